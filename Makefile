@@ -1,0 +1,40 @@
+# The two commands a newcomer types: `make run` and `make test`. Everything else is set up on demand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit bench setup clean
+
+# (Re)create the virtualenv whenever the pins change.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/dialer demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check dialer tests
+	$(BIN)/ruff format --check dialer tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy dialer
+
+# The whole suite: lint, types, every test tier. PostgreSQL is installed and started by tests/pg.sh.
+test: $(STAMP)
+	$(MAKE) lint typecheck
+	eval "$$(bash tests/pg.sh start)" && $(BIN)/pytest -q
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+bench: $(STAMP)
+	eval "$$(bash tests/pg.sh start)" && $(BIN)/dialer bench all
+
+clean:
+	rm -rf $(VENV) var/*.db .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Asterisk Manager Interface: the only package that imports panoramisk."""

@@ -1,0 +1,1 @@
+"""Campaign domain (pure): campaign model, lead rules, calling windows, retry policy, import parsing."""

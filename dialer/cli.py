@@ -1,0 +1,43 @@
+"""`dialer` command line: one Typer app; each command group lives in dialer/commands/<group>.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dialer.commands import bench, campaign, db, dnc, leads, simpbx, trace
+from dialer.commands.common import CliContext
+
+app = typer.Typer(
+    name="dialer",
+    help="Predictive outbound dialer for Asterisk: campaigns, leads, pacing, agents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="TOML settings file (default: $DIALER_CONFIG).")
+    ] = None,
+    log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
+) -> None:
+    ctx.obj = CliContext(config_file=config, log_level=log_level)
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(leads.app, name="leads")
+app.add_typer(dnc.app, name="dnc")
+app.add_typer(trace.app, name="trace")
+app.add_typer(bench.app, name="bench")
+app.command("sim-pbx")(simpbx.sim_pbx)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,52 @@
+"""What every command shares: settings loaded once, logging configured once, clean error exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from dialer.logging import configure_logging
+from dialer.settings import Settings, SettingsError, load_settings
+
+
+@dataclass
+class CliContext:
+    config_file: Path | None = None
+    log_level: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            overrides: dict[str, Any] = {}
+            if self.log_level:
+                overrides["log_level"] = self.log_level.upper()
+            try:
+                self._settings = load_settings(self.config_file, **overrides)
+            except SettingsError as exc:
+                fail(str(exc))
+            configure_logging(self._settings.log_level, self._settings.log_format)
+        return self._settings
+
+
+def cli_context(ctx: typer.Context) -> CliContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliContext):
+        obj = CliContext()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a one-line error to stderr and exit non-zero (no traceback for user errors)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,157 @@
+"""Typed daemon settings, loaded once at start.
+
+Layers, lowest first: built-in defaults < TOML file (``--config`` or ``DIALER_CONFIG``) < ``DIALER_*``
+environment variables (nested with ``__``, e.g. ``DIALER_HTTP__PORT=8080``) < explicit overrides from the CLI.
+The defaults run the demo: SQLite under ``./var/`` and the simulated PBX on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/dialer.db"
+
+
+class SettingsError(ValueError):
+    """The configuration is unusable; the message says which setting and why."""
+
+
+def read_secret_file(path: Path) -> str:
+    """Read a secret from a file that only its owner may read (mode 0600 or stricter)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise SettingsError(f"secret file {path}: {exc.strerror}") from exc
+    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SettingsError(
+            f"secret file {path} is readable by group or others (mode {stat.filemode(st.st_mode)}); chmod 600 it"
+        )
+    return path.read_text(encoding="utf-8").strip()
+
+
+class AmiServerSettings(BaseModel):
+    """One Asterisk server: its AMI login and the capacity of the trunks behind it."""
+
+    name: str = "pbx1"
+    host: str = "127.0.0.1"
+    port: int = Field(default=5039, ge=1, le=65535)
+    username: str = "dialer"
+    secret: SecretStr = SecretStr("dialer")
+    secret_file: Path | None = None
+    # Trunk capacity: simultaneous outbound channels and new calls per second on this server.
+    max_channels: int = Field(default=200, ge=1)
+    max_calls_per_second: float = Field(default=20.0, gt=0)
+    action_timeout_seconds: float = Field(default=5.0, gt=0)
+    ping_interval_seconds: float = Field(default=5.0, gt=0)
+    reconnect_max_backoff_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _secret_from_file(self) -> AmiServerSettings:
+        if self.secret_file is not None:
+            self.secret = SecretStr(read_secret_file(self.secret_file))
+        return self
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # Signs session cookies; generated per run when empty (sessions then do not survive a restart).
+    session_secret: SecretStr = SecretStr("")
+
+
+class SimulationSettings(BaseModel):
+    """The in-process simulated PBX used by `dialer demo` (and by `dialer run` when enabled)."""
+
+    enabled: bool = False
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=5039, ge=0, le=65535)
+    scenario: Path | None = None
+    seed: int = 1
+    agents: int = Field(default=10, ge=0)
+    # Simulated seconds per wall-clock second; 1.0 is real time.
+    speed: float = Field(default=1.0, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DIALER_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database_url: str = DEFAULT_SQLITE_URL
+    database_password_file: Path | None = None
+    var_dir: Path = Path("var")
+    campaigns_dir: Path = Path("campaigns")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    http: HttpSettings = HttpSettings()
+    ami: list[AmiServerSettings] = Field(default_factory=lambda: [AmiServerSettings()])
+    simulation: SimulationSettings = SimulationSettings()
+    inbound_queues: list[str] = Field(default_factory=list)
+    pacing_tick_seconds: float = Field(default=1.0, gt=0, le=10)
+    agent_reconcile_seconds: float = Field(default=30.0, gt=0)
+    drain_timeout_seconds: float = Field(default=120.0, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, url: str) -> str:
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return url
+
+    @model_validator(mode="after")
+    def _password_from_file(self) -> Settings:
+        if self.database_password_file is not None and self.database_url.startswith("postgresql"):
+            from sqlalchemy.engine import make_url
+
+            url = make_url(self.database_url).set(password=read_secret_file(self.database_password_file))
+            self.database_url = url.render_as_string(hide_password=False)
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = _CONFIG_FILE.get("path")
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+# The TOML file for the next Settings() construction (pydantic-settings takes sources at class level).
+_CONFIG_FILE: dict[str, Path | None] = {"path": None}
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build and validate the settings once. Raises SettingsError with a readable message."""
+    path = config_file or (Path(os.environ["DIALER_CONFIG"]) if os.environ.get("DIALER_CONFIG") else None)
+    if path is not None and not path.is_file():
+        raise SettingsError(f"config file {path} does not exist")
+    _CONFIG_FILE["path"] = path
+    try:
+        return Settings(**overrides)
+    except SettingsError:
+        raise
+    except ValueError as exc:
+        raise SettingsError(f"invalid settings: {exc}") from exc
+    finally:
+        _CONFIG_FILE["path"] = None

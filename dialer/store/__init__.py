@@ -1,0 +1,1 @@
+"""Persistence: sqlmodel tables, Alembic migrations, repositories. The only package importing SQLAlchemy."""
