@@ -1,1 +1,1 @@
-
+"""Operations: systemd notify, health registry, shutdown control, metrics."""

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dialer.ops.health import ComponentState, HealthRegistry
+from dialer.ops.shutdown import ShutdownController
+from dialer.ops.systemd import SystemdNotifier
+
+
+def test_notifier_is_a_noop_outside_systemd() -> None:
+    notifier = SystemdNotifier(environ={})
+    assert not notifier.enabled
+    notifier.ready("x")
+    notifier.watchdog()
+    assert notifier.watchdog_interval is None
+
+
+def test_notifier_sends_datagrams(tmp_path: Path) -> None:
+    path = tmp_path / "notify.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(str(path))
+    try:
+        notifier = SystemdNotifier(
+            environ={"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "10000000", "WATCHDOG_PID": str(os.getpid())}
+        )
+        assert notifier.watchdog_interval == 5.0
+        notifier.ready("3 campaigns")
+        notifier.stopping()
+        assert server.recv(1024) == b"READY=1\nSTATUS=3 campaigns"
+        assert server.recv(1024) == b"STOPPING=1"
+    finally:
+        server.close()
+
+
+def test_health_snapshot_reports_the_worst_state() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    clock = [now]
+    health = HealthRegistry(lambda: clock[0])
+    health.report("database", ComponentState.UP)
+    health.report("ami:pbx1", ComponentState.UP, "connected")
+    assert health.snapshot()["status"] == "up"
+    clock[0] = now + timedelta(seconds=5)
+    health.report("ami:pbx1", ComponentState.DOWN, "connection refused", reconnects=3)
+    snap = health.snapshot()
+    assert snap["status"] == "down"
+    assert snap["components"]["ami:pbx1"] == {
+        "state": "down",
+        "detail": "connection refused",
+        "since": (now + timedelta(seconds=5)).isoformat(),
+        "reconnects": 3,
+    }
+    assert not health.all_up()
+    assert health.all_up("database")
+
+
+async def test_first_stop_drains_second_cancels() -> None:
+    controller = ShutdownController(drain_timeout=60)
+    controller.request_stop("SIGTERM")
+    assert controller.draining.is_set()
+    assert not controller.cancelled.is_set()
+    controller.request_stop("SIGTERM")
+    assert controller.cancelled.is_set()
+    assert not await controller.wait_drained(asyncio.Event())
+
+
+async def test_drain_deadline_cancels() -> None:
+    controller = ShutdownController(drain_timeout=0.05)
+    controller.request_stop()
+    assert not await controller.wait_drained(asyncio.Event())
+    assert controller.cancelled.is_set()
+
+
+async def test_clean_drain() -> None:
+    controller = ShutdownController(drain_timeout=60)
+    controller.request_stop()
+    drained = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.01, drained.set)
+    assert await controller.wait_drained(drained)
