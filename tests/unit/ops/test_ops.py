@@ -80,3 +80,25 @@ async def test_clean_drain() -> None:
     drained = asyncio.Event()
     asyncio.get_running_loop().call_later(0.01, drained.set)
     assert await controller.wait_drained(drained)
+
+
+def test_metrics_render_the_dialer_series() -> None:
+    from dialer.ops.metrics import DialerMetrics
+
+    metrics = DialerMetrics()
+    metrics.dials.labels(campaign="demo", server="pbx1").inc()
+    metrics.abandon_rate.labels(campaign="demo", window="24h").set(0.012)
+    text = metrics.render().decode()
+    assert 'dialer_dials_total{campaign="demo",server="pbx1"} 1.0' in text
+    assert 'dialer_abandon_rate{campaign="demo",window="24h"} 0.012' in text
+
+
+async def test_event_loop_lag_monitor_samples() -> None:
+    from dialer.ops.metrics import DialerMetrics, EventLoopLagMonitor
+
+    metrics = DialerMetrics()
+    monitor = EventLoopLagMonitor(metrics, interval=0.01)
+    task = asyncio.create_task(monitor.run())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    assert "dialer_event_loop_lag_seconds_count" in metrics.render().decode()
