@@ -1,0 +1,563 @@
+"""The world model shared by the discrete-event simulator and the simulated PBX: seeded, pure, no clock.
+
+A :class:`Scenario` describes the world one campaign dials into (agents, callees, handle times, AMD, inbound
+traffic, and how long to run). :class:`WorldModel` draws from it; every sampler takes the random generator
+explicitly (a ``random.Random``) and the simulation time ``now`` in **seconds since the scenario started**, so two
+runs with the same seed see the same world (common random numbers across pacing policies).
+
+Scenario files are TOML; every key is optional and defaults to the benchmark model (docs/benchmarks.md)::
+
+    [scenario]
+    name = "n20-p020"
+    description = "20 agents, 20 % live answers"
+
+    [run]                       # only the discrete-event simulator reads this section
+    hours = 40.0                # simulated time measured, after the warm-up
+    warmup_minutes = 30.0
+    seed = 11                   # seed of the reported run
+    tuning_seed = 7             # seed on which baseline policies tune their knob
+
+    [agents]
+    count = 20
+    connect_delay_seconds = 0.0 # agent leg answer time after the queue picks it (counts against the 2 s)
+
+    [outbound]
+    answer_probability = 0.20   # or a profile: [[0, 0.30], [8, 0.10]] (hour, value), see Profile
+    answer_probability_period_hours = 8.0   # optional: repeat the profile every 8 h
+    busy_share = 0.10           # busy or congestion, released after busy_release_seconds
+    congestion_share_of_busy = 0.0
+    busy_release_seconds = 3.0
+    machine_share = 0.0         # answering machines (of all dials); the rest of the dials ring out
+    ring_mean_seconds = 10.0    # lognormal time to answer
+    ring_sd_seconds = 5.0
+    ring_min_seconds = 1.0
+    ring_timeout_seconds = 22.0 # the Originate Timeout: no answer by then = no answer
+    max_wait_seconds = 2.0      # a live answer waits this long for an agent, else it is abandoned
+
+    [amd]
+    enabled = false
+    detection_mean_seconds = 2.5  # AMD() listening time after answer (uniform ± detection_spread_seconds)
+    detection_spread_seconds = 1.0
+    false_positive_rate = 0.0     # human classed MACHINE (hung up; counts as an abandon estimate, Ofcom)
+    false_negative_rate = 0.0     # machine classed HUMAN (reaches an agent, who hangs up)
+    notsure_rate = 0.0            # NOTSURE verdicts (sent to an agent like HUMAN)
+    machine_agent_seconds = 5.0   # how long an agent spends on a machine that reached them
+
+    [handle]
+    talk_mean_seconds = 150.0   # lognormal
+    talk_sd_seconds = 120.0
+    talk_scale = 1.0            # or a profile multiplying talk time through the day
+    wrap_mean_seconds = 15.0    # gamma
+    wrap_cv = 0.5
+
+    [inbound]
+    erlangs = 0.0               # offered load (or rate_per_hour = ...); a profile is allowed for either
+    patience_mean_seconds = 120.0   # exponential
+    service_level_seconds = 20.0
+
+A *profile* is either a number or a list of ``[hour, value]`` points, linearly interpolated and held flat after
+the last point; with ``<key>_period_hours`` it repeats (hour 0 again after the period).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from dialer.calls.outcome import Outcome
+
+SCENARIOS_DIR = Path(__file__).parent / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario file is unusable; the message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A value that may vary with time: piecewise-linear over ``(hour, value)`` points, optionally periodic."""
+
+    points: tuple[tuple[float, float], ...]
+    period_hours: float | None = None
+
+    @classmethod
+    def constant(cls, value: float) -> Profile:
+        return cls(((0.0, value),))
+
+    @property
+    def is_constant(self) -> bool:
+        return len(self.points) == 1 or all(v == self.points[0][1] for _, v in self.points)
+
+    @property
+    def maximum(self) -> float:
+        return max(v for _, v in self.points)
+
+    @property
+    def minimum(self) -> float:
+        return min(v for _, v in self.points)
+
+    def at(self, seconds: float) -> float:
+        """The value ``seconds`` after the scenario started."""
+        points = self.points
+        if len(points) == 1:
+            return points[0][1]
+        hour = seconds / 3600.0
+        if self.period_hours:
+            hour %= self.period_hours
+        if hour <= points[0][0]:
+            return points[0][1]
+        if hour >= points[-1][0]:
+            return points[-1][1]
+        i = bisect.bisect_right([h for h, _ in points], hour)
+        (h0, v0), (h1, v1) = points[i - 1], points[i]
+        return v0 + (v1 - v0) * (hour - h0) / (h1 - h0)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    hours: float = 40.0
+    warmup_minutes: float = 30.0
+    seed: int = 11
+    tuning_seed: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class AgentsModel:
+    count: int = 20
+    connect_delay_seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundModel:
+    answer_probability: Profile = field(default_factory=lambda: Profile.constant(0.20))
+    busy_share: float = 0.10
+    congestion_share_of_busy: float = 0.0
+    busy_release_seconds: float = 3.0
+    machine_share: float = 0.0
+    ring_mean_seconds: float = 10.0
+    ring_sd_seconds: float = 5.0
+    ring_min_seconds: float = 1.0
+    ring_timeout_seconds: float = 22.0
+    max_wait_seconds: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class AmdModel:
+    enabled: bool = False
+    detection_mean_seconds: float = 2.5
+    detection_spread_seconds: float = 1.0
+    false_positive_rate: float = 0.0
+    false_negative_rate: float = 0.0
+    notsure_rate: float = 0.0
+    machine_agent_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class HandleModel:
+    talk_mean_seconds: float = 150.0
+    talk_sd_seconds: float = 120.0
+    talk_scale: Profile = field(default_factory=lambda: Profile.constant(1.0))
+    wrap_mean_seconds: float = 15.0
+    wrap_cv: float = 0.5
+
+    @property
+    def mean_handle_seconds(self) -> float:
+        return self.talk_mean_seconds + self.wrap_mean_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class InboundModel:
+    """Inbound calls to the same agents (blending). ``rate_per_hour`` is the Poisson arrival rate."""
+
+    rate_per_hour: Profile = field(default_factory=lambda: Profile.constant(0.0))
+    patience_mean_seconds: float = 120.0
+    service_level_seconds: float = 20.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate_per_hour.maximum > 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str = "default"
+    description: str = ""
+    run: RunSpec = field(default_factory=RunSpec)
+    agents: AgentsModel = field(default_factory=AgentsModel)
+    outbound: OutboundModel = field(default_factory=OutboundModel)
+    amd: AmdModel = field(default_factory=AmdModel)
+    handle: HandleModel = field(default_factory=HandleModel)
+    inbound: InboundModel = field(default_factory=InboundModel)
+
+
+# --------------------------------------------------------------------------------------------------- loading
+
+
+class _Section:
+    """Typed reads from one TOML table, with errors naming the file, table and key; unknown keys are errors."""
+
+    def __init__(self, source: str, name: str, table: Any) -> None:
+        if table is None:
+            table = {}
+        if not isinstance(table, Mapping):
+            raise ScenarioError(f"{source}: [{name}] must be a table")
+        self.source, self.name, self.table = source, name, dict(table)
+        self.used: set[str] = set()
+
+    def _where(self, key: str) -> str:
+        return f"{self.source}: [{self.name}] {key}"
+
+    def number(self, key: str, default: float, *, low: float = 0.0, high: float = math.inf) -> float:
+        self.used.add(key)
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(f"{self._where(key)} must be a number, got {value!r}")
+        if not low <= float(value) <= high:
+            raise ScenarioError(f"{self._where(key)} = {value} is outside [{low}, {high}]")
+        return float(value)
+
+    def integer(self, key: str, default: int, *, low: int = 0) -> int:
+        self.used.add(key)
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(f"{self._where(key)} must be an integer, got {value!r}")
+        if value < low:
+            raise ScenarioError(f"{self._where(key)} = {value} must be at least {low}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        self.used.add(key)
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{self._where(key)} must be true or false, got {value!r}")
+        return value
+
+    def text(self, key: str, default: str) -> str:
+        self.used.add(key)
+        value = self.table.get(key, default)
+        if not isinstance(value, str):
+            raise ScenarioError(f"{self._where(key)} must be a string, got {value!r}")
+        return value
+
+    def has(self, key: str) -> bool:
+        return key in self.table
+
+    def profile(self, key: str, default: float, *, low: float = 0.0, high: float = math.inf) -> Profile:
+        self.used.add(key)
+        period_key = f"{key}_period_hours"
+        self.used.add(period_key)
+        value = self.table.get(key, default)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            points: list[tuple[float, float]] = [(0.0, float(value))]
+        elif isinstance(value, list) and value:
+            points = []
+            for item in value:
+                if (
+                    not isinstance(item, list)
+                    or len(item) != 2
+                    or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in item)
+                ):
+                    raise ScenarioError(f"{self._where(key)}: each point must be [hour, value], got {item!r}")
+                points.append((float(item[0]), float(item[1])))
+            hours = [h for h, _ in points]
+            if hours != sorted(hours) or len(set(hours)) != len(hours):
+                raise ScenarioError(f"{self._where(key)}: hours must be strictly increasing")
+        else:
+            raise ScenarioError(f"{self._where(key)} must be a number or a list of [hour, value], got {value!r}")
+        for _, v in points:
+            if not low <= v <= high:
+                raise ScenarioError(f"{self._where(key)}: value {v} is outside [{low}, {high}]")
+        period = self.table.get(period_key)
+        if period is not None and (isinstance(period, bool) or not isinstance(period, int | float) or period <= 0):
+            raise ScenarioError(f"{self._where(period_key)} must be a positive number of hours")
+        return Profile(tuple(points), float(period) if period is not None else None)
+
+    def check_unknown(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise ScenarioError(f"{self.source}: [{self.name}] unknown key(s): {', '.join(unknown)}")
+
+
+_SECTIONS = ("scenario", "run", "agents", "outbound", "amd", "handle", "inbound")
+
+
+def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Build a scenario from parsed TOML (a dict); every problem raises :class:`ScenarioError`."""
+    unknown = sorted(set(data) - set(_SECTIONS))
+    if unknown:
+        raise ScenarioError(f"{source}: unknown table(s): {', '.join(unknown)} (expected {', '.join(_SECTIONS)})")
+    s = {name: _Section(source, name, data.get(name)) for name in _SECTIONS}
+
+    meta = s["scenario"]
+    name = meta.text("name", Path(source).stem if source != "<scenario>" else "scenario")
+    description = meta.text("description", "")
+
+    r = s["run"]
+    run = RunSpec(
+        hours=r.number("hours", 40.0, low=0.01),
+        warmup_minutes=r.number("warmup_minutes", 30.0),
+        seed=r.integer("seed", 11),
+        tuning_seed=r.integer("tuning_seed", 7),
+    )
+
+    a = s["agents"]
+    agents = AgentsModel(
+        count=a.integer("count", 20),
+        connect_delay_seconds=a.number("connect_delay_seconds", 0.0, high=60.0),
+    )
+
+    o = s["outbound"]
+    outbound = OutboundModel(
+        answer_probability=o.profile("answer_probability", 0.20, high=1.0),
+        busy_share=o.number("busy_share", 0.10, high=1.0),
+        congestion_share_of_busy=o.number("congestion_share_of_busy", 0.0, high=1.0),
+        busy_release_seconds=o.number("busy_release_seconds", 3.0),
+        machine_share=o.number("machine_share", 0.0, high=1.0),
+        ring_mean_seconds=o.number("ring_mean_seconds", 10.0, low=0.1),
+        ring_sd_seconds=o.number("ring_sd_seconds", 5.0),
+        ring_min_seconds=o.number("ring_min_seconds", 1.0),
+        ring_timeout_seconds=o.number("ring_timeout_seconds", 22.0, low=1.0),
+        max_wait_seconds=o.number("max_wait_seconds", 2.0),
+    )
+    worst = outbound.answer_probability.maximum + outbound.busy_share + outbound.machine_share
+    if worst > 1.0 + 1e-9:
+        raise ScenarioError(
+            f"{source}: [outbound] answer_probability + busy_share + machine_share = {worst:.3f} exceeds 1"
+        )
+    if outbound.ring_min_seconds >= outbound.ring_timeout_seconds:
+        raise ScenarioError(f"{source}: [outbound] ring_min_seconds must be below ring_timeout_seconds")
+
+    d = s["amd"]
+    amd = AmdModel(
+        enabled=d.boolean("enabled", False),
+        detection_mean_seconds=d.number("detection_mean_seconds", 2.5, high=30.0),
+        detection_spread_seconds=d.number("detection_spread_seconds", 1.0, high=30.0),
+        false_positive_rate=d.number("false_positive_rate", 0.0, high=1.0),
+        false_negative_rate=d.number("false_negative_rate", 0.0, high=1.0),
+        notsure_rate=d.number("notsure_rate", 0.0, high=1.0),
+        machine_agent_seconds=d.number("machine_agent_seconds", 5.0),
+    )
+    if amd.detection_spread_seconds > amd.detection_mean_seconds:
+        raise ScenarioError(f"{source}: [amd] detection_spread_seconds must not exceed detection_mean_seconds")
+
+    h = s["handle"]
+    handle = HandleModel(
+        talk_mean_seconds=h.number("talk_mean_seconds", 150.0, low=1.0),
+        talk_sd_seconds=h.number("talk_sd_seconds", 120.0),
+        talk_scale=h.profile("talk_scale", 1.0, low=0.01),
+        wrap_mean_seconds=h.number("wrap_mean_seconds", 15.0),
+        wrap_cv=h.number("wrap_cv", 0.5, low=0.01, high=10.0),
+    )
+
+    i = s["inbound"]
+    if i.has("erlangs") and i.has("rate_per_hour"):
+        raise ScenarioError(f"{source}: [inbound] give erlangs or rate_per_hour, not both")
+    if i.has("rate_per_hour"):
+        rate = i.profile("rate_per_hour", 0.0)
+    else:
+        erlangs = i.profile("erlangs", 0.0, high=10_000.0)
+        per_erlang = 3600.0 / handle.mean_handle_seconds
+        rate = Profile(tuple((hr, v * per_erlang) for hr, v in erlangs.points), erlangs.period_hours)
+    inbound = InboundModel(
+        rate_per_hour=rate,
+        patience_mean_seconds=i.number("patience_mean_seconds", 120.0, low=0.1),
+        service_level_seconds=i.number("service_level_seconds", 20.0),
+    )
+
+    for section in s.values():
+        section.check_unknown()
+    return Scenario(name, description, run, agents, outbound, amd, handle, inbound)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read one scenario file (a bare name like ``n20-p020`` is looked up among the shipped scenarios)."""
+    p = Path(path)
+    if not p.exists() and not p.suffix and (SCENARIOS_DIR / f"{p.name}.toml").exists():
+        p = SCENARIOS_DIR / f"{p.name}.toml"
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"{p}: no such scenario file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{p}: not valid TOML: {exc}") from exc
+    return parse_scenario(data, str(p))
+
+
+def shipped_scenarios() -> list[Path]:
+    """The scenario files shipped in ``dialer/sim/scenarios/``, sorted by name."""
+    return sorted(SCENARIOS_DIR.glob("*.toml"))
+
+
+# --------------------------------------------------------------------------------------------------- sampling
+
+
+class CalleeKind(StrEnum):
+    """What the dialled side does."""
+
+    HUMAN = "human"  # a live person answers after ring_seconds
+    MACHINE = "machine"  # an answering machine picks up after ring_seconds
+    NO_ANSWER = "no_answer"  # rings until the ring timeout; the dialer gives up
+    BUSY = "busy"  # busy signal after ring_seconds (busy_release_seconds)
+    CONGESTION = "congestion"  # network failure after ring_seconds
+
+
+class AmdVerdict(StrEnum):
+    """The ``AMDSTATUS`` Asterisk's ``AMD()`` sets."""
+
+    HUMAN = "HUMAN"
+    MACHINE = "MACHINE"
+    NOTSURE = "NOTSURE"
+
+
+@dataclass(frozen=True, slots=True)
+class DialOutcome:
+    """What one dial will do. Times are relative to the moment the dial starts (the Originate).
+
+    ``ring_seconds``: until answer (HUMAN/MACHINE) or release (NO_ANSWER/BUSY/CONGESTION).
+    ``amd_seconds``: after answer, until AMD gives its verdict (0 when AMD is off).
+    ``amd_verdict``: None when AMD is off or the call was not answered.
+    """
+
+    kind: CalleeKind
+    ring_seconds: float
+    amd_seconds: float = 0.0
+    amd_verdict: AmdVerdict | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.kind is CalleeKind.HUMAN or self.kind is CalleeKind.MACHINE
+
+    @property
+    def reaches_queue(self) -> bool:
+        """The answered call is sent to the agent queue (AMD off, or AMD said HUMAN/NOTSURE)."""
+        return self.answered and self.amd_verdict is not AmdVerdict.MACHINE
+
+    @property
+    def network_outcome(self) -> Outcome | None:
+        """The outcome when no agent is involved; None when the call reaches the queue (connected/abandoned)."""
+        if self.kind is CalleeKind.NO_ANSWER:
+            return Outcome.NO_ANSWER
+        if self.kind is CalleeKind.BUSY:
+            return Outcome.BUSY
+        if self.kind is CalleeKind.CONGESTION:
+            return Outcome.CONGESTION
+        if self.amd_verdict is AmdVerdict.MACHINE:
+            return Outcome.MACHINE
+        return None
+
+
+def lognormal_parameters(mean: float, sd: float) -> tuple[float, float]:
+    """(mu, sigma) of the normal whose exponential has this mean and standard deviation."""
+    sigma2 = math.log1p((sd / mean) ** 2)
+    return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
+
+
+class WorldModel:
+    """Samplers over one scenario. Pure: the caller passes the generator and the time (seconds since start)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        o, h, d = scenario.outbound, scenario.handle, scenario.amd
+        self._p = o.answer_probability
+        self._p_constant = o.answer_probability.points[0][1] if o.answer_probability.is_constant else None
+        self._busy = o.busy_share
+        self._congestion = o.congestion_share_of_busy
+        self._machine = o.machine_share
+        self._ring_mu, self._ring_sigma = lognormal_parameters(o.ring_mean_seconds, o.ring_sd_seconds)
+        self._ring_min = o.ring_min_seconds
+        self._ring_timeout = o.ring_timeout_seconds
+        self._busy_release = o.busy_release_seconds
+        self._talk_mu, self._talk_sigma = lognormal_parameters(h.talk_mean_seconds, h.talk_sd_seconds)
+        self._talk_scale = h.talk_scale
+        self._talk_scale_constant = h.talk_scale.points[0][1] if h.talk_scale.is_constant else None
+        self._wrap_shape = 1.0 / (h.wrap_cv**2)
+        self._wrap_scale = h.wrap_mean_seconds / self._wrap_shape
+        self._amd = d if d.enabled else None
+        self._inbound_rate = scenario.inbound.rate_per_hour
+        self._inbound_max_per_second = scenario.inbound.rate_per_hour.maximum / 3600.0
+        self._patience_rate = 1.0 / scenario.inbound.patience_mean_seconds
+
+    # -- outbound
+
+    def answer_probability(self, now: float) -> float:
+        return self._p_constant if self._p_constant is not None else self._p.at(now)
+
+    def draw_ring_seconds(self, rng: random.Random) -> float:
+        """Time to answer: lognormal, at least ring_min, and below the ring timeout (redrawn if not)."""
+        while True:
+            ring = rng.lognormvariate(self._ring_mu, self._ring_sigma)
+            if ring < self._ring_timeout:
+                return ring if ring > self._ring_min else self._ring_min
+
+    def draw_dial_outcome(self, rng: random.Random, now: float) -> DialOutcome:
+        """What the callee of a dial started at ``now`` does (one uniform for the kind, then its timings)."""
+        u = rng.random()
+        p = self._p_constant if self._p_constant is not None else self._p.at(now)
+        if u < p:
+            kind = CalleeKind.HUMAN
+        elif u < p + self._busy:
+            congested = self._congestion > 0.0 and rng.random() < self._congestion
+            return DialOutcome(CalleeKind.CONGESTION if congested else CalleeKind.BUSY, self._busy_release)
+        elif u < p + self._busy + self._machine:
+            kind = CalleeKind.MACHINE
+        else:
+            return DialOutcome(CalleeKind.NO_ANSWER, self._ring_timeout)
+        ring = self.draw_ring_seconds(rng)
+        amd = self._amd
+        if amd is None:
+            return DialOutcome(kind, ring)
+        delay = amd.detection_mean_seconds + amd.detection_spread_seconds * (2.0 * rng.random() - 1.0)
+        v = rng.random()
+        if v < amd.notsure_rate:
+            verdict = AmdVerdict.NOTSURE
+        elif kind is CalleeKind.HUMAN:
+            verdict = AmdVerdict.MACHINE if v < amd.notsure_rate + amd.false_positive_rate else AmdVerdict.HUMAN
+        else:
+            verdict = AmdVerdict.HUMAN if v < amd.notsure_rate + amd.false_negative_rate else AmdVerdict.MACHINE
+        return DialOutcome(kind, ring, delay, verdict)
+
+    # -- agents
+
+    def draw_talk(self, rng: random.Random, now: float) -> float:
+        """Talk time of a conversation that starts at ``now`` (lognormal, scaled by the talk_scale profile)."""
+        scale = self._talk_scale_constant if self._talk_scale_constant is not None else self._talk_scale.at(now)
+        return scale * rng.lognormvariate(self._talk_mu, self._talk_sigma)
+
+    def draw_wrap(self, rng: random.Random) -> float:
+        """Wrap-up (after-call work) time: gamma with the scenario's mean and CV."""
+        return rng.gammavariate(self._wrap_shape, self._wrap_scale)
+
+    def machine_agent_seconds(self) -> float:
+        """How long an agent spends on a machine that reached them (AMD off or a false negative)."""
+        return self.scenario.amd.machine_agent_seconds
+
+    # -- inbound
+
+    def inbound_rate_per_second(self, now: float) -> float:
+        return self._inbound_rate.at(now) / 3600.0
+
+    def next_inbound_arrival(self, rng: random.Random, now: float) -> float | None:
+        """Absolute time of the next inbound arrival after ``now`` (None without inbound traffic).
+
+        A non-homogeneous Poisson process drawn by thinning against the profile's maximum rate.
+        """
+        top = self._inbound_max_per_second
+        if top <= 0.0:
+            return None
+        t = now
+        while True:
+            t += rng.expovariate(top)
+            if self._inbound_rate.is_constant or rng.random() * top <= self._inbound_rate.at(t) / 3600.0:
+                return t
+
+    def draw_patience(self, rng: random.Random) -> float:
+        """How long an inbound caller waits in queue before hanging up (exponential)."""
+        return rng.expovariate(self._patience_rate)
