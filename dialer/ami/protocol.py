@@ -58,34 +58,36 @@ class AmiMessage:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._first
 
-    @property
-    def is_response(self) -> bool:
-        return "response" in self._first
-
+    # ``OriginateResponse`` is an event that also carries a ``Response:`` header, so "event" wins.
     @property
     def is_event(self) -> bool:
         return "event" in self._first
 
     @property
+    def is_response(self) -> bool:
+        return "response" in self._first and "event" not in self._first
+
+    @property
     def is_action(self) -> bool:
-        return "action" in self._first
+        first = self._first
+        return "action" in first and "event" not in first and "response" not in first
 
     @property
     def kind(self) -> str:
-        """``response``, ``event``, ``action`` or ``unknown``."""
-        if self.is_response:
-            return "response"
+        """``event``, ``response``, ``action`` or ``unknown``."""
         if self.is_event:
             return "event"
+        if self.is_response:
+            return "response"
         if self.is_action:
             return "action"
         return "unknown"
 
     @property
     def name(self) -> str:
-        """The value of Response / Event / Action (whichever the message is), or ``""``."""
+        """The value of Event / Response / Action (whichever kind the message is), or ``""``."""
         first = self._first
-        return first.get("response") or first.get("event") or first.get("action") or ""
+        return first.get("event") or first.get("response") or first.get("action") or ""
 
     @property
     def action_id(self) -> str | None:
