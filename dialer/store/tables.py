@@ -18,6 +18,8 @@ from dialer.store.types import UTCDateTime, json_document
 # claimable set; tests/store/test_schema.py checks it.
 CLAIMABLE_STATUSES: tuple[str, ...] = ("callback", "new", "retry")
 IN_CALL_STATUS = "in_call"
+DNC_STATUS = "archived"
+DNC_ARCHIVE_REASON = "dnc"
 CAMPAIGN_STATES: tuple[str, ...] = ("stopped", "running", "paused")
 
 # Integer on SQLite so the key is the rowid (fast, autoincrementing); BIGINT elsewhere.

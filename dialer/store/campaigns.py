@@ -1,0 +1,121 @@
+"""Campaign rows: create-or-update from a validated campaign config (idempotent), list, state changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+
+from dialer.store.engine import Database
+from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
+
+
+class UnknownCampaignError(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no campaign named {name!r} (create it with `dialer campaign apply FILE`)")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRecord:
+    id: int
+    name: str
+    config: dict[str, Any]
+    state: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignApplied:
+    """What ``apply_campaign`` did: created, updated (with the dotted paths that changed) or nothing."""
+
+    campaign: CampaignRecord
+    created: bool
+    changed: tuple[str, ...]
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.created and not self.changed
+
+
+def _record(row: RowMapping) -> CampaignRecord:
+    return CampaignRecord(
+        id=row["id"],
+        name=row["name"],
+        config=row["config"],
+        state=row["state"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted paths whose value differs between two JSON documents (tables are walked, lists compared whole)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        paths: list[str] = []
+        for key in sorted(set(old) | set(new), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key not in old or key not in new:
+                paths.append(path)
+            else:
+                paths.extend(changed_paths(old[key], new[key], path))
+        return paths
+    return [] if old == new else [prefix or "(root)"]
+
+
+async def apply_campaign(db: Database, name: str, config: dict[str, Any], now: datetime) -> CampaignApplied:
+    """Create the campaign or replace its config; a config equal to the stored one changes nothing."""
+    async with db.write() as conn:
+        row = (await conn.execute(select(campaigns_t).where(campaigns_t.c.name == name))).mappings().first()
+        if row is None:
+            result = await conn.execute(
+                campaigns_t.insert()
+                .values(name=name, config=config, state="stopped", created_at=now, updated_at=now)
+                .returning(*campaigns_t.c)
+            )
+            return CampaignApplied(_record(result.mappings().one()), created=True, changed=())
+        changed = tuple(changed_paths(row["config"], config))
+        if not changed:
+            return CampaignApplied(_record(row), created=False, changed=())
+        result = await conn.execute(
+            campaigns_t.update()
+            .where(campaigns_t.c.id == row["id"])
+            .values(config=config, updated_at=now)
+            .returning(*campaigns_t.c)
+        )
+        return CampaignApplied(_record(result.mappings().one()), created=False, changed=changed)
+
+
+async def list_campaigns(db: Database) -> list[CampaignRecord]:
+    async with db.read() as conn:
+        rows = (await conn.execute(select(campaigns_t).order_by(campaigns_t.c.name))).mappings().all()
+    return [_record(r) for r in rows]
+
+
+async def get_campaign(db: Database, name: str) -> CampaignRecord:
+    """The campaign called ``name``; raises UnknownCampaignError."""
+    async with db.read() as conn:
+        row = (await conn.execute(select(campaigns_t).where(campaigns_t.c.name == name))).mappings().first()
+    if row is None:
+        raise UnknownCampaignError(name)
+    return _record(row)
+
+
+async def set_campaign_state(db: Database, name: str, state: str, now: datetime) -> CampaignRecord:
+    if state not in CAMPAIGN_STATES:
+        raise ValueError(f"campaign state must be one of {CAMPAIGN_STATES}, not {state!r}")
+    async with db.write() as conn:
+        result = await conn.execute(
+            campaigns_t.update()
+            .where(campaigns_t.c.name == name)
+            .values(state=state, updated_at=now)
+            .returning(*campaigns_t.c)
+        )
+        row = result.mappings().first()
+    if row is None:
+        raise UnknownCampaignError(name)
+    return _record(row)

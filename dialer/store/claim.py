@@ -1,0 +1,235 @@
+"""The atomic claim: hand the next N dialable leads of a campaign to one claimer, never the same lead to two.
+
+One ``UPDATE ... WHERE id IN (<candidates>) RETURNING ...`` statement marks the leads ``in_call`` with the claimer's
+name and a lease expiry. On PostgreSQL the candidate scan locks with ``FOR UPDATE SKIP LOCKED``, so concurrent
+claimers skip each other's rows instead of queueing on them; a row another claimer has just taken is re-checked
+against the WHERE clause and dropped. On SQLite the statement runs in a ``BEGIN IMMEDIATE`` transaction: writers
+are serialised, so the scan and the update see the same rows.
+
+Candidates come per status (callback, new, retry) from the partial index ``ix_leads_claim`` in index order
+(priority desc, then longest due), at most N per status, so the scan reads O(N) index entries however big the
+table is; the final pick of N is made over those few rows.
+
+A claimer that dies leaves its leads ``in_call``; when the lease expires, ``release_expired_leases`` puts them
+back where they came from. Leads the claimer decides not to dial (calling window closed, DNC) go back with
+``release_leads``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, cast, func, literal, select, union_all, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.dml import Update
+
+from dialer.store.engine import Database
+from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.tables import IN_CALL_STATUS, leads_t
+
+CALLBACK, NEW, RETRY = "callback", "new", "retry"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOrder:
+    """How to order candidates (from the campaign's ``ordering`` options)."""
+
+    callbacks_first: bool = True
+    # Target share of never-dialled leads in each batch; None: strictly by priority then due time.
+    new_share: float | None = None
+
+
+def _branch(
+    status: str,
+    campaign_id: int,
+    now: datetime,
+    limit: int,
+    rank: int,
+    weight: float,
+    *,
+    pg: bool,
+    agents: Collection[str],
+) -> Select[tuple[int, int, float]]:
+    c = leads_t.c
+    scan = (
+        select(c.id, c.priority, c.next_dialable_at)
+        .where(c.campaign_id == campaign_id, c.status == status, c.next_dialable_at <= now)
+        .order_by(c.priority.desc(), c.next_dialable_at)
+        .limit(limit)
+    )
+    if status == CALLBACK:
+        # A callback promised by one agent waits for that agent; "anyone" callbacks go to whoever is free.
+        scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(list(agents)))
+    if pg:
+        scan = scan.with_for_update(skip_locked=True)
+    sub = scan.subquery()
+    # Position of the row inside its status, scaled by the status' share: merging on this key interleaves
+    # new and retry leads in the requested proportion, and a short status leaves room for the other.
+    position = func.row_number().over(order_by=(sub.c.priority.desc(), sub.c.next_dialable_at))
+    return select(
+        sub.c.id,
+        literal(rank).label("rank"),
+        (cast(position, Float) / weight).label("slot"),
+        sub.c.priority,
+        sub.c.next_dialable_at,
+    )
+
+
+def claim_statement(
+    campaign_id: int,
+    owner: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    order: ClaimOrder,
+    *,
+    pg: bool,
+    agents: Collection[str] = (),
+) -> Update:
+    cb_rank = 0 if order.callbacks_first else 1
+    if order.new_share is None:
+        weights = {CALLBACK: 1.0, NEW: 1.0, RETRY: 1.0}
+    else:
+        share = min(max(order.new_share, 1e-6), 1 - 1e-6)
+        weights = {CALLBACK: 1.0, NEW: share, RETRY: 1 - share}
+    branches = [
+        _branch(
+            status, campaign_id, now, limit, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, agents=agents
+        )
+        for status in (CALLBACK, NEW, RETRY)
+    ]
+    candidates = union_all(*branches).subquery()
+    ordering: tuple[ColumnElement[Any], ...]
+    if order.new_share is None:
+        ordering = (candidates.c.rank, candidates.c.priority.desc(), candidates.c.next_dialable_at)
+    else:
+        ordering = (candidates.c.rank, candidates.c.slot, candidates.c.priority.desc())
+    chosen = select(candidates.c.id).order_by(*ordering).limit(limit)
+    c = leads_t.c
+    return (
+        update(leads_t)
+        .where(c.id.in_(chosen))
+        .values(
+            status=IN_CALL_STATUS,
+            claimed_from=c.status,
+            claim_owner=owner,
+            lease_expires_at=now + lease,
+            updated_at=now,
+        )
+        .returning(*leads_t.c)
+    )
+
+
+async def claim_leads(
+    db: Database,
+    *,
+    campaign_id: int,
+    owner: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    order: ClaimOrder = ClaimOrder(),
+    agents: Collection[str] = (),
+) -> list[LeadRecord]:
+    """Atomically take up to ``limit`` due leads (status ``in_call``, owned by ``owner`` until ``now + lease``).
+
+    The returned leads are in dialling order. ``agents``: free agents whose own callbacks may be claimed too.
+    """
+    if limit <= 0:
+        return []
+    stmt = claim_statement(campaign_id, owner, limit, now, lease, order, pg=not db.is_sqlite, agents=agents)
+    async with db.write() as conn:
+        rows = (await conn.execute(stmt)).mappings().all()
+    return sort_claimed([lead_record(r) for r in rows], order)
+
+
+def sort_claimed(leads: Sequence[LeadRecord], order: ClaimOrder) -> list[LeadRecord]:
+    """RETURNING gives rows in no defined order: put them back in dialling order."""
+
+    def key(lead: LeadRecord) -> tuple[int, int, datetime]:
+        is_cb = lead.claimed_from == CALLBACK and order.callbacks_first
+        return (0 if is_cb else 1, -lead.priority, lead.next_dialable_at)
+
+    return sorted(leads, key=key)
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Give a claimed lead back without dialling it: to the status it came from (or ``status``), due again at
+    ``next_dialable_at`` (unchanged when None), optionally archived with a reason."""
+
+    lead_id: int
+    next_dialable_at: datetime | None = None
+    status: str | None = None
+    archive_reason: str | None = None
+
+
+async def release_in(conn: AsyncConnection, owner: str, releases: Sequence[Release], now: datetime) -> int:
+    c = leads_t.c
+    released = 0
+    for r in releases:
+        values: dict[str, object] = {
+            "status": r.status if r.status is not None else func.coalesce(c.claimed_from, RETRY),
+            "claimed_from": None,
+            "claim_owner": None,
+            "lease_expires_at": None,
+            "updated_at": now,
+        }
+        if r.next_dialable_at is not None:
+            values["next_dialable_at"] = r.next_dialable_at
+        if r.archive_reason is not None:
+            values["archive_reason"] = r.archive_reason
+        result = await conn.execute(
+            update(leads_t)
+            .where(c.id == r.lead_id, c.status == IN_CALL_STATUS, c.claim_owner == owner)
+            .values(**values)
+        )
+        released += result.rowcount
+    return released
+
+
+async def release_leads(db: Database, owner: str, releases: Sequence[Release], now: datetime) -> int:
+    """Return claimed leads (only those ``owner`` still holds); the number released."""
+    if not releases:
+        return 0
+    async with db.write() as conn:
+        return await release_in(conn, owner, releases, now)
+
+
+async def release_expired_leases(db: Database, now: datetime, *, campaign_id: int | None = None) -> int:
+    """Put back every lead whose claimer let its lease run out (crashed, hung, or lost its connection)."""
+    c = leads_t.c
+    stmt = (
+        update(leads_t)
+        .where(c.status == IN_CALL_STATUS, c.lease_expires_at < now)
+        .values(
+            status=func.coalesce(c.claimed_from, RETRY),
+            claimed_from=None,
+            claim_owner=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(c.campaign_id == campaign_id)
+    async with db.write() as conn:
+        result = await conn.execute(stmt)
+    return result.rowcount
+
+
+async def extend_lease(db: Database, owner: str, lead_ids: Collection[int], until: datetime) -> int:
+    """Keep holding leads whose calls outlive the lease (long rings, queued answers)."""
+    if not lead_ids:
+        return 0
+    c = leads_t.c
+    async with db.write() as conn:
+        result = await conn.execute(
+            update(leads_t)
+            .where(c.id.in_(list(lead_ids)), c.status == IN_CALL_STATUS, c.claim_owner == owner)
+            .values(lease_expires_at=until)
+        )
+    return result.rowcount

@@ -1,0 +1,16 @@
+"""Dialect-specific statement builders (INSERT ... ON CONFLICT differs only in its import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def upsert_insert(conn: AsyncConnection, table: Table) -> Any:
+    """``INSERT`` supporting ``on_conflict_do_nothing`` for the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -1,0 +1,156 @@
+"""Do-not-call entries: global or per campaign. Adding a number also takes matching leads out of the dialable pool
+(the claim checks the DNC table again on every batch, so a number added mid-claim is never dialled either)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
+
+from dialer.store.dialect import upsert_insert
+from dialer.store.engine import Database
+from dialer.store.tables import CLAIMABLE_STATUSES, DNC_ARCHIVE_REASON, DNC_STATUS, campaigns_t, dnc_t, leads_t
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class DncEntry:
+    number: str
+    campaign: str | None  # None: every campaign
+    source: str
+    reason: str | None
+    added_at: datetime
+
+
+def chunks(items: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _scope(campaign_id: int | None) -> ColumnElement[bool]:
+    return dnc_t.c.campaign_id.is_(None) if campaign_id is None else dnc_t.c.campaign_id == campaign_id
+
+
+async def _insert_entries(
+    conn: AsyncConnection, numbers: list[str], campaign_id: int | None, source: str, reason: str | None, now: datetime
+) -> int:
+    stmt = upsert_insert(conn, dnc_t)
+    if campaign_id is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["number"], index_where=dnc_t.c.campaign_id.is_(None))
+    else:
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=["number", "campaign_id"], index_where=dnc_t.c.campaign_id.is_not(None)
+        )
+    rows = [
+        {"number": n, "campaign_id": campaign_id, "source": source, "reason": reason, "added_at": now}
+        for n in dict.fromkeys(numbers)
+    ]
+    result = await conn.execute(stmt.returning(dnc_t.c.id), rows)
+    return len(result.all())
+
+
+async def _archive_matching_leads(
+    conn: AsyncConnection, numbers: list[str], campaign_id: int | None, now: datetime
+) -> int:
+    if campaign_id is None:
+        campaign_ids = list((await conn.execute(select(campaigns_t.c.id))).scalars())
+    else:
+        campaign_ids = [campaign_id]
+    if not campaign_ids:
+        return 0
+    # campaign_id IN (...) AND phone IN (...) is answered by the unique (campaign_id, phone) index.
+    result = await conn.execute(
+        update(leads_t)
+        .where(
+            leads_t.c.campaign_id.in_(campaign_ids),
+            leads_t.c.phone.in_(numbers),
+            leads_t.c.status.in_(CLAIMABLE_STATUSES),
+        )
+        .values(status=DNC_STATUS, archive_reason=DNC_ARCHIVE_REASON, updated_at=now)
+    )
+    return result.rowcount
+
+
+async def add_dnc(
+    db: Database,
+    number: str,
+    *,
+    campaign_id: int | None = None,
+    source: str = "manual",
+    reason: str | None = None,
+    now: datetime,
+) -> bool:
+    """Add one E.164 number; False if it was already listed in that scope."""
+    async with db.write() as conn:
+        added = await _insert_entries(conn, [number], campaign_id, source, reason, now)
+        await _archive_matching_leads(conn, [number], campaign_id, now)
+    return added == 1
+
+
+@dataclass(frozen=True, slots=True)
+class DncImported:
+    added: int
+    already_listed: int
+    leads_archived: int
+
+
+async def import_dnc(
+    db: Database,
+    numbers: Iterable[str],
+    *,
+    campaign_id: int | None = None,
+    source: str = "import",
+    reason: str | None = None,
+    now: datetime,
+) -> DncImported:
+    """Add many E.164 numbers in one transaction (a failure adds none)."""
+    added = seen = archived = 0
+    async with db.write() as conn:
+        for batch in chunks(numbers):
+            unique = list(dict.fromkeys(batch))
+            seen += len(unique)
+            added += await _insert_entries(conn, unique, campaign_id, source, reason, now)
+            archived += await _archive_matching_leads(conn, unique, campaign_id, now)
+    return DncImported(added=added, already_listed=seen - added, leads_archived=archived)
+
+
+async def remove_dnc(db: Database, number: str, *, campaign_id: int | None = None) -> int:
+    """Remove the number from one scope (global by default). Leads archived because of it stay archived."""
+    async with db.write() as conn:
+        result = await conn.execute(dnc_t.delete().where(dnc_t.c.number == number, _scope(campaign_id)))
+    return result.rowcount
+
+
+async def check_dnc(db: Database, number: str) -> list[DncEntry]:
+    """Every entry listing ``number`` (global and per campaign)."""
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(dnc_t, campaigns_t.c.name.label("campaign_name"))
+                .outerjoin(campaigns_t, campaigns_t.c.id == dnc_t.c.campaign_id)
+                .where(dnc_t.c.number == number)
+                .order_by(dnc_t.c.added_at)
+            )
+        ).mappings()
+        return [DncEntry(r["number"], r["campaign_name"], r["source"], r["reason"], r["added_at"]) for r in rows.all()]
+
+
+async def blocked_numbers(conn: AsyncConnection, numbers: Collection[str], campaign_id: int) -> set[str]:
+    """Which of ``numbers`` are on the global list or on this campaign's list."""
+    blocked: set[str] = set()
+    for batch in chunks(numbers):
+        result = await conn.execute(
+            select(dnc_t.c.number).where(
+                dnc_t.c.number.in_(batch),
+                or_(dnc_t.c.campaign_id.is_(None), dnc_t.c.campaign_id == campaign_id),
+            )
+        )
+        blocked.update(result.scalars())
+    return blocked

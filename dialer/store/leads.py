@@ -1,0 +1,123 @@
+"""Lead rows: the plain record the rest of the app sees, bulk insert with per-campaign dedupe, lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.store.dialect import upsert_insert
+from dialer.store.engine import Database
+from dialer.store.tables import leads_t
+
+# Rows per multi-row INSERT: SQLite allows 32 766 bound parameters per statement; a lead row binds ~16.
+INSERT_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRecord:
+    """One lead row, as stored."""
+
+    id: int
+    campaign_id: int
+    list_id: int | None
+    phone: str
+    alt_phones: list[str]
+    timezones: list[str]
+    postal_code: str | None
+    first_name: str | None
+    last_name: str | None
+    fields: dict[str, Any]
+    status: str
+    claimed_from: str | None
+    attempts: int
+    dials: int
+    next_dialable_at: datetime
+    last_outcome: str | None
+    last_attempt_at: datetime | None
+    last_abandon_at: datetime | None
+    archive_reason: str | None
+    priority: int
+    callback_at: datetime | None
+    callback_agent: str | None
+    claim_owner: str | None
+    lease_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+LEAD_COLUMNS = tuple(f.name for f in fields(LeadRecord))
+
+
+def lead_record(row: RowMapping) -> LeadRecord:
+    return LeadRecord(**{name: row[name] for name in LEAD_COLUMNS})
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    """A lead to insert (already parsed, validated and scrubbed)."""
+
+    phone: str
+    status: str
+    next_dialable_at: datetime
+    alt_phones: list[str] = field(default_factory=list)
+    timezones: list[str] = field(default_factory=list)
+    postal_code: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    priority: int = 0
+
+
+async def insert_new_leads(
+    conn: AsyncConnection, campaign_id: int, list_id: int | None, leads: Sequence[NewLead], now: datetime
+) -> set[str]:
+    """Insert inside the caller's transaction; returns the phones inserted. A phone the campaign already has
+    (or that appears twice in ``leads``) is skipped by the unique (campaign_id, phone) index."""
+    stmt = upsert_insert(conn, leads_t).on_conflict_do_nothing(index_elements=["campaign_id", "phone"])
+    stmt = stmt.returning(leads_t.c.phone)
+    inserted: set[str] = set()
+    for start in range(0, len(leads), INSERT_CHUNK):
+        rows = [
+            {
+                "campaign_id": campaign_id,
+                "list_id": list_id,
+                "phone": lead.phone,
+                "alt_phones": lead.alt_phones,
+                "timezones": lead.timezones,
+                "postal_code": lead.postal_code,
+                "first_name": lead.first_name,
+                "last_name": lead.last_name,
+                "fields": lead.fields,
+                "status": lead.status,
+                "attempts": 0,
+                "dials": 0,
+                "next_dialable_at": lead.next_dialable_at,
+                "priority": lead.priority,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for lead in leads[start : start + INSERT_CHUNK]
+        ]
+        result = await conn.execute(stmt, rows)
+        inserted.update(result.scalars())
+    return inserted
+
+
+async def get_lead(db: Database, lead_id: int) -> LeadRecord | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
+    return None if row is None else lead_record(row)
+
+
+async def find_leads_by_phone(db: Database, campaign_id: int, phone: str) -> list[LeadRecord]:
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(select(leads_t).where(leads_t.c.campaign_id == campaign_id, leads_t.c.phone == phone))
+        ).mappings()
+        return [lead_record(r) for r in rows.all()]
