@@ -1,0 +1,303 @@
+"""``decide(snapshot, stats)``: how many calls to place now, and why.
+
+Pure: reads the snapshot and the learned statistics, returns a :class:`PacingDecision` whose
+:class:`PacingExplanation` says what was counted and which guard (if any) held the pacer back — the answer to
+"why is the dialer not dialing?" shown on the dashboard.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from dialer.pacing.blending import expected_inbound_within, inbound_reserve
+from dialer.pacing.predictive import STEPS, PredictiveTables, Row, plan_calls, sum_rows
+from dialer.pacing.snapshot import AgentState, CallStage, PacingMode, PacingSnapshot
+from dialer.pacing.stats import PacingStats
+
+
+class Guard(StrEnum):
+    """Why the pacer placed fewer calls than its mode would."""
+
+    NO_AGENTS = "no_agents"  # nobody logged in and unpaused: zero calls
+    PREVIEW = "preview"  # preview mode: agents dial
+    INBOUND_WAITING = "inbound_waiting"  # inbound callers wait: they get the next agent, no outbound now
+    FEW_AGENTS = "few_agents"  # too few agents to predict safely: progressive
+    IMMATURE = "immature_estimates"  # not enough calls seen to trust the estimates: progressive
+    ABANDON_BUDGET = "abandon_budget"  # the legal window's abandon budget is nearly spent: progressive
+    CALL_LIMIT = "call_limit"  # the runner's limit (trunk capacity, leads) cut the number
+
+
+@dataclass(frozen=True, slots=True)
+class PacingExplanation:
+    mode: PacingMode  # configured mode
+    effective_mode: PacingMode  # mode actually applied after guards
+    guard: Guard | None
+    reason: str
+    agents_logged_in: int
+    agents_ready: int
+    agents_reserved: int
+    agents_talking: int
+    agents_wrapup: int
+    agents_paused: int
+    inbound_reserve: int
+    inbound_waiting: int
+    calls_dialling: int
+    calls_amd: int
+    calls_waiting: int
+    answer_rate: float  # estimated live answers per dial
+    expected_free_agents: float | None = None  # agents able to take a call by the end of the horizon
+    expected_answers: float | None = None  # live answers expected by then, new calls included
+    controller_level: float | None = None  # the online controller's abandon-risk threshold
+    applied_level: float | None = None  # after the manual aggressiveness override
+    last_call_risk: float | None = None  # abandon risk of the last call placed
+    next_call_risk: float | None = None  # what one more call would have carried
+    setpoint: float = 0.0
+    window_abandon_rate: float = 0.0
+    window_live_answers: int = 0
+    window_abandons: int = 0
+    window_abandons_left: float = 0.0  # abandons the legal window can still take before reaching the cap
+    aggressiveness: float = 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class PacingDecision:
+    calls: int
+    explanation: PacingExplanation
+
+
+def _tables(stats: PacingStats) -> PredictiveTables:
+    # A memo of values derived from the statistics, kept with them (not state the decision depends on).
+    tables = getattr(stats, "_predictive_tables", None)
+    if tables is None:
+        tables = PredictiveTables(stats)
+        stats._predictive_tables = tables  # type: ignore[attr-defined]
+    return tables
+
+
+def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
+    """The number of calls to place now, with its explanation."""
+    settings = snapshot.settings
+    counts = dict.fromkeys(AgentState, 0)
+    for agent in snapshot.agents:
+        counts[agent.state] += 1
+    dialling = amd = waiting = 0
+    for call in snapshot.calls:
+        if call.stage is CallStage.DIALLING:
+            dialling += 1
+        elif call.stage is CallStage.AMD:
+            amd += 1
+        else:
+            waiting += 1
+    in_flight = dialling + amd + waiting
+    logged_in = len(snapshot.agents)
+    available = logged_in - counts[AgentState.PAUSED]
+    ready = counts[AgentState.READY]
+    reserve = inbound_reserve(snapshot.inbound, available, settings.inbound_reserve)
+    window = stats.window
+    window.expire(snapshot.now)
+    budget = settings.abandon_cap * window.live_answers
+    abandons_left = budget - window.abandons
+
+    base: dict[str, Any] = {
+        "mode": settings.mode,
+        "agents_logged_in": logged_in,
+        "agents_ready": ready,
+        "agents_reserved": counts[AgentState.RESERVED] + counts[AgentState.RINGING],
+        "agents_talking": counts[AgentState.TALKING],
+        "agents_wrapup": counts[AgentState.WRAPUP],
+        "agents_paused": counts[AgentState.PAUSED],
+        "inbound_reserve": reserve,
+        "inbound_waiting": snapshot.inbound.callers_waiting,
+        "calls_dialling": dialling,
+        "calls_amd": amd,
+        "calls_waiting": waiting,
+        "answer_rate": stats.live_share.value,
+        "setpoint": stats.setpoint,
+        "window_abandon_rate": window.rate(),
+        "window_live_answers": window.live_answers,
+        "window_abandons": window.abandons,
+        "window_abandons_left": abandons_left,
+        "aggressiveness": settings.aggressiveness,
+    }
+
+    def done(calls: int, effective: PacingMode, guard: Guard | None, reason: str, **extra: Any) -> PacingDecision:
+        calls = max(0, calls)
+        if snapshot.max_new_calls is not None and calls > snapshot.max_new_calls:
+            calls = max(0, snapshot.max_new_calls)
+            if guard is None:
+                guard = Guard.CALL_LIMIT
+                reason += f"; cut to {calls} by the runner's call limit"
+        return PacingDecision(
+            calls, PacingExplanation(effective_mode=effective, guard=guard, reason=reason, **base, **extra)
+        )
+
+    if available <= 0:
+        return done(0, settings.mode, Guard.NO_AGENTS, "no agent logged in and unpaused")
+    if settings.mode is PacingMode.PREVIEW:
+        return done(0, PacingMode.PREVIEW, Guard.PREVIEW, "preview mode: agents place their own calls")
+    if snapshot.inbound.callers_waiting > 0:
+        return done(
+            0,
+            settings.mode,
+            Guard.INBOUND_WAITING,
+            f"{snapshot.inbound.callers_waiting} inbound caller(s) waiting take the next free agents",
+        )
+
+    free_for_outbound = ready - reserve
+    progressive_calls = free_for_outbound - in_flight
+    progressive_reason = (
+        f"{ready} ready − {reserve} kept for inbound − {in_flight} calls in flight = {max(0, progressive_calls)}"
+    )
+    if settings.mode is PacingMode.PROGRESSIVE:
+        return done(progressive_calls, PacingMode.PROGRESSIVE, None, "progressive: " + progressive_reason)
+    if settings.mode is PacingMode.POWER:
+        target = math.floor(settings.power_ratio * max(0, free_for_outbound) + 1e-9)
+        return done(
+            target - in_flight,
+            PacingMode.POWER,
+            None,
+            f"power {settings.power_ratio:g}:1: {target} calls for {max(0, free_for_outbound)} free agent(s)"
+            f" − {in_flight} in flight",
+        )
+
+    # Predictive, behind its guards.
+    if available < settings.min_agents_predictive:
+        return done(
+            progressive_calls,
+            PacingMode.PROGRESSIVE,
+            Guard.FEW_AGENTS,
+            f"only {available} agent(s) (< {settings.min_agents_predictive}): progressive; " + progressive_reason,
+        )
+    if stats.live_answers_total < settings.min_live_answers or stats.handle_samples < settings.min_handle_samples:
+        return done(
+            progressive_calls,
+            PacingMode.PROGRESSIVE,
+            Guard.IMMATURE,
+            f"estimates immature ({stats.live_answers_total} live answers, {stats.handle_samples} handle times"
+            f" seen): progressive; " + progressive_reason,
+        )
+    if abandons_left < max(1.0, settings.budget_reserve * budget):
+        return done(
+            progressive_calls,
+            PacingMode.PROGRESSIVE,
+            Guard.ABANDON_BUDGET,
+            f"{window.abandons} abandons of {window.live_answers} live answers in the last "
+            f"{settings.window_hours:g} h ({window.rate():.2%}, cap {settings.abandon_cap:.1%}): progressive; "
+            + progressive_reason,
+        )
+
+    level = stats.controller.level
+    applied = min(0.9, level * settings.aggressiveness)
+    cap = max(0, math.ceil(settings.max_calls_per_agent * max(1, available - reserve)) - in_flight)
+    plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
+    calls, next_risk = plan.calls, plan.next_call_risk
+    expected_answers = plan.expected_answers
+    supply_end = plan.expected_free_agents
+    reason = (
+        f"predictive: {calls} call(s) — each keeps its abandon risk ≤ {applied:.1%}"
+        f" (next would carry {next_risk:.1%}); {supply_end:.1f} agents expected free vs"
+        f" {expected_answers:.1f} live answers within {STEPS - 1} s"
+    )
+    return done(
+        calls,
+        PacingMode.PREDICTIVE,
+        None,
+        reason,
+        expected_free_agents=supply_end,
+        expected_answers=expected_answers,
+        controller_level=level,
+        applied_level=applied,
+        last_call_risk=plan.last_call_risk if calls else None,
+        next_call_risk=next_risk,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PredictivePlan:
+    calls: int
+    last_call_risk: float
+    next_call_risk: float
+    expected_free_agents: float  # by the end of the horizon
+    expected_answers: float  # by the end of the horizon, the new calls included
+
+
+def predictive_plan(
+    snapshot: PacingSnapshot,
+    stats: PacingStats,
+    level: float,
+    max_calls: int,
+    *,
+    free_for_outbound: int,
+    waiting: int,
+    agent_free_in: Sequence[float] | None = None,
+) -> PredictivePlan:
+    """The predictive rule on a snapshot, without guards (:func:`decide` applies those first).
+
+    ``agent_free_in`` replaces the learned conditional probabilities by exact seconds until each busy agent is
+    free (the simulator's clairvoyant bound); ``free_for_outbound`` counts ready agents net of the reserve.
+    """
+    settings = snapshot.settings
+    tables = _tables(stats)
+    tables.refresh(settings.connect_budget_seconds)
+    supply_rows: list[Row] = []
+    supply_var_rows: list[Row] = []
+    if agent_free_in is not None:
+        for seconds in agent_free_in:
+            row = exact_free_row(seconds - settings.connect_budget_seconds)
+            supply_rows.append(row)
+            supply_var_rows.append(_ZEROS)
+    for agent in snapshot.agents if agent_free_in is None else ():
+        state = agent.state
+        if state is AgentState.TALKING or state is AgentState.RESERVED or state is AgentState.RINGING:
+            mean, var = tables.talking(agent.seconds_in_state if state is AgentState.TALKING else 0.0)
+        elif state is AgentState.WRAPUP:
+            mean, var = tables.wrapping(agent.seconds_in_state)
+        else:
+            continue
+        supply_rows.append(mean)
+        supply_var_rows.append(var)
+    supply = sum_rows(supply_rows)
+    supply_var = sum_rows(supply_var_rows)
+    demand_rows: list[Row] = []
+    demand_var_rows: list[Row] = []
+    for call in snapshot.calls:
+        if call.stage is CallStage.DIALLING:
+            mean, var = tables.ringing(call.age_seconds)
+        elif call.stage is CallStage.AMD:
+            mean, var = tables.in_amd(call.age_seconds)
+        else:
+            continue
+        demand_rows.append(mean)
+        demand_var_rows.append(var)
+    demand = sum_rows(demand_rows)
+    demand_var = sum_rows(demand_var_rows)
+    budget_s = settings.connect_budget_seconds
+    rate = snapshot.inbound.arrivals_per_second
+    for t in range(STEPS):
+        supply[t] += free_for_outbound
+        demand[t] += waiting
+        if rate > 0.0:
+            inbound = expected_inbound_within(snapshot.inbound, t + budget_s)
+            supply[t] -= inbound
+            supply_var[t] += inbound
+
+    calls, last_risk, next_risk = plan_calls(
+        supply, supply_var, demand, demand_var, tables.new_call, tables.new_call_density, level, max_calls
+    )
+    return PredictivePlan(calls, last_risk, next_risk, supply[-1], demand[-1] + calls * tables.new_call[-1])
+
+
+_ZEROS: Row = (0.0,) * STEPS
+
+
+def exact_free_row(seconds: float) -> Row:
+    """Supply row of an agent known to be free in ``seconds`` (able to take calls answered from then on)."""
+    start = max(0, math.ceil(seconds))
+    return tuple(1.0 if t >= start else 0.0 for t in range(STEPS))

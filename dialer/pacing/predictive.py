@@ -1,0 +1,212 @@
+"""The predictive rule: place the next call only while its risk of being abandoned is at most the level.
+
+Time ahead is cut into one-second steps ``τ = 0 … HORIZON``. For each step the pacer estimates
+
+* supply ``S(τ)``: agents that will be able to take a call answered at ``τ`` — ready now, or free by
+  ``τ + w`` (``w`` = the 2 s connect budget), each with the *conditional* probability
+  P(talk remaining + wrap-up ≤ τ + w | already talking e s) or P(wrap-up ≤ e + τ + w | already wrapping e s).
+  Using the unconditional handle-time CDF instead (Issabel) counts agents in long calls as finishing first,
+  while a lognormal talk time's hazard *falls* with its age;
+* demand ``D(τ)``: live answers by ``τ`` — callers already waiting, calls in AMD that will turn out human, and
+  each ringing call with P(live answer by a + τ | still ringing at age a), which drops as a call rings on
+  (busy lines end early, the longer a call rings the likelier it ends unanswered).
+
+Both are sums of independent Bernoulli variables, taken as normal. A new call that a person answers at ``τ``
+is abandoned when the demand ahead of it already uses the supply: P(D(τ) ≥ S(τ)). Averaged over its answer
+time, that is the *marginal abandon risk* of one more call. Calls are added one by one (each new call adds to
+the demand the next one faces) while the risk stays at most the controller's level — the Lagrangian rule for
+maximising connected talk under an abandon-rate constraint (Samuelson 1999's "agent free at answer time").
+"""
+
+from __future__ import annotations
+
+import math
+
+from dialer.pacing.stats import PacingStats
+
+HORIZON = 30  # seconds of answer times considered: the ring timeout (~22 s) plus AMD, with margin
+STEPS = HORIZON + 1
+_SQRT2 = math.sqrt(2.0)
+_ZERO_ROW = (0.0,) * STEPS
+_ONE_ROW = (1.0,) * STEPS
+MIN_VARIANCE = 0.05  # keeps the normal approximation from claiming certainty
+
+Row = tuple[float, ...]
+
+
+def elapsed_bucket(seconds: float) -> int:
+    """Rows are cached per bucket of elapsed time: finer where the conditional probability changes fast."""
+    if seconds < 60.0:
+        return int(seconds) if seconds > 0.0 else 0
+    if seconds < 300.0:
+        return int(seconds / 2.0) * 2
+    if seconds < 1200.0:
+        return int(seconds / 10.0) * 10
+    return min(int(seconds / 60.0) * 60, 3540)
+
+
+class PredictiveTables:
+    """Probability rows derived from :class:`PacingStats`, rebuilt when the learned distributions move.
+
+    A cache, not state: it holds nothing that cannot be recomputed from the statistics.
+    """
+
+    WRAP_QUANTILES = 8
+
+    def __init__(self, stats: PacingStats) -> None:
+        self.stats = stats
+        self._key: tuple[int, ...] | None = None
+        self._talk: dict[int, tuple[Row, Row]] = {}
+        self._wrap: dict[int, tuple[Row, Row]] = {}
+        self._ring: dict[int, tuple[Row, Row]] = {}
+        self._budget = -1.0
+        self._p = 0.0
+        self._wrap_points: list[float] = []
+        self.new_call: Row = _ZERO_ROW
+        self.new_call_density: Row = _ZERO_ROW
+
+    def refresh(self, connect_budget: float) -> None:
+        s = self.stats
+        talk, wrap, live, dead = (
+            s.talk.cdf_table(),
+            s.wrap.cdf_table(),
+            s.live_ring.cdf_table(),
+            s.dead_ring.cdf_table(),
+        )
+        del talk, wrap, live, dead  # rebuilt (versions bumped) if enough new samples arrived
+        p = s.live_share.value
+        key = (s.talk.version, s.wrap.version, s.live_ring.version, s.dead_ring.version)
+        if key == self._key and connect_budget == self._budget and abs(p - self._p) < 0.002:
+            return
+        if key[:2] != (self._key or (-1, -1))[:2] or connect_budget != self._budget:
+            self._talk.clear()
+            self._wrap.clear()
+            m = self.WRAP_QUANTILES
+            self._wrap_points = [s.wrap.quantile((i + 0.5) / m) for i in range(m)]
+        self._ring.clear()
+        self._key, self._budget, self._p = key, connect_budget, p
+        g = [p * s.live_ring.cdf_at(float(t)) for t in range(STEPS)]
+        self.new_call = tuple(g)
+        self.new_call_density = tuple(g[t] - (g[t - 1] if t else 0.0) for t in range(STEPS))
+
+    # -- agents: P(able to take a call answered at τ), i.e. free by τ + connect budget
+
+    def talking(self, elapsed: float) -> tuple[Row, Row]:
+        key = elapsed_bucket(elapsed)
+        row = self._talk.get(key)
+        if row is None:
+            row = self._talk[key] = self._talking_row(float(key))
+        return row
+
+    def _talking_row(self, e: float) -> tuple[Row, Row]:
+        talk = self.stats.talk
+        f_e = talk.cdf_at(e)
+        survival = 1.0 - f_e
+        if survival < 1e-9:
+            return _variance_pair(_ZERO_ROW)
+        waits = self._wrap_points
+        m = len(waits)
+        out = []
+        for t in range(STEPS):
+            horizon = e + t + self._budget
+            acc = 0.0
+            for w in waits:
+                x = horizon - w
+                if x > e:
+                    acc += talk.cdf_at(x) - f_e
+            out.append(min(1.0, acc / (m * survival)))
+        return _variance_pair(tuple(out))
+
+    def wrapping(self, elapsed: float) -> tuple[Row, Row]:
+        key = int(elapsed * 2.0) if elapsed < 120.0 else 240
+        row = self._wrap.get(key)
+        if row is None:
+            e = key / 2.0
+            wrap = self.stats.wrap
+            f_e = wrap.cdf_at(e)
+            survival = 1.0 - f_e
+            if survival < 1e-9:
+                row = _variance_pair(_ONE_ROW)
+            else:
+                row = _variance_pair(
+                    tuple(min(1.0, (wrap.cdf_at(e + t + self._budget) - f_e) / survival) for t in range(STEPS))
+                )
+            self._wrap[key] = row
+        return row
+
+    # -- calls: P(live answer by τ | still ringing at age a)
+
+    def ringing(self, age: float) -> tuple[Row, Row]:
+        key = min(int(age) if age > 0.0 else 0, 90)
+        row = self._ring.get(key)
+        if row is None:
+            s, p, a = self.stats, self._p, float(key)
+            g_a, h_a = s.live_ring.cdf_at(a), s.dead_ring.cdf_at(a)
+            still = p * (1.0 - g_a) + (1.0 - p) * (1.0 - h_a)
+            if still < 1e-9:
+                row = _variance_pair(_ZERO_ROW)
+            else:
+                row = _variance_pair(
+                    tuple(min(1.0, p * (s.live_ring.cdf_at(a + t) - g_a) / still) for t in range(STEPS))
+                )
+            self._ring[key] = row
+        return row
+
+    def in_amd(self, age: float, typical_amd_seconds: float = 2.5) -> tuple[Row, Row]:
+        h = self.stats.amd_human_share.value
+        start = max(0, math.ceil(typical_amd_seconds - age))
+        return _variance_pair(tuple(h if t >= start else 0.0 for t in range(STEPS)))
+
+
+def _variance_pair(mean: Row) -> tuple[Row, Row]:
+    return mean, tuple(q * (1.0 - q) for q in mean)
+
+
+def sum_rows(rows: list[Row], width: int = STEPS) -> list[float]:
+    if not rows:
+        return [0.0] * width
+    return [sum(column) for column in zip(*rows, strict=True)]
+
+
+def _risk(excess_mean: list[float], excess_var: list[float], density: Row, total: float) -> float:
+    """Average over the new call's answer time of P(demand ahead ≥ supply), normal approximation."""
+    acc = 0.0
+    for t in range(STEPS):
+        d = density[t]
+        if d <= 0.0:
+            continue
+        v = excess_var[t]
+        sd = math.sqrt(v if v > MIN_VARIANCE else MIN_VARIANCE)
+        acc += d * 0.5 * (1.0 + math.erf((excess_mean[t] + 0.5) / (sd * _SQRT2)))
+    return acc / total
+
+
+def plan_calls(
+    supply_mean: list[float],
+    supply_var: list[float],
+    demand_mean: list[float],
+    demand_var: list[float],
+    new_call: Row,
+    new_call_density: Row,
+    level: float,
+    max_calls: int,
+) -> tuple[int, float, float]:
+    """How many new calls keep every added call's abandon risk at most ``level``.
+
+    Returns ``(calls, risk of the last call placed, risk the next call would carry)``.
+    """
+    total = sum(new_call_density)
+    if total <= 0.0 or max_calls <= 0:
+        return 0, 0.0, 0.0
+    excess = [d - s for d, s in zip(demand_mean, supply_mean, strict=True)]
+    var = [a + b for a, b in zip(demand_var, supply_var, strict=True)]
+    variance_step = [q * (1.0 - q) for q in new_call]
+    placed, last_risk = 0, 0.0
+    risk = _risk(excess, var, new_call_density, total)
+    while placed < max_calls and risk <= level:
+        placed += 1
+        last_risk = risk
+        excess = [x + q for x, q in zip(excess, new_call, strict=True)]
+        var = [x + q for x, q in zip(var, variance_step, strict=True)]
+        risk = _risk(excess, var, new_call_density, total)
+    return placed, last_risk, risk

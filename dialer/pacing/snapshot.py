@@ -1,0 +1,125 @@
+"""What the pacer sees: one immutable snapshot of agents, calls in flight, inbound load and settings.
+
+The daemon's campaign runner (and the discrete-event simulator) build a :class:`PacingSnapshot` on every tick
+and on every agent becoming free. Times are seconds; ``now`` is whatever clock the caller uses (the pacer only
+compares it with times it was given).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class PacingMode(StrEnum):
+    PREVIEW = "preview"  # the agent clicks dial: the pacer never places calls
+    PROGRESSIVE = "progressive"  # one call per free agent: never abandons
+    POWER = "power"  # a fixed number of calls per free agent
+    PREDICTIVE = "predictive"  # dials ahead of agents becoming free, held to the abandon setpoint
+
+
+class AgentState(StrEnum):
+    READY = "ready"  # logged in, unpaused, idle: can take a call now
+    RESERVED = "reserved"  # picked by the queue for a call, leg being connected
+    RINGING = "ringing"  # agent phone ringing (no auto-answer)
+    TALKING = "talking"
+    WRAPUP = "wrapup"  # after-call work
+    PAUSED = "paused"  # logged in but not taking calls: not counted at all
+
+
+class CallStage(StrEnum):
+    DIALLING = "dialling"  # Originate sent, callee not answered yet (ringing)
+    AMD = "amd"  # answered, answering-machine detection running
+    WAITING = "waiting"  # a live person answered and waits in queue for an agent (the 2 s clock runs)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    state: AgentState
+    seconds_in_state: float = 0.0
+    blended: bool = False  # also takes inbound calls
+
+
+@dataclass(frozen=True, slots=True)
+class CallInFlight:
+    stage: CallStage
+    age_seconds: float  # since the Originate (DIALLING) or since entering the stage (AMD, WAITING)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundLoad:
+    """Inbound traffic offered to the same (blended) agents; inbound calls have priority in the queue."""
+
+    callers_waiting: int = 0
+    arrivals_per_second: float = 0.0  # expected arrival rate now (forecast or recent measurement)
+    mean_handle_seconds: float = 165.0  # inbound talk + wrap-up, to size the reserve
+
+
+class PacingSettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PacingSettings:
+    """A campaign's pacing knobs. Defaults are the compliant ones (3 % per 24 h, 2 s to connect)."""
+
+    mode: PacingMode = PacingMode.PREDICTIVE
+    power_ratio: float = 2.0  # calls per free agent in power mode
+    abandon_cap: float = 0.03  # legal cap on abandoned ÷ live answers over the window
+    abandon_setpoint: float = 0.027  # what the online controller aims at (below the cap)
+    window_hours: float = 24.0  # legal window: 24 h (Ofcom) or 720 h (US, 30 days)
+    aggressiveness: float = 1.0  # manual override, within [MIN_AGGRESSIVENESS, MAX_AGGRESSIVENESS]
+    max_wait_seconds: float = 2.0  # a live answer must reach an agent within this (greeting → agent)
+    agent_connect_seconds: float = 0.0  # agent leg answer time, taken off max_wait_seconds
+    min_agents_predictive: int = 3  # fewer available agents than this: progressive
+    min_live_answers: int = 30  # fewer live answers seen than this: estimates immature, progressive
+    min_handle_samples: int = 20
+    budget_reserve: float = 0.05  # guard fires when abandons reach (1 − this) of the window's budget
+    max_calls_per_agent: float = 12.0  # hard ceiling on calls in flight per available agent
+    inbound_reserve: int | None = None  # agents kept free for inbound; None = sized from the inbound load
+
+    MIN_AGGRESSIVENESS = 0.5
+    MAX_AGGRESSIVENESS = 1.5
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if not 0.0 < self.abandon_cap < 1.0:
+            problems.append(f"abandon_cap {self.abandon_cap} must be in (0, 1)")
+        if not 0.0 < self.abandon_setpoint <= self.abandon_cap:
+            problems.append(f"abandon_setpoint {self.abandon_setpoint} must be in (0, abandon_cap]")
+        if not 1.0 <= self.power_ratio <= 20.0:
+            problems.append(f"power_ratio {self.power_ratio} must be in [1, 20]")
+        if not self.MIN_AGGRESSIVENESS <= self.aggressiveness <= self.MAX_AGGRESSIVENESS:
+            problems.append(
+                f"aggressiveness {self.aggressiveness} must be in "
+                f"[{self.MIN_AGGRESSIVENESS}, {self.MAX_AGGRESSIVENESS}]"
+            )
+        if self.window_hours <= 0 or not math.isfinite(self.window_hours):
+            problems.append("window_hours must be positive")
+        if self.max_wait_seconds - self.agent_connect_seconds < 0:
+            problems.append("agent_connect_seconds exceeds max_wait_seconds: no call could ever connect in time")
+        if self.inbound_reserve is not None and self.inbound_reserve < 0:
+            problems.append("inbound_reserve must not be negative")
+        if problems:
+            raise PacingSettingsError("; ".join(problems))
+
+    @property
+    def window_seconds(self) -> float:
+        return self.window_hours * 3600.0
+
+    @property
+    def connect_budget_seconds(self) -> float:
+        """How long an answered call may wait for the queue to pick an agent."""
+        return self.max_wait_seconds - self.agent_connect_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class PacingSnapshot:
+    now: float
+    settings: PacingSettings
+    agents: Sequence[AgentView] = ()
+    calls: Sequence[CallInFlight] = ()
+    inbound: InboundLoad = field(default_factory=InboundLoad)
+    max_new_calls: int | None = None  # trunk/lead supply limit the runner imposes (None = no limit)

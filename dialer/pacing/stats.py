@@ -1,0 +1,311 @@
+"""What the pacer learns online from the campaign's own calls: pure, incrementally updated, no clock.
+
+The daemon (and the simulator) feed one :class:`PacingStats` per campaign:
+
+* ``record_attempt(ring_seconds, live)`` when a dial's fate is known: answered by a live person after
+  ``ring_seconds``, or ended without one (busy, no answer, machine, failure) after ``ring_seconds``;
+* ``record_talk(seconds)`` / ``record_wrap(seconds)`` when a conversation / an after-call work ends;
+* ``record_amd(human)`` when AMD gives a verdict;
+* ``record_live_answer(now, abandoned, placed_predictively)`` for every live answer, connected or abandoned:
+  it feeds the legal abandon window and the online controller.
+
+Distributions are histograms with exponential forgetting (a half-life counted in samples) blended with a weak
+prior (Bayesian shrinkage), so the first minutes of a campaign are sane and a drifting campaign is followed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+
+from dialer.pacing.snapshot import PacingSettings
+
+
+def lognormal_cdf(mean: float, sd: float) -> Callable[[float], float]:
+    sigma2 = math.log1p((sd / mean) ** 2)
+    mu, sigma = math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
+
+    def cdf(x: float) -> float:
+        if x <= 0.0:
+            return 0.0
+        return 0.5 * (1.0 + math.erf((math.log(x) - mu) / (sigma * math.sqrt(2.0))))
+
+    return cdf
+
+
+class EmpiricalDistribution:
+    """A forgetting histogram on ``[0, bins × bin_seconds)`` plus an overflow bin, shrunk towards a prior.
+
+    Sample ``i`` weighs ``growth**i`` (growth = 2^(1/half_life)): the newest ``half_life`` samples carry half
+    the mass. The posterior is ``(prior_weight × prior + data) / (prior_weight + data mass)``.
+    ``cdf_at(x)`` reads a cached cumulative table, rebuilt after ``refresh_every`` new samples.
+    """
+
+    __slots__ = (
+        "_cdf",
+        "_counts",
+        "_growth",
+        "_mass",
+        "_prior",
+        "_since_refresh",
+        "_weight",
+        "bin_seconds",
+        "bins",
+        "prior_weight",
+        "refresh_every",
+        "samples",
+        "version",
+    )
+
+    def __init__(
+        self,
+        *,
+        bin_seconds: float,
+        bins: int,
+        prior_cdf: Callable[[float], float],
+        prior_weight: float = 10.0,
+        half_life: float = 2000.0,
+        refresh_every: int = 50,
+    ) -> None:
+        self.bin_seconds, self.bins = bin_seconds, bins
+        edges = [prior_cdf(i * bin_seconds) for i in range(bins + 1)]
+        self._prior = [edges[i + 1] - edges[i] for i in range(bins)] + [1.0 - edges[-1]]
+        self.prior_weight = prior_weight
+        self._counts = [0.0] * (bins + 1)
+        self._growth = 2.0 ** (1.0 / half_life)
+        self._weight = 1.0  # weight of the next sample
+        self._mass = 0.0  # sum of data weights
+        self.refresh_every = refresh_every
+        self._since_refresh = 0
+        self._cdf: list[float] | None = None
+        self.samples = 0
+        self.version = 0
+
+    def add(self, x: float) -> None:
+        b = int(x / self.bin_seconds) if x > 0.0 else 0
+        if b > self.bins:
+            b = self.bins
+        self._counts[b] += self._weight
+        self._mass += self._weight
+        self._weight *= self._growth
+        if self._weight > 1e100:
+            scale = 1.0 / self._weight
+            self._counts = [c * scale for c in self._counts]
+            self._mass *= scale
+            self._weight = 1.0
+        self.samples += 1
+        self._since_refresh += 1
+        if self._cdf is not None and self._since_refresh >= self.refresh_every:
+            self._cdf = None
+
+    @property
+    def effective_samples(self) -> float:
+        """The data's weight measured in newest-sample units (saturates near half_life / ln 2)."""
+        return self._mass / self._weight
+
+    def cdf_table(self) -> list[float]:
+        """``table[i]`` = P(X ≤ i × bin_seconds) for i = 0 … bins (the overflow bin's mass is above the end)."""
+        if self._cdf is None:
+            data_weight = self._mass / self._weight
+            total = self.prior_weight + data_weight
+            a = self.prior_weight / total
+            b = (1.0 / self._weight) / total
+            acc, table = 0.0, [0.0]
+            for prior, count in zip(self._prior[:-1], self._counts[:-1], strict=True):
+                acc += a * prior + b * count
+                table.append(acc)
+            self._cdf = table
+            self._since_refresh = 0
+            self.version += 1
+        return self._cdf
+
+    def cdf_at(self, x: float) -> float:
+        table = self.cdf_table()
+        pos = x / self.bin_seconds
+        if pos <= 0.0:
+            return 0.0
+        i = int(pos)
+        if i >= self.bins:
+            return table[-1]
+        return table[i] + (table[i + 1] - table[i]) * (pos - i)
+
+    def quantile(self, u: float) -> float:
+        table = self.cdf_table()
+        if u >= table[-1]:
+            return self.bins * self.bin_seconds
+        lo, hi = 0, self.bins
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if table[mid] < u:
+                lo = mid
+            else:
+                hi = mid
+        span = table[hi] - table[lo]
+        frac = (u - table[lo]) / span if span > 0 else 0.0
+        return (lo + frac) * self.bin_seconds
+
+    def mean(self) -> float:
+        table = self.cdf_table()
+        tail = 1.0 - table[-1]
+        return self.bin_seconds * (sum(1.0 - c for c in table[:-1]) + tail)
+
+
+class DecayedShare:
+    """A share (e.g. live answers per attempt) with exponential forgetting and a Beta prior."""
+
+    __slots__ = ("_decay", "_hits", "_total", "prior_hits", "prior_total", "samples")
+
+    def __init__(self, prior_share: float, prior_weight: float, half_life: float) -> None:
+        self.prior_hits, self.prior_total = prior_share * prior_weight, prior_weight
+        self._decay = 0.5 ** (1.0 / half_life)
+        self._hits = 0.0
+        self._total = 0.0
+        self.samples = 0
+
+    def add(self, hit: bool) -> None:
+        self._hits = self._hits * self._decay + (1.0 if hit else 0.0)
+        self._total = self._total * self._decay + 1.0
+        self.samples += 1
+
+    @property
+    def value(self) -> float:
+        return (self.prior_hits + self._hits) / (self.prior_total + self._total)
+
+
+class AbandonWindow:
+    """Live answers and abandons over the trailing legal window, in buckets of window/1440."""
+
+    __slots__ = ("_buckets", "abandons", "bucket_seconds", "live_answers", "window_seconds")
+
+    def __init__(self, window_seconds: float) -> None:
+        self.window_seconds = window_seconds
+        self.bucket_seconds = window_seconds / 1440.0
+        self._buckets: deque[list[float]] = deque()  # [bucket index, live answers, abandons]
+        self.live_answers = 0
+        self.abandons = 0
+
+    def add(self, now: float, abandoned: bool) -> None:
+        index = math.floor(now / self.bucket_seconds)
+        if not self._buckets or self._buckets[-1][0] != index:
+            self._buckets.append([index, 0, 0])
+        bucket = self._buckets[-1]
+        bucket[1] += 1
+        self.live_answers += 1
+        if abandoned:
+            bucket[2] += 1
+            self.abandons += 1
+        self.expire(now)
+
+    def expire(self, now: float) -> None:
+        oldest = math.floor(now / self.bucket_seconds) - 1440
+        while self._buckets and self._buckets[0][0] <= oldest:
+            _, answers, abandons = self._buckets.popleft()
+            self.live_answers -= int(answers)
+            self.abandons -= int(abandons)
+
+    def rate(self) -> float:
+        return self.abandons / self.live_answers if self.live_answers else 0.0
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+class AbandonController:
+    """Online controller of the predictive threshold, held at the abandon setpoint.
+
+    The pacer places a call only while that call's risk of being abandoned (if a person answers) is at most
+    ``level``. Each live answer moves ``x = logit(level)``: up by ``gain × setpoint`` when connected, down by
+    ``gain × (1 − setpoint)`` when abandoned. It rests where abandons ÷ live answers = setpoint, and over any
+    stretch of calls ``abandons = setpoint × answers − Δx / gain``: the abandon count of a window is held to
+    within a few calls of the setpoint whatever the luck of the draw — the controller absorbs the noise by
+    moving the level, rather than integrating a campaign-to-date rate that reacts ever more slowly.
+    """
+
+    __slots__ = ("gain", "x", "x_max", "x_min")
+
+    def __init__(self, initial_level: float = 0.05, gain: float = 0.15) -> None:
+        self.gain = gain
+        self.x = _logit(initial_level)
+        self.x_min, self.x_max = _logit(0.0005), _logit(0.6)
+
+    @property
+    def level(self) -> float:
+        return 1.0 / (1.0 + math.exp(-self.x))
+
+    def update(self, abandoned: bool, setpoint: float) -> None:
+        self.x += -self.gain * (1.0 - setpoint) if abandoned else self.gain * setpoint
+        if self.x < self.x_min:
+            self.x = self.x_min
+        elif self.x > self.x_max:
+            self.x = self.x_max
+
+
+def effective_setpoint(settings: PacingSettings) -> float:
+    """The controller's target after the manual override: scaled by aggressiveness, never above 97 % of the cap."""
+    return min(settings.abandon_cap * 0.97, settings.abandon_setpoint * settings.aggressiveness)
+
+
+class PacingStats:
+    """Everything the pacer learns about one campaign. Feed it events; :func:`dialer.pacing.decide` reads it."""
+
+    def __init__(self, settings: PacingSettings | None = None, *, half_life: float = 1500.0) -> None:
+        settings = settings or PacingSettings()
+        # Talk and wrap-up: weak generic priors (a couple of minutes; twenty seconds).
+        self.talk = EmpiricalDistribution(
+            bin_seconds=1.0, bins=3600, prior_cdf=lognormal_cdf(150.0, 150.0), prior_weight=8.0, half_life=half_life
+        )
+        self.wrap = EmpiricalDistribution(
+            bin_seconds=0.5, bins=1200, prior_cdf=lognormal_cdf(20.0, 15.0), prior_weight=8.0, half_life=half_life
+        )
+        # Time from Originate to a live answer, and to the end of dials that found nobody.
+        self.live_ring = EmpiricalDistribution(
+            bin_seconds=0.5, bins=240, prior_cdf=lognormal_cdf(9.0, 6.0), prior_weight=8.0, half_life=half_life
+        )
+        self.dead_ring = EmpiricalDistribution(
+            bin_seconds=0.5, bins=240, prior_cdf=lognormal_cdf(15.0, 8.0), prior_weight=8.0, half_life=half_life
+        )
+        # Live answers per attempt forget faster: the answer rate drifts through the day.
+        self.live_share = DecayedShare(prior_share=0.15, prior_weight=20.0, half_life=max(200.0, half_life / 3))
+        self.amd_human_share = DecayedShare(prior_share=0.5, prior_weight=10.0, half_life=half_life)
+        self.window = AbandonWindow(settings.window_seconds)
+        self.controller = AbandonController()
+        self.setpoint = effective_setpoint(settings)
+        self.live_answers_total = 0
+        self.abandons_total = 0
+
+    def configure(self, settings: PacingSettings) -> None:
+        """Apply changed campaign settings (setpoint, legal window length) without losing what was learned."""
+        self.setpoint = effective_setpoint(settings)
+        if settings.window_seconds != self.window.window_seconds:
+            self.window = AbandonWindow(settings.window_seconds)
+
+    def record_attempt(self, ring_seconds: float, live: bool) -> None:
+        self.live_share.add(live)
+        (self.live_ring if live else self.dead_ring).add(ring_seconds)
+
+    def record_talk(self, seconds: float) -> None:
+        self.talk.add(seconds)
+
+    def record_wrap(self, seconds: float) -> None:
+        self.wrap.add(seconds)
+
+    def record_amd(self, human: bool) -> None:
+        self.amd_human_share.add(human)
+
+    def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
+        """A live person answered; ``abandoned`` if no agent reached them in time.
+
+        Only calls placed by the predictive rule move the controller (progressive calls never abandon and
+        would wind it up).
+        """
+        self.window.add(now, abandoned)
+        self.live_answers_total += 1
+        self.abandons_total += int(abandoned)
+        if placed_predictively:
+            self.controller.update(abandoned, self.setpoint)
+
+    @property
+    def handle_samples(self) -> int:
+        return min(self.talk.samples, self.wrap.samples)

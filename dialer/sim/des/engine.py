@@ -1,0 +1,314 @@
+"""A fast discrete-event simulation of one campaign: agents, dials, the 2-second queue, inbound calls.
+
+No sockets, no clock: a heap of timed events over the world model (:mod:`dialer.sim.model`). Every random
+quantity has its own stream seeded from the run's seed — the k-th dial, the k-th conversation, the inbound
+arrivals — so policies compared on one seed face the same callers (common random numbers).
+
+Policies see the simulation through :class:`Simulation` (the same snapshot the daemon builds) and are asked
+how many calls to place on every tick (1 s) and whenever an agent becomes idle.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import deque
+from typing import Protocol
+
+from dialer.pacing import AgentState, AgentView, CallInFlight, CallStage, InboundLoad, PacingStats
+from dialer.sim.des.metrics import Metrics, RunResult
+from dialer.sim.model import CalleeKind, DialOutcome, Scenario, WorldModel
+
+# Event kinds (ints keep heap tuples cheap).
+_DIAL_RESULT, _AMD_DONE, _WAIT_EXPIRED, _CONNECTED, _TALK_END, _WRAP_END = range(6)
+_INBOUND_ARRIVAL, _INBOUND_GIVE_UP, _TICK = 6, 7, 8
+
+_READY_VIEW = AgentView(AgentState.READY, 0.0)
+
+
+class Policy(Protocol):
+    name: str
+
+    def calls_now(self, sim: Simulation) -> tuple[int, bool]:
+        """How many calls to place now, and whether they are placed by the predictive rule."""
+        ...
+
+
+class Agent:
+    __slots__ = ("free_at", "index", "ready_since", "since", "state")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.state = AgentState.READY
+        self.since = 0.0
+        self.ready_since = 0.0
+        self.free_at = 0.0  # exact time this agent will be ready again (the clairvoyant bound reads it)
+
+
+class Call:
+    __slots__ = ("outcome", "predictive", "stage", "stage_since", "start", "waiting_deadline")
+
+    def __init__(self, start: float, outcome: DialOutcome, predictive: bool) -> None:
+        self.start = start
+        self.outcome = outcome
+        self.predictive = predictive
+        self.stage = CallStage.DIALLING
+        self.stage_since = start
+        self.waiting_deadline = 0.0
+
+
+class InboundCaller:
+    __slots__ = ("arrival", "done")
+
+    def __init__(self, arrival: float) -> None:
+        self.arrival = arrival
+        self.done = False
+
+
+class Simulation:
+    """One run of one policy over one scenario."""
+
+    def __init__(self, scenario: Scenario, seed: int, *, tick_seconds: float = 1.0) -> None:
+        self.scenario = scenario
+        self.world = WorldModel(scenario)
+        self.stats = PacingStats()
+        self.now = 0.0
+        self.tick_seconds = tick_seconds
+        self.max_wait = scenario.outbound.max_wait_seconds
+        self.connect_delay = scenario.agents.connect_delay_seconds
+        streams = random.Random(seed)
+        self.rng_dial = random.Random(streams.getrandbits(64))
+        self.rng_talk = random.Random(streams.getrandbits(64))
+        self.rng_wrap = random.Random(streams.getrandbits(64))
+        self.rng_inbound = random.Random(streams.getrandbits(64))
+        self.rng_patience = random.Random(streams.getrandbits(64))
+        self.agents = [Agent(i) for i in range(scenario.agents.count)]
+        self.ready: deque[Agent] = deque(self.agents)
+        self.in_flight: dict[int, Call] = {}
+        self.outbound_waiting: deque[int] = deque()
+        self.inbound_waiting: deque[InboundCaller] = deque()
+        self._events: list[tuple[float, int, int, object]] = []
+        self._seq = 0
+        self._call_ids = 0
+        self.metrics: Metrics | None = None
+
+    # -- what policies read
+
+    def agent_views(self) -> list[AgentView]:
+        now = self.now
+        return [_READY_VIEW if a.state is AgentState.READY else AgentView(a.state, now - a.since) for a in self.agents]
+
+    def call_views(self) -> list[CallInFlight]:
+        now = self.now
+        return [CallInFlight(c.stage, now - c.stage_since) for c in self.in_flight.values()]
+
+    def inbound_load(self) -> InboundLoad:
+        if not self.scenario.inbound.enabled:
+            return InboundLoad()
+        return InboundLoad(
+            callers_waiting=len(self.inbound_waiting),
+            arrivals_per_second=self.world.inbound_rate_per_second(self.now),
+            mean_handle_seconds=self.scenario.handle.mean_handle_seconds,
+        )
+
+    def busy_agents_free_in(self) -> list[float]:
+        """Exact seconds until each busy agent is ready again (only the clairvoyant bound may read this)."""
+        now = self.now
+        return [a.free_at - now for a in self.agents if a.state is not AgentState.READY]
+
+    # -- running
+
+    def _push(self, time: float, kind: int, payload: object) -> None:
+        self._seq += 1
+        heapq.heappush(self._events, (time, self._seq, kind, payload))
+
+    def run(self, policy: Policy, hours: float, warmup_minutes: float) -> RunResult:
+        warmup = warmup_minutes * 60.0
+        end = warmup + hours * 3600.0
+        metrics = self.metrics = Metrics(self.scenario, warmup, end)
+        self._push(0.0, _TICK, None)
+        first = self.world.next_inbound_arrival(self.rng_inbound, 0.0)
+        if first is not None:
+            self._push(first, _INBOUND_ARRIVAL, None)
+        events = self._events
+        pop = heapq.heappop
+        while events:
+            time, _, kind, payload = pop(events)
+            if time > end:
+                break
+            self.now = time
+            if kind == _TICK:
+                self._decide(policy)
+                self._push(time + self.tick_seconds, _TICK, None)
+            elif kind == _DIAL_RESULT:
+                self._dial_result(payload)  # type: ignore[arg-type]
+            elif kind == _WAIT_EXPIRED:
+                self._wait_expired(payload)  # type: ignore[arg-type]
+            elif kind == _TALK_END:
+                self._talk_end(payload)  # type: ignore[arg-type]
+            elif kind == _WRAP_END:
+                if self._wrap_end(payload):  # type: ignore[arg-type]
+                    self._decide(policy)
+            elif kind == _CONNECTED:
+                agent = payload
+                assert isinstance(agent, Agent)
+                self._set_state(agent, AgentState.TALKING)
+            elif kind == _AMD_DONE:
+                self._amd_done(payload)  # type: ignore[arg-type]
+            elif kind == _INBOUND_ARRIVAL:
+                self._inbound_arrival()
+            elif kind == _INBOUND_GIVE_UP:
+                self._inbound_give_up(payload)  # type: ignore[arg-type]
+        self.now = end
+        for agent in self.agents:
+            metrics.agent_time(agent.state, agent.since, end)
+        return metrics.result(policy.name)
+
+    def _decide(self, policy: Policy) -> None:
+        calls, predictive = policy.calls_now(self)
+        for _ in range(calls):
+            self._dial(predictive)
+
+    def _dial(self, predictive: bool) -> None:
+        now = self.now
+        outcome = self.world.draw_dial_outcome(self.rng_dial, now)
+        self._call_ids += 1
+        call_id = self._call_ids
+        self.in_flight[call_id] = Call(now, outcome, predictive)
+        assert self.metrics is not None
+        self.metrics.dial(now)
+        self._push(now + outcome.ring_seconds, _DIAL_RESULT, call_id)
+
+    def _dial_result(self, call_id: int) -> None:
+        call = self.in_flight[call_id]
+        outcome = call.outcome
+        now = self.now
+        if not outcome.answered:
+            del self.in_flight[call_id]
+            self.stats.record_attempt(outcome.ring_seconds, False)
+            return
+        if outcome.amd_verdict is not None:
+            call.stage, call.stage_since = CallStage.AMD, now
+            self._push(now + outcome.amd_seconds, _AMD_DONE, call_id)
+            return
+        self.stats.record_attempt(outcome.ring_seconds, outcome.kind is CalleeKind.HUMAN)
+        self._to_queue(call_id, call)
+
+    def _amd_done(self, call_id: int) -> None:
+        call = self.in_flight[call_id]
+        outcome = call.outcome
+        human_verdict = outcome.reaches_queue
+        self.stats.record_amd(human_verdict)
+        self.stats.record_attempt(outcome.ring_seconds, human_verdict)
+        if not human_verdict:
+            del self.in_flight[call_id]
+            if outcome.kind is CalleeKind.HUMAN:
+                # A person hung up on as a machine: Ofcom counts it as an abandoned call.
+                assert self.metrics is not None
+                self.metrics.live_answer(self.now, abandoned=True)
+            return
+        self._to_queue(call_id, call)
+
+    def _to_queue(self, call_id: int, call: Call) -> None:
+        now = self.now
+        if self.ready:
+            self._connect_outbound(self.ready.popleft(), call_id, call)
+            return
+        call.stage, call.stage_since = CallStage.WAITING, now
+        call.waiting_deadline = now + self.max_wait - self.connect_delay
+        self.outbound_waiting.append(call_id)
+        self._push(call.waiting_deadline, _WAIT_EXPIRED, call_id)
+
+    def _wait_expired(self, call_id: int) -> None:
+        call = self.in_flight.get(call_id)
+        if call is None or call.stage is not CallStage.WAITING:
+            return
+        del self.in_flight[call_id]
+        self.outbound_waiting.remove(call_id)
+        if call.outcome.kind is CalleeKind.HUMAN:
+            self.stats.record_live_answer(self.now, True, placed_predictively=call.predictive)
+            assert self.metrics is not None
+            self.metrics.live_answer(self.now, abandoned=True)
+
+    def _connect_outbound(self, agent: Agent, call_id: int, call: Call) -> None:
+        del self.in_flight[call_id]
+        now = self.now
+        if call.outcome.kind is CalleeKind.HUMAN:
+            self.stats.record_live_answer(now, False, placed_predictively=call.predictive)
+            assert self.metrics is not None
+            self.metrics.live_answer(now, abandoned=False)
+            talk = self.world.draw_talk(self.rng_talk, now)
+        else:
+            talk = self.world.machine_agent_seconds()
+        self._start_work(agent, talk)
+
+    def _start_work(self, agent: Agent, talk: float) -> None:
+        now = self.now
+        assert self.metrics is not None
+        self.metrics.idle_gap(now, now - agent.ready_since)
+        wrap = self.world.draw_wrap(self.rng_wrap)
+        delay = self.connect_delay
+        agent.free_at = now + delay + talk + wrap
+        if delay > 0.0:
+            self._set_state(agent, AgentState.RESERVED)
+            self._push(now + delay, _CONNECTED, agent)
+        else:
+            self._set_state(agent, AgentState.TALKING)
+        self._push(now + delay + talk, _TALK_END, (agent, talk, wrap))
+
+    def _talk_end(self, payload: tuple[Agent, float, float]) -> None:
+        agent, talk, wrap = payload
+        self.stats.record_talk(talk)
+        self._set_state(agent, AgentState.WRAPUP)
+        self._push(self.now + wrap, _WRAP_END, (agent, wrap))
+
+    def _wrap_end(self, payload: tuple[Agent, float]) -> bool:
+        """The agent is free: an inbound caller first, then an outbound answer, else idle. True if idle."""
+        agent, wrap = payload
+        self.stats.record_wrap(wrap)
+        agent.ready_since = self.now
+        if self.inbound_waiting:
+            self._connect_inbound(agent, self.inbound_waiting.popleft())
+            return False
+        if self.outbound_waiting:
+            call_id = self.outbound_waiting.popleft()
+            self._connect_outbound(agent, call_id, self.in_flight[call_id])
+            return False
+        self._set_state(agent, AgentState.READY)
+        self.ready.append(agent)
+        return True
+
+    def _set_state(self, agent: Agent, state: AgentState) -> None:
+        assert self.metrics is not None
+        self.metrics.agent_time(agent.state, agent.since, self.now)
+        agent.state, agent.since = state, self.now
+
+    # -- inbound
+
+    def _inbound_arrival(self) -> None:
+        now = self.now
+        nxt = self.world.next_inbound_arrival(self.rng_inbound, now)
+        if nxt is not None:
+            self._push(nxt, _INBOUND_ARRIVAL, None)
+        caller = InboundCaller(now)
+        assert self.metrics is not None
+        self.metrics.inbound_arrival(now)
+        if self.ready:
+            self._connect_inbound(self.ready.popleft(), caller)
+            return
+        self.inbound_waiting.append(caller)
+        self._push(now + self.world.draw_patience(self.rng_patience), _INBOUND_GIVE_UP, caller)
+
+    def _connect_inbound(self, agent: Agent, caller: InboundCaller) -> None:
+        caller.done = True
+        assert self.metrics is not None
+        self.metrics.inbound_answered(caller.arrival, self.now)
+        self._start_work(agent, self.world.draw_talk(self.rng_talk, self.now))
+
+    def _inbound_give_up(self, caller: InboundCaller) -> None:
+        if caller.done:
+            return
+        caller.done = True
+        self.inbound_waiting.remove(caller)
+        assert self.metrics is not None
+        self.metrics.inbound_abandoned(caller.arrival)

@@ -1,0 +1,137 @@
+"""What one simulated run measured, over the measured period only (the warm-up excluded)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from dialer.pacing import AgentState
+from dialer.sim.model import Scenario
+
+_BUSY = (AgentState.TALKING, AgentState.WRAPUP, AgentState.RESERVED, AgentState.RINGING)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    policy: str
+    scenario: str
+    agents: int
+    hours: float
+    occupancy: float  # (talk + wrap-up) ÷ logged-in time
+    talk_minutes_per_agent_hour: float
+    live_answers: int
+    abandons: int
+    abandon_rate: float
+    worst_24h_abandon: float  # worst full 24 h window (the whole run when shorter)
+    worst_1h_abandon: float
+    dials_per_agent_hour: float
+    idle_gap_mean: float  # seconds an agent waited between calls
+    idle_gap_p90: float
+    inbound_calls: int = 0
+    inbound_service_level: float | None = None  # answered within the service-level time ÷ arrivals
+    inbound_abandon_rate: float | None = None
+    knob: str = ""  # the tuned knob, for baselines
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Metrics:
+    def __init__(self, scenario: Scenario, start: float, end: float) -> None:
+        self.scenario = scenario
+        self.start, self.end = start, end
+        minutes = math.ceil((end - start) / 60.0) + 1
+        self.answers_per_minute = [0] * minutes
+        self.abandons_per_minute = [0] * minutes
+        self.talk_seconds = 0.0
+        self.busy_seconds = 0.0
+        self.dials = 0
+        self.gaps: list[float] = []
+        self.inbound_calls = 0
+        self.inbound_in_time = 0
+        self.inbound_abandons = 0
+        self.sl_seconds = scenario.inbound.service_level_seconds
+
+    def agent_time(self, state: AgentState, since: float, until: float) -> None:
+        lo = since if since > self.start else self.start
+        hi = until if until < self.end else self.end
+        if hi <= lo:
+            return
+        if state is AgentState.TALKING:
+            self.talk_seconds += hi - lo
+            self.busy_seconds += hi - lo
+        elif state in _BUSY:
+            self.busy_seconds += hi - lo
+
+    def dial(self, now: float) -> None:
+        if now >= self.start:
+            self.dials += 1
+
+    def live_answer(self, now: float, *, abandoned: bool) -> None:
+        if now < self.start:
+            return
+        minute = int((now - self.start) / 60.0)
+        self.answers_per_minute[minute] += 1
+        if abandoned:
+            self.abandons_per_minute[minute] += 1
+
+    def idle_gap(self, now: float, gap: float) -> None:
+        if now >= self.start:
+            self.gaps.append(gap)
+
+    def inbound_arrival(self, now: float) -> None:
+        if now >= self.start:
+            self.inbound_calls += 1
+
+    def inbound_answered(self, arrival: float, now: float) -> None:
+        if arrival >= self.start and now - arrival <= self.sl_seconds:
+            self.inbound_in_time += 1
+
+    def inbound_abandoned(self, arrival: float) -> None:
+        if arrival >= self.start:
+            self.inbound_abandons += 1
+
+    def result(self, policy: str) -> RunResult:
+        agents = self.scenario.agents.count
+        hours = (self.end - self.start) / 3600.0
+        agent_seconds = agents * (self.end - self.start)
+        answers = sum(self.answers_per_minute)
+        abandons = sum(self.abandons_per_minute)
+        gaps = sorted(self.gaps)
+        inbound = self.inbound_calls
+        return RunResult(
+            policy=policy,
+            scenario=self.scenario.name,
+            agents=agents,
+            hours=hours,
+            occupancy=self.busy_seconds / agent_seconds if agent_seconds else 0.0,
+            talk_minutes_per_agent_hour=(self.talk_seconds / 60.0) / (agent_seconds / 3600.0) if agents else 0.0,
+            live_answers=answers,
+            abandons=abandons,
+            abandon_rate=abandons / answers if answers else 0.0,
+            worst_24h_abandon=worst_window(self.answers_per_minute, self.abandons_per_minute, 24 * 60),
+            worst_1h_abandon=worst_window(self.answers_per_minute, self.abandons_per_minute, 60),
+            dials_per_agent_hour=self.dials / (agents * hours) if agents else 0.0,
+            idle_gap_mean=sum(gaps) / len(gaps) if gaps else 0.0,
+            idle_gap_p90=gaps[int(0.9 * (len(gaps) - 1))] if gaps else 0.0,
+            inbound_calls=inbound,
+            inbound_service_level=self.inbound_in_time / inbound if inbound else None,
+            inbound_abandon_rate=self.inbound_abandons / inbound if inbound else None,
+        )
+
+
+def worst_window(answers: list[int], abandons: list[int], minutes: int) -> float:
+    """The highest abandon rate over any ``minutes``-long window (the whole run when it is shorter)."""
+    if len(answers) <= minutes:
+        total = sum(answers)
+        return sum(abandons) / total if total else 0.0
+    ans = sum(answers[:minutes])
+    ab = sum(abandons[:minutes])
+    worst = ab / ans if ans else 0.0
+    for i in range(minutes, len(answers)):
+        ans += answers[i] - answers[i - minutes]
+        ab += abandons[i] - abandons[i - minutes]
+        if ans and ab / ans > worst:
+            worst = ab / ans
+    return worst

@@ -1,0 +1,145 @@
+"""Pacing policies the simulator compares: ours (the daemon's pacer, unchanged) and the baselines.
+
+* ``progressive`` — the pacer in progressive mode: one call per free agent.
+* ``fixed-ratio`` — the pacer in power mode, ``ratio`` calls per free agent (VICIdial's RATIO); knob: ratio.
+* ``issabel`` — Issabel CallCenter's rule: free agents plus agents "about to be free" (P(handle ≤ elapsed +
+  answer delay) ≥ 0.97, with the *unconditional* CDF), divided by the answer rate; knob: a multiplier.
+* ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
+* ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
+* ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from dialer.pacing import AgentState, PacingMode, PacingSettings, PacingSnapshot, decide
+from dialer.pacing.blending import inbound_reserve
+from dialer.pacing.decide import predictive_plan
+from dialer.sim.des.engine import Simulation
+
+
+def _snapshot(sim: Simulation, settings: PacingSettings) -> PacingSnapshot:
+    return PacingSnapshot(sim.now, settings, sim.agent_views(), sim.call_views(), sim.inbound_load())
+
+
+def scenario_settings(sim: Simulation, base: PacingSettings) -> PacingSettings:
+    """The campaign settings a manager would enter for this scenario: its connect delay, nothing tuned."""
+    connect = sim.scenario.agents.connect_delay_seconds
+    if connect == base.agent_connect_seconds:
+        return base
+    return replace(base, agent_connect_seconds=connect)
+
+
+class PacerPolicy:
+    """The daemon's pacer (:func:`dialer.pacing.decide`) with fixed settings."""
+
+    def __init__(self, name: str, settings: PacingSettings) -> None:
+        self.name = name
+        self.settings = settings
+        self._bound: PacingSettings | None = None
+        self.knob = ""
+
+    def calls_now(self, sim: Simulation) -> tuple[int, bool]:
+        if self._bound is None:
+            self._bound = scenario_settings(sim, self.settings)
+            sim.stats.configure(self._bound)
+        decision = decide(_snapshot(sim, self._bound), sim.stats)
+        return decision.calls, decision.explanation.effective_mode is PacingMode.PREDICTIVE
+
+
+def ours() -> PacerPolicy:
+    return PacerPolicy("ours", PacingSettings(mode=PacingMode.PREDICTIVE))
+
+
+def progressive() -> PacerPolicy:
+    return PacerPolicy("progressive", PacingSettings(mode=PacingMode.PROGRESSIVE))
+
+
+def fixed_ratio(ratio: float) -> PacerPolicy:
+    policy = PacerPolicy("fixed-ratio", PacingSettings(mode=PacingMode.POWER, power_ratio=ratio))
+    policy.knob = f"ratio={ratio:.3f}"
+    return policy
+
+
+class IssabelLike:
+    """Free agents + agents 'about to be free' by the unconditional handle-time CDF, ÷ answer rate."""
+
+    def __init__(self, multiplier: float, threshold: float = 0.97) -> None:
+        self.name = "issabel"
+        self.multiplier = multiplier
+        self.threshold = threshold
+        self.knob = f"multiplier={multiplier:.3f}"
+
+    def calls_now(self, sim: Simulation) -> tuple[int, bool]:
+        if sim.scenario.inbound.enabled and sim.inbound_waiting:
+            return 0, False
+        stats = sim.stats
+        answer_delay = stats.live_ring.mean()
+        mean_wrap = stats.wrap.mean()
+        now = sim.now
+        about = 0
+        for agent in sim.agents:
+            elapsed = now - agent.since
+            if agent.state is AgentState.TALKING:
+                p_done = stats.talk.cdf_at(elapsed + answer_delay - mean_wrap)
+            elif agent.state is AgentState.WRAPUP:
+                p_done = stats.wrap.cdf_at(elapsed + answer_delay)
+            else:
+                continue
+            if p_done >= self.threshold:
+                about += 1
+        waiting = len(sim.outbound_waiting)
+        dialling = len(sim.in_flight) - waiting
+        free = len(sim.ready) + about - waiting
+        if free <= 0:
+            return 0, False
+        target = math.floor(self.multiplier * free / max(0.01, stats.live_share.value) + 0.5)
+        return max(0, target - dialling), False
+
+
+class _RulePolicy:
+    """The predictive rule without guards, at a fixed level or told exact agent free times."""
+
+    def __init__(self, name: str, level: float | None, clairvoyant: bool) -> None:
+        self.name = name
+        self.level = level
+        self.clairvoyant = clairvoyant
+        self.settings = PacingSettings()
+        self.knob = f"level={level:.4f}" if level is not None else ""
+
+    def calls_now(self, sim: Simulation) -> tuple[int, bool]:
+        stats = sim.stats
+        if self.level is None and stats.live_answers_total < self.settings.min_live_answers:
+            ready = len(sim.ready)
+            return max(0, ready - len(sim.in_flight)), False
+        inbound = sim.inbound_load()
+        if inbound.callers_waiting:
+            return 0, False
+        agents = len(sim.agents)
+        reserve = inbound_reserve(inbound, agents)
+        free = len(sim.ready) - reserve
+        waiting = len(sim.outbound_waiting)
+        agent_views = () if self.clairvoyant else sim.agent_views()
+        snapshot = PacingSnapshot(sim.now, self.settings, agent_views, sim.call_views(), inbound)
+        level = self.level if self.level is not None else stats.controller.level
+        cap = max(0, math.ceil(self.settings.max_calls_per_agent * max(1, agents - reserve)) - len(sim.in_flight))
+        plan = predictive_plan(
+            snapshot,
+            stats,
+            level,
+            cap,
+            free_for_outbound=free,
+            waiting=waiting,
+            agent_free_in=sim.busy_agents_free_in() if self.clairvoyant else None,
+        )
+        return plan.calls, self.level is None
+
+
+def ours_static(level: float) -> _RulePolicy:
+    return _RulePolicy("ours-static", level, clairvoyant=False)
+
+
+def clairvoyant() -> _RulePolicy:
+    return _RulePolicy("clairvoyant", None, clairvoyant=True)
