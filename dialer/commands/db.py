@@ -1,7 +1,109 @@
-"""`dialer db ...` commands."""
+"""`dialer db ...`: schema migrations. Also the helpers other commands use to open a migrated database."""
 
 from __future__ import annotations
 
-import typer
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, TypeVar
 
-app = typer.Typer(help="db commands.", no_args_is_help=True)
+import typer
+from sqlalchemy.engine import make_url
+
+from dialer.commands.common import cli_context, fail, print_json
+from dialer.settings import Settings
+from dialer.store import Database, open_database, schema_version, upgrade
+
+app = typer.Typer(help="Database schema: migrate, show the version.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+
+def describe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@asynccontextmanager
+async def migrated_database(settings: Settings) -> AsyncIterator[Database]:
+    """Open the configured database, bringing its schema up to date first (every command does this)."""
+    async with open_database(settings.database_url) as db:
+        before = await schema_version(db)
+        if not before.up_to_date:
+            after = await upgrade(db)
+            where = describe_url(settings.database_url)
+            typer.echo(f"database {where} migrated {before.current or 'empty'} -> {after.current}", err=True)
+        yield db
+
+
+def run_with_database(ctx: typer.Context, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` against the migrated database; database errors become one clear line, not a traceback."""
+    settings = cli_context(ctx).settings()
+
+    async def main() -> T:
+        async with migrated_database(settings) as db:
+            return await work(db)
+
+    try:
+        return asyncio.run(main())
+    except OSError as exc:
+        fail(f"database {describe_url(settings.database_url)}: {exc}")
+    except Exception as exc:
+        # SQLAlchemy's OperationalError/InterfaceError: unreachable server, bad credentials, locked file.
+        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3")):
+            fail(f"database {describe_url(settings.database_url)}: {exc}")
+        raise
+
+
+@app.command("upgrade")
+def db_upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+) -> None:
+    """Create or migrate the schema (safe to run again: nothing happens when it is current)."""
+    settings = cli_context(ctx).settings()
+
+    async def main() -> tuple[str | None, str | None]:
+        async with open_database(settings.database_url) as db:
+            before = (await schema_version(db)).current
+            after = (await upgrade(db, revision)).current
+            return before, after
+
+    try:
+        before, after = asyncio.run(main())
+    except Exception as exc:
+        fail(f"cannot migrate {describe_url(settings.database_url)}: {exc}")
+    if before == after:
+        typer.echo(f"database is at {after} (already current)")
+    else:
+        typer.echo(f"database migrated {before or 'empty'} -> {after}")
+
+
+@app.command("current")
+def db_current(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Show the schema revision of the database and the newest one this dialer knows."""
+    settings = cli_context(ctx).settings()
+
+    async def main() -> tuple[str | None, str]:
+        async with open_database(settings.database_url) as db:
+            version = await schema_version(db)
+            return version.current, version.head
+
+    try:
+        current, head = asyncio.run(main())
+    except Exception as exc:
+        fail(f"cannot read {describe_url(settings.database_url)}: {exc}")
+    if as_json:
+        print_json(
+            {
+                "database": describe_url(settings.database_url),
+                "current": current,
+                "head": head,
+                "up_to_date": current == head,
+            }
+        )
+        return
+    state = "up to date" if current == head else "needs `dialer db upgrade`"
+    typer.echo(f"{describe_url(settings.database_url)}: revision {current or '(empty)'}, head {head}: {state}")

@@ -20,16 +20,30 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, cast, func, literal, select, union_all, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.dml import Update
 
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import IN_CALL_STATUS, leads_t
+from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, leads_t
+from dialer.store.types import UTCDateTime
 
 CALLBACK, NEW, RETRY = "callback", "new", "retry"
 
@@ -43,27 +57,36 @@ class ClaimOrder:
     new_share: float | None = None
 
 
-def _branch(
-    status: str,
-    campaign_id: int,
-    now: datetime,
-    limit: int,
-    rank: int,
-    weight: float,
-    *,
-    pg: bool,
-    agents: Collection[str],
-) -> Select[tuple[int, int, float]]:
+_NOW = bindparam("now", type_=UTCDateTime())
+
+
+def _due(*, pg: bool) -> ColumnElement[bool]:
+    if pg:
+        return leads_t.c.next_dialable_at <= _NOW
+    # With statistics, SQLite prefers ranging over (campaign, status, due) in ix_leads_campaign_status_due and
+    # sorting every due lead: tens of milliseconds at millions of leads. The unary + (a no-op on any value) hides
+    # the due term from the planner, so it walks ix_leads_claim in ORDER BY order and stops after `limit` rows.
+    return type_coerce(literal_column("+leads.next_dialable_at"), UTCDateTime()) <= _NOW
+
+
+def _branch(status: str, rank: int, weight: float, *, pg: bool) -> Select[tuple[int, int, float]]:
     c = leads_t.c
     scan = (
         select(c.id, c.priority, c.next_dialable_at)
-        .where(c.campaign_id == campaign_id, c.status == status, c.next_dialable_at <= now)
+        # The status is written into the SQL, not bound, and the index condition is repeated word for word: only
+        # then do the planners prove that the partial index ix_leads_claim covers the query.
+        .where(
+            c.campaign_id == bindparam("p_campaign"),
+            c.status == literal_column(f"'{status}'"),
+            text(CLAIMABLE_SQL),
+            _due(pg=pg),
+        )
         .order_by(c.priority.desc(), c.next_dialable_at)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
     )
     if status == CALLBACK:
         # A callback promised by one agent waits for that agent; "anyone" callbacks go to whoever is free.
-        scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(list(agents)))
+        scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(bindparam("agents", expanding=True)))
     if pg:
         scan = scan.with_for_update(skip_locked=True)
     sub = scan.subquery()
@@ -72,24 +95,18 @@ def _branch(
     position = func.row_number().over(order_by=(sub.c.priority.desc(), sub.c.next_dialable_at))
     return select(
         sub.c.id,
-        literal(rank).label("rank"),
-        (cast(position, Float) / weight).label("slot"),
+        literal_column(str(rank)).label("rank"),
+        (cast(position, Float) / literal_column(repr(weight))).label("slot"),
         sub.c.priority,
         sub.c.next_dialable_at,
     )
 
 
-def claim_statement(
-    campaign_id: int,
-    owner: str,
-    limit: int,
-    now: datetime,
-    lease: timedelta,
-    order: ClaimOrder,
-    *,
-    pg: bool,
-    agents: Collection[str] = (),
-) -> Update:
+@lru_cache(maxsize=64)
+def claim_statement(order: ClaimOrder, *, pg: bool) -> Update:
+    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until.
+
+    Built once per ordering and dialect (SQLAlchemy then reuses its compiled form)."""
     cb_rank = 0 if order.callbacks_first else 1
     if order.new_share is None:
         weights = {CALLBACK: 1.0, NEW: 1.0, RETRY: 1.0}
@@ -97,9 +114,7 @@ def claim_statement(
         share = min(max(order.new_share, 1e-6), 1 - 1e-6)
         weights = {CALLBACK: 1.0, NEW: share, RETRY: 1 - share}
     branches = [
-        _branch(
-            status, campaign_id, now, limit, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, agents=agents
-        )
+        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg)
         for status in (CALLBACK, NEW, RETRY)
     ]
     candidates = union_all(*branches).subquery()
@@ -108,7 +123,7 @@ def claim_statement(
         ordering = (candidates.c.rank, candidates.c.priority.desc(), candidates.c.next_dialable_at)
     else:
         ordering = (candidates.c.rank, candidates.c.slot, candidates.c.priority.desc())
-    chosen = select(candidates.c.id).order_by(*ordering).limit(limit)
+    chosen = select(candidates.c.id).order_by(*ordering).limit(bindparam("limit", type_=Integer()))
     c = leads_t.c
     return (
         update(leads_t)
@@ -116,9 +131,9 @@ def claim_statement(
         .values(
             status=IN_CALL_STATUS,
             claimed_from=c.status,
-            claim_owner=owner,
-            lease_expires_at=now + lease,
-            updated_at=now,
+            claim_owner=bindparam("p_owner"),
+            lease_expires_at=bindparam("lease_until", type_=UTCDateTime()),
+            updated_at=_NOW,
         )
         .returning(*leads_t.c)
     )
@@ -141,9 +156,16 @@ async def claim_leads(
     """
     if limit <= 0:
         return []
-    stmt = claim_statement(campaign_id, owner, limit, now, lease, order, pg=not db.is_sqlite, agents=agents)
+    params = {
+        "p_campaign": campaign_id,
+        "limit": limit,
+        "now": now,
+        "agents": list(agents),
+        "p_owner": owner,
+        "lease_until": now + lease,
+    }
     async with db.write() as conn:
-        rows = (await conn.execute(stmt)).mappings().all()
+        rows = (await conn.execute(claim_statement(order, pg=not db.is_sqlite), params)).mappings().all()
     return sort_claimed([lead_record(r) for r in rows], order)
 
 

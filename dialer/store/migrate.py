@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import partial
 
@@ -39,13 +40,22 @@ def head_revision() -> str:
     return head
 
 
+def _quiet_alembic() -> None:
+    # Alembic logs every step at INFO ("Context impl SQLiteImpl."); our commands report the result themselves.
+    logger = logging.getLogger("alembic")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
+    _quiet_alembic()
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, revision)
 
 
 def _current(connection: Connection) -> str | None:
+    _quiet_alembic()
     return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -25,7 +25,8 @@ CAMPAIGN_STATES: tuple[str, ...] = ("stopped", "running", "paused")
 # Integer on SQLite so the key is the rowid (fast, autoincrementing); BIGINT elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-_claimable_sql = "status IN ({})".format(", ".join(f"'{s}'" for s in CLAIMABLE_STATUSES))
+# The partial index condition. SQLite uses a partial index only when the query repeats this very term.
+CLAIMABLE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in CLAIMABLE_STATUSES))
 
 
 class CampaignRow(SQLModel, table=True):
@@ -69,8 +70,8 @@ class LeadRow(SQLModel, table=True):
             "status",
             desc("priority"),
             "next_dialable_at",
-            sqlite_where=text(_claimable_sql),
-            postgresql_where=text(_claimable_sql),
+            sqlite_where=text(CLAIMABLE_SQL),
+            postgresql_where=text(CLAIMABLE_SQL),
         ),
         # Status counts and the "not dialable yet" aggregates.
         Index("ix_leads_campaign_status_due", "campaign_id", "status", "next_dialable_at"),
