@@ -1,0 +1,491 @@
+"""Agent registry (pure): who is logged into which queue, and what each agent is doing right now.
+
+The registry holds the dialer's *intent* (an agent asked to be logged in, ready or paused) and follows Asterisk's
+*facts* (typed queue events). Commands return the AMI queue actions to send as data; the service layer sends
+them. Times are seconds on the caller's clock; nothing here reads a clock or does I/O.
+
+Asterisk semantics worth knowing (Asterisk 22, see ../shared/ami-traces/README.md):
+
+* Members are keyed by their *interface* (``PJSIP/1001``, ``Local/agent1@sim-agents``). ``QueuePause`` without a
+  queue pauses the interface in every queue; each queue then sends its own ``QueueMemberPause``.
+* ``AgentCalled`` (leg rung) → ``AgentConnect`` (bridged) → ``AgentComplete`` (either side hung up). A Local
+  member's ``QueueMemberStatus`` goes straight to 2 (in use) when rung, and back to 1 (not in use) afterwards.
+* Wrap-up is owned by the dialer: on ``AgentComplete`` the member is paused with reason ``wrapup`` so the queue
+  cannot route the next call before the agent has dispositioned (queues.conf ``wrapuptime`` covers the few
+  milliseconds until that pause lands). The wrap-up ends on the agent's disposition or when its timer runs out.
+* Events can be lost across an AMI reconnect, so the state is reconciled from ``QueueStatus`` periodically and
+  after every reconnect (:meth:`AgentRegistry.reconcile`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from dialer.ami.events import (
+    AgentCalled,
+    AgentComplete,
+    AgentConnect,
+    AgentRingNoAnswer,
+    AmiEvent,
+    QueueMember,
+    QueueMemberAdded,
+    QueueMemberPause,
+    QueueMemberRemoved,
+)
+from dialer.pacing.snapshot import AgentState, AgentView
+
+WRAPUP_REASON = "wrapup"
+LOGIN_REASON = "login"
+# Device states of a queue member (app_queue / devicestate.h): AST_DEVICE_NOT_INUSE = 1, INUSE = 2, BUSY = 3,
+# UNAVAILABLE = 5, RINGING = 6, RINGINUSE = 7, ONHOLD = 8.
+_DEVICE_IN_CALL = frozenset({2, 3, 6, 7, 8})
+
+
+class AgentStatus(StrEnum):
+    LOGGED_OUT = "logged_out"
+    PAUSED = "paused"  # logged in, not taking calls (reason = pause code)
+    READY = "ready"  # logged in, idle, can take a call
+    RINGING = "ringing"  # the queue is ringing (auto-answering) the agent's phone
+    TALKING = "talking"
+    WRAPUP = "wrapup"  # after-call work; paused in Asterisk with reason "wrapup"
+
+
+_PACING_STATE = {
+    AgentStatus.READY: AgentState.READY,
+    AgentStatus.RINGING: AgentState.RINGING,
+    AgentStatus.TALKING: AgentState.TALKING,
+    AgentStatus.WRAPUP: AgentState.WRAPUP,
+    AgentStatus.PAUSED: AgentState.PAUSED,
+}
+
+
+class AgentError(ValueError):
+    """A command that cannot be carried out in the agent's current state (checked before any side effect)."""
+
+    def __init__(self, agent_id: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.agent_id = agent_id
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class QueueAddAction:
+    queue: str
+    interface: str
+    member_name: str
+    paused: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRemoveAction:
+    queue: str
+    interface: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePauseAction:
+    interface: str
+    paused: bool
+    reason: str
+    queue: str | None = None  # None: every queue the interface is in
+
+
+MemberAction = QueueAddAction | QueueRemoveAction | QueuePauseAction
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """One agent as the dialer sees them. Immutable: every change makes a new one."""
+
+    agent_id: str
+    interface: str
+    member_name: str
+    queues: frozenset[str] = frozenset()  # the queues the agent asked to be in (intent)
+    status: AgentStatus = AgentStatus.LOGGED_OUT
+    since: float = 0.0
+    pause_reason: str | None = None
+    call_uniqueid: str | None = None  # the customer channel of the current call
+    call_linkedid: str | None = None
+    call_queue: str | None = None
+    wrapup_until: float | None = None
+    pending_pause: str | None = None  # pause asked during a call: applied when the call ends
+    calls_taken: int = 0
+
+    @property
+    def logged_in(self) -> bool:
+        return self.status != AgentStatus.LOGGED_OUT
+
+    @property
+    def available(self) -> bool:
+        """Can take a call right now (never while paused or in wrap-up)."""
+        return self.status == AgentStatus.READY
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChange:
+    agent_id: str
+    previous: AgentStatus
+    current: AgentStatus
+    at: float
+    reason: str
+
+    @property
+    def became_available(self) -> bool:
+        return self.current == AgentStatus.READY and self.previous != AgentStatus.READY
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryOutput:
+    changes: tuple[AgentChange, ...] = ()
+    actions: tuple[MemberAction, ...] = ()
+    corrections: tuple[str, ...] = ()  # what reconciliation had to fix, for logs and /status
+
+    def __add__(self, other: RegistryOutput) -> RegistryOutput:
+        return RegistryOutput(
+            self.changes + other.changes, self.actions + other.actions, self.corrections + other.corrections
+        )
+
+
+_NOTHING = RegistryOutput()
+
+
+@dataclass
+class AgentRegistry:
+    """Every agent known to this daemon, keyed by agent id and by (lower-cased) interface."""
+
+    inbound_queues: frozenset[str] = frozenset()
+    default_wrapup_seconds: float = 30.0
+    wrapup_seconds_by_queue: dict[str, float] = field(default_factory=dict)
+    _agents: dict[str, Agent] = field(default_factory=dict)
+    _by_interface: dict[str, str] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- queries
+    def get(self, agent_id: str) -> Agent | None:
+        return self._agents.get(agent_id)
+
+    def by_interface(self, interface: str) -> Agent | None:
+        agent_id = self._by_interface.get(interface.lower())
+        return self._agents.get(agent_id) if agent_id is not None else None
+
+    def agents(self) -> list[Agent]:
+        return sorted(self._agents.values(), key=lambda a: a.agent_id)
+
+    def in_queue(self, queue: str) -> list[Agent]:
+        return [a for a in self.agents() if a.logged_in and queue in a.queues]
+
+    def pacing_view(self, queue: str, now: float) -> list[AgentView]:
+        """The agents of one campaign queue as the pacer sees them (paused agents included, as PAUSED)."""
+        views = []
+        for agent in self.in_queue(queue):
+            state = _PACING_STATE[agent.status]
+            blended = bool(agent.queues & self.inbound_queues)
+            views.append(AgentView(state=state, seconds_in_state=max(0.0, now - agent.since), blended=blended))
+        return views
+
+    def agent_on_call(self, linkedid: str) -> Agent | None:
+        for agent in self._agents.values():
+            if linkedid and linkedid in (agent.call_linkedid, agent.call_uniqueid):
+                return agent
+        return None
+
+    # --------------------------------------------------------------- commands
+    def register(self, agent_id: str, interface: str, member_name: str | None = None) -> Agent:
+        """Make an agent known (idempotent); the interface is their phone, e.g. PJSIP/1001."""
+        existing = self._agents.get(agent_id)
+        if existing is not None:
+            if existing.interface.lower() != interface.lower() and existing.logged_in:
+                raise AgentError(agent_id, "logged_in", "change the phone of a logged-out agent only")
+            self._by_interface.pop(existing.interface.lower(), None)
+        owner = self._by_interface.get(interface.lower())
+        if owner is not None and owner != agent_id:
+            raise AgentError(agent_id, "interface_taken", f"{interface} already belongs to agent {owner}")
+        agent = Agent(agent_id, interface, member_name or agent_id)
+        if existing is not None:
+            agent = replace(existing, interface=interface, member_name=member_name or existing.member_name)
+        self._agents[agent_id] = agent
+        self._by_interface[interface.lower()] = agent_id
+        return agent
+
+    def login(self, agent_id: str, queues: Iterable[str], now: float) -> RegistryOutput:
+        """Join the queues paused (reason ``login``): the agent goes ready when they say so."""
+        agent = self._require(agent_id)
+        wanted = frozenset(queues)
+        if not wanted:
+            raise AgentError(agent_id, "no_queues", "choose at least one campaign or inbound queue")
+        added = wanted - agent.queues
+        removed = agent.queues - wanted if agent.logged_in else frozenset()
+        if removed and agent.status in (AgentStatus.RINGING, AgentStatus.TALKING):
+            raise AgentError(agent_id, "on_call", "change queues after the call")
+        if agent.logged_in:
+            paused = agent.status != AgentStatus.READY
+            reason = agent.pause_reason or WRAPUP_REASON if paused else ""
+            actions: list[MemberAction] = [
+                QueueAddAction(q, agent.interface, agent.member_name, paused, reason) for q in sorted(added)
+            ]
+            actions += [QueueRemoveAction(q, agent.interface) for q in sorted(removed)]
+            self._agents[agent_id] = replace(agent, queues=wanted)
+            return RegistryOutput(actions=tuple(actions))
+        actions = [QueueAddAction(q, agent.interface, agent.member_name, True, LOGIN_REASON) for q in sorted(wanted)]
+        change = self._set(
+            agent, now, LOGIN_REASON, queues=wanted, status=AgentStatus.PAUSED, pause_reason=LOGIN_REASON
+        )
+        return RegistryOutput(changes=(change,), actions=tuple(actions))
+
+    def ready(self, agent_id: str, now: float) -> RegistryOutput:
+        agent = self._require_logged_in(agent_id)
+        if agent.status == AgentStatus.READY:
+            return _NOTHING
+        if agent.status in (AgentStatus.RINGING, AgentStatus.TALKING):
+            # Asked during a call: cancel a pending pause, the wrap-up follows as usual.
+            self._agents[agent_id] = replace(agent, pending_pause=None)
+            return _NOTHING
+        action = QueuePauseAction(agent.interface, False, "")
+        change = self._set(agent, now, "ready", status=AgentStatus.READY, pause_reason=None, wrapup_until=None)
+        return RegistryOutput(changes=(change,), actions=(action,))
+
+    def pause(self, agent_id: str, reason: str, now: float) -> RegistryOutput:
+        agent = self._require_logged_in(agent_id)
+        reason = reason.strip() or "break"
+        if reason == WRAPUP_REASON:
+            raise AgentError(agent_id, "reserved_reason", "'wrapup' is the dialer's own pause reason")
+        if agent.status in (AgentStatus.RINGING, AgentStatus.TALKING, AgentStatus.WRAPUP):
+            # Takes effect when the call (and its wrap-up) is over.
+            self._agents[agent_id] = replace(agent, pending_pause=reason)
+            return _NOTHING
+        if agent.status == AgentStatus.PAUSED and agent.pause_reason == reason:
+            return _NOTHING
+        action = QueuePauseAction(agent.interface, True, reason)
+        change = self._set(agent, now, reason, status=AgentStatus.PAUSED, pause_reason=reason)
+        return RegistryOutput(changes=(change,), actions=(action,))
+
+    def logout(self, agent_id: str, now: float) -> RegistryOutput:
+        agent = self._require_logged_in(agent_id)
+        if agent.status in (AgentStatus.RINGING, AgentStatus.TALKING):
+            raise AgentError(agent_id, "on_call", "log out after the call (pause now to take no further calls)")
+        actions = tuple(QueueRemoveAction(q, agent.interface) for q in sorted(agent.queues))
+        change = self._set(
+            agent,
+            now,
+            "logout",
+            status=AgentStatus.LOGGED_OUT,
+            queues=frozenset(),
+            pause_reason=None,
+            wrapup_until=None,
+            pending_pause=None,
+        )
+        return RegistryOutput(changes=(change,), actions=actions)
+
+    def finish_wrapup(self, agent_id: str, now: float) -> RegistryOutput:
+        """The agent dispositioned the call: ready again, or paused if they asked for a pause meanwhile."""
+        agent = self._require_logged_in(agent_id)
+        if agent.status != AgentStatus.WRAPUP:
+            return _NOTHING
+        return self._end_wrapup(agent, now, "disposition")
+
+    def tick(self, now: float) -> RegistryOutput:
+        """End the wrap-ups whose timer ran out."""
+        out = _NOTHING
+        for agent in list(self._agents.values()):
+            if agent.status == AgentStatus.WRAPUP and agent.wrapup_until is not None and now >= agent.wrapup_until:
+                out = out + self._end_wrapup(agent, now, "wrapup_timeout")
+        return out
+
+    # ----------------------------------------------------------------- events
+    def apply(self, event: AmiEvent, now: float) -> RegistryOutput:
+        """Follow one typed AMI event. Events about interfaces we do not manage are ignored."""
+        match event:
+            case AgentCalled():
+                agent = self.by_interface(event.interface)
+                if agent is None or not agent.logged_in:
+                    return _NOTHING
+                return self._changed(
+                    agent,
+                    now,
+                    "agent_called",
+                    status=AgentStatus.RINGING,
+                    call_uniqueid=event.uniqueid or None,
+                    call_linkedid=event.linkedid or None,
+                    call_queue=event.queue,
+                )
+            case AgentConnect():
+                agent = self.by_interface(event.interface)
+                if agent is None or not agent.logged_in:
+                    return _NOTHING
+                return self._changed(
+                    agent,
+                    now,
+                    "agent_connect",
+                    status=AgentStatus.TALKING,
+                    call_uniqueid=event.uniqueid or agent.call_uniqueid,
+                    call_linkedid=event.linkedid or agent.call_linkedid,
+                    call_queue=event.queue,
+                    calls_taken=agent.calls_taken + 1,
+                )
+            case AgentRingNoAnswer():
+                agent = self.by_interface(event.interface)
+                if agent is None or agent.status != AgentStatus.RINGING:
+                    return _NOTHING
+                # An auto-answer phone that did not answer is a broken phone: take the agent out of rotation.
+                pause = QueuePauseAction(agent.interface, True, "no_answer")
+                out = self._changed(
+                    agent, now, "ring_no_answer", status=AgentStatus.PAUSED, pause_reason="no_answer", **_NO_CALL
+                )
+                return out + RegistryOutput(actions=(pause,))
+            case AgentComplete():
+                agent = self.by_interface(event.interface)
+                if agent is None or agent.status not in (AgentStatus.TALKING, AgentStatus.RINGING):
+                    return _NOTHING
+                return self._start_wrapup(agent, now, f"call_ended_by_{event.reason or 'unknown'}", event.queue)
+            case QueueMemberAdded():
+                return self._member_seen(event.interface, event.queue, event.paused, event.paused_reason, now)
+            case QueueMemberRemoved():
+                agent = self.by_interface(event.interface)
+                if agent is None or event.queue not in agent.queues:
+                    return _NOTHING
+                remaining = agent.queues - {event.queue}
+                if remaining:
+                    self._agents[agent.agent_id] = replace(agent, queues=remaining)
+                    return RegistryOutput(corrections=(f"{agent.agent_id} removed from {event.queue} by the PBX",))
+                return self._changed(agent, now, "removed_by_pbx", status=AgentStatus.LOGGED_OUT, queues=frozenset())
+            case QueueMemberPause():
+                return self._pause_seen(event.interface, event.paused, event.paused_reason, now)
+            case _:
+                return _NOTHING
+
+    def reconcile(self, members: Sequence[QueueMember], now: float) -> RegistryOutput:
+        """Compare intent with a complete ``QueueStatus`` listing and return the actions that repair the PBX.
+
+        Asterisk is the authority on calls (a call we think is up but the member is idle has ended: the agent
+        goes to wrap-up); the dialer is the authority on membership and pause (missing memberships are re-added,
+        unexpected ones removed, pause flags re-sent).
+        """
+        seen: dict[str, dict[str, QueueMember]] = {}
+        for member in members:
+            seen.setdefault(member.location.lower(), {})[member.queue] = member
+        out = _NOTHING
+        for agent in list(self._agents.values()):
+            actual = seen.get(agent.interface.lower(), {})
+            if not agent.logged_in:
+                for queue in sorted(actual):
+                    out = out + RegistryOutput(
+                        actions=(QueueRemoveAction(queue, agent.interface),),
+                        corrections=(f"{agent.agent_id} is logged out but still in {queue}: removed",),
+                    )
+                continue
+            want_paused = agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP)
+            want_reason = (agent.pause_reason or WRAPUP_REASON) if want_paused else ""
+            actions: list[MemberAction] = []
+            corrections: list[str] = []
+            for queue in sorted(agent.queues - actual.keys()):
+                actions.append(QueueAddAction(queue, agent.interface, agent.member_name, want_paused, want_reason))
+                corrections.append(f"{agent.agent_id} missing from {queue}: re-added")
+            for queue in sorted(actual.keys() - agent.queues):
+                actions.append(QueueRemoveAction(queue, agent.interface))
+                corrections.append(f"{agent.agent_id} unexpectedly in {queue}: removed")
+            for queue in sorted(agent.queues & actual.keys()):
+                if actual[queue].paused != want_paused:
+                    actions.append(QueuePauseAction(agent.interface, want_paused, want_reason, queue))
+                    corrections.append(f"{agent.agent_id} pause flag wrong in {queue}: re-sent")
+            out = out + RegistryOutput(actions=tuple(actions), corrections=tuple(corrections))
+            in_call = any(m.in_call or m.status in _DEVICE_IN_CALL for m in actual.values())
+            current = self._agents[agent.agent_id]
+            if current.status in (AgentStatus.TALKING, AgentStatus.RINGING) and actual and not in_call:
+                out = out + self._start_wrapup(current, now, "reconcile_call_gone", current.call_queue)
+                out = out + RegistryOutput(corrections=(f"{agent.agent_id} call ended unseen: wrap-up",))
+            elif current.status == AgentStatus.READY and in_call:
+                out = out + self._changed(current, now, "reconcile_in_call", status=AgentStatus.TALKING)
+                out = out + RegistryOutput(corrections=(f"{agent.agent_id} is on a call we did not see",))
+        return out
+
+    # ---------------------------------------------------------------- helpers
+    def _require(self, agent_id: str) -> Agent:
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            raise AgentError(agent_id, "unknown_agent", f"no agent {agent_id!r}")
+        return agent
+
+    def _require_logged_in(self, agent_id: str) -> Agent:
+        agent = self._require(agent_id)
+        if not agent.logged_in:
+            raise AgentError(agent_id, "logged_out", f"agent {agent_id!r} is not logged in")
+        return agent
+
+    def _set(self, agent: Agent, now: float, reason: str, **changes: object) -> AgentChange:
+        updated = replace(agent, **changes)  # type: ignore[arg-type]
+        if updated.status != agent.status:
+            updated = replace(updated, since=now)
+        self._agents[agent.agent_id] = updated
+        return AgentChange(agent.agent_id, agent.status, updated.status, now, reason)
+
+    def _changed(self, agent: Agent, now: float, reason: str, **changes: object) -> RegistryOutput:
+        return RegistryOutput(changes=(self._set(agent, now, reason, **changes),))
+
+    def _start_wrapup(self, agent: Agent, now: float, reason: str, queue: str | None) -> RegistryOutput:
+        seconds = self.wrapup_seconds_by_queue.get(queue or "", self.default_wrapup_seconds)
+        pause = QueuePauseAction(agent.interface, True, WRAPUP_REASON)
+        out = self._changed(
+            agent,
+            now,
+            reason,
+            status=AgentStatus.WRAPUP,
+            pause_reason=WRAPUP_REASON,
+            wrapup_until=now + seconds,
+            **_NO_CALL,
+        )
+        return out + RegistryOutput(actions=(pause,))
+
+    def _end_wrapup(self, agent: Agent, now: float, reason: str) -> RegistryOutput:
+        if agent.pending_pause:
+            pause_reason = agent.pending_pause
+            action = QueuePauseAction(agent.interface, True, pause_reason)
+            out = self._changed(
+                agent,
+                now,
+                reason,
+                status=AgentStatus.PAUSED,
+                pause_reason=pause_reason,
+                pending_pause=None,
+                wrapup_until=None,
+            )
+            return out + RegistryOutput(actions=(action,))
+        action = QueuePauseAction(agent.interface, False, "")
+        out = self._changed(agent, now, reason, status=AgentStatus.READY, pause_reason=None, wrapup_until=None)
+        return out + RegistryOutput(actions=(action,))
+
+    def _member_seen(self, interface: str, queue: str, paused: bool, reason: str, now: float) -> RegistryOutput:
+        agent = self.by_interface(interface)
+        if agent is None:
+            return _NOTHING
+        if not agent.logged_in:
+            # Added behind our back (or our own add raced a logout): the dialer's intent wins.
+            return RegistryOutput(
+                actions=(QueueRemoveAction(queue, agent.interface),),
+                corrections=(f"{agent.agent_id} added to {queue} while logged out: removed",),
+            )
+        if queue not in agent.queues:
+            self._agents[agent.agent_id] = replace(agent, queues=agent.queues | {queue})
+        return self._pause_seen(interface, paused, reason, now)
+
+    def _pause_seen(self, interface: str, paused: bool, reason: str, now: float) -> RegistryOutput:
+        """The dialer owns pause state: a PBX pause flag that differs from intent is re-sent, not adopted.
+
+        Adopting it would be wrong in the common race where the echo of an older pause/unpause arrives after a
+        newer command (agent pauses then readies within milliseconds); re-sending intent always converges.
+        """
+        agent = self.by_interface(interface)
+        if agent is None or not agent.logged_in:
+            return _NOTHING
+        want_paused = agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP)
+        if paused == want_paused:
+            return _NOTHING
+        want_reason = (agent.pause_reason or WRAPUP_REASON) if want_paused else ""
+        return RegistryOutput(
+            actions=(QueuePauseAction(agent.interface, want_paused, want_reason),),
+            corrections=(f"{agent.agent_id} pause flag {paused} (reason {reason!r}) differs from intent: re-sent",),
+        )
+
+
+_NO_CALL: dict[str, object] = {"call_uniqueid": None, "call_linkedid": None, "call_queue": None}
