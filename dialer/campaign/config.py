@@ -1,0 +1,652 @@
+"""The campaign model: one TOML file per campaign (see campaigns/example.toml for every option, commented).
+
+A compliance regime preset (US / UK / CA) supplies the legal limits and the defaults; explicit options override
+the defaults but never go beyond the limits (a wider calling window, a higher abandon cap, a longer cap window,
+a shorter ring, or a recall-after-abandon sooner than the UK 72 h are refused with the field and the reason).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
+
+MIN_RING_SECONDS = 15  # FCC 64.1200(a)(6) and Ofcom: ring at least 15 s (or four rings) before giving up
+
+
+class CampaignConfigError(ValueError):
+    """A campaign file that cannot be used; the message names the file, the field and the reason."""
+
+
+class DialMode(StrEnum):
+    PREVIEW = "preview"  # the agent sees the lead and clicks dial
+    PROGRESSIVE = "progressive"  # one call per free agent: never abandons
+    POWER = "power"  # a fixed number of calls per free agent (pacing.power_ratio)
+    PREDICTIVE = "predictive"  # dials ahead of agents becoming free, held under the abandon cap
+
+
+class RegimeName(StrEnum):
+    US = "US"
+    UK = "UK"
+    CA = "CA"
+
+
+# -- durations --------------------------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"90s"``, ``"10m"``, ``"2h"``, ``"1h30m"``, ``"3d"``; a bare number is seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"duration {value!r} is not a duration")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and any(m.groups()):
+            d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    raise ValueError(f"duration {value!r} is not like '90s', '10m', '2h', '1h30m' or '3d'")
+
+
+def format_duration(value: timedelta) -> str:
+    total = int(value.total_seconds())
+    if total == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size:
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return "".join(parts)
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]
+
+
+def _parse_window(value: object) -> WeeklyWindow:
+    if isinstance(value, WeeklyWindow):
+        return value
+    if isinstance(value, str):
+        return WeeklyWindow.every_day(value)
+    if isinstance(value, dict):
+        return WeeklyWindow.from_mapping(value)
+    raise ValueError("a calling window is '08:00-21:00' or a table of day -> 'HH:MM-HH:MM' / 'closed'")
+
+
+Window = Annotated[
+    WeeklyWindow,
+    BeforeValidator(_parse_window),
+    PlainSerializer(lambda w: w.to_mapping(), return_type=dict[str, str], when_used="json"),
+]
+
+
+# -- compliance regimes -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceRegime:
+    """Legal limits and defaults of one jurisdiction (see docs/domain.md, "Compliance figures")."""
+
+    name: RegimeName
+    abandon_cap: float  # abandoned / live answers, the legal maximum
+    abandon_window: timedelta  # the rolling window over which the cap is measured
+    calling_hours: WeeklyWindow  # widest hours allowed, called party's local time
+    no_recall_after_abandon: timedelta | None  # UK: no re-call within 72 h of an abandoned call
+    amd_false_positive_rate: float | None  # estimate of humans classed machine, added to abandons (Ofcom)
+    default_region: str  # phone numbers without a country code are read in this region
+    min_ring_seconds: int = MIN_RING_SECONDS
+    max_connect_seconds: float = 2.0  # a live answer must reach an agent within 2 s of the greeting
+
+
+REGIMES: dict[RegimeName, ComplianceRegime] = {
+    RegimeName.US: ComplianceRegime(
+        name=RegimeName.US,
+        abandon_cap=0.03,  # FCC 47 CFR 64.1200(a)(7): 3 % of live answers per campaign per 30 days
+        abandon_window=timedelta(days=30),
+        calling_hours=WeeklyWindow.every_day("08:00-21:00"),  # TSR / TCPA; some states 08:00-20:00: narrow it
+        no_recall_after_abandon=None,
+        amd_false_positive_rate=None,
+        default_region="US",
+    ),
+    RegimeName.UK: ComplianceRegime(
+        name=RegimeName.UK,
+        abandon_cap=0.03,  # Ofcom persistent-misuse policy: 3 % of live calls per campaign over any 24 h
+        abandon_window=timedelta(hours=24),
+        calling_hours=WeeklyWindow.every_day("08:00-21:00"),  # Ofcom says "reasonable hours"; project default
+        no_recall_after_abandon=timedelta(hours=72),
+        # Ofcom wants a reasoned estimate of live calls wrongly classed as machines counted as abandoned; this is
+        # a conservative placeholder until the campaign measures its own AMD accuracy.
+        amd_false_positive_rate=0.10,
+        default_region="GB",
+    ),
+    RegimeName.CA: ComplianceRegime(
+        name=RegimeName.CA,
+        abandon_cap=0.05,  # CRTC Unsolicited Telecommunications Rules: 5 % per campaign per 30 days
+        abandon_window=timedelta(days=30),
+        calling_hours=WeeklyWindow.from_mapping({"weekdays": "09:00-21:30", "weekend": "10:00-18:00"}),
+        no_recall_after_abandon=None,
+        amd_false_positive_rate=None,
+        default_region="CA",
+    ),
+}
+
+
+# -- sections ---------------------------------------------------------------------------------------------------
+
+_Frozen = ConfigDict(frozen=True, extra="forbid")
+SLUG = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+TRUNK_PLACEHOLDERS: dict[str, str] = {
+    "number": "E.164 with the leading '+' (+14155550123)",
+    "e164": "E.164 digits without '+' (14155550123)",
+    "national": "national dialling format, digits only, with the trunk prefix (04155550123 / 02079460000)",
+    "nsn": "national significant number, no trunk prefix (4155550123)",
+    "country_code": "country calling code (1, 44, ...)",
+    "international": "00 + E.164 digits (0014155550123)",
+}
+
+
+class CallerId(BaseModel):
+    """The presented number (must be a valid diallable number: FCC / Ofcom / CRTC) and the display name."""
+
+    model_config = _Frozen
+    number: str = Field(description="Caller ID number, E.164 or national in the regime's region")
+    name: str = Field(default="", max_length=40, description="Caller ID name (CNAM shows at most 15 characters)")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        if any(c in v for c in '"<>\r\n\t') or not v.isprintable():
+            raise ValueError("the caller ID name may not contain quotes, <, >, or control characters")
+        return v.strip()
+
+
+class RetryRule(BaseModel):
+    """What an outcome does to the lead: retry after ``delay``, or close it; whether it uses an attempt."""
+
+    model_config = _Frozen
+    action: Literal["retry", "close"] = "retry"
+    delay: Duration = timedelta(0)
+    counts: bool = Field(default=True, description="the attempt counts against max_attempts")
+
+
+# Outcomes whose handling is a retry rule. connected/abandoned/machine are answered; unallocated and invalid_number
+# archive the number (not configurable: dialling a number that does not exist again is never useful).
+RETRYABLE_OUTCOMES: tuple[Outcome, ...] = (
+    Outcome.BUSY,
+    Outcome.NO_ANSWER,
+    Outcome.CONGESTION,
+    Outcome.FAILED,
+    Outcome.MACHINE,
+    Outcome.ABANDONED,
+    Outcome.CANCELLED,
+    Outcome.CONNECTED,
+)
+
+
+def default_retry_rules(regime: ComplianceRegime) -> dict[Outcome, RetryRule]:
+    abandoned_delay = regime.no_recall_after_abandon or timedelta(hours=1)
+    return {
+        Outcome.BUSY: RetryRule(delay=timedelta(minutes=10)),
+        Outcome.NO_ANSWER: RetryRule(delay=timedelta(hours=2)),
+        Outcome.CONGESTION: RetryRule(delay=timedelta(minutes=5), counts=False),  # the network's fault
+        Outcome.FAILED: RetryRule(delay=timedelta(minutes=30), counts=False),  # ours; max_dials still bounds it
+        Outcome.MACHINE: RetryRule(delay=timedelta(hours=4)),
+        Outcome.ABANDONED: RetryRule(delay=abandoned_delay, counts=False),  # our fault, not the lead's
+        Outcome.CANCELLED: RetryRule(delay=timedelta(0), counts=False),  # hung up by us before an answer
+        # A connected call normally ends with the agent's disposition; this applies only if none ever arrives.
+        Outcome.CONNECTED: RetryRule(delay=timedelta(days=1)),
+    }
+
+
+class AmdOptions(BaseModel):
+    model_config = _Frozen
+    enabled: bool = False
+    machine_action: Literal["retry", "close"] = Field(
+        default="retry", description="retry: hang up and use retry.machine; close: the lead is done"
+    )
+    false_positive_rate: float | None = Field(
+        default=None, ge=0, le=1, description="share of humans classed machine; defaults to the regime's estimate"
+    )
+
+
+class OrderingOptions(BaseModel):
+    """How the claimer orders dialable leads."""
+
+    model_config = _Frozen
+    priority_first: bool = Field(default=True, description="higher lead priority first")
+    new_share: float = Field(
+        default=0.5, ge=0, le=1, description="target share of never-dialled leads in each claim (rest: due retries)"
+    )
+    callbacks_first: bool = Field(default=True, description="due callbacks before anything else")
+
+
+class TimezoneOptions(BaseModel):
+    model_config = _Frozen
+    fallback: str = Field(
+        default="skip", description="zone for numbers whose zone is unknown, or 'skip' (never dial them)"
+    )
+    prefer_postal_code: bool = Field(
+        default=True, description="a US/CA postal code's zone replaces the number's candidates"
+    )
+
+    @field_validator("fallback")
+    @classmethod
+    def _zone_or_skip(cls, v: str) -> str:
+        if v != "skip" and not is_known_zone(v):
+            raise ValueError(f"{v!r} is neither 'skip' nor an IANA time zone")
+        return v
+
+
+class PacingOptions(BaseModel):
+    model_config = _Frozen
+    power_ratio: float = Field(default=1.5, ge=1, le=10, description="power mode: calls per free agent")
+    abandon_target: float | None = Field(
+        default=None, gt=0, le=1, description="predictive setpoint (≤ the cap); default: cap minus half a point"
+    )
+    aggressiveness: float = Field(default=1.0, gt=0, description="initial aggressiveness multiplier")
+    aggressiveness_min: float = Field(default=0.5, gt=0, description="lowest manual override allowed")
+    aggressiveness_max: float = Field(default=2.0, gt=0, description="highest manual override allowed")
+    max_lines_per_agent: float = Field(default=4.0, ge=1, description="hard ceiling of calls in flight per agent")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> PacingOptions:
+        if not self.aggressiveness_min <= self.aggressiveness <= self.aggressiveness_max:
+            raise ValueError("aggressiveness must lie within [aggressiveness_min, aggressiveness_max]")
+        return self
+
+
+class Disposition(BaseModel):
+    """A button on the agent console that closes the attempt."""
+
+    model_config = _Frozen
+    code: str = Field(pattern=SLUG, description="stable code stored with the attempt")
+    label: str = Field(min_length=1, max_length=40)
+    hotkey: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]$|^F([1-9]|1[0-2])$")
+    final: bool = Field(default=False, description="closes the lead (status done)")
+    is_dnc: bool = Field(default=False, description="the called party asked not to be called: add to DNC")
+    is_sale: bool = Field(default=False, description="counts as a sale / success in reports")
+    schedules_callback: bool = Field(default=False, description="the agent picks a callback time")
+    retry_after: Duration | None = Field(default=None, description="non-final: requeue after this delay")
+    counts: bool = Field(default=True, description="non-final: the attempt counts against max_attempts")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Disposition:
+        if self.schedules_callback and (self.final or self.is_dnc):
+            raise ValueError(f"disposition {self.code!r}: a callback cannot also be final or DNC")
+        if self.is_dnc and self.is_sale:
+            raise ValueError(f"disposition {self.code!r}: cannot be both DNC and a sale")
+        if self.retry_after is not None and (self.final or self.is_dnc or self.schedules_callback):
+            raise ValueError(f"disposition {self.code!r}: retry_after only applies to non-final dispositions")
+        return self
+
+    @property
+    def closes_lead(self) -> bool:
+        return self.final or self.is_dnc
+
+
+DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
+    Disposition(code="sale", label="Sale", hotkey="1", final=True, is_sale=True),
+    Disposition(code="not_interested", label="Not interested", hotkey="2", final=True),
+    Disposition(code="callback", label="Call back", hotkey="3", schedules_callback=True),
+    Disposition(code="no_decision", label="Think about it", hotkey="4", retry_after=timedelta(days=2)),
+    Disposition(code="wrong_party", label="Wrong party", hotkey="5", final=True),
+    Disposition(code="dnc", label="Do not call", hotkey="9", final=True, is_dnc=True),
+)
+
+
+class ScheduleRule(BaseModel):
+    """A period during which the campaign runs, as two crontab expressions in the campaign's time zone."""
+
+    model_config = _Frozen
+    start: str = Field(description="crontab when the campaign starts, e.g. '0 9 * * mon-fri'")
+    stop: str = Field(description="crontab when it stops, e.g. '0 18 * * mon-fri'")
+
+    @field_validator("start", "stop")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"{v!r} is not a crontab expression: {exc}") from exc
+        return v
+
+
+class ImportOptions(BaseModel):
+    model_config = _Frozen
+    default_region: str | None = Field(
+        default=None, description="ISO region for numbers without a country code; default: the regime's"
+    )
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, v: str | None) -> str | None:
+        if v is not None and v.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{v!r} is not a region phonenumbers knows (ISO 3166 alpha-2, e.g. US, GB)")
+        return v.upper() if v else v
+
+
+class ComplianceOptions(BaseModel):
+    """Overrides of the regime's limits: only stricter values are accepted."""
+
+    model_config = _Frozen
+    abandon_cap: float | None = Field(default=None, gt=0, le=1)
+    abandon_window: Duration | None = None
+    no_recall_after_abandon: Duration | None = None
+
+
+# -- the campaign -----------------------------------------------------------------------------------------------
+
+
+class CampaignConfig(BaseModel):
+    """One campaign, validated once; immutable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+    name: str = Field(pattern=SLUG, description="slug used in the CLI, URLs and the store")
+    description: str = ""
+    dial_mode: DialMode = DialMode.PROGRESSIVE
+    queue: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="Asterisk queue the agents are members of")
+    trunk: str = Field(description="dial string template, e.g. 'PJSIP/{number}@carrier'")
+    dial_context: str = Field(
+        default="dialer-outbound", pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="dialplan context on answer"
+    )
+    caller_id: CallerId
+    ring_timeout_seconds: int = Field(default=25, le=120)
+    regime: RegimeName = RegimeName.US
+    compliance: ComplianceOptions = ComplianceOptions()
+    calling_window: Window | None = Field(default=None, description="called party's local time; default: regime's")
+    timezone: str = Field(default="UTC", description="campaign time zone (schedule, reports)")
+    schedule: tuple[ScheduleRule, ...] = ()
+    max_attempts: int = Field(default=5, ge=1, le=100, description="counted attempts per lead")
+    max_dials: int | None = Field(default=None, ge=1, description="all dials per lead; default 3 × max_attempts")
+    retry: dict[Outcome, RetryRule] = Field(default_factory=dict)
+    amd: AmdOptions = AmdOptions()
+    ordering: OrderingOptions = OrderingOptions()
+    timezones: TimezoneOptions = TimezoneOptions()
+    pacing: PacingOptions = PacingOptions()
+    dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
+    wrap_up_seconds: int = Field(default=15, ge=0, le=3600, description="wrap-up time before the agent is ready")
+    lease_seconds: int = Field(default=120, ge=30, le=3600, description="claim lease: ring + setup + margin")
+    imports: ImportOptions = Field(default=ImportOptions(), alias="import")
+
+    # -- validation ---------------------------------------------------------------------------------------------
+
+    @field_validator("trunk")
+    @classmethod
+    def _trunk_template(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9]*/\S+$", v):
+            raise ValueError(f"{v!r} is not a dial string 'Tech/resource' (e.g. PJSIP/{{number}}@carrier)")
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(v) if f is not None]
+        except ValueError as exc:
+            raise ValueError(f"{v!r}: {exc}") from exc
+        unknown = sorted(set(fields) - set(TRUNK_PLACEHOLDERS))
+        if unknown:
+            raise ValueError(f"unknown placeholder(s) {unknown}; known: {sorted(TRUNK_PLACEHOLDERS)}")
+        if not set(fields) & {"number", "e164", "national", "nsn", "international"}:
+            raise ValueError("the template must contain a number placeholder such as {number}")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        if not is_known_zone(v):
+            raise ValueError(f"{v!r} is not an IANA time zone")
+        return v
+
+    @field_validator("ring_timeout_seconds")
+    @classmethod
+    def _ring(cls, v: int) -> int:
+        if v < MIN_RING_SECONDS:
+            raise ValueError(f"must be at least {MIN_RING_SECONDS} s (FCC/Ofcom minimum ring time), got {v}")
+        return v
+
+    @field_validator("retry", mode="before")
+    @classmethod
+    def _retry_keys(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            bad = sorted(
+                str(k) for k in v if k not in {o.value for o in RETRYABLE_OUTCOMES} and k not in RETRYABLE_OUTCOMES
+            )
+            if bad:
+                raise ValueError(
+                    f"no retry rule for {bad}; configurable outcomes: {[o.value for o in RETRYABLE_OUTCOMES]} "
+                    "(unallocated and invalid_number always archive the number)"
+                )
+        return v
+
+    @model_validator(mode="after")
+    def _apply_regime(self) -> CampaignConfig:
+        reg = REGIMES[self.regime]
+        # Fill regime defaults into the (frozen) model once; everything downstream reads resolved values.
+        window = self.calling_window if self.calling_window is not None else reg.calling_hours
+        too_wide = window.within(reg.calling_hours)
+        if too_wide:
+            raise ValueError(
+                f"calling_window is wider than the {reg.name.value} regime allows on {', '.join(too_wide)} "
+                f"(limit: {reg.calling_hours.to_mapping()})"
+            )
+        if all(d is None for d in window.days):
+            raise ValueError("calling_window is closed every day: nothing could ever be dialled")
+        object.__setattr__(self, "calling_window", window)
+
+        comp = self.compliance
+        cap = comp.abandon_cap if comp.abandon_cap is not None else reg.abandon_cap
+        if cap > reg.abandon_cap:
+            raise ValueError(f"compliance.abandon_cap {cap} exceeds the {reg.name.value} cap {reg.abandon_cap}")
+        cap_window = comp.abandon_window if comp.abandon_window is not None else reg.abandon_window
+        if cap_window > reg.abandon_window:
+            raise ValueError(
+                f"compliance.abandon_window {format_duration(cap_window)} is longer than the "
+                f"{reg.name.value} window {format_duration(reg.abandon_window)} (a longer window hides peaks)"
+            )
+        recall = (
+            comp.no_recall_after_abandon if comp.no_recall_after_abandon is not None else reg.no_recall_after_abandon
+        )
+        if reg.no_recall_after_abandon is not None and (recall is None or recall < reg.no_recall_after_abandon):
+            raise ValueError(
+                f"compliance.no_recall_after_abandon may not be shorter than the {reg.name.value} "
+                f"{format_duration(reg.no_recall_after_abandon)}"
+            )
+        object.__setattr__(
+            self,
+            "compliance",
+            ComplianceOptions(abandon_cap=cap, abandon_window=cap_window, no_recall_after_abandon=recall),
+        )
+
+        target = self.pacing.abandon_target
+        if target is None:
+            target = round(max(cap - 0.005, cap / 2), 6)
+        elif target > cap:
+            raise ValueError(f"pacing.abandon_target {target} is above the abandon cap {cap}")
+        if self.pacing.aggressiveness_min > self.pacing.aggressiveness_max:
+            raise ValueError("pacing.aggressiveness_min is above pacing.aggressiveness_max")
+        object.__setattr__(self, "pacing", self.pacing.model_copy(update={"abandon_target": target}))
+
+        fp = self.amd.false_positive_rate
+        if fp is None:
+            fp = reg.amd_false_positive_rate
+        object.__setattr__(self, "amd", self.amd.model_copy(update={"false_positive_rate": fp}))
+
+        rules = default_retry_rules(reg)
+        rules.update(self.retry)
+        if self.amd.machine_action == "close" and Outcome.MACHINE not in self.retry:
+            rules[Outcome.MACHINE] = RetryRule(action="close")
+        abandoned = rules[Outcome.ABANDONED]
+        if recall is not None and abandoned.action == "retry" and abandoned.delay < recall:
+            raise ValueError(
+                f"retry.abandoned.delay {format_duration(abandoned.delay)} is shorter than the "
+                f"no-recall-after-abandon period {format_duration(recall)}"
+            )
+        object.__setattr__(self, "retry", rules)
+
+        if self.max_dials is None:
+            object.__setattr__(self, "max_dials", 3 * self.max_attempts)
+        elif self.max_dials < self.max_attempts:
+            raise ValueError(f"max_dials {self.max_dials} is below max_attempts {self.max_attempts}")
+
+        codes = [d.code for d in self.dispositions]
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            raise ValueError(f"duplicate disposition code(s) {dup}")
+        keys = [d.hotkey.upper() for d in self.dispositions if d.hotkey]
+        dupk = sorted({k for k in keys if keys.count(k) > 1})
+        if dupk:
+            raise ValueError(f"duplicate disposition hotkey(s) {dupk}")
+        if not any(d.closes_lead for d in self.dispositions):
+            raise ValueError("at least one disposition must be final (otherwise no lead can ever be closed)")
+
+        region = self.imports.default_region or reg.default_region
+        object.__setattr__(self, "imports", ImportOptions(default_region=region))
+        object.__setattr__(self, "caller_id", _validated_caller_id(self.caller_id, region))
+        return self
+
+    # -- resolved accessors (always set after validation) ---------------------------------------------------
+
+    @property
+    def regime_preset(self) -> ComplianceRegime:
+        return REGIMES[self.regime]
+
+    @property
+    def window(self) -> WeeklyWindow:
+        assert self.calling_window is not None
+        return self.calling_window
+
+    @property
+    def abandon_cap(self) -> float:
+        assert self.compliance.abandon_cap is not None
+        return self.compliance.abandon_cap
+
+    @property
+    def abandon_window(self) -> timedelta:
+        assert self.compliance.abandon_window is not None
+        return self.compliance.abandon_window
+
+    @property
+    def no_recall_after_abandon(self) -> timedelta | None:
+        return self.compliance.no_recall_after_abandon
+
+    @property
+    def abandon_target(self) -> float:
+        assert self.pacing.abandon_target is not None
+        return self.pacing.abandon_target
+
+    @property
+    def dial_limit(self) -> int:
+        assert self.max_dials is not None
+        return self.max_dials
+
+    @property
+    def default_region(self) -> str:
+        assert self.imports.default_region is not None
+        return self.imports.default_region
+
+    def retry_rule(self, outcome: Outcome) -> RetryRule:
+        return self.retry[outcome]
+
+    def disposition(self, code: str) -> Disposition | None:
+        for d in self.dispositions:
+            if d.code == code:
+                return d
+        return None
+
+    def dial_string(self, e164: str) -> str:
+        """The Originate ``Channel`` for a number, from the trunk template."""
+        return self.trunk.format(**dial_placeholders(e164))
+
+
+def dial_placeholders(e164: str) -> dict[str, str]:
+    """Values of the trunk template placeholders for an E.164 number (see TRUNK_PLACEHOLDERS)."""
+    num = phonenumbers.parse(e164, None)
+    national = re.sub(r"\D", "", phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL))
+    digits = e164.lstrip("+")
+    return {
+        "number": "+" + digits,
+        "e164": digits,
+        "national": national,
+        "nsn": phonenumbers.national_significant_number(num),
+        "country_code": str(num.country_code),
+        "international": "00" + digits,
+    }
+
+
+def _validated_caller_id(cid: CallerId, region: str) -> CallerId:
+    try:
+        num = phonenumbers.parse(cid.number, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"caller_id.number {cid.number!r} is not a phone number: {exc}") from exc
+    if not phonenumbers.is_valid_number(num):
+        raise ValueError(f"caller_id.number {cid.number!r} is not a valid diallable number (region {region})")
+    if phonenumbers.number_type(num) in (phonenumbers.PhoneNumberType.PREMIUM_RATE,):
+        raise ValueError(f"caller_id.number {cid.number!r} is a premium-rate number: regulators forbid it")
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return CallerId(number=e164, name=cid.name)
+
+
+# -- loading ----------------------------------------------------------------------------------------------------
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "campaign"
+
+
+def load_campaign(data: dict[str, Any], source: str = "<campaign>") -> CampaignConfig:
+    """Validate a parsed campaign table; errors list each field and why."""
+    try:
+        return CampaignConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_url=False):
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"  {_location(err['loc'])}: {msg}")
+        raise CampaignConfigError(f"{source}: invalid campaign\n" + "\n".join(lines)) from None
+    except WindowError as exc:  # raised from inside a validator that pydantic does not wrap
+        raise CampaignConfigError(f"{source}: calling_window: {exc}") from None
+
+
+def load_campaign_file(path: str | Path) -> CampaignConfig:
+    """Read and validate one campaign TOML file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CampaignConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise CampaignConfigError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignConfigError(f"{p}: not valid TOML: {exc}") from None
+    return load_campaign(data, str(p))

@@ -1,0 +1,419 @@
+"""Lead rules (pure): may this lead be dialled now, and what does an outcome or a disposition do to it.
+
+Every function takes the time as ``now`` (timezone-aware) and returns values; nothing here reads a clock, a
+database or the network. The store keeps the fields of :class:`LeadSnapshot`, builds one from a row, and writes
+``LeadTransition.lead`` back in the same transaction as the attempt.
+
+Lifecycle::
+
+    new ──claim──► in_call ──outcome──► retry ──claim──► in_call ...
+                      │                   ▲
+                      ├─ bad number ──► archived (or the next alternative phone)
+                      ├─ budget spent ─► exhausted
+                      ├─ rule "close" ─► done
+                      └─ disposition ─► done | dnc | callback (──claim──► in_call) | retry
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig, Disposition
+from dialer.campaign.phones import time_zones_for_e164
+
+
+class LeadStatus(StrEnum):
+    """Stored as short lowercase strings; values are stable (the store indexes them)."""
+
+    NEW = "new"  # never dialled
+    RETRY = "retry"  # dialled, waiting for next_dialable_at
+    IN_CALL = "in_call"  # claimed by a runner (lease until claim_expires_at) or on a call
+    CALLBACK = "callback"  # scheduled for callback_at, maybe owned by one agent
+    DONE = "done"  # closed by a final disposition or a "close" rule
+    ARCHIVED = "archived"  # the number is bad (unallocated / invalid) or removed by an operator
+    DNC = "dnc"  # the called party asked not to be called
+    EXHAUSTED = "exhausted"  # attempt (or dial) budget spent
+
+
+CLAIMABLE_STATUSES: frozenset[LeadStatus] = frozenset({LeadStatus.NEW, LeadStatus.RETRY, LeadStatus.CALLBACK})
+TERMINAL_STATUSES: frozenset[LeadStatus] = frozenset(
+    {LeadStatus.DONE, LeadStatus.ARCHIVED, LeadStatus.DNC, LeadStatus.EXHAUSTED}
+)
+
+
+class NotDialableReason(StrEnum):
+    """Why a lead may not be dialled now: short stable codes for the "why is nothing dialling" breakdown."""
+
+    DNC = "dnc"  # on a do-not-call list, or the lead's own status is dnc
+    DONE = "done"  # closed by a final disposition or rule
+    ARCHIVED = "archived"  # bad number or archived by an operator
+    MAX_ATTEMPTS = "max_attempts"  # counted attempts reached max_attempts
+    MAX_DIALS = "max_dials"  # all dials reached max_dials
+    IN_CALL = "in_call"  # claimed / on a call now
+    CALLBACK_WAIT = "callback_wait"  # callback scheduled later
+    CALLBACK_OWNED = "callback_owned"  # callback due, but reserved for another agent
+    RETRY_WAIT = "retry_wait"  # requeued; not due yet
+    RECALL_AFTER_ABANDON = "recall_after_abandon"  # UK: no re-call within 72 h of an abandoned call
+    NO_TIMEZONE = "no_timezone"  # the number's zone is unknown and the campaign's fallback is "skip"
+    WINDOW_CLOSED = "window_closed"  # outside the calling window in at least one candidate zone
+    NO_COMMON_WINDOW = "no_common_window"  # candidate zones never open at the same time
+
+
+@dataclass(frozen=True, slots=True)
+class LeadSnapshot:
+    """What the store keeps about one lead (the rule-relevant part; custom fields live beside it)."""
+
+    id: int
+    campaign: str
+    phone: str  # E.164, the number dialled next
+    alt_phones: tuple[str, ...] = ()  # E.164 alternatives, tried in order when the current one is bad
+    tz_candidates: tuple[str, ...] = ()  # IANA zones of `phone` (phonenumbers); empty when unknown
+    postal_zones: tuple[str, ...] = ()  # zone(s) of the lead's postal code, when the list gave a known one
+    status: LeadStatus = LeadStatus.NEW
+    attempts: int = 0  # attempts counted against max_attempts
+    dials: int = 0  # every dial, counted or not (bounded by max_dials)
+    priority: int = 0  # higher first
+    next_dialable_at: datetime | None = None  # not before this instant (None: now)
+    last_outcome: Outcome | None = None
+    last_disposition: str | None = None
+    last_attempt_at: datetime | None = None
+    last_abandon_at: datetime | None = None  # UK no-recall rule
+    archive_reason: str | None = None
+    callback_at: datetime | None = None
+    callback_agent: str | None = None  # None: any agent may take the callback
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dialability:
+    dialable: bool
+    reason: NotDialableReason | None  # None when dialable
+    detail: str  # human sentence for the UI / CLI
+    next_dialable_at: datetime | None  # earliest instant it could become dialable (None: never / unknown)
+    zones: tuple[str, ...] = ()  # the zones whose calling window applies
+
+    def __bool__(self) -> bool:
+        return self.dialable
+
+
+class TransitionKind(StrEnum):
+    REQUEUED = "requeued"
+    ARCHIVED = "archived"
+    SWITCHED_PHONE = "switched_phone"  # bad number; the next alternative phone becomes current
+    EXHAUSTED = "exhausted"
+    CLOSED = "closed"  # done
+    DNC = "dnc"
+    CALLBACK_SCHEDULED = "callback_scheduled"
+    RECORDED = "recorded"  # lead already closed by a disposition: only the counters changed
+
+
+@dataclass(frozen=True, slots=True)
+class LeadTransition:
+    """The new state of the lead and what else the store must do."""
+
+    lead: LeadSnapshot
+    kind: TransitionKind
+    detail: str
+    counted: bool = False  # the attempt used one of max_attempts
+    add_to_dnc: tuple[str, ...] = field(default=())  # numbers to add to the campaign's DNC list
+    is_sale: bool = False
+
+
+class DispositionError(ValueError):
+    """A disposition the agent cannot apply (unknown code, missing or illegal callback time)."""
+
+
+# -- zones ------------------------------------------------------------------------------------------------------
+
+
+def effective_zones(lead: LeadSnapshot, campaign: CampaignConfig) -> tuple[str, ...]:
+    """The zones whose calling window must be open: postal code's zone, else the number's candidates, else the
+    campaign's fallback zone; empty when unknown and the fallback is "skip" (never dialled)."""
+    if lead.postal_zones and campaign.timezones.prefer_postal_code:
+        return lead.postal_zones
+    if lead.tz_candidates:
+        return lead.tz_candidates
+    if campaign.timezones.fallback != "skip":
+        return (campaign.timezones.fallback,)
+    return ()
+
+
+# -- dialability ------------------------------------------------------------------------------------------------
+
+
+def _fmt(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _closed(reason: NotDialableReason, detail: str, zones: tuple[str, ...] = ()) -> Dialability:
+    return Dialability(False, reason, detail, None, zones)
+
+
+def dialability(
+    lead: LeadSnapshot,
+    campaign: CampaignConfig,
+    now: datetime,
+    *,
+    on_dnc: bool,
+    agent: str | None = None,
+) -> Dialability:
+    """May ``lead`` be dialled at ``now``? ``on_dnc``: the store found one of its numbers on a DNC list.
+
+    ``agent``: who would take the call (preview mode, or a runner serving one agent's callbacks). A callback
+    owned by an agent is dialable only for that agent.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    zones = effective_zones(lead, campaign)
+    status = lead.status
+    if status is LeadStatus.DNC or on_dnc:
+        return _closed(NotDialableReason.DNC, "on a do-not-call list", zones)
+    if status is LeadStatus.DONE:
+        return _closed(NotDialableReason.DONE, f"closed ({lead.last_disposition or lead.last_outcome or 'done'})")
+    if status is LeadStatus.ARCHIVED:
+        return _closed(NotDialableReason.ARCHIVED, f"archived: {lead.archive_reason or 'no reason given'}")
+    if status is LeadStatus.EXHAUSTED or lead.attempts >= campaign.max_attempts:
+        if lead.dials >= campaign.dial_limit and lead.attempts < campaign.max_attempts:
+            return _closed(NotDialableReason.MAX_DIALS, f"{lead.dials} dials of at most {campaign.dial_limit}")
+        return _closed(NotDialableReason.MAX_ATTEMPTS, f"{lead.attempts} attempts of at most {campaign.max_attempts}")
+    if lead.dials >= campaign.dial_limit:
+        return _closed(NotDialableReason.MAX_DIALS, f"{lead.dials} dials of at most {campaign.dial_limit}")
+    if status is LeadStatus.IN_CALL:
+        until = lead.claim_expires_at
+        lease = f" (lease until {_fmt(until)})" if until else ""
+        expired = " — lease expired, awaiting recovery" if until is not None and until <= now else ""
+        return Dialability(
+            False, NotDialableReason.IN_CALL, f"in a call, claimed by {lead.claimed_by or '?'}{lease}{expired}", None
+        )
+    if not zones:
+        return _closed(NotDialableReason.NO_TIMEZONE, "time zone unknown and the campaign's fallback is 'skip'")
+
+    earliest = next_dialable_at(lead, campaign, now)
+    if status is LeadStatus.CALLBACK and lead.callback_agent is not None and agent != lead.callback_agent:
+        due = lead.callback_at or now
+        return Dialability(
+            False,
+            NotDialableReason.CALLBACK_OWNED,
+            f"callback owned by agent {lead.callback_agent}, due {_fmt(due)}",
+            earliest,
+            zones,
+        )
+    if status is LeadStatus.CALLBACK and lead.callback_at is not None and lead.callback_at > now:
+        return Dialability(
+            False, NotDialableReason.CALLBACK_WAIT, f"callback scheduled for {_fmt(lead.callback_at)}", earliest, zones
+        )
+    if lead.next_dialable_at is not None and lead.next_dialable_at > now:
+        return Dialability(
+            False,
+            NotDialableReason.RETRY_WAIT,
+            f"retry not due until {_fmt(lead.next_dialable_at)} (last outcome {lead.last_outcome or '-'})",
+            earliest,
+            zones,
+        )
+    recall_after = _recall_allowed_at(lead, campaign)
+    if recall_after is not None and recall_after > now:
+        return Dialability(
+            False,
+            NotDialableReason.RECALL_AFTER_ABANDON,
+            f"abandoned call at {_fmt(lead.last_abandon_at or now)}: no re-call before {_fmt(recall_after)}",
+            earliest,
+            zones,
+        )
+    window = campaign.window
+    closed = window.closed_zones(now, zones)
+    if closed:
+        if earliest is None:
+            return Dialability(
+                False,
+                NotDialableReason.NO_COMMON_WINDOW,
+                f"the calling window is never open in {', '.join(zones)} at the same time",
+                None,
+                zones,
+            )
+        return Dialability(
+            False,
+            NotDialableReason.WINDOW_CLOSED,
+            f"outside the calling window in {', '.join(closed)}; opens {_fmt(earliest)}",
+            earliest,
+            zones,
+        )
+    return Dialability(True, None, "dialable", now, zones)
+
+
+def _recall_allowed_at(lead: LeadSnapshot, campaign: CampaignConfig) -> datetime | None:
+    gap = campaign.no_recall_after_abandon
+    if gap is None or lead.last_abandon_at is None:
+        return None
+    return lead.last_abandon_at + gap
+
+
+def next_dialable_at(lead: LeadSnapshot, campaign: CampaignConfig, now: datetime) -> datetime | None:
+    """Earliest instant >= ``now`` at which the time rules allow dialling (retry delay, callback time, UK recall
+    gap, calling window in every zone). None when the lead can never be dialled again (closed, no zone, zones
+    without a common window). DNC and claims are not time rules and are not considered."""
+    if lead.status in TERMINAL_STATUSES:
+        return None
+    if lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit:
+        return None
+    zones = effective_zones(lead, campaign)
+    if not zones:
+        return None
+    t = now
+    for bound in (lead.next_dialable_at, lead.callback_at if lead.status is LeadStatus.CALLBACK else None):
+        if bound is not None and bound > t:
+            t = bound
+    recall = _recall_allowed_at(lead, campaign)
+    if recall is not None and recall > t:
+        t = recall
+    return campaign.window.next_open(t, zones)
+
+
+# -- outcomes ---------------------------------------------------------------------------------------------------
+
+
+def _released(lead: LeadSnapshot, **changes: object) -> LeadSnapshot:
+    return replace(lead, claimed_by=None, claim_expires_at=None, **changes)  # type: ignore[arg-type]
+
+
+def apply_outcome(lead: LeadSnapshot, outcome: Outcome, campaign: CampaignConfig, now: datetime) -> LeadTransition:
+    """The lead after one dial ended with ``outcome`` (from the call tracker).
+
+    Bad numbers archive the lead (or switch to its next alternative phone, uncounted); other outcomes follow the
+    campaign's retry rule: requeue after the rule's delay or close; a counted attempt or dial beyond the budget
+    exhausts the lead. An abandoned call records ``last_abandon_at`` for the UK 72 h rule. A lead already closed by
+    a disposition (which may arrive before the hangup) keeps its status; only the counters change.
+    """
+    dials = lead.dials + 1
+    abandon_at = now if outcome is Outcome.ABANDONED else lead.last_abandon_at
+    base = {"dials": dials, "last_outcome": outcome, "last_attempt_at": now, "last_abandon_at": abandon_at}
+
+    if lead.status in TERMINAL_STATUSES or lead.status is LeadStatus.CALLBACK:
+        counted = outcome is Outcome.CONNECTED and campaign.retry_rule(outcome).counts
+        attempts = lead.attempts + (1 if counted else 0)
+        new = _released(lead, attempts=attempts, **base)
+        return LeadTransition(new, TransitionKind.RECORDED, f"{outcome} recorded; lead stays {lead.status}", counted)
+
+    if outcome.is_bad_number:
+        if lead.alt_phones:
+            nxt, rest = lead.alt_phones[0], lead.alt_phones[1:]
+            new = _released(
+                lead,
+                phone=nxt,
+                alt_phones=rest,
+                tz_candidates=time_zones_for_e164(nxt),
+                status=LeadStatus.RETRY,
+                next_dialable_at=now,
+                **base,
+            )
+            return LeadTransition(new, TransitionKind.SWITCHED_PHONE, f"number {outcome}; trying the next phone")
+        new = _released(lead, status=LeadStatus.ARCHIVED, archive_reason=outcome.value, next_dialable_at=None, **base)
+        return LeadTransition(new, TransitionKind.ARCHIVED, f"archived: {outcome}")
+
+    rule = campaign.retry_rule(outcome)
+    counted = rule.counts
+    attempts = lead.attempts + (1 if counted else 0)
+    if rule.action == "close":
+        new = _released(lead, status=LeadStatus.DONE, attempts=attempts, next_dialable_at=None, **base)
+        return LeadTransition(new, TransitionKind.CLOSED, f"closed by the rule for {outcome}", counted)
+    if attempts >= campaign.max_attempts or dials >= campaign.dial_limit:
+        new = _released(lead, status=LeadStatus.EXHAUSTED, attempts=attempts, next_dialable_at=None, **base)
+        spent = f"{attempts}/{campaign.max_attempts} attempts, {dials}/{campaign.dial_limit} dials"
+        return LeadTransition(new, TransitionKind.EXHAUSTED, f"{outcome}: budget spent ({spent})", counted)
+    delay = rule.delay
+    if outcome is Outcome.ABANDONED and campaign.no_recall_after_abandon is not None:
+        delay = max(delay, campaign.no_recall_after_abandon)
+    due = now + delay
+    new = _released(lead, status=LeadStatus.RETRY, attempts=attempts, next_dialable_at=due, **base)
+    return LeadTransition(new, TransitionKind.REQUEUED, f"{outcome}: retry after {_fmt(due)}", counted)
+
+
+# -- dispositions -----------------------------------------------------------------------------------------------
+
+
+def apply_disposition(
+    lead: LeadSnapshot,
+    disposition: Disposition | str,
+    campaign: CampaignConfig,
+    now: datetime,
+    *,
+    agent: str | None = None,
+    callback_at: datetime | None = None,
+    callback_personal: bool = True,
+) -> LeadTransition:
+    """The lead after the agent's disposition. Final → done; DNC request → dnc (and its numbers to the campaign's
+    DNC list); callback → scheduled at ``callback_at`` (owned by ``agent`` when ``callback_personal``), which must
+    be in the future and inside the calling window of the lead's zones; otherwise requeued.
+
+    Does not count an attempt: the call's outcome (``apply_outcome``) does, whichever arrives first.
+    """
+    disp = campaign.disposition(disposition) if isinstance(disposition, str) else disposition
+    if disp is None:
+        known = ", ".join(d.code for d in campaign.dispositions)
+        raise DispositionError(f"unknown disposition {disposition!r} for campaign {campaign.name} (known: {known})")
+    if lead.status is LeadStatus.DNC and not disp.is_dnc:
+        new = _released(lead, last_disposition=disp.code)
+        return LeadTransition(new, TransitionKind.RECORDED, "lead is on DNC; it stays there", is_sale=disp.is_sale)
+
+    if disp.is_dnc:
+        new = _released(
+            lead, status=LeadStatus.DNC, last_disposition=disp.code, next_dialable_at=None, callback_at=None
+        )
+        return LeadTransition(
+            new, TransitionKind.DNC, "do-not-call requested", add_to_dnc=(lead.phone, *lead.alt_phones)
+        )
+    if disp.final:
+        new = _released(
+            lead, status=LeadStatus.DONE, last_disposition=disp.code, next_dialable_at=None, callback_at=None
+        )
+        return LeadTransition(new, TransitionKind.CLOSED, f"closed: {disp.label}", is_sale=disp.is_sale)
+    if disp.schedules_callback:
+        _check_callback_time(lead, campaign, now, callback_at)
+        assert callback_at is not None
+        owner = agent if callback_personal else None
+        new = _released(
+            lead,
+            status=LeadStatus.CALLBACK,
+            last_disposition=disp.code,
+            callback_at=callback_at,
+            callback_agent=owner,
+            next_dialable_at=callback_at,
+        )
+        who = f"agent {owner}" if owner else "any agent"
+        return LeadTransition(
+            new, TransitionKind.CALLBACK_SCHEDULED, f"callback at {_fmt(callback_at)} for {who}", is_sale=disp.is_sale
+        )
+
+    if lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit:
+        new = _released(lead, status=LeadStatus.EXHAUSTED, last_disposition=disp.code, next_dialable_at=None)
+        return LeadTransition(new, TransitionKind.EXHAUSTED, f"{disp.label}: attempt budget spent")
+    delay = disp.retry_after if disp.retry_after is not None else campaign.retry_rule(Outcome.CONNECTED).delay
+    due = now + delay
+    new = _released(lead, status=LeadStatus.RETRY, last_disposition=disp.code, next_dialable_at=due, callback_at=None)
+    return LeadTransition(new, TransitionKind.REQUEUED, f"{disp.label}: retry after {_fmt(due)}", is_sale=disp.is_sale)
+
+
+def _check_callback_time(
+    lead: LeadSnapshot, campaign: CampaignConfig, now: datetime, callback_at: datetime | None
+) -> None:
+    if callback_at is None:
+        raise DispositionError("this disposition schedules a callback: give the callback time")
+    if callback_at.tzinfo is None:
+        raise DispositionError("the callback time must carry a time zone")
+    if callback_at <= now:
+        raise DispositionError(f"the callback time {_fmt(callback_at)} is in the past")
+    zones = effective_zones(lead, campaign)
+    if zones and not campaign.window.is_open_everywhere(callback_at, zones):
+        opens = campaign.window.next_open(callback_at, zones)
+        hint = f"; the window next opens {_fmt(opens)}" if opens else ""
+        raise DispositionError(
+            f"{_fmt(callback_at)} is outside the calling window in the lead's time zone(s) {', '.join(zones)}{hint}"
+        )
+
+
+def claimed(lead: LeadSnapshot, by: str, now: datetime, lease: timedelta) -> LeadSnapshot:
+    """The lead as the claimer leaves it (the store does this atomically in SQL; this is the reference)."""
+    return replace(lead, status=LeadStatus.IN_CALL, claimed_by=by, claim_expires_at=now + lease)
