@@ -28,13 +28,13 @@ typecheck: $(STAMP)
 # The whole suite: lint, types, every test tier. PostgreSQL is installed and started by tests/pg.sh.
 test: $(STAMP)
 	$(MAKE) lint typecheck
-	eval "$$(bash tests/pg.sh start)" && $(BIN)/pytest -q
+	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/pytest -q
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 bench: $(STAMP)
-	eval "$$(bash tests/pg.sh start)" && $(BIN)/dialer bench all
+	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/dialer bench all
 
 clean:
 	rm -rf $(VENV) var/*.db .mypy_cache .ruff_cache .pytest_cache

@@ -32,6 +32,12 @@ start() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
     bin="$(find_bin)"
   fi
+  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+    # A server already listens there (another checkout's, or a CI service): reuse it.
+    ensure_db "$bin"
+    echo "export DIALER_TEST_PG_URL='$url'"
+    return
+  fi
   mkdir -p "$data"
   if [ "$(id -u)" = 0 ]; then chown postgres: "$data"; fi
   if [ ! -f "$data/PG_VERSION" ]; then
@@ -50,14 +56,18 @@ CONF
   if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null
   fi
-  local psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
+  ensure_db "$bin"
+  echo "export DIALER_TEST_PG_URL='$url'"
+}
+
+ensure_db() {
+  local psql=("$1/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='dialer'")" != 1 ]; then
     "${psql[@]}" -c "create role dialer login superuser password 'dialer'" >/dev/null
   fi
   if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='dialer_test'")" != 1 ]; then
     "${psql[@]}" -c "create database dialer_test owner dialer" >/dev/null
   fi
-  echo "export DIALER_TEST_PG_URL='$url'"
 }
 
 stop() {
