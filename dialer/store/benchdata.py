@@ -17,7 +17,7 @@ from dialer.store.engine import Database
 from dialer.store.tables import leads_t
 
 _SELECT_BODY = """
-    :campaign_id, '+1' || {digits}, '[]', '["America/New_York"]', '{{}}',
+    :campaign_id, '+1' || {digits}, '[]', '["America/New_York"]', '[]', '{{}}',
     CASE WHEN n % 20 < 12 THEN 'new' WHEN n % 20 < 17 THEN 'retry' WHEN n % 20 = 17 THEN 'callback'
          ELSE 'done' END,
     CASE WHEN n % 20 < 12 THEN 0 ELSE 1 + n % 3 END,
@@ -28,8 +28,8 @@ _SELECT_BODY = """
 """
 
 _COLUMNS = (
-    "campaign_id, phone, alt_phones, timezones, fields, status, attempts, dials, next_dialable_at, priority, "
-    "created_at, updated_at"
+    "campaign_id, phone, alt_phones, tz_candidates, postal_zones, fields, status, attempts, dials, "
+    "next_dialable_at, priority, created_at, updated_at"
 )
 
 

@@ -28,8 +28,9 @@ class LeadRecord:
     list_id: int | None
     phone: str
     alt_phones: list[str]
-    timezones: list[str]
+    tz_candidates: list[str]
     postal_code: str | None
+    postal_zones: list[str]
     first_name: str | None
     last_name: str | None
     fields: dict[str, Any]
@@ -39,6 +40,7 @@ class LeadRecord:
     dials: int
     next_dialable_at: datetime
     last_outcome: str | None
+    last_disposition: str | None
     last_attempt_at: datetime | None
     last_abandon_at: datetime | None
     archive_reason: str | None
@@ -66,8 +68,9 @@ class NewLead:
     status: str
     next_dialable_at: datetime
     alt_phones: list[str] = field(default_factory=list)
-    timezones: list[str] = field(default_factory=list)
+    tz_candidates: list[str] = field(default_factory=list)
     postal_code: str | None = None
+    postal_zones: list[str] = field(default_factory=list)
     first_name: str | None = None
     last_name: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
@@ -89,8 +92,9 @@ async def insert_new_leads(
                 "list_id": list_id,
                 "phone": lead.phone,
                 "alt_phones": lead.alt_phones,
-                "timezones": lead.timezones,
+                "tz_candidates": lead.tz_candidates,
                 "postal_code": lead.postal_code,
+                "postal_zones": lead.postal_zones,
                 "first_name": lead.first_name,
                 "last_name": lead.last_name,
                 "fields": lead.fields,

@@ -18,7 +18,7 @@ from dialer.store.types import UTCDateTime, json_document
 # claimable set; tests/store/test_schema.py checks it.
 CLAIMABLE_STATUSES: tuple[str, ...] = ("callback", "new", "retry")
 IN_CALL_STATUS = "in_call"
-DNC_STATUS = "archived"
+DNC_STATUS = "dnc"
 DNC_ARCHIVE_REASON = "dnc"
 CAMPAIGN_STATES: tuple[str, ...] = ("stopped", "running", "paused")
 
@@ -89,8 +89,9 @@ class LeadRow(SQLModel, table=True):
     list_id: int | None = Field(default=None, foreign_key="lead_lists.id")
     phone: str = Field(max_length=20)
     alt_phones: list[str] = Field(default_factory=list, sa_type=json_document())
-    timezones: list[str] = Field(default_factory=list, sa_type=json_document())
+    tz_candidates: list[str] = Field(default_factory=list, sa_type=json_document())  # IANA zones of `phone`
     postal_code: str | None = Field(default=None, max_length=20)
+    postal_zones: list[str] = Field(default_factory=list, sa_type=json_document())  # zone(s) of the postal code
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
     fields: dict[str, Any] = Field(default_factory=dict, sa_type=json_document())
@@ -101,6 +102,7 @@ class LeadRow(SQLModel, table=True):
     dials: int = 0  # every dial, counted or not
     next_dialable_at: datetime = Field(sa_type=UTCDateTime)
     last_outcome: str | None = Field(default=None, max_length=20)
+    last_disposition: str | None = Field(default=None, max_length=63)
     last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_abandon_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     archive_reason: str | None = Field(default=None, max_length=40)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 00:59:31.631670
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -97,9 +97,16 @@ def upgrade() -> None:
             "alt_phones", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column(
-            "timezones", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+            "tz_candidates",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
         ),
         sa.Column("postal_code", sa.String(length=20), nullable=True),
+        sa.Column(
+            "postal_zones",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("first_name", sa.String(length=100), nullable=True),
         sa.Column("last_name", sa.String(length=100), nullable=True),
         sa.Column(
@@ -111,6 +118,7 @@ def upgrade() -> None:
         sa.Column("dials", sa.Integer(), nullable=False),
         sa.Column("next_dialable_at", UTCDateTime(), nullable=False),
         sa.Column("last_outcome", sa.String(length=20), nullable=True),
+        sa.Column("last_disposition", sa.String(length=63), nullable=True),
         sa.Column("last_attempt_at", UTCDateTime(), nullable=True),
         sa.Column("last_abandon_at", UTCDateTime(), nullable=True),
         sa.Column("archive_reason", sa.String(length=40), nullable=True),

@@ -1,0 +1,133 @@
+"""Attempts: the call record of every dial (start, answer, connect, end, outcome, AMD, agent, disposition)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.store.engine import Database
+from dialer.store.tables import attempts_t
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    id: int
+    lead_id: int
+    campaign_id: int
+    phone: str
+    caller_id: str | None
+    server: str | None
+    trunk: str | None
+    action_id: str | None
+    channel_id: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    connected_at: datetime | None
+    ended_at: datetime | None
+    outcome: str | None
+    hangup_cause: int | None
+    amd_status: str | None
+    amd_cause: str | None
+    agent: str | None
+    disposition: str | None
+    notes: str | None
+    abandoned: bool
+    ring_seconds: float | None
+
+
+ATTEMPT_COLUMNS = tuple(f.name for f in fields(AttemptRecord))
+
+
+def attempt_record(row: RowMapping) -> AttemptRecord:
+    return AttemptRecord(**{name: row[name] for name in ATTEMPT_COLUMNS})
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptStart:
+    """What is known when the Originate is sent."""
+
+    lead_id: int
+    campaign_id: int
+    phone: str
+    started_at: datetime
+    caller_id: str | None = None
+    server: str | None = None
+    trunk: str | None = None
+    action_id: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptProgress:
+    """Facts learnt while the call runs; None leaves a column as it is."""
+
+    answered_at: datetime | None = None
+    connected_at: datetime | None = None
+    amd_status: str | None = None
+    amd_cause: str | None = None
+    agent: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptEnd:
+    """How the call ended (the outcome itself is passed separately)."""
+
+    ended_at: datetime
+    hangup_cause: int | None = None
+    ring_seconds: float | None = None
+    answered_at: datetime | None = None
+    connected_at: datetime | None = None
+    amd_status: str | None = None
+    amd_cause: str | None = None
+    agent: str | None = None
+
+
+async def start_attempt(db: Database, start: AttemptStart) -> int:
+    """Insert the attempt row before the Originate goes out; its id travels as DIALER_ATTEMPT."""
+    async with db.write() as conn:
+        return await start_attempt_in(conn, start)
+
+
+async def start_attempt_in(conn: AsyncConnection, start: AttemptStart) -> int:
+    values = {f.name: getattr(start, f.name) for f in fields(AttemptStart)}
+    result = await conn.execute(attempts_t.insert().values(**values, abandoned=False).returning(attempts_t.c.id))
+    return int(result.scalar_one())
+
+
+async def start_attempts(db: Database, starts: list[AttemptStart]) -> list[int]:
+    """Insert a batch of attempt rows in one transaction (one per claimed lead); ids in the same order."""
+    async with db.write() as conn:
+        return [await start_attempt_in(conn, s) for s in starts]
+
+
+def _set(values: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgress) -> None:
+    values = _set({f.name: getattr(progress, f.name) for f in fields(AttemptProgress)})
+    if not values:
+        return
+    async with db.write() as conn:
+        await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+
+
+async def get_attempt(db: Database, attempt_id: int) -> AttemptRecord | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(attempts_t).where(attempts_t.c.id == attempt_id))).mappings().first()
+    return None if row is None else attempt_record(row)
+
+
+async def attempts_of_lead(db: Database, lead_id: int) -> list[AttemptRecord]:
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(attempts_t).where(attempts_t.c.lead_id == lead_id).order_by(attempts_t.c.started_at)
+            )
+        ).mappings()
+        return [attempt_record(r) for r in rows.all()]

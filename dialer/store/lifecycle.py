@@ -1,0 +1,289 @@
+"""The lead lifecycle against the database, driven by the campaign's pure rules (dialer.campaign.rules).
+
+The store never decides anything itself: it loads rows into ``LeadSnapshot``s, asks ``dialability`` /
+``apply_outcome`` / ``apply_disposition``, and writes the answer back, the lead row and the attempt row in one
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig
+from dialer.campaign.rules import (
+    LeadSnapshot,
+    LeadStatus,
+    LeadTransition,
+    NotDialableReason,
+    TransitionKind,
+    apply_disposition,
+    apply_outcome,
+    dialability,
+)
+from dialer.store.attempts import AttemptEnd
+from dialer.store.claim import ClaimOrder, Release, claim_leads, release_in
+from dialer.store.dialect import upsert_insert
+from dialer.store.dnc import blocked_numbers
+from dialer.store.engine import Database
+from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.tables import attempts_t, callbacks_t, dnc_t, leads_t
+
+# A lead whose time rules can never be met as configured (no time zone with fallback "skip", zones without a
+# common window) is looked at again this much later: a corrected campaign file then brings it back.
+RECHECK_IMPOSSIBLE_AFTER = timedelta(days=1)
+
+
+class UnknownAttemptError(LookupError):
+    pass
+
+
+def snapshot(record: LeadRecord, campaign: str, *, before_claim: bool = False) -> LeadSnapshot:
+    """The rules' view of a lead row. ``before_claim``: as it was before this claimer took it."""
+    status = record.status
+    claimed_by, claim_expires = record.claim_owner, record.lease_expires_at
+    if before_claim and record.claimed_from is not None:
+        status, claimed_by, claim_expires = record.claimed_from, None, None
+    return LeadSnapshot(
+        id=record.id,
+        campaign=campaign,
+        phone=record.phone,
+        alt_phones=tuple(record.alt_phones),
+        tz_candidates=tuple(record.tz_candidates),
+        postal_zones=tuple(record.postal_zones),
+        status=LeadStatus(status),
+        attempts=record.attempts,
+        dials=record.dials,
+        priority=record.priority,
+        next_dialable_at=record.next_dialable_at,
+        last_outcome=Outcome(record.last_outcome) if record.last_outcome else None,
+        last_disposition=record.last_disposition,
+        last_attempt_at=record.last_attempt_at,
+        last_abandon_at=record.last_abandon_at,
+        archive_reason=record.archive_reason,
+        callback_at=record.callback_at,
+        callback_agent=record.callback_agent,
+        claimed_by=claimed_by,
+        claim_expires_at=claim_expires,
+    )
+
+
+def _row_values(lead: LeadSnapshot, now: datetime) -> dict[str, object]:
+    values: dict[str, object] = {
+        "phone": lead.phone,
+        "alt_phones": list(lead.alt_phones),
+        "tz_candidates": list(lead.tz_candidates),
+        "postal_zones": list(lead.postal_zones),
+        "status": lead.status.value,
+        "attempts": lead.attempts,
+        "dials": lead.dials,
+        "priority": lead.priority,
+        "last_outcome": lead.last_outcome.value if lead.last_outcome else None,
+        "last_disposition": lead.last_disposition,
+        "last_attempt_at": lead.last_attempt_at,
+        "last_abandon_at": lead.last_abandon_at,
+        "archive_reason": lead.archive_reason,
+        "callback_at": lead.callback_at,
+        "callback_agent": lead.callback_agent,
+        "claim_owner": lead.claimed_by,
+        "lease_expires_at": lead.claim_expires_at,
+        "updated_at": now,
+    }
+    if lead.claimed_by is None:
+        values["claimed_from"] = None
+    if lead.next_dialable_at is not None:  # None: closed for good; the column keeps its last value
+        values["next_dialable_at"] = lead.next_dialable_at
+    return values
+
+
+def claim_order(campaign: CampaignConfig) -> ClaimOrder:
+    return ClaimOrder(callbacks_first=campaign.ordering.callbacks_first, new_share=campaign.ordering.new_share)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimBatch:
+    """Leads to dial now (held by the claimer), and the candidates put back, counted by reason."""
+
+    leads: list[LeadRecord]
+    set_aside: dict[str, int] = field(default_factory=dict)
+
+
+def _set_aside(lead: LeadRecord, reason: NotDialableReason, next_at: datetime | None, now: datetime) -> Release:
+    if reason is NotDialableReason.DNC:
+        return Release(lead.id, status=LeadStatus.DNC.value, archive_reason="dnc")
+    if reason in (NotDialableReason.MAX_ATTEMPTS, NotDialableReason.MAX_DIALS):
+        return Release(lead.id, status=LeadStatus.EXHAUSTED.value, archive_reason=reason.value)
+    return Release(lead.id, next_dialable_at=next_at or now + RECHECK_IMPOSSIBLE_AFTER)
+
+
+async def claim_dialable(
+    db: Database,
+    campaign: CampaignConfig,
+    *,
+    campaign_id: int,
+    owner: str,
+    limit: int,
+    now: datetime,
+    agents: Collection[str] = (),
+    max_rounds: int = 4,
+) -> ClaimBatch:
+    """Claim up to ``limit`` leads that the campaign's rules allow dialling at ``now``.
+
+    Each round is one atomic claim; candidates the rules refuse (calling window closed in one of their zones,
+    number on a DNC list since import, budget spent) go straight back with their next possible time, so they
+    stop coming up. At most ``max_rounds`` claims, so a campaign whose due leads are all outside their window
+    costs a bounded amount of work per call.
+    """
+    lease = timedelta(seconds=campaign.lease_seconds)
+    order = claim_order(campaign)
+    kept: list[LeadRecord] = []
+    reasons: Counter[str] = Counter()
+    wanted = limit
+    for _ in range(max_rounds):
+        if wanted <= 0:
+            break
+        batch = await claim_leads(
+            db, campaign_id=campaign_id, owner=owner, limit=wanted, now=now, lease=lease, order=order, agents=agents
+        )
+        if not batch:
+            break
+        async with db.read() as conn:
+            blocked = await blocked_numbers(conn, [lead.phone for lead in batch], campaign_id)
+        releases: list[Release] = []
+        for lead in batch:
+            agent = lead.callback_agent if lead.callback_agent in agents else None
+            verdict = dialability(
+                snapshot(lead, campaign.name, before_claim=True),
+                campaign,
+                now,
+                on_dnc=lead.phone in blocked,
+                agent=agent,
+            )
+            if verdict.dialable:
+                kept.append(lead)
+            else:
+                assert verdict.reason is not None
+                reasons[verdict.reason.value] += 1
+                releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
+        if releases:
+            async with db.write() as conn:
+                await release_in(conn, owner, releases, now)
+        if len(batch) < wanted:
+            break  # nothing more is due
+        wanted = limit - len(kept)
+    return ClaimBatch(kept, dict(reasons))
+
+
+# -- outcomes and dispositions ---------------------------------------------------------------------------------
+
+
+async def _lock_lead_of_attempt(conn: AsyncConnection, attempt_id: int) -> tuple[int, LeadRecord]:
+    row = (
+        await conn.execute(select(attempts_t.c.lead_id, attempts_t.c.campaign_id).where(attempts_t.c.id == attempt_id))
+    ).first()
+    if row is None:
+        raise UnknownAttemptError(f"no attempt {attempt_id}")
+    stmt = select(leads_t).where(leads_t.c.id == row.lead_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    lead = lead_record((await conn.execute(stmt)).mappings().one())
+    return row.campaign_id, lead
+
+
+async def _write_transition(
+    conn: AsyncConnection, campaign_id: int, lead_id: int, transition: LeadTransition, now: datetime
+) -> None:
+    await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**_row_values(transition.lead, now)))
+    if transition.add_to_dnc:
+        stmt = upsert_insert(conn, dnc_t).on_conflict_do_nothing(
+            index_elements=["number", "campaign_id"], index_where=dnc_t.c.campaign_id.is_not(None)
+        )
+        await conn.execute(
+            stmt,
+            [
+                {
+                    "number": n,
+                    "campaign_id": campaign_id,
+                    "source": "agent",
+                    "reason": "called party asked",
+                    "added_at": now,
+                }
+                for n in dict.fromkeys(transition.add_to_dnc)
+            ],
+        )
+
+
+async def record_outcome(
+    db: Database, campaign: CampaignConfig, attempt_id: int, outcome: Outcome, end: AttemptEnd
+) -> LeadTransition:
+    """Close the attempt with ``outcome`` and move its lead on (requeue, archive, exhaust, ...) atomically."""
+    now = end.ended_at
+    async with db.write() as conn:
+        campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id)
+        transition = apply_outcome(snapshot(lead, campaign.name), outcome, campaign, now)
+        await _write_transition(conn, campaign_id, lead.id, transition, now)
+        values: dict[str, object] = {
+            "ended_at": end.ended_at,
+            "outcome": outcome.value,
+            "abandoned": outcome is Outcome.ABANDONED,
+        }
+        for name in ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent"):
+            value = getattr(end, name)
+            if value is not None:
+                values[name] = value
+        await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+    return transition
+
+
+async def record_disposition(
+    db: Database,
+    campaign: CampaignConfig,
+    attempt_id: int,
+    code: str,
+    now: datetime,
+    *,
+    agent: str | None = None,
+    notes: str | None = None,
+    callback_at: datetime | None = None,
+    callback_personal: bool = True,
+) -> LeadTransition:
+    """The agent's disposition: written to the attempt, applied to the lead (done, DNC, callback, requeue), a
+    callback row scheduled when asked. Raises the rules' DispositionError before any change."""
+    async with db.write() as conn:
+        campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id)
+        transition = apply_disposition(
+            snapshot(lead, campaign.name),
+            code,
+            campaign,
+            now,
+            agent=agent,
+            callback_at=callback_at,
+            callback_personal=callback_personal,
+        )
+        await _write_transition(conn, campaign_id, lead.id, transition, now)
+        values: dict[str, object] = {"disposition": code}
+        if agent is not None:
+            values["agent"] = agent
+        if notes is not None:
+            values["notes"] = notes
+        await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+        if transition.kind is TransitionKind.CALLBACK_SCHEDULED and transition.lead.callback_at is not None:
+            await conn.execute(
+                callbacks_t.insert().values(
+                    lead_id=lead.id,
+                    campaign_id=campaign_id,
+                    due_at=transition.lead.callback_at,
+                    agent=transition.lead.callback_agent,
+                    state="pending",
+                    notes=notes,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return transition
