@@ -1,7 +1,90 @@
-"""`dialer campaign ...` commands."""
+"""`dialer campaign ...`: create or update campaigns from their TOML files, list them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="campaign commands.", no_args_is_help=True)
+from dialer.campaign.config import CampaignConfigError, load_campaign_file
+from dialer.commands.common import fail, print_json
+from dialer.commands.db import run_with_database
+from dialer.store import Database
+from dialer.store.campaigns import CampaignApplied, CampaignRecord, apply_campaign, list_campaigns
+
+app = typer.Typer(help="Campaigns: apply a campaign file, list campaigns.", no_args_is_help=True)
+
+
+@app.command("apply")
+def campaign_apply(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="campaign TOML file (see campaigns/example.toml)")],
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Create the campaign or update it to match FILE. Applying the same file again changes nothing."""
+    try:
+        config = load_campaign_file(file)
+    except CampaignConfigError as exc:
+        fail(str(exc))
+    document = config.model_dump(mode="json")
+
+    async def work(db: Database) -> CampaignApplied:
+        return await apply_campaign(db, config.name, document, datetime.now(UTC))
+
+    applied = run_with_database(ctx, work)
+    if as_json:
+        print_json(
+            {
+                "campaign": config.name,
+                "created": applied.created,
+                "changed": list(applied.changed),
+                "state": applied.campaign.state,
+            }
+        )
+    elif applied.created:
+        typer.echo(f"created campaign {config.name} ({config.dial_mode.value}, regime {config.regime.value})")
+    elif applied.changed:
+        typer.echo(f"updated campaign {config.name}: {len(applied.changed)} setting(s) changed")
+        for path in applied.changed:
+            typer.echo(f"  {path}")
+    else:
+        typer.echo(f"campaign {config.name} is unchanged")
+
+
+def _row(record: CampaignRecord) -> dict[str, object]:
+    cfg = record.config
+    return {
+        "name": record.name,
+        "state": record.state,
+        "dial_mode": cfg.get("dial_mode"),
+        "regime": cfg.get("regime"),
+        "queue": cfg.get("queue"),
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+    }
+
+
+@app.command("list")
+def campaign_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """List the campaigns with their state and dial mode."""
+    records = run_with_database(ctx, list_campaigns)
+    rows = [_row(r) for r in records]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("no campaigns yet: `dialer campaign apply FILE` creates one")
+        return
+    header = ("NAME", "STATE", "MODE", "REGIME", "QUEUE", "UPDATED")
+    table = [header] + [
+        (str(r["name"]), str(r["state"]), str(r["dial_mode"]), str(r["regime"]), str(r["queue"]), str(r["updated_at"]))
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for line in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())

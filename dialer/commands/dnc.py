@@ -1,7 +1,183 @@
-"""`dialer dnc ...` commands."""
+"""`dialer dnc ...`: the do-not-call lists (global, or one campaign's)."""
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="dnc commands.", no_args_is_help=True)
+from dialer.campaign.phones import PhoneError, normalize
+from dialer.commands.common import fail, print_json
+from dialer.commands.db import run_with_database
+from dialer.logging import mask_number
+from dialer.store import Database
+from dialer.store.campaigns import UnknownCampaignError, get_campaign
+from dialer.store.dnc import DncEntry, DncImported, add_dnc, check_dnc, import_dnc, remove_dnc
+
+app = typer.Typer(help="Do-not-call lists: add, import, remove, check numbers.", no_args_is_help=True)
+
+CampaignOption = Annotated[
+    str | None, typer.Option("--campaign", help="the campaign's own list (default: the global list)")
+]
+RegionOption = Annotated[
+    str, typer.Option("--region", help="ISO region for numbers written without a country code (+...)")
+]
+
+
+def e164_or_fail(raw: str, region: str) -> str:
+    parsed = normalize(raw, region.upper())
+    if isinstance(parsed, PhoneError):
+        fail(f"{raw!r} is not a valid phone number for region {region.upper()}: {parsed.detail}")
+    return parsed.e164
+
+
+async def _campaign_id(db: Database, name: str | None) -> int | None:
+    if name is None:
+        return None
+    try:
+        return (await get_campaign(db, name)).id
+    except UnknownCampaignError as exc:
+        fail(str(exc))
+
+
+@app.command("add")
+def dnc_add(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="phone number, E.164 (+14155550123) or national with --region")],
+    campaign: CampaignOption = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="why (kept with the entry)")] = None,
+    region: RegionOption = "US",
+) -> None:
+    """Never call NUMBER again (in every campaign, or in --campaign only). Its queued leads are closed."""
+    e164 = e164_or_fail(number, region)
+
+    async def work(db: Database) -> bool:
+        cid = await _campaign_id(db, campaign)
+        return await add_dnc(db, e164, campaign_id=cid, source="manual", reason=reason, now=datetime.now(UTC))
+
+    added = run_with_database(ctx, work)
+    scope = f"campaign {campaign}" if campaign else "the global list"
+    typer.echo(f"{e164} {'added to' if added else 'was already on'} {scope}")
+
+
+@dataclass
+class _NumberFile:
+    numbers: list[str] = field(default_factory=list)
+    invalid: list[tuple[int, str, str]] = field(default_factory=list)  # line, raw, why
+
+
+def _read_numbers(path: Path, region: str) -> _NumberFile:
+    """One number per line, or a CSV whose first column is the number; a header line and blanks are skipped."""
+    result = _NumberFile()
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for line_no, row in enumerate(csv.reader(handle), start=1):
+                raw = row[0].strip() if row else ""
+                if not raw or raw.startswith("#"):
+                    continue
+                parsed = normalize(raw, region.upper())
+                if isinstance(parsed, PhoneError):
+                    if line_no == 1 and not any(ch.isdigit() for ch in raw):
+                        continue  # a header such as "phone"
+                    result.invalid.append((line_no, raw, parsed.detail))
+                else:
+                    result.numbers.append(parsed.e164)
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        fail(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported")
+    except csv.Error as exc:
+        fail(f"{path}: not a readable CSV ({exc}); nothing was imported")
+    return result
+
+
+@app.command("import")
+def dnc_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="one number per line, or a CSV with the number first")],
+    campaign: CampaignOption = None,
+    source: Annotated[str, typer.Option("--source", help="where the list comes from (e.g. national-registry)")] = (
+        "import"
+    ),
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    region: RegionOption = "US",
+) -> None:
+    """Add every number of FILE in one transaction; prints a JSON summary. Bad lines are listed, never fatal."""
+    numbers = _read_numbers(file, region)
+
+    async def work(db: Database) -> DncImported:
+        cid = await _campaign_id(db, campaign)
+        return await import_dnc(
+            db, numbers.numbers, campaign_id=cid, source=source, reason=reason, now=datetime.now(UTC)
+        )
+
+    result = run_with_database(ctx, work)
+    for line_no, raw, why in numbers.invalid[:20]:
+        typer.echo(f"line {line_no}: skipped {mask_number(raw)!r}: {why}", err=True)
+    if len(numbers.invalid) > 20:
+        typer.echo(f"... and {len(numbers.invalid) - 20} more invalid lines", err=True)
+    print_json(
+        {
+            "added": result.added,
+            "already_listed": result.already_listed,
+            "invalid": len(numbers.invalid),
+            "leads_closed": result.leads_archived,
+        }
+    )
+
+
+@app.command("remove")
+def dnc_remove(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="phone number")],
+    campaign: CampaignOption = None,
+    region: RegionOption = "US",
+) -> None:
+    """Take NUMBER off the global list (or off --campaign's list). Leads closed because of it stay closed."""
+    e164 = e164_or_fail(number, region)
+
+    async def work(db: Database) -> int:
+        return await remove_dnc(db, e164, campaign_id=await _campaign_id(db, campaign))
+
+    removed = run_with_database(ctx, work)
+    scope = f"campaign {campaign}" if campaign else "the global list"
+    if not removed:
+        fail(f"{e164} is not on {scope}")
+    typer.echo(f"{e164} removed from {scope}")
+
+
+def _entry_json(entry: DncEntry) -> dict[str, object]:
+    return {
+        "scope": entry.campaign or "global",
+        "source": entry.source,
+        "reason": entry.reason,
+        "added_at": entry.added_at.isoformat(),
+    }
+
+
+@app.command("check")
+def dnc_check(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="phone number")],
+    region: RegionOption = "US",
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Is NUMBER on any do-not-call list? Exit status 0 either way; the output says which lists."""
+    e164 = e164_or_fail(number, region)
+    entries = run_with_database(ctx, lambda db: check_dnc(db, e164))
+    if as_json:
+        print_json({"number": e164, "listed": bool(entries), "entries": [_entry_json(e) for e in entries]})
+        return
+    if not entries:
+        typer.echo(f"{e164} is not on any do-not-call list")
+        return
+    for e in entries:
+        why = f", {e.reason}" if e.reason else ""
+        typer.echo(
+            f"{e164} is on {('campaign ' + e.campaign) if e.campaign else 'the global list'} "
+            f"(since {e.added_at:%Y-%m-%d %H:%M} UTC, {e.source}{why})"
+        )

@@ -1,7 +1,140 @@
-"""`dialer leads ...` commands."""
+"""`dialer leads ...`: import lead lists into a campaign, see where the leads stand and why they are not dialled."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="leads commands.", no_args_is_help=True)
+from dialer.campaign.config import CampaignConfigError
+from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
+from dialer.commands.common import cli_context, fail, print_json
+from dialer.commands.db import run_with_database
+from dialer.store import Database
+from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
+from dialer.store.imports import ImportSummary, import_leads
+from dialer.store.status import StatusReport, lead_status
+
+app = typer.Typer(help="Leads: import lists, show status.", no_args_is_help=True)
+
+CampaignOption = Annotated[str, typer.Option("--campaign", help="campaign name (see `dialer campaign list`)")]
+
+
+def _parse_map(pairs: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, target = pair.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            fail(f"--map {pair!r}: expected COLUMN=FIELD (column: header name or 1-based index)")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+def _errors_path(var_dir: Path, campaign: str, source: Path, now: datetime) -> Path:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.stem)[:60] or "leads"
+    return var_dir / "import-errors" / f"{campaign}-{stem}-{now:%Y%m%dT%H%M%S}.csv"
+
+
+@app.command("import")
+def leads_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="lead list (CSV: , ; tab or |, UTF-8 or Windows-1252)")],
+    campaign: CampaignOption,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="COLUMN=FIELD, e.g. --map Mobile=alt_phone --map 3=phone (repeatable)"),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="region for numbers without +country (default: the campaign's)")
+    ] = None,
+) -> None:
+    """Import FILE into a campaign; prints {"imported", "duplicates", "invalid", "dnc", "errors_file"}.
+
+    Numbers the campaign already has (or repeated in the file) are duplicates; numbers on a DNC list are not
+    imported; malformed rows are written to the errors file. An unreadable file imports nothing."""
+    settings = cli_context(ctx).settings()
+    column_map = _parse_map(mapping or [])
+    now = datetime.now(UTC)
+    errors: list[RowError] = []
+    header: tuple[str, ...] = ()
+
+    async def work(db: Database) -> ImportSummary:
+        nonlocal header
+        try:
+            record, config = await load_stored_campaign(db, campaign)
+        except (UnknownCampaignError, CampaignConfigError) as exc:
+            fail(str(exc))
+        try:
+            with LeadCsvReader(
+                file, default_region=(region or config.default_region).upper(), mapping=column_map
+            ) as reader:
+                header = reader.header
+                return await import_leads(
+                    db,
+                    campaign_id=record.id,
+                    rows=reader,
+                    list_name=file.name,
+                    source_file=str(file.resolve()),
+                    now=now,
+                    on_error=errors.append,
+                )
+        except LeadFileError as exc:
+            fail(f"{exc}; nothing was imported")
+        except OSError as exc:
+            fail(f"{file}: read failed ({exc.strerror or exc}); nothing was imported")
+
+    summary = run_with_database(ctx, work)
+    errors_file: Path | None = None
+    if errors:
+        errors_file = _errors_path(settings.var_dir, campaign, file, now)
+        errors_file.parent.mkdir(parents=True, exist_ok=True)
+        with errors_file.open("w", encoding="utf-8", newline="") as stream:
+            write_error_report(stream, errors, header)
+    print_json(summary.as_json(errors_file))
+
+
+def _print_report(report: StatusReport) -> None:
+    typer.echo(f"campaign {report.campaign}: {report.total} leads at {report.now:%Y-%m-%d %H:%M:%S} UTC")
+    for status, count in report.by_status.items():
+        typer.echo(f"  {status:<10} {count:>10}")
+    next_due = f", next due {report.next_due_at:%Y-%m-%d %H:%M} UTC" if report.next_due_at else ""
+    typer.echo(f"due now: {report.due_now}   waiting: {report.waiting}{next_due}")
+    if report.not_dialable:
+        typer.echo("not dialable, by reason:")
+        for reason, count in report.not_dialable.items():
+            typer.echo(f"  {reason:<22} {count:>10}")
+    if report.sample_size:
+        typer.echo(
+            f"next {report.sample_size} due leads: {report.sample_dialable} dialable now"
+            + ("" if not report.sample_reasons else ", the rest:")
+        )
+        for reason, count in report.sample_reasons.items():
+            typer.echo(f"  {reason:<22} {count:>10}")
+    elif report.due_now == 0:
+        typer.echo("nothing is due now: the dialer has no lead to call")
+
+
+@app.command("status")
+def leads_status(
+    ctx: typer.Context,
+    campaign: CampaignOption,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    sample: Annotated[int, typer.Option("--sample", min=0, max=100_000, help="due leads checked by the rules")] = 500,
+) -> None:
+    """Lead counts by status, and why leads are not being dialled (calling windows, retries, DNC, budgets)."""
+
+    async def work(db: Database) -> StatusReport:
+        try:
+            record, config = await load_stored_campaign(db, campaign)
+        except (UnknownCampaignError, CampaignConfigError) as exc:
+            fail(str(exc))
+        return await lead_status(db, config, record.id, datetime.now(UTC), sample=sample)
+
+    report = run_with_database(ctx, work)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        _print_report(report)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
+from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.store.engine import Database
 from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
 
@@ -119,3 +120,9 @@ async def set_campaign_state(db: Database, name: str, state: str, now: datetime)
     if row is None:
         raise UnknownCampaignError(name)
     return _record(row)
+
+
+async def load_stored_campaign(db: Database, name: str) -> tuple[CampaignRecord, CampaignConfig]:
+    """The stored campaign and its validated config (raises UnknownCampaignError / CampaignConfigError)."""
+    record = await get_campaign(db, name)
+    return record, load_campaign(record.config, source=f"campaign {name!r} as stored")
