@@ -1,0 +1,190 @@
+"""The lead lifecycle in the database, driven by the campaign's rules: claim with calling windows and DNC,
+outcomes and dispositions written with their attempt in one transaction, and the status report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.rules import DispositionError
+from dialer.store import Database
+from dialer.store.attempts import AttemptEnd, AttemptStart, get_attempt, start_attempt
+from dialer.store.campaigns import apply_campaign
+from dialer.store.dnc import add_dnc, check_dnc
+from dialer.store.leads import NewLead, get_lead, insert_new_leads
+from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.status import lead_status
+from dialer.store.tables import callbacks_t, dnc_t
+
+# Monday 2 March 2026, 14:00 UTC: 09:00 in New York (EST) -- open; 06:00 in Los Angeles (PST) -- closed.
+NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+LA_OPENS = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 PST
+NY, LA = "America/New_York", "America/Los_Angeles"
+
+
+def config(**extra: object) -> CampaignConfig:
+    return load_campaign(
+        {
+            "name": "spring",
+            "queue": "sales",
+            "trunk": "PJSIP/{number}@carrier",
+            "caller_id": {"number": "+14155550100"},
+            **extra,
+        }
+    )
+
+
+async def setup(db: Database, leads: list[NewLead]) -> tuple[CampaignConfig, int]:
+    cfg = config()
+    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    async with db.write() as conn:
+        await insert_new_leads(conn, cid, None, leads, NOW)
+    return cfg, cid
+
+
+def lead(phone: str, zones: list[str], **kw: object) -> NewLead:
+    return NewLead(phone=phone, status="new", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=zones, **kw)  # type: ignore[arg-type]
+
+
+async def test_claim_keeps_open_window_leads_and_sets_aside_the_rest(db: Database) -> None:
+    cfg, cid = await setup(
+        db,
+        [
+            lead("+12125550101", [NY]),
+            lead("+13105550102", [LA]),
+            lead("+13105550103", [NY, LA]),  # ambiguous: must be open in EVERY zone
+            lead("+12125550104", [NY]),
+        ],
+    )
+    # Listed after import (e.g. by another process) without touching the lead rows: the claim must still refuse it.
+    async with db.write() as conn:
+        await conn.execute(dnc_t.insert().values(number="+12125550104", source="test", added_at=NOW))
+
+    batch = await claim_dialable(db, cfg, campaign_id=cid, owner="runner-1", limit=10, now=NOW)
+
+    assert [lead.phone for lead in batch.leads] == ["+12125550101"]
+    assert batch.set_aside == {"window_closed": 2, "dnc": 1}
+    la = await get_lead(db, 2)
+    assert la is not None
+    assert (la.status, la.next_dialable_at, la.claim_owner) == ("new", LA_OPENS, None)
+    dnc_lead = await get_lead(db, 4)
+    assert dnc_lead is not None
+    assert dnc_lead.status == "dnc"
+    # The set-aside leads stay out of the way until their window opens, then come back.
+    again = await claim_dialable(db, cfg, campaign_id=cid, owner="runner-1", limit=10, now=NOW)
+    assert again.leads == []
+    assert again.set_aside == {}
+    later = await claim_dialable(db, cfg, campaign_id=cid, owner="runner-1", limit=10, now=LA_OPENS)
+    assert sorted(lead.phone for lead in later.leads) == ["+13105550102", "+13105550103"]
+
+
+async def test_outcome_requeues_and_writes_the_attempt_in_one_go(db: Database) -> None:
+    cfg, cid = await setup(db, [lead("+12125550101", [NY])])
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    attempt_id = await start_attempt(
+        db,
+        AttemptStart(
+            lead_id=claimed.id,
+            campaign_id=cid,
+            phone=claimed.phone,
+            started_at=NOW,
+            caller_id="+14155550100",
+            action_id="a-1",
+            channel_id="dialer-1",
+        ),
+    )
+    ended = NOW + timedelta(seconds=20)
+    transition = await record_outcome(
+        db, cfg, attempt_id, Outcome.BUSY, AttemptEnd(ended_at=ended, hangup_cause=17, ring_seconds=3.5)
+    )
+    assert transition.kind.value == "requeued"
+    stored = await get_lead(db, claimed.id)
+    assert stored is not None
+    assert (stored.status, stored.dials, stored.attempts, stored.last_outcome) == ("retry", 1, 1, "busy")
+    assert stored.next_dialable_at == ended + timedelta(minutes=10)
+    assert (stored.claim_owner, stored.lease_expires_at, stored.claimed_from) == (None, None, None)
+    attempt = await get_attempt(db, attempt_id)
+    assert attempt is not None
+    assert (attempt.outcome, attempt.ended_at, attempt.hangup_cause, attempt.ring_seconds) == ("busy", ended, 17, 3.5)
+    assert attempt.abandoned is False
+
+
+async def test_bad_number_moves_to_the_alternative_phone(db: Database) -> None:
+    cfg, cid = await setup(db, [lead("+12125550101", [NY], alt_phones=["+12125550199"])])
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    attempt_id = await start_attempt(
+        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
+    )
+    await record_outcome(db, cfg, attempt_id, Outcome.UNALLOCATED, AttemptEnd(ended_at=NOW, hangup_cause=1))
+    stored = await get_lead(db, claimed.id)
+    assert stored is not None
+    assert (stored.phone, stored.alt_phones, stored.status) == ("+12125550199", [], "retry")
+
+
+async def test_dnc_disposition_closes_the_lead_and_lists_its_numbers(db: Database) -> None:
+    cfg, cid = await setup(db, [lead("+12125550101", [NY], alt_phones=["+12125550199"])])
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    attempt_id = await start_attempt(
+        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
+    )
+    await record_disposition(db, cfg, attempt_id, "dnc", NOW, agent="alice", notes="asked twice")
+    stored = await get_lead(db, claimed.id)
+    assert stored is not None
+    assert stored.status == "dnc"
+    assert [e.campaign for e in await check_dnc(db, "+12125550199")] == ["spring"]
+    attempt = await get_attempt(db, attempt_id)
+    assert attempt is not None
+    assert (attempt.disposition, attempt.agent, attempt.notes) == ("dnc", "alice", "asked twice")
+
+
+async def test_callback_disposition_schedules_a_callback_and_bad_times_change_nothing(db: Database) -> None:
+    cfg, cid = await setup(db, [lead("+12125550101", [NY])])
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    attempt_id = await start_attempt(
+        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
+    )
+    with pytest.raises(DispositionError):
+        await record_disposition(db, cfg, attempt_id, "callback", NOW, agent="alice", callback_at=NOW - timedelta(1))
+    untouched = await get_lead(db, claimed.id)
+    assert untouched is not None
+    assert untouched.status == "in_call"
+    at = NOW + timedelta(days=1)
+    await record_disposition(db, cfg, attempt_id, "callback", NOW, agent="alice", callback_at=at)
+    stored = await get_lead(db, claimed.id)
+    assert stored is not None
+    assert (stored.status, stored.callback_at, stored.callback_agent, stored.next_dialable_at) == (
+        "callback",
+        at,
+        "alice",
+        at,
+    )
+    async with db.read() as conn:
+        rows = (await conn.execute(select(callbacks_t.c.agent, callbacks_t.c.due_at, callbacks_t.c.state))).all()
+    assert [tuple(r) for r in rows] == [("alice", at, "pending")]
+    # Only alice's runner may take it when due.
+    assert (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=at)).leads == []
+    got = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=at, agents=["alice"])
+    assert [g.id for g in got.leads] == [claimed.id]
+
+
+async def test_status_report_counts_and_explains(db: Database) -> None:
+    cfg, cid = await setup(
+        db,
+        [
+            lead("+12125550101", [NY]),
+            lead("+13105550102", [LA]),
+            lead("+12125550103", [NY]),
+            NewLead(phone="+12125550104", status="retry", next_dialable_at=NOW + timedelta(hours=1)),
+        ],
+    )
+    await add_dnc(db, "+12125550103", now=NOW)
+    report = await lead_status(db, cfg, cid, NOW)
+    assert report.total == 4
+    assert report.by_status == {"dnc": 1, "new": 2, "retry": 1}
+    assert (report.due_now, report.waiting, report.next_due_at) == (2, 1, NOW + timedelta(hours=1))
+    assert report.not_dialable == {"dnc": 1, "retry_wait": 1}
+    assert (report.sample_size, report.sample_dialable, report.sample_reasons) == (2, 1, {"window_closed": 1})
