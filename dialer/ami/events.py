@@ -680,12 +680,18 @@ def parse_event(message: AmiMessage) -> AmiEvent | None:
 
     A known event with a malformed field is logged (with its name and the problem) and skipped.
     """
-    first = message._first
-    name = first.get("event")
-    if name is None:
-        return None
+    headers = message.headers
+    # Asterisk always writes "Event:" first: decide from it without indexing the whole message.
+    key, name = headers[0]
+    if key.lower() != "event":
+        name = message.get("event") or ""
+        if not name:
+            return None
     lowered = name.lower()
     parser = _PARSERS.get(lowered)
+    if parser is None and not lowered.endswith("complete"):
+        return None
+    first = message._first
     try:
         if parser is not None:
             return parser(first, message)

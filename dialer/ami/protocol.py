@@ -10,6 +10,7 @@ Nothing here does I/O or keeps time; a bad frame is logged and skipped, never ra
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -32,14 +33,19 @@ class AmiMessage:
     """
 
     headers: tuple[tuple[str, str], ...]
-    # Lower-cased key -> value of its FIRST occurrence; built once so typed parsing is cheap.
-    _first: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
+    # Lower-cased key -> value of its FIRST occurrence; built on the first lookup (most events are never looked
+    # into: the dialer drops them by name).
+    _first_cache: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
-    def __post_init__(self) -> None:
-        first: dict[str, str] = {}
-        for key, value in self.headers:
-            first.setdefault(key.lower(), value)
-        object.__setattr__(self, "_first", first)
+    @property
+    def _first(self) -> dict[str, str]:
+        first = self._first_cache
+        if first is None:
+            first = {}
+            for key, value in reversed(self.headers):
+                first[key.lower()] = value
+            object.__setattr__(self, "_first_cache", first)
+        return first
 
     @classmethod
     def of(cls, *headers: tuple[str, str], **kwargs: str) -> AmiMessage:
@@ -195,23 +201,16 @@ class AmiParser:
         return len(self._buffer)
 
 
+# One header line: the name starts with a non-blank and stops at the first colon; blanks around the colon are
+# skipped (as Asterisk's astman_get_header does). A line without a colon matches nothing: ignored, like Asterisk.
+_HEADER_LINE = re.compile(r"^[ \t]*([^:\s][^:\n]*?)[ \t]*:[ \t]*([^\r\n]*)", re.MULTILINE)
+
+
 def _parse_frame(frame: str) -> AmiMessage | None:
-    headers: list[tuple[str, str]] = []
-    ignored = 0
-    for line in frame.split("\n"):
-        key, sep, value = line.partition(":")
-        if not sep:
-            if line.strip():
-                ignored += 1
-            continue
-        key = key.strip()
-        if not key:
-            ignored += 1
-            continue
-        headers.append((key, value.lstrip(" \t").rstrip("\r")))
+    headers = _HEADER_LINE.findall(frame)
     if not headers:
-        if ignored:
-            log.warning("ami_frame_without_headers_skipped", lines=ignored, sample=frame[:200])
+        if frame.strip():
+            log.warning("ami_frame_without_headers_skipped", sample=frame[:200])
         return None
     return AmiMessage(tuple(headers))
 

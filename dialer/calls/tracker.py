@@ -214,6 +214,14 @@ class CallTracker:
         call.response_seen = True
         return self._finish(call, now)
 
+    def unregister(self, action_id: str) -> bool:
+        """Forget an Originate that was never written (``OriginateStatus.NOT_SENT``): no update at all."""
+        call = self._by_action.get(action_id)
+        if call is None:
+            return False
+        self._forget(call)
+        return True
+
     def hangup_requested(self, attempt_id: str) -> None:
         """The daemon sent ``Action: Hangup`` for this call (drain, cancel): an unanswered end is ``cancelled``."""
         call = self._by_attempt.get(attempt_id)
