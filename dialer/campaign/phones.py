@@ -210,14 +210,30 @@ def _split_country_code(digits: str) -> tuple[int, str] | None:
 # -- zones ------------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def _geo_zones(prefix9: str) -> tuple[str, ...]:
-    """Zones of a geographic number; the result depends only on the first 9 E.164 digits."""
-    for n in range(min(len(prefix9), TIMEZONE_LONGEST_PREFIX), 0, -1):
-        zones = TIMEZONE_DATA.get(prefix9[:n])
-        if zones is not None:
-            return _clean_zones(zones)
-    return ()
+_GEO_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+@lru_cache(maxsize=512)
+def _tz_prefix_length(cc: int) -> int:
+    """The longest time-zone data prefix under a country code: longer digits never change the answer."""
+    code = str(cc)
+    return max((len(k) for k in TIMEZONE_DATA if k.startswith(code)), default=len(code))
+
+
+def _geo_zones(e164_digits: str, cc: int) -> tuple[str, ...]:
+    """Zones of a geographic number (phonenumbers' longest-prefix lookup), cached by the longest useful prefix."""
+    key = e164_digits[: _tz_prefix_length(cc)]
+    zones = _GEO_CACHE.get(key)
+    if zones is None:
+        zones = ()
+        for n in range(min(len(key), TIMEZONE_LONGEST_PREFIX), 0, -1):
+            found = TIMEZONE_DATA.get(key[:n])
+            if found is not None:
+                zones = _clean_zones(found)
+                break
+        if len(_GEO_CACHE) < 200_000:
+            _GEO_CACHE[key] = zones
+    return zones
 
 
 @lru_cache(maxsize=1024)
@@ -234,7 +250,7 @@ def _zones_for(cc: int, e164_digits: str, ntype: int) -> tuple[str, ...]:
     if ntype == PhoneNumberType.UNKNOWN:
         return ()
     if phonenumbers.is_number_type_geographical(ntype, cc):
-        return _geo_zones(e164_digits[:TIMEZONE_LONGEST_PREFIX])
+        return _geo_zones(e164_digits, cc)
     return _country_zones(cc)
 
 
