@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +30,7 @@ from pydantic import (
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
+from dialer.pacing.snapshot import PacingSettings
 
 MIN_RING_SECONDS = 15  # FCC 64.1200(a)(6) and Ofcom: ring at least 15 s (or four rings) before giving up
 
@@ -269,20 +270,44 @@ class TimezoneOptions(BaseModel):
 
 class PacingOptions(BaseModel):
     model_config = _Frozen
-    power_ratio: float = Field(default=1.5, ge=1, le=10, description="power mode: calls per free agent")
+    power_ratio: float = Field(default=1.5, ge=1, le=20, description="power mode: calls per free agent")
     abandon_target: float | None = Field(
         default=None, gt=0, le=1, description="predictive setpoint (≤ the cap); default: cap minus half a point"
     )
     aggressiveness: float = Field(default=1.0, gt=0, description="initial aggressiveness multiplier")
-    aggressiveness_min: float = Field(default=0.5, gt=0, description="lowest manual override allowed")
-    aggressiveness_max: float = Field(default=2.0, gt=0, description="highest manual override allowed")
-    max_lines_per_agent: float = Field(default=4.0, ge=1, description="hard ceiling of calls in flight per agent")
+    aggressiveness_min: float = Field(
+        default=PacingSettings.MIN_AGGRESSIVENESS, description="lowest manual override allowed"
+    )
+    aggressiveness_max: float = Field(
+        default=PacingSettings.MAX_AGGRESSIVENESS, description="highest manual override allowed"
+    )
+    max_lines_per_agent: float = Field(
+        default=12.0, ge=1, le=50, description="hard ceiling of calls in flight per available agent"
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> PacingOptions:
+        lo, hi = PacingSettings.MIN_AGGRESSIVENESS, PacingSettings.MAX_AGGRESSIVENESS
+        if not lo <= self.aggressiveness_min <= self.aggressiveness_max <= hi:
+            raise ValueError(
+                f"aggressiveness bounds must satisfy {lo} <= aggressiveness_min <= aggressiveness_max <= {hi} "
+                "(the pacer's limits)"
+            )
         if not self.aggressiveness_min <= self.aggressiveness <= self.aggressiveness_max:
             raise ValueError("aggressiveness must lie within [aggressiveness_min, aggressiveness_max]")
         return self
+
+
+class PreviewOptions(BaseModel):
+    """Preview mode: the agent sees the lead before the call."""
+
+    model_config = _Frozen
+    timeout_seconds: int | None = Field(
+        default=None, ge=5, le=3600, description="how long the agent may look at the lead; None: no limit"
+    )
+    on_timeout: Literal["dial", "skip"] = Field(
+        default="skip", description="after the timeout: dial automatically, or put the lead back and skip it"
+    )
 
 
 class Disposition(BaseModel):
@@ -396,6 +421,7 @@ class CampaignConfig(BaseModel):
     ordering: OrderingOptions = OrderingOptions()
     timezones: TimezoneOptions = TimezoneOptions()
     pacing: PacingOptions = PacingOptions()
+    preview: PreviewOptions = PreviewOptions()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     wrap_up_seconds: int = Field(default=15, ge=0, le=3600, description="wrap-up time before the agent is ready")
     lease_seconds: int = Field(default=120, ge=30, le=3600, description="claim lease: ring + setup + margin")
@@ -491,8 +517,6 @@ class CampaignConfig(BaseModel):
             target = round(max(cap - 0.005, cap / 2), 6)
         elif target > cap:
             raise ValueError(f"pacing.abandon_target {target} is above the abandon cap {cap}")
-        if self.pacing.aggressiveness_min > self.pacing.aggressiveness_max:
-            raise ValueError("pacing.aggressiveness_min is above pacing.aggressiveness_max")
         object.__setattr__(self, "pacing", self.pacing.model_copy(update={"abandon_target": target}))
 
         fp = self.amd.false_positive_rate
@@ -557,6 +581,30 @@ class CampaignConfig(BaseModel):
     @property
     def no_recall_after_abandon(self) -> timedelta | None:
         return self.compliance.no_recall_after_abandon
+
+    @property
+    def max_connect_seconds(self) -> float:
+        """A live answer must reach an agent within this many seconds of the greeting (all regimes: 2 s)."""
+        return self.regime_preset.max_connect_seconds
+
+    @property
+    def amd_false_positive_rate(self) -> float:
+        """Share of live answers classed machine that the abandon rate must count (0 without AMD)."""
+        if not self.amd.enabled:
+            return 0.0
+        return self.amd.false_positive_rate or 0.0
+
+    def effective_regime(self) -> ComplianceRegime:
+        """The regime with this campaign's (stricter) overrides applied."""
+        return replace(
+            self.regime_preset,
+            abandon_cap=self.abandon_cap,
+            abandon_window=self.abandon_window,
+            calling_hours=self.window,
+            no_recall_after_abandon=self.no_recall_after_abandon,
+            amd_false_positive_rate=self.amd.false_positive_rate,
+            default_region=self.default_region,
+        )
 
     @property
     def abandon_target(self) -> float:
