@@ -530,6 +530,7 @@ class CallTracker:
             record = call.record
             if (
                 call.response_at is not None
+                and call.answer_at is None
                 and not call.channel_seen
                 and now - call.response_at >= self.channel_grace_seconds
             ):
