@@ -108,8 +108,8 @@ async def import_leads(
                 # An alternative number on a DNC list is dropped; the lead keeps its other numbers.
                 keep.append(_new_lead(lead, now, [p for p in lead.alt_phones if p not in blocked]))
             inserted = await insert_new_leads(conn, campaign_id, list_id, keep, now)
-            imported += len(inserted)
-            duplicates += len(keep) - len(inserted)
+            imported += inserted
+            duplicates += len(keep) - inserted
             batch.clear()
 
         for item in rows:

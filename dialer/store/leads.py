@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.tables import leads_t
+from dialer.store.types import UTCDateTime
 
 # Rows per multi-row INSERT: SQLite allows 32 766 bound parameters per statement; a lead row binds ~16.
 INSERT_CHUNK = 1000
@@ -77,16 +79,50 @@ class NewLead:
     priority: int = 0
 
 
+_INSERT_COLUMNS = (
+    "campaign_id", "list_id", "phone", "alt_phones", "tz_candidates", "postal_code", "postal_zones", "first_name",
+    "last_name", "fields", "status", "attempts", "dials", "next_dialable_at", "priority", "created_at", "updated_at",
+)  # fmt: skip
+_SQLITE_INSERT = (  # built from the constant column names above
+    f"INSERT INTO leads ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))}) "  # noqa: S608
+    "ON CONFLICT (campaign_id, phone) DO NOTHING"
+)
+
+
+def _json(value: object) -> str:
+    return "[]" if not value else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 async def insert_new_leads(
     conn: AsyncConnection, campaign_id: int, list_id: int | None, leads: Sequence[NewLead], now: datetime
-) -> set[str]:
-    """Insert inside the caller's transaction; returns the phones inserted. A phone the campaign already has
+) -> int:
+    """Insert inside the caller's transaction; returns how many were inserted. A phone the campaign already has
     (or that appears twice in ``leads``) is skipped by the unique (campaign_id, phone) index."""
-    stmt = upsert_insert(conn, leads_t).on_conflict_do_nothing(index_elements=["campaign_id", "phone"])
-    stmt = stmt.returning(leads_t.c.phone)
-    inserted: set[str] = set()
-    for start in range(0, len(leads), INSERT_CHUNK):
+    if not leads:
+        return 0
+    if conn.dialect.name == "sqlite":
+        # Imports write millions of rows: values are serialised here once and handed to sqlite3's executemany
+        # (a C loop), whose rowcount is the number of rows actually inserted.
+        stamp = UTCDateTime().bind_processor(conn.dialect)
+        assert stamp is not None
+        now_text = stamp(now)
         rows = [
+            (
+                campaign_id, list_id, lead.phone, _json(lead.alt_phones), _json(lead.tz_candidates), lead.postal_code,
+                _json(lead.postal_zones), lead.first_name, lead.last_name,
+                json.dumps(lead.fields, ensure_ascii=False, separators=(",", ":")), lead.status, 0, 0,
+                now_text if lead.next_dialable_at == now else stamp(lead.next_dialable_at), lead.priority,
+                now_text, now_text,
+            )
+            for lead in leads
+        ]  # fmt: skip
+        result = await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+        return int(result.rowcount)
+    stmt = upsert_insert(conn, leads_t).on_conflict_do_nothing(index_elements=["campaign_id", "phone"])
+    stmt = stmt.returning(leads_t.c.id)
+    inserted = 0
+    for start in range(0, len(leads), INSERT_CHUNK):
+        rows_pg = [
             {
                 "campaign_id": campaign_id,
                 "list_id": list_id,
@@ -108,8 +144,8 @@ async def insert_new_leads(
             }
             for lead in leads[start : start + INSERT_CHUNK]
         ]
-        result = await conn.execute(stmt, rows)
-        inserted.update(result.scalars())
+        result = await conn.execute(stmt, rows_pg)
+        inserted += len(result.all())
     return inserted
 
 
