@@ -46,7 +46,13 @@ from dialer.calls.outcome import Outcome
 CHANNEL_STATE_RINGING = 5
 CHANNEL_STATE_UP = 6
 ATTEMPT_VARIABLE = "DIALER_ATTEMPT"
-AMD_USER_EVENT = "DialerAMD"
+# UserEvents of the dialer's dialplan (asterisk/extensions.conf); each carries "Attempt: <DIALER_ATTEMPT>".
+AMD_USER_EVENT = "DialerAMD"  # Status, Cause: the AMD verdict (production AMI has no VarSet: this is the source)
+AGENT_CONNECT_USER_EVENT = "DialerAgentConnect"  # Agent: a direct (non-queue) agent call was bridged
+ABANDON_USER_EVENT = "DialerAbandon"  # QueueStatus (TIMEOUT, JOINEMPTY, CALLERHANGUP, AGENT_NOANSWER ...)
+OPT_OUT_USER_EVENT = "DialerOptOut"  # Campaign: the callee pressed the opt-out key
+MESSAGE_MISSING_USER_EVENT = "DialerMessageMissing"  # Prompt: the safe-harbour recording is missing
+CALL_END_USER_EVENT = "DialerCallEnd"  # Stage, Agent, QueueStatus, Cause: just before the Hangup of an answered call
 _NOTHING: tuple[CallUpdate, ...] = ()
 
 
@@ -106,6 +112,20 @@ class CallConnected(CallUpdate):
 
 
 @dataclass(frozen=True, slots=True)
+class CallOptedOut(CallUpdate):
+    """The callee asked not to be called again (DialerOptOut): add the number to the DNC list."""
+
+    campaign: str
+
+
+@dataclass(frozen=True, slots=True)
+class SafeHarbourMessageMissing(CallUpdate):
+    """An abandoned call could not hear the safe-harbour message: a compliance alarm."""
+
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True)
 class CallEnded(CallUpdate):
     action_id: str
     channel_id: str | None  # Uniqueid of the dialled channel when known
@@ -120,6 +140,9 @@ class CallEnded(CallUpdate):
     wait_seconds: float | None  # in the queue until an agent answered or the call ended; None if never queued
     talk_seconds: float | None  # from the agent's answer to the end
     duration_seconds: float  # from the Originate to the end
+    # Why an answered call had no agent, from the dialplan: DialerAbandon's QueueStatus (TIMEOUT, JOINEMPTY,
+    # CALLERHANGUP, AGENT_NOANSWER ...), else DialerCallEnd's Stage (SAFE_HARBOUR, OPTOUT ...); None if unknown.
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +181,8 @@ class _Call:
     amd_status: str | None = None
     amd_cause: str | None = None
     amd_reported: bool = False
+    abandon_status: str | None = None
+    end_stage: str | None = None
     last_event_at: float = 0.0
     updates: list[CallUpdate] = field(default_factory=list)
 
@@ -398,18 +423,34 @@ class CallTracker:
 
     def _on_user_event(self, event: AmiEvent, now: float) -> Sequence[CallUpdate]:
         assert isinstance(event, UserEvent)
-        if event.name != AMD_USER_EVENT:
+        name = event.name
+        if not name.startswith("Dialer"):
             return _NOTHING
-        call = self._by_linkedid.get(event.linkedid)
+        attempt = event.get("Attempt")
+        call = self._by_attempt.get(attempt) if attempt else None
+        if call is None:
+            # DialerAgentConnect is raised on the agent's leg: its Attempt field is the link, not the channel.
+            call = self._by_linkedid.get(event.linkedid)
         if call is None:
             return _NOTHING
-        # The dialplan's UserEvent(DialerAMD,Status: ...,Cause: ...) repeats the verdict; it also covers a
-        # dialplan that runs AMD on another channel of the call.
-        if call.amd_status is None:
-            call.amd_status = event.get("Status")
-        if call.amd_cause is None:
-            call.amd_cause = event.get("Cause") or ""
-        self._amd_verdict(call, now)
+        call.last_event_at = now
+        if name == AMD_USER_EVENT:
+            if call.amd_status is None:
+                call.amd_status = event.get("Status")
+            if call.amd_cause is None:
+                call.amd_cause = event.get("Cause") or ""
+            self._amd_verdict(call, now)
+        elif name == AGENT_CONNECT_USER_EVENT:
+            agent = event.get("Agent") or ""
+            self._connected(call, now, "", agent, agent, None)
+        elif name == ABANDON_USER_EVENT:
+            call.abandon_status = event.get("QueueStatus") or call.abandon_status
+        elif name == CALL_END_USER_EVENT:
+            call.end_stage = event.get("Stage") or None
+        elif name == OPT_OUT_USER_EVENT:
+            call.updates.append(CallOptedOut(call.record.attempt_id, now, event.get("Campaign") or ""))
+        elif name == MESSAGE_MISSING_USER_EVENT:
+            call.updates.append(SafeHarbourMessageMissing(call.record.attempt_id, now, event.get("Prompt") or ""))
         return self._flush(call)
 
     def _on_queue_join(self, event: AmiEvent, now: float) -> Sequence[CallUpdate]:
@@ -441,15 +482,28 @@ class CallTracker:
     def _on_agent_connect(self, event: AmiEvent, now: float) -> Sequence[CallUpdate]:
         assert isinstance(event, AgentConnect)
         call = self._by_linkedid.get(event.linkedid)
-        if call is None or call.connected_at is not None:
+        if call is None:
             return _NOTHING
-        call.connected_at = now
-        call.left_queue_at = now
-        call.agent_interface = event.interface
-        call.agent_name = event.member_name
         call.last_event_at = now
-        wait = now - call.queued_at if call.queued_at is not None else float(event.hold_time)
-        return (CallConnected(call.record.attempt_id, now, event.queue, event.interface, event.member_name, wait),)
+        self._connected(call, now, event.queue, event.interface, event.member_name, float(event.hold_time))
+        return self._flush(call)
+
+    def _connected(
+        self, call: _Call, now: float, queue: str, interface: str, member_name: str, hold_time: float | None
+    ) -> None:
+        if call.connected_at is not None:
+            return
+        call.connected_at = now
+        call.agent_interface = interface
+        call.agent_name = member_name
+        if call.queued_at is not None:
+            call.left_queue_at = now
+            wait = now - call.queued_at
+        elif hold_time is not None:
+            wait = hold_time
+        else:
+            wait = now - call.answer_at if call.answer_at is not None else 0.0
+        call.updates.append(CallConnected(call.record.attempt_id, now, queue, interface, member_name, wait))
 
     # ---- ending -----------------------------------------------------------------------------------------
 
@@ -493,6 +547,7 @@ class CallTracker:
             wait_seconds=wait,
             talk_seconds=now - call.connected_at if call.connected_at is not None else None,
             duration_seconds=now - record.sent_at,
+            detail=call.abandon_status or call.end_stage,
         )
         call.updates.append(ended)
         updates = self._flush(call)

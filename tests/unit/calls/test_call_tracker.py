@@ -20,6 +20,7 @@ from dialer.ami.events import (
     QueueCallerJoin,
     QueueCallerLeave,
     QueueEntry,
+    UserEvent,
     VarSet,
     parse_event,
 )
@@ -32,6 +33,7 @@ from dialer.calls.tracker import (
     CallConnected,
     CallEnded,
     CallLost,
+    CallOptedOut,
     CallTracker,
     CallUpdate,
     OriginateRecord,
@@ -291,3 +293,40 @@ def test_trace_classify_command(traces_dir: Path) -> None:
     assert set(rows[0]) == {"action_id", "channel_id", "outcome", "cause", "agent", "amd"}
     missing = CliRunner().invoke(app, ["trace", "classify", "/nonexistent.txt"])
     assert missing.exit_code == 1
+
+
+def _user_event(name: str, channel_uid: str, **fields: str) -> UserEvent:
+    return UserEvent("Local/x-1;1", channel_uid, channel_uid, 6, "", "", "", name, tuple(fields.items()))
+
+
+def test_production_dialplan_user_events() -> None:
+    """asterisk/extensions.conf: no VarSet in production; DialerAMD/DialerAgentConnect/... carry the Attempt."""
+    tracker = CallTracker()
+    tracker.register(_record(1, "c1"))
+    tracker.register(_record(2, "c2"))
+    updates = _feed(
+        tracker,
+        [
+            (3.0, _response("a1", 4, "c1")),
+            (3.5, _user_event("DialerAMD", "c1", Status="HUMAN", Cause="HUMAN-800-800", Attempt="att1")),
+            # raised on the agent's leg: only the Attempt field links it
+            (3.8, _user_event("DialerAgentConnect", "agent-leg", Attempt="att1", Agent="PJSIP/agent7")),
+            (20.0, _user_event("DialerCallEnd", "c1", Attempt="att1", Stage="CONNECTED", Agent="PJSIP/agent7")),
+            (20.0, _hangup("c1", 16)),
+            # JOINEMPTY: DialerAbandon before the OriginateResponse, no queue events at all
+            (4.0, _user_event("DialerAbandon", "c2", Attempt="att2", QueueStatus="JOINEMPTY")),
+            (4.1, _response("a2", 4, "c2")),
+            (9.0, _user_event("DialerOptOut", "c2", Attempt="att2", Campaign="spring")),
+            (9.5, _hangup("c2", 16)),
+        ],
+    )
+    ended = {u.attempt_id: u for u in updates if isinstance(u, CallEnded)}
+    assert (ended["att1"].outcome, ended["att1"].agent_interface, ended["att1"].amd_status) == (
+        Outcome.CONNECTED,
+        "PJSIP/agent7",
+        "HUMAN",
+    )
+    assert (ended["att2"].outcome, ended["att2"].detail) == (Outcome.ABANDONED, "JOINEMPTY")
+    assert [u.campaign for u in updates if isinstance(u, CallOptedOut)] == ["spring"]
+    connected = [u for u in updates if isinstance(u, CallConnected)]
+    assert connected[0].wait_seconds == pytest.approx(0.8)
