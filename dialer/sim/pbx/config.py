@@ -1,0 +1,151 @@
+"""How the simulated PBX is set up: AMI users, queues, dialplan contexts and the PBX-only world choices.
+
+Two worlds exist:
+
+* ``model`` (default): every dialled callee is drawn from the seeded world model (``dialer.sim.model``, the
+  same scenario TOML the discrete-event simulator reads), plus the few choices only a PBX makes (which numbers
+  are unallocated or malformed, the safe-harbour message length, the opt-out key).
+* ``recorded``: the world of the recorded Asterisk 22 traces (``ami-traces/README.md``): the last digit of
+  the number picks the outcome (1 live, 2 busy, 3 no answer, 4 congestion, 5 unallocated, 6 invalid number,
+  7 machine, 8 answers and hangs up after 2 s, 9 human for AMD, 0 dead air) with the recorded timings and the
+  static queue members of its queues.conf. The trace-comparison tests use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from dialer.sim.model import Scenario
+
+
+class WorldKind(StrEnum):
+    MODEL = "model"
+    RECORDED = "recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class StaticMember:
+    interface: str
+    name: str
+    penalty: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfig:
+    """One queue of queues.conf (strategy rrmemory, ringinuse=no, joinempty=yes, leavewhenempty=no).
+
+    ``weight``: when a member sits in several queues with callers waiting, the heavier queue gets it first
+    (inbound queues weigh more than the outbound ones, so inbound has priority).
+    ``wrapuptime``: seconds a member rests after a call before this queue rings it again.
+    """
+
+    name: str
+    weight: int = 0
+    wrapuptime: float = 0.0
+    members: tuple[StaticMember, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DialerContext:
+    """What the ;1 half of an answered originate does in a dialplan context of the dialer.
+
+    ``amd``: "always", "never" or "variable" (run AMD() when the channel variable ``DIALER_AMD`` is 1).
+    ``queue``: the queue name, or ``None`` to read it from the channel variable ``DIALER_QUEUE``.
+    ``queue_timeout``: Queue() timeout in seconds. ``safe_harbour``: after a queue timeout, report the abandon
+    (``UserEvent: DialerAbandon``) and play the identification message with its opt-out key.
+    ``amd_userevent_field``: (header, channel variable) the ``DialerAMD`` UserEvent carries besides Status/Cause.
+    ``hangup_notsure``: the recorded [dialer-amd] hangs up on NOTSURE (only HUMAN reaches the queue).
+    """
+
+    name: str
+    amd: str = "variable"
+    queue: str | None = None
+    queue_timeout: float = 2.0
+    safe_harbour: bool = True
+    amd_userevent_field: tuple[str, str] = ("Attempt", "DIALER_ATTEMPT")
+    hangup_notsure: bool = False
+
+
+def production_contexts() -> tuple[DialerContext, ...]:
+    """[dialer-outbound] of the shipped dialplan, plus the two contexts of the recorded Asterisk."""
+    return (
+        DialerContext("dialer-outbound"),
+        DialerContext("dialer-connect", amd="never", queue="outbound-agents", queue_timeout=60.0, safe_harbour=False),
+        DialerContext(
+            "dialer-amd",
+            amd="always",
+            queue="outbound-agents",
+            queue_timeout=60.0,
+            safe_harbour=False,
+            amd_userevent_field=("LeadID", "LEADID"),
+            hangup_notsure=True,
+        ),
+    )
+
+
+def recorded_queues() -> tuple[QueueConfig, ...]:
+    """queues.conf of the recorded Asterisk."""
+    return (
+        QueueConfig(
+            "outbound-agents",
+            wrapuptime=2.0,
+            members=tuple(StaticMember(f"Local/agent{i}@sim-agents", f"Agent {i}") for i in (1, 2, 3)),
+        ),
+        QueueConfig(
+            "inbound-sales", weight=10, wrapuptime=2.0, members=(StaticMember("Local/agent5@sim-agents", "Agent 5"),)
+        ),
+    )
+
+
+def default_queues() -> tuple[QueueConfig, ...]:
+    """Empty queues the dialer fills with QueueAdd (outbound ones light, inbound ones heavy)."""
+    return (QueueConfig("outbound-agents"), QueueConfig("inbound-sales", weight=10))
+
+
+@dataclass(frozen=True, slots=True)
+class PbxConfig:
+    """Everything the simulated PBX needs; defaults make a usable demo PBX."""
+
+    users: tuple[tuple[str, str], ...] = (("dialer", "dialer"),)
+    system_name: str = "sim"
+    world: WorldKind = WorldKind.MODEL
+    scenario: Scenario = field(default_factory=Scenario)
+    seed: int = 1
+    queues: tuple[QueueConfig, ...] = field(default_factory=default_queues)
+    contexts: tuple[DialerContext, ...] = field(default_factory=production_contexts)
+    # Local channel contexts: the simulated telephone network, inbound customers, agent phones.
+    pstn_context: str = "sim-pstn"
+    inbound_context: str = "sim-inbound"
+    agents_context: str = "sim-agents"
+    # manager.conf channelvars: every channel event carries "ChanVariable: NAME=value" for these.
+    chan_variables: tuple[str, ...] = ("DIALER_ATTEMPT", "DIALER_CAMPAIGN")
+    # Newexten for every dialplan step (the flood a dialer sees with read=all); off for lighter benchmarks.
+    newexten: bool = True
+    # Spontaneous inbound callers (Poisson, from the scenario's [inbound]) join these queues in turn.
+    inbound_queues: tuple[str, ...] = ("inbound-sales",)
+    # PBX-only world choices (model world).
+    unallocated_share: float = 0.02  # numbers that do not exist (Q.850 cause 1), a fixed function of the number
+    invalid_share: float = 0.005  # malformed numbers (cause 28), likewise fixed per number
+    early_hangup_share: float = 0.0  # live answers that hang up within ~2 s, before any agent can take them
+    opt_out_share: float = 0.05  # callers who press the opt-out key during the safe-harbour message
+    safe_harbour_seconds: float = 6.0  # length of the identification message played on an abandon
+    machine_message_seconds: float = 30.0  # a machine's greeting + recording time before it hangs up
+    agent_connect_seconds: float | None = None  # None: the scenario's [agents] connect_delay_seconds
+    # Asterisk waits this long before answering a bad Login, then closes the connection.
+    failed_login_delay: float = 1.0
+    # A client that does not read: the session is dropped once this many bytes wait to be sent (writetimeout).
+    max_pending_bytes: int = 16 * 1024 * 1024
+
+    def queue(self, name: str) -> QueueConfig | None:
+        return next((q for q in self.queues if q.name == name), None)
+
+    def context(self, name: str) -> DialerContext | None:
+        return next((c for c in self.contexts if c.name == name), None)
+
+    @classmethod
+    def recorded(cls, **overrides: object) -> PbxConfig:
+        """The world of the recorded traces (outcome by last digit, static agents 1-3 and 5)."""
+        values: dict[str, object] = {"world": WorldKind.RECORDED, "system_name": "amiref", "queues": recorded_queues()}
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,224 @@
+"""The core of the simulated PBX: channels, identifiers, and the one event stream every session reads.
+
+Everything here runs on the event loop's thread and is synchronous; time only passes through the clock's
+timers. An event is encoded once and handed to every listening session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+from typing import Protocol
+
+from dialer.ami.protocol import encode_message
+from dialer.logging import get_logger
+from dialer.sim.pbx.channels import Channel, ChannelState, Headers, cause_text
+from dialer.sim.pbx.clock import Clock, Timer
+from dialer.sim.pbx.config import PbxConfig
+from dialer.sim.pbx.truth import GroundTruth
+from dialer.sim.pbx.world import PbxWorld
+
+log = get_logger(__name__)
+
+
+class EventListener(Protocol):
+    """A session that receives events; ``event_class`` is the first Privilege class (call, agent, ...)."""
+
+    def deliver(self, event_class: str, data: bytes) -> None: ...
+
+
+class ChannelOwner(Protocol):
+    """The call flow a channel belongs to; it decides what an ``Action: Hangup`` of that channel does."""
+
+    def hangup_requested(self, channel: Channel, cause: int | None) -> None: ...
+
+
+class Engine:
+    def __init__(self, config: PbxConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self.started_at = clock.now()
+        self.world = PbxWorld(config, self.started_at)
+        self.truth = GroundTruth()
+        self.channels: dict[str, Channel] = {}
+        self.by_uniqueid: dict[str, Channel] = {}
+        self.owners: dict[Channel, ChannelOwner] = {}
+        self.listeners: list[EventListener] = []
+        self._uniqueid_seq = itertools.count()
+        self._local_seq = itertools.count()
+        self._originate_seq = itertools.count(1)
+        self._timers: set[Timer] = set()
+        self.closed = False
+
+    # ------------------------------------------------------------------ identifiers and time
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def new_uniqueid(self) -> str:
+        return f"{self.config.system_name}-{int(self.now())}.{next(self._uniqueid_seq)}"
+
+    def next_local_suffix(self) -> str:
+        return f"{next(self._local_seq):08x}"
+
+    def next_originate_sequence(self) -> int:
+        return next(self._originate_seq)
+
+    @staticmethod
+    def new_bridge_id() -> str:
+        return str(uuid.uuid4())
+
+    def later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        """A timer of the PBX: cancelled when the PBX stops; a failing callback is logged, not fatal."""
+
+        def run() -> None:
+            self._timers.discard(handle)
+            if self.closed:
+                return
+            try:
+                callback()
+            except Exception:
+                log.exception("simpbx_timer_failed", callback=getattr(callback, "__qualname__", repr(callback)))
+
+        handle = self.clock.call_later(delay, run)
+        self._timers.add(handle)
+        return handle
+
+    def close(self) -> None:
+        self.closed = True
+        for timer in list(self._timers):
+            timer.cancel()
+        self._timers.clear()
+
+    # ------------------------------------------------------------------ events
+
+    def emit(self, event: str, privilege: str, headers: Headers) -> None:
+        message: Headers = [("Event", event), ("Privilege", privilege)]
+        if event not in ("FullyBooted",):
+            message.append(("SystemName", self.config.system_name))
+        message.extend(headers)
+        self.broadcast(privilege.split(",", 1)[0], encode_message(message))
+
+    def broadcast(self, event_class: str, data: bytes) -> None:
+        for listener in list(self.listeners):
+            listener.deliver(event_class, data)
+
+    def snapshot(self, channel: Channel, prefix: str = "") -> Headers:
+        return channel.snapshot(self.config.chan_variables, prefix)
+
+    def channel_event(self, event: str, channel: Channel, extra: Headers | None = None, privilege: str = "") -> None:
+        headers = self.snapshot(channel)
+        if extra:
+            headers.extend(extra)
+        self.emit(event, privilege or "call,all", headers)
+
+    # ------------------------------------------------------------------ channels
+
+    def find_channel(self, name_or_uniqueid: str) -> Channel | None:
+        return self.channels.get(name_or_uniqueid) or self.by_uniqueid.get(name_or_uniqueid)
+
+    def uniqueid_in_use(self, uniqueid: str) -> bool:
+        return uniqueid in self.by_uniqueid
+
+    def new_channel(
+        self,
+        name: str,
+        *,
+        context: str,
+        exten: str,
+        state: ChannelState,
+        owner: ChannelOwner,
+        uniqueid: str | None = None,
+        linkedid: str | None = None,
+    ) -> Channel:
+        uid = uniqueid or self.new_uniqueid()
+        channel = Channel(
+            name=name,
+            uniqueid=uid,
+            linkedid=linkedid or uid,
+            context=context,
+            exten=exten,
+            created_at=self.now(),
+            state=state,
+        )
+        self.channels[name] = channel
+        self.by_uniqueid[uid] = channel
+        self.owners[channel] = owner
+        self.channel_event("Newchannel", channel)
+        return channel
+
+    def set_owner(self, channel: Channel, owner: ChannelOwner) -> None:
+        self.owners[channel] = owner
+
+    def set_state(self, channel: Channel, state: ChannelState) -> None:
+        channel.state = state
+        self.channel_event("Newstate", channel)
+
+    def set_var(self, channel: Channel, name: str, value: str) -> None:
+        channel.variables[name] = value
+        self.channel_event("VarSet", channel, [("Variable", name), ("Value", value)], "dialplan,all")
+
+    def set_caller_id(self, channel: Channel, number: str, name: str) -> None:
+        channel.caller_num, channel.caller_name = number, name
+        self.channel_event("NewCallerid", channel, [("CID-CallingPres", "0 (Presentation Allowed, Not Screened)")])
+
+    def set_connected_line(self, channel: Channel, number: str, name: str) -> None:
+        channel.connected_num, channel.connected_name = number, name
+        self.channel_event("NewConnectedLine", channel)
+
+    def step(self, channel: Channel, app: str, data: str = "", *, priority: int | None = None) -> None:
+        """The channel runs one dialplan priority (a ``Newexten`` when the flood is on)."""
+        if priority is not None:
+            channel.priority = priority
+        channel.application, channel.application_data = app, data
+        if self.config.newexten:
+            self.channel_event(
+                "Newexten",
+                channel,
+                [("Extension", channel.exten), ("Application", app), ("AppData", data)],
+                "dialplan,all",
+            )
+
+    def device_state(self, device: str, state: str) -> None:
+        self.emit("DeviceStateChange", "call,all", [("Device", device), ("State", state)])
+
+    def hangup_request(self, channel: Channel, cause: int, *, soft: bool = False) -> None:
+        self.channel_event("SoftHangupRequest" if soft else "HangupRequest", channel, [("Cause", str(cause))])
+
+    def hangup(self, channel: Channel, cause: int) -> None:
+        """The channel is gone: ``Hangup`` with its cause, and it leaves every registry."""
+        if channel.hung_up:
+            return
+        channel.hung_up = True
+        self.channel_event("Hangup", channel, [("Cause", str(cause)), ("Cause-txt", cause_text(cause))])
+        self.channels.pop(channel.name, None)
+        if self.by_uniqueid.get(channel.uniqueid) is channel:
+            del self.by_uniqueid[channel.uniqueid]
+        self.owners.pop(channel, None)
+
+    def local_bridge(self, one: Channel, two: Channel, context: str, exten: str) -> None:
+        self.emit(
+            "LocalBridge",
+            "call,all",
+            [
+                *self.snapshot(one, "LocalOne"),
+                *self.snapshot(two, "LocalTwo"),
+                ("Context", context),
+                ("Exten", exten),
+                ("LocalOptimization", "Yes"),
+            ],
+        )
+
+    def hangup_local_pair(self, first: Channel, second: Channel, first_cause: int, second_cause: int) -> None:
+        """``first`` ends its dialplan and hangs up; Local then takes ``second`` down with it."""
+        if not first.hung_up:
+            self.hangup_request(first, 16, soft=True)
+        if not second.hung_up:
+            self.hangup_request(second, second_cause)
+        self.hangup(first, first_cause)
+        if not second.hung_up:
+            self.hangup_request(second, 16, soft=True)
+            self.hangup(second, second_cause)
+        self.device_state(first.device, "NOT_INUSE")
+        self.device_state(second.device, "NOT_INUSE")
