@@ -3,7 +3,7 @@
 from dialer.sim.pbx import SimulatedPbx, PbxConfig, ManualClock, RealTimeClock
 """
 
-from dialer.sim.pbx.clock import Clock, ManualClock, RealTimeClock
+from dialer.clock import Clock, ManualClock, RealTimeClock
 from dialer.sim.pbx.config import DialerContext, PbxConfig, QueueConfig, StaticMember, WorldKind
 from dialer.sim.pbx.server import SimulatedPbx
 from dialer.sim.pbx.truth import GroundTruth, InboundRecord, OriginateRecord

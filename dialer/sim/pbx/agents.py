@@ -11,8 +11,8 @@ import random
 from collections.abc import Callable
 from typing import Protocol
 
+from dialer.clock import Timer
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
-from dialer.sim.pbx.clock import Timer
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.queues import Device, Member, Queue, QueueCaller
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dialer.calls.outcome import Outcome
+from dialer.clock import Timer
 from dialer.sim.pbx.agents import AgentLeg, QueueSystem
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
-from dialer.sim.pbx.clock import Timer
 from dialer.sim.pbx.config import DialerContext, WorldKind
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.queues import QueueCaller

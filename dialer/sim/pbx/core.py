@@ -10,11 +10,11 @@ import re
 
 from dialer.ami.protocol import AmiMessage
 from dialer.calls.outcome import Outcome
+from dialer.clock import Clock, Timer
 from dialer.logging import get_logger
 from dialer.sim.pbx.agents import QueueSystem
 from dialer.sim.pbx.calls import InboundCall, OriginateRequest, OutboundCall, Reply
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_duration, parse_caller_id
-from dialer.sim.pbx.clock import Clock, Timer
 from dialer.sim.pbx.config import PbxConfig
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.truth import GroundTruth, OriginateRecord

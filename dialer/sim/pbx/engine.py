@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from dialer.ami.protocol import encode_message
+from dialer.clock import Clock, Timer
 from dialer.logging import get_logger
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers, cause_text
-from dialer.sim.pbx.clock import Clock, Timer
 from dialer.sim.pbx.config import PbxConfig
 from dialer.sim.pbx.truth import GroundTruth
 from dialer.sim.pbx.world import PbxWorld

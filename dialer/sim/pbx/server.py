@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
+from dialer.clock import Clock, ManualClock, RealTimeClock
 from dialer.logging import get_logger
-from dialer.sim.pbx.clock import Clock, ManualClock, RealTimeClock
 from dialer.sim.pbx.config import PbxConfig
 from dialer.sim.pbx.core import PbxCore
 from dialer.sim.pbx.queues import Queue

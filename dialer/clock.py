@@ -1,4 +1,4 @@
-"""Time for the simulated PBX: every timer of the PBX goes through one of these clocks.
+"""Time for the daemon and the simulated PBX: every timer of both goes through one of these clocks.
 
 ``now()`` is a Unix epoch in *simulated* seconds (it ends up in Uniqueids, ``LoginTime``, ``Timestamp``...).
 
