@@ -1,0 +1,712 @@
+"""Static checks of asterisk/ (production snippets and the lab): syntax and the dialplan contract.
+
+No linter for Asterisk 22 dialplans is kept (asterisklint 0.4.3 predates `AMD`, `WaitForSilence` and
+`[section](+)` and rejects valid files), so this file parses the configuration the way Asterisk does —
+`;` comments with `\\;` escapes, `#include`, `[name](template)` / `(!)` / `(+)` sections, `exten =>` /
+`same => n(label),App(args)` — and checks what the dialer relies on: every Goto/GotoIf/Gosub/include target
+exists, every variable read is set somewhere, the connect limits honour the 2-second rule, the queues do not
+ring busy agents, the AMI login has the classes it needs and no more, every context is documented, and the lab
+loads every module its dialplan uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ASTERISK = Path(__file__).resolve().parents[2] / "asterisk"
+LAB = ASTERISK / "lab"
+
+# ---------------------------------------------------------------------------------------------------------------
+# A small Asterisk config reader
+
+
+@dataclass
+class Line:
+    path: Path
+    number: int
+    text: str  # comment stripped, escapes kept as written (\; -> ;)
+    comment: bool  # the raw line was only a comment
+
+
+@dataclass
+class Section:
+    name: str
+    options: tuple[str, ...]  # ("!",) template, ("+",) append, ("tmpl",) inherit
+    header: Line
+    lines: list[Line] = field(default_factory=list)
+    preceded_by_comment: bool = False  # a comment line right above the header
+    followed_by_comment: bool | None = None  # the first non-blank line after the header is a comment
+
+    @property
+    def documented(self) -> bool:
+        return self.preceded_by_comment or bool(self.followed_by_comment)
+
+    @property
+    def is_template(self) -> bool:
+        return "!" in self.options
+
+    def pairs(self) -> list[tuple[str, str]]:
+        out = []
+        for line in self.lines:
+            key, sep, value = line.text.partition("=")
+            if not sep:
+                raise AssertionError(f"{line.path.name}:{line.number}: not 'key = value': {line.text!r}")
+            out.append((key.strip(), value.lstrip(">").strip()))
+        return out
+
+
+def _strip_comment(raw: str) -> str:
+    """Drop a ';' comment; '\\;' is a literal semicolon."""
+    out = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and i + 1 < len(raw) and raw[i + 1] == ";":
+            out.append(";")
+            i += 2
+            continue
+        if ch == ";":
+            break
+        out.append(ch)
+        i += 1
+    return "".join(out).rstrip()
+
+
+def read_lines(path: Path, seen: tuple[Path, ...] = ()) -> list[Line]:
+    """Lines of a config file with #include expanded (relative to the including file, like astetcdir)."""
+    path = path.resolve()
+    assert path not in seen, f"#include loop through {path}"
+    assert path.is_file(), f"missing config file {path}"
+    lines: list[Line] = []
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        stripped = raw.strip()
+        include = re.fullmatch(r'#include\s+"?([^"]+)"?', stripped)
+        if include:
+            lines.extend(read_lines(path.parent / include.group(1), (*seen, path)))
+            continue
+        assert not stripped.startswith("#"), f"{path.name}:{number}: unknown directive {stripped!r}"
+        text = _strip_comment(raw).strip()
+        lines.append(Line(path, number, text, comment=not text and stripped.startswith(";")))
+    return lines
+
+
+def parse_config(path: Path) -> list[Section]:
+    sections: list[Section] = []
+    previous_was_comment = False
+    for line in read_lines(path):
+        current = sections[-1] if sections else None
+        if not line.text:
+            if line.comment and current is not None and current.followed_by_comment is None:
+                current.followed_by_comment = True
+            previous_was_comment = line.comment
+            continue
+        header = re.fullmatch(r"\[([^\]]+)\](?:\(([^)]*)\))?", line.text)
+        if header:
+            options = tuple(o.strip() for o in (header.group(2) or "").split(",") if o.strip())
+            sections.append(Section(header.group(1), options, line, preceded_by_comment=previous_was_comment))
+        else:
+            assert current is not None, f"{line.path.name}:{line.number}: setting outside a section"
+            if current.followed_by_comment is None:
+                current.followed_by_comment = False
+            current.lines.append(line)
+        previous_was_comment = False
+    return sections
+
+
+def merged(sections: list[Section]) -> dict[str, dict[str, list[str]]]:
+    """Section name -> key -> values, with (template) inheritance and (+) appends applied; templates kept."""
+    result: dict[str, dict[str, list[str]]] = {}
+    for section in sections:
+        if "+" in section.options:
+            assert section.name in result, f"[{section.name}](+) appends to nothing"
+            values = result[section.name]
+        else:
+            values = {}
+            for parent in section.options:
+                if parent in ("!", "+"):
+                    continue
+                assert parent in result, f"[{section.name}] inherits unknown template {parent}"
+                for key, vals in result[parent].items():
+                    values[key] = list(vals)
+            result[section.name] = values
+        overridden: set[str] = set()
+        for key, value in section.pairs():
+            if key in ("member",):  # multi-valued
+                values.setdefault(key, []).append(value)
+            elif key not in overridden:
+                values[key] = [value]
+                overridden.add(key)
+            else:
+                values[key].append(value)
+    return result
+
+
+def single(values: dict[str, list[str]], key: str) -> str:
+    assert key in values, f"missing {key}"
+    return values[key][-1]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dialplan model
+
+
+@dataclass
+class Step:
+    context: str
+    exten: str
+    priority: int
+    label: str | None
+    app: str
+    args: str
+    where: str
+
+
+@dataclass
+class Context:
+    name: str
+    section: Section
+    steps: list[Step] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
+
+    def extensions(self) -> dict[str, list[Step]]:
+        out: dict[str, list[Step]] = {}
+        for step in self.steps:
+            out.setdefault(step.exten, []).append(step)
+        return out
+
+
+@dataclass
+class Dialplan:
+    contexts: dict[str, Context]
+    globals: dict[str, str]
+
+
+def split_args(args: str, sep: str = ",") -> list[str]:
+    """Split on sep outside parentheses/brackets/quotes, like AST_STANDARD_APP_ARGS."""
+    parts, depth, current, quoted = [], 0, [], False
+    i = 0
+    while i < len(args):
+        ch = args[i]
+        if ch == "\\" and i + 1 < len(args):
+            current.append(args[i : i + 2])
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "([{":
+            depth += 1
+        elif not quoted and ch in ")]}":
+            depth -= 1
+        if ch == sep and depth == 0 and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def parse_dialplan(path: Path) -> Dialplan:
+    contexts: dict[str, Context] = {}
+    globals_: dict[str, str] = {}
+    sections = parse_config(path)
+    for section in sections:
+        if section.name == "general":
+            continue
+        if section.name == "globals":
+            for key, value in section.pairs():
+                globals_[key] = value
+            continue
+        assert section.name not in contexts, f"context [{section.name}] defined twice"
+        context = Context(section.name, section)
+        contexts[section.name] = context
+        exten: str | None = None
+        priority = 0
+        for line in section.lines:
+            where = f"{line.path.name}:{line.number}"
+            key, _, value = line.text.partition("=>")
+            key = key.strip()
+            value = value.strip()
+            if key == "include":
+                context.includes.append(value)
+                continue
+            assert key in ("exten", "same"), f"{where}: unexpected {line.text!r}"
+            if key == "exten":
+                exten, _, rest = value.partition(",")
+            else:
+                assert exten is not None, f"{where}: 'same' before any 'exten'"
+                rest = value
+            prio_text, _, app_text = rest.partition(",")
+            match = re.fullmatch(r"(\d+|n|hint)(?:\((\w+)\))?", prio_text.strip())
+            assert match, f"{where}: bad priority {prio_text!r}"
+            if match.group(1) == "n":
+                priority += 1
+            else:
+                priority = int(match.group(1))
+                assert key == "exten", f"{where}: numbered priority on 'same'"
+            app_match = re.fullmatch(r"(\w+)(?:\((.*)\))?", app_text.strip())
+            assert app_match, f"{where}: bad application call {app_text!r}"
+            context.steps.append(
+                Step(
+                    section.name,
+                    exten.strip(),
+                    priority,
+                    match.group(2),
+                    app_match.group(1),
+                    app_match.group(2) or "",
+                    where,
+                )
+            )
+    return Dialplan(contexts, globals_)
+
+
+def pattern_matches(pattern: str, number: str) -> bool:
+    if not pattern.startswith("_"):
+        return pattern == number
+    regex = ""
+    body = pattern[1:]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "[":
+            end = body.index("]", i)
+            regex += "[" + body[i + 1 : end] + "]"
+            i = end + 1
+            continue
+        regex += {"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]", ".": ".+", "!": ".*"}.get(ch.upper(), re.escape(ch))
+        i += 1
+    return re.fullmatch(regex, number) is not None
+
+
+def specificity(pattern: str) -> tuple[int, ...]:
+    """Asterisk prefers, position by position, the pattern that matches fewer characters there."""
+    if not pattern.startswith("_"):
+        return tuple(1 for _ in pattern)
+    weights, body, i = [], pattern[1:], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "[":
+            end = body.index("]", i)
+            weights.append(len(body[i + 1 : end]))
+            i = end + 1
+            continue
+        weights.append({"X": 10, "Z": 9, "N": 8, ".": 1000, "!": 1001}.get(ch.upper(), 1))
+        i += 1
+    return tuple(weights)
+
+
+def best_extension(dialplan: Dialplan, context: str, number: str) -> tuple[str, str] | None:
+    """(context, pattern) Asterisk would run for number in context, following includes (own context first)."""
+    ctx = dialplan.contexts[context]
+    candidates = [pattern for pattern in ctx.extensions() if pattern_matches(pattern, number)]
+    if candidates:
+        return context, min(candidates, key=specificity)
+    for included in ctx.includes:
+        found = best_extension(dialplan, included, number)
+        if found:
+            return found
+    return None
+
+
+def targets_of(step: Step) -> list[tuple[str, str, str]]:
+    """(context, exten, priority-or-label) targets of Goto/GotoIf/Gosub and of b()/U() options."""
+
+    def resolve(parts: list[str]) -> tuple[str, str, str]:
+        parts = [p.strip() for p in parts]
+        if len(parts) == 1:
+            return step.context, step.exten, parts[0]
+        if len(parts) == 2:
+            return step.context, parts[0], parts[1]
+        return parts[0], parts[1], parts[2]
+
+    found: list[tuple[str, str, str]] = []
+    if step.app in ("Goto", "Gosub"):
+        found.append(resolve(split_args(step.args)))
+    elif step.app == "GotoIf":
+        _, _, branches = step.args.rpartition("?")
+        for branch in split_args(branches, ":"):
+            if branch.strip():
+                found.append(resolve(split_args(branch)))
+    if step.app in ("Queue", "Dial"):
+        options = split_args(step.args)[1] if step.app == "Queue" else ([*split_args(step.args), "", ""])[2]
+        for letter, arg in re.findall(r"([bBU])\(([^)]*)\)", options):
+            parts = arg.split("^")
+            if letter == "U":
+                found.append((parts[0], "s", "1"))
+            else:
+                found.append((parts[0], parts[1], parts[2]))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fixtures
+
+PRODUCTION_CONTEXTS = {
+    "dialer-outbound",
+    "dialer-direct-agent",
+    "dialer-agent-connected",
+    "dialer-safe-harbour",
+    "dialer-machine",
+    "dialer-hangup",
+    "dialer-agent-autoanswer",
+    "dialer-inbound",
+}
+# Variables Asterisk itself sets (or that the dialer sends in the Originate) that the dialplan reads.
+ORIGINATE_VARIABLES = {"DIALER_ATTEMPT", "DIALER_CAMPAIGN", "DIALER_QUEUE", "DIALER_AMD", "DIALER_AGENT"}
+ASTERISK_VARIABLES = {
+    "EXTEN",
+    "CONTEXT",
+    "CHANNEL",
+    "AMDSTATUS",
+    "AMDCAUSE",
+    "QUEUESTATUS",
+    "READSTATUS",
+    "DIALSTATUS",
+    "HANGUPCAUSE",
+    "MEMBERINTERFACE",
+    "ARG1",
+    "ARG2",
+}
+# Application -> module for the lab's explicit modules.conf (pbx builtins need none).
+BUILTIN_APPS = {
+    "Answer",
+    "Busy",
+    "Congestion",
+    "Goto",
+    "GotoIf",
+    "Hangup",
+    "NoOp",
+    "Ringing",
+    "Set",
+    "Wait",
+    "Progress",
+    "Background",
+    "WaitExten",
+}
+APP_MODULES = {
+    "AMD": "app_amd.so",
+    "Queue": "app_queue.so",
+    "Dial": "app_dial.so",
+    "Read": "app_read.so",
+    "Playback": "app_playback.so",
+    "PlayTones": "app_playtones.so",
+    "StopPlayTones": "app_playtones.so",
+    "SendDTMF": "app_senddtmf.so",
+    "UserEvent": "app_userevent.so",
+    "Log": "app_verbose.so",
+    "Verbose": "app_verbose.so",
+    "Gosub": "app_stack.so",
+    "Return": "app_stack.so",
+    "WaitForSilence": "app_waitforsilence.so",
+}
+FUNCTION_MODULES = {
+    "CHANNEL": "func_channel.so",
+    "CALLERID": "func_callerid.so",
+    "DEVICE_STATE": "func_devstate.so",
+    "IF": "func_logic.so",
+    "PJSIP_HEADER": "res_pjsip_header_funcs.so",
+}
+# Functions only evaluated on channels the lab never has (PJSIP agent legs).
+LAB_UNUSED_FUNCTIONS = {"PJSIP_HEADER"}
+
+
+@pytest.fixture(scope="module")
+def production() -> Dialplan:
+    return parse_dialplan(ASTERISK / "extensions.conf")
+
+
+@pytest.fixture(scope="module")
+def lab() -> Dialplan:
+    return parse_dialplan(LAB / "extensions.conf")
+
+
+@pytest.fixture(scope="module")
+def queues() -> dict[str, dict[str, list[str]]]:
+    return merged(parse_config(ASTERISK / "queues.conf"))
+
+
+def conf_files() -> list[Path]:
+    return sorted(ASTERISK.glob("*.conf")) + sorted(LAB.glob("*.conf"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Syntax
+
+
+@pytest.mark.parametrize("path", conf_files(), ids=lambda p: str(p.relative_to(ASTERISK)))
+def test_every_config_file_parses_and_starts_with_a_comment(path: Path) -> None:
+    parse_config(path)
+    first = path.read_text().lstrip().splitlines()[0]
+    assert first.startswith(";"), f"{path.name} must say what it is in its first line"
+
+
+@pytest.mark.parametrize("which", ["production", "lab"])
+def test_every_context_is_documented(which: str, request: pytest.FixtureRequest) -> None:
+    dialplan: Dialplan = request.getfixturevalue(which)
+    undocumented = [name for name, ctx in dialplan.contexts.items() if not ctx.section.documented]
+    assert not undocumented, f"contexts without a comment: {undocumented}"
+
+
+def test_comment_stripping_keeps_escaped_semicolons(production: Dialplan) -> None:
+    headers = [s.args for s in production.contexts["dialer-agent-autoanswer"].steps if "PJSIP_HEADER" in s.args]
+    assert any(h.endswith("<sip:autoanswer>;answer-after=0") for h in headers), headers
+    assert any("info=alert-autoanswer;delay=0" in h for h in headers), headers
+
+
+@pytest.mark.parametrize("which", ["production", "lab"])
+def test_labels_are_unique_per_extension(which: str, request: pytest.FixtureRequest) -> None:
+    dialplan: Dialplan = request.getfixturevalue(which)
+    for ctx in dialplan.contexts.values():
+        for exten, steps in ctx.extensions().items():
+            labels = [s.label for s in steps if s.label]
+            assert len(labels) == len(set(labels)), f"{ctx.name},{exten}: duplicate labels {labels}"
+            priorities = [s.priority for s in steps]
+            assert priorities == list(range(1, len(steps) + 1)), f"{ctx.name},{exten}: priorities {priorities}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dialplan contract
+
+
+def test_production_has_the_contract_contexts(production: Dialplan) -> None:
+    assert set(production.contexts) >= PRODUCTION_CONTEXTS
+    assert "s" in production.contexts["dialer-outbound"].extensions()
+    assert "h" in production.contexts["dialer-hangup"].extensions()
+
+
+@pytest.mark.parametrize("which", ["production", "lab"])
+def test_includes_and_jump_targets_exist(which: str, request: pytest.FixtureRequest) -> None:
+    dialplan: Dialplan = request.getfixturevalue(which)
+    for ctx in dialplan.contexts.values():
+        for included in ctx.includes:
+            assert included in dialplan.contexts, f"[{ctx.name}] includes unknown context {included}"
+        for step in ctx.steps:
+            for context, exten, priority in targets_of(step):
+                assert context in dialplan.contexts, f"{step.where}: {step.app} to unknown context {context}"
+                found = best_extension(dialplan, context, exten)
+                assert found, f"{step.where}: {step.app} to {context},{exten}: no such extension"
+                steps = dialplan.contexts[found[0]].extensions()[found[1]]
+                if priority.isdigit():
+                    assert int(priority) <= len(steps), f"{step.where}: {context},{exten},{priority} does not exist"
+                else:
+                    assert priority in {s.label for s in steps}, (
+                        f"{step.where}: no label {priority} in {context},{exten}"
+                    )
+
+
+def test_every_dialer_context_reports_its_hangup(production: Dialplan) -> None:
+    """`h` runs in the context the call is in when it ends: each context an answered call can be in includes it."""
+    for name in ("dialer-outbound", "dialer-direct-agent", "dialer-safe-harbour", "dialer-machine"):
+        assert best_extension(production, name, "h") == ("dialer-hangup", "h"), name
+
+
+@pytest.mark.parametrize("which", ["production", "lab"])
+def test_every_variable_read_is_set_somewhere(which: str, request: pytest.FixtureRequest) -> None:
+    dialplan: Dialplan = request.getfixturevalue(which)
+    known = set(dialplan.globals) | ORIGINATE_VARIABLES | ASTERISK_VARIABLES
+    for ctx in dialplan.contexts.values():
+        for step in ctx.steps:
+            if step.app == "Set":
+                known.add(step.args.partition("=")[0].lstrip("_"))
+            if step.app == "Read":
+                known.add(split_args(step.args)[0])
+    for ctx in dialplan.contexts.values():
+        for step in ctx.steps:
+            for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", step.args):
+                assert name in known, f"{step.where}: ${{{name}}} is never set"
+
+
+def _queue_step(production: Dialplan) -> Step:
+    steps = [s for s in production.contexts["dialer-outbound"].steps if s.app == "Queue"]
+    assert len(steps) == 1
+    return steps[0]
+
+
+def test_campaign_queue_connect_limit_is_two_seconds_and_one_after_amd(production: Dialplan) -> None:
+    queue = _queue_step(production)
+    args = split_args(queue.args)
+    assert args[0] == "${DIALER_QUEUE}"
+    assert args[4] == "${DIALER_LIMIT}", "the 5th Queue() argument is the caller's timeout"
+    limits = [s.args for s in production.contexts["dialer-outbound"].steps if s.args.startswith("DIALER_LIMIT=")]
+    assert limits == ["DIALER_LIMIT=${DIALER_CONNECT_LIMIT}", "DIALER_LIMIT=${DIALER_CONNECT_LIMIT_AMD}"]
+    assert float(production.globals["DIALER_CONNECT_LIMIT"]) == 2
+    amd = merged(parse_config(ASTERISK / "amd.conf"))["general"]
+    after_greeting = int(single(amd, "after_greeting_silence")) / 1000
+    # app_queue counts whole seconds; the AMD verdict already spent after_greeting_silence of the 2 s.
+    assert float(production.globals["DIALER_CONNECT_LIMIT_AMD"]) + after_greeting <= 2
+    assert float(production.globals["DIALER_CONNECT_LIMIT_AMD"]) >= 1
+
+
+def test_queue_and_direct_dial_options(production: Dialplan) -> None:
+    options = split_args(_queue_step(production).args)[1]
+    assert "n" in options.split("b(")[0], "option n: no second ring cycle past the limit"
+    assert "b(dialer-agent-autoanswer^s^1)" in options
+    dial = next(s for s in production.contexts["dialer-direct-agent"].steps if s.app == "Dial")
+    dial_args = split_args(dial.args)
+    assert dial_args[0] == "${DIALER_AGENT}"
+    assert dial_args[1] == "${DIALER_LIMIT}"
+    assert "b(dialer-agent-autoanswer^s^1)" in dial_args[2]
+
+
+def test_amd_verdicts_route_people_to_agents(production: Dialplan) -> None:
+    steps = production.contexts["dialer-outbound"].steps
+    amd = next(i for i, s in enumerate(steps) if s.app == "AMD")
+    event = steps[amd + 1]
+    assert event.app == "UserEvent"
+    assert event.args.startswith("DialerAMD,")
+    assert "Status: ${AMDSTATUS}" in event.args
+    assert "Attempt: ${DIALER_ATTEMPT}" in event.args
+    branches = [s.args for s in steps[amd:] if s.app == "GotoIf" and "AMDSTATUS" in s.args]
+    assert branches == ['$["${AMDSTATUS}" = "MACHINE"]?dialer-machine,s,1'], "only MACHINE leaves the agent path"
+
+
+def test_abandon_is_reported_then_the_safe_harbour_message_offers_opt_out(production: Dialplan) -> None:
+    steps = production.contexts["dialer-outbound"].steps
+    after_queue = steps[steps.index(_queue_step(production)) + 1 :]
+    apps = [(s.app, s.args.split(",")[0]) for s in after_queue[:3]]
+    assert apps == [("Set", "DIALER_STAGE=ABANDONED"), ("UserEvent", "DialerAbandon"), ("Goto", "dialer-safe-harbour")]
+    assert "QueueStatus: ${QUEUESTATUS}" in after_queue[1].args
+    harbour = production.contexts["dialer-safe-harbour"].steps
+    reads = [s for s in harbour if s.app == "Read"]
+    assert split_args(reads[0].args)[1] == "${DIALER_SAFE_HARBOUR}"
+    optout = next(s for s in harbour if s.app == "UserEvent" and s.args.startswith("DialerOptOut,"))
+    assert "Attempt: ${DIALER_ATTEMPT}" in optout.args
+    assert production.globals["DIALER_OPTOUT_KEY"].isdigit()
+
+
+def test_user_events_are_documented(production: Dialplan) -> None:
+    readme = (ASTERISK / "README.md").read_text()
+    names = {s.args.split(",")[0] for ctx in production.contexts.values() for s in ctx.steps if s.app == "UserEvent"}
+    assert names >= {"DialerAMD", "DialerAbandon", "DialerOptOut", "DialerCallEnd"}
+    for name in names:
+        assert f"`{name}`" in readme, f"UserEvent {name} is not documented in asterisk/README.md"
+        assert "Attempt: ${" in " ".join(
+            s.args for ctx in production.contexts.values() for s in ctx.steps if s.args.startswith(name + ",")
+        ), f"{name} must carry the attempt id"
+
+
+def test_documented_originate_rings_at_least_15_seconds() -> None:
+    for path in (ASTERISK / "README.md", ASTERISK / "extensions.conf"):
+        timeouts = [int(t) for t in re.findall(r"Timeout:\s*(\d+)", path.read_text())]
+        assert timeouts, f"{path.name} documents no Originate Timeout"
+        assert min(timeouts) >= 15000, f"{path.name}: Originate Timeout below 15 s: {timeouts}"
+        text = path.read_text()
+        for needle in ("Context: dialer-outbound", "Async: true", "ChannelId", "Variable: DIALER_ATTEMPT="):
+            assert needle in text, f"{path.name} does not document {needle!r}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# queues.conf, manager.conf
+
+
+def test_queues_never_ring_busy_agents_and_fit_the_limit(queues: dict[str, dict[str, list[str]]]) -> None:
+    templates = {s.name for s in parse_config(ASTERISK / "queues.conf") if s.is_template}
+    assert templates == {"dialer-campaign", "dialer-inbound"}
+    real = {name: values for name, values in queues.items() if name != "general" and name not in templates}
+    assert {"outbound-agents", "inbound-sales"} <= set(real)
+    for name, values in real.items():
+        assert single(values, "ringinuse") == "no", name
+        assert "member" not in values, f"{name}: members are added by the dialer (QueueAdd), not listed"
+    campaign = queues["outbound-agents"]
+    assert int(single(campaign, "timeout")) <= 2
+    assert int(single(campaign, "retry")) >= 1, "0 means app_queue's default of 5 s"
+    assert single(campaign, "autopause") in ("yes", "all")
+    assert single(campaign, "setinterfacevar") == "yes", "the h extension needs MEMBERINTERFACE"
+    joinempty = set(single(campaign, "joinempty").split(","))
+    assert joinempty, "joinempty must name the conditions that mean nobody can answer"
+    assert not joinempty & {"paused", "inuse", "yes", "no", "strict"}, joinempty
+    assert int(single(queues["inbound-sales"], "weight")) > int(single(campaign, "weight"))
+    general = queues["general"]
+    assert single(general, "timeoutpriority") == "app"
+    assert single(general, "persistentmembers") == "no"
+
+
+def _manager_users(path: Path) -> dict[str, dict[str, list[str]]]:
+    return merged(parse_config(path))
+
+
+@pytest.mark.parametrize("path", [ASTERISK / "manager.conf", LAB / "manager.conf"], ids=["production", "lab"])
+def test_ami_login_has_the_needed_classes_and_no_more(path: Path) -> None:
+    conf = _manager_users(path)
+    general = conf["general"]
+    assert single(general, "bindaddr") == "127.0.0.1"
+    assert {"DIALER_ATTEMPT", "DIALER_CAMPAIGN"} <= set(single(general, "channelvars").split(","))
+    dialer = conf["dialer"]
+    assert set(single(dialer, "read").split(",")) == {"system", "call", "agent", "user"}
+    assert set(single(dialer, "write").split(",")) == {"originate", "call", "agent", "reporting"}
+    assert single(dialer, "deny") == "0.0.0.0/0.0.0.0"
+    assert single(dialer, "permit").startswith("127.0.0.1/")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The lab
+
+
+def test_lab_includes_the_production_dialplan_unchanged(production: Dialplan, lab: Dialplan) -> None:
+    for name, ctx in production.contexts.items():
+        assert [(s.exten, s.app, s.args) for s in lab.contexts[name].steps] == [
+            (s.exten, s.app, s.args) for s in ctx.steps
+        ]
+    assert lab.globals["DIALER_CONNECT_LIMIT"] == production.globals["DIALER_CONNECT_LIMIT"]
+    assert merged(parse_config(LAB / "queues.conf")) == merged(parse_config(ASTERISK / "queues.conf"))
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("5550001", "_XXXXXX1"),
+        ("5550002", "_XXXXXX2"),
+        ("5550003", "_XXXXXX3"),
+        ("5550004", "_XXXXXX4"),
+        ("5550005", "_XXXXXX5"),
+        ("5550006", "_XXXXXX6"),
+        ("5550007", "_XXXXXX7"),
+        ("5550008", "_XXXXXX8"),
+        ("5550009", "_XXXXXX9"),
+        ("5550010", "_XXXXXX0"),
+        ("9990001", "_999XXXX"),
+    ],
+)
+def test_lab_callee_is_chosen_by_the_number(lab: Dialplan, number: str, expected: str) -> None:
+    assert best_extension(lab, "lab-pstn", number) == ("lab-pstn", expected)
+    assert best_extension(lab, "sim-pstn", number) == ("lab-pstn", expected), "sim-pstn = the recorded name"
+
+
+def test_lab_agents_and_inbound_route(lab: Dialplan) -> None:
+    assert best_extension(lab, "lab-agents", "agent1") == ("lab-agents", "_age[n]t.")
+    assert best_extension(lab, "lab-agents", "slow1") == ("lab-agents", "_slow.")
+    inbound = lab.contexts["lab-inbound"].steps
+    assert any(s.app == "Goto" and s.args == "dialer-inbound,sales,1" for s in inbound)
+
+
+def test_lab_loads_every_module_its_dialplan_uses(lab: Dialplan) -> None:
+    settings = merged(parse_config(LAB / "modules.conf"))["modules"]
+    modules = set(settings["load"])
+    assert single(settings, "autoload") == "no"
+    for ctx in lab.contexts.values():
+        for step in ctx.steps:
+            if step.app not in BUILTIN_APPS:
+                assert step.app in APP_MODULES, f"{step.where}: unknown application {step.app}"
+                assert APP_MODULES[step.app] in modules, f"{step.where}: {step.app} needs {APP_MODULES[step.app]}"
+            for function in re.findall(r"\$\{([A-Z_]+)\(", step.args):
+                if function in LAB_UNUSED_FUNCTIONS:
+                    continue
+                assert function in FUNCTION_MODULES, f"{step.where}: unknown function {function}"
+                assert FUNCTION_MODULES[function] in modules, (
+                    f"{step.where}: {function} needs {FUNCTION_MODULES[function]}"
+                )
+    assert "app_amd.so" in modules
+    assert (LAB / "amd.conf").is_file(), "app_amd does not load without amd.conf"
+
+
+def test_lab_asterisk_conf_lives_under_one_run_directory() -> None:
+    directories = merged(parse_config(LAB / "asterisk.conf"))["directories"]
+    for key, values in directories.items():
+        assert values[-1].startswith("/tmp/dialer-asterisk-lab/"), key
+    script = (LAB / "start-lab.sh").read_text()
+    assert "ROOT=/tmp/dialer-asterisk-lab" in script
