@@ -34,6 +34,7 @@ from dialer.store.claim import claim_leads, release_expired_leases
 from dialer.store.dnc import import_dnc
 from dialer.store.imports import import_leads
 from dialer.store.lifecycle import claim_dialable, claim_order
+from dialer.store.status import lead_status
 
 BENCH_DIR = Path("var") / "bench"
 # A fixed instant for generated data: Monday 2 March 2026, 15:00 UTC (10:00 in New York: window open).
@@ -184,6 +185,12 @@ async def run_claim_on(db: Database, label: str, leads: int, batches: int, batch
     _report("claim + rules + DNC re-check", latencies, claimed, batch)
     typer.echo("  target                             p50/p99 <= 5 ms")
     await release_expired_leases(db, BENCH_NOW + timedelta(days=365))
+    t = time.perf_counter()
+    report = await lead_status(db, config, campaign_id, BENCH_NOW)
+    typer.echo(
+        f"  `leads status` report              {time.perf_counter() - t:6.2f} s   "
+        f"({report.total:,} leads, {report.due_now:,} due, sample of {report.sample_size})"
+    )
 
 
 def bench_claim_at(leads: int, batches: int, batch: int, backend: str, pg_url: str | None, workdir: Path) -> None:

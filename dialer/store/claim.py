@@ -40,12 +40,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.dml import Update
 
+from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, leads_t
 from dialer.store.types import UTCDateTime
 
 CALLBACK, NEW, RETRY = "callback", "new", "retry"
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +229,8 @@ async def release_expired_leases(db: Database, now: datetime, *, campaign_id: in
     c = leads_t.c
     stmt = (
         update(leads_t)
-        .where(c.status == IN_CALL_STATUS, c.lease_expires_at < now)
+        # A literal status lets the planners use the partial index ix_leads_lease (WHERE status = 'in_call').
+        .where(c.status == literal_column(f"'{IN_CALL_STATUS}'"), c.lease_expires_at < now)
         .values(
             status=func.coalesce(c.claimed_from, RETRY),
             claimed_from=None,
@@ -240,6 +243,8 @@ async def release_expired_leases(db: Database, now: datetime, *, campaign_id: in
         stmt = stmt.where(c.campaign_id == campaign_id)
     async with db.write() as conn:
         result = await conn.execute(stmt)
+    if result.rowcount:
+        log.warning("expired claims released", leads=result.rowcount, campaign_id=campaign_id)
     return result.rowcount
 
 

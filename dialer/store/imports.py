@@ -18,12 +18,14 @@ from sqlalchemy import update
 
 from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
 from dialer.campaign.rules import LeadStatus
+from dialer.logging import get_logger
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.tables import lead_lists_t
 
 CHUNK = 5000
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,4 +140,14 @@ async def import_leads(
                 errors_file=errors_file,
             )
         )
+    log.info(
+        "leads imported",
+        campaign_id=campaign_id,
+        list_id=list_id,
+        rows=total,
+        imported=imported,
+        duplicates=duplicates,
+        invalid=invalid,
+        dnc=dnc,
+    )
     return ImportSummary(list_id, total, imported, duplicates, invalid, dnc)

@@ -27,6 +27,7 @@ from dialer.campaign.rules import (
     apply_outcome,
     dialability,
 )
+from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd
 from dialer.store.claim import ClaimOrder, Release, claim_leads, release_in
 from dialer.store.dialect import upsert_insert
@@ -38,6 +39,7 @@ from dialer.store.tables import attempts_t, callbacks_t, dnc_t, leads_t
 # A lead whose time rules can never be met as configured (no time zone with fallback "skip", zones without a
 # common window) is looked at again this much later: a corrected campaign file then brings it back.
 RECHECK_IMPOSSIBLE_AFTER = timedelta(days=1)
+log = get_logger(__name__)
 
 
 class UnknownAttemptError(LookupError):
@@ -177,6 +179,8 @@ async def claim_dialable(
         if len(batch) < wanted:
             break  # nothing more is due
         wanted = limit - len(kept)
+    if reasons:
+        log.debug("claim set leads aside", campaign=campaign.name, kept=len(kept), reasons=dict(reasons))
     return ClaimBatch(kept, dict(reasons))
 
 
