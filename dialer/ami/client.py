@@ -52,6 +52,7 @@ from dialer.ami.events import (
     ConnectionDown,
     ConnectionUp,
     CoreShowChannel,
+    FullyBooted,
     ListItem,
     QueueEntry,
     QueueMember,
@@ -165,6 +166,7 @@ class AmiClient:
         # Set and replaced on every state change: waiters wake up and re-check.
         self._state_changed = asyncio.Event()
         self._listeners: list[Callable[[ConnectionState], None]] = []
+        self._resync_listeners: list[Callable[[], None]] = []
         self._ids = itertools.count(1)
         self._id_prefix = f"{settings.name}-{secrets.token_hex(4)}"
         self._initial_backoff = initial_backoff_seconds
@@ -217,6 +219,12 @@ class AmiClient:
     def add_state_listener(self, listener: Callable[[ConnectionState], None]) -> None:
         """Called synchronously on every up/down change (e.g. to stop dialling at once on a cut)."""
         self._listeners.append(listener)
+
+    def add_resync_listener(self, listener: Callable[[], None]) -> None:
+        """Called synchronously when ``FullyBooted`` arrives after a (re)login, before it is queued in ``events()``:
+        the moment to rebuild calls and agents from ``core_show_channels()`` / ``queue_status()`` rather than
+        trusting state from before the cut (events sent while disconnected are lost)."""
+        self._resync_listeners.append(listener)
 
     async def wait_up(self, within_seconds: float) -> None:
         """Wait until logged in; raise ``AmiConnectionError`` with the last failure reason otherwise."""
@@ -390,6 +398,12 @@ class AmiClient:
         if message.is_event:
             event = parse_event(message)
             if event is not None:
+                if isinstance(event, FullyBooted):
+                    for listener in list(self._resync_listeners):
+                        try:
+                            listener()
+                        except Exception:
+                            log.exception("ami_resync_listener_failed")
                 self._emit(event)
         elif message.is_response:
             log.info("ami_unmatched_response", server=self.name, action_id=action_id, response=message.name)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message
 from dialer.settings import AmiServerSettings
@@ -33,6 +34,8 @@ class FakeAsterisk:
         self.originate_delay = 0.0
         self.originates_reached = asyncio.Event()  # set when `originates_threshold` Originates were received
         self.originates_threshold = 0
+        # Action name (lower case) -> the recorded answer (response + list events) of a real Asterisk 22.
+        self.recorded_answers: dict[str, list[AmiMessage]] = {}
         self.server: asyncio.Server | None = None
         self.port = 0
         self.writers: set[asyncio.StreamWriter] = set()
@@ -108,6 +111,11 @@ class FakeAsterisk:
 
         if name in self.silent_actions:
             return logged_in
+        if logged_in and name in self.recorded_answers:
+            for message in self.recorded_answers[name]:
+                headers = [(k, action_id if k.lower() == "actionid" else v) for k, v in message.headers]
+                writer.write(encode_message(headers))
+            return logged_in
         if name == "login":
             if action.get("Secret") != self.secret:
                 await asyncio.sleep(0.3)  # Asterisk waits ~1 s
@@ -164,6 +172,12 @@ class FakeAsterisk:
         else:
             reply("Error", f"Invalid/unknown command: {action.get('Action')}.")
         return logged_in
+
+
+def recorded_answer(trace: Path, action_id: str) -> list[AmiMessage]:
+    """Every message of a recorded transcript that answers the action ``action_id`` (response and list items)."""
+    stream = b"".join(line for line in trace.read_bytes().splitlines(keepends=True) if not line.startswith(b"#"))
+    return [m for m in AmiParser(expect_banner=True).feed(stream) if m.action_id == action_id]
 
 
 async def running_fake_asterisk() -> AsyncIterator[FakeAsterisk]:

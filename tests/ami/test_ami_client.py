@@ -6,9 +6,10 @@ import asyncio
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from fake_asterisk import FakeAsterisk, running_fake_asterisk
+from fake_asterisk import FakeAsterisk, recorded_answer, running_fake_asterisk
 
 from dialer.ami.actions import AmiConnectionError, AmiTimeout, OriginateRequest, OriginateResult, OriginateStatus
 from dialer.ami.client import AmiClient, ConnectionState
@@ -93,8 +94,10 @@ async def test_action_timeout_and_unknown_originate(fake_asterisk: FakeAsterisk)
 async def test_missed_pong_reconnects(fake_asterisk: FakeAsterisk) -> None:
     settings = fake_asterisk.settings(action_timeout_seconds=0.2, ping_interval_seconds=0.1)
     changes: list[ConnectionState] = []
+    resyncs: list[int] = []
     async with AmiClient(settings, initial_backoff_seconds=0.05) as client:
         client.add_state_listener(changes.append)
+        client.add_resync_listener(lambda: resyncs.append(client.state.connects))
         await client.wait_up(3)
         fake_asterisk.answer_pings = False
         await client.wait_down(3)
@@ -103,6 +106,7 @@ async def test_missed_pong_reconnects(fake_asterisk: FakeAsterisk) -> None:
         await client.wait_up(3)
         assert client.state.connects == 2
     assert fake_asterisk.connections >= 2
+    assert resyncs[:2] == [1, 2]  # FullyBooted of each session
     flips = [c.up for i, c in enumerate(changes) if i == 0 or c.up != changes[i - 1].up]
     assert flips[:3] == [True, False, True]
 
@@ -224,3 +228,27 @@ async def test_no_double_dial_when_the_server_dies_mid_burst(fake_asterisk: Fake
             assert result.action_id not in ids_seen
     assert downs
     assert fake_asterisk.connections >= 2
+
+
+async def test_list_actions_collect_recorded_asterisk_answers(fake_asterisk: FakeAsterisk, traces_dir: Path) -> None:
+    queue_trace = traces_dir / "queue-status.txt"
+    channels_trace = traces_dir / "core-show-channels.txt"
+    fake_asterisk.recorded_answers = {
+        "queuestatus": recorded_answer(queue_trace, "qstatus-all"),
+        "queuesummary": recorded_answer(queue_trace, "qsummary-all"),
+        "coreshowchannels": recorded_answer(channels_trace, "csc-1"),
+        "status": recorded_answer(channels_trace, "status-1"),
+    }
+    async with AmiClient(fake_asterisk.settings(), initial_backoff_seconds=0.05) as client:
+        await client.wait_up(3)
+        snapshot = await client.queue_status()
+        assert {p.queue for p in snapshot.params} == {"outbound-agents", "inbound-sales"}
+        assert ("inbound-sales", "Agent 5", True) in {(m.queue, m.name, m.paused) for m in snapshot.members}
+        assert len(snapshot.entries) == 2
+        summaries = await client.queue_summary()
+        assert {s.queue for s in summaries} == {"outbound-agents", "inbound-sales"}
+        channels = await client.core_show_channels()
+        assert len(channels) == 12
+        statuses = await client.status()
+        assert len(statuses) == 12
+        assert client._pending == {}
