@@ -160,8 +160,12 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("dialer-cp1252-fallback", _cp1252_fallback)
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def detect_encoding(sample: bytes) -> str:
-    """utf-8-sig for a BOM, utf-8 when the sample decodes (a cut multibyte tail is fine), else cp1252."""
+    """utf-8-sig for a BOM; utf-8 when the sample decodes (a cut multibyte tail is fine) or mixes real UTF-8
+    sequences with stray bytes (those are then read as cp1252 one by one); cp1252 otherwise."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -169,7 +173,7 @@ def detect_encoding(sample: bytes) -> str:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
-        return "cp1252"
+        return "utf-8" if _UTF8_MULTIBYTE.search(sample) else "cp1252"
     return "utf-8"
 
 

@@ -1,0 +1,251 @@
+"""Campaign files: required options, regime limits, resolved defaults, the shipped examples."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import (
+    REGIMES,
+    CampaignConfig,
+    CampaignConfigError,
+    DialMode,
+    RegimeName,
+    dial_placeholders,
+    load_campaign,
+    load_campaign_file,
+    parse_duration,
+)
+from dialer.pacing.snapshot import PacingSettings
+
+CAMPAIGNS = Path(__file__).resolve().parents[3] / "campaigns"
+
+
+def base(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "spring-promo",
+        "queue": "sales",
+        "trunk": "PJSIP/{number}@carrier",
+        "caller_id": {"number": "+1 202 555 0100", "name": "Acme"},
+    }
+    data.update(changes)
+    return data
+
+
+def refused(data: dict[str, Any]) -> str:
+    with pytest.raises(CampaignConfigError) as info:
+        load_campaign(data, "spring.toml")
+    return str(info.value)
+
+
+def test_minimal_campaign_gets_compliant_us_defaults() -> None:
+    c = load_campaign(base())
+    assert c.dial_mode is DialMode.PROGRESSIVE
+    assert c.caller_id.number == "+12025550100"
+    assert c.abandon_cap == 0.03
+    assert c.abandon_window == timedelta(days=30)
+    assert c.abandon_target < c.abandon_cap
+    assert c.ring_timeout_seconds >= 15
+    assert c.window.to_mapping()["sun"] == "08:00-21:00"
+    assert c.timezones.fallback == "skip"
+    assert c.retry_rule(Outcome.BUSY).delay == timedelta(minutes=10)
+    assert c.retry_rule(Outcome.NO_ANSWER).delay == timedelta(hours=2)
+    assert c.retry_rule(Outcome.CONGESTION).delay == timedelta(minutes=5)
+    assert c.retry_rule(Outcome.FAILED).delay == timedelta(minutes=30)
+    assert c.retry_rule(Outcome.MACHINE).delay == timedelta(hours=4)
+    assert c.dial_limit == 3 * c.max_attempts
+    assert c.default_region == "US"
+    assert c.max_connect_seconds == 2.0
+
+
+@pytest.mark.parametrize("seconds", [0, 10, 14])
+def test_ring_timeout_below_15_seconds_is_refused(seconds: int) -> None:
+    message = refused(base(ring_timeout_seconds=seconds))
+    assert "spring.toml" in message
+    assert "ring_timeout_seconds" in message
+    assert "at least 15" in message
+
+
+def test_missing_caller_id_is_refused() -> None:
+    data = base()
+    del data["caller_id"]
+    assert "caller_id" in refused(data)
+
+
+@pytest.mark.parametrize("number", ["", "12", "not a number", "+1 555 000 0000", "+44 20 12"])
+def test_undiallable_caller_id_is_refused(number: str) -> None:
+    assert "caller_id" in refused(base(caller_id={"number": number}))
+
+
+def test_premium_rate_caller_id_is_refused() -> None:
+    assert "premium" in refused(base(caller_id={"number": "+1 900 555 0123"}))
+
+
+def test_caller_id_name_with_header_injection_is_refused() -> None:
+    assert "caller_id.name" in refused(base(caller_id={"number": "+12025550100", "name": 'Acme"\r\nX: 1'}))
+
+
+@pytest.mark.parametrize(
+    ("regime", "window"),
+    [
+        ("US", "07:30-21:00"),
+        ("US", "08:00-21:30"),
+        ("UK", "08:00-22:00"),
+        ("CA", {"default": "09:00-21:30"}),  # weekends end at 18:00 in Canada
+        ("CA", {"weekdays": "08:30-21:00", "weekend": "closed"}),
+    ],
+)
+def test_window_wider_than_the_regime_is_refused(regime: str, window: object) -> None:
+    assert "calling_window is wider" in refused(base(regime=regime, calling_window=window))
+
+
+def test_narrower_window_and_closed_days_are_accepted() -> None:
+    c = load_campaign(base(calling_window={"default": "09:00-20:00", "sun": "closed"}))
+    assert c.window.to_mapping()["mon"] == "09:00-20:00"
+    assert c.window.to_mapping()["sun"] == "closed"
+
+
+def test_window_closed_every_day_is_refused() -> None:
+    assert "closed every day" in refused(base(calling_window={"default": "closed"}))
+
+
+def test_canada_defaults_follow_crtc() -> None:
+    c = load_campaign(base(regime="CA"))
+    hours = c.window.to_mapping()
+    assert hours["mon"] == "09:00-21:30"
+    assert hours["sat"] == "10:00-18:00"
+    assert c.abandon_cap == 0.05
+    assert c.default_region == "CA"
+
+
+def test_uk_regime_enforces_72_hours_and_24_hour_window() -> None:
+    c = load_campaign(base(regime="UK", amd={"enabled": True}))
+    assert c.abandon_window == timedelta(hours=24)
+    assert c.no_recall_after_abandon == timedelta(hours=72)
+    assert c.retry_rule(Outcome.ABANDONED).delay >= timedelta(hours=72)
+    assert c.amd_false_positive_rate == REGIMES[RegimeName.UK].amd_false_positive_rate
+    assert "no_recall_after_abandon" in refused(base(regime="UK", compliance={"no_recall_after_abandon": "24h"}))
+    assert "retry.abandoned.delay" in refused(base(regime="UK", retry={"abandoned": {"delay": "1h"}}))
+
+
+@pytest.mark.parametrize(
+    ("regime", "compliance", "needle"),
+    [
+        ("US", {"abandon_cap": 0.031}, "abandon_cap"),
+        ("UK", {"abandon_cap": 0.05}, "abandon_cap"),
+        ("CA", {"abandon_cap": 0.051}, "abandon_cap"),
+        ("UK", {"abandon_window": "30d"}, "abandon_window"),
+        ("US", {"abandon_window": "31d"}, "abandon_window"),
+    ],
+)
+def test_compliance_overrides_may_not_exceed_the_regime(regime: str, compliance: dict[str, Any], needle: str) -> None:
+    assert needle in refused(base(regime=regime, compliance=compliance))
+
+
+def test_stricter_compliance_overrides_are_accepted() -> None:
+    c = load_campaign(base(regime="CA", compliance={"abandon_cap": 0.02, "abandon_window": "1d"}))
+    assert c.abandon_cap == 0.02
+    assert c.abandon_window == timedelta(days=1)
+    assert c.abandon_target <= 0.02
+
+
+def test_abandon_target_above_the_cap_is_refused() -> None:
+    assert "abandon_target" in refused(base(pacing={"abandon_target": 0.04}))
+
+
+def test_aggressiveness_bounds_are_the_pacers() -> None:
+    hi = PacingSettings.MAX_AGGRESSIVENESS
+    assert "aggressiveness" in refused(base(pacing={"aggressiveness_max": hi + 0.5}))
+    assert "aggressiveness" in refused(base(pacing={"aggressiveness": 0.2}))
+
+
+def test_unknown_options_and_placeholders_are_refused() -> None:
+    assert "colour" in refused(base(colour="blue"))
+    assert "unknown placeholder" in refused(base(trunk="PJSIP/{phone}@carrier"))
+    assert "number placeholder" in refused(base(trunk="PJSIP/carrier"))
+    assert "retry" in refused(base(retry={"unallocated": {"delay": "1h"}}))
+    assert "fallback" in refused(base(timezones={"fallback": "Mars/Olympus"}))
+
+
+def test_disposition_rules() -> None:
+    assert "duplicate disposition hotkey" in refused(
+        base(
+            dispositions=[
+                {"code": "a", "label": "A", "hotkey": "1", "final": True},
+                {"code": "b", "label": "B", "hotkey": "1"},
+            ]
+        )
+    )
+    assert "final" in refused(base(dispositions=[{"code": "a", "label": "A"}]))
+    assert "callback" in refused(
+        base(dispositions=[{"code": "a", "label": "A", "final": True, "schedules_callback": True}])
+    )
+
+
+def test_machine_close_option_closes_machines() -> None:
+    c = load_campaign(base(amd={"enabled": True, "machine_action": "close"}))
+    assert c.retry_rule(Outcome.MACHINE).action == "close"
+
+
+def test_errors_list_every_bad_field() -> None:
+    message = refused(base(ring_timeout_seconds=5, name="Not A Slug"))
+    assert "ring_timeout_seconds" in message
+    assert "name" in message
+
+
+def test_json_dump_round_trips() -> None:
+    c = load_campaign(base(regime="UK", dial_mode="predictive", calling_window={"weekend": "10:00-18:00"}))
+    again = load_campaign(c.model_dump(mode="json"))
+    assert again == c
+
+
+def test_dial_string_placeholders() -> None:
+    c = load_campaign(base(trunk="SIP/{international}@t1"))
+    assert c.dial_string("+442079460000") == "SIP/00442079460000@t1"
+    values = dial_placeholders("+14155550123")
+    assert values["national"] == "4155550123"
+    assert values["e164"] == "14155550123"
+    assert dial_placeholders("+442079460000")["national"] == "02079460000"
+
+
+def test_durations() -> None:
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("3d") == timedelta(days=3)
+    assert parse_duration(45) == timedelta(seconds=45)
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration("soon")
+
+
+def test_file_errors_name_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "none.toml"
+    with pytest.raises(CampaignConfigError, match=r"none\.toml"):
+        load_campaign_file(missing)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = \n", encoding="utf-8")
+    with pytest.raises(CampaignConfigError, match=r"broken\.toml: not valid TOML"):
+        load_campaign_file(broken)
+
+
+def test_shipped_example_loads_and_documents_every_option() -> None:
+    c = load_campaign_file(CAMPAIGNS / "example.toml")
+    raw = tomllib.loads((CAMPAIGNS / "example.toml").read_text(encoding="utf-8"))
+    text = (CAMPAIGNS / "example.toml").read_text(encoding="utf-8")
+    for name, field in CampaignConfig.model_fields.items():
+        key = field.alias or name
+        assert key in raw or f"# {key}" in text or f"[{key}" in text or f"[[{key}" in text, key
+    assert c.regime is RegimeName.US
+
+
+def test_demo_campaign() -> None:
+    c = load_campaign_file(CAMPAIGNS / "demo.toml")
+    assert c.name == "demo"
+    assert c.dial_mode is DialMode.PREDICTIVE
+    assert c.queue == "outbound-agents"
+    assert c.trunk == "Local/{number}@sim-pstn"
+    assert c.regime is RegimeName.US
+    assert c.dial_string("+14155550123") == "Local/+14155550123@sim-pstn"
