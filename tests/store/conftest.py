@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import pytest
+import structlog
 from sqlalchemy.engine import make_url
 
 from dialer.store import Database, create_database, upgrade
@@ -78,3 +79,11 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("DIALER_CONFIG", raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """The CLI configures structlog to print to the sys.stderr of the moment, which CliRunner swaps for a buffer
+    and closes afterwards: reset the configuration so later tests do not write to a closed stream."""
+    yield
+    structlog.reset_defaults()
