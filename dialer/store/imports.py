@@ -8,7 +8,7 @@ number repeated inside the file and makes re-importing the same file import noth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.tables import lead_lists_t
 
 CHUNK = 5000
+_NEW = LeadStatus.NEW.value
 log = get_logger(__name__)
 
 
@@ -47,18 +48,18 @@ class ImportSummary:
         }
 
 
-def _new_lead(item: ImportedLead, now: datetime, alt_phones: list[str]) -> NewLead:
-    fields: dict[str, Any] = dict(item.fields)
-    if item.external_id:
-        fields.setdefault("external_id", item.external_id)
+def _new_lead(item: ImportedLead, now: datetime, alt_phones: Sequence[str]) -> NewLead:
+    fields: dict[str, Any] = item.fields
+    if item.external_id and "external_id" not in fields:
+        fields = {**fields, "external_id": item.external_id}
     return NewLead(
         phone=item.phone,
-        status=LeadStatus.NEW.value,
+        status=_NEW,
         next_dialable_at=now,
         alt_phones=alt_phones,
-        tz_candidates=list(item.tz_candidates),
+        tz_candidates=item.tz_candidates,
         postal_code=item.postal_code,
-        postal_zones=list(item.postal_zones),
+        postal_zones=item.postal_zones,
         first_name=item.first_name,
         last_name=item.last_name,
         fields=fields,
@@ -108,7 +109,10 @@ async def import_leads(
                     dnc += 1
                     continue
                 # An alternative number on a DNC list is dropped; the lead keeps its other numbers.
-                keep.append(_new_lead(lead, now, [p for p in lead.alt_phones if p not in blocked]))
+                alt = lead.alt_phones
+                if alt and not blocked.isdisjoint(alt):
+                    alt = tuple(p for p in alt if p not in blocked)
+                keep.append(_new_lead(lead, now, alt))
             inserted = await insert_new_leads(conn, campaign_id, list_id, keep, now)
             imported += inserted
             duplicates += len(keep) - inserted

@@ -69,10 +69,10 @@ class NewLead:
     phone: str
     status: str
     next_dialable_at: datetime
-    alt_phones: list[str] = field(default_factory=list)
-    tz_candidates: list[str] = field(default_factory=list)
+    alt_phones: Sequence[str] = ()
+    tz_candidates: Sequence[str] = ()
     postal_code: str | None = None
-    postal_zones: list[str] = field(default_factory=list)
+    postal_zones: Sequence[str] = ()
     first_name: str | None = None
     last_name: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
@@ -90,7 +90,8 @@ _SQLITE_INSERT = (  # built from the constant column names above
 
 
 def _json(value: object) -> str:
-    return "[]" if not value else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # json.dumps with default arguments reuses one C encoder; any other argument builds a new encoder per call.
+    return "[]" if not value else json.dumps(value)
 
 
 async def insert_new_leads(
@@ -110,7 +111,7 @@ async def insert_new_leads(
             (
                 campaign_id, list_id, lead.phone, _json(lead.alt_phones), _json(lead.tz_candidates), lead.postal_code,
                 _json(lead.postal_zones), lead.first_name, lead.last_name,
-                json.dumps(lead.fields, ensure_ascii=False, separators=(",", ":")), lead.status, 0, 0,
+                json.dumps(lead.fields) if lead.fields else "{}", lead.status, 0, 0,
                 now_text if lead.next_dialable_at == now else stamp(lead.next_dialable_at), lead.priority,
                 now_text, now_text,
             )
@@ -127,10 +128,10 @@ async def insert_new_leads(
                 "campaign_id": campaign_id,
                 "list_id": list_id,
                 "phone": lead.phone,
-                "alt_phones": lead.alt_phones,
-                "tz_candidates": lead.tz_candidates,
+                "alt_phones": list(lead.alt_phones),
+                "tz_candidates": list(lead.tz_candidates),
                 "postal_code": lead.postal_code,
-                "postal_zones": lead.postal_zones,
+                "postal_zones": list(lead.postal_zones),
                 "first_name": lead.first_name,
                 "last_name": lead.last_name,
                 "fields": lead.fields,
