@@ -47,10 +47,10 @@ class AgentLeg:
 
     # -- identity in events
 
-    def _agent_headers(self) -> Headers:
+    def agent_headers(self) -> Headers:
         return [("Queue", self.queue.name), ("Interface", self.member.interface), ("MemberName", self.member.name)]
 
-    def _caller_and_dest(self) -> Headers:
+    def caller_and_dest(self) -> Headers:
         e = self.engine
         headers = e.snapshot(self.caller.channel) if not self.caller.channel.hung_up else []
         return headers + e.snapshot(self.a1, "Dest")
@@ -104,13 +104,13 @@ class AgentLeg:
             e.set_connected_line(self.a2, caller.caller_num, caller.caller_name)
             e.local_bridge(self.a1, self.a2, self.a2.context, self.a2.exten)
         self.a1.application, self.a1.application_data = "AppQueue", "(Outgoing Line)"
-        e.emit("AgentCalled", "agent,all", self._caller_and_dest() + self._agent_headers())
-        e.emit("DialBegin", "call,all", [*self._caller_and_dest(), ("DialString", dial_string)])
+        e.emit("AgentCalled", "agent,all", self.caller_and_dest() + self.agent_headers())
+        e.emit("DialBegin", "call,all", [*self.caller_and_dest(), ("DialString", dial_string)])
         e.set_state(self.a1, ChannelState.RINGING)
         e.set_connected_line(self.a1, caller.caller_num, caller.caller_name)
         e.device_state(iface, "INUSE")
         self.system.member_status_changed(iface)
-        e.emit("DialState", "call,all", [*self._caller_and_dest(), ("DialStatus", "RINGING")])
+        e.emit("DialState", "call,all", [*self.caller_and_dest(), ("DialStatus", "RINGING")])
         if self.a2 is not None:
             e.step(self.a2, "Ringing", "", priority=2)
         self.timer = e.later(connect_after, self.answer)
@@ -128,7 +128,7 @@ class AgentLeg:
             e.device_state(self.member.interface, "INUSE")
         e.set_state(self.a1, ChannelState.UP)
         e.device_state(self.member.interface, "INUSE")
-        e.emit("DialEnd", "call,all", [*self._caller_and_dest(), ("DialStatus", "ANSWER")])
+        e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "ANSWER")])
         caller = self.caller
         hold = self.hold_seconds()
         self.system.leave(caller, emit_leave=True)
@@ -137,8 +137,8 @@ class AgentLeg:
         e.emit(
             "AgentConnect",
             "agent,all",
-            self._caller_and_dest()
-            + self._agent_headers()
+            self.caller_and_dest()
+            + self.agent_headers()
             + [
                 ("HoldTime", str(hold)),
                 ("RingTime", str(int(now - self.rung_at))),
@@ -220,7 +220,7 @@ class AgentLeg:
         elif by_agent:
             e.hangup_request(self.a1, cause)
         talk = int(now - self.connected_at)
-        complete: Headers = self._caller_and_dest() + self._agent_headers()
+        complete: Headers = self.caller_and_dest() + self.agent_headers()
         complete += [
             ("HoldTime", str(self.hold_seconds())),
             ("TalkTime", str(talk)),
@@ -272,7 +272,7 @@ class AgentLeg:
             self.timer.cancel()
         e = self.engine
         for _ in range(2 if twice else 1):
-            e.emit("DialEnd", "call,all", [*self._caller_and_dest(), ("DialStatus", "CANCEL")])
+            e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "CANCEL")])
         if self.a2 is not None:
             e.hangup_request(self.a2, 0)
         e.hangup(self.a1, 0)
@@ -283,7 +283,7 @@ class AgentLeg:
                 e.hangup(self.a2, 0)
             self.release_device()
             e.device_state(self.member.interface, "NOT_INUSE")
-            self.system.dispatch()
+            self.system.poll()
 
         return finish
 
@@ -313,6 +313,8 @@ class QueueSystem:
         self.devices: dict[str, Device] = {}
         self.rng = random.Random(f"{engine.config.seed}:queues")
         self._wrapup_timer: Timer | None = None
+        self._poll_timer: Timer | None = None
+        self._poll_at = 0.0
         now = int(engine.now())
         for qc in engine.config.queues:
             queue = Queue(qc)
@@ -349,7 +351,7 @@ class QueueSystem:
         self.devices.setdefault(interface, Device(interface))
         self.engine.device_state(f"Queue:{queue_name}_pause_{interface}", "INUSE" if paused else "NOT_INUSE")
         self.member_event("QueueMemberAdded", member)
-        self.dispatch()
+        self.poll()
         return ""
 
     def remove_member(self, queue_name: str, interface: str) -> str:
@@ -389,7 +391,7 @@ class QueueSystem:
                 self.engine.device_state(f"Queue:{member.queue}_avail", "NOT_INUSE")
             self.member_event("QueueMemberPause", member)
         if not paused:
-            self.dispatch()
+            self.poll()
         return True
 
     # -- callers
@@ -436,20 +438,22 @@ class QueueSystem:
         return queue.callers.index(caller) + 1 if caller in queue.callers else 0
 
     def timeout(self, caller: QueueCaller) -> None:
-        """Queue()'s timeout: a ringing agent leg is cancelled and the caller leaves (QUEUESTATUS=TIMEOUT)."""
-        finish = caller.leg.cancel_ringing(twice=False) if caller.leg is not None else None
-        caller.leg = None
-        e = self.engine
-        e.set_var(caller.channel, "QUEUEWAIT", str(int(e.now() - caller.joined_at)))
-        self.leave(caller, emit_leave=True)
-        e.set_var(caller.channel, "QUEUESTATUS", "TIMEOUT")
-        if finish is not None:
-            finish()
-        self.dispatch()
+        """Queue()'s timeout (QUEUESTATUS=TIMEOUT). Asterisk 22 reports it as ``QueueCallerAbandon`` +
+        ``QueueCallerLeave`` too; a member rung meanwhile gets ``AgentRingNoAnswer``."""
+        leg = caller.leg
+        if leg is not None and not leg.ended:
+            e = self.engine
+            e.emit(
+                "AgentRingNoAnswer",
+                "agent,all",
+                leg.caller_and_dest() + leg.agent_headers() + [("RingTime", str(int((e.now() - leg.rung_at) * 1000)))],
+            )
+        self.abandon(caller, hangup=False)
+        self.engine.set_var(caller.channel, "QUEUESTATUS", "TIMEOUT")
 
-    def abandon(self, caller: QueueCaller) -> None:
-        """The waiting channel hung up: ``QueueCallerAbandon`` then ``QueueCallerLeave``."""
-        finish = caller.leg.cancel_ringing(twice=True) if caller.leg is not None else None
+    def abandon(self, caller: QueueCaller, *, hangup: bool = True) -> None:
+        """The waiting channel hung up (or timed out): ``QueueCallerAbandon`` then ``QueueCallerLeave``."""
+        finish = caller.leg.cancel_ringing(twice=hangup) if caller.leg is not None else None
         caller.leg = None
         e = self.engine
         queue = self.queues[caller.queue]
@@ -472,7 +476,6 @@ class QueueSystem:
         self.leave(caller, emit_leave=True)
         if finish is not None:
             finish()
-        self.dispatch()
 
     # -- matching callers and members
 
@@ -521,6 +524,33 @@ class QueueSystem:
         self._schedule_wrapup_wakeup()
 
     def dispatch_after_wrapup(self, interface: str) -> None:
+        self.poll()
+
+    def poll(self) -> None:
+        """A member may have become free: waiting callers notice at their next once-a-second check."""
+        step = self.engine.config.queue_poll_seconds
+        if step <= 0:
+            self.dispatch()
+            return
+        now = self.engine.now()
+        soonest: float | None = None
+        for queue in self.queues.values():
+            for caller in queue.callers:
+                if caller.leg is None:
+                    ticks = int((now - caller.joined_at) / step + 1e-9) + 1
+                    at = caller.joined_at + ticks * step
+                    soonest = at if soonest is None else min(soonest, at)
+        if soonest is None:
+            return
+        if self._poll_timer is not None and now < self._poll_at <= soonest:
+            return
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+        self._poll_at = soonest
+        self._poll_timer = self.engine.later(soonest - now, self._poll_fired)
+
+    def _poll_fired(self) -> None:
+        self._poll_timer = None
         self.dispatch()
 
     def _schedule_wrapup_wakeup(self) -> None:
@@ -539,7 +569,7 @@ class QueueSystem:
             return
         if self._wrapup_timer is not None:
             self._wrapup_timer.cancel()
-        self._wrapup_timer = self.engine.later(soonest - now + 1e-6, self.dispatch)
+        self._wrapup_timer = self.engine.later(soonest - now + 1e-6, self.poll)
 
     # -- AMI lists
 

@@ -74,6 +74,7 @@ class PairCall:
         self.caller: QueueCaller | None = None
         self.leg: AgentLeg | None = None
         self.queue_timer: Timer | None = None
+        self.queue_status = ""  # QUEUESTATUS once Queue() returned
 
     def later(self, delay: float, callback: Callable[[], None]) -> Timer:
         timer = self.engine.later(delay, callback)
@@ -113,7 +114,8 @@ class PairCall:
         self.caller = self.queues.join(channel, queue_name, self)
         if self.caller is None:
             # Queue() of an unknown queue returns at once (QUEUESTATUS=UNKNOWN); the dialplan goes on.
-            e.set_var(channel, "QUEUESTATUS", "UNKNOWN")
+            self.queue_status = "UNKNOWN"
+            e.set_var(channel, "QUEUESTATUS", self.queue_status)
             self.on_queue_timeout()
             return
         if self.stage is Stage.ENDED or (self.caller.leg is not None and self.caller.leg.connected_at is not None):
@@ -125,6 +127,7 @@ class PairCall:
         if self.stage is not Stage.QUEUED or self.caller is None:
             return
         self.queues.timeout(self.caller)
+        self.queue_status = "TIMEOUT"
         self.stage = Stage.ANSWERED
         self.on_queue_timeout()
 
@@ -153,12 +156,25 @@ class PairCall:
 
     # -- endings
 
+    def before_hangup(self, cause: int, stage: Stage) -> None:
+        """The queue side's h extension: runs after the hangup, before its ``Hangup`` event."""
+
     def dialplan_hangup(self, cause: int) -> None:
         """The queue side's dialplan ends (Hangup()): both halves go down."""
         if self.stage is Stage.ENDED:
             return
+        stage = self.stage
         self._end()
-        self.engine.hangup_local_pair(self.queue_side, self.far_side, cause, cause)
+        e = self.engine
+        near, far = self.queue_side, self.far_side
+        e.hangup_request(near, 16, soft=True)
+        e.hangup_request(far, cause)
+        self.before_hangup(cause, stage)
+        e.hangup(near, cause)
+        e.hangup_request(far, 16, soft=True)
+        e.hangup(far, cause)
+        e.device_state(near.device, "NOT_INUSE")
+        e.device_state(far.device, "NOT_INUSE")
         self.on_ended()
 
     def far_hangs_up(self, cause: int = 16) -> None:
@@ -178,6 +194,7 @@ class PairCall:
         elif stage is Stage.BRIDGED and self.leg is not None:
             self.leg.end_bridge(by_agent=False, cause=cause)
         e.hangup_request(near, 16, soft=True)
+        self.before_hangup(cause, stage)
         e.hangup(near, cause)
         e.device_state(far.device, "NOT_INUSE")
         e.device_state(near.device, "NOT_INUSE")
@@ -199,6 +216,7 @@ class PairCall:
             self.leg.end_bridge(by_agent=False, cause=code)
         e.hangup_request(near, 16, soft=True)
         e.hangup_request(far, code)
+        self.before_hangup(code, stage)
         e.hangup(near, code)
         e.hangup_request(far, 16, soft=True)
         e.hangup(far, code)
@@ -237,6 +255,7 @@ class OutboundCall(PairCall):
         self.reply = reply
         self.number = record.number
         self.context: DialerContext | None = None
+        self.dialer_stage = "ANSWERED"
 
     @property
     def o(self) -> Channel:
@@ -273,6 +292,11 @@ class OutboundCall(PairCall):
             ("Uniqueid", self.o.uniqueid if success or req.channel_id else "<unknown>"),
             ("CallerIDNum", req.caller_num or "<unknown>"),
             ("CallerIDName", req.caller_name or "<unknown>"),
+        ]
+        # channelvars in OriginateResponse use the Asterisk 11 key form (verified on Asterisk 22).
+        headers += [
+            (f"ChanVariable({self.o.name})", f"{var}={self.o.variables.get(var, '')}")
+            for var in self.engine.config.chan_variables
         ]
         self.engine.emit("OriginateResponse", "call,all", headers)
 
@@ -437,10 +461,14 @@ class OutboundCall(PairCall):
             self.dialplan_hangup(0)
             return
         ctx = self.context
-        e.step(o, "NoOp", f"DIALER connected {o.name}", priority=1)
+        e.step(o, "NoOp", f"DIALER attempt={o.variables.get('DIALER_ATTEMPT', '')}", priority=1)
+        if ctx.reports:
+            self._set_stage("ANSWERED")
         run_amd = ctx.amd == "always" or (ctx.amd == "variable" and o.variables.get("DIALER_AMD", "0") == "1")
         if run_amd:
-            e.step(o, "AMD", "", priority=2)
+            if ctx.reports:
+                self._set_stage("AMD")
+            e.step(o, "AMD", "", priority=o.priority + 1)
             self.later(self.plan.amd_seconds, self._amd_done)
         else:
             self._enter_dialer_queue()
@@ -449,66 +477,97 @@ class OutboundCall(PairCall):
         self.record.reason = 4
         self._originate_response(True, 4)
 
-    def _amd_done(self) -> None:
+    def _set_stage(self, stage: str) -> None:
+        """``Set(DIALER_STAGE=...)`` of the shipped dialplan (read by its h extension)."""
+        self.dialer_stage = stage
+        self.engine.step(self.o, "Set", f"DIALER_STAGE={stage}", priority=self.o.priority + 1)
+        self.engine.set_var(self.o, "DIALER_STAGE", stage)
+
+    def _user_event(self, name: str, fields: Headers) -> None:
+        """``UserEvent(name,Key: value,...)`` on ;1: the channel snapshot, then the fields."""
         e = self.engine
+        body = ",".join([name, *(f"{k}: {v}" for k, v in fields)])
+        e.step(self.o, "UserEvent", body, priority=self.o.priority + 1)
+        e.channel_event("UserEvent", self.o, [("UserEvent", name), *fields], "user,all")
+
+    def _amd_done(self) -> None:
         o, ctx, plan = self.o, self.context, self.plan
         assert ctx is not None
-        e.set_var(o, "AMDSTATUS", plan.amd_status)
-        e.set_var(o, "AMDCAUSE", plan.amd_cause)
+        self.engine.set_var(o, "AMDSTATUS", plan.amd_status)
+        self.engine.set_var(o, "AMDCAUSE", plan.amd_cause)
         self.record.amd_status = plan.amd_status
         header, var = ctx.amd_userevent_field
-        body = f"DialerAMD,Status: {plan.amd_status},Cause: {plan.amd_cause},{header}: {o.variables.get(var, '')}"
-        e.step(o, "UserEvent", body, priority=3)
-        e.channel_event(
-            "UserEvent",
-            o,
-            [
-                ("UserEvent", "DialerAMD"),
-                ("Status", plan.amd_status),
-                ("Cause", plan.amd_cause),
-                (header, o.variables.get(var, "")),
-            ],
-            "user,all",
+        self._user_event(
+            "DialerAMD", [("Status", plan.amd_status), ("Cause", plan.amd_cause), (header, o.variables.get(var, ""))]
         )
         if plan.amd_status == "MACHINE" or (plan.amd_status == "NOTSURE" and ctx.hangup_notsure):
             self.record.outcome = Outcome.MACHINE
-            e.step(o, "Hangup", "16", priority=5)
+            if ctx.reports:
+                self._set_stage("MACHINE")
+            self.engine.step(o, "Hangup", "16", priority=o.priority + 1)
             self.dialplan_hangup(16)
             return
-        self._enter_dialer_queue()
+        self._enter_dialer_queue(after_amd=True)
 
-    def _enter_dialer_queue(self) -> None:
+    def _enter_dialer_queue(self, *, after_amd: bool = False) -> None:
         ctx = self.context
         assert ctx is not None
+        limit = ctx.queue_timeout
+        if after_amd and ctx.queue_timeout_after_amd is not None:
+            limit = ctx.queue_timeout_after_amd
         queue = ctx.queue or self.o.variables.get("DIALER_QUEUE", "")
         self.record.queued_at = self.engine.now()
         self.record.queue = queue
-        self.engine.set_var(self.o, "DIALER_STAGE", "QUEUED")
-        self.enter_queue(queue, ctx.queue_timeout, f"{queue},r,,,{ctx.queue_timeout:g}")
+        if ctx.reports and not queue:
+            self._abandon_to_safe_harbour("NOQUEUE")
+            return
+        if ctx.reports:
+            self._set_stage("QUEUED")
+        else:
+            self.engine.set_var(self.o, "DIALER_STAGE", "QUEUED")
+        known = self.queues.queues.get(queue)
+        if ctx.reports and known is not None and not known.members:
+            # joinempty=unavailable,invalid: with no member at all Queue() returns at once, no queue events.
+            self.engine.step(self.o, "Queue", f"{queue},nb(dialer-agent-autoanswer^s^1),,,{limit:g}")
+            self.queue_status = "JOINEMPTY"
+            self.engine.set_var(self.o, "QUEUESTATUS", self.queue_status)
+            self.on_queue_timeout()
+            return
+        self.enter_queue(queue, limit, f"{queue},r,,,{limit:g}")
 
     def on_connected(self, leg: AgentLeg) -> None:
         self.record.connected_at = self.engine.now()
         self.record.agent = leg.member.interface
         self.record.outcome = Outcome.CONNECTED
+        self.dialer_stage = "CONNECTED"
 
     def on_abandoned_in_queue(self) -> None:
         self.record.abandoned = True
         self.record.outcome = Outcome.ABANDONED
 
     def on_queue_timeout(self) -> None:
-        """No agent in time. The shipped dialplan reports the abandon and plays the safe-harbour message."""
-        e = self.engine
-        o, ctx = self.o, self.context
+        """No agent in time: the shipped dialplan reports the abandon and plays the safe-harbour message."""
+        ctx = self.context
         self.record.abandoned = True
         self.record.outcome = Outcome.ABANDONED
         if ctx is None or not ctx.safe_harbour:
-            e.step(o, "Hangup", "", priority=o.priority + 1)
+            self.engine.set_var(self.o, "DIALER_STAGE", f"DONE-{self.queue_status}")
+            self.engine.step(self.o, "Hangup", "", priority=self.o.priority + 1)
             self.dialplan_hangup(16)
             return
-        attempt = o.variables.get("DIALER_ATTEMPT", "")
-        e.step(o, "UserEvent", f"DialerAbandon,Attempt: {attempt}", priority=o.priority + 1)
-        e.channel_event("UserEvent", o, [("UserEvent", "DialerAbandon"), ("Attempt", attempt)], "user,all")
-        e.step(o, "Playback", "dialer/safe-harbour", priority=o.priority + 1)
+        self._abandon_to_safe_harbour(self.queue_status)
+
+    def _abandon_to_safe_harbour(self, queue_status: str) -> None:
+        e = self.engine
+        o = self.o
+        self.record.abandoned = True
+        self.record.outcome = Outcome.ABANDONED
+        self._set_stage("ABANDONED")
+        self._user_event(
+            "DialerAbandon", [("Attempt", o.variables.get("DIALER_ATTEMPT", "")), ("QueueStatus", queue_status)]
+        )
+        self._set_stage("SAFE_HARBOUR")
+        e.step(o, "Read", "DIALER_KEY,dialer/safe-harbour,1,,1,3", priority=o.priority + 1)
         self.stage = Stage.MESSAGE
         message = e.config.safe_harbour_seconds
         if self.plan.opt_out_after is not None and self.plan.opt_out_after < message:
@@ -517,14 +576,40 @@ class OutboundCall(PairCall):
             self.later(message, lambda: self.dialplan_hangup(16))
 
     def _opt_out(self) -> None:
-        e = self.engine
+        o = self.o
+        self.record.opted_out = True
+        self._set_stage("OPTOUT")
+        self._user_event(
+            "DialerOptOut",
+            [("Attempt", o.variables.get("DIALER_ATTEMPT", "")), ("Campaign", o.variables.get("DIALER_CAMPAIGN", ""))],
+        )
+        self.engine.step(o, "Playback", "dialer/opted-out", priority=o.priority + 1)
+        self.later(1.0, lambda: self.dialplan_hangup(16))
+
+    def before_hangup(self, cause: int, stage: Stage) -> None:
+        """[dialer-hangup] h extension of the shipped dialplan: ``DialerCallEnd`` for every answered call."""
+        ctx = self.context
+        if ctx is None or not ctx.reports or self.record.answered_at is None:
+            return
         o = self.o
         attempt = o.variables.get("DIALER_ATTEMPT", "")
-        self.record.opted_out = True
-        e.step(o, "UserEvent", f"DialerOptOut,Attempt: {attempt}", priority=o.priority + 1)
-        e.channel_event("UserEvent", o, [("UserEvent", "DialerOptOut"), ("Attempt", attempt)], "user,all")
-        e.step(o, "Playback", "dialer/opted-out", priority=o.priority + 1)
-        self.later(1.0, lambda: self.dialplan_hangup(16))
+        agent = ""
+        if self.record.connected_at is not None and self.record.agent:
+            agent = self.record.agent
+            self.dialer_stage = "CONNECTED"
+        elif stage is Stage.QUEUED:
+            self.dialer_stage = "ABANDONED"
+            self._user_event("DialerAbandon", [("Attempt", attempt), ("QueueStatus", "CALLERHANGUP")])
+        self._user_event(
+            "DialerCallEnd",
+            [
+                ("Attempt", attempt),
+                ("Stage", self.dialer_stage),
+                ("Agent", agent),
+                ("QueueStatus", self.queue_status),
+                ("Cause", str(cause)),
+            ],
+        )
 
     def on_ended(self) -> None:
         self.record.ended_at = self.engine.now()

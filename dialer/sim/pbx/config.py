@@ -56,6 +56,9 @@ class DialerContext:
     (``UserEvent: DialerAbandon``) and play the identification message with its opt-out key.
     ``amd_userevent_field``: (header, channel variable) the ``DialerAMD`` UserEvent carries besides Status/Cause.
     ``hangup_notsure``: the recorded [dialer-amd] hangs up on NOTSURE (only HUMAN reaches the queue).
+    ``queue_timeout_after_amd``: the connect limit once AMD has used part of the legal 2 s (shipped: 1 s).
+    ``reports``: the shipped dialplan's UserEvents: ``DialerAbandon`` (Attempt, QueueStatus), ``DialerOptOut``
+    (Attempt, Campaign) and ``DialerCallEnd`` (Attempt, Stage, Agent, QueueStatus, Cause) from the h extension.
     """
 
     name: str
@@ -65,12 +68,14 @@ class DialerContext:
     safe_harbour: bool = True
     amd_userevent_field: tuple[str, str] = ("Attempt", "DIALER_ATTEMPT")
     hangup_notsure: bool = False
+    queue_timeout_after_amd: float | None = None
+    reports: bool = False
 
 
 def production_contexts() -> tuple[DialerContext, ...]:
     """[dialer-outbound] of the shipped dialplan, plus the two contexts of the recorded Asterisk."""
     return (
-        DialerContext("dialer-outbound"),
+        DialerContext("dialer-outbound", queue_timeout_after_amd=1.0, reports=True),
         DialerContext("dialer-connect", amd="never", queue="outbound-agents", queue_timeout=60.0, safe_harbour=False),
         DialerContext(
             "dialer-amd",
@@ -120,6 +125,11 @@ class PbxConfig:
     agents_context: str = "sim-agents"
     # manager.conf channelvars: every channel event carries "ChanVariable: NAME=value" for these.
     chan_variables: tuple[str, ...] = ("DIALER_ATTEMPT", "DIALER_CAMPAIGN")
+    # manager.conf read= classes of every user (None: all, as in the recorded traces; the shipped manager.conf
+    # reads system,call,agent,user -- no VarSet/Newexten flood).
+    read_classes: tuple[str, ...] | None = None
+    # app_queue looks at a waiting caller once per second: a member freed meanwhile is rung at the next tick.
+    queue_poll_seconds: float = 1.0
     # Newexten for every dialplan step (the flood a dialer sees with read=all); off for lighter benchmarks.
     newexten: bool = True
     # Spontaneous inbound callers (Poisson, from the scenario's [inbound]) join these queues in turn.
@@ -146,6 +156,11 @@ class PbxConfig:
     @classmethod
     def recorded(cls, **overrides: object) -> PbxConfig:
         """The world of the recorded traces (outcome by last digit, static agents 1-3 and 5)."""
-        values: dict[str, object] = {"world": WorldKind.RECORDED, "system_name": "amiref", "queues": recorded_queues()}
+        values: dict[str, object] = {
+            "world": WorldKind.RECORDED,
+            "system_name": "amiref",
+            "queues": recorded_queues(),
+            "chan_variables": (),  # the recorded manager.conf had no channelvars
+        }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

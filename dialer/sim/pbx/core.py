@@ -15,7 +15,7 @@ from dialer.logging import get_logger
 from dialer.sim.pbx.agents import QueueSystem
 from dialer.sim.pbx.calls import InboundCall, OriginateRequest, OutboundCall, Reply
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_duration, parse_caller_id
-from dialer.sim.pbx.config import PbxConfig
+from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.truth import GroundTruth, OriginateRecord
 
@@ -23,7 +23,8 @@ log = get_logger(__name__)
 
 DEFAULT_ORIGINATE_TIMEOUT_MS = 30_000
 _LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+?)(?P<options>/[a-zA-Z]*)?$")
-_DIALLABLE = re.compile(r"^\+?[0-9]{3,20}$")
+_DIALLABLE = re.compile(r"^\+?[0-9]{4,20}$")
+_RECORDED_DIALLABLE = re.compile(r"^[0-9]{7}$")  # [sim-pstn] of the recorded Asterisk: _XXXXXXX
 
 
 class OriginateError(Exception):
@@ -152,7 +153,8 @@ class PbxCore:
             )
             inbound.start()
             return record
-        if context != self.config.pstn_context or not _DIALLABLE.match(number):
+        pattern = _RECORDED_DIALLABLE if self.config.world is WorldKind.RECORDED else _DIALLABLE
+        if context != self.config.pstn_context or not pattern.match(number):
             self._no_such_extension(req, record, number, context, reply)
             return record
         plan = e.world.plan_callee(number, rng, e.now())

@@ -65,6 +65,7 @@ class AmiSession:
         self.parser = AmiParser()
         self.username: str | None = None
         self.event_classes: frozenset[str] = frozenset(EVENT_CLASSES)
+        self.read_classes: frozenset[str] = frozenset(EVENT_CLASSES)  # manager.conf read=
         self._blocked = False
         self._held: list[bytes] = []
         self.closed = False
@@ -196,6 +197,7 @@ class AmiSession:
             self.event_classes = frozenset()
         else:
             self.event_classes = frozenset(part.strip() for part in text.split(",") if part.strip())
+        self.event_classes &= self.read_classes
         return bool(self.event_classes)
 
     # ------------------------------------------------------------------ actions
@@ -215,6 +217,9 @@ class AmiSession:
         events = msg.get("Events")
         if events is not None:
             self.set_event_mask(events)
+        if pbx.config.read_classes is not None:
+            self.read_classes = frozenset(pbx.config.read_classes)
+            self.event_classes &= self.read_classes
         self.respond(msg, "Success", [("Message", "Authentication accepted")])
         uptime = str(max(int(pbx.clock.now() - pbx.booted_at), 0))
         fully_booted: Headers = [
