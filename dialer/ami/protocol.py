@@ -41,9 +41,7 @@ class AmiMessage:
     def _first(self) -> dict[str, str]:
         first = self._first_cache
         if first is None:
-            first = {}
-            for key, value in reversed(self.headers):
-                first[key.lower()] = value
+            first = {key.lower(): value for key, value in reversed(self.headers)}  # the first occurrence wins
             object.__setattr__(self, "_first_cache", first)
         return first
 
@@ -65,16 +63,22 @@ class AmiMessage:
         return isinstance(key, str) and key.lower() in self._first
 
     # ``OriginateResponse`` is an event that also carries a ``Response:`` header, so "event" wins.
+    # Asterisk writes Event:/Response: as the first header: answer from it without indexing the message.
     @property
     def is_event(self) -> bool:
-        return "event" in self._first
+        return self.headers[0][0] == "Event" or "event" in self._first
 
     @property
     def is_response(self) -> bool:
-        return "response" in self._first and "event" not in self._first
+        if self.headers[0][0] == "Event":
+            return False
+        first = self._first
+        return "response" in first and "event" not in first
 
     @property
     def is_action(self) -> bool:
+        if self.headers[0][0] == "Event":
+            return False
         first = self._first
         return "action" in first and "event" not in first and "response" not in first
 
