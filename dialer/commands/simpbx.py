@@ -2,9 +2,158 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from dialer.clock import RealTimeClock
+from dialer.commands.common import cli_context, fail, print_json
+from dialer.sim.model import Scenario, ScenarioError, load_scenario
+from dialer.sim.pbx import PbxConfig, SimulatedPbx, WorldKind
+from dialer.sim.pbx.config import QueueConfig, StaticMember
 
-def sim_pbx(ctx: typer.Context) -> None:
-    """Run the simulated PBX."""
-    raise typer.Exit(1)
+
+def _listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        fail(f"--listen must look like HOST:PORT (e.g. 127.0.0.1:5039), got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def build_config(
+    *,
+    world: WorldKind,
+    scenario: Scenario | None,
+    seed: int,
+    agents: int,
+    agents_queue: str,
+    queues: list[str],
+    inbound_queues: list[str],
+    username: str,
+    secret: str,
+    newexten: bool,
+    read: str | None,
+) -> PbxConfig:
+    """The PbxConfig the CLI options describe (static agents ``Local/agentN@sim-agents`` if asked)."""
+    base = PbxConfig.recorded() if world is WorldKind.RECORDED else PbxConfig()
+    config = replace(
+        base,
+        seed=seed,
+        users=((username, secret),),
+        newexten=newexten,
+        read_classes=tuple(c.strip() for c in read.split(",") if c.strip()) if read else None,
+    )
+    if scenario is not None:
+        config = replace(config, scenario=scenario)
+    known = {q.name: q for q in config.queues}
+    for name in queues:
+        known.setdefault(name, QueueConfig(name))
+    if inbound_queues:
+        for name in inbound_queues:
+            known.setdefault(name, QueueConfig(name, weight=10))
+        config = replace(config, inbound_queues=tuple(inbound_queues))
+    if agents:
+        queue = known.get(agents_queue) or QueueConfig(agents_queue)
+        members = tuple(
+            StaticMember(f"Local/agent{i}@{config.agents_context}", f"Agent {i}") for i in range(1, agents + 1)
+        )
+        known[agents_queue] = replace(queue, members=queue.members + members)
+    return replace(config, queues=tuple(known.values()))
+
+
+def sim_pbx(
+    ctx: typer.Context,
+    listen: Annotated[
+        str | None, typer.Option(help="HOST:PORT to listen on (default: settings simulation.listen_host/port).")
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="World-model scenario: a TOML file or a shipped name such as n20-p020.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the simulated world (same seed, same world).")] = None,
+    speed: Annotated[float | None, typer.Option(help="Simulated seconds per real second (1 = real time).")] = None,
+    world: Annotated[
+        WorldKind, typer.Option(help="model: callees drawn from the scenario; recorded: outcome by last digit.")
+    ] = WorldKind.MODEL,
+    agents: Annotated[
+        int, typer.Option(help="Static auto-answer agents Local/agentN@sim-agents in --agents-queue (0: none).")
+    ] = 0,
+    agents_queue: Annotated[str, typer.Option(help="Queue the static agents belong to.")] = "outbound-agents",
+    queue: Annotated[list[str] | None, typer.Option(help="An extra queue the PBX knows (repeatable).")] = None,
+    inbound_queue: Annotated[
+        list[str] | None, typer.Option(help="Queue spontaneous inbound callers join (repeatable).")
+    ] = None,
+    username: Annotated[str, typer.Option(help="AMI user.")] = "dialer",
+    secret: Annotated[str, typer.Option(help="AMI secret.")] = "dialer",  # noqa: S107 (the simulator's own user)
+    newexten: Annotated[bool, typer.Option(help="Emit Newexten for every dialplan step (the AMI flood).")] = True,
+    read: Annotated[
+        str | None, typer.Option(help="manager.conf read= classes, e.g. system,call,agent,user (default: all).")
+    ] = None,
+) -> None:
+    """Run the simulated PBX: an AMI server that behaves like the recorded Asterisk 22."""
+    settings = cli_context(ctx).settings().simulation
+    host, port = _listen(listen) if listen else (settings.listen_host, settings.listen_port)
+    scenario_source: str | Path | None = scenario or settings.scenario
+    loaded: Scenario | None = None
+    if scenario_source is not None:
+        try:
+            loaded = load_scenario(scenario_source)
+        except ScenarioError as exc:
+            fail(str(exc))
+    run_speed = speed if speed is not None else settings.speed
+    if run_speed <= 0:
+        fail("--speed must be positive")
+    config = build_config(
+        world=world,
+        scenario=loaded,
+        seed=seed if seed is not None else settings.seed,
+        agents=agents,
+        agents_queue=agents_queue,
+        queues=queue or [],
+        inbound_queues=inbound_queue or [],
+        username=username,
+        secret=secret,
+        newexten=newexten,
+        read=read,
+    )
+    try:
+        asyncio.run(_serve(config, host, port, run_speed))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc}")
+
+
+async def _serve(config: PbxConfig, host: str, port: int, speed: float) -> None:
+    pbx = SimulatedPbx(config, clock=RealTimeClock(speed), host=host, port=port)
+    await pbx.start()
+    print_json(
+        {
+            "listening": f"{host}:{pbx.port}",
+            "world": config.world.value,
+            "scenario": config.scenario.name,
+            "seed": config.seed,
+            "speed": speed,
+            "queues": {q.name: [m.interface for m in q.members] for q in config.queues},
+        }
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await pbx.stop()
+        truth = pbx.truth
+        print_json(
+            {
+                "originates": len(truth.originates),
+                "outcomes": {str(k): v for k, v in truth.outcomes().items()},
+                "inbound": len(truth.inbound),
+                "duplicates": truth.duplicates(),
+            }
+        )
