@@ -380,7 +380,9 @@ class LeadCsvReader:
                 LeadField.PRIORITY,
                 LeadField.EXTERNAL_ID,
             ):
-                single.setdefault(f, i)
+                single.setdefault(str(f), i)
+        single_items = tuple(single.items())
+        header = self.header
         known = {f.value for f in LeadField}
         custom = tuple((i, f) for i, f in sorted(fmap.items()) if f not in known)
         width = len(self.header)
@@ -466,14 +468,15 @@ class LeadCsvReader:
             flags: list[str] = []
             values: dict[str, str] = {}
             dirty = control.search("".join(cells)) is not None
-            for f, i in single.items():
-                v = cells[i] if i < len(cells) else ""
+            ncells = len(cells)
+            for f, i in single_items:
+                v = cells[i] if i < ncells else ""
                 if dirty and control.search(v):
                     v = control.sub(" ", v)
-                    flags.append(f"sanitised:{self.header[i]}")
+                    flags.append(f"sanitised:{header[i]}")
                 values[f] = v.strip()
             priority = 0
-            prio_text = values.get(LeadField.PRIORITY, "")
+            prio_text = values.get("priority", "")
             if prio_text:
                 try:
                     priority = int(prio_text)
@@ -491,18 +494,18 @@ class LeadCsvReader:
 
             alt: list[str] = []
             for i in alt_cols:
-                if i >= len(cells) or not cells[i].strip():
+                if i >= ncells or not cells[i].strip():
                     continue
                 other = normalize(cells[i], region)
                 if isinstance(other, Phone):
                     if other.e164 != e164 and other.e164 not in alt:
                         alt.append(other.e164)
                 else:
-                    flags.append(f"bad_alt_phone:{self.header[i]}")
+                    flags.append(f"bad_alt_phone:{header[i]}")
 
             extra: dict[str, str] = {}
             for i, name in custom:
-                if i >= len(cells):
+                if i >= ncells:
                     continue
                 v = cells[i]
                 if dirty and control.search(v):
@@ -516,17 +519,18 @@ class LeadCsvReader:
                 if v and v[0] in "=+-@" and looks_like_formula(v):
                     flags.append(f"formula:{f}")
 
-            first_name = values.get(LeadField.FIRST_NAME, "")
-            last_name = values.get(LeadField.LAST_NAME, "")
-            full = values.get(LeadField.NAME, "")
+            first_name = values.get("first_name", "")
+            last_name = values.get("last_name", "")
+            full = values.get("name", "")
             if full and not first_name and not last_name:
                 first_name, _, last_name = full.rpartition(" ") if " " in full else (full, "", "")
-            postal = values.get(LeadField.POSTAL_CODE) or None
+            postal = values.get("postal_code") or None
             postal_zones = postal_code_zones(postal, parsed.region) if postal else ()
             seen[e164] = row_no
             stats.imported += 1
-            for flag in flags:
-                stats.flags[flag.partition(":")[0]] += 1
+            if flags:
+                for flag in flags:
+                    stats.flags[flag.partition(":")[0]] += 1
             yield ImportedLead(
                 row=row_no,
                 line=line,
@@ -537,9 +541,9 @@ class LeadCsvReader:
                 postal_zones=postal_zones,
                 first_name=first_name,
                 last_name=last_name,
-                email=values.get(LeadField.EMAIL, ""),
+                email=values.get("email", ""),
                 priority=priority,
-                external_id=values.get(LeadField.EXTERNAL_ID) or None,
+                external_id=values.get("external_id") or None,
                 fields=extra,
                 flags=tuple(flags),
             )

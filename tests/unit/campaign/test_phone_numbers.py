@@ -55,6 +55,7 @@ def test_fast_path_agrees_with_phonenumbers_for_every_region_and_type() -> None:
         ("+81 3-1234-5678", None, "+81312345678", ("Asia/Tokyo",)),
         ("+39 06 1234 5678", None, "+390612345678", ("Europe/Rome",)),  # Italian leading zero kept
         ("0044 20 7946 0000", "FR", "+442079460000", ("Europe/London",)),
+        ("+\uff11 \uff12\uff11\uff12 555 0123", None, "+12125550123", ("America/New_York",)),  # full-width digits
     ],
 )
 def test_normalises_common_spellings(raw: str, region: str | None, e164: str, zones: tuple[str, ...]) -> None:
