@@ -78,6 +78,19 @@ class ConnectionState:
     connects: int  # successful logins so far
 
 
+@dataclass(slots=True)
+class AmiClientStats:
+    """Counters for metrics and /status (read them; the client updates them)."""
+
+    messages_received: int = 0
+    events_emitted: int = 0
+    logins: int = 0
+    connection_losses: int = 0
+    actions_timed_out: int = 0
+    originates: dict[str, int] = field(default_factory=dict)  # OriginateStatus value -> count
+    frames_discarded: int = 0  # oversized frames dropped by the parser (all connections)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueStatusSnapshot:
     params: tuple[QueueParams, ...]
@@ -88,9 +101,15 @@ class QueueStatusSnapshot:
 class _AmiProtocol(AMIProtocol):  # type: ignore[misc]
     """panoramisk's protocol for the transport plumbing; our parser and encoder for the bytes (see module doc)."""
 
-    def __init__(self, on_message: Callable[[AmiMessage], None], on_lost: Callable[[Exception | None], None]) -> None:
+    def __init__(
+        self,
+        on_message: Callable[[AmiMessage], None],
+        on_lost: Callable[[Exception | None], None],
+        on_discarded: Callable[[int], None],
+    ) -> None:
         super().__init__()
         self._on_message = on_message
+        self._on_discarded = on_discarded
         self._on_lost = on_lost
         self._parser = AmiParser(expect_banner=True)
         self.closed = False
@@ -102,6 +121,9 @@ class _AmiProtocol(AMIProtocol):  # type: ignore[misc]
             self.version = self._parser.banner.partition("/")[2]
             if not self._parser.banner.startswith(EXPECTED_BANNER_PREFIX):
                 log.warning("ami_unexpected_banner", banner=self._parser.banner[:80])
+        if self._parser.discarded_frames:
+            self._on_discarded(self._parser.discarded_frames)
+            self._parser.discarded_frames = 0
         for message in messages:
             self._on_message(message)
 
@@ -172,6 +194,7 @@ class AmiClient:
         self._initial_backoff = initial_backoff_seconds
         self._connect_timeout = connect_timeout_seconds or settings.action_timeout_seconds
         self._rng = rng or random.Random()
+        self.stats = AmiClientStats()
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
 
@@ -265,6 +288,7 @@ class AmiClient:
             yield event
 
     def _emit(self, event: AmiEvent) -> None:
+        self.stats.events_emitted += 1
         self._events.put_nowait(event)
         if not self._reading_paused and self._events.qsize() >= self._high_water and self._protocol is not None:
             # Back-pressure instead of unbounded memory: stop reading the socket until the consumer catches up.
@@ -316,7 +340,9 @@ class AmiClient:
 
         try:
             async with asyncio.timeout(self._connect_timeout):
-                _, protocol = await loop.create_connection(lambda: _AmiProtocol(self._on_message, on_lost), host, port)
+                _, protocol = await loop.create_connection(
+                    lambda: _AmiProtocol(self._on_message, on_lost, self._count_discarded), host, port
+                )
         except TimeoutError:
             raise AmiConnectionError(f"{where}: no connection within {self._connect_timeout:g}s") from None
         except OSError as exc:
@@ -378,6 +404,7 @@ class AmiClient:
         self._fail_pending(AmiConnectionError(f"connection lost: {reason}"))
         self._set_state(False, reason)
         if was_up:
+            self.stats.connection_losses += 1
             self._emit(ConnectionDown(self.name, reason))
 
     def _fail_pending(self, error: AmiConnectionError) -> None:
@@ -390,6 +417,7 @@ class AmiClient:
     # ---- messages -----------------------------------------------------------------------------------------
 
     def _on_message(self, message: AmiMessage) -> None:
+        self.stats.messages_received += 1
         action_id = message.action_id
         if action_id is not None:
             pending = self._pending.get(action_id)
@@ -408,6 +436,9 @@ class AmiClient:
         elif message.is_response:
             log.info("ami_unmatched_response", server=self.name, action_id=action_id, response=message.name)
 
+    def _count_discarded(self, frames: int) -> None:
+        self.stats.frames_discarded += frames
+
     def _route_to_action(self, pending: _Pending, action_id: str, message: AmiMessage) -> bool:
         if message.is_response:
             pending.messages.append(message)
@@ -418,6 +449,7 @@ class AmiClient:
                 self._complete(action_id, pending)
                 if pending.action == "Login" and message.name.lower() == "success":
                     # Up before the events that follow in the same read (FullyBooted): ConnectionUp comes first.
+                    self.stats.logins += 1
                     self._set_state(True, "logged in")
                     self._emit(ConnectionUp(self.name))
             return True
@@ -460,6 +492,7 @@ class AmiClient:
             async with asyncio.timeout(limit):
                 messages = await future
         except TimeoutError:
+            self.stats.actions_timed_out += 1
             raise AmiTimeout(f"AMI {self.name}: no answer to {name} within {limit:g}s") from None
         finally:
             if self._pending.get(action_id) is pending:
@@ -472,6 +505,12 @@ class AmiClient:
     # ---- actions ------------------------------------------------------------------------------------------
 
     async def originate(self, request: OriginateRequest) -> OriginateResult:
+        result = await self._originate(request)
+        counts = self.stats.originates
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+        return result
+
+    async def _originate(self, request: OriginateRequest) -> OriginateResult:
         """Send an Async Originate. Never resent: a missing answer is reported ``UNKNOWN``, not retried.
 
         ``QUEUED`` says nothing about the call (Asterisk queues Originates to nonexistent extensions too): its

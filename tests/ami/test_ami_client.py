@@ -228,6 +228,9 @@ async def test_no_double_dial_when_the_server_dies_mid_burst(fake_asterisk: Fake
             assert result.action_id not in ids_seen
     assert downs
     assert fake_asterisk.connections >= 2
+    counted = Counter(r.status.value for r in (*first_burst, *second_burst, *during_outage))
+    assert client.stats.originates == dict(counted)
+    assert client.stats.connection_losses >= 1
 
 
 async def test_list_actions_collect_recorded_asterisk_answers(fake_asterisk: FakeAsterisk, traces_dir: Path) -> None:
@@ -252,3 +255,25 @@ async def test_list_actions_collect_recorded_asterisk_answers(fake_asterisk: Fak
         statuses = await client.status()
         assert len(statuses) == 12
         assert client._pending == {}
+
+
+async def test_oversized_frame_is_dropped_and_the_session_survives(fake_asterisk: FakeAsterisk) -> None:
+    async with AmiClient(fake_asterisk.settings(), initial_backoff_seconds=0.05) as client:
+        await client.wait_up(3)
+        huge = [
+            ("Event", "UserEvent"),
+            ("Channel", "x"),
+            ("Uniqueid", "u"),
+            ("UserEvent", "Big"),
+            ("Data", "y" * 200_000),
+        ]
+        after = [("Event", "Hangup"), ("Channel", "c"), ("Uniqueid", "u.1"), ("Linkedid", "u.1"), ("Cause", "16")]
+        await fake_asterisk.broadcast([huge, after])
+        async with asyncio.timeout(3):
+            async for event in client.events():
+                if isinstance(event, Hangup):
+                    break
+        assert client.stats.frames_discarded == 1
+        assert client.state.up
+        assert await client.ping() >= 0
+        assert client.stats.logins == 1
