@@ -32,6 +32,7 @@ from typing import BinaryIO, TextIO
 from dialer.campaign.phones import Phone, PhoneRejection, normalize, postal_code_zones
 
 MAX_CELL_CHARS = 32_768  # a longer cell is not lead data (runaway quote, pasted file): reject the row
+MAX_RECORD_LINES = 50  # a quoted value spanning more lines is an unclosed quote, not a note
 RAW_KEEP_CHARS = 1_000  # cells kept in a RowError are cut to this length for the error report
 SNIFF_BYTES = 64 * 1024
 READ_BUFFER = 1024 * 1024
@@ -339,6 +340,18 @@ class LeadCsvReader:
         for column, target in mapping.items():
             i = self._column_index(column)
             fmap[i] = target.strip() or LeadField.SKIP.value
+        known = {f.value for f in LeadField}
+        used: set[str] = set()
+        for i in sorted(fmap):  # two columns with the same custom name keep both values: "notes", "notes_2"
+            name = fmap[i]
+            if name in known:
+                continue
+            unique, n = name, 1
+            while unique in used:
+                n += 1
+                unique = f"{name}_{n}"
+            used.add(unique)
+            fmap[i] = unique
         phones = [i for i, f in fmap.items() if f == LeadField.PHONE]
         if not phones:
             alts = [i for i, f in sorted(fmap.items()) if f == LeadField.ALT_PHONE]
@@ -416,6 +429,17 @@ class LeadCsvReader:
             row_no += 1
             stats.rows += 1
 
+            if prev_line - line >= MAX_RECORD_LINES:
+                err = RowError(
+                    row_no,
+                    line,
+                    RowErrorReason.MALFORMED,
+                    f"one record spans lines {line}-{prev_line}: an unclosed quote swallowed the lines after it",
+                    _cut(cells),
+                )
+                stats.errors[err.reason] += 1
+                yield err
+                continue
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 err = RowError(
                     row_no,

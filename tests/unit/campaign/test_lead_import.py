@@ -105,6 +105,17 @@ def test_embedded_newlines_keep_row_and_line_numbers_right() -> None:
     assert errors[0].reason is RowErrorReason.INVALID_PHONE
 
 
+def test_an_unclosed_quote_is_reported_with_the_swallowed_lines() -> None:
+    body = "".join(f"+1212555{i:04d},row {i}\n" for i in range(1, 100))
+    data = f'phone,notes\n+12125550000,"oops\n{body}'.encode()
+    _, leads, errors = read(data)
+    assert not leads
+    (error,) = errors
+    assert error.reason is RowErrorReason.MALFORMED
+    assert "unclosed quote" in error.detail
+    assert "lines 2-101" in error.detail
+
+
 def test_control_characters_in_names_are_sanitised() -> None:
     data = b'phone,first_name\n+12125550123,"Eve\rAction: Originate\x00"\n'
     _, leads, _ = read(data)
@@ -183,6 +194,11 @@ def test_mapping_by_name_and_index() -> None:
         read(data, mapping={"zzz": "phone"})
     with pytest.raises(LeadFileError, match=r"columns 1\.\.3"):
         read(data, mapping={"9": "phone"})
+
+
+def test_repeated_custom_headers_keep_both_values() -> None:
+    _, leads, _ = read(b"phone,notes,notes\n+12125550123,a,b\n")
+    assert leads[0].fields == {"notes": "a", "notes_2": "b"}
 
 
 def test_file_without_header_finds_the_phone_column() -> None:
