@@ -192,26 +192,29 @@ def dialability(
     if not zones:
         return _closed(NotDialableReason.NO_TIMEZONE, "time zone unknown and the campaign's fallback is 'skip'")
 
-    earliest = next_dialable_at(lead, campaign, now)
     if status is LeadStatus.CALLBACK and lead.callback_agent is not None and agent != lead.callback_agent:
         due = lead.callback_at or now
         return Dialability(
             False,
             NotDialableReason.CALLBACK_OWNED,
             f"callback owned by agent {lead.callback_agent}, due {_fmt(due)}",
-            earliest,
+            next_dialable_at(lead, campaign, now),
             zones,
         )
     if status is LeadStatus.CALLBACK and lead.callback_at is not None and lead.callback_at > now:
         return Dialability(
-            False, NotDialableReason.CALLBACK_WAIT, f"callback scheduled for {_fmt(lead.callback_at)}", earliest, zones
+            False,
+            NotDialableReason.CALLBACK_WAIT,
+            f"callback scheduled for {_fmt(lead.callback_at)}",
+            next_dialable_at(lead, campaign, now),
+            zones,
         )
     if lead.next_dialable_at is not None and lead.next_dialable_at > now:
         return Dialability(
             False,
             NotDialableReason.RETRY_WAIT,
             f"retry not due until {_fmt(lead.next_dialable_at)} (last outcome {lead.last_outcome or '-'})",
-            earliest,
+            next_dialable_at(lead, campaign, now),
             zones,
         )
     recall_after = _recall_allowed_at(lead, campaign)
@@ -220,12 +223,13 @@ def dialability(
             False,
             NotDialableReason.RECALL_AFTER_ABANDON,
             f"abandoned call at {_fmt(lead.last_abandon_at or now)}: no re-call before {_fmt(recall_after)}",
-            earliest,
+            next_dialable_at(lead, campaign, now),
             zones,
         )
     window = campaign.window
     closed = window.closed_zones(now, zones)
     if closed:
+        earliest = next_dialable_at(lead, campaign, now)
         if earliest is None:
             return Dialability(
                 False,
