@@ -2,7 +2,7 @@
 
 Set DIALER_TEST_AMI=host:port:user:secret (the lab: 127.0.0.1:5038:dialer:dialer-lab); without it every test
 here is skipped. The tests own the lab's campaign queue while they run: they remove every member of
-`outbound-agents` before each test and add the simulated agents each scenario needs.
+`outbound-agents` and `inbound-sales` before each test and add the simulated agents each scenario needs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ async def lab() -> AsyncIterator[Lab]:
     async with AmiClient(settings) as ami:
         await ami.wait_up(within_seconds=5)
         harness = Lab(ami)
-        await harness.empty_queue()
+        await harness.empty_queues()
         try:
             yield harness
         finally:

@@ -20,6 +20,7 @@ from dialer.calls.tracker import CallEnded, CallLost, CallTracker, CallUpdate, O
 from dialer.settings import AmiServerSettings
 
 QUEUE = "outbound-agents"
+INBOUND_QUEUE = "inbound-sales"
 RING_TIMEOUT_MS = 15_000  # the legal minimum ring time; the lab's "no answer" number rings this long
 
 
@@ -68,7 +69,7 @@ class Lab:
         self.run = secrets.token_hex(3)
         self._changed = asyncio.Event()
         self._pump = asyncio.create_task(self._consume())
-        self._agents: list[str] = []
+        self._agents: list[tuple[str, str]] = []
 
     async def _consume(self) -> None:
         async for event in self.ami.events():
@@ -83,14 +84,30 @@ class Lab:
         """A fresh simulated agent interface: kind "agent" auto-answers, "slow" rings 4 s."""
         return f"Local/{kind}{self.run}{len(self._agents) + 1}@lab-agents"
 
-    async def add_agent(self, interface: str, *, paused: bool = False) -> None:
-        assert await self.ami.queue_add(QUEUE, interface, member_name=interface.split("/")[1], paused=paused)
-        self._agents.append(interface)
+    async def add_agent(self, interface: str, *, paused: bool = False, queue: str = QUEUE) -> None:
+        assert await self.ami.queue_add(queue, interface, member_name=interface.split("/")[1], paused=paused)
+        self._agents.append((queue, interface))
 
-    async def empty_queue(self) -> None:
-        snapshot = await self.ami.queue_status(queue=QUEUE)
-        for member in snapshot.members:
-            await self.ami.queue_remove(QUEUE, member.location)
+    async def empty_queues(self) -> None:
+        for queue in (QUEUE, INBOUND_QUEUE):
+            snapshot = await self.ami.queue_status(queue=queue)
+            for member in snapshot.members:
+                await self.ami.queue_remove(queue, member.location)
+
+    async def inbound_caller(self, patience_seconds: int) -> str:
+        """An inbound customer entering the production inbound route; returns the ChannelId of their call."""
+        attempt = f"rt-{self.run}-in{len(self.calls) + 1}"
+        request = OriginateRequest(
+            channel="Local/s@lab-inbound",
+            attempt_id=attempt,
+            context="lab-inbound-caller",
+            variables={"LAB_PATIENCE": str(patience_seconds)},
+            action_id=f"{attempt}-a",
+            channel_id=f"{attempt}-c",
+        )
+        result = await self.ami.originate(request)
+        assert result.status is OriginateStatus.QUEUED, result
+        return request.channel_id or ""
 
     async def originate(
         self, number: str, *, amd: bool = False, variables: Mapping[str, str] | None = None, queue: str = QUEUE
@@ -144,8 +161,8 @@ class Lab:
                 await self._changed.wait()
 
     async def close(self) -> None:
-        for interface in self._agents:
-            await self.ami.queue_remove(QUEUE, interface)
+        for queue, interface in self._agents:
+            await self.ami.queue_remove(queue, interface)
         self._pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._pump

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from lab_harness import QUEUE, Lab
+from lab_harness import INBOUND_QUEUE, QUEUE, Lab
 
-from dialer.ami.events import QueueMemberPause
+from dialer.ami.events import AgentConnect, QueueMemberPause
 from dialer.calls.outcome import Outcome
-from dialer.calls.tracker import AmdVerdict, CallConnected, CallOptedOut, CallRinging
+from dialer.calls.tracker import AmdVerdict, CallConnected, CallOptedOut, CallQueued, CallRinging
 
 pytestmark = pytest.mark.real_ami
 
@@ -136,3 +136,18 @@ async def test_dialer_cancels_a_ringing_call(lab: Lab) -> None:
     assert await lab.ami.hangup(call.channel_id, cause=16)
     await lab.wait_for(call)
     assert call.ended.outcome is Outcome.CANCELLED
+
+
+async def test_blended_agent_serves_the_waiting_inbound_caller_first(lab: Lab) -> None:
+    agent = lab.agent()
+    await lab.add_agent(agent, paused=True)
+    await lab.add_agent(agent, paused=True, queue=INBOUND_QUEUE)
+    await lab.inbound_caller(patience_seconds=12)
+    await lab.wait_until(lambda: any(getattr(e, "queue", "") == INBOUND_QUEUE for e in lab.events))
+    outbound = await lab.originate("5550051")
+    await lab.wait_until(lambda: bool(outbound.of(CallQueued)))
+    await lab.ami.queue_pause(agent, False)  # the agent becomes free while both callers wait
+    await lab.wait_for(outbound)
+    assert outbound.ended.outcome is Outcome.ABANDONED
+    connects = [e for e in lab.events if isinstance(e, AgentConnect) and e.interface == agent]
+    assert [e.queue for e in connects] == [INBOUND_QUEUE], "queues.conf weight: inbound callers come first"
