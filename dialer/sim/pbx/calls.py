@@ -614,7 +614,13 @@ class OutboundCall(PairCall):
     def on_ended(self) -> None:
         self.record.ended_at = self.engine.now()
         if self.record.outcome is None:
-            self.record.outcome = Outcome.CANCELLED
+            if self.record.answered_at is None:
+                self.record.outcome = Outcome.CANCELLED
+            elif self.plan.fate is Fate.MACHINE:
+                self.record.outcome = Outcome.MACHINE
+            else:
+                # A person answered and was never connected (hung up during AMD, or dropped by the dialer).
+                self.record.outcome = Outcome.ABANDONED
         if self.reply is not None:
             # A synchronous Originate whose call ended before any verdict (cannot normally happen).
             reply, self.reply = self.reply, None

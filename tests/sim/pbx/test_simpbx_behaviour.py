@@ -1,0 +1,509 @@
+"""The simulated PBX as the daemon meets it: login, sessions, the shipped dialplan's flows, queues, inbound,
+time, seeds, ground truth, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from simpbx_helpers import originate, pbx_session, scenario
+
+from dialer.ami.protocol import AmiMessage
+from dialer.calls.outcome import Outcome
+from dialer.clock import ManualClock, RealTimeClock
+from dialer.sim.pbx import Fate, PbxConfig, SimulatedPbx
+from dialer.sim.pbx.probe import AmiProbe
+
+ALL_LIVE = scenario(
+    outbound={"answer_probability": 1.0, "busy_share": 0.0, "ring_mean_seconds": 2.0, "ring_sd_seconds": 0.5},
+    agents={"connect_delay_seconds": 0.4},
+    handle={"talk_mean_seconds": 30.0, "talk_sd_seconds": 5.0},
+)
+LIVE = PbxConfig(scenario=ALL_LIVE, unallocated_share=0.0, invalid_share=0.0, opt_out_share=0.0)
+BUSY = replace(LIVE, scenario=scenario(outbound={"answer_probability": 0.0, "busy_share": 1.0}))
+
+
+def clock_of(pbx: SimulatedPbx) -> ManualClock:
+    return pbx.manual_clock
+
+
+def user_events(ami: AmiProbe, name: str) -> list[AmiMessage]:
+    return [m for m in ami.received if m.name == "UserEvent" and m.get("UserEvent") == name]
+
+
+async def run(pbx: SimulatedPbx, ami: AmiProbe, seconds: float, step: float = 0.25) -> None:
+    clock = clock_of(pbx)
+    for _ in range(round(seconds / step)):
+        await clock.advance(step)
+    await ami.drain()
+
+
+async def add_agent(ami: AmiProbe, interface: str, queue: str = "outbound-agents", *, paused: bool = False) -> None:
+    await ami.send(
+        "QueueAdd", Queue=queue, Interface=interface, MemberName=interface, Paused=str(paused).lower(), ActionID="qa"
+    )
+    assert (await ami.response("qa")).get("Response") == "Success"
+
+
+# ------------------------------------------------------------------ login and sessions
+
+
+async def test_actions_before_login_are_refused_and_a_bad_secret_closes_after_a_second() -> None:
+    clock = ManualClock()
+    async with SimulatedPbx(PbxConfig(), clock=clock) as pbx, AmiProbe.connect(pbx.port) as ami:
+        await ami.send("Ping", ActionID="p")
+        assert (await ami.response("p")).get("Message") == "Permission denied"
+        assert ami.banner == "Asterisk Call Manager/11.0.0"
+        await ami.send("Login", Username="dialer", Secret="wrong", ActionID="l")
+        with pytest.raises(TimeoutError):
+            await ami.response("l", within=0.1)
+        await clock.advance(1.0)
+        assert (await ami.response("l")).get("Message") == "Authentication failed"
+        await ami.drain()
+        assert ami.eof
+        assert pbx.truth.failed_logins == 1
+
+
+async def test_login_ping_logoff() -> None:
+    async with pbx_session() as (pbx, ami):
+        events = [m.name for m in ami.received if m.is_event]
+        assert events[:2] == ["FullyBooted", "SuccessfulAuth"]
+        await ami.send("Ping", ActionID="p")
+        pong = await ami.response("p")
+        assert pong.get("Ping") == "Pong"
+        assert float(pong.get("Timestamp") or 0) == pytest.approx(clock_of(pbx).now())
+        await ami.send("Logoff", ActionID="bye")
+        assert (await ami.response("bye")).get("Message") == "Thanks for all the fish."
+        await ami.drain()
+        assert ami.eof
+
+
+async def test_each_session_has_its_own_event_stream() -> None:
+    async with pbx_session(BUSY) as (pbx, first):
+        second = await AmiProbe.open(pbx.port)
+        quiet = await AmiProbe.open(pbx.port)
+        try:
+            await second.login()
+            await quiet.login()
+            await quiet.send("Events", EventMask="off", ActionID="off")
+            assert (await quiet.response("off")).get("Events") == "Off"
+            repeated, named = originate("5550002", "1")
+            await first.send("Originate", *repeated, **named)
+            await run(pbx, first, 5)
+            await second.drain()
+            await quiet.drain()
+            # The response goes to the sender only; the call's events to every listening session.
+            assert any(m.is_response and m.action_id == "orig-1" for m in first.received)
+            assert not any(m.is_response and m.action_id == "orig-1" for m in second.received)
+            first_calls = [m.name for m in first.received if m.name in ("Newchannel", "Hangup", "OriginateResponse")]
+            second_calls = [m.name for m in second.received if m.name in ("Newchannel", "Hangup", "OriginateResponse")]
+            assert first_calls == second_calls
+            assert len(first_calls) == 5
+            assert not [m for m in quiet.received if m.name in ("Newchannel", "Hangup", "OriginateResponse")]
+        finally:
+            await second.close()
+            await quiet.close()
+
+
+async def test_production_read_classes_drop_the_dialplan_flood() -> None:
+    async with pbx_session(replace(LIVE, read_classes=("system", "call", "agent", "user"))) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        repeated, named = originate("5550001", "7", amd=True)
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 60)
+        names = {m.name for m in ami.received if m.is_event}
+        assert "VarSet" not in names
+        assert "Newexten" not in names
+        assert {"Newchannel", "OriginateResponse", "AgentConnect", "UserEvent", "Hangup"} <= names
+        assert user_events(ami, "DialerAMD")[0].get("Status") == "HUMAN"
+
+
+# ------------------------------------------------------------------ the shipped dialplan
+
+
+async def test_live_answer_connects_to_an_agent_and_reports_the_call_end() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        repeated, named = originate("5550001", "42")
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 120)
+        response = next(m for m in ami.received if m.name == "OriginateResponse")
+        assert (response.get("Response"), response.get("Reason"), response.get("Uniqueid")) == (
+            "Success",
+            "4",
+            "att-42",
+        )
+        assert response.getall(f"ChanVariable({response.get('Channel')})") == [
+            "DIALER_ATTEMPT=42",
+            "DIALER_CAMPAIGN=spring",
+        ]
+        connect = next(m for m in ami.received if m.name == "AgentConnect")
+        assert connect.get("Interface") == "PJSIP/1001"
+        assert (connect.get("DestChannel") or "").startswith("PJSIP/1001-")
+        assert "ChanVariable" in connect
+        assert connect.getall("ChanVariable")[0] == "DIALER_ATTEMPT=42"
+        assert connect.getall("DestChanVariable") == ["DIALER_ATTEMPT=", "DIALER_CAMPAIGN="]
+        complete = next(m for m in ami.received if m.name == "AgentComplete")
+        assert complete.get("Reason") == "agent"
+        end = user_events(ami, "DialerCallEnd")
+        assert [(m.get("Attempt"), m.get("Stage"), m.get("Agent")) for m in end] == [("42", "CONNECTED", "PJSIP/1001")]
+        record = pbx.truth.originate("orig-42")
+        assert record.outcome is Outcome.CONNECTED
+        assert record.agent == "PJSIP/1001"
+        assert record.connected_at is not None
+        assert record.answered_at is not None
+        assert 0.3 < record.connected_at - record.answered_at < 2.0
+        assert not pbx.core.engine.channels  # everything hung up
+
+
+async def test_no_member_means_joinempty_abandon_and_safe_harbour() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        repeated, named = originate("5550001", "9")
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 30)
+        assert not [m for m in ami.received if m.name.startswith("QueueCaller")]
+        abandon = user_events(ami, "DialerAbandon")
+        assert [(m.get("Attempt"), m.get("QueueStatus")) for m in abandon] == [("9", "JOINEMPTY")]
+        assert [m.get("Stage") for m in user_events(ami, "DialerCallEnd")] == ["SAFE_HARBOUR"]
+        record = pbx.truth.originate("orig-9")
+        assert record.outcome is Outcome.ABANDONED
+        # The message plays for its length before the hangup.
+        assert record.ended_at is not None
+        assert record.answered_at is not None
+        assert record.ended_at - record.answered_at >= pbx.config.safe_harbour_seconds
+
+
+@pytest.mark.parametrize(("amd", "limit"), [(False, 2), (True, 1)])
+async def test_busy_members_leave_the_caller_queued_for_the_connect_limit(amd: bool, limit: int) -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001", paused=True)
+        repeated, named = originate("5550001", "5", amd=amd)
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 30)
+        join = next(m for m in ami.received if m.name == "QueueCallerJoin")
+        abandon = next(m for m in ami.received if m.name == "QueueCallerAbandon")
+        assert abandon.get("HoldTime") == str(limit)
+        names = [m.name for m in ami.received]
+        assert names.index("QueueCallerAbandon") < names.index("QueueCallerLeave")
+        assert [m.get("QueueStatus") for m in user_events(ami, "DialerAbandon")] == ["TIMEOUT"]
+        assert join.get("Queue") == "outbound-agents"
+
+
+async def test_a_member_freed_while_a_caller_waits_is_rung_at_the_next_queue_poll() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001", paused=True)
+        repeated, named = originate("5550001", "6")
+        await ami.send("Originate", *repeated, **named)
+        clock = clock_of(pbx)
+        while not any(m.name == "QueueCallerJoin" for m in ami.received):
+            await clock.advance(0.1)
+            await ami.drain(within=0.01)
+        joined_at = clock.now()
+        await clock.advance(0.3)
+        await ami.send("QueuePause", Interface="PJSIP/1001", Paused="false", ActionID="up")
+        await ami.response("up")
+        await clock.advance(0.3)
+        await ami.drain(within=0.01)
+        assert not any(m.name == "AgentCalled" for m in ami.received)  # not before the 1 s poll
+        await clock.advance(0.5)
+        await ami.drain(within=0.01)
+        assert any(m.name == "AgentCalled" for m in ami.received)
+        assert clock.now() - joined_at < 2.0
+
+
+async def test_callee_hanging_up_while_queued_is_callerhangup() -> None:
+    config = replace(LIVE, early_hangup_share=1.0)
+    async with pbx_session(config) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001", paused=True)
+        repeated, named = originate("5550001", "3")
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 20)
+        assert any(m.name == "QueueCallerAbandon" for m in ami.received)
+        assert [m.get("QueueStatus") for m in user_events(ami, "DialerAbandon")] == ["CALLERHANGUP"]
+        assert [m.get("Stage") for m in user_events(ami, "DialerCallEnd")] == ["ABANDONED"]
+        assert pbx.truth.originate("orig-3").outcome is Outcome.ABANDONED
+
+
+async def test_opt_out_during_the_safe_harbour_message() -> None:
+    config = replace(LIVE, opt_out_share=1.0)
+    async with pbx_session(config) as (pbx, ami):
+        repeated, named = originate("5550001", "8", campaign="autumn")
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 30)
+        opt_out = user_events(ami, "DialerOptOut")
+        assert [(m.get("Attempt"), m.get("Campaign")) for m in opt_out] == [("8", "autumn")]
+        assert [m.get("Stage") for m in user_events(ami, "DialerCallEnd")] == ["OPTOUT"]
+        assert pbx.truth.originate("orig-8").opted_out
+
+
+async def test_amd_machine_is_hung_up_without_reaching_the_queue() -> None:
+    machines = scenario(
+        outbound={"answer_probability": 0.0, "busy_share": 0.0, "machine_share": 1.0, "ring_mean_seconds": 2.0},
+        amd={"enabled": True, "detection_mean_seconds": 3.0, "detection_spread_seconds": 0.5},
+    )
+    config = replace(LIVE, scenario=machines)
+    async with pbx_session(config) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        repeated, named = originate("5550001", "11", amd=True)
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 30)
+        amd = user_events(ami, "DialerAMD")
+        assert [(m.get("Status"), m.get("Cause"), m.get("Attempt")) for m in amd] == [
+            ("MACHINE", "LONGGREETING-1500-1500", "11")
+        ]
+        assert not any(m.name == "QueueCallerJoin" for m in ami.received)
+        assert [m.get("Stage") for m in user_events(ami, "DialerCallEnd")] == ["MACHINE"]
+        assert pbx.truth.originate("orig-11").outcome is Outcome.MACHINE
+
+
+async def test_dialer_hangup_of_a_ringing_call_and_of_a_queued_call() -> None:
+    config = replace(
+        LIVE,
+        scenario=scenario(outbound={"answer_probability": 1.0, "busy_share": 0.0, "ring_mean_seconds": 8.0}),
+    )
+    async with pbx_session(config) as (pbx, ami):
+        repeated, named = originate("5550001", "1")
+        await ami.send("Originate", *repeated, **named)
+        await clock_of(pbx).advance(0.5)
+        await ami.send("Hangup", Channel="att-1", Cause="16", ActionID="h1")
+        assert (await ami.response("h1")).get("Message") == "Channel Hungup"
+        await run(pbx, ami, 1)
+        response = next(m for m in ami.received if m.name == "OriginateResponse")
+        assert (response.get("Response"), response.get("Reason"), response.get("Uniqueid")) == ("Failure", "0", "att-1")
+        assert {m.get("Cause") for m in ami.received if m.name == "Hangup"} == {"16"}
+        assert next(m for m in ami.received if m.name == "DialEnd").get("DialStatus") == "NOANSWER"
+        assert pbx.truth.originate("orig-1").outcome is Outcome.CANCELLED
+
+        await add_agent(ami, "PJSIP/1001", paused=True)
+        repeated, named = originate("5550011", "2")
+        await ami.send("Originate", *repeated, **named)
+        clock = clock_of(pbx)
+        while not any(m.name == "QueueCallerJoin" for m in ami.received):
+            await clock.advance(0.25)
+            await ami.drain(within=0.01)
+        channel = next(m for m in ami.received if m.name == "QueueCallerJoin").get("Channel") or ""
+        await ami.send("Hangup", Channel=channel, ActionID="h2")
+        assert (await ami.response("h2")).get("Message") == "Channel Hungup"
+        await run(pbx, ami, 1)
+        hangups = {m.get("Channel"): m.get("Cause") for m in ami.received if m.name == "Hangup"}
+        assert hangups[channel] == "0"
+        assert any(m.name == "QueueCallerAbandon" and m.get("Channel") == channel for m in ami.received)
+        await ami.send("Hangup", Channel="att-1", ActionID="h3")
+        assert (await ami.response("h3")).get("Message") == "No such channel"
+        await ami.send("Hangup", ActionID="h4")
+        assert (await ami.response("h4")).get("Message") == "No channel specified"
+
+
+async def test_dialer_hangup_of_the_agent_leg_ends_the_call_as_agent() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        repeated, named = originate("5550001", "4")
+        await ami.send("Originate", *repeated, **named)
+        clock = clock_of(pbx)
+        while not any(m.name == "AgentConnect" for m in ami.received):
+            await clock.advance(0.25)
+            await ami.drain(within=0.01)
+        agent_channel = next(m for m in ami.received if m.name == "AgentConnect").get("DestChannel") or ""
+        await ami.send("Hangup", Channel=agent_channel, ActionID="h")
+        await ami.response("h")
+        await run(pbx, ami, 1)
+        assert next(m for m in ami.received if m.name == "AgentComplete").get("Reason") == "agent"
+        assert not pbx.core.engine.channels
+
+
+# ------------------------------------------------------------------ queues and inbound
+
+
+async def test_queue_member_state_and_lists() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        await ami.send("QueuePause", Queue="outbound-agents", Interface="PJSIP/1001", Paused="true", Reason="lunch")
+        await ami.send("QueueStatus", ActionID="qs", Queue="outbound-agents")
+        await ami.response("qs")
+        items = await ami.collect_until(lambda m: m.name == "QueueStatusComplete")
+        member = next(m for m in items if m.name == "QueueMember")
+        assert (member.get("Paused"), member.get("PausedReason"), member.get("Membership")) == ("1", "lunch", "dynamic")
+        assert member.headers[-1] == ("ActionID", "qs")
+        assert items[-1].get("ListItems") == "2"
+        member_state = pbx.queues["outbound-agents"].members["PJSIP/1001"]
+        assert member_state.paused
+        assert member_state.paused_reason == "lunch"
+        await ami.send("QueueSummary", ActionID="sum")
+        await ami.response("sum")
+        summary = await ami.collect_until(lambda m: m.name == "QueueSummaryComplete")
+        outbound = next(m for m in summary if m.get("Queue") == "outbound-agents")
+        assert (outbound.get("LoggedIn"), outbound.get("Available")) == ("1", "0")
+        await ami.send("QueueAdd", Queue="no-such-queue", Interface="PJSIP/1002", ActionID="bad")
+        assert (await ami.response("bad")).get("Message") == "Unable to add interface to queue: No such queue"
+
+
+async def test_core_show_channels_and_status_list_the_live_channels() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        repeated, named = originate("5550001", "21")
+        await ami.send("Originate", *repeated, **named)
+        clock = clock_of(pbx)
+        while not any(m.name == "AgentConnect" for m in ami.received):
+            await clock.advance(0.25)
+            await ami.drain(within=0.01)
+        await ami.send("CoreShowChannels", ActionID="csc")
+        assert (await ami.response("csc")).get("EventList") == "start"
+        listed = await ami.collect_until(lambda m: m.name == "CoreShowChannelsComplete")
+        channels = [m for m in listed if m.name == "CoreShowChannel"]
+        assert len(channels) == 3  # ;1 and ;2 of the call, the agent's PJSIP channel
+        assert all(m.headers[1] == ("ActionID", "csc") for m in channels)
+        bridged = [m for m in channels if m.get("BridgeId")]
+        assert len(bridged) == 2
+        assert bridged[0].get("BridgeId") == bridged[1].get("BridgeId")
+        await ami.send("Status", ActionID="st")
+        await ami.response("st")
+        status = await ami.collect_until(lambda m: m.name == "StatusComplete")
+        assert status[-1].get("Items") == "3"
+        assert all(m.get("Privilege") == "Call" for m in status[:-1])
+
+
+async def test_inbound_callers_arrive_wait_and_give_up_or_are_answered() -> None:
+    inbound = scenario(
+        outbound={"answer_probability": 0.0},
+        inbound={"rate_per_hour": 720.0, "patience_mean_seconds": 20.0},
+        handle={"talk_mean_seconds": 30.0, "talk_sd_seconds": 5.0},
+    )
+    async with pbx_session(replace(LIVE, scenario=inbound)) as (pbx, ami):
+        await run(pbx, ami, 120, step=1.0)
+        nobody = list(pbx.truth.inbound)
+        assert len(nobody) >= 5
+        assert all(r.agent is None for r in nobody)
+        finished = [r for r in nobody if r.ended_at is not None]
+        assert finished
+        assert all(r.abandoned_at is not None for r in finished)
+        assert any(m.name == "QueueCallerAbandon" and m.get("Queue") == "inbound-sales" for m in ami.received)
+        await add_agent(ami, "PJSIP/2001", queue="inbound-sales")
+        await run(pbx, ami, 300, step=1.0)
+        answered = [r for r in pbx.truth.inbound if r.agent == "PJSIP/2001"]
+        assert answered
+        assert any(m.name == "AgentConnect" and m.get("Queue") == "inbound-sales" for m in ami.received)
+
+
+async def test_inbound_queue_has_priority_over_outbound_for_a_shared_member() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001", paused=True)
+        await add_agent(ami, "PJSIP/1001", queue="inbound-sales", paused=True)
+        await ami.send(
+            "Originate", ActionID="in", Channel="Local/s@sim-inbound", Application="Wait", Data="30", Async="true"
+        )
+        repeated, named = originate("5550001", "77")
+        await ami.send("Originate", *repeated, **named)
+        clock = clock_of(pbx)
+        while sum(m.name == "QueueCallerJoin" for m in ami.received) < 2:
+            await clock.advance(0.1)
+            await ami.drain(within=0.01)
+        await ami.send("QueuePause", Interface="PJSIP/1001", Paused="false", ActionID="up")
+        await run(pbx, ami, 3, step=0.1)
+        called = [m for m in ami.received if m.name == "AgentCalled"]
+        assert called
+        assert called[0].get("Queue") == "inbound-sales"
+
+
+# ------------------------------------------------------------------ world, time, truth
+
+
+async def test_same_seed_same_world_and_bad_numbers_stay_bad() -> None:
+    async def plans(seed: int) -> list[tuple[Fate, float]]:
+        config = PbxConfig(seed=seed, unallocated_share=0.2, invalid_share=0.1)
+        async with pbx_session(config) as (pbx, ami):
+            for i in range(30):
+                repeated, named = originate(f"55501{i:02d}", str(i))
+                await ami.send("Originate", *repeated, **named)
+            await ami.send("Ping", ActionID="sync")
+            await ami.response("sync")
+            return [(r.plan.fate, r.plan.ring_seconds) for r in pbx.truth.originates if r.plan is not None]
+
+    first, again, other = await plans(7), await plans(7), await plans(8)
+    assert first == again
+    assert first != other
+    bad = {Fate.UNALLOCATED, Fate.INVALID_NUMBER}
+    config = PbxConfig(seed=7, unallocated_share=0.2, invalid_share=0.1)
+    async with pbx_session(config) as (pbx, ami):
+        for attempt in range(3):  # redialling the same numbers
+            for i in range(30):
+                repeated, named = originate(f"55501{i:02d}", f"{attempt}-{i}")
+                await ami.send("Originate", *repeated, **named)
+        await ami.send("Ping", ActionID="sync")
+        await ami.response("sync")
+        by_number: dict[str, set[bool]] = {}
+        for record in pbx.truth.originates:
+            assert record.plan is not None
+            by_number.setdefault(record.number, set()).add(record.plan.fate in bad)
+        assert all(len(v) == 1 for v in by_number.values())
+        assert sum(True in v for v in by_number.values()) == sum(f in bad for f, _ in first)
+
+
+async def test_ground_truth_counts_every_originate() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        for attempt in ("a", "b", "a"):
+            repeated, named = originate("5550002", attempt)
+            await ami.send("Originate", *repeated, **named)
+        await ami.send("Ping", ActionID="sync")
+        await ami.response("sync")
+        truth = pbx.truth
+        assert truth.originates_by_attempt == {"a": 2, "b": 1}
+        assert truth.originates_by_action_id["orig-a"] == 2
+        assert truth.duplicates() == {"a": 2, "att-a": 2}
+        assert truth.actions["originate"] == 3
+
+
+async def test_accelerated_clock_runs_the_world_faster_than_real_time() -> None:
+    busy = scenario(outbound={"answer_probability": 0.0, "busy_share": 1.0, "busy_release_seconds": 20.0})
+    config = replace(LIVE, scenario=busy)
+    async with SimulatedPbx(config, clock=RealTimeClock(speed=200.0)) as pbx, AmiProbe.connect(pbx.port) as ami:
+        await ami.login()
+        repeated, named = originate("5550002", "fast")
+        await ami.send("Originate", *repeated, **named)
+        # 20 simulated seconds of ringing take 0.1 s here; waiting 3 s of real time is plenty.
+        response = await ami.collect_until(lambda m: m.name == "OriginateResponse", within=3.0)
+        assert response[-1].get("Reason") == "5"
+
+
+async def test_kill_and_restart_on_the_same_port_keeps_the_ground_truth() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        port = pbx.port
+        repeated, named = originate("5550003", "k1")
+        await ami.send("Originate", *repeated, **named)
+        await ami.send("Ping", ActionID="sync")
+        await ami.response("sync")
+        assert pbx.core.engine.channels
+        await pbx.kill()
+        await ami.drain(within=0.2)
+        assert ami.eof
+        await pbx.restart()
+        assert pbx.port == port
+        assert not pbx.core.engine.channels
+        async with AmiProbe.connect(port) as again:
+            await again.login()
+            await again.send("CoreShowChannels", ActionID="c")
+            await again.response("c")
+            listed = await again.collect_until(lambda m: m.name == "CoreShowChannelsComplete")
+            assert listed[-1].get("ListItems") == "0"
+        assert pbx.truth.originates_by_attempt["k1"] == 1
+
+
+async def test_synchronous_originate_blocks_the_session_until_the_verdict() -> None:
+    async with pbx_session(
+        replace(LIVE, scenario=scenario(outbound={"answer_probability": 0.0, "busy_share": 1.0}))
+    ) as (
+        pbx,
+        ami,
+    ):
+        await ami.send(
+            "Originate", Channel="Local/5550002@sim-pstn", Context="dialer-outbound", Exten="s", ActionID="s"
+        )
+        await ami.send("Ping", ActionID="after")
+        await asyncio.sleep(0.05)
+        await ami.drain(within=0.05)
+        assert not any(m.is_response and m.action_id in ("s", "after") for m in ami.received)
+        await clock_of(pbx).advance(5)
+        names = [(m.name, m.action_id) for m in await ami.collect_until(lambda m: m.action_id == "after")]
+        assert names.index(("Error", "s")) < names.index(("Newchannel", None))
+        verdict = next(m for m in ami.received if m.is_response and m.action_id == "s")
+        assert verdict.get("Message") == "Originate failed"
