@@ -13,7 +13,7 @@ from typing import Protocol
 
 from dialer.clock import Timer
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
-from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.engine import ChannelOwner, Engine
 from dialer.sim.pbx.queues import Device, Member, Queue, QueueCaller
 
 
@@ -23,6 +23,64 @@ class QueueClient(Protocol):
     def agent_connected(self, caller: QueueCaller, leg: AgentLeg) -> None: ...
 
     def bridge_ended(self, leg: AgentLeg, *, by_agent: bool) -> None: ...
+
+
+def open_agent_channels(
+    e: Engine, interface: str, caller: Channel, owner: ChannelOwner
+) -> tuple[Channel, Channel | None, str]:
+    """The channels of a call to an agent's phone: a Local pair for ``Local/...`` interfaces, else one channel
+    (``PJSIP/1001-0000000a``). Returns (the channel bridged to the caller, the phone half or None, dial string)."""
+    base = f"{interface}-{e.next_local_suffix()}"
+    a2: Channel | None = None
+    if interface.startswith("Local/"):
+        exten, _, context = interface[len("Local/") :].partition("@")
+        a1 = e.new_channel(
+            f"{base};1",
+            context=context or "default",
+            exten="s",
+            state=ChannelState.DOWN,
+            owner=owner,
+            linkedid=caller.linkedid,
+        )
+        a2 = e.new_channel(
+            f"{base};2",
+            context=context or "default",
+            exten=exten,
+            state=ChannelState.RING,
+            owner=owner,
+            linkedid=caller.linkedid,
+        )
+        dial_string = interface[len("Local/") :]
+    else:
+        a1 = e.new_channel(
+            base,
+            context=e.config.agents_context,
+            exten="s",
+            state=ChannelState.DOWN,
+            owner=owner,
+            linkedid=caller.linkedid,
+        )
+        dial_string = interface.partition("/")[2]
+    e.set_caller_id(a1, caller.caller_num, caller.caller_name)
+    e.set_var(a1, "DIALEDPEERNUMBER", dial_string)
+    if a2 is not None:
+        e.set_var(a2, "DIALEDPEERNUMBER", dial_string)
+        e.set_caller_id(a2, caller.caller_num, caller.caller_name)
+        e.set_connected_line(a2, caller.caller_num, caller.caller_name)
+        e.local_bridge(a1, a2, a2.context, a2.exten)
+    return a1, a2, dial_string
+
+
+def bridge_headers(bridge_id: str, count: int) -> Headers:
+    return [
+        ("BridgeUniqueid", bridge_id),
+        ("BridgeType", "basic"),
+        ("BridgeTechnology", "simple_bridge"),
+        ("BridgeCreator", "<unknown>"),
+        ("BridgeName", "<unknown>"),
+        ("BridgeNumChannels", str(count)),
+        ("BridgeVideoSourceMode", "none"),
+    ]
 
 
 class AgentLeg:
@@ -65,44 +123,7 @@ class AgentLeg:
         e = self.engine
         caller = self.caller.channel
         iface = self.member.interface
-        suffix = e.next_local_suffix()
-        base = f"{iface}-{suffix}"
-        if iface.startswith("Local/"):
-            exten, _, context = iface[len("Local/") :].partition("@")
-            self.a1 = e.new_channel(
-                f"{base};1",
-                context=context or "default",
-                exten="s",
-                state=ChannelState.DOWN,
-                owner=self,
-                linkedid=caller.linkedid,
-            )
-            self.a2 = e.new_channel(
-                f"{base};2",
-                context=context or "default",
-                exten=exten,
-                state=ChannelState.RING,
-                owner=self,
-                linkedid=caller.linkedid,
-            )
-            dial_string = iface[len("Local/") :]
-        else:
-            self.a1 = e.new_channel(
-                base,
-                context=e.config.agents_context,
-                exten="s",
-                state=ChannelState.DOWN,
-                owner=self,
-                linkedid=caller.linkedid,
-            )
-            dial_string = iface.partition("/")[2]
-        e.set_caller_id(self.a1, caller.caller_num, caller.caller_name)
-        e.set_var(self.a1, "DIALEDPEERNUMBER", dial_string)
-        if self.a2 is not None:
-            e.set_var(self.a2, "DIALEDPEERNUMBER", dial_string)
-            e.set_caller_id(self.a2, caller.caller_num, caller.caller_name)
-            e.set_connected_line(self.a2, caller.caller_num, caller.caller_name)
-            e.local_bridge(self.a1, self.a2, self.a2.context, self.a2.exten)
+        self.a1, self.a2, dial_string = open_agent_channels(e, iface, caller, self)
         self.a1.application, self.a1.application_data = "AppQueue", "(Outgoing Line)"
         e.emit("AgentCalled", "agent,all", self.caller_and_dest() + self.agent_headers())
         e.emit("DialBegin", "call,all", [*self.caller_and_dest(), ("DialString", dial_string)])

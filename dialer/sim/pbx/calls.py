@@ -18,6 +18,7 @@ from dialer.clock import Timer
 from dialer.sim.pbx.agents import AgentLeg, QueueSystem
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.config import DialerContext, WorldKind
+from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.queues import QueueCaller
 from dialer.sim.pbx.truth import InboundRecord, OriginateRecord
@@ -31,6 +32,7 @@ class Stage(StrEnum):
     DIALING = "dialing"
     ANSWERED = "answered"  # running the dialer's dialplan (AMD, or an application)
     QUEUED = "queued"
+    AGENT_DIAL = "agent_dial"  # ringing the one agent named by DIALER_AGENT
     BRIDGED = "bridged"
     MESSAGE = "message"  # the safe-harbour message after an abandon
     ENDED = "ended"
@@ -102,6 +104,9 @@ class PairCall:
 
     def on_ended(self) -> None:
         """Ground truth when both channels are gone."""
+
+    def release_direct_agent(self) -> None:
+        """The person's side is gone: let go of a directly dialled agent (DIALER_AGENT), if any."""
 
     # -- queue
 
@@ -193,6 +198,8 @@ class PairCall:
             self.queues.abandon(self.caller)
         elif stage is Stage.BRIDGED and self.leg is not None:
             self.leg.end_bridge(by_agent=False, cause=cause)
+        else:
+            self.release_direct_agent()
         e.hangup_request(near, 16, soft=True)
         self.before_hangup(cause, stage)
         e.hangup(near, cause)
@@ -214,6 +221,8 @@ class PairCall:
             self.queues.abandon(self.caller)
         elif stage is Stage.BRIDGED and self.leg is not None:
             self.leg.end_bridge(by_agent=False, cause=code)
+        else:
+            self.release_direct_agent()
         e.hangup_request(near, 16, soft=True)
         e.hangup_request(far, code)
         self.before_hangup(code, stage)
@@ -256,6 +265,7 @@ class OutboundCall(PairCall):
         self.number = record.number
         self.context: DialerContext | None = None
         self.dialer_stage = "ANSWERED"
+        self.direct: DirectAgentDial | None = None
 
     @property
     def o(self) -> Channel:
@@ -515,6 +525,10 @@ class OutboundCall(PairCall):
         limit = ctx.queue_timeout
         if after_amd and ctx.queue_timeout_after_amd is not None:
             limit = ctx.queue_timeout_after_amd
+        agent = self.o.variables.get("DIALER_AGENT", "")
+        if ctx.reports and agent:
+            self._dial_agent(agent, limit)
+            return
         queue = ctx.queue or self.o.variables.get("DIALER_QUEUE", "")
         self.record.queued_at = self.engine.now()
         self.record.queue = queue
@@ -557,15 +571,49 @@ class OutboundCall(PairCall):
             return
         self._abandon_to_safe_harbour(self.queue_status)
 
-    def _abandon_to_safe_harbour(self, queue_status: str) -> None:
+    def _dial_agent(self, interface: str, limit: float) -> None:
+        """[dialer-direct-agent]: ring only ``interface``; busy phone or no answer in time -> safe harbour."""
+        self._set_stage("AGENT_DIAL")
+        dial = DirectAgentDial(self, self.queues, interface, limit)
+        state = dial.device_state()
+        if state not in ("NOT_INUSE", "UNKNOWN"):
+            self._abandon_to_safe_harbour(f"AGENT_{state}", agent=interface)
+            return
+        self.direct = dial
+        self.stage = Stage.AGENT_DIAL
+        self.record.queued_at = self.engine.now()
+        self.engine.step(self.o, "Dial", f"{interface},{limit:g}", priority=self.o.priority + 1)
+        dial.start(self.engine.world.agent_connect_seconds(self.rng))
+
+    def agent_answered(self, dial: DirectAgentDial) -> None:
+        self.stage = Stage.BRIDGED
+        self.record.connected_at = self.engine.now()
+        self.record.agent = dial.interface
+        self.record.outcome = Outcome.CONNECTED
+        dial.start_talk(self.engine.world.talk_seconds(self.rng, self.engine.now(), self.plan.fate))
+
+    def agent_failed(self, dial: DirectAgentDial, dial_status: str) -> None:
+        self.direct = None
+        self.stage = Stage.ANSWERED
+        self._abandon_to_safe_harbour(f"AGENT_{dial_status}", agent=dial.interface)
+
+    def agent_hung_up(self, dial: DirectAgentDial) -> None:
+        self.dialplan_hangup(16)
+
+    def release_direct_agent(self) -> None:
+        if self.direct is not None:
+            self.direct.caller_gone()
+
+    def _abandon_to_safe_harbour(self, queue_status: str, *, agent: str | None = None) -> None:
         e = self.engine
         o = self.o
         self.record.abandoned = True
         self.record.outcome = Outcome.ABANDONED
         self._set_stage("ABANDONED")
-        self._user_event(
-            "DialerAbandon", [("Attempt", o.variables.get("DIALER_ATTEMPT", "")), ("QueueStatus", queue_status)]
-        )
+        fields: Headers = [("Attempt", o.variables.get("DIALER_ATTEMPT", "")), ("QueueStatus", queue_status)]
+        if agent is not None:
+            fields.append(("Agent", agent))
+        self._user_event("DialerAbandon", fields)
         self._set_stage("SAFE_HARBOUR")
         e.step(o, "Read", "DIALER_KEY,dialer/safe-harbour,1,,1,3", priority=o.priority + 1)
         self.stage = Stage.MESSAGE
@@ -594,10 +642,12 @@ class OutboundCall(PairCall):
         o = self.o
         attempt = o.variables.get("DIALER_ATTEMPT", "")
         agent = ""
+        if self.direct is not None and self.direct.connected_at is not None:
+            self._user_event("DialerAgentComplete", [("Attempt", attempt), ("Agent", self.direct.interface)])
         if self.record.connected_at is not None and self.record.agent:
             agent = self.record.agent
             self.dialer_stage = "CONNECTED"
-        elif stage is Stage.QUEUED:
+        elif stage in (Stage.QUEUED, Stage.AGENT_DIAL):
             self.dialer_stage = "ABANDONED"
             self._user_event("DialerAbandon", [("Attempt", attempt), ("QueueStatus", "CALLERHANGUP")])
         self._user_event(

@@ -11,6 +11,7 @@ from dialer.sim.pbx.config import QueueConfig
 if TYPE_CHECKING:
     from dialer.sim.pbx.agents import AgentLeg, QueueClient
     from dialer.sim.pbx.channels import Channel
+    from dialer.sim.pbx.direct import DirectAgentDial
 
 # QueueMember Status codes (enum ast_device_state).
 DEVICE_NOT_INUSE = 1
@@ -66,7 +67,7 @@ class Device:
     """The phone behind an interface: busy while any leg to it exists (ringinuse=no)."""
 
     interface: str
-    leg: AgentLeg | None = None
+    leg: AgentLeg | DirectAgentDial | None = None
     # shared_lastcall=yes: the end of the last call, for every queue's wrap-up time.
     last_call_end: float = -1e18
 

@@ -507,3 +507,54 @@ async def test_synchronous_originate_blocks_the_session_until_the_verdict() -> N
         assert names.index(("Error", "s")) < names.index(("Newchannel", None))
         verdict = next(m for m in ami.received if m.is_response and m.action_id == "s")
         assert verdict.get("Message") == "Originate failed"
+
+
+# ------------------------------------------------------------------ DIALER_AGENT (preview, owned callbacks)
+
+
+async def direct_dial(ami: AmiProbe, attempt: str, agent: str) -> None:
+    repeated, named = originate("5550001", attempt)
+    await ami.send("Originate", *repeated, ("Variable", f"DIALER_AGENT={agent}"), **named)
+
+
+async def test_direct_agent_dial_connects_without_the_queue() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await direct_dial(ami, "31", "PJSIP/1001")
+        await run(pbx, ami, 120)
+        names = {m.name for m in ami.received}
+        assert not names & {"QueueCallerJoin", "AgentCalled", "AgentConnect", "AgentComplete"}
+        connect = user_events(ami, "DialerAgentConnect")
+        assert [(m.get("Attempt"), m.get("Agent")) for m in connect] == [("31", "PJSIP/1001")]
+        assert (connect[0].get("Channel") or "").startswith("PJSIP/1001-")
+        complete = user_events(ami, "DialerAgentComplete")
+        assert [(m.get("Attempt"), m.get("Agent")) for m in complete] == [("31", "PJSIP/1001")]
+        end = user_events(ami, "DialerCallEnd")
+        assert [(m.get("Stage"), m.get("Agent")) for m in end] == [("CONNECTED", "PJSIP/1001")]
+        record = pbx.truth.originate("orig-31")
+        assert record.outcome is Outcome.CONNECTED
+        assert record.agent == "PJSIP/1001"
+        assert not pbx.core.engine.channels
+
+
+async def test_direct_agent_busy_or_too_slow_is_an_abandon_with_the_agent_named() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        repeated, named = originate("5550001", "40")
+        await ami.send("Originate", *repeated, **named)
+        clock = clock_of(pbx)
+        while not any(m.name == "AgentConnect" for m in ami.received):
+            await clock.advance(0.25)
+            await ami.drain(within=0.01)
+        await direct_dial(ami, "41", "PJSIP/1001")
+        await run(pbx, ami, 10)
+        abandon = [m for m in user_events(ami, "DialerAbandon") if m.get("Attempt") == "41"]
+        assert [(m.get("QueueStatus"), m.get("Agent")) for m in abandon] == [("AGENT_INUSE", "PJSIP/1001")]
+
+    slow = replace(LIVE, agent_connect_seconds=3.0)
+    async with pbx_session(slow) as (pbx, ami):
+        await direct_dial(ami, "42", "PJSIP/1002")
+        await run(pbx, ami, 20)
+        abandon = user_events(ami, "DialerAbandon")
+        assert [(m.get("QueueStatus"), m.get("Agent")) for m in abandon] == [("AGENT_NOANSWER", "PJSIP/1002")]
+        assert next(m for m in ami.received if m.name == "DialEnd" and m.get("Channel")).get("DialStatus") == "NOANSWER"
+        assert pbx.truth.originate("orig-42").outcome is Outcome.ABANDONED
