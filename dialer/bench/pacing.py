@@ -1,13 +1,290 @@
-"""Benchmark module (see dialer/commands/bench.py for the contract)."""
+"""`dialer bench pacing`: pacing quality in the discrete-event simulator (docs/benchmarks.md §1).
+
+For each scenario, every policy runs on the same seed (common random numbers): progressive, fixed ratio and
+the Issabel-like rule with their knob tuned to 3 % abandons on the tuning seed, our pacer with its online
+controller (one configuration for every scenario, never tuned), and the clairvoyant bound. The drifting
+scenario adds our rule with its level frozen at the best static tuning. Figures exclude the warm-up.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from dialer.sim.des import Policy, RunResult, simulate
+from dialer.sim.des import policies as P
+from dialer.sim.model import Profile, Scenario, ScenarioError, load_scenario
+
+GRID = tuple(f"n{n}-p0{p}" for n in (10, 20, 50, 100) for p in (10, 20, 30))
+DEFAULT_SCENARIOS = (*GRID, "blended", "drifting")
+FULL_LIVE_ANSWERS = 15_000  # ±0.14 points on a 3 % abandon rate
+DEFAULT_LIVE_ANSWERS = 5_000  # what `run_default` (and `bench all`) measures per cell, to finish on 2 cores
+TUNE_TARGET = 0.03
+TUNE_STEPS = 7
+
+POLICY_ORDER = ("progressive", "fixed-ratio", "issabel", "ours", "ours-static", "clairvoyant")
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    hours: float
+    warmup_minutes: float
+    seed: int
+    tuning_seed: int
+
+
+def hours_for(scenario: Scenario, live_answers: int) -> float:
+    """Simulated hours that yield about ``live_answers`` outbound live answers at ~88 % occupancy."""
+    handle = scenario.handle.mean_handle_seconds
+    inbound_erlangs = scenario.inbound.rate_per_hour.at(0) / 3600.0 * handle
+    outbound_agents = max(1.0, scenario.agents.count * 0.88 - inbound_erlangs)
+    per_hour = outbound_agents * 3600.0 / handle
+    return max(2.0, math.ceil(live_answers / per_hour * 2) / 2)
+
+
+def tune(
+    scenario: Scenario,
+    make: Callable[[float], Policy],
+    low: float,
+    high: float,
+    plan: RunPlan,
+    steps: int = TUNE_STEPS,
+) -> float:
+    """The largest knob (log-scale bisection) whose abandon rate on the tuning seed stays at most 3 %."""
+
+    def rate(knob: float) -> float:
+        return simulate(
+            scenario, make(knob), seed=plan.tuning_seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes
+        ).abandon_rate
+
+    if rate(high) <= TUNE_TARGET:
+        return high
+    if rate(low) > TUNE_TARGET:
+        return low
+    lo, hi = math.log(low), math.log(high)
+    for _ in range(steps):
+        mid = (lo + hi) / 2.0
+        if rate(math.exp(mid)) <= TUNE_TARGET:
+            lo = mid
+        else:
+            hi = mid
+    return math.exp(lo)
+
+
+def run_scenario(
+    scenario: Scenario, plan: RunPlan, policies: Sequence[str] = POLICY_ORDER, progress: bool = False
+) -> list[RunResult]:
+    """Every requested policy on one scenario, baselines tuned first; rows in POLICY_ORDER."""
+    makers: dict[str, Callable[[], Policy]] = {}
+    knobs: dict[str, str] = {}
+
+    def note(name: str) -> None:
+        if progress:
+            typer.echo(f"  {scenario.name}: {name} …", err=True)
+
+    if "progressive" in policies:
+        makers["progressive"] = P.progressive
+    if "fixed-ratio" in policies:
+        note("tuning fixed-ratio")
+        ratio = tune(scenario, P.fixed_ratio, 1.0, 15.0, plan)
+        makers["fixed-ratio"] = lambda: P.fixed_ratio(ratio)
+        knobs["fixed-ratio"] = f"ratio {ratio:.2f}"
+    if "issabel" in policies:
+        note("tuning issabel")
+        multiplier = tune(scenario, P.IssabelLike, 0.05, 3.0, plan)
+        makers["issabel"] = lambda: P.IssabelLike(multiplier)
+        knobs["issabel"] = f"×{multiplier:.3f}"
+    if "ours" in policies:
+        makers["ours"] = P.ours
+    if "ours-static" in policies:
+        note("tuning ours-static")
+        level = tune(scenario, P.ours_static, 0.0005, 0.5, plan)
+        makers["ours-static"] = lambda: P.ours_static(level)
+        knobs["ours-static"] = f"level {level:.4f}"
+    if "clairvoyant" in policies:
+        makers["clairvoyant"] = P.clairvoyant
+    rows = []
+    for name in POLICY_ORDER:
+        if name not in makers:
+            continue
+        note(f"running {name}")
+        result = simulate(
+            scenario, makers[name](), seed=plan.seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes
+        )
+        rows.append(replace(result, knob=knobs.get(name, "")))
+    return rows
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.2f}"
+
+
+def describe(scenario: Scenario) -> str:
+    p = scenario.outbound.answer_probability
+    answer = f"p={p.points[0][1]:.2f}" if p.is_constant else f"p={p.maximum:.2f}→{p.minimum:.2f}"
+    extra = ""
+    if scenario.inbound.enabled:
+        erlangs = scenario.inbound.rate_per_hour.at(0) / 3600.0 * scenario.handle.mean_handle_seconds
+        extra = f", inbound {erlangs:.1f} Erl (patience {scenario.inbound.patience_mean_seconds:.0f} s)"
+    return f"{scenario.agents.count} agents, {answer}{extra}"
+
+
+def format_table(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -> str:
+    blended = scenario.inbound.enabled
+    head = (
+        f"{'policy':<12} {'knob':<13} {'occup%':>7} {'talk m/ah':>9} {'aband%':>7} {'worst24h%':>9} "
+        f"{'worst1h%':>8} {'dials/ah':>8} {'idle s mean/p90':>15} {'live':>6}"
+    )
+    if blended:
+        head += f" {'in SL20%':>8} {'in aband%':>9}"
+    lines = [
+        f"{scenario.name}: {describe(scenario)} — {plan.hours:g} h after {plan.warmup_minutes:g} min warm-up, "
+        f"seed {plan.seed} (baselines tuned to 3 % on seed {plan.tuning_seed})",
+        head,
+    ]
+    for r in rows:
+        line = (
+            f"{r.policy:<12} {r.knob:<13} {100 * r.occupancy:>7.2f} {r.talk_minutes_per_agent_hour:>9.1f} "
+            f"{_pct(r.abandon_rate):>7} {_pct(r.worst_24h_abandon):>9} {_pct(r.worst_1h_abandon):>8} "
+            f"{r.dials_per_agent_hour:>8.1f} {f'{r.idle_gap_mean:.1f}/{r.idle_gap_p90:.1f}':>15} {r.live_answers:>6}"
+        )
+        if blended:
+            line += f" {_pct(r.inbound_service_level):>8} {_pct(r.inbound_abandon_rate):>9}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def json_rows(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        row = r.as_dict()
+        row.update(
+            description=describe(scenario),
+            seed=plan.seed,
+            tuning_seed=plan.tuning_seed,
+            warmup_minutes=plan.warmup_minutes,
+            answer_probability_max=scenario.outbound.answer_probability.maximum,
+            answer_probability_min=scenario.outbound.answer_probability.minimum,
+        )
+        out.append(row)
+    return out
+
+
+def with_overrides(scenario: Scenario, agents: int | None, answer_rate: float | None) -> Scenario:
+    if agents is not None:
+        scenario = replace(scenario, agents=replace(scenario.agents, count=agents))
+    if answer_rate is not None:
+        scenario = replace(
+            scenario, outbound=replace(scenario.outbound, answer_probability=Profile.constant(answer_rate))
+        )
+    if agents is not None or answer_rate is not None:
+        scenario = replace(scenario, name=f"n{scenario.agents.count}-p{describe(scenario).split('p=')[1][:4]}")
+    return scenario
+
+
+def run_bench(
+    scenarios: Sequence[Scenario],
+    *,
+    hours: float | None,
+    seed: int | None,
+    live_answers: int,
+    as_json: bool,
+    policies: Sequence[str] | None = None,
+    progress: bool = True,
+) -> None:
+    """Run and print each scenario. Without explicit ``policies``: all, ``ours-static`` only for drifting."""
+    import json
+    import sys
+
+    for scenario in scenarios:
+        if policies is not None:
+            wanted = list(policies)
+        else:
+            wanted = [p for p in POLICY_ORDER if p != "ours-static" or scenario.name == "drifting"]
+        reported_seed = seed if seed is not None else scenario.run.seed
+        tuning_seed = scenario.run.tuning_seed
+        if tuning_seed == reported_seed:
+            tuning_seed += 1  # report on a fresh seed
+        plan = RunPlan(
+            hours=hours if hours is not None else hours_for(scenario, live_answers),
+            warmup_minutes=scenario.run.warmup_minutes,
+            seed=reported_seed,
+            tuning_seed=tuning_seed,
+        )
+        started = time.perf_counter()
+        rows = run_scenario(scenario, plan, wanted, progress=progress and not as_json)
+        if as_json:
+            for row in json_rows(scenario, plan, rows):
+                sys.stdout.write(json.dumps(row) + "\n")
+            sys.stdout.flush()
+        else:
+            typer.echo(format_table(scenario, plan, rows))
+            typer.echo(f"  ({time.perf_counter() - started:.0f} s wall)\n")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to `dialer bench`."""
+    """Add `dialer bench pacing` to `dialer bench`."""
+
+    @app.command("pacing")
+    def pacing(
+        scenario: Annotated[
+            list[Path] | None, typer.Option("--scenario", help="Scenario TOML file (repeatable); default: the grid.")
+        ] = None,
+        agents: Annotated[int | None, typer.Option("--agents", min=1, help="Override the number of agents.")] = None,
+        answer_rate: Annotated[
+            float | None, typer.Option("--answer-rate", min=0.01, max=0.9, help="Override the live answer rate.")
+        ] = None,
+        hours: Annotated[float | None, typer.Option("--hours", min=0.1, help="Measured simulated hours.")] = None,
+        seed: Annotated[int | None, typer.Option("--seed", help="Seed of the reported runs.")] = None,
+        live_answers: Annotated[
+            int, typer.Option("--live-answers", min=100, help="Size cells to about this many live answers.")
+        ] = DEFAULT_LIVE_ANSWERS,
+        full: Annotated[bool, typer.Option("--full", help=f"Size cells to {FULL_LIVE_ANSWERS} live answers.")] = False,
+        policy: Annotated[
+            list[str] | None, typer.Option("--policy", help=f"Only these policies ({', '.join(POLICY_ORDER)}).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
+    ) -> None:
+        """Pacing quality: occupancy and abandons of each policy in the discrete-event simulator."""
+        if policy:
+            unknown = sorted(set(policy) - set(POLICY_ORDER))
+            if unknown:
+                typer.echo(f"error: unknown policy {', '.join(unknown)}", err=True)
+                raise typer.Exit(2)
+        try:
+            if scenario:
+                chosen = [load_scenario(p) for p in scenario]
+            elif agents is not None or answer_rate is not None:
+                chosen = [load_scenario("n20-p020")]
+            else:
+                chosen = [load_scenario(name) for name in DEFAULT_SCENARIOS]
+        except ScenarioError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        chosen = [with_overrides(s, agents, answer_rate) for s in chosen]
+        run_bench(
+            chosen,
+            hours=hours,
+            seed=seed,
+            live_answers=FULL_LIVE_ANSWERS if full else live_answers,
+            as_json=as_json,
+            policies=tuple(policy) if policy else None,
+        )
 
 
 def run_default() -> None:
-    """Run at the default size and print the figures."""
+    """The default grid, blended and drifting, sized to finish in minutes on 2 cores; prints the tables."""
+    typer.echo(f"Pacing quality (discrete-event simulation, ~{DEFAULT_LIVE_ANSWERS} live answers per cell)\n")
+    run_bench(
+        [load_scenario(name) for name in DEFAULT_SCENARIOS],
+        hours=None,
+        seed=None,
+        live_answers=DEFAULT_LIVE_ANSWERS,
+        as_json=False,
+    )

@@ -52,7 +52,7 @@ class PacingExplanation:
     expected_free_agents: float | None = None  # agents able to take a call by the end of the horizon
     expected_answers: float | None = None  # live answers expected by then, new calls included
     controller_level: float | None = None  # the online controller's abandon-risk threshold
-    applied_level: float | None = None  # after the manual aggressiveness override
+    applied_level: float | None = None  # after the manual override and the abandon-budget taper
     last_call_risk: float | None = None  # abandon risk of the last call placed
     next_call_risk: float | None = None  # what one more call would have carried
     setpoint: float = 0.0
@@ -183,18 +183,22 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             f"estimates immature ({stats.live_answers_total} live answers, {stats.handle_samples} handle times"
             f" seen): progressive; " + progressive_reason,
         )
-    if abandons_left < max(1.0, settings.budget_reserve * budget):
+    if abandons_left < 1.0:
         return done(
             progressive_calls,
             PacingMode.PROGRESSIVE,
             Guard.ABANDON_BUDGET,
             f"{window.abandons} abandons of {window.live_answers} live answers in the last "
-            f"{settings.window_hours:g} h ({window.rate():.2%}, cap {settings.abandon_cap:.1%}): progressive; "
-            + progressive_reason,
+            f"{settings.window_hours:g} h ({window.rate():.2%}, cap {settings.abandon_cap:.1%}): one more would"
+            " break the cap: progressive; " + progressive_reason,
         )
+    # Near the cap the level tapers: the last `taper` abandons of the window's budget are spent ever more
+    # cautiously, so a young window (few live answers, where one abandon moves the rate a lot) is not overrun.
+    taper = max(2.0, settings.budget_reserve * budget)
+    budget_factor = min(1.0, max(0.1, (abandons_left - 1.0) / taper))
 
     level = stats.controller.level
-    applied = min(0.9, level * settings.aggressiveness)
+    applied = min(0.9, level * settings.aggressiveness * budget_factor)
     cap = max(0, math.ceil(settings.max_calls_per_agent * max(1, available - reserve)) - in_flight)
     plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
     calls, next_risk = plan.calls, plan.next_call_risk

@@ -76,7 +76,7 @@ class PredictiveTables:
         del talk, wrap, live, dead  # rebuilt (versions bumped) if enough new samples arrived
         p = s.live_share.value
         key = (s.talk.version, s.wrap.version, s.live_ring.version, s.dead_ring.version)
-        if key == self._key and connect_budget == self._budget and abs(p - self._p) < 0.002:
+        if key == self._key and connect_budget == self._budget and abs(p - self._p) < 0.03 * self._p:
             return
         if key[:2] != (self._key or (-1, -1))[:2] or connect_budget != self._budget:
             self._talk.clear()
@@ -143,7 +143,7 @@ class PredictiveTables:
             s, p, a = self.stats, self._p, float(key)
             g_a, h_a = s.live_ring.cdf_at(a), s.dead_ring.cdf_at(a)
             still = p * (1.0 - g_a) + (1.0 - p) * (1.0 - h_a)
-            if still < 1e-9:
+            if still < 0.01:  # older than (almost) any dial ever rang: a stale entry, not a coming answer
                 row = _variance_pair(_ZERO_ROW)
             else:
                 row = _variance_pair(

@@ -66,7 +66,7 @@ class EmpiricalDistribution:
         prior_cdf: Callable[[float], float],
         prior_weight: float = 10.0,
         half_life: float = 2000.0,
-        refresh_every: int = 50,
+        refresh_every: int = 500,
     ) -> None:
         self.bin_seconds, self.bins = bin_seconds, bins
         edges = [prior_cdf(i * bin_seconds) for i in range(bins + 1)]
@@ -96,7 +96,8 @@ class EmpiricalDistribution:
             self._weight = 1.0
         self.samples += 1
         self._since_refresh += 1
-        if self._cdf is not None and self._since_refresh >= self.refresh_every:
+        # Rebuild often while the data is young, every ``refresh_every`` samples once it is mature.
+        if self._cdf is not None and self._since_refresh >= min(self.refresh_every, max(10, self.samples // 4)):
             self._cdf = None
 
     @property
@@ -223,10 +224,16 @@ class AbandonController:
     moving the level, rather than integrating a campaign-to-date rate that reacts ever more slowly.
     """
 
-    __slots__ = ("gain", "x", "x_max", "x_min")
+    __slots__ = ("boost", "boost_half_life", "gain", "updates", "x", "x_max", "x_min")
 
-    def __init__(self, initial_level: float = 0.05, gain: float = 0.15) -> None:
+    def __init__(
+        self, initial_level: float = 0.02, gain: float = 0.15, boost: float = 0.6, boost_half_life: float = 300.0
+    ) -> None:
         self.gain = gain
+        # A young campaign does not know where its level belongs (it differs between teams, answer rates and
+        # inbound loads by a factor of ten): the gain starts higher and settles as live answers accrue.
+        self.boost, self.boost_half_life = boost, boost_half_life
+        self.updates = 0
         self.x = _logit(initial_level)
         self.x_min, self.x_max = _logit(0.0005), _logit(0.6)
 
@@ -234,8 +241,14 @@ class AbandonController:
     def level(self) -> float:
         return 1.0 / (1.0 + math.exp(-self.x))
 
+    @property
+    def current_gain(self) -> float:
+        return self.gain + self.boost * self.boost_half_life / (self.boost_half_life + self.updates)
+
     def update(self, abandoned: bool, setpoint: float) -> None:
-        self.x += -self.gain * (1.0 - setpoint) if abandoned else self.gain * setpoint
+        gain = self.current_gain
+        self.updates += 1
+        self.x += -gain * (1.0 - setpoint) if abandoned else gain * setpoint
         if self.x < self.x_min:
             self.x = self.x_min
         elif self.x > self.x_max:

@@ -1,0 +1,34 @@
+"""Shared helpers: statistics matured on the benchmark world, snapshot builders."""
+
+from __future__ import annotations
+
+import random
+
+from dialer.pacing import AgentState, AgentView, PacingSettings, PacingStats
+from dialer.sim.model import CalleeKind, WorldModel, parse_scenario
+
+
+def mature_stats(settings: PacingSettings | None = None, *, answer_rate: float = 0.2, seed: int = 3) -> PacingStats:
+    """Statistics that have seen a few hundred calls of the benchmark world (no abandons)."""
+    stats = PacingStats(settings)
+    world = WorldModel(parse_scenario({"outbound": {"answer_probability": answer_rate}}))
+    rng = random.Random(seed)
+    now = 0.0
+    for _ in range(1500):
+        outcome = world.draw_dial_outcome(rng, now)
+        stats.record_attempt(outcome.ring_seconds, outcome.kind is CalleeKind.HUMAN)
+    for _ in range(400):
+        now += 10.0
+        stats.record_talk(world.draw_talk(rng, now))
+        stats.record_wrap(world.draw_wrap(rng))
+        stats.record_live_answer(now, False, placed_predictively=False)
+    return stats
+
+
+def agents(**counts: int | tuple[int, float]) -> list[AgentView]:
+    """agents(ready=3, talking=(4, 30.0)) → 3 ready agents and 4 talking for 30 s."""
+    out: list[AgentView] = []
+    for name, spec in counts.items():
+        n, seconds = spec if isinstance(spec, tuple) else (spec, 0.0)
+        out += [AgentView(AgentState(name), seconds)] * n
+    return out
