@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dialer.commands import bench, campaign, db, dnc, leads, simpbx, trace
+from dialer.commands import bench, campaign, db, demo, dnc, leads, run, simpbx, status, trace
 from dialer.commands.common import CliContext
 
 app = typer.Typer(
@@ -37,6 +37,9 @@ app.add_typer(dnc.app, name="dnc")
 app.add_typer(trace.app, name="trace")
 app.add_typer(bench.app, name="bench")
 app.command("sim-pbx")(simpbx.sim_pbx)
+app.command("run")(run.run)
+app.command("status")(status.status)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
@@ -43,8 +43,9 @@ def _redact(_: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> M
     return event_dict
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
-    """Configure structlog once for the process. Output goes to stderr (journald under systemd)."""
+def configure_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
+    """Configure structlog once for the process. Output goes to stderr (journald under systemd) or ``stream``."""
+    out = stream or sys.stderr
     renderer: Any
     if fmt == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
@@ -62,10 +63,10 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=level, stream=out, format="%(levelname)s %(name)s %(message)s", force=True)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

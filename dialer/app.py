@@ -1,0 +1,209 @@
+"""Composition root: one aiohttp application whose ``cleanup_ctx`` brings the daemon up in order and down in reverse.
+
+Order: settings (loaded before) → database (migrated) → AMI connections → ordered event pumps and agents →
+scheduler → campaign runners → HTTP. The first SIGTERM drains (no new Originates; live calls finish until the drain
+deadline, the rest are marked interrupted); a second one cancels. SIGHUP reloads the campaign files' state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from dialer.appkeys import (
+    AFTER_CONTEXTS,
+    BEFORE_CONTEXTS,
+    CLOCK,
+    DATABASE,
+    DIALER,
+    NOTIFIER,
+    SCHEDULER,
+    SETTINGS,
+    SHUTDOWN,
+)
+from dialer.clock import Clock
+from dialer.daemon import Dialer
+from dialer.logging import get_logger
+from dialer.ops.health import ComponentState
+from dialer.ops.metrics import CONTENT_TYPE_LATEST, EventLoopLagMonitor
+from dialer.ops.shutdown import ShutdownController
+from dialer.ops.systemd import SystemdNotifier
+from dialer.scheduler import scheduler_ctx
+from dialer.settings import Settings
+from dialer.store.engine import open_database
+from dialer.store.migrate import upgrade
+
+log = get_logger(__name__)
+
+CleanupCtx = Callable[[web.Application], AsyncIterator[None]]
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with open_database(settings.database_url) as db:
+        version = await upgrade(db)
+        log.info("database_ready", revision=version.current)
+        app[DATABASE] = db
+        yield
+
+
+async def dialer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """AMI connections, event pumps, agents and the maintenance loop."""
+    clock: Clock | None = app.get(CLOCK)
+    dialer = Dialer(app[SETTINGS], app[DATABASE], clock=clock)
+    dialer.health.report("database", ComponentState.UP, "migrated")
+    app[DIALER] = dialer
+    await dialer.start_connections()
+    try:
+        yield
+    finally:
+        await dialer.stop()
+
+
+def _extras(key: web.AppKey[list[Any]]) -> CleanupCtx:
+    async def extras_ctx(app: web.Application) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for ctx in app[key]:
+                await stack.enter_async_context(contextlib.asynccontextmanager(ctx)(app))
+            yield
+
+    return extras_ctx
+
+
+async def runners_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Campaign runners; on the way down they drain before anything below them closes."""
+    dialer = app[DIALER]
+    shutdown = app[SHUTDOWN]
+    await dialer.load_campaigns()
+    for runner in dialer.runners.values():
+        app[SCHEDULER].schedule_campaign(runner.config)
+    lag = EventLoopLagMonitor(dialer.metrics)
+    lag_task = asyncio.create_task(lag.run(), name="loop-lag")
+    watchdog_task = asyncio.create_task(_watchdog(app), name="watchdog")
+    try:
+        yield
+    finally:
+        app[NOTIFIER].stopping("draining: no new calls")
+        deadline = 0.0 if shutdown.cancelled.is_set() else shutdown.drain_timeout
+        drained = await _drain(dialer, shutdown, deadline)
+        if not drained:
+            log.warning("drain_incomplete", calls=sum(len(r.in_flight) for r in dialer.runners.values()))
+        for task in (lag_task, watchdog_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _drain(dialer: Dialer, shutdown: ShutdownController, deadline: float) -> bool:
+    drain = asyncio.create_task(dialer.drain(deadline))
+    forced = asyncio.create_task(shutdown.cancelled.wait())
+    done, _ = await asyncio.wait({drain, forced}, return_when=asyncio.FIRST_COMPLETED)
+    forced.cancel()
+    if drain in done:
+        return drain.result()
+    drain.cancel()
+    return False
+
+
+async def _watchdog(app: web.Application) -> None:
+    """WATCHDOG=1 only while the event loop turns and at least one AMI connection is up; STATUS with counts."""
+    notifier = app[NOTIFIER]
+    dialer = app[DIALER]
+    interval = notifier.watchdog_interval or 5.0
+    while True:
+        await asyncio.sleep(min(interval, 5.0))
+        if dialer.pool.any_up():
+            notifier.watchdog()
+        calls = sum(len(r.in_flight) for r in dialer.runners.values())
+        running = sum(1 for r in dialer.runners.values() if r.state.value == "running")
+        notifier.status(f"{running} campaigns running, {calls} calls in progress")
+
+
+async def http_ready_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[NOTIFIER].ready("dialer up")
+    yield
+
+
+# ---------------------------------------------------------------------------------------------- HTTP handlers
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def status(request: web.Request) -> web.Response:
+    dialer = request.app[DIALER]
+    body = dialer.status()
+    code = 200 if body["health"]["status"] != "down" else 503
+    return web.json_response(body, status=code, dumps=_dumps)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[DIALER].metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, default=str)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    shutdown: ShutdownController | None = None,
+    clock: Clock | None = None,
+    before: list[CleanupCtx] | None = None,
+    after: list[CleanupCtx] | None = None,
+    routes: Callable[[web.Application], Awaitable[None] | None] | None = None,
+) -> web.Application:
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[SHUTDOWN] = shutdown or ShutdownController(settings.drain_timeout_seconds)
+    app[NOTIFIER] = SystemdNotifier()
+    if clock is not None:
+        app[CLOCK] = clock
+    app[BEFORE_CONTEXTS] = list(before or [])
+    app[AFTER_CONTEXTS] = list(after or [])
+    app.cleanup_ctx.extend(
+        [
+            database_ctx,
+            _extras(BEFORE_CONTEXTS),
+            dialer_ctx,
+            scheduler_ctx,
+            runners_ctx,
+            _extras(AFTER_CONTEXTS),
+            http_ready_ctx,
+        ]
+    )
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/status", status)
+    app.router.add_get("/metrics", metrics)
+    if routes is not None:
+        routes(app)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> None:
+    """Run until the shutdown controller says stop: first signal drains, second cancels."""
+    shutdown = app[SHUTDOWN]
+    loop = asyncio.get_running_loop()
+    shutdown.install_signal_handlers(loop)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("http_listening", host=host, port=port)
+    try:
+        await shutdown.draining.wait()
+    finally:
+        shutdown.remove_signal_handlers(loop)
+        # Keep answering signals while draining: a second SIGTERM cancels.
+        loop.add_signal_handler(signal.SIGTERM, shutdown.request_stop, "SIGTERM")
+        loop.add_signal_handler(signal.SIGINT, shutdown.request_stop, "SIGINT")
+        try:
+            await runner.cleanup()
+        finally:
+            shutdown.remove_signal_handlers(loop)

@@ -1,0 +1,27 @@
+"""The typed keys of every object shared through the aiohttp application (declared in one place)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from dialer.ops.shutdown import ShutdownController
+from dialer.ops.systemd import SystemdNotifier
+from dialer.settings import Settings
+from dialer.store.engine import Database
+
+if TYPE_CHECKING:
+    from dialer.daemon import Dialer
+    from dialer.scheduler import CampaignScheduler
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+DIALER: web.AppKey[Dialer] = web.AppKey("dialer")
+SCHEDULER: web.AppKey[CampaignScheduler] = web.AppKey("scheduler")
+SHUTDOWN = web.AppKey("shutdown", ShutdownController)
+NOTIFIER = web.AppKey("notifier", SystemdNotifier)
+CLOCK: web.AppKey[Any] = web.AppKey("clock")
+# Extra cleanup contexts: "before" the dialer (the demo's simulated PBX), "after" the runners (simulated agents).
+BEFORE_CONTEXTS: web.AppKey[list[Any]] = web.AppKey("before_contexts")
+AFTER_CONTEXTS: web.AppKey[list[Any]] = web.AppKey("after_contexts")

@@ -1,0 +1,120 @@
+"""`dialer demo`: the dialer against the simulated PBX, with simulated agents, on a fresh local database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dialer.appkeys import DIALER
+from dialer.clock import RealTimeClock
+from dialer.commands.common import cli_context, fail, print_json
+from dialer.demo import DemoPlan, build_demo_app, demo_settings, now_utc, prepare_database, reset_database, run_demo
+from dialer.logging import configure_logging
+
+REPO_CAMPAIGNS = Path("campaigns")
+
+
+def _free_port(host: str, wanted: int) -> int:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, wanted))
+        except OSError:
+            probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def demo(
+    ctx: typer.Context,
+    seconds: Annotated[
+        float | None, typer.Option("--for", help="Run this many seconds, drain, print a summary and exit.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final summary as JSON.")] = False,
+    agents: Annotated[int, typer.Option(min=1, max=200, help="Simulated agents.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
+    speed: Annotated[float, typer.Option(min=0.1, max=50, help="Simulated seconds per real second.")] = 1.0,
+    campaign_file: Annotated[Path, typer.Option("--campaign", help="Campaign file.")] = REPO_CAMPAIGNS / "demo.toml",
+    leads_file: Annotated[Path, typer.Option("--leads", help="Lead list.")] = REPO_CAMPAIGNS / "leads" / "demo.csv",
+) -> None:
+    """Run the whole dialer on a fresh SQLite database with the simulated PBX and simulated agents.
+
+    Agents log in, go ready, talk, wrap up and disposition through the same paths real agents use; calls are paced
+    by the production pacer; outcomes requeue and archive leads. Ctrl-C drains (a second Ctrl-C stops at once)."""
+    base = cli_context(ctx).settings()
+    for path in (campaign_file, leads_file):
+        if not path.is_file():
+            fail(f"{path} not found (run the demo from the repository root)")
+    port = _free_port(base.simulation.listen_host, base.simulation.listen_port)
+    settings = demo_settings(base, port)
+    log_path = settings.var_dir / "demo.log"
+    plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed)
+    with log_path.open("a", encoding="utf-8") as log_stream:
+        configure_logging(settings.log_level, "json", stream=log_stream)
+        reset_database(settings)
+        imported = asyncio.run(prepare_database(settings, plan, now_utc()))
+        http_port = _free_port(settings.http.host, settings.http.port)
+        clock = RealTimeClock(speed=speed)
+        app = build_demo_app(settings, plan, clock)
+        base_url = f"http://{settings.http.host}:{http_port}"
+        if not as_json:
+            typer.echo(
+                f"dialer demo: campaign 'demo' with {imported['imported']} leads, {agents} simulated agents, "
+                f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
+                f"  status:  {base_url}/status   (or: dialer status)\n"
+                f"  metrics: {base_url}/metrics\n"
+                f"  log:     {log_path}  (JSON lines)\n"
+                f"  stop:    Ctrl-C (drains live calls first)"
+            )
+        progress: asyncio.Task[None] | None = None
+
+        async def main() -> dict[str, Any]:
+            nonlocal progress
+
+            async def report(app: Any) -> None:
+                nonlocal progress
+                if not as_json:
+                    progress = asyncio.create_task(_progress(app))
+
+            app.on_startup.append(report)
+            try:
+                return await run_demo(app, settings.http.host, http_port, seconds)
+            finally:
+                if progress is not None:
+                    progress.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await progress
+
+        result = asyncio.run(main())
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(
+            f"demo finished: {result.get('attempts', 0)} attempts, {result.get('connected', 0)} connected, "
+            f"{result.get('abandoned', 0)} abandoned ({result.get('abandon_rate', 0.0):.1%} of live answers), "
+            f"{result.get('requeued', 0)} requeued, {result.get('archived', 0)} archived"
+        )
+
+
+async def _progress(app: Any) -> None:
+    dialer = app[DIALER]
+    while True:
+        await asyncio.sleep(5)
+        for runner in dialer.runners.values():
+            c = runner.counters
+            why = runner.why_not
+            agents = dialer.agents.registry.agents()
+            talking = sum(1 for a in agents if a.status.value == "talking")
+            ready = sum(1 for a in agents if a.status.value == "ready")
+            line = (
+                f"[{runner.name}] calls up {len(runner.in_flight):3d} | agents talking {talking:2d} ready {ready:2d} | "
+                f"attempts {c.attempts} connected {c.connected} abandoned {c.abandoned} "
+                f"requeued {c.requeued} archived {c.archived}"
+            )
+            if why is not None:
+                line += f" | not dialling: {why.code}"
+            print(line, file=sys.stdout, flush=True)

@@ -1,0 +1,72 @@
+"""`dialer status`: what each campaign is doing and, when it is not dialling, why."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+import aiohttp
+import typer
+
+from dialer.commands.common import cli_context, print_json
+from dialer.settings import Settings
+
+
+async def fetch_status(settings: Settings) -> dict[str, Any] | None:
+    """The running daemon's /status, or None when no daemon answers on the configured HTTP address."""
+    url = f"http://{settings.http.host}:{settings.http.port}/status"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session, session.get(url) as resp:
+            body: dict[str, Any] = await resp.json()
+            return body
+    except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
+        return None
+
+
+def render(status: dict[str, Any]) -> str:
+    lines = []
+    for name, ami in status.get("ami", {}).items():
+        lines.append(
+            f"AMI {name}: {'up' if ami['up'] else 'DOWN'} ({ami['reason']}), {ami['channels_in_use']} channels"
+        )
+    agents = status.get("agents", [])
+    by_state: dict[str, int] = {}
+    for agent in agents:
+        by_state[agent["status"]] = by_state.get(agent["status"], 0) + 1
+    lines.append("agents: " + (", ".join(f"{n} {s}" for s, n in sorted(by_state.items())) or "none logged in"))
+    for campaign in status.get("campaigns", []):
+        c = campaign["counters"]
+        window = campaign["abandon_window"]
+        lines.append(
+            f"campaign {campaign['campaign']} [{campaign['state']}, {campaign['dial_mode']}]: "
+            f"{c['attempts']} attempts, {c['connected']} connected, {c['abandoned']} abandoned, "
+            f"{c['requeued']} requeued, {c['archived']} archived; {campaign['calls_in_flight']} calls up; "
+            f"abandon {window['rate']:.2%} of {window['live_answers']} live answers "
+            f"(cap {window['cap']:.0%} per {window['hours']:g} h)"
+        )
+        why = campaign.get("why_not_dialing")
+        if why:
+            extra = ", ".join(f"{k}: {v}" for k, v in sorted(why.get("breakdown", {}).items()))
+            lines.append(f"  not dialling: {why['code']} — {why['detail']}" + (f" ({extra})" if extra else ""))
+    return "\n".join(lines)
+
+
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document (the daemon's /status).")] = False,
+) -> None:
+    """Each campaign's state, counters and why it is not dialling (asks the running daemon)."""
+    settings = cli_context(ctx).settings()
+    body = asyncio.run(fetch_status(settings))
+    if body is None:
+        message = f"no dialer daemon answers on http://{settings.http.host}:{settings.http.port} (is `dialer run` up?)"
+        if as_json:
+            print_json({"daemon": "not running", "error": message})
+        else:
+            typer.echo(message, err=True)
+        raise typer.Exit(3)
+    if as_json:
+        print_json(body)
+    else:
+        typer.echo(render(body))

@@ -1,0 +1,300 @@
+"""The dialer core, without HTTP: database, Asterisk servers, event pumps, agents, campaign runners.
+
+:mod:`dialer.app` wraps it in the aiohttp lifecycle; tests and the demo can drive it directly. Every long-lived
+task is started by :meth:`Dialer.start` and stopped by :meth:`Dialer.stop`, in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dialer.agents.registry import AgentRegistry
+from dialer.agents.service import AgentService
+from dialer.ami.client import AmiClient
+from dialer.calls.queue_load import QueueLoad
+from dialer.calls.tracker import CallTracker
+from dialer.campaign.config import CampaignConfig
+from dialer.clock import Clock, RealTimeClock
+from dialer.logging import get_logger
+from dialer.ops.health import ComponentState, HealthRegistry
+from dialer.ops.metrics import DialerMetrics
+from dialer.pacing import InboundLoad
+from dialer.runner.bus import EventBus
+from dialer.runner.pool import Server, ServerPool
+from dialer.runner.pump import EventPump, UpdateSink
+from dialer.runner.runner import CampaignRunner, RunnerState
+from dialer.runner.trunks import TrunkGate
+from dialer.settings import Settings
+from dialer.store.campaigns import list_campaigns, set_campaign_state
+from dialer.store.claim import release_expired_leases
+from dialer.store.engine import Database
+from dialer.store.runtime import live_answer_history
+
+log = get_logger(__name__)
+
+
+class UnknownCampaign(LookupError):
+    pass
+
+
+@dataclass
+class ServerConnection:
+    client: AmiClient
+    server: Server
+    pump: EventPump
+
+
+def daemon_id() -> str:
+    """Who holds a claim or a campaign: unique per process, readable in the database."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dialer:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        clients: Sequence[AmiClient] | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock: Clock = clock or RealTimeClock()
+        self.owner = owner or daemon_id()
+        self.bus = EventBus()
+        self.metrics = DialerMetrics()
+        self.health = HealthRegistry(lambda: datetime.now(UTC))
+        self.inbound_queues = frozenset(settings.inbound_queues)
+        self.queue_load = QueueLoad(self.inbound_queues)
+        self.runners: dict[str, CampaignRunner] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._clients = list(clients) if clients is not None else [AmiClient(s) for s in settings.ami]
+        servers = [
+            Server(
+                c.name,
+                c,
+                TrunkGate(c.name, c.settings.max_channels, c.settings.max_calls_per_second),
+                CallTracker(),
+            )
+            for c in self._clients
+        ]
+        self.pool = ServerPool(servers)
+        # Agents' phones are on the first server (one registry per daemon; multi-PBX agents: see README).
+        self.agents = AgentService(AgentRegistry(inbound_queues=self.inbound_queues), self._clients[0], self.clock.now)
+        self.connections = [
+            ServerConnection(
+                client,
+                server,
+                EventPump(
+                    server,
+                    client.events,
+                    agents=self.agents,
+                    queue_load=self.queue_load,
+                    route=self._route,
+                    all_sinks=self._sinks,
+                    resync_source=client,
+                    clock=self.clock.now,
+                    inbound_queues=self.inbound_queues,
+                ),
+            )
+            for client, server in zip(self._clients, servers, strict=True)
+        ]
+        for conn in self.connections:
+            conn.client.add_state_listener(self._ami_state_listener(conn.server.name))
+
+    # ------------------------------------------------------------------ wiring
+    def _route(self, attempt_id: str) -> UpdateSink | None:
+        """The runner that placed the call (a handful of campaigns: a scan beats keeping a second index)."""
+        if not attempt_id.isdigit():
+            return None
+        key = int(attempt_id)
+        for runner in self.runners.values():
+            if runner.in_flight.get(key) is not None:
+                return runner
+        return None
+
+    def _sinks(self) -> list[UpdateSink]:
+        return list(self.runners.values())
+
+    def _ami_state_listener(self, name: str) -> Callable[[Any], None]:
+        def listener(state: Any) -> None:
+            self.health.report(f"ami:{name}", ComponentState.UP if state.up else ComponentState.DOWN, state.reason)
+            self.metrics.ami_connected.labels(server=name).set(1 if state.up else 0)
+            if state.up and state.connects > 1:
+                self.metrics.ami_reconnects.labels(server=name).inc()
+            for runner in self.runners.values():
+                runner.wake()  # stop (or resume) dialling without waiting for the next tick
+
+        return listener
+
+    def inbound_load(self) -> InboundLoad:
+        return InboundLoad(callers_waiting=sum(self.queue_load.waiting(q) for q in self.inbound_queues))
+
+    # --------------------------------------------------------------- lifecycle
+    async def start_connections(self) -> None:
+        for conn in self.connections:
+            self.health.report(f"ami:{conn.server.name}", ComponentState.STARTING, "connecting")
+            conn.client.start()
+        self.agents.start()
+        for conn in self.connections:
+            self._tasks.append(asyncio.create_task(conn.pump.run(), name=f"pump-{conn.server.name}"))
+        self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
+
+    async def load_campaigns(self) -> None:
+        """A runner per stored campaign; those stored as running start dialling."""
+        for record in await list_campaigns(self.db):
+            if record.name in self.runners:
+                continue
+            config = CampaignConfig.model_validate(record.config)
+            runner = self._make_runner(config, record.id)
+            await self._seed_history(runner)
+            if record.state == "running":
+                runner.start()
+            elif record.state == "paused":
+                runner.start()
+                runner.set_state(RunnerState.PAUSED)
+
+    def _make_runner(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
+        runner = CampaignRunner(
+            config=config,
+            campaign_id=campaign_id,
+            db=self.db,
+            pool=self.pool,
+            agents=self.agents,
+            clock=self.clock,
+            owner=self.owner,
+            bus=self.bus,
+            inbound=self.inbound_load,
+            tick_seconds=self.settings.pacing_tick_seconds,
+        )
+        self.runners[config.name] = runner
+        self.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
+        return runner
+
+    async def _seed_history(self, runner: CampaignRunner) -> None:
+        since = datetime.fromtimestamp(self.clock.now(), UTC) - timedelta(hours=runner.settings.window_hours)
+        history = await live_answer_history(self.db, runner.campaign_id, since)
+        runner.load_history([(at.timestamp(), abandoned) for at, abandoned in history])
+
+    async def stop(self) -> None:
+        for runner in self.runners.values():
+            await runner.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        for conn in self.connections:
+            await conn.pump.stop()
+        await self.agents.stop()
+        for conn in self.connections:
+            await conn.client.close()
+
+    async def drain(self, deadline_seconds: float) -> bool:
+        """Stop dialling everywhere and wait for calls in progress to end; True if they all did."""
+        for runner in self.runners.values():
+            runner.drain()
+        waits = [runner.drained.wait() for runner in self.runners.values()]
+        try:
+            async with asyncio.timeout(deadline_seconds):
+                await asyncio.gather(*waits)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _maintenance(self) -> None:
+        """Once a second: wrap-up timers, overdue calls. Every 30 s: expired leases. Periodically: reconcile."""
+        last_leases = last_reconcile = self.clock.now()
+        while True:
+            await self.clock.sleep(1.0)
+            now = self.clock.now()
+            try:
+                self.agents.tick()
+                for conn in self.connections:
+                    conn.pump.sweep()
+                if now - last_leases >= 30:
+                    last_leases = now
+                    released = await release_expired_leases(self.db, datetime.fromtimestamp(now, UTC))
+                    if released:
+                        log.warning("expired_leases_released", leads=released)
+                if now - last_reconcile >= self.settings.agent_reconcile_seconds:
+                    last_reconcile = now
+                    for conn in self.connections:
+                        if conn.client.is_up:
+                            await conn.pump.resync()
+                self._update_gauges()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("maintenance_failed")
+
+    def _update_gauges(self) -> None:
+        for name, runner in self.runners.items():
+            self.metrics.calls_in_flight.labels(campaign=name).set(len(runner.in_flight))
+            window = runner.stats.window
+            self.metrics.abandon_rate.labels(campaign=name, window=f"{runner.settings.window_hours:g}h").set(
+                window.rate()
+            )
+            if runner.last_decision is not None:
+                level = runner.last_decision.explanation.applied_level
+                if level is not None:
+                    self.metrics.pacing_level.labels(campaign=name).set(level)
+
+    # ------------------------------------------------------------------ control
+    def runner(self, name: str) -> CampaignRunner:
+        runner = self.runners.get(name)
+        if runner is None:
+            raise UnknownCampaign(name)
+        return runner
+
+    async def set_campaign(self, name: str, state: str) -> CampaignRunner:
+        """start | pause | stop a campaign (persisted, so a restart resumes it as it was)."""
+        runner = self.runner(name)
+        stored = {"start": "running", "pause": "paused", "stop": "stopped"}[state]
+        await set_campaign_state(self.db, name, stored, datetime.fromtimestamp(self.clock.now(), UTC))
+        if state == "start":
+            runner.start()
+        elif state == "pause":
+            runner.set_state(RunnerState.PAUSED)
+        else:
+            runner.set_state(RunnerState.STOPPED)
+        return runner
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "ami": {
+                c.server.name: {
+                    "up": c.client.is_up,
+                    "reason": c.client.state.reason,
+                    "channels_in_use": c.server.gate.channels_in_use,
+                    "tracked_calls": c.server.tracker.active_calls,
+                    "events": c.pump.events_seen,
+                }
+                for c in self.connections
+            },
+            "agents": [
+                {
+                    "agent": a.agent_id,
+                    "status": a.status.value,
+                    "queues": sorted(a.queues),
+                    "since": a.since,
+                    "pause_reason": a.pause_reason,
+                    "calls_taken": a.calls_taken,
+                }
+                for a in self.agents.registry.agents()
+            ],
+            "inbound_waiting": {q: self.queue_load.waiting(q) for q in sorted(self.inbound_queues)},
+            "campaigns": [runner.status() for runner in self.runners.values()],
+            "health": self.health.snapshot(),
+        }

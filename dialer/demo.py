@@ -1,0 +1,236 @@
+"""`dialer demo`: the whole dialer on the embedded defaults, against the simulated PBX.
+
+A fresh SQLite database under ``var/``, the demo campaign (``campaigns/demo.toml``) with its sample leads, the
+simulated PBX in-process (speaking Asterisk 22's AMI over real TCP on loopback), and simulated agents who log in,
+go ready, take calls, wrap up and disposition through the same agent service and disposition path the web console
+uses. The daemon itself is the production one (:func:`dialer.app.build_app`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from dialer.agents.registry import AgentStatus
+from dialer.app import build_app
+from dialer.appkeys import DIALER, SHUTDOWN
+from dialer.campaign.config import CampaignConfig, load_campaign_file
+from dialer.campaign.leadimport import LeadCsvReader
+from dialer.clock import Clock, RealTimeClock
+from dialer.daemon import Dialer
+from dialer.logging import get_logger
+from dialer.settings import AmiServerSettings, Settings
+from dialer.sim.model import Scenario, WorldModel, load_scenario
+from dialer.sim.pbx import PbxConfig, SimulatedPbx
+from dialer.store.campaigns import apply_campaign, set_campaign_state
+from dialer.store.engine import open_database
+from dialer.store.imports import import_leads
+from dialer.store.migrate import upgrade
+
+log = get_logger(__name__)
+
+DEMO_SCENARIO = "n10-p030"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPlan:
+    campaign_file: Path
+    leads_file: Path
+    agents: int = 10
+    seed: int = 1
+    speed: float = 1.0
+    scenario: str = DEMO_SCENARIO
+
+
+async def prepare_database(settings: Settings, plan: DemoPlan, now: datetime) -> dict[str, Any]:
+    """Migrate, apply the demo campaign, import its leads and mark it running. Returns the import summary."""
+    config = load_campaign_file(plan.campaign_file)
+    async with open_database(settings.database_url) as db:
+        await upgrade(db)
+        applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
+        with LeadCsvReader(plan.leads_file, default_region=config.default_region) as reader:
+            summary = await import_leads(
+                db,
+                campaign_id=applied.campaign.id,
+                rows=reader,
+                list_name=plan.leads_file.name,
+                source_file=str(plan.leads_file),
+                now=now,
+                on_error=lambda _error: None,
+            )
+        await set_campaign_state(db, config.name, "running", now)
+    return dict(summary.as_json(None))
+
+
+@dataclass
+class DemoCrew:
+    """Simulated agents: they act only through the agent service and the runner's disposition, like people."""
+
+    dialer: Dialer
+    config: CampaignConfig
+    world: WorldModel
+    clock: Clock
+    agents: int
+    rng: random.Random
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    dispositions: int = 0
+
+    def agent_ids(self) -> list[str]:
+        return [f"agent{n:02d}" for n in range(1, self.agents + 1)]
+
+    async def start(self) -> None:
+        service = self.dialer.agents
+        for agent_id in self.agent_ids():
+            # The simulated PBX's agent phones answer automatically, like a PJSIP phone with answer-after=0.
+            service.register(agent_id, f"Local/{agent_id}@sim-agents", agent_id)
+        for agent_id in self.agent_ids():
+            await service.login(agent_id, [self.config.queue, *sorted(self.dialer.inbound_queues)])
+            await service.ready(agent_id)
+        self.tasks.append(asyncio.create_task(self._work(), name="demo-crew"))
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _work(self) -> None:
+        """Disposition each call after a wrap-up drawn from the world model; now and then take a short break."""
+        pending: dict[str, float] = {}
+        codes = [d.code for d in self.config.dispositions if not d.schedules_callback]
+        runner = self.dialer.runner(self.config.name)
+        while True:
+            await self.clock.sleep(0.5)
+            now = self.clock.now()
+            for agent in self.dialer.agents.registry.agents():
+                if agent.status is AgentStatus.WRAPUP and agent.agent_id not in pending:
+                    pending[agent.agent_id] = now + self.world.draw_wrap(self.rng)
+                elif agent.status is AgentStatus.PAUSED and agent.pause_reason == "break" and self.rng.random() < 0.05:
+                    await self.dialer.agents.ready(agent.agent_id)
+            for agent_id, due in list(pending.items()):
+                if now < due:
+                    continue
+                del pending[agent_id]
+                current = self.dialer.agents.registry.get(agent_id)
+                if current is None or current.status is not AgentStatus.WRAPUP:
+                    continue
+                try:
+                    if runner.attempt_of_agent(agent_id) is not None:
+                        await runner.disposition(agent_id, self.rng.choice(codes), notes="demo agent")
+                        self.dispositions += 1
+                    else:
+                        await self.dialer.agents.finish_wrapup(agent_id)
+                    if self.rng.random() < 0.03:
+                        await self.dialer.agents.pause(agent_id, "break")
+                except Exception:
+                    log.exception("demo_agent_failed", agent=agent_id)
+
+
+def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock) -> web.Application:
+    scenario: Scenario = load_scenario(plan.scenario)
+    config = load_campaign_file(plan.campaign_file)
+    pbx = SimulatedPbx(
+        PbxConfig(scenario=scenario, seed=plan.seed),
+        clock=clock,
+        host=settings.simulation.listen_host,
+        port=settings.simulation.listen_port,
+    )
+    crew_holder: dict[str, DemoCrew] = {}
+
+    async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
+        await pbx.start()
+        try:
+            yield
+        finally:
+            await pbx.stop()
+
+    async def crew_ctx(app: web.Application) -> AsyncIterator[None]:
+        crew = DemoCrew(app[DIALER], config, WorldModel(scenario), clock, plan.agents, random.Random(plan.seed))
+        crew_holder["crew"] = crew
+        await app[DIALER].pool.servers[0].client.wait_up(30)  # type: ignore[attr-defined]
+        await crew.start()
+        try:
+            yield
+        finally:
+            await crew.stop()
+
+    return build_app(settings, clock=clock, before=[pbx_ctx], after=[crew_ctx])
+
+
+def demo_settings(base: Settings, port: int) -> Settings:
+    """The demo's own database and an AMI connection to the in-process simulated PBX."""
+    var = base.var_dir
+    var.mkdir(parents=True, exist_ok=True)
+    return base.model_copy(
+        update={
+            "database_url": f"sqlite+aiosqlite:///{var / 'demo.db'}",
+            "ami": [AmiServerSettings(name="sim", host="127.0.0.1", port=port, username="dialer")],
+        }
+    )
+
+
+def reset_database(settings: Settings) -> None:
+    path = Path(settings.database_url.split("///", 1)[1])
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{path}{suffix}").unlink()
+
+
+def summary(dialer: Dialer) -> dict[str, Any]:
+    """The same counters as `dialer status --json`, summed over campaigns, plus each campaign's status."""
+    status = dialer.status()
+    totals = {"attempts": 0, "connected": 0, "abandoned": 0, "requeued": 0, "archived": 0}
+    live = abandoned = 0
+    for campaign in status["campaigns"]:
+        for key in totals:
+            totals[key] += campaign["counters"][key]
+        live += campaign["abandon_window"]["live_answers"]
+        abandoned += campaign["abandon_window"]["abandoned"]
+    return {
+        **totals,
+        "abandon_rate": abandoned / live if live else 0.0,
+        "live_answers": live,
+        "campaigns": status["campaigns"],
+        "agents": status["agents"],
+    }
+
+
+async def run_demo(app: web.Application, host: str, port: int, seconds: float | None) -> dict[str, Any]:
+    """Serve until SIGTERM (or for ``seconds``), drain, and return the summary."""
+    from dialer.app import serve
+
+    shutdown = app[SHUTDOWN]
+    if seconds is not None:
+        asyncio.get_running_loop().call_later(seconds, shutdown.request_stop, "demo time is up")
+    holder: dict[str, Dialer] = {}
+
+    async def keep(app: web.Application) -> None:
+        holder["dialer"] = app[DIALER]
+
+    app.on_startup.append(keep)
+    await serve(app, host, port)
+    return summary(holder["dialer"]) if "dialer" in holder else {}
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ = [
+    "DemoPlan",
+    "RealTimeClock",
+    "build_demo_app",
+    "demo_settings",
+    "now_utc",
+    "prepare_database",
+    "reset_database",
+    "run_demo",
+]

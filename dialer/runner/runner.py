@@ -1,0 +1,597 @@
+"""One campaign's runner: pace → claim → originate, and apply every call's outcome to its lead.
+
+The loop wakes on a short tick and whenever something the pacer depends on changes (an agent became free, a
+call ended, inbound callers left). Call updates from the trackers arrive through :meth:`CampaignRunner.deliver`
+and are applied in order by the runner's own task, so the AMI event pump never waits on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from dialer.agents.registry import Agent, AgentChange, AgentStatus
+from dialer.agents.service import AgentService
+from dialer.ami.actions import OriginateRequest, OriginateStatus
+from dialer.calls.outcome import Outcome
+from dialer.calls.tracker import (
+    AgentRinging,
+    AmdVerdict,
+    CallAnswered,
+    CallConnected,
+    CallEnded,
+    CallLost,
+    CallQueued,
+    CallUpdate,
+    OriginateRecord,
+)
+from dialer.campaign.config import CampaignConfig, DialMode
+from dialer.campaign.rules import TransitionKind
+from dialer.clock import Clock
+from dialer.logging import get_logger
+from dialer.pacing import (
+    CallStage,
+    InboundLoad,
+    PacingDecision,
+    PacingMode,
+    PacingSettings,
+    PacingSnapshot,
+    PacingStats,
+    decide,
+)
+from dialer.runner.bus import EventBus
+from dialer.runner.inflight import InFlightCall, InFlightCalls
+from dialer.runner.pool import ServerPool
+from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, start_attempts, update_attempt
+from dialer.store.engine import Database
+from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.runtime import discard_unsent_attempt
+
+log = get_logger(__name__)
+
+# The dialplan context every Originate continues in once answered (asterisk/extensions.conf).
+OUTBOUND_CONTEXT = "dialer-outbound"
+
+
+class RunnerState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"  # no new calls; calls in progress finish
+    DRAINING = "draining"  # shutting down: no new calls; stops when the last call has ended
+    STOPPED = "stopped"
+
+
+@dataclass
+class RunnerCounters:
+    attempts: int = 0
+    connected: int = 0
+    abandoned: int = 0
+    requeued: int = 0
+    archived: int = 0
+    closed: int = 0
+    lost: int = 0
+    not_sent: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attempts": self.attempts,
+            "connected": self.connected,
+            "abandoned": self.abandoned,
+            "requeued": self.requeued,
+            "archived": self.archived,
+            "closed": self.closed,
+            "lost": self.lost,
+            "not_sent": self.not_sent,
+            "outcomes": dict(self.outcomes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WhyNotDialing:
+    code: str  # paused, ami_down, no_agents, no_leads, window_closed, abandon_budget, inbound_waiting, ...
+    detail: str
+    breakdown: dict[str, int] = field(default_factory=dict)
+
+
+def pacing_settings(config: CampaignConfig) -> PacingSettings:
+    """The pacer's view of a campaign file (regime + overrides already resolved by the config model)."""
+    override = min(
+        max(config.pacing.aggressiveness, PacingSettings.MIN_AGGRESSIVENESS), PacingSettings.MAX_AGGRESSIVENESS
+    )
+    return PacingSettings(
+        mode=PacingMode(config.dial_mode.value),
+        power_ratio=config.pacing.power_ratio,
+        abandon_cap=config.abandon_cap,
+        abandon_setpoint=min(config.abandon_target, config.abandon_cap),
+        window_hours=config.abandon_window.total_seconds() / 3600.0,
+        aggressiveness=override,
+        max_wait_seconds=config.regime_preset.max_connect_seconds,
+        max_calls_per_agent=config.pacing.max_lines_per_agent,
+    )
+
+
+def dial_string(template: str, number: str) -> str:
+    """Fill the trunk template. ``{number}`` is E.164 (+15551234567), ``{digits}`` the same without '+'."""
+    return template.format(number=number, digits=number.lstrip("+"), e164=number)
+
+
+class CampaignRunner:
+    def __init__(
+        self,
+        *,
+        config: CampaignConfig,
+        campaign_id: int,
+        db: Database,
+        pool: ServerPool,
+        agents: AgentService,
+        clock: Clock,
+        owner: str,
+        bus: EventBus | None = None,
+        inbound: Callable[[], InboundLoad] | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.campaign_id = campaign_id
+        self.db = db
+        self.pool = pool
+        self.agents = agents
+        self.clock = clock
+        self.owner = owner
+        self.bus = bus or EventBus()
+        self._inbound = inbound or InboundLoad
+        self.tick_seconds = tick_seconds
+        self.settings = pacing_settings(config)
+        self.stats = PacingStats(self.settings)
+        self.state = RunnerState.PAUSED
+        self.counters = RunnerCounters()
+        self.in_flight = InFlightCalls()
+        self.last_decision: PacingDecision | None = None
+        self.why_not: WhyNotDialing | None = WhyNotDialing("paused", "campaign not started")
+        self.drained = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._updates: asyncio.Queue[tuple[str, CallUpdate]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._seq = itertools.count(1)
+        self._key = uuid.uuid4().hex[:8]
+        self._attempt_of_agent: dict[str, int] = {}
+        self._talk_started: dict[str, float] = {}
+        self._wrap_started: dict[str, float] = {}
+        self.agents.add_listener(self._on_agent_change)
+
+    # ------------------------------------------------------------------ control
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        if not self._tasks:
+            self._tasks = [
+                loop.create_task(self._pace_loop(), name=f"pace:{self.name}"),
+                loop.create_task(self._update_loop(), name=f"updates:{self.name}"),
+            ]
+        self.set_state(RunnerState.RUNNING)
+
+    def set_state(self, state: RunnerState) -> None:
+        if state == self.state:
+            return
+        log.info("campaign_state", campaign=self.name, previous=self.state.value, state=state.value)
+        self.state = state
+        if state is RunnerState.DRAINING and not self.in_flight:
+            self.drained.set()
+        self.bus.publish(f"campaign:{self.name}", "campaign_state", state=state.value)
+        self.wake()
+
+    def reconfigure(self, config: CampaignConfig) -> None:
+        """A new version of the campaign file: the next pacing decision and the next outcome use it."""
+        if config.queue != self.config.queue and self.in_flight:
+            log.warning("campaign_queue_changed_with_calls_up", campaign=self.name, calls=len(self.in_flight))
+        self.config = config
+        self.settings = pacing_settings(config)
+        self.stats.configure(self.settings)
+        log.info("campaign_reconfigured", campaign=self.name)
+        self.wake()
+
+    def drain(self) -> None:
+        """No new calls; :attr:`drained` is set when the last call in progress has ended."""
+        self.set_state(RunnerState.DRAINING)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        self.state = RunnerState.STOPPED
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def deliver(self, server: str, update: CallUpdate) -> None:
+        """A tracker update about one of this runner's calls (called by the ordered event pump)."""
+        self._updates.put_nowait((server, update))
+
+    async def settle(self) -> None:
+        """Wait until every delivered update has been applied (tests, drain)."""
+        await self._updates.join()
+
+    def load_history(self, answers: Sequence[tuple[float, bool]]) -> None:
+        """Seed the abandon window from stored live answers ``(at, abandoned)``, oldest first (after a restart)."""
+        for at, abandoned in answers:
+            self.stats.record_live_answer(at, abandoned, placed_predictively=False)
+
+    # ------------------------------------------------------------------ pacing
+    async def _pace_loop(self) -> None:
+        while True:
+            # Wake on the tick (on the runner's clock, so simulated time paces simulated calls) or earlier on demand.
+            timer = self.clock.call_later(self.tick_seconds, self._wake.set)
+            await self._wake.wait()
+            timer.cancel()
+            self._wake.clear()
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A database hiccup must not kill the campaign: log, wait for the next tick, try again.
+                log.exception("pacing_step_failed", campaign=self.name)
+                self.why_not = WhyNotDialing("error", "pacing step failed; retrying (see the log)")
+
+    def snapshot(self, now: float) -> PacingSnapshot:
+        return PacingSnapshot(
+            now=now,
+            settings=self.settings,
+            agents=self.agents.registry.pacing_view(self.config.queue, now),
+            calls=self.in_flight.for_pacing(now),
+            inbound=self._inbound(),
+            max_new_calls=self.pool.room(now),
+        )
+
+    async def step(self) -> int:
+        """One pacing decision and the calls it asks for; returns the number of Originates sent."""
+        now = self.clock.now()
+        if self.state is not RunnerState.RUNNING:
+            self.why_not = WhyNotDialing(self.state.value, f"campaign is {self.state.value}")
+            return 0
+        if not self.pool.any_up():
+            self.why_not = WhyNotDialing("ami_down", "no Asterisk server connected")
+            return 0
+        decision = decide(self.snapshot(now), self.stats)
+        self.last_decision = decision
+        if decision.calls <= 0:
+            exp = decision.explanation
+            self.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", exp.reason)
+            return 0
+        wall = datetime.fromtimestamp(now, UTC)
+        batch = await claim_dialable(
+            self.db,
+            self.config,
+            campaign_id=self.campaign_id,
+            owner=self.owner,
+            limit=decision.calls,
+            now=wall,
+            agents=tuple(a.agent_id for a in self.agents.registry.in_queue(self.config.queue)),
+        )
+        if not batch.leads:
+            breakdown = dict(batch.set_aside)
+            code = "window_closed" if breakdown.get("window_closed") else "no_leads"
+            self.why_not = WhyNotDialing(code, "no lead may be dialled now", breakdown)
+            return 0
+        self.why_not = None
+        starts = []
+        keys = []
+        for lead in batch.leads:
+            key = f"{self._key}-{next(self._seq)}"
+            keys.append(key)
+            starts.append(
+                AttemptStart(
+                    lead_id=lead.id,
+                    campaign_id=self.campaign_id,
+                    phone=lead.phone,
+                    started_at=wall,
+                    caller_id=self.config.caller_id.number,
+                    trunk=self.config.trunk,
+                    action_id=f"orig-{key}",
+                    channel_id=f"dialer-{key}",
+                )
+            )
+        attempt_ids = await start_attempts(self.db, starts)
+        sent = 0
+        predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE
+        for attempt_id, start in zip(attempt_ids, starts, strict=True):
+            if await self._originate(attempt_id, start, predictive):
+                sent += 1
+        return sent
+
+    async def _originate(
+        self, attempt_id: int, start: AttemptStart, predictive: bool, agent: Agent | None = None
+    ) -> bool:
+        now = self.clock.now()
+        server = self.pool.choose(now)
+        action_id = start.action_id or f"orig-{attempt_id}"
+        channel_id = start.channel_id or f"dialer-{attempt_id}"
+        if server is None:
+            await self._unsent(attempt_id, "no trunk room")
+            return False
+        dial = dial_string(self.config.trunk, start.phone)
+        variables = {
+            "DIALER_CAMPAIGN": self.name,
+            "DIALER_QUEUE": self.config.queue,
+            "DIALER_AMD": "1" if self.config.amd.enabled else "0",
+        }
+        if agent is not None:
+            variables["DIALER_AGENT"] = agent.interface
+        caller = self.config.caller_id
+        request = OriginateRequest(
+            channel=dial,
+            attempt_id=str(attempt_id),
+            context=self.config.dial_context or OUTBOUND_CONTEXT,
+            caller_id=f'"{caller.name}" <{caller.number}>' if caller.name else caller.number,
+            timeout_ms=self.config.ring_timeout_seconds * 1000,
+            variables=variables,
+            action_id=action_id,
+            channel_id=channel_id,
+        )
+        record = OriginateRecord(
+            action_id=action_id,
+            attempt_id=str(attempt_id),
+            dial_string=dial,
+            number=start.phone,
+            sent_at=now,
+            channel_id=channel_id,
+            timeout_seconds=float(self.config.ring_timeout_seconds),
+        )
+        self.in_flight.add(
+            InFlightCall(
+                attempt_id, start.lead_id, server.name, now, placed_predictively=predictive, channel_id=channel_id
+            )
+        )
+        placed = await self.pool.place(server, record, request, now)
+        if placed.result.status is OriginateStatus.NOT_SENT:
+            self.in_flight.pop(attempt_id)
+            await self._unsent(attempt_id, placed.result.message)
+            return False
+        self.counters.attempts += 1
+        log.info(
+            "originate",
+            campaign=self.name,
+            attempt_id=attempt_id,
+            lead_id=start.lead_id,
+            server=server.name,
+            number=start.phone,
+            status=placed.result.status.value,
+        )
+        for update in placed.updates:
+            self.deliver(server.name, update)
+        return placed.result.status is not OriginateStatus.REJECTED
+
+    async def _unsent(self, attempt_id: int, why: str) -> None:
+        self.counters.not_sent += 1
+        log.warning("originate_not_sent", campaign=self.name, attempt_id=attempt_id, why=why)
+        await discard_unsent_attempt(self.db, attempt_id, self.owner, datetime.fromtimestamp(self.clock.now(), UTC))
+
+    # ------------------------------------------------------------------ updates
+    async def _update_loop(self) -> None:
+        while True:
+            server, update = await self._updates.get()
+            try:
+                await self._apply(server, update)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("call_update_failed", campaign=self.name, attempt_id=update.attempt_id)
+            finally:
+                self._updates.task_done()
+
+    async def _apply(self, server: str, update: CallUpdate) -> None:
+        attempt_id = int(update.attempt_id)
+        wall = datetime.fromtimestamp(update.at, UTC)
+        match update:
+            case CallAnswered():
+                stage = CallStage.AMD if self.config.amd.enabled else CallStage.WAITING
+                self.in_flight.set_stage(attempt_id, stage, update.at)
+                call = self.in_flight.get(attempt_id)
+                if call is not None:
+                    call.answered_at = update.at
+                await update_attempt(self.db, attempt_id, AttemptProgress(answered_at=wall))
+            case AmdVerdict():
+                self.stats.record_amd(update.status == "HUMAN")
+                if update.status != "MACHINE":
+                    self.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
+                await update_attempt(
+                    self.db, attempt_id, AttemptProgress(amd_status=update.status, amd_cause=update.cause)
+                )
+            case CallQueued():
+                self.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
+            case AgentRinging():
+                pass
+            case CallConnected():
+                await self._connected(attempt_id, update, wall)
+            case CallEnded():
+                await self._ended(server, attempt_id, update, wall)
+            case CallLost():
+                await self._lost(server, attempt_id, update, wall)
+            case _:
+                pass
+
+    async def _connected(self, attempt_id: int, update: CallConnected, wall: datetime) -> None:
+        call = self.in_flight.get(attempt_id)
+        agent = self.agents.registry.by_interface(update.interface)
+        agent_id = agent.agent_id if agent is not None else update.member_name or update.interface
+        if call is not None:
+            call.connected_at = update.at
+            call.agent_id = agent_id
+        self._attempt_of_agent[agent_id] = attempt_id
+        await update_attempt(self.db, attempt_id, AttemptProgress(connected_at=wall, agent=agent_id))
+        lead_id = call.lead_id if call is not None else None
+        log.info("call_connected", campaign=self.name, attempt_id=attempt_id, agent=agent_id, wait=update.wait_seconds)
+        # The screen pop: the console fetches the lead and its history by attempt id.
+        self.bus.publish(
+            f"agent:{agent_id}",
+            "screen_pop",
+            campaign=self.name,
+            attempt_id=attempt_id,
+            lead_id=lead_id,
+            wait_seconds=update.wait_seconds,
+        )
+        self.wake()
+
+    async def _ended(self, server: str, attempt_id: int, update: CallEnded, wall: datetime) -> None:
+        call = self.in_flight.pop(attempt_id)
+        self.pool.get(server).gate.release()
+        outcome = update.outcome
+        end = AttemptEnd(
+            ended_at=wall,
+            hangup_cause=update.cause,
+            ring_seconds=update.ring_seconds,
+            answered_at=None,
+            amd_status=update.amd_status,
+            amd_cause=update.amd_cause,
+            agent=(call.agent_id if call is not None else None) or update.agent_name,
+        )
+        transition = await record_outcome(self.db, self.config, attempt_id, outcome, end)
+        self._count(outcome, transition.kind)
+        self.stats.record_attempt(update.ring_seconds, outcome.is_live_answer)
+        if outcome.is_live_answer:
+            predictive = call.placed_predictively if call is not None else True
+            self.stats.record_live_answer(update.at, outcome is Outcome.ABANDONED, placed_predictively=predictive)
+        log.info(
+            "call_ended",
+            campaign=self.name,
+            attempt_id=attempt_id,
+            outcome=outcome.value,
+            cause=update.cause,
+            lead_transition=transition.kind.value,
+        )
+        self.bus.publish(
+            f"campaign:{self.name}", "call_ended", attempt_id=attempt_id, outcome=outcome.value, lead=transition.kind
+        )
+        self._after_call()
+
+    async def _lost(self, server: str, attempt_id: int, update: CallLost, wall: datetime) -> None:
+        """Events never came. Count conservatively: an answered call that never reached an agent is an abandon."""
+        self.counters.lost += 1
+        if update.agent_connected:
+            outcome = Outcome.CONNECTED
+        elif update.answered:
+            outcome = Outcome.ABANDONED
+        else:
+            outcome = Outcome.FAILED
+        log.warning("call_lost", campaign=self.name, attempt_id=attempt_id, why=update.reason, counted_as=outcome.value)
+        self.in_flight.pop(attempt_id)
+        self.pool.get(server).gate.release()
+        transition = await record_outcome(self.db, self.config, attempt_id, outcome, AttemptEnd(ended_at=wall))
+        self._count(outcome, transition.kind)
+        if outcome.is_live_answer:
+            self.stats.record_live_answer(update.at, outcome is Outcome.ABANDONED, placed_predictively=True)
+        self._after_call()
+
+    def _count(self, outcome: Outcome, kind: TransitionKind) -> None:
+        self.counters.outcomes[outcome.value] += 1
+        if outcome is Outcome.CONNECTED:
+            self.counters.connected += 1
+        elif outcome is Outcome.ABANDONED:
+            self.counters.abandoned += 1
+        if kind is TransitionKind.REQUEUED:
+            self.counters.requeued += 1
+        elif kind in (TransitionKind.ARCHIVED, TransitionKind.SWITCHED_PHONE):
+            self.counters.archived += 1
+        elif kind in (TransitionKind.CLOSED, TransitionKind.EXHAUSTED, TransitionKind.DNC):
+            self.counters.closed += 1
+
+    def _after_call(self) -> None:
+        if self.state is RunnerState.DRAINING and not self.in_flight:
+            self.drained.set()
+        self.wake()
+
+    # ------------------------------------------------------------------ agents
+    def _on_agent_change(self, change: AgentChange, agent: Agent | None) -> None:
+        if agent is None:
+            return
+        now = change.at
+        # Handle times are learnt from this campaign's calls only (a blended agent also talks to inbound callers).
+        if change.current is AgentStatus.TALKING and agent.call_queue == self.config.queue:
+            self._talk_started[change.agent_id] = now
+        elif change.previous is AgentStatus.TALKING:
+            started = self._talk_started.pop(change.agent_id, None)
+            if started is not None:
+                self.stats.record_talk(now - started)
+                if change.current is AgentStatus.WRAPUP:
+                    self._wrap_started[change.agent_id] = now
+        elif change.previous is AgentStatus.WRAPUP:
+            started = self._wrap_started.pop(change.agent_id, None)
+            if started is not None:
+                self.stats.record_wrap(now - started)
+        if self.config.queue in agent.queues and change.became_available:
+            self.wake()
+
+    def attempt_of_agent(self, agent_id: str) -> int | None:
+        """The attempt the agent is on or last wrapped up (for the disposition)."""
+        return self._attempt_of_agent.get(agent_id)
+
+    async def disposition(
+        self,
+        agent_id: str,
+        code: str,
+        *,
+        notes: str | None = None,
+        callback_at: datetime | None = None,
+        callback_personal: bool = True,
+        attempt_id: int | None = None,
+    ) -> TransitionKind:
+        """The agent's disposition of their current/last call; ends their wrap-up."""
+        attempt = attempt_id if attempt_id is not None else self._attempt_of_agent.get(agent_id)
+        if attempt is None:
+            raise LookupError(f"agent {agent_id} has no call to disposition")
+        transition = await record_disposition(
+            self.db,
+            self.config,
+            attempt,
+            code,
+            datetime.fromtimestamp(self.clock.now(), UTC),
+            agent=agent_id,
+            notes=notes,
+            callback_at=callback_at,
+            callback_personal=callback_personal,
+        )
+        self._attempt_of_agent.pop(agent_id, None)
+        agent = self.agents.registry.get(agent_id)
+        if agent is not None and agent.status is AgentStatus.WRAPUP:
+            await self.agents.finish_wrapup(agent_id)
+        return transition.kind
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> dict[str, Any]:
+        now = self.clock.now()
+        window = self.stats.window
+        window.expire(now)
+        decision = self.last_decision
+        return {
+            "campaign": self.name,
+            "state": self.state.value,
+            "dial_mode": self.config.dial_mode.value,
+            "counters": self.counters.as_dict(),
+            "calls_in_flight": len(self.in_flight),
+            "abandon_window": {
+                "hours": self.settings.window_hours,
+                "live_answers": window.live_answers,
+                "abandoned": window.abandons,
+                "rate": window.rate(),
+                "cap": self.settings.abandon_cap,
+            },
+            "pacing": decision.explanation.as_dict() if decision is not None else None,
+            "last_decision_calls": decision.calls if decision is not None else 0,
+            "why_not_dialing": None
+            if self.why_not is None
+            else {"code": self.why_not.code, "detail": self.why_not.detail, "breakdown": self.why_not.breakdown},
+            "preview": self.config.dial_mode is DialMode.PREVIEW,
+        }

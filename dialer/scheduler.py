@@ -1,0 +1,113 @@
+"""Cron-like jobs (APScheduler 3.11): campaign schedules, campaign-state sync, callback wake-ups.
+
+The pacing loop is *not* a scheduler job: each campaign runner is its own task. The scheduler only starts and
+stops campaigns on their crontab rules (in the campaign's time zone), picks up campaign-state changes made from
+the CLI or by another daemon (the database is the source of truth), and wakes a runner at the moment a callback
+falls due so it is dialled first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from dialer.appkeys import DIALER, SCHEDULER
+from dialer.campaign.config import CampaignConfig
+from dialer.daemon import Dialer
+from dialer.logging import get_logger
+from dialer.runner.runner import RunnerState
+from dialer.store.campaigns import list_campaigns
+
+log = get_logger(__name__)
+
+STATE_SYNC_SECONDS = 2.0
+
+
+class CampaignScheduler:
+    def __init__(self, dialer: Dialer) -> None:
+        self.dialer = dialer
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self.sync_campaign_states,
+            IntervalTrigger(seconds=STATE_SYNC_SECONDS),
+            id="campaign-state-sync",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def schedule_campaign(self, config: CampaignConfig) -> None:
+        """Crontab rules in the campaign's own time zone (DST handled by zoneinfo)."""
+        zone = ZoneInfo(config.timezone)
+        for index, rule in enumerate(config.schedule):
+            for action, expr in (("start", rule.start), ("pause", rule.stop)):
+                self.scheduler.add_job(
+                    self.dialer.set_campaign,
+                    CronTrigger.from_crontab(expr, timezone=zone),
+                    args=(config.name, action),
+                    id=f"schedule:{config.name}:{index}:{action}",
+                    replace_existing=True,
+                    misfire_grace_time=300,
+                )
+
+    def callback_due(self, campaign: str, lead_id: int, due_at: datetime) -> None:
+        """Wake the campaign's runner when the callback falls due: the claim serves due callbacks first."""
+        self.scheduler.add_job(
+            self._wake,
+            DateTrigger(run_date=due_at),
+            args=(campaign,),
+            id=f"callback:{campaign}:{lead_id}",
+            replace_existing=True,
+            misfire_grace_time=3600,
+        )
+
+    def _wake(self, campaign: str) -> None:
+        runner = self.dialer.runners.get(campaign)
+        if runner is not None:
+            runner.wake()
+
+    async def sync_campaign_states(self) -> None:
+        """Apply states written to the database by `dialer campaign start|pause|stop` or an API call."""
+        for record in await list_campaigns(self.dialer.db):
+            runner = self.dialer.runners.get(record.name)
+            if runner is None:
+                config = CampaignConfig.model_validate(record.config)
+                runner = self.dialer._make_runner(config, record.id)
+                self.schedule_campaign(config)
+                log.info("campaign_loaded", campaign=record.name)
+            elif record.config != runner.config.model_dump(mode="json"):
+                # `dialer campaign apply` changed the file: the new rules apply from the next call on.
+                runner.reconfigure(CampaignConfig.model_validate(record.config))
+                self.schedule_campaign(runner.config)
+            wanted = {"running": RunnerState.RUNNING, "paused": RunnerState.PAUSED}.get(
+                record.state, RunnerState.STOPPED
+            )
+            if runner.state in (RunnerState.DRAINING,) or runner.state is wanted:
+                continue
+            if wanted is RunnerState.RUNNING:
+                runner.start()
+            else:
+                runner.set_state(wanted)
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    scheduler = CampaignScheduler(app[DIALER])
+    app[SCHEDULER] = scheduler
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown()
