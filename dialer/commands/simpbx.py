@@ -38,6 +38,7 @@ def build_config(
     secret: str,
     newexten: bool,
     read: str | None,
+    vary_order: bool = False,
 ) -> PbxConfig:
     """The PbxConfig the CLI options describe (static agents ``Local/agentN@sim-agents`` if asked)."""
     base = PbxConfig.recorded() if world is WorldKind.RECORDED else PbxConfig()
@@ -46,6 +47,7 @@ def build_config(
         seed=seed,
         users=((username, secret),),
         newexten=newexten,
+        vary_order=vary_order,
         read_classes=tuple(c.strip() for c in read.split(",") if c.strip()) if read else None,
     )
     if scenario is not None:
@@ -93,6 +95,9 @@ def sim_pbx(
     read: Annotated[
         str | None, typer.Option(help="manager.conf read= classes, e.g. system,call,agent,user (default: all).")
     ] = None,
+    vary_order: Annotated[
+        bool, typer.Option(help="Vary where OriginateResponse falls among a call's events, as under load.")
+    ] = False,
 ) -> None:
     """Run the simulated PBX: an AMI server that behaves like the recorded Asterisk 22."""
     settings = cli_context(ctx).settings().simulation
@@ -119,6 +124,7 @@ def sim_pbx(
         secret=secret,
         newexten=newexten,
         read=read,
+        vary_order=vary_order,
     )
     try:
         asyncio.run(_serve(config, host, port, run_speed))

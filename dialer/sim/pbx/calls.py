@@ -266,6 +266,10 @@ class OutboundCall(PairCall):
         self.context: DialerContext | None = None
         self.dialer_stage = "ANSWERED"
         self.direct: DirectAgentDial | None = None
+        self._responded = False
+        self._response_phase = 1
+        if engine.config.vary_order:
+            self._response_phase = random.Random(f"{engine.config.seed}:order:{record.sequence}").randrange(3)
 
     @property
     def o(self) -> Channel:
@@ -310,9 +314,20 @@ class OutboundCall(PairCall):
         ]
         self.engine.emit("OriginateResponse", "call,all", headers)
 
+    def _respond(self, success: bool, reason: int, phase: int) -> None:
+        """Send the OriginateResponse if ``phase`` (0 early, 1 as recorded, 2 late) is this call's position.
+
+        Asterisk emits it from another thread than the channel events, so its place among them varies
+        (README: 20 of 34 failures before even DialBegin in the burst). ``vary_order`` draws a position per call.
+        """
+        if self._responded or phase != self._response_phase:
+            return
+        self._responded = True
+        self._originate_response(success, reason)
+
     def _fail(self, reason: int, outcome: Outcome) -> None:
         self.record.outcome = outcome
-        self._originate_response(False, reason)
+        self._respond(False, reason, 1)
 
     # -- start
 
@@ -384,6 +399,8 @@ class OutboundCall(PairCall):
         o, c = self.o, self.c
         fate = self.plan.fate
         self._end()
+        reason = {Fate.BUSY: 5, Fate.CONGESTION: 8}.get(fate, 0)
+        self._respond(False, reason, 0)
         if fate is Fate.BUSY:
             e.step(c, "Busy", "10", priority=3)
             e.set_state(c, ChannelState.BUSY)
@@ -424,6 +441,7 @@ class OutboundCall(PairCall):
             e.device_state(c.device, "NOT_INUSE")
             self._fail(0, Outcome.INVALID_NUMBER)
             e.hangup(o, 28)
+        self._respond(False, reason, 2)
         e.device_state(o.device, "NOT_INUSE")
         self.on_ended()
 
@@ -431,12 +449,14 @@ class OutboundCall(PairCall):
         e = self.engine
         o, c = self.o, self.c
         self._end()
+        self._respond(False, 3, 0)
         e.hangup_request(c, 19)
         e.hangup_request(c, 16, soft=True)
         e.hangup(c, 19)
         e.device_state(c.device, "NOT_INUSE")
         e.hangup(o, 19)
         self._fail(3, Outcome.NO_ANSWER)
+        self._respond(False, 3, 2)
         e.device_state(o.device, "NOT_INUSE")
         self.on_ended()
 
@@ -445,12 +465,15 @@ class OutboundCall(PairCall):
         o, c, req = self.o, self.c, self.request
         self.stage = Stage.ANSWERED
         self.record.answered_at = e.now()
+        self.record.reason = 4
+        self._respond(True, 4, 0)
         e.step(c, "Answer", "", priority=4)
         e.set_state(c, ChannelState.UP)
-        self._originate_response_success()
+        self._respond(True, 4, 1)
         e.device_state(o.device, "INUSE")
         e.set_state(o, ChannelState.UP)
         self._dial_end("ANSWER")
+        self._respond(True, 4, 2)
         e.device_state(o.device, "INUSE")
         if self.plan.stay_seconds != NEVER:
             self.later(self.plan.stay_seconds, self.far_hangs_up)
@@ -482,10 +505,6 @@ class OutboundCall(PairCall):
             self.later(self.plan.amd_seconds, self._amd_done)
         else:
             self._enter_dialer_queue()
-
-    def _originate_response_success(self) -> None:
-        self.record.reason = 4
-        self._originate_response(True, 4)
 
     def _set_stage(self, stage: str) -> None:
         """``Set(DIALER_STAGE=...)`` of the shipped dialplan (read by its h extension)."""
@@ -688,12 +707,14 @@ class OutboundCall(PairCall):
         o, c = self.o, self.c
         code = 0 if cause is None else cause
         self._end()
+        self._respond(False, 0, 0)
         self._dial_end("NOANSWER")
         e.hangup_request(c, code)
         e.hangup_request(c, 16, soft=True)
         self._fail(0, Outcome.CANCELLED)
         e.hangup(c, code)
         e.hangup(o, code)
+        self._respond(False, 0, 2)
         e.device_state(c.device, "NOT_INUSE")
         e.device_state(o.device, "NOT_INUSE")
         self.on_ended()

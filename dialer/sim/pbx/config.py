@@ -130,6 +130,9 @@ class PbxConfig:
     read_classes: tuple[str, ...] | None = None
     # app_queue looks at a waiting caller once per second: a member freed meanwhile is rung at the next tick.
     queue_poll_seconds: float = 1.0
+    # Place each call's OriginateResponse early, as recorded, or late among its channel events (seeded per call),
+    # as Asterisk does under load; off = the single-call orders of the traces.
+    vary_order: bool = False
     # Newexten for every dialplan step (the flood a dialer sees with read=all); off for lighter benchmarks.
     newexten: bool = True
     # Spontaneous inbound callers (Poisson, from the scenario's [inbound]) join these queues in turn.

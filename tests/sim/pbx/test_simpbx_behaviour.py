@@ -558,3 +558,22 @@ async def test_direct_agent_busy_or_too_slow_is_an_abandon_with_the_agent_named(
         assert [(m.get("QueueStatus"), m.get("Agent")) for m in abandon] == [("AGENT_NOANSWER", "PJSIP/1002")]
         assert next(m for m in ami.received if m.name == "DialEnd" and m.get("Channel")).get("DialStatus") == "NOANSWER"
         assert pbx.truth.originate("orig-42").outcome is Outcome.ABANDONED
+
+
+async def test_vary_order_moves_the_originate_response_among_the_call_events() -> None:
+    async with pbx_session(replace(BUSY, vary_order=True)) as (pbx, ami):
+        for i in range(30):
+            repeated, named = originate(f"55503{i:02d}", f"v{i}")
+            await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 10)
+        positions: set[int] = set()
+        for i in range(30):
+            uid = f"att-v{i}"
+            mine = [m for m in ami.received if m.get("Uniqueid") == uid and m.name in ("OriginateResponse", "Hangup")]
+            mine += [m for m in ami.received if m.name == "DialEnd" and m.get("DestUniqueid") == uid]
+            mine.sort(key=ami.received.index)
+            names = [m.name for m in mine]
+            assert names.count("OriginateResponse") == 1
+            positions.add(names.index("OriginateResponse"))
+        assert len(positions) >= 2
+        assert all(r.reason == 5 for r in pbx.truth.originates)
