@@ -1,4 +1,4 @@
-"""app_queue: members, callers waiting, and the agent legs that connect them (strategy rrmemory, ringinuse=no).
+"""app_queue: members, callers waiting, and the agent legs that connect them (rrmemory/leastrecent, ringinuse=no).
 
 A member's phone auto-answers after the connect delay; the agent then "talks" for a time drawn from the world
 model and hangs up. Queues with a higher ``weight`` get a shared member first, and, as in app_queue, a member
@@ -134,7 +134,29 @@ class AgentLeg:
         e.emit("DialState", "call,all", [*self.caller_and_dest(), ("DialStatus", "RINGING")])
         if self.a2 is not None:
             e.step(self.a2, "Ringing", "", priority=2)
-        self.timer = e.later(connect_after, self.answer)
+        if connect_after < self.queue.config.ring_timeout:
+            self.timer = e.later(connect_after, self.answer)
+        else:
+            self.timer = e.later(self.queue.config.ring_timeout, self.ring_no_answer)
+
+    def ring_no_answer(self) -> None:
+        """The member's phone rang for the queue's ``timeout``: AgentRingNoAnswer (and Auto-Pause if set)."""
+        if self.ended:
+            return
+        self.system.ring_no_answer(self)
+        e = self.engine
+        self.ended = True
+        e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "NOANSWER")])
+        if self.a2 is not None:
+            e.hangup_request(self.a2, 0)
+        e.hangup(self.a1, 0)
+        if self.a2 is not None:
+            e.hangup_request(self.a2, 16, soft=True)
+            e.hangup(self.a2, 0)
+        self.caller.leg = None
+        self.release_device()
+        e.device_state(self.member.interface, "NOT_INUSE")
+        self.system.poll()
 
     def answer(self) -> None:
         """The agent's phone answers (auto-answer): the caller leaves the queue and is bridged."""
@@ -458,17 +480,23 @@ class QueueSystem:
         queue = self.queues[caller.queue]
         return queue.callers.index(caller) + 1 if caller in queue.callers else 0
 
+    def ring_no_answer(self, leg: AgentLeg) -> None:
+        e = self.engine
+        e.emit(
+            "AgentRingNoAnswer",
+            "agent,all",
+            leg.caller_and_dest() + leg.agent_headers() + [("RingTime", str(int((e.now() - leg.rung_at) * 1000)))],
+        )
+        if leg.queue.config.autopause and not leg.member.paused:
+            # autopause=yes: this queue stops ringing a phone that does not answer (this queue only).
+            self.pause_member(leg.queue.name, leg.member.interface, True, "Auto-Pause")
+
     def timeout(self, caller: QueueCaller) -> None:
         """Queue()'s timeout (QUEUESTATUS=TIMEOUT). Asterisk 22 reports it as ``QueueCallerAbandon`` +
         ``QueueCallerLeave`` too; a member rung meanwhile gets ``AgentRingNoAnswer``."""
         leg = caller.leg
         if leg is not None and not leg.ended:
-            e = self.engine
-            e.emit(
-                "AgentRingNoAnswer",
-                "agent,all",
-                leg.caller_and_dest() + leg.agent_headers() + [("RingTime", str(int((e.now() - leg.rung_at) * 1000)))],
-            )
+            self.ring_no_answer(leg)
         self.abandon(caller, hangup=False)
         self.engine.set_var(caller.channel, "QUEUESTATUS", "TIMEOUT")
 
@@ -520,6 +548,8 @@ class QueueSystem:
         available.sort(key=lambda m: m.penalty)
         best_penalty = available[0].penalty
         candidates = [m for m in available if m.penalty == best_penalty]
+        if queue.config.strategy == "leastrecent":
+            return min(candidates, key=lambda m: self.devices[m.interface].last_call_end)
         # rrmemory: start after the member rung last time.
         order = list(queue.members)
         start = order.index(queue.rr_last) + 1 if queue.rr_last in order else 0

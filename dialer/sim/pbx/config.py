@@ -38,12 +38,19 @@ class QueueConfig:
     ``weight``: when a member sits in several queues with callers waiting, the heavier queue gets it first
     (inbound queues weigh more than the outbound ones, so inbound has priority).
     ``wrapuptime``: seconds a member rests after a call before this queue rings it again.
+    ``strategy``: "rrmemory" (round robin) or "leastrecent" (the member whose last call ended longest ago).
+    ``ring_timeout``: how long a member's phone may ring (queues.conf ``timeout``); ``autopause``: a member who
+    does not answer in that time is paused in this queue (``PausedReason: Auto-Pause``).
     """
 
     name: str
     weight: int = 0
     wrapuptime: float = 0.0
     members: tuple[StaticMember, ...] = ()
+    strategy: str = "rrmemory"
+    ring_timeout: float = 15.0
+    autopause: bool = False
+    service_level: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +110,19 @@ def recorded_queues() -> tuple[QueueConfig, ...]:
     )
 
 
+def campaign_queue(name: str) -> QueueConfig:
+    """A queue like [dialer-campaign] of the shipped queues.conf."""
+    return QueueConfig(name, wrapuptime=2.0, strategy="leastrecent", ring_timeout=2.0, autopause=True)
+
+
+def inbound_queue(name: str) -> QueueConfig:
+    """A queue like [dialer-inbound] of the shipped queues.conf (heavier: inbound callers come first)."""
+    return QueueConfig(name, weight=10, wrapuptime=2.0, strategy="leastrecent", ring_timeout=15.0, service_level=20)
+
+
 def default_queues() -> tuple[QueueConfig, ...]:
-    """Empty queues the dialer fills with QueueAdd (outbound ones light, inbound ones heavy)."""
-    return (QueueConfig("outbound-agents"), QueueConfig("inbound-sales", weight=10))
+    """The shipped queues.conf: empty queues the dialer fills with QueueAdd."""
+    return (campaign_queue("outbound-agents"), inbound_queue("inbound-sales"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -577,3 +577,20 @@ async def test_vary_order_moves_the_originate_response_among_the_call_events() -
             positions.add(names.index("OriginateResponse"))
         assert len(positions) >= 2
         assert all(r.reason == 5 for r in pbx.truth.originates)
+
+
+async def test_a_phone_that_does_not_answer_is_auto_paused_in_the_campaign_queue() -> None:
+    async with pbx_session(replace(LIVE, agent_connect_seconds=3.0)) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        await add_agent(ami, "PJSIP/1001", queue="inbound-sales")
+        repeated, named = originate("5550001", "50")
+        await ami.send("Originate", *repeated, **named)
+        await run(pbx, ami, 20)
+        assert [m.get("Interface") for m in ami.received if m.name == "AgentRingNoAnswer"] == ["PJSIP/1001"]
+        pauses = [m for m in ami.received if m.name == "QueueMemberPause"]
+        assert [(m.get("Queue"), m.get("Paused"), m.get("PausedReason")) for m in pauses] == [
+            ("outbound-agents", "1", "Auto-Pause")
+        ]
+        assert pbx.queues["outbound-agents"].members["PJSIP/1001"].paused
+        assert not pbx.queues["inbound-sales"].members["PJSIP/1001"].paused
+        assert [m.get("QueueStatus") for m in user_events(ami, "DialerAbandon")] == ["TIMEOUT"]
