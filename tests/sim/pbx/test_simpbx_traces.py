@@ -178,3 +178,14 @@ async def test_channel_id_becomes_the_uniqueid_and_a_duplicate_fails(traces_dir:
         "lead4003-a1",
     )
     assert duplicate.get("Channel") == "Local/5550013@sim-pstn"
+
+
+async def test_burst_of_50_originates_matches_the_recorded_outcomes(traces_dir: Path) -> None:
+    """originate-burst-50.txt: 50 back-to-back Originates, 16 answered for 3 agents (the over-dial case)."""
+    recorded, simulated = await simulate(traces_dir, "originate-burst-50")
+    assert compare_header_names(recorded, simulated) == []
+    assert originate_responses(simulated) == originate_responses(recorded)
+    for event in ("QueueCallerJoin", "AgentConnect", "QueueCallerAbandon", "OriginateResponse"):
+        assert sum(m.name == event for m in simulated) == sum(m.name == event for m in recorded), event
+    queued = [m for m in simulated if m.is_response and m.get("Message") == "Originate successfully queued"]
+    assert len(queued) == 50
