@@ -347,6 +347,8 @@ def targets_of(step: Step) -> list[tuple[str, str, str]]:
 # Fixtures
 
 PRODUCTION_CONTEXTS = {
+    "agent-phones",
+    "from-carrier",
     "dialer-outbound",
     "dialer-direct-agent",
     "dialer-agent-connected",
@@ -403,6 +405,7 @@ APP_MODULES = {
     "Gosub": "app_stack.so",
     "Return": "app_stack.so",
     "WaitForSilence": "app_waitforsilence.so",
+    "Echo": "app_echo.so",
 }
 FUNCTION_MODULES = {
     "CHANNEL": "func_channel.so",
@@ -641,6 +644,28 @@ def test_ami_login_has_the_needed_classes_and_no_more(path: Path) -> None:
     assert set(single(dialer, "write").split(",")) == {"originate", "call", "agent", "reporting"}
     assert single(dialer, "deny") == "0.0.0.0/0.0.0.0"
     assert single(dialer, "permit").startswith("127.0.0.1/")
+
+
+def test_pjsip_snippets_route_into_existing_contexts(production: Dialplan) -> None:
+    sections = parse_config(ASTERISK / "pjsip.conf")
+    by_type: dict[str, list[Section]] = {}
+    templates = {s.name: s for s in sections if s.is_template}
+    for section in sections:
+        kinds = [v for k, v in section.pairs() if k == "type"]
+        for parent in section.options:
+            if parent in templates:
+                kinds += [v for k, v in templates[parent].pairs() if k == "type"]
+        if kinds and not section.is_template:
+            by_type.setdefault(kinds[-1], []).append(section)
+    endpoints = {s.name: s for s in by_type["endpoint"]}
+    assert {"carrier", "1001"} <= set(endpoints)
+    for section in [*by_type["endpoint"], *templates.values()]:
+        for key, value in section.pairs():
+            if key == "context":
+                assert value in production.contexts, f"pjsip [{section.name}] context {value} does not exist"
+    assert dict(endpoints["carrier"].pairs())["context"] == "from-carrier"
+    assert "agent-phone" in endpoints["1001"].options, "agent phones use the template"
+    assert by_type["transport"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
