@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ from dialer.clock import RealTimeClock
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.sim.model import Scenario, ScenarioError, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx, WorldKind
-from dialer.sim.pbx.config import QueueConfig, StaticMember
+from dialer.sim.pbx.config import build_config
 
 
 def _listen(value: str) -> tuple[str, int]:
@@ -23,49 +22,6 @@ def _listen(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         fail(f"--listen must look like HOST:PORT (e.g. 127.0.0.1:5039), got {value!r}")
     return host or "127.0.0.1", int(port)
-
-
-def build_config(
-    *,
-    world: WorldKind,
-    scenario: Scenario | None,
-    seed: int,
-    agents: int,
-    agents_queue: str,
-    queues: list[str],
-    inbound_queues: list[str],
-    username: str,
-    secret: str,
-    newexten: bool,
-    read: str | None,
-    vary_order: bool = False,
-) -> PbxConfig:
-    """The PbxConfig the CLI options describe (static agents ``Local/agentN@sim-agents`` if asked)."""
-    base = PbxConfig.recorded() if world is WorldKind.RECORDED else PbxConfig()
-    config = replace(
-        base,
-        seed=seed,
-        users=((username, secret),),
-        newexten=newexten,
-        vary_order=vary_order,
-        read_classes=tuple(c.strip() for c in read.split(",") if c.strip()) if read else None,
-    )
-    if scenario is not None:
-        config = replace(config, scenario=scenario)
-    known = {q.name: q for q in config.queues}
-    for name in queues:
-        known.setdefault(name, QueueConfig(name))
-    if inbound_queues:
-        for name in inbound_queues:
-            known.setdefault(name, QueueConfig(name, weight=10))
-        config = replace(config, inbound_queues=tuple(inbound_queues))
-    if agents:
-        queue = known.get(agents_queue) or QueueConfig(agents_queue)
-        members = tuple(
-            StaticMember(f"Local/agent{i}@{config.agents_context}", f"Agent {i}") for i in range(1, agents + 1)
-        )
-        known[agents_queue] = replace(queue, members=queue.members + members)
-    return replace(config, queues=tuple(known.values()))
 
 
 def sim_pbx(

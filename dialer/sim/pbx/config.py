@@ -13,7 +13,8 @@ Two worlds exist:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from dialer.sim.model import Scenario
@@ -184,3 +185,50 @@ class PbxConfig:
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def build_config(
+    *,
+    world: WorldKind = WorldKind.MODEL,
+    scenario: Scenario | None = None,
+    seed: int = 1,
+    agents: int = 0,
+    agents_queue: str = "outbound-agents",
+    queues: Sequence[str] = (),
+    inbound_queues: Sequence[str] = (),
+    username: str = "dialer",
+    secret: str = "dialer",  # noqa: S107 (the simulator's own user)
+    newexten: bool = True,
+    read: str | None = None,
+    vary_order: bool = False,
+) -> PbxConfig:
+    """A PbxConfig from the options of ``dialer sim-pbx`` (also for the daemon's in-process demo PBX).
+
+    ``agents`` > 0 adds static auto-answer members ``Local/agent1..N@sim-agents`` to ``agents_queue``;
+    ``queues``/``inbound_queues`` add campaign / inbound queues shaped like the shipped queues.conf.
+    """
+    base = PbxConfig.recorded() if world is WorldKind.RECORDED else PbxConfig()
+    config = replace(
+        base,
+        seed=seed,
+        users=((username, secret),),
+        newexten=newexten,
+        vary_order=vary_order,
+        read_classes=tuple(c.strip() for c in read.split(",") if c.strip()) if read else None,
+    )
+    if scenario is not None:
+        config = replace(config, scenario=scenario)
+    known = {q.name: q for q in config.queues}
+    for name in queues:
+        known.setdefault(name, campaign_queue(name))
+    if inbound_queues:
+        for name in inbound_queues:
+            known.setdefault(name, inbound_queue(name))
+        config = replace(config, inbound_queues=tuple(inbound_queues))
+    if agents:
+        queue = known.get(agents_queue) or campaign_queue(agents_queue)
+        members = tuple(
+            StaticMember(f"Local/agent{i}@{config.agents_context}", f"Agent {i}") for i in range(1, agents + 1)
+        )
+        known[agents_queue] = replace(queue, members=queue.members + members)
+    return replace(config, queues=tuple(known.values()))
