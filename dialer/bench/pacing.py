@@ -26,9 +26,10 @@ DEFAULT_SCENARIOS = (*GRID, "blended", "drifting")
 FULL_LIVE_ANSWERS = 15_000  # ±0.14 points on a 3 % abandon rate
 DEFAULT_LIVE_ANSWERS = 5_000  # what `run_default` (and `bench all`) measures per cell, to finish on 2 cores
 TUNE_TARGET = 0.03
-TUNE_STEPS = 7
+TUNE_STEPS = 6
 
-POLICY_ORDER = ("progressive", "fixed-ratio", "issabel", "ours", "ours-static", "clairvoyant")
+POLICY_ORDER = ("progressive", "fixed-ratio", "power", "issabel", "ours", "ours-static", "clairvoyant")
+DEFAULT_POLICIES = ("progressive", "fixed-ratio", "issabel", "ours", "clairvoyant")  # + ours-static when drifting
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +93,14 @@ def run_scenario(
         makers["progressive"] = P.progressive
     if "fixed-ratio" in policies:
         note("tuning fixed-ratio")
-        ratio = tune(scenario, P.fixed_ratio, 1.0, 15.0, plan)
-        makers["fixed-ratio"] = lambda: P.fixed_ratio(ratio)
-        knobs["fixed-ratio"] = f"ratio {ratio:.2f}"
+        dial_level = tune(scenario, P.fixed_ratio, 1.0, 12.0, plan)
+        makers["fixed-ratio"] = lambda: P.fixed_ratio(dial_level)
+        knobs["fixed-ratio"] = f"level {dial_level:.2f}"
+    if "power" in policies:
+        note("tuning power")
+        ratio = tune(scenario, P.power, 1.0, 15.0, plan)
+        makers["power"] = lambda: P.power(ratio)
+        knobs["power"] = f"ratio {ratio:.2f}"
     if "issabel" in policies:
         note("tuning issabel")
         multiplier = tune(scenario, P.IssabelLike, 0.05, 3.0, plan)
@@ -177,15 +183,17 @@ def json_rows(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -> l
 
 
 def with_overrides(scenario: Scenario, agents: int | None, answer_rate: float | None) -> Scenario:
+    """The scenario with the command line's --agents / --answer-rate applied (and named after them)."""
+    if agents is None and answer_rate is None:
+        return scenario
     if agents is not None:
         scenario = replace(scenario, agents=replace(scenario.agents, count=agents))
     if answer_rate is not None:
-        scenario = replace(
-            scenario, outbound=replace(scenario.outbound, answer_probability=Profile.constant(answer_rate))
-        )
-    if agents is not None or answer_rate is not None:
-        scenario = replace(scenario, name=f"n{scenario.agents.count}-p{describe(scenario).split('p=')[1][:4]}")
-    return scenario
+        outbound = replace(scenario.outbound, answer_probability=Profile.constant(answer_rate))
+        scenario = replace(scenario, outbound=outbound)
+    p = scenario.outbound.answer_probability
+    answer = f"{p.points[0][1]:.2f}" if p.is_constant else "drift"
+    return replace(scenario, name=f"n{scenario.agents.count}-p{answer}")
 
 
 def run_bench(
@@ -206,7 +214,7 @@ def run_bench(
         if policies is not None:
             wanted = list(policies)
         else:
-            wanted = [p for p in POLICY_ORDER if p != "ours-static" or scenario.name == "drifting"]
+            wanted = [*DEFAULT_POLICIES, "ours-static"] if scenario.name == "drifting" else list(DEFAULT_POLICIES)
         reported_seed = seed if seed is not None else scenario.run.seed
         tuning_seed = scenario.run.tuning_seed
         if tuning_seed == reported_seed:

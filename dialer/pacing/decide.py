@@ -74,10 +74,10 @@ class PacingDecision:
 
 def _tables(stats: PacingStats) -> PredictiveTables:
     # A memo of values derived from the statistics, kept with them (not state the decision depends on).
-    tables = getattr(stats, "_predictive_tables", None)
-    if tables is None:
+    tables = stats.derived_cache
+    if not isinstance(tables, PredictiveTables) or tables.stats is not stats:
         tables = PredictiveTables(stats)
-        stats._predictive_tables = tables  # type: ignore[attr-defined]
+        stats.derived_cache = tables
     return tables
 
 

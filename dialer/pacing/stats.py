@@ -287,6 +287,8 @@ class PacingStats:
         self.setpoint = effective_setpoint(settings)
         self.live_answers_total = 0
         self.abandons_total = 0
+        # Values derived from the above and memoised by the pacer (dialer.pacing.predictive.PredictiveTables).
+        self.derived_cache: object | None = None
 
     def configure(self, settings: PacingSettings) -> None:
         """Apply changed campaign settings (setpoint, legal window length) without losing what was learned."""

@@ -23,13 +23,13 @@ def test_ours_beats_progressive_and_tuned_fixed_ratio_within_the_cap(name: str, 
     plan = RunPlan(hours=hours, warmup_minutes=30.0, seed=11, tuning_seed=7)
     ours = simulate(scenario, P.ours(), seed=plan.seed, hours=hours, warmup_minutes=30.0)
     progressive = simulate(scenario, P.progressive(), seed=plan.seed, hours=hours, warmup_minutes=30.0)
-    ratio = tune(scenario, P.fixed_ratio, 1.5, 12.0, plan, steps=4)
-    fixed = simulate(scenario, P.fixed_ratio(ratio), seed=plan.seed, hours=hours, warmup_minutes=30.0)
+    level = tune(scenario, P.fixed_ratio, 1.0, 4.0, plan, steps=5)
+    fixed = simulate(scenario, P.fixed_ratio(level), seed=plan.seed, hours=hours, warmup_minutes=30.0)
 
     assert ours.worst_24h_abandon <= 0.03  # every window (the whole run, shorter than 24 h) under the cap
     assert progressive.abandons == 0
     assert ours.occupancy > progressive.occupancy + 0.08
-    # Fixed ratio was tuned to ~3 % — more abandons allowed than ours, and still less occupancy.
+    # The fixed ratio was tuned to ~3 % (more abandons than ours allow) and still keeps agents idler.
     assert ours.occupancy > fixed.occupancy
 
 

@@ -1,7 +1,9 @@
 """Pacing policies the simulator compares: ours (the daemon's pacer, unchanged) and the baselines.
 
 * ``progressive`` — the pacer in progressive mode: one call per free agent.
-* ``fixed-ratio`` — the pacer in power mode, ``ratio`` calls per free agent (VICIdial's RATIO); knob: ratio.
+* ``fixed-ratio`` — VICIdial's RATIO: keep ``level × active agents`` lines busy (calls ringing, waiting and in
+  conversation), active agents being those ready or on a call (an agent in wrap-up is paused); knob: level.
+* ``power`` — the pacer in power mode, ``ratio`` calls per *free* agent; knob: ratio (not in the default set).
 * ``issabel`` — Issabel CallCenter's rule: free agents plus agents "about to be free" (P(handle ≤ elapsed +
   answer delay) ≥ 0.97, with the *unconditional* CDF), divided by the answer rate; knob: a multiplier.
 * ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
@@ -57,10 +59,31 @@ def progressive() -> PacerPolicy:
     return PacerPolicy("progressive", PacingSettings(mode=PacingMode.PROGRESSIVE))
 
 
-def fixed_ratio(ratio: float) -> PacerPolicy:
-    policy = PacerPolicy("fixed-ratio", PacingSettings(mode=PacingMode.POWER, power_ratio=ratio))
+def power(ratio: float) -> PacerPolicy:
+    policy = PacerPolicy("power", PacingSettings(mode=PacingMode.POWER, power_ratio=ratio))
     policy.knob = f"ratio={ratio:.3f}"
     return policy
+
+
+class FixedRatio:
+    """VICIdial's RATIO auto-dial: lines = round(level × active agents) − lines already in use."""
+
+    def __init__(self, level: float) -> None:
+        self.name = "fixed-ratio"
+        self.level = level
+        self.knob = f"level={level:.3f}"
+
+    def calls_now(self, sim: Simulation) -> tuple[int, bool]:
+        if sim.inbound_waiting:
+            return 0, False
+        on_call = sum(1 for a in sim.agents if a.state is AgentState.TALKING or a.state is AgentState.RESERVED)
+        active = len(sim.ready) + on_call
+        target = math.floor(self.level * active + 0.5)
+        return max(0, target - len(sim.in_flight) - on_call), False
+
+
+def fixed_ratio(level: float) -> FixedRatio:
+    return FixedRatio(level)
 
 
 class IssabelLike:
