@@ -54,6 +54,7 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
     erlangs = 0.0               # offered load (or rate_per_hour = ...); a profile is allowed for either
     patience_mean_seconds = 120.0   # exponential
     service_level_seconds = 20.0
+    queue = "inbound"           # the queue inbound callers join on the simulated PBX
 
 A *profile* is either a number or a list of ``[hour, value]`` points, linearly interpolated and held flat after
 the last point; with ``<key>_period_hours`` it repeats (hour 0 again after the period).
@@ -179,6 +180,7 @@ class InboundModel:
     rate_per_hour: Profile = field(default_factory=lambda: Profile.constant(0.0))
     patience_mean_seconds: float = 120.0
     service_level_seconds: float = 20.0
+    queue: str = "inbound"  # the Asterisk queue inbound callers join (the simulated PBX uses it)
 
     @property
     def enabled(self) -> bool:
@@ -369,6 +371,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
         rate_per_hour=rate,
         patience_mean_seconds=i.number("patience_mean_seconds", 120.0, low=0.1),
         service_level_seconds=i.number("service_level_seconds", 20.0),
+        queue=i.text("queue", "inbound"),
     )
 
     for section in s.values():

@@ -23,7 +23,7 @@ from dialer.sim.model import (
 def test_every_shipped_scenario_loads() -> None:
     names = {load_scenario(p).name for p in shipped_scenarios()}
     grid = {f"n{n}-p0{p}" for n in (10, 20, 50, 100) for p in (10, 20, 30)}
-    assert grid | {"blended", "drifting"} <= names
+    assert grid | {"blended", "drifting", "demo"} <= names
 
 
 def test_blended_offers_eight_erlangs() -> None:
