@@ -1,0 +1,35 @@
+"""`dialer bench pacing`: the command runs the policies asked for and prints one JSON object per row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dialer.cli import app
+
+
+def test_bench_pacing_json_rows() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench", "pacing", "--agents", "6", "--answer-rate", "0.3", "--hours", "0.5", "--seed", "3",
+            "--policy", "progressive", "--policy", "ours", "--json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["policy"] for r in rows] == ["progressive", "ours"]
+    for row in rows:
+        assert {"occupancy", "abandon_rate", "worst_24h_abandon", "scenario", "agents"} <= row.keys()
+        assert row["agents"] == 6
+        assert row["scenario"] == "n6-p0.30"
+
+
+def test_bench_pacing_reports_bad_scenario_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[agents]\ncount = 'many'\n")
+    result = CliRunner().invoke(app, ["bench", "pacing", "--scenario", str(bad)])
+    assert result.exit_code == 2
+    assert "[agents] count must be an integer" in result.output
