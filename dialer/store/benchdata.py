@@ -3,7 +3,9 @@
 SQLite: a recursive CTE feeding one INSERT ... SELECT, with the lead indexes dropped during the load and rebuilt
 after (a sorted build is several times faster than maintaining four B-trees row by row). PostgreSQL:
 generate_series, same idea. The mix: 60 % new, 25 % retry (half of them due, half later today), 5 % callbacks,
-10 % closed; priorities 0-4; every lead in US Eastern time.
+10 % closed; priorities 0-4; every lead in US Eastern time. New leads are due in row order, as after real imports
+(one list = consecutive rows, all due from the import time on); retries and callbacks are due in scattered order,
+as after real calls, so claiming them touches scattered table pages.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ async def generate_leads(db: Database, campaign_id: int, count: int, now: dateti
             # SQLite stores UTCDateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' text.
             due = (
                 "strftime('%Y-%m-%d %H:%M:%S.000000', :epoch - 3600 + "
-                "CASE WHEN n % 20 BETWEEN 12 AND 16 AND n % 2 = 1 THEN 7200 ELSE 0 END + n % 3000, 'unixepoch')"
+                "CASE WHEN n % 20 BETWEEN 12 AND 16 AND n % 2 = 1 THEN 7200 ELSE 0 END + "
+                "CASE WHEN n % 20 < 12 THEN n / 4000 ELSE n % 3000 END, 'unixepoch')"
             )
             body = _SELECT_BODY.format(
                 digits="printf('%010d', 2000000000 + n)",
@@ -64,7 +67,8 @@ async def generate_leads(db: Database, campaign_id: int, count: int, now: dateti
         else:
             due = (
                 "to_timestamp(CAST(:epoch AS bigint) - 3600 "
-                "+ CASE WHEN n % 20 BETWEEN 12 AND 16 AND n % 2 = 1 THEN 7200 ELSE 0 END + n % 3000)"
+                "+ CASE WHEN n % 20 BETWEEN 12 AND 16 AND n % 2 = 1 THEN 7200 ELSE 0 END "
+                "+ CASE WHEN n % 20 < 12 THEN n / 4000 ELSE n % 3000 END)"
             )
             body = (
                 _SELECT_BODY.format(

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import (
     Float,
     Integer,
+    String,
     bindparam,
     cast,
     func,
@@ -158,6 +159,24 @@ async def claim_leads(
     """
     if limit <= 0:
         return []
+    async with db.write() as conn:
+        return await claim_in(
+            conn, campaign_id=campaign_id, owner=owner, limit=limit, now=now, lease=lease, order=order, agents=agents
+        )
+
+
+async def claim_in(
+    conn: AsyncConnection,
+    *,
+    campaign_id: int,
+    owner: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    order: ClaimOrder,
+    agents: Collection[str] = (),
+) -> list[LeadRecord]:
+    """``claim_leads`` inside the caller's write transaction."""
     params = {
         "p_campaign": campaign_id,
         "limit": limit,
@@ -166,8 +185,8 @@ async def claim_leads(
         "p_owner": owner,
         "lease_until": now + lease,
     }
-    async with db.write() as conn:
-        rows = (await conn.execute(claim_statement(order, pg=not db.is_sqlite), params)).mappings().all()
+    stmt = claim_statement(order, pg=conn.dialect.name == "postgresql")
+    rows = (await conn.execute(stmt, params)).mappings().all()
     return sort_claimed([lead_record(r) for r in rows], order)
 
 
@@ -193,27 +212,40 @@ class Release:
 
 
 async def release_in(conn: AsyncConnection, owner: str, releases: Sequence[Release], now: datetime) -> int:
+    """``release_leads`` inside the caller's transaction (one executemany for the whole list)."""
+    if not releases:
+        return 0
     c = leads_t.c
-    released = 0
-    for r in releases:
-        values: dict[str, object] = {
-            "status": r.status if r.status is not None else func.coalesce(c.claimed_from, RETRY),
-            "claimed_from": None,
-            "claim_owner": None,
-            "lease_expires_at": None,
-            "updated_at": now,
-        }
-        if r.next_dialable_at is not None:
-            values["next_dialable_at"] = r.next_dialable_at
-        if r.archive_reason is not None:
-            values["archive_reason"] = r.archive_reason
-        result = await conn.execute(
-            update(leads_t)
-            .where(c.id == r.lead_id, c.status == IN_CALL_STATUS, c.claim_owner == owner)
-            .values(**values)
+    stmt = (
+        update(leads_t)
+        .where(
+            c.id == bindparam("r_id"),
+            c.status == literal_column(f"'{IN_CALL_STATUS}'"),
+            c.claim_owner == bindparam("r_owner"),
         )
-        released += result.rowcount
-    return released
+        .values(
+            status=func.coalesce(bindparam("r_status", type_=String()), c.claimed_from, RETRY),
+            next_dialable_at=func.coalesce(bindparam("r_due", type_=UTCDateTime()), c.next_dialable_at),
+            archive_reason=func.coalesce(bindparam("r_reason", type_=String()), c.archive_reason),
+            claimed_from=None,
+            claim_owner=None,
+            lease_expires_at=None,
+            updated_at=bindparam("r_now", type_=UTCDateTime()),
+        )
+    )
+    rows = [
+        {
+            "r_id": r.lead_id,
+            "r_owner": owner,
+            "r_status": r.status,
+            "r_due": r.next_dialable_at,
+            "r_reason": r.archive_reason,
+            "r_now": now,
+        }
+        for r in releases
+    ]
+    result = await conn.execute(stmt, rows)
+    return result.rowcount
 
 
 async def release_leads(db: Database, owner: str, releases: Sequence[Release], now: datetime) -> int:

@@ -29,7 +29,7 @@ from dialer.campaign.rules import (
 )
 from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd
-from dialer.store.claim import ClaimOrder, Release, claim_leads, release_in
+from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dialect import upsert_insert
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
@@ -150,31 +150,33 @@ async def claim_dialable(
     for _ in range(max_rounds):
         if wanted <= 0:
             break
-        batch = await claim_leads(
-            db, campaign_id=campaign_id, owner=owner, limit=wanted, now=now, lease=lease, order=order, agents=agents
-        )
-        if not batch:
-            break
-        async with db.read() as conn:
-            blocked = await blocked_numbers(conn, [lead.phone for lead in batch], campaign_id)
-        releases: list[Release] = []
-        for lead in batch:
-            agent = lead.callback_agent if lead.callback_agent in agents else None
-            verdict = dialability(
-                snapshot(lead, campaign.name, before_claim=True),
-                campaign,
-                now,
-                on_dnc=lead.phone in blocked,
-                agent=agent,
+        # One transaction per round: claim, DNC re-check, the rules, and the give-back of refused candidates.
+        async with db.write() as conn:
+            batch = await claim_in(
+                conn,
+                campaign_id=campaign_id,
+                owner=owner,
+                limit=wanted,
+                now=now,
+                lease=lease,
+                order=order,
+                agents=agents,
             )
-            if verdict.dialable:
-                kept.append(lead)
-            else:
-                assert verdict.reason is not None
-                reasons[verdict.reason.value] += 1
-                releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
-        if releases:
-            async with db.write() as conn:
+            if not batch:
+                break
+            blocked = await blocked_numbers(conn, [lead.phone for lead in batch], campaign_id)
+            releases: list[Release] = []
+            for lead in batch:
+                agent = lead.callback_agent if lead.callback_agent in agents else None
+                before = snapshot(lead, campaign.name, before_claim=True)
+                verdict = dialability(before, campaign, now, on_dnc=lead.phone in blocked, agent=agent)
+                if verdict.dialable:
+                    kept.append(lead)
+                else:
+                    assert verdict.reason is not None
+                    reasons[verdict.reason.value] += 1
+                    releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
+            if releases:
                 await release_in(conn, owner, releases, now)
         if len(batch) < wanted:
             break  # nothing more is due
