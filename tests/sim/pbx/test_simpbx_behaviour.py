@@ -195,21 +195,22 @@ async def test_a_member_freed_while_a_caller_waits_is_rung_at_the_next_queue_pol
         await add_agent(ami, "PJSIP/1001", paused=True)
         repeated, named = originate("5550001", "6")
         await ami.send("Originate", *repeated, **named)
+        await ami.send("Ping", ActionID="sync")
+        await ami.response("sync")
         clock = clock_of(pbx)
-        while not any(m.name == "QueueCallerJoin" for m in ami.received):
-            await clock.advance(0.1)
-            await ami.drain(within=0.01)
-        joined_at = clock.now()
-        await clock.advance(0.3)
+        record = pbx.truth.originate("orig-6")
+        while record.queued_at is None:
+            await clock.advance(0.05)
+        joined_at = record.queued_at
+        await clock.advance_to(joined_at + 0.3)
         await ami.send("QueuePause", Interface="PJSIP/1001", Paused="false", ActionID="up")
         await ami.response("up")
-        await clock.advance(0.3)
-        await ami.drain(within=0.01)
-        assert not any(m.name == "AgentCalled" for m in ami.received)  # not before the 1 s poll
-        await clock.advance(0.5)
-        await ami.drain(within=0.01)
-        assert any(m.name == "AgentCalled" for m in ami.received)
-        assert clock.now() - joined_at < 2.0
+        await clock.advance_to(joined_at + 0.9)
+        await ami.drain(within=0.05)
+        assert not any(m.name == "AgentCalled" for m in ami.received)  # app_queue looks once a second
+        await clock.advance_to(joined_at + 1.05)
+        called = await ami.collect_until(lambda m: m.name == "AgentCalled", within=2.0)
+        assert called[-1].get("Interface") == "PJSIP/1001"
 
 
 async def test_callee_hanging_up_while_queued_is_callerhangup() -> None:
