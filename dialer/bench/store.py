@@ -47,6 +47,12 @@ def bench_campaign(name: str = "bench") -> CampaignConfig:
     )
 
 
+def machine_load() -> str:
+    """Figures on a shared machine mean little without the load they were taken under."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f}/{five:.1f} on {os.cpu_count()} CPUs"
+
+
 def _percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -118,7 +124,7 @@ async def run_import(rows: int, csv_path: Path, db_path: Path) -> None:
         again, counts_again = await _import_once(db, campaign_id, csv_path, "US")
     finally:
         await db.dispose()
-    typer.echo(f"import (SQLite, {rows} rows, {len(listed)} DNC numbers):")
+    typer.echo(f"import (SQLite, {rows} rows, {len(listed)} DNC numbers; {machine_load()}):")
     typer.echo(f"  parse only            {parsed / parse_seconds:>10,.0f} rows/s  ({parse_seconds:.1f} s)")
     typer.echo(f"  first import          {rows / first:>10,.0f} rows/s  ({first:.1f} s)  {counts}")
     typer.echo(f"  same file again       {rows / again:>10,.0f} rows/s  ({again:.1f} s)  {counts_again}")
@@ -160,7 +166,7 @@ def _report(label: str, latencies: list[float], claimed: int, batch: int) -> Non
 
 
 async def run_claim_on(db: Database, label: str, leads: int, batches: int, batch: int) -> None:
-    typer.echo(f"claim ({label}, {leads:,} leads, batches of {batch}):")
+    typer.echo(f"claim ({label}, {leads:,} leads, batches of {batch}; {machine_load()}):")
     campaign_id = await _prepare_claim_db(db, leads)
     config = bench_campaign()
     lease = timedelta(seconds=config.lease_seconds)

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, literal_column, select, text
+from sqlalchemy.sql import ColumnElement
 
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import LeadStatus, NotDialableReason, dialability
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
-from dialer.store.leads import lead_record
+from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.lifecycle import snapshot
 from dialer.store.tables import CLAIMABLE_SQL, CLAIMABLE_STATUSES, leads_t
 
@@ -82,35 +83,35 @@ async def lead_status(
                 select(c.status, func.count(), func.sum(due)).where(c.campaign_id == campaign_id).group_by(c.status)
             )
         ).all()
-        next_due = (
-            await conn.execute(
-                select(func.min(c.next_dialable_at)).where(
-                    c.campaign_id == campaign_id,
-                    c.status.in_(CLAIMABLE_STATUSES),
-                    text(CLAIMABLE_SQL),
-                    c.next_dialable_at > now,
-                )
-            )
-        ).scalar_one_or_none()
-        # The sample: due claimable leads in the claim index's order (what the dialer would take next).
-        sampled = [
-            lead_record(r)
-            for r in (
+        # Per status, so each query is one seek or one short walk in an index (never a sort of millions).
+        next_due: datetime | None = None
+        sampled: list[LeadRecord] = []
+        for status in CLAIMABLE_STATUSES:
+            literal_status: ColumnElement[str] = literal_column(f"'{status}'")
+            first_later = (
                 await conn.execute(
-                    select(leads_t)
-                    .where(
-                        c.campaign_id == campaign_id,
-                        c.status.in_([literal_column(f"'{s}'") for s in CLAIMABLE_STATUSES]),
-                        text(CLAIMABLE_SQL),
-                        c.next_dialable_at <= now,
+                    select(func.min(c.next_dialable_at)).where(
+                        c.campaign_id == campaign_id, c.status == literal_status, c.next_dialable_at > now
                     )
-                    .order_by(c.priority.desc(), c.next_dialable_at)
-                    .limit(sample)
                 )
+            ).scalar_one_or_none()
+            if first_later is not None and (next_due is None or first_later < next_due):
+                next_due = first_later
+            # The sample: the due leads the claimer would take next, in the claim index's order.
+            found = await conn.execute(
+                select(leads_t)
+                .where(
+                    c.campaign_id == campaign_id,
+                    c.status == literal_status,
+                    text(CLAIMABLE_SQL),
+                    c.next_dialable_at <= now,
+                )
+                .order_by(c.priority.desc(), c.next_dialable_at)
+                .limit(sample)
             )
-            .mappings()
-            .all()
-        ]
+            sampled.extend(lead_record(r) for r in found.mappings().all())
+        sampled.sort(key=lambda lead: (-lead.priority, lead.next_dialable_at))
+        del sampled[sample:]
         blocked = await blocked_numbers(conn, [lead.phone for lead in sampled], campaign_id)
 
     by_status = {status: int(count) for status, count, _ in rows}
