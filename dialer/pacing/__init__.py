@@ -5,7 +5,7 @@ decision = decide(PacingSnapshot(now, settings, agents, calls, inbound), stats)
 decision.calls, decision.explanation.as_dict()
 """
 
-from dialer.pacing.decide import Guard, PacingDecision, PacingExplanation, decide
+from dialer.pacing.pacer import Guard, PacingDecision, PacingExplanation, decide
 from dialer.pacing.snapshot import (
     AgentState,
     AgentView,

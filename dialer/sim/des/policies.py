@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from dialer.pacing import AgentState, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.blending import inbound_reserve
-from dialer.pacing.decide import predictive_plan
+from dialer.pacing.pacer import predictive_plan
 from dialer.sim.des.engine import Simulation
 
 
