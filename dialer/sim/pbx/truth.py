@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from dialer.calls.outcome import Outcome
@@ -51,10 +51,15 @@ class InboundRecord:
     ended_at: float | None = None
 
 
+# Records kept for inspection; older ones are dropped so a long soak does not grow without bound (the
+# counters below keep counting every originate).
+DEFAULT_RECORD_LIMIT = 200_000
+
+
 @dataclass
 class GroundTruth:
-    originates: list[OriginateRecord] = field(default_factory=list)
-    inbound: list[InboundRecord] = field(default_factory=list)
+    originates: deque[OriginateRecord] = field(default_factory=lambda: deque(maxlen=DEFAULT_RECORD_LIMIT))
+    inbound: deque[InboundRecord] = field(default_factory=lambda: deque(maxlen=DEFAULT_RECORD_LIMIT))
     originates_by_action_id: Counter[str] = field(default_factory=Counter)
     originates_by_channel_id: Counter[str] = field(default_factory=Counter)
     originates_by_attempt: Counter[str] = field(default_factory=Counter)
