@@ -812,8 +812,9 @@ class InboundCall(PairCall):
             )
         e.device_state(customer.device, "INUSE")
         self.stage = Stage.ANSWERED
+        self.patience_timer: Timer | None = None
         if self.patience != NEVER:
-            self.later(self.patience, self.far_hangs_up_by_customer)
+            self.patience_timer = self.later(self.patience, self.far_hangs_up_by_customer)
         # Answer() waits for media (~0.5 s) before the next priority runs.
         self.later(0.5, self._queue)
 
@@ -841,6 +842,10 @@ class InboundCall(PairCall):
         self.on_ended()
 
     def on_connected(self, leg: AgentLeg) -> None:
+        if self.request is None and self.patience_timer is not None:
+            # A caller's patience is how long they wait; once talking they stay (an originated test caller runs
+            # Wait(Data) on ;1 and leaves after Data seconds whatever happens, as in the traces).
+            self.patience_timer.cancel()
         if self.record is not None:
             self.record.agent = leg.member.interface
             self.record.answered_at = self.engine.now()

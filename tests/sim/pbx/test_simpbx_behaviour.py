@@ -383,6 +383,14 @@ async def test_inbound_callers_arrive_wait_and_give_up_or_are_answered() -> None
         await run(pbx, ami, 300, step=1.0)
         answered = [r for r in pbx.truth.inbound if r.agent == "PJSIP/2001"]
         assert answered
+        # Once answered, a caller talks until the agent hangs up (patience only covers the wait).
+        talked = [r for r in answered if r.ended_at is not None and r.answered_at is not None]
+        assert talked
+        assert all(r.ended_at - r.answered_at > 10 for r in talked if r.ended_at and r.answered_at)
+        reasons = {
+            m.get("Reason") for m in ami.received if m.name == "AgentComplete" and m.get("Queue") == "inbound-sales"
+        }
+        assert reasons == {"agent"}
         assert any(m.name == "AgentConnect" and m.get("Queue") == "inbound-sales" for m in ami.received)
 
 
