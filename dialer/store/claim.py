@@ -29,8 +29,10 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    exists,
     func,
     literal_column,
+    or_,
     select,
     text,
     type_coerce,
@@ -44,7 +46,7 @@ from sqlalchemy.sql.dml import Update
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, leads_t
+from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, dnc_t, leads_t
 from dialer.store.types import UTCDateTime
 
 CALLBACK, NEW, RETRY = "callback", "new", "retry"
@@ -105,6 +107,14 @@ def _branch(status: str, rank: int, weight: float, *, pg: bool) -> Select[tuple[
     )
 
 
+_on_dnc = exists(
+    select(literal_column("1")).where(
+        dnc_t.c.number == leads_t.c.phone,
+        or_(dnc_t.c.campaign_id.is_(None), dnc_t.c.campaign_id == bindparam("p_campaign")),
+    )
+)
+
+
 @lru_cache(maxsize=64)
 def claim_statement(order: ClaimOrder, *, pg: bool) -> Update:
     """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until.
@@ -138,7 +148,9 @@ def claim_statement(order: ClaimOrder, *, pg: bool) -> Update:
             lease_expires_at=bindparam("lease_until", type_=UTCDateTime()),
             updated_at=_NOW,
         )
-        .returning(*leads_t.c)
+        # Whether the number is on a DNC list now (global or this campaign's): one index probe per claimed lead,
+        # so the caller needs no second query before its last check.
+        .returning(*leads_t.c, _on_dnc.label("on_dnc"))
     )
 
 
@@ -160,9 +172,10 @@ async def claim_leads(
     if limit <= 0:
         return []
     async with db.write() as conn:
-        return await claim_in(
+        leads, _ = await claim_in(
             conn, campaign_id=campaign_id, owner=owner, limit=limit, now=now, lease=lease, order=order, agents=agents
         )
+    return leads
 
 
 async def claim_in(
@@ -175,8 +188,8 @@ async def claim_in(
     lease: timedelta,
     order: ClaimOrder,
     agents: Collection[str] = (),
-) -> list[LeadRecord]:
-    """``claim_leads`` inside the caller's write transaction."""
+) -> tuple[list[LeadRecord], set[int]]:
+    """``claim_leads`` inside the caller's write transaction; also the ids of those whose number is on a DNC list."""
     params = {
         "p_campaign": campaign_id,
         "limit": limit,
@@ -187,7 +200,7 @@ async def claim_in(
     }
     stmt = claim_statement(order, pg=conn.dialect.name == "postgresql")
     rows = (await conn.execute(stmt, params)).mappings().all()
-    return sort_claimed([lead_record(r) for r in rows], order)
+    return sort_claimed([lead_record(r) for r in rows], order), {r["id"] for r in rows if r["on_dnc"]}
 
 
 def sort_claimed(leads: Sequence[LeadRecord], order: ClaimOrder) -> list[LeadRecord]:

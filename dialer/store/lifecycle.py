@@ -31,7 +31,6 @@ from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dialect import upsert_insert
-from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.tables import attempts_t, callbacks_t, dnc_t, leads_t
@@ -152,7 +151,7 @@ async def claim_dialable(
             break
         # One transaction per round: claim, DNC re-check, the rules, and the give-back of refused candidates.
         async with db.write() as conn:
-            batch = await claim_in(
+            batch, on_dnc = await claim_in(
                 conn,
                 campaign_id=campaign_id,
                 owner=owner,
@@ -164,12 +163,11 @@ async def claim_dialable(
             )
             if not batch:
                 break
-            blocked = await blocked_numbers(conn, [lead.phone for lead in batch], campaign_id)
             releases: list[Release] = []
             for lead in batch:
                 agent = lead.callback_agent if lead.callback_agent in agents else None
                 before = snapshot(lead, campaign.name, before_claim=True)
-                verdict = dialability(before, campaign, now, on_dnc=lead.phone in blocked, agent=agent)
+                verdict = dialability(before, campaign, now, on_dnc=lead.id in on_dnc, agent=agent)
                 if verdict.dialable:
                     kept.append(lead)
                 else:
