@@ -12,9 +12,16 @@ from dialer.campaign.config import CampaignConfigError, load_campaign_file
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.store import Database
-from dialer.store.campaigns import CampaignApplied, CampaignRecord, apply_campaign, list_campaigns
+from dialer.store.campaigns import (
+    CampaignApplied,
+    CampaignRecord,
+    UnknownCampaignError,
+    apply_campaign,
+    list_campaigns,
+    set_campaign_state,
+)
 
-app = typer.Typer(help="Campaigns: apply a campaign file, list campaigns.", no_args_is_help=True)
+app = typer.Typer(help="Campaigns: apply a campaign file, list, start, pause, stop.", no_args_is_help=True)
 
 
 @app.command("apply")
@@ -88,3 +95,35 @@ def campaign_list(
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+
+
+def _set_state(ctx: typer.Context, name: str, state: str) -> None:
+    async def work(db: Database) -> CampaignRecord:
+        try:
+            return await set_campaign_state(db, name, state, datetime.now(UTC))
+        except UnknownCampaignError as exc:
+            fail(str(exc))
+
+    record = run_with_database(ctx, work)
+    typer.echo(f"campaign {record.name} is {record.state} (a running daemon applies it within a few seconds)")
+
+
+NameArgument = Annotated[str, typer.Argument(help="campaign name (see `dialer campaign list`)")]
+
+
+@app.command("start")
+def campaign_start(ctx: typer.Context, name: NameArgument) -> None:
+    """Let the daemon dial this campaign."""
+    _set_state(ctx, name, "running")
+
+
+@app.command("pause")
+def campaign_pause(ctx: typer.Context, name: NameArgument) -> None:
+    """Stop placing new calls; calls in progress finish normally."""
+    _set_state(ctx, name, "paused")
+
+
+@app.command("stop")
+def campaign_stop(ctx: typer.Context, name: NameArgument) -> None:
+    """Stop the campaign: no new calls; calls in progress finish normally."""
+    _set_state(ctx, name, "stopped")

@@ -182,3 +182,18 @@ def test_dnc_commands(cli: CliRunner, campaign_file: Path, tmp_path: Path) -> No
     assert json.loads(out) == {"added": 2, "already_listed": 0, "invalid": 1, "leads_closed": 0}
     assert "line 4" in err
     assert "not on any" in run(cli, "dnc", "check", "+14155550113")[1]
+
+
+def test_campaign_start_pause_stop(cli: CliRunner, campaign_file: Path) -> None:
+    run(cli, "campaign", "apply", str(campaign_file))
+    for command, state in (("start", "running"), ("pause", "paused"), ("stop", "stopped"), ("start", "running")):
+        code, out, err = run(cli, "campaign", command, "spring-sale")
+        assert code == 0, err
+        assert out.startswith(f"campaign spring-sale is {state}")
+    assert json.loads(run(cli, "campaign", "list", "--json")[1])[0]["state"] == "running"
+    # Re-applying the file does not stop a running campaign.
+    run(cli, "campaign", "apply", str(campaign_file))
+    assert json.loads(run(cli, "campaign", "list", "--json")[1])[0]["state"] == "running"
+    code, _, err = run(cli, "campaign", "pause", "nope")
+    assert code == 1
+    assert "no campaign named 'nope'" in err
