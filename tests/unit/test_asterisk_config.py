@@ -406,6 +406,7 @@ APP_MODULES = {
     "Return": "app_stack.so",
     "WaitForSilence": "app_waitforsilence.so",
     "Echo": "app_echo.so",
+    "ExecIf": "app_exec.so",
 }
 FUNCTION_MODULES = {
     "CHANNEL": "func_channel.so",
@@ -502,6 +503,13 @@ def test_includes_and_jump_targets_exist(which: str, request: pytest.FixtureRequ
                     assert priority in {s.label for s in steps}, (
                         f"{step.where}: no label {priority} in {context},{exten}"
                     )
+
+
+def test_a_hang_up_during_amd_still_reports_the_verdict(production: Dialplan) -> None:
+    h = production.contexts["dialer-hangup"].extensions()["h"]
+    execs = [s.args for s in h if s.app == "ExecIf" and "UserEvent(DialerAMD," in s.args]
+    assert len(execs) == 1
+    assert execs[0].startswith('$["${DIALER_STAGE}" = "AMD"]?')
 
 
 def test_every_dialer_context_reports_its_hangup(production: Dialplan) -> None:
