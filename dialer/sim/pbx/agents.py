@@ -24,6 +24,8 @@ class QueueClient(Protocol):
 
     def bridge_ended(self, leg: AgentLeg, *, by_agent: bool) -> None: ...
 
+    def queue_exited(self, caller: QueueCaller, status: str) -> None: ...
+
 
 def open_agent_channels(
     e: Engine, interface: str, caller: Channel, owner: ChannelOwner
@@ -408,6 +410,12 @@ class QueueSystem:
             return "Unable to remove interface: Not dynamic"
         del queue.members[interface]
         self.member_event("QueueMemberRemoved", member)
+        if queue.config.leave_when_empty and not queue.members:
+            # leavewhenempty: nobody left to answer, the callers not being rung leave the queue.
+            for caller in [c for c in queue.callers if c.leg is None]:
+                self.leave(caller, emit_leave=True)
+                self.engine.set_var(caller.channel, "QUEUESTATUS", "LEAVEEMPTY")
+                caller.client.queue_exited(caller, "LEAVEEMPTY")
         return ""
 
     def pause_member(self, queue_name: str | None, interface: str, paused: bool, reason: str) -> bool:

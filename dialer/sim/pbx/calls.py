@@ -128,6 +128,16 @@ class PairCall:
         self.stage = Stage.QUEUED
         self.queue_timer = self.later(timeout, self._queue_timeout)
 
+    def queue_exited(self, caller: QueueCaller, status: str) -> None:
+        """Queue() returned early (leavewhenempty): the dialplan goes on as after a timeout."""
+        if self.stage is not Stage.QUEUED:
+            return
+        if self.queue_timer is not None:
+            self.queue_timer.cancel()
+        self.queue_status = status
+        self.stage = Stage.ANSWERED
+        self.on_queue_timeout()
+
     def _queue_timeout(self) -> None:
         if self.stage is not Stage.QUEUED or self.caller is None:
             return

@@ -49,6 +49,7 @@ class QueueConfig:
     wrapuptime: float = 0.0
     members: tuple[StaticMember, ...] = ()
     strategy: str = "rrmemory"
+    leave_when_empty: bool = False  # leavewhenempty: waiting callers leave (LEAVEEMPTY) when the last member goes
     ring_timeout: float = 15.0
     autopause: bool = False
     service_level: int = 0
@@ -113,12 +114,22 @@ def recorded_queues() -> tuple[QueueConfig, ...]:
 
 def campaign_queue(name: str) -> QueueConfig:
     """A queue like [dialer-campaign] of the shipped queues.conf."""
-    return QueueConfig(name, wrapuptime=2.0, strategy="leastrecent", ring_timeout=2.0, autopause=True)
+    return QueueConfig(
+        name, wrapuptime=2.0, strategy="leastrecent", ring_timeout=2.0, autopause=True, leave_when_empty=True
+    )
 
 
 def inbound_queue(name: str) -> QueueConfig:
     """A queue like [dialer-inbound] of the shipped queues.conf (heavier: inbound callers come first)."""
-    return QueueConfig(name, weight=10, wrapuptime=2.0, strategy="leastrecent", ring_timeout=15.0, service_level=20)
+    return QueueConfig(
+        name,
+        weight=10,
+        wrapuptime=2.0,
+        strategy="leastrecent",
+        ring_timeout=15.0,
+        service_level=20,
+        leave_when_empty=True,
+    )
 
 
 def default_queues() -> tuple[QueueConfig, ...]:

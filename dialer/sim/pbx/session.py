@@ -439,6 +439,37 @@ class AmiSession:
         items = [("Status", core.status_item(c)) for c in channels]
         self._list(msg, "Channel status will follow", items, "StatusComplete", privilege="Call", with_items=True)
 
+    async def getvar(self, msg: AmiMessage) -> None:
+        variable = msg.get("Variable") or ""
+        if not variable:
+            self.error(msg, "No variable specified")
+            return
+        target = msg.get("Channel") or ""
+        value = ""
+        if target:
+            channel = self.pbx.core.engine.find_channel(target)
+            if channel is None:
+                self.error(msg, "No such channel")
+                return
+            value = channel.variables.get(variable, "")
+        self.respond(msg, "Success", [("Variable", variable), ("Value", value)])
+
+    async def setvar(self, msg: AmiMessage) -> None:
+        variable = msg.get("Variable") or ""
+        if not variable:
+            self.error(msg, "No variable specified")
+            return
+        engine = self.pbx.core.engine
+        target = msg.get("Channel") or ""
+        channel = engine.find_channel(target) if target else None
+        if target and channel is None:
+            self.error(msg, "No such channel")
+            return
+        with self.events_after_response():
+            self.respond(msg, "Success", [("Message", "Variable Set")])
+            if channel is not None:
+                engine.set_var(channel, variable, msg.get("Value") or "")
+
     async def list_commands(self, msg: AmiMessage) -> None:
         self.respond(msg, "Success", [(name, f"{name} (simulated)") for name in _ACTION_NAMES])
 
@@ -462,6 +493,8 @@ _HANDLERS: dict[str, Handler] = {
     "coreshowchannels": AmiSession.core_show_channels,
     "status": AmiSession.status,
     "listcommands": AmiSession.list_commands,
+    "getvar": AmiSession.getvar,
+    "setvar": AmiSession.setvar,
 }
 _ACTION_NAMES = (
     "Login",
@@ -478,4 +511,6 @@ _ACTION_NAMES = (
     "CoreShowChannels",
     "Status",
     "ListCommands",
+    "Getvar",
+    "Setvar",
 )

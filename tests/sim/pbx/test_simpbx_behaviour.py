@@ -603,3 +603,41 @@ async def test_a_phone_that_does_not_answer_is_auto_paused_in_the_campaign_queue
         assert pbx.queues["outbound-agents"].members["PJSIP/1001"].paused
         assert not pbx.queues["inbound-sales"].members["PJSIP/1001"].paused
         assert [m.get("QueueStatus") for m in user_events(ami, "DialerAbandon")] == ["TIMEOUT"]
+
+
+async def test_last_member_leaving_empties_the_queue_leaveempty() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001", paused=True)
+        repeated, named = originate("5550001", "60")
+        await ami.send("Originate", *repeated, **named)
+        await ami.send("Ping", ActionID="sync")
+        await ami.response("sync")
+        record = pbx.truth.originate("orig-60")
+        clock = clock_of(pbx)
+        while record.queued_at is None:
+            await clock.advance(0.05)
+        await clock.advance(0.1)
+        await ami.send("QueueRemove", Queue="outbound-agents", Interface="PJSIP/1001", ActionID="rm")
+        await ami.response("rm")
+        await run(pbx, ami, 15)
+        assert not any(m.name == "QueueCallerAbandon" for m in ami.received)
+        assert [m.get("QueueStatus") for m in user_events(ami, "DialerAbandon")] == ["LEAVEEMPTY"]
+        assert record.outcome is Outcome.ABANDONED
+
+
+async def test_getvar_and_setvar() -> None:
+    ringing = scenario(outbound={"answer_probability": 1.0, "busy_share": 0.0, "ring_mean_seconds": 8.0})
+    config = replace(LIVE, scenario=ringing)
+    async with pbx_session(config) as (pbx, ami):
+        repeated, named = originate("5550001", "61")
+        await ami.send("Originate", *repeated, **named)
+        await clock_of(pbx).advance(0.5)
+        await ami.send("Getvar", Channel="att-61", Variable="DIALER_ATTEMPT", ActionID="g")
+        got = await ami.response("g")
+        assert (got.get("Variable"), got.get("Value")) == ("DIALER_ATTEMPT", "61")
+        await ami.send("Setvar", Channel="att-61", Variable="LEAD_NOTE", Value="vip", ActionID="s")
+        assert (await ami.response("s")).get("Message") == "Variable Set"
+        await ami.send("Getvar", Channel="att-61", Variable="LEAD_NOTE", ActionID="g2")
+        assert (await ami.response("g2")).get("Value") == "vip"
+        await ami.send("Getvar", Channel="gone", Variable="X", ActionID="g3")
+        assert (await ami.response("g3")).get("Message") == "No such channel"
