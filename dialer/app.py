@@ -94,6 +94,9 @@ async def runners_ctx(app: web.Application) -> AsyncIterator[None]:
         drained = await _drain(dialer, shutdown, deadline)
         if not drained:
             log.warning("drain_incomplete", calls=sum(len(r.in_flight) for r in dialer.runners.values()))
+            for runner in dialer.runners.values():
+                await runner.settle_quietly()
+                await runner.interrupt()
         for task in (lag_task, watchdog_task):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

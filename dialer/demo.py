@@ -37,7 +37,7 @@ from dialer.store.migrate import upgrade
 
 log = get_logger(__name__)
 
-DEMO_SCENARIO = "n10-p030"
+DEMO_SCENARIO = "demo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +138,8 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock) -> web.Appl
     scenario: Scenario = load_scenario(plan.scenario)
     config = load_campaign_file(plan.campaign_file)
     pbx = SimulatedPbx(
-        PbxConfig(scenario=scenario, seed=plan.seed),
+        # A raw bought list: one number in ten is dead, so archiving shows within the first minute.
+        PbxConfig(scenario=scenario, seed=plan.seed, unallocated_share=0.08, invalid_share=0.02),
         clock=clock,
         host=settings.simulation.listen_host,
         port=settings.simulation.listen_port,
@@ -165,16 +166,20 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock) -> web.Appl
     return build_app(settings, clock=clock, before=[pbx_ctx], after=[crew_ctx])
 
 
-def demo_settings(base: Settings, port: int) -> Settings:
+def demo_settings(base: Settings, port: int, *, drain_seconds: float | None = None) -> Settings:
     """The demo's own database and an AMI connection to the in-process simulated PBX."""
     var = base.var_dir
     var.mkdir(parents=True, exist_ok=True)
-    return base.model_copy(
-        update={
-            "database_url": f"sqlite+aiosqlite:///{var / 'demo.db'}",
-            "ami": [AmiServerSettings(name="sim", host="127.0.0.1", port=port, username="dialer")],
-        }
-    )
+    update: dict[str, Any] = {
+        "database_url": f"sqlite+aiosqlite:///{var / 'demo.db'}",
+        "ami": [AmiServerSettings(name="sim", host="127.0.0.1", port=port, username="dialer")],
+        # The demo world sends inbound callers to this queue; the simulated agents are blended.
+        "inbound_queues": ["inbound-sales"],
+        "simulation": base.simulation.model_copy(update={"enabled": True, "listen_port": port}),
+    }
+    if drain_seconds is not None:
+        update["drain_timeout_seconds"] = drain_seconds
+    return base.model_copy(update=update)
 
 
 def reset_database(settings: Settings) -> None:

@@ -43,9 +43,19 @@ def _redact(_: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> M
     return event_dict
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at write time (test runners swap and close it between commands)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
     """Configure structlog once for the process. Output goes to stderr (journald under systemd) or ``stream``."""
-    out = stream or sys.stderr
+    out: Any = stream or _CurrentStderr()
     renderer: Any
     if fmt == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
@@ -67,6 +77,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | N
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level, stream=out, format="%(levelname)s %(name)s %(message)s", force=True)
+    # APScheduler logs every job run at INFO: noise in a daemon that syncs state every 2 s.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

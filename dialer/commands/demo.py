@@ -50,7 +50,8 @@ def demo(
         if not path.is_file():
             fail(f"{path} not found (run the demo from the repository root)")
     port = _free_port(base.simulation.listen_host, base.simulation.listen_port)
-    settings = demo_settings(base, port)
+    # A timed run drains briefly: calls still talking after 15 s are recorded as connected and left to finish.
+    settings = demo_settings(base, port, drain_seconds=15.0 if seconds is not None else None)
     log_path = settings.var_dir / "demo.log"
     plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed)
     with log_path.open("a", encoding="utf-8") as log_stream:
@@ -110,8 +111,9 @@ async def _progress(app: Any) -> None:
             agents = dialer.agents.registry.agents()
             talking = sum(1 for a in agents if a.status.value == "talking")
             ready = sum(1 for a in agents if a.status.value == "ready")
+            dialling = sum(1 for call in runner.in_flight.calls.values() if not call.connected)
             line = (
-                f"[{runner.name}] calls up {len(runner.in_flight):3d} | agents talking {talking:2d} ready {ready:2d} | "
+                f"[{runner.name}] dialling {dialling:3d} | agents talking {talking:2d} ready {ready:2d} | "
                 f"attempts {c.attempts} connected {c.connected} abandoned {c.abandoned} "
                 f"requeued {c.requeued} archived {c.archived}"
             )

@@ -73,8 +73,8 @@ class ServerPool:
         if result.may_be_dialling:
             return Placed(server.name, result)
         server.gate.release()
-        updates = tuple(server.tracker.originate_rejected(record.action_id, now))
         if result.status is OriginateStatus.NOT_SENT:
             # Nothing reached Asterisk: not an attempt at all (the runner puts the lead back untouched).
-            updates = ()
-        return Placed(server.name, result, updates)
+            server.tracker.unregister(record.action_id)
+            return Placed(server.name, result)
+        return Placed(server.name, result, tuple(server.tracker.originate_rejected(record.action_id, now)))

@@ -79,6 +79,7 @@ class RunnerCounters:
     lost: int = 0
     not_sent: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
+    dispositions: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class RunnerCounters:
             "lost": self.lost,
             "not_sent": self.not_sent,
             "outcomes": dict(self.outcomes),
+            "dispositions": dict(self.dispositions),
         }
 
 
@@ -116,11 +118,6 @@ def pacing_settings(config: CampaignConfig) -> PacingSettings:
         max_wait_seconds=config.regime_preset.max_connect_seconds,
         max_calls_per_agent=config.pacing.max_lines_per_agent,
     )
-
-
-def dial_string(template: str, number: str) -> str:
-    """Fill the trunk template. ``{number}`` is E.164 (+15551234567), ``{digits}`` the same without '+'."""
-    return template.format(number=number, digits=number.lstrip("+"), e164=number)
 
 
 class CampaignRunner:
@@ -156,6 +153,7 @@ class CampaignRunner:
         self.last_decision: PacingDecision | None = None
         self.why_not: WhyNotDialing | None = WhyNotDialing("paused", "campaign not started")
         self.drained = asyncio.Event()
+        self.stepping = False  # a pacing step (claim + originates) is under way
         self._wake = asyncio.Event()
         self._updates: asyncio.Queue[tuple[str, CallUpdate]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
@@ -224,6 +222,16 @@ class CampaignRunner:
         """Wait until every delivered update has been applied (tests, drain)."""
         await self._updates.join()
 
+    @property
+    def idle(self) -> bool:
+        """No pacing step running and no update waiting (lets tests on a manual clock move in lock-step)."""
+        return not self.stepping and self._updates.empty() and not self._wake.is_set()
+
+    async def settle_quietly(self, seconds: float = 2.0) -> None:
+        """Apply what was already delivered, for at most ``seconds`` (shutdown)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settle(), seconds)
+
     def load_history(self, answers: Sequence[tuple[float, bool]]) -> None:
         """Seed the abandon window from stored live answers ``(at, abandoned)``, oldest first (after a restart)."""
         for at, abandoned in answers:
@@ -237,6 +245,7 @@ class CampaignRunner:
             await self._wake.wait()
             timer.cancel()
             self._wake.clear()
+            self.stepping = True
             try:
                 await self.step()
             except asyncio.CancelledError:
@@ -245,6 +254,8 @@ class CampaignRunner:
                 # A database hiccup must not kill the campaign: log, wait for the next tick, try again.
                 log.exception("pacing_step_failed", campaign=self.name)
                 self.why_not = WhyNotDialing("error", "pacing step failed; retrying (see the log)")
+            finally:
+                self.stepping = False
 
     def snapshot(self, now: float) -> PacingSnapshot:
         return PacingSnapshot(
@@ -322,7 +333,7 @@ class CampaignRunner:
         if server is None:
             await self._unsent(attempt_id, "no trunk room")
             return False
-        dial = dial_string(self.config.trunk, start.phone)
+        dial = self.config.dial_string(start.phone)
         variables = {
             "DIALER_CAMPAIGN": self.name,
             "DIALER_QUEUE": self.config.queue,
@@ -495,13 +506,53 @@ class CampaignRunner:
             self.stats.record_live_answer(update.at, outcome is Outcome.ABANDONED, placed_predictively=True)
         self._after_call()
 
+    async def interrupt(self) -> int:
+        """The drain deadline passed: close every call still in progress so no lead is left claimed.
+
+        Connected calls stay up in Asterisk (the agent finishes the conversation) and are recorded as connected.
+        Calls not yet answered are hung up (cause 16) and recorded as cancelled. An answered call still waiting for
+        an agent is hung up and counted as abandoned — it is one, and the compliance count must say so.
+        """
+        now = self.clock.now()
+        wall = datetime.fromtimestamp(now, UTC)
+        closed = 0
+        for attempt_id, call in list(self.in_flight.calls.items()):
+            if call.connected:
+                outcome = Outcome.CONNECTED
+            elif call.answered_at is not None:
+                outcome = Outcome.ABANDONED
+            else:
+                outcome = Outcome.CANCELLED
+            server = self.pool.get(call.server)
+            if outcome is not Outcome.CONNECTED and call.channel_id is not None and server.client.is_up:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(server.client.hangup(call.channel_id, 16), 2.0)
+            self.in_flight.pop(attempt_id)
+            server.gate.release()
+            try:
+                transition = await record_outcome(
+                    self.db, self.config, attempt_id, outcome, AttemptEnd(ended_at=wall, agent=call.agent_id)
+                )
+            except Exception:
+                log.exception("interrupt_record_failed", campaign=self.name, attempt_id=attempt_id)
+                continue
+            self._count(outcome, transition.kind)
+            if outcome.is_live_answer:
+                self.stats.record_live_answer(now, outcome is Outcome.ABANDONED, placed_predictively=True)
+            closed += 1
+            log.warning("call_interrupted", campaign=self.name, attempt_id=attempt_id, recorded_as=outcome.value)
+        if closed and self.state is RunnerState.DRAINING:
+            self.drained.set()
+        return closed
+
     def _count(self, outcome: Outcome, kind: TransitionKind) -> None:
         self.counters.outcomes[outcome.value] += 1
         if outcome is Outcome.CONNECTED:
             self.counters.connected += 1
         elif outcome is Outcome.ABANDONED:
             self.counters.abandoned += 1
-        if kind is TransitionKind.REQUEUED:
+        # A connected call is "requeued" only until its disposition lands: not a retry worth counting.
+        if kind is TransitionKind.REQUEUED and outcome is not Outcome.CONNECTED:
             self.counters.requeued += 1
         elif kind in (TransitionKind.ARCHIVED, TransitionKind.SWITCHED_PHONE):
             self.counters.archived += 1
@@ -564,6 +615,9 @@ class CampaignRunner:
             callback_personal=callback_personal,
         )
         self._attempt_of_agent.pop(agent_id, None)
+        self.counters.dispositions[code] += 1
+        if transition.kind in (TransitionKind.CLOSED, TransitionKind.DNC):
+            self.counters.closed += 1
         agent = self.agents.registry.get(agent_id)
         if agent is not None and agent.status is AgentStatus.WRAPUP:
             await self.agents.finish_wrapup(agent_id)

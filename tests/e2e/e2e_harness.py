@@ -1,0 +1,129 @@
+"""End-to-end harness: the production daemon (Dialer) against the simulated PBX over real TCP, both on one
+ManualClock, so a simulated hour runs in seconds and every run is reproducible."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dialer.agents.registry import AgentStatus
+from dialer.campaign.config import CampaignConfig
+from dialer.clock import ManualClock
+from dialer.daemon import Dialer
+from dialer.sim.model import parse_scenario
+from dialer.sim.pbx import SimulatedPbx
+from dialer.store.engine import Database
+
+# 2026-11-23 16:00 UTC = 11:00 in New York, 01:00 in Tokyo.
+START_EPOCH = 1_795_449_600.0
+
+
+@dataclass
+class World:
+    clock: ManualClock
+    pbx: SimulatedPbx
+    dialer: Dialer
+    db: Database
+    config: CampaignConfig
+    dispositions: dict[str, str] = field(default_factory=dict)
+
+    async def run(self, seconds: float, *, step: float = 0.5, until: Callable[[], bool] | None = None) -> float:
+        """Advance simulated time in steps, letting the daemon catch up after each; returns the time spent."""
+        spent = 0.0
+        while spent < seconds:
+            await self.clock.advance(step)
+            spent += step
+            await self.quiesce()
+            if until is not None and spent % 30 < step and until():
+                break
+        return spent
+
+    async def quiesce(self) -> None:
+        for _ in range(200):
+            runners_idle = all(r.idle for r in self.dialer.runners.values())
+            events_idle = all(c.client._events.empty() for c in self.dialer.connections)
+            if runners_idle and events_idle:
+                return
+            for runner in self.dialer.runners.values():
+                await runner.settle()
+            await asyncio.sleep(0.001)
+
+
+class Crew:
+    """Agents who disposition each call a couple of simulated seconds into wrap-up (always a final code)."""
+
+    def __init__(self, world: World, codes: tuple[str, ...] = ("sale", "not_interested")) -> None:
+        self.world = world
+        self.codes = codes
+        self.rng = random.Random(5)
+        self.task: asyncio.Task[None] | None = None
+
+    async def work(self) -> None:
+        dialer = self.world.dialer
+        runner = dialer.runner(self.world.config.name)
+        seen: dict[str, float] = {}
+        while True:
+            await self.world.clock.sleep(1.0)
+            now = self.world.clock.now()
+            for agent in dialer.agents.registry.agents():
+                if agent.status is not AgentStatus.WRAPUP:
+                    seen.pop(agent.agent_id, None)
+                    continue
+                first = seen.setdefault(agent.agent_id, now)
+                if now - first >= 2.0:
+                    attempt = runner.attempt_of_agent(agent.agent_id)
+                    if attempt is None:
+                        await dialer.agents.finish_wrapup(agent.agent_id)
+                    else:
+                        code = self.rng.choice(self.codes)
+                        self.world.dispositions[str(attempt)] = code
+                        await runner.disposition(agent.agent_id, code)
+                    seen.pop(agent.agent_id, None)
+
+
+def scenario(agents: int) -> Any:
+    return parse_scenario(
+        {
+            "scenario": {"name": "e2e"},
+            "agents": {"count": agents, "connect_delay_seconds": 0.3},
+            "outbound": {"answer_probability": 0.35, "ring_mean_seconds": 6.0, "ring_sd_seconds": 3.0},
+            "handle": {"talk_mean_seconds": 30.0, "talk_sd_seconds": 15.0, "wrap_mean_seconds": 3.0},
+        }
+    )
+
+
+CAMPAIGN: dict[str, Any] = {
+    "name": "e2e",
+    "dial_mode": "predictive",
+    "queue": "outbound-agents",
+    "trunk": "Local/{number}@sim-pstn",
+    "caller_id": {"number": "+12025550100", "name": "E2E Test"},
+    "regime": "US",
+    "ring_timeout_seconds": 20,
+    "max_attempts": 3,
+    "wrap_up_seconds": 30,
+    "retry": {
+        "busy": {"delay": "60s"},
+        "no_answer": {"delay": "120s"},
+        "congestion": {"delay": "60s"},
+        "failed": {"delay": "60s"},
+        "abandoned": {"delay": "90s"},
+    },
+}
+
+
+def write_leads(path: Path, us: int, japan: int) -> None:
+    lines = ["first_name,last_name,phone,company"]
+    lines += [f"Lead{i},Test,+1212555{1000 + i:04d},Acme {i}" for i in range(us)]
+    lines += [f"Tanaka{i},Test,+8131234{5000 + i:04d},Nihon {i}" for i in range(japan)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def clock_dt(clock: ManualClock) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(clock.now(), UTC)
