@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -223,6 +223,15 @@ async def _write_transition(
         )
 
 
+async def _phone_taken(conn: AsyncConnection, campaign_id: int, phone: str, lead_id: int) -> bool:
+    found = await conn.execute(
+        select(leads_t.c.id).where(
+            leads_t.c.campaign_id == campaign_id, leads_t.c.phone == phone, leads_t.c.id != lead_id
+        )
+    )
+    return found.first() is not None
+
+
 async def record_outcome(
     db: Database, campaign: CampaignConfig, attempt_id: int, outcome: Outcome, end: AttemptEnd
 ) -> LeadTransition:
@@ -230,7 +239,15 @@ async def record_outcome(
     now = end.ended_at
     async with db.write() as conn:
         campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id)
-        transition = apply_outcome(snapshot(lead, campaign.name), outcome, campaign, now)
+        current = snapshot(lead, campaign.name)
+        transition = apply_outcome(current, outcome, campaign, now)
+        # A bad number moves the lead to its next alternative phone; if another lead of the campaign already has
+        # that number (one lead per number per campaign), skip it and let the rules pick again.
+        while transition.kind is TransitionKind.SWITCHED_PHONE and await _phone_taken(
+            conn, campaign_id, transition.lead.phone, lead.id
+        ):
+            current = replace(current, alt_phones=tuple(p for p in current.alt_phones if p != transition.lead.phone))
+            transition = apply_outcome(current, outcome, campaign, now)
         await _write_transition(conn, campaign_id, lead.id, transition, now)
         values: dict[str, object] = {
             "ended_at": end.ended_at,

@@ -188,3 +188,22 @@ async def test_status_report_counts_and_explains(db: Database) -> None:
     assert (report.due_now, report.waiting, report.next_due_at) == (2, 1, NOW + timedelta(hours=1))
     assert report.not_dialable == {"dnc": 1, "retry_wait": 1}
     assert (report.sample_size, report.sample_dialable, report.sample_reasons) == (2, 1, {"window_closed": 1})
+
+
+async def test_alternative_phone_already_used_by_another_lead_is_skipped(db: Database) -> None:
+    cfg, cid = await setup(
+        db,
+        [
+            lead("+12125550101", [NY], alt_phones=["+12125550102", "+12125550103"], priority=5),
+            lead("+12125550102", [NY]),  # the first alternative belongs to this lead
+        ],
+    )
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    assert claimed.phone == "+12125550101"
+    attempt_id = await start_attempt(
+        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
+    )
+    await record_outcome(db, cfg, attempt_id, Outcome.UNALLOCATED, AttemptEnd(ended_at=NOW, hangup_cause=1))
+    stored = await get_lead(db, claimed.id)
+    assert stored is not None
+    assert (stored.phone, stored.alt_phones, stored.status) == ("+12125550103", [], "retry")
