@@ -34,6 +34,32 @@ class ChannelOwner(Protocol):
     def hangup_requested(self, channel: Channel, cause: int | None) -> None: ...
 
 
+class _EngineTimer:
+    """A clock timer the engine tracks until it fires or is cancelled (so stopping the PBX cancels them all)."""
+
+    __slots__ = ("_callback", "_engine", "_handle")
+
+    def __init__(self, engine: Engine, delay: float, callback: Callable[[], None]) -> None:
+        self._engine = engine
+        self._callback = callback
+        engine._timers.add(self)
+        self._handle = engine.clock.call_later(delay, self._run)
+
+    def cancel(self) -> None:
+        self._engine._timers.discard(self)
+        self._handle.cancel()
+
+    def _run(self) -> None:
+        engine = self._engine
+        engine._timers.discard(self)
+        if engine.closed:
+            return
+        try:
+            self._callback()
+        except Exception:
+            log.exception("simpbx_timer_failed", callback=getattr(self._callback, "__qualname__", repr(self._callback)))
+
+
 class Engine:
     def __init__(self, config: PbxConfig, clock: Clock) -> None:
         self.config = config
@@ -71,19 +97,12 @@ class Engine:
 
     def later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """A timer of the PBX: cancelled when the PBX stops; a failing callback is logged, not fatal."""
+        return _EngineTimer(self, delay, callback)
 
-        def run() -> None:
-            self._timers.discard(handle)
-            if self.closed:
-                return
-            try:
-                callback()
-            except Exception:
-                log.exception("simpbx_timer_failed", callback=getattr(callback, "__qualname__", repr(callback)))
-
-        handle = self.clock.call_later(delay, run)
-        self._timers.add(handle)
-        return handle
+    @property
+    def pending_timers(self) -> int:
+        """Timers of the PBX not yet fired nor cancelled (a finished, quiet PBX has none)."""
+        return len(self._timers)
 
     def close(self) -> None:
         self.closed = True

@@ -60,6 +60,14 @@ async def test_tracker_outcomes_equal_the_ground_truth(amd: bool) -> None:
                     collect(list(tracker.feed(event, clock.now())))
             collect(tracker.sweep(clock.now()))
         truth = {r.attempt: r.outcome for r in pbx.truth.originates}
+        engine = pbx.core.engine
+        # Every call is over and nothing is left behind (channels, owners, timers, queue callers, device legs).
+        assert not engine.channels
+        assert not engine.owners
+        assert not engine.by_uniqueid
+        assert engine.pending_timers == 0
+        assert not any(q.callers for q in pbx.queues.values())
+        assert not any(d.leg for d in pbx.core.queues.devices.values())
     assert len(truth) == 60
     assert ended == truth
     assert {Outcome.CONNECTED, Outcome.ABANDONED, Outcome.BUSY, Outcome.NO_ANSWER} <= set(truth.values())
