@@ -167,7 +167,12 @@ class AmiSession:
             self.error(msg, f"Invalid/unknown command: {action}. Use Action: ListCommands to show available commands.")
             self._bad_format(f"Action: {action}")
             return
-        await handler(self, msg)
+        try:
+            await handler(self, msg)
+        except Exception:
+            # A bug in the simulator must not cost the client its connection: log it, answer an error.
+            log.exception("simpbx_action_failed", action=action)
+            self.error(msg, f"Internal error while handling {action}")
 
     def _bad_format(self, request_type: str) -> None:
         now = self.pbx.clock.now()
