@@ -24,7 +24,8 @@ log = get_logger(__name__)
 DEFAULT_ORIGINATE_TIMEOUT_MS = 30_000
 _LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+?)(?P<options>/[a-zA-Z]*)?$")
 _DIALLABLE = re.compile(r"^\+?[0-9]{4,20}$")
-_RECORDED_DIALLABLE = re.compile(r"^[0-9]{7}$")  # [sim-pstn] of the recorded Asterisk: _XXXXXXX
+# [sim-pstn] of the recorded Asterisk: _XXXXXXX (the lab also takes E.164 numbers: the last digit decides).
+_RECORDED_DIALLABLE = re.compile(r"^\+?[0-9]{7,}$")
 
 
 class OriginateError(Exception):
@@ -236,7 +237,10 @@ class PbxCore:
 
     def _inbound_arrives(self) -> None:
         e = self.engine
-        queues = [q for q in self.config.inbound_queues if q in self.queues.queues]
+        # The scenario may name the queue its inbound traffic belongs to ([inbound] queue).
+        named = self.config.scenario.inbound.queue
+        targets = [named] if named in self.queues.queues else list(self.config.inbound_queues)
+        queues = [q for q in targets if q in self.queues.queues]
         if queues:
             queue = queues[self._inbound_turn % len(queues)]
             self._inbound_turn += 1

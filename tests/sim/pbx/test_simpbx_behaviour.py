@@ -13,6 +13,7 @@ from dialer.ami.protocol import AmiMessage
 from dialer.calls.outcome import Outcome
 from dialer.clock import ManualClock, RealTimeClock
 from dialer.sim.pbx import Fate, PbxConfig, SimulatedPbx
+from dialer.sim.pbx.config import build_config
 from dialer.sim.pbx.probe import AmiProbe
 
 ALL_LIVE = scenario(
@@ -641,3 +642,28 @@ async def test_getvar_and_setvar() -> None:
         assert (await ami.response("g2")).get("Value") == "vip"
         await ami.send("Getvar", Channel="gone", Variable="X", ActionID="g3")
         assert (await ami.response("g3")).get("Message") == "No such channel"
+
+
+async def test_inbound_callers_join_the_queue_the_scenario_names() -> None:
+    support = scenario(outbound={"answer_probability": 0.0}, inbound={"rate_per_hour": 720.0, "queue": "support"})
+    config = build_config(scenario=support, inbound_queues=["support"], queues=[])
+    config = replace(config, inbound_queues=("inbound-sales",))  # the scenario's queue wins when the PBX has it
+    async with pbx_session(config) as (pbx, ami):
+        await run(pbx, ami, 60, step=1.0)
+        joined = {m.get("Queue") for m in ami.received if m.name == "QueueCallerJoin"}
+        assert joined == {"support"}
+
+
+async def test_recorded_world_takes_e164_numbers_by_their_last_digit() -> None:
+    async with pbx_session(PbxConfig.recorded()) as (pbx, ami):
+        await ami.send(
+            "Originate",
+            ActionID="e164",
+            Channel="Local/+13125550102@sim-pstn",
+            Context="dialer-connect",
+            Exten="s",
+            Async="true",
+        )
+        await run(pbx, ami, 2)
+        response = next(m for m in ami.received if m.name == "OriginateResponse")
+        assert (response.get("Response"), response.get("Reason")) == ("Failure", "5")
