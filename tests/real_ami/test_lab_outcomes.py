@@ -88,7 +88,8 @@ async def test_amd_sends_machines_away_people_to_agents_and_gives_them_one_secon
     machine = await lab.originate("5550007", amd=True)
     person = await lab.originate("5550009", amd=True)
     dead_air = await lab.originate("5550010", amd=True)  # NOTSURE ~5 s after answer: the only agent is busy by then
-    await lab.wait_for(machine, person, dead_air)
+    gone = await lab.originate("5550018", amd=True)  # hangs up 1 s after answering, while AMD listens
+    await lab.wait_for(machine, person, dead_air, gone)
 
     assert machine.ended.outcome is Outcome.MACHINE
     assert machine.ended.amd_status == "MACHINE"
@@ -106,6 +107,9 @@ async def test_amd_sends_machines_away_people_to_agents_and_gives_them_one_secon
     assert dead_air.ended.detail == "TIMEOUT"
     assert dead_air.ended.wait_seconds is not None
     assert dead_air.ended.wait_seconds <= 1.6, "after AMD the queue limit is 1 s"
+
+    assert gone.ended.amd_status == "HANGUP"
+    assert gone.ended.agent_interface is None
 
 
 async def test_caller_hanging_up_while_waiting_is_an_abandon(lab: Lab) -> None:
