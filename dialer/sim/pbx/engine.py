@@ -27,6 +27,10 @@ class EventListener(Protocol):
 
     def deliver(self, event_class: str, data: bytes) -> None: ...
 
+    def wants(self, event_class: str) -> bool:
+        """Whether events of this class reach this listener (read= and Events mask)."""
+        ...
+
 
 class ChannelOwner(Protocol):
     """The call flow a channel belongs to; it decides what an ``Action: Hangup`` of that channel does."""
@@ -112,12 +116,20 @@ class Engine:
 
     # ------------------------------------------------------------------ events
 
+    def wanted(self, event_class: str) -> bool:
+        """Someone listens to this class: events nobody reads are neither built nor encoded (production read=
+        has no ``dialplan`` class, so the VarSet/Newexten flood costs nothing then)."""
+        return any(listener.wants(event_class) for listener in self.listeners)
+
     def emit(self, event: str, privilege: str, headers: Headers) -> None:
+        event_class = privilege.split(",", 1)[0]
+        if not self.wanted(event_class):
+            return
         message: Headers = [("Event", event), ("Privilege", privilege)]
         if event not in ("FullyBooted",):
             message.append(("SystemName", self.config.system_name))
         message.extend(headers)
-        self.broadcast(privilege.split(",", 1)[0], encode_message(message))
+        self.broadcast(event_class, encode_message(message))
 
     def broadcast(self, event_class: str, data: bytes) -> None:
         for listener in list(self.listeners):
@@ -127,6 +139,8 @@ class Engine:
         return channel.snapshot(self.config.chan_variables, prefix)
 
     def channel_event(self, event: str, channel: Channel, extra: Headers | None = None, privilege: str = "") -> None:
+        if not self.wanted((privilege or "call").split(",", 1)[0]):
+            return
         headers = self.snapshot(channel)
         if extra:
             headers.extend(extra)

@@ -103,6 +103,9 @@ class AmiSession:
     def error(self, msg: AmiMessage, message: str) -> None:
         self.respond(msg, "Error", [("Message", message)])
 
+    def wants(self, event_class: str) -> bool:
+        return event_class in self.event_classes
+
     def deliver(self, event_class: str, data: bytes) -> None:
         """An event from the PBX (the session listens only once logged in)."""
         if event_class not in self.event_classes:
