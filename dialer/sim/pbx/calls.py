@@ -62,10 +62,11 @@ Reply = Callable[[bool], None]  # synchronous Originate: called once with succes
 
 
 class PairCall:
-    """A Local channel pair with a queue side (runs Queue()) and a far side (the person)."""
+    """A call with a queue side (the channel running the dialer's dialplan / Queue()) and a far side (the Local
+    half that plays the person; None on a trunk, where the person is beyond the PBX)."""
 
     queue_side: Channel
-    far_side: Channel
+    far_side: Channel | None
 
     def __init__(self, engine: Engine, queues: QueueSystem, rng: random.Random) -> None:
         self.engine = engine
@@ -183,13 +184,16 @@ class PairCall:
         e = self.engine
         near, far = self.queue_side, self.far_side
         e.hangup_request(near, 16, soft=True)
-        e.hangup_request(far, cause)
+        if far is not None:
+            e.hangup_request(far, cause)
         self.before_hangup(cause, stage)
         e.hangup(near, cause)
-        e.hangup_request(far, 16, soft=True)
-        e.hangup(far, cause)
+        if far is not None:
+            e.hangup_request(far, 16, soft=True)
+            e.hangup(far, cause)
         e.device_state(near.device, "NOT_INUSE")
-        e.device_state(far.device, "NOT_INUSE")
+        if far is not None:
+            e.device_state(far.device, "NOT_INUSE")
         self.on_ended()
 
     def far_hangs_up(self, cause: int = 16) -> None:
@@ -200,9 +204,11 @@ class PairCall:
         far, near = self.far_side, self.queue_side
         stage = self.stage
         self._end()
-        e.hangup_request(far, 16, soft=True)
+        if far is not None:
+            e.hangup_request(far, 16, soft=True)
         e.hangup_request(near, cause)
-        e.hangup(far, cause)
+        if far is not None:
+            e.hangup(far, cause)
         if stage is Stage.QUEUED and self.caller is not None:
             self.on_abandoned_in_queue()
             self.queues.abandon(self.caller)
@@ -213,7 +219,8 @@ class PairCall:
         e.hangup_request(near, 16, soft=True)
         self.before_hangup(cause, stage)
         e.hangup(near, cause)
-        e.device_state(far.device, "NOT_INUSE")
+        if far is not None:
+            e.device_state(far.device, "NOT_INUSE")
         e.device_state(near.device, "NOT_INUSE")
         self.on_ended()
 
@@ -234,13 +241,16 @@ class PairCall:
         else:
             self.release_direct_agent()
         e.hangup_request(near, 16, soft=True)
-        e.hangup_request(far, code)
+        if far is not None:
+            e.hangup_request(far, code)
         self.before_hangup(code, stage)
         e.hangup(near, code)
-        e.hangup_request(far, 16, soft=True)
-        e.hangup(far, code)
+        if far is not None:
+            e.hangup_request(far, 16, soft=True)
+            e.hangup(far, code)
         e.device_state(near.device, "NOT_INUSE")
-        e.device_state(far.device, "NOT_INUSE")
+        if far is not None:
+            e.device_state(far.device, "NOT_INUSE")
         self.on_ended()
 
     def _end(self) -> None:
@@ -248,7 +258,7 @@ class PairCall:
         self.cancel_timers()
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
-        if channel is self.far_side:
+        if self.far_side is not None and channel is self.far_side:
             self.far_hangs_up(16 if cause is None else cause)
         else:
             self.dialer_hangs_up_queue_side(cause)
@@ -287,6 +297,8 @@ class OutboundCall(PairCall):
 
     @property
     def c(self) -> Channel:
+        """The callee's Local half (Local-channel dials only)."""
+        assert self.far_side is not None
         return self.far_side
 
     def talk_fate(self) -> Fate:
@@ -472,7 +484,7 @@ class OutboundCall(PairCall):
 
     def _answer(self) -> None:
         e = self.engine
-        o, c, req = self.o, self.c, self.request
+        o, c = self.o, self.c
         self.stage = Stage.ANSWERED
         self.record.answered_at = e.now()
         self.record.reason = 4
@@ -487,6 +499,12 @@ class OutboundCall(PairCall):
         e.device_state(o.device, "INUSE")
         if self.plan.stay_seconds != NEVER:
             self.later(self.plan.stay_seconds, self.far_hangs_up)
+        self._run_dialplan()
+
+    def _run_dialplan(self) -> None:
+        """After the answer, the dialled channel runs the Originate's Context/Exten (or its Application)."""
+        e = self.engine
+        o, req = self.o, self.request
         if req.application:
             o.context, o.exten, o.priority = "", "", 1
             e.step(o, req.application, req.data)
@@ -730,6 +748,113 @@ class OutboundCall(PairCall):
         self.on_ended()
 
 
+class TrunkCall(OutboundCall):
+    """``Originate`` of ``PJSIP/<number>@<endpoint>``: one channel towards the carrier, the callee beyond it.
+
+    Verified on a real PJSIP trunk (asterisk/README): SIP 486 gives Reason 0 with DialStatus BUSY and cause 17,
+    503 Reason 0 / CONGESTION / 34, 404 Reason 0 / NOANSWER / 1, 484 Reason 0 / NOANSWER / 28, ringing past the
+    Timeout Reason 3 / 19, 200 Reason 4 -- unlike Local channels (busy = Reason 5, cause 0).
+    """
+
+    def start(self) -> None:
+        e = self.engine
+        req = self.request
+        endpoint = self.endpoint
+        o = e.new_channel(
+            f"PJSIP/{endpoint}-{e.next_local_suffix()}",
+            context="default",
+            exten="s",
+            state=ChannelState.DOWN,
+            owner=self,
+            uniqueid=req.channel_id or None,
+        )
+        self.queue_side, self.far_side = o, None
+        self.record.uniqueid = o.uniqueid
+        for name, value in reversed(req.variables):
+            e.set_var(o, name, value)
+        if req.caller_num or req.caller_name:
+            e.set_caller_id(o, req.caller_num, req.caller_name)
+            e.set_connected_line(o, req.caller_num, req.caller_name)
+        e.emit("DialBegin", "call,all", [*e.snapshot(o, "Dest"), ("DialString", f"{self.number}@{endpoint}")])
+        plan = self.plan
+        if plan.fate in (Fate.BUSY, Fate.CONGESTION, Fate.UNALLOCATED, Fate.INVALID_NUMBER):
+            self.later(plan.ring_seconds, self._network_rejects)
+            return
+        self.later(0.05, self._ringing)
+        if plan.fate.answers and plan.ring_seconds < req.timeout:
+            self.later(plan.ring_seconds, self._answer)
+        else:
+            self.later(req.timeout, self._no_answer)
+
+    @property
+    def endpoint(self) -> str:
+        return self.request.dial_string.rpartition("@")[2]
+
+    def _ringing(self) -> None:
+        e = self.engine
+        e.set_state(self.o, ChannelState.RINGING)
+        e.device_state(self.o.device, "RINGING")
+        e.emit("DialState", "call,all", [*e.snapshot(self.o, "Dest"), ("DialStatus", "RINGING")])
+
+    def _network_rejects(self) -> None:
+        e = self.engine
+        o = self.o
+        status, cause, outcome = {
+            Fate.BUSY: ("BUSY", 17, Outcome.BUSY),
+            Fate.CONGESTION: ("CONGESTION", 34, Outcome.CONGESTION),
+            Fate.UNALLOCATED: ("NOANSWER", 1, Outcome.UNALLOCATED),
+        }.get(self.plan.fate, ("NOANSWER", 28, Outcome.INVALID_NUMBER))
+        self._end()
+        self._respond(False, 0, 0)
+        self._dial_end(status)
+        e.hangup_request(o, cause)
+        e.hangup(o, cause)
+        self._fail(0, outcome)
+        self._respond(False, 0, 2)
+        e.device_state(o.device, "NOT_INUSE")
+        self.on_ended()
+
+    def _no_answer(self) -> None:
+        e = self.engine
+        o = self.o
+        self._end()
+        self._respond(False, 3, 0)
+        e.hangup(o, 19)
+        self._fail(3, Outcome.NO_ANSWER)
+        self._respond(False, 3, 2)
+        e.device_state(o.device, "NOT_INUSE")
+        self.on_ended()
+
+    def _answer(self) -> None:
+        e = self.engine
+        o = self.o
+        self.stage = Stage.ANSWERED
+        self.record.answered_at = e.now()
+        self.record.reason = 4
+        self._respond(True, 4, 0)
+        e.set_state(o, ChannelState.UP)
+        self._respond(True, 4, 1)
+        self._dial_end("ANSWER")
+        self._respond(True, 4, 2)
+        e.device_state(o.device, "INUSE")
+        if self.plan.stay_seconds != NEVER:
+            self.later(self.plan.stay_seconds, self.far_hangs_up)
+        self._run_dialplan()
+
+    def _dialer_cancels(self, cause: int | None) -> None:
+        e = self.engine
+        o = self.o
+        code = 0 if cause is None else cause
+        self._end()
+        self._respond(False, 0, 0)
+        self._dial_end("NOANSWER")
+        self._fail(0, Outcome.CANCELLED)
+        e.hangup(o, code)
+        self._respond(False, 0, 2)
+        e.device_state(o.device, "NOT_INUSE")
+        self.on_ended()
+
+
 class InboundCall(PairCall):
     """A customer calling in: ;1 is the customer (gives up after ``patience`` s), ;2 answers and queues."""
 
@@ -840,6 +965,7 @@ class InboundCall(PairCall):
             return
         e = self.engine
         customer, near = self.far_side, self.queue_side
+        assert customer is not None  # inbound calls are Local pairs
         self._end()
         e.hangup_request(near, 0)
         e.hangup(customer, 0)

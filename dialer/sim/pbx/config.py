@@ -150,6 +150,9 @@ class PbxConfig:
     contexts: tuple[DialerContext, ...] = field(default_factory=production_contexts)
     # Local channel contexts: the simulated telephone network, inbound customers, agent phones.
     pstn_context: str = "sim-pstn"
+    # PJSIP endpoints that act as a carrier trunk: ``PJSIP/<number>@carrier`` dials the same simulated world over
+    # one channel with SIP semantics (busy = Reason 0 + cause 17); other endpoints fail like an unknown one.
+    trunk_endpoints: tuple[str, ...] = ("carrier",)
     inbound_context: str = "sim-inbound"
     agents_context: str = "sim-agents"
     # manager.conf channelvars: every channel event carries "ChanVariable: NAME=value" for these.

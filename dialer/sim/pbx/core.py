@@ -13,7 +13,7 @@ from dialer.calls.outcome import Outcome
 from dialer.clock import Clock, Timer
 from dialer.logging import get_logger
 from dialer.sim.pbx.agents import QueueSystem
-from dialer.sim.pbx.calls import InboundCall, OriginateRequest, OutboundCall, Reply
+from dialer.sim.pbx.calls import InboundCall, OriginateRequest, OutboundCall, Reply, TrunkCall
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_duration, parse_caller_id
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
@@ -23,6 +23,7 @@ log = get_logger(__name__)
 
 DEFAULT_ORIGINATE_TIMEOUT_MS = 30_000
 _LOCAL = re.compile(r"^Local/(?P<exten>[^@/]+)@(?P<context>[^/]+?)(?P<options>/[a-zA-Z]*)?$")
+_TRUNK = re.compile(r"^PJSIP/(?P<exten>[^@/]+)@(?P<endpoint>[A-Za-z0-9_.-]+)$")
 _DIALLABLE = re.compile(r"^\+?[0-9]{4,20}$")
 # [sim-pstn] of the recorded Asterisk: _XXXXXXX (the lab also takes E.164 numbers: the last digit decides).
 _RECORDED_DIALLABLE = re.compile(r"^\+?[0-9]{7,}$")
@@ -114,7 +115,8 @@ class PbxCore:
         """Start the call of an accepted Originate (its "queued" response is already written)."""
         e = self.engine
         match = _LOCAL.match(req.dial_string)
-        number = match.group("exten") if match else ""
+        trunk = _TRUNK.match(req.dial_string)
+        number = match.group("exten") if match else (trunk.group("exten") if trunk else "")
         record = OriginateRecord(
             sequence=e.next_originate_sequence(),
             action_id=req.action_id,
@@ -131,8 +133,13 @@ class PbxCore:
             # The id is taken by a live channel: no channel at all, the requested id in the response.
             self._refuse(req, record, reply)
             return record
+        if trunk is not None and trunk.group("endpoint") in self.config.trunk_endpoints:
+            trunk_rng = e.world.call_rng(record.sequence)
+            record.plan = e.world.plan_callee(number, trunk_rng, e.now())
+            TrunkCall(e, self.queues, trunk_rng, req, record, record.plan, reply).start()
+            return record
         if match is None:
-            self._refuse(req, record, reply)  # unknown technology: nothing is created
+            self._refuse(req, record, reply)  # unknown technology or endpoint: nothing is created
             return record
         context = match.group("context")
         rng = e.world.call_rng(record.sequence)

@@ -667,3 +667,63 @@ async def test_recorded_world_takes_e164_numbers_by_their_last_digit() -> None:
         await run(pbx, ami, 2)
         response = next(m for m in ami.received if m.name == "OriginateResponse")
         assert (response.get("Response"), response.get("Reason")) == ("Failure", "5")
+
+
+# ------------------------------------------------------------------ a PJSIP carrier trunk
+
+
+@pytest.mark.parametrize(
+    ("world", "reason", "status", "cause", "outcome"),
+    [
+        ({"answer_probability": 0.0, "busy_share": 1.0}, "0", "BUSY", "17", Outcome.BUSY),
+        (
+            {"answer_probability": 0.0, "busy_share": 1.0, "congestion_share_of_busy": 1.0},
+            "0",
+            "CONGESTION",
+            "34",
+            Outcome.CONGESTION,
+        ),
+        ({"answer_probability": 0.0, "busy_share": 0.0}, "3", None, "19", Outcome.NO_ANSWER),
+    ],
+)
+async def test_trunk_failures_have_sip_semantics(
+    world: dict[str, float], reason: str, status: str | None, cause: str, outcome: Outcome
+) -> None:
+    async with pbx_session(replace(LIVE, scenario=scenario(outbound=world))) as (pbx, ami):
+        repeated, named = originate("+13125550102", "t1", timeout_ms=15000)
+        await ami.send("Originate", *repeated, **dict(named, Channel="PJSIP/+13125550102@carrier"))
+        await run(pbx, ami, 20)
+        response = next(m for m in ami.received if m.name == "OriginateResponse")
+        assert (response.get("Response"), response.get("Reason"), response.get("Uniqueid")) == (
+            "Failure",
+            reason,
+            "att-t1",
+        )
+        assert response.get("Channel") == "PJSIP/+13125550102@carrier"
+        dial_end = [m.get("DialStatus") for m in ami.received if m.name == "DialEnd"]
+        assert dial_end == ([status] if status else [])
+        hangups = [(m.get("Channel") or "", m.get("Cause")) for m in ami.received if m.name == "Hangup"]
+        assert len(hangups) == 1
+        assert hangups[0][0].startswith("PJSIP/carrier-")
+        assert hangups[0][1] == cause
+        assert pbx.truth.originate("orig-t1").outcome is outcome
+
+
+async def test_trunk_answer_runs_the_dialer_context_on_the_one_channel() -> None:
+    async with pbx_session(LIVE) as (pbx, ami):
+        await add_agent(ami, "PJSIP/1001")
+        repeated, named = originate("+13125550101", "t2")
+        await ami.send("Originate", *repeated, **dict(named, Channel="PJSIP/+13125550101@carrier"))
+        await run(pbx, ami, 120)
+        assert next(m for m in ami.received if m.name == "OriginateResponse").get("Reason") == "4"
+        assert (next(m for m in ami.received if m.name == "AgentConnect").get("Channel") or "").startswith(
+            "PJSIP/carrier-"
+        )
+        assert [m.get("Stage") for m in user_events(ami, "DialerCallEnd")] == ["CONNECTED"]
+        assert not [m for m in ami.received if m.name == "LocalBridge"]
+        assert pbx.truth.originate("orig-t2").outcome is Outcome.CONNECTED
+        assert not pbx.core.engine.channels
+        await ami.send("Originate", ActionID="bad-endpoint", Channel="PJSIP/5550001@nowhere", Async="true")
+        await run(pbx, ami, 1)
+        failed = next(m for m in ami.received if m.name == "OriginateResponse" and m.action_id == "bad-endpoint")
+        assert (failed.get("Response"), failed.get("Reason"), failed.get("Uniqueid")) == ("Failure", "0", "<unknown>")
