@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -57,3 +58,19 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
             )
     async with db.read() as conn:
         assert (await conn.execute(select(campaigns_t.c.id))).first() is None
+
+
+async def test_background_checkpoints_run_and_stop_cleanly(db: Database) -> None:
+    now = datetime(2026, 7, 1, 12, 30, tzinfo=UTC)
+    async with db.checkpoints(interval_seconds=0.01):
+        for i in range(5):
+            async with db.write() as conn:
+                await conn.execute(
+                    campaigns_t.insert().values(
+                        name=f"c{i}", config={}, state="stopped", created_at=now, updated_at=now
+                    )
+                )
+            await asyncio.sleep(0.01)
+    await db.checkpoint()
+    async with db.read() as conn:
+        assert len((await conn.execute(select(campaigns_t.c.id))).all()) == 5
