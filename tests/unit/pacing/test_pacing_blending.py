@@ -18,9 +18,10 @@ def load(erlangs: float) -> InboundLoad:
     [
         (0.0, 20, None, 0),
         (1.0, 20, None, 1),
-        (8.0, 20, None, 2),
-        (30.0, 60, None, 3),
-        (8.0, 1, None, 1),  # never more than the agents there are
+        (8.0, 20, None, 1),
+        (30.0, 60, None, 2),
+        (200.0, 300, None, 3),
+        (30.0, 1, None, 1),  # never more than the agents there are
         (8.0, 20, 4, 4),  # the campaign's explicit reserve wins
         (0.0, 20, 0, 0),
     ],
@@ -43,4 +44,4 @@ def test_inbound_load_lowers_outbound_dialing(mode: PacingMode) -> None:
     quiet = decide(PacingSnapshot(1000.0, settings, team), stats)
     busy = decide(PacingSnapshot(1000.0, settings, team, inbound=load(8.0)), stats)
     assert busy.calls < quiet.calls
-    assert busy.explanation.inbound_reserve == 2
+    assert busy.explanation.inbound_reserve == 1
