@@ -13,10 +13,13 @@ from dialer.calls.outcome import Outcome
 from dialer.clock import Clock, Timer
 from dialer.logging import get_logger
 from dialer.sim.pbx.agents import QueueSystem
-from dialer.sim.pbx.calls import InboundCall, OriginateRequest, OutboundCall, Reply, TrunkCall
+from dialer.sim.pbx.calls import OriginateRequest, Reply
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_duration, parse_caller_id
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.inbound import InboundCall
+from dialer.sim.pbx.outbound import OutboundCall
+from dialer.sim.pbx.trunk import TrunkCall
 from dialer.sim.pbx.truth import GroundTruth, OriginateRecord
 
 log = get_logger(__name__)

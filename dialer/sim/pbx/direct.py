@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from dialer.clock import Timer
-from dialer.sim.pbx.agents import QueueSystem, bridge_headers, open_agent_channels
+from dialer.sim.pbx.agents import QueueSystem
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
+from dialer.sim.pbx.legs import bridge_headers, open_agent_channels
 from dialer.sim.pbx.queues import Device
 
 

@@ -9,9 +9,9 @@ from dialer.sim.pbx.channels import Headers
 from dialer.sim.pbx.config import QueueConfig
 
 if TYPE_CHECKING:
-    from dialer.sim.pbx.agents import AgentLeg, QueueClient
     from dialer.sim.pbx.channels import Channel
     from dialer.sim.pbx.direct import DirectAgentDial
+    from dialer.sim.pbx.legs import AgentLeg, QueueClient
 
 # QueueMember Status codes (enum ast_device_state).
 DEVICE_NOT_INUSE = 1

@@ -1,0 +1,155 @@
+"""Inbound callers: ;1 is the customer (gives up after their patience), ;2 answers and waits in Queue()
+(inbound-call-waiting.txt). Originated by a test (``Local/s@sim-inbound``, Application Wait) or arriving by
+themselves from the world model's Poisson stream."""
+
+from __future__ import annotations
+
+import random
+
+from dialer.clock import Timer
+from dialer.sim.pbx.agents import AgentLeg, QueueSystem
+from dialer.sim.pbx.calls import OriginateRequest, PairCall, Stage
+from dialer.sim.pbx.channels import ChannelState
+from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.truth import InboundRecord
+from dialer.sim.pbx.world import NEVER
+
+
+class InboundCall(PairCall):
+    """A customer calling in: ;1 is the customer (gives up after ``patience`` s), ;2 answers and queues."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        queues: QueueSystem,
+        rng: random.Random,
+        *,
+        exten: str,
+        queue: str,
+        patience: float,
+        caller_num: str,
+        caller_name: str,
+        variables: tuple[tuple[str, str], ...] = (),
+        request: OriginateRequest | None = None,
+        queue_timeout: float = 120.0,
+    ) -> None:
+        super().__init__(engine, queues, rng)
+        self.exten = exten
+        self.queue_name = queue
+        self.patience = patience
+        self.caller_num = caller_num
+        self.caller_name = caller_name
+        self.variables = variables
+        self.request = request
+        self.queue_timeout = queue_timeout
+        self.record: InboundRecord | None = None
+
+    def start(self) -> None:
+        e = self.engine
+        ctx = e.config.inbound_context
+        base = f"Local/{self.exten}@{ctx}-{e.next_local_suffix()}"
+        req = self.request
+        uid = req.channel_id if req is not None and req.channel_id else None
+        other = None
+        if req is not None and (req.other_channel_id or req.channel_id):
+            other = req.other_channel_id or f"{req.channel_id};2"
+        customer = e.new_channel(
+            f"{base};1", context=ctx, exten=self.exten, state=ChannelState.DOWN, owner=self, uniqueid=uid
+        )
+        queue_side = e.new_channel(
+            f"{base};2",
+            context=ctx,
+            exten=self.exten,
+            state=ChannelState.RING,
+            owner=self,
+            uniqueid=other,
+            linkedid=customer.uniqueid,
+        )
+        self.queue_side, self.far_side = queue_side, customer
+        self.record = InboundRecord(customer.uniqueid, self.queue_name, e.now(), self.patience)
+        e.truth.inbound.append(self.record)
+        for name, value in reversed(self.variables):
+            e.set_var(customer, name, value)
+        if self.caller_num or self.caller_name:
+            e.set_caller_id(customer, self.caller_num, self.caller_name)
+            e.set_connected_line(customer, self.caller_num, self.caller_name)
+        for name, value in self.variables:
+            e.set_var(queue_side, name, value)
+        if self.caller_num or self.caller_name:
+            e.set_caller_id(queue_side, self.caller_num, self.caller_name)
+            e.set_connected_line(queue_side, self.caller_num, self.caller_name)
+        e.local_bridge(customer, queue_side, ctx, self.exten)
+        e.emit("DialBegin", "call,all", [*e.snapshot(customer, "Dest"), ("DialString", f"{self.exten}@{ctx}")])
+        e.step(queue_side, "NoOp", f"SIM inbound call from {self.caller_num}", priority=1)
+        e.step(queue_side, "Answer", "", priority=2)
+        e.set_state(queue_side, ChannelState.UP)
+        e.set_state(customer, ChannelState.UP)
+        e.device_state(customer.device, "INUSE")
+        e.emit("DialEnd", "call,all", [*e.snapshot(customer, "Dest"), ("DialStatus", "ANSWER")])
+        if req is not None and req.is_async:
+            e.emit(
+                "OriginateResponse",
+                "call,all",
+                [
+                    ("ActionID", req.action_id),
+                    ("Response", "Success"),
+                    ("Channel", customer.name),
+                    *(
+                        [("Application", req.application), ("Data", req.data)]
+                        if req.application
+                        else [("Context", req.context), ("Exten", req.exten)]
+                    ),
+                    ("Reason", "4"),
+                    ("Uniqueid", customer.uniqueid),
+                    ("CallerIDNum", self.caller_num or "<unknown>"),
+                    ("CallerIDName", self.caller_name or "<unknown>"),
+                ],
+            )
+        e.device_state(customer.device, "INUSE")
+        self.stage = Stage.ANSWERED
+        self.patience_timer: Timer | None = None
+        if self.patience != NEVER:
+            self.patience_timer = self.later(self.patience, self.far_hangs_up_by_customer)
+        # Answer() waits for media (~0.5 s) before the next priority runs.
+        self.later(0.5, self._queue)
+
+    def _queue(self) -> None:
+        self.enter_queue(self.queue_name, self.queue_timeout, f"{self.queue_name},r,,,{self.queue_timeout:g}")
+
+    def far_hangs_up_by_customer(self) -> None:
+        """The customer gives up (inbound-call-waiting.txt: causes read 0 on both halves)."""
+        if self.stage is Stage.ENDED:
+            return
+        if self.stage is not Stage.QUEUED or self.caller is None:
+            self.far_hangs_up(16)
+            return
+        e = self.engine
+        customer, near = self.far_side, self.queue_side
+        assert customer is not None  # inbound calls are Local pairs
+        self._end()
+        e.hangup_request(near, 0)
+        e.hangup(customer, 0)
+        self.on_abandoned_in_queue()
+        self.queues.abandon(self.caller)
+        e.hangup_request(near, 16, soft=True)
+        e.hangup(near, 0)
+        e.device_state(customer.device, "NOT_INUSE")
+        e.device_state(near.device, "NOT_INUSE")
+        self.on_ended()
+
+    def on_connected(self, leg: AgentLeg) -> None:
+        if self.request is None and self.patience_timer is not None:
+            # A caller's patience is how long they wait; once talking they stay (an originated test caller runs
+            # Wait(Data) on ;1 and leaves after Data seconds whatever happens, as in the traces).
+            self.patience_timer.cancel()
+        if self.record is not None:
+            self.record.agent = leg.member.interface
+            self.record.answered_at = self.engine.now()
+
+    def on_abandoned_in_queue(self) -> None:
+        if self.record is not None:
+            self.record.abandoned_at = self.engine.now()
+
+    def on_ended(self) -> None:
+        if self.record is not None:
+            self.record.ended_at = self.engine.now()
