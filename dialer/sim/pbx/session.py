@@ -8,7 +8,8 @@ response (as Asterisk does: see bad-action.txt, where ``Originate failed`` prece
 from __future__ import annotations
 
 import asyncio
-import time
+import hashlib
+import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,6 +70,7 @@ class AmiSession:
         self._blocked = False
         self._held: list[bytes] = []
         self.closed = False
+        self._challenge = ""
         self.session_id = f"0x{id(self) & 0xFFFFFFFFFFFF:x}"
         self.started_at = pbx.clock.now()
         peer = writer.get_extra_info("peername") or ("127.0.0.1", 0)
@@ -212,9 +214,8 @@ class AmiSession:
 
     async def login(self, msg: AmiMessage) -> None:
         username = msg.get("Username") or ""
-        secret = msg.get("Secret") or ""
         pbx = self.pbx
-        if (username, secret) not in pbx.config.users:
+        if not self._credentials_ok(username, msg):
             pbx.truth.failed_logins += 1
             await pbx.clock.sleep(pbx.config.failed_login_delay)
             self.error(msg, "Authentication failed")
@@ -481,8 +482,25 @@ class AmiSession:
     async def list_commands(self, msg: AmiMessage) -> None:
         self.respond(msg, "Success", [(name, f"{name} (simulated)") for name in _ACTION_NAMES])
 
+    def _credentials_ok(self, username: str, msg: AmiMessage) -> bool:
+        """``Secret`` in clear, or ``AuthType: md5`` with ``Key`` = md5(challenge + secret) after a Challenge."""
+        known = [secret for user, secret in self.pbx.config.users if user == username]
+        if not known:
+            return False
+        if (msg.get("AuthType") or "").lower() == "md5":
+            key = (msg.get("Key") or "").lower()
+            challenge = self._challenge
+            return bool(challenge) and any(
+                hashlib.md5((challenge + secret).encode(), usedforsecurity=False).hexdigest() == key for secret in known
+            )
+        return (msg.get("Secret") or "") in known
+
     async def challenge(self, msg: AmiMessage) -> None:
-        self.respond(msg, "Success", [("Challenge", str(int(time.time() * 1000) % 1_000_000_000))])
+        if (msg.get("AuthType") or "").lower() != "md5":
+            self.error(msg, "Must specify AuthType")
+            return
+        self._challenge = f"{secrets.randbelow(1_000_000_000):09d}"
+        self.respond(msg, "Success", [("Challenge", self._challenge)])
 
 
 _HANDLERS: dict[str, Handler] = {

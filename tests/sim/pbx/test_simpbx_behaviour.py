@@ -4,6 +4,7 @@ time, seeds, ground truth, crashes."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import replace
 
 import pytest
@@ -727,3 +728,18 @@ async def test_trunk_answer_runs_the_dialer_context_on_the_one_channel() -> None
         await run(pbx, ami, 1)
         failed = next(m for m in ami.received if m.name == "OriginateResponse" and m.action_id == "bad-endpoint")
         assert (failed.get("Response"), failed.get("Reason"), failed.get("Uniqueid")) == ("Failure", "0", "<unknown>")
+
+
+async def test_md5_challenge_login_and_login_with_events_off() -> None:
+    async with SimulatedPbx(LIVE, clock=ManualClock()) as pbx, AmiProbe.connect(pbx.port) as ami:
+        await ami.send("Challenge", AuthType="md5", ActionID="c")
+        challenge = (await ami.response("c")).get("Challenge") or ""
+        key = hashlib.md5((challenge + "dialer").encode(), usedforsecurity=False).hexdigest()
+        await ami.send("Login", AuthType="md5", Username="dialer", Key=key, Events="off", ActionID="l")
+        assert (await ami.response("l")).get("Message") == "Authentication accepted"
+        repeated, named = originate("5550001", "md5")
+        await ami.send("Originate", *repeated, **named)
+        await ami.response("orig-md5")
+        await pbx.manual_clock.advance(5)
+        await ami.drain()
+        assert not [m for m in ami.received if m.is_event]
