@@ -19,8 +19,18 @@ WORLD = scenario(
 )
 
 
-@pytest.mark.parametrize("amd", [True, False])
-async def test_tracker_outcomes_equal_the_ground_truth(amd: bool) -> None:
+TRUNK_GAP = pytest.mark.xfail(
+    reason="dialer/calls/classify.py does not yet map PJSIP trunk failures (Reason 0 + cause 17/34) to busy/congestion",
+    strict=False,
+)
+
+
+@pytest.mark.parametrize(
+    ("amd", "trunk"),
+    [(True, False), (False, False), pytest.param(True, True, marks=TRUNK_GAP)],
+    ids=["local-amd", "local", "trunk-amd"],
+)
+async def test_tracker_outcomes_equal_the_ground_truth(amd: bool, trunk: bool) -> None:
     config = PbxConfig(
         scenario=WORLD,
         seed=11,
@@ -44,6 +54,8 @@ async def test_tracker_outcomes_equal_the_ground_truth(amd: bool) -> None:
         for i in range(60):
             number = f"555{i:04d}"
             repeated, named = originate(number, str(i), amd=amd)
+            if trunk:
+                named["Channel"] = f"PJSIP/{number}@carrier"
             tracker.register(
                 OriginateRecord(
                     named["ActionID"], str(i), named["Channel"], number, clock.now(), named["ChannelId"], 22.0
