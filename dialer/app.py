@@ -38,6 +38,7 @@ from dialer.scheduler import scheduler_ctx
 from dialer.settings import Settings
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
+from dialer.web import setup_web
 
 log = get_logger(__name__)
 
@@ -184,6 +185,7 @@ def build_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/status", status)
     app.router.add_get("/metrics", metrics)
+    setup_web(app)
     if routes is not None:
         routes(app)
     return app

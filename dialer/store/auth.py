@@ -1,0 +1,289 @@
+"""Users, API tokens and browser sessions of the web tier (same metadata as :mod:`dialer.store.tables`).
+
+Only hashes are stored: argon2id for passwords (hashed by the caller, :mod:`dialer.web.security`), SHA-256 for
+API tokens and session ids (both are 256-bit random values, so a fast hash is enough and lookups stay indexed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, delete, func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlmodel import Field, SQLModel
+
+from dialer.store.engine import Database
+from dialer.store.tables import metadata
+from dialer.store.types import UTCDateTime
+
+assert metadata is SQLModel.metadata  # one schema: the migrations compare every table at once
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    AGENT = "agent"
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=255)
+    phone: str | None = Field(default=None, max_length=120)  # the agent's interface, e.g. PJSIP/1001
+    display_name: str | None = Field(default=None, max_length=120)
+    disabled: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApiTokenRow(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked: bool = False
+
+
+class WebSessionRow(SQLModel, table=True):
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_expires", "expires_at"),)
+
+    id_hash: str = Field(max_length=64, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+users_t = metadata.tables["users"]
+api_tokens_t = metadata.tables["api_tokens"]
+web_sessions_t = metadata.tables["web_sessions"]
+
+
+class UserExistsError(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a user named {name!r} already exists")
+        self.name = name
+
+
+class UnknownUserError(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no user named {name!r}")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    name: str
+    role: Role
+    password_hash: str
+    phone: str | None
+    display_name: str | None
+    disabled: bool
+    created_at: datetime
+
+    def public(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role.value,
+            "phone": self.phone,
+            "display_name": self.display_name,
+            "disabled": self.disabled,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    user: UserRecord
+    csrf_token: str
+    expires_at: datetime
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _user(row: RowMapping) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        password_hash=row["password_hash"],
+        phone=row["phone"],
+        display_name=row["display_name"],
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+    )
+
+
+async def create_user(
+    db: Database,
+    name: str,
+    role: Role,
+    password_hash: str,
+    now: datetime,
+    *,
+    phone: str | None = None,
+    display_name: str | None = None,
+) -> UserRecord:
+    async with db.write() as conn:
+        taken = (await conn.execute(select(users_t.c.id).where(users_t.c.name == name))).first()
+        if taken is not None:
+            raise UserExistsError(name)
+        await conn.execute(
+            users_t.insert().values(
+                name=name,
+                role=role.value,
+                password_hash=password_hash,
+                phone=phone,
+                display_name=display_name,
+                disabled=False,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        row = (await conn.execute(select(users_t).where(users_t.c.name == name))).mappings().one()
+    return _user(row)
+
+
+async def update_user(
+    db: Database,
+    name: str,
+    now: datetime,
+    *,
+    password_hash: str | None = None,
+    phone: str | None = None,
+    role: Role | None = None,
+    disabled: bool | None = None,
+) -> UserRecord:
+    values: dict[str, object] = {"updated_at": now}
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    if phone is not None:
+        values["phone"] = phone
+    if role is not None:
+        values["role"] = role.value
+    if disabled is not None:
+        values["disabled"] = disabled
+    async with db.write() as conn:
+        result = await conn.execute(update(users_t).where(users_t.c.name == name).values(**values))
+        if result.rowcount == 0:
+            raise UnknownUserError(name)
+        row = (await conn.execute(select(users_t).where(users_t.c.name == name))).mappings().one()
+    return _user(row)
+
+
+async def get_user(db: Database, name: str) -> UserRecord | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(users_t).where(users_t.c.name == name))).mappings().first()
+    return _user(row) if row is not None else None
+
+
+async def list_users(
+    db: Database, *, role: Role | None = None, limit: int = 100, offset: int = 0
+) -> tuple[int, list[UserRecord]]:
+    query = select(users_t)
+    count = select(func.count()).select_from(users_t)
+    if role is not None:
+        query = query.where(users_t.c.role == role.value)
+        count = count.where(users_t.c.role == role.value)
+    async with db.read() as conn:
+        total = int((await conn.execute(count)).scalar_one())
+        rows = (await conn.execute(query.order_by(users_t.c.name).limit(limit).offset(offset))).mappings().all()
+    return total, [_user(r) for r in rows]
+
+
+async def count_users(db: Database) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(users_t))).scalar_one())
+
+
+# ------------------------------------------------------------------------------------------------ API tokens
+async def add_api_token(db: Database, user_id: int, token: str, label: str, now: datetime) -> int:
+    async with db.write() as conn:
+        result = await conn.execute(
+            api_tokens_t.insert()
+            .values(user_id=user_id, token_hash=secret_hash(token), label=label, created_at=now, revoked=False)
+            .returning(api_tokens_t.c.id)
+        )
+        return int(result.scalar_one())
+
+
+async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord | None:
+    """The enabled user owning an unrevoked token (and note when it was last used)."""
+    digest = secret_hash(token)
+    async with db.write() as conn:
+        row = (
+            (
+                await conn.execute(
+                    select(users_t, api_tokens_t.c.id.label("token_id"))
+                    .join(api_tokens_t, api_tokens_t.c.user_id == users_t.c.id)
+                    .where(api_tokens_t.c.token_hash == digest, api_tokens_t.c.revoked.is_(False))
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or row["disabled"]:
+            return None
+        await conn.execute(update(api_tokens_t).where(api_tokens_t.c.id == row["token_id"]).values(last_used_at=now))
+    return _user(row)
+
+
+async def revoke_tokens(db: Database, user_id: int) -> int:
+    async with db.write() as conn:
+        result = await conn.execute(update(api_tokens_t).where(api_tokens_t.c.user_id == user_id).values(revoked=True))
+        return int(result.rowcount)
+
+
+# ---------------------------------------------------------------------------------------------- web sessions
+async def create_session(
+    db: Database, user_id: int, session_id: str, csrf_token: str, now: datetime, expires_at: datetime
+) -> None:
+    async with db.write() as conn:
+        await conn.execute(delete(web_sessions_t).where(web_sessions_t.c.expires_at < now))
+        await conn.execute(
+            web_sessions_t.insert().values(
+                id_hash=secret_hash(session_id),
+                user_id=user_id,
+                csrf_token=csrf_token,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+
+
+async def session_user(db: Database, session_id: str, now: datetime) -> SessionRecord | None:
+    async with db.read() as conn:
+        row = (
+            (
+                await conn.execute(
+                    select(users_t, web_sessions_t.c.csrf_token, web_sessions_t.c.expires_at)
+                    .join(web_sessions_t, web_sessions_t.c.user_id == users_t.c.id)
+                    .where(web_sessions_t.c.id_hash == secret_hash(session_id), web_sessions_t.c.expires_at > now)
+                )
+            )
+            .mappings()
+            .first()
+        )
+    if row is None or row["disabled"]:
+        return None
+    return SessionRecord(_user(row), row["csrf_token"], row["expires_at"])
+
+
+async def end_session(db: Database, session_id: str) -> None:
+    async with db.write() as conn:
+        await conn.execute(delete(web_sessions_t).where(web_sessions_t.c.id_hash == secret_hash(session_id)))

@@ -1,0 +1,308 @@
+"""Queries of the web console and dashboard: lead search, lead edits, lead lists, callbacks, per-agent figures.
+
+Owned by the web tier (see /tmp/coord/published-web.md); it uses the store's tables and record types only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import RowMapping
+
+from dialer.store.attempts import AttemptRecord, attempt_record
+from dialer.store.engine import Database
+from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.tables import attempts_t, callbacks_t, lead_lists_t, leads_t
+
+
+@dataclass(frozen=True, slots=True)
+class LeadQuery:
+    campaign_id: int | None = None
+    text: str | None = None  # name, phone digits or external id (substring)
+    status: str | None = None
+    agent: str | None = None  # only leads this agent has talked to (or owns a callback of)
+    limit: int = 50
+    offset: int = 0
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _agent_leads(agent: str) -> Any:
+    talked = select(attempts_t.c.lead_id).where(attempts_t.c.agent == agent)
+    return or_(leads_t.c.id.in_(talked), leads_t.c.callback_agent == agent)
+
+
+async def search_leads(db: Database, query: LeadQuery) -> tuple[int, list[LeadRecord]]:
+    c = leads_t.c
+    conditions: list[Any] = []
+    if query.campaign_id is not None:
+        conditions.append(c.campaign_id == query.campaign_id)
+    if query.status:
+        conditions.append(c.status == query.status)
+    if query.agent is not None:
+        conditions.append(_agent_leads(query.agent))
+    if query.text:
+        needle = f"%{_escape_like(query.text.strip())}%"
+        digits = "".join(ch for ch in query.text if ch.isdigit())
+        options = [c.first_name.ilike(needle, escape="\\"), c.last_name.ilike(needle, escape="\\")]
+        if digits:
+            options.append(c.phone.like(f"%{digits}%"))
+        conditions.append(or_(*options))
+    where = and_(*conditions) if conditions else None
+    count = select(func.count()).select_from(leads_t)
+    rows = select(leads_t).order_by(c.id).limit(query.limit).offset(query.offset)
+    if where is not None:
+        count = count.where(where)
+        rows = rows.where(where)
+    async with db.read() as conn:
+        total = int((await conn.execute(count)).scalar_one())
+        found = (await conn.execute(rows)).mappings().all()
+    return total, [lead_record(r) for r in found]
+
+
+async def agent_may_see_lead(db: Database, lead_id: int, agent: str) -> bool:
+    async with db.read() as conn:
+        row = (await conn.execute(select(leads_t.c.id).where(leads_t.c.id == lead_id, _agent_leads(agent)))).first()
+    return row is not None
+
+
+async def lead_history(db: Database, lead_id: int, limit: int = 50) -> list[AttemptRecord]:
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(attempts_t).where(attempts_t.c.lead_id == lead_id).order_by(attempts_t.c.id.desc()).limit(limit)
+            )
+        ).mappings()
+        return [attempt_record(r) for r in rows.all()]
+
+
+async def update_lead_fields(
+    db: Database,
+    lead_id: int,
+    now: datetime,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    fields: dict[str, str | None] | None = None,
+    priority: int | None = None,
+) -> LeadRecord | None:
+    """Edit what an agent or manager may correct; custom fields are merged (a None value removes the key)."""
+    async with db.write() as conn:
+        row = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
+        if row is None:
+            return None
+        values: dict[str, object] = {"updated_at": now}
+        if first_name is not None:
+            values["first_name"] = first_name
+        if last_name is not None:
+            values["last_name"] = last_name
+        if priority is not None:
+            values["priority"] = priority
+        if fields is not None:
+            merged = dict(row["fields"])
+            for key, value in fields.items():
+                if value is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            values["fields"] = merged
+        await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
+        updated = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().one()
+    return lead_record(updated)
+
+
+# --------------------------------------------------------------------------------------------------- lead lists
+@dataclass(frozen=True, slots=True)
+class LeadListRecord:
+    id: int
+    campaign_id: int
+    name: str
+    source_file: str
+    rows_read: int
+    imported: int
+    duplicates: int
+    invalid: int
+    dnc: int
+    errors_file: str | None
+    imported_at: datetime
+
+
+def _lead_list(row: RowMapping) -> LeadListRecord:
+    return LeadListRecord(**{k: row[k] for k in LeadListRecord.__slots__})
+
+
+async def list_lead_lists(
+    db: Database, campaign_id: int | None, limit: int, offset: int
+) -> tuple[int, list[LeadListRecord]]:
+    count = select(func.count()).select_from(lead_lists_t)
+    rows = select(lead_lists_t).order_by(lead_lists_t.c.id.desc()).limit(limit).offset(offset)
+    if campaign_id is not None:
+        count = count.where(lead_lists_t.c.campaign_id == campaign_id)
+        rows = rows.where(lead_lists_t.c.campaign_id == campaign_id)
+    async with db.read() as conn:
+        total = int((await conn.execute(count)).scalar_one())
+        found = (await conn.execute(rows)).mappings().all()
+    return total, [_lead_list(r) for r in found]
+
+
+async def get_lead_list(db: Database, list_id: int) -> LeadListRecord | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(lead_lists_t).where(lead_lists_t.c.id == list_id))).mappings().first()
+    return None if row is None else _lead_list(row)
+
+
+# ---------------------------------------------------------------------------------------------------- callbacks
+@dataclass(frozen=True, slots=True)
+class CallbackRecord:
+    id: int
+    lead_id: int
+    campaign_id: int
+    due_at: datetime
+    agent: str | None
+    state: str
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _callback(row: RowMapping) -> CallbackRecord:
+    return CallbackRecord(**{k: row[k] for k in CallbackRecord.__slots__})
+
+
+async def list_callbacks(
+    db: Database,
+    *,
+    campaign_id: int | None = None,
+    agent: str | None = None,
+    state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[CallbackRecord]]:
+    c = callbacks_t.c
+    conditions: list[Any] = []
+    if campaign_id is not None:
+        conditions.append(c.campaign_id == campaign_id)
+    if agent is not None:
+        conditions.append(c.agent == agent)
+    if state is not None:
+        conditions.append(c.state == state)
+    count = select(func.count()).select_from(callbacks_t)
+    rows = select(callbacks_t).order_by(c.due_at, c.id).limit(limit).offset(offset)
+    if conditions:
+        count = count.where(and_(*conditions))
+        rows = rows.where(and_(*conditions))
+    async with db.read() as conn:
+        total = int((await conn.execute(count)).scalar_one())
+        found = (await conn.execute(rows)).mappings().all()
+    return total, [_callback(r) for r in found]
+
+
+async def get_callback(db: Database, callback_id: int) -> CallbackRecord | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().first()
+    return None if row is None else _callback(row)
+
+
+async def create_callback(
+    db: Database, lead_id: int, due_at: datetime, agent: str | None, notes: str | None, now: datetime
+) -> CallbackRecord | None:
+    """Schedule a call back on a lead (None: no such lead). The lead becomes a callback due at that time."""
+    async with db.write() as conn:
+        lead = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
+        if lead is None:
+            return None
+        result = await conn.execute(
+            callbacks_t.insert()
+            .values(
+                lead_id=lead_id,
+                campaign_id=lead["campaign_id"],
+                due_at=due_at,
+                agent=agent,
+                state="pending",
+                notes=notes,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(callbacks_t.c.id)
+        )
+        callback_id = int(result.scalar_one())
+        if lead["status"] not in ("in_call", "dnc", "done", "archived"):
+            await conn.execute(
+                update(leads_t)
+                .where(leads_t.c.id == lead_id)
+                .values(
+                    status="callback", callback_at=due_at, callback_agent=agent, next_dialable_at=due_at, updated_at=now
+                )
+            )
+        row = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().one()
+    return _callback(row)
+
+
+async def cancel_callback(db: Database, callback_id: int, now: datetime) -> CallbackRecord | None:
+    """Cancel a pending callback; the lead goes back to retry (dialable when the campaign's rules allow)."""
+    async with db.write() as conn:
+        row = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().first()
+        if row is None:
+            return None
+        if row["state"] != "pending":
+            return _callback(row)
+        await conn.execute(
+            update(callbacks_t).where(callbacks_t.c.id == callback_id).values(state="cancelled", updated_at=now)
+        )
+        await conn.execute(
+            update(leads_t)
+            .where(leads_t.c.id == row["lead_id"], leads_t.c.status == "callback")
+            .values(status="retry", callback_at=None, callback_agent=None, updated_at=now)
+        )
+        updated = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().one()
+    return _callback(updated)
+
+
+# ---------------------------------------------------------------------------------------------- agent figures
+@dataclass(frozen=True, slots=True)
+class AgentDayFigures:
+    agent: str
+    calls: int
+    talk_seconds: float
+    dispositions: dict[str, int]
+
+
+async def agent_figures(db: Database, since: datetime) -> dict[str, AgentDayFigures]:
+    """Calls, talk time and dispositions per agent since an instant (from the call records)."""
+    c = attempts_t.c
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(c.agent, c.disposition, c.connected_at, c.ended_at).where(
+                    c.agent.is_not(None), c.started_at >= since
+                )
+            )
+        ).all()
+    out: dict[str, AgentDayFigures] = {}
+    for agent, disposition, connected_at, ended_at in rows:
+        figures = out.get(agent) or AgentDayFigures(agent, 0, 0.0, {})
+        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
+        dispositions = dict(figures.dispositions)
+        if disposition:
+            dispositions[disposition] = dispositions.get(disposition, 0) + 1
+        out[agent] = AgentDayFigures(agent, figures.calls + 1, figures.talk_seconds + max(0.0, talk), dispositions)
+    return out
+
+
+async def attempts_of_agent(db: Database, agent: str, limit: int, offset: int) -> tuple[int, list[AttemptRecord]]:
+    c = attempts_t.c
+    async with db.read() as conn:
+        total = int(
+            (await conn.execute(select(func.count()).select_from(attempts_t).where(c.agent == agent))).scalar_one()
+        )
+        rows = (
+            await conn.execute(
+                select(attempts_t).where(c.agent == agent).order_by(c.id.desc()).limit(limit).offset(offset)
+            )
+        ).mappings()
+        return total, [attempt_record(r) for r in rows.all()]

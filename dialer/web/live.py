@@ -1,0 +1,285 @@
+"""Live updates over WebSocket: agents get their own notifications (screen pops, state), managers the dashboard.
+
+Clients are kept in a WeakSet (a closed socket disappears with its handler), every send has a timeout so one
+stalled browser cannot hold the others back, and every socket is closed (1001 going away) at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+
+from dialer.agents.registry import Agent, AgentChange, AgentStatus
+from dialer.appkeys import DATABASE, DIALER
+from dialer.campaign.config import CampaignConfig
+from dialer.logging import get_logger
+from dialer.store.console import agent_figures
+from dialer.store.runtime import live_answer_history
+from dialer.store.status import lead_status
+from dialer.web.routing import current_user
+
+log = get_logger(__name__)
+SEND_TIMEOUT_SECONDS = 2.0
+DASHBOARD_INTERVAL_SECONDS = 1.0
+LEADS_REFRESH_SECONDS = 5.0
+MONTH_REFRESH_SECONDS = 10.0
+
+
+@dataclass
+class AgentClock:
+    """Seconds each agent spent talking, wrapping up and paused since the daemon started (from state changes)."""
+
+    seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    _entered: dict[str, float] = field(default_factory=dict)
+
+    def on_change(self, change: AgentChange, agent: Agent | None) -> None:
+        if agent is None:
+            return
+        spent = self.seconds.setdefault(change.agent_id, {})
+        # Time in the previous status: from the change that entered it (seen by this listener) to this one.
+        start = self._entered.get(change.agent_id)
+        if start is not None:
+            spent[change.previous.value] = spent.get(change.previous.value, 0.0) + max(0.0, change.at - start)
+        self._entered[change.agent_id] = change.at
+
+    def totals(self, agent: Agent, now: float) -> dict[str, float]:
+        spent = dict(self.seconds.get(agent.agent_id, {}))
+        if agent.logged_in:
+            spent[agent.status.value] = spent.get(agent.status.value, 0.0) + max(0.0, now - agent.since)
+        return spent
+
+
+@dataclass
+class LiveHub:
+    app: web.Application
+    clients: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
+    managers: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
+    agent_clock: AgentClock = field(default_factory=AgentClock)
+    rate_samples: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
+    leads_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    month_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    figures_cache: tuple[float, dict[str, Any]] = (0.0, {})
+    history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
+    task: asyncio.Task[None] | None = None
+    sends_timed_out: int = 0
+
+    async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> bool:
+        if ws.closed:
+            return False
+        try:
+            await asyncio.wait_for(ws.send_str(json.dumps(message, default=str)), SEND_TIMEOUT_SECONDS)
+            return True
+        except (TimeoutError, ConnectionError, RuntimeError):
+            self.sends_timed_out += 1
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow"), 1.0)
+            return False
+
+    async def broadcast_dashboard(self) -> None:
+        while True:
+            await asyncio.sleep(DASHBOARD_INTERVAL_SECONDS)
+            try:
+                self.sample_rates()
+                if not self.managers:
+                    continue
+                doc = await dashboard_document(self.app)
+                message = {"kind": "dashboard", "data": doc}
+                await asyncio.gather(*(self.send(ws, message) for ws in list(self.managers)))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("dashboard_broadcast_failed")
+
+    def sample_rates(self) -> None:
+        dialer = self.app[DIALER]
+        now = dialer.clock.now()
+        for name, runner in dialer.runners.items():
+            samples = self.rate_samples.setdefault(name, deque(maxlen=120))
+            samples.append((now, runner.counters.attempts))
+
+    def dial_rate(self, name: str, window: float = 60.0) -> float:
+        """Dials per minute over the last minute of samples."""
+        samples = self.rate_samples.get(name)
+        if not samples or len(samples) < 2:
+            return 0.0
+        now, latest = samples[-1]
+        start_t, start_n = samples[0]
+        for t, n in samples:
+            if now - t <= window:
+                start_t, start_n = t, n
+                break
+        span = now - start_t
+        return (latest - start_n) * 60.0 / span if span > 0 else 0.0
+
+    async def close_all(self) -> None:
+        for ws in list(self.clients):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown"), 1.0)
+
+
+HUB: web.AppKey[LiveHub] = web.AppKey("web_live_hub", LiveHub)
+
+
+async def live_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Runs after the campaign runners are up: agent state notifications, the dashboard broadcaster."""
+    hub = app[HUB]
+    dialer = app[DIALER]
+
+    def publish_state(change: AgentChange, agent: Agent | None) -> None:
+        hub.agent_clock.on_change(change, agent)
+        if agent is not None:
+            dialer.bus.publish(
+                f"agent:{agent.agent_id}",
+                "agent_state",
+                state=agent.status.value,
+                previous=change.previous.value,
+                reason=change.reason,
+                pause_reason=agent.pause_reason,
+                wrapup_until=agent.wrapup_until,
+                since=agent.since,
+            )
+
+    dialer.agents.add_listener(publish_state)
+    hub.task = asyncio.create_task(hub.broadcast_dashboard(), name="dashboard-broadcast")
+    try:
+        yield
+    finally:
+        hub.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await hub.task
+        await hub.close_all()
+
+
+async def _month_window(app: web.Application, name: str, campaign_id: int, now: float) -> dict[str, Any]:
+    hub = app[HUB]
+    cached = hub.month_cache.get(name)
+    if cached is not None and now - cached[0] < MONTH_REFRESH_SECONDS:
+        return cached[1]
+    since = datetime.fromtimestamp(now, UTC) - timedelta(days=30)
+    history = await live_answer_history(app[DATABASE], campaign_id, since)
+    day_start = datetime.fromtimestamp(now, UTC) - timedelta(hours=24)
+    day = [abandoned for at, abandoned in history if at >= day_start]
+    doc: dict[str, float] = {
+        "days": 30,
+        "live_answers": len(history),
+        "abandoned": sum(1 for _, a in history if a),
+        "day_live_answers": len(day),
+        "day_abandoned": sum(day),
+    }
+    doc["rate"] = doc["abandoned"] / len(history) if history else 0.0
+    doc["day_rate"] = doc["day_abandoned"] / len(day) if day else 0.0
+    hub.month_cache[name] = (now, doc)
+    return doc
+
+
+async def _leads(app: web.Application, runner: Any, now: float) -> dict[str, Any]:
+    hub = app[HUB]
+    cached = hub.leads_cache.get(runner.name)
+    if cached is not None and now - cached[0] < LEADS_REFRESH_SECONDS:
+        return cached[1]
+    config: CampaignConfig = runner.config
+    report = await lead_status(app[DATABASE], config, runner.campaign_id, datetime.fromtimestamp(now, UTC), sample=100)
+    doc = report.as_json()
+    hub.leads_cache[runner.name] = (now, doc)
+    return doc
+
+
+async def dashboard_document(app: web.Application, *, with_leads: bool = True) -> dict[str, Any]:
+    dialer = app[DIALER]
+    hub = app[HUB]
+    now = dialer.clock.now()
+    campaigns = []
+    for name, runner in dialer.runners.items():
+        status = runner.status()
+        counters = status["counters"]
+        in_queue = dialer.agents.registry.in_queue(runner.config.queue)
+        by_state: dict[str, int] = {}
+        for agent in in_queue:
+            by_state[agent.status.value] = by_state.get(agent.status.value, 0) + 1
+        attempts = counters["attempts"]
+        doc = {
+            **status,
+            "queue": runner.config.queue,
+            "agents_by_state": by_state,
+            "dial_rate_per_minute": round(hub.dial_rate(name), 2),
+            "contact_rate": counters["connected"] / attempts if attempts else 0.0,
+            "abandon_30d": await _month_window(app, name, runner.campaign_id, now),
+        }
+        if with_leads:
+            doc["leads"] = await _leads(app, runner, now)
+        campaigns.append(doc)
+    figures_at, figures = hub.figures_cache
+    if now - figures_at >= LEADS_REFRESH_SECONDS:
+        since = datetime.fromtimestamp(now, UTC) - timedelta(hours=24)
+        figures = {k: v for k, v in (await agent_figures(app[DATABASE], since)).items()}
+        hub.figures_cache = (now, figures)
+    agents = []
+    for agent in dialer.agents.registry.agents():
+        spent = hub.agent_clock.totals(agent, now)
+        fig = figures.get(agent.agent_id)
+        agents.append(
+            {
+                "agent_id": agent.agent_id,
+                "status": agent.status.value,
+                "seconds_in_state": max(0.0, now - agent.since) if agent.logged_in else None,
+                "pause_reason": agent.pause_reason,
+                "queues": sorted(agent.queues),
+                "talk_seconds": round(spent.get(AgentStatus.TALKING.value, 0.0), 1),
+                "wrap_seconds": round(spent.get(AgentStatus.WRAPUP.value, 0.0), 1),
+                "pause_seconds": round(spent.get(AgentStatus.PAUSED.value, 0.0), 1),
+                "ready_seconds": round(spent.get(AgentStatus.READY.value, 0.0), 1),
+                "calls": fig.calls if fig else agent.calls_taken,
+                "dispositions": fig.dispositions if fig else {},
+            }
+        )
+    return {
+        "at": now,
+        "campaigns": campaigns,
+        "agents": agents,
+        "inbound_waiting": {q: dialer.queue_load.waiting(q) for q in sorted(dialer.inbound_queues)},
+        "health": dialer.health.snapshot(),
+    }
+
+
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    """GET /ws: agents receive their notifications; managers and admins the dashboard once a second."""
+    from dialer.store.auth import Role
+
+    user = current_user(request)
+    hub = request.app[HUB]
+    dialer = request.app[DIALER]
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    hub.clients.add(ws)
+    is_manager = user.role in (Role.ADMIN, Role.MANAGER)
+    topics = [f"agent:{user.name}"] + ([f"campaign:{n}" for n in dialer.runners] if is_manager else [])
+    with dialer.bus.subscribe(*topics) as queue:
+        if is_manager:
+            hub.managers.add(ws)
+            await hub.send(ws, {"kind": "dashboard", "data": await dashboard_document(request.app)})
+
+        async def forward() -> None:
+            while not ws.closed:
+                note = await queue.get()
+                if not await hub.send(ws, {"kind": note.kind, "topic": note.topic, "data": note.data}):
+                    return
+
+        forwarder = asyncio.create_task(forward())
+        try:
+            async for _message in ws:  # the browser sends nothing we need; reading keeps pings answered
+                pass
+        finally:
+            forwarder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await forwarder
+            hub.managers.discard(ws)
+    return ws

@@ -1,0 +1,140 @@
+"""The OpenAPI 3.1 document, generated from the route table (so it cannot drift from what is served)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from dialer.web.routing import RouteSpec, RouteTable
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_ERROR_TEXT = {
+    400: "Malformed request",
+    401: "Not authenticated",
+    403: "Authenticated, but the role may not do this (or CSRF token missing)",
+    404: "No such resource",
+    409: "Conflicts with the current state",
+    413: "Request body too large",
+    415: "Unsupported request content type",
+    422: "Validation failed",
+    429: "Too many failed logins: retry later",
+}
+# Path parameters: ids are positive integers (bounded, so fuzzers stay within the database's integer range).
+_ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999}
+_NAME_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 100}
+
+
+def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    required = set(schema.get("required", []))
+    params = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = dict(prop)
+        description = prop.pop("description", None)
+        prop.pop("title", None)
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if description:
+            param["description"] = description
+        params.append(param)
+    return params
+
+
+def operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": (spec.handler.__name__ if spec.handler else spec.openapi_path),
+        "summary": spec.summary,
+        "tags": [spec.tag],
+    }
+    params = []
+    for name in spec.path_params():
+        schema = _ID_SCHEMA if name.endswith("_id") else _NAME_SCHEMA
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    if spec.query is not None:
+        params.extend(_query_parameters(spec.query, components))
+    if params:
+        op["parameters"] = params
+    errors = set(spec.errors)
+    if spec.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _schema_of(spec.body, components)}},
+        }
+        errors |= {400, 415, 422}
+    elif spec.body_content is not None:
+        op["requestBody"] = {"required": True, "content": spec.body_content}
+        errors |= {400, 415, 422}
+    if spec.query is not None:
+        errors.add(422)
+    if spec.path_params():
+        errors.add(404)
+    if spec.roles:
+        errors |= {401, 403}
+        op["security"] = [{"bearer": []}, {"session": []}]
+    else:
+        op["security"] = []
+    content_schema = spec.response
+    responses: dict[str, Any] = {
+        str(spec.status): {
+            "description": "OK",
+            "content": {spec.response_content_type: {"schema": content_schema}},
+        }
+    }
+    for status in sorted(errors):
+        responses[str(status)] = {
+            "description": _ERROR_TEXT.get(status, "Error"),
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    op["responses"] = responses
+    roles = ", ".join(sorted(r.value for r in spec.roles)) or "public"
+    op["description"] = f"Roles: {roles}."
+    return op
+
+
+def build_document(table: RouteTable, *, version: str) -> dict[str, Any]:
+    components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in table.specs:
+        if not spec.in_openapi:
+            continue
+        paths.setdefault(spec.openapi_path, {})[spec.method.lower()] = operation(spec, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Dialer API",
+            "version": version,
+            "description": (
+                "Predictive dialer: campaigns, leads, agents, callbacks. Authenticate with "
+                "'Authorization: Bearer <token>' (`dialer user token NAME`). Errors are RFC 9457 problem documents."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "dialer_session"},
+            },
+        },
+    }

@@ -1,0 +1,205 @@
+"""Server-rendered pages (login, agent console, manager dashboard), login/logout, the OpenAPI document."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from string import Template
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from dialer.appkeys import DATABASE, SETTINGS
+from dialer.store.auth import Role, UserRecord, create_session, end_session, get_user
+from dialer.web.api import api, dumps, ok
+from dialer.web.live import websocket_handler
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, MANAGERS, PUBLIC, SESSION, SESSION_COOKIE, USER, Call, current_user
+from dialer.web.security import LoginRateLimiter, new_secret, verify_password
+
+TEMPLATES = Path(__file__).parent / "templates"
+SESSION_HOURS = 12
+LIMITER: web.AppKey[LoginRateLimiter] = web.AppKey("web_login_limiter", LoginRateLimiter)
+OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("web_openapi")
+
+
+def render(template: str, **values: Any) -> web.Response:
+    text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(
+        {k: html.escape(str(v)) if not k.endswith("_json") else v for k, v in values.items()}
+    )
+    return web.Response(
+        text=text,
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+            "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def home_of(user: UserRecord) -> str:
+    return "/console" if user.role is Role.AGENT else "/dashboard"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path: never let ?next= send someone to another site."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def _secure(request: web.Request) -> bool:
+    return bool(getattr(request.app[SETTINGS].http, "secure_cookies", False)) or request.secure
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+async def authenticate(request: web.Request, name: str, password: str) -> UserRecord:
+    limiter = request.app[LIMITER]
+    address = client_address(request)
+    now = time.monotonic()
+    wait = limiter.retry_after(name, address, now)
+    if wait > 0:
+        raise Problem(
+            429,
+            f"too many failed logins for {name!r}: try again in {int(wait)} s",
+            headers={"Retry-After": str(int(wait))},
+        )
+    user = await get_user(request.app[DATABASE], name)
+    good = verify_password(user.password_hash if user else None, password)
+    if user is None or not good or user.disabled:
+        limiter.failed(name, address, now)
+        raise Problem(401, "wrong user name or password", kind="bad-credentials")
+    limiter.succeeded(name, address)
+    return user
+
+
+async def start_session(request: web.Request, response: web.StreamResponse, user: UserRecord) -> str:
+    session_id, csrf = new_secret(), new_secret()
+    now = datetime.now(UTC)
+    await create_session(request.app[DATABASE], user.id, session_id, csrf, now, now + timedelta(hours=SESSION_HOURS))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="Strict",
+        secure=_secure(request),
+        path="/",
+    )
+    return csrf
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+@api.route(
+    "POST",
+    "/api/login",
+    roles=PUBLIC,
+    summary="Log in: sets the session cookie, returns the CSRF token",
+    tag="auth",
+    body=LoginBody,
+    errors=(401, 429),
+)
+async def api_login(call: Call) -> web.Response:
+    user = await authenticate(call.request, call.body.name, call.body.password)
+    response = ok({"user": user.public()})
+    csrf = await start_session(call.request, response, user)
+    response.text = dumps({"user": user.public(), "csrf_token": csrf, "home": home_of(user)})
+    return response
+
+
+@api.route("POST", "/api/logout", roles=ANY_USER, summary="End the browser session", tag="auth")
+async def api_logout(call: Call) -> web.Response:
+    cookie = call.request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await end_session(call.db, cookie)
+    response = ok({"logged_out": True})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@api.route("GET", "/api/openapi.json", roles=PUBLIC, summary="This document", tag="meta")
+async def openapi_document(call: Call) -> web.Response:
+    return ok(call.app[OPENAPI])
+
+
+@api.page("GET", "/login", roles=PUBLIC, summary="Login form")
+async def login_page(request: web.Request) -> web.StreamResponse:
+    user = request.get(USER)
+    if user is not None:
+        raise web.HTTPFound(home_of(user))
+    return render("login.html", error="", next=safe_next(request.query.get("next")) or "", name="")
+
+
+@api.page("POST", "/login", roles=PUBLIC, summary="Login form submission")
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    name = str(form.get("name", ""))[:64]
+    password = str(form.get("password", ""))[:200]
+    target = safe_next(str(form.get("next", "")))
+    try:
+        user = await authenticate(request, name, password)
+    except Problem as problem:
+        response = render("login.html", error=problem.detail, next=target or "", name=name)
+        response.set_status(problem.status)
+        return response
+    response = web.HTTPSeeOther(target or home_of(user))
+    await start_session(request, response, user)
+    raise response
+
+
+@api.page("POST", "/logout", roles=ANY_USER, summary="Log out")
+async def logout_submit(request: web.Request) -> web.StreamResponse:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await end_session(request.app[DATABASE], cookie)
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+@api.page("GET", "/", roles=ANY_USER, summary="Home: the console or the dashboard")
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound(home_of(current_user(request)))
+
+
+def _page_values(request: web.Request) -> dict[str, Any]:
+    user: UserRecord = current_user(request)
+    session = request.get(SESSION)
+    return {
+        "user": user.name,
+        "role": user.role.value,
+        "csrf": session.csrf_token if session else "",
+        "boot_json": html.escape(json.dumps({"user": user.name, "role": user.role.value}), quote=True),
+    }
+
+
+@api.page("GET", "/console", roles=ANY_USER, summary="Agent console")
+async def console_page(request: web.Request) -> web.StreamResponse:
+    return render("console.html", **_page_values(request))
+
+
+@api.page("GET", "/dashboard", roles=MANAGERS, summary="Manager dashboard")
+async def dashboard_page(request: web.Request) -> web.StreamResponse:
+    return render("dashboard.html", **_page_values(request))
+
+
+@api.page("GET", "/ws", roles=ANY_USER, summary="Live updates (WebSocket)")
+async def ws_endpoint(request: web.Request) -> web.StreamResponse:
+    return await websocket_handler(request)

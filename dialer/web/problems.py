@@ -1,0 +1,103 @@
+"""RFC 9457 problem documents: every error the web tier returns is ``application/problem+json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from dialer.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_TYPE_BASE = "https://dialer.invalid/problems/"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Problem(Exception):
+    """Raise anywhere in a handler: becomes a problem document with this status."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.kind = kind or _slug(HTTPStatus(status).phrase)
+        self.title = title or HTTPStatus(status).phrase
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def _slug(text: str) -> str:
+    return text.lower().replace(" ", "-").replace("'", "")
+
+
+def problem_response(request: web.Request, problem: Problem) -> web.Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + problem.kind,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+        "instance": request.path,
+        **problem.extra,
+    }
+    return web.Response(
+        status=problem.status,
+        text=json.dumps(body, default=str),
+        content_type="application/problem+json",
+        headers=problem.headers,
+    )
+
+
+def validation_problem(exc: ValidationError, where: str) -> Problem:
+    errors = [
+        {"location": [where, *(str(p) for p in err["loc"])], "message": err["msg"], "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+    first = errors[0] if errors else {"location": [where], "message": "invalid"}
+    field = ".".join(first["location"][1:]) or where
+    return Problem(422, f"{field}: {first['message']}", kind="validation-error", errors=errors)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(request, problem)
+    except ValidationError as exc:
+        return problem_response(request, validation_problem(exc, "body"))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if exc.content_type == "application/problem+json":
+            raise
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after", "www-authenticate")}
+        detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else _default_detail(request, exc)
+        return problem_response(request, Problem(exc.status, detail, headers=headers))
+    except Exception:
+        log.exception("http_handler_failed", path=request.path, method=request.method)
+        return problem_response(request, Problem(500, "internal error (see the dialer log)"))
+
+
+def _default_detail(request: web.Request, exc: web.HTTPException) -> str:
+    if exc.status == 404:
+        return f"nothing at {request.path}"
+    if exc.status == 405:
+        allowed = exc.headers.get("Allow", "")
+        return f"{request.method} is not allowed on {request.path} (allowed: {allowed})"
+    if exc.status == 413:
+        return "request body too large"
+    return exc.reason

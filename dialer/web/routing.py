@@ -1,0 +1,260 @@
+"""The route table: every route declares its roles; the same table drives the auth check and the OpenAPI document.
+
+A route added to the application without a declaration is refused to everyone (default deny), so forgetting a
+declaration cannot open a hole; ``tests/api/test_auth.py`` walks the router to prove it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from dialer.appkeys import CLOCK, DATABASE, DIALER
+from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
+from dialer.web.problems import Handler, Problem, validation_problem
+
+if TYPE_CHECKING:
+    from dialer.daemon import Dialer
+    from dialer.store.engine import Database
+
+PUBLIC: frozenset[Role] = frozenset()
+ANY_USER = frozenset(Role)
+MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+ADMINS = frozenset({Role.ADMIN})
+SESSION_COOKIE = "dialer_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Routes the web tier does not define itself (dialer.app) and what they need.
+EXTERNAL_ROUTES: dict[str, frozenset[Role]] = {"/healthz": PUBLIC, "/status": MANAGERS, "/metrics": MANAGERS}
+STATIC_PREFIX = "/static/"
+USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user", UserRecord | None)  # type: ignore[arg-type]
+SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session", SessionRecord | None)  # type: ignore[arg-type]
+
+
+def current_user(request: web.Request) -> UserRecord:
+    """The authenticated user of a route that requires one (the middleware has checked)."""
+    user: UserRecord | None = request.get(USER)
+    if user is None:
+        raise Problem(401, "sign in first", headers={"WWW-Authenticate": 'Bearer realm="dialer"'})
+    return user
+
+
+@dataclass
+class Call:
+    """What a handler gets: the request, the authenticated user, the validated query and body."""
+
+    request: web.Request
+    user: UserRecord
+    query: Any = None
+    body: Any = None
+
+    @property
+    def app(self) -> web.Application:
+        return self.request.app
+
+    @property
+    def dialer(self) -> Dialer:
+        return self.request.app[DIALER]
+
+    @property
+    def db(self) -> Database:
+        return self.request.app[DATABASE]
+
+    def now(self) -> datetime:
+        clock = self.request.app.get(CLOCK)
+        if clock is None and DIALER in self.request.app:
+            clock = self.request.app[DIALER].clock
+        return datetime.fromtimestamp(clock.now(), UTC) if clock is not None else datetime.now(UTC)
+
+    def path(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    def path_id(self, name: str) -> int:
+        value = self.request.match_info[name]
+        if not value.isdigit() or len(value) > 15:
+            raise Problem(404, f"no such {name.removesuffix('_id')} {value!r}")
+        return int(value)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.user.role in MANAGERS
+
+
+CallHandler = Callable[[Call], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str  # aiohttp path, may carry regexes: /api/leads/{lead_id:\d+}
+    roles: frozenset[Role]
+    summary: str
+    tag: str
+    handler: CallHandler | None = None
+    raw_handler: Handler | None = None  # pages, websockets: get the request itself
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    body_content: dict[str, Any] | None = None  # a non-JSON request body (multipart, TOML) for the document
+    response: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
+    response_content_type: str = "application/json"
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    in_openapi: bool = True
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"\{(\w+):(?:[^{}]|\{[^{}]*\})+\}", r"{\1}", self.path)
+
+    def path_params(self) -> list[str]:
+        return re.findall(r"\{(\w+)", self.path)
+
+
+@dataclass
+class RouteTable:
+    specs: list[RouteSpec] = field(default_factory=list)
+
+    def add(self, spec: RouteSpec) -> None:
+        self.specs.append(spec)
+
+    def route(
+        self, method: str, path: str, *, roles: Iterable[Role], summary: str, tag: str, **options: Any
+    ) -> Callable[[CallHandler], CallHandler]:
+        def register(handler: CallHandler) -> CallHandler:
+            self.add(RouteSpec(method, path, frozenset(roles), summary, tag, handler=handler, **options))
+            return handler
+
+        return register
+
+    def page(
+        self, method: str, path: str, *, roles: Iterable[Role], summary: str, tag: str = "pages"
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.add(RouteSpec(method, path, frozenset(roles), summary, tag, raw_handler=handler, in_openapi=False))
+            return handler
+
+        return register
+
+    def install(self, app: web.Application) -> dict[tuple[str, str], RouteSpec]:
+        """Add every route to the app's router; returns (method, canonical path) → spec for the middleware."""
+        index: dict[tuple[str, str], RouteSpec] = {}
+        for spec in self.specs:
+            route = app.router.add_route(spec.method, spec.path, _endpoint(spec))
+            index[(spec.method, route.resource.canonical if route.resource else spec.path)] = spec
+        return index
+
+
+def _endpoint(spec: RouteSpec) -> Handler:
+    if spec.raw_handler is not None:
+        return spec.raw_handler
+    assert spec.handler is not None
+    handler = spec.handler
+
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        user: UserRecord | None = request.get(USER)
+        if user is None:  # only public API routes (login) get here without one
+            user = _ANONYMOUS
+        call = Call(request, user)
+        if spec.query is not None:
+            try:
+                call.query = spec.query.model_validate(dict(request.query))
+            except ValidationError as exc:
+                raise validation_problem(exc, "query") from None
+        if spec.body is not None:
+            if request.content_type != "application/json":
+                raise Problem(415, f"send a JSON body (Content-Type: application/json), not {request.content_type!r}")
+            raw = await request.read()
+            try:
+                call.body = spec.body.model_validate_json(raw or b"{}")
+            except ValidationError as exc:
+                raise validation_problem(exc, "body") from None
+        return await handler(call)
+
+    return endpoint
+
+
+_ANONYMOUS = UserRecord(0, "", Role.AGENT, "", None, None, True, datetime(1970, 1, 1, tzinfo=UTC))
+
+ROUTE_INDEX: web.AppKey[dict[tuple[str, str], RouteSpec]] = web.AppKey("web_route_index")
+
+
+def policy_for(app: web.Application, request: web.Request) -> frozenset[Role] | None:
+    """The roles the matched route needs; None: the route declares none (refused)."""
+    route = request.match_info.route
+    resource = route.resource
+    canonical = resource.canonical if resource is not None else ""
+    spec = app[ROUTE_INDEX].get((request.method, canonical))
+    if spec is None and request.method == "HEAD":
+        spec = app[ROUTE_INDEX].get(("GET", canonical))
+    if spec is not None:
+        return spec.roles
+    if canonical in EXTERNAL_ROUTES:
+        return EXTERNAL_ROUTES[canonical]
+    if canonical.startswith(STATIC_PREFIX.rstrip("/")):
+        return PUBLIC
+    return None
+
+
+def wants_html(request: web.Request) -> bool:
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.match_info.http_exception is not None:  # 404 / 405: let the router say so
+        return await handler(request)
+    roles = policy_for(request.app, request)
+    if roles is None:
+        raise Problem(403, f"{request.method} {request.path} declares no roles: refused to everyone")
+    user, session = await _identify(request)
+    request[USER] = user
+    request[SESSION] = session
+    if not roles:
+        return await handler(request)
+    if user is None:
+        if wants_html(request):
+            raise web.HTTPFound(f"/login?next={request.path}")
+        raise Problem(
+            401,
+            "sign in: send 'Authorization: Bearer <token>' (dialer user token NAME) or log in at /login",
+            headers={"WWW-Authenticate": 'Bearer realm="dialer"'},
+        )
+    if user.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise Problem(403, f"{request.method} {request.path} needs role {allowed}; you are {user.role.value}")
+    if session is not None and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None and request.content_type == "application/x-www-form-urlencoded":
+            sent = str((await request.post()).get("csrf", ""))
+        if sent != session.csrf_token:
+            raise Problem(403, "missing or wrong CSRF token (X-CSRF-Token header)", kind="csrf")
+    return await handler(request)
+
+
+async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRecord | None]:
+    db = request.app[DATABASE]
+    now = datetime.now(UTC)
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Problem(401, "Authorization must be 'Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
+        user = await user_for_token(db, token.strip(), now)
+        if user is None:
+            raise Problem(
+                401,
+                "unknown, revoked or disabled API token",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return user, None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        session = await session_user(db, cookie, now)
+        if session is not None:
+            return session.user, session
+    return None, None

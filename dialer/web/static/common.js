@@ -1,0 +1,58 @@
+// Shared helpers: API calls with the CSRF token, the live WebSocket (reconnects), formatting.
+export const boot = JSON.parse(document.body.dataset.boot || "{}");
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+export async function api(method, path, body) {
+  const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
+  if (body instanceof FormData) opts.body = body;
+  else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
+  const res = await fetch(path, opts);
+  const type = res.headers.get("Content-Type") || "";
+  const data = type.includes("json") ? await res.json() : await res.text();
+  if (!res.ok) {
+    if (res.status === 401) window.location.href = "/login?next=" + encodeURIComponent(location.pathname);
+    const err = new Error((data && data.detail) || res.statusText);
+    err.status = res.status; err.problem = data; throw err;
+  }
+  return data;
+}
+
+export function live(onMessage, onState) {
+  let delay = 500;
+  function connect() {
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+    ws.onopen = () => { delay = 500; onState(true); };
+    ws.onmessage = (ev) => { try { onMessage(JSON.parse(ev.data)); } catch (e) { console.error(e); } };
+    ws.onclose = () => { onState(false); setTimeout(connect, delay); delay = Math.min(delay * 2, 10000); };
+  }
+  connect();
+}
+
+export function setLive(el, up) { el.className = "dot " + (up ? "dot-on" : "dot-off"); el.title = up ? "live" : "reconnecting"; }
+
+export function clock(seconds) {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "--:--";
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const mm = String(m).padStart(2, "0"), ss = String(r).padStart(2, "0");
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export function pct(x, digits = 1) { return (100 * (x || 0)).toFixed(digits) + " %"; }
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+export function when(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}

@@ -1,0 +1,86 @@
+"""A whole dialer (production app, simulated PBX over real TCP, demo campaign and leads) plus web users.
+
+The clock runs faster than real time from a fixed weekday 11:00 in New York, so leads are inside their calling
+windows and simulated calls ring and connect within a fraction of a real second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+
+from dialer.app import build_app
+from dialer.appkeys import DIALER
+from dialer.clock import RealTimeClock
+from dialer.daemon import Dialer
+from dialer.demo import DemoPlan, prepare_database
+from dialer.settings import AmiServerSettings, Settings
+from dialer.sim.model import load_scenario
+from dialer.sim.pbx import PbxConfig, SimulatedPbx
+from dialer.store.auth import Role, add_api_token, create_user
+from dialer.store.engine import open_database
+from dialer.web.security import hash_password, new_api_token
+
+REPO = Path(__file__).resolve().parents[2]
+# Monday 2026-11-23 16:00 UTC = 11:00 in New York.
+START_EPOCH = 1_795_449_600.0
+PASSWORD = "correct-horse-9"
+USERS = {
+    "root": (Role.ADMIN, None),
+    "boss": (Role.MANAGER, None),
+    "alice": (Role.AGENT, "Local/alice@sim-agents"),
+    "bob": (Role.AGENT, "Local/bob@sim-agents"),
+}
+
+
+@dataclass
+class WebWorld:
+    app: web.Application
+    pbx: SimulatedPbx
+    settings: Settings
+    clock: RealTimeClock
+    tokens: dict[str, str]
+
+    @property
+    def dialer(self) -> Dialer:
+        return self.app[DIALER]
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+@asynccontextmanager
+async def web_world(tmp_path: Path, *, speed: float = 20.0, campaign_running: bool = True) -> AsyncIterator[WebWorld]:
+    clock = RealTimeClock(speed=speed, start_epoch=START_EPOCH)
+    pbx = SimulatedPbx(PbxConfig(scenario=load_scenario("demo"), seed=3), clock=clock, port=0)
+    await pbx.start()
+    try:
+        settings = Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'web.db'}",
+            var_dir=tmp_path,
+            ami=[AmiServerSettings(name="sim", port=pbx.port, action_timeout_seconds=5.0)],
+            inbound_queues=["inbound-sales"],
+            drain_timeout_seconds=0.5,
+        )
+        plan = DemoPlan(campaign_file=REPO / "campaigns/demo.toml", leads_file=REPO / "campaigns/leads/demo.csv")
+        now = datetime.fromtimestamp(clock.now(), UTC)
+        await prepare_database(settings, plan, now)
+        tokens: dict[str, str] = {}
+        async with open_database(settings.database_url) as db:
+            if not campaign_running:
+                from dialer.store.campaigns import set_campaign_state
+
+                await set_campaign_state(db, "demo", "stopped", now)
+            for name, (role, phone) in USERS.items():
+                user = await create_user(db, name, role, hash_password(PASSWORD), now, phone=phone)
+                tokens[name] = new_api_token()
+                await add_api_token(db, user.id, tokens[name], "tests", now)
+        app = build_app(settings, clock=clock)
+        yield WebWorld(app, pbx, settings, clock, tokens)
+    finally:
+        await pbx.stop()
