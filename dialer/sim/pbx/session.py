@@ -138,6 +138,7 @@ class AmiSession:
         return not self.closed
 
     async def run(self) -> None:
+        log.info("simpbx_session_opened", remote=self.remote)
         self.writer.write(BANNER)
         try:
             while not self.closed:
@@ -151,6 +152,7 @@ class AmiSession:
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
+            log.info("simpbx_session_closed", remote=self.remote, user=self.username)
             self.pbx.detach(self)
             self.closed = True
             if not self.writer.transport.is_closing():
@@ -216,6 +218,7 @@ class AmiSession:
         username = msg.get("Username") or ""
         pbx = self.pbx
         if not self._credentials_ok(username, msg):
+            log.warning("simpbx_login_failed", remote=self.remote, user=username)
             pbx.truth.failed_logins += 1
             await pbx.clock.sleep(pbx.config.failed_login_delay)
             self.error(msg, "Authentication failed")
