@@ -106,7 +106,11 @@ def channel_events(messages: Iterable[AmiMessage], suffix: str) -> list[AmiMessa
 
 async def replay(path: Path, port: int, clock: ManualClock, *, tail: float = 60.0) -> list[AmiMessage]:
     """Send a trace's actions to an AMI server at the recorded offsets (time moved by ``clock``), keep reading
-    until ``tail`` simulated seconds after the last one, and return every message received (banner skipped)."""
+    until ``tail`` simulated seconds after the last one, and return every message received (banner skipped).
+
+    An action naming a channel of the recording (``Channel: Local/5550001@sim-pstn-00000062;1``) is sent with the
+    name the same channel got in this session (same role, see :class:`ChannelRoles`)."""
+    recorded_roles = _roles_by_name(load_trace(path))
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     parser = AmiParser(expect_banner=True)
     received: list[AmiMessage] = []
@@ -122,7 +126,7 @@ async def replay(path: Path, port: int, clock: ManualClock, *, tail: float = 60.
             await clock.advance_to(start + at)
             if writer.is_closing() or reading.done():
                 break
-            writer.write(action)
+            writer.write(_rename_channel(action, recorded_roles, received))
             await writer.drain()
             for _ in range(20):
                 await asyncio.sleep(0)
@@ -133,6 +137,30 @@ async def replay(path: Path, port: int, clock: ManualClock, *, tail: float = 60.
         reading.cancel()
         await asyncio.gather(reading, return_exceptions=True)
     return received
+
+
+def _roles_by_name(messages: Iterable[AmiMessage]) -> dict[str, str]:
+    roles = ChannelRoles()
+    return {
+        channel: roles.role(channel)
+        for m in messages
+        if m.is_event and (channel := m.get("Channel") or "") and ";" in channel
+    }
+
+
+def _rename_channel(action: bytes, recorded_roles: dict[str, str], received: list[AmiMessage]) -> bytes:
+    prefix = b"Channel: "
+    for line in action.split(b"\r\n"):
+        if not line.startswith(prefix):
+            continue
+        name = line[len(prefix) :].decode()
+        role = recorded_roles.get(name)
+        if role is None:
+            return action
+        current = {v: k for k, v in _roles_by_name(received).items()}
+        if role in current:
+            return action.replace(line, prefix + current[role].encode())
+    return action
 
 
 class ChannelRoles:

@@ -41,6 +41,7 @@ TRACES = [
     "originate-callee-hangs-up-early",
     "originate-amd",
     "originate-channelid",
+    "originate-dialer-hangup",
     "bad-action",
     "queue-add-pause-remove",
     "inbound-call-waiting",
