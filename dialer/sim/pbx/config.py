@@ -241,8 +241,11 @@ def build_config(
         config = replace(config, inbound_queues=tuple(inbound_queues))
     if agents:
         queue = known.get(agents_queue) or campaign_queue(agents_queue)
+        present = {m.interface for m in queue.members}
         members = tuple(
-            StaticMember(f"Local/agent{i}@{config.agents_context}", f"Agent {i}") for i in range(1, agents + 1)
+            StaticMember(f"Local/agent{i}@{config.agents_context}", f"Agent {i}")
+            for i in range(1, agents + 1)
+            if f"Local/agent{i}@{config.agents_context}" not in present
         )
         known[agents_queue] = replace(queue, members=queue.members + members)
     return replace(config, queues=tuple(known.values()))

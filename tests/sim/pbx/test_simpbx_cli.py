@@ -44,6 +44,8 @@ def test_build_config_adds_static_agents_and_queues() -> None:
     assert config.read_classes == ("system", "call", "agent", "user")
     assert config.scenario.name == "n10-p020"
     assert config.seed == 9
-    recorded = build_config(world=WorldKind.RECORDED)
+    recorded = build_config(world=WorldKind.RECORDED, agents=4)
     assert recorded.system_name == "amiref"
+    outbound = next(q for q in recorded.queues if q.name == "outbound-agents")
+    assert [m.interface for m in outbound.members] == [f"Local/agent{i}@sim-agents" for i in (1, 2, 3, 4)]
     assert recorded.chan_variables == ()
