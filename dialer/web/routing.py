@@ -33,6 +33,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Routes the web tier does not define itself (dialer.app) and what they need.
 EXTERNAL_ROUTES: dict[str, frozenset[Role]] = {"/healthz": PUBLIC, "/status": MANAGERS, "/metrics": MANAGERS}
 STATIC_PREFIX = "/static/"
+# Operator read-outs a local tool may read without credentials (`dialer status` on the daemon's own host, a
+# Prometheus agent on loopback): only from a loopback address and never through a proxy (no forwarding headers).
+LOOPBACK_READOUTS = frozenset({"/status", "/metrics"})
+_LOOPBACK = frozenset({"127.0.0.1", "::1"})
+_FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user", UserRecord | None)  # type: ignore[arg-type]
 SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session", SessionRecord | None)  # type: ignore[arg-type]
 
@@ -216,6 +221,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[SESSION] = session
     if not roles:
         return await handler(request)
+    if user is None and request.method == "GET" and _local_readout(request):
+        return await handler(request)
     if user is None:
         if wants_html(request):
             raise web.HTTPFound(f"/login?next={request.path}")
@@ -234,6 +241,15 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if sent != session.csrf_token:
             raise Problem(403, "missing or wrong CSRF token (X-CSRF-Token header)", kind="csrf")
     return await handler(request)
+
+
+def _local_readout(request: web.Request) -> bool:
+    resource = request.match_info.route.resource
+    if resource is None or resource.canonical not in LOOPBACK_READOUTS:
+        return False
+    if any(h in request.headers for h in _FORWARDING_HEADERS):
+        return False
+    return request.remote in _LOOPBACK
 
 
 async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRecord | None]:

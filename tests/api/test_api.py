@@ -60,11 +60,22 @@ async def test_every_route_declares_roles_and_only_the_public_ones_are_open(
         # Without credentials every protected route answers 401 (API) — never runs its handler.
         path = canonical.replace("{lead_id}", "1").replace("{list_id}", "1").replace("{callback_id}", "1")
         path = path.replace("{name}", "demo").replace("{agent_id}", "alice")
-        resp = await client.request(route.method, path, headers={"Accept": "application/json"})
+        # (X-Forwarded-For: as seen through a proxy, so the loopback read-outs are protected too.)
+        resp = await client.request(
+            route.method, path, headers={"Accept": "application/json", "X-Forwarded-For": "203.0.113.9"}
+        )
         assert resp.status == 401, f"{route.method} {path} -> {resp.status}"
         checked += 1
     assert checked > 30
     assert policy_for  # the middleware's lookup is the same table
+
+
+async def test_status_and_metrics_readable_from_loopback_only(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    assert (await client.get("/status")).status == 200  # `dialer status` on the daemon's host
+    assert (await client.get("/metrics")).status == 200
+    await problem(await client.get("/status", headers={"X-Forwarded-For": "198.51.100.7"}), 401)
+    assert (await client.get("/status", headers={"X-Forwarded-For": "1.2.3.4", **world.auth("boss")})).status == 200
 
 
 async def test_unauthenticated_401_and_agent_on_manager_route_403(world: WebWorld, aiohttp_client: Any) -> None:

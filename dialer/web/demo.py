@@ -1,0 +1,72 @@
+"""Web users of `dialer demo`: a manager, one user per simulated agent, and a spare agent for a human to try.
+
+The demo's database is fresh on every run, so the passwords are fixed and printed (never do this elsewhere).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from dialer.appkeys import DATABASE, SETTINGS
+from dialer.store.auth import Role, add_api_token, create_user, get_user
+from dialer.store.engine import Database
+from dialer.web.security import hash_password, new_api_token
+
+DEMO_MANAGER = "manager"
+DEMO_MANAGER_PASSWORD = "demo-manager"  # noqa: S105 - the throwaway demo database only
+DEMO_AGENT_PASSWORD = "demo-agent"  # noqa: S105 - the throwaway demo database only
+SPARE_AGENT = "you"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    name: str
+    role: Role
+    password: str
+    phone: str | None
+
+
+async def create_demo_users(db: Database, agent_ids: Sequence[str], now: datetime) -> tuple[list[DemoLogin], str]:
+    """Create the users (skipping existing ones) and an API token for the manager; returns logins and token."""
+    logins = [DemoLogin(DEMO_MANAGER, Role.MANAGER, DEMO_MANAGER_PASSWORD, None)]
+    logins += [DemoLogin(a, Role.AGENT, DEMO_AGENT_PASSWORD, f"Local/{a}@sim-agents") for a in agent_ids]
+    logins.append(DemoLogin(SPARE_AGENT, Role.AGENT, DEMO_AGENT_PASSWORD, f"Local/{SPARE_AGENT}@sim-agents"))
+    agent_hash = hash_password(DEMO_AGENT_PASSWORD)
+    for login in logins:
+        if await get_user(db, login.name) is None:
+            password_hash = agent_hash if login.role is Role.AGENT else hash_password(login.password)
+            await create_user(db, login.name, login.role, password_hash, now, phone=login.phone)
+    manager = await get_user(db, DEMO_MANAGER)
+    assert manager is not None
+    token = new_api_token()
+    await add_api_token(db, manager.id, token, "demo", now)
+    return logins, token
+
+
+def demo_users_ctx(
+    agent_ids: Sequence[str], *, base_url: str | None = None, echo: Callable[[str], None] | None = None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context for ``build_app(after=[...])``: creates the demo users and prints how to log in."""
+
+    def to_stderr(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    say = echo or to_stderr
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        _logins, token = await create_demo_users(app[DATABASE], agent_ids, datetime.now(UTC))
+        http = app[SETTINGS].http
+        url = base_url or f"http://{http.host}:{http.port}"
+        say(f"  web:     {url}/login")
+        say(f"  manager dashboard: {DEMO_MANAGER} / {DEMO_MANAGER_PASSWORD}")
+        say(f"  agent console (free agent, not simulated): {SPARE_AGENT} / {DEMO_AGENT_PASSWORD}")
+        say(f"  simulated agents {agent_ids[0]}..{agent_ids[-1]} / {DEMO_AGENT_PASSWORD}" if agent_ids else "")
+        say(f"  API: curl -H 'Authorization: Bearer {token}' {url}/api/dashboard")
+        yield
+
+    return ctx
