@@ -1,0 +1,231 @@
+"""`dialer report ...`: compliance evidence, performance figures and call records, from the database.
+
+Reports read the database only (no daemon needed). ``--database URL`` reads another database than the configured
+one, e.g. the demo's: ``dialer report compliance --campaign demo --database sqlite+aiosqlite:///var/demo.db``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from dialer.commands.common import cli_context, fail, print_json
+from dialer.commands.db import describe_url, migrated_database
+from dialer.reports.calls import (
+    DEFAULT_RETENTION_DAYS,
+    call_records_report,
+    purge_call_records,
+    render_calls_text,
+    write_calls_csv,
+)
+from dialer.reports.common import ReportError, ReportRange
+from dialer.reports.compliance import compliance_csv, compliance_report, render_compliance_html, render_compliance_text
+from dialer.reports.performance import (
+    disposition_svg,
+    hourly_contact_svg,
+    performance_csv,
+    performance_report,
+    render_performance_html,
+    render_performance_text,
+)
+from dialer.settings import Settings
+from dialer.store import Database
+from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
+
+app = typer.Typer(help="Reports: compliance, performance, call records.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+CampaignOpt = Annotated[str, typer.Option("--campaign", help="Campaign name.")]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", help="Calls started at or after: YYYY-MM-DD or ISO datetime (UTC if no zone).")
+]
+ToOpt = Annotated[
+    str | None, typer.Option("--to", help="Calls started before: YYYY-MM-DD (whole day included) or ISO datetime.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV (formula-safe) on stdout.")]
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option("--database", help="Database URL to read (default: the configured one / $DIALER_DATABASE_URL)."),
+]
+HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also write the printable HTML page to this file.")]
+
+
+def parse_when(value: str | None, *, end: bool) -> datetime | None:
+    """A date (the whole day: ``--to 2026-11-22`` includes the 22nd) or an ISO datetime; UTC when no zone."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(0), UTC)
+            return day + timedelta(days=1) if end else day
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{'--to' if end else '--from'} {value!r}: expected YYYY-MM-DD or an ISO 8601 date-time")
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def report_range(start: str | None, end: str | None) -> ReportRange:
+    try:
+        return ReportRange(parse_when(start, end=False), parse_when(end, end=True))
+    except ReportError as exc:
+        fail(str(exc))
+
+
+def run_report(ctx: typer.Context, database: str | None, work: Callable[[Database], Awaitable[T]]) -> T:
+    settings: Settings = cli_context(ctx).settings()
+    if database is not None:
+        try:
+            settings = Settings.model_validate({**settings.model_dump(), "database_url": database})
+        except ValueError as exc:
+            fail(f"--database: {exc}")
+
+    async def main() -> T:
+        async with migrated_database(settings) as db:
+            return await work(db)
+
+    try:
+        return asyncio.run(main())
+    except UnknownCampaignError as exc:
+        fail(str(exc).strip("'\""))
+    except ReportError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"database {describe_url(settings.database_url)}: {exc}")
+    except Exception as exc:
+        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3")):
+            fail(f"database {describe_url(settings.database_url)}: {exc}")
+        raise
+
+
+def _one_format(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        fail("choose one of --json and --csv")
+
+
+@app.command("compliance")
+def compliance(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+    html: HtmlOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Abandon rate per window against the regime's cap, calls outside the window, 72 h re-calls, DNC, ring time,
+    caller ID — recomputed from the call records. Exit code 2 when a required check fails."""
+    _one_format(as_json, as_csv)
+    span = report_range(start, end)
+    report = run_report(ctx, database, lambda db: compliance_report(db, campaign, span, now=datetime.now(UTC)))
+    if html is not None:
+        html.write_text(render_compliance_html(report), encoding="utf-8")
+    if as_json:
+        print_json(report.as_json())
+    elif as_csv:
+        compliance_csv(report, sys.stdout)
+    else:
+        typer.echo(render_compliance_text(report))
+    if not report.passed:
+        raise typer.Exit(2)
+
+
+@app.command("performance")
+def performance(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only calls handled by this agent.")] = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart",
+            help="Write the contact-rate-by-hour chart (SVG) here; a second chart of "
+            "dispositions goes next to it (<name>-dispositions.svg).",
+        ),
+    ] = None,
+    html: HtmlOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Contact rate, conversion, AHT/ACW, per-agent figures, FCR, callbacks, list penetration, hour of day."""
+    _one_format(as_json, as_csv)
+    span = report_range(start, end)
+    report = run_report(
+        ctx, database, lambda db: performance_report(db, campaign, span, agent=agent, now=datetime.now(UTC))
+    )
+    if chart is not None:
+        chart.write_text(hourly_contact_svg(report), encoding="utf-8")
+        chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}").write_text(
+            disposition_svg(report), encoding="utf-8"
+        )
+    if html is not None:
+        html.write_text(render_performance_html(report), encoding="utf-8")
+    if as_json:
+        print_json(report.as_json())
+    elif as_csv:
+        performance_csv(report, sys.stdout)
+    else:
+        typer.echo(render_performance_text(report))
+
+
+@app.command("calls")
+def calls(
+    ctx: typer.Context,
+    campaign: CampaignOpt,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only calls handled by this agent.")] = None,
+    as_csv: CsvOpt = False,
+    as_json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(min=1, help="Text/JSON output: at most this many records.")] = 200,
+    database: DatabaseOpt = None,
+) -> None:
+    """Call records: every attempt with number, times, duration, outcome, disposition and agent (CSV = all)."""
+    _one_format(as_json, as_csv)
+    span = report_range(start, end)
+
+    async def work(db: Database) -> str | None:
+        if as_csv:
+            record, _config = await load_stored_campaign(db, campaign)
+            await write_calls_csv(db, record.id, span, sys.stdout, agent=agent)
+            return None
+        report = await call_records_report(db, campaign, span, agent=agent, limit=limit)
+        if as_json:
+            print_json(report.as_json())
+            return None
+        return render_calls_text(report)
+
+    text = run_report(ctx, database, work)
+    if text is not None:
+        typer.echo(text)
+
+
+@app.command("purge-calls")
+def purge_calls(
+    ctx: typer.Context,
+    retention_days: Annotated[
+        int, typer.Option(min=1, help="Keep call records this many days (default 5 years).")
+    ] = DEFAULT_RETENTION_DAYS,
+    yes: Annotated[bool, typer.Option("--yes", help="Really delete (otherwise only count).")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Delete call records older than the retention period (all campaigns; leads and DNC entries are kept)."""
+    cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+
+    async def work(db: Database) -> int:
+        return await purge_call_records(db, older_than=cutoff, dry_run=not yes)
+
+    n = run_report(ctx, database, work)
+    verb = "deleted" if yes else "would delete (add --yes)"
+    typer.echo(f"{verb} {n} call records started before {cutoff.isoformat(timespec='seconds')}")

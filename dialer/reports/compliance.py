@@ -1,0 +1,716 @@
+"""Compliance evidence for one campaign: the figures a regulator asks for, recomputed from the call records.
+
+Nothing here trusts the dialer's own bookkeeping: every check is recomputed from the attempts table (and the
+lead's time zones, the DNC lists, the campaign file), so a bug in the runner shows up here as a failed check.
+
+* Abandon rate = abandoned ÷ live answers (connected + abandoned; machines excluded). With AMD, Ofcom requires
+  an estimate of live people wrongly classed as machines to count as abandoned *live* calls: machines × the
+  campaign's configured false-positive rate is added to both the abandoned count and the live answers.
+  Each call counts at the instant a live person answered (``answered_at``; ``ended_at`` when unknown).
+* The regime's cap is measured over its window (UK: any 24 h; US/CA: 30 days): the report gives the worst
+  rolling window of that length, the window ending now, and both the rolling 24 h and consecutive 30-day figures.
+* Re-call after abandon (UK, 72 h): any later attempt to the same lead or the same number within 72 h of an
+  abandoned call.
+* Calling window: every attempt's start time against the campaign's window in every zone of the number dialled
+  (the lead's postal-code zone when the campaign prefers it), like the dialer's own rules.
+* DNC: calls placed to a number already on a DNC list that applies to the campaign (global or its own) at the
+  time of the call; plus what was blocked (rows scrubbed at import, leads set aside as DNC).
+* Minimum ring: unanswered calls (no answer) the dialer released before the regime's minimum ring time.
+* Caller ID: every attempt must carry a valid, diallable caller ID.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TextIO
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig
+from dialer.campaign.phones import Phone, normalize, time_zones_for_e164
+from dialer.campaign.rules import LeadSnapshot, effective_zones
+from dialer.reports.common import (
+    ReportRange,
+    esc,
+    html_page,
+    html_table,
+    iso,
+    pct,
+    ratio,
+    verdict,
+    write_csv,
+)
+from dialer.store.campaigns import load_stored_campaign
+from dialer.store.engine import Database
+from dialer.store.reports import DncFacts, ReportAttempt, dnc_facts, dnc_listed_since, report_attempts
+
+DAY = timedelta(hours=24)
+THIRTY_DAYS = timedelta(days=30)
+RECALL_GAP = timedelta(hours=72)  # Ofcom: no re-call within 72 h of an abandoned call (unless an agent is sure)
+LIVE = (Outcome.CONNECTED.value, Outcome.ABANDONED.value)
+EXAMPLES = 20  # offending calls listed per check (the counts are exact)
+
+
+# -- abandon rate -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerEvent:
+    """One answered call as the abandon rate sees it."""
+
+    at: datetime
+    live: bool  # a live person (connected or abandoned)
+    abandoned: bool
+    machine: bool  # classed machine by AMD (the false-positive estimate applies to these)
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonWindow:
+    start: datetime
+    end: datetime
+    live_answers: int
+    abandoned: int
+    machines: int
+    amd_false_positives: float  # machines × the configured false-positive rate (0 without AMD)
+    rate: float | None  # (abandoned + estimate) ÷ (live answers + estimate); None without any live answer
+    cap: float
+
+    @property
+    def within_cap(self) -> bool:
+        return self.rate is None or self.rate <= self.cap
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "live_answers": self.live_answers,
+            "abandoned": self.abandoned,
+            "machines": self.machines,
+            "amd_false_positive_estimate": round(self.amd_false_positives, 3),
+            "rate": self.rate,
+            "cap": self.cap,
+            "within_cap": self.within_cap,
+        }
+
+
+def answer_events(attempts: Sequence[ReportAttempt]) -> list[AnswerEvent]:
+    events = []
+    for a in attempts:
+        live = a.outcome in LIVE
+        machine = a.outcome == Outcome.MACHINE.value
+        if not (live or machine):
+            continue
+        at = a.answered_at or a.ended_at or a.started_at
+        events.append(AnswerEvent(at, live, a.outcome == Outcome.ABANDONED.value, machine))
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def _window(events: Sequence[AnswerEvent], start: datetime, end: datetime, cap: float, fp_rate: float) -> AbandonWindow:
+    live = sum(1 for e in events if e.live and start <= e.at < end)
+    abandoned = sum(1 for e in events if e.abandoned and start <= e.at < end)
+    machines = sum(1 for e in events if e.machine and start <= e.at < end)
+    return _make_window(start, end, live, abandoned, machines, cap, fp_rate)
+
+
+def _make_window(
+    start: datetime, end: datetime, live: int, abandoned: int, machines: int, cap: float, fp_rate: float
+) -> AbandonWindow:
+    estimate = machines * fp_rate
+    return AbandonWindow(
+        start, end, live, abandoned, machines, estimate, ratio(abandoned + estimate, live + estimate), cap
+    )
+
+
+def worst_window(events: Sequence[AnswerEvent], length: timedelta, cap: float, fp_rate: float) -> AbandonWindow | None:
+    """The rolling window of ``length`` with the highest abandon rate. A window's count only changes when it
+    starts at an event, so windows starting at each event are the only candidates (two pointers, O(n)).
+    Ties go to the window with more live answers (the stronger evidence)."""
+    n = len(events)
+    if n == 0:
+        return None
+    best: AbandonWindow | None = None
+    live = abandoned = machines = 0
+    j = 0
+    for i in range(n):
+        end = events[i].at + length
+        while j < n and events[j].at < end:
+            live += events[j].live
+            abandoned += events[j].abandoned
+            machines += events[j].machine
+            j += 1
+        window = _make_window(events[i].at, end, live, abandoned, machines, cap, fp_rate)
+        if window.rate is not None and (
+            best is None
+            or best.rate is None
+            or window.rate > best.rate
+            or (window.rate == best.rate and window.live_answers > best.live_answers)
+        ):
+            best = window
+        live -= events[i].live
+        abandoned -= events[i].abandoned
+        machines -= events[i].machine
+    if best is None:  # machines only, no live answer at all
+        return _make_window(events[0].at, events[0].at + length, 0, 0, sum(e.machine for e in events), cap, fp_rate)
+    return best
+
+
+def periods(
+    events: Sequence[AnswerEvent], first: datetime, last: datetime, length: timedelta, cap: float, fp_rate: float
+) -> list[AbandonWindow]:
+    """Consecutive periods of ``length`` from ``first`` covering up to ``last``."""
+    out = []
+    start = first
+    while start <= last:
+        out.append(_window(events, start, start + length, cap, fp_rate))
+        start += length
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonSection:
+    regime_window: timedelta  # the window the regime's cap is measured over
+    cap: float
+    amd_false_positive_rate: float
+    overall: AbandonWindow | None
+    worst_regime_window: AbandonWindow | None
+    current_regime_window: AbandonWindow
+    worst_24h: AbandonWindow | None
+    current_24h: AbandonWindow
+    periods_30d: tuple[AbandonWindow, ...]
+
+    @property
+    def within_cap(self) -> bool:
+        worst = self.worst_regime_window
+        return (worst is None or worst.within_cap) and self.current_regime_window.within_cap
+
+    def as_json(self) -> dict[str, Any]:
+        def opt(w: AbandonWindow | None) -> dict[str, Any] | None:
+            return None if w is None else w.as_json()
+
+        return {
+            "regime_window_hours": self.regime_window.total_seconds() / 3600,
+            "cap": self.cap,
+            "amd_false_positive_rate": self.amd_false_positive_rate,
+            "overall": opt(self.overall),
+            "worst_regime_window": opt(self.worst_regime_window),
+            "current_regime_window": self.current_regime_window.as_json(),
+            "rolling_24h": {"worst": opt(self.worst_24h), "current": self.current_24h.as_json()},
+            "periods_30d": [p.as_json() for p in self.periods_30d],
+            "within_cap": self.within_cap,
+        }
+
+
+def abandon_section(
+    attempts: Sequence[ReportAttempt], config: CampaignConfig, span: ReportRange, now: datetime
+) -> AbandonSection:
+    cap, fp_rate, window = config.abandon_cap, config.amd_false_positive_rate, config.abandon_window
+    events = answer_events(attempts)
+    first = span.start or (events[0].at if events else now)
+    last = min(span.end or now, now)
+    overall = _window(events, first, last + timedelta(microseconds=1), cap, fp_rate) if events else None
+    current_end = min(span.end or now, now)
+    return AbandonSection(
+        regime_window=window,
+        cap=cap,
+        amd_false_positive_rate=fp_rate,
+        overall=overall,
+        worst_regime_window=worst_window(events, window, cap, fp_rate),
+        current_regime_window=_window(events, current_end - window, current_end, cap, fp_rate),
+        worst_24h=worst_window(events, DAY, cap, fp_rate),
+        current_24h=_window(events, current_end - DAY, current_end, cap, fp_rate),
+        periods_30d=tuple(periods(events, first, last, THIRTY_DAYS, cap, fp_rate)) if events else (),
+    )
+
+
+# -- the other checks -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Offence:
+    """One call that broke a rule (listed as evidence; the count in the check is exact)."""
+
+    attempt_id: int
+    lead_id: int
+    phone: str
+    started_at: datetime
+    detail: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "attempt_id": self.attempt_id,
+            "lead_id": self.lead_id,
+            "phone": self.phone,
+            "started_at": self.started_at.isoformat(),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    rule: str  # the rule in one line
+    required: bool  # does the campaign's regime require it (else informational)
+    checked: int  # calls examined
+    violations: int
+    examples: tuple[Offence, ...] = ()
+    figures: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.violations == 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "rule": self.rule,
+            "required": self.required,
+            "checked": self.checked,
+            "violations": self.violations,
+            "passed": self.passed,
+            "figures": self.figures,
+            "examples": [o.as_json() for o in self.examples],
+            "note": self.note,
+        }
+
+
+def _offence(a: ReportAttempt, detail: str) -> Offence:
+    return Offence(a.id, a.lead_id, a.phone, a.started_at, detail)
+
+
+def zones_of_attempt(a: ReportAttempt, config: CampaignConfig) -> tuple[str, ...]:
+    """The zones whose window had to be open for this call: the rules' zones for the lead's current phone, the
+    dialled number's own zones when the attempt dialled another (an alternative phone before a switch)."""
+    candidates = a.lead_tz_candidates if a.phone == a.lead_phone else time_zones_for_e164(a.phone)
+    lead = LeadSnapshot(
+        id=a.lead_id,
+        campaign=config.name,
+        phone=a.phone,
+        tz_candidates=candidates,
+        postal_zones=a.lead_postal_zones,
+    )
+    return effective_zones(lead, config)
+
+
+def window_check(attempts: Sequence[ReportAttempt], config: CampaignConfig) -> Check:
+    offences = []
+    unknown = 0
+    for a in attempts:
+        zones = zones_of_attempt(a, config)
+        if not zones:
+            unknown += 1
+            offences.append(_offence(a, "no time zone known for the number: the window cannot have been checked"))
+        elif not config.window.is_open_everywhere(a.started_at, zones):
+            closed = [z for z in zones if not config.window.is_open_in(a.started_at, z)]
+            local = ", ".join(f"{a.started_at.astimezone(_zone(z)).strftime('%a %H:%M')} {z}" for z in closed)
+            offences.append(_offence(a, f"window closed in {local}"))
+    return Check(
+        name="calling_window",
+        rule="every call starts inside the campaign's calling window in every time zone of the number",
+        required=True,
+        checked=len(attempts),
+        violations=len(offences),
+        examples=tuple(offences[:EXAMPLES]),
+        figures={"window": config.window.to_mapping(), "no_time_zone": unknown},
+    )
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _abandon_time(a: ReportAttempt) -> datetime:
+    return a.ended_at or a.answered_at or a.started_at
+
+
+def recall_check(history: Sequence[ReportAttempt], span: ReportRange, config: CampaignConfig) -> Check:
+    """Re-calls (same lead or same number) within 72 h of an abandoned call. ``history`` reaches back 72 h
+    before the range so an abandon just before it still counts."""
+    gap = config.no_recall_after_abandon or RECALL_GAP
+    last_abandon_lead: dict[int, datetime] = {}
+    last_abandon_phone: dict[str, datetime] = {}
+    offences = []
+    checked = 0
+    for a in sorted(history, key=lambda x: (x.started_at, x.id)):
+        in_range = (span.start is None or a.started_at >= span.start) and (span.end is None or a.started_at < span.end)
+        if in_range:
+            checked += 1
+            prior = [t for t in (last_abandon_lead.get(a.lead_id), last_abandon_phone.get(a.phone)) if t is not None]
+            if prior:
+                since = a.started_at - max(prior)
+                if timedelta(0) <= since < gap:
+                    hours = since.total_seconds() / 3600
+                    offences.append(_offence(a, f"re-called {hours:.1f} h after an abandoned call"))
+        if a.outcome == Outcome.ABANDONED.value:
+            at = _abandon_time(a)
+            last_abandon_lead[a.lead_id] = at
+            last_abandon_phone[a.phone] = at
+    required = config.no_recall_after_abandon is not None
+    return Check(
+        name="recall_after_abandon",
+        rule=f"no call to a lead or number within {gap.total_seconds() / 3600:g} h of an abandoned call to it",
+        required=required,
+        checked=checked,
+        violations=len(offences),
+        examples=tuple(offences[:EXAMPLES]),
+        figures={"gap_hours": gap.total_seconds() / 3600},
+        note="" if required else "not required by this regime; reported for information",
+    )
+
+
+def ring_check(attempts: Sequence[ReportAttempt], config: CampaignConfig) -> Check:
+    minimum = float(config.regime_preset.min_ring_seconds)
+    unanswered = [a for a in attempts if a.outcome == Outcome.NO_ANSWER.value]
+    measured = [a for a in unanswered if a.ring_seconds is not None]
+    short = [a for a in measured if (a.ring_seconds or 0.0) < minimum]
+    cancelled_short = [
+        a
+        for a in attempts
+        if a.outcome == Outcome.CANCELLED.value and a.ring_seconds is not None and a.ring_seconds < minimum
+    ]
+    rings = sorted(a.ring_seconds or 0.0 for a in measured)
+    return Check(
+        name="minimum_ring",
+        rule=f"unanswered calls ring at least {minimum:g} s before the dialer releases them",
+        required=config.regime_preset.min_ring_seconds > 0,
+        checked=len(measured),
+        violations=len(short),
+        examples=tuple(_offence(a, f"released after {a.ring_seconds:.1f} s of ringing") for a in short[:EXAMPLES]),
+        figures={
+            "minimum_seconds": minimum,
+            "configured_ring_timeout_seconds": config.ring_timeout_seconds,
+            "configured_timeout_ok": config.ring_timeout_seconds >= minimum,
+            "unanswered_calls": len(unanswered),
+            "ring_time_unknown": len(unanswered) - len(measured),
+            "shortest_seconds": rings[0] if rings else None,
+            "median_seconds": rings[len(rings) // 2] if rings else None,
+            "cancelled_by_dialer_before_minimum": len(cancelled_short),
+        },
+        note="calls cancelled by the dialer itself (shutdown drain) are counted apart",
+    )
+
+
+def caller_id_check(attempts: Sequence[ReportAttempt], config: CampaignConfig) -> Check:
+    offences = []
+    used: Counter[str] = Counter()
+    valid_cache: dict[str, bool] = {}
+    for a in attempts:
+        cid = (a.caller_id or "").strip()
+        if not cid:
+            offences.append(_offence(a, "no caller ID"))
+            continue
+        used[cid] += 1
+        if cid not in valid_cache:
+            number = cid.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in cid else cid
+            valid_cache[cid] = isinstance(normalize(number, config.default_region), Phone)
+        if not valid_cache[cid]:
+            offences.append(_offence(a, f"caller ID {cid!r} is not a valid diallable number"))
+    return Check(
+        name="caller_id",
+        rule="every call presents a valid, diallable caller ID",
+        required=True,
+        checked=len(attempts),
+        violations=len(offences),
+        examples=tuple(offences[:EXAMPLES]),
+        figures={"caller_ids_used": dict(used.most_common(10)), "configured": config.caller_id.number},
+    )
+
+
+def dnc_check(attempts: Sequence[ReportAttempt], listed: dict[str, datetime], facts: DncFacts) -> Check:
+    offences = [
+        _offence(a, f"number on a DNC list since {listed[a.phone].isoformat()}")
+        for a in attempts
+        if a.phone in listed and listed[a.phone] <= a.started_at
+    ]
+    return Check(
+        name="dnc",
+        rule="no call to a number on a DNC list (global or the campaign's) at the time of the call",
+        required=True,
+        checked=len(attempts),
+        violations=len(offences),
+        examples=tuple(offences[:EXAMPLES]),
+        figures={
+            "scrubbed_at_import": facts.scrubbed_at_import,
+            "leads_set_aside_as_dnc": facts.leads_set_aside,
+            "campaign_dnc_entries": facts.campaign_entries,
+            "campaign_dnc_added_in_range": facts.campaign_entries_added,
+            "global_dnc_entries": facts.global_entries,
+        },
+        note=(
+            "measurable: calls to listed numbers (recomputed), rows refused at import, leads set aside as DNC; "
+            "claims refused because a number joined a DNC list after import are not recorded one by one"
+        ),
+    )
+
+
+def connect_check(attempts: Sequence[ReportAttempt], config: CampaignConfig) -> Check:
+    """Live answers connected to an agent later than the regime's 2 s (informational: the clock starts at
+    answer here, the rule's at the end of the greeting; with AMD the listening time is included)."""
+    limit = config.max_connect_seconds
+    connected = [a for a in attempts if a.outcome == Outcome.CONNECTED.value]
+    late = []
+    waits = []
+    for a in connected:
+        if a.answered_at is None or a.connected_at is None:
+            continue
+        wait = (a.connected_at - a.answered_at).total_seconds()
+        waits.append(wait)
+        if wait > limit:
+            late.append(_offence(a, f"agent connected {wait:.1f} s after answer"))
+    waits.sort()
+    return Check(
+        name="connect_time",
+        rule=f"a live answer reaches an agent within {limit:g} s (measured from answer)",
+        required=False,
+        checked=len(connected),
+        violations=len(late),
+        examples=tuple(late[:EXAMPLES]),
+        figures={
+            "limit_seconds": limit,
+            "median_seconds": waits[len(waits) // 2] if waits else None,
+            "p95_seconds": waits[int(len(waits) * 0.95)] if waits else None,
+        },
+        note="informational: the rule's clock starts at the end of the greeting, this one at answer",
+    )
+
+
+# -- the report -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceReport:
+    campaign: str
+    regime: str
+    span: ReportRange
+    generated_at: datetime
+    attempts: int
+    outcomes: dict[str, int]
+    abandon: AbandonSection
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.abandon.within_cap and all(c.passed for c in self.checks if c.required)
+
+    def check(self, name: str) -> Check:
+        return next(c for c in self.checks if c.name == name)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "report": "compliance",
+            "campaign": self.campaign,
+            "regime": self.regime,
+            "range": self.span.as_json(),
+            "generated_at": self.generated_at.isoformat(),
+            "attempts": self.attempts,
+            "outcomes": self.outcomes,
+            "abandon_rate": self.abandon.as_json(),
+            "checks": {c.name: c.as_json() for c in self.checks},
+            "calls_outside_window": self.check("calling_window").violations,
+            "passed": self.passed,
+        }
+
+
+def build_compliance(
+    config: CampaignConfig,
+    history: Sequence[ReportAttempt],
+    span: ReportRange,
+    now: datetime,
+    *,
+    dnc_listed: dict[str, datetime],
+    dnc: DncFacts,
+) -> ComplianceReport:
+    """Pure: ``history`` = the campaign's attempts from 72 h before the range start to its end."""
+    attempts = [
+        a
+        for a in history
+        if (span.start is None or a.started_at >= span.start) and (span.end is None or a.started_at < span.end)
+    ]
+    outcomes = Counter(a.outcome or "in_progress" for a in attempts)
+    return ComplianceReport(
+        campaign=config.name,
+        regime=config.regime.value,
+        span=span,
+        generated_at=now,
+        attempts=len(attempts),
+        outcomes=dict(sorted(outcomes.items())),
+        abandon=abandon_section(attempts, config, span, now),
+        checks=(
+            window_check(attempts, config),
+            recall_check(history, span, config),
+            dnc_check(attempts, dnc_listed, dnc),
+            ring_check(attempts, config),
+            caller_id_check(attempts, config),
+            connect_check(attempts, config),
+        ),
+    )
+
+
+async def compliance_report(db: Database, campaign: str, span: ReportRange, *, now: datetime) -> ComplianceReport:
+    """Raises ``UnknownCampaignError`` for an unknown campaign."""
+    record, config = await load_stored_campaign(db, campaign)
+    lookback = max(config.no_recall_after_abandon or RECALL_GAP, RECALL_GAP)
+    wide = span.widened(lookback)
+    history = await report_attempts(db, record.id, wide.start, span.end)
+    in_range = [a.phone for a in history if span.start is None or a.started_at >= span.start]
+    listed = await dnc_listed_since(db, record.id, in_range)
+    facts = await dnc_facts(db, record.id, span.start, span.end)
+    return build_compliance(config, history, span, now, dnc_listed=listed, dnc=facts)
+
+
+# -- renderers --------------------------------------------------------------------------------------------------
+
+
+def _window_line(label: str, w: AbandonWindow | None) -> str:
+    if w is None:
+        return f"  {label}: no answered calls"
+    fp = f" + {w.amd_false_positives:.1f} AMD estimate" if w.machines and w.amd_false_positives else ""
+    return (
+        f"  {label}: {pct(w.rate)} ({w.abandoned}{fp} abandoned of {w.live_answers} live answers) "
+        f"{w.start:%Y-%m-%d %H:%M} → {w.end:%Y-%m-%d %H:%M} UTC  [{'ok' if w.within_cap else 'OVER CAP'}]"
+    )
+
+
+def render_compliance_text(report: ComplianceReport) -> str:
+    a = report.abandon
+    hours = a.regime_window.total_seconds() / 3600
+    lines = [
+        f"Compliance report — campaign {report.campaign} (regime {report.regime})",
+        f"range: {iso(report.span.start) or 'beginning'} → {iso(report.span.end) or 'now'}; "
+        f"{report.attempts} attempts; overall: {'PASS' if report.passed else 'FAIL'}",
+        f"abandon rate (cap {a.cap:.0%} of live answers per {hours:g} h"
+        + (f", AMD false-positive rate {a.amd_false_positive_rate:.1%}" if a.amd_false_positive_rate else "")
+        + "):",
+        _window_line("whole range", a.overall),
+        _window_line(f"worst {hours:g} h window", a.worst_regime_window),
+        _window_line(f"current {hours:g} h window", a.current_regime_window),
+        _window_line("worst rolling 24 h", a.worst_24h),
+        _window_line("current 24 h", a.current_24h),
+    ]
+    for i, p in enumerate(a.periods_30d, 1):
+        lines.append(_window_line(f"30-day period {i}", p))
+    for c in report.checks:
+        status = "PASS" if c.passed else ("FAIL" if c.required else "note")
+        lines.append(f"{c.name}: {status} — {c.violations} of {c.checked} calls; {c.rule}")
+        for k, v in c.figures.items():
+            if k != "window":
+                lines.append(f"    {k}: {v}")
+        for o in c.examples:
+            lines.append(
+                f"    attempt {o.attempt_id} lead {o.lead_id} {o.phone} {o.started_at.isoformat()}: {o.detail}"
+            )
+        if c.note:
+            lines.append(f"    ({c.note})")
+    return "\n".join(lines)
+
+
+def compliance_rows(report: ComplianceReport) -> list[list[Any]]:
+    """Long format: section, item, metric, value (one table, easy to pivot)."""
+    rows: list[list[Any]] = [
+        ["report", report.campaign, "regime", report.regime],
+        ["report", report.campaign, "attempts", report.attempts],
+        ["report", report.campaign, "passed", report.passed],
+    ]
+
+    def window_rows(name: str, w: AbandonWindow | None) -> None:
+        if w is None:
+            return
+        for key, value in w.as_json().items():
+            rows.append(["abandon_rate", name, key, value])
+
+    a = report.abandon
+    window_rows("overall", a.overall)
+    window_rows("worst_regime_window", a.worst_regime_window)
+    window_rows("current_regime_window", a.current_regime_window)
+    window_rows("worst_24h", a.worst_24h)
+    window_rows("current_24h", a.current_24h)
+    for i, p in enumerate(a.periods_30d, 1):
+        window_rows(f"period_30d_{i}", p)
+    for c in report.checks:
+        rows.append(["check", c.name, "required", c.required])
+        rows.append(["check", c.name, "checked", c.checked])
+        rows.append(["check", c.name, "violations", c.violations])
+        rows.append(["check", c.name, "passed", c.passed])
+        for k, v in c.figures.items():
+            rows.append(["check", c.name, k, v if isinstance(v, int | float | str | bool) or v is None else str(v)])
+        for o in c.examples:
+            rows.append(
+                ["offence", c.name, f"attempt {o.attempt_id}", f"{o.phone} {o.started_at.isoformat()} {o.detail}"]
+            )
+    return rows
+
+
+def compliance_csv(report: ComplianceReport, stream: TextIO) -> int:
+    return write_csv(stream, ["section", "item", "metric", "value"], compliance_rows(report))
+
+
+def _window_cells(label: str, w: AbandonWindow | None) -> list[object]:
+    if w is None:
+        return [label, "", "", 0, 0, 0, "n/a", "no answered calls"]
+    return [
+        label,
+        f"{w.start:%Y-%m-%d %H:%M}",
+        f"{w.end:%Y-%m-%d %H:%M}",
+        w.live_answers,
+        w.abandoned,
+        round(w.amd_false_positives, 2),
+        pct(w.rate),
+        "within cap" if w.within_cap else "OVER CAP",
+    ]
+
+
+def render_compliance_html(report: ComplianceReport) -> str:
+    """A printable page (inline CSS, no scripts, no external assets)."""
+    a = report.abandon
+    hours = a.regime_window.total_seconds() / 3600
+    windows = [
+        _window_cells("whole range", a.overall),
+        _window_cells(f"worst {hours:g} h (regime window)", a.worst_regime_window),
+        _window_cells(f"current {hours:g} h", a.current_regime_window),
+        _window_cells("worst rolling 24 h", a.worst_24h),
+        _window_cells("current 24 h", a.current_24h),
+        *(_window_cells(f"30-day period {i}", p) for i, p in enumerate(a.periods_30d, 1)),
+    ]
+    parts = [
+        f"<h1>Compliance report — {esc(report.campaign)}</h1>",
+        f"<p>Regime <b>{esc(report.regime)}</b>; calls started {esc(iso(report.span.start) or 'from the beginning')}"
+        f" to {esc(iso(report.span.end) or 'now')}; {report.attempts} attempts; generated "
+        f"{esc(report.generated_at.isoformat(timespec='seconds'))}. Overall: {verdict(report.passed)}</p>",
+        f"<h2>Abandon rate (cap {a.cap:.0%} of live answers per {hours:g} h) {verdict(a.within_cap)}</h2>",
+        '<p class="note">Abandoned ÷ live answers (connected + abandoned; machines excluded)'
+        + (
+            f"; AMD: machines × {a.amd_false_positive_rate:.1%} counted as abandoned live calls (Ofcom)"
+            if a.amd_false_positive_rate
+            else ""
+        )
+        + ". Times in UTC.</p>",
+        html_table(["window", "from", "to", "live answers", "abandoned", "AMD estimate", "rate", ""], windows),
+        "<h2>Checks</h2>",
+        html_table(
+            ["check", "rule", "calls checked", "violations", "result"],
+            [
+                [c.name, c.rule, c.checked, c.violations, "PASS" if c.passed else ("FAIL" if c.required else "note")]
+                for c in report.checks
+            ],
+        ),
+    ]
+    for c in report.checks:
+        parts.append(f"<h2>{esc(c.name)} {verdict(c.passed) if c.required else ''}</h2><p>{esc(c.rule)}</p>")
+        figures = [[k, v if isinstance(v, int | float) else str(v)] for k, v in c.figures.items()]
+        if figures:
+            parts.append(html_table(["figure", "value"], figures))
+        if c.examples:
+            parts.append(
+                html_table(
+                    ["attempt", "lead", "number", "started (UTC)", "detail"],
+                    [[o.attempt_id, o.lead_id, o.phone, o.started_at.isoformat(), o.detail] for o in c.examples],
+                )
+            )
+        if c.note:
+            parts.append(f'<p class="note">{esc(c.note)}</p>')
+    return html_page(f"Compliance — {report.campaign}", "\n".join(parts))

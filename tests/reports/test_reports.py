@@ -1,0 +1,276 @@
+"""Every report computed on the synthetic history of conftest.py, whose answers are known."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from reports_history import DAY1, DAY2, EVIL_AGENT, FORMULA_NOTE, NOW, History, phone
+from typer.testing import CliRunner
+
+from dialer.cli import app
+from dialer.reports import ReportRange
+from dialer.reports.calls import call_records_report, purge_call_records, write_calls_csv
+from dialer.reports.common import ReportError, safe_cell
+from dialer.reports.compliance import (
+    AnswerEvent,
+    compliance_report,
+    render_compliance_html,
+    render_compliance_text,
+    worst_window,
+)
+from dialer.reports.performance import (
+    agent_time,
+    disposition_svg,
+    hourly_contact_svg,
+    performance_csv,
+    performance_report,
+    render_performance_html,
+)
+from dialer.store.campaigns import UnknownCampaignError
+from dialer.store.reports import AgentEventFact, agent_events
+
+
+async def test_compliance_abandon_rate_counts_the_uk_amd_estimate(history: History) -> None:
+    report = await compliance_report(history.db, "ukspring", ReportRange(), now=NOW)
+    a = report.abandon
+    assert report.regime == "UK"
+    assert report.attempts == 43
+    assert report.outcomes == {"abandoned": 1, "connected": 22, "machine": 10, "no_answer": 10}
+    assert a.cap == pytest.approx(0.03)
+    assert a.regime_window == timedelta(hours=24)
+    assert a.amd_false_positive_rate == pytest.approx(0.10)
+    # Whole range: 23 live answers, 1 abandoned, 10 machines x 10 % = 1 estimated live call wrongly classed.
+    assert a.overall is not None
+    assert (a.overall.live_answers, a.overall.abandoned, a.overall.machines) == (23, 1, 10)
+    assert a.overall.rate == pytest.approx(2 / 24)
+    # Worst 24 h: from the abandoned call's answer (10:30:08) -- the abandon, the 10 machines, the 14:00 re-call
+    # and day 2's 10:05 call: (1 + 1) / (3 + 1).
+    worst = a.worst_regime_window
+    assert worst is not None
+    assert worst.start == DAY1 + timedelta(hours=10, minutes=30, seconds=8)
+    assert (worst.live_answers, worst.abandoned, worst.machines) == (3, 1, 10)
+    assert worst.rate == pytest.approx(0.5)
+    assert not worst.within_cap
+    assert a.worst_24h == worst
+    # Nothing answered in the 24 h before "now" (day 3, 12:00).
+    assert a.current_24h.live_answers == 0
+    assert a.current_24h.rate is None
+    assert len(a.periods_30d) == 1
+    assert a.periods_30d[0].live_answers == 23
+    assert not a.within_cap
+    assert not report.passed
+
+
+async def test_compliance_checks_find_each_planted_violation(history: History) -> None:
+    report = await compliance_report(history.db, "ukspring", ReportRange(), now=NOW)
+    window = report.check("calling_window")
+    assert (window.checked, window.violations) == (43, 1)
+    assert window.examples[0].phone == phone(38)
+    assert "22:30 Europe/London" in window.examples[0].detail
+    recall = report.check("recall_after_abandon")
+    assert recall.required
+    assert recall.violations == 1
+    assert recall.examples[0].lead_id == history.lead_ids[21]
+    assert recall.examples[0].detail.startswith("re-called 3.5 h")
+    dnc = report.check("dnc")
+    assert dnc.violations == 1
+    assert dnc.examples[0].phone == phone(40)
+    assert dnc.figures["campaign_dnc_entries"] == 1
+    ring = report.check("minimum_ring")
+    assert (ring.checked, ring.violations) == (10, 1)
+    assert ring.examples[0].phone == phone(37)
+    assert ring.figures["shortest_seconds"] == pytest.approx(10.0)
+    caller = report.check("caller_id")
+    assert caller.violations == 1
+    assert caller.examples[0].phone == phone(39)
+    connect = report.check("connect_time")
+    assert (connect.checked, connect.violations, connect.required) == (22, 0, False)
+    body = report.as_json()
+    assert body["calls_outside_window"] == 1
+    assert json.loads(json.dumps(body))["abandon_rate"]["worst_regime_window"]["rate"] == pytest.approx(0.5)
+
+
+async def test_compliance_range_keeps_the_72h_lookback(history: History) -> None:
+    # Only calls from 13:00 on day 1: the re-call at 14:00 still sees the 10:30 abandon before the range.
+    span = ReportRange(DAY1 + timedelta(hours=13), DAY2 + timedelta(days=1))
+    report = await compliance_report(history.db, "ukspring", span, now=NOW)
+    assert report.attempts == 4  # re-call 21, lead 16 callback call, lead 38 at 22:30, day 2 lead 11
+    assert report.check("recall_after_abandon").violations == 1
+    assert report.check("calling_window").violations == 1
+    assert report.abandon.overall is not None
+    assert report.abandon.overall.abandoned == 0
+    assert report.abandon.within_cap
+
+
+async def test_compliance_renders_text_html_and_safe_csv(history: History) -> None:
+    report = await compliance_report(history.db, "ukspring", ReportRange(), now=NOW)
+    text = render_compliance_text(report)
+    assert "calling_window: FAIL — 1 of 43 calls" in text
+    page = render_compliance_html(report)
+    assert page.startswith("<!doctype html>")
+    assert "<script" not in page
+    assert "@media print" in page
+
+
+def test_worst_window_prefers_the_highest_rate_and_more_evidence() -> None:
+    t = DAY1
+    events = [
+        AnswerEvent(t, True, False, False),
+        AnswerEvent(t + timedelta(hours=1), True, True, False),
+        AnswerEvent(t + timedelta(hours=2), True, False, False),
+    ]
+    w = worst_window(events, timedelta(hours=24), 0.03, 0.0)
+    assert w is not None
+    assert (w.start, w.live_answers, w.abandoned) == (t + timedelta(hours=1), 2, 1)
+    assert worst_window([], timedelta(hours=24), 0.03, 0.0) is None
+
+
+async def test_performance_figures(history: History) -> None:
+    r = await performance_report(history.db, "ukspring", ReportRange(), now=NOW)
+    assert (r.attempts, r.connected, r.abandoned, r.machines, r.live_answers) == (43, 22, 1, 10, 23)
+    assert r.contact_rate == pytest.approx(23 / 43)
+    assert r.sales == 7
+    assert r.conversion == pytest.approx(7 / 22)
+    assert r.mean_talk_seconds == pytest.approx(120.0)
+    assert r.talk_seconds_total == pytest.approx(22 * 120.0)
+    # FCR: leads 1-10 (sale / not interested) and lead 21 (its first connected call is the re-call: sale) of the
+    # 21 leads connected; lead 11's first connected call was "no decision".
+    assert (r.leads_connected, r.leads_resolved_first_contact) == (21, 11)
+    assert r.fcr == pytest.approx(11 / 21)
+    cb = r.callbacks
+    assert (cb.due, cb.kept_on_time, cb.kept_late, cb.missed, cb.pending) == (3, 1, 0, 1, 1)
+    hours = {h.hour: (h.attempts, h.live_answers) for h in r.hours if h.attempts}
+    assert hours == {10: (22, 22), 11: (10, 0), 12: (8, 0), 14: (1, 1), 15: (1, 0), 22: (1, 0)}
+    assert r.attempts_per_lead == {1: 37, 2: 3}
+    assert (r.leads_total.total, r.leads_total.dialled) == (40, 40)
+    disp = {d.code: d.count for d in r.dispositions}
+    assert disp == {"sale": 7, "not_interested": 5, "callback": 3, "no_decision": 5, "wrong_party": 0, "dnc": 0}
+    assert r.undispositioned == 2
+    agents = {a.agent: (a.calls, a.sales) for a in r.agents}
+    assert agents == {"a1": (11, 4), "a2": (10, 3), EVIL_AGENT: (1, 0)}
+    # No agent state history in the schema: ACW/AHT/occupancy are unavailable, and the report says so.
+    assert not r.agent_history
+    assert (r.acw_seconds, r.aht_seconds, r.occupancy) == (None, None, None)
+    assert any("agent state history is not recorded" in n for n in r.notes)
+    assert await agent_events(history.db, None, None) is None
+
+
+async def test_performance_filters_by_agent_and_dates(history: History) -> None:
+    r = await performance_report(history.db, "ukspring", ReportRange(), agent="a1", now=NOW)
+    assert (r.attempts, r.connected, r.sales) == (11, 11, 4)
+    assert [a.agent for a in r.agents] == ["a1"]
+    # Callbacks are kept by anyone's call: the filtered report still sees lead 16's 15:05 call.
+    assert r.callbacks.kept_on_time == 1
+    day2 = await performance_report(history.db, "ukspring", ReportRange(DAY2, DAY2 + timedelta(days=1)), now=NOW)
+    assert (day2.attempts, day2.connected, day2.sales) == (1, 1, 1)
+    assert day2.leads_resolved_first_contact == 1
+
+
+def test_agent_time_and_occupancy_from_state_history() -> None:
+    t = DAY1
+    events = [
+        AgentEventFact("x", t - timedelta(seconds=50), "ready", None),  # state at the range start
+        AgentEventFact("x", t + timedelta(seconds=100), "talking", None),
+        AgentEventFact("x", t + timedelta(seconds=200), "wrapup", None),
+        AgentEventFact("x", t + timedelta(seconds=230), "ready", None),
+        AgentEventFact("x", t + timedelta(seconds=300), "paused", "break"),
+        AgentEventFact("x", t + timedelta(seconds=360), "logged_out", None),
+    ]
+    spent = agent_time(events, t, t + timedelta(seconds=400))["x"]
+    assert (spent.logged_in, spent.ready, spent.talking, spent.wrapup, spent.paused) == (360, 170, 100, 30, 60)
+    assert spent.occupancy == pytest.approx(130 / 360)
+
+
+async def test_performance_exports_charts_and_page(history: History) -> None:
+    r = await performance_report(history.db, "ukspring", ReportRange(), now=NOW)
+    svg = hourly_contact_svg(r)
+    assert svg.startswith("<svg")
+    assert svg.rstrip().endswith("</svg>")
+    assert "<title>10: 100%</title>" in svg
+    assert "<script" not in svg
+    assert "sale" in disposition_svg(r)
+    out = io.StringIO()
+    performance_csv(r, out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ["section", "item", "metric", "value"]
+    assert ["summary", "ukspring", "attempts", "43"] in rows
+    agent_cells = {row[1] for row in rows if row[0] == "agent"}
+    assert "'" + EVIL_AGENT in agent_cells
+    assert EVIL_AGENT not in agent_cells
+    page = render_performance_html(r)
+    assert "<svg" in page
+    assert EVIL_AGENT.replace("'", "&#x27;") in page  # escaped, not markup
+
+
+async def test_call_records_and_formula_safe_export(history: History) -> None:
+    report = await call_records_report(history.db, "ukspring", ReportRange(), limit=5)
+    assert (report.total, len(report.records)) == (43, 5)
+    first = report.records[0]
+    assert (first.number, first.outcome, first.agent, first.disposition) == (phone(1), "connected", "a1", "sale")
+    assert (first.ring_seconds, first.wait_seconds, first.talk_seconds) == (10.0, 1.0, 120.0)
+    assert first.duration_seconds == pytest.approx(131.0)
+    out = io.StringIO()
+    n = await write_calls_csv(history.db, history.campaign_id, ReportRange(), out)
+    assert n == 43
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert len(rows) == 43
+    assert rows[0]["notes"] == "'" + FORMULA_NOTE
+    assert rows[0]["number"] == "'" + phone(1)  # + starts a formula in some spreadsheets
+    assert any(row["agent"] == "'" + EVIL_AGENT for row in rows)
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row.values())
+
+
+def test_safe_cell_neutralises_every_formula_start() -> None:
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert safe_cell(f"{start}1+1") == f"'{start}1+1"
+    assert safe_cell(-3) == -3  # numbers stay numbers
+    assert safe_cell("plain") == "plain"
+    assert safe_cell(None) == ""
+
+
+async def test_purge_keeps_recent_records(history: History) -> None:
+    assert await purge_call_records(history.db, older_than=DAY2, dry_run=True) == 42
+    assert await purge_call_records(history.db, older_than=DAY2) == 42
+    report = await call_records_report(history.db, "ukspring", ReportRange())
+    assert report.total == 1
+    assert report.records[0].number == phone(11)
+
+
+async def test_unknown_campaign_and_bad_range(history: History) -> None:
+    with pytest.raises(UnknownCampaignError):
+        await compliance_report(history.db, "nope", ReportRange(), now=NOW)
+    with pytest.raises(ReportError):
+        ReportRange(DAY2, DAY1)
+
+
+def test_cli_reports_on_a_given_database(history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    runner = CliRunner()
+    db = ["--database", history.url]
+    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--json", *db])
+    assert result.exit_code == 2, result.output  # the planted violations fail the report
+    body = json.loads(result.stdout)
+    assert body["calls_outside_window"] == 1
+    assert body["abandon_rate"]["overall"]["live_answers"] == 23
+    chart = tmp_path / "hours.svg"
+    result = runner.invoke(
+        app, ["report", "performance", "--campaign", "ukspring", "--to", "2026-03-02", "--chart", str(chart), *db]
+    )
+    assert result.exit_code == 0, result.output
+    assert "attempts 42, live answers 22" in result.stdout
+    assert chart.read_text().startswith("<svg")
+    assert (tmp_path / "hours-dispositions.svg").is_file()
+    result = runner.invoke(app, ["report", "calls", "--campaign", "ukspring", "--csv", "--agent", "a2", *db])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.strip().splitlines()) == 1 + 10
+    result = runner.invoke(app, ["report", "compliance", "--campaign", "nope", *db])
+    assert result.exit_code == 1
+    assert "nope" in result.stderr
+    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--from", "yesterday", *db])
+    assert result.exit_code != 0
