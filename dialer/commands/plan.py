@@ -1,0 +1,41 @@
+"""`dialer plan`: staffing what-if — the campaign's measured world through the simulator and the daemon's pacer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dialer.commands.common import fail, print_json
+from dialer.commands.report import DatabaseOpt, FromOpt, ToOpt, report_range, run_report
+from dialer.reports.plan import PlanError, agent_levels, measure_campaign, render_plan_text, run_plan
+
+
+def plan(
+    ctx: typer.Context,
+    campaign: Annotated[str, typer.Option("--campaign", help="Campaign name.")],
+    agents: Annotated[str, typer.Option("--agents", help="Staffing levels: 10..40, 10,20,30 or 25.")] = "10..40",
+    step: Annotated[int, typer.Option("--step", min=1, help="Step of a 10..40 range.")] = 5,
+    hours: Annotated[float, typer.Option("--hours", min=0.25, max=200, help="Simulated hours per level.")] = 8.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed (the same callers for every level).")] = 1,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Expected occupancy, abandon rate and contacts per hour per staffing level, from the campaign's measured
+    answer rate and handle times (simulated with the pacer the daemon runs)."""
+    try:
+        levels = agent_levels(agents, step)
+    except PlanError as exc:
+        fail(str(exc))
+    span = report_range(start, end)
+    config, world = run_report(ctx, database, lambda db: measure_campaign(db, campaign, span))
+    try:
+        result = run_plan(config, world, levels, hours=hours, seed=seed)
+    except PlanError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result.as_json())
+    else:
+        typer.echo(render_plan_text(result))

@@ -1,0 +1,359 @@
+"""Staffing what-if: how would this campaign run with N agents?
+
+The campaign's world is measured from its own call records (share of dials answered by a person, busy/failed
+and machine shares, time to answer, talk time) and fed to the discrete-event simulator (dialer/sim/des) driving
+the very pacer the daemon runs (:func:`dialer.pacing.decide`, with the campaign's pacing settings as the
+runner builds them). Each staffing level is one seeded run over the same callers (common random numbers), so
+differences between levels come from staffing, not luck. Figures the history cannot support yet fall back to the
+simulator's benchmark model, and the plan says which.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import pairwise
+from statistics import fmean, pstdev
+from typing import Any
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig
+from dialer.reports.common import ReportRange, pct, seconds_between
+from dialer.runner.runner import pacing_settings
+from dialer.sim.des import simulate
+from dialer.sim.des.policies import PacerPolicy
+from dialer.sim.model import AmdModel, HandleModel, OutboundModel, Profile, Scenario
+from dialer.store.campaigns import load_stored_campaign
+from dialer.store.engine import Database
+from dialer.store.reports import ReportAttempt, agent_events, report_attempts
+
+MIN_ATTEMPTS = 100  # dial shares (answer, busy, machine) need at least this many finished attempts
+MIN_SAMPLES = 30  # a mean/sd (ring, talk, wrap) needs at least this many observations
+FAST_FAILURES = (
+    Outcome.BUSY.value,
+    Outcome.CONGESTION.value,
+    Outcome.UNALLOCATED.value,
+    Outcome.INVALID_NUMBER.value,
+    Outcome.FAILED.value,
+)
+MAX_LEVELS = 40
+
+
+class PlanError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    value: float
+    source: str  # "measured (n=…)" or "model default (…)"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"value": round(self.value, 4), "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredWorld:
+    """What the campaign's history says about the people it dials and its agents."""
+
+    attempts: int
+    answer_probability: Figure  # live person ÷ dials
+    fast_failure_share: Figure  # busy, congestion, bad numbers ÷ dials (released within seconds)
+    machine_share: Figure
+    ring_mean_seconds: Figure
+    ring_sd_seconds: Figure
+    talk_mean_seconds: Figure
+    talk_sd_seconds: Figure
+    wrap_mean_seconds: Figure
+    notes: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "attempts": self.attempts,
+            "answer_probability": self.answer_probability.as_json(),
+            "fast_failure_share": self.fast_failure_share.as_json(),
+            "machine_share": self.machine_share.as_json(),
+            "ring_mean_seconds": self.ring_mean_seconds.as_json(),
+            "ring_sd_seconds": self.ring_sd_seconds.as_json(),
+            "talk_mean_seconds": self.talk_mean_seconds.as_json(),
+            "talk_sd_seconds": self.talk_sd_seconds.as_json(),
+            "wrap_mean_seconds": self.wrap_mean_seconds.as_json(),
+            "notes": list(self.notes),
+        }
+
+
+def _share(count: int, total: int, default: float, what: str) -> Figure:
+    if total >= MIN_ATTEMPTS:
+        return Figure(count / total, f"measured ({count} of {total} dials)")
+    return Figure(default, f"model default ({what}: only {total} finished dials, need {MIN_ATTEMPTS})")
+
+
+def _mean_sd(samples: Sequence[float], default_mean: float, default_sd: float, what: str) -> tuple[Figure, Figure]:
+    if len(samples) >= MIN_SAMPLES:
+        source = f"measured (n={len(samples)})"
+        return Figure(fmean(samples), source), Figure(max(pstdev(samples), 0.1), source)
+    source = f"model default ({what}: only {len(samples)} observations, need {MIN_SAMPLES})"
+    return Figure(default_mean, source), Figure(default_sd, source)
+
+
+def wrap_durations(events: Sequence[Any]) -> list[float]:
+    """Wrap-up durations from the agents' state history (time from entering wrapup to the next state)."""
+    by_agent: dict[str, list[Any]] = {}
+    for e in sorted(events, key=lambda e: e.at):
+        by_agent.setdefault(e.agent, []).append(e)
+    out = []
+    for changes in by_agent.values():
+        for current, following in pairwise(changes):
+            if current.status == "wrapup":
+                out.append((following.at - current.at).total_seconds())
+    return out
+
+
+def measure(attempts: Sequence[ReportAttempt], wraps: Sequence[float] | None = None) -> MeasuredWorld:
+    """Pure: the dial shares and handle times of the campaign's finished attempts."""
+    base_out, base_handle = OutboundModel(), HandleModel()
+    finished = [a for a in attempts if a.outcome is not None and a.outcome != Outcome.CANCELLED.value]
+    outcomes = Counter(a.outcome for a in finished)
+    total = len(finished)
+    live = outcomes[Outcome.CONNECTED.value] + outcomes[Outcome.ABANDONED.value]
+    answered_ring = [
+        a.ring_seconds
+        for a in finished
+        if a.ring_seconds is not None and a.outcome in (Outcome.CONNECTED.value, Outcome.ABANDONED.value)
+    ]
+    talks = [
+        t
+        for t in (seconds_between(a.connected_at, a.ended_at) for a in finished if a.outcome == Outcome.CONNECTED.value)
+        if t is not None
+    ]
+    ring_mean, ring_sd = _mean_sd(answered_ring, base_out.ring_mean_seconds, base_out.ring_sd_seconds, "time to answer")
+    talk_mean, talk_sd = _mean_sd(talks, base_handle.talk_mean_seconds, base_handle.talk_sd_seconds, "talk time")
+    notes = []
+    if wraps is not None and len(wraps) >= MIN_SAMPLES:
+        wrap = Figure(fmean(wraps), f"measured (n={len(wraps)})")
+    elif wraps is None:
+        wrap = Figure(base_handle.wrap_mean_seconds, "model default (agent state history not recorded)")
+        notes.append("wrap-up time is the simulator's default: the agents' state history is not recorded")
+    else:
+        wrap = Figure(base_handle.wrap_mean_seconds, f"model default (only {len(wraps)} wrap-ups, need {MIN_SAMPLES})")
+    world = MeasuredWorld(
+        attempts=total,
+        answer_probability=_share(live, total, base_out.answer_probability.points[0][1], "answer rate"),
+        fast_failure_share=_share(
+            sum(outcomes[o] for o in FAST_FAILURES), total, base_out.busy_share, "busy/failed share"
+        ),
+        machine_share=_share(outcomes[Outcome.MACHINE.value], total, base_out.machine_share, "machine share"),
+        ring_mean_seconds=ring_mean,
+        ring_sd_seconds=ring_sd,
+        talk_mean_seconds=talk_mean,
+        talk_sd_seconds=talk_sd,
+        wrap_mean_seconds=wrap,
+        notes=tuple(notes),
+    )
+    defaults = [
+        name
+        for name in ("answer_probability", "fast_failure_share", "ring_mean_seconds", "talk_mean_seconds")
+        if getattr(world, name).source.startswith("model default")
+    ]
+    if defaults:
+        world = replace(
+            world,
+            notes=(
+                *world.notes,
+                "too little history for " + ", ".join(defaults) + ": the simulator's benchmark model is used",
+            ),
+        )
+    return world
+
+
+def scenario_for(world: MeasuredWorld, config: CampaignConfig, agents: int) -> Scenario:
+    base = Scenario()
+    shares = world.answer_probability.value + world.fast_failure_share.value + world.machine_share.value
+    scale = 1.0 / shares if shares > 1.0 else 1.0  # defaults mixed with measurements may overshoot 100 %
+    return replace(
+        base,
+        name=f"{config.name}-{agents}",
+        description=f"measured world of campaign {config.name}, {agents} agents",
+        agents=replace(base.agents, count=agents),
+        outbound=replace(
+            base.outbound,
+            answer_probability=Profile.constant(world.answer_probability.value * scale),
+            busy_share=world.fast_failure_share.value * scale,
+            machine_share=world.machine_share.value * scale,
+            ring_mean_seconds=world.ring_mean_seconds.value,
+            ring_sd_seconds=world.ring_sd_seconds.value,
+            ring_timeout_seconds=float(config.ring_timeout_seconds),
+            max_wait_seconds=config.max_connect_seconds,
+        ),
+        # The measured machines are the ones AMD already caught; model its listening time, not its errors.
+        amd=AmdModel(enabled=config.amd.enabled),
+        handle=replace(
+            base.handle,
+            talk_mean_seconds=world.talk_mean_seconds.value,
+            talk_sd_seconds=world.talk_sd_seconds.value,
+            wrap_mean_seconds=world.wrap_mean_seconds.value,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingLevel:
+    agents: int
+    occupancy: float
+    abandon_rate: float
+    worst_hour_abandon: float
+    live_answers: int
+    contacts_per_hour: float  # conversations (live answers that reached an agent) per hour
+    dials_per_hour: float
+    idle_gap_mean_seconds: float
+
+    @property
+    def contacts_per_agent_hour(self) -> float:
+        return self.contacts_per_hour / self.agents if self.agents else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "agents": self.agents,
+            "occupancy": round(self.occupancy, 4),
+            "abandon_rate": round(self.abandon_rate, 5),
+            "worst_hour_abandon_rate": round(self.worst_hour_abandon, 5),
+            "live_answers": self.live_answers,
+            "contacts_per_hour": round(self.contacts_per_hour, 1),
+            "contacts_per_agent_hour": round(self.contacts_per_agent_hour, 2),
+            "dials_per_hour": round(self.dials_per_hour, 1),
+            "idle_gap_mean_seconds": round(self.idle_gap_mean_seconds, 1),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingPlan:
+    campaign: str
+    dial_mode: str
+    abandon_cap: float
+    hours: float
+    seed: int
+    world: MeasuredWorld
+    levels: tuple[StaffingLevel, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "report": "staffing_plan",
+            "campaign": self.campaign,
+            "dial_mode": self.dial_mode,
+            "abandon_cap": self.abandon_cap,
+            "simulated_hours": self.hours,
+            "seed": self.seed,
+            "measured": self.world.as_json(),
+            "levels": [lvl.as_json() for lvl in self.levels],
+            "notes": list(self.notes),
+        }
+
+
+def agent_levels(spec: str, step: int) -> list[int]:
+    """``10..40`` (with ``step``), ``10,20,35`` or ``25``."""
+    try:
+        if ".." in spec:
+            low, high = (int(x) for x in spec.split("..", 1))
+            if step < 1:
+                raise PlanError("--step must be at least 1")
+            levels = list(range(low, high + 1, step))
+            if levels and levels[-1] != high:
+                levels.append(high)
+        else:
+            levels = [int(x) for x in spec.split(",") if x.strip()]
+    except ValueError:
+        raise PlanError(f"--agents {spec!r}: expected 10..40, 10,20,30 or 25") from None
+    if not levels or min(levels) < 1:
+        raise PlanError(f"--agents {spec!r}: agent counts must be at least 1")
+    if len(levels) > MAX_LEVELS:
+        raise PlanError(f"--agents {spec!r}: {len(levels)} levels; at most {MAX_LEVELS} (use a larger --step)")
+    return sorted(set(levels))
+
+
+def run_plan(
+    config: CampaignConfig, world: MeasuredWorld, levels: Sequence[int], *, hours: float, seed: int
+) -> StaffingPlan:
+    """Pure CPU: one seeded simulation per staffing level, the daemon's pacer with the campaign's settings."""
+    if hours <= 0:
+        raise PlanError("--hours must be positive")
+    settings = pacing_settings(config)
+    out = []
+    for agents in levels:
+        policy = PacerPolicy(f"campaign:{config.name}", settings)
+        result = simulate(scenario_for(world, config, agents), policy, seed=seed, hours=hours, warmup_minutes=30.0)
+        out.append(
+            StaffingLevel(
+                agents=agents,
+                occupancy=result.occupancy,
+                abandon_rate=result.abandon_rate,
+                worst_hour_abandon=result.worst_1h_abandon,
+                live_answers=result.live_answers,
+                contacts_per_hour=(result.live_answers - result.abandons) / hours,
+                dials_per_hour=result.dials_per_agent_hour * agents,
+                idle_gap_mean_seconds=result.idle_gap_mean,
+            )
+        )
+    return StaffingPlan(
+        campaign=config.name,
+        dial_mode=config.dial_mode.value,
+        abandon_cap=config.abandon_cap,
+        hours=hours,
+        seed=seed,
+        world=world,
+        levels=tuple(out),
+        notes=(
+            f"each level: {hours:g} simulated hours after a 30 min warm-up, seed {seed}, "
+            "the daemon's pacer with this campaign's pacing settings",
+        ),
+    )
+
+
+async def measure_campaign(db: Database, campaign: str, span: ReportRange) -> tuple[CampaignConfig, MeasuredWorld]:
+    """Raises ``UnknownCampaignError`` for an unknown campaign."""
+    record, config = await load_stored_campaign(db, campaign)
+    attempts = await report_attempts(db, record.id, span.start, span.end)
+    events = await agent_events(db, span.start, span.end)
+    return config, measure(attempts, None if events is None else wrap_durations(events))
+
+
+async def staffing_plan(
+    db: Database,
+    campaign: str,
+    levels: Sequence[int],
+    *,
+    hours: float = 8.0,
+    seed: int = 1,
+    span: ReportRange | None = None,
+) -> StaffingPlan:
+    """Measure, then simulate (CPU-bound: call it from a worker thread in a server)."""
+    config, world = await measure_campaign(db, campaign, span or ReportRange())
+    return run_plan(config, world, levels, hours=hours, seed=seed)
+
+
+def render_plan_text(plan: StaffingPlan, now: datetime | None = None) -> str:
+    w = plan.world
+    lines = [
+        f"Staffing what-if — campaign {plan.campaign} ({plan.dial_mode}, abandon cap {plan.abandon_cap:.0%})",
+        f"measured from {w.attempts} finished attempts:",
+        f"  answered by a person {pct(w.answer_probability.value, 1)} [{w.answer_probability.source}]",
+        f"  busy/failed {pct(w.fast_failure_share.value, 1)} [{w.fast_failure_share.source}]; "
+        f"machines {pct(w.machine_share.value, 1)} [{w.machine_share.source}]",
+        f"  time to answer {w.ring_mean_seconds.value:.1f} s ± {w.ring_sd_seconds.value:.1f} "
+        f"[{w.ring_mean_seconds.source}]",
+        f"  talk {w.talk_mean_seconds.value:.0f} s ± {w.talk_sd_seconds.value:.0f} [{w.talk_mean_seconds.source}]; "
+        f"wrap-up {w.wrap_mean_seconds.value:.0f} s [{w.wrap_mean_seconds.source}]",
+        "agents  occupancy  abandon  worst hour  contacts/h  per agent-h  dials/h",
+    ]
+    for lvl in plan.levels:
+        flag = "  OVER CAP" if lvl.abandon_rate > plan.abandon_cap else ""
+        lines.append(
+            f"{lvl.agents:6d}  {pct(lvl.occupancy, 1):>9}  {pct(lvl.abandon_rate, 2):>7}  "
+            f"{pct(lvl.worst_hour_abandon, 1):>10}  {lvl.contacts_per_hour:10.1f}  "
+            f"{lvl.contacts_per_agent_hour:11.2f}  "
+            f"{lvl.dials_per_hour:7.0f}{flag}"
+        )
+    lines.extend(f"note: {n}" for n in (*w.notes, *plan.notes))
+    return "\n".join(lines)
