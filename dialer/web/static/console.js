@@ -16,7 +16,8 @@ async function loadQueues() {
   box.replaceChildren(el("legend", {}, "Campaigns and inbound queues"));
   for (const q of data.queues) {
     const id = "q-" + q.queue;
-    const checked = agent ? agent.queues.includes(q.queue) : true;
+    // Signed in: the queues they are in; otherwise every campaign queue (inbound queues are opt-in).
+    const checked = agent && agent.queues.length ? agent.queues.includes(q.queue) : q.kind === "campaign";
     box.append(el("label", { class: "check", for: id },
       el("input", { type: "checkbox", id, value: q.queue, checked }),
       `${q.label}`, el("span", { class: "muted" }, ` · ${q.kind}`)));
@@ -29,7 +30,7 @@ function showAgent(a) {
   const label = a.status === "paused" && a.pause_reason ? `paused · ${a.pause_reason}` : a.status.replace("_", " ");
   pill.textContent = label;
   pill.className = "pill pill-" + a.status;
-  $("btn-ready").disabled = a.status === "logged_out" || a.status === "ready";
+  $("btn-ready").disabled = a.status !== "paused";  // wrap-up ends with the disposition
   $("btn-logout").disabled = a.status === "logged_out";
   if (a.since && a.status !== "logged_out") offset = (a.since + (a.seconds_in_state || 0)) - Date.now() / 1000;
   const wrap = $("wrapup");

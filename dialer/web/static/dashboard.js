@@ -22,7 +22,7 @@ function hbars(counts, colors) {
   const total = Object.values(counts).reduce((a, b) => a + b, 0) || 1;
   return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) =>
     el("div", { class: "hbar" }, el("span", {}, k.replace("_", " ")),
-      el("div", { class: "track" }, el("div", { class: "fill", style: `width:${(100 * v) / total}%;background:${colors[k] || "#3557d4"}` })),
+      el("div", { class: "track" }, el("div", { class: "fill", style: `width:max(3px, ${(100 * v) / total}%);background:${colors[k] || "#3557d4"}` })),
       el("span", { class: "num" }, v.toLocaleString())));
 }
 

@@ -1,0 +1,148 @@
+"""The agent console and the manager dashboard in headless chromium, against the whole dialer.
+
+Screenshots go to tests/artifacts/ (git-ignored): console-ready, console-screen-pop, console-wrapup,
+dashboard-upload, dashboard-live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_harness import PASSWORD, web_world
+
+pytestmark = pytest.mark.browser
+
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+async def until(check: Any, seconds: float = 30.0) -> None:
+    """Poll a Python-side check (the pages' CSP forbids the string evaluation wait_for_function uses)."""
+    for _ in range(int(seconds * 10)):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not true within {seconds} s")
+
+
+def csp_violations(page: Any, into: list[str]) -> None:
+    page.on("console", lambda m: into.append(m.text) if "Content Security Policy" in m.text else None)
+
+
+async def login(page: Any, base: str, name: str) -> None:
+    await page.goto(f"{base}/login")
+    await page.fill("#name", name)
+    await page.fill("#password", PASSWORD)
+    await page.keyboard.press("Enter")
+
+
+async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport=VIEWPORT)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(page, errors)
+        await login(page, base, "alice")
+        await page.wait_for_url(f"{base}/console")
+        await page.wait_for_selector("#q-outbound-agents")
+        await page.wait_for_selector("#ws-status.dot-on")
+        # Keyboard only: sign in to the checked queues, then ready.
+        await page.keyboard.press("Alt+l")
+        await page.wait_for_selector("#state-pill.pill-paused")
+        await page.keyboard.press("Alt+r")
+        await page.wait_for_selector("#state-pill.pill-ready")
+        await page.screenshot(path=str(artifacts / "console-ready.png"))
+        # A simulated call is answered and routed to alice: the screen pop shows the lead and the dispositions.
+        await page.wait_for_selector("#lead-name", timeout=30_000)
+        await page.wait_for_selector("#dispo-buttons button[data-code=sale]")
+        name = await page.inner_text("#lead-name")
+        assert name.strip()
+        await page.screenshot(path=str(artifacts / "console-screen-pop.png"))
+        # The call ends (the simulated customer hangs up): wrap-up with its countdown; disposition by hotkey.
+        await page.wait_for_selector("#state-pill.pill-wrapup", timeout=60_000)
+        await page.wait_for_selector("#wrapup:not([hidden])")
+        await page.keyboard.press("Alt+n")
+        await page.keyboard.type("Wants the premium plan")
+        await page.screenshot(path=str(artifacts / "console-wrapup.png"))
+        await page.keyboard.press("Alt+1")
+        await until(lambda: _starts(page, "#dispo-msg", "Saved"))
+        await page.wait_for_selector("#state-pill.pill-ready")
+        attempts = await (await client.get("/api/agents/alice/calls", headers=world.auth("alice"))).json()
+        done = [a for a in attempts["items"] if a["disposition"]]
+        assert done[0]["disposition"] == "sale"
+        assert done[0]["notes"] == "Wants the premium plan"
+        assert not errors, errors
+        await page.close()
+
+
+CSV = (
+    "phone,first_name,last_name,Company\n"
+    + "".join(f"+1 212 555 {1000 + i:04d},Pat{i},Doe,Acme {i}\n" for i in range(40))
+    + "12,Bad,Number,Nope\n"
+)
+
+
+async def test_manager_uploads_csv_sees_report_and_watches_numbers_change(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport=VIEWPORT)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(page, errors)
+        await login(page, base, "boss")
+        await page.wait_for_url(f"{base}/dashboard")
+        card = page.locator("section.campaign[data-campaign=demo]")
+        await card.wait_for()
+        assert "no agents" in (await card.locator("[data-field=why]").inner_text()).lower()
+        # Upload: choosing the file shows the mapping preview; Import shows the report and the error download.
+        csv_path = tmp_path / "new-leads.csv"
+        csv_path.write_text(CSV, encoding="utf-8")
+        await page.set_input_files("#upload-file", str(csv_path))
+        await page.wait_for_selector("#mapping-table")
+        assert await page.locator("#mapping-table tbody tr").count() == 4
+        await page.click("#btn-import")
+        await page.wait_for_selector("#report-figures")
+        report = await page.inner_text("#report-figures")
+        assert "40" in report
+        href = await page.get_attribute("#errors-link", "href")
+        assert href is not None
+        download = await client.get(href, headers=world.auth("boss"))
+        assert "Bad" in await download.text()
+        await page.screenshot(path=str(artifacts / "dashboard-upload.png"), full_page=True)
+        # Agents start working (through the API, as their consoles would): the dashboard follows live.
+        for agent in ("alice", "bob"):
+            await client.post(
+                f"/api/agents/{agent}/login", json={"queues": ["outbound-agents"]}, headers=world.auth(agent)
+            )
+            await client.post(f"/api/agents/{agent}/ready", headers=world.auth(agent))
+        why = card.locator("[data-field=why]")
+        await until(lambda: _lacks(why, "no agents"), 20)
+        await until(lambda: _count_is(page.locator("#agents-table tbody tr"), 2), 10)
+        contact = card.locator(".kpi", has_text="Contact rate")
+        await until(lambda: _lacks(contact, "/ 0 dials"), 30)
+        assert "dials" in await contact.inner_text()
+        await page.wait_for_timeout(4000)  # a few seconds of chart history for the screenshot
+        await page.screenshot(path=str(artifacts / "dashboard-live.png"), full_page=True)
+        assert not errors, errors
+        await page.close()
+
+
+async def _starts(page: Any, selector: str, prefix: str) -> bool:
+    return (await page.inner_text(selector)).startswith(prefix)
+
+
+async def _lacks(locator: Any, text: str) -> bool:
+    return text not in (await locator.inner_text())
+
+
+async def _count_is(locator: Any, n: int) -> bool:
+    return bool(await locator.count() == n)
