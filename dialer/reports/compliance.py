@@ -208,10 +208,26 @@ def abandon_section(
 ) -> AbandonSection:
     cap, fp_rate, window = config.abandon_cap, config.amd_false_positive_rate, config.abandon_window
     events = answer_events(attempts)
+    # The dialer's clock writes the times: with a sped-up simulated clock (or clock skew between hosts) the last
+    # answers may lie after the reporter's "now"; windows "ending now" then end at the last answer instead.
+    tick = timedelta(microseconds=1)
+    latest = events[-1].at + tick if events else now
     first = span.start or (events[0].at if events else now)
-    last = min(span.end or now, now)
-    overall = _window(events, first, last + timedelta(microseconds=1), cap, fp_rate) if events else None
-    current_end = min(span.end or now, now)
+    end_all = max(latest, span.end or now)
+    overall = (
+        _make_window(
+            first,
+            end_all,
+            sum(e.live for e in events),
+            sum(e.abandoned for e in events),
+            sum(e.machine for e in events),
+            cap,
+            fp_rate,
+        )
+        if events
+        else None
+    )
+    current_end = span.end if span.end is not None else max(now, latest)
     return AbandonSection(
         regime_window=window,
         cap=cap,
@@ -221,7 +237,7 @@ def abandon_section(
         current_regime_window=_window(events, current_end - window, current_end, cap, fp_rate),
         worst_24h=worst_window(events, DAY, cap, fp_rate),
         current_24h=_window(events, current_end - DAY, current_end, cap, fp_rate),
-        periods_30d=tuple(periods(events, first, last, THIRTY_DAYS, cap, fp_rate)) if events else (),
+        periods_30d=tuple(periods(events, first, end_all - tick, THIRTY_DAYS, cap, fp_rate)) if events else (),
     )
 
 

@@ -1,0 +1,61 @@
+"""The issue's check, end to end: after a short `dialer demo`, the reports recomputed from the demo database agree
+with the daemon's own counters (the `dialer status --json` counters the demo prints), and no call was placed
+outside the calling window."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_dialer(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dialer", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+@pytest.mark.slow
+def test_reports_agree_with_the_demo_counters(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DIALER_VAR_DIR": str(tmp_path),
+        "DIALER_HTTP__PORT": "0",
+        "DIALER_SIMULATION__LISTEN_PORT": "0",
+    }
+    env.pop("DIALER_CONFIG", None)
+    env.pop("DIALER_DATABASE_URL", None)
+    demo = run_dialer(["demo", "--for", "6", "--speed", "10", "--json"], env)
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    summary = json.loads(demo.stdout.strip().splitlines()[-1])
+    (counters,) = [c["counters"] for c in summary["campaigns"] if c["campaign"] == "demo"]
+    assert counters["attempts"] > 0
+    database = ["--database", f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"]
+
+    perf = run_dialer(["report", "performance", "--campaign", "demo", "--json", *database], env)
+    assert perf.returncode == 0, perf.stderr
+    figures = json.loads(perf.stdout)
+    assert (figures["attempts"], figures["connected"], figures["abandoned"]) == (
+        counters["attempts"],
+        counters["connected"],
+        counters["abandoned"],
+    )
+    assert figures["outcomes"] == dict(sorted(counters["outcomes"].items()))
+
+    comp = run_dialer(["report", "compliance", "--campaign", "demo", "--json", *database], env)
+    assert comp.returncode in (0, 2), comp.stderr
+    report = json.loads(comp.stdout)
+    assert report["calls_outside_window"] == 0
+    assert report["attempts"] == counters["attempts"]
+    overall = report["abandon_rate"]["overall"]
+    assert (overall["live_answers"], overall["abandoned"]) == (
+        counters["connected"] + counters["abandoned"],
+        counters["abandoned"],
+    )
+    assert report["abandon_rate"]["rolling_24h"]["current"]["rate"] is not None
