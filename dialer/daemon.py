@@ -27,6 +27,7 @@ from dialer.ops.health import ComponentState, HealthRegistry
 from dialer.ops.metrics import DialerMetrics
 from dialer.pacing import InboundLoad
 from dialer.runner.bus import EventBus
+from dialer.runner.inbound import InboundWatcher
 from dialer.runner.pool import Server, ServerPool
 from dialer.runner.pump import EventPump, UpdateSink
 from dialer.runner.runner import CampaignRunner, RunnerState
@@ -35,6 +36,7 @@ from dialer.settings import Settings
 from dialer.store.campaigns import list_campaigns, set_campaign_state
 from dialer.store.claim import release_expired_leases
 from dialer.store.engine import Database
+from dialer.store.leads import find_leads_by_phone
 from dialer.store.runtime import live_answer_history
 
 log = get_logger(__name__)
@@ -90,6 +92,9 @@ class Dialer:
         self.pool = ServerPool(servers)
         # Agents' phones are on the first server (one registry per daemon; multi-PBX agents: see README).
         self.agents = AgentService(AgentRegistry(inbound_queues=self.inbound_queues), self._clients[0], self.clock.now)
+        self.inbound = InboundWatcher(
+            self.inbound_queues, bus=self.bus, registry=self.agents.registry, find_leads=self._find_leads
+        )
         self.connections = [
             ServerConnection(
                 client,
@@ -104,6 +109,7 @@ class Dialer:
                     resync_source=client,
                     clock=self.clock.now,
                     inbound_queues=self.inbound_queues,
+                    observers=[self.inbound.observe],
                 ),
             )
             for client, server in zip(self._clients, servers, strict=True)
@@ -137,7 +143,18 @@ class Dialer:
         return listener
 
     def inbound_load(self) -> InboundLoad:
-        return InboundLoad(callers_waiting=sum(self.queue_load.waiting(q) for q in self.inbound_queues))
+        """Inbound callers waiting now and the recent arrival rate, for the pacer's blending reserve."""
+        return InboundLoad(
+            callers_waiting=sum(self.queue_load.waiting(q) for q in self.inbound_queues),
+            arrivals_per_second=self.inbound.arrivals_per_second(self.clock.now()),
+        )
+
+    async def _find_leads(self, e164: str) -> list[tuple[str, int]]:
+        """Every campaign's leads with this number (an inbound caller's screen pop)."""
+        found: list[tuple[str, int]] = []
+        for runner in self.runners.values():
+            found += [(runner.name, lead.id) for lead in await find_leads_by_phone(self.db, runner.campaign_id, e164)]
+        return found
 
     # --------------------------------------------------------------- lifecycle
     async def start_connections(self) -> None:
@@ -197,6 +214,7 @@ class Dialer:
         for conn in self.connections:
             await conn.pump.stop()
         await self.agents.stop()
+        await self.inbound.stop()
         for conn in self.connections:
             await conn.client.close()
 
@@ -295,6 +313,7 @@ class Dialer:
                 for a in self.agents.registry.agents()
             ],
             "inbound_waiting": {q: self.queue_load.waiting(q) for q in sorted(self.inbound_queues)},
+            "inbound_arrivals_per_hour": round(self.inbound.arrivals_per_second(self.clock.now()) * 3600, 1),
             "campaigns": [runner.status() for runner in self.runners.values()],
             "health": self.health.snapshot(),
         }

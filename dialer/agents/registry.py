@@ -33,10 +33,16 @@ from dialer.ami.events import (
     QueueMemberAdded,
     QueueMemberPause,
     QueueMemberRemoved,
+    UserEvent,
 )
 from dialer.pacing.snapshot import AgentState, AgentView
 
+# UserEvents of the shipped dialplan for calls bridged straight to one agent (preview mode, agent-owned
+# callbacks): app_queue is not involved, so there is no AgentConnect/AgentComplete.
+DIRECT_CONNECT_EVENT = "DialerAgentConnect"
+DIRECT_COMPLETE_EVENT = "DialerAgentComplete"
 WRAPUP_REASON = "wrapup"
+PREVIEW_REASON = "preview"
 LOGIN_REASON = "login"
 # Device states of a queue member (app_queue / devicestate.h): AST_DEVICE_NOT_INUSE = 1, INUSE = 2, BUSY = 3,
 # UNAVAILABLE = 5, RINGING = 6, RINGINUSE = 7, ONHOLD = 8.
@@ -184,6 +190,22 @@ class AgentRegistry:
             blended = bool(agent.queues & self.inbound_queues)
             views.append(AgentView(state=state, seconds_in_state=max(0.0, now - agent.since), blended=blended))
         return views
+
+    def reserve_for_preview(self, agent_id: str, now: float) -> RegistryOutput:
+        """A preview agent is about to dial: pause them in the queues so no queued call lands on them meanwhile."""
+        agent = self._require_logged_in(agent_id)
+        if agent.status is not AgentStatus.READY:
+            raise AgentError(agent_id, "not_ready", "only a ready agent can dial a preview lead")
+        action = QueuePauseAction(agent.interface, True, PREVIEW_REASON)
+        change = self._set(agent, now, PREVIEW_REASON, status=AgentStatus.RINGING, pause_reason=PREVIEW_REASON)
+        return RegistryOutput(changes=(change,), actions=(action,))
+
+    def end_preview(self, agent_id: str, now: float) -> RegistryOutput:
+        """The preview call ended without reaching the agent (no answer, busy ...): ready again."""
+        agent = self._require(agent_id)
+        if agent.status is not AgentStatus.RINGING or agent.pause_reason != PREVIEW_REASON:
+            return _NOTHING
+        return self._end_wrapup(agent, now, "preview_not_connected")
 
     def agent_on_call(self, linkedid: str) -> Agent | None:
         for agent in self._agents.values():
@@ -339,6 +361,27 @@ class AgentRegistry:
                 if agent is None or agent.status not in (AgentStatus.TALKING, AgentStatus.RINGING):
                     return _NOTHING
                 return self._start_wrapup(agent, now, f"call_ended_by_{event.reason or 'unknown'}", event.queue)
+            case UserEvent(name=name) if name in (DIRECT_CONNECT_EVENT, DIRECT_COMPLETE_EVENT):
+                agent = self.by_interface(event.get("Agent") or "")
+                if agent is None or not agent.logged_in:
+                    return _NOTHING
+                attempt = event.get("Attempt") or None
+                if name == DIRECT_CONNECT_EVENT:
+                    return self._changed(
+                        agent,
+                        now,
+                        "direct_connect",
+                        status=AgentStatus.TALKING,
+                        call_uniqueid=attempt,
+                        call_linkedid=attempt,
+                        call_queue=None,
+                        calls_taken=agent.calls_taken + 1,
+                    )
+                # The dialplan reports the end from its h extension even when the agent was never bridged (the
+                # callee did not answer): only a call that reached the agent leads to wrap-up.
+                if agent.status is not AgentStatus.TALKING:
+                    return _NOTHING
+                return self._start_wrapup(agent, now, "direct_call_ended", None)
             case QueueMemberAdded():
                 return self._member_seen(event.interface, event.queue, event.paused, event.paused_reason, now)
             case QueueMemberRemoved():
@@ -375,7 +418,7 @@ class AgentRegistry:
                         corrections=(f"{agent.agent_id} is logged out but still in {queue}: removed",),
                     )
                 continue
-            want_paused = agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP)
+            want_paused = _wants_pause(agent)
             want_reason = (agent.pause_reason or WRAPUP_REASON) if want_paused else ""
             actions: list[MemberAction] = []
             corrections: list[str] = []
@@ -392,7 +435,10 @@ class AgentRegistry:
             out = out + RegistryOutput(actions=tuple(actions), corrections=tuple(corrections))
             in_call = any(m.in_call or m.status in _DEVICE_IN_CALL for m in actual.values())
             current = self._agents[agent.agent_id]
-            if current.status in (AgentStatus.TALKING, AgentStatus.RINGING) and actual and not in_call:
+            # A preview agent waits for their callee to answer: their phone is idle until then, not a lost call.
+            previewing = current.status is AgentStatus.RINGING and current.pause_reason == PREVIEW_REASON
+            on_call = current.status in (AgentStatus.TALKING, AgentStatus.RINGING) and not previewing
+            if on_call and actual and not in_call:
                 out = out + self._start_wrapup(current, now, "reconcile_call_gone", current.call_queue)
                 out = out + RegistryOutput(corrections=(f"{agent.agent_id} call ended unseen: wrap-up",))
             elif current.status == AgentStatus.READY and in_call:
@@ -478,7 +524,7 @@ class AgentRegistry:
         agent = self.by_interface(interface)
         if agent is None or not agent.logged_in:
             return _NOTHING
-        want_paused = agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP)
+        want_paused = _wants_pause(agent)
         if paused == want_paused:
             return _NOTHING
         want_reason = (agent.pause_reason or WRAPUP_REASON) if want_paused else ""
@@ -486,6 +532,11 @@ class AgentRegistry:
             actions=(QueuePauseAction(agent.interface, want_paused, want_reason),),
             corrections=(f"{agent.agent_id} pause flag {paused} (reason {reason!r}) differs from intent: re-sent",),
         )
+
+
+def _wants_pause(agent: Agent) -> bool:
+    """Paused in Asterisk: on a pause or in wrap-up, and during a preview call (placed outside the queue)."""
+    return agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP) or agent.pause_reason == PREVIEW_REASON
 
 
 _NO_CALL: dict[str, object] = {"call_uniqueid": None, "call_linkedid": None, "call_queue": None}

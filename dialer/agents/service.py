@@ -94,6 +94,12 @@ class AgentService:
     async def logout(self, agent_id: str) -> Agent:
         return await self._run(agent_id, self.registry.logout(agent_id, self._clock()))
 
+    async def reserve_for_preview(self, agent_id: str) -> Agent:
+        return await self._run(agent_id, self.registry.reserve_for_preview(agent_id, self._clock()))
+
+    async def end_preview(self, agent_id: str) -> Agent:
+        return await self._run(agent_id, self.registry.end_preview(agent_id, self._clock()))
+
     async def finish_wrapup(self, agent_id: str) -> Agent:
         return await self._run(agent_id, self.registry.finish_wrapup(agent_id, self._clock()))
 

@@ -20,6 +20,7 @@ class InFlightCall:
     agent_id: str | None = None
     placed_predictively: bool = True
     channel_id: str | None = None
+    preview_agent: str | None = None  # placed for this agent (preview / own callback), not through the queue
 
     @property
     def connected(self) -> bool:

@@ -50,6 +50,7 @@ class EventPump:
         resync_source: ResyncSource,
         clock: Callable[[], float],
         inbound_queues: frozenset[str] = frozenset(),
+        observers: list[Callable[[AmiEvent, float], None]] | None = None,
     ) -> None:
         self.server = server
         self._events = events
@@ -63,6 +64,8 @@ class EventPump:
         self.events_seen = 0
         self.unrouted_updates = 0
         self.resyncs = 0
+        # Synchronous observers called for every event after the agents (e.g. the inbound watcher).
+        self._observers = observers or []
         self._resync_task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
@@ -85,6 +88,8 @@ class EventPump:
             return
         self.dispatch(self.server.tracker.feed(event, now))
         self._agents.on_event(event)
+        for observe in self._observers:
+            observe(event, now)
         if self._queue_load.feed(event, now):
             self._wake_all()
 

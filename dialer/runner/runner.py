@@ -51,7 +51,9 @@ from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCall, InFlightCalls
 from dialer.runner.pool import ServerPool
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, start_attempts, update_attempt
+from dialer.store.claim import Release, release_leads
 from dialer.store.engine import Database
+from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
 from dialer.store.runtime import discard_unsent_attempt
 
@@ -154,12 +156,14 @@ class CampaignRunner:
         self.why_not: WhyNotDialing | None = WhyNotDialing("paused", "campaign not started")
         self.drained = asyncio.Event()
         self.stepping = False  # a pacing step (claim + originates) is under way
+        self._applying = False  # a call update is being written
         self._wake = asyncio.Event()
         self._updates: asyncio.Queue[tuple[str, CallUpdate]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._seq = itertools.count(1)
         self._key = uuid.uuid4().hex[:8]
         self._attempt_of_agent: dict[str, int] = {}
+        self._preview: dict[str, LeadRecord] = {}
         self._talk_started: dict[str, float] = {}
         self._wrap_started: dict[str, float] = {}
         self.agents.add_listener(self._on_agent_change)
@@ -225,7 +229,7 @@ class CampaignRunner:
     @property
     def idle(self) -> bool:
         """No pacing step running and no update waiting (lets tests on a manual clock move in lock-step)."""
-        return not self.stepping and self._updates.empty() and not self._wake.is_set()
+        return not self.stepping and not self._applying and self._updates.empty() and not self._wake.is_set()
 
     async def settle_quietly(self, seconds: float = 2.0) -> None:
         """Apply what was already delivered, for at most ``seconds`` (shutdown)."""
@@ -363,7 +367,13 @@ class CampaignRunner:
         )
         self.in_flight.add(
             InFlightCall(
-                attempt_id, start.lead_id, server.name, now, placed_predictively=predictive, channel_id=channel_id
+                attempt_id,
+                start.lead_id,
+                server.name,
+                now,
+                placed_predictively=predictive,
+                channel_id=channel_id,
+                preview_agent=agent.agent_id if agent is not None else None,
             )
         )
         placed = await self.pool.place(server, record, request, now)
@@ -394,6 +404,7 @@ class CampaignRunner:
     async def _update_loop(self) -> None:
         while True:
             server, update = await self._updates.get()
+            self._applying = True
             try:
                 await self._apply(server, update)
             except asyncio.CancelledError:
@@ -401,6 +412,7 @@ class CampaignRunner:
             except Exception:
                 log.exception("call_update_failed", campaign=self.name, attempt_id=update.attempt_id)
             finally:
+                self._applying = False
                 self._updates.task_done()
 
     async def _apply(self, server: str, update: CallUpdate) -> None:
@@ -471,6 +483,8 @@ class CampaignRunner:
         )
         transition = await record_outcome(self.db, self.config, attempt_id, outcome, end)
         self._count(outcome, transition.kind)
+        if call is not None and call.preview_agent is not None and not call.connected:
+            await self.agents.end_preview(call.preview_agent)
         self.stats.record_attempt(update.ring_seconds, outcome.is_live_answer)
         if outcome.is_live_answer:
             predictive = call.placed_predictively if call is not None else True
@@ -622,6 +636,63 @@ class CampaignRunner:
         if agent is not None and agent.status is AgentStatus.WRAPUP:
             await self.agents.finish_wrapup(agent_id)
         return transition.kind
+
+    # ------------------------------------------------------------------ preview
+    async def preview_claim(self, agent_id: str) -> LeadRecord | None:
+        """Preview mode: hold the next lead for this agent to read before dialling (their own callbacks first)."""
+        if agent_id in self._preview:
+            return self._preview[agent_id]
+        self._require_ready(agent_id)
+        wall = datetime.fromtimestamp(self.clock.now(), UTC)
+        batch = await claim_dialable(
+            self.db, self.config, campaign_id=self.campaign_id, owner=self.owner, limit=1, now=wall, agents=(agent_id,)
+        )
+        if not batch.leads:
+            breakdown = dict(batch.set_aside)
+            self.why_not = WhyNotDialing("no_leads", "no lead may be dialled now", breakdown)
+            return None
+        self._preview[agent_id] = batch.leads[0]
+        return batch.leads[0]
+
+    async def preview_skip(self, agent_id: str) -> None:
+        lead = self._preview.pop(agent_id, None)
+        if lead is not None:
+            await release_leads(self.db, self.owner, [Release(lead.id)], datetime.fromtimestamp(self.clock.now(), UTC))
+
+    async def preview_dial(self, agent_id: str) -> int:
+        """Dial the lead the agent is looking at, straight to their phone (DIALER_AGENT); returns the attempt id."""
+        lead = self._preview.get(agent_id)
+        if lead is None:
+            raise LookupError(f"agent {agent_id} has no preview lead: claim one first")
+        if not self.pool.any_up():
+            raise RuntimeError("no Asterisk server connected")
+        agent = await self.agents.reserve_for_preview(agent_id)
+        del self._preview[agent_id]
+        wall = datetime.fromtimestamp(self.clock.now(), UTC)
+        key = f"{self._key}-{next(self._seq)}"
+        start = AttemptStart(
+            lead_id=lead.id,
+            campaign_id=self.campaign_id,
+            phone=lead.phone,
+            started_at=wall,
+            caller_id=self.config.caller_id.number,
+            trunk=self.config.trunk,
+            action_id=f"orig-{key}",
+            channel_id=f"dialer-{key}",
+        )
+        (attempt_id,) = await start_attempts(self.db, [start])
+        if not await self._originate(attempt_id, start, predictive=False, agent=agent):
+            await self.agents.end_preview(agent_id)
+            raise RuntimeError("the call could not be placed")
+        return attempt_id
+
+    def _require_ready(self, agent_id: str) -> Agent:
+        agent = self.agents.registry.get(agent_id)
+        if agent is None or self.config.queue not in agent.queues:
+            raise LookupError(f"agent {agent_id} is not logged in to campaign {self.name}")
+        if agent.status is not AgentStatus.READY:
+            raise RuntimeError(f"agent {agent_id} is {agent.status.value}, not ready")
+        return agent
 
     # ------------------------------------------------------------------ status
     def status(self) -> dict[str, Any]:

@@ -44,7 +44,7 @@ class World:
 
     async def quiesce(self) -> None:
         for _ in range(200):
-            runners_idle = all(r.idle for r in self.dialer.runners.values())
+            runners_idle = all(r.idle for r in self.dialer.runners.values()) and self.dialer.inbound.idle
             events_idle = all(c.client._events.empty() for c in self.dialer.connections)
             if runners_idle and events_idle:
                 return

@@ -1,0 +1,99 @@
+"""Inbound traffic seen by the dialer: the arrival rate the pacer subtracts, and the screen pop of an inbound caller.
+
+Asterisk semantics: ``QueueCallerJoin`` carries the caller's number (``CallerIDNum``) and Uniqueid; the agent who
+takes the call is named by ``AgentConnect`` (``Interface``), which comes *after* ``QueueCallerLeave``. So the
+caller's number is remembered from the join (bounded) and matched when the agent connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from dialer.agents.registry import AgentRegistry
+from dialer.ami.events import AgentConnect, AmiEvent, QueueCallerJoin
+from dialer.campaign.phones import Phone, normalize
+from dialer.logging import get_logger
+from dialer.runner.bus import EventBus
+
+log = get_logger(__name__)
+
+# (campaign name, lead id) of every lead whose number matches.
+LeadFinder = Callable[[str], Awaitable[list[tuple[str, int]]]]
+
+
+class InboundWatcher:
+    def __init__(
+        self,
+        queues: Iterable[str],
+        *,
+        bus: EventBus,
+        registry: AgentRegistry,
+        find_leads: LeadFinder,
+        default_region: str = "US",
+        rate_window_seconds: float = 900.0,
+        max_callers: int = 10_000,
+    ) -> None:
+        self.queues = frozenset(queues)
+        self._bus = bus
+        self._registry = registry
+        self._find_leads = find_leads
+        self._region = default_region
+        self._window = rate_window_seconds
+        self._max_callers = max_callers
+        self._callers: OrderedDict[str, str] = OrderedDict()  # caller Uniqueid -> number
+        self._arrivals: deque[float] = deque()
+        self._first_seen: float | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.pops = 0
+
+    def observe(self, event: AmiEvent, now: float) -> None:
+        if isinstance(event, QueueCallerJoin) and event.queue in self.queues:
+            self._arrivals.append(now)
+            if self._first_seen is None:
+                self._first_seen = now
+            self._callers[event.uniqueid] = event.caller_id_num
+            while len(self._callers) > self._max_callers:
+                self._callers.popitem(last=False)
+        elif isinstance(event, AgentConnect) and event.queue in self.queues:
+            number = self._callers.pop(event.uniqueid, "")
+            agent = self._registry.by_interface(event.interface)
+            if agent is not None:
+                task = asyncio.get_running_loop().create_task(self._pop(agent.agent_id, event.queue, number))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    @property
+    def idle(self) -> bool:
+        """No screen-pop lookup under way (tests on a manual clock wait for this)."""
+        return not self._tasks
+
+    def arrivals_per_second(self, now: float) -> float:
+        """Inbound arrivals over the last window (or since the first one seen, if more recent)."""
+        while self._arrivals and self._arrivals[0] < now - self._window:
+            self._arrivals.popleft()
+        if self._first_seen is None:
+            return 0.0
+        span = min(self._window, max(60.0, now - self._first_seen))
+        return len(self._arrivals) / span
+
+    async def _pop(self, agent_id: str, queue: str, number: str) -> None:
+        data: dict[str, Any] = {"inbound": True, "queue": queue, "caller": number, "matches": []}
+        phone = normalize(number, self._region) if number else None
+        if isinstance(phone, Phone):
+            try:
+                matches = await self._find_leads(phone.e164)
+            except Exception:
+                log.exception("inbound_lead_lookup_failed", agent=agent_id)
+                matches = []
+            data["matches"] = [{"campaign": campaign, "lead_id": lead_id} for campaign, lead_id in matches]
+            if matches:
+                data["campaign"], data["lead_id"] = matches[0]
+        self.pops += 1
+        self._bus.publish(f"agent:{agent_id}", "screen_pop", **data)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
