@@ -88,10 +88,10 @@ def test_agent_levels() -> None:
             agent_levels(bad, 1)
 
 
-def test_plan_cli(history: History) -> None:
+def test_plan_cli(sqlite_history: History) -> None:
     result = CliRunner().invoke(
         app,
-        ["plan", "--campaign", "ukspring", "--agents", "3,6", "--hours", "0.25", "--database", history.url],
+        ["plan", "--campaign", "ukspring", "--agents", "3,6", "--hours", "0.25", "--database", sqlite_history.url],
     )
     assert result.exit_code == 0, result.output
     assert "model default" in result.stdout

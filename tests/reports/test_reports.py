@@ -248,11 +248,13 @@ async def test_unknown_campaign_and_bad_range(history: History) -> None:
         ReportRange(DAY2, DAY1)
 
 
-def test_cli_reports_on_a_given_database(history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reports_on_a_given_database(
+    sqlite_history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("DIALER_CONFIG", raising=False)
     runner = CliRunner()
-    db = ["--database", history.url]
+    db = ["--database", sqlite_history.url]
     result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--json", *db])
     assert result.exit_code == 2, result.output  # the planted violations fail the report
     body = json.loads(result.stdout)
