@@ -28,6 +28,7 @@ typecheck: $(STAMP)
 # The whole suite: lint, types, every test tier. PostgreSQL is installed and started by tests/pg.sh.
 test: $(STAMP)
 	$(MAKE) lint typecheck
+	bash tests/browser/ensure_chromium.sh
 	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/pytest -q
 
 unit: $(STAMP)

@@ -68,6 +68,8 @@ class HttpSettings(BaseModel):
     port: int = Field(default=8080, ge=0, le=65535)
     # Signs session cookies; generated per run when empty (sessions then do not survive a restart).
     session_secret: SecretStr = SecretStr("")
+    # Behind a TLS-terminating proxy: mark the session cookie Secure even though the request reached us over HTTP.
+    secure_cookies: bool = False
 
 
 class SimulationSettings(BaseModel):

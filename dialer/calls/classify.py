@@ -7,6 +7,10 @@ number (cause 1), an invalid number format (cause 28), a channel that could not 
 dialer hung up itself. So ``Reason`` is read first and, for ``Reason`` 0, the ``Cause`` of the dialled (``;1``)
 channel's ``Hangup`` decides. For busy/congestion on Local channels that cause is 0, which is why ``Reason``
 (or ``DialStatus``) must be trusted first.
+
+On a real PJSIP trunk the picture differs (measured on the lab Asterisk 22 with a SIP carrier): a 486 Busy Here
+comes back as ``Reason`` 0 with cause 17, and a 503 as ``Reason`` 0 with cause 34. So for ``Reason`` 0 the
+busy and congestion causes are read too.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ REASON_NO_ANSWER = 3
 CAUSE_UNALLOCATED = 1
 CAUSE_NORMAL_CLEARING = 16
 CAUSE_INVALID_NUMBER_FORMAT = 28
+CAUSE_USER_BUSY = 17
+# Network-side failures Asterisk maps to congestion (AST_CAUSE_* in causes.h): no circuit (34), network out of
+# order (38), temporary failure (41), switching equipment congestion (42), destination out of order (27), call
+# rejected (21).
+CAUSES_CONGESTION = frozenset({21, 27, 34, 38, 41, 42})
+CAUSES_NO_ANSWER = frozenset({18, 19})  # no user responding, no answer (alerting)
 
 AMD_MACHINE = "MACHINE"
 
@@ -73,6 +83,12 @@ def classify(facts: CallFacts) -> Outcome:
         return Outcome.UNALLOCATED
     if cause == CAUSE_INVALID_NUMBER_FORMAT:
         return Outcome.INVALID_NUMBER
+    if cause == CAUSE_USER_BUSY:
+        return Outcome.BUSY
+    if cause in CAUSES_CONGESTION:
+        return Outcome.CONGESTION
+    if cause in CAUSES_NO_ANSWER:
+        return Outcome.NO_ANSWER
     if facts.hangup_requested or cause == CAUSE_NORMAL_CLEARING:
         return Outcome.CANCELLED
     if facts.reason is None and facts.dial_status in _DIAL_STATUS_OUTCOME:

@@ -11,11 +11,12 @@ from typing import Annotated, Any
 
 import typer
 
-from dialer.appkeys import DIALER
+from dialer.appkeys import AFTER_CONTEXTS, DIALER
 from dialer.clock import RealTimeClock
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.demo import DemoPlan, build_demo_app, demo_settings, now_utc, prepare_database, reset_database, run_demo
 from dialer.logging import configure_logging
+from dialer.web.demo import demo_users_ctx
 
 REPO_CAMPAIGNS = Path("campaigns")
 
@@ -62,10 +63,13 @@ def demo(
         clock = RealTimeClock(speed=speed)
         app = build_demo_app(settings, plan, clock)
         base_url = f"http://{settings.http.host}:{http_port}"
+        # Web logins for the manager, every simulated agent and a spare agent for you (printed to stderr).
+        app[AFTER_CONTEXTS].append(demo_users_ctx([f"agent{n:02d}" for n in range(1, agents + 1)], base_url=base_url))
         if not as_json:
             typer.echo(
                 f"dialer demo: campaign 'demo' with {imported['imported']} leads, {agents} simulated agents, "
                 f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
+                f"  console: {base_url}/login   (manager dashboard and agent console; logins below)\n"
                 f"  status:  {base_url}/status   (or: dialer status)\n"
                 f"  metrics: {base_url}/metrics\n"
                 f"  log:     {log_path}  (JSON lines)\n"

@@ -19,15 +19,9 @@ WORLD = scenario(
 )
 
 
-TRUNK_GAP = pytest.mark.xfail(
-    reason="dialer/calls/classify.py does not yet map PJSIP trunk failures (Reason 0 + cause 17/34) to busy/congestion",
-    strict=False,
-)
-
-
 @pytest.mark.parametrize(
     ("amd", "trunk"),
-    [(True, False), (False, False), pytest.param(True, True, marks=TRUNK_GAP)],
+    [(True, False), (False, False), (True, True)],
     ids=["local-amd", "local", "trunk-amd"],
 )
 async def test_tracker_outcomes_equal_the_ground_truth(amd: bool, trunk: bool) -> None:

@@ -85,6 +85,10 @@ def _feed(tracker: CallTracker, events: list[tuple[float, AmiEvent]]) -> list[Ca
         (CallFacts(True, 4, 16, "ANSWER", "NOTSURE", True, False), Outcome.CONNECTED),
         (CallFacts(True, 4, 16, "ANSWER", "HUMAN", False, True), Outcome.ABANDONED),
         (CallFacts(False, None, 0, "BUSY", None, False, False), Outcome.BUSY),
+        # A real PJSIP trunk: 486 and 503 come back as Reason 0 with the Q.850 cause (lab Asterisk 22).
+        (CallFacts(False, 0, 17, "BUSY", None, False, False), Outcome.BUSY),
+        (CallFacts(False, 0, 34, "CONGESTION", None, False, False), Outcome.CONGESTION),
+        (CallFacts(False, 0, 19, None, None, False, False), Outcome.NO_ANSWER),
     ],
 )
 def test_classification_table(facts: CallFacts, outcome: Outcome) -> None:
