@@ -240,6 +240,7 @@ class PerformanceReport:
     sales: int
     talk_seconds_total: float
     mean_talk_seconds: float | None
+    mean_answer_to_agent_seconds: float | None  # the called party's wait: answer -> agent connected
     acw_seconds: float | None
     aht_seconds: float | None
     occupancy: float | None
@@ -297,6 +298,9 @@ class PerformanceReport:
             "conversion": self.conversion,
             "talk_seconds_total": round(self.talk_seconds_total, 1),
             "mean_talk_seconds": _r(self.mean_talk_seconds),
+            "mean_answer_to_agent_seconds": None
+            if self.mean_answer_to_agent_seconds is None
+            else round(self.mean_answer_to_agent_seconds, 2),
             "acw_seconds": _r(self.acw_seconds),
             "aht_seconds": _r(self.aht_seconds),
             "occupancy": self.occupancy,
@@ -386,6 +390,7 @@ def build_performance(
     sale_codes = {d.code for d in config.dispositions if d.is_sale}
     final_codes = {d.code for d in config.dispositions if d.final or d.is_dnc}
     talks = [t for t in (talk_seconds(a) for a in connected) if t is not None]
+    waits = [w for w in (seconds_between(a.answered_at, a.connected_at) for a in connected) if w is not None]
 
     # Agents: talk from the call records; ACW, ready, pause and logged-in time from the state history.
     start = span.start or (attempts[0].started_at if attempts else now)
@@ -495,6 +500,7 @@ def build_performance(
         sales=sum(1 for a in connected if a.disposition in sale_codes),
         talk_seconds_total=sum(talks),
         mean_talk_seconds=mean_talk_all,
+        mean_answer_to_agent_seconds=fmean(waits) if waits else None,
         acw_seconds=acw_all,
         aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
         occupancy=occupancy,
@@ -547,6 +553,10 @@ def _secs(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} s"
 
 
+def _wait(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} s"
+
+
 def render_performance_text(r: PerformanceReport) -> str:
     fcr = r.fcr
     lines = [
@@ -557,7 +567,8 @@ def render_performance_text(r: PerformanceReport) -> str:
         f"sales {r.sales}, conversion {pct(r.conversion)} of connected calls; FCR {pct(fcr)} "
         f"({r.leads_resolved_first_contact} of {r.leads_connected} leads connected)",
         f"talk: mean {_secs(r.mean_talk_seconds)}, total {r.talk_seconds_total / 3600:.2f} h; "
-        f"ACW {_secs(r.acw_seconds)}; AHT {_secs(r.aht_seconds)}; occupancy {pct(r.occupancy)}",
+        f"ACW {_secs(r.acw_seconds)}; AHT {_secs(r.aht_seconds)}; occupancy {pct(r.occupancy)}; "
+        f"called party waited {_wait(r.mean_answer_to_agent_seconds)} for an agent",
         f"leads {r.leads_total.total}: penetration {pct(ratio(r.leads_total.dialled, r.leads_total.total))}, "
         f"exhaustion {pct(ratio(r.leads_total.final, r.leads_total.total))}; attempts per lead "
         + ", ".join(f"{k}×{v}" for k, v in r.attempts_per_lead.items()),
@@ -655,6 +666,7 @@ def render_performance_html(r: PerformanceReport) -> str:
         ["conversion (of connected)", pct(r.conversion)],
         ["first-contact resolution", pct(r.fcr)],
         ["mean talk", _secs(r.mean_talk_seconds)],
+        ["called party's wait for an agent (mean)", _wait(r.mean_answer_to_agent_seconds)],
         ["ACW", _secs(r.acw_seconds)],
         ["AHT", _secs(r.aht_seconds)],
         ["occupancy", pct(r.occupancy)],

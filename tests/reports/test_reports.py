@@ -138,6 +138,7 @@ async def test_performance_figures(history: History) -> None:
     assert r.conversion == pytest.approx(7 / 22)
     assert r.mean_talk_seconds == pytest.approx(120.0)
     assert r.talk_seconds_total == pytest.approx(22 * 120.0)
+    assert r.mean_answer_to_agent_seconds == pytest.approx(1.0)
     # FCR: leads 1-10 (sale / not interested) and lead 21 (its first connected call is the re-call: sale) of the
     # 21 leads connected; lead 11's first connected call was "no decision".
     assert (r.leads_connected, r.leads_resolved_first_contact) == (21, 11)
