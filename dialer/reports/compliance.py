@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, TextIO
 
 from dialer.calls.outcome import Outcome
@@ -297,10 +298,15 @@ def _offence(a: ReportAttempt, detail: str) -> Offence:
     return Offence(a.id, a.lead_id, a.phone, a.started_at, detail)
 
 
+@lru_cache(maxsize=65536)
+def _number_zones(e164: str) -> tuple[str, ...]:
+    return time_zones_for_e164(e164)
+
+
 def zones_of_attempt(a: ReportAttempt, config: CampaignConfig) -> tuple[str, ...]:
     """The zones whose window had to be open for this call: the rules' zones for the lead's current phone, the
     dialled number's own zones when the attempt dialled another (an alternative phone before a switch)."""
-    candidates = a.lead_tz_candidates if a.phone == a.lead_phone else time_zones_for_e164(a.phone)
+    candidates = a.lead_tz_candidates if a.phone == a.lead_phone else _number_zones(a.phone)
     lead = LeadSnapshot(
         id=a.lead_id,
         campaign=config.name,
