@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -24,7 +24,7 @@ from dialer.reports.calls import (
     render_calls_text,
     write_calls_csv,
 )
-from dialer.reports.common import ReportError, ReportRange
+from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance import compliance_csv, compliance_report, render_compliance_html, render_compliance_text
 from dialer.reports.performance import (
     disposition_svg,
@@ -58,23 +58,9 @@ DatabaseOpt = Annotated[
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also write the printable HTML page to this file.")]
 
 
-def parse_when(value: str | None, *, end: bool) -> datetime | None:
-    """A date (the whole day: ``--to 2026-11-22`` includes the 22nd) or an ISO datetime; UTC when no zone."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(0), UTC)
-            return day + timedelta(days=1) if end else day
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"{'--to' if end else '--from'} {value!r}: expected YYYY-MM-DD or an ISO 8601 date-time")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 def report_range(start: str | None, end: str | None) -> ReportRange:
     try:
-        return ReportRange(parse_when(start, end=False), parse_when(end, end=True))
+        return parse_report_range(start, end)
     except ReportError as exc:
         fail(str(exc))
 

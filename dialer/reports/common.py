@@ -7,7 +7,7 @@ import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TextIO
 
 from dialer.campaign.leadimport import neutralise_formula
@@ -38,6 +38,29 @@ class ReportRange:
 
     def as_json(self) -> dict[str, str | None]:
         return {"from": iso(self.start), "to": iso(self.end)}
+
+
+def parse_when(value: str | None, *, end: bool) -> datetime | None:
+    """A date (``YYYY-MM-DD``: the whole day, so an end date includes that day) or an ISO 8601 date-time; UTC when
+    no zone is given. Raises ReportError."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = datetime.combine(date.fromisoformat(text), time(0), UTC)
+            return day + timedelta(days=1) if end else day
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ReportError(
+            f"{'to' if end else 'from'} {value!r}: expected YYYY-MM-DD or an ISO 8601 date-time"
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def parse_report_range(start: str | None, end: str | None) -> ReportRange:
+    """The range of ``--from``/``--to`` (or ``?from=&to=`` query parameters). Raises ReportError."""
+    return ReportRange(parse_when(start, end=False), parse_when(end, end=True))
 
 
 def iso(value: datetime | None) -> str | None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from dialer.cli import app
 from dialer.reports import ReportRange
 from dialer.reports.calls import call_records_report, purge_call_records, write_calls_csv
-from dialer.reports.common import ReportError, safe_cell
+from dialer.reports.common import ReportError, parse_report_range, safe_cell
 from dialer.reports.compliance import (
     AnswerEvent,
     compliance_report,
@@ -277,3 +277,15 @@ def test_cli_reports_on_a_given_database(
     assert "nope" in result.stderr
     result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--from", "yesterday", *db])
     assert result.exit_code != 0
+
+
+def test_parse_report_range() -> None:
+    span = parse_report_range("2026-03-02", "2026-03-02")
+    assert (span.start, span.end) == (DAY1, DAY2)  # an end date includes its whole day
+    span = parse_report_range("2026-03-02T10:00:00+01:00", None)
+    assert span.start == DAY1 + timedelta(hours=9)
+    assert span.end is None
+    assert parse_report_range("2026-03-02T10:00", "").start == DAY1 + timedelta(hours=10)  # UTC when no zone
+    for bad in (("yesterday", None), ("2026-03-03", "2026-03-01")):
+        with pytest.raises(ReportError):
+            parse_report_range(*bad)
