@@ -256,8 +256,10 @@ def test_cli_reports_on_a_given_database(
     monkeypatch.delenv("DIALER_CONFIG", raising=False)
     runner = CliRunner()
     db = ["--database", sqlite_history.url]
-    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--json", *db])
+    page = tmp_path / "compliance.html"
+    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--json", "--html", str(page), *db])
     assert result.exit_code == 2, result.output  # the planted violations fail the report
+    assert "Compliance report — ukspring" in page.read_text()
     body = json.loads(result.stdout)
     assert body["calls_outside_window"] == 1
     assert body["abandon_rate"]["overall"]["live_answers"] == 23
@@ -269,6 +271,12 @@ def test_cli_reports_on_a_given_database(
     assert "attempts 42, live answers 22" in result.stdout
     assert chart.read_text().startswith("<svg")
     assert (tmp_path / "hours-dispositions.svg").is_file()
+    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--csv", *db])
+    assert result.exit_code == 2
+    assert result.stdout.startswith("section,item,metric,value")
+    result = runner.invoke(app, ["report", "purge-calls", "--retention-days", "10000", *db])
+    assert result.exit_code == 0, result.output
+    assert "would delete (add --yes) 0 call records" in result.stdout
     result = runner.invoke(app, ["report", "calls", "--campaign", "ukspring", "--csv", "--agent", "a2", *db])
     assert result.exit_code == 0, result.output
     assert len(result.stdout.strip().splitlines()) == 1 + 10
