@@ -22,6 +22,9 @@ from dialer.store.types import UTCDateTime
 assert metadata is SQLModel.metadata  # one schema: the migrations compare every table at once
 
 
+TOKEN_USE_RESOLUTION_SECONDS = 60.0
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
@@ -223,13 +226,18 @@ async def add_api_token(db: Database, user_id: int, token: str, label: str, now:
 
 
 async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord | None:
-    """The enabled user owning an unrevoked token (and note when it was last used)."""
+    """The enabled user owning an unrevoked token. Notes when it was last used, at most once a minute (every API
+    call would otherwise be a write, competing with the dialer's claims for SQLite's single writer)."""
     digest = secret_hash(token)
-    async with db.write() as conn:
+    async with db.read() as conn:
         row = (
             (
                 await conn.execute(
-                    select(users_t, api_tokens_t.c.id.label("token_id"))
+                    select(
+                        users_t,
+                        api_tokens_t.c.id.label("token_id"),
+                        api_tokens_t.c.last_used_at.label("token_last_used_at"),
+                    )
                     .join(api_tokens_t, api_tokens_t.c.user_id == users_t.c.id)
                     .where(api_tokens_t.c.token_hash == digest, api_tokens_t.c.revoked.is_(False))
                 )
@@ -237,9 +245,14 @@ async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord 
             .mappings()
             .first()
         )
-        if row is None or row["disabled"]:
-            return None
-        await conn.execute(update(api_tokens_t).where(api_tokens_t.c.id == row["token_id"]).values(last_used_at=now))
+    if row is None or row["disabled"]:
+        return None
+    last = row["token_last_used_at"]
+    if last is None or (now - last).total_seconds() >= TOKEN_USE_RESOLUTION_SECONDS:
+        async with db.write() as conn:
+            await conn.execute(
+                update(api_tokens_t).where(api_tokens_t.c.id == row["token_id"]).values(last_used_at=now)
+            )
     return _user(row)
 
 
