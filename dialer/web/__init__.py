@@ -11,6 +11,7 @@ from aiohttp import web
 
 from dialer.appkeys import AFTER_CONTEXTS
 from dialer.web import pages as _pages  # noqa: F401  (registers the page and login routes)
+from dialer.web import reports as _reports  # noqa: F401  (registers the report routes)
 from dialer.web.api import api
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document

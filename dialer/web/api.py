@@ -809,13 +809,14 @@ async def get_queues(call: Call) -> web.Response:
             "label": f"{r.name} ({r.config.dial_mode.value})",
             "kind": "campaign",
             "campaign": r.name,
+            "dial_mode": r.config.dial_mode.value,
         }
         for r in call.dialer.runners.values()
     ]
     seen = {q["queue"] for q in queues}
     queues = [q for i, q in enumerate(queues) if q["queue"] not in {x["queue"] for x in queues[:i]}]
     queues += [
-        {"queue": q, "label": q, "kind": "inbound", "campaign": None}
+        {"queue": q, "label": q, "kind": "inbound", "campaign": None, "dial_mode": None}
         for q in sorted(call.dialer.inbound_queues)
         if q not in seen
     ]
@@ -992,6 +993,74 @@ async def get_agent_calls(call: Call) -> web.Response:
     return paged([attempt_json(a) for a in attempts], total, q.limit, q.offset)
 
 
+# ------------------------------------------------------------------------------------------------ preview
+class PreviewBody(Strict):
+    campaign: str | None = Field(default=None, max_length=100, description="a preview campaign the agent is in")
+
+
+def _preview_runner(call: Call, agent_id: str, campaign: str | None) -> Any:
+    agent = _agent(call, agent_id)
+    candidates = [
+        r
+        for r in call.dialer.runners.values()
+        if r.config.dial_mode.value == "preview" and r.config.queue in agent.queues and campaign in (None, r.name)
+    ]
+    if not candidates:
+        raise Problem(
+            409, f"{agent_id} is not signed in to a preview campaign" + (f" {campaign!r}" if campaign else "")
+        )
+    return candidates[0]
+
+
+def _preview_action(action: Literal["claim", "dial", "skip"]) -> Any:
+    async def handler(call: Call) -> web.Response:
+        agent_id = own_agent(call, call.path("agent_id"))
+        runner = _preview_runner(call, agent_id, call.body.campaign)
+        try:
+            if action == "claim":
+                lead = await runner.preview_claim(agent_id)
+                if lead is None:
+                    why = runner.why_not
+                    return ok(
+                        {
+                            "campaign": runner.name,
+                            "lead": None,
+                            "why": why.detail if why else None,
+                            "breakdown": why.breakdown if why else {},
+                        }
+                    )
+                history = await lead_history(call.db, lead.id)
+                return ok(
+                    {"campaign": runner.name, "lead": lead_json(lead), "history": [attempt_json(a) for a in history]}
+                )
+            if action == "dial":
+                attempt_id = await runner.preview_dial(agent_id)
+                return ok({"campaign": runner.name, "attempt_id": attempt_id})
+            await runner.preview_skip(agent_id)
+            return ok({"campaign": runner.name, "skipped": True})
+        except (LookupError, RuntimeError, AgentError) as exc:
+            raise Problem(409, str(exc)) from None
+
+    handler.__name__ = f"preview_{action}"
+    return handler
+
+
+for _verb, _summary in (
+    ("claim", "Preview mode: hold the next lead for me to read"),
+    ("dial", "Preview mode: dial the lead I hold"),
+    ("skip", "Preview mode: give the held lead back"),
+):
+    api.route(
+        "POST",
+        f"/api/agents/{{agent_id}}/preview/{_verb}",
+        roles=ANY_USER,
+        summary=_summary,
+        tag="agents",
+        body=PreviewBody,
+        errors=(409,),
+    )(_preview_action(_verb))  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------------------------------------ callbacks
 class CallbackQuery(Paging):
     campaign: str | None = Field(default=None, max_length=100)
@@ -1088,13 +1157,6 @@ async def dashboard_snapshot(call_or_app: Any, *, with_leads: bool = True) -> di
 )
 async def get_dashboard(call: Call) -> web.Response:
     return ok(await dashboard_snapshot(call.app))
-
-
-@api.route("GET", "/api/reports", roles=MANAGERS, summary="Available reports", tag="reports")
-async def get_reports(call: Call) -> web.Response:
-    from dialer.web.reports import available_reports
-
-    return ok({"reports": available_reports()})
 
 
 def export_csv(rows: list[dict[str, Any]]) -> str:

@@ -98,7 +98,7 @@ def operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(spec.status): {
             "description": "OK",
-            "content": {spec.response_content_type: {"schema": content_schema}},
+            "content": spec.response_content or {spec.response_content_type: {"schema": content_schema}},
         }
     }
     for status in sorted(errors):

@@ -1,25 +1,149 @@
-"""Reports: whatever :mod:`dialer.reports` provides (built by another engineer), listed for the dashboard."""
+"""Reports of :mod:`dialer.reports` (compliance, performance, call records) over HTTP: JSON, printable HTML, CSV."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from typing import Any
+import io
+from typing import Any, Literal
 
-import dialer.reports
+from aiohttp import web
+from pydantic import Field
+
+from dialer.reports.calls import call_records_report, write_calls_csv
+from dialer.reports.common import ReportError, ReportRange, parse_report_range
+from dialer.reports.compliance import compliance_csv, compliance_report, render_compliance_html
+from dialer.reports.performance import performance_csv, performance_report, render_performance_html
+from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
+from dialer.web.api import Paging, Strict, api, ok
+from dialer.web.problems import Problem
+from dialer.web.routing import MANAGERS, Call
+
+REPORTS = {
+    "compliance": "Compliance evidence: abandon rate against the cap, calling windows, DNC, ring time, caller ID",
+    "performance": "Contact-centre performance: contact rate, conversion, handle times, agents, hours, dispositions",
+    "calls": "Call records (every attempt) as JSON or CSV",
+}
+FORMATS = {
+    "application/json": {"schema": {"type": "object"}},
+    "text/html": {"schema": {"type": "string"}},
+    "text/csv": {"schema": {"type": "string"}},
+}
 
 
 def available_reports() -> list[dict[str, Any]]:
-    """Each module of dialer.reports with its docstring's first line (the dashboard links what exists)."""
-    found = []
-    for module in pkgutil.iter_modules(dialer.reports.__path__):
-        if module.name.startswith("_"):
-            continue
-        try:
-            mod = importlib.import_module(f"dialer.reports.{module.name}")
-        except Exception as exc:  # a report module under construction must not break the API
-            found.append({"name": module.name, "summary": f"unavailable: {exc}"})
-            continue
-        doc = (mod.__doc__ or "").strip().splitlines()
-        found.append({"name": module.name, "summary": doc[0] if doc else ""})
-    return found
+    return [
+        {"name": name, "summary": summary, "url": f"/api/reports/{name}/{{campaign}}"}
+        for name, summary in REPORTS.items()
+    ]
+
+
+class ReportQuery(Strict):
+    from_: str | None = Field(default=None, alias="from", max_length=40, description="start date/time (ISO), inclusive")
+    to: str | None = Field(
+        default=None, max_length=40, description="end date/time (ISO); a date includes its whole day"
+    )
+    agent: str | None = Field(default=None, max_length=64)
+    format: Literal["json", "html", "csv"] = "json"
+
+
+def _range(q: ReportQuery) -> ReportRange:
+    try:
+        return parse_report_range(q.from_, q.to)
+    except ReportError as exc:
+        raise Problem(422, f"from/to: {exc}", kind="validation-error") from None
+
+
+def _text(body: str, content_type: str, filename: str | None = None) -> web.Response:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
+    return web.Response(text=body, content_type=content_type, charset="utf-8", headers=headers)
+
+
+@api.route(
+    "GET",
+    "/api/reports",
+    roles=MANAGERS,
+    summary="Available reports, with links per campaign",
+    tag="reports",
+    query=Paging,
+)
+async def get_reports(call: Call) -> web.Response:
+    campaigns = [r.name for r in await list_campaigns(call.db)]
+    links = {
+        c: {n: f"/api/reports/{n}/{c}?format=" + ("csv" if n == "calls" else "html") for n in REPORTS}
+        for c in campaigns
+    }
+    return ok({"reports": available_reports(), "campaigns": links})
+
+
+@api.route(
+    "GET",
+    "/api/reports/compliance/{name}",
+    roles=MANAGERS,
+    tag="reports",
+    query=ReportQuery,
+    summary="Compliance report of a campaign (format=json|html|csv)",
+    response_content=FORMATS,
+)
+async def get_compliance_report(call: Call) -> web.Response:
+    q: ReportQuery = call.query
+    try:
+        report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
+    except UnknownCampaignError as exc:
+        raise Problem(404, str(exc)) from None
+    if q.format == "html":
+        return _text(render_compliance_html(report), "text/html")
+    if q.format == "csv":
+        out = io.StringIO()
+        compliance_csv(report, out)
+        return _text(out.getvalue(), "text/csv", f"compliance-{call.path('name')}.csv")
+    return ok(report.as_json())
+
+
+@api.route(
+    "GET",
+    "/api/reports/performance/{name}",
+    roles=MANAGERS,
+    tag="reports",
+    query=ReportQuery,
+    summary="Performance report of a campaign, optionally one agent (format=json|html|csv)",
+    response_content=FORMATS,
+)
+async def get_performance_report(call: Call) -> web.Response:
+    q: ReportQuery = call.query
+    try:
+        report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
+    except UnknownCampaignError as exc:
+        raise Problem(404, str(exc)) from None
+    if q.format == "html":
+        return _text(render_performance_html(report), "text/html")
+    if q.format == "csv":
+        out = io.StringIO()
+        performance_csv(report, out)
+        return _text(out.getvalue(), "text/csv", f"performance-{call.path('name')}.csv")
+    return ok(report.as_json())
+
+
+@api.route(
+    "GET",
+    "/api/reports/calls/{name}",
+    roles=MANAGERS,
+    tag="reports",
+    query=ReportQuery,
+    summary="Call records of a campaign (json: the first 200; csv: all)",
+    response_content=FORMATS,
+)
+async def get_calls_report(call: Call) -> web.Response:
+    q: ReportQuery = call.query
+    span = _range(q)
+    name = call.path("name")
+    try:
+        if q.format == "csv":
+            record = await get_campaign(call.db, name)
+            out = io.StringIO()
+            await write_calls_csv(call.db, record.id, span, out, agent=q.agent)
+            return _text(out.getvalue(), "text/csv", f"calls-{name}.csv")
+        if q.format == "html":
+            raise Problem(422, "format: the call records come as json or csv", kind="validation-error")
+        report = await call_records_report(call.db, name, span, agent=q.agent)
+    except UnknownCampaignError as exc:
+        raise Problem(404, str(exc)) from None
+    return ok(report.as_json())

@@ -108,6 +108,7 @@ class RouteSpec:
     body_content: dict[str, Any] | None = None  # a non-JSON request body (multipart, TOML) for the document
     response: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
     response_content_type: str = "application/json"
+    response_content: dict[str, Any] | None = None  # several content types for the success response
     status: int = 200
     errors: tuple[int, ...] = ()
     in_openapi: bool = True

@@ -328,3 +328,70 @@ async def test_dashboard_document(world: WebWorld, aiohttp_client: Any) -> None:
     assert demo["abandon_window"]["cap"] == 0.03
     reports = await (await client.get("/api/reports", headers=world.auth("boss"))).json()
     assert isinstance(reports["reports"], list)
+
+
+PREVIEW_TOML = """
+name = "manual"
+dial_mode = "preview"
+queue = "manual-agents"
+trunk = "Local/{number}@sim-pstn"
+regime = "US"
+timezone = "America/New_York"
+[caller_id]
+number = "+1 202 555 0142"
+"""
+
+
+async def test_preview_claim_dial_and_skip(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss, alice = world.auth("boss"), world.auth("alice")
+    resp = await client.put(
+        "/api/campaigns/manual", data=PREVIEW_TOML, headers={**boss, "Content-Type": "application/toml"}
+    )
+    assert resp.status == 201, await resp.text()
+    form = FormData()
+    form.add_field("file", io.BytesIO(CSV.encode()), filename="manual.csv", content_type="text/csv")
+    assert (await client.post("/api/campaigns/manual/lead-lists", data=form, headers=boss)).status == 201
+    assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+    # Not in a preview campaign yet.
+    await problem(await client.post("/api/agents/alice/preview/claim", json={}, headers=alice), 404)
+    await client.post("/api/agents/alice/login", json={"queues": ["manual-agents"]}, headers=alice)
+    await problem(await client.post("/api/agents/alice/preview/claim", json={}, headers=alice), 409)  # not ready
+    await client.post("/api/agents/alice/ready", headers=alice)
+    held = await (await client.post("/api/agents/alice/preview/claim", json={}, headers=alice)).json()
+    assert held["campaign"] == "manual"
+    first = held["lead"]["id"]
+    again = await (await client.post("/api/agents/alice/preview/claim", json={}, headers=alice)).json()
+    assert again["lead"]["id"] == first  # the same lead stays held
+    skipped = await client.post("/api/agents/alice/preview/skip", json={}, headers=alice)
+    assert (await skipped.json())["skipped"] is True
+    held = await (await client.post("/api/agents/alice/preview/claim", json={}, headers=alice)).json()
+    resp = await client.post("/api/agents/alice/preview/dial", json={}, headers=alice)
+    assert resp.status == 200, await resp.text()
+    attempt_id = (await resp.json())["attempt_id"]
+    await problem(await client.post("/api/agents/alice/preview/dial", json={}, headers=alice), 409)  # nothing held
+
+    async def on_call() -> Any:
+        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
+        return body["call"] if body["call"] and body["call"]["attempt"]["id"] == attempt_id else None
+
+    call = await wait_for(on_call)
+    assert call["lead"]["id"] == held["lead"]["id"]
+
+
+async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    listing = await (await client.get("/api/reports", headers=boss)).json()
+    assert {r["name"] for r in listing["reports"]} == {"compliance", "performance", "calls"}
+    assert listing["campaigns"]["demo"]["compliance"] == "/api/reports/compliance/demo?format=html"
+    report = await (await client.get("/api/reports/compliance/demo", headers=boss)).json()
+    assert report["campaign"] == "demo"
+    page = await client.get("/api/reports/performance/demo?format=html&from=2026-11-01", headers=boss)
+    assert page.content_type == "text/html"
+    assert "demo" in await page.text()
+    csv_resp = await client.get("/api/reports/calls/demo?format=csv", headers=boss)
+    assert csv_resp.content_type == "text/csv"
+    await problem(await client.get("/api/reports/compliance/nope", headers=boss), 404)
+    await problem(await client.get("/api/reports/compliance/demo?from=yesterday-ish", headers=boss), 422)
+    await problem(await client.get("/api/reports/compliance/demo", headers=world.auth("alice")), 403)

@@ -7,11 +7,14 @@ let agent = null;          // last known agent state (from the API / WebSocket)
 let offset = 0;            // server clock - browser clock, seconds
 let currentCall = null;    // the call shown in the screen pop
 let hotkeys = new Map();   // key -> disposition code
+let previewQueues = new Set();  // queues of preview-mode campaigns
+let previewHeld = null;    // the lead held for preview
 
 function say(id, text, error = false) { const m = $(id); m.textContent = text; m.classList.toggle("error", error); }
 
 async function loadQueues() {
   const data = await api("GET", "/api/queues");
+  previewQueues = new Set(data.queues.filter((q) => q.dial_mode === "preview").map((q) => q.queue));
   const box = $("queue-choice");
   box.replaceChildren(el("legend", {}, "Campaigns and inbound queues"));
   for (const q of data.queues) {
@@ -77,8 +80,36 @@ function historyTable(history) {
     el("tbody", {}, body));
 }
 
+function showPreviewPanel(call) {
+  const inPreview = agent && agent.queues && agent.queues.some((q) => previewQueues.has(q));
+  $("preview-panel").hidden = !(inPreview && !call && agent.status === "ready");
+}
+
+function showPreviewLead(data) {
+  previewHeld = data.lead;
+  $("btn-dial").disabled = !previewHeld; $("btn-skip").disabled = !previewHeld;
+  if (!previewHeld) {
+    $("preview-lead").replaceChildren(el("p", { class: "muted" }, data.why ? `Nothing to dial: ${data.why}` : "Take the next lead, read it, then dial."));
+    return;
+  }
+  const lead = previewHeld;
+  $("preview-lead").replaceChildren(
+    el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "preview-name" }, [lead.first_name, lead.last_name].filter(Boolean).join(" ") || "Unnamed lead"),
+      el("div", { class: "muted" }, `Campaign ${data.campaign} · lead #${lead.id}`)), el("div", { class: "lead-phone" }, lead.phone)),
+    fieldList(lead), el("h3", {}, "Attempt history"), historyTable(data.history || []));
+}
+
+async function preview(verb) {
+  try {
+    const data = await api("POST", `/api/agents/${encodeURIComponent(me)}/preview/${verb}`, {});
+    if (verb === "claim") showPreviewLead(data);
+    else { showPreviewLead({ lead: null }); say("preview-msg", verb === "dial" ? "Dialling…" : "Lead given back"); }
+  } catch (err) { say("preview-msg", err.message, true); }
+}
+
 function showCall(call) {
   currentCall = call;
+  showPreviewPanel(call);
   const pop = $("screen-pop");
   const panel = $("disposition-panel");
   if (!call) {
@@ -150,12 +181,15 @@ function wire() {
   $("btn-logout").onclick = () => command("logout");
   $("btn-ready").onclick = () => command("ready");
   $("btn-pause").onclick = () => command("pause", { reason: $("pause-reason").value });
+  $("btn-next").onclick = () => preview("claim");
+  $("btn-dial").onclick = () => preview("dial");
+  $("btn-skip").onclick = () => preview("skip");
   document.addEventListener("keydown", (ev) => {
     if (!ev.altKey) return;
     const k = ev.key.toLowerCase();
-    const actions = { r: "btn-ready", p: "btn-pause", l: "btn-login" };
+    const actions = { r: "btn-ready", p: "btn-pause", l: "btn-login", g: "btn-next", d: "btn-dial", s: "btn-skip" };
     if (k === "n") { $("notes").focus(); ev.preventDefault(); return; }
-    if (actions[k] && !$(actions[k]).disabled) { $(actions[k]).click(); ev.preventDefault(); return; }
+    if (actions[k] && !$(actions[k]).disabled && !$(actions[k]).closest("[hidden]")) { $(actions[k]).click(); ev.preventDefault(); return; }
     if (hotkeys.has(k) && !$("disposition-panel").hidden) {
       const btn = document.querySelector(`[data-code="${CSS.escape(hotkeys.get(k))}"]`);
       if (btn) { btn.click(); ev.preventDefault(); }
@@ -176,6 +210,7 @@ live((msg) => {
 wire();
 await refresh();
 await loadQueues();
+showPreviewPanel(currentCall);
 loadRecent();
 setInterval(tick, 500);
 setInterval(refresh, 15000);

@@ -48,7 +48,11 @@ function campaignCard(c) {
   const abSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   card.replaceChildren(
     el("div", { class: "camp-head" }, el("h2", {}, c.campaign), el("span", { class: "pill pill-" + c.state, "data-field": "state" }, c.state),
-      el("span", { class: "muted" }, `${c.dial_mode} · queue ${c.queue}`), el("div", { class: "camp-actions" }, action("start"), action("pause"), action("stop"))),
+      el("span", { class: "muted" }, `${c.dial_mode} · queue ${c.queue}`), el("div", { class: "camp-actions" },
+        el("a", { class: "btn btn-link", href: `/api/reports/compliance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, "Compliance report"),
+        el("a", { class: "btn btn-link", href: `/api/reports/performance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, "Performance report"),
+        el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv` }, "Calls CSV"),
+        action("start"), action("pause"), action("stop"))),
     el("div", { class: "why" + (why ? "" : " ok"), "data-field": "why" }, why ? [el("strong", {}, (c.calls_in_flight > 0 || c.dial_rate_per_minute > 0 ? "Holding new calls: " : "Not dialling: ") + why.code.replace(/_/g, " ")), " — " + why.detail,
       Object.keys(why.breakdown || {}).length ? el("span", { class: "muted" }, " (" + Object.entries(why.breakdown).map(([k, v]) => `${k} ${v}`).join(", ") + ")") : null]
       : [el("strong", {}, "Dialling"), " — " + (p.reason || "pacing normally")]),
