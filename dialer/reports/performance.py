@@ -16,8 +16,8 @@ Definitions (docs/domain.md):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import fmean
 from typing import Any, TextIO
@@ -47,8 +47,8 @@ from dialer.store.reports import (
     ReportAttempt,
     agent_events,
     callbacks_due,
+    iter_report_attempts,
     lead_totals,
-    report_attempts,
 )
 
 LIVE = (Outcome.CONNECTED.value, Outcome.ABANDONED.value)
@@ -347,6 +347,14 @@ def callback_figures(
     calls_by_lead: dict[int, list[datetime]] = defaultdict(list)
     for a in attempts:
         calls_by_lead[a.lead_id].append(a.started_at)
+    return callback_figures_from_calls(callbacks, calls_by_lead, now)
+
+
+def callback_figures_from_calls(
+    callbacks: Sequence[CallbackFact], calls_by_lead: Mapping[int, Sequence[datetime]], now: datetime
+) -> CallbackFigures:
+    """Kept on time: a call to the lead from 2 min before to 15 min after the due time; late: a call after that;
+    missed: no call and the grace has passed (or the daemon marked it missed); else pending."""
     on_time = late = missed = pending = cancelled = 0
     for cb in callbacks:
         if cb.state == "cancelled":
@@ -369,6 +377,214 @@ def _list_figures(name: str, total: int, dialled: int, by_status: dict[str, int]
     return ListFigures(name, total, dialled, final, by_status)
 
 
+@dataclass
+class _AgentTally:
+    calls: int = 0
+    sales: int = 0
+    talk_seconds: float = 0.0
+    talks: int = 0
+    dispositions: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class _LeadTally:
+    attempts: int = 0
+    first_connected_resolved: bool | None = None  # None until the lead's first connected call
+    first_live_at_attempt: int | None = None
+
+
+class PerformanceScan:
+    """The performance figures, fed page by page in start order (bounded memory: per agent, per hour and per lead
+    tallies; per call nothing is kept)."""
+
+    def __init__(
+        self, config: CampaignConfig, *, callbacks: Sequence[CallbackFact] = (), count_callback_calls: bool = True
+    ) -> None:
+        self.config = config
+        self.sale_codes = {d.code for d in config.dispositions if d.is_sale}
+        self.final_codes = {d.code for d in config.dispositions if d.final or d.is_dnc}
+        self.callback_leads = {cb.lead_id for cb in callbacks}
+        self.count_callback_calls = count_callback_calls
+        self.callback_calls: dict[int, list[datetime]] = defaultdict(list)
+        self.first_start: datetime | None = None
+        self.attempts = 0
+        self.outcomes: Counter[str] = Counter()
+        self.connected = 0
+        self.sales = 0
+        self.talk_total = 0.0
+        self.talks = 0
+        self.wait_total = 0.0
+        self.waits = 0
+        self.undispositioned = 0
+        self.agents: dict[str, _AgentTally] = defaultdict(_AgentTally)
+        self.per_hour: dict[int, list[int]] = {h: [0, 0] for h in range(24)}
+        self.unknown_zone = 0
+        self.dispositioned: Counter[str] = Counter()
+        self.leads: dict[int, _LeadTally] = defaultdict(_LeadTally)
+
+    def add_callback_calls(self, page: Sequence[ReportAttempt]) -> None:
+        """Calls that may keep a callback (every agent's, when the report is filtered by agent)."""
+        for a in page:
+            if a.lead_id in self.callback_leads:
+                self.callback_calls[a.lead_id].append(a.started_at)
+
+    def add(self, page: Sequence[ReportAttempt]) -> None:
+        if self.count_callback_calls:
+            self.add_callback_calls(page)
+        for a in page:
+            if self.first_start is None or a.started_at < self.first_start:
+                self.first_start = a.started_at
+            self.attempts += 1
+            self.outcomes[a.outcome or "in_progress"] += 1
+            live = a.outcome in LIVE
+            if a.disposition:
+                self.dispositioned[a.disposition] += 1
+            hour = local_hour(a, self.config)
+            if hour is None:
+                self.unknown_zone += 1
+            else:
+                self.per_hour[hour][0] += 1
+                self.per_hour[hour][1] += live
+            lead = self.leads[a.lead_id]
+            lead.attempts += 1
+            if live and lead.first_live_at_attempt is None:
+                lead.first_live_at_attempt = lead.attempts
+            if a.outcome != Outcome.CONNECTED.value:
+                continue
+            self.connected += 1
+            sale = a.disposition in self.sale_codes
+            self.sales += sale
+            self.undispositioned += not a.disposition
+            if lead.first_connected_resolved is None:
+                lead.first_connected_resolved = a.disposition in self.final_codes
+            talk = talk_seconds(a)
+            if talk is not None:
+                self.talk_total += talk
+                self.talks += 1
+            wait = seconds_between(a.answered_at, a.connected_at)
+            if wait is not None:
+                self.wait_total += wait
+                self.waits += 1
+            if a.agent:
+                tally = self.agents[a.agent]
+                tally.calls += 1
+                tally.sales += sale
+                tally.dispositions[a.disposition or "(none)"] += 1
+                if talk is not None:
+                    tally.talk_seconds += talk
+                    tally.talks += 1
+
+    def report(
+        self,
+        span: ReportRange,
+        now: datetime,
+        *,
+        agent_filter: str | None,
+        leads: LeadTotals,
+        callbacks: Sequence[CallbackFact],
+        events: Sequence[AgentEventFact] | None,
+    ) -> PerformanceReport:
+        config = self.config
+        notes: list[str] = []
+        start = span.start or self.first_start or now
+        end = min(span.end or now, now)
+        times = agent_time(events, start, end) if events is not None else {}
+        if events is None:
+            notes.append(
+                "agent state history is not recorded (no agent_events table): ACW, AHT, ready/pause time and "
+                "occupancy are unavailable; talk time comes from the call records"
+            )
+        agents = []
+        names = set(self.agents) | (set(times) if agent_filter is None else {agent_filter} & set(times))
+        for name in sorted(names):
+            tally = self.agents.get(name) or _AgentTally()
+            t = times.get(name)
+            acw = t.wrapup / tally.calls if t is not None and tally.calls else None
+            mean_talk = tally.talk_seconds / tally.talks if tally.talks else None
+            agents.append(
+                AgentFigures(
+                    agent=name,
+                    calls=tally.calls,
+                    sales=tally.sales,
+                    talk_seconds=tally.talk_seconds,
+                    mean_talk_seconds=mean_talk,
+                    acw_seconds=acw,
+                    aht_seconds=(mean_talk or 0.0) + acw if acw is not None else None,
+                    logged_in_seconds=t.logged_in if t else None,
+                    ready_seconds=t.ready if t else None,
+                    pause_seconds=t.paused if t else None,
+                    occupancy=t.occupancy if t else None,
+                    dispositions=dict(tally.dispositions.most_common()),
+                )
+            )
+        total_wrap = sum(t.wrapup for t in times.values()) if events is not None else None
+        acw_all = total_wrap / self.connected if total_wrap is not None and self.connected else None
+        mean_talk_all = self.talk_total / self.talks if self.talks else None
+        logged = sum(t.logged_in for t in times.values())
+        occupancy = ratio(sum(t.talking + t.wrapup for t in times.values()), logged) if events is not None else None
+        if self.unknown_zone:
+            notes.append(
+                f"{self.unknown_zone} attempts without a known time zone are left out of the hour-of-day figures"
+            )
+        hours = tuple(HourFigures(h, n, live) for h, (n, live) in sorted(self.per_hour.items()))
+
+        by_code = {d.code for d in config.dispositions}
+        total_disp = sum(self.dispositioned.values())
+        dispositions = [
+            DispositionFigures(
+                d.code,
+                d.label,
+                self.dispositioned.get(d.code, 0),
+                d.is_sale,
+                d.final,
+                ratio(self.dispositioned.get(d.code, 0), total_disp),
+            )
+            for d in config.dispositions
+        ]
+        for code, n in sorted(self.dispositioned.items()):
+            if code not in by_code:  # a code since removed from the campaign file
+                dispositions.append(DispositionFigures(code, code, n, False, False, ratio(n, total_disp)))
+
+        connected_leads = [t for t in self.leads.values() if t.first_connected_resolved is not None]
+        to_first_contact = [t.first_live_at_attempt for t in self.leads.values() if t.first_live_at_attempt]
+        attempts_per_lead = Counter(t.attempts for t in self.leads.values())
+        lists = tuple(_list_figures(lst.name, lst.total, lst.dialled, lst.by_status) for lst in leads.lists)
+        notes.append("teams: no team assignment is stored; figures are per agent")
+        if agent_filter is not None:
+            notes.append(f"only calls handled by {agent_filter}: list, callback and lead figures are for the campaign")
+        return PerformanceReport(
+            campaign=config.name,
+            span=span,
+            agent_filter=agent_filter,
+            generated_at=now,
+            attempts=self.attempts,
+            outcomes=dict(sorted(self.outcomes.items())),
+            connected=self.connected,
+            abandoned=self.outcomes.get(Outcome.ABANDONED.value, 0),
+            machines=self.outcomes.get(Outcome.MACHINE.value, 0),
+            sales=self.sales,
+            talk_seconds_total=self.talk_total,
+            mean_talk_seconds=mean_talk_all,
+            mean_answer_to_agent_seconds=self.wait_total / self.waits if self.waits else None,
+            acw_seconds=acw_all,
+            aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
+            occupancy=occupancy,
+            agents=tuple(agents),
+            hours=hours,
+            dispositions=tuple(dispositions),
+            undispositioned=self.undispositioned,
+            leads_connected=len(connected_leads),
+            leads_resolved_first_contact=sum(1 for t in connected_leads if t.first_connected_resolved),
+            callbacks=callback_figures_from_calls(callbacks, self.callback_calls, now),
+            lists=lists,
+            leads_total=_list_figures("all lists", leads.total, leads.dialled, leads.by_status),
+            attempts_per_lead=dict(sorted(attempts_per_lead.items())),
+            attempts_to_first_contact=fmean(to_first_contact) if to_first_contact else None,
+            agent_history=events is not None,
+            notes=tuple(notes),
+        )
+
+
 def build_performance(
     config: CampaignConfig,
     attempts: Sequence[ReportAttempt],
@@ -383,166 +599,33 @@ def build_performance(
 ) -> PerformanceReport:
     """Pure: every figure from the rows given. ``callback_attempts``: every call of the campaign in the range
     (a callback is kept by any agent's call) when ``attempts`` is filtered by agent."""
-    notes: list[str] = []
-    outcomes = Counter(a.outcome or "in_progress" for a in attempts)
-    connected = [a for a in attempts if a.outcome == Outcome.CONNECTED.value]
-    by_code = {d.code: d for d in config.dispositions}
-    sale_codes = {d.code for d in config.dispositions if d.is_sale}
-    final_codes = {d.code for d in config.dispositions if d.final or d.is_dnc}
-    talks = [t for t in (talk_seconds(a) for a in connected) if t is not None]
-    waits = [w for w in (seconds_between(a.answered_at, a.connected_at) for a in connected) if w is not None]
-
-    # Agents: talk from the call records; ACW, ready, pause and logged-in time from the state history.
-    start = span.start or (attempts[0].started_at if attempts else now)
-    end = min(span.end or now, now)
-    times = agent_time(events, start, end) if events is not None else {}
-    if events is None:
-        notes.append(
-            "agent state history is not recorded (no agent_events table): ACW, AHT, ready/pause time and "
-            "occupancy are unavailable; talk time comes from the call records"
-        )
-    handled: dict[str, list[ReportAttempt]] = defaultdict(list)
-    for a in connected:
-        if a.agent:
-            handled[a.agent].append(a)
-    agents = []
-    for name in sorted(set(handled) | (set(times) if agent_filter is None else {agent_filter} & set(times))):
-        calls = handled.get(name, [])
-        agent_talks = [t for t in (talk_seconds(a) for a in calls) if t is not None]
-        t = times.get(name)
-        acw = t.wrapup / len(calls) if t is not None and calls else None
-        mean_talk = fmean(agent_talks) if agent_talks else None
-        agents.append(
-            AgentFigures(
-                agent=name,
-                calls=len(calls),
-                sales=sum(1 for a in calls if a.disposition in sale_codes),
-                talk_seconds=sum(agent_talks),
-                mean_talk_seconds=mean_talk,
-                acw_seconds=acw,
-                aht_seconds=(mean_talk or 0.0) + acw if acw is not None else None,
-                logged_in_seconds=t.logged_in if t else None,
-                ready_seconds=t.ready if t else None,
-                pause_seconds=t.paused if t else None,
-                occupancy=t.occupancy if t else None,
-                dispositions=dict(Counter(a.disposition or "(none)" for a in calls).most_common()),
-            )
-        )
-    total_wrap = sum(t.wrapup for t in times.values()) if events is not None else None
-    acw_all = total_wrap / len(connected) if total_wrap is not None and connected else None
-    mean_talk_all = fmean(talks) if talks else None
-    logged = sum(t.logged_in for t in times.values())
-    occupancy = ratio(sum(t.talking + t.wrapup for t in times.values()), logged) if events is not None else None
-
-    # Hour of day in the called party's zone.
-    per_hour: dict[int, list[int]] = {h: [0, 0] for h in range(24)}
-    unknown_zone = 0
-    for a in attempts:
-        hour = local_hour(a, config)
-        if hour is None:
-            unknown_zone += 1
-            continue
-        per_hour[hour][0] += 1
-        per_hour[hour][1] += a.outcome in LIVE
-    if unknown_zone:
-        notes.append(f"{unknown_zone} attempts without a known time zone are left out of the hour-of-day figures")
-    hours = tuple(HourFigures(h, n, live) for h, (n, live) in sorted(per_hour.items()))
-
-    dispositioned = Counter(a.disposition for a in attempts if a.disposition)
-    total_disp = sum(dispositioned.values())
-    dispositions = []
-    for d in config.dispositions:
-        dispositions.append(
-            DispositionFigures(
-                d.code,
-                d.label,
-                dispositioned.get(d.code, 0),
-                d.is_sale,
-                d.final,
-                ratio(dispositioned.get(d.code, 0), total_disp),
-            )
-        )
-    for code, n in sorted(dispositioned.items()):
-        if code not in by_code:  # a code since removed from the campaign file
-            dispositions.append(DispositionFigures(code, code, n, False, False, ratio(n, total_disp)))
-
-    # FCR and attempts per lead.
-    by_lead: dict[int, list[ReportAttempt]] = defaultdict(list)
-    for a in sorted(attempts, key=lambda a: (a.started_at, a.id)):
-        by_lead[a.lead_id].append(a)
-    leads_connected = resolved_first = 0
-    to_first_contact = []
-    for calls in by_lead.values():
-        first = next((a for a in calls if a.outcome == Outcome.CONNECTED.value), None)
-        if first is not None:
-            leads_connected += 1
-            resolved_first += first.disposition in final_codes
-        first_live = next((i for i, a in enumerate(calls, 1) if a.outcome in LIVE), None)
-        if first_live is not None:
-            to_first_contact.append(first_live)
-    attempts_per_lead = Counter(len(calls) for calls in by_lead.values())
-
-    lists = tuple(_list_figures(lst.name, lst.total, lst.dialled, lst.by_status) for lst in leads.lists)
-    notes.append("teams: no team assignment is stored; figures are per agent")
-    if agent_filter is not None:
-        notes.append(f"only calls handled by {agent_filter}: list, callback and lead figures are for the campaign")
-
-    return PerformanceReport(
-        campaign=config.name,
-        span=span,
-        agent_filter=agent_filter,
-        generated_at=now,
-        attempts=len(attempts),
-        outcomes=dict(sorted(outcomes.items())),
-        connected=len(connected),
-        abandoned=outcomes.get(Outcome.ABANDONED.value, 0),
-        machines=outcomes.get(Outcome.MACHINE.value, 0),
-        sales=sum(1 for a in connected if a.disposition in sale_codes),
-        talk_seconds_total=sum(talks),
-        mean_talk_seconds=mean_talk_all,
-        mean_answer_to_agent_seconds=fmean(waits) if waits else None,
-        acw_seconds=acw_all,
-        aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
-        occupancy=occupancy,
-        agents=tuple(agents),
-        hours=hours,
-        dispositions=tuple(dispositions),
-        undispositioned=sum(1 for a in connected if not a.disposition),
-        leads_connected=leads_connected,
-        leads_resolved_first_contact=resolved_first,
-        callbacks=callback_figures(callbacks, attempts if callback_attempts is None else callback_attempts, now),
-        lists=lists,
-        leads_total=_list_figures("all lists", leads.total, leads.dialled, leads.by_status),
-        attempts_per_lead=dict(sorted(attempts_per_lead.items())),
-        attempts_to_first_contact=fmean(to_first_contact) if to_first_contact else None,
-        agent_history=events is not None,
-        notes=tuple(notes),
-    )
+    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=callback_attempts is None)
+    if callback_attempts is not None:
+        scan.add_callback_calls(callback_attempts)
+    scan.add(sorted(attempts, key=lambda a: (a.started_at, a.id)))
+    return scan.report(span, now, agent_filter=agent_filter, leads=leads, callbacks=callbacks, events=events)
 
 
 async def performance_report(
     db: Database, campaign: str, span: ReportRange, *, agent: str | None = None, now: datetime
 ) -> PerformanceReport:
-    """Raises ``UnknownCampaignError`` for an unknown campaign."""
+    """Raises ``UnknownCampaignError`` for an unknown campaign. Reads the attempts page by page."""
     record, config = await load_stored_campaign(db, campaign)
-    attempts = await report_attempts(db, record.id, span.start, span.end, agent=agent)
-    if agent is None:
-        # Callbacks are kept by any call to the lead, so the unfiltered attempts serve both.
-        callback_calls = attempts
-    else:
-        callback_calls = await report_attempts(db, record.id, span.start, span.end)
     callbacks = await callbacks_due(db, record.id, span.start, span.end)
-    events = await agent_events(db, span.start, span.end, agent=agent)
-    return build_performance(
-        config,
-        attempts,
+    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=agent is None)
+    async for page in iter_report_attempts(db, record.id, span.start, span.end, agent=agent):
+        scan.add(page)
+    if agent is not None:
+        # Callbacks are kept by any agent's call to the lead.
+        async for page in iter_report_attempts(db, record.id, span.start, span.end):
+            scan.add_callback_calls(page)
+    return scan.report(
         span,
         now,
         agent_filter=agent,
         leads=await lead_totals(db, record.id),
         callbacks=callbacks,
-        events=events,
-        callback_attempts=callback_calls,
+        events=await agent_events(db, span.start, span.end, agent=agent),
     )
 
 
