@@ -11,7 +11,7 @@ simulator's benchmark model, and the plan says which.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
@@ -27,7 +27,7 @@ from dialer.sim.des.policies import PacerPolicy
 from dialer.sim.model import AmdModel, HandleModel, OutboundModel, Profile, Scenario
 from dialer.store.campaigns import load_stored_campaign
 from dialer.store.engine import Database
-from dialer.store.reports import ReportAttempt, agent_events, report_attempts
+from dialer.store.reports import ReportAttempt, agent_events, iter_report_attempts
 
 MIN_ATTEMPTS = 100  # dial shares (answer, busy, machine) need at least this many finished attempts
 MIN_SAMPLES = 30  # a mean/sd (ring, talk, wrap) needs at least this many observations
@@ -111,23 +111,39 @@ def wrap_durations(events: Sequence[Any]) -> list[float]:
     return out
 
 
-def measure(attempts: Sequence[ReportAttempt], wraps: Sequence[float] | None = None) -> MeasuredWorld:
+@dataclass
+class DialSample:
+    """What ``measure`` keeps of a campaign's history: outcome counts and the ring and talk samples."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    answered_ring: list[float] = field(default_factory=list)
+    talks: list[float] = field(default_factory=list)
+
+    def add(self, attempts: Iterable[ReportAttempt]) -> None:
+        for a in attempts:
+            if a.outcome is None or a.outcome == Outcome.CANCELLED.value:  # still up, or our own hang-up
+                continue
+            self.outcomes[a.outcome] += 1
+            if a.outcome in (Outcome.CONNECTED.value, Outcome.ABANDONED.value) and a.ring_seconds is not None:
+                self.answered_ring.append(a.ring_seconds)
+            if a.outcome == Outcome.CONNECTED.value:
+                talk = seconds_between(a.connected_at, a.ended_at)
+                if talk is not None:
+                    self.talks.append(talk)
+
+
+def measure(attempts: Iterable[ReportAttempt] | DialSample, wraps: Sequence[float] | None = None) -> MeasuredWorld:
     """Pure: the dial shares and handle times of the campaign's finished attempts."""
     base_out, base_handle = OutboundModel(), HandleModel()
-    finished = [a for a in attempts if a.outcome is not None and a.outcome != Outcome.CANCELLED.value]
-    outcomes = Counter(a.outcome for a in finished)
-    total = len(finished)
+    if isinstance(attempts, DialSample):
+        sample = attempts
+    else:
+        sample = DialSample()
+        sample.add(attempts)
+    outcomes = sample.outcomes
+    total = sum(outcomes.values())
     live = outcomes[Outcome.CONNECTED.value] + outcomes[Outcome.ABANDONED.value]
-    answered_ring = [
-        a.ring_seconds
-        for a in finished
-        if a.ring_seconds is not None and a.outcome in (Outcome.CONNECTED.value, Outcome.ABANDONED.value)
-    ]
-    talks = [
-        t
-        for t in (seconds_between(a.connected_at, a.ended_at) for a in finished if a.outcome == Outcome.CONNECTED.value)
-        if t is not None
-    ]
+    answered_ring, talks = sample.answered_ring, sample.talks
     ring_mean, ring_sd = _mean_sd(answered_ring, base_out.ring_mean_seconds, base_out.ring_sd_seconds, "time to answer")
     talk_mean, talk_sd = _mean_sd(talks, base_handle.talk_mean_seconds, base_handle.talk_sd_seconds, "talk time")
     notes = []
@@ -314,9 +330,11 @@ def run_plan(
 async def measure_campaign(db: Database, campaign: str, span: ReportRange) -> tuple[CampaignConfig, MeasuredWorld]:
     """Raises ``UnknownCampaignError`` for an unknown campaign."""
     record, config = await load_stored_campaign(db, campaign)
-    attempts = await report_attempts(db, record.id, span.start, span.end)
+    sample = DialSample()
+    async for page in iter_report_attempts(db, record.id, span.start, span.end):
+        sample.add(page)
     events = await agent_events(db, span.start, span.end)
-    return config, measure(attempts, None if events is None else wrap_durations(events))
+    return config, measure(sample, None if events is None else wrap_durations(events))
 
 
 async def staffing_plan(
