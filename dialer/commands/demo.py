@@ -69,7 +69,6 @@ def demo(
             typer.echo(
                 f"dialer demo: campaign 'demo' with {imported['imported']} leads, {agents} simulated agents, "
                 f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
-                f"  console: {base_url}/login   (manager dashboard and agent console; logins below)\n"
                 f"  status:  {base_url}/status   (or: dialer status)\n"
                 f"  metrics: {base_url}/metrics\n"
                 f"  log:     {log_path}  (JSON lines)\n"
