@@ -127,15 +127,6 @@ async def iter_report_attempts(
         after = (page[-1].started_at, page[-1].id)
 
 
-async def report_attempts(
-    db: Database, campaign_id: int, start: datetime | None, end: datetime | None, *, agent: str | None = None
-) -> list[ReportAttempt]:
-    found: list[ReportAttempt] = []
-    async for page in iter_report_attempts(db, campaign_id, start, end, agent=agent):
-        found.extend(page)
-    return found
-
-
 # -- leads ------------------------------------------------------------------------------------------------------
 
 
