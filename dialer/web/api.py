@@ -42,6 +42,7 @@ from dialer.store.dnc import add_dnc
 from dialer.store.imports import import_leads
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.status import lead_status
+from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, ANY_USER, MANAGERS, SESSION, Call, RouteTable
 from dialer.web.security import hash_password, new_api_token
@@ -231,10 +232,21 @@ async def lead_for(call: Call, lead_id: int) -> LeadRecord:
     lead = await get_lead(call.db, lead_id)
     if lead is None:
         raise Problem(404, f"no lead {lead_id}")
-    if not call.is_manager and not await agent_may_see_lead(call.db, lead_id, call.user.name):
+    if (
+        not call.is_manager
+        and not await agent_may_see_lead(call.db, lead_id, call.user.name)
+        and not _on_inbound_call_with(call, lead_id)
+    ):
         # Not "403": an agent must not learn which lead ids exist.
         raise Problem(404, f"no lead {lead_id} among your calls")
     return lead
+
+
+def _on_inbound_call_with(call: Call, lead_id: int) -> bool:
+    """An agent talking to an inbound caller may see (and edit) the lead that caller matched."""
+    agent = call.dialer.agents.registry.get(call.user.name)
+    pop = call.app[HUB].inbound_call(agent) if agent is not None else None
+    return pop is not None and pop.get("lead_id") == lead_id
 
 
 def runner_of_campaign_id(call: Call, campaign_id: int) -> Any:
@@ -942,7 +954,15 @@ async def get_agent_call(call: Call) -> web.Response:
             "wrap_up_seconds": runner.config.wrap_up_seconds,
         }
     elif agent.call_queue and agent.call_queue in call.dialer.inbound_queues:
-        body["call"] = {"inbound": True, "queue": agent.call_queue}
+        pop = call.app[HUB].inbound_call(agent) or {}
+        inbound: dict[str, Any] = {"inbound": True, "queue": agent.call_queue, "caller": pop.get("caller")}
+        lead = await get_lead(call.db, int(pop["lead_id"])) if pop.get("lead_id") else None
+        if lead is not None:
+            inbound["campaign"] = pop.get("campaign")
+            inbound["lead"] = lead_json(lead)
+            inbound["history"] = [attempt_json(a) for a in await lead_history(call.db, lead.id)]
+        inbound["other_matches"] = max(0, len(pop.get("matches", [])) - 1)
+        body["call"] = inbound
     return ok(body)
 
 

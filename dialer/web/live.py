@@ -69,7 +69,9 @@ class LiveHub:
     month_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
     figures_cache: tuple[float, dict[str, Any]] = (0.0, {})
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
+    inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
     task: asyncio.Task[None] | None = None
+    inbound_task: asyncio.Task[None] | None = None
     sends_timed_out: int = 0
 
     async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> bool:
@@ -120,6 +122,22 @@ class LiveHub:
         span = now - start_t
         return (latest - start_n) * 60.0 / span if span > 0 else 0.0
 
+    async def follow_inbound(self) -> None:
+        """Remember each agent's last inbound screen pop (caller number, matching lead) for the console's call view."""
+        dialer = self.app[DIALER]
+        with dialer.bus.subscribe("*") as queue:
+            while True:
+                note = await queue.get()
+                if note.kind == "screen_pop" and note.topic.startswith("agent:") and note.data.get("inbound"):
+                    self.inbound_calls[note.topic.removeprefix("agent:")] = dict(note.data)
+
+    def inbound_call(self, agent: Agent) -> dict[str, Any] | None:
+        """The inbound call the agent is on now (None once the call is over)."""
+        if agent.status not in (AgentStatus.TALKING, AgentStatus.RINGING) or not agent.call_queue:
+            return None
+        pop = self.inbound_calls.get(agent.agent_id)
+        return pop if pop is not None and pop.get("queue") == agent.call_queue else None
+
     async def close_all(self) -> None:
         for ws in list(self.clients):
             with contextlib.suppress(Exception):
@@ -150,12 +168,14 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
 
     dialer.agents.add_listener(publish_state)
     hub.task = asyncio.create_task(hub.broadcast_dashboard(), name="dashboard-broadcast")
+    hub.inbound_task = asyncio.create_task(hub.follow_inbound(), name="inbound-pops")
     try:
         yield
     finally:
-        hub.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await hub.task
+        for task in (hub.task, hub.inbound_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await hub.close_all()
 
 

@@ -395,3 +395,22 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
     await problem(await client.get("/api/reports/compliance/nope", headers=boss), 404)
     await problem(await client.get("/api/reports/compliance/demo?from=yesterday-ish", headers=boss), 422)
     await problem(await client.get("/api/reports/compliance/demo", headers=world.auth("alice")), 403)
+
+
+async def test_inbound_call_screen_pop_shows_the_caller(tmp_path: Any, aiohttp_client: Any) -> None:
+    from web_harness import web_world
+
+    async with web_world(tmp_path, speed=40.0, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        alice = world.auth("alice")
+        await client.post("/api/agents/alice/login", json={"queues": ["inbound-sales"]}, headers=alice)
+        await client.post("/api/agents/alice/ready", headers=alice)
+
+        async def inbound() -> Any:
+            body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
+            call = body["call"]
+            return call if call and call.get("inbound") and call.get("caller") else None
+
+        call = await wait_for(inbound, 45)
+        assert call["queue"] == "inbound-sales"
+        assert call["caller"]

@@ -119,7 +119,16 @@ function showCall(call) {
   }
   pop.className = "screen-pop";
   if (call.inbound) {
-    pop.replaceChildren(el("div", { class: "inbound-banner" }, el("strong", {}, "Inbound call"), ` from queue ${call.queue}`));
+    const banner = el("div", { class: "inbound-banner" }, el("strong", {}, "Inbound call"),
+      ` from ${call.caller || "an unknown number"} · queue ${call.queue}`,
+      call.lead ? el("span", { class: "muted" }, ` · known lead of campaign ${call.campaign}` + (call.other_matches ? ` (+${call.other_matches} other matches)` : "")) : el("span", { class: "muted" }, " · no lead with this number"));
+    const parts = [banner];
+    if (call.lead) {
+      const lead = call.lead;
+      parts.push(el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, [lead.first_name, lead.last_name].filter(Boolean).join(" ") || "Unnamed lead"),
+        el("div", { class: "muted" }, `lead #${lead.id}`)), el("div", { class: "lead-phone" }, lead.phone)), fieldList(lead), el("h3", {}, "Attempt history"), historyTable(call.history || []));
+    }
+    pop.replaceChildren(...parts);
     panel.hidden = true; return;
   }
   const lead = call.lead || {};
