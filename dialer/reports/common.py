@@ -182,7 +182,7 @@ def svg_bar_chart(
     top = y_max if y_max is not None else max([*present, reference[0] if reference else 0.0, 0.0]) or 1.0
     n = max(len(labels), 1)
     slot = plot_w / n
-    bar = slot * 0.7
+    bar = min(slot * 0.7, 64.0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',

@@ -599,6 +599,12 @@ async def compliance_report(db: Database, campaign: str, span: ReportRange, *, n
 # -- renderers --------------------------------------------------------------------------------------------------
 
 
+def duration_label(length: timedelta) -> str:
+    """24 h, 72 h; whole days from 2 days up (30 days)."""
+    hours = length.total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 48 and hours % 24 == 0 else f"{hours:g} h"
+
+
 def _window_line(label: str, w: AbandonWindow | None) -> str:
     if w is None:
         return f"  {label}: no answered calls"
@@ -611,17 +617,17 @@ def _window_line(label: str, w: AbandonWindow | None) -> str:
 
 def render_compliance_text(report: ComplianceReport) -> str:
     a = report.abandon
-    hours = a.regime_window.total_seconds() / 3600
+    period = duration_label(a.regime_window)
     lines = [
         f"Compliance report — campaign {report.campaign} (regime {report.regime})",
         f"range: {iso(report.span.start) or 'beginning'} → {iso(report.span.end) or 'now'}; "
         f"{report.attempts} attempts; overall: {'PASS' if report.passed else 'FAIL'}",
-        f"abandon rate (cap {a.cap:.0%} of live answers per {hours:g} h"
+        f"abandon rate (cap {a.cap:.0%} of live answers per {period}"
         + (f", AMD false-positive rate {a.amd_false_positive_rate:.1%}" if a.amd_false_positive_rate else "")
         + "):",
         _window_line("whole range", a.overall),
-        _window_line(f"worst {hours:g} h window", a.worst_regime_window),
-        _window_line(f"current {hours:g} h window", a.current_regime_window),
+        _window_line(f"worst {period} window", a.worst_regime_window),
+        _window_line(f"current {period} window", a.current_regime_window),
         _window_line("worst rolling 24 h", a.worst_24h),
         _window_line("current 24 h", a.current_24h),
     ]
@@ -700,11 +706,11 @@ def _window_cells(label: str, w: AbandonWindow | None) -> list[object]:
 def render_compliance_html(report: ComplianceReport) -> str:
     """A printable page (inline CSS, no scripts, no external assets)."""
     a = report.abandon
-    hours = a.regime_window.total_seconds() / 3600
+    period = duration_label(a.regime_window)
     windows = [
         _window_cells("whole range", a.overall),
-        _window_cells(f"worst {hours:g} h (regime window)", a.worst_regime_window),
-        _window_cells(f"current {hours:g} h", a.current_regime_window),
+        _window_cells(f"worst {period} (regime window)", a.worst_regime_window),
+        _window_cells(f"current {period}", a.current_regime_window),
         _window_cells("worst rolling 24 h", a.worst_24h),
         _window_cells("current 24 h", a.current_24h),
         *(_window_cells(f"30-day period {i}", p) for i, p in enumerate(a.periods_30d, 1)),
@@ -714,7 +720,7 @@ def render_compliance_html(report: ComplianceReport) -> str:
         f"<p>Regime <b>{esc(report.regime)}</b>; calls started {esc(iso(report.span.start) or 'from the beginning')}"
         f" to {esc(iso(report.span.end) or 'now')}; {report.attempts} attempts; generated "
         f"{esc(report.generated_at.isoformat(timespec='seconds'))}. Overall: {verdict(report.passed)}</p>",
-        f"<h2>Abandon rate (cap {a.cap:.0%} of live answers per {hours:g} h) {verdict(a.within_cap)}</h2>",
+        f"<h2>Abandon rate (cap {a.cap:.0%} of live answers per {period}) {verdict(a.within_cap)}</h2>",
         '<p class="note">Abandoned ÷ live answers (connected + abandoned; machines excluded)'
         + (
             f"; AMD: machines × {a.amd_false_positive_rate:.1%} counted as abandoned live calls (Ofcom)"

@@ -15,6 +15,7 @@ Definitions (docs/domain.md):
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -730,11 +731,13 @@ def hourly_contact_svg(r: PerformanceReport) -> str:
 
 def disposition_svg(r: PerformanceReport) -> str:
     shown = [d for d in r.dispositions if d.count] or list(r.dispositions)
+    most = max((d.count for d in shown), default=0)
     return svg_bar_chart(
         f"Dispositions — {r.campaign}",
         [d.code for d in shown],
         [float(d.count) for d in shown],
         value_format="{:.0f}",
+        y_max=float(max(4, math.ceil(most / 4) * 4)),  # four whole-number ticks
     )
 
 
