@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 
@@ -25,6 +26,7 @@ from dialer.logging import get_logger
 from dialer.store.console import agent_figures
 from dialer.store.runtime import live_answer_history
 from dialer.store.status import lead_status
+from dialer.web.problems import Problem
 from dialer.web.routing import current_user
 
 log = get_logger(__name__)
@@ -277,6 +279,10 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     hub = request.app[HUB]
     dialer = request.app[DIALER]
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        # Cross-site WebSocket hijacking: a page elsewhere must not ride the agent's session cookie.
+        raise Problem(403, f"WebSocket from another origin ({origin}) refused", kind="bad-origin")
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub.clients.add(ws)

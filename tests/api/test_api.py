@@ -242,6 +242,10 @@ async def test_agent_screen_pop_disposition_and_own_leads_only(world: WebWorld, 
     # The live feed: a screen pop arrives on alice's WebSocket.
     login = await client.post("/api/login", json={"name": "alice", "password": PASSWORD})
     assert login.status == 200
+    bad = await client.get(
+        "/ws", headers={"Origin": "https://evil.example", "Upgrade": "websocket", "Connection": "Upgrade"}
+    )
+    assert bad.status == 403
     ws = await client.ws_connect("/ws")
     await client.post("/api/agents/alice/ready", headers=alice)
 
