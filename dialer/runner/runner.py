@@ -302,23 +302,7 @@ class CampaignRunner:
             self.why_not = WhyNotDialing(code, "no lead may be dialled now", breakdown)
             return 0
         self.why_not = None
-        starts = []
-        keys = []
-        for lead in batch.leads:
-            key = f"{self._key}-{next(self._seq)}"
-            keys.append(key)
-            starts.append(
-                AttemptStart(
-                    lead_id=lead.id,
-                    campaign_id=self.campaign_id,
-                    phone=lead.phone,
-                    started_at=wall,
-                    caller_id=self.config.caller_id.number,
-                    trunk=self.config.trunk,
-                    action_id=f"orig-{key}",
-                    channel_id=f"dialer-{key}",
-                )
-            )
+        starts = [self._attempt_start(lead, wall) for lead in batch.leads]
         attempt_ids = await start_attempts(self.db, starts)
         sent = 0
         predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE
@@ -326,6 +310,20 @@ class CampaignRunner:
             if await self._originate(attempt_id, start, predictive):
                 sent += 1
         return sent
+
+    def _attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
+        """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""
+        key = f"{self._key}-{next(self._seq)}"
+        return AttemptStart(
+            lead_id=lead.id,
+            campaign_id=self.campaign_id,
+            phone=lead.phone,
+            started_at=wall,
+            caller_id=self.config.caller_id.number,
+            trunk=self.config.trunk,
+            action_id=f"orig-{key}",
+            channel_id=f"dialer-{key}",
+        )
 
     async def _originate(
         self, attempt_id: int, start: AttemptStart, predictive: bool, agent: Agent | None = None
@@ -668,18 +666,7 @@ class CampaignRunner:
             raise RuntimeError("no Asterisk server connected")
         agent = await self.agents.reserve_for_preview(agent_id)
         del self._preview[agent_id]
-        wall = datetime.fromtimestamp(self.clock.now(), UTC)
-        key = f"{self._key}-{next(self._seq)}"
-        start = AttemptStart(
-            lead_id=lead.id,
-            campaign_id=self.campaign_id,
-            phone=lead.phone,
-            started_at=wall,
-            caller_id=self.config.caller_id.number,
-            trunk=self.config.trunk,
-            action_id=f"orig-{key}",
-            channel_id=f"dialer-{key}",
-        )
+        start = self._attempt_start(lead, datetime.fromtimestamp(self.clock.now(), UTC))
         (attempt_id,) = await start_attempts(self.db, [start])
         if not await self._originate(attempt_id, start, predictive=False, agent=agent):
             await self.agents.end_preview(agent_id)
