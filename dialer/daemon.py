@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dialer.agents.history import AgentHistoryWriter
 from dialer.agents.registry import AgentRegistry
 from dialer.agents.service import AgentService
 from dialer.ami.client import AmiClient
@@ -92,6 +93,8 @@ class Dialer:
         self.pool = ServerPool(servers)
         # Agents' phones are on the first server (one registry per daemon; multi-PBX agents: see README).
         self.agents = AgentService(AgentRegistry(inbound_queues=self.inbound_queues), self._clients[0], self.clock.now)
+        self.history = AgentHistoryWriter(db, self.clock)
+        self.agents.add_listener(self.history.on_change)
         self.inbound = InboundWatcher(
             self.inbound_queues, bus=self.bus, registry=self.agents.registry, find_leads=self._find_leads
         )
@@ -165,6 +168,7 @@ class Dialer:
         for conn in self.connections:
             self._tasks.append(asyncio.create_task(conn.pump.run(), name=f"pump-{conn.server.name}"))
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
+        self._tasks.append(asyncio.create_task(self.history.run(), name="agent-history"))
 
     async def load_campaigns(self) -> None:
         """A runner per stored campaign; those stored as running start dialling."""
@@ -215,6 +219,8 @@ class Dialer:
             await conn.pump.stop()
         await self.agents.stop()
         await self.inbound.stop()
+        with contextlib.suppress(Exception):
+            await self.history.flush()
         for conn in self.connections:
             await conn.client.close()
 

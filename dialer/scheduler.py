@@ -9,7 +9,7 @@ falls due so it is dialled first.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -22,6 +22,7 @@ from dialer.appkeys import DIALER, SCHEDULER
 from dialer.campaign.config import CampaignConfig
 from dialer.daemon import Dialer
 from dialer.logging import get_logger
+from dialer.reports.calls import purge_call_records
 from dialer.runner.runner import RunnerState
 from dialer.store.campaigns import list_campaigns
 
@@ -42,6 +43,14 @@ class CampaignScheduler:
             id="campaign-state-sync",
             max_instances=1,
             coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.purge_call_records,
+            CronTrigger(hour=3, minute=17, timezone=UTC),
+            id="purge-call-records",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
         )
         self.scheduler.start()
 
@@ -78,6 +87,13 @@ class CampaignScheduler:
         runner = self.dialer.runners.get(campaign)
         if runner is not None:
             runner.wake()
+
+    async def purge_call_records(self) -> None:
+        """Daily: delete call records older than the retention period (leads and DNC entries are kept)."""
+        days = self.dialer.settings.record_retention_days
+        cutoff = datetime.fromtimestamp(self.dialer.clock.now(), UTC) - timedelta(days=days)
+        deleted = await purge_call_records(self.dialer.db, older_than=cutoff)
+        log.info("call_records_purged", older_than=cutoff.isoformat(), deleted=deleted)
 
     async def sync_campaign_states(self) -> None:
         """Apply states written to the database by `dialer campaign start|pause|stop` or an API call."""

@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     pacing_tick_seconds: float = Field(default=1.0, gt=0, le=10)
     agent_reconcile_seconds: float = Field(default=30.0, gt=0)
     drain_timeout_seconds: float = Field(default=120.0, ge=0)
+    # Call records (attempts) older than this are purged daily; 5 years by default (US TSR record keeping).
+    record_retention_days: int = Field(default=1826, ge=1)
 
     @field_validator("database_url")
     @classmethod

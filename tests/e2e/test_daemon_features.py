@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import make_world
-from e2e_harness import World
+from e2e_harness import World, make_world
 
 from dialer.agents.registry import AgentStatus
 from dialer.runner.bus import Notification

@@ -31,6 +31,7 @@ from dialer.reports.performance import (
     performance_report,
     render_performance_html,
 )
+from dialer.store.agent_history import AgentEventRecord, record_agent_events
 from dialer.store.campaigns import UnknownCampaignError
 from dialer.store.reports import AgentEventFact, agent_events
 
@@ -154,11 +155,26 @@ async def test_performance_figures(history: History) -> None:
     assert r.undispositioned == 2
     agents = {a.agent: (a.calls, a.sales) for a in r.agents}
     assert agents == {"a1": (11, 4), "a2": (10, 3), EVIL_AGENT: (1, 0)}
-    # No agent state history in the schema: ACW/AHT/occupancy are unavailable, and the report says so.
-    assert not r.agent_history
-    assert (r.acw_seconds, r.aht_seconds, r.occupancy) == (None, None, None)
-    assert any("agent state history is not recorded" in n for n in r.notes)
-    assert await agent_events(history.db, None, None) is None
+
+    # The daemon records every agent state change (agent_events): ACW and occupancy come from it.
+    assert r.agent_history
+    t0 = DAY1 + timedelta(hours=9)
+    changes = [(0, "ready"), (10, "talking"), (20, "wrapup"), (22, "ready"), (30, "paused"), (60, "logged_out")]
+    await record_agent_events(
+        history.db,
+        [
+            AgentEventRecord(
+                "a1", t0 + timedelta(minutes=m), status, None, "lunch" if status == "paused" else None, None
+            )
+            for m, status in changes
+        ],
+    )
+    assert len(await agent_events(history.db, None, None) or []) == len(changes)
+    r = await performance_report(history.db, "ukspring", ReportRange(DAY1, DAY2), now=NOW)
+    a1 = next(a for a in r.agents if a.agent == "a1")
+    # 60 min logged in: 10 talking + 2 wrap-up + 18 ready + 30 paused; 2 min of after-call work over 11 calls.
+    assert a1.occupancy == pytest.approx(12 / 60)
+    assert a1.acw_seconds == pytest.approx(120 / 11)
 
 
 async def test_performance_filters_by_agent_and_dates(history: History) -> None:

@@ -1,0 +1,51 @@
+"""Agent state history: one row per state change, written by the daemon, read by the reports (ACW, pause, idle
+time, occupancy) and by the staffing what-if (measured wrap-up times)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from dialer.store.engine import Database
+from dialer.store.tables import metadata
+from dialer.store.types import UTCDateTime
+
+assert metadata is SQLModel.metadata
+
+
+class AgentEventRow(SQLModel, table=True):
+    __tablename__ = "agent_events"
+    __table_args__ = (Index("ix_agent_events_agent_at", "agent", "at"), Index("ix_agent_events_at", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent: str = Field(max_length=100)
+    at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(max_length=16)  # the AgentStatus entered
+    previous: str | None = Field(default=None, max_length=16)
+    reason: str | None = Field(default=None, max_length=100)  # pause code, or what caused the change
+    queue: str | None = Field(default=None, max_length=100)  # the queue of the call, when on one
+
+
+agent_events_t = metadata.tables["agent_events"]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEventRecord:
+    agent: str
+    at: datetime
+    status: str
+    previous: str | None
+    reason: str | None = None
+    queue: str | None = None
+
+
+async def record_agent_events(db: Database, events: Sequence[AgentEventRecord]) -> None:
+    """Append a batch of state changes in one transaction."""
+    if not events:
+        return
+    async with db.write() as conn:
+        await conn.execute(agent_events_t.insert(), [asdict(event) for event in events])
