@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -22,6 +23,7 @@ SCHEDULER: web.AppKey[CampaignScheduler] = web.AppKey("scheduler")
 SHUTDOWN = web.AppKey("shutdown", ShutdownController)
 NOTIFIER = web.AppKey("notifier", SystemdNotifier)
 CLOCK: web.AppKey[Any] = web.AppKey("clock")
+CONFIG_FILE = web.AppKey("config_file", Path)  # the settings file SIGHUP re-reads (None: environment only)
 # Extra cleanup contexts: "before" the dialer (the demo's simulated PBX), "after" the runners (simulated agents).
 BEFORE_CONTEXTS: web.AppKey[list[Any]] = web.AppKey("before_contexts")
 AFTER_CONTEXTS: web.AppKey[list[Any]] = web.AppKey("after_contexts")
