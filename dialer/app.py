@@ -12,6 +12,7 @@ import contextlib
 import json
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from dialer.appkeys import (
     AFTER_CONTEXTS,
     BEFORE_CONTEXTS,
     CLOCK,
+    CONFIG_FILE,
     DATABASE,
     DIALER,
     NOTIFIER,
@@ -34,6 +36,7 @@ from dialer.ops.health import ComponentState
 from dialer.ops.metrics import CONTENT_TYPE_LATEST, EventLoopLagMonitor
 from dialer.ops.shutdown import ShutdownController
 from dialer.ops.systemd import SystemdNotifier
+from dialer.reload import reload
 from dialer.scheduler import scheduler_ctx
 from dialer.settings import Settings
 from dialer.store.engine import open_database
@@ -86,6 +89,14 @@ async def runners_ctx(app: web.Application) -> AsyncIterator[None]:
     await dialer.load_campaigns()
     for runner in dialer.runners.values():
         app[SCHEDULER].schedule_campaign(runner.config)
+    reloads: set[asyncio.Task[object]] = set()
+
+    def on_sighup() -> None:
+        task = asyncio.get_running_loop().create_task(reload(app[SETTINGS], app[DATABASE], app.get(CONFIG_FILE)))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    shutdown.on_reload(on_sighup)
     lag = EventLoopLagMonitor(dialer.metrics)
     lag_task = asyncio.create_task(lag.run(), name="loop-lag")
     watchdog_task = asyncio.create_task(_watchdog(app), name="watchdog")
@@ -131,9 +142,26 @@ async def _watchdog(app: web.Application) -> None:
         notifier.status(f"{running} campaigns running, {calls} calls in progress")
 
 
-async def http_ready_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[NOTIFIER].ready("dialer up")
-    yield
+# How long READY=1 waits for a first AMI session (the unit's TimeoutStartSec is longer): past it, the daemon says
+# it is up without Asterisk (its /status says why it is not dialling) rather than being killed mid-start.
+AMI_READY_WAIT_SECONDS = 20.0
+
+
+async def announce_ready(app: web.Application, ami_wait: float = AMI_READY_WAIT_SECONDS) -> None:
+    """READY=1 once the database is migrated (cleanup_ctx done), HTTP listens and an AMI session is up (bounded)."""
+    dialer = app[DIALER]
+    ami_up = asyncio.Event()
+    for conn in dialer.connections:
+        conn.client.add_state_listener(lambda state: ami_up.set() if state.up else None)
+    if dialer.pool.any_up():
+        ami_up.set()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(ami_up.wait(), ami_wait)
+    if dialer.pool.any_up():
+        app[NOTIFIER].ready("dialer up")
+    else:
+        log.warning("ready_without_ami", waited=ami_wait)
+        app[NOTIFIER].ready("dialer up; no Asterisk server connected")
 
 
 # ---------------------------------------------------------------------------------------------- HTTP handlers
@@ -164,10 +192,13 @@ def build_app(
     before: list[CleanupCtx] | None = None,
     after: list[CleanupCtx] | None = None,
     routes: Callable[[web.Application], Awaitable[None] | None] | None = None,
+    config_file: Path | None = None,
 ) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
     app[SHUTDOWN] = shutdown or ShutdownController(settings.drain_timeout_seconds)
+    if config_file is not None:
+        app[CONFIG_FILE] = config_file
     app[NOTIFIER] = SystemdNotifier()
     if clock is not None:
         app[CLOCK] = clock
@@ -181,7 +212,6 @@ def build_app(
             scheduler_ctx,
             runners_ctx,
             _extras(AFTER_CONTEXTS),
-            http_ready_ctx,
         ]
     )
     app.router.add_get("/healthz", healthz)
@@ -203,9 +233,11 @@ async def serve(app: web.Application, host: str, port: int) -> None:
     site = web.TCPSite(runner, host, port)
     await site.start()
     log.info("http_listening", host=host, port=port)
+    ready = asyncio.create_task(announce_ready(app), name="announce-ready")
     try:
         await shutdown.draining.wait()
     finally:
+        ready.cancel()
         shutdown.remove_signal_handlers(loop)
         # Keep answering signals while draining: a second SIGTERM cancels.
         loop.add_signal_handler(signal.SIGTERM, shutdown.request_stop, "SIGTERM")

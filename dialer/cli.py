@@ -7,7 +7,22 @@ from typing import Annotated
 
 import typer
 
-from dialer.commands import bench, campaign, db, demo, dnc, leads, plan, report, run, simpbx, status, trace, user
+from dialer.commands import (
+    bench,
+    campaign,
+    db,
+    demo,
+    dnc,
+    leads,
+    plan,
+    report,
+    run,
+    service,
+    simpbx,
+    status,
+    trace,
+    user,
+)
 from dialer.commands.common import CliContext
 
 app = typer.Typer(
@@ -37,6 +52,7 @@ app.add_typer(dnc.app, name="dnc")
 app.add_typer(trace.app, name="trace")
 app.add_typer(bench.app, name="bench")
 app.add_typer(user.app, name="user")
+app.add_typer(service.app, name="service")
 app.add_typer(report.app, name="report")
 app.command("plan")(plan.plan)
 app.command("sim-pbx")(simpbx.sim_pbx)
