@@ -15,6 +15,7 @@ def run(ctx: typer.Context) -> None:
 
     First SIGTERM/SIGINT: stop dialling and let live calls finish (drain_timeout_seconds). Second: stop now.
     """
-    settings = cli_context(ctx).settings()
-    app = build_app(settings)
+    cli = cli_context(ctx)
+    settings = cli.settings()
+    app = build_app(settings, config_file=cli.config_file)
     asyncio.run(serve(app, settings.http.host, settings.http.port))
