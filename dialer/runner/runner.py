@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -166,6 +167,9 @@ class CampaignRunner:
         self._preview: dict[str, LeadRecord] = {}
         self._talk_started: dict[str, float] = {}
         self._wrap_started: dict[str, float] = {}
+        # perf_counter() when an agent of this campaign became free, until the next step's first Originate is written.
+        self._free_since: float | None = None
+        self.on_originate_latency: Callable[[float], None] | None = None  # seconds, agent free -> Originate written
         self.agents.add_listener(self._on_agent_change)
 
     # ------------------------------------------------------------------ control
@@ -274,6 +278,7 @@ class CampaignRunner:
     async def step(self) -> int:
         """One pacing decision and the calls it asks for; returns the number of Originates sent."""
         now = self.clock.now()
+        free_since, self._free_since = self._free_since, None
         if self.state is not RunnerState.RUNNING:
             self.why_not = WhyNotDialing(self.state.value, f"campaign is {self.state.value}")
             return 0
@@ -309,6 +314,8 @@ class CampaignRunner:
         for attempt_id, start in zip(attempt_ids, starts, strict=True):
             if await self._originate(attempt_id, start, predictive):
                 sent += 1
+                if sent == 1 and free_since is not None and self.on_originate_latency is not None:
+                    self.on_originate_latency(time.perf_counter() - free_since)
         return sent
 
     def _attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
@@ -595,6 +602,8 @@ class CampaignRunner:
             if started is not None:
                 self.stats.record_wrap(now - started)
         if self.config.queue in agent.queues and change.became_available:
+            if self._free_since is None:
+                self._free_since = time.perf_counter()
             self.wake()
 
     def attempt_of_agent(self, agent_id: str) -> int | None:
