@@ -1,0 +1,50 @@
+"""The daemon benchmark's world sizing (the run itself is `dialer bench daemon`, not a test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialer.bench.daemon import (
+    TALK_MEAN,
+    WRAP_MEAN,
+    DaemonBenchPlan,
+    campaign_config,
+    percentile,
+    scenario_toml,
+    write_toml,
+)
+from dialer.sim.model import load_scenario
+
+
+@pytest.mark.parametrize(("calls", "agents"), [(2000, 200), (1000, 100), (300, 40)])
+def test_world_keeps_half_the_agents_busy_at_the_target(calls: int, agents: int) -> None:
+    plan = DaemonBenchPlan(calls=calls, agents=agents)
+    p = plan.answer_probability()
+    dialling = plan.power_ratio * agents / 2
+    busy = dialling / plan.dial_life_seconds(p) * p * (TALK_MEAN + WRAP_MEAN)
+    assert busy == pytest.approx(agents / 2, rel=0.01)
+    assert dialling == pytest.approx(calls, rel=0.01)
+
+
+def test_power_ratio_stays_within_the_campaign_limit() -> None:
+    plan = DaemonBenchPlan(calls=5000, agents=100)
+    assert plan.power_ratio == 20.0
+    assert campaign_config(plan).pacing.power_ratio == 20.0
+
+
+def test_scenario_file_is_a_valid_sim_pbx_world(tmp_path: Path) -> None:
+    plan = DaemonBenchPlan()
+    path = tmp_path / "world.toml"
+    write_toml(scenario_toml(plan), path)
+    scenario = load_scenario(path)
+    assert scenario.outbound.answer_probability.at(0) == pytest.approx(plan.answer_probability(), abs=1e-4)
+    assert scenario.outbound.ring_timeout_seconds < campaign_config(plan).ring_timeout_seconds
+
+
+def test_percentile_picks_the_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) in (50.0, 51.0)
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([], 0.5) != percentile([], 0.5)  # NaN when nothing was measured
