@@ -34,10 +34,11 @@ from dialer.runner.pump import EventPump, UpdateSink
 from dialer.runner.runner import CampaignRunner, RunnerState
 from dialer.runner.trunks import TrunkGate
 from dialer.settings import Settings
-from dialer.store.campaigns import list_campaigns, set_campaign_state
-from dialer.store.claim import release_expired_leases
+from dialer.store.campaigns import CampaignRecord, list_campaigns, set_campaign_state
+from dialer.store.claim import extend_lease, release_expired_leases
 from dialer.store.engine import Database
 from dialer.store.leads import find_leads_by_phone
+from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, acquire_campaigns, release_campaigns
 from dialer.store.runtime import live_answer_history
 
 log = get_logger(__name__)
@@ -79,6 +80,10 @@ class Dialer:
         self.inbound_queues = frozenset(settings.inbound_queues)
         self.queue_load = QueueLoad(self.inbound_queues)
         self.runners: dict[str, CampaignRunner] = {}
+        # Campaigns this daemon holds the lease of (dialer.store.ownership): only those dial.
+        self.owned: set[int] = set()
+        self._owned_until = 0.0
+        self._draining = False
         self._tasks: list[asyncio.Task[None]] = []
         self._clients = list(clients) if clients is not None else [AmiClient(s) for s in settings.ami]
         servers = [
@@ -171,18 +176,79 @@ class Dialer:
         self._tasks.append(asyncio.create_task(self.history.run(), name="agent-history"))
 
     async def load_campaigns(self) -> None:
-        """A runner per stored campaign; those stored as running start dialling."""
-        for record in await list_campaigns(self.db):
+        """A runner per stored campaign; those stored as running start dialling (if this daemon owns them)."""
+        records = await list_campaigns(self.db)
+        for record in records:
             if record.name in self.runners:
                 continue
             config = CampaignConfig.model_validate(record.config)
             runner = self._make_runner(config, record.id)
             await self._seed_history(runner)
-            if record.state == "running":
-                runner.start()
-            elif record.state == "paused":
-                runner.start()
-                runner.set_state(RunnerState.PAUSED)
+        await self.sync_ownership(records)
+        for record in records:
+            runner = self.runners[record.name]
+            if record.id in self.owned and runner.state is RunnerState.PAUSED and not runner.running:
+                self._apply_stored_state(runner, record.state)
+
+    @staticmethod
+    def _apply_stored_state(runner: CampaignRunner, state: str) -> None:
+        if state == "running":
+            runner.start()
+        elif state == "paused":
+            runner.start()
+            runner.set_state(RunnerState.PAUSED)
+        else:
+            runner.set_state(RunnerState.STOPPED)
+
+    def owns(self, campaign_id: int) -> bool:
+        return campaign_id in self.owned
+
+    async def sync_ownership(self, records: Sequence[CampaignRecord] | None = None) -> set[int]:
+        """Renew this daemon's campaign leases, take free or expired ones, and start or idle runners to match.
+
+        Several daemons may share one database: a campaign runs on the one holding its lease. Stopped campaigns
+        need no owner; a draining daemon takes nothing (its leases were released when the drain began).
+        """
+        if self._draining:
+            return self.owned
+        if records is None:
+            records = await list_campaigns(self.db)
+        now = self.clock.now()
+        wall = datetime.fromtimestamp(now, UTC)
+        wanted = {r.id for r in records if r.state != "stopped"}
+        held = await acquire_campaigns(self.db, self.owner, wanted, wall, OWNERSHIP_TTL)
+        if unwanted := self.owned - wanted:
+            await release_campaigns(self.db, self.owner, unwanted)
+        self._owned_until = now + OWNERSHIP_TTL.total_seconds()
+        self._apply_ownership(held, records)
+        return held
+
+    def _apply_ownership(self, held: set[int], records: Sequence[CampaignRecord]) -> None:
+        for record in records:
+            runner = self.runners.get(record.name)
+            if runner is None:
+                continue
+            if record.id in held and runner.state is RunnerState.STANDBY:
+                log.info("campaign_lease_acquired", campaign=record.name, owner=self.owner)
+                self._apply_stored_state(runner, record.state)
+            elif record.id not in held and record.state != "stopped" and runner.state is not RunnerState.DRAINING:
+                if record.id in self.owned:
+                    log.warning("campaign_lease_lost", campaign=record.name, owner=self.owner)
+                runner.set_state(RunnerState.STANDBY)  # (a no-op when already standing by)
+        self.owned = held
+
+    async def _renew_ownership(self, now: float) -> None:
+        """Every few seconds; leases this daemon could not renew in time are treated as lost (stop dialling)."""
+        try:
+            await self.sync_ownership()
+        except Exception:
+            if self.owned and now > self._owned_until:
+                log.error("campaign_leases_expired", campaigns=sorted(self.owned))
+                self.owned = set()
+                for runner in self.runners.values():
+                    if runner.state in (RunnerState.RUNNING, RunnerState.PAUSED):
+                        runner.set_state(RunnerState.STANDBY)
+            raise
 
     def _make_runner(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
         runner = CampaignRunner(
@@ -225,9 +291,19 @@ class Dialer:
             await conn.client.close()
 
     async def drain(self, deadline_seconds: float) -> bool:
-        """Stop dialling everywhere and wait for calls in progress to end; True if they all did."""
+        """Stop dialling everywhere and wait for calls in progress to end; True if they all did.
+
+        The campaign leases go at once, so another daemon takes the campaigns over without waiting for them to
+        expire (the leads of calls still up stay claimed by this daemon until their outcome is written)."""
+        self._draining = True
         for runner in self.runners.values():
             runner.drain()
+        if self.owned:
+            try:
+                await release_campaigns(self.db, self.owner)
+                self.owned = set()
+            except Exception:
+                log.exception("campaign_leases_release_failed")
         waits = [runner.drained.wait() for runner in self.runners.values()]
         try:
             async with asyncio.timeout(deadline_seconds):
@@ -237,8 +313,9 @@ class Dialer:
         return True
 
     async def _maintenance(self) -> None:
-        """Once a second: wrap-up timers, overdue calls. Every 30 s: expired leases. Periodically: reconcile."""
-        last_leases = last_reconcile = self.clock.now()
+        """Once a second: wrap-up timers, overdue calls. Every few seconds: campaign leases. Every 30 s: lead
+        leases (ours extended while their calls are up, expired ones released). Periodically: reconcile."""
+        last_leases = last_reconcile = last_ownership = self.clock.now()
         while True:
             await self.clock.sleep(1.0)
             now = self.clock.now()
@@ -246,8 +323,12 @@ class Dialer:
                 self.agents.tick()
                 for conn in self.connections:
                     conn.pump.sweep()
+                if now - last_ownership >= RENEW_SECONDS:
+                    last_ownership = now
+                    await self._renew_ownership(now)
                 if now - last_leases >= 30:
                     last_leases = now
+                    await self._extend_call_leases(now)
                     released = await release_expired_leases(self.db, datetime.fromtimestamp(now, UTC))
                     if released:
                         log.warning("expired_leases_released", leads=released)
@@ -261,6 +342,15 @@ class Dialer:
                 raise
             except Exception:
                 log.exception("maintenance_failed")
+
+    async def _extend_call_leases(self, now: float) -> None:
+        """A lead's claim lease (campaign lease_seconds) covers ring and setup, not a long conversation: while its
+        call is up, keep holding it, or the expiry sweep would hand the lead back and it could be dialled again."""
+        for runner in self.runners.values():
+            lead_ids = {call.lead_id for call in runner.in_flight.calls.values()}
+            if lead_ids:
+                until = datetime.fromtimestamp(now + runner.config.lease_seconds, UTC)
+                await extend_lease(self.db, self.owner, lead_ids, until)
 
     def _update_gauges(self) -> None:
         for name, runner in self.runners.items():
@@ -286,6 +376,10 @@ class Dialer:
         runner = self.runner(name)
         stored = {"start": "running", "pause": "paused", "stop": "stopped"}[state]
         await set_campaign_state(self.db, name, stored, datetime.fromtimestamp(self.clock.now(), UTC))
+        if not self.owns(runner.campaign_id):
+            await self.sync_ownership()  # takes the campaign if no other daemon holds it
+            if not self.owns(runner.campaign_id):
+                return runner  # its owner applies the stored state at its next sync
         if state == "start":
             runner.start()
         elif state == "pause":
@@ -297,6 +391,7 @@ class Dialer:
     def status(self) -> dict[str, Any]:
         return {
             "owner": self.owner,
+            "owned_campaigns": sorted(r.name for r in self.runners.values() if r.campaign_id in self.owned),
             "ami": {
                 c.server.name: {
                     "up": c.client.is_up,

@@ -108,6 +108,8 @@ class CampaignScheduler:
                 # `dialer campaign apply` changed the file: the new rules apply from the next call on.
                 runner.reconfigure(CampaignConfig.model_validate(record.config))
                 self.schedule_campaign(runner.config)
+            if not self.dialer.owns(record.id) and record.state != "stopped":
+                continue  # another daemon runs it; the lease renewal hands it over if that daemon dies
             wanted = {"running": RunnerState.RUNNING, "paused": RunnerState.PAUSED}.get(
                 record.state, RunnerState.STOPPED
             )

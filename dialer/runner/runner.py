@@ -68,6 +68,7 @@ class RunnerState(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"  # no new calls; calls in progress finish
     DRAINING = "draining"  # shutting down: no new calls; stops when the last call has ended
+    STANDBY = "standby"  # another daemon holds the campaign's lease (dialer.store.ownership): no new calls here
     STOPPED = "stopped"
 
 
@@ -218,6 +219,11 @@ class CampaignRunner:
                 await task
         self._tasks = []
         self.state = RunnerState.STOPPED
+
+    @property
+    def running(self) -> bool:
+        """The runner's tasks (pacing loop, updates) exist, whatever its state."""
+        return bool(self._tasks)
 
     def wake(self) -> None:
         self._wake.set()

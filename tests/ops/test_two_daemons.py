@@ -1,0 +1,65 @@
+"""Two daemons on one PostgreSQL and one simulated PBX: one runs the campaign; kill it, the other takes over;
+no lead dialled twice at once, none lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ops_harness import DbSpec, ops_world
+
+from dialer.runner.runner import RunnerState
+from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, campaign_leases
+
+pytestmark = pytest.mark.postgres
+
+FINAL = {"done", "archived", "dnc", "exhausted"}
+CLAIMABLE = {"new", "retry", "callback"}
+
+
+async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_path: Path, pg_spec: DbSpec) -> None:
+    async with ops_world(tmp_path, pg_spec, leads=100, agents=5) as world:
+        a = await world.start_daemon("daemon-a")
+        b = await world.start_daemon("daemon-b")
+        name = world.config.name
+        await world.run(60, step=1.0)
+        runner_a, runner_b = a.dialer.runner(name), b.dialer.runner(name)
+        assert runner_a.state is RunnerState.RUNNING
+        assert runner_b.state is RunnerState.STANDBY
+        assert runner_a.counters.attempts > 10
+        assert runner_b.counters.attempts == 0
+        assert b.dialer.status()["owned_campaigns"] == []
+        leases = await campaign_leases(b.db)
+        assert [lease.owner for lease in leases.values()] == ["daemon-a"]
+
+        # kill -9 the owner mid-campaign: calls stay up on the PBX, its leads stay claimed until their lease ends.
+        in_flight_at_kill = len(runner_a.in_flight)
+        dialled_by_a = runner_a.counters.attempts
+        await a.kill()
+        takeover = await world.run(
+            OWNERSHIP_TTL.total_seconds() + 3 * RENEW_SECONDS,
+            until=lambda: runner_b.state is RunnerState.RUNNING,
+        )
+        assert runner_b.state.value == "running"
+        # Not before the dead daemon's lease expired, and within a renewal of it.
+        assert (
+            OWNERSHIP_TTL.total_seconds() - RENEW_SECONDS
+            <= takeover
+            <= OWNERSHIP_TTL.total_seconds() + 2 * RENEW_SECONDS
+        )
+        await world.run(150, step=1.0)
+        assert runner_b.counters.attempts > 10
+
+        assert world.pbx.truth.duplicates() == {}
+        assert world.overlapping_calls() == {}
+        statuses = {row["id"]: row["status"] for row in await world.lead_rows()}
+        stuck = [lead for lead, status in statuses.items() if status not in FINAL | CLAIMABLE | {"in_call"}]
+        assert stuck == []
+        # Every lead the dead daemon held was swept back (its lead leases expired long ago) or finished since.
+        rows = await world.lead_rows()
+        assert not [r for r in rows if r["status"] == "in_call" and r["claim_owner"] == "daemon-a"]
+        in_call = [r for r in rows if r["status"] == "in_call"]
+        assert all(r["claim_owner"] == "daemon-b" for r in in_call)
+        assert len(in_call) == len(runner_b.in_flight)
+        assert in_flight_at_kill > 0  # calls were up when it died
+        assert dialled_by_a > 0
