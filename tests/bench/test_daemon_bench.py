@@ -25,11 +25,11 @@ def test_world_keeps_half_the_agents_busy_at_the_target(calls: int, agents: int)
     dialling = plan.power_ratio * agents / 2
     busy = dialling / plan.dial_life_seconds(p) * p * (TALK_MEAN + WRAP_MEAN)
     assert busy == pytest.approx(agents / 2, rel=0.01)
-    assert dialling == pytest.approx(calls, rel=0.01)
+    assert dialling == pytest.approx(0.9 * calls, rel=0.01)
 
 
 def test_power_ratio_stays_within_the_campaign_limit() -> None:
-    plan = DaemonBenchPlan(calls=5000, agents=100)
+    plan = DaemonBenchPlan(calls=5000, agents=100)  # would need 100:1
     assert plan.power_ratio == 20.0
     assert campaign_config(plan).pacing.power_ratio == 20.0
 
