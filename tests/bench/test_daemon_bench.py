@@ -48,3 +48,10 @@ def test_percentile_picks_the_nearest_rank() -> None:
     assert percentile(values, 0.5) in (50.0, 51.0)
     assert percentile(values, 0.99) == 99.0
     assert percentile([], 0.5) != percentile([], 0.5)  # NaN when nothing was measured
+
+
+def test_steady_part_starts_after_the_first_wave_of_ring_outs() -> None:
+    assert DaemonBenchPlan(seconds=180).warmup > 58
+    assert DaemonBenchPlan(seconds=120).warmup > 58
+    assert DaemonBenchPlan(seconds=30).warmup < 30  # a short run still has a steady part
+    assert DaemonBenchPlan(seconds=120, warmup_seconds=10).warmup == 10
