@@ -263,6 +263,7 @@ class Dialer:
             inbound=self.inbound_load,
             tick_seconds=self.settings.pacing_tick_seconds,
         )
+        runner.on_originate_latency = self.metrics.originate_latency.observe
         self.runners[config.name] = runner
         self.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
         return runner
