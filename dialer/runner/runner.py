@@ -13,11 +13,11 @@ import itertools
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
@@ -54,11 +54,14 @@ from dialer.runner.pool import ServerPool
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, start_attempts, update_attempt
 from dialer.store.claim import Release, release_leads
 from dialer.store.engine import Database
+from dialer.store.errors import database_unreachable
 from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
 from dialer.store.runtime import discard_unsent_attempt
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 # The dialplan context every Originate continues in once answered (asterisk/extensions.conf).
 OUTBOUND_CONTEXT = "dialer-outbound"
@@ -406,6 +409,27 @@ class CampaignRunner:
             self.deliver(server.name, update)
         return placed.result.status is not OriginateStatus.REJECTED
 
+    async def _durably(self, what: str, attempt_id: int, write: Callable[[], Awaitable[T]]) -> T:
+        """A call record write that must not be lost: retried while the database is unreachable (no call is
+        dialled meanwhile: the pacing step's claim fails the same way). Later updates wait behind it, in order."""
+        delay = 0.1
+        while True:
+            try:
+                return await write()
+            except Exception as exc:
+                if not database_unreachable(exc):
+                    raise
+                log.warning(
+                    "database_unreachable_retrying",
+                    campaign=self.name,
+                    write=what,
+                    attempt_id=attempt_id,
+                    error=str(exc)[:200],
+                )
+            # Real time, not the campaign clock: the database comes back on its own schedule.
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
     async def _unsent(self, attempt_id: int, why: str) -> None:
         self.counters.not_sent += 1
         log.warning("originate_not_sent", campaign=self.name, attempt_id=attempt_id, why=why)
@@ -436,14 +460,14 @@ class CampaignRunner:
                 call = self.in_flight.get(attempt_id)
                 if call is not None:
                     call.answered_at = update.at
-                await update_attempt(self.db, attempt_id, AttemptProgress(answered_at=wall))
+                progress = AttemptProgress(answered_at=wall)
+                await self._durably("answered", attempt_id, lambda: update_attempt(self.db, attempt_id, progress))
             case AmdVerdict():
                 self.stats.record_amd(update.status == "HUMAN")
                 if update.status != "MACHINE":
                     self.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
-                await update_attempt(
-                    self.db, attempt_id, AttemptProgress(amd_status=update.status, amd_cause=update.cause)
-                )
+                amd = AttemptProgress(amd_status=update.status, amd_cause=update.cause)
+                await self._durably("amd", attempt_id, lambda: update_attempt(self.db, attempt_id, amd))
             case CallQueued():
                 self.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
             case AgentRinging():
@@ -465,7 +489,8 @@ class CampaignRunner:
             call.connected_at = update.at
             call.agent_id = agent_id
         self._attempt_of_agent[agent_id] = attempt_id
-        await update_attempt(self.db, attempt_id, AttemptProgress(connected_at=wall, agent=agent_id))
+        progress = AttemptProgress(connected_at=wall, agent=agent_id)
+        await self._durably("connected", attempt_id, lambda: update_attempt(self.db, attempt_id, progress))
         lead_id = call.lead_id if call is not None else None
         log.info("call_connected", campaign=self.name, attempt_id=attempt_id, agent=agent_id, wait=update.wait_seconds)
         # The screen pop: the console fetches the lead and its history by attempt id.
@@ -492,7 +517,9 @@ class CampaignRunner:
             amd_cause=update.amd_cause,
             agent=(call.agent_id if call is not None else None) or update.agent_name,
         )
-        transition = await record_outcome(self.db, self.config, attempt_id, outcome, end)
+        transition = await self._durably(
+            "outcome", attempt_id, lambda: record_outcome(self.db, self.config, attempt_id, outcome, end)
+        )
         self._count(outcome, transition.kind)
         if call is not None and call.preview_agent is not None and not call.connected:
             await self.agents.end_preview(call.preview_agent)
@@ -525,7 +552,10 @@ class CampaignRunner:
         log.warning("call_lost", campaign=self.name, attempt_id=attempt_id, why=update.reason, counted_as=outcome.value)
         self.in_flight.pop(attempt_id)
         self.pool.get(server).gate.release()
-        transition = await record_outcome(self.db, self.config, attempt_id, outcome, AttemptEnd(ended_at=wall))
+        end = AttemptEnd(ended_at=wall)
+        transition = await self._durably(
+            "outcome", attempt_id, lambda: record_outcome(self.db, self.config, attempt_id, outcome, end)
+        )
         self._count(outcome, transition.kind)
         if outcome.is_live_answer:
             self.stats.record_live_answer(update.at, outcome is Outcome.ABANDONED, placed_predictively=True)
