@@ -63,3 +63,27 @@ async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_pat
         assert len(in_call) == len(runner_b.in_flight)
         assert in_flight_at_kill > 0  # calls were up when it died
         assert dialled_by_a > 0
+
+
+async def test_kill_9_mid_campaign_then_restart_loses_and_repeats_nothing(tmp_path: Path, sqlite_spec: DbSpec) -> None:
+    async with ops_world(tmp_path, sqlite_spec, leads=60, agents=5) as world:
+        first = await world.start_daemon("host:1001")
+        name = world.config.name
+        await world.run(45, step=1.0)
+        assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
+        await first.kill()
+        # The restarted process (new pid, so a new owner id) waits out the dead one's campaign lease.
+        second = await world.start_daemon("host:1002")
+        runner = second.dialer.runner(name)
+        assert runner.state is RunnerState.STANDBY
+        await world.run(OWNERSHIP_TTL.total_seconds() + 2 * RENEW_SECONDS, step=1.0)
+        assert runner.state.value == "running"
+        await world.run(180, step=1.0)
+        assert runner.counters.attempts > 0
+        assert world.pbx.truth.duplicates() == {}
+        assert world.overlapping_calls() == {}
+        rows = await world.lead_rows()
+        # The crashed daemon's claims were swept back once their lease ran out: no lead is stranded.
+        assert not [r for r in rows if r["claim_owner"] == "host:1001"]
+        assert len([r for r in rows if r["status"] == "in_call"]) == len(runner.in_flight)
+        assert {r["status"] for r in rows} <= FINAL | CLAIMABLE | {"in_call"}
