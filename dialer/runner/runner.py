@@ -320,8 +320,14 @@ class CampaignRunner:
         attempt_ids = await start_attempts(self.db, starts)
         sent = 0
         predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE
-        for attempt_id, start in zip(attempt_ids, starts, strict=True):
-            if await self._originate(attempt_id, start, predictive):
+        # The Originates of one step go out together: each waits only for its own "queued" response, so a large
+        # step costs one AMI round trip, not one per call (the client matches responses by ActionID).
+        originates = [
+            asyncio.ensure_future(self._originate(attempt_id, start, predictive))
+            for attempt_id, start in zip(attempt_ids, starts, strict=True)
+        ]
+        for placed in asyncio.as_completed(originates):
+            if await placed:
                 sent += 1
                 if sent == 1 and free_since is not None and self.on_originate_latency is not None:
                     self.on_originate_latency(time.perf_counter() - free_since)
@@ -428,7 +434,7 @@ class CampaignRunner:
                 )
             # Real time, not the campaign clock: the database comes back on its own schedule.
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            delay = min(delay * 2, 2.0)
 
     async def _unsent(self, attempt_id: int, why: str) -> None:
         self.counters.not_sent += 1

@@ -30,7 +30,7 @@ async def test_database_outage_stops_dialling_loses_nothing_and_recovers(tmp_pat
             line.cut()
             await world.run(2, step=1.0)
             sent_at_cut = len(world.pbx.truth.originates)
-            await world.run(40, step=2.0)
+            await world.run(40, step=4.0)
             # No call placed while the claims cannot be written; the calls that were up have ended meanwhile.
             assert len(world.pbx.truth.originates) == sent_at_cut
             # The campaign lease could not be renewed for longer than it lasts: the runner stands by (another
