@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from dialer.agents.registry import AgentStatus
 from dialer.app import build_app
@@ -134,7 +135,9 @@ class DemoCrew:
                     log.exception("demo_agent_failed", agent=agent_id)
 
 
-def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock) -> web.Application:
+def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx: bool = False) -> web.Application:
+    """The daemon with the demo's agents; with ``real_pbx`` it dials through the Asterisk in ``settings.ami``
+    (e.g. one running asterisk/lab/) instead of starting the simulated PBX."""
     scenario: Scenario = load_scenario(plan.scenario)
     config = load_campaign_file(plan.campaign_file)
     pbx = SimulatedPbx(
@@ -163,16 +166,28 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock) -> web.Appl
         finally:
             await crew.stop()
 
-    return build_app(settings, clock=clock, before=[pbx_ctx], after=[crew_ctx])
+    return build_app(settings, clock=clock, before=[] if real_pbx else [pbx_ctx], after=[crew_ctx])
 
 
-def demo_settings(base: Settings, port: int, *, drain_seconds: float | None = None) -> Settings:
-    """The demo's own database and an AMI connection to the in-process simulated PBX."""
+def parse_ami_target(text: str) -> AmiServerSettings:
+    """``host:port:user:secret`` (the DIALER_TEST_AMI format) as the settings of one AMI server."""
+    host, sep1, rest = text.partition(":")
+    port, sep2, rest = rest.partition(":")
+    user, sep3, secret = rest.partition(":")
+    if not (sep1 and sep2 and sep3 and host and port.isdigit() and user and secret):
+        raise ValueError(f"expected host:port:user:secret, got {text!r}")
+    return AmiServerSettings(name="pbx", host=host, port=int(port), username=user, secret=SecretStr(secret))
+
+
+def demo_settings(
+    base: Settings, port: int, *, drain_seconds: float | None = None, ami: AmiServerSettings | None = None
+) -> Settings:
+    """The demo's own database and an AMI connection to the in-process simulated PBX (or to ``ami``)."""
     var = base.var_dir
     var.mkdir(parents=True, exist_ok=True)
     update: dict[str, Any] = {
         "database_url": f"sqlite+aiosqlite:///{var / 'demo.db'}",
-        "ami": [AmiServerSettings(name="sim", host="127.0.0.1", port=port, username="dialer")],
+        "ami": [ami or AmiServerSettings(name="sim", host="127.0.0.1", port=port, username="dialer")],
         # The demo world sends inbound callers to this queue; the simulated agents are blended.
         "inbound_queues": ["inbound-sales"],
         "simulation": base.simulation.model_copy(update={"enabled": True, "listen_port": port}),

@@ -14,7 +14,16 @@ import typer
 from dialer.appkeys import AFTER_CONTEXTS, DIALER
 from dialer.clock import RealTimeClock
 from dialer.commands.common import cli_context, fail, print_json
-from dialer.demo import DemoPlan, build_demo_app, demo_settings, now_utc, prepare_database, reset_database, run_demo
+from dialer.demo import (
+    DemoPlan,
+    build_demo_app,
+    demo_settings,
+    now_utc,
+    parse_ami_target,
+    prepare_database,
+    reset_database,
+    run_demo,
+)
 from dialer.logging import configure_logging
 from dialer.web.demo import demo_users_ctx
 
@@ -41,6 +50,14 @@ def demo(
     speed: Annotated[float, typer.Option(min=0.1, max=50, help="Simulated seconds per real second.")] = 1.0,
     campaign_file: Annotated[Path, typer.Option("--campaign", help="Campaign file.")] = REPO_CAMPAIGNS / "demo.toml",
     leads_file: Annotated[Path, typer.Option("--leads", help="Lead list.")] = REPO_CAMPAIGNS / "leads" / "demo.csv",
+    ami: Annotated[
+        str | None,
+        typer.Option(
+            "--ami",
+            help="host:port:user:secret of a real Asterisk running asterisk/lab/ to dial through instead of the "
+            "simulated PBX (the simulated agents are its Local/agentNN@sim-agents phones).",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole dialer on a fresh SQLite database with the simulated PBX and simulated agents.
 
@@ -50,9 +67,15 @@ def demo(
     for path in (campaign_file, leads_file):
         if not path.is_file():
             fail(f"{path} not found (run the demo from the repository root)")
+    real = None
+    if ami is not None:
+        try:
+            real = parse_ami_target(ami)
+        except ValueError as exc:
+            fail(f"--ami: {exc}")
     port = _free_port(base.simulation.listen_host, base.simulation.listen_port)
     # A timed run drains briefly: calls still talking after 15 s are recorded as connected and left to finish.
-    settings = demo_settings(base, port, drain_seconds=15.0 if seconds is not None else None)
+    settings = demo_settings(base, port, drain_seconds=15.0 if seconds is not None else None, ami=real)
     log_path = settings.var_dir / "demo.log"
     plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed)
     with log_path.open("a", encoding="utf-8") as log_stream:
@@ -61,15 +84,21 @@ def demo(
         imported = asyncio.run(prepare_database(settings, plan, now_utc()))
         http_port = _free_port(settings.http.host, settings.http.port)
         clock = RealTimeClock(speed=speed)
-        app = build_demo_app(settings, plan, clock)
+        if real is not None and speed != 1.0:
+            fail("--speed only applies to the simulated PBX")
+        app = build_demo_app(settings, plan, clock, real_pbx=real is not None)
         base_url = f"http://{settings.http.host}:{http_port}"
         # Web logins for the manager, every simulated agent and a spare agent for you (printed to stderr).
         app[AFTER_CONTEXTS].append(demo_users_ctx([f"agent{n:02d}" for n in range(1, agents + 1)], base_url=base_url))
         if not as_json:
             typer.echo(
                 f"dialer demo: campaign 'demo' with {imported['imported']} leads, {agents} simulated agents, "
-                f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
-                f"  status:  {base_url}/status   (or: dialer status)\n"
+                + (
+                    f"Asterisk at {real.host}:{real.port}\n"
+                    if real is not None
+                    else f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
+                )
+                + f"  status:  {base_url}/status   (or: dialer status)\n"
                 f"  metrics: {base_url}/metrics\n"
                 f"  log:     {log_path}  (JSON lines)\n"
                 f"  stop:    Ctrl-C (drains live calls first)"

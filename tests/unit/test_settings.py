@@ -60,3 +60,13 @@ def test_phone_numbers_are_masked() -> None:
     assert mask_number("+15551234567") == "+155******67"
     assert mask_number("Local/5550001@sim-pstn") == "Local/555**01@sim-pstn"
     assert mask_number("ext 12") == "ext 12"
+
+
+def test_demo_ami_target_parses_like_dialer_test_ami() -> None:
+    from dialer.demo import parse_ami_target
+
+    server = parse_ami_target("127.0.0.1:5038:dialer:dialer-lab")
+    assert (server.host, server.port, server.username) == ("127.0.0.1", 5038, "dialer")
+    assert server.secret.get_secret_value() == "dialer-lab"
+    with pytest.raises(ValueError, match="host:port:user:secret"):
+        parse_ami_target("127.0.0.1:5038")
