@@ -24,16 +24,14 @@ from dialer.agents.registry import AgentStatus
 from dialer.app import build_app
 from dialer.appkeys import DIALER, SHUTDOWN
 from dialer.campaign.config import CampaignConfig, load_campaign_file
-from dialer.campaign.leadimport import LeadCsvReader
 from dialer.clock import Clock, RealTimeClock
 from dialer.daemon import Dialer
 from dialer.logging import get_logger
+from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import Scenario, WorldModel, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.store.campaigns import apply_campaign, set_campaign_state
 from dialer.store.engine import open_database
-from dialer.store.imports import import_leads
 from dialer.store.migrate import upgrade
 
 log = get_logger(__name__)
@@ -56,18 +54,7 @@ async def prepare_database(settings: Settings, plan: DemoPlan, now: datetime) ->
     config = load_campaign_file(plan.campaign_file)
     async with open_database(settings.database_url) as db:
         await upgrade(db)
-        applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
-        with LeadCsvReader(plan.leads_file, default_region=config.default_region) as reader:
-            summary = await import_leads(
-                db,
-                campaign_id=applied.campaign.id,
-                rows=reader,
-                list_name=plan.leads_file.name,
-                source_file=str(plan.leads_file),
-                now=now,
-                on_error=lambda _error: None,
-            )
-        await set_campaign_state(db, config.name, "running", now)
+        summary = await provision_campaign(db, config, plan.leads_file, now)
     return dict(summary.as_json(None))
 
 

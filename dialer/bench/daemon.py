@@ -39,17 +39,15 @@ from sqlalchemy import Engine, event
 
 from dialer.ami.client import AmiClient
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.leadimport import LeadCsvReader
 from dialer.campaign.samples import write_sample_csv
 from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoCrew
 from dialer.logging import configure_logging
+from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import WorldModel, parse_scenario
-from dialer.store.campaigns import apply_campaign, set_campaign_state
 from dialer.store.engine import open_database
-from dialer.store.imports import import_leads
 from dialer.store.migrate import upgrade
 
 CAMPAIGN = "bench-daemon"
@@ -376,18 +374,7 @@ def summarise(plan: DaemonBenchPlan, recorder: BenchRecorder, dialer: Dialer, ex
 async def prepare(settings: Settings, config: CampaignConfig, leads_csv: Path, now: datetime) -> dict[str, Any]:
     async with open_database(settings.database_url) as db:
         await upgrade(db)
-        applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
-        with LeadCsvReader(leads_csv, default_region=config.default_region) as reader:
-            summary = await import_leads(
-                db,
-                campaign_id=applied.campaign.id,
-                rows=reader,
-                list_name=leads_csv.name,
-                source_file=str(leads_csv),
-                now=now,
-                on_error=lambda _error: None,
-            )
-        await set_campaign_state(db, config.name, "running", now)
+        summary = await provision_campaign(db, config, leads_csv, now)
     return dict(summary.as_json(None))
 
 

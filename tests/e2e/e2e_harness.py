@@ -13,15 +13,13 @@ from typing import Any
 
 from dialer.agents.registry import AgentStatus
 from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.campaign.leadimport import LeadCsvReader
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
+from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import parse_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.store.campaigns import apply_campaign, set_campaign_state
 from dialer.store.engine import Database, open_database
-from dialer.store.imports import import_leads
 from dialer.store.migrate import upgrade
 
 # 2026-11-23 16:00 UTC = 11:00 in New York, 01:00 in Tokyo.
@@ -166,18 +164,7 @@ async def make_world(
     async with open_database(settings.database_url) as db:
         await upgrade(db)
         now = clock_dt(clock)
-        applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
-        with LeadCsvReader(leads, default_region="US") as reader:
-            await import_leads(
-                db,
-                campaign_id=applied.campaign.id,
-                rows=reader,
-                list_name="e2e",
-                source_file=str(leads),
-                now=now,
-                on_error=lambda e: None,
-            )
-        await set_campaign_state(db, config.name, "running", now)
+        await provision_campaign(db, config, leads, now, region="US")
         dialer = Dialer(settings, db, clock=clock)
         await dialer.start_connections()
         w = World(clock, pbx, dialer, db, config)

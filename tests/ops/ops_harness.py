@@ -22,15 +22,13 @@ from sqlalchemy.engine import make_url
 
 from dialer.agents.registry import AgentStatus
 from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.campaign.leadimport import LeadCsvReader
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
+from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import parse_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.store.campaigns import apply_campaign, set_campaign_state
 from dialer.store.engine import Database, create_database
-from dialer.store.imports import import_leads
 from dialer.store.migrate import upgrade
 from dialer.store.tables import leads_t
 
@@ -273,18 +271,7 @@ async def ops_world(
     try:
         await upgrade(setup)
         now = clock_dt(clock)
-        applied = await apply_campaign(setup, config.name, config.model_dump(mode="json"), now)
-        with LeadCsvReader(csv, default_region="US") as reader:
-            await import_leads(
-                setup,
-                campaign_id=applied.campaign.id,
-                rows=reader,
-                list_name="ops",
-                source_file=str(csv),
-                now=now,
-                on_error=lambda e: None,
-            )
-        await set_campaign_state(setup, config.name, "running", now)
+        await provision_campaign(setup, config, csv, now, region="US")
     finally:
         await setup.dispose()
     world = OpsWorld(clock, pbx, spec, config, settings, agents)

@@ -1,0 +1,41 @@
+"""Provision a campaign in one go: apply its config, import a lead file, set its state.
+
+What `dialer campaign apply` + `dialer leads import` + `dialer campaign start` do, for the demo, the benchmarks and
+the end-to-end tests (the CLI keeps its own steps: it reports each one and writes the error file).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from dialer.campaign.config import CampaignConfig
+from dialer.campaign.leadimport import LeadCsvReader
+from dialer.store.campaigns import apply_campaign, set_campaign_state
+from dialer.store.engine import Database
+from dialer.store.imports import ImportSummary, import_leads
+
+
+async def provision_campaign(
+    db: Database,
+    config: CampaignConfig,
+    leads: Path,
+    now: datetime,
+    *,
+    region: str | None = None,
+    state: str = "running",
+) -> ImportSummary:
+    """Apply ``config``, import ``leads`` into it (bad rows skipped), leave it in ``state``."""
+    applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
+    with LeadCsvReader(leads, default_region=region or config.default_region) as reader:
+        summary = await import_leads(
+            db,
+            campaign_id=applied.campaign.id,
+            rows=reader,
+            list_name=leads.name,
+            source_file=str(leads),
+            now=now,
+            on_error=lambda _error: None,
+        )
+    await set_campaign_state(db, config.name, state, now)
+    return summary
