@@ -13,7 +13,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from dialer.agents.registry import AgentStatus
 from dialer.app import build_app
 from dialer.appkeys import DIALER, SHUTDOWN
 from dialer.campaign.config import CampaignConfig, load_campaign_file
-from dialer.clock import Clock, RealTimeClock
+from dialer.clock import Clock
 from dialer.daemon import Dialer
 from dialer.logging import get_logger
 from dialer.provision import provision_campaign
@@ -134,7 +134,6 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
         host=settings.simulation.listen_host,
         port=settings.simulation.listen_port,
     )
-    crew_holder: dict[str, DemoCrew] = {}
 
     async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
         await pbx.start()
@@ -145,7 +144,6 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
 
     async def crew_ctx(app: web.Application) -> AsyncIterator[None]:
         crew = DemoCrew(app[DIALER], config, WorldModel(scenario), clock, plan.agents, random.Random(plan.seed))
-        crew_holder["crew"] = crew
         await app[DIALER].pool.servers[0].client.wait_up(30)  # type: ignore[attr-defined]
         await crew.start()
         try:
@@ -225,19 +223,3 @@ async def run_demo(app: web.Application, host: str, port: int, seconds: float | 
     app.on_startup.append(keep)
     await serve(app, host, port)
     return summary(holder["dialer"]) if "dialer" in holder else {}
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-__all__ = [
-    "DemoPlan",
-    "RealTimeClock",
-    "build_demo_app",
-    "demo_settings",
-    "now_utc",
-    "prepare_database",
-    "reset_database",
-    "run_demo",
-]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,6 @@ from dialer.demo import (
     DemoPlan,
     build_demo_app,
     demo_settings,
-    now_utc,
     parse_ami_target,
     prepare_database,
     reset_database,
@@ -81,7 +81,7 @@ def demo(
     with log_path.open("a", encoding="utf-8") as log_stream:
         configure_logging(settings.log_level, "json", stream=log_stream)
         reset_database(settings)
-        imported = asyncio.run(prepare_database(settings, plan, now_utc()))
+        imported = asyncio.run(prepare_database(settings, plan, datetime.now(UTC)))
         http_port = _free_port(settings.http.host, settings.http.port)
         clock = RealTimeClock(speed=speed)
         if real is not None and speed != 1.0:

@@ -35,7 +35,7 @@ from dialer.calls.tracker import (
     OriginateRecord,
 )
 from dialer.campaign.config import CampaignConfig, DialMode
-from dialer.campaign.rules import TransitionKind
+from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.clock import Clock
 from dialer.logging import get_logger
 from dialer.pacing import (
@@ -512,7 +512,6 @@ class CampaignRunner:
 
     async def _ended(self, server: str, attempt_id: int, update: CallEnded, wall: datetime) -> None:
         call = self.in_flight.pop(attempt_id)
-        self.pool.get(server).gate.release()
         outcome = update.outcome
         end = AttemptEnd(
             ended_at=wall,
@@ -523,16 +522,11 @@ class CampaignRunner:
             amd_cause=update.amd_cause,
             agent=(call.agent_id if call is not None else None) or update.agent_name,
         )
-        transition = await self._durably(
-            "outcome", attempt_id, lambda: record_outcome(self.db, self.config, attempt_id, outcome, end)
-        )
-        self._count(outcome, transition.kind)
+        predictive = call.placed_predictively if call is not None else True
+        transition = await self._settle(server, attempt_id, outcome, end, update.at, predictive=predictive)
         if call is not None and call.preview_agent is not None and not call.connected:
             await self.agents.end_preview(call.preview_agent)
         self.stats.record_attempt(update.ring_seconds, outcome.is_live_answer)
-        if outcome.is_live_answer:
-            predictive = call.placed_predictively if call is not None else True
-            self.stats.record_live_answer(update.at, outcome is Outcome.ABANDONED, placed_predictively=predictive)
         log.info(
             "call_ended",
             campaign=self.name,
@@ -557,14 +551,7 @@ class CampaignRunner:
             outcome = Outcome.FAILED
         log.warning("call_lost", campaign=self.name, attempt_id=attempt_id, why=update.reason, counted_as=outcome.value)
         self.in_flight.pop(attempt_id)
-        self.pool.get(server).gate.release()
-        end = AttemptEnd(ended_at=wall)
-        transition = await self._durably(
-            "outcome", attempt_id, lambda: record_outcome(self.db, self.config, attempt_id, outcome, end)
-        )
-        self._count(outcome, transition.kind)
-        if outcome.is_live_answer:
-            self.stats.record_live_answer(update.at, outcome is Outcome.ABANDONED, placed_predictively=True)
+        await self._settle(server, attempt_id, outcome, AttemptEnd(ended_at=wall), update.at, predictive=True)
         self._after_call()
 
     async def interrupt(self) -> int:
@@ -589,22 +576,42 @@ class CampaignRunner:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(server.client.hangup(call.channel_id, 16), 2.0)
             self.in_flight.pop(attempt_id)
-            server.gate.release()
+            end = AttemptEnd(ended_at=wall, agent=call.agent_id)
             try:
-                transition = await record_outcome(
-                    self.db, self.config, attempt_id, outcome, AttemptEnd(ended_at=wall, agent=call.agent_id)
-                )
+                # Shutting down: one try, no retrying until the database answers.
+                await self._settle(call.server, attempt_id, outcome, end, now, predictive=True, retry=False)
             except Exception:
                 log.exception("interrupt_record_failed", campaign=self.name, attempt_id=attempt_id)
                 continue
-            self._count(outcome, transition.kind)
-            if outcome.is_live_answer:
-                self.stats.record_live_answer(now, outcome is Outcome.ABANDONED, placed_predictively=True)
             closed += 1
             log.warning("call_interrupted", campaign=self.name, attempt_id=attempt_id, recorded_as=outcome.value)
         if closed and self.state is RunnerState.DRAINING:
             self.drained.set()
         return closed
+
+    async def _settle(
+        self,
+        server: str,
+        attempt_id: int,
+        outcome: Outcome,
+        end: AttemptEnd,
+        at: float,
+        *,
+        predictive: bool,
+        retry: bool = True,
+    ) -> LeadTransition:
+        """A call is over: give its trunk channel back, write its outcome with the lead's transition, count it, and
+        feed a live answer into the abandon window (the caller has taken it off ``in_flight``)."""
+        self.pool.get(server).gate.release()
+
+        def write() -> Awaitable[LeadTransition]:
+            return record_outcome(self.db, self.config, attempt_id, outcome, end)
+
+        transition = await (self._durably("outcome", attempt_id, write) if retry else write())
+        self._count(outcome, transition.kind)
+        if outcome.is_live_answer:
+            self.stats.record_live_answer(at, outcome is Outcome.ABANDONED, placed_predictively=predictive)
+        return transition
 
     def _count(self, outcome: Outcome, kind: TransitionKind) -> None:
         self.counters.outcomes[outcome.value] += 1

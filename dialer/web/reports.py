@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, Protocol, TypeVar
 
 from aiohttp import web
 from pydantic import Field
@@ -57,6 +58,30 @@ def _text(body: str, content_type: str, filename: str | None = None) -> web.Resp
     return web.Response(text=body, content_type=content_type, charset="utf-8", headers=headers)
 
 
+class _Report(Protocol):
+    def as_json(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=_Report)
+
+
+def _respond(
+    fmt: str,
+    report: R,
+    html: Callable[[R], str],
+    csv: Callable[[R, io.StringIO], object],
+    filename: str,
+) -> web.Response:
+    """One report in the asked format: the printable page, a CSV download, or JSON."""
+    if fmt == "html":
+        return _text(html(report), "text/html")
+    if fmt == "csv":
+        out = io.StringIO()
+        csv(report, out)
+        return _text(out.getvalue(), "text/csv", filename)
+    return ok(report.as_json())
+
+
 @api.route(
     "GET",
     "/api/reports",
@@ -89,13 +114,7 @@ async def get_compliance_report(call: Call) -> web.Response:
         report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    if q.format == "html":
-        return _text(render_compliance_html(report), "text/html")
-    if q.format == "csv":
-        out = io.StringIO()
-        compliance_csv(report, out)
-        return _text(out.getvalue(), "text/csv", f"compliance-{call.path('name')}.csv")
-    return ok(report.as_json())
+    return _respond(q.format, report, render_compliance_html, compliance_csv, f"compliance-{call.path('name')}.csv")
 
 
 @api.route(
@@ -113,13 +132,7 @@ async def get_performance_report(call: Call) -> web.Response:
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    if q.format == "html":
-        return _text(render_performance_html(report), "text/html")
-    if q.format == "csv":
-        out = io.StringIO()
-        performance_csv(report, out)
-        return _text(out.getvalue(), "text/csv", f"performance-{call.path('name')}.csv")
-    return ok(report.as_json())
+    return _respond(q.format, report, render_performance_html, performance_csv, f"performance-{call.path('name')}.csv")
 
 
 @api.route(
