@@ -19,6 +19,8 @@ from dialer.agents.history import AgentHistoryWriter
 from dialer.agents.registry import AgentRegistry
 from dialer.agents.service import AgentService
 from dialer.ami.client import AmiClient
+from dialer.ami.events import CoreShowChannel
+from dialer.calls.adoption import plan_adoption
 from dialer.calls.queue_load import QueueLoad
 from dialer.calls.tracker import CallTracker
 from dialer.campaign.config import CampaignConfig
@@ -39,9 +41,15 @@ from dialer.store.claim import extend_lease, release_expired_leases
 from dialer.store.engine import Database
 from dialer.store.leads import find_leads_by_phone
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, acquire_campaigns, release_campaigns
-from dialer.store.runtime import live_answer_history
+from dialer.store.runtime import live_answer_history, open_attempts
 
 log = get_logger(__name__)
+
+# A channel listing older than this is not trusted to say a call is over (call adoption).
+LISTING_MAX_AGE_SECONDS = 90.0
+# How old an open attempt must be before "its channel is listed nowhere" means the call is over: its Originate
+# may still be creating the channel for a moment (added to the campaign's ring timeout).
+ADOPTION_SETTLE_MARGIN_SECONDS = 30.0
 
 
 class UnknownCampaign(LookupError):
@@ -84,6 +92,13 @@ class Dialer:
         self.owned: set[int] = set()
         self._owned_until = 0.0
         self._draining = False
+        # Call adoption: each server's latest channel listing, campaigns taken over whose calls are not yet
+        # matched to it (their expired lead leases are not swept before), a pass at a time, and a pass requested.
+        self._listings: dict[str, tuple[float, list[CoreShowChannel]]] = {}
+        self._unadopted: set[int] = set()
+        self._stopped_campaigns: set[int] = set()
+        self._adoption_lock = asyncio.Lock()
+        self._resync_due = False
         self._tasks: list[asyncio.Task[None]] = []
         self._clients = list(clients) if clients is not None else [AmiClient(s) for s in settings.ami]
         servers = [
@@ -118,6 +133,7 @@ class Dialer:
                     clock=self.clock.now,
                     inbound_queues=self.inbound_queues,
                     observers=[self.inbound.observe],
+                    on_channels=self._on_channels,
                 ),
             )
             for client, server in zip(self._clients, servers, strict=True)
@@ -189,6 +205,9 @@ class Dialer:
             runner = self.runners[record.name]
             if record.id in self.owned and runner.state is RunnerState.PAUSED and not runner.running:
                 self._apply_stored_state(runner, record.state)
+        # Calls of a previous run (or of a daemon that died) may still be up: look for them at once.
+        self._unadopted |= self.owned
+        self._resync_due = True
 
     @staticmethod
     def _apply_stored_state(runner: CampaignRunner, state: str) -> None:
@@ -216,6 +235,7 @@ class Dialer:
         now = self.clock.now()
         wall = datetime.fromtimestamp(now, UTC)
         wanted = {r.id for r in records if r.state != "stopped"}
+        self._stopped_campaigns = {r.id for r in records} - wanted
         held = await acquire_campaigns(self.db, self.owner, wanted, wall, OWNERSHIP_TTL)
         if unwanted := self.owned - wanted:
             await release_campaigns(self.db, self.owner, unwanted)
@@ -231,6 +251,9 @@ class Dialer:
             if record.id in held and runner.state is RunnerState.STANDBY:
                 log.info("campaign_lease_acquired", campaign=record.name, owner=self.owner)
                 self._apply_stored_state(runner, record.state)
+                # Its previous owner may have left calls up: adopt them before anything sweeps their leads.
+                self._unadopted.add(record.id)
+                self._resync_due = True
             elif record.id not in held and record.state != "stopped" and runner.state is not RunnerState.DRAINING:
                 if record.id in self.owned:
                     log.warning("campaign_lease_lost", campaign=record.name, owner=self.owner)
@@ -327,22 +350,82 @@ class Dialer:
                 if now - last_ownership >= RENEW_SECONDS:
                     last_ownership = now
                     await self._renew_ownership(now)
-                if now - last_leases >= 30:
-                    last_leases = now
-                    await self._extend_call_leases(now)
-                    released = await release_expired_leases(self.db, datetime.fromtimestamp(now, UTC))
-                    if released:
-                        log.warning("expired_leases_released", leads=released)
-                if now - last_reconcile >= self.settings.agent_reconcile_seconds:
+                if self._resync_due or now - last_reconcile >= self.settings.agent_reconcile_seconds:
+                    # Calls, agents, queues from the PBX; each listing also adopts calls a dead daemon left up.
+                    self._resync_due = False
                     last_reconcile = now
                     for conn in self.connections:
                         if conn.client.is_up:
                             await conn.pump.resync()
+                if now - last_leases >= 30:
+                    last_leases = now
+                    await self._extend_call_leases(now)
+                    await self._sweep_expired_leases(now)
                 self._update_gauges()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("maintenance_failed")
+
+    async def _sweep_expired_leases(self, now: float) -> None:
+        """Give back leads whose claimer stopped renewing their lease -- only of campaigns this daemon runs and
+        has matched against the PBX's channels (a dead daemon's lead may still be on a live call: handing it back
+        first could dial it twice), and of stopped campaigns, which nobody runs."""
+        campaigns = (self.owned - self._unadopted) | self._stopped_campaigns
+        released = await release_expired_leases(self.db, datetime.fromtimestamp(now, UTC), campaign_ids=campaigns)
+        if released:
+            log.warning("expired_leases_released", leads=released)
+
+    async def _on_channels(self, server: str, channels: list[CoreShowChannel]) -> None:
+        """A fresh channel listing of one server (the pump's resync): adopt what it shows of a dead daemon."""
+        self._listings[server] = (self.clock.now(), channels)
+        await self.adopt_orphans()
+
+    async def adopt_orphans(self) -> int:
+        """Match the open attempts of the campaigns this daemon runs against the servers' channel listings:
+        adopt the calls still up, close those that ended unseen (dialer.calls.adoption). Returns how many."""
+        if self._draining:
+            return 0
+        async with self._adoption_lock:
+            now = self.clock.now()
+            listings = {
+                c.server.name: self._listings[c.server.name][1]
+                for c in self.connections
+                if c.client.is_up
+                and c.server.name in self._listings
+                and now - self._listings[c.server.name][0] <= LISTING_MAX_AGE_SECONDS
+            }
+            complete = len(listings) == len(self.connections)
+            wall = datetime.fromtimestamp(now, UTC)
+            handled = 0
+            for runner in list(self.runners.values()):
+                if runner.campaign_id not in self.owned or not runner.running:
+                    continue
+                found = await open_attempts(self.db, runner.campaign_id, wall, exclude=runner.in_flight.calls.keys())
+                plan = plan_adoption(
+                    found,
+                    listings,
+                    owner=self.owner,
+                    every_server_listed=complete,
+                    now=now,
+                    settle_seconds=runner.config.ring_timeout_seconds + ADOPTION_SETTLE_MARGIN_SECONDS,
+                )
+                for adoption in plan.adopt:
+                    handled += await runner.adopt(adoption)
+                for closure in plan.close:
+                    handled += await runner.close_orphan(closure)
+                if complete:
+                    self._unadopted.discard(runner.campaign_id)
+                if plan or plan.waiting:
+                    log.info(
+                        "call_adoption_pass",
+                        campaign=runner.name,
+                        adopted=len(plan.adopt),
+                        closed=len(plan.close),
+                        waiting=len(plan.waiting),
+                        every_server_listed=complete,
+                    )
+            return handled
 
     async def _extend_call_leases(self, now: float) -> None:
         """A lead's claim lease (campaign lease_seconds) covers ring and setup, not a long conversation: while its

@@ -318,6 +318,14 @@ class CoreShowChannel(ListItem):
     application_data: str
     duration: str
     bridge_id: str
+    # ``ChanVariable: NAME=value`` lines (manager.conf ``channelvars``, e.g. DIALER_ATTEMPT), in wire order.
+    variables: tuple[tuple[str, str], ...] = ()
+
+    def variable(self, name: str) -> str | None:
+        for key, value in self.variables:
+            if key == name:
+                return value
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,7 +631,18 @@ def _core_show_channel(f: dict[str, str], m: AmiMessage) -> AmiEvent:
         f.get("applicationdata", ""),
         f.get("duration", ""),
         f.get("bridgeid", ""),
+        _chan_variables(m),
     )
+
+
+def _chan_variables(m: AmiMessage) -> tuple[tuple[str, str], ...]:
+    """``ChanVariable: NAME=value`` headers (Asterisk C-escapes the value; ours are plain ids)."""
+    found: list[tuple[str, str]] = []
+    for value in m.getall("chanvariable"):
+        name, sep, rest = value.partition("=")
+        if sep and name:
+            found.append((name, rest))
+    return tuple(found)
 
 
 def _status(f: dict[str, str], m: AmiMessage) -> AmiEvent:

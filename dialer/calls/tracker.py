@@ -40,7 +40,7 @@ from dialer.ami.events import (
     UserEvent,
     VarSet,
 )
-from dialer.calls.classify import CallFacts, classify
+from dialer.calls.classify import REASON_ANSWERED, CallFacts, classify
 from dialer.calls.outcome import Outcome
 
 CHANNEL_STATE_RINGING = 5
@@ -229,6 +229,38 @@ class CallTracker:
             self._by_linkedid[record.channel_id] = call
         else:
             self._unmatched_by_dial.setdefault(record.dial_string, deque()).append(call)
+
+    def adopt(
+        self,
+        record: OriginateRecord,
+        *,
+        answered_at: float | None,
+        connected_at: float | None = None,
+        agent_interface: str | None = None,
+        agent_name: str | None = None,
+        amd_status: str | None = None,
+    ) -> None:
+        """Follow a call another daemon placed (found live in ``CoreShowChannels``; see dialer/calls/adoption.py).
+
+        ``record.channel_id`` must be the live dialled channel's Uniqueid. An answered call's OriginateResponse
+        went to the dead daemon's session long ago (Asterisk sends it once the dialled channel answers), so it is
+        taken as seen; an unanswered one's is still to come, to every session, with the stored ActionID."""
+        if record.channel_id is None:
+            raise ValueError("an adopted call needs its dialled channel's Uniqueid")
+        self.register(record)
+        call = self._by_attempt[record.attempt_id]
+        call.channel_seen = True
+        if answered_at is not None:
+            call.answer_at = answered_at
+            call.response_seen = True
+            call.response_at = answered_at
+            call.reason = REASON_ANSWERED
+        if connected_at is not None:
+            call.connected_at = connected_at
+            call.agent_interface = agent_interface
+            call.agent_name = agent_name
+        call.amd_status = amd_status
+        call.amd_reported = amd_status is not None
 
     def originate_rejected(self, action_id: str, now: float) -> Sequence[CallUpdate]:
         """The Originate action itself got ``Response: Error``: nothing was dialled."""

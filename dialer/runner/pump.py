@@ -4,14 +4,15 @@ One task reads the server's typed events in wire order and hands each one, synch
 the call tracker (whose updates go to the runner that placed the call), the agent registry, and the inbound
 queue load. Nothing here awaits the database or the PBX, so the pump keeps up with event bursts.
 After every (re)connect it resynchronises calls, agents and queues from ``CoreShowChannels``/``QueueStatus``
-instead of trusting state from before the cut.
+instead of trusting state from before the cut, and hands each channel listing on (the daemon adopts the calls
+a dead daemon left up, see :mod:`dialer.calls.adoption`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Protocol
 
 from dialer.agents.service import AgentService
@@ -51,6 +52,7 @@ class EventPump:
         clock: Callable[[], float],
         inbound_queues: frozenset[str] = frozenset(),
         observers: list[Callable[[AmiEvent, float], None]] | None = None,
+        on_channels: Callable[[str, list[CoreShowChannel]], Awaitable[None]] | None = None,
     ) -> None:
         self.server = server
         self._events = events
@@ -67,6 +69,8 @@ class EventPump:
         # Synchronous observers called for every event after the agents (e.g. the inbound watcher).
         self._observers = observers or []
         self._resync_task: asyncio.Task[None] | None = None
+        # Called with each fresh channel listing once the tracker has been reconciled with it (call adoption).
+        self._on_channels = on_channels
 
     async def run(self) -> None:
         async for event in self._events():
@@ -130,6 +134,13 @@ class EventPump:
         self._agents.reconcile(status.members)
         self._queue_load.reset_from_entries(status.entries, self._clock(), self._inbound_queues)
         self._wake_all()
+        if self._on_channels is not None:
+            try:
+                await self._on_channels(self.server.name, channels)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("channel_listing_handler_failed", server=self.server.name)
 
     async def stop(self) -> None:
         if self._resync_task is not None:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.ami.actions import OriginateRequest, OriginateStatus
+from dialer.calls.adoption import Adoption, Closure
 from dialer.calls.outcome import Outcome
 from dialer.calls.tracker import (
     AgentRinging,
@@ -56,7 +57,14 @@ from dialer.store.claim import Release, release_leads
 from dialer.store.engine import Database
 from dialer.store.errors import database_unreachable
 from dialer.store.leads import LeadRecord
-from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.lifecycle import (
+    AttemptAlreadyClosed,
+    adopt_lead_claim,
+    claim_dialable,
+    close_orphaned_attempt,
+    record_disposition,
+    record_outcome,
+)
 from dialer.store.runtime import discard_unsent_attempt
 
 log = get_logger(__name__)
@@ -85,6 +93,7 @@ class RunnerCounters:
     closed: int = 0
     lost: int = 0
     not_sent: int = 0
+    adopted: int = 0  # calls a dead daemon left up, followed to their end here
     outcomes: Counter[str] = field(default_factory=Counter)
     dispositions: Counter[str] = field(default_factory=Counter)
 
@@ -98,6 +107,7 @@ class RunnerCounters:
             "closed": self.closed,
             "lost": self.lost,
             "not_sent": self.not_sent,
+            "adopted": self.adopted,
             "outcomes": dict(self.outcomes),
             "dispositions": dict(self.dispositions),
         }
@@ -527,17 +537,16 @@ class CampaignRunner:
         if call is not None and call.preview_agent is not None and not call.connected:
             await self.agents.end_preview(call.preview_agent)
         self.stats.record_attempt(update.ring_seconds, outcome.is_live_answer)
+        kind = transition.kind.value if transition is not None else None
         log.info(
             "call_ended",
             campaign=self.name,
             attempt_id=attempt_id,
             outcome=outcome.value,
             cause=update.cause,
-            lead_transition=transition.kind.value,
+            lead_transition=kind,
         )
-        self.bus.publish(
-            f"campaign:{self.name}", "call_ended", attempt_id=attempt_id, outcome=outcome.value, lead=transition.kind
-        )
+        self.bus.publish(f"campaign:{self.name}", "call_ended", attempt_id=attempt_id, outcome=outcome.value, lead=kind)
         self._after_call()
 
     async def _lost(self, server: str, attempt_id: int, update: CallLost, wall: datetime) -> None:
@@ -553,6 +562,112 @@ class CampaignRunner:
         self.in_flight.pop(attempt_id)
         await self._settle(server, attempt_id, outcome, AttemptEnd(ended_at=wall), update.at, predictive=True)
         self._after_call()
+
+    async def adopt(self, adoption: Adoption) -> bool:
+        """Follow a call a dead daemon placed and left up (dialer.calls.adoption): hold its lead, track it on its
+        server, count it in flight. Its remaining events then settle it like any call of ours."""
+        attempt, live = adoption.attempt, adoption.call
+        if self.in_flight.get(attempt.attempt_id) is not None:
+            return False
+        now = self.clock.now()
+        wall = datetime.fromtimestamp(now, UTC)
+        until = datetime.fromtimestamp(now + self.config.lease_seconds, UTC)
+        try:
+            held = await adopt_lead_claim(self.db, attempt.attempt_id, owner=self.owner, now=wall, until=until)
+        except AttemptAlreadyClosed:
+            return False
+        server = self.pool.get(live.server)
+        connected = attempt.connected_at is not None or live.bridged
+        answered_at = attempt.answered_at
+        if answered_at is None and (live.answered or connected):
+            answered_at = now  # answered after the last fact its daemon managed to write
+        connected_at = (attempt.connected_at or now) if connected else None
+        agent = self.agents.registry.by_interface(live.agent_interface) if live.agent_interface else None
+        agent_id = attempt.agent or (agent.agent_id if agent is not None else None)
+        record = OriginateRecord(
+            action_id=attempt.action_id or f"orig-{attempt.attempt_id}",
+            attempt_id=str(attempt.attempt_id),
+            dial_string=self.config.dial_string(attempt.phone),
+            number=attempt.phone,
+            sent_at=attempt.started_at,
+            channel_id=live.linkedid,
+            timeout_seconds=float(self.config.ring_timeout_seconds),
+        )
+        self.pool.adopt(
+            server,
+            record,
+            answered_at=answered_at,
+            connected_at=connected_at,
+            agent_interface=live.agent_interface,
+            agent_name=agent_id,
+            amd_status=attempt.amd_status,
+        )
+        if connected:
+            stage = CallStage.WAITING
+        elif answered_at is not None:
+            stage = CallStage.AMD if self.config.amd.enabled and attempt.amd_status is None else CallStage.WAITING
+        else:
+            stage = CallStage.DIALLING
+        call = InFlightCall(
+            attempt.attempt_id,
+            attempt.lead_id,
+            server.name,
+            attempt.started_at,
+            answered_at=answered_at,
+            connected_at=connected_at,
+            agent_id=agent_id,
+            channel_id=live.linkedid,
+        )
+        self.in_flight.add(call)
+        call.stage, call.stage_since = stage, answered_at if answered_at is not None else attempt.started_at
+        if connected and agent_id is not None:
+            self._attempt_of_agent[agent_id] = attempt.attempt_id
+        self.counters.adopted += 1
+        log.warning(
+            "call_adopted",
+            campaign=self.name,
+            attempt_id=attempt.attempt_id,
+            lead_id=attempt.lead_id,
+            server=server.name,
+            answered=answered_at is not None,
+            connected=connected,
+            agent=agent_id,
+            lead_held=held,
+        )
+        self.wake()
+        return True
+
+    async def close_orphan(self, closure: Closure) -> bool:
+        """An open attempt of a dead daemon whose call is up nowhere: it ended unseen. Record the conservative
+        outcome (dialer.calls.adoption.lost_outcome) so no attempt stays open and its lead moves on."""
+        attempt, outcome = closure.attempt, closure.outcome
+        now = self.clock.now()
+        wall = datetime.fromtimestamp(now, UTC)
+        end = AttemptEnd(ended_at=wall, agent=attempt.agent)
+        try:
+            transition = await close_orphaned_attempt(
+                self.db, self.config, attempt.attempt_id, outcome, end, owner=self.owner, now=wall
+            )
+        except AttemptAlreadyClosed:
+            return False
+        self.counters.lost += 1
+        if transition is not None:
+            self._count(outcome, transition.kind)
+        else:
+            self.counters.outcomes[outcome.value] += 1
+        if outcome.is_live_answer:
+            at = attempt.answered_at if attempt.answered_at is not None else attempt.started_at
+            self.stats.record_live_answer(at, outcome is Outcome.ABANDONED, placed_predictively=True)
+        log.warning(
+            "orphaned_attempt_closed",
+            campaign=self.name,
+            attempt_id=attempt.attempt_id,
+            lead_id=attempt.lead_id,
+            counted_as=outcome.value,
+            lead_transition=transition.kind.value if transition is not None else None,
+        )
+        self.wake()
+        return True
 
     async def interrupt(self) -> int:
         """The drain deadline passed: close every call still in progress so no lead is left claimed.
@@ -599,7 +714,7 @@ class CampaignRunner:
         *,
         predictive: bool,
         retry: bool = True,
-    ) -> LeadTransition:
+    ) -> LeadTransition | None:
         """A call is over: give its trunk channel back, write its outcome with the lead's transition, count it, and
         feed a live answer into the abandon window (the caller has taken it off ``in_flight``)."""
         self.pool.get(server).gate.release()
@@ -607,7 +722,13 @@ class CampaignRunner:
         def write() -> Awaitable[LeadTransition]:
             return record_outcome(self.db, self.config, attempt_id, outcome, end)
 
-        transition = await (self._durably("outcome", attempt_id, write) if retry else write())
+        try:
+            transition = await (self._durably("outcome", attempt_id, write) if retry else write())
+        except AttemptAlreadyClosed:
+            # Another daemon followed this call too (it adopted the call of a daemon thought dead, or this one is
+            # the survivor of a split) and wrote the outcome first: nothing more to record or count here.
+            log.warning("attempt_already_closed", campaign=self.name, attempt_id=attempt_id, outcome=outcome.value)
+            return None
         self._count(outcome, transition.kind)
         if outcome.is_live_answer:
             self.stats.record_live_answer(at, outcome is Outcome.ABANDONED, placed_predictively=predictive)

@@ -46,6 +46,10 @@ class TrunkGate:
         self.channels_in_use += 1
         return True
 
+    def occupy(self) -> None:
+        """Count a call already up (adopted from a daemon that died): it holds a channel, it spends no token."""
+        self.channels_in_use += 1
+
     def release(self) -> None:
         self.channels_in_use = max(0, self.channels_in_use - 1)
 

@@ -269,8 +269,11 @@ async def release_leads(db: Database, owner: str, releases: Sequence[Release], n
         return await release_in(conn, owner, releases, now)
 
 
-async def release_expired_leases(db: Database, now: datetime, *, campaign_id: int | None = None) -> int:
-    """Put back every lead whose claimer let its lease run out (crashed, hung, or lost its connection)."""
+async def release_expired_leases(
+    db: Database, now: datetime, *, campaign_id: int | None = None, campaign_ids: Collection[int] | None = None
+) -> int:
+    """Put back every lead whose claimer let its lease run out (crashed, hung, or lost its connection); only of
+    ``campaign_id`` / ``campaign_ids`` when given."""
     c = leads_t.c
     stmt = (
         update(leads_t)
@@ -286,6 +289,10 @@ async def release_expired_leases(db: Database, now: datetime, *, campaign_id: in
     )
     if campaign_id is not None:
         stmt = stmt.where(c.campaign_id == campaign_id)
+    if campaign_ids is not None:
+        if not campaign_ids:
+            return 0
+        stmt = stmt.where(c.campaign_id.in_(sorted(campaign_ids)))
     async with db.write() as conn:
         result = await conn.execute(stmt)
     if result.rowcount:

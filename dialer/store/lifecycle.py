@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.calls.outcome import Outcome
@@ -33,7 +33,7 @@ from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import attempts_t, callbacks_t, dnc_t, leads_t
+from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, callbacks_t, dnc_t, leads_t
 
 # A lead whose time rules can never be met as configured (no time zone with fallback "skip", zones without a
 # common window) is looked at again this much later: a corrected campaign file then brings it back.
@@ -187,12 +187,24 @@ async def claim_dialable(
 # -- outcomes and dispositions ---------------------------------------------------------------------------------
 
 
-async def _lock_lead_of_attempt(conn: AsyncConnection, attempt_id: int) -> tuple[int, LeadRecord]:
+class AttemptAlreadyClosed(LookupError):
+    """The attempt has its outcome already (another daemon that followed the same call wrote it first)."""
+
+
+async def _lock_lead_of_attempt(
+    conn: AsyncConnection, attempt_id: int, *, open_only: bool = False
+) -> tuple[int, LeadRecord]:
     row = (
-        await conn.execute(select(attempts_t.c.lead_id, attempts_t.c.campaign_id).where(attempts_t.c.id == attempt_id))
+        await conn.execute(
+            select(attempts_t.c.lead_id, attempts_t.c.campaign_id, attempts_t.c.ended_at).where(
+                attempts_t.c.id == attempt_id
+            )
+        )
     ).first()
     if row is None:
         raise UnknownAttemptError(f"no attempt {attempt_id}")
+    if open_only and row.ended_at is not None:
+        raise AttemptAlreadyClosed(f"attempt {attempt_id} already has its outcome")
     stmt = select(leads_t).where(leads_t.c.id == row.lead_id)
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -235,31 +247,108 @@ async def _phone_taken(conn: AsyncConnection, campaign_id: int, phone: str, lead
 async def record_outcome(
     db: Database, campaign: CampaignConfig, attempt_id: int, outcome: Outcome, end: AttemptEnd
 ) -> LeadTransition:
-    """Close the attempt with ``outcome`` and move its lead on (requeue, archive, exhaust, ...) atomically."""
-    now = end.ended_at
+    """Close the attempt with ``outcome`` and move its lead on (requeue, archive, exhaust, ...) atomically.
+
+    Raises :class:`AttemptAlreadyClosed` (changing nothing) if the attempt has its outcome already."""
     async with db.write() as conn:
-        campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id)
-        current = snapshot(lead, campaign.name)
-        transition = apply_outcome(current, outcome, campaign, now)
-        # A bad number moves the lead to its next alternative phone; if another lead of the campaign already has
-        # that number (one lead per number per campaign), skip it and let the rules pick again.
-        while transition.kind is TransitionKind.SWITCHED_PHONE and await _phone_taken(
-            conn, campaign_id, transition.lead.phone, lead.id
-        ):
-            current = replace(current, alt_phones=tuple(p for p in current.alt_phones if p != transition.lead.phone))
-            transition = apply_outcome(current, outcome, campaign, now)
-        await _write_transition(conn, campaign_id, lead.id, transition, now)
-        values: dict[str, object] = {
-            "ended_at": end.ended_at,
-            "outcome": outcome.value,
-            "abandoned": outcome is Outcome.ABANDONED,
-        }
-        for name in ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent"):
-            value = getattr(end, name)
-            if value is not None:
-                values[name] = value
-        await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+        campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id, open_only=True)
+        transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at)
+        await _close_attempt(conn, attempt_id, outcome, end)
     return transition
+
+
+async def _move_lead(
+    conn: AsyncConnection,
+    campaign: CampaignConfig,
+    campaign_id: int,
+    lead: LeadRecord,
+    outcome: Outcome,
+    now: datetime,
+) -> LeadTransition:
+    current = snapshot(lead, campaign.name)
+    transition = apply_outcome(current, outcome, campaign, now)
+    # A bad number moves the lead to its next alternative phone; if another lead of the campaign already has
+    # that number (one lead per number per campaign), skip it and let the rules pick again.
+    while transition.kind is TransitionKind.SWITCHED_PHONE and await _phone_taken(
+        conn, campaign_id, transition.lead.phone, lead.id
+    ):
+        current = replace(current, alt_phones=tuple(p for p in current.alt_phones if p != transition.lead.phone))
+        transition = apply_outcome(current, outcome, campaign, now)
+    await _write_transition(conn, campaign_id, lead.id, transition, now)
+    return transition
+
+
+async def _close_attempt(conn: AsyncConnection, attempt_id: int, outcome: Outcome, end: AttemptEnd) -> None:
+    values: dict[str, object] = {
+        "ended_at": end.ended_at,
+        "outcome": outcome.value,
+        "abandoned": outcome is Outcome.ABANDONED,
+    }
+    for name in ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent"):
+        value = getattr(end, name)
+        if value is not None:
+            values[name] = value
+    await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+
+
+async def _latest_attempt_of_lead(conn: AsyncConnection, lead_id: int) -> int | None:
+    found = await conn.execute(select(func.max(attempts_t.c.id)).where(attempts_t.c.lead_id == lead_id))
+    latest = found.scalar_one_or_none()
+    return None if latest is None else int(latest)
+
+
+def _held_by_another(lead: LeadRecord, owner: str, now: datetime) -> bool:
+    """A live claim (lease not run out) of some other claimer: that daemon is alive and may be dialling it."""
+    return (
+        lead.status == IN_CALL_STATUS
+        and lead.claim_owner not in (None, owner)
+        and lead.lease_expires_at is not None
+        and lead.lease_expires_at >= now
+    )
+
+
+async def close_orphaned_attempt(
+    db: Database,
+    campaign: CampaignConfig,
+    attempt_id: int,
+    outcome: Outcome,
+    end: AttemptEnd,
+    *,
+    owner: str,
+    now: datetime,
+) -> LeadTransition | None:
+    """Close an attempt whose call ended while no daemon listened (its daemon died; dialer.calls.adoption).
+
+    The lead moves on as for any outcome only if this attempt is its latest and no live claim of another
+    claimer holds it; otherwise only the call record is closed (the lead was dialled again since, or is someone
+    else's now). Returns the lead's transition, or None if the lead was left alone. Raises
+    :class:`AttemptAlreadyClosed` if the attempt has its outcome already."""
+    async with db.write() as conn:
+        campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id, open_only=True)
+        transition: LeadTransition | None = None
+        if await _latest_attempt_of_lead(conn, lead.id) == attempt_id and not _held_by_another(lead, owner, now):
+            transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at)
+        await _close_attempt(conn, attempt_id, outcome, end)
+    return transition
+
+
+async def adopt_lead_claim(db: Database, attempt_id: int, *, owner: str, now: datetime, until: datetime) -> bool:
+    """Hold the lead of an adopted call (its call is still up): the dead claimer's claim becomes ours, or, if the
+    expired-lease sweep already gave the lead back, it is claimed again so nobody dials it while the call is up.
+
+    Only the lead's latest attempt takes it (a lead dialled again since belongs to that newer call), and a lead
+    closed for good is left closed. Returns whether this daemon now holds the lead."""
+    async with db.write() as conn:
+        _, lead = await _lock_lead_of_attempt(conn, attempt_id, open_only=True)
+        if await _latest_attempt_of_lead(conn, lead.id) != attempt_id:
+            return False
+        values: dict[str, object] = {"claim_owner": owner, "lease_expires_at": until, "updated_at": now}
+        if lead.status != IN_CALL_STATUS:
+            if lead.status not in CLAIMABLE_STATUSES:
+                return False
+            values |= {"status": IN_CALL_STATUS, "claimed_from": lead.status}
+        await conn.execute(update(leads_t).where(leads_t.c.id == lead.id).values(**values))
+    return True
 
 
 async def record_disposition(

@@ -3,13 +3,15 @@ the abandon-window history after a restart, pending callbacks for the scheduler.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 
+from dialer.calls.adoption import OpenAttempt
 from dialer.store.claim import Release, release_in
 from dialer.store.engine import Database
-from dialer.store.tables import attempts_t, callbacks_t
+from dialer.store.tables import IN_CALL_STATUS, attempts_t, callbacks_t, leads_t
 
 LIVE_OUTCOMES = ("connected", "abandoned")
 
@@ -25,6 +27,55 @@ async def discard_unsent_attempt(db: Database, attempt_id: int, owner: str, now:
             return
         await conn.execute(delete(attempts_t).where(attempts_t.c.id == attempt_id))
         await release_in(conn, owner, [Release(lead_id)], now)
+
+
+async def open_attempts(
+    db: Database, campaign_id: int, now: datetime, *, exclude: Collection[int] = ()
+) -> list[OpenAttempt]:
+    """The campaign's attempts with no outcome yet (but those in ``exclude``: the caller's calls in flight), with
+    who holds their lead. Served by the partial index ``ix_attempts_open``, so it stays cheap on years of calls."""
+    a, lead = attempts_t.c, leads_t.c
+    claim_live = and_(lead.status == IN_CALL_STATUS, lead.lease_expires_at >= now)
+    stmt = (
+        select(
+            a.id,
+            a.lead_id,
+            a.phone,
+            a.action_id,
+            a.channel_id,
+            a.started_at,
+            a.answered_at,
+            a.connected_at,
+            a.agent,
+            a.amd_status,
+            lead.claim_owner,
+            claim_live.label("claim_live"),
+        )
+        .select_from(attempts_t.join(leads_t, lead.id == a.lead_id))
+        .where(a.campaign_id == campaign_id, a.ended_at.is_(None))
+        .order_by(a.id)
+    )
+    async with db.read() as conn:
+        rows = (await conn.execute(stmt)).all()
+    skip = set(exclude)
+    return [
+        OpenAttempt(
+            attempt_id=int(r.id),
+            lead_id=int(r.lead_id),
+            phone=r.phone,
+            action_id=r.action_id,
+            channel_id=r.channel_id,
+            started_at=r.started_at.timestamp(),
+            answered_at=r.answered_at.timestamp() if r.answered_at is not None else None,
+            connected_at=r.connected_at.timestamp() if r.connected_at is not None else None,
+            agent=r.agent,
+            amd_status=r.amd_status,
+            claim_owner=r.claim_owner,
+            claim_live=bool(r.claim_live),
+        )
+        for r in rows
+        if int(r.id) not in skip
+    ]
 
 
 async def live_answer_history(db: Database, campaign_id: int, since: datetime) -> list[tuple[datetime, bool]]:

@@ -123,6 +123,13 @@ class AttemptRow(SQLModel, table=True):
         Index("ix_attempts_campaign_started", "campaign_id", "started_at"),
         Index("ix_attempts_lead", "lead_id"),
         Index("ix_attempts_channel", "channel_id"),
+        # Calls without an outcome yet (a handful per campaign): what a daemon adopts after another one died.
+        Index(
+            "ix_attempts_open",
+            "campaign_id",
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_type=BigId, primary_key=True)

@@ -6,14 +6,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import DbSpec, ops_world
+from ops_harness import Daemon, DbSpec, ops_world
+from sqlalchemy import select
 
 from dialer.runner.runner import RunnerState
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, campaign_leases
+from dialer.store.tables import attempts_t
 
 pytestmark = pytest.mark.postgres
 
 FINAL = {"done", "archived", "dnc", "exhausted"}
+
+
+async def open_attempt_ids(daemon: Daemon) -> list[int]:
+    async with daemon.db.read() as conn:
+        rows = await conn.execute(select(attempts_t.c.id).where(attempts_t.c.ended_at.is_(None)))
+        return [int(r.id) for r in rows]
+
+
 CLAIMABLE = {"new", "retry", "callback"}
 
 
@@ -61,6 +71,8 @@ async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_pat
         in_call = [r for r in rows if r["status"] == "in_call"]
         assert all(r["claim_owner"] == "daemon-b" for r in in_call)
         assert len(in_call) == len(runner_b.in_flight)
+        # The dead daemon's calls were adopted or closed: the only attempts without an outcome are the survivor's.
+        assert sorted(await open_attempt_ids(b)) == sorted(runner_b.in_flight.calls)
         assert in_flight_at_kill > 0  # calls were up when it died
         assert dialled_by_a > 0
 
@@ -87,3 +99,4 @@ async def test_kill_9_mid_campaign_then_restart_loses_and_repeats_nothing(tmp_pa
         assert not [r for r in rows if r["claim_owner"] == "host:1001"]
         assert len([r for r in rows if r["status"] == "in_call"]) == len(runner.in_flight)
         assert {r["status"] for r in rows} <= FINAL | CLAIMABLE | {"in_call"}
+        assert sorted(await open_attempt_ids(second)) == sorted(runner.in_flight.calls)

@@ -16,7 +16,15 @@ from dialer.store.attempts import AttemptEnd, AttemptStart, get_attempt, start_a
 from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import add_dnc, check_dnc
 from dialer.store.leads import NewLead, get_lead, insert_new_leads
-from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.lifecycle import (
+    AttemptAlreadyClosed,
+    adopt_lead_claim,
+    claim_dialable,
+    close_orphaned_attempt,
+    record_disposition,
+    record_outcome,
+)
+from dialer.store.runtime import open_attempts
 from dialer.store.status import lead_status
 from dialer.store.tables import callbacks_t, dnc_t
 
@@ -207,3 +215,57 @@ async def test_alternative_phone_already_used_by_another_lead_is_skipped(db: Dat
     stored = await get_lead(db, claimed.id)
     assert stored is not None
     assert (stored.phone, stored.alt_phones, stored.status) == ("+12125550103", [], "retry")
+
+
+async def test_an_attempt_is_closed_once_and_orphans_move_their_lead_only_if_it_is_theirs(db: Database) -> None:
+    cfg, cid = await setup(db, [lead("+12125550101", [NY]), lead("+12125550102", [NY])])
+    first, second = (await claim_dialable(db, cfg, campaign_id=cid, owner="dead", limit=2, now=NOW)).leads
+    a1 = await start_attempt(db, AttemptStart(lead_id=first.id, campaign_id=cid, phone=first.phone, started_at=NOW))
+    a2 = await start_attempt(db, AttemptStart(lead_id=second.id, campaign_id=cid, phone=second.phone, started_at=NOW))
+    later = NOW + timedelta(minutes=5)  # the dead claimer's leases ran out
+
+    # The survivor adopts a live call: it holds the lead from now on (nobody dials it while the call is up).
+    assert await adopt_lead_claim(db, a1, owner="alive", now=later, until=later + timedelta(minutes=2))
+    held = await get_lead(db, first.id)
+    assert held is not None
+    assert (held.status, held.claim_owner) == ("in_call", "alive")
+    assert [(o.attempt_id, o.claim_owner, o.claim_live) for o in await open_attempts(db, cid, later)] == [
+        (a1, "alive", True),
+        (a2, "dead", False),
+    ]
+    assert [o.attempt_id for o in await open_attempts(db, cid, later, exclude={a1})] == [a2]
+
+    # A call that ended unseen: closed conservatively, its lead moves on.
+    end = AttemptEnd(ended_at=later)
+    transition = await close_orphaned_attempt(db, cfg, a2, Outcome.FAILED, end, owner="alive", now=later)
+    assert transition is not None
+    assert transition.kind.value == "requeued"
+    moved = await get_lead(db, second.id)
+    assert moved is not None
+    assert (moved.status, moved.claim_owner, moved.dials) == ("retry", None, 1)
+    # Never closed twice: a second writer (another daemon that followed the same call) changes nothing.
+    with pytest.raises(AttemptAlreadyClosed):
+        await record_outcome(db, cfg, a2, Outcome.BUSY, end)
+    with pytest.raises(AttemptAlreadyClosed):
+        await adopt_lead_claim(db, a2, owner="alive", now=later, until=later)
+    again = await get_lead(db, second.id)
+    assert again is not None
+    assert again.dials == 1
+    attempt = await get_attempt(db, a2)
+    assert attempt is not None
+    assert attempt.outcome == "failed"
+
+    # An open attempt that is no longer its lead's latest (the lead was dialled again since) leaves the lead alone.
+    newer = await start_attempt(
+        db, AttemptStart(lead_id=first.id, campaign_id=cid, phone=first.phone, started_at=later)
+    )
+    assert not await adopt_lead_claim(db, a1, owner="alive", now=later, until=later)
+    assert await close_orphaned_attempt(db, cfg, a1, Outcome.FAILED, end, owner="alive", now=later) is None
+    untouched = await get_lead(db, first.id)
+    assert untouched is not None
+    assert (untouched.status, untouched.claim_owner, untouched.dials) == (
+        "in_call",
+        "alive",
+        0,
+    )
+    assert [o.attempt_id for o in await open_attempts(db, cid, later)] == [newer]

@@ -290,9 +290,10 @@ class PbxCore:
         return channels
 
     def core_show_channel(self, channel: Channel) -> Headers:
-        headers = [h for h in self.engine.snapshot(channel) if not h[0].endswith("ChanVariable")]
+        # Like Asterisk's action_coreshowchannels: the channel snapshot (with its ChanVariable lines when
+        # manager.conf sets channelvars), then the dialplan application, duration and bridge.
         return [
-            *headers,
+            *self.engine.snapshot(channel),
             ("Application", channel.application),
             ("ApplicationData", channel.application_data),
             ("Duration", format_duration(self.engine.now() - channel.created_at)),

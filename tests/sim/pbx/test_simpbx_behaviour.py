@@ -359,6 +359,10 @@ async def test_core_show_channels_and_status_list_the_live_channels() -> None:
         bridged = [m for m in channels if m.get("BridgeId")]
         assert len(bridged) == 2
         assert bridged[0].get("BridgeId") == bridged[1].get("BridgeId")
+        # manager.conf channelvars: both halves of the dialled Local channel carry the attempt (how a restarted
+        # daemon finds its calls again); the agent's channel has the variables empty, as Asterisk lists them.
+        attempts = sorted(m.get("ChanVariable") or "" for m in channels)
+        assert attempts == ["DIALER_ATTEMPT=", "DIALER_ATTEMPT=21", "DIALER_ATTEMPT=21"]
         await ami.send("Status", ActionID="st")
         await ami.response("st")
         status = await ami.collect_until(lambda m: m.name == "StatusComplete")

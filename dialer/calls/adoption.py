@@ -1,0 +1,193 @@
+"""Adopting calls whose daemon is gone (pure): open attempts + the PBX's channel listings in, a plan out.
+
+A daemon killed with calls up leaves attempts with no outcome. Asterisk does not care: those calls ring, queue,
+talk and hang up as usual. The daemon that owns the campaign next (the same host restarted, or a survivor on
+the same database) lists each server's channels (``CoreShowChannels``) and matches them to the open attempts:
+
+* a call whose channels are still up is **adopted**: tracked from here on, so its real outcome is recorded;
+* an attempt with no live channel on any server, old enough that its channel cannot still be in the making,
+  ended while nobody listened: it is **closed** with the most conservative outcome the stored facts allow
+  (connected if an agent had it, abandoned if it was answered, failed otherwise);
+* anything else waits for the next listing (a server is not listed, or the Originate may still be in flight).
+
+Matching uses the ids we chose (see :mod:`dialer.calls.tracker`): the dialled channel's ``Uniqueid`` is the
+Originate's ``ChannelId`` (stored with the attempt), every channel of the call carries it as ``Linkedid``, and
+the dialled channel (both halves of a Local channel) lists ``ChanVariable: DIALER_ATTEMPT=<id>`` when
+manager.conf has ``channelvars = DIALER_ATTEMPT`` -- which also finds calls placed without a ChannelId.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dialer.ami.events import CoreShowChannel
+from dialer.calls.outcome import Outcome
+
+ATTEMPT_VARIABLE = "DIALER_ATTEMPT"
+CHANNEL_STATE_UP = 6
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAttempt:
+    """An attempt with no outcome, as stored (times in seconds on the daemon's clock)."""
+
+    attempt_id: int
+    lead_id: int
+    phone: str
+    action_id: str | None
+    channel_id: str | None
+    started_at: float
+    answered_at: float | None = None
+    connected_at: float | None = None
+    agent: str | None = None
+    amd_status: str | None = None
+    # Who holds the lead, and whether that claim's lease still runs (a live claimer keeps extending it).
+    claim_owner: str | None = None
+    claim_live: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCall:
+    """One call as a server lists it: the channels sharing a ``Linkedid``."""
+
+    server: str
+    linkedid: str  # = the dialled channel's Uniqueid (= our ChannelId)
+    dialled_channel: str
+    attempt_id: str | None  # from ChanVariable DIALER_ATTEMPT, when listed
+    answered: bool  # the dialled channel is Up
+    # Bridged with another channel of the call: a queue member (or a preview agent) is talking to the callee.
+    agent_interface: str | None
+    channels: int
+
+    @property
+    def bridged(self) -> bool:
+        return self.agent_interface is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Adoption:
+    attempt: OpenAttempt
+    call: LiveCall
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    attempt: OpenAttempt
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class AdoptionPlan:
+    adopt: list[Adoption] = field(default_factory=list)
+    close: list[Closure] = field(default_factory=list)
+    waiting: list[OpenAttempt] = field(default_factory=list)  # not live, but not provably over yet
+
+    def __bool__(self) -> bool:
+        return bool(self.adopt or self.close)
+
+
+def interface_of(channel: str) -> str:
+    """The device a channel belongs to: ``Local/agent01@sim-agents-0000001a;1`` -> ``Local/agent01@sim-agents``,
+    ``PJSIP/1001-00000004`` -> ``PJSIP/1001`` (Asterisk appends ``-<sequence>`` and, for Local, ``;1``/``;2``)."""
+    base = channel.split(";", 1)[0]
+    head, sep, _ = base.rpartition("-")
+    return head if sep else base
+
+
+def live_calls(server: str, channels: Iterable[CoreShowChannel]) -> list[LiveCall]:
+    """Group one server's listing into calls (by ``Linkedid``) with the facts adoption needs."""
+    by_linkedid: dict[str, list[CoreShowChannel]] = defaultdict(list)
+    for channel in channels:
+        by_linkedid[channel.linkedid].append(channel)
+    calls: list[LiveCall] = []
+    for linkedid, members in by_linkedid.items():
+        dialled = next((c for c in members if c.uniqueid == linkedid), None)
+        if dialled is None:
+            continue  # the first channel of the call is gone; what is left is being torn down
+        attempt = next((v for c in members if (v := c.variable(ATTEMPT_VARIABLE))), None)
+        calls.append(
+            LiveCall(
+                server=server,
+                linkedid=linkedid,
+                dialled_channel=dialled.channel,
+                attempt_id=attempt,
+                answered=dialled.channel_state == CHANNEL_STATE_UP,
+                agent_interface=_agent_of(members, dialled),
+                channels=len(members),
+            )
+        )
+    return calls
+
+
+def _agent_of(members: Sequence[CoreShowChannel], dialled: CoreShowChannel) -> str | None:
+    """The interface of the channel bridged with the callee's side, if any.
+
+    The callee's side is the dialled channel (a trunk) or its Local partner ``;2``; whichever of the call's
+    channels sits in a bridge with it and is not one of those is the agent's leg (created by Queue/Dial with the
+    call's Linkedid)."""
+    callee_side = interface_of(dialled.channel)
+    bridges = Counter(c.bridge_id for c in members if c.bridge_id)
+    for channel in members:
+        if not channel.bridge_id or bridges[channel.bridge_id] < 2:
+            continue
+        if interface_of(channel.channel) != callee_side:
+            return interface_of(channel.channel)
+    return None
+
+
+def lost_outcome(attempt: OpenAttempt) -> Outcome:
+    """The outcome of a call that ended unseen, counted conservatively (like a call the tracker lost): an
+    answered call no agent is known to have taken counts against the abandon rate."""
+    if attempt.connected_at is not None:
+        return Outcome.CONNECTED
+    if attempt.answered_at is not None:
+        return Outcome.ABANDONED
+    return Outcome.FAILED
+
+
+def plan_adoption(
+    open_attempts: Sequence[OpenAttempt],
+    listings: Mapping[str, Sequence[CoreShowChannel]],
+    *,
+    owner: str,
+    every_server_listed: bool,
+    now: float,
+    settle_seconds: float,
+) -> AdoptionPlan:
+    """Which open attempts (of a campaign ``owner`` runs, none of them its own calls in flight) to adopt, close or
+    leave for later.
+
+    ``listings``: server name -> its latest channel listing (servers that are up). ``every_server_listed``: no
+    server is down or missing from ``listings`` (only then can "not live anywhere" be concluded).
+    ``settle_seconds``: how old an attempt must be before "no channel" means "over" (ring timeout + margin: an
+    Originate written just before its daemon died may still be creating its channel).
+
+    Left alone: an attempt of ``owner``'s own live claim that is younger than ``settle_seconds`` (its Originate
+    is being written right now). Never closed while another claimer's lease runs (that daemon is alive, draining
+    or cut off from the database, and writes the outcome itself); its call is adopted if live all the same, and
+    whichever daemon writes the outcome first wins (the second write is refused by the store).
+    """
+    by_linkedid: dict[str, LiveCall] = {}
+    by_attempt: dict[str, LiveCall] = {}
+    for server, channels in listings.items():
+        for call in live_calls(server, channels):
+            by_linkedid[call.linkedid] = call
+            if call.attempt_id is not None:
+                by_attempt.setdefault(call.attempt_id, call)
+    plan = AdoptionPlan()
+    for attempt in open_attempts:
+        settled = now - attempt.started_at >= settle_seconds
+        if attempt.claim_live and attempt.claim_owner == owner and not settled:
+            continue
+        live = (by_linkedid.get(attempt.channel_id) if attempt.channel_id else None) or by_attempt.get(
+            str(attempt.attempt_id)
+        )
+        if live is not None:
+            plan.adopt.append(Adoption(attempt, live))
+        elif every_server_listed and settled and not (attempt.claim_live and attempt.claim_owner != owner):
+            plan.close.append(Closure(attempt, lost_outcome(attempt)))
+        else:
+            plan.waiting.append(attempt)
+    return plan

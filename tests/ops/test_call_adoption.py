@@ -1,0 +1,87 @@
+"""kill -9 with calls up, then a restart: the new process finds the dead one's calls in CoreShowChannels by their
+DIALER_ATTEMPT / ChannelId, follows them to their real end and records the outcome the PBX says they had; calls
+that ended while nobody listened are closed conservatively. No attempt stays open, no lead is dialled twice."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from ops_harness import DbSpec, OpsWorld, ops_world
+from sqlalchemy import select
+
+from dialer.runner.runner import RunnerState
+from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
+from dialer.store.tables import attempts_t
+
+FINAL = {"done", "archived", "dnc", "exhausted"}
+CLAIMABLE = {"new", "retry", "callback"}
+
+
+async def attempt_rows(world: OpsWorld) -> dict[str, dict[str, object]]:
+    async with world.alive[0].db.read() as conn:
+        rows = (await conn.execute(select(attempts_t))).mappings().all()
+    return {str(r["id"]): dict(r) for r in rows}
+
+
+async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, sqlite_spec: DbSpec) -> None:
+    # Long conversations, so that calls are up (ringing, queued and talking) when the daemon dies.
+    async with ops_world(tmp_path, sqlite_spec, leads=80, agents=5, talk_mean=240.0, talk_sd=60.0) as world:
+        first = await world.start_daemon("host:2001")
+        name = world.config.name
+        await world.run(50, step=1.0)
+        dead_runner = first.dialer.runner(name)
+        assert dead_runner.in_flight, "calls should be up at the crash"
+        await first.kill()
+        up_at_kill = {r.attempt for r in world.pbx.truth.originates if r.ended_at is None}
+        talking_at_kill = {r.attempt for r in world.pbx.truth.originates if r.ended_at is None and r.connected_at}
+        assert talking_at_kill, "some calls should be talking to agents at the crash"
+
+        second = await world.start_daemon("host:2002")
+        runner = second.dialer.runner(name)
+        assert runner.state is RunnerState.STANDBY  # the dead process's campaign lease still runs
+        await world.run(
+            OWNERSHIP_TTL.total_seconds() + 3 * RENEW_SECONDS, step=1.0, until=lambda: runner.counters.adopted > 0
+        )
+        assert runner.state is RunnerState.RUNNING
+
+        def still_up_now() -> set[str]:
+            return {r.attempt for r in world.pbx.truth.originates if r.ended_at is None and r.attempt in up_at_kill}
+
+        # The adoption pass runs in the daemon's maintenance task (database writes in real time): give it a moment.
+        for _ in range(50):
+            if runner.counters.adopted >= len(still_up_now()):
+                break
+            await world.run(0.2, step=0.2)
+            await asyncio.sleep(0.05)
+        still_up = still_up_now()
+        # Every call of the dead daemon that is still up is followed by the new one, talking ones included.
+        adopted = {str(a) for a in runner.in_flight.calls} & up_at_kill
+        assert adopted == still_up
+        assert runner.counters.adopted == len(still_up)
+        assert talking_at_kill & still_up <= adopted
+        # Their agents' dispositions find the adopted call (the console's disposition path).
+        for agent_id in {runner.in_flight.calls[int(a)].agent_id for a in talking_at_kill & still_up}:
+            assert agent_id is not None
+            assert runner.attempt_of_agent(agent_id) is not None
+
+        # Let every call of the first run end; the survivor keeps dialling meanwhile.
+        truth = {r.attempt: r for r in world.pbx.truth.originates}
+        await world.run(900, step=2.0, until=lambda: all(truth[a].ended_at is not None for a in still_up))
+        await world.run(20, step=1.0)
+        rows = await attempt_rows(world)
+        # The adopted calls' outcomes are what the PBX says happened (not a guess).
+        for attempt in still_up:
+            assert rows[attempt]["outcome"] == truth[attempt].outcome.value, attempt  # type: ignore[union-attr]
+        # Nothing of the dead daemon stays open: what ended unseen was closed (conservatively).
+        open_rows = [a for a, r in rows.items() if r["ended_at"] is None]
+        assert sorted(open_rows) == sorted(str(a) for a in runner.in_flight.calls)
+        assert world.pbx.truth.duplicates() == {}
+        assert world.overlapping_calls() == {}
+        leads = await world.lead_rows()
+        assert not [r for r in leads if r["claim_owner"] == "host:2001"]
+        assert len([r for r in leads if r["status"] == "in_call"]) == len(runner.in_flight)
+        assert {r["status"] for r in leads} <= FINAL | CLAIMABLE | {"in_call"}
+        # The trunk gate counts exactly the calls this daemon follows.
+        gate = second.dialer.pool.servers[0].gate
+        assert gate.channels_in_use == len(runner.in_flight)
