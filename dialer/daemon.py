@@ -194,20 +194,31 @@ class Dialer:
     async def load_campaigns(self) -> None:
         """A runner per stored campaign; those stored as running start dialling (if this daemon owns them)."""
         records = await list_campaigns(self.db)
+        created: list[CampaignRunner] = []
         for record in records:
             if record.name in self.runners:
                 continue
             config = CampaignConfig.model_validate(record.config)
             runner = self._make_runner(config, record.id)
             await self._seed_history(runner)
+            created.append(runner)
         await self.sync_ownership(records)
         for record in records:
             runner = self.runners[record.name]
             if record.id in self.owned and runner.state is RunnerState.PAUSED and not runner.running:
                 self._apply_stored_state(runner, record.state)
-        # Calls of a previous run (or of a daemon that died) may still be up: look for them at once.
-        self._unadopted |= self.owned
-        self._resync_due = True
+        # Calls of a previous run (or of a daemon that died) may still be up: match them before dialling -- right
+        # away when a server is connected, else as soon as one is (its first listing).
+        held = [runner for runner in created if runner.campaign_id in self.owned]
+        for runner in held:
+            self._hold_for_adoption(runner)
+        if held:
+            await self._resync_connected()
+
+    async def _resync_connected(self) -> None:
+        for conn in self.connections:
+            if conn.client.is_up:
+                await conn.pump.resync()
 
     @staticmethod
     def _apply_stored_state(runner: CampaignRunner, state: str) -> None:
@@ -251,9 +262,8 @@ class Dialer:
             if record.id in held and runner.state is RunnerState.STANDBY:
                 log.info("campaign_lease_acquired", campaign=record.name, owner=self.owner)
                 self._apply_stored_state(runner, record.state)
-                # Its previous owner may have left calls up: adopt them before anything sweeps their leads.
-                self._unadopted.add(record.id)
-                self._resync_due = True
+                # Its previous owner may have left calls up: adopt them before dialling or sweeping their leads.
+                self._hold_for_adoption(runner)
             elif record.id not in held and record.state != "stopped" and runner.state is not RunnerState.DRAINING:
                 if record.id in self.owned:
                     log.warning("campaign_lease_lost", campaign=record.name, owner=self.owner)
@@ -354,9 +364,9 @@ class Dialer:
                     # Calls, agents, queues from the PBX; each listing also adopts calls a dead daemon left up.
                     self._resync_due = False
                     last_reconcile = now
-                    for conn in self.connections:
-                        if conn.client.is_up:
-                            await conn.pump.resync()
+                    await self._resync_connected()
+                    # A campaign held for adoption asks again every second until a listing came through.
+                    self._resync_due = any(r.awaiting_adoption for r in self.runners.values())
                 if now - last_leases >= 30:
                     last_leases = now
                     await self._extend_call_leases(now)
@@ -366,6 +376,11 @@ class Dialer:
                 raise
             except Exception:
                 log.exception("maintenance_failed")
+
+    def _hold_for_adoption(self, runner: CampaignRunner) -> None:
+        runner.awaiting_adoption = True
+        self._unadopted.add(runner.campaign_id)
+        self._resync_due = True
 
     async def _sweep_expired_leases(self, now: float) -> None:
         """Give back leads whose claimer stopped renewing their lease -- only of campaigns this daemon runs and
@@ -414,6 +429,9 @@ class Dialer:
                     handled += await runner.adopt(adoption)
                 for closure in plan.close:
                     handled += await runner.close_orphan(closure)
+                if runner.awaiting_adoption:
+                    runner.awaiting_adoption = False
+                    runner.wake()
                 if complete:
                     self._unadopted.discard(runner.campaign_id)
                 if plan or plan.waiting:

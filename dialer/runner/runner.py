@@ -171,6 +171,8 @@ class CampaignRunner:
         self.why_not: WhyNotDialing | None = WhyNotDialing("paused", "campaign not started")
         self.drained = asyncio.Event()
         self.stepping = False  # a pacing step (claim + originates) is under way
+        # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
+        self.awaiting_adoption = False
         self._applying = False  # a call update is being written
         self._wake = asyncio.Event()
         self._updates: asyncio.Queue[tuple[str, CallUpdate]] = asyncio.Queue()
@@ -303,6 +305,10 @@ class CampaignRunner:
             return 0
         if not self.pool.any_up():
             self.why_not = WhyNotDialing("ami_down", "no Asterisk server connected")
+            return 0
+        if self.awaiting_adoption:
+            # Calls its previous owner left up count in the pacing (agents, calls in flight): match them first.
+            self.why_not = WhyNotDialing("adopting", "looking for calls the campaign's previous owner left up")
             return 0
         decision = decide(self.snapshot(now), self.stats)
         self.last_decision = decision
