@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from structlog.contextvars import bind_contextvars, bound_contextvars
+
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.ami.actions import OriginateRequest, OriginateStatus
@@ -87,6 +89,8 @@ class RunnerCounters:
     not_sent: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     dispositions: Counter[str] = field(default_factory=Counter)
+    dials: Counter[str] = field(default_factory=Counter)  # Originates sent, by server
+    amd_verdicts: Counter[str] = field(default_factory=Counter)  # HUMAN, MACHINE, NOTSURE, HANGUP
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -256,6 +260,7 @@ class CampaignRunner:
 
     # ------------------------------------------------------------------ pacing
     async def _pace_loop(self) -> None:
+        bind_contextvars(campaign=self.name)  # this task's log lines (its own context)
         while True:
             # Wake on the tick (on the runner's clock, so simulated time paces simulated calls) or earlier on demand.
             timer = self.clock.call_later(self.tick_seconds, self._wake.set)
@@ -402,6 +407,7 @@ class CampaignRunner:
             await self._unsent(attempt_id, placed.result.message)
             return False
         self.counters.attempts += 1
+        self.counters.dials[server.name] += 1
         log.info(
             "originate",
             campaign=self.name,
@@ -446,8 +452,12 @@ class CampaignRunner:
         while True:
             server, update = await self._updates.get()
             self._applying = True
+            attempt_id = int(update.attempt_id) if update.attempt_id.isdigit() else None
+            call = self.in_flight.get(attempt_id) if attempt_id is not None else None
+            lead_id = call.lead_id if call is not None else None
             try:
-                await self._apply(server, update)
+                with bound_contextvars(campaign=self.name, attempt_id=attempt_id, lead_id=lead_id):
+                    await self._apply(server, update)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -469,6 +479,7 @@ class CampaignRunner:
                 progress = AttemptProgress(answered_at=wall)
                 await self._durably("answered", attempt_id, lambda: update_attempt(self.db, attempt_id, progress))
             case AmdVerdict():
+                self.counters.amd_verdicts[update.status] += 1
                 self.stats.record_amd(update.status == "HUMAN")
                 if update.status != "MACHINE":
                     self.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
