@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench setup clean
+.PHONY: run test lint typecheck audit unit bench setup clean
 
 # (Re)create the virtualenv whenever the pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -25,9 +25,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy dialer
 
-# The whole suite: lint, types, every test tier. PostgreSQL is installed and started by tests/pg.sh.
+# Known vulnerabilities in the pinned dependencies (pip-audit on constraints.txt). When the vulnerability service
+# cannot be reached it prints "dependency audit NOT performed: <why>" and passes; STRICT=1 makes that a failure.
+audit: $(STAMP)
+	$(BIN)/python tests/audit/dependency_audit.py --requirements constraints.txt $(if $(STRICT),--strict)
+
+# The whole suite: lint, types, the dependency audit, every test tier. PostgreSQL is installed and started by
+# tests/pg.sh.
 test: $(STAMP)
-	$(MAKE) lint typecheck
+	$(MAKE) lint typecheck audit
 	bash tests/browser/ensure_chromium.sh
 	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/pytest -q
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from dialer.agents.registry import AgentStatus
 from dialer.appkeys import (
     AFTER_CONTEXTS,
     BEFORE_CONTEXTS,
@@ -35,8 +36,9 @@ from dialer.logging import get_logger
 from dialer.ops.health import ComponentState
 from dialer.ops.metrics import CONTENT_TYPE_LATEST, EventLoopLagMonitor
 from dialer.ops.shutdown import ShutdownController
-from dialer.ops.systemd import SystemdNotifier
+from dialer.ops.systemd import SystemdNotifier, watchdog_withheld
 from dialer.reload import reload
+from dialer.runner.runner import RunnerState
 from dialer.scheduler import scheduler_ctx
 from dialer.settings import Settings
 from dialer.store.engine import open_database
@@ -128,40 +130,58 @@ async def _drain(dialer: Dialer, shutdown: ShutdownController, deadline: float) 
     return False
 
 
+# WATCHDOG=1 is withheld when the loop wakes the watchdog this much later than asked (it is stalled or starved).
+WATCHDOG_MAX_LAG_SECONDS = 2.0
+
+
+def status_line(dialer: Dialer) -> str:
+    """The live counts systemd shows (STATUS=)."""
+    runners = dialer.runners.values()
+    running = sum(1 for r in runners if r.state is RunnerState.RUNNING)
+    calls = sum(len(r.in_flight) for r in runners)
+    agents = [a for a in dialer.agents.registry.agents() if a.logged_in]
+    ready = sum(1 for a in agents if a.status is AgentStatus.READY)
+    up = sum(1 for c in dialer.connections if c.client.is_up)
+    if up:
+        ami = f"AMI {up}/{len(dialer.connections)} up"
+    else:
+        ami = "no AMI session (" + "; ".join(f"{c.server.name}: {c.client.state.reason}" for c in dialer.connections)
+        ami += ")"
+    return f"{running} campaigns running, {calls} calls in progress, {len(agents)} agents ({ready} ready), {ami}"
+
+
 async def _watchdog(app: web.Application) -> None:
-    """WATCHDOG=1 only while the event loop turns and at least one AMI connection is up; STATUS with counts."""
+    """WATCHDOG=1 only while the event loop turns on time and an AMI session is up; STATUS= with live counts."""
     notifier = app[NOTIFIER]
     dialer = app[DIALER]
-    interval = notifier.watchdog_interval or 5.0
+    interval = min(notifier.watchdog_interval or 5.0, 5.0)
+    loop = asyncio.get_running_loop()
     while True:
-        await asyncio.sleep(min(interval, 5.0))
-        if dialer.pool.any_up():
+        asked = loop.time()
+        await asyncio.sleep(interval)
+        lag = loop.time() - asked - interval
+        why = watchdog_withheld(ami_up=dialer.pool.any_up(), loop_lag=lag, max_lag=WATCHDOG_MAX_LAG_SECONDS)
+        if why is None:
             notifier.watchdog()
-        calls = sum(len(r.in_flight) for r in dialer.runners.values())
-        running = sum(1 for r in dialer.runners.values() if r.state.value == "running")
-        notifier.status(f"{running} campaigns running, {calls} calls in progress")
+        else:
+            log.warning("watchdog_withheld", why=why)
+        notifier.status(status_line(dialer) + (f"; watchdog withheld: {why}" if why else ""))
 
 
-# How long READY=1 waits for a first AMI session (the unit's TimeoutStartSec is longer): past it, the daemon says
-# it is up without Asterisk (its /status says why it is not dialling) rather than being killed mid-start.
-AMI_READY_WAIT_SECONDS = 20.0
+async def announce_ready(app: web.Application) -> None:
+    """READY=1 once the database is migrated (cleanup_ctx done), HTTP listens and an AMI session is up.
 
-
-async def announce_ready(app: web.Application, ami_wait: float = AMI_READY_WAIT_SECONDS) -> None:
-    """READY=1 once the database is migrated (cleanup_ctx done), HTTP listens and an AMI session is up (bounded)."""
+    Until then STATUS= (from the watchdog task) says which server is missing and why; the unit's TimeoutStartSec
+    bounds the wait, and systemd restarts a daemon that never got there."""
     dialer = app[DIALER]
     ami_up = asyncio.Event()
     for conn in dialer.connections:
         conn.client.add_state_listener(lambda state: ami_up.set() if state.up else None)
-    if dialer.pool.any_up():
-        ami_up.set()
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(ami_up.wait(), ami_wait)
-    if dialer.pool.any_up():
-        app[NOTIFIER].ready("dialer up")
-    else:
-        log.warning("ready_without_ami", waited=ami_wait)
-        app[NOTIFIER].ready("dialer up; no Asterisk server connected")
+    while not dialer.pool.any_up():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ami_up.wait(), 1.0)
+        ami_up.clear()
+    app[NOTIFIER].ready(status_line(dialer))
 
 
 # ---------------------------------------------------------------------------------------------- HTTP handlers

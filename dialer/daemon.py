@@ -34,6 +34,7 @@ from dialer.runner.inbound import InboundWatcher
 from dialer.runner.pool import Server, ServerPool
 from dialer.runner.pump import EventPump, UpdateSink
 from dialer.runner.runner import CampaignRunner, RunnerState
+from dialer.runner.samples import dialer_sample
 from dialer.runner.trunks import TrunkGate
 from dialer.settings import Settings
 from dialer.store.campaigns import CampaignRecord, list_campaigns, set_campaign_state
@@ -84,6 +85,7 @@ class Dialer:
         self.owner = owner or daemon_id()
         self.bus = EventBus()
         self.metrics = DialerMetrics()
+        self.metrics.watch(lambda: dialer_sample(self))
         self.health = HealthRegistry(lambda: datetime.now(UTC))
         self.inbound_queues = frozenset(settings.inbound_queues)
         self.queue_load = QueueLoad(self.inbound_queues)
@@ -158,9 +160,6 @@ class Dialer:
     def _ami_state_listener(self, name: str) -> Callable[[Any], None]:
         def listener(state: Any) -> None:
             self.health.report(f"ami:{name}", ComponentState.UP if state.up else ComponentState.DOWN, state.reason)
-            self.metrics.ami_connected.labels(server=name).set(1 if state.up else 0)
-            if state.up and state.connects > 1:
-                self.metrics.ami_reconnects.labels(server=name).inc()
             for runner in self.runners.values():
                 runner.wake()  # stop (or resume) dialling without waiting for the next tick
 
@@ -371,7 +370,6 @@ class Dialer:
                     last_leases = now
                     await self._extend_call_leases(now)
                     await self._sweep_expired_leases(now)
-                self._update_gauges()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -453,18 +451,6 @@ class Dialer:
             if lead_ids:
                 until = datetime.fromtimestamp(now + runner.config.lease_seconds, UTC)
                 await extend_lease(self.db, self.owner, lead_ids, until)
-
-    def _update_gauges(self) -> None:
-        for name, runner in self.runners.items():
-            self.metrics.calls_in_flight.labels(campaign=name).set(len(runner.in_flight))
-            window = runner.stats.window
-            self.metrics.abandon_rate.labels(campaign=name, window=f"{runner.settings.window_hours:g}h").set(
-                window.rate()
-            )
-            if runner.last_decision is not None:
-                level = runner.last_decision.explanation.applied_level
-                if level is not None:
-                    self.metrics.pacing_level.labels(campaign=name).set(level)
 
     # ------------------------------------------------------------------ control
     def runner(self, name: str) -> CampaignRunner:

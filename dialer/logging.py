@@ -1,7 +1,13 @@
 """structlog configured for JSON lines (one event per line), with ids bound through contextvars.
 
 Bind ``campaign``, ``lead_id`` and ``attempt_id`` with ``structlog.contextvars.bound_contextvars`` around work on
-a call. At INFO and above, phone numbers in well-known keys are masked; tracebacks never carry frame locals.
+a call (the campaign runners do). Records of other libraries (aiohttp's access log, asyncio, SQLAlchemy) go
+through the same processors, so every line is JSON and redacted alike:
+
+- values of secret-looking keys (``secret``, ``password``, ``token``, ...) are always ``***``, and so are the
+  password of a URL and a ``Secret: ...`` header inside any text;
+- at INFO and above every digit run long enough to be a phone number is masked, in every value (``+1555*****67``);
+- tracebacks never carry frame locals.
 """
 
 from __future__ import annotations
@@ -15,10 +21,15 @@ from typing import Any, TextIO
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
-# Keys whose values may hold a phone number (or a dial string / channel name containing one).
+# Keys whose values may hold a phone number (kept for callers that want to know; every value is masked anyway).
 PHONE_KEYS = frozenset({"phone", "number", "e164", "caller_id", "callerid", "dial_string", "channel", "to", "from"})
-SECRET_KEYS = frozenset({"secret", "password", "token", "authorization", "cookie"})
+# A key containing one of these names a secret: its value is never logged.
+SECRET_WORDS = ("secret", "password", "passwd", "token", "authorization", "cookie", "api_key", "apikey")
+# Values that are ids or times, never phone numbers: not masked (an Asterisk Uniqueid is an epoch timestamp).
+UNMASKED_KEYS = frozenset({"timestamp", "level", "logger", "uniqueid", "linkedid", "action_id", "channel_id"})
 _DIGIT_RUN = re.compile(r"\+?\d{6,}")
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
+_SECRET_FIELD = re.compile(r"\b(secret|password)(\s*[:=]\s*)\S+", re.IGNORECASE)
 
 
 def mask_number(text: str) -> str:
@@ -32,14 +43,33 @@ def mask_number(text: str) -> str:
     return _DIGIT_RUN.sub(_mask, text)
 
 
-def _redact(_: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def _is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def _clean(value: Any, mask: bool) -> Any:
+    if isinstance(value, str):
+        value = _SECRET_FIELD.sub(r"\1\2***", _URL_PASSWORD.sub(r"\1***@", value))
+        return mask_number(value) if mask else value
+    if isinstance(value, dict):
+        return {k: "***" if isinstance(k, str) and _is_secret(k) else _clean(v, mask) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v, mask) for v in value]
+    return value
+
+
+def redact(_: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The processor: secrets always, phone numbers at INFO and above (see the module docstring)."""
     level = logging.getLevelNamesMapping().get(method_name.upper(), logging.INFO)
+    mask = level >= logging.INFO
     for key in list(event_dict):
-        lowered = key.lower()
-        if lowered in SECRET_KEYS:
+        if key.startswith("_"):  # structlog's own bookkeeping (the stdlib record)
+            continue
+        if _is_secret(key):
             event_dict[key] = "***"
-        elif level >= logging.INFO and lowered in PHONE_KEYS and isinstance(event_dict[key], str):
-            event_dict[key] = mask_number(event_dict[key])
+        elif key not in UNMASKED_KEYS:
+            event_dict[key] = _clean(event_dict[key], mask)
     return event_dict
 
 
@@ -57,28 +87,38 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | N
     """Configure structlog once for the process. Output goes to stderr (journald under systemd) or ``stream``."""
     out: Any = stream or _CurrentStderr()
     renderer: Any
+    exceptions: Any
     if fmt == "console":
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
-        exc_processors: list[Any] = []
+        renderer = structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
+        exceptions = structlog.processors.format_exc_info  # plain text: no frame locals
     else:
         renderer = structlog.processors.JSONRenderer()
-        exc_processors = [structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))]
+        exceptions = structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        exceptions,
+        redact,
+    ]
+    threshold = logging.getLevelNamesMapping()[level]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _redact,
-            *exc_processors,
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(threshold),
         logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=level, stream=out, format="%(levelname)s %(name)s %(message)s", force=True)
+    # Other libraries' records: the same processors and renderer, one line each.
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # APScheduler logs every job run at INFO: noise in a daemon that syncs state every 2 s.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, threshold))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

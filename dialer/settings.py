@@ -28,16 +28,56 @@ class SettingsError(ValueError):
 
 
 def read_secret_file(path: Path) -> str:
-    """Read a secret from a file that only its owner may read (mode 0600 or stricter)."""
+    """Read a secret from a regular file that only its owner may access (mode 0600 or stricter)."""
     try:
         st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise SettingsError(f"secret file {path} is not a regular file")
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise SettingsError(
+                f"secret file {path} is open to group or others (mode {stat.filemode(st.st_mode)}); chmod 600 it"
+            )
+        secret = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise SettingsError(f"secret file {path}: {exc.strerror}") from exc
-    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SettingsError(
-            f"secret file {path} is readable by group or others (mode {stat.filemode(st.st_mode)}); chmod 600 it"
-        )
-    return path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"secret file {path} is not UTF-8 text") from exc
+    if not secret:
+        raise SettingsError(f"secret file {path} is empty")
+    return secret
+
+
+def _merge(low: Any, high: Any) -> Any:
+    """``high`` over ``low``; a table keyed by indexes (``DIALER_AMI__0__SECRET``) updates that list entry."""
+    if isinstance(high, dict) and high and all(isinstance(k, str) and k.isdigit() for k in high):
+        merged = list(low) if isinstance(low, list) else []
+        for key, value in sorted(high.items(), key=lambda kv: int(kv[0])):
+            index = int(key)
+            merged.extend({} for _ in range(index + 1 - len(merged)))
+            merged[index] = _merge(merged[index], value)
+        return merged
+    if isinstance(low, dict) and isinstance(high, dict):
+        return {**low, **{k: _merge(low.get(k), v) for k, v in high.items()}}
+    return high
+
+
+class _EnvOverFile(PydanticBaseSettingsSource):
+    """``DIALER_*`` variables over the TOML file. Unlike pydantic-settings' own merge, ``DIALER_AMI__0__SECRET``
+    sets one key of the first ``[[ami]]`` server (and keeps the file's other keys) instead of replacing the list."""
+
+    def __init__(
+        self, settings_cls: type[BaseSettings], env: PydanticBaseSettingsSource, file: PydanticBaseSettingsSource | None
+    ) -> None:
+        super().__init__(settings_cls)
+        self._env = env
+        self._file = file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything happens in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        merged: dict[str, Any] = _merge(self._file() if self._file is not None else {}, self._env())
+        return merged
 
 
 class AmiServerSettings(BaseModel):
@@ -134,11 +174,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         toml_path = _CONFIG_FILE.get("path")
-        if toml_path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
-        return tuple(sources)
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path) if toml_path is not None else None
+        return (init_settings, _EnvOverFile(settings_cls, env_settings, toml))
 
 
 # The TOML file for the next Settings() construction (pydantic-settings takes sources at class level).

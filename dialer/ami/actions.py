@@ -80,6 +80,10 @@ class OriginateRequest:
                 raise ValueError(f"invalid channel variable name: {name!r}")
         if self.channel_id is not None and not 0 < len(self.channel_id) <= MAX_CHANNEL_ID_LENGTH:
             raise ValueError(f"ChannelId must be 1..{MAX_CHANNEL_ID_LENGTH} characters")
+        # Our own ids: the answer is matched on ActionID and events on ChannelId, so they must survive the wire as is.
+        for name, value in (("ActionID", self.action_id), ("ChannelId", self.channel_id)):
+            if value is not None and sanitize_value(value) != value:
+                raise ValueError(f"invalid {name}: {value!r}")
 
 
 def originate_headers(request: OriginateRequest, action_id: str, channel_id: str) -> list[tuple[str, str]]:

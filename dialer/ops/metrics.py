@@ -1,15 +1,115 @@
-"""Prometheus series of the daemon, on a registry of its own (tests build as many as they like)."""
+"""Prometheus series of the daemon, on a registry of its own (tests build as many as they like).
+
+Counts and states are read from the daemon when /metrics is scraped (:meth:`DialerMetrics.watch`), so the series
+always agree with ``dialer status``; only timings (event-loop lag, agent-free → Originate) are observed as they
+happen.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
-__all__ = ["CONTENT_TYPE_LATEST", "DialerMetrics", "EventLoopLagMonitor"]
+__all__ = [
+    "CONTENT_TYPE_LATEST",
+    "CampaignSample",
+    "DialerMetrics",
+    "DialerSample",
+    "EventLoopLagMonitor",
+    "ServerSample",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSample:
+    """One campaign's counters since the daemon started, and its state now."""
+
+    campaign: str
+    dials: Mapping[str, int]  # Originates sent, by server
+    outcomes: Mapping[str, int]  # attempts ended, by outcome
+    live_answers: int
+    abandons: int
+    amd_verdicts: Mapping[str, int]  # by AMDSTATUS
+    agents: Mapping[str, int]  # agents of the campaign's queue, by state
+    calls_in_flight: int
+    pacing_level: float  # abandon-risk level the predictive pacer applies; 0 while a guard holds it back
+    abandon_rates: Mapping[str, float]  # by window ("24h", and the legal window, e.g. "720h")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSample:
+    server: str
+    connected: bool
+    reconnects: int
+
+
+@dataclass(frozen=True, slots=True)
+class DialerSample:
+    campaigns: Sequence[CampaignSample] = ()
+    servers: Sequence[ServerSample] = ()
+
+
+def _families() -> dict[str, CounterMetricFamily | GaugeMetricFamily]:
+    counter, gauge = CounterMetricFamily, GaugeMetricFamily
+    return {
+        "dials": counter("dialer_dials", "Originates sent.", labels=["campaign", "server"]),
+        "outcomes": counter("dialer_outcomes", "Attempts ended, by outcome.", labels=["campaign", "outcome"]),
+        "live_answers": counter("dialer_live_answers", "Live (human) answers.", labels=["campaign"]),
+        "abandons": counter("dialer_abandons", "Live answers with no agent in time.", labels=["campaign"]),
+        "amd": counter("dialer_amd_verdicts", "AMD results.", labels=["campaign", "verdict"]),
+        "agents": gauge("dialer_agents", "Agents of the campaign's queue, by state.", labels=["campaign", "state"]),
+        "in_flight": gauge("dialer_calls_in_flight", "Calls dialled and not ended.", labels=["campaign"]),
+        "level": gauge(
+            "dialer_pacing_level",
+            "Abandon-risk level the predictive pacer applies (0 while a guard holds it to progressive).",
+            labels=["campaign"],
+        ),
+        "abandon_rate": gauge(
+            "dialer_abandon_rate", "Abandoned / live answers over the window.", labels=["campaign", "window"]
+        ),
+        "reconnects": counter("dialer_ami_reconnects", "AMI reconnections.", labels=["server"]),
+        "connected": gauge("dialer_ami_connected", "1 while the AMI session is up.", labels=["server"]),
+    }
+
+
+class _DialerCollector(Collector):
+    def __init__(self, sample: Callable[[], DialerSample]) -> None:
+        self._sample = sample
+
+    def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        # Names only: registering the collector must not read the daemon's state.
+        yield from _families().values()
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        f = _families()
+        sample = self._sample()
+        for c in sample.campaigns:
+            name = c.campaign
+            for server, n in sorted(c.dials.items()):
+                f["dials"].add_metric([name, server], n)
+            for outcome, n in sorted(c.outcomes.items()):
+                f["outcomes"].add_metric([name, outcome], n)
+            f["live_answers"].add_metric([name], c.live_answers)
+            f["abandons"].add_metric([name], c.abandons)
+            for verdict, n in sorted(c.amd_verdicts.items()):
+                f["amd"].add_metric([name, verdict.lower()], n)
+            for state, n in sorted(c.agents.items()):
+                f["agents"].add_metric([name, state], n)
+            f["in_flight"].add_metric([name], c.calls_in_flight)
+            f["level"].add_metric([name], c.pacing_level)
+            for window, rate in sorted(c.abandon_rates.items()):
+                f["abandon_rate"].add_metric([name, window], rate)
+        for s in sample.servers:
+            f["reconnects"].add_metric([s.server], s.reconnects)
+            f["connected"].add_metric([s.server], 1.0 if s.connected else 0.0)
+        yield from f.values()
 
 
 @dataclass
@@ -18,21 +118,6 @@ class DialerMetrics:
 
     def __post_init__(self) -> None:
         r = self.registry
-        self.dials = Counter("dialer_dials", "Originates sent.", ["campaign", "server"], registry=r)
-        self.outcomes = Counter("dialer_outcomes", "Attempts ended, by outcome.", ["campaign", "outcome"], registry=r)
-        self.live_answers = Counter("dialer_live_answers", "Live (human) answers.", ["campaign"], registry=r)
-        self.abandons = Counter("dialer_abandons", "Live answers with no agent in time.", ["campaign"], registry=r)
-        self.amd_verdicts = Counter("dialer_amd_verdicts", "AMD results.", ["campaign", "verdict"], registry=r)
-        self.agents = Gauge("dialer_agents", "Agents by state.", ["campaign", "state"], registry=r)
-        self.calls_in_flight = Gauge("dialer_calls_in_flight", "Calls dialled and not ended.", ["campaign"], registry=r)
-        self.pacing_level = Gauge(
-            "dialer_pacing_level", "Pacer aggressiveness (calls per available agent).", ["campaign"], registry=r
-        )
-        self.abandon_rate = Gauge(
-            "dialer_abandon_rate", "Abandoned / live answers over the window.", ["campaign", "window"], registry=r
-        )
-        self.ami_reconnects = Counter("dialer_ami_reconnects", "AMI reconnections.", ["server"], registry=r)
-        self.ami_connected = Gauge("dialer_ami_connected", "1 while the AMI session is up.", ["server"], registry=r)
         self.event_loop_lag = Histogram(
             "dialer_event_loop_lag_seconds",
             "How late the event loop runs a timer.",
@@ -45,6 +130,10 @@ class DialerMetrics:
             buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0),
             registry=r,
         )
+
+    def watch(self, sample: Callable[[], DialerSample]) -> None:
+        """Read campaign and server series from ``sample()`` at every scrape (once per registry)."""
+        self.registry.register(_DialerCollector(sample))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

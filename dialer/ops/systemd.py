@@ -47,3 +47,13 @@ class SystemdNotifier:
 
     def reloading(self) -> None:
         self._send("RELOADING=1")
+
+
+def watchdog_withheld(*, ami_up: bool, loop_lag: float, max_lag: float) -> str | None:
+    """Why WATCHDOG=1 must not be sent now (None: send it). Without it systemd restarts the daemon once
+    ``WatchdogSec`` has passed: a stalled event loop or a daemon no Asterisk server talks to is not healthy."""
+    if loop_lag > max_lag:
+        return f"event loop {loop_lag:.1f}s late"
+    if not ami_up:
+        return "no AMI session"
+    return None

@@ -208,6 +208,16 @@ class AbandonWindow:
     def rate(self) -> float:
         return self.abandons / self.live_answers if self.live_answers else 0.0
 
+    def recent(self, now: float, seconds: float) -> tuple[int, int]:
+        """(live answers, abandons) over the last ``seconds`` (at most the window), to the bucket."""
+        first = math.floor(now / self.bucket_seconds) - min(1440, math.ceil(seconds / self.bucket_seconds))
+        answers = abandons = 0
+        for index, bucket_answers, bucket_abandons in self._buckets:
+            if index > first:
+                answers += int(bucket_answers)
+                abandons += int(bucket_abandons)
+        return answers, abandons
+
 
 def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from structlog.contextvars import bind_contextvars, bound_contextvars
+
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.ami.actions import OriginateRequest, OriginateStatus
@@ -96,6 +98,8 @@ class RunnerCounters:
     adopted: int = 0  # calls a dead daemon left up, followed to their end here
     outcomes: Counter[str] = field(default_factory=Counter)
     dispositions: Counter[str] = field(default_factory=Counter)
+    dials: Counter[str] = field(default_factory=Counter)  # Originates sent, by server
+    amd_verdicts: Counter[str] = field(default_factory=Counter)  # HUMAN, MACHINE, NOTSURE, HANGUP
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -268,6 +272,7 @@ class CampaignRunner:
 
     # ------------------------------------------------------------------ pacing
     async def _pace_loop(self) -> None:
+        bind_contextvars(campaign=self.name)  # this task's log lines (its own context)
         while True:
             # Wake on the tick (on the runner's clock, so simulated time paces simulated calls) or earlier on demand.
             timer = self.clock.call_later(self.tick_seconds, self._wake.set)
@@ -418,6 +423,7 @@ class CampaignRunner:
             await self._unsent(attempt_id, placed.result.message)
             return False
         self.counters.attempts += 1
+        self.counters.dials[server.name] += 1
         log.info(
             "originate",
             campaign=self.name,
@@ -462,8 +468,12 @@ class CampaignRunner:
         while True:
             server, update = await self._updates.get()
             self._applying = True
+            attempt_id = int(update.attempt_id) if update.attempt_id.isdigit() else None
+            call = self.in_flight.get(attempt_id) if attempt_id is not None else None
+            lead_id = call.lead_id if call is not None else None
             try:
-                await self._apply(server, update)
+                with bound_contextvars(campaign=self.name, attempt_id=attempt_id, lead_id=lead_id):
+                    await self._apply(server, update)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -485,6 +495,7 @@ class CampaignRunner:
                 progress = AttemptProgress(answered_at=wall)
                 await self._durably("answered", attempt_id, lambda: update_attempt(self.db, attempt_id, progress))
             case AmdVerdict():
+                self.counters.amd_verdicts[update.status] += 1
                 self.stats.record_amd(update.status == "HUMAN")
                 if update.status != "MACHINE":
                     self.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)

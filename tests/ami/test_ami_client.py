@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -11,7 +12,14 @@ from pathlib import Path
 import pytest
 from fake_asterisk import FakeAsterisk, recorded_answer, running_fake_asterisk
 
-from dialer.ami.actions import AmiConnectionError, AmiTimeout, OriginateRequest, OriginateResult, OriginateStatus
+from dialer.ami.actions import (
+    AmiActionError,
+    AmiConnectionError,
+    AmiTimeout,
+    OriginateRequest,
+    OriginateResult,
+    OriginateStatus,
+)
 from dialer.ami.client import AmiClient, ConnectionState
 from dialer.ami.events import AmiEvent, ConnectionDown, ConnectionUp, FullyBooted, Hangup
 
@@ -152,6 +160,75 @@ async def test_crlf_injection_through_a_variable_is_impossible(fake_asterisk: Fa
     assert originate.get("Async") == "true"
     assert originate.get("ChannelId") == result.channel_id
     assert originate.get("ActionID") == result.action_id
+
+
+EVIL = "x\r\n\r\nAction: Hangup\r\nChannel: all\x00\nAction: Originate\rChannel: PJSIP/+19005550000@t\u2028y"
+
+ORIGINATE_FIELDS = {
+    "caller_id": {"caller_id": f'"{EVIL}" <8005551000>'},
+    "variable": {"variables": {"LEAD_NAME": EVIL, "LEAD_NOTES": EVIL}},
+    "account": {"account": EVIL},
+    "context": {"context": EVIL},
+    "exten": {"exten": EVIL},
+    "attempt_id": {"attempt_id": EVIL},
+}
+
+
+def _frames(raw: bytes) -> list[bytes]:
+    """The action frames on the wire: each ends at the first empty line (what Asterisk's manager reads)."""
+    return raw.replace(b"\r\n", b"\n").split(b"\n\n")[:-1]
+
+
+@pytest.mark.parametrize("field", sorted(ORIGINATE_FIELDS))
+async def test_cr_lf_nul_in_any_originate_field_cannot_inject_headers_on_the_wire(
+    fake_asterisk: FakeAsterisk, field: str
+) -> None:
+    async with AmiClient(fake_asterisk.settings(), initial_backoff_seconds=0.05) as client:
+        await client.wait_up(3)
+        before = len(fake_asterisk.log.raw)
+        result = await client.originate(_request(1, **ORIGINATE_FIELDS[field]))
+        assert result.status is OriginateStatus.QUEUED
+        raw = bytes(fake_asterisk.log.raw[before:])
+    assert b"\x00" not in raw
+    assert "\u2028".encode() not in raw
+    # One frame, each of its lines one header the client meant to write.
+    (frame,) = [f for f in _frames(raw) if not f.startswith(b"Action: Logoff")]
+    keys = [line.split(b":", 1)[0] for line in frame.split(b"\n")]
+    expected = [b"Action", b"ActionID", b"Channel", b"Context", b"Exten", b"Priority", b"Timeout", b"ChannelId"]
+    assert keys[:9] == [*expected, b"Async"]
+    assert set(keys[9:]) <= {b"CallerID", b"Account", b"Variable"}, keys
+    assert keys.count(b"Channel") == 1
+    assert fake_asterisk.log.named("Hangup") == []
+    (originate,) = fake_asterisk.log.named("Originate")
+    assert originate.get("Channel") == "Local/5550001@sim-pstn"
+
+
+@pytest.mark.parametrize("field", ["action_id", "channel_id"])
+def test_our_own_ids_with_control_characters_are_refused_before_the_wire(field: str) -> None:
+    with pytest.raises(ValueError, match=r"invalid (ActionID|ChannelId)"):
+        _request(1, **{field: f"id-{EVIL}"})
+
+
+async def test_cr_lf_nul_in_agent_names_and_pause_reasons_cannot_inject_headers(fake_asterisk: FakeAsterisk) -> None:
+    async with AmiClient(fake_asterisk.settings(), initial_backoff_seconds=0.05) as client:
+        await client.wait_up(3)
+        before = len(fake_asterisk.log.raw)
+        for call in (
+            client.queue_add("q1", "Local/a1@x", member_name=EVIL),
+            client.queue_pause("Local/a1@x", True, reason=EVIL),
+            client.queue_remove("q1", f"Local/a1@x{EVIL}"),
+        ):
+            with contextlib.suppress(AmiActionError):  # the fake does not know these actions: fine
+                await call
+        raw = bytes(fake_asterisk.log.raw[before:])
+    assert b"\x00" not in raw
+    assert [f.split(b"\n", 1)[0] for f in _frames(raw)][:3] == [
+        b"Action: QueueAdd",
+        b"Action: QueuePause",
+        b"Action: QueueRemove",
+    ]
+    assert fake_asterisk.log.named("Hangup") == []
+    assert fake_asterisk.log.named("Originate") == []
 
 
 async def test_hangup_and_queue_status_list(fake_asterisk: FakeAsterisk) -> None:

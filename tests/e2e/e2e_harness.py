@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import SecretStr
 
 from dialer.agents.registry import AgentStatus
 from dialer.campaign.config import CampaignConfig, load_campaign
@@ -89,15 +91,17 @@ class Crew:
                     seen.pop(agent.agent_id, None)
 
 
-def scenario(agents: int) -> Any:
-    return parse_scenario(
-        {
-            "scenario": {"name": "e2e"},
-            "agents": {"count": agents, "connect_delay_seconds": 0.3},
-            "outbound": {"answer_probability": 0.35, "ring_mean_seconds": 6.0, "ring_sd_seconds": 3.0},
-            "handle": {"talk_mean_seconds": 30.0, "talk_sd_seconds": 15.0, "wrap_mean_seconds": 3.0},
-        }
-    )
+def scenario(agents: int, overrides: dict[str, dict[str, Any]] | None = None) -> Any:
+    """The e2e world; ``overrides`` replace keys section by section (e.g. ``{"outbound": {"machine_share": 0.2}}``)."""
+    sections: dict[str, dict[str, Any]] = {
+        "scenario": {"name": "e2e"},
+        "agents": {"count": agents, "connect_delay_seconds": 0.3},
+        "outbound": {"answer_probability": 0.35, "ring_mean_seconds": 6.0, "ring_sd_seconds": 3.0},
+        "handle": {"talk_mean_seconds": 30.0, "talk_sd_seconds": 15.0, "wrap_mean_seconds": 3.0},
+    }
+    for section, values in (overrides or {}).items():
+        sections[section] = {**sections.get(section, {}), **values}
+    return parse_scenario(sections)
 
 
 CAMPAIGN: dict[str, Any] = {
@@ -144,27 +148,50 @@ async def make_world(
     inbound_queues: tuple[str, ...] = (),
     crew: bool = True,
     seed: int = 7,
+    world: dict[str, dict[str, Any]] | None = None,
+    leads: Callable[[Path], None] | None = None,
+    ami_port: Callable[[SimulatedPbx], Awaitable[int]] | None = None,
+    ami_secret: str = "dialer",
 ) -> AsyncIterator[World]:
+    """``world`` overrides scenario sections, ``leads`` writes the lead CSV, ``ami_port`` gives the port the daemon
+    connects to (e.g. a recording proxy in front of the started PBX)."""
     clock = ManualClock(START_EPOCH)
     pbx = SimulatedPbx(
-        PbxConfig(scenario=scenario(agents), seed=seed, newexten=False, unallocated_share=0.03, invalid_share=0.01),
+        PbxConfig(
+            scenario=scenario(agents, world),
+            seed=seed,
+            newexten=False,
+            unallocated_share=0.03,
+            invalid_share=0.01,
+            users=(("dialer", ami_secret),),
+        ),
         clock=clock,
     )
     await pbx.start()
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
         var_dir=tmp_path,
-        ami=[AmiServerSettings(name="sim", port=pbx.port, action_timeout_seconds=5.0)],
+        ami=[
+            AmiServerSettings(
+                name="sim",
+                port=await ami_port(pbx) if ami_port else pbx.port,
+                secret=SecretStr(ami_secret),
+                action_timeout_seconds=5.0,
+            )
+        ],
         pacing_tick_seconds=1.0,
         inbound_queues=list(inbound_queues),
     )
     config = load_campaign({**CAMPAIGN, **(campaign or {})}, "e2e")
-    leads = tmp_path / "leads.csv"
-    write_leads(leads, us=us_leads, japan=japan_leads)
+    leads_file = tmp_path / "leads.csv"
+    if leads is None:
+        write_leads(leads_file, us=us_leads, japan=japan_leads)
+    else:
+        leads(leads_file)
     async with open_database(settings.database_url) as db:
         await upgrade(db)
         now = clock_dt(clock)
-        await provision_campaign(db, config, leads, now, region="US")
+        await provision_campaign(db, config, leads_file, now, region="US")
         dialer = Dialer(settings, db, clock=clock)
         await dialer.start_connections()
         w = World(clock, pbx, dialer, db, config)

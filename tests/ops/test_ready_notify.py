@@ -66,7 +66,8 @@ async def test_ready_waits_for_ami_and_http_then_stopping_on_drain(
             async with http.get(f"http://127.0.0.1:{http_port}/healthz") as resp:
                 assert resp.status == 200
             await pbx.start()
-            message = await next_message(notify_socket, 15.0)
+            while (message := await next_message(notify_socket, 15.0)) is not None and "READY=1" not in message:
+                assert message.startswith("STATUS="), message
             assert message is not None
             assert message.startswith("READY=1"), message
             assert app[DIALER].pool.any_up()
@@ -88,17 +89,33 @@ async def test_ready_waits_for_ami_and_http_then_stopping_on_drain(
         notify_socket.close()
 
 
-async def test_ready_after_a_bounded_wait_when_no_asterisk_answers(
-    tmp_path: Path, notify_socket: socket.socket
+async def test_no_ready_while_no_asterisk_answers_and_status_says_why(
+    tmp_path: Path, notify_socket: socket.socket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = build_app(settings(tmp_path, free_port(), free_port()))
+    monkeypatch.setenv("WATCHDOG_USEC", "400000")  # the watchdog task (and its STATUS=) every 0.2 s
+    ami_port = free_port()
+    app = build_app(settings(tmp_path, ami_port, free_port()))
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
+    ready = asyncio.create_task(announce_ready(app))
+    pbx = SimulatedPbx(port=ami_port)
     try:
-        assert await next_message(notify_socket, 0.2) is None
-        await announce_ready(app, ami_wait=0.3)
-        message = await next_message(notify_socket, 1.0)
-        assert message == "READY=1\nSTATUS=dialer up; no Asterisk server connected"
+        messages = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 1.5
+        while loop.time() < deadline:
+            if (m := await next_message(notify_socket, 0.3)) is not None:
+                messages.append(m)
+        assert not any("READY=1" in m or "WATCHDOG=1" in m for m in messages), messages
+        assert any(m.startswith("STATUS=") and "no AMI session (sim: " in m for m in messages), messages
+        await pbx.start()
+        await asyncio.wait_for(ready, 10.0)
+        while (m := await next_message(notify_socket, 5.0)) is not None and not m.startswith("READY=1"):
+            pass
+        assert m is not None
+        assert m.startswith("READY=1\nSTATUS=0 campaigns running, 0 calls in progress, 0 agents (0 ready), AMI 1/1 up")
     finally:
+        ready.cancel()
         await runner.cleanup()
+        await pbx.stop()
         notify_socket.close()

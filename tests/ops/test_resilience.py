@@ -61,7 +61,7 @@ async def test_ami_cut_stops_dialling_at_once_and_resumes_with_agents_re_added(
         new = list(world.pbx.truth.originates)[sent_before:]
         assert all(r.received_at >= restarted_at for r in new)
         assert world.pbx.truth.duplicates() == {}
-        assert dialer.metrics.ami_reconnects.labels(server="sim")._value.get() >= 1
+        assert dialer.metrics.registry.get_sample_value("dialer_ami_reconnects_total", {"server": "sim"}) >= 1
 
 
 GARBAGE = [

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +71,89 @@ def test_demo_ami_target_parses_like_dialer_test_ami() -> None:
     assert server.secret.get_secret_value() == "dialer-lab"
     with pytest.raises(ValueError, match="host:port:user:secret"):
         parse_ami_target("127.0.0.1:5038")
+
+
+def _private(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644, 0o700 | 0o004, 0o620])
+@pytest.mark.parametrize("which", ["ami", "database"])
+def test_secret_files_open_to_group_or_others_are_refused(tmp_path: Path, which: str, mode: int) -> None:
+    secret = _private(tmp_path / "secret", "s3cret\n", mode)
+    cfg = tmp_path / "c.toml"
+    if which == "ami":
+        cfg.write_text(f'[[ami]]\nsecret_file = "{secret}"\n')
+    else:
+        cfg.write_text(f'database_url = "postgresql+asyncpg://dialer@db/dialer"\ndatabase_password_file = "{secret}"\n')
+    with pytest.raises(SettingsError, match=rf"secret file {secret} is open to group or others .*chmod 600"):
+        load_settings(cfg)
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda p: None, "No such file"),
+        (lambda p: _private(p, "  \n"), "is empty"),
+        (lambda p: p.mkdir(mode=0o700), "not a regular file"),
+    ],
+)
+def test_unusable_secret_files_are_refused_clearly(tmp_path: Path, make: Any, why: str) -> None:
+    secret = tmp_path / "secret"
+    make(secret)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[[ami]]\nsecret_file = "{secret}"\n')
+    with pytest.raises(SettingsError, match=why):
+        load_settings(cfg)
+
+
+def test_database_password_from_a_private_file(tmp_path: Path) -> None:
+    secret = _private(tmp_path / "db-password", "pa55:w/rd@x\n")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'database_url = "postgresql+asyncpg://dialer@db/dialer"\ndatabase_password_file = "{secret}"\n')
+    from sqlalchemy.engine import make_url
+
+    url = make_url(load_settings(cfg).database_url)
+    assert (url.username, url.password, url.host) == ("dialer", "pa55:w/rd@x", "db")
+
+
+def test_secrets_from_the_environment_keep_the_files_other_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in list(os.environ):
+        if key.startswith("DIALER_"):
+            monkeypatch.delenv(key)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[ami]]\nname = "a"\nhost = "10.0.0.1"\n\n[[ami]]\nname = "b"\nhost = "10.0.0.2"\n')
+    monkeypatch.setenv("DIALER_AMI__1__SECRET", "from-env")
+    monkeypatch.setenv("DIALER_AMI__0__SECRET_FILE", str(_private(tmp_path / "a-secret", "from-file\n")))
+    monkeypatch.setenv("DIALER_DATABASE_URL", "postgresql+asyncpg://dialer:env-pw@db/dialer")
+    settings = load_settings(cfg)
+    assert [(a.name, a.host, a.secret.get_secret_value()) for a in settings.ami] == [
+        ("a", "10.0.0.1", "from-file"),
+        ("b", "10.0.0.2", "from-env"),
+    ]
+    assert "env-pw" in settings.database_url
+    assert "from-env" not in repr(settings)  # SecretStr: never printed
+    monkeypatch.setenv("DIALER_AMI__0__SECRET_FILE", str(_private(tmp_path / "open", "x", 0o644)))
+    with pytest.raises(SettingsError, match="chmod 600"):
+        load_settings(cfg)
+
+
+def test_the_cli_refuses_an_open_secret_file_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dialer.cli import app
+
+    secret = _private(tmp_path / "ami-secret", "s3cret", 0o640)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[[ami]]\nsecret_file = "{secret}"\n')
+    result = CliRunner().invoke(app, ["--config", str(cfg), "db", "upgrade"])
+    assert result.exit_code == 1
+    assert "error: " in result.output
+    assert f"secret file {secret} is open to group or others" in result.output
+    assert "chmod 600" in result.output
+    assert "Traceback" not in result.output
+    assert "s3cret" not in result.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dialer.ami.actions import OriginateRequest, originate_headers
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message, sanitize_value
 
 TRACE = Path(__file__).resolve().parents[3].parent / "shared" / "ami-traces" / "originate-answer.txt"
@@ -188,3 +189,29 @@ def test_repeated_keys_and_huge_headers(repeat: int) -> None:
     else:
         assert out == []
         assert parser.discarded_frames == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=60),
+    st.text(max_size=60),
+    st.text(max_size=60),
+    st.dictionaries(st.from_regex(r"\A[A-Z_][A-Z0-9_]{0,12}\Z"), st.text(max_size=60), max_size=4),
+)
+def test_no_originate_field_can_add_a_header_or_an_action(
+    caller_id: str, account: str, exten: str, variables: dict[str, str]
+) -> None:
+    request = OriginateRequest(
+        channel="Local/+12125551000@sim-pstn",
+        attempt_id="7",
+        context="dialer-outbound",
+        exten=exten,
+        caller_id=caller_id,
+        account=account,
+        variables=variables,
+    )
+    headers = originate_headers(request, "orig-7", "dialer-7")
+    (message,) = AmiParser().feed(encode_message(headers))
+    assert [k for k, _ in message.headers] == [k for k, _ in headers]
+    assert message.get("Channel") == "Local/+12125551000@sim-pstn"
+    assert all(sanitize_value(v) == v for _, v in message.headers)

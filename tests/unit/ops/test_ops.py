@@ -82,15 +82,45 @@ async def test_clean_drain() -> None:
     assert await controller.wait_drained(drained)
 
 
-def test_metrics_render_the_dialer_series() -> None:
-    from dialer.ops.metrics import DialerMetrics
+def test_metrics_render_the_dialer_series_from_the_sample_at_scrape_time() -> None:
+    from dialer.ops.metrics import CampaignSample, DialerMetrics, DialerSample, ServerSample
 
+    samples = [DialerSample()]
     metrics = DialerMetrics()
-    metrics.dials.labels(campaign="demo", server="pbx1").inc()
-    metrics.abandon_rate.labels(campaign="demo", window="24h").set(0.012)
-    text = metrics.render().decode()
-    assert 'dialer_dials_total{campaign="demo",server="pbx1"} 1.0' in text
-    assert 'dialer_abandon_rate{campaign="demo",window="24h"} 0.012' in text
+    metrics.watch(lambda: samples[-1])
+    assert "dialer_dials_total{" not in metrics.render().decode()
+    samples.append(
+        DialerSample(
+            campaigns=[
+                CampaignSample(
+                    campaign="demo",
+                    dials={"pbx1": 3},
+                    outcomes={"connected": 1, "busy": 2},
+                    live_answers=1,
+                    abandons=0,
+                    amd_verdicts={"HUMAN": 1},
+                    agents={"ready": 2, "talking": 1},
+                    calls_in_flight=2,
+                    pacing_level=0.04,
+                    abandon_rates={"24h": 0.012, "720h": 0.01},
+                )
+            ],
+            servers=[ServerSample("pbx1", connected=True, reconnects=2)],
+        )
+    )
+    get = metrics.registry.get_sample_value
+    assert get("dialer_dials_total", {"campaign": "demo", "server": "pbx1"}) == 3
+    assert get("dialer_outcomes_total", {"campaign": "demo", "outcome": "busy"}) == 2
+    assert get("dialer_live_answers_total", {"campaign": "demo"}) == 1
+    assert get("dialer_abandons_total", {"campaign": "demo"}) == 0
+    assert get("dialer_amd_verdicts_total", {"campaign": "demo", "verdict": "human"}) == 1
+    assert get("dialer_agents", {"campaign": "demo", "state": "ready"}) == 2
+    assert get("dialer_calls_in_flight", {"campaign": "demo"}) == 2
+    assert get("dialer_pacing_level", {"campaign": "demo"}) == 0.04
+    assert get("dialer_abandon_rate", {"campaign": "demo", "window": "24h"}) == 0.012
+    assert get("dialer_ami_reconnects_total", {"server": "pbx1"}) == 2
+    assert get("dialer_ami_connected", {"server": "pbx1"}) == 1
+    assert 'dialer_abandon_rate{campaign="demo",window="720h"} 0.01' in metrics.render().decode()
 
 
 async def test_event_loop_lag_monitor_samples() -> None:
