@@ -7,9 +7,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from conftest import DbTarget
 
 from dialer.agents.registry import AgentRegistry, AgentStatus
 from dialer.agents.service import AgentService
@@ -50,7 +50,7 @@ def session(agent: str, *, paused: bool = False, reason: str | None = None) -> A
 
 
 @pytest.fixture
-async def two(db_target: DbTarget) -> AsyncIterator[tuple[Database, Database]]:
+async def two(db_target: Any) -> AsyncIterator[tuple[Database, Database]]:
     """Two daemons' engines on one database."""
     first, second = db_target.open(), db_target.open()
     await upgrade(first)
