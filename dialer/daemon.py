@@ -18,6 +18,7 @@ from typing import Any
 from dialer.agents.history import AgentHistoryWriter
 from dialer.agents.registry import AgentRegistry
 from dialer.agents.service import AgentService
+from dialer.agents.sessions import AgentSessionKeeper, CampaignQueues
 from dialer.ami.client import AmiClient
 from dialer.ami.events import CoreShowChannel
 from dialer.calls.adoption import plan_adoption
@@ -117,6 +118,8 @@ class Dialer:
         self.agents = AgentService(AgentRegistry(inbound_queues=self.inbound_queues), self._clients[0], self.clock.now)
         self.history = AgentHistoryWriter(db, self.clock)
         self.agents.add_listener(self.history.on_change)
+        # Logged-in agents' sessions in the database: they survive this daemon and follow its campaigns.
+        self.sessions = AgentSessionKeeper(db, self.agents, self._clients[0], self.clock, self.owner, self._campaigns)
         self.inbound = InboundWatcher(
             self.inbound_queues, bus=self.bus, registry=self.agents.registry, find_leads=self._find_leads
         )
@@ -157,6 +160,10 @@ class Dialer:
     def _sinks(self) -> list[UpdateSink]:
         return list(self.runners.values())
 
+    def _campaigns(self) -> CampaignQueues:
+        queues = {runner.campaign_id: runner.config.queue for runner in self.runners.values()}
+        return CampaignQueues(queues, frozenset(self.owned), adopting=not self._draining)
+
     def _ami_state_listener(self, name: str) -> Callable[[Any], None]:
         def listener(state: Any) -> None:
             self.health.report(f"ami:{name}", ComponentState.UP if state.up else ComponentState.DOWN, state.reason)
@@ -189,6 +196,7 @@ class Dialer:
             self._tasks.append(asyncio.create_task(conn.pump.run(), name=f"pump-{conn.server.name}"))
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         self._tasks.append(asyncio.create_task(self.history.run(), name="agent-history"))
+        self._tasks.append(asyncio.create_task(self.sessions.run(), name="agent-sessions"))
 
     async def load_campaigns(self) -> None:
         """A runner per stored campaign; those stored as running start dialling (if this daemon owns them)."""
@@ -239,6 +247,7 @@ class Dialer:
         need no owner; a draining daemon takes nothing (its leases were released when the drain began).
         """
         if self._draining:
+            await self.sessions.sync(self.clock.now())  # (renewed only: a draining daemon adopts nobody)
             return self.owned
         if records is None:
             records = await list_campaigns(self.db)
@@ -251,6 +260,8 @@ class Dialer:
             await release_campaigns(self.db, self.owner, unwanted)
         self._owned_until = now + OWNERSHIP_TTL.total_seconds()
         self._apply_ownership(held, records)
+        # The agents' leases at the same instant: a dead daemon's agents are free when its campaigns are.
+        await self.sessions.sync(now)
         return held
 
     def _apply_ownership(self, held: set[int], records: Sequence[CampaignRecord]) -> None:
@@ -320,6 +331,8 @@ class Dialer:
         await self.inbound.stop()
         with contextlib.suppress(Exception):
             await self.history.flush()
+        with contextlib.suppress(Exception):
+            await self.sessions.flush()
         for conn in self.connections:
             await conn.client.close()
 
@@ -327,7 +340,8 @@ class Dialer:
         """Stop dialling everywhere and wait for calls in progress to end; True if they all did.
 
         The campaign leases go at once, so another daemon takes the campaigns over without waiting for them to
-        expire (the leads of calls still up stay claimed by this daemon until their outcome is written)."""
+        expire (the leads of calls still up stay claimed by this daemon until their outcome is written); the agents'
+        sessions go once the calls are over, or at the deadline."""
         self._draining = True
         for runner in self.runners.values():
             runner.drain()
@@ -338,12 +352,15 @@ class Dialer:
             except Exception:
                 log.exception("campaign_leases_release_failed")
         waits = [runner.drained.wait() for runner in self.runners.values()]
+        drained = True
         try:
             async with asyncio.timeout(deadline_seconds):
                 await asyncio.gather(*waits)
         except TimeoutError:
-            return False
-        return True
+            drained = False
+        # Its calls are over: its agents may go to the next daemon at once (they stay in their queues).
+        await self.sessions.release()
+        return drained
 
     async def _maintenance(self) -> None:
         """Once a second: wrap-up timers, overdue calls. Every few seconds: campaign leases. Every 30 s: lead

@@ -15,6 +15,8 @@ Asterisk semantics worth knowing (Asterisk 22, see ../shared/ami-traces/README.m
   milliseconds until that pause lands). The wrap-up ends on the agent's disposition or when its timer runs out.
 * Events can be lost across an AMI reconnect, so the state is reconciled from ``QueueStatus`` periodically and
   after every reconnect (:meth:`AgentRegistry.reconcile`).
+* Dynamic members outlive the daemon that added them: after a crash, or on the daemon taking a dead one's campaigns
+  over, the agents come back from their stored sessions (:meth:`AgentRegistry.restore`).
 """
 
 from __future__ import annotations
@@ -128,6 +130,23 @@ class Agent:
     def available(self) -> bool:
         """Can take a call right now (never while paused or in wrap-up)."""
         return self.status == AgentStatus.READY
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSession:
+    """What outlives the daemon holding an agent: who they are, their queues, and whether they want calls.
+
+    ``paused``/``pause_reason`` are the agent's intent once any call is over (a pause asked during a call counts);
+    ``since`` is when that intent began. Calls and wrap-up are not kept: Asterisk is asked again on restore.
+    """
+
+    agent_id: str
+    interface: str
+    member_name: str
+    queues: frozenset[str]
+    paused: bool
+    pause_reason: str | None
+    since: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +302,64 @@ class AgentRegistry:
         change = self._set(agent, now, reason, status=AgentStatus.PAUSED, pause_reason=reason)
         return RegistryOutput(changes=(change,), actions=(action,))
 
+    def restore(self, sessions: Sequence[AgentSession], members: Sequence[QueueMember], now: float) -> RegistryOutput:
+        """Take back agents logged in before a restart, or by a daemon that is gone, from their stored sessions.
+
+        The session gives the intent (queues, paused and why); a complete ``QueueStatus`` listing gives the calls: a
+        member in a call is talking, one paused with reason ``wrapup`` was in after-call work and gets a fresh wrap-up
+        timer (a stored pause follows either). Memberships and pause flags are left to the :meth:`reconcile` that
+        follows, which re-adds what a restarted Asterisk forgot. An agent logged in here meanwhile keeps that login.
+        """
+        seen = _members_by_interface(members)
+        out = _NOTHING
+        for session in sessions:
+            current = self._agents.get(session.agent_id)
+            if (current is not None and current.logged_in) or not session.queues:
+                continue
+            try:
+                agent = self.register(session.agent_id, session.interface, session.member_name)
+            except AgentError as exc:
+                out = out + RegistryOutput(corrections=(f"{session.agent_id} not restored: {exc}",))
+                continue
+            restored = self._restored(agent, session, seen.get(agent.interface.lower(), {}), now)
+            self._agents[agent.agent_id] = restored
+            change = AgentChange(agent.agent_id, AgentStatus.LOGGED_OUT, restored.status, now, "restored")
+            out = out + RegistryOutput(changes=(change,))
+        return out
+
+    def _restored(self, agent: Agent, session: AgentSession, actual: dict[str, QueueMember], now: float) -> Agent:
+        """The agent as their stored session and their members in ``QueueStatus`` say (Asterisk's word on calls)."""
+        after_call = (session.pause_reason or "break") if session.paused else None
+        base = replace(
+            agent,
+            queues=frozenset(session.queues),
+            since=now,
+            pause_reason=None,
+            wrapup_until=None,
+            pending_pause=after_call,
+            call_uniqueid=None,
+            call_linkedid=None,
+            call_queue=None,  # (when the call began is unknown: the runner does not learn a talk time from it)
+        )
+        if _in_call(actual.values()):
+            return replace(base, status=AgentStatus.TALKING)
+        wrapup = [q for q in sorted(actual) if actual[q].paused and actual[q].paused_reason == WRAPUP_REASON]
+        if wrapup:
+            until = now + self.wrapup_seconds_by_queue.get(wrapup[0], self.default_wrapup_seconds)
+            return replace(base, status=AgentStatus.WRAPUP, pause_reason=WRAPUP_REASON, wrapup_until=until)
+        if after_call is not None:
+            return replace(
+                base, status=AgentStatus.PAUSED, since=session.since, pause_reason=after_call, pending_pause=None
+            )
+        return replace(base, status=AgentStatus.READY, since=session.since)
+
+    def forget(self, agent_id: str) -> Agent | None:
+        """Drop an agent another daemon holds now, sending nothing: their memberships are that daemon's to manage."""
+        agent = self._agents.pop(agent_id, None)
+        if agent is not None and self._by_interface.get(agent.interface.lower()) == agent_id:
+            del self._by_interface[agent.interface.lower()]
+        return agent
+
     def logout(self, agent_id: str, now: float) -> RegistryOutput:
         agent = self._require_logged_in(agent_id)
         if agent.status in (AgentStatus.RINGING, AgentStatus.TALKING):
@@ -405,9 +482,7 @@ class AgentRegistry:
         goes to wrap-up); the dialer is the authority on membership and pause (missing memberships are re-added,
         unexpected ones removed, pause flags re-sent).
         """
-        seen: dict[str, dict[str, QueueMember]] = {}
-        for member in members:
-            seen.setdefault(member.location.lower(), {})[member.queue] = member
+        seen = _members_by_interface(members)
         out = _NOTHING
         for agent in list(self._agents.values()):
             actual = seen.get(agent.interface.lower(), {})
@@ -433,7 +508,7 @@ class AgentRegistry:
                     actions.append(QueuePauseAction(agent.interface, want_paused, want_reason, queue))
                     corrections.append(f"{agent.agent_id} pause flag wrong in {queue}: re-sent")
             out = out + RegistryOutput(actions=tuple(actions), corrections=tuple(corrections))
-            in_call = any(m.in_call or m.status in _DEVICE_IN_CALL for m in actual.values())
+            in_call = _in_call(actual.values())
             current = self._agents[agent.agent_id]
             # A preview agent waits for their callee to answer: their phone is idle until then, not a lost call.
             previewing = current.status is AgentStatus.RINGING and current.pause_reason == PREVIEW_REASON
@@ -532,6 +607,18 @@ class AgentRegistry:
             actions=(QueuePauseAction(agent.interface, want_paused, want_reason),),
             corrections=(f"{agent.agent_id} pause flag {paused} (reason {reason!r}) differs from intent: re-sent",),
         )
+
+
+def _members_by_interface(members: Iterable[QueueMember]) -> dict[str, dict[str, QueueMember]]:
+    """A ``QueueStatus`` listing as {lower-cased interface: {queue: member}}."""
+    seen: dict[str, dict[str, QueueMember]] = {}
+    for member in members:
+        seen.setdefault(member.location.lower(), {})[member.queue] = member
+    return seen
+
+
+def _in_call(members: Iterable[QueueMember]) -> bool:
+    return any(m.in_call or m.status in _DEVICE_IN_CALL for m in members)
 
 
 def _wants_pause(agent: Agent) -> bool:

@@ -2,20 +2,22 @@
 
 Every path that changes an agent — the web console, the demo's simulated agents, the CLI — goes through this
 service, so a simulated agent exercises exactly what a real one does. Queue actions go out in order through one
-sender task, so the ordered AMI event pump never waits on the PBX.
+sender task, so the ordered AMI event pump never waits on the PBX. Agents taken over from stored sessions
+(:mod:`dialer.agents.sessions`) wait here until the next ``QueueStatus`` listing says what Asterisk is doing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from typing import Protocol
 
 from dialer.agents.registry import (
     Agent,
     AgentChange,
     AgentRegistry,
+    AgentSession,
     MemberAction,
     QueueAddAction,
     QueuePauseAction,
@@ -62,6 +64,7 @@ class AgentService:
         self._sender: asyncio.Task[None] | None = None
         self.failed_actions = 0
         self.last_corrections: tuple[str, ...] = ()
+        self._to_restore: dict[str, AgentSession] = {}
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -103,6 +106,22 @@ class AgentService:
     async def finish_wrapup(self, agent_id: str) -> Agent:
         return await self._run(agent_id, self.registry.finish_wrapup(agent_id, self._clock()))
 
+    # ------------------------------------------------------------ stored sessions
+    def stage_restore(self, sessions: Iterable[AgentSession]) -> None:
+        """Agents to take back at the next :meth:`reconcile`, which has the PBX's view of their calls."""
+        for session in sessions:
+            self._to_restore[session.agent_id] = session
+
+    @property
+    def restoring(self) -> Set[str]:
+        return self._to_restore.keys()
+
+    def forget(self, agent_id: str) -> None:
+        """Another daemon holds this agent now: stop following them here, without touching the PBX."""
+        self._to_restore.pop(agent_id, None)
+        if self.registry.forget(agent_id) is not None:
+            log.warning("agent_moved_to_another_daemon", agent=agent_id)
+
     # -------------------------------------------------------- events and timers
     def on_event(self, event: AmiEvent) -> RegistryOutput:
         """Called by the ordered event pump: follow the event now, send any actions in the background."""
@@ -116,7 +135,12 @@ class AgentService:
         return out
 
     def reconcile(self, members: Iterable[QueueMember]) -> RegistryOutput:
-        out = self.registry.reconcile(list(members), self._clock())
+        listing, now = list(members), self._clock()
+        out = RegistryOutput()
+        if self._to_restore:
+            sessions, self._to_restore = list(self._to_restore.values()), {}
+            out = self.registry.restore(sessions, listing, now)  # logged below as agent_state, reason "restored"
+        out = out + self.registry.reconcile(listing, now)
         self.last_corrections = out.corrections
         for correction in out.corrections:
             log.warning("agent_state_corrected", correction=correction)

@@ -161,7 +161,13 @@ class OpsWorld:
     agents: int
     daemons: list[Daemon] = field(default_factory=list)
 
-    async def start_daemon(self, owner: str, spec: DbSpec | None = None) -> Daemon:
+    @property
+    def agent_ids(self) -> list[str]:
+        return [f"agent{n:02d}" for n in range(1, self.agents + 1)]
+
+    async def start_daemon(self, owner: str, spec: DbSpec | None = None, *, login_agents: bool = True) -> Daemon:
+        """A daemon up on AMI with the campaigns loaded; with ``login_agents`` its agents log in and go ready (else
+        it has only the agents it takes back from stored sessions)."""
         db = (spec or self.spec).open()
         dialer = Dialer(self.settings, db, clock=self.clock, owner=owner)
         await dialer.start_connections()
@@ -171,8 +177,7 @@ class OpsWorld:
             await asyncio.sleep(0.01)
         assert dialer.pool.any_up(), "the daemon did not log in to the simulated PBX"
         await dialer.load_campaigns()
-        for n in range(1, self.agents + 1):
-            agent = f"agent{n:02d}"
+        for agent in self.agent_ids if login_agents else []:
             dialer.agents.register(agent, f"Local/{agent}@sim-agents")
             await dialer.agents.login(agent, [self.config.queue])
             await dialer.agents.ready(agent)
@@ -233,6 +238,18 @@ class OpsWorld:
                 if started < ended:
                     overlaps[number] = overlaps.get(number, 0) + 1
         return overlaps
+
+
+async def wait_real(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """Real time for socket-level events (a reset, a reconnect) or a daemon's background database work, while the
+    simulated clock stands still."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.01)
+    return condition()
 
 
 def write_leads(path: Path, count: int) -> None:

@@ -6,18 +6,7 @@ import asyncio
 from pathlib import Path
 
 import structlog.testing
-from ops_harness import DbSpec, OpsWorld, ops_world
-
-
-async def wait_real(condition: object, seconds: float = 5.0) -> bool:
-    """Real time for socket-level events (a reset, a reconnect) while the simulated clock stands still."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while loop.time() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.01)
-    return bool(condition())  # type: ignore[operator]
+from ops_harness import DbSpec, OpsWorld, ops_world, wait_real
 
 
 def members(world: OpsWorld) -> set[str]:

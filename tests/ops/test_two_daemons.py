@@ -1,15 +1,17 @@
-"""Two daemons on one PostgreSQL and one simulated PBX: one runs the campaign; kill it, the other takes over;
-no lead dialled twice at once, none lost."""
+"""Two daemons on one PostgreSQL and one simulated PBX: one runs the campaign with its agents; kill it, the other
+takes the campaign and its agents over; no lead dialled twice at once, none lost."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from ops_harness import Daemon, DbSpec, ops_world
+from ops_harness import Daemon, DbSpec, ops_world, wait_real
 from sqlalchemy import select
 
+from dialer.agents.registry import AgentStatus
 from dialer.runner.runner import RunnerState
+from dialer.store.agent_sessions import agent_sessions
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, campaign_leases
 from dialer.store.tables import attempts_t
 
@@ -30,7 +32,8 @@ CLAIMABLE = {"new", "retry", "callback"}
 async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_path: Path, pg_spec: DbSpec) -> None:
     async with ops_world(tmp_path, pg_spec, leads=100, agents=5) as world:
         a = await world.start_daemon("daemon-a")
-        b = await world.start_daemon("daemon-b")
+        b = await world.start_daemon("daemon-b", login_agents=False)  # the agents work on daemon A
+        await a.dialer.agents.pause("agent01", "coaching")
         name = world.config.name
         await world.run(60, step=1.0)
         runner_a, runner_b = a.dialer.runner(name), b.dialer.runner(name)
@@ -41,6 +44,9 @@ async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_pat
         assert b.dialer.status()["owned_campaigns"] == []
         leases = await campaign_leases(b.db)
         assert [lease.owner for lease in leases.values()] == ["daemon-a"]
+        # A live daemon's agents are left alone.
+        assert b.dialer.agents.registry.agents() == []
+        assert {s.owner for s in await agent_sessions(b.db)} == {"daemon-a"}
 
         # kill -9 the owner mid-campaign: calls stay up on the PBX, its leads stay claimed until their lease ends.
         in_flight_at_kill = len(runner_a.in_flight)
@@ -51,6 +57,14 @@ async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_pat
             until=lambda: runner_b.state is RunnerState.RUNNING,
         )
         assert runner_b.state.value == "running"
+        # ...and its agents with it, as they were: agent01 still paused for coaching, the others taking calls.
+        agents = b.dialer.agents.registry
+        assert await wait_real(lambda: len(agents.agents()) == len(world.agent_ids))
+        assert (agents.get("agent01").status, agents.get("agent01").pause_reason) == (  # type: ignore[union-attr]
+            AgentStatus.PAUSED,
+            "coaching",
+        )
+        assert {s.owner for s in await agent_sessions(b.db)} == {"daemon-b"}
         # Not before the dead daemon's lease expired, and within a renewal of it.
         assert (
             OWNERSHIP_TTL.total_seconds() - RENEW_SECONDS
@@ -59,6 +73,8 @@ async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_pat
         )
         await world.run(150, step=1.0)
         assert runner_b.counters.attempts > 10
+        assert sum(agent.calls_taken for agent in agents.agents()) > 0
+        assert agents.get("agent01").calls_taken == 0  # type: ignore[union-attr]
 
         assert world.pbx.truth.duplicates() == {}
         assert world.overlapping_calls() == {}
