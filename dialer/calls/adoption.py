@@ -57,7 +57,7 @@ class LiveCall:
     dialled_channel: str
     attempt_id: str | None  # from ChanVariable DIALER_ATTEMPT, when listed
     answered: bool  # the dialled channel is Up
-    # Bridged with another channel of the call: a queue member (or a preview agent) is talking to the callee.
+    # A queue member (or a preview agent) is talking to the callee: their interface (see _agent_of).
     agent_interface: str | None
     channels: int
 
@@ -122,18 +122,20 @@ def live_calls(server: str, channels: Iterable[CoreShowChannel]) -> list[LiveCal
 
 
 def _agent_of(members: Sequence[CoreShowChannel], dialled: CoreShowChannel) -> str | None:
-    """The interface of the channel bridged with the callee's side, if any.
+    """The interface of the agent talking to the callee, if any.
 
-    The callee's side is the dialled channel (a trunk) or its Local partner ``;2``; whichever of the call's
-    channels sits in a bridge with it and is not one of those is the agent's leg (created by Queue/Dial with the
-    call's Linkedid)."""
+    The callee's side is the dialled channel (a trunk) or its Local partner ``;2``. Any other channel of the call
+    (Queue/Dial create the agent's leg with the call's Linkedid) that shares a bridge with the callee's side, or
+    is answered, is the agent's leg: Asterisk sends AgentConnect a moment before the two channels enter their
+    bridge (seen on Asterisk 22), and an agent leg that is Up has answered whether or not it is bridged yet."""
     callee_side = interface_of(dialled.channel)
     bridges = Counter(c.bridge_id for c in members if c.bridge_id)
     for channel in members:
-        if not channel.bridge_id or bridges[channel.bridge_id] < 2:
+        interface = interface_of(channel.channel)
+        if interface == callee_side:
             continue
-        if interface_of(channel.channel) != callee_side:
-            return interface_of(channel.channel)
+        if (channel.bridge_id and bridges[channel.bridge_id] >= 2) or channel.channel_state == CHANNEL_STATE_UP:
+            return interface
     return None
 
 

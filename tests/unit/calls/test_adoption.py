@@ -67,6 +67,13 @@ def test_live_calls_group_by_linkedid_with_answer_and_agent() -> None:
     assert talking.channels == 3
     assert not ringing.answered
     assert not ringing.bridged
+    # Asterisk 22 sends AgentConnect just before the bridge is entered: an answered agent leg is the agent already.
+    answered_agent = channel("PJSIP/1003-00000023", "a3", "dialer-k-3", state=6)
+    ringing_agent = channel("PJSIP/1004-00000024", "a4", "dialer-k-4", state=5)
+    (joining,) = live_calls("sim", [*local_call(3), answered_agent])
+    (rung,) = live_calls("sim", [*local_call(4), ringing_agent])
+    assert joining.agent_interface == "PJSIP/1003"
+    assert rung.agent_interface is None
     # A call whose first channel is already gone is being torn down: not listed as live.
     assert live_calls("sim", local_call(3)[1:]) == []
 
