@@ -290,7 +290,7 @@ async def sampler(dialer: Dialer, recorder: BenchRecorder, started: float, stead
             Sample(
                 t=time.perf_counter() - started,
                 in_flight=len(runner.in_flight),
-                dialling=len(runner.in_flight.for_pacing(dialer.clock.now())),
+                dialling=runner.in_flight.needing_agent(),
                 channels=sum(c.server.gate.channels_in_use for c in dialer.connections),
                 ready=status.count("ready"),
                 busy=status.count("talking") + status.count("wrapup"),

@@ -279,7 +279,7 @@ class CampaignRunner:
             now=now,
             settings=self.settings,
             agents=self.agents.registry.pacing_view(self.config.queue, now),
-            calls=self.in_flight.for_pacing(now),
+            load=self.in_flight.load(now),
             inbound=self._inbound(),
             max_new_calls=self.pool.room(now),
         )
@@ -488,12 +488,9 @@ class CampaignRunner:
                 pass
 
     async def _connected(self, attempt_id: int, update: CallConnected, wall: datetime) -> None:
-        call = self.in_flight.get(attempt_id)
         agent = self.agents.registry.by_interface(update.interface)
         agent_id = agent.agent_id if agent is not None else update.member_name or update.interface
-        if call is not None:
-            call.connected_at = update.at
-            call.agent_id = agent_id
+        call = self.in_flight.connect(attempt_id, update.at, agent_id)
         self._attempt_of_agent[agent_id] = attempt_id
         progress = AttemptProgress(connected_at=wall, agent=agent_id)
         await self._durably("connected", attempt_id, lambda: update_attempt(self.db, attempt_id, progress))
