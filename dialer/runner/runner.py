@@ -56,7 +56,7 @@ from dialer.store.claim import Release, release_leads
 from dialer.store.engine import Database
 from dialer.store.errors import database_unreachable
 from dialer.store.leads import LeadRecord
-from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.lifecycle import claim_and_start_attempts, claim_dialable, record_disposition, record_outcome
 from dialer.store.runtime import discard_unsent_attempt
 
 log = get_logger(__name__)
@@ -301,13 +301,15 @@ class CampaignRunner:
             self.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", exp.reason)
             return 0
         wall = datetime.fromtimestamp(now, UTC)
-        batch = await claim_dialable(
+        # The claim and the write-ahead attempt rows: one write transaction.
+        batch, attempts = await claim_and_start_attempts(
             self.db,
             self.config,
             campaign_id=self.campaign_id,
             owner=self.owner,
             limit=decision.calls,
             now=wall,
+            start=lambda lead: self._attempt_start(lead, wall),
             agents=tuple(a.agent_id for a in self.agents.registry.in_queue(self.config.queue)),
         )
         if not batch.leads:
@@ -316,15 +318,12 @@ class CampaignRunner:
             self.why_not = WhyNotDialing(code, "no lead may be dialled now", breakdown)
             return 0
         self.why_not = None
-        starts = [self._attempt_start(lead, wall) for lead in batch.leads]
-        attempt_ids = await start_attempts(self.db, starts)
         sent = 0
         predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE
         # The Originates of one step go out together: each waits only for its own "queued" response, so a large
         # step costs one AMI round trip, not one per call (the client matches responses by ActionID).
         originates = [
-            asyncio.ensure_future(self._originate(attempt_id, start, predictive))
-            for attempt_id, start in zip(attempt_ids, starts, strict=True)
+            asyncio.ensure_future(self._originate(attempt_id, start, predictive)) for attempt_id, start in attempts
         ]
         for placed in asyncio.as_completed(originates):
             if await placed:
