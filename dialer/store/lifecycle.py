@@ -234,17 +234,22 @@ async def claim_dialable_in(
 # -- outcomes and dispositions ---------------------------------------------------------------------------------
 
 
+_ATTEMPT_CAMPAIGN = "attempt_campaign_id"
+
+
 async def _lock_lead_of_attempt(conn: AsyncConnection, attempt_id: int) -> tuple[int, LeadRecord]:
-    row = (
-        await conn.execute(select(attempts_t.c.lead_id, attempts_t.c.campaign_id).where(attempts_t.c.id == attempt_id))
-    ).first()
+    """The attempt's campaign and its lead row (locked on PostgreSQL), in one statement."""
+    stmt = (
+        select(leads_t, attempts_t.c.campaign_id.label(_ATTEMPT_CAMPAIGN))
+        .join(attempts_t, attempts_t.c.lead_id == leads_t.c.id)
+        .where(attempts_t.c.id == attempt_id)
+    )
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=leads_t)
+    row = (await conn.execute(stmt)).mappings().first()
     if row is None:
         raise UnknownAttemptError(f"no attempt {attempt_id}")
-    stmt = select(leads_t).where(leads_t.c.id == row.lead_id)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    lead = lead_record((await conn.execute(stmt)).mappings().one())
-    return row.campaign_id, lead
+    return row[_ATTEMPT_CAMPAIGN], lead_record(row)
 
 
 async def _write_transition(
