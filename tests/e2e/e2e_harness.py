@@ -144,6 +144,7 @@ async def make_world(
     inbound_queues: tuple[str, ...] = (),
     crew: bool = True,
     seed: int = 7,
+    state: str = "running",
 ) -> AsyncIterator[World]:
     clock = ManualClock(START_EPOCH)
     pbx = SimulatedPbx(
@@ -164,7 +165,7 @@ async def make_world(
     async with open_database(settings.database_url) as db:
         await upgrade(db)
         now = clock_dt(clock)
-        await provision_campaign(db, config, leads, now, region="US")
+        await provision_campaign(db, config, leads, now, region="US", state=state)
         dialer = Dialer(settings, db, clock=clock)
         await dialer.start_connections()
         w = World(clock, pbx, dialer, db, config)
