@@ -44,6 +44,7 @@ from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoCrew
 from dialer.logging import configure_logging
+from dialer.ops.heap import freeze_startup_heap, thaw_heap
 from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import WorldModel, parse_scenario
@@ -426,6 +427,7 @@ async def run_daemon(plan: DaemonBenchPlan, workdir: Path, port: int, recorder: 
             runner.on_originate_latency = on_latency
             crew = DemoCrew(dialer, config, WorldModel(scenario), clock, plan.agents, random.Random(plan.seed))
             await crew.start()
+            freeze_startup_heap()  # as `dialer run` does once its runners are up
             started = time.perf_counter()
             tasks = [
                 asyncio.create_task(sampler(dialer, recorder, started, plan.warmup), name="bench-sampler"),
@@ -454,6 +456,7 @@ async def run_daemon(plan: DaemonBenchPlan, workdir: Path, port: int, recorder: 
             if crew is not None:
                 await crew.stop()
             await dialer.stop()
+            thaw_heap()
 
 
 def bench_daemon_at(plan: DaemonBenchPlan, *, as_json: bool = False) -> dict[str, Any]:
