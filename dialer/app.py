@@ -34,6 +34,7 @@ from dialer.clock import Clock
 from dialer.daemon import Dialer
 from dialer.logging import get_logger
 from dialer.ops.health import ComponentState
+from dialer.ops.heap import freeze_startup_heap, thaw_heap
 from dialer.ops.metrics import CONTENT_TYPE_LATEST, EventLoopLagMonitor
 from dialer.ops.shutdown import ShutdownController
 from dialer.ops.systemd import SystemdNotifier, watchdog_withheld
@@ -91,6 +92,7 @@ async def runners_ctx(app: web.Application) -> AsyncIterator[None]:
     await dialer.load_campaigns()
     for runner in dialer.runners.values():
         app[SCHEDULER].schedule_campaign(runner.config)
+    log.info("startup_heap_frozen", objects=freeze_startup_heap())
     reloads: set[asyncio.Task[object]] = set()
 
     def on_sighup() -> None:
@@ -117,6 +119,7 @@ async def runners_ctx(app: web.Application) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        thaw_heap()
 
 
 async def _drain(dialer: Dialer, shutdown: ShutdownController, deadline: float) -> bool:

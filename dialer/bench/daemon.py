@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import signal
 import socket
@@ -28,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +47,7 @@ from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoCrew
 from dialer.logging import configure_logging
+from dialer.ops.heap import freeze_startup_heap, thaw_heap
 from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import WorldModel, parse_scenario
@@ -73,6 +77,7 @@ class DaemonBenchPlan:
     warmup_seconds: float | None = None  # default: past the first wave of ring-outs (see warmup)
     leads: int = 60_000
     seed: int = 1
+    pg_url: str | None = None  # None: a fresh SQLite file; else a fresh schema in this PostgreSQL database
 
     @property
     def warmup(self) -> float:
@@ -290,7 +295,7 @@ async def sampler(dialer: Dialer, recorder: BenchRecorder, started: float, stead
             Sample(
                 t=time.perf_counter() - started,
                 in_flight=len(runner.in_flight),
-                dialling=len(runner.in_flight.for_pacing(dialer.clock.now())),
+                dialling=runner.in_flight.needing_agent(),
                 channels=sum(c.server.gate.channels_in_use for c in dialer.connections),
                 ready=status.count("ready"),
                 busy=status.count("talking") + status.count("wrapup"),
@@ -325,6 +330,7 @@ def summarise(plan: DaemonBenchPlan, recorder: BenchRecorder, dialer: Dialer, ex
             "seconds": plan.seconds,
             "warmup_seconds": plan.warmup,
             "leads": plan.leads,
+            "database": "postgresql" if plan.pg_url else "sqlite",
             "power_ratio": plan.power_ratio,
             "answer_probability": round(plan.answer_probability(), 4),
         },
@@ -371,19 +377,45 @@ def summarise(plan: DaemonBenchPlan, recorder: BenchRecorder, dialer: Dialer, ex
     }
 
 
-async def prepare(settings: Settings, config: CampaignConfig, leads_csv: Path, now: datetime) -> dict[str, Any]:
-    async with open_database(settings.database_url) as db:
+@contextlib.asynccontextmanager
+async def bench_database(plan: DaemonBenchPlan, workdir: Path) -> AsyncIterator[tuple[str, str | None]]:
+    """``(database url, PostgreSQL schema or None)`` of a fresh database for one run (a schema dropped after it)."""
+    if plan.pg_url is None:
+        yield f"sqlite+aiosqlite:///{workdir / 'bench.db'}", None
+        return
+    schema = f"bench_daemon_{uuid.uuid4().hex[:10]}"
+    async with open_database(plan.pg_url) as admin:
+        async with admin.write() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield plan.pg_url, schema
+        finally:
+            async with admin.write() as conn:
+                await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+async def prepare(
+    settings: Settings, config: CampaignConfig, leads_csv: Path, now: datetime, pg_schema: str | None
+) -> dict[str, Any]:
+    async with open_database(settings.database_url, pg_schema=pg_schema) as db:
         await upgrade(db)
         summary = await provision_campaign(db, config, leads_csv, now)
     return dict(summary.as_json(None))
 
 
 async def run_daemon(plan: DaemonBenchPlan, workdir: Path, port: int, recorder: BenchRecorder) -> dict[str, Any]:
+    async with bench_database(plan, workdir) as (url, pg_schema):
+        return await run_daemon_on(plan, workdir, port, recorder, url, pg_schema)
+
+
+async def run_daemon_on(
+    plan: DaemonBenchPlan, workdir: Path, port: int, recorder: BenchRecorder, url: str, pg_schema: str | None
+) -> dict[str, Any]:
     config = campaign_config(plan)
     base = Settings()
     settings = base.model_copy(
         update={
-            "database_url": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+            "database_url": url,
             "var_dir": workdir,
             "inbound_queues": [],
             "ami": [
@@ -402,11 +434,11 @@ async def run_daemon(plan: DaemonBenchPlan, workdir: Path, port: int, recorder: 
     leads_csv = workdir / "leads.csv"
     write_sample_csv(leads_csv, plan.leads, seed=plan.seed, bad_rows=False)
     t0 = time.perf_counter()
-    imported = await prepare(settings, config, leads_csv, datetime.now(UTC))
+    imported = await prepare(settings, config, leads_csv, datetime.now(UTC), pg_schema)
     import_seconds = time.perf_counter() - t0
     scenario = parse_scenario(scenario_toml(plan), "bench-daemon")
     clock = RealTimeClock()
-    async with open_database(settings.database_url) as db, db.checkpoints():
+    async with open_database(settings.database_url, pg_schema=pg_schema) as db, db.checkpoints():
         recorder.attach_sql_timer(db.engine.sync_engine)
         dialer = Dialer(settings, db, clock=clock)
         await dialer.start_connections()
@@ -426,6 +458,7 @@ async def run_daemon(plan: DaemonBenchPlan, workdir: Path, port: int, recorder: 
             runner.on_originate_latency = on_latency
             crew = DemoCrew(dialer, config, WorldModel(scenario), clock, plan.agents, random.Random(plan.seed))
             await crew.start()
+            freeze_startup_heap()  # as `dialer run` does once its runners are up
             started = time.perf_counter()
             tasks = [
                 asyncio.create_task(sampler(dialer, recorder, started, plan.warmup), name="bench-sampler"),
@@ -454,6 +487,7 @@ async def run_daemon(plan: DaemonBenchPlan, workdir: Path, port: int, recorder: 
             if crew is not None:
                 await crew.stop()
             await dialer.stop()
+            thaw_heap()
 
 
 def bench_daemon_at(plan: DaemonBenchPlan, *, as_json: bool = False) -> dict[str, Any]:
@@ -501,7 +535,7 @@ def print_table(r: dict[str, Any]) -> None:
         r["event_loop_lag_ms"],
     )
     print(
-        f"daemon bench: {p['calls']} calls target, {p['agents']} agents, {p['seconds']:g} s"
+        f"daemon bench ({p['database']}): {p['calls']} calls target, {p['agents']} agents, {p['seconds']:g} s"
         f" (steady after {p['warmup_seconds']:g} s), power {p['power_ratio']:g}:1, p(answer) {p['answer_probability']}"
     )
     print(f"  leads imported                 {r['leads_imported']} in {r['import_seconds']} s")
@@ -552,10 +586,21 @@ def register(app: typer.Typer) -> None:
         warmup: Annotated[float | None, typer.Option("--warmup", help="seconds before the steady part")] = None,
         leads: Annotated[int, typer.Option("--leads", min=1000, help="leads imported")] = 60_000,
         as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+        backend: Annotated[str, typer.Option("--backend", help="sqlite or postgres")] = "sqlite",
+        pg_url: Annotated[str | None, typer.Option("--pg-url", help="default: $DIALER_TEST_PG_URL")] = None,
     ) -> None:
         """The production daemon against a separate simulated-PBX process at ~2 000 calls in flight."""
+        if backend not in ("sqlite", "postgres"):
+            raise typer.BadParameter("--backend must be sqlite or postgres")
+        url = None
+        if backend == "postgres":
+            url = pg_url or os.environ.get("DIALER_TEST_PG_URL")
+            if not url:
+                raise typer.BadParameter("--backend postgres needs --pg-url or DIALER_TEST_PG_URL")
         bench_daemon_at(
-            DaemonBenchPlan(calls=calls, agents=agents, seconds=seconds, warmup_seconds=warmup, leads=leads),
+            DaemonBenchPlan(
+                calls=calls, agents=agents, seconds=seconds, warmup_seconds=warmup, leads=leads, pg_url=url
+            ),
             as_json=as_json,
         )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from dialer.pacing.blending import expected_inbound_within, inbound_reserve
 from dialer.pacing.predictive import STEPS, PredictiveTables, Row, plan_calls, sum_rows
-from dialer.pacing.snapshot import AgentState, CallStage, PacingMode, PacingSnapshot
+from dialer.pacing.snapshot import AgentState, PacingMode, PacingSnapshot
 from dialer.pacing.stats import PacingStats
 
 
@@ -87,14 +87,8 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     counts = dict.fromkeys(AgentState, 0)
     for agent in snapshot.agents:
         counts[agent.state] += 1
-    dialling = amd = waiting = 0
-    for call in snapshot.calls:
-        if call.stage is CallStage.DIALLING:
-            dialling += 1
-        elif call.stage is CallStage.AMD:
-            amd += 1
-        else:
-            waiting += 1
+    load = snapshot.call_load
+    dialling, amd, waiting = load.dialling, load.amd, load.waiting
     in_flight = dialling + amd + waiting
     logged_in = len(snapshot.agents)
     available = logged_in - counts[AgentState.PAUSED]
@@ -271,13 +265,13 @@ def predictive_plan(
     supply_var = sum_rows(supply_var_rows)
     demand_rows: list[Row] = []
     demand_var_rows: list[Row] = []
-    for call in snapshot.calls:
-        if call.stage is CallStage.DIALLING:
-            mean, var = tables.ringing(call.age_seconds)
-        elif call.stage is CallStage.AMD:
-            mean, var = tables.in_amd(call.age_seconds)
-        else:
-            continue
+    load = snapshot.call_load
+    for age in load.dialling_ages:
+        mean, var = tables.ringing(age)
+        demand_rows.append(mean)
+        demand_var_rows.append(var)
+    for age in load.amd_ages:
+        mean, var = tables.in_amd(age)
         demand_rows.append(mean)
         demand_var_rows.append(var)
     demand = sum_rows(demand_rows)

@@ -8,7 +8,7 @@ compares it with times it was given).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -46,6 +46,46 @@ class AgentView:
 class CallInFlight:
     stage: CallStage
     age_seconds: float  # since the Originate (DIALLING) or since entering the stage (AMD, WAITING)
+
+
+@dataclass(frozen=True, slots=True)
+class CallLoad:
+    """The calls in flight still needing an agent, as the pacer reads them: how long each ringing call and each
+    call in AMD has been in its stage, and how many answered calls wait for an agent.
+
+    The same information as a list of :class:`CallInFlight`, grouped by stage: a caller that keeps its calls by
+    stage (the daemon's runner, see ``dialer.runner.inflight``) hands it over without one object per call.
+    """
+
+    dialling_ages: Sequence[float] = ()
+    amd_ages: Sequence[float] = ()
+    waiting: int = 0
+
+    @classmethod
+    def of(cls, calls: Iterable[CallInFlight]) -> CallLoad:
+        dialling: list[float] = []
+        amd: list[float] = []
+        waiting = 0
+        for call in calls:
+            if call.stage is CallStage.DIALLING:
+                dialling.append(call.age_seconds)
+            elif call.stage is CallStage.AMD:
+                amd.append(call.age_seconds)
+            else:
+                waiting += 1
+        return cls(dialling, amd, waiting)
+
+    @property
+    def dialling(self) -> int:
+        return len(self.dialling_ages)
+
+    @property
+    def amd(self) -> int:
+        return len(self.amd_ages)
+
+    @property
+    def total(self) -> int:
+        return len(self.dialling_ages) + len(self.amd_ages) + self.waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +157,25 @@ class PacingSettings:
 
 @dataclass(frozen=True, slots=True)
 class PacingSnapshot:
+    """The calls in flight come either one by one (``calls``) or already grouped (``load``); the pacer reads
+    ``load``, which is built from ``calls`` when not given."""
+
     now: float
     settings: PacingSettings
     agents: Sequence[AgentView] = ()
     calls: Sequence[CallInFlight] = ()
     inbound: InboundLoad = field(default_factory=InboundLoad)
     max_new_calls: int | None = None  # trunk/lead supply limit the runner imposes (None = no limit)
+    load: CallLoad | None = None
+
+    def __post_init__(self) -> None:
+        if self.load is None:
+            object.__setattr__(self, "load", CallLoad.of(self.calls))
+        elif self.calls:
+            raise ValueError("give the calls in flight as calls or as load, not both")
+
+    @property
+    def call_load(self) -> CallLoad:
+        """The calls in flight grouped by stage (what the pacer reads)."""
+        assert self.load is not None  # set by __post_init__
+        return self.load

@@ -1,10 +1,16 @@
-"""Calls a runner has placed and not yet seen end (pure bookkeeping, times on the runner's clock)."""
+"""Calls a runner has placed and not yet seen end (pure bookkeeping, times on the runner's clock).
+
+Besides the calls themselves, :class:`InFlightCalls` keeps the calls still needing an agent indexed by stage, so the
+pacer's view of them (:meth:`InFlightCalls.load`) costs one float per ringing call instead of a rebuilt list of
+objects at every pacing step. Stage changes and connections therefore go through :meth:`InFlightCalls.set_stage`
+and :meth:`InFlightCalls.connect`, not through the call's attributes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dialer.pacing.snapshot import CallInFlight, CallStage
+from dialer.pacing.snapshot import CallInFlight, CallLoad, CallStage
 
 
 @dataclass(slots=True)
@@ -27,28 +33,65 @@ class InFlightCall:
         return self.connected_at is not None
 
 
+def _by_stage() -> dict[CallStage, dict[int, float]]:
+    return {stage: {} for stage in CallStage}
+
+
 @dataclass
 class InFlightCalls:
     calls: dict[int, InFlightCall] = field(default_factory=dict)
+    # attempt id -> stage_since of the calls not yet connected, per stage (in the order they entered it).
+    _waiting_for_agent: dict[CallStage, dict[int, float]] = field(default_factory=_by_stage, repr=False)
 
     def add(self, call: InFlightCall) -> None:
+        self.pop(call.attempt_id)
         call.stage_since = call.sent_at
         self.calls[call.attempt_id] = call
+        if not call.connected:
+            self._waiting_for_agent[call.stage][call.attempt_id] = call.stage_since
 
     def get(self, attempt_id: int) -> InFlightCall | None:
         return self.calls.get(attempt_id)
 
     def pop(self, attempt_id: int) -> InFlightCall | None:
-        return self.calls.pop(attempt_id, None)
+        call = self.calls.pop(attempt_id, None)
+        if call is not None:
+            self._waiting_for_agent[call.stage].pop(attempt_id, None)
+        return call
 
     def set_stage(self, attempt_id: int, stage: CallStage, now: float) -> None:
         call = self.calls.get(attempt_id)
         if call is not None and call.stage != stage and not call.connected:
+            del self._waiting_for_agent[call.stage][attempt_id]
             call.stage = stage
             call.stage_since = now
+            self._waiting_for_agent[stage][attempt_id] = now
+
+    def connect(self, attempt_id: int, at: float, agent_id: str) -> InFlightCall | None:
+        """An agent took the call: from now on it is the agent's, no longer the pacer's."""
+        call = self.calls.get(attempt_id)
+        if call is None:
+            return None
+        self._waiting_for_agent[call.stage].pop(attempt_id, None)
+        call.connected_at = at
+        call.agent_id = agent_id
+        return call
+
+    def load(self, now: float) -> CallLoad:
+        """What the pacer reads: the calls still needing an agent (dialling, in AMD, or answered and waiting)."""
+        index = self._waiting_for_agent
+        return CallLoad(
+            dialling_ages=[max(0.0, now - since) for since in index[CallStage.DIALLING].values()],
+            amd_ages=[max(0.0, now - since) for since in index[CallStage.AMD].values()],
+            waiting=len(index[CallStage.WAITING]),
+        )
+
+    def needing_agent(self) -> int:
+        """How many calls are dialling, in AMD or waiting for an agent."""
+        return sum(len(calls) for calls in self._waiting_for_agent.values())
 
     def for_pacing(self, now: float) -> list[CallInFlight]:
-        """Calls still needing an agent: dialling, in AMD, or answered and waiting (connected ones are agents')."""
+        """Calls still needing an agent, one by one (the same calls as :meth:`load`)."""
         return [
             CallInFlight(stage=c.stage, age_seconds=max(0.0, now - c.stage_since))
             for c in self.calls.values()

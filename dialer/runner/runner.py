@@ -13,7 +13,7 @@ import itertools
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -62,6 +62,7 @@ from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import (
     AttemptAlreadyClosed,
     adopt_lead_claim,
+    claim_and_start_attempts,
     claim_dialable,
     close_orphaned_attempt,
     record_disposition,
@@ -177,6 +178,7 @@ class CampaignRunner:
         self.stepping = False  # a pacing step (claim + originates) is under way
         # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
         self.awaiting_adoption = False
+        self._sending: set[asyncio.Task[bool]] = set()  # Originates written, waiting for their "queued" answer
         self._applying = False  # a call update is being written
         self._wake = asyncio.Event()
         self._updates: asyncio.Queue[tuple[str, CallUpdate]] = asyncio.Queue()
@@ -258,7 +260,13 @@ class CampaignRunner:
     @property
     def idle(self) -> bool:
         """No pacing step running and no update waiting (lets tests on a manual clock move in lock-step)."""
-        return not self.stepping and not self._applying and self._updates.empty() and not self._wake.is_set()
+        return (
+            not self.stepping
+            and not self._sending
+            and not self._applying
+            and self._updates.empty()
+            and not self._wake.is_set()
+        )
 
     async def settle_quietly(self, seconds: float = 2.0) -> None:
         """Apply what was already delivered, for at most ``seconds`` (shutdown)."""
@@ -296,13 +304,13 @@ class CampaignRunner:
             now=now,
             settings=self.settings,
             agents=self.agents.registry.pacing_view(self.config.queue, now),
-            calls=self.in_flight.for_pacing(now),
+            load=self.in_flight.load(now),
             inbound=self._inbound(),
             max_new_calls=self.pool.room(now),
         )
 
     async def step(self) -> int:
-        """One pacing decision and the calls it asks for; returns the number of Originates sent."""
+        """One pacing decision and the calls it asks for; returns the number of Originates written."""
         now = self.clock.now()
         free_since, self._free_since = self._free_since, None
         if self.state is not RunnerState.RUNNING:
@@ -322,13 +330,15 @@ class CampaignRunner:
             self.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", exp.reason)
             return 0
         wall = datetime.fromtimestamp(now, UTC)
-        batch = await claim_dialable(
+        # The claim and the write-ahead attempt rows: one write transaction.
+        batch, attempts = await claim_and_start_attempts(
             self.db,
             self.config,
             campaign_id=self.campaign_id,
             owner=self.owner,
             limit=decision.calls,
             now=wall,
+            start=lambda lead: self._attempt_start(lead, wall),
             agents=tuple(a.agent_id for a in self.agents.registry.in_queue(self.config.queue)),
         )
         if not batch.leads:
@@ -337,22 +347,33 @@ class CampaignRunner:
             self.why_not = WhyNotDialing(code, "no lead may be dialled now", breakdown)
             return 0
         self.why_not = None
-        starts = [self._attempt_start(lead, wall) for lead in batch.leads]
-        attempt_ids = await start_attempts(self.db, starts)
-        sent = 0
         predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE
-        # The Originates of one step go out together: each waits only for its own "queued" response, so a large
-        # step costs one AMI round trip, not one per call (the client matches responses by ActionID).
-        originates = [
-            asyncio.ensure_future(self._originate(attempt_id, start, predictive))
-            for attempt_id, start in zip(attempt_ids, starts, strict=True)
-        ]
-        for placed in asyncio.as_completed(originates):
-            if await placed:
-                sent += 1
-                if sent == 1 and free_since is not None and self.on_originate_latency is not None:
-                    self.on_originate_latency(time.perf_counter() - free_since)
-        return sent
+        # The Originates of one step go out together, each in its own task waiting only for its own "queued"
+        # response (the client matches responses by ActionID). The step ends once every call is counted in flight
+        # and its Originate written: the next step (for an agent freed meanwhile) does not wait for the PBX's
+        # answers to this one's.
+        loop = asyncio.get_running_loop()
+        counted: list[asyncio.Future[bool]] = [loop.create_future() for _ in attempts]
+        for (attempt_id, start), in_flight in zip(attempts, counted, strict=True):
+            self._send(self._originate(attempt_id, start, predictive, counted=in_flight), in_flight)
+        written = sum(await asyncio.gather(*counted))
+        if written and free_since is not None and self.on_originate_latency is not None:
+            self.on_originate_latency(time.perf_counter() - free_since)
+        return written
+
+    def _send(self, originate: Coroutine[Any, Any, bool], counted: asyncio.Future[bool]) -> None:
+        """Run one Originate of a step in its own task; ``counted`` is resolved (False) if it ends uncounted."""
+        task = asyncio.get_running_loop().create_task(originate)
+        self._sending.add(task)
+
+        def done(task: asyncio.Task[bool]) -> None:
+            self._sending.discard(task)
+            if not counted.done():
+                counted.set_result(False)
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                log.error("originate_failed", campaign=self.name, exc_info=exc)
+
+        task.add_done_callback(done)
 
     def _attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
         """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""
@@ -369,8 +390,15 @@ class CampaignRunner:
         )
 
     async def _originate(
-        self, attempt_id: int, start: AttemptStart, predictive: bool, agent: Agent | None = None
+        self,
+        attempt_id: int,
+        start: AttemptStart,
+        predictive: bool,
+        agent: Agent | None = None,
+        *,
+        counted: asyncio.Future[bool] | None = None,
     ) -> bool:
+        """Place one call; ``counted`` is resolved (True) once the call is in flight, just before it is written."""
         now = self.clock.now()
         server = self.pool.choose(now)
         action_id = start.action_id or f"orig-{attempt_id}"
@@ -417,6 +445,8 @@ class CampaignRunner:
                 preview_agent=agent.agent_id if agent is not None else None,
             )
         )
+        if counted is not None and not counted.done():
+            counted.set_result(True)
         placed = await self.pool.place(server, record, request, now)
         if placed.result.status is OriginateStatus.NOT_SENT:
             self.in_flight.pop(attempt_id)
@@ -515,12 +545,9 @@ class CampaignRunner:
                 pass
 
     async def _connected(self, attempt_id: int, update: CallConnected, wall: datetime) -> None:
-        call = self.in_flight.get(attempt_id)
         agent = self.agents.registry.by_interface(update.interface)
         agent_id = agent.agent_id if agent is not None else update.member_name or update.interface
-        if call is not None:
-            call.connected_at = update.at
-            call.agent_id = agent_id
+        call = self.in_flight.connect(attempt_id, update.at, agent_id)
         self._attempt_of_agent[agent_id] = attempt_id
         progress = AttemptProgress(connected_at=wall, agent=agent_id)
         await self._durably("connected", attempt_id, lambda: update_attempt(self.db, attempt_id, progress))

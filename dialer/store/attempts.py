@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -102,7 +103,16 @@ async def start_attempt_in(conn: AsyncConnection, start: AttemptStart) -> int:
 async def start_attempts(db: Database, starts: list[AttemptStart]) -> list[int]:
     """Insert a batch of attempt rows in one transaction (one per claimed lead); ids in the same order."""
     async with db.write() as conn:
-        return [await start_attempt_in(conn, s) for s in starts]
+        return await start_attempts_in(conn, starts)
+
+
+async def start_attempts_in(conn: AsyncConnection, starts: Sequence[AttemptStart]) -> list[int]:
+    """One multi-row INSERT ... RETURNING for the whole batch (one round trip to the driver, not one per row)."""
+    if not starts:
+        return []
+    rows = [{**{f.name: getattr(s, f.name) for f in fields(AttemptStart)}, "abandoned": False} for s in starts]
+    stmt = attempts_t.insert().returning(attempts_t.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in (await conn.execute(stmt, rows)).scalars()]
 
 
 def _set(values: dict[str, object]) -> dict[str, object]:

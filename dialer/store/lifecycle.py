@@ -8,7 +8,7 @@ transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -28,7 +28,7 @@ from dialer.campaign.rules import (
     dialability,
 )
 from dialer.logging import get_logger
-from dialer.store.attempts import AttemptEnd
+from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
@@ -134,13 +134,61 @@ async def claim_dialable(
     agents: Collection[str] = (),
     max_rounds: int = 4,
 ) -> ClaimBatch:
-    """Claim up to ``limit`` leads that the campaign's rules allow dialling at ``now``.
+    """Claim up to ``limit`` leads that the campaign's rules allow dialling at ``now``, in one transaction.
 
     Each round is one atomic claim; candidates the rules refuse (calling window closed in one of their zones,
     number on a DNC list since import, budget spent) go straight back with their next possible time, so they
     stop coming up. At most ``max_rounds`` claims, so a campaign whose due leads are all outside their window
     costs a bounded amount of work per call.
     """
+    async with db.write() as conn:
+        return await claim_dialable_in(
+            conn,
+            campaign,
+            campaign_id=campaign_id,
+            owner=owner,
+            limit=limit,
+            now=now,
+            agents=agents,
+            max_rounds=max_rounds,
+        )
+
+
+async def claim_and_start_attempts(
+    db: Database,
+    campaign: CampaignConfig,
+    *,
+    campaign_id: int,
+    owner: str,
+    limit: int,
+    now: datetime,
+    start: Callable[[LeadRecord], AttemptStart],
+    agents: Collection[str] = (),
+) -> tuple[ClaimBatch, list[tuple[int, AttemptStart]]]:
+    """:func:`claim_dialable` and the write-ahead attempt rows of the leads kept (``start(lead)`` each), in one
+    transaction: a pacing step costs one write transaction, and a claim is never committed without its attempts.
+    Returns the batch and ``(attempt id, start)`` in the batch's order."""
+    async with db.write() as conn:
+        batch = await claim_dialable_in(
+            conn, campaign, campaign_id=campaign_id, owner=owner, limit=limit, now=now, agents=agents
+        )
+        starts = [start(lead) for lead in batch.leads]
+        ids = await start_attempts_in(conn, starts)
+    return batch, list(zip(ids, starts, strict=True))
+
+
+async def claim_dialable_in(
+    conn: AsyncConnection,
+    campaign: CampaignConfig,
+    *,
+    campaign_id: int,
+    owner: str,
+    limit: int,
+    now: datetime,
+    agents: Collection[str] = (),
+    max_rounds: int = 4,
+) -> ClaimBatch:
+    """:func:`claim_dialable` inside the caller's write transaction."""
     lease = timedelta(seconds=campaign.lease_seconds)
     order = claim_order(campaign)
     kept: list[LeadRecord] = []
@@ -149,33 +197,32 @@ async def claim_dialable(
     for _ in range(max_rounds):
         if wanted <= 0:
             break
-        # One transaction per round: claim, DNC re-check, the rules, and the give-back of refused candidates.
-        async with db.write() as conn:
-            batch, on_dnc = await claim_in(
-                conn,
-                campaign_id=campaign_id,
-                owner=owner,
-                limit=wanted,
-                now=now,
-                lease=lease,
-                order=order,
-                agents=agents,
-            )
-            if not batch:
-                break
-            releases: list[Release] = []
-            for lead in batch:
-                agent = lead.callback_agent if lead.callback_agent in agents else None
-                before = snapshot(lead, campaign.name, before_claim=True)
-                verdict = dialability(before, campaign, now, on_dnc=lead.id in on_dnc, agent=agent)
-                if verdict.dialable:
-                    kept.append(lead)
-                else:
-                    assert verdict.reason is not None
-                    reasons[verdict.reason.value] += 1
-                    releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
-            if releases:
-                await release_in(conn, owner, releases, now)
+        # Each round: claim, DNC re-check, the rules, and the give-back of refused candidates.
+        batch, on_dnc = await claim_in(
+            conn,
+            campaign_id=campaign_id,
+            owner=owner,
+            limit=wanted,
+            now=now,
+            lease=lease,
+            order=order,
+            agents=agents,
+        )
+        if not batch:
+            break
+        releases: list[Release] = []
+        for lead in batch:
+            agent = lead.callback_agent if lead.callback_agent in agents else None
+            before = snapshot(lead, campaign.name, before_claim=True)
+            verdict = dialability(before, campaign, now, on_dnc=lead.id in on_dnc, agent=agent)
+            if verdict.dialable:
+                kept.append(lead)
+            else:
+                assert verdict.reason is not None
+                reasons[verdict.reason.value] += 1
+                releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
+        if releases:
+            await release_in(conn, owner, releases, now)
         if len(batch) < wanted:
             break  # nothing more is due
         wanted = limit - len(kept)
@@ -191,25 +238,32 @@ class AttemptAlreadyClosed(LookupError):
     """The attempt has its outcome already (another daemon that followed the same call wrote it first)."""
 
 
+_ATTEMPT_CAMPAIGN = "attempt_campaign_id"
+_ATTEMPT_ENDED = "attempt_ended_at"
+
+
 async def _lock_lead_of_attempt(
     conn: AsyncConnection, attempt_id: int, *, open_only: bool = False
 ) -> tuple[int, LeadRecord]:
-    row = (
-        await conn.execute(
-            select(attempts_t.c.lead_id, attempts_t.c.campaign_id, attempts_t.c.ended_at).where(
-                attempts_t.c.id == attempt_id
-            )
+    """The attempt's campaign and its lead row (locked on PostgreSQL), in one statement; ``open_only`` raises
+    :class:`AttemptAlreadyClosed` if the attempt has its outcome already."""
+    stmt = (
+        select(
+            leads_t,
+            attempts_t.c.campaign_id.label(_ATTEMPT_CAMPAIGN),
+            attempts_t.c.ended_at.label(_ATTEMPT_ENDED),
         )
-    ).first()
+        .join(attempts_t, attempts_t.c.lead_id == leads_t.c.id)
+        .where(attempts_t.c.id == attempt_id)
+    )
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=leads_t)
+    row = (await conn.execute(stmt)).mappings().first()
     if row is None:
         raise UnknownAttemptError(f"no attempt {attempt_id}")
-    if open_only and row.ended_at is not None:
+    if open_only and row[_ATTEMPT_ENDED] is not None:
         raise AttemptAlreadyClosed(f"attempt {attempt_id} already has its outcome")
-    stmt = select(leads_t).where(leads_t.c.id == row.lead_id)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    lead = lead_record((await conn.execute(stmt)).mappings().one())
-    return row.campaign_id, lead
+    return row[_ATTEMPT_CAMPAIGN], lead_record(row)
 
 
 async def _write_transition(

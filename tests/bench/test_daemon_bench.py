@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,12 +11,15 @@ from dialer.bench.daemon import (
     TALK_MEAN,
     WRAP_MEAN,
     DaemonBenchPlan,
+    bench_database,
     campaign_config,
     percentile,
     scenario_toml,
     write_toml,
 )
 from dialer.sim.model import load_scenario
+from dialer.store.engine import open_database
+from dialer.store.migrate import upgrade
 
 
 @pytest.mark.parametrize(("calls", "agents"), [(2000, 200), (1000, 100), (300, 40)])
@@ -55,3 +59,29 @@ def test_steady_part_starts_after_the_first_wave_of_ring_outs() -> None:
     assert DaemonBenchPlan(seconds=120).warmup > 58
     assert DaemonBenchPlan(seconds=30).warmup < 30  # a short run still has a steady part
     assert DaemonBenchPlan(seconds=120, warmup_seconds=10).warmup == 10
+
+
+async def test_bench_database_is_a_fresh_sqlite_file_by_default(tmp_path: Path) -> None:
+    async with bench_database(DaemonBenchPlan(), tmp_path) as (url, schema):
+        assert url == f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
+        assert schema is None
+
+
+@pytest.mark.postgres
+async def test_bench_database_on_postgresql_is_a_schema_dropped_after_the_run(tmp_path: Path) -> None:
+    pg_url = os.environ.get("DIALER_TEST_PG_URL")
+    if not pg_url:
+        pytest.skip("DIALER_TEST_PG_URL not set")
+    async with bench_database(DaemonBenchPlan(pg_url=pg_url), tmp_path) as (url, schema):
+        assert url == pg_url
+        assert schema is not None
+        async with open_database(url, pg_schema=schema) as db:
+            await upgrade(db)
+            assert await schema_exists(url, schema)
+    assert not await schema_exists(url, schema)
+
+
+async def schema_exists(url: str, schema: str) -> bool:
+    async with open_database(url) as db, db.read() as conn:
+        found = await conn.exec_driver_sql(f"SELECT 1 FROM information_schema.schemata WHERE schema_name = '{schema}'")
+        return found.first() is not None

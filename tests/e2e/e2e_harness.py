@@ -152,6 +152,7 @@ async def make_world(
     leads: Callable[[Path], None] | None = None,
     ami_port: Callable[[SimulatedPbx], Awaitable[int]] | None = None,
     ami_secret: str = "dialer",
+    state: str = "running",
 ) -> AsyncIterator[World]:
     """``world`` overrides scenario sections, ``leads`` writes the lead CSV, ``ami_port`` gives the port the daemon
     connects to (e.g. a recording proxy in front of the started PBX)."""
@@ -191,7 +192,7 @@ async def make_world(
     async with open_database(settings.database_url) as db:
         await upgrade(db)
         now = clock_dt(clock)
-        await provision_campaign(db, config, leads_file, now, region="US")
+        await provision_campaign(db, config, leads_file, now, region="US", state=state)
         dialer = Dialer(settings, db, clock=clock)
         await dialer.start_connections()
         w = World(clock, pbx, dialer, db, config)

@@ -3,6 +3,7 @@ outcomes and dispositions written with their attempt in one transaction, and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,13 +13,14 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.campaign.rules import DispositionError
 from dialer.store import Database
-from dialer.store.attempts import AttemptEnd, AttemptStart, get_attempt, start_attempt
+from dialer.store.attempts import AttemptEnd, AttemptStart, attempts_of_lead, get_attempt, start_attempt
 from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import add_dnc, check_dnc
-from dialer.store.leads import NewLead, get_lead, insert_new_leads
+from dialer.store.leads import LeadRecord, NewLead, get_lead, insert_new_leads
 from dialer.store.lifecycle import (
     AttemptAlreadyClosed,
     adopt_lead_claim,
+    claim_and_start_attempts,
     claim_dialable,
     close_orphaned_attempt,
     record_disposition,
@@ -88,6 +90,59 @@ async def test_claim_keeps_open_window_leads_and_sets_aside_the_rest(db: Databas
     assert again.set_aside == {}
     later = await claim_dialable(db, cfg, campaign_id=cid, owner="runner-1", limit=10, now=LA_OPENS)
     assert sorted(lead.phone for lead in later.leads) == ["+13105550102", "+13105550103"]
+
+
+def start_for(cid: int) -> Callable[[LeadRecord], AttemptStart]:
+    def start(lead: LeadRecord) -> AttemptStart:
+        return AttemptStart(
+            lead_id=lead.id, campaign_id=cid, phone=lead.phone, started_at=NOW, action_id=f"a-{lead.id}"
+        )
+
+    return start
+
+
+async def test_claim_and_start_attempts_writes_one_attempt_per_kept_lead(db: Database) -> None:
+    phones = [f"+121255501{i:02d}" for i in range(12)]
+    cfg, cid = await setup(db, [lead(p, [NY]) for p in phones] + [lead("+13105550199", [LA])])
+
+    batch, attempts = await claim_and_start_attempts(
+        db, cfg, campaign_id=cid, owner="runner-1", limit=20, now=NOW, start=start_for(cid)
+    )
+
+    assert sorted(lead.phone for lead in batch.leads) == sorted(phones)
+    assert batch.set_aside == {"window_closed": 1}
+    assert [start.lead_id for _, start in attempts] == [lead.id for lead in batch.leads]
+    assert len({attempt_id for attempt_id, _ in attempts}) == len(phones)
+    for attempt_id, start in attempts:
+        record = await get_attempt(db, attempt_id)
+        assert record is not None
+        assert (record.lead_id, record.phone, record.action_id, record.abandoned) == (
+            start.lead_id,
+            start.phone,
+            f"a-{start.lead_id}",
+            False,
+        )
+        claimed = await get_lead(db, start.lead_id)
+        assert claimed is not None
+        assert (claimed.status, claimed.claim_owner) == ("in_call", "runner-1")
+    nothing, none = await claim_and_start_attempts(
+        db, cfg, campaign_id=cid, owner="runner-1", limit=5, now=NOW, start=start_for(cid)
+    )
+    assert (nothing.leads, none) == ([], [])
+
+
+async def test_claim_and_start_attempts_commits_neither_without_the_other(db: Database) -> None:
+    cfg, cid = await setup(db, [lead("+12125550101", [NY])])
+
+    def broken(lead: LeadRecord) -> AttemptStart:
+        raise RuntimeError("no attempt for this one")
+
+    with pytest.raises(RuntimeError):
+        await claim_and_start_attempts(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW, start=broken)
+    untouched = await get_lead(db, 1)
+    assert untouched is not None
+    assert (untouched.status, untouched.claim_owner) == ("new", None)
+    assert await attempts_of_lead(db, 1) == []
 
 
 async def test_outcome_requeues_and_writes_the_attempt_in_one_go(db: Database) -> None:

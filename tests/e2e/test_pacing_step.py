@@ -1,0 +1,73 @@
+"""A pacing step ends once its Originates are written: the PBX's answers to them are awaited by the sends alone."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from e2e_harness import make_world
+
+from dialer.ami.actions import OriginateRequest, OriginateResult
+from dialer.runner.pool import Originator
+
+
+class HeldAnswers:
+    """The AMI client, except that each Originate's answer is handed back only once ``release`` is set."""
+
+    def __init__(self, client: Originator) -> None:
+        self.client = client
+        self.release = asyncio.Event()
+        self.requests: list[OriginateRequest] = []
+
+    @property
+    def is_up(self) -> bool:
+        return self.client.is_up
+
+    async def originate(self, request: OriginateRequest) -> OriginateResult:
+        self.requests.append(request)
+        result = await self.client.originate(request)
+        await self.release.wait()
+        return result
+
+    async def hangup(self, channel_or_uniqueid: str, cause: int | None = None) -> bool:
+        return await self.client.hangup(channel_or_uniqueid, cause)
+
+
+async def test_a_step_does_not_wait_for_the_answers_to_its_originates(tmp_path: Path) -> None:
+    async with make_world(
+        tmp_path,
+        campaign={"dial_mode": "progressive"},
+        us_leads=20,
+        japan_leads=0,
+        agents=3,
+        crew=False,
+        state="paused",
+    ) as world:
+        runner = world.dialer.runner("e2e")
+        server = world.dialer.pool.servers[0]
+        held = HeldAnswers(server.client)
+        server.client = held
+        await world.quiesce()
+        assert held.requests == []
+
+        await world.dialer.set_campaign("e2e", "start")
+        for _ in range(500):
+            if len(held.requests) == 3 and not runner.stepping:
+                break
+            await asyncio.sleep(0.002)
+        # Three calls for three ready agents, written and counted in flight; the step is over, the answers are not.
+        assert len(held.requests) == 3
+        assert not runner.stepping
+        assert not runner.idle
+        assert runner.in_flight.needing_agent() == 3
+        assert runner.counters.attempts == 0
+        # The next decision sees them: progressive places nothing more.
+        assert await runner.step() == 0
+        assert runner.last_decision is not None
+        assert runner.last_decision.explanation.calls_dialling == 3
+
+        held.release.set()
+        await world.quiesce()
+        assert runner.idle
+        assert runner.counters.attempts == 3
+        assert len(held.requests) == 3
