@@ -172,10 +172,15 @@ class Dialer:
 
         return listener
 
-    def inbound_load(self) -> InboundLoad:
-        """Inbound callers waiting now and the recent arrival rate, for the pacer's blending reserve."""
+    def inbound_load(self, queue: str) -> InboundLoad:
+        """The inbound traffic that may take the agents of campaign ``queue``, for the pacer's blending reserve:
+        callers waiting in the inbound queues any of those agents also serves, and the recent arrival rate. Agents
+        who serve no inbound queue owe inbound callers nothing: their campaign sees no inbound load at all."""
+        served = frozenset().union(*(a.queues for a in self.agents.registry.in_queue(queue))) & self.inbound_queues
+        if not served:
+            return InboundLoad()
         return InboundLoad(
-            callers_waiting=sum(self.queue_load.waiting(q) for q in self.inbound_queues),
+            callers_waiting=sum(self.queue_load.waiting(q) for q in served),
             arrivals_per_second=self.inbound.arrivals_per_second(self.clock.now()),
         )
 

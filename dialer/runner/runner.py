@@ -154,7 +154,7 @@ class CampaignRunner:
         clock: Clock,
         owner: str,
         bus: EventBus | None = None,
-        inbound: Callable[[], InboundLoad] | None = None,
+        inbound: Callable[[str], InboundLoad] | None = None,
         tick_seconds: float = 1.0,
     ) -> None:
         self.config = config
@@ -165,7 +165,8 @@ class CampaignRunner:
         self.clock = clock
         self.owner = owner
         self.bus = bus or EventBus()
-        self._inbound = inbound or InboundLoad
+        # The inbound load offered to this campaign's agents (by campaign queue); none without blending.
+        self._inbound = inbound or (lambda _queue: InboundLoad())
         self.tick_seconds = tick_seconds
         self.settings = pacing_settings(config)
         self.stats = PacingStats(self.settings)
@@ -305,7 +306,7 @@ class CampaignRunner:
             settings=self.settings,
             agents=self.agents.registry.pacing_view(self.config.queue, now),
             load=self.in_flight.load(now),
-            inbound=self._inbound(),
+            inbound=self._inbound(self.config.queue),
             max_new_calls=self.pool.room(now),
         )
 

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from web_harness import PASSWORD, web_world
 
+from dialer.appkeys import DIALER
+
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -59,7 +61,11 @@ async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
         await page.wait_for_selector("#state-pill.pill-ready")
         await page.screenshot(path=str(artifacts / "console-ready.png"))
         # A simulated call is answered and routed to alice: the screen pop shows the lead and the dispositions.
-        await page.wait_for_selector("#lead-name", timeout=30_000)
+        try:
+            await page.wait_for_selector("#lead-name", timeout=30_000)
+        except Exception:
+            status = world.app[DIALER].status()
+            raise AssertionError(f"no screen pop; the dialer says {status['campaigns']} {status['agents']}") from None
         await page.wait_for_selector("#dispo-buttons button[data-code=sale]")
         name = await page.inner_text("#lead-name")
         assert name.strip()
