@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,17 +31,65 @@ _BEGIN_MODE = "dialer_sqlite_begin"
 log = get_logger(__name__)
 
 
+class WriterQueue:
+    """SQLite's one writer of this process, handed over in arrival order, except that urgent writers (the pacing
+    step, whose claim an agent waits for) go ahead of every writer not urgent still waiting. Not re-entrant."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._normal: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._urgent) + len(self._normal)
+
+    @asynccontextmanager
+    async def hold(self, *, urgent: bool = False) -> AsyncIterator[None]:
+        await self._acquire(urgent)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._busy and not self.waiting:
+            self._busy = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._normal
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed over just as the waiter was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # a release may already have skipped it
+                    queue.remove(turn)
+            raise
+
+    def _release(self) -> None:
+        for queue in (self._urgent, self._normal):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)  # the writer stays busy: handed straight to the next one
+                    return
+        self._busy = False
+
+
 class Database:
     """One database: its engine, read and write transactions, and an ORM session factory."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
-        # SQLite has one writer. Writers of this process queue here, in order, instead of inside SQLite, whose
+        # SQLite has one writer. Writers of this process queue here (see WriterQueue) instead of inside SQLite, whose
         # busy handler sleeps in steps of up to 100 ms and wakes late (seen as 35-80 ms p99 waits and 2 s outliers
         # in the daemon benchmark). Other processes are still covered by busy_timeout. Not re-entrant: a write
         # transaction must not open another one.
-        self._sqlite_writer = asyncio.Lock()
+        self._sqlite_writer = WriterQueue()
 
     @property
     def dialect(self) -> str:
@@ -51,13 +100,14 @@ class Database:
         return self.dialect == "sqlite"
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction: committed on success, rolled back on any exception."""
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed on success, rolled back on any exception. ``urgent``: on SQLite, ahead
+        of the other writers of this process still waiting (PostgreSQL has no single writer to queue for)."""
         if not self.is_sqlite:
             async with self.engine.connect() as conn, conn.begin():
                 yield conn
             return
-        async with self._sqlite_writer, self.engine.connect() as conn:
+        async with self._sqlite_writer.hold(urgent=urgent), self.engine.connect() as conn:
             await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
             async with conn.begin():
                 yield conn

@@ -167,8 +167,8 @@ async def claim_and_start_attempts(
 ) -> tuple[ClaimBatch, list[tuple[int, AttemptStart]]]:
     """:func:`claim_dialable` and the write-ahead attempt rows of the leads kept (``start(lead)`` each), in one
     transaction: a pacing step costs one write transaction, and a claim is never committed without its attempts.
-    Returns the batch and ``(attempt id, start)`` in the batch's order."""
-    async with db.write() as conn:
+    Returns the batch and ``(attempt id, start)`` in the batch's order. Urgent: an agent may be waiting for it."""
+    async with db.write(urgent=True) as conn:
         batch = await claim_dialable_in(
             conn, campaign, campaign_id=campaign_id, owner=owner, limit=limit, now=now, agents=agents
         )

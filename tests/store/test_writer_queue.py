@@ -1,0 +1,113 @@
+"""SQLite's writer queue: one writer at a time, in arrival order, urgent writers (the pacing step) first."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dialer.store.engine import WriterQueue
+
+
+async def writer(queue: WriterQueue, name: str, log: list[str], *, urgent: bool = False) -> None:
+    async with queue.hold(urgent=urgent):
+        log.append(f"{name}+")
+        await asyncio.sleep(0)
+        log.append(f"{name}-")
+
+
+async def test_one_writer_at_a_time_urgent_ones_ahead_of_those_waiting() -> None:
+    queue = WriterQueue()
+    log: list[str] = []
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with queue.hold():
+            log.append("a")
+            await release.wait()
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(writer(queue, n, log)) for n in ("b", "c")]
+    await asyncio.sleep(0)
+    urgent = asyncio.create_task(writer(queue, "step", log, urgent=True))
+    await asyncio.sleep(0)
+    assert queue.waiting == 3
+    release.set()
+    await asyncio.gather(held, *waiting, urgent)
+    assert log == ["a", "step+", "step-", "b+", "b-", "c+", "c-"]
+    assert queue.waiting == 0
+
+
+async def test_a_cancelled_waiter_neither_holds_nor_blocks_the_writer() -> None:
+    queue = WriterQueue()
+    log: list[str] = []
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with queue.hold():
+            log.append("held")
+            await release.wait()
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    cancelled = asyncio.create_task(writer(queue, "gone", log))
+    later = asyncio.create_task(writer(queue, "later", log))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await asyncio.sleep(0)
+    assert queue.waiting == 1
+    release.set()
+    await asyncio.gather(held, later)
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert log == ["held", "later+", "later-"]
+
+
+async def test_a_waiter_cancelled_as_it_is_handed_the_writer_passes_it_on() -> None:
+    queue = WriterQueue()
+    log: list[str] = []
+    release = asyncio.Event()
+    unlucky: list[asyncio.Task[None]] = []
+
+    async def holder() -> None:
+        async with queue.hold():
+            await release.wait()
+        unlucky[0].cancel()  # the writer was just handed to it, and it has not run yet
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    unlucky.append(asyncio.create_task(writer(queue, "unlucky", log)))
+    later = asyncio.create_task(writer(queue, "later", log))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(held, later)
+    with pytest.raises(asyncio.CancelledError):
+        await unlucky[0]
+    assert log == ["later+", "later-"]
+    async with queue.hold():  # free again
+        pass
+
+
+async def test_a_waiter_cancelled_and_skipped_by_a_release_still_ends_cancelled() -> None:
+    queue = WriterQueue()
+    log: list[str] = []
+    release = asyncio.Event()
+    gone: list[asyncio.Task[None]] = []
+
+    async def holder() -> None:
+        async with queue.hold():
+            await release.wait()
+            gone[0].cancel()  # cancelled while waiting; the release below skips it before it runs
+
+    held = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    gone.append(asyncio.create_task(writer(queue, "gone", log)))
+    later = asyncio.create_task(writer(queue, "later", log))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(held, later)
+    with pytest.raises(asyncio.CancelledError):
+        await gone[0]
+    assert log == ["later+", "later-"]
+    assert queue.waiting == 0
