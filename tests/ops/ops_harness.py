@@ -86,12 +86,19 @@ async def pg_schema() -> AsyncIterator[DbSpec]:
         await conn.close()
 
 
-def scenario(agents: int, talk_mean: float = 30.0, talk_sd: float = 15.0) -> Any:
+def scenario(
+    agents: int, talk_mean: float = 30.0, talk_sd: float = 15.0, outbound: dict[str, Any] | None = None
+) -> Any:
     return parse_scenario(
         {
             "scenario": {"name": "ops"},
             "agents": {"count": agents, "connect_delay_seconds": 0.3},
-            "outbound": {"answer_probability": 0.35, "ring_mean_seconds": 6.0, "ring_sd_seconds": 3.0},
+            "outbound": {
+                "answer_probability": 0.35,
+                "ring_mean_seconds": 6.0,
+                "ring_sd_seconds": 3.0,
+                **(outbound or {}),
+            },
             "handle": {"talk_mean_seconds": talk_mean, "talk_sd_seconds": talk_sd, "wrap_mean_seconds": 3.0},
         }
     )
@@ -219,6 +226,35 @@ class OpsWorld:
                         return
             await asyncio.sleep(0.001)
 
+    def _quiet(self) -> bool:
+        for d in self.alive:
+            dialer = d.dialer
+            if not (all(r.idle for r in dialer.runners.values()) and dialer.inbound.idle):
+                return False
+            if dialer.agents._outbox.qsize() or any(c.client._events.qsize() for c in dialer.connections):
+                return False
+            if any(c.client._pending for c in dialer.connections):
+                return False
+        return True
+
+    async def settled(self, max_seconds: float = 10.0) -> bool:
+        """Wait (real time, bounded) until every daemon is quiet: no pacing step or update under way, no event,
+        action or AMI response pending, and still so a few loop turns later (bytes already on the socket have
+        arrived). Unlike :meth:`quiesce`, which gives up quickly so a stalled database cannot hang a run, this is
+        for taking exact samples of a healthy daemon."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max_seconds
+        calm = 0
+        while loop.time() < deadline:
+            if self._quiet():
+                calm += 1
+                if calm >= 3:
+                    return True
+            else:
+                calm = 0
+            await asyncio.sleep(0.01)
+        return False
+
     async def lead_rows(self) -> list[dict[str, Any]]:
         db = self.alive[0].db if self.alive else self.spec.open()
         async with db.read() as conn:
@@ -269,9 +305,14 @@ async def ops_world(
     talk_mean: float = 30.0,
     talk_sd: float = 15.0,
     seed: int = 11,
+    outbound: dict[str, Any] | None = None,
+    pbx_options: dict[str, Any] | None = None,
 ) -> AsyncIterator[OpsWorld]:
+    """``outbound`` overrides the scenario's [outbound] keys, ``pbx_options`` PbxConfig fields (world shaping)."""
     clock = ManualClock(START_EPOCH)
-    pbx = SimulatedPbx(PbxConfig(scenario=scenario(agents, talk_mean, talk_sd), seed=seed, newexten=False), clock=clock)
+    world_scenario = scenario(agents, talk_mean, talk_sd, outbound)
+    pbx_config = PbxConfig(scenario=world_scenario, seed=seed, newexten=False, **(pbx_options or {}))
+    pbx = SimulatedPbx(pbx_config, clock=clock)
     await pbx.start()
     settings = Settings(
         database_url=spec.url,
