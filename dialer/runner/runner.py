@@ -659,12 +659,16 @@ class CampaignRunner:
             server.name,
             attempt.started_at,
             answered_at=answered_at,
-            connected_at=connected_at,
             agent_id=agent_id,
             channel_id=live.linkedid,
         )
+        # Through InFlightCalls' own transitions: it keeps the pacer's per-stage view of the calls.
         self.in_flight.add(call)
-        call.stage, call.stage_since = stage, answered_at if answered_at is not None else attempt.started_at
+        if answered_at is not None:
+            self.in_flight.set_stage(attempt.attempt_id, stage, answered_at)
+        if connected_at is not None:
+            self.in_flight.connect(attempt.attempt_id, connected_at, agent_id or "")
+            call.agent_id = agent_id
         if connected and agent_id is not None:
             self._attempt_of_agent[agent_id] = attempt.attempt_id
         self.counters.adopted += 1

@@ -82,6 +82,8 @@ async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, 
         assert not [r for r in leads if r["claim_owner"] == "host:2001"]
         assert len([r for r in leads if r["status"] == "in_call"]) == len(runner.in_flight)
         assert {r["status"] for r in leads} <= FINAL | CLAIMABLE | {"in_call"}
+        # The pacer's per-stage view of the calls matches the calls themselves (no adopted ghost left in it).
+        assert runner.in_flight.needing_agent() == sum(not c.connected for c in runner.in_flight.calls.values())
         # The trunk gate counts exactly the calls this daemon follows.
         gate = second.dialer.pool.servers[0].gate
         assert gate.channels_in_use == len(runner.in_flight)
