@@ -260,9 +260,11 @@ class CampaignRunner:
 
     @property
     def idle(self) -> bool:
-        """No pacing step running and no update waiting (lets tests on a manual clock move in lock-step)."""
+        """No pacing step running, no update waiting, no adoption pass due while a server is up (lets tests on a
+        manual clock move in lock-step)."""
         return (
-            not self.stepping
+            not (self.awaiting_adoption and self.pool.any_up())
+            and not self.stepping
             and not self._sending
             and not self._applying
             and self._updates.empty()
