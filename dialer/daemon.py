@@ -96,12 +96,11 @@ class Dialer:
         self._owned_until = 0.0
         self._draining = False
         # Call adoption: each server's latest channel listing, campaigns taken over whose calls are not yet
-        # matched to it (their expired lead leases are not swept before), a pass at a time, and a pass requested.
+        # matched against every server's (their expired lead leases are not swept before), a pass at a time.
         self._listings: dict[str, tuple[float, list[CoreShowChannel]]] = {}
         self._unadopted: set[int] = set()
         self._stopped_campaigns: set[int] = set()
         self._adoption_lock = asyncio.Lock()
-        self._resync_due = False
         self._tasks: list[asyncio.Task[None]] = []
         self._clients = list(clients) if clients is not None else [AmiClient(s) for s in settings.ami]
         servers = [
@@ -381,13 +380,11 @@ class Dialer:
                 if now - last_ownership >= RENEW_SECONDS:
                     last_ownership = now
                     await self._renew_ownership(now)
-                if self._resync_due or now - last_reconcile >= self.settings.agent_reconcile_seconds:
-                    # Calls, agents, queues from the PBX; each listing also adopts calls a dead daemon left up.
-                    self._resync_due = False
+                # Calls, agents, queues from the PBX; each listing also adopts calls a dead daemon left up. A
+                # campaign held for adoption asks for one every second until a listing came through.
+                if self._adoption_due or now - last_reconcile >= self.settings.agent_reconcile_seconds:
                     last_reconcile = now
                     await self._resync_connected()
-                    # A campaign held for adoption asks again every second until a listing came through.
-                    self._resync_due = any(r.awaiting_adoption for r in self.runners.values())
                 if now - last_leases >= 30:
                     last_leases = now
                     await self._extend_call_leases(now)
@@ -400,16 +397,17 @@ class Dialer:
     def _hold_for_adoption(self, runner: CampaignRunner) -> None:
         runner.awaiting_adoption = True
         self._unadopted.add(runner.campaign_id)
-        self._resync_due = True
+
+    @property
+    def _adoption_due(self) -> bool:
+        return any(runner.awaiting_adoption for runner in self.runners.values())
 
     async def _sweep_expired_leases(self, now: float) -> None:
         """Give back leads whose claimer stopped renewing their lease -- only of campaigns this daemon runs and
         has matched against the PBX's channels (a dead daemon's lead may still be on a live call: handing it back
         first could dial it twice), and of stopped campaigns, which nobody runs."""
         campaigns = (self.owned - self._unadopted) | self._stopped_campaigns
-        released = await release_expired_leases(self.db, datetime.fromtimestamp(now, UTC), campaign_ids=campaigns)
-        if released:
-            log.warning("expired_leases_released", leads=released)
+        await release_expired_leases(self.db, datetime.fromtimestamp(now, UTC), campaign_ids=campaigns)  # (logs)
 
     async def _on_channels(self, server: str, channels: list[CoreShowChannel]) -> None:
         """A fresh channel listing of one server (the pump's resync): adopt what it shows of a dead daemon."""

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
-
-from dialer.logging import configure_logging
+from testsupport import logging_to
 
 REPO = Path(__file__).resolve().parent.parent
 TRACES = REPO.parent / "shared" / "ami-traces"
@@ -26,14 +23,5 @@ def traces_dir() -> Path:
 @pytest.fixture
 def json_log() -> Iterator[io.StringIO]:
     """The daemon's own log configuration (JSON lines at INFO) writing here; the previous one restored after."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    out = io.StringIO()
-    configure_logging("INFO", "json", stream=out)
-    try:
+    with logging_to("INFO", "json") as out:
         yield out
-    finally:
-        structlog.reset_defaults()
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        logging.getLogger("apscheduler").setLevel(logging.NOTSET)

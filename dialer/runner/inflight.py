@@ -67,7 +67,7 @@ class InFlightCalls:
             call.stage_since = now
             self._waiting_for_agent[stage][attempt_id] = now
 
-    def connect(self, attempt_id: int, at: float, agent_id: str) -> InFlightCall | None:
+    def connect(self, attempt_id: int, at: float, agent_id: str | None) -> InFlightCall | None:
         """An agent took the call: from now on it is the agent's, no longer the pacer's."""
         call = self.calls.get(attempt_id)
         if call is None:

@@ -64,29 +64,6 @@ class ServerPool:
         gate = pick_trunk([s.gate for s in up], now)
         return None if gate is None else self._by_name[gate.name]
 
-    def adopt(
-        self,
-        server: Server,
-        record: OriginateRecord,
-        *,
-        answered_at: float | None,
-        connected_at: float | None,
-        agent_interface: str | None,
-        agent_name: str | None,
-        amd_status: str | None,
-    ) -> None:
-        """Take over a call that is already up on ``server`` (a dead daemon placed it): track it, count its
-        channel."""
-        server.tracker.adopt(
-            record,
-            answered_at=answered_at,
-            connected_at=connected_at,
-            agent_interface=agent_interface,
-            agent_name=agent_name,
-            amd_status=amd_status,
-        )
-        server.gate.occupy()
-
     async def place(self, server: Server, record: OriginateRecord, request: OriginateRequest, now: float) -> Placed:
         """Take a channel, track the call, write the Originate. The channel is given back on a certain failure."""
         if not server.gate.acquire(now):

@@ -78,6 +78,11 @@ T = TypeVar("T")
 OUTBOUND_CONTEXT = "dialer-outbound"
 
 
+def _fallback_action_id(attempt_id: int) -> str:
+    """The ActionID of an attempt written without one (the runner always chooses one, see _attempt_start)."""
+    return f"orig-{attempt_id}"
+
+
 class RunnerState(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"  # no new calls; calls in progress finish
@@ -404,7 +409,7 @@ class CampaignRunner:
         """Place one call; ``counted`` is resolved (True) once the call is in flight, just before it is written."""
         now = self.clock.now()
         server = self.pool.choose(now)
-        action_id = start.action_id or f"orig-{attempt_id}"
+        action_id = start.action_id or _fallback_action_id(attempt_id)
         channel_id = start.channel_id or f"dialer-{attempt_id}"
         if server is None:
             await self._unsent(attempt_id, "no trunk room")
@@ -428,15 +433,7 @@ class CampaignRunner:
             action_id=action_id,
             channel_id=channel_id,
         )
-        record = OriginateRecord(
-            action_id=action_id,
-            attempt_id=str(attempt_id),
-            dial_string=dial,
-            number=start.phone,
-            sent_at=now,
-            channel_id=channel_id,
-            timeout_seconds=float(self.config.ring_timeout_seconds),
-        )
+        record = self._tracking_record(attempt_id, start.phone, dial, action_id, channel_id, now)
         self.in_flight.add(
             InFlightCall(
                 attempt_id,
@@ -469,6 +466,20 @@ class CampaignRunner:
         for update in placed.updates:
             self.deliver(server.name, update)
         return placed.result.status is not OriginateStatus.REJECTED
+
+    def _tracking_record(
+        self, attempt_id: int, phone: str, dial_string: str, action_id: str, channel_id: str, sent_at: float
+    ) -> OriginateRecord:
+        """What the server's call tracker follows a call by (placed here, or adopted from a dead daemon)."""
+        return OriginateRecord(
+            action_id=action_id,
+            attempt_id=str(attempt_id),
+            dial_string=dial_string,
+            number=phone,
+            sent_at=sent_at,
+            channel_id=channel_id,
+            timeout_seconds=float(self.config.ring_timeout_seconds),
+        )
 
     async def _durably(self, what: str, attempt_id: int, write: Callable[[], Awaitable[T]]) -> T:
         """A call record write that must not be lost: retried while the database is unreachable (no call is
@@ -631,17 +642,12 @@ class CampaignRunner:
         connected_at = (attempt.connected_at or now) if connected else None
         agent = self.agents.registry.by_interface(live.agent_interface) if live.agent_interface else None
         agent_id = attempt.agent or (agent.agent_id if agent is not None else None)
-        record = OriginateRecord(
-            action_id=attempt.action_id or f"orig-{attempt.attempt_id}",
-            attempt_id=str(attempt.attempt_id),
-            dial_string=self.config.dial_string(attempt.phone),
-            number=attempt.phone,
-            sent_at=attempt.started_at,
-            channel_id=live.linkedid,
-            timeout_seconds=float(self.config.ring_timeout_seconds),
+        action_id = attempt.action_id or _fallback_action_id(attempt.attempt_id)
+        dial = self.config.dial_string(attempt.phone)
+        record = self._tracking_record(
+            attempt.attempt_id, attempt.phone, dial, action_id, live.linkedid, attempt.started_at
         )
-        self.pool.adopt(
-            server,
+        server.tracker.adopt(
             record,
             answered_at=answered_at,
             connected_at=connected_at,
@@ -649,12 +655,7 @@ class CampaignRunner:
             agent_name=agent_id,
             amd_status=attempt.amd_status,
         )
-        if connected:
-            stage = CallStage.WAITING
-        elif answered_at is not None:
-            stage = CallStage.AMD if self.config.amd.enabled and attempt.amd_status is None else CallStage.WAITING
-        else:
-            stage = CallStage.DIALLING
+        server.gate.occupy()  # the call holds a trunk channel until it ends (_settle gives it back)
         call = InFlightCall(
             attempt.attempt_id,
             attempt.lead_id,
@@ -666,11 +667,11 @@ class CampaignRunner:
         )
         # Through InFlightCalls' own transitions: it keeps the pacer's per-stage view of the calls.
         self.in_flight.add(call)
-        if answered_at is not None:
-            self.in_flight.set_stage(attempt.attempt_id, stage, answered_at)
         if connected_at is not None:
-            self.in_flight.connect(attempt.attempt_id, connected_at, agent_id or "")
-            call.agent_id = agent_id
+            self.in_flight.connect(attempt.attempt_id, connected_at, agent_id)
+        elif answered_at is not None:
+            in_amd = self.config.amd.enabled and attempt.amd_status is None
+            self.in_flight.set_stage(attempt.attempt_id, CallStage.AMD if in_amd else CallStage.WAITING, answered_at)
         if connected and agent_id is not None:
             self._attempt_of_agent[agent_id] = attempt.attempt_id
         self.counters.adopted += 1

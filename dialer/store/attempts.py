@@ -95,9 +95,8 @@ async def start_attempt(db: Database, start: AttemptStart) -> int:
 
 
 async def start_attempt_in(conn: AsyncConnection, start: AttemptStart) -> int:
-    values = {f.name: getattr(start, f.name) for f in fields(AttemptStart)}
-    result = await conn.execute(attempts_t.insert().values(**values, abandoned=False).returning(attempts_t.c.id))
-    return int(result.scalar_one())
+    (attempt_id,) = await start_attempts_in(conn, [start])
+    return attempt_id
 
 
 async def start_attempts(db: Database, starts: list[AttemptStart]) -> list[int]:

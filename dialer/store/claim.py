@@ -269,11 +269,9 @@ async def release_leads(db: Database, owner: str, releases: Sequence[Release], n
         return await release_in(conn, owner, releases, now)
 
 
-async def release_expired_leases(
-    db: Database, now: datetime, *, campaign_id: int | None = None, campaign_ids: Collection[int] | None = None
-) -> int:
+async def release_expired_leases(db: Database, now: datetime, *, campaign_ids: Collection[int] | None = None) -> int:
     """Put back every lead whose claimer let its lease run out (crashed, hung, or lost its connection); only of
-    ``campaign_id`` / ``campaign_ids`` when given."""
+    ``campaign_ids`` when given."""
     c = leads_t.c
     stmt = (
         update(leads_t)
@@ -287,8 +285,6 @@ async def release_expired_leases(
             updated_at=now,
         )
     )
-    if campaign_id is not None:
-        stmt = stmt.where(c.campaign_id == campaign_id)
     if campaign_ids is not None:
         if not campaign_ids:
             return 0
@@ -296,7 +292,7 @@ async def release_expired_leases(
     async with db.write() as conn:
         result = await conn.execute(stmt)
     if result.rowcount:
-        log.warning("expired claims released", leads=result.rowcount, campaign_id=campaign_id)
+        log.warning("expired_leases_released", leads=result.rowcount)
     return result.rowcount
 
 

@@ -8,11 +8,11 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from e2e_harness import World, make_world
+from testsupport import wait_real
 
 from dialer.ami.protocol import AmiMessage, AmiParser
 from dialer.sim.pbx import SimulatedPbx
@@ -36,16 +36,6 @@ def samples(world: World, name: str) -> dict[tuple[tuple[str, str], ...], float]
             if s.name == name:
                 found[tuple(sorted(s.labels.items()))] = s.value
     return found
-
-
-async def wait_real(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while loop.time() < deadline:
-        if condition():
-            return True
-        await asyncio.sleep(0.01)
-    return condition()
 
 
 async def test_every_listed_series_is_fed_by_the_running_daemon(tmp_path: Path) -> None:

@@ -208,6 +208,16 @@ class OpsWorld:
                 break
         return spent
 
+    async def run_until(self, condition: Callable[[], bool], *, rounds: int, step: float = 1.0) -> bool:
+        """Until ``condition()``, at most ``rounds`` times: a short real-time pause (the daemon's maintenance and
+        database work run in real time while the manual clock races ahead), then ``step`` simulated seconds."""
+        for _ in range(rounds):
+            if condition():
+                return True
+            await asyncio.sleep(0.05)
+            await self.run(step, step=step)
+        return condition()
+
     async def quiesce(self) -> None:
         for _ in range(200):
             busy = False
@@ -274,18 +284,6 @@ class OpsWorld:
                 if started < ended:
                     overlaps[number] = overlaps.get(number, 0) + 1
         return overlaps
-
-
-async def wait_real(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
-    """Real time for socket-level events (a reset, a reconnect) or a daemon's background database work, while the
-    simulated clock stands still."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while loop.time() < deadline:
-        if condition():
-            return True
-        await asyncio.sleep(0.01)
-    return condition()
 
 
 def write_leads(path: Path, count: int) -> None:

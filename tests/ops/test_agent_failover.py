@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import Daemon, DbSpec, OpsWorld, ops_world, wait_real
+from ops_harness import Daemon, DbSpec, OpsWorld, ops_world
+from testsupport import wait_real
 
 from dialer.agents.registry import AgentStatus
 from dialer.runner.runner import RunnerState
@@ -117,14 +118,13 @@ async def test_asterisk_restarted_too_the_agents_are_re_added_paused_as_they_wer
         await world.run(TAKEOVER, step=1.0, until=lambda: runner.state is RunnerState.RUNNING)
         # Re-adding goes through QueueStatus and QueueAdd round trips in real time; under a loaded machine let
         # simulated time move too (bounded), so the periodic reconcile would also catch a restore that came late.
-        for _ in range(60):
-            if len(pbx_members(world)) == len(world.agent_ids) and pbx_members(world).get(interface("agent02")) == (
-                True,
-                "training",
-            ):
-                break
-            await wait_real(lambda: False, 0.1)
-            await world.run(1.0, step=1.0)
+        await world.run_until(
+            lambda: (
+                len(pbx_members(world)) == len(world.agent_ids)
+                and pbx_members(world).get(interface("agent02")) == (True, "training")
+            ),
+            rounds=60,
+        )
         assert len(pbx_members(world)) == len(world.agent_ids)
         assert pbx_members(world)[interface("agent02")] == (True, "training")
         members = pbx_members(world)

@@ -4,7 +4,6 @@ that ended while nobody listened are closed conservatively. No attempt stays ope
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from ops_harness import DbSpec, OpsWorld, ops_world
@@ -49,11 +48,7 @@ async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, 
             return {r.attempt for r in world.pbx.truth.originates if r.ended_at is None and r.attempt in up_at_kill}
 
         # The adoption pass runs in the daemon's maintenance task (database writes in real time): give it a moment.
-        for _ in range(50):
-            if runner.counters.adopted >= len(still_up_now()):
-                break
-            await world.run(0.2, step=0.2)
-            await asyncio.sleep(0.05)
+        await world.run_until(lambda: runner.counters.adopted >= len(still_up_now()), rounds=50, step=0.2)
         still_up = still_up_now()
         # Every call of the dead daemon that is still up is followed by the new one, talking ones included.
         adopted = {str(a) for a in runner.in_flight.calls} & up_at_kill

@@ -6,7 +6,8 @@ import asyncio
 from pathlib import Path
 
 import structlog.testing
-from ops_harness import DbSpec, OpsWorld, ops_world, wait_real
+from ops_harness import DbSpec, OpsWorld, ops_world
+from testsupport import wait_real
 
 
 def members(world: OpsWorld) -> set[str]:

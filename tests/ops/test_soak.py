@@ -205,11 +205,7 @@ async def pause_until_quiet(world: OpsWorld, daemon: Daemon, runner: CampaignRun
     await world.run(300, step=1.0, until=lambda: not runner.in_flight and agents_idle(daemon))
     # The daemon's maintenance (wrap-up timers, resyncs with their database work) runs in real time while the
     # manual clock races ahead: on a loaded machine give it real time too, with the clock moving (bounded).
-    for _ in range(100):
-        if not runner.in_flight and agents_idle(daemon):
-            break
-        await asyncio.sleep(0.05)
-        await world.run(1.0, step=1.0)
+    await world.run_until(lambda: not runner.in_flight and agents_idle(daemon), rounds=100)
     assert not runner.in_flight
     assert agents_idle(daemon)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import Daemon, DbSpec, ops_world, wait_real
+from ops_harness import Daemon, DbSpec, ops_world
 from sqlalchemy import select
+from testsupport import wait_real
 
 from dialer.agents.registry import AgentStatus
 from dialer.runner.runner import RunnerState

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from testsupport import QueuePbx
 
 from dialer.agents.registry import AgentRegistry, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.agents.sessions import SESSION_TTL, AgentSessionKeeper, CampaignQueues
-from dialer.ami.client import QueueStatusSnapshot
 from dialer.ami.events import QueueMember
 from dialer.clock import ManualClock
 from dialer.store import Database, upgrade
@@ -140,35 +140,14 @@ async def test_release_frees_sessions_at_once_and_own_ones_are_found_after_a_res
 
 
 # ----------------------------------------------------------------------------------- the daemon side: the keeper
-class FakePbx:
-    """Queue actions accepted, a QueueStatus listing of whatever members the test says."""
-
-    is_up = True
-
-    def __init__(self) -> None:
-        self.members: list[QueueMember] = []
-
-    async def queue_add(self, queue: str, interface: str, **kw: object) -> bool:
-        return True
-
-    async def queue_remove(self, queue: str, interface: str) -> bool:
-        return True
-
-    async def queue_pause(self, interface: str, paused: bool, *, queue: str | None = None, reason: str = "") -> None:
-        return None
-
-    async def queue_status(self, queue: str | None = None, member: str | None = None) -> QueueStatusSnapshot:
-        return QueueStatusSnapshot(params=(), members=tuple(self.members), entries=())
-
-
-def daemon(db: Database, owner: str, pbx: FakePbx, clock: ManualClock) -> AgentSessionKeeper:
+def daemon(db: Database, owner: str, pbx: QueuePbx, clock: ManualClock) -> AgentSessionKeeper:
     service = AgentService(AgentRegistry(), pbx, clock.now)  # type: ignore[arg-type]
     service.start()
     return AgentSessionKeeper(db, service, pbx, clock, owner, lambda: CampaignQueues({}, frozenset()))
 
 
 async def test_the_keeper_writes_hands_over_and_takes_back(two: tuple[Database, Database]) -> None:
-    clock, pbx = ManualClock(T0.timestamp()), FakePbx()
+    clock, pbx = ManualClock(T0.timestamp()), QueuePbx()
     a, b = daemon(two[0], "A", pbx, clock), daemon(two[1], "B", pbx, clock)
     service_a, service_b = a._service, b._service
     for service in (service_a, service_b):

@@ -6,32 +6,15 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import structlog
 from structlog.contextvars import bound_contextvars
+from testsupport import logging_to
 
-from dialer.logging import configure_logging, get_logger, mask_number
+from dialer.logging import get_logger, mask_number
 
 PHONE = "+12125551234"
-
-
-@contextmanager
-def logging_to(level: str, fmt: str = "json") -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    handlers, root_level = root.handlers[:], root.level
-    out = io.StringIO()
-    configure_logging(level, fmt, stream=out)
-    try:
-        yield out
-    finally:
-        structlog.reset_defaults()
-        root.handlers[:] = handlers
-        root.setLevel(root_level)
-        logging.getLogger("apscheduler").setLevel(logging.NOTSET)
 
 
 def lines(out: io.StringIO) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from testsupport import QueuePbx
 
 from dialer.agents.registry import (
     AgentRegistry,
@@ -197,19 +198,8 @@ def test_forget_drops_an_agent_without_touching_the_pbx() -> None:
     assert reg.forget("alice") is None
 
 
-class QuietPbx:
-    async def queue_add(self, queue: str, interface: str, **kw: object) -> bool:
-        return True
-
-    async def queue_remove(self, queue: str, interface: str) -> bool:
-        return True
-
-    async def queue_pause(self, interface: str, paused: bool, *, queue: str | None = None, reason: str = "") -> None:
-        return None
-
-
 async def test_the_service_restores_staged_agents_with_the_next_queue_status() -> None:
-    service = AgentService(registry(), QuietPbx(), clock=lambda: 500.0)  # type: ignore[arg-type]
+    service = AgentService(registry(), QueuePbx(), clock=lambda: 500.0)  # type: ignore[arg-type]
     service.start()
     seen: list[tuple[str, AgentStatus]] = []
     service.add_listener(lambda change, agent: seen.append((change.reason, change.current)))
