@@ -20,7 +20,7 @@ from dialer.agents.registry import AgentRegistry
 from dialer.agents.service import AgentService
 from dialer.agents.sessions import AgentSessionKeeper, CampaignQueues
 from dialer.ami.client import AmiClient
-from dialer.ami.events import CoreShowChannel
+from dialer.ami.events import AmiEvent, CoreShowChannel
 from dialer.calls.adoption import plan_adoption
 from dialer.calls.queue_load import QueueLoad
 from dialer.calls.tracker import CallTracker
@@ -146,7 +146,7 @@ class Dialer:
                     resync_source=client,
                     clock=self.clock.now,
                     inbound_queues=self.inbound_queues,
-                    observers=[self.inbound.observe],
+                    observers=[self._inbound_observer(server.name)],
                     on_channels=self._on_channels,
                 ),
             )
@@ -165,6 +165,12 @@ class Dialer:
             if runner.in_flight.get(key) is not None:
                 return runner
         return None
+
+    def _inbound_observer(self, server: str) -> Callable[[AmiEvent, float], None]:
+        def observe(event: AmiEvent, now: float) -> None:
+            self.inbound.observe(event, now, server)
+
+        return observe
 
     def _sinks(self) -> list[UpdateSink]:
         return list(self.runners.values())
@@ -197,7 +203,7 @@ class Dialer:
             return InboundLoad()
         return InboundLoad(
             callers_waiting=sum(self.inbound_waiting(q, server) for q in served),
-            arrivals_per_second=self.inbound.arrivals_per_second(self.clock.now()),
+            arrivals_per_second=self.inbound.arrivals_per_second(self.clock.now(), server),
         )
 
     async def _find_leads(self, e164: str) -> list[tuple[str, int]]:
