@@ -197,3 +197,15 @@ async def test_a_server_going_down_moves_dialling_to_the_other(tmp_path: Path) -
             for a in world.dialer.agents.registry.agents()
             if a.server == "pbxa"
         )
+
+
+async def test_progressive_every_answered_call_reaches_an_agent_of_its_server(tmp_path: Path) -> None:
+    """Progressive dials one call per free agent -- per server: an answered call always finds its agent."""
+    async with two_pbx_world(tmp_path, {"dial_mode": "progressive"}) as world:
+        await world.run(400)
+        runner = world.dialer.runner(world.config.name)
+        assert min(runner.counters.dials["pbxa"], runner.counters.dials["pbxb"]) > 10, dict(runner.counters.dials)
+        queued = [r for pbx in world.pbxs.values() for r in pbx.truth.originates if r.queued_at is not None]
+        assert queued
+        assert [r.attempt for r in queued if r.abandoned] == []
+        assert runner.counters.abandoned == 0
