@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from ops_harness import (
     CAMPAIGN,
     START_EPOCH,
@@ -24,6 +25,7 @@ from ops_harness import (
 )
 
 from dialer.agents.registry import AgentStatus
+from dialer.appkeys import DATABASE, DIALER
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
@@ -32,6 +34,7 @@ from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.store.engine import Database, create_database
 from dialer.store.migrate import upgrade
+from dialer.web.live import HUB, LiveHub, dashboard_document
 
 AGENTS = {"pbxa": ["agent01", "agent02", "agent03"], "pbxb": ["agent04", "agent05", "agent06"]}
 
@@ -172,6 +175,16 @@ async def test_agents_are_members_on_their_own_server_and_calls_follow_them(tmp_
         assert sum(in_flight.values()) == len(runner.in_flight)
         campaign = next(c for c in status["campaigns"] if c["campaign"] == world.config.name)
         assert campaign["calls_in_flight_by_server"] == {k: v for k, v in in_flight.items() if v}
+
+        # The dashboard's live document carries the same per-server view, and each agent's server.
+        app = web.Application()
+        app[DIALER], app[DATABASE] = world.dialer, world.db
+        app[HUB] = LiveHub(app)
+        doc = await dashboard_document(app, with_leads=False)
+        assert doc["servers"] == world.dialer.server_view()
+        assert {a["agent_id"]: a["server"] for a in doc["agents"]} == {
+            a: name for name, agents in AGENTS.items() for a in agents
+        }
 
 
 async def test_a_server_going_down_moves_dialling_to_the_other(tmp_path: Path) -> None:
