@@ -91,6 +91,7 @@ class QueueAddAction:
 class QueueRemoveAction:
     queue: str
     interface: str
+    server: str | None = None  # a membership on another server than the agent's (None: the agent's own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,9 +515,18 @@ class AgentRegistry:
         seen = _members_by_interface(members)
         out = _NOTHING
         for agent in list(self._agents.values()):
-            if not agent.on_server(server):
-                continue  # (a complete listing of one server: the agents of the others are not in it)
             actual = seen.get(agent.interface.lower(), {})
+            if not agent.on_server(server):
+                # The agent's phone is on another server: a membership here (left by an older version, or by
+                # hand) would route this server's calls to a phone it cannot reach.
+                for queue in sorted(actual):
+                    out = out + RegistryOutput(
+                        actions=(QueueRemoveAction(queue, agent.interface, server),),
+                        corrections=(
+                            f"{agent.agent_id} is on server {agent.server}, not {server}: removed from {queue}",
+                        ),
+                    )
+                continue
             if not agent.logged_in:
                 for queue in sorted(actual):
                     out = out + RegistryOutput(

@@ -240,6 +240,8 @@ class AgentService:
                     # QueueAdd cannot carry a pause reason: set it with a QueuePause in that queue.
                     await control.queue_pause(action.interface, True, queue=action.queue, reason=action.reason)
             case QueueRemoveAction():
+                if action.server is not None:
+                    control = self._controls.get(action.server, control)
                 await control.queue_remove(action.queue, action.interface)
             case QueuePauseAction():
                 await control.queue_pause(action.interface, action.paused, queue=action.queue, reason=action.reason)

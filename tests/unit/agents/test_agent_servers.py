@@ -93,3 +93,24 @@ async def test_queue_actions_go_to_the_agents_own_server() -> None:
             service.register("dave", "PJSIP/1003", server="north")
     finally:
         await service.stop()
+
+
+async def test_a_membership_on_the_wrong_server_is_removed_there() -> None:
+    east, west = RecordingPbx(), RecordingPbx()
+    service = AgentService(two_server_registry(), east, lambda: 0.0, {"east": east, "west": west})
+    service.start()
+    try:
+        # An older version added every agent on the first server: bob (west) is still a member on east.
+        out = service.reconcile(
+            [
+                member("sales", paused=False, location="PJSIP/1001"),
+                member("sales", paused=False, location="PJSIP/2001"),
+            ],
+            "east",
+        )
+        await service.flush()
+        assert ("remove", "sales", "PJSIP/2001") in east.sent
+        assert not [a for a in west.sent if a[0] == "remove"]
+        assert any("bob is on server west" in c for c in out.corrections)
+    finally:
+        await service.stop()
