@@ -28,6 +28,7 @@ from dialer.agents.registry import AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.clock import ManualClock
+from dialer.commands.status import render
 from dialer.daemon import Dialer
 from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
@@ -176,6 +177,9 @@ async def test_agents_are_members_on_their_own_server_and_calls_follow_them(tmp_
         campaign = next(c for c in status["campaigns"] if c["campaign"] == world.config.name)
         assert campaign["calls_in_flight_by_server"] == {k: v for k, v in in_flight.items() if v}
 
+        rendered = render(status)
+        assert "AMI pbxa: up" in rendered
+        assert f"{servers['pbxb']['calls_in_flight']} calls up" in rendered
         # The dashboard's live document carries the same per-server view, and each agent's server.
         app = web.Application()
         app[DIALER], app[DATABASE] = world.dialer, world.db
