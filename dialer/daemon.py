@@ -20,7 +20,7 @@ from dialer.agents.registry import AgentRegistry
 from dialer.agents.service import AgentService
 from dialer.agents.sessions import AgentSessionKeeper, CampaignQueues
 from dialer.ami.client import AmiClient
-from dialer.ami.events import CoreShowChannel
+from dialer.ami.events import AmiEvent, CoreShowChannel
 from dialer.calls.adoption import plan_adoption
 from dialer.calls.queue_load import QueueLoad
 from dialer.calls.tracker import CallTracker
@@ -37,7 +37,7 @@ from dialer.runner.pump import EventPump, UpdateSink
 from dialer.runner.runner import CampaignRunner, RunnerState
 from dialer.runner.samples import dialer_sample
 from dialer.runner.trunks import TrunkGate
-from dialer.settings import Settings
+from dialer.settings import Settings, server_of_interface
 from dialer.store.campaigns import CampaignRecord, list_campaigns, set_campaign_state
 from dialer.store.claim import extend_lease, release_expired_leases
 from dialer.store.engine import Database
@@ -89,7 +89,6 @@ class Dialer:
         self.metrics.watch(lambda: dialer_sample(self))
         self.health = HealthRegistry(lambda: datetime.now(UTC))
         self.inbound_queues = frozenset(settings.inbound_queues)
-        self.queue_load = QueueLoad(self.inbound_queues)
         self.runners: dict[str, CampaignRunner] = {}
         # Campaigns this daemon holds the lease of (dialer.store.ownership): only those dial.
         self.owned: set[int] = set()
@@ -113,12 +112,23 @@ class Dialer:
             for c in self._clients
         ]
         self.pool = ServerPool(servers)
-        # Agents' phones are on the first server (one registry per daemon; multi-PBX agents: see README).
-        self.agents = AgentService(AgentRegistry(inbound_queues=self.inbound_queues), self._clients[0], self.clock.now)
+        # Callers waiting in the inbound queues of each server (blending: an agent takes the callers of its own).
+        self.queue_loads = {c.name: QueueLoad(self.inbound_queues) for c in self._clients}
+        self.queue_load = self.queue_loads[self._clients[0].name]  # (the first server's)
+        # Each agent's phone is a queue member on its own server ([[ami]] agent_interfaces; README "Several
+        # Asterisk servers"): queue actions go there, and its campaign's calls are placed there.
+        server_settings = [c.settings for c in self._clients]
+        registry = AgentRegistry(
+            inbound_queues=self.inbound_queues, locate=lambda interface: server_of_interface(server_settings, interface)
+        )
+        controls = {c.name: c for c in self._clients}
+        self.agents = AgentService(registry, self._clients[0], self.clock.now, controls)
         self.history = AgentHistoryWriter(db, self.clock)
         self.agents.add_listener(self.history.on_change)
         # Logged-in agents' sessions in the database: they survive this daemon and follow its campaigns.
-        self.sessions = AgentSessionKeeper(db, self.agents, self._clients[0], self.clock, self.owner, self._campaigns)
+        self.sessions = AgentSessionKeeper(
+            db, self.agents, self._clients[0], self.clock, self.owner, self._campaigns, servers=controls
+        )
         self.inbound = InboundWatcher(
             self.inbound_queues, bus=self.bus, registry=self.agents.registry, find_leads=self._find_leads
         )
@@ -130,13 +140,13 @@ class Dialer:
                     server,
                     client.events,
                     agents=self.agents,
-                    queue_load=self.queue_load,
+                    queue_load=self.queue_loads[server.name],
                     route=self._route,
                     all_sinks=self._sinks,
                     resync_source=client,
                     clock=self.clock.now,
                     inbound_queues=self.inbound_queues,
-                    observers=[self.inbound.observe],
+                    observers=[self._inbound_observer(server.name)],
                     on_channels=self._on_channels,
                 ),
             )
@@ -156,6 +166,12 @@ class Dialer:
                 return runner
         return None
 
+    def _inbound_observer(self, server: str) -> Callable[[AmiEvent, float], None]:
+        def observe(event: AmiEvent, now: float) -> None:
+            self.inbound.observe(event, now, server)
+
+        return observe
+
     def _sinks(self) -> list[UpdateSink]:
         return list(self.runners.values())
 
@@ -171,16 +187,23 @@ class Dialer:
 
         return listener
 
-    def inbound_load(self, queue: str) -> InboundLoad:
-        """The inbound traffic that may take the agents of campaign ``queue``, for the pacer's blending reserve:
-        callers waiting in the inbound queues any of those agents also serves, and the recent arrival rate. Agents
-        who serve no inbound queue owe inbound callers nothing: their campaign sees no inbound load at all."""
-        served = frozenset().union(*(a.queues for a in self.agents.registry.in_queue(queue))) & self.inbound_queues
+    def inbound_waiting(self, queue: str, server: str | None = None) -> int:
+        """Callers waiting in inbound ``queue`` on ``server`` (None: on every server)."""
+        loads = self.queue_loads.values() if server is None else [self.queue_loads[server]]
+        return sum(load.waiting(queue) for load in loads)
+
+    def inbound_load(self, queue: str, server: str | None = None) -> InboundLoad:
+        """The inbound traffic that may take the agents of campaign ``queue`` (on ``server``), for the pacer's
+        blending reserve: callers waiting in the inbound queues any of those agents also serves (on their server),
+        and the recent arrival rate. Agents who serve no inbound queue owe inbound callers nothing: their campaign
+        sees no inbound load at all."""
+        agents = self.agents.registry.in_queue(queue, server)
+        served = frozenset().union(*(a.queues for a in agents)) & self.inbound_queues
         if not served:
             return InboundLoad()
         return InboundLoad(
-            callers_waiting=sum(self.queue_load.waiting(q) for q in served),
-            arrivals_per_second=self.inbound.arrivals_per_second(self.clock.now()),
+            callers_waiting=sum(self.inbound_waiting(q, server) for q in served),
+            arrivals_per_second=self.inbound.arrivals_per_second(self.clock.now(), server),
         )
 
     async def _find_leads(self, e164: str) -> list[tuple[str, int]]:
@@ -496,6 +519,27 @@ class Dialer:
             runner.set_state(RunnerState.STOPPED)
         return runner
 
+    def server_view(self) -> dict[str, dict[str, Any]]:
+        """Per Asterisk server: connected or not, its agents by state, the calls placed there, inbound callers."""
+        view: dict[str, dict[str, Any]] = {}
+        for conn in self.connections:
+            name = conn.server.name
+            agents = [a for a in self.agents.registry.agents() if a.logged_in and a.on_server(name)]
+            by_status: dict[str, int] = {}
+            for agent in agents:
+                by_status[agent.status.value] = by_status.get(agent.status.value, 0) + 1
+            view[name] = {
+                "up": conn.client.is_up,
+                "agents": sorted(a.agent_id for a in agents),
+                "agents_by_status": dict(sorted(by_status.items())),
+                "calls_in_flight": sum(
+                    1 for r in self.runners.values() for c in r.in_flight.calls.values() if c.server == name
+                ),
+                "channels_in_use": conn.server.gate.channels_in_use,
+                "inbound_waiting": {q: self.inbound_waiting(q, name) for q in sorted(self.inbound_queues)},
+            }
+        return view
+
     def status(self) -> dict[str, Any]:
         return {
             "owner": self.owner,
@@ -515,13 +559,15 @@ class Dialer:
                     "agent": a.agent_id,
                     "status": a.status.value,
                     "queues": sorted(a.queues),
+                    "server": a.server,
                     "since": a.since,
                     "pause_reason": a.pause_reason,
                     "calls_taken": a.calls_taken,
                 }
                 for a in self.agents.registry.agents()
             ],
-            "inbound_waiting": {q: self.queue_load.waiting(q) for q in sorted(self.inbound_queues)},
+            "inbound_waiting": {q: self.inbound_waiting(q) for q in sorted(self.inbound_queues)},
+            "servers": self.server_view(),
             "inbound_arrivals_per_hour": round(self.inbound.arrivals_per_second(self.clock.now()) * 3600, 1),
             "campaigns": [runner.status() for runner in self.runners.values()],
             "health": self.health.snapshot(),

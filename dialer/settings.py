@@ -7,6 +7,7 @@ The defaults run the demo: SQLite under ``./var/`` and the simulated PBX on loop
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 from pathlib import Path
@@ -92,6 +93,10 @@ class AmiServerSettings(BaseModel):
     # Trunk capacity: simultaneous outbound channels and new calls per second on this server.
     max_channels: int = Field(default=200, ge=1)
     max_calls_per_second: float = Field(default=20.0, gt=0)
+    # The agents' phones registered on this server, as shell-style patterns of queue-member interfaces
+    # ("PJSIP/1*", "Local/*@sim-agents"). An agent is a queue member on the first server whose patterns match
+    # their phone (the first server when none does), and calls for their campaign are placed where they are.
+    agent_interfaces: list[str] = Field(default_factory=list)
     action_timeout_seconds: float = Field(default=5.0, gt=0)
     ping_interval_seconds: float = Field(default=5.0, gt=0)
     reconnect_max_backoff_seconds: float = Field(default=30.0, gt=0)
@@ -157,6 +162,19 @@ class Settings(BaseSettings):
         return url
 
     @model_validator(mode="after")
+    def _distinct_servers(self) -> Settings:
+        names = [server.name for server in self.ami]
+        if not names:
+            raise ValueError("at least one [[ami]] server is needed")
+        if len(set(names)) != len(names):
+            raise ValueError(f"[[ami]] server names must be distinct (got {names})")
+        return self
+
+    def server_of_interface(self, interface: str) -> str:
+        """The server an agent's phone is on: the first whose ``agent_interfaces`` match it, else the first."""
+        return server_of_interface(self.ami, interface)
+
+    @model_validator(mode="after")
     def _password_from_file(self) -> Settings:
         if self.database_password_file is not None and self.database_url.startswith("postgresql"):
             from sqlalchemy.engine import make_url
@@ -177,6 +195,15 @@ class Settings(BaseSettings):
         toml_path = _CONFIG_FILE.get("path")
         toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path) if toml_path is not None else None
         return (init_settings, _EnvOverFile(settings_cls, env_settings, toml))
+
+
+def server_of_interface(servers: list[AmiServerSettings], interface: str) -> str:
+    """The first server whose ``agent_interfaces`` patterns match ``interface`` (case-insensitive), else the
+    first server."""
+    for server in servers:
+        if any(fnmatch.fnmatchcase(interface.lower(), pattern.lower()) for pattern in server.agent_interfaces):
+            return server.name
+    return servers[0].name
 
 
 # The TOML file for the next Settings() construction (pydantic-settings takes sources at class level).

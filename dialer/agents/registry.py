@@ -21,7 +21,7 @@ Asterisk semantics worth knowing (Asterisk 22, see ../shared/ami-traces/README.m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -91,6 +91,7 @@ class QueueAddAction:
 class QueueRemoveAction:
     queue: str
     interface: str
+    server: str | None = None  # a membership on another server than the agent's (None: the agent's own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,13 @@ class Agent:
     wrapup_until: float | None = None
     pending_pause: str | None = None  # pause asked during a call: applied when the call ends
     calls_taken: int = 0
+    # The Asterisk server the agent's phone is registered on ("" when the daemon has one server): the agent is
+    # a queue member there, and only calls placed there can reach them.
+    server: str = ""
+
+    def on_server(self, server: str | None) -> bool:
+        """Whether this agent can take calls of ``server`` (None: any server)."""
+        return server is None or not self.server or self.server == server
 
     @property
     def logged_in(self) -> bool:
@@ -184,6 +192,8 @@ class AgentRegistry:
     inbound_queues: frozenset[str] = frozenset()
     default_wrapup_seconds: float = 30.0
     wrapup_seconds_by_queue: dict[str, float] = field(default_factory=dict)
+    # Which server a phone lives on, from its interface (settings: ``[[ami]] agent_interfaces``).
+    locate: Callable[[str], str] | None = None
     _agents: dict[str, Agent] = field(default_factory=dict)
     _by_interface: dict[str, str] = field(default_factory=dict)
 
@@ -198,13 +208,15 @@ class AgentRegistry:
     def agents(self) -> list[Agent]:
         return sorted(self._agents.values(), key=lambda a: a.agent_id)
 
-    def in_queue(self, queue: str) -> list[Agent]:
-        return [a for a in self.agents() if a.logged_in and queue in a.queues]
+    def in_queue(self, queue: str, server: str | None = None) -> list[Agent]:
+        """The agents logged in to ``queue`` (on ``server`` only, when given)."""
+        return [a for a in self.agents() if a.logged_in and queue in a.queues and a.on_server(server)]
 
-    def pacing_view(self, queue: str, now: float) -> list[AgentView]:
-        """The agents of one campaign queue as the pacer sees them (paused agents included, as PAUSED)."""
+    def pacing_view(self, queue: str, now: float, server: str | None = None) -> list[AgentView]:
+        """The agents of one campaign queue as the pacer sees them (paused agents included, as PAUSED); with
+        ``server``, only those whose phone is on that server (a call placed there can reach no other)."""
         views = []
-        for agent in self.in_queue(queue):
+        for agent in self.in_queue(queue, server):
             state = _PACING_STATE[agent.status]
             blended = bool(agent.queues & self.inbound_queues)
             views.append(AgentView(state=state, seconds_in_state=max(0.0, now - agent.since), blended=blended))
@@ -233,19 +245,27 @@ class AgentRegistry:
         return None
 
     # --------------------------------------------------------------- commands
-    def register(self, agent_id: str, interface: str, member_name: str | None = None) -> Agent:
-        """Make an agent known (idempotent); the interface is their phone, e.g. PJSIP/1001."""
+    def register(
+        self, agent_id: str, interface: str, member_name: str | None = None, server: str | None = None
+    ) -> Agent:
+        """Make an agent known (idempotent); the interface is their phone, e.g. PJSIP/1001, on ``server`` (by
+        default the server whose ``agent_interfaces`` patterns match the interface)."""
+        if server is None:
+            server = self.locate(interface) if self.locate is not None else ""
         existing = self._agents.get(agent_id)
         if existing is not None:
-            if existing.interface.lower() != interface.lower() and existing.logged_in:
+            moved = existing.interface.lower() != interface.lower() or existing.server != server
+            if moved and existing.logged_in:
                 raise AgentError(agent_id, "logged_in", "change the phone of a logged-out agent only")
             self._by_interface.pop(existing.interface.lower(), None)
         owner = self._by_interface.get(interface.lower())
         if owner is not None and owner != agent_id:
             raise AgentError(agent_id, "interface_taken", f"{interface} already belongs to agent {owner}")
-        agent = Agent(agent_id, interface, member_name or agent_id)
+        agent = Agent(agent_id, interface, member_name or agent_id, server=server)
         if existing is not None:
-            agent = replace(existing, interface=interface, member_name=member_name or existing.member_name)
+            agent = replace(
+                existing, interface=interface, member_name=member_name or existing.member_name, server=server
+            )
         self._agents[agent_id] = agent
         self._by_interface[interface.lower()] = agent_id
         return agent
@@ -302,7 +322,9 @@ class AgentRegistry:
         change = self._set(agent, now, reason, status=AgentStatus.PAUSED, pause_reason=reason)
         return RegistryOutput(changes=(change,), actions=(action,))
 
-    def restore(self, sessions: Sequence[AgentSession], members: Sequence[QueueMember], now: float) -> RegistryOutput:
+    def restore(
+        self, sessions: Sequence[AgentSession], members: Sequence[QueueMember], now: float, server: str | None = None
+    ) -> RegistryOutput:
         """Take back agents logged in before a restart, or by a daemon that is gone, from their stored sessions.
 
         The session gives the intent (queues, paused and why); a complete ``QueueStatus`` listing gives the calls: a
@@ -318,6 +340,8 @@ class AgentRegistry:
                 continue
             try:
                 agent = self.register(session.agent_id, session.interface, session.member_name)
+                if not agent.on_server(server):
+                    continue  # (the listing of another server says nothing about this phone)
             except AgentError as exc:
                 out = out + RegistryOutput(corrections=(f"{session.agent_id} not restored: {exc}",))
                 continue
@@ -393,8 +417,14 @@ class AgentRegistry:
         return out
 
     # ----------------------------------------------------------------- events
-    def apply(self, event: AmiEvent, now: float) -> RegistryOutput:
-        """Follow one typed AMI event. Events about interfaces we do not manage are ignored."""
+    def apply(self, event: AmiEvent, now: float, server: str | None = None) -> RegistryOutput:
+        """Follow one typed AMI event (of ``server``, when given). Events about interfaces we do not manage, or
+        about a phone of another server, are ignored."""
+        if server is not None:
+            interface = event.get("Agent") if isinstance(event, UserEvent) else getattr(event, "interface", None)
+            agent = self.by_interface(interface) if isinstance(interface, str) else None
+            if agent is not None and not agent.on_server(server):
+                return _NOTHING
         match event:
             case AgentCalled():
                 agent = self.by_interface(event.interface)
@@ -475,7 +505,7 @@ class AgentRegistry:
             case _:
                 return _NOTHING
 
-    def reconcile(self, members: Sequence[QueueMember], now: float) -> RegistryOutput:
+    def reconcile(self, members: Sequence[QueueMember], now: float, server: str | None = None) -> RegistryOutput:
         """Compare intent with a complete ``QueueStatus`` listing and return the actions that repair the PBX.
 
         Asterisk is the authority on calls (a call we think is up but the member is idle has ended: the agent
@@ -486,6 +516,17 @@ class AgentRegistry:
         out = _NOTHING
         for agent in list(self._agents.values()):
             actual = seen.get(agent.interface.lower(), {})
+            if not agent.on_server(server):
+                # The agent's phone is on another server: a membership here (left by an older version, or by
+                # hand) would route this server's calls to a phone it cannot reach.
+                for queue in sorted(actual):
+                    out = out + RegistryOutput(
+                        actions=(QueueRemoveAction(queue, agent.interface, server),),
+                        corrections=(
+                            f"{agent.agent_id} is on server {agent.server}, not {server}: removed from {queue}",
+                        ),
+                    )
+                continue
             if not agent.logged_in:
                 for queue in sorted(actual):
                     out = out + RegistryOutput(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from typing import Protocol
 
 from dialer.agents.registry import (
     Agent,
     AgentChange,
+    AgentError,
     AgentRegistry,
     AgentSession,
     MemberAction,
@@ -55,9 +56,19 @@ ChangeListener = Callable[[AgentChange, Agent | None], None]
 
 
 class AgentService:
-    def __init__(self, registry: AgentRegistry, control: QueueControl, clock: Callable[[], float]) -> None:
+    """``control`` sends the queue actions of agents on no particular server; ``controls`` those of the agents
+    of each named server (an agent's phone is a queue member on its own server only)."""
+
+    def __init__(
+        self,
+        registry: AgentRegistry,
+        control: QueueControl,
+        clock: Callable[[], float],
+        controls: Mapping[str, QueueControl] | None = None,
+    ) -> None:
         self.registry = registry
         self._control = control
+        self._controls = dict(controls or {})
         self._clock = clock
         self._listeners: list[ChangeListener] = []
         self._outbox: asyncio.Queue[MemberAction] = asyncio.Queue()
@@ -82,8 +93,12 @@ class AgentService:
         self._listeners.append(listener)
 
     # ------------------------------------------------------------------ commands
-    def register(self, agent_id: str, interface: str, member_name: str | None = None) -> Agent:
-        return self.registry.register(agent_id, interface, member_name)
+    def register(
+        self, agent_id: str, interface: str, member_name: str | None = None, server: str | None = None
+    ) -> Agent:
+        if server is not None and self._controls and server not in self._controls:
+            raise AgentError(agent_id, "unknown_server", f"no Asterisk server named {server!r}")
+        return self.registry.register(agent_id, interface, member_name, server)
 
     async def login(self, agent_id: str, queues: Iterable[str]) -> Agent:
         return await self._run(agent_id, self.registry.login(agent_id, list(queues), self._clock()))
@@ -123,9 +138,10 @@ class AgentService:
             log.warning("agent_moved_to_another_daemon", agent=agent_id)
 
     # -------------------------------------------------------- events and timers
-    def on_event(self, event: AmiEvent) -> RegistryOutput:
-        """Called by the ordered event pump: follow the event now, send any actions in the background."""
-        out = self.registry.apply(event, self._clock())
+    def on_event(self, event: AmiEvent, server: str | None = None) -> RegistryOutput:
+        """Called by the ordered event pump of ``server``: follow the event now, send any actions in the
+        background."""
+        out = self.registry.apply(event, self._clock(), server)
         self._dispatch(out)
         return out
 
@@ -134,13 +150,22 @@ class AgentService:
         self._dispatch(out)
         return out
 
-    def reconcile(self, members: Iterable[QueueMember]) -> RegistryOutput:
+    def reconcile(self, members: Iterable[QueueMember], server: str | None = None) -> RegistryOutput:
+        """A complete ``QueueStatus`` listing of ``server`` (None: of the only server): agents staged for restore
+        whose phone is there come back, and that server's members are repaired."""
         listing, now = list(members), self._clock()
         out = RegistryOutput()
-        if self._to_restore:
-            sessions, self._to_restore = list(self._to_restore.values()), {}
-            out = self.registry.restore(sessions, listing, now)  # logged below as agent_state, reason "restored"
-        out = out + self.registry.reconcile(listing, now)
+        staged = [
+            s
+            for s in self._to_restore.values()
+            if server is None or self._server_of(s.interface, s.agent_id) in (None, server)
+        ]
+        if staged:
+            for session in staged:
+                del self._to_restore[session.agent_id]
+            # (logged below as agent_state, reason "restored")
+            out = self.registry.restore(staged, listing, now, server)
+        out = out + self.registry.reconcile(listing, now, server)
         self.last_corrections = out.corrections
         for correction in out.corrections:
             log.warning("agent_state_corrected", correction=correction)
@@ -152,6 +177,19 @@ class AgentService:
         await self._outbox.join()
 
     # ------------------------------------------------------------------ helpers
+    def _server_of(self, interface: str, agent_id: str | None = None) -> str | None:
+        """The server an agent's phone is on (None: no particular one)."""
+        agent = self.registry.get(agent_id) if agent_id is not None else self.registry.by_interface(interface)
+        if agent is not None and agent.interface.lower() == interface.lower():
+            return agent.server or None
+        located = self.registry.locate(interface) if self.registry.locate is not None else ""
+        return located or None
+
+    def control_for(self, interface: str) -> QueueControl:
+        """The AMI connection of the server the phone ``interface`` is on."""
+        server = self._server_of(interface)
+        return self._controls.get(server, self._control) if server is not None else self._control
+
     async def _run(self, agent_id: str, out: RegistryOutput) -> Agent:
         self._dispatch(out)
         await self.flush()
@@ -192,17 +230,18 @@ class AgentService:
                 self._outbox.task_done()
 
     async def _send(self, action: MemberAction) -> None:
+        control = self.control_for(action.interface)
         match action:
             case QueueAddAction():
-                await self._control.queue_add(
+                await control.queue_add(
                     action.queue, action.interface, member_name=action.member_name, paused=action.paused
                 )
                 if action.paused and action.reason:
                     # QueueAdd cannot carry a pause reason: set it with a QueuePause in that queue.
-                    await self._control.queue_pause(action.interface, True, queue=action.queue, reason=action.reason)
+                    await control.queue_pause(action.interface, True, queue=action.queue, reason=action.reason)
             case QueueRemoveAction():
-                await self._control.queue_remove(action.queue, action.interface)
+                if action.server is not None:
+                    control = self._controls.get(action.server, control)
+                await control.queue_remove(action.queue, action.interface)
             case QueuePauseAction():
-                await self._control.queue_pause(
-                    action.interface, action.paused, queue=action.queue, reason=action.reason
-                )
+                await control.queue_pause(action.interface, action.paused, queue=action.queue, reason=action.reason)

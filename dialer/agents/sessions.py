@@ -132,10 +132,14 @@ class AgentSessionKeeper:
         clock: Clock,
         owner: str,
         campaigns: Callable[[], CampaignQueues],
+        servers: Mapping[str, QueueStatusSource] | None = None,
     ) -> None:
         self._db = db
         self._service = service
-        self._pbx = pbx
+        # Every server agents' phones may be on (by name); ``pbx`` alone when there is one.
+        self._servers: dict[str | None, QueueStatusSource] = {None: pbx}
+        if servers:
+            self._servers = {name: source for name, source in servers.items()}
         self._clock = clock
         self._owner = owner
         self._campaigns = campaigns
@@ -240,14 +244,15 @@ class AgentSessionKeeper:
 
     async def restore_now(self) -> None:
         """Adopted agents come back with the next ``QueueStatus``: ask for one now (else the reconnect's does)."""
-        if not self._service.restoring or not self._pbx.is_up:
-            return
-        try:
-            status = await self._pbx.queue_status()
-        except Exception as exc:
-            log.warning("agent_restore_deferred", error=str(exc))
-            return
-        self._service.reconcile(status.members)
+        for server, pbx in self._servers.items():
+            if not self._service.restoring or not pbx.is_up:
+                continue
+            try:
+                status = await pbx.queue_status()
+            except Exception as exc:
+                log.warning("agent_restore_deferred", server=server, error=str(exc))
+                continue
+            self._service.reconcile(status.members, server)
 
     async def release(self) -> None:
         """A clean stop: write the last changes, then let any daemon take the sessions over at once."""

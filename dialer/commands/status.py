@@ -26,10 +26,14 @@ async def fetch_status(settings: Settings) -> dict[str, Any] | None:
 
 def render(status: dict[str, Any]) -> str:
     lines = []
+    servers = status.get("servers", {})
     for name, ami in status.get("ami", {}).items():
-        lines.append(
-            f"AMI {name}: {'up' if ami['up'] else 'DOWN'} ({ami['reason']}), {ami['channels_in_use']} channels"
-        )
+        line = f"AMI {name}: {'up' if ami['up'] else 'DOWN'} ({ami['reason']}), {ami['channels_in_use']} channels"
+        if name in servers:  # its agents and the calls placed there (README "Several Asterisk servers")
+            by_status = servers[name]["agents_by_status"]
+            agents = ", ".join(f"{n} {s}" for s, n in by_status.items()) or "no agents"
+            line += f"; {agents}; {servers[name]['calls_in_flight']} calls up"
+        lines.append(line)
     agents = status.get("agents", [])
     by_state: dict[str, int] = {}
     for agent in agents:

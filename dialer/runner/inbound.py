@@ -44,14 +44,15 @@ class InboundWatcher:
         self._window = rate_window_seconds
         self._max_callers = max_callers
         self._callers: OrderedDict[str, str] = OrderedDict()  # caller Uniqueid -> number
-        self._arrivals: deque[float] = deque()
+        self._arrivals: deque[tuple[float, str | None]] = deque()  # (when, on which server)
         self._first_seen: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.pops = 0
 
-    def observe(self, event: AmiEvent, now: float) -> None:
+    def observe(self, event: AmiEvent, now: float, server: str | None = None) -> None:
+        """One event of ``server``'s pump (blending is per server: its callers reach its agents only)."""
         if isinstance(event, QueueCallerJoin) and event.queue in self.queues:
-            self._arrivals.append(now)
+            self._arrivals.append((now, server))
             if self._first_seen is None:
                 self._first_seen = now
             self._callers[event.uniqueid] = event.caller_id_num
@@ -70,14 +71,16 @@ class InboundWatcher:
         """No screen-pop lookup under way (tests on a manual clock wait for this)."""
         return not self._tasks
 
-    def arrivals_per_second(self, now: float) -> float:
-        """Inbound arrivals over the last window (or since the first one seen, if more recent)."""
-        while self._arrivals and self._arrivals[0] < now - self._window:
+    def arrivals_per_second(self, now: float, server: str | None = None) -> float:
+        """Inbound arrivals over the last window (or since the first one seen, if more recent), on ``server``
+        (None: on every server)."""
+        while self._arrivals and self._arrivals[0][0] < now - self._window:
             self._arrivals.popleft()
         if self._first_seen is None:
             return 0.0
         span = min(self._window, max(60.0, now - self._first_seen))
-        return len(self._arrivals) / span
+        arrivals = sum(1 for _, on in self._arrivals if server is None or on == server)
+        return arrivals / span
 
     async def _pop(self, agent_id: str, queue: str, number: str) -> None:
         data: dict[str, Any] = {"inbound": True, "queue": queue, "caller": number, "matches": []}

@@ -77,13 +77,22 @@ class InFlightCalls:
         call.agent_id = agent_id
         return call
 
-    def load(self, now: float) -> CallLoad:
-        """What the pacer reads: the calls still needing an agent (dialling, in AMD, or answered and waiting)."""
+    def load(self, now: float, server: str | None = None) -> CallLoad:
+        """What the pacer reads: the calls still needing an agent (dialling, in AMD, or answered and waiting) --
+        those placed on ``server`` when given (only that server's agents can take them)."""
         index = self._waiting_for_agent
+
+        def ages(stage: CallStage) -> list[float]:
+            return [
+                max(0.0, now - since)
+                for attempt_id, since in index[stage].items()
+                if server is None or self.calls[attempt_id].server == server
+            ]
+
         return CallLoad(
-            dialling_ages=[max(0.0, now - since) for since in index[CallStage.DIALLING].values()],
-            amd_ages=[max(0.0, now - since) for since in index[CallStage.AMD].values()],
-            waiting=len(index[CallStage.WAITING]),
+            dialling_ages=ages(CallStage.DIALLING),
+            amd_ages=ages(CallStage.AMD),
+            waiting=len(ages(CallStage.WAITING)),
         )
 
     def needing_agent(self) -> int:

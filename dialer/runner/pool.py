@@ -8,6 +8,8 @@ that dialled it.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,10 +61,26 @@ class ServerPool:
         """How many calls may start now across every connected server."""
         return sum(s.gate.room(now) for s in self.servers if s.client.is_up)
 
-    def choose(self, now: float) -> Server | None:
-        up = [s for s in self.servers if s.client.is_up]
+    def choose(self, now: float, only: str | None = None) -> Server | None:
+        """The connected server with the most trunk room (``only``: that server, if it is up and has room)."""
+        up = [s for s in self.servers if s.client.is_up and (only is None or s.name == only)]
         gate = pick_trunk([s.gate for s in up], now)
         return None if gate is None else self._by_name[gate.name]
+
+    def dialable(self, now: float, agent_servers: Iterable[str]) -> list[str] | None:
+        """Where a campaign may place calls, given the servers of its logged-in agents' phones ("" for an agent
+        bound to no server): the connected servers with agents of the campaign and trunk room, most agents
+        first, then most room. None when no agent is bound to a server (a single-server daemon): any server.
+
+        A call placed on a server can reach only that server's queue members: a server without the campaign's
+        agents is never dialled, whatever its room.
+        """
+        counts = Counter(agent_servers)
+        if not counts or set(counts) == {""}:
+            return None
+        room = {s.name: s.gate.room(now) for s in self.servers if s.client.is_up}
+        ranked = [name for name in room if counts[name] + counts[""] > 0 and room[name] > 0]
+        return sorted(ranked, key=lambda name: (-(counts[name] + counts[""]), -room[name]))
 
     async def place(self, server: Server, record: OriginateRecord, request: OriginateRequest, now: float) -> Placed:
         """Take a channel, track the call, write the Originate. The channel is given back on a certain failure."""

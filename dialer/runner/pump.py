@@ -91,7 +91,7 @@ class EventPump:
             self._wake_all()  # runners see the pool down and stop dialling at once
             return
         self.dispatch(self.server.tracker.feed(event, now))
-        self._agents.on_event(event)
+        self._agents.on_event(event, self.server.name)
         for observe in self._observers:
             observe(event, now)
         if self._queue_load.feed(event, now):
@@ -131,7 +131,7 @@ class EventPump:
             log.warning("resync_failed", server=self.server.name, error=str(exc))
             return
         self.resyncs += 1
-        self._agents.reconcile(status.members)
+        self._agents.reconcile(status.members, self.server.name)
         self._queue_load.reset_from_entries(status.entries, self._clock(), self._inbound_queues)
         self._wake_all()
         if self._on_channels is not None:

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -159,7 +159,7 @@ class CampaignRunner:
         clock: Clock,
         owner: str,
         bus: EventBus | None = None,
-        inbound: Callable[[str], InboundLoad] | None = None,
+        inbound: Callable[[str, str | None], InboundLoad] | None = None,
         tick_seconds: float = 1.0,
     ) -> None:
         self.config = config
@@ -171,7 +171,7 @@ class CampaignRunner:
         self.owner = owner
         self.bus = bus or EventBus()
         # The inbound load offered to this campaign's agents (by campaign queue); none without blending.
-        self._inbound = inbound or (lambda _queue: InboundLoad())
+        self._inbound = inbound or (lambda _queue, _server: InboundLoad())
         self.tick_seconds = tick_seconds
         self.settings = pacing_settings(config)
         self.stats = PacingStats(self.settings)
@@ -179,6 +179,7 @@ class CampaignRunner:
         self.counters = RunnerCounters()
         self.in_flight = InFlightCalls()
         self.last_decision: PacingDecision | None = None
+        self.last_decisions: dict[str, int] = {}  # calls asked per server at the last decision
         self.why_not: WhyNotDialing | None = WhyNotDialing("paused", "campaign not started")
         self.drained = asyncio.Event()
         self.stepping = False  # a pacing step (claim + originates) is under way
@@ -307,15 +308,30 @@ class CampaignRunner:
             finally:
                 self.stepping = False
 
-    def snapshot(self, now: float) -> PacingSnapshot:
+    def snapshot(self, now: float, server: str | None = None) -> PacingSnapshot:
+        """What the pacer sees of this campaign -- on one server when given: its agents there, the calls placed
+        there, its inbound callers and its trunk room (a call placed on a server can reach no other's agent)."""
         return PacingSnapshot(
             now=now,
             settings=self.settings,
-            agents=self.agents.registry.pacing_view(self.config.queue, now),
-            load=self.in_flight.load(now),
-            inbound=self._inbound(self.config.queue),
-            max_new_calls=self.pool.room(now),
+            agents=self.agents.registry.pacing_view(self.config.queue, now, server),
+            load=self.in_flight.load(now, server),
+            inbound=self._inbound(self.config.queue, server),
+            max_new_calls=self.pool.room(now) if server is None else self.pool.get(server).gate.room(now),
         )
+
+    def decide_per_server(self, now: float) -> list[tuple[str | None, PacingDecision]]:
+        """One pacing decision per connected server where agents of this campaign are (pool.dialable); with no
+        such server, one over nothing placeable (it says why no call goes out)."""
+        agents = self.agents.registry.in_queue(self.config.queue)
+        servers = self.pool.dialable(now, [a.server for a in agents])
+        if servers is None:
+            return [(None, decide(self.snapshot(now), self.stats))]
+        if not servers:
+            # The campaign's agents are all on servers that are down or full: nobody a call could reach.
+            nobody = PacingSnapshot(now, self.settings, load=self.in_flight.load(now), max_new_calls=0)
+            return [(None, decide(nobody, self.stats))]
+        return [(name, decide(self.snapshot(now, name), self.stats)) for name in servers]
 
     async def step(self) -> int:
         """One pacing decision and the calls it asks for; returns the number of Originates written."""
@@ -331,7 +347,11 @@ class CampaignRunner:
             # Calls its previous owner left up count in the pacing (agents, calls in flight): match them first.
             self.why_not = WhyNotDialing("adopting", "looking for calls the campaign's previous owner left up")
             return 0
-        decision = decide(self.snapshot(now), self.stats)
+        decisions = self.decide_per_server(now)
+        self.last_decisions = {name: d.calls for name, d in decisions if name is not None}
+        decision = max((d for _, d in decisions), key=lambda d: d.calls)
+        if len(decisions) > 1:
+            decision = replace(decision, calls=sum(d.calls for _, d in decisions))
         self.last_decision = decision
         if decision.calls <= 0:
             exp = decision.explanation
@@ -362,8 +382,10 @@ class CampaignRunner:
         # answers to this one's.
         loop = asyncio.get_running_loop()
         counted: list[asyncio.Future[bool]] = [loop.create_future() for _ in attempts]
-        for (attempt_id, start), in_flight in zip(attempts, counted, strict=True):
-            self._send(self._originate(attempt_id, start, predictive, counted=in_flight), in_flight)
+        # Each call on the server whose decision asked for it (the first servers' first, as leads came).
+        targets = [name for name, d in decisions for _ in range(max(0, d.calls))]
+        for (attempt_id, start), in_flight, target in zip(attempts, counted, targets, strict=False):
+            self._send(self._originate(attempt_id, start, predictive, counted=in_flight, target=target), in_flight)
         written = sum(await asyncio.gather(*counted))
         if written and free_since is not None and self.on_originate_latency is not None:
             self.on_originate_latency(time.perf_counter() - free_since)
@@ -405,10 +427,14 @@ class CampaignRunner:
         agent: Agent | None = None,
         *,
         counted: asyncio.Future[bool] | None = None,
+        target: str | None = None,
     ) -> bool:
-        """Place one call; ``counted`` is resolved (True) once the call is in flight, just before it is written."""
+        """Place one call on server ``target`` (the preview agent's server; else the one with most room); ``counted`` is
+        resolved (True) once the call is in flight, just before it is written."""
         now = self.clock.now()
-        server = self.pool.choose(now)
+        if target is None and agent is not None and agent.server:
+            target = agent.server
+        server = self.pool.choose(now, only=target)
         action_id = start.action_id or _fallback_action_id(attempt_id)
         channel_id = start.channel_id or f"dialer-{attempt_id}"
         if server is None:
@@ -933,6 +959,8 @@ class CampaignRunner:
             },
             "pacing": decision.explanation.as_dict() if decision is not None else None,
             "last_decision_calls": decision.calls if decision is not None else 0,
+            "last_decision_calls_by_server": dict(self.last_decisions),
+            "calls_in_flight_by_server": dict(Counter(c.server for c in self.in_flight.calls.values())),
             "why_not_dialing": None
             if self.why_not is None
             else {"code": self.why_not.code, "detail": self.why_not.detail, "breakdown": self.why_not.breakdown},

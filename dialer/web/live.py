@@ -255,6 +255,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
                 "seconds_in_state": max(0.0, now - agent.since) if agent.logged_in else None,
                 "pause_reason": agent.pause_reason,
                 "queues": sorted(agent.queues),
+                "server": agent.server,
                 "talk_seconds": round(spent.get(AgentStatus.TALKING.value, 0.0), 1),
                 "wrap_seconds": round(spent.get(AgentStatus.WRAPUP.value, 0.0), 1),
                 "pause_seconds": round(spent.get(AgentStatus.PAUSED.value, 0.0), 1),
@@ -267,7 +268,8 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         "at": now,
         "campaigns": campaigns,
         "agents": agents,
-        "inbound_waiting": {q: dialer.queue_load.waiting(q) for q in sorted(dialer.inbound_queues)},
+        "inbound_waiting": {q: dialer.inbound_waiting(q) for q in sorted(dialer.inbound_queues)},
+        "servers": dialer.server_view(),
         "health": dialer.health.snapshot(),
     }
 

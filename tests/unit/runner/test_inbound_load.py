@@ -35,3 +35,34 @@ async def test_inbound_callers_hold_back_only_campaigns_whose_agents_can_take_th
     assert dialer.inbound_load("outbound-agents").callers_waiting == 0
     assert dialer.inbound_load("blended-agents").callers_waiting == 2
     await db.dispose()
+
+
+async def test_blending_is_per_server_callers_of_one_server_hold_back_only_its_agents(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
+        var_dir=tmp_path,
+        ami=[
+            AmiServerSettings(name="east", port=1, agent_interfaces=["PJSIP/1*"]),
+            AmiServerSettings(name="west", port=2, agent_interfaces=["PJSIP/2*"]),
+        ],
+        inbound_queues=["inbound-sales"],
+    )
+    db = create_database(settings.database_url)
+    clock = ManualClock(1_000.0)
+    dialer = Dialer(settings, db, clock=clock)
+    registry = dialer.agents.registry
+    for agent, phone in (("east-agent", "PJSIP/1001"), ("west-agent", "PJSIP/2001")):
+        registry.register(agent, phone)
+        registry.login(agent, ["blended-agents", "inbound-sales"], clock.now())
+    east = next(c for c in dialer.connections if c.server.name == "east")
+    for n in range(3):
+        event = QueueCallerJoin(f"PJSIP/in-{n}", f"in-{n}", f"in-{n}", 6, "", "", "", "inbound-sales", n + 1, n + 1)
+        east.pump.handle(event)  # (east's ordered event pump: its queue load and the inbound watcher)
+    # Callers waiting on east can reach east's agents only: west's campaign calls are not held back for them.
+    assert dialer.inbound_load("blended-agents", "east").callers_waiting == 3
+    assert dialer.inbound_load("blended-agents", "east").arrivals_per_second > 0
+    assert dialer.inbound_load("blended-agents", "west").callers_waiting == 0
+    assert dialer.inbound_load("blended-agents", "west").arrivals_per_second == 0
+    assert dialer.inbound_load("blended-agents").callers_waiting == 3
+    assert dialer.server_view()["east"]["inbound_waiting"] == {"inbound-sales": 3}
+    await db.dispose()
