@@ -40,7 +40,7 @@ from typing import BinaryIO, TextIO
 
 from charset_normalizer import from_bytes
 
-from dialer.campaign.phones import Phone, PhoneRejection, normalize, postal_code_zones
+from dialer.campaign.phones import Phone, PhoneRejection, known_region, normalize, postal_code_zones
 
 MAX_CELL_CHARS = 32_768  # a longer cell is not lead data (runaway quote, pasted file): reject the row
 MAX_RECORD_LINES = 50  # a quoted value spanning more lines is an unclosed quote, not a note
@@ -479,6 +479,11 @@ class LeadCsvReader:
         delimiter: str | None = None,
         has_header: bool | None = None,
     ) -> None:
+        if default_region is not None and not known_region(default_region):
+            raise LeadFileError(
+                f"unknown region {default_region!r}: use an ISO 3166 code with numbering data (US, GB, DE, JP, CN, ...)"
+            )
+        default_region = default_region.upper() if default_region is not None else None
         self._own = False
         self.notices: list[str] = []  # what the importer decided for the user to know (shown by the CLI)
         if isinstance(source, str | Path):

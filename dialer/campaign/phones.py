@@ -261,6 +261,11 @@ def _zones_for(cc: int, e164_digits: str, ntype: int) -> tuple[str, ...]:
     return _country_zones(cc)
 
 
+def known_region(region: str) -> bool:
+    """Is ``region`` an ISO region phonenumbers has numbering data for (``US``, ``GB``, ``JP``, ...)?"""
+    return region.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
 def time_zones_for_e164(e164: str) -> tuple[str, ...]:
     """Candidate zones of a (valid) E.164 number; empty when unknown."""
     result = normalize(e164, None)

@@ -41,7 +41,10 @@ def _errors_path(var_dir: Path, campaign: str, source: Path, now: datetime) -> P
 @app.command("import")
 def leads_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="lead list (CSV: , ; tab or |, UTF-8 or Windows-1252)")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="lead list (CSV: , ; tab or |; UTF-8, UTF-16, CP932, GB18030, EUC-JP or Windows-1252)"),
+    ],
     campaign: CampaignOption,
     mapping: Annotated[
         list[str] | None,
@@ -49,6 +52,13 @@ def leads_import(
     ] = None,
     region: Annotated[
         str | None, typer.Option("--region", help="region for numbers without +country (default: the campaign's)")
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="the file's encoding (utf-8, utf-16, cp932, gb18030, euc_jp, cp1252, ...); default: detected",
+        ),
     ] = None,
 ) -> None:
     """Import FILE into a campaign; prints {"imported", "duplicates", "invalid", "dnc", "errors_file"}.
@@ -69,9 +79,11 @@ def leads_import(
             fail(str(exc))
         try:
             with LeadCsvReader(
-                file, default_region=(region or config.default_region).upper(), mapping=column_map
+                file, default_region=region or config.default_region, mapping=column_map, encoding=encoding
             ) as reader:
                 header = reader.header
+                for notice in reader.notices:
+                    typer.echo(f"note: {notice}", err=True)
                 return await import_leads(
                     db,
                     campaign_id=record.id,
