@@ -199,7 +199,8 @@ codecs.register_error("dialer-cp1252-fallback", _cp1252_fallback)
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CHAOS_CLEAR = 0.2  # charset-normalizer's "mess" ratio under which a decoding reads as text
-_CHAOS_MARGIN = 0.1  # how much worse the runner-up must read for the best guess to be taken without asking
+_CHAOS_MARGIN = 0.1
+_DETECTOR_THRESHOLD = 0.5  # how much worse the runner-up must read for the best guess to be taken without asking
 
 
 def refuse_binary(sample: bytes, name: str) -> None:
@@ -248,13 +249,17 @@ def detect_encoding(sample: bytes, name: str = "the file") -> str:
     stray = sample.decode("utf-8", errors="replace").count("\ufffd")
     if len(_UTF8_MULTIBYTE.findall(sample)) >= stray:
         return "utf-8"
-    matches = sorted(from_bytes(sample, cp_isolation=list(DETECTED_ENCODINGS)), key=lambda m: m.chaos)
+    # The detector's own cut-off (0.2 in any chunk) drops real files (full-width digits and minus signs in phone
+    # numbers read as "mess"); its mean chaos is judged here instead.
+    found = from_bytes(sample, cp_isolation=list(DETECTED_ENCODINGS), threshold=_DETECTOR_THRESHOLD)
+    matches = sorted(found, key=lambda m: m.chaos)
     readable = [m for m in matches if m.chaos < _CHAOS_CLEAR]
     if readable and (len(readable) == 1 or readable[1].chaos - readable[0].chaos >= _CHAOS_MARGIN):
         return codecs.lookup(readable[0].encoding).name
     candidates = [codecs.lookup(m.encoding).name for m in readable]
     if not candidates:
-        candidates = [codecs.lookup(m.encoding).name for m in from_bytes(sample)][:5]
+        anywhere = from_bytes(sample, threshold=_DETECTOR_THRESHOLD)
+        candidates = [codecs.lookup(m.encoding).name for m in sorted(anywhere, key=lambda m: m.chaos)][:5]
     listed = ", ".join(candidates) if candidates else "none recognised"
     raise LeadFileError(
         f"{name}: cannot tell the file's encoding (candidates: {listed}); "
