@@ -161,6 +161,7 @@ def test_a_repeated_lead_field_header_is_refused(cli: CliRunner, tmp_path: Path)
     assert_refused(*import_file(cli, name, path), "first_name", "--map 3=skip")
     code, out, err = import_file(cli, name, path, "--map", "3=skip")
     assert code == 0, err
+    assert json.loads(out)["imported"] == 1
     assert stored(tmp_path, name)[0][1] == "Ann"
 
 
@@ -237,7 +238,9 @@ def test_non_ascii_headers_are_mapped_exactly(cli: CliRunner, tmp_path: Path) ->
     path.write_text("氏名,連絡先,備考\n山田 太郎,090-1234-5678,x\n", encoding="utf-8")
     code, out, err = import_file(cli, name, path, "--map", "連絡先=phone", "--region", "JP")
     assert code == 0, err
+    assert json.loads(out)["imported"] == 1
     ((phone, first, last, fields),) = stored(tmp_path, name)
+    assert {first, last} == {"山田", "太郎"}  # the column 氏名 (name), not the phone
     assert phone == "+819012345678"
     assert fields == {"備考": "x"}
 
