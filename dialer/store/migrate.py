@@ -94,9 +94,6 @@ async def upgrade(
     A schema already at ``revision`` is read, never written (no write lock: start-up next to a running import or
     daemon does not queue behind them). When another process holds the write lock, ``on_wait`` is told after
     ``notice_after`` seconds and again after each busy timeout; after ``max_wait`` seconds DatabaseBusyError."""
-    before = await schema_version(db)
-    if before.current is not None and before.current == (before.head if revision == "head" else revision):
-        return before
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_wait
 
@@ -104,25 +101,29 @@ async def upgrade(
         await asyncio.sleep(notice_after)
         on_wait("another process holds the database write lock: waiting for it to migrate the schema")
 
-    while True:
-        notice = asyncio.create_task(announce())
-        try:
-            async with db.write() as conn:
-                notice.cancel()
-                await conn.run_sync(_upgrade, revision)
-            break
-        except OperationalError as exc:
-            if not _is_busy(exc):
-                raise
-            if loop.time() >= deadline:
-                raise DatabaseBusyError(
-                    f"the database stayed locked by another process for {max_wait:.0f} s; schema not migrated"
-                ) from None
-            on_wait("the database is still locked by another process: still waiting to migrate the schema")
-        finally:
-            notice.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await notice
+    notice = asyncio.create_task(announce())
+    try:
+        before = await schema_version(db)  # WAL: never waits for a writer (a rollback-journal file may)
+        if before.current is not None and before.current == (before.head if revision == "head" else revision):
+            return before
+        while True:
+            try:
+                async with db.write() as conn:
+                    notice.cancel()
+                    await conn.run_sync(_upgrade, revision)
+                break
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if loop.time() >= deadline:
+                    raise DatabaseBusyError(
+                        f"the database stayed locked by another process for {max_wait:.0f} s; schema not migrated"
+                    ) from None
+                on_wait("the database is still locked by another process: still waiting to migrate the schema")
+    finally:
+        notice.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await notice
     return await schema_version(db)
 
 
