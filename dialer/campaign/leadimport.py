@@ -889,15 +889,25 @@ def dedupe_against(
 # -- error report -----------------------------------------------------------------------------------------------
 
 
-def write_error_report(stream: TextIO, errors: Iterable[RowError], header: Iterable[str]) -> int:
-    """Write rejected rows as CSV: row, line, reason, detail, then the original columns. Every cell is
-    neutralised against formula injection. Returns the number of rows written."""
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(["row", "line", "reason", "detail", *(neutralise_formula(h) for h in header)])
-    n = 0
-    for e in errors:
-        writer.writerow(
+class ErrorReportWriter:
+    """Rejected rows as CSV, written as they come (an import never holds its errors in memory): row, line,
+    reason, detail, then the original columns. Every cell is neutralised against formula injection."""
+
+    def __init__(self, stream: TextIO, header: Iterable[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\r\n")
+        self._writer.writerow(["row", "line", "reason", "detail", *(neutralise_formula(h) for h in header)])
+        self.rows = 0
+
+    def add(self, e: RowError) -> None:
+        self._writer.writerow(
             [e.row, e.line, e.reason.value, neutralise_formula(e.detail), *(neutralise_formula(c) for c in e.raw)]
         )
-        n += 1
-    return n
+        self.rows += 1
+
+
+def write_error_report(stream: TextIO, errors: Iterable[RowError], header: Iterable[str]) -> int:
+    """Write rejected rows as CSV (see ErrorReportWriter). Returns the number of rows written."""
+    report = ErrorReportWriter(stream, header)
+    for e in errors:
+        report.add(e)
+    return report.rows

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from dialer.campaign.config import load_campaign
 from dialer.campaign.leadimport import ImportedLead, RowError
 from dialer.store import Database, create_database, schema_version, upgrade
-from dialer.campaign.config import load_campaign
 from dialer.store.campaigns import apply_campaign
 from dialer.store.imports import CHUNK, import_leads
 from dialer.store.lifecycle import claim_dialable_in
@@ -121,7 +121,8 @@ async def test_migration_waits_for_a_busy_database_and_says_so(tmp_path: Path) -
             if said:
                 break
             await asyncio.sleep(0.025)
-        assert said and "waiting" in said[0]
+        assert said
+        assert "waiting" in said[0]
         assert not migrating.done()
         other.rollback()
         version = await asyncio.wait_for(migrating, timeout=30)
