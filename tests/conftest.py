@@ -1,4 +1,4 @@
-"""Shared fixtures. Test tiers live in folders: unit, trace, sim, store, api, browser, real_ami."""
+"""Shared fixtures. Test tiers live in folders: unit, trace, sim, store, hostile, api, browser, real_ami."""
 
 from __future__ import annotations
 

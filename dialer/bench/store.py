@@ -4,6 +4,9 @@ import: a generated lead CSV (dialer.campaign.samples, 1 M rows by default, ~1 %
   fresh SQLite campaign that already has a DNC list: phone parsing, per-row validation, DNC scrub, dedupe and
   the multi-row inserts, all in the single import transaction. Then the same file again (every row a duplicate).
   Target: >= 20 000 rows/s on SQLite.
+import-quote: a 200 k-row and a 2 M-row CSV, each with one unclosed quote in row 2, imported in a process of its
+  own (the CLI's path: streamed rows, batched staged transactions, error report streamed to disk): rows/s, rows
+  imported and the process' peak RSS. Bounded memory means the same peak at both sizes; only row 2 is lost.
 claim: 10 M leads in one campaign (60 % new, 25 % retry -- half due, 5 % callbacks, 10 % closed), generated in
   the database; batches of 50 claimed one after another, as the runner does. p50/p99 per batch, SQLite and
   PostgreSQL (DIALER_TEST_PG_URL, or --pg-url). Target <= 5 ms. The generated databases are kept under
@@ -13,8 +16,13 @@ claim: 10 M leads in one campaign (60 % new, 25 % retry -- half due, 5 % callbac
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import multiprocessing
 import os
+import resource
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -24,9 +32,9 @@ from typing import Annotated
 import typer
 
 from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.campaign.leadimport import LeadCsvReader
+from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader
 from dialer.campaign.phones import Phone, normalize
-from dialer.campaign.samples import sample_rows, write_sample_csv
+from dialer.campaign.samples import SAMPLE_HEADER, sample_rows, write_sample_csv
 from dialer.store import Database, create_database, upgrade
 from dialer.store.benchdata import count_leads, generate_leads
 from dialer.store.campaigns import apply_campaign
@@ -129,6 +137,94 @@ async def run_import(rows: int, csv_path: Path, db_path: Path) -> None:
     typer.echo(f"  first import          {rows / first:>10,.0f} rows/s  ({first:.1f} s)  {counts}")
     typer.echo(f"  same file again       {rows / again:>10,.0f} rows/s  ({again:.1f} s)  {counts_again}")
     typer.echo("  target                    20,000 rows/s")
+
+
+# -- import with an unclosed quote: rows/s and peak RSS -----------------------------------------------------------
+
+
+def write_unclosed_quote_csv(path: Path, rows: int) -> None:
+    """``rows`` sample rows; row 2's last cell opens a quote that never closes."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(SAMPLE_HEADER)
+        for i, row in enumerate(sample_rows(rows, seed=11, bad_rows=False)):
+            if i == 1:
+                cells = io.StringIO()
+                csv.writer(cells, lineterminator="").writerow(row[:-1])
+                fh.write(cells.getvalue() + ',"this note never closes\n')
+            else:
+                writer.writerow(row)
+
+
+def _peak_rss_mib() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+async def _import_file(csv_path: Path, db_path: Path, errors_path: Path) -> dict[str, float]:
+    db = create_database(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        await upgrade(db)
+        config = bench_campaign()
+        campaign_id = (await apply_campaign(db, config.name, config.model_dump(mode="json"), BENCH_NOW)).campaign.id
+        started = time.perf_counter()
+        with (
+            LeadCsvReader(csv_path, default_region="US") as reader,
+            errors_path.open("w", encoding="utf-8", newline="") as stream,
+        ):
+            report = ErrorReportWriter(stream, reader.header)
+            summary = await import_leads(
+                db,
+                campaign_id=campaign_id,
+                rows=reader,
+                list_name=csv_path.name,
+                source_file=str(csv_path),
+                now=BENCH_NOW,
+                on_error=report.add,
+            )
+        elapsed = time.perf_counter() - started
+    finally:
+        await db.dispose()
+    return {
+        "rows": summary.rows,
+        "imported": summary.imported,
+        "invalid": summary.invalid,
+        "duplicates": summary.duplicates,
+        "seconds": elapsed,
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+
+
+def _import_in_child(csv_path: str, db_path: str, errors_path: str, out: multiprocessing.Queue[object]) -> None:
+    out.put(asyncio.run(_import_file(Path(csv_path), Path(db_path), Path(errors_path))))
+
+
+def bench_import_quote_at(sizes: tuple[int, ...], workdir: Path) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    typer.echo(f"import with one unclosed quote (SQLite, a fresh process per file; {machine_load()}):")
+    ctx = multiprocessing.get_context("spawn")  # a fresh process: its peak RSS is this import's alone
+    for rows in sizes:
+        csv_path = workdir / f"quote-{rows}.csv"
+        if not csv_path.is_file():
+            t = time.perf_counter()
+            write_unclosed_quote_csv(csv_path, rows)
+            typer.echo(f"  generated {csv_path} ({rows:,} rows) in {time.perf_counter() - t:.1f} s")
+        db_path = workdir / "import-quote.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        queue: multiprocessing.Queue[object] = ctx.Queue()
+        child = ctx.Process(
+            target=_import_in_child, args=(str(csv_path), str(db_path), str(workdir / "quote-errors.csv"), queue)
+        )
+        child.start()
+        result = queue.get()
+        child.join()
+        assert isinstance(result, dict)
+        typer.echo(
+            f"  {rows:>9,} rows  {result['rows'] / result['seconds']:>9,.0f} rows/s  ({result['seconds']:.1f} s)  "
+            f"imported {result['imported']:,}, invalid {result['invalid']}, duplicates {result['duplicates']}  "
+            f"peak RSS {result['peak_rss_mib']:.0f} MiB"
+        )
 
 
 # -- claim ------------------------------------------------------------------------------------------------------
@@ -244,6 +340,13 @@ def register(app: typer.Typer) -> None:
         """Lead CSV import rate (parse, validate, DNC scrub, dedupe, insert) on SQLite."""
         bench_import_at(rows, BENCH_DIR)
 
+    @app.command("import-quote")
+    def bench_import_quote(
+        rows: Annotated[list[int] | None, typer.Option("--rows", help="file sizes (repeatable)")] = None,
+    ) -> None:
+        """Import rows/s and peak RSS for files with one unclosed quote (default: 200 k and 2 M rows)."""
+        bench_import_quote_at(tuple(rows or (200_000, 2_000_000)), BENCH_DIR)
+
     @app.command("claim")
     def bench_claim(
         leads: Annotated[int, typer.Option("--leads", min=1000, help="leads in the campaign")] = 10_000_000,
@@ -259,6 +362,8 @@ def register(app: typer.Typer) -> None:
 
 
 def run_default() -> None:
-    """Both benchmarks at full size: 1 M-row import, claims among 10 M leads."""
+    """Every store benchmark at full size: 1 M-row import, 200 k / 2 M-row imports with an unclosed quote, claims
+    among 10 M leads."""
     bench_import_at(1_000_000, BENCH_DIR)
+    bench_import_quote_at((200_000, 2_000_000), BENCH_DIR)
     bench_claim_at(10_000_000, 500, 50, "both", None, BENCH_DIR)

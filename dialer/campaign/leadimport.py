@@ -1,13 +1,21 @@
 """Streaming lead-list parsing for `dialer leads import` (pure: bytes in, typed records out).
 
 What a real lead list throws at us, and what happens:
-- encoding: UTF-8, UTF-8 with BOM, or Windows-1252/Latin-1 (Excel exports); bytes that are not UTF-8 inside an
-  otherwise UTF-8 file are read as cp1252 one by one rather than failing the import;
+- encoding: UTF-8 (with or without BOM), UTF-16 (BOM: Excel's "Unicode text"), CP932/Shift_JIS, GB18030, EUC-JP and
+  Windows-1252, detected with charset-normalizer; when the detector is unsure the file is refused with the
+  candidates and ``--encoding``; bytes that are not UTF-8 inside an otherwise UTF-8 file are read as cp1252 one by
+  one rather than failing the import; binary files (images, workbooks, NUL bytes) are refused as a whole;
+- line endings: LF, CRLF and CR-only (Excel for Mac) alike;
 - delimiter: ``,`` ``;`` tab or ``|``, sniffed from the first records (quotes respected); header row detected;
 - column mapping: common header names are recognised (phone, mobile, first name, zip, ...), ``--map col=field``
   overrides (col: header name or 1-based index; field: a lead field, ``skip``, or any other name = custom field);
 - quoted fields may span lines; CR/LF and other control characters inside values become spaces (values end up in
   AMI headers and the UI); a cell longer than MAX_CELL_CHARS rejects the row with a reason;
+- malformed records cost that record only: records are assembled line by line with a bound on lines and characters
+  (MAX_RECORD_LINES, MAX_CELL_CHARS, MAX_LINE_CHARS); a quote left open past the bound (or to the end of the file)
+  rejects the record's first line as ``malformed`` and reading resumes on the next line, so memory stays bounded
+  whatever the file;
+- phone extensions (``ext 5``, ``x12``, ``;ext=9``, ``#12``) are kept in the lead's ``phone_extension`` field;
 - values that look like spreadsheet formulas (``=cmd|...``, ``@SUM(...)``) are kept as data, flagged, and
   neutralised when written back to CSV (`write_error_report`, `neutralise_formula`);
 - duplicates within the file (same E.164 number) are reported against the first occurrence;
@@ -22,23 +30,42 @@ import codecs
 import csv
 import io
 import re
-from collections import Counter
+import unicodedata
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from dialer.campaign.phones import Phone, PhoneRejection, normalize, postal_code_zones
+from charset_normalizer import from_bytes
+
+from dialer.campaign.phones import Phone, PhoneRejection, known_region, normalize, postal_code_zones
 
 MAX_CELL_CHARS = 32_768  # a longer cell is not lead data (runaway quote, pasted file): reject the row
 MAX_RECORD_LINES = 50  # a quoted value spanning more lines is an unclosed quote, not a note
+MAX_LINE_CHARS = 2 * MAX_CELL_CHARS  # a longer physical line is read in pieces and rejected, never held whole
+# Numbers remembered to point a repeated number at its first row; past this many, the store's unique
+# (campaign, phone) index still refuses the repeat (counted as a duplicate), so memory stays bounded.
+SEEN_LIMIT = 100_000
 RAW_KEEP_CHARS = 1_000  # cells kept in a RowError are cut to this length for the error report
 SNIFF_BYTES = 64 * 1024
 READ_BUFFER = 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
-# The csv module's own limit (128 KiB) raises mid-file; ours is checked per cell, so lift the module's.
-csv.field_size_limit(64 * 1024 * 1024)
+# Records reach the csv module already bounded (MAX_RECORD_LINES lines of at most MAX_LINE_CHARS each).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_LINES * MAX_LINE_CHARS))
+EXTENSION_FIELD = "phone_extension"  # custom field holding the extension of the lead's number
+# Encodings the detector chooses among (beyond UTF-8/UTF-16, which are recognised by their BOM or validity).
+DETECTED_ENCODINGS = ("cp932", "gb18030", "euc_jp", "cp1252")
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook? save it as CSV)"),
+    (b"\xd0\xcf\x11\xe0", "an Office document (an .xls workbook? save it as CSV)"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
 
 
 class LeadFileError(ValueError):
@@ -72,7 +99,8 @@ class LeadField(StrEnum):
 
 
 def _norm_header(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """Case, width and punctuation folded; letters of every script kept (``電話番号`` stays ``電話番号``)."""
+    return re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", name).casefold())
 
 
 HEADER_ALIASES: dict[str, LeadField] = {
@@ -104,6 +132,14 @@ HEADER_ALIASES: dict[str, LeadField] = {
     **dict.fromkeys(("zip", "zipcode", "postcode", "postalcode", "postal", "zip5"), LeadField.POSTAL_CODE),
     **dict.fromkeys(("priority", "prio"), LeadField.PRIORITY),
     **dict.fromkeys(("id", "externalid", "leadid", "customerid", "crmid", "ref", "reference"), LeadField.EXTERNAL_ID),
+    # Japanese and Chinese exports
+    **dict.fromkeys(("電話番号", "電話", "tel番号", "电话", "电话号码", "联系电话"), LeadField.PHONE),
+    **dict.fromkeys(("携帯", "携帯電話", "携帯番号", "手机", "手机号", "手机号码"), LeadField.ALT_PHONE),
+    **dict.fromkeys(("氏名", "名前", "姓名", "名称"), LeadField.NAME),
+    **dict.fromkeys(("姓",), LeadField.LAST_NAME),
+    **dict.fromkeys(("名",), LeadField.FIRST_NAME),
+    **dict.fromkeys(("メール", "メールアドレス", "電子メール", "邮箱", "电子邮件"), LeadField.EMAIL),
+    **dict.fromkeys(("郵便番号", "邮编", "邮政编码"), LeadField.POSTAL_CODE),
 }
 
 
@@ -162,27 +198,80 @@ codecs.register_error("dialer-cp1252-fallback", _cp1252_fallback)
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_CHAOS_CLEAR = 0.2  # charset-normalizer's "mess" ratio under which a decoding reads as text
+_CHAOS_MARGIN = 0.1
+_DETECTOR_THRESHOLD = 0.5  # how much worse the runner-up must read for the best guess to be taken without asking
 
 
-def detect_encoding(sample: bytes) -> str:
-    """utf-8-sig for a BOM; utf-8 when the sample decodes (a cut multibyte tail is fine) or mixes real UTF-8
-    sequences with stray bytes (those are then read as cp1252 one by one); cp1252 otherwise."""
+def refuse_binary(sample: bytes, name: str) -> None:
+    """Raise LeadFileError when the file is an image, an archive, a workbook or other binary data."""
+    for magic, what in _MAGIC:
+        if sample.startswith(magic):
+            raise LeadFileError(f"{name}: this is {what}, not a CSV lead list")
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if sample.count(0) > max(8, len(sample) // 100):
+        raise LeadFileError(f"{name}: binary data (NUL bytes), not a CSV lead list")
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text without a BOM shows as a NUL in every other byte (ASCII digits and delimiters)."""
+    even, odd = sample[0:4096:2], sample[1:4096:2]
+    if len(even) < 8:
+        return None
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def detect_encoding(sample: bytes, name: str = "the file") -> str:
+    """The encoding of a file from its first bytes.
+
+    A BOM decides (utf-8-sig, utf-16); then valid UTF-8 (a cut multibyte tail is fine) is utf-8, and a UTF-8 file
+    with a few stray bytes stays utf-8 (those bytes are read as cp1252 one by one); otherwise charset-normalizer
+    chooses among DETECTED_ENCODINGS. When no candidate reads as text, or two read about as well, LeadFileError
+    lists the candidates and asks for ``--encoding``."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise LeadFileError("the file is UTF-16; save it as UTF-8 (or CSV in Excel) and import again")
+        return "utf-16"
+    utf16 = _utf16_without_bom(sample)
+    if utf16 is not None:
+        return utf16
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
     except UnicodeDecodeError:
-        return "utf-8" if _UTF8_MULTIBYTE.search(sample) else "cp1252"
-    return "utf-8"
+        pass
+    else:
+        return "utf-8"
+    stray = sample.decode("utf-8", errors="replace").count("\ufffd")
+    if len(_UTF8_MULTIBYTE.findall(sample)) >= stray:
+        return "utf-8"
+    # The detector's own cut-off (0.2 in any chunk) drops real files (full-width digits and minus signs in phone
+    # numbers read as "mess"); its mean chaos is judged here instead.
+    found = from_bytes(sample, cp_isolation=list(DETECTED_ENCODINGS), threshold=_DETECTOR_THRESHOLD)
+    matches = sorted(found, key=lambda m: m.chaos)
+    readable = [m for m in matches if m.chaos < _CHAOS_CLEAR]
+    if readable and (len(readable) == 1 or readable[1].chaos - readable[0].chaos >= _CHAOS_MARGIN):
+        return codecs.lookup(readable[0].encoding).name
+    candidates = [codecs.lookup(m.encoding).name for m in readable]
+    if not candidates:
+        anywhere = from_bytes(sample, threshold=_DETECTOR_THRESHOLD)
+        candidates = [codecs.lookup(m.encoding).name for m in sorted(anywhere, key=lambda m: m.chaos)][:5]
+    listed = ", ".join(candidates) if candidates else "none recognised"
+    raise LeadFileError(
+        f"{name}: cannot tell the file's encoding (candidates: {listed}); "
+        f"name it with --encoding (e.g. --encoding {candidates[0] if candidates else 'cp932'})"
+    )
 
 
 def sniff_delimiter(sample: str) -> str:
     """The candidate delimiter that splits the first records into the most consistent, widest rows."""
     best, best_score = ",", (-1.0, 0)
-    lines = sample.splitlines(keepends=True)
-    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+    lines = sample.replace("\r\n", "\n").replace("\r", "\n").splitlines(keepends=True)
+    if len(lines) > 1 and not lines[-1].endswith("\n"):
         lines = lines[:-1]  # the sample may cut the last record
     text = "".join(lines[:50])
     for delim in DELIMITERS:
@@ -227,6 +316,140 @@ def _cut(cells: Iterable[str]) -> tuple[str, ...]:
     return tuple(c if len(c) <= RAW_KEEP_CHARS else c[:RAW_KEEP_CHARS] + f"…[{len(c)} chars]" for c in cells)
 
 
+# -- records ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _LongLine:
+    head: str  # the first MAX_LINE_CHARS characters
+    length: int  # characters in the whole line
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    first_line: int
+    last_line: int
+    cells: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _BadRecord:
+    first_line: int
+    reason: RowErrorReason
+    detail: str
+    cells: list[str]
+    column: int | None = None  # the over-long cell, when known
+
+
+def _quote_open_after(line: str, delimiter: str, in_quote: bool) -> bool:
+    """Is a quoted value still open at the end of ``line``? The csv module's rules: a quote opens a value only at
+    the start of a field, ``""`` inside a quoted value is a literal quote, other quotes are literal."""
+    i = 0
+    n = len(line)
+    while True:
+        q = line.find('"', i)
+        if in_quote:
+            if q < 0:
+                return True
+            if q + 1 < n and line[q + 1] == '"':
+                i = q + 2
+                continue
+            in_quote = False
+            i = q + 1
+            continue
+        if q < 0:
+            return False
+        if q == 0 or line[q - 1] == delimiter:
+            in_quote = True
+        i = q + 1
+
+
+class _RecordSource:
+    """CSV records from decoded text, line by line, each bounded: a physical line longer than MAX_LINE_CHARS is
+    read in pieces and reported; a quoted value still open after MAX_RECORD_LINES lines or MAX_CELL_CHARS
+    characters (or at the end of the file) costs its first line only -- the lines after it are read again as
+    records of their own. Memory is bounded by those limits whatever the file holds."""
+
+    def __init__(self, text: TextIO, delimiter: str) -> None:
+        self._text = text
+        self._delimiter = delimiter
+        self._pending: deque[tuple[int, str | _LongLine]] = deque()
+        self._line = 0  # physical lines read from the stream
+
+    def _next_line(self) -> tuple[int, str | _LongLine] | None:
+        if self._pending:
+            return self._pending.popleft()
+        try:
+            line = self._text.readline(MAX_LINE_CHARS)
+        except UnicodeDecodeError as exc:
+            raise LeadFileError(
+                f"bytes after line {self._line} are not {self._text.encoding}: {exc.reason}; "
+                "name the file's encoding with --encoding"
+            ) from None
+        if not line:
+            return None
+        self._line += 1
+        if len(line) < MAX_LINE_CHARS or line.endswith("\n"):
+            return self._line, line
+        length = len(line)
+        while True:  # skip the rest of the over-long line without holding it
+            more = self._text.readline(MAX_LINE_CHARS)
+            length += len(more)
+            if not more or more.endswith("\n"):
+                break
+        return self._line, _LongLine(line, length)
+
+    def _split(self, text: str) -> list[str]:
+        return next(csv.reader([text], delimiter=self._delimiter, strict=False), [])
+
+    def next_record(self, width: int | None) -> _Record | _BadRecord | None:
+        """The next record, or None at the end of the file. ``width``: the header's width (a multi-line record
+        with more cells than that is an unclosed quote that met another quote later)."""
+        item = self._next_line()
+        if item is None:
+            return None
+        first, line = item
+        delim = self._delimiter
+        if isinstance(line, _LongLine):
+            cells = self._split(line.head)
+            return _BadRecord(
+                first,
+                RowErrorReason.FIELD_TOO_LONG,
+                f"the line has {line.length} characters",
+                cells,
+                column=max(len(cells) - 1, 0),
+            )
+        if '"' not in line:
+            return _Record(first, first, line.rstrip("\r\n").split(delim))
+        if not _quote_open_after(line, delim, False):
+            return _Record(first, first, self._split(line))
+        parts = [line]
+        consumed: list[tuple[int, str | _LongLine]] = []
+        chars = len(line)
+        while len(parts) < MAX_RECORD_LINES and chars <= MAX_CELL_CHARS:
+            nxt = self._next_line()
+            if nxt is None:
+                break
+            consumed.append(nxt)
+            if isinstance(nxt[1], _LongLine):
+                break
+            parts.append(nxt[1])
+            chars += len(nxt[1])
+            if not _quote_open_after(nxt[1], delim, True):
+                cells = next(csv.reader(parts, delimiter=delim, strict=False), [])
+                if width is None or len(cells) <= width or not any(c.strip() for c in cells[width:]):
+                    return _Record(first, nxt[0], cells)
+                break
+        self._pending.extendleft(reversed(consumed))
+        return _BadRecord(
+            first,
+            RowErrorReason.MALFORMED,
+            f"unclosed quote: the quoted value opened on line {first} does not close within {MAX_RECORD_LINES} "
+            f"lines or {MAX_CELL_CHARS} characters; line {first} was skipped and reading resumed at the next line",
+            line.rstrip("\r\n").split(delim),
+        )
+
+
 # -- the reader -------------------------------------------------------------------------------------------------
 
 
@@ -235,11 +458,20 @@ def _looks_like_phone(cell: str) -> bool:
     return digits >= 7 and digits >= len(cell.strip()) * 0.6
 
 
+def _decode_sample(head: bytes, encoding: str) -> str:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="dialer-cp1252-fallback")
+    try:
+        return decoder.decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise LeadFileError(f"the file is not {encoding}: {exc.reason}; name its encoding with --encoding") from None
+
+
 class LeadCsvReader:
     """Iterate a lead CSV as ImportedLead | RowError; opening reads only the first 64 KiB to sniff the format.
 
     ``source``: a path or a binary stream. ``default_region``: ISO region for numbers without a country code
     (the campaign's ``default_region``). ``mapping``: column (header name or 1-based index) → field.
+    ``encoding``: a Python codec name; None detects it (see `detect_encoding`).
     """
 
     def __init__(
@@ -252,7 +484,13 @@ class LeadCsvReader:
         delimiter: str | None = None,
         has_header: bool | None = None,
     ) -> None:
+        if default_region is not None and not known_region(default_region):
+            raise LeadFileError(
+                f"unknown region {default_region!r}: use an ISO 3166 code with numbering data (US, GB, DE, JP, CN, ...)"
+            )
+        default_region = default_region.upper() if default_region is not None else None
         self._own = False
+        self.notices: list[str] = []  # what the importer decided for the user to know (shown by the CLI)
         if isinstance(source, str | Path):
             try:
                 self._binary: BinaryIO = open(source, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - see close()
@@ -264,47 +502,72 @@ class LeadCsvReader:
             self._binary = source
             self.name = getattr(source, "name", "<stream>")
         try:
-            head = self._binary.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(self._binary, "peek") else b""
-            if not head:
-                buffered = io.BufferedReader(self._binary, buffer_size=READ_BUFFER)  # type: ignore[type-var]
-                self._binary = buffered
-                head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+            self._open(default_region, mapping, encoding, delimiter, has_header)
+        except LeadFileError:
+            self.close()
+            raise
         except OSError as exc:
             self.close()
             raise LeadFileError(f"{self.name}: cannot read: {exc}") from None
+
+    def _open(
+        self,
+        default_region: str | None,
+        mapping: Mapping[str, str] | None,
+        encoding: str | None,
+        delimiter: str | None,
+        has_header: bool | None,
+    ) -> None:
+        head = self._binary.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(self._binary, "peek") else b""
+        if not head:
+            buffered = io.BufferedReader(self._binary, buffer_size=READ_BUFFER)  # type: ignore[type-var]
+            self._binary = buffered
+            head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         if not head.strip():
-            self.close()
             raise LeadFileError(f"{self.name}: the file is empty")
-        self.encoding = encoding or detect_encoding(head)
-        try:
-            sample = head.decode(self.encoding, errors="dialer-cp1252-fallback")
-        except LookupError:
-            self.close()
-            raise LeadFileError(f"unknown encoding {encoding!r}") from None
+        if encoding is not None:
+            try:
+                encoding = codecs.lookup(encoding).name
+            except LookupError:
+                raise LeadFileError(f"unknown encoding {encoding!r} (e.g. utf-8, cp932, gb18030, euc_jp)") from None
+        else:
+            refuse_binary(head, self.name)
+            encoding = detect_encoding(head, self.name)
+        if encoding in ("utf-8", "utf-16") and head.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+        self.encoding = encoding
+        sample = _decode_sample(head, encoding)
+        if sample.startswith("\ufeff"):
+            sample = sample[1:]
+        controls = sum(1 for ch in sample[:8192] if ch < " " and ch not in "\t\r\n")
+        if controls > max(8, len(sample[:8192]) // 100):
+            raise LeadFileError(f"{self.name}: binary data (control characters), not a CSV lead list")
         if delimiter is not None and len(delimiter) != 1:
-            self.close()
             raise LeadFileError(f"the delimiter must be one character, not {delimiter!r}")
         self.delimiter = delimiter or sniff_delimiter(sample)
-        self._text: TextIO = io.TextIOWrapper(
-            self._binary, encoding=self.encoding, errors="dialer-cp1252-fallback", newline=""
-        )
-        self._reader = csv.reader(self._text, delimiter=self.delimiter, quotechar='"', doublequote=True, strict=False)
-        first_rows = list(csv.reader(io.StringIO(sample), delimiter=self.delimiter))[:20]
+        # Universal newlines: LF, CRLF and CR-only (Excel for Mac) files all read line by line.
+        errors = "dialer-cp1252-fallback" if encoding.startswith("utf-8") else "strict"
+        self._text: TextIO = io.TextIOWrapper(self._binary, encoding=encoding, errors=errors, newline=None)
+        self._records = _RecordSource(self._text, self.delimiter)
+        normalised = sample.replace("\r\n", "\n").replace("\r", "\n")
+        first_rows = list(csv.reader(io.StringIO(normalised), delimiter=self.delimiter, strict=False))[:20]
+        first_rows = [r for r in first_rows if r and any(c.strip() for c in r)]
         self.default_region = default_region
         self.stats = ImportStats()
         first = first_rows[0] if first_rows else []
         self.has_header = has_header if has_header is not None else not any(_looks_like_phone(c) for c in first)
+        self._header_lines = 0
         if self.has_header:
-            try:
-                header_row = next(self._reader)
-            except (csv.Error, StopIteration) as exc:
-                self.close()
-                raise LeadFileError(f"{self.name}: cannot read the header row: {exc}") from None
-            self.header = tuple(sanitise(c) or f"column{i + 1}" for i, c in enumerate(header_row))
+            record = self._records.next_record(None)
+            while isinstance(record, _Record) and not any(c.strip() for c in record.cells):
+                record = self._records.next_record(None)  # blank lines before the header
+            if not isinstance(record, _Record):
+                raise LeadFileError(f"{self.name}: cannot read the header row")
+            self.header = tuple(sanitise(c).lstrip("\ufeff") or f"column{i + 1}" for i, c in enumerate(record.cells))
+            self._header_lines = record.last_line
         else:
             width = max((len(r) for r in first_rows), default=1)
             self.header = tuple(f"column{i + 1}" for i in range(width))
-        self._header_lines = self._reader.line_num
         self.field_map = self._build_field_map(mapping or {}, first_rows[1:] if self.has_header else first_rows)
 
     # -- mapping ----------------------------------------------------------------------------------------------
@@ -315,10 +578,16 @@ class LeadCsvReader:
             if not 0 <= i < len(self.header):
                 raise LeadFileError(f"--map {column}=...: the file has columns 1..{len(self.header)}")
             return i
+        exact = [i for i, h in enumerate(self.header) if h == column]
         wanted = _norm_header(column)
-        for i, h in enumerate(self.header):
-            if h == column or _norm_header(h) == wanted:
-                return i
+        matches = exact or ([i for i, h in enumerate(self.header) if _norm_header(h) == wanted] if wanted else [])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            numbers = " and ".join(str(i + 1) for i in matches)
+            raise LeadFileError(
+                f"--map {column}=...: columns {numbers} are all named {column!r}; map by number (--map N=FIELD)"
+            )
         raise LeadFileError(f"--map {column}=...: no column {column!r} (columns: {', '.join(self.header)})")
 
     def _build_field_map(self, mapping: Mapping[str, str], sample_rows: list[list[str]]) -> dict[int, str]:
@@ -352,6 +621,19 @@ class LeadCsvReader:
                 unique = f"{name}_{n}"
             used.add(unique)
             fmap[i] = unique
+        for i in sorted(fmap):
+            name = fmap[i]
+            if name != self.header[i] and self.header.count(self.header[i]) > 1 and name not in known:
+                self.notices.append(f"column {i + 1} repeats the header {self.header[i]!r}: its values go to {name!r}")
+        singles = (f.value for f in LeadField if f not in (LeadField.PHONE, LeadField.ALT_PHONE, LeadField.SKIP))
+        for single in singles:
+            columns = [i for i, f in sorted(fmap.items()) if f == single]
+            if len(columns) > 1:
+                named = ", ".join(f"{i + 1} ({self.header[i]!r})" for i in columns)
+                raise LeadFileError(
+                    f"{self.name}: columns {named} are all read as {single}; keep one with "
+                    f"--map {columns[-1] + 1}=skip (or map it to another field)"
+                )
         phones = [i for i, f in fmap.items() if f == LeadField.PHONE]
         if not phones:
             alts = [i for i, f in sorted(fmap.items()) if f == LeadField.ALT_PHONE]
@@ -364,6 +646,7 @@ class LeadCsvReader:
         elif len(phones) > 1:
             for i in phones[1:]:
                 fmap[i] = LeadField.ALT_PHONE.value
+                self.notices.append(f"column {i + 1} ({self.header[i]!r}) is a second phone column: read as alt_phone")
         return fmap
 
     # -- iteration --------------------------------------------------------------------------------------------
@@ -402,44 +685,34 @@ class LeadCsvReader:
         region = self.default_region
         seen: dict[str, int] = {}
         stats = self.stats
-        reader = self._reader
+        records = self._records
         row_no = 0
-        prev_line = self._header_lines
         control = _CONTROL
         max_chars = MAX_CELL_CHARS
 
         while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
+            record = records.next_record(width)
+            if record is None:
                 return
-            except csv.Error as exc:
+            line = record.first_line
+            if isinstance(record, _BadRecord):
                 row_no += 1
                 stats.rows += 1
-                line = prev_line + 1
-                prev_line = reader.line_num
-                stats.errors[RowErrorReason.MALFORMED] += 1
-                yield RowError(row_no, line, RowErrorReason.MALFORMED, str(exc), ())
+                detail = record.detail
+                if record.column is not None:
+                    col = self.header[record.column] if record.column < width else f"column{record.column + 1}"
+                    detail = f"{col}: more than {max_chars} characters, at most {max_chars} ({detail})"
+                err = RowError(row_no, line, record.reason, detail, _cut(record.cells))
+                stats.errors[err.reason] += 1
+                yield err
                 continue
-            line = prev_line + 1
-            prev_line = reader.line_num
+            cells = record.cells
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 stats.blank_lines += 1
                 continue
             row_no += 1
             stats.rows += 1
 
-            if prev_line - line >= MAX_RECORD_LINES:
-                err = RowError(
-                    row_no,
-                    line,
-                    RowErrorReason.MALFORMED,
-                    f"one record spans lines {line}-{prev_line}: an unclosed quote swallowed the lines after it",
-                    _cut(cells),
-                )
-                stats.errors[err.reason] += 1
-                yield err
-                continue
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 err = RowError(
                     row_no,
@@ -550,7 +823,10 @@ class LeadCsvReader:
                 first_name, _, last_name = full.rpartition(" ") if " " in full else (full, "", "")
             postal = values.get("postal_code") or None
             postal_zones = postal_code_zones(postal, parsed.region) if postal else ()
-            seen[e164] = row_no
+            if parsed.extension is not None:
+                extra[EXTENSION_FIELD] = parsed.extension
+            if len(seen) < SEEN_LIMIT:
+                seen[e164] = row_no
             stats.imported += 1
             if flags:
                 for flag in flags:
@@ -613,15 +889,25 @@ def dedupe_against(
 # -- error report -----------------------------------------------------------------------------------------------
 
 
-def write_error_report(stream: TextIO, errors: Iterable[RowError], header: Iterable[str]) -> int:
-    """Write rejected rows as CSV: row, line, reason, detail, then the original columns. Every cell is
-    neutralised against formula injection. Returns the number of rows written."""
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(["row", "line", "reason", "detail", *(neutralise_formula(h) for h in header)])
-    n = 0
-    for e in errors:
-        writer.writerow(
+class ErrorReportWriter:
+    """Rejected rows as CSV, written as they come (an import never holds its errors in memory): row, line,
+    reason, detail, then the original columns. Every cell is neutralised against formula injection."""
+
+    def __init__(self, stream: TextIO, header: Iterable[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\r\n")
+        self._writer.writerow(["row", "line", "reason", "detail", *(neutralise_formula(h) for h in header)])
+        self.rows = 0
+
+    def add(self, e: RowError) -> None:
+        self._writer.writerow(
             [e.row, e.line, e.reason.value, neutralise_formula(e.detail), *(neutralise_formula(c) for c in e.raw)]
         )
-        n += 1
-    return n
+        self.rows += 1
+
+
+def write_error_report(stream: TextIO, errors: Iterable[RowError], header: Iterable[str]) -> int:
+    """Write rejected rows as CSV (see ErrorReportWriter). Returns the number of rows written."""
+    report = ErrorReportWriter(stream, header)
+    for e in errors:
+        report.add(e)
+    return report.rows

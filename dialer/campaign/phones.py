@@ -66,6 +66,7 @@ class Phone:
     region: str | None  # ISO region, "001" for non-geographic services
     number_type: str  # phonenumbers type name, lowercase: fixed_line, mobile, fixed_line_or_mobile, ...
     zones: tuple[str, ...]  # candidate IANA zones, empty when unknown
+    extension: str | None = None  # digits dialled after the call connects (``ext 5``, ``x12``, ``;ext=9``, ``#12``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,11 @@ def _zones_for(cc: int, e164_digits: str, ntype: int) -> tuple[str, ...]:
     return _country_zones(cc)
 
 
+def known_region(region: str) -> bool:
+    """Is ``region`` an ISO region phonenumbers has numbering data for (``US``, ``GB``, ``JP``, ...)?"""
+    return region.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
 def time_zones_for_e164(e164: str) -> tuple[str, ...]:
     """Candidate zones of a (valid) E.164 number; empty when unknown."""
     result = normalize(e164, None)
@@ -269,7 +275,9 @@ def time_zones_for_e164(e164: str) -> tuple[str, ...]:
 # -- normalisation ----------------------------------------------------------------------------------------------
 
 
-def _accept(cc: int, region: str | None, ntype: int, e164_digits: str) -> Phone | PhoneError:
+def _accept(
+    cc: int, region: str | None, ntype: int, e164_digits: str, extension: str | None = None
+) -> Phone | PhoneError:
     if ntype == PhoneNumberType.PREMIUM_RATE:
         return PhoneError(PhoneRejection.PREMIUM_RATE, "premium-rate number")
     if ntype not in DIALLABLE_TYPES:
@@ -280,6 +288,7 @@ def _accept(cc: int, region: str | None, ntype: int, e164_digits: str) -> Phone 
         region=region,
         number_type=_TYPE_NAMES.get(ntype, "unknown"),
         zones=_zones_for(cc, e164_digits, ntype),
+        extension=extension or None,
     )
 
 
@@ -291,6 +300,11 @@ def normalize(raw: str, default_region: str | None) -> Phone | PhoneError:
     text = raw.strip()
     if not text:
         return PhoneError(PhoneRejection.MISSING, "no phone number")
+    if text.endswith("#"):
+        # A keypad "#" ends the number on some exports ("415-555-0100#"): it is not part of the number.
+        text = text.rstrip("# ")
+        if not text:
+            return PhoneError(PhoneRejection.NOT_A_NUMBER, "not a phone number")
     compact = text if text[1:].isdigit() else _SEPARATORS.sub("", text)
     m = _PLUS_DIGITS.match(compact)
     if m:
@@ -324,7 +338,7 @@ def _slow_normalize(text: str, default_region: str | None) -> Phone | PhoneError
             return PhoneError(PhoneRejection.INVALID_COUNTRY_CODE, f"unknown country code +{num.country_code}")
         return PhoneError(PhoneRejection.INVALID_FOR_REGION, f"not a valid number in {where}")
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-    return _accept(cc, region, ntype, e164[1:])
+    return _accept(cc, region, ntype, e164[1:], num.extension)
 
 
 def _parse_error(exc: phonenumbers.NumberParseException, default_region: str | None) -> PhoneError:

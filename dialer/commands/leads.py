@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
 from dialer.campaign.config import CampaignConfigError
-from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
+from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.store import Database
@@ -41,7 +42,10 @@ def _errors_path(var_dir: Path, campaign: str, source: Path, now: datetime) -> P
 @app.command("import")
 def leads_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="lead list (CSV: , ; tab or |, UTF-8 or Windows-1252)")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="lead list (CSV: , ; tab or |; UTF-8, UTF-16, CP932, GB18030, EUC-JP or Windows-1252)"),
+    ],
     campaign: CampaignOption,
     mapping: Annotated[
         list[str] | None,
@@ -49,6 +53,13 @@ def leads_import(
     ] = None,
     region: Annotated[
         str | None, typer.Option("--region", help="region for numbers without +country (default: the campaign's)")
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="the file's encoding (utf-8, utf-16, cp932, gb18030, euc_jp, cp1252, ...); default: detected",
+        ),
     ] = None,
 ) -> None:
     """Import FILE into a campaign; prints {"imported", "duplicates", "invalid", "dnc", "errors_file"}.
@@ -58,8 +69,17 @@ def leads_import(
     settings = cli_context(ctx).settings()
     column_map = _parse_map(mapping or [])
     now = datetime.now(UTC)
-    errors: list[RowError] = []
+    errors_file = _errors_path(settings.var_dir, campaign, file, now)
+    report: ErrorReportWriter | None = None
     header: tuple[str, ...] = ()
+
+    def on_error(error: RowError) -> None:
+        nonlocal report
+        if report is None:  # rejected rows are streamed to the report, never held in memory
+            errors_file.parent.mkdir(parents=True, exist_ok=True)
+            stream: TextIO = stack.enter_context(errors_file.open("w", encoding="utf-8", newline=""))
+            report = ErrorReportWriter(stream, header)
+        report.add(error)
 
     async def work(db: Database) -> ImportSummary:
         nonlocal header
@@ -69,9 +89,11 @@ def leads_import(
             fail(str(exc))
         try:
             with LeadCsvReader(
-                file, default_region=(region or config.default_region).upper(), mapping=column_map
+                file, default_region=region or config.default_region, mapping=column_map, encoding=encoding
             ) as reader:
                 header = reader.header
+                for notice in reader.notices:
+                    typer.echo(f"note: {notice}", err=True)
                 return await import_leads(
                     db,
                     campaign_id=record.id,
@@ -79,21 +101,19 @@ def leads_import(
                     list_name=file.name,
                     source_file=str(file.resolve()),
                     now=now,
-                    on_error=errors.append,
+                    on_error=on_error,
                 )
         except LeadFileError as exc:
             fail(f"{exc}; nothing was imported")
         except OSError as exc:
             fail(f"{file}: read failed ({exc.strerror or exc}); nothing was imported")
 
-    summary = run_with_database(ctx, work)
-    errors_file: Path | None = None
-    if errors:
-        errors_file = _errors_path(settings.var_dir, campaign, file, now)
-        errors_file.parent.mkdir(parents=True, exist_ok=True)
-        with errors_file.open("w", encoding="utf-8", newline="") as stream:
-            write_error_report(stream, errors, header)
-    print_json(summary.as_json(errors_file))
+    with contextlib.ExitStack() as stack:
+        summary = run_with_database(ctx, work)
+    if report is None:
+        print_json(summary.as_json(None))
+    else:
+        print_json(summary.as_json(errors_file))
 
 
 def _print_report(report: StatusReport) -> None:

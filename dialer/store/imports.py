@@ -1,20 +1,25 @@
-"""Lead import: parsed rows in, deduped and DNC-scrubbed leads out, all in ONE transaction.
+"""Lead import: parsed rows in, deduped and DNC-scrubbed leads out, in short transactions, all or nothing.
 
-A file that turns out unreadable half-way (bad encoding at row 600 000, disk error) raises, and the transaction
-takes every row back: an import changes everything or nothing. Malformed rows never abort; they go to the error
-report. Dedupe is the unique (campaign, phone) index (INSERT ... ON CONFLICT DO NOTHING), which also catches a
-number repeated inside the file and makes re-importing the same file import nothing.
+The write lock is never held for long (SQLite has one writer, and the daemon's pacing step claims leads through
+it): rows are written in batches of CHUNK, each its own transaction, as *staged* leads (status ``archived``,
+archive reason ``importing``: no claim can pick them). When the whole file has been read, the staged leads are
+published (status ``new``) in batches again. A file that turns out unreadable half-way (bad encoding at row
+600 000, disk error) raises: the staged leads and the list are deleted, in batches, and the error goes on -- an
+import changes everything or nothing. Malformed rows never abort; they go to the error report. Dedupe is the
+unique (campaign, phone) index (INSERT ... ON CONFLICT DO NOTHING), which also catches a number repeated inside
+the file and makes re-importing the same file import nothing; no set of every number is kept in memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, select, update
 
 from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
 from dialer.campaign.rules import LeadStatus
@@ -22,10 +27,12 @@ from dialer.logging import get_logger
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.leads import NewLead, insert_new_leads
-from dialer.store.tables import lead_lists_t
+from dialer.store.tables import lead_lists_t, leads_t
 
-CHUNK = 5000
+CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write lock on SQLite)
+STAGED_REASON = "importing"  # archive_reason of leads written by an import still running
 _NEW = LeadStatus.NEW.value
+_STAGED = LeadStatus.ARCHIVED.value
 log = get_logger(__name__)
 
 
@@ -54,7 +61,8 @@ def _new_lead(item: ImportedLead, now: datetime, alt_phones: Sequence[str]) -> N
         fields = {**fields, "external_id": item.external_id}
     return NewLead(
         phone=item.phone,
-        status=_NEW,
+        status=_STAGED,
+        archive_reason=STAGED_REASON,
         next_dialable_at=now,
         alt_phones=alt_phones,
         tz_candidates=item.tz_candidates,
@@ -94,14 +102,16 @@ async def import_leads(
                 )
             ).scalar_one()
         )
-        batch: list[ImportedLead] = []
+        first_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one()) + 1
+    batch: list[ImportedLead] = []
 
-        async def flush() -> None:
-            nonlocal imported, duplicates, dnc
-            if not batch:
-                return
-            numbers = {lead.phone for lead in batch}
-            numbers.update(p for lead in batch for p in lead.alt_phones)
+    async def flush() -> None:
+        nonlocal imported, duplicates, dnc
+        if not batch:
+            return
+        numbers = {lead.phone for lead in batch}
+        numbers.update(p for lead in batch for p in lead.alt_phones)
+        async with db.write() as conn:
             blocked = await blocked_numbers(conn, numbers, campaign_id)
             keep: list[NewLead] = []
             for lead in batch:
@@ -114,10 +124,11 @@ async def import_leads(
                     alt = tuple(p for p in alt if p not in blocked)
                 keep.append(_new_lead(lead, now, alt))
             inserted = await insert_new_leads(conn, campaign_id, list_id, keep, now)
-            imported += inserted
-            duplicates += len(keep) - inserted
-            batch.clear()
+        imported += inserted
+        duplicates += len(keep) - inserted
+        batch.clear()
 
+    try:
         for item in rows:
             total += 1
             if isinstance(item, RowError):
@@ -132,6 +143,13 @@ async def import_leads(
                 if len(batch) >= CHUNK:
                     await flush()
         await flush()
+        async with db.read() as conn:
+            last_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one())
+        await _staged_in_batches(db, list_id, first_id, last_id, now, publish=True)
+    except BaseException:
+        await _discard(db, list_id, first_id)
+        raise
+    async with db.write() as conn:
         await conn.execute(
             update(lead_lists_t)
             .where(lead_lists_t.c.id == list_id)
@@ -155,3 +173,42 @@ async def import_leads(
         dnc=dnc,
     )
     return ImportSummary(list_id, total, imported, duplicates, invalid, dnc)
+
+
+async def _staged_in_batches(
+    db: Database, list_id: int, first_id: int, last_id: int, now: datetime, *, publish: bool
+) -> None:
+    """Publish (status ``new``) or delete the staged leads of a list, CHUNK ids per transaction."""
+    staged = (
+        (leads_t.c.list_id == list_id) & (leads_t.c.status == _STAGED) & (leads_t.c.archive_reason == STAGED_REASON)
+    )
+    for start in range(first_id, last_id + 1, CHUNK):
+        in_range = leads_t.c.id.between(start, min(start + CHUNK - 1, last_id)) & staged
+        async with db.write() as conn:
+            if publish:
+                await conn.execute(
+                    update(leads_t).where(in_range).values(status=_NEW, archive_reason=None, updated_at=now)
+                )
+            else:
+                await conn.execute(delete(leads_t).where(in_range))
+
+
+async def _discard(db: Database, list_id: int, first_id: int) -> None:
+    """Take a failed import back: its staged leads, then the list (shielded: a cancelled import is undone too)."""
+
+    async def undo() -> None:
+        async with db.read() as conn:
+            last_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one())
+        await _staged_in_batches(db, list_id, first_id, last_id, datetime.now(UTC), publish=False)
+        async with db.write() as conn:
+            remaining = (
+                await conn.execute(select(func.count()).select_from(leads_t).where(leads_t.c.list_id == list_id))
+            ).scalar_one()
+            if remaining == 0:
+                await conn.execute(delete(lead_lists_t).where(lead_lists_t.c.id == list_id))
+        log.warning("lead import rolled back", list_id=list_id, left_published=remaining)
+
+    try:
+        await asyncio.shield(undo())
+    except Exception as exc:  # the original error matters more; say what is left
+        log.error("lead import rollback failed", list_id=list_id, error=str(exc))

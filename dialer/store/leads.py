@@ -77,11 +77,13 @@ class NewLead:
     last_name: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     priority: int = 0
+    archive_reason: str | None = None  # with status archived: why (an import stages its leads as "importing")
 
 
 _INSERT_COLUMNS = (
     "campaign_id", "list_id", "phone", "alt_phones", "tz_candidates", "postal_code", "postal_zones", "first_name",
     "last_name", "fields", "status", "attempts", "dials", "next_dialable_at", "priority", "created_at", "updated_at",
+    "archive_reason",
 )  # fmt: skip
 _SQLITE_INSERT = (  # built from the constant column names above
     f"INSERT INTO leads ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))}) "  # noqa: S608
@@ -113,7 +115,7 @@ async def insert_new_leads(
                 _json(lead.postal_zones), lead.first_name, lead.last_name,
                 json.dumps(lead.fields) if lead.fields else "{}", lead.status, 0, 0,
                 now_text if lead.next_dialable_at == now else stamp(lead.next_dialable_at), lead.priority,
-                now_text, now_text,
+                now_text, now_text, lead.archive_reason,
             )
             for lead in leads
         ]  # fmt: skip
@@ -142,6 +144,7 @@ async def insert_new_leads(
                 "priority": lead.priority,
                 "created_at": now,
                 "updated_at": now,
+                "archive_reason": lead.archive_reason,
             }
             for lead in leads[start : start + INSERT_CHUNK]
         ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -12,9 +15,28 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
+from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.tables import include_in_comparison, metadata
+
+log = get_logger(__name__)
+BUSY_NOTICE_SECONDS = 2.0  # say that start-up waits for another writer after this long
+MAX_BUSY_WAIT_SECONDS = 600.0
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process held the database's write lock for longer than the migration would wait."""
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def _log_wait(message: str) -> None:
+    log.warning("database busy", detail=message)
 
 
 @dataclass(frozen=True)
@@ -59,10 +81,49 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def upgrade(db: Database, revision: str = "head") -> SchemaVersion:
-    """Bring the schema to ``revision`` (default: the newest). Safe to run again: it does nothing then."""
-    async with db.write() as conn:
-        await conn.run_sync(_upgrade, revision)
+async def upgrade(
+    db: Database,
+    revision: str = "head",
+    *,
+    on_wait: Callable[[str], None] = _log_wait,
+    notice_after: float = BUSY_NOTICE_SECONDS,
+    max_wait: float = MAX_BUSY_WAIT_SECONDS,
+) -> SchemaVersion:
+    """Bring the schema to ``revision`` (default: the newest). Safe to run again: it does nothing then.
+
+    A schema already at ``revision`` is read, never written (no write lock: start-up next to a running import or
+    daemon does not queue behind them). When another process holds the write lock, ``on_wait`` is told after
+    ``notice_after`` seconds and again after each busy timeout; after ``max_wait`` seconds DatabaseBusyError."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_wait
+
+    async def announce() -> None:
+        await asyncio.sleep(notice_after)
+        on_wait("another process holds the database write lock: waiting for it to migrate the schema")
+
+    notice = asyncio.create_task(announce())
+    try:
+        before = await schema_version(db)  # WAL: never waits for a writer (a rollback-journal file may)
+        if before.current is not None and before.current == (before.head if revision == "head" else revision):
+            return before
+        while True:
+            try:
+                async with db.write() as conn:
+                    notice.cancel()
+                    await conn.run_sync(_upgrade, revision)
+                break
+            except OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if loop.time() >= deadline:
+                    raise DatabaseBusyError(
+                        f"the database stayed locked by another process for {max_wait:.0f} s; schema not migrated"
+                    ) from None
+                on_wait("the database is still locked by another process: still waiting to migrate the schema")
+    finally:
+        notice.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await notice
     return await schema_version(db)
 
 
