@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import time
@@ -73,11 +74,12 @@ async def authenticate(request: web.Request, name: str, password: str) -> UserRe
     if wait > 0:
         raise Problem(
             429,
-            f"too many failed logins for {name!r}: try again in {int(wait)} s",
+            f"too many failed logins for {name!r} from your address: try again in {int(wait)} s",
             headers={"Retry-After": str(int(wait))},
         )
     user = await get_user(request.app[DATABASE], name)
-    good = verify_password(user.password_hash if user else None, password)
+    # argon2 is deliberately slow CPU work: in a worker thread, so a login flood does not stall dialling.
+    good = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if user is None or not good or user.disabled:
         limiter.failed(name, address, now)
         raise Problem(401, "wrong user name or password", kind="bad-credentials")
@@ -88,7 +90,11 @@ async def authenticate(request: web.Request, name: str, password: str) -> UserRe
 async def start_session(request: web.Request, response: web.StreamResponse, user: UserRecord) -> str:
     session_id, csrf = new_secret(), new_secret()
     now = datetime.now(UTC)
-    await create_session(request.app[DATABASE], user.id, session_id, csrf, now, now + timedelta(hours=SESSION_HOURS))
+    # One browser session per user (every role): signing in again ends the others, so a session left open on a
+    # shared or lost machine stops working, and an agent's seat is in one console only. API tokens are not sessions.
+    await create_session(
+        request.app[DATABASE], user.id, session_id, csrf, now, now + timedelta(hours=SESSION_HOURS), end_others=True
+    )
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
