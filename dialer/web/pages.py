@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialer.appkeys import DATABASE, SETTINGS
 from dialer.store.auth import Role, UserRecord, create_session, end_session, get_user
 from dialer.web.api import api, dumps, ok
-from dialer.web.live import websocket_handler
+from dialer.web.live import HUB, websocket_handler
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, PUBLIC, SESSION, SESSION_COOKIE, USER, Call, current_user
 from dialer.web.security import LoginRateLimiter, new_secret, verify_password
@@ -135,6 +135,7 @@ async def api_logout(call: Call) -> web.Response:
     cookie = call.request.cookies.get(SESSION_COOKIE)
     if cookie:
         await end_session(call.db, cookie)
+    call.app[HUB].release(call.user.name, "signed out")
     response = ok({"logged_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
@@ -175,6 +176,8 @@ async def logout_submit(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         await end_session(request.app[DATABASE], cookie)
+    # Signing out of the console gives up the seat: paused and out of the queues (no call to an empty chair).
+    request.app[HUB].release(current_user(request).name, "signed out")
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
