@@ -42,7 +42,7 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
 
 def _bounded(value: Any, what: str, max_depth: int) -> Any:
     if nesting_depth(value, max_depth) > max_depth:
-        raise DocumentError(f"{what} is nested deeper than {max_depth} levels")
+        raise DocumentError(f"{what}: nested deeper than {max_depth} levels")
     return value
 
 
@@ -51,11 +51,11 @@ def load_json(raw: bytes | str, what: str = "the JSON document", *, max_depth: i
     try:
         value = json.loads(raw)
     except RecursionError:
-        raise DocumentError(f"{what} is nested deeper than {max_depth} levels") from None
+        raise DocumentError(f"{what}: nested deeper than {max_depth} levels") from None
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DocumentError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except ValueError as exc:
-        raise DocumentError(f"{what} is not valid JSON: {exc}") from None
+        raise DocumentError(f"{what}: not valid JSON: {exc}") from None
     return _bounded(value, what, max_depth)
 
 
@@ -66,10 +66,10 @@ def load_toml(text: bytes | str, what: str = "the TOML document", *, max_depth: 
             text = text.decode("utf-8")
         value = tomllib.loads(text)
     except RecursionError:
-        raise DocumentError(f"{what} is nested deeper than {max_depth} levels") from None
+        raise DocumentError(f"{what}: nested deeper than {max_depth} levels") from None
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DocumentError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise DocumentError(f"{what} is not valid TOML: {exc}") from None
+        raise DocumentError(f"{what}: not valid TOML: {exc}") from None
     result: dict[str, Any] = _bounded(value, what, max_depth)
     return result
