@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +75,14 @@ class DemoCrew:
     def agent_ids(self) -> list[str]:
         return [f"agent{n:02d}" for n in range(1, self.agents + 1)]
 
+    def is_crew(self, agent_id: str) -> bool:
+        """Only the simulated agents: a human signed in to the demo (``you``) is never acted for."""
+        return agent_id in self._crew
+
+    @property
+    def _crew(self) -> frozenset[str]:
+        return frozenset(self.agent_ids())
+
     async def start(self) -> None:
         service = self.dialer.agents
         for agent_id in self.agent_ids():
@@ -99,6 +108,8 @@ class DemoCrew:
             await self.clock.sleep(0.5)
             now = self.clock.now()
             for agent in self.dialer.agents.registry.agents():
+                if not self.is_crew(agent.agent_id):
+                    continue
                 if agent.status is AgentStatus.WRAPUP and agent.agent_id not in pending:
                     pending[agent.agent_id] = now + self.world.draw_wrap(self.rng)
                 elif agent.status is AgentStatus.PAUSED and agent.pause_reason == "break" and self.rng.random() < 0.05:
@@ -164,14 +175,51 @@ def parse_ami_target(text: str) -> AmiServerSettings:
     return AmiServerSettings(name="pbx", host=host, port=int(port), username=user, secret=SecretStr(secret))
 
 
+class DemoDatabaseInUse(Exception):
+    """The database the demo would reset holds campaigns other than the demo's."""
+
+
+def demo_database_url(base: Settings) -> str:
+    """The database of the demo: the one every other ``dialer`` command finds (``database_url`` of the same
+    settings), so ``dialer report compliance --campaign demo`` works as printed after the demo. A PostgreSQL
+    database is never reset by the demo: then it runs on ``var/demo.db`` and prints the commands with
+    ``DIALER_DATABASE_URL`` set."""
+    if base.database_url.startswith("sqlite"):
+        return base.database_url
+    return f"sqlite+aiosqlite:///{base.var_dir / 'demo.db'}"
+
+
+def check_disposable(database_url: str) -> None:
+    """Refuse to reset a SQLite database that holds anything but the demo campaign. Raises DemoDatabaseInUse."""
+    path = _sqlite_path(database_url)
+    if not path.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM campaigns")}
+    except sqlite3.Error:  # not a dialer database yet (no campaigns table)
+        return
+    others = sorted(names - {"demo"})
+    if others:
+        raise DemoDatabaseInUse(
+            f"{path} holds campaigns {', '.join(others)}: the demo starts from a fresh database and would erase "
+            "them; run it with another database (DIALER_DATABASE_URL=sqlite+aiosqlite:///var/demo.db dialer demo)"
+        )
+
+
+def _sqlite_path(database_url: str) -> Path:
+    return Path(database_url.split("///", 1)[1])
+
+
 def demo_settings(
     base: Settings, port: int, *, drain_seconds: float | None = None, ami: AmiServerSettings | None = None
 ) -> Settings:
-    """The demo's own database and an AMI connection to the in-process simulated PBX (or to ``ami``)."""
+    """The demo's database (:func:`demo_database_url`) and an AMI connection to the in-process simulated PBX (or
+    to ``ami``)."""
     var = base.var_dir
     var.mkdir(parents=True, exist_ok=True)
     update: dict[str, Any] = {
-        "database_url": f"sqlite+aiosqlite:///{var / 'demo.db'}",
+        "database_url": demo_database_url(base),
         "ami": [ami or AmiServerSettings(name="sim", host="127.0.0.1", port=port, username="dialer")],
         # The demo world sends inbound callers to this queue; the simulated agents are blended.
         "inbound_queues": ["inbound-sales"],
@@ -183,7 +231,7 @@ def demo_settings(
 
 
 def reset_database(settings: Settings) -> None:
-    path = Path(settings.database_url.split("///", 1)[1])
+    path = _sqlite_path(settings.database_url)
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()

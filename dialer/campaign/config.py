@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
@@ -31,6 +31,7 @@ from pydantic import (
 from dialer.calls.outcome import Outcome
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.pacing.snapshot import PacingSettings
+from dialer.parsing import DocumentError, load_toml
 
 MIN_RING_SECONDS = 15  # FCC 64.1200(a)(6) and Ofcom: ring at least 15 s (or four rings) before giving up
 
@@ -541,12 +542,13 @@ class CampaignConfig(BaseModel):
         elif self.max_dials < self.max_attempts:
             raise ValueError(f"max_dials {self.max_dials} is below max_attempts {self.max_attempts}")
 
-        codes = [d.code for d in self.dispositions]
-        dup = sorted({c for c in codes if codes.count(c) > 1})
+        # Counted in one pass each (linear: a campaign with 20 000 dispositions validates in milliseconds).
+        codes = Counter(d.code for d in self.dispositions)
+        dup = sorted(c for c, n in codes.items() if n > 1)
         if dup:
             raise ValueError(f"duplicate disposition code(s) {dup}")
-        keys = [d.hotkey.upper() for d in self.dispositions if d.hotkey]
-        dupk = sorted({k for k in keys if keys.count(k) > 1})
+        keys = Counter(d.hotkey.upper() for d in self.dispositions if d.hotkey)
+        dupk = sorted(k for k, n in keys.items() if n > 1)
         if dupk:
             raise ValueError(f"duplicate disposition hotkey(s) {dupk}")
         if not any(d.closes_lead for d in self.dispositions):
@@ -694,7 +696,7 @@ def load_campaign_file(path: str | Path) -> CampaignConfig:
     except UnicodeDecodeError as exc:
         raise CampaignConfigError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CampaignConfigError(f"{p}: not valid TOML: {exc}") from None
+        data = load_toml(text, str(p))
+    except DocumentError as exc:
+        raise CampaignConfigError(str(exc)) from None
     return load_campaign(data, str(p))

@@ -14,7 +14,13 @@ import typer
 app = typer.Typer(help="Benchmarks (print figures; not tests).", no_args_is_help=True)
 
 # In the order `bench all` runs them.
-BENCH_MODULES = ("dialer.bench.ami", "dialer.bench.store", "dialer.bench.pacing", "dialer.bench.daemon")
+BENCH_MODULES = (
+    "dialer.bench.ami",
+    "dialer.bench.store",
+    "dialer.bench.pacing",
+    "dialer.bench.daemon",
+    "dialer.bench.web",
+)
 
 
 def _modules() -> list[ModuleType]:

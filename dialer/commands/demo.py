@@ -16,8 +16,10 @@ from dialer.appkeys import AFTER_CONTEXTS, DIALER
 from dialer.clock import RealTimeClock
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.demo import (
+    DemoDatabaseInUse,
     DemoPlan,
     build_demo_app,
+    check_disposable,
     demo_settings,
     parse_ami_target,
     prepare_database,
@@ -31,7 +33,10 @@ REPO_CAMPAIGNS = Path("campaigns")
 
 
 def _free_port(host: str, wanted: int) -> int:
+    """``wanted`` unless another process listens on it. SO_REUSEADDR (as the servers themselves bind): sockets of
+    a demo that just stopped, still in TIME_WAIT, do not push the restarted demo to another port."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, wanted))
         except OSError:
@@ -76,6 +81,16 @@ def demo(
     port = _free_port(base.simulation.listen_host, base.simulation.listen_port)
     # A timed run drains briefly: calls still talking after 15 s are recorded as connected and left to finish.
     settings = demo_settings(base, port, drain_seconds=15.0 if seconds is not None else None, ami=real)
+    try:
+        check_disposable(settings.database_url)
+    except DemoDatabaseInUse as exc:
+        fail(str(exc))
+    # The commands printed below work as shown: the demo's database is the CLI's unless said otherwise here.
+    cli = (
+        "dialer"
+        if settings.database_url == base.database_url
+        else f"DIALER_DATABASE_URL={settings.database_url} dialer"
+    )
     log_path = settings.var_dir / "demo.log"
     plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed)
     with log_path.open("a", encoding="utf-8") as log_stream:
@@ -83,6 +98,8 @@ def demo(
         reset_database(settings)
         imported = asyncio.run(prepare_database(settings, plan, datetime.now(UTC)))
         http_port = _free_port(settings.http.host, settings.http.port)
+        # Only when another program holds the configured port: say which one `dialer status` must ask.
+        status_cli = cli if http_port == settings.http.port else f"DIALER_HTTP__PORT={http_port} {cli}"
         clock = RealTimeClock(speed=speed)
         if real is not None and speed != 1.0:
             fail("--speed only applies to the simulated PBX")
@@ -98,7 +115,8 @@ def demo(
                     if real is not None
                     else f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
                 )
-                + f"  status:  {base_url}/status   (or: dialer status)\n"
+                + f"  status:  {base_url}/status   (or: {status_cli} status)\n"
+                f"  report:  {cli} report compliance --campaign demo\n"
                 f"  metrics: {base_url}/metrics\n"
                 f"  log:     {log_path}  (JSON lines)\n"
                 f"  stop:    Ctrl-C (drains live calls first)"

@@ -1,7 +1,8 @@
 """`dialer report ...`: compliance evidence, performance figures and call records, from the database.
 
 Reports read the database only (no daemon needed). ``--database URL`` reads another database than the configured
-one, e.g. the demo's: ``dialer report compliance --campaign demo --database sqlite+aiosqlite:///var/demo.db``.
+one, e.g. a copy: ``dialer report compliance --campaign demo --database sqlite+aiosqlite:///backup.db`` (the
+demo itself runs on the configured database, so ``dialer report compliance --campaign demo`` reads it).
 """
 
 from __future__ import annotations

@@ -40,6 +40,10 @@ class ReportRange:
         return {"from": iso(self.start), "to": iso(self.end)}
 
 
+# Dates a report may name: later arithmetic (the day after an end date, time zones) stays inside datetime's range.
+REPORT_YEARS = (1970, 2999)
+
+
 def parse_when(value: str | None, *, end: bool) -> datetime | None:
     """A date (``YYYY-MM-DD``: the whole day, so an end date includes that day) or an ISO 8601 date-time; UTC when
     no zone is given. Raises ReportError."""
@@ -49,12 +53,17 @@ def parse_when(value: str | None, *, end: bool) -> datetime | None:
     try:
         if len(text) == 10:
             day = datetime.combine(date.fromisoformat(text), time(0), UTC)
-            return day + timedelta(days=1) if end else day
-        parsed = datetime.fromisoformat(text)
+            parsed = day + timedelta(days=1) if end else day
+        else:
+            parsed = datetime.fromisoformat(text)
+    except OverflowError:  # 9999-12-31 as an end date: its day after does not exist
+        parsed = datetime.max.replace(tzinfo=UTC)
     except ValueError:
         raise ReportError(
             f"{'to' if end else 'from'} {value!r}: expected YYYY-MM-DD or an ISO 8601 date-time"
         ) from None
+    if not REPORT_YEARS[0] <= parsed.year <= REPORT_YEARS[1]:
+        raise ReportError(f"{'to' if end else 'from'} {value!r}: outside the years {REPORT_YEARS[0]}-{REPORT_YEARS[1]}")
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 

@@ -264,10 +264,20 @@ async def revoke_tokens(db: Database, user_id: int) -> int:
 
 # ---------------------------------------------------------------------------------------------- web sessions
 async def create_session(
-    db: Database, user_id: int, session_id: str, csrf_token: str, now: datetime, expires_at: datetime
+    db: Database,
+    user_id: int,
+    session_id: str,
+    csrf_token: str,
+    now: datetime,
+    expires_at: datetime,
+    *,
+    end_others: bool = False,
 ) -> None:
+    """A new browser session; ``end_others``: the user's other sessions end in the same transaction."""
     async with db.write() as conn:
         await conn.execute(delete(web_sessions_t).where(web_sessions_t.c.expires_at < now))
+        if end_others:
+            await conn.execute(delete(web_sessions_t).where(web_sessions_t.c.user_id == user_id))
         await conn.execute(
             web_sessions_t.insert().values(
                 id_hash=secret_hash(session_id),

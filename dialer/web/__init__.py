@@ -16,7 +16,7 @@ from dialer.web.api import api
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
 from dialer.web.pages import LIMITER, OPENAPI
-from dialer.web.problems import problem_middleware
+from dialer.web.problems import problem_middleware, security_headers
 from dialer.web.routing import ROUTE_INDEX, STATIC_PREFIX, auth_middleware
 from dialer.web.security import LoginRateLimiter
 
@@ -27,6 +27,7 @@ API_VERSION = "1.0.0"
 def setup_web(app: web.Application) -> None:
     app.middlewares.append(problem_middleware)
     app.middlewares.append(auth_middleware)
+    app.on_response_prepare.append(security_headers)
     app[ROUTE_INDEX] = api.install(app)
     app.router.add_static(STATIC_PREFIX.rstrip("/"), STATIC_DIR, append_version=True)
     app[OPENAPI] = build_document(api, version=API_VERSION)

@@ -6,7 +6,11 @@ import asyncio
 import csv
 import io
 import json
-import tomllib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +23,7 @@ from dialer.appkeys import SCHEDULER, SETTINGS
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
 from dialer.campaign.rules import DispositionError, LeadStatus
+from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.auth import Role, UserExistsError, UserRecord, add_api_token, create_user, list_users
 from dialer.store.campaigns import UnknownCampaignError, apply_campaign, get_campaign, list_campaigns
@@ -44,11 +49,15 @@ from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.status import lead_status
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
-from dialer.web.routing import ADMINS, ANY_USER, MANAGERS, SESSION, Call, RouteTable
+from dialer.web.routing import ADMINS, ANY_USER, MANAGERS, SESSION, Call, RouteTable, read_body
 from dialer.web.security import hash_password, new_api_token
 
 api = RouteTable()
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A campaign file is a few KiB; 2 MiB leaves room for very long disposition lists and bounds the parse.
+CAMPAIGN_MAX_BYTES = 2 * 1024 * 1024
+# Form fields next to the file in an upload (mapping, list name).
+UPLOAD_FIELD_MAX_BYTES = 64 * 1024
 
 
 def dumps(obj: Any) -> str:
@@ -306,7 +315,7 @@ async def post_user(call: Call) -> web.Response:
             call.db,
             body.name,
             body.role,
-            hash_password(body.password),
+            await asyncio.to_thread(hash_password, body.password),
             call.now(),
             phone=body.phone,
             display_name=body.display_name,
@@ -364,28 +373,12 @@ async def get_campaign_view(call: Call) -> web.Response:
 )
 async def put_campaign(call: Call) -> web.Response:
     name = call.path("name")
-    raw = await call.request.read()
+    raw = await read_body(call.request, CAMPAIGN_MAX_BYTES)
     ctype = call.request.content_type
-    try:
-        if ctype == "application/json":
-            data = json.loads(raw or b"null")
-        elif ctype in ("application/toml", "text/toml", "text/plain"):
-            data = tomllib.loads(raw.decode("utf-8"))
-        else:
-            raise Problem(415, f"send the campaign as application/json or application/toml, not {ctype!r}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"cannot parse the campaign: {exc}") from None
-    if not isinstance(data, dict):
-        raise Problem(422, "the campaign must be a table/object", kind="validation-error")
-    data.setdefault("name", name)
-    if data["name"] != name:
-        raise Problem(
-            422, f"name in the body ({data['name']!r}) differs from the URL ({name!r})", kind="validation-error"
-        )
-    try:
-        config = load_campaign(data, f"PUT /api/campaigns/{name}")
-    except CampaignConfigError as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
+    if ctype not in ("application/json", "application/toml", "text/toml", "text/plain"):
+        raise Problem(415, f"send the campaign as application/json or application/toml, not {ctype!r}")
+    # Parsing and validating a large campaign is CPU work: off the event loop, so calls keep being paced.
+    config = await asyncio.to_thread(_parse_campaign, raw, ctype, name)
     applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
     dialer = call.dialer
     runner = dialer.runners.get(name)
@@ -399,6 +392,27 @@ async def put_campaign(call: Call) -> web.Response:
     body = campaign_json(applied.campaign, runner)
     body.update(created=applied.created, changed=list(applied.changed))
     return ok(body, 201 if applied.created else 200)
+
+
+def _parse_campaign(raw: bytes, ctype: str, name: str) -> CampaignConfig:
+    try:
+        if ctype == "application/json":
+            data = load_json(raw or b"null", "the campaign")
+        else:
+            data = load_toml(raw, "the campaign")
+    except DocumentError as exc:
+        raise Problem(400, f"cannot parse the campaign: {exc}") from None
+    if not isinstance(data, dict):
+        raise Problem(422, "the campaign must be a table/object", kind="validation-error")
+    data.setdefault("name", name)
+    if data["name"] != name:
+        raise Problem(
+            422, f"name in the body ({data['name']!r}) differs from the URL ({name!r})", kind="validation-error"
+        )
+    try:
+        return load_campaign(data, f"PUT /api/campaigns/{name}")
+    except CampaignConfigError as exc:
+        raise Problem(422, str(exc), kind="validation-error") from None
 
 
 def _campaign_action(state: Literal["start", "pause", "stop"]) -> Any:
@@ -462,37 +476,89 @@ UPLOAD_BODY = {
 }
 
 
-async def _read_upload(call: Call) -> tuple[bytes, str, dict[str, str], str | None]:
+@dataclass
+class UploadForm:
+    """An uploaded CSV, streamed to a temporary file (never held in memory), and the form fields next to it."""
+
+    path: Path
+    filename: str = "upload.csv"
+    mapping: dict[str, str] = field(default_factory=dict)
+    list_name: str | None = None
+
+
+@asynccontextmanager
+async def upload_form(call: Call) -> AsyncIterator[UploadForm]:
+    """Read the multipart upload: the file goes to disk in chunks (at most MAX_UPLOAD_BYTES), then is removed."""
     if not call.request.content_type.startswith("multipart/"):
         raise Problem(415, "upload the CSV as multipart/form-data (field 'file')")
-    data: bytes | None = None
-    filename = "upload.csv"
-    mapping: dict[str, str] = {}
-    list_name: str | None = None
+    directory = call.app[SETTINGS].var_dir / "imports"
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    handle, name = await asyncio.to_thread(tempfile.mkstemp, ".csv", "upload-", directory)
+    os.close(handle)
+    form = UploadForm(Path(name))
+    try:
+        got_file = await _read_form(call, form)
+        if not got_file:
+            raise Problem(422, "no file: send the CSV in the form field 'file'", kind="validation-error")
+        yield form
+    finally:
+        await asyncio.to_thread(form.path.unlink, True)
+
+
+async def _read_form(call: Call, form: UploadForm) -> bool:
+    got_file = False
     try:
         reader = await call.request.multipart()
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
-                continue
+                raise Problem(400, "cannot read the upload: nested multipart parts are not accepted")
             if part.name == "file":
-                filename = Path(part.filename or filename).name
-                data = await part.read(decode=False)
-                if len(data) > MAX_UPLOAD_BYTES:
-                    raise Problem(413, "the file is larger than 200 MB: import it with `dialer leads import`")
+                form.filename = Path(part.filename or form.filename).name
+                await _stream_to(part, form.path)
+                got_file = True
             elif part.name == "mapping":
-                text = (await part.text()).strip()
-                if text:
-                    parsed = json.loads(text)
-                    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
-                        raise Problem(422, "mapping must be a JSON object of column → field", kind="validation-error")
-                    mapping = {str(k): v for k, v in parsed.items()}
+                form.mapping = _mapping(await _field_text(part))
             elif part.name == "list_name":
-                list_name = (await part.text()).strip()[:200] or None
-    except (ValueError, UnicodeDecodeError) as exc:
+                form.list_name = (await _field_text(part)).strip()[:200] or None
+    except (ValueError, LookupError, AssertionError, RuntimeError) as exc:  # a malformed multipart body
+        raise Problem(400, f"cannot read the upload: {str(exc) or type(exc).__name__}") from None
+    return got_file
+
+
+async def _stream_to(part: BodyPartReader, path: Path) -> None:
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await part.read_chunk(256 * 1024):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                raise Problem(413, "the file is larger than 200 MB: import it with `dialer leads import`")
+            out.write(chunk)
+
+
+async def _field_text(part: BodyPartReader) -> str:
+    size = 0
+    chunks: list[bytes] = []
+    while chunk := await part.read_chunk(8192):
+        size += len(chunk)
+        if size > UPLOAD_FIELD_MAX_BYTES:
+            raise Problem(413, f"the form field {part.name!r} is larger than {UPLOAD_FIELD_MAX_BYTES} bytes")
+        chunks.append(chunk)
+    try:
+        return b"".join(chunks).decode(part.get_charset(default="utf-8"))
+    except (UnicodeDecodeError, LookupError):
+        raise Problem(400, f"the form field {part.name!r} is not UTF-8 text") from None
+
+
+def _mapping(text: str) -> dict[str, str]:
+    if not text.strip():
+        return {}
+    try:
+        parsed = load_json(text, "mapping")
+    except DocumentError as exc:
         raise Problem(400, f"cannot read the upload: {exc}") from None
-    if data is None:
-        raise Problem(422, "no file: send the CSV in the form field 'file'", kind="validation-error")
-    return data, filename, mapping, list_name
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        raise Problem(422, "mapping must be a JSON object of column → field", kind="validation-error")
+    return {str(k): v for k, v in parsed.items()}
 
 
 @api.route(
@@ -505,10 +571,14 @@ async def _read_upload(call: Call) -> tuple[bytes, str, dict[str, str], str | No
 )
 async def preview_lead_list(call: Call) -> web.Response:
     record = await campaign_or_404(call, call.path("name"))
-    data, filename, mapping, _ = await _read_upload(call)
     config = CampaignConfig.model_validate(record.config)
+    async with upload_form(call) as form:
+        return await asyncio.to_thread(_preview, form, config.default_region)
+
+
+def _preview(form: UploadForm, region: str | None) -> web.Response:
     try:
-        with LeadCsvReader(io.BytesIO(data), default_region=config.default_region, mapping=mapping) as reader:
+        with LeadCsvReader(form.path, default_region=region, mapping=form.mapping) as reader:
             rows: list[dict[str, Any]] = []
             errors: list[dict[str, Any]] = []
             for item in reader:
@@ -529,7 +599,7 @@ async def preview_lead_list(call: Call) -> web.Response:
             columns = [{"column": h, "field": reader.field_map.get(i, "skip")} for i, h in enumerate(reader.header)]
             return ok(
                 {
-                    "file": filename,
+                    "file": form.filename,
                     "encoding": reader.encoding,
                     "delimiter": reader.delimiter,
                     "columns": columns,
@@ -539,6 +609,33 @@ async def preview_lead_list(call: Call) -> web.Response:
             )
     except LeadFileError as exc:
         raise Problem(422, str(exc), kind="bad-lead-file") from None
+    except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
+        raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
+
+
+async def _import_upload(
+    call: Call, record: Any, config: CampaignConfig, form: UploadForm, errors: list[RowError]
+) -> tuple[Any, list[str], Path]:
+    try:
+        with LeadCsvReader(form.path, default_region=config.default_region, mapping=form.mapping) as reader:
+            directory = call.app[SETTINGS].var_dir / "imports"
+            stamp = call.now().strftime("%Y%m%dT%H%M%S%f")
+            errors_path = directory / f"{record.name}-{stamp}-errors.csv"
+            summary = await import_leads(
+                call.db,
+                campaign_id=record.id,
+                rows=reader,
+                list_name=form.list_name or form.filename,
+                source_file=f"upload:{form.filename}",
+                now=call.now(),
+                errors_file=str(errors_path),
+                on_error=errors.append,
+            )
+            return summary, list(reader.header), errors_path
+    except LeadFileError as exc:
+        raise Problem(422, str(exc), kind="bad-lead-file") from None
+    except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
+        raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
 
 
 @api.route(
@@ -553,28 +650,10 @@ async def preview_lead_list(call: Call) -> web.Response:
 )
 async def upload_lead_list(call: Call) -> web.Response:
     record = await campaign_or_404(call, call.path("name"))
-    data, filename, mapping, list_name = await _read_upload(call)
     config = CampaignConfig.model_validate(record.config)
     errors: list[RowError] = []
-    try:
-        with LeadCsvReader(io.BytesIO(data), default_region=config.default_region, mapping=mapping) as reader:
-            header = reader.header
-            directory = call.app[SETTINGS].var_dir / "imports"
-            await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
-            stamp = call.now().strftime("%Y%m%dT%H%M%S%f")
-            errors_path = directory / f"{record.name}-{stamp}-errors.csv"
-            summary = await import_leads(
-                call.db,
-                campaign_id=record.id,
-                rows=reader,
-                list_name=list_name or filename,
-                source_file=f"upload:{filename}",
-                now=call.now(),
-                errors_file=str(errors_path),
-                on_error=errors.append,
-            )
-    except LeadFileError as exc:
-        raise Problem(422, str(exc), kind="bad-lead-file") from None
+    async with upload_form(call) as form:
+        summary, header, errors_path = await _import_upload(call, record, config, form, errors)
     report_text = io.StringIO()
     write_error_report(report_text, errors, header)
     await asyncio.to_thread(errors_path.write_text, report_text.getvalue(), "utf-8")

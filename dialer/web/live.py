@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 
-from dialer.agents.registry import Agent, AgentChange, AgentStatus
+from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.campaign.config import CampaignConfig
 from dialer.logging import get_logger
@@ -27,10 +27,15 @@ from dialer.store.console import agent_figures
 from dialer.store.runtime import live_answer_history
 from dialer.store.status import lead_status
 from dialer.web.problems import Problem
-from dialer.web.routing import current_user
+from dialer.web.routing import SESSION_COOKIE, current_user
 
 log = get_logger(__name__)
 SEND_TIMEOUT_SECONDS = 2.0
+# A console that stays away this long (its WebSocket closed and none reopened) gives up the agent's seat.
+CONSOLE_GRACE_SECONDS = 60.0
+# The reason an agent is paused with when their console session ends.
+SIGNED_OUT_REASON = "signed-out"
+SESSION_CHECK_SECONDS = 30.0
 DASHBOARD_INTERVAL_SECONDS = 1.0
 LEADS_REFRESH_SECONDS = 5.0
 MONTH_REFRESH_SECONDS = 10.0
@@ -75,6 +80,44 @@ class LiveHub:
     task: asyncio.Task[None] | None = None
     inbound_task: asyncio.Task[None] | None = None
     sends_timed_out: int = 0
+    # Console seats: open WebSockets per user, and the pending release of a seat whose consoles all closed.
+    consoles: dict[str, int] = field(default_factory=dict)
+    releases: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    console_grace_seconds: float = CONSOLE_GRACE_SECONDS
+
+    def console_opened(self, name: str) -> None:
+        self.consoles[name] = self.consoles.get(name, 0) + 1
+        pending = self.releases.pop(name, None)
+        if pending is not None:
+            pending.cancel()
+
+    def console_closed(self, name: str) -> None:
+        """The last console of ``name`` closed: unless one reconnects within the grace period (a reload, a
+        network blip), their seat is released (paused, out of every queue)."""
+        left = self.consoles.get(name, 1) - 1
+        if left > 0:
+            self.consoles[name] = left
+            return
+        self.consoles.pop(name, None)
+        if name not in self.releases:
+            self.release(name, "console closed", after=self.console_grace_seconds)
+
+    def release(self, name: str, why: str, *, after: float = 0.0) -> None:
+        """Release the seat of ``name`` (see :func:`release_seat`) in the background, ``after`` seconds from now
+        unless a console of theirs opens meanwhile (which cancels it)."""
+        pending = self.releases.pop(name, None)
+        if pending is not None:
+            pending.cancel()
+        task = asyncio.create_task(self._release_later(name, why, after), name=f"release-seat-{name}")
+        self.releases[name] = task
+        task.add_done_callback(lambda t: self.releases.pop(name, None) if self.releases.get(name) is t else None)
+
+    async def _release_later(self, name: str, why: str, after: float) -> None:
+        if after > 0:
+            await asyncio.sleep(after)
+            if self.consoles.get(name):
+                return
+        await release_seat(self.app, name, why)
 
     async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> bool:
         if ws.closed:
@@ -179,6 +222,11 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await hub.close_all()
+        # Consoles closed by the shutdown itself do not give up their seats (the agents' sessions survive a restart).
+        for pending in list(hub.releases.values()):
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
 
 
 async def _month_window(app: web.Application, name: str, campaign_id: int, now: float) -> dict[str, Any]:
@@ -274,6 +322,45 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
     }
 
 
+async def release_seat(app: web.Application, name: str, why: str) -> None:
+    """The console session of agent ``name`` ended (sign-out, expiry, console gone): pause at once (after the
+    current call, if any) and leave every queue once off the phone, so no call is routed to an empty seat."""
+    if DIALER not in app:
+        return
+    service = app[DIALER].agents
+    agent = service.registry.get(name)
+    if agent is None or not agent.logged_in:
+        return
+    log.info("agent_seat_released", agent=name, why=why)
+    try:
+        await service.pause(name, SIGNED_OUT_REASON)
+    except AgentError as exc:
+        log.warning("agent_seat_pause_failed", agent=name, error=str(exc))
+    for _ in range(3600):  # a call in progress ends first (bounded: an hour)
+        agent = service.registry.get(name)
+        if agent is None or not agent.logged_in:
+            return
+        if agent.status not in (AgentStatus.RINGING, AgentStatus.TALKING):
+            try:
+                await service.logout(name)
+                return
+            except AgentError as exc:
+                log.warning("agent_seat_logout_failed", agent=name, error=str(exc))
+                return
+        await asyncio.sleep(1.0)
+
+
+async def _watch_session(request: web.Request, ws: web.WebSocketResponse, cookie: str) -> None:
+    """Close the console's socket once its browser session has ended (expired, signed out elsewhere)."""
+    from dialer.store.auth import session_user
+
+    while not ws.closed:
+        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        if await session_user(request.app[DATABASE], cookie, datetime.now(UTC)) is None:
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session ended")
+            return
+
+
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     """GET /ws: agents receive their notifications; managers and admins the dashboard once a second."""
     from dialer.store.auth import Role
@@ -288,6 +375,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub.clients.add(ws)
+    hub.console_opened(user.name)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    watcher = asyncio.create_task(_watch_session(request, ws, cookie)) if cookie else None
     is_manager = user.role in (Role.ADMIN, Role.MANAGER)
     topics = [f"agent:{user.name}"] + ([f"campaign:{n}" for n in dialer.runners] if is_manager else [])
     with dialer.bus.subscribe(*topics) as queue:
@@ -306,8 +396,11 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             async for _message in ws:  # the browser sends nothing we need; reading keeps pings answered
                 pass
         finally:
-            forwarder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await forwarder
+            for task in (forwarder, watcher):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             hub.managers.discard(ws)
+            hub.console_closed(user.name)
     return ws

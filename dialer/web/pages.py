@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import time
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialer.appkeys import DATABASE, SETTINGS
 from dialer.store.auth import Role, UserRecord, create_session, end_session, get_user
 from dialer.web.api import api, dumps, ok
-from dialer.web.live import websocket_handler
+from dialer.web.live import HUB, websocket_handler
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, PUBLIC, SESSION, SESSION_COOKIE, USER, Call, current_user
 from dialer.web.security import LoginRateLimiter, new_secret, verify_password
@@ -73,11 +74,12 @@ async def authenticate(request: web.Request, name: str, password: str) -> UserRe
     if wait > 0:
         raise Problem(
             429,
-            f"too many failed logins for {name!r}: try again in {int(wait)} s",
+            f"too many failed logins for {name!r} from your address: try again in {int(wait)} s",
             headers={"Retry-After": str(int(wait))},
         )
     user = await get_user(request.app[DATABASE], name)
-    good = verify_password(user.password_hash if user else None, password)
+    # argon2 is deliberately slow CPU work: in a worker thread, so a login flood does not stall dialling.
+    good = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if user is None or not good or user.disabled:
         limiter.failed(name, address, now)
         raise Problem(401, "wrong user name or password", kind="bad-credentials")
@@ -88,7 +90,11 @@ async def authenticate(request: web.Request, name: str, password: str) -> UserRe
 async def start_session(request: web.Request, response: web.StreamResponse, user: UserRecord) -> str:
     session_id, csrf = new_secret(), new_secret()
     now = datetime.now(UTC)
-    await create_session(request.app[DATABASE], user.id, session_id, csrf, now, now + timedelta(hours=SESSION_HOURS))
+    # One browser session per user (every role): signing in again ends the others, so a session left open on a
+    # shared or lost machine stops working, and an agent's seat is in one console only. API tokens are not sessions.
+    await create_session(
+        request.app[DATABASE], user.id, session_id, csrf, now, now + timedelta(hours=SESSION_HOURS), end_others=True
+    )
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
@@ -129,6 +135,7 @@ async def api_logout(call: Call) -> web.Response:
     cookie = call.request.cookies.get(SESSION_COOKIE)
     if cookie:
         await end_session(call.db, cookie)
+    call.app[HUB].release(call.user.name, "signed out")
     response = ok({"logged_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
@@ -169,6 +176,8 @@ async def logout_submit(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         await end_session(request.app[DATABASE], cookie)
+    # Signing out of the console gives up the seat: paused and out of the queues (no call to an empty chair).
+    request.app[HUB].release(current_user(request).name, "signed out")
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

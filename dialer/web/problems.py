@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -45,6 +46,8 @@ def _slug(text: str) -> str:
 
 
 def problem_response(request: web.Request, problem: Problem) -> web.Response:
+    if _browser(request):
+        return _problem_page(problem)
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + problem.kind,
         "title": problem.title,
@@ -59,6 +62,28 @@ def problem_response(request: web.Request, problem: Problem) -> web.Response:
         content_type="application/problem+json",
         headers=problem.headers,
     )
+
+
+def _browser(request: web.Request) -> bool:
+    """A page navigation (not the API, not a script's fetch): the user reads the error, so it is a page."""
+    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
+
+
+def _problem_page(problem: Problem) -> web.Response:
+    title = html.escape(f"{problem.status} {problem.title}")
+    text = (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
+        f'<body><h1>{title}</h1><p>{html.escape(problem.detail)}</p><p><a href="/">Back</a></p></body></html>'
+    )
+    return web.Response(status=problem.status, text=text, content_type="text/html", headers=problem.headers)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: no response is sniffed as another type, and no API answer (tokens, lead data,
+    problems) is kept in a browser or proxy cache. Pages and downloads set their own caching."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type in ("application/json", "application/problem+json"):
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def validation_problem(exc: ValidationError, where: str) -> Problem:

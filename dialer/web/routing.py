@@ -30,6 +30,9 @@ ADMINS = frozenset({Role.ADMIN})
 SESSION_COOKIE = "dialer_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a JSON request body (``RouteSpec.body``) may weigh unless the route says otherwise: logins, dispositions,
+# lead edits are a few hundred bytes.
+JSON_BODY_MAX_BYTES = 64 * 1024
 # Routes the web tier does not define itself (dialer.app) and what they need.
 EXTERNAL_ROUTES: dict[str, frozenset[Role]] = {"/healthz": PUBLIC, "/status": MANAGERS, "/metrics": MANAGERS}
 STATIC_PREFIX = "/static/"
@@ -112,6 +115,7 @@ class RouteSpec:
     status: int = 200
     errors: tuple[int, ...] = ()
     in_openapi: bool = True
+    max_body: int = JSON_BODY_MAX_BYTES  # a JSON body (``body=``) larger than this is refused with 413
 
     @property
     def openapi_path(self) -> str:
@@ -174,7 +178,7 @@ def _endpoint(spec: RouteSpec) -> Handler:
         if spec.body is not None:
             if request.content_type != "application/json":
                 raise Problem(415, f"send a JSON body (Content-Type: application/json), not {request.content_type!r}")
-            raw = await request.read()
+            raw = await read_body(request, spec.max_body)
             try:
                 call.body = spec.body.model_validate_json(raw or b"{}")
             except ValidationError as exc:
@@ -182,6 +186,20 @@ def _endpoint(spec: RouteSpec) -> Handler:
         return await handler(call)
 
     return endpoint
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, read in chunks and refused (413) as soon as it exceeds ``limit`` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, f"the request body is larger than {limit} bytes", kind="payload-too-large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, f"the request body is larger than {limit} bytes", kind="payload-too-large")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 _ANONYMOUS = UserRecord(0, "", Role.AGENT, "", None, None, True, datetime(1970, 1, 1, tzinfo=UTC))

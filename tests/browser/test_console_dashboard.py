@@ -152,3 +152,39 @@ async def _lacks(locator: Any, text: str) -> bool:
 
 async def _count_is(locator: Any, n: int) -> bool:
     return bool(await locator.count() == n)
+
+
+async def test_signing_out_of_the_console_leaves_the_queues(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    """Sign out with the agent Ready: the seat is given up (paused, then out of every queue): no call is routed
+    to an empty chair."""
+    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        page = await browser.new_page(viewport=VIEWPORT)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await login(page, base, "alice")
+        await page.wait_for_url(f"{base}/console")
+        await page.wait_for_selector("#ws-status.dot-on")
+        await page.keyboard.press("Alt+l")
+        await page.wait_for_selector("#state-pill.pill-paused")
+        await page.keyboard.press("Alt+r")
+        await page.wait_for_selector("#state-pill.pill-ready")
+        registry = world.app[DIALER].agents.registry
+
+        async def in_queues() -> bool:
+            agent = registry.get("alice")
+            return agent is not None and agent.logged_in and bool(agent.queues)
+
+        assert await in_queues()
+        await page.click("button:has-text('Sign out')")
+        await page.wait_for_url(f"{base}/login")
+
+        async def left() -> bool:
+            return not await in_queues()
+
+        await until(left, 10.0)
+        assert not errors, errors
+        await page.close()

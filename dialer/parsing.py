@@ -1,0 +1,75 @@
+"""Bounded parsing of untrusted JSON and TOML: the one loader every API route and CLI command uses.
+
+``json`` and ``tomllib`` recurse once per nesting level, so a 10 000-level document raises ``RecursionError``
+(a 500 on the web, a 3 000-line traceback in the CLI), and a deep document that does parse makes every later
+walker (pydantic, ``deepcopy``, the JSON encoder) recurse as deep. Both loaders turn that into one
+:class:`DocumentError` with a one-line message and refuse anything nested deeper than :data:`MAX_DEPTH`.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Any
+
+# A campaign is at most a handful of levels deep (campaign → retry → outcome → field); 32 is generous.
+MAX_DEPTH = 32
+
+
+class DocumentError(ValueError):
+    """The document cannot be parsed or is nested too deep; the message is one line for the user."""
+
+
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """Depth of nested dicts/lists (a scalar: 0), walked without recursion; stops counting past ``limit``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+def _bounded(value: Any, what: str, max_depth: int) -> Any:
+    if nesting_depth(value, max_depth) > max_depth:
+        raise DocumentError(f"{what}: nested deeper than {max_depth} levels")
+    return value
+
+
+def load_json(raw: bytes | str, what: str = "the JSON document", *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse untrusted JSON. Raises DocumentError (bad JSON, bad UTF-8, too deep)."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise DocumentError(f"{what}: nested deeper than {max_depth} levels") from None
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:
+        raise DocumentError(f"{what}: not valid JSON: {exc}") from None
+    return _bounded(value, what, max_depth)
+
+
+def load_toml(text: bytes | str, what: str = "the TOML document", *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+    """Parse untrusted TOML. Raises DocumentError (bad TOML, bad UTF-8, too deep)."""
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        value = tomllib.loads(text)
+    except RecursionError:
+        raise DocumentError(f"{what}: nested deeper than {max_depth} levels") from None
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DocumentError(f"{what}: not valid TOML: {exc}") from None
+    result: dict[str, Any] = _bounded(value, what, max_depth)
+    return result

@@ -1,0 +1,186 @@
+"""`dialer demo` as a user first meets it, and the console's seat: after the demo every printed command works; the
+simulated crew never acts for a human agent; a restart keeps the web port; ending a console session gives up the
+seat (paused, out of every queue)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_harness import PASSWORD, web_world
+
+from dialer.agents.registry import AgentStatus
+from dialer.appkeys import DIALER
+from dialer.clock import RealTimeClock
+from dialer.commands.demo import _free_port
+from dialer.demo import DemoDatabaseInUse, DemoPlan, build_demo_app, check_disposable, demo_settings, prepare_database
+from dialer.settings import Settings
+from dialer.web.live import HUB, SIGNED_OUT_REASON
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def until(check: Callable[[], bool | Awaitable[bool]], seconds: float = 20.0) -> None:
+    for _ in range(int(seconds * 20)):
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not true within {seconds} s")
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, env=env, timeout=180, check=False)
+
+
+def test_after_the_demo_the_printed_commands_work(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIALER_")}
+    # Free ports for this test (another dialer may hold 8080/5039 on this machine).
+    env.update(DIALER_HTTP__PORT="0", DIALER_SIMULATION__LISTEN_PORT="0")
+    dialer = [sys.executable, "-m", "dialer"]
+    demo = _run(
+        [
+            *dialer,
+            "demo",
+            "--for",
+            "3",
+            "--agents",
+            "2",
+            "--speed",
+            "10",
+            "--campaign",
+            str(REPO / "campaigns/demo.toml"),
+            "--leads",
+            str(REPO / "campaigns/leads/demo.csv"),
+        ],
+        tmp_path,
+        env,
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    printed = [line.split("report:", 1)[1].strip() for line in demo.stdout.splitlines() if "report:" in line]
+    assert printed, demo.stdout
+    words = shlex.split(printed[0])
+    assigns: dict[str, str] = {}
+    while words and re.match(r"^[A-Z_]+=", words[0]):  # VAR=value prefixes, as a shell takes them
+        key, _, value = words.pop(0).partition("=")
+        assigns[key] = value
+    command = words
+    assert command[0] == "dialer"
+    report = _run([*dialer, *command[1:]], tmp_path, {**env, **assigns})
+    assert report.returncode == 0, report.stderr
+    assert "demo" in report.stdout
+    listing = _run([*dialer, "campaign", "list"], tmp_path, env)
+    assert listing.returncode == 0, listing.stderr
+    assert "demo" in listing.stdout
+
+
+def test_the_demo_never_resets_a_database_with_other_campaigns(tmp_path: Path) -> None:
+    path = tmp_path / "dialer.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    check_disposable(url)  # no file yet
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE campaigns (name TEXT)")
+        conn.execute("INSERT INTO campaigns VALUES ('demo')")
+    check_disposable(url)  # only the demo's own campaign
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO campaigns VALUES ('spring-sale')")
+    with pytest.raises(DemoDatabaseInUse, match="spring-sale"):
+        check_disposable(url)
+
+
+def test_demo_uses_the_database_the_cli_finds(tmp_path: Path) -> None:
+    base = Settings(var_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}")
+    assert demo_settings(base, 5039).database_url == base.database_url
+
+
+def test_free_port_keeps_the_wanted_port_while_old_connections_are_in_time_wait() -> None:
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's servers bind
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.listen()
+    client = socket.create_connection(("127.0.0.1", port))
+    served, _ = listener.accept()
+    served.close()  # the server closes first: its end of the connection stays in TIME_WAIT
+    client.close()
+    listener.close()
+    assert _free_port("127.0.0.1", port) == port
+
+
+async def test_the_demo_crew_leaves_a_human_agent_alone(tmp_path: Path, aiohttp_client: Any) -> None:
+    base = Settings(var_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
+    settings = demo_settings(base, _free_port("127.0.0.1", 0), drain_seconds=0.5)
+    plan = DemoPlan(REPO / "campaigns/demo.toml", REPO / "campaigns/leads/demo.csv", agents=2, seed=5, speed=20)
+    clock = RealTimeClock(speed=20.0, start_epoch=1_795_449_600.0)
+    await prepare_database(settings, plan, datetime.fromtimestamp(clock.now(), UTC))
+    app = build_demo_app(settings, plan, clock)
+    await aiohttp_client(app)
+    dialer = app[DIALER]
+    service = dialer.agents
+    await until(lambda: all(service.registry.get(a) is not None for a in ("agent01", "agent02")))
+    service.register("you", "Local/you@sim-agents", "you")
+    await service.login("you", [dialer.runner("demo").config.queue])
+    await service.pause("you", "break")
+    # The crew takes a simulated agent off a break with 5 % per half simulated second: 160 chances here.
+    start = clock.now()
+    await until(lambda: clock.now() - start > 80.0, seconds=30)
+    you = service.registry.get("you")
+    assert you is not None
+    assert (you.status, you.pause_reason) == (AgentStatus.PAUSED, "break")
+
+
+async def test_signing_out_pauses_and_leaves_the_queues(tmp_path: Path, aiohttp_client: Any) -> None:
+    async with web_world(tmp_path, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        login = await (await client.post("/api/login", json={"name": "alice", "password": PASSWORD})).json()
+        csrf = {"X-CSRF-Token": login["csrf_token"]}
+        resp = await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=csrf)
+        assert resp.status == 200, await resp.text()
+        assert (await client.post("/api/agents/alice/ready", headers=csrf)).status == 200
+        registry = world.dialer.agents.registry
+        assert registry.get("alice").status is AgentStatus.READY  # type: ignore[union-attr]
+        changes: list[Any] = []
+        world.dialer.agents.add_listener(lambda change, agent: changes.append(change))
+        assert (await client.post("/api/logout", headers=csrf)).status == 200
+        await until(lambda: not registry.get("alice").logged_in)  # type: ignore[union-attr]
+        assert not registry.get("alice").queues  # type: ignore[union-attr]
+        # It went through a pause first (no call offered between sign-out and leaving the queues).
+        assert SIGNED_OUT_REASON in [c.reason for c in changes]
+
+
+async def test_a_console_gone_for_good_gives_up_the_seat_and_a_reconnect_keeps_it(
+    tmp_path: Path, aiohttp_client: Any
+) -> None:
+    async with web_world(tmp_path, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        login = await (await client.post("/api/login", json={"name": "alice", "password": PASSWORD})).json()
+        csrf = {"X-CSRF-Token": login["csrf_token"]}
+        await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=csrf)
+        await client.post("/api/agents/alice/ready", headers=csrf)
+        hub = world.app[HUB]
+        registry = world.dialer.agents.registry
+        # A reload: the socket closes and a new one opens within the grace period: the seat is kept.
+        hub.console_grace_seconds = 30.0
+        ws = await client.ws_connect("/ws")
+        await ws.close()
+        await until(lambda: "alice" in hub.releases)
+        ws = await client.ws_connect("/ws")
+        await until(lambda: "alice" not in hub.releases)
+        assert registry.get("alice").status is AgentStatus.READY  # type: ignore[union-attr]
+        # Gone for good: after the grace period the agent is paused and out of the queues.
+        hub.console_grace_seconds = 0.2
+        await ws.close()
+        await until(lambda: not registry.get("alice").logged_in)  # type: ignore[union-attr]

@@ -1,0 +1,365 @@
+"""Hostile requests: every one is a 4xx problem document (a page for a browser), never a 500 or a traceback; the
+CLI says one line and exits non-zero. Request work (argon2, campaign validation) runs off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import io
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import FormData
+from web_harness import PASSWORD, WebWorld
+
+from dialer.web.security import LoginRateLimiter
+
+# (dialer.web re-exports a RouteTable named ``api``: fetch the modules themselves.)
+api_module = importlib.import_module("dialer.web.api")
+pages_module = importlib.import_module("dialer.web.pages")
+
+PROBLEM = "application/problem+json"
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def problem(resp: Any, *statuses: int) -> dict[str, Any]:
+    text = await resp.text()
+    assert resp.status in statuses, text
+    assert resp.content_type == PROBLEM, text
+    assert "Traceback" not in text
+    body: dict[str, Any] = await resp.json()
+    assert body["status"] == resp.status
+    assert body["detail"]
+    return body
+
+
+def nested_json(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+def nested_toml(depth: int) -> str:
+    return 'name = "demo"\nz = ' + "[" * depth + "1" + "]" * depth + "\n"
+
+
+def upload(data: bytes, *, mapping: str | None = None) -> FormData:
+    form = FormData()
+    form.add_field("file", io.BytesIO(data), filename="leads.csv", content_type="text/csv")
+    if mapping is not None:
+        form.add_field("mapping", mapping)
+    return form
+
+
+async def test_deeply_nested_json_and_toml_campaigns_are_400_problems(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    auth = world.auth("boss")
+    body = await problem(
+        await client.put(
+            "/api/campaigns/demo",
+            data=nested_json(10_000),
+            headers={**auth, "Content-Type": "application/json"},
+        ),
+        400,
+    )
+    assert "nested deeper" in body["detail"]
+    body = await problem(
+        await client.put(
+            "/api/campaigns/demo",
+            data=nested_toml(5_000),
+            headers={**auth, "Content-Type": "application/toml"},
+        ),
+        400,
+    )
+    assert "nested deeper" in body["detail"]
+    # Deep but parseable (under the interpreter's recursion limit) is refused just the same.
+    await problem(
+        await client.put(
+            "/api/campaigns/demo", data=nested_json(500), headers={**auth, "Content-Type": "application/json"}
+        ),
+        400,
+    )
+
+
+async def test_upload_mapping_nested_and_bad_multipart_are_4xx(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    auth = world.auth("boss")
+    csv_text = b"phone\n+12125550101\n"
+    for path in ("/api/campaigns/demo/lead-lists/preview", "/api/campaigns/demo/lead-lists"):
+        # 10 000 levels is also over the form field's size limit; 5 000 levels fits and is refused for its depth.
+        await problem(await client.post(path, data=upload(csv_text, mapping=nested_json(10_000)), headers=auth), 413)
+        body = await problem(
+            await client.post(path, data=upload(csv_text, mapping=nested_json(5_000)), headers=auth), 400
+        )
+        assert "mapping" in body["detail"]
+    bad_bodies = [
+        b"garbage without any boundary",
+        b"--XYZ\r\nContent-Disposition: form-data; name=file; filename=a.csv\r\n\r\nphone\r\n",  # never closed
+        b"--XYZ\r\n\r\n\r\n--XYZ--\r\n",  # a part without a name
+        b"--XYZ\r\nContent-Type: multipart/mixed; boundary=INNER\r\n\r\n--INNER\r\n\r\nx\r\n--INNER--\r\n--XYZ--\r\n",
+    ]
+    for raw in bad_bodies:
+        for ctype in ("multipart/form-data; boundary=XYZ", "multipart/form-data"):
+            await problem(
+                await client.post("/api/campaigns/demo/lead-lists", data=raw, headers={**auth, "Content-Type": ctype}),
+                400,
+                422,
+            )
+
+
+async def test_binary_png_and_cr_only_uploads_are_never_a_500(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    auth = world.auth("boss")
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+    binary = bytes((i * 7919) % 256 for i in range(4096)) + b"\x00" * 64
+    cr_only = b"phone,first_name\r+12125550101,Ann\r+12125550102,Ben\r"
+    cr_only = cr_only.replace(b"\r\n", b"\r")
+    for path in ("/api/campaigns/demo/lead-lists/preview", "/api/campaigns/demo/lead-lists"):
+        for data in (png, binary):
+            await problem(await client.post(path, data=upload(data), headers=auth), 422)
+        resp = await client.post(path, data=upload(cr_only), headers=auth)
+        text = await resp.text()
+        assert resp.status < 500, text
+        assert "Traceback" not in text
+        if resp.status >= 400:
+            assert resp.content_type == PROBLEM
+
+
+async def test_far_report_dates_are_422(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    for query in ("from=9999-12-31", "to=9999-12-31", "from=9999-12-31&to=9999-12-31", "to=9999-12-31T23:59:59"):
+        for report in ("compliance", "performance", "calls"):
+            body = await problem(await client.get(f"/api/reports/{report}/demo?{query}", headers=boss), 422)
+            assert "9999-12-31" in body["detail"]
+
+
+async def test_a_browser_gets_an_error_page_not_json(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    await client.post("/api/login", json={"name": "boss", "password": PASSWORD})
+    resp = await client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert resp.status == 404
+    assert resp.content_type == "text/html"
+    assert "404" in await resp.text()
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DIALER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+    return subprocess.run(
+        [sys.executable, "-m", "dialer", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--from", "9999-12-31"),
+        ("--to", "9999-12-31"),
+        ("--from", "9999-12-31", "--to", "9999-12-31"),
+    ],
+)
+def test_cli_report_with_far_dates_says_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = _cli(tmp_path, "report", "compliance", "--campaign", "demo", *args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:")
+    assert "9999-12-31" in lines[0]
+
+
+def test_cli_campaign_apply_deep_toml_says_one_line(tmp_path: Path) -> None:
+    (tmp_path / "deep.toml").write_text(nested_toml(5_000), encoding="utf-8")
+    result = _cli(tmp_path, "campaign", "apply", "deep.toml")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr[-2000:]
+    assert "nested deeper" in lines[0]
+
+
+# ------------------------------------------------------------------------------------- work off the event loop
+async def test_the_loop_answers_healthz_while_a_login_is_hashing(
+    world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2 runs in a worker thread: while one login's hash is held, the loop still serves other requests."""
+    client = await aiohttp_client(world.app)
+    hashing = threading.Event()
+    release = threading.Event()
+    released: list[bool] = []
+    real_verify = pages_module.verify_password
+
+    def held_verify(password_hash: str | None, password: str) -> bool:
+        hashing.set()
+        released.append(release.wait(10))  # False: the loop was blocked, nobody could release it
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(pages_module, "verify_password", held_verify)
+    login = asyncio.ensure_future(client.post("/api/login", json={"name": "boss", "password": PASSWORD}))
+    try:
+        assert await asyncio.to_thread(hashing.wait, 30)
+        # If the hash ran on the loop, nothing below could run until it was released.
+        health = await asyncio.wait_for(client.get("/healthz"), 10)
+        assert health.status == 200
+    finally:
+        release.set()
+    assert (await login).status == 200
+    assert released == [True]
+
+
+async def test_the_loop_answers_healthz_while_a_campaign_is_validated(
+    world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await aiohttp_client(world.app)
+    validating = threading.Event()
+    release = threading.Event()
+    released: list[bool] = []
+    real_load = api_module.load_campaign
+
+    def held_load(data: dict[str, Any], source: str = "<campaign>") -> Any:
+        validating.set()
+        released.append(release.wait(10))
+        return real_load(data, source)
+
+    monkeypatch.setattr(api_module, "load_campaign", held_load)
+    toml = (REPO / "campaigns/demo.toml").read_bytes()
+    put = asyncio.ensure_future(
+        client.put("/api/campaigns/demo", data=toml, headers={**world.auth("boss"), "Content-Type": "application/toml"})
+    )
+    try:
+        assert await asyncio.to_thread(validating.wait, 30)
+        health = await asyncio.wait_for(client.get("/healthz"), 10)
+        assert health.status == 200
+    finally:
+        release.set()
+    assert (await put).status == 200
+    assert released == [True]
+
+
+def test_campaign_with_many_dispositions_validates_and_duplicates_are_named() -> None:
+    """The duplicate check is linear (a Counter): 20 000 dispositions validate; duplicates are still reported."""
+    from dialer.campaign.config import CampaignConfigError, load_campaign
+    from dialer.parsing import load_toml
+
+    base = (REPO / "campaigns/example.toml").read_text(encoding="utf-8")
+    extra = "".join(f'\n[[dispositions]]\ncode = "d{i}"\nlabel = "Disposition {i}"\n' for i in range(20_000))
+    config = load_campaign(load_toml(base + extra))
+    assert config.disposition("d19999") is not None
+    with pytest.raises(CampaignConfigError, match="duplicate disposition code"):
+        load_campaign(load_toml(base + extra + '\n[[dispositions]]\ncode = "d7"\nlabel = "again"\n'))
+
+
+async def test_campaign_body_over_the_route_limit_is_413(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    big = b"# " + b"x" * (api_module.CAMPAIGN_MAX_BYTES + 10) + b"\n"
+    await problem(
+        await client.put(
+            "/api/campaigns/demo", data=big, headers={**world.auth("boss"), "Content-Type": "application/toml"}
+        ),
+        413,
+    )
+    await problem(
+        await client.post(
+            "/api/login", data=b'{"name": "' + b"a" * 100_000 + b'"}', headers={"Content-Type": "application/json"}
+        ),
+        413,
+    )
+
+
+# ------------------------------------------------------------------------------------------- logins, sessions
+def test_limiter_entries_expire_and_stay_bounded() -> None:
+    limiter = LoginRateLimiter(max_failures=5, max_failures_per_address=10**9, window_seconds=300, max_keys=1_000)
+    for i in range(5_000):
+        limiter.failed(f"user{i}", f"10.0.{i // 250}.{i % 250}", now=float(i) * 0.01)
+    assert len(limiter) <= 2_000  # bounded (pairs + addresses)
+    limiter.failed("late", "192.0.2.1", now=10_000.0)
+    assert len(limiter) == 2  # everything older than the window expired
+    for _ in range(5):
+        limiter.failed("bob", "192.0.2.1", now=20_000.0)
+    assert limiter.retry_after("bob", "192.0.2.1", 20_000.0) > 0
+    assert limiter.retry_after("bob", "192.0.2.1", 20_301.0) == 0
+
+
+def test_limiter_limits_one_address_spraying_many_names() -> None:
+    limiter = LoginRateLimiter(max_failures=5, max_failures_per_address=30, window_seconds=300)
+    for i in range(30):
+        assert limiter.retry_after(f"name{i}", "198.51.100.7", 1.0) == 0
+        limiter.failed(f"name{i}", "198.51.100.7", 1.0)
+    assert limiter.retry_after("someone-new", "198.51.100.7", 2.0) > 0
+    assert limiter.retry_after("someone-new", "198.51.100.8", 2.0) == 0  # another address is not affected
+
+
+async def test_spraying_names_from_one_address_gets_429(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    limit = LoginRateLimiter().max_failures_per_address
+    for i in range(limit):
+        await problem(await client.post("/api/login", json={"name": f"nobody{i}", "password": "guess-123"}), 401)
+    body = await problem(await client.post("/api/login", json={"name": "boss", "password": PASSWORD}), 429)
+    assert "try again" in body["detail"]
+
+
+async def test_a_second_login_ends_the_first_session(world: WebWorld, aiohttp_client: Any) -> None:
+    first = await aiohttp_client(world.app)
+    second = await aiohttp_client(world.app)
+    for client in (first, second):
+        assert (await client.post("/api/login", json={"name": "alice", "password": PASSWORD})).status == 200
+    assert (await second.get("/api/me")).status == 200
+    await problem(await first.get("/api/me"), 401)
+
+
+# --------------------------------------------------------------------------------------------------- uploads
+def _csv_of_size(size: int) -> bytes:
+    lines = [b"phone,first_name,notes"]
+    i = 0
+    total = len(lines[0])
+    while total < size:
+        line = b"+1212555%04d,Person%d,%s" % (i % 10_000, i, b"n" * 200)
+        lines.append(line)
+        total += len(line) + 1
+        i += 1
+    return b"\n".join(lines) + b"\n"
+
+
+async def test_an_upload_over_1_mib_is_streamed_and_imported(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    data = _csv_of_size(3 * 1024 * 1024)
+    resp = await client.post("/api/campaigns/demo/lead-lists", data=upload(data), headers=world.auth("boss"))
+    report = await resp.json()
+    assert resp.status == 201, report
+    assert report["rows"] > 10_000
+    assert not list((world.settings.var_dir / "imports").glob("upload-*"))  # the temporary file is gone
+
+
+async def test_an_upload_over_the_cap_is_413(
+    world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api_module, "MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
+    client = await aiohttp_client(world.app)
+    data = _csv_of_size(3 * 1024 * 1024)
+    body = await problem(
+        await client.post("/api/campaigns/demo/lead-lists", data=upload(data), headers=world.auth("boss")), 413
+    )
+    assert "dialer leads import" in body["detail"]
+    assert not list((world.settings.var_dir / "imports").glob("upload-*"))
+
+
+# --------------------------------------------------------------------------------------------------- headers
+async def test_json_responses_are_not_cached_or_sniffed(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    login = await client.post("/api/login", json={"name": "boss", "password": PASSWORD})
+    responses = [
+        login,
+        await client.get("/api/leads", headers=world.auth("boss")),
+        await client.get("/api/nothing", headers=world.auth("boss")),
+        await client.get("/healthz"),
+    ]
+    for resp in responses:
+        assert resp.headers.get("Cache-Control") == "no-store", resp.url
+        assert resp.headers.get("X-Content-Type-Options") == "nosniff", resp.url
