@@ -148,6 +148,17 @@ def pacing_settings(config: CampaignConfig) -> PacingSettings:
     )
 
 
+def record_answer(
+    stats: PacingStats, estimated: EstimatedAbandons, at: float, count: AnswerCount, *, predictive: bool
+) -> None:
+    """One call's weight in the abandon rate (``count_answer``, the definition the reports use): a seen live answer
+    (abandoned or not) goes to the pacer's window, the AMD false-positive estimate to ``estimated`` (to be added to
+    both live answers and abandons by the pacer: ``CampaignRunner.estimated_abandons``)."""
+    if count.live - count.estimated >= 1.0:
+        stats.record_live_answer(at, count.abandoned - count.estimated >= 1.0, placed_predictively=predictive)
+    estimated.add(at, count.estimated)
+
+
 class CampaignRunner:
     def __init__(
         self,
@@ -294,12 +305,7 @@ class CampaignRunner:
             self._record_count(at, count, predictive=False)
 
     def _record_count(self, at: float, count: AnswerCount, *, predictive: bool) -> None:
-        """One call's weight in the abandon rate (``count_answer``): seen live answers go to the pacer's window,
-        the AMD false-positive estimate to ``estimated_abandons`` (added to both live answers and abandons)."""
-        seen = count.live - count.estimated
-        if seen >= 1.0:
-            self.stats.record_live_answer(at, count.abandoned - count.estimated >= 1.0, placed_predictively=predictive)
-        self.estimated_abandons.add(at, count.estimated)
+        record_answer(self.stats, self.estimated_abandons, at, count, predictive=predictive)
 
     # ------------------------------------------------------------------ pacing
     async def _pace_loop(self) -> None:
