@@ -8,6 +8,7 @@ from pathlib import Path
 from ops_harness import Daemon, DbSpec, OpsWorld, clock_dt, ops_world
 
 from dialer.runner.runner import RunnerState
+from dialer.scheduler import CampaignScheduler
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 from dialer.store.runtime import answer_history
 
@@ -84,3 +85,17 @@ async def test_a_daemon_started_after_the_owner_died_loads_its_abandons(tmp_path
         await take_over(world, b)
         assert runner_b.stats.window.abandons >= abandoned
         assert runner_b.stats.window.live_answers >= live
+
+
+async def test_a_runner_the_scheduler_loads_holds_the_campaigns_abandons(tmp_path: Path, any_spec: DbSpec) -> None:
+    async with ops_world(tmp_path, any_spec, **ABANDONING) as world:  # type: ignore[arg-type]
+        _, campaign_id = await run_a_then_kill(world)
+        live, abandoned = await stored_counts(world, campaign_id)
+        b = await world.start_daemon("daemon-b", login_agents=False)
+        # A campaign B has not loaded yet (as one created by `dialer campaign apply` after it started): the
+        # scheduler's state sync loads it the same way, window seeded.
+        b.dialer.runners.pop(world.config.name).set_state(RunnerState.STOPPED)
+        scheduler = CampaignScheduler(b.dialer)
+        await scheduler.sync_campaign_states()
+        runner = b.dialer.runner(world.config.name)
+        assert (runner.stats.window.live_answers, runner.stats.window.abandons) == (live, abandoned)
