@@ -43,7 +43,7 @@ from dialer.store.claim import extend_lease, release_expired_leases
 from dialer.store.engine import Database
 from dialer.store.leads import find_leads_by_phone
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, acquire_campaigns, release_campaigns
-from dialer.store.runtime import live_answer_history, open_attempts
+from dialer.store.runtime import answer_history, open_attempts
 
 log = get_logger(__name__)
 
@@ -233,8 +233,7 @@ class Dialer:
             if record.name in self.runners:
                 continue
             config = CampaignConfig.model_validate(record.config)
-            runner = self._make_runner(config, record.id)
-            await self._seed_history(runner)
+            runner = await self.load_runner(config, record.id)
             created.append(runner)
         await self.sync_ownership(records)
         for record in records:
@@ -286,6 +285,7 @@ class Dialer:
         if unwanted := self.owned - wanted:
             await release_campaigns(self.db, self.owner, unwanted)
         self._owned_until = now + OWNERSHIP_TTL.total_seconds()
+        await self._seed_taken_over(held, records)
         self._apply_ownership(held, records)
         # The agents' leases at the same instant: a dead daemon's agents are free when its campaigns are.
         await self.sessions.sync(now)
@@ -320,6 +320,13 @@ class Dialer:
                         runner.set_state(RunnerState.STANDBY)
             raise
 
+    async def load_runner(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
+        """The one way to load a campaign's runner (start, state sync, takeover, scheduler): build it and seed its
+        legal window with every answer of the campaign in the regime window, whichever daemon made them."""
+        runner = self._make_runner(config, campaign_id)
+        await self._seed_history(runner)
+        return runner
+
     def _make_runner(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
         runner = CampaignRunner(
             config=config,
@@ -338,10 +345,18 @@ class Dialer:
         self.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
         return runner
 
+    async def _seed_taken_over(self, held: set[int], records: Sequence[CampaignRecord]) -> None:
+        """A campaign this daemon takes over (it stood by while another daemon dialled it): re-seed its legal window
+        from the store before it dials, so the calls the previous owner made count in it."""
+        for record in records:
+            runner = self.runners.get(record.name)
+            if runner is not None and record.id in held and runner.state is RunnerState.STANDBY:
+                await self._seed_history(runner)
+
     async def _seed_history(self, runner: CampaignRunner) -> None:
         since = datetime.fromtimestamp(self.clock.now(), UTC) - timedelta(hours=runner.settings.window_hours)
-        history = await live_answer_history(self.db, runner.campaign_id, since)
-        runner.load_history([(at.timestamp(), abandoned) for at, abandoned in history])
+        history = await answer_history(self.db, runner.campaign_id, since, runner.config.abandon_rules)
+        runner.load_history([(at.timestamp(), count) for at, count in history])
 
     async def stop(self) -> None:
         for runner in self.runners.values():

@@ -101,7 +101,7 @@ class CampaignScheduler:
             runner = self.dialer.runners.get(record.name)
             if runner is None:
                 config = CampaignConfig.model_validate(record.config)
-                runner = self.dialer._make_runner(config, record.id)
+                runner = await self.dialer.load_runner(config, record.id)
                 self.schedule_campaign(config)
                 log.info("campaign_loaded", campaign=record.name)
             elif record.config != runner.config.model_dump(mode="json"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -36,3 +38,101 @@ class Outcome(StrEnum):
     def is_bad_number(self) -> bool:
         """The number itself is wrong: archive it rather than retry."""
         return self in (Outcome.UNALLOCATED, Outcome.INVALID_NUMBER)
+
+
+AMD_HANGUP = "HANGUP"  # AMDSTATUS when the callee hung up while AMD was still listening
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonRules:
+    """What a regime counts as an abandoned call -- the one definition used by the pacer's legal window (live and
+    seeded from the store) and by the reports.
+
+    * ``early_hangup_is_abandon``: a callee who hangs up within ``allowance_seconds`` of answering (during AMD,
+      before any agent could be reached). US 47 CFR 64.1200(a)(7) counts a call as abandoned when it is not
+      connected to a live agent within 2 s of the completed greeting: a callee gone within those 2 s was not
+      abandoned by the dialer -> ``False``. Ofcom (UK) and CRTC (CA: "no live telemarketer available ... within
+      two seconds") do not say; the conservative choice is kept -> ``True``.
+    * ``amd_false_positive_rate``: the estimated share of AMD ``MACHINE`` verdicts that were live people (Ofcom
+      counts them as abandoned live calls); each machine adds this weight to both live answers and abandons.
+    """
+
+    early_hangup_is_abandon: bool = True
+    allowance_seconds: float = 2.0
+    amd_false_positive_rate: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCount:
+    """How one finished call counts in the abandon rate: ``abandoned ÷ live`` summed over calls. ``estimated`` is
+    the part of both that is the AMD false-positive estimate (not a call anyone saw abandoned)."""
+
+    live: float
+    abandoned: float
+    estimated: float = 0.0
+
+    @property
+    def counts(self) -> bool:
+        return self.live > 0.0
+
+
+NOT_COUNTED = AnswerCount(0.0, 0.0)
+
+
+def count_answer(
+    outcome: Outcome | str | None,
+    *,
+    amd_status: str | None,
+    seconds_after_answer: float | None,
+    rules: AbandonRules,
+) -> AnswerCount:
+    """The abandon-rate weight of one finished call (see :class:`AbandonRules`).
+
+    A live answer counts 1 live; an abandon also counts 1 abandoned, unless the regime excuses a callee who hung
+    up during AMD (``AMDSTATUS=HANGUP``) within the allowance of the answer (measured from the answer, which is
+    before the greeting ended: conservative). A machine counts the false-positive estimate in both."""
+    if outcome is None:
+        return NOT_COUNTED
+    outcome = Outcome(outcome)
+    if outcome is Outcome.CONNECTED:
+        return AnswerCount(1.0, 0.0)
+    if outcome is Outcome.ABANDONED:
+        early = (
+            amd_status == AMD_HANGUP
+            and seconds_after_answer is not None
+            and 0.0 <= seconds_after_answer <= rules.allowance_seconds
+        )
+        return AnswerCount(1.0, 0.0 if early and not rules.early_hangup_is_abandon else 1.0)
+    if outcome is Outcome.MACHINE and rules.amd_false_positive_rate > 0.0:
+        fp = rules.amd_false_positive_rate
+        return AnswerCount(fp, fp, fp)
+    return NOT_COUNTED
+
+
+ANSWERED_OUTCOMES = tuple(o.value for o in Outcome if o.is_answered)  # the rows count_answer may count
+
+
+class EstimatedAbandons:
+    """The AMD false-positive estimate inside a rolling window (seconds on the runner's clock): the weight the
+    pacer's legal window must add to both live answers and abandons, the same as the compliance report."""
+
+    def __init__(self, window_seconds: float) -> None:
+        self.window_seconds = window_seconds
+        self._events: deque[tuple[float, float]] = deque()
+        self._total = 0.0
+
+    def add(self, at: float, weight: float) -> None:
+        if weight > 0.0:
+            self._events.append((at, weight))
+            self._total += weight
+
+    def expire(self, now: float) -> None:
+        horizon = now - self.window_seconds
+        while self._events and self._events[0][0] < horizon:
+            self._total -= self._events.popleft()[1]
+        if not self._events:
+            self._total = 0.0
+
+    def total(self, now: float) -> float:
+        self.expire(now)
+        return max(self._total, 0.0)

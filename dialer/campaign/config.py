@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from dialer.calls.outcome import Outcome
+from dialer.calls.outcome import AbandonRules, Outcome
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
@@ -128,6 +128,10 @@ class ComplianceRegime:
     default_region: str  # phone numbers without a country code are read in this region
     min_ring_seconds: int = MIN_RING_SECONDS
     max_connect_seconds: float = 2.0  # a live answer must reach an agent within 2 s of the greeting
+    # A callee who hangs up within max_connect_seconds of answering (during AMD, before an agent could be reached)
+    # counts as abandoned? US: no (47 CFR 64.1200(a)(7): not connected within 2 s of the completed greeting -- the
+    # dialer did not abandon someone who left first). UK (Ofcom) and CA (CRTC) texts do not say: yes (conservative).
+    early_hangup_is_abandon: bool = True
 
 
 REGIMES: dict[RegimeName, ComplianceRegime] = {
@@ -139,6 +143,7 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         no_recall_after_abandon=None,
         amd_false_positive_rate=None,
         default_region="US",
+        early_hangup_is_abandon=False,
     ),
     RegimeName.UK: ComplianceRegime(
         name=RegimeName.UK,
@@ -595,6 +600,16 @@ class CampaignConfig(BaseModel):
         if not self.amd.enabled:
             return 0.0
         return self.amd.false_positive_rate or 0.0
+
+    @property
+    def abandon_rules(self) -> AbandonRules:
+        """What this campaign's regime counts as abandoned: the one definition of the pacer's window and the
+        reports (see :func:`dialer.calls.outcome.count_answer`)."""
+        return AbandonRules(
+            early_hangup_is_abandon=self.regime_preset.early_hangup_is_abandon,
+            allowance_seconds=self.max_connect_seconds,
+            amd_false_positive_rate=self.amd_false_positive_rate,
+        )
 
     def effective_regime(self) -> ComplianceRegime:
         """The regime with this campaign's (stricter) overrides applied."""

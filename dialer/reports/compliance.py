@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, TextIO
 
-from dialer.calls.outcome import Outcome
+from dialer.calls.outcome import ANSWERED_OUTCOMES, AnswerCount, Outcome, count_answer
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.phones import Phone, normalize, time_zones_for_e164
 from dialer.campaign.rules import LeadSnapshot, effective_zones
@@ -51,7 +51,6 @@ from dialer.store.reports import DncFacts, ReportAttempt, dnc_facts, dnc_listed_
 DAY = timedelta(hours=24)
 THIRTY_DAYS = timedelta(days=30)
 RECALL_GAP = timedelta(hours=72)  # Ofcom: no re-call within 72 h of an abandoned call (unless an agent is sure)
-LIVE = (Outcome.CONNECTED.value, Outcome.ABANDONED.value)
 EXAMPLES = 20  # offending calls listed per check (the counts are exact)
 
 
@@ -64,8 +63,24 @@ class AnswerEvent:
 
     at: datetime
     live: bool  # a live person (connected or abandoned)
-    abandoned: bool
+    abandoned: bool  # counted abandoned under the regime's rules (``count_answer``)
     machine: bool  # classed machine by AMD (the false-positive estimate applies to these)
+    estimated: float = 0.0  # this call's AMD false-positive estimate (``count_answer``), added to both sides
+    excused: bool = False  # abandoned outcome the regime does not count (callee gone within the 2 s allowance)
+
+    @classmethod
+    def of(cls, at: datetime, outcome: str | None, count: AnswerCount) -> AnswerEvent:
+        """The event of one answered call from its ``count_answer`` weight (the one definition)."""
+        seen_live = count.live - count.estimated >= 1.0
+        seen_abandoned = seen_live and count.abandoned - count.estimated >= 1.0
+        return cls(
+            at,
+            seen_live,
+            seen_abandoned,
+            outcome == Outcome.MACHINE.value,
+            count.estimated,
+            outcome == Outcome.ABANDONED.value and not seen_abandoned,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +112,14 @@ class AbandonWindow:
         }
 
 
-def _window(events: Sequence[AnswerEvent], start: datetime, end: datetime, cap: float, fp_rate: float) -> AbandonWindow:
+def _window(events: Sequence[AnswerEvent], start: datetime, end: datetime, cap: float) -> AbandonWindow:
     """The answers in ``[start, end)``; ``events`` in time order."""
     inside = events[bisect_left(events, start, key=_at) : bisect_left(events, end, key=_at)]
     live = sum(e.live for e in inside)
     abandoned = sum(e.abandoned for e in inside)
     machines = sum(e.machine for e in inside)
-    return _make_window(start, end, live, abandoned, machines, cap, fp_rate)
+    estimate = sum(e.estimated for e in inside)
+    return _make_window(start, end, live, abandoned, machines, cap, estimate)
 
 
 def _at(event: AnswerEvent) -> datetime:
@@ -111,15 +127,15 @@ def _at(event: AnswerEvent) -> datetime:
 
 
 def _make_window(
-    start: datetime, end: datetime, live: int, abandoned: int, machines: int, cap: float, fp_rate: float
+    start: datetime, end: datetime, live: int, abandoned: int, machines: int, cap: float, estimate: float
 ) -> AbandonWindow:
-    estimate = machines * fp_rate
+    estimate = max(estimate, 0.0)  # (a running sum of floats may end a hair below zero)
     return AbandonWindow(
         start, end, live, abandoned, machines, estimate, ratio(abandoned + estimate, live + estimate), cap
     )
 
 
-def worst_window(events: Sequence[AnswerEvent], length: timedelta, cap: float, fp_rate: float) -> AbandonWindow | None:
+def worst_window(events: Sequence[AnswerEvent], length: timedelta, cap: float) -> AbandonWindow | None:
     """The rolling window of ``length`` with the highest abandon rate. A window's count only changes when it
     starts at an event, so windows starting at each event are the only candidates (two pointers, O(n)).
     Ties go to the window with more live answers (the stronger evidence)."""
@@ -128,6 +144,7 @@ def worst_window(events: Sequence[AnswerEvent], length: timedelta, cap: float, f
         return None
     best: AbandonWindow | None = None
     live = abandoned = machines = 0
+    estimate = 0.0
     j = 0
     for i in range(n):
         end = events[i].at + length
@@ -135,8 +152,9 @@ def worst_window(events: Sequence[AnswerEvent], length: timedelta, cap: float, f
             live += events[j].live
             abandoned += events[j].abandoned
             machines += events[j].machine
+            estimate += events[j].estimated
             j += 1
-        window = _make_window(events[i].at, end, live, abandoned, machines, cap, fp_rate)
+        window = _make_window(events[i].at, end, live, abandoned, machines, cap, estimate)
         if window.rate is not None and (
             best is None
             or best.rate is None
@@ -147,19 +165,21 @@ def worst_window(events: Sequence[AnswerEvent], length: timedelta, cap: float, f
         live -= events[i].live
         abandoned -= events[i].abandoned
         machines -= events[i].machine
+        estimate -= events[i].estimated
     if best is None:  # machines only, no live answer at all
-        return _make_window(events[0].at, events[0].at + length, 0, 0, sum(e.machine for e in events), cap, fp_rate)
+        machines = sum(e.machine for e in events)
+        return _make_window(events[0].at, events[0].at + length, 0, 0, machines, cap, 0.0)
     return best
 
 
 def periods(
-    events: Sequence[AnswerEvent], first: datetime, last: datetime, length: timedelta, cap: float, fp_rate: float
+    events: Sequence[AnswerEvent], first: datetime, last: datetime, length: timedelta, cap: float
 ) -> list[AbandonWindow]:
     """Consecutive periods of ``length`` from ``first`` covering up to ``last``."""
     out = []
     start = first
     while start <= last:
-        out.append(_window(events, start, start + length, cap, fp_rate))
+        out.append(_window(events, start, start + length, cap))
         start += length
     return out
 
@@ -175,6 +195,21 @@ class AbandonSection:
     worst_24h: AbandonWindow | None
     current_24h: AbandonWindow
     periods_30d: tuple[AbandonWindow, ...]
+    early_hangup_is_abandon: bool = True  # the regime's decision (see ``AbandonRules``)
+    excused_early_hangups: int = 0  # callees gone within the 2 s allowance, not counted as abandoned
+
+    @property
+    def early_hangup_rule(self) -> str:
+        if self.early_hangup_is_abandon:
+            return (
+                "callees who hang up within 2 s of answering (during AMD, before an agent could be reached) count "
+                "as abandoned (conservative: the regime's text does not excuse them)"
+            )
+        return (
+            "callees who hang up within 2 s of answering (during AMD, before an agent could be reached) are live "
+            "answers, not abandons (47 CFR 64.1200(a)(7): abandoned = not connected to an agent within 2 s of "
+            "the completed greeting)"
+        )
 
     @property
     def within_cap(self) -> bool:
@@ -194,6 +229,9 @@ class AbandonSection:
             "current_regime_window": self.current_regime_window.as_json(),
             "rolling_24h": {"worst": opt(self.worst_24h), "current": self.current_24h.as_json()},
             "periods_30d": [p.as_json() for p in self.periods_30d],
+            "early_hangup_is_abandon": self.early_hangup_is_abandon,
+            "early_hangup_rule": self.early_hangup_rule,
+            "excused_early_hangups": self.excused_early_hangups,
             "within_cap": self.within_cap,
         }
 
@@ -217,7 +255,7 @@ def abandon_section(
             sum(e.abandoned for e in events),
             sum(e.machine for e in events),
             cap,
-            fp_rate,
+            sum(e.estimated for e in events),
         )
         if events
         else None
@@ -228,11 +266,13 @@ def abandon_section(
         cap=cap,
         amd_false_positive_rate=fp_rate,
         overall=overall,
-        worst_regime_window=worst_window(events, window, cap, fp_rate),
-        current_regime_window=_window(events, current_end - window, current_end, cap, fp_rate),
-        worst_24h=worst_window(events, DAY, cap, fp_rate),
-        current_24h=_window(events, current_end - DAY, current_end, cap, fp_rate),
-        periods_30d=tuple(periods(events, first, end_all - tick, THIRTY_DAYS, cap, fp_rate)) if events else (),
+        worst_regime_window=worst_window(events, window, cap),
+        current_regime_window=_window(events, current_end - window, current_end, cap),
+        worst_24h=worst_window(events, DAY, cap),
+        current_24h=_window(events, current_end - DAY, current_end, cap),
+        periods_30d=tuple(periods(events, first, end_all - tick, THIRTY_DAYS, cap)) if events else (),
+        early_hangup_is_abandon=config.abandon_rules.early_hangup_is_abandon,
+        excused_early_hangups=sum(e.excused for e in events),
     )
 
 
@@ -317,6 +357,12 @@ def _zone(name: str) -> Any:
     return ZoneInfo(name)
 
 
+def _seconds_after_answer(a: ReportAttempt) -> float | None:
+    if a.answered_at is None or a.ended_at is None:
+        return None
+    return (a.ended_at - a.answered_at).total_seconds()
+
+
 def _abandon_time(a: ReportAttempt) -> datetime:
     return a.ended_at or a.answered_at or a.started_at
 
@@ -349,6 +395,7 @@ class ComplianceScan:
     def __init__(self, config: CampaignConfig, span: ReportRange) -> None:
         self.config, self.span = config, span
         self.recall_gap = config.no_recall_after_abandon or RECALL_GAP
+        self.rules = config.abandon_rules
         self.min_ring = float(config.regime_preset.min_ring_seconds)
         self.attempts = 0
         self.outcomes: Counter[str] = Counter()
@@ -382,10 +429,15 @@ class ComplianceScan:
         config = self.config
         self.attempts += 1
         self.outcomes[a.outcome or "in_progress"] += 1
-        live = a.outcome in LIVE
-        if live or a.outcome == Outcome.MACHINE.value:
+        count = count_answer(
+            a.outcome,
+            amd_status=a.amd_status,
+            seconds_after_answer=_seconds_after_answer(a),
+            rules=self.rules,
+        )
+        if a.outcome in ANSWERED_OUTCOMES:
             at = a.answered_at or a.ended_at or a.started_at
-            self.events.append(AnswerEvent(at, live, a.outcome == Outcome.ABANDONED.value, not live))
+            self.events.append(AnswerEvent.of(at, a.outcome, count))
         # Calling window, in every zone of the number dialled.
         self.window.checked += 1
         zones = zones_of_attempt(a, config)
@@ -633,6 +685,7 @@ def render_compliance_text(report: ComplianceReport) -> str:
     ]
     for i, p in enumerate(a.periods_30d, 1):
         lines.append(_window_line(f"30-day period {i}", p))
+    lines.append(f"  early hang-ups: {a.early_hangup_rule}; {a.excused_early_hangups} not counted")
     for c in report.checks:
         status = "PASS" if c.passed else ("FAIL" if c.required else "note")
         lines.append(f"{c.name}: {status} — {c.violations} of {c.checked} calls; {c.rule}")
@@ -727,7 +780,7 @@ def render_compliance_html(report: ComplianceReport) -> str:
             if a.amd_false_positive_rate
             else ""
         )
-        + ". Times in UTC.</p>",
+        + f". Early hang-ups: {esc(a.early_hangup_rule)}; {a.excused_early_hangups} not counted. Times in UTC.</p>",
         html_table(["window", "from", "to", "live answers", "abandoned", "AMD estimate", "rate", ""], windows),
         "<h2>Checks</h2>",
         html_table(

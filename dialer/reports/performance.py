@@ -24,7 +24,7 @@ from statistics import fmean
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from dialer.calls.outcome import Outcome
+from dialer.calls.outcome import Outcome, count_answer
 from dialer.campaign.config import CampaignConfig
 from dialer.reports.common import (
     ReportRange,
@@ -52,7 +52,7 @@ from dialer.store.reports import (
     lead_totals,
 )
 
-LIVE = (Outcome.CONNECTED.value, Outcome.ABANDONED.value)
+LIVE = tuple(o.value for o in Outcome if o.is_live_answer)
 CALLBACK_EARLY = timedelta(minutes=2)  # a call this much before the due time still keeps the promise
 CALLBACK_GRACE = timedelta(minutes=15)  # ... and up to this much after it
 FINAL_LEAD_STATUSES = ("done", "archived", "dnc", "exhausted")
@@ -258,6 +258,8 @@ class PerformanceReport:
     attempts_to_first_contact: float | None  # mean attempts up to and including the first live answer
     agent_history: bool  # agent state history available (ACW, ready/pause, occupancy)
     notes: tuple[str, ...]
+    counted_live: float = 0.0  # live answers as the regime counts them (+ the AMD false-positive estimate)
+    counted_abandoned: float = 0.0  # abandons as the regime counts them (+ the AMD false-positive estimate)
 
     @property
     def live_answers(self) -> int:
@@ -277,7 +279,8 @@ class PerformanceReport:
 
     @property
     def abandon_rate(self) -> float | None:
-        return ratio(self.abandoned, self.live_answers)
+        """As the regime counts it (``count_answer``: AMD estimate, early hang-ups), like the compliance report."""
+        return ratio(self.counted_abandoned, self.counted_live)
 
     def as_json(self) -> dict[str, Any]:
         dialled_leads = sum(self.attempts_per_lead.values())
@@ -403,6 +406,7 @@ class PerformanceScan:
     ) -> None:
         self.config = config
         self.sale_codes = {d.code for d in config.dispositions if d.is_sale}
+        self.rules = config.abandon_rules
         self.final_codes = {d.code for d in config.dispositions if d.final or d.is_dnc}
         self.callback_leads = {cb.lead_id for cb in callbacks}
         self.count_callback_calls = count_callback_calls
@@ -411,6 +415,7 @@ class PerformanceScan:
         self.attempts = 0
         self.outcomes: Counter[str] = Counter()
         self.connected = 0
+        self.counted = (0.0, 0.0)  # (live answers, abandoned) as the regime counts them (``count_answer``)
         self.sales = 0
         self.talk_total = 0.0
         self.talks = 0
@@ -438,6 +443,13 @@ class PerformanceScan:
             self.attempts += 1
             self.outcomes[a.outcome or "in_progress"] += 1
             live = a.outcome in LIVE
+            after = (
+                (a.ended_at - a.answered_at).total_seconds()
+                if a.answered_at is not None and a.ended_at is not None
+                else None
+            )
+            count = count_answer(a.outcome, amd_status=a.amd_status, seconds_after_answer=after, rules=self.rules)
+            self.counted = (self.counted[0] + count.live, self.counted[1] + count.abandoned)
             if a.disposition:
                 self.dispositioned[a.disposition] += 1
             hour = local_hour(a, self.config)
@@ -561,6 +573,8 @@ class PerformanceScan:
             attempts=self.attempts,
             outcomes=dict(sorted(self.outcomes.items())),
             connected=self.connected,
+            counted_live=self.counted[0],
+            counted_abandoned=self.counted[1],
             abandoned=self.outcomes.get(Outcome.ABANDONED.value, 0),
             machines=self.outcomes.get(Outcome.MACHINE.value, 0),
             sales=self.sales,

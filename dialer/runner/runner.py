@@ -25,7 +25,7 @@ from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.ami.actions import OriginateRequest, OriginateStatus
 from dialer.calls.adoption import Adoption, Closure
-from dialer.calls.outcome import Outcome
+from dialer.calls.outcome import AnswerCount, EstimatedAbandons, Outcome, count_answer
 from dialer.calls.tracker import (
     AgentRinging,
     AmdVerdict,
@@ -51,6 +51,7 @@ from dialer.pacing import (
     PacingStats,
     decide,
 )
+from dialer.pacing.stats import AbandonWindow
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCall, InFlightCalls
 from dialer.runner.pool import ServerPool
@@ -147,6 +148,17 @@ def pacing_settings(config: CampaignConfig) -> PacingSettings:
     )
 
 
+def record_answer(
+    stats: PacingStats, estimated: EstimatedAbandons, at: float, count: AnswerCount, *, predictive: bool
+) -> None:
+    """One call's weight in the abandon rate (``count_answer``, the definition the reports use): a seen live answer
+    (abandoned or not) goes to the pacer's window, the AMD false-positive estimate to ``estimated`` (to be added to
+    both live answers and abandons by the pacer: ``CampaignRunner.estimated_abandons``)."""
+    if count.live - count.estimated >= 1.0:
+        stats.record_live_answer(at, count.abandoned - count.estimated >= 1.0, placed_predictively=predictive)
+    estimated.add(at, count.estimated)
+
+
 class CampaignRunner:
     def __init__(
         self,
@@ -175,6 +187,8 @@ class CampaignRunner:
         self.tick_seconds = tick_seconds
         self.settings = pacing_settings(config)
         self.stats = PacingStats(self.settings)
+        # The AMD false-positive estimate the regime counts as abandoned live answers: for the pacer's input.
+        self.estimated_abandons = EstimatedAbandons(self.settings.window_seconds)
         self.state = RunnerState.PAUSED
         self.counters = RunnerCounters()
         self.in_flight = InFlightCalls()
@@ -282,10 +296,17 @@ class CampaignRunner:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.settle(), seconds)
 
-    def load_history(self, answers: Sequence[tuple[float, bool]]) -> None:
-        """Seed the abandon window from stored live answers ``(at, abandoned)``, oldest first (after a restart)."""
-        for at, abandoned in answers:
-            self.stats.record_live_answer(at, abandoned, placed_predictively=False)
+    def load_history(self, answers: Sequence[tuple[float, AnswerCount]]) -> None:
+        """Seed the abandon window from the campaign's stored answers ``(at, count)``, oldest first, whichever
+        daemon made them (start, takeover, scheduler: see ``Dialer.load_runner``). Replaces what the window held:
+        the store has every call that ended (this daemon's too), so nothing is counted twice."""
+        self.stats.window = AbandonWindow(self.settings.window_seconds)
+        self.estimated_abandons = EstimatedAbandons(self.settings.window_seconds)
+        for at, count in answers:
+            self._record_count(at, count, predictive=False)
+
+    def _record_count(self, at: float, count: AnswerCount, *, predictive: bool) -> None:
+        record_answer(self.stats, self.estimated_abandons, at, count, predictive=predictive)
 
     # ------------------------------------------------------------------ pacing
     async def _pace_loop(self) -> None:
@@ -617,7 +638,10 @@ class CampaignRunner:
             agent=(call.agent_id if call is not None else None) or update.agent_name,
         )
         predictive = call.placed_predictively if call is not None else True
-        transition = await self._settle(server, attempt_id, outcome, end, update.at, predictive=predictive)
+        answered = call.answered_at if call is not None else None
+        transition = await self._settle(
+            server, attempt_id, outcome, end, update.at, predictive=predictive, answered=answered
+        )
         if call is not None and call.preview_agent is not None and not call.connected:
             await self.agents.end_preview(call.preview_agent)
         self.stats.record_attempt(update.ring_seconds, outcome.is_live_answer)
@@ -792,6 +816,7 @@ class CampaignRunner:
         *,
         predictive: bool,
         retry: bool = True,
+        answered: float | None = None,
     ) -> LeadTransition | None:
         """A call is over: give its trunk channel back, write its outcome with the lead's transition, count it, and
         feed a live answer into the abandon window (the caller has taken it off ``in_flight``)."""
@@ -808,8 +833,11 @@ class CampaignRunner:
             log.warning("attempt_already_closed", campaign=self.name, attempt_id=attempt_id, outcome=outcome.value)
             return None
         self._count(outcome, transition.kind)
-        if outcome.is_live_answer:
-            self.stats.record_live_answer(at, outcome is Outcome.ABANDONED, placed_predictively=predictive)
+        after = at - answered if answered is not None else None
+        count = count_answer(
+            outcome, amd_status=end.amd_status, seconds_after_answer=after, rules=self.config.abandon_rules
+        )
+        self._record_count(at, count, predictive=predictive)
         return transition
 
     def _count(self, outcome: Outcome, kind: TransitionKind) -> None:

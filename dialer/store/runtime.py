@@ -9,11 +9,10 @@ from datetime import datetime
 from sqlalchemy import and_, delete, select
 
 from dialer.calls.adoption import OpenAttempt
+from dialer.calls.outcome import ANSWERED_OUTCOMES, AbandonRules, AnswerCount, count_answer
 from dialer.store.claim import Release, release_in
 from dialer.store.engine import Database
 from dialer.store.tables import IN_CALL_STATUS, attempts_t, callbacks_t, leads_t
-
-LIVE_OUTCOMES = ("connected", "abandoned")
 
 
 async def discard_unsent_attempt(db: Database, attempt_id: int, owner: str, now: datetime) -> None:
@@ -78,18 +77,26 @@ async def open_attempts(
     ]
 
 
-async def live_answer_history(db: Database, campaign_id: int, since: datetime) -> list[tuple[datetime, bool]]:
-    """``(answered or ended at, abandoned)`` of the campaign's live answers since ``since``, oldest first."""
+async def answer_history(
+    db: Database, campaign_id: int, since: datetime, rules: AbandonRules
+) -> list[tuple[datetime, AnswerCount]]:
+    """How each answered call of the campaign since ``since`` counts in the abandon rate (``count_answer``, the one
+    definition), with the time it counts at (answered, else ended), oldest first."""
     c = attempts_t.c
-    at = c.answered_at
     stmt = (
-        select(at, c.ended_at, c.abandoned)
-        .where(c.campaign_id == campaign_id, c.outcome.in_(LIVE_OUTCOMES), c.ended_at >= since)
+        select(c.outcome, c.amd_status, c.answered_at, c.ended_at)
+        .where(c.campaign_id == campaign_id, c.outcome.in_(ANSWERED_OUTCOMES), c.ended_at >= since)
         .order_by(c.ended_at)
     )
     async with db.read() as conn:
         rows = (await conn.execute(stmt)).all()
-    return [(answered or ended, bool(abandoned)) for answered, ended, abandoned in rows]
+    out: list[tuple[datetime, AnswerCount]] = []
+    for outcome, amd_status, answered, ended in rows:
+        after = (ended - answered).total_seconds() if answered is not None and ended is not None else None
+        count = count_answer(outcome, amd_status=amd_status, seconds_after_answer=after, rules=rules)
+        if count.counts:
+            out.append((answered or ended, count))
+    return out
 
 
 async def pending_callbacks(db: Database, campaign_id: int) -> list[tuple[int, datetime, str | None]]:

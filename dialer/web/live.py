@@ -21,10 +21,11 @@ from aiohttp import WSCloseCode, web
 
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
+from dialer.calls.outcome import AbandonRules
 from dialer.campaign.config import CampaignConfig
 from dialer.logging import get_logger
 from dialer.store.console import agent_figures
-from dialer.store.runtime import live_answer_history
+from dialer.store.runtime import answer_history
 from dialer.store.status import lead_status
 from dialer.web.problems import Problem
 from dialer.web.routing import SESSION_COOKIE, current_user
@@ -229,24 +230,26 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
                 await pending
 
 
-async def _month_window(app: web.Application, name: str, campaign_id: int, now: float) -> dict[str, Any]:
+async def _month_window(
+    app: web.Application, name: str, campaign_id: int, now: float, rules: AbandonRules
+) -> dict[str, Any]:
     hub = app[HUB]
     cached = hub.month_cache.get(name)
     if cached is not None and now - cached[0] < MONTH_REFRESH_SECONDS:
         return cached[1]
     since = datetime.fromtimestamp(now, UTC) - timedelta(days=30)
-    history = await live_answer_history(app[DATABASE], campaign_id, since)
+    history = await answer_history(app[DATABASE], campaign_id, since, rules)
     day_start = datetime.fromtimestamp(now, UTC) - timedelta(hours=24)
-    day = [abandoned for at, abandoned in history if at >= day_start]
+    day = [count for at, count in history if at >= day_start]
     doc: dict[str, float] = {
         "days": 30,
-        "live_answers": len(history),
-        "abandoned": sum(1 for _, a in history if a),
-        "day_live_answers": len(day),
-        "day_abandoned": sum(day),
+        "live_answers": sum(c.live for _, c in history),
+        "abandoned": sum(c.abandoned for _, c in history),
+        "day_live_answers": sum(c.live for c in day),
+        "day_abandoned": sum(c.abandoned for c in day),
     }
-    doc["rate"] = doc["abandoned"] / len(history) if history else 0.0
-    doc["day_rate"] = doc["day_abandoned"] / len(day) if day else 0.0
+    doc["rate"] = doc["abandoned"] / doc["live_answers"] if doc["live_answers"] else 0.0
+    doc["day_rate"] = doc["day_abandoned"] / doc["day_live_answers"] if doc["day_live_answers"] else 0.0
     hub.month_cache[name] = (now, doc)
     return doc
 
@@ -282,7 +285,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
             "agents_by_state": by_state,
             "dial_rate_per_minute": round(hub.dial_rate(name), 2),
             "contact_rate": counters["connected"] / attempts if attempts else 0.0,
-            "abandon_30d": await _month_window(app, name, runner.campaign_id, now),
+            "abandon_30d": await _month_window(app, name, runner.campaign_id, now, runner.config.abandon_rules),
         }
         if with_leads:
             doc["leads"] = await _leads(app, runner, now)

@@ -125,10 +125,10 @@ def test_worst_window_prefers_the_highest_rate_and_more_evidence() -> None:
         AnswerEvent(t + timedelta(hours=1), True, True, False),
         AnswerEvent(t + timedelta(hours=2), True, False, False),
     ]
-    w = worst_window(events, timedelta(hours=24), 0.03, 0.0)
+    w = worst_window(events, timedelta(hours=24), 0.03)
     assert w is not None
     assert (w.start, w.live_answers, w.abandoned) == (t + timedelta(hours=1), 2, 1)
-    assert worst_window([], timedelta(hours=24), 0.03, 0.0) is None
+    assert worst_window([], timedelta(hours=24), 0.03) is None
 
 
 async def test_performance_figures(history: History) -> None:
