@@ -77,22 +77,25 @@ def originate(
     number: str,
     action_id: str,
     *,
-    context: str = "dialer-connect",
+    amd: bool = False,
     timeout_ms: int = 30000,
     channel_id: str | None = None,
     pstn: str = "sim-pstn",
 ) -> Send:
+    """An Async Originate exactly as the dialer sends it (asterisk/extensions.conf [dialer-outbound])."""
     headers: list[tuple[str, str]] = [
         ("Action", "Originate"),
         ("Channel", f"Local/{number}@{pstn}"),
-        ("Context", context),
+        ("Context", "dialer-outbound"),
         ("Exten", "s"),
         ("Priority", "1"),
         ("Timeout", str(timeout_ms)),
         ("CallerID", '"Dialer" <5550100>'),
         ("Async", "true"),
-        ("Variable", f"LEADID={action_id}"),
-        ("Variable", "CAMPAIGN=fixtures"),
+        ("Variable", f"DIALER_ATTEMPT={action_id}"),
+        ("Variable", "DIALER_CAMPAIGN=fixtures"),
+        ("Variable", f"DIALER_QUEUE={QUEUE}"),
+        ("Variable", f"DIALER_AMD={1 if amd else 0}"),
         ("ActionID", action_id),
     ]
     if channel_id is not None:
@@ -100,19 +103,41 @@ def originate(
     return Send(tuple(headers))
 
 
-def _session(*body: Step, quiet: float = 3.0, limit: float = 120.0) -> tuple[Step, ...]:
-    return (LOGIN, EVENTS_ON, *body, UntilQuiet(quiet, limit), LOGOFF, UntilClosed())
+QUEUE = "outbound-agents"
+INBOUND_QUEUE = "inbound-sales"
+# The recording's own agents (asterisk/lab [lab-agents] auto-answers "_age[n]t."), added for the session only.
+AGENTS = tuple(f"Local/agentfx{n}@lab-agents" for n in (1, 2, 3))
 
 
-def _one_call(number: str, *, timeout_ms: int = 30000, context: str = "dialer-connect") -> tuple[Step, ...]:
-    return _session(originate(number, "orig-1", context=context, timeout_ms=timeout_ms, channel_id="fixture-call-1"))
+def _agents(verb: str, queue: str = QUEUE, agents: tuple[str, ...] = AGENTS) -> tuple[Send, ...]:
+    return tuple(
+        Send((("Action", verb), ("Queue", queue), ("Interface", agent), ("ActionID", f"{verb.lower()}-{queue}-{n}")))
+        for n, agent in enumerate(agents, start=1)
+    )
+
+
+def _session(*body: Step, quiet: float = 3.0, limit: float = 120.0, agents: bool = True) -> tuple[Step, ...]:
+    """Login, Events on, the recording's agents in the queue, ``body``, until quiet, agents out, Logoff."""
+    inside = (
+        (*_agents("QueueAdd"), *body, UntilQuiet(quiet, limit), *_agents("QueueRemove"))
+        if agents
+        else (
+            *body,
+            UntilQuiet(quiet, limit),
+        )
+    )
+    return (LOGIN, EVENTS_ON, *inside, LOGOFF, UntilClosed())
+
+
+def _one_call(number: str, *, timeout_ms: int = 30000) -> tuple[Step, ...]:
+    return _session(originate(number, "orig-1", timeout_ms=timeout_ms, channel_id="fixture-call-1"))
 
 
 def _queue(action: str, action_id: str, *extra: tuple[str, str]) -> Send:
     return Send((("Action", action), *extra, ("ActionID", action_id)))
 
 
-_MEMBER = ("Interface", "Local/agent9@sim-agents")
+_MEMBER = ("Interface", "Local/agentfx9@lab-agents")
 _BURST_DIGITS = "1234568"
 
 # The named scenarios (the fixture set in tests/fixtures/ami-traces/; see its README).
@@ -141,13 +166,13 @@ SCENARIOS: dict[str, Scenario] = {
             "Originate to a nonexistent extension and to an unknown technology, then Ping",
             _session(
                 _h(("Action", "FooBar"), ("ActionID", "bad-1")),
-                _h(("Action", "Originate"), ("Exten", "s"), ("Context", "dialer-connect"), ("ActionID", "bad-2")),
+                _h(("Action", "Originate"), ("Exten", "s"), ("Context", "dialer-outbound"), ("ActionID", "bad-2")),
                 _h(("ActionID", "bad-3"), ("Foo", "bar")),
                 _h(("Action", "Ping"), ("this line has no colon", ""), ("ActionID", "bad-4")),
                 _h(
                     ("Action", "Originate"),
                     ("Channel", "Local/999@sim-pstn"),
-                    ("Context", "dialer-connect"),
+                    ("Context", "dialer-outbound"),
                     ("Exten", "s"),
                     ("Priority", "1"),
                     ("Async", "true"),
@@ -156,7 +181,7 @@ SCENARIOS: dict[str, Scenario] = {
                 _h(
                     ("Action", "Originate"),
                     ("Channel", "Bogus/123"),
-                    ("Context", "dialer-connect"),
+                    ("Context", "dialer-outbound"),
                     ("Exten", "s"),
                     ("Priority", "1"),
                     ("Async", "true"),
@@ -180,11 +205,11 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "originate-amd",
-            "three originates into [dialer-amd]: machine (...7), human (...9), dead air (...0)",
+            "three originates with DIALER_AMD=1: machine (...7), human (...9), dead air (...0)",
             _session(
-                originate("5550007", "amd-1", context="dialer-amd", channel_id="fixture-amd-1"),
-                originate("5550009", "amd-2", context="dialer-amd", channel_id="fixture-amd-2"),
-                originate("5550010", "amd-3", context="dialer-amd", channel_id="fixture-amd-3"),
+                originate("5550007", "amd-1", amd=True, channel_id="fixture-amd-1"),
+                originate("5550009", "amd-2", amd=True, channel_id="fixture-amd-2"),
+                originate("5550010", "amd-3", amd=True, channel_id="fixture-amd-3"),
             ),
         ),
         Scenario(
@@ -244,7 +269,8 @@ SCENARIOS: dict[str, Scenario] = {
                 _queue("QueuePause", "qp-4", _MEMBER, ("Paused", "false")),
                 _queue("QueueRemove", "qr-1", ("Queue", "outbound-agents"), _MEMBER),
                 _queue("QueueRemove", "qr-2", ("Queue", "outbound-agents"), _MEMBER),
-                _queue("QueuePause", "qp-5", ("Interface", "Local/nobody@sim-agents"), ("Paused", "true")),
+                _queue("QueuePause", "qp-5", ("Interface", "Local/nobody@lab-agents"), ("Paused", "true")),
+                agents=False,
             ),
         ),
         Scenario(
@@ -255,7 +281,7 @@ SCENARIOS: dict[str, Scenario] = {
                 Pause(5.0),
                 _queue("QueueStatus", "qs-all"),
                 _queue("QueueStatus", "qs-one", ("Queue", "outbound-agents")),
-                _queue("QueueStatus", "qs-member", ("Queue", "outbound-agents"), ("Member", "Local/agent1@sim-agents")),
+                _queue("QueueStatus", "qs-member", ("Queue", "outbound-agents"), ("Member", AGENTS[0])),
                 _queue("QueueSummary", "qsum-1"),
             ),
         ),
@@ -273,8 +299,17 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "inbound-call-waiting",
-            "an inbound customer (Local/s@sim-inbound, Application Wait 10) waits in the inbound queue and gives up",
+            "the only member of inbound-sales paused; an inbound customer (Local/s@sim-inbound, Application Wait 10) "
+            "waits in the queue and gives up",
             _session(
+                _queue(
+                    "QueueAdd",
+                    "in-add",
+                    ("Queue", INBOUND_QUEUE),
+                    ("Interface", "Local/agentfx5@lab-agents"),
+                    ("Paused", "true"),
+                    ("Reason", "fixture"),
+                ),
                 _h(
                     ("Action", "Originate"),
                     ("Channel", "Local/s@sim-inbound"),
@@ -285,7 +320,13 @@ SCENARIOS: dict[str, Scenario] = {
                     ("ChannelId", "fixture-in-1"),
                     ("ActionID", "in-1"),
                 ),
-                limit=60.0,
+                UntilQuiet(3.0, 60.0),
+                _queue(
+                    "QueueRemove", "in-remove", ("Queue", INBOUND_QUEUE), ("Interface", "Local/agentfx5@lab-agents")
+                ),
+                agents=False,
+                quiet=0.5,
+                limit=5.0,
             ),
         ),
     )
