@@ -10,7 +10,7 @@ import pytest
 from testsupport import logging_to
 
 REPO = Path(__file__).resolve().parent.parent
-TRACES = REPO.parent / "shared" / "ami-traces"
+TRACES = REPO / "tests" / "fixtures" / "ami-traces"
 
 
 @pytest.fixture

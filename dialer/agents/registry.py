@@ -4,7 +4,7 @@ The registry holds the dialer's *intent* (an agent asked to be logged in, ready 
 *facts* (typed queue events). Commands return the AMI queue actions to send as data; the service layer sends
 them. Times are seconds on the caller's clock; nothing here reads a clock or does I/O.
 
-Asterisk semantics worth knowing (Asterisk 22, see ../shared/ami-traces/README.md):
+Asterisk semantics worth knowing (Asterisk 22, see tests/fixtures/ami-traces/README.md):
 
 * Members are keyed by their *interface* (``PJSIP/1001``, ``Local/agent1@sim-agents``). ``QueuePause`` without a
   queue pauses the interface in every queue; each queue then sends its own ``QueueMemberPause``.

@@ -93,4 +93,9 @@ def _action(lines: list[str]) -> AmiMessage:
 
 def received_stream(path: Path) -> bytes:
     """The exact bytes received on the socket (every ``#`` line removed)."""
-    return b"".join(line for line in path.read_bytes().splitlines(keepends=True) if not line.startswith(b"#"))
+    return received_stream_of(path.read_bytes())
+
+
+def received_stream_of(raw: bytes) -> bytes:
+    """The received bytes of a transcript's text (every ``#`` line removed)."""
+    return b"".join(line for line in raw.splitlines(keepends=True) if not line.startswith(b"#"))

@@ -21,7 +21,7 @@ from dialer.ami.transcript import Received, Sent, read_transcript
 from dialer.calls.replay import originate_record
 from dialer.calls.tracker import CallEnded, CallLost, CallTracker, OriginateRecord
 
-DEFAULT_TRACES = Path(__file__).resolve().parents[2].parent / "shared" / "ami-traces"
+DEFAULT_TRACES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "ami-traces"
 DEFAULT_COPIES = 40
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 _ACTION_ID = re.compile(rb"^(ActionID: )([^\r\n]*)", re.MULTILINE)

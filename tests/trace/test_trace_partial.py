@@ -17,7 +17,7 @@ from dialer.ami.transcript import Received, Sent, read_transcript
 from dialer.calls.replay import originate_record
 from dialer.calls.tracker import CallEnded, CallLost, CallTracker, OriginateRecord
 
-TRACES = Path(__file__).resolve().parents[2].parent / "shared" / "ami-traces"
+TRACES = Path(__file__).resolve().parents[1] / "fixtures" / "ami-traces"
 
 
 @dataclass

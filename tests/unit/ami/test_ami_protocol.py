@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dialer.ami.actions import OriginateRequest, originate_headers
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message, sanitize_value
 
-TRACE = Path(__file__).resolve().parents[3].parent / "shared" / "ami-traces" / "originate-answer.txt"
+TRACE = Path(__file__).resolve().parents[2] / "fixtures" / "ami-traces" / "originate-answer.txt"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 
 

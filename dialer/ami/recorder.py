@@ -1,0 +1,506 @@
+"""Record a raw AMI session into a transcript (the format :mod:`dialer.ami.transcript` reads).
+
+A plain asyncio socket, no AMI library: the point is the exact bytes. One connection per scenario: read the
+banner, run the scenario's steps (send an action, pause, wait until quiet), and write every received byte
+verbatim with ``#<< +S.SSSs`` stamps between AMI messages and ``#>> +S.SSSs SENT`` blocks for each action
+sent. Before anything is written the recorder checks that dropping the ``#`` lines gives back the received
+stream byte for byte (:func:`dialer.ami.transcript.received_stream`).
+
+"Until quiet": every channel that appeared in the session (``Newchannel``) had its ``Hangup``, and then
+nothing arrived for the step's quiet period (bounded by its ``limit``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dialer.ami.transcript import received_stream_of
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One action. Values may use ``{username}`` / ``{secret}`` (the login the recorder was given)."""
+
+    headers: Headers
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class UntilQuiet:
+    quiet: float = 3.0  # seconds with nothing received, once every channel seen has hung up
+    limit: float = 120.0  # give up waiting after this long (the transcript is still written)
+
+
+@dataclass(frozen=True, slots=True)
+class UntilClosed:
+    """Wait for the server to close the connection (after a Logoff or a failed login)."""
+
+    limit: float = 10.0
+
+
+Step = Send | Pause | UntilQuiet | UntilClosed
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    steps: tuple[Step, ...]
+
+
+class RecordingError(RuntimeError):
+    pass
+
+
+def _h(*pairs: tuple[str, str]) -> Send:
+    return Send(tuple(pairs))
+
+
+LOGIN = _h(("Action", "Login"), ("Username", "{username}"), ("Secret", "{secret}"), ("ActionID", "login-1"))
+EVENTS_ON = _h(("Action", "Events"), ("EventMask", "on"), ("ActionID", "events-on"))
+LOGOFF = _h(("Action", "Logoff"), ("ActionID", "logoff-1"))
+
+
+def originate(
+    number: str,
+    action_id: str,
+    *,
+    amd: bool = False,
+    timeout_ms: int = 30000,
+    channel_id: str | None = None,
+    pstn: str = "sim-pstn",
+) -> Send:
+    """An Async Originate exactly as the dialer sends it (asterisk/extensions.conf [dialer-outbound])."""
+    headers: list[tuple[str, str]] = [
+        ("Action", "Originate"),
+        ("Channel", f"Local/{number}@{pstn}"),
+        ("Context", "dialer-outbound"),
+        ("Exten", "s"),
+        ("Priority", "1"),
+        ("Timeout", str(timeout_ms)),
+        ("CallerID", '"Dialer" <5550100>'),
+        ("Async", "true"),
+        ("Variable", f"DIALER_ATTEMPT={action_id}"),
+        ("Variable", "DIALER_CAMPAIGN=fixtures"),
+        ("Variable", f"DIALER_QUEUE={QUEUE}"),
+        ("Variable", f"DIALER_AMD={1 if amd else 0}"),
+        ("ActionID", action_id),
+    ]
+    if channel_id is not None:
+        headers.insert(-1, ("ChannelId", channel_id))
+    return Send(tuple(headers))
+
+
+QUEUE = "outbound-agents"
+INBOUND_QUEUE = "inbound-sales"
+# The recording's own agents (asterisk/lab [lab-agents] auto-answers "_age[n]t."), added for the session only.
+AGENTS = tuple(f"Local/agentfx{n}@lab-agents" for n in (1, 2, 3))
+
+
+def _agents(verb: str, queue: str = QUEUE, agents: tuple[str, ...] = AGENTS) -> tuple[Send, ...]:
+    return tuple(
+        Send((("Action", verb), ("Queue", queue), ("Interface", agent), ("ActionID", f"{verb.lower()}-{queue}-{n}")))
+        for n, agent in enumerate(agents, start=1)
+    )
+
+
+def _session(*body: Step, quiet: float = 3.0, limit: float = 120.0, agents: bool = True) -> tuple[Step, ...]:
+    """Login, Events on, the recording's agents in the queue, ``body``, until quiet, agents out, Logoff."""
+    inside = (
+        (*_agents("QueueAdd"), *body, UntilQuiet(quiet, limit), *_agents("QueueRemove"))
+        if agents
+        else (
+            *body,
+            UntilQuiet(quiet, limit),
+        )
+    )
+    return (LOGIN, EVENTS_ON, *inside, LOGOFF, UntilClosed())
+
+
+def _one_call(number: str, *, timeout_ms: int = 30000) -> tuple[Step, ...]:
+    return _session(originate(number, "orig-1", timeout_ms=timeout_ms, channel_id="fixture-call-1"))
+
+
+def _queue(action: str, action_id: str, *extra: tuple[str, str]) -> Send:
+    return Send((("Action", action), *extra, ("ActionID", action_id)))
+
+
+_MEMBER = ("Interface", "Local/agentfx9@lab-agents")
+_BURST_DIGITS = "1234568"
+
+# The named scenarios (the fixture set in tests/fixtures/ami-traces/; see its README).
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario(
+            "login-ok",
+            "banner and a successful login: Login, Events on, Ping, Logoff (Goodbye, the server closes)",
+            (LOGIN, EVENTS_ON, _h(("Action", "Ping"), ("ActionID", "ping-1")), Pause(1.0), LOGOFF, UntilClosed()),
+        ),
+        Scenario(
+            "login-bad-secret",
+            "an action before login (Permission denied), then Login with a wrong secret: the server closes",
+            (
+                _h(("Action", "Ping"), ("ActionID", "ping-early")),
+                _h(
+                    ("Action", "Login"), ("Username", "{username}"), ("Secret", "wrong-secret"), ("ActionID", "login-1")
+                ),
+                UntilClosed(),
+            ),
+        ),
+        Scenario(
+            "bad-action",
+            "unknown action, Originate without Channel, request without Action, a line without a colon, "
+            "Originate to a nonexistent extension and to an unknown technology, then Ping",
+            _session(
+                _h(("Action", "FooBar"), ("ActionID", "bad-1")),
+                _h(("Action", "Originate"), ("Exten", "s"), ("Context", "dialer-outbound"), ("ActionID", "bad-2")),
+                _h(("ActionID", "bad-3"), ("Foo", "bar")),
+                _h(("Action", "Ping"), ("this line has no colon", ""), ("ActionID", "bad-4")),
+                _h(
+                    ("Action", "Originate"),
+                    ("Channel", "Local/999@sim-pstn"),
+                    ("Context", "dialer-outbound"),
+                    ("Exten", "s"),
+                    ("Priority", "1"),
+                    ("Async", "true"),
+                    ("ActionID", "bad-5"),
+                ),
+                _h(
+                    ("Action", "Originate"),
+                    ("Channel", "Bogus/123"),
+                    ("Context", "dialer-outbound"),
+                    ("Exten", "s"),
+                    ("Priority", "1"),
+                    ("Async", "true"),
+                    ("ActionID", "bad-6"),
+                ),
+                _h(("Action", "Ping"), ("ActionID", "ping-1")),
+            ),
+        ),
+        Scenario("originate-answer", "live answer (...1), queued to an agent", _one_call("5550001")),
+        Scenario("originate-busy", "callee Busy() (...2): Reason 5", _one_call("5550002")),
+        Scenario(
+            "originate-noanswer", "rings past the 8 s Timeout (...3): Reason 3", _one_call("5550003", timeout_ms=8000)
+        ),
+        Scenario("originate-congestion", "callee Congestion() (...4): Reason 8", _one_call("5550004")),
+        Scenario("originate-unallocated", "callee Hangup(1) (...5): Reason 0, cause 1", _one_call("5550005")),
+        Scenario("originate-invalid-number", "callee Hangup(28) (...6): Reason 0, cause 28", _one_call("5550006")),
+        Scenario(
+            "originate-callee-hangs-up-early",
+            "answers, hangs up after 2 s (...8) before an agent takes it",
+            _one_call("5550008"),
+        ),
+        Scenario(
+            "originate-amd",
+            "three originates with DIALER_AMD=1: machine (...7), human (...9), dead air (...0)",
+            _session(
+                originate("5550007", "amd-1", amd=True, channel_id="fixture-amd-1"),
+                originate("5550009", "amd-2", amd=True, channel_id="fixture-amd-2"),
+                originate("5550010", "amd-3", amd=True, channel_id="fixture-amd-3"),
+            ),
+        ),
+        Scenario(
+            "originate-channelid",
+            "ChannelId/OtherChannelId set by the dialer on a busy and a live call; a duplicate ChannelId fails",
+            _session(
+                originate("5550002", "cid-1", channel_id="fixture-cid-1"),
+                originate("5550001", "cid-2", channel_id="fixture-cid-2"),
+                Pause(0.5),
+                originate("5550001", "cid-3", channel_id="fixture-cid-2"),
+            ),
+        ),
+        Scenario(
+            "originate-dialer-hangup",
+            "Action: Hangup by the dialer of a ringing call (by its ChannelId, Cause 16) and of a channel that "
+            "no longer exists",
+            _session(
+                originate("5550003", "hup-1", channel_id="fixture-hup-1"),
+                Pause(1.5),
+                _h(("Action", "Hangup"), ("Channel", "fixture-hup-1"), ("Cause", "16"), ("ActionID", "hangup-1")),
+                Pause(1.0),
+                _h(("Action", "Hangup"), ("Channel", "fixture-hup-1"), ("ActionID", "hangup-2")),
+            ),
+        ),
+        Scenario(
+            "originate-burst-50",
+            "50 Async Originates back to back (last digits cycling 1,2,3,4,5,6,8)",
+            _session(
+                *(
+                    originate(
+                        f"55501{i:02d}"[:-1] + _BURST_DIGITS[(i - 1) % 7], f"burst-{i:02d}", channel_id=f"burst-{i:02d}"
+                    )
+                    for i in range(1, 51)
+                ),
+                quiet=5.0,
+                limit=240.0,
+            ),
+        ),
+        Scenario(
+            "queue-add-pause-remove",
+            "QueueAdd (twice), QueuePause true/false with Reason, QueueRemove (twice), QueuePause of an unknown member",
+            _session(
+                _queue(
+                    "QueueAdd",
+                    "qa-1",
+                    ("Queue", "outbound-agents"),
+                    _MEMBER,
+                    ("MemberName", "Agent 9"),
+                    ("Paused", "false"),
+                ),
+                _queue("QueueAdd", "qa-2", ("Queue", "outbound-agents"), _MEMBER, ("MemberName", "Agent 9")),
+                _queue(
+                    "QueuePause", "qp-1", ("Queue", "outbound-agents"), _MEMBER, ("Paused", "true"), ("Reason", "lunch")
+                ),
+                _queue("QueuePause", "qp-2", ("Queue", "outbound-agents"), _MEMBER, ("Paused", "false")),
+                _queue("QueuePause", "qp-3", _MEMBER, ("Paused", "true"), ("Reason", "break")),
+                _queue("QueuePause", "qp-4", _MEMBER, ("Paused", "false")),
+                _queue("QueueRemove", "qr-1", ("Queue", "outbound-agents"), _MEMBER),
+                _queue("QueueRemove", "qr-2", ("Queue", "outbound-agents"), _MEMBER),
+                _queue("QueuePause", "qp-5", ("Interface", "Local/nobody@lab-agents"), ("Paused", "true")),
+                agents=False,
+            ),
+        ),
+        Scenario(
+            "queue-status",
+            "QueueStatus (all, one queue, one member) and QueueSummary while a call talks to an agent",
+            _session(
+                originate("5550001", "qs-call", channel_id="fixture-qs-1"),
+                Pause(5.0),
+                _queue("QueueStatus", "qs-all"),
+                _queue("QueueStatus", "qs-one", ("Queue", "outbound-agents")),
+                _queue("QueueStatus", "qs-member", ("Queue", "outbound-agents"), ("Member", AGENTS[0])),
+                _queue("QueueSummary", "qsum-1"),
+            ),
+        ),
+        Scenario(
+            "core-show-channels",
+            "three live calls answered and bridged to agents; CoreShowChannels and Status",
+            _session(
+                originate("5550001", "csc-1", channel_id="fixture-csc-1"),
+                originate("5550011", "csc-2", channel_id="fixture-csc-2"),
+                originate("5550021", "csc-3", channel_id="fixture-csc-3"),
+                Pause(6.0),
+                _queue("CoreShowChannels", "csc-list"),
+                _queue("Status", "status-list"),
+            ),
+        ),
+        Scenario(
+            "inbound-call-waiting",
+            "the only member of inbound-sales paused; an inbound customer (Local/s@sim-inbound, Application Wait 10) "
+            "waits in the queue and gives up",
+            _session(
+                _queue(
+                    "QueueAdd",
+                    "in-add",
+                    ("Queue", INBOUND_QUEUE),
+                    ("Interface", "Local/agentfx5@lab-agents"),
+                    ("Paused", "true"),
+                    ("Reason", "fixture"),
+                ),
+                _h(
+                    ("Action", "Originate"),
+                    ("Channel", "Local/s@sim-inbound"),
+                    ("Application", "Wait"),
+                    ("Data", "10"),
+                    ("CallerID", '"Customer" <5550199>'),
+                    ("Async", "true"),
+                    ("ChannelId", "fixture-in-1"),
+                    ("ActionID", "in-1"),
+                ),
+                UntilQuiet(3.0, 60.0),
+                _queue(
+                    "QueueRemove", "in-remove", ("Queue", INBOUND_QUEUE), ("Interface", "Local/agentfx5@lab-agents")
+                ),
+                agents=False,
+                quiet=0.5,
+                limit=5.0,
+            ),
+        ),
+    )
+}
+
+
+@dataclass
+class _Recording:
+    started: float
+    chunks: list[tuple[float, bytes]] = field(default_factory=list)  # complete messages, as received
+    lines: list[bytes] = field(default_factory=list)  # the transcript body
+    received: bytearray = field(default_factory=bytearray)
+    pending: bytearray = field(default_factory=bytearray)
+    banner_done: bool = False
+    open_channels: set[str] = field(default_factory=set)
+    seen_channel: bool = False
+    last_rx: float = 0.0
+    closed: bool = False
+    sent: list[tuple[float, Headers]] = field(default_factory=list)
+    banner: asyncio.Event = field(default_factory=asyncio.Event)  # set once the banner line (or EOF) arrived
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def take(self, data: bytes) -> None:
+        now = self.elapsed()
+        self.last_rx = now
+        self.received += data
+        self.pending += data
+        complete = bytearray()
+        if not self.banner_done:
+            end = self.pending.find(b"\r\n")
+            if end < 0:
+                return
+            complete += self.pending[: end + 2]
+            del self.pending[: end + 2]
+            self.banner_done = True
+        while (end := self.pending.find(b"\r\n\r\n")) >= 0:
+            message = bytes(self.pending[: end + 4])
+            del self.pending[: end + 4]
+            self._track(message)
+            complete += message
+        if complete:
+            self.lines.append(f"#<< +{now:.3f}s\n".encode())
+            self.lines.append(bytes(complete))
+
+    def flush(self) -> None:
+        if self.pending:
+            self.lines.append(f"#<< +{self.elapsed():.3f}s\n".encode())
+            self.lines.append(bytes(self.pending))
+            self.pending.clear()
+
+    def _track(self, message: bytes) -> None:
+        fields = dict(_HEADER.findall(message))
+        event = fields.get(b"Event")
+        unique = fields.get(b"Uniqueid")
+        if unique is None:
+            return
+        if event == b"Newchannel":
+            self.open_channels.add(unique.decode(errors="replace"))
+            self.seen_channel = True
+        elif event == b"Hangup":
+            self.open_channels.discard(unique.decode(errors="replace"))
+
+
+async def _banner(rec: _Recording) -> None:
+    await rec.banner.wait()
+
+
+_HEADER = re.compile(rb"^([A-Za-z0-9-]+): ?(.*?)\r$", re.MULTILINE)
+
+
+async def record_session(
+    scenario: Scenario, host: str, port: int, username: str, secret: str
+) -> tuple[bytes, list[tuple[float, Headers]], bytes]:
+    """Run ``scenario``; return (transcript body, actions sent with their times, the raw received stream)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    rec = _Recording(started=time.monotonic())
+
+    async def pump() -> None:
+        while data := await reader.read(65536):
+            rec.take(data)
+            if rec.banner_done:
+                rec.banner.set()
+        rec.closed = True
+        rec.banner.set()
+
+    task = asyncio.create_task(pump())
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_banner(rec), 10.0)
+        for step in scenario.steps:
+            if rec.closed:
+                break
+            if isinstance(step, Send):
+                headers = tuple((k, v.format(username=username, secret=secret)) for k, v in step.headers)
+                at = rec.elapsed()
+                rec.lines.append(f"#>> +{at:.3f}s SENT\n".encode())
+                rec.lines.extend(f"#>> {k}: {v}\n".encode() if v else f"#>> {k}\n".encode() for k, v in headers)
+                rec.lines.append(b"#>> \n")
+                rec.sent.append((at, headers))
+                wire = "".join(f"{k}: {v}\r\n" if v else f"{k}\r\n" for k, v in headers) + "\r\n"
+                writer.write(wire.encode())
+                await writer.drain()
+            elif isinstance(step, Pause):
+                await asyncio.sleep(step.seconds)
+            elif isinstance(step, UntilQuiet):
+                deadline = rec.elapsed() + step.limit
+                while rec.elapsed() < deadline and not rec.closed:
+                    if not rec.open_channels and rec.elapsed() - rec.last_rx >= step.quiet:
+                        break
+                    await asyncio.sleep(0.05)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(task), step.limit)
+    finally:
+        writer.close()
+        try:
+            await asyncio.wait_for(task, 2.0)
+        except (TimeoutError, ConnectionError):
+            task.cancel()
+        rec.flush()
+    return b"".join(rec.lines), rec.sent, bytes(rec.received)
+
+
+def render(
+    scenario: Scenario,
+    body: bytes,
+    sent: list[tuple[float, Headers]],
+    received: bytes,
+    *,
+    source: str,
+    version: str,
+    recorded_at: datetime | None = None,
+) -> bytes:
+    """The whole transcript file; raises :class:`RecordingError` unless it gives back ``received`` exactly."""
+    when = (recorded_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    banner = received.split(b"\r\n", 1)[0].decode(errors="replace")
+    head = [
+        f"# AMI transcript: {scenario.name} -- {scenario.description}",
+        f"# Recorded {when} from {source} with `dialer trace record {scenario.name}`",
+        f"# asterisk -V: {version}",
+        f"# AMI banner: {banner}",
+        "#",
+        "# Format: everything not starting with '#' is the raw byte stream received, verbatim (CRLF).",
+        "# '#<< +T' marks when the next bytes arrived (seconds since connect); '#>> +T SENT' and the '#>> '",
+        "# lines after it are an action we sent (CRLF on the wire, ended by an empty CRLF line).",
+        "# Dropping all '#' lines (LF-ended) reproduces the received stream byte for byte.",
+        "#",
+        "# Actions sent, in order:",
+    ]
+    for number, (at, headers) in enumerate(sent, start=1):
+        head.append(f"#  [{number}] +{at:.3f}s")
+        head.extend(f"#      {k}: {v}" for k, v in headers)
+    head.append("# " + "-" * 76)
+    text = ("\n".join(head) + "\n").encode() + body
+    if received_stream_of(text) != received:
+        raise RecordingError(
+            f"{scenario.name}: the transcript does not give back the received stream byte for byte "
+            "(a received line starts with '#'?)"
+        )
+    return text
+
+
+async def record(
+    scenario: Scenario, host: str, port: int, username: str, secret: str, out: Path, *, version: str
+) -> int:
+    """Record ``scenario`` into ``out``; the number of bytes received."""
+    body, sent, received = await record_session(scenario, host, port, username, secret)
+    text = render(scenario, body, sent, received, source=f"AMI {host}:{port}", version=version)
+    await asyncio.to_thread(_write, out, text)
+    return len(received)
+
+
+def _write(out: Path, text: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(text)
