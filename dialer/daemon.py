@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,7 +35,7 @@ from dialer.runner.pump import EventPump, UpdateSink
 from dialer.runner.runner import CampaignRunner, RunnerState
 from dialer.runner.samples import dialer_sample
 from dialer.runner.trunks import TrunkGate
-from dialer.settings import Settings
+from dialer.settings import Settings, node_identity
 from dialer.store.campaigns import CampaignRecord, list_campaigns, set_campaign_state
 from dialer.store.claim import extend_lease, release_expired_leases
 from dialer.store.engine import Database
@@ -65,11 +63,6 @@ class ServerConnection:
     pump: EventPump
 
 
-def daemon_id() -> str:
-    """Who holds a claim or a campaign: unique per process, readable in the database."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class Dialer:
     def __init__(
         self,
@@ -83,7 +76,7 @@ class Dialer:
         self.settings = settings
         self.db = db
         self.clock: Clock = clock or RealTimeClock()
-        self.owner = owner or daemon_id()
+        self.owner = owner or node_identity(settings)
         self.bus = EventBus()
         self.metrics = DialerMetrics()
         self.metrics.watch(lambda: dialer_sample(self))
