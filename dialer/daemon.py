@@ -77,6 +77,8 @@ class Dialer:
         self.db = db
         self.clock: Clock = clock or RealTimeClock()
         self.owner = owner or node_identity(settings)
+        # Attempts of this owner started before this moment are a previous process's (same node, restarted).
+        self._started_at = self.clock.now()
         self.bus = EventBus()
         self.metrics = DialerMetrics()
         self.metrics.watch(lambda: dialer_sample(self))
@@ -435,6 +437,7 @@ class Dialer:
                     every_server_listed=complete,
                     now=now,
                     settle_seconds=runner.config.ring_timeout_seconds + ADOPTION_SETTLE_MARGIN_SECONDS,
+                    process_started=self._started_at,
                 )
                 for adoption in plan.adopt:
                     handled += await runner.adopt(adoption)
