@@ -140,4 +140,5 @@ def test_a_previous_process_of_the_same_node_is_adopted_at_once() -> None:
         process_started=NOW - 3,
     )
     assert [a.attempt.attempt_id for a in plan.adopt] == [1]
-    assert plan.waiting == [] and plan.close == []
+    assert plan.waiting == []
+    assert plan.close == []
