@@ -5,6 +5,7 @@ as the PBX reported them; what ended while nobody listened is marked inferred.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,16 @@ from sqlalchemy import text
 
 from dialer.runner.runner import RunnerState
 from dialer.settings import node_identity
+from dialer.sim.pbx.truth import OriginateRecord
 from dialer.store.ownership import RENEW_SECONDS
+
+STAGES: dict[str, Callable[[OriginateRecord], bool]] = {
+    # kill -9 while a call rings, while one is in answering-machine detection, while one is being put to an agent
+    "ringing": lambda r: r.ended_at is None and r.uniqueid != "" and r.answered_at is None,
+    "amd": lambda r: r.ended_at is None and r.answered_at is not None and r.queued_at is None,
+    "agent_connect": lambda r: r.ended_at is None and r.queued_at is not None and r.connected_at is None,
+    "talking": lambda r: r.ended_at is None and r.connected_at is not None,
+}
 
 
 async def overlapping_attempts(world: OpsWorld) -> int:
@@ -36,16 +46,29 @@ async def attempts(world: OpsWorld) -> dict[str, dict[str, object]]:
     return {str(r["id"]): dict(r) for r in rows}
 
 
+@pytest.mark.parametrize("stage", sorted(STAGES))
 @pytest.mark.parametrize("down_seconds", [3.0, 60.0])
 async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
-    tmp_path: Path, sqlite_spec: DbSpec, down_seconds: float
+    tmp_path: Path, sqlite_spec: DbSpec, down_seconds: float, stage: str
 ) -> None:
-    async with ops_world(tmp_path, sqlite_spec, leads=80, agents=5, talk_mean=120.0, talk_sd=30.0) as world:
+    async with ops_world(
+        tmp_path,
+        sqlite_spec,
+        leads=80,
+        agents=5,
+        talk_mean=120.0,
+        talk_sd=30.0,
+        campaign={"amd": {"enabled": stage == "amd"}},
+    ) as world:
         me = node_identity(world.settings)
         assert me == node_identity(world.settings.model_copy())  # stable: the same for the restarted process
         first = await world.start_daemon(me)
         name = world.config.name
         await world.run(50, step=1.0)
+        in_stage = STAGES[stage]
+        assert await world.run_until(
+            lambda: any(in_stage(r) for r in world.pbx.truth.originates), rounds=200, step=0.5
+        ), f"no call reached {stage}"
         assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
         await first.kill()
         await world.run(down_seconds, step=1.0)  # restarted within 5 s, or after a minute
@@ -59,7 +82,7 @@ async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
 
         truth = {r.attempt: r for r in world.pbx.truth.originates}
         await world.run(600, step=2.0, until=lambda: all(r.ended_at is not None for r in truth.values()))
-        await world.run(30, step=1.0)
+        await world.run(50, step=1.0)
         rows = await attempts(world)
         assert world.pbx.truth.duplicates() == {}
         assert world.overlapping_calls() == {}
