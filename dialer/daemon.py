@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,7 +35,7 @@ from dialer.runner.pump import EventPump, UpdateSink
 from dialer.runner.runner import CampaignRunner, RunnerState
 from dialer.runner.samples import dialer_sample
 from dialer.runner.trunks import TrunkGate
-from dialer.settings import Settings, server_of_interface
+from dialer.settings import Settings, node_identity, server_of_interface
 from dialer.store.campaigns import CampaignRecord, list_campaigns, set_campaign_state
 from dialer.store.claim import extend_lease, release_expired_leases
 from dialer.store.engine import Database
@@ -65,11 +63,6 @@ class ServerConnection:
     pump: EventPump
 
 
-def daemon_id() -> str:
-    """Who holds a claim or a campaign: unique per process, readable in the database."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class Dialer:
     def __init__(
         self,
@@ -83,7 +76,9 @@ class Dialer:
         self.settings = settings
         self.db = db
         self.clock: Clock = clock or RealTimeClock()
-        self.owner = owner or daemon_id()
+        self.owner = owner or node_identity(settings)
+        # Attempts of this owner started before this moment are a previous process's (same node, restarted).
+        self._started_at = self.clock.now()
         self.bus = EventBus()
         self.metrics = DialerMetrics()
         self.metrics.watch(lambda: dialer_sample(self))
@@ -480,6 +475,7 @@ class Dialer:
                     every_server_listed=complete,
                     now=now,
                     settle_seconds=runner.config.ring_timeout_seconds + ADOPTION_SETTLE_MARGIN_SECONDS,
+                    process_started=self._started_at,
                 )
                 for adoption in plan.adopt:
                     handled += await runner.adopt(adoption)

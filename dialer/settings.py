@@ -139,6 +139,11 @@ class Settings(BaseSettings):
     )
 
     database_url: str = DEFAULT_SQLITE_URL
+    # Who this daemon is in the database (campaign leases, lead claims, agent sessions). Stable across restarts so
+    # a daemon restarted on the same node takes its own campaigns and calls back at once; empty: derived from the
+    # host name and this instance (database, var_dir, HTTP port) -- give each daemon of one host sharing a database
+    # its own var_dir/port or an explicit node_id.
+    node_id: str = Field(default="", max_length=200)
     database_password_file: Path | None = None
     var_dir: Path = Path("var")
     campaigns_dir: Path = Path("campaigns")
@@ -224,3 +229,17 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise SettingsError(f"invalid settings: {exc}") from exc
     finally:
         _CONFIG_FILE["path"] = None
+
+
+def node_identity(settings: Settings) -> str:
+    """This daemon's stable identity (``settings.node_id``, else ``<hostname>:<instance hash>``)."""
+    if settings.node_id:
+        return settings.node_id
+    import hashlib
+    import socket
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    instance = f"{database}|{settings.var_dir.resolve()}|{settings.http.port}"
+    return f"{socket.gethostname()}:{hashlib.sha256(instance.encode()).hexdigest()[:8]}"

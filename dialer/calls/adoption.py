@@ -157,6 +157,7 @@ def plan_adoption(
     every_server_listed: bool,
     now: float,
     settle_seconds: float,
+    process_started: float = float("-inf"),
 ) -> AdoptionPlan:
     """Which open attempts (of a campaign ``owner`` runs, none of them its own calls in flight) to adopt, close or
     leave for later.
@@ -166,8 +167,11 @@ def plan_adoption(
     ``settle_seconds``: how old an attempt must be before "no channel" means "over" (ring timeout + margin: an
     Originate written just before its daemon died may still be creating its channel).
 
-    Left alone: an attempt of ``owner``'s own live claim that is younger than ``settle_seconds`` (its Originate
-    is being written right now). Never closed while another claimer's lease runs (that daemon is alive, draining
+    Left alone: an attempt of ``owner``'s own live claim that is younger than ``settle_seconds`` and was started
+    by this process (at or after ``process_started``): its Originate is being written right now. The owner id is
+    stable across restarts of one node, so an attempt started before this process is a dead process's call, and
+    is matched at once (its outcome is then what the PBX reports, not a guess after the settle time).
+    Never closed while another claimer's lease runs (that daemon is alive, draining
     or cut off from the database, and writes the outcome itself); its call is adopted if live all the same, and
     whichever daemon writes the outcome first wins (the second write is refused by the store).
     """
@@ -181,7 +185,12 @@ def plan_adoption(
     plan = AdoptionPlan()
     for attempt in open_attempts:
         settled = now - attempt.started_at >= settle_seconds
-        if attempt.claim_live and attempt.claim_owner == owner and not settled:
+        if (
+            attempt.claim_live
+            and attempt.claim_owner == owner
+            and not settled
+            and attempt.started_at >= process_started
+        ):
             continue
         live = (by_linkedid.get(attempt.channel_id) if attempt.channel_id else None) or by_attempt.get(
             str(attempt.attempt_id)

@@ -39,6 +39,7 @@ CALL_COLUMNS = (
     "talk_seconds",
     "duration_seconds",
     "outcome",
+    "outcome_inferred",
     "hangup_cause",
     "amd_status",
     "disposition",
@@ -63,6 +64,7 @@ class CallRecord:
     talk_seconds: float | None  # agent connected -> end
     duration_seconds: float | None  # start (Originate) -> end
     outcome: str | None  # None while the call is still up
+    outcome_inferred: bool  # closed from later evidence: the call ended while no daemon listened
     hangup_cause: int | None
     amd_status: str | None
     disposition: str | None
@@ -96,6 +98,7 @@ def call_record(a: ReportAttempt) -> CallRecord:
         talk_seconds=seconds_between(a.connected_at, a.ended_at) if a.connected_at else None,
         duration_seconds=seconds_between(a.started_at, a.ended_at),
         outcome=a.outcome,
+        outcome_inferred=a.outcome_inferred,
         hangup_cause=a.hangup_cause,
         amd_status=a.amd_status,
         disposition=a.disposition,

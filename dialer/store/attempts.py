@@ -38,6 +38,7 @@ class AttemptRecord:
     notes: str | None
     abandoned: bool
     ring_seconds: float | None
+    outcome_inferred: bool = False
 
 
 ATTEMPT_COLUMNS = tuple(f.name for f in fields(AttemptRecord))

@@ -46,7 +46,7 @@ from sqlalchemy.sql.dml import Update
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, dnc_t, leads_t
+from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, attempts_t, dnc_t, leads_t
 from dialer.store.types import UTCDateTime
 
 CALLBACK, NEW, RETRY = "callback", "new", "retry"
@@ -271,12 +271,18 @@ async def release_leads(db: Database, owner: str, releases: Sequence[Release], n
 
 async def release_expired_leases(db: Database, now: datetime, *, campaign_ids: Collection[int] | None = None) -> int:
     """Put back every lead whose claimer let its lease run out (crashed, hung, or lost its connection); only of
-    ``campaign_ids`` when given."""
+    ``campaign_ids`` when given.
+
+    A lead with an attempt still open (no ``ended_at``) is never put back, whatever its lease says: its call may be
+    up on the PBX, and only closing the attempt (by the adoption pass, from what the PBX reported) frees it. This is
+    a condition of the statement itself, so no ordering between the sweep and adoption can dial a lead twice."""
     c = leads_t.c
+    a = attempts_t.c
+    open_attempt = exists().where(a.lead_id == c.id, a.ended_at.is_(None))
     stmt = (
         update(leads_t)
         # A literal status lets the planners use the partial index ix_leads_lease (WHERE status = 'in_call').
-        .where(c.status == literal_column(f"'{IN_CALL_STATUS}'"), c.lease_expires_at < now)
+        .where(c.status == literal_column(f"'{IN_CALL_STATUS}'"), c.lease_expires_at < now, ~open_attempt)
         .values(
             status=func.coalesce(c.claimed_from, RETRY),
             claimed_from=None,

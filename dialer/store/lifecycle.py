@@ -332,11 +332,14 @@ async def _move_lead(
     return transition
 
 
-async def _close_attempt(conn: AsyncConnection, attempt_id: int, outcome: Outcome, end: AttemptEnd) -> None:
+async def _close_attempt(
+    conn: AsyncConnection, attempt_id: int, outcome: Outcome, end: AttemptEnd, *, inferred: bool = False
+) -> None:
     values: dict[str, object] = {
         "ended_at": end.ended_at,
         "outcome": outcome.value,
         "abandoned": outcome is Outcome.ABANDONED,
+        "outcome_inferred": inferred,
     }
     for name in ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent"):
         value = getattr(end, name)
@@ -382,7 +385,7 @@ async def close_orphaned_attempt(
         transition: LeadTransition | None = None
         if await _latest_attempt_of_lead(conn, lead.id) == attempt_id and not _held_by_another(lead, owner, now):
             transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at)
-        await _close_attempt(conn, attempt_id, outcome, end)
+        await _close_attempt(conn, attempt_id, outcome, end, inferred=True)
     return transition
 
 

@@ -47,6 +47,8 @@ class ReportAttempt:
     lead_phone: str
     lead_tz_candidates: tuple[str, ...]
     lead_postal_zones: tuple[str, ...]
+    # Closed from inferred evidence (the call ended while no daemon listened), not as the PBX reported it.
+    outcome_inferred: bool = False
 
 
 _ATTEMPT_COLUMNS = (
@@ -66,6 +68,7 @@ _ATTEMPT_COLUMNS = (
     "notes",
     "abandoned",
     "ring_seconds",
+    "outcome_inferred",
     "trunk",
     "server",
 )

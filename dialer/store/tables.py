@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, Table, Text, desc, text
+from sqlalchemy import BigInteger, Index, Integer, Table, Text, desc, false, text
 from sqlmodel import Field, SQLModel
 
 from dialer.store.types import UTCDateTime, json_document
@@ -154,6 +154,8 @@ class AttemptRow(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_type=Text)
     abandoned: bool = False
     ring_seconds: float | None = None
+    # The outcome was inferred (the call ended while no daemon listened), not reported by the PBX at its end.
+    outcome_inferred: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class DncRow(SQLModel, table=True):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialer.store import Database
+from dialer.store.attempts import AttemptStart, start_attempt
 from dialer.store.campaigns import apply_campaign
 from dialer.store.claim import ClaimOrder, Release, claim_leads, release_expired_leases, release_leads
 from dialer.store.leads import NewLead, get_lead, insert_new_leads
@@ -118,6 +119,21 @@ async def test_expired_leases_come_back_and_live_ones_do_not(db: Database) -> No
     assert back[lead(1).phone].claimed_from == "new"
     assert back[lead(2).phone].claimed_from == "retry"
     assert {g.claim_owner for g in back.values()} == {"b"}
+
+
+async def test_a_lead_with_an_open_attempt_is_never_released_by_the_lease_sweep(db: Database) -> None:
+    cid = await make_campaign(db)
+    await add_leads(db, cid, [lead(1), lead(2)])
+    got = {g.phone: g for g in await claim_leads(db, campaign_id=cid, owner="crashed", limit=5, now=NOW, lease=LEASE)}
+    calling = got[lead(1).phone]
+    await start_attempt(db, AttemptStart(lead_id=calling.id, campaign_id=cid, phone=calling.phone, started_at=NOW))
+    late = NOW + LEASE * 10
+    # Only the lead without a call comes back; the one whose attempt is open stays held, however old its lease.
+    assert await release_expired_leases(db, late) == 1
+    assert await release_expired_leases(db, late, campaign_ids=[cid]) == 0
+    again = await claim_leads(db, campaign_id=cid, owner="b", limit=5, now=late, lease=LEASE)
+    assert [g.phone for g in again] == [lead(2).phone]
+    assert (await get_lead(db, calling.id)).status == "in_call"  # type: ignore[union-attr]
 
 
 async def test_release_puts_leads_back_with_new_due_time_only_for_the_holder(db: Database) -> None:

@@ -186,6 +186,9 @@ async def test_bad_number_moves_to_the_alternative_phone(db: Database) -> None:
     stored = await get_lead(db, claimed.id)
     assert stored is not None
     assert (stored.phone, stored.alt_phones, stored.status) == ("+12125550199", [], "retry")
+    reported = await get_attempt(db, attempt_id)
+    assert reported is not None
+    assert not reported.outcome_inferred  # what the PBX reported at the call's end is not inferred
 
 
 async def test_dnc_disposition_closes_the_lead_and_lists_its_numbers(db: Database) -> None:
@@ -309,6 +312,8 @@ async def test_an_attempt_is_closed_once_and_orphans_move_their_lead_only_if_it_
     attempt = await get_attempt(db, a2)
     assert attempt is not None
     assert attempt.outcome == "failed"
+    # Closed from inferred evidence, and the call record says so (record_outcome's PBX-reported ones do not).
+    assert attempt.outcome_inferred
 
     # An open attempt that is no longer its lead's latest (the lead was dialled again since) leaves the lead alone.
     newer = await start_attempt(

@@ -124,3 +124,21 @@ def test_lost_outcome_is_conservative() -> None:
     assert lost_outcome(attempt(1, connected_at=NOW - 60, answered_at=NOW - 61)) is Outcome.CONNECTED
     assert lost_outcome(attempt(1, answered_at=NOW - 61)) is Outcome.ABANDONED  # counts against the abandon rate
     assert lost_outcome(attempt(1)) is Outcome.FAILED
+
+
+def test_a_previous_process_of_the_same_node_is_adopted_at_once() -> None:
+    # Same stable owner id, live claim, young attempt: started before this process, so a dead process's call.
+    before_restart = attempt(1, started=NOW - 5, claim_owner=ME, claim_live=True)
+    ours_now = attempt(2, started=NOW - 1, claim_owner=ME, claim_live=True)
+    plan = plan_adoption(
+        [before_restart, ours_now],
+        {"sim": [*local_call(1), *local_call(2)]},
+        owner=ME,
+        every_server_listed=True,
+        now=NOW,
+        settle_seconds=SETTLE,
+        process_started=NOW - 3,
+    )
+    assert [a.attempt.attempt_id for a in plan.adopt] == [1]
+    assert plan.waiting == []
+    assert plan.close == []

@@ -1,0 +1,107 @@
+"""kill -9 and a restart on the same node (issue 12 §2): the daemon's identity is stable (settings.node_id or the
+host + instance), so the restarted process takes its own campaigns back at once instead of waiting out its own
+dead lease; no lead is dialled again while its attempt is open; calls the restarted daemon saw end are recorded
+as the PBX reported them; what ended while nobody listened is marked inferred."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from ops_harness import DbSpec, OpsWorld, ops_world
+from sqlalchemy import text
+
+from dialer.runner.runner import RunnerState
+from dialer.settings import node_identity
+from dialer.sim.pbx.truth import OriginateRecord
+from dialer.store.ownership import RENEW_SECONDS
+
+STAGES: dict[str, Callable[[OriginateRecord], bool]] = {
+    # kill -9 while a call rings, while one is in answering-machine detection, while one is being put to an agent
+    "ringing": lambda r: r.ended_at is None and r.uniqueid != "" and r.answered_at is None,
+    "amd": lambda r: r.ended_at is None and r.answered_at is not None and r.queued_at is None,
+    "agent_connect": lambda r: r.ended_at is None and r.queued_at is not None and r.connected_at is None,
+    "talking": lambda r: r.ended_at is None and r.connected_at is not None,
+}
+
+
+async def overlapping_attempts(world: OpsWorld) -> int:
+    async with world.alive[0].db.read() as conn:
+        # (an open a overlaps any later b: coalesce keeps the comparison true for it)
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT a.id FROM attempts a JOIN attempts b ON a.lead_id = b.lead_id"
+                    " AND a.id < b.id AND (a.ended_at IS NULL OR b.started_at < a.ended_at)"
+                )
+            )
+        ).all()
+    return len(rows)
+
+
+async def attempts(world: OpsWorld) -> dict[str, dict[str, object]]:
+    async with world.alive[0].db.read() as conn:
+        rows = (await conn.execute(text("SELECT * FROM attempts"))).mappings().all()
+    return {str(r["id"]): dict(r) for r in rows}
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+@pytest.mark.parametrize("down_seconds", [3.0, 60.0])
+async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
+    tmp_path: Path, sqlite_spec: DbSpec, down_seconds: float, stage: str
+) -> None:
+    async with ops_world(
+        tmp_path,
+        sqlite_spec,
+        leads=80,
+        agents=5,
+        talk_mean=120.0,
+        talk_sd=30.0,
+        campaign={"amd": {"enabled": stage == "amd"}},
+    ) as world:
+        me = node_identity(world.settings)
+        assert me == node_identity(world.settings.model_copy())  # stable: the same for the restarted process
+        first = await world.start_daemon(me)
+        name = world.config.name
+        await world.run(50, step=1.0)
+        in_stage = STAGES[stage]
+        assert await world.run_until(
+            lambda: any(in_stage(r) for r in world.pbx.truth.originates), rounds=200, step=0.5
+        ), f"no call reached {stage}"
+        assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
+        await first.kill()
+        await world.run(down_seconds, step=1.0)  # restarted within 5 s, or after a minute
+
+        restarted_at = world.clock.now()
+        second = await world.start_daemon(me)
+        runner = second.dialer.runner(name)
+        # Its own campaign lease: taken back at the first renewal, not after the dead process's TTL.
+        await world.run(2 * RENEW_SECONDS, step=1.0, until=lambda: runner.state is RunnerState.RUNNING)
+        assert runner.state is RunnerState.RUNNING
+
+        truth = {r.attempt: r for r in world.pbx.truth.originates}
+        await world.run(600, step=2.0, until=lambda: all(r.ended_at is not None for r in truth.values()))
+        await world.run(50, step=1.0)
+        rows = await attempts(world)
+        assert world.pbx.truth.duplicates() == {}
+        assert world.overlapping_calls() == {}
+        assert await overlapping_attempts(world) == 0
+        # No false abandon: a call the PBX connected to an agent is never recorded abandoned.
+        false_abandons = [
+            a for a, r in truth.items() if r.connected_at is not None and rows.get(a, {}).get("outcome") == "abandoned"
+        ]
+        assert false_abandons == []
+        # Whatever is not what the PBX reported is marked inferred.
+        guessed = [
+            a
+            for a, r in truth.items()
+            if r.outcome is not None
+            and rows.get(a, {}).get("outcome") not in (None, r.outcome.value)
+            and not rows[a]["outcome_inferred"]
+        ]
+        assert guessed == []
+        # A call that ended once the restarted daemon was connected was seen ending: its outcome is the PBX's.
+        seen_ending = {a: r for a, r in truth.items() if r.ended_at is not None and r.ended_at > restarted_at}
+        assert {a: rows[a]["outcome"] for a in seen_ending} == {a: r.outcome.value for a, r in seen_ending.items()}
+        assert not [a for a in seen_ending if rows[a]["outcome_inferred"]]
