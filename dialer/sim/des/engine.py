@@ -195,10 +195,13 @@ class Simulation:
         self._to_queue(call_id, call)
 
     def _amd_done(self, call_id: int) -> None:
+        now = self.now
         call = self.in_flight[call_id]
         outcome = call.outcome
         human_verdict = outcome.reaches_queue
-        self.stats.record_amd(human_verdict)
+        # A machine verdict enters the pacer's window as the campaign's false-positive estimate (what the
+        # regime counts and the compliance report adds); the metrics below count the true ones.
+        self.stats.record_amd(human_verdict, now)
         self.stats.record_attempt(outcome.ring_seconds, human_verdict)
         if not human_verdict:
             del self.in_flight[call_id]

@@ -20,18 +20,33 @@ from dialer.pacing import AgentState, PacingMode, PacingSettings, PacingSnapshot
 from dialer.pacing.blending import inbound_reserve
 from dialer.pacing.pacer import predictive_plan
 from dialer.sim.des.engine import Simulation
+from dialer.sim.model import Scenario
 
 
 def _snapshot(sim: Simulation, settings: PacingSettings) -> PacingSnapshot:
     return PacingSnapshot(sim.now, settings, sim.agent_views(), sim.call_views(), sim.inbound_load())
 
 
+def amd_false_positive_estimate(scenario: Scenario) -> float:
+    """The campaign's false-positive setting for this scenario, as estimated abandons per AMD machine verdict
+    (the unit the pacer and the compliance report count): P(person | machine verdict), taken at the busiest
+    hour's answer rate (an over- rather than an under-estimate)."""
+    amd, out = scenario.amd, scenario.outbound
+    if not amd.enabled or amd.false_positive_rate <= 0.0:
+        return 0.0
+    people = out.answer_probability.maximum * amd.false_positive_rate
+    machines = out.machine_share * max(0.0, 1.0 - amd.notsure_rate - amd.false_negative_rate)
+    return min(0.99, people / (people + machines)) if people + machines > 0.0 else 0.0
+
+
 def scenario_settings(sim: Simulation, base: PacingSettings) -> PacingSettings:
-    """The campaign settings a manager would enter for this scenario: its connect delay, nothing tuned."""
+    """The campaign settings a manager would enter for this scenario: its connect delay and AMD
+    false-positive estimate, nothing tuned."""
     connect = sim.scenario.agents.connect_delay_seconds
-    if connect == base.agent_connect_seconds:
+    fp = amd_false_positive_estimate(sim.scenario)
+    if connect == base.agent_connect_seconds and fp == base.amd_false_positive_rate:
         return base
-    return replace(base, agent_connect_seconds=connect)
+    return replace(base, agent_connect_seconds=connect, amd_false_positive_rate=fp)
 
 
 class PacerPolicy:
