@@ -28,8 +28,15 @@ DEFAULT_LIVE_ANSWERS = 5_000  # what `run_default` (and `bench all`) measures pe
 TUNE_TARGET = 0.03
 TUNE_STEPS = 6
 
-POLICY_ORDER = ("progressive", "fixed-ratio", "power", "issabel", "ours", "ours-static", "clairvoyant")
-DEFAULT_POLICIES = ("progressive", "fixed-ratio", "issabel", "ours", "clairvoyant")  # + ours-static when drifting
+POLICY_ORDER = ("progressive", "fixed-ratio", "power", "issabel", "ev-tuned", "ours", "ours-static", "clairvoyant")
+DEFAULT_POLICIES = (
+    "progressive",
+    "fixed-ratio",
+    "issabel",
+    "ev-tuned",
+    "ours",
+    "clairvoyant",
+)  # + ours-static when drifting
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,11 @@ def run_scenario(
         multiplier = tune(scenario, P.IssabelLike, 0.05, 3.0, plan)
         makers["issabel"] = lambda: P.IssabelLike(multiplier)
         knobs["issabel"] = f"×{multiplier:.3f}"
+    if "ev-tuned" in policies:
+        note("tuning ev-tuned")
+        ev_knob = tune(scenario, P.expected_value, 0.3, 2.0, plan)
+        makers["ev-tuned"] = lambda: P.expected_value(ev_knob)
+        knobs["ev-tuned"] = f"×{ev_knob:.3f}"
     if "ours" in policies:
         makers["ours"] = P.ours
     if "ours-static" in policies:
@@ -196,6 +208,15 @@ def with_overrides(scenario: Scenario, agents: int | None, answer_rate: float | 
     return replace(scenario, name=f"n{scenario.agents.count}-p{answer}")
 
 
+def _plan_hours(scenario: Scenario, hours: float | None, live_answers: int) -> float:
+    """--hours first, then the scenario's ``[run] hours``, else sized to about ``live_answers``."""
+    if hours is not None:
+        return hours
+    if scenario.run.hours is not None:
+        return scenario.run.hours
+    return hours_for(scenario, live_answers)
+
+
 def run_bench(
     scenarios: Sequence[Scenario],
     *,
@@ -220,7 +241,7 @@ def run_bench(
         if tuning_seed == reported_seed:
             tuning_seed += 1  # report on a fresh seed
         plan = RunPlan(
-            hours=hours if hours is not None else hours_for(scenario, live_answers),
+            hours=_plan_hours(scenario, hours, live_answers),
             warmup_minutes=scenario.run.warmup_minutes,
             seed=reported_seed,
             tuning_seed=tuning_seed,

@@ -75,7 +75,7 @@ class PacingDecision:
     explanation: PacingExplanation
 
 
-def _tables(stats: PacingStats) -> PredictiveTables:
+def predictive_tables(stats: PacingStats) -> PredictiveTables:
     # A memo of values derived from the statistics, kept with them (not state the decision depends on).
     tables = stats.derived_cache
     if not isinstance(tables, PredictiveTables) or tables.stats is not stats:
@@ -101,7 +101,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     window.expire(snapshot.now)
     budget = settings.abandon_cap * window.live_answers
     abandons_left = budget - window.abandons
-    tables = _tables(stats)
+    tables = predictive_tables(stats)
     tables.refresh(settings.connect_budget_seconds)
     leaving_answers, _ = window.leaving(snapshot.now, settings.guard_lookahead_seconds)
     headroom = guard_headroom(window.abandons, window.live_answers, leaving_answers, settings.abandon_cap)
@@ -310,7 +310,7 @@ def predictive_plan(
     free (the simulator's clairvoyant bound); ``free_for_outbound`` counts ready agents net of the reserve.
     """
     settings = snapshot.settings
-    tables = _tables(stats)
+    tables = predictive_tables(stats)
     tables.refresh(settings.connect_budget_seconds)
     supply_rows: list[Row] = []
     supply_var_rows: list[Row] = []

@@ -6,6 +6,8 @@
 * ``power`` — the pacer in power mode, ``ratio`` calls per *free* agent; knob: ratio (not in the default set).
 * ``issabel`` — Issabel CallCenter's rule: free agents plus agents "about to be free" (P(handle ≤ elapsed +
   answer delay) ≥ 0.97, with the *unconditional* CDF), divided by the answer rate; knob: a multiplier.
+* ``ev-tuned`` — the textbook expected-value rule: expected live answers of the calls in flight (new ones
+  included) ≤ knob × agents expected free within the horizon (learned conditional probabilities); knob tuned.
 * ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
 * ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
 * ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
@@ -18,7 +20,8 @@ from dataclasses import replace
 
 from dialer.pacing import AgentState, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.blending import inbound_reserve
-from dialer.pacing.pacer import predictive_plan
+from dialer.pacing.pacer import in_flight_live_answers, predictive_plan, predictive_tables
+from dialer.pacing.snapshot import CallLoad
 from dialer.sim.des.engine import Simulation
 from dialer.sim.model import Scenario
 
@@ -135,6 +138,46 @@ class IssabelLike:
             return 0, False
         target = math.floor(self.multiplier * free / max(0.01, stats.live_share.value) + 0.5)
         return max(0, target - dialling), False
+
+
+class ExpectedValue:
+    """The textbook predictive rule: keep the expected live answers of the calls in flight (and the new ones)
+    at ``knob`` × the agents expected free within the horizon. Agents' chances of being free use the same
+    learned conditional probabilities as ours; one knob, tuned per cell to the cap on another seed."""
+
+    def __init__(self, knob: float) -> None:
+        self.name = "ev-tuned"
+        self.level = knob
+        self.knob = f"knob={knob:.3f}"
+        self.settings = PacingSettings()
+
+    def calls_now(self, sim: Simulation) -> tuple[int, bool]:
+        stats = sim.stats
+        ready = len(sim.ready)
+        if stats.live_answers_total < self.settings.min_live_answers:
+            return max(0, ready - len(sim.in_flight)), False
+        inbound = sim.inbound_load()
+        if inbound.callers_waiting:
+            return 0, False
+        tables = predictive_tables(stats)
+        tables.refresh(self.settings.connect_budget_seconds)
+        reserve = inbound_reserve(inbound, len(sim.agents))
+        expected_free = float(ready - reserve)
+        for view in sim.agent_views():
+            if view.state is AgentState.TALKING or view.state is AgentState.RESERVED:
+                expected_free += tables.talking(view.seconds_in_state)[0][-1]
+            elif view.state is AgentState.WRAPUP:
+                expected_free += tables.wrapping(view.seconds_in_state)[0][-1]
+        live, _ = in_flight_live_answers(CallLoad.of(sim.call_views()), tables)
+        p_new = tables.new_call[-1]
+        if p_new <= 0.0:
+            return 0, False
+        calls = math.floor((self.level * expected_free - live) / p_new)
+        return max(0, min(calls, 12 * len(sim.agents) - len(sim.in_flight))), False
+
+
+def expected_value(knob: float) -> ExpectedValue:
+    return ExpectedValue(knob)
 
 
 class _RulePolicy:
