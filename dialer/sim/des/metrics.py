@@ -32,6 +32,7 @@ class RunResult:
     inbound_service_level: float | None = None  # answered within the service-level time ÷ arrivals
     inbound_abandon_rate: float | None = None
     knob: str = ""  # the tuned knob, for baselines
+    seed: int = 0  # the run's seed (set by the bench)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,8 @@
 * ``issabel`` — Issabel CallCenter's rule: free agents plus agents "about to be free" (P(handle ≤ elapsed +
   answer delay) ≥ 0.97, with the *unconditional* CDF), divided by the answer rate; knob: a multiplier.
 * ``ev-tuned`` — the textbook expected-value rule: expected live answers of the calls in flight (new ones
-  included) ≤ knob × agents expected free within the horizon (learned conditional probabilities); knob tuned.
+  included) ≤ knob × agents expected free by a new call's typical answer time (learned conditional
+  probabilities); knob tuned.
 * ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
 * ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
 * ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
@@ -20,8 +21,9 @@ from dataclasses import replace
 
 from dialer.pacing import AgentState, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.blending import inbound_reserve
-from dialer.pacing.pacer import in_flight_live_answers, predictive_plan, predictive_tables
-from dialer.pacing.snapshot import CallLoad
+from dialer.pacing.pacer import predictive_plan, predictive_tables
+from dialer.pacing.predictive import STEPS
+from dialer.pacing.snapshot import CallStage
 from dialer.sim.des.engine import Simulation
 from dialer.sim.model import Scenario
 
@@ -141,9 +143,10 @@ class IssabelLike:
 
 
 class ExpectedValue:
-    """The textbook predictive rule: keep the expected live answers of the calls in flight (and the new ones)
-    at ``knob`` × the agents expected free within the horizon. Agents' chances of being free use the same
-    learned conditional probabilities as ours; one knob, tuned per cell to the cap on another seed."""
+    """The textbook predictive rule: keep the expected live answers of the calls in flight (new ones included)
+    at ``knob`` × the agents expected free by the typical time a new call takes to be answered (the learned
+    mean ring time of live answers). Agents' chances of being free use the same learned
+    conditional probabilities as ours; one knob, tuned per cell to the cap on another seed."""
 
     def __init__(self, knob: float) -> None:
         self.name = "ev-tuned"
@@ -161,19 +164,26 @@ class ExpectedValue:
             return 0, False
         tables = predictive_tables(stats)
         tables.refresh(self.settings.connect_budget_seconds)
-        reserve = inbound_reserve(inbound, len(sim.agents))
+        h = min(STEPS - 1, max(1, round(stats.live_ring.mean())))
+        views = sim.agent_views()
+        reserve = inbound_reserve(inbound, len(views))
         expected_free = float(ready - reserve)
-        for view in sim.agent_views():
+        for view in views:
             if view.state is AgentState.TALKING or view.state is AgentState.RESERVED:
-                expected_free += tables.talking(view.seconds_in_state)[0][-1]
+                expected_free += tables.talking(view.seconds_in_state)[0][h]
             elif view.state is AgentState.WRAPUP:
-                expected_free += tables.wrapping(view.seconds_in_state)[0][-1]
-        live, _ = in_flight_live_answers(CallLoad.of(sim.call_views()), tables)
+                expected_free += tables.wrapping(view.seconds_in_state)[0][h]
+        live = float(len(sim.outbound_waiting))
+        for call in sim.call_views():
+            if call.stage is CallStage.DIALLING:
+                live += tables.ringing(call.age_seconds)[0][-1]
+            elif call.stage is CallStage.AMD:
+                live += tables.in_amd(call.age_seconds)[0][-1]
         p_new = tables.new_call[-1]
         if p_new <= 0.0:
             return 0, False
         calls = math.floor((self.level * expected_free - live) / p_new)
-        return max(0, min(calls, 12 * len(sim.agents) - len(sim.in_flight))), False
+        return max(0, min(calls, 12 * len(views) - len(sim.in_flight))), False
 
 
 def expected_value(knob: float) -> ExpectedValue:
