@@ -4,14 +4,16 @@ entering the pacer's window (issue 14 §1)."""
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pacing_helpers import agents, mature_stats
 
 from dialer.pacing import CallInFlight, CallStage, Guard, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.pacer import abandon_quantile, guard_headroom, guarded_call_limit
 from dialer.pacing.stats import AbandonWindow, PacingStats
+from dialer.reports.compliance import AnswerEvent, periods
 
 
 def _window_with(stats: PacingStats, live: int, abandons: int, now: float = 1000.0) -> None:
@@ -130,3 +132,29 @@ def test_amd_machine_verdicts_add_the_false_positive_estimate_to_the_window() ->
     plain = PacingStats(PacingSettings())
     plain.record_amd(False, 10.0)
     assert plain.window.abandons == 0.0
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    answers=st.lists(st.sampled_from(["connected", "abandoned", "machine", "human-verdict"]), max_size=300),
+    fp=st.one_of(st.just(0.0), st.floats(0.001, 0.5)),
+)
+def test_the_false_positive_estimate_moves_the_pacer_and_the_report_by_the_same_amount(
+    answers: list[str], fp: float
+) -> None:
+    stats = PacingStats(PacingSettings(amd_false_positive_rate=fp))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    events = []
+    for i, kind in enumerate(answers):
+        now = 60.0 * i
+        at = start + timedelta(seconds=now)
+        if kind in ("connected", "abandoned"):
+            stats.record_live_answer(now, kind == "abandoned", placed_predictively=False)
+            events.append(AnswerEvent(at, live=True, abandoned=kind == "abandoned", machine=False))
+        else:
+            stats.record_amd(kind == "human-verdict", now)
+            if kind == "machine":
+                events.append(AnswerEvent(at, live=False, abandoned=False, machine=True))
+    (report,) = periods(events, start, start, timedelta(hours=24), 0.03, fp)  # one 24 h period: all of them
+    expected = report.rate if report.rate is not None else 0.0
+    assert math.isclose(stats.window.rate(), expected, rel_tol=1e-9, abs_tol=1e-12)
