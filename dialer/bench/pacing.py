@@ -279,8 +279,8 @@ def run_bench(
                 sys.stdout.write(json.dumps(row) + "\n")
             sys.stdout.flush()
         else:
-            for seed in seed_list or [plan.seed]:
-                typer.echo(format_table(scenario, replace(plan, seed=seed), [r for r in rows if r.seed == seed]))
+            for shown in seed_list or [plan.seed]:
+                typer.echo(format_table(scenario, replace(plan, seed=shown), [r for r in rows if r.seed == shown]))
             if seed_list:
                 typer.echo(format_seed_summary(rows))
             typer.echo(f"  ({time.perf_counter() - started:.0f} s wall)\n")
