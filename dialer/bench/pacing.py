@@ -28,8 +28,15 @@ DEFAULT_LIVE_ANSWERS = 5_000  # what `run_default` (and `bench all`) measures pe
 TUNE_TARGET = 0.03
 TUNE_STEPS = 6
 
-POLICY_ORDER = ("progressive", "fixed-ratio", "power", "issabel", "ours", "ours-static", "clairvoyant")
-DEFAULT_POLICIES = ("progressive", "fixed-ratio", "issabel", "ours", "clairvoyant")  # + ours-static when drifting
+POLICY_ORDER = ("progressive", "fixed-ratio", "power", "issabel", "ev-tuned", "ours", "ours-static", "clairvoyant")
+DEFAULT_POLICIES = (
+    "progressive",
+    "fixed-ratio",
+    "issabel",
+    "ev-tuned",
+    "ours",
+    "clairvoyant",
+)  # + ours-static when drifting
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +86,14 @@ def tune(
 
 
 def run_scenario(
-    scenario: Scenario, plan: RunPlan, policies: Sequence[str] = POLICY_ORDER, progress: bool = False
+    scenario: Scenario,
+    plan: RunPlan,
+    policies: Sequence[str] = POLICY_ORDER,
+    progress: bool = False,
+    seeds: Sequence[int] = (),
 ) -> list[RunResult]:
-    """Every requested policy on one scenario, baselines tuned first; rows in POLICY_ORDER."""
+    """Every requested policy on one scenario, baselines tuned first (once); rows in POLICY_ORDER, for
+    ``plan.seed`` or, when given, for each of ``seeds`` in turn."""
     makers: dict[str, Callable[[], Policy]] = {}
     knobs: dict[str, str] = {}
 
@@ -106,6 +118,11 @@ def run_scenario(
         multiplier = tune(scenario, P.IssabelLike, 0.05, 3.0, plan)
         makers["issabel"] = lambda: P.IssabelLike(multiplier)
         knobs["issabel"] = f"×{multiplier:.3f}"
+    if "ev-tuned" in policies:
+        note("tuning ev-tuned")
+        ev_knob = tune(scenario, P.expected_value, 0.05, 3.0, plan)
+        makers["ev-tuned"] = lambda: P.expected_value(ev_knob)
+        knobs["ev-tuned"] = f"×{ev_knob:.3f}"
     if "ours" in policies:
         makers["ours"] = P.ours
     if "ours-static" in policies:
@@ -116,15 +133,31 @@ def run_scenario(
     if "clairvoyant" in policies:
         makers["clairvoyant"] = P.clairvoyant
     rows = []
-    for name in POLICY_ORDER:
-        if name not in makers:
-            continue
-        note(f"running {name}")
-        result = simulate(
-            scenario, makers[name](), seed=plan.seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes
-        )
-        rows.append(replace(result, knob=knobs.get(name, "")))
+    for seed in seeds or (plan.seed,):
+        for name in POLICY_ORDER:
+            if name not in makers:
+                continue
+            note(f"running {name} (seed {seed})")
+            result = simulate(scenario, makers[name](), seed=seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes)
+            rows.append(replace(result, knob=knobs.get(name, ""), seed=seed))
     return rows
+
+
+def format_seed_summary(rows: Sequence[RunResult]) -> str:
+    """Per policy over the seeds: mean and lowest occupancy, the worst 24 h window anywhere, mean abandons."""
+    lines = [f"  over seeds {sorted({r.seed for r in rows})}:"]
+    lines.append(f"  {'policy':<12} {'occup% mean':>11} {'min':>6} {'aband% mean':>11} {'worst24h% max':>13}")
+    for name in POLICY_ORDER:
+        mine = [r for r in rows if r.policy == name]
+        if not mine:
+            continue
+        occupancy = [r.occupancy for r in mine]
+        lines.append(
+            f"  {name:<12} {100 * sum(occupancy) / len(occupancy):>11.2f} {100 * min(occupancy):>6.2f} "
+            f"{100 * sum(r.abandon_rate for r in mine) / len(mine):>11.2f} "
+            f"{100 * max(r.worst_24h_abandon for r in mine):>13.2f}"
+        )
+    return "\n".join(lines)
 
 
 def _pct(x: float | None) -> str:
@@ -172,7 +205,7 @@ def json_rows(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -> l
         row = r.as_dict()
         row.update(
             description=describe(scenario),
-            seed=plan.seed,
+            seed=r.seed or plan.seed,
             tuning_seed=plan.tuning_seed,
             warmup_minutes=plan.warmup_minutes,
             answer_probability_max=scenario.outbound.answer_probability.maximum,
@@ -196,6 +229,15 @@ def with_overrides(scenario: Scenario, agents: int | None, answer_rate: float | 
     return replace(scenario, name=f"n{scenario.agents.count}-p{answer}")
 
 
+def _plan_hours(scenario: Scenario, hours: float | None, live_answers: int) -> float:
+    """--hours first, then the scenario's ``[run] hours``, else sized to about ``live_answers``."""
+    if hours is not None:
+        return hours
+    if scenario.run.hours is not None:
+        return scenario.run.hours
+    return hours_for(scenario, live_answers)
+
+
 def run_bench(
     scenarios: Sequence[Scenario],
     *,
@@ -205,6 +247,7 @@ def run_bench(
     as_json: bool,
     policies: Sequence[str] | None = None,
     progress: bool = True,
+    seeds: int = 1,
 ) -> None:
     """Run and print each scenario. Without explicit ``policies``: all, ``ours-static`` only for drifting."""
     import json
@@ -220,19 +263,26 @@ def run_bench(
         if tuning_seed == reported_seed:
             tuning_seed += 1  # report on a fresh seed
         plan = RunPlan(
-            hours=hours if hours is not None else hours_for(scenario, live_answers),
+            hours=_plan_hours(scenario, hours, live_answers),
             warmup_minutes=scenario.run.warmup_minutes,
             seed=reported_seed,
             tuning_seed=tuning_seed,
         )
         started = time.perf_counter()
-        rows = run_scenario(scenario, plan, wanted, progress=progress and not as_json)
+        seed_list = [reported_seed + i for i in range(seeds)] if seeds > 1 else []
+        if tuning_seed in seed_list:
+            tuning_seed = max(seed_list) + 1
+            plan = replace(plan, tuning_seed=tuning_seed)
+        rows = run_scenario(scenario, plan, wanted, progress=progress and not as_json, seeds=seed_list)
         if as_json:
             for row in json_rows(scenario, plan, rows):
                 sys.stdout.write(json.dumps(row) + "\n")
             sys.stdout.flush()
         else:
-            typer.echo(format_table(scenario, plan, rows))
+            for shown in seed_list or [plan.seed]:
+                typer.echo(format_table(scenario, replace(plan, seed=shown), [r for r in rows if r.seed == shown]))
+            if seed_list:
+                typer.echo(format_seed_summary(rows))
             typer.echo(f"  ({time.perf_counter() - started:.0f} s wall)\n")
 
 
@@ -258,6 +308,9 @@ def register(app: typer.Typer) -> None:
             list[str] | None, typer.Option("--policy", help=f"Only these policies ({', '.join(POLICY_ORDER)}).")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
+        seeds: Annotated[
+            int, typer.Option("--seeds", min=1, help="Report this many seeds from --seed on, and their worst window.")
+        ] = 1,
     ) -> None:
         """Pacing quality: occupancy and abandons of each policy in the discrete-event simulator."""
         if policy:
@@ -283,16 +336,25 @@ def register(app: typer.Typer) -> None:
             live_answers=FULL_LIVE_ANSWERS if full else live_answers,
             as_json=as_json,
             policies=tuple(policy) if policy else None,
+            seeds=seeds,
         )
 
 
+DEFAULT_SEEDS = 3  # `make bench`: seeds per cell, the worst window printed over all of them
+
+
 def run_default() -> None:
-    """The default grid, blended and drifting, sized to finish in minutes on 2 cores; prints the tables."""
-    typer.echo(f"Pacing quality (discrete-event simulation, ~{DEFAULT_LIVE_ANSWERS} live answers per cell)\n")
+    """The default grid, blended and drifting, sized to finish in minutes on 2 cores; prints the tables and,
+    per cell, the worst 24 h window over the seeds."""
+    typer.echo(
+        f"Pacing quality (discrete-event simulation, ~{DEFAULT_LIVE_ANSWERS} live answers per cell,"
+        f" {DEFAULT_SEEDS} seeds)\n"
+    )
     run_bench(
         [load_scenario(name) for name in DEFAULT_SCENARIOS],
         hours=None,
         seed=None,
         live_answers=DEFAULT_LIVE_ANSWERS,
         as_json=False,
+        seeds=DEFAULT_SEEDS,
     )

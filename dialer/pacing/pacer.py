@@ -15,7 +15,7 @@ from typing import Any
 
 from dialer.pacing.blending import expected_inbound_within, inbound_reserve
 from dialer.pacing.predictive import STEPS, PredictiveTables, Row, plan_calls, sum_rows
-from dialer.pacing.snapshot import AgentState, PacingMode, PacingSnapshot
+from dialer.pacing.snapshot import AgentState, CallLoad, PacingMode, PacingSnapshot
 from dialer.pacing.stats import PacingStats
 
 
@@ -57,9 +57,12 @@ class PacingExplanation:
     next_call_risk: float | None = None  # what one more call would have carried
     setpoint: float = 0.0
     window_abandon_rate: float = 0.0
-    window_live_answers: int = 0
-    window_abandons: int = 0
+    window_live_answers: float = 0.0  # estimated AMD false positives included (fractions)
+    window_abandons: float = 0.0
     window_abandons_left: float = 0.0  # abandons the legal window can still take before reaching the cap
+    # The guard's worst case: answers leaving the window soon counted as gone, calls in flight at a high
+    # quantile of the abandons they may cause. Below one abandon: progressive.
+    guard_headroom: float = 0.0
     aggressiveness: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -72,7 +75,7 @@ class PacingDecision:
     explanation: PacingExplanation
 
 
-def _tables(stats: PacingStats) -> PredictiveTables:
+def predictive_tables(stats: PacingStats) -> PredictiveTables:
     # A memo of values derived from the statistics, kept with them (not state the decision depends on).
     tables = stats.derived_cache
     if not isinstance(tables, PredictiveTables) or tables.stats is not stats:
@@ -98,6 +101,13 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     window.expire(snapshot.now)
     budget = settings.abandon_cap * window.live_answers
     abandons_left = budget - window.abandons
+    tables = predictive_tables(stats)
+    tables.refresh(settings.connect_budget_seconds)
+    leaving_answers, _ = window.leaving(snapshot.now, settings.guard_lookahead_seconds)
+    headroom = guard_headroom(window.abandons, window.live_answers, leaving_answers, settings.abandon_cap)
+    risk_mean, risk_var = in_flight_live_answers(load, tables)
+    p_new = tables.new_call[-1]
+    z = settings.guard_quantile_z
 
     base: dict[str, Any] = {
         "mode": settings.mode,
@@ -118,6 +128,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         "window_live_answers": window.live_answers,
         "window_abandons": window.abandons,
         "window_abandons_left": abandons_left,
+        "guard_headroom": headroom - abandon_quantile(risk_mean, risk_var, max(0, ready - reserve), z),
         "aggressiveness": settings.aggressiveness,
     }
 
@@ -151,25 +162,17 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     )
     if settings.mode is PacingMode.PROGRESSIVE:
         return done(progressive_calls, PacingMode.PROGRESSIVE, None, "progressive: " + progressive_reason)
-    if settings.mode is PacingMode.POWER:
-        target = math.floor(settings.power_ratio * max(0, free_for_outbound) + 1e-9)
-        return done(
-            target - in_flight,
-            PacingMode.POWER,
-            None,
-            f"power {settings.power_ratio:g}:1: {target} calls for {max(0, free_for_outbound)} free agent(s)"
-            f" − {in_flight} in flight",
-        )
-
-    # Predictive, behind its guards.
-    if available < settings.min_agents_predictive:
+    # Predictive (and power), behind their guards.
+    if settings.mode is PacingMode.PREDICTIVE and available < settings.min_agents_predictive:
         return done(
             progressive_calls,
             PacingMode.PROGRESSIVE,
             Guard.FEW_AGENTS,
             f"only {available} agent(s) (< {settings.min_agents_predictive}): progressive; " + progressive_reason,
         )
-    if stats.live_answers_total < settings.min_live_answers or stats.handle_samples < settings.min_handle_samples:
+    if settings.mode is PacingMode.PREDICTIVE and (
+        stats.live_answers_total < settings.min_live_answers or stats.handle_samples < settings.min_handle_samples
+    ):
         return done(
             progressive_calls,
             PacingMode.PROGRESSIVE,
@@ -177,23 +180,41 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             f"estimates immature ({stats.live_answers_total} live answers, {stats.handle_samples} handle times"
             f" seen): progressive; " + progressive_reason,
         )
-    if abandons_left < 1.0:
+    free_now = max(0, free_for_outbound)
+    # The hard guard: with the calls in flight at a high quantile of the abandons they may cause, and the
+    # answers about to leave the window gone, is there room for one more abandon? (See guarded_call_limit.)
+    spare = headroom - abandon_quantile(risk_mean, risk_var, free_now, z)
+    if spare < 1.0:
         return done(
             progressive_calls,
             PacingMode.PROGRESSIVE,
             Guard.ABANDON_BUDGET,
-            f"{window.abandons} abandons of {window.live_answers} live answers in the last "
-            f"{settings.window_hours:g} h ({window.rate():.2%}, cap {settings.abandon_cap:.1%}): one more would"
-            " break the cap: progressive; " + progressive_reason,
+            f"{window.abandons:.1f} abandons of {window.live_answers:.1f} live answers in the last "
+            f"{settings.window_hours:g} h ({window.rate():.2%}, cap {settings.abandon_cap:.1%}); with the calls in"
+            f" flight and the answers leaving the window within {settings.guard_lookahead_seconds:g} s, one more"
+            " could break the cap: progressive; " + progressive_reason,
         )
-    # Near the cap the level tapers: the last `taper` abandons of the window's budget are spent ever more
+    # Near the cap the mode tapers: the last `taper` abandons of the window's budget are spent ever more
     # cautiously, so a young window (few live answers, where one abandon moves the rate a lot) is not overrun.
     taper = max(2.0, settings.budget_reserve * budget)
-    budget_factor = min(1.0, max(0.1, (abandons_left - 1.0) / taper))
+    budget_factor = min(1.0, max(0.1, (spare - 1.0) / taper))
+    if settings.mode is PacingMode.POWER:
+        ratio = 1.0 + (settings.power_ratio - 1.0) * budget_factor
+        target = math.floor(ratio * free_now + 1e-9)
+        limit = guarded_call_limit(headroom, risk_mean, risk_var, free_now, p_new, z, 10**6)
+        calls = min(target - in_flight, max(progressive_calls, limit))
+        return done(
+            calls,
+            PacingMode.POWER,
+            None,
+            f"power {ratio:g}:1 (of {settings.power_ratio:g}:1 near the cap): {target} calls for {free_now}"
+            f" free agent(s) − {in_flight} in flight",
+        )
 
     level = stats.controller.level
     applied = min(0.9, level * settings.aggressiveness * budget_factor)
     cap = max(0, math.ceil(settings.max_calls_per_agent * max(1, available - reserve)) - in_flight)
+    cap = min(cap, max(guarded_call_limit(headroom, risk_mean, risk_var, free_now, p_new, z, cap), progressive_calls))
     plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
     calls, next_risk = plan.calls, plan.next_call_risk
     expected_answers = plan.expected_answers
@@ -215,6 +236,53 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         last_call_risk=plan.last_call_risk if calls else None,
         next_call_risk=next_risk,
     )
+
+
+def guard_headroom(abandons: float, live_answers: float, leaving_answers: float, cap: float) -> float:
+    """Abandons the window can still take if the answers about to leave it are gone and none of its abandons
+    are: ``cap × (live answers − leaving) − abandons`` (an abandon adds a live answer too, so staying at or
+    under this keeps ``abandons ÷ live answers`` at or under the cap)."""
+    return cap * max(0.0, live_answers - leaving_answers) - abandons
+
+
+def abandon_quantile(live_mean: float, live_var: float, free_agents: int, z: float) -> float:
+    """A high quantile (``z`` standard deviations) of the abandons calls in flight may cause: their live
+    answers beyond the agents ready now (busy agents freeing up only lower it)."""
+    return max(0.0, live_mean + z * math.sqrt(max(0.0, live_var)) - free_agents)
+
+
+def guarded_call_limit(
+    headroom: float, live_mean: float, live_var: float, free_agents: int, p_new: float, z: float, limit: int
+) -> int:
+    """The most new calls (≤ ``limit``), each a live answer with probability ``p_new``, that keep one abandon
+    of room: ``abandon_quantile(in flight + new) + 1 ≤ headroom``."""
+    q = p_new * (1.0 - p_new)
+    lo, hi = 0, max(0, limit)
+    if abandon_quantile(live_mean, live_var, free_agents, z) + 1.0 > headroom:
+        return 0
+    while lo < hi:  # the quantile grows with k: bisect
+        mid = (lo + hi + 1) // 2
+        if abandon_quantile(live_mean + mid * p_new, live_var + mid * q, free_agents, z) + 1.0 <= headroom:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def in_flight_live_answers(load: CallLoad, tables: PredictiveTables) -> tuple[float, float]:
+    """Mean and variance of the live answers the calls in flight will still bring: each ringing call by its
+    age, each call in AMD by the human share, each waiting call for sure."""
+    mean = float(load.waiting)
+    var = 0.0
+    for age in load.dialling_ages:
+        p = tables.ringing(age)[0][-1]
+        mean += p
+        var += p * (1.0 - p)
+    for age in load.amd_ages:
+        p = tables.in_amd(age)[0][-1]
+        mean += p
+        var += p * (1.0 - p)
+    return mean, var
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +310,7 @@ def predictive_plan(
     free (the simulator's clairvoyant bound); ``free_for_outbound`` counts ready agents net of the reserve.
     """
     settings = snapshot.settings
-    tables = _tables(stats)
+    tables = predictive_tables(stats)
     tables.refresh(settings.connect_budget_seconds)
     supply_rows: list[Row] = []
     supply_var_rows: list[Row] = []

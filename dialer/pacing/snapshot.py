@@ -119,6 +119,12 @@ class PacingSettings:
     budget_reserve: float = 0.05  # guard fires when abandons reach (1 − this) of the window's budget
     max_calls_per_agent: float = 12.0  # hard ceiling on calls in flight per available agent
     inbound_reserve: int | None = None  # agents kept free for inbound; None = sized from the inbound load
+    # Share of AMD machine verdicts that were people, counted as abandoned live answers by the regime (Ofcom):
+    # the campaign's ``CampaignConfig.amd_false_positive_rate`` (0 where the regime does not count them).
+    amd_false_positive_rate: float = 0.0
+    # Guard: calls in flight count at this quantile of the abandons they may still cause.
+    guard_quantile_z: float = 2.33  # ≈ 99th percentile (normal)
+    guard_lookahead_seconds: float = 600.0  # answers leaving the window this soon are counted as gone
 
     MIN_AGGRESSIVENESS = 0.5
     MAX_AGGRESSIVENESS = 1.5
@@ -140,6 +146,10 @@ class PacingSettings:
             problems.append("window_hours must be positive")
         if self.max_wait_seconds - self.agent_connect_seconds < 0:
             problems.append("agent_connect_seconds exceeds max_wait_seconds: no call could ever connect in time")
+        if not 0.0 <= self.amd_false_positive_rate < 1.0:
+            problems.append(f"amd_false_positive_rate {self.amd_false_positive_rate} must be in [0, 1)")
+        if self.guard_quantile_z < 0 or self.guard_lookahead_seconds < 0:
+            problems.append("guard_quantile_z and guard_lookahead_seconds must not be negative")
         if self.inbound_reserve is not None and self.inbound_reserve < 0:
             problems.append("inbound_reserve must not be negative")
         if problems:

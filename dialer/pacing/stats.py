@@ -5,7 +5,8 @@ The daemon (and the simulator) feed one :class:`PacingStats` per campaign:
 * ``record_attempt(ring_seconds, live)`` when a dial's fate is known: answered by a live person after
   ``ring_seconds``, or ended without one (busy, no answer, machine, failure) after ``ring_seconds``;
 * ``record_talk(seconds)`` / ``record_wrap(seconds)`` when a conversation / an after-call work ends;
-* ``record_amd(human)`` when AMD gives a verdict;
+* ``record_amd(human, now)`` when AMD gives a verdict (a machine verdict adds the regime's false-positive
+  estimate to the legal window: see :meth:`PacingStats.record_amd`);
 * ``record_live_answer(now, abandoned, placed_predictively)`` for every live answer, connected or abandoned:
   it feeds the legal abandon window and the online controller.
 
@@ -175,7 +176,13 @@ class DecayedShare:
 
 
 class AbandonWindow:
-    """Live answers and abandons over the trailing legal window, in buckets of window/1440."""
+    """Live answers and abandons over the trailing legal window, in buckets of window/1440.
+
+    Counts are floats: besides whole queue abandons the window holds *estimated* abandons — under Ofcom every
+    AMD machine verdict adds the regime's false-positive rate ``f`` both to the abandons and to the live answers
+    (a person wrongly classed as a machine is a live answer hung up on), the same estimate the compliance report
+    adds (``dialer.reports.compliance``: ``(abandoned + machines × f) ÷ (live + machines × f)``).
+    """
 
     __slots__ = ("_buckets", "abandons", "bucket_seconds", "live_answers", "window_seconds")
 
@@ -183,39 +190,56 @@ class AbandonWindow:
         self.window_seconds = window_seconds
         self.bucket_seconds = window_seconds / 1440.0
         self._buckets: deque[list[float]] = deque()  # [bucket index, live answers, abandons]
-        self.live_answers = 0
-        self.abandons = 0
+        self.live_answers = 0.0
+        self.abandons = 0.0
 
-    def add(self, now: float, abandoned: bool) -> None:
+    def add(self, now: float, abandoned: bool, weight: float = 1.0) -> None:
+        """``weight`` live answers (1 for a real one, the false-positive rate for an AMD machine verdict), all
+        abandoned when ``abandoned``."""
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"weight {weight} must be in [0, 1]")
         index = math.floor(now / self.bucket_seconds)
         if not self._buckets or self._buckets[-1][0] != index:
-            self._buckets.append([index, 0, 0])
+            self._buckets.append([index, 0.0, 0.0])
         bucket = self._buckets[-1]
-        bucket[1] += 1
-        self.live_answers += 1
+        bucket[1] += weight
+        self.live_answers += weight
         if abandoned:
-            bucket[2] += 1
-            self.abandons += 1
+            bucket[2] += weight
+            self.abandons += weight
         self.expire(now)
 
     def expire(self, now: float) -> None:
         oldest = math.floor(now / self.bucket_seconds) - 1440
         while self._buckets and self._buckets[0][0] <= oldest:
             _, answers, abandons = self._buckets.popleft()
-            self.live_answers -= int(answers)
-            self.abandons -= int(abandons)
+            self.live_answers -= answers
+            self.abandons -= abandons
+        if not self._buckets:  # no float residue in an empty window
+            self.live_answers = self.abandons = 0.0
 
     def rate(self) -> float:
-        return self.abandons / self.live_answers if self.live_answers else 0.0
+        return self.abandons / self.live_answers if self.live_answers > 1e-9 else 0.0
 
-    def recent(self, now: float, seconds: float) -> tuple[int, int]:
+    def recent(self, now: float, seconds: float) -> tuple[float, float]:
         """(live answers, abandons) over the last ``seconds`` (at most the window), to the bucket."""
         first = math.floor(now / self.bucket_seconds) - min(1440, math.ceil(seconds / self.bucket_seconds))
-        answers = abandons = 0
+        answers = abandons = 0.0
         for index, bucket_answers, bucket_abandons in self._buckets:
             if index > first:
-                answers += int(bucket_answers)
-                abandons += int(bucket_abandons)
+                answers += bucket_answers
+                abandons += bucket_abandons
+        return answers, abandons
+
+    def leaving(self, now: float, seconds: float) -> tuple[float, float]:
+        """(live answers, abandons) that leave the window within the next ``seconds``: the oldest buckets."""
+        last = math.floor((now + seconds) / self.bucket_seconds) - 1440
+        answers = abandons = 0.0
+        for index, bucket_answers, bucket_abandons in self._buckets:
+            if index > last:
+                break
+            answers += bucket_answers
+            abandons += bucket_abandons
         return answers, abandons
 
 
@@ -255,8 +279,9 @@ class AbandonController:
     def current_gain(self) -> float:
         return self.gain + self.boost * self.boost_half_life / (self.boost_half_life + self.updates)
 
-    def update(self, abandoned: bool, setpoint: float) -> None:
-        gain = self.current_gain
+    def update(self, abandoned: bool, setpoint: float, weight: float = 1.0) -> None:
+        """One live answer (``weight`` < 1: an estimated one, e.g. an AMD false positive)."""
+        gain = self.current_gain * weight
         self.updates += 1
         self.x += -gain * (1.0 - setpoint) if abandoned else gain * setpoint
         if self.x < self.x_min:
@@ -295,6 +320,8 @@ class PacingStats:
         self.window = AbandonWindow(settings.window_seconds)
         self.controller = AbandonController()
         self.setpoint = effective_setpoint(settings)
+        self.amd_false_positive_rate = settings.amd_false_positive_rate
+        self.amd_false_positive_estimate = 0.0  # campaign to date
         self.live_answers_total = 0
         self.abandons_total = 0
         # Values derived from the above and memoised by the pacer (dialer.pacing.predictive.PredictiveTables).
@@ -303,6 +330,7 @@ class PacingStats:
     def configure(self, settings: PacingSettings) -> None:
         """Apply changed campaign settings (setpoint, legal window length) without losing what was learned."""
         self.setpoint = effective_setpoint(settings)
+        self.amd_false_positive_rate = settings.amd_false_positive_rate
         if settings.window_seconds != self.window.window_seconds:
             self.window = AbandonWindow(settings.window_seconds)
 
@@ -316,8 +344,17 @@ class PacingStats:
     def record_wrap(self, seconds: float) -> None:
         self.wrap.add(seconds)
 
-    def record_amd(self, human: bool) -> None:
+    def record_amd(self, human: bool, now: float | None = None) -> None:
+        """An AMD verdict. A machine verdict at ``now`` also enters the legal window, the controller and so the
+        guard as ``amd_false_positive_rate`` estimated abandoned live answers (what the regime counts for the
+        people AMD hangs up on; 0 where the regime does not count them). ``now=None`` records the share only."""
         self.amd_human_share.add(human)
+        fp = self.amd_false_positive_rate
+        if human or now is None or fp <= 0.0:
+            return
+        self.window.add(now, True, fp)
+        self.amd_false_positive_estimate += fp
+        self.controller.update(True, self.setpoint, fp)
 
     def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
         """A live person answered; ``abandoned`` if no agent reached them in time.

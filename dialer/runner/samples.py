@@ -16,7 +16,7 @@ _AGENT_STATES = tuple(s.value for s in AgentStatus if s is not AgentStatus.LOGGE
 _DAY = 24 * 3600.0
 
 
-def _rate(answers: int, abandons: int) -> float:
+def _rate(answers: float, abandons: float) -> float:
     return abandons / answers if answers else 0.0
 
 

@@ -20,6 +20,7 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
     [agents]
     count = 20
     connect_delay_seconds = 0.0 # agent leg answer time after the queue picks it (counts against the 2 s)
+    schedule = [[0, 20], [4, 10]]  # optional profile: agents logged in over time (shifts, breaks, logouts)
 
     [outbound]
     answer_probability = 0.20   # or a profile: [[0, 0.30], [8, 0.10]] (hour, value), see Profile
@@ -123,7 +124,7 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class RunSpec:
-    hours: float = 40.0
+    hours: float | None = None  # measured simulated hours; None = sized by the bench to its live-answer target
     warmup_minutes: float = 30.0
     seed: int = 11
     tuning_seed: int = 7
@@ -131,8 +132,16 @@ class RunSpec:
 
 @dataclass(frozen=True, slots=True)
 class AgentsModel:
-    count: int = 20
+    count: int = 20  # agents in the team (the most ever logged in)
     connect_delay_seconds: float = 0.0
+    # Agents logged in over time (shifts, breaks, people logging out); None = all ``count`` all the time.
+    # An agent leaving while on a call finishes it (and its wrap-up) first.
+    schedule: Profile | None = None
+
+    def logged_in_at(self, seconds: float) -> int:
+        if self.schedule is None:
+            return self.count
+        return max(0, min(self.count, round(self.schedule.at(seconds))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +312,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
 
     r = s["run"]
     run = RunSpec(
-        hours=r.number("hours", 40.0, low=0.01),
+        hours=r.number("hours", 40.0, low=0.01) if r.has("hours") else None,
         warmup_minutes=r.number("warmup_minutes", 30.0),
         seed=r.integer("seed", 11),
         tuning_seed=r.integer("tuning_seed", 7),
@@ -313,7 +322,10 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
     agents = AgentsModel(
         count=a.integer("count", 20),
         connect_delay_seconds=a.number("connect_delay_seconds", 0.0, high=60.0),
+        schedule=a.profile("schedule", 0.0) if a.has("schedule") else None,
     )
+    if agents.schedule is not None and agents.schedule.maximum > agents.count + 1e-9:
+        raise ScenarioError(f"{source}: [agents] schedule goes above count = {agents.count}")
 
     o = s["outbound"]
     outbound = OutboundModel(

@@ -33,3 +33,29 @@ def test_bench_pacing_reports_bad_scenario_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["bench", "pacing", "--scenario", str(bad)])
     assert result.exit_code == 2
     assert "[agents] count must be an integer" in result.output
+
+
+def test_bench_pacing_reports_every_seed_and_the_worst_window_over_them(tmp_path: Path) -> None:
+    """Several scenarios with --seeds: each scenario reports the same seeds, then the worst window over them."""
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text('[scenario]\nname = "tiny"\n[agents]\ncount = 4\n[run]\nhours = 0.2\nwarmup_minutes = 1\n')
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "pacing",
+            "--scenario",
+            str(scenario),
+            "--scenario",
+            str(scenario),
+            "--seeds",
+            "2",
+            "--seed",
+            "3",
+            "--policy",
+            "progressive",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("over seeds [3, 4]") == 2
+    assert "0.2 h after 1 min warm-up, seed 4" in result.output

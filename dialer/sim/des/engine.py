@@ -35,7 +35,7 @@ class Policy(Protocol):
 
 
 class Agent:
-    __slots__ = ("free_at", "index", "ready_since", "since", "state")
+    __slots__ = ("free_at", "index", "leaving", "ready_since", "since", "state")
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -43,6 +43,7 @@ class Agent:
         self.since = 0.0
         self.ready_since = 0.0
         self.free_at = 0.0  # exact time this agent will be ready again (the clairvoyant bound reads it)
+        self.leaving = False  # logs out when the current call's wrap-up ends (the agent schedule)
 
 
 class Call:
@@ -83,7 +84,9 @@ class Simulation:
         self.rng_inbound = random.Random(streams.getrandbits(64))
         self.rng_patience = random.Random(streams.getrandbits(64))
         self.agents = [Agent(i) for i in range(scenario.agents.count)]
-        self.ready: deque[Agent] = deque(self.agents)
+        for agent in self.agents[scenario.agents.logged_in_at(0.0) :]:
+            agent.state = AgentState.PAUSED  # logged out at the start (the agent schedule)
+        self.ready: deque[Agent] = deque(a for a in self.agents if a.state is AgentState.READY)
         self.in_flight: dict[int, Call] = {}
         self.outbound_waiting: deque[int] = deque()
         self.inbound_waiting: deque[InboundCaller] = deque()
@@ -95,8 +98,13 @@ class Simulation:
     # -- what policies read
 
     def agent_views(self) -> list[AgentView]:
+        """The logged-in agents (a logged-out one is PAUSED here and not shown)."""
         now = self.now
-        return [_READY_VIEW if a.state is AgentState.READY else AgentView(a.state, now - a.since) for a in self.agents]
+        return [
+            _READY_VIEW if a.state is AgentState.READY else AgentView(a.state, now - a.since)
+            for a in self.agents
+            if a.state is not AgentState.PAUSED
+        ]
 
     def call_views(self) -> list[CallInFlight]:
         now = self.now
@@ -114,7 +122,9 @@ class Simulation:
     def busy_agents_free_in(self) -> list[float]:
         """Exact seconds until each busy agent is ready again (only the clairvoyant bound may read this)."""
         now = self.now
-        return [a.free_at - now for a in self.agents if a.state is not AgentState.READY]
+        return [
+            a.free_at - now for a in self.agents if a.state is not AgentState.READY and a.state is not AgentState.PAUSED
+        ]
 
     # -- running
 
@@ -138,6 +148,8 @@ class Simulation:
                 break
             self.now = time
             if kind == _TICK:
+                if self.scenario.agents.schedule is not None:
+                    self._follow_schedule()
                 self._decide(policy)
                 self._push(time + self.tick_seconds, _TICK, None)
             elif kind == _DIAL_RESULT:
@@ -195,10 +207,13 @@ class Simulation:
         self._to_queue(call_id, call)
 
     def _amd_done(self, call_id: int) -> None:
+        now = self.now
         call = self.in_flight[call_id]
         outcome = call.outcome
         human_verdict = outcome.reaches_queue
-        self.stats.record_amd(human_verdict)
+        # A machine verdict enters the pacer's window as the campaign's false-positive estimate (what the
+        # regime counts and the compliance report adds); the metrics below count the true ones.
+        self.stats.record_amd(human_verdict, now)
         self.stats.record_attempt(outcome.ring_seconds, human_verdict)
         if not human_verdict:
             del self.in_flight[call_id]
@@ -267,6 +282,10 @@ class Simulation:
         agent, wrap = payload
         self.stats.record_wrap(wrap)
         agent.ready_since = self.now
+        if agent.leaving:
+            agent.leaving = False
+            self._set_state(agent, AgentState.PAUSED)
+            return False
         if self.inbound_waiting:
             self._connect_inbound(agent, self.inbound_waiting.popleft())
             return False
@@ -277,6 +296,38 @@ class Simulation:
         self._set_state(agent, AgentState.READY)
         self.ready.append(agent)
         return True
+
+    def _follow_schedule(self) -> None:
+        """Log agents in or out to match the scenario's agent schedule: idle ones leave first, busy ones
+        after their wrap-up; returning agents cancel a pending logout before anyone logs in."""
+        target = self.scenario.agents.logged_in_at(self.now)
+        staying = [a for a in self.agents if a.state is not AgentState.PAUSED and not a.leaving]
+        excess = len(staying) - target
+        while excess > 0 and self.ready:
+            agent = self.ready.pop()
+            self._set_state(agent, AgentState.PAUSED)
+            excess -= 1
+        for agent in staying:
+            if excess <= 0:
+                break
+            if agent.state is not AgentState.PAUSED and agent.state is not AgentState.READY:
+                agent.leaving = True
+                excess -= 1
+        missing = -excess
+        for agent in self.agents:
+            if missing <= 0:
+                break
+            if agent.leaving:
+                agent.leaving = False
+                missing -= 1
+        for agent in self.agents:
+            if missing <= 0:
+                break
+            if agent.state is AgentState.PAUSED:
+                agent.ready_since = self.now
+                self._set_state(agent, AgentState.READY)
+                self.ready.append(agent)
+                missing -= 1
 
     def _set_state(self, agent: Agent, state: AgentState) -> None:
         assert self.metrics is not None

@@ -18,7 +18,7 @@ class RunResult:
     scenario: str
     agents: int
     hours: float
-    occupancy: float  # (talk + wrap-up) ÷ logged-in time
+    occupancy: float  # (talk + wrap-up) ÷ logged-in agent time
     talk_minutes_per_agent_hour: float
     live_answers: int
     abandons: int
@@ -32,6 +32,7 @@ class RunResult:
     inbound_service_level: float | None = None  # answered within the service-level time ÷ arrivals
     inbound_abandon_rate: float | None = None
     knob: str = ""  # the tuned knob, for baselines
+    seed: int = 0  # the run's seed (set by the bench)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -46,6 +47,7 @@ class Metrics:
         self.abandons_per_minute = [0] * minutes
         self.talk_seconds = 0.0
         self.busy_seconds = 0.0
+        self.logged_in_seconds = 0.0  # agent-seconds logged in (a logged-out agent is PAUSED)
         self.dials = 0
         self.gaps: list[float] = []
         self.inbound_calls = 0
@@ -58,6 +60,8 @@ class Metrics:
         hi = until if until < self.end else self.end
         if hi <= lo:
             return
+        if state is not AgentState.PAUSED:
+            self.logged_in_seconds += hi - lo
         if state is AgentState.TALKING:
             self.talk_seconds += hi - lo
             self.busy_seconds += hi - lo
@@ -95,7 +99,7 @@ class Metrics:
     def result(self, policy: str) -> RunResult:
         agents = self.scenario.agents.count
         hours = (self.end - self.start) / 3600.0
-        agent_seconds = agents * (self.end - self.start)
+        agent_seconds = self.logged_in_seconds
         answers = sum(self.answers_per_minute)
         abandons = sum(self.abandons_per_minute)
         gaps = sorted(self.gaps)
@@ -112,7 +116,7 @@ class Metrics:
             abandon_rate=abandons / answers if answers else 0.0,
             worst_24h_abandon=worst_window(self.answers_per_minute, self.abandons_per_minute, 24 * 60),
             worst_1h_abandon=worst_window(self.answers_per_minute, self.abandons_per_minute, 60),
-            dials_per_agent_hour=self.dials / (agents * hours) if agents else 0.0,
+            dials_per_agent_hour=self.dials / (agent_seconds / 3600.0) if agent_seconds else 0.0,
             idle_gap_mean=sum(gaps) / len(gaps) if gaps else 0.0,
             idle_gap_p90=gaps[int(0.9 * (len(gaps) - 1))] if gaps else 0.0,
             inbound_calls=inbound,

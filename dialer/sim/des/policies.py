@@ -6,6 +6,9 @@
 * ``power`` — the pacer in power mode, ``ratio`` calls per *free* agent; knob: ratio (not in the default set).
 * ``issabel`` — Issabel CallCenter's rule: free agents plus agents "about to be free" (P(handle ≤ elapsed +
   answer delay) ≥ 0.97, with the *unconditional* CDF), divided by the answer rate; knob: a multiplier.
+* ``ev-tuned`` — the textbook expected-value rule: expected live answers of the calls in flight (new ones
+  included) ≤ knob × agents expected free by a new call's typical answer time (learned conditional
+  probabilities); knob tuned.
 * ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
 * ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
 * ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
@@ -18,20 +21,37 @@ from dataclasses import replace
 
 from dialer.pacing import AgentState, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.blending import inbound_reserve
-from dialer.pacing.pacer import predictive_plan
+from dialer.pacing.pacer import predictive_plan, predictive_tables
+from dialer.pacing.predictive import STEPS
+from dialer.pacing.snapshot import CallStage
 from dialer.sim.des.engine import Simulation
+from dialer.sim.model import Scenario
 
 
 def _snapshot(sim: Simulation, settings: PacingSettings) -> PacingSnapshot:
     return PacingSnapshot(sim.now, settings, sim.agent_views(), sim.call_views(), sim.inbound_load())
 
 
+def amd_false_positive_estimate(scenario: Scenario) -> float:
+    """The campaign's false-positive setting for this scenario, as estimated abandons per AMD machine verdict
+    (the unit the pacer and the compliance report count): P(person | machine verdict), taken at the busiest
+    hour's answer rate (an over- rather than an under-estimate)."""
+    amd, out = scenario.amd, scenario.outbound
+    if not amd.enabled or amd.false_positive_rate <= 0.0:
+        return 0.0
+    people = out.answer_probability.maximum * amd.false_positive_rate
+    machines = out.machine_share * max(0.0, 1.0 - amd.notsure_rate - amd.false_negative_rate)
+    return min(0.99, people / (people + machines)) if people + machines > 0.0 else 0.0
+
+
 def scenario_settings(sim: Simulation, base: PacingSettings) -> PacingSettings:
-    """The campaign settings a manager would enter for this scenario: its connect delay, nothing tuned."""
+    """The campaign settings a manager would enter for this scenario: its connect delay and AMD
+    false-positive estimate, nothing tuned."""
     connect = sim.scenario.agents.connect_delay_seconds
-    if connect == base.agent_connect_seconds:
+    fp = amd_false_positive_estimate(sim.scenario)
+    if connect == base.agent_connect_seconds and fp == base.amd_false_positive_rate:
         return base
-    return replace(base, agent_connect_seconds=connect)
+    return replace(base, agent_connect_seconds=connect, amd_false_positive_rate=fp)
 
 
 class PacerPolicy:
@@ -120,6 +140,54 @@ class IssabelLike:
             return 0, False
         target = math.floor(self.multiplier * free / max(0.01, stats.live_share.value) + 0.5)
         return max(0, target - dialling), False
+
+
+class ExpectedValue:
+    """The textbook predictive rule: keep the expected live answers of the calls in flight (new ones included)
+    at ``knob`` × the agents expected free by the typical time a new call takes to be answered (the learned
+    mean ring time of live answers). Agents' chances of being free use the same learned
+    conditional probabilities as ours; one knob, tuned per cell to the cap on another seed."""
+
+    def __init__(self, knob: float) -> None:
+        self.name = "ev-tuned"
+        self.level = knob
+        self.knob = f"knob={knob:.3f}"
+        self.settings = PacingSettings()
+
+    def calls_now(self, sim: Simulation) -> tuple[int, bool]:
+        stats = sim.stats
+        ready = len(sim.ready)
+        if stats.live_answers_total < self.settings.min_live_answers:
+            return max(0, ready - len(sim.in_flight)), False
+        inbound = sim.inbound_load()
+        if inbound.callers_waiting:
+            return 0, False
+        tables = predictive_tables(stats)
+        tables.refresh(self.settings.connect_budget_seconds)
+        h = min(STEPS - 1, max(1, round(stats.live_ring.mean())))
+        views = sim.agent_views()
+        reserve = inbound_reserve(inbound, len(views))
+        expected_free = float(ready - reserve)
+        for view in views:
+            if view.state is AgentState.TALKING or view.state is AgentState.RESERVED:
+                expected_free += tables.talking(view.seconds_in_state)[0][h]
+            elif view.state is AgentState.WRAPUP:
+                expected_free += tables.wrapping(view.seconds_in_state)[0][h]
+        live = float(len(sim.outbound_waiting))
+        for call in sim.call_views():
+            if call.stage is CallStage.DIALLING:
+                live += tables.ringing(call.age_seconds)[0][-1]
+            elif call.stage is CallStage.AMD:
+                live += tables.in_amd(call.age_seconds)[0][-1]
+        p_new = tables.new_call[-1]
+        if p_new <= 0.0:
+            return 0, False
+        calls = math.floor((self.level * expected_free - live) / p_new)
+        return max(0, min(calls, 12 * len(views) - len(sim.in_flight))), False
+
+
+def expected_value(knob: float) -> ExpectedValue:
+    return ExpectedValue(knob)
 
 
 class _RulePolicy:

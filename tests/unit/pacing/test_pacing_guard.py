@@ -1,0 +1,160 @@
+"""The hard abandon guard (issue 14 §2), power mode at the cap (issue 12 §3) and AMD false-positive estimates
+entering the pacer's window (issue 14 §1)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pacing_helpers import agents, mature_stats
+
+from dialer.pacing import CallInFlight, CallStage, Guard, PacingMode, PacingSettings, PacingSnapshot, decide
+from dialer.pacing.pacer import abandon_quantile, guard_headroom, guarded_call_limit
+from dialer.pacing.stats import AbandonWindow, PacingStats
+from dialer.reports.compliance import AnswerEvent, periods
+
+
+def _window_with(stats: PacingStats, live: int, abandons: int, now: float = 1000.0) -> None:
+    for i in range(live):
+        stats.window.add(now, i < abandons)
+
+
+@given(
+    abandons=st.floats(0, 500),
+    live=st.floats(0, 20000),
+    leaving_share=st.floats(0, 1),
+    cap=st.floats(0.001, 0.2),
+    live_mean=st.floats(0, 200),
+    live_var=st.floats(0, 100),
+    free=st.integers(0, 200),
+    p_new=st.floats(0, 1),
+    limit=st.integers(0, 500),
+)
+def test_guarded_calls_never_project_the_window_over_the_cap(
+    abandons: float,
+    live: float,
+    leaving_share: float,
+    cap: float,
+    live_mean: float,
+    live_var: float,
+    free: int,
+    p_new: float,
+    limit: int,
+) -> None:
+    leaving = live * leaving_share
+    headroom = guard_headroom(abandons, live, leaving, cap)
+    k = guarded_call_limit(headroom, live_mean, live_var, free, p_new, 2.33, limit)
+    assert 0 <= k <= limit
+    if k == 0:
+        return
+    worst = abandon_quantile(live_mean + k * p_new, live_var + k * p_new * (1 - p_new), free, 2.33)
+    # The window after the worst case (answers leaving gone, every abandon kept, one abandon of margin).
+    projected_abandons = abandons + worst + 1.0
+    projected_live = live - leaving + worst + 1.0
+    assert projected_abandons <= cap * projected_live + 1e-6
+    # And k is the most: one more call would break that.
+    if k < limit:
+        more = abandon_quantile(live_mean + (k + 1) * p_new, live_var + (k + 1) * p_new * (1 - p_new), free, 2.33)
+        assert more + 1.0 > headroom - 1e-9
+
+
+def test_calls_in_flight_use_the_budget_before_they_abandon() -> None:
+    """One abandon left by the old rule's count, but a queue of waiting calls would spend it: progressive."""
+    settings = PacingSettings()
+    stats = mature_stats(settings)
+    stats.window = AbandonWindow(settings.window_seconds)
+    _window_with(stats, 1000, 25)  # budget 30, 5 left
+    calm = decide(PacingSnapshot(1000.0, settings, agents(ready=0, wrapup=(10, 25.0))), stats)
+    assert calm.explanation.guard is None
+    assert calm.calls > 0
+    crowded = [CallInFlight(CallStage.WAITING, 0.5)] * 5
+    held = decide(PacingSnapshot(1000.0, settings, agents(ready=0, wrapup=(10, 25.0)), crowded), stats)
+    assert held.explanation.guard is Guard.ABANDON_BUDGET
+    assert held.calls == 0
+
+
+def test_answers_leaving_the_window_count_as_gone() -> None:
+    settings = PacingSettings()
+    stats = mature_stats(settings)
+    stats.window = AbandonWindow(settings.window_seconds)
+    day = settings.window_seconds
+    _window_with(stats, 150, 0, now=0.0)  # these leave the window at `day`
+    _window_with(stats, 150, 6, now=day / 2)  # budget 9: 3 left, but 0 once the first 150 leave
+    early = decide(PacingSnapshot(day / 2 + 10, settings, agents(talking=(10, 60.0))), stats)
+    assert early.explanation.guard is None
+    late = decide(PacingSnapshot(day - 60.0, settings, agents(talking=(10, 60.0))), stats)
+    assert late.explanation.guard is Guard.ABANDON_BUDGET
+
+
+def test_power_mode_falls_back_to_progressive_when_the_budget_is_spent() -> None:
+    """Issue 12 §3: 40 abandons in 440 live answers — power placed 8 where predictive placed 4."""
+    for mode in (PacingMode.POWER, PacingMode.PREDICTIVE):
+        settings = PacingSettings(mode=mode, power_ratio=2.0)
+        stats = mature_stats(settings)
+        stats.window = AbandonWindow(settings.window_seconds)
+        _window_with(stats, 440, 40)
+        decision = decide(PacingSnapshot(1000.0, settings, agents(ready=4, talking=(6, 30.0))), stats)
+        assert decision.calls == 4, mode
+        assert decision.explanation.effective_mode is PacingMode.PROGRESSIVE
+        assert decision.explanation.guard is Guard.ABANDON_BUDGET
+
+
+def test_power_mode_tapers_near_the_cap() -> None:
+    settings = PacingSettings(mode=PacingMode.POWER, power_ratio=3.0)
+    stats = mature_stats(settings)
+    stats.window = AbandonWindow(settings.window_seconds)
+    _window_with(stats, 5000, 0)
+    free = decide(PacingSnapshot(1000.0, settings, agents(ready=4)), stats)
+    assert free.calls == 12
+    stats.window = AbandonWindow(settings.window_seconds)
+    _window_with(stats, 5000, 146)  # 4 of 150 left: tapered, more than progressive, less than 3:1
+    near = decide(PacingSnapshot(1000.0, settings, agents(ready=4)), stats)
+    assert 4 <= near.calls < 12
+
+
+def test_amd_machine_verdicts_add_the_false_positive_estimate_to_the_window() -> None:
+    settings = PacingSettings(amd_false_positive_rate=0.02)
+    stats = PacingStats(settings)
+    for _ in range(100):
+        stats.record_live_answer(10.0, False, placed_predictively=False)
+    level = stats.controller.level
+    for _ in range(50):
+        stats.record_amd(False, 10.0)
+        stats.record_amd(True, 10.0)
+    # The compliance report's estimate: machines × rate, added to abandons and to live answers.
+    assert math.isclose(stats.window.abandons, 1.0)
+    assert math.isclose(stats.window.live_answers, 101.0)
+    assert math.isclose(stats.amd_false_positive_estimate, 1.0)
+    assert stats.controller.level < level  # the controller counts them too
+    # Without a regime estimate the window holds real answers only.
+    plain = PacingStats(PacingSettings())
+    plain.record_amd(False, 10.0)
+    assert plain.window.abandons == 0.0
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    answers=st.lists(st.sampled_from(["connected", "abandoned", "machine", "human-verdict"]), max_size=300),
+    fp=st.one_of(st.just(0.0), st.floats(0.001, 0.5)),
+)
+def test_the_false_positive_estimate_moves_the_pacer_and_the_report_by_the_same_amount(
+    answers: list[str], fp: float
+) -> None:
+    stats = PacingStats(PacingSettings(amd_false_positive_rate=fp))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    events = []
+    for i, kind in enumerate(answers):
+        now = 60.0 * i
+        at = start + timedelta(seconds=now)
+        if kind in ("connected", "abandoned"):
+            stats.record_live_answer(now, kind == "abandoned", placed_predictively=False)
+            events.append(AnswerEvent(at, live=True, abandoned=kind == "abandoned", machine=False))
+        else:
+            stats.record_amd(kind == "human-verdict", now)
+            if kind == "machine":
+                events.append(AnswerEvent(at, live=False, abandoned=False, machine=True))
+    (report,) = periods(events, start, start, timedelta(hours=24), 0.03, fp)  # one 24 h period: all of them
+    expected = report.rate if report.rate is not None else 0.0
+    assert math.isclose(stats.window.rate(), expected, rel_tol=1e-9, abs_tol=1e-12)
