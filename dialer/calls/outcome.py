@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -110,29 +109,3 @@ def count_answer(
 
 
 ANSWERED_OUTCOMES = tuple(o.value for o in Outcome if o.is_answered)  # the rows count_answer may count
-
-
-class EstimatedAbandons:
-    """The AMD false-positive estimate inside a rolling window (seconds on the runner's clock): the weight the
-    pacer's legal window must add to both live answers and abandons, the same as the compliance report."""
-
-    def __init__(self, window_seconds: float) -> None:
-        self.window_seconds = window_seconds
-        self._events: deque[tuple[float, float]] = deque()
-        self._total = 0.0
-
-    def add(self, at: float, weight: float) -> None:
-        if weight > 0.0:
-            self._events.append((at, weight))
-            self._total += weight
-
-    def expire(self, now: float) -> None:
-        horizon = now - self.window_seconds
-        while self._events and self._events[0][0] < horizon:
-            self._total -= self._events.popleft()[1]
-        if not self._events:
-            self._total = 0.0
-
-    def total(self, now: float) -> float:
-        self.expire(now)
-        return max(self._total, 0.0)

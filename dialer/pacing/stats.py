@@ -349,12 +349,17 @@ class PacingStats:
         guard as ``amd_false_positive_rate`` estimated abandoned live answers (what the regime counts for the
         people AMD hangs up on; 0 where the regime does not count them). ``now=None`` records the share only."""
         self.amd_human_share.add(human)
-        fp = self.amd_false_positive_rate
-        if human or now is None or fp <= 0.0:
+        if not human and now is not None:
+            self.record_estimated_abandon(now, self.amd_false_positive_rate)
+
+    def record_estimated_abandon(self, now: float, weight: float) -> None:
+        """``weight`` estimated abandoned live answers (the AMD false-positive estimate of one machine verdict): into
+        the legal window, the controller and so the guard, exactly as the compliance report counts them."""
+        if weight <= 0.0:
             return
-        self.window.add(now, True, fp)
-        self.amd_false_positive_estimate += fp
-        self.controller.update(True, self.setpoint, fp)
+        self.window.add(now, True, weight)
+        self.amd_false_positive_estimate += weight
+        self.controller.update(True, self.setpoint, weight)
 
     def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
         """A live person answered; ``abandoned`` if no agent reached them in time.

@@ -25,7 +25,7 @@ from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.ami.actions import OriginateRequest, OriginateStatus
 from dialer.calls.adoption import Adoption, Closure
-from dialer.calls.outcome import AnswerCount, EstimatedAbandons, Outcome, count_answer
+from dialer.calls.outcome import AnswerCount, Outcome, count_answer
 from dialer.calls.tracker import (
     AgentRinging,
     AmdVerdict,
@@ -148,15 +148,13 @@ def pacing_settings(config: CampaignConfig) -> PacingSettings:
     )
 
 
-def record_answer(
-    stats: PacingStats, estimated: EstimatedAbandons, at: float, count: AnswerCount, *, predictive: bool
-) -> None:
-    """One call's weight in the abandon rate (``count_answer``, the definition the reports use): a seen live answer
-    (abandoned or not) goes to the pacer's window, the AMD false-positive estimate to ``estimated`` (to be added to
-    both live answers and abandons by the pacer: ``CampaignRunner.estimated_abandons``)."""
+def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predictive: bool) -> None:
+    """One call's weight in the abandon rate (``count_answer``, the definition the reports use) into the pacer's
+    legal window: a seen live answer (abandoned or not), and the AMD false-positive estimate as estimated abandoned
+    live answers (the live runner records AMD verdicts for their share only, so nothing is counted twice)."""
     if count.live - count.estimated >= 1.0:
         stats.record_live_answer(at, count.abandoned - count.estimated >= 1.0, placed_predictively=predictive)
-    estimated.add(at, count.estimated)
+    stats.record_estimated_abandon(at, count.estimated)
 
 
 class CampaignRunner:
@@ -187,8 +185,6 @@ class CampaignRunner:
         self.tick_seconds = tick_seconds
         self.settings = pacing_settings(config)
         self.stats = PacingStats(self.settings)
-        # The AMD false-positive estimate the regime counts as abandoned live answers: for the pacer's input.
-        self.estimated_abandons = EstimatedAbandons(self.settings.window_seconds)
         self.state = RunnerState.PAUSED
         self.counters = RunnerCounters()
         self.in_flight = InFlightCalls()
@@ -301,12 +297,11 @@ class CampaignRunner:
         daemon made them (start, takeover, scheduler: see ``Dialer.load_runner``). Replaces what the window held:
         the store has every call that ended (this daemon's too), so nothing is counted twice."""
         self.stats.window = AbandonWindow(self.settings.window_seconds)
-        self.estimated_abandons = EstimatedAbandons(self.settings.window_seconds)
         for at, count in answers:
             self._record_count(at, count, predictive=False)
 
     def _record_count(self, at: float, count: AnswerCount, *, predictive: bool) -> None:
-        record_answer(self.stats, self.estimated_abandons, at, count, predictive=predictive)
+        record_answer(self.stats, at, count, predictive=predictive)
 
     # ------------------------------------------------------------------ pacing
     async def _pace_loop(self) -> None:

@@ -154,7 +154,7 @@ def test_the_false_positive_estimate_moves_the_pacer_and_the_report_by_the_same_
         else:
             stats.record_amd(kind == "human-verdict", now)
             if kind == "machine":
-                events.append(AnswerEvent(at, live=False, abandoned=False, machine=True))
-    (report,) = periods(events, start, start, timedelta(hours=24), 0.03, fp)  # one 24 h period: all of them
+                events.append(AnswerEvent(at, live=False, abandoned=False, machine=True, estimated=fp))
+    (report,) = periods(events, start, start, timedelta(hours=24), 0.03)  # one 24 h period: all of them
     expected = report.rate if report.rate is not None else 0.0
     assert math.isclose(stats.window.rate(), expected, rel_tol=1e-9, abs_tol=1e-12)
