@@ -30,6 +30,7 @@ from pydantic import (
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
+from dialer.contract import OUTBOUND_CONTEXT
 from dialer.pacing.snapshot import PacingSettings
 
 MIN_RING_SECONDS = 15  # FCC 64.1200(a)(6) and Ofcom: ring at least 15 s (or four rings) before giving up
@@ -405,7 +406,7 @@ class CampaignConfig(BaseModel):
     queue: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="Asterisk queue the agents are members of")
     trunk: str = Field(description="dial string template, e.g. 'PJSIP/{number}@carrier'")
     dial_context: str = Field(
-        default="dialer-outbound", pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="dialplan context on answer"
+        default=OUTBOUND_CONTEXT, pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="dialplan context on answer"
     )
     caller_id: CallerId
     ring_timeout_seconds: int = Field(default=25, le=120)
