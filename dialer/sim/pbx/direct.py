@@ -11,10 +11,9 @@ from typing import Protocol
 
 from dialer.clock import Timer
 from dialer.contract import AGENT_CONNECT_USER_EVENT, ATTEMPT_VARIABLE
-from dialer.sim.pbx.agents import QueueSystem
+from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
-from dialer.sim.pbx.legs import bridge_headers, open_agent_channels
-from dialer.sim.pbx.queues import Device
+from dialer.sim.pbx.queues import Device, bridge_headers, open_agent_channels
 
 
 class DirectClient(Protocol):

@@ -20,12 +20,13 @@ from dialer.contract import (
     QUEUE_VARIABLE,
     STAGE_VARIABLE,
 )
-from dialer.sim.pbx.agents import AgentLeg, QueueSystem
+from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.calls import OriginateRequest, PairCall, Reply, Stage, seconds_of
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.config import DialerContext, WorldKind
 from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.queues import AgentLeg
 from dialer.sim.pbx.truth import OriginateRecord
 from dialer.sim.pbx.world import NEVER, CalleePlan, Fate
 
