@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck audit unit bench setup clean
+.PHONY: run test fast lint typecheck audit unit bench setup clean
 
 # (Re)create the virtualenv whenever the pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -39,6 +39,11 @@ test: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
+
+# The quick loop while coding: the tiers that need no database server, browser or network (unit tables and
+# properties, recorded-trace replay, the simulated PBX and the discrete-event model).
+fast: $(STAMP)
+	$(BIN)/pytest -q tests/unit tests/trace tests/sim
 
 bench: $(STAMP)
 	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/dialer bench all

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
+from dialer.campaign.config import CampaignConfig
 from dialer.ops.shutdown import ShutdownController
 from dialer.ops.systemd import SystemdNotifier
 from dialer.settings import Settings
@@ -14,12 +15,19 @@ from dialer.store.engine import Database
 
 if TYPE_CHECKING:
     from dialer.daemon import Dialer
-    from dialer.scheduler import CampaignScheduler
+
+
+class CampaignSchedule(Protocol):
+    """What the web tier asks of the campaign scheduler (dialer.scheduler.CampaignScheduler, which imports this
+    module for its key): re-plan a campaign's timed jobs after its configuration changed."""
+
+    def schedule_campaign(self, config: CampaignConfig) -> None: ...
+
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 DIALER: web.AppKey[Dialer] = web.AppKey("dialer")
-SCHEDULER: web.AppKey[CampaignScheduler] = web.AppKey("scheduler")
+SCHEDULER: web.AppKey[CampaignSchedule] = web.AppKey("scheduler")
 SHUTDOWN = web.AppKey("shutdown", ShutdownController)
 NOTIFIER = web.AppKey("notifier", SystemdNotifier)
 CLOCK: web.AppKey[Any] = web.AppKey("clock")

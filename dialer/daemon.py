@@ -23,6 +23,7 @@ from dialer.calls.adoption import plan_adoption
 from dialer.calls.queue_load import QueueLoad
 from dialer.calls.tracker import CallTracker
 from dialer.campaign.config import CampaignConfig
+from dialer.campaign.state import CampaignState
 from dialer.clock import Clock, RealTimeClock
 from dialer.logging import get_logger
 from dialer.ops.health import ComponentState, HealthRegistry
@@ -250,9 +251,9 @@ class Dialer:
 
     @staticmethod
     def _apply_stored_state(runner: CampaignRunner, state: str) -> None:
-        if state == "running":
+        if state == CampaignState.RUNNING:
             runner.start()
-        elif state == "paused":
+        elif state == CampaignState.PAUSED:
             runner.start()
             runner.set_state(RunnerState.PAUSED)
         else:
@@ -274,7 +275,7 @@ class Dialer:
             records = await list_campaigns(self.db)
         now = self.clock.now()
         wall = datetime.fromtimestamp(now, UTC)
-        wanted = {r.id for r in records if r.state != "stopped"}
+        wanted = {r.id for r in records if r.state != CampaignState.STOPPED}
         self._stopped_campaigns = {r.id for r in records} - wanted
         held = await acquire_campaigns(self.db, self.owner, wanted, wall, OWNERSHIP_TTL)
         if unwanted := self.owned - wanted:
@@ -296,7 +297,11 @@ class Dialer:
                 self._apply_stored_state(runner, record.state)
                 # Its previous owner may have left calls up: adopt them before dialling or sweeping their leads.
                 self._hold_for_adoption(runner)
-            elif record.id not in held and record.state != "stopped" and runner.state is not RunnerState.DRAINING:
+            elif (
+                record.id not in held
+                and record.state != CampaignState.STOPPED
+                and runner.state is not RunnerState.DRAINING
+            ):
                 if record.id in self.owned:
                     log.warning("campaign_lease_lost", campaign=record.name, owner=self.owner)
                 runner.set_state(RunnerState.STANDBY)  # (a no-op when already standing by)
@@ -516,7 +521,7 @@ class Dialer:
     async def set_campaign(self, name: str, state: str) -> CampaignRunner:
         """start | pause | stop a campaign (persisted, so a restart resumes it as it was)."""
         runner = self.runner(name)
-        stored = {"start": "running", "pause": "paused", "stop": "stopped"}[state]
+        stored = CampaignState.for_command(state)
         await set_campaign_state(self.db, name, stored, datetime.fromtimestamp(self.clock.now(), UTC))
         if not self.owns(runner.campaign_id):
             await self.sync_ownership()  # takes the campaign if no other daemon holds it

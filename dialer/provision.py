@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadCsvReader
+from dialer.campaign.state import CampaignState
 from dialer.store.campaigns import apply_campaign, set_campaign_state
 from dialer.store.engine import Database
 from dialer.store.imports import ImportSummary, import_leads
@@ -23,7 +24,7 @@ async def provision_campaign(
     now: datetime,
     *,
     region: str | None = None,
-    state: str = "running",
+    state: CampaignState = CampaignState.RUNNING,
 ) -> ImportSummary:
     """Apply ``config``, import ``leads`` into it (bad rows skipped), leave it in ``state``."""
     applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)

@@ -182,10 +182,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _password_from_file(self) -> Settings:
         if self.database_password_file is not None and self.database_url.startswith("postgresql"):
-            from sqlalchemy.engine import make_url
+            from dialer.store.urls import url_with_password  # the store (SQLAlchemy) only when it is needed
 
-            url = make_url(self.database_url).set(password=read_secret_file(self.database_password_file))
-            self.database_url = url.render_as_string(hide_password=False)
+            self.database_url = url_with_password(self.database_url, read_secret_file(self.database_password_file))
         return self
 
     @classmethod

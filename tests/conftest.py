@@ -1,4 +1,20 @@
-"""Shared fixtures. Test tiers live in folders: unit, trace, sim, store, hostile, api, browser, real_ami."""
+"""Shared fixtures. Test tiers live in folders (`make fast` runs the first three, `make test` all of them):
+
+- unit: pure cores, one folder per package (tables and hypothesis properties), the asterisk/ files, architecture
+- trace: the AMI client and call tracker replaying recorded Asterisk traces
+- sim: the simulated PBX (sim/pbx) and the discrete-event model of a campaign
+- ami: the AMI client against a scripted fake Asterisk and the simulated PBX (a real one when DIALER_TEST_AMI)
+- store: every repository on SQLite and on the real PostgreSQL
+- reports: the reports over a synthetic history, on both databases
+- hostile: import files and requests built to break the importer
+- api: the web API and console handlers over a running application
+- browser: the console in Chromium
+- e2e: the whole daemon against the simulated PBX
+- ops: several daemons, outages, failover, adoption, service units
+- bench: the benchmarks' own set-up (the figures come from `make bench`)
+- audit: the dependency audit script
+- real_ami: against a real Asterisk running asterisk/lab (skipped unless DIALER_TEST_AMI is set)
+"""
 
 from __future__ import annotations
 

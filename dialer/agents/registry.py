@@ -37,12 +37,9 @@ from dialer.ami.events import (
     QueueMemberRemoved,
     UserEvent,
 )
+from dialer.contract import AGENT_COMPLETE_USER_EVENT, AGENT_CONNECT_USER_EVENT
 from dialer.pacing.snapshot import AgentState, AgentView
 
-# UserEvents of the shipped dialplan for calls bridged straight to one agent (preview mode, agent-owned
-# callbacks): app_queue is not involved, so there is no AgentConnect/AgentComplete.
-DIRECT_CONNECT_EVENT = "DialerAgentConnect"
-DIRECT_COMPLETE_EVENT = "DialerAgentComplete"
 WRAPUP_REASON = "wrapup"
 PREVIEW_REASON = "preview"
 LOGIN_REASON = "login"
@@ -468,12 +465,12 @@ class AgentRegistry:
                 if agent is None or agent.status not in (AgentStatus.TALKING, AgentStatus.RINGING):
                     return _NOTHING
                 return self._start_wrapup(agent, now, f"call_ended_by_{event.reason or 'unknown'}", event.queue)
-            case UserEvent(name=name) if name in (DIRECT_CONNECT_EVENT, DIRECT_COMPLETE_EVENT):
+            case UserEvent(name=name) if name in (AGENT_CONNECT_USER_EVENT, AGENT_COMPLETE_USER_EVENT):
                 agent = self.by_interface(event.get("Agent") or "")
                 if agent is None or not agent.logged_in:
                     return _NOTHING
                 attempt = event.get("Attempt") or None
-                if name == DIRECT_CONNECT_EVENT:
+                if name == AGENT_CONNECT_USER_EVENT:
                     return self._changed(
                         agent,
                         now,

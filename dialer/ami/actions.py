@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from dialer.ami.protocol import sanitize_value
+from dialer.contract import ATTEMPT_VARIABLE
 
 # Asterisk's limit for ChannelId / OtherChannelId (AST_MAX_PUBLIC_UNIQUEID).
 MAX_CHANNEL_ID_LENGTH = 149
-ATTEMPT_VARIABLE = "DIALER_ATTEMPT"
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Originate's Variable values are split on ',' by AST_STANDARD_APP_ARGS, which also gives meaning to quotes,
 # parentheses and brackets, and drops a backslash before any character. Escaping these keeps a value (a lead's

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dialer.ami.protocol import AmiMessage
+from dialer.contract import VARIABLE_PREFIX
 from dialer.logging import get_logger
 
 log = get_logger(__name__)
@@ -27,7 +28,6 @@ log = get_logger(__name__)
 # Channel variables worth an event: the AMD verdict (app_amd sets them on the channel running AMD()) and
 # the dialer's own variables (DIALER_ATTEMPT, DIALER_STAGE ...). Every other VarSet is noise for us.
 AMD_VARIABLES = frozenset({"AMDSTATUS", "AMDCAUSE"})
-DIALER_VARIABLE_PREFIX = "DIALER_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,7 +426,7 @@ def _hangup(f: dict[str, str], m: AmiMessage) -> AmiEvent:
 
 def _varset(f: dict[str, str], m: AmiMessage) -> AmiEvent | None:
     variable = f.get("variable", "")
-    if variable not in AMD_VARIABLES and not variable.startswith(DIALER_VARIABLE_PREFIX):
+    if variable not in AMD_VARIABLES and not variable.startswith(VARIABLE_PREFIX):
         return None
     return VarSet(*_channel_fields(f), variable, f.get("value", ""))
 

@@ -38,12 +38,12 @@ from typing import Annotated, Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs pinned
 import typer
-from sqlalchemy import Engine, event
 
 from dialer.ami.client import AmiClient
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.samples import write_sample_csv
 from dialer.clock import RealTimeClock
+from dialer.contract import OUTBOUND_CONTEXT
 from dialer.daemon import Dialer
 from dialer.demo import DemoCrew
 from dialer.logging import configure_logging
@@ -146,7 +146,7 @@ def campaign_config(plan: DaemonBenchPlan) -> CampaignConfig:
             "dial_mode": "power",
             "queue": QUEUE,
             "trunk": "Local/{number}@sim-pstn",
-            "dial_context": "dialer-outbound",
+            "dial_context": OUTBOUND_CONTEXT,
             "regime": "US",
             "timezone": "America/New_York",
             "ring_timeout_seconds": RING_TIMEOUT,
@@ -236,22 +236,10 @@ class BenchRecorder:
     sql_begin_waits: list[float] = field(default_factory=list)
     sql_statements: list[float] = field(default_factory=list)
 
-    def attach_sql_timer(self, engine: Engine) -> None:
-        """Time each statement through SQLAlchemy's cursor events (what the daemon's own queries cost)."""
-
-        def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-            conn.info["bench_started"] = time.perf_counter()
-
-        def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-            started = conn.info.pop("bench_started", None)
-            if started is None:
-                return
-            elapsed = time.perf_counter() - started
-            target = self.sql_begin_waits if statement.startswith("BEGIN IMMEDIATE") else self.sql_statements
-            target.append(elapsed)
-
-        event.listen(engine, "before_cursor_execute", before)
-        event.listen(engine, "after_cursor_execute", after)
+    def on_sql_statement(self, statement: str, seconds: float) -> None:
+        """One statement the daemon ran (``Database.time_statements``): what its own queries cost."""
+        target = self.sql_begin_waits if statement.startswith("BEGIN IMMEDIATE") else self.sql_statements
+        target.append(seconds)
 
     def on_latency(self, seconds: float) -> None:
         self.latencies.append(seconds)
@@ -439,7 +427,7 @@ async def run_daemon_on(
     scenario = parse_scenario(scenario_toml(plan), "bench-daemon")
     clock = RealTimeClock()
     async with open_database(settings.database_url, pg_schema=pg_schema) as db, db.checkpoints():
-        recorder.attach_sql_timer(db.engine.sync_engine)
+        db.time_statements(recorder.on_sql_statement)
         dialer = Dialer(settings, db, clock=clock)
         await dialer.start_connections()
         crew: DemoCrew | None = None

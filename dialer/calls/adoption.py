@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from dialer.ami.events import CoreShowChannel
 from dialer.calls.outcome import Outcome
+from dialer.contract import ATTEMPT_VARIABLE
 
-ATTEMPT_VARIABLE = "DIALER_ATTEMPT"
 CHANNEL_STATE_UP = 6
 
 

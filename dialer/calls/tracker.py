@@ -42,17 +42,18 @@ from dialer.ami.events import (
 )
 from dialer.calls.classify import REASON_ANSWERED, CallFacts, classify
 from dialer.calls.outcome import Outcome
+from dialer.contract import (
+    ABANDON_USER_EVENT,
+    AGENT_CONNECT_USER_EVENT,
+    AMD_USER_EVENT,
+    ATTEMPT_VARIABLE,
+    CALL_END_USER_EVENT,
+    MESSAGE_MISSING_USER_EVENT,
+    OPT_OUT_USER_EVENT,
+)
 
 CHANNEL_STATE_RINGING = 5
 CHANNEL_STATE_UP = 6
-ATTEMPT_VARIABLE = "DIALER_ATTEMPT"
-# UserEvents of the dialer's dialplan (asterisk/extensions.conf); each carries "Attempt: <DIALER_ATTEMPT>".
-AMD_USER_EVENT = "DialerAMD"  # Status, Cause: the AMD verdict (production AMI has no VarSet: this is the source)
-AGENT_CONNECT_USER_EVENT = "DialerAgentConnect"  # Agent: a direct (non-queue) agent call was bridged
-ABANDON_USER_EVENT = "DialerAbandon"  # QueueStatus (TIMEOUT, JOINEMPTY, CALLERHANGUP, AGENT_NOANSWER ...)
-OPT_OUT_USER_EVENT = "DialerOptOut"  # Campaign: the callee pressed the opt-out key
-MESSAGE_MISSING_USER_EVENT = "DialerMessageMissing"  # Prompt: the safe-harbour recording is missing
-CALL_END_USER_EVENT = "DialerCallEnd"  # Stage, Agent, QueueStatus, Cause: just before the Hangup of an answered call
 _NOTHING: tuple[CallUpdate, ...] = ()
 
 

@@ -30,6 +30,7 @@ from pydantic import (
 
 from dialer.calls.outcome import AbandonRules, Outcome
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
+from dialer.contract import OUTBOUND_CONTEXT
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
 
@@ -411,7 +412,7 @@ class CampaignConfig(BaseModel):
     queue: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="Asterisk queue the agents are members of")
     trunk: str = Field(description="dial string template, e.g. 'PJSIP/{number}@carrier'")
     dial_context: str = Field(
-        default="dialer-outbound", pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="dialplan context on answer"
+        default=OUTBOUND_CONTEXT, pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="dialplan context on answer"
     )
     caller_id: CallerId
     ring_timeout_seconds: int = Field(default=25, le=120)

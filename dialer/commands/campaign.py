@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from dialer.campaign.config import CampaignConfigError, load_campaign_file
+from dialer.campaign.state import CampaignState
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.store import Database
@@ -97,7 +98,7 @@ def campaign_list(
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
 
 
-def _set_state(ctx: typer.Context, name: str, state: str) -> None:
+def _set_state(ctx: typer.Context, name: str, state: CampaignState) -> None:
     async def work(db: Database) -> CampaignRecord:
         try:
             return await set_campaign_state(db, name, state, datetime.now(UTC))
@@ -114,16 +115,16 @@ NameArgument = Annotated[str, typer.Argument(help="campaign name (see `dialer ca
 @app.command("start")
 def campaign_start(ctx: typer.Context, name: NameArgument) -> None:
     """Let the daemon dial this campaign."""
-    _set_state(ctx, name, "running")
+    _set_state(ctx, name, CampaignState.RUNNING)
 
 
 @app.command("pause")
 def campaign_pause(ctx: typer.Context, name: NameArgument) -> None:
     """Stop placing new calls; calls in progress finish normally."""
-    _set_state(ctx, name, "paused")
+    _set_state(ctx, name, CampaignState.PAUSED)
 
 
 @app.command("stop")
 def campaign_stop(ctx: typer.Context, name: NameArgument) -> None:
     """Stop the campaign: no new calls; calls in progress finish normally."""
-    _set_state(ctx, name, "stopped")
+    _set_state(ctx, name, CampaignState.STOPPED)

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.engine import make_url
 
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.settings import Settings
 from dialer.store import Database, open_database, schema_version, upgrade
+from dialer.store.errors import is_database_error
+from dialer.store.urls import redacted_url
 
 app = typer.Typer(help="Database schema: migrate, show the version.", no_args_is_help=True)
 
@@ -20,7 +21,7 @@ T = TypeVar("T")
 
 
 def describe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    return redacted_url(url)
 
 
 @asynccontextmanager
@@ -48,8 +49,8 @@ def run_with_database(ctx: typer.Context, work: Callable[[Database], Awaitable[T
     except OSError as exc:
         fail(f"database {describe_url(settings.database_url)}: {exc}")
     except Exception as exc:
-        # SQLAlchemy's OperationalError/InterfaceError: unreachable server, bad credentials, locked file.
-        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3")):
+        # Unreachable server, bad credentials, locked file (store.errors knows the drivers' exceptions).
+        if is_database_error(exc):
             fail(f"database {describe_url(settings.database_url)}: {exc}")
         raise
 

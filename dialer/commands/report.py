@@ -38,6 +38,7 @@ from dialer.reports.performance import (
 from dialer.settings import Settings
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
+from dialer.store.errors import is_database_error
 
 app = typer.Typer(help="Reports: compliance, performance, call records.", no_args_is_help=True)
 
@@ -87,7 +88,7 @@ def run_report(ctx: typer.Context, database: str | None, work: Callable[[Databas
     except OSError as exc:
         fail(f"database {describe_url(settings.database_url)}: {exc}")
     except Exception as exc:
-        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3")):
+        if is_database_error(exc):
             fail(f"database {describe_url(settings.database_url)}: {exc}")
         raise
 

@@ -40,6 +40,7 @@ from dialer.calls.tracker import (
 from dialer.campaign.config import CampaignConfig, DialMode
 from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.clock import Clock
+from dialer.contract import OUTBOUND_CONTEXT
 from dialer.logging import get_logger
 from dialer.pacing import (
     CallStage,
@@ -74,9 +75,6 @@ from dialer.store.runtime import discard_unsent_attempt
 log = get_logger(__name__)
 
 T = TypeVar("T")
-
-# The dialplan context every Originate continues in once answered (asterisk/extensions.conf).
-OUTBOUND_CONTEXT = "dialer-outbound"
 
 
 def _fallback_action_id(attempt_id: int) -> str:

@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from dialer.agents.registry import AgentRegistry, AgentStatus
+from dialer.ami.client import ConnectionState
 from dialer.calls.outcome import Outcome
+from dialer.clock import Clock
 from dialer.ops.metrics import CampaignSample, DialerSample, ServerSample
 from dialer.runner.runner import CampaignRunner
 
-if TYPE_CHECKING:
-    from dialer.daemon import Dialer
+
+# What the samples read of the daemon (dialer.daemon.Dialer provides it; the daemon imports this module).
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class _StatefulClient(Protocol):
+    @property
+    def state(self) -> ConnectionState: ...
+
+
+class ServerLink(Protocol):
+    """One Asterisk server and the AMI connection to it (``dialer.daemon.ServerConnection``)."""
+
+    @property
+    def server(self) -> _Named: ...
+
+    @property
+    def client(self) -> _StatefulClient: ...
+
+
+class _Agents(Protocol):
+    @property
+    def registry(self) -> AgentRegistry: ...
+
+
+class DaemonView(Protocol):
+    """The daemon as the metrics see it."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def agents(self) -> _Agents: ...
+
+    @property
+    def runners(self) -> Mapping[str, CampaignRunner]: ...
+
+    @property
+    def connections(self) -> Sequence[ServerLink]: ...
+
 
 _AGENT_STATES = tuple(s.value for s in AgentStatus if s is not AgentStatus.LOGGED_OUT)
 _DAY = 24 * 3600.0
@@ -46,7 +89,7 @@ def campaign_sample(runner: CampaignRunner, registry: AgentRegistry, now: float)
     )
 
 
-def dialer_sample(dialer: Dialer) -> DialerSample:
+def dialer_sample(dialer: DaemonView) -> DialerSample:
     now = dialer.clock.now()
     return DialerSample(
         campaigns=[campaign_sample(r, dialer.agents.registry, now) for r in dialer.runners.values()],

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.state import CampaignState
 from dialer.store.engine import Database
 from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
 
@@ -25,7 +26,7 @@ class CampaignRecord:
     id: int
     name: str
     config: dict[str, Any]
-    state: str
+    state: CampaignState
     created_at: datetime
     updated_at: datetime
 
@@ -48,7 +49,7 @@ def _record(row: RowMapping) -> CampaignRecord:
         id=row["id"],
         name=row["name"],
         config=row["config"],
-        state=row["state"],
+        state=CampaignState(row["state"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -75,7 +76,7 @@ async def apply_campaign(db: Database, name: str, config: dict[str, Any], now: d
         if row is None:
             result = await conn.execute(
                 campaigns_t.insert()
-                .values(name=name, config=config, state="stopped", created_at=now, updated_at=now)
+                .values(name=name, config=config, state=CampaignState.STOPPED, created_at=now, updated_at=now)
                 .returning(*campaigns_t.c)
             )
             return CampaignApplied(_record(result.mappings().one()), created=True, changed=())
@@ -106,7 +107,7 @@ async def get_campaign(db: Database, name: str) -> CampaignRecord:
     return _record(row)
 
 
-async def set_campaign_state(db: Database, name: str, state: str, now: datetime) -> CampaignRecord:
+async def set_campaign_state(db: Database, name: str, state: CampaignState, now: datetime) -> CampaignRecord:
     if state not in CAMPAIGN_STATES:
         raise ValueError(f"campaign state must be one of {CAMPAIGN_STATES}, not {state!r}")
     async with db.write() as conn:

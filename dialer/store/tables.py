@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, Table, Text, desc, false, text
 from sqlmodel import Field, SQLModel
 
+from dialer.campaign.state import CampaignState
 from dialer.store.types import UTCDateTime, json_document
 
 # Lead statuses the claimer scans (a partial index covers exactly these). Must equal the domain's
@@ -20,7 +21,7 @@ CLAIMABLE_STATUSES: tuple[str, ...] = ("callback", "new", "retry")
 IN_CALL_STATUS = "in_call"
 DNC_STATUS = "dnc"
 DNC_ARCHIVE_REASON = "dnc"
-CAMPAIGN_STATES: tuple[str, ...] = ("stopped", "running", "paused")
+CAMPAIGN_STATES: tuple[str, ...] = tuple(CampaignState)
 
 # Integer on SQLite so the key is the rowid (fast, autoincrementing); BIGINT elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -35,7 +36,7 @@ class CampaignRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     config: dict[str, Any] = Field(sa_type=json_document())
-    state: str = Field(default="stopped", max_length=16)
+    state: str = Field(default=CampaignState.STOPPED.value, max_length=16)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from dialer import contract
+
 ASTERISK = Path(__file__).resolve().parents[2] / "asterisk"
 LAB = ASTERISK / "lab"
 
@@ -346,20 +348,10 @@ def targets_of(step: Step) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------------------------------------------------------
 # Fixtures
 
-PRODUCTION_CONTEXTS = {
-    "agent-phones",
-    "from-carrier",
-    "dialer-outbound",
-    "dialer-direct-agent",
-    "dialer-agent-connected",
-    "dialer-safe-harbour",
-    "dialer-machine",
-    "dialer-hangup",
-    "dialer-agent-autoanswer",
-    "dialer-inbound",
-}
+# The dialer's contexts (dialer/contract.py) and the two examples: a carrier's inbound route and the agents' phones.
+PRODUCTION_CONTEXTS = {"agent-phones", "from-carrier", *contract.CONTEXTS}
 # Variables Asterisk itself sets (or that the dialer sends in the Originate) that the dialplan reads.
-ORIGINATE_VARIABLES = {"DIALER_ATTEMPT", "DIALER_CAMPAIGN", "DIALER_QUEUE", "DIALER_AMD", "DIALER_AGENT"}
+ORIGINATE_VARIABLES = set(contract.ORIGINATE_VARIABLES)
 ASTERISK_VARIABLES = {
     "EXTEN",
     "CONTEXT",
@@ -601,6 +593,24 @@ def test_user_events_are_documented(production: Dialplan) -> None:
         assert "Attempt: ${" in " ".join(
             s.args for ctx in production.contexts.values() for s in ctx.steps if s.args.startswith(name + ",")
         ), f"{name} must carry the attempt id"
+
+
+def test_the_dialplan_uses_exactly_the_contract_names(production: Dialplan) -> None:
+    """extensions.conf and manager.conf name no DIALER_* variable, Dialer* UserEvent or dialer-* context that
+    dialer/contract.py does not define, and the contract defines none they do not use."""
+    text = (ASTERISK / "extensions.conf").read_text()
+    assert set(re.findall(r"\bDIALER_[A-Z0-9_]+\b", text)) == contract.VARIABLES
+    assert set(production.globals) == set(contract.GLOBAL_VARIABLES)
+    raised = {s.args.split(",")[0] for ctx in production.contexts.values() for s in ctx.steps if s.app == "UserEvent"}
+    assert raised == contract.USER_EVENTS
+    assert set(re.findall(r"\bDialer[A-Z][A-Za-z]*\b", text)) == contract.USER_EVENTS
+    assert {name for name in production.contexts if name.startswith("dialer-")} == contract.CONTEXTS
+    for path in (ASTERISK / "manager.conf", LAB / "manager.conf"):
+        channelvars = single(_manager_users(path)["general"], "channelvars").split(",")
+        assert tuple(channelvars) == contract.CHANNEL_EVENT_VARIABLES, path
+    readme = (ASTERISK / "README.md").read_text()
+    for name in (*contract.ORIGINATE_VARIABLES, *contract.USER_EVENTS, *contract.CONTEXTS):
+        assert name in readme, f"{name} is not documented in asterisk/README.md"
 
 
 def test_documented_originate_rings_at_least_15_seconds() -> None:

@@ -7,13 +7,15 @@ of the shipped dialplan (``asterisk/``). Modules, from the wire inward:
 
 * ``server`` -- :class:`SimulatedPbx`: TCP listener, lifecycle (start, stop, kill, restart), ground truth.
 * ``session`` -- one AMI connection: login, actions, responses, its own event stream and read classes.
-* ``core`` -- Originate/Hangup/queue actions and AMI lists against the PBX state; spontaneous inbound traffic.
+* ``core`` -- the PBX without its sockets (:class:`PbxCore`): Originate/Hangup/queue actions and AMI lists against
+  its state; spontaneous inbound traffic.
 * ``calls`` -- what every call flow shares (queue side, far side, endings); ``outbound`` -- dials into the
   simulated network and [dialer-outbound] (AMD, Queue, safe harbour, the dialer's UserEvents); ``trunk`` -- the
   same over a PJSIP carrier trunk; ``inbound`` -- inbound callers; ``direct`` -- DIALER_AGENT direct agent dial.
-* ``agents`` -- app_queue: members, pause, weights, polling; ``legs`` -- agent legs and bridges; ``queues`` --
-  their state.
-* ``engine`` -- channels, identifiers, event emission; ``channels`` -- snapshots as AMI shows them.
+* ``app_queue`` -- app_queue's behaviour: members, pause, weights, polling, matching callers with members;
+  ``queues`` -- its data (queues, members, devices, waiting callers) and the agent legs and bridges it places.
+* ``engine`` -- the channel engine under the core: channels, identifiers, event emission; ``channels`` --
+  snapshots as AMI shows them.
 * ``world`` -- what each callee does (the shared world model plus PBX-only choices), seeded per call.
 * ``config``, ``truth`` (what really happened), ``probe`` (a bare AMI test client), ``tracetools`` (trace
   comparison helpers). Time comes from :mod:`dialer.clock`.

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dialer.clock import Timer
-from dialer.sim.pbx.agents import AgentLeg, QueueSystem
+from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.channels import Channel
 from dialer.sim.pbx.engine import Engine
-from dialer.sim.pbx.queues import QueueCaller
+from dialer.sim.pbx.queues import AgentLeg, QueueCaller
 from dialer.sim.pbx.world import Fate
 
 # Channel variables app_queue (and Dial) reset when Queue() starts, in the order Asterisk sets them.

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from dialer.contract import ATTEMPT_VARIABLE, CHANNEL_EVENT_VARIABLES, OUTBOUND_CONTEXT
 from dialer.sim.model import Scenario
 
 
@@ -75,7 +76,7 @@ class DialerContext:
     queue: str | None = None
     queue_timeout: float = 2.0
     safe_harbour: bool = True
-    amd_userevent_field: tuple[str, str] = ("Attempt", "DIALER_ATTEMPT")
+    amd_userevent_field: tuple[str, str] = ("Attempt", ATTEMPT_VARIABLE)
     hangup_notsure: bool = False
     queue_timeout_after_amd: float | None = None
     reports: bool = False
@@ -84,7 +85,7 @@ class DialerContext:
 def production_contexts() -> tuple[DialerContext, ...]:
     """[dialer-outbound] of the shipped dialplan, plus the two contexts of the recorded Asterisk."""
     return (
-        DialerContext("dialer-outbound", queue_timeout_after_amd=1.0, reports=True),
+        DialerContext(OUTBOUND_CONTEXT, queue_timeout_after_amd=1.0, reports=True),
         DialerContext("dialer-connect", amd="never", queue="outbound-agents", queue_timeout=60.0, safe_harbour=False),
         DialerContext(
             "dialer-amd",
@@ -156,7 +157,7 @@ class PbxConfig:
     inbound_context: str = "sim-inbound"
     agents_context: str = "sim-agents"
     # manager.conf channelvars: every channel event carries "ChanVariable: NAME=value" for these.
-    chan_variables: tuple[str, ...] = ("DIALER_ATTEMPT", "DIALER_CAMPAIGN")
+    chan_variables: tuple[str, ...] = CHANNEL_EVENT_VARIABLES
     # manager.conf read= classes of every user (None: all, as in the recorded traces; the shipped manager.conf
     # reads system,call,agent,user -- no VarSet/Newexten flood).
     read_classes: tuple[str, ...] | None = None

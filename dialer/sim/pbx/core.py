@@ -1,4 +1,4 @@
-"""The simulated PBX without its sockets: Originate, Hangup, queue actions, lists, inbound traffic.
+"""The core of the simulated PBX, without its sockets: Originate, Hangup, queue actions, lists, inbound traffic.
 
 Sessions (session.py) turn AMI actions into calls on :class:`PbxCore` and write the responses; the core emits
 the events every session reads.
@@ -12,7 +12,7 @@ from dialer.ami.protocol import AmiMessage
 from dialer.calls.outcome import Outcome
 from dialer.clock import Clock, Timer
 from dialer.logging import get_logger
-from dialer.sim.pbx.agents import QueueSystem
+from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.calls import OriginateRequest, Reply
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_duration, parse_caller_id
 from dialer.sim.pbx.config import PbxConfig, WorldKind
@@ -64,6 +64,8 @@ def split_variables(values: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 class PbxCore:
+    """The PBX state behind the AMI sessions: the channel engine, app_queue, the call flows it starts."""
+
     def __init__(self, config: PbxConfig, clock: Clock) -> None:
         self.config = config
         self.clock = clock

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from dialer.clock import Timer
-from dialer.sim.pbx.agents import QueueSystem
+from dialer.contract import AGENT_CONNECT_USER_EVENT, ATTEMPT_VARIABLE
+from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
-from dialer.sim.pbx.legs import bridge_headers, open_agent_channels
-from dialer.sim.pbx.queues import Device
+from dialer.sim.pbx.queues import Device, bridge_headers, open_agent_channels
 
 
 class DirectClient(Protocol):
@@ -80,11 +80,11 @@ class DirectAgentDial:
         e.set_state(self.a1, ChannelState.UP)
         e.emit("DialEnd", "call,all", [*self._dial_headers(), ("DialStatus", "ANSWER")])
         # U() subroutine on the called channel, before the bridge.
-        attempt = caller.variables.get("DIALER_ATTEMPT", "")
+        attempt = caller.variables.get(ATTEMPT_VARIABLE, "")
         e.channel_event(
             "UserEvent",
             self.a1,
-            [("UserEvent", "DialerAgentConnect"), ("Attempt", attempt), ("Agent", self.interface)],
+            [("UserEvent", AGENT_CONNECT_USER_EVENT), ("Attempt", attempt), ("Agent", self.interface)],
             "user,all",
         )
         self.bridge_id = e.new_bridge_id()

@@ -1,4 +1,6 @@
-"""The core of the simulated PBX: channels, identifiers, and the one event stream every session reads.
+"""The channel engine, the lowest layer of the simulated PBX: channels, identifiers, dialplan steps, variables,
+and the one event stream every session reads (what Asterisk's channel core and manager.c do). The PBX's
+actions and call flows live above it, in ``core.PbxCore``, which owns one engine.
 
 Everything here runs on the event loop's thread and is synchronous; time only passes through the clock's
 timers. An event is encoded once and handed to every listening session.
@@ -65,6 +67,8 @@ class _EngineTimer:
 
 
 class Engine:
+    """Channels and the event stream of one simulated PBX (reset with it on a restart)."""
+
     def __init__(self, config: PbxConfig, clock: Clock) -> None:
         self.config = config
         self.clock = clock

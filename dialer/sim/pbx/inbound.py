@@ -7,10 +7,11 @@ from __future__ import annotations
 import random
 
 from dialer.clock import Timer
-from dialer.sim.pbx.agents import AgentLeg, QueueSystem
+from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.calls import OriginateRequest, PairCall, Stage
 from dialer.sim.pbx.channels import ChannelState
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.queues import AgentLeg
 from dialer.sim.pbx.truth import InboundRecord
 from dialer.sim.pbx.world import NEVER
 

@@ -6,12 +6,27 @@ from __future__ import annotations
 import random
 
 from dialer.calls.outcome import Outcome
-from dialer.sim.pbx.agents import AgentLeg, QueueSystem
+from dialer.contract import (
+    ABANDON_USER_EVENT,
+    AGENT_COMPLETE_USER_EVENT,
+    AGENT_VARIABLE,
+    AMD_USER_EVENT,
+    AMD_VARIABLE,
+    ATTEMPT_VARIABLE,
+    CALL_END_USER_EVENT,
+    CAMPAIGN_VARIABLE,
+    KEY_VARIABLE,
+    OPT_OUT_USER_EVENT,
+    QUEUE_VARIABLE,
+    STAGE_VARIABLE,
+)
+from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.calls import OriginateRequest, PairCall, Reply, Stage, seconds_of
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.config import DialerContext, WorldKind
 from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.queues import AgentLeg
 from dialer.sim.pbx.truth import OriginateRecord
 from dialer.sim.pbx.world import NEVER, CalleePlan, Fate
 
@@ -277,7 +292,7 @@ class OutboundCall(PairCall):
         e.step(o, "NoOp", f"DIALER attempt={o.variables.get('DIALER_ATTEMPT', '')}", priority=1)
         if ctx.reports:
             self._set_stage("ANSWERED")
-        run_amd = ctx.amd == "always" or (ctx.amd == "variable" and o.variables.get("DIALER_AMD", "0") == "1")
+        run_amd = ctx.amd == "always" or (ctx.amd == "variable" and o.variables.get(AMD_VARIABLE, "0") == "1")
         if run_amd:
             if ctx.reports:
                 self._set_stage("AMD")
@@ -289,8 +304,8 @@ class OutboundCall(PairCall):
     def _set_stage(self, stage: str) -> None:
         """``Set(DIALER_STAGE=...)`` of the shipped dialplan (read by its h extension)."""
         self.dialer_stage = stage
-        self.engine.step(self.o, "Set", f"DIALER_STAGE={stage}", priority=self.o.priority + 1)
-        self.engine.set_var(self.o, "DIALER_STAGE", stage)
+        self.engine.step(self.o, "Set", f"{STAGE_VARIABLE}={stage}", priority=self.o.priority + 1)
+        self.engine.set_var(self.o, STAGE_VARIABLE, stage)
 
     def _user_event(self, name: str, fields: Headers) -> None:
         """``UserEvent(name,Key: value,...)`` on ;1: the channel snapshot, then the fields."""
@@ -307,7 +322,7 @@ class OutboundCall(PairCall):
         self.record.amd_status = plan.amd_status
         header, var = ctx.amd_userevent_field
         self._user_event(
-            "DialerAMD", [("Status", plan.amd_status), ("Cause", plan.amd_cause), (header, o.variables.get(var, ""))]
+            AMD_USER_EVENT, [("Status", plan.amd_status), ("Cause", plan.amd_cause), (header, o.variables.get(var, ""))]
         )
         if plan.amd_status == "MACHINE" or (plan.amd_status == "NOTSURE" and ctx.hangup_notsure):
             self.record.outcome = Outcome.MACHINE
@@ -324,11 +339,11 @@ class OutboundCall(PairCall):
         limit = ctx.queue_timeout
         if after_amd and ctx.queue_timeout_after_amd is not None:
             limit = ctx.queue_timeout_after_amd
-        agent = self.o.variables.get("DIALER_AGENT", "")
+        agent = self.o.variables.get(AGENT_VARIABLE, "")
         if ctx.reports and agent:
             self._dial_agent(agent, limit)
             return
-        queue = ctx.queue or self.o.variables.get("DIALER_QUEUE", "")
+        queue = ctx.queue or self.o.variables.get(QUEUE_VARIABLE, "")
         self.record.queued_at = self.engine.now()
         self.record.queue = queue
         if ctx.reports and not queue:
@@ -337,7 +352,7 @@ class OutboundCall(PairCall):
         if ctx.reports:
             self._set_stage("QUEUED")
         else:
-            self.engine.set_var(self.o, "DIALER_STAGE", "QUEUED")
+            self.engine.set_var(self.o, STAGE_VARIABLE, "QUEUED")
         known = self.queues.queues.get(queue)
         if ctx.reports and known is not None and not known.members:
             # joinempty=unavailable,invalid: with no member at all Queue() returns at once, no queue events.
@@ -364,7 +379,7 @@ class OutboundCall(PairCall):
         self.record.abandoned = True
         self.record.outcome = Outcome.ABANDONED
         if ctx is None or not ctx.safe_harbour:
-            self.engine.set_var(self.o, "DIALER_STAGE", f"DONE-{self.queue_status}")
+            self.engine.set_var(self.o, STAGE_VARIABLE, f"DONE-{self.queue_status}")
             self.engine.step(self.o, "Hangup", "", priority=self.o.priority + 1)
             self.dialplan_hangup(16)
             return
@@ -409,12 +424,12 @@ class OutboundCall(PairCall):
         self.record.abandoned = True
         self.record.outcome = Outcome.ABANDONED
         self._set_stage("ABANDONED")
-        fields: Headers = [("Attempt", o.variables.get("DIALER_ATTEMPT", "")), ("QueueStatus", queue_status)]
+        fields: Headers = [("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")), ("QueueStatus", queue_status)]
         if agent is not None:
             fields.append(("Agent", agent))
-        self._user_event("DialerAbandon", fields)
+        self._user_event(ABANDON_USER_EVENT, fields)
         self._set_stage("SAFE_HARBOUR")
-        e.step(o, "Read", "DIALER_KEY,dialer/safe-harbour,1,,1,3", priority=o.priority + 1)
+        e.step(o, "Read", f"{KEY_VARIABLE},dialer/safe-harbour,1,,1,3", priority=o.priority + 1)
         self.stage = Stage.MESSAGE
         message = e.config.safe_harbour_seconds
         if self.plan.opt_out_after is not None and self.plan.opt_out_after < message:
@@ -427,8 +442,8 @@ class OutboundCall(PairCall):
         self.record.opted_out = True
         self._set_stage("OPTOUT")
         self._user_event(
-            "DialerOptOut",
-            [("Attempt", o.variables.get("DIALER_ATTEMPT", "")), ("Campaign", o.variables.get("DIALER_CAMPAIGN", ""))],
+            OPT_OUT_USER_EVENT,
+            [("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")), ("Campaign", o.variables.get(CAMPAIGN_VARIABLE, ""))],
         )
         self.engine.step(o, "Playback", "dialer/opted-out", priority=o.priority + 1)
         self.later(1.0, lambda: self.dialplan_hangup(16))
@@ -439,18 +454,18 @@ class OutboundCall(PairCall):
         if ctx is None or not ctx.reports or self.record.answered_at is None:
             return
         o = self.o
-        attempt = o.variables.get("DIALER_ATTEMPT", "")
+        attempt = o.variables.get(ATTEMPT_VARIABLE, "")
         agent = ""
         if self.direct is not None and self.direct.connected_at is not None:
-            self._user_event("DialerAgentComplete", [("Attempt", attempt), ("Agent", self.direct.interface)])
+            self._user_event(AGENT_COMPLETE_USER_EVENT, [("Attempt", attempt), ("Agent", self.direct.interface)])
         if self.record.connected_at is not None and self.record.agent:
             agent = self.record.agent
             self.dialer_stage = "CONNECTED"
         elif stage in (Stage.QUEUED, Stage.AGENT_DIAL):
             self.dialer_stage = "ABANDONED"
-            self._user_event("DialerAbandon", [("Attempt", attempt), ("QueueStatus", "CALLERHANGUP")])
+            self._user_event(ABANDON_USER_EVENT, [("Attempt", attempt), ("QueueStatus", "CALLERHANGUP")])
         self._user_event(
-            "DialerCallEnd",
+            CALL_END_USER_EVENT,
             [
                 ("Attempt", attempt),
                 ("Stage", self.dialer_stage),

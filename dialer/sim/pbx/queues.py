@@ -1,17 +1,53 @@
-"""Queue state as app_queue keeps it, and the member/params headers it shows in AMI."""
+"""app_queue's data and the calls it places: queues, members, devices, waiting callers, and agent legs.
+
+``Member``/``Device``/``Queue``/``QueueCaller`` are the state app_queue keeps and the member/params headers it
+shows in AMI; ``AgentLeg`` is the call app_queue places to a member's phone and the bridge once the phone
+answers. A member's phone auto-answers after the connect delay; the agent then "talks" for a time drawn from the
+world model and hangs up (``AgentComplete`` Reason agent), unless the caller's side goes first (Reason caller).
+The matching of callers with members (strategies, weights, wrap-up, pauses) is ``app_queue.QueueSystem``, which
+drives these legs through the :class:`LegHost` it provides.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from dialer.sim.pbx.channels import Headers
+from dialer.clock import Timer
+from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.config import QueueConfig
+from dialer.sim.pbx.engine import ChannelOwner, Engine
 
-if TYPE_CHECKING:
-    from dialer.sim.pbx.channels import Channel
-    from dialer.sim.pbx.direct import DirectAgentDial
-    from dialer.sim.pbx.legs import AgentLeg, QueueClient
+
+class PhoneCall(Protocol):
+    """A call holding a member's phone: an :class:`AgentLeg`, or ``direct.DirectAgentDial`` (DIALER_AGENT)."""
+
+    @property
+    def device(self) -> Device: ...
+
+
+class LegHost(Protocol):
+    """What an agent leg asks of app_queue (``app_queue.QueueSystem``, which creates the legs)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def queues(self) -> dict[str, Queue]: ...
+
+    def memberships(self, interface: str) -> list[Member]: ...
+
+    def member_status_changed(self, interface: str) -> None: ...
+
+    def ring_no_answer(self, leg: AgentLeg) -> None: ...
+
+    def leave(self, caller: QueueCaller, *, emit_leave: bool) -> None: ...
+
+    def dispatch_after_wrapup(self, interface: str) -> None: ...
+
+    def poll(self) -> None: ...
+
 
 # QueueMember Status codes (enum ast_device_state).
 DEVICE_NOT_INUSE = 1
@@ -67,7 +103,7 @@ class Device:
     """The phone behind an interface: busy while any leg to it exists (ringinuse=no)."""
 
     interface: str
-    leg: AgentLeg | DirectAgentDial | None = None
+    leg: PhoneCall | None = None  # the agent leg or direct dial holding the phone
     # shared_lastcall=yes: the end of the last call, for every queue's wrap-up time.
     last_call_end: float = -1e18
 
@@ -129,3 +165,337 @@ class Queue:
             ("ServicelevelPerf2", "0.0"),
             ("Weight", str(self.config.weight)),
         ]
+
+
+class QueueClient(Protocol):
+    """The call flow of a channel waiting in a queue."""
+
+    def agent_connected(self, caller: QueueCaller, leg: AgentLeg) -> None: ...
+
+    def bridge_ended(self, leg: AgentLeg, *, by_agent: bool) -> None: ...
+
+    def queue_exited(self, caller: QueueCaller, status: str) -> None: ...
+
+
+def open_agent_channels(
+    e: Engine, interface: str, caller: Channel, owner: ChannelOwner
+) -> tuple[Channel, Channel | None, str]:
+    """The channels of a call to an agent's phone: a Local pair for ``Local/...`` interfaces, else one channel
+    (``PJSIP/1001-0000000a``). Returns (the channel bridged to the caller, the phone half or None, dial string)."""
+    base = f"{interface}-{e.next_local_suffix()}"
+    a2: Channel | None = None
+    if interface.startswith("Local/"):
+        exten, _, context = interface[len("Local/") :].partition("@")
+        a1 = e.new_channel(
+            f"{base};1",
+            context=context or "default",
+            exten="s",
+            state=ChannelState.DOWN,
+            owner=owner,
+            linkedid=caller.linkedid,
+        )
+        a2 = e.new_channel(
+            f"{base};2",
+            context=context or "default",
+            exten=exten,
+            state=ChannelState.RING,
+            owner=owner,
+            linkedid=caller.linkedid,
+        )
+        dial_string = interface[len("Local/") :]
+    else:
+        a1 = e.new_channel(
+            base,
+            context=e.config.agents_context,
+            exten="s",
+            state=ChannelState.DOWN,
+            owner=owner,
+            linkedid=caller.linkedid,
+        )
+        dial_string = interface.partition("/")[2]
+    e.set_caller_id(a1, caller.caller_num, caller.caller_name)
+    e.set_var(a1, "DIALEDPEERNUMBER", dial_string)
+    if a2 is not None:
+        e.set_var(a2, "DIALEDPEERNUMBER", dial_string)
+        e.set_caller_id(a2, caller.caller_num, caller.caller_name)
+        e.set_connected_line(a2, caller.caller_num, caller.caller_name)
+        e.local_bridge(a1, a2, a2.context, a2.exten)
+    return a1, a2, dial_string
+
+
+def bridge_headers(bridge_id: str, count: int) -> Headers:
+    return [
+        ("BridgeUniqueid", bridge_id),
+        ("BridgeType", "basic"),
+        ("BridgeTechnology", "simple_bridge"),
+        ("BridgeCreator", "<unknown>"),
+        ("BridgeName", "<unknown>"),
+        ("BridgeNumChannels", str(count)),
+        ("BridgeVideoSourceMode", "none"),
+    ]
+
+
+class AgentLeg:
+    """The call from the queue to one member's phone: ``a1`` is bridged to the caller, ``a2`` is the phone
+    side of a ``Local/`` interface (None for a real device such as ``PJSIP/1001``)."""
+
+    def __init__(self, system: LegHost, caller: QueueCaller, member: Member, device: Device) -> None:
+        self.system = system
+        self.engine = system.engine
+        self.caller = caller
+        self.member = member
+        self.device = device
+        self.queue = system.queues[member.queue]
+        self.rung_at = self.engine.now()
+        self.connected_at: float | None = None
+        self.bridge_id = ""
+        self.a1: Channel
+        self.a2: Channel | None = None
+        self.timer: Timer | None = None
+        self.ended = False
+        self.talk_seconds = 0.0
+
+    # -- identity in events
+
+    def agent_headers(self) -> Headers:
+        return [("Queue", self.queue.name), ("Interface", self.member.interface), ("MemberName", self.member.name)]
+
+    def caller_and_dest(self) -> Headers:
+        e = self.engine
+        headers = e.snapshot(self.caller.channel) if not self.caller.channel.hung_up else []
+        return headers + e.snapshot(self.a1, "Dest")
+
+    def hold_seconds(self) -> int:
+        end = self.connected_at if self.connected_at is not None else self.engine.now()
+        return int(end - self.caller.joined_at)
+
+    # -- the leg's life
+
+    def ring(self, connect_after: float) -> None:
+        e = self.engine
+        caller = self.caller.channel
+        iface = self.member.interface
+        self.a1, self.a2, dial_string = open_agent_channels(e, iface, caller, self)
+        self.a1.application, self.a1.application_data = "AppQueue", "(Outgoing Line)"
+        e.emit("AgentCalled", "agent,all", self.caller_and_dest() + self.agent_headers())
+        e.emit("DialBegin", "call,all", [*self.caller_and_dest(), ("DialString", dial_string)])
+        e.set_state(self.a1, ChannelState.RINGING)
+        e.set_connected_line(self.a1, caller.caller_num, caller.caller_name)
+        e.device_state(iface, "INUSE")
+        self.system.member_status_changed(iface)
+        e.emit("DialState", "call,all", [*self.caller_and_dest(), ("DialStatus", "RINGING")])
+        if self.a2 is not None:
+            e.step(self.a2, "Ringing", "", priority=2)
+        if connect_after < self.queue.config.ring_timeout:
+            self.timer = e.later(connect_after, self.answer)
+        else:
+            self.timer = e.later(self.queue.config.ring_timeout, self.ring_no_answer)
+
+    def ring_no_answer(self) -> None:
+        """The member's phone rang for the queue's ``timeout``: AgentRingNoAnswer (and Auto-Pause if set)."""
+        if self.ended:
+            return
+        self.system.ring_no_answer(self)
+        e = self.engine
+        self.ended = True
+        e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "NOANSWER")])
+        if self.a2 is not None:
+            e.hangup_request(self.a2, 0)
+        e.hangup(self.a1, 0)
+        if self.a2 is not None:
+            e.hangup_request(self.a2, 16, soft=True)
+            e.hangup(self.a2, 0)
+        self.caller.leg = None
+        self.release_device()
+        e.device_state(self.member.interface, "NOT_INUSE")
+        self.system.poll()
+
+    def answer(self) -> None:
+        """The agent's phone answers (auto-answer): the caller leaves the queue and is bridged."""
+        if self.ended:
+            return
+        e = self.engine
+        now = e.now()
+        self.connected_at = now
+        if self.a2 is not None:
+            e.step(self.a2, "Answer", "", priority=4)
+            e.set_state(self.a2, ChannelState.UP)
+            e.device_state(self.member.interface, "INUSE")
+        e.set_state(self.a1, ChannelState.UP)
+        e.device_state(self.member.interface, "INUSE")
+        e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "ANSWER")])
+        caller = self.caller
+        hold = self.hold_seconds()
+        self.system.leave(caller, emit_leave=True)
+        e.set_var(caller.channel, "QUEUEWAIT", str(hold))
+        e.set_var(caller.channel, "QUEUEWAIT_MS", str(int((now - caller.joined_at) * 1000)))
+        e.emit(
+            "AgentConnect",
+            "agent,all",
+            self.caller_and_dest()
+            + self.agent_headers()
+            + [
+                ("HoldTime", str(hold)),
+                ("RingTime", str(int(now - self.rung_at))),
+            ],
+        )
+        self.queue.completed += 1
+        self.queue.record_hold(hold)
+        for member in self.system.memberships(self.member.interface):
+            member.calls_taken += 1
+            member.last_call = int(now)
+        self.bridge_id = e.new_bridge_id()
+        bridge_base = [
+            ("BridgeUniqueid", self.bridge_id),
+            ("BridgeType", "basic"),
+            ("BridgeTechnology", "simple_bridge"),
+            ("BridgeCreator", "<unknown>"),
+            ("BridgeName", "<unknown>"),
+        ]
+        e.emit(
+            "BridgeCreate", "call,all", [*bridge_base, ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")]
+        )
+        for count, channel in ((1, self.a1), (2, caller.channel)):
+            channel.bridge_id = self.bridge_id
+            e.emit(
+                "BridgeEnter",
+                "call,all",
+                [
+                    *bridge_base,
+                    ("BridgeNumChannels", str(count)),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(channel),
+                ],
+            )
+        e.set_var(self.a1, "BRIDGEPEER", caller.channel.name)
+        e.set_var(caller.channel, "BRIDGEPEER", self.a1.name)
+        if self.a2 is not None:
+            e.step(self.a2, "Wait", "", priority=5)
+        caller.client.agent_connected(caller, self)
+
+    def start_talk(self, seconds: float) -> None:
+        self.talk_seconds = seconds
+        if self.a2 is not None:
+            self.a2.application_data = str(round(seconds))
+        self.timer = self.engine.later(seconds, lambda: self.end_bridge(by_agent=True, cause=16))
+
+    def _bridge_leave(self, channel: Channel) -> None:
+        e = self.engine
+        channel.bridge_id = ""
+        e.emit(
+            "BridgeLeave",
+            "call,all",
+            [
+                ("BridgeUniqueid", self.bridge_id),
+                ("BridgeType", "basic"),
+                ("BridgeTechnology", "simple_bridge"),
+                ("BridgeCreator", "<unknown>"),
+                ("BridgeName", "<unknown>"),
+                ("BridgeNumChannels", "1" if channel is self.a1 else "0"),
+                ("BridgeVideoSourceMode", "none"),
+                *e.snapshot(channel),
+            ],
+        )
+
+    def end_bridge(self, *, by_agent: bool, cause: int) -> None:
+        """The talk ends: the agent hangs up (``by_agent``) or the caller's side went away."""
+        if self.ended or self.connected_at is None:
+            return
+        self.ended = True
+        if self.timer is not None:
+            self.timer.cancel()
+        e = self.engine
+        now = e.now()
+        caller = self.caller.channel
+        if by_agent and self.a2 is not None:
+            e.step(self.a2, "Hangup", str(cause), priority=6)
+            e.hangup_request(self.a2, 16, soft=True)
+            e.hangup_request(self.a1, cause)
+            e.hangup(self.a2, cause)
+        elif by_agent:
+            e.hangup_request(self.a1, cause)
+        talk = int(now - self.connected_at)
+        complete: Headers = self.caller_and_dest() + self.agent_headers()
+        complete += [
+            ("HoldTime", str(self.hold_seconds())),
+            ("TalkTime", str(talk)),
+            ("Reason", "agent" if by_agent else "caller"),
+        ]
+        e.emit("AgentComplete", "agent,all", complete)
+        self.queue.record_talk(talk)
+        self.release_device()
+        if not caller.hung_up:
+            e.set_var(self.a1, "BRIDGEPEER", "")
+            e.set_var(caller, "BRIDGEPEER", "")
+        self._bridge_leave(self.a1)
+        if by_agent:
+            e.hangup(self.a1, cause)
+            e.device_state(self.member.interface, "NOT_INUSE")
+        if not caller.hung_up:
+            self._bridge_leave(caller)
+        e.emit(
+            "BridgeDestroy",
+            "call,all",
+            [
+                ("BridgeUniqueid", self.bridge_id),
+                ("BridgeType", "basic"),
+                ("BridgeTechnology", "simple_bridge"),
+                ("BridgeCreator", "<unknown>"),
+                ("BridgeName", "<unknown>"),
+                ("BridgeNumChannels", "0"),
+                ("BridgeVideoSourceMode", "none"),
+            ],
+        )
+        if not by_agent:
+            # The caller went away: the queue hangs the agent leg up.
+            e.hangup_request(self.a1, 16, soft=True)
+            if self.a2 is not None:
+                e.hangup_request(self.a2, 16)
+            e.hangup(self.a1, 16)
+            if self.a2 is not None:
+                e.hangup_request(self.a2, 16, soft=True)
+                e.hangup(self.a2, 16)
+            e.device_state(self.member.interface, "NOT_INUSE")
+        self.caller.client.bridge_ended(self, by_agent=by_agent)
+        self.system.dispatch_after_wrapup(self.member.interface)
+
+    def cancel_ringing(self, *, twice: bool) -> Callable[[], None]:
+        """The caller left while this leg rang: ``DialEnd CANCEL`` now; returns the rest of the teardown,
+        which Asterisk emits after the caller's queue events."""
+        self.ended = True
+        if self.timer is not None:
+            self.timer.cancel()
+        e = self.engine
+        for _ in range(2 if twice else 1):
+            e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "CANCEL")])
+        if self.a2 is not None:
+            e.hangup_request(self.a2, 0)
+        e.hangup(self.a1, 0)
+
+        def finish() -> None:
+            if self.a2 is not None:
+                e.hangup_request(self.a2, 16, soft=True)
+                e.hangup(self.a2, 0)
+            self.release_device()
+            e.device_state(self.member.interface, "NOT_INUSE")
+            self.system.poll()
+
+        return finish
+
+    def release_device(self) -> None:
+        if self.device.leg is self:
+            self.device.leg = None
+            self.device.last_call_end = (
+                self.engine.now() if self.connected_at is not None else self.device.last_call_end
+            )
+            self.system.member_status_changed(self.member.interface)
+
+    def hangup_requested(self, channel: Channel, cause: int | None) -> None:
+        """``Action: Hangup`` of an agent channel: the agent's side ends the call."""
+        if self.connected_at is not None and not self.ended:
+            self.end_bridge(by_agent=True, cause=16 if cause is None else cause)
+        elif not self.ended:
+            # Rejected while ringing: the queue tries someone else.
+            finish = self.cancel_ringing(twice=False)
+            self.caller.leg = None
+            finish()

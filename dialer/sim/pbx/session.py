@@ -13,15 +13,15 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message
+from dialer.clock import Clock
 from dialer.logging import get_logger
 from dialer.sim.pbx.channels import Headers
-from dialer.sim.pbx.core import OriginateError
-
-if TYPE_CHECKING:
-    from dialer.sim.pbx.server import SimulatedPbx
+from dialer.sim.pbx.config import PbxConfig
+from dialer.sim.pbx.core import OriginateError, PbxCore
+from dialer.sim.pbx.truth import GroundTruth
 
 log = get_logger(__name__)
 
@@ -58,8 +58,32 @@ def _tv(epoch: float) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
 
 
+class SessionHost(Protocol):
+    """What a session needs of the simulated PBX that accepted its connection (``server.SimulatedPbx``, which
+    imports this module to create sessions)."""
+
+    @property
+    def config(self) -> PbxConfig: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def truth(self) -> GroundTruth: ...
+
+    @property
+    def core(self) -> PbxCore: ...
+
+    @property
+    def booted_at(self) -> float: ...
+
+    def attach(self, session: AmiSession) -> None: ...
+
+    def detach(self, session: AmiSession) -> None: ...
+
+
 class AmiSession:
-    def __init__(self, pbx: SimulatedPbx, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, pbx: SessionHost, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.pbx = pbx
         self.reader = reader
         self.writer = writer

@@ -6,6 +6,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from dialer.calls.outcome import Outcome
+from dialer.contract import ATTEMPT_VARIABLE
 from dialer.sim.pbx.world import CalleePlan
 
 
@@ -36,7 +37,7 @@ class OriginateRecord:
 
     @property
     def attempt(self) -> str:
-        return self.variables.get("DIALER_ATTEMPT", "")
+        return self.variables.get(ATTEMPT_VARIABLE, "")
 
 
 @dataclass(eq=False)

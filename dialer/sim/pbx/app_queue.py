@@ -1,6 +1,7 @@
-"""app_queue: members, pause, callers waiting, weights, polling, and matching callers with free members
-(strategies rrmemory/leastrecent, ringinuse=no). Queues with a higher ``weight`` get a shared member first, and,
-as in app_queue, a member is not rung for a lighter queue while a heavier queue it belongs to has callers.
+"""app_queue's behaviour: members, pause, callers waiting, weights, polling, and matching callers with free
+members (strategies rrmemory/leastrecent, ringinuse=no). Queues with a higher ``weight`` get a shared member
+first, and, as in app_queue, a member is not rung for a lighter queue while a heavier queue it belongs to has
+callers. Its data, and the agent legs it rings, are in ``queues``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ import random
 from dialer.clock import Timer
 from dialer.sim.pbx.channels import Channel, Headers
 from dialer.sim.pbx.engine import Engine
-from dialer.sim.pbx.legs import AgentLeg, QueueClient
-from dialer.sim.pbx.queues import Device, Member, Queue, QueueCaller
-
-__all__ = ["AgentLeg", "QueueClient", "QueueSystem"]
+from dialer.sim.pbx.queues import AgentLeg, Device, Member, Queue, QueueCaller, QueueClient
 
 
 class QueueSystem:

@@ -1,0 +1,108 @@
+"""The contract between the dialer and its dialplan (asterisk/extensions.conf, manager.conf): one home for every name.
+
+asterisk/README.md, "The contract between the dialer and the dialplan", says what each one means; this module is
+where the code takes them from (the runner, the call tracker, adoption, the agent registry, the simulated PBX, the
+benchmarks, the campaign defaults), and tests/unit/test_asterisk_config.py checks that the shipped dialplan uses
+exactly these names and no others. A new variable, UserEvent or context goes here first.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- channel variables the dialer sets on every Originate (``Variable: NAME=value``)
+ATTEMPT_VARIABLE: Final = "DIALER_ATTEMPT"  # the attempt id: correlates every event of the call with its row
+CAMPAIGN_VARIABLE: Final = "DIALER_CAMPAIGN"  # the campaign name (DialerOptOut carries it back)
+QUEUE_VARIABLE: Final = "DIALER_QUEUE"  # the queue the answered call is offered to
+AMD_VARIABLE: Final = "DIALER_AMD"  # "1": run AMD() on answer, "0": do not
+AGENT_VARIABLE: Final = "DIALER_AGENT"  # preview calls and agent-owned callbacks: Dial() this interface, no queue
+ORIGINATE_VARIABLES: Final = (ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE, QUEUE_VARIABLE, AMD_VARIABLE, AGENT_VARIABLE)
+
+# manager.conf ``channelvars``: every channel event (and CoreShowChannel item) lists these as ChanVariable lines,
+# which is how calls are found again without their ChannelId (adoption after a restart).
+CHANNEL_EVENT_VARIABLES: Final = (ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE)
+
+# -- [globals] of extensions.conf; an Originate may override any of them for one call (Variable: NAME=value)
+SAFE_HARBOUR_VARIABLE: Final = "DIALER_SAFE_HARBOUR"  # the safe-harbour prompt
+OPTOUT_KEY_VARIABLE: Final = "DIALER_OPTOUT_KEY"
+OPTOUT_WAIT_VARIABLE: Final = "DIALER_OPTOUT_WAIT"
+OPTOUT_CONFIRM_VARIABLE: Final = "DIALER_OPTOUT_CONFIRM"
+MACHINE_MESSAGE_VARIABLE: Final = "DIALER_MACHINE_MESSAGE"
+CONNECT_LIMIT_VARIABLE: Final = "DIALER_CONNECT_LIMIT"  # seconds in the queue before the safe-harbour message
+CONNECT_LIMIT_AMD_VARIABLE: Final = "DIALER_CONNECT_LIMIT_AMD"  # the same after AMD (its silence already counted)
+INBOUND_MAX_WAIT_VARIABLE: Final = "DIALER_INBOUND_MAX_WAIT"
+INBOUND_CLOSED_VARIABLE: Final = "DIALER_INBOUND_CLOSED"
+GLOBAL_VARIABLES: Final = (
+    SAFE_HARBOUR_VARIABLE,
+    OPTOUT_KEY_VARIABLE,
+    OPTOUT_WAIT_VARIABLE,
+    OPTOUT_CONFIRM_VARIABLE,
+    MACHINE_MESSAGE_VARIABLE,
+    CONNECT_LIMIT_VARIABLE,
+    CONNECT_LIMIT_AMD_VARIABLE,
+    INBOUND_MAX_WAIT_VARIABLE,
+    INBOUND_CLOSED_VARIABLE,
+)
+
+# -- the dialplan's own working variables (the dialer never sets them; they show in VarSet and DialerCallEnd)
+STAGE_VARIABLE: Final = "DIALER_STAGE"  # how far the answered call got (CONNECTED, SAFE_HARBOUR, OPTOUT ...)
+KEY_VARIABLE: Final = "DIALER_KEY"  # the key pressed during the safe-harbour message
+LIMIT_VARIABLE: Final = "DIALER_LIMIT"  # the connect limit chosen for this call
+CONNECTED_AGENT_VARIABLE: Final = "DIALER_CONNECTED_AGENT"  # the member interface that took the call
+AGENT_STATE_VARIABLE: Final = "DIALER_AGENT_STATE"  # the direct agent's device state before Dial()
+INBOUND_QUEUE_VARIABLE: Final = "DIALER_INBOUND_QUEUE"  # the queue an inbound route sends callers to
+DIALPLAN_VARIABLES: Final = (
+    STAGE_VARIABLE,
+    KEY_VARIABLE,
+    LIMIT_VARIABLE,
+    CONNECTED_AGENT_VARIABLE,
+    AGENT_STATE_VARIABLE,
+    INBOUND_QUEUE_VARIABLE,
+)
+
+# Every DIALER_* channel variable of the contract.
+VARIABLES: Final = frozenset((*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES))
+# The prefix the AMI layer keeps VarSet events by (every other VarSet is noise for the dialer).
+VARIABLE_PREFIX: Final = "DIALER_"
+
+# -- UserEvents the dialplan raises (AMI class "user"); each carries "Attempt: <DIALER_ATTEMPT>"
+AMD_USER_EVENT: Final = "DialerAMD"  # Status, Cause: the AMD verdict (production AMI has no VarSet: this is the source)
+AGENT_CONNECT_USER_EVENT: Final = "DialerAgentConnect"  # Agent: a direct (non-queue) agent call was bridged
+AGENT_COMPLETE_USER_EVENT: Final = "DialerAgentComplete"  # Agent: that direct call ended
+ABANDON_USER_EVENT: Final = "DialerAbandon"  # QueueStatus (TIMEOUT, JOINEMPTY, CALLERHANGUP, AGENT_NOANSWER ...)
+OPT_OUT_USER_EVENT: Final = "DialerOptOut"  # Campaign: the callee pressed the opt-out key
+MESSAGE_MISSING_USER_EVENT: Final = "DialerMessageMissing"  # Prompt: the safe-harbour recording is missing
+CALL_END_USER_EVENT: Final = "DialerCallEnd"  # Stage, Agent, QueueStatus, Cause: just before an answered call's Hangup
+USER_EVENTS: Final = frozenset(
+    (
+        AMD_USER_EVENT,
+        AGENT_CONNECT_USER_EVENT,
+        AGENT_COMPLETE_USER_EVENT,
+        ABANDON_USER_EVENT,
+        OPT_OUT_USER_EVENT,
+        MESSAGE_MISSING_USER_EVENT,
+        CALL_END_USER_EVENT,
+    )
+)
+
+# -- dialplan contexts of extensions.conf
+OUTBOUND_CONTEXT: Final = "dialer-outbound"  # where every Originate continues once answered (campaign default)
+DIRECT_AGENT_CONTEXT: Final = "dialer-direct-agent"  # DIALER_AGENT set: Dial() that one phone
+SAFE_HARBOUR_CONTEXT: Final = "dialer-safe-harbour"  # nobody took the call: the message and the opt-out key
+MACHINE_CONTEXT: Final = "dialer-machine"  # AMD said MACHINE: hang up or leave DIALER_MACHINE_MESSAGE
+HANGUP_CONTEXT: Final = "dialer-hangup"  # the h extension (DialerCallEnd), included everywhere
+AGENT_AUTOANSWER_CONTEXT: Final = "dialer-agent-autoanswer"  # pre-dial handler of agent legs (auto-answer headers)
+AGENT_CONNECTED_CONTEXT: Final = "dialer-agent-connected"  # Dial() option U on the agent leg: DialerAgentConnect
+INBOUND_CONTEXT: Final = "dialer-inbound"  # where DIDs send inbound callers
+CONTEXTS: Final = frozenset(
+    (
+        OUTBOUND_CONTEXT,
+        DIRECT_AGENT_CONTEXT,
+        SAFE_HARBOUR_CONTEXT,
+        MACHINE_CONTEXT,
+        HANGUP_CONTEXT,
+        AGENT_AUTOANSWER_CONTEXT,
+        AGENT_CONNECTED_CONTEXT,
+        INBOUND_CONTEXT,
+    )
+)

@@ -1,0 +1,170 @@
+"""The layers, read from the source with ``ast``: no import cycle between dialer's modules, and SQLAlchemy only in
+the store.
+
+Every import counts wherever it is written -- at module level, inside ``if TYPE_CHECKING:``, inside a function --
+because a cycle hidden behind TYPE_CHECKING or a late import is still two modules that cannot be understood (or
+split, or tested) apart. Break one with a Protocol owned by the lower module, or by moving the shared part.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = REPO / "dialer"
+
+# Import cycles still to break, each a set of modules with the reason it is not broken yet. Empty: none known.
+ALLOWED_CYCLES: dict[frozenset[str], str] = {}
+
+# Only the store talks to the database libraries (it exports plain dataclasses, errors and helpers).
+DATABASE_LIBRARIES = ("sqlalchemy", "sqlmodel", "alembic", "asyncpg", "aiosqlite")
+DATABASE_PACKAGE = "dialer.store"
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module
+    target: str  # the imported name, absolute (a module, or a name inside one)
+    line: int
+
+
+def _module_name(path: Path) -> tuple[str, bool]:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts.pop()
+    return ".".join(parts), is_package
+
+
+def modules() -> dict[str, Path]:
+    return {_module_name(p)[0]: p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports_of(path: Path) -> Iterator[Import]:
+    name, is_package = _module_name(path)
+    return imports_in(path.read_text(), name, is_package=is_package)
+
+
+def imports_in(source: str, name: str, *, is_package: bool) -> Iterator[Import]:
+    """Every import statement of module ``name``, at any depth, as absolute names (``from . import x`` resolved)."""
+    base = name.split(".") if is_package else name.split(".")[:-1]
+    for node in ast.walk(ast.parse(source, name)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Import(name, alias.name, node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = base[: len(base) - (node.level - 1)]
+                target = ".".join([*anchor, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                # `from a.b import c`: module a.b.c when it is one, else the name c of module a.b.
+                yield Import(name, f"{target}.{alias.name}", node.lineno)
+
+
+def _owner(target: str, known: dict[str, Path]) -> str | None:
+    """The dialer module that defines ``target`` (its longest module prefix), or None outside dialer."""
+    while target:
+        if target in known:
+            return target
+        target = target.rpartition(".")[0]
+    return None
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = modules()
+    graph: dict[str, set[str]] = {name: set() for name in known}
+    for name, path in known.items():
+        for imp in imports_of(path):
+            owner = _owner(imp.target, known)
+            if owner is not None and owner != name:
+                graph[name].add(owner)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _describe(component: list[str], graph: dict[str, set[str]]) -> str:
+    members = set(component)
+    edges = [f"  {m} -> {', '.join(sorted(graph[m] & members))}" for m in component]
+    return "\n".join([" <-> ".join(component), *edges])
+
+
+def test_the_graph_sees_every_kind_of_import() -> None:
+    """The reader follows relative imports, imports inside functions and inside ``if TYPE_CHECKING:``."""
+    source = (
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "from . import sibling\n"
+        "from ..other import name\n"
+        "if TYPE_CHECKING:\n"
+        "    from dialer.hidden import Thing\n"
+        "def f() -> None:\n"
+        "    import dialer.late\n"
+    )
+    targets = {i.target for i in imports_in(source, "dialer.pkg.mod", is_package=False)}
+    assert {"dialer.pkg.sibling", "dialer.other.name", "dialer.hidden.Thing", "dialer.late"} <= targets
+
+
+def test_cycles_finds_a_cycle_through_three_modules() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_cycle_between_modules() -> None:
+    graph = import_graph()
+    found = [c for c in cycles(graph) if frozenset(c) not in ALLOWED_CYCLES]
+    assert not found, "import cycles (imports at any level count, TYPE_CHECKING too):\n" + "\n".join(
+        _describe(c, graph) for c in found
+    )
+    still_there = {frozenset(c) for c in cycles(graph)}
+    stale = [sorted(c) for c in ALLOWED_CYCLES if c not in still_there]
+    assert not stale, f"broken cycles still allowed in ALLOWED_CYCLES, remove them: {stale}"
+
+
+def test_only_the_store_imports_the_database_libraries() -> None:
+    offenders = [
+        f"{imp.module}:{imp.line} imports {imp.target}"
+        for name, path in modules().items()
+        if not (name == DATABASE_PACKAGE or name.startswith(DATABASE_PACKAGE + "."))
+        for imp in imports_of(path)
+        if imp.target.split(".")[0] in DATABASE_LIBRARIES
+    ]
+    assert not offenders, "outside dialer/store:\n" + "\n".join(offenders)
