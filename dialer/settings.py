@@ -237,8 +237,8 @@ def node_identity(settings: Settings) -> str:
     import hashlib
     import socket
 
-    from sqlalchemy.engine import make_url
+    from dialer.store.urls import redacted_url  # the store (SQLAlchemy) only when it is needed
 
-    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    database = redacted_url(settings.database_url)
     instance = f"{database}|{settings.var_dir.resolve()}|{settings.http.port}"
     return f"{socket.gethostname()}:{hashlib.sha256(instance.encode()).hexdigest()[:8]}"
