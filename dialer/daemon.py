@@ -40,6 +40,7 @@ from dialer.settings import Settings, node_identity, server_of_interface
 from dialer.store.campaigns import CampaignRecord, list_campaigns, set_campaign_state
 from dialer.store.claim import extend_lease, release_expired_leases
 from dialer.store.engine import Database
+from dialer.store.imports import recover_interrupted_imports
 from dialer.store.leads import find_leads_by_phone
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, acquire_campaigns, release_campaigns
 from dialer.store.runtime import answer_history, open_attempts
@@ -408,6 +409,7 @@ class Dialer:
         """Once a second: wrap-up timers, overdue calls. Every few seconds: campaign leases. Every 30 s: lead
         leases (ours extended while their calls are up, expired ones released). Periodically: reconcile."""
         last_leases = last_reconcile = last_ownership = self.clock.now()
+        imports_checked = False  # at start-up, then with the lead leases
         while True:
             await self.clock.sleep(1.0)
             now = self.clock.now()
@@ -423,6 +425,11 @@ class Dialer:
                 if self._adoption_due or now - last_reconcile >= self.settings.agent_reconcile_seconds:
                     last_reconcile = now
                     await self._resync_connected()
+                if not imports_checked or now - last_leases >= 30:
+                    # Imports killed mid-file: their staged leads go, their lists say "interrupted". Import leases
+                    # are on the wall clock of the importing process (a CLI), not on the daemon's clock.
+                    imports_checked = True
+                    await recover_interrupted_imports(self.db, datetime.now(UTC))
                 if now - last_leases >= 30:
                     last_leases = now
                     await self._extend_call_leases(now)

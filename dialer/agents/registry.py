@@ -152,6 +152,7 @@ class AgentSession:
     paused: bool
     pause_reason: str | None
     since: float
+    server: str | None = None  # the server the agent's phone was on (None: none in particular, or unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +337,7 @@ class AgentRegistry:
             if (current is not None and current.logged_in) or not session.queues:
                 continue
             try:
-                agent = self.register(session.agent_id, session.interface, session.member_name)
+                agent = self.register(session.agent_id, session.interface, session.member_name, session.server)
                 if not agent.on_server(server):
                     continue  # (the listing of another server says nothing about this phone)
             except AgentError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Set
+from dataclasses import replace
 from typing import Protocol
 
 from dialer.agents.registry import (
@@ -125,6 +126,9 @@ class AgentService:
     def stage_restore(self, sessions: Iterable[AgentSession]) -> None:
         """Agents to take back at the next :meth:`reconcile`, which has the PBX's view of their calls."""
         for session in sessions:
+            if session.server is not None and session.server not in self._controls:
+                # A server no longer configured (or one server now): the patterns place the phone again.
+                session = replace(session, server=None)
             self._to_restore[session.agent_id] = session
 
     @property
@@ -158,7 +162,7 @@ class AgentService:
         staged = [
             s
             for s in self._to_restore.values()
-            if server is None or self._server_of(s.interface, s.agent_id) in (None, server)
+            if server is None or (s.server or self._server_of(s.interface, s.agent_id)) in (None, server)
         ]
         if staged:
             for session in staged:

@@ -66,6 +66,7 @@ def session_of(agent: Agent, stored: AgentSession | None, now: float) -> AgentSe
         paused,
         reason,
         agent.since if settled else now,
+        agent.server or None,
     )
     if stored is not None and replace(session, since=stored.since) == stored:
         return stored
@@ -91,6 +92,7 @@ def to_record(session: AgentSession) -> AgentSessionRecord:
         paused=session.paused,
         pause_reason=session.pause_reason,
         since=datetime.fromtimestamp(session.since, UTC),
+        server=session.server,
     )
 
 
@@ -103,6 +105,7 @@ def from_record(record: AgentSessionRecord) -> AgentSession:
         paused=record.paused,
         pause_reason=record.pause_reason,
         since=record.since.timestamp(),
+        server=record.server,
     )
 
 

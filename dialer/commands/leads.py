@@ -16,7 +16,7 @@ from dialer.commands.common import cli_context, fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
-from dialer.store.imports import ImportSummary, import_leads
+from dialer.store.imports import ImportSummary, LeadImport, import_leads, lead_imports, recover_interrupted_imports
 from dialer.store.status import StatusReport, lead_status
 
 app = typer.Typer(help="Leads: import lists, show status.", no_args_is_help=True)
@@ -158,3 +158,40 @@ def leads_status(
         print_json(report.as_json())
     else:
         _print_report(report)
+
+
+@app.command("imports")
+def leads_imports(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="only this campaign's imports")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Lead imports and their state: importing (with the leads staged so far), imported, or failed (interrupted:
+    the importing process died; its staged leads were deleted). Dead imports are recovered first."""
+
+    async def work(db: Database) -> list[LeadImport]:
+        campaign_id = None
+        if campaign is not None:
+            try:
+                record, _ = await load_stored_campaign(db, campaign)
+            except (UnknownCampaignError, CampaignConfigError) as exc:
+                fail(str(exc))
+            campaign_id = record.id
+        await recover_interrupted_imports(db, datetime.now(UTC))
+        return await lead_imports(db, campaign_id)
+
+    imports = run_with_database(ctx, work)
+    if as_json:
+        print_json({"imports": [i.as_json() for i in imports]})
+        return
+    if not imports:
+        typer.echo("no imports")
+    for i in imports:
+        if i.state == "importing":
+            detail = f"{i.staged} leads staged so far, by {i.owner}"
+        elif i.state == "failed":
+            detail = f"{i.failure or 'failed'}: {i.imported} leads kept"
+        else:
+            detail = f"{i.rows_read} rows: {i.imported} imported, {i.duplicates} duplicates, {i.invalid} invalid"
+            detail += f", {i.dnc} dnc"
+        typer.echo(f"{i.list_id:>6}  {i.started_at:%Y-%m-%d %H:%M:%S}  {i.state:<9}  {i.name}  ({detail})")

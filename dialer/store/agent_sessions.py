@@ -37,6 +37,8 @@ class AgentSessionRow(SQLModel, table=True):
     agent_id: str = Field(primary_key=True, max_length=100)
     interface: str = Field(max_length=120)
     member_name: str = Field(max_length=120)
+    # The Asterisk server the agent's phone is on (NULL: no particular one, or the patterns decide on restore).
+    server: str | None = Field(default=None, max_length=100)
     queues: list[str] = Field(default_factory=list, sa_type=json_document())
     paused: bool = True
     pause_reason: str | None = Field(default=None, max_length=100)
@@ -61,6 +63,7 @@ class AgentSessionRecord:
     owner: str = ""
     expires_at: datetime | None = None
     updated_at: datetime | None = None
+    server: str | None = None
 
 
 def _record(row: Any) -> AgentSessionRecord:
@@ -75,6 +78,7 @@ def _record(row: Any) -> AgentSessionRecord:
         owner=row["owner"],
         expires_at=row["expires_at"],
         updated_at=row["updated_at"],
+        server=row["server"],
     )
 
 
@@ -83,6 +87,7 @@ def _values(session: AgentSessionRecord, owner: str, now: datetime, until: datet
         "agent_id": session.agent_id,
         "interface": session.interface,
         "member_name": session.member_name,
+        "server": session.server or None,
         "queues": sorted(session.queues),
         "paused": session.paused,
         "pause_reason": (session.pause_reason or None) and session.pause_reason[:100],

@@ -8,18 +8,30 @@ published (status ``new``) in batches again. A file that turns out unreadable ha
 import changes everything or nothing. Malformed rows never abort; they go to the error report. Dedupe is the
 unique (campaign, phone) index (INSERT ... ON CONFLICT DO NOTHING), which also catches a number repeated inside
 the file and makes re-importing the same file import nothing; no set of every number is kept in memory.
+
+A process killed mid-import (``kill -9``, power loss) cannot undo itself, so the list row says who is importing:
+``state`` ``importing``, ``owner`` (host, pid and a token of the importing process) and a lease (``expires_at``)
+renewed in every write transaction of the import, as daemons hold campaigns (dialer.store.ownership).
+`recover_interrupted_imports` -- run at daemon start-up, in its maintenance loop and before every import -- takes
+over the lists of dead imports (lease run out, or the owner is a process of this host that no longer exists),
+deletes their staged leads in batches and marks them ``failed`` (``interrupted``). The take-over is itself a
+lease, so a recovery that dies half-way is finished by the next one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
 from dialer.campaign.rules import LeadStatus
@@ -33,7 +45,38 @@ CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write 
 STAGED_REASON = "importing"  # archive_reason of leads written by an import still running
 _NEW = LeadStatus.NEW.value
 _STAGED = LeadStatus.ARCHIVED.value
+# An import renews its lease in each write transaction (every CHUNK rows read); a lease this long survives a slow
+# disk or a busy database, and a local importer that is gone is recognised at once by its pid.
+IMPORT_TTL = timedelta(seconds=120)
+IMPORTING, IMPORTED, FAILED = "importing", "imported", "failed"
+INTERRUPTED = "interrupted"
 log = get_logger(__name__)
+
+
+class ImportLeaseLost(RuntimeError):
+    """Another process judged this import dead (its lease ran out) and undid it: nothing of it is kept."""
+
+
+def importer_id() -> str:
+    """Who imports: this host and process (recovery on the same host sees at once that it died), plus a token."""
+    return f"import:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _local_process_gone(owner: str) -> bool:
+    """``owner`` is an import of this host whose process no longer exists."""
+    parts = owner.split(":")
+    if len(parts) != 4 or parts[0] != "import" or parts[1] != socket.gethostname() or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # (it exists: another user's process)
+        return False
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +128,35 @@ async def import_leads(
     now: datetime,
     errors_file: str | None = None,
     on_error: Callable[[RowError], None] | None = None,
+    owner: str | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ImportSummary:
     """Insert the valid, new, not-DNC leads of ``rows`` into the campaign; count the rest.
 
     Duplicates are numbers repeated in the file plus numbers the campaign already has.
 
-    ``on_error`` receives each malformed row as it is met (the CLI streams them to the error report)."""
+    ``on_error`` receives each malformed row as it is met (the CLI streams them to the error report). ``owner``
+    names the importing process (default: `importer_id`); ``clock`` gives the wall time its lease is renewed at.
+
+    Dead imports are recovered first (`recover_interrupted_imports`), so their staged leads no longer hold the
+    numbers this import brings."""
+    owner = owner or importer_id()
+    await recover_interrupted_imports(db, clock())
     imported = duplicates = invalid = dnc = total = 0
     async with db.write() as conn:
         list_id = int(
             (
                 await conn.execute(
                     lead_lists_t.insert()
-                    .values(campaign_id=campaign_id, name=list_name, source_file=source_file, imported_at=now)
+                    .values(
+                        campaign_id=campaign_id,
+                        name=list_name,
+                        source_file=source_file,
+                        imported_at=now,
+                        state=IMPORTING,
+                        owner=owner,
+                        expires_at=clock() + IMPORT_TTL,
+                    )
                     .returning(lead_lists_t.c.id)
                 )
             ).scalar_one()
@@ -108,10 +167,13 @@ async def import_leads(
     async def flush() -> None:
         nonlocal imported, duplicates, dnc
         if not batch:
+            async with db.write() as conn:
+                await _renew(conn, list_id, owner, clock())
             return
         numbers = {lead.phone for lead in batch}
         numbers.update(p for lead in batch for p in lead.alt_phones)
         async with db.write() as conn:
+            await _renew(conn, list_id, owner, clock())
             blocked = await blocked_numbers(conn, numbers, campaign_id)
             keep: list[NewLead] = []
             for lead in batch:
@@ -140,12 +202,14 @@ async def import_leads(
                     on_error(item)
             else:
                 batch.append(item)
-                if len(batch) >= CHUNK:
-                    await flush()
+            if len(batch) >= CHUNK or total % CHUNK == 0:  # (a long run of bad rows renews the lease too)
+                await flush()
         await flush()
         async with db.read() as conn:
             last_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one())
-        await _staged_in_batches(db, list_id, first_id, last_id, now, publish=True)
+        await _staged_in_batches(db, list_id, first_id, last_id, now, publish=True, owner=owner, clock=clock)
+    except ImportLeaseLost:
+        raise  # (recovery undid it already)
     except BaseException:
         await _discard(db, list_id, first_id)
         raise
@@ -154,6 +218,9 @@ async def import_leads(
             update(lead_lists_t)
             .where(lead_lists_t.c.id == list_id)
             .values(
+                state=IMPORTED,
+                owner=None,
+                expires_at=None,
                 rows_read=total,
                 imported=imported,
                 duplicates=duplicates,
@@ -175,16 +242,39 @@ async def import_leads(
     return ImportSummary(list_id, total, imported, duplicates, invalid, dnc)
 
 
+async def _renew(conn: AsyncConnection, list_id: int, owner: str, now: datetime) -> None:
+    """Extend the import's lease, in the caller's write transaction; raise if the import is no longer ours."""
+    c = lead_lists_t.c
+    result = await conn.execute(
+        update(lead_lists_t)
+        .where(c.id == list_id, c.owner == owner, c.state == IMPORTING)
+        .values(expires_at=now + IMPORT_TTL)
+    )
+    if result.rowcount != 1:
+        raise ImportLeaseLost(f"lead list {list_id}: the import was judged dead and undone by another process")
+
+
 async def _staged_in_batches(
-    db: Database, list_id: int, first_id: int, last_id: int, now: datetime, *, publish: bool
+    db: Database,
+    list_id: int,
+    first_id: int,
+    last_id: int,
+    now: datetime,
+    *,
+    publish: bool,
+    owner: str | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
-    """Publish (status ``new``) or delete the staged leads of a list, CHUNK ids per transaction."""
+    """Publish (status ``new``) or delete the staged leads of a list, CHUNK ids per transaction (renewing
+    ``owner``'s lease on the list in each, when given)."""
     staged = (
         (leads_t.c.list_id == list_id) & (leads_t.c.status == _STAGED) & (leads_t.c.archive_reason == STAGED_REASON)
     )
     for start in range(first_id, last_id + 1, CHUNK):
         in_range = leads_t.c.id.between(start, min(start + CHUNK - 1, last_id)) & staged
         async with db.write() as conn:
+            if owner is not None:
+                await _renew(conn, list_id, owner, clock())
             if publish:
                 await conn.execute(
                     update(leads_t).where(in_range).values(status=_NEW, archive_reason=None, updated_at=now)
@@ -212,3 +302,167 @@ async def _discard(db: Database, list_id: int, first_id: int) -> None:
         await asyncio.shield(undo())
     except Exception as exc:  # the original error matters more; say what is left
         log.error("lead import rollback failed", list_id=list_id, error=str(exc))
+
+
+@dataclass(frozen=True, slots=True)
+class LeadImport:
+    """One import (a lead list) and where it stands."""
+
+    list_id: int
+    campaign_id: int
+    name: str
+    source_file: str
+    state: str  # importing, imported, failed
+    started_at: datetime
+    owner: str | None
+    expires_at: datetime | None
+    failure: str | None
+    rows_read: int
+    imported: int
+    duplicates: int
+    invalid: int
+    dnc: int
+    staged: int  # leads held by a running (or dead, not yet recovered) import
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "list_id": self.list_id,
+            "name": self.name,
+            "source_file": self.source_file,
+            "state": self.state,
+            "started_at": self.started_at.isoformat(),
+            "owner": self.owner,
+            "lease_expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "failure": self.failure,
+            "rows_read": self.rows_read,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "invalid": self.invalid,
+            "dnc": self.dnc,
+            "staged": self.staged,
+        }
+
+
+async def lead_imports(db: Database, campaign_id: int | None = None) -> list[LeadImport]:
+    """Every import (of one campaign), newest first, with the leads still staged by the running ones."""
+    c, ld = lead_lists_t.c, leads_t.c
+    stmt = select(lead_lists_t).order_by(c.id.desc())
+    if campaign_id is not None:
+        stmt = stmt.where(c.campaign_id == campaign_id)
+    async with db.read() as conn:
+        rows = (await conn.execute(stmt)).mappings().all()
+        running = [r["id"] for r in rows if r["state"] == IMPORTING]
+        staged: dict[int, int] = {}
+        if running:
+            staged = {
+                int(list_id): int(n)
+                for list_id, n in (
+                    await conn.execute(
+                        select(ld.list_id, func.count())
+                        .where(ld.list_id.in_(running), ld.status == _STAGED, ld.archive_reason == STAGED_REASON)
+                        .group_by(ld.list_id)
+                    )
+                ).all()
+            }
+    return [
+        LeadImport(
+            list_id=r["id"],
+            campaign_id=r["campaign_id"],
+            name=r["name"],
+            source_file=r["source_file"],
+            state=r["state"],
+            started_at=r["imported_at"],
+            owner=r["owner"],
+            expires_at=r["expires_at"],
+            failure=r["failure"],
+            rows_read=r["rows_read"] or 0,
+            imported=r["imported"] or 0,
+            duplicates=r["duplicates"] or 0,
+            invalid=r["invalid"] or 0,
+            dnc=r["dnc"] or 0,
+            staged=staged.get(r["id"], 0),
+        )
+        for r in rows
+    ]
+
+
+async def recover_interrupted_imports(db: Database, now: datetime, *, owner: str | None = None) -> list[int]:
+    """Undo the imports whose process died: their staged leads are deleted and the list is marked ``failed``
+    (``interrupted``), keeping its row as a record. The ids of the lists recovered.
+
+    Each dead import is first taken over with a lease of its own (one conditional UPDATE: of several processes
+    recovering at once exactly one wins), so a recovery that dies half-way is finished by the next one."""
+    me = owner or importer_id().replace("import:", "recover:", 1)
+    c, ld = lead_lists_t.c, leads_t.c
+    async with db.read() as conn:
+        candidates = (await conn.execute(select(c.id, c.owner, c.expires_at).where(c.state == IMPORTING))).all()
+    recovered: list[int] = []
+    for list_id, held_by, expires_at in candidates:
+        gone = held_by is not None and _local_process_gone(held_by)
+        if not gone and expires_at is not None and expires_at >= now:
+            continue
+        held = c.owner == held_by if held_by is not None else c.owner.is_(None)
+        # (a lease renewed meanwhile keeps the import alive; a local process that is gone renews nothing)
+        expired = or_(c.expires_at.is_(None), c.expires_at < now)
+        async with db.write() as conn:
+            taken = await conn.execute(
+                update(lead_lists_t)
+                .where(c.id == list_id, c.state == IMPORTING, held, *(() if gone else (expired,)))
+                .values(owner=me, expires_at=now + IMPORT_TTL)
+            )
+            if taken.rowcount != 1:
+                continue  # (another process recovers it, or the import renewed its lease just now)
+            first_id, last_id = (
+                await conn.execute(
+                    select(func.min(ld.id), func.max(ld.id)).where(
+                        ld.list_id == list_id, ld.status == _STAGED, ld.archive_reason == STAGED_REASON
+                    )
+                )
+            ).one()
+        if first_id is not None:
+            await _staged_in_batches(
+                db, list_id, int(first_id), int(last_id), now, publish=False, owner=me, clock=lambda: now
+            )
+        async with db.write() as conn:
+            published = (
+                await conn.execute(select(func.count()).select_from(leads_t).where(ld.list_id == list_id))
+            ).scalar_one()
+            await conn.execute(
+                update(lead_lists_t)
+                .where(c.id == list_id, c.owner == me)
+                .values(state=FAILED, failure=INTERRUPTED, owner=None, expires_at=None, imported=published)
+            )
+        recovered.append(int(list_id))
+        log.warning(
+            "lead import interrupted: recovered",
+            list_id=list_id,
+            importer=held_by,
+            left_published=published,
+        )
+    return recovered
+
+
+async def staged_counts(conn: AsyncConnection, campaign_id: int) -> dict[int | None, int]:
+    """Leads held by imports still running (or dead, not yet recovered), per list: status counts show them as
+    ``importing``, not as archived (one walk of the campaign's archived leads in the status index)."""
+    ld = leads_t.c
+    rows = await conn.execute(
+        select(ld.list_id, func.count())
+        .where(ld.campaign_id == campaign_id, ld.status == _STAGED, ld.archive_reason == STAGED_REASON)
+        .group_by(ld.list_id)
+    )
+    return {list_id: int(n) for list_id, n in rows.all()}
+
+
+def split_importing(by_status: dict[str, int], staged: int) -> dict[str, int]:
+    """Counts per status with the staged leads moved from ``archived`` to ``importing``."""
+    if not staged:
+        return by_status
+    out = dict(by_status)
+    left = out.get(_STAGED, 0) - staged
+    if left > 0:
+        out[_STAGED] = left
+    else:
+        out.pop(_STAGED, None)
+    out[IMPORTING] = out.get(IMPORTING, 0) + staged
+    return out

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, case, delete, func, or_, select
 from sqlalchemy.engine import RowMapping
 
 from dialer.store.engine import Database
+from dialer.store.imports import split_importing, staged_counts
 from dialer.store.tables import attempts_t, callbacks_t, dnc_t, lead_lists_t, leads_t, metadata
 
 PAGE_SIZE = 5000
@@ -161,6 +162,7 @@ async def lead_totals(db: Database, campaign_id: int) -> LeadTotals:
     )
     async with db.read() as conn:
         rows = (await conn.execute(stmt)).all()
+        staged = await staged_counts(conn, campaign_id)  # (leads of a running import: "importing", not archived)
         names = dict(
             (
                 await conn.execute(
@@ -180,7 +182,7 @@ async def lead_totals(db: Database, campaign_id: int) -> LeadTotals:
             name=names.get(list_id, "(no list)") if list_id is not None else "(no list)",
             total=e["total"],
             dialled=e["dialled"],
-            by_status=dict(sorted(e["by_status"].items())),
+            by_status=dict(sorted(split_importing(e["by_status"], staged.get(list_id, 0)).items())),
         )
         for list_id, e in sorted(per_list.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
     )

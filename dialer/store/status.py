@@ -21,6 +21,7 @@ from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import LeadStatus, NotDialableReason, dialability
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
+from dialer.store.imports import IMPORTING, staged_counts
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.lifecycle import snapshot
 from dialer.store.tables import CLAIMABLE_SQL, CLAIMABLE_STATUSES, leads_t
@@ -113,13 +114,22 @@ async def lead_status(
         sampled.sort(key=lambda lead: (-lead.priority, lead.next_dialable_at))
         del sampled[sample:]
         blocked = await blocked_numbers(conn, [lead.phone for lead in sampled], campaign_id)
+        staged = sum((await staged_counts(conn, campaign_id)).values())
 
-    by_status = {status: int(count) for status, count, _ in rows}
-    due_now = sum(int(d or 0) for status, _, d in rows if status in CLAIMABLE_STATUSES)
-    waiting = sum(int(n) - int(d or 0) for status, n, d in rows if status in CLAIMABLE_STATUSES)
+    # Leads of an import still running are archived in the table but "importing" to the reader.
+    counted: list[tuple[str, int, int]] = [
+        (s, int(n) - (staged if s == LeadStatus.ARCHIVED.value else 0), int(d or 0)) for s, n, d in rows
+    ]
+    counted = [r for r in counted if r[1] > 0] + ([(IMPORTING, staged, 0)] if staged else [])
+
+    by_status = {status: int(count) for status, count, _ in counted}
+    due_now = sum(int(d or 0) for status, _, d in counted if status in CLAIMABLE_STATUSES)
+    waiting = sum(int(n) - int(d or 0) for status, n, d in counted if status in CLAIMABLE_STATUSES)
     not_dialable: Counter[str] = Counter()
-    for status, count, d in rows:
-        if status in _STATUS_REASON:
+    for status, count, d in counted:
+        if status == IMPORTING:
+            not_dialable[IMPORTING] += int(count)
+        elif status in _STATUS_REASON:
             not_dialable[_STATUS_REASON[status]] += int(count)
         elif status in _WAIT_REASON and int(count) - int(d or 0) > 0:
             not_dialable[_WAIT_REASON[status]] += int(count) - int(d or 0)

@@ -57,6 +57,13 @@ class LeadListRow(SQLModel, table=True):
     dnc: int = 0
     errors_file: str | None = Field(default=None, max_length=1000)
     imported_at: datetime = Field(sa_type=UTCDateTime)
+    # The import's own lifecycle (dialer.store.imports): importing -> imported, or failed (with ``failure``).
+    # While importing, ``owner`` (the importing process) holds the list with a lease renewed as it writes; a
+    # lease that ran out (or a local owner process that is gone) means the import died: recovery undoes it.
+    state: str = Field(default="imported", max_length=16, sa_column_kwargs={"server_default": "imported"})
+    owner: str | None = Field(default=None, max_length=255)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failure: str | None = Field(default=None, max_length=200)
 
 
 class LeadRow(SQLModel, table=True):

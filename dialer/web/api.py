@@ -825,10 +825,22 @@ class AgentCreate(Strict):
     agent_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     interface: str = Field(min_length=3, max_length=120, pattern=r"^[A-Za-z]+/\S+$", description="e.g. PJSIP/1001")
     member_name: str | None = Field(default=None, max_length=100)
+    server: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the Asterisk server the phone is on ([[ami]] name); default: chosen by agent_interfaces",
+    )
 
 
 class AgentLogin(Strict):
     queues: list[str] = Field(min_length=1, max_length=50, description="campaign queues and inbound queues")
+    server: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the Asterisk server the agent's phone is on ([[ami]] name); default: as registered",
+    )
 
 
 class AgentPause(Strict):
@@ -884,7 +896,7 @@ async def get_agents(call: Call) -> web.Response:
 async def post_agent(call: Call) -> web.Response:
     body: AgentCreate = call.body
     try:
-        agent = call.dialer.agents.register(body.agent_id, body.interface, body.member_name)
+        agent = call.dialer.agents.register(body.agent_id, body.interface, body.member_name, body.server)
     except AgentError as exc:
         raise _agent_problem(exc) from None
     return ok(agent_json(agent, call.dialer.clock.now()), 201)
@@ -920,9 +932,16 @@ async def get_agent(call: Call) -> web.Response:
     return ok(agent_json(agent, call.dialer.clock.now()))
 
 
-async def ensure_registered(call: Call, agent_id: str) -> None:
-    """A user with a phone becomes an agent of this daemon on first use."""
-    if call.dialer.agents.registry.get(agent_id) is not None:
+async def ensure_registered(call: Call, agent_id: str, server: str | None = None) -> None:
+    """A user with a phone becomes an agent of this daemon on first use (on ``server``, when given: a registered
+    agent who names another server moves there, if logged out)."""
+    known = call.dialer.agents.registry.get(agent_id)
+    if known is not None:
+        if server is not None and server != known.server:
+            try:
+                call.dialer.agents.register(agent_id, known.interface, known.member_name, server)
+            except AgentError as exc:
+                raise _agent_problem(exc) from None
         return
     from dialer.store.auth import get_user
 
@@ -930,7 +949,7 @@ async def ensure_registered(call: Call, agent_id: str) -> None:
     if user is None or not user.phone:
         raise Problem(409, f"{agent_id} has no phone: set one with `dialer user add {agent_id} --phone PJSIP/...`")
     try:
-        call.dialer.agents.register(agent_id, user.phone, user.display_name or agent_id)
+        call.dialer.agents.register(agent_id, user.phone, user.display_name or agent_id, server)
     except AgentError as exc:
         raise _agent_problem(exc) from None
 
@@ -946,7 +965,7 @@ async def ensure_registered(call: Call, agent_id: str) -> None:
 )
 async def agent_login(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
-    await ensure_registered(call, agent_id)
+    await ensure_registered(call, agent_id, call.body.server)
     known = {r.config.queue for r in call.dialer.runners.values()} | set(call.dialer.inbound_queues)
     unknown = [q for q in call.body.queues if q not in known]
     if unknown:

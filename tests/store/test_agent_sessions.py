@@ -198,3 +198,12 @@ async def test_the_keeper_writes_hands_over_and_takes_back(two: tuple[Database, 
     assert await agent_sessions(two[0]) == []
     for service in (service_a, service_b, c._service):
         await service.stop()
+
+
+async def test_the_agents_server_is_stored_and_adopted_with_the_session(two: tuple[Database, Database]) -> None:
+    a, b = two
+    await save_sessions(a, "A", [replace(session("carol"), server="west"), session("dave")], T0, T0 + TTL)
+    stored = {s.agent_id: s for s in await agent_sessions(b)}
+    assert (stored["carol"].server, stored["dave"].server) == ("west", None)
+    taken = {s.agent_id: s for s in await adopt_sessions(b, "B", ["carol", "dave"], sec(30), TTL)}
+    assert (taken["carol"].server, taken["dave"].server) == ("west", None)

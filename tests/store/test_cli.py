@@ -197,3 +197,17 @@ def test_campaign_start_pause_stop(cli: CliRunner, campaign_file: Path) -> None:
     code, _, err = run(cli, "campaign", "pause", "nope")
     assert code == 1
     assert "no campaign named 'nope'" in err
+
+
+def test_leads_imports_lists_imports_with_their_state(cli: CliRunner, campaign_file: Path, tmp_path: Path) -> None:
+    run(cli, "campaign", "apply", str(campaign_file))
+    leads = tmp_path / "leads.csv"
+    leads.write_text(LEADS, encoding="utf-8")
+    assert run(cli, "leads", "import", "--campaign", "spring-sale", str(leads))[0] == 0
+    code, out, err = run(cli, "leads", "imports", "--campaign", "spring-sale", "--json")
+    assert code == 0, err
+    (only,) = json.loads(out)["imports"]
+    assert (only["name"], only["state"], only["imported"], only["staged"]) == ("leads.csv", "imported", 4, 0)
+    code, out, _ = run(cli, "leads", "imports")
+    assert code == 0
+    assert "imported   leads.csv  (6 rows: 4 imported" in out

@@ -6,8 +6,9 @@ import pytest
 from test_registry import agent_event, member
 from test_service import RecordingPbx
 
-from dialer.agents.registry import AgentError, AgentRegistry, AgentStatus, QueueAddAction
+from dialer.agents.registry import AgentError, AgentRegistry, AgentSession, AgentStatus, QueueAddAction
 from dialer.agents.service import AgentService
+from dialer.agents.sessions import from_record, session_of, to_record
 from dialer.ami.events import AgentConnect
 from dialer.settings import AmiServerSettings, SettingsError, load_settings, server_of_interface
 
@@ -114,3 +115,48 @@ async def test_a_membership_on_the_wrong_server_is_removed_there() -> None:
         assert any("bob is on server west" in c for c in out.corrections)
     finally:
         await service.stop()
+
+
+async def test_an_explicit_server_outlives_a_restart() -> None:
+    """carol's phone matches east's patterns but she registered on west: her stored session says west, and the
+    next daemon restores her there (the patterns would put her on east, where she is no queue member)."""
+    east, west = RecordingPbx(), RecordingPbx()
+    before = AgentService(AgentRegistry(locate=locate), east, lambda: 0.0, {"east": east, "west": west})
+    before.register("carol", "PJSIP/1002", server="west")
+    before.registry.login("carol", ["sales"], 0.0)
+    carol = before.registry.get("carol")
+    assert carol is not None
+    stored = session_of(carol, None, 1.0)
+    assert stored is not None
+    assert stored.server == "west"
+    record = to_record(stored)
+    assert record.server == "west"
+    assert from_record(record) == stored
+
+    after = AgentService(AgentRegistry(locate=locate), east, lambda: 5.0, {"east": east, "west": west})
+    after.start()
+    try:
+        after.stage_restore([from_record(record)])
+        after.reconcile([], "east")  # east's listing says nothing about carol
+        assert after.registry.get("carol") is None
+        assert set(after.restoring) == {"carol"}
+        after.reconcile([member("sales", paused=True, location="PJSIP/1002")], "west")
+        restored = after.registry.get("carol")
+        assert restored is not None
+        assert restored.server == "west"
+        assert restored.logged_in
+        await after.flush()
+        assert not [a for a in east.sent if a[0] == "add"]  # nothing re-added on the wrong server
+    finally:
+        await after.stop()
+
+
+def test_a_stored_server_no_longer_configured_falls_back_to_the_patterns() -> None:
+    service = AgentService(AgentRegistry(locate=locate), RecordingPbx(), lambda: 5.0, {"east": RecordingPbx()})
+    service.stage_restore(
+        [AgentSession("carol", "PJSIP/1002", "carol", frozenset({"sales"}), True, "login", 1.0, server="west")]
+    )
+    service.reconcile([member("sales", paused=True, location="PJSIP/1002")], "east")
+    restored = service.registry.get("carol")
+    assert restored is not None
+    assert restored.server == "east"
