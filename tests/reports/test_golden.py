@@ -9,24 +9,18 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from reports_history import NOW, History
 
 from dialer.reports import ReportRange
-from dialer.reports.calls import call_records_report, render_calls_text, write_calls_csv
-from dialer.reports.compliance import compliance_csv, compliance_report, render_compliance_html, render_compliance_text
-from dialer.reports.performance import (
-    disposition_svg,
-    hourly_contact_svg,
-    performance_csv,
-    performance_report,
-    render_performance_html,
-    render_performance_text,
-)
-from dialer.reports.plan import measure_campaign, render_plan_text, run_plan
+from dialer.reports.calls import call_records_report, write_calls_csv
+from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.output import render
+from dialer.reports.performance_scan import performance_report
+from dialer.reports.plan import measure_campaign, run_plan
+from dialer.reports.render.svg import disposition_svg, hourly_contact_svg
 from dialer.store.campaigns import load_stored_campaign
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -34,12 +28,6 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def _json(obj: object) -> str:
     return json.dumps(obj, default=str, ensure_ascii=False, indent=1) + "\n"
-
-
-def _csv(write: Callable[[io.StringIO], object]) -> str:
-    out = io.StringIO()
-    write(out)
-    return out.getvalue()
 
 
 def _check(outputs: dict[str, str]) -> None:
@@ -66,22 +54,22 @@ async def test_every_report_in_every_format_matches_its_golden_output(sqlite_his
     plan = run_plan(config, world, [2, 4], hours=0.5, seed=3)
     _check(
         {
-            "compliance.txt": render_compliance_text(compliance),
-            "compliance.csv": _csv(lambda out: compliance_csv(compliance, out)),
-            "compliance.html": render_compliance_html(compliance),
+            "compliance.txt": render(compliance, "text"),
+            "compliance.csv": render(compliance, "csv"),
+            "compliance.html": render(compliance, "html"),
             "compliance.json": _json(compliance.as_json()),
-            "performance.txt": render_performance_text(performance),
-            "performance.csv": _csv(lambda out: performance_csv(performance, out)),
-            "performance.html": render_performance_html(performance),
+            "performance.txt": render(performance, "text"),
+            "performance.csv": render(performance, "csv"),
+            "performance.html": render(performance, "html"),
             "performance.json": _json(performance.as_json()),
             "performance-hourly.svg": hourly_contact_svg(performance),
             "performance-dispositions.svg": disposition_svg(performance),
-            "performance-a1.txt": render_performance_text(one_agent),
-            "performance-a1.html": render_performance_html(one_agent),
-            "calls.txt": render_calls_text(calls),
+            "performance-a1.txt": render(one_agent, "text"),
+            "performance-a1.html": render(one_agent, "html"),
+            "calls.txt": render(calls, "text"),
             "calls.csv": calls_csv.getvalue(),
             "calls.json": _json(calls.as_json()),
-            "plan.txt": render_plan_text(plan, NOW),
+            "plan.txt": render(plan, "text"),
             "plan.json": _json(plan.as_json()),
         }
     )
