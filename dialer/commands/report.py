@@ -28,8 +28,9 @@ from dialer.reports.calls import (
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
 from dialer.reports.output import Format, Report, render
+from dialer.reports.performance import contact_rate_by_hour, disposition_counts
 from dialer.reports.performance_scan import performance_report
-from dialer.reports.render.svg import disposition_svg, hourly_contact_svg
+from dialer.reports.render.svg import bar_chart
 from dialer.settings import Settings
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
@@ -156,9 +157,9 @@ def performance(
         ctx, database, lambda db: performance_report(db, campaign, span, agent=agent, now=datetime.now(UTC))
     )
     if chart is not None:
-        chart.write_text(hourly_contact_svg(report), encoding="utf-8")
+        chart.write_text(bar_chart(contact_rate_by_hour(report)), encoding="utf-8")
         chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}").write_text(
-            disposition_svg(report), encoding="utf-8"
+            bar_chart(disposition_counts(report)), encoding="utf-8"
         )
     if html is not None:
         html.write_text(render(report, "html"), encoding="utf-8")

@@ -15,6 +15,7 @@ Definitions (docs/domain.md):
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from dialer.reports.common import (
     ReportRange,
     ratio,
 )
+from dialer.reports.document import Series
 from dialer.store.reports import (
     AgentEventFact,
 )
@@ -306,3 +308,31 @@ class PerformanceReport:
             "agent_history": self.agent_history,
             "notes": list(self.notes),
         }
+
+
+# -- charts -----------------------------------------------------------------------------------------------------
+
+
+def contact_rate_by_hour(r: PerformanceReport) -> Series:
+    """Contact rate per local hour, from the first to the last hour with calls."""
+    shown = [h for h in r.hours if h.attempts] or list(r.hours)
+    first, last = shown[0].hour, shown[-1].hour
+    hours = [h for h in r.hours if first <= h.hour <= last]
+    return Series(
+        f"Contact rate by hour of day (called party's local time) — {r.campaign}",
+        tuple(f"{h.hour:02d}" for h in hours),
+        tuple(h.contact_rate for h in hours),
+    )
+
+
+def disposition_counts(r: PerformanceReport) -> Series:
+    """Calls per disposition code (the codes used; every code when none is)."""
+    shown = [d for d in r.dispositions if d.count] or list(r.dispositions)
+    most = max((d.count for d in shown), default=0)
+    return Series(
+        f"Dispositions — {r.campaign}",
+        tuple(d.code for d in shown),
+        tuple(float(d.count) for d in shown),
+        value_format="{:.0f}",
+        y_max=float(max(4, math.ceil(most / 4) * 4)),  # four whole-number ticks
+    )

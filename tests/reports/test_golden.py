@@ -18,9 +18,10 @@ from dialer.reports import ReportRange
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.compliance_scan import compliance_report
 from dialer.reports.output import render
+from dialer.reports.performance import contact_rate_by_hour, disposition_counts
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.plan import measure_campaign, run_plan
-from dialer.reports.render.svg import disposition_svg, hourly_contact_svg
+from dialer.reports.render.svg import bar_chart
 from dialer.store.campaigns import load_stored_campaign
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -62,8 +63,8 @@ async def test_every_report_in_every_format_matches_its_golden_output(sqlite_his
             "performance.csv": render(performance, "csv"),
             "performance.html": render(performance, "html"),
             "performance.json": _json(performance.as_json()),
-            "performance-hourly.svg": hourly_contact_svg(performance),
-            "performance-dispositions.svg": disposition_svg(performance),
+            "performance-hourly.svg": bar_chart(contact_rate_by_hour(performance)),
+            "performance-dispositions.svg": bar_chart(disposition_counts(performance)),
             "performance-a1.txt": render(one_agent, "text"),
             "performance-a1.html": render(one_agent, "html"),
             "calls.txt": render(calls, "text"),

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from dialer.reports.common import duration_label, iso, pct, ratio, seconds_label, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
-from dialer.reports.performance import PerformanceReport
+from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg
 from dialer.reports.render.markup import esc
 
@@ -156,9 +156,9 @@ def render_performance_html(r: PerformanceReport) -> str:
             ],
         ),
         "<h2>Contact rate by hour (called party's local time)</h2>",
-        svg.hourly_contact_svg(r),
+        svg.bar_chart(contact_rate_by_hour(r)),
         "<h2>Dispositions</h2>",
-        svg.disposition_svg(r),
+        svg.bar_chart(disposition_counts(r)),
         html_table(
             ["code", "label", "count", "share", "sale", "final"],
             [

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
-from dialer.reports.performance import PerformanceReport
+from dialer.reports.document import Series
 from dialer.reports.render.markup import esc
 
 
-def svg_bar_chart(
-    title: str,
-    labels: Sequence[str],
-    values: Sequence[float | None],
-    *,
-    value_format: str = "{:.0%}",
-    y_max: float | None = None,
-    width: int = 720,
-    height: int = 320,
-    reference: tuple[float, str] | None = None,
-) -> str:
+def bar_chart(series: Series, *, width: int = 720, height: int = 320) -> str:
     """A self-contained SVG bar chart (no dependencies, no scripts): one bar per label, None = no bar."""
+    title, labels, values = series.title, series.labels, series.values
+    value_format, y_max, reference = series.value_format, series.y_max, series.reference
     margin_left, margin_right, margin_top, margin_bottom = 48, 16, 36, 48
     plot_w = width - margin_left - margin_right
     plot_h = height - margin_top - margin_bottom
@@ -68,26 +57,3 @@ def svg_bar_chart(
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
-
-
-def hourly_contact_svg(r: PerformanceReport) -> str:
-    shown = [h for h in r.hours if h.attempts] or list(r.hours)
-    first, last = shown[0].hour, shown[-1].hour
-    hours = [h for h in r.hours if first <= h.hour <= last]
-    return svg_bar_chart(
-        f"Contact rate by hour of day (called party's local time) — {r.campaign}",
-        [f"{h.hour:02d}" for h in hours],
-        [h.contact_rate for h in hours],
-    )
-
-
-def disposition_svg(r: PerformanceReport) -> str:
-    shown = [d for d in r.dispositions if d.count] or list(r.dispositions)
-    most = max((d.count for d in shown), default=0)
-    return svg_bar_chart(
-        f"Dispositions — {r.campaign}",
-        [d.code for d in shown],
-        [float(d.count) for d in shown],
-        value_format="{:.0f}",
-        y_max=float(max(4, math.ceil(most / 4) * 4)),  # four whole-number ticks
-    )
