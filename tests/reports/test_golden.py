@@ -16,6 +16,7 @@ from reports_history import NOW, History
 
 from dialer.reports import ReportRange
 from dialer.reports.calls import call_records_report, write_calls_csv
+from dialer.reports.common import ReportError
 from dialer.reports.compliance_scan import compliance_report
 from dialer.reports.output import render
 from dialer.reports.performance import contact_rate_by_hour, disposition_counts
@@ -79,3 +80,11 @@ async def test_every_report_in_every_format_matches_its_golden_output(sqlite_his
 @pytest.mark.parametrize("name", ["compliance.txt", "performance.html", "calls.csv", "plan.txt"])
 def test_the_golden_outputs_are_recorded(name: str) -> None:
     assert (GOLDEN / name).stat().st_size > 0
+
+
+async def test_a_format_a_report_does_not_have_is_a_clear_error(sqlite_history: History) -> None:
+    calls = await call_records_report(sqlite_history.db, "ukspring", ReportRange(), limit=1)
+    with pytest.raises(ReportError, match="no HTML page of the call records report"):
+        render(calls, "html")
+    with pytest.raises(ReportError, match="no CSV rendering of the call records report"):
+        render(calls, "csv")
