@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from dialer.commands.common import fail, print_json
-from dialer.commands.report import DatabaseOpt, FromOpt, ToOpt, report_range, run_report
-from dialer.reports.plan import PlanError, agent_levels, measure_campaign, render_plan_text, run_plan
+from dialer.commands.common import fail
+from dialer.commands.report import DatabaseOpt, FromOpt, ToOpt, emit, output_format, report_range, run_report
+from dialer.reports.plan import PlanError, agent_levels, measure_campaign, run_plan
 
 
 def plan(
@@ -35,7 +35,4 @@ def plan(
         result = run_plan(config, world, levels, hours=hours, seed=seed)
     except PlanError as exc:
         fail(str(exc))
-    if as_json:
-        print_json(result.as_json())
-    else:
-        typer.echo(render_plan_text(result))
+    emit(result, output_format(as_json))

@@ -16,25 +16,21 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from dialer.commands.common import cli_context, fail, print_json
+from dialer.commands.common import cli_context, fail
 from dialer.commands.db import describe_url, migrated_database
 from dialer.reports.calls import (
     DEFAULT_RETENTION_DAYS,
+    CallRecordsReport,
     call_records_report,
     purge_call_records,
-    render_calls_text,
     write_calls_csv,
 )
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
-from dialer.reports.compliance import compliance_csv, compliance_report, render_compliance_html, render_compliance_text
-from dialer.reports.performance import (
-    disposition_svg,
-    hourly_contact_svg,
-    performance_csv,
-    performance_report,
-    render_performance_html,
-    render_performance_text,
-)
+from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.output import Format, Report, render
+from dialer.reports.performance import contact_rate_by_hour, disposition_counts
+from dialer.reports.performance_scan import performance_report
+from dialer.reports.render.svg import bar_chart
 from dialer.settings import Settings
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
@@ -93,6 +89,20 @@ def run_report(ctx: typer.Context, database: str | None, work: Callable[[Databas
         raise
 
 
+def output_format(as_json: bool, as_csv: bool = False) -> Format:
+    return "json" if as_json else "csv" if as_csv else "text"
+
+
+def emit(report: Report, fmt: Format) -> None:
+    """A report on stdout in ``fmt``: text for a terminal; JSON (one line) and CSV (its own line ends) as they are."""
+    rendered = render(report, fmt)
+    if fmt == "text":
+        typer.echo(rendered)
+        return
+    sys.stdout.write(rendered + "\n" if fmt == "json" else rendered)
+    sys.stdout.flush()
+
+
 def _one_format(as_json: bool, as_csv: bool) -> None:
     if as_json and as_csv:
         fail("choose one of --json and --csv")
@@ -115,13 +125,8 @@ def compliance(
     span = report_range(start, end)
     report = run_report(ctx, database, lambda db: compliance_report(db, campaign, span, now=datetime.now(UTC)))
     if html is not None:
-        html.write_text(render_compliance_html(report), encoding="utf-8")
-    if as_json:
-        print_json(report.as_json())
-    elif as_csv:
-        compliance_csv(report, sys.stdout)
-    else:
-        typer.echo(render_compliance_text(report))
+        html.write_text(render(report, "html"), encoding="utf-8")
+    emit(report, output_format(as_json, as_csv))
     if not report.passed:
         raise typer.Exit(2)
 
@@ -153,18 +158,13 @@ def performance(
         ctx, database, lambda db: performance_report(db, campaign, span, agent=agent, now=datetime.now(UTC))
     )
     if chart is not None:
-        chart.write_text(hourly_contact_svg(report), encoding="utf-8")
+        chart.write_text(bar_chart(contact_rate_by_hour(report)), encoding="utf-8")
         chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}").write_text(
-            disposition_svg(report), encoding="utf-8"
+            bar_chart(disposition_counts(report)), encoding="utf-8"
         )
     if html is not None:
-        html.write_text(render_performance_html(report), encoding="utf-8")
-    if as_json:
-        print_json(report.as_json())
-    elif as_csv:
-        performance_csv(report, sys.stdout)
-    else:
-        typer.echo(render_performance_text(report))
+        html.write_text(render(report, "html"), encoding="utf-8")
+    emit(report, output_format(as_json, as_csv))
 
 
 @app.command("calls")
@@ -183,20 +183,16 @@ def calls(
     _one_format(as_json, as_csv)
     span = report_range(start, end)
 
-    async def work(db: Database) -> str | None:
+    async def work(db: Database) -> CallRecordsReport | None:
         if as_csv:
             record, _config = await load_stored_campaign(db, campaign)
             await write_calls_csv(db, record.id, span, sys.stdout, agent=agent)
             return None
-        report = await call_records_report(db, campaign, span, agent=agent, limit=limit)
-        if as_json:
-            print_json(report.as_json())
-            return None
-        return render_calls_text(report)
+        return await call_records_report(db, campaign, span, agent=agent, limit=limit)
 
-    text = run_report(ctx, database, work)
-    if text is not None:
-        typer.echo(text)
+    report = run_report(ctx, database, work)
+    if report is not None:
+        emit(report, output_format(as_json))
 
 
 @app.command("purge-calls")

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from dialer.logging import get_logger
-from dialer.reports.common import ReportRange, iso, seconds_between, write_csv, write_rows
+from dialer.reports.common import ReportRange, seconds_between
+from dialer.reports.render.csv import write_csv, write_rows
 from dialer.store.campaigns import load_stored_campaign
 from dialer.store.engine import Database
 from dialer.store.reports import (
@@ -155,24 +156,6 @@ async def call_records_report(
         total += len(page)
         shown.extend(page[: max(limit - len(shown), 0)])
     return CallRecordsReport(campaign, span, total, tuple(shown))
-
-
-def render_calls_text(report: CallRecordsReport) -> str:
-    lines = [
-        f"Call records — campaign {report.campaign}, {iso(report.span.start) or 'beginning'} → "
-        f"{iso(report.span.end) or 'now'}: {report.total} calls"
-        + (f" (first {len(report.records)} shown; --csv exports all)" if len(report.records) < report.total else ""),
-        f"{'id':>8}  {'started (UTC)':<19}  {'number':<16}  {'outcome':<14}  {'ring':>5}  {'talk':>6}  "
-        f"{'disposition':<16}  agent",
-    ]
-    for r in report.records:
-        talk = f"{r.talk_seconds:.0f}s" if r.talk_seconds is not None else ""
-        ring = f"{r.ring_seconds:.0f}s" if r.ring_seconds is not None else ""
-        lines.append(
-            f"{r.attempt_id:>8}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.number:<16}  {r.outcome or 'in progress':<14}  "
-            f"{ring:>5}  {talk:>6}  {r.disposition or '':<16}  {r.agent or ''}"
-        )
-    return "\n".join(lines)
 
 
 async def purge_call_records(db: Database, *, older_than: datetime, dry_run: bool = False) -> int:

@@ -13,15 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from itertools import pairwise
 from statistics import fmean, pstdev
 from typing import Any
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
-from dialer.reports.common import ReportRange, pct, seconds_between
-from dialer.runner.runner import pacing_settings
+from dialer.campaign.pacing import pacing_settings
+from dialer.reports.common import ReportRange, seconds_between
 from dialer.sim.des import simulate
 from dialer.sim.des.policies import PacerPolicy
 from dialer.sim.model import AmdModel, HandleModel, OutboundModel, Profile, Scenario
@@ -349,29 +348,3 @@ async def staffing_plan(
     """Measure, then simulate (CPU-bound: call it from a worker thread in a server)."""
     config, world = await measure_campaign(db, campaign, span or ReportRange())
     return run_plan(config, world, levels, hours=hours, seed=seed)
-
-
-def render_plan_text(plan: StaffingPlan, now: datetime | None = None) -> str:
-    w = plan.world
-    lines = [
-        f"Staffing what-if — campaign {plan.campaign} ({plan.dial_mode}, abandon cap {plan.abandon_cap:.0%})",
-        f"measured from {w.attempts} finished attempts:",
-        f"  answered by a person {pct(w.answer_probability.value, 1)} [{w.answer_probability.source}]",
-        f"  busy/failed {pct(w.fast_failure_share.value, 1)} [{w.fast_failure_share.source}]; "
-        f"machines {pct(w.machine_share.value, 1)} [{w.machine_share.source}]",
-        f"  time to answer {w.ring_mean_seconds.value:.1f} s ± {w.ring_sd_seconds.value:.1f} "
-        f"[{w.ring_mean_seconds.source}]",
-        f"  talk {w.talk_mean_seconds.value:.0f} s ± {w.talk_sd_seconds.value:.0f} [{w.talk_mean_seconds.source}]; "
-        f"wrap-up {w.wrap_mean_seconds.value:.0f} s [{w.wrap_mean_seconds.source}]",
-        "agents  occupancy  abandon  worst hour  contacts/h  per agent-h  dials/h",
-    ]
-    for lvl in plan.levels:
-        flag = "  OVER CAP" if lvl.abandon_rate > plan.abandon_cap else ""
-        lines.append(
-            f"{lvl.agents:6d}  {pct(lvl.occupancy, 1):>9}  {pct(lvl.abandon_rate, 2):>7}  "
-            f"{pct(lvl.worst_hour_abandon, 1):>10}  {lvl.contacts_per_hour:10.1f}  "
-            f"{lvl.contacts_per_agent_hour:11.2f}  "
-            f"{lvl.dials_per_hour:7.0f}{flag}"
-        )
-    lines.extend(f"note: {n}" for n in (*w.notes, *plan.notes))
-    return "\n".join(lines)

@@ -38,6 +38,7 @@ from dialer.calls.tracker import (
     OriginateRecord,
 )
 from dialer.campaign.config import CampaignConfig, DialMode
+from dialer.campaign.pacing import pacing_settings
 from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.clock import Clock
 from dialer.contract import OUTBOUND_CONTEXT
@@ -47,7 +48,6 @@ from dialer.pacing import (
     InboundLoad,
     PacingDecision,
     PacingMode,
-    PacingSettings,
     PacingSnapshot,
     PacingStats,
     decide,
@@ -127,23 +127,6 @@ class WhyNotDialing:
     code: str  # paused, ami_down, no_agents, no_leads, window_closed, abandon_budget, inbound_waiting, ...
     detail: str
     breakdown: dict[str, int] = field(default_factory=dict)
-
-
-def pacing_settings(config: CampaignConfig) -> PacingSettings:
-    """The pacer's view of a campaign file (regime + overrides already resolved by the config model)."""
-    override = min(
-        max(config.pacing.aggressiveness, PacingSettings.MIN_AGGRESSIVENESS), PacingSettings.MAX_AGGRESSIVENESS
-    )
-    return PacingSettings(
-        mode=PacingMode(config.dial_mode.value),
-        power_ratio=config.pacing.power_ratio,
-        abandon_cap=config.abandon_cap,
-        abandon_setpoint=min(config.abandon_target, config.abandon_cap),
-        window_hours=config.abandon_window.total_seconds() / 3600.0,
-        aggressiveness=override,
-        max_wait_seconds=config.regime_preset.max_connect_seconds,
-        max_calls_per_agent=config.pacing.max_lines_per_agent,
-    )
 
 
 def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predictive: bool) -> None:

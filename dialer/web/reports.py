@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field
 
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
-from dialer.reports.compliance import compliance_csv, compliance_report, render_compliance_html
-from dialer.reports.performance import performance_csv, performance_report, render_performance_html
+from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.output import Report, render
+from dialer.reports.performance_scan import performance_report
 from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
 from dialer.web.api import Paging, Strict, api, ok
 from dialer.web.problems import Problem
@@ -58,27 +58,12 @@ def _text(body: str, content_type: str, filename: str | None = None) -> web.Resp
     return web.Response(text=body, content_type=content_type, charset="utf-8", headers=headers)
 
 
-class _Report(Protocol):
-    def as_json(self) -> dict[str, Any]: ...
-
-
-R = TypeVar("R", bound=_Report)
-
-
-def _respond(
-    fmt: str,
-    report: R,
-    html: Callable[[R], str],
-    csv: Callable[[R, io.StringIO], object],
-    filename: str,
-) -> web.Response:
+def _respond(fmt: str, report: Report, filename: str) -> web.Response:
     """One report in the asked format: the printable page, a CSV download, or JSON."""
     if fmt == "html":
-        return _text(html(report), "text/html")
+        return _text(render(report, "html"), "text/html")
     if fmt == "csv":
-        out = io.StringIO()
-        csv(report, out)
-        return _text(out.getvalue(), "text/csv", filename)
+        return _text(render(report, "csv"), "text/csv", filename)
     return ok(report.as_json())
 
 
@@ -114,7 +99,7 @@ async def get_compliance_report(call: Call) -> web.Response:
         report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    return _respond(q.format, report, render_compliance_html, compliance_csv, f"compliance-{call.path('name')}.csv")
+    return _respond(q.format, report, f"compliance-{call.path('name')}.csv")
 
 
 @api.route(
@@ -132,7 +117,7 @@ async def get_performance_report(call: Call) -> web.Response:
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    return _respond(q.format, report, render_performance_html, performance_csv, f"performance-{call.path('name')}.csv")
+    return _respond(q.format, report, f"performance-{call.path('name')}.csv")
 
 
 @api.route(

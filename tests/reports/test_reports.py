@@ -15,22 +15,15 @@ from typer.testing import CliRunner
 from dialer.cli import app
 from dialer.reports import ReportRange
 from dialer.reports.calls import call_records_report, purge_call_records, write_calls_csv
-from dialer.reports.common import ReportError, parse_report_range, safe_cell
-from dialer.reports.compliance import (
-    AnswerEvent,
-    compliance_report,
-    render_compliance_html,
-    render_compliance_text,
-    worst_window,
-)
-from dialer.reports.performance import (
-    agent_time,
-    disposition_svg,
-    hourly_contact_svg,
-    performance_csv,
-    performance_report,
-    render_performance_html,
-)
+from dialer.reports.common import ReportError, parse_report_range
+from dialer.reports.compliance import AnswerEvent, worst_window
+from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.performance import agent_time, contact_rate_by_hour, disposition_counts
+from dialer.reports.performance_scan import performance_report
+from dialer.reports.render.csv import performance_csv, safe_cell
+from dialer.reports.render.html import render_compliance_html, render_performance_html
+from dialer.reports.render.svg import bar_chart
+from dialer.reports.render.text import render_compliance_text
 from dialer.store.agent_history import AgentEventRecord, record_agent_events
 from dialer.store.campaigns import UnknownCampaignError
 from dialer.store.reports import AgentEventFact, agent_events
@@ -205,12 +198,12 @@ def test_agent_time_and_occupancy_from_state_history() -> None:
 
 async def test_performance_exports_charts_and_page(history: History) -> None:
     r = await performance_report(history.db, "ukspring", ReportRange(), now=NOW)
-    svg = hourly_contact_svg(r)
+    svg = bar_chart(contact_rate_by_hour(r))
     assert svg.startswith("<svg")
     assert svg.rstrip().endswith("</svg>")
     assert "<title>10: 100%</title>" in svg
     assert "<script" not in svg
-    assert "sale" in disposition_svg(r)
+    assert "sale" in bar_chart(disposition_counts(r))
     out = io.StringIO()
     performance_csv(r, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))

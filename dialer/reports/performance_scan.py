@@ -1,0 +1,354 @@
+"""The performance scan: the figures of :mod:`dialer.reports.performance` fed call by call from the store's
+report queries (page by page, bounded memory), and the report of a stored campaign."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from statistics import fmean
+from zoneinfo import ZoneInfo
+
+from dialer.calls.outcome import Outcome, count_answer
+from dialer.campaign.config import CampaignConfig
+from dialer.reports.common import ReportRange, ratio, seconds_between
+from dialer.reports.compliance import zones_of_attempt
+from dialer.reports.performance import (
+    CALLBACK_EARLY,
+    CALLBACK_GRACE,
+    FINAL_LEAD_STATUSES,
+    AgentFigures,
+    CallbackFigures,
+    DispositionFigures,
+    HourFigures,
+    ListFigures,
+    PerformanceReport,
+    agent_time,
+)
+from dialer.store.campaigns import load_stored_campaign
+from dialer.store.engine import Database
+from dialer.store.reports import (
+    AgentEventFact,
+    CallbackFact,
+    LeadTotals,
+    ReportAttempt,
+    agent_events,
+    callbacks_due,
+    iter_report_attempts,
+    lead_totals,
+)
+
+LIVE = tuple(o.value for o in Outcome if o.is_live_answer)
+
+
+def talk_seconds(a: ReportAttempt) -> float | None:
+    if a.outcome != Outcome.CONNECTED.value:
+        return None
+    return seconds_between(a.connected_at, a.ended_at)
+
+
+def local_hour(a: ReportAttempt, config: CampaignConfig) -> int | None:
+    zones = zones_of_attempt(a, config)
+    if not zones:
+        return None
+    return a.started_at.astimezone(ZoneInfo(zones[0])).hour
+
+
+def callback_figures(
+    callbacks: Sequence[CallbackFact], attempts: Sequence[ReportAttempt], now: datetime
+) -> CallbackFigures:
+    calls_by_lead: dict[int, list[datetime]] = defaultdict(list)
+    for a in attempts:
+        calls_by_lead[a.lead_id].append(a.started_at)
+    return callback_figures_from_calls(callbacks, calls_by_lead, now)
+
+
+def callback_figures_from_calls(
+    callbacks: Sequence[CallbackFact], calls_by_lead: Mapping[int, Sequence[datetime]], now: datetime
+) -> CallbackFigures:
+    """Kept on time: a call to the lead from 2 min before to 15 min after the due time; late: a call after that;
+    missed: no call and the grace has passed (or the daemon marked it missed); else pending."""
+    on_time = late = missed = pending = cancelled = 0
+    for cb in callbacks:
+        if cb.state == "cancelled":
+            cancelled += 1
+            continue
+        calls = [t for t in calls_by_lead.get(cb.lead_id, ()) if t >= cb.due_at - CALLBACK_EARLY]
+        if any(t <= cb.due_at + CALLBACK_GRACE for t in calls):
+            on_time += 1
+        elif calls:
+            late += 1
+        elif cb.state == "missed" or now > cb.due_at + CALLBACK_GRACE:
+            missed += 1
+        else:
+            pending += 1
+    return CallbackFigures(len(callbacks), on_time, late, missed, pending, cancelled)
+
+
+def _list_figures(name: str, total: int, dialled: int, by_status: dict[str, int]) -> ListFigures:
+    final = sum(n for s, n in by_status.items() if s in FINAL_LEAD_STATUSES)
+    return ListFigures(name, total, dialled, final, by_status)
+
+
+@dataclass
+class _AgentTally:
+    calls: int = 0
+    sales: int = 0
+    talk_seconds: float = 0.0
+    talks: int = 0
+    dispositions: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class _LeadTally:
+    attempts: int = 0
+    first_connected_resolved: bool | None = None  # None until the lead's first connected call
+    first_live_at_attempt: int | None = None
+
+
+class PerformanceScan:
+    """The performance figures, fed page by page in start order (bounded memory: per agent, per hour and per lead
+    tallies; per call nothing is kept)."""
+
+    def __init__(
+        self, config: CampaignConfig, *, callbacks: Sequence[CallbackFact] = (), count_callback_calls: bool = True
+    ) -> None:
+        self.config = config
+        self.sale_codes = {d.code for d in config.dispositions if d.is_sale}
+        self.rules = config.abandon_rules
+        self.final_codes = {d.code for d in config.dispositions if d.final or d.is_dnc}
+        self.callback_leads = {cb.lead_id for cb in callbacks}
+        self.count_callback_calls = count_callback_calls
+        self.callback_calls: dict[int, list[datetime]] = defaultdict(list)
+        self.first_start: datetime | None = None
+        self.attempts = 0
+        self.outcomes: Counter[str] = Counter()
+        self.connected = 0
+        self.counted = (0.0, 0.0)  # (live answers, abandoned) as the regime counts them (``count_answer``)
+        self.sales = 0
+        self.talk_total = 0.0
+        self.talks = 0
+        self.wait_total = 0.0
+        self.waits = 0
+        self.undispositioned = 0
+        self.agents: dict[str, _AgentTally] = defaultdict(_AgentTally)
+        self.per_hour: dict[int, list[int]] = {h: [0, 0] for h in range(24)}
+        self.unknown_zone = 0
+        self.dispositioned: Counter[str] = Counter()
+        self.leads: dict[int, _LeadTally] = defaultdict(_LeadTally)
+
+    def add_callback_calls(self, page: Sequence[ReportAttempt]) -> None:
+        """Calls that may keep a callback (every agent's, when the report is filtered by agent)."""
+        for a in page:
+            if a.lead_id in self.callback_leads:
+                self.callback_calls[a.lead_id].append(a.started_at)
+
+    def add(self, page: Sequence[ReportAttempt]) -> None:
+        if self.count_callback_calls:
+            self.add_callback_calls(page)
+        for a in page:
+            if self.first_start is None or a.started_at < self.first_start:
+                self.first_start = a.started_at
+            self.attempts += 1
+            self.outcomes[a.outcome or "in_progress"] += 1
+            live = a.outcome in LIVE
+            after = (
+                (a.ended_at - a.answered_at).total_seconds()
+                if a.answered_at is not None and a.ended_at is not None
+                else None
+            )
+            count = count_answer(a.outcome, amd_status=a.amd_status, seconds_after_answer=after, rules=self.rules)
+            self.counted = (self.counted[0] + count.live, self.counted[1] + count.abandoned)
+            if a.disposition:
+                self.dispositioned[a.disposition] += 1
+            hour = local_hour(a, self.config)
+            if hour is None:
+                self.unknown_zone += 1
+            else:
+                self.per_hour[hour][0] += 1
+                self.per_hour[hour][1] += live
+            lead = self.leads[a.lead_id]
+            lead.attempts += 1
+            if live and lead.first_live_at_attempt is None:
+                lead.first_live_at_attempt = lead.attempts
+            if a.outcome != Outcome.CONNECTED.value:
+                continue
+            self.connected += 1
+            sale = a.disposition in self.sale_codes
+            self.sales += sale
+            self.undispositioned += not a.disposition
+            if lead.first_connected_resolved is None:
+                lead.first_connected_resolved = a.disposition in self.final_codes
+            talk = talk_seconds(a)
+            if talk is not None:
+                self.talk_total += talk
+                self.talks += 1
+            wait = seconds_between(a.answered_at, a.connected_at)
+            if wait is not None:
+                self.wait_total += wait
+                self.waits += 1
+            if a.agent:
+                tally = self.agents[a.agent]
+                tally.calls += 1
+                tally.sales += sale
+                tally.dispositions[a.disposition or "(none)"] += 1
+                if talk is not None:
+                    tally.talk_seconds += talk
+                    tally.talks += 1
+
+    def report(
+        self,
+        span: ReportRange,
+        now: datetime,
+        *,
+        agent_filter: str | None,
+        leads: LeadTotals,
+        callbacks: Sequence[CallbackFact],
+        events: Sequence[AgentEventFact] | None,
+    ) -> PerformanceReport:
+        config = self.config
+        notes: list[str] = []
+        start = span.start or self.first_start or now
+        end = min(span.end or now, now)
+        times = agent_time(events, start, end) if events is not None else {}
+        if events is None:
+            notes.append(
+                "agent state history is not recorded (no agent_events table): ACW, AHT, ready/pause time and "
+                "occupancy are unavailable; talk time comes from the call records"
+            )
+        agents = []
+        names = set(self.agents) | (set(times) if agent_filter is None else {agent_filter} & set(times))
+        for name in sorted(names):
+            tally = self.agents.get(name) or _AgentTally()
+            t = times.get(name)
+            acw = t.wrapup / tally.calls if t is not None and tally.calls else None
+            mean_talk = tally.talk_seconds / tally.talks if tally.talks else None
+            agents.append(
+                AgentFigures(
+                    agent=name,
+                    calls=tally.calls,
+                    sales=tally.sales,
+                    talk_seconds=tally.talk_seconds,
+                    mean_talk_seconds=mean_talk,
+                    acw_seconds=acw,
+                    aht_seconds=(mean_talk or 0.0) + acw if acw is not None else None,
+                    logged_in_seconds=t.logged_in if t else None,
+                    ready_seconds=t.ready if t else None,
+                    pause_seconds=t.paused if t else None,
+                    occupancy=t.occupancy if t else None,
+                    dispositions=dict(tally.dispositions.most_common()),
+                )
+            )
+        total_wrap = sum(t.wrapup for t in times.values()) if events is not None else None
+        acw_all = total_wrap / self.connected if total_wrap is not None and self.connected else None
+        mean_talk_all = self.talk_total / self.talks if self.talks else None
+        logged = sum(t.logged_in for t in times.values())
+        occupancy = ratio(sum(t.talking + t.wrapup for t in times.values()), logged) if events is not None else None
+        if self.unknown_zone:
+            notes.append(
+                f"{self.unknown_zone} attempts without a known time zone are left out of the hour-of-day figures"
+            )
+        hours = tuple(HourFigures(h, n, live) for h, (n, live) in sorted(self.per_hour.items()))
+
+        by_code = {d.code for d in config.dispositions}
+        total_disp = sum(self.dispositioned.values())
+        dispositions = [
+            DispositionFigures(
+                d.code,
+                d.label,
+                self.dispositioned.get(d.code, 0),
+                d.is_sale,
+                d.final,
+                ratio(self.dispositioned.get(d.code, 0), total_disp),
+            )
+            for d in config.dispositions
+        ]
+        for code, n in sorted(self.dispositioned.items()):
+            if code not in by_code:  # a code since removed from the campaign file
+                dispositions.append(DispositionFigures(code, code, n, False, False, ratio(n, total_disp)))
+
+        connected_leads = [t for t in self.leads.values() if t.first_connected_resolved is not None]
+        to_first_contact = [t.first_live_at_attempt for t in self.leads.values() if t.first_live_at_attempt]
+        attempts_per_lead = Counter(t.attempts for t in self.leads.values())
+        lists = tuple(_list_figures(lst.name, lst.total, lst.dialled, lst.by_status) for lst in leads.lists)
+        notes.append("teams: no team assignment is stored; figures are per agent")
+        if agent_filter is not None:
+            notes.append(f"only calls handled by {agent_filter}: list, callback and lead figures are for the campaign")
+        return PerformanceReport(
+            campaign=config.name,
+            span=span,
+            agent_filter=agent_filter,
+            generated_at=now,
+            attempts=self.attempts,
+            outcomes=dict(sorted(self.outcomes.items())),
+            connected=self.connected,
+            counted_live=self.counted[0],
+            counted_abandoned=self.counted[1],
+            abandoned=self.outcomes.get(Outcome.ABANDONED.value, 0),
+            machines=self.outcomes.get(Outcome.MACHINE.value, 0),
+            sales=self.sales,
+            talk_seconds_total=self.talk_total,
+            mean_talk_seconds=mean_talk_all,
+            mean_answer_to_agent_seconds=self.wait_total / self.waits if self.waits else None,
+            acw_seconds=acw_all,
+            aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
+            occupancy=occupancy,
+            agents=tuple(agents),
+            hours=hours,
+            dispositions=tuple(dispositions),
+            undispositioned=self.undispositioned,
+            leads_connected=len(connected_leads),
+            leads_resolved_first_contact=sum(1 for t in connected_leads if t.first_connected_resolved),
+            callbacks=callback_figures_from_calls(callbacks, self.callback_calls, now),
+            lists=lists,
+            leads_total=_list_figures("all lists", leads.total, leads.dialled, leads.by_status),
+            attempts_per_lead=dict(sorted(attempts_per_lead.items())),
+            attempts_to_first_contact=fmean(to_first_contact) if to_first_contact else None,
+            agent_history=events is not None,
+            notes=tuple(notes),
+        )
+
+
+def build_performance(
+    config: CampaignConfig,
+    attempts: Sequence[ReportAttempt],
+    span: ReportRange,
+    now: datetime,
+    *,
+    agent_filter: str | None = None,
+    leads: LeadTotals,
+    callbacks: Sequence[CallbackFact],
+    events: Sequence[AgentEventFact] | None,
+    callback_attempts: Sequence[ReportAttempt] | None = None,
+) -> PerformanceReport:
+    """Pure: every figure from the rows given. ``callback_attempts``: every call of the campaign in the range
+    (a callback is kept by any agent's call) when ``attempts`` is filtered by agent."""
+    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=callback_attempts is None)
+    if callback_attempts is not None:
+        scan.add_callback_calls(callback_attempts)
+    scan.add(sorted(attempts, key=lambda a: (a.started_at, a.id)))
+    return scan.report(span, now, agent_filter=agent_filter, leads=leads, callbacks=callbacks, events=events)
+
+
+async def performance_report(
+    db: Database, campaign: str, span: ReportRange, *, agent: str | None = None, now: datetime
+) -> PerformanceReport:
+    """Raises ``UnknownCampaignError`` for an unknown campaign. Reads the attempts page by page."""
+    record, config = await load_stored_campaign(db, campaign)
+    callbacks = await callbacks_due(db, record.id, span.start, span.end)
+    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=agent is None)
+    async for page in iter_report_attempts(db, record.id, span.start, span.end, agent=agent):
+        scan.add(page)
+    if agent is not None:
+        # Callbacks are kept by any agent's call to the lead.
+        async for page in iter_report_attempts(db, record.id, span.start, span.end):
+            scan.add_callback_calls(page)
+    return scan.report(
+        span,
+        now,
+        agent_filter=agent,
+        leads=await lead_totals(db, record.id),
+        callbacks=callbacks,
+        events=await agent_events(db, span.start, span.end, agent=agent),
+    )

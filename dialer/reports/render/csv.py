@@ -1,0 +1,128 @@
+"""The CSV renderer: formula-safe CSV (RFC 4180 line ends) for every report; the summaries in long format
+(section, item, metric, value: one table, easy to pivot), the call records one row per call."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from dialer.campaign.leadimport import neutralise_formula
+from dialer.reports.compliance import AbandonWindow, ComplianceReport
+from dialer.reports.performance import PerformanceReport
+
+Cell = str | int | float | bool | None
+
+
+def safe_cell(value: Cell | datetime) -> str | int | float:
+    """A CSV cell a spreadsheet will not execute: text starting with = + - @ tab or CR is quoted with a leading
+    apostrophe (OWASP CSV injection); numbers stay numbers, None is empty, datetimes are ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return ""
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return neutralise_formula(value)
+
+
+def write_csv(stream: TextIO, header: Sequence[str], rows: Iterable[Sequence[Cell | datetime]]) -> int:
+    """Formula-safe CSV (RFC 4180 line ends). Returns the number of data rows."""
+    csv.writer(stream, lineterminator="\r\n").writerow([safe_cell(h) for h in header])
+    return write_rows(stream, rows)
+
+
+def write_rows(stream: TextIO, rows: Iterable[Sequence[Cell | datetime]]) -> int:
+    """More formula-safe data rows (after a header written by :func:`write_csv`)."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    n = 0
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+        n += 1
+    return n
+
+
+def compliance_rows(report: ComplianceReport) -> list[list[Any]]:
+    """Long format: section, item, metric, value (one table, easy to pivot)."""
+    rows: list[list[Any]] = [
+        ["report", report.campaign, "regime", report.regime],
+        ["report", report.campaign, "attempts", report.attempts],
+        ["report", report.campaign, "passed", report.passed],
+    ]
+
+    def window_rows(name: str, w: AbandonWindow | None) -> None:
+        if w is None:
+            return
+        for key, value in w.as_json().items():
+            rows.append(["abandon_rate", name, key, value])
+
+    a = report.abandon
+    window_rows("overall", a.overall)
+    window_rows("worst_regime_window", a.worst_regime_window)
+    window_rows("current_regime_window", a.current_regime_window)
+    window_rows("worst_24h", a.worst_24h)
+    window_rows("current_24h", a.current_24h)
+    for i, p in enumerate(a.periods_30d, 1):
+        window_rows(f"period_30d_{i}", p)
+    for c in report.checks:
+        rows.append(["check", c.name, "required", c.required])
+        rows.append(["check", c.name, "checked", c.checked])
+        rows.append(["check", c.name, "violations", c.violations])
+        rows.append(["check", c.name, "passed", c.passed])
+        for k, v in c.figures.items():
+            rows.append(["check", c.name, k, v if isinstance(v, int | float | str | bool) or v is None else str(v)])
+        for o in c.examples:
+            rows.append(
+                ["offence", c.name, f"attempt {o.attempt_id}", f"{o.phone} {o.started_at.isoformat()} {o.detail}"]
+            )
+    return rows
+
+
+def compliance_csv(report: ComplianceReport, stream: TextIO) -> int:
+    return write_csv(stream, ["section", "item", "metric", "value"], compliance_rows(report))
+
+
+def performance_rows(r: PerformanceReport) -> list[list[Any]]:
+    """Long format: section, item, metric, value."""
+    rows: list[list[Any]] = []
+    for key, value in r.as_json().items():
+        if isinstance(value, int | float | str | bool) or value is None:
+            rows.append(["summary", r.campaign, key, value])
+    for key, value in r.as_json()["first_contact_resolution"].items():
+        rows.append(["fcr", r.campaign, key, value])
+    for key, value in r.callbacks.as_json().items():
+        rows.append(["callbacks", r.campaign, key, value])
+    for a in r.agents:
+        for key, value in a.as_json().items():
+            if key not in ("agent", "dispositions"):
+                rows.append(["agent", a.agent, key, value])
+        for code, n in a.dispositions.items():
+            rows.append(["agent_disposition", a.agent, code, n])
+    for d in r.dispositions:
+        rows.append(["disposition", d.code, "count", d.count])
+        rows.append(["disposition", d.code, "share", d.share])
+    for h in r.hours:
+        rows.append(["hour", f"{h.hour:02d}", "attempts", h.attempts])
+        rows.append(["hour", f"{h.hour:02d}", "live_answers", h.live_answers])
+        rows.append(["hour", f"{h.hour:02d}", "contact_rate", h.contact_rate])
+    for lst in (*r.lists, r.leads_total):
+        for key, value in lst.as_json().items():
+            if key not in ("name", "by_status"):
+                rows.append(["list", lst.name, key, value])
+        for status, n in lst.by_status.items():
+            rows.append(["list_status", lst.name, status, n])
+    for k, v in r.attempts_per_lead.items():
+        rows.append(["attempts_per_lead", str(k), "leads", v])
+    for note in r.notes:
+        rows.append(["note", r.campaign, "note", note])
+    return rows
+
+
+def performance_csv(r: PerformanceReport, stream: TextIO) -> int:
+    return write_csv(stream, ["section", "item", "metric", "value"], performance_rows(r))

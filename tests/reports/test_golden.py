@@ -1,0 +1,90 @@
+"""Golden outputs: every report in every format, rendered from the fixed synthetic history, byte for byte.
+
+The expected bytes live in tests/reports/golden/ (recorded before the renderers were split from the models).
+A deliberate change of a report's output regenerates them with ``DIALER_GOLDEN_UPDATE=1`` and shows in review.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+from reports_history import NOW, History
+
+from dialer.reports import ReportRange
+from dialer.reports.calls import call_records_report, write_calls_csv
+from dialer.reports.common import ReportError
+from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.output import render
+from dialer.reports.performance import contact_rate_by_hour, disposition_counts
+from dialer.reports.performance_scan import performance_report
+from dialer.reports.plan import measure_campaign, run_plan
+from dialer.reports.render.svg import bar_chart
+from dialer.store.campaigns import load_stored_campaign
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _json(obj: object) -> str:
+    return json.dumps(obj, default=str, ensure_ascii=False, indent=1) + "\n"
+
+
+def _check(outputs: dict[str, str]) -> None:
+    update = os.environ.get("DIALER_GOLDEN_UPDATE") == "1"
+    for name, text in outputs.items():
+        path = GOLDEN / name
+        if update:
+            GOLDEN.mkdir(exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+            continue
+        assert path.read_bytes() == text.encode("utf-8"), f"{name} differs from its golden output"
+
+
+async def test_every_report_in_every_format_matches_its_golden_output(sqlite_history: History) -> None:
+    db = sqlite_history.db
+    compliance = await compliance_report(db, "ukspring", ReportRange(), now=NOW)
+    performance = await performance_report(db, "ukspring", ReportRange(), now=NOW)
+    one_agent = await performance_report(db, "ukspring", ReportRange(), agent="a1", now=NOW)
+    calls = await call_records_report(db, "ukspring", ReportRange(), limit=5)
+    record, _config = await load_stored_campaign(db, "ukspring")
+    calls_csv = io.StringIO()
+    await write_calls_csv(db, record.id, ReportRange(), calls_csv)
+    config, world = await measure_campaign(db, "ukspring", ReportRange())
+    plan = run_plan(config, world, [2, 4], hours=0.5, seed=3)
+    _check(
+        {
+            "compliance.txt": render(compliance, "text"),
+            "compliance.csv": render(compliance, "csv"),
+            "compliance.html": render(compliance, "html"),
+            "compliance.json": _json(compliance.as_json()),
+            "performance.txt": render(performance, "text"),
+            "performance.csv": render(performance, "csv"),
+            "performance.html": render(performance, "html"),
+            "performance.json": _json(performance.as_json()),
+            "performance-hourly.svg": bar_chart(contact_rate_by_hour(performance)),
+            "performance-dispositions.svg": bar_chart(disposition_counts(performance)),
+            "performance-a1.txt": render(one_agent, "text"),
+            "performance-a1.html": render(one_agent, "html"),
+            "calls.txt": render(calls, "text"),
+            "calls.csv": calls_csv.getvalue(),
+            "calls.json": _json(calls.as_json()),
+            "plan.txt": render(plan, "text"),
+            "plan.json": _json(plan.as_json()),
+        }
+    )
+
+
+@pytest.mark.parametrize("name", ["compliance.txt", "performance.html", "calls.csv", "plan.txt"])
+def test_the_golden_outputs_are_recorded(name: str) -> None:
+    assert (GOLDEN / name).stat().st_size > 0
+
+
+async def test_a_format_a_report_does_not_have_is_a_clear_error(sqlite_history: History) -> None:
+    calls = await call_records_report(sqlite_history.db, "ukspring", ReportRange(), limit=1)
+    with pytest.raises(ReportError, match="no HTML page of the call records report"):
+        render(calls, "html")
+    with pytest.raises(ReportError, match="no CSV rendering of the call records report"):
+        render(calls, "csv")
