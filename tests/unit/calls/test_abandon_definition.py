@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from dialer.calls.outcome import AMD_HANGUP, AbandonRules, Outcome, count_answer
 from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.pacing import pacing_settings
 from dialer.pacing import PacingStats
 from dialer.reports.common import ReportRange
 from dialer.reports.compliance import AnswerEvent, abandon_section
-from dialer.runner.runner import pacing_settings, record_answer
+from dialer.runner.runner import record_answer
 
 BASE: dict[str, Any] = {
     "name": "legal",
