@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from dialer.appkeys import CLOCK, DATABASE, DIALER
+from dialer.appkeys import CLOCK, DATABASE, DIALER, SCHEDULER
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
+from dialer.web.facade import Daemon
 from dialer.web.problems import Handler, Problem, validation_problem
 
 if TYPE_CHECKING:
@@ -69,6 +70,13 @@ class Call:
     @property
     def dialer(self) -> Dialer:
         return self.request.app[DIALER]
+
+    @property
+    def daemon(self) -> Daemon:
+        """The running daemon, as the web tier may use it (:mod:`dialer.web.facade`)."""
+        app = self.request.app
+        scheduler = app.get(SCHEDULER)
+        return Daemon(app[DIALER], scheduler.schedule_campaign if scheduler is not None else None)
 
     @property
     def db(self) -> Database:
@@ -128,6 +136,11 @@ class RouteSpec:
 @dataclass
 class RouteTable:
     specs: list[RouteSpec] = field(default_factory=list)
+
+    @classmethod
+    def joined(cls, *tables: RouteTable) -> RouteTable:
+        """One table of several (each resource module has its own), in the order given."""
+        return cls([spec for table in tables for spec in table.specs])
 
     def add(self, spec: RouteSpec) -> None:
         self.specs.append(spec)

@@ -14,10 +14,11 @@ from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance import compliance_csv, compliance_report, render_compliance_html
 from dialer.reports.performance import performance_csv, performance_report, render_performance_html
 from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
-from dialer.web.api import Paging, Strict, api, ok
+from dialer.web.api.common import Paging, Strict, ok
 from dialer.web.problems import Problem
-from dialer.web.routing import MANAGERS, Call
+from dialer.web.routing import MANAGERS, Call, RouteTable
 
+routes = RouteTable()
 REPORTS = {
     "compliance": "Compliance evidence: abandon rate against the cap, calling windows, DNC, ring time, caller ID",
     "performance": "Contact-centre performance: contact rate, conversion, handle times, agents, hours, dispositions",
@@ -82,7 +83,7 @@ def _respond(
     return ok(report.as_json())
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports",
     roles=MANAGERS,
@@ -99,7 +100,7 @@ async def get_reports(call: Call) -> web.Response:
     return ok({"reports": available_reports(), "campaigns": links})
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports/compliance/{name}",
     roles=MANAGERS,
@@ -117,7 +118,7 @@ async def get_compliance_report(call: Call) -> web.Response:
     return _respond(q.format, report, render_compliance_html, compliance_csv, f"compliance-{call.path('name')}.csv")
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports/performance/{name}",
     roles=MANAGERS,
@@ -135,7 +136,7 @@ async def get_performance_report(call: Call) -> web.Response:
     return _respond(q.format, report, render_performance_html, performance_csv, f"performance-{call.path('name')}.csv")
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports/calls/{name}",
     roles=MANAGERS,
