@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from dialer.agents.registry import Agent, AgentError
 from dialer.campaign.config import CampaignConfig, DialMode, Disposition
@@ -103,7 +103,7 @@ class Daemon:
         runner = self._runner(name)
         return runner.config if runner is not None else None
 
-    def campaign_status(self, name: str) -> dict[str, Any] | None:
+    def campaign_status(self, name: str) -> dict[str, object] | None:
         """Live statistics, pacing and why not dialling (None: not loaded here)."""
         runner = self._runner(name)
         return runner.status() if runner is not None else None

@@ -21,8 +21,8 @@ from aiohttp import WSCloseCode, web
 
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
-from dialer.campaign.config import CampaignConfig
 from dialer.logging import get_logger
+from dialer.runner.runner import CampaignRunner
 from dialer.store.console import agent_figures
 from dialer.store.runtime import live_answer_history
 from dialer.store.status import lead_status
@@ -251,13 +251,13 @@ async def _month_window(app: web.Application, name: str, campaign_id: int, now: 
     return doc
 
 
-async def _leads(app: web.Application, runner: Any, now: float) -> dict[str, Any]:
+async def _leads(app: web.Application, runner: CampaignRunner, now: float) -> dict[str, Any]:
     hub = app[HUB]
     cached = hub.leads_cache.get(runner.name)
     if cached is not None and now - cached[0] < LEADS_REFRESH_SECONDS:
         return cached[1]
-    config: CampaignConfig = runner.config
-    report = await lead_status(app[DATABASE], config, runner.campaign_id, datetime.fromtimestamp(now, UTC), sample=100)
+    wall = datetime.fromtimestamp(now, UTC)
+    report = await lead_status(app[DATABASE], runner.config, runner.campaign_id, wall, sample=100)
     doc = report.as_json()
     hub.leads_cache[runner.name] = (now, doc)
     return doc

@@ -21,7 +21,6 @@ from dialer.web.facade import Daemon
 from dialer.web.problems import Handler, Problem, validation_problem
 
 if TYPE_CHECKING:
-    from dialer.daemon import Dialer
     from dialer.store.engine import Database
 
 PUBLIC: frozenset[Role] = frozenset()
@@ -66,10 +65,6 @@ class Call:
     @property
     def app(self) -> web.Application:
         return self.request.app
-
-    @property
-    def dialer(self) -> Dialer:
-        return self.request.app[DIALER]
 
     @property
     def daemon(self) -> Daemon:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 
@@ -133,7 +132,7 @@ async def stop_campaign(call: Call) -> web.Response:
     return await _set_campaign(call, "stop")
 
 
-async def campaign_stats(call: Call, name: str) -> dict[str, Any]:
+async def campaign_stats(call: Call, name: str) -> dict[str, object]:
     record = await campaign_or_404(call, name)
     daemon = call.daemon
     config = daemon.campaign_config(name) or CampaignConfig.model_validate(record.config)
