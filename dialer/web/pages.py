@@ -134,7 +134,8 @@ class LoginBody(BaseModel):
     errors=(401, 429),
 )
 async def api_login(call: Call) -> web.Response:
-    user = await authenticate(call.request, call.body.name, call.body.password)
+    body = call.body_as(LoginBody)
+    user = await authenticate(call.request, body.name, body.password)
     response = ok({"user": user.public()})
     csrf = await start_session(call.request, response, user)
     response.text = dumps({"user": user.public(), "csrf_token": csrf, "home": home_of(user)})

@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -23,6 +23,7 @@ from dialer.web.problems import Handler, Problem, validation_problem
 if TYPE_CHECKING:
     from dialer.store.engine import Database
 
+M = TypeVar("M", bound=BaseModel)
 PUBLIC: frozenset[Role] = frozenset()
 ANY_USER = frozenset(Role)
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -41,8 +42,8 @@ STATIC_PREFIX = "/static/"
 LOOPBACK_READOUTS = frozenset({"/status", "/metrics"})
 _LOOPBACK = frozenset({"127.0.0.1", "::1"})
 _FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
-USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user", UserRecord | None)  # type: ignore[arg-type]
-SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session", SessionRecord | None)  # type: ignore[arg-type]
+USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user")
+SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session")
 
 
 def current_user(request: web.Request) -> UserRecord:
@@ -59,8 +60,16 @@ class Call:
 
     request: web.Request
     user: UserRecord
-    query: Any = None
-    body: Any = None
+    query: BaseModel | None = None
+    body: BaseModel | None = None
+
+    def query_as(self, model: type[M]) -> M:
+        """The validated query string, as the route declared it (``query=model``)."""
+        return _declared(model, self.query, "query")
+
+    def body_as(self, model: type[M]) -> M:
+        """The validated JSON body, as the route declared it (``body=model``)."""
+        return _declared(model, self.body, "body")
 
     @property
     def app(self) -> web.Application:
@@ -95,6 +104,12 @@ class Call:
     @property
     def is_manager(self) -> bool:
         return self.user.role in MANAGERS
+
+
+def _declared(model: type[M], value: BaseModel | None, what: str) -> M:
+    if not isinstance(value, model):
+        raise TypeError(f"the route declares no {what} of type {model.__name__}")
+    return value
 
 
 CallHandler = Callable[[Call], Awaitable[web.StreamResponse]]

@@ -52,7 +52,7 @@ async def get_agents(call: Call) -> web.Response:
     daemon = call.daemon
     now = daemon.now()
     agents = [a for a in daemon.agents() if call.is_manager or a.agent_id == call.user.name]
-    q: Paging = call.query
+    q = call.query_as(Paging)
     return paged([agent_json(a, now) for a in agents[q.offset : q.offset + q.limit]], len(agents), q.limit, q.offset)
 
 
@@ -67,7 +67,7 @@ async def get_agents(call: Call) -> web.Response:
     errors=(409,),
 )
 async def post_agent(call: Call) -> web.Response:
-    body: AgentCreate = call.body
+    body = call.body_as(AgentCreate)
     daemon = call.daemon
     try:
         agent = daemon.register_agent(body.agent_id, body.interface, body.member_name)
@@ -114,7 +114,7 @@ async def ensure_registered(call: Call, agent_id: str) -> None:
 )
 async def agent_login(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
-    body: AgentLogin = call.body
+    body = call.body_as(AgentLogin)
     await ensure_registered(call, agent_id)
     daemon = call.daemon
     try:
@@ -158,7 +158,7 @@ async def agent_ready(call: Call) -> web.Response:
 )
 async def agent_pause(call: Call) -> web.Response:
     agent_id = _acting_agent(call)
-    body: AgentPause = call.body
+    body = call.body_as(AgentPause)
     try:
         return _agent_view(call, await call.daemon.pause(agent_id, body.reason))
     except AgentError as exc:

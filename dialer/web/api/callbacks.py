@@ -40,7 +40,7 @@ class CallbackCreate(Strict):
     response=page_schema(),
 )
 async def get_callbacks(call: Call) -> web.Response:
-    q: CallbackQuery = call.query
+    q = call.query_as(CallbackQuery)
     total, items = await list_callbacks(
         call.db,
         campaign_id=await campaign_id_of(call, q.campaign),
@@ -63,7 +63,7 @@ async def get_callbacks(call: Call) -> web.Response:
     errors=(404,),
 )
 async def post_callback(call: Call) -> web.Response:
-    body: CallbackCreate = call.body
+    body = call.body_as(CallbackCreate)
     lead = await lead_for(call, body.lead_id)
     try:
         check_callback_due(body.due_at, call.now())

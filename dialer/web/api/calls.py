@@ -93,7 +93,7 @@ async def get_agent_call(call: Call) -> web.Response:
 )
 async def post_disposition(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
-    body: DispositionBody = call.body
+    body = call.body_as(DispositionBody)
     daemon = call.daemon
     try:
         current = daemon.agent_call(agent_id, body.campaign)
@@ -128,7 +128,7 @@ async def post_disposition(call: Call) -> web.Response:
 )
 async def get_agent_calls(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
-    q: Paging = call.query
+    q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
     return paged([attempt_json(a) for a in attempts], total, q.limit, q.offset)
 
@@ -137,7 +137,7 @@ async def get_agent_calls(call: Call) -> web.Response:
 def _preview_campaign(call: Call) -> tuple[str, str]:
     """(agent, the preview campaign they work in) or a problem."""
     agent_id = own_agent(call, call.path("agent_id"))
-    body: PreviewBody = call.body
+    body = call.body_as(PreviewBody)
     agent_or_404(call, agent_id)
     try:
         return agent_id, call.daemon.preview_campaign(agent_id, body.campaign)

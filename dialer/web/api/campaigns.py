@@ -37,7 +37,7 @@ async def get_campaigns(call: Call) -> web.Response:
     records = await list_campaigns(call.db)
     daemon = call.daemon
     items = [campaign_json(r, daemon.campaign_state(r.name)) for r in records]
-    q: Paging = call.query
+    q = call.query_as(Paging)
     return paged(items[q.offset : q.offset + q.limit], len(items), q.limit, q.offset)
 
 

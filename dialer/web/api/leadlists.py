@@ -258,7 +258,7 @@ class LeadListQuery(Paging):
     response=page_schema(),
 )
 async def get_lead_lists(call: Call) -> web.Response:
-    q: LeadListQuery = call.query
+    q = call.query_as(LeadListQuery)
     total, lists = await list_lead_lists(call.db, await campaign_id_of(call, q.campaign), q.limit, q.offset)
     return paged([lead_list_json(r) for r in lists], total, q.limit, q.offset)
 

@@ -55,7 +55,7 @@ class DncRequest(Strict):
     response=page_schema(),
 )
 async def get_leads(call: Call) -> web.Response:
-    q: LeadSearch = call.query
+    q = call.query_as(LeadSearch)
     query = LeadQuery(
         campaign_id=await campaign_id_of(call, q.campaign),
         text=q.q,
@@ -87,7 +87,7 @@ async def get_lead_view(call: Call) -> web.Response:
 )
 async def patch_lead(call: Call) -> web.Response:
     lead = await lead_for(call, call.path_id("lead_id"))
-    body: LeadEdit = call.body
+    body = call.body_as(LeadEdit)
     if body.priority is not None and not call.is_manager:
         raise Problem(403, "only a manager may change a lead's priority")
     updated = await update_lead_fields(
@@ -113,7 +113,7 @@ async def patch_lead(call: Call) -> web.Response:
 )
 async def post_lead_dnc(call: Call) -> web.Response:
     lead = await lead_for(call, call.path_id("lead_id"))
-    body: DncRequest = call.body
+    body = call.body_as(DncRequest)
     if body.scope == "global" and not call.is_manager:
         raise Problem(403, "only a manager may add to the global do-not-call list")
     imported = await import_dnc(

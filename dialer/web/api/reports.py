@@ -110,7 +110,7 @@ async def get_reports(call: Call) -> web.Response:
     response_content=FORMATS,
 )
 async def get_compliance_report(call: Call) -> web.Response:
-    q: ReportQuery = call.query
+    q = call.query_as(ReportQuery)
     try:
         report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
     except UnknownCampaignError as exc:
@@ -128,7 +128,7 @@ async def get_compliance_report(call: Call) -> web.Response:
     response_content=FORMATS,
 )
 async def get_performance_report(call: Call) -> web.Response:
-    q: ReportQuery = call.query
+    q = call.query_as(ReportQuery)
     try:
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
     except UnknownCampaignError as exc:
@@ -146,7 +146,7 @@ async def get_performance_report(call: Call) -> web.Response:
     response_content=FORMATS,
 )
 async def get_calls_report(call: Call) -> web.Response:
-    q: ReportQuery = call.query
+    q = call.query_as(ReportQuery)
     span = _range(q)
     name = call.path("name")
     try:

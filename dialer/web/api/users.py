@@ -44,7 +44,7 @@ async def get_me(call: Call) -> web.Response:
     status=201,
 )
 async def mint_token(call: Call) -> web.Response:
-    body: TokenCreate = call.body
+    body = call.body_as(TokenCreate)
     token = new_api_token()
     await add_api_token(call.db, call.user.id, token, body.label, call.now())
     return ok({"token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
@@ -54,7 +54,7 @@ async def mint_token(call: Call) -> web.Response:
     "GET", "/api/users", roles=ADMINS, summary="List users", tag="users", query=Paging, response=page_schema()
 )
 async def get_users(call: Call) -> web.Response:
-    q: Paging = call.query
+    q = call.query_as(Paging)
     total, users = await list_users(call.db, limit=q.limit, offset=q.offset)
     return paged([u.public() for u in users], total, q.limit, q.offset)
 
@@ -63,7 +63,7 @@ async def get_users(call: Call) -> web.Response:
     "POST", "/api/users", roles=ADMINS, summary="Create a user", tag="users", body=UserCreate, status=201, errors=(409,)
 )
 async def post_user(call: Call) -> web.Response:
-    body: UserCreate = call.body
+    body = call.body_as(UserCreate)
     try:
         user = await create_user(
             call.db,
