@@ -8,15 +8,22 @@ the handlers do not.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from aiohttp import web
+
 from dialer.agents.registry import Agent, AgentError
+from dialer.agents.service import ChangeListener
+from dialer.appkeys import DIALER, SCHEDULER
 from dialer.campaign.config import CampaignConfig, DialMode, Disposition
 from dialer.campaign.rules import TransitionKind
 from dialer.daemon import Dialer
+from dialer.runner.bus import Notification
 from dialer.runner.runner import CampaignRunner
 from dialer.store.leads import LeadRecord
 
@@ -79,6 +86,18 @@ class PreviewClaim:
     breakdown: dict[str, int] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LiveCampaign:
+    """A campaign loaded by this daemon, as the dashboard draws it."""
+
+    name: str
+    campaign_id: int
+    config: CampaignConfig
+    status: dict[str, object]  # the runner's status document (state, counters, pacing, why not dialling)
+    attempts: int
+    connected: int
+
+
 class Daemon:
     """The daemon as the web tier sees it. ``schedule`` registers a newly loaded campaign with the scheduler."""
 
@@ -88,6 +107,49 @@ class Daemon:
 
     def now(self) -> float:
         return self._dialer.clock.now()
+
+    # ------------------------------------------------------------------ live view (dashboard, WebSocket)
+    def subscribe(self, *topics: str) -> AbstractContextManager[asyncio.Queue[Notification]]:
+        """Notifications of these topics (``agent:<id>``, ``campaign:<name>``, ``*``) while the block runs."""
+        return self._dialer.bus.subscribe(*topics)
+
+    def publish(self, topic: str, kind: str, **data: object) -> None:
+        self._dialer.bus.publish(topic, kind, **data)
+
+    def add_agent_listener(self, listener: ChangeListener) -> None:
+        self._dialer.agents.add_listener(listener)
+
+    def campaign_names(self) -> list[str]:
+        return list(self._dialer.runners)
+
+    def attempts_by_campaign(self) -> dict[str, int]:
+        return {name: runner.counters.attempts for name, runner in self._dialer.runners.items()}
+
+    def live_campaigns(self) -> list[LiveCampaign]:
+        return [
+            LiveCampaign(
+                name,
+                runner.campaign_id,
+                runner.config,
+                runner.status(),
+                runner.counters.attempts,
+                runner.counters.connected,
+            )
+            for name, runner in self._dialer.runners.items()
+        ]
+
+    def agents_in_queue(self, queue: str) -> list[Agent]:
+        return self._dialer.agents.registry.in_queue(queue)
+
+    def inbound_waiting(self, queue: str) -> int:
+        """Callers waiting in inbound ``queue`` on every server."""
+        return self._dialer.inbound_waiting(queue)
+
+    def server_view(self) -> dict[str, dict[str, object]]:
+        return dict(self._dialer.server_view())
+
+    def health(self) -> dict[str, object]:
+        return dict(self._dialer.health.snapshot())
 
     # ------------------------------------------------------------------ campaigns
     def _runner(self, name: str) -> CampaignRunner | None:
@@ -259,14 +321,22 @@ class Daemon:
         await self._preview_runner(campaign).preview_skip(agent_id)
 
 
+def daemon_of(app: web.Application) -> Daemon:
+    """The running daemon of the application (set up by :func:`dialer.app.dialer_ctx`)."""
+    scheduler = app.get(SCHEDULER)
+    return Daemon(app[DIALER], scheduler.schedule_campaign if scheduler is not None else None)
+
+
 __all__ = [
     "AgentCall",
     "AgentError",
     "CampaignNotLoaded",
     "Daemon",
+    "LiveCampaign",
     "NoRunningCampaign",
     "NotInPreviewCampaign",
     "PreviewClaim",
     "QueueChoice",
     "UnknownQueues",
+    "daemon_of",
 ]

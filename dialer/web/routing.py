@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from dialer.appkeys import CLOCK, DATABASE, DIALER, SCHEDULER
+from dialer.appkeys import CLOCK, DATABASE, DIALER
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
-from dialer.web.facade import Daemon
+from dialer.web.facade import Daemon, daemon_of
 from dialer.web.problems import Handler, Problem, validation_problem
 
 if TYPE_CHECKING:
@@ -78,9 +78,7 @@ class Call:
     @property
     def daemon(self) -> Daemon:
         """The running daemon, as the web tier may use it (:mod:`dialer.web.facade`)."""
-        app = self.request.app
-        scheduler = app.get(SCHEDULER)
-        return Daemon(app[DIALER], scheduler.schedule_campaign if scheduler is not None else None)
+        return daemon_of(self.request.app)
 
     @property
     def db(self) -> Database:
