@@ -5,14 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import Field
 
-from dialer.agents.registry import Agent, AgentError
+from dialer.agents.registry import Agent
 from dialer.store.auth import get_user
 from dialer.web.api.common import (
     Paging,
     Strict,
+    agent_errors,
     agent_json,
     agent_or_404,
-    agent_problem,
     ok,
     own_agent,
     page_schema,
@@ -69,10 +69,8 @@ async def get_agents(call: Call) -> web.Response:
 async def post_agent(call: Call) -> web.Response:
     body = call.body_as(AgentCreate)
     daemon = call.daemon
-    try:
+    with agent_errors():
         agent = daemon.register_agent(body.agent_id, body.interface, body.member_name)
-    except AgentError as exc:
-        raise agent_problem(exc) from None
     return ok(agent_json(agent, daemon.now()), 201)
 
 
@@ -97,10 +95,8 @@ async def ensure_registered(call: Call, agent_id: str) -> None:
     user = await get_user(call.db, agent_id)
     if user is None or not user.phone:
         raise Problem(409, f"{agent_id} has no phone: set one with `dialer user add {agent_id} --phone PJSIP/...`")
-    try:
+    with agent_errors():
         daemon.register_agent(agent_id, user.phone, user.display_name or agent_id)
-    except AgentError as exc:
-        raise agent_problem(exc) from None
 
 
 @routes.route(
@@ -118,11 +114,10 @@ async def agent_login(call: Call) -> web.Response:
     await ensure_registered(call, agent_id)
     daemon = call.daemon
     try:
-        agent = await daemon.login(agent_id, body.queues)
+        with agent_errors():
+            agent = await daemon.login(agent_id, body.queues)
     except UnknownQueues as exc:
         raise Problem(422, str(exc), kind="validation-error") from None
-    except AgentError as exc:
-        raise agent_problem(exc) from None
     return ok(agent_json(agent, daemon.now()))
 
 
@@ -141,10 +136,8 @@ def _agent_view(call: Call, agent: Agent) -> web.Response:
 )
 async def agent_ready(call: Call) -> web.Response:
     agent_id = _acting_agent(call)
-    try:
+    with agent_errors():
         return _agent_view(call, await call.daemon.ready(agent_id))
-    except AgentError as exc:
-        raise agent_problem(exc) from None
 
 
 @routes.route(
@@ -159,10 +152,8 @@ async def agent_ready(call: Call) -> web.Response:
 async def agent_pause(call: Call) -> web.Response:
     agent_id = _acting_agent(call)
     body = call.body_as(AgentPause)
-    try:
+    with agent_errors():
         return _agent_view(call, await call.daemon.pause(agent_id, body.reason))
-    except AgentError as exc:
-        raise agent_problem(exc) from None
 
 
 @routes.route(
@@ -170,7 +161,5 @@ async def agent_pause(call: Call) -> web.Response:
 )
 async def agent_logout(call: Call) -> web.Response:
     agent_id = _acting_agent(call)
-    try:
+    with agent_errors():
         return _agent_view(call, await call.daemon.logout(agent_id))
-    except AgentError as exc:
-        raise agent_problem(exc) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -134,6 +136,15 @@ async def get_agent_calls(call: Call) -> web.Response:
 
 
 # ------------------------------------------------------------------------------------------------ preview
+@contextmanager
+def _preview_refusals() -> Iterator[None]:
+    """A preview action the state does not allow (no lead held, agent not ready, no server up) is a 409."""
+    try:
+        yield
+    except (LookupError, RuntimeError, AgentError) as exc:
+        raise Problem(409, str(exc)) from None
+
+
 def _preview_campaign(call: Call) -> tuple[str, str]:
     """(agent, the preview campaign they work in) or a problem."""
     agent_id = own_agent(call, call.path("agent_id"))
@@ -156,10 +167,8 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
 )
 async def preview_claim(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    try:
+    with _preview_refusals():
         claim = await call.daemon.preview_claim(campaign, agent_id)
-    except (LookupError, RuntimeError, AgentError) as exc:
-        raise Problem(409, str(exc)) from None
     if claim.lead is None:
         return ok({"campaign": campaign, "lead": None, "why": claim.why, "breakdown": claim.breakdown})
     history = await lead_history(call.db, claim.lead.id)
@@ -177,10 +186,8 @@ async def preview_claim(call: Call) -> web.Response:
 )
 async def preview_dial(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    try:
+    with _preview_refusals():
         attempt_id = await call.daemon.preview_dial(campaign, agent_id)
-    except (LookupError, RuntimeError, AgentError) as exc:
-        raise Problem(409, str(exc)) from None
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
 
@@ -195,8 +202,6 @@ async def preview_dial(call: Call) -> web.Response:
 )
 async def preview_skip(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    try:
+    with _preview_refusals():
         await call.daemon.preview_skip(campaign, agent_id)
-    except (LookupError, RuntimeError, AgentError) as exc:
-        raise Problem(409, str(exc)) from None
     return ok({"campaign": campaign, "skipped": True})

@@ -4,6 +4,8 @@ that turn a path or filter into a record or a problem (404/403/422)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -205,9 +207,14 @@ def agent_or_404(call: Call, agent_id: str) -> Agent:
     return agent
 
 
-def agent_problem(exc: AgentError) -> Problem:
-    status = 404 if exc.code == "unknown_agent" else 409
-    return Problem(status, str(exc), kind=f"agent-{exc.code.replace('_', '-')}")
+@contextmanager
+def agent_errors() -> Iterator[None]:
+    """What the agent service refuses, as a problem (404 unknown agent, 409 otherwise)."""
+    try:
+        yield
+    except AgentError as exc:
+        status = 404 if exc.code == "unknown_agent" else 409
+        raise Problem(status, str(exc), kind=f"agent-{exc.code.replace('_', '-')}") from None
 
 
 async def lead_for(call: Call, lead_id: int) -> LeadRecord:
