@@ -103,17 +103,17 @@ async def login_flood(logins: int, concurrency: int) -> None:
 
 
 async def campaign_update(dispositions: int) -> None:
-    from dialer.web.api import _parse_campaign
+    from dialer.web.api.campaigns import parse_campaign
 
     text = REPO_EXAMPLE.read_text(encoding="utf-8")
     text = text.replace('name = "example"', 'name = "big"', 1)
     text += "".join(f'\n[[dispositions]]\ncode = "d{i}"\nlabel = "Disposition {i}"\n' for i in range(dispositions))
     raw = text.encode()
     # Warm up (phone-number metadata, validators) as a running daemon already is.
-    _parse_campaign(REPO_EXAMPLE.read_bytes(), "application/toml", "example")
+    parse_campaign(REPO_EXAMPLE.read_bytes(), "application/toml", "example")
     started = time.perf_counter()
     with LagSampler() as lag:
-        config = await asyncio.to_thread(_parse_campaign, raw, "application/toml", "big")
+        config = await asyncio.to_thread(parse_campaign, raw, "application/toml", "big")
     spent = time.perf_counter() - started
     print(
         f"campaign update: {len(raw) / 1e6:.2f} MB, {len(config.dispositions)} dispositions parsed and validated "

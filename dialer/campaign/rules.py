@@ -418,6 +418,22 @@ def _check_callback_time(
         )
 
 
+# A callback scheduled by hand is due at most this far ahead (a year and a day: "this date next year" is allowed).
+CALLBACK_HORIZON = timedelta(days=366)
+
+
+class CallbackTimeError(ValueError):
+    """A callback scheduled for a time it cannot be due at (the message reads after the field: "must be ...")."""
+
+
+def check_callback_due(due_at: datetime, now: datetime) -> None:
+    """A callback scheduled by hand is due in the future and within :data:`CALLBACK_HORIZON`."""
+    if due_at <= now:
+        raise CallbackTimeError("must be in the future")
+    if due_at > now + CALLBACK_HORIZON:
+        raise CallbackTimeError("must be within a year")
+
+
 def claimed(lead: LeadSnapshot, by: str, now: datetime, lease: timedelta) -> LeadSnapshot:
     """The lead as the claimer leaves it (the store does this atomically in SQL; this is the reference)."""
     return replace(lead, status=LeadStatus.IN_CALL, claimed_by=by, claim_expires_at=now + lease)

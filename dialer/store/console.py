@@ -243,14 +243,23 @@ async def create_callback(
     return _callback(row)
 
 
+class CallbackNotPending(ValueError):
+    """Only a pending callback can be cancelled."""
+
+    def __init__(self, callback_id: int, state: str) -> None:
+        super().__init__(f"callback {callback_id} is {state}, not pending")
+        self.state = state
+
+
 async def cancel_callback(db: Database, callback_id: int, now: datetime) -> CallbackRecord | None:
-    """Cancel a pending callback; the lead goes back to retry (dialable when the campaign's rules allow)."""
+    """Cancel a pending callback (None: no such callback; :class:`CallbackNotPending` when done, cancelled or
+    missed already); the lead goes back to retry (dialable when the campaign's rules allow)."""
     async with db.write() as conn:
         row = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().first()
         if row is None:
             return None
         if row["state"] != "pending":
-            return _callback(row)
+            raise CallbackNotPending(callback_id, row["state"])
         await conn.execute(
             update(callbacks_t).where(callbacks_t.c.id == callback_id).values(state="cancelled", updated_at=now)
         )

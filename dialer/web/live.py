@@ -22,11 +22,11 @@ from aiohttp import WSCloseCode, web
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
-from dialer.campaign.config import CampaignConfig
 from dialer.logging import get_logger
 from dialer.store.console import agent_figures
 from dialer.store.runtime import answer_history
 from dialer.store.status import lead_status
+from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
 from dialer.web.routing import SESSION_COOKIE, current_user
 
@@ -148,11 +148,11 @@ class LiveHub:
                 log.exception("dashboard_broadcast_failed")
 
     def sample_rates(self) -> None:
-        dialer = self.app[DIALER]
-        now = dialer.clock.now()
-        for name, runner in dialer.runners.items():
+        daemon = daemon_of(self.app)
+        now = daemon.now()
+        for name, attempts in daemon.attempts_by_campaign().items():
             samples = self.rate_samples.setdefault(name, deque(maxlen=120))
-            samples.append((now, runner.counters.attempts))
+            samples.append((now, attempts))
 
     def dial_rate(self, name: str, window: float = 60.0) -> float:
         """Dials per minute over the last minute of samples."""
@@ -170,8 +170,7 @@ class LiveHub:
 
     async def follow_inbound(self) -> None:
         """Remember each agent's last inbound screen pop (caller number, matching lead) for the console's call view."""
-        dialer = self.app[DIALER]
-        with dialer.bus.subscribe("*") as queue:
+        with daemon_of(self.app).subscribe("*") as queue:
             while True:
                 note = await queue.get()
                 if note.kind == "screen_pop" and note.topic.startswith("agent:") and note.data.get("inbound"):
@@ -196,12 +195,12 @@ HUB: web.AppKey[LiveHub] = web.AppKey("web_live_hub", LiveHub)
 async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     """Runs after the campaign runners are up: agent state notifications, the dashboard broadcaster."""
     hub = app[HUB]
-    dialer = app[DIALER]
+    daemon = daemon_of(app)
 
     def publish_state(change: AgentChange, agent: Agent | None) -> None:
         hub.agent_clock.on_change(change, agent)
         if agent is not None:
-            dialer.bus.publish(
+            daemon.publish(
                 f"agent:{agent.agent_id}",
                 "agent_state",
                 state=agent.status.value,
@@ -212,7 +211,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
                 since=agent.since,
             )
 
-    dialer.agents.add_listener(publish_state)
+    daemon.add_agent_listener(publish_state)
     hub.task = asyncio.create_task(hub.broadcast_dashboard(), name="dashboard-broadcast")
     hub.inbound_task = asyncio.create_task(hub.follow_inbound(), name="inbound-pops")
     try:
@@ -254,41 +253,39 @@ async def _month_window(
     return doc
 
 
-async def _leads(app: web.Application, runner: Any, now: float) -> dict[str, Any]:
+async def _leads(app: web.Application, campaign: LiveCampaign, now: float) -> dict[str, Any]:
     hub = app[HUB]
-    cached = hub.leads_cache.get(runner.name)
+    cached = hub.leads_cache.get(campaign.name)
     if cached is not None and now - cached[0] < LEADS_REFRESH_SECONDS:
         return cached[1]
-    config: CampaignConfig = runner.config
-    report = await lead_status(app[DATABASE], config, runner.campaign_id, datetime.fromtimestamp(now, UTC), sample=100)
+    wall = datetime.fromtimestamp(now, UTC)
+    report = await lead_status(app[DATABASE], campaign.config, campaign.campaign_id, wall, sample=100)
     doc = report.as_json()
-    hub.leads_cache[runner.name] = (now, doc)
+    hub.leads_cache[campaign.name] = (now, doc)
     return doc
 
 
 async def dashboard_document(app: web.Application, *, with_leads: bool = True) -> dict[str, Any]:
-    dialer = app[DIALER]
+    daemon = daemon_of(app)
     hub = app[HUB]
-    now = dialer.clock.now()
+    now = daemon.now()
     campaigns = []
-    for name, runner in dialer.runners.items():
-        status = runner.status()
-        counters = status["counters"]
-        in_queue = dialer.agents.registry.in_queue(runner.config.queue)
+    for campaign in daemon.live_campaigns():
+        name = campaign.name
         by_state: dict[str, int] = {}
-        for agent in in_queue:
+        for agent in daemon.agents_in_queue(campaign.config.queue):
             by_state[agent.status.value] = by_state.get(agent.status.value, 0) + 1
-        attempts = counters["attempts"]
+        attempts = campaign.attempts
         doc = {
-            **status,
-            "queue": runner.config.queue,
+            **campaign.status,
+            "queue": campaign.config.queue,
             "agents_by_state": by_state,
             "dial_rate_per_minute": round(hub.dial_rate(name), 2),
-            "contact_rate": counters["connected"] / attempts if attempts else 0.0,
-            "abandon_30d": await _month_window(app, name, runner.campaign_id, now, runner.config.abandon_rules),
+            "contact_rate": campaign.connected / attempts if attempts else 0.0,
+            "abandon_30d": await _month_window(app, name, campaign.campaign_id, now, campaign.config.abandon_rules),
         }
         if with_leads:
-            doc["leads"] = await _leads(app, runner, now)
+            doc["leads"] = await _leads(app, campaign, now)
         campaigns.append(doc)
     figures_at, figures = hub.figures_cache
     if now - figures_at >= LEADS_REFRESH_SECONDS:
@@ -296,7 +293,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         figures = {k: v for k, v in (await agent_figures(app[DATABASE], since)).items()}
         hub.figures_cache = (now, figures)
     agents = []
-    for agent in dialer.agents.registry.agents():
+    for agent in daemon.agents():
         spent = hub.agent_clock.totals(agent, now)
         fig = figures.get(agent.agent_id)
         agents.append(
@@ -319,9 +316,9 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         "at": now,
         "campaigns": campaigns,
         "agents": agents,
-        "inbound_waiting": {q: dialer.inbound_waiting(q) for q in sorted(dialer.inbound_queues)},
-        "servers": dialer.server_view(),
-        "health": dialer.health.snapshot(),
+        "inbound_waiting": {q: daemon.inbound_waiting(q) for q in sorted(daemon.inbound_queues)},
+        "servers": daemon.server_view(),
+        "health": daemon.health(),
     }
 
 
@@ -330,22 +327,22 @@ async def release_seat(app: web.Application, name: str, why: str) -> None:
     current call, if any) and leave every queue once off the phone, so no call is routed to an empty seat."""
     if DIALER not in app:
         return
-    service = app[DIALER].agents
-    agent = service.registry.get(name)
+    daemon = daemon_of(app)
+    agent = daemon.agent(name)
     if agent is None or not agent.logged_in:
         return
     log.info("agent_seat_released", agent=name, why=why)
     try:
-        await service.pause(name, SIGNED_OUT_REASON)
+        await daemon.pause(name, SIGNED_OUT_REASON)
     except AgentError as exc:
         log.warning("agent_seat_pause_failed", agent=name, error=str(exc))
     for _ in range(3600):  # a call in progress ends first (bounded: an hour)
-        agent = service.registry.get(name)
+        agent = daemon.agent(name)
         if agent is None or not agent.logged_in:
             return
         if agent.status not in (AgentStatus.RINGING, AgentStatus.TALKING):
             try:
-                await service.logout(name)
+                await daemon.logout(name)
                 return
             except AgentError as exc:
                 log.warning("agent_seat_logout_failed", agent=name, error=str(exc))
@@ -370,7 +367,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
 
     user = current_user(request)
     hub = request.app[HUB]
-    dialer = request.app[DIALER]
+    daemon = daemon_of(request.app)
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc != request.host:
         # Cross-site WebSocket hijacking: a page elsewhere must not ride the agent's session cookie.
@@ -382,8 +379,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(SESSION_COOKIE)
     watcher = asyncio.create_task(_watch_session(request, ws, cookie)) if cookie else None
     is_manager = user.role in (Role.ADMIN, Role.MANAGER)
-    topics = [f"agent:{user.name}"] + ([f"campaign:{n}" for n in dialer.runners] if is_manager else [])
-    with dialer.bus.subscribe(*topics) as queue:
+    topics = [f"agent:{user.name}"] + ([f"campaign:{n}" for n in daemon.campaign_names()] if is_manager else [])
+    with daemon.subscribe(*topics) as queue:
         if is_manager:
             hub.managers.add(ws)
             await hub.send(ws, {"kind": "dashboard", "data": await dashboard_document(request.app)})

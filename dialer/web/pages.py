@@ -17,12 +17,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.appkeys import DATABASE, SETTINGS
 from dialer.store.auth import Role, UserRecord, create_session, end_session, get_user
-from dialer.web.api import api, dumps, ok
+from dialer.web.api.common import dumps, ok
 from dialer.web.live import HUB, websocket_handler
 from dialer.web.problems import Problem
-from dialer.web.routing import ANY_USER, MANAGERS, PUBLIC, SESSION, SESSION_COOKIE, USER, Call, current_user
+from dialer.web.routing import (
+    ANY_USER,
+    MANAGERS,
+    PUBLIC,
+    SESSION,
+    SESSION_COOKIE,
+    USER,
+    Call,
+    RouteTable,
+    current_user,
+)
 from dialer.web.security import LoginRateLimiter, new_secret, verify_password
 
+routes = RouteTable()
 TEMPLATES = Path(__file__).parent / "templates"
 SESSION_HOURS = 12
 LIMITER: web.AppKey[LoginRateLimiter] = web.AppKey("web_login_limiter", LoginRateLimiter)
@@ -113,7 +124,7 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-@api.route(
+@routes.route(
     "POST",
     "/api/login",
     roles=PUBLIC,
@@ -123,14 +134,15 @@ class LoginBody(BaseModel):
     errors=(401, 429),
 )
 async def api_login(call: Call) -> web.Response:
-    user = await authenticate(call.request, call.body.name, call.body.password)
+    body = call.body_as(LoginBody)
+    user = await authenticate(call.request, body.name, body.password)
     response = ok({"user": user.public()})
     csrf = await start_session(call.request, response, user)
     response.text = dumps({"user": user.public(), "csrf_token": csrf, "home": home_of(user)})
     return response
 
 
-@api.route("POST", "/api/logout", roles=ANY_USER, summary="End the browser session", tag="auth")
+@routes.route("POST", "/api/logout", roles=ANY_USER, summary="End the browser session", tag="auth")
 async def api_logout(call: Call) -> web.Response:
     cookie = call.request.cookies.get(SESSION_COOKIE)
     if cookie:
@@ -141,12 +153,12 @@ async def api_logout(call: Call) -> web.Response:
     return response
 
 
-@api.route("GET", "/api/openapi.json", roles=PUBLIC, summary="This document", tag="meta")
+@routes.route("GET", "/api/openapi.json", roles=PUBLIC, summary="This document", tag="meta")
 async def openapi_document(call: Call) -> web.Response:
     return ok(call.app[OPENAPI])
 
 
-@api.page("GET", "/login", roles=PUBLIC, summary="Login form")
+@routes.page("GET", "/login", roles=PUBLIC, summary="Login form")
 async def login_page(request: web.Request) -> web.StreamResponse:
     user = request.get(USER)
     if user is not None:
@@ -154,7 +166,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     return render("login.html", error="", next=safe_next(request.query.get("next")) or "", name="")
 
 
-@api.page("POST", "/login", roles=PUBLIC, summary="Login form submission")
+@routes.page("POST", "/login", roles=PUBLIC, summary="Login form submission")
 async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     name = str(form.get("name", ""))[:64]
@@ -171,7 +183,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-@api.page("POST", "/logout", roles=ANY_USER, summary="Log out")
+@routes.page("POST", "/logout", roles=ANY_USER, summary="Log out")
 async def logout_submit(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
@@ -183,7 +195,7 @@ async def logout_submit(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-@api.page("GET", "/", roles=ANY_USER, summary="Home: the console or the dashboard")
+@routes.page("GET", "/", roles=ANY_USER, summary="Home: the console or the dashboard")
 async def home(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(home_of(current_user(request)))
 
@@ -199,16 +211,16 @@ def _page_values(request: web.Request) -> dict[str, Any]:
     }
 
 
-@api.page("GET", "/console", roles=ANY_USER, summary="Agent console")
+@routes.page("GET", "/console", roles=ANY_USER, summary="Agent console")
 async def console_page(request: web.Request) -> web.StreamResponse:
     return render("console.html", **_page_values(request))
 
 
-@api.page("GET", "/dashboard", roles=MANAGERS, summary="Manager dashboard")
+@routes.page("GET", "/dashboard", roles=MANAGERS, summary="Manager dashboard")
 async def dashboard_page(request: web.Request) -> web.StreamResponse:
     return render("dashboard.html", **_page_values(request))
 
 
-@api.page("GET", "/ws", roles=ANY_USER, summary="Live updates (WebSocket)")
+@routes.page("GET", "/ws", roles=ANY_USER, summary="Live updates (WebSocket)")
 async def ws_endpoint(request: web.Request) -> web.StreamResponse:
     return await websocket_handler(request)

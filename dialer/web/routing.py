@@ -10,19 +10,20 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from dialer.appkeys import CLOCK, DATABASE, DIALER
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
+from dialer.web.facade import Daemon, daemon_of
 from dialer.web.problems import Handler, Problem, validation_problem
 
 if TYPE_CHECKING:
-    from dialer.daemon import Dialer
     from dialer.store.engine import Database
 
+M = TypeVar("M", bound=BaseModel)
 PUBLIC: frozenset[Role] = frozenset()
 ANY_USER = frozenset(Role)
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -41,8 +42,8 @@ STATIC_PREFIX = "/static/"
 LOOPBACK_READOUTS = frozenset({"/status", "/metrics"})
 _LOOPBACK = frozenset({"127.0.0.1", "::1"})
 _FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
-USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user", UserRecord | None)  # type: ignore[arg-type]
-SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session", SessionRecord | None)  # type: ignore[arg-type]
+USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user")
+SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session")
 
 
 def current_user(request: web.Request) -> UserRecord:
@@ -59,16 +60,25 @@ class Call:
 
     request: web.Request
     user: UserRecord
-    query: Any = None
-    body: Any = None
+    query: BaseModel | None = None
+    body: BaseModel | None = None
+
+    def query_as(self, model: type[M]) -> M:
+        """The validated query string, as the route declared it (``query=model``)."""
+        return _declared(model, self.query, "query")
+
+    def body_as(self, model: type[M]) -> M:
+        """The validated JSON body, as the route declared it (``body=model``)."""
+        return _declared(model, self.body, "body")
 
     @property
     def app(self) -> web.Application:
         return self.request.app
 
     @property
-    def dialer(self) -> Dialer:
-        return self.request.app[DIALER]
+    def daemon(self) -> Daemon:
+        """The running daemon, as the web tier may use it (:mod:`dialer.web.facade`)."""
+        return daemon_of(self.request.app)
 
     @property
     def db(self) -> Database:
@@ -92,6 +102,12 @@ class Call:
     @property
     def is_manager(self) -> bool:
         return self.user.role in MANAGERS
+
+
+def _declared(model: type[M], value: BaseModel | None, what: str) -> M:
+    if not isinstance(value, model):
+        raise TypeError(f"the route declares no {what} of type {model.__name__}")
+    return value
 
 
 CallHandler = Callable[[Call], Awaitable[web.StreamResponse]]
@@ -128,6 +144,11 @@ class RouteSpec:
 @dataclass
 class RouteTable:
     specs: list[RouteSpec] = field(default_factory=list)
+
+    @classmethod
+    def joined(cls, *tables: RouteTable) -> RouteTable:
+        """One table of several (each resource module has its own), in the order given."""
+        return cls([spec for table in tables for spec in table.specs])
 
     def add(self, spec: RouteSpec) -> None:
         self.specs.append(spec)

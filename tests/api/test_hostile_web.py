@@ -19,8 +19,8 @@ from web_harness import PASSWORD, WebWorld
 
 from dialer.web.security import LoginRateLimiter
 
-# (dialer.web re-exports a RouteTable named ``api``: fetch the modules themselves.)
-api_module = importlib.import_module("dialer.web.api")
+campaigns_module = importlib.import_module("dialer.web.api.campaigns")
+leadlists_module = importlib.import_module("dialer.web.api.leadlists")
 pages_module = importlib.import_module("dialer.web.pages")
 
 PROBLEM = "application/problem+json"
@@ -221,14 +221,14 @@ async def test_the_loop_answers_healthz_while_a_campaign_is_validated(
     validating = threading.Event()
     release = threading.Event()
     released: list[bool] = []
-    real_load = api_module.load_campaign
+    real_load = campaigns_module.load_campaign
 
     def held_load(data: dict[str, Any], source: str = "<campaign>") -> Any:
         validating.set()
         released.append(release.wait(10))
         return real_load(data, source)
 
-    monkeypatch.setattr(api_module, "load_campaign", held_load)
+    monkeypatch.setattr(campaigns_module, "load_campaign", held_load)
     toml = (REPO / "campaigns/demo.toml").read_bytes()
     put = asyncio.ensure_future(
         client.put("/api/campaigns/demo", data=toml, headers={**world.auth("boss"), "Content-Type": "application/toml"})
@@ -258,7 +258,7 @@ def test_campaign_with_many_dispositions_validates_and_duplicates_are_named() ->
 
 async def test_campaign_body_over_the_route_limit_is_413(world: WebWorld, aiohttp_client: Any) -> None:
     client = await aiohttp_client(world.app)
-    big = b"# " + b"x" * (api_module.CAMPAIGN_MAX_BYTES + 10) + b"\n"
+    big = b"# " + b"x" * (campaigns_module.CAMPAIGN_MAX_BYTES + 10) + b"\n"
     await problem(
         await client.put(
             "/api/campaigns/demo", data=big, headers={**world.auth("boss"), "Content-Type": "application/toml"}
@@ -340,7 +340,7 @@ async def test_an_upload_over_1_mib_is_streamed_and_imported(world: WebWorld, ai
 async def test_an_upload_over_the_cap_is_413(
     world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api_module, "MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(leadlists_module, "MAX_UPLOAD_BYTES", 2 * 1024 * 1024)
     client = await aiohttp_client(world.app)
     data = _csv_of_size(3 * 1024 * 1024)
     body = await problem(

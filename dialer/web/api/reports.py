@@ -14,10 +14,11 @@ from dialer.reports.compliance_scan import compliance_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
 from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
-from dialer.web.api import Paging, Strict, api, ok
+from dialer.web.api.common import Paging, Strict, ok
 from dialer.web.problems import Problem
-from dialer.web.routing import MANAGERS, Call
+from dialer.web.routing import MANAGERS, Call, RouteTable
 
+routes = RouteTable()
 REPORTS = {
     "compliance": "Compliance evidence: abandon rate against the cap, calling windows, DNC, ring time, caller ID",
     "performance": "Contact-centre performance: contact rate, conversion, handle times, agents, hours, dispositions",
@@ -67,7 +68,7 @@ def _respond(fmt: str, report: Report, filename: str) -> web.Response:
     return ok(report.as_json())
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports",
     roles=MANAGERS,
@@ -84,7 +85,7 @@ async def get_reports(call: Call) -> web.Response:
     return ok({"reports": available_reports(), "campaigns": links})
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports/compliance/{name}",
     roles=MANAGERS,
@@ -94,7 +95,7 @@ async def get_reports(call: Call) -> web.Response:
     response_content=FORMATS,
 )
 async def get_compliance_report(call: Call) -> web.Response:
-    q: ReportQuery = call.query
+    q = call.query_as(ReportQuery)
     try:
         report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
     except UnknownCampaignError as exc:
@@ -102,7 +103,7 @@ async def get_compliance_report(call: Call) -> web.Response:
     return _respond(q.format, report, f"compliance-{call.path('name')}.csv")
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports/performance/{name}",
     roles=MANAGERS,
@@ -112,7 +113,7 @@ async def get_compliance_report(call: Call) -> web.Response:
     response_content=FORMATS,
 )
 async def get_performance_report(call: Call) -> web.Response:
-    q: ReportQuery = call.query
+    q = call.query_as(ReportQuery)
     try:
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
     except UnknownCampaignError as exc:
@@ -120,7 +121,7 @@ async def get_performance_report(call: Call) -> web.Response:
     return _respond(q.format, report, f"performance-{call.path('name')}.csv")
 
 
-@api.route(
+@routes.route(
     "GET",
     "/api/reports/calls/{name}",
     roles=MANAGERS,
@@ -130,7 +131,7 @@ async def get_performance_report(call: Call) -> web.Response:
     response_content=FORMATS,
 )
 async def get_calls_report(call: Call) -> web.Response:
-    q: ReportQuery = call.query
+    q = call.query_as(ReportQuery)
     span = _range(q)
     name = call.path("name")
     try:

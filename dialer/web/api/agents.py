@@ -1,0 +1,182 @@
+"""Agents: register, the queues they may join, sign in to queues, ready / pause / sign out, live state."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import Field
+
+from dialer.agents.registry import Agent
+from dialer.store.auth import get_user
+from dialer.web.api.common import (
+    Paging,
+    Strict,
+    agent_errors,
+    agent_json,
+    agent_or_404,
+    ok,
+    own_agent,
+    page_schema,
+    paged,
+)
+from dialer.web.facade import UnknownQueues
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
+
+routes = RouteTable()
+
+
+class AgentCreate(Strict):
+    agent_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    interface: str = Field(min_length=3, max_length=120, pattern=r"^[A-Za-z]+/\S+$", description="e.g. PJSIP/1001")
+    member_name: str | None = Field(default=None, max_length=100)
+    server: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the Asterisk server the phone is on ([[ami]] name); default: chosen by agent_interfaces",
+    )
+
+
+class AgentLogin(Strict):
+    queues: list[str] = Field(min_length=1, max_length=50, description="campaign queues and inbound queues")
+    server: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the Asterisk server the agent's phone is on ([[ami]] name); default: as registered",
+    )
+
+
+class AgentPause(Strict):
+    reason: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_ -]+$")
+
+
+@routes.route(
+    "GET",
+    "/api/agents",
+    roles=ANY_USER,
+    summary="Agents and their live state (agents: themselves)",
+    tag="agents",
+    query=Paging,
+    response=page_schema(),
+)
+async def get_agents(call: Call) -> web.Response:
+    daemon = call.daemon
+    now = daemon.now()
+    agents = [a for a in daemon.agents() if call.is_manager or a.agent_id == call.user.name]
+    q = call.query_as(Paging)
+    return paged([agent_json(a, now) for a in agents[q.offset : q.offset + q.limit]], len(agents), q.limit, q.offset)
+
+
+@routes.route(
+    "POST",
+    "/api/agents",
+    roles=MANAGERS,
+    summary="Register an agent and their phone",
+    tag="agents",
+    body=AgentCreate,
+    status=201,
+    errors=(409,),
+)
+async def post_agent(call: Call) -> web.Response:
+    body = call.body_as(AgentCreate)
+    daemon = call.daemon
+    with agent_errors():
+        agent = daemon.register_agent(body.agent_id, body.interface, body.member_name, body.server)
+    return ok(agent_json(agent, daemon.now()), 201)
+
+
+@routes.route(
+    "GET", "/api/queues", roles=ANY_USER, summary="Queues an agent may join: campaigns and inbound", tag="agents"
+)
+async def get_queues(call: Call) -> web.Response:
+    return ok({"queues": [q.as_json() for q in call.daemon.queues()]})
+
+
+@routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER, summary="One agent's live state", tag="agents")
+async def get_agent(call: Call) -> web.Response:
+    agent = agent_or_404(call, own_agent(call, call.path("agent_id")))
+    return ok(agent_json(agent, call.daemon.now()))
+
+
+async def ensure_registered(call: Call, agent_id: str, server: str | None = None) -> None:
+    """A user with a phone becomes an agent of this daemon on first use (on ``server``, when given: a registered
+    agent who names another server moves there, if logged out)."""
+    daemon = call.daemon
+    known = daemon.agent(agent_id)
+    if known is not None:
+        if server is not None and server != known.server:
+            with agent_errors():
+                daemon.register_agent(agent_id, known.interface, known.member_name, server)
+        return
+    user = await get_user(call.db, agent_id)
+    if user is None or not user.phone:
+        raise Problem(409, f"{agent_id} has no phone: set one with `dialer user add {agent_id} --phone PJSIP/...`")
+    with agent_errors():
+        daemon.register_agent(agent_id, user.phone, user.display_name or agent_id, server)
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/login",
+    roles=ANY_USER,
+    summary="Join campaign and inbound queues (paused)",
+    tag="agents",
+    body=AgentLogin,
+    errors=(409,),
+)
+async def agent_login(call: Call) -> web.Response:
+    agent_id = own_agent(call, call.path("agent_id"))
+    body = call.body_as(AgentLogin)
+    await ensure_registered(call, agent_id, body.server)
+    daemon = call.daemon
+    try:
+        with agent_errors():
+            agent = await daemon.login(agent_id, body.queues)
+    except UnknownQueues as exc:
+        raise Problem(422, str(exc), kind="validation-error") from None
+    return ok(agent_json(agent, daemon.now()))
+
+
+def _acting_agent(call: Call) -> str:
+    agent_id = own_agent(call, call.path("agent_id"))
+    agent_or_404(call, agent_id)
+    return agent_id
+
+
+def _agent_view(call: Call, agent: Agent) -> web.Response:
+    return ok(agent_json(agent, call.daemon.now()))
+
+
+@routes.route(
+    "POST", "/api/agents/{agent_id}/ready", roles=ANY_USER, summary="Ready for calls", tag="agents", errors=(409,)
+)
+async def agent_ready(call: Call) -> web.Response:
+    agent_id = _acting_agent(call)
+    with agent_errors():
+        return _agent_view(call, await call.daemon.ready(agent_id))
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/pause",
+    roles=ANY_USER,
+    summary="Pause with a reason code",
+    tag="agents",
+    body=AgentPause,
+    errors=(409,),
+)
+async def agent_pause(call: Call) -> web.Response:
+    agent_id = _acting_agent(call)
+    body = call.body_as(AgentPause)
+    with agent_errors():
+        return _agent_view(call, await call.daemon.pause(agent_id, body.reason))
+
+
+@routes.route(
+    "POST", "/api/agents/{agent_id}/logout", roles=ANY_USER, summary="Leave every queue", tag="agents", errors=(409,)
+)
+async def agent_logout(call: Call) -> web.Response:
+    agent_id = _acting_agent(call)
+    with agent_errors():
+        return _agent_view(call, await call.daemon.logout(agent_id))

@@ -1,0 +1,98 @@
+"""Scheduled callbacks: list (agents: their own), schedule, cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Literal
+
+from aiohttp import web
+from pydantic import AwareDatetime, Field
+
+from dialer.campaign.rules import CallbackTimeError, check_callback_due
+from dialer.store.auth import Role
+from dialer.store.console import CallbackNotPending, cancel_callback, create_callback, get_callback, list_callbacks
+from dialer.web.api.common import Paging, Strict, callback_json, campaign_id_of, lead_for, ok, page_schema, paged
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, Call, RouteTable
+
+routes = RouteTable()
+
+
+class CallbackQuery(Paging):
+    campaign: str | None = Field(default=None, max_length=100)
+    state: Literal["pending", "done", "cancelled", "missed"] | None = None
+
+
+class CallbackCreate(Strict):
+    lead_id: int = Field(ge=1, le=999_999_999_999_999)
+    due_at: AwareDatetime
+    personal: bool = True
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+@routes.route(
+    "GET",
+    "/api/callbacks",
+    roles=ANY_USER,
+    summary="Scheduled callbacks (agents: their own)",
+    tag="callbacks",
+    query=CallbackQuery,
+    response=page_schema(),
+)
+async def get_callbacks(call: Call) -> web.Response:
+    q = call.query_as(CallbackQuery)
+    total, items = await list_callbacks(
+        call.db,
+        campaign_id=await campaign_id_of(call, q.campaign),
+        agent=None if call.is_manager else call.user.name,
+        state=q.state,
+        limit=q.limit,
+        offset=q.offset,
+    )
+    return paged([callback_json(c) for c in items], total, q.limit, q.offset)
+
+
+@routes.route(
+    "POST",
+    "/api/callbacks",
+    roles=ANY_USER,
+    summary="Schedule a callback",
+    tag="callbacks",
+    body=CallbackCreate,
+    status=201,
+    errors=(404,),
+)
+async def post_callback(call: Call) -> web.Response:
+    body = call.body_as(CallbackCreate)
+    lead = await lead_for(call, body.lead_id)
+    try:
+        check_callback_due(body.due_at, call.now())
+    except CallbackTimeError as exc:
+        raise Problem(422, f"due_at {exc}", kind="validation-error") from None
+    agent = call.user.name if body.personal and call.user.role is Role.AGENT else None
+    created = await create_callback(call.db, lead.id, body.due_at.astimezone(UTC), agent, body.notes, call.now())
+    if created is None:
+        raise Problem(404, f"no lead {lead.id}")
+    return ok(callback_json(created), 201)
+
+
+@routes.route(
+    "POST",
+    r"/api/callbacks/{callback_id:\d{1,15}}/cancel",
+    roles=ANY_USER,
+    summary="Cancel a pending callback",
+    tag="callbacks",
+    errors=(409,),
+)
+async def post_cancel_callback(call: Call) -> web.Response:
+    callback_id = call.path_id("callback_id")
+    existing = await get_callback(call.db, callback_id)
+    if existing is None or (not call.is_manager and existing.agent != call.user.name):
+        raise Problem(404, f"no callback {callback_id}")
+    try:
+        cancelled = await cancel_callback(call.db, callback_id, call.now())
+    except CallbackNotPending as exc:
+        raise Problem(409, str(exc)) from None
+    if cancelled is None:
+        raise Problem(404, f"no callback {callback_id}")
+    return ok(callback_json(cancelled))

@@ -1,0 +1,207 @@
+"""An agent's calls: the current call (campaign or inbound), its disposition, call records, preview mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from aiohttp import web
+from pydantic import AwareDatetime, Field
+
+from dialer.agents.registry import AgentError
+from dialer.campaign.rules import DispositionError
+from dialer.store.attempts import get_attempt
+from dialer.store.console import attempts_of_agent, lead_history
+from dialer.store.leads import get_lead
+from dialer.web.api.common import (
+    Paging,
+    Strict,
+    agent_json,
+    agent_or_404,
+    attempt_json,
+    lead_json,
+    ok,
+    own_agent,
+    page_schema,
+    paged,
+)
+from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
+from dialer.web.live import HUB
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, Call, RouteTable
+
+routes = RouteTable()
+
+
+class DispositionBody(Strict):
+    code: str = Field(min_length=1, max_length=40)
+    notes: str | None = Field(default=None, max_length=4000)
+    callback_at: AwareDatetime | None = None
+    callback_personal: bool = True
+    campaign: str | None = Field(default=None, max_length=100)
+
+
+class PreviewBody(Strict):
+    campaign: str | None = Field(default=None, max_length=100, description="a preview campaign the agent is in")
+
+
+@routes.route(
+    "GET",
+    "/api/agents/{agent_id}/call",
+    roles=ANY_USER,
+    summary="The agent's current call: lead, history, dispositions",
+    tag="agents",
+)
+async def get_agent_call(call: Call) -> web.Response:
+    agent_id = own_agent(call, call.path("agent_id"))
+    agent = agent_or_404(call, agent_id)
+    daemon = call.daemon
+    current = daemon.agent_call(agent_id)
+    body: dict[str, Any] = {"agent": agent_json(agent, daemon.now()), "call": None}
+    if current is not None:
+        attempt = await get_attempt(call.db, current.attempt_id)
+        lead = await get_lead(call.db, attempt.lead_id) if attempt is not None else None
+        history = await lead_history(call.db, lead.id) if lead is not None else []
+        body["call"] = {
+            "campaign": current.campaign,
+            "attempt": attempt_json(attempt) if attempt is not None else None,
+            "lead": lead_json(lead) if lead is not None else None,
+            "history": [attempt_json(a) for a in history],
+            "dispositions": [d.model_dump(mode="json") for d in current.dispositions],
+            "wrap_up_seconds": current.wrap_up_seconds,
+        }
+    elif agent.call_queue and agent.call_queue in daemon.inbound_queues:
+        pop = call.app[HUB].inbound_call(agent) or {}
+        inbound: dict[str, Any] = {"inbound": True, "queue": agent.call_queue, "caller": pop.get("caller")}
+        lead = await get_lead(call.db, int(pop["lead_id"])) if pop.get("lead_id") else None
+        if lead is not None:
+            inbound["campaign"] = pop.get("campaign")
+            inbound["lead"] = lead_json(lead)
+            inbound["history"] = [attempt_json(a) for a in await lead_history(call.db, lead.id)]
+        inbound["other_matches"] = max(0, len(pop.get("matches", [])) - 1)
+        body["call"] = inbound
+    return ok(body)
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/disposition",
+    roles=ANY_USER,
+    summary="Disposition the current or last call",
+    tag="agents",
+    body=DispositionBody,
+    errors=(409,),
+)
+async def post_disposition(call: Call) -> web.Response:
+    agent_id = own_agent(call, call.path("agent_id"))
+    body = call.body_as(DispositionBody)
+    daemon = call.daemon
+    try:
+        current = daemon.agent_call(agent_id, body.campaign)
+    except NoRunningCampaign:
+        raise Problem(404, f"no running campaign {body.campaign!r}") from None
+    if current is None:
+        raise Problem(409, f"{agent_id} has no call to disposition")
+    try:
+        kind = await daemon.disposition(
+            current,
+            agent_id,
+            body.code,
+            notes=body.notes,
+            callback_at=body.callback_at,
+            callback_personal=body.callback_personal,
+        )
+    except DispositionError as exc:
+        raise Problem(422, str(exc), kind="validation-error") from None
+    except LookupError as exc:
+        raise Problem(409, str(exc)) from None
+    return ok({"attempt_id": current.attempt_id, "code": body.code, "lead": kind.value})
+
+
+@routes.route(
+    "GET",
+    "/api/agents/{agent_id}/calls",
+    roles=ANY_USER,
+    summary="The agent's call records, newest first",
+    tag="agents",
+    query=Paging,
+    response=page_schema(),
+)
+async def get_agent_calls(call: Call) -> web.Response:
+    agent_id = own_agent(call, call.path("agent_id"))
+    q = call.query_as(Paging)
+    total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
+    return paged([attempt_json(a) for a in attempts], total, q.limit, q.offset)
+
+
+# ------------------------------------------------------------------------------------------------ preview
+@contextmanager
+def _preview_refusals() -> Iterator[None]:
+    """A preview action the state does not allow (no lead held, agent not ready, no server up) is a 409."""
+    try:
+        yield
+    except (LookupError, RuntimeError, AgentError) as exc:
+        raise Problem(409, str(exc)) from None
+
+
+def _preview_campaign(call: Call) -> tuple[str, str]:
+    """(agent, the preview campaign they work in) or a problem."""
+    agent_id = own_agent(call, call.path("agent_id"))
+    body = call.body_as(PreviewBody)
+    agent_or_404(call, agent_id)
+    try:
+        return agent_id, call.daemon.preview_campaign(agent_id, body.campaign)
+    except NotInPreviewCampaign as exc:
+        raise Problem(409, str(exc)) from None
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/preview/claim",
+    roles=ANY_USER,
+    summary="Preview mode: hold the next lead for me to read",
+    tag="agents",
+    body=PreviewBody,
+    errors=(409,),
+)
+async def preview_claim(call: Call) -> web.Response:
+    agent_id, campaign = _preview_campaign(call)
+    with _preview_refusals():
+        claim = await call.daemon.preview_claim(campaign, agent_id)
+    if claim.lead is None:
+        return ok({"campaign": campaign, "lead": None, "why": claim.why, "breakdown": claim.breakdown})
+    history = await lead_history(call.db, claim.lead.id)
+    return ok({"campaign": campaign, "lead": lead_json(claim.lead), "history": [attempt_json(a) for a in history]})
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/preview/dial",
+    roles=ANY_USER,
+    summary="Preview mode: dial the lead I hold",
+    tag="agents",
+    body=PreviewBody,
+    errors=(409,),
+)
+async def preview_dial(call: Call) -> web.Response:
+    agent_id, campaign = _preview_campaign(call)
+    with _preview_refusals():
+        attempt_id = await call.daemon.preview_dial(campaign, agent_id)
+    return ok({"campaign": campaign, "attempt_id": attempt_id})
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/preview/skip",
+    roles=ANY_USER,
+    summary="Preview mode: give the held lead back",
+    tag="agents",
+    body=PreviewBody,
+    errors=(409,),
+)
+async def preview_skip(call: Call) -> web.Response:
+    agent_id, campaign = _preview_campaign(call)
+    with _preview_refusals():
+        await call.daemon.preview_skip(campaign, agent_id)
+    return ok({"campaign": campaign, "skipped": True})

@@ -1,0 +1,152 @@
+"""Campaigns: list, read, create or update (JSON or TOML), start/pause/stop, live statistics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
+from dialer.parsing import DocumentError, load_json, load_toml
+from dialer.store.campaigns import apply_campaign, list_campaigns
+from dialer.store.status import lead_status
+from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_schema, paged
+from dialer.web.facade import CampaignAction, CampaignNotLoaded
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable, read_body
+
+routes = RouteTable()
+# A campaign file is a few KiB; 2 MiB leaves room for very long disposition lists and bounds the parse.
+CAMPAIGN_MAX_BYTES = 2 * 1024 * 1024
+CAMPAIGN_BODY = {
+    "application/json": {"schema": {"type": "object", "description": "a campaign table (see campaigns/example.toml)"}},
+    "application/toml": {"schema": {"type": "string"}},
+}
+
+
+@routes.route(
+    "GET",
+    "/api/campaigns",
+    roles=ANY_USER,
+    summary="List campaigns",
+    tag="campaigns",
+    query=Paging,
+    response=page_schema(),
+)
+async def get_campaigns(call: Call) -> web.Response:
+    records = await list_campaigns(call.db)
+    daemon = call.daemon
+    items = [campaign_json(r, daemon.campaign_state(r.name)) for r in records]
+    q = call.query_as(Paging)
+    return paged(items[q.offset : q.offset + q.limit], len(items), q.limit, q.offset)
+
+
+@routes.route(
+    "GET",
+    "/api/campaigns/{name}",
+    roles=ANY_USER,
+    summary="One campaign with its effective configuration",
+    tag="campaigns",
+)
+async def get_campaign_view(call: Call) -> web.Response:
+    record = await campaign_or_404(call, call.path("name"))
+    body = campaign_json(record, call.daemon.campaign_state(record.name))
+    body["config"] = record.config
+    return ok(body)
+
+
+@routes.route(
+    "PUT",
+    "/api/campaigns/{name}",
+    roles=MANAGERS,
+    summary="Create or update a campaign (JSON or TOML)",
+    tag="campaigns",
+    body_content=CAMPAIGN_BODY,
+    errors=(400, 415, 422),
+)
+async def put_campaign(call: Call) -> web.Response:
+    name = call.path("name")
+    raw = await read_body(call.request, CAMPAIGN_MAX_BYTES)
+    ctype = call.request.content_type
+    if ctype not in ("application/json", "application/toml", "text/toml", "text/plain"):
+        raise Problem(415, f"send the campaign as application/json or application/toml, not {ctype!r}")
+    # Parsing and validating a large campaign is CPU work: off the event loop, so calls keep being paced.
+    config = await asyncio.to_thread(parse_campaign, raw, ctype, name)
+    applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
+    state = await call.daemon.campaign_applied(name, config)
+    body = campaign_json(applied.campaign, state)
+    body.update(created=applied.created, changed=list(applied.changed))
+    return ok(body, 201 if applied.created else 200)
+
+
+def parse_campaign(raw: bytes, ctype: str, name: str) -> CampaignConfig:
+    """The body of ``PUT /api/campaigns/{name}`` as a validated campaign (a problem otherwise)."""
+    try:
+        if ctype == "application/json":
+            data = load_json(raw or b"null", "the campaign")
+        else:
+            data = load_toml(raw, "the campaign")
+    except DocumentError as exc:
+        raise Problem(400, f"cannot parse the campaign: {exc}") from None
+    if not isinstance(data, dict):
+        raise Problem(422, "the campaign must be a table/object", kind="validation-error")
+    data.setdefault("name", name)
+    if data["name"] != name:
+        raise Problem(
+            422, f"name in the body ({data['name']!r}) differs from the URL ({name!r})", kind="validation-error"
+        )
+    try:
+        return load_campaign(data, f"PUT /api/campaigns/{name}")
+    except CampaignConfigError as exc:
+        raise Problem(422, str(exc), kind="validation-error") from None
+
+
+async def _set_campaign(call: Call, action: CampaignAction) -> web.Response:
+    name = call.path("name")
+    await campaign_or_404(call, name)
+    try:
+        state = await call.daemon.set_campaign(name, action)
+    except CampaignNotLoaded:
+        raise Problem(409, f"campaign {name!r} is stored but not loaded by this daemon") from None
+    return ok({"campaign": name, "state": state})
+
+
+@routes.route(
+    "POST", "/api/campaigns/{name}/start", roles=MANAGERS, summary="Start dialling", tag="campaigns", errors=(409,)
+)
+async def start_campaign(call: Call) -> web.Response:
+    return await _set_campaign(call, "start")
+
+
+@routes.route(
+    "POST", "/api/campaigns/{name}/pause", roles=MANAGERS, summary="Pause dialling", tag="campaigns", errors=(409,)
+)
+async def pause_campaign(call: Call) -> web.Response:
+    return await _set_campaign(call, "pause")
+
+
+@routes.route(
+    "POST", "/api/campaigns/{name}/stop", roles=MANAGERS, summary="Stop dialling", tag="campaigns", errors=(409,)
+)
+async def stop_campaign(call: Call) -> web.Response:
+    return await _set_campaign(call, "stop")
+
+
+async def campaign_stats(call: Call, name: str) -> dict[str, object]:
+    record = await campaign_or_404(call, name)
+    daemon = call.daemon
+    config = daemon.campaign_config(name) or CampaignConfig.model_validate(record.config)
+    report = await lead_status(call.db, config, record.id, call.now(), sample=200)
+    live = daemon.campaign_status(name) or {"campaign": name, "state": record.state}
+    return {**live, "leads": report.as_json()}
+
+
+@routes.route(
+    "GET",
+    "/api/campaigns/{name}/stats",
+    roles=MANAGERS,
+    summary="Live statistics, pacing and why not dialling",
+    tag="campaigns",
+)
+async def get_campaign_stats(call: Call) -> web.Response:
+    return ok(await campaign_stats(call, call.path("name")))

@@ -1,0 +1,238 @@
+"""Shared by the resource modules: JSON encoding and paging, the JSON views of stored records, and the lookups
+that turn a path or filter into a record or a problem (404/403/422)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from dialer.agents.registry import Agent, AgentError
+from dialer.store.attempts import AttemptRecord
+from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
+from dialer.store.console import CallbackRecord, LeadListRecord, agent_may_see_lead
+from dialer.store.leads import LeadRecord, get_lead
+from dialer.web.live import HUB
+from dialer.web.problems import Problem
+from dialer.web.routing import Call
+
+
+def dumps(obj: object) -> str:
+    return json.dumps(obj, default=_default)
+
+
+def _default(obj: object) -> object:
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, set | frozenset | tuple):
+        return list(obj)
+    return str(obj)
+
+
+def ok(body: object, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=dumps)
+
+
+def page_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": {"type": "array", "items": item or {"type": "object"}},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }
+
+
+def paged(items: list[Any], total: int, limit: int, offset: int) -> web.Response:
+    return ok({"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+class Paging(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(default=50, ge=1, le=500, description="page size")
+    offset: int = Field(default=0, ge=0, le=10_000_000, description="rows to skip")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------------------------------------ JSON views
+def lead_json(lead: LeadRecord) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "campaign_id": lead.campaign_id,
+        "list_id": lead.list_id,
+        "phone": lead.phone,
+        "alt_phones": lead.alt_phones,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "postal_code": lead.postal_code,
+        "time_zones": lead.postal_zones or lead.tz_candidates,
+        "fields": lead.fields,
+        "status": lead.status,
+        "attempts": lead.attempts,
+        "dials": lead.dials,
+        "priority": lead.priority,
+        "next_dialable_at": lead.next_dialable_at,
+        "last_outcome": lead.last_outcome,
+        "last_disposition": lead.last_disposition,
+        "last_attempt_at": lead.last_attempt_at,
+        "archive_reason": lead.archive_reason,
+        "callback_at": lead.callback_at,
+        "callback_agent": lead.callback_agent,
+    }
+
+
+def attempt_json(a: AttemptRecord) -> dict[str, Any]:
+    talk = (a.ended_at - a.connected_at).total_seconds() if a.ended_at and a.connected_at else None
+    return {
+        "id": a.id,
+        "lead_id": a.lead_id,
+        "campaign_id": a.campaign_id,
+        "phone": a.phone,
+        "started_at": a.started_at,
+        "answered_at": a.answered_at,
+        "connected_at": a.connected_at,
+        "ended_at": a.ended_at,
+        "outcome": a.outcome,
+        "agent": a.agent,
+        "disposition": a.disposition,
+        "notes": a.notes,
+        "ring_seconds": a.ring_seconds,
+        "talk_seconds": talk,
+        "amd_status": a.amd_status,
+    }
+
+
+def callback_json(c: CallbackRecord) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "lead_id": c.lead_id,
+        "campaign_id": c.campaign_id,
+        "due_at": c.due_at,
+        "agent": c.agent,
+        "state": c.state,
+        "notes": c.notes,
+        "created_at": c.created_at,
+    }
+
+
+def lead_list_json(rec: LeadListRecord) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "campaign_id": rec.campaign_id,
+        "name": rec.name,
+        "rows_read": rec.rows_read,
+        "imported": rec.imported,
+        "duplicates": rec.duplicates,
+        "invalid": rec.invalid,
+        "dnc": rec.dnc,
+        "imported_at": rec.imported_at,
+        "errors_url": f"/api/lead-lists/{rec.id}/errors" if rec.errors_file else None,
+    }
+
+
+def agent_json(agent: Agent, now: float) -> dict[str, Any]:
+    return {
+        "agent_id": agent.agent_id,
+        "interface": agent.interface,
+        "status": agent.status.value,
+        "since": agent.since,
+        "seconds_in_state": max(0.0, now - agent.since) if agent.logged_in else None,
+        "queues": sorted(agent.queues),
+        "pause_reason": agent.pause_reason,
+        "pending_pause": agent.pending_pause,
+        "wrapup_until": agent.wrapup_until,
+        "wrapup_seconds_left": max(0.0, agent.wrapup_until - now) if agent.wrapup_until else None,
+        "calls_taken": agent.calls_taken,
+        "call_queue": agent.call_queue,
+    }
+
+
+def campaign_json(record: CampaignRecord, live_state: str | None) -> dict[str, Any]:
+    """A stored campaign; ``live_state`` is its runner's state (None: not loaded by this daemon)."""
+    config = record.config
+    return {
+        "id": record.id,
+        "name": record.name,
+        "state": live_state if live_state is not None else record.state,
+        "stored_state": record.state,
+        "description": config.get("description", ""),
+        "dial_mode": config.get("dial_mode"),
+        "queue": config.get("queue"),
+        "dispositions": config.get("dispositions", []),
+        "wrap_up_seconds": config.get("wrap_up_seconds"),
+        "updated_at": record.updated_at,
+    }
+
+
+# ------------------------------------------------------------------------------------------------ lookups
+async def campaign_or_404(call: Call, name: str) -> CampaignRecord:
+    try:
+        return await get_campaign(call.db, name)
+    except UnknownCampaignError:
+        raise Problem(404, f"no campaign named {name!r}") from None
+
+
+async def campaign_id_of(call: Call, name: str | None) -> int | None:
+    """A ``campaign`` filter: an unknown name is a bad filter value (422), not a missing resource."""
+    if name is None:
+        return None
+    try:
+        return int((await get_campaign(call.db, name)).id)
+    except UnknownCampaignError:
+        raise Problem(422, f"campaign: no campaign named {name!r}", kind="validation-error") from None
+
+
+def own_agent(call: Call, agent_id: str) -> str:
+    """Agents act on themselves only; managers on anyone."""
+    if not call.is_manager and call.user.name != agent_id:
+        raise Problem(403, f"you are {call.user.name}: an agent may only act on their own session")
+    return agent_id
+
+
+def agent_or_404(call: Call, agent_id: str) -> Agent:
+    agent = call.daemon.agent(agent_id)
+    if agent is None:
+        raise Problem(404, f"no agent {agent_id!r} (an agent appears after their first console login)")
+    return agent
+
+
+@contextmanager
+def agent_errors() -> Iterator[None]:
+    """What the agent service refuses, as a problem (404 unknown agent, 409 otherwise)."""
+    try:
+        yield
+    except AgentError as exc:
+        status = 404 if exc.code == "unknown_agent" else 409
+        raise Problem(status, str(exc), kind=f"agent-{exc.code.replace('_', '-')}") from None
+
+
+async def lead_for(call: Call, lead_id: int) -> LeadRecord:
+    lead = await get_lead(call.db, lead_id)
+    if lead is None:
+        raise Problem(404, f"no lead {lead_id}")
+    if (
+        not call.is_manager
+        and not await agent_may_see_lead(call.db, lead_id, call.user.name)
+        and not _on_inbound_call_with(call, lead_id)
+    ):
+        # Not "403": an agent must not learn which lead ids exist.
+        raise Problem(404, f"no lead {lead_id} among your calls")
+    return lead
+
+
+def _on_inbound_call_with(call: Call, lead_id: int) -> bool:
+    """An agent talking to an inbound caller may see (and edit) the lead that caller matched."""
+    agent = call.daemon.agent(call.user.name)
+    pop = call.app[HUB].inbound_call(agent) if agent is not None else None
+    return pop is not None and pop.get("lead_id") == lead_id

@@ -1,0 +1,22 @@
+"""The manager dashboard's document (the same one the WebSocket pushes every second)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from dialer.web.api.common import ok
+from dialer.web.live import dashboard_document
+from dialer.web.routing import MANAGERS, Call, RouteTable
+
+routes = RouteTable()
+
+
+@routes.route(
+    "GET",
+    "/api/dashboard",
+    roles=MANAGERS,
+    summary="Every campaign live, agents, pacing, why not dialling",
+    tag="reports",
+)
+async def get_dashboard(call: Call) -> web.Response:
+    return ok(await dashboard_document(call.app))

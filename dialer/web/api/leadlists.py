@@ -1,0 +1,285 @@
+"""Lead lists: CSV upload (streamed to disk, previewed, imported in one transaction), lists and their error reports."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+from pydantic import Field
+
+from dialer.appkeys import SETTINGS
+from dialer.campaign.config import CampaignConfig
+from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
+from dialer.parsing import DocumentError, load_json
+from dialer.store.campaigns import CampaignRecord
+from dialer.store.console import get_lead_list, list_lead_lists
+from dialer.store.imports import ImportSummary, import_leads
+from dialer.web.api.common import Paging, campaign_id_of, campaign_or_404, lead_list_json, ok, page_schema, paged
+from dialer.web.problems import Problem
+from dialer.web.routing import MANAGERS, Call, RouteTable
+
+routes = RouteTable()
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# Form fields next to the file in an upload (mapping, list name).
+UPLOAD_FIELD_MAX_BYTES = 64 * 1024
+
+
+UPLOAD_BODY = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "CSV (any common encoding/delimiter)"},
+                "mapping": {"type": "string", "description": 'JSON object column → field, e.g. {"Tel": "phone"}'},
+                "list_name": {"type": "string"},
+            },
+        }
+    }
+}
+
+
+@dataclass
+class UploadForm:
+    """An uploaded CSV, streamed to a temporary file (never held in memory), and the form fields next to it."""
+
+    path: Path
+    filename: str = "upload.csv"
+    mapping: dict[str, str] = field(default_factory=dict)
+    list_name: str | None = None
+
+
+@asynccontextmanager
+async def upload_form(call: Call) -> AsyncIterator[UploadForm]:
+    """Read the multipart upload: the file goes to disk in chunks (at most MAX_UPLOAD_BYTES), then is removed."""
+    if not call.request.content_type.startswith("multipart/"):
+        raise Problem(415, "upload the CSV as multipart/form-data (field 'file')")
+    directory = call.app[SETTINGS].var_dir / "imports"
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    handle, name = await asyncio.to_thread(tempfile.mkstemp, ".csv", "upload-", directory)
+    os.close(handle)
+    form = UploadForm(Path(name))
+    try:
+        got_file = await _read_form(call, form)
+        if not got_file:
+            raise Problem(422, "no file: send the CSV in the form field 'file'", kind="validation-error")
+        yield form
+    finally:
+        await asyncio.to_thread(form.path.unlink, True)
+
+
+async def _read_form(call: Call, form: UploadForm) -> bool:
+    got_file = False
+    try:
+        reader = await call.request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise Problem(400, "cannot read the upload: nested multipart parts are not accepted")
+            if part.name == "file":
+                form.filename = Path(part.filename or form.filename).name
+                await _stream_to(part, form.path)
+                got_file = True
+            elif part.name == "mapping":
+                form.mapping = _mapping(await _field_text(part))
+            elif part.name == "list_name":
+                form.list_name = (await _field_text(part)).strip()[:200] or None
+    except (ValueError, LookupError, AssertionError, RuntimeError) as exc:  # a malformed multipart body
+        raise Problem(400, f"cannot read the upload: {str(exc) or type(exc).__name__}") from None
+    return got_file
+
+
+async def _stream_to(part: BodyPartReader, path: Path) -> None:
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await part.read_chunk(256 * 1024):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                raise Problem(413, "the file is larger than 200 MB: import it with `dialer leads import`")
+            out.write(chunk)
+
+
+async def _field_text(part: BodyPartReader) -> str:
+    size = 0
+    chunks: list[bytes] = []
+    while chunk := await part.read_chunk(8192):
+        size += len(chunk)
+        if size > UPLOAD_FIELD_MAX_BYTES:
+            raise Problem(413, f"the form field {part.name!r} is larger than {UPLOAD_FIELD_MAX_BYTES} bytes")
+        chunks.append(chunk)
+    try:
+        return b"".join(chunks).decode(part.get_charset(default="utf-8"))
+    except (UnicodeDecodeError, LookupError):
+        raise Problem(400, f"the form field {part.name!r} is not UTF-8 text") from None
+
+
+def _mapping(text: str) -> dict[str, str]:
+    if not text.strip():
+        return {}
+    try:
+        parsed = load_json(text, "mapping")
+    except DocumentError as exc:
+        raise Problem(400, f"cannot read the upload: {exc}") from None
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        raise Problem(422, "mapping must be a JSON object of column → field", kind="validation-error")
+    return {str(k): v for k, v in parsed.items()}
+
+
+@routes.route(
+    "POST",
+    "/api/campaigns/{name}/lead-lists/preview",
+    roles=MANAGERS,
+    tag="leads",
+    summary="Preview a CSV: detected encoding, delimiter, column mapping and the first rows",
+    body_content=UPLOAD_BODY,
+)
+async def preview_lead_list(call: Call) -> web.Response:
+    record = await campaign_or_404(call, call.path("name"))
+    config = CampaignConfig.model_validate(record.config)
+    async with upload_form(call) as form:
+        return await asyncio.to_thread(_preview, form, config.default_region)
+
+
+def _preview(form: UploadForm, region: str | None) -> web.Response:
+    try:
+        with LeadCsvReader(form.path, default_region=region, mapping=form.mapping) as reader:
+            rows: list[dict[str, Any]] = []
+            errors: list[dict[str, Any]] = []
+            for item in reader:
+                if isinstance(item, RowError):
+                    errors.append({"row": item.row, "reason": item.reason.value, "detail": item.detail})
+                else:
+                    rows.append(
+                        {
+                            "row": item.row,
+                            "phone": item.phone,
+                            "first_name": item.first_name,
+                            "last_name": item.last_name,
+                            "fields": item.fields,
+                        }
+                    )
+                if len(rows) + len(errors) >= 10:
+                    break
+            columns = [{"column": h, "field": reader.field_map.get(i, "skip")} for i, h in enumerate(reader.header)]
+            return ok(
+                {
+                    "file": form.filename,
+                    "encoding": reader.encoding,
+                    "delimiter": reader.delimiter,
+                    "columns": columns,
+                    "sample": rows,
+                    "sample_errors": errors,
+                }
+            )
+    except LeadFileError as exc:
+        raise Problem(422, str(exc), kind="bad-lead-file") from None
+    except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
+        raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
+
+
+async def _import_upload(
+    call: Call, record: CampaignRecord, config: CampaignConfig, form: UploadForm, errors: list[RowError]
+) -> tuple[ImportSummary, list[str], Path]:
+    try:
+        with LeadCsvReader(form.path, default_region=config.default_region, mapping=form.mapping) as reader:
+            directory = call.app[SETTINGS].var_dir / "imports"
+            stamp = call.now().strftime("%Y%m%dT%H%M%S%f")
+            errors_path = directory / f"{record.name}-{stamp}-errors.csv"
+            summary = await import_leads(
+                call.db,
+                campaign_id=record.id,
+                rows=reader,
+                list_name=form.list_name or form.filename,
+                source_file=f"upload:{form.filename}",
+                now=call.now(),
+                errors_file=str(errors_path),
+                on_error=errors.append,
+            )
+            return summary, list(reader.header), errors_path
+    except LeadFileError as exc:
+        raise Problem(422, str(exc), kind="bad-lead-file") from None
+    except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
+        raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
+
+
+@routes.route(
+    "POST",
+    "/api/campaigns/{name}/lead-lists",
+    roles=MANAGERS,
+    tag="leads",
+    status=201,
+    errors=(413,),
+    summary="Import a CSV into the campaign (one transaction); returns the report",
+    body_content=UPLOAD_BODY,
+)
+async def upload_lead_list(call: Call) -> web.Response:
+    record = await campaign_or_404(call, call.path("name"))
+    config = CampaignConfig.model_validate(record.config)
+    errors: list[RowError] = []
+    async with upload_form(call) as form:
+        summary, header, errors_path = await _import_upload(call, record, config, form, errors)
+    report_text = io.StringIO()
+    write_error_report(report_text, errors, header)
+    await asyncio.to_thread(errors_path.write_text, report_text.getvalue(), "utf-8")
+    report = {
+        "list_id": summary.list_id,
+        "campaign": record.name,
+        "rows": summary.rows,
+        "imported": summary.imported,
+        "duplicates": summary.duplicates,
+        "invalid": summary.invalid,
+        "dnc": summary.dnc,
+        "errors": [{"row": e.row, "line": e.line, "reason": e.reason.value, "detail": e.detail} for e in errors[:100]],
+        "errors_url": f"/api/lead-lists/{summary.list_id}/errors",
+    }
+    call.daemon.leads_added(record.name)
+    return ok(report, 201)
+
+
+class LeadListQuery(Paging):
+    campaign: str | None = Field(default=None, max_length=100)
+
+
+@routes.route(
+    "GET",
+    "/api/lead-lists",
+    roles=MANAGERS,
+    summary="Imported lead lists with their counts",
+    tag="leads",
+    query=LeadListQuery,
+    response=page_schema(),
+)
+async def get_lead_lists(call: Call) -> web.Response:
+    q = call.query_as(LeadListQuery)
+    total, lists = await list_lead_lists(call.db, await campaign_id_of(call, q.campaign), q.limit, q.offset)
+    return paged([lead_list_json(r) for r in lists], total, q.limit, q.offset)
+
+
+@routes.route(
+    "GET",
+    r"/api/lead-lists/{list_id:\d{1,15}}/errors",
+    roles=MANAGERS,
+    tag="leads",
+    summary="The rejected rows of an import, as CSV",
+    response={"type": "string"},
+    response_content_type="text/csv",
+)
+async def get_lead_list_errors(call: Call) -> web.StreamResponse:
+    rec = await get_lead_list(call.db, call.path_id("list_id"))
+    if rec is None or not rec.errors_file or not await asyncio.to_thread(Path(rec.errors_file).is_file):
+        raise Problem(404, "no error report for this list")
+    return web.FileResponse(
+        rec.errors_file,
+        headers={
+            "Content-Type": "text/csv",
+            "Content-Disposition": f'attachment; filename="list-{rec.id}-errors.csv"',
+        },
+    )

@@ -1,0 +1,127 @@
+"""Leads: search, read with history, correct, and put on the do-not-call list."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from dialer.campaign.rules import LeadStatus
+from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
+from dialer.store.dnc import import_dnc
+from dialer.web.api.common import (
+    Paging,
+    Strict,
+    attempt_json,
+    campaign_id_of,
+    lead_for,
+    lead_json,
+    ok,
+    page_schema,
+    paged,
+)
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, Call, RouteTable
+
+routes = RouteTable()
+
+
+class LeadSearch(Paging):
+    campaign: str | None = Field(default=None, max_length=100)
+    q: str | None = Field(default=None, max_length=100, description="name or phone digits")
+    status: LeadStatus | None = None
+
+
+class LeadEdit(Strict):
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    priority: int | None = Field(default=None, ge=-1000, le=1000)
+    fields: dict[str, str | None] | None = Field(default=None, max_length=50)
+
+
+class DncRequest(Strict):
+    scope: Literal["campaign", "global"] = "campaign"
+    reason: str | None = Field(default=None, max_length=200)
+
+
+@routes.route(
+    "GET",
+    "/api/leads",
+    roles=ANY_USER,
+    summary="Search leads (agents: only their own)",
+    tag="leads",
+    query=LeadSearch,
+    response=page_schema(),
+)
+async def get_leads(call: Call) -> web.Response:
+    q = call.query_as(LeadSearch)
+    query = LeadQuery(
+        campaign_id=await campaign_id_of(call, q.campaign),
+        text=q.q,
+        status=q.status.value if q.status else None,
+        agent=None if call.is_manager else call.user.name,
+        limit=q.limit,
+        offset=q.offset,
+    )
+    total, leads = await search_leads(call.db, query)
+    return paged([lead_json(lead) for lead in leads], total, q.limit, q.offset)
+
+
+@routes.route(
+    "GET", r"/api/leads/{lead_id:\d{1,15}}", roles=ANY_USER, summary="One lead with its attempt history", tag="leads"
+)
+async def get_lead_view(call: Call) -> web.Response:
+    lead = await lead_for(call, call.path_id("lead_id"))
+    history = await lead_history(call.db, lead.id)
+    return ok({**lead_json(lead), "history": [attempt_json(a) for a in history]})
+
+
+@routes.route(
+    "PATCH",
+    r"/api/leads/{lead_id:\d{1,15}}",
+    roles=ANY_USER,
+    summary="Correct a lead's name, priority or fields",
+    tag="leads",
+    body=LeadEdit,
+)
+async def patch_lead(call: Call) -> web.Response:
+    lead = await lead_for(call, call.path_id("lead_id"))
+    body = call.body_as(LeadEdit)
+    if body.priority is not None and not call.is_manager:
+        raise Problem(403, "only a manager may change a lead's priority")
+    updated = await update_lead_fields(
+        call.db,
+        lead.id,
+        call.now(),
+        first_name=body.first_name,
+        last_name=body.last_name,
+        fields=body.fields,
+        priority=body.priority,
+    )
+    assert updated is not None
+    return ok(lead_json(updated))
+
+
+@routes.route(
+    "POST",
+    r"/api/leads/{lead_id:\d{1,15}}/dnc",
+    roles=ANY_USER,
+    summary="Put the lead's numbers on the do-not-call list",
+    tag="leads",
+    body=DncRequest,
+)
+async def post_lead_dnc(call: Call) -> web.Response:
+    lead = await lead_for(call, call.path_id("lead_id"))
+    body = call.body_as(DncRequest)
+    if body.scope == "global" and not call.is_manager:
+        raise Problem(403, "only a manager may add to the global do-not-call list")
+    imported = await import_dnc(
+        call.db,
+        [lead.phone, *lead.alt_phones],
+        campaign_id=lead.campaign_id if body.scope == "campaign" else None,
+        source=f"agent:{call.user.name}",
+        reason=body.reason,
+        now=call.now(),
+    )
+    return ok({"lead_id": lead.id, "scope": body.scope, "numbers_added": imported.added})

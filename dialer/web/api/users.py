@@ -1,0 +1,79 @@
+"""Users, who am I, and API tokens."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from pydantic import Field
+
+from dialer.store.auth import Role, UserExistsError, add_api_token, create_user, list_users
+from dialer.web.api.common import Paging, Strict, ok, page_schema, paged
+from dialer.web.problems import Problem
+from dialer.web.routing import ADMINS, ANY_USER, SESSION, Call, RouteTable
+from dialer.web.security import hash_password, new_api_token
+
+routes = RouteTable()
+
+
+class UserCreate(Strict):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    role: Role
+    password: str = Field(min_length=8, max_length=200)
+    phone: str | None = Field(default=None, min_length=3, max_length=120, description="agent phone, e.g. PJSIP/1001")
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class TokenCreate(Strict):
+    label: str = Field(default="", max_length=100)
+
+
+@routes.route("GET", "/api/me", roles=ANY_USER, summary="Who am I", tag="auth")
+async def get_me(call: Call) -> web.Response:
+    session = call.request.get(SESSION)
+    return ok({"user": call.user.public(), "csrf_token": session.csrf_token if session else None})
+
+
+@routes.route(
+    "POST",
+    "/api/tokens",
+    roles=ANY_USER,
+    summary="Mint an API token for yourself",
+    tag="auth",
+    body=TokenCreate,
+    status=201,
+)
+async def mint_token(call: Call) -> web.Response:
+    body = call.body_as(TokenCreate)
+    token = new_api_token()
+    await add_api_token(call.db, call.user.id, token, body.label, call.now())
+    return ok({"token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
+
+
+@routes.route(
+    "GET", "/api/users", roles=ADMINS, summary="List users", tag="users", query=Paging, response=page_schema()
+)
+async def get_users(call: Call) -> web.Response:
+    q = call.query_as(Paging)
+    total, users = await list_users(call.db, limit=q.limit, offset=q.offset)
+    return paged([u.public() for u in users], total, q.limit, q.offset)
+
+
+@routes.route(
+    "POST", "/api/users", roles=ADMINS, summary="Create a user", tag="users", body=UserCreate, status=201, errors=(409,)
+)
+async def post_user(call: Call) -> web.Response:
+    body = call.body_as(UserCreate)
+    try:
+        user = await create_user(
+            call.db,
+            body.name,
+            body.role,
+            await asyncio.to_thread(hash_password, body.password),
+            call.now(),
+            phone=body.phone,
+            display_name=body.display_name,
+        )
+    except UserExistsError as exc:
+        raise Problem(409, str(exc)) from None
+    return ok(user.public(), 201)

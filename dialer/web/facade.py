@@ -1,0 +1,345 @@
+"""What the web tier may ask of the running daemon: one typed class between the handlers and the Dialer.
+
+Handlers never reach into ``Dialer.runners`` or the agent service themselves; they call :class:`Daemon`, which
+names each question the web tier asks (a campaign's live state, the queues an agent may join, the agent's current
+call, preview actions ...) and answers it with plain values. When the daemon's insides change, this file changes;
+the handlers do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from aiohttp import web
+
+from dialer.agents.registry import Agent, AgentError
+from dialer.agents.service import ChangeListener
+from dialer.appkeys import DIALER, SCHEDULER
+from dialer.campaign.config import CampaignConfig, DialMode, Disposition
+from dialer.campaign.rules import TransitionKind
+from dialer.daemon import Dialer
+from dialer.runner.bus import Notification
+from dialer.runner.runner import CampaignRunner
+from dialer.store.leads import LeadRecord
+
+CampaignAction = Literal["start", "pause", "stop"]
+
+
+class CampaignNotLoaded(LookupError):
+    """The campaign is stored but this daemon has no runner for it."""
+
+
+class NoRunningCampaign(LookupError):
+    """A campaign named in a request is not running on this daemon."""
+
+
+class UnknownQueues(ValueError):
+    """An agent asked to join queues this daemon does not serve."""
+
+
+class NotInPreviewCampaign(LookupError):
+    """The agent is not signed in to a preview campaign (or not to the one named)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueChoice:
+    """A queue an agent may join: a campaign's, or an inbound queue."""
+
+    queue: str
+    label: str
+    kind: Literal["campaign", "inbound"]
+    campaign: str | None = None
+    dial_mode: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "queue": self.queue,
+            "label": self.label,
+            "kind": self.kind,
+            "campaign": self.campaign,
+            "dial_mode": self.dial_mode,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCall:
+    """The campaign call an agent is on (or last wrapped up), with what the console needs to disposition it."""
+
+    campaign: str
+    attempt_id: int
+    dispositions: tuple[Disposition, ...]
+    wrap_up_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewClaim:
+    """A preview claim: the held lead, or why there is none."""
+
+    campaign: str
+    lead: LeadRecord | None
+    why: str | None = None
+    breakdown: dict[str, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCampaign:
+    """A campaign loaded by this daemon, as the dashboard draws it."""
+
+    name: str
+    campaign_id: int
+    config: CampaignConfig
+    status: dict[str, object]  # the runner's status document (state, counters, pacing, why not dialling)
+    attempts: int
+    connected: int
+
+
+class Daemon:
+    """The daemon as the web tier sees it. ``schedule`` registers a newly loaded campaign with the scheduler."""
+
+    def __init__(self, dialer: Dialer, schedule: Callable[[CampaignConfig], None] | None = None) -> None:
+        self._dialer = dialer
+        self._schedule = schedule
+
+    def now(self) -> float:
+        return self._dialer.clock.now()
+
+    # ------------------------------------------------------------------ live view (dashboard, WebSocket)
+    def subscribe(self, *topics: str) -> AbstractContextManager[asyncio.Queue[Notification]]:
+        """Notifications of these topics (``agent:<id>``, ``campaign:<name>``, ``*``) while the block runs."""
+        return self._dialer.bus.subscribe(*topics)
+
+    def publish(self, topic: str, kind: str, **data: object) -> None:
+        self._dialer.bus.publish(topic, kind, **data)
+
+    def add_agent_listener(self, listener: ChangeListener) -> None:
+        self._dialer.agents.add_listener(listener)
+
+    def campaign_names(self) -> list[str]:
+        return list(self._dialer.runners)
+
+    def attempts_by_campaign(self) -> dict[str, int]:
+        return {name: runner.counters.attempts for name, runner in self._dialer.runners.items()}
+
+    def live_campaigns(self) -> list[LiveCampaign]:
+        return [
+            LiveCampaign(
+                name,
+                runner.campaign_id,
+                runner.config,
+                runner.status(),
+                runner.counters.attempts,
+                runner.counters.connected,
+            )
+            for name, runner in self._dialer.runners.items()
+        ]
+
+    def agents_in_queue(self, queue: str) -> list[Agent]:
+        return self._dialer.agents.registry.in_queue(queue)
+
+    def inbound_waiting(self, queue: str) -> int:
+        """Callers waiting in inbound ``queue`` on every server."""
+        return self._dialer.inbound_waiting(queue)
+
+    def server_view(self) -> dict[str, dict[str, object]]:
+        return dict(self._dialer.server_view())
+
+    def health(self) -> dict[str, object]:
+        return dict(self._dialer.health.snapshot())
+
+    # ------------------------------------------------------------------ campaigns
+    def _runner(self, name: str) -> CampaignRunner | None:
+        return self._dialer.runners.get(name)
+
+    def campaign_state(self, name: str) -> str | None:
+        """The live state of the campaign's runner (None: not loaded here; the stored state is all there is)."""
+        runner = self._runner(name)
+        return runner.state.value if runner is not None else None
+
+    def campaign_config(self, name: str) -> CampaignConfig | None:
+        """The configuration the runner dials with (None: not loaded here)."""
+        runner = self._runner(name)
+        return runner.config if runner is not None else None
+
+    def campaign_status(self, name: str) -> dict[str, object] | None:
+        """Live statistics, pacing and why not dialling (None: not loaded here)."""
+        runner = self._runner(name)
+        return runner.status() if runner is not None else None
+
+    async def campaign_applied(self, name: str, config: CampaignConfig) -> str | None:
+        """A campaign was stored: the running runner takes the new configuration, or a new one is loaded (and
+        scheduled). Returns the live state (None: not loaded here)."""
+        runner = self._runner(name)
+        if runner is not None:
+            runner.reconfigure(config)
+        else:
+            await self._dialer.load_campaigns()
+            runner = self._runner(name)
+            if runner is not None and self._schedule is not None:
+                self._schedule(runner.config)
+        return runner.state.value if runner is not None else None
+
+    async def set_campaign(self, name: str, action: CampaignAction) -> str:
+        """start | pause | stop (persisted); returns the live state. Raises :class:`CampaignNotLoaded`."""
+        try:
+            runner = await self._dialer.set_campaign(name, action)
+        except LookupError:
+            raise CampaignNotLoaded(name) from None
+        return runner.state.value
+
+    def leads_added(self, name: str) -> None:
+        """New leads were imported: the campaign's runner looks for them now, not at its next tick."""
+        runner = self._runner(name)
+        if runner is not None:
+            runner.wake()
+
+    # ------------------------------------------------------------------ agents
+    @property
+    def inbound_queues(self) -> frozenset[str]:
+        return self._dialer.inbound_queues
+
+    def agent(self, agent_id: str) -> Agent | None:
+        return self._dialer.agents.registry.get(agent_id)
+
+    def agents(self) -> list[Agent]:
+        return self._dialer.agents.registry.agents()
+
+    def register_agent(
+        self, agent_id: str, interface: str, member_name: str | None, server: str | None = None
+    ) -> Agent:
+        """On ``server`` (an ``[[ami]]`` name) when given, else the one ``agent_interfaces`` chooses. Raises
+        :class:`AgentError`."""
+        return self._dialer.agents.register(agent_id, interface, member_name, server)
+
+    def queues(self) -> list[QueueChoice]:
+        """The queues an agent may join: each campaign's (once, the first campaign naming it), then the inbound
+        queues no campaign uses."""
+        choices: list[QueueChoice] = []
+        for runner in self._dialer.runners.values():
+            if any(c.queue == runner.config.queue for c in choices):
+                continue
+            mode = runner.config.dial_mode.value
+            choices.append(QueueChoice(runner.config.queue, f"{runner.name} ({mode})", "campaign", runner.name, mode))
+        seen = {c.queue for c in choices}
+        choices += [QueueChoice(q, q, "inbound") for q in sorted(self._dialer.inbound_queues) if q not in seen]
+        return choices
+
+    async def login(self, agent_id: str, queues: list[str]) -> Agent:
+        """Join queues (paused). Raises :class:`UnknownQueues` for a queue no campaign or inbound queue here uses,
+        :class:`AgentError` when the agent may not."""
+        known = {r.config.queue for r in self._dialer.runners.values()} | set(self._dialer.inbound_queues)
+        unknown = [q for q in queues if q not in known]
+        if unknown:
+            raise UnknownQueues(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+        return await self._dialer.agents.login(agent_id, queues)
+
+    async def ready(self, agent_id: str) -> Agent:
+        return await self._dialer.agents.ready(agent_id)
+
+    async def pause(self, agent_id: str, reason: str) -> Agent:
+        return await self._dialer.agents.pause(agent_id, reason)
+
+    async def logout(self, agent_id: str) -> Agent:
+        return await self._dialer.agents.logout(agent_id)
+
+    # ------------------------------------------------------------------ calls
+    def _runners_for(self, campaign: str | None) -> list[CampaignRunner]:
+        if campaign is None:
+            return list(self._dialer.runners.values())
+        runner = self._runner(campaign)
+        if runner is None:
+            raise NoRunningCampaign(campaign)
+        return [runner]
+
+    def agent_call(self, agent_id: str, campaign: str | None = None) -> AgentCall | None:
+        """The campaign call the agent is on or last wrapped up (in ``campaign`` when named; raises
+        :class:`NoRunningCampaign` for a campaign not running here)."""
+        for runner in self._runners_for(campaign):
+            attempt = runner.attempt_of_agent(agent_id)
+            if attempt is not None:
+                config = runner.config
+                return AgentCall(runner.name, attempt, config.dispositions, config.wrap_up_seconds)
+        return None
+
+    async def disposition(
+        self,
+        call: AgentCall,
+        agent_id: str,
+        code: str,
+        *,
+        notes: str | None,
+        callback_at: datetime | None,
+        callback_personal: bool,
+    ) -> TransitionKind:
+        """Disposition the call (raises DispositionError for a bad code or time, LookupError when it is gone)."""
+        runner = self._runner(call.campaign)
+        if runner is None:
+            raise NoRunningCampaign(call.campaign)
+        return await runner.disposition(
+            agent_id,
+            code,
+            notes=notes,
+            callback_at=callback_at,
+            callback_personal=callback_personal,
+            attempt_id=call.attempt_id,
+        )
+
+    # ------------------------------------------------------------------ preview
+    def preview_campaign(self, agent_id: str, campaign: str | None) -> str:
+        """The preview campaign the agent works in (the one named, else the first). Raises
+        :class:`NotInPreviewCampaign`."""
+        agent = self.agent(agent_id)
+        queues = agent.queues if agent is not None else frozenset[str]()
+        for runner in self._dialer.runners.values():
+            config = runner.config
+            if config.dial_mode is DialMode.PREVIEW and config.queue in queues and campaign in (None, runner.name):
+                return runner.name
+        raise NotInPreviewCampaign(
+            f"{agent_id} is not signed in to a preview campaign" + (f" {campaign!r}" if campaign else "")
+        )
+
+    def _preview_runner(self, campaign: str) -> CampaignRunner:
+        runner = self._runner(campaign)
+        if runner is None:
+            raise NoRunningCampaign(campaign)
+        return runner
+
+    async def preview_claim(self, campaign: str, agent_id: str) -> PreviewClaim:
+        """Hold the next lead for the agent to read (raises LookupError/RuntimeError/AgentError when not ready)."""
+        runner = self._preview_runner(campaign)
+        lead = await runner.preview_claim(agent_id)
+        if lead is not None:
+            return PreviewClaim(campaign, lead)
+        why = runner.why_not
+        return PreviewClaim(campaign, None, why.detail if why else None, why.breakdown if why else {})
+
+    async def preview_dial(self, campaign: str, agent_id: str) -> int:
+        return await self._preview_runner(campaign).preview_dial(agent_id)
+
+    async def preview_skip(self, campaign: str, agent_id: str) -> None:
+        await self._preview_runner(campaign).preview_skip(agent_id)
+
+
+def daemon_of(app: web.Application) -> Daemon:
+    """The running daemon of the application (set up by :func:`dialer.app.dialer_ctx`)."""
+    scheduler = app.get(SCHEDULER)
+    return Daemon(app[DIALER], scheduler.schedule_campaign if scheduler is not None else None)
+
+
+__all__ = [
+    "AgentCall",
+    "AgentError",
+    "CampaignNotLoaded",
+    "Daemon",
+    "LiveCampaign",
+    "NoRunningCampaign",
+    "NotInPreviewCampaign",
+    "PreviewClaim",
+    "QueueChoice",
+    "UnknownQueues",
+    "daemon_of",
+]
