@@ -145,7 +145,8 @@ class CallWitness:
             self._by_attempt[attempt] = key
 
     def _bound(self, now: float) -> None:
-        self.expire(now)
+        if len(self._calls) > self.max_calls:
+            self.expire(now)
         while len(self._calls) > self.max_calls:
             _, oldest = self._calls.popitem(last=False)
             self._drop_index(oldest)
