@@ -53,6 +53,7 @@ ABANDON_USER_EVENT = "DialerAbandon"  # QueueStatus (TIMEOUT, JOINEMPTY, CALLERH
 OPT_OUT_USER_EVENT = "DialerOptOut"  # Campaign: the callee pressed the opt-out key
 MESSAGE_MISSING_USER_EVENT = "DialerMessageMissing"  # Prompt: the safe-harbour recording is missing
 CALL_END_USER_EVENT = "DialerCallEnd"  # Stage, Agent, QueueStatus, Cause: just before the Hangup of an answered call
+CONNECTED_STAGE = "CONNECTED"  # DialerCallEnd's Stage of a call an agent took (DIALER_STAGE in the dialplan)
 _NOTHING: tuple[CallUpdate, ...] = ()
 
 
@@ -479,6 +480,10 @@ class CallTracker:
             call.abandon_status = event.get("QueueStatus") or call.abandon_status
         elif name == CALL_END_USER_EVENT:
             call.end_stage = event.get("Stage") or None
+            if call.end_stage == CONNECTED_STAGE and call.agent_interface is None:
+                # The dialplan's own word that an agent had the call (its AgentConnect may predate our listening:
+                # a call followed from mid-call), with the member who took it.
+                call.agent_interface = call.agent_name = event.get("Agent") or None
         elif name == OPT_OUT_USER_EVENT:
             call.updates.append(CallOptedOut(call.record.attempt_id, now, event.get("Campaign") or ""))
         elif name == MESSAGE_MISSING_USER_EVENT:
@@ -553,7 +558,7 @@ class CallTracker:
                 hangup_cause=call.hangup_cause,
                 dial_status=call.dial_status,
                 amd_status=call.amd_status,
-                agent_connected=call.connected_at is not None,
+                agent_connected=call.connected_at is not None or call.end_stage == CONNECTED_STAGE,
                 hangup_requested=call.hangup_requested,
                 rejected=call.rejected,
             )

@@ -163,3 +163,27 @@ def test_tracked_calls_are_not_kept_and_memory_is_bounded() -> None:
     assert witness.expire(last + 61.0) > 0  # the ended calls go after keep_seconds
     witness.expire(last + 4 * 3600.0 + 1.0)  # and any call still up after max_call_seconds
     assert len(witness) == 0
+
+
+def test_a_call_followed_after_its_agent_connect_is_connected_by_the_dialplans_call_end() -> None:
+    """Nothing stored said an agent had it (the daemon died before writing it) and the AgentConnect came before we
+    listened: DialerCallEnd Stage CONNECTED (recorded from Asterisk 22) says so, with the agent -- no false abandon."""
+    for path in sorted((TRACES / "lab").glob("originate-*.txt")):
+        owned = replay_file(path)
+        for record in owned.originated:
+            ended = owned.ended.get(record.action_id)
+            if ended is None or ended.outcome is not Outcome.CONNECTED or ended.channel_id is None:
+                continue
+            if ended.detail != "CONNECTED":
+                continue
+            assert ended.talk_seconds is not None
+            witness = witness_of(path, after=ended.at - ended.talk_seconds + 0.001)
+            call = witness.find(record.attempt_id, ended.channel_id, record.action_id)
+            assert call is not None
+            evidence = read_witnessed(call, record, answered_at=ended.at - ended.talk_seconds - 1.0)
+            assert evidence.ended is not None
+            assert evidence.ended.outcome is Outcome.CONNECTED
+            assert evidence.ended.at == ended.at
+            assert evidence.agent_name == ended.agent_interface
+            return
+    pytest.fail("no lab trace has a call connected to an agent with DialerCallEnd Stage CONNECTED")
