@@ -578,6 +578,8 @@ class Dialer:
                     "reason": c.client.state.reason,
                     "channels_in_use": c.server.gate.channels_in_use,
                     "tracked_calls": c.server.tracker.active_calls,
+                    # Calls of other daemons (or not yet adopted) followed on the wire (dialer.calls.witness).
+                    "witnessed_calls": len(c.pump.witness),
                     "events": c.pump.events_seen,
                 }
                 for c in self.connections

@@ -721,6 +721,9 @@ class CampaignRunner:
             assert witnessed is not None
             witnessed[0].forget(witnessed[1])
             return await self.close_orphan(Closure(attempt, evidence.ended.outcome, evidence))
+        if witnessed is not None and witnessed[1].hangup_seen:
+            # Over, its OriginateResponse still on its way (they come in any order): the next pass closes it.
+            return False
         server = self.pool.get(live.server)
         seen_connected = evidence is not None and evidence.connected_at is not None
         connected = attempt.connected_at is not None or live.bridged or seen_connected
