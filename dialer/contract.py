@@ -46,6 +46,7 @@ GLOBAL_VARIABLES: Final = (
 
 # -- the dialplan's own working variables (the dialer never sets them; they show in VarSet and DialerCallEnd)
 STAGE_VARIABLE: Final = "DIALER_STAGE"  # how far the answered call got (CONNECTED, SAFE_HARBOUR, OPTOUT ...)
+CONNECTED_STAGE: Final = "CONNECTED"  # DIALER_STAGE (and DialerCallEnd's Stage) of a call an agent took
 KEY_VARIABLE: Final = "DIALER_KEY"  # the key pressed during the safe-harbour message
 LIMIT_VARIABLE: Final = "DIALER_LIMIT"  # the connect limit chosen for this call
 CONNECTED_AGENT_VARIABLE: Final = "DIALER_CONNECTED_AGENT"  # the member interface that took the call

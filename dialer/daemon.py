@@ -22,6 +22,7 @@ from dialer.ami.events import AmiEvent, CoreShowChannel
 from dialer.calls.adoption import plan_adoption
 from dialer.calls.queue_load import QueueLoad
 from dialer.calls.tracker import CallTracker
+from dialer.calls.witness import CallEvidence, CallWitness, WitnessedCall
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.state import CampaignState
 from dialer.clock import Clock, RealTimeClock
@@ -480,6 +481,19 @@ class Dialer:
                 if runner.campaign_id not in self.owned or not runner.running:
                     continue
                 found = await open_attempts(self.db, runner.campaign_id, wall, exclude=runner.in_flight.calls.keys())
+                # What was seen on the wire of these calls while no tracker followed them (dialer.calls.witness).
+                witnessed: dict[int, tuple[CallWitness, WitnessedCall]] = {}
+                seen_ended: dict[int, CallEvidence] = {}
+                for attempt in found:
+                    for conn in self.connections:
+                        witness = conn.pump.witness
+                        call = witness.find(str(attempt.attempt_id), attempt.channel_id, attempt.action_id)
+                        if call is not None:
+                            witnessed[attempt.attempt_id] = (witness, call)
+                            evidence = runner.read_witnessed(attempt, call)
+                            if evidence.ended is not None:
+                                seen_ended[attempt.attempt_id] = evidence
+                            break
                 plan = plan_adoption(
                     found,
                     listings,
@@ -488,11 +502,14 @@ class Dialer:
                     now=now,
                     settle_seconds=runner.config.ring_timeout_seconds + ADOPTION_SETTLE_MARGIN_SECONDS,
                     process_started=self._started_at,
+                    seen_ended=seen_ended,
                 )
                 for adoption in plan.adopt:
-                    handled += await runner.adopt(adoption)
+                    handled += await runner.adopt(adoption, witnessed.get(adoption.attempt.attempt_id))
                 for closure in plan.close:
                     handled += await runner.close_orphan(closure)
+                    if (seen := witnessed.get(closure.attempt.attempt_id)) is not None:
+                        seen[0].forget(seen[1])
                 if runner.awaiting_adoption:
                     runner.awaiting_adoption = False
                     runner.wake()
@@ -573,6 +590,8 @@ class Dialer:
                     "reason": c.client.state.reason,
                     "channels_in_use": c.server.gate.channels_in_use,
                     "tracked_calls": c.server.tracker.active_calls,
+                    # Calls of other daemons (or not yet adopted) followed on the wire (dialer.calls.witness).
+                    "witnessed_calls": len(c.pump.witness),
                     "events": c.pump.events_seen,
                 }
                 for c in self.connections

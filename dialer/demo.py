@@ -71,6 +71,7 @@ class DemoCrew:
     rng: random.Random
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     dispositions: int = 0
+    reclaimed: int = 0  # queue memberships a previous (crashed) demo's crew left, removed at start
 
     def agent_ids(self) -> list[str]:
         return [f"agent{n:02d}" for n in range(1, self.agents + 1)]
@@ -85,11 +86,19 @@ class DemoCrew:
 
     async def start(self) -> None:
         service = self.dialer.agents
+        queues = [self.config.queue, *sorted(self.dialer.inbound_queues)]
         for agent_id in self.agent_ids():
             # The simulated PBX's agent phones answer automatically, like a PJSIP phone with answer-after=0.
-            service.register(agent_id, f"Local/{agent_id}@sim-agents", agent_id)
+            agent = service.register(agent_id, f"Local/{agent_id}@sim-agents", agent_id)
+            # Every way out (drain, a second signal) takes the crew out of the queues; a demo that crashed left
+            # them in: reclaim those memberships first (on a real Asterisk they outlive the process).
+            service.leave_queues_on_stop(agent_id)
+            left = await service.leave_queues(agent.interface, queues)
+            self.reclaimed += left
+            if left:
+                log.info("demo_crew_reclaimed", agent=agent_id, memberships=left)
         for agent_id in self.agent_ids():
-            await service.login(agent_id, [self.config.queue, *sorted(self.dialer.inbound_queues)])
+            await service.login(agent_id, queues)
             await service.ready(agent_id)
         self.tasks.append(asyncio.create_task(self._work(), name="demo-crew"))
 

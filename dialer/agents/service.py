@@ -30,6 +30,8 @@ from dialer.ami.events import AmiEvent, QueueMember
 from dialer.logging import get_logger
 
 log = get_logger(__name__)
+# A cleanup QueueRemove waits no longer than this (on the way out, a dead connection must not hold the exit).
+LEAVE_TIMEOUT_SECONDS = 2.0
 
 
 class QueueControl(Protocol):
@@ -77,6 +79,8 @@ class AgentService:
         self.failed_actions = 0
         self.last_corrections: tuple[str, ...] = ()
         self._to_restore: dict[str, AgentSession] = {}
+        # Agents whose phones leave their queues when this service stops (the demo's simulated crew).
+        self._transient: set[str] = set()
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -89,6 +93,28 @@ class AgentService:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sender
             self._sender = None
+        for agent_id in sorted(self._transient):
+            agent = self.registry.get(agent_id)
+            if agent is not None and agent.queues:
+                await self.leave_queues(agent.interface, agent.queues)
+
+    # ------------------------------------------------------------------ cleanup
+    def leave_queues_on_stop(self, agent_id: str) -> None:
+        """A transient agent (the demo's simulated crew): its phone leaves its queues when this service stops --
+        after the drain, after a second signal alike -- instead of staying a member with nobody behind it."""
+        self._transient.add(agent_id)
+
+    async def leave_queues(self, interface: str, queues: Iterable[str]) -> int:
+        """Remove a phone from queues on its PBX whatever the registry says (a previous process's leftovers, a
+        transient agent on the way out). Returns how many memberships the PBX removed; failures are logged."""
+        control = self.control_for(interface)
+        removed = 0
+        for queue in sorted(set(queues)):
+            try:
+                removed += bool(await asyncio.wait_for(control.queue_remove(queue, interface), LEAVE_TIMEOUT_SECONDS))
+            except Exception as exc:
+                log.warning("queue_leave_failed", queue=queue, interface=interface, error=str(exc))
+        return removed
 
     def add_listener(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)

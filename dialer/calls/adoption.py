@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from dialer.ami.events import CoreShowChannel
 from dialer.calls.outcome import Outcome
+from dialer.calls.witness import CallEvidence
 from dialer.contract import ATTEMPT_VARIABLE
 
 CHANNEL_STATE_UP = 6
@@ -76,6 +77,13 @@ class Adoption:
 class Closure:
     attempt: OpenAttempt
     outcome: Outcome
+    # What the PBX said about the call, seen on the wire while nobody owned it (dialer.calls.witness); None: the
+    # call ended unseen and ``outcome`` is inferred (lost_outcome).
+    evidence: CallEvidence | None = None
+
+    @property
+    def inferred(self) -> bool:
+        return self.evidence is None or self.evidence.ended is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +166,7 @@ def plan_adoption(
     now: float,
     settle_seconds: float,
     process_started: float = float("-inf"),
+    seen_ended: Mapping[int, CallEvidence] | None = None,
 ) -> AdoptionPlan:
     """Which open attempts (of a campaign ``owner`` runs, none of them its own calls in flight) to adopt, close or
     leave for later.
@@ -174,6 +183,10 @@ def plan_adoption(
     Never closed while another claimer's lease runs (that daemon is alive, draining
     or cut off from the database, and writes the outcome itself); its call is adopted if live all the same, and
     whichever daemon writes the outcome first wins (the second write is refused by the store).
+
+    ``seen_ended``: attempts whose call was seen ending on the wire while no tracker followed it (attempt id ->
+    the evidence, dialer.calls.witness): closed at once with the outcome the PBX reported, whatever the listings
+    say (a listing may predate the Hangup) -- unless another claimer's lease runs (it writes the outcome itself).
     """
     by_linkedid: dict[str, LiveCall] = {}
     by_attempt: dict[str, LiveCall] = {}
@@ -192,12 +205,17 @@ def plan_adoption(
             and attempt.started_at >= process_started
         ):
             continue
+        other_claim_live = attempt.claim_live and attempt.claim_owner != owner
+        evidence = seen_ended.get(attempt.attempt_id) if seen_ended else None
+        if evidence is not None and evidence.ended is not None and not other_claim_live:
+            plan.close.append(Closure(attempt, evidence.ended.outcome, evidence))
+            continue
         live = (by_linkedid.get(attempt.channel_id) if attempt.channel_id else None) or by_attempt.get(
             str(attempt.attempt_id)
         )
         if live is not None:
             plan.adopt.append(Adoption(attempt, live))
-        elif every_server_listed and settled and not (attempt.claim_live and attempt.claim_owner != owner):
+        elif every_server_listed and settled and not other_claim_live:
             plan.close.append(Closure(attempt, lost_outcome(attempt)))
         else:
             plan.waiting.append(attempt)

@@ -48,6 +48,7 @@ from dialer.contract import (
     AMD_USER_EVENT,
     ATTEMPT_VARIABLE,
     CALL_END_USER_EVENT,
+    CONNECTED_STAGE,
     MESSAGE_MISSING_USER_EVENT,
     OPT_OUT_USER_EVENT,
 )
@@ -480,6 +481,10 @@ class CallTracker:
             call.abandon_status = event.get("QueueStatus") or call.abandon_status
         elif name == CALL_END_USER_EVENT:
             call.end_stage = event.get("Stage") or None
+            if call.end_stage == CONNECTED_STAGE and call.agent_interface is None:
+                # The dialplan's own word that an agent had the call (its AgentConnect may predate our listening:
+                # a call followed from mid-call), with the member who took it.
+                call.agent_interface = call.agent_name = event.get("Agent") or None
         elif name == OPT_OUT_USER_EVENT:
             call.updates.append(CallOptedOut(call.record.attempt_id, now, event.get("Campaign") or ""))
         elif name == MESSAGE_MISSING_USER_EVENT:
@@ -554,7 +559,7 @@ class CallTracker:
                 hangup_cause=call.hangup_cause,
                 dial_status=call.dial_status,
                 amd_status=call.amd_status,
-                agent_connected=call.connected_at is not None,
+                agent_connected=call.connected_at is not None or call.end_stage == CONNECTED_STAGE,
                 hangup_requested=call.hangup_requested,
                 rejected=call.rejected,
             )

@@ -5,7 +5,8 @@ the call tracker (whose updates go to the runner that placed the call), the agen
 queue load. Nothing here awaits the database or the PBX, so the pump keeps up with event bursts.
 After every (re)connect it resynchronises calls, agents and queues from ``CoreShowChannels``/``QueueStatus``
 instead of trusting state from before the cut, and hands each channel listing on (the daemon adopts the calls
-a dead daemon left up, see :mod:`dialer.calls.adoption`).
+a dead daemon left up, see :mod:`dialer.calls.adoption`). Events of calls the tracker does not follow are kept
+by the pump's :class:`~dialer.calls.witness.CallWitness` until their attempt is adopted or closed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dialer.ami.client import QueueStatusSnapshot
 from dialer.ami.events import AmiEvent, ConnectionDown, ConnectionUp, CoreShowChannel
 from dialer.calls.queue_load import QueueLoad
 from dialer.calls.tracker import CallUpdate
+from dialer.calls.witness import CallWitness
 from dialer.logging import get_logger
 from dialer.runner.pool import Server
 
@@ -65,6 +67,9 @@ class EventPump:
         self._inbound_queues = inbound_queues
         self.events_seen = 0
         self.unrouted_updates = 0
+        # The events of calls the tracker does not follow (another daemon's, a dead process's not yet adopted):
+        # kept from the moment the connection is up, so their outcome is what the PBX said (dialer.calls.witness).
+        self.witness = CallWitness()
         self.resyncs = 0
         # Synchronous observers called for every event after the agents (e.g. the inbound watcher).
         self._observers = observers or []
@@ -90,7 +95,10 @@ class EventPump:
         if isinstance(event, ConnectionDown):
             self._wake_all()  # runners see the pool down and stop dialling at once
             return
-        self.dispatch(self.server.tracker.feed(event, now))
+        tracker = self.server.tracker
+        # (Before the tracker: it forgets a call on its last event, which must not start a witnessed call.)
+        self.witness.feed(event, now, tracked=lambda linkedid: tracker.attempt_for_uniqueid(linkedid) is not None)
+        self.dispatch(tracker.feed(event, now))
         self._agents.on_event(event, self.server.name)
         for observe in self._observers:
             observe(event, now)
@@ -107,8 +115,10 @@ class EventPump:
             sink.deliver(self.server.name, update)
 
     def sweep(self) -> None:
-        """Give up on calls whose events never came (periodic)."""
-        self.dispatch(self.server.tracker.sweep(self._clock()))
+        """Give up on calls whose events never came; forget witnessed calls past their retention (periodic)."""
+        now = self._clock()
+        self.dispatch(self.server.tracker.sweep(now))
+        self.witness.expire(now)
 
     def _wake_all(self) -> None:
         for sink in self._all_sinks():

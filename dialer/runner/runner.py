@@ -24,7 +24,7 @@ from structlog.contextvars import bind_contextvars, bound_contextvars
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.ami.actions import OriginateRequest, OriginateStatus
-from dialer.calls.adoption import Adoption, Closure
+from dialer.calls.adoption import Adoption, Closure, OpenAttempt
 from dialer.calls.outcome import AnswerCount, Outcome, count_answer
 from dialer.calls.tracker import (
     AgentRinging,
@@ -37,6 +37,7 @@ from dialer.calls.tracker import (
     CallUpdate,
     OriginateRecord,
 )
+from dialer.calls.witness import CallEvidence, CallWitness, WitnessedCall, read_witnessed
 from dialer.campaign.config import CampaignConfig, DialMode
 from dialer.campaign.pacing import pacing_settings
 from dialer.campaign.rules import LeadTransition, TransitionKind
@@ -77,6 +78,10 @@ log = get_logger(__name__)
 T = TypeVar("T")
 
 
+def _wall(at: float | None) -> datetime | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC)
+
+
 def _fallback_action_id(attempt_id: int) -> str:
     """The ActionID of an attempt written without one (the runner always chooses one, see _attempt_start)."""
     return f"orig-{attempt_id}"
@@ -101,6 +106,7 @@ class RunnerCounters:
     lost: int = 0
     not_sent: int = 0
     adopted: int = 0  # calls a dead daemon left up, followed to their end here
+    witnessed: int = 0  # a dead daemon's calls seen ending on the wire before adoption, closed as the PBX said
     outcomes: Counter[str] = field(default_factory=Counter)
     dispositions: Counter[str] = field(default_factory=Counter)
     dials: Counter[str] = field(default_factory=Counter)  # Originates sent, by server
@@ -117,6 +123,7 @@ class RunnerCounters:
             "lost": self.lost,
             "not_sent": self.not_sent,
             "adopted": self.adopted,
+            "witnessed": self.witnessed,
             "outcomes": dict(self.outcomes),
             "dispositions": dict(self.dispositions),
         }
@@ -647,9 +654,33 @@ class CampaignRunner:
         await self._settle(server, attempt_id, outcome, AttemptEnd(ended_at=wall), update.at, predictive=True)
         self._after_call()
 
-    async def adopt(self, adoption: Adoption) -> bool:
+    def read_witnessed(self, attempt: OpenAttempt, call: WitnessedCall) -> CallEvidence:
+        """What the PBX said about one of this campaign's open attempts, from the events seen on the wire while no
+        tracker followed it (dialer.calls.witness), read from the attempt's stored facts."""
+        action_id = attempt.action_id or _fallback_action_id(attempt.attempt_id)
+        record = self._tracking_record(
+            attempt.attempt_id,
+            attempt.phone,
+            self.config.dial_string(attempt.phone),
+            action_id,
+            attempt.channel_id or call.linkedid,
+            attempt.started_at,
+        )
+        return read_witnessed(
+            call,
+            record,
+            answered_at=attempt.answered_at,
+            connected_at=attempt.connected_at,
+            agent=attempt.agent,
+            amd_status=attempt.amd_status,
+        )
+
+    async def adopt(self, adoption: Adoption, witnessed: tuple[CallWitness, WitnessedCall] | None = None) -> bool:
         """Follow a call a dead daemon placed and left up (dialer.calls.adoption): hold its lead, track it on its
-        server, count it in flight. Its remaining events then settle it like any call of ours."""
+        server, count it in flight. Its remaining events then settle it like any call of ours.
+
+        ``witnessed``: the call's events seen on the wire so far (dialer.calls.witness): its answer, agent and AMD
+        verdict are taken from them, and if they show the call ended meanwhile it is closed with that outcome."""
         attempt, live = adoption.attempt, adoption.call
         if self.in_flight.get(attempt.attempt_id) is not None:
             return False
@@ -660,14 +691,32 @@ class CampaignRunner:
             held = await adopt_lead_claim(self.db, attempt.attempt_id, owner=self.owner, now=wall, until=until)
         except AttemptAlreadyClosed:
             return False
+        # From here to the tracker's adoption nothing awaits: every later event of the call reaches the tracker.
+        evidence = self.read_witnessed(attempt, witnessed[1]) if witnessed is not None else None
+        if evidence is not None and evidence.ended is not None:
+            assert witnessed is not None
+            witnessed[0].forget(witnessed[1])
+            return await self.close_orphan(Closure(attempt, evidence.ended.outcome, evidence))
+        if witnessed is not None and witnessed[1].hangup_seen:
+            # Over, its OriginateResponse still on its way (they come in any order): the next pass closes it.
+            return False
         server = self.pool.get(live.server)
-        connected = attempt.connected_at is not None or live.bridged
+        seen_connected = evidence is not None and evidence.connected_at is not None
+        connected = attempt.connected_at is not None or live.bridged or seen_connected
         answered_at = attempt.answered_at
+        if answered_at is None and evidence is not None:
+            answered_at = evidence.answered_at
         if answered_at is None and (live.answered or connected):
-            answered_at = now  # answered after the last fact its daemon managed to write
-        connected_at = (attempt.connected_at or now) if connected else None
-        agent = self.agents.registry.by_interface(live.agent_interface) if live.agent_interface else None
+            answered_at = now  # answered after the last fact its daemon managed to write, before we listened
+        connected_at = attempt.connected_at or (evidence.connected_at if evidence is not None else None)
+        if connected and connected_at is None:
+            connected_at = now
+        interface = live.agent_interface or (evidence.agent_interface if evidence is not None else None)
+        agent = self.agents.registry.by_interface(interface) if interface else None
         agent_id = attempt.agent or (agent.agent_id if agent is not None else None)
+        if agent_id is None and evidence is not None:
+            agent_id = evidence.agent_name
+        amd_status = attempt.amd_status or (evidence.amd_status if evidence is not None else None)
         action_id = attempt.action_id or _fallback_action_id(attempt.attempt_id)
         dial = self.config.dial_string(attempt.phone)
         record = self._tracking_record(
@@ -677,10 +726,12 @@ class CampaignRunner:
             record,
             answered_at=answered_at,
             connected_at=connected_at,
-            agent_interface=live.agent_interface,
+            agent_interface=interface,
             agent_name=agent_id,
-            amd_status=attempt.amd_status,
+            amd_status=amd_status,
         )
+        if witnessed is not None:
+            witnessed[0].forget(witnessed[1])
         server.gate.occupy()  # the call holds a trunk channel until it ends (_settle gives it back)
         call = InFlightCall(
             attempt.attempt_id,
@@ -696,11 +747,22 @@ class CampaignRunner:
         if connected_at is not None:
             self.in_flight.connect(attempt.attempt_id, connected_at, agent_id)
         elif answered_at is not None:
-            in_amd = self.config.amd.enabled and attempt.amd_status is None
+            in_amd = self.config.amd.enabled and amd_status is None
             self.in_flight.set_stage(attempt.attempt_id, CallStage.AMD if in_amd else CallStage.WAITING, answered_at)
         if connected and agent_id is not None:
             self._attempt_of_agent[agent_id] = attempt.attempt_id
         self.counters.adopted += 1
+        if evidence is not None:
+            seen = AttemptProgress(
+                answered_at=_wall(answered_at) if attempt.answered_at is None else None,
+                connected_at=_wall(connected_at) if attempt.connected_at is None else None,
+                agent=agent_id if attempt.agent is None else None,
+                amd_status=evidence.amd_status if attempt.amd_status is None else None,
+                amd_cause=evidence.amd_cause if attempt.amd_status is None else None,
+            )
+            await self._durably(
+                "adopted", attempt.attempt_id, lambda: update_attempt(self.db, attempt.attempt_id, seen)
+            )
         log.warning(
             "call_adopted",
             campaign=self.name,
@@ -715,26 +777,59 @@ class CampaignRunner:
         self.wake()
         return True
 
+    def _agent_id_of(self, interface: str | None, name: str | None) -> str | None:
+        agent = self.agents.registry.by_interface(interface) if interface else None
+        return agent.agent_id if agent is not None else name or interface
+
     async def close_orphan(self, closure: Closure) -> bool:
-        """An open attempt of a dead daemon whose call is up nowhere: it ended unseen. Record the conservative
-        outcome (dialer.calls.adoption.lost_outcome) so no attempt stays open and its lead moves on."""
+        """An open attempt of a dead daemon whose call is up nowhere. If its call was seen ending on the wire
+        (``closure.evidence``), record what the PBX said: outcome, answer, agent, end time. Otherwise it ended
+        unseen: record the conservative outcome (dialer.calls.adoption.lost_outcome), marked inferred, so no attempt
+        stays open and its lead moves on."""
         attempt, outcome = closure.attempt, closure.outcome
         now = self.clock.now()
         wall = datetime.fromtimestamp(now, UTC)
-        end = AttemptEnd(ended_at=wall, agent=attempt.agent)
+        evidence = closure.evidence
+        ended = evidence.ended if evidence is not None else None
+        answered_at = attempt.answered_at
+        if ended is not None and evidence is not None:
+            answered_at = answered_at if answered_at is not None else evidence.answered_at
+            connected_at = attempt.connected_at if attempt.connected_at is not None else evidence.connected_at
+            end = AttemptEnd(
+                ended_at=_wall(ended.at) or wall,
+                hangup_cause=ended.cause,
+                ring_seconds=ended.ring_seconds,
+                answered_at=_wall(answered_at) if attempt.answered_at is None else None,
+                connected_at=_wall(connected_at) if attempt.connected_at is None else None,
+                amd_status=ended.amd_status,
+                amd_cause=ended.amd_cause,
+                agent=attempt.agent or self._agent_id_of(ended.agent_interface, ended.agent_name),
+            )
+        else:
+            end = AttemptEnd(ended_at=wall, agent=attempt.agent)
         try:
             transition = await close_orphaned_attempt(
-                self.db, self.config, attempt.attempt_id, outcome, end, owner=self.owner, now=wall
+                self.db,
+                self.config,
+                attempt.attempt_id,
+                outcome,
+                end,
+                owner=self.owner,
+                now=wall,
+                inferred=closure.inferred,
             )
         except AttemptAlreadyClosed:
             return False
-        self.counters.lost += 1
+        if closure.inferred:
+            self.counters.lost += 1
+        else:
+            self.counters.witnessed += 1
         if transition is not None:
             self._count(outcome, transition.kind)
         else:
             self.counters.outcomes[outcome.value] += 1
         if outcome.is_live_answer:
-            at = attempt.answered_at if attempt.answered_at is not None else attempt.started_at
+            at = answered_at if answered_at is not None else attempt.started_at
             self.stats.record_live_answer(at, outcome is Outcome.ABANDONED, placed_predictively=True)
         log.warning(
             "orphaned_attempt_closed",
@@ -742,6 +837,7 @@ class CampaignRunner:
             attempt_id=attempt.attempt_id,
             lead_id=attempt.lead_id,
             counted_as=outcome.value,
+            inferred=closure.inferred,
             lead_transition=transition.kind.value if transition is not None else None,
         )
         self.wake()

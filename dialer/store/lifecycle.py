@@ -373,8 +373,11 @@ async def close_orphaned_attempt(
     *,
     owner: str,
     now: datetime,
+    inferred: bool = True,
 ) -> LeadTransition | None:
-    """Close an attempt whose call ended while no daemon listened (its daemon died; dialer.calls.adoption).
+    """Close an attempt whose call ended while no daemon followed it (its daemon died; dialer.calls.adoption).
+    ``inferred``: the outcome is a conservative guess (the call ended unseen), not what the PBX reported (a call
+    seen ending on the wire, dialer.calls.witness).
 
     The lead moves on as for any outcome only if this attempt is its latest and no live claim of another
     claimer holds it; otherwise only the call record is closed (the lead was dialled again since, or is someone
@@ -385,7 +388,7 @@ async def close_orphaned_attempt(
         transition: LeadTransition | None = None
         if await _latest_attempt_of_lead(conn, lead.id) == attempt_id and not _held_by_another(lead, owner, now):
             transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at)
-        await _close_attempt(conn, attempt_id, outcome, end, inferred=True)
+        await _close_attempt(conn, attempt_id, outcome, end, inferred=inferred)
     return transition
 
 

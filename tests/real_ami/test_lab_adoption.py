@@ -4,14 +4,18 @@ answer and its agent, and a fresh tracker that adopts it follows it to its real 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 
 import pytest
-from lab_harness import Lab
+from lab_harness import Lab, lab_settings
 
+from dialer.ami.client import AmiClient
 from dialer.calls.adoption import OpenAttempt, live_calls, plan_adoption
 from dialer.calls.outcome import Outcome
 from dialer.calls.tracker import CallConnected, CallEnded, CallTracker, OriginateRecord
+from dialer.calls.witness import CallWitness, read_witnessed
 
 pytestmark = pytest.mark.real_ami
 
@@ -56,3 +60,55 @@ async def test_a_talking_call_is_listed_with_its_attempt_and_agent_and_followed_
     ]
     assert [e.outcome for e in ends] == [Outcome.CONNECTED]
     assert survivor.active_calls == 0
+
+
+async def test_after_a_kill_the_restarted_session_sees_the_calls_end_as_the_pbx_says(lab: Lab) -> None:
+    """kill -9 and restart against the real lab: the dialer that placed the calls is gone (its tracker hears nothing
+    more; here the lab session keeps listening only to know the truth); a new AMI session, connected while the calls
+    are up, follows them with a CallWitness, owned or not -- and reads the same outcome, agent and end as the
+    placing tracker: a call connected to an agent is CONNECTED (no false abandon), a no-answer is NO_ANSWER
+    (Reason 3, cause 19), not a guessed failure."""
+    agent = lab.agent()
+    await lab.add_agent(agent)
+    talking = await lab.originate("5550001")  # answers, reaches the auto-answering agent, talks 10 s
+    ringing = await lab.originate("5550003")  # rings until the Originate timeout
+    await lab.wait_until(lambda: bool(talking.of(CallConnected)))
+
+    witness = CallWitness()
+    async with AmiClient(lab_settings()) as restarted:  # the restarted daemon's session
+        await restarted.wait_up(within_seconds=5)
+
+        async def listen() -> None:
+            async for event in restarted.events():
+                witness.feed(event, time.monotonic())
+
+        listener = asyncio.create_task(listen())
+        try:
+            await lab.wait_for(talking, ringing)
+            await asyncio.sleep(1.0)  # (the restarted session's copy of the last events)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    for call, dial, stored in (
+        (talking, "Local/5550001@lab-pstn", {"answered_at": talking.of(CallConnected)[0].at - 1.0}),
+        (ringing, "Local/5550003@lab-pstn", {}),
+    ):
+        seen = witness.find(call.attempt_id, call.channel_id, f"{call.attempt_id}-a")
+        assert seen is not None, call.number
+        assert not seen.from_start  # connected mid-call
+        record = OriginateRecord(
+            f"{call.attempt_id}-a", call.attempt_id, dial, call.number, time.monotonic() - 60, call.channel_id, 15.0
+        )
+        evidence = read_witnessed(seen, record, **stored)  # type: ignore[arg-type]
+        assert evidence.ended is not None, call.number
+        truth = call.ended
+        assert (evidence.ended.outcome, evidence.ended.reason, evidence.ended.cause) == (
+            truth.outcome,
+            truth.reason,
+            truth.cause,
+        )
+        assert abs(evidence.ended.at - truth.at) < 1.0
+    assert talking.ended.outcome is Outcome.CONNECTED
+    assert ringing.ended.outcome is Outcome.NO_ANSWER

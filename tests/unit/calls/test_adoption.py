@@ -5,6 +5,8 @@ from __future__ import annotations
 from dialer.ami.events import CoreShowChannel
 from dialer.calls.adoption import OpenAttempt, interface_of, live_calls, lost_outcome, plan_adoption
 from dialer.calls.outcome import Outcome
+from dialer.calls.tracker import CallEnded
+from dialer.calls.witness import CallEvidence
 
 NOW = 10_000.0
 SETTLE = 50.0
@@ -142,3 +144,61 @@ def test_a_previous_process_of_the_same_node_is_adopted_at_once() -> None:
     assert [a.attempt.attempt_id for a in plan.adopt] == [1]
     assert plan.waiting == []
     assert plan.close == []
+
+
+def _seen_end(n: int, outcome: Outcome, at: float) -> CallEvidence:
+    ended = CallEnded(
+        attempt_id=str(n),
+        at=at,
+        action_id=f"orig-k-{n}",
+        channel_id=f"dialer-k-{n}",
+        outcome=outcome,
+        reason=3,
+        cause=19,
+        amd_status=None,
+        amd_cause=None,
+        agent_interface=None,
+        agent_name=None,
+        ring_seconds=20.0,
+        wait_seconds=None,
+        talk_seconds=None,
+        duration_seconds=20.0,
+    )
+    return CallEvidence(None, None, None, None, None, None, None, ended, True)
+
+
+def test_a_call_seen_ending_on_the_wire_is_closed_with_what_the_pbx_said_at_once() -> None:
+    """Seen ending while nobody owned it: closed with the PBX's outcome (not inferred), without waiting for the settle
+    time or every server's listing, and even if a stale listing still shows its channel."""
+    young = attempt(1, started=NOW - 25)
+    listed = attempt(2)
+    seen = {1: _seen_end(1, Outcome.NO_ANSWER, NOW - 2), 2: _seen_end(2, Outcome.BUSY, NOW - 1)}
+    plan = plan_adoption(
+        [young, listed],
+        {"sim": local_call(2)},
+        owner=ME,
+        every_server_listed=False,
+        now=NOW,
+        settle_seconds=SETTLE,
+        seen_ended=seen,
+    )
+    assert [(c.attempt.attempt_id, c.outcome, c.inferred) for c in plan.close] == [
+        (1, Outcome.NO_ANSWER, False),
+        (2, Outcome.BUSY, False),
+    ]
+    assert plan.adopt == []
+    # Another claimer's live lease: that daemon writes the outcome itself.
+    theirs = attempt(3, claim_owner="host:9", claim_live=True)
+    plan = plan_adoption(
+        [theirs],
+        {"sim": []},
+        owner=ME,
+        every_server_listed=True,
+        now=NOW,
+        settle_seconds=SETTLE,
+        seen_ended={3: _seen_end(3, Outcome.NO_ANSWER, NOW - 1)},
+    )
+    assert plan.close == []
+    # Without evidence the closure is inferred.
+    plan = plan_adoption([attempt(4)], {"sim": []}, owner=ME, every_server_listed=True, now=NOW, settle_seconds=SETTLE)
+    assert [c.inferred for c in plan.close] == [True]

@@ -1,0 +1,140 @@
+"""kill -9 while a standby daemon waits (issue 12 §2): daemon B stands by while A dials; A is killed while a call
+rings, is in answering-machine detection or is being put to an agent; the calls end while B waits out A's campaign
+lease, and A comes back (after 5 s or a minute) under another node id. Every daemon follows the calls carrying a
+DIALER_ATTEMPT from the moment it is connected, owned or not (dialer.calls.witness), so the outcomes recorded are
+the PBX's -- no guessed outcome where the PBX reported one, no false abandon, connected calls' end times from the
+PBX -- and no lead is dialled again while its attempt is open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from ops_harness import DbSpec, OpsWorld, ops_world
+from sqlalchemy import text
+
+from dialer.runner.runner import CampaignRunner, RunnerState
+from dialer.sim.pbx.truth import OriginateRecord
+from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
+
+STAGES: dict[str, Callable[[OriginateRecord], bool]] = {
+    "ringing": lambda r: r.ended_at is None and r.uniqueid != "" and r.answered_at is None,
+    "amd": lambda r: r.ended_at is None and r.answered_at is not None and r.queued_at is None,
+    "agent_connect": lambda r: r.ended_at is None and r.queued_at is not None and r.connected_at is None,
+}
+
+
+async def overlapping_attempts(world: OpsWorld) -> int:
+    async with world.alive[0].db.read() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT a.id FROM attempts a JOIN attempts b ON a.lead_id = b.lead_id"
+                    " AND a.id < b.id AND (a.ended_at IS NULL OR b.started_at < a.ended_at)"
+                )
+            )
+        ).all()
+    return len(rows)
+
+
+async def attempts(world: OpsWorld) -> dict[str, dict[str, object]]:
+    async with world.alive[0].db.read() as conn:
+        rows = (await conn.execute(text("SELECT * FROM attempts"))).mappings().all()
+    return {str(r["id"]): dict(r) for r in rows}
+
+
+def epoch(value: object) -> float:
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+@pytest.mark.parametrize("down_seconds", [5.0, 60.0])
+async def test_calls_ending_while_a_standby_waits_are_recorded_as_the_pbx_said(
+    tmp_path: Path, sqlite_spec: DbSpec, down_seconds: float, stage: str
+) -> None:
+    async with ops_world(
+        tmp_path,
+        sqlite_spec,
+        leads=80,
+        agents=5,
+        talk_mean=30.0,
+        talk_sd=10.0,
+        campaign={"amd": {"enabled": stage == "amd"}},
+    ) as world:
+        name = world.config.name
+        first = await world.start_daemon("node-a")
+        standby = await world.start_daemon("node-b", login_agents=False)
+        standby_connected_at = world.clock.now()
+        assert standby.dialer.runner(name).state is RunnerState.STANDBY
+        await world.run(40, step=1.0)
+        in_stage = STAGES[stage]
+        assert await world.run_until(
+            lambda: any(in_stage(r) for r in world.pbx.truth.originates), rounds=200, step=0.5
+        ), f"no call reached {stage}"
+        assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
+        await first.kill()
+        killed_at = world.clock.now()
+        up_at_kill = {r.attempt for r in world.pbx.truth.originates if r.ended_at is None}
+
+        await world.run(down_seconds, step=1.0)
+        restarted = await world.start_daemon("node-a2", login_agents=False)  # back, under another node id
+        restarted_at = world.clock.now()
+        runners = {
+            standby_connected_at: standby.dialer.runner(name),
+            restarted_at: restarted.dialer.runner(name),
+        }
+
+        def owner() -> tuple[float, CampaignRunner] | None:
+            return next(((t, r) for t, r in runners.items() if r.state is RunnerState.RUNNING), None)
+
+        await world.run(OWNERSHIP_TTL.total_seconds() + 4 * RENEW_SECONDS, step=1.0, until=lambda: owner() is not None)
+        taken = owner()
+        assert taken is not None, "nobody took the dead daemon's campaign over"
+        owner_connected_at, runner = taken
+
+        truth = {r.attempt: r for r in world.pbx.truth.originates}
+        await world.run(900, step=2.0, until=lambda: all(truth[a].ended_at is not None for a in up_at_kill))
+        await world.run(60, step=1.0)
+        rows = await attempts(world)
+        assert up_at_kill <= set(rows)
+        ended_while_waiting = [a for a in up_at_kill if (truth[a].ended_at or 0.0) < killed_at + down_seconds + 15]
+        assert ended_while_waiting, "some calls should end while the campaign waits for its new owner"
+
+        assert world.pbx.truth.duplicates() == {}
+        assert world.overlapping_calls() == {}
+        assert await overlapping_attempts(world) == 0
+        # No false abandon: a call the PBX connected to an agent is never recorded abandoned.
+        false_abandons = [
+            a for a, r in truth.items() if r.connected_at is not None and rows.get(a, {}).get("outcome") == "abandoned"
+        ]
+        assert false_abandons == []
+        # Every call that ended while the new owner was connected was on its wire: recorded as the PBX reported it,
+        # not inferred, connected calls with the PBX's end time.
+        seen = {
+            a: r
+            for a, r in truth.items()
+            if a in up_at_kill and r.outcome is not None and r.ended_at is not None and r.ended_at > owner_connected_at
+        }
+        assert seen
+        assert {a: rows[a]["outcome"] for a in seen} == {a: r.outcome.value for a, r in seen.items()}  # type: ignore[union-attr]
+        assert [a for a in seen if rows[a]["outcome_inferred"]] == []
+        for a, r in seen.items():
+            if r.connected_at is not None:
+                assert r.ended_at is not None
+                assert abs(epoch(rows[a]["ended_at"]) - r.ended_at) <= 2.0, a
+        # What ended before the new owner was connected is either the PBX's outcome or marked inferred.
+        guessed = [
+            a
+            for a, r in truth.items()
+            if r.outcome is not None
+            and rows.get(a, {}).get("outcome") not in (None, r.outcome.value)
+            and not rows[a]["outcome_inferred"]
+        ]
+        assert guessed == []
+        assert runner.counters.as_dict()["witnessed"] + runner.counters.adopted > 0
