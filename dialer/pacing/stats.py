@@ -380,13 +380,18 @@ class PacingStats:
 
         With ``X`` people hung up on as machines (estimated ``X̂``, variance ``V`` = ``window.estimated_variance``),
         the true rate ``(Q + X) ÷ (L + X)`` stays at or under the cap while ``Q + (1 − cap) X ≤ cap L``: at the
-        guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``(1 − cap) z √V ÷ L`` lower. Never below a
-        third of the setpoint (a young window's scatter is the guard's business)."""
+        guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``(1 − cap) z √V ÷ L`` lower, a margin
+        added in quadrature to the setpoint's own (``cap − setpoint``). Never below a third of the setpoint (a
+        young window's scatter is the guard's business)."""
         window = self.window
         if window.estimated_variance <= 0.0 or window.live_answers <= 0.0:
             return self.setpoint
-        margin = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(window.estimated_variance)
-        return max(self.setpoint / 3.0, self.setpoint - margin / window.live_answers)
+        scatter = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(window.estimated_variance)
+        # The setpoint's own margin under the cap covers the queue's abandons; the two noises are independent,
+        # so their margins add in quadrature.
+        queue_margin = max(0.0, self.abandon_cap - self.setpoint)
+        margin = math.hypot(queue_margin, scatter / window.live_answers)
+        return max(self.setpoint / 3.0, self.abandon_cap - margin)
 
     def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
         """A live person answered; ``abandoned`` if no agent reached them in time.

@@ -34,6 +34,16 @@ def test_amd_false_positives_enter_the_pacers_window_and_keep_the_true_rate_unde
     assert result.worst_24h_abandon <= 0.03
 
 
+@pytest.mark.parametrize("seed", [9, 4])
+def test_the_true_rate_with_amd_false_positives_stays_under_the_cap_over_seeds(seed: int) -> None:
+    """The people AMD hangs up on scatter around the pacer's estimate; the guard and the controller count that
+    scatter, so the true worst window stays under the cap (seed 9 went to 3.08 % over 48 h before)."""
+    scenario = load_scenario(SCENARIOS / "uk-amd-fp.toml")
+    result = simulate(scenario, P.ours(), seed=seed, hours=8.0, warmup_minutes=30.0)
+    assert result.abandons > 0
+    assert result.worst_24h_abandon <= 0.03
+
+
 def test_the_agent_schedule_logs_agents_in_and_out() -> None:
     scenario = parse_scenario(
         {"agents": {"count": 10, "schedule": [[0.0, 10], [0.5, 10], [0.51, 4], [1.0, 4], [1.01, 10]]}}

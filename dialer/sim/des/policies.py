@@ -10,6 +10,7 @@
   included) ≤ knob × agents expected free by a new call's typical answer time (learned conditional
   probabilities); knob tuned.
 * ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
+* ``ours-ready`` — the same, told each wrap-up agent's "ready in N s" (``AgentView.ready_in_seconds``).
 * ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
 * ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
 """
@@ -76,6 +77,11 @@ class PacerPolicy:
 
 def ours(*, announce_ready: bool = False) -> PacerPolicy:
     return PacerPolicy("ours", PacingSettings(mode=PacingMode.PREDICTIVE), announce_ready=announce_ready)
+
+
+def ours_ready() -> PacerPolicy:
+    """Ours, with the agents in wrap-up announcing when they will be ready (what the console would send)."""
+    return PacerPolicy("ours-ready", PacingSettings(mode=PacingMode.PREDICTIVE), announce_ready=True)
 
 
 def progressive() -> PacerPolicy:

@@ -218,8 +218,10 @@ def test_the_controller_aims_lower_by_the_false_positive_scatter() -> None:
         stats.record_live_answer(float(i), False)
     for i in range(2000):
         stats.record_amd(False, float(i))
-    margin = (1 - 0.03) * 2.33 * math.sqrt(2000 * 0.04 * 0.96) / stats.window.live_answers
-    assert math.isclose(stats.controller_setpoint(), stats.setpoint - margin, rel_tol=1e-9)
+    scatter = (1 - 0.03) * 2.33 * math.sqrt(2000 * 0.04 * 0.96) / stats.window.live_answers
+    expected = 0.03 - math.hypot(0.03 - stats.setpoint, scatter)  # independent margins add in quadrature
+    assert math.isclose(stats.controller_setpoint(), expected, rel_tol=1e-9)
+    assert stats.controller_setpoint() < stats.setpoint
     # Without AMD false positives nothing changes.
     plain = PacingStats(PacingSettings())
     for i in range(2000):
