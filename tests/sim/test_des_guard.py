@@ -63,3 +63,13 @@ def test_the_agent_schedule_logs_agents_in_and_out() -> None:
 def test_run_hours_of_a_scenario_are_read() -> None:
     assert load_scenario(SCENARIOS / "n3-p020.toml").run.hours == 72.0
     assert parse_scenario({}).run.hours is None
+
+
+def test_agents_in_wrapup_announce_when_they_will_be_ready_only_when_asked() -> None:
+    sim = Simulation(parse_scenario({"agents": {"count": 10}}), 2)
+    sim.run(P.ours_ready(), 0.5, 0.0)
+    wrapping = [a for a in sim.agents if a.state is AgentState.WRAPUP and not a.leaving]
+    told = [v for v in sim.agent_views(announce_ready=True) if v.state is AgentState.WRAPUP]
+    assert len(told) == len(wrapping)
+    assert sorted(v.ready_in_seconds or 0.0 for v in told) == sorted(max(0.0, a.free_at - sim.now) for a in wrapping)
+    assert all(v.ready_in_seconds is None for v in sim.agent_views())  # the default: nothing announced
