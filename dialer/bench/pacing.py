@@ -28,7 +28,17 @@ DEFAULT_LIVE_ANSWERS = 5_000  # what `run_default` (and `bench all`) measures pe
 TUNE_TARGET = 0.03
 TUNE_STEPS = 6
 
-POLICY_ORDER = ("progressive", "fixed-ratio", "power", "issabel", "ev-tuned", "ours", "ours-static", "clairvoyant")
+POLICY_ORDER = (
+    "progressive",
+    "fixed-ratio",
+    "power",
+    "issabel",
+    "ev-tuned",
+    "ours",
+    "ours-ready",  # ours told the agents' "ready in N s" (the console's announcement from wrap-up)
+    "ours-static",
+    "clairvoyant",
+)
 DEFAULT_POLICIES = (
     "progressive",
     "fixed-ratio",
@@ -125,6 +135,8 @@ def run_scenario(
         knobs["ev-tuned"] = f"×{ev_knob:.3f}"
     if "ours" in policies:
         makers["ours"] = P.ours
+    if "ours-ready" in policies:
+        makers["ours-ready"] = P.ours_ready
     if "ours-static" in policies:
         note("tuning ours-static")
         level = tune(scenario, P.ours_static, 0.0005, 0.5, plan)

@@ -104,10 +104,29 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     tables = predictive_tables(stats)
     tables.refresh(settings.connect_budget_seconds)
     leaving_answers, _ = window.leaving(snapshot.now, settings.guard_lookahead_seconds)
-    headroom = guard_headroom(window.abandons, window.live_answers, leaving_answers, settings.abandon_cap)
+    z = settings.guard_quantile_z
+    window_headroom = guard_headroom(
+        window.abandons,
+        window.live_answers,
+        leaving_answers,
+        settings.abandon_cap,
+        estimated_variance=window.estimated_variance,
+        z=z,
+    )
     risk_mean, risk_var = in_flight_live_answers(load, tables)
     p_new = tables.new_call[-1]
-    z = settings.guard_quantile_z
+    # AMD false positives still to come: each machine verdict of a call in flight (or of a new one) is a person
+    # hung up on with probability f (counted by the pacer as f, by the regime at its truth).
+    fp = stats.amd_false_positive_rate
+    fp_mean, fp_var, fp_new = 0.0, 0.0, 0.0
+    if fp > 0.0:
+        human = stats.amd_human_share.value
+        machine_per_live = (1.0 - human) / max(human, 0.01)  # machine verdicts per human verdict
+        fp_mean, fp_var = in_flight_false_positives(load, tables, fp, machine_per_live)
+        fp_new = min(1.0, p_new * machine_per_live * fp)
+    fp_scale = 1.0 - settings.abandon_cap  # one person hung up on adds an abandon and a live answer
+    false_positives = FalsePositiveLoad(fp_scale * fp_mean, fp_scale**2 * fp_var, fp_new, fp_scale)
+    headroom = window_headroom - false_positives.quantile(0, z)  # net of the calls in flight's false positives
 
     base: dict[str, Any] = {
         "mode": settings.mode,
@@ -201,7 +220,9 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     if settings.mode is PacingMode.POWER:
         ratio = 1.0 + (settings.power_ratio - 1.0) * budget_factor
         target = math.floor(ratio * free_now + 1e-9)
-        limit = guarded_call_limit(headroom, risk_mean, risk_var, free_now, p_new, z, 10**6)
+        limit = guarded_call_limit(
+            window_headroom, risk_mean, risk_var, free_now, p_new, z, 10**6, false_positives=false_positives
+        )
         calls = min(target - in_flight, max(progressive_calls, limit))
         return done(
             calls,
@@ -214,7 +235,10 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     level = stats.controller.level
     applied = min(0.9, level * settings.aggressiveness * budget_factor)
     cap = max(0, math.ceil(settings.max_calls_per_agent * max(1, available - reserve)) - in_flight)
-    cap = min(cap, max(guarded_call_limit(headroom, risk_mean, risk_var, free_now, p_new, z, cap), progressive_calls))
+    limit = guarded_call_limit(
+        window_headroom, risk_mean, risk_var, free_now, p_new, z, cap, false_positives=false_positives
+    )
+    cap = min(cap, max(limit, progressive_calls))
     plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
     calls, next_risk = plan.calls, plan.next_call_risk
     expected_answers = plan.expected_answers
@@ -238,11 +262,25 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     )
 
 
-def guard_headroom(abandons: float, live_answers: float, leaving_answers: float, cap: float) -> float:
+def guard_headroom(
+    abandons: float,
+    live_answers: float,
+    leaving_answers: float,
+    cap: float,
+    *,
+    estimated_variance: float = 0.0,
+    z: float = 0.0,
+) -> float:
     """Abandons the window can still take if the answers about to leave it are gone and none of its abandons
     are: ``cap × (live answers − leaving) − abandons`` (an abandon adds a live answer too, so staying at or
-    under this keeps ``abandons ÷ live answers`` at or under the cap)."""
-    return cap * max(0.0, live_answers - leaving_answers) - abandons
+    under this keeps ``abandons ÷ live answers`` at or under the cap).
+
+    The window's estimated abandons (AMD false positives, ``f`` per machine verdict) stand for a true count that
+    scatters around them with variance ``estimated_variance``; each true one beyond the estimate costs
+    ``1 − cap`` of headroom (an abandon and a live answer), so the headroom is taken at that count's ``z``
+    quantile: less ``(1 − cap) z √variance``."""
+    scatter = (1.0 - cap) * z * math.sqrt(max(0.0, estimated_variance))
+    return cap * max(0.0, live_answers - leaving_answers) - abandons - scatter
 
 
 def abandon_quantile(live_mean: float, live_var: float, free_agents: int, z: float) -> float:
@@ -251,18 +289,53 @@ def abandon_quantile(live_mean: float, live_var: float, free_agents: int, z: flo
     return max(0.0, live_mean + z * math.sqrt(max(0.0, live_var)) - free_agents)
 
 
+@dataclass(frozen=True, slots=True)
+class FalsePositiveLoad:
+    """The people AMD will still hang up on as machines, in headroom units: ``mean``/``var`` of the calls in
+    flight (already × ``scale``), and each new call's chance ``per_call`` of one (× ``scale`` = 1 − cap)."""
+
+    mean: float = 0.0
+    var: float = 0.0
+    per_call: float = 0.0
+    scale: float = 1.0
+
+    def quantile(self, new_calls: int, z: float) -> float:
+        """Their ``z`` quantile with ``new_calls`` more calls placed."""
+        q = self.per_call
+        mean = self.mean + self.scale * new_calls * q
+        var = self.var + self.scale**2 * new_calls * q * (1.0 - q)
+        return mean + z * math.sqrt(max(0.0, var))
+
+
+_NO_FALSE_POSITIVES = FalsePositiveLoad()
+
+
 def guarded_call_limit(
-    headroom: float, live_mean: float, live_var: float, free_agents: int, p_new: float, z: float, limit: int
+    headroom: float,
+    live_mean: float,
+    live_var: float,
+    free_agents: int,
+    p_new: float,
+    z: float,
+    limit: int,
+    *,
+    false_positives: FalsePositiveLoad = _NO_FALSE_POSITIVES,
 ) -> int:
     """The most new calls (≤ ``limit``), each a live answer with probability ``p_new``, that keep one abandon
-    of room: ``abandon_quantile(in flight + new) + 1 ≤ headroom``."""
+    of room: ``abandon_quantile(in flight + new) + false positives(in flight + new) + 1 ≤ headroom``.
+    """
     q = p_new * (1.0 - p_new)
     lo, hi = 0, max(0, limit)
-    if abandon_quantile(live_mean, live_var, free_agents, z) + 1.0 > headroom:
+
+    def fits(k: int) -> bool:
+        live = abandon_quantile(live_mean + k * p_new, live_var + k * q, free_agents, z)
+        return live + false_positives.quantile(k, z) + 1.0 <= headroom
+
+    if not fits(0):
         return 0
     while lo < hi:  # the quantile grows with k: bisect
         mid = (lo + hi + 1) // 2
-        if abandon_quantile(live_mean + mid * p_new, live_var + mid * q, free_agents, z) + 1.0 <= headroom:
+        if fits(mid):
             lo = mid
         else:
             hi = mid - 1
@@ -282,6 +355,24 @@ def in_flight_live_answers(load: CallLoad, tables: PredictiveTables) -> tuple[fl
         p = tables.in_amd(age)[0][-1]
         mean += p
         var += p * (1.0 - p)
+    return mean, var
+
+
+def in_flight_false_positives(
+    load: CallLoad, tables: PredictiveTables, fp_rate: float, machine_per_live: float
+) -> tuple[float, float]:
+    """Mean and variance of the people AMD will still hang up on among the calls in flight: each call's chance
+    of a machine verdict (a ringing call's live-answer chance × machine verdicts per human verdict; a call in
+    AMD by the machine share) × the false-positive rate ``fp_rate``."""
+    mean = var = 0.0
+    for age in load.dialling_ages:
+        q = min(1.0, tables.ringing(age)[0][-1] * machine_per_live * fp_rate)
+        mean += q
+        var += q * (1.0 - q)
+    machine = 1.0 - tables.stats.amd_human_share.value
+    q_amd = machine * fp_rate
+    mean += q_amd * load.amd
+    var += q_amd * (1.0 - q_amd) * load.amd
     return mean, var
 
 
@@ -324,7 +415,10 @@ def predictive_plan(
         if state is AgentState.TALKING or state is AgentState.RESERVED or state is AgentState.RINGING:
             mean, var = tables.talking(agent.seconds_in_state if state is AgentState.TALKING else 0.0)
         elif state is AgentState.WRAPUP:
-            mean, var = tables.wrapping(agent.seconds_in_state)
+            if agent.ready_in_seconds is not None:  # announced: free then, for sure
+                mean, var = exact_free_row(agent.ready_in_seconds - settings.connect_budget_seconds), _ZEROS
+            else:
+                mean, var = tables.wrapping(agent.seconds_in_state)
         else:
             continue
         supply_rows.append(mean)

@@ -40,6 +40,15 @@ class AgentView:
     state: AgentState
     seconds_in_state: float = 0.0
     blended: bool = False  # also takes inbound calls
+    # In wrap-up: the agent's own "ready in N s" (the console's announcement), seconds from the snapshot's
+    # ``now``. None (the default): unknown, the pacer uses the learned wrap-up distribution.
+    ready_in_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.ready_in_seconds is not None and not (
+            math.isfinite(self.ready_in_seconds) and self.ready_in_seconds >= 0.0
+        ):
+            raise ValueError(f"ready_in_seconds {self.ready_in_seconds} must be a finite number ≥ 0")
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,14 +184,18 @@ class AbandonWindow:
     adds (``dialer.reports.compliance``: ``(abandoned + machines × f) ÷ (live + machines × f)``).
     """
 
-    __slots__ = ("_buckets", "abandons", "bucket_seconds", "live_answers", "window_seconds")
+    __slots__ = ("_buckets", "abandons", "bucket_seconds", "estimated_variance", "live_answers", "window_seconds")
 
     def __init__(self, window_seconds: float) -> None:
         self.window_seconds = window_seconds
         self.bucket_seconds = window_seconds / 1440.0
-        self._buckets: deque[list[float]] = deque()  # [bucket index, live answers, abandons]
+        # [bucket index, live answers, abandons, variance of the estimated part]
+        self._buckets: deque[list[float]] = deque()
         self.live_answers = 0.0
         self.abandons = 0.0
+        # An estimated abandon of weight w stands for a person (probability w) or a machine: the true count
+        # behind the window's estimated part scatters around it with variance Σ w (1 − w).
+        self.estimated_variance = 0.0
 
     def add(self, now: float, abandoned: bool, weight: float = 1.0) -> None:
         """``weight`` live answers (1 for a real one, the false-positive rate for an AMD machine verdict), all
@@ -200,23 +204,28 @@ class AbandonWindow:
             raise ValueError(f"weight {weight} must be in [0, 1]")
         index = math.floor(now / self.bucket_seconds)
         if not self._buckets or self._buckets[-1][0] != index:
-            self._buckets.append([index, 0.0, 0.0])
+            self._buckets.append([index, 0.0, 0.0, 0.0])
         bucket = self._buckets[-1]
         bucket[1] += weight
         self.live_answers += weight
         if abandoned:
             bucket[2] += weight
             self.abandons += weight
+        if weight < 1.0:
+            spread = weight * (1.0 - weight)
+            bucket[3] += spread
+            self.estimated_variance += spread
         self.expire(now)
 
     def expire(self, now: float) -> None:
         oldest = math.floor(now / self.bucket_seconds) - 1440
         while self._buckets and self._buckets[0][0] <= oldest:
-            _, answers, abandons = self._buckets.popleft()
+            _, answers, abandons, spread = self._buckets.popleft()
             self.live_answers -= answers
             self.abandons -= abandons
+            self.estimated_variance -= spread
         if not self._buckets:  # no float residue in an empty window
-            self.live_answers = self.abandons = 0.0
+            self.live_answers = self.abandons = self.estimated_variance = 0.0
 
     def rate(self) -> float:
         return self.abandons / self.live_answers if self.live_answers > 1e-9 else 0.0
@@ -225,7 +234,7 @@ class AbandonWindow:
         """(live answers, abandons) over the last ``seconds`` (at most the window), to the bucket."""
         first = math.floor(now / self.bucket_seconds) - min(1440, math.ceil(seconds / self.bucket_seconds))
         answers = abandons = 0.0
-        for index, bucket_answers, bucket_abandons in self._buckets:
+        for index, bucket_answers, bucket_abandons, _ in self._buckets:
             if index > first:
                 answers += bucket_answers
                 abandons += bucket_abandons
@@ -235,7 +244,7 @@ class AbandonWindow:
         """(live answers, abandons) that leave the window within the next ``seconds``: the oldest buckets."""
         last = math.floor((now + seconds) / self.bucket_seconds) - 1440
         answers = abandons = 0.0
-        for index, bucket_answers, bucket_abandons in self._buckets:
+        for index, bucket_answers, bucket_abandons, _ in self._buckets:
             if index > last:
                 break
             answers += bucket_answers
@@ -320,6 +329,8 @@ class PacingStats:
         self.window = AbandonWindow(settings.window_seconds)
         self.controller = AbandonController()
         self.setpoint = effective_setpoint(settings)
+        self.abandon_cap = settings.abandon_cap
+        self.guard_quantile_z = settings.guard_quantile_z
         self.amd_false_positive_rate = settings.amd_false_positive_rate
         self.amd_false_positive_estimate = 0.0  # campaign to date
         self.live_answers_total = 0
@@ -330,6 +341,8 @@ class PacingStats:
     def configure(self, settings: PacingSettings) -> None:
         """Apply changed campaign settings (setpoint, legal window length) without losing what was learned."""
         self.setpoint = effective_setpoint(settings)
+        self.abandon_cap = settings.abandon_cap
+        self.guard_quantile_z = settings.guard_quantile_z
         self.amd_false_positive_rate = settings.amd_false_positive_rate
         if settings.window_seconds != self.window.window_seconds:
             self.window = AbandonWindow(settings.window_seconds)
@@ -359,7 +372,26 @@ class PacingStats:
             return
         self.window.add(now, True, weight)
         self.amd_false_positive_estimate += weight
-        self.controller.update(True, self.setpoint, weight)
+        self.controller.update(True, self.controller_setpoint(), weight)
+
+    def controller_setpoint(self) -> float:
+        """The setpoint the controller holds the window's *estimated* rate at: ``setpoint`` less the scatter of
+        the true count behind the window's estimated abandons (AMD false positives).
+
+        With ``X`` people hung up on as machines (estimated ``X̂``, variance ``V`` = ``window.estimated_variance``),
+        the true rate ``(Q + X) ÷ (L + X)`` stays at or under the cap while ``Q + (1 − cap) X ≤ cap L``: at the
+        guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``(1 − cap) z √V ÷ L`` lower, a margin
+        added in quadrature to the setpoint's own (``cap − setpoint``). Never below a third of the setpoint (a
+        young window's scatter is the guard's business)."""
+        window = self.window
+        if window.estimated_variance <= 0.0 or window.live_answers <= 0.0:
+            return self.setpoint
+        scatter = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(window.estimated_variance)
+        # The setpoint's own margin under the cap covers the queue's abandons; the two noises are independent,
+        # so their margins add in quadrature.
+        queue_margin = max(0.0, self.abandon_cap - self.setpoint)
+        margin = math.hypot(queue_margin, scatter / window.live_answers)
+        return max(self.setpoint / 3.0, self.abandon_cap - margin)
 
     def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
         """A live person answered; ``abandoned`` if no agent reached them in time.
@@ -371,7 +403,7 @@ class PacingStats:
         self.live_answers_total += 1
         self.abandons_total += int(abandoned)
         if placed_predictively:
-            self.controller.update(abandoned, self.setpoint)
+            self.controller.update(abandoned, self.controller_setpoint())
 
     @property
     def handle_samples(self) -> int:

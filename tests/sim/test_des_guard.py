@@ -34,6 +34,16 @@ def test_amd_false_positives_enter_the_pacers_window_and_keep_the_true_rate_unde
     assert result.worst_24h_abandon <= 0.03
 
 
+@pytest.mark.parametrize("seed", [9, 4])
+def test_the_true_rate_with_amd_false_positives_stays_under_the_cap_over_seeds(seed: int) -> None:
+    """The people AMD hangs up on scatter around the pacer's estimate; the guard and the controller count that
+    scatter, so the true worst window stays under the cap (seed 9 went to 3.08 % over 48 h before)."""
+    scenario = load_scenario(SCENARIOS / "uk-amd-fp.toml")
+    result = simulate(scenario, P.ours(), seed=seed, hours=8.0, warmup_minutes=30.0)
+    assert result.abandons > 0
+    assert result.worst_24h_abandon <= 0.03
+
+
 def test_the_agent_schedule_logs_agents_in_and_out() -> None:
     scenario = parse_scenario(
         {"agents": {"count": 10, "schedule": [[0.0, 10], [0.5, 10], [0.51, 4], [1.0, 4], [1.01, 10]]}}
@@ -53,3 +63,13 @@ def test_the_agent_schedule_logs_agents_in_and_out() -> None:
 def test_run_hours_of_a_scenario_are_read() -> None:
     assert load_scenario(SCENARIOS / "n3-p020.toml").run.hours == 72.0
     assert parse_scenario({}).run.hours is None
+
+
+def test_agents_in_wrapup_announce_when_they_will_be_ready_only_when_asked() -> None:
+    sim = Simulation(parse_scenario({"agents": {"count": 10}}), 2)
+    sim.run(P.ours_ready(), 0.5, 0.0)
+    wrapping = [a for a in sim.agents if a.state is AgentState.WRAPUP and not a.leaving]
+    told = [v for v in sim.agent_views(announce_ready=True) if v.state is AgentState.WRAPUP]
+    assert len(told) == len(wrapping)
+    assert sorted(v.ready_in_seconds or 0.0 for v in told) == sorted(max(0.0, a.free_at - sim.now) for a in wrapping)
+    assert all(v.ready_in_seconds is None for v in sim.agent_views())  # the default: nothing announced

@@ -97,11 +97,21 @@ class Simulation:
 
     # -- what policies read
 
-    def agent_views(self) -> list[AgentView]:
-        """The logged-in agents (a logged-out one is PAUSED here and not shown)."""
+    def agent_views(self, *, announce_ready: bool = False) -> list[AgentView]:
+        """The logged-in agents (a logged-out one is PAUSED here and not shown). ``announce_ready``: agents in
+        wrap-up say when they will be ready (the console's "ready in N s"; one leaving at the end of it says
+        nothing)."""
         now = self.now
         return [
-            _READY_VIEW if a.state is AgentState.READY else AgentView(a.state, now - a.since)
+            _READY_VIEW
+            if a.state is AgentState.READY
+            else AgentView(
+                a.state,
+                now - a.since,
+                ready_in_seconds=max(0.0, a.free_at - now)
+                if announce_ready and a.state is AgentState.WRAPUP and not a.leaving
+                else None,
+            )
             for a in self.agents
             if a.state is not AgentState.PAUSED
         ]

@@ -10,6 +10,7 @@
   included) ≤ knob × agents expected free by a new call's typical answer time (learned conditional
   probabilities); knob tuned.
 * ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
+* ``ours-ready`` — the same, told each wrap-up agent's "ready in N s" (``AgentView.ready_in_seconds``).
 * ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
 * ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
 """
@@ -28,8 +29,10 @@ from dialer.sim.des.engine import Simulation
 from dialer.sim.model import Scenario
 
 
-def _snapshot(sim: Simulation, settings: PacingSettings) -> PacingSnapshot:
-    return PacingSnapshot(sim.now, settings, sim.agent_views(), sim.call_views(), sim.inbound_load())
+def _snapshot(sim: Simulation, settings: PacingSettings, *, announce_ready: bool = False) -> PacingSnapshot:
+    return PacingSnapshot(
+        sim.now, settings, sim.agent_views(announce_ready=announce_ready), sim.call_views(), sim.inbound_load()
+    )
 
 
 def amd_false_positive_estimate(scenario: Scenario) -> float:
@@ -57,9 +60,10 @@ def scenario_settings(sim: Simulation, base: PacingSettings) -> PacingSettings:
 class PacerPolicy:
     """The daemon's pacer (:func:`dialer.pacing.decide`) with fixed settings."""
 
-    def __init__(self, name: str, settings: PacingSettings) -> None:
+    def __init__(self, name: str, settings: PacingSettings, *, announce_ready: bool = False) -> None:
         self.name = name
         self.settings = settings
+        self.announce_ready = announce_ready  # agents in wrap-up say "ready in N s"
         self._bound: PacingSettings | None = None
         self.knob = ""
 
@@ -67,12 +71,17 @@ class PacerPolicy:
         if self._bound is None:
             self._bound = scenario_settings(sim, self.settings)
             sim.stats.configure(self._bound)
-        decision = decide(_snapshot(sim, self._bound), sim.stats)
+        decision = decide(_snapshot(sim, self._bound, announce_ready=self.announce_ready), sim.stats)
         return decision.calls, decision.explanation.effective_mode is PacingMode.PREDICTIVE
 
 
-def ours() -> PacerPolicy:
-    return PacerPolicy("ours", PacingSettings(mode=PacingMode.PREDICTIVE))
+def ours(*, announce_ready: bool = False) -> PacerPolicy:
+    return PacerPolicy("ours", PacingSettings(mode=PacingMode.PREDICTIVE), announce_ready=announce_ready)
+
+
+def ours_ready() -> PacerPolicy:
+    """Ours, with the agents in wrap-up announcing when they will be ready (what the console would send)."""
+    return PacerPolicy("ours-ready", PacingSettings(mode=PacingMode.PREDICTIVE), announce_ready=True)
 
 
 def progressive() -> PacerPolicy:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import pytest
@@ -187,3 +188,29 @@ def test_explanation_is_complete_and_serialisable(trained: PacingStats) -> None:
     assert data["mode"] == "predictive"
     assert data["guard"] is None
     assert data["window_live_answers"] == 400
+
+
+def test_agents_in_wrapup_announcing_ready_in_n_seconds_are_counted_by_it(trained: PacingStats) -> None:
+    """The console's "ready in N s": an agent in wrap-up who says so is free then, for sure; without the
+    announcement (the default) the learned wrap-up distribution is used, as before."""
+
+    def team(ready_in: float | None) -> list[AgentView]:
+        return agents(ready=2, talking=(6, 30.0)) + [AgentView(AgentState.WRAPUP, 5.0, ready_in_seconds=ready_in)] * 6
+
+    unknown = decide(PacingSnapshot(1000.0, PREDICTIVE, team(None)), trained)
+    assert unknown == decide(
+        PacingSnapshot(1000.0, PREDICTIVE, agents(ready=2, talking=(6, 30.0), wrapup=(6, 5.0))), trained
+    )
+    soon = decide(PacingSnapshot(1000.0, PREDICTIVE, team(1.0)), trained)
+    late = decide(PacingSnapshot(1000.0, PREDICTIVE, team(120.0)), trained)
+    assert soon.calls > unknown.calls > late.calls
+    e_soon, e_late = soon.explanation.expected_free_agents, late.explanation.expected_free_agents
+    assert e_soon is not None
+    assert e_late is not None
+    assert e_soon - e_late == pytest.approx(6.0)  # six agents free by the horizon, or not at all
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.inf, math.nan])
+def test_a_bad_ready_in_announcement_is_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="ready_in_seconds"):
+        AgentView(AgentState.WRAPUP, 5.0, ready_in_seconds=bad)

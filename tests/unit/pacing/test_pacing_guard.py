@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pacing_helpers import agents, mature_stats
 
 from dialer.pacing import CallInFlight, CallStage, Guard, PacingMode, PacingSettings, PacingSnapshot, decide
-from dialer.pacing.pacer import abandon_quantile, guard_headroom, guarded_call_limit
+from dialer.pacing.pacer import FalsePositiveLoad, abandon_quantile, guard_headroom, guarded_call_limit
 from dialer.pacing.stats import AbandonWindow, PacingStats
 from dialer.reports.compliance import AnswerEvent, periods
 
@@ -158,3 +158,87 @@ def test_the_false_positive_estimate_moves_the_pacer_and_the_report_by_the_same_
     (report,) = periods(events, start, start, timedelta(hours=24), 0.03)  # one 24 h period: all of them
     expected = report.rate if report.rate is not None else 0.0
     assert math.isclose(stats.window.rate(), expected, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@settings(max_examples=300)
+@given(
+    queue_abandons=st.integers(0, 300),
+    live=st.integers(0, 20000),
+    machines=st.integers(0, 8000),
+    fp=st.floats(0.001, 0.5),
+    cap=st.floats(0.005, 0.1),
+    flight_machines=st.integers(0, 200),
+    per_call=st.floats(0, 0.05),
+    k=st.integers(0, 300),
+)
+def test_the_guard_counts_false_positives_at_their_quantile(
+    queue_abandons: int,
+    live: int,
+    machines: int,
+    fp: float,
+    cap: float,
+    flight_machines: int,
+    per_call: float,
+    k: int,
+) -> None:
+    """The window holds ``machines × f`` estimated abandons; the true people hung up on, ``X``, scatter around
+    that (variance ``machines f (1 − f)``) and more come from machine verdicts of calls in flight and new calls.
+    Whenever the guard lets ``k`` new calls through, the true rate stays at or under the cap with ``X`` at the
+    guard's quantile (the normal bound of a binomial count)."""
+    z = 2.33
+    window = AbandonWindow(86400.0)
+    for i in range(live):
+        window.add(1000.0, i < queue_abandons)
+    for _ in range(machines):
+        window.add(1000.0, True, fp)
+    assert math.isclose(window.estimated_variance, machines * fp * (1 - fp), rel_tol=1e-9, abs_tol=1e-9)
+    scale = 1 - cap
+    flight = FalsePositiveLoad(
+        scale * flight_machines * fp, scale**2 * flight_machines * fp * (1 - fp), per_call, scale
+    )
+    headroom = guard_headroom(
+        window.abandons, window.live_answers, 0.0, cap, estimated_variance=window.estimated_variance, z=z
+    )
+    allowed = guarded_call_limit(headroom, 0.0, 0.0, 0, 0.0, z, k, false_positives=flight)
+    if allowed == 0:
+        return
+    # The true count at the quantile: the window's, the in-flight calls' and the new calls'.
+    mean = machines * fp + flight_machines * fp + allowed * per_call
+    var = machines * fp * (1 - fp) + flight_machines * fp * (1 - fp) + allowed * per_call * (1 - per_call)
+    people = mean + z * math.sqrt(var)
+    abandons = queue_abandons + people + 1.0  # the guard keeps one abandon of margin
+    assert abandons <= cap * (live + people + 1.0) + 1e-6
+
+
+def test_the_controller_aims_lower_by_the_false_positive_scatter() -> None:
+    settings = PacingSettings(amd_false_positive_rate=0.04)
+    stats = PacingStats(settings)
+    assert stats.controller_setpoint() == stats.setpoint
+    for i in range(10000):
+        stats.record_live_answer(float(i), False)
+    for i in range(2000):
+        stats.record_amd(False, float(i))
+    scatter = (1 - 0.03) * 2.33 * math.sqrt(2000 * 0.04 * 0.96) / stats.window.live_answers
+    expected = 0.03 - math.hypot(0.03 - stats.setpoint, scatter)  # independent margins add in quadrature
+    assert math.isclose(stats.controller_setpoint(), expected, rel_tol=1e-9)
+    assert stats.controller_setpoint() < stats.setpoint
+    # Without AMD false positives nothing changes.
+    plain = PacingStats(PacingSettings())
+    for i in range(2000):
+        plain.record_amd(False, float(i))
+    assert plain.controller_setpoint() == plain.setpoint
+
+
+def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
+    """Same window, same agents: calls in AMD (some of which will be people hung up on) leave less room."""
+    settings = PacingSettings(amd_false_positive_rate=0.3)
+    stats = mature_stats(settings)
+    stats.window = AbandonWindow(settings.window_seconds)
+    _window_with(stats, 1000, 22)
+    for _ in range(50):
+        stats.amd_human_share.add(False)
+    free = decide(PacingSnapshot(1000.0, settings, agents(ready=0, talking=(10, 60.0))), stats)
+    in_amd = [CallInFlight(CallStage.AMD, 0.5)] * 12
+    held = decide(PacingSnapshot(1000.0, settings, agents(ready=0, talking=(10, 60.0)), in_amd), stats)
+    assert held.explanation.guard_headroom < free.explanation.guard_headroom - 1.0
+    assert held.calls <= free.calls
