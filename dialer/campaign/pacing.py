@@ -22,4 +22,7 @@ def pacing_settings(config: CampaignConfig) -> PacingSettings:
         aggressiveness=override,
         max_wait_seconds=config.regime_preset.max_connect_seconds,
         max_calls_per_agent=config.pacing.max_lines_per_agent,
+        # The regime's AMD false-positive estimate: the guard and the setpoint count the people AMD will still hang
+        # up on (calls in flight, new calls). Finished calls enter the window through ``count_answer``.
+        amd_false_positive_rate=config.abandon_rules.amd_false_positive_rate,
     )

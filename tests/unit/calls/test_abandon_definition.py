@@ -115,3 +115,12 @@ def test_the_amd_estimate_moves_the_pacer_and_the_report_by_the_same_amount(
     assert high_est - low_est == pytest.approx(high_report.amd_false_positives - low_report.amd_false_positives)
     machines = sum(1 for outcome, _, _ in calls if outcome is Outcome.MACHINE)
     assert high_est - low_est == pytest.approx(machines * more)
+
+
+def test_the_live_pacer_guards_against_the_regimes_amd_false_positives() -> None:
+    """The runner's pacing settings carry the regime's AMD estimate (in-flight and new calls at the guard's quantile);
+    without AMD there is none."""
+    with_amd = campaign("UK", 0.1)
+    assert pacing_settings(with_amd).amd_false_positive_rate == with_amd.abandon_rules.amd_false_positive_rate
+    assert pacing_settings(with_amd).amd_false_positive_rate > 0.0
+    assert pacing_settings(campaign("UK", 0.1, amd=False)).amd_false_positive_rate == 0.0
