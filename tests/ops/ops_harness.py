@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from dialer.agents.registry import AgentStatus
@@ -28,6 +28,7 @@ from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import parse_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
+from dialer.sim.pbx.truth import OriginateRecord
 from dialer.store.engine import Database, create_database
 from dialer.store.migrate import upgrade
 from dialer.store.tables import leads_t
@@ -284,6 +285,36 @@ class OpsWorld:
                 if started < ended:
                     overlaps[number] = overlaps.get(number, 0) + 1
         return overlaps
+
+
+# The call stages a kill -9 is aimed at (issue 12 §2), read from the simulated PBX's truth.
+CALL_STAGES: dict[str, Callable[[OriginateRecord], bool]] = {
+    "ringing": lambda r: r.ended_at is None and r.uniqueid != "" and r.answered_at is None,
+    "amd": lambda r: r.ended_at is None and r.answered_at is not None and r.queued_at is None,
+    "agent_connect": lambda r: r.ended_at is None and r.queued_at is not None and r.connected_at is None,
+    "talking": lambda r: r.ended_at is None and r.connected_at is not None,
+}
+
+
+async def overlapping_attempts(world: OpsWorld) -> int:
+    """Attempts of one lead that overlap in time (an open attempt overlaps every later one of its lead)."""
+    async with world.alive[0].db.read() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT a.id FROM attempts a JOIN attempts b ON a.lead_id = b.lead_id"
+                    " AND a.id < b.id AND (a.ended_at IS NULL OR b.started_at < a.ended_at)"
+                )
+            )
+        ).all()
+    return len(rows)
+
+
+async def attempt_rows(world: OpsWorld) -> dict[str, dict[str, object]]:
+    """Every attempt row by id (as the PBX's truth names them: the DIALER_ATTEMPT)."""
+    async with world.alive[0].db.read() as conn:
+        rows = (await conn.execute(text("SELECT * FROM attempts"))).mappings().all()
+    return {str(r["id"]): dict(r) for r in rows}
 
 
 def write_leads(path: Path, count: int) -> None:

@@ -5,45 +5,16 @@ as the PBX reported them; what ended while nobody listened is marked inferred.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ops_harness import DbSpec, OpsWorld, ops_world
-from sqlalchemy import text
+from ops_harness import CALL_STAGES, DbSpec, attempt_rows, ops_world, overlapping_attempts
 
 from dialer.runner.runner import RunnerState
 from dialer.settings import node_identity
-from dialer.sim.pbx.truth import OriginateRecord
 from dialer.store.ownership import RENEW_SECONDS
 
-STAGES: dict[str, Callable[[OriginateRecord], bool]] = {
-    # kill -9 while a call rings, while one is in answering-machine detection, while one is being put to an agent
-    "ringing": lambda r: r.ended_at is None and r.uniqueid != "" and r.answered_at is None,
-    "amd": lambda r: r.ended_at is None and r.answered_at is not None and r.queued_at is None,
-    "agent_connect": lambda r: r.ended_at is None and r.queued_at is not None and r.connected_at is None,
-    "talking": lambda r: r.ended_at is None and r.connected_at is not None,
-}
-
-
-async def overlapping_attempts(world: OpsWorld) -> int:
-    async with world.alive[0].db.read() as conn:
-        # (an open a overlaps any later b: coalesce keeps the comparison true for it)
-        rows = (
-            await conn.execute(
-                text(
-                    "SELECT a.id FROM attempts a JOIN attempts b ON a.lead_id = b.lead_id"
-                    " AND a.id < b.id AND (a.ended_at IS NULL OR b.started_at < a.ended_at)"
-                )
-            )
-        ).all()
-    return len(rows)
-
-
-async def attempts(world: OpsWorld) -> dict[str, dict[str, object]]:
-    async with world.alive[0].db.read() as conn:
-        rows = (await conn.execute(text("SELECT * FROM attempts"))).mappings().all()
-    return {str(r["id"]): dict(r) for r in rows}
+STAGES = CALL_STAGES
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
@@ -83,7 +54,7 @@ async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
         truth = {r.attempt: r for r in world.pbx.truth.originates}
         await world.run(600, step=2.0, until=lambda: all(r.ended_at is not None for r in truth.values()))
         await world.run(50, step=1.0)
-        rows = await attempts(world)
+        rows = await attempt_rows(world)
         assert world.pbx.truth.duplicates() == {}
         assert world.overlapping_calls() == {}
         assert await overlapping_attempts(world) == 0

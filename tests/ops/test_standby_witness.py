@@ -7,41 +7,15 @@ PBX -- and no lead is dialled again while its attempt is open."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ops_harness import DbSpec, OpsWorld, ops_world
-from sqlalchemy import text
+from ops_harness import CALL_STAGES, DbSpec, attempt_rows, ops_world, overlapping_attempts
 
 from dialer.runner.runner import CampaignRunner, RunnerState
-from dialer.sim.pbx.truth import OriginateRecord
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 
-STAGES: dict[str, Callable[[OriginateRecord], bool]] = {
-    "ringing": lambda r: r.ended_at is None and r.uniqueid != "" and r.answered_at is None,
-    "amd": lambda r: r.ended_at is None and r.answered_at is not None and r.queued_at is None,
-    "agent_connect": lambda r: r.ended_at is None and r.queued_at is not None and r.connected_at is None,
-}
-
-
-async def overlapping_attempts(world: OpsWorld) -> int:
-    async with world.alive[0].db.read() as conn:
-        rows = (
-            await conn.execute(
-                text(
-                    "SELECT a.id FROM attempts a JOIN attempts b ON a.lead_id = b.lead_id"
-                    " AND a.id < b.id AND (a.ended_at IS NULL OR b.started_at < a.ended_at)"
-                )
-            )
-        ).all()
-    return len(rows)
-
-
-async def attempts(world: OpsWorld) -> dict[str, dict[str, object]]:
-    async with world.alive[0].db.read() as conn:
-        rows = (await conn.execute(text("SELECT * FROM attempts"))).mappings().all()
-    return {str(r["id"]): dict(r) for r in rows}
+STAGES = {name: CALL_STAGES[name] for name in ("ringing", "amd", "agent_connect")}
 
 
 def epoch(value: object) -> float:
@@ -101,7 +75,7 @@ async def test_calls_ending_while_a_standby_waits_are_recorded_as_the_pbx_said(
         truth = {r.attempt: r for r in world.pbx.truth.originates}
         await world.run(900, step=2.0, until=lambda: all(truth[a].ended_at is not None for a in up_at_kill))
         await world.run(60, step=1.0)
-        rows = await attempts(world)
+        rows = await attempt_rows(world)
         assert up_at_kill <= set(rows)
         ended_while_waiting = [a for a in up_at_kill if (truth[a].ended_at or 0.0) < killed_at + down_seconds + 15]
         assert ended_while_waiting, "some calls should end while the campaign waits for its new owner"
