@@ -287,6 +287,10 @@ class CallTracker:
         if call is not None:
             call.hangup_requested = True
 
+    def follows_action(self, action_id: str) -> bool:
+        """An Originate of this tracker's (its OriginateResponse is the tracker's to read, not a witness's)."""
+        return action_id in self._by_action
+
     def attempt_for_uniqueid(self, uniqueid: str) -> str | None:
         """The attempt whose dialled channel has this Uniqueid (or ChannelId), if tracked."""
         call = self._by_linkedid.get(uniqueid)

@@ -107,10 +107,18 @@ class CallWitness:
     def __len__(self) -> int:
         return len(self._calls)
 
-    def feed(self, event: AmiEvent, now: float, *, tracked: Callable[[str], bool] = lambda _: False) -> None:
-        """Keep one event (``tracked(linkedid)``: a tracker already follows that call -- its events are not kept)."""
+    def feed(
+        self,
+        event: AmiEvent,
+        now: float,
+        *,
+        tracked: Callable[[str], bool] = lambda _: False,
+        tracked_action: Callable[[str], bool] = lambda _: False,
+    ) -> None:
+        """Keep one event. ``tracked(linkedid)``: a tracker already follows that call, ``tracked_action(action_id)``:
+        the Originate is a tracker's own -- their events are not kept."""
         key = _key_of(event)
-        if isinstance(event, OriginateResponse) and event.action_id:
+        if isinstance(event, OriginateResponse) and event.action_id and not tracked_action(event.action_id):
             # A response can come before its channel's first event (or name no channel at all, a failure without
             # ChannelId): kept by ActionID too, which the stored attempt knows.
             self._responses[event.action_id] = (now, event)
@@ -121,6 +129,10 @@ class CallWitness:
         call = self._calls.get(key)
         if call is None:
             if isinstance(event, OriginateResponse):
+                return
+            if isinstance(event, Hangup) and event.uniqueid != key:
+                # Another channel of a call that ended (a tracker's, forgotten at its own channel's Hangup, or one
+                # already gone): it says nothing about how the call went.
                 return
             call = WitnessedCall(key, now, now)
             self._calls[key] = call

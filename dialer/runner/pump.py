@@ -97,7 +97,12 @@ class EventPump:
             return
         tracker = self.server.tracker
         # (Before the tracker: it forgets a call on its last event, which must not start a witnessed call.)
-        self.witness.feed(event, now, tracked=lambda linkedid: tracker.attempt_for_uniqueid(linkedid) is not None)
+        self.witness.feed(
+            event,
+            now,
+            tracked=lambda linkedid: tracker.attempt_for_uniqueid(linkedid) is not None,
+            tracked_action=tracker.follows_action,
+        )
         self.dispatch(tracker.feed(event, now))
         self._agents.on_event(event, self.server.name)
         for observe in self._observers:

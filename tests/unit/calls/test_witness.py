@@ -187,3 +187,22 @@ def test_a_call_followed_after_its_agent_connect_is_connected_by_the_dialplans_c
             assert evidence.agent_name == ended.agent_interface
             return
     pytest.fail("no lab trace has a call connected to an agent with DialerCallEnd Stage CONNECTED")
+
+
+def test_what_a_tracker_followed_leaves_nothing_behind() -> None:
+    """A tracker follows its calls until their own channel hangs up (then forgets them): their OriginateResponses
+    and the Hangups of their other channels that come after must not start witnessed calls (the soak's flat memory)."""
+    from dialer.ami.events import Hangup, OriginateResponse
+
+    path = TRACES / "lab" / "originate-burst-50.txt"
+    all_events = list(events_of(path))
+    ours = {e.action_id for _, e in all_events if isinstance(e, OriginateResponse) and e.action_id}
+    assert ours
+    forgotten: set[str] = set()
+    witness = CallWitness()
+    for at, event in all_events:
+        witness.feed(event, at, tracked=lambda linkedid: linkedid not in forgotten, tracked_action=ours.__contains__)
+        if isinstance(event, Hangup) and event.uniqueid == event.linkedid:
+            forgotten.add(event.linkedid)  # the tracker forgets a call at its own channel's Hangup
+    assert len(witness) == 0
+    assert not witness._responses  # our own Originates' responses are the tracker's to read
