@@ -5,30 +5,20 @@ from __future__ import annotations
 import io
 
 import pytest
+from test_lead_import import read  # the one reading helper of the CSV tests
 
 from dialer.campaign.leadimport import (
     EXTENSION_FIELD,
     MAX_CELL_CHARS,
     MAX_LINE_CHARS,
     MAX_RECORD_LINES,
-    ImportedLead,
     LeadCsvReader,
     LeadFileError,
-    RowError,
     RowErrorReason,
     detect_encoding,
     sniff_delimiter,
 )
 from dialer.campaign.phones import Phone, PhoneRejection, normalize
-
-
-def read(data: bytes, **options: object) -> tuple[LeadCsvReader, list[ImportedLead], list[RowError]]:
-    reader = LeadCsvReader(io.BytesIO(data), default_region=options.pop("region", "US"), **options)  # type: ignore[arg-type]
-    leads: list[ImportedLead] = []
-    errors: list[RowError] = []
-    for item in reader:
-        (leads if isinstance(item, ImportedLead) else errors).append(item)  # type: ignore[arg-type]
-    return reader, leads, errors
 
 
 def rows(n: int, start: int = 0) -> str:
