@@ -8,9 +8,15 @@
 # directory is guessed from its prefix (or set ASTERISK_MODULES). Everything runs under
 # /tmp/dialer-asterisk-lab (fixed in asterisk.conf). The AMI login for the dialer and the
 # real-Asterisk tests is then  DIALER_TEST_AMI=127.0.0.1:5038:dialer:dialer-lab
+#
+# A second lab beside the first (another checkout, another developer): set DIALER_LAB_ROOT
+# (its run directory) and DIALER_LAB_AMI_PORT. Its etc/ then holds links to this checkout's
+# files plus its own asterisk.conf and manager.conf, rewritten for that directory and port.
 set -euo pipefail
 
-ROOT=/tmp/dialer-asterisk-lab
+DEFAULT_ROOT=/tmp/dialer-asterisk-lab
+ROOT=${DIALER_LAB_ROOT:-$DEFAULT_ROOT}
+AMI_PORT=${DIALER_LAB_AMI_PORT:-5038}
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 COMMAND=${1:-start}
 ASTERISK_BIN=${2:-${ASTERISK:-$(command -v asterisk || true)}}
@@ -31,7 +37,18 @@ find_dir() {  # first existing directory among the arguments
 
 prepare() {
     mkdir -p "$ROOT"/{lib/agi-bin,spool,run,log,sbin} "$ROOT/lib/sounds/en/dialer"
-    ln -sfn "$LAB_DIR" "$ROOT/etc"
+    if [[ "$ROOT" == "$DEFAULT_ROOT" && "$AMI_PORT" == 5038 ]]; then
+        ln -sfn "$LAB_DIR" "$ROOT/etc"
+    else
+        [[ -L "$ROOT/etc" ]] && rm "$ROOT/etc"
+        mkdir -p "$ROOT/etc"
+        for file in "$LAB_DIR"/*.conf; do
+            ln -sfn "$file" "$ROOT/etc/$(basename "$file")"
+        done
+        rm -f "$ROOT/etc/asterisk.conf" "$ROOT/etc/manager.conf"
+        sed "s#$DEFAULT_ROOT#$ROOT#g" "$LAB_DIR/asterisk.conf" >"$ROOT/etc/asterisk.conf"
+        sed "s#^port = 5038#port = $AMI_PORT#" "$LAB_DIR/manager.conf" >"$ROOT/etc/manager.conf"
+    fi
     local modules
     if ! modules=$(find_dir "${ASTERISK_MODULES:-}" "$PREFIX/lib/asterisk/modules" \
         "$PREFIX/lib64/asterisk/modules" /usr/lib/x86_64-linux-gnu/asterisk/modules /usr/lib/asterisk/modules); then
@@ -60,7 +77,7 @@ start)
     "$ASTERISK_BIN" -C "$CONF"
     for _ in $(seq 1 50); do
         if "$ASTERISK_BIN" -C "$CONF" -rx "core waitfullybooted" >/dev/null 2>&1; then
-            echo "Asterisk lab up: AMI 127.0.0.1:5038 (dialer/dialer-lab), log $ROOT/log/messages"
+            echo "Asterisk lab up: AMI 127.0.0.1:$AMI_PORT (dialer/dialer-lab), log $ROOT/log/messages"
             exit 0
         fi
         sleep 0.2

@@ -766,4 +766,4 @@ def test_lab_asterisk_conf_lives_under_one_run_directory() -> None:
     for key, values in directories.items():
         assert values[-1].startswith("/tmp/dialer-asterisk-lab/"), key
     script = (LAB / "start-lab.sh").read_text()
-    assert "ROOT=/tmp/dialer-asterisk-lab" in script
+    assert "DEFAULT_ROOT=/tmp/dialer-asterisk-lab" in script
