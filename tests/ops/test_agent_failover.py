@@ -4,6 +4,7 @@ Asterisk restart as well, it puts them back into the queue."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,22 @@ async def pause_some(world: OpsWorld, daemon: Daemon) -> dict[str, float]:
         assert paused.status is AgentStatus.PAUSED
         since[agent] = paused.since
     return since
+
+
+async def sessions_written(world: OpsWorld, daemon: Daemon, seconds: float = 30.0) -> bool:
+    """Whether ``daemon`` wrote every agent's session with the pauses (its flush runs in the background: a loaded
+    machine may need real time for it). A daemon killed before that write loses the agents: they log in again."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        stored = {s.agent_id: s for s in await agent_sessions(daemon.db)}
+        if set(stored) == set(world.agent_ids) and all(
+            (stored[agent].paused, stored[agent].pause_reason) == (True, reason) for agent, reason in PAUSES.items()
+        ):
+            return True
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
 
 
 def pbx_members(world: OpsWorld) -> dict[str, tuple[bool, str]]:
@@ -107,6 +124,7 @@ async def test_asterisk_restarted_too_the_agents_are_re_added_paused_as_they_wer
         first = await world.start_daemon("host:2001")
         await pause_some(world, first)
         await world.run(15, step=1.0)
+        assert await sessions_written(world, first), "the agents' sessions should be stored before the crash"
         await first.kill()
         await world.pbx.kill()
         await world.pbx.restart()
