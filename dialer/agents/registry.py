@@ -41,6 +41,8 @@ from dialer.contract import AGENT_COMPLETE_USER_EVENT, AGENT_CONNECT_USER_EVENT
 from dialer.pacing.snapshot import AgentState, AgentView
 
 WRAPUP_REASON = "wrapup"
+# The longest "ready in N s" an agent in wrap-up may announce (the console offers 10 s and 30 s).
+MAX_READY_ANNOUNCEMENT_SECONDS = 300.0
 PREVIEW_REASON = "preview"
 LOGIN_REASON = "login"
 # Device states of a queue member (app_queue / devicestate.h): AST_DEVICE_NOT_INUSE = 1, INUSE = 2, BUSY = 3,
@@ -118,6 +120,9 @@ class Agent:
     call_queue: str | None = None
     wrapup_until: float | None = None
     pending_pause: str | None = None  # pause asked during a call: applied when the call ends
+    # In wrap-up: the agent announced "ready in N s" (``wrapup_until`` was brought forward to then, and they come
+    # back ready, not paused): the pacer may count on them at that time.
+    ready_announced: bool = False
     calls_taken: int = 0
     # The Asterisk server the agent's phone is registered on ("" when the daemon has one server): the agent is
     # a queue member there, and only calls placed there can reach them.
@@ -217,7 +222,17 @@ class AgentRegistry:
         for agent in self.in_queue(queue, server):
             state = _PACING_STATE[agent.status]
             blended = bool(agent.queues & self.inbound_queues)
-            views.append(AgentView(state=state, seconds_in_state=max(0.0, now - agent.since), blended=blended))
+            ready_in = None
+            if agent.status is AgentStatus.WRAPUP and agent.ready_announced and agent.wrapup_until is not None:
+                ready_in = max(0.0, agent.wrapup_until - now)
+            views.append(
+                AgentView(
+                    state=state,
+                    seconds_in_state=max(0.0, now - agent.since),
+                    blended=blended,
+                    ready_in_seconds=ready_in,
+                )
+            )
         return views
 
     def reserve_for_preview(self, agent_id: str, now: float) -> RegistryOutput:
@@ -368,7 +383,9 @@ class AgentRegistry:
         wrapup = [q for q in sorted(actual) if actual[q].paused and actual[q].paused_reason == WRAPUP_REASON]
         if wrapup:
             until = now + self.wrapup_seconds_by_queue.get(wrapup[0], self.default_wrapup_seconds)
-            return replace(base, status=AgentStatus.WRAPUP, pause_reason=WRAPUP_REASON, wrapup_until=until)
+            return replace(
+                base, status=AgentStatus.WRAPUP, pause_reason=WRAPUP_REASON, wrapup_until=until, ready_announced=False
+            )
         if after_call is not None:
             return replace(
                 base, status=AgentStatus.PAUSED, since=session.since, pause_reason=after_call, pending_pause=None
@@ -405,6 +422,21 @@ class AgentRegistry:
         if agent.status != AgentStatus.WRAPUP:
             return _NOTHING
         return self._end_wrapup(agent, now, "disposition")
+
+    def announce_ready(self, agent_id: str, seconds: float, now: float) -> RegistryOutput:
+        """The agent in wrap-up says "ready in ``seconds``": the wrap-up timer is brought forward to then (never
+        pushed back), a pause asked meanwhile is dropped, and the pacer counts on the agent at that time."""
+        agent = self._require_logged_in(agent_id)
+        if agent.status is not AgentStatus.WRAPUP:
+            raise AgentError(agent_id, "not_in_wrapup", "only an agent in wrap-up can announce when they are ready")
+        if not (0.0 <= seconds <= MAX_READY_ANNOUNCEMENT_SECONDS):
+            raise AgentError(agent_id, "bad_seconds", f"ready in 0 to {MAX_READY_ANNOUNCEMENT_SECONDS:.0f} seconds")
+        until = now + seconds if agent.wrapup_until is None else min(agent.wrapup_until, now + seconds)
+        announced = replace(agent, wrapup_until=until, pending_pause=None, ready_announced=True)
+        self._agents[agent_id] = announced
+        if until <= now:
+            return self._end_wrapup(announced, now, "ready_announced")
+        return _NOTHING
 
     def tick(self, now: float) -> RegistryOutput:
         """End the wrap-ups whose timer ran out."""
@@ -593,6 +625,7 @@ class AgentRegistry:
             status=AgentStatus.WRAPUP,
             pause_reason=WRAPUP_REASON,
             wrapup_until=now + seconds,
+            ready_announced=False,
             **_NO_CALL,
         )
         return out + RegistryOutput(actions=(pause,))

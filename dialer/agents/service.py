@@ -145,6 +145,9 @@ class AgentService:
     async def end_preview(self, agent_id: str) -> Agent:
         return await self._run(agent_id, self.registry.end_preview(agent_id, self._clock()))
 
+    async def announce_ready(self, agent_id: str, seconds: float) -> Agent:
+        return await self._run(agent_id, self.registry.announce_ready(agent_id, seconds, self._clock()))
+
     async def finish_wrapup(self, agent_id: str) -> Agent:
         return await self._run(agent_id, self.registry.finish_wrapup(agent_id, self._clock()))
 

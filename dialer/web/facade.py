@@ -246,6 +246,9 @@ class Daemon:
     async def logout(self, agent_id: str) -> Agent:
         return await self._dialer.agents.logout(agent_id)
 
+    async def announce_ready(self, agent_id: str, seconds: float) -> Agent:
+        return await self._dialer.agents.announce_ready(agent_id, seconds)
+
     # ------------------------------------------------------------------ calls
     def _runners_for(self, campaign: str | None) -> list[CampaignRunner]:
         if campaign is None:

@@ -269,6 +269,10 @@ async def test_agent_screen_pop_disposition_and_own_leads_only(world: WebWorld, 
     assert [i["id"] for i in mine["items"]] == [lead_id]
     resp = await client.patch(f"/api/leads/{lead_id}", json={"fields": {"email": "x@example.com"}}, headers=alice)
     assert (await resp.json())["fields"]["email"] == "x@example.com"
+    # "Ready in N s" is for wrap-up only, for oneself, within bounds.
+    await problem(await client.post("/api/agents/alice/ready-in", json={"seconds": 10}, headers=alice), 409)
+    await problem(await client.post("/api/agents/alice/ready-in", json={"seconds": -1}, headers=alice), 422)
+    await problem(await client.post("/api/agents/alice/ready-in", json={"seconds": 10}, headers=world.auth("bob")), 403)
     await problem(await client.post("/api/agents/alice/disposition", json={"code": "bogus"}, headers=alice), 422)
     resp = await client.post("/api/agents/alice/disposition", json={"code": "sale", "notes": "bought"}, headers=alice)
     assert resp.status == 200, await resp.text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import Field
 
-from dialer.agents.registry import Agent
+from dialer.agents.registry import MAX_READY_ANNOUNCEMENT_SECONDS, Agent
 from dialer.store.auth import get_user
 from dialer.web.api.common import (
     Paging,
@@ -49,6 +49,10 @@ class AgentLogin(Strict):
 
 class AgentPause(Strict):
     reason: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_ -]+$")
+
+
+class AgentReadyIn(Strict):
+    seconds: float = Field(ge=0, le=MAX_READY_ANNOUNCEMENT_SECONDS)
 
 
 @routes.route(
@@ -171,6 +175,22 @@ async def agent_pause(call: Call) -> web.Response:
     body = call.body_as(AgentPause)
     with agent_errors():
         return _agent_view(call, await call.daemon.pause(agent_id, body.reason))
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/ready-in",
+    roles=ANY_USER,
+    summary="In wrap-up: announce being ready in N seconds (the wrap-up timer is brought forward)",
+    tag="agents",
+    body=AgentReadyIn,
+    errors=(409,),
+)
+async def agent_ready_in(call: Call) -> web.Response:
+    agent_id = _acting_agent(call)
+    body = call.body_as(AgentReadyIn)
+    with agent_errors():
+        return _agent_view(call, await call.daemon.announce_ready(agent_id, body.seconds))
 
 
 @routes.route(

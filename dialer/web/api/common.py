@@ -153,6 +153,7 @@ def agent_json(agent: Agent, now: float) -> dict[str, Any]:
         "pending_pause": agent.pending_pause,
         "wrapup_until": agent.wrapup_until,
         "wrapup_seconds_left": max(0.0, agent.wrapup_until - now) if agent.wrapup_until else None,
+        "ready_announced": agent.ready_announced,
         "calls_taken": agent.calls_taken,
         "call_queue": agent.call_queue,
     }

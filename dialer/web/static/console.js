@@ -38,6 +38,7 @@ function showAgent(a) {
   if (a.since && a.status !== "logged_out") offset = (a.since + (a.seconds_in_state || 0)) - Date.now() / 1000;
   const wrap = $("wrapup");
   wrap.hidden = a.status !== "wrapup";
+  for (const seconds of [10, 30]) $(`btn-ready-${seconds}`).disabled = a.status !== "wrapup";
 }
 
 function tick() {
@@ -189,6 +190,10 @@ function wire() {
   };
   $("btn-logout").onclick = () => command("logout");
   $("btn-ready").onclick = () => command("ready");
+  // In wrap-up: "ready in N s" brings the wrap-up timer forward; the pacer counts on the agent from then.
+  for (const seconds of [10, 30]) {
+    $(`btn-ready-${seconds}`).onclick = () => command("ready-in", { seconds });
+  }
   $("btn-pause").onclick = () => command("pause", { reason: $("pause-reason").value });
   $("btn-next").onclick = () => preview("claim");
   $("btn-dial").onclick = () => preview("dial");

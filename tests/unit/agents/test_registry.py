@@ -150,6 +150,36 @@ def test_wrapup_timer_runs_out(registry: AgentRegistry) -> None:
     assert registry.get("alice").status == AgentStatus.READY  # type: ignore[union-attr]
 
 
+def test_ready_in_n_seconds_brings_the_wrapup_forward_and_tells_the_pacer(registry: AgentRegistry) -> None:
+    ready_agent(registry)
+    registry.apply(agent_event(AgentConnect), now=10)
+    registry.pause("alice", "lunch", now=11)
+    registry.apply(complete(), now=20)  # wrap-up until 50
+    assert registry.pacing_view("sales", now=22)[0].ready_in_seconds is None  # not announced: the pacer estimates
+    with pytest.raises(AgentError) as refused:
+        registry.announce_ready("alice", 400, now=22)
+    assert refused.value.code == "bad_seconds"
+    assert registry.announce_ready("alice", 10, now=22).changes == ()
+    agent = registry.get("alice")
+    assert agent is not None
+    assert (agent.status, agent.wrapup_until, agent.pending_pause) == (AgentStatus.WRAPUP, 32, None)
+    view = registry.pacing_view("sales", now=25)[0]
+    assert (view.state, view.ready_in_seconds) == (AgentState.WRAPUP, 7)
+    registry.announce_ready("alice", 60, now=26)  # never pushed back past the announced time
+    assert registry.get("alice").wrapup_until == 32  # type: ignore[union-attr]
+    out = registry.tick(now=32)
+    assert [c.reason for c in out.changes] == ["wrapup_timeout"]
+    assert out.actions == (QueuePauseAction(PHONE, False, ""),)  # ready, as announced (the pause was dropped)
+    registry.apply(agent_event(AgentConnect), now=40)
+    registry.apply(complete(), now=50)
+    assert registry.pacing_view("sales", now=51)[0].ready_in_seconds is None  # a new wrap-up: not announced
+    out = registry.announce_ready("alice", 0, now=52)
+    assert [c.reason for c in out.changes] == ["ready_announced"]
+    with pytest.raises(AgentError) as refused:
+        registry.announce_ready("alice", 5, now=53)
+    assert refused.value.code == "not_in_wrapup"
+
+
 def test_pause_during_call_applies_after_wrapup(registry: AgentRegistry) -> None:
     ready_agent(registry)
     registry.apply(agent_event(AgentConnect), now=10)
