@@ -12,6 +12,7 @@ from aiohttp import web
 from dialer.appkeys import AFTER_CONTEXTS
 from dialer.web import pages
 from dialer.web.api import agents, callbacks, calls, campaigns, dashboard, leadlists, leads, reports, users
+from dialer.web.cpu import CPU_WORKER, CpuWorker, cpu_worker_ctx
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
 from dialer.web.pages import LIMITER, OPENAPI
@@ -49,7 +50,8 @@ def setup_web(app: web.Application) -> None:
     app[OPENAPI] = build_document(table, version=API_VERSION)
     app[LIMITER] = LoginRateLimiter()
     app[HUB] = LiveHub(app)
-    app[AFTER_CONTEXTS].append(live_ctx)
+    app[CPU_WORKER] = CpuWorker()
+    app[AFTER_CONTEXTS].extend([live_ctx, cpu_worker_ctx])
 
 
 __all__ = ["route_table", "setup_web"]

@@ -243,17 +243,53 @@ async def test_the_loop_answers_healthz_while_a_campaign_is_validated(
     assert released == [True]
 
 
-def test_campaign_with_many_dispositions_validates_and_duplicates_are_named() -> None:
-    """The duplicate check is linear (a Counter): 20 000 dispositions validate; duplicates are still reported."""
-    from dialer.campaign.config import CampaignConfigError, load_campaign
+def test_campaign_dispositions_are_bounded_and_duplicates_are_named() -> None:
+    """Up to MAX_DISPOSITIONS validate (the duplicate check is linear, a Counter) and duplicates are reported; a
+    list over the bound is refused with the bound named, before its items are validated."""
+    from dialer.campaign.config import MAX_DISPOSITIONS, CampaignConfigError, load_campaign
     from dialer.parsing import load_toml
 
     base = (REPO / "campaigns/example.toml").read_text(encoding="utf-8")
-    extra = "".join(f'\n[[dispositions]]\ncode = "d{i}"\nlabel = "Disposition {i}"\n' for i in range(20_000))
-    config = load_campaign(load_toml(base + extra))
-    assert config.disposition("d19999") is not None
+    given = len(load_campaign(load_toml(base)).dispositions)
+
+    def extra(n: int) -> str:
+        return "".join(f'\n[[dispositions]]\ncode = "d{i}"\nlabel = "Disposition {i}"\n' for i in range(n))
+
+    config = load_campaign(load_toml(base + extra(MAX_DISPOSITIONS - given)))
+    assert config.disposition(f"d{MAX_DISPOSITIONS - given - 1}") is not None
     with pytest.raises(CampaignConfigError, match="duplicate disposition code"):
-        load_campaign(load_toml(base + extra + '\n[[dispositions]]\ncode = "d7"\nlabel = "again"\n'))
+        load_campaign(load_toml(base + extra(10) + '\n[[dispositions]]\ncode = "d7"\nlabel = "again"\n'))
+    with pytest.raises(
+        CampaignConfigError, match=f"21000 dispositions: a campaign may have at most {MAX_DISPOSITIONS}"
+    ):
+        load_campaign(load_toml(base + extra(21_000 - given)))
+
+
+async def test_a_large_campaign_is_validated_in_the_worker_process(world: WebWorld, aiohttp_client: Any) -> None:
+    """A body from PROCESS_THRESHOLD_BYTES on is parsed and validated in the CPU worker process (its own GIL: the
+    loop pacing calls does not stall); the answer is the same as in-process: applied, or refused with the reason."""
+    from dialer.campaign.config import MAX_DISPOSITIONS
+    from dialer.web.cpu import PROCESS_THRESHOLD_BYTES
+
+    client = await aiohttp_client(world.app)
+    boss = {**world.auth("boss"), "Content-Type": "application/toml"}
+    base = (REPO / "campaigns/example.toml").read_text(encoding="utf-8")
+    rows = "".join(f'\n[[dispositions]]\ncode = "d{i}"\nlabel = "Disposition {i}"\n' for i in range(900))
+    padding = "".join(f"# notes line {i:06d} {'.' * 60}\n" for i in range(2000))
+    body = (base + rows + padding).encode()
+    assert len(body) >= PROCESS_THRESHOLD_BYTES
+    resp = await client.put("/api/campaigns/example", data=body, headers=boss)
+    assert resp.status == 201, await resp.text()
+    stored = await (await client.get("/api/campaigns/example", headers=boss)).json()
+    assert len(stored["config"]["dispositions"]) > 900
+    too_many = "".join(f'\n[[dispositions]]\ncode = "x{i}"\nlabel = "X {i}"\n' for i in range(MAX_DISPOSITIONS))
+    body = (base + too_many + padding).encode()
+    refused = await problem(await client.put("/api/campaigns/example", data=body, headers=boss), 422)
+    assert f"a campaign may have at most {MAX_DISPOSITIONS}" in refused["detail"]
+    broken = await problem(
+        await client.put("/api/campaigns/example", data=b"[[[" + padding.encode(), headers=boss), 400
+    )
+    assert "cannot parse the campaign" in broken["detail"]
 
 
 async def test_campaign_body_over_the_route_limit_is_413(world: WebWorld, aiohttp_client: Any) -> None:

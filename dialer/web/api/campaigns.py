@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -11,6 +12,7 @@ from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.campaigns import apply_campaign, list_campaigns
 from dialer.store.status import lead_status
 from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_schema, paged
+from dialer.web.cpu import CPU_WORKER
 from dialer.web.facade import CampaignAction, CampaignNotLoaded
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable, read_body
@@ -71,34 +73,54 @@ async def put_campaign(call: Call) -> web.Response:
     if ctype not in ("application/json", "application/toml", "text/toml", "text/plain"):
         raise Problem(415, f"send the campaign as application/json or application/toml, not {ctype!r}")
     # Parsing and validating a large campaign is CPU work: off the event loop, so calls keep being paced.
-    config = await asyncio.to_thread(parse_campaign, raw, ctype, name)
-    applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
+    parsed = await call.app[CPU_WORKER].run(len(raw), read_campaign, raw, ctype, name)
+    if isinstance(parsed, Refusal):
+        raise Problem(parsed.status, parsed.detail, kind=parsed.kind)
+    config, document = parsed
+    applied = await apply_campaign(call.db, name, document, call.now())
     state = await call.daemon.campaign_applied(name, config)
     body = campaign_json(applied.campaign, state)
     body.update(created=applied.created, changed=list(applied.changed))
     return ok(body, 201 if applied.created else 200)
 
 
-def parse_campaign(raw: bytes, ctype: str, name: str) -> CampaignConfig:
-    """The body of ``PUT /api/campaigns/{name}`` as a validated campaign (a problem otherwise)."""
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a campaign body was refused (plain data: it crosses from the worker process)."""
+
+    status: int
+    detail: str
+    kind: str | None = None
+
+
+def read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, dict[str, Any]] | Refusal:
+    """The body of ``PUT /api/campaigns/{name}`` as a validated campaign and the document to store, or why not.
+    Runs in the CPU worker (see :mod:`dialer.web.cpu`)."""
     try:
         if ctype == "application/json":
             data = load_json(raw or b"null", "the campaign")
         else:
             data = load_toml(raw, "the campaign")
     except DocumentError as exc:
-        raise Problem(400, f"cannot parse the campaign: {exc}") from None
+        return Refusal(400, f"cannot parse the campaign: {exc}")
     if not isinstance(data, dict):
-        raise Problem(422, "the campaign must be a table/object", kind="validation-error")
+        return Refusal(422, "the campaign must be a table/object", "validation-error")
     data.setdefault("name", name)
     if data["name"] != name:
-        raise Problem(
-            422, f"name in the body ({data['name']!r}) differs from the URL ({name!r})", kind="validation-error"
-        )
+        return Refusal(422, f"name in the body ({data['name']!r}) differs from the URL ({name!r})", "validation-error")
     try:
-        return load_campaign(data, f"PUT /api/campaigns/{name}")
+        config = load_campaign(data, f"PUT /api/campaigns/{name}")
     except CampaignConfigError as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
+        return Refusal(422, str(exc), "validation-error")
+    return config, config.model_dump(mode="json")
+
+
+def parse_campaign(raw: bytes, ctype: str, name: str) -> CampaignConfig:
+    """The body of ``PUT /api/campaigns/{name}`` as a validated campaign (a problem otherwise)."""
+    parsed = read_campaign(raw, ctype, name)
+    if isinstance(parsed, Refusal):
+        raise Problem(parsed.status, parsed.detail, kind=parsed.kind)
+    return parsed[0]
 
 
 async def _set_campaign(call: Call, action: CampaignAction) -> web.Response:
