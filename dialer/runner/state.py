@@ -20,6 +20,7 @@ from dialer.calls.outcome import AnswerCount, Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.pacing import pacing_settings
 from dialer.campaign.rules import TransitionKind
+from dialer.campaign.state import CampaignState
 from dialer.clock import Clock
 from dialer.logging import get_logger
 from dialer.pacing import PacingSettings, PacingStats
@@ -37,6 +38,19 @@ class RunnerState(StrEnum):
     DRAINING = "draining"  # shutting down: no new calls; stops when the last call has ended
     STANDBY = "standby"  # another daemon holds the campaign's lease (dialer.store.ownership): no new calls here
     STOPPED = "stopped"
+
+    @classmethod
+    def following(cls, stored: CampaignState) -> RunnerState:
+        """The live state of a campaign stored in ``stored``, on the daemon that owns it (the one mapping from
+        :class:`dialer.campaign.state.CampaignState`; draining and standby are the daemon's own)."""
+        return _FOLLOWING[stored]
+
+
+_FOLLOWING = {
+    CampaignState.RUNNING: RunnerState.RUNNING,
+    CampaignState.PAUSED: RunnerState.PAUSED,
+    CampaignState.STOPPED: RunnerState.STOPPED,
+}
 
 
 @dataclass
