@@ -39,7 +39,7 @@ from dialer.ops.metrics import CONTENT_TYPE_LATEST, EventLoopLagMonitor
 from dialer.ops.shutdown import ShutdownController
 from dialer.ops.systemd import SystemdNotifier, watchdog_withheld
 from dialer.reload import reload
-from dialer.runner.runner import RunnerState
+from dialer.runner.state import RunnerState
 from dialer.scheduler import scheduler_ctx
 from dialer.settings import Settings
 from dialer.store.engine import open_database

@@ -20,10 +20,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from dialer.appkeys import DIALER, SCHEDULER
 from dialer.campaign.config import CampaignConfig
+from dialer.campaign.state import CampaignState
 from dialer.daemon import Dialer
 from dialer.logging import get_logger
 from dialer.reports.calls import purge_call_records
-from dialer.runner.runner import RunnerState
+from dialer.runner.state import RunnerState
 from dialer.store.campaigns import list_campaigns
 
 log = get_logger(__name__)
@@ -108,11 +109,9 @@ class CampaignScheduler:
                 # `dialer campaign apply` changed the file: the new rules apply from the next call on.
                 runner.reconfigure(CampaignConfig.model_validate(record.config))
                 self.schedule_campaign(runner.config)
-            if not self.dialer.owns(record.id) and record.state != "stopped":
+            if not self.dialer.owns(record.id) and record.state is not CampaignState.STOPPED:
                 continue  # another daemon runs it; the lease renewal hands it over if that daemon dies
-            wanted = {"running": RunnerState.RUNNING, "paused": RunnerState.PAUSED}.get(
-                record.state, RunnerState.STOPPED
-            )
+            wanted = RunnerState.following(record.state)
             if runner.state in (RunnerState.DRAINING,) or runner.state is wanted:
                 continue
             if wanted is RunnerState.RUNNING:

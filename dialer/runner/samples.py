@@ -25,7 +25,7 @@ class _StatefulClient(Protocol):
 
 
 class ServerLink(Protocol):
-    """One Asterisk server and the AMI connection to it (``dialer.daemon.ServerConnection``)."""
+    """One Asterisk server and the AMI connection to it (``dialer.daemon.connection.ServerConnection``)."""
 
     @property
     def server(self) -> _Named: ...

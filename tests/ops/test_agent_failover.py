@@ -12,7 +12,7 @@ from ops_harness import Daemon, DbSpec, OpsWorld, ops_world
 from testsupport import wait_real
 
 from dialer.agents.registry import AgentStatus
-from dialer.runner.runner import RunnerState
+from dialer.runner.state import RunnerState
 from dialer.store.agent_sessions import agent_sessions
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 

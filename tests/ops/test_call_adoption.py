@@ -9,7 +9,7 @@ from pathlib import Path
 from ops_harness import DbSpec, OpsWorld, ops_world
 from sqlalchemy import select
 
-from dialer.runner.runner import RunnerState
+from dialer.runner.state import RunnerState
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 from dialer.store.tables import attempts_t
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ops_harness import CALL_STAGES, DbSpec, attempt_rows, ops_world, overlapping_attempts
 
-from dialer.runner.runner import RunnerState
+from dialer.runner.state import RunnerState
 from dialer.settings import node_identity
 from dialer.store.ownership import RENEW_SECONDS
 

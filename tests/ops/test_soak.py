@@ -109,11 +109,11 @@ def internals(daemon: Daemon, runner: CampaignRunner) -> dict[str, int]:
     client = dialer.connections[0].client
     return {
         "runner.in_flight": len(runner.in_flight),
-        "runner.attempt_of_agent": len(runner._attempt_of_agent),
-        "runner.talk_started": len(runner._talk_started),
-        "runner.wrap_started": len(runner._wrap_started),
-        "runner.preview": len(runner._preview),
-        "runner.updates": runner._updates.qsize(),
+        "runner.attempt_of_agent": len(runner.agent_calls.attempts),
+        "runner.talk_started": len(runner.agent_calls.talk_started),
+        "runner.wrap_started": len(runner.agent_calls.wrap_started),
+        "runner.preview": len(runner.preview.held),
+        "runner.updates": runner.updates.queue.qsize(),
         "tracker.by_action": len(tracker._by_action),
         "tracker.by_attempt": len(tracker._by_attempt),
         "tracker.by_linkedid": len(tracker._by_linkedid),

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from ops_harness import CALL_STAGES, DbSpec, attempt_rows, ops_world, overlapping_attempts
 
-from dialer.runner.runner import CampaignRunner, RunnerState
+from dialer.runner.runner import CampaignRunner
+from dialer.runner.state import RunnerState
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 
 STAGES = {name: CALL_STAGES[name] for name in ("ringing", "amd", "agent_connect")}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from testsupport import wait_real
 
 from dialer.agents.registry import AgentStatus
-from dialer.runner.runner import RunnerState
+from dialer.runner.state import RunnerState
 from dialer.store.agent_sessions import agent_sessions
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS, campaign_leases
 from dialer.store.tables import attempts_t

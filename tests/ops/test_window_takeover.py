@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ops_harness import Daemon, DbSpec, OpsWorld, clock_dt, ops_world
 
-from dialer.runner.runner import RunnerState
+from dialer.runner.state import RunnerState
 from dialer.scheduler import CampaignScheduler
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 from dialer.store.runtime import answer_history

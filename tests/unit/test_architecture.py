@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dialer.contract import CONTEXTS
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "dialer"
 
@@ -168,3 +170,54 @@ def test_only_the_store_imports_the_database_libraries() -> None:
         if imp.target.split(".")[0] in DATABASE_LIBRARIES
     ]
     assert not offenders, "outside dialer/store:\n" + "\n".join(offenders)
+
+
+# The runner and the daemon are split by role (docs/architecture.md): a module of theirs over this many lines says
+# why at its top (a line of its docstring starting "Over 500 lines:").
+ROLE_PACKAGES = ("dialer.runner", "dialer.daemon")
+MAX_MODULE_LINES = 500
+
+
+def _in_role_packages(name: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in ROLE_PACKAGES)
+
+
+def test_runner_and_daemon_modules_stay_small_or_say_why() -> None:
+    too_long = [
+        f"{name}: {len(path.read_text().splitlines())} lines"
+        for name, path in modules().items()
+        if _in_role_packages(name)
+        and len(path.read_text().splitlines()) > MAX_MODULE_LINES
+        and "Over 500 lines:" not in (ast.get_docstring(ast.parse(path.read_text())) or "")
+    ]
+    assert not too_long, "split by role, or say why at the top:\n" + "\n".join(too_long)
+
+
+def test_one_place_builds_a_campaign_runner() -> None:
+    """Every runner is loaded by dialer.daemon.loading (start, state sync, takeover, scheduler): its legal window
+    is seeded from the store there, and nowhere else builds one."""
+    builders = [
+        f"{name}:{node.lineno}"
+        for name, path in modules().items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "CampaignRunner")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "CampaignRunner")
+        )
+    ]
+    assert [b.split(":")[0] for b in builders] == ["dialer.daemon.loading"], builders
+
+
+def test_the_runner_and_daemon_take_dialplan_names_from_the_contract() -> None:
+    """No literal DIALER_* variable or dialer-* context in the runner or the daemon: dialer.contract has them."""
+    literals = [
+        f"{name}:{node.lineno} {node.value!r}"
+        for name, path in modules().items()
+        if _in_role_packages(name) or name == "dialer.scheduler"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and (node.value.startswith("DIALER_") or node.value in CONTEXTS)
+    ]
+    assert not literals, "use dialer.contract:\n" + "\n".join(literals)

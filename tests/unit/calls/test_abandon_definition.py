@@ -16,7 +16,7 @@ from dialer.campaign.pacing import pacing_settings
 from dialer.pacing import PacingStats
 from dialer.reports.common import ReportRange
 from dialer.reports.compliance import AnswerEvent, abandon_section
-from dialer.runner.runner import record_answer
+from dialer.runner.state import record_answer
 
 BASE: dict[str, Any] = {
     "name": "legal",

@@ -1,0 +1,82 @@
+"""The one way a campaign's runner is loaded: at start (``Dialer.load_campaigns``), by the scheduler's state sync
+(a campaign created meanwhile), and at takeover (a campaign this daemon stood by for).
+
+Loading builds the runner if this daemon has none for the campaign, and (always) seeds its legal window from the
+store with every answer of the campaign in the regime window, whichever daemon made them: the calls the previous
+owner made count in it before the runner dials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from dialer.agents.service import AgentService
+from dialer.campaign.config import CampaignConfig
+from dialer.clock import Clock
+from dialer.runner.bus import EventBus
+from dialer.runner.pacing_loop import InboundSource
+from dialer.runner.pool import ServerPool
+from dialer.runner.runner import CampaignRunner
+from dialer.store.engine import Database
+from dialer.store.runtime import answer_history
+
+
+class RunnerLoader:
+    """``runners``: the daemon's runners by campaign name (a loaded runner is added to it)."""
+
+    def __init__(
+        self,
+        runners: dict[str, CampaignRunner],
+        *,
+        db: Database,
+        pool: ServerPool,
+        agents: AgentService,
+        clock: Clock,
+        owner: str,
+        bus: EventBus,
+        inbound: InboundSource,
+        tick_seconds: float,
+        on_originate_latency: Callable[[float], None],
+    ) -> None:
+        self.runners = runners
+        self.db = db
+        self.pool = pool
+        self.agents = agents
+        self.clock = clock
+        self.owner = owner
+        self.bus = bus
+        self.inbound = inbound
+        self.tick_seconds = tick_seconds
+        self.on_originate_latency = on_originate_latency
+
+    async def load(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
+        """The campaign's runner (built if this daemon has none), its legal window seeded from the store."""
+        runner = self.runners.get(config.name)
+        if runner is None:
+            runner = self._build(config, campaign_id)
+        await self._seed_history(runner)
+        return runner
+
+    def _build(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
+        runner = CampaignRunner(
+            config=config,
+            campaign_id=campaign_id,
+            db=self.db,
+            pool=self.pool,
+            agents=self.agents,
+            clock=self.clock,
+            owner=self.owner,
+            bus=self.bus,
+            inbound=self.inbound,
+            tick_seconds=self.tick_seconds,
+        )
+        runner.on_originate_latency = self.on_originate_latency
+        self.runners[config.name] = runner
+        self.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
+        return runner
+
+    async def _seed_history(self, runner: CampaignRunner) -> None:
+        since = datetime.fromtimestamp(self.clock.now(), UTC) - timedelta(hours=runner.settings.window_hours)
+        history = await answer_history(self.db, runner.campaign_id, since, runner.config.abandon_rules)
+        runner.load_history([(at.timestamp(), count) for at, count in history])

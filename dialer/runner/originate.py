@@ -1,0 +1,176 @@
+"""Placing one campaign's calls: the attempt row written ahead of the Originate (with the ids we choose for it),
+the Originate itself on a server of the pool, and what the server's call tracker follows the call by.
+
+Every dialplan name comes from :mod:`dialer.contract`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from dialer.agents.registry import Agent
+from dialer.ami.actions import OriginateRequest, OriginateStatus
+from dialer.calls.tracker import CallUpdate, OriginateRecord
+from dialer.campaign.config import CampaignConfig
+from dialer.contract import AGENT_VARIABLE, AMD_VARIABLE, CAMPAIGN_VARIABLE, OUTBOUND_CONTEXT, QUEUE_VARIABLE
+from dialer.logging import get_logger
+from dialer.runner.inflight import InFlightCall
+from dialer.runner.state import CampaignContext
+from dialer.store.attempts import AttemptStart
+from dialer.store.leads import LeadRecord
+from dialer.store.runtime import discard_unsent_attempt
+
+log = get_logger(__name__)
+
+
+def fallback_action_id(attempt_id: int) -> str:
+    """The ActionID of an attempt written without one (the runner always chooses one, see attempt_start)."""
+    return f"orig-{attempt_id}"
+
+
+def tracking_record(
+    config: CampaignConfig,
+    attempt_id: int,
+    phone: str,
+    dial_string: str,
+    action_id: str,
+    channel_id: str,
+    sent_at: float,
+) -> OriginateRecord:
+    """What the server's call tracker follows a call by (placed here, or adopted from a dead daemon)."""
+    return OriginateRecord(
+        action_id=action_id,
+        attempt_id=str(attempt_id),
+        dial_string=dial_string,
+        number=phone,
+        sent_at=sent_at,
+        channel_id=channel_id,
+        timeout_seconds=float(config.ring_timeout_seconds),
+    )
+
+
+class Originator:
+    """``deliver`` takes the call updates an Originate's answer already carries (the runner's update queue)."""
+
+    def __init__(self, ctx: CampaignContext, deliver: Callable[[str, CallUpdate], None]) -> None:
+        self.ctx = ctx
+        self.deliver = deliver
+        self.sending: set[asyncio.Task[bool]] = set()  # Originates written, waiting for their "queued" answer
+        self._seq = itertools.count(1)
+        self._key = uuid.uuid4().hex[:8]
+
+    def attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
+        """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""
+        key = f"{self._key}-{next(self._seq)}"
+        config = self.ctx.config
+        return AttemptStart(
+            lead_id=lead.id,
+            campaign_id=self.ctx.campaign_id,
+            phone=lead.phone,
+            started_at=wall,
+            caller_id=config.caller_id.number,
+            trunk=config.trunk,
+            action_id=f"orig-{key}",
+            channel_id=f"dialer-{key}",
+        )
+
+    def send(self, originate: Coroutine[Any, Any, bool], counted: asyncio.Future[bool]) -> None:
+        """Run one Originate of a step in its own task; ``counted`` is resolved (False) if it ends uncounted."""
+        task = asyncio.get_running_loop().create_task(originate)
+        self.sending.add(task)
+
+        def done(task: asyncio.Task[bool]) -> None:
+            self.sending.discard(task)
+            if not counted.done():
+                counted.set_result(False)
+            if not task.cancelled() and (exc := task.exception()) is not None:
+                log.error("originate_failed", campaign=self.ctx.name, exc_info=exc)
+
+        task.add_done_callback(done)
+
+    async def originate(
+        self,
+        attempt_id: int,
+        start: AttemptStart,
+        predictive: bool,
+        agent: Agent | None = None,
+        *,
+        counted: asyncio.Future[bool] | None = None,
+        target: str | None = None,
+    ) -> bool:
+        """Place one call on server ``target`` (the preview agent's server; else the one with most room); ``counted`` is
+        resolved (True) once the call is in flight, just before it is written."""
+        ctx = self.ctx
+        config = ctx.config
+        now = ctx.clock.now()
+        if target is None and agent is not None and agent.server:
+            target = agent.server
+        server = ctx.pool.choose(now, only=target)
+        action_id = start.action_id or fallback_action_id(attempt_id)
+        channel_id = start.channel_id or f"dialer-{attempt_id}"
+        if server is None:
+            await self.unsent(attempt_id, "no trunk room")
+            return False
+        dial = config.dial_string(start.phone)
+        variables = {
+            CAMPAIGN_VARIABLE: ctx.name,
+            QUEUE_VARIABLE: config.queue,
+            AMD_VARIABLE: "1" if config.amd.enabled else "0",
+        }
+        if agent is not None:
+            variables[AGENT_VARIABLE] = agent.interface
+        caller = config.caller_id
+        request = OriginateRequest(
+            channel=dial,
+            attempt_id=str(attempt_id),
+            context=config.dial_context or OUTBOUND_CONTEXT,
+            caller_id=f'"{caller.name}" <{caller.number}>' if caller.name else caller.number,
+            timeout_ms=config.ring_timeout_seconds * 1000,
+            variables=variables,
+            action_id=action_id,
+            channel_id=channel_id,
+        )
+        record = tracking_record(config, attempt_id, start.phone, dial, action_id, channel_id, now)
+        ctx.in_flight.add(
+            InFlightCall(
+                attempt_id,
+                start.lead_id,
+                server.name,
+                now,
+                placed_predictively=predictive,
+                channel_id=channel_id,
+                preview_agent=agent.agent_id if agent is not None else None,
+            )
+        )
+        if counted is not None and not counted.done():
+            counted.set_result(True)
+        placed = await ctx.pool.place(server, record, request, now)
+        if placed.result.status is OriginateStatus.NOT_SENT:
+            ctx.in_flight.pop(attempt_id)
+            await self.unsent(attempt_id, placed.result.message)
+            return False
+        ctx.counters.attempts += 1
+        ctx.counters.dials[server.name] += 1
+        log.info(
+            "originate",
+            campaign=ctx.name,
+            attempt_id=attempt_id,
+            lead_id=start.lead_id,
+            server=server.name,
+            number=start.phone,
+            status=placed.result.status.value,
+        )
+        for update in placed.updates:
+            self.deliver(server.name, update)
+        return placed.result.status is not OriginateStatus.REJECTED
+
+    async def unsent(self, attempt_id: int, why: str) -> None:
+        ctx = self.ctx
+        ctx.counters.not_sent += 1
+        log.warning("originate_not_sent", campaign=ctx.name, attempt_id=attempt_id, why=why)
+        await discard_unsent_attempt(ctx.db, attempt_id, ctx.owner, datetime.fromtimestamp(ctx.clock.now(), UTC))

@@ -1,0 +1,162 @@
+"""One campaign's pacing loop: wake on a short tick (or earlier, when something the pacer depends on changed),
+decide per server how many calls to place, claim that many leads with their write-ahead attempt rows in one
+transaction, and send the Originates -- or say why no call goes out (:class:`dialer.runner.state.WhyNotDialing`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from structlog.contextvars import bind_contextvars
+
+from dialer.logging import get_logger
+from dialer.pacing import InboundLoad, PacingDecision, PacingMode, PacingSnapshot, decide
+from dialer.runner.originate import Originator
+from dialer.runner.state import CampaignContext, RunnerState, WhyNotDialing
+from dialer.store.lifecycle import claim_and_start_attempts
+
+log = get_logger(__name__)
+
+# The inbound load offered to a campaign's agents, by campaign queue and server (None: every server).
+InboundSource = Callable[[str, str | None], InboundLoad]
+
+
+class PacingLoop:
+    def __init__(
+        self,
+        ctx: CampaignContext,
+        originator: Originator,
+        *,
+        inbound: InboundSource | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        self.ctx = ctx
+        self.originator = originator
+        # None without blending: no inbound load.
+        self.inbound: InboundSource = inbound or (lambda _queue, _server: InboundLoad())
+        self.tick_seconds = tick_seconds
+        self.last_decision: PacingDecision | None = None
+        self.last_decisions: dict[str, int] = {}  # calls asked per server at the last decision
+        self.stepping = False  # a pacing step (claim + originates) is under way
+        # perf_counter() when an agent of this campaign became free, until the next step's first Originate is written.
+        self.free_since: float | None = None
+        self.on_originate_latency: Callable[[float], None] | None = None  # seconds, agent free -> Originate written
+
+    def agent_freed(self) -> None:
+        """An agent of the campaign became free: the latency to the next Originate runs from now."""
+        if self.free_since is None:
+            self.free_since = time.perf_counter()
+
+    async def run(self) -> None:
+        ctx = self.ctx
+        bind_contextvars(campaign=ctx.name)  # this task's log lines (its own context)
+        while True:
+            # Wake on the tick (on the runner's clock, so simulated time paces simulated calls) or earlier on demand.
+            timer = ctx.clock.call_later(self.tick_seconds, ctx.wakened.set)
+            await ctx.wakened.wait()
+            timer.cancel()
+            ctx.wakened.clear()
+            self.stepping = True
+            try:
+                await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A database hiccup must not kill the campaign: log, wait for the next tick, try again.
+                log.exception("pacing_step_failed", campaign=ctx.name)
+                ctx.why_not = WhyNotDialing("error", "pacing step failed; retrying (see the log)")
+            finally:
+                self.stepping = False
+
+    def snapshot(self, now: float, server: str | None = None) -> PacingSnapshot:
+        """What the pacer sees of this campaign -- on one server when given: its agents there, the calls placed
+        there, its inbound callers and its trunk room (a call placed on a server can reach no other's agent)."""
+        ctx = self.ctx
+        return PacingSnapshot(
+            now=now,
+            settings=ctx.settings,
+            agents=ctx.agents.registry.pacing_view(ctx.config.queue, now, server),
+            load=ctx.in_flight.load(now, server),
+            inbound=self.inbound(ctx.config.queue, server),
+            max_new_calls=ctx.pool.room(now) if server is None else ctx.pool.get(server).gate.room(now),
+        )
+
+    def decide_per_server(self, now: float) -> list[tuple[str | None, PacingDecision]]:
+        """One pacing decision per connected server where agents of this campaign are (pool.dialable); with no
+        such server, one over nothing placeable (it says why no call goes out)."""
+        ctx = self.ctx
+        agents = ctx.agents.registry.in_queue(ctx.config.queue)
+        servers = ctx.pool.dialable(now, [a.server for a in agents])
+        if servers is None:
+            return [(None, decide(self.snapshot(now), ctx.stats))]
+        if not servers:
+            # The campaign's agents are all on servers that are down or full: nobody a call could reach.
+            nobody = PacingSnapshot(now, ctx.settings, load=ctx.in_flight.load(now), max_new_calls=0)
+            return [(None, decide(nobody, ctx.stats))]
+        return [(name, decide(self.snapshot(now, name), ctx.stats)) for name in servers]
+
+    async def step(self) -> int:
+        """One pacing decision and the calls it asks for; returns the number of Originates written."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        free_since, self.free_since = self.free_since, None
+        if ctx.state is not RunnerState.RUNNING:
+            ctx.why_not = WhyNotDialing(ctx.state.value, f"campaign is {ctx.state.value}")
+            return 0
+        if not ctx.pool.any_up():
+            ctx.why_not = WhyNotDialing("ami_down", "no Asterisk server connected")
+            return 0
+        if ctx.awaiting_adoption:
+            # Calls its previous owner left up count in the pacing (agents, calls in flight): match them first.
+            ctx.why_not = WhyNotDialing("adopting", "looking for calls the campaign's previous owner left up")
+            return 0
+        decisions = self.decide_per_server(now)
+        self.last_decisions = {name: d.calls for name, d in decisions if name is not None}
+        decision = max((d for _, d in decisions), key=lambda d: d.calls)
+        if len(decisions) > 1:
+            decision = replace(decision, calls=sum(d.calls for _, d in decisions))
+        self.last_decision = decision
+        if decision.calls <= 0:
+            exp = decision.explanation
+            ctx.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", exp.reason)
+            return 0
+        wall = datetime.fromtimestamp(now, UTC)
+        # The claim and the write-ahead attempt rows: one write transaction.
+        batch, attempts = await claim_and_start_attempts(
+            ctx.db,
+            ctx.config,
+            campaign_id=ctx.campaign_id,
+            owner=ctx.owner,
+            limit=decision.calls,
+            now=wall,
+            start=lambda lead: self.originator.attempt_start(lead, wall),
+            agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
+        )
+        if not batch.leads:
+            breakdown = dict(batch.set_aside)
+            code = "window_closed" if breakdown.get("window_closed") else "no_leads"
+            ctx.why_not = WhyNotDialing(code, "no lead may be dialled now", breakdown)
+            return 0
+        ctx.why_not = None
+        predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE
+        # The Originates of one step go out together, each in its own task waiting only for its own "queued"
+        # response (the client matches responses by ActionID). The step ends once every call is counted in flight
+        # and its Originate written: the next step (for an agent freed meanwhile) does not wait for the PBX's
+        # answers to this one's.
+        loop = asyncio.get_running_loop()
+        counted: list[asyncio.Future[bool]] = [loop.create_future() for _ in attempts]
+        # Each call on the server whose decision asked for it (the first servers' first, as leads came).
+        targets = [name for name, d in decisions for _ in range(max(0, d.calls))]
+        originator = self.originator
+        for (attempt_id, start), in_flight, target in zip(attempts, counted, targets, strict=False):
+            originator.send(
+                originator.originate(attempt_id, start, predictive, counted=in_flight, target=target), in_flight
+            )
+        written = sum(await asyncio.gather(*counted))
+        if written and free_since is not None and self.on_originate_latency is not None:
+            self.on_originate_latency(time.perf_counter() - free_since)
+        return written

@@ -1,0 +1,71 @@
+"""Preview dialling: an agent holds the next lead to read before dialling it, then dials it straight to their own
+phone (the dialplan's direct-agent path), or skips it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from dialer.agents.registry import Agent, AgentStatus
+from dialer.runner.originate import Originator
+from dialer.runner.state import CampaignContext, WhyNotDialing
+from dialer.store.attempts import start_attempts
+from dialer.store.claim import Release, release_leads
+from dialer.store.leads import LeadRecord
+from dialer.store.lifecycle import claim_dialable
+
+
+class Preview:
+    def __init__(self, ctx: CampaignContext, originator: Originator) -> None:
+        self.ctx = ctx
+        self.originator = originator
+        self.held: dict[str, LeadRecord] = {}  # agent id -> the lead they are looking at
+
+    async def claim(self, agent_id: str) -> LeadRecord | None:
+        """Hold the next lead for this agent to read before dialling (their own callbacks first)."""
+        ctx = self.ctx
+        if agent_id in self.held:
+            return self.held[agent_id]
+        self._require_ready(agent_id)
+        wall = datetime.fromtimestamp(ctx.clock.now(), UTC)
+        batch = await claim_dialable(
+            ctx.db, ctx.config, campaign_id=ctx.campaign_id, owner=ctx.owner, limit=1, now=wall, agents=(agent_id,)
+        )
+        if not batch.leads:
+            breakdown = dict(batch.set_aside)
+            ctx.why_not = WhyNotDialing("no_leads", "no lead may be dialled now", breakdown)
+            return None
+        self.held[agent_id] = batch.leads[0]
+        return batch.leads[0]
+
+    async def skip(self, agent_id: str) -> None:
+        lead = self.held.pop(agent_id, None)
+        if lead is not None:
+            ctx = self.ctx
+            await release_leads(ctx.db, ctx.owner, [Release(lead.id)], datetime.fromtimestamp(ctx.clock.now(), UTC))
+
+    async def dial(self, agent_id: str) -> int:
+        """Dial the lead the agent is looking at, straight to their phone (the contract's AGENT_VARIABLE); returns
+        the attempt id."""
+        ctx = self.ctx
+        lead = self.held.get(agent_id)
+        if lead is None:
+            raise LookupError(f"agent {agent_id} has no preview lead: claim one first")
+        if not ctx.pool.any_up():
+            raise RuntimeError("no Asterisk server connected")
+        agent = await ctx.agents.reserve_for_preview(agent_id)
+        del self.held[agent_id]
+        start = self.originator.attempt_start(lead, datetime.fromtimestamp(ctx.clock.now(), UTC))
+        (attempt_id,) = await start_attempts(ctx.db, [start])
+        if not await self.originator.originate(attempt_id, start, predictive=False, agent=agent):
+            await ctx.agents.end_preview(agent_id)
+            raise RuntimeError("the call could not be placed")
+        return attempt_id
+
+    def _require_ready(self, agent_id: str) -> Agent:
+        ctx = self.ctx
+        agent = ctx.agents.registry.get(agent_id)
+        if agent is None or ctx.config.queue not in agent.queues:
+            raise LookupError(f"agent {agent_id} is not logged in to campaign {ctx.name}")
+        if agent.status is not AgentStatus.READY:
+            raise RuntimeError(f"agent {agent_id} is {agent.status.value}, not ready")
+        return agent

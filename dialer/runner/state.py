@@ -1,0 +1,186 @@
+"""One campaign's runner state: its live state, why it is not dialling, its counters, and what its parts share.
+
+:class:`CampaignContext` is the state the runner's collaborators (the pacing step, the Originates, the call updates,
+the outcome writes, adoption, preview and dispositions) share for one campaign: its configuration (replaced by
+:meth:`CampaignContext.reconfigure`), the pacer's settings and legal window, the calls in flight, the counters, the
+live state and the reason it is not dialling. Each collaborator takes the context and, explicitly, the other
+collaborators it calls; :class:`dialer.runner.runner.CampaignRunner` builds and wires them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from dialer.agents.service import AgentService
+from dialer.calls.outcome import AnswerCount, Outcome
+from dialer.campaign.config import CampaignConfig
+from dialer.campaign.pacing import pacing_settings
+from dialer.campaign.rules import TransitionKind
+from dialer.campaign.state import CampaignState
+from dialer.clock import Clock
+from dialer.logging import get_logger
+from dialer.pacing import PacingSettings, PacingStats
+from dialer.runner.bus import EventBus
+from dialer.runner.inflight import InFlightCalls
+from dialer.runner.pool import ServerPool
+from dialer.store.engine import Database
+
+log = get_logger(__name__)
+
+
+class RunnerState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"  # no new calls; calls in progress finish
+    DRAINING = "draining"  # shutting down: no new calls; stops when the last call has ended
+    STANDBY = "standby"  # another daemon holds the campaign's lease (dialer.store.ownership): no new calls here
+    STOPPED = "stopped"
+
+    @classmethod
+    def following(cls, stored: CampaignState) -> RunnerState:
+        """The live state of a campaign stored in ``stored``, on the daemon that owns it (the one mapping from
+        :class:`dialer.campaign.state.CampaignState`; draining and standby are the daemon's own)."""
+        return _FOLLOWING[stored]
+
+
+_FOLLOWING = {
+    CampaignState.RUNNING: RunnerState.RUNNING,
+    CampaignState.PAUSED: RunnerState.PAUSED,
+    CampaignState.STOPPED: RunnerState.STOPPED,
+}
+
+
+@dataclass
+class RunnerCounters:
+    attempts: int = 0
+    connected: int = 0
+    abandoned: int = 0
+    requeued: int = 0
+    archived: int = 0
+    closed: int = 0
+    lost: int = 0
+    not_sent: int = 0
+    adopted: int = 0  # calls a dead daemon left up, followed to their end here
+    witnessed: int = 0  # a dead daemon's calls seen ending on the wire before adoption, closed as the PBX said
+    outcomes: Counter[str] = field(default_factory=Counter)
+    dispositions: Counter[str] = field(default_factory=Counter)
+    dials: Counter[str] = field(default_factory=Counter)  # Originates sent, by server
+    amd_verdicts: Counter[str] = field(default_factory=Counter)  # HUMAN, MACHINE, NOTSURE, HANGUP
+
+    def count(self, outcome: Outcome, kind: TransitionKind) -> None:
+        """One call's outcome and the transition of its lead."""
+        self.outcomes[outcome.value] += 1
+        if outcome is Outcome.CONNECTED:
+            self.connected += 1
+        elif outcome is Outcome.ABANDONED:
+            self.abandoned += 1
+        # A connected call is "requeued" only until its disposition lands: not a retry worth counting.
+        if kind is TransitionKind.REQUEUED and outcome is not Outcome.CONNECTED:
+            self.requeued += 1
+        elif kind in (TransitionKind.ARCHIVED, TransitionKind.SWITCHED_PHONE):
+            self.archived += 1
+        elif kind in (TransitionKind.CLOSED, TransitionKind.EXHAUSTED, TransitionKind.DNC):
+            self.closed += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attempts": self.attempts,
+            "connected": self.connected,
+            "abandoned": self.abandoned,
+            "requeued": self.requeued,
+            "archived": self.archived,
+            "closed": self.closed,
+            "lost": self.lost,
+            "not_sent": self.not_sent,
+            "adopted": self.adopted,
+            "witnessed": self.witnessed,
+            "outcomes": dict(self.outcomes),
+            "dispositions": dict(self.dispositions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WhyNotDialing:
+    code: str  # paused, ami_down, no_agents, no_leads, window_closed, abandon_budget, inbound_waiting, ...
+    detail: str
+    breakdown: dict[str, int] = field(default_factory=dict)
+
+
+def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predictive: bool) -> None:
+    """One call's weight in the abandon rate (``count_answer``, the definition the reports use) into the pacer's
+    legal window: a seen live answer (abandoned or not), and the AMD false-positive estimate as estimated abandoned
+    live answers (the live runner records AMD verdicts for their share only, so nothing is counted twice)."""
+    if count.live - count.estimated >= 1.0:
+        stats.record_live_answer(at, count.abandoned - count.estimated >= 1.0, placed_predictively=predictive)
+    stats.record_estimated_abandon(at, count.estimated)
+
+
+class CampaignContext:
+    """What the parts of one campaign's runner share (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        config: CampaignConfig,
+        campaign_id: int,
+        db: Database,
+        pool: ServerPool,
+        agents: AgentService,
+        clock: Clock,
+        owner: str,
+        bus: EventBus,
+    ) -> None:
+        self.config = config
+        self.campaign_id = campaign_id
+        self.db = db
+        self.pool = pool
+        self.agents = agents
+        self.clock = clock
+        self.owner = owner
+        self.bus = bus
+        self.settings: PacingSettings = pacing_settings(config)
+        self.stats = PacingStats(self.settings)
+        self.state = RunnerState.PAUSED
+        self.counters = RunnerCounters()
+        self.in_flight = InFlightCalls()
+        self.why_not: WhyNotDialing | None = WhyNotDialing("paused", "campaign not started")
+        self.drained = asyncio.Event()
+        # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
+        self.awaiting_adoption = False
+        self.wakened = asyncio.Event()  # the pacing loop's wake-up (set: step now, not at the next tick)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def wake(self) -> None:
+        self.wakened.set()
+
+    def set_state(self, state: RunnerState) -> None:
+        if state == self.state:
+            return
+        log.info("campaign_state", campaign=self.name, previous=self.state.value, state=state.value)
+        self.state = state
+        if state is RunnerState.DRAINING and not self.in_flight:
+            self.drained.set()
+        self.bus.publish(f"campaign:{self.name}", "campaign_state", state=state.value)
+        self.wake()
+
+    def reconfigure(self, config: CampaignConfig) -> None:
+        """A new version of the campaign file: the next pacing decision and the next outcome use it."""
+        if config.queue != self.config.queue and self.in_flight:
+            log.warning("campaign_queue_changed_with_calls_up", campaign=self.name, calls=len(self.in_flight))
+        self.config = config
+        self.settings = pacing_settings(config)
+        self.stats.configure(self.settings)
+        log.info("campaign_reconfigured", campaign=self.name)
+        self.wake()
+
+    def after_call(self) -> None:
+        """A call is over: a draining campaign whose last call it was has drained; the pacer looks again."""
+        if self.state is RunnerState.DRAINING and not self.in_flight:
+            self.drained.set()
+        self.wake()

@@ -1,0 +1,167 @@
+"""One campaign's call updates, applied in order by the runner's own task: the trackers' updates (answered, AMD
+verdict, queued, connected to an agent, ended, lost) arrive through :meth:`CallUpdates.deliver`, so the AMI event
+pump never waits on the database, and each is written to its attempt (an ended or lost call through
+:class:`dialer.runner.outcomes.OutcomeWriter`)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from structlog.contextvars import bound_contextvars
+
+from dialer.calls.outcome import Outcome
+from dialer.calls.tracker import (
+    AgentRinging,
+    AmdVerdict,
+    CallAnswered,
+    CallConnected,
+    CallEnded,
+    CallLost,
+    CallQueued,
+    CallUpdate,
+)
+from dialer.logging import get_logger
+from dialer.pacing import CallStage
+from dialer.runner.agent_calls import AgentCalls
+from dialer.runner.outcomes import OutcomeWriter
+from dialer.runner.state import CampaignContext
+from dialer.store.attempts import AttemptEnd, AttemptProgress, update_attempt
+
+log = get_logger(__name__)
+
+
+class CallUpdates:
+    def __init__(self, ctx: CampaignContext, outcomes: OutcomeWriter, agent_calls: AgentCalls) -> None:
+        self.ctx = ctx
+        self.outcomes = outcomes
+        self.agent_calls = agent_calls
+        self.queue: asyncio.Queue[tuple[str, CallUpdate]] = asyncio.Queue()
+        self.applying = False  # a call update is being written
+
+    def deliver(self, server: str, update: CallUpdate) -> None:
+        """A tracker update about one of this campaign's calls (called by the ordered event pump)."""
+        self.queue.put_nowait((server, update))
+
+    async def run(self) -> None:
+        ctx = self.ctx
+        while True:
+            server, update = await self.queue.get()
+            self.applying = True
+            attempt_id = int(update.attempt_id) if update.attempt_id.isdigit() else None
+            call = ctx.in_flight.get(attempt_id) if attempt_id is not None else None
+            lead_id = call.lead_id if call is not None else None
+            try:
+                with bound_contextvars(campaign=ctx.name, attempt_id=attempt_id, lead_id=lead_id):
+                    await self.apply(server, update)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("call_update_failed", campaign=ctx.name, attempt_id=update.attempt_id)
+            finally:
+                self.applying = False
+                self.queue.task_done()
+
+    async def apply(self, server: str, update: CallUpdate) -> None:
+        ctx = self.ctx
+        attempt_id = int(update.attempt_id)
+        wall = datetime.fromtimestamp(update.at, UTC)
+        match update:
+            case CallAnswered():
+                stage = CallStage.AMD if ctx.config.amd.enabled else CallStage.WAITING
+                ctx.in_flight.set_stage(attempt_id, stage, update.at)
+                call = ctx.in_flight.get(attempt_id)
+                if call is not None:
+                    call.answered_at = update.at
+                progress = AttemptProgress(answered_at=wall)
+                await self.outcomes.durably(
+                    "answered", attempt_id, lambda: update_attempt(ctx.db, attempt_id, progress)
+                )
+            case AmdVerdict():
+                ctx.counters.amd_verdicts[update.status] += 1
+                ctx.stats.record_amd(update.status == "HUMAN")
+                if update.status != "MACHINE":
+                    ctx.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
+                amd = AttemptProgress(amd_status=update.status, amd_cause=update.cause)
+                await self.outcomes.durably("amd", attempt_id, lambda: update_attempt(ctx.db, attempt_id, amd))
+            case CallQueued():
+                ctx.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
+            case AgentRinging():
+                pass
+            case CallConnected():
+                await self._connected(attempt_id, update, wall)
+            case CallEnded():
+                await self._ended(server, attempt_id, update, wall)
+            case CallLost():
+                await self._lost(server, attempt_id, update, wall)
+            case _:
+                pass
+
+    async def _connected(self, attempt_id: int, update: CallConnected, wall: datetime) -> None:
+        ctx = self.ctx
+        agent = ctx.agents.registry.by_interface(update.interface)
+        agent_id = agent.agent_id if agent is not None else update.member_name or update.interface
+        call = ctx.in_flight.connect(attempt_id, update.at, agent_id)
+        self.agent_calls.connected(agent_id, attempt_id)
+        progress = AttemptProgress(connected_at=wall, agent=agent_id)
+        await self.outcomes.durably("connected", attempt_id, lambda: update_attempt(ctx.db, attempt_id, progress))
+        lead_id = call.lead_id if call is not None else None
+        log.info("call_connected", campaign=ctx.name, attempt_id=attempt_id, agent=agent_id, wait=update.wait_seconds)
+        # The screen pop: the console fetches the lead and its history by attempt id.
+        ctx.bus.publish(
+            f"agent:{agent_id}",
+            "screen_pop",
+            campaign=ctx.name,
+            attempt_id=attempt_id,
+            lead_id=lead_id,
+            wait_seconds=update.wait_seconds,
+        )
+        ctx.wake()
+
+    async def _ended(self, server: str, attempt_id: int, update: CallEnded, wall: datetime) -> None:
+        ctx = self.ctx
+        call = ctx.in_flight.pop(attempt_id)
+        outcome = update.outcome
+        end = AttemptEnd(
+            ended_at=wall,
+            hangup_cause=update.cause,
+            ring_seconds=update.ring_seconds,
+            answered_at=None,
+            amd_status=update.amd_status,
+            amd_cause=update.amd_cause,
+            agent=(call.agent_id if call is not None else None) or update.agent_name,
+        )
+        predictive = call.placed_predictively if call is not None else True
+        answered = call.answered_at if call is not None else None
+        transition = await self.outcomes.settle(
+            server, attempt_id, outcome, end, update.at, predictive=predictive, answered=answered
+        )
+        if call is not None and call.preview_agent is not None and not call.connected:
+            await ctx.agents.end_preview(call.preview_agent)
+        ctx.stats.record_attempt(update.ring_seconds, outcome.is_live_answer)
+        kind = transition.kind.value if transition is not None else None
+        log.info(
+            "call_ended",
+            campaign=ctx.name,
+            attempt_id=attempt_id,
+            outcome=outcome.value,
+            cause=update.cause,
+            lead_transition=kind,
+        )
+        ctx.bus.publish(f"campaign:{ctx.name}", "call_ended", attempt_id=attempt_id, outcome=outcome.value, lead=kind)
+        ctx.after_call()
+
+    async def _lost(self, server: str, attempt_id: int, update: CallLost, wall: datetime) -> None:
+        """Events never came. Count conservatively: an answered call that never reached an agent is an abandon."""
+        ctx = self.ctx
+        ctx.counters.lost += 1
+        if update.agent_connected:
+            outcome = Outcome.CONNECTED
+        elif update.answered:
+            outcome = Outcome.ABANDONED
+        else:
+            outcome = Outcome.FAILED
+        log.warning("call_lost", campaign=ctx.name, attempt_id=attempt_id, why=update.reason, counted_as=outcome.value)
+        ctx.in_flight.pop(attempt_id)
+        await self.outcomes.settle(server, attempt_id, outcome, AttemptEnd(ended_at=wall), update.at, predictive=True)
+        ctx.after_call()
