@@ -28,6 +28,7 @@ TOKEN_USE_RESOLUTION_SECONDS = 60.0
 class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
+    SUPERVISOR = "supervisor"  # sees and acts on the agents of their own teams only (dialer.store.admin)
     AGENT = "agent"
 
 
@@ -41,8 +42,19 @@ class UserRow(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=120)  # the agent's interface, e.g. PJSIP/1001
     display_name: str | None = Field(default=None, max_length=120)
     disabled: bool = False
+    team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)  # an agent's team
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TeamRow(SQLModel, table=True):
+    """A team of agents; its supervisors are in ``team_supervisors``."""
+
+    __tablename__ = "teams"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ApiTokenRow(SQLModel, table=True):
@@ -95,6 +107,7 @@ class UserRecord:
     display_name: str | None
     disabled: bool
     created_at: datetime
+    team_id: int | None = None
 
     def public(self) -> dict[str, object]:
         return {
@@ -104,6 +117,7 @@ class UserRecord:
             "phone": self.phone,
             "display_name": self.display_name,
             "disabled": self.disabled,
+            "team_id": self.team_id,
             "created_at": self.created_at.isoformat(),
         }
 
@@ -129,6 +143,7 @@ def _user(row: RowMapping) -> UserRecord:
         display_name=row["display_name"],
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
+        team_id=row["team_id"],
     )
 
 

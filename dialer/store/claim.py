@@ -24,9 +24,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Float,
     Integer,
     String,
+    and_,
     bindparam,
     cast,
     exists,
@@ -43,10 +45,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.dml import Update
 
+from dialer.lists.mix import ListSetting, plan_claim
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, attempts_t, dnc_t, leads_t
+from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, attempts_t, dnc_t, lead_lists_t, leads_t
 from dialer.store.types import UTCDateTime
 
 CALLBACK, NEW, RETRY = "callback", "new", "retry"
@@ -74,7 +77,18 @@ def _due(*, pg: bool) -> ColumnElement[bool]:
     return type_coerce(literal_column("+leads.next_dialable_at"), UTCDateTime()) <= _NOW
 
 
-def _branch(status: str, rank: int, weight: float, *, pg: bool) -> Select[tuple[int, int, float]]:
+def _in_lists() -> ColumnElement[bool]:
+    """The lists a list-filtered claim may take from (``p_lists``), and leads without a list when ``p_unlisted``."""
+    c = leads_t.c
+    return or_(
+        c.list_id.in_(bindparam("p_lists", expanding=True)),
+        and_(c.list_id.is_(None), bindparam("p_unlisted", type_=Boolean())),
+    )
+
+
+def _branch(
+    status: str, rank: int, weight: float, *, pg: bool, by_list: bool = False
+) -> Select[tuple[int, int, float]]:
     c = leads_t.c
     scan = (
         select(c.id, c.priority, c.next_dialable_at)
@@ -89,6 +103,8 @@ def _branch(status: str, rank: int, weight: float, *, pg: bool) -> Select[tuple[
         .order_by(c.priority.desc(), c.next_dialable_at)
         .limit(bindparam("limit", type_=Integer()))
     )
+    if by_list:
+        scan = scan.where(_in_lists())
     if status == CALLBACK:
         # A callback promised by one agent waits for that agent; "anyone" callbacks go to whoever is free.
         scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(bindparam("agents", expanding=True)))
@@ -116,8 +132,9 @@ _on_dnc = exists(
 
 
 @lru_cache(maxsize=64)
-def claim_statement(order: ClaimOrder, *, pg: bool) -> Update:
-    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until.
+def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False) -> Update:
+    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until (and
+    p_lists, p_unlisted when ``by_list``: only leads of those lists, see :mod:`dialer.lists.mix`).
 
     Built once per ordering and dialect (SQLAlchemy then reuses its compiled form)."""
     cb_rank = 0 if order.callbacks_first else 1
@@ -127,7 +144,7 @@ def claim_statement(order: ClaimOrder, *, pg: bool) -> Update:
         share = min(max(order.new_share, 1e-6), 1 - 1e-6)
         weights = {CALLBACK: 1.0, NEW: share, RETRY: 1 - share}
     branches = [
-        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg)
+        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, by_list=by_list)
         for status in (CALLBACK, NEW, RETRY)
     ]
     candidates = union_all(*branches).subquery()
@@ -189,8 +206,12 @@ async def claim_in(
     order: ClaimOrder,
     agents: Collection[str] = (),
 ) -> tuple[list[LeadRecord], set[int]]:
-    """``claim_leads`` inside the caller's write transaction; also the ids of those whose number is on a DNC list."""
-    params = {
+    """``claim_leads`` inside the caller's write transaction; also the ids of those whose number is on a DNC list.
+
+    The campaign's lead lists decide where leads come from (:func:`dialer.lists.mix.plan_claim`): when every list
+    is enabled, unexpired and without priority or share, one statement over the whole campaign; otherwise one
+    statement per step of the plan, each for what is left of the batch."""
+    params: dict[str, Any] = {
         "p_campaign": campaign_id,
         "limit": limit,
         "now": now,
@@ -198,9 +219,44 @@ async def claim_in(
         "p_owner": owner,
         "lease_until": now + lease,
     }
-    stmt = claim_statement(order, pg=conn.dialect.name == "postgresql")
-    rows = (await conn.execute(stmt, params)).mappings().all()
+    pg = conn.dialect.name == "postgresql"
+    settings = await list_settings_in(conn, campaign_id, only_managed=True)
+    if not settings:
+        rows = list((await conn.execute(claim_statement(order, pg=pg), params)).mappings().all())
+    else:
+        rows = []
+        for step in plan_claim(settings, limit, now):
+            want = min(step.limit, limit - len(rows))
+            if want <= 0:
+                break
+            got = await conn.execute(
+                claim_statement(order, pg=pg, by_list=True),
+                {**params, "limit": want, "p_lists": list(step.list_ids), "p_unlisted": step.unlisted},
+            )
+            rows.extend(got.mappings().all())
     return sort_claimed([lead_record(r) for r in rows], order), {r["id"] for r in rows if r["on_dnc"]}
+
+
+async def list_settings_in(conn: AsyncConnection, campaign_id: int, *, only_managed: bool = False) -> list[ListSetting]:
+    """The campaign's lead lists as the mix sees them. ``only_managed``: none at all unless one list is not the
+    default (then all of them, the mix needs every list)."""
+    ll = lead_lists_t.c
+    query = select(ll.id, ll.enabled, ll.priority, ll.share, ll.valid_until).where(ll.campaign_id == campaign_id)
+    if only_managed:
+        managed = (
+            await conn.execute(
+                select(ll.id)
+                .where(
+                    ll.campaign_id == campaign_id,
+                    or_(~ll.enabled, ll.priority != 0, ll.share.is_not(None), ll.valid_until.is_not(None)),
+                )
+                .limit(1)
+            )
+        ).first()
+        if managed is None:
+            return []
+    rows = (await conn.execute(query.order_by(ll.id))).all()
+    return [ListSetting(r.id, bool(r.enabled), int(r.priority), r.share, r.valid_until) for r in rows]
 
 
 def sort_claimed(leads: Sequence[LeadRecord], order: ClaimOrder) -> list[LeadRecord]:
