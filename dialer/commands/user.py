@@ -20,7 +20,7 @@ app = typer.Typer(help="Web users and API tokens.", no_args_is_help=True)
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Login name (for an agent: the agent id).")],
-    role: Annotated[Role, typer.Option("--role", help="admin, manager or agent.")],
+    role: Annotated[Role, typer.Option("--role", help="admin, manager, supervisor or agent.")],
     password: Annotated[
         str | None, typer.Option("--password", help="Password (prompted when omitted; at least 8 characters).")
     ] = None,
@@ -37,7 +37,7 @@ def add(
 
     async def work(db: Database) -> None:
         try:
-            user = await create_user(db, name, role, password_hash, datetime.now(UTC), phone=phone)
+            user = await create_user(db, name, role, password_hash, datetime.now(UTC), phone=phone, actor="cli")
         except UserExistsError as exc:
             fail(str(exc))
         typer.echo(f"user {user.name} ({user.role.value}) created")

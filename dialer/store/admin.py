@@ -1,8 +1,7 @@
 """User administration: teams and their supervisors, administrative changes to users, and the audit log.
 
-Every administrative action writes one ``audit_log`` row in the same transaction as the change itself, so the log
-holds exactly what was done. The log is append-only: this module only inserts and reads it, no route edits it,
-and the migration installs triggers that refuse UPDATE and DELETE on the table (SQLite and PostgreSQL).
+Every administrative action writes one audit log row (:mod:`dialer.store.audit`) in the same transaction as the
+change itself, so the log holds exactly what was done.
 """
 
 from __future__ import annotations
@@ -10,21 +9,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 
+from dialer.store.audit import audit_in
 from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
 from dialer.store.engine import Database
-from dialer.store.tables import metadata
-from dialer.store.types import UTCDateTime, json_document
+from dialer.store.tables import attempts_t, metadata
 
 assert metadata is SQLModel.metadata
-
-AuditId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class TeamSupervisorRow(SQLModel, table=True):
@@ -36,46 +32,8 @@ class TeamSupervisorRow(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
 
 
-class AuditRow(SQLModel, table=True):
-    """One administrative action: who did what to whom, when. Append-only (see the module docstring)."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
-
-    id: int | None = Field(default=None, sa_type=AuditId, primary_key=True)
-    at: datetime = Field(sa_type=UTCDateTime)
-    actor: str = Field(max_length=64)
-    action: str = Field(max_length=40)
-    target: str = Field(max_length=200)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_type=json_document())
-
-
 teams_t = metadata.tables["teams"]
 team_supervisors_t = metadata.tables["team_supervisors"]
-audit_log_t = metadata.tables["audit_log"]
-
-# The SQL that makes the audit log append-only, per dialect (installed by the migration, checked by a test).
-AUDIT_APPEND_ONLY_SQL: dict[str, list[str]] = {
-    "sqlite": [
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
-        "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
-    ],
-}
-AUDIT_APPEND_ONLY_DROP_SQL: dict[str, list[str]] = {
-    "sqlite": ["DROP TRIGGER IF EXISTS audit_log_no_update", "DROP TRIGGER IF EXISTS audit_log_no_delete"],
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
-        "DROP FUNCTION IF EXISTS audit_log_append_only()",
-    ],
-}
 
 
 class TeamExistsError(ValueError):
@@ -104,56 +62,6 @@ class TeamRecord:
             "members": list(self.members),
             "created_at": self.created_at.isoformat(),
         }
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    detail: dict[str, Any]
-
-    def public(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "action": self.action,
-            "target": self.target,
-            "detail": self.detail,
-        }
-
-
-async def audit_in(conn: AsyncConnection, actor: str, action: str, target: str, now: datetime, **detail: Any) -> None:
-    """Append one entry inside the caller's transaction (the one that makes the change)."""
-    await conn.execute(
-        audit_log_t.insert().values(at=now, actor=actor, action=action, target=target[:200], detail=detail)
-    )
-
-
-async def audit(db: Database, actor: str, action: str, target: str, now: datetime, **detail: Any) -> None:
-    async with db.write() as conn:
-        await audit_in(conn, actor, action, target, now, **detail)
-
-
-async def audit_entries(
-    db: Database, *, target: str | None = None, limit: int = 100, offset: int = 0
-) -> tuple[int, list[AuditEntry]]:
-    query = select(audit_log_t)
-    count = select(func.count()).select_from(audit_log_t)
-    if target is not None:
-        query = query.where(audit_log_t.c.target == target)
-        count = count.where(audit_log_t.c.target == target)
-    async with db.read() as conn:
-        total = int((await conn.execute(count)).scalar_one())
-        rows = (
-            (await conn.execute(query.order_by(audit_log_t.c.id.desc()).limit(limit).offset(offset))).mappings().all()
-        )
-    return total, [
-        AuditEntry(r["id"], r["at"], r["actor"], r["action"], r["target"], dict(r["detail"] or {})) for r in rows
-    ]
 
 
 # ------------------------------------------------------------------------------------------------ teams
@@ -314,3 +222,33 @@ async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:
             )
         ).all()
     return {n: t for n, t in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    agent: str
+    calls: int
+    talk_seconds: float
+    dispositions: dict[str, int]
+
+
+async def team_figures(db: Database, agents: Collection[str], start: datetime, end: datetime) -> list[AgentFigures]:
+    """Calls, talk time and dispositions of each of ``agents`` in ``[start, end)`` (every agent listed, even idle)."""
+    a = attempts_t.c
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(a.agent, a.disposition, a.connected_at, a.ended_at).where(
+                    a.agent.in_(sorted(agents)), a.started_at >= start, a.started_at < end
+                )
+            )
+        ).all()
+    out = {name: AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)}
+    for agent, disposition, connected_at, ended_at in rows:
+        f = out[agent]
+        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
+        dispositions = dict(f.dispositions)
+        if disposition:
+            dispositions[disposition] = dispositions.get(disposition, 0) + 1
+        out[agent] = AgentFigures(agent, f.calls + 1, f.talk_seconds + max(0.0, talk), dispositions)
+    return list(out.values())

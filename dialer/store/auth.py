@@ -15,6 +15,7 @@ from sqlalchemy import Index, delete, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Field, SQLModel
 
+from dialer.store.audit import audit_in
 from dialer.store.engine import Database
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
@@ -156,11 +157,15 @@ async def create_user(
     *,
     phone: str | None = None,
     display_name: str | None = None,
+    actor: str | None = None,
 ) -> UserRecord:
+    """A new user; ``actor``: who creates them, written to the audit log in the same transaction."""
     async with db.write() as conn:
         taken = (await conn.execute(select(users_t.c.id).where(users_t.c.name == name))).first()
         if taken is not None:
             raise UserExistsError(name)
+        if actor is not None:
+            await audit_in(conn, actor, "user.create", f"user:{name}", now, role=role.value, phone=phone)
         await conn.execute(
             users_t.insert().values(
                 name=name,

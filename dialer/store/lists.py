@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.config import CampaignConfig
 from dialer.lists.recycle import RECYCLABLE_STATUSES, RecycleRule, matching_rule, recycled
-from dialer.store.admin import audit_in
+from dialer.store.audit import audit_in
 from dialer.store.engine import Database
 from dialer.store.leads import lead_record
 from dialer.store.lifecycle import snapshot

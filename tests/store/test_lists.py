@@ -14,7 +14,7 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.lists.recycle import RecycleRule, matching_rule
 from dialer.store import Database
-from dialer.store.admin import audit, audit_entries, audit_log_t
+from dialer.store.audit import audit, audit_entries, audit_log_t
 from dialer.store.campaigns import apply_campaign
 from dialer.store.claim import claim_leads
 from dialer.store.leads import NewLead, get_lead, insert_new_leads, lead_record

@@ -73,6 +73,7 @@ async def post_user(call: Call) -> web.Response:
             call.now(),
             phone=body.phone,
             display_name=body.display_name,
+            actor=call.user.name,
         )
     except UserExistsError as exc:
         raise Problem(409, str(exc)) from None

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # Registers the tables of this revision on the shared metadata (see 0002_auth).
-from dialer.store import admin as _admin_models
+from dialer.store import admin as _admin_models  # noqa: F401
+from dialer.store import audit as _audit_models
 from dialer.store.types import UTCDateTime
 
 revision: str = "0010_lists"
@@ -63,12 +64,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index("ix_audit_log_at", ["at"], unique=False)
-    for statement in _admin_models.AUDIT_APPEND_ONLY_SQL[op.get_bind().dialect.name]:
+    for statement in _audit_models.AUDIT_APPEND_ONLY_SQL[op.get_bind().dialect.name]:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in _admin_models.AUDIT_APPEND_ONLY_DROP_SQL[op.get_bind().dialect.name]:
+    for statement in _audit_models.AUDIT_APPEND_ONLY_DROP_SQL[op.get_bind().dialect.name]:
         op.execute(statement)
     op.drop_table("audit_log")
     op.drop_table("team_supervisors")
