@@ -211,3 +211,25 @@ def test_leads_imports_lists_imports_with_their_state(cli: CliRunner, campaign_f
     code, out, _ = run(cli, "leads", "imports")
     assert code == 0
     assert "imported   leads.csv  (6 rows: 4 imported" in out
+
+
+def test_lists_show_set_and_recycle_dry_run(cli: CliRunner, campaign_file: Path, tmp_path: Path) -> None:
+    assert run(cli, "campaign", "apply", str(campaign_file))[0] == 0
+    leads = tmp_path / "leads.csv"
+    leads.write_text(LEADS, encoding="utf-8")
+    assert run(cli, "leads", "import", "--campaign", "spring-sale", str(leads))[0] == 0
+    shown = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])
+    (only,) = shown["lists"]
+    assert only["enabled"] is True
+    assert only["leads"] == {"new": 4}
+    code, out, err = run(cli, "lists", "set", str(only["id"]), "--disable", "--priority", "5", "--share", "2")
+    assert code == 0, err
+    again = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])["lists"][0]
+    assert (again["enabled"], again["priority"], again["share"]) == (False, 5, 2.0)
+    code, out, err = run(cli, "lists", "recycle", "--campaign", "spring-sale", "--rule", "no_answer:3d", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"dry_run": True, "recycled": 0, "by_rule": {}, "by_list": {}}
+    code, out, err = run(cli, "lists", "recycle", "--campaign", "spring-sale", "--rule", "nope:3d")
+    assert code != 0
+    assert "not an outcome" in err
+    assert run(cli, "lists", "set", "999", "--enable")[0] == 1
