@@ -52,6 +52,7 @@ async def test_a_supervisor_sees_only_their_team(
         assert await rows.count() == 1
         assert "alice" in await rows.first.inner_text()
         assert "bob" not in await sue.inner_text("#agents-table")
+        assert await sue.locator("a[href='/admin'], a[href='/lists']").count() == 0
         await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
         # The manager sees everyone.
         boss = await browser.new_page(viewport=VIEWPORT)
@@ -85,7 +86,8 @@ async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
         csp_violations(root, errors)
         await login(root, base, "root")
         await root.wait_for_url(f"{base}/dashboard")
-        await root.goto(f"{base}/admin")
+        await root.click("a[href='/admin']")
+        await root.wait_for_url(f"{base}/admin")
         row = root.locator("#users-table tr[data-user=bob]")
         await row.wait_for()
         assert await row.locator("[data-field=state]").inner_text() == "active"
