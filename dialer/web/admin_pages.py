@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from dialer.web.pages import _page_values, render
-from dialer.web.routing import ADMINS, MANAGERS, RouteTable
+from dialer.web.routing import ADMINS, MANAGERS, SUPERVISORS, RouteTable
 
 routes = RouteTable()
 
@@ -19,3 +19,8 @@ async def admin_page(request: web.Request) -> web.StreamResponse:
 @routes.page("GET", "/lists", roles=MANAGERS, summary="Lead lists, recycling and lead search")
 async def lists_page(request: web.Request) -> web.StreamResponse:
     return render("lists.html", **_page_values(request))
+
+
+@routes.page("GET", "/teams", roles=SUPERVISORS, summary="Team reports (supervisors: their teams)")
+async def teams_page(request: web.Request) -> web.StreamResponse:
+    return render("teams.html", **_page_values(request))

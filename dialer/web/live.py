@@ -23,6 +23,8 @@ from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
 from dialer.logging import get_logger
+from dialer.store.admin import supervised_agents
+from dialer.store.auth import UserRecord
 from dialer.store.console import agent_figures
 from dialer.store.runtime import answer_history
 from dialer.store.status import lead_status
@@ -89,6 +91,9 @@ class LiveHub:
     scopes: weakref.WeakKeyDictionary[web.WebSocketResponse, frozenset[str]] = field(
         default_factory=weakref.WeakKeyDictionary
     )
+    scope_users: weakref.WeakKeyDictionary[web.WebSocketResponse, UserRecord] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
     releases: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     console_grace_seconds: float = CONSOLE_GRACE_SECONDS
 
@@ -136,6 +141,12 @@ class LiveHub:
                 closed += 1
         self.release(name, why)
         return closed
+
+    async def refresh_scopes(self) -> None:
+        """Teams or supervisors changed: every open supervisor dashboard follows at its next push."""
+        db = self.app[DATABASE]
+        for ws, user in list(self.scope_users.items()):
+            self.scopes[ws] = (await supervised_agents(db, user) or frozenset()) | {user.name}
 
     async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> bool:
         if ws.closed:
@@ -400,6 +411,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     scope = request.get(SCOPE)
     if scope is not None:
         hub.scopes[ws] = scope
+        hub.scope_users[ws] = user
     hub.console_opened(user.name)
     cookie = request.cookies.get(SESSION_COOKIE)
     watcher = asyncio.create_task(_watch_session(request, ws, cookie)) if cookie else None

@@ -53,12 +53,25 @@ async def test_a_supervisor_sees_only_their_team(
         assert "alice" in await rows.first.inner_text()
         assert "bob" not in await sue.inner_text("#agents-table")
         assert await sue.locator("a[href='/admin'], a[href='/lists']").count() == 0
+        # Bob joins her team: her open dashboard follows without a reload.
+        moved = await client.patch("/api/users/bob", json={"team": "north"}, headers=world.auth("root"))
+        assert moved.status == 200
+        await until(lambda: _count_is(rows, 2), 10)
+        # Her team's report, on the teams page.
+        await sue.click("a[href='/teams']")
+        await sue.wait_for_url(f"{base}/teams")
+        report = sue.locator("section.team[data-team=north]")
+        await report.wait_for()
+        await until(lambda: _count_is(report.locator("tbody tr"), 2), 10)
+        await sue.go_back()
+        await sue.wait_for_selector("#ws-status.dot-on")
         await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
         # The manager sees everyone.
         boss = await browser.new_page(viewport=VIEWPORT)
         await login(boss, base, "boss")
         await boss.wait_for_url(f"{base}/dashboard")
         await until(lambda: _count_is(boss.locator("#agents-table tbody tr"), 2), 10)
+        assert await boss.locator("a[href='/admin']").count() == 0  # a manager, not an admin
         # Pages of other roles stay closed to her.
         for path in ("/admin", "/lists"):
             response = await sue.goto(f"{base}{path}")

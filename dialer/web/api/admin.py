@@ -53,8 +53,9 @@ class AuditQuery(Paging):
 
 
 class TeamReportQuery(Strict):
-    from_: AwareDatetime | None = Field(default=None, alias="from", description="default: 24 h ago")
-    to: AwareDatetime | None = None
+    from_: AwareDatetime | None = Field(default=None, alias="from", description="default: `hours` before `to`")
+    to: AwareDatetime | None = Field(default=None, description="default: now")
+    hours: int = Field(default=24, ge=1, le=24 * 366, description="the span when `from` is not given")
 
 
 @routes.route(
@@ -89,6 +90,8 @@ async def patch_user(call: Call) -> web.Response:
     if body.disabled or body.role is not None or body.password:
         # Their browser sessions are gone (same transaction); their live consoles close now and the seat is freed.
         await call.app[HUB].end_user(name, "account changed by an administrator")
+    if body.team is not None:
+        await call.app[HUB].refresh_scopes()
     return ok(user.public())
 
 
@@ -133,6 +136,7 @@ async def put_team_supervisors(call: Call) -> web.Response:
         raise Problem(404, str(exc)) from None
     except (UnknownUserError, ValueError) as exc:
         raise Problem(422, f"supervisors: {exc}", kind="validation-error") from None
+    await call.app[HUB].refresh_scopes()
     return ok(team.public())
 
 
@@ -150,7 +154,7 @@ async def get_team_report(call: Call) -> web.Response:
     if team is None or (not call.is_manager and call.user.name not in team.supervisors):
         raise Problem(404, f"no team {call.path('name')!r} among yours")
     end: datetime = q.to or call.now()
-    start: datetime = q.from_ or end - timedelta(hours=24)
+    start: datetime = q.from_ or end - timedelta(hours=q.hours)
     if start >= end:
         raise Problem(422, "from: must be before to", kind="validation-error")
     figures = await team_figures(call.db, team.members, start, end)
