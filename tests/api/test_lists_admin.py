@@ -167,3 +167,25 @@ async def test_lead_search_finds_by_external_id_and_shows_history(world: WebWorl
     assert [lead["id"] for lead in found["items"]] == [7]
     view = await (await client.get("/api/leads/7", headers=boss)).json()
     assert "history" in view
+
+
+async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
+    past = (datetime.fromtimestamp(world.dialer.clock.now(), UTC) - timedelta(hours=1)).isoformat()
+    expired = await client.patch(f"/api/lead-lists/{list_id}", json={"valid_until": past, "share": 2}, headers=boss)
+    body = await expired.json()
+    assert (body["expired"], body["share"]) == (True, 2.0)
+    cleared = await client.patch(
+        f"/api/lead-lists/{list_id}", json={"clear_valid_until": True, "share": 0}, headers=boss
+    )
+    body = await cleared.json()
+    assert (body["expired"], body["valid_until"], body["share"]) == (False, None, None)
+    both = await client.patch(
+        f"/api/lead-lists/{list_id}", json={"clear_valid_until": True, "valid_until": past}, headers=boss
+    )
+    assert both.status == 422
+    naive = await client.patch(f"/api/lead-lists/{list_id}", json={"valid_until": "2026-01-01T00:00:00"}, headers=boss)
+    assert naive.status == 422
+    assert (await client.patch("/api/lead-lists/999", json={"enabled": True}, headers=boss)).status == 404
