@@ -132,9 +132,10 @@ _on_dnc = exists(
 
 
 @lru_cache(maxsize=64)
-def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False) -> Update:
+def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False) -> Update:
     """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until (and
     p_lists, p_unlisted when ``by_list``: only leads of those lists, see :mod:`dialer.lists.mix`).
+    ``callbacks_only``: only due callbacks.
 
     Built once per ordering and dialect (SQLAlchemy then reuses its compiled form)."""
     cb_rank = 0 if order.callbacks_first else 1
@@ -145,9 +146,9 @@ def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False) -> Up
         weights = {CALLBACK: 1.0, NEW: share, RETRY: 1 - share}
     branches = [
         _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, by_list=by_list)
-        for status in (CALLBACK, NEW, RETRY)
+        for status in ((CALLBACK,) if callbacks_only else (CALLBACK, NEW, RETRY))
     ]
-    candidates = union_all(*branches).subquery()
+    candidates = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
     ordering: tuple[ColumnElement[Any], ...]
     if order.new_share is None:
         ordering = (candidates.c.rank, candidates.c.priority.desc(), candidates.c.next_dialable_at)
@@ -210,7 +211,8 @@ async def claim_in(
 
     The campaign's lead lists decide where leads come from (:func:`dialer.lists.mix.plan_claim`): when every list
     is enabled, unexpired and without priority or share, one statement over the whole campaign; otherwise one
-    statement per step of the plan, each for what is left of the batch."""
+    statement per step of the plan, each for what is left of the batch (due callbacks first, from every active
+    list, when the ordering puts callbacks first)."""
     params: dict[str, Any] = {
         "p_campaign": campaign_id,
         "limit": limit,
@@ -225,6 +227,14 @@ async def claim_in(
         rows = list((await conn.execute(claim_statement(order, pg=pg), params)).mappings().all())
     else:
         rows = []
+        if order.callbacks_first:
+            # Due callbacks are promises: they come first from every active list, whatever the mix.
+            active = [x.list_id for x in settings if x.active(now)]
+            got = await conn.execute(
+                claim_statement(order, pg=pg, by_list=True, callbacks_only=True),
+                {**params, "p_lists": active, "p_unlisted": True},
+            )
+            rows.extend(got.mappings().all())
         for step in plan_claim(settings, limit, now):
             want = min(step.limit, limit - len(rows))
             if want <= 0:

@@ -168,3 +168,15 @@ async def test_the_audit_log_refuses_updates_and_deletes(db: Database) -> None:
     total, entries = await audit_entries(db)
     assert total == 1
     assert entries[0].actor == "root"
+
+
+async def test_due_callbacks_of_a_lower_list_are_not_starved_by_the_priority_mix(db: Database) -> None:
+    cid, _ = await make_campaign(db)
+    low = await make_list(db, cid, "low", range(0, 3))
+    high = await make_list(db, cid, "high", range(100, 120))
+    await update_list(db, high, NOW, actor="boss", priority=10)
+    async with db.write() as conn:
+        await conn.execute(update(leads_t).where(leads_t.c.list_id == low).values(status="callback", callback_at=NOW))
+    got = await claim_leads(db, campaign_id=cid, owner="r", limit=5, now=NOW, lease=LEASE)
+    assert sorted(lead.list_id or 0 for lead in got) == sorted([low] * 3 + [high] * 2)
+    assert [lead.claimed_from for lead in got[:3]] == ["callback"] * 3
