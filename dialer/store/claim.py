@@ -17,6 +17,8 @@ back where they came from. Leads the claimer decides not to dial (calling window
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +43,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.dml import Update
@@ -247,26 +250,36 @@ async def claim_in(
     return sort_claimed([lead_record(r) for r in rows], order), {r["id"] for r in rows if r["on_dnc"]}
 
 
+# The lists' settings per engine and campaign, re-read at most once a second (a claim would otherwise pay one more
+# round trip each time). A change made through this process (``forget_list_settings``) applies at the next claim;
+# one made by another process within LIST_SETTINGS_TTL_SECONDS. Expiry is exact: it is evaluated at claim time.
+LIST_SETTINGS_TTL_SECONDS = 1.0
+_list_settings: weakref.WeakKeyDictionary[Engine, dict[int, tuple[float, list[ListSetting]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def forget_list_settings(engine: Engine) -> None:
+    _list_settings.pop(engine, None)
+
+
 async def list_settings_in(conn: AsyncConnection, campaign_id: int, *, only_managed: bool = False) -> list[ListSetting]:
     """The campaign's lead lists as the mix sees them. ``only_managed``: none at all unless one list is not the
-    default (then all of them, the mix needs every list)."""
+    default (then all of them, the mix needs every list); these answers are cached (see above)."""
+    cache = _list_settings.setdefault(conn.sync_engine, {}) if only_managed else None
+    if cache is not None:
+        cached = cache.get(campaign_id)
+        if cached is not None and time.monotonic() - cached[0] < LIST_SETTINGS_TTL_SECONDS:
+            return cached[1]
     ll = lead_lists_t.c
     query = select(ll.id, ll.enabled, ll.priority, ll.share, ll.valid_until).where(ll.campaign_id == campaign_id)
-    if only_managed:
-        managed = (
-            await conn.execute(
-                select(ll.id)
-                .where(
-                    ll.campaign_id == campaign_id,
-                    or_(~ll.enabled, ll.priority != 0, ll.share.is_not(None), ll.valid_until.is_not(None)),
-                )
-                .limit(1)
-            )
-        ).first()
-        if managed is None:
-            return []
     rows = (await conn.execute(query.order_by(ll.id))).all()
-    return [ListSetting(r.id, bool(r.enabled), int(r.priority), r.share, r.valid_until) for r in rows]
+    settings = [ListSetting(r.id, bool(r.enabled), int(r.priority), r.share, r.valid_until) for r in rows]
+    if only_managed and all(x.is_default for x in settings):
+        settings = []
+    if cache is not None:
+        cache[campaign_id] = (time.monotonic(), settings)
+    return settings
 
 
 def sort_claimed(leads: Sequence[LeadRecord], order: ClaimOrder) -> list[LeadRecord]:

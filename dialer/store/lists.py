@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialer.campaign.config import CampaignConfig
 from dialer.lists.recycle import RECYCLABLE_STATUSES, RecycleRule, matching_rule, recycled
 from dialer.store.audit import audit_in
+from dialer.store.claim import forget_list_settings
 from dialer.store.engine import Database
 from dialer.store.leads import lead_record
 from dialer.store.lifecycle import snapshot
@@ -130,6 +131,7 @@ async def update_list(
             await conn.execute(update(lead_lists_t).where(lead_lists_t.c.id == list_id).values(**values))
             detail = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
             await audit_in(conn, actor, "list.update", f"list:{list_id}", now, **detail)
+    forget_list_settings(db.engine.sync_engine)
     return int(row)
 
 

@@ -180,3 +180,18 @@ async def test_due_callbacks_of_a_lower_list_are_not_starved_by_the_priority_mix
     got = await claim_leads(db, campaign_id=cid, owner="r", limit=5, now=NOW, lease=LEASE)
     assert sorted(lead.list_id or 0 for lead in got) == sorted([low] * 3 + [high] * 2)
     assert [lead.claimed_from for lead in got[:3]] == ["callback"] * 3
+
+
+async def test_a_change_made_by_another_process_applies_once_the_cached_settings_age_out(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid, _ = await make_campaign(db)
+    a = await make_list(db, cid, "a", range(0, 5))
+    b = await make_list(db, cid, "b", range(100, 105))
+    assert len(await claim_leads(db, campaign_id=cid, owner="r", limit=1, now=NOW, lease=LEASE)) == 1
+    # As `dialer lists set` would from another process: straight to the table, this process's cache not told.
+    async with db.write() as conn:
+        await conn.execute(update(lead_lists_t).where(lead_lists_t.c.id == a).values(enabled=False))
+    monkeypatch.setattr("dialer.store.claim.LIST_SETTINGS_TTL_SECONDS", 0.0)
+    got = await claim_leads(db, campaign_id=cid, owner="r", limit=50, now=NOW, lease=LEASE)
+    assert {lead.list_id for lead in got} == {b}
