@@ -52,7 +52,8 @@ async def test_a_supervisor_sees_only_their_team(
         assert await rows.count() == 1
         assert "alice" in await rows.first.inner_text()
         assert "bob" not in await sue.inner_text("#agents-table")
-        assert await sue.locator("a[href='/admin'], a[href='/lists']").count() == 0
+        for hidden in ("a[href='/admin']", "a[href='/lists']", "#upload-form"):
+            assert not await sue.locator(hidden).is_visible()
         # Bob joins her team: her open dashboard follows without a reload.
         moved = await client.patch("/api/users/bob", json={"team": "north"}, headers=world.auth("root"))
         assert moved.status == 200
@@ -71,7 +72,7 @@ async def test_a_supervisor_sees_only_their_team(
         await login(boss, base, "boss")
         await boss.wait_for_url(f"{base}/dashboard")
         await until(lambda: _count_is(boss.locator("#agents-table tbody tr"), 2), 10)
-        assert await boss.locator("a[href='/admin']").count() == 0  # a manager, not an admin
+        assert not await boss.locator("a[href='/admin']").is_visible()  # a manager, not an admin
         # Pages of other roles stay closed to her.
         for path in ("/admin", "/lists"):
             response = await sue.goto(f"{base}{path}")

@@ -1,5 +1,6 @@
-// Links to the administration pages: only those the signed-in role may open stay visible.
+// Links and sections of the dashboard: only those the signed-in role may use stay visible (hidden, not removed:
+// the dashboard's own script still fills them).
 const role = JSON.parse(document.body.dataset.boot || "{}").role;
-for (const link of document.querySelectorAll("a[data-roles]")) {
-  if (!link.dataset.roles.split(" ").includes(role)) link.remove();
+for (const node of document.querySelectorAll("[data-roles]")) {
+  if (!node.dataset.roles.split(" ").includes(role)) node.hidden = true;
 }
