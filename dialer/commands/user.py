@@ -91,7 +91,7 @@ def token(
         if user is None:
             fail(f"no user named {name!r} (create it with `dialer user add {name} --role ...`)")
         secret = new_api_token()
-        await add_api_token(db, user.id, secret, label, datetime.now(UTC))
+        await add_api_token(db, user.id, secret, label, datetime.now(UTC), actor="cli")
         typer.echo(secret)
 
     run_with_database(ctx, work)

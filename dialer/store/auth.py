@@ -235,14 +235,21 @@ async def count_users(db: Database) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ API tokens
-async def add_api_token(db: Database, user_id: int, token: str, label: str, now: datetime) -> int:
+async def add_api_token(
+    db: Database, user_id: int, token: str, label: str, now: datetime, *, actor: str | None = None
+) -> int:
+    """A new API token; ``actor``: who mints it, written to the audit log in the same transaction."""
     async with db.write() as conn:
         result = await conn.execute(
             api_tokens_t.insert()
             .values(user_id=user_id, token_hash=secret_hash(token), label=label, created_at=now, revoked=False)
             .returning(api_tokens_t.c.id)
         )
-        return int(result.scalar_one())
+        token_id = int(result.scalar_one())
+        if actor is not None:
+            name = (await conn.execute(select(users_t.c.name).where(users_t.c.id == user_id))).scalar_one()
+            await audit_in(conn, actor, "token.mint", f"user:{name}", now, token_id=token_id, label=label)
+        return token_id
 
 
 async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord | None:

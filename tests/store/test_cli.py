@@ -251,6 +251,7 @@ def test_user_set_and_team_are_audited(cli: CliRunner) -> None:
     assert run(cli, "user", "set", "nobody", "--enable")[0] == 1
     assert run(cli, "user", "set", "ann", "--team", "south")[0] == 1
     assert run(cli, "user", "team", "south", "--supervisor", "ann")[0] == 1  # an agent supervises nobody
+    assert run(cli, "user", "token", "sue")[0] == 0
 
     async def entries() -> list[tuple[str, str, str]]:
         async with open_database(os.environ["DIALER_DATABASE_URL"]) as db:
@@ -264,4 +265,5 @@ def test_user_set_and_team_are_audited(cli: CliRunner) -> None:
         ("cli", "team.supervisors", "team:north"),
         ("cli", "user.change", "user:ann"),
         ("cli", "team.create", "team:south"),
+        ("cli", "token.mint", "user:sue"),
     ]
