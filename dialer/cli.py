@@ -14,6 +14,7 @@ from dialer.commands import (
     demo,
     dnc,
     leads,
+    lists,
     plan,
     report,
     run,
@@ -48,6 +49,7 @@ def _root(
 app.add_typer(db.app, name="db")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(leads.app, name="leads")
+app.add_typer(lists.app, name="lists")
 app.add_typer(dnc.app, name="dnc")
 app.add_typer(trace.app, name="trace")
 app.add_typer(bench.app, name="bench")

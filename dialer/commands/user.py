@@ -1,4 +1,4 @@
-"""`dialer user add|list|token`: web users (admin / manager / agent) and their API tokens."""
+"""`dialer user add|list|token|set|team`: web users (admin / manager / supervisor / agent), their API tokens, teams."""
 
 from __future__ import annotations
 
@@ -9,7 +9,24 @@ import typer
 
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
-from dialer.store.auth import Role, UserExistsError, add_api_token, create_user, get_user, list_users
+from dialer.store.admin import (
+    TeamExistsError,
+    UnknownTeamError,
+    UserChange,
+    change_user,
+    create_team,
+    get_team,
+    set_team_supervisors,
+)
+from dialer.store.auth import (
+    Role,
+    UnknownUserError,
+    UserExistsError,
+    add_api_token,
+    create_user,
+    get_user,
+    list_users,
+)
 from dialer.store.engine import Database
 from dialer.web.security import MIN_PASSWORD_LENGTH, hash_password, new_api_token
 
@@ -20,7 +37,7 @@ app = typer.Typer(help="Web users and API tokens.", no_args_is_help=True)
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Login name (for an agent: the agent id).")],
-    role: Annotated[Role, typer.Option("--role", help="admin, manager or agent.")],
+    role: Annotated[Role, typer.Option("--role", help="admin, manager, supervisor or agent.")],
     password: Annotated[
         str | None, typer.Option("--password", help="Password (prompted when omitted; at least 8 characters).")
     ] = None,
@@ -37,7 +54,7 @@ def add(
 
     async def work(db: Database) -> None:
         try:
-            user = await create_user(db, name, role, password_hash, datetime.now(UTC), phone=phone)
+            user = await create_user(db, name, role, password_hash, datetime.now(UTC), phone=phone, actor="cli")
         except UserExistsError as exc:
             fail(str(exc))
         typer.echo(f"user {user.name} ({user.role.value}) created")
@@ -74,7 +91,75 @@ def token(
         if user is None:
             fail(f"no user named {name!r} (create it with `dialer user add {name} --role ...`)")
         secret = new_api_token()
-        await add_api_token(db, user.id, secret, label, datetime.now(UTC))
+        await add_api_token(db, user.id, secret, label, datetime.now(UTC), actor="cli")
         typer.echo(secret)
+
+    run_with_database(ctx, work)
+
+
+@app.command("set")
+def set_user(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user to change.")],
+    role: Annotated[Role | None, typer.Option("--role", help="admin, manager, supervisor or agent.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help='Their team ("" for none).')] = None,
+    enable: Annotated[
+        bool | None, typer.Option("--enable/--disable", help="A disabled user's sessions end at once.")
+    ] = None,
+    reset_password: Annotated[bool, typer.Option("--reset-password", help="Prompt for a new password.")] = False,
+    phone: Annotated[str | None, typer.Option("--phone", help="The agent's phone interface.")] = None,
+) -> None:
+    """Change a user (audited as cli): role, team, enabled, password, phone."""
+    password_hash = None
+    if reset_password:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            fail(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        password_hash = hash_password(password)
+    change = UserChange(
+        role=role,
+        team=team,
+        disabled=None if enable is None else not enable,
+        password_hash=password_hash,
+        phone=phone,
+    )
+
+    async def work(db: Database) -> None:
+        try:
+            user = await change_user(db, name, change, datetime.now(UTC), actor="cli")
+        except (UnknownUserError, UnknownTeamError) as exc:
+            fail(str(exc))
+        state = "disabled" if user.disabled else "enabled"
+        typer.echo(f"user {user.name}: {user.role.value}, {state}")
+
+    run_with_database(ctx, work)
+
+
+@app.command("team")
+def team(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The team (created when new).")],
+    supervisor: Annotated[
+        list[str] | None, typer.Option("--supervisor", help="Its supervisors (repeatable; replaces the list).")
+    ] = None,
+) -> None:
+    """Create a team and/or set its supervisors (audited as cli). Agents join with `dialer user set A --team T`."""
+
+    async def work(db: Database) -> None:
+        now = datetime.now(UTC)
+        if await get_team(db, name) is None:
+            try:
+                await create_team(db, name, now, actor="cli")
+            except TeamExistsError as exc:
+                fail(str(exc))
+        record = None
+        if supervisor is not None:
+            try:
+                record = await set_team_supervisors(db, name, supervisor, now, actor="cli")
+            except (UnknownUserError, ValueError) as exc:
+                fail(str(exc))
+        record = record or await get_team(db, name)
+        assert record is not None
+        typer.echo(f"team {record.name}: supervisors {', '.join(record.supervisors) or '-'}")
 
     run_with_database(ctx, work)

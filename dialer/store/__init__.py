@@ -7,8 +7,10 @@ from __future__ import annotations
 
 # Every table module registers on the shared metadata when imported: import them all here, so the schema
 # (migrations, comparison, reports) is whole wherever the store is used.
+from dialer.store import admin as _admin  # noqa: F401
 from dialer.store import agent_history as _agent_history  # noqa: F401
 from dialer.store import agent_sessions as _agent_sessions  # noqa: F401
+from dialer.store import audit as _audit  # noqa: F401
 from dialer.store import auth as _auth  # noqa: F401
 from dialer.store import ownership as _ownership  # noqa: F401
 from dialer.store.engine import Database, create_database, open_database

@@ -15,6 +15,7 @@ from sqlalchemy import Index, delete, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Field, SQLModel
 
+from dialer.store.audit import audit_in
 from dialer.store.engine import Database
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
@@ -28,6 +29,7 @@ TOKEN_USE_RESOLUTION_SECONDS = 60.0
 class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
+    SUPERVISOR = "supervisor"  # sees and acts on the agents of their own teams only (dialer.store.admin)
     AGENT = "agent"
 
 
@@ -41,8 +43,19 @@ class UserRow(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=120)  # the agent's interface, e.g. PJSIP/1001
     display_name: str | None = Field(default=None, max_length=120)
     disabled: bool = False
+    team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)  # an agent's team
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TeamRow(SQLModel, table=True):
+    """A team of agents; its supervisors are in ``team_supervisors``."""
+
+    __tablename__ = "teams"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ApiTokenRow(SQLModel, table=True):
@@ -95,6 +108,7 @@ class UserRecord:
     display_name: str | None
     disabled: bool
     created_at: datetime
+    team_id: int | None = None
 
     def public(self) -> dict[str, object]:
         return {
@@ -104,6 +118,7 @@ class UserRecord:
             "phone": self.phone,
             "display_name": self.display_name,
             "disabled": self.disabled,
+            "team_id": self.team_id,
             "created_at": self.created_at.isoformat(),
         }
 
@@ -129,6 +144,7 @@ def _user(row: RowMapping) -> UserRecord:
         display_name=row["display_name"],
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
+        team_id=row["team_id"],
     )
 
 
@@ -141,11 +157,15 @@ async def create_user(
     *,
     phone: str | None = None,
     display_name: str | None = None,
+    actor: str | None = None,
 ) -> UserRecord:
+    """A new user; ``actor``: who creates them, written to the audit log in the same transaction."""
     async with db.write() as conn:
         taken = (await conn.execute(select(users_t.c.id).where(users_t.c.name == name))).first()
         if taken is not None:
             raise UserExistsError(name)
+        if actor is not None:
+            await audit_in(conn, actor, "user.create", f"user:{name}", now, role=role.value, phone=phone)
         await conn.execute(
             users_t.insert().values(
                 name=name,
@@ -215,14 +235,21 @@ async def count_users(db: Database) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ API tokens
-async def add_api_token(db: Database, user_id: int, token: str, label: str, now: datetime) -> int:
+async def add_api_token(
+    db: Database, user_id: int, token: str, label: str, now: datetime, *, actor: str | None = None
+) -> int:
+    """A new API token; ``actor``: who mints it, written to the audit log in the same transaction."""
     async with db.write() as conn:
         result = await conn.execute(
             api_tokens_t.insert()
             .values(user_id=user_id, token_hash=secret_hash(token), label=label, created_at=now, revoked=False)
             .returning(api_tokens_t.c.id)
         )
-        return int(result.scalar_one())
+        token_id = int(result.scalar_one())
+        if actor is not None:
+            name = (await conn.execute(select(users_t.c.name).where(users_t.c.id == user_id))).scalar_one()
+            await audit_in(conn, actor, "token.mint", f"user:{name}", now, token_id=token_id, label=label)
+        return token_id
 
 
 async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord | None:

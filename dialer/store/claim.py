@@ -17,6 +17,8 @@ back where they came from. Leads the claimer decides not to dial (calling window
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,9 +26,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Float,
     Integer,
     String,
+    and_,
     bindparam,
     cast,
     exists,
@@ -39,14 +43,16 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.dml import Update
 
+from dialer.lists.mix import ListSetting, plan_claim
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, attempts_t, dnc_t, leads_t
+from dialer.store.tables import CLAIMABLE_SQL, IN_CALL_STATUS, attempts_t, dnc_t, lead_lists_t, leads_t
 from dialer.store.types import UTCDateTime
 
 CALLBACK, NEW, RETRY = "callback", "new", "retry"
@@ -74,7 +80,18 @@ def _due(*, pg: bool) -> ColumnElement[bool]:
     return type_coerce(literal_column("+leads.next_dialable_at"), UTCDateTime()) <= _NOW
 
 
-def _branch(status: str, rank: int, weight: float, *, pg: bool) -> Select[tuple[int, int, float]]:
+def _in_lists() -> ColumnElement[bool]:
+    """The lists a list-filtered claim may take from (``p_lists``), and leads without a list when ``p_unlisted``."""
+    c = leads_t.c
+    return or_(
+        c.list_id.in_(bindparam("p_lists", expanding=True)),
+        and_(c.list_id.is_(None), bindparam("p_unlisted", type_=Boolean())),
+    )
+
+
+def _branch(
+    status: str, rank: int, weight: float, *, pg: bool, by_list: bool = False
+) -> Select[tuple[int, int, float]]:
     c = leads_t.c
     scan = (
         select(c.id, c.priority, c.next_dialable_at)
@@ -89,6 +106,8 @@ def _branch(status: str, rank: int, weight: float, *, pg: bool) -> Select[tuple[
         .order_by(c.priority.desc(), c.next_dialable_at)
         .limit(bindparam("limit", type_=Integer()))
     )
+    if by_list:
+        scan = scan.where(_in_lists())
     if status == CALLBACK:
         # A callback promised by one agent waits for that agent; "anyone" callbacks go to whoever is free.
         scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(bindparam("agents", expanding=True)))
@@ -116,8 +135,10 @@ _on_dnc = exists(
 
 
 @lru_cache(maxsize=64)
-def claim_statement(order: ClaimOrder, *, pg: bool) -> Update:
-    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until.
+def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False) -> Update:
+    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until (and
+    p_lists, p_unlisted when ``by_list``: only leads of those lists, see :mod:`dialer.lists.mix`).
+    ``callbacks_only``: only due callbacks.
 
     Built once per ordering and dialect (SQLAlchemy then reuses its compiled form)."""
     cb_rank = 0 if order.callbacks_first else 1
@@ -127,10 +148,10 @@ def claim_statement(order: ClaimOrder, *, pg: bool) -> Update:
         share = min(max(order.new_share, 1e-6), 1 - 1e-6)
         weights = {CALLBACK: 1.0, NEW: share, RETRY: 1 - share}
     branches = [
-        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg)
-        for status in (CALLBACK, NEW, RETRY)
+        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, by_list=by_list)
+        for status in ((CALLBACK,) if callbacks_only else (CALLBACK, NEW, RETRY))
     ]
-    candidates = union_all(*branches).subquery()
+    candidates = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
     ordering: tuple[ColumnElement[Any], ...]
     if order.new_share is None:
         ordering = (candidates.c.rank, candidates.c.priority.desc(), candidates.c.next_dialable_at)
@@ -189,8 +210,13 @@ async def claim_in(
     order: ClaimOrder,
     agents: Collection[str] = (),
 ) -> tuple[list[LeadRecord], set[int]]:
-    """``claim_leads`` inside the caller's write transaction; also the ids of those whose number is on a DNC list."""
-    params = {
+    """``claim_leads`` inside the caller's write transaction; also the ids of those whose number is on a DNC list.
+
+    The campaign's lead lists decide where leads come from (:func:`dialer.lists.mix.plan_claim`): when every list
+    is enabled, unexpired and without priority or share, one statement over the whole campaign; otherwise one
+    statement per step of the plan, each for what is left of the batch (due callbacks first, from every active
+    list, when the ordering puts callbacks first)."""
+    params: dict[str, Any] = {
         "p_campaign": campaign_id,
         "limit": limit,
         "now": now,
@@ -198,9 +224,62 @@ async def claim_in(
         "p_owner": owner,
         "lease_until": now + lease,
     }
-    stmt = claim_statement(order, pg=conn.dialect.name == "postgresql")
-    rows = (await conn.execute(stmt, params)).mappings().all()
+    pg = conn.dialect.name == "postgresql"
+    settings = await list_settings_in(conn, campaign_id, only_managed=True)
+    if not settings:
+        rows = list((await conn.execute(claim_statement(order, pg=pg), params)).mappings().all())
+    else:
+        rows = []
+        if order.callbacks_first:
+            # Due callbacks are promises: they come first from every active list, whatever the mix.
+            active = [x.list_id for x in settings if x.active(now)]
+            got = await conn.execute(
+                claim_statement(order, pg=pg, by_list=True, callbacks_only=True),
+                {**params, "p_lists": active, "p_unlisted": True},
+            )
+            rows.extend(got.mappings().all())
+        for step in plan_claim(settings, limit, now):
+            want = min(step.limit, limit - len(rows))
+            if want <= 0:
+                break
+            got = await conn.execute(
+                claim_statement(order, pg=pg, by_list=True),
+                {**params, "limit": want, "p_lists": list(step.list_ids), "p_unlisted": step.unlisted},
+            )
+            rows.extend(got.mappings().all())
     return sort_claimed([lead_record(r) for r in rows], order), {r["id"] for r in rows if r["on_dnc"]}
+
+
+# The lists' settings per engine and campaign, re-read at most once a second (a claim would otherwise pay one more
+# round trip each time). A change made through this process (``forget_list_settings``) applies at the next claim;
+# one made by another process within LIST_SETTINGS_TTL_SECONDS. Expiry is exact: it is evaluated at claim time.
+LIST_SETTINGS_TTL_SECONDS = 1.0
+_list_settings: weakref.WeakKeyDictionary[Engine, dict[int, tuple[float, list[ListSetting]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def forget_list_settings(engine: Engine) -> None:
+    _list_settings.pop(engine, None)
+
+
+async def list_settings_in(conn: AsyncConnection, campaign_id: int, *, only_managed: bool = False) -> list[ListSetting]:
+    """The campaign's lead lists as the mix sees them. ``only_managed``: none at all unless one list is not the
+    default (then all of them, the mix needs every list); these answers are cached (see above)."""
+    cache = _list_settings.setdefault(conn.sync_engine, {}) if only_managed else None
+    if cache is not None:
+        cached = cache.get(campaign_id)
+        if cached is not None and time.monotonic() - cached[0] < LIST_SETTINGS_TTL_SECONDS:
+            return cached[1]
+    ll = lead_lists_t.c
+    query = select(ll.id, ll.enabled, ll.priority, ll.share, ll.valid_until).where(ll.campaign_id == campaign_id)
+    rows = (await conn.execute(query.order_by(ll.id))).all()
+    settings = [ListSetting(r.id, bool(r.enabled), int(r.priority), r.share, r.valid_until) for r in rows]
+    if only_managed and all(x.is_default for x in settings):
+        settings = []
+    if cache is not None:
+        cache[campaign_id] = (time.monotonic(), settings)
+    return settings
 
 
 def sort_claimed(leads: Sequence[LeadRecord], order: ClaimOrder) -> list[LeadRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, Table, Text, desc, false, text
+from sqlalchemy import BigInteger, Index, Integer, Table, Text, desc, false, text, true
 from sqlmodel import Field, SQLModel
 
 from dialer.campaign.state import CampaignState
@@ -64,6 +64,12 @@ class LeadListRow(SQLModel, table=True):
     owner: str | None = Field(default=None, max_length=255)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failure: str | None = Field(default=None, max_length=200)
+    # List management (dialer.lists.mix): a disabled or expired list gives the claim no leads; priority (higher
+    # first) or share (a weight) set the mix of lists in each claimed batch.
+    enabled: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    share: float | None = None
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LeadRow(SQLModel, table=True):
@@ -71,13 +77,16 @@ class LeadRow(SQLModel, table=True):
     __table_args__ = (
         # Dedupe: one lead per number per campaign (ON CONFLICT DO NOTHING on import).
         Index("uq_leads_campaign_phone", "campaign_id", "phone", unique=True),
-        # The claim: per status, best priority first, then the longest-due. Partial: only claimable rows.
+        # The claim: per status, best priority first, then the longest-due. Partial: only claimable rows. The
+        # trailing list_id lets a claim restricted to some lists (dialer.lists.mix) skip the others' leads from the
+        # index alone, without reading their rows.
         Index(
             "ix_leads_claim",
             "campaign_id",
             "status",
             desc("priority"),
             "next_dialable_at",
+            "list_id",
             sqlite_where=text(CLAIMABLE_SQL),
             postgresql_where=text(CLAIMABLE_SQL),
         ),

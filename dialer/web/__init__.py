@@ -10,8 +10,20 @@ from pathlib import Path
 from aiohttp import web
 
 from dialer.appkeys import AFTER_CONTEXTS
-from dialer.web import pages
-from dialer.web.api import agents, callbacks, calls, campaigns, dashboard, leadlists, leads, reports, users
+from dialer.web import admin_pages, pages
+from dialer.web.api import (
+    admin,
+    agents,
+    callbacks,
+    calls,
+    campaigns,
+    dashboard,
+    leadlists,
+    leads,
+    lists,
+    reports,
+    users,
+)
 from dialer.web.cpu import CPU_WORKER, CpuWorker, cpu_worker_ctx
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
@@ -37,6 +49,9 @@ def route_table() -> RouteTable:
         dashboard.routes,
         pages.routes,
         reports.routes,
+        lists.routes,
+        admin.routes,
+        admin_pages.routes,
     )
 
 

@@ -23,12 +23,15 @@ from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
 from dialer.logging import get_logger
+from dialer.store.admin import supervised_agents
+from dialer.store.auth import UserRecord
 from dialer.store.console import agent_figures
 from dialer.store.runtime import answer_history
 from dialer.store.status import lead_status
 from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
-from dialer.web.routing import SESSION_COOKIE, current_user
+from dialer.web.routing import SCOPE, SESSION_COOKIE, current_user
+from dialer.web.scope import scoped_dashboard
 
 log = get_logger(__name__)
 SEND_TIMEOUT_SECONDS = 2.0
@@ -83,6 +86,14 @@ class LiveHub:
     sends_timed_out: int = 0
     # Console seats: open WebSockets per user, and the pending release of a seat whose consoles all closed.
     consoles: dict[str, int] = field(default_factory=dict)
+    # Every open socket per user (to end them at once when the user is disabled), and a supervisor's scope.
+    sockets: dict[str, weakref.WeakSet[web.WebSocketResponse]] = field(default_factory=dict)
+    scopes: weakref.WeakKeyDictionary[web.WebSocketResponse, frozenset[str]] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+    scope_users: weakref.WeakKeyDictionary[web.WebSocketResponse, UserRecord] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
     releases: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     console_grace_seconds: float = CONSOLE_GRACE_SECONDS
 
@@ -120,6 +131,23 @@ class LiveHub:
                 return
         await release_seat(self.app, name, why)
 
+    async def end_user(self, name: str, why: str) -> int:
+        """End every live connection of ``name`` now (disabled, role changed): their sockets close and their seat
+        is released at once. The number of sockets closed."""
+        closed = 0
+        for ws in list(self.sockets.pop(name, ())):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(code=WSCloseCode.POLICY_VIOLATION, message=why.encode()[:120]), 1.0)
+                closed += 1
+        self.release(name, why)
+        return closed
+
+    async def refresh_scopes(self) -> None:
+        """Teams or supervisors changed: every open supervisor dashboard follows at its next push."""
+        db = self.app[DATABASE]
+        for ws, user in list(self.scope_users.items()):
+            self.scopes[ws] = (await supervised_agents(db, user) or frozenset()) | {user.name}
+
     async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> bool:
         if ws.closed:
             return False
@@ -140,8 +168,12 @@ class LiveHub:
                 if not self.managers:
                     continue
                 doc = await dashboard_document(self.app)
-                message = {"kind": "dashboard", "data": doc}
-                await asyncio.gather(*(self.send(ws, message) for ws in list(self.managers)))
+                await asyncio.gather(
+                    *(
+                        self.send(ws, {"kind": "dashboard", "data": scoped_dashboard(doc, self.scopes.get(ws))})
+                        for ws in list(self.managers)
+                    )
+                )
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -375,15 +407,21 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub.clients.add(ws)
+    hub.sockets.setdefault(user.name, weakref.WeakSet()).add(ws)
+    scope = request.get(SCOPE)
+    if scope is not None:
+        hub.scopes[ws] = scope
+        hub.scope_users[ws] = user
     hub.console_opened(user.name)
     cookie = request.cookies.get(SESSION_COOKIE)
     watcher = asyncio.create_task(_watch_session(request, ws, cookie)) if cookie else None
-    is_manager = user.role in (Role.ADMIN, Role.MANAGER)
+    is_manager = user.role in (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR)
     topics = [f"agent:{user.name}"] + ([f"campaign:{n}" for n in daemon.campaign_names()] if is_manager else [])
     with daemon.subscribe(*topics) as queue:
         if is_manager:
             hub.managers.add(ws)
-            await hub.send(ws, {"kind": "dashboard", "data": await dashboard_document(request.app)})
+            doc = scoped_dashboard(await dashboard_document(request.app), scope)
+            await hub.send(ws, {"kind": "dashboard", "data": doc})
 
         async def forward() -> None:
             while not ws.closed:

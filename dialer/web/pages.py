@@ -22,10 +22,10 @@ from dialer.web.live import HUB, websocket_handler
 from dialer.web.problems import Problem
 from dialer.web.routing import (
     ANY_USER,
-    MANAGERS,
     PUBLIC,
     SESSION,
     SESSION_COOKIE,
+    SUPERVISORS,
     USER,
     Call,
     RouteTable,
@@ -216,7 +216,7 @@ async def console_page(request: web.Request) -> web.StreamResponse:
     return render("console.html", **_page_values(request))
 
 
-@routes.page("GET", "/dashboard", roles=MANAGERS, summary="Manager dashboard")
+@routes.page("GET", "/dashboard", roles=SUPERVISORS, summary="Manager dashboard (supervisors: their teams)")
 async def dashboard_page(request: web.Request) -> web.StreamResponse:
     return render("dashboard.html", **_page_values(request))
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from dialer.appkeys import CLOCK, DATABASE, DIALER
+from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
 from dialer.web.facade import Daemon, daemon_of
 from dialer.web.problems import Handler, Problem, validation_problem
@@ -27,6 +28,8 @@ M = TypeVar("M", bound=BaseModel)
 PUBLIC: frozenset[Role] = frozenset()
 ANY_USER = frozenset(Role)
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+# Managers, and supervisors on the agents of their own teams (``Call.scope``): dashboard, reports, monitoring.
+SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})
 ADMINS = frozenset({Role.ADMIN})
 SESSION_COOKIE = "dialer_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -44,6 +47,8 @@ _LOOPBACK = frozenset({"127.0.0.1", "::1"})
 _FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user")
 SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session")
+# The agents a supervisor may see and act on (their teams' members and themselves); absent for other roles.
+SCOPE: web.RequestKey[frozenset[str]] = web.RequestKey("web_scope")
 
 
 def current_user(request: web.Request) -> UserRecord:
@@ -102,6 +107,18 @@ class Call:
     @property
     def is_manager(self) -> bool:
         return self.user.role in MANAGERS
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The agents this user may see and act on: None for everyone (managers, admins)."""
+        if self.is_manager:
+            return None
+        scope: frozenset[str] = self.request.get(SCOPE, frozenset({self.user.name}))
+        return scope
+
+    def may_see_agent(self, agent_id: str) -> bool:
+        scope = self.scope
+        return scope is None or agent_id in scope
 
 
 def _declared(model: type[M], value: BaseModel | None, what: str) -> M:
@@ -259,6 +276,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     user, session = await _identify(request)
     request[USER] = user
     request[SESSION] = session
+    if user is not None and user.role is Role.SUPERVISOR:
+        request[SCOPE] = await supervised_agents(request.app[DATABASE], user) or frozenset({user.name})
     if not roles:
         return await handler(request)
     if user is None and request.method == "GET" and _local_readout(request):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from dialer.cli import app
+from dialer.store import open_database
+from dialer.store.audit import audit_entries
 
 CAMPAIGN = """
 name = "spring-sale"
@@ -211,3 +215,55 @@ def test_leads_imports_lists_imports_with_their_state(cli: CliRunner, campaign_f
     code, out, _ = run(cli, "leads", "imports")
     assert code == 0
     assert "imported   leads.csv  (6 rows: 4 imported" in out
+
+
+def test_lists_show_set_and_recycle_dry_run(cli: CliRunner, campaign_file: Path, tmp_path: Path) -> None:
+    assert run(cli, "campaign", "apply", str(campaign_file))[0] == 0
+    leads = tmp_path / "leads.csv"
+    leads.write_text(LEADS, encoding="utf-8")
+    assert run(cli, "leads", "import", "--campaign", "spring-sale", str(leads))[0] == 0
+    shown = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])
+    (only,) = shown["lists"]
+    assert only["enabled"] is True
+    assert only["leads"] == {"new": 4}
+    code, out, err = run(cli, "lists", "set", str(only["id"]), "--disable", "--priority", "5", "--share", "2")
+    assert code == 0, err
+    again = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])["lists"][0]
+    assert (again["enabled"], again["priority"], again["share"]) == (False, 5, 2.0)
+    code, out, err = run(cli, "lists", "recycle", "--campaign", "spring-sale", "--rule", "no_answer:3d", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"dry_run": True, "recycled": 0, "by_rule": {}, "by_list": {}}
+    code, out, err = run(cli, "lists", "recycle", "--campaign", "spring-sale", "--rule", "nope:3d")
+    assert code != 0
+    assert "not an outcome" in err
+    assert run(cli, "lists", "set", "999", "--enable")[0] == 1
+
+
+def test_user_set_and_team_are_audited(cli: CliRunner) -> None:
+    assert run(cli, "user", "add", "sue", "--role", "supervisor", "--password", "long-enough-1")[0] == 0
+    assert run(cli, "user", "add", "ann", "--role", "agent", "--password", "long-enough-1")[0] == 0
+    code, out, err = run(cli, "user", "team", "north", "--supervisor", "sue")
+    assert code == 0, err
+    assert "supervisors sue" in out
+    code, out, err = run(cli, "user", "set", "ann", "--team", "north", "--disable")
+    assert code == 0, err
+    assert "disabled" in out
+    assert run(cli, "user", "set", "nobody", "--enable")[0] == 1
+    assert run(cli, "user", "set", "ann", "--team", "south")[0] == 1
+    assert run(cli, "user", "team", "south", "--supervisor", "ann")[0] == 1  # an agent supervises nobody
+    assert run(cli, "user", "token", "sue")[0] == 0
+
+    async def entries() -> list[tuple[str, str, str]]:
+        async with open_database(os.environ["DIALER_DATABASE_URL"]) as db:
+            _, found = await audit_entries(db)
+        return [(e.actor, e.action, e.target) for e in reversed(found)]
+
+    assert asyncio.run(entries()) == [
+        ("cli", "user.create", "user:sue"),
+        ("cli", "user.create", "user:ann"),
+        ("cli", "team.create", "team:north"),
+        ("cli", "team.supervisors", "team:north"),
+        ("cli", "user.change", "user:ann"),
+        ("cli", "team.create", "team:south"),
+        ("cli", "token.mint", "user:sue"),
+    ]

@@ -59,7 +59,7 @@ class AgentReadyIn(Strict):
     "GET",
     "/api/agents",
     roles=ANY_USER,
-    summary="Agents and their live state (agents: themselves)",
+    summary="Agents and their live state (agents: themselves; supervisors: their teams)",
     tag="agents",
     query=Paging,
     response=page_schema(),
@@ -67,7 +67,7 @@ class AgentReadyIn(Strict):
 async def get_agents(call: Call) -> web.Response:
     daemon = call.daemon
     now = daemon.now()
-    agents = [a for a in daemon.agents() if call.is_manager or a.agent_id == call.user.name]
+    agents = [a for a in daemon.agents() if call.may_see_agent(a.agent_id)]
     q = call.query_as(Paging)
     return paged([agent_json(a, now) for a in agents[q.offset : q.offset + q.limit]], len(agents), q.limit, q.offset)
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.agents.registry import Agent, AgentError
 from dialer.store.attempts import AttemptRecord
+from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
 from dialer.store.console import CallbackRecord, LeadListRecord, agent_may_see_lead
 from dialer.store.leads import LeadRecord, get_lead
@@ -195,8 +196,10 @@ async def campaign_id_of(call: Call, name: str | None) -> int | None:
 
 
 def own_agent(call: Call, agent_id: str) -> str:
-    """Agents act on themselves only; managers on anyone."""
-    if not call.is_manager and call.user.name != agent_id:
+    """Agents act on themselves only; supervisors on their teams' agents; managers on anyone."""
+    if not call.may_see_agent(agent_id):
+        if call.user.role is Role.SUPERVISOR:
+            raise Problem(403, f"you are {call.user.name}: {agent_id} is not in a team you supervise")
         raise Problem(403, f"you are {call.user.name}: an agent may only act on their own session")
     return agent_id
 

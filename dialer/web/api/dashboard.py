@@ -6,7 +6,8 @@ from aiohttp import web
 
 from dialer.web.api.common import ok
 from dialer.web.live import dashboard_document
-from dialer.web.routing import MANAGERS, Call, RouteTable
+from dialer.web.routing import SUPERVISORS, Call, RouteTable
+from dialer.web.scope import scoped_dashboard
 
 routes = RouteTable()
 
@@ -14,9 +15,9 @@ routes = RouteTable()
 @routes.route(
     "GET",
     "/api/dashboard",
-    roles=MANAGERS,
-    summary="Every campaign live, agents, pacing, why not dialling",
+    roles=SUPERVISORS,
+    summary="Every campaign live, agents, pacing, why not dialling (supervisors: their teams' agents)",
     tag="reports",
 )
 async def get_dashboard(call: Call) -> web.Response:
-    return ok(await dashboard_document(call.app))
+    return ok(scoped_dashboard(await dashboard_document(call.app), call.scope))

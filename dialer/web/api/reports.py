@@ -16,7 +16,7 @@ from dialer.reports.performance_scan import performance_report
 from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
 from dialer.web.api.common import Paging, Strict, ok
 from dialer.web.problems import Problem
-from dialer.web.routing import MANAGERS, Call, RouteTable
+from dialer.web.routing import MANAGERS, SUPERVISORS, Call, RouteTable
 
 routes = RouteTable()
 REPORTS = {
@@ -45,6 +45,16 @@ class ReportQuery(Strict):
     )
     agent: str | None = Field(default=None, max_length=64)
     format: Literal["json", "html", "csv"] = "json"
+
+
+def _agent_in_scope(call: Call, agent: str | None) -> None:
+    """A supervisor reads the reports of their teams' agents, one agent at a time (the team: /api/reports/team)."""
+    if call.scope is None:
+        return
+    if agent is None:
+        raise Problem(403, "a supervisor reads one agent of their teams (agent=...) or /api/reports/team/{team}")
+    if agent not in call.scope:
+        raise Problem(403, f"{agent} is not in a team you supervise")
 
 
 def _range(q: ReportQuery) -> ReportRange:
@@ -106,14 +116,15 @@ async def get_compliance_report(call: Call) -> web.Response:
 @routes.route(
     "GET",
     "/api/reports/performance/{name}",
-    roles=MANAGERS,
+    roles=SUPERVISORS,
     tag="reports",
     query=ReportQuery,
-    summary="Performance report of a campaign, optionally one agent (format=json|html|csv)",
+    summary="Performance report of a campaign, optionally one agent (format=json|html|csv); supervisors: their agents",
     response_content=FORMATS,
 )
 async def get_performance_report(call: Call) -> web.Response:
     q = call.query_as(ReportQuery)
+    _agent_in_scope(call, q.agent)
     try:
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
     except UnknownCampaignError as exc:
@@ -124,14 +135,15 @@ async def get_performance_report(call: Call) -> web.Response:
 @routes.route(
     "GET",
     "/api/reports/calls/{name}",
-    roles=MANAGERS,
+    roles=SUPERVISORS,
     tag="reports",
     query=ReportQuery,
-    summary="Call records of a campaign (json: the first 200; csv: all)",
+    summary="Call records of a campaign (json: the first 200; csv: all); supervisors: one agent of their teams",
     response_content=FORMATS,
 )
 async def get_calls_report(call: Call) -> web.Response:
     q = call.query_as(ReportQuery)
+    _agent_in_scope(call, q.agent)
     span = _range(q)
     name = call.path("name")
     try:

@@ -46,7 +46,7 @@ async def get_me(call: Call) -> web.Response:
 async def mint_token(call: Call) -> web.Response:
     body = call.body_as(TokenCreate)
     token = new_api_token()
-    await add_api_token(call.db, call.user.id, token, body.label, call.now())
+    await add_api_token(call.db, call.user.id, token, body.label, call.now(), actor=call.user.name)
     return ok({"token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
 
 
@@ -73,6 +73,7 @@ async def post_user(call: Call) -> web.Response:
             call.now(),
             phone=body.phone,
             display_name=body.display_name,
+            actor=call.user.name,
         )
     except UserExistsError as exc:
         raise Problem(409, str(exc)) from None

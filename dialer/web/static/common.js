@@ -23,7 +23,12 @@ export function live(onMessage, onState) {
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
     ws.onopen = () => { delay = 500; onState(true); };
     ws.onmessage = (ev) => { try { onMessage(JSON.parse(ev.data)); } catch (e) { console.error(e); } };
-    ws.onclose = () => { onState(false); setTimeout(connect, delay); delay = Math.min(delay * 2, 10000); };
+    ws.onclose = (ev) => {
+      onState(false);
+      // 1008: the server ended this session (signed out elsewhere, disabled): ask who we are; a 401 goes to /login.
+      if (ev.code === 1008) api("GET", "/api/me").catch(() => {});
+      setTimeout(connect, delay); delay = Math.min(delay * 2, 10000);
+    };
   }
   connect();
 }

@@ -1,0 +1,161 @@
+"""`dialer lists ...`: a campaign's lead lists (enable, priority, share, expiry) and recycling leads by rules."""
+
+from __future__ import annotations
+
+import getpass
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfigError
+from dialer.commands.common import fail, print_json
+from dialer.commands.db import run_with_database
+from dialer.lists.recycle import RecycleRule
+from dialer.store import Database
+from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
+from dialer.store.lists import ListView, RecycleResult, UnknownListError, list_views, recycle_leads, update_list
+
+app = typer.Typer(help="Lead lists: enable or disable, priority or share mix, expiry, recycle.", no_args_is_help=True)
+CampaignOption = Annotated[str, typer.Option("--campaign", help="campaign name (see `dialer campaign list`)")]
+_AGE = re.compile(r"^(\d+)\s*([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_rule(text: str) -> RecycleRule:
+    """``OUTCOME:AGE``, e.g. ``no_answer:3d``, ``busy:1h``, ``machine:90m``."""
+    outcome, _, age = text.partition(":")
+    match = _AGE.match(age.strip())
+    try:
+        parsed = Outcome(outcome.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{outcome!r} is not an outcome ({', '.join(o.value for o in Outcome)})") from None
+    if match is None:
+        raise typer.BadParameter(f"{text!r}: write OUTCOME:AGE with AGE like 90m, 1h or 3d")
+    try:
+        return RecycleRule(parsed, timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
+    except (ValueError, OverflowError) as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@app.command("show")
+def lists_show(
+    ctx: typer.Context,
+    campaign: CampaignOption,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """The campaign's lists: enabled, priority, share, expiry and leads per status."""
+
+    async def work(db: Database) -> list[ListView]:
+        try:
+            record, _ = await load_stored_campaign(db, campaign)
+        except (UnknownCampaignError, CampaignConfigError) as exc:
+            fail(str(exc))
+        return await list_views(db, record.id)
+
+    views = run_with_database(ctx, work)
+    now = datetime.now(UTC)
+    if as_json:
+        print_json({"lists": [v.public(now) for v in views]})
+        return
+    if not views:
+        typer.echo("no lists")
+    for v in views:
+        state = "enabled" if v.enabled else "disabled"
+        if v.valid_until is not None:
+            state += f", {'expired' if v.valid_until <= now else 'expires'} {v.valid_until:%Y-%m-%d %H:%M}"
+        mix = f"priority {v.priority}" + (f", share {v.share:g}" if v.share else "")
+        counts = ", ".join(f"{s} {n}" for s, n in sorted(v.statuses.items())) or "no leads"
+        typer.echo(f"{v.id:>6}  {v.name}  ({state}; {mix})  {counts}")
+
+
+@app.command("set")
+def lists_set(
+    ctx: typer.Context,
+    list_id: Annotated[int, typer.Argument(help="the list's id (see `dialer lists show`)")],
+    enable: Annotated[bool | None, typer.Option("--enable/--disable", help="give the claim its leads or not")] = None,
+    priority: Annotated[int | None, typer.Option("--priority", min=-1000, max=1000, help="higher first")] = None,
+    share: Annotated[float | None, typer.Option("--share", min=0, help="weight in the share mix; 0 clears")] = None,
+    expires: Annotated[
+        datetime | None, typer.Option("--expires", help="ISO time (UTC unless it says otherwise)")
+    ] = None,
+    never_expires: Annotated[bool, typer.Option("--never-expires", help="clear the expiry")] = False,
+) -> None:
+    """Change a list's settings (audited)."""
+    changes: dict[str, object] = {}
+    if share is not None:
+        changes["share"] = share or None
+    if expires is not None and never_expires:
+        fail("give --expires or --never-expires, not both")
+    if expires is not None:
+        changes["valid_until"] = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+    elif never_expires:
+        changes["valid_until"] = None
+
+    async def work(db: Database) -> None:
+        try:
+            await update_list(
+                db,
+                list_id,
+                datetime.now(UTC),
+                actor=_actor(),
+                enabled=enable,
+                priority=priority,
+                **changes,  # type: ignore[arg-type]
+            )
+        except UnknownListError as exc:
+            fail(str(exc))
+
+    run_with_database(ctx, work)
+    typer.echo(f"list {list_id} updated")
+
+
+@app.command("recycle")
+def lists_recycle(
+    ctx: typer.Context,
+    campaign: CampaignOption,
+    rule: Annotated[list[str], typer.Option("--rule", help="OUTCOME:AGE, e.g. no_answer:3d busy:1h (repeatable)")],
+    list_id: Annotated[list[int] | None, typer.Option("--list", help="only this list (repeatable)")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="recycle; without it, only count (dry run)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Make leads whose last attempt matches a rule due again (never archived, DNC, closed or over-budget ones;
+    calling windows and the attempt budget still apply). Counts only unless --apply."""
+    rules = [parse_rule(r) for r in rule]
+    if len({r.outcome for r in rules}) != len(rules):
+        fail("one rule per outcome")
+
+    async def work(db: Database) -> RecycleResult:
+        try:
+            record, config = await load_stored_campaign(db, campaign)
+        except (UnknownCampaignError, CampaignConfigError) as exc:
+            fail(str(exc))
+        return await recycle_leads(
+            db,
+            campaign_id=record.id,
+            campaign_name=record.name,
+            config=config,
+            rules=rules,
+            now=datetime.now(UTC),
+            list_ids=list_id or None,
+            dry_run=not apply,
+            actor=_actor(),
+        )
+
+    result = run_with_database(ctx, work)
+    if as_json:
+        print_json(result.public())
+        return
+    verb = "recycled" if apply else "would be recycled (dry run: add --apply)"
+    typer.echo(f"{result.recycled} leads {verb}")
+    for label, n in sorted(result.by_rule.items()):
+        typer.echo(f"  {label}: {n}")

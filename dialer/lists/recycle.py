@@ -1,0 +1,90 @@
+"""Recycle (reset) rules, pure: which spent or waiting leads may be dialled again now, and what recycling does.
+
+A rule names an outcome and an age: "no-answers older than 3 days", "busy after 1 h". A lead is recycled when its
+last attempt ended with that outcome at least that long ago, and only when no rule the claim checks is against it:
+
+* never a lead that is archived, on a do-not-call list (its status or the list), closed (done), in a call, a
+  pending callback, or over its budget (counted attempts or dials at the campaign's limits);
+* never a lead of an expired list;
+* recycling keeps every counter (attempts, dials) and the time of the last abandoned call, so the attempt budget
+  and the no-recall-after-abandon gap still hold; the calling window is checked at claim time as for any lead.
+
+Recycling makes the lead due now: status ``retry``, ``next_dialable_at = now``. The clock is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig
+from dialer.campaign.rules import LeadSnapshot, LeadStatus
+
+# The statuses a recycle may touch: waiting retries and leads exhausted under an earlier (smaller) budget.
+RECYCLABLE_STATUSES: frozenset[LeadStatus] = frozenset({LeadStatus.RETRY, LeadStatus.EXHAUSTED})
+MAX_RULE_AGE = timedelta(days=3650)
+
+
+@dataclass(frozen=True, slots=True)
+class RecycleRule:
+    """Recycle leads whose last outcome is ``outcome`` and whose last attempt is at least ``older_than`` old."""
+
+    outcome: Outcome
+    older_than: timedelta
+
+    def __post_init__(self) -> None:
+        if self.older_than < timedelta(0) or self.older_than > MAX_RULE_AGE:
+            raise ValueError(f"older_than must be between 0 and {MAX_RULE_AGE.days} days, not {self.older_than}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.outcome.value}>{int(self.older_than.total_seconds())}s"
+
+
+def over_budget(lead: LeadSnapshot, campaign: CampaignConfig) -> bool:
+    return lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit
+
+
+def matching_rule(
+    lead: LeadSnapshot,
+    rules: Sequence[RecycleRule],
+    campaign: CampaignConfig,
+    now: datetime,
+    *,
+    on_dnc: bool,
+    list_expired: bool = False,
+) -> RecycleRule | None:
+    """The first rule that recycles ``lead`` at ``now``; None when none may (see the module's rules)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if on_dnc or list_expired or lead.status not in RECYCLABLE_STATUSES or over_budget(lead, campaign):
+        return None
+    if lead.last_outcome is None or lead.last_attempt_at is None:
+        return None
+    if lead.status is LeadStatus.RETRY and lead.next_dialable_at is not None and lead.next_dialable_at <= now:
+        return None  # already due: nothing to recycle
+    for rule in rules:
+        if rule.outcome is lead.last_outcome and lead.last_attempt_at <= now - rule.older_than:
+            return rule
+    return None
+
+
+def recycled(lead: LeadSnapshot, now: datetime) -> LeadSnapshot:
+    """The lead once recycled: due now, every counter and the abandon time kept."""
+    return replace(lead, status=LeadStatus.RETRY, next_dialable_at=now)
+
+
+def recycle(
+    lead: LeadSnapshot,
+    rules: Sequence[RecycleRule],
+    campaign: CampaignConfig,
+    now: datetime,
+    *,
+    on_dnc: bool,
+    list_expired: bool = False,
+) -> LeadSnapshot | None:
+    """``lead`` recycled at ``now`` by the first matching rule, or None when no rule may recycle it."""
+    rule = matching_rule(lead, rules, campaign, now, on_dnc=on_dnc, list_expired=list_expired)
+    return recycled(lead, now) if rule is not None else None

@@ -1,0 +1,254 @@
+"""User administration: teams and their supervisors, administrative changes to users, and the audit log.
+
+Every administrative action writes one audit log row (:mod:`dialer.store.audit`) in the same transaction as the
+change itself, so the log holds exactly what was done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import Field, SQLModel
+
+from dialer.store.audit import audit_in
+from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
+from dialer.store.engine import Database
+from dialer.store.tables import attempts_t, metadata
+
+assert metadata is SQLModel.metadata
+
+
+class TeamSupervisorRow(SQLModel, table=True):
+    """Who supervises which team (a supervisor may have several teams, a team several supervisors)."""
+
+    __tablename__ = "team_supervisors"
+
+    team_id: int = Field(foreign_key="teams.id", primary_key=True)
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+
+
+teams_t = metadata.tables["teams"]
+team_supervisors_t = metadata.tables["team_supervisors"]
+
+
+class TeamExistsError(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a team named {name!r} already exists")
+
+
+class UnknownTeamError(LookupError):
+    def __init__(self, team: int | str) -> None:
+        super().__init__(f"no team {team!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRecord:
+    id: int
+    name: str
+    created_at: datetime
+    supervisors: tuple[str, ...]
+    members: tuple[str, ...]
+
+    def public(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "supervisors": list(self.supervisors),
+            "members": list(self.members),
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+# ------------------------------------------------------------------------------------------------ teams
+async def _team_id(conn: AsyncConnection, name: str) -> int:
+    found = (await conn.execute(select(teams_t.c.id).where(teams_t.c.name == name))).scalar_one_or_none()
+    if found is None:
+        raise UnknownTeamError(name)
+    return int(found)
+
+
+async def _user_row(conn: AsyncConnection, name: str) -> RowMapping:
+    row = (await conn.execute(select(users_t).where(users_t.c.name == name))).mappings().first()
+    if row is None:
+        raise UnknownUserError(name)
+    return row
+
+
+async def create_team(db: Database, name: str, now: datetime, *, actor: str) -> TeamRecord:
+    async with db.write() as conn:
+        if (await conn.execute(select(teams_t.c.id).where(teams_t.c.name == name))).first() is not None:
+            raise TeamExistsError(name)
+        await conn.execute(teams_t.insert().values(name=name, created_at=now))
+        await audit_in(conn, actor, "team.create", f"team:{name}", now)
+    team = await get_team(db, name)
+    assert team is not None
+    return team
+
+
+async def set_team_supervisors(
+    db: Database, team: str, supervisors: Collection[str], now: datetime, *, actor: str
+) -> TeamRecord:
+    """Replace the team's supervisors (users with the supervisor, manager or admin role)."""
+    async with db.write() as conn:
+        team_id = await _team_id(conn, team)
+        ids: list[int] = []
+        for name in sorted(set(supervisors)):
+            row = await _user_row(conn, name)
+            if Role(row["role"]) is Role.AGENT:
+                raise ValueError(f"{name} is an agent: give them the supervisor role first")
+            ids.append(int(row["id"]))
+        await conn.execute(delete(team_supervisors_t).where(team_supervisors_t.c.team_id == team_id))
+        if ids:
+            await conn.execute(team_supervisors_t.insert(), [{"team_id": team_id, "user_id": i} for i in ids])
+        await audit_in(conn, actor, "team.supervisors", f"team:{team}", now, supervisors=sorted(set(supervisors)))
+    record = await get_team(db, team)
+    assert record is not None
+    return record
+
+
+async def list_teams(db: Database) -> list[TeamRecord]:
+    async with db.read() as conn:
+        teams = (await conn.execute(select(teams_t).order_by(teams_t.c.name))).mappings().all()
+        sup = (
+            await conn.execute(
+                select(team_supervisors_t.c.team_id, users_t.c.name).join(
+                    users_t, users_t.c.id == team_supervisors_t.c.user_id
+                )
+            )
+        ).all()
+        members = select(users_t.c.team_id, users_t.c.name).where(users_t.c.team_id.is_not(None))
+        mem = (await conn.execute(members)).all()
+    return [
+        TeamRecord(
+            t["id"],
+            t["name"],
+            t["created_at"],
+            tuple(sorted(n for tid, n in sup if tid == t["id"])),
+            tuple(sorted(n for tid, n in mem if tid == t["id"])),
+        )
+        for t in teams
+    ]
+
+
+async def get_team(db: Database, name: str) -> TeamRecord | None:
+    return next((t for t in await list_teams(db) if t.name == name), None)
+
+
+async def supervised_agents(db: Database, user: UserRecord) -> frozenset[str] | None:
+    """The agents ``user`` may see and act on: None (everyone) for admins and managers; for a supervisor, the
+    members of the teams they supervise; for an agent, themselves."""
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return None
+    if user.role is Role.AGENT:
+        return frozenset({user.name})
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(users_t.c.name).where(
+                    users_t.c.team_id.in_(
+                        select(team_supervisors_t.c.team_id).where(team_supervisors_t.c.user_id == user.id)
+                    )
+                )
+            )
+        ).scalars()
+        return frozenset(rows) | {user.name}
+
+
+# ------------------------------------------------------------------------------------------------ users
+@dataclass(frozen=True, slots=True)
+class UserChange:
+    """What an administrator changes about a user (None: unchanged). ``team`` "" removes them from their team."""
+
+    role: Role | None = None
+    team: str | None = None
+    disabled: bool | None = None
+    password_hash: str | None = None
+    phone: str | None = None
+    display_name: str | None = None
+
+
+async def change_user(db: Database, name: str, change: UserChange, now: datetime, *, actor: str) -> UserRecord:
+    """Apply ``change`` and audit it, in one transaction. Disabling a user, changing their role or resetting their
+    password ends every browser session of theirs in that same transaction (the next request is refused)."""
+    async with db.write() as conn:
+        row = await _user_row(conn, name)
+        values: dict[str, object] = {"updated_at": now}
+        detail: dict[str, object] = {}
+        if change.role is not None and change.role.value != row["role"]:
+            values["role"] = change.role.value
+            detail["role"] = {"from": row["role"], "to": change.role.value}
+        if change.team is not None:
+            team_id = await _team_id(conn, change.team) if change.team else None
+            if team_id != row["team_id"]:
+                values["team_id"] = team_id
+                detail["team"] = change.team or None
+        if change.disabled is not None and change.disabled != bool(row["disabled"]):
+            values["disabled"] = change.disabled
+            detail["disabled"] = change.disabled
+        if change.password_hash is not None:
+            values["password_hash"] = change.password_hash
+            detail["password"] = "reset"  # noqa: S105 (what happened, not a secret)
+        if change.phone is not None and change.phone != row["phone"]:
+            values["phone"] = change.phone
+            detail["phone"] = change.phone
+        if change.display_name is not None and change.display_name != row["display_name"]:
+            values["display_name"] = change.display_name
+            detail["display_name"] = change.display_name
+        await conn.execute(update(users_t).where(users_t.c.id == row["id"]).values(**values))
+        if values.get("disabled") or "role" in values or "password_hash" in values:
+            ended = await conn.execute(delete(web_sessions_t).where(web_sessions_t.c.user_id == row["id"]))
+            detail["sessions_ended"] = ended.rowcount
+        if values.get("role") == Role.AGENT.value:
+            await conn.execute(delete(team_supervisors_t).where(team_supervisors_t.c.user_id == row["id"]))
+        if detail:
+            await audit_in(conn, actor, "user.change", f"user:{name}", now, **detail)
+        fresh = (await conn.execute(select(users_t).where(users_t.c.id == row["id"]))).mappings().one()
+    return _user(fresh)
+
+
+async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:
+    """Agent name → team name, for the agents that have a team."""
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(users_t.c.name, teams_t.c.name.label("team"))
+                .join(teams_t, teams_t.c.id == users_t.c.team_id)
+                .where(users_t.c.name.in_(list(agents)))
+            )
+        ).all()
+    return {n: t for n, t in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    agent: str
+    calls: int
+    talk_seconds: float
+    dispositions: dict[str, int]
+
+
+async def team_figures(db: Database, agents: Collection[str], start: datetime, end: datetime) -> list[AgentFigures]:
+    """Calls, talk time and dispositions of each of ``agents`` in ``[start, end)`` (every agent listed, even idle)."""
+    a = attempts_t.c
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(a.agent, a.disposition, a.connected_at, a.ended_at).where(
+                    a.agent.in_(sorted(agents)), a.started_at >= start, a.started_at < end
+                )
+            )
+        ).all()
+    out = {name: AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)}
+    for agent, disposition, connected_at, ended_at in rows:
+        f = out[agent]
+        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
+        dispositions = dict(f.dispositions)
+        if disposition:
+            dispositions[disposition] = dispositions.get(disposition, 0) + 1
+        out[agent] = AgentFigures(agent, f.calls + 1, f.talk_seconds + max(0.0, talk), dispositions)
+    return list(out.values())

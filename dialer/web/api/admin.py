@@ -1,0 +1,184 @@
+"""User administration and teams: change a user (role, team, disable, password), teams and their supervisors,
+per-team figures, and the audit log (read-only here: nothing in the web tier edits it)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from pydantic import AwareDatetime, Field
+
+from dialer.store.admin import (
+    TeamExistsError,
+    UnknownTeamError,
+    UserChange,
+    change_user,
+    create_team,
+    list_teams,
+    set_team_supervisors,
+    team_figures,
+)
+from dialer.store.audit import audit_entries
+from dialer.store.auth import Role, UnknownUserError
+from dialer.web.api.common import Paging, Strict, ok, page_schema, paged
+from dialer.web.live import HUB
+from dialer.web.problems import Problem
+from dialer.web.routing import ADMINS, SUPERVISORS, Call, RouteTable
+from dialer.web.security import hash_password
+
+routes = RouteTable()
+NAME = r"^[A-Za-z0-9_.-]+$"
+
+
+class UserEdit(Strict):
+    role: Role | None = None
+    team: str | None = Field(default=None, max_length=64, description='the team\'s name; "" removes the user from it')
+    disabled: bool | None = Field(default=None, description="a disabled user's sessions and consoles end at once")
+    password: str | None = Field(default=None, min_length=8, max_length=200, description="reset the password")
+    phone: str | None = Field(default=None, min_length=3, max_length=120)
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class TeamCreate(Strict):
+    name: str = Field(min_length=1, max_length=64, pattern=NAME)
+
+
+class TeamSupervisors(Strict):
+    supervisors: list[str] = Field(max_length=100)
+
+
+class AuditQuery(Paging):
+    target: str | None = Field(default=None, max_length=200, description='e.g. "user:alice", "campaign:demo"')
+
+
+class TeamReportQuery(Strict):
+    from_: AwareDatetime | None = Field(default=None, alias="from", description="default: `hours` before `to`")
+    to: AwareDatetime | None = Field(default=None, description="default: now")
+    hours: int = Field(default=24, ge=1, le=24 * 366, description="the span when `from` is not given")
+
+
+@routes.route(
+    "PATCH",
+    "/api/users/{name}",
+    roles=ADMINS,
+    summary="Change a user: role, team, disable, reset password (audited; ends their sessions when disabled)",
+    tag="users",
+    body=UserEdit,
+    errors=(409,),
+)
+async def patch_user(call: Call) -> web.Response:
+    body = call.body_as(UserEdit)
+    name = call.path("name")
+    if name == call.user.name and (body.disabled or (body.role is not None and body.role is not Role.ADMIN)):
+        raise Problem(409, "you cannot disable yourself or give up your own admin role", kind="self-lockout")
+    password_hash = await asyncio.to_thread(hash_password, body.password) if body.password else None
+    change = UserChange(
+        role=body.role,
+        team=body.team,
+        disabled=body.disabled,
+        password_hash=password_hash,
+        phone=body.phone,
+        display_name=body.display_name,
+    )
+    try:
+        user = await change_user(call.db, name, change, call.now(), actor=call.user.name)
+    except UnknownUserError as exc:
+        raise Problem(404, str(exc)) from None
+    except UnknownTeamError as exc:
+        raise Problem(422, f"team: {exc}", kind="validation-error") from None
+    if body.disabled or body.role is not None or body.password:
+        # Their browser sessions are gone (same transaction); their live consoles close now and the seat is freed.
+        await call.app[HUB].end_user(name, "account changed by an administrator")
+    if body.team is not None:
+        await call.app[HUB].refresh_scopes()
+    return ok(user.public())
+
+
+@routes.route(
+    "GET", "/api/teams", roles=SUPERVISORS, summary="Teams (supervisors: their own)", tag="users", query=Paging
+)
+async def get_teams(call: Call) -> web.Response:
+    teams = await list_teams(call.db)
+    if not call.is_manager:
+        teams = [t for t in teams if call.user.name in t.supervisors]
+    q = call.query_as(Paging)
+    return paged([t.public() for t in teams[q.offset : q.offset + q.limit]], len(teams), q.limit, q.offset)
+
+
+@routes.route(
+    "POST", "/api/teams", roles=ADMINS, summary="Create a team", tag="users", body=TeamCreate, status=201, errors=(409,)
+)
+async def post_team(call: Call) -> web.Response:
+    body = call.body_as(TeamCreate)
+    try:
+        team = await create_team(call.db, body.name, call.now(), actor=call.user.name)
+    except TeamExistsError as exc:
+        raise Problem(409, str(exc)) from None
+    return ok(team.public(), 201)
+
+
+@routes.route(
+    "PUT",
+    "/api/teams/{name}/supervisors",
+    roles=ADMINS,
+    summary="Set a team's supervisors (audited)",
+    tag="users",
+    body=TeamSupervisors,
+)
+async def put_team_supervisors(call: Call) -> web.Response:
+    body = call.body_as(TeamSupervisors)
+    try:
+        team = await set_team_supervisors(
+            call.db, call.path("name"), body.supervisors, call.now(), actor=call.user.name
+        )
+    except UnknownTeamError as exc:
+        raise Problem(404, str(exc)) from None
+    except (UnknownUserError, ValueError) as exc:
+        raise Problem(422, f"supervisors: {exc}", kind="validation-error") from None
+    await call.app[HUB].refresh_scopes()
+    return ok(team.public())
+
+
+@routes.route(
+    "GET",
+    "/api/reports/team/{name}",
+    roles=SUPERVISORS,
+    summary="A team's figures per agent: calls, talk time, dispositions (supervisors: their teams)",
+    tag="reports",
+    query=TeamReportQuery,
+)
+async def get_team_report(call: Call) -> web.Response:
+    q = call.query_as(TeamReportQuery)
+    team = next((t for t in await list_teams(call.db) if t.name == call.path("name")), None)
+    if team is None or (not call.is_manager and call.user.name not in team.supervisors):
+        raise Problem(404, f"no team {call.path('name')!r} among yours")
+    end: datetime = q.to or call.now()
+    start: datetime = q.from_ or end - timedelta(hours=q.hours)
+    if start >= end:
+        raise Problem(422, "from: must be before to", kind="validation-error")
+    figures = await team_figures(call.db, team.members, start, end)
+    agents = [
+        {"agent": f.agent, "calls": f.calls, "talk_seconds": round(f.talk_seconds, 1), "dispositions": f.dispositions}
+        for f in figures
+    ]
+    totals = {
+        "calls": sum(f.calls for f in figures),
+        "talk_seconds": round(sum(f.talk_seconds for f in figures), 1),
+    }
+    return ok({"team": team.name, "from": start, "to": end, "agents": agents, "totals": totals})
+
+
+@routes.route(
+    "GET",
+    "/api/audit",
+    roles=ADMINS,
+    summary="The audit log of administrative actions, newest first (append-only: no route changes it)",
+    tag="users",
+    query=AuditQuery,
+    response=page_schema(),
+)
+async def get_audit(call: Call) -> web.Response:
+    q = call.query_as(AuditQuery)
+    total, entries = await audit_entries(call.db, target=q.target, limit=q.limit, offset=q.offset)
+    return paged([e.public() for e in entries], total, q.limit, q.offset)

@@ -1,0 +1,153 @@
+"""List management: each campaign's lead lists (enabled, priority, share, expiry, lead counts) and recycling
+leads by rules, with a dry run that shows the counts before anything is applied."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from pydantic import AwareDatetime, Field, model_validator
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig
+from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
+from dialer.store.lists import UnknownListError, list_views, recycle_leads, update_list
+from dialer.web.api.common import Strict, campaign_or_404, ok
+from dialer.web.problems import Problem
+from dialer.web.routing import MANAGERS, Call, RouteTable
+
+routes = RouteTable()
+MAX_RULE_MINUTES = int(MAX_RULE_AGE.total_seconds() // 60)
+
+
+class ListEdit(Strict):
+    enabled: bool | None = None
+    priority: int | None = Field(default=None, ge=-1000, le=1000, description="higher first (priority mix)")
+    share: float | None = Field(default=None, ge=0, le=1000, description="weight in the share mix; 0 clears it")
+    valid_until: AwareDatetime | None = Field(default=None, description="the list expires then")
+    clear_valid_until: bool = Field(default=False, description="the list never expires")
+
+
+class RuleBody(Strict):
+    outcome: Outcome
+    older_than_minutes: int = Field(ge=0, le=MAX_RULE_MINUTES, description="the last attempt at least this old")
+
+
+class RecycleBody(Strict):
+    rules: list[RuleBody] = Field(min_length=1, max_length=20)
+    lists: list[int] | None = Field(default=None, max_length=500, description="only these lists (default: all)")
+    dry_run: bool = Field(default=True, description="count only (the default); false applies")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RecycleBody:
+        if len({r.outcome for r in self.rules}) != len(self.rules):
+            raise ValueError("one rule per outcome")
+        return self
+
+
+LIST_ITEM = {
+    "type": "object",
+    "required": ["id", "name", "enabled", "priority", "share", "valid_until", "expired", "leads"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "priority": {"type": "integer"},
+        "share": {"type": ["number", "null"]},
+        "valid_until": {"type": ["string", "null"], "format": "date-time"},
+        "expired": {"type": "boolean"},
+        "leads": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+}
+RECYCLE_RESULT = {
+    "type": "object",
+    "required": ["dry_run", "recycled", "by_rule", "by_list"],
+    "properties": {
+        "dry_run": {"type": "boolean"},
+        "recycled": {"type": "integer"},
+        "by_rule": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "by_list": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+}
+
+
+@routes.route(
+    "GET",
+    "/api/campaigns/{name}/lists",
+    roles=MANAGERS,
+    summary="The campaign's lead lists: settings and leads per status",
+    tag="lists",
+    response={"type": "object", "properties": {"items": {"type": "array", "items": LIST_ITEM}}},
+)
+async def get_lists(call: Call) -> web.Response:
+    record = await campaign_or_404(call, call.path("name"))
+    now = call.now()
+    return ok({"campaign": record.name, "items": [v.public(now) for v in await list_views(call.db, record.id)]})
+
+
+@routes.route(
+    "PATCH",
+    r"/api/lead-lists/{list_id:\d{1,15}}",
+    roles=MANAGERS,
+    summary="Enable or disable a list, set its priority, share or expiry (audited)",
+    tag="lists",
+    body=ListEdit,
+)
+async def patch_list(call: Call) -> web.Response:
+    body = call.body_as(ListEdit)
+    if body.clear_valid_until and body.valid_until is not None:
+        raise Problem(422, "valid_until and clear_valid_until: give one", kind="validation-error")
+    changes: dict[str, object] = {}
+    if "share" in body.model_fields_set:
+        changes["share"] = body.share or None
+    if body.valid_until is not None or body.clear_valid_until:
+        changes["valid_until"] = body.valid_until
+    list_id = call.path_id("list_id")
+    try:
+        campaign_id = await update_list(
+            call.db,
+            list_id,
+            call.now(),
+            actor=call.user.name,
+            enabled=body.enabled,
+            priority=body.priority,
+            **changes,  # type: ignore[arg-type]
+        )
+    except UnknownListError as exc:
+        raise Problem(404, str(exc)) from None
+    views = {v.id: v for v in await list_views(call.db, campaign_id)}
+    return ok(views[list_id].public(call.now()))
+
+
+def rules_of(body: RecycleBody) -> list[RecycleRule]:
+    return [RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in body.rules]
+
+
+@routes.route(
+    "POST",
+    "/api/campaigns/{name}/recycle",
+    roles=MANAGERS,
+    summary="Recycle leads by rules (dry_run: counts only); never archived, DNC, closed or over-budget leads",
+    tag="lists",
+    body=RecycleBody,
+    response=RECYCLE_RESULT,
+)
+async def post_recycle(call: Call) -> web.Response:
+    record = await campaign_or_404(call, call.path("name"))
+    body = call.body_as(RecycleBody)
+    config = CampaignConfig.model_validate(record.config)
+    now: datetime = call.now()
+    result = await recycle_leads(
+        call.db,
+        campaign_id=record.id,
+        campaign_name=record.name,
+        config=config,
+        rules=rules_of(body),
+        now=now,
+        list_ids=body.lists,
+        dry_run=body.dry_run,
+        actor=call.user.name,
+    )
+    if not body.dry_run and result.recycled:
+        call.daemon.leads_added(record.name)
+    return ok(result.public())

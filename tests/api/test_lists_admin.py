@@ -1,0 +1,191 @@
+"""List management, teams and user administration over HTTP: role checks, supervisor scope, recycle dry run,
+disabling a user ends their sessions at once, and the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from sqlalchemy import update
+from web_harness import PASSWORD, WebWorld
+
+from dialer.appkeys import DATABASE
+from dialer.store.auth import add_api_token, get_user
+from dialer.store.tables import leads_t
+from dialer.web.security import new_api_token
+
+
+async def supervisor(world: WebWorld, client: Any, name: str = "sue", team: str = "north") -> dict[str, str]:
+    """A supervisor of ``team`` (alice's team; bob has none), made through the admin API; their token headers."""
+    root = world.auth("root")
+    assert (await client.post("/api/teams", json={"name": team}, headers=root)).status == 201
+    made = await client.post(
+        "/api/users", json={"name": name, "role": "supervisor", "password": PASSWORD}, headers=root
+    )
+    assert made.status == 201
+    assert (await client.patch("/api/users/alice", json={"team": team}, headers=root)).status == 200
+    put = await client.put(f"/api/teams/{team}/supervisors", json={"supervisors": [name]}, headers=root)
+    assert put.status == 200
+    body = await put.json()
+    assert (body["supervisors"], body["members"]) == ([name], ["alice"])
+    db = world.app[DATABASE]
+    user = await get_user(db, name)
+    assert user is not None
+    token = new_api_token()
+    await add_api_token(db, user.id, token, "tests", datetime.now(UTC))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_role_checks_on_the_new_routes(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    alice, boss = world.auth("alice"), world.auth("boss")
+    sue = await supervisor(world, client)
+    for method, path, body in [
+        ("GET", "/api/campaigns/demo/lists", None),
+        ("PATCH", "/api/lead-lists/1", {"enabled": False}),
+        ("POST", "/api/campaigns/demo/recycle", {"rules": [{"outcome": "busy", "older_than_minutes": 60}]}),
+    ]:
+        assert (await client.request(method, path, json=body, headers=alice)).status == 403
+        assert (await client.request(method, path, json=body, headers=sue)).status == 403
+    for method, path, body in [
+        ("PATCH", "/api/users/bob", {"disabled": True}),
+        ("GET", "/api/audit", None),
+        ("POST", "/api/teams", {"name": "south"}),
+        ("PUT", "/api/teams/north/supervisors", {"supervisors": []}),
+    ]:
+        for who in (alice, boss, sue):
+            assert (await client.request(method, path, json=body, headers=who)).status == 403, (method, path)
+    # The audit log has no route that changes it.
+    for method in ("PUT", "PATCH", "DELETE", "POST"):
+        assert (await client.request(method, "/api/audit", headers=world.auth("root"))).status == 405
+    # Nobody disables themselves out of the last admin seat.
+    self_lock = await client.patch("/api/users/root", json={"disabled": True}, headers=world.auth("root"))
+    assert self_lock.status == 409
+
+
+async def test_a_supervisor_sees_and_acts_on_their_team_only(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    for agent in ("alice", "bob"):
+        made = await client.post(
+            "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
+        )
+        assert made.status == 201
+    sue = await supervisor(world, client)
+    dash = await (await client.get("/api/dashboard", headers=sue)).json()
+    assert [a["agent_id"] for a in dash["agents"]] == ["alice"]
+    everyone = await (await client.get("/api/dashboard", headers=boss)).json()
+    assert {a["agent_id"] for a in everyone["agents"]} >= {"alice", "bob"}
+    agents = await (await client.get("/api/agents", headers=sue)).json()
+    assert [a["agent_id"] for a in agents["items"]] == ["alice"]
+    assert (await client.get("/api/agents/bob", headers=sue)).status == 403
+    assert (await client.get("/api/agents/alice", headers=sue)).status == 200
+    assert (await client.post("/api/agents/bob/logout", headers=sue)).status == 403
+    # Reports: their team's, one of their agents; never another team's or the whole campaign's.
+    report = await client.get("/api/reports/team/north", headers=sue)
+    assert report.status == 200
+    assert [a["agent"] for a in (await report.json())["agents"]] == ["alice"]
+    assert (await client.get("/api/reports/performance/demo?agent=alice", headers=sue)).status == 200
+    assert (await client.get("/api/reports/performance/demo?agent=bob", headers=sue)).status == 403
+    assert (await client.get("/api/reports/performance/demo", headers=sue)).status == 403
+    assert (await client.get("/api/reports/compliance/demo", headers=sue)).status == 403
+    teams = await (await client.get("/api/teams", headers=sue)).json()
+    assert [t["name"] for t in teams["items"]] == ["north"]
+
+
+async def test_recycle_counts_first_then_applies_what_it_counted(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    lists = await (await client.get("/api/campaigns/demo/lists", headers=boss)).json()
+    list_id = lists["items"][0]["id"]
+    now = world.dialer.clock.now()
+    at = datetime.fromtimestamp(now, UTC)
+    async with world.app[DATABASE].write() as conn:
+        await conn.execute(
+            update(leads_t)
+            .where(leads_t.c.id <= 30)
+            .values(
+                status="retry",
+                attempts=1,
+                dials=1,
+                last_outcome="no_answer",
+                last_attempt_at=at - timedelta(days=4),
+                next_dialable_at=at + timedelta(days=3),
+            )
+        )
+    body = {"rules": [{"outcome": "no_answer", "older_than_minutes": 3 * 24 * 60}], "lists": [list_id]}
+    dry = await (await client.post("/api/campaigns/demo/recycle", json=body, headers=boss)).json()
+    assert dry == {"dry_run": True, "recycled": 30, "by_rule": {"no_answer>259200s": 30}, "by_list": {str(list_id): 30}}
+    applied = await client.post("/api/campaigns/demo/recycle", json={**body, "dry_run": False}, headers=boss)
+    assert (await applied.json())["recycled"] == 30
+    again = await (await client.post("/api/campaigns/demo/recycle", json=body, headers=boss)).json()
+    assert again["recycled"] == 0
+    bad = await client.post(
+        "/api/campaigns/demo/recycle", json={"rules": [{"outcome": "nope", "older_than_minutes": 1}]}, headers=boss
+    )
+    assert bad.status == 422
+    patched = await client.patch(f"/api/lead-lists/{list_id}", json={"enabled": False, "priority": 3}, headers=boss)
+    assert (await patched.json())["enabled"] is False
+    audit = await (await client.get("/api/audit", headers=world.auth("root"))).json()
+    assert [e["action"] for e in audit["items"][:2]] == ["list.update", "lists.recycle"]
+    assert audit["items"][1]["actor"] == "boss"
+
+
+async def test_disabling_a_user_ends_their_sessions_and_consoles_at_once(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    base = str(client.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as bob:
+        login = await bob.post(f"{base}/api/login", json={"name": "bob", "password": PASSWORD})
+        assert login.status == 200
+        assert (await bob.get(f"{base}/api/me")).status == 200
+        ws = await bob.ws_connect(f"{base}/ws")
+        disabled = await client.patch("/api/users/bob", json={"disabled": True}, headers=world.auth("root"))
+        assert disabled.status == 200
+        # The console's socket is closed by the server now, not at the next session check.
+        while True:
+            msg = await asyncio.wait_for(ws.receive(), 5.0)
+            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                break
+        assert (await bob.get(f"{base}/api/me")).status == 401
+        assert (await client.get("/api/me", headers=world.auth("bob"))).status == 401
+        relogin = await bob.post(f"{base}/api/login", json={"name": "bob", "password": PASSWORD})
+        assert relogin.status == 401
+    audit = await (await client.get("/api/audit?target=user:bob", headers=world.auth("root"))).json()
+    assert audit["items"][0]["actor"] == "root"
+    assert audit["items"][0]["detail"]["disabled"] is True
+    assert audit["items"][0]["detail"]["sessions_ended"] == 1
+
+
+async def test_lead_search_finds_by_external_id_and_shows_history(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    async with world.app[DATABASE].write() as conn:
+        await conn.execute(update(leads_t).where(leads_t.c.id == 7).values(fields={"external_id": "CRM-0007"}))
+    found = await (await client.get("/api/leads?q=CRM-0007", headers=boss)).json()
+    assert [lead["id"] for lead in found["items"]] == [7]
+    view = await (await client.get("/api/leads/7", headers=boss)).json()
+    assert "history" in view
+
+
+async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
+    past = (datetime.fromtimestamp(world.dialer.clock.now(), UTC) - timedelta(hours=1)).isoformat()
+    expired = await client.patch(f"/api/lead-lists/{list_id}", json={"valid_until": past, "share": 2}, headers=boss)
+    body = await expired.json()
+    assert (body["expired"], body["share"]) == (True, 2.0)
+    cleared = await client.patch(
+        f"/api/lead-lists/{list_id}", json={"clear_valid_until": True, "share": 0}, headers=boss
+    )
+    body = await cleared.json()
+    assert (body["expired"], body["valid_until"], body["share"]) == (False, None, None)
+    both = await client.patch(
+        f"/api/lead-lists/{list_id}", json={"clear_valid_until": True, "valid_until": past}, headers=boss
+    )
+    assert both.status == 422
+    naive = await client.patch(f"/api/lead-lists/{list_id}", json={"valid_until": "2026-01-01T00:00:00"}, headers=boss)
+    assert naive.status == 422
+    assert (await client.patch("/api/lead-lists/999", json={"enabled": True}, headers=boss)).status == 404

@@ -1,0 +1,165 @@
+"""Teams and user administration in headless chromium, against the whole dialer: a supervisor's dashboard shows
+their team only; an admin disables a user and that user's open console ends at once.
+
+Screenshots go to tests/artifacts/: supervisor-dashboard, admin-users, lists-recycle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_console_dashboard import VIEWPORT, csp_violations, login, until
+from web_harness import PASSWORD, WebWorld, web_world
+
+pytestmark = pytest.mark.browser
+
+
+async def team_with_supervisor(world: WebWorld, client: Any) -> None:
+    """Team "north" = alice, supervised by sue; bob has no team. Both agents registered with the daemon."""
+    root, boss = world.auth("root"), world.auth("boss")
+    for agent in ("alice", "bob"):
+        made = await client.post(
+            "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
+        )
+        assert made.status == 201
+    assert (await client.post("/api/teams", json={"name": "north"}, headers=root)).status == 201
+    sue = {"name": "sue", "role": "supervisor", "password": PASSWORD}
+    assert (await client.post("/api/users", json=sue, headers=root)).status == 201
+    assert (await client.patch("/api/users/alice", json={"team": "north"}, headers=root)).status == 200
+    put = await client.put("/api/teams/north/supervisors", json={"supervisors": ["sue"]}, headers=root)
+    assert put.status == 200
+
+
+async def test_a_supervisor_sees_only_their_team(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        await team_with_supervisor(world, client)
+        errors: list[str] = []
+        sue = await browser.new_page(viewport=VIEWPORT)
+        sue.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(sue, errors)
+        await login(sue, base, "sue")
+        await sue.wait_for_url(f"{base}/dashboard")
+        await sue.wait_for_selector("#ws-status.dot-on")
+        rows = sue.locator("#agents-table tbody tr")
+        await until(lambda: _count_is(rows, 1), 10)
+        await sue.wait_for_timeout(2500)  # a few pushes later, still only her team
+        assert await rows.count() == 1
+        assert "alice" in await rows.first.inner_text()
+        assert "bob" not in await sue.inner_text("#agents-table")
+        for hidden in ("a[href='/admin']", "a[href='/lists']", "#upload-form"):
+            assert not await sue.locator(hidden).is_visible()
+        # Bob joins her team: her open dashboard follows without a reload.
+        moved = await client.patch("/api/users/bob", json={"team": "north"}, headers=world.auth("root"))
+        assert moved.status == 200
+        await until(lambda: _count_is(rows, 2), 10)
+        # Her team's report, on the teams page.
+        await sue.click("a[href='/teams']")
+        await sue.wait_for_url(f"{base}/teams")
+        report = sue.locator("section.team[data-team=north]")
+        await report.wait_for()
+        await until(lambda: _count_is(report.locator("tbody tr"), 2), 10)
+        await sue.go_back()
+        await sue.wait_for_selector("#ws-status.dot-on")
+        await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
+        # The manager sees everyone.
+        boss = await browser.new_page(viewport=VIEWPORT)
+        await login(boss, base, "boss")
+        await boss.wait_for_url(f"{base}/dashboard")
+        await until(lambda: _count_is(boss.locator("#agents-table tbody tr"), 2), 10)
+        assert not await boss.locator("a[href='/admin']").is_visible()  # a manager, not an admin
+        # Pages of other roles stay closed to her.
+        for path in ("/admin", "/lists"):
+            response = await sue.goto(f"{base}{path}")
+            assert response is not None
+            assert response.status == 403
+        assert not errors, errors
+        await sue.close()
+        await boss.close()
+
+
+async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        errors: list[str] = []
+        bob = await browser.new_page(viewport=VIEWPORT)
+        bob.on("pageerror", lambda exc: errors.append(str(exc)))
+        await login(bob, base, "bob")
+        await bob.wait_for_url(f"{base}/console")
+        await bob.wait_for_selector("#ws-status.dot-on")
+        root = await browser.new_page(viewport=VIEWPORT)
+        root.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(root, errors)
+        await login(root, base, "root")
+        await root.wait_for_url(f"{base}/dashboard")
+        await root.click("a[href='/admin']")
+        await root.wait_for_url(f"{base}/admin")
+        row = root.locator("#users-table tr[data-user=bob]")
+        await row.wait_for()
+        assert await row.locator("[data-field=state]").inner_text() == "active"
+        await row.locator("button[data-action=disable]").click()
+        await root.locator("#users-table tr[data-user=bob] [data-field=state]", has_text="disabled").wait_for()
+        # Bob's open console is sent to the login page within seconds (his socket is closed by the server).
+        await bob.wait_for_url(f"{base}/login**", timeout=10_000)
+        me = await client.get("/api/me", headers=world.auth("bob"))
+        assert me.status == 401
+        # The audit log shows who did it; the page offers no way to edit it.
+        audit = root.locator("#audit-table tbody tr", has_text="user:bob")
+        await audit.first.wait_for()
+        assert "root" in await audit.first.inner_text()
+        assert await root.locator("#audit-table button, #audit-table input").count() == 0
+        await root.screenshot(path=str(artifacts / "admin-users.png"), full_page=True)
+        assert not errors, errors
+        await bob.close()
+        await root.close()
+
+
+async def test_a_manager_counts_then_recycles_in_the_lists_page(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        errors: list[str] = []
+        page = await browser.new_page(viewport=VIEWPORT)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(page, errors)
+        await login(page, base, "boss")
+        await page.wait_for_url(f"{base}/dashboard")
+        await page.goto(f"{base}/lists")
+        await page.locator("#lists-table tbody tr").first.wait_for()
+        assert await page.locator("#btn-apply").is_disabled()
+        await page.click("#btn-count")
+        await page.wait_for_selector("#recycle-count")
+        assert "would be recycled" in await page.inner_text("#recycle-count")
+        # Lead search by number, then the lead's attempt history.
+        await page.fill("#search-q", "212")
+        await page.keyboard.press("Enter")
+        await page.locator("#search-table tbody tr").first.wait_for()
+        await page.locator("#search-table tbody tr button").first.click()
+        await page.wait_for_selector("#history-table")
+        # Disable the list: the claim stops taking its leads; the audit log records it.
+        await page.locator("#lists-table tbody tr [data-field=enabled]").first.uncheck()
+        await page.locator("#lists-table tbody tr button[data-action=save]").first.click()
+        await until(lambda: _text_has(page, "#lists-msg", "saved"), 10)
+        lists = await (await client.get("/api/campaigns/demo/lists", headers=world.auth("boss"))).json()
+        assert lists["items"][0]["enabled"] is False
+        await page.screenshot(path=str(artifacts / "lists-recycle.png"), full_page=True)
+        assert not errors, errors
+        await page.close()
+
+
+async def _count_is(locator: Any, n: int) -> bool:
+    return bool(await locator.count() == n)
+
+
+async def _text_has(page: Any, selector: str, text: str) -> bool:
+    return text in await page.inner_text(selector)
