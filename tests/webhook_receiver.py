@@ -35,10 +35,11 @@ class Delivery:
 @dataclass
 class Receiver:
     secret: str = "s3cret"
-    mode: str = "ok"  # ok, fail (HTTP 500), sleep (sleep_seconds then 200)
+    mode: str = "ok"  # ok, fail (HTTP 500), sleep (sleep_seconds then 204), hang (until released, then 503)
     sleep_seconds: float = 30.0
     deliveries: list[Delivery] = field(default_factory=list)
     port: int = 0
+    released: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
     @property
@@ -54,10 +55,13 @@ class Receiver:
         doc = json.loads(body)
         mode = self.mode
         delivery = Delivery(request.headers.get("Dialer-Webhook-Id", ""), doc["type"], doc, ok, mode == "ok")
+        self.deliveries.append(delivery)
         if mode == "sleep":
             await asyncio.sleep(self.sleep_seconds)
             delivery.acknowledged = True
-        self.deliveries.append(delivery)
+        if mode == "hang":
+            await self.released.wait()
+            return web.Response(status=503)
         if mode == "fail":
             return web.Response(status=500, text="down for maintenance")
         return web.Response(status=204)
@@ -74,6 +78,7 @@ class Receiver:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
+        self.released.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
