@@ -11,7 +11,20 @@ from aiohttp import web
 
 from dialer.appkeys import AFTER_CONTEXTS
 from dialer.web import pages
-from dialer.web.api import agents, callbacks, calls, campaigns, dashboard, leadlists, leads, reports, users
+from dialer.web.api import (
+    agents,
+    callbacks,
+    calls,
+    campaigns,
+    crm,
+    dashboard,
+    leadbatch,
+    leadlists,
+    leads,
+    reports,
+    users,
+    webhooks,
+)
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
 from dialer.web.pages import LIMITER, OPENAPI
@@ -29,10 +42,13 @@ def route_table() -> RouteTable:
         users.routes,
         campaigns.routes,
         leadlists.routes,
+        leadbatch.routes,
         leads.routes,
         agents.routes,
         calls.routes,
         callbacks.routes,
+        crm.routes,
+        webhooks.routes,
         dashboard.routes,
         pages.routes,
         reports.routes,

@@ -227,6 +227,12 @@ class AllowList:
         return True
 
 
+def frame_sources(entries: Iterable[str]) -> str:
+    """The CSP ``frame-src`` of the agent console: itself and the allow-listed host names over https (never a
+    network: a CRM frame is a named CRM)."""
+    return " ".join(["'self'", *(f"https://{h}" for h in AllowList.parse(entries).hosts)])
+
+
 # -- CRM URL templates ------------------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
