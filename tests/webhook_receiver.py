@@ -4,6 +4,7 @@ implementation (hmac + hashlib, not dialer.webhooks), and can be told to refuse,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -56,8 +57,9 @@ class Receiver:
         mode = self.mode
         delivery = Delivery(request.headers.get("Dialer-Webhook-Id", ""), doc["type"], doc, ok, mode == "ok")
         self.deliveries.append(delivery)
-        if mode == "sleep":
-            await asyncio.sleep(self.sleep_seconds)
+        if mode == "sleep":  # (cut short when the receiver stops)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.released.wait(), self.sleep_seconds)
             delivery.acknowledged = True
         if mode == "hang":
             await self.released.wait()
