@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
+from dialer.appkeys import DIALER
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import ImportedLead, LeadFileError, RowError, RowErrorReason
 from dialer.campaign.leadjson import JsonCell, json_leads_reader
@@ -109,7 +110,7 @@ async def _import_batch(call: Call, name: str, body: LeadBatch) -> dict[str, Any
             on_lead=lambda lead, verdict, lead_id: results.append(_result_of_lead(lead, verdict, lead_id)),
         )
     results.sort(key=lambda r: int(r["row"]))
-    if summary.imported:
+    if summary.imported and DIALER in call.app:  # (no daemon: the web tier alone, as in `dialer bench hooks`)
         call.daemon.leads_added(record.name)
     return {
         "list_id": summary.list_id,
