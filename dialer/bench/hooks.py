@@ -72,6 +72,11 @@ async def pg_database(tag: str) -> AsyncIterator[Database | None]:
         await admin.dispose()
 
 
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f}/{five:.1f} on {os.cpu_count()} CPUs"
+
+
 def lead(n: int) -> dict[str, Any]:
     """A lead as a CRM sends it: the number in E.164 (national formats take the importer's slower path)."""
     return {
@@ -124,7 +129,7 @@ async def lead_api_on(name: str, db: Database, workdir: Path, leads: int, batch:
         await server.close()
     typer.echo(
         f"lead API ({name}): {leads} leads in batches of {batch} ({parallel} requests at a time), {imported} imported "
-        f"in {spent:.2f} s = {leads / spent:,.0f} leads/s; {lag.figures()}"
+        f"in {spent:.2f} s = {leads / spent:,.0f} leads/s; {lag.figures()}; {load()}"
     )
 
 
@@ -172,7 +177,7 @@ async def delivery_on(name: str, db: Database, events: int, concurrency: int) ->
         task = asyncio.create_task(worker.run())
         started = time.perf_counter()
         with LagSampler() as lag:
-            while (await outbox_counts(db))["delivered"] < events:
+            while (await outbox_counts(db))["delivered"] < events:  # noqa: ASYNC110 (polling the database)
                 await asyncio.sleep(0.2)
         spent = time.perf_counter() - started
         task.cancel()
@@ -181,7 +186,8 @@ async def delivery_on(name: str, db: Database, events: int, concurrency: int) ->
         await server.close()
     typer.echo(
         f"webhook delivery ({name}): {events} events to a loopback receiver ({concurrency} in flight) in "
-        f"{spent:.2f} s = {events / spent:,.0f} events/s, each once (receiver saw {receiver.seen}); {lag.figures()}"
+        f"{spent:.2f} s = {events / spent:,.0f} events/s, each once (receiver saw {receiver.seen}); {lag.figures()}; "
+        f"{load()}"
     )
 
 

@@ -268,7 +268,7 @@ class WebhookOutboxRow(SQLModel, table=True):
     __tablename__ = "webhook_outbox"
     __table_args__ = (
         Index("uq_webhook_outbox_event", "event_id", "order_key", unique=True),
-        Index("ix_webhook_outbox_due", "state", "next_attempt_at"),
+        Index("ix_webhook_outbox_due", "state", "id"),
         Index("ix_webhook_outbox_order", "order_key", "state", "id"),
     )
 

@@ -400,27 +400,32 @@ async def finish(db: Database, owner: str, results: Sequence[DeliveryResult], no
         return 0
     o = webhook_outbox_t.c
     done = 0
+    held = (o.lease_owner == owner) & (o.state == PENDING)
+    cleared: dict[str, object] = {"attempts": o.attempts + 1, "lease_owner": None, "lease_expires_at": None}
+    delivered = [r for r in results if r.delivered]
     async with db.write() as conn:
-        for r in results:
-            values: dict[str, object] = {
-                "attempts": o.attempts + 1,
-                "last_status": r.status,
-                "last_error": r.error[:300] if r.error else None,
-                "lease_owner": None,
-                "lease_expires_at": None,
-            }
-            if r.delivered:
-                values |= {"state": DELIVERED, "delivered_at": now}
-            elif r.dead:
-                values |= {"state": DEAD}
-            else:
-                assert r.retry_at is not None
-                values |= {"next_attempt_at": r.retry_at}
+        for status in {r.status for r in delivered}:  # (all 2xx: usually one statement for the whole batch)
+            ids = [r.row_id for r in delivered if r.status == status]
             result = await conn.execute(
                 update(webhook_outbox_t)
-                .where(o.id == r.row_id, o.lease_owner == owner, o.state == PENDING)
-                .values(**values)
+                .where(o.id.in_(ids), held)
+                .values(**cleared, state=DELIVERED, delivered_at=now, last_status=status, last_error=None)
             )
+            done += int(result.rowcount)
+        for r in results:
+            if r.delivered:
+                continue
+            values: dict[str, object] = {
+                **cleared,
+                "last_status": r.status,
+                "last_error": r.error[:300] if r.error else None,
+            }
+            if r.dead:
+                values["state"] = DEAD
+            else:
+                assert r.retry_at is not None
+                values["next_attempt_at"] = r.retry_at
+            result = await conn.execute(update(webhook_outbox_t).where(o.id == r.row_id, held).values(**values))
             done += int(result.rowcount)
     return done
 

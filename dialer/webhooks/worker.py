@@ -73,6 +73,7 @@ class WebhookWorker:
         self._done: list[DeliveryResult] = []
         self._in_flight: set[asyncio.Task[None]] = set()
         self._http: aiohttp.ClientSession | None = None
+        self._batch = max(1, settings.concurrency // 4)
 
     def nudge(self) -> None:
         """Look for due rows now instead of at the next poll (an event was just written)."""
@@ -97,7 +98,11 @@ class WebhookWorker:
         loop = asyncio.get_running_loop()
         next_sweep = 0.0
         next_purge = loop.time() + 60.0
+        # Claims and records go in batches: the loop wakes once a quarter of the slots is free (or nothing is in
+        # flight), records those tries together and claims as many rows: a few transactions per batch, not per row.
+        batch = self._batch
         while True:
+            claimed: list[OutboxRow] = []
             try:
                 if loop.time() >= next_sweep:
                     freed = await release_dead_leases(self.db, self.now())
@@ -110,8 +115,7 @@ class WebhookWorker:
                     next_purge = loop.time() + PURGE_EVERY_SECONDS
                 await self._flush()
                 free = self.settings.concurrency - len(self._in_flight)
-                claimed: list[OutboxRow] = []
-                if free > 0:
+                if free >= batch or not self._in_flight:
                     claimed = await claim_due(self.db, owner=self.owner, now=self.now(), lease=self.lease, limit=free)
                     await self._start(claimed)
             except asyncio.CancelledError:
@@ -125,14 +129,11 @@ class WebhookWorker:
             await self._wait()
 
     async def _wait(self) -> None:
-        waiters: set[asyncio.Future[object]] = {asyncio.ensure_future(self._wake.wait())}
-        waiters |= set(self._in_flight)  # type: ignore[arg-type]
+        """Until a batch of tries has finished (or the last one in flight), an event was written, or the poll
+        interval has passed."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.settings.poll_interval_seconds):
-                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        for w in waiters:
-            if w not in self._in_flight:
-                w.cancel()
+                await self._wake.wait()
         self._wake.clear()
 
     async def _start(self, rows: list[OutboxRow]) -> None:
@@ -182,7 +183,9 @@ class WebhookWorker:
 
     def _record(self, result: DeliveryResult) -> None:
         self._done.append(result)
-        self._wake.set()
+        # (the finishing task is still in the in-flight set)
+        if len(self._done) >= self._batch or len(self._in_flight) <= 1:
+            self._wake.set()
 
     async def _flush(self) -> None:
         if not self._done:

@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("uq_webhook_outbox_event", "webhook_outbox", ["event_id", "order_key"], unique=True)
-    op.create_index("ix_webhook_outbox_due", "webhook_outbox", ["state", "next_attempt_at"])
+    op.create_index("ix_webhook_outbox_due", "webhook_outbox", ["state", "id"])
     op.create_index("ix_webhook_outbox_order", "webhook_outbox", ["order_key", "state", "id"])
     op.create_table(
         "api_idempotency",
