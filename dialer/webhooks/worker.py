@@ -22,6 +22,8 @@ from dialer.appkeys import CLOCK, DATABASE, DIALER, SETTINGS
 from dialer.logging import get_logger
 from dialer.settings import WebhookSettings
 from dialer.store.engine import Database
+from dialer.store.idempotency import RETENTION as KEY_RETENTION
+from dialer.store.idempotency import purge_keys
 from dialer.store.webhooks import (
     DeliveryResult,
     OutboxRow,
@@ -112,6 +114,8 @@ class WebhookWorker:
                 if loop.time() >= next_purge:
                     keep = timedelta(days=self.settings.delivered_retention_days)
                     await purge_delivered(self.db, self.now() - keep)
+                    # (and the lead API's stored Idempotency-Key answers: the same hourly housekeeping)
+                    await purge_keys(self.db, self.now() - KEY_RETENTION)
                     next_purge = loop.time() + PURGE_EVERY_SECONDS
                 await self._flush()
                 free = self.settings.concurrency - len(self._in_flight)
