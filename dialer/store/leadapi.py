@@ -4,7 +4,7 @@ Erasure keeps what compliance needs and nothing that names the person: the numbe
 list (unless asked not to: a DNC entry is the record that they must not be called), the lead row stays as an
 anonymous ``archived``/``erased`` row with its attempt and dial counts (pacing and reports still add up), and its
 call records keep their times, outcomes and abandon flags (the abandon-rate record) with the number, notes and
-agent's free text removed."""
+agent's free text removed; the lead's webhook deliveries not yet purged are deleted."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import attempts_t, dnc_t, leads_t
+from dialer.store.tables import attempts_t, dnc_t, leads_t, webhook_outbox_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
 
@@ -48,6 +48,8 @@ class Erasure:
 async def _erase_in(conn: AsyncConnection, lead: LeadRecord, *, add_dnc: bool, now: datetime) -> Erasure:
     numbers = [lead.phone, *lead.alt_phones]
     added = 0
+    # Webhook deliveries of the lead carry its number and names: they go too (the erasure's own events follow).
+    await conn.execute(delete(webhook_outbox_t).where(webhook_outbox_t.c.lead_id == lead.id))
     if add_dnc:
         stmt = upsert_insert(conn, dnc_t).on_conflict_do_nothing(
             index_elements=["number", "campaign_id"], index_where=dnc_t.c.campaign_id.is_not(None)

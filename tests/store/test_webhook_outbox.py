@@ -21,6 +21,7 @@ from dialer.settings import WebhookSettings
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, update_attempt
 from dialer.store.campaigns import apply_campaign
+from dialer.store.leadapi import erase_leads
 from dialer.store.leads import LeadRecord, NewLead, insert_new_leads
 from dialer.store.lifecycle import claim_and_start_attempts, record_disposition, record_outcome
 from dialer.store.tables import webhook_outbox_t
@@ -263,3 +264,23 @@ async def test_a_destination_off_the_allow_list_is_never_called(db: Database) ->
         assert receiver.deliveries == []
     finally:
         await receiver.stop()
+
+
+async def test_an_erased_lead_leaves_no_personal_data_in_the_outbox(db: Database) -> None:
+    cfg = config()
+    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    lead = NewLead(
+        phone="+12125550101", status="new", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=[NY],
+        first_name="Ann", fields={"external_id": "E-1"},
+    )  # fmt: skip
+    async with db.write() as conn:
+        await insert_new_leads(conn, cid, None, [lead], NOW)
+    await create_subscription(db, campaign_id=cid, url="http://127.0.0.1:9/a", events=SUBSCRIBABLE, secret="x", now=NOW)
+    (attempt,) = await dial_all(db, cfg, cid)
+    await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    assert any("+12125550101" in r.payload for r in await outbox_rows(db))
+    (erased,) = await erase_leads(db, cid, "E-1", add_dnc=True, now=NOW + timedelta(minutes=5))
+    rows = await outbox_rows(db)
+    assert not any("+12125550101" in r.payload or "Ann" in r.payload for r in rows if r.event_type != "optout.added")
+    assert sorted(r.event_type for r in rows) == ["lead.archived", "optout.added"]  # (the opt-out keeps the number)
+    assert erased.numbers_on_dnc == 1
