@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -18,7 +19,7 @@ from webhook_receiver import Receiver
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.settings import WebhookSettings
-from dialer.store import Database
+from dialer.store import Database, upgrade
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, update_attempt
 from dialer.store.campaigns import apply_campaign
 from dialer.store.leadapi import erase_leads
@@ -284,3 +285,36 @@ async def test_an_erased_lead_leaves_no_personal_data_in_the_outbox(db: Database
     assert not any("+12125550101" in r.payload or "Ann" in r.payload for r in rows if r.event_type != "optout.added")
     assert sorted(r.event_type for r in rows) == ["lead.archived", "optout.added"]  # (the opt-out keeps the number)
     assert erased.numbers_on_dnc == 1
+
+
+async def test_two_workers_share_the_outbox_and_send_each_event_once(db_target: Any) -> None:
+    receiver = Receiver()
+    await receiver.start()
+    first, second = db_target.open(), db_target.open()  # two daemons: an engine each
+    try:
+        await upgrade(first)
+        cfg = config()
+        cid = await campaign(first, cfg, [f"+1212555{n:04d}" for n in range(40)])
+        await create_subscription(
+            first, campaign_id=cid, url=receiver.url, events=SUBSCRIBABLE, secret="s3cret", now=NOW
+        )
+        for a in await dial_all(first, cfg, cid, limit=40):
+            await record_outcome(first, cfg, a, Outcome.BUSY, AttemptEnd(ended_at=NOW + timedelta(seconds=9)))
+        expected = len(await outbox_rows(first))
+        workers = [WebhookWorker(db, fast(concurrency=4)) for db in (first, second)]
+        tasks = [asyncio.create_task(w.run()) for w in workers]
+        try:
+            async with asyncio.timeout(30):
+                while len(receiver.acknowledged()) < expected or await _pending(first):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        ids = [d.event_id for d in receiver.acknowledged()]
+        assert len(ids) == len(set(ids)) == expected
+        assert all(w.delivered > 0 for w in workers)  # both took part
+    finally:
+        await first.dispose()
+        await second.dispose()
+        await receiver.stop()
