@@ -45,6 +45,7 @@ from dialer.settings import Settings
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
 from dialer.web import setup_web
+from dialer.webhooks.worker import webhooks_ctx
 
 log = get_logger(__name__)
 
@@ -232,6 +233,7 @@ def build_app(
             database_ctx,
             _extras(BEFORE_CONTEXTS),
             dialer_ctx,
+            webhooks_ctx,
             scheduler_ctx,
             runners_ctx,
             _extras(AFTER_CONTEXTS),

@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from dialer.webhooks.core import AllowList
+
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/dialer.db"
 
 
@@ -130,6 +132,31 @@ class SimulationSettings(BaseModel):
     speed: float = Field(default=1.0, gt=0)
 
 
+class WebhookSettings(BaseModel):
+    """Outgoing webhooks and CRM calls (dialer.webhooks): where they may go and how they are delivered."""
+
+    enabled: bool = True  # the delivery worker runs (events are written to the outbox either way)
+    # SSRF guard: the only destinations allowed -- host names ("crm.example.com", "*.example.com") and, for URLs
+    # written with an IP address, networks ("10.1.0.0/16"). Empty (the default): no webhook may be created.
+    allowed_destinations: list[str] = Field(default_factory=list)
+    concurrency: int = Field(default=16, ge=1, le=256)  # deliveries in flight at once
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # per delivery, connect to last byte
+    poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    lease_seconds: float = Field(default=60.0, gt=0)  # a claimed delivery is another worker's after this
+    retry_base_seconds: float = Field(default=5.0, gt=0)
+    retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    max_attempts: int = Field(default=12, ge=1)  # then dead-lettered (visible and re-sendable in the UI)
+    delivered_retention_days: int = Field(default=7, ge=1)
+    # Signs the campaigns' CRM disposition calls ([crm] disposition_url); empty: sent unsigned.
+    crm_secret: SecretStr = SecretStr("")
+
+    @field_validator("allowed_destinations")
+    @classmethod
+    def _valid_entries(cls, entries: list[str]) -> list[str]:
+        AllowList.parse(entries)
+        return entries
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIALER_",
@@ -158,6 +185,7 @@ class Settings(BaseSettings):
     drain_timeout_seconds: float = Field(default=120.0, ge=0)
     # Call records (attempts) older than this are purged daily; 5 years by default (US TSR record keeping).
     record_retention_days: int = Field(default=1826, ge=1)
+    webhooks: WebhookSettings = WebhookSettings()
 
     @field_validator("database_url")
     @classmethod

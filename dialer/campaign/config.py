@@ -317,6 +317,28 @@ class PreviewOptions(BaseModel):
     )
 
 
+class CrmOptions(BaseModel):
+    """The CRM screen pop and the disposition call (issue 18). Templates name ``{lead_id}``, ``{phone}``,
+    ``{first_name}``, ``{last_name}``, ``{external_id}``, custom fields as ``{fields.<name>}``, ``{attempt_id}``,
+    ``{agent}`` and, for the disposition URL, ``{disposition}``; values are URL-encoded."""
+
+    model_config = _Frozen
+    popup_url: str | None = Field(default=None, max_length=2000, description="opened by the console on connect")
+    popup_mode: Literal["tab", "frame"] = Field(
+        default="tab", description="a new browser tab, or a frame in the console (the CRM origin is allowed by CSP)"
+    )
+    disposition_url: str | None = Field(
+        default=None, max_length=2000, description="POSTed (signed, through the webhook outbox) on disposition"
+    )
+
+    @field_validator("popup_url", "disposition_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s{}]+(/\S*)?$", v):
+            raise ValueError(f"{v!r} must be an http(s) URL with a literal host (placeholders only after it)")
+        return v
+
+
 class Disposition(BaseModel):
     """A button on the agent console that closes the attempt."""
 
@@ -438,6 +460,7 @@ class CampaignConfig(BaseModel):
     wrap_up_seconds: int = Field(default=15, ge=0, le=3600, description="wrap-up time before the agent is ready")
     lease_seconds: int = Field(default=120, ge=30, le=3600, description="claim lease: ring + setup + margin")
     imports: ImportOptions = Field(default=ImportOptions(), alias="import")
+    crm: CrmOptions = CrmOptions()
 
     # -- validation ---------------------------------------------------------------------------------------------
 

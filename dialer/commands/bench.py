@@ -20,6 +20,7 @@ BENCH_MODULES = (
     "dialer.bench.pacing",
     "dialer.bench.daemon",
     "dialer.bench.web",
+    "dialer.bench.hooks",
 )
 
 

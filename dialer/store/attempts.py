@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.store.engine import Database
 from dialer.store.tables import attempts_t
+from dialer.store.webhooks import enqueue_in
+from dialer.webhooks import events
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,21 @@ async def start_attempts_in(conn: AsyncConnection, starts: Sequence[AttemptStart
         return []
     rows = [{**{f.name: getattr(s, f.name) for f in fields(AttemptStart)}, "abandoned": False} for s in starts]
     stmt = attempts_t.insert().returning(attempts_t.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in (await conn.execute(stmt, rows)).scalars()]
+    ids = [int(i) for i in (await conn.execute(stmt, rows)).scalars()]
+    announced = [
+        events.call_started(
+            attempt_id=i,
+            lead_id=s.lead_id,
+            campaign_id=s.campaign_id,
+            phone=s.phone,
+            started_at=s.started_at,
+            caller_id=s.caller_id,
+            server=s.server,
+        )
+        for i, s in zip(ids, starts, strict=True)
+    ]
+    await enqueue_in(conn, announced, starts[0].started_at)
+    return ids
 
 
 def _set(values: dict[str, object]) -> dict[str, object]:
@@ -124,7 +140,16 @@ async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgres
     if not values:
         return
     async with db.write() as conn:
-        await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+        stmt = update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values)
+        if progress.answered_at is None:
+            await conn.execute(stmt)
+            return
+        row = (await conn.execute(stmt.returning(attempts_t.c.lead_id, attempts_t.c.campaign_id))).first()
+        if row is not None:
+            answered = events.call_answered(
+                attempt_id=attempt_id, lead_id=row[0], campaign_id=row[1], answered_at=progress.answered_at
+            )
+            await enqueue_in(conn, [answered], progress.answered_at)
 
 
 async def get_attempt(db: Database, attempt_id: int) -> AttemptRecord | None:

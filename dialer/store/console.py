@@ -16,6 +16,8 @@ from dialer.store.attempts import AttemptRecord, attempt_record
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.tables import attempts_t, callbacks_t, lead_lists_t, leads_t
+from dialer.store.webhooks import enqueue_in
+from dialer.webhooks import events
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +234,10 @@ async def create_callback(
             .returning(callbacks_t.c.id)
         )
         callback_id = int(result.scalar_one())
+        due = events.callback_due(
+            callback_id=callback_id, lead_id=lead_id, campaign_id=lead["campaign_id"], due_at=due_at, agent=agent
+        )
+        await enqueue_in(conn, [due], now)
         if lead["status"] not in ("in_call", "dnc", "done", "archived"):
             await conn.execute(
                 update(leads_t)

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,7 @@ async def import_leads(
     on_error: Callable[[RowError], None] | None = None,
     owner: str | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    on_lead: Callable[[ImportedLead, LeadVerdict, int | None], None] | None = None,
 ) -> ImportSummary:
     """Insert the valid, new, not-DNC leads of ``rows`` into the campaign; count the rest.
 
@@ -137,6 +139,8 @@ async def import_leads(
 
     ``on_error`` receives each malformed row as it is met (the CLI streams them to the error report). ``owner``
     names the importing process (default: `importer_id`); ``clock`` gives the wall time its lease is renewed at.
+    ``on_lead`` receives each valid row's verdict (imported with its lead id, duplicate of a lead the campaign
+    has, or dnc) -- the lead API's per-lead results; it costs one more read per batch.
 
     Dead imports are recovered first (`recover_interrupted_imports`), so their staged leads no longer hold the
     numbers this import brings."""
@@ -176,16 +180,22 @@ async def import_leads(
             await _renew(conn, list_id, owner, clock())
             blocked = await blocked_numbers(conn, numbers, campaign_id)
             keep: list[NewLead] = []
+            kept: list[ImportedLead] = []
             for lead in batch:
                 if lead.phone in blocked:
                     dnc += 1
+                    if on_lead is not None:
+                        on_lead(lead, LeadVerdict.DNC, None)
                     continue
                 # An alternative number on a DNC list is dropped; the lead keeps its other numbers.
                 alt = lead.alt_phones
                 if alt and not blocked.isdisjoint(alt):
                     alt = tuple(p for p in alt if p not in blocked)
                 keep.append(_new_lead(lead, now, alt))
+                kept.append(lead)
             inserted = await insert_new_leads(conn, campaign_id, list_id, keep, now)
+            if on_lead is not None:
+                await _verdicts(conn, campaign_id, list_id, kept, on_lead)
         imported += inserted
         duplicates += len(keep) - inserted
         batch.clear()
@@ -240,6 +250,37 @@ async def import_leads(
         dnc=dnc,
     )
     return ImportSummary(list_id, total, imported, duplicates, invalid, dnc)
+
+
+class LeadVerdict(StrEnum):
+    """What became of one valid row of an import."""
+
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"  # the campaign has a lead with this number (or the row repeats one of this import)
+    DNC = "dnc"
+
+
+async def _verdicts(
+    conn: AsyncConnection,
+    campaign_id: int,
+    list_id: int,
+    kept: Sequence[ImportedLead],
+    on_lead: Callable[[ImportedLead, LeadVerdict, int | None], None],
+) -> None:
+    """Which rows of a batch this import inserted (its list's leads with their numbers) and which were duplicates."""
+    phones = [lead.phone for lead in kept]
+    ours = dict(
+        (
+            await conn.execute(
+                select(leads_t.c.phone, leads_t.c.id).where(
+                    leads_t.c.campaign_id == campaign_id, leads_t.c.list_id == list_id, leads_t.c.phone.in_(phones)
+                )
+            )
+        ).all()
+    )
+    for lead in kept:
+        lead_id = ours.pop(lead.phone, None)  # (a number twice in a batch: the first row has it)
+        on_lead(lead, LeadVerdict.IMPORTED if lead_id is not None else LeadVerdict.DUPLICATE, lead_id)
 
 
 async def _renew(conn: AsyncConnection, list_id: int, owner: str, now: datetime) -> None:

@@ -34,6 +34,12 @@ from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, callbacks_t, dnc_t, leads_t
+from dialer.store.webhooks import enqueue_in
+from dialer.webhooks import events
+from dialer.webhooks.core import WebhookEvent, lead_values, render_url
+
+# A lead moving into one of these is announced as archived (lead.archived); "done" is a closed sale or refusal.
+ARCHIVED_STATUSES = frozenset({LeadStatus.ARCHIVED.value, LeadStatus.DNC.value, LeadStatus.EXHAUSTED.value})
 
 # A lead whose time rules can never be met as configured (no time zone with fallback "skip", zones without a
 # common window) is looked at again this much later: a corrected campaign file then brings it back.
@@ -223,6 +229,14 @@ async def claim_dialable_in(
                 releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
         if releases:
             await release_in(conn, owner, releases, now)
+            archived = [
+                events.lead_archived(
+                    lead_id=r.lead_id, campaign_id=campaign_id, status=r.status, reason=r.archive_reason, at=now
+                )
+                for r in releases
+                if r.status is not None and r.status in ARCHIVED_STATUSES
+            ]
+            await enqueue_in(conn, archived, now)
         if len(batch) < wanted:
             break  # nothing more is due
         wanted = limit - len(kept)
@@ -267,15 +281,37 @@ async def _lock_lead_of_attempt(
 
 
 async def _write_transition(
-    conn: AsyncConnection, campaign_id: int, lead_id: int, transition: LeadTransition, now: datetime
+    conn: AsyncConnection,
+    campaign_id: int,
+    lead_id: int,
+    transition: LeadTransition,
+    now: datetime,
+    *,
+    was: str,
+    attempt_id: int | None = None,
 ) -> None:
+    """The lead's new state (and DNC entries), with their webhook events (lead.archived, optout.added) in the
+    same transaction. ``was``: the lead's status before."""
     await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**_row_values(transition.lead, now)))
+    announced: list[WebhookEvent] = []
+    status = transition.lead.status.value
+    if status in ARCHIVED_STATUSES and was != status:
+        announced.append(
+            events.lead_archived(
+                lead_id=lead_id,
+                campaign_id=campaign_id,
+                status=status,
+                reason=transition.lead.archive_reason,
+                at=now,
+                attempt_id=attempt_id,
+            )
+        )
     if transition.add_to_dnc:
         stmt = upsert_insert(conn, dnc_t).on_conflict_do_nothing(
             index_elements=["number", "campaign_id"], index_where=dnc_t.c.campaign_id.is_not(None)
         )
-        await conn.execute(
-            stmt,
+        added = await conn.execute(
+            stmt.returning(dnc_t.c.number),
             [
                 {
                     "number": n,
@@ -287,6 +323,18 @@ async def _write_transition(
                 for n in dict.fromkeys(transition.add_to_dnc)
             ],
         )
+        for number in added.scalars():
+            announced.append(
+                events.optout_added(
+                    number=number,
+                    campaign_id=campaign_id,
+                    lead_id=lead_id,
+                    source="agent",
+                    reason="called party asked",
+                    at=now,
+                )
+            )
+    await enqueue_in(conn, announced, now)
 
 
 async def _phone_taken(conn: AsyncConnection, campaign_id: int, phone: str, lead_id: int) -> bool:
@@ -306,8 +354,8 @@ async def record_outcome(
     Raises :class:`AttemptAlreadyClosed` (changing nothing) if the attempt has its outcome already."""
     async with db.write() as conn:
         campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id, open_only=True)
-        transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at)
-        await _close_attempt(conn, attempt_id, outcome, end)
+        transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at, attempt_id)
+        await _close_attempt(conn, attempt_id, outcome, end, campaign_id=campaign_id, lead_id=lead.id)
     return transition
 
 
@@ -318,6 +366,7 @@ async def _move_lead(
     lead: LeadRecord,
     outcome: Outcome,
     now: datetime,
+    attempt_id: int | None = None,
 ) -> LeadTransition:
     current = snapshot(lead, campaign.name)
     transition = apply_outcome(current, outcome, campaign, now)
@@ -328,13 +377,21 @@ async def _move_lead(
     ):
         current = replace(current, alt_phones=tuple(p for p in current.alt_phones if p != transition.lead.phone))
         transition = apply_outcome(current, outcome, campaign, now)
-    await _write_transition(conn, campaign_id, lead.id, transition, now)
+    await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
     return transition
 
 
 async def _close_attempt(
-    conn: AsyncConnection, attempt_id: int, outcome: Outcome, end: AttemptEnd, *, inferred: bool = False
+    conn: AsyncConnection,
+    attempt_id: int,
+    outcome: Outcome,
+    end: AttemptEnd,
+    *,
+    campaign_id: int,
+    lead_id: int,
+    inferred: bool = False,
 ) -> None:
+    """Write the attempt's end, and announce it (call.ended) in the same transaction."""
     values: dict[str, object] = {
         "ended_at": end.ended_at,
         "outcome": outcome.value,
@@ -346,6 +403,17 @@ async def _close_attempt(
         if value is not None:
             values[name] = value
     await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+    ended = events.call_ended(
+        attempt_id=attempt_id,
+        lead_id=lead_id,
+        campaign_id=campaign_id,
+        outcome=outcome.value,
+        ended_at=end.ended_at,
+        abandoned=outcome is Outcome.ABANDONED,
+        inferred=inferred,
+        details=values,
+    )
+    await enqueue_in(conn, [ended], end.ended_at)
 
 
 async def _latest_attempt_of_lead(conn: AsyncConnection, lead_id: int) -> int | None:
@@ -387,8 +455,10 @@ async def close_orphaned_attempt(
         campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id, open_only=True)
         transition: LeadTransition | None = None
         if await _latest_attempt_of_lead(conn, lead.id) == attempt_id and not _held_by_another(lead, owner, now):
-            transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at)
-        await _close_attempt(conn, attempt_id, outcome, end, inferred=inferred)
+            transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at, attempt_id)
+        await _close_attempt(
+            conn, attempt_id, outcome, end, campaign_id=campaign_id, lead_id=lead.id, inferred=inferred
+        )
     return transition
 
 
@@ -436,16 +506,52 @@ async def record_disposition(
             callback_at=callback_at,
             callback_personal=callback_personal,
         )
-        await _write_transition(conn, campaign_id, lead.id, transition, now)
+        await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
         values: dict[str, object] = {"disposition": code}
         if agent is not None:
             values["agent"] = agent
         if notes is not None:
             values["notes"] = notes
         await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+        announced = [
+            events.call_dispositioned(
+                attempt_id=attempt_id,
+                lead_id=lead.id,
+                campaign_id=campaign_id,
+                disposition=code,
+                at=now,
+                agent=agent,
+                lead_status=transition.lead.status.value,
+                callback_at=transition.lead.callback_at,
+            )
+        ]
+        if campaign.crm.disposition_url:
+            url = render_url(
+                campaign.crm.disposition_url,
+                lead_values(
+                    lead_id=lead.id,
+                    phone=lead.phone,
+                    first_name=lead.first_name,
+                    last_name=lead.last_name,
+                    fields=lead.fields,
+                    extra={"attempt_id": attempt_id, "agent": agent or "", "disposition": code},
+                ),
+            )
+            announced.append(
+                events.crm_disposition(
+                    url=url,
+                    attempt_id=attempt_id,
+                    lead_id=lead.id,
+                    campaign_id=campaign_id,
+                    disposition=code,
+                    agent=agent,
+                    at=now,
+                )
+            )
         if transition.kind is TransitionKind.CALLBACK_SCHEDULED and transition.lead.callback_at is not None:
-            await conn.execute(
-                callbacks_t.insert().values(
+            callback = await conn.execute(
+                callbacks_t.insert()
+                .values(
                     lead_id=lead.id,
                     campaign_id=campaign_id,
                     due_at=transition.lead.callback_at,
@@ -455,5 +561,16 @@ async def record_disposition(
                     created_at=now,
                     updated_at=now,
                 )
+                .returning(callbacks_t.c.id)
             )
+            announced.append(
+                events.callback_due(
+                    callback_id=int(callback.scalar_one()),
+                    lead_id=lead.id,
+                    campaign_id=campaign_id,
+                    due_at=transition.lead.callback_at,
+                    agent=transition.lead.callback_agent,
+                )
+            )
+        await enqueue_in(conn, announced, now)
     return transition

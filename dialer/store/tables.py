@@ -245,3 +245,76 @@ leads_t = table("leads")
 attempts_t = table("attempts")
 dnc_t = table("dnc")
 callbacks_t = table("callbacks")
+
+
+# -- webhooks (issue 18): subscriptions, the durable outbox, stored Idempotency-Key responses -------------------
+
+
+class WebhookSubscriptionRow(SQLModel, table=True):
+    """Where to send which events: one campaign's (campaign_id) or every campaign's (NULL)."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
+    url: str = Field(max_length=2000)
+    # The subscribed event types, each between bars ("|call.ended|lead.archived|"): one LIKE finds them.
+    events: str = Field(max_length=1000)
+    secret: str = Field(max_length=200)
+    enabled: bool = True
+    description: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookOutboxRow(SQLModel, table=True):
+    """One delivery of one event to one destination, written in the transaction that wrote the event.
+
+    ``state``: pending -> delivered, or dead (dead-lettered after the retry limit). A worker holds the rows it is
+    sending with a lease (``lease_owner``, ``lease_expires_at``); rows of one ``order_key`` (a lead at one
+    destination) go out one at a time, oldest first."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        Index("uq_webhook_outbox_event", "event_id", "order_key", unique=True),
+        Index("ix_webhook_outbox_due", "state", "id"),
+        Index("ix_webhook_outbox_order", "order_key", "state", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    event_id: str = Field(max_length=36)
+    event_type: str = Field(max_length=40)
+    subscription_id: int | None = Field(default=None, foreign_key="webhook_subscriptions.id")
+    campaign_id: int | None = None
+    lead_id: int | None = Field(default=None, sa_type=BigInteger)
+    order_key: str = Field(max_length=120)
+    url: str = Field(max_length=2000)
+    payload: str = Field(sa_type=Text)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The stored answer to a request sent with an ``Idempotency-Key``: the same key again gets it back."""
+
+    __tablename__ = "api_idempotency"
+
+    scope: str = Field(max_length=200, primary_key=True)  # who and which route
+    key: str = Field(max_length=200, primary_key=True)
+    request_hash: str = Field(max_length=64)
+    state: str = Field(max_length=16)  # running, done
+    status: int | None = None
+    response: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+webhook_subscriptions_t = table("webhook_subscriptions")
+webhook_outbox_t = table("webhook_outbox")
+idempotency_t = table("api_idempotency")

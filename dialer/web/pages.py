@@ -32,6 +32,7 @@ from dialer.web.routing import (
     current_user,
 )
 from dialer.web.security import LoginRateLimiter, new_secret, verify_password
+from dialer.webhooks.core import frame_sources
 
 routes = RouteTable()
 TEMPLATES = Path(__file__).parent / "templates"
@@ -213,7 +214,13 @@ def _page_values(request: web.Request) -> dict[str, Any]:
 
 @routes.page("GET", "/console", roles=ANY_USER, summary="Agent console")
 async def console_page(request: web.Request) -> web.StreamResponse:
-    return render("console.html", **_page_values(request))
+    response = render("console.html", **_page_values(request))
+    # The CRM screen pop may be a frame of an allow-listed CRM host (dialer.web.api.crm).
+    csp = response.headers["Content-Security-Policy"]
+    response.headers["Content-Security-Policy"] = (
+        f"{csp}; frame-src {frame_sources(request.app[SETTINGS].webhooks.allowed_destinations)}"
+    )
+    return response
 
 
 @routes.page("GET", "/dashboard", roles=SUPERVISORS, summary="Manager dashboard (supervisors: their teams)")

@@ -1,0 +1,223 @@
+"""`dialer bench hooks`: the lead API and webhook delivery (issue 18).
+
+- Lead API: N leads (default 100 000) through ``POST /api/campaigns/{name}/leads`` in batches over real HTTP,
+  the importer's own path (validation, normalisation, dedupe, DNC scrub, per-lead results): leads/s on
+  PostgreSQL (DIALER_TEST_PG_URL; target >= 10 000/s) and on SQLite.
+- Webhooks: N events (default 20 000) in the outbox delivered by the worker to a receiver on loopback: events/s
+  (target >= 1 000/s), with the event loop's lag meanwhile (what a pacing step sharing the loop would wait).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
+
+from dialer.appkeys import AFTER_CONTEXTS, DATABASE, SETTINGS
+from dialer.bench.web import LagSampler
+from dialer.campaign.config import load_campaign
+from dialer.settings import Settings, WebhookSettings
+from dialer.store.auth import Role, add_api_token, create_user
+from dialer.store.campaigns import apply_campaign
+from dialer.store.engine import Database, create_database
+from dialer.store.migrate import upgrade
+from dialer.store.webhooks import create_subscription, enqueue, outbox_counts
+from dialer.webhooks.core import SUBSCRIBABLE, EventType, WebhookEvent, event_id
+from dialer.webhooks.worker import WebhookWorker
+
+CAMPAIGN = {"name": "bench", "queue": "q", "trunk": "PJSIP/{number}@c", "caller_id": {"number": "+14155550100"}}
+AREAS = ("212", "213", "312", "415", "617", "646", "718", "305", "206", "404")
+
+
+@asynccontextmanager
+async def sqlite_database(workdir: Path, tag: str) -> AsyncIterator[Database]:
+    db = create_database(f"sqlite+aiosqlite:///{workdir / f'{tag}.sqlite'}")
+    try:
+        await upgrade(db)
+        yield db
+    finally:
+        await db.dispose()
+
+
+@asynccontextmanager
+async def pg_database(tag: str) -> AsyncIterator[Database | None]:
+    """A fresh PostgreSQL schema (dropped after) when DIALER_TEST_PG_URL is set, else None."""
+    url = os.environ.get("DIALER_TEST_PG_URL")
+    if not url:
+        typer.echo(f'{tag} (PostgreSQL): skipped -- set DIALER_TEST_PG_URL (eval "$(bash tests/pg.sh start)")')
+        yield None
+        return
+    schema = f"bench_{tag}_{os.getpid()}"
+    admin = create_database(url)
+    async with admin.write() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    db = create_database(url, pg_schema=schema)
+    try:
+        await upgrade(db)
+        yield db
+    finally:
+        await db.dispose()
+        async with admin.write() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.dispose()
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f}/{five:.1f} on {os.cpu_count()} CPUs"
+
+
+def lead(n: int) -> dict[str, Any]:
+    """A lead as a CRM sends it: the number in E.164 (national formats take the importer's slower path)."""
+    return {
+        "phone": f"+1{AREAS[n % len(AREAS)]}{200 + (n // 10_000) % 800:03d}{n % 10_000:04d}",
+        "first_name": f"First{n}",
+        "last_name": f"Last{n}",
+        "email": f"p{n}@example.com",
+        "external_id": f"EXT-{n}",
+        "company": "Acme",
+    }
+
+
+async def lead_api_on(name: str, db: Database, workdir: Path, leads: int, batch: int, parallel: int) -> None:
+    from dialer.web import setup_web
+
+    now = datetime.now(UTC)
+    cfg = load_campaign(CAMPAIGN)
+    await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), now)
+    user = await create_user(db, "bench", Role.MANAGER, "x", now)
+    await add_api_token(db, user.id, "bench-token-0123456789", "bench", now)
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[SETTINGS] = Settings(var_dir=workdir)
+    app[DATABASE] = db
+    app[AFTER_CONTEXTS] = []
+    setup_web(app)
+    server = TestServer(app)
+    await server.start_server()
+    bodies = [{"leads": [lead(n) for n in range(s, min(s + batch, leads))]} for s in range(0, leads, batch)]
+    imported = 0
+    try:
+        async with ClientSession(headers={"Authorization": "Bearer bench-token-0123456789"}) as session:
+            url = str(server.make_url("/api/campaigns/bench/leads"))
+            queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+            for body in bodies:
+                queue.put_nowait(body)
+
+            async def sender() -> None:
+                nonlocal imported
+                while not queue.empty():
+                    body = queue.get_nowait()
+                    async with session.post(url, json=body) as resp:
+                        assert resp.status == 200, await resp.text()
+                        imported += (await resp.json())["imported"]
+
+            started = time.perf_counter()
+            with LagSampler() as lag:
+                await asyncio.gather(*(sender() for _ in range(parallel)))
+            spent = time.perf_counter() - started
+    finally:
+        await server.close()
+    typer.echo(
+        f"lead API ({name}): {leads} leads in batches of {batch} ({parallel} requests at a time), {imported} imported "
+        f"in {spent:.2f} s = {leads / spent:,.0f} leads/s; {lag.figures()}; {load()}"
+    )
+
+
+class _Receiver:
+    def __init__(self) -> None:
+        self.seen = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.seen += 1
+        return web.Response(status=204)
+
+
+async def delivery_on(name: str, db: Database, events: int, concurrency: int) -> None:
+    now = datetime.now(UTC)
+    cfg = load_campaign(CAMPAIGN)
+    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), now)).campaign.id
+    receiver = _Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        await create_subscription(
+            db, campaign_id=cid, url=str(server.make_url("/hook")), events=SUBSCRIBABLE, secret="s" * 32, now=now
+        )
+        for start in range(0, events, 2000):
+            await enqueue(
+                db,
+                [
+                    WebhookEvent(
+                        type=EventType.CALL_ENDED,
+                        id=event_id(EventType.CALL_ENDED, n),
+                        occurred_at=now,
+                        campaign_id=cid,
+                        lead_id=n,
+                        data={"attempt_id": n, "outcome": "no_answer"},
+                    )
+                    for n in range(start, min(start + 2000, events))
+                ],
+                now,
+            )
+        settings = WebhookSettings(allowed_destinations=["127.0.0.1/32"], concurrency=concurrency)
+        worker = WebhookWorker(db, settings)
+        task = asyncio.create_task(worker.run())
+        started = time.perf_counter()
+        with LagSampler() as lag:
+            while (await outbox_counts(db))["delivered"] < events:  # noqa: ASYNC110 (polling the database)
+                await asyncio.sleep(0.2)
+        spent = time.perf_counter() - started
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    finally:
+        await server.close()
+    typer.echo(
+        f"webhook delivery ({name}): {events} events to a loopback receiver ({concurrency} in flight) in "
+        f"{spent:.2f} s = {events / spent:,.0f} events/s, each once (receiver saw {receiver.seen}); {lag.figures()}; "
+        f"{load()}"
+    )
+
+
+async def run(leads: int, batch: int, parallel: int, events: int, concurrency: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        async with pg_database("leadapi") as pg:
+            if pg is not None:
+                await lead_api_on("PostgreSQL", pg, workdir, leads, batch, parallel)
+        async with sqlite_database(workdir, "leadapi") as db:
+            await lead_api_on("SQLite", db, workdir, leads, batch, parallel)
+        async with pg_database("webhooks") as pg:
+            if pg is not None:
+                await delivery_on("PostgreSQL", pg, events, concurrency)
+        async with sqlite_database(workdir, "webhooks") as db:
+            await delivery_on("SQLite", db, events, concurrency)
+
+
+def run_default() -> None:
+    asyncio.run(run(100_000, 5_000, 2, 20_000, 32))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("hooks")
+    def bench_hooks(
+        leads: Annotated[int, typer.Option("--leads", min=100, help="leads through the lead API")] = 100_000,
+        batch: Annotated[int, typer.Option("--batch", min=1, max=10_000, help="leads per request")] = 5_000,
+        parallel: Annotated[int, typer.Option("--parallel", min=1, help="requests at a time")] = 2,
+        events: Annotated[int, typer.Option("--events", min=100, help="webhook events delivered")] = 20_000,
+        concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="deliveries in flight")] = 32,
+    ) -> None:
+        """Lead API leads/s and webhook delivery events/s (SQLite, and PostgreSQL with DIALER_TEST_PG_URL)."""
+        asyncio.run(run(leads, batch, parallel, events, concurrency))

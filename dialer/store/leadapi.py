@@ -1,0 +1,136 @@
+"""The lead API's own store work: leads by external id, and erasure for a data-subject request.
+
+Erasure keeps what compliance needs and nothing that names the person: the number goes on the campaign's DNC
+list (unless asked not to: a DNC entry is the record that they must not be called), the lead row stays as an
+anonymous ``archived``/``erased`` row with its attempt and dial counts (pacing and reports still add up), and its
+call records keep their times, outcomes and abandon flags (the abandon-rate record) with the number, notes and
+agent's free text removed; the lead's webhook deliveries not yet purged are deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.store.dialect import upsert_insert
+from dialer.store.engine import Database
+from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.tables import attempts_t, dnc_t, leads_t, webhook_outbox_t
+from dialer.store.webhooks import enqueue_in
+from dialer.webhooks import events
+
+ERASED_REASON = "erased"
+EXTERNAL_ID = "external_id"
+
+
+def _by_external_id(campaign_id: int, external_id: str) -> Any:
+    return select(leads_t).where(
+        leads_t.c.campaign_id == campaign_id, leads_t.c.fields[EXTERNAL_ID].as_string() == external_id
+    )
+
+
+async def leads_by_external_id(db: Database, campaign_id: int, external_id: str) -> list[LeadRecord]:
+    async with db.read() as conn:
+        rows = (await conn.execute(_by_external_id(campaign_id, external_id).order_by(leads_t.c.id))).mappings()
+        return [lead_record(r) for r in rows.all()]
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    lead_id: int
+    numbers_on_dnc: int
+    attempts_anonymised: int
+
+
+async def _erase_in(conn: AsyncConnection, lead: LeadRecord, *, add_dnc: bool, now: datetime) -> Erasure:
+    numbers = [lead.phone, *lead.alt_phones]
+    added = 0
+    # Webhook deliveries of the lead carry its number and names: they go too (the erasure's own events follow).
+    await conn.execute(delete(webhook_outbox_t).where(webhook_outbox_t.c.lead_id == lead.id))
+    if add_dnc:
+        stmt = upsert_insert(conn, dnc_t).on_conflict_do_nothing(
+            index_elements=["number", "campaign_id"], index_where=dnc_t.c.campaign_id.is_not(None)
+        )
+        result = await conn.execute(
+            stmt.returning(dnc_t.c.number),
+            [
+                {
+                    "number": n,
+                    "campaign_id": lead.campaign_id,
+                    "source": "erasure",
+                    "reason": "data-subject request",
+                    "added_at": now,
+                }
+                for n in dict.fromkeys(numbers)
+            ],
+        )
+        added_numbers = list(result.scalars())
+        added = len(added_numbers)
+        await enqueue_in(
+            conn,
+            [
+                events.optout_added(
+                    number=n,
+                    campaign_id=lead.campaign_id,
+                    lead_id=lead.id,
+                    source="erasure",
+                    reason="data-subject request",
+                    at=now,
+                )
+                for n in added_numbers
+            ],
+            now,
+        )
+    placeholder = f"erased:{lead.id}"[:20]
+    await conn.execute(
+        update(leads_t)
+        .where(leads_t.c.id == lead.id)
+        .values(
+            phone=placeholder,
+            alt_phones=[],
+            postal_code=None,
+            first_name=None,
+            last_name=None,
+            fields={},
+            status="archived",
+            archive_reason=ERASED_REASON,
+            callback_at=None,
+            callback_agent=None,
+            updated_at=now,
+        )
+    )
+    anonymised = await conn.execute(
+        update(attempts_t).where(attempts_t.c.lead_id == lead.id).values(phone=placeholder, notes=None)
+    )
+    await enqueue_in(
+        conn,
+        [
+            events.lead_archived(
+                lead_id=lead.id, campaign_id=lead.campaign_id, status="archived", reason=ERASED_REASON, at=now
+            )
+        ],
+        now,
+    )
+    return Erasure(lead.id, added, int(anonymised.rowcount))
+
+
+class LeadInCall(RuntimeError):
+    """The lead is being dialled right now: erase it once the call has ended."""
+
+
+async def erase_leads(
+    db: Database, campaign_id: int, external_id: str, *, add_dnc: bool, now: datetime
+) -> list[Erasure]:
+    """Erase every lead of the campaign with this external id (see the module text). Raises
+    :class:`LeadInCall` (changing nothing) if one is on a call."""
+    async with db.write() as conn:
+        stmt = _by_external_id(campaign_id, external_id)
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        leads = [lead_record(r) for r in (await conn.execute(stmt)).mappings().all()]
+        if any(lead.status == "in_call" for lead in leads):
+            raise LeadInCall(f"a lead with external id {external_id!r} is on a call")
+        return [await _erase_in(conn, lead, add_dnc=add_dnc, now=now) for lead in leads]

@@ -1,0 +1,512 @@
+"""Webhook subscriptions and the durable outbox (issue 18).
+
+An event is announced by :func:`enqueue_in`, called inside the write transaction that records the event (the
+attempt row, the lead's transition, the DNC entry): one row per matching subscription, committed or rolled back
+with the event itself, so a crash loses nothing and announces nothing that did not happen.
+
+The delivery worker (dialer.webhooks.worker) claims due rows with a lease (:func:`claim_due`): a row whose lease
+ran out, or whose leaseholder is a process of this host that no longer exists (``kill -9``), is claimed again. Rows
+of one ``order_key`` (a lead at one destination) are claimed one at a time, oldest first, so a lead's events reach
+a receiver in the order they happened even across retries. Receivers dedupe by the event id.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+
+from dialer.store.dialect import upsert_insert
+from dialer.store.engine import Database
+from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
+from dialer.webhooks.core import EventType, WebhookEvent, body_of
+
+PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
+OUTBOX_STATES = (PENDING, DELIVERED, DEAD)
+
+
+# -- subscriptions ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    campaign_id: int | None
+    url: str
+    events: tuple[str, ...]
+    secret: str
+    enabled: bool
+    description: str | None
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "campaign_id": self.campaign_id,
+            "url": self.url,
+            "events": list(self.events),
+            "enabled": self.enabled,
+            "description": self.description,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def _events_column(events: Sequence[EventType]) -> str:
+    return "|" + "|".join(e.value for e in events) + "|"
+
+
+def _subscription(row: RowMapping) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        campaign_id=row["campaign_id"],
+        url=row["url"],
+        events=tuple(e for e in row["events"].split("|") if e),
+        secret=row["secret"],
+        enabled=bool(row["enabled"]),
+        description=row["description"],
+        created_at=row["created_at"],
+    )
+
+
+async def create_subscription(
+    db: Database,
+    *,
+    campaign_id: int | None,
+    url: str,
+    events: Sequence[EventType],
+    secret: str,
+    now: datetime,
+    description: str | None = None,
+    enabled: bool = True,
+) -> Subscription:
+    async with db.write() as conn:
+        row = (
+            (
+                await conn.execute(
+                    webhook_subscriptions_t.insert()
+                    .values(
+                        campaign_id=campaign_id,
+                        url=url,
+                        events=_events_column(events),
+                        secret=secret,
+                        enabled=enabled,
+                        description=description,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(*webhook_subscriptions_t.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+    return _subscription(row)
+
+
+async def list_subscriptions(db: Database, campaign_id: int | None = None) -> list[Subscription]:
+    stmt = select(webhook_subscriptions_t).order_by(webhook_subscriptions_t.c.id)
+    if campaign_id is not None:
+        stmt = stmt.where(webhook_subscriptions_t.c.campaign_id == campaign_id)
+    async with db.read() as conn:
+        return [_subscription(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+async def get_subscription(db: Database, subscription_id: int) -> Subscription | None:
+    async with db.read() as conn:
+        row = (
+            (await conn.execute(select(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)))
+            .mappings()
+            .first()
+        )
+    return None if row is None else _subscription(row)
+
+
+async def update_subscription(
+    db: Database,
+    subscription_id: int,
+    now: datetime,
+    *,
+    url: str | None = None,
+    events: Sequence[EventType] | None = None,
+    enabled: bool | None = None,
+    secret: str | None = None,
+    description: str | None = None,
+) -> Subscription | None:
+    values: dict[str, object] = {"updated_at": now}
+    if url is not None:
+        values["url"] = url
+    if events is not None:
+        values["events"] = _events_column(events)
+    if enabled is not None:
+        values["enabled"] = enabled
+    if secret is not None:
+        values["secret"] = secret
+    if description is not None:
+        values["description"] = description
+    async with db.write() as conn:
+        row = (
+            (
+                await conn.execute(
+                    update(webhook_subscriptions_t)
+                    .where(webhook_subscriptions_t.c.id == subscription_id)
+                    .values(**values)
+                    .returning(*webhook_subscriptions_t.c)
+                )
+            )
+            .mappings()
+            .first()
+        )
+    return None if row is None else _subscription(row)
+
+
+async def delete_subscription(db: Database, subscription_id: int) -> bool:
+    """Remove a subscription; its delivered and dead rows are kept without it, pending ones are dropped."""
+    o = webhook_outbox_t.c
+    async with db.write() as conn:
+        await conn.execute(delete(webhook_outbox_t).where(o.subscription_id == subscription_id, o.state == PENDING))
+        await conn.execute(
+            update(webhook_outbox_t).where(o.subscription_id == subscription_id).values(subscription_id=None)
+        )
+        result = await conn.execute(
+            delete(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)
+        )
+    return bool(result.rowcount)
+
+
+# -- the outbox -------------------------------------------------------------------------------------------------
+
+
+async def enqueue_in(conn: AsyncConnection, events: Sequence[WebhookEvent], now: datetime) -> int:
+    """Announce ``events`` inside the caller's write transaction: one outbox row per enabled subscription of the
+    event's campaign (or of every campaign) and type, plus one per fixed destination (``event.url``). An event
+    already announced (same id, same destination) is not announced twice. Returns the rows written."""
+    if not events:
+        return 0
+    s = webhook_subscriptions_t.c
+    campaigns = {e.campaign_id for e in events if e.url is None and e.campaign_id is not None}
+    subscriptions: list[RowMapping] = []
+    if any(e.url is None for e in events):
+        scope: ColumnElement[bool] = s.campaign_id.is_(None)
+        if campaigns:
+            scope = or_(scope, s.campaign_id.in_(campaigns))
+        subscriptions = list(
+            (await conn.execute(select(s.id, s.campaign_id, s.url, s.events).where(s.enabled, scope))).mappings()
+        )
+    rows: list[dict[str, object]] = []
+    for event in events:
+        body = body_of(event.envelope())
+        due = event.not_before or now
+        common = {
+            "event_id": event.id,
+            "event_type": event.type.value,
+            "campaign_id": event.campaign_id,
+            "lead_id": event.lead_id,
+            "payload": body,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": due,
+            "created_at": now,
+        }
+        if event.url is not None:
+            rows.append({**common, "subscription_id": None, "url": event.url, "order_key": f"url:{event.lead_order()}"})
+            continue
+        marker = f"|{event.type.value}|"
+        for sub in subscriptions:
+            if sub["campaign_id"] not in (None, event.campaign_id) or marker not in sub["events"]:
+                continue
+            rows.append(
+                {
+                    **common,
+                    "subscription_id": sub["id"],
+                    "url": sub["url"],
+                    "order_key": f"s{sub['id']}:{event.lead_order()}"[:120],
+                }
+            )
+    if not rows:
+        return 0
+    stmt = upsert_insert(conn, webhook_outbox_t).on_conflict_do_nothing(index_elements=["event_id", "order_key"])
+    result = await conn.execute(stmt, rows)
+    return max(int(result.rowcount), 0)
+
+
+async def enqueue(db: Database, events: Sequence[WebhookEvent], now: datetime) -> int:
+    async with db.write() as conn:
+        return await enqueue_in(conn, events, now)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    event_id: str
+    event_type: str
+    subscription_id: int | None
+    campaign_id: int | None
+    lead_id: int | None
+    order_key: str
+    url: str
+    payload: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    def as_json(self, *, with_payload: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "subscription_id": self.subscription_id,
+            "campaign_id": self.campaign_id,
+            "lead_id": self.lead_id,
+            "url": self.url,
+            "state": self.state,
+            "attempts": self.attempts,
+            "next_attempt_at": self.next_attempt_at.isoformat(),
+            "last_status": self.last_status,
+            "last_error": self.last_error,
+            "created_at": self.created_at.isoformat(),
+            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
+        }
+        if with_payload:
+            out["payload"] = self.payload
+        return out
+
+
+_OUTBOX_FIELDS = tuple(OutboxRow.__dataclass_fields__)
+
+
+def _outbox_row(row: RowMapping) -> OutboxRow:
+    return OutboxRow(**{name: row[name] for name in _OUTBOX_FIELDS})
+
+
+def worker_id() -> str:
+    """A delivery worker: this host and process (a restart on the same host sees at once it died), a token."""
+    return f"webhook:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _local_process_gone(owner: str) -> bool:
+    parts = owner.split(":")
+    if len(parts) != 4 or parts[0] != "webhook" or parts[1] != socket.gethostname() or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+async def release_dead_leases(db: Database, now: datetime) -> int:
+    """Free the rows held by delivery workers of this host whose process is gone (``kill -9``): they are claimed
+    again at once instead of after their lease. Returns the rows freed."""
+    o = webhook_outbox_t.c
+    async with db.read() as conn:
+        owners = (
+            await conn.execute(
+                select(o.lease_owner)
+                .where(o.state == PENDING, o.lease_owner.is_not(None), o.lease_expires_at >= now)
+                .distinct()
+            )
+        ).scalars()
+        gone = [owner for owner in owners if owner is not None and _local_process_gone(owner)]
+    if not gone:
+        return 0
+    async with db.write() as conn:
+        result = await conn.execute(
+            update(webhook_outbox_t)
+            .where(o.state == PENDING, o.lease_owner.in_(gone))
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+    return int(result.rowcount)
+
+
+async def release_leases(db: Database, owner: str) -> int:
+    """A worker stopping cleanly gives back the rows it holds (they are claimed again at once)."""
+    o = webhook_outbox_t.c
+    async with db.write() as conn:
+        result = await conn.execute(
+            update(webhook_outbox_t)
+            .where(o.state == PENDING, o.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+    return int(result.rowcount)
+
+
+async def claim_due(db: Database, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxRow]:
+    """Hold up to ``limit`` due rows for ``owner`` until ``now + lease``: pending, due, not held by a live lease,
+    and the oldest pending row of their order key (a lead's earlier event not yet delivered holds the later ones
+    back). Oldest first. ``SKIP LOCKED`` on PostgreSQL, so several daemons share the outbox."""
+    o = webhook_outbox_t.c
+    earlier = aliased(webhook_outbox_t)
+    first_of_key = ~exists().where(earlier.c.order_key == o.order_key, earlier.c.state == PENDING, earlier.c.id < o.id)
+    free = or_(o.lease_expires_at.is_(None), o.lease_expires_at < now)
+    pick = (
+        select(o.id).where(o.state == PENDING, o.next_attempt_at <= now, free, first_of_key).order_by(o.id).limit(limit)
+    )
+    async with db.write() as conn:
+        if conn.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True, of=webhook_outbox_t)
+        ids = list((await conn.execute(pick)).scalars())
+        if not ids:
+            return []
+        rows = (
+            await conn.execute(
+                update(webhook_outbox_t)
+                .where(o.id.in_(ids))
+                .values(lease_owner=owner, lease_expires_at=now + lease)
+                .returning(*webhook_outbox_t.c)
+            )
+        ).mappings()
+        claimed = [_outbox_row(r) for r in rows.all()]
+    claimed.sort(key=lambda r: r.id)
+    return claimed
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """How one try of one row went: delivered, or to be tried at ``retry_at`` (None with dead: given up)."""
+
+    row_id: int
+    delivered: bool
+    status: int | None
+    error: str | None
+    retry_at: datetime | None = None
+    dead: bool = False
+
+
+async def finish(db: Database, owner: str, results: Sequence[DeliveryResult], now: datetime) -> int:
+    """Record the tries in one transaction; only rows still held by ``owner`` are changed (a row whose lease ran
+    out and was claimed by another worker is that worker's now). Returns the rows recorded."""
+    if not results:
+        return 0
+    o = webhook_outbox_t.c
+    done = 0
+    held = (o.lease_owner == owner) & (o.state == PENDING)
+    cleared: dict[str, object] = {"attempts": o.attempts + 1, "lease_owner": None, "lease_expires_at": None}
+    delivered = [r for r in results if r.delivered]
+    async with db.write() as conn:
+        for status in {r.status for r in delivered}:  # (all 2xx: usually one statement for the whole batch)
+            ids = [r.row_id for r in delivered if r.status == status]
+            result = await conn.execute(
+                update(webhook_outbox_t)
+                .where(o.id.in_(ids), held)
+                .values(**cleared, state=DELIVERED, delivered_at=now, last_status=status, last_error=None)
+            )
+            done += int(result.rowcount)
+        for r in results:
+            if r.delivered:
+                continue
+            values: dict[str, object] = {
+                **cleared,
+                "last_status": r.status,
+                "last_error": r.error[:300] if r.error else None,
+            }
+            if r.dead:
+                values["state"] = DEAD
+            else:
+                assert r.retry_at is not None
+                values["next_attempt_at"] = r.retry_at
+            result = await conn.execute(update(webhook_outbox_t).where(o.id == r.row_id, held).values(**values))
+            done += int(result.rowcount)
+    return done
+
+
+async def outbox_rows(
+    db: Database,
+    *,
+    state: str | None = None,
+    campaign_id: int | None = None,
+    subscription_id: int | None = None,
+    event_id: str | None = None,
+    limit: int = 100,
+    before_id: int | None = None,
+) -> list[OutboxRow]:
+    """Outbox rows, newest first (the UI's list)."""
+    o = webhook_outbox_t.c
+    stmt = select(webhook_outbox_t).order_by(o.id.desc()).limit(limit)
+    if state is not None:
+        stmt = stmt.where(o.state == state)
+    if campaign_id is not None:
+        stmt = stmt.where(o.campaign_id == campaign_id)
+    if subscription_id is not None:
+        stmt = stmt.where(o.subscription_id == subscription_id)
+    if event_id is not None:
+        stmt = stmt.where(o.event_id == event_id)
+    if before_id is not None:
+        stmt = stmt.where(o.id < before_id)
+    async with db.read() as conn:
+        return [_outbox_row(r) for r in (await conn.execute(stmt)).mappings().all()]
+
+
+async def outbox_counts(db: Database) -> dict[str, int]:
+    o = webhook_outbox_t.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(o.state, func.count()).group_by(o.state))).all()
+    counts = dict.fromkeys(OUTBOX_STATES, 0)
+    counts.update({state: int(n) for state, n in rows})
+    return counts
+
+
+async def resend(db: Database, row_id: int, now: datetime) -> OutboxRow | None:
+    """Send a delivered or dead-lettered row again (same event id: receivers dedupe), as a fresh pending row
+    with a new retry budget. A pending row is left as it is. None: no such row."""
+    o = webhook_outbox_t.c
+    async with db.write() as conn:
+        row = (
+            (
+                await conn.execute(
+                    update(webhook_outbox_t)
+                    .where(o.id == row_id, o.state != PENDING)
+                    .values(
+                        state=PENDING,
+                        attempts=0,
+                        next_attempt_at=now,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        delivered_at=None,
+                    )
+                    .returning(*webhook_outbox_t.c)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            row = (await conn.execute(select(webhook_outbox_t).where(o.id == row_id))).mappings().first()
+    return None if row is None else _outbox_row(row)
+
+
+async def secrets_of(db: Database, subscription_ids: Sequence[int]) -> dict[int, str]:
+    if not subscription_ids:
+        return {}
+    s = webhook_subscriptions_t.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(s.id, s.secret).where(s.id.in_(set(subscription_ids))))).all()
+    return {int(i): str(secret) for i, secret in rows}
+
+
+async def purge_delivered(db: Database, before: datetime) -> int:
+    """Delivered rows older than ``before`` go (dead-lettered ones stay until re-sent or their subscription goes)."""
+    o = webhook_outbox_t.c
+    async with db.write() as conn:
+        result = await conn.execute(delete(webhook_outbox_t).where(and_(o.state == DELIVERED, o.delivered_at < before)))
+    return int(result.rowcount)

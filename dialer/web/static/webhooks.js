@@ -1,0 +1,83 @@
+// Webhooks page: subscriptions (create, disable, delete) and deliveries (state, tries, last error, re-send).
+import { api, el, when } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+
+async function loadEvents() {
+  const data = await api("GET", "/api/webhooks/events");
+  const box = $("sub-events");
+  for (const name of data.events) {
+    const id = "ev-" + name;
+    box.append(el("label", { class: "check", for: id }, el("input", { type: "checkbox", id, value: name, checked: true }), name));
+  }
+  $("allowed").textContent = data.allowed_destinations.length
+    ? "Allowed destinations: " + data.allowed_destinations.join(", ")
+    : "No destination is allowed yet: set [webhooks] allowed_destinations in the daemon's settings.";
+}
+
+async function loadSubscriptions() {
+  const data = await api("GET", "/api/webhooks/subscriptions");
+  const body = $("subs-table").querySelector("tbody");
+  body.replaceChildren(...data.items.map((s) => el("tr", {},
+    el("td", {}, String(s.id)),
+    el("td", {}, s.campaign_id === null ? "all" : String(s.campaign_id)),
+    el("td", {}, s.url),
+    el("td", {}, s.events.join(", ")),
+    el("td", {}, s.enabled ? "enabled" : "disabled"),
+    el("td", {},
+      el("button", { class: "btn btn-ghost", type: "button", "data-toggle": s.id, "data-enabled": String(s.enabled) }, s.enabled ? "Disable" : "Enable"),
+      el("button", { class: "btn btn-ghost", type: "button", "data-delete": s.id }, "Delete")))));
+}
+
+async function loadDeliveries() {
+  const state = $("dl-state").value;
+  const data = await api("GET", "/api/webhooks/deliveries" + (state ? `?state=${state}` : ""));
+  $("counts").textContent = `${data.counts.pending} pending · ${data.counts.dead} dead · ${data.counts.delivered} delivered`;
+  const body = $("dl-table").querySelector("tbody");
+  body.replaceChildren(...data.items.map((d) => el("tr", {},
+    el("td", {}, String(d.id)),
+    el("td", { title: d.event_id }, d.event_id.slice(0, 8)),
+    el("td", {}, d.event_type),
+    el("td", {}, d.lead_id === null ? "" : String(d.lead_id)),
+    el("td", {}, d.url),
+    el("td", { class: "state-" + d.state }, d.state),
+    el("td", {}, String(d.attempts)),
+    el("td", {}, d.last_error || (d.last_status ? "HTTP " + d.last_status : "")),
+    el("td", {}, d.state === "pending" ? when(d.next_attempt_at) : ""),
+    el("td", {}, d.state === "pending" ? "" : el("button", { class: "btn btn-ghost", type: "button", "data-resend": d.id }, "Re-send")))));
+}
+
+$("sub-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const events = [...$("sub-events").querySelectorAll("input:checked")].map((i) => i.value);
+  const body = { url: $("sub-url").value, events };
+  if ($("sub-campaign").value) body.campaign = $("sub-campaign").value;
+  if ($("sub-description").value) body.description = $("sub-description").value;
+  try {
+    const sub = await api("POST", "/api/webhooks/subscriptions", body);
+    $("sub-msg").replaceChildren("Subscribed. Signing secret (shown once): ", el("span", { class: "secret" }, sub.secret));
+    await loadSubscriptions();
+  } catch (err) { $("sub-msg").textContent = err.message; }
+});
+
+$("subs-table").addEventListener("click", async (e) => {
+  const t = e.target;
+  try {
+    if (t.dataset.toggle) await api("PATCH", `/api/webhooks/subscriptions/${t.dataset.toggle}`, { enabled: t.dataset.enabled !== "true" });
+    if (t.dataset.delete && confirm("Delete this subscription? Its pending deliveries are dropped.")) await api("DELETE", `/api/webhooks/subscriptions/${t.dataset.delete}`);
+    await loadSubscriptions();
+  } catch (err) { $("sub-msg").textContent = err.message; }
+});
+
+$("dl-table").addEventListener("click", async (e) => {
+  const id = e.target.dataset.resend;
+  if (!id) return;
+  try { await api("POST", `/api/webhooks/deliveries/${id}/resend`); $("dl-msg").textContent = `delivery ${id} queued again`; await loadDeliveries(); }
+  catch (err) { $("dl-msg").textContent = err.message; }
+});
+
+$("dl-state").addEventListener("change", loadDeliveries);
+await loadEvents();
+await loadSubscriptions();
+await loadDeliveries();
+setInterval(loadDeliveries, 5000);

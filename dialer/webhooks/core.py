@@ -1,0 +1,289 @@
+"""The pure core of webhooks: what an event looks like, how it is signed and verified, when a failed delivery is
+tried again, which destinations are allowed. No I/O; the clock and the random source are passed in."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import random
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+
+class EventType(StrEnum):
+    """Stable names: receivers switch on them. New types are appended, never renamed."""
+
+    CALL_STARTED = "call.started"
+    CALL_ANSWERED = "call.answered"
+    CALL_ENDED = "call.ended"
+    CALL_DISPOSITIONED = "call.dispositioned"
+    LEAD_ARCHIVED = "lead.archived"
+    CALLBACK_DUE = "callback.due"
+    OPTOUT_ADDED = "optout.added"
+    # not subscribable: a campaign's CRM disposition URL (its [crm] table), sent through the same outbox
+    CRM_DISPOSITION = "crm.disposition"
+
+
+SUBSCRIBABLE: tuple[EventType, ...] = tuple(t for t in EventType if t is not EventType.CRM_DISPOSITION)
+
+# The headers of every delivery.
+HEADER_ID = "Dialer-Webhook-Id"
+HEADER_TIMESTAMP = "Dialer-Webhook-Timestamp"
+HEADER_SIGNATURE = "Dialer-Webhook-Signature"
+HEADER_EVENT = "Dialer-Webhook-Event"
+SIGNATURE_VERSION = "v1"
+DEFAULT_REPLAY_WINDOW_SECONDS = 300
+
+# Deterministic event ids: an event recorded twice (a call's answer written again after a takeover) is one event.
+_EVENT_NAMESPACE = uuid.UUID("5b1f6c1e-8a34-4f0e-9d0a-1c2f3e4d5a6b")
+
+
+def event_id(kind: EventType, *key: object) -> str:
+    """The id of an event that happens once per ``key`` (an attempt's start, answer, end); random without a key."""
+    if not key:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(_EVENT_NAMESPACE, ":".join([kind.value, *map(str, key)])))
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """One event to announce. ``order_key``: events with the same key are delivered in the order written (a
+    lead's events); ``not_before``: not delivered before this instant (a callback announced when it falls due)."""
+
+    type: EventType
+    id: str
+    occurred_at: datetime
+    campaign_id: int | None
+    lead_id: int | None
+    data: Mapping[str, Any]
+    order_key: str | None = None
+    not_before: datetime | None = None
+    url: str | None = None  # a fixed destination (a CRM disposition URL) instead of the subscriptions
+
+    def envelope(self) -> dict[str, Any]:
+        """The JSON document a receiver gets (docs/webhooks.md)."""
+        return {
+            "id": self.id,
+            "type": self.type.value,
+            "occurred_at": self.occurred_at.isoformat(),
+            "campaign_id": self.campaign_id,
+            "lead_id": self.lead_id,
+            "data": dict(self.data),
+        }
+
+    def lead_order(self) -> str:
+        if self.order_key is not None:
+            return self.order_key
+        return f"lead:{self.lead_id}" if self.lead_id is not None else f"event:{self.id}"
+
+
+def body_of(envelope: Mapping[str, Any]) -> str:
+    """The exact bytes that are signed and sent (compact, keys in a stable order)."""
+    return json.dumps(envelope, separators=(",", ":"), sort_keys=True, default=str)
+
+
+# -- signing ----------------------------------------------------------------------------------------------------
+
+
+def signature(secret: str, timestamp: int, body: str | bytes) -> str:
+    """``v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``."""
+    raw = body.encode() if isinstance(body, str) else body
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + raw, hashlib.sha256).hexdigest()
+    return f"{SIGNATURE_VERSION}={mac}"
+
+
+def signed_headers(secret: str, event: str, kind: str, timestamp: int, body: str) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        HEADER_ID: event,
+        HEADER_EVENT: kind,
+        HEADER_TIMESTAMP: str(timestamp),
+        HEADER_SIGNATURE: signature(secret, timestamp, body),
+    }
+
+
+class SignatureError(ValueError):
+    pass
+
+
+def verify(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: float,
+    *,
+    window_seconds: int = DEFAULT_REPLAY_WINDOW_SECONDS,
+) -> None:
+    """A receiver's check (the reference for integrators): the signature matches and the timestamp is within
+    ``window_seconds`` of ``now`` (a replayed old delivery is refused). Raises :class:`SignatureError`."""
+    sent = headers.get(HEADER_TIMESTAMP, "")
+    if not sent.isdigit():
+        raise SignatureError("missing or malformed timestamp")
+    if abs(now - int(sent)) > window_seconds:
+        raise SignatureError("timestamp outside the replay window")
+    expected = signature(secret, int(sent), body)
+    offered = [s.strip() for s in headers.get(HEADER_SIGNATURE, "").split(",")]
+    if not any(hmac.compare_digest(expected, s) for s in offered):
+        raise SignatureError("signature mismatch")
+
+
+# -- retries ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: try n waits ``min(cap, base * 2**(n-1))`` scaled by a random factor in
+    ``[1 - jitter, 1]``; after ``max_attempts`` failed tries the delivery is dead-lettered."""
+
+    base_seconds: float = 5.0
+    cap_seconds: float = 3600.0
+    max_attempts: int = 12
+    jitter: float = 0.5
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        """Seconds to wait after the ``attempts``-th failed try (attempts >= 1)."""
+        raw = min(self.cap_seconds, self.base_seconds * float(2 ** min(max(0, attempts - 1), 60)))
+        return float(raw * (1.0 - self.jitter * rng.random()))
+
+    def dead(self, attempts: int) -> bool:
+        return attempts >= self.max_attempts
+
+
+# -- destinations -----------------------------------------------------------------------------------------------
+
+
+class DestinationRefused(ValueError):
+    """The URL may not be called (scheme, or host not on the allow-list)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AllowList:
+    """Where webhooks may go: host names (``crm.example.com``, ``*.example.com``) and networks (``10.1.0.0/16``,
+    ``127.0.0.1/32``) for URLs written with an IP address. Empty: nowhere (the default). Redirects are never
+    followed, so an allowed host cannot bounce a delivery elsewhere."""
+
+    hosts: tuple[str, ...] = ()
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(default=())
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> AllowList:
+        hosts: list[str] = []
+        nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for raw in entries:
+            entry = raw.strip().lower()
+            if not entry:
+                continue
+            try:
+                nets.append(ipaddress.ip_network(entry, strict=False))
+                continue
+            except ValueError:
+                pass
+            if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", entry):
+                raise ValueError(f"allow-list entry {raw!r} is neither a host name, *.domain nor a network")
+            hosts.append(entry)
+        return cls(tuple(hosts), tuple(nets))
+
+    def check(self, url: str) -> None:
+        """Raise :class:`DestinationRefused` unless ``url`` is http(s) to an allowed host."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # (raises on a bad port)
+        except ValueError as exc:
+            raise DestinationRefused(f"malformed URL: {exc}") from None
+        del port
+        if parts.scheme not in ("http", "https"):
+            raise DestinationRefused("only http and https URLs")
+        if parts.username or parts.password:
+            raise DestinationRefused("no credentials in the URL: sign deliveries with the secret instead")
+        host = (parts.hostname or "").lower()
+        if not host:
+            raise DestinationRefused("the URL has no host")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            address = None
+        if address is not None:
+            if any(address in net for net in self.networks):
+                return
+            raise DestinationRefused(f"address {host} is not on the webhook allow-list")
+        for entry in self.hosts:
+            if entry == host or (entry.startswith("*.") and host.endswith(entry[1:])):
+                return
+        raise DestinationRefused(f"host {host} is not on the webhook allow-list")
+
+    def allows(self, url: str) -> bool:
+        try:
+            self.check(url)
+        except DestinationRefused:
+            return False
+        return True
+
+
+def frame_sources(entries: Iterable[str]) -> str:
+    """The CSP ``frame-src`` of the agent console: itself and the allow-listed host names over https (never a
+    network: a CRM frame is a named CRM)."""
+    return " ".join(["'self'", *(f"https://{h}" for h in AllowList.parse(entries).hosts)])
+
+
+# -- CRM URL templates ------------------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+
+
+def template_fields(template: str) -> list[str]:
+    return _PLACEHOLDER.findall(template)
+
+
+def render_url(template: str, values: Mapping[str, object]) -> str:
+    """``{name}`` placeholders replaced by URL-encoded values (unknown or empty: empty). Lead fields are
+    ``{first_name}``, ``{external_id}``, custom ones ``{fields.company}``; ``{attempt_id}``, ``{agent}``..."""
+
+    def one(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        return "" if value is None else quote(str(value), safe="")
+
+    return _PLACEHOLDER.sub(one, template)
+
+
+def lead_values(
+    *,
+    lead_id: int,
+    phone: str,
+    first_name: str | None,
+    last_name: str | None,
+    fields: Mapping[str, Any],
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """What a CRM template may name: the lead's columns, its custom fields (``fields.<name>``), and ``extra``."""
+    values: dict[str, object] = {
+        "lead_id": lead_id,
+        "phone": phone,
+        "first_name": first_name or "",
+        "last_name": last_name or "",
+        "external_id": fields.get("external_id", ""),
+    }
+    for name, value in fields.items():
+        values[f"fields.{name}"] = value
+    values.update(extra or {})
+    return values
+
+
+def parse_events(names: Sequence[str]) -> tuple[EventType, ...]:
+    """Subscribable event types by name (``*``: all); raises ValueError naming the unknown ones."""
+    if "*" in names:
+        return SUBSCRIBABLE
+    known = {t.value: t for t in SUBSCRIBABLE}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown event types {unknown}; known: {sorted(known)}")
+    if not names:
+        raise ValueError("subscribe to at least one event type")
+    return tuple(dict.fromkeys(known[n] for n in names))
