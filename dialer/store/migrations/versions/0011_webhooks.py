@@ -1,7 +1,7 @@
 """Webhook subscriptions, the durable webhook outbox, stored Idempotency-Key answers (issue 18).
 
 Revision ID: 0011_webhooks
-Revises: 0009_lead_list_import_lease
+Revises: 0010_lists
 Create Date: 2026-12-04
 """
 
