@@ -40,6 +40,8 @@ class UserRow(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     phone: str | None = Field(default=None, max_length=120)  # the agent's interface, e.g. PJSIP/1001
     display_name: str | None = Field(default=None, max_length=120)
+    language: str | None = Field(default=None, max_length=16)  # en, ja, zh-CN; None: the browser's Accept-Language
+    timezone: str | None = Field(default=None, max_length=64)  # IANA zone times are shown in; None: the browser's
     disabled: bool = False
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
