@@ -97,6 +97,8 @@ class UserRecord:
     display_name: str | None
     disabled: bool
     created_at: datetime
+    language: str | None = None  # en, ja, zh-CN; None: the browser's Accept-Language
+    timezone: str | None = None  # IANA zone the UI shows times in; None: the browser's
 
     def public(self) -> dict[str, object]:
         return {
@@ -107,6 +109,8 @@ class UserRecord:
             "display_name": self.display_name,
             "disabled": self.disabled,
             "created_at": self.created_at.isoformat(),
+            "language": self.language,
+            "timezone": self.timezone,
         }
 
 
@@ -131,6 +135,8 @@ def _user(row: RowMapping) -> UserRecord:
         display_name=row["display_name"],
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
+        language=row.get("language"),
+        timezone=row.get("timezone"),
     )
 
 
@@ -173,8 +179,15 @@ async def update_user(
     phone: str | None = None,
     role: Role | None = None,
     disabled: bool | None = None,
+    language: str | None = None,
+    timezone: str | None = None,
 ) -> UserRecord:
+    """Change the given fields; ``language`` / ``timezone`` "" clears the setting (back to the browser's)."""
     values: dict[str, object] = {"updated_at": now}
+    if language is not None:
+        values["language"] = language or None
+    if timezone is not None:
+        values["timezone"] = timezone or None
     if password_hash is not None:
         values["password_hash"] = password_hash
     if phone is not None:

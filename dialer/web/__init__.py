@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dialer.appkeys import AFTER_CONTEXTS
-from dialer.web import pages
+from dialer.web import i18n, pages
 from dialer.web.api import agents, callbacks, calls, campaigns, dashboard, leadlists, leads, reports, users
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
@@ -36,6 +36,7 @@ def route_table() -> RouteTable:
         dashboard.routes,
         pages.routes,
         reports.routes,
+        i18n.routes,
     )
 
 
