@@ -91,3 +91,24 @@ async def test_browser_import_reports_the_encoding_and_takes_another(
     assert resp.status == 422
     assert "euc_jp" in refused["detail"]
     assert "cp932" in refused["encodings"]
+
+
+async def test_csv_downloads_utf8_bom_by_default_cp932_on_request_headers_translated(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(world.app)
+    boss = {**world.auth("boss"), "Accept-Language": "ja"}
+    resp = await client.get("/api/reports/calls/demo?format=csv", headers=boss)
+    body = await resp.read()
+    assert resp.status == 200
+    assert body.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with the BOM
+    assert body.decode("utf-8-sig").startswith("試行ID,リードID,電話番号")
+    resp = await client.get("/api/reports/compliance/demo?format=csv&encoding=cp932", headers=boss)
+    assert resp.status == 200
+    assert "shift_jis" in resp.headers["Content-Type"]
+    assert (await resp.read()).decode("cp932").startswith("区分,項目,指標,値")
+    plain = await client.get("/api/reports/compliance/demo?format=csv&encoding=utf-8", headers=world.auth("boss"))
+    assert (await plain.read()).startswith(b"section,item,metric,value")
+    page = await (await client.get("/api/reports/performance/demo?format=html", headers=boss)).text()
+    assert '<html lang="ja">' in page
+    assert "パフォーマンス — demo" in page
