@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from dialer.calls.outcome import AbandonRules, Outcome
+from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import OUTBOUND_CONTEXT
 from dialer.pacing.snapshot import PacingSettings
@@ -507,6 +508,11 @@ class CampaignConfig(BaseModel):
     recorded_message: str = Field(
         default="", max_length=1000, description="text of the safe-harbour message; default: the regime's"
     )
+    recorded_message_reading: str = Field(
+        default="",
+        max_length=1000,
+        description="the safe-harbour message as a speech synthesiser should read it (JP: in kana)",
+    )
 
     # -- validation ---------------------------------------------------------------------------------------------
 
@@ -695,7 +701,9 @@ class CampaignConfig(BaseModel):
         product = ident.product if ident else (self.description or self.name)
         text = self.regime_preset.safe_harbour_template.format(business=business, product=product)
         if ident and ident.solicitation not in text:
-            text = f"{ident.solicitation} {text}"
+            text = (
+                f"{ident.solicitation}。{text}" if is_cjk_name(ident.solicitation) else f"{ident.solicitation} {text}"
+            )
         return text
 
     # -- resolved accessors (always set after validation) ---------------------------------------------------
