@@ -28,6 +28,12 @@ def html_page(title: str, body: str) -> str:
     )
 
 
+class Ident(str):
+    """A stable code or key (a disposition code, a figure's key): shown as ``<code>``, never translated."""
+
+    __slots__ = ()
+
+
 def html_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     head = "".join(f"<th>{esc(_(h) if h else h)}</th>" for h in header)
     body = []
@@ -35,7 +41,10 @@ def html_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
         cells = []
         for v in row:
             numeric = isinstance(v, int | float) and not isinstance(v, bool)
-            cells.append(f'<td class="n">{esc(v)}</td>' if numeric else f"<td>{esc(v)}</td>")
+            if isinstance(v, Ident):
+                cells.append(f"<td><code>{esc(v)}</code></td>")
+            else:
+                cells.append(f'<td class="n">{esc(v)}</td>' if numeric else f"<td>{esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -126,7 +135,7 @@ def render_compliance_html(report: ComplianceReport) -> str:
             [N_("check"), N_("rule"), N_("calls checked"), N_("violations"), N_("result")],
             [
                 [
-                    c.name,
+                    Ident(c.name),
                     c.rule,
                     c.checked,
                     c.violations,
@@ -137,8 +146,10 @@ def render_compliance_html(report: ComplianceReport) -> str:
         ),
     ]
     for c in report.checks:
-        parts.append(f"<h2>{esc(c.name)} {verdict(c.passed) if c.required else ''}</h2><p>{esc(c.rule)}</p>")
-        figures = [[k, v if isinstance(v, int | float) else str(v)] for k, v in c.figures.items()]
+        parts.append(
+            f"<h2><code>{esc(c.name)}</code> {verdict(c.passed) if c.required else ''}</h2><p>{esc(c.rule)}</p>"
+        )
+        figures = [[Ident(k), v if isinstance(v, int | float) else str(v)] for k, v in c.figures.items()]
         if figures:
             parts.append(html_table([N_("figure"), N_("value")], figures))
         if c.examples:
@@ -223,14 +234,21 @@ def render_performance_html(r: PerformanceReport) -> str:
         html_table(
             [N_("code"), N_("label"), N_("count"), N_("share"), N_("sale"), N_("final")],
             [
-                [d.code, _(d.label), d.count, pct(d.share), _("yes") if d.is_sale else "", _("yes") if d.final else ""]
+                [
+                    Ident(d.code),
+                    _(d.label),
+                    d.count,
+                    pct(d.share),
+                    _("yes") if d.is_sale else "",
+                    _("yes") if d.final else "",
+                ]
                 for d in r.dispositions
             ],
         ),
         "<h2>" + text(_("Callbacks")) + "</h2>",
         html_table(
             [N_("figure"), N_("value")],
-            [[k, v if v is not None else _("n/a")] for k, v in r.callbacks.as_json().items()],
+            [[Ident(k), v if v is not None else _("n/a")] for k, v in r.callbacks.as_json().items()],
         ),
         "<h2>" + text(_("Lead lists")) + "</h2>",
         html_table(
