@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta, tzinfo
@@ -169,6 +169,16 @@ def negotiate(user_language: str | None, accept_language: str | None) -> str:
         found = normalize_locale(tag)
         if found:
             return found
+    return DEFAULT_LOCALE
+
+
+def cli_locale(environ: Mapping[str, str]) -> str:
+    """The command line's language: ``DIALER_LANG``, else the POSIX ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``
+    (``ja_JP.UTF-8`` → ``ja``; ``C`` and ``POSIX`` → English)."""
+    for key in ("DIALER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(key, "").split(".")[0].split("@")[0]
+        if value:
+            return normalize_locale(value) or DEFAULT_LOCALE
     return DEFAULT_LOCALE
 
 

@@ -153,3 +153,29 @@ def test_cn_csv_import_with_consent_columns_and_leads_status(cli: CliRunner, tmp
     assert json.loads(out)["not_dialable"]["no_consent"] == 1
     code, out, _ = run(cli, "leads", "status", "--campaign", "cn-sales")
     assert "no_consent" in out
+
+
+def test_cli_human_output_in_the_languages_and_user_preferences(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cn.toml"
+    path.write_text(CN_TOML, encoding="utf-8")
+    monkeypatch.setenv("DIALER_LANG", "zh-CN")
+    code, out, _ = run(cli, "campaign", "apply", str(path))
+    assert code == 0
+    assert out.startswith("已创建活动 cn-sales")
+    monkeypatch.setenv("DIALER_LANG", "")
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    code, out, _ = run(cli, "leads", "status", "--campaign", "cn-sales")
+    assert "キャンペーン cn-sales: リード 0 件" in out
+    code, _, err = run(cli, "leads", "status", "--campaign", "nope")
+    assert code == 1
+    assert err.startswith("エラー: ")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert run(cli, "campaign", "apply", str(path))[1].strip() == "campaign cn-sales is unchanged"
+    assert run(cli, "user", "add", "yamada", "--role", "manager", "--password", "long-enough-1")[0] == 0
+    code, out, _ = run(cli, "user", "prefs", "yamada", "--language", "ja", "--timezone", "Asia/Tokyo")
+    assert (code, out.strip()) == (0, "user yamada: language ja, time zone Asia/Tokyo")
+    assert run(cli, "user", "prefs", "yamada", "--language", "fr")[0] == 1
+    (listed,) = json.loads(run(cli, "user", "list", "--json")[1])
+    assert (listed["language"], listed["timezone"]) == ("ja", "Asia/Tokyo")
