@@ -87,6 +87,10 @@ async def test_localised_console_dashboard_and_report(
         assert re.fullmatch(r"\S+ \S+", name), name
         written = leads_file.read_text(encoding="utf-8")
         assert f"{name}," in written, f"{name!r} is not a name as the list writes it"
+        # The identification the agent gives first (JP: 特定商取引法 §16), with the agent's name filled in.
+        script = await page.inner_text("#agent-script")
+        assert "alice" in script
+        assert ("営業のお電話です" if locale == "ja" else "这是一通营销电话") in script
         # The lead's local time (Tokyo / Shanghai), while the browser is in Berlin.
         local = (await page.inner_text("#lead-local-time")).strip()
         assert local
