@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,7 @@ from dialer.commands import (
     user,
 )
 from dialer.commands.common import CliContext
+from dialer.i18n import cli_locale, set_locale
 
 app = typer.Typer(
     name="dialer",
@@ -44,6 +46,7 @@ def _root(
     log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
 ) -> None:
     ctx.obj = CliContext(config_file=config, log_level=log_level)
+    set_locale(cli_locale(os.environ))
 
 
 app.add_typer(db.app, name="db")

@@ -38,6 +38,7 @@ from dialer.store.migrate import upgrade
 log = get_logger(__name__)
 
 DEMO_SCENARIO = "demo"
+DEMO_CAMPAIGNS = frozenset({"demo", "demo-ja", "demo-zh-cn"})  # the campaigns the demo may reset
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +209,7 @@ def check_disposable(database_url: str) -> None:
             names = {row[0] for row in conn.execute("SELECT name FROM campaigns")}
     except sqlite3.Error:  # not a dialer database yet (no campaigns table)
         return
-    others = sorted(names - {"demo"})
+    others = sorted(names - DEMO_CAMPAIGNS)
     if others:
         raise DemoDatabaseInUse(
             f"{path} holds campaigns {', '.join(others)}: the demo starts from a fresh database and would erase "

@@ -1,7 +1,7 @@
 """The campaign model: one TOML file per campaign (see campaigns/example.toml for every option, commented).
 
-A compliance regime preset (US / UK / CA) supplies the legal limits and the defaults; explicit options override
-the defaults but never go beyond the limits (a wider calling window, a higher abandon cap, a longer cap window,
+A compliance regime preset (US / UK / CA / JP / CN) supplies the legal limits and the defaults; explicit options
+override the defaults but never go beyond the limits (a wider calling window, a higher abandon cap, a longer cap window,
 a shorter ring, or a recall-after-abandon sooner than the UK 72 h are refused with the field and the reason).
 """
 
@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from dialer.calls.outcome import AbandonRules, Outcome
+from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import OUTBOUND_CONTEXT
 from dialer.pacing.snapshot import PacingSettings
@@ -52,6 +53,8 @@ class RegimeName(StrEnum):
     US = "US"
     UK = "UK"
     CA = "CA"
+    JP = "JP"  # 特定商取引法 §16/§17 (telemarketing) with a 3 % internal abandon policy
+    CN = "CN"  # MIIT rules on commercial voice calls: consent first, refusal ends it, a real assigned caller ID
 
 
 # -- durations --------------------------------------------------------------------------------------------------
@@ -133,7 +136,24 @@ class ComplianceRegime:
     # counts as abandoned? US: no (47 CFR 64.1200(a)(7): not connected within 2 s of the completed greeting -- the
     # dialer did not abandon someone who left first). UK (Ofcom) and CA (CRTC) texts do not say: yes (conservative).
     early_hangup_is_abandon: bool = True
+    # JP: the campaign must define the identification the agent gives first (business, agent, product kind, that
+    # it is a sales call), present in the agent script and in any recorded message.
+    requires_identification: bool = False
+    # JP / CN: a disposition with this code must exist and put the number on the campaign's DNC list for good.
+    refusal_disposition: str | None = None
+    # CN: only leads with recorded consent (source and time) may be dialled.
+    requires_consent: bool = False
+    # CN: the caller ID must be a valid fixed-line or mobile number of this region (no withheld or foreign CLI).
+    caller_id_region: str | None = None
+    # The safe-harbour (abandoned call) message, in the regime's language; {business} and {product} are filled
+    # from the campaign (identification, else the caller ID name).
+    safe_harbour_template: str = (
+        "This is {business}. We called you about {product} but no agent is free to take the call. "
+        "Press 9 if you do not want to be called again."
+    )
 
+
+REFUSED = "refused"  # the JP / CN refusal disposition code
 
 REGIMES: dict[RegimeName, ComplianceRegime] = {
     RegimeName.US: ComplianceRegime(
@@ -166,6 +186,39 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         amd_false_positive_rate=None,
         default_region="CA",
     ),
+    RegimeName.JP: ComplianceRegime(
+        name=RegimeName.JP,
+        # Japan sets no legal abandon cap: 3 % of live answers over 24 h is the project's internal policy (the
+        # shorter window is the stricter one), with the safe-harbour message in Japanese.
+        abandon_cap=0.03,
+        abandon_window=timedelta(hours=24),
+        calling_hours=WeeklyWindow.every_day("09:00-20:00"),  # stricter than US; configurable narrower
+        no_recall_after_abandon=None,
+        amd_false_positive_rate=None,
+        default_region="JP",
+        requires_identification=True,  # 特定商取引法 §16: name, who calls, product kind, that it is a solicitation
+        refusal_disposition=REFUSED,  # §17: no re-solicitation after a refusal
+        safe_harbour_template=(
+            "{business}でございます。{product}のご案内（営業のお電話）でおかけしましたが、ただいま担当者が"
+            "おつなぎできません。今後のお電話をご希望でない場合は9を押してください。"
+        ),
+    ),
+    RegimeName.CN: ComplianceRegime(
+        name=RegimeName.CN,
+        abandon_cap=0.03,  # no legal figure: the project's 3 % policy over 24 h
+        abandon_window=timedelta(hours=24),
+        calling_hours=WeeklyWindow.every_day("09:00-20:00"),
+        no_recall_after_abandon=None,
+        amd_false_positive_rate=None,
+        default_region="CN",
+        refusal_disposition=REFUSED,  # an explicit refusal stops all further calls
+        requires_consent=True,  # commercial calls only with the called party's consent
+        caller_id_region="CN",  # a real number assigned to the business: no withheld or foreign-format CLI
+        safe_harbour_template=(
+            "您好，这里是{business}，我们致电向您介绍{product}，但目前没有空闲的客服人员接听。"
+            "如不希望再接到我们的电话，请按9。"
+        ),
+    ),
 }
 
 
@@ -196,6 +249,17 @@ class CallerId(BaseModel):
         if any(c in v for c in '"<>\r\n\t') or not v.isprintable():
             raise ValueError("the caller ID name may not contain quotes, <, >, or control characters")
         return v.strip()
+
+
+class Identification(BaseModel):
+    """What the agent says first and any recorded message states (JP 特定商取引法 §16: required)."""
+
+    model_config = _Frozen
+    business_name: str = Field(min_length=1, max_length=100, description="the seller's name")
+    product: str = Field(min_length=1, max_length=100, description="the kind of goods or service offered")
+    solicitation: str = Field(
+        min_length=1, max_length=200, description="the sentence saying the call is a sales solicitation"
+    )
 
 
 class RetryRule(BaseModel):
@@ -381,6 +445,8 @@ DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition(code="wrong_party", label="Wrong party", hotkey="5", final=True),
     Disposition(code="dnc", label="Do not call", hotkey="9", final=True, is_dnc=True),
 )
+# Added to the defaults under a regime with a refusal disposition (JP, CN): the number goes on the campaign's DNC.
+REFUSED_DISPOSITION = Disposition(code="refused", label="Refused", hotkey="8", final=True, is_dnc=True)
 
 
 class ScheduleRule(BaseModel):
@@ -461,6 +527,20 @@ class CampaignConfig(BaseModel):
     lease_seconds: int = Field(default=120, ge=30, le=3600, description="claim lease: ring + setup + margin")
     imports: ImportOptions = Field(default=ImportOptions(), alias="import")
     crm: CrmOptions = CrmOptions()
+    identification: Identification | None = Field(
+        default=None, description="seller, product kind and the solicitation sentence (required under JP)"
+    )
+    agent_script: str = Field(
+        default="", max_length=4000, description="opening lines shown to the agent; {agent} is the agent's name"
+    )
+    recorded_message: str = Field(
+        default="", max_length=1000, description="text of the safe-harbour message; default: the regime's"
+    )
+    recorded_message_reading: str = Field(
+        default="",
+        max_length=1000,
+        description="the safe-harbour message as a speech synthesiser should read it (JP: in kana)",
+    )
 
     # -- validation ---------------------------------------------------------------------------------------------
 
@@ -596,10 +676,71 @@ class CampaignConfig(BaseModel):
         if not any(d.closes_lead for d in self.dispositions):
             raise ValueError("at least one disposition must be final (otherwise no lead can ever be closed)")
 
+        if reg.refusal_disposition is not None:
+            self._require_refusal(reg)
+        if reg.requires_identification:
+            self._require_identification(reg)
+
         region = self.imports.default_region or reg.default_region
         object.__setattr__(self, "imports", ImportOptions(default_region=region))
-        object.__setattr__(self, "caller_id", _validated_caller_id(self.caller_id, region))
+        cid = _validated_caller_id(self.caller_id, region)
+        if reg.caller_id_region is not None:
+            _check_assigned_caller_id(cid, reg)
+        object.__setattr__(self, "caller_id", cid)
         return self
+
+    def _require_refusal(self, reg: ComplianceRegime) -> None:
+        code = reg.refusal_disposition
+        refusal = self.disposition(code) if code else None
+        if refusal is None and "dispositions" not in self.model_fields_set:
+            object.__setattr__(self, "dispositions", (*self.dispositions, REFUSED_DISPOSITION))
+            return
+        if refusal is None:
+            raise ValueError(
+                f"the {reg.name.value} regime requires a disposition {code!r} (final = true, is_dnc = true): "
+                "a refusal must stop every further call"
+            )
+        if not refusal.is_dnc:
+            raise ValueError(
+                f"disposition {code!r} must set is_dnc = true under the {reg.name.value} regime "
+                "(the number goes on the campaign's do-not-call list for good)"
+            )
+
+    def _require_identification(self, reg: ComplianceRegime) -> None:
+        ident = self.identification
+        if ident is None:
+            raise ValueError(
+                f"the {reg.name.value} regime requires [identification] business_name, product and solicitation "
+                "(said first by the agent and in any recorded message)"
+            )
+        parts = {"business_name": ident.business_name, "product": ident.product, "solicitation": ident.solicitation}
+        if not self.agent_script.strip():
+            raise ValueError(f"the {reg.name.value} regime requires agent_script stating the identification")
+        missing = [k for k, v in parts.items() if v not in self.agent_script]
+        if "{agent}" not in self.agent_script:
+            missing.append("{agent} (the agent's name)")
+        if missing:
+            raise ValueError(f"agent_script must state the identification: missing {', '.join(missing)}")
+        if self.recorded_message:
+            missing = [k for k, v in parts.items() if v not in self.recorded_message]
+            if missing:
+                raise ValueError(f"recorded_message must state the identification: missing {', '.join(missing)}")
+
+    @property
+    def safe_harbour_text(self) -> str:
+        """The recorded message played when no agent takes an answered call (the campaign's, else the regime's
+        template filled with the identification, else with the caller ID name)."""
+        if self.recorded_message:
+            return self.recorded_message
+        ident = self.identification
+        business = ident.business_name if ident else (self.caller_id.name or self.name)
+        product = ident.product if ident else (self.description or self.name)
+        text = self.regime_preset.safe_harbour_template.format(business=business, product=product)
+        if ident and ident.solicitation not in text:
+            text = (
+                f"{ident.solicitation}。{text}" if is_cjk_name(ident.solicitation) else f"{ident.solicitation} {text}"
+            )
+        return text
 
     # -- resolved accessors (always set after validation) ---------------------------------------------------
 
@@ -715,6 +856,30 @@ def _validated_caller_id(cid: CallerId, region: str) -> CallerId:
         raise ValueError(f"caller_id.number {cid.number!r} is a premium-rate number: regulators forbid it")
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     return CallerId(number=e164, name=cid.name)
+
+
+_ASSIGNABLE = (
+    phonenumbers.PhoneNumberType.FIXED_LINE,
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def _check_assigned_caller_id(cid: CallerId, reg: ComplianceRegime) -> None:
+    """CN: the caller ID is a real number of the region, fixed-line or mobile (no toll-free, premium, shared-cost,
+    VoIP-only or foreign-format number that cannot be a business's assigned line)."""
+    num = phonenumbers.parse(cid.number, None)
+    region = phonenumbers.region_code_for_number(num)
+    if region != reg.caller_id_region:
+        raise ValueError(
+            f"caller_id.number {cid.number} is not a {reg.caller_id_region} number: the {reg.name.value} regime "
+            "requires the business's own assigned number"
+        )
+    if phonenumbers.number_type(num) not in _ASSIGNABLE:
+        raise ValueError(
+            f"caller_id.number {cid.number} is not a fixed-line or mobile number: the {reg.name.value} regime "
+            "requires the business's own assigned number"
+        )
 
 
 # -- loading ----------------------------------------------------------------------------------------------------

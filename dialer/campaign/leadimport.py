@@ -34,13 +34,16 @@ import unicodedata
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, TextIO
+from zoneinfo import ZoneInfo
 
 from charset_normalizer import from_bytes
 
-from dialer.campaign.phones import Phone, PhoneRejection, known_region, normalize, postal_code_zones
+from dialer.campaign.names import clean_name, display_name, split_full_name
+from dialer.campaign.phones import Phone, PhoneRejection, fold_width, known_region, normalize, postal_code_zones
 
 MAX_CELL_CHARS = 32_768  # a longer cell is not lead data (runaway quote, pasted file): reject the row
 MAX_RECORD_LINES = 50  # a quoted value spanning more lines is an unclosed quote, not a note
@@ -79,6 +82,7 @@ class RowErrorReason(StrEnum):
     FIELD_TOO_LONG = "field_too_long"
     TOO_MANY_COLUMNS = "too_many_columns"  # usually an unquoted delimiter inside a value: columns shifted
     BAD_PRIORITY = "bad_priority"
+    BAD_CONSENT_TIME = "bad_consent_time"  # consent_at given but not a date and time
     MALFORMED = "malformed"  # the CSV parser could not read the record
     # set by the store layer with the helpers below
     DNC = "dnc"
@@ -91,6 +95,9 @@ class LeadField(StrEnum):
     FIRST_NAME = "first_name"
     LAST_NAME = "last_name"
     NAME = "name"  # full name, split into first/last when those are absent
+    NAME_READING = "name_reading"  # furigana / pinyin of the name, for sorting
+    CONSENT_SOURCE = "consent_source"  # CN: where the called party consented
+    CONSENT_AT = "consent_at"  # CN: when (ISO 8601, or "YYYY-MM-DD HH:MM" in the number's zone)
     EMAIL = "email"
     POSTAL_CODE = "postal_code"
     PRIORITY = "priority"
@@ -137,6 +144,30 @@ HEADER_ALIASES: dict[str, LeadField] = {
     **dict.fromkeys(("携帯", "携帯電話", "携帯番号", "手机", "手机号", "手机号码"), LeadField.ALT_PHONE),
     **dict.fromkeys(("氏名", "名前", "姓名", "名称"), LeadField.NAME),
     **dict.fromkeys(("姓",), LeadField.LAST_NAME),
+    **dict.fromkeys(
+        (
+            "namereading",
+            "reading",
+            "furigana",
+            "kana",
+            "pinyin",
+            "フリガナ",
+            "ふりがな",
+            "氏名カナ",
+            "カナ",
+            "よみ",
+            "読み",
+            "拼音",
+        ),
+        LeadField.NAME_READING,
+    ),
+    **dict.fromkeys(
+        ("consentsource", "consent", "同意取得元", "同意元", "同意来源", "授权来源"), LeadField.CONSENT_SOURCE
+    ),
+    **dict.fromkeys(
+        ("consentat", "consenttime", "consentdate", "同意日時", "同意取得日時", "同意时间", "授权时间"),
+        LeadField.CONSENT_AT,
+    ),
     **dict.fromkeys(("名",), LeadField.FIRST_NAME),
     **dict.fromkeys(("メール", "メールアドレス", "電子メール", "邮箱", "电子邮件"), LeadField.EMAIL),
     **dict.fromkeys(("郵便番号", "邮编", "邮政编码"), LeadField.POSTAL_CODE),
@@ -152,13 +183,17 @@ class ImportedLead:
     tz_candidates: tuple[str, ...]  # zones of `phone`
     postal_code: str | None
     postal_zones: tuple[str, ...]  # zones of the postal code (US ZIP / CA postal district), empty when unknown
-    first_name: str
-    last_name: str
+    first_name: str  # given name
+    last_name: str  # family name
     email: str
     priority: int
     external_id: str | None
     fields: dict[str, str]  # custom fields, header name → value (sanitised)
     flags: tuple[str, ...] = ()  # e.g. "formula:notes", "sanitised:company", "bad_alt_phone:mobile"
+    display_name: str = ""  # "山田 太郎" / "John Smith" (dialer.campaign.names)
+    name_reading: str = ""
+    consent_source: str = ""
+    consent_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -675,6 +710,9 @@ class LeadCsvReader:
                 LeadField.POSTAL_CODE,
                 LeadField.PRIORITY,
                 LeadField.EXTERNAL_ID,
+                LeadField.NAME_READING,
+                LeadField.CONSENT_SOURCE,
+                LeadField.CONSENT_AT,
             ):
                 single.setdefault(str(f), i)
         single_items = tuple(single.items())
@@ -788,6 +826,19 @@ class LeadCsvReader:
                     stats.errors[err.reason] += 1
                     yield err
                     continue
+            consent_text = values.get("consent_at", "")
+            consent_at = parse_consent_time(consent_text, parsed.zones) if consent_text else None
+            if consent_text and consent_at is None:
+                err = RowError(
+                    row_no,
+                    line,
+                    RowErrorReason.BAD_CONSENT_TIME,
+                    f"consent time {consent_text[:30]!r} is not a date and time (YYYY-MM-DD HH:MM)",
+                    _cut(cells),
+                )
+                stats.errors[err.reason] += 1
+                yield err
+                continue
 
             alt: list[str] = []
             for i in alt_cols:
@@ -816,11 +867,11 @@ class LeadCsvReader:
                 if v and v[0] in "=+-@" and looks_like_formula(v):
                     flags.append(f"formula:{f}")
 
-            first_name = values.get("first_name", "")
-            last_name = values.get("last_name", "")
+            first_name = clean_name(values.get("first_name", ""))
+            last_name = clean_name(values.get("last_name", ""))
             full = values.get("name", "")
             if full and not first_name and not last_name:
-                first_name, _, last_name = full.rpartition(" ") if " " in full else (full, "", "")
+                last_name, first_name = split_full_name(full)
             postal = values.get("postal_code") or None
             postal_zones = postal_code_zones(postal, parsed.region) if postal else ()
             if parsed.extension is not None:
@@ -846,7 +897,41 @@ class LeadCsvReader:
                 external_id=values.get("external_id") or None,
                 fields=extra,
                 flags=tuple(flags),
+                display_name=display_name(last_name, first_name),
+                name_reading=clean_name(values.get("name_reading", "")),
+                consent_source=values.get("consent_source", ""),
+                consent_at=consent_at,
             )
+
+
+_CONSENT_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+
+
+def parse_consent_time(text: str, zones: tuple[str, ...]) -> datetime | None:
+    """A consent time: ISO 8601 with an offset, or a local "YYYY-MM-DD[ HH:MM[:SS]]" (``/`` allowed) read in the
+    number's zone (UTC when the number has none or several). None when it is not a date."""
+    text = " ".join(fold_width(text).replace("T", " ").split())
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        for fmt in _CONSENT_FORMATS:
+            try:
+                t = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=ZoneInfo(zones[0] if len(zones) == 1 else "UTC"))
+    return t
 
 
 # -- store-side helpers (pure) ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ district, a deliberately conservative candidate set.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -78,6 +79,21 @@ class PhoneError:
 # -- fast path --------------------------------------------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"[\s().\-/\u00a0]")
+# Dashes a Japanese or Chinese list writes between digit groups (after NFKC has folded full-width digits, "＋",
+# "（）" and "－"): hyphen, non-breaking hyphen, figure/en/em dash, bar, minus sign, the katakana long-vowel mark
+# ("ー", often typed for a dash), its half-width form and the wave dash.
+_WIDE_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70\u301c~", "-"))
+
+
+def fold_width(text: str) -> str:
+    """Full-width digits, signs and the dashes of CJK lists folded to ASCII.
+
+    ``０３－１２３４ー５６７８`` → ``03-1234-5678``."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_WIDE_DASHES)
+
+
 _PLUS_DIGITS = re.compile(r"^\+([1-9][0-9]{6,16})$")  # ASCII only: other digits take the slow path
 _DESC_ORDER = (
     ("premium_rate", PhoneNumberType.PREMIUM_RATE),
@@ -297,7 +313,7 @@ def normalize(raw: str, default_region: str | None) -> Phone | PhoneError:
 
     ``default_region`` (ISO, e.g. "US", "GB") reads numbers written without a country code; None requires one.
     """
-    text = raw.strip()
+    text = fold_width(raw).strip()
     if not text:
         return PhoneError(PhoneRejection.MISSING, "no phone number")
     if text.endswith("#"):

@@ -60,6 +60,7 @@ class NotDialableReason(StrEnum):
     NO_TIMEZONE = "no_timezone"  # the number's zone is unknown and the campaign's fallback is "skip"
     WINDOW_CLOSED = "window_closed"  # outside the calling window in at least one candidate zone
     NO_COMMON_WINDOW = "no_common_window"  # candidate zones never open at the same time
+    NO_CONSENT = "no_consent"  # CN: no recorded consent (source and time) for commercial calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,12 @@ class LeadSnapshot:
     callback_agent: str | None = None  # None: any agent may take the callback
     claimed_by: str | None = None
     claim_expires_at: datetime | None = None
+    consent_source: str | None = None  # where the called party consented (CN: required), e.g. "web form 2026-01"
+    consent_at: datetime | None = None  # when they consented
+
+    @property
+    def has_consent(self) -> bool:
+        return bool(self.consent_source and self.consent_source.strip()) and self.consent_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +179,12 @@ def dialability(
     status = lead.status
     if status is LeadStatus.DNC or on_dnc:
         return _closed(NotDialableReason.DNC, "on a do-not-call list", zones)
+    if campaign.regime_preset.requires_consent and not lead.has_consent:
+        return _closed(
+            NotDialableReason.NO_CONSENT,
+            f"no recorded consent (consent source and time) as the {campaign.regime.value} regime requires",
+            zones,
+        )
     if status is LeadStatus.DONE:
         return _closed(NotDialableReason.DONE, f"closed ({lead.last_disposition or lead.last_outcome or 'done'})")
     if status is LeadStatus.ARCHIVED:
@@ -262,6 +275,8 @@ def next_dialable_at(lead: LeadSnapshot, campaign: CampaignConfig, now: datetime
     if lead.status in TERMINAL_STATUSES:
         return None
     if lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit:
+        return None
+    if campaign.regime_preset.requires_consent and not lead.has_consent:
         return None
     zones = effective_zones(lead, campaign)
     if not zones:

@@ -12,6 +12,7 @@ from dialer.campaign.config import CampaignConfigError, load_campaign_file
 from dialer.campaign.state import CampaignState
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
+from dialer.i18n import _
 from dialer.store import Database
 from dialer.store.campaigns import (
     CampaignApplied,
@@ -52,13 +53,19 @@ def campaign_apply(
             }
         )
     elif applied.created:
-        typer.echo(f"created campaign {config.name} ({config.dial_mode.value}, regime {config.regime.value})")
+        typer.echo(
+            _("created campaign {name} ({mode}, regime {regime})").format(
+                name=config.name, mode=config.dial_mode.value, regime=config.regime.value
+            )
+        )
     elif applied.changed:
-        typer.echo(f"updated campaign {config.name}: {len(applied.changed)} setting(s) changed")
+        typer.echo(
+            _("updated campaign {name}: {n} setting(s) changed").format(name=config.name, n=len(applied.changed))
+        )
         for path in applied.changed:
             typer.echo(f"  {path}")
     else:
-        typer.echo(f"campaign {config.name} is unchanged")
+        typer.echo(_("campaign {name} is unchanged").format(name=config.name))
 
 
 def _row(record: CampaignRecord) -> dict[str, object]:
@@ -86,7 +93,7 @@ def campaign_list(
         print_json(rows)
         return
     if not rows:
-        typer.echo("no campaigns yet: `dialer campaign apply FILE` creates one")
+        typer.echo(_("no campaigns yet: `dialer campaign apply FILE` creates one"))
         return
     header = ("NAME", "STATE", "MODE", "REGIME", "QUEUE", "UPDATED")
     table = [header] + [
@@ -106,7 +113,11 @@ def _set_state(ctx: typer.Context, name: str, state: CampaignState) -> None:
             fail(str(exc))
 
     record = run_with_database(ctx, work)
-    typer.echo(f"campaign {record.name} is {record.state} (a running daemon applies it within a few seconds)")
+    typer.echo(
+        _("campaign {name} is {state} (a running daemon applies it within a few seconds)").format(
+            name=record.name, state=record.state
+        )
+    )
 
 
 NameArgument = Annotated[str, typer.Argument(help="campaign name (see `dialer campaign list`)")]

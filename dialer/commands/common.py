@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import typer
 
+from dialer.i18n import _
 from dialer.logging import configure_logging
 from dialer.settings import Settings, SettingsError, load_settings
 
@@ -43,7 +44,7 @@ def cli_context(ctx: typer.Context) -> CliContext:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error to stderr and exit non-zero (no traceback for user errors)."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(_("error: {message}").format(message=message), err=True)
     raise typer.Exit(code)
 
 

@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import socket
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
 from dialer.appkeys import AFTER_CONTEXTS, DIALER
+from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign_file
+from dialer.campaign.prompts import render_safe_harbour
 from dialer.clock import RealTimeClock
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.demo import (
@@ -26,10 +29,28 @@ from dialer.demo import (
     reset_database,
     run_demo,
 )
+from dialer.i18n import LOCALES
 from dialer.logging import configure_logging
 from dialer.web.demo import demo_users_ctx
 
 REPO_CAMPAIGNS = Path("campaigns")
+DEFAULT_CAMPAIGN = REPO_CAMPAIGNS / "demo.toml"
+DEFAULT_LEADS = REPO_CAMPAIGNS / "leads" / "demo.csv"
+# `--locale`: the localised sample campaign and leads (regime JP / CN), and the UI language of the demo users.
+LOCALE_DEMOS = {
+    "ja": (REPO_CAMPAIGNS / "demo-ja.toml", REPO_CAMPAIGNS / "leads" / "demo-ja.csv"),
+    "zh-CN": (REPO_CAMPAIGNS / "demo-zh-CN.toml", REPO_CAMPAIGNS / "leads" / "demo-zh-CN.csv"),
+}
+
+
+def demo_start(config: CampaignConfig, now: datetime) -> datetime:
+    """When the demo's simulated clock starts: now, unless the campaign's calling window is closed now in its own
+    zone (a JP or CN demo run at night in Europe): then an hour after it next opens, so calls flow at once."""
+    zones = (config.timezone,)
+    if not config.window.closed_zones(now, zones):
+        return now
+    opens = config.window.next_open(now, zones)
+    return now if opens is None else opens + timedelta(hours=1)
 
 
 def _free_port(host: str, wanted: int) -> int:
@@ -53,8 +74,16 @@ def demo(
     agents: Annotated[int, typer.Option(min=1, max=200, help="Simulated agents.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
     speed: Annotated[float, typer.Option(min=0.1, max=50, help="Simulated seconds per real second.")] = 1.0,
-    campaign_file: Annotated[Path, typer.Option("--campaign", help="Campaign file.")] = REPO_CAMPAIGNS / "demo.toml",
-    leads_file: Annotated[Path, typer.Option("--leads", help="Lead list.")] = REPO_CAMPAIGNS / "leads" / "demo.csv",
+    campaign_file: Annotated[Path, typer.Option("--campaign", help="Campaign file.")] = DEFAULT_CAMPAIGN,
+    leads_file: Annotated[Path, typer.Option("--leads", help="Lead list.")] = DEFAULT_LEADS,
+    locale: Annotated[
+        str,
+        typer.Option(
+            "--locale",
+            help="en, ja or zh-CN: the UI language, and (ja, zh-CN) the localised sample campaign (regime JP / CN) "
+            "and leads, with the safe-harbour prompt rendered by espeak-ng when installed.",
+        ),
+    ] = "en",
     ami: Annotated[
         str | None,
         typer.Option(
@@ -69,6 +98,13 @@ def demo(
     Agents log in, go ready, talk, wrap up and disposition through the same paths real agents use; calls are paced
     by the production pacer; outcomes requeue and archive leads. Ctrl-C drains (a second Ctrl-C stops at once)."""
     base = cli_context(ctx).settings()
+    if locale not in LOCALES:
+        fail(f"--locale: {locale!r} is not one of {', '.join(LOCALES)}")
+    if locale in LOCALE_DEMOS:
+        if campaign_file == DEFAULT_CAMPAIGN:
+            campaign_file = LOCALE_DEMOS[locale][0]
+        if leads_file == DEFAULT_LEADS:
+            leads_file = LOCALE_DEMOS[locale][1]
     for path in (campaign_file, leads_file):
         if not path.is_file():
             fail(f"{path} not found (run the demo from the repository root)")
@@ -93,30 +129,58 @@ def demo(
     )
     log_path = settings.var_dir / "demo.log"
     plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed)
+    try:
+        config = load_campaign_file(campaign_file)
+    except CampaignConfigError as exc:
+        fail(str(exc))
+    wall = datetime.now(UTC)
+    # The localised demos call one country: start the simulated clock inside its calling window (the default demo's
+    # leads span the world's zones, so some are always callable: its clock is the wall clock).
+    start = demo_start(config, wall) if real is None and locale in LOCALE_DEMOS else wall
     with log_path.open("a", encoding="utf-8") as log_stream:
         configure_logging(settings.log_level, "json", stream=log_stream)
         reset_database(settings)
-        imported = asyncio.run(prepare_database(settings, plan, datetime.now(UTC)))
+        imported = asyncio.run(prepare_database(settings, plan, start))
         http_port = _free_port(settings.http.host, settings.http.port)
         # Only when another program holds the configured port: say which one `dialer status` must ask.
         status_cli = cli if http_port == settings.http.port else f"DIALER_HTTP__PORT={http_port} {cli}"
-        clock = RealTimeClock(speed=speed)
+        clock = RealTimeClock(speed=speed, start_epoch=start.timestamp())
         if real is not None and speed != 1.0:
             fail("--speed only applies to the simulated PBX")
         app = build_demo_app(settings, plan, clock, real_pbx=real is not None)
         base_url = f"http://{settings.http.host}:{http_port}"
         # Web logins for the manager, every simulated agent and a spare agent for you (printed to stderr).
-        app[AFTER_CONTEXTS].append(demo_users_ctx([f"agent{n:02d}" for n in range(1, agents + 1)], base_url=base_url))
+        app[AFTER_CONTEXTS].append(
+            demo_users_ctx(
+                [f"agent{n:02d}" for n in range(1, agents + 1)],
+                base_url=base_url,
+                language=locale if locale != "en" else None,
+            )
+        )
         if not as_json:
+            if start != wall:
+                local = start.astimezone(ZoneInfo(config.timezone))
+                typer.echo(
+                    f"  the calling window is closed in {config.timezone} now: simulated time starts at "
+                    f"{local:%Y-%m-%d %H:%M} {config.timezone}"
+                )
+            if locale in LOCALE_DEMOS:
+                prompt = render_safe_harbour(config, settings.var_dir / "sounds")
+                typer.echo(f"  safe-harbour message ({config.regime.value}): {config.safe_harbour_text}")
+                typer.echo(
+                    f"  prompt:  {prompt.path} (espeak-ng; install it as <astdatadir>/sounds/.../dialer/safe-harbour)"
+                    if prompt.path is not None
+                    else f"  prompt:  not rendered: {prompt.why}"
+                )
             typer.echo(
-                f"dialer demo: campaign 'demo' with {imported['imported']} leads, {agents} simulated agents, "
+                f"dialer demo: campaign '{config.name}' with {imported['imported']} leads, {agents} simulated agents, "
                 + (
                     f"Asterisk at {real.host}:{real.port}\n"
                     if real is not None
                     else f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
                 )
                 + f"  status:  {base_url}/status   (or: {status_cli} status)\n"
-                f"  report:  {cli} report compliance --campaign demo\n"
+                f"  report:  {cli} report compliance --campaign {config.name}\n"
                 f"  metrics: {base_url}/metrics\n"
                 f"  log:     {log_path}  (JSON lines)\n"
                 f"  stop:    Ctrl-C (drains live calls first)"

@@ -14,6 +14,7 @@ from dialer.campaign.config import CampaignConfigError
 from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.commands.db import run_with_database
+from dialer.i18n import _
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.imports import ImportSummary, LeadImport, import_leads, lead_imports, recover_interrupted_imports
@@ -117,24 +118,32 @@ def leads_import(
 
 
 def _print_report(report: StatusReport) -> None:
-    typer.echo(f"campaign {report.campaign}: {report.total} leads at {report.now:%Y-%m-%d %H:%M:%S} UTC")
+    """The human form, in the command line's language (codes such as ``no_consent`` stay as they are: they are
+    the keys of ``--json`` and of the API)."""
+    typer.echo(
+        _("campaign {campaign}: {total} leads at {at} UTC").format(
+            campaign=report.campaign, total=report.total, at=f"{report.now:%Y-%m-%d %H:%M:%S}"
+        )
+    )
     for status, count in report.by_status.items():
         typer.echo(f"  {status:<10} {count:>10}")
-    next_due = f", next due {report.next_due_at:%Y-%m-%d %H:%M} UTC" if report.next_due_at else ""
-    typer.echo(f"due now: {report.due_now}   waiting: {report.waiting}{next_due}")
+    next_due = _(", next due {at} UTC").format(at=f"{report.next_due_at:%Y-%m-%d %H:%M}") if report.next_due_at else ""
+    typer.echo(_("due now: {due}   waiting: {waiting}").format(due=report.due_now, waiting=report.waiting) + next_due)
     if report.not_dialable:
-        typer.echo("not dialable, by reason:")
+        typer.echo(_("not dialable, by reason:"))
         for reason, count in report.not_dialable.items():
             typer.echo(f"  {reason:<22} {count:>10}")
     if report.sample_size:
         typer.echo(
-            f"next {report.sample_size} due leads: {report.sample_dialable} dialable now"
-            + ("" if not report.sample_reasons else ", the rest:")
+            _("next {n} due leads: {dialable} dialable now").format(
+                n=report.sample_size, dialable=report.sample_dialable
+            )
+            + ("" if not report.sample_reasons else _(", the rest:"))
         )
         for reason, count in report.sample_reasons.items():
             typer.echo(f"  {reason:<22} {count:>10}")
     elif report.due_now == 0:
-        typer.echo("nothing is due now: the dialer has no lead to call")
+        typer.echo(_("nothing is due now: the dialer has no lead to call"))
 
 
 @app.command("status")

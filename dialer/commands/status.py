@@ -10,6 +10,7 @@ import aiohttp
 import typer
 
 from dialer.commands.common import cli_context, print_json
+from dialer.i18n import _
 from dialer.settings import Settings
 
 
@@ -28,31 +29,55 @@ def render(status: dict[str, Any]) -> str:
     lines = []
     servers = status.get("servers", {})
     for name, ami in status.get("ami", {}).items():
-        line = f"AMI {name}: {'up' if ami['up'] else 'DOWN'} ({ami['reason']}), {ami['channels_in_use']} channels"
+        line = _("AMI {name}: {state} ({reason}), {channels} channels").format(
+            name=name, state=_("up") if ami["up"] else _("DOWN"), reason=ami["reason"], channels=ami["channels_in_use"]
+        )
         if name in servers:  # its agents and the calls placed there (README "Several Asterisk servers")
             by_status = servers[name]["agents_by_status"]
-            agents = ", ".join(f"{n} {s}" for s, n in by_status.items()) or "no agents"
-            line += f"; {agents}; {servers[name]['calls_in_flight']} calls up"
+            agents = ", ".join(f"{n} {s}" for s, n in by_status.items()) or _("no agents")
+            line += "; " + agents + "; " + _("{n} calls up").format(n=servers[name]["calls_in_flight"])
         lines.append(line)
     agents = status.get("agents", [])
     by_state: dict[str, int] = {}
     for agent in agents:
         by_state[agent["status"]] = by_state.get(agent["status"], 0) + 1
-    lines.append("agents: " + (", ".join(f"{n} {s}" for s, n in sorted(by_state.items())) or "none logged in"))
+    lines.append(
+        _("agents: {agents}").format(
+            agents=", ".join(f"{n} {s}" for s, n in sorted(by_state.items())) or _("none logged in")
+        )
+    )
     for campaign in status.get("campaigns", []):
         c = campaign["counters"]
         window = campaign["abandon_window"]
         lines.append(
-            f"campaign {campaign['campaign']} [{campaign['state']}, {campaign['dial_mode']}]: "
-            f"{c['attempts']} attempts, {c['connected']} connected, {c['abandoned']} abandoned, "
-            f"{c['requeued']} requeued, {c['archived']} archived; {campaign['calls_in_flight']} calls up; "
-            f"abandon {window['rate']:.2%} of {window['live_answers']} live answers "
-            f"(cap {window['cap']:.0%} per {window['hours']:g} h)"
+            _(
+                "campaign {campaign} [{state}, {mode}]: {attempts} attempts, {connected} connected, {abandoned} "
+                "abandoned, {requeued} requeued, {archived} archived; {up} calls up; abandon {rate} of {live} live "
+                "answers (cap {cap} per {hours} h)"
+            ).format(
+                campaign=campaign["campaign"],
+                state=campaign["state"],
+                mode=campaign["dial_mode"],
+                attempts=c["attempts"],
+                connected=c["connected"],
+                abandoned=c["abandoned"],
+                requeued=c["requeued"],
+                archived=c["archived"],
+                up=campaign["calls_in_flight"],
+                rate=f"{window['rate']:.2%}",
+                live=window["live_answers"],
+                cap=f"{window['cap']:.0%}",
+                hours=f"{window['hours']:g}",
+            )
         )
         why = campaign.get("why_not_dialing")
         if why:
             extra = ", ".join(f"{k}: {v}" for k, v in sorted(why.get("breakdown", {}).items()))
-            lines.append(f"  not dialling: {why['code']} — {why['detail']}" + (f" ({extra})" if extra else ""))
+            lines.append(
+                "  "
+                + _("not dialling: {code} — {detail}").format(code=why["code"], detail=why["detail"])
+                + (f" ({extra})" if extra else "")
+            )
     return "\n".join(lines)
 
 

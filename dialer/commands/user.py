@@ -1,4 +1,5 @@
-"""`dialer user add|list|token|set|team`: web users (admin / manager / supervisor / agent), their API tokens, teams."""
+"""`dialer user add|list|token|set|team|prefs`: web users (admin / manager / supervisor / agent), their API tokens,
+teams and language/time-zone preferences."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Annotated
 
 import typer
 
+from dialer.campaign.windows import is_known_zone
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
+from dialer.i18n import LOCALES, normalize_locale
 from dialer.store.admin import (
     TeamExistsError,
     UnknownTeamError,
@@ -26,6 +29,7 @@ from dialer.store.auth import (
     create_user,
     get_user,
     list_users,
+    update_user,
 )
 from dialer.store.engine import Database
 from dialer.web.security import MIN_PASSWORD_LENGTH, hash_password, new_api_token
@@ -161,5 +165,32 @@ def team(
         record = record or await get_team(db, name)
         assert record is not None
         typer.echo(f"team {record.name}: supervisors {', '.join(record.supervisors) or '-'}")
+
+
+@app.command("prefs")
+def prefs(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user.")],
+    language: Annotated[
+        str | None, typer.Option("--language", help="en, ja or zh-CN; '' for the browser's Accept-Language.")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="IANA zone the UI shows times in; '' for the browser's.")
+    ] = None,
+) -> None:
+    """Set a user's UI language and time zone (what `PUT /api/me/preferences` sets for oneself)."""
+    if language and normalize_locale(language) != language:
+        fail(f"--language: {language!r} is not one of {', '.join(LOCALES)}")
+    if timezone and not is_known_zone(timezone):
+        fail(f"--timezone: {timezone!r} is not an IANA time zone")
+
+    async def work(db: Database) -> None:
+        try:
+            user = await update_user(db, name, datetime.now(UTC), language=language, timezone=timezone)
+        except UnknownUserError as exc:
+            fail(str(exc))
+        typer.echo(
+            f"user {user.name}: language {user.language or '(browser)'}, time zone {user.timezone or '(browser)'}"
+        )
 
     run_with_database(ctx, work)

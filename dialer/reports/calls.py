@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
+from dialer.i18n import N_
 from dialer.logging import get_logger
 from dialer.reports.common import ReportRange, seconds_between
 from dialer.reports.render.csv import write_csv, write_rows
@@ -27,26 +28,26 @@ DEFAULT_RETENTION_DAYS = 1826  # 5 years
 log = get_logger(__name__)
 
 CALL_COLUMNS = (
-    "attempt_id",
-    "lead_id",
-    "number",
-    "caller_id",
-    "started_at",
-    "answered_at",
-    "connected_at",
-    "ended_at",
-    "ring_seconds",
-    "wait_seconds",
-    "talk_seconds",
-    "duration_seconds",
-    "outcome",
-    "outcome_inferred",
-    "hangup_cause",
-    "amd_status",
-    "disposition",
-    "agent",
-    "trunk",
-    "notes",
+    N_("attempt_id"),
+    N_("lead_id"),
+    N_("number"),
+    N_("caller_id"),
+    N_("started_at"),
+    N_("answered_at"),
+    N_("connected_at"),
+    N_("ended_at"),
+    N_("ring_seconds"),
+    N_("wait_seconds"),
+    N_("talk_seconds"),
+    N_("duration_seconds"),
+    N_("outcome"),
+    N_("outcome_inferred"),
+    N_("hangup_cause"),
+    N_("amd_status"),
+    N_("disposition"),
+    N_("agent"),
+    N_("trunk"),
+    N_("notes"),
 )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from dialer.i18n import _
+
 
 class ReportError(ValueError):
     """A report cannot be built as asked (bad range, unknown campaign ...); the message says why."""
@@ -81,18 +83,20 @@ def seconds_between(start: datetime | None, end: datetime | None) -> float | Non
 
 
 def pct(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value * 100:.{digits}f} %"
+    return _("n/a") if value is None else f"{value * 100:.{digits}f} %"
 
 
 def duration_label(length: timedelta) -> str:
-    """24 h, 72 h; whole days from 2 days up (30 days)."""
+    """24 h, 72 h; whole days from 2 days up (30 days); in the current language."""
     hours = length.total_seconds() / 3600
-    return f"{hours / 24:g} days" if hours >= 48 and hours % 24 == 0 else f"{hours:g} h"
+    if hours >= 48 and hours % 24 == 0:
+        return _("{n} days").format(n=f"{hours / 24:g}")
+    return _("{n} h").format(n=f"{hours:g}")
 
 
 def seconds_label(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0f} s"
+    return _("n/a") if value is None else _("{n} s").format(n=f"{value:.0f}")
 
 
 def wait_label(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f} s"
+    return _("n/a") if value is None else _("{n} s").format(n=f"{value:.1f}")

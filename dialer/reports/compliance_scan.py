@@ -11,6 +11,7 @@ from typing import Any
 from dialer.calls.outcome import ANSWERED_OUTCOMES, Outcome, count_answer
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.phones import Phone, normalize
+from dialer.i18n import _
 from dialer.reports.common import ReportRange
 from dialer.reports.compliance import (
     EXAMPLES,
@@ -185,22 +186,24 @@ class ComplianceScan:
             check(
                 self.window,
                 "calling_window",
-                "every call starts inside the campaign's calling window in every time zone of the number",
+                _("every call starts inside the campaign's calling window in every time zone of the number"),
                 True,
                 {"window": config.window.to_mapping(), "no_time_zone": self.no_zone},
             ),
             check(
                 self.recall,
                 "recall_after_abandon",
-                f"no call to a lead or number within {gap_hours:g} h of an abandoned call to it",
+                _("no call to a lead or number within {hours} h of an abandoned call to it").format(
+                    hours=f"{gap_hours:g}"
+                ),
                 recall_required,
                 {"gap_hours": gap_hours},
-                "" if recall_required else "not required by this regime; reported for information",
+                "" if recall_required else _("not required by this regime; reported for information"),
             ),
             check(
                 self.dnc,
                 "dnc",
-                "no call to a number on a DNC list (global or the campaign's) at the time of the call",
+                _("no call to a number on a DNC list (global or the campaign's) at the time of the call"),
                 True,
                 {
                     "scrubbed_at_import": facts.scrubbed_at_import,
@@ -209,13 +212,17 @@ class ComplianceScan:
                     "campaign_dnc_added_in_range": facts.campaign_entries_added,
                     "global_dnc_entries": facts.global_entries,
                 },
-                "measurable: calls to listed numbers (recomputed), rows refused at import, leads set aside as DNC; "
-                "claims refused because a number joined a DNC list after import are not recorded one by one",
+                _(
+                    "measurable: calls to listed numbers (recomputed), rows refused at import, leads set aside as DNC; "
+                    "claims refused because a number joined a DNC list after import are not recorded one by one"
+                ),
             ),
             check(
                 self.ring,
                 "minimum_ring",
-                f"unanswered calls ring at least {self.min_ring:g} s before the dialer releases them",
+                _("unanswered calls ring at least {n} s before the dialer releases them").format(
+                    n=f"{self.min_ring:g}"
+                ),
                 config.regime_preset.min_ring_seconds > 0,
                 {
                     "minimum_seconds": self.min_ring,
@@ -227,26 +234,28 @@ class ComplianceScan:
                     "median_seconds": _median(self.rings),
                     "cancelled_by_dialer_before_minimum": self.cancelled_short,
                 },
-                "calls cancelled by the dialer itself (shutdown drain) are counted apart",
+                _("calls cancelled by the dialer itself (shutdown drain) are counted apart"),
             ),
             check(
                 self.caller,
                 "caller_id",
-                "every call presents a valid, diallable caller ID",
+                _("every call presents a valid, diallable caller ID"),
                 True,
                 {"caller_ids_used": dict(self.caller_ids.most_common(10)), "configured": config.caller_id.number},
             ),
             check(
                 self.connect,
                 "connect_time",
-                f"a live answer reaches an agent within {config.max_connect_seconds:g} s (measured from answer)",
+                _("a live answer reaches an agent within {n} s (measured from answer)").format(
+                    n=f"{config.max_connect_seconds:g}"
+                ),
                 False,
                 {
                     "limit_seconds": config.max_connect_seconds,
                     "median_seconds": waits[len(waits) // 2] if waits else None,
                     "p95_seconds": waits[int(len(waits) * 0.95)] if waits else None,
                 },
-                "informational: the rule's clock starts at the end of the greeting, this one at answer",
+                _("informational: the rule's clock starts at the end of the greeting, this one at answer"),
             ),
         )
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialer.i18n import _
 from dialer.reports.common import (
     ReportRange,
     ratio,
@@ -319,7 +320,7 @@ def contact_rate_by_hour(r: PerformanceReport) -> Series:
     first, last = shown[0].hour, shown[-1].hour
     hours = [h for h in r.hours if first <= h.hour <= last]
     return Series(
-        f"Contact rate by hour of day (called party's local time) — {r.campaign}",
+        _("Contact rate by hour of day (called party's local time) — {campaign}").format(campaign=r.campaign),
         tuple(f"{h.hour:02d}" for h in hours),
         tuple(h.contact_rate for h in hours),
     )
@@ -330,8 +331,8 @@ def disposition_counts(r: PerformanceReport) -> Series:
     shown = [d for d in r.dispositions if d.count] or list(r.dispositions)
     most = max((d.count for d in shown), default=0)
     return Series(
-        f"Dispositions — {r.campaign}",
-        tuple(d.code for d in shown),
+        _("Dispositions — {campaign}").format(campaign=r.campaign),
+        tuple(_(d.label) for d in shown),
         tuple(float(d.count) for d in shown),
         value_format="{:.0f}",
         y_max=float(max(4, math.ceil(most / 4) * 4)),  # four whole-number ticks

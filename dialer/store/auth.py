@@ -42,6 +42,8 @@ class UserRow(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     phone: str | None = Field(default=None, max_length=120)  # the agent's interface, e.g. PJSIP/1001
     display_name: str | None = Field(default=None, max_length=120)
+    language: str | None = Field(default=None, max_length=16)  # en, ja, zh-CN; None: the browser's Accept-Language
+    timezone: str | None = Field(default=None, max_length=64)  # IANA zone times are shown in; None: the browser's
     disabled: bool = False
     team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)  # an agent's team
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -109,6 +111,8 @@ class UserRecord:
     disabled: bool
     created_at: datetime
     team_id: int | None = None
+    language: str | None = None  # en, ja, zh-CN; None: the browser's Accept-Language
+    timezone: str | None = None  # IANA zone the UI shows times in; None: the browser's
 
     def public(self) -> dict[str, object]:
         return {
@@ -120,6 +124,8 @@ class UserRecord:
             "disabled": self.disabled,
             "team_id": self.team_id,
             "created_at": self.created_at.isoformat(),
+            "language": self.language,
+            "timezone": self.timezone,
         }
 
 
@@ -145,6 +151,8 @@ def _user(row: RowMapping) -> UserRecord:
         disabled=bool(row["disabled"]),
         created_at=row["created_at"],
         team_id=row["team_id"],
+        language=row.get("language"),
+        timezone=row.get("timezone"),
     )
 
 
@@ -191,8 +199,15 @@ async def update_user(
     phone: str | None = None,
     role: Role | None = None,
     disabled: bool | None = None,
+    language: str | None = None,
+    timezone: str | None = None,
 ) -> UserRecord:
+    """Change the given fields; ``language`` / ``timezone`` "" clears the setting (back to the browser's)."""
     values: dict[str, object] = {"updated_at": now}
+    if language is not None:
+        values["language"] = language or None
+    if timezone is not None:
+        values["timezone"] = timezone or None
     if password_hash is not None:
         values["password_hash"] = password_hash
     if phone is not None:

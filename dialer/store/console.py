@@ -51,7 +51,12 @@ async def search_leads(db: Database, query: LeadQuery) -> tuple[int, list[LeadRe
     if query.text:
         needle = f"%{_escape_like(query.text.strip())}%"
         digits = "".join(ch for ch in query.text if ch.isdigit())
-        options = [c.first_name.ilike(needle, escape="\\"), c.last_name.ilike(needle, escape="\\")]
+        options = [
+            c.first_name.ilike(needle, escape="\\"),
+            c.last_name.ilike(needle, escape="\\"),
+            c.display_name.ilike(needle, escape="\\"),
+            c.name_reading.ilike(needle, escape="\\"),
+        ]
         options.append(c.fields["external_id"].as_string() == query.text.strip())
         if digits:
             options.append(c.phone.like(f"%{digits}%"))

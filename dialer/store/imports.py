@@ -116,6 +116,10 @@ def _new_lead(item: ImportedLead, now: datetime, alt_phones: Sequence[str]) -> N
         last_name=item.last_name,
         fields=fields,
         priority=item.priority,
+        display_name=item.display_name or None,
+        name_reading=item.name_reading or None,
+        consent_source=item.consent_source or None,
+        consent_at=item.consent_at,
     )
 
 

@@ -53,6 +53,10 @@ class LeadRecord:
     lease_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    display_name: str | None = None
+    name_reading: str | None = None
+    consent_source: str | None = None
+    consent_at: datetime | None = None
 
 
 LEAD_COLUMNS = tuple(f.name for f in fields(LeadRecord))
@@ -78,12 +82,16 @@ class NewLead:
     fields: dict[str, Any] = field(default_factory=dict)
     priority: int = 0
     archive_reason: str | None = None  # with status archived: why (an import stages its leads as "importing")
+    display_name: str | None = None
+    name_reading: str | None = None
+    consent_source: str | None = None
+    consent_at: datetime | None = None
 
 
 _INSERT_COLUMNS = (
     "campaign_id", "list_id", "phone", "alt_phones", "tz_candidates", "postal_code", "postal_zones", "first_name",
     "last_name", "fields", "status", "attempts", "dials", "next_dialable_at", "priority", "created_at", "updated_at",
-    "archive_reason",
+    "archive_reason", "display_name", "name_reading", "consent_source", "consent_at",
 )  # fmt: skip
 _SQLITE_INSERT = (  # built from the constant column names above
     f"INSERT INTO leads ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))}) "  # noqa: S608
@@ -115,7 +123,8 @@ async def insert_new_leads(
                 _json(lead.postal_zones), lead.first_name, lead.last_name,
                 json.dumps(lead.fields) if lead.fields else "{}", lead.status, 0, 0,
                 now_text if lead.next_dialable_at == now else stamp(lead.next_dialable_at), lead.priority,
-                now_text, now_text, lead.archive_reason,
+                now_text, now_text, lead.archive_reason, lead.display_name, lead.name_reading, lead.consent_source,
+                None if lead.consent_at is None else stamp(lead.consent_at),
             )
             for lead in leads
         ]  # fmt: skip
@@ -145,6 +154,10 @@ async def insert_new_leads(
                 "created_at": now,
                 "updated_at": now,
                 "archive_reason": lead.archive_reason,
+                "display_name": lead.display_name,
+                "name_reading": lead.name_reading,
+                "consent_source": lead.consent_source,
+                "consent_at": lead.consent_at,
             }
             for lead in leads[start : start + INSERT_CHUNK]
         ]

@@ -78,6 +78,8 @@ def snapshot(record: LeadRecord, campaign: str, *, before_claim: bool = False) -
         callback_agent=record.callback_agent,
         claimed_by=claimed_by,
         claim_expires_at=claim_expires,
+        consent_source=record.consent_source,
+        consent_at=record.consent_at,
     )
 
 

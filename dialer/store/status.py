@@ -115,6 +115,18 @@ async def lead_status(
         del sampled[sample:]
         blocked = await blocked_numbers(conn, [lead.phone for lead in sampled], campaign_id)
         staged = sum((await staged_counts(conn, campaign_id)).values())
+        without_consent = 0
+        if campaign.regime_preset.requires_consent:
+            # CN: claimable leads without recorded consent are never dialled (a scan, bounded by the campaign).
+            without_consent = (
+                await conn.execute(
+                    select(func.count()).where(
+                        c.campaign_id == campaign_id,
+                        text(CLAIMABLE_SQL),
+                        (c.consent_source.is_(None)) | (c.consent_source == "") | (c.consent_at.is_(None)),
+                    )
+                )
+            ).scalar_one()
 
     # Leads of an import still running are archived in the table but "importing" to the reader.
     counted: list[tuple[str, int, int]] = [
@@ -133,6 +145,8 @@ async def lead_status(
             not_dialable[_STATUS_REASON[status]] += int(count)
         elif status in _WAIT_REASON and int(count) - int(d or 0) > 0:
             not_dialable[_WAIT_REASON[status]] += int(count) - int(d or 0)
+    if without_consent:
+        not_dialable[NotDialableReason.NO_CONSENT.value] += int(without_consent)
 
     reasons: Counter[str] = Counter()
     dialable_count = 0

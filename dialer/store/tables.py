@@ -111,6 +111,10 @@ class LeadRow(SQLModel, table=True):
     postal_zones: list[str] = Field(default_factory=list, sa_type=json_document())  # zone(s) of the postal code
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
+    display_name: str | None = Field(default=None, max_length=200)  # "山田 太郎", "John Smith" (dialer.names)
+    name_reading: str | None = Field(default=None, max_length=200)  # furigana / pinyin, for sorting
+    consent_source: str | None = Field(default=None, max_length=200)  # CN: where the consent was recorded
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # ... and when
     fields: dict[str, Any] = Field(default_factory=dict, sa_type=json_document())
     status: str = Field(max_length=16)
     # The status a claim took the lead from, to put it back if the claim is released or its lease expires.

@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp import web
 
 from dialer.appkeys import AFTER_CONTEXTS
-from dialer.web import admin_pages, pages
+from dialer.web import admin_pages, i18n, pages
 from dialer.web.api import (
     admin,
     agents,
@@ -58,6 +58,7 @@ def route_table() -> RouteTable:
         lists.routes,
         admin.routes,
         admin_pages.routes,
+        i18n.routes,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from dialer.appkeys import DATABASE, SETTINGS
-from dialer.store.auth import Role, add_api_token, create_user, get_user
+from dialer.store.auth import Role, add_api_token, create_user, get_user, update_user
 from dialer.store.engine import Database
 from dialer.web.security import hash_password, new_api_token
 
@@ -31,8 +31,11 @@ class DemoLogin:
     phone: str | None
 
 
-async def create_demo_users(db: Database, agent_ids: Sequence[str], now: datetime) -> tuple[list[DemoLogin], str]:
-    """Create the users (skipping existing ones) and an API token for the manager; returns logins and token."""
+async def create_demo_users(
+    db: Database, agent_ids: Sequence[str], now: datetime, *, language: str | None = None
+) -> tuple[list[DemoLogin], str]:
+    """Create the users (skipping existing ones) and an API token for the manager; returns logins and token.
+    ``language``: their UI language (``dialer demo --locale``); None leaves it to the browser."""
     logins = [DemoLogin(DEMO_MANAGER, Role.MANAGER, DEMO_MANAGER_PASSWORD, None)]
     logins += [DemoLogin(a, Role.AGENT, DEMO_AGENT_PASSWORD, f"Local/{a}@sim-agents") for a in agent_ids]
     logins.append(DemoLogin(SPARE_AGENT, Role.AGENT, DEMO_AGENT_PASSWORD, f"Local/{SPARE_AGENT}@sim-agents"))
@@ -41,6 +44,8 @@ async def create_demo_users(db: Database, agent_ids: Sequence[str], now: datetim
         if await get_user(db, login.name) is None:
             password_hash = agent_hash if login.role is Role.AGENT else hash_password(login.password)
             await create_user(db, login.name, login.role, password_hash, now, phone=login.phone)
+        if language is not None:
+            await update_user(db, login.name, now, language=language)
     manager = await get_user(db, DEMO_MANAGER)
     assert manager is not None
     token = new_api_token()
@@ -49,7 +54,11 @@ async def create_demo_users(db: Database, agent_ids: Sequence[str], now: datetim
 
 
 def demo_users_ctx(
-    agent_ids: Sequence[str], *, base_url: str | None = None, echo: Callable[[str], None] | None = None
+    agent_ids: Sequence[str],
+    *,
+    base_url: str | None = None,
+    echo: Callable[[str], None] | None = None,
+    language: str | None = None,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """A cleanup context for ``build_app(after=[...])``: creates the demo users and prints how to log in."""
 
@@ -59,7 +68,7 @@ def demo_users_ctx(
     say = echo or to_stderr
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        _logins, token = await create_demo_users(app[DATABASE], agent_ids, datetime.now(UTC))
+        _logins, token = await create_demo_users(app[DATABASE], agent_ids, datetime.now(UTC), language=language)
         http = app[SETTINGS].http
         url = base_url or f"http://{http.host}:{http.port}"
         say(f"  web:     {url}/login")

@@ -74,6 +74,7 @@ class AgentCall:
     attempt_id: int
     dispositions: tuple[Disposition, ...]
     wrap_up_seconds: int
+    agent_script: str = ""  # the campaign's opening lines ({agent}: the agent's name); JP: the identification
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +266,7 @@ class Daemon:
             attempt = runner.attempt_of_agent(agent_id)
             if attempt is not None:
                 config = runner.config
-                return AgentCall(runner.name, attempt, config.dispositions, config.wrap_up_seconds)
+                return AgentCall(runner.name, attempt, config.dispositions, config.wrap_up_seconds, config.agent_script)
         return None
 
     async def disposition(

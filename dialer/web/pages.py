@@ -16,8 +16,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.appkeys import DATABASE, SETTINGS
+from dialer.i18n import DEFAULT_LOCALE, _
 from dialer.store.auth import Role, UserRecord, create_session, end_session, get_user
 from dialer.web.api.common import dumps, ok
+from dialer.web.i18n import request_locale, translated_template
 from dialer.web.live import HUB, websocket_handler
 from dialer.web.problems import Problem
 from dialer.web.routing import (
@@ -41,8 +43,10 @@ LIMITER: web.AppKey[LoginRateLimiter] = web.AppKey("web_login_limiter", LoginRat
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("web_openapi")
 
 
-def render(template: str, **values: Any) -> web.Response:
-    text = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(
+def render(template: str, request: web.Request | None = None, **values: Any) -> web.Response:
+    """A template in the request's language (:func:`dialer.web.i18n.request_locale`), placeholders filled."""
+    locale = request_locale(request) if request is not None else DEFAULT_LOCALE
+    text = Template(translated_template(template, locale)).substitute(
         {k: html.escape(str(v)) if not k.endswith("_json") else v for k, v in values.items()}
     )
     return web.Response(
@@ -86,7 +90,9 @@ async def authenticate(request: web.Request, name: str, password: str) -> UserRe
     if wait > 0:
         raise Problem(
             429,
-            f"too many failed logins for {name!r} from your address: try again in {int(wait)} s",
+            _("too many failed logins for {name} from your address: try again in {seconds} s").format(
+                name=repr(name), seconds=int(wait)
+            ),
             headers={"Retry-After": str(int(wait))},
         )
     user = await get_user(request.app[DATABASE], name)
@@ -94,7 +100,7 @@ async def authenticate(request: web.Request, name: str, password: str) -> UserRe
     good = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if user is None or not good or user.disabled:
         limiter.failed(name, address, now)
-        raise Problem(401, "wrong user name or password", kind="bad-credentials")
+        raise Problem(401, _("wrong user name or password"), kind="bad-credentials")
     limiter.succeeded(name, address)
     return user
 
@@ -164,7 +170,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     user = request.get(USER)
     if user is not None:
         raise web.HTTPFound(home_of(user))
-    return render("login.html", error="", next=safe_next(request.query.get("next")) or "", name="")
+    return render("login.html", request, error="", next=safe_next(request.query.get("next")) or "", name="")
 
 
 @routes.page("POST", "/login", roles=PUBLIC, summary="Login form submission")
@@ -176,7 +182,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     try:
         user = await authenticate(request, name, password)
     except Problem as problem:
-        response = render("login.html", error=problem.detail, next=target or "", name=name)
+        response = render("login.html", request, error=problem.detail, next=target or "", name=name)
         response.set_status(problem.status)
         return response
     response = web.HTTPSeeOther(target or home_of(user))
@@ -208,13 +214,24 @@ def _page_values(request: web.Request) -> dict[str, Any]:
         "user": user.name,
         "role": user.role.value,
         "csrf": session.csrf_token if session else "",
-        "boot_json": html.escape(json.dumps({"user": user.name, "role": user.role.value}), quote=True),
+        "boot_json": html.escape(
+            json.dumps(
+                {
+                    "user": user.name,
+                    "role": user.role.value,
+                    "language": request_locale(request),
+                    "timezone": user.timezone,
+                    "language_setting": user.language or "",
+                }
+            ),
+            quote=True,
+        ),
     }
 
 
 @routes.page("GET", "/console", roles=ANY_USER, summary="Agent console")
 async def console_page(request: web.Request) -> web.StreamResponse:
-    response = render("console.html", **_page_values(request))
+    response = render("console.html", request, **_page_values(request))
     # The CRM screen pop may be a frame of an allow-listed CRM host (dialer.web.api.crm).
     csp = response.headers["Content-Security-Policy"]
     response.headers["Content-Security-Policy"] = (
@@ -225,7 +242,7 @@ async def console_page(request: web.Request) -> web.StreamResponse:
 
 @routes.page("GET", "/dashboard", roles=SUPERVISORS, summary="Manager dashboard (supervisors: their teams)")
 async def dashboard_page(request: web.Request) -> web.StreamResponse:
-    return render("dashboard.html", **_page_values(request))
+    return render("dashboard.html", request, **_page_values(request))
 
 
 @routes.page("GET", "/ws", roles=ANY_USER, summary="Live updates (WebSocket)")

@@ -11,11 +11,29 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
+from dialer.i18n import N_, negotiate, translations
 from dialer.logging import get_logger
 
 log = get_logger(__name__)
 
 PROBLEM_TYPE_BASE = "https://dialer.invalid/problems/"
+# The request's language, set by the auth middleware (dialer.web.routing).
+REQUEST_LOCALE: web.RequestKey[str] = web.RequestKey("web_locale")
+# The titles problems carry (HTTP reason phrases), marked for the catalogues; shown in the request's language.
+TITLES = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    413: N_("Request Entity Too Large"),
+    415: N_("Unsupported Media Type"),
+    422: N_("Unprocessable Entity"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
+}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -45,12 +63,18 @@ def _slug(text: str) -> str:
     return text.lower().replace(" ", "-").replace("'", "")
 
 
+def problem_locale(request: web.Request) -> str:
+    locale = request.get(REQUEST_LOCALE)
+    return locale if locale is not None else negotiate(None, request.headers.get("Accept-Language"))
+
+
 def problem_response(request: web.Request, problem: Problem) -> web.Response:
+    gettext = translations(problem_locale(request)).gettext
     if _browser(request):
-        return _problem_page(problem)
+        return _problem_page(problem, gettext(problem.title), gettext("Back"))
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + problem.kind,
-        "title": problem.title,
+        "title": gettext(problem.title),
         "status": problem.status,
         "detail": problem.detail,
         "instance": request.path,
@@ -69,11 +93,12 @@ def _browser(request: web.Request) -> bool:
     return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
 
 
-def _problem_page(problem: Problem) -> web.Response:
-    title = html.escape(f"{problem.status} {problem.title}")
+def _problem_page(problem: Problem, title_text: str, back: str) -> web.Response:
+    title = html.escape(f"{problem.status} {title_text}")
     text = (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
-        f'<body><h1>{title}</h1><p>{html.escape(problem.detail)}</p><p><a href="/">Back</a></p></body></html>'
+        f'<body><h1>{title}</h1><p>{html.escape(problem.detail)}</p><p><a href="/">{html.escape(back)}</a></p>'
+        "</body></html>"
     )
     return web.Response(status=problem.status, text=text, content_type="text/html", headers=problem.headers)
 
@@ -94,6 +119,9 @@ def validation_problem(exc: ValidationError, where: str) -> Problem:
     first = errors[0] if errors else {"location": [where], "message": "invalid"}
     field = ".".join(first["location"][1:]) or where
     return Problem(422, f"{field}: {first['message']}", kind="validation-error", errors=errors)
+
+
+N_("Back")  # the problem page's link home
 
 
 @web.middleware

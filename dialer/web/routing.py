@@ -16,10 +16,11 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from dialer.appkeys import CLOCK, DATABASE, DIALER
+from dialer.i18n import negotiate, set_locale
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
 from dialer.web.facade import Daemon, daemon_of
-from dialer.web.problems import Handler, Problem, validation_problem
+from dialer.web.problems import REQUEST_LOCALE, Handler, Problem, validation_problem
 
 if TYPE_CHECKING:
     from dialer.store.engine import Database
@@ -278,6 +279,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[SESSION] = session
     if user is not None and user.role is Role.SUPERVISOR:
         request[SCOPE] = await supervised_agents(request.app[DATABASE], user) or frozenset({user.name})
+    locale = negotiate(user.language if user else None, request.headers.get("Accept-Language"))
+    request[REQUEST_LOCALE] = locale
+    set_locale(locale)
     if not roles:
         return await handler(request)
     if user is None and request.method == "GET" and _local_readout(request):

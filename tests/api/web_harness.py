@@ -55,8 +55,16 @@ class WebWorld:
 
 
 @asynccontextmanager
-async def web_world(tmp_path: Path, *, speed: float = 20.0, campaign_running: bool = True) -> AsyncIterator[WebWorld]:
-    clock = RealTimeClock(speed=speed, start_epoch=START_EPOCH)
+async def web_world(
+    tmp_path: Path,
+    *,
+    speed: float = 20.0,
+    campaign_running: bool = True,
+    campaign_file: Path = REPO / "campaigns/demo.toml",
+    leads_file: Path = REPO / "campaigns/leads/demo.csv",
+    start_epoch: float = START_EPOCH,
+) -> AsyncIterator[WebWorld]:
+    clock = RealTimeClock(speed=speed, start_epoch=start_epoch)
     pbx = SimulatedPbx(PbxConfig(scenario=load_scenario("demo"), seed=3), clock=clock, port=0)
     await pbx.start()
     try:
@@ -67,7 +75,7 @@ async def web_world(tmp_path: Path, *, speed: float = 20.0, campaign_running: bo
             inbound_queues=["inbound-sales"],
             drain_timeout_seconds=0.5,
         )
-        plan = DemoPlan(campaign_file=REPO / "campaigns/demo.toml", leads_file=REPO / "campaigns/leads/demo.csv")
+        plan = DemoPlan(campaign_file=campaign_file, leads_file=leads_file)
         now = datetime.fromtimestamp(clock.now(), UTC)
         await prepare_database(settings, plan, now)
         tokens: dict[str, str] = {}

@@ -56,6 +56,16 @@ def stored(tmp_path: Path, name: str) -> list[tuple[str, str, str, dict[str, str
     return [(phone, first, last, json.loads(fields)) for phone, first, last, fields, _ in rows]
 
 
+def display_names(tmp_path: Path, name: str) -> list[str]:
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        rows = conn.execute(
+            "SELECT l.display_name FROM leads l JOIN campaigns c ON c.id = l.campaign_id WHERE c.name = ? "
+            "ORDER BY l.phone",
+            (name,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
 def assert_refused(code: int, out: str, err: str, *words: str) -> None:
     assert code == 1, (out, err)
     assert out == ""
@@ -226,7 +236,10 @@ def test_the_same_leads_in_every_encoding_are_stored_identically(cli: CliRunner,
     reference = results.pop("utf-8")
     assert ("+819010000" in reference[0][0]) or any(p.startswith("+8190") for p, *_ in reference)
     names = {(last, first) for _, first, last, _ in reference}
-    assert names <= {(g, f) for f in FAMILY for g in GIVEN} | {(f, g) for f in FAMILY for g in GIVEN}
+    assert names <= {(f, g) for f in FAMILY for g in GIVEN}  # 姓 is the family name, 名 the given name
+    shown = display_names(tmp_path, "enc-cp932")
+    assert len(shown) == 100
+    assert all(d.split(" ")[0] in FAMILY and d.split(" ")[1] in GIVEN for d in shown)  # family first
     assert any(fields.get("メモ") == "お客様0" for *_, fields in reference)
     for label, leads in results.items():
         assert leads == reference, label
@@ -240,9 +253,10 @@ def test_non_ascii_headers_are_mapped_exactly(cli: CliRunner, tmp_path: Path) ->
     assert code == 0, err
     assert json.loads(out)["imported"] == 1
     ((phone, first, last, fields),) = stored(tmp_path, name)
-    assert {first, last} == {"山田", "太郎"}  # the column 氏名 (name), not the phone
+    assert (last, first) == ("山田", "太郎")  # the column 氏名 (name), family name first; not the phone
     assert phone == "+819012345678"
     assert fields == {"備考": "x"}
+    assert display_names(tmp_path, name) == ["山田 太郎"]  # shown as written, never "太郎 山田"
 
 
 def test_an_unknown_encoding_is_refused_with_the_candidates(cli: CliRunner, tmp_path: Path) -> None:

@@ -203,7 +203,7 @@ async def test_performance_exports_charts_and_page(history: History) -> None:
     assert svg.rstrip().endswith("</svg>")
     assert "<title>10: 100%</title>" in svg
     assert "<script" not in svg
-    assert "sale" in bar_chart(disposition_counts(r))
+    assert "Sale" in bar_chart(disposition_counts(r))  # the dispositions by their (translated) labels
     out = io.StringIO()
     performance_csv(r, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))

@@ -10,10 +10,32 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from dialer.campaign.leadimport import neutralise_formula
+from dialer.i18n import N_, _
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.performance import PerformanceReport
 
 Cell = str | int | float | bool | None
+LONG_HEADER = (N_("section"), N_("item"), N_("metric"), N_("value"))
+# The encodings a CSV download may be asked in: UTF-8 with a BOM (Excel opens it as UTF-8: the default), plain
+# UTF-8, or CP932 (Shift_JIS, for Japanese Excel and older systems).
+CSV_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
+
+
+class CsvEncodingError(ValueError):
+    """The CSV holds a character the asked encoding cannot hold (nothing is replaced: nothing is lost)."""
+
+
+def encode_csv(text: str, encoding: str) -> bytes:
+    """The CSV text as bytes in ``encoding`` (one of CSV_ENCODINGS); a character the encoding lacks is refused
+    with its line, never replaced."""
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        raise CsvEncodingError(
+            f"line {line} has {exc.object[exc.start : exc.end]!r}, which {encoding} cannot hold: "
+            "ask for utf-8-sig (UTF-8 with BOM, which Excel reads) instead"
+        ) from None
 
 
 def safe_cell(value: Cell | datetime) -> str | int | float:
@@ -33,8 +55,8 @@ def safe_cell(value: Cell | datetime) -> str | int | float:
 
 
 def write_csv(stream: TextIO, header: Sequence[str], rows: Iterable[Sequence[Cell | datetime]]) -> int:
-    """Formula-safe CSV (RFC 4180 line ends). Returns the number of data rows."""
-    csv.writer(stream, lineterminator="\r\n").writerow([safe_cell(h) for h in header])
+    """Formula-safe CSV (RFC 4180 line ends), the header in the current language. Returns the data rows."""
+    csv.writer(stream, lineterminator="\r\n").writerow([safe_cell(_(h)) for h in header])
     return write_rows(stream, rows)
 
 
@@ -85,7 +107,7 @@ def compliance_rows(report: ComplianceReport) -> list[list[Any]]:
 
 
 def compliance_csv(report: ComplianceReport, stream: TextIO) -> int:
-    return write_csv(stream, ["section", "item", "metric", "value"], compliance_rows(report))
+    return write_csv(stream, LONG_HEADER, compliance_rows(report))
 
 
 def performance_rows(r: PerformanceReport) -> list[list[Any]]:
@@ -125,4 +147,4 @@ def performance_rows(r: PerformanceReport) -> list[list[Any]]:
 
 
 def performance_csv(r: PerformanceReport, stream: TextIO) -> int:
-    return write_csv(stream, ["section", "item", "metric", "value"], performance_rows(r))
+    return write_csv(stream, LONG_HEADER, performance_rows(r))

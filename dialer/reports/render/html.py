@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from dialer.i18n import N_, _, current_locale
 from dialer.reports.common import duration_label, iso, pct, ratio, seconds_label, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg
-from dialer.reports.render.markup import esc
+from dialer.reports.render.markup import esc, text
 
 PRINT_CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}
@@ -22,32 +23,41 @@ th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}
 
 def html_page(title: str, body: str) -> str:
     return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{current_locale()}"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{PRINT_CSS}</style></head><body>\n{body}\n</body></html>\n"
     )
 
 
+class Ident(str):
+    """A stable code or key (a disposition code, a figure's key): shown as ``<code>``, never translated."""
+
+    __slots__ = ()
+
+
 def html_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    head = "".join(f"<th>{esc(_(h) if h else h)}</th>" for h in header)
     body = []
     for row in rows:
         cells = []
         for v in row:
             numeric = isinstance(v, int | float) and not isinstance(v, bool)
-            cells.append(f'<td class="n">{esc(v)}</td>' if numeric else f"<td>{esc(v)}</td>")
+            if isinstance(v, Ident):
+                cells.append(f"<td><code>{esc(v)}</code></td>")
+            else:
+                cells.append(f'<td class="n">{esc(v)}</td>' if numeric else f"<td>{esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def verdict(ok: bool | None) -> str:
     if ok is None:
-        return '<span class="note">not measurable</span>'
-    return '<span class="ok">PASS</span>' if ok else '<span class="bad">FAIL</span>'
+        return f'<span class="note">{esc(_("not measurable"))}</span>'
+    return f'<span class="ok">{esc(_("PASS"))}</span>' if ok else f'<span class="bad">{esc(_("FAIL"))}</span>'
 
 
 def _window_cells(label: str, w: AbandonWindow | None) -> list[object]:
     if w is None:
-        return [label, "", "", 0, 0, 0, "n/a", "no answered calls"]
+        return [label, "", "", 0, 0, 0, _("n/a"), _("no answered calls")]
     return [
         label,
         f"{w.start:%Y-%m-%d %H:%M}",
@@ -56,7 +66,7 @@ def _window_cells(label: str, w: AbandonWindow | None) -> list[object]:
         w.abandoned,
         round(w.amd_false_positives, 2),
         pct(w.rate),
-        "within cap" if w.within_cap else "OVER CAP",
+        _("within cap") if w.within_cap else _("OVER CAP"),
     ]
 
 
@@ -65,80 +75,142 @@ def render_compliance_html(report: ComplianceReport) -> str:
     a = report.abandon
     period = duration_label(a.regime_window)
     windows = [
-        _window_cells("whole range", a.overall),
-        _window_cells(f"worst {period} (regime window)", a.worst_regime_window),
-        _window_cells(f"current {period}", a.current_regime_window),
-        _window_cells("worst rolling 24 h", a.worst_24h),
-        _window_cells("current 24 h", a.current_24h),
-        *(_window_cells(f"30-day period {i}", p) for i, p in enumerate(a.periods_30d, 1)),
+        _window_cells(_("whole range"), a.overall),
+        _window_cells(_("worst {period} (regime window)").format(period=period), a.worst_regime_window),
+        _window_cells(_("current {period}").format(period=period), a.current_regime_window),
+        _window_cells(_("worst rolling 24 h"), a.worst_24h),
+        _window_cells(_("current 24 h"), a.current_24h),
+        *(_window_cells(_("30-day period {n}").format(n=i), p) for i, p in enumerate(a.periods_30d, 1)),
     ]
     parts = [
-        f"<h1>Compliance report — {esc(report.campaign)}</h1>",
-        f"<p>Regime <b>{esc(report.regime)}</b>; calls started {esc(iso(report.span.start) or 'from the beginning')}"
-        f" to {esc(iso(report.span.end) or 'now')}; {report.attempts} attempts; generated "
-        f"{esc(report.generated_at.isoformat(timespec='seconds'))}. Overall: {verdict(report.passed)}</p>",
-        f"<h2>Abandon rate (cap {a.cap:.0%} of live answers per {period}) {verdict(a.within_cap)}</h2>",
-        '<p class="note">Abandoned ÷ live answers (connected + abandoned; machines excluded)'
+        "<h1>" + esc(_("Compliance report — {campaign}").format(campaign=report.campaign)) + "</h1>",
+        "<p>"
+        + _(
+            "Regime {regime}; calls started {start} to {end}; {attempts} attempts; generated {generated}. Overall: "
+            "{verdict}"
+        ).format(
+            regime=f"<b>{esc(report.regime)}</b>",
+            start=esc(iso(report.span.start) or _("from the beginning")),
+            end=esc(iso(report.span.end) or _("now")),
+            attempts=report.attempts,
+            generated=esc(report.generated_at.isoformat(timespec="seconds")),
+            verdict=verdict(report.passed),
+        )
+        + "</p>",
+        "<h2>"
+        + esc(_("Abandon rate (cap {cap} of live answers per {period})").format(cap=f"{a.cap:.0%}", period=period))
+        + f" {verdict(a.within_cap)}</h2>",
+        '<p class="note">'
+        + esc(_("Abandoned ÷ live answers (connected + abandoned; machines excluded)"))
         + (
-            f"; AMD: machines × {a.amd_false_positive_rate:.1%} counted as abandoned live calls (Ofcom)"
+            esc(
+                _("; AMD: machines × {rate} counted as abandoned live calls (Ofcom)").format(
+                    rate=f"{a.amd_false_positive_rate:.1%}"
+                )
+            )
             if a.amd_false_positive_rate
             else ""
         )
-        + f". Early hang-ups: {esc(a.early_hangup_rule)}; {a.excused_early_hangups} not counted. Times in UTC.</p>",
-        html_table(["window", "from", "to", "live answers", "abandoned", "AMD estimate", "rate", ""], windows),
-        "<h2>Checks</h2>",
+        + esc(
+            _(". Early hang-ups: {rule}; {n} not counted. Times in UTC.").format(
+                rule=a.early_hangup_rule, n=a.excused_early_hangups
+            )
+        )
+        + "</p>",
         html_table(
-            ["check", "rule", "calls checked", "violations", "result"],
             [
-                [c.name, c.rule, c.checked, c.violations, "PASS" if c.passed else ("FAIL" if c.required else "note")]
+                N_("window"),
+                N_("from"),
+                N_("to"),
+                N_("live answers"),
+                N_("abandoned"),
+                N_("AMD estimate"),
+                N_("rate"),
+                "",
+            ],
+            windows,
+        ),
+        "<h2>" + text(_("Checks")) + "</h2>",
+        html_table(
+            [N_("check"), N_("rule"), N_("calls checked"), N_("violations"), N_("result")],
+            [
+                [
+                    Ident(c.name),
+                    c.rule,
+                    c.checked,
+                    c.violations,
+                    _("PASS") if c.passed else (_("FAIL") if c.required else _("note")),
+                ]
                 for c in report.checks
             ],
         ),
     ]
     for c in report.checks:
-        parts.append(f"<h2>{esc(c.name)} {verdict(c.passed) if c.required else ''}</h2><p>{esc(c.rule)}</p>")
-        figures = [[k, v if isinstance(v, int | float) else str(v)] for k, v in c.figures.items()]
+        parts.append(
+            f"<h2><code>{esc(c.name)}</code> {verdict(c.passed) if c.required else ''}</h2><p>{esc(c.rule)}</p>"
+        )
+        figures = [[Ident(k), v if isinstance(v, int | float) else str(v)] for k, v in c.figures.items()]
         if figures:
-            parts.append(html_table(["figure", "value"], figures))
+            parts.append(html_table([N_("figure"), N_("value")], figures))
         if c.examples:
             parts.append(
                 html_table(
-                    ["attempt", "lead", "number", "started (UTC)", "detail"],
+                    [N_("attempt"), N_("lead"), N_("number"), N_("started (UTC)"), N_("detail")],
                     [[o.attempt_id, o.lead_id, o.phone, o.started_at.isoformat(), o.detail] for o in c.examples],
                 )
             )
         if c.note:
             parts.append(f'<p class="note">{esc(c.note)}</p>')
-    return html_page(f"Compliance — {report.campaign}", "\n".join(parts))
+    return html_page(_("Compliance — {campaign}").format(campaign=report.campaign), "\n".join(parts))
 
 
 def render_performance_html(r: PerformanceReport) -> str:
     summary: list[list[object]] = [
-        ["attempts", r.attempts],
-        ["live answers", r.live_answers],
-        ["connected", r.connected],
-        ["abandoned", r.abandoned],
-        ["contact rate", pct(r.contact_rate)],
-        ["sales", r.sales],
-        ["conversion (of connected)", pct(r.conversion)],
-        ["first-contact resolution", pct(r.fcr)],
-        ["mean talk", seconds_label(r.mean_talk_seconds)],
-        ["called party's wait for an agent (mean)", wait_label(r.mean_answer_to_agent_seconds)],
-        ["ACW", seconds_label(r.acw_seconds)],
-        ["AHT", seconds_label(r.aht_seconds)],
-        ["occupancy", pct(r.occupancy)],
-        ["list penetration", pct(ratio(r.leads_total.dialled, r.leads_total.total))],
-        ["list exhaustion", pct(ratio(r.leads_total.final, r.leads_total.total))],
+        [_("attempts"), r.attempts],
+        [_("live answers"), r.live_answers],
+        [_("connected"), r.connected],
+        [_("abandoned"), r.abandoned],
+        [_("contact rate"), pct(r.contact_rate)],
+        [_("sales"), r.sales],
+        [_("conversion (of connected)"), pct(r.conversion)],
+        [_("first-contact resolution"), pct(r.fcr)],
+        [_("mean talk"), seconds_label(r.mean_talk_seconds)],
+        [_("called party's wait for an agent (mean)"), wait_label(r.mean_answer_to_agent_seconds)],
+        [_("ACW"), seconds_label(r.acw_seconds)],
+        [_("AHT"), seconds_label(r.aht_seconds)],
+        [_("occupancy"), pct(r.occupancy)],
+        [_("list penetration"), pct(ratio(r.leads_total.dialled, r.leads_total.total))],
+        [_("list exhaustion"), pct(ratio(r.leads_total.final, r.leads_total.total))],
     ]
     parts = [
-        f"<h1>Performance — {esc(r.campaign)}{' — ' + esc(r.agent_filter) if r.agent_filter else ''}</h1>",
-        f"<p>Calls started {esc(iso(r.span.start) or 'from the beginning')} to {esc(iso(r.span.end) or 'now')}; "
-        f"generated {esc(r.generated_at.isoformat(timespec='seconds'))}.</p>",
-        "<h2>Summary</h2>",
-        html_table(["figure", "value"], summary),
-        "<h2>Agents</h2>",
+        "<h1>"
+        + esc(_("Performance — {campaign}").format(campaign=r.campaign))
+        + f"{' — ' + esc(r.agent_filter) if r.agent_filter else ''}</h1>",
+        "<p>"
+        + esc(
+            _("Calls started {start} to {end}; generated {generated}.").format(
+                start=iso(r.span.start) or _("from the beginning"),
+                end=iso(r.span.end) or _("now"),
+                generated=r.generated_at.isoformat(timespec="seconds"),
+            )
+        )
+        + "</p>",
+        "<h2>" + text(_("Summary")) + "</h2>",
+        html_table([N_("figure"), N_("value")], summary),
+        "<h2>" + text(_("Agents")) + "</h2>",
         html_table(
-            ["agent", "calls", "sales", "conversion", "mean talk", "ACW", "AHT", "ready", "paused", "occupancy"],
+            [
+                N_("agent"),
+                N_("calls"),
+                N_("sales"),
+                N_("conversion"),
+                N_("mean talk"),
+                N_("ACW"),
+                N_("AHT"),
+                N_("ready"),
+                N_("paused"),
+                N_("occupancy"),
+            ],
             [
                 [
                     a.agent,
@@ -155,22 +227,32 @@ def render_performance_html(r: PerformanceReport) -> str:
                 for a in r.agents
             ],
         ),
-        "<h2>Contact rate by hour (called party's local time)</h2>",
+        "<h2>" + text(_("Contact rate by hour (called party's local time)")) + "</h2>",
         svg.bar_chart(contact_rate_by_hour(r)),
-        "<h2>Dispositions</h2>",
+        "<h2>" + text(_("Dispositions")) + "</h2>",
         svg.bar_chart(disposition_counts(r)),
         html_table(
-            ["code", "label", "count", "share", "sale", "final"],
+            [N_("code"), N_("label"), N_("count"), N_("share"), N_("sale"), N_("final")],
             [
-                [d.code, d.label, d.count, pct(d.share), "yes" if d.is_sale else "", "yes" if d.final else ""]
+                [
+                    Ident(d.code),
+                    _(d.label),
+                    d.count,
+                    pct(d.share),
+                    _("yes") if d.is_sale else "",
+                    _("yes") if d.final else "",
+                ]
                 for d in r.dispositions
             ],
         ),
-        "<h2>Callbacks</h2>",
-        html_table(["figure", "value"], [[k, v if v is not None else "n/a"] for k, v in r.callbacks.as_json().items()]),
-        "<h2>Lead lists</h2>",
+        "<h2>" + text(_("Callbacks")) + "</h2>",
         html_table(
-            ["list", "leads", "dialled", "penetration", "final", "exhaustion"],
+            [N_("figure"), N_("value")],
+            [[Ident(k), v if v is not None else _("n/a")] for k, v in r.callbacks.as_json().items()],
+        ),
+        "<h2>" + text(_("Lead lists")) + "</h2>",
+        html_table(
+            [N_("list"), N_("leads"), N_("dialled"), N_("penetration"), N_("final"), N_("exhaustion")],
             [
                 [
                     lst.name,
@@ -183,8 +265,8 @@ def render_performance_html(r: PerformanceReport) -> str:
                 for lst in (*r.lists, r.leads_total)
             ],
         ),
-        "<h2>Attempts per lead</h2>",
-        html_table(["attempts", "leads"], [[k, v] for k, v in r.attempts_per_lead.items()]),
+        "<h2>" + text(_("Attempts per lead")) + "</h2>",
+        html_table([N_("attempts"), N_("leads")], [[k, v] for k, v in r.attempts_per_lead.items()]),
         *(f'<p class="note">{esc(n)}</p>' for n in r.notes),
     ]
-    return html_page(f"Performance — {r.campaign}", "\n".join(parts))
+    return html_page(_("Performance — {campaign}").format(campaign=r.campaign), "\n".join(parts))

@@ -7,3 +7,8 @@ import html
 
 def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def text(value: str) -> str:
+    """Text between tags (quotes stay as they are: only &, < and > are escaped)."""
+    return html.escape(value, quote=False)

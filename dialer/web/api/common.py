@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.agents.registry import Agent, AgentError
+from dialer.campaign.names import display_name
 from dialer.store.attempts import AttemptRecord
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
@@ -76,6 +77,10 @@ def lead_json(lead: LeadRecord) -> dict[str, Any]:
         "alt_phones": lead.alt_phones,
         "first_name": lead.first_name,
         "last_name": lead.last_name,
+        "display_name": lead.display_name or display_name(lead.last_name, lead.first_name),
+        "name_reading": lead.name_reading,
+        "consent_source": lead.consent_source,
+        "consent_at": lead.consent_at,
         "postal_code": lead.postal_code,
         "time_zones": lead.postal_zones or lead.tz_candidates,
         "fields": lead.fields,

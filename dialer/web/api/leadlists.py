@@ -28,6 +28,8 @@ from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
 routes = RouteTable()
+# The encodings the browser import offers when the manager overrides the detected one.
+ENCODING_CHOICES = ("utf-8", "utf-8-sig", "utf-16", "cp932", "gb18030", "euc_jp", "cp1252")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 # Form fields next to the file in an upload (mapping, list name).
 UPLOAD_FIELD_MAX_BYTES = 64 * 1024
@@ -42,6 +44,7 @@ UPLOAD_BODY = {
                 "file": {"type": "string", "format": "binary", "description": "CSV (any common encoding/delimiter)"},
                 "mapping": {"type": "string", "description": 'JSON object column → field, e.g. {"Tel": "phone"}'},
                 "list_name": {"type": "string"},
+                "encoding": {"type": "string", "description": "the file's encoding (default: detected), e.g. cp932"},
             },
         }
     }
@@ -56,6 +59,7 @@ class UploadForm:
     filename: str = "upload.csv"
     mapping: dict[str, str] = field(default_factory=dict)
     list_name: str | None = None
+    encoding: str | None = None  # None: detected
 
 
 @asynccontextmanager
@@ -90,6 +94,8 @@ async def _read_form(call: Call, form: UploadForm) -> bool:
                 got_file = True
             elif part.name == "mapping":
                 form.mapping = _mapping(await _field_text(part))
+            elif part.name == "encoding":
+                form.encoding = (await _field_text(part)).strip()[:40] or None
             elif part.name == "list_name":
                 form.list_name = (await _field_text(part)).strip()[:200] or None
     except (ValueError, LookupError, AssertionError, RuntimeError) as exc:  # a malformed multipart body
@@ -150,7 +156,7 @@ async def preview_lead_list(call: Call) -> web.Response:
 
 def _preview(form: UploadForm, region: str | None) -> web.Response:
     try:
-        with LeadCsvReader(form.path, default_region=region, mapping=form.mapping) as reader:
+        with LeadCsvReader(form.path, default_region=region, mapping=form.mapping, encoding=form.encoding) as reader:
             rows: list[dict[str, Any]] = []
             errors: list[dict[str, Any]] = []
             for item in reader:
@@ -163,6 +169,7 @@ def _preview(form: UploadForm, region: str | None) -> web.Response:
                             "phone": item.phone,
                             "first_name": item.first_name,
                             "last_name": item.last_name,
+                            "display_name": item.display_name,
                             "fields": item.fields,
                         }
                     )
@@ -173,6 +180,8 @@ def _preview(form: UploadForm, region: str | None) -> web.Response:
                 {
                     "file": form.filename,
                     "encoding": reader.encoding,
+                    "encoding_detected": form.encoding is None,
+                    "encodings": list(ENCODING_CHOICES),
                     "delimiter": reader.delimiter,
                     "columns": columns,
                     "sample": rows,
@@ -180,7 +189,7 @@ def _preview(form: UploadForm, region: str | None) -> web.Response:
                 }
             )
     except LeadFileError as exc:
-        raise Problem(422, str(exc), kind="bad-lead-file") from None
+        raise Problem(422, str(exc), kind="bad-lead-file", encodings=list(ENCODING_CHOICES)) from None
     except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
         raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
 
@@ -189,7 +198,9 @@ async def _import_upload(
     call: Call, record: CampaignRecord, config: CampaignConfig, form: UploadForm, errors: list[RowError]
 ) -> tuple[ImportSummary, list[str], Path]:
     try:
-        with LeadCsvReader(form.path, default_region=config.default_region, mapping=form.mapping) as reader:
+        with LeadCsvReader(
+            form.path, default_region=config.default_region, mapping=form.mapping, encoding=form.encoding
+        ) as reader:
             directory = call.app[SETTINGS].var_dir / "imports"
             stamp = call.now().strftime("%Y%m%dT%H%M%S%f")
             errors_path = directory / f"{record.name}-{stamp}-errors.csv"

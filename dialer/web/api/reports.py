@@ -13,6 +13,7 @@ from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
+from dialer.reports.render.csv import CsvEncodingError, encode_csv
 from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
 from dialer.web.api.common import Paging, Strict, ok
 from dialer.web.problems import Problem
@@ -45,6 +46,9 @@ class ReportQuery(Strict):
     )
     agent: str | None = Field(default=None, max_length=64)
     format: Literal["json", "html", "csv"] = "json"
+    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
+        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
+    )
 
 
 def _agent_in_scope(call: Call, agent: str | None) -> None:
@@ -69,12 +73,28 @@ def _text(body: str, content_type: str, filename: str | None = None) -> web.Resp
     return web.Response(text=body, content_type=content_type, charset="utf-8", headers=headers)
 
 
-def _respond(fmt: str, report: Report, filename: str) -> web.Response:
+def _csv(body: str, encoding: str, filename: str) -> web.Response:
+    """A CSV download in the asked encoding (UTF-8 with BOM by default: CJK text opens right in Excel)."""
+    try:
+        data = encode_csv(body, encoding)
+    except CsvEncodingError as exc:
+        raise Problem(422, f"encoding: {exc}", kind="validation-error") from None
+    charset = "shift_jis" if encoding == "cp932" else "utf-8"
+    return web.Response(
+        body=data,
+        headers={
+            "Content-Type": f"text/csv; charset={charset}",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
+def _respond(q: ReportQuery, report: Report, filename: str) -> web.Response:
     """One report in the asked format: the printable page, a CSV download, or JSON."""
-    if fmt == "html":
+    if q.format == "html":
         return _text(render(report, "html"), "text/html")
-    if fmt == "csv":
-        return _text(render(report, "csv"), "text/csv", filename)
+    if q.format == "csv":
+        return _csv(render(report, "csv"), q.encoding, filename)
     return ok(report.as_json())
 
 
@@ -110,7 +130,7 @@ async def get_compliance_report(call: Call) -> web.Response:
         report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    return _respond(q.format, report, f"compliance-{call.path('name')}.csv")
+    return _respond(q, report, f"compliance-{call.path('name')}.csv")
 
 
 @routes.route(
@@ -129,7 +149,7 @@ async def get_performance_report(call: Call) -> web.Response:
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    return _respond(q.format, report, f"performance-{call.path('name')}.csv")
+    return _respond(q, report, f"performance-{call.path('name')}.csv")
 
 
 @routes.route(
@@ -151,7 +171,7 @@ async def get_calls_report(call: Call) -> web.Response:
             record = await get_campaign(call.db, name)
             out = io.StringIO()
             await write_calls_csv(call.db, record.id, span, out, agent=q.agent)
-            return _text(out.getvalue(), "text/csv", f"calls-{name}.csv")
+            return _csv(out.getvalue(), q.encoding, f"calls-{name}.csv")
         if q.format == "html":
             raise Problem(422, "format: the call records come as json or csv", kind="validation-error")
         report = await call_records_report(call.db, name, span, agent=q.agent)

@@ -1,5 +1,8 @@
 // A tiny SVG line chart (no dependency): series of [t, value], drawn into a fixed viewBox that scales.
+import { t } from "./i18n.js";
+
 const H = 150, PAD = 34;
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function lineChart(svg, series, { yMax = null, cap = null, yFormat = null } = {}) {
   // Draw in the element's own pixel width so text and strokes are never stretched.
@@ -26,7 +29,7 @@ export function lineChart(svg, series, { yMax = null, cap = null, yFormat = null
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
   }
   const span = Math.round(t1 - t0);
-  parts.push(`<text x="${PAD}" y="${H - 3}" font-size="10" fill="#8a93a6">-${span}s</text><text x="${W - 24}" y="${H - 3}" font-size="10" fill="#8a93a6">now</text>`);
+  parts.push(`<text x="${PAD}" y="${H - 3}" font-size="10" fill="#8a93a6">${esc(t("-{n} s", { n: span }))}</text><text x="${W - 24}" y="${H - 3}" font-size="10" fill="#8a93a6">${esc(t("now"))}</text>`);
   parts.push(`</svg>`);
   const doc = new DOMParser().parseFromString(parts.join(""), "image/svg+xml").documentElement;
   svg.replaceChildren(...Array.from(doc.childNodes).map((n) => document.importNode(n, true)));

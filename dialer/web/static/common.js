@@ -1,4 +1,5 @@
 // Shared helpers: API calls with the CSRF token, the live WebSocket (reconnects), formatting.
+import { dateTime, percent, t } from "./i18n.js";
 export const boot = JSON.parse(document.body.dataset.boot || "{}");
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
@@ -33,7 +34,7 @@ export function live(onMessage, onState) {
   connect();
 }
 
-export function setLive(el, up) { el.className = "dot " + (up ? "dot-on" : "dot-off"); el.title = up ? "live" : "reconnecting"; }
+export function setLive(el, up) { el.className = "dot " + (up ? "dot-on" : "dot-off"); el.title = up ? t("live") : t("reconnecting"); }
 
 export function clock(seconds) {
   if (seconds === null || seconds === undefined || !isFinite(seconds)) return "--:--";
@@ -43,7 +44,7 @@ export function clock(seconds) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-export function pct(x, digits = 1) { return (100 * (x || 0)).toFixed(digits) + " %"; }
+export function pct(x, digits = 1) { return percent(x, digits); }
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -57,8 +58,5 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export function when(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-}
+// A date and time in the user's zone and language.
+export function when(iso) { return dateTime(iso); }

@@ -1,5 +1,6 @@
 // Agent console: session (queues, ready, pause), live state and timers, screen pop, disposition, callbacks.
 import { api, boot, clock, el, live, setLive, when } from "./common.js";
+import { dateTime, languagePicker, t, timeIn, userZone, word } from "./i18n.js";
 
 const me = boot.user;
 const $ = (id) => document.getElementById(id);
@@ -10,27 +11,39 @@ let hotkeys = new Map();   // key -> disposition code
 let previewQueues = new Set();  // queues of preview-mode campaigns
 let previewHeld = null;    // the lead held for preview
 
+// The lead's name as stored for display ("山田 太郎" stays family-first), else its parts in the usual order.
+function leadName(lead) { return lead.display_name || [lead.first_name, lead.last_name].filter(Boolean).join(" "); }
+
+// Beside the callback picker: the chosen time in the lead's own zone (the calling window is the lead's).
+function showCallbackLocal() {
+  const at = $("callback-at").value;
+  const zone = currentCall && currentCall.lead && (currentCall.lead.time_zones || [])[0];
+  let hint = $("callback-local");
+  if (!hint) { hint = el("span", { id: "callback-local", class: "muted" }); $("callback-at").after(hint); }
+  hint.textContent = at && zone ? " " + t("= {time} for the lead", { time: timeIn(new Date(at), zone) }) : "";
+}
+
 function say(id, text, error = false) { const m = $(id); m.textContent = text; m.classList.toggle("error", error); }
 
 async function loadQueues() {
   const data = await api("GET", "/api/queues");
   previewQueues = new Set(data.queues.filter((q) => q.dial_mode === "preview").map((q) => q.queue));
   const box = $("queue-choice");
-  box.replaceChildren(el("legend", {}, "Campaigns and inbound queues"));
+  box.replaceChildren(el("legend", {}, t("Campaigns and inbound queues")));
   for (const q of data.queues) {
     const id = "q-" + q.queue;
     // Signed in: the queues they are in; otherwise every campaign queue (inbound queues are opt-in).
     const checked = agent && agent.queues.length ? agent.queues.includes(q.queue) : q.kind === "campaign";
     box.append(el("label", { class: "check", for: id },
       el("input", { type: "checkbox", id, value: q.queue, checked }),
-      `${q.label}`, el("span", { class: "muted" }, ` · ${q.kind}`)));
+      `${q.label}`, el("span", { class: "muted" }, ` · ${word(q.kind)}`)));
   }
 }
 
 function showAgent(a) {
   agent = a;
   const pill = $("state-pill");
-  const label = a.status === "paused" && a.pause_reason ? `paused · ${a.pause_reason}` : a.status.replace("_", " ");
+  const label = a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status);
   pill.textContent = label;
   pill.className = "pill pill-" + a.status;
   $("btn-ready").disabled = a.status !== "paused";  // wrap-up ends with the disposition
@@ -48,7 +61,7 @@ function tick() {
   if (agent.status === "wrapup" && agent.wrapup_until) {
     const left = Math.max(0, agent.wrapup_until - now);
     const total = (currentCall && currentCall.wrap_up_seconds) || 30;
-    $("wrapup-left").textContent = Math.ceil(left) + " s";
+    $("wrapup-left").textContent = t("{n} s", { n: Math.ceil(left) });
     $("wrapup-bar").style.width = Math.min(100, (100 * left) / total) + "%";
   }
 }
@@ -66,18 +79,21 @@ async function refresh() {
 
 function fieldList(lead) {
   const dl = el("dl", { class: "fields" });
-  const rows = [["Time zone", (lead.time_zones || []).join(", ")], ["Status", lead.status], ["Attempts", lead.attempts],
-    ["Postal code", lead.postal_code], ["Last outcome", lead.last_outcome], ["Last disposition", lead.last_disposition]];
+  const zone = (lead.time_zones || [])[0];
+  const rows = [[t("Lead's local time"), zone ? timeIn(new Date(), zone) : "", "lead-local-time"],
+    [t("Time zone"), (lead.time_zones || []).join(", ")], [t("Reading"), lead.name_reading], [t("Status"), word(lead.status)],
+    [t("Attempts"), lead.attempts], [t("Postal code"), lead.postal_code], [t("Last outcome"), word(lead.last_outcome)],
+    [t("Last disposition"), lead.last_disposition]];
   for (const [k, v] of Object.entries(lead.fields || {})) rows.push([k.replace(/_/g, " "), v]);
-  for (const [k, v] of rows) if (v !== null && v !== undefined && v !== "") dl.append(el("dt", {}, k), el("dd", {}, String(v)));
+  for (const [k, v, id] of rows) if (v !== null && v !== undefined && v !== "") dl.append(el("dt", {}, k), el("dd", { id }, String(v)));
   return dl;
 }
 
 function historyTable(history) {
-  const body = history.map((a) => el("tr", {}, el("td", {}, when(a.started_at)), el("td", {}, a.outcome || "in progress"),
+  const body = history.map((a) => el("tr", {}, el("td", {}, when(a.started_at)), el("td", {}, a.outcome ? word(a.outcome) : t("in progress")),
     el("td", {}, a.disposition || ""), el("td", {}, a.agent || ""), el("td", {}, a.notes || "")));
   return el("table", { class: "table" },
-    el("thead", {}, el("tr", {}, ["When", "Outcome", "Disposition", "Agent", "Notes"].map((h) => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, [t("When"), t("Outcome"), t("Disposition"), t("Agent"), t("Notes")].map((h) => el("th", {}, h)))),
     el("tbody", {}, body));
 }
 
@@ -90,21 +106,21 @@ function showPreviewLead(data) {
   previewHeld = data.lead;
   $("btn-dial").disabled = !previewHeld; $("btn-skip").disabled = !previewHeld;
   if (!previewHeld) {
-    $("preview-lead").replaceChildren(el("p", { class: "muted" }, data.why ? `Nothing to dial: ${data.why}` : "Take the next lead, read it, then dial."));
+    $("preview-lead").replaceChildren(el("p", { class: "muted" }, data.why ? t("Nothing to dial: {why}", { why: data.why }) : t("Take the next lead, read it, then dial.")));
     return;
   }
   const lead = previewHeld;
   $("preview-lead").replaceChildren(
-    el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "preview-name" }, [lead.first_name, lead.last_name].filter(Boolean).join(" ") || "Unnamed lead"),
-      el("div", { class: "muted" }, `Campaign ${data.campaign} · lead #${lead.id}`)), el("div", { class: "lead-phone" }, lead.phone)),
-    fieldList(lead), el("h3", {}, "Attempt history"), historyTable(data.history || []));
+    el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "preview-name" }, leadName(lead) || t("Unnamed lead")),
+      el("div", { class: "muted" }, t("Campaign {campaign} · lead #{id}", { campaign: data.campaign, id: lead.id }))), el("div", { class: "lead-phone" }, lead.phone)),
+    fieldList(lead), el("h3", {}, t("Attempt history")), historyTable(data.history || []));
 }
 
 async function preview(verb) {
   try {
     const data = await api("POST", `/api/agents/${encodeURIComponent(me)}/preview/${verb}`, {});
     if (verb === "claim") showPreviewLead(data);
-    else { showPreviewLead({ lead: null }); say("preview-msg", verb === "dial" ? "Dialling…" : "Lead given back"); }
+    else { showPreviewLead({ lead: null }); say("preview-msg", verb === "dial" ? t("Dialling…") : t("Lead given back")); }
   } catch (err) { say("preview-msg", err.message, true); }
 }
 
@@ -115,31 +131,32 @@ function showCall(call) {
   const panel = $("disposition-panel");
   if (!call) {
     pop.className = "screen-pop empty";
-    pop.replaceChildren(el("p", { class: "waiting" }, agent && agent.status === "ready" ? "Ready — waiting for the next call…" : "No call. Go Ready and calls will arrive here."));
+    pop.replaceChildren(el("p", { class: "waiting" }, agent && agent.status === "ready" ? t("Ready — waiting for the next call…") : t("No call. Go Ready and calls will arrive here.")));
     panel.hidden = true; return;
   }
   pop.className = "screen-pop";
   if (call.inbound) {
-    const banner = el("div", { class: "inbound-banner" }, el("strong", {}, "Inbound call"),
-      ` from ${call.caller || "an unknown number"} · queue ${call.queue}`,
-      call.lead ? el("span", { class: "muted" }, ` · known lead of campaign ${call.campaign}` + (call.other_matches ? ` (+${call.other_matches} other matches)` : "")) : el("span", { class: "muted" }, " · no lead with this number"));
+    const banner = el("div", { class: "inbound-banner" }, el("strong", {}, t("Inbound call")),
+      " " + t("from {caller} · queue {queue}", { caller: call.caller || t("an unknown number"), queue: call.queue }),
+      call.lead ? el("span", { class: "muted" }, " · " + t("known lead of campaign {campaign}", { campaign: call.campaign }) + (call.other_matches ? " " + t("(+{n} other matches)", { n: call.other_matches }) : "")) : el("span", { class: "muted" }, " · " + t("no lead with this number")));
     const parts = [banner];
     if (call.lead) {
       const lead = call.lead;
-      parts.push(el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, [lead.first_name, lead.last_name].filter(Boolean).join(" ") || "Unnamed lead"),
-        el("div", { class: "muted" }, `lead #${lead.id}`)), el("div", { class: "lead-phone" }, lead.phone)), fieldList(lead), el("h3", {}, "Attempt history"), historyTable(call.history || []));
+      parts.push(el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, leadName(lead) || t("Unnamed lead")),
+        el("div", { class: "muted" }, t("lead #{id}", { id: lead.id }))), el("div", { class: "lead-phone" }, lead.phone)), fieldList(lead), el("h3", {}, t("Attempt history")), historyTable(call.history || []));
     }
     pop.replaceChildren(...parts);
     panel.hidden = true; return;
   }
   const lead = call.lead || {};
-  const name = [lead.first_name, lead.last_name].filter(Boolean).join(" ") || "Unknown caller";
+  const name = leadName(lead) || t("Unknown caller");
   pop.replaceChildren(
     el("div", { class: "lead-head" },
-      el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, name), el("div", { class: "muted" }, `Campaign ${call.campaign} · lead #${lead.id}`)),
+      el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, name), el("div", { class: "muted" }, t("Campaign {campaign} · lead #{id}", { campaign: call.campaign, id: lead.id }))),
       el("div", { class: "lead-phone" }, lead.phone || "")),
+    call.script ? el("blockquote", { class: "script", id: "agent-script" }, call.script) : null,
     fieldList(lead),
-    el("h3", {}, "Attempt history"), historyTable(call.history || []));
+    el("h3", {}, t("Attempt history")), historyTable(call.history || []));
   const buttons = $("dispo-buttons");
   buttons.replaceChildren();
   hotkeys = new Map();
@@ -148,7 +165,7 @@ function showCall(call) {
     const key = (d.hotkey || "").toLowerCase();
     if (key) hotkeys.set(key, d.code);
     buttons.append(el("button", { class: cls, type: "button", "data-code": d.code, onclick: () => dispose(d) },
-      d.label || d.code, key ? el("kbd", {}, "Alt+" + key.toUpperCase()) : null));
+      d.label ? t(d.label) : d.code, key ? el("kbd", {}, "Alt+" + key.toUpperCase()) : null));
   }
   panel.hidden = false;
 }
@@ -157,12 +174,12 @@ async function dispose(d) {
   const body = { code: d.code, notes: $("notes").value || null, campaign: currentCall && currentCall.campaign };
   const at = $("callback-at").value;
   if (d.schedules_callback) {
-    if (!at) { say("dispo-msg", "Choose the callback time first", true); $("callback-at").focus(); return; }
+    if (!at) { say("dispo-msg", t("Choose the callback time first"), true); $("callback-at").focus(); return; }
   }
   if (at) { body.callback_at = new Date(at).toISOString(); body.callback_personal = $("callback-personal").checked; }
   try {
     await api("POST", `/api/agents/${encodeURIComponent(me)}/disposition`, body);
-    say("dispo-msg", `Saved: ${d.label || d.code}`);
+    say("dispo-msg", t("Saved: {label}", { label: d.label ? t(d.label) : d.code }));
     $("notes").value = ""; $("callback-at").value = "";
     await refresh(); loadRecent();
   } catch (err) { say("dispo-msg", err.message, true); }
@@ -178,14 +195,16 @@ async function command(path, body) {
 async function loadRecent() {
   try {
     const data = await api("GET", `/api/agents/${encodeURIComponent(me)}/calls?limit=8`);
-    $("recent-calls").replaceChildren(...data.items.map((a) => el("li", {}, el("span", {}, when(a.started_at)), el("span", {}, a.disposition || a.outcome || "…"))));
+    $("recent-calls").replaceChildren(...data.items.map((a) => el("li", {}, el("span", {}, when(a.started_at)), el("span", {}, a.disposition || word(a.outcome) || "…"))));
   } catch (_) { /* not an agent yet */ }
 }
 
 function wire() {
+  $("callback-at").addEventListener("input", showCallbackLocal);
+  languagePicker(api);
   $("btn-login").onclick = () => {
     const queues = [...document.querySelectorAll("#queue-choice input:checked")].map((i) => i.value);
-    if (!queues.length) { say("session-msg", "Choose at least one campaign or queue", true); return; }
+    if (!queues.length) { say("session-msg", t("Choose at least one campaign or queue"), true); return; }
     command("login", { queues });
   };
   $("btn-logout").onclick = () => command("logout");

@@ -1,6 +1,7 @@
 // Manager dashboard: every campaign live (pushed over the WebSocket once a second), agents, lead upload.
 import { api, clock, el, live, pct, setLive } from "./common.js";
 import { lineChart } from "./chart.js";
+import { languagePicker, number, t, word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const STATE_COLORS = { ready: "#18a058", talking: "#2f6fe4", wrapup: "#a35ee8", paused: "#e59a12", ringing: "#12a5b8", logged_out: "#9aa3b5" };
@@ -21,9 +22,9 @@ function gauge(rate, cap) {
 function hbars(counts, colors) {
   const total = Object.values(counts).reduce((a, b) => a + b, 0) || 1;
   return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) =>
-    el("div", { class: "hbar" }, el("span", {}, k.replace("_", " ")),
+    el("div", { class: "hbar" }, el("span", {}, word(k)),
       el("div", { class: "track" }, el("div", { class: "fill", style: `width:max(3px, ${(100 * v) / total}%);background:${colors[k] || "#3557d4"}` })),
-      el("span", { class: "num" }, v.toLocaleString())));
+      el("span", { class: "num" }, number(v))));
 }
 
 function campaignCard(c) {
@@ -43,35 +44,35 @@ function campaignCard(c) {
   const why = c.why_not_dialing;
   const leads = c.leads || { by_status: {}, total: 0, due_now: 0 };
   const left = ["new", "retry", "callback"].reduce((n, s) => n + (leads.by_status[s] || 0), 0);
-  const action = (verb) => el("button", { class: "btn" + (verb === "stop" ? " btn-danger" : ""), type: "button", onclick: () => control(c.campaign, verb) }, verb[0].toUpperCase() + verb.slice(1));
+  const action = (verb) => el("button", { class: "btn" + (verb === "stop" ? " btn-danger" : ""), type: "button", onclick: () => control(c.campaign, verb) }, { start: t("Start"), pause: t("Pause"), stop: t("Stop") }[verb]);
   const rateSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   const abSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   card.replaceChildren(
-    el("div", { class: "camp-head" }, el("h2", {}, c.campaign), el("span", { class: "pill pill-" + c.state, "data-field": "state" }, c.state),
-      el("span", { class: "muted" }, `${c.dial_mode} · queue ${c.queue}`), el("div", { class: "camp-actions" },
-        el("a", { class: "btn btn-link", href: `/api/reports/compliance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, "Compliance report"),
-        el("a", { class: "btn btn-link", href: `/api/reports/performance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, "Performance report"),
-        el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv` }, "Calls CSV"),
+    el("div", { class: "camp-head" }, el("h2", {}, c.campaign), el("span", { class: "pill pill-" + c.state, "data-field": "state" }, word(c.state)),
+      el("span", { class: "muted" }, t("{mode} · queue {queue}", { mode: word(c.dial_mode), queue: c.queue })), el("div", { class: "camp-actions" },
+        el("a", { class: "btn btn-link", href: `/api/reports/compliance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, t("Compliance report")),
+        el("a", { class: "btn btn-link", href: `/api/reports/performance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, t("Performance report")),
+        el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv` }, t("Calls CSV")),
         action("start"), action("pause"), action("stop"))),
-    el("div", { class: "why" + (why ? "" : " ok"), "data-field": "why" }, why ? [el("strong", {}, (c.calls_in_flight > 0 || c.dial_rate_per_minute > 0 ? "Holding new calls: " : "Not dialling: ") + why.code.replace(/_/g, " ")), " — " + why.detail,
-      Object.keys(why.breakdown || {}).length ? el("span", { class: "muted" }, " (" + Object.entries(why.breakdown).map(([k, v]) => `${k} ${v}`).join(", ") + ")") : null]
-      : [el("strong", {}, "Dialling"), " — " + (p.reason || "pacing normally")]),
+    el("div", { class: "why" + (why ? "" : " ok"), "data-field": "why" }, why ? [el("strong", {}, (c.calls_in_flight > 0 || c.dial_rate_per_minute > 0 ? t("Holding new calls:") : t("Not dialling:")) + " " + word(why.code)), " — " + why.detail,
+      Object.keys(why.breakdown || {}).length ? el("span", { class: "muted" }, " (" + Object.entries(why.breakdown).map(([k, v]) => `${word(k)} ${number(v)}`).join(", ") + ")") : null]
+      : [el("strong", {}, t("Dialling")), " — " + (p.reason || t("pacing normally"))]),
     el("div", { class: "kpis" },
-      kpi("Calls in flight", String(c.calls_in_flight), `${c.last_decision_calls} asked last tick`),
-      kpi("Dial rate", c.dial_rate_per_minute.toFixed(1), "calls / minute"),
-      (() => { const k = kpi("Abandon 24 h", pct(a30.day_rate), `${a30.day_abandoned} of ${a30.day_live_answers} live · cap ${pct(aw.cap, 0)}`, a30.day_rate > aw.cap); k.append(gauge(a30.day_rate, aw.cap)); return k; })(),
-      (() => { const k = kpi(`Pacer window ${aw.hours >= 48 ? aw.hours / 24 + " d" : aw.hours + " h"}`, pct(aw.rate), `${aw.abandoned} of ${aw.live_answers} live (compliance window)`, aw.rate > aw.cap); k.append(gauge(aw.rate, aw.cap)); return k; })(),
-      (() => { const k = kpi("Abandon 30 d", pct(a30.rate), `${a30.abandoned} of ${a30.live_answers} live`, a30.rate > aw.cap); k.append(gauge(a30.rate, aw.cap)); return k; })(),
-      kpi("Contact rate", pct(c.contact_rate), `${c.counters.connected} connected / ${c.counters.attempts} dials`),
-      kpi("Pacing level", p.applied_level !== undefined && p.applied_level !== null ? Number(p.applied_level).toFixed(2) : "—", p.effective_mode || c.dial_mode),
-      kpi("Leads left", left.toLocaleString(), `${(leads.due_now || 0).toLocaleString()} due now of ${(leads.total || 0).toLocaleString()}`),
-      kpi("Agents", String(Object.values(c.agents_by_state || {}).reduce((a, b) => a + b, 0)), Object.entries(c.agents_by_state || {}).map(([k, v]) => `${v} ${k}`).join(" · "))),
-    el("p", { class: "pacing" }, el("strong", {}, "Pacing: "), p.reason || "no decision yet", p.guard ? ` (guard: ${p.guard})` : ""),
+      kpi(t("Calls in flight"), number(c.calls_in_flight), t("{n} asked last tick", { n: number(c.last_decision_calls) })),
+      kpi(t("Dial rate"), number(c.dial_rate_per_minute, 1), t("calls / minute")),
+      (() => { const k = kpi(t("Abandon 24 h"), pct(a30.day_rate), t("{abandoned} of {live} live · cap {cap}", { abandoned: number(a30.day_abandoned), live: number(a30.day_live_answers), cap: pct(aw.cap, 0) }), a30.day_rate > aw.cap); k.append(gauge(a30.day_rate, aw.cap)); return k; })(),
+      (() => { const k = kpi(aw.hours >= 48 ? t("Pacer window {n} d", { n: aw.hours / 24 }) : t("Pacer window {n} h", { n: aw.hours }), pct(aw.rate), t("{abandoned} of {live} live (compliance window)", { abandoned: number(aw.abandoned), live: number(aw.live_answers) }), aw.rate > aw.cap); k.append(gauge(aw.rate, aw.cap)); return k; })(),
+      (() => { const k = kpi(t("Abandon 30 d"), pct(a30.rate), t("{abandoned} of {live} live", { abandoned: number(a30.abandoned), live: number(a30.live_answers) }), a30.rate > aw.cap); k.append(gauge(a30.rate, aw.cap)); return k; })(),
+      kpi(t("Contact rate"), pct(c.contact_rate), t("{connected} connected / {attempts} dials", { connected: number(c.counters.connected), attempts: number(c.counters.attempts) })),
+      kpi(t("Pacing level"), p.applied_level !== undefined && p.applied_level !== null ? number(p.applied_level, 2) : "—", word(p.effective_mode || c.dial_mode)),
+      kpi(t("Leads left"), number(left), t("{due} due now of {total}", { due: number(leads.due_now || 0), total: number(leads.total || 0) })),
+      kpi(t("Agents"), number(Object.values(c.agents_by_state || {}).reduce((a, b) => a + b, 0)), Object.entries(c.agents_by_state || {}).map(([k, v]) => `${number(v)} ${word(k)}`).join(" · "))),
+    el("p", { class: "pacing" }, el("strong", {}, t("Pacing:") + " "), p.reason || t("no decision yet"), p.guard ? " " + t("(guard: {guard})", { guard: p.guard }) : ""),
     el("div", { class: "charts" },
-      el("div", { class: "chart" }, el("h3", {}, "Dial rate, calls in flight, agents talking"),
-        el("div", { class: "legend" }, el("span", {}, el("i", { class: "swatch", style: "background:#3557d4" }), "dials/min"), el("span", {}, el("i", { class: "swatch", style: "background:#12a5b8" }), "in flight"), el("span", {}, el("i", { class: "swatch", style: "background:#a35ee8" }), "talking")), rateSvg),
-      el("div", { class: "chart" }, el("h3", {}, "Abandon rate (pacer window) vs cap"), abSvg),
-      el("div", { class: "chart" }, el("h3", {}, "Leads by status"), ...hbars(leads.by_status || {}, LEAD_COLORS))));
+      el("div", { class: "chart" }, el("h3", {}, t("Dial rate, calls in flight, agents talking")),
+        el("div", { class: "legend" }, el("span", {}, el("i", { class: "swatch", style: "background:#3557d4" }), t("dials/min")), el("span", {}, el("i", { class: "swatch", style: "background:#12a5b8" }), t("in flight")), el("span", {}, el("i", { class: "swatch", style: "background:#a35ee8" }), t("talking"))), rateSvg),
+      el("div", { class: "chart" }, el("h3", {}, t("Abandon rate (pacer window) vs cap")), abSvg),
+      el("div", { class: "chart" }, el("h3", {}, t("Leads by status")), ...hbars(leads.by_status || {}, LEAD_COLORS))));
   lineChart(rateSvg, [
     { color: "#3557d4", fill: true, points: h.map((x) => [x.t, x.rate]) },
     { color: "#12a5b8", points: h.map((x) => [x.t, x.inflight]) },
@@ -82,9 +83,9 @@ function campaignCard(c) {
 function agentsTable(agents) {
   const counts = {};
   for (const a of agents) counts[a.status] = (counts[a.status] || 0) + 1;
-  $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${v} ${k.replace("_", " ")}`)));
+  $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)));
   $("agents-table").tBodies[0].replaceChildren(...agents.map((a) => el("tr", {},
-    el("td", {}, a.agent_id), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `paused · ${a.pause_reason}` : a.status.replace("_", " "))),
+    el("td", {}, a.agent_id), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status))),
     el("td", { class: "num" }, clock(a.seconds_in_state)), el("td", { class: "num" }, clock(a.talk_seconds)), el("td", { class: "num" }, clock(a.wrap_seconds)),
     el("td", { class: "num" }, clock(a.pause_seconds)), el("td", { class: "num" }, a.calls),
     el("td", {}, Object.entries(a.dispositions || {}).map(([k, v]) => `${k} ${v}`).join(", ")))));
@@ -93,7 +94,7 @@ function agentsTable(agents) {
 function render(doc) {
   for (const c of doc.campaigns) campaignCard(c);
   agentsTable(doc.agents);
-  $("updated").textContent = "updated " + new Date().toLocaleTimeString();
+  $("updated").textContent = t("updated {time}", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
   const select = $("upload-campaign");
   if (select.options.length !== doc.campaigns.length) select.replaceChildren(...doc.campaigns.map((c) => el("option", { value: c.campaign }, c.campaign)));
 }
@@ -106,28 +107,43 @@ async function control(name, verb) {
 // ---- lead upload: preview the mapping, adjust it, import, show the report
 const FIELDS = ["phone", "alt_phone", "first_name", "last_name", "name", "email", "postal_code", "priority", "external_id", "skip"];
 let mapping = {};
+let encoding = "";  // "": detected by the server; else the manager's choice
+
+// The detected encoding, and a choice of another one (the preview is read again with it).
+function encodingChoice(data) {
+  const select = el("select", { id: "encoding-choice", "aria-label": t("Encoding"), onchange: (ev) => { encoding = ev.target.value; preview(); } },
+    el("option", { value: "", selected: !encoding }, data.encoding_detected === false || !data.encoding ? t("detect") : t("detected: {encoding}", { encoding: data.encoding })),
+    ...(data.encodings || []).map((e) => el("option", { value: e, selected: e === encoding }, e)));
+  return el("label", {}, t("Encoding") + " ", select);
+}
 
 function form(withMapping) {
   const fd = new FormData();
   fd.append("file", $("upload-file").files[0]);
   if (withMapping) fd.append("mapping", JSON.stringify(mapping));
+  if (encoding) fd.append("encoding", encoding);
   return fd;
 }
 
 async function preview() {
-  if (!$("upload-file").files.length) { $("import-report").textContent = "Choose a CSV file first"; return; }
+  if (!$("upload-file").files.length) { $("import-report").textContent = t("Choose a CSV file first"); return; }
   try {
     const data = await api("POST", `/api/campaigns/${encodeURIComponent($("upload-campaign").value)}/lead-lists/preview`, form(Object.keys(mapping).length > 0));
     const rows = data.columns.map((col) => {
       const known = FIELDS.includes(col.field) ? col.field : "custom";
-      const select = el("select", { "aria-label": "field for " + col.column, onchange: (ev) => { mapping[col.column] = ev.target.value === "custom" ? col.column : ev.target.value; } },
-        [...FIELDS, "custom"].map((f) => el("option", { value: f, selected: f === known }, f === "custom" ? `custom field “${col.column}”` : f)));
+      const select = el("select", { "aria-label": t("field for {column}", { column: col.column }), onchange: (ev) => { mapping[col.column] = ev.target.value === "custom" ? col.column : ev.target.value; } },
+        [...FIELDS, "custom"].map((f) => el("option", { value: f, selected: f === known }, f === "custom" ? t("custom field “{column}”", { column: col.column }) : f)));
       return el("tr", {}, el("td", {}, col.column), el("td", {}, select), el("td", { class: "muted" }, (data.sample[0] && (col.field === "phone" ? data.sample[0].phone : (data.sample[0].fields || {})[col.field])) || ""));
     });
-    $("mapping").replaceChildren(el("p", { class: "muted" }, `${data.file}: ${data.encoding}, delimiter “${data.delimiter}”, ${data.sample.length} sample rows, ${data.sample_errors.length} bad in the sample`),
-      el("table", { class: "table", id: "mapping-table" }, el("thead", {}, el("tr", {}, el("th", {}, "Column"), el("th", {}, "Maps to"), el("th", {}, "First row"))), el("tbody", {}, rows)));
+    $("mapping").replaceChildren(el("p", { class: "muted", id: "detected-encoding" }, t("{file}: {encoding}, delimiter “{delimiter}”, {rows} sample rows, {bad} bad in the sample", { file: data.file, encoding: data.encoding, delimiter: data.delimiter, rows: data.sample.length, bad: data.sample_errors.length })),
+      encodingChoice(data),
+      el("table", { class: "table", id: "mapping-table" }, el("thead", {}, el("tr", {}, el("th", {}, t("Column")), el("th", {}, t("Maps to")), el("th", {}, t("First row")))), el("tbody", {}, rows)));
     $("btn-import").disabled = false;
-  } catch (err) { $("import-report").textContent = err.message; }
+  } catch (err) {
+    $("import-report").textContent = err.message;
+    // Encoding not recognised: offer the choices so the manager can name it.
+    if (err.problem && err.problem.encodings) $("mapping").replaceChildren(encodingChoice({ encodings: err.problem.encodings }));
+  }
 }
 
 async function upload(ev) {
@@ -136,15 +152,16 @@ async function upload(ev) {
   try {
     const r = await api("POST", `/api/campaigns/${encodeURIComponent($("upload-campaign").value)}/lead-lists`, form(true));
     $("import-report").replaceChildren(el("div", { class: "report", id: "report-figures" },
-      kpi("Rows", String(r.rows)), kpi("Imported", String(r.imported)), kpi("Duplicates", String(r.duplicates)), kpi("Invalid", String(r.invalid), "", r.invalid > 0), kpi("On DNC", String(r.dnc))),
-      el("p", {}, el("a", { href: r.errors_url, download: "", id: "errors-link" }, "Download the error report (CSV)")));
+      kpi(t("Rows"), number(r.rows)), kpi(t("Imported"), number(r.imported)), kpi(t("Duplicates"), number(r.duplicates)), kpi(t("Invalid"), number(r.invalid), "", r.invalid > 0), kpi(t("On DNC"), number(r.dnc))),
+      el("p", {}, el("a", { href: r.errors_url, download: "", id: "errors-link" }, t("Download the error report (CSV)"))));
   } catch (err) { $("import-report").textContent = err.message; }
   $("btn-import").disabled = false;
 }
 
 $("btn-preview").onclick = preview;
 $("upload-form").onsubmit = upload;
-$("upload-file").onchange = () => { mapping = {}; $("btn-import").disabled = true; preview(); };
+$("upload-file").onchange = () => { mapping = {}; encoding = ""; $("btn-import").disabled = true; preview(); };
+languagePicker(api);
 
 live((msg) => { if (msg.kind === "dashboard") render(msg.data); }, (up) => setLive($("ws-status"), up));
 render(await api("GET", "/api/dashboard"));

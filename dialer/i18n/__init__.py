@@ -1,0 +1,235 @@
+"""Languages: gettext catalogues (Babel) for the server, the same catalogues as JSON for the browser scripts,
+locale negotiation, and dates, times, numbers and durations formatted per locale.
+
+How to use it (see docs/i18n.md):
+
+- Python: ``from dialer.i18n import _`` and write ``_("Sign in")``; the language is the one of the current request
+  or command (:func:`use_locale`). A string defined at import time is marked with ``N_("...")`` and translated
+  where it is shown with ``_(value)``.
+- Templates (``dialer/web/templates/*.html``): every text node and every ``title``, ``placeholder``,
+  ``aria-label`` and ``alt`` is a message; :func:`translate_html` swaps them when the page is rendered. ``$name``
+  placeholders stay as they are (they are substituted afterwards).
+- Browser scripts: ``import { t } from "./i18n.js"`` and write ``t("Ready")`` or ``t("{n} calls", { n })``; the
+  catalogue comes from ``/api/i18n/<locale>``.
+- Catalogues: ``dialer/i18n/locales/<ll>/LC_MESSAGES/dialer.po`` are read (and compiled) at run time, so a fresh
+  clone needs no build step. ``python -m dialer.i18n update`` extracts the messages and merges them into every
+  catalogue; ``tests/unit/test_i18n_catalogues.py`` fails on a missing or stale message.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel import dates as bdates
+from babel import numbers as bnumbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+DOMAIN = "dialer"
+DEFAULT_LOCALE = "en"
+# The languages shipped, as the UI and settings name them (BCP 47); `catalog_dir` maps them to gettext's names.
+LOCALES: tuple[str, ...] = ("en", "ja", "zh-CN")
+LOCALE_NAMES = {"en": "English", "ja": "日本語", "zh-CN": "简体中文"}
+LOCALE_DIR = Path(__file__).parent / "locales"
+
+_current: ContextVar[str] = ContextVar("dialer_locale", default=DEFAULT_LOCALE)
+
+
+def gettext_name(locale: str) -> str:
+    """``zh-CN`` → ``zh_CN`` (the catalogue directory and Babel's identifier)."""
+    return locale.replace("-", "_")
+
+
+def catalog_path(locale: str) -> Path:
+    return LOCALE_DIR / gettext_name(locale) / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@lru_cache(maxsize=len(LOCALES) + 1)
+def translations(locale: str) -> _gettext.NullTranslations:
+    """The compiled catalogue of ``locale`` (read from its .po once per process); English is the identity."""
+    path = catalog_path(locale)
+    if locale == DEFAULT_LOCALE or not path.is_file():
+        return _gettext.NullTranslations()
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=gettext_name(locale), domain=DOMAIN)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
+
+
+@lru_cache(maxsize=len(LOCALES) + 1)
+def catalog_json(locale: str) -> dict[str, str | list[str]]:
+    """The catalogue for the browser: msgid → translation (plural messages: the list of forms, indexed by
+    ``Intl.PluralRules``), translated entries only (a missing one falls back to the English msgid)."""
+    path = catalog_path(locale)
+    if locale == DEFAULT_LOCALE or not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=gettext_name(locale), domain=DOMAIN)
+    out: dict[str, str | list[str]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple | list):
+            forms = [str(s) for s in message.string] if isinstance(message.string, tuple | list) else []
+            if all(forms):
+                out[str(message.id[0])] = forms
+        elif message.string:
+            out[str(message.id)] = str(message.string)
+    return out
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+def set_locale(locale: str) -> None:
+    """Set the language of the current task (a request, a command)."""
+    _current.set(normalize_locale(locale) or DEFAULT_LOCALE)
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    token = _current.set(normalize_locale(locale) or DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return translations(_current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(_current.get()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it (translated later with ``_(value)``)."""
+    return message
+
+
+# -- negotiation ------------------------------------------------------------------------------------------------
+
+
+def normalize_locale(tag: str | None) -> str | None:
+    """A shipped locale for a language tag, or None: ``ja-JP`` → ``ja``; ``zh``, ``zh-Hans``, ``zh-CN``,
+    ``zh_CN`` → ``zh-CN``; ``en-GB`` → ``en``."""
+    if not tag:
+        return None
+    tag = tag.strip().replace("_", "-")
+    lowered = tag.lower()
+    for loc in LOCALES:
+        if lowered == loc.lower():
+            return loc
+    primary = lowered.split("-")[0]
+    if primary == "zh":
+        return "zh-CN"  # the Chinese catalogue shipped is simplified Chinese
+    return primary if primary in LOCALES else None
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """The tags of an Accept-Language header, best first (``q`` weights respected, ``*`` and q=0 dropped)."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for i, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            key, _eq, value = p.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and tag != "*" and q > 0:
+            weighted.append((-q, i, tag))
+    return [tag for _q, _i, tag in sorted(weighted)]
+
+
+def negotiate(user_language: str | None, accept_language: str | None) -> str:
+    """The user's language setting, else the first shipped language of Accept-Language, else English."""
+    chosen = normalize_locale(user_language)
+    if chosen:
+        return chosen
+    for tag in parse_accept_language(accept_language):
+        found = normalize_locale(tag)
+        if found:
+            return found
+    return DEFAULT_LOCALE
+
+
+def cli_locale(environ: Mapping[str, str]) -> str:
+    """The command line's language: ``DIALER_LANG``, else the POSIX ``LC_ALL`` / ``LC_MESSAGES`` / ``LANG``
+    (``ja_JP.UTF-8`` → ``ja``; ``C`` and ``POSIX`` → English)."""
+    for key in ("DIALER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(key, "").split(".")[0].split("@")[0]
+        if value:
+            return normalize_locale(value) or DEFAULT_LOCALE
+    return DEFAULT_LOCALE
+
+
+# -- formatting -------------------------------------------------------------------------------------------------
+
+
+def babel_locale(locale: str | None = None) -> Locale:
+    try:
+        return Locale.parse(gettext_name(locale or _current.get()))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+def _zone(tz: str | tzinfo | None) -> tzinfo | None:
+    if tz is None or isinstance(tz, tzinfo):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (KeyError, ValueError):
+        return None
+
+
+def format_datetime(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
+    """Date and time in ``tz`` (the user's zone; a lead's zone), medium length, with the zone's short name."""
+    zone = _zone(tz)
+    if zone is not None:
+        value = value.astimezone(zone)
+    return bdates.format_datetime(value, format="medium", tzinfo=zone, locale=babel_locale(locale)) + (
+        f" {value.tzname()}" if value.tzinfo is not None and value.tzname() else ""
+    )
+
+
+def format_time(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
+    zone = _zone(tz)
+    if zone is not None:
+        value = value.astimezone(zone)
+    return bdates.format_time(value, format="short", tzinfo=zone, locale=babel_locale(locale))
+
+
+def format_number(value: float, *, locale: str | None = None) -> str:
+    return bnumbers.format_decimal(value, locale=babel_locale(locale))
+
+
+def format_percent(value: float, *, digits: int = 1, locale: str | None = None) -> str:
+    pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
+    return bnumbers.format_percent(value, format=pattern, locale=babel_locale(locale))
+
+
+def format_duration(value: timedelta | float, *, locale: str | None = None) -> str:
+    """A duration in words of the locale (``3 minutes``, ``3分``, ``3分钟``)."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return bdates.format_timedelta(
+        timedelta(seconds=seconds), threshold=1.0, format="long", locale=babel_locale(locale)
+    )

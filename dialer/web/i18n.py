@@ -1,0 +1,102 @@
+"""The web tier's languages: the request's locale (the user's setting, else Accept-Language), the catalogue as
+JSON for the browser scripts, translated templates, and the user's own language and time zone settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dialer.campaign.windows import is_known_zone
+from dialer.i18n import LOCALE_NAMES, LOCALES, _, catalog_json, negotiate, normalize_locale, translations
+from dialer.i18n.html import translate_html
+from dialer.store.auth import UserRecord, update_user
+from dialer.web.api.common import ok
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, USER, Call, RouteTable
+
+routes = RouteTable()
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def request_locale(request: web.Request) -> str:
+    """The user's language setting, else the browser's Accept-Language, else English."""
+    user: UserRecord | None = request.get(USER)
+    return negotiate(user.language if user is not None else None, request.headers.get("Accept-Language"))
+
+
+@lru_cache(maxsize=64)
+def translated_template(name: str, locale: str) -> str:
+    """A template with its messages in ``locale`` (``$placeholders`` still to fill); cached per process."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    return translate_html(text, translations(locale).gettext, locale)
+
+
+@routes.route(
+    "GET",
+    "/api/i18n/{name}",
+    roles=ANY_USER,
+    summary="A catalogue for the browser scripts: msgid → translation (en: empty, the msgids are English)",
+    tag="users",
+    errors=(404,),
+)
+async def catalogue(call: Call) -> web.Response:
+    requested = call.path("name")
+    locale = normalize_locale(requested)
+    if locale is None or locale != requested:
+        raise Problem(404, _("no catalogue for this language"), languages=list(LOCALES))
+    return ok(catalog_json(locale))
+
+
+class Preferences(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    language: str | None = Field(default=None, description="en, ja, zh-CN; '' for the browser's language")
+    timezone: str | None = Field(default=None, description="IANA zone times are shown in; '' for the browser's")
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str | None) -> str | None:
+        if v and normalize_locale(v) != v:
+            raise ValueError(f"{v!r} is not one of {', '.join(LOCALES)}")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str | None) -> str | None:
+        if v and not is_known_zone(v):
+            raise ValueError(f"{v!r} is not an IANA time zone")
+        return v
+
+
+@routes.route(
+    "GET", "/api/me/preferences", roles=ANY_USER, summary="My language and time zone, and the choices", tag="users"
+)
+async def get_preferences(call: Call) -> web.Response:
+    return ok(_preferences(call.request, call.user))
+
+
+@routes.route(
+    "PUT",
+    "/api/me/preferences",
+    roles=ANY_USER,
+    summary="Set my language and time zone ('' clears one: the browser's is used)",
+    tag="users",
+    body=Preferences,
+)
+async def put_preferences(call: Call) -> web.Response:
+    body = call.body_as(Preferences)
+    user = await update_user(call.db, call.user.name, datetime.now(UTC), language=body.language, timezone=body.timezone)
+    return ok(_preferences(call.request, user))
+
+
+def _preferences(request: web.Request, user: UserRecord) -> dict[str, Any]:
+    return {
+        "language": user.language,
+        "timezone": user.timezone,
+        "effective_language": negotiate(user.language, request.headers.get("Accept-Language")),
+        "languages": [{"code": code, "name": LOCALE_NAMES[code]} for code in LOCALES],
+    }

@@ -1,0 +1,114 @@
+"""Languages on the web tier: pages in the user's language (setting, else Accept-Language), the catalogue for the
+scripts, problem titles translated, the language and time zone settings, the import's encoding override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import FormData
+from web_harness import PASSWORD, WebWorld
+
+
+async def test_pages_follow_accept_language_then_the_users_setting(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    page = await (await client.get("/login", headers={"Accept-Language": "ja-JP,ja;q=0.9"})).text()
+    assert '<html lang="ja">' in page
+    assert "パスワード" in page
+    assert "Password" not in page
+    page = await (await client.get("/login", headers={"Accept-Language": "zh-CN"})).text()
+    assert "密码" in page
+    bad = await client.post(
+        "/login", data={"name": "boss", "password": "nope"}, headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+    )
+    assert "用户名或密码错误" in await bad.text()
+
+    await client.post("/api/login", json={"name": "boss", "password": PASSWORD})
+    page = await (await client.get("/dashboard", headers={"Accept-Language": "ja"})).text()
+    assert "リードのアップロード" in page
+    csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+    resp = await client.put(
+        "/api/me/preferences",
+        json={"language": "zh-CN", "timezone": "Asia/Shanghai"},
+        headers={"X-CSRF-Token": csrf, "Accept-Language": "ja"},
+    )
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["effective_language"] == "zh-CN"
+    page = await (await client.get("/dashboard", headers={"Accept-Language": "ja"})).text()
+    assert '<html lang="zh-CN">' in page
+    assert "上传线索" in page
+    assert "Asia/Shanghai" in page  # the boot data carries the user's zone for the scripts
+    bad = await client.put("/api/me/preferences", json={"language": "fr"}, headers={"X-CSRF-Token": csrf})
+    assert bad.status == 422
+
+
+async def test_catalogue_json_and_translated_problem_titles(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    ja = await (await client.get("/api/i18n/ja", headers=boss)).json()
+    assert ja["Ready"] == "受付可"
+    assert ja["Campaign {campaign} · lead #{id}"] == "キャンペーン {campaign} · リード #{id}"
+    assert await (await client.get("/api/i18n/en", headers=boss)).json() == {}
+    missing = await client.get("/api/i18n/fr", headers={**boss, "Accept-Language": "zh-CN"})
+    assert missing.status == 404
+    assert (await missing.json())["title"] == "未找到"
+    assert (await missing.json())["detail"] == "没有该语言的目录"
+    nobody = await client.get("/api/campaigns", headers={"Accept-Language": "ja"})
+    assert (await nobody.json())["title"] == "認証が必要です"
+
+
+async def test_browser_import_reports_the_encoding_and_takes_another(
+    world: WebWorld, aiohttp_client: Any, tmp_path: Path
+) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    data = "phone,name\n+1 212 555 0142,山田 太郎\n+1 212 555 0143,佐藤 花子\n".encode("cp932")
+
+    def form(encoding: str | None = None) -> FormData:
+        fd = FormData()
+        fd.add_field("file", data, filename="jp.csv", content_type="text/csv")
+        if encoding:
+            fd.add_field("encoding", encoding)
+        return fd
+
+    resp = await client.post("/api/campaigns/demo/lead-lists/preview", data=form(), headers=boss)
+    body = await resp.json()
+    assert resp.status == 200, body
+    assert body["encoding"] == "cp932"
+    assert body["encoding_detected"] is True
+    assert "gb18030" in body["encodings"]
+    assert body["sample"][0]["display_name"] == "山田 太郎"
+    # The manager names another encoding: the file is read with it (here: wrongly, so the names change) ...
+    resp = await client.post("/api/campaigns/demo/lead-lists/preview", data=form("gb18030"), headers=boss)
+    other = await resp.json()
+    assert resp.status == 200, other
+    assert other["encoding"] == "gb18030"
+    assert other["encoding_detected"] is False
+    assert other["sample"][0]["display_name"] != "山田 太郎"
+    # ... or cannot be read with it: the problem offers the choices again, nothing is imported.
+    resp = await client.post("/api/campaigns/demo/lead-lists/preview", data=form("euc_jp"), headers=boss)
+    refused = await resp.json()
+    assert resp.status == 422
+    assert "euc_jp" in refused["detail"]
+    assert "cp932" in refused["encodings"]
+
+
+async def test_csv_downloads_utf8_bom_by_default_cp932_on_request_headers_translated(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(world.app)
+    boss = {**world.auth("boss"), "Accept-Language": "ja"}
+    resp = await client.get("/api/reports/calls/demo?format=csv", headers=boss)
+    body = await resp.read()
+    assert resp.status == 200
+    assert body.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with the BOM
+    assert body.decode("utf-8-sig").startswith("試行ID,リードID,電話番号")
+    resp = await client.get("/api/reports/compliance/demo?format=csv&encoding=cp932", headers=boss)
+    assert resp.status == 200
+    assert "shift_jis" in resp.headers["Content-Type"]
+    assert (await resp.read()).decode("cp932").startswith("区分,項目,指標,値")
+    plain = await client.get("/api/reports/compliance/demo?format=csv&encoding=utf-8", headers=world.auth("boss"))
+    assert (await plain.read()).startswith(b"section,item,metric,value")
+    page = await (await client.get("/api/reports/performance/demo?format=html", headers=boss)).text()
+    assert '<html lang="ja">' in page
+    assert "パフォーマンス — demo" in page

@@ -1,0 +1,117 @@
+"""The login page, the agent console with a screen pop, the dashboard and a report in Japanese and Chinese, in
+headless chromium against the whole dialer running the JP / CN sample campaign: the DOM is scanned for any text
+or attribute that is still a catalogue message in English (a catalogue miss), the screen pop shows the name
+family-first and the lead's local time. Screenshots: tests/artifacts/i18n-<locale>-*.png."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_console_dashboard import VIEWPORT, csp_violations, login
+from web_harness import REPO, web_world
+
+from dialer.i18n import catalog_json
+from dialer.i18n.html import segments
+
+pytestmark = pytest.mark.browser
+
+# Monday 2026-11-23 02:00 UTC: 11:00 in Tokyo, 10:00 in Shanghai (the campaigns' calling windows are open).
+START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC).timestamp()
+CASES = {
+    "ja": ("ja-JP", REPO / "campaigns/demo-ja.toml", REPO / "campaigns/leads/demo-ja.csv", "demo-ja"),
+    "zh-CN": ("zh-CN", REPO / "campaigns/demo-zh-CN.toml", REPO / "campaigns/leads/demo-zh-CN.csv", "demo-zh-cn"),
+}
+# Names that are the same in every language.
+SAME_EVERYWHERE = {"Dialer", "API"}
+
+
+def catalogue_misses(html: str, locale: str) -> list[str]:
+    """Texts and attributes of the rendered page that are English catalogue messages with a translation."""
+    translated = catalog_json(locale)
+    misses = []
+    for seg in segments(html):
+        text = seg.msgid
+        if text in SAME_EVERYWHERE:
+            continue
+        if text in translated and translated[text] != text:
+            misses.append(text)
+    return misses
+
+
+async def scan(page: Any, locale: str, name: str, artifacts: Path) -> None:
+    await page.screenshot(path=str(artifacts / f"i18n-{locale}-{name}.png"), full_page=True)
+    html = await page.content()
+    assert f'lang="{locale}"' in html
+    misses = catalogue_misses(html, locale)
+    if misses:
+        (artifacts / f"i18n-{locale}-{name}.html").write_text(html, encoding="utf-8")
+    assert misses == [], name
+
+
+@pytest.mark.parametrize("locale", list(CASES))
+async def test_localised_console_dashboard_and_report(
+    locale: str, tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    accept, campaign_file, leads_file, campaign = CASES[locale]
+    async with web_world(
+        tmp_path, speed=20.0, campaign_file=campaign_file, leads_file=leads_file, start_epoch=START
+    ) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        context = await browser.new_context(locale=accept, timezone_id="Europe/Berlin", viewport=VIEWPORT)
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(page, errors)
+
+        await page.goto(f"{base}/login")
+        await scan(page, locale, "login", artifacts)
+
+        await login(page, base, "alice")
+        await page.wait_for_url(f"{base}/console")
+        await page.wait_for_selector(f"#q-{'outbound-agents'}")
+        await page.wait_for_selector("#ws-status.dot-on")
+        await scan(page, locale, "console", artifacts)
+        await page.keyboard.press("Alt+l")
+        await page.wait_for_selector("#state-pill.pill-paused")
+        await page.keyboard.press("Alt+r")
+        await page.wait_for_selector("#state-pill.pill-ready")
+        await page.wait_for_selector("#lead-name", timeout=45_000)
+        await page.wait_for_selector("#dispo-buttons button[data-code=refused]")
+        # Family name first, as written in the list: "山田 太郎", never "太郎 山田".
+        name = (await page.inner_text("#lead-name")).strip()
+        assert re.fullmatch(r"\S+ \S+", name), name
+        written = leads_file.read_text(encoding="utf-8")
+        assert f"{name}," in written, f"{name!r} is not a name as the list writes it"
+        # The identification the agent gives first (JP: 特定商取引法 §16), with the agent's name filled in.
+        script = await page.inner_text("#agent-script")
+        assert "alice" in script
+        assert ("営業のお電話です" if locale == "ja" else "这是一通营销电话") in script
+        # The lead's local time (Tokyo / Shanghai), while the browser is in Berlin.
+        local = (await page.inner_text("#lead-local-time")).strip()
+        assert local
+        await page.fill("#callback-at", "2026-11-24T10:00")
+        await page.dispatch_event("#callback-at", "input")
+        assert (await page.inner_text("#callback-local")).strip()
+        await scan(page, locale, "console-screen-pop", artifacts)
+
+        manager = await browser.new_context(locale=accept, timezone_id="Europe/Berlin", viewport=VIEWPORT)
+        dashboard = await manager.new_page()
+        csp_violations(dashboard, errors)
+        await login(dashboard, base, "boss")
+        await dashboard.wait_for_url(f"{base}/dashboard")
+        await dashboard.wait_for_selector(f'section[data-campaign="{campaign}"] .kpi')
+        await scan(dashboard, locale, "dashboard", artifacts)
+
+        report = await manager.new_page()
+        await report.goto(f"{base}/api/reports/performance/{campaign}?format=html")
+        await scan(report, locale, "report", artifacts)
+        await report.goto(f"{base}/api/reports/compliance/{campaign}?format=html")
+        await scan(report, locale, "compliance-report", artifacts)
+        assert errors == []
+        await manager.close()
+        await context.close()

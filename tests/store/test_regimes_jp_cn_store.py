@@ -1,0 +1,181 @@
+"""JP and CN presets end to end in the store and the CLI: a JP "refused" disposition takes the lead out for good
+(the claim never hands it out again, a re-import of the number is scrubbed); a CN lead without recorded consent is
+never claimed and `dialer leads status` names the reason; `dialer campaign apply` refuses a bad CN caller ID."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.cli import app
+from dialer.store import Database
+from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
+from dialer.store.campaigns import apply_campaign
+from dialer.store.dnc import check_dnc
+from dialer.store.leads import NewLead, get_lead, insert_new_leads
+from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.status import lead_status
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 11:00 Tokyo, 10:00 Shanghai
+TOKYO, SHANGHAI = "Asia/Tokyo", "Asia/Shanghai"
+
+JP_TOML = """
+name = "jp-sales"
+queue = "sales"
+trunk = "PJSIP/{number}@carrier"
+regime = "JP"
+caller_id = { number = "03-1234-5678", name = "Yamada" }
+agent_script = "山田商事の{agent}と申します。住宅保険について、営業のお電話です。"
+[identification]
+business_name = "山田商事"
+product = "住宅保険"
+solicitation = "営業のお電話です"
+"""
+CN_TOML = """
+name = "cn-sales"
+queue = "sales"
+trunk = "PJSIP/{number}@carrier"
+regime = "CN"
+caller_id = { number = "010 6552 9988" }
+"""
+
+
+def campaign(toml_text: str) -> CampaignConfig:
+    import tomllib
+
+    return load_campaign(tomllib.loads(toml_text))
+
+
+async def setup(db: Database, cfg: CampaignConfig, leads: list[NewLead]) -> int:
+    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    async with db.write() as conn:
+        await insert_new_leads(conn, cid, None, leads, NOW)
+    return cid
+
+
+def new(phone: str, zone: str, **kw: object) -> NewLead:
+    return NewLead(phone=phone, status="new", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=[zone], **kw)  # type: ignore[arg-type]
+
+
+async def test_jp_refused_lead_is_never_claimed_again(db: Database) -> None:
+    cfg = campaign(JP_TOML)
+    cid = await setup(db, cfg, [new("+819012345678", TOKYO, alt_phones=["+81312349999"])])
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    attempt = await start_attempt(
+        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
+    )
+    await record_disposition(db, cfg, attempt, "refused", NOW, agent="sato")
+    # A late hangup, then days, months and a year later: never claimed.
+    await record_outcome(db, cfg, attempt, Outcome.CONNECTED, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    for later in (timedelta(0), timedelta(days=1), timedelta(days=90), timedelta(days=400)):
+        batch = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=10, now=NOW + later)
+        assert batch.leads == []
+    stored = await get_lead(db, claimed.id)
+    assert stored is not None
+    assert stored.status == "dnc"
+    for number in ("+819012345678", "+81312349999"):
+        assert [e.campaign for e in await check_dnc(db, number)] == ["jp-sales"]
+
+
+async def test_cn_lead_without_consent_is_never_claimed_and_status_says_why(db: Database) -> None:
+    cfg = campaign(CN_TOML)
+    consent = {"consent_source": "官网表单 2026-01", "consent_at": NOW - timedelta(days=30)}
+    cid = await setup(
+        db,
+        cfg,
+        [
+            new("+8613800138000", SHANGHAI),  # no consent
+            new("+8613800138001", SHANGHAI, consent_source="官网表单"),  # source without time
+            new("+8613800138002", SHANGHAI, **consent),
+        ],
+    )
+    status = await lead_status(db, cfg, cid, NOW)
+    assert status.not_dialable.get("no_consent") == 2
+    assert status.sample_reasons.get("no_consent") == 2
+    claimed = [
+        lead.phone for lead in (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=10, now=NOW)).leads
+    ]
+    assert claimed == ["+8613800138002"]
+    for later in (timedelta(days=1), timedelta(days=2), timedelta(days=30)):
+        again = await claim_dialable(db, cfg, campaign_id=cid, owner="r2", limit=10, now=NOW + later)
+        assert [lead.phone for lead in again.leads] == []
+
+
+# -- the CLI ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(settings_env: Path) -> CliRunner:
+    return CliRunner()
+
+
+def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = cli.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    number=st.sampled_from(
+        ["+1 202 555 0100", "+81 3 1234 5678", "400 810 8888", "800 810 8888", "anonymous", "12345", "+44 20 7946 0000"]
+    )
+)
+def test_campaign_apply_refuses_a_bad_cn_caller_id(cli: CliRunner, tmp_path: Path, number: str) -> None:
+    bad = tmp_path / "cn-bad.toml"
+    bad.write_text(CN_TOML.replace("010 6552 9988", number), encoding="utf-8")
+    code, _, err = run(cli, "campaign", "apply", str(bad))
+    assert code == 1
+    assert "caller_id" in err
+    assert json.loads(run(cli, "campaign", "list", "--json")[1]) == []
+
+
+def test_cn_csv_import_with_consent_columns_and_leads_status(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "cn.toml"
+    path.write_text(CN_TOML, encoding="utf-8")
+    assert run(cli, "campaign", "apply", str(path))[0] == 0
+    leads = tmp_path / "cn.csv"
+    leads.write_text(
+        "姓名,手机号,同意来源,同意时间\n王 伟,138 0013 8000,官网表单,2026-01-05 10:00\n李 娜,138 0013 8001,,\n",
+        encoding="gb18030",
+    )
+    code, out, err = run(cli, "leads", "import", "--campaign", "cn-sales", str(leads))
+    assert code == 0, err
+    assert json.loads(out)["imported"] == 2
+    code, out, _ = run(cli, "leads", "status", "--campaign", "cn-sales", "--json")
+    assert json.loads(out)["not_dialable"]["no_consent"] == 1
+    code, out, _ = run(cli, "leads", "status", "--campaign", "cn-sales")
+    assert "no_consent" in out
+
+
+def test_cli_human_output_in_the_languages_and_user_preferences(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cn.toml"
+    path.write_text(CN_TOML, encoding="utf-8")
+    monkeypatch.setenv("DIALER_LANG", "zh-CN")
+    code, out, _ = run(cli, "campaign", "apply", str(path))
+    assert code == 0
+    assert out.startswith("已创建活动 cn-sales")
+    monkeypatch.setenv("DIALER_LANG", "")
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    code, out, _ = run(cli, "leads", "status", "--campaign", "cn-sales")
+    assert "キャンペーン cn-sales: リード 0 件" in out
+    code, _, err = run(cli, "leads", "status", "--campaign", "nope")
+    assert code == 1
+    assert err.startswith("エラー: ")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert run(cli, "campaign", "apply", str(path))[1].strip() == "campaign cn-sales is unchanged"
+    assert run(cli, "user", "add", "yamada", "--role", "manager", "--password", "long-enough-1")[0] == 0
+    code, out, _ = run(cli, "user", "prefs", "yamada", "--language", "ja", "--timezone", "Asia/Tokyo")
+    assert (code, out.strip()) == (0, "user yamada: language ja, time zone Asia/Tokyo")
+    assert run(cli, "user", "prefs", "yamada", "--language", "fr")[0] == 1
+    (listed,) = json.loads(run(cli, "user", "list", "--json")[1])
+    assert (listed["language"], listed["timezone"]) == ("ja", "Asia/Tokyo")

@@ -1,0 +1,96 @@
+"""The catalogues match the code (no missing, untranslated, fuzzy or stale message, placeholders unchanged), locale
+negotiation, template translation and per-locale formatting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dialer.i18n import (
+    LOCALES,
+    _,
+    catalog_json,
+    format_datetime,
+    format_duration,
+    format_percent,
+    negotiate,
+    translations,
+    use_locale,
+)
+from dialer.i18n.catalog import check, extract
+from dialer.i18n.html import segments, translate_html
+from dialer.web.i18n import TEMPLATES, translated_template
+
+
+def test_no_catalogue_has_a_missing_or_stale_message() -> None:
+    problems = check()
+    assert problems == [], "\n".join(problems[:40]) + "\n(run `python -m dialer.i18n update`, then translate)"
+
+
+def test_extraction_covers_python_scripts_and_templates() -> None:
+    where = {loc.split(":")[0] for m in extract() for loc, _line in m.locations}
+    assert any(w.endswith(".py") for w in where)
+    assert any(w.endswith("console.js") for w in where)
+    assert any(w.endswith("dashboard.js") for w in where)
+    assert any(w.endswith("login.html") for w in where)
+
+
+@pytest.mark.parametrize(
+    ("setting", "header", "expected"),
+    [
+        (None, "ja-JP,ja;q=0.9,en;q=0.8", "ja"),
+        (None, "fr-FR, zh-Hans-CN;q=0.7, en;q=0.5", "zh-CN"),
+        (None, "zh-CN", "zh-CN"),
+        (None, "en-GB;q=0.4, ja;q=0.8", "ja"),
+        (None, "de, fr", "en"),
+        (None, None, "en"),
+        ("ja", "zh-CN", "ja"),  # the user's setting wins
+        ("en", "ja", "en"),
+        ("xx", "ja;q=0", "en"),  # q=0 means "not this one"
+    ],
+)
+def test_negotiation(setting: str | None, header: str | None, expected: str) -> None:
+    assert negotiate(setting, header) == expected
+
+
+@pytest.mark.parametrize("locale", [loc for loc in LOCALES if loc != "en"])
+@pytest.mark.parametrize("template", ["login.html", "console.html", "dashboard.html"])
+def test_every_template_message_is_translated(locale: str, template: str) -> None:
+    text = translated_template(template, locale)
+    assert f'<html lang="{locale}">' in text
+    english = (TEMPLATES / template).read_text(encoding="utf-8")
+    untranslated = [s.msgid for s in segments(text) if s.msgid in {x.msgid for x in segments(english)}]
+    # Only names that are the same in every language may stay (the product name, "API").
+    assert set(untranslated) <= {"Dialer", "API"}, untranslated
+
+
+def test_translate_html_keeps_markup_placeholders_and_escapes() -> None:
+    page = '<html lang="en"><title>Hi · $user</title><p title="live connection">Ready <kbd>Alt+R</kbd></p></html>'
+    out = translate_html(
+        page, {"Hi · $user": "<b>やあ</b> · $user", "live connection": 'a"b', "Ready": "受付可"}.get, "ja"
+    )
+    assert out == (
+        '<html lang="ja"><title>&lt;b&gt;やあ&lt;/b&gt; · $user</title>'
+        '<p title="a&quot;b">受付可 <kbd>Alt+R</kbd></p></html>'
+    )
+
+
+def test_python_messages_follow_the_current_locale() -> None:
+    with use_locale("ja"):
+        assert _("Not Found") == "見つかりません"
+    with use_locale("zh-CN"):
+        assert _("Not Found") == "未找到"
+    assert _("Not Found") == "Not Found"
+    assert translations("ja").gettext("Ready") == "受付可"
+    assert catalog_json("zh-CN")["Ready"] == "就绪"
+
+
+def test_formatting_per_locale() -> None:
+    at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    assert format_datetime(at, "Asia/Tokyo", locale="ja") == "2026/03/02 11:00:00 JST"
+    assert format_datetime(at, "Asia/Shanghai", locale="zh-CN").startswith("2026年3月2日 10:00:00")
+    assert format_datetime(at, "America/New_York", locale="en").startswith("Mar 1, 2026, 9:00:00")
+    assert format_duration(timedelta(minutes=3), locale="ja") == "3 分"
+    assert format_duration(timedelta(minutes=3), locale="zh-CN") == "3分钟"
+    assert format_percent(0.027, locale="ja") == "2.7%"
