@@ -13,6 +13,7 @@ from dialer.commands import (
     db,
     demo,
     dnc,
+    ivr,
     leads,
     plan,
     report,
@@ -49,6 +50,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(leads.app, name="leads")
 app.add_typer(dnc.app, name="dnc")
+app.add_typer(ivr.app, name="ivr")
 app.add_typer(trace.app, name="trace")
 app.add_typer(bench.app, name="bench")
 app.add_typer(user.app, name="user")
