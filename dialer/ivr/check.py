@@ -130,9 +130,9 @@ def check_flow(
         if extra is not None and extra not in flow.prompts:
             error(None, field, f"prompt {extra!r} is not defined in [prompts]")
     if sounds_dir is not None:
-        for name, prompt in flow.prompts.items():
-            if prompt.file is not None and not sound_exists(sounds_dir, prompt.file):
-                error(None, f"prompts.{name}", f"sound file {prompt.file!r} is not in {sounds_dir}")
+        for name, sound in flow.prompts.items():
+            if sound.file is not None and not sound_exists(sounds_dir, sound.file):
+                error(None, f"prompts.{name}", f"sound file {sound.file!r} is not in {sounds_dir}")
 
     edges = _edges(flow)
     reachable = _reachable([flow.start], edges)
