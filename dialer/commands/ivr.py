@@ -11,6 +11,7 @@ from dialer.commands.common import fail, print_json
 from dialer.ivr.actions import ACTIONS
 from dialer.ivr.check import Severity, check_flow
 from dialer.ivr.flow import FlowError, load_flow
+from dialer.ivr.prompts import TtsUnavailableError, render_flow
 
 app = typer.Typer(help="IVR flows: check a flow file.", no_args_is_help=True)
 
@@ -48,3 +49,22 @@ def ivr_check(
             typer.echo(f"{file}: flow {flow.name!r} ok ({len(flow.nodes)} nodes, {len(problems)} warnings)")
     if has_errors:
         raise typer.Exit(1)
+
+
+@app.command("render")
+def ivr_render(
+    file: Annotated[Path, typer.Argument(help="a flow file (TOML), or a campaign file with an [ivr] table")],
+    sounds: Annotated[Path, typer.Option("--sounds", help="Asterisk's sounds/<language> directory")],
+) -> None:
+    """Render the flow's text prompts to 8 kHz audio with the local TTS (espeak-ng), under SOUNDS/dialer/ivr/."""
+    try:
+        flow = load_flow(file)
+        rendered = render_flow(flow, sounds)
+    except (FlowError, TtsUnavailableError) as exc:
+        fail(str(exc))
+    print_json(
+        {
+            "flow": flow.name,
+            "prompts": [{"prompt": r.prompt, "file": str(r.path), "seconds": round(r.seconds, 2)} for r in rendered],
+        }
+    )
