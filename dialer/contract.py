@@ -62,6 +62,7 @@ GLOBAL_VARIABLES: Final = (
 
 # -- the dialplan's own working variables (the dialer never sets them; they show in VarSet and DialerCallEnd)
 STAGE_VARIABLE: Final = "DIALER_STAGE"  # how far the answered call got (CONNECTED, SAFE_HARBOUR, OPTOUT ...)
+IVR_STAGE: Final = "IVR"  # DIALER_STAGE while an IVR flow (not a queue) has the call
 CONNECTED_STAGE: Final = "CONNECTED"  # DIALER_STAGE (and DialerCallEnd's Stage) of a call an agent took
 KEY_VARIABLE: Final = "DIALER_KEY"  # the key pressed during the safe-harbour message
 LIMIT_VARIABLE: Final = "DIALER_LIMIT"  # the connect limit chosen for this call

@@ -218,6 +218,7 @@ RETRYABLE_OUTCOMES: tuple[Outcome, ...] = (
     Outcome.ABANDONED,
     Outcome.CANCELLED,
     Outcome.CONNECTED,
+    Outcome.SELF_SERVICE,
 )
 
 
@@ -233,6 +234,7 @@ def default_retry_rules(regime: ComplianceRegime) -> dict[Outcome, RetryRule]:
         Outcome.CANCELLED: RetryRule(delay=timedelta(0), counts=False),  # hung up by us before an answer
         # A connected call normally ends with the agent's disposition; this applies only if none ever arrives.
         Outcome.CONNECTED: RetryRule(delay=timedelta(days=1)),
+        Outcome.SELF_SERVICE: RetryRule(action="close"),  # the flow served the person (agentless campaigns)
     }
 
 
