@@ -108,3 +108,30 @@ def test_launch_window_is_a_hard_sliding_second() -> None:
     slow.record(0.0)
     assert slow.room(1.9) == 0
     assert slow.room(2.0) == 1
+
+
+def test_agentless_campaign_config() -> None:
+    from pathlib import Path
+
+    import pytest
+
+    from dialer.campaign.config import CampaignConfigError, load_campaign, load_campaign_file
+
+    repo = Path(__file__).resolve().parents[3]
+    c = load_campaign_file(repo / "campaigns" / "reminder.toml")
+    assert c.kind == "agentless"
+    assert c.dial_context == "dialer-ivr"
+    assert c.agentless.max_channels == 30
+    base = {
+        "name": "x",
+        "kind": "agentless",
+        "queue": "q",
+        "trunk": "Local/{number}@sim-pstn",
+        "caller_id": {"number": "+12025550100"},
+    }
+    with pytest.raises(CampaignConfigError, match="needs agentless.flow"):
+        load_campaign(dict(base))
+    with pytest.raises(CampaignConfigError, match="nodes"):
+        load_campaign(base | {"ivr": {"name": "f", "start": "a"}})
+    inline = load_campaign(base | {"ivr": {"name": "f", "start": "a", "nodes": {"a": {"type": "hangup"}}}})
+    assert inline.ivr is not None
