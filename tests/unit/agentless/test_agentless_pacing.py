@@ -129,7 +129,7 @@ def test_agentless_campaign_config() -> None:
         "trunk": "Local/{number}@sim-pstn",
         "caller_id": {"number": "+12025550100"},
     }
-    with pytest.raises(CampaignConfigError, match="needs agentless.flow"):
+    with pytest.raises(CampaignConfigError, match=r"needs agentless\.flow"):
         load_campaign(dict(base))
     with pytest.raises(CampaignConfigError, match="nodes"):
         load_campaign(base | {"ivr": {"name": "f", "start": "a"}})
