@@ -79,6 +79,14 @@ class AgentlessSimConfig:
     transfer_share_prior: float = 0.1  # used until measured, when the flow has a queue node
     tick_seconds: float = 0.25
     seed: int = 1
+    horizon_seconds: float = 2 * 86400.0  # simulated time after which the run stops (leads left undialled)
+
+    def __post_init__(self) -> None:
+        if self.agents < 1 and any(isinstance(n, QueueNode) for n in self.flow.nodes.values()):
+            raise ValueError(
+                f"flow {self.flow.name!r} hands callers to a queue: the campaign needs agents (agents >= 1); "
+                "the pacing holds every call while nobody staffs the queue"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,7 @@ class AgentlessSimReport:
     peak_queue_wait_seconds: float
     finished_at: datetime
     reasons: Counter[str]
+    undialled: int = 0  # leads left when the horizon passed
 
     def peak_launches_in(self, window_seconds: float) -> int:
         """The most Originates written in any window of that length."""
@@ -168,6 +177,8 @@ class _Simulation:
         self.push(0.0, "tick")
         while self.heap:
             t, _, kind, cid, event = heapq.heappop(self.heap)
+            if t > self.cfg.horizon_seconds:
+                break
             if kind == "tick":
                 self.pace(t)
                 if self.pending or self.active:
@@ -192,6 +203,7 @@ class _Simulation:
             peak_queue_wait_seconds=self.peak_wait,
             finished_at=self.at(self.last_end),
             reasons=self.reasons,
+            undialled=len(self.pending),
         )
 
     # -- pacing --------------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dialer.ivr.flow import load_flow
+from dialer.reports.common import ReportRange
+from dialer.reports.ivr import build_ivr_report, node_funnel
+from dialer.reports.output import render
 from dialer.sim.agentless import AgentlessSimConfig, run_agentless
 from dialer.sim.ivr import CallerBehaviour
 from dialer.store import Database
@@ -49,3 +52,44 @@ async def test_agentless_results_and_opt_outs(db: Database) -> None:
         assert [e.campaign for e in entries] == ["remind"]
     assert await ivr_results(db, flow="other") == []
     assert await ivr_results(db, since=NOW + timedelta(days=1)) == []
+
+
+async def test_ivr_report_figures_and_renderings(db: Database) -> None:
+    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
+    report_in = run_agentless(
+        AgentlessSimConfig(
+            flow=load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"),
+            numbers=tuple(f"+1415555{i:04d}" for i in range(200)),
+            start=NOW,
+            max_channels=20,
+            calls_per_second=3,
+            behaviour=CallerBehaviour(
+                keys={"1": 0.5, "2": 0.2, "3": 0.2, "": 0.1}, hangup_per_step=0.05, opt_out_during_prompt=0.05
+            ),
+            agents=3,
+            seed=4,
+        )
+    )
+    flows = [(IvrCall(f"a{i}", cid, i, a.number), a.flow) for i, a in enumerate(report_in.attempts) if a.flow]
+    await record_ivr_results(db, flows, now=NOW)
+    span = ReportRange(None, None)
+    report = build_ivr_report(await ivr_results(db, campaign_id=cid), span, title="remind")
+    (flow,) = report.flows
+    results = [f for _, f in flows]
+    assert flow.calls == len(results)
+    assert flow.machine_messages == sum(1 for f in results if f.machine and f.listened_to_end)
+    assert flow.opted_out == len(report_in.dnc)
+    assert flow.transferred == sum(1 for f in results if f.transferred)
+    assert flow.contained == sum(1 for f in results if f.contained and not f.machine)
+    assert flow.containment_rate == flow.contained / flow.people
+    nodes = {n.node: n for n in flow.nodes}
+    assert nodes["greet"].entries == flow.people
+    assert nodes["menu"].exits.get("1", 0) == sum(1 for f in results for k in f.keys if k == ("menu", "1"))
+    assert nodes["greet"].drop_offs == sum(1 for f in results if f.hung_up_at == "greet")
+    assert [n.node for n in flow.nodes][:2] == ["greet", "menu"]
+    chart = node_funnel(flow)
+    assert chart.labels[0] == "greet"
+    assert '"containment_rate"' in render(report, "json")
+    assert "containment" in render(report, "text")
+    assert "reminder/menu,exit:1" in render(report, "csv")
+    assert "<svg" in render(report, "html")

@@ -81,3 +81,14 @@ def test_same_seed_same_campaign() -> None:
     assert [(x.number, x.result, x.ended_at) for x in a.attempts] == [
         (x.number, x.result, x.ended_at) for x in b.attempts
     ]
+
+
+def test_a_flow_with_a_queue_needs_agents() -> None:
+    with pytest.raises(ValueError, match="needs agents"):
+        AgentlessSimConfig(
+            flow=load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"),
+            numbers=("+14155550000",),
+            start=START,
+            max_channels=1,
+            calls_per_second=1,
+        )
