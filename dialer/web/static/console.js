@@ -123,6 +123,7 @@ function showCall(call) {
       ` from ${call.caller || "an unknown number"} · queue ${call.queue}`,
       call.lead ? el("span", { class: "muted" }, ` · known lead of campaign ${call.campaign}` + (call.other_matches ? ` (+${call.other_matches} other matches)` : "")) : el("span", { class: "muted" }, " · no lead with this number"));
     const parts = [banner];
+    if (call.ivr_summary) parts.push(el("div", { class: "ivr-context", id: "ivr-context" }, call.ivr_summary));
     if (call.lead) {
       const lead = call.lead;
       parts.push(el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, [lead.first_name, lead.last_name].filter(Boolean).join(" ") || "Unnamed lead"),
