@@ -4,6 +4,7 @@ $DIALER_LAB_ROOT/lib/sounds/en, default /tmp/dialer-asterisk-lab)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -11,8 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from lab_harness import QUEUE, Lab
+from lab_harness import INBOUND_QUEUE, QUEUE, Lab
 
+from dialer.agents.registry import AgentRegistry
+from dialer.ami.actions import OriginateRequest, OriginateStatus
 from dialer.ami.events import UserEvent
 from dialer.ami.fastagi import FastAgiServer
 from dialer.contract import IVR_TRANSFER_USER_EVENT
@@ -21,6 +24,8 @@ from dialer.ivr.agi import IvrAgiService, IvrCallInfo, decode_context
 from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import load_flow
 from dialer.ivr.prompts import render_flow
+from dialer.runner.bus import EventBus
+from dialer.runner.inbound import InboundWatcher
 
 pytestmark = pytest.mark.real_ami
 
@@ -90,3 +95,60 @@ async def test_reminder_callee_presses_3_and_reaches_an_agent_with_the_path(
     context = decode_context(fields["Context"])
     assert context["path"] == "greet>menu>agent"
     assert context["keys"] == "menu:3"
+
+
+async def test_inbound_caller_enters_an_account_and_reaches_an_agent_with_it(lab: Lab) -> None:
+    inbound = load_flow(REPO / "campaigns" / "ivr" / "inbound.toml")
+    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed: the lab's prompts cannot be rendered")
+    render_flow(inbound, sounds)
+    results = Results()
+    actions = TableActions({"1234": {"account": "1234", "name": "Ann Lee", "balance": "120.00", "dob": "19800101"}})
+    service = IvrAgiService({inbound.name: inbound}, actions, results, lambda: datetime.now(UTC))
+    server = FastAgiServer("127.0.0.1", 0, service.routes)
+    await server.start()
+    registry = AgentRegistry()
+    agent = lab.agent()
+    registry.register("ann", agent)
+    bus = EventBus()
+    watcher = InboundWatcher([INBOUND_QUEUE], bus=bus, registry=registry, find_leads=no_leads)
+    try:
+        await lab.add_agent(agent, queue=INBOUND_QUEUE)
+        with bus.subscribe("*") as notes:
+            seen = len(lab.events)
+            request = OriginateRequest(
+                channel="Local/s@lab-inbound-ivr",
+                attempt_id=f"rt-{lab.run}-ivr-in",
+                context="lab-inbound-ivr-caller",
+                caller_id='"Customer" <5550199>',
+                variables={"_DIALER_FASTAGI": f"127.0.0.1:{server.bound_port}", "LAB_PATIENCE": "20"},
+                action_id=f"rt-{lab.run}-ivr-in-a",
+                channel_id=f"rt-{lab.run}-ivr-in-c",
+            )
+            result = await lab.ami.originate(request)
+            assert result.status is OriginateStatus.QUEUED, result
+            await lab.wait_until(lambda: len(results.by_attempt) == 1, within=60)
+            for event in lab.events[seen:]:
+                watcher.observe(event, 0.0)
+            async with asyncio.timeout(5):
+                note = await notes.get()
+                while note.kind != "screen_pop":
+                    note = await notes.get()
+    finally:
+        await server.stop()
+        await watcher.stop()
+    (flow_result,) = results.by_attempt.values()
+    assert flow_result.result == "transferred"
+    assert flow_result.path == ("welcome", "find", "menu", "agent")
+    assert flow_result.variables["account"] == "1234"
+    assert flow_result.variables["acct_name"] == "Ann Lee"
+    pop = note.data
+    assert pop["queue"] == INBOUND_QUEUE
+    assert pop["ivr"]["var_account"] == "1234"
+    assert "entered account 1234" in pop["ivr_summary"]
+    assert "acct name Ann Lee" in pop["ivr_summary"]
+
+
+async def no_leads(_number: str) -> list[tuple[str, int]]:
+    return []
