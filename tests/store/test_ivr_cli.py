@@ -69,3 +69,22 @@ def test_report_and_export(settings_env: Path, tmp_path: Path) -> None:
     assert confirmed[0]["path"] == "greet>menu>confirm>confirmed"
     res = runner.invoke(app, ["report", "ivr", "--campaign", "nope"])
     assert res.exit_code == 1
+
+
+def test_apply_checks_and_stores_the_flow(settings_env: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["campaign", "apply", str(REPO / "campaigns" / "reminder.toml"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["created"] is True
+    res = runner.invoke(app, ["campaign", "apply", str(REPO / "campaigns" / "reminder.toml"), "--json"])
+    assert json.loads(res.stdout)["changed"] == []
+    (tmp_path / "ivr").mkdir()
+    (tmp_path / "ivr" / "spin.toml").write_text(
+        'name = "spin"\nstart = "a"\n[prompts]\np = { text = "hi" }\n'
+        '[nodes.a]\ntype = "play"\nprompt = "p"\nnext = "a"\n'
+    )
+    campaign = (REPO / "campaigns" / "reminder.toml").read_text().replace('flow = "reminder"', 'flow = "spin"')
+    (tmp_path / "spin.toml").write_text(campaign.replace('name = "reminder"', 'name = "spin"'))
+    res = runner.invoke(app, ["campaign", "apply", str(tmp_path / "spin.toml")])
+    assert res.exit_code == 1
+    assert "loop without exit" in res.output
