@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, insert, select
 from sqlmodel import Field, SQLModel
 
+from dialer.ivr.agi import IvrCallInfo
 from dialer.ivr.executor import FlowResult
+from dialer.store.attempts import get_attempt
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
 from dialer.store.types import UTCDateTime, json_document
@@ -161,3 +163,29 @@ async def ivr_results(
         rows = (await conn.execute(query)).mappings().all()
     fields = IvrResultRecord.__dataclass_fields__
     return [IvrResultRecord(**{k: row[k] for k in fields}) for row in rows]
+
+
+class StoreResultSink:
+    """The FastAGI service's result sink: each finished flow is stored (opt-outs into the DNC list).
+
+    ``campaign_ids``: campaign name -> id (the campaigns this daemon runs); the attempt id is the call's
+    ``DIALER_ATTEMPT`` when it is a number (the dialer's own attempts), else none (inbound callers).
+    """
+
+    def __init__(self, db: Database, campaign_ids: dict[str, int], *, global_opt_out: frozenset[str] = frozenset()):
+        self.db = db
+        self.campaign_ids = campaign_ids
+        self.global_opt_out = global_opt_out
+
+    async def __call__(self, info: IvrCallInfo, result: FlowResult) -> None:
+        campaign_id = self.campaign_ids.get(info.campaign or "")
+        attempt = int(info.attempt) if info.attempt and info.attempt.isdigit() else None
+        phone = info.caller if attempt is None and info.caller.startswith("+") else None
+        if attempt is not None:  # outbound: the number dialled (the channel's caller ID is ours)
+            record = await get_attempt(self.db, attempt)
+            phone = record.phone if record is not None else None
+        call = IvrCall(info.call_ref, campaign_id, attempt, phone)
+        now = result.ended_at or result.started_at
+        await record_ivr_results(
+            db=self.db, results=[(call, result)], now=now, global_opt_out=(info.campaign or "") in self.global_opt_out
+        )

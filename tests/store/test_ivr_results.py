@@ -93,3 +93,47 @@ async def test_ivr_report_figures_and_renderings(db: Database) -> None:
     assert "containment" in render(report, "text")
     assert "reminder/menu,exit:1" in render(report, "csv")
     assert "<svg" in render(report, "html")
+
+
+async def test_the_fastagi_result_sink_stores_and_opts_out_the_dialled_number(db: Database) -> None:
+    from dialer.campaign.leadimport import ImportedLead
+    from dialer.ivr.agi import IvrCallInfo
+    from dialer.ivr.executor import DigitsEntered, FlowExecutor, PromptDone
+    from dialer.store.attempts import AttemptStart, start_attempt
+    from dialer.store.imports import import_leads
+    from dialer.store.ivr_results import StoreResultSink
+    from dialer.store.leads import find_leads_by_phone
+
+    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
+    lead = ImportedLead(
+        row=1,
+        line=2,
+        phone="+14155550142",
+        alt_phones=(),
+        tz_candidates=("America/New_York",),
+        postal_code=None,
+        postal_zones=(),
+        first_name="Ann",
+        last_name="Lee",
+        email="",
+        priority=0,
+        external_id="x1",
+        fields={},
+    )
+    await import_leads(db, campaign_id=cid, rows=[lead], list_name="l", source_file="l.csv", now=NOW)
+    (stored,) = await find_leads_by_phone(db, cid, "+14155550142")
+    attempt = await start_attempt(db, AttemptStart(stored.id, cid, "+14155550142", NOW, caller_id="+12025550100"))
+    ex = FlowExecutor(load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"))
+    ex.start(NOW)
+    ex.handle(PromptDone(), NOW)
+    ex.handle(DigitsEntered("9"), NOW)
+    ex.handle(PromptDone(), NOW)
+    sink = StoreResultSink(db, {"remind": cid})
+    # the channel's caller ID of an outbound call is ours: the number opted out is the attempt's
+    await sink(IvrCallInfo(f"a{attempt}", "reminder", str(attempt), "remind", "+12025550100"), ex.result())
+    (row,) = await ivr_results(db, campaign_id=cid)
+    assert row.attempt_id == attempt
+    assert row.phone == "+14155550142"
+    assert row.opted_out
+    assert [e.campaign for e in await check_dnc(db, "+14155550142")] == ["remind"]
+    assert await check_dnc(db, "+12025550100") == []
