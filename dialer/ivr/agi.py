@@ -110,8 +110,11 @@ class IvrAgiService:
         actions: Actions,
         sink: ResultSink,
         clock: Callable[[], datetime],
+        flows_by_campaign: Mapping[str, str] | None = None,
     ) -> None:
         self.flows = dict(flows)
+        # an agentless campaign's Originate names its campaign; the flow is the campaign's own
+        self.flows_by_campaign = dict(flows_by_campaign or {})
         self.actions = actions
         self.sink = sink
         self.clock = clock
@@ -127,11 +130,13 @@ class IvrAgiService:
         if not call_ref:
             call_ref = f"a{attempt}" if attempt else f"i{session.headers.get('agi_uniqueid', '')}"
             await session.set_variable(IVR_CALL_VARIABLE, call_ref)
+        campaign = await session.get_variable(CAMPAIGN_VARIABLE) or None
+        flow = await session.get_variable(IVR_FLOW_VARIABLE) or self.flows_by_campaign.get(campaign or "", "")
         return IvrCallInfo(
             call_ref=call_ref,
-            flow=await session.get_variable(IVR_FLOW_VARIABLE),
+            flow=flow,
             attempt=attempt,
-            campaign=await session.get_variable(CAMPAIGN_VARIABLE) or None,
+            campaign=campaign,
             caller=session.headers.get("agi_callerid", ""),
         )
 

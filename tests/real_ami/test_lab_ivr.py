@@ -48,7 +48,10 @@ async def ivr() -> AsyncIterator[tuple[str, Results, TableActions]]:
     sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
     render_flow(FLOW, sounds)
     results, actions = Results(), TableActions()
-    service = IvrAgiService({FLOW.name: FLOW}, actions, results, lambda: datetime.now(UTC))
+    # the harness's Originates name campaign "lab-test": its flow is the reminder
+    service = IvrAgiService(
+        {FLOW.name: FLOW}, actions, results, lambda: datetime.now(UTC), flows_by_campaign={"lab-test": FLOW.name}
+    )
     server = FastAgiServer("127.0.0.1", 0, service.routes)
     await server.start()
     try:
@@ -72,6 +75,19 @@ async def test_reminder_callee_presses_1_and_confirms(lab: Lab, ivr: tuple[str, 
     assert result.keys == (("menu", "1"),)
     assert result.listened_to_end
     assert actions.answers[f"a{call.attempt_id}"] == "1"
+
+
+async def test_the_flow_is_found_by_the_campaign_when_the_originate_names_none(
+    lab: Lab, ivr: tuple[str, Results, TableActions]
+) -> None:
+    fastagi, results, _ = ivr
+    call = await lab.originate("9982001", context="dialer-ivr", variables={"DIALER_FASTAGI": fastagi})
+    await lab.wait_for(call, within=60)
+    await lab.wait_until(lambda: call.attempt_id in results.by_attempt, within=10)
+    result = results.by_attempt[call.attempt_id]
+    assert result.flow == "reminder"
+    assert result.result == "cancelled"
+    assert result.keys == (("menu", "2"),)
 
 
 async def test_reminder_callee_presses_3_and_reaches_an_agent_with_the_path(
