@@ -14,6 +14,7 @@ from dialer.commands import (
     db,
     demo,
     dnc,
+    ivr,
     leads,
     lists,
     plan,
@@ -54,6 +55,7 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(leads.app, name="leads")
 app.add_typer(lists.app, name="lists")
 app.add_typer(dnc.app, name="dnc")
+app.add_typer(ivr.app, name="ivr")
 app.add_typer(trace.app, name="trace")
 app.add_typer(bench.app, name="bench")
 app.add_typer(user.app, name="user")

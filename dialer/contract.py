@@ -18,6 +18,20 @@ AMD_VARIABLE: Final = "DIALER_AMD"  # "1": run AMD() on answer, "0": do not
 AGENT_VARIABLE: Final = "DIALER_AGENT"  # preview calls and agent-owned callbacks: Dial() this interface, no queue
 ORIGINATE_VARIABLES: Final = (ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE, QUEUE_VARIABLE, AMD_VARIABLE, AGENT_VARIABLE)
 
+# -- IVR flows (dialer/ivr/agi.py, [dialer-ivr]): an agentless Originate sends DIALER_IVR_FLOW (Context: dialer-ivr)
+IVR_FLOW_VARIABLE: Final = "DIALER_IVR_FLOW"  # the flow the FastAGI server runs for this call
+IVR_CALL_VARIABLE: Final = "DIALER_IVR_CALL"  # our id of the call in the flow (set by the FastAGI server)
+IVR_QUEUE_VARIABLE: Final = "DIALER_IVR_QUEUE"  # set by the flow: the queue to hand the caller to
+IVR_MAX_WAIT_VARIABLE: Final = "DIALER_IVR_MAX_WAIT"  # set by the flow: the bounded wait in that queue (seconds)
+IVR_CONTEXT_VARIABLE: Final = "DIALER_IVR_CONTEXT"  # set by the flow: path, keys, data, time (the screen pop)
+IVR_VARIABLES: Final = (
+    IVR_FLOW_VARIABLE,
+    IVR_CALL_VARIABLE,
+    IVR_QUEUE_VARIABLE,
+    IVR_MAX_WAIT_VARIABLE,
+    IVR_CONTEXT_VARIABLE,
+)
+
 # manager.conf ``channelvars``: every channel event (and CoreShowChannel item) lists these as ChanVariable lines,
 # which is how calls are found again without their ChannelId (adoption after a restart).
 CHANNEL_EVENT_VARIABLES: Final = (ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE)
@@ -32,6 +46,7 @@ CONNECT_LIMIT_VARIABLE: Final = "DIALER_CONNECT_LIMIT"  # seconds in the queue b
 CONNECT_LIMIT_AMD_VARIABLE: Final = "DIALER_CONNECT_LIMIT_AMD"  # the same after AMD (its silence already counted)
 INBOUND_MAX_WAIT_VARIABLE: Final = "DIALER_INBOUND_MAX_WAIT"
 INBOUND_CLOSED_VARIABLE: Final = "DIALER_INBOUND_CLOSED"
+FASTAGI_VARIABLE: Final = "DIALER_FASTAGI"  # host:port of the daemon's FastAGI server
 GLOBAL_VARIABLES: Final = (
     SAFE_HARBOUR_VARIABLE,
     OPTOUT_KEY_VARIABLE,
@@ -42,10 +57,12 @@ GLOBAL_VARIABLES: Final = (
     CONNECT_LIMIT_AMD_VARIABLE,
     INBOUND_MAX_WAIT_VARIABLE,
     INBOUND_CLOSED_VARIABLE,
+    FASTAGI_VARIABLE,
 )
 
 # -- the dialplan's own working variables (the dialer never sets them; they show in VarSet and DialerCallEnd)
 STAGE_VARIABLE: Final = "DIALER_STAGE"  # how far the answered call got (CONNECTED, SAFE_HARBOUR, OPTOUT ...)
+IVR_STAGE: Final = "IVR"  # DIALER_STAGE while an IVR flow (not a queue) has the call
 CONNECTED_STAGE: Final = "CONNECTED"  # DIALER_STAGE (and DialerCallEnd's Stage) of a call an agent took
 KEY_VARIABLE: Final = "DIALER_KEY"  # the key pressed during the safe-harbour message
 LIMIT_VARIABLE: Final = "DIALER_LIMIT"  # the connect limit chosen for this call
@@ -62,7 +79,7 @@ DIALPLAN_VARIABLES: Final = (
 )
 
 # Every DIALER_* channel variable of the contract.
-VARIABLES: Final = frozenset((*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES))
+VARIABLES: Final = frozenset((*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES, *IVR_VARIABLES))
 # The prefix the AMI layer keeps VarSet events by (every other VarSet is noise for the dialer).
 VARIABLE_PREFIX: Final = "DIALER_"
 
@@ -74,6 +91,7 @@ ABANDON_USER_EVENT: Final = "DialerAbandon"  # QueueStatus (TIMEOUT, JOINEMPTY, 
 OPT_OUT_USER_EVENT: Final = "DialerOptOut"  # Campaign: the callee pressed the opt-out key
 MESSAGE_MISSING_USER_EVENT: Final = "DialerMessageMissing"  # Prompt: the safe-harbour recording is missing
 CALL_END_USER_EVENT: Final = "DialerCallEnd"  # Stage, Agent, QueueStatus, Cause: just before an answered call's Hangup
+IVR_TRANSFER_USER_EVENT: Final = "DialerIvrTransfer"  # Call, Queue, Context: a flow hands its caller to a queue
 USER_EVENTS: Final = frozenset(
     (
         AMD_USER_EVENT,
@@ -83,6 +101,7 @@ USER_EVENTS: Final = frozenset(
         OPT_OUT_USER_EVENT,
         MESSAGE_MISSING_USER_EVENT,
         CALL_END_USER_EVENT,
+        IVR_TRANSFER_USER_EVENT,
     )
 )
 
@@ -95,6 +114,7 @@ HANGUP_CONTEXT: Final = "dialer-hangup"  # the h extension (DialerCallEnd), incl
 AGENT_AUTOANSWER_CONTEXT: Final = "dialer-agent-autoanswer"  # pre-dial handler of agent legs (auto-answer headers)
 AGENT_CONNECTED_CONTEXT: Final = "dialer-agent-connected"  # Dial() option U on the agent leg: DialerAgentConnect
 INBOUND_CONTEXT: Final = "dialer-inbound"  # where DIDs send inbound callers
+IVR_CONTEXT: Final = "dialer-ivr"  # an answered call runs its IVR flow (FastAGI), agentless or inbound
 CONTEXTS: Final = frozenset(
     (
         OUTBOUND_CONTEXT,
@@ -105,5 +125,6 @@ CONTEXTS: Final = frozenset(
         AGENT_AUTOANSWER_CONTEXT,
         AGENT_CONNECTED_CONTEXT,
         INBOUND_CONTEXT,
+        IVR_CONTEXT,
     )
 )

@@ -48,6 +48,10 @@ prepare() {
         rm -f "$ROOT/etc/asterisk.conf" "$ROOT/etc/manager.conf"
         sed "s#$DEFAULT_ROOT#$ROOT#g" "$LAB_DIR/asterisk.conf" >"$ROOT/etc/asterisk.conf"
         sed "s#^port = 5038#port = $AMI_PORT#" "$LAB_DIR/manager.conf" >"$ROOT/etc/manager.conf"
+        # the lab's files #include the production ones as ../<file>: relative to etc/, that is $ROOT/<file>
+        for file in "$LAB_DIR"/../*.conf; do
+            ln -sfn "$(cd "$(dirname "$file")" && pwd)/$(basename "$file")" "$ROOT/$(basename "$file")"
+        done
     fi
     local modules
     if ! modules=$(find_dir "${ASTERISK_MODULES:-}" "$PREFIX/lib/asterisk/modules" \

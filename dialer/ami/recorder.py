@@ -27,7 +27,8 @@ Headers = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """One action. Values may use ``{username}`` / ``{secret}`` (the login the recorder was given)."""
+    """One action. Values may use ``{username}`` / ``{secret}`` (the login the recorder was given) and
+    ``{fastagi}`` (host:port of the FastAGI server the recording runs, for IVR scenarios)."""
 
     headers: Headers
 
@@ -58,6 +59,7 @@ class Scenario:
     name: str
     description: str
     steps: tuple[Step, ...]
+    ivr_flow: str | None = None  # campaigns/ivr/<flow>.toml: the recording runs the dialer's FastAGI server
 
 
 class RecordingError(RuntimeError):
@@ -100,6 +102,28 @@ def originate(
     ]
     if channel_id is not None:
         headers.insert(-1, ("ChannelId", channel_id))
+    return Send(tuple(headers))
+
+
+def ivr_originate(number: str, action_id: str, flow: str, *, channel_id: str) -> Send:
+    """An agentless Originate (asterisk/extensions.conf [dialer-ivr]): the flow runs over FastAGI."""
+    headers: list[tuple[str, str]] = [
+        ("Action", "Originate"),
+        ("Channel", f"Local/{number}@lab-pstn"),
+        ("Context", "dialer-ivr"),
+        ("Exten", "s"),
+        ("Priority", "1"),
+        ("Timeout", "30000"),
+        ("CallerID", '"Dialer" <5550100>'),
+        ("Async", "true"),
+        ("Variable", f"DIALER_ATTEMPT={action_id}"),
+        ("Variable", "DIALER_CAMPAIGN=fixtures"),
+        ("Variable", "DIALER_AMD=0"),
+        ("Variable", f"DIALER_IVR_FLOW={flow}"),
+        ("Variable", "DIALER_FASTAGI={fastagi}"),
+        ("ChannelId", channel_id),
+        ("ActionID", action_id),
+    ]
     return Send(tuple(headers))
 
 
@@ -329,6 +353,19 @@ SCENARIOS: dict[str, Scenario] = {
                 limit=5.0,
             ),
         ),
+        Scenario(
+            "ivr-reminder",
+            "two agentless reminder calls through [dialer-ivr] and the dialer's FastAGI server (flow reminder): "
+            "the callee 9981001 presses 1 (confirmed), 9983001 presses 3 and reaches an auto-answering agent",
+            _session(
+                ivr_originate("9981001", "ivr-1", "reminder", channel_id="fixture-ivr-1"),
+                Pause(0.5),
+                ivr_originate("9983001", "ivr-2", "reminder", channel_id="fixture-ivr-2"),
+                quiet=3.0,
+                limit=90.0,
+            ),
+            ivr_flow="reminder",
+        ),
     )
 }
 
@@ -400,7 +437,7 @@ _HEADER = re.compile(rb"^([A-Za-z0-9-]+): ?(.*?)\r$", re.MULTILINE)
 
 
 async def record_session(
-    scenario: Scenario, host: str, port: int, username: str, secret: str
+    scenario: Scenario, host: str, port: int, username: str, secret: str, *, fastagi: str = ""
 ) -> tuple[bytes, list[tuple[float, Headers]], bytes]:
     """Run ``scenario``; return (transcript body, actions sent with their times, the raw received stream)."""
     reader, writer = await asyncio.open_connection(host, port)
@@ -422,7 +459,9 @@ async def record_session(
             if rec.closed:
                 break
             if isinstance(step, Send):
-                headers = tuple((k, v.format(username=username, secret=secret)) for k, v in step.headers)
+                headers = tuple(
+                    (k, v.format(username=username, secret=secret, fastagi=fastagi)) for k, v in step.headers
+                )
                 at = rec.elapsed()
                 rec.lines.append(f"#>> +{at:.3f}s SENT\n".encode())
                 rec.lines.extend(f"#>> {k}: {v}\n".encode() if v else f"#>> {k}\n".encode() for k, v in headers)
@@ -492,10 +531,18 @@ def render(
 
 
 async def record(
-    scenario: Scenario, host: str, port: int, username: str, secret: str, out: Path, *, version: str
+    scenario: Scenario,
+    host: str,
+    port: int,
+    username: str,
+    secret: str,
+    out: Path,
+    *,
+    version: str,
+    fastagi: str = "",
 ) -> int:
-    """Record ``scenario`` into ``out``; the number of bytes received."""
-    body, sent, received = await record_session(scenario, host, port, username, secret)
+    """Record ``scenario`` into ``out``; the number of bytes received. ``fastagi``: the IVR scenarios' server."""
+    body, sent, received = await record_session(scenario, host, port, username, secret, fastagi=fastagi)
     text = render(scenario, body, sent, received, source=f"AMI {host}:{port}", version=version)
     await asyncio.to_thread(_write, out, text)
     return len(received)

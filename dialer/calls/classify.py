@@ -56,6 +56,7 @@ class CallFacts:
     agent_connected: bool  # AgentConnect seen for the call
     hangup_requested: bool  # the dialer sent Action: Hangup for it
     rejected: bool = False  # the Originate action itself got Response: Error (nothing was dialled)
+    flow_served: bool = False  # an IVR flow ended the call (DialerCallEnd Stage IVR) and no queue dropped it
 
 
 def classify(facts: CallFacts) -> Outcome:
@@ -64,14 +65,18 @@ def classify(facts: CallFacts) -> Outcome:
     Answered calls: AMD ``MACHINE`` → machine; otherwise (``HUMAN``, ``NOTSURE``, no AMD) the call is a live
     answer: connected if an agent took it (``AgentConnect``), else abandoned -- whether the queue timed out,
     the callee hung up while queued, the dialplan or the dialer dropped it. A ``NOTSURE`` call that never
-    reached an agent therefore counts as abandoned: the conservative side for the abandon-rate limit.
+    reached an agent therefore counts as abandoned: the conservative side for the abandon-rate limit. An
+    agentless call whose IVR flow served the person to the end (no agent asked for, or none dropped) is
+    self-service.
     """
     if facts.rejected:
         return Outcome.FAILED
     if facts.answered or facts.reason == REASON_ANSWERED:
         if facts.amd_status == AMD_MACHINE:
             return Outcome.MACHINE
-        return Outcome.CONNECTED if facts.agent_connected else Outcome.ABANDONED
+        if facts.agent_connected:
+            return Outcome.CONNECTED
+        return Outcome.SELF_SERVICE if facts.flow_served else Outcome.ABANDONED
     if facts.reason == REASON_BUSY:
         return Outcome.BUSY
     if facts.reason == REASON_CONGESTION:

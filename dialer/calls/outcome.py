@@ -23,6 +23,10 @@ class Outcome(StrEnum):
     INVALID_NUMBER = "invalid_number"  # Q.850 cause 28: the number is malformed
     FAILED = "failed"  # could not be dialled at all (no route, unknown technology, ...)
     CANCELLED = "cancelled"  # the dialer hung it up before an answer (drain, shutdown)
+    # An agentless (IVR) call a live person answered and the flow served to its end without an agent: no agent
+    # was promised, so it is not a live answer of the abandon rate (a caller who asks for an agent and is not
+    # connected is ABANDONED, one who is, CONNECTED).
+    SELF_SERVICE = "self_service"
 
     @property
     def is_live_answer(self) -> bool:
@@ -31,7 +35,7 @@ class Outcome(StrEnum):
 
     @property
     def is_answered(self) -> bool:
-        return self in (Outcome.CONNECTED, Outcome.ABANDONED, Outcome.MACHINE)
+        return self in (Outcome.CONNECTED, Outcome.ABANDONED, Outcome.MACHINE, Outcome.SELF_SERVICE)
 
     @property
     def is_bad_number(self) -> bool:

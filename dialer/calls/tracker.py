@@ -49,6 +49,7 @@ from dialer.contract import (
     ATTEMPT_VARIABLE,
     CALL_END_USER_EVENT,
     CONNECTED_STAGE,
+    IVR_STAGE,
     MESSAGE_MISSING_USER_EVENT,
     OPT_OUT_USER_EVENT,
 )
@@ -566,6 +567,7 @@ class CallTracker:
                 agent_connected=call.connected_at is not None or call.end_stage == CONNECTED_STAGE,
                 hangup_requested=call.hangup_requested,
                 rejected=call.rejected,
+                flow_served=call.end_stage == IVR_STAGE and call.abandon_status is None,
             )
         )
         ring_from = call.ring_at

@@ -31,7 +31,8 @@ from pydantic import (
 from dialer.calls.outcome import AbandonRules, Outcome
 from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
-from dialer.contract import OUTBOUND_CONTEXT
+from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
+from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
 
@@ -282,6 +283,7 @@ RETRYABLE_OUTCOMES: tuple[Outcome, ...] = (
     Outcome.ABANDONED,
     Outcome.CANCELLED,
     Outcome.CONNECTED,
+    Outcome.SELF_SERVICE,
 )
 
 
@@ -297,6 +299,7 @@ def default_retry_rules(regime: ComplianceRegime) -> dict[Outcome, RetryRule]:
         Outcome.CANCELLED: RetryRule(delay=timedelta(0), counts=False),  # hung up by us before an answer
         # A connected call normally ends with the agent's disposition; this applies only if none ever arrives.
         Outcome.CONNECTED: RetryRule(delay=timedelta(days=1)),
+        Outcome.SELF_SERVICE: RetryRule(action="close"),  # the flow served the person (agentless campaigns)
     }
 
 
@@ -491,6 +494,26 @@ class ComplianceOptions(BaseModel):
     no_recall_after_abandon: Duration | None = None
 
 
+class AgentlessOptions(BaseModel):
+    """``kind = "agentless"``: calls play an IVR flow; pacing by channels, CPS and a target finish time."""
+
+    model_config = _Frozen
+    purpose: Literal["broadcast", "reminder", "payment", "survey", "other"] = Field(
+        default="other", description="what the campaign does (reports group by it)"
+    )
+    flow: str | None = Field(
+        default=None, pattern=SLUG, description="flow file campaigns/ivr/<flow>.toml (or an inline [ivr] table)"
+    )
+    max_channels: int = Field(default=30, ge=1, le=10000, description="calls up at once (at most the trunks')")
+    calls_per_second: float = Field(default=5.0, gt=0, le=1000, description="Originates in any second")
+    target_finish: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="HH:MM (campaign time zone) the list should be done by; none: as fast as the caps allow",
+    )
+    global_opt_out: bool = Field(default=False, description="the opt-out key adds to the global DNC list")
+
+
 # -- the campaign -----------------------------------------------------------------------------------------------
 
 
@@ -501,6 +524,11 @@ class CampaignConfig(BaseModel):
 
     name: str = Field(pattern=SLUG, description="slug used in the CLI, URLs and the store")
     description: str = ""
+    kind: Literal["agent", "agentless"] = Field(
+        default="agent", description="agent: calls go to agents; agentless: calls play an IVR flow"
+    )
+    agentless: AgentlessOptions = AgentlessOptions()
+    ivr: dict[str, Any] | None = Field(default=None, description="an inline IVR flow (see docs/ivr.md)")
     dial_mode: DialMode = DialMode.PROGRESSIVE
     queue: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,80}$", description="Asterisk queue the agents are members of")
     trunk: str = Field(description="dial string template, e.g. 'PJSIP/{number}@carrier'")
@@ -646,6 +674,17 @@ class CampaignConfig(BaseModel):
         if fp is None:
             fp = reg.amd_false_positive_rate
         object.__setattr__(self, "amd", self.amd.model_copy(update={"false_positive_rate": fp}))
+
+        if self.kind == "agentless":
+            if self.agentless.flow is None and self.ivr is None:
+                raise ValueError("an agentless campaign needs agentless.flow (campaigns/ivr/<flow>.toml) or [ivr]")
+            if self.ivr is not None:
+                try:
+                    parse_flow(self.ivr, "ivr")
+                except FlowError as exc:
+                    raise ValueError(str(exc)) from None
+            if self.dial_context == OUTBOUND_CONTEXT:
+                object.__setattr__(self, "dial_context", IVR_CONTEXT)
 
         rules = default_retry_rules(reg)
         rules.update(self.retry)

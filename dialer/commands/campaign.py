@@ -13,6 +13,9 @@ from dialer.campaign.state import CampaignState
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _
+from dialer.ivr.campaign import campaign_flow
+from dialer.ivr.flow import FlowError
+from dialer.ivr.prompts import TtsUnavailableError, render_flow
 from dialer.store import Database
 from dialer.store.campaigns import (
     CampaignApplied,
@@ -31,13 +34,27 @@ def campaign_apply(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="campaign TOML file (see campaigns/example.toml)")],
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    sounds: Annotated[
+        Path | None,
+        typer.Option("--sounds", help="agentless: render the flow's text prompts here (Asterisk sounds/<lang>)"),
+    ] = None,
 ) -> None:
-    """Create the campaign or update it to match FILE. Applying the same file again changes nothing."""
+    """Create the campaign or update it to match FILE. Applying the same file again changes nothing.
+
+    An agentless campaign's flow is checked (errors refuse the file) and stored with the campaign."""
     try:
         config = load_campaign_file(file)
-    except CampaignConfigError as exc:
+        found = campaign_flow(config, file)
+    except (CampaignConfigError, FlowError) as exc:
         fail(str(exc))
     document = config.model_dump(mode="json")
+    if found is not None:
+        flow, document["ivr"] = found
+        if sounds is not None:
+            try:
+                render_flow(flow, sounds)
+            except TtsUnavailableError as exc:
+                fail(str(exc))
 
     async def work(db: Database) -> CampaignApplied:
         return await apply_campaign(db, config.name, document, datetime.now(UTC))

@@ -27,6 +27,7 @@ from dialer.reports.calls import (
 )
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.ivr import IvrReport, build_ivr_report, node_funnel
 from dialer.reports.output import Format, Report, render
 from dialer.reports.performance import contact_rate_by_hour, disposition_counts
 from dialer.reports.performance_scan import performance_report
@@ -35,6 +36,7 @@ from dialer.settings import Settings
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.errors import is_database_error
+from dialer.store.ivr_results import ivr_results
 
 app = typer.Typer(help="Reports: compliance, performance, call records.", no_args_is_help=True)
 
@@ -213,3 +215,43 @@ def purge_calls(
     n = run_report(ctx, database, work)
     verb = "deleted" if yes else "would delete (add --yes)"
     typer.echo(f"{verb} {n} call records started before {cutoff.isoformat(timespec='seconds')}")
+
+
+@app.command("ivr")
+def ivr(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Only this campaign's calls.")] = None,
+    flow: Annotated[str | None, typer.Option("--flow", help="Only this flow.")] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    repeat_days: Annotated[int, typer.Option(min=1, help="A number calling again within this many days.")] = 7,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Write each flow's node funnel (SVG) here (<name>-<flow>.svg).")
+    ] = None,
+    html: HtmlOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """IVR analytics: per flow and node entries, exits by key, time, drop-offs, containment, transfers, opt-outs,
+    machine messages, repeat contacts (first-contact resolution)."""
+    _one_format(as_json, as_csv)
+    span = report_range(start, end)
+
+    async def work(db: Database) -> IvrReport:
+        campaign_id = None
+        if campaign is not None:
+            record, _config = await load_stored_campaign(db, campaign)
+            campaign_id = record.id
+        records = await ivr_results(db, campaign_id=campaign_id, flow=flow, since=span.start, until=span.end)
+        title = campaign or flow or "all flows"
+        return build_ivr_report(records, span, title=title, repeat_days=repeat_days)
+
+    report = run_report(ctx, database, work)
+    if chart is not None:
+        for figures in report.flows:
+            target = chart.with_name(f"{chart.stem}-{figures.flow}{chart.suffix or '.svg'}")
+            target.write_text(bar_chart(node_funnel(figures)), encoding="utf-8")
+    if html is not None:
+        html.write_text(render(report, "html"), encoding="utf-8")
+    emit(report, output_format(as_json, as_csv))

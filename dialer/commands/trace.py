@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dialer.ami.recorder import SCENARIOS, RecordingError, record
+from dialer.ami.fastagi import FastAgiServer
+from dialer.ami.recorder import SCENARIOS, RecordingError, Scenario, record
 from dialer.calls.replay import classification_rows, replay_file
 from dialer.commands.common import fail, print_json
+from dialer.ivr.actions import TableActions
+from dialer.ivr.agi import IvrAgiService, IvrCallInfo
+from dialer.ivr.executor import FlowResult
+from dialer.ivr.flow import load_flow
 from dialer.logging import configure_logging
 
 app = typer.Typer(
@@ -37,6 +43,27 @@ def classify(
         print_json(row)
 
 
+async def _record(
+    scenario: Scenario, host: str, port: int, username: str, secret: str, target: Path, version: str
+) -> int:
+    """Record; an IVR scenario runs the dialer's FastAGI server with its flow (campaigns/ivr/<flow>.toml) meanwhile."""
+    if scenario.ivr_flow is None:
+        return await record(scenario, host, port, username, secret, target, version=version)
+    flow = load_flow(Path("campaigns/ivr") / f"{scenario.ivr_flow}.toml")
+    service = IvrAgiService({flow.name: flow}, TableActions(), _discard, lambda: datetime.now(UTC))
+    server = FastAgiServer("127.0.0.1", 0, service.routes)
+    await server.start()
+    try:
+        fastagi = f"127.0.0.1:{server.bound_port}"
+        return await record(scenario, host, port, username, secret, target, version=version, fastagi=fastagi)
+    finally:
+        await server.stop()
+
+
+async def _discard(info: IvrCallInfo, result: FlowResult) -> None:
+    print_json({"call": info.call_ref, "flow": result.flow, "result": str(result.result), "path": list(result.path)})
+
+
 @app.command("record")
 def record_cmd(
     scenario: Annotated[str, typer.Argument(help="A named scenario (see `dialer trace scenarios`).")],
@@ -59,7 +86,7 @@ def record_cmd(
         fail(f"--ami must be host:port, got {ami!r}")
     target = out or Path("tests/fixtures/ami-traces") / f"{found.name}.txt"
     try:
-        size = asyncio.run(record(found, host, int(port_text), username, secret, target, version=version))
+        size = asyncio.run(_record(found, host, int(port_text), username, secret, target, version))
     except OSError as exc:
         fail(f"{ami}: {exc}")
     except RecordingError as exc:

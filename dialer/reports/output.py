@@ -13,12 +13,13 @@ from typing import Literal
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import ReportError
 from dialer.reports.compliance import ComplianceReport
+from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
 from dialer.reports.render import csv, html, json, text
 
 Format = Literal["text", "csv", "html", "json"]
-Report = ComplianceReport | PerformanceReport | CallRecordsReport | StaffingPlan
+Report = ComplianceReport | PerformanceReport | CallRecordsReport | StaffingPlan | IvrReport
 
 
 def render(report: Report, fmt: Format) -> str:
@@ -38,6 +39,8 @@ def _text(report: Report) -> str:
         return text.render_performance_text(report)
     if isinstance(report, CallRecordsReport):
         return text.render_calls_text(report)
+    if isinstance(report, IvrReport):
+        return text.render_ivr_text(report)
     return text.render_plan_text(report)
 
 
@@ -47,6 +50,8 @@ def _csv(report: Report) -> str:
         csv.compliance_csv(report, out)
     elif isinstance(report, PerformanceReport):
         csv.performance_csv(report, out)
+    elif isinstance(report, IvrReport):
+        csv.ivr_csv(report, out)
     else:
         raise ReportError(f"no CSV rendering of the {_name(report)} report")
     return out.getvalue()
@@ -57,6 +62,8 @@ def _html(report: Report) -> str:
         return html.render_compliance_html(report)
     if isinstance(report, PerformanceReport):
         return html.render_performance_html(report)
+    if isinstance(report, IvrReport):
+        return html.render_ivr_html(report)
     raise ReportError(f"no HTML page of the {_name(report)} report")
 
 

@@ -13,8 +13,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from dialer.agents.registry import AgentRegistry
-from dialer.ami.events import AgentConnect, AmiEvent, QueueCallerJoin
+from dialer.ami.events import AgentConnect, AmiEvent, QueueCallerJoin, UserEvent
 from dialer.campaign.phones import Phone, normalize
+from dialer.contract import IVR_TRANSFER_USER_EVENT
+from dialer.ivr.agi import decode_context
+from dialer.ivr.context import ContextBook, summarize
 from dialer.logging import get_logger
 from dialer.runner.bus import EventBus
 
@@ -47,6 +50,7 @@ class InboundWatcher:
         self._arrivals: deque[tuple[float, str | None]] = deque()  # (when, on which server)
         self._first_seen: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._ivr = ContextBook(max_callers)  # callers an IVR flow handed to a queue: what they did there
         self.pops = 0
 
     def observe(self, event: AmiEvent, now: float, server: str | None = None) -> None:
@@ -58,11 +62,16 @@ class InboundWatcher:
             self._callers[event.uniqueid] = event.caller_id_num
             while len(self._callers) > self._max_callers:
                 self._callers.popitem(last=False)
+        elif isinstance(event, UserEvent) and event.name == IVR_TRANSFER_USER_EVENT:
+            if event.get("Queue") in self.queues:
+                self._ivr.put(event.uniqueid, decode_context(event.get("Context") or ""))
         elif isinstance(event, AgentConnect) and event.queue in self.queues:
             number = self._callers.pop(event.uniqueid, "")
+            ivr = self._ivr.take(event.uniqueid)
             agent = self._registry.by_interface(event.interface)
             if agent is not None:
-                task = asyncio.get_running_loop().create_task(self._pop(agent.agent_id, event.queue, number))
+                pop = self._pop(agent.agent_id, event.queue, number, ivr)
+                task = asyncio.get_running_loop().create_task(pop)
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
@@ -82,8 +91,11 @@ class InboundWatcher:
         arrivals = sum(1 for _, on in self._arrivals if server is None or on == server)
         return arrivals / span
 
-    async def _pop(self, agent_id: str, queue: str, number: str) -> None:
+    async def _pop(self, agent_id: str, queue: str, number: str, ivr: dict[str, str] | None = None) -> None:
         data: dict[str, Any] = {"inbound": True, "queue": queue, "caller": number, "matches": []}
+        if ivr is not None:
+            data["ivr"] = ivr
+            data["ivr_summary"] = summarize(ivr)
         phone = normalize(number, self._region) if number else None
         if isinstance(phone, Phone):
             try:

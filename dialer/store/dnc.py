@@ -154,3 +154,18 @@ async def blocked_numbers(conn: AsyncConnection, numbers: Collection[str], campa
         )
         blocked.update(result.scalars())
     return blocked
+
+
+async def add_dnc_in(
+    conn: AsyncConnection,
+    numbers: list[str],
+    campaign_id: int | None,
+    *,
+    source: str,
+    reason: str | None,
+    now: datetime,
+) -> int:
+    """Add numbers inside the caller's transaction (and close their queued leads); how many were new."""
+    added = await _insert_entries(conn, numbers, campaign_id, source, reason, now)
+    await _archive_matching_leads(conn, numbers, campaign_id, now)
+    return added

@@ -392,7 +392,7 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
     client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     listing = await (await client.get("/api/reports", headers=boss)).json()
-    assert {r["name"] for r in listing["reports"]} == {"compliance", "performance", "calls"}
+    assert {r["name"] for r in listing["reports"]} == {"compliance", "performance", "calls", "ivr"}
     assert listing["campaigns"]["demo"]["compliance"] == "/api/reports/compliance/demo?format=html"
     report = await (await client.get("/api/reports/compliance/demo", headers=boss)).json()
     assert report["campaign"] == "demo"
@@ -401,6 +401,12 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
     assert "demo" in await page.text()
     csv_resp = await client.get("/api/reports/calls/demo?format=csv", headers=boss)
     assert csv_resp.content_type == "text/csv"
+    ivr = await (await client.get("/api/reports/ivr/demo", headers=boss)).json()
+    assert ivr["report"] == "ivr"
+    assert ivr["flows"] == []  # the demo campaign has agents, no flow
+    ivr_page = await client.get("/api/reports/ivr/demo?format=html", headers=boss)
+    assert ivr_page.content_type == "text/html"
+    await problem(await client.get("/api/reports/ivr/nope", headers=boss), 404)
     await problem(await client.get("/api/reports/compliance/nope", headers=boss), 404)
     await problem(await client.get("/api/reports/compliance/demo?from=yesterday-ish", headers=boss), 422)
     await problem(await client.get("/api/reports/compliance/demo", headers=world.auth("alice")), 403)

@@ -110,13 +110,19 @@ class Lab:
         return request.channel_id or ""
 
     async def originate(
-        self, number: str, *, amd: bool = False, variables: Mapping[str, str] | None = None, queue: str = QUEUE
+        self,
+        number: str,
+        *,
+        amd: bool = False,
+        variables: Mapping[str, str] | None = None,
+        queue: str = QUEUE,
+        context: str = "dialer-outbound",
     ) -> LabCall:
         attempt = f"rt-{self.run}-{len(self.calls) + 1}"
         request = OriginateRequest(
             channel=f"Local/{number}@lab-pstn",
             attempt_id=attempt,
-            context="dialer-outbound",
+            context=context,
             caller_id='"Dialer lab" <8005551000>',
             timeout_ms=RING_TIMEOUT_MS,
             variables={"DIALER_CAMPAIGN": "lab-test", "DIALER_QUEUE": queue, "DIALER_AMD": "1" if amd else "0"}

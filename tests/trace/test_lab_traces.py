@@ -27,6 +27,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "originate-dialer-hangup": {"hup-1": "cancelled"},
     # AMD verdicts MACHINE / HUMAN / NOTSURE; dialer-outbound sends HUMAN and NOTSURE to an agent.
     "originate-amd": {"amd-1": "machine", "amd-2": "connected", "amd-3": "connected"},
+    # agentless reminder calls (flow reminder over FastAGI): 1 confirms in self-service, 3 reaches an agent.
+    "ivr-reminder": {"ivr-1": "self_service", "ivr-2": "connected"},
 }
 
 

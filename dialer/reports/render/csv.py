@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from dialer.campaign.leadimport import neutralise_formula
 from dialer.i18n import N_, _
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
+from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 
 Cell = str | int | float | bool | None
@@ -148,3 +149,38 @@ def performance_rows(r: PerformanceReport) -> list[list[Any]]:
 
 def performance_csv(r: PerformanceReport, stream: TextIO) -> int:
     return write_csv(stream, LONG_HEADER, performance_rows(r))
+
+
+def ivr_rows(r: IvrReport) -> list[list[Any]]:
+    """Long format: section (flow / node), item, metric, value."""
+    rows: list[list[Any]] = []
+    for f in r.flows:
+        for metric in (
+            "calls",
+            "people",
+            "contained",
+            "containment_rate",
+            "transferred",
+            "abandoned_in_queue",
+            "opted_out",
+            "machine_messages",
+            "listened_to_end",
+            "mean_seconds",
+            "repeat_callers",
+            "first_contact_resolution",
+        ):
+            rows.append(["flow", f.flow, metric, getattr(f, metric)])
+        for result, n in f.results.items():
+            rows.append(["flow", f.flow, f"result:{result}", n])
+        for node in f.nodes:
+            item = f"{f.flow}/{node.node}"
+            rows.append(["node", item, "entries", node.entries])
+            rows.append(["node", item, "drop_offs", node.drop_offs])
+            rows.append(["node", item, "mean_seconds", node.mean_seconds])
+            for exit_, n in node.exits.items():
+                rows.append(["node", item, f"exit:{exit_}", n])
+    return rows
+
+
+def ivr_csv(r: IvrReport, stream: TextIO) -> int:
+    return write_csv(stream, LONG_HEADER, ivr_rows(r))

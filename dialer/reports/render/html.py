@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dialer.i18n import N_, _, current_locale
 from dialer.reports.common import duration_label, iso, pct, ratio, seconds_label, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
+from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg
 from dialer.reports.render.markup import esc, text
@@ -270,3 +271,48 @@ def render_performance_html(r: PerformanceReport) -> str:
         *(f'<p class="note">{esc(n)}</p>' for n in r.notes),
     ]
     return html_page(_("Performance — {campaign}").format(campaign=r.campaign), "\n".join(parts))
+
+
+def render_ivr_html(r: IvrReport) -> str:
+    parts = [
+        f"<h1>IVR — {esc(r.title)}</h1>",
+        f"<p>Calls started {esc(iso(r.range.start) or 'from the beginning')} to {esc(iso(r.range.end) or 'now')}.</p>",
+    ]
+    for f in r.flows:
+        parts.append(f"<h2>Flow {esc(f.flow)}</h2>")
+        parts.append(
+            html_table(
+                ["figure", "value"],
+                [
+                    ["calls", f.calls],
+                    ["people (not machines)", f.people],
+                    ["contained", f.contained],
+                    ["containment rate", pct(f.containment_rate)],
+                    ["transferred to an agent", f.transferred],
+                    ["abandoned in queue", f.abandoned_in_queue],
+                    ["listened to the end", f.listened_to_end],
+                    ["opted out", f.opted_out],
+                    ["machine messages", f.machine_messages],
+                    ["first-contact resolution", pct(f.first_contact_resolution)],
+                    *[[f"result {k}", v] for k, v in f.results.items()],
+                ],
+            )
+        )
+        parts.append(svg.bar_chart(node_funnel(f)))
+        parts.append(
+            html_table(
+                ["node", "type", "entries", "drop-offs", "mean time", "exits"],
+                [
+                    [
+                        n.node,
+                        n.type,
+                        n.entries,
+                        n.drop_offs,
+                        seconds_label(n.mean_seconds),
+                        ", ".join(f"{k} {v}" for k, v in n.exits.items()),
+                    ]
+                    for n in f.nodes
+                ],
+            )
+        )
+    return html_page(f"IVR — {r.title}", "\n".join(parts))

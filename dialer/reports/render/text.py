@@ -7,6 +7,7 @@ from datetime import datetime
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import duration_label, iso, pct, ratio, seconds_label, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
+from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
 
@@ -134,4 +135,31 @@ def render_plan_text(plan: StaffingPlan, now: datetime | None = None) -> str:
             f"{lvl.dials_per_hour:7.0f}{flag}"
         )
     lines.extend(f"note: {n}" for n in (*w.notes, *plan.notes))
+    return "\n".join(lines)
+
+
+def render_ivr_text(r: IvrReport) -> str:
+    lines = [
+        f"IVR — {r.title}",
+        f"calls started {iso(r.range.start) or 'from the beginning'} to {iso(r.range.end) or 'now'}",
+    ]
+    if not r.flows:
+        lines.append("no IVR calls in the range")
+    for f in r.flows:
+        lines += [
+            "",
+            f"flow {f.flow}: {f.calls} calls, {f.people} people, mean {seconds_label(f.mean_seconds)}",
+            f"  contained {f.contained} (containment {pct(f.containment_rate)}), transferred {f.transferred}, "
+            f"abandoned in queue {f.abandoned_in_queue}",
+            f"  listened to the end {f.listened_to_end}, opted out {f.opted_out}, "
+            f"machine messages {f.machine_messages}",
+            f"  first-contact resolution {pct(f.first_contact_resolution)} "
+            f"({f.repeat_callers} of {f.callers} numbers called again within {r.repeat_days} d)",
+            "  results: " + ", ".join(f"{k} {v}" for k, v in f.results.items()),
+            "  node               type     entries  drop-offs  mean     exits",
+        ]
+        for n in f.nodes:
+            exits = ", ".join(f"{k} {v}" for k, v in n.exits.items())
+            mean = seconds_label(n.mean_seconds)
+            lines.append(f"  {n.node:<18} {n.type:<8} {n.entries:>7}  {n.drop_offs:>9}  {mean:<7}  {exits}")
     return "\n".join(lines)

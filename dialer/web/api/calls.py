@@ -81,6 +81,9 @@ async def get_agent_call(call: Call) -> web.Response:
             inbound["lead"] = lead_json(lead)
             inbound["history"] = [attempt_json(a) for a in await lead_history(call.db, lead.id)]
         inbound["other_matches"] = max(0, len(pop.get("matches", [])) - 1)
+        if pop.get("ivr_summary"):
+            inbound["ivr"] = pop.get("ivr")
+            inbound["ivr_summary"] = pop.get("ivr_summary")
         body["call"] = inbound
     return ok(body)
 

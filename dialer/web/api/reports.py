@@ -11,10 +11,12 @@ from pydantic import Field
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.ivr import build_ivr_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.render.csv import CsvEncodingError, encode_csv
 from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
+from dialer.store.ivr_results import ivr_results
 from dialer.web.api.common import Paging, Strict, ok
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, SUPERVISORS, Call, RouteTable
@@ -24,6 +26,7 @@ REPORTS = {
     "compliance": "Compliance evidence: abandon rate against the cap, calling windows, DNC, ring time, caller ID",
     "performance": "Contact-centre performance: contact rate, conversion, handle times, agents, hours, dispositions",
     "calls": "Call records (every attempt) as JSON or CSV",
+    "ivr": "IVR flows: per node entries, exits by key, time, drop-offs; containment, transfers, opt-outs",
 }
 FORMATS = {
     "application/json": {"schema": {"type": "object"}},
@@ -150,6 +153,27 @@ async def get_performance_report(call: Call) -> web.Response:
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
     return _respond(q, report, f"performance-{call.path('name')}.csv")
+
+
+@routes.route(
+    "GET",
+    "/api/reports/ivr/{name}",
+    roles=MANAGERS,
+    tag="reports",
+    query=ReportQuery,
+    summary="IVR report of a campaign's flow calls: per node funnel, containment (format=json|html|csv)",
+    response_content=FORMATS,
+)
+async def get_ivr_report(call: Call) -> web.Response:
+    q = call.query_as(ReportQuery)
+    span = _range(q)
+    name = call.path("name")
+    try:
+        record = await get_campaign(call.db, name)
+    except UnknownCampaignError as exc:
+        raise Problem(404, str(exc)) from None
+    records = await ivr_results(call.db, campaign_id=record.id, since=span.start, until=span.end)
+    return _respond(q, build_ivr_report(records, span, title=name), f"ivr-{name}.csv")
 
 
 @routes.route(

@@ -140,6 +140,7 @@ function showCall(call) {
       " " + t("from {caller} · queue {queue}", { caller: call.caller || t("an unknown number"), queue: call.queue }),
       call.lead ? el("span", { class: "muted" }, " · " + t("known lead of campaign {campaign}", { campaign: call.campaign }) + (call.other_matches ? " " + t("(+{n} other matches)", { n: call.other_matches }) : "")) : el("span", { class: "muted" }, " · " + t("no lead with this number")));
     const parts = [banner];
+    if (call.ivr_summary) parts.push(el("div", { class: "ivr-context", id: "ivr-context" }, call.ivr_summary));
     if (call.lead) {
       const lead = call.lead;
       parts.push(el("div", { class: "lead-head" }, el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, leadName(lead) || t("Unnamed lead")),

@@ -1,0 +1,63 @@
+"""The daemon actions a flow's ``lookup`` node may call (over FastAGI); names and what they return.
+
+Each action takes string arguments and answers a status (the node branches on it) and string data (stored as
+``<store>_<key>``). The implementations live with the store (dialer/ivr/service.py); this table is what
+``dialer ivr check`` accepts.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from dialer.ivr.executor import LookupDone
+
+if TYPE_CHECKING:
+    from dialer.ivr.agi import IvrCallInfo
+
+ACTIONS: Final[dict[str, str]] = {
+    "set_lead_result": "record args.result as the call's answer (statuses: ok)",
+    "find_lead": "find the campaign's lead by args.number (statuses: found, not_found; data: name, lead_id)",
+    "find_account": "find an account in the manager's table by args.account (statuses: found, not_found; "
+    "data: name, balance, dob)",
+    "verify": "compare args.entered with the account's args.field (default dob) (statuses: match, mismatch)",
+}
+
+
+class TableActions:
+    """The actions over a table the manager loaded (a CSV of accounts: ``account,name,balance,dob``, any order).
+
+    ``set_lead_result`` keeps the caller's answer per call (it is stored with the flow's result anyway);
+    ``find_account`` answers the account's name and balance (never the date of birth: ``verify`` compares it).
+    """
+
+    def __init__(self, accounts: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self.accounts = {k: dict(v) for k, v in (accounts or {}).items()}
+        self.answers: dict[str, str] = {}
+
+    @classmethod
+    def from_csv(cls, path: Path) -> TableActions:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        if rows and "account" not in rows[0]:
+            raise ValueError(f"{path}: the accounts table needs an 'account' column")
+        return cls({row["account"].strip(): {k: (v or "").strip() for k, v in row.items()} for row in rows})
+
+    async def __call__(self, action: str, args: Mapping[str, str], info: IvrCallInfo) -> LookupDone:
+        if action == "set_lead_result":
+            self.answers[info.call_ref] = args.get("result", "")
+            return LookupDone("ok")
+        if action == "find_account":
+            row = self.accounts.get(args.get("account", ""))
+            if row is None:
+                return LookupDone("not_found")
+            return LookupDone("found", {"name": row.get("name", ""), "balance": row.get("balance", "")})
+        if action == "verify":
+            row = self.accounts.get(args.get("account", ""), {})
+            ok = bool(row) and args.get("entered", "") == row.get(args.get("field", "dob"), "\0")
+            return LookupDone("match" if ok else "mismatch")
+        if action == "find_lead":
+            return LookupDone("not_found")
+        return LookupDone("error")

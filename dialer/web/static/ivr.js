@@ -1,0 +1,59 @@
+// The dashboard's IVR card: per campaign and flow, the calls entering each node (the funnel), the containment
+// rate, transfers, opt-outs and machine messages, from /api/reports/ivr/{campaign}. Refreshed every 30 s.
+const REFRESH_MS = 30000;
+
+function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function pct(v) {
+  return v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)} %`;
+}
+
+export function funnelSvg(nodes, width = 560) {
+  const bar = 18, gap = 6, label = 130, top = Math.max(1, ...nodes.map((n) => n.entries));
+  const height = nodes.length * (bar + gap) + 4;
+  const rows = nodes.map((n, i) => {
+    const y = i * (bar + gap) + 2, w = Math.max(1, ((width - label - 60) * n.entries) / top);
+    return `<text x="0" y="${y + 13}" font-size="11" fill="#3b4256">${esc(n.node)}</text>` +
+      `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${bar}" rx="3" fill="#3d7be0"><title>${esc(n.node)}: ${n.entries} entries, ${n.drop_offs} dropped</title></rect>` +
+      `<text x="${label + w + 6}" y="${y + 13}" font-size="11" fill="#3b4256">${n.entries}</text>`;
+  });
+  return `<svg class="ivr-funnel" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="calls entering each node">${rows.join("")}</svg>`;
+}
+
+async function refresh(card) {
+  const index = await fetch("/api/reports", { headers: { Accept: "application/json" } });
+  if (!index.ok) return;
+  const campaigns = Object.keys((await index.json()).campaigns || {});
+  const parts = [];
+  for (const name of campaigns) {
+    const res = await fetch(`/api/reports/ivr/${encodeURIComponent(name)}`, { headers: { Accept: "application/json" } });
+    if (!res.ok) continue;
+    for (const flow of (await res.json()).flows || []) {
+      parts.push(`<div class="ivr-flow" data-campaign="${esc(name)}" data-flow="${esc(flow.flow)}"><h3>${esc(name)} · flow ${esc(flow.flow)}</h3>` +
+        `<p class="muted">${flow.calls} calls · contained ${pct(flow.containment_rate)} · transferred ${flow.transferred} · ` +
+        `abandoned in queue ${flow.abandoned_in_queue} · opted out ${flow.opted_out} · machine messages ${flow.machine_messages}</p>` +
+        funnelSvg(flow.nodes) + `</div>`);
+    }
+  }
+  card.hidden = parts.length === 0;
+  card.querySelector(".ivr-body").innerHTML = parts.join("");
+}
+
+function start() {
+  const main = document.querySelector("main.dash");
+  if (!main) return;
+  const card = document.createElement("section");
+  card.className = "card";
+  card.id = "ivr-card";
+  card.hidden = true;
+  card.innerHTML = `<div class="card-head"><h2>IVR flows</h2></div><div class="ivr-body"></div>`;
+  main.append(card);
+  const tick = () => refresh(card).catch(() => {});
+  tick();
+  setInterval(tick, REFRESH_MS);
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

@@ -1,0 +1,139 @@
+"""IVR results are stored per call, read back filtered, and every opt-out lands in the DNC list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dialer.ivr.flow import load_flow
+from dialer.reports.common import ReportRange
+from dialer.reports.ivr import build_ivr_report, node_funnel
+from dialer.reports.output import render
+from dialer.sim.agentless import AgentlessSimConfig, run_agentless
+from dialer.sim.ivr import CallerBehaviour
+from dialer.store import Database
+from dialer.store.campaigns import apply_campaign
+from dialer.store.dnc import check_dnc
+from dialer.store.ivr_results import IvrCall, ivr_results, record_ivr_results
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+
+
+async def test_agentless_results_and_opt_outs(db: Database) -> None:
+    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
+    report = run_agentless(
+        AgentlessSimConfig(
+            flow=load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"),
+            numbers=tuple(f"+1415555{i:04d}" for i in range(300)),
+            start=NOW,
+            max_channels=30,
+            calls_per_second=3,
+            target_finish=NOW + timedelta(minutes=20),
+            behaviour=CallerBehaviour(keys={"1": 0.6, "2": 0.2, "3": 0.1, "": 0.1}, opt_out_during_prompt=0.05),
+            agents=4,
+            seed=2,
+        )
+    )
+    flows = [(IvrCall(f"a{i}", cid, i, a.number), a.flow) for i, a in enumerate(report.attempts) if a.flow is not None]
+    assert report.dnc
+    assert await record_ivr_results(db, flows, now=NOW) == len(flows)
+    stored = await ivr_results(db, campaign_id=cid)
+    assert len(stored) == len(flows)
+    assert Counter(r.result for r in stored) == Counter(f.result for _, f in flows)
+    first = next(r for r in stored if r.result == "confirmed")
+    assert first.path == ["greet", "menu", "confirm", "confirmed"]
+    assert first.keys == [["menu", "1"]]
+    assert first.steps[1]["exit"] == "1"
+    assert first.listened_to_end
+    for number in report.dnc:
+        entries = await check_dnc(db, number)
+        assert [e.campaign for e in entries] == ["remind"]
+    assert await ivr_results(db, flow="other") == []
+    assert await ivr_results(db, since=NOW + timedelta(days=1)) == []
+
+
+async def test_ivr_report_figures_and_renderings(db: Database) -> None:
+    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
+    report_in = run_agentless(
+        AgentlessSimConfig(
+            flow=load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"),
+            numbers=tuple(f"+1415555{i:04d}" for i in range(200)),
+            start=NOW,
+            max_channels=20,
+            calls_per_second=3,
+            behaviour=CallerBehaviour(
+                keys={"1": 0.5, "2": 0.2, "3": 0.2, "": 0.1}, hangup_per_step=0.05, opt_out_during_prompt=0.05
+            ),
+            agents=3,
+            seed=4,
+        )
+    )
+    flows = [(IvrCall(f"a{i}", cid, i, a.number), a.flow) for i, a in enumerate(report_in.attempts) if a.flow]
+    await record_ivr_results(db, flows, now=NOW)
+    span = ReportRange(None, None)
+    report = build_ivr_report(await ivr_results(db, campaign_id=cid), span, title="remind")
+    (flow,) = report.flows
+    results = [f for _, f in flows]
+    assert flow.calls == len(results)
+    assert flow.machine_messages == sum(1 for f in results if f.machine and f.listened_to_end)
+    assert flow.opted_out == len(report_in.dnc)
+    assert flow.transferred == sum(1 for f in results if f.transferred)
+    assert flow.contained == sum(1 for f in results if f.contained and not f.machine)
+    assert flow.containment_rate == flow.contained / flow.people
+    nodes = {n.node: n for n in flow.nodes}
+    assert nodes["greet"].entries == flow.people
+    assert nodes["menu"].exits.get("1", 0) == sum(1 for f in results for k in f.keys if k == ("menu", "1"))
+    assert nodes["greet"].drop_offs == sum(1 for f in results if f.hung_up_at == "greet")
+    assert [n.node for n in flow.nodes][:2] == ["greet", "menu"]
+    chart = node_funnel(flow)
+    assert chart.labels[0] == "greet"
+    assert '"containment_rate"' in render(report, "json")
+    assert "containment" in render(report, "text")
+    assert "reminder/menu,exit:1" in render(report, "csv")
+    assert "<svg" in render(report, "html")
+
+
+async def test_the_fastagi_result_sink_stores_and_opts_out_the_dialled_number(db: Database) -> None:
+    from dialer.campaign.leadimport import ImportedLead
+    from dialer.ivr.agi import IvrCallInfo
+    from dialer.ivr.executor import DigitsEntered, FlowExecutor, PromptDone
+    from dialer.store.attempts import AttemptStart, start_attempt
+    from dialer.store.imports import import_leads
+    from dialer.store.ivr_results import StoreResultSink
+    from dialer.store.leads import find_leads_by_phone
+
+    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
+    lead = ImportedLead(
+        row=1,
+        line=2,
+        phone="+14155550142",
+        alt_phones=(),
+        tz_candidates=("America/New_York",),
+        postal_code=None,
+        postal_zones=(),
+        first_name="Ann",
+        last_name="Lee",
+        email="",
+        priority=0,
+        external_id="x1",
+        fields={},
+    )
+    await import_leads(db, campaign_id=cid, rows=[lead], list_name="l", source_file="l.csv", now=NOW)
+    (stored,) = await find_leads_by_phone(db, cid, "+14155550142")
+    attempt = await start_attempt(db, AttemptStart(stored.id, cid, "+14155550142", NOW, caller_id="+12025550100"))
+    ex = FlowExecutor(load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"))
+    ex.start(NOW)
+    ex.handle(PromptDone(), NOW)
+    ex.handle(DigitsEntered("9"), NOW)
+    ex.handle(PromptDone(), NOW)
+    sink = StoreResultSink(db, {"remind": cid})
+    # the channel's caller ID of an outbound call is ours: the number opted out is the attempt's
+    await sink(IvrCallInfo(f"a{attempt}", "reminder", str(attempt), "remind", "+12025550100"), ex.result())
+    (row,) = await ivr_results(db, campaign_id=cid)
+    assert row.attempt_id == attempt
+    assert row.phone == "+14155550142"
+    assert row.opted_out
+    assert [e.campaign for e in await check_dnc(db, "+14155550142")] == ["remind"]
+    assert await check_dnc(db, "+12025550100") == []
