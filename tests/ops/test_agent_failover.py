@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import Daemon, DbSpec, OpsWorld, ops_world
-from testsupport import wait_real
+from harness.databases import DbSpec
+from harness.ops import Daemon, OpsWorld, ops_world
+from harness.stepping import wait_real
 
 from dialer.agents.registry import AgentStatus
 from dialer.runner.runner import RunnerState

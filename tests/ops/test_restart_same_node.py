@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import CALL_STAGES, DbSpec, attempt_rows, ops_world, overlapping_attempts
+from harness.databases import DbSpec
+from harness.ops import CALL_STAGES, attempt_rows, ops_world, overlapping_attempts
 
 from dialer.runner.runner import RunnerState
 from dialer.settings import node_identity
