@@ -59,8 +59,8 @@ from dialer.ami.events import (
     QueueParams,
     QueueSummary,
     Status,
-    parse_event,
 )
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message
 from dialer.logging import get_logger
 from dialer.settings import AmiServerSettings
