@@ -21,8 +21,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfig, Disposition
+from dialer.campaign.config import CampaignConfig
 from dialer.campaign.phones import time_zones_for_e164
+from dialer.campaign.sections import Disposition
 
 
 class LeadStatus(StrEnum):

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
-from dialer.campaign.config import CampaignConfig, ScheduleRule
+from dialer.campaign.config import CampaignConfig
+from dialer.campaign.sections import ScheduleRule
 from dialer.campaign.windows import zone
 
 LOOKBACK = timedelta(days=8)  # a weekly schedule fires at least once in this span

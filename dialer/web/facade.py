@@ -20,8 +20,9 @@ from aiohttp import web
 from dialer.agents.registry import Agent, AgentError
 from dialer.agents.service import ChangeListener
 from dialer.appkeys import DIALER, SCHEDULER
-from dialer.campaign.config import CampaignConfig, DialMode, Disposition
+from dialer.campaign.config import CampaignConfig, DialMode
 from dialer.campaign.rules import TransitionKind
+from dialer.campaign.sections import Disposition
 from dialer.daemon import Dialer
 from dialer.runner.bus import Notification
 from dialer.runner.runner import CampaignRunner

@@ -11,16 +11,15 @@ import pytest
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import (
-    REGIMES,
     CampaignConfig,
     CampaignConfigError,
     DialMode,
-    RegimeName,
     dial_placeholders,
     load_campaign,
     load_campaign_file,
-    parse_duration,
 )
+from dialer.campaign.regimes import REGIMES, RegimeName
+from dialer.campaign.sections import parse_duration
 from dialer.pacing.snapshot import PacingSettings
 
 CAMPAIGNS = Path(__file__).resolve().parents[3] / "campaigns"
