@@ -1,5 +1,9 @@
 """Outbound dials into the simulated network (``Local/<number>@sim-pstn``): the callee on ;2, the dialer's context
-([dialer-outbound]: AMD, Queue, safe-harbour message, the dialer's UserEvents) on ;1 after the answer."""
+([dialer-outbound]: AMD, Queue, safe-harbour message, the dialer's UserEvents) on ;1 after the answer.
+
+Why one module (over 500 lines): one outbound call's life through the dialer's context, step by step in the order
+the dialplan runs it (ring, answer, AMD, queue, safe-harbour message, hang-up), over one call's state.
+"""
 
 from __future__ import annotations
 
