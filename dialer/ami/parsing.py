@@ -219,11 +219,15 @@ def _agent_ring_no_answer(f: dict[str, str], m: AmiMessage) -> AmiEvent:
     return AgentRingNoAnswer(*_agent_fields(f), _int(f, "ringtime", 0))
 
 
-def _member_fields(f: dict[str, str]) -> tuple[str, str, str, str, str, int, int, bool, int, bool, str]:
-    interface = _req(f, "interface")
+def _member_fields(
+    f: dict[str, str], interface_key: str = "interface", name_key: str = "membername"
+) -> tuple[str, str, str, str, str, int, int, bool, int, bool, str]:
+    """A queue member's fields as its events carry them (QueueMember list items name the interface ``Location``
+    and the member ``Name``)."""
+    interface = _req(f, interface_key)
     return (
         _req(f, "queue"),
-        f.get("membername", interface),
+        f.get(name_key, interface),
         interface,
         f.get("stateinterface", interface),
         f.get("membership", ""),
@@ -258,21 +262,7 @@ def _queue_params(f: dict[str, str], m: AmiMessage) -> AmiEvent:
 
 
 def _queue_member(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    location = _req(f, "location")
-    return QueueMember(
-        f.get("actionid"),
-        _req(f, "queue"),
-        f.get("name", location),
-        location,
-        f.get("stateinterface", location),
-        f.get("membership", ""),
-        _int(f, "penalty", 0),
-        _int(f, "callstaken", 0),
-        _flag(f, "incall"),
-        _int(f, "status", 0),
-        _flag(f, "paused"),
-        f.get("pausedreason", ""),
-    )
+    return QueueMember(f.get("actionid"), *_member_fields(f, interface_key="location", name_key="name"))
 
 
 def _queue_entry(f: dict[str, str], m: AmiMessage) -> AmiEvent:
