@@ -99,6 +99,11 @@ class OpsWorld:
             await self.run(step, step=step)
         return condition()
 
+    async def until_a_call_is(self, stage: str) -> bool:
+        """Run until a call the PBX has up is at ``stage`` (a key of CALL_STAGES); False if none got there."""
+        in_stage = CALL_STAGES[stage]
+        return await self.run_until(lambda: any(in_stage(r) for r in self.pbx.truth.originates), rounds=200, step=0.5)
+
     def _quiet(self) -> bool:
         for dialer in self._dialers():
             if not (all(r.idle for r in dialer.runners.values()) and dialer.inbound.idle):
