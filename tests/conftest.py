@@ -1,4 +1,4 @@
-"""Shared fixtures. Test tiers live in folders (`make fast` runs the first three, `make test` all of them):
+"""Fixtures every tier shares. Test tiers live in folders (`make fast` runs the first three, `make test` all of them):
 
 - unit: pure cores, one folder per package (tables and hypothesis properties), the asterisk/ files, architecture
 - trace: the AMI client and call tracker replaying recorded Asterisk traces
@@ -14,6 +14,10 @@
 - bench: the benchmarks' own set-up (the figures come from `make bench`)
 - audit: the dependency audit script
 - real_ami: against a real Asterisk running asterisk/lab (skipped unless DIALER_TEST_AMI is set)
+
+Not tiers: harness/ is the package the tiers share (``import harness.e2e`` and so on: this conftest puts tests/ on
+the path); fixtures/ holds recorded AMI traces. A tier's own helpers stay in its folder (reports/reports_history.py,
+sim/pbx/simpbx_helpers.py).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from testsupport import logging_to
+import structlog
+from harness.logs import logging_to
 
 REPO = Path(__file__).resolve().parent.parent
 TRACES = REPO / "tests" / "fixtures" / "ami-traces"
@@ -41,3 +46,21 @@ def json_log() -> Iterator[io.StringIO]:
     """The daemon's own log configuration (JSON lines at INFO) writing here; the previous one restored after."""
     with logging_to("INFO", "json") as out:
         yield out
+
+
+@pytest.fixture(autouse=True)
+def _structlog_on_live_streams() -> Iterator[None]:
+    """A CLI test run through typer's CliRunner leaves structlog writing to the buffer it closed: every test starts
+    and ends with the default configuration."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
+
+
+@pytest.fixture
+def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Points the CLI at a fresh SQLite database and var dir under tmp_path."""
+    monkeypatch.setenv("DIALER_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    return tmp_path

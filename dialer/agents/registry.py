@@ -17,6 +17,10 @@ Asterisk semantics worth knowing (Asterisk 22, see tests/fixtures/ami-traces/REA
   after every reconnect (:meth:`AgentRegistry.reconcile`).
 * Dynamic members outlive the daemon that added them: after a crash, or on the daemon taking a dead one's campaigns
   over, the agents come back from their stored sessions (:meth:`AgentRegistry.restore`).
+
+Why one module (over 500 lines): ``AgentRegistry`` is one state machine per agent; intent (commands) and facts
+(queue events, reconcile, restore) update the same ``Agent`` records and return the same action types, so they
+are kept side by side.
 """
 
 from __future__ import annotations

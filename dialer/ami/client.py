@@ -20,6 +20,10 @@ this module does instead:
   used at all; the supervisor here reconnects with exponential backoff and jitter, in sleeps that ``close()``
   interrupts, and publishes the connection state (up/down + reason) the moment it changes.
 * ``panoramisk.testing`` patches the line ending globally: never imported.
+
+Why one module (over 500 lines): the protocol subclass, the table of pending actions and the supervisor share one
+connection's state and panoramisk's transport internals; keeping them in one file keeps those internals out of
+the rest of the package.
 """
 
 from __future__ import annotations
@@ -59,8 +63,8 @@ from dialer.ami.events import (
     QueueParams,
     QueueSummary,
     Status,
-    parse_event,
 )
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message
 from dialer.logging import get_logger
 from dialer.settings import AmiServerSettings

@@ -8,6 +8,9 @@ stream byte for byte (:func:`dialer.ami.transcript.received_stream`).
 
 "Until quiet": every channel that appeared in the session (``Newchannel``) had its ``Hangup``, and then
 nothing arrived for the step's quiet period (bounded by its ``limit``).
+
+Why one module (over 500 lines): the recorder and its named scenarios (the steps each recorded trace runs) are
+read together when a trace is added; the socket part alone is small.
 """
 
 from __future__ import annotations

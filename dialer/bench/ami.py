@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from dialer.ami.events import parse_event
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import Received, Sent, read_transcript
 from dialer.calls.replay import originate_record

@@ -27,7 +27,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -40,7 +40,7 @@ from dialer.store.benchdata import count_leads, generate_leads
 from dialer.store.campaigns import apply_campaign
 from dialer.store.claim import claim_leads, release_expired_leases
 from dialer.store.dnc import import_dnc
-from dialer.store.imports import import_leads
+from dialer.store.imports import ImportSummary, import_leads
 from dialer.store.lifecycle import claim_dialable, claim_order
 from dialer.store.status import lead_status
 
@@ -69,9 +69,13 @@ def _percentile(samples: list[float], q: float) -> float:
 # -- import -----------------------------------------------------------------------------------------------------
 
 
-async def _import_once(db: Database, campaign_id: int, csv_path: Path, region: str) -> tuple[float, dict[str, int]]:
+async def _timed_import(
+    db: Database, campaign_id: int, csv_path: Path, region: str, errors: TextIO | None = None
+) -> tuple[float, ImportSummary]:
+    """One import of ``csv_path`` (its rejected rows reported to ``errors`` when given) and the seconds it took."""
     started = time.perf_counter()
     with LeadCsvReader(csv_path, default_region=region) as reader:
+        report = ErrorReportWriter(errors, reader.header) if errors is not None else None
         summary = await import_leads(
             db,
             campaign_id=campaign_id,
@@ -79,8 +83,13 @@ async def _import_once(db: Database, campaign_id: int, csv_path: Path, region: s
             list_name=csv_path.name,
             source_file=str(csv_path),
             now=BENCH_NOW,
+            on_error=report.add if report is not None else None,
         )
-    elapsed = time.perf_counter() - started
+    return time.perf_counter() - started, summary
+
+
+async def _import_once(db: Database, campaign_id: int, csv_path: Path, region: str) -> tuple[float, dict[str, int]]:
+    elapsed, summary = await _timed_import(db, campaign_id, csv_path, region)
     counts = {
         "rows": summary.rows,
         "imported": summary.imported,
@@ -167,22 +176,8 @@ async def _import_file(csv_path: Path, db_path: Path, errors_path: Path) -> dict
         await upgrade(db)
         config = bench_campaign()
         campaign_id = (await apply_campaign(db, config.name, config.model_dump(mode="json"), BENCH_NOW)).campaign.id
-        started = time.perf_counter()
-        with (
-            LeadCsvReader(csv_path, default_region="US") as reader,
-            errors_path.open("w", encoding="utf-8", newline="") as stream,
-        ):
-            report = ErrorReportWriter(stream, reader.header)
-            summary = await import_leads(
-                db,
-                campaign_id=campaign_id,
-                rows=reader,
-                list_name=csv_path.name,
-                source_file=str(csv_path),
-                now=BENCH_NOW,
-                on_error=report.add,
-            )
-        elapsed = time.perf_counter() - started
+        with errors_path.open("w", encoding="utf-8", newline="") as stream:
+            elapsed, summary = await _timed_import(db, campaign_id, csv_path, "US", stream)
     finally:
         await db.dispose()
     return {

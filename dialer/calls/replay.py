@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dialer.ami.events import parse_event
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage, AmiParser
 from dialer.ami.transcript import Received, Sent, TranscriptItem, read_transcript
 from dialer.calls.tracker import CallEnded, CallLost, CallTracker, CallUpdate, OriginateRecord

@@ -16,6 +16,10 @@ Correlation (Asterisk 22, see the trace README):
 A call is kept until both its ``OriginateResponse`` and its dialled channel's ``Hangup`` were seen -- they come
 in any order -- then its ``CallEnded`` is emitted and it is forgotten. Calls whose events never come (events lost
 in a reconnect, a tracker attached mid-call) are reported as ``CallLost`` by ``sweep`` or ``reconcile``.
+
+Why one module (over 500 lines): ``CallTracker`` is one state machine over one table of calls, and the update
+types defined here are its output vocabulary; every correlation rule reads and writes the same ``_Call`` records, so a
+split would only move halves of one mechanism apart.
 """
 
 from __future__ import annotations

@@ -37,8 +37,12 @@ async def migrated_database(settings: Settings) -> AsyncIterator[Database]:
 
 
 def run_with_database(ctx: typer.Context, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` against the configured database (see :func:`run_on_database`)."""
+    return run_on_database(cli_context(ctx).settings(), work)
+
+
+def run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work`` against the migrated database; database errors become one clear line, not a traceback."""
-    settings = cli_context(ctx).settings()
 
     async def main() -> T:
         async with migrated_database(settings) as db:

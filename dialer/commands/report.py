@@ -7,7 +7,6 @@ demo itself runs on the configured database, so ``dialer report compliance --cam
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from dialer.commands.common import cli_context, fail
-from dialer.commands.db import describe_url, migrated_database
+from dialer.commands.db import run_on_database
 from dialer.reports.calls import (
     DEFAULT_RETENTION_DAYS,
     CallRecordsReport,
@@ -35,7 +34,6 @@ from dialer.reports.render.svg import bar_chart
 from dialer.settings import Settings
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
-from dialer.store.errors import is_database_error
 from dialer.store.ivr_results import ivr_results
 
 app = typer.Typer(help="Reports: compliance, performance, call records.", no_args_is_help=True)
@@ -73,22 +71,12 @@ def run_report(ctx: typer.Context, database: str | None, work: Callable[[Databas
         except ValueError as exc:
             fail(f"--database: {exc}")
 
-    async def main() -> T:
-        async with migrated_database(settings) as db:
-            return await work(db)
-
     try:
-        return asyncio.run(main())
+        return run_on_database(settings, work)
     except UnknownCampaignError as exc:
         fail(str(exc).strip("'\""))
     except ReportError as exc:
         fail(str(exc))
-    except OSError as exc:
-        fail(f"database {describe_url(settings.database_url)}: {exc}")
-    except Exception as exc:
-        if is_database_error(exc):
-            fail(f"database {describe_url(settings.database_url)}: {exc}")
-        raise
 
 
 def output_format(as_json: bool, as_csv: bool = False) -> Format:

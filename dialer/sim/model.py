@@ -59,6 +59,9 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
 
 A *profile* is either a number or a list of ``[hour, value]`` points, linearly interpolated and held flat after
 the last point; with ``<key>_period_hours`` it repeats (hour 0 again after the period).
+
+Why one module (over 500 lines): the scenario file format (its reference is this docstring), its parsing and the
+samplers that read it are one model that the discrete-event simulator and the simulated PBX share.
 """
 
 from __future__ import annotations

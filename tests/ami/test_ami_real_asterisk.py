@@ -6,18 +6,17 @@ Needs DIALER_TEST_AMI=host:port:user:secret (e.g. 127.0.0.1:5038:dialer:dialer-l
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
 
 import pytest
+from harness.lab import lab_settings
 
 from dialer.ami.actions import OriginateRequest, OriginateStatus
 from dialer.ami.client import AmiClient
 from dialer.ami.events import AmiEvent
 from dialer.calls.outcome import Outcome
 from dialer.calls.tracker import CallEnded, CallLost, CallTracker, OriginateRecord
-from dialer.settings import AmiServerSettings
 
 pytestmark = pytest.mark.real_ami
 
@@ -25,16 +24,8 @@ QUEUE = "outbound-agents"
 AGENT = "Local/agent1@lab-agents"
 
 
-def _settings() -> AmiServerSettings:
-    spec = os.environ.get("DIALER_TEST_AMI")
-    if not spec:
-        pytest.skip("DIALER_TEST_AMI is not set (host:port:user:secret of a lab Asterisk)")
-    host, port, user, secret = spec.split(":", 3)
-    return AmiServerSettings(name="lab", host=host, port=int(port), username=user, secret=secret)
-
-
 async def test_outcomes_through_a_real_asterisk() -> None:
-    settings = _settings()
+    settings = lab_settings()
     run = secrets.token_hex(3)
     numbers = {"5550002": Outcome.BUSY, "5550005": Outcome.UNALLOCATED, "5550001": Outcome.CONNECTED}
     tracker = CallTracker()

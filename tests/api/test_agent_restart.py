@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import PASSWORD, web_world
 from test_api import wait_for
-from web_harness import PASSWORD, web_world
 
 from dialer.app import build_app
 from dialer.appkeys import DIALER

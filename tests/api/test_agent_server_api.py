@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from harness.web import web_world
 from test_api import wait_for
-from web_harness import web_world
 
 from dialer.store.agent_sessions import agent_sessions
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
-from web_harness import PASSWORD, WebWorld
+from harness.web import PASSWORD, WebWorld
 
 from dialer.web.routing import EXTERNAL_ROUTES, ROUTE_INDEX, STATIC_PREFIX, policy_for
 
@@ -413,7 +413,7 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
 
 
 async def test_inbound_call_screen_pop_shows_the_caller(tmp_path: Any, aiohttp_client: Any) -> None:
-    from web_harness import web_world
+    from harness.web import web_world
 
     async with web_world(tmp_path, speed=40.0, campaign_running=False) as world:
         client = await aiohttp_client(world.app)

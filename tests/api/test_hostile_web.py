@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiohttp import FormData
-from web_harness import PASSWORD, WebWorld
+from harness.web import PASSWORD, WebWorld
 
 from dialer.web.security import LoginRateLimiter
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from harness.web import web_world
 from sqlalchemy import func, select
 from test_api import wait_for
-from web_harness import web_world
 
 from dialer.store import open_database
 from dialer.store.imports import STAGED_REASON, lead_imports

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from aiohttp import web
+from harness.web import web_world
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,7 +24,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from web_harness import web_world
 
 EXAMPLES_PER_OPERATION = 12
 # Operations that would end the session under test or empty the campaign.

@@ -3,19 +3,16 @@ and the `dialer user` commands."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
+from harness.databases import BOTH_DATABASES, database_spec, migrated
 from typer.testing import CliRunner
 
 from dialer.cli import app as cli
-from dialer.store import Database, create_database, upgrade
+from dialer.store import Database
 from dialer.store.attempts import AttemptProgress, AttemptStart, start_attempt, update_attempt
 from dialer.store.auth import (
     Role,
@@ -44,30 +41,10 @@ from dialer.web.security import hash_password, verify_password
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = create_database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-        await upgrade(database)
+    async with database_spec(request.param, tmp_path / "w.db") as spec, migrated(spec) as database:
         yield database
-        await database.dispose()
-        return
-    url = os.environ.get("DIALER_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("DIALER_TEST_PG_URL is not set in CI")
-        pytest.skip("DIALER_TEST_PG_URL not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
-    try:
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        database = create_database(url, pg_schema=schema)
-        await upgrade(database)
-        yield database
-        await database.dispose()
-    finally:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.close()
 
 
 async def test_users_tokens_sessions(db: Database) -> None:

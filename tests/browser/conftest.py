@@ -1,25 +1,14 @@
 from __future__ import annotations
 
 import shutil
-import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-
-
-@pytest.fixture(autouse=True)
-def _live_structlog() -> Iterator[None]:
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
 
 
 @pytest.fixture

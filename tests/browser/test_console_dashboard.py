@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_harness import PASSWORD, web_world
+from harness.web import PASSWORD, web_world
 
 from dialer.appkeys import DIALER
 

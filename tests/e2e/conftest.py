@@ -1,4 +1,4 @@
-"""Fixtures of the end-to-end tier (the harness lives in e2e_harness.py)."""
+"""Fixtures of the end-to-end tier (the world lives in harness/e2e.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from e2e_harness import World, make_world
+from harness.e2e import World, make_world
 
 
 @pytest.fixture

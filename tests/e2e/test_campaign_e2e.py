@@ -8,7 +8,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from e2e_harness import World
+from harness.e2e import World
 from sqlalchemy import select
 
 from dialer.calls.outcome import Outcome

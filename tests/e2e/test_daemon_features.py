@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from e2e_harness import World, make_world
+from harness.e2e import World, make_world
 
 from dialer.agents.registry import AgentStatus
 from dialer.runner.bus import Notification

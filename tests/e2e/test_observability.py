@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from e2e_harness import World, make_world
-from testsupport import wait_real
+from harness.e2e import World, make_world
+from harness.stepping import wait_real
 
 from dialer.ami.protocol import AmiMessage, AmiParser
 from dialer.sim.pbx import SimulatedPbx

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from e2e_harness import make_world
+from harness.e2e import make_world
 
 from dialer.ami.actions import OriginateRequest, OriginateResult
 from dialer.runner.pool import Originator

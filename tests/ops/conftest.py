@@ -1,4 +1,4 @@
-"""Ops tier fixtures: databases several daemons share (the harness lives in ops_harness.py)."""
+"""Ops tier fixtures: databases several daemons share (the worlds live in harness/ops.py and harness/servers.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from ops_harness import DbSpec, pg_schema
+from harness import databases
+from harness.databases import BOTH_DATABASES, DbSpec, database_spec, pg_schema
 
 
 @pytest.fixture
@@ -15,16 +16,13 @@ async def pg_spec() -> AsyncIterator[DbSpec]:
         yield spec
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BOTH_DATABASES)
 async def any_spec(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DbSpec]:
     """SQLite (a temporary file) and the real PostgreSQL."""
-    if request.param == "sqlite":
-        yield DbSpec(f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}")
-        return
-    async with pg_schema() as spec:
+    async with database_spec(request.param, tmp_path / "ops.db") as spec:
         yield spec
 
 
 @pytest.fixture
 def sqlite_spec(tmp_path: Path) -> DbSpec:
-    return DbSpec(f"sqlite+aiosqlite:///{tmp_path / 'ops.db'}")
+    return databases.sqlite_spec(tmp_path / "ops.db")

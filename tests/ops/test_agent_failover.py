@@ -8,8 +8,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from ops_harness import Daemon, DbSpec, OpsWorld, ops_world
-from testsupport import wait_real
+from harness.databases import DbSpec
+from harness.ops import Daemon, OpsWorld, ops_world
+from harness.stepping import wait_real
 
 from dialer.agents.registry import AgentStatus
 from dialer.runner.state import RunnerState

@@ -6,21 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ops_harness import DbSpec, OpsWorld, ops_world
-from sqlalchemy import select
+from harness.databases import DbSpec
+from harness.ops import attempt_rows, ops_world
 
 from dialer.runner.state import RunnerState
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
-from dialer.store.tables import attempts_t
 
 FINAL = {"done", "archived", "dnc", "exhausted"}
 CLAIMABLE = {"new", "retry", "callback"}
-
-
-async def attempt_rows(world: OpsWorld) -> dict[str, dict[str, object]]:
-    async with world.alive[0].db.read() as conn:
-        rows = (await conn.execute(select(attempts_t))).mappings().all()
-    return {str(r["id"]): dict(r) for r in rows}
 
 
 async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, sqlite_spec: DbSpec) -> None:

@@ -7,7 +7,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from ops_harness import DbSpec, TcpCut, ops_world
+from harness.databases import DbSpec
+from harness.faults import TcpCut
+from harness.ops import ops_world
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 

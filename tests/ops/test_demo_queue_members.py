@@ -7,7 +7,8 @@ import asyncio
 import random
 from pathlib import Path
 
-from ops_harness import DbSpec, OpsWorld, ops_world
+from harness.databases import DbSpec
+from harness.ops import OpsWorld, ops_world
 
 from dialer.daemon import Dialer
 from dialer.demo import DemoCrew

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ops_harness import DbSpec, ops_world
+from harness.databases import DbSpec
+from harness.ops import ops_world
 
 
 async def test_a_call_outliving_its_claim_lease_keeps_its_lead(tmp_path: Path, sqlite_spec: DbSpec) -> None:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from ops_harness import DbSpec
+from harness.databases import DbSpec
 
 from dialer.store.campaigns import apply_campaign
 from dialer.store.engine import Database

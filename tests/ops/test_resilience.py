@@ -6,8 +6,9 @@ import asyncio
 from pathlib import Path
 
 import structlog.testing
-from ops_harness import DbSpec, OpsWorld, ops_world
-from testsupport import wait_real
+from harness.databases import DbSpec
+from harness.ops import OpsWorld, ops_world
+from harness.stepping import wait_real
 
 
 def members(world: OpsWorld) -> set[str]:

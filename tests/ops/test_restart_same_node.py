@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import CALL_STAGES, DbSpec, attempt_rows, ops_world, overlapping_attempts
+from harness.databases import DbSpec
+from harness.ops import CALL_STAGES, attempt_rows, ops_world, overlapping_attempts
 
 from dialer.runner.state import RunnerState
 from dialer.settings import node_identity
@@ -36,10 +37,7 @@ async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
         first = await world.start_daemon(me)
         name = world.config.name
         await world.run(50, step=1.0)
-        in_stage = STAGES[stage]
-        assert await world.run_until(
-            lambda: any(in_stage(r) for r in world.pbx.truth.originates), rounds=200, step=0.5
-        ), f"no call reached {stage}"
+        assert await world.until_a_call_is(stage), f"no call reached {stage}"
         assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
         await first.kill()
         await world.run(down_seconds, step=1.0)  # restarted within 5 s, or after a minute

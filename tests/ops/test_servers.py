@@ -8,123 +8,15 @@ placed where no agent of its campaign is gets abandoned: routing must never do t
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
-from ops_harness import (
-    CAMPAIGN,
-    START_EPOCH,
-    Crew,
-    clock_dt,
-    scenario,
-    write_leads,
-)
+from harness.servers import AGENTS, TwoPbxWorld, two_pbx_world
 
 from dialer.agents.registry import AgentStatus
 from dialer.appkeys import DATABASE, DIALER
-from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.clock import ManualClock
 from dialer.commands.status import render
-from dialer.daemon import Dialer
-from dialer.provision import provision_campaign
-from dialer.settings import AmiServerSettings, Settings
-from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.store.engine import Database, create_database
-from dialer.store.migrate import upgrade
 from dialer.web.live import HUB, LiveHub, dashboard_document
-
-AGENTS = {"pbxa": ["agent01", "agent02", "agent03"], "pbxb": ["agent04", "agent05", "agent06"]}
-
-
-@dataclass
-class TwoPbxWorld:
-    clock: ManualClock
-    pbxs: dict[str, SimulatedPbx]
-    dialer: Dialer
-    db: Database
-    config: CampaignConfig
-    crew: Crew
-
-    async def run(self, seconds: float, step: float = 0.5) -> None:
-        spent = 0.0
-        while spent < seconds:
-            await self.clock.advance(step)
-            spent += step
-            # Until the daemon is idle, at most ~2.5 s of real time a step (a step that never settles must not
-            # stretch a 400 s world into hours: it was seen once in a fresh-clone run).
-            for _ in range(50):
-                idle = all(r.idle for r in self.dialer.runners.values()) and self.dialer.inbound.idle
-                if idle and all(c.client._events.empty() for c in self.dialer.connections):
-                    break
-                for runner in self.dialer.runners.values():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(runner.settle(), 0.05)
-                await asyncio.sleep(0.001)
-
-    def members(self, server: str) -> set[str]:
-        queue = self.pbxs[server].core.queues.queues[self.config.queue]
-        return {interface.lower() for interface in queue.members}
-
-
-@contextlib.asynccontextmanager
-async def two_pbx_world(tmp_path: Path, campaign: dict[str, Any] | None = None) -> AsyncIterator[TwoPbxWorld]:
-    clock = ManualClock(START_EPOCH)
-    pbxs: dict[str, SimulatedPbx] = {}
-    for seed, name in enumerate(AGENTS, start=21):
-        world = scenario(6, 30.0, 15.0, {"answer_probability": 0.45})
-        pbxs[name] = SimulatedPbx(PbxConfig(scenario=world, seed=seed, newexten=False), clock=clock)
-        await pbxs[name].start()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'servers.db'}",
-        var_dir=tmp_path,
-        ami=[
-            AmiServerSettings(
-                name=name,
-                port=pbx.port,
-                agent_interfaces=[f"Local/{agent}@sim-agents" for agent in AGENTS[name]],
-                action_timeout_seconds=5.0,
-                reconnect_max_backoff_seconds=0.5,
-            )
-            for name, pbx in pbxs.items()
-        ],
-        pacing_tick_seconds=1.0,
-    )
-    config = load_campaign({**CAMPAIGN, **(campaign or {})}, "servers")
-    csv = tmp_path / "leads.csv"
-    write_leads(csv, 600)
-    db = create_database(settings.database_url)
-    await upgrade(db)
-    await provision_campaign(db, config, csv, clock_dt(clock), region="US")
-    dialer = Dialer(settings, db, clock=clock, owner="servers-test")
-    crew: Crew | None = None
-    try:
-        await dialer.start_connections()
-        for _ in range(300):
-            if all(c.client.is_up for c in dialer.connections):
-                break
-            await asyncio.sleep(0.01)
-        assert all(c.client.is_up for c in dialer.connections), "the daemon did not log in to both PBXs"
-        await dialer.load_campaigns()
-        for agents in AGENTS.values():
-            for agent in agents:
-                dialer.agents.register(agent, f"Local/{agent}@sim-agents")
-                await dialer.agents.login(agent, [config.queue])
-                await dialer.agents.ready(agent)
-        crew = Crew(dialer, config.name, clock)
-        crew.start()
-        await dialer.set_campaign(config.name, "start")
-        yield TwoPbxWorld(clock, pbxs, dialer, db, config, crew)
-    finally:
-        if crew is not None:
-            crew.stop()
-        await dialer.stop()
-        await db.dispose()
-        for pbx in pbxs.values():
-            await pbx.stop()
 
 
 def routing_abandons(world: TwoPbxWorld) -> list[str]:

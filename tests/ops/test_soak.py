@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from ops_harness import START_EPOCH, Daemon, DbSpec, OpsWorld, ops_world
+from harness.clock import START_EPOCH
+from harness.databases import DbSpec
+from harness.ops import Daemon, OpsWorld, ops_world
 from sqlalchemy import select
 
 from dialer.agents.registry import AgentStatus

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import CALL_STAGES, DbSpec, attempt_rows, ops_world, overlapping_attempts
+from harness.databases import DbSpec
+from harness.ops import CALL_STAGES, attempt_rows, ops_world, overlapping_attempts
 
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerState
@@ -48,10 +49,7 @@ async def test_calls_ending_while_a_standby_waits_are_recorded_as_the_pbx_said(
         standby_connected_at = world.clock.now()
         assert standby.dialer.runner(name).state is RunnerState.STANDBY
         await world.run(40, step=1.0)
-        in_stage = STAGES[stage]
-        assert await world.run_until(
-            lambda: any(in_stage(r) for r in world.pbx.truth.originates), rounds=200, step=0.5
-        ), f"no call reached {stage}"
+        assert await world.until_a_call_is(stage), f"no call reached {stage}"
         assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
         await first.kill()
         killed_at = world.clock.now()

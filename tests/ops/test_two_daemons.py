@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ops_harness import Daemon, DbSpec, ops_world
+from harness.databases import DbSpec
+from harness.ops import Daemon, ops_world
+from harness.stepping import wait_real
 from sqlalchemy import select
-from testsupport import wait_real
 
 from dialer.agents.registry import AgentStatus
 from dialer.runner.state import RunnerState

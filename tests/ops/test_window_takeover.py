@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ops_harness import Daemon, DbSpec, OpsWorld, clock_dt, ops_world
+from harness.clock import clock_dt
+from harness.databases import DbSpec
+from harness.ops import Daemon, OpsWorld, ops_world
 
 from dialer.runner.state import RunnerState
 from dialer.scheduler import CampaignScheduler

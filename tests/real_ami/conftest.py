@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from lab_harness import Lab, lab_settings
+from harness.lab import Lab, lab_settings
 
 from dialer.ami.client import AmiClient
 

@@ -9,7 +9,7 @@ import contextlib
 import time
 
 import pytest
-from lab_harness import Lab, lab_settings
+from harness.lab import Lab, lab_settings
 
 from dialer.ami.client import AmiClient
 from dialer.calls.adoption import OpenAttempt, live_calls, plan_adoption

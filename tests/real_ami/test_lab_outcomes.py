@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from lab_harness import INBOUND_QUEUE, QUEUE, Lab
+from harness.lab import INBOUND_QUEUE, QUEUE, Lab
 
 from dialer.ami.events import AgentConnect, QueueMemberPause
 from dialer.calls.outcome import Outcome

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from testsupport import QueuePbx
+from harness.agents import QueuePbx
 
 from dialer.agents.registry import AgentRegistry, AgentStatus
 from dialer.agents.service import AgentService

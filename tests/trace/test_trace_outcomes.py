@@ -22,8 +22,8 @@ from dialer.ami.events import (
     QueueSummary,
     Status,
     UserEvent,
-    parse_event,
 )
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import read_transcript, received_stream
 from dialer.calls.outcome import Outcome

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dialer.ami.events import AmiEvent, parse_event
+from dialer.ami.events import AmiEvent
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage, AmiParser
 from dialer.ami.transcript import Received, Sent, read_transcript
 from dialer.calls.replay import originate_record

@@ -9,8 +9,8 @@ import logging
 from typing import Any
 
 import pytest
+from harness.logs import logging_to
 from structlog.contextvars import bound_contextvars
-from testsupport import logging_to
 
 from dialer.logging import get_logger, mask_number
 

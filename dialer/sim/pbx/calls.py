@@ -176,20 +176,7 @@ class PairCall:
             return
         stage = self.stage
         self._end()
-        e = self.engine
-        near, far = self.queue_side, self.far_side
-        e.hangup_request(near, 16, soft=True)
-        if far is not None:
-            e.hangup_request(far, cause)
-        self.before_hangup(cause, stage)
-        e.hangup(near, cause)
-        if far is not None:
-            e.hangup_request(far, 16, soft=True)
-            e.hangup(far, cause)
-        e.device_state(near.device, "NOT_INUSE")
-        if far is not None:
-            e.device_state(far.device, "NOT_INUSE")
-        self.on_ended()
+        self._hang_up_both(self.queue_side, self.far_side, cause, stage)
 
     def far_hangs_up(self, cause: int = 16) -> None:
         """The person hangs up: the far half goes first, then the queue side leaves whatever it was doing."""
@@ -223,7 +210,6 @@ class PairCall:
         """``Action: Hangup`` of the queue side after the answer (without Cause the causes read 0)."""
         if self.stage is Stage.ENDED:
             return
-        e = self.engine
         code = 0 if cause is None else cause
         stage = self.stage
         near, far = self.queue_side, self.far_side
@@ -235,14 +221,19 @@ class PairCall:
             self.leg.end_bridge(by_agent=False, cause=code)
         else:
             self.release_direct_agent()
+        self._hang_up_both(near, far, code, stage)
+
+    def _hang_up_both(self, near: Channel, far: Channel | None, cause: int, stage: Stage) -> None:
+        """Both halves hang up, the queue side first (as Local does), and the call is over."""
+        e = self.engine
         e.hangup_request(near, 16, soft=True)
         if far is not None:
-            e.hangup_request(far, code)
-        self.before_hangup(code, stage)
-        e.hangup(near, code)
+            e.hangup_request(far, cause)
+        self.before_hangup(cause, stage)
+        e.hangup(near, cause)
         if far is not None:
             e.hangup_request(far, 16, soft=True)
-            e.hangup(far, code)
+            e.hangup(far, cause)
         e.device_state(near.device, "NOT_INUSE")
         if far is not None:
             e.device_state(far.device, "NOT_INUSE")

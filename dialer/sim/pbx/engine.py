@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from dialer.ami.protocol import encode_message
@@ -195,6 +195,17 @@ class Engine:
     def set_var(self, channel: Channel, name: str, value: str) -> None:
         channel.variables[name] = value
         self.channel_event("VarSet", channel, [("Variable", name), ("Value", value)], "dialplan,all")
+
+    def take_call_identity(
+        self, channel: Channel, variables: Iterable[tuple[str, str]], caller_num: str, caller_name: str
+    ) -> None:
+        """A channel of a new call takes the call's variables (in the order given: Local lists them last-first on
+        ;1) and, when there is one, its caller ID as caller and connected line."""
+        for name, value in variables:
+            self.set_var(channel, name, value)
+        if caller_num or caller_name:
+            self.set_caller_id(channel, caller_num, caller_name)
+            self.set_connected_line(channel, caller_num, caller_name)
 
     def set_caller_id(self, channel: Channel, number: str, name: str) -> None:
         channel.caller_num, channel.caller_name = number, name

@@ -69,16 +69,8 @@ class InboundCall(PairCall):
         self.queue_side, self.far_side = queue_side, customer
         self.record = InboundRecord(customer.uniqueid, self.queue_name, e.now(), self.patience)
         e.truth.inbound.append(self.record)
-        for name, value in reversed(self.variables):
-            e.set_var(customer, name, value)
-        if self.caller_num or self.caller_name:
-            e.set_caller_id(customer, self.caller_num, self.caller_name)
-            e.set_connected_line(customer, self.caller_num, self.caller_name)
-        for name, value in self.variables:
-            e.set_var(queue_side, name, value)
-        if self.caller_num or self.caller_name:
-            e.set_caller_id(queue_side, self.caller_num, self.caller_name)
-            e.set_connected_line(queue_side, self.caller_num, self.caller_name)
+        e.take_call_identity(customer, reversed(self.variables), self.caller_num, self.caller_name)
+        e.take_call_identity(queue_side, self.variables, self.caller_num, self.caller_name)
         e.local_bridge(customer, queue_side, ctx, self.exten)
         e.emit("DialBegin", "call,all", [*e.snapshot(customer, "Dest"), ("DialString", f"{self.exten}@{ctx}")])
         e.step(queue_side, "NoOp", f"SIM inbound call from {self.caller_num}", priority=1)

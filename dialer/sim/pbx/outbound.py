@@ -1,5 +1,9 @@
 """Outbound dials into the simulated network (``Local/<number>@sim-pstn``): the callee on ;2, the dialer's context
-([dialer-outbound]: AMD, Queue, safe-harbour message, the dialer's UserEvents) on ;1 after the answer."""
+([dialer-outbound]: AMD, Queue, safe-harbour message, the dialer's UserEvents) on ;1 after the answer.
+
+Why one module (over 500 lines): one outbound call's life through the dialer's context, step by step in the order
+the dialplan runs it (ring, answer, AMD, queue, safe-harbour message, hang-up), over one call's state.
+"""
 
 from __future__ import annotations
 
@@ -147,31 +151,28 @@ class OutboundCall(PairCall):
         self.record.uniqueid = o.uniqueid
         e.step(o, "AppDial2", "(Outgoing Line)")
         # Local copies the Originate's variables to both halves (;1 lists them last-first).
-        for name, value in reversed(req.variables):
-            e.set_var(o, name, value)
-        if req.caller_num or req.caller_name:
-            e.set_caller_id(o, req.caller_num, req.caller_name)
-            e.set_connected_line(o, req.caller_num, req.caller_name)
-        for name, value in req.variables:
-            e.set_var(c, name, value)
-        if req.caller_num or req.caller_name:
-            e.set_caller_id(c, req.caller_num, req.caller_name)
-            e.set_connected_line(c, req.caller_num, req.caller_name)
+        e.take_call_identity(o, reversed(req.variables), req.caller_num, req.caller_name)
+        e.take_call_identity(c, req.variables, req.caller_num, req.caller_name)
         e.local_bridge(o, c, pstn, self.number)
         e.emit("DialBegin", "call,all", [*e.snapshot(o, "Dest"), ("DialString", f"{self.number}@{pstn}")])
         e.step(c, "NoOp", f"SIM callee {self.number}", priority=1)
         if e.config.world is WorldKind.RECORDED:
             e.step(c, "Set", f"SIM_OUTCOME={self.plan.fate.upper()}", priority=2)
             e.set_var(c, "SIM_OUTCOME", self.plan.fate.upper())
+        self._schedule_fate(ringing_after=0.0005)
+
+    def _schedule_fate(self, *, ringing_after: float) -> None:
+        """What the network does with the dial: refuse it after the ring time, or ring (``ringing_after`` seconds on)
+        until the callee answers or the Originate's timeout runs out."""
         plan = self.plan
         if plan.fate in (Fate.BUSY, Fate.CONGESTION, Fate.UNALLOCATED, Fate.INVALID_NUMBER):
             self.later(plan.ring_seconds, self._network_rejects)
             return
-        self.later(0.0005, self._ringing)
-        if plan.fate.answers and plan.ring_seconds < req.timeout:
+        self.later(ringing_after, self._ringing)
+        if plan.fate.answers and plan.ring_seconds < self.request.timeout:
             self.later(plan.ring_seconds, self._answer)
         else:
-            self.later(req.timeout, self._no_answer)
+            self.later(self.request.timeout, self._no_answer)
 
     def _ringing(self) -> None:
         e = self.engine

@@ -345,27 +345,13 @@ class AgentLeg:
             member.calls_taken += 1
             member.last_call = int(now)
         self.bridge_id = e.new_bridge_id()
-        bridge_base = [
-            ("BridgeUniqueid", self.bridge_id),
-            ("BridgeType", "basic"),
-            ("BridgeTechnology", "simple_bridge"),
-            ("BridgeCreator", "<unknown>"),
-            ("BridgeName", "<unknown>"),
-        ]
-        e.emit(
-            "BridgeCreate", "call,all", [*bridge_base, ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")]
-        )
+        e.emit("BridgeCreate", "call,all", bridge_headers(self.bridge_id, 0))
         for count, channel in ((1, self.a1), (2, caller.channel)):
             channel.bridge_id = self.bridge_id
             e.emit(
                 "BridgeEnter",
                 "call,all",
-                [
-                    *bridge_base,
-                    ("BridgeNumChannels", str(count)),
-                    ("BridgeVideoSourceMode", "none"),
-                    *e.snapshot(channel),
-                ],
+                [*bridge_headers(self.bridge_id, count), *e.snapshot(channel)],
             )
         e.set_var(self.a1, "BRIDGEPEER", caller.channel.name)
         e.set_var(caller.channel, "BRIDGEPEER", self.a1.name)
@@ -385,16 +371,7 @@ class AgentLeg:
         e.emit(
             "BridgeLeave",
             "call,all",
-            [
-                ("BridgeUniqueid", self.bridge_id),
-                ("BridgeType", "basic"),
-                ("BridgeTechnology", "simple_bridge"),
-                ("BridgeCreator", "<unknown>"),
-                ("BridgeName", "<unknown>"),
-                ("BridgeNumChannels", "1" if channel is self.a1 else "0"),
-                ("BridgeVideoSourceMode", "none"),
-                *e.snapshot(channel),
-            ],
+            [*bridge_headers(self.bridge_id, 1 if channel is self.a1 else 0), *e.snapshot(channel)],
         )
 
     def end_bridge(self, *, by_agent: bool, cause: int) -> None:
@@ -436,15 +413,7 @@ class AgentLeg:
         e.emit(
             "BridgeDestroy",
             "call,all",
-            [
-                ("BridgeUniqueid", self.bridge_id),
-                ("BridgeType", "basic"),
-                ("BridgeTechnology", "simple_bridge"),
-                ("BridgeCreator", "<unknown>"),
-                ("BridgeName", "<unknown>"),
-                ("BridgeNumChannels", "0"),
-                ("BridgeVideoSourceMode", "none"),
-            ],
+            bridge_headers(self.bridge_id, 0),
         )
         if not by_agent:
             # The caller went away: the queue hangs the agent leg up.

@@ -3,6 +3,9 @@
 Actions of one session are handled in order; a synchronous ``Originate`` (no ``Async``) blocks the session
 until the call is answered or fails, and the events produced meanwhile are held and written after its
 response (as Asterisk does: see bad-action.txt, where ``Originate failed`` precedes the call's events).
+
+Why one module (over 500 lines): it is one connection's dispatch table, a handler per AMI action the simulated PBX
+answers, each a few lines over the same session state.
 """
 
 from __future__ import annotations

@@ -31,21 +31,9 @@ class TrunkCall(OutboundCall):
         )
         self.queue_side, self.far_side = o, None
         self.record.uniqueid = o.uniqueid
-        for name, value in reversed(req.variables):
-            e.set_var(o, name, value)
-        if req.caller_num or req.caller_name:
-            e.set_caller_id(o, req.caller_num, req.caller_name)
-            e.set_connected_line(o, req.caller_num, req.caller_name)
+        e.take_call_identity(o, reversed(req.variables), req.caller_num, req.caller_name)
         e.emit("DialBegin", "call,all", [*e.snapshot(o, "Dest"), ("DialString", f"{self.number}@{endpoint}")])
-        plan = self.plan
-        if plan.fate in (Fate.BUSY, Fate.CONGESTION, Fate.UNALLOCATED, Fate.INVALID_NUMBER):
-            self.later(plan.ring_seconds, self._network_rejects)
-            return
-        self.later(0.05, self._ringing)
-        if plan.fate.answers and plan.ring_seconds < req.timeout:
-            self.later(plan.ring_seconds, self._answer)
-        else:
-            self.later(req.timeout, self._no_answer)
+        self._schedule_fate(ringing_after=0.05)
 
     @property
     def endpoint(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from simpbx_helpers import originate, pbx_session, scenario
 
-from dialer.ami.events import parse_event
+from dialer.ami.parsing import parse_event
 from dialer.calls.outcome import Outcome
 from dialer.calls.tracker import CallEnded, CallTracker, CallUpdate, OriginateRecord
 from dialer.sim.pbx import PbxConfig

@@ -20,8 +20,8 @@ from dialer.ami.events import (
     AmiEvent,
     QueueMember,
     QueueMemberPause,
-    parse_event,
 )
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import Received, read_transcript
 from dialer.pacing.snapshot import AgentState

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from testsupport import QueuePbx
+from harness.agents import QueuePbx
 
 from dialer.agents.registry import (
     AgentRegistry,

@@ -22,8 +22,8 @@ from dialer.ami.events import (
     QueueEntry,
     UserEvent,
     VarSet,
-    parse_event,
 )
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage
 from dialer.calls.classify import CallFacts, classify
 from dialer.calls.outcome import Outcome

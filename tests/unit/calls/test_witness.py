@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dialer.ami.events import AmiEvent, parse_event
+from dialer.ami.events import AmiEvent
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import Received, read_transcript
 from dialer.calls.outcome import Outcome

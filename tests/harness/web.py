@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -25,10 +24,9 @@ from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.store.auth import Role, add_api_token, create_user
 from dialer.store.engine import open_database
 from dialer.web.security import hash_password, new_api_token
+from harness.clock import START_EPOCH, clock_dt
 
 REPO = Path(__file__).resolve().parents[2]
-# Monday 2026-11-23 16:00 UTC = 11:00 in New York.
-START_EPOCH = 1_795_449_600.0
 PASSWORD = "correct-horse-9"
 USERS = {
     "root": (Role.ADMIN, None),
@@ -76,7 +74,7 @@ async def web_world(
             drain_timeout_seconds=0.5,
         )
         plan = DemoPlan(campaign_file=campaign_file, leads_file=leads_file)
-        now = datetime.fromtimestamp(clock.now(), UTC)
+        now = clock_dt(clock)
         await prepare_database(settings, plan, now)
         tokens: dict[str, str] = {}
         async with open_database(settings.database_url) as db:

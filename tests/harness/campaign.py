@@ -1,0 +1,53 @@
+"""The test campaign, the simulated world it dials into, and its lead files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dialer.sim.model import Scenario, parse_scenario
+
+
+def campaign(name: str, caller_name: str, **overrides: Any) -> dict[str, Any]:
+    """A predictive US campaign on the simulated PBX's dialplan (``overrides`` replace top-level keys)."""
+    return {
+        "name": name,
+        "dial_mode": "predictive",
+        "queue": "outbound-agents",
+        "trunk": "Local/{number}@sim-pstn",
+        "caller_id": {"number": "+12025550100", "name": caller_name},
+        "regime": "US",
+        "ring_timeout_seconds": 20,
+        "max_attempts": 3,
+        "wrap_up_seconds": 30,
+        "retry": {
+            "busy": {"delay": "60s"},
+            "no_answer": {"delay": "120s"},
+            "congestion": {"delay": "60s"},
+            "failed": {"delay": "60s"},
+            "abandoned": {"delay": "90s"},
+        },
+        **overrides,
+    }
+
+
+def scenario(agents: int, overrides: dict[str, dict[str, Any]] | None = None, *, name: str = "e2e") -> Scenario:
+    """The simulated world; ``overrides`` replace keys section by section (e.g. ``{"outbound": {"machine_share":
+    0.2}}``)."""
+    sections: dict[str, dict[str, Any]] = {
+        "scenario": {"name": name},
+        "agents": {"count": agents, "connect_delay_seconds": 0.3},
+        "outbound": {"answer_probability": 0.35, "ring_mean_seconds": 6.0, "ring_sd_seconds": 3.0},
+        "handle": {"talk_mean_seconds": 30.0, "talk_sd_seconds": 15.0, "wrap_mean_seconds": 3.0},
+    }
+    for section, values in (overrides or {}).items():
+        sections[section] = {**sections.get(section, {}), **values}
+    return parse_scenario(sections)
+
+
+def write_leads(path: Path, us: int, japan: int = 0) -> None:
+    """``us`` New York leads, then ``japan`` Tokyo ones (outside their calling window at the start epoch)."""
+    lines = ["first_name,last_name,phone,company"]
+    lines += [f"Lead{i},Test,+1212555{1000 + i:04d},Acme {i}" for i in range(us)]
+    lines += [f"Tanaka{i},Test,+8131234{5000 + i:04d},Nihon {i}" for i in range(japan)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,62 @@
+"""Simulated agents who disposition their calls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+
+from dialer.agents.registry import AgentStatus
+from dialer.clock import ManualClock
+from dialer.daemon import Dialer
+
+
+class Crew:
+    """The agents of one daemon: each dispositions their call of ``campaign`` a couple of simulated seconds into
+    wrap-up (always a final code, recorded in ``dispositions`` by attempt id when given), or ends a wrap-up that has
+    no call. A daemon killed or a database away mid-disposition does not stop the crew."""
+
+    def __init__(
+        self,
+        dialer: Dialer,
+        campaign: str,
+        clock: ManualClock,
+        *,
+        codes: tuple[str, ...] = ("sale", "not_interested"),
+        dispositions: dict[str, str] | None = None,
+    ) -> None:
+        self.dialer, self.campaign, self.clock = dialer, campaign, clock
+        self.codes = codes
+        self.dispositions = dispositions
+        self.rng = random.Random(5)
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self.work())
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    async def work(self) -> None:
+        runner = self.dialer.runner(self.campaign)
+        seen: dict[str, float] = {}
+        while True:
+            await self.clock.sleep(1.0)
+            now = self.clock.now()
+            for agent in self.dialer.agents.registry.agents():
+                if agent.status is not AgentStatus.WRAPUP:
+                    seen.pop(agent.agent_id, None)
+                    continue
+                if now - seen.setdefault(agent.agent_id, now) < 2.0:
+                    continue
+                seen.pop(agent.agent_id, None)
+                with contextlib.suppress(Exception):
+                    attempt = runner.attempt_of_agent(agent.agent_id)
+                    if attempt is None:
+                        await self.dialer.agents.finish_wrapup(agent.agent_id)
+                        continue
+                    code = self.rng.choice(self.codes)
+                    if self.dispositions is not None:
+                        self.dispositions[str(attempt)] = code
+                    await runner.disposition(agent.agent_id, code)
