@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from dialer.ami.recorder import SCENARIOS, RecordingError, record
+from dialer.ami.recorder import RecordingError, record
+from dialer.ami.recorder_monitoring import ALL_SCENARIOS as SCENARIOS
 from dialer.calls.replay import classification_rows, replay_file
 from dialer.commands.common import fail, print_json
 from dialer.logging import configure_logging

@@ -18,6 +18,7 @@ from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_durat
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.inbound import InboundCall
+from dialer.sim.pbx.monitoring import SUPERVISE_CONTEXT, SpyCall
 from dialer.sim.pbx.outbound import OutboundCall
 from dialer.sim.pbx.trunk import TrunkCall
 from dialer.sim.pbx.truth import GroundTruth, OriginateRecord
@@ -145,6 +146,9 @@ class PbxCore:
             return record
         if match is None:
             self._refuse(req, record, reply)  # unknown technology or endpoint: nothing is created
+            return record
+        if req.context == SUPERVISE_CONTEXT and match.group("context") != self.config.pstn_context:
+            SpyCall(e, req, record, reply).start()  # a supervisor's phone, to listen / whisper / barge
             return record
         context = match.group("context")
         rng = e.world.call_rng(record.sequence)
