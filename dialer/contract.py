@@ -107,3 +107,11 @@ CONTEXTS: Final = frozenset(
         INBOUND_CONTEXT,
     )
 )
+
+# -- recording and supervisor monitoring (asterisk/extensions.conf [dialer-record], [dialer-supervise])
+RECORD_CONTEXT: Final = "dialer-record"  # Gosub from dialer-outbound: MixMonitor(${DIALER_RECORDING},b)
+SUPERVISE_CONTEXT: Final = "dialer-supervise"  # Originate to a supervisor's phone: Exten listen|whisper|barge
+RECORDING_VARIABLE: Final = "DIALER_RECORDING"  # Originate variable: the file Asterisk records the call into
+SPY_TARGET_VARIABLE: Final = "DIALER_SPY_TARGET"  # the spied-on agent's interface (ChanSpy name prefix "<it>-")
+SPY_SUPERVISOR_VARIABLE: Final = "DIALER_SPY_SUPERVISOR"  # who listens (the dialer's user name), for the logs
+SPY_MODES: Final = ("listen", "whisper", "barge")  # the extensions of dialer-supervise

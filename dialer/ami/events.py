@@ -660,6 +660,84 @@ def _fully_booted(f: dict[str, str], m: AmiMessage) -> AmiEvent:
     return FullyBooted(f.get("status", ""))
 
 
+# -- recording and supervisor monitoring (app_mixmonitor, app_chanspy) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorEvent(ChannelEvent):
+    """``MixMonitorStart`` / ``MixMonitorStop`` / ``MixMonitorMute`` of the recorded channel; ``variables`` are its
+    ``ChanVariable`` lines (DIALER_ATTEMPT). A recording that ends with its channel has no Stop event."""
+
+    variables: tuple[tuple[str, str], ...]
+
+    def variable(self, name: str) -> str | None:
+        return next((value for key, value in self.variables if key == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorStart(MixMonitorEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorStop(MixMonitorEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorMute(MixMonitorEvent):
+    direction: str  # read, write, both
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChanSpyEvent(AmiEvent):
+    """``ChanSpyStart`` / ``ChanSpyStop``: the supervisor's channel (spyer) and the agent's (spyee)."""
+
+    spyer_channel: str
+    spyer_uniqueid: str
+    spyee_channel: str
+    spyee_uniqueid: str
+    spyee_linkedid: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChanSpyStart(ChanSpyEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ChanSpyStop(ChanSpyEvent):
+    pass
+
+
+def _mix_monitor_parser(
+    cls: type[MixMonitorStart] | type[MixMonitorStop],
+) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
+    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+        return cls(*_channel_fields(f), _chan_variables(m))
+
+    return parse
+
+
+def _mix_monitor_mute(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+    return MixMonitorMute(*_channel_fields(f), _chan_variables(m), f.get("direction", ""), f.get("state", "") == "1")
+
+
+def _chan_spy_parser(cls: type[ChanSpyStart] | type[ChanSpyStop]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
+    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+        spyee_uniqueid = f.get("spyeeuniqueid", "")
+        return cls(
+            _req(f, "spyerchannel"),
+            _req(f, "spyeruniqueid"),
+            f.get("spyeechannel", ""),
+            spyee_uniqueid,
+            f.get("spyeelinkedid") or spyee_uniqueid,
+        )
+
+    return parse
+
+
 _PARSERS: dict[str, Callable[[dict[str, str], AmiMessage], AmiEvent | None]] = {
     "originateresponse": _originate_response,
     "newchannel": _newchannel,
@@ -691,6 +769,11 @@ _PARSERS: dict[str, Callable[[dict[str, str], AmiMessage], AmiEvent | None]] = {
     "coreshowchannel": _core_show_channel,
     "status": _status,
     "fullybooted": _fully_booted,
+    "mixmonitorstart": _mix_monitor_parser(MixMonitorStart),
+    "mixmonitorstop": _mix_monitor_parser(MixMonitorStop),
+    "mixmonitormute": _mix_monitor_mute,
+    "chanspystart": _chan_spy_parser(ChanSpyStart),
+    "chanspystop": _chan_spy_parser(ChanSpyStop),
 }
 
 

@@ -54,9 +54,11 @@ from dialer.pacing import (
     decide,
 )
 from dialer.pacing.stats import AbandonWindow
+from dialer.recording.service import originate_variables
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCall, InFlightCalls
 from dialer.runner.pool import ServerPool
+from dialer.settings import RecordingSettings
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, start_attempts, update_attempt
 from dialer.store.claim import Release, release_leads
 from dialer.store.engine import Database
@@ -173,6 +175,8 @@ class CampaignRunner:
         self.tick_seconds = tick_seconds
         self.settings = pacing_settings(config)
         self.stats = PacingStats(self.settings)
+        # Where Asterisk writes this campaign's recordings (the daemon's [recording] settings).
+        self.recording_settings = RecordingSettings()
         self.state = RunnerState.PAUSED
         self.counters = RunnerCounters()
         self.in_flight = InFlightCalls()
@@ -452,6 +456,7 @@ class CampaignRunner:
         }
         if agent is not None:
             variables["DIALER_AGENT"] = agent.interface
+        variables.update(originate_variables(self.config.recording, self.recording_settings, attempt_id))
         caller = self.config.caller_id
         request = OriginateRequest(
             channel=dial,

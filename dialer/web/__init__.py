@@ -11,7 +11,20 @@ from aiohttp import web
 
 from dialer.appkeys import AFTER_CONTEXTS
 from dialer.web import pages
-from dialer.web.api import agents, callbacks, calls, campaigns, dashboard, leadlists, leads, reports, users
+from dialer.web.api import (
+    agents,
+    callbacks,
+    calls,
+    campaigns,
+    dashboard,
+    leadlists,
+    leads,
+    recordings,
+    reports,
+    scripts,
+    supervision,
+    users,
+)
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
 from dialer.web.pages import LIMITER, OPENAPI
@@ -36,6 +49,9 @@ def route_table() -> RouteTable:
         dashboard.routes,
         pages.routes,
         reports.routes,
+        recordings.routes,
+        supervision.routes,
+        scripts.routes,
     )
 
 

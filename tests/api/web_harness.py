@@ -19,7 +19,7 @@ from dialer.appkeys import DIALER
 from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoPlan, prepare_database
-from dialer.settings import AmiServerSettings, Settings
+from dialer.settings import AmiServerSettings, RecordingSettings, Settings
 from dialer.sim.model import load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.store.auth import Role, add_api_token, create_user
@@ -55,9 +55,13 @@ class WebWorld:
 
 
 @asynccontextmanager
-async def web_world(tmp_path: Path, *, speed: float = 20.0, campaign_running: bool = True) -> AsyncIterator[WebWorld]:
+async def web_world(
+    tmp_path: Path, *, speed: float = 20.0, campaign_running: bool = True, write_recordings: bool = False
+) -> AsyncIterator[WebWorld]:
     clock = RealTimeClock(speed=speed, start_epoch=START_EPOCH)
-    pbx = SimulatedPbx(PbxConfig(scenario=load_scenario("demo"), seed=3), clock=clock, port=0)
+    # write_recordings: the simulated PBX writes MixMonitor's files (where the dialer's [recording] says).
+    monitor_dir = str(tmp_path / "recordings") if write_recordings else ""
+    pbx = SimulatedPbx(PbxConfig(scenario=load_scenario("demo"), seed=3, monitor_dir=monitor_dir), clock=clock, port=0)
     await pbx.start()
     try:
         settings = Settings(
@@ -66,6 +70,7 @@ async def web_world(tmp_path: Path, *, speed: float = 20.0, campaign_running: bo
             ami=[AmiServerSettings(name="sim", port=pbx.port, action_timeout_seconds=5.0)],
             inbound_queues=["inbound-sales"],
             drain_timeout_seconds=0.5,
+            recording=RecordingSettings(directory=tmp_path / "recordings"),
         )
         plan = DemoPlan(campaign_file=REPO / "campaigns/demo.toml", leads_file=REPO / "campaigns/leads/demo.csv")
         now = datetime.fromtimestamp(clock.now(), UTC)
