@@ -149,7 +149,11 @@ class Dialer:
                     resync_source=client,
                     clock=self.clock.now,
                     inbound_queues=self.inbound_queues,
-                    observers=[self._inbound_observer(server.name), self.recordings.observe, self.supervision.observe],
+                    observers=[
+                        self._inbound_observer(server.name),
+                        self.recordings.observer(client),
+                        self.supervision.observe,
+                    ],
                     on_channels=self._on_channels,
                 ),
             )

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from dialer.ami.client import AmiClient, MonitoringActions
 from dialer.ami.events import AmiEvent, Hangup, MixMonitorMute, MixMonitorStart, MixMonitorStop
 from dialer.campaign.config import RecordingMode
 from dialer.clock import Clock
-from dialer.contract import ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE
+from dialer.contract import ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE, RECORDING_VARIABLE
 from dialer.logging import get_logger
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
@@ -50,10 +51,15 @@ def local_path(settings: RecordingSettings, file: str) -> Path:
 
 
 def originate_variables(mode: RecordingMode, settings: RecordingSettings, attempt_id: int) -> dict[str, str]:
-    """What an Originate carries for the campaign's recording mode: the file for ``all``, nothing otherwise."""
-    if mode is RecordingMode.ALL:
-        return {"DIALER_RECORDING": settings.asterisk_path(attempt_id)}
-    return {}
+    """What an Originate carries for the campaign's recording mode: the file, unless the campaign never records.
+
+    ``on_demand`` calls are recorded by the dialplan too, and muted at once (see :class:`RecordingService`):
+    Asterisk's ``MixMonitor`` action needs the AMI ``system`` write class (which also allows shutting Asterisk
+    down), ``MixMonitorMute`` only ``call``; the agent's start/stop are unmute/mute.
+    """
+    if mode is RecordingMode.NONE:
+        return {}
+    return {RECORDING_VARIABLE: settings.asterisk_path(attempt_id)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +87,30 @@ class RecordingService:
         self._writes: asyncio.Queue[_Write] = asyncio.Queue()
         self._recorded: dict[str, int] = {}  # uniqueid of a recorded channel -> attempt id
         self._task: asyncio.Task[None] | None = None
+        self._actions: set[asyncio.Task[bool]] = set()
 
     # ------------------------------------------------------------------ events
-    def observe(self, event: AmiEvent, now: float) -> None:
-        """An EventPump observer (synchronous: the writes are queued)."""
+    def observer(self, client: AmiClient) -> Callable[[AmiEvent, float], None]:
+        """The EventPump observer of one server (synchronous: the writes are queued)."""
+
+        def observe(event: AmiEvent, now: float) -> None:
+            self.observe(event, now, client)
+
+        return observe
+
+    def observe(self, event: AmiEvent, now: float, client: AmiClient | None = None) -> None:
         at = datetime.fromtimestamp(now, UTC)
         match event:
             case MixMonitorStart():
                 attempt = _attempt_of(event.variable(ATTEMPT_VARIABLE))
                 if attempt is not None:
+                    campaign = event.variable(CAMPAIGN_VARIABLE) or ""
                     self._recorded[event.uniqueid] = attempt
-                    self._writes.put_nowait(_Write("started", attempt, at, event.variable(CAMPAIGN_VARIABLE) or ""))
+                    self._writes.put_nowait(_Write("started", attempt, at, campaign))
+                    if client is not None and self._mode_of(campaign) is RecordingMode.ON_DEMAND:
+                        # Muted before the call reaches an agent (option b writes nothing before): the agent
+                        # starts it (unmutes) when the customer agrees.
+                        self._spawn(MonitoringActions(client).mix_monitor_mute(event.uniqueid, True))
             case MixMonitorMute():
                 attempt = self._recorded.get(event.uniqueid)
                 if attempt is not None:
@@ -106,6 +125,11 @@ class RecordingService:
                     self._writes.put_nowait(_Write("done", attempt, at))
             case _:
                 pass
+
+    def _spawn(self, action: Coroutine[Any, Any, bool]) -> None:
+        task = asyncio.get_running_loop().create_task(action)
+        self._actions.add(task)
+        task.add_done_callback(self._actions.discard)
 
     def start(self) -> None:
         if self._task is None:
@@ -149,28 +173,20 @@ class RecordingService:
     async def control(self, client: AmiClient, channel: str, attempt_id: int, mode: RecordingMode, action: str) -> None:
         """``start`` / ``stop`` (on_demand campaigns), ``pause`` / ``resume`` (any recorded call) of the call on
         ``channel`` (the customer's channel Uniqueid). Raises :class:`RecordingRefused`."""
-        actions = MonitoringActions(client)
         if mode is RecordingMode.NONE:
             raise RecordingRefused("this campaign does not record calls")
-        if action == "start":
-            if mode is not RecordingMode.ON_DEMAND:
-                raise RecordingRefused("this campaign records every call: pause and resume it instead")
-            try:
-                await actions.mix_monitor(channel, self.settings.asterisk_path(attempt_id), "b")
-            except Exception as exc:  # AmiError: no such channel, not connected, timeout
-                raise RecordingRefused(f"the PBX did not start the recording: {exc}") from None
-            return
-        if action == "stop":
-            if mode is not RecordingMode.ON_DEMAND:
-                raise RecordingRefused("this campaign records every call: pause it instead")
-            if not await actions.stop_mix_monitor(channel):
-                raise RecordingRefused("the call is not being recorded")
-            return
-        if action in ("pause", "resume"):
-            if not await actions.mix_monitor_mute(channel, action == "pause"):
-                raise RecordingRefused("the call is not being recorded")
-            return
-        raise RecordingRefused(f"unknown recording action {action!r}")
+        if action in ("start", "stop") and mode is not RecordingMode.ON_DEMAND:
+            raise RecordingRefused("this campaign records every call: pause and resume it instead")
+        if action not in ("start", "stop", "pause", "resume"):
+            raise RecordingRefused(f"unknown recording action {action!r}")
+        # Every control is a MixMonitorMute (AMI class call): silence is written while muted, so the file keeps
+        # the call's length; an on-demand recording is one that starts muted.
+        try:
+            done = await MonitoringActions(client).mix_monitor_mute(channel, action in ("stop", "pause"))
+        except Exception as exc:  # AmiError: not connected, timeout
+            raise RecordingRefused(f"the PBX did not answer: {exc}") from None
+        if not done:
+            raise RecordingRefused(f"call {attempt_id} is not being recorded")
 
     # ------------------------------------------------------------------ retention
     async def purge(self, older_than: datetime) -> int:

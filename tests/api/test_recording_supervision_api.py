@@ -194,3 +194,28 @@ async def test_dial_mode_and_level_change_live(world: WebWorld, aiohttp_client: 
         await client.patch("/api/campaigns/demo/dialing", json={"dial_mode": "power"}, headers=world.auth("alice")),
         403,
     )
+
+
+async def test_an_on_demand_recording_starts_muted_and_the_agent_starts_and_stops_it(
+    recorded_world: WebWorld, aiohttp_client: Any
+) -> None:
+    world = recorded_world
+    client = await aiohttp_client(world.app)
+    text = 'recording = "on_demand"\n' + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
+    resp = await client.put(
+        "/api/campaigns/demo", data=text, headers={**world.auth("boss"), "Content-Type": "application/toml"}
+    )
+    assert resp.status == 200, await resp.text()
+    call = await _alice_on_a_call(client, world)
+    attempt = call["attempt"]["id"]
+    alice, boss = world.auth("alice"), world.auth("boss")
+
+    async def state(wanted: str) -> bool:
+        resp = await client.get(f"/api/recordings/{attempt}", headers=boss)
+        return resp.status == 200 and (await resp.json())["state"] == wanted
+
+    await wait_for(lambda: state("paused"), 20)  # muted by the dialer as soon as the PBX started it
+    assert (await client.post("/api/agents/alice/recording", json={"action": "start"}, headers=alice)).status == 200
+    await wait_for(lambda: state("recording"), 20)
+    assert (await client.post("/api/agents/alice/recording", json={"action": "stop"}, headers=alice)).status == 200
+    await wait_for(lambda: state("paused"), 20)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage
+from dialer.contract import RECORD_CONTEXT, RECORDING_VARIABLE, SPY_TARGET_VARIABLE, SUPERVISE_CONTEXT
 from dialer.logging import get_logger
 from dialer.sim.pbx.calls import OriginateRequest, Reply
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
@@ -31,11 +32,8 @@ from dialer.sim.pbx.truth import OriginateRecord
 
 log = get_logger(__name__)
 
-SUPERVISE_CONTEXT = "dialer-supervise"
-RECORD_CONTEXT = "dialer-record"
-RECORDING_VARIABLE = "DIALER_RECORDING"
-SPY_TARGET_VARIABLE = "DIALER_SPY_TARGET"
-SPY_MODES = {"listen": "qES", "whisper": "qESw", "barge": "qESB"}
+# ChanSpy's options per mode, as asterisk/extensions.conf [dialer-supervise] gives them.
+SPY_OPTIONS = {"listen": "qES", "whisper": "qESw", "barge": "qESB"}
 SAMPLE_RATE = 8000
 
 
@@ -234,7 +232,7 @@ class SpyCall:
         mode = self.request.exten
         one.context, one.exten, one.priority = SUPERVISE_CONTEXT, mode, 1
         target = one.variables.get(SPY_TARGET_VARIABLE, "")
-        options = SPY_MODES.get(mode)
+        options = SPY_OPTIONS.get(mode)
         if options is None:
             self._hangup()
             return
