@@ -22,6 +22,21 @@ from dialer.calls.outcome import Outcome
 pytestmark = pytest.mark.real_ami
 
 
+@pytest.fixture
+def shared_dir(tmp_path: Path) -> Path:
+    """A directory Asterisk (another user, maybe) may write into."""
+    tmp_path.chmod(0o777)
+    return tmp_path
+
+
+def _wav_seconds(path: Path) -> float | None:
+    """The length of a finished WAV (None until Asterisk wrote more than its header)."""
+    if not path.exists() or path.stat().st_size <= 44:
+        return None
+    with wave.open(str(path)) as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
 def _local(lab: Lab) -> None:
     if lab.ami.settings.host not in ("127.0.0.1", "localhost", "::1"):
         pytest.skip("the recording is checked on disk: run the lab on this host")
@@ -52,13 +67,15 @@ async def test_a_recorded_call_leaves_a_file_as_long_as_the_conversation(lab: La
     mutes = [e.muted for e in lab.events if isinstance(e, MixMonitorMute) and e.uniqueid == call.channel_id]
     assert mutes == [True, False]
     # Asterisk closes the file just after the hangup.
+    seconds = None
     for _ in range(50):
-        if path.exists() and path.stat().st_size > 44:
-            break
         await asyncio.sleep(0.1)
+        seconds = await asyncio.to_thread(_wav_seconds, path)
+        if seconds is not None:
+            break
     await asyncio.sleep(0.5)
-    with wave.open(str(path)) as audio:
-        seconds = audio.getnframes() / audio.getframerate()
+    seconds = await asyncio.to_thread(_wav_seconds, path)
+    assert seconds is not None
     assert ended.talk_seconds is not None
     # Option b: only the bridged time is in the file (silence while muted), so it lasts as long as the talk.
     assert seconds == pytest.approx(ended.talk_seconds, abs=1.0), (seconds, ended.talk_seconds)
