@@ -42,12 +42,11 @@ def _local(lab: Lab) -> None:
         pytest.skip("the recording is checked on disk: run the lab on this host")
 
 
-async def test_a_recorded_call_leaves_a_file_as_long_as_the_conversation(lab: Lab, tmp_path: Path) -> None:
+async def test_a_recorded_call_leaves_a_file_as_long_as_the_conversation(lab: Lab, shared_dir: Path) -> None:
     _local(lab)
-    tmp_path.chmod(0o777)
     agent = lab.agent()
     await lab.add_agent(agent)
-    path = tmp_path / "recorded.wav"
+    path = shared_dir / "recorded.wav"
     call = await lab.originate("9980001", variables={"DIALER_RECORDING": str(path)})
     await lab.wait_until(
         lambda: any(isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id for e in lab.events)
