@@ -78,6 +78,7 @@ class DaemonBenchPlan:
     leads: int = 60_000
     seed: int = 1
     pg_url: str | None = None  # None: a fresh SQLite file; else a fresh schema in this PostgreSQL database
+    recording: str = "none"  # the campaign's recording mode (dialer bench recording compares none and all)
 
     @property
     def warmup(self) -> float:
@@ -155,6 +156,7 @@ def campaign_config(plan: DaemonBenchPlan) -> CampaignConfig:
             "caller_id": {"number": "+1 202 555 0100", "name": "Bench Dialer"},
             "amd": {"enabled": False},
             "pacing": {"power_ratio": plan.power_ratio, "max_lines_per_agent": 50},
+            "recording": plan.recording,
         }
     )
 
@@ -321,6 +323,7 @@ def summarise(plan: DaemonBenchPlan, recorder: BenchRecorder, dialer: Dialer, ex
             "database": "postgresql" if plan.pg_url else "sqlite",
             "power_ratio": plan.power_ratio,
             "answer_probability": round(plan.answer_probability(), 4),
+            "recording": plan.recording,
         },
         "free_to_originate_ms": {
             "samples": len(ms_lat),

@@ -22,7 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_ -]{1,64})?)\s*\}\}")
+# {{ name }} or {{ fields.<column> }} (a column name may hold inner spaces and dashes)
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+(?: [A-Za-z0-9_-]+)*)?)\s*\}\}")
 NAMES = frozenset({"first_name", "last_name", "full_name", "phone", "agent", "company", "campaign", "callback_number"})
 MAX_TEMPLATE_LENGTH = 20_000
 
