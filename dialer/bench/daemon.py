@@ -79,6 +79,7 @@ class DaemonBenchPlan:
     seed: int = 1
     pg_url: str | None = None  # None: a fresh SQLite file; else a fresh schema in this PostgreSQL database
     recording: str = "none"  # the campaign's recording mode (dialer bench recording compares none and all)
+    answer_share: float | None = None  # the callees' answer probability; None: sized for the calls target
 
     @property
     def warmup(self) -> float:
@@ -103,6 +104,8 @@ class DaemonBenchPlan:
 
     def answer_probability(self) -> float:
         """p with (calls dialling ÷ mean dial life) × p × handle = agents / 2 busy (fixed point; converges fast)."""
+        if self.answer_share is not None:
+            return self.answer_share
         dialling = self.power_ratio * self.agents / 2.0
         p = 0.05
         for _ in range(20):

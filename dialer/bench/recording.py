@@ -4,7 +4,8 @@ Recording is Asterisk's work (MixMonitor writes the file); the daemon only adds 
 Originate and writes one row per recording from the PBX's ``MixMonitorStart`` and the call's ``Hangup``. The same
 daemon bench (:mod:`dialer.bench.daemon`: production daemon, separate simulated-PBX process, power mode, simulated
 agents) runs twice, ``recording = "none"`` then ``"all"``, and the figures are compared: dials/s and AMI events/s
-(throughput), agent free -> Originate p99, CPU. Target: recording costs at most 5 % of the throughput.
+(throughput), agent free -> Originate p99, CPU. Half the callees answer (``--answer``), so many calls reach an
+agent and are recorded. Target: recording costs at most 5 % of the throughput.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def _figures(r: dict[str, Any]) -> dict[str, float]:
         "events_per_second": float(r["events_per_second"]),
         "free_to_originate_p99_ms": float(r["free_to_originate_ms"]["p99"]),
         "cpu_percent": float(r["cpu_percent"]),
+        "connected": float(r["counters"].get("connected", 0)),
     }
 
 
@@ -52,12 +54,14 @@ def register(app: typer.Typer) -> None:
         agents: Annotated[int, typer.Option("--agents", min=2, help="simulated agents")] = 80,
         seconds: Annotated[float, typer.Option("--seconds", min=10, help="measured run time, per run")] = 100.0,
         leads: Annotated[int, typer.Option("--leads", min=1000, help="leads imported")] = 15_000,
+        answer: Annotated[float, typer.Option("--answer", min=0.01, max=1.0, help="callees who answer")] = 0.5,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON objects")] = False,
     ) -> None:
         """The daemon bench with recording off, then on for every call; the throughput compared."""
-        bench_recording_at(DaemonBenchPlan(calls=calls, agents=agents, seconds=seconds, leads=leads), as_json=as_json)
+        plan = DaemonBenchPlan(calls=calls, agents=agents, seconds=seconds, leads=leads, answer_share=answer)
+        bench_recording_at(plan, as_json=as_json)
 
 
 def run_default() -> None:
     """For `bench all` (~4 minutes): 400 calls, 80 agents, 100 s per run."""
-    bench_recording_at(DaemonBenchPlan(calls=400, agents=80, seconds=100.0, leads=15_000))
+    bench_recording_at(DaemonBenchPlan(calls=400, agents=80, seconds=100.0, leads=15_000, answer_share=0.5))
