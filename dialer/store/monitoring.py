@@ -137,6 +137,16 @@ async def set_recording_agent(db: Database, attempt_id: int, agent: str) -> None
         )
 
 
+async def recorded_attempts(db: Database, attempt_ids: Sequence[int]) -> frozenset[int]:
+    """Which of these attempts have a recording (call records link to theirs)."""
+    if not attempt_ids:
+        return frozenset()
+    r = recordings_t.c
+    async with db.read() as conn:
+        found = (await conn.execute(select(r.attempt_id).where(r.attempt_id.in_(list(attempt_ids))))).scalars()
+        return frozenset(int(v) for v in found)
+
+
 async def get_recording(db: Database, attempt_id: int) -> RecordingRecord | None:
     async with db.read() as conn:
         row = (

@@ -111,6 +111,11 @@ async def test_a_recorded_call_is_searchable_playable_and_only_its_agent_or_a_ma
     assert none["total"] == 0
     assert today  # the date filter takes ISO days
     await problem(await client.get("/api/recordings/999999999", headers=boss), 404)
+    # The call record links to its recording (the lead's history, the agent's calls).
+    lead = await (await client.get(f"/api/leads/{call['lead']['id']}", headers=boss)).json()
+    assert [h["recording_url"] for h in lead["history"] if h["id"] == attempt] == [rec["call_url"]]
+    mine = await (await client.get("/api/agents/alice/calls", headers=alice)).json()
+    assert {i["id"]: i["recording_url"] for i in mine["items"]}[attempt] == rec["call_url"]
 
 
 async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
