@@ -78,8 +78,18 @@ DIALPLAN_VARIABLES: Final = (
     INBOUND_QUEUE_VARIABLE,
 )
 
+# -- recording and supervisor monitoring: Originate variables read by [dialer-record] / [dialer-supervise]
+RECORDING_VARIABLE: Final = "DIALER_RECORDING"  # the file Asterisk records the call into (recording = "all")
+SPY_TARGET_VARIABLE: Final = "DIALER_SPY_TARGET"  # the spied-on agent's interface (ChanSpy name prefix "<it>-")
+MONITORING_VARIABLES: Final = (RECORDING_VARIABLE, SPY_TARGET_VARIABLE)
+# Carried by the supervisor's Originate for the logs only (the dialer's user name); the dialplan never reads it.
+SPY_SUPERVISOR_VARIABLE: Final = "DIALER_SPY_SUPERVISOR"
+SPY_MODES: Final = ("listen", "whisper", "barge")  # the extensions of dialer-supervise
+
 # Every DIALER_* channel variable of the contract.
-VARIABLES: Final = frozenset((*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES, *IVR_VARIABLES))
+VARIABLES: Final = frozenset(
+    (*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES, *IVR_VARIABLES, *MONITORING_VARIABLES)
+)
 # The prefix the AMI layer keeps VarSet events by (every other VarSet is noise for the dialer).
 VARIABLE_PREFIX: Final = "DIALER_"
 
@@ -115,6 +125,8 @@ AGENT_AUTOANSWER_CONTEXT: Final = "dialer-agent-autoanswer"  # pre-dial handler 
 AGENT_CONNECTED_CONTEXT: Final = "dialer-agent-connected"  # Dial() option U on the agent leg: DialerAgentConnect
 INBOUND_CONTEXT: Final = "dialer-inbound"  # where DIDs send inbound callers
 IVR_CONTEXT: Final = "dialer-ivr"  # an answered call runs its IVR flow (FastAGI), agentless or inbound
+RECORD_CONTEXT: Final = "dialer-record"  # Gosub from dialer-outbound: MixMonitor(${DIALER_RECORDING},b)
+SUPERVISE_CONTEXT: Final = "dialer-supervise"  # Originate to a supervisor's phone: Exten listen|whisper|barge
 CONTEXTS: Final = frozenset(
     (
         OUTBOUND_CONTEXT,
@@ -126,5 +138,7 @@ CONTEXTS: Final = frozenset(
         AGENT_CONNECTED_CONTEXT,
         INBOUND_CONTEXT,
         IVR_CONTEXT,
+        RECORD_CONTEXT,
+        SUPERVISE_CONTEXT,
     )
 )

@@ -150,7 +150,14 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
     config = load_campaign_file(plan.campaign_file)
     pbx = SimulatedPbx(
         # A raw bought list: one number in ten is dead, so archiving shows within the first minute.
-        PbxConfig(scenario=scenario, seed=plan.seed, unallocated_share=0.08, invalid_share=0.02),
+        # It writes recordings where the daemon reads them (a campaign with recording = "all" plays them back).
+        PbxConfig(
+            scenario=scenario,
+            seed=plan.seed,
+            unallocated_share=0.08,
+            invalid_share=0.02,
+            monitor_dir=str(settings.recording.directory),
+        ),
         clock=clock,
         host=settings.simulation.listen_host,
         port=settings.simulation.listen_port,

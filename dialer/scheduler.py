@@ -93,6 +93,7 @@ class CampaignScheduler:
         """Daily: delete call records older than the retention period (leads and DNC entries are kept)."""
         days = self.dialer.settings.record_retention_days
         cutoff = datetime.fromtimestamp(self.dialer.clock.now(), UTC) - timedelta(days=days)
+        await self.dialer.recordings.purge(cutoff)  # a call's recording goes with its record
         deleted = await purge_call_records(self.dialer.db, older_than=cutoff)
         log.info("call_records_purged", older_than=cutoff.isoformat(), deleted=deleted)
 

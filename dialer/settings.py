@@ -157,6 +157,21 @@ class WebhookSettings(BaseModel):
         return entries
 
 
+class RecordingSettings(BaseModel):
+    """Where call recordings are. Asterisk writes them (MixMonitor), the dialer serves them: both must see the
+    same files (one host, or a shared mount such as NFS; README "Recordings")."""
+
+    # The directory the dialer reads recordings from (<attempt id>.wav).
+    directory: Path = Path("var/recordings")
+    # The same directory as Asterisk sees it, when its mount point differs; "" = ``directory`` made absolute.
+    asterisk_directory: str = Field(default="", pattern=r"^[^,|()\[\]\"\\]*$")
+
+    def asterisk_path(self, attempt_id: int) -> str:
+        """The file name an Originate gives MixMonitor for this attempt's recording."""
+        base = self.asterisk_directory.rstrip("/") or str(self.directory.resolve())
+        return f"{base}/{attempt_id}.wav"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIALER_",
@@ -186,6 +201,8 @@ class Settings(BaseSettings):
     # Call records (attempts) older than this are purged daily; 5 years by default (US TSR record keeping).
     record_retention_days: int = Field(default=1826, ge=1)
     webhooks: WebhookSettings = WebhookSettings()
+    # Call recordings (purged with their call records).
+    recording: RecordingSettings = RecordingSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -64,6 +64,13 @@ from dialer.ami.events import (
     QueueSummary,
     Status,
 )
+from dialer.ami.monitoring import (
+    SpyRequest,
+    mix_monitor_headers,
+    mix_monitor_mute_headers,
+    spy_headers,
+    stop_mix_monitor_headers,
+)
 from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message
 from dialer.logging import get_logger
@@ -636,3 +643,45 @@ class AmiClient:
         started = time.monotonic()
         await self._action([("Action", "Ping")])
         return time.monotonic() - started
+
+
+class MonitoringActions:
+    """Recording and supervision actions of one :class:`AmiClient` (dialer/ami/monitoring.py has the headers)."""
+
+    def __init__(self, client: AmiClient) -> None:
+        self._client = client
+
+    async def mix_monitor(self, channel: str, file: str, options: str = "b") -> None:
+        """Start recording ``channel`` (name or Uniqueid) into ``file``; raises AmiActionError (no such channel)."""
+        await self._client._action(mix_monitor_headers(channel, file, options))
+
+    async def stop_mix_monitor(self, channel: str) -> bool:
+        """Stop the recording; False when there was none (or no such channel)."""
+        try:
+            await self._client._action(stop_mix_monitor_headers(channel))
+        except AmiActionError:
+            return False
+        return True
+
+    async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> bool:
+        """Pause (mute: silence is written) or resume a recording; False when the channel or recording is gone."""
+        try:
+            await self._client._action(mix_monitor_mute_headers(channel, muted, direction))
+        except AmiActionError:
+            return False
+        return True
+
+    async def spy(self, request: SpyRequest, channel_id: str) -> OriginateResult:
+        """Originate the supervisor's call into dialer-supervise. Never resent (see ``AmiClient._originate``)."""
+        client = self._client
+        action_id = client._next_id("spy")
+        headers = spy_headers(request, action_id, channel_id)
+        if not client.is_up:
+            return OriginateResult(OriginateStatus.NOT_SENT, action_id, channel_id, client.state.reason)
+        try:
+            (response,) = await client._action(headers)
+        except AmiActionError as exc:
+            return OriginateResult(OriginateStatus.REJECTED, action_id, channel_id, exc.message)
+        except (AmiTimeout, AmiConnectionError) as exc:
+            return OriginateResult(OriginateStatus.UNKNOWN, action_id, channel_id, str(exc))
+        return OriginateResult(OriginateStatus.QUEUED, action_id, channel_id, response.get("Message") or "")

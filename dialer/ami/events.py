@@ -359,3 +359,54 @@ class ConnectionDown(AmiEvent):
 
     server: str
     reason: str
+
+
+# -- recording and supervisor monitoring (app_mixmonitor, app_chanspy) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorEvent(ChannelEvent):
+    """``MixMonitorStart`` / ``MixMonitorStop`` / ``MixMonitorMute`` of the recorded channel; ``variables`` are its
+    ``ChanVariable`` lines (DIALER_ATTEMPT). A recording that ends with its channel has no Stop event."""
+
+    variables: tuple[tuple[str, str], ...]
+
+    def variable(self, name: str) -> str | None:
+        return next((value for key, value in self.variables if key == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorStart(MixMonitorEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorStop(MixMonitorEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorMute(MixMonitorEvent):
+    direction: str  # read, write, both
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChanSpyEvent(AmiEvent):
+    """``ChanSpyStart`` / ``ChanSpyStop``: the supervisor's channel (spyer) and the agent's (spyee)."""
+
+    spyer_channel: str
+    spyer_uniqueid: str
+    spyee_channel: str
+    spyee_uniqueid: str
+    spyee_linkedid: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChanSpyStart(ChanSpyEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ChanSpyStop(ChanSpyEvent):
+    pass

@@ -11,6 +11,8 @@ from dialer.ami.events import (
     AgentConnect,
     AgentRingNoAnswer,
     AmiEvent,
+    ChanSpyStart,
+    ChanSpyStop,
     CoreShowChannel,
     DialBegin,
     DialEnd,
@@ -19,6 +21,9 @@ from dialer.ami.events import (
     Hangup,
     ListComplete,
     LocalBridge,
+    MixMonitorMute,
+    MixMonitorStart,
+    MixMonitorStop,
     Newchannel,
     Newstate,
     OriginateResponse,
@@ -327,6 +332,36 @@ def _fully_booted(f: dict[str, str], m: AmiMessage) -> AmiEvent:
     return FullyBooted(f.get("status", ""))
 
 
+# -- recording and supervisor monitoring (app_mixmonitor, app_chanspy) --------------------------------------------
+
+
+def _mix_monitor_parser(
+    cls: type[MixMonitorStart] | type[MixMonitorStop],
+) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
+    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+        return cls(*_channel_fields(f), _chan_variables(m))
+
+    return parse
+
+
+def _mix_monitor_mute(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+    return MixMonitorMute(*_channel_fields(f), _chan_variables(m), f.get("direction", ""), f.get("state", "") == "1")
+
+
+def _chan_spy_parser(cls: type[ChanSpyStart] | type[ChanSpyStop]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
+    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+        spyee_uniqueid = f.get("spyeeuniqueid", "")
+        return cls(
+            _req(f, "spyerchannel"),
+            _req(f, "spyeruniqueid"),
+            f.get("spyeechannel", ""),
+            spyee_uniqueid,
+            f.get("spyeelinkedid") or spyee_uniqueid,
+        )
+
+    return parse
+
+
 _PARSERS: dict[str, Callable[[dict[str, str], AmiMessage], AmiEvent | None]] = {
     "originateresponse": _originate_response,
     "newchannel": _newchannel,
@@ -358,6 +393,11 @@ _PARSERS: dict[str, Callable[[dict[str, str], AmiMessage], AmiEvent | None]] = {
     "coreshowchannel": _core_show_channel,
     "status": _status,
     "fullybooted": _fully_booted,
+    "mixmonitorstart": _mix_monitor_parser(MixMonitorStart),
+    "mixmonitorstop": _mix_monitor_parser(MixMonitorStop),
+    "mixmonitormute": _mix_monitor_mute,
+    "chanspystart": _chan_spy_parser(ChanSpyStart),
+    "chanspystop": _chan_spy_parser(ChanSpyStop),
 }
 
 

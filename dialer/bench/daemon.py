@@ -81,6 +81,8 @@ class DaemonBenchPlan:
     leads: int = 60_000
     seed: int = 1
     pg_url: str | None = None  # None: a fresh SQLite file; else a fresh schema in this PostgreSQL database
+    recording: str = "none"  # the campaign's recording mode (dialer bench recording compares none and all)
+    answer_share: float | None = None  # the callees' answer probability; None: sized for the calls target
 
     @property
     def warmup(self) -> float:
@@ -105,6 +107,8 @@ class DaemonBenchPlan:
 
     def answer_probability(self) -> float:
         """p with (calls dialling ÷ mean dial life) × p × handle = agents / 2 busy (fixed point; converges fast)."""
+        if self.answer_share is not None:
+            return self.answer_share
         dialling = self.power_ratio * self.agents / 2.0
         p = 0.05
         for _ in range(20):
@@ -158,6 +162,7 @@ def campaign_config(plan: DaemonBenchPlan) -> CampaignConfig:
             "caller_id": {"number": "+1 202 555 0100", "name": "Bench Dialer"},
             "amd": {"enabled": False},
             "pacing": {"power_ratio": plan.power_ratio, "max_lines_per_agent": 50},
+            "recording": plan.recording,
         }
     )
 
@@ -324,6 +329,7 @@ def summarise(plan: DaemonBenchPlan, recorder: BenchRecorder, dialer: Dialer, ex
             "database": "postgresql" if plan.pg_url else "sqlite",
             "power_ratio": plan.power_ratio,
             "answer_probability": round(plan.answer_probability(), 4),
+            "recording": plan.recording,
         },
         "free_to_originate_ms": {
             "samples": len(ms_lat),

@@ -35,6 +35,7 @@ from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
+from dialer.scripts.template import check_template
 
 MIN_RING_SECONDS = 15  # FCC 64.1200(a)(6) and Ofcom: ring at least 15 s (or four rings) before giving up
 
@@ -48,6 +49,14 @@ class DialMode(StrEnum):
     PROGRESSIVE = "progressive"  # one call per free agent: never abandons
     POWER = "power"  # a fixed number of calls per free agent (pacing.power_ratio)
     PREDICTIVE = "predictive"  # dials ahead of agents becoming free, held under the abandon cap
+
+
+class RecordingMode(StrEnum):
+    """Which calls Asterisk records (MixMonitor, one file per call named by its attempt id)."""
+
+    NONE = "none"
+    ALL = "all"  # every call, from the moment an agent takes it (the agent may pause it: card numbers)
+    ON_DEMAND = "on_demand"  # the agent starts, pauses and stops it
 
 
 class RegimeName(StrEnum):
@@ -569,6 +578,13 @@ class CampaignConfig(BaseModel):
         max_length=1000,
         description="the safe-harbour message as a speech synthesiser should read it (JP: in kana)",
     )
+    recording: RecordingMode = Field(default=RecordingMode.NONE, description="all, none or on_demand")
+    recording_notice: bool | None = Field(
+        default=None, description="the script tells the called party the call is recorded; None: yes when recorded"
+    )
+    script: str | None = Field(
+        default=None, max_length=20_000, description="agent script, {{ first_name }}...; None: the regime's preset"
+    )
 
     # -- validation ---------------------------------------------------------------------------------------------
 
@@ -595,6 +611,11 @@ class CampaignConfig(BaseModel):
         if not set(fields) & {"number", "e164", "national", "nsn", "international"}:
             raise ValueError("the template must contain a number placeholder such as {number}")
         return v
+
+    @field_validator("script")
+    @classmethod
+    def _script(cls, v: str | None) -> str | None:
+        return None if v is None else check_template(v)
 
     @field_validator("timezone")
     @classmethod

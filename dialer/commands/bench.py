@@ -19,6 +19,7 @@ BENCH_MODULES = (
     "dialer.bench.store",
     "dialer.bench.pacing",
     "dialer.bench.daemon",
+    "dialer.bench.recording",
     "dialer.bench.web",
     "dialer.bench.hooks",
 )

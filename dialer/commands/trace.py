@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from dialer.ami.fastagi import FastAgiServer
-from dialer.ami.recorder import SCENARIOS, RecordingError, Scenario, record
+from dialer.ami.recorder import RecordingError, Scenario, record
+from dialer.ami.recorder_monitoring import ALL_SCENARIOS as SCENARIOS
 from dialer.calls.replay import classification_rows, replay_file
 from dialer.commands.common import fail, print_json
 from dialer.ivr.actions import TableActions

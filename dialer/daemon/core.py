@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dialer.agents.history import AgentHistoryWriter
-from dialer.agents.registry import AgentRegistry
+from dialer.agents.registry import Agent, AgentRegistry
 from dialer.agents.service import AgentService
 from dialer.agents.sessions import AgentSessionKeeper, CampaignQueues
 from dialer.ami.client import AmiClient
 from dialer.ami.events import AmiEvent, CoreShowChannel
 from dialer.calls.queue_load import QueueLoad
 from dialer.calls.tracker import CallTracker
-from dialer.campaign.config import CampaignConfig
+from dialer.campaign.config import CampaignConfig, RecordingMode
 from dialer.campaign.state import CampaignState
 from dialer.clock import Clock, RealTimeClock
 from dialer.daemon.adoption import CallAdoption
@@ -34,6 +34,7 @@ from dialer.logging import get_logger
 from dialer.ops.health import ComponentState, HealthRegistry
 from dialer.ops.metrics import DialerMetrics
 from dialer.pacing import InboundLoad
+from dialer.recording.service import RecordingService
 from dialer.runner.bus import EventBus
 from dialer.runner.inbound import InboundWatcher
 from dialer.runner.pool import Server, ServerPool
@@ -48,6 +49,7 @@ from dialer.store.engine import Database
 from dialer.store.imports import recover_interrupted_imports
 from dialer.store.leads import find_leads_by_phone
 from dialer.store.ownership import RENEW_SECONDS
+from dialer.supervision.service import SupervisionService
 
 __all__ = ["Dialer", "ServerConnection", "UnknownCampaign"]
 
@@ -112,6 +114,9 @@ class Dialer:
         self.inbound = InboundWatcher(
             self.inbound_queues, bus=self.bus, registry=self.agents.registry, find_leads=self._find_leads
         )
+        # Recording (the PBX's MixMonitor events -> rows) and supervisor monitoring (ChanSpy sessions, audited).
+        self.recordings = RecordingService(db, self.clock, settings.recording, self._recording_mode)
+        self.supervision = SupervisionService(db, self.clock, self.client_of_agent, self._attempt_of_agent)
         self.connections = [
             ServerConnection(
                 client,
@@ -126,7 +131,11 @@ class Dialer:
                     resync_source=client,
                     clock=self.clock.now,
                     inbound_queues=self.inbound_queues,
-                    observers=[self._inbound_observer(server.name)],
+                    observers=[
+                        self._inbound_observer(server.name),
+                        self.recordings.observer(client),
+                        self.supervision.observe,
+                    ],
                     on_channels=self._on_channels,
                 ),
             )
@@ -146,6 +155,7 @@ class Dialer:
             inbound=self.inbound_load,
             tick_seconds=settings.pacing_tick_seconds,
             on_originate_latency=self.metrics.originate_latency.observe,
+            recording=settings.recording,
         )
         self.ownership = CampaignOwnership(
             self.runners,
@@ -183,6 +193,24 @@ class Dialer:
         )
 
     # ------------------------------------------------------------------ wiring
+    def _recording_mode(self, campaign: str) -> RecordingMode | None:
+        runner = self.runners.get(campaign)
+        return runner.config.recording if runner is not None else None
+
+    def _attempt_of_agent(self, agent_id: str) -> int | None:
+        for runner in self.runners.values():
+            attempt = runner.attempt_of_agent(agent_id)
+            if attempt is not None:
+                return attempt
+        return None
+
+    def client_of_agent(self, agent: Agent) -> AmiClient:
+        """The AMI connection of the server the agent's phone is on (the first server when there is one)."""
+        for conn in self.connections:
+            if conn.server.name == agent.server:
+                return conn.client
+        return self.connections[0].client
+
     def _route(self, attempt_id: str) -> UpdateSink | None:
         """The runner that placed the call (a handful of campaigns: a scan beats keeping a second index)."""
         if not attempt_id.isdigit():
@@ -251,6 +279,7 @@ class Dialer:
         self._tasks.append(asyncio.create_task(self.maintenance.run(), name="maintenance"))
         self._tasks.append(asyncio.create_task(self.history.run(), name="agent-history"))
         self._tasks.append(asyncio.create_task(self.sessions.run(), name="agent-sessions"))
+        self.recordings.start()
 
     async def load_campaigns(self) -> None:
         """A runner per stored campaign; those stored as running start dialling (if this daemon owns them)."""
@@ -299,6 +328,10 @@ class Dialer:
             await conn.pump.stop()
         await self.agents.stop()
         await self.inbound.stop()
+        with contextlib.suppress(Exception):
+            await self.recordings.stop()
+        with contextlib.suppress(Exception):
+            await self.supervision.flush()
         with contextlib.suppress(Exception):
             await self.history.flush()
         with contextlib.suppress(Exception):

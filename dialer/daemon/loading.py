@@ -18,6 +18,7 @@ from dialer.runner.bus import EventBus
 from dialer.runner.pacing_loop import InboundSource
 from dialer.runner.pool import ServerPool
 from dialer.runner.runner import CampaignRunner
+from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 from dialer.store.runtime import answer_history
 
@@ -38,6 +39,7 @@ class RunnerLoader:
         inbound: InboundSource,
         tick_seconds: float,
         on_originate_latency: Callable[[float], None],
+        recording: RecordingSettings,
     ) -> None:
         self.runners = runners
         self.db = db
@@ -49,6 +51,7 @@ class RunnerLoader:
         self.inbound = inbound
         self.tick_seconds = tick_seconds
         self.on_originate_latency = on_originate_latency
+        self.recording = recording  # where Asterisk writes the recordings (the daemon's [recording] settings)
 
     async def load(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
         """The campaign's runner (built if this daemon has none), its legal window seeded from the store."""
@@ -72,6 +75,7 @@ class RunnerLoader:
             tick_seconds=self.tick_seconds,
         )
         runner.on_originate_latency = self.on_originate_latency
+        runner.recording_settings = self.recording
         self.runners[config.name] = runner
         self.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
         return runner

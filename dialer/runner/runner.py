@@ -46,6 +46,7 @@ from dialer.runner.pool import ServerPool
 from dialer.runner.preview import Preview
 from dialer.runner.state import CampaignContext, RunnerCounters, RunnerState, WhyNotDialing
 from dialer.runner.updates import CallUpdates
+from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord
 
@@ -128,6 +129,14 @@ class CampaignRunner:
     @property
     def settings(self) -> PacingSettings:
         return self.ctx.settings
+
+    @property
+    def recording_settings(self) -> RecordingSettings:
+        return self.ctx.recording_settings
+
+    @recording_settings.setter
+    def recording_settings(self, value: RecordingSettings) -> None:
+        self.ctx.recording_settings = value
 
     @property
     def stats(self) -> PacingStats:

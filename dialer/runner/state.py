@@ -27,6 +27,7 @@ from dialer.pacing import PacingSettings, PacingStats
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCalls
 from dialer.runner.pool import ServerPool
+from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 
 log = get_logger(__name__)
@@ -142,6 +143,8 @@ class CampaignContext:
         self.owner = owner
         self.bus = bus
         self.settings: PacingSettings = pacing_settings(config)
+        # Where Asterisk writes this campaign's recordings (the daemon's [recording] settings).
+        self.recording_settings = RecordingSettings()
         self.stats = PacingStats(self.settings)
         self.state = RunnerState.PAUSED
         self.counters = RunnerCounters()

@@ -226,6 +226,44 @@ class CallbackRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class RecordingRow(SQLModel, table=True):
+    """The recording of one call (a file ``<attempt id>.wav`` Asterisk wrote), linked to its call record."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        Index("ix_recordings_campaign_started", "campaign_id", "started_at"),
+        Index("ix_recordings_agent_started", "agent", "started_at"),
+    )
+
+    attempt_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    campaign_id: int = Field(foreign_key="campaigns.id")
+    agent: str | None = Field(default=None, max_length=100)
+    file: str = Field(max_length=255)  # relative to the [recording] directory
+    mode: str = Field(max_length=16)  # the campaign's recording mode when it was made (all, on_demand)
+    state: str = Field(max_length=16)  # recording, paused, stopped, done
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SupervisionRow(SQLModel, table=True):
+    """Audit of supervisor monitoring: who listened to (whispered to, barged into) which agent's call, when."""
+
+    __tablename__ = "supervision_sessions"
+    __table_args__ = (Index("ix_supervision_started", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    supervisor: str = Field(max_length=100)  # the dialer user
+    agent: str = Field(max_length=100)
+    mode: str = Field(max_length=16)  # listen, whisper, barge
+    attempt_id: int | None = Field(default=None, sa_type=BigInteger)
+    phone: str = Field(max_length=100)  # the supervisor's phone (the Originate's Channel)
+    server: str = Field(max_length=100)
+    channel_id: str = Field(max_length=150)  # the supervisor leg's ChannelId (ours)
+    state: str = Field(max_length=16)  # started, ended, failed
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 metadata = SQLModel.metadata
 
 # SQLite's reflection drops the DESC of an index column, so Alembic cannot compare this index there (it does on
@@ -322,3 +360,5 @@ class IdempotencyRow(SQLModel, table=True):
 webhook_subscriptions_t = table("webhook_subscriptions")
 webhook_outbox_t = table("webhook_outbox")
 idempotency_t = table("api_idempotency")
+recordings_t = table("recordings")
+supervision_t = table("supervision_sessions")

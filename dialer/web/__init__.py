@@ -23,7 +23,10 @@ from dialer.web.api import (
     leadlists,
     leads,
     lists,
+    recordings,
     reports,
+    scripts,
+    supervision,
     users,
     webhooks,
 )
@@ -59,6 +62,9 @@ def route_table() -> RouteTable:
         admin.routes,
         admin_pages.routes,
         i18n.routes,
+        recordings.routes,
+        supervision.routes,
+        scripts.routes,
     )
 
 

@@ -17,15 +17,19 @@ from typing import Literal
 
 from aiohttp import web
 
-from dialer.agents.registry import Agent, AgentError
+from dialer.agents.registry import Agent, AgentError, AgentStatus
 from dialer.agents.service import ChangeListener
 from dialer.appkeys import DIALER, SCHEDULER
 from dialer.campaign.config import CampaignConfig, DialMode, Disposition
 from dialer.campaign.rules import TransitionKind
 from dialer.daemon import Dialer
+from dialer.recording.service import RecordingRefused
 from dialer.runner.bus import Notification
 from dialer.runner.runner import CampaignRunner
+from dialer.settings import RecordingSettings
 from dialer.store.leads import LeadRecord
+from dialer.store.monitoring import SupervisionRecord
+from dialer.supervision.service import SupervisionRefused
 
 CampaignAction = Literal["start", "pause", "stop"]
 
@@ -327,6 +331,38 @@ class Daemon:
     async def preview_skip(self, campaign: str, agent_id: str) -> None:
         await self._preview_runner(campaign).preview_skip(agent_id)
 
+    # ------------------------------------------------------------------ recording, supervision
+    @property
+    def recording_settings(self) -> RecordingSettings:
+        return self._dialer.settings.recording
+
+    async def recording_control(self, agent_id: str, action: str) -> AgentCall:
+        """The agent starts / stops / pauses / resumes the recording of their current call. Raises
+        :class:`RecordingRefused` (no call, campaign not recording, PBX refused)."""
+        agent = self.agent(agent_id)
+        current = self.agent_call(agent_id)
+        if agent is None or current is None or agent.call_uniqueid is None or agent.status is not AgentStatus.TALKING:
+            raise RecordingRefused(f"{agent_id} is not on a call")
+        config = self.campaign_config(current.campaign)
+        if config is None:
+            raise RecordingRefused(f"campaign {current.campaign!r} is not running here")
+        dialer = self._dialer
+        await dialer.recordings.control(
+            dialer.client_of_agent(agent), agent.call_uniqueid, current.attempt_id, config.recording, action
+        )
+        return current
+
+    async def supervise(self, supervisor: str, phone: str | None, agent_id: str, mode: str) -> SupervisionRecord:
+        """Listen / whisper / barge on the agent's live call from the supervisor's phone (raises
+        :class:`SupervisionRefused`, LookupError for an unknown agent)."""
+        agent = self.agent(agent_id)
+        if agent is None:
+            raise LookupError(agent_id)
+        return await self._dialer.supervision.start(supervisor=supervisor, phone=phone, agent=agent, mode=mode)
+
+    async def end_supervision(self, record: SupervisionRecord) -> None:
+        await self._dialer.supervision.stop(record)
+
 
 def daemon_of(app: web.Application) -> Daemon:
     """The running daemon of the application (set up by :func:`dialer.app.dialer_ctx`)."""
@@ -344,6 +380,8 @@ __all__ = [
     "NotInPreviewCampaign",
     "PreviewClaim",
     "QueueChoice",
+    "RecordingRefused",
+    "SupervisionRefused",
     "UnknownQueues",
     "daemon_of",
 ]

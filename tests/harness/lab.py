@@ -166,6 +166,12 @@ class Lab:
                 self._changed.clear()
                 await self._changed.wait()
 
+    def tracker_connected(self, call: LabCall) -> bool:
+        """The call reached an agent (CallConnected)."""
+        from dialer.calls.tracker import CallConnected
+
+        return bool(call.of(CallConnected))
+
     async def close(self) -> None:
         for queue, interface in self._agents:
             await self.ami.queue_remove(queue, interface)

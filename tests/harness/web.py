@@ -18,7 +18,7 @@ from dialer.appkeys import DIALER
 from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoPlan, prepare_database
-from dialer.settings import AmiServerSettings, Settings
+from dialer.settings import AmiServerSettings, RecordingSettings, Settings
 from dialer.sim.model import load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.store.auth import Role, add_api_token, create_user
@@ -61,9 +61,12 @@ async def web_world(
     campaign_file: Path = REPO / "campaigns/demo.toml",
     leads_file: Path = REPO / "campaigns/leads/demo.csv",
     start_epoch: float = START_EPOCH,
+    write_recordings: bool = False,
 ) -> AsyncIterator[WebWorld]:
     clock = RealTimeClock(speed=speed, start_epoch=start_epoch)
-    pbx = SimulatedPbx(PbxConfig(scenario=load_scenario("demo"), seed=3), clock=clock, port=0)
+    # write_recordings: the simulated PBX writes MixMonitor's files (where the dialer's [recording] says).
+    monitor_dir = str(tmp_path / "recordings") if write_recordings else ""
+    pbx = SimulatedPbx(PbxConfig(scenario=load_scenario("demo"), seed=3, monitor_dir=monitor_dir), clock=clock, port=0)
     await pbx.start()
     try:
         settings = Settings(
@@ -72,6 +75,7 @@ async def web_world(
             ami=[AmiServerSettings(name="sim", port=pbx.port, action_timeout_seconds=5.0)],
             inbound_queues=["inbound-sales"],
             drain_timeout_seconds=0.5,
+            recording=RecordingSettings(directory=tmp_path / "recordings"),
         )
         plan = DemoPlan(campaign_file=campaign_file, leads_file=leads_file)
         now = clock_dt(clock)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dialer.ami.recorder import SCENARIOS
+from dialer.ami.recorder_monitoring import ALL_SCENARIOS as SCENARIOS
 from dialer.ami.transcript import Sent, read_transcript, received_stream
 from dialer.calls.replay import classification_rows, replay_file
 

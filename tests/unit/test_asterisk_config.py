@@ -329,7 +329,7 @@ def targets_of(step: Step) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     if step.app in ("Goto", "Gosub"):
         found.append(resolve(split_args(step.args)))
-    elif step.app == "GotoIf":
+    elif step.app in ("GotoIf", "GosubIf"):
         _, _, branches = step.args.rpartition("?")
         for branch in split_args(branches, ":"):
             if branch.strip():
@@ -351,7 +351,7 @@ def targets_of(step: Step) -> list[tuple[str, str, str]]:
 # The dialer's contexts (dialer/contract.py) and the two examples: a carrier's inbound route and the agents' phones.
 PRODUCTION_CONTEXTS = {"agent-phones", "from-carrier", *contract.CONTEXTS}
 # Variables Asterisk itself sets (or that the dialer sends in the Originate) that the dialplan reads.
-ORIGINATE_VARIABLES = set(contract.ORIGINATE_VARIABLES)
+ORIGINATE_VARIABLES = set(contract.ORIGINATE_VARIABLES) | set(contract.MONITORING_VARIABLES)
 ASTERISK_VARIABLES = {
     "EXTEN",
     "CONTEXT",
@@ -395,6 +395,9 @@ APP_MODULES = {
     "Log": "app_verbose.so",
     "Verbose": "app_verbose.so",
     "Gosub": "app_stack.so",
+    "GosubIf": "app_stack.so",
+    "MixMonitor": "app_mixmonitor.so",
+    "ChanSpy": "app_chanspy.so",
     "Return": "app_stack.so",
     "WaitForSilence": "app_waitforsilence.so",
     "Echo": "app_echo.so",
@@ -611,7 +614,12 @@ def test_the_dialplan_uses_exactly_the_contract_names(production: Dialplan) -> N
         channelvars = single(_manager_users(path)["general"], "channelvars").split(",")
         assert tuple(channelvars) == contract.CHANNEL_EVENT_VARIABLES, path
     readme = (ASTERISK / "README.md").read_text()
-    for name in (*contract.ORIGINATE_VARIABLES, *contract.USER_EVENTS, *contract.CONTEXTS):
+    for name in (
+        *contract.ORIGINATE_VARIABLES,
+        *contract.MONITORING_VARIABLES,
+        *contract.USER_EVENTS,
+        *contract.CONTEXTS,
+    ):
         assert name in readme, f"{name} is not documented in asterisk/README.md"
 
 
@@ -717,6 +725,7 @@ def test_lab_includes_the_production_dialplan_unchanged(production: Dialplan, la
         ("5550009", "_XXXXXX9"),
         ("5550010", "_XXXXXX0"),
         ("9990001", "_999XXXX"),
+        ("9980001", "_9980XXX"),
     ],
 )
 def test_lab_callee_is_chosen_by_the_number(lab: Dialplan, number: str, expected: str) -> None:

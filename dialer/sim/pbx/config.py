@@ -178,8 +178,12 @@ class PbxConfig:
     safe_harbour_seconds: float = 6.0  # length of the identification message played on an abandon
     machine_message_seconds: float = 30.0  # a machine's greeting + recording time before it hangs up
     agent_connect_seconds: float | None = None  # None: the scenario's [agents] connect_delay_seconds
+    agent_talk_seconds: float | None = None  # None: drawn from the scenario (the lab's agents talk 10 s)
     # Asterisk waits this long before answering a bad Login, then closes the connection.
     failed_login_delay: float = 1.0
+    # Where MixMonitor writes the recordings whose file name is relative (Asterisk's monitor spool); "": no file
+    # is written (absolute names are written only when this is set, too).
+    monitor_dir: str = ""
     # A client that does not read: the session is dropped once this many bytes wait to be sent (writetimeout).
     max_pending_bytes: int = 16 * 1024 * 1024
 

@@ -11,6 +11,7 @@ import re
 from dialer.ami.protocol import AmiMessage
 from dialer.calls.outcome import Outcome
 from dialer.clock import Clock, Timer
+from dialer.contract import SUPERVISE_CONTEXT
 from dialer.logging import get_logger
 from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.calls import OriginateRequest, Reply
@@ -18,6 +19,7 @@ from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_durat
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.inbound import InboundCall
+from dialer.sim.pbx.monitoring import SpyCall
 from dialer.sim.pbx.outbound import OutboundCall
 from dialer.sim.pbx.trunk import TrunkCall
 from dialer.sim.pbx.truth import GroundTruth, OriginateRecord
@@ -145,6 +147,9 @@ class PbxCore:
             return record
         if match is None:
             self._refuse(req, record, reply)  # unknown technology or endpoint: nothing is created
+            return record
+        if req.context == SUPERVISE_CONTEXT and match.group("context") != self.config.pstn_context:
+            SpyCall(e, req, record, reply).start()  # a supervisor's phone, to listen / whisper / barge
             return record
         context = match.group("context")
         rng = e.world.call_rng(record.sequence)

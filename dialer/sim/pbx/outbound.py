@@ -30,6 +30,7 @@ from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.config import DialerContext, WorldKind
 from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.monitoring import record_from_dialplan
 from dialer.sim.pbx.queues import AgentLeg
 from dialer.sim.pbx.truth import OriginateRecord
 from dialer.sim.pbx.world import NEVER, CalleePlan, Fate
@@ -340,6 +341,8 @@ class OutboundCall(PairCall):
         limit = ctx.queue_timeout
         if after_amd and ctx.queue_timeout_after_amd is not None:
             limit = ctx.queue_timeout_after_amd
+        if ctx.reports:
+            record_from_dialplan(self.engine, self.o)  # [dialer-record] when DIALER_RECORDING is set
         agent = self.o.variables.get(AGENT_VARIABLE, "")
         if ctx.reports and agent:
             self._dial_agent(agent, limit)

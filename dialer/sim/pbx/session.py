@@ -552,7 +552,7 @@ _HANDLERS: dict[str, Handler] = {
     "getvar": AmiSession.getvar,
     "setvar": AmiSession.setvar,
 }
-_ACTION_NAMES = (
+_ACTION_NAMES: tuple[str, ...] = (
     "Login",
     "Logoff",
     "Ping",
@@ -570,3 +570,10 @@ _ACTION_NAMES = (
     "Getvar",
     "Setvar",
 )
+
+# Recording and supervisor monitoring actions (MixMonitor, StopMixMonitor, MixMonitorMute) live in their module.
+from dialer.sim.pbx.monitoring import ACTION_NAMES as _MONITOR_ACTIONS  # noqa: E402
+from dialer.sim.pbx.monitoring import HANDLERS as _MONITOR_HANDLERS  # noqa: E402
+
+_HANDLERS.update(_MONITOR_HANDLERS)
+_ACTION_NAMES = (*_ACTION_NAMES, *_MONITOR_ACTIONS)

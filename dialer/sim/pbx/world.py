@@ -143,15 +143,17 @@ class PbxWorld:
         return CalleePlan(Fate.HUMAN, dial.ring_seconds, stay, amd_seconds, status, cause, opt_out_after)
 
     def agent_connect_seconds(self, rng: random.Random) -> float:
-        """Ring-to-answer of an agent leg (auto-answer phones)."""
-        if self.config.world is WorldKind.RECORDED:
-            return RECORDED_AGENT_RING_SECONDS
+        """Ring-to-answer of an agent leg (auto-answer phones; the lab's answer in 0.2 s)."""
         if self.config.agent_connect_seconds is not None:
             return self.config.agent_connect_seconds
+        if self.config.world is WorldKind.RECORDED:
+            return RECORDED_AGENT_RING_SECONDS
         return self.config.scenario.agents.connect_delay_seconds
 
     def talk_seconds(self, rng: random.Random, now: float, fate: Fate) -> float:
         """How long the agent talks before hanging up."""
+        if self.config.agent_talk_seconds is not None:
+            return self.config.agent_talk_seconds
         if self.config.world is WorldKind.RECORDED:
             return RECORDED_AGENT_TALK_SECONDS
         if fate is not Fate.HUMAN:

@@ -5,6 +5,8 @@
 - :mod:`.agents` agents, queues, sign in, ready/pause - :mod:`.calls` the agent's call, dispositions, preview mode
 - :mod:`.callbacks` scheduled callbacks               - :mod:`.dashboard` the manager dashboard document
 - :mod:`.reports` compliance, performance, call records (JSON, HTML, CSV)
+- :mod:`.recordings` search, audio, the agent's controls  - :mod:`.supervision` listen/whisper/barge, dial mode
+- :mod:`.scripts` the agent's script for the current call
 
 Shared JSON helpers and lookups live in :mod:`.common`; handlers reach the daemon through :mod:`dialer.web.facade`.
 Login, logout and the OpenAPI document are served by :mod:`dialer.web.pages` (they share the login form's code).

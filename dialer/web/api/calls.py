@@ -14,6 +14,7 @@ from dialer.campaign.rules import DispositionError
 from dialer.store.attempts import get_attempt
 from dialer.store.console import attempts_of_agent, lead_history
 from dialer.store.leads import get_lead
+from dialer.store.monitoring import recorded_attempts
 from dialer.web.api.common import (
     Paging,
     Strict,
@@ -136,7 +137,8 @@ async def get_agent_calls(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
     q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
-    return paged([attempt_json(a) for a in attempts], total, q.limit, q.offset)
+    recorded = await recorded_attempts(call.db, [a.id for a in attempts])
+    return paged([attempt_json(a, recorded) for a in attempts], total, q.limit, q.offset)
 
 
 # ------------------------------------------------------------------------------------------------ preview

@@ -98,9 +98,11 @@ def lead_json(lead: LeadRecord) -> dict[str, Any]:
     }
 
 
-def attempt_json(a: AttemptRecord) -> dict[str, Any]:
+def attempt_json(a: AttemptRecord, recorded: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """``recorded``: the attempts known to have a recording (the call record then links to it)."""
     talk = (a.ended_at - a.connected_at).total_seconds() if a.ended_at and a.connected_at else None
     return {
+        "recording_url": f"/api/recordings/{a.id}" if a.id in recorded else None,
         "id": a.id,
         "lead_id": a.lead_id,
         "campaign_id": a.campaign_id,

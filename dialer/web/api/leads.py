@@ -10,6 +10,7 @@ from pydantic import Field
 from dialer.campaign.rules import LeadStatus
 from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
 from dialer.store.dnc import import_dnc
+from dialer.store.monitoring import recorded_attempts
 from dialer.web.api.common import (
     Paging,
     Strict,
@@ -74,7 +75,8 @@ async def get_leads(call: Call) -> web.Response:
 async def get_lead_view(call: Call) -> web.Response:
     lead = await lead_for(call, call.path_id("lead_id"))
     history = await lead_history(call.db, lead.id)
-    return ok({**lead_json(lead), "history": [attempt_json(a) for a in history]})
+    recorded = await recorded_attempts(call.db, [a.id for a in history])
+    return ok({**lead_json(lead), "history": [attempt_json(a, recorded) for a in history]})
 
 
 @routes.route(

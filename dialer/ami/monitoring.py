@@ -1,0 +1,89 @@
+"""AMI actions of recording and supervisor monitoring, as typed requests and the headers written on the wire.
+
+* Recording: ``MixMonitor`` (start; option ``b``: only while bridged), ``MixMonitorMute`` (pause / resume: silence
+  is written meanwhile, so the file still lasts as long as the call), ``StopMixMonitor``. The channel is named by
+  its Uniqueid (the ChannelId we chose for the call).
+* Supervision: an ``Originate`` to the supervisor's phone into ``dialer-supervise`` (asterisk/extensions.conf),
+  Exten = the mode, ``DIALER_SPY_TARGET`` = the agent's interface (ChanSpy spies on ``<interface>-*``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dialer.ami.actions import escape_variable_value
+from dialer.ami.protocol import sanitize_value
+from dialer.contract import SPY_MODES, SPY_SUPERVISOR_VARIABLE, SPY_TARGET_VARIABLE, SUPERVISE_CONTEXT
+
+# MixMonitor's file argument is one dialplan argument: no separators, quotes or brackets.
+_FILE = re.compile(r"^[^,|()\[\]\"\\\r\n]{1,250}$")
+_INTERFACE = re.compile(r"^[A-Za-z][A-Za-z0-9]*/[A-Za-z0-9_.@+*#:-]{1,120}$")
+
+
+def _checked(value: str, what: str) -> str:
+    if not value or sanitize_value(value) != value:
+        raise ValueError(f"invalid {what}: {value!r}")
+    return value
+
+
+def mix_monitor_headers(channel: str, file: str, options: str = "b") -> list[tuple[str, str]]:
+    if not _FILE.match(file):
+        raise ValueError(f"invalid recording file name: {file!r}")
+    if not re.fullmatch(r"[a-zA-Z]*", options):
+        raise ValueError(f"invalid MixMonitor options: {options!r}")
+    headers = [("Action", "MixMonitor"), ("Channel", _checked(channel, "channel")), ("File", file)]
+    if options:
+        headers.append(("Options", options))
+    return headers
+
+
+def stop_mix_monitor_headers(channel: str) -> list[tuple[str, str]]:
+    return [("Action", "StopMixMonitor"), ("Channel", _checked(channel, "channel"))]
+
+
+def mix_monitor_mute_headers(channel: str, muted: bool, direction: str = "both") -> list[tuple[str, str]]:
+    if direction not in ("read", "write", "both"):
+        raise ValueError(f"invalid direction: {direction!r}")
+    return [
+        ("Action", "MixMonitorMute"),
+        ("Channel", _checked(channel, "channel")),
+        ("Direction", direction),
+        ("State", "1" if muted else "0"),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SpyRequest:
+    """A supervisor listens to / whispers to / barges into an agent's call from ``phone``."""
+
+    phone: str  # the supervisor's phone interface (PJSIP/2001, Local/supervisor1@lab-supervisors)
+    agent_interface: str
+    mode: str
+    supervisor: str  # the dialer user (travels as DIALER_SPY_SUPERVISOR, for the logs)
+    caller_id: str = '"Supervisor" <0>'
+    timeout_ms: int = 30_000
+
+    def __post_init__(self) -> None:
+        if self.mode not in SPY_MODES:
+            raise ValueError(f"mode must be one of {SPY_MODES}")
+        for what, value in (("phone", self.phone), ("agent interface", self.agent_interface)):
+            if not _INTERFACE.match(value):
+                raise ValueError(f"invalid {what}: {value!r}")
+
+
+def spy_headers(request: SpyRequest, action_id: str, channel_id: str) -> list[tuple[str, str]]:
+    return [
+        ("Action", "Originate"),
+        ("ActionID", action_id),
+        ("Channel", request.phone),
+        ("Context", SUPERVISE_CONTEXT),
+        ("Exten", request.mode),
+        ("Priority", "1"),
+        ("Timeout", str(request.timeout_ms)),
+        ("ChannelId", channel_id),
+        ("Async", "true"),
+        ("CallerID", request.caller_id),
+        ("Variable", f"{SPY_TARGET_VARIABLE}={escape_variable_value(request.agent_interface)}"),
+        ("Variable", f"{SPY_SUPERVISOR_VARIABLE}={escape_variable_value(request.supervisor)}"),
+    ]

@@ -1,0 +1,207 @@
+"""Recordings as the daemon sees them.
+
+Asterisk does the recording (MixMonitor): the daemon only asks (``DIALER_RECORDING`` in the Originate for
+campaigns with ``recording = "all"``; MixMonitor / MixMonitorMute / StopMixMonitor when an agent starts, pauses or
+stops one) and keeps the record from the PBX's own word: ``MixMonitorStart`` (with the channel's DIALER_ATTEMPT)
+creates the row, ``MixMonitorMute`` pauses/resumes it, ``MixMonitorStop`` stops it, and the recorded channel's
+``Hangup`` finishes it. Rows are written by one task, in event order, off the event path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dialer.ami.client import AmiClient, MonitoringActions
+from dialer.ami.events import AmiEvent, Hangup, MixMonitorMute, MixMonitorStart, MixMonitorStop
+from dialer.campaign.config import RecordingMode
+from dialer.clock import Clock
+from dialer.contract import ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE, RECORDING_VARIABLE
+from dialer.logging import get_logger
+from dialer.settings import RecordingSettings
+from dialer.store.engine import Database
+from dialer.store.monitoring import (
+    delete_recordings,
+    recording_started,
+    recordings_before,
+    set_recording_state,
+)
+
+log = get_logger(__name__)
+
+
+class RecordingRefused(Exception):
+    """An agent's recording control that cannot be done now (no call, campaign not recording, PBX said no)."""
+
+
+def file_name(attempt_id: int) -> str:
+    return f"{attempt_id}.wav"
+
+
+def local_path(settings: RecordingSettings, file: str) -> Path:
+    """Where the dialer reads a recording: only a plain file name inside the directory (never a path)."""
+    if not file or "/" in file or "\\" in file or file.startswith("."):
+        raise ValueError(f"not a recording file name: {file!r}")
+    return settings.directory / file
+
+
+def originate_variables(mode: RecordingMode, settings: RecordingSettings, attempt_id: int) -> dict[str, str]:
+    """What an Originate carries for the campaign's recording mode: the file, unless the campaign never records.
+
+    ``on_demand`` calls are recorded by the dialplan too, and muted at once (see :class:`RecordingService`):
+    Asterisk's ``MixMonitor`` action needs the AMI ``system`` write class (which also allows shutting Asterisk
+    down), ``MixMonitorMute`` only ``call``; the agent's start/stop are unmute/mute.
+    """
+    if mode is RecordingMode.NONE:
+        return {}
+    return {RECORDING_VARIABLE: settings.asterisk_path(attempt_id)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    kind: str  # started, recording, paused, stopped, done
+    attempt_id: int
+    at: datetime
+    campaign: str = ""
+
+
+class RecordingService:
+    """Follows the PBX's MixMonitor events into the ``recordings`` table; the agent's recording controls."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: RecordingSettings,
+        mode_of: Callable[[str], RecordingMode | None],
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self._mode_of = mode_of
+        self._writes: asyncio.Queue[_Write] = asyncio.Queue()
+        self._recorded: dict[str, int] = {}  # uniqueid of a recorded channel -> attempt id
+        self._task: asyncio.Task[None] | None = None
+        self._actions: set[asyncio.Task[bool]] = set()
+
+    # ------------------------------------------------------------------ events
+    def observer(self, client: AmiClient) -> Callable[[AmiEvent, float], None]:
+        """The EventPump observer of one server (synchronous: the writes are queued)."""
+
+        def observe(event: AmiEvent, now: float) -> None:
+            self.observe(event, now, client)
+
+        return observe
+
+    def observe(self, event: AmiEvent, now: float, client: AmiClient | None = None) -> None:
+        at = datetime.fromtimestamp(now, UTC)
+        match event:
+            case MixMonitorStart():
+                attempt = _attempt_of(event.variable(ATTEMPT_VARIABLE))
+                if attempt is not None:
+                    campaign = event.variable(CAMPAIGN_VARIABLE) or ""
+                    self._recorded[event.uniqueid] = attempt
+                    self._writes.put_nowait(_Write("started", attempt, at, campaign))
+                    if client is not None and self._mode_of(campaign) is RecordingMode.ON_DEMAND:
+                        # Muted before the call reaches an agent (option b writes nothing before): the agent
+                        # starts it (unmutes) when the customer agrees.
+                        self._spawn(MonitoringActions(client).mix_monitor_mute(event.uniqueid, True))
+            case MixMonitorMute():
+                attempt = self._recorded.get(event.uniqueid)
+                if attempt is not None:
+                    self._writes.put_nowait(_Write("paused" if event.muted else "recording", attempt, at))
+            case MixMonitorStop():
+                attempt = self._recorded.pop(event.uniqueid, None)
+                if attempt is not None:
+                    self._writes.put_nowait(_Write("stopped", attempt, at))
+            case Hangup():
+                attempt = self._recorded.pop(event.uniqueid, None)
+                if attempt is not None:
+                    self._writes.put_nowait(_Write("done", attempt, at))
+            case _:
+                pass
+
+    def _spawn(self, action: Coroutine[Any, Any, bool]) -> None:
+        task = asyncio.get_running_loop().create_task(action)
+        self._actions.add(task)
+        task.add_done_callback(self._actions.discard)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="recordings")
+
+    async def stop(self) -> None:
+        await self.flush()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def flush(self) -> None:
+        """Wait until every event seen so far is written (tests, shutdown)."""
+        if self._task is not None:
+            await self._writes.join()
+
+    async def _run(self) -> None:
+        while True:
+            write = await self._writes.get()
+            try:
+                await self._apply(write)
+            except Exception:
+                log.exception("recording_write_failed", attempt_id=write.attempt_id, kind=write.kind)
+            finally:
+                self._writes.task_done()
+
+    async def _apply(self, write: _Write) -> None:
+        if write.kind == "started":
+            mode = self._mode_of(write.campaign) or RecordingMode.ON_DEMAND
+            known = await recording_started(
+                self.db, write.attempt_id, file=file_name(write.attempt_id), mode=mode.value, agent=None, at=write.at
+            )
+            log.info("recording_started", attempt_id=write.attempt_id, known=known)
+        else:
+            await set_recording_state(self.db, write.attempt_id, write.kind, at=write.at)
+            log.info("recording_" + write.kind, attempt_id=write.attempt_id)
+
+    # ------------------------------------------------------------------ the agent's controls
+    async def control(self, client: AmiClient, channel: str, attempt_id: int, mode: RecordingMode, action: str) -> None:
+        """``start`` / ``stop`` (on_demand campaigns), ``pause`` / ``resume`` (any recorded call) of the call on
+        ``channel`` (the customer's channel Uniqueid). Raises :class:`RecordingRefused`."""
+        if mode is RecordingMode.NONE:
+            raise RecordingRefused("this campaign does not record calls")
+        if action in ("start", "stop") and mode is not RecordingMode.ON_DEMAND:
+            raise RecordingRefused("this campaign records every call: pause and resume it instead")
+        if action not in ("start", "stop", "pause", "resume"):
+            raise RecordingRefused(f"unknown recording action {action!r}")
+        # Every control is a MixMonitorMute (AMI class call): silence is written while muted, so the file keeps
+        # the call's length; an on-demand recording is one that starts muted.
+        try:
+            done = await MonitoringActions(client).mix_monitor_mute(channel, action in ("stop", "pause"))
+        except Exception as exc:  # AmiError: not connected, timeout
+            raise RecordingRefused(f"the PBX did not answer: {exc}") from None
+        if not done:
+            raise RecordingRefused(f"call {attempt_id} is not being recorded")
+
+    # ------------------------------------------------------------------ retention
+    async def purge(self, older_than: datetime) -> int:
+        """Delete the recordings (files and rows) of calls started before ``older_than``: the call records'
+        retention. A file already gone is not an error."""
+        total = 0
+        while batch := await recordings_before(self.db, older_than):
+            for record in batch:
+                with contextlib.suppress(FileNotFoundError, ValueError):
+                    await asyncio.to_thread(local_path(self.settings, record.file).unlink)
+            total += await delete_recordings(self.db, [r.attempt_id for r in batch])
+        if total:
+            log.info("recordings_purged", deleted=total, older_than=older_than.isoformat())
+        return total
+
+
+def _attempt_of(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) <= 18 else None

@@ -1,0 +1,298 @@
+"""Recordings (one per call, keyed by its attempt id) and the supervision audit (who listened to whom, when)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.sql.elements import ColumnElement
+
+from dialer.store.engine import Database
+from dialer.store.tables import attempts_t, campaigns_t, recordings_t, supervision_t
+
+RECORDING_ACTIVE_STATES = ("recording", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRecord:
+    attempt_id: int
+    campaign_id: int
+    agent: str | None
+    file: str
+    mode: str
+    state: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingListing:
+    """A recording with what the search shows of its call record."""
+
+    recording: RecordingRecord
+    campaign: str
+    phone: str
+    disposition: str | None
+    outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisionRecord:
+    id: int
+    supervisor: str
+    agent: str
+    mode: str
+    attempt_id: int | None
+    phone: str
+    server: str
+    channel_id: str
+    state: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+_RECORDING_COLUMNS = tuple(f.name for f in fields(RecordingRecord))
+_SUPERVISION_COLUMNS = tuple(f.name for f in fields(SupervisionRecord))
+
+
+def _recording(row: RowMapping) -> RecordingRecord:
+    return RecordingRecord(**{name: row[name] for name in _RECORDING_COLUMNS})
+
+
+def _supervision(row: RowMapping) -> SupervisionRecord:
+    return SupervisionRecord(**{name: row[name] for name in _SUPERVISION_COLUMNS})
+
+
+# ------------------------------------------------------------------------------------------------ recordings
+async def recording_started(
+    db: Database, attempt_id: int, *, file: str, mode: str, agent: str | None, at: datetime
+) -> bool:
+    """Record that the call's recording began (MixMonitorStart); a second start (on demand, again) resumes the
+    same file's row. False when the attempt is unknown (not a call of ours)."""
+    async with db.write() as conn:
+        campaign_id = (
+            await conn.execute(select(attempts_t.c.campaign_id).where(attempts_t.c.id == attempt_id))
+        ).scalar_one_or_none()
+        if campaign_id is None:
+            return False
+        agent = (
+            agent
+            or (
+                await conn.execute(select(attempts_t.c.agent).where(attempts_t.c.id == attempt_id))
+            ).scalar_one_or_none()
+        )
+        existing = (
+            await conn.execute(select(recordings_t.c.attempt_id).where(recordings_t.c.attempt_id == attempt_id))
+        ).first()
+        if existing is None:
+            await conn.execute(
+                insert(recordings_t).values(
+                    attempt_id=attempt_id,
+                    campaign_id=campaign_id,
+                    agent=agent,
+                    file=file,
+                    mode=mode,
+                    state="recording",
+                    started_at=at,
+                )
+            )
+        else:
+            await conn.execute(
+                update(recordings_t)
+                .where(recordings_t.c.attempt_id == attempt_id)
+                .values(state="recording", ended_at=None, **({"agent": agent} if agent else {}))
+            )
+    return True
+
+
+async def set_recording_state(db: Database, attempt_id: int, state: str, *, at: datetime | None = None) -> bool:
+    """paused / recording (MixMonitorMute), stopped (StopMixMonitor), done (the call ended). A finished recording
+    stays finished."""
+    values: dict[str, object] = {"state": state}
+    if state in ("stopped", "done"):
+        values["ended_at"] = at
+        # the agent who took the call (known once the call record has it)
+        values["agent"] = func.coalesce(
+            recordings_t.c.agent,
+            select(attempts_t.c.agent).where(attempts_t.c.id == recordings_t.c.attempt_id).scalar_subquery(),
+        )
+    async with db.write() as conn:
+        result = await conn.execute(
+            update(recordings_t)
+            .where(recordings_t.c.attempt_id == attempt_id, recordings_t.c.state.in_(RECORDING_ACTIVE_STATES))
+            .values(**values)
+        )
+    return bool(result.rowcount)
+
+
+async def set_recording_agent(db: Database, attempt_id: int, agent: str) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            update(recordings_t)
+            .where(recordings_t.c.attempt_id == attempt_id, recordings_t.c.agent.is_(None))
+            .values(agent=agent)
+        )
+
+
+async def recorded_attempts(db: Database, attempt_ids: Sequence[int]) -> frozenset[int]:
+    """Which of these attempts have a recording (call records link to theirs)."""
+    if not attempt_ids:
+        return frozenset()
+    r = recordings_t.c
+    async with db.read() as conn:
+        found = (await conn.execute(select(r.attempt_id).where(r.attempt_id.in_(list(attempt_ids))))).scalars()
+        return frozenset(int(v) for v in found)
+
+
+async def get_recording(db: Database, attempt_id: int) -> RecordingRecord | None:
+    async with db.read() as conn:
+        row = (
+            (await conn.execute(select(recordings_t).where(recordings_t.c.attempt_id == attempt_id))).mappings().first()
+        )
+    return None if row is None else _recording(row)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingFilter:
+    campaign_id: int | None = None
+    agent: str | None = None
+    day_from: date | None = None  # UTC days, inclusive
+    day_to: date | None = None
+    disposition: str | None = None
+    phone: str | None = None  # digits contained in the number
+
+
+async def search_recordings(
+    db: Database, where: RecordingFilter, limit: int, offset: int
+) -> tuple[int, list[RecordingListing]]:
+    r, a, c = recordings_t.c, attempts_t.c, campaigns_t.c
+    conditions: list[ColumnElement[bool]] = []
+    if where.campaign_id is not None:
+        conditions.append(r.campaign_id == where.campaign_id)
+    if where.agent is not None:
+        conditions.append(r.agent == where.agent)
+    if where.day_from is not None:
+        conditions.append(r.started_at >= datetime.combine(where.day_from, time(0), tzinfo=UTC))
+    if where.day_to is not None:
+        conditions.append(r.started_at < datetime.combine(where.day_to + timedelta(days=1), time(0), tzinfo=UTC))
+    if where.disposition is not None:
+        conditions.append(a.disposition == where.disposition)
+    if where.phone:
+        conditions.append(a.phone.contains(where.phone, autoescape=True))
+    joined = recordings_t.join(attempts_t, a.id == r.attempt_id).join(campaigns_t, c.id == r.campaign_id)
+    condition = and_(*conditions) if conditions else None
+    count = select(func.count()).select_from(joined)
+    query = select(recordings_t, c.name.label("campaign_name"), a.phone, a.disposition, a.outcome).select_from(joined)
+    if condition is not None:
+        count, query = count.where(condition), query.where(condition)
+    query = query.order_by(r.started_at.desc(), r.attempt_id.desc()).limit(limit).offset(offset)
+    async with db.read() as conn:
+        total = (await conn.execute(count)).scalar_one()
+        rows = (await conn.execute(query)).mappings().all()
+    return total, [
+        RecordingListing(_recording(row), row["campaign_name"], row["phone"], row["disposition"], row["outcome"])
+        for row in rows
+    ]
+
+
+async def recordings_before(db: Database, cutoff: datetime, *, batch: int = 10_000) -> list[RecordingRecord]:
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(recordings_t)
+                .where(recordings_t.c.started_at < cutoff)
+                .order_by(recordings_t.c.started_at)
+                .limit(batch)
+            )
+        ).mappings()
+        return [_recording(row) for row in rows]
+
+
+async def delete_recordings(db: Database, attempt_ids: Sequence[int]) -> int:
+    if not attempt_ids:
+        return 0
+    async with db.write() as conn:
+        result = await conn.execute(delete(recordings_t).where(recordings_t.c.attempt_id.in_(list(attempt_ids))))
+    return int(result.rowcount or 0)
+
+
+# ------------------------------------------------------------------------------------------------ supervision
+async def supervision_started(
+    db: Database,
+    *,
+    supervisor: str,
+    agent: str,
+    mode: str,
+    attempt_id: int | None,
+    phone: str,
+    server: str,
+    channel_id: str,
+    at: datetime,
+) -> int:
+    async with db.write() as conn:
+        result = await conn.execute(
+            insert(supervision_t)
+            .values(
+                supervisor=supervisor,
+                agent=agent,
+                mode=mode,
+                attempt_id=attempt_id,
+                phone=phone,
+                server=server,
+                channel_id=channel_id,
+                state="started",
+                started_at=at,
+            )
+            .returning(supervision_t.c.id)
+        )
+        return int(result.scalar_one())
+
+
+async def supervision_ended(db: Database, channel_id: str, *, at: datetime, state: str = "ended") -> bool:
+    async with db.write() as conn:
+        result = await conn.execute(
+            update(supervision_t)
+            .where(supervision_t.c.channel_id == channel_id, supervision_t.c.state == "started")
+            .values(state=state, ended_at=at)
+        )
+    return bool(result.rowcount)
+
+
+async def get_supervision(db: Database, session_id: int) -> SupervisionRecord | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(supervision_t).where(supervision_t.c.id == session_id))).mappings().first()
+    return None if row is None else _supervision(row)
+
+
+async def open_supervisions(db: Database, supervisor: str) -> list[SupervisionRecord]:
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(supervision_t).where(
+                    supervision_t.c.supervisor == supervisor, supervision_t.c.state == "started"
+                )
+            )
+        ).mappings()
+        return [_supervision(row) for row in rows]
+
+
+async def list_supervisions(
+    db: Database, *, supervisor: str | None, agent: str | None, limit: int, offset: int
+) -> tuple[int, list[SupervisionRecord]]:
+    s = supervision_t.c
+    conditions: list[ColumnElement[bool]] = []
+    if supervisor is not None:
+        conditions.append(s.supervisor == supervisor)
+    if agent is not None:
+        conditions.append(s.agent == agent)
+    count = select(func.count()).select_from(supervision_t)
+    query = select(supervision_t).order_by(s.started_at.desc(), s.id.desc()).limit(limit).offset(offset)
+    if conditions:
+        count, query = count.where(and_(*conditions)), query.where(and_(*conditions))
+    async with db.read() as conn:
+        total = (await conn.execute(count)).scalar_one()
+        rows = (await conn.execute(query)).mappings().all()
+    return total, [_supervision(row) for row in rows]

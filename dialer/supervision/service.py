@@ -1,0 +1,139 @@
+"""Supervisor monitoring of live calls, through Asterisk's ChanSpy (asterisk/extensions.conf [dialer-supervise]).
+
+A supervisor asks to listen to / whisper to / barge into an agent's call: the dialer originates a call to the
+supervisor's own phone (their user's ``phone``) which, once answered, spies on the agent's channel. One session
+per supervisor at a time: asking for another mode (whisper, then barge) hangs up the first. Every session is in
+the audit table (who, whom, which call, mode, from when to when); its end is the PBX's word (the supervisor
+leg's ``Hangup``), or the Originate's failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from dialer.agents.registry import Agent, AgentStatus
+from dialer.ami.client import AmiClient, MonitoringActions
+from dialer.ami.events import AmiEvent, Hangup, OriginateResponse
+from dialer.ami.monitoring import SpyRequest
+from dialer.clock import Clock
+from dialer.logging import get_logger
+from dialer.store.engine import Database
+from dialer.store.monitoring import (
+    SupervisionRecord,
+    get_supervision,
+    open_supervisions,
+    supervision_ended,
+    supervision_started,
+)
+
+log = get_logger(__name__)
+CHANNEL_PREFIX = "spy-"
+
+
+class SupervisionRefused(Exception):
+    """The session cannot start (agent not on a call, no phone, PBX refused); the message says why."""
+
+
+class SupervisionService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        client_for: Callable[[Agent], AmiClient],
+        attempt_of: Callable[[str], int | None],
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self._client_for = client_for
+        self._attempt_of = attempt_of
+        self._open: dict[str, str] = {}  # supervisor leg ChannelId -> action id (its OriginateResponse)
+        self._writes: set[asyncio.Task[bool]] = set()
+        self._clients: dict[str, AmiClient] = {}  # channel id -> the client the session runs on
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.now(), UTC)
+
+    async def start(self, *, supervisor: str, phone: str | None, agent: Agent, mode: str) -> SupervisionRecord:
+        if not phone:
+            raise SupervisionRefused(f"{supervisor} has no phone: set one with `dialer user add {supervisor} --phone`")
+        if agent.status is not AgentStatus.TALKING:
+            raise SupervisionRefused(f"{agent.agent_id} is not on a call ({agent.status.value})")
+        await self.stop_all(supervisor)
+        client = self._client_for(agent)
+        channel_id = f"{CHANNEL_PREFIX}{secrets.token_hex(8)}"
+        try:
+            request = SpyRequest(phone=phone, agent_interface=agent.interface, mode=mode, supervisor=supervisor)
+        except ValueError as exc:
+            raise SupervisionRefused(str(exc)) from None
+        self._open[channel_id] = ""
+        self._clients[channel_id] = client
+        result = await MonitoringActions(client).spy(request, channel_id)
+        attempt = self._attempt_of(agent.agent_id)
+        session_id = await supervision_started(
+            self.db,
+            supervisor=supervisor,
+            agent=agent.agent_id,
+            mode=mode,
+            attempt_id=attempt,
+            phone=phone,
+            server=client.name,
+            channel_id=channel_id,
+            at=self._now(),
+        )
+        if not result.may_be_dialling:
+            self._forget(channel_id)
+            await supervision_ended(self.db, channel_id, at=self._now(), state="failed")
+            raise SupervisionRefused(f"the PBX did not call {phone}: {result.message or result.status.value}")
+        self._open[channel_id] = result.action_id
+        log.info("supervision_started", supervisor=supervisor, agent=agent.agent_id, mode=mode, attempt_id=attempt)
+        record = await get_supervision(self.db, session_id)
+        assert record is not None
+        return record
+
+    async def stop(self, record: SupervisionRecord) -> None:
+        """Hang up the supervisor's leg; the audit row ends with its Hangup (or now, if the leg is gone)."""
+        client = self._clients.get(record.channel_id)
+        gone = True
+        if client is not None:
+            try:
+                gone = not await client.hangup(record.channel_id, 16)
+            except Exception:  # not connected: the leg cannot outlive the connection's calls for long
+                gone = True
+        if gone:
+            self._forget(record.channel_id)
+            await supervision_ended(self.db, record.channel_id, at=self._now())
+
+    async def stop_all(self, supervisor: str) -> None:
+        for record in await open_supervisions(self.db, supervisor):
+            await self.stop(record)
+
+    def observe(self, event: AmiEvent, now: float) -> None:
+        """EventPump observer: the supervisor leg's Hangup (or a failed Originate) ends its session."""
+        match event:
+            case Hangup() if event.uniqueid in self._open:
+                self._end(event.uniqueid, "ended", now)
+            case OriginateResponse(success=False) if event.action_id:
+                for channel_id, action_id in list(self._open.items()):
+                    if action_id == event.action_id:
+                        self._end(channel_id, "failed", now)
+            case _:
+                return
+
+    def _end(self, channel_id: str, state: str, now: float) -> None:
+        self._forget(channel_id)
+        at = datetime.fromtimestamp(now, UTC)
+        task = asyncio.get_running_loop().create_task(supervision_ended(self.db, channel_id, at=at, state=state))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def flush(self) -> None:
+        """Wait for the audit rows of the ends seen so far."""
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+
+    def _forget(self, channel_id: str) -> None:
+        self._open.pop(channel_id, None)
+        self._clients.pop(channel_id, None)

@@ -1,0 +1,188 @@
+"""Call recordings: search, the call's recording, its audio (range requests, for the page's audio player and
+downloads), and the agent's recording controls during a call.
+
+Managers see every recording. An agent sees only the recordings of calls they took: another agent's is a 403,
+whatever the route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from dialer.recording.service import local_path
+from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
+from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged
+from dialer.web.facade import RecordingRefused
+from dialer.web.problems import Problem
+from dialer.web.routing import ANY_USER, Call, RouteTable
+
+routes = RouteTable()
+
+RECORDING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["attempt_id", "state", "audio_url"],
+    "properties": {
+        "attempt_id": {"type": "integer"},
+        "campaign": {"type": "string"},
+        "agent": {"type": ["string", "null"]},
+        "phone": {"type": "string"},
+        "disposition": {"type": ["string", "null"]},
+        "state": {"type": "string"},
+        "started_at": {"type": "string", "format": "date-time"},
+        "ended_at": {"type": ["string", "null"], "format": "date-time"},
+        "audio_url": {"type": "string"},
+        "download_url": {"type": "string"},
+        "call_url": {"type": "string"},
+    },
+}
+
+
+class RecordingSearch(Paging):
+    campaign: str | None = Field(default=None, max_length=100)
+    agent: str | None = Field(default=None, max_length=100)
+    date_from: date | None = Field(default=None, description="first day (UTC), inclusive")
+    date_to: date | None = Field(default=None, description="last day (UTC), inclusive")
+    disposition: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9]{1,20}$", description="digits of the number")
+
+
+class AudioQuery(Strict):
+    download: bool = Field(default=False, description="as an attachment (Save as) instead of inline")
+
+
+class RecordingControl(Strict):
+    action: Literal["start", "stop", "pause", "resume"] = Field(
+        description="start/stop: on-demand campaigns; pause/resume: any recorded call (e.g. while a card number "
+        "is read out: silence is recorded meanwhile)"
+    )
+
+
+def recording_json(rec: RecordingRecord, listing: RecordingListing | None = None) -> dict[str, Any]:
+    base = f"/api/recordings/{rec.attempt_id}"
+    body: dict[str, Any] = {
+        "attempt_id": rec.attempt_id,
+        "campaign_id": rec.campaign_id,
+        "agent": rec.agent,
+        "mode": rec.mode,
+        "state": rec.state,
+        "started_at": rec.started_at,
+        "ended_at": rec.ended_at,
+        "duration_seconds": (rec.ended_at - rec.started_at).total_seconds() if rec.ended_at else None,
+        "audio_url": f"{base}/audio",
+        "download_url": f"{base}/audio?download=true",
+        "call_url": base,
+    }
+    if listing is not None:
+        body.update(
+            campaign=listing.campaign, phone=listing.phone, disposition=listing.disposition, outcome=listing.outcome
+        )
+    return body
+
+
+def _may_hear(call: Call, rec: RecordingRecord) -> None:
+    if not call.is_manager and rec.agent != call.user.name:
+        raise Problem(403, "an agent may only hear the recordings of their own calls")
+
+
+async def _recording_or_404(call: Call) -> RecordingRecord:
+    rec = await get_recording(call.db, call.path_id("attempt_id"))
+    if rec is None:
+        raise Problem(404, f"no recording of call {call.path('attempt_id')}")
+    _may_hear(call, rec)
+    return rec
+
+
+@routes.route(
+    "GET",
+    "/api/recordings",
+    roles=ANY_USER,
+    summary="Search recordings by campaign, agent, date, disposition, number (agents: their own calls)",
+    tag="recordings",
+    query=RecordingSearch,
+    response=page_schema(RECORDING_SCHEMA),
+)
+async def list_recordings(call: Call) -> web.Response:
+    q = call.query_as(RecordingSearch)
+    agent = q.agent
+    if not call.is_manager:
+        if agent is not None and agent != call.user.name:
+            raise Problem(403, "an agent may only search the recordings of their own calls")
+        agent = call.user.name
+    where = RecordingFilter(
+        campaign_id=await campaign_id_of(call, q.campaign),
+        agent=agent,
+        day_from=q.date_from,
+        day_to=q.date_to,
+        disposition=q.disposition,
+        phone=q.phone.lstrip("+") if q.phone else None,
+    )
+    total, found = await search_recordings(call.db, where, q.limit, q.offset)
+    return paged([recording_json(item.recording, item) for item in found], total, q.limit, q.offset)
+
+
+@routes.route(
+    "GET",
+    r"/api/recordings/{attempt_id:\d{1,15}}",
+    roles=ANY_USER,
+    summary="The recording of one call (its call record's link)",
+    tag="recordings",
+    response=RECORDING_SCHEMA,
+    errors=(403, 404),
+)
+async def get_one_recording(call: Call) -> web.Response:
+    return ok(recording_json(await _recording_or_404(call)))
+
+
+@routes.route(
+    "GET",
+    r"/api/recordings/{attempt_id:\d{1,15}}/audio",
+    roles=ANY_USER,
+    summary="The recording's audio (WAV; Range requests for seeking)",
+    tag="recordings",
+    query=AudioQuery,
+    response={"type": "string", "format": "binary"},
+    response_content_type="audio/wav",
+    errors=(403, 404, 416),
+)
+async def get_recording_audio(call: Call) -> web.StreamResponse:
+    rec = await _recording_or_404(call)
+    try:
+        path = local_path(call.daemon.recording_settings, rec.file)
+    except ValueError:
+        raise Problem(404, "the recording's file name is not valid") from None
+    if not await asyncio.to_thread(path.is_file):
+        raise Problem(404, f"the recording of call {rec.attempt_id} is not on disk (yet)")
+    disposition = "attachment" if call.query_as(AudioQuery).download else "inline"
+    # aiohttp's FileResponse answers Range (206 + Content-Range) and If-Modified-Since itself.
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "audio/wav",
+            "Content-Disposition": f'{disposition}; filename="call-{rec.attempt_id}.wav"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/recording",
+    roles=ANY_USER,
+    summary="Start, stop, pause or resume the recording of my current call",
+    tag="recordings",
+    body=RecordingControl,
+    errors=(409,),
+)
+async def control_recording(call: Call) -> web.Response:
+    agent_id = own_agent(call, call.path("agent_id"))
+    body = call.body_as(RecordingControl)
+    try:
+        current = await call.daemon.recording_control(agent_id, body.action)
+    except RecordingRefused as exc:
+        raise Problem(409, str(exc)) from None
+    return ok({"attempt_id": current.attempt_id, "action": body.action})

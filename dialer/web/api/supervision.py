@@ -1,0 +1,163 @@
+"""Supervisor actions on the dashboard: listen / whisper / barge on a live call (audited), and changing a
+campaign's dial mode and level live. Forcing an agent's pause or sign-out reuses ``POST /api/agents/{id}/pause``
+and ``/logout``, which managers may call for any agent."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from dialer.campaign.config import CampaignConfigError, DialMode, load_campaign
+from dialer.store.auth import get_user
+from dialer.store.campaigns import apply_campaign
+from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
+from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, ok, page_schema, paged
+from dialer.web.facade import SupervisionRefused
+from dialer.web.problems import Problem
+from dialer.web.routing import ADMINS, MANAGERS, Call, RouteTable
+
+routes = RouteTable()
+
+SESSION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "supervisor", "agent", "mode", "state", "started_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "supervisor": {"type": "string"},
+        "agent": {"type": "string"},
+        "mode": {"type": "string", "enum": ["listen", "whisper", "barge"]},
+        "attempt_id": {"type": ["integer", "null"]},
+        "phone": {"type": "string"},
+        "state": {"type": "string", "enum": ["started", "ended", "failed"]},
+        "started_at": {"type": "string", "format": "date-time"},
+        "ended_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+
+class SuperviseBody(Strict):
+    agent: str = Field(min_length=1, max_length=100, description="the agent whose call to join")
+    mode: Literal["listen", "whisper", "barge"] = Field(
+        description="listen: hear both sides; whisper: talk to the agent only (coaching); barge: talk to both"
+    )
+
+
+class SupervisionQuery(Paging):
+    supervisor: str | None = Field(default=None, max_length=100)
+    agent: str | None = Field(default=None, max_length=100)
+
+
+class DialingBody(Strict):
+    dial_mode: DialMode | None = None
+    power_ratio: float | None = Field(default=None, ge=1, le=20, description="power mode: calls per free agent")
+    aggressiveness: float | None = Field(default=None, gt=0, le=10, description="predictive: pacing multiplier")
+
+
+def session_json(rec: SupervisionRecord) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "supervisor": rec.supervisor,
+        "agent": rec.agent,
+        "mode": rec.mode,
+        "attempt_id": rec.attempt_id,
+        "phone": rec.phone,
+        "state": rec.state,
+        "started_at": rec.started_at,
+        "ended_at": rec.ended_at,
+    }
+
+
+@routes.route(
+    "POST",
+    "/api/supervision",
+    roles=MANAGERS,
+    summary="Listen to, whisper to or barge into an agent's live call from my phone (audited)",
+    tag="supervision",
+    body=SuperviseBody,
+    response=SESSION_SCHEMA,
+    status=201,
+    errors=(404, 409),
+)
+async def start_supervision(call: Call) -> web.Response:
+    body = call.body_as(SuperviseBody)
+    user = await get_user(call.db, call.user.name)
+    try:
+        record = await call.daemon.supervise(call.user.name, user.phone if user else None, body.agent, body.mode)
+    except LookupError:
+        raise Problem(404, f"no agent {body.agent!r}") from None
+    except SupervisionRefused as exc:
+        raise Problem(409, str(exc)) from None
+    return ok(session_json(record), 201)
+
+
+@routes.route(
+    "DELETE",
+    r"/api/supervision/{session_id:\d{1,15}}",
+    roles=MANAGERS,
+    summary="Stop listening (hang up my phone's leg)",
+    tag="supervision",
+    response=SESSION_SCHEMA,
+    errors=(403, 404),
+)
+async def stop_supervision(call: Call) -> web.Response:
+    record = await get_supervision(call.db, call.path_id("session_id"))
+    if record is None:
+        raise Problem(404, f"no supervision session {call.path('session_id')}")
+    if record.supervisor != call.user.name and call.user.role not in ADMINS:
+        raise Problem(403, "only the supervisor who started it (or an admin) may stop it")
+    if record.state == "started":
+        await call.daemon.end_supervision(record)
+    updated = await get_supervision(call.db, record.id)
+    return ok(session_json(updated or record))
+
+
+@routes.route(
+    "GET",
+    "/api/supervision",
+    roles=MANAGERS,
+    summary="The monitoring audit: who listened to whom, in which mode, when (newest first)",
+    tag="supervision",
+    query=SupervisionQuery,
+    response=page_schema(SESSION_SCHEMA),
+)
+async def get_supervisions(call: Call) -> web.Response:
+    q = call.query_as(SupervisionQuery)
+    total, found = await list_supervisions(
+        call.db, supervisor=q.supervisor, agent=q.agent, limit=q.limit, offset=q.offset
+    )
+    return paged([session_json(r) for r in found], total, q.limit, q.offset)
+
+
+@routes.route(
+    "PATCH",
+    "/api/campaigns/{name}/dialing",
+    roles=MANAGERS,
+    summary="Change a campaign's dial mode and level live (the next pacing decision uses them)",
+    tag="campaigns",
+    body=DialingBody,
+    errors=(404, 422),
+)
+async def patch_dialing(call: Call) -> web.Response:
+    name = call.path("name")
+    record = await campaign_or_404(call, name)
+    body = call.body_as(DialingBody)
+    data = dict(record.config)
+    if body.dial_mode is not None:
+        data["dial_mode"] = body.dial_mode.value
+    pacing = dict(data.get("pacing") or {})
+    if body.power_ratio is not None:
+        pacing["power_ratio"] = body.power_ratio
+    if body.aggressiveness is not None:
+        pacing["aggressiveness"] = body.aggressiveness
+    data["pacing"] = pacing
+    try:
+        config = load_campaign(data, f"PATCH /api/campaigns/{name}/dialing")
+    except CampaignConfigError as exc:
+        raise Problem(422, str(exc), kind="validation-error") from None
+    applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
+    state = await call.daemon.campaign_applied(name, config)
+    result = campaign_json(applied.campaign, state)
+    result.update(changed=list(applied.changed), pacing=config.pacing.model_dump(mode="json"))
+    return ok(result)

@@ -1,0 +1,226 @@
+"""Recording, supervisor monitoring and agent scripts through the API, against the whole dialer and the simulated
+PBX (which records with MixMonitor and spies with ChanSpy as Asterisk 22 does, and writes the files)."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_api import problem, wait_for
+from web_harness import REPO, WebWorld, web_world
+
+from dialer.appkeys import DATABASE
+from dialer.store.auth import update_user
+
+SUPERVISOR_PHONE = "Local/boss@sim-supervisors"
+
+
+@pytest.fixture
+async def recorded_world(tmp_path: Path) -> AsyncIterator[WebWorld]:
+    async with web_world(tmp_path, write_recordings=True) as w:
+        yield w
+
+
+async def _record_every_call(client: Any, world: WebWorld) -> None:
+    text = 'recording = "all"\n' + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
+    resp = await client.put(
+        "/api/campaigns/demo", data=text, headers={**world.auth("boss"), "Content-Type": "application/toml"}
+    )
+    assert resp.status == 200, await resp.text()
+
+
+async def _alice_on_a_call(client: Any, world: WebWorld) -> dict[str, Any]:
+    alice = world.auth("alice")
+    resp = await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
+    assert resp.status == 200, await resp.text()
+    await client.post("/api/agents/alice/ready", headers=alice)
+
+    async def talking() -> dict[str, Any] | None:
+        agent = await (await client.get("/api/agents/alice", headers=alice)).json()
+        if agent["status"] != "talking":
+            return None
+        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
+        return body["call"] if body["call"] else None
+
+    call: dict[str, Any] = await wait_for(talking, 30)
+    return call
+
+
+async def test_a_recorded_call_is_searchable_playable_and_only_its_agent_or_a_manager_hears_it(
+    recorded_world: WebWorld, aiohttp_client: Any
+) -> None:
+    world = recorded_world
+    client = await aiohttp_client(world.app)
+    await _record_every_call(client, world)
+    call = await _alice_on_a_call(client, world)
+    attempt = call["attempt"]["id"]
+    alice, bob, boss = world.auth("alice"), world.auth("bob"), world.auth("boss")
+    # Card number read out: the agent pauses the recording and resumes it; on-demand start is refused here.
+    assert (await client.post("/api/agents/alice/recording", json={"action": "pause"}, headers=alice)).status == 200
+    assert (await client.post("/api/agents/alice/recording", json={"action": "resume"}, headers=alice)).status == 200
+    await problem(await client.post("/api/agents/alice/recording", json={"action": "start"}, headers=alice), 409)
+    await problem(await client.post("/api/agents/bob/recording", json={"action": "pause"}, headers=alice), 403)
+
+    async def finished() -> dict[str, Any] | None:
+        resp = await client.get(f"/api/recordings/{attempt}", headers=boss)
+        if resp.status != 200:
+            return None
+        body: dict[str, Any] = await resp.json()
+        return body if body["state"] == "done" else None
+
+    rec = await wait_for(finished, 60)
+    assert rec["agent"] == "alice"
+    assert rec["audio_url"] == f"/api/recordings/{attempt}/audio"
+    # The file Asterisk (here the simulated PBX) wrote, named by the attempt id, as long as the talk time.
+    path = world.settings.recording.directory / f"{attempt}.wav"
+    with wave.open(str(path)) as audio:
+        seconds = audio.getnframes() / audio.getframerate()
+    assert seconds > 0
+    # Playback: whole file, a Range for seeking, a download; bob (another agent) gets 403, alice her own.
+    whole = await client.get(rec["audio_url"], headers=boss)
+    assert whole.status == 200
+    assert whole.headers["Content-Type"] == "audio/wav"
+    data = await whole.read()
+    assert data[:4] == b"RIFF"
+    part = await client.get(rec["audio_url"], headers={**boss, "Range": "bytes=0-99"})
+    assert part.status == 206
+    assert part.headers["Content-Range"].startswith("bytes 0-99/")
+    assert len(await part.read()) == 100
+    download = await client.get(rec["download_url"], headers=boss)
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    await problem(await client.get(rec["audio_url"], headers=bob), 403)
+    await problem(await client.get(f"/api/recordings/{attempt}", headers=bob), 403)
+    assert (await client.get(rec["audio_url"], headers=alice)).status == 200
+    # Search: by campaign, agent, number, date; agents only find their own.
+    phone = call["attempt"]["phone"]
+    today = datetime.now(UTC).date().isoformat()
+    found = await (
+        await client.get(
+            f"/api/recordings?campaign=demo&agent=alice&phone={phone[-6:]}&date_to=2099-01-01", headers=boss
+        )
+    ).json()
+    assert [i["attempt_id"] for i in found["items"]] == [attempt]
+    assert found["items"][0]["campaign"] == "demo"
+    assert (await (await client.get("/api/recordings?agent=alice", headers=bob)).json()).get("status") == 403
+    assert (await (await client.get("/api/recordings", headers=bob)).json())["total"] == 0
+    none = await (await client.get("/api/recordings?disposition=nothing-like-this", headers=boss)).json()
+    assert none["total"] == 0
+    assert today  # the date filter takes ISO days
+    await problem(await client.get("/api/recordings/999999999", headers=boss), 404)
+    # The call record links to its recording (the lead's history, the agent's calls).
+    lead = await (await client.get(f"/api/leads/{call['lead']['id']}", headers=boss)).json()
+    assert [h["recording_url"] for h in lead["history"] if h["id"] == attempt] == [rec["call_url"]]
+    mine = await (await client.get("/api/agents/alice/calls", headers=alice)).json()
+    assert {i["id"]: i["recording_url"] for i in mine["items"]}[attempt] == rec["call_url"]
+
+
+async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    await problem(await client.post("/api/supervision", json={"agent": "alice", "mode": "listen"}, headers=boss), 404)
+    await update_user(world.app[DATABASE], "boss", datetime.now(UTC), phone=SUPERVISOR_PHONE)
+    await _alice_on_a_call(client, world)
+    await problem(
+        await client.post("/api/supervision", json={"agent": "alice", "mode": "listen"}, headers=world.auth("bob")),
+        403,
+    )
+    resp = await client.post("/api/supervision", json={"agent": "alice", "mode": "whisper"}, headers=boss)
+    assert resp.status == 201, await resp.text()
+    whisper = await resp.json()
+    assert (whisper["supervisor"], whisper["agent"], whisper["mode"], whisper["state"]) == (
+        "boss",
+        "alice",
+        "whisper",
+        "started",
+    )
+    assert whisper["attempt_id"] is not None
+    resp = await client.post("/api/supervision", json={"agent": "alice", "mode": "barge"}, headers=boss)
+    assert resp.status == 201, await resp.text()
+    barge = await resp.json()
+
+    async def audit() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = (await (await client.get("/api/supervision", headers=boss)).json())["items"]
+        states = {i["id"]: i["state"] for i in items}
+        return items if states.get(whisper["id"]) == "ended" else None
+
+    items = await wait_for(audit, 20)
+    assert [(i["mode"], i["agent"]) for i in items] == [("barge", "alice"), ("whisper", "alice")]
+    # The PBX saw a supervisor leg spying on alice's channel (ChanSpy), for each mode.
+    stopped = await client.delete(f"/api/supervision/{barge['id']}", headers=boss)
+    assert stopped.status == 200
+
+    async def barge_ended() -> bool:
+        items = (await (await client.get("/api/supervision?agent=alice", headers=boss)).json())["items"]
+        return all(i["state"] == "ended" and i["ended_at"] for i in items)
+
+    await wait_for(barge_ended, 20)
+    await problem(await client.post("/api/supervision", json={"agent": "bob", "mode": "listen"}, headers=boss), 404)
+
+
+async def test_the_script_is_escaped_and_opens_with_the_identification(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    alice = world.auth("alice")
+    assert (await (await client.get("/api/agents/alice/script", headers=alice)).json()) == {"script": None}
+    call = await _alice_on_a_call(client, world)
+    lead_id = call["lead"]["id"]
+    resp = await client.patch(
+        f"/api/leads/{lead_id}", json={"first_name": "<img src=x onerror=alert(1)>"}, headers=alice
+    )
+    assert resp.status == 200, await resp.text()
+    script = (await (await client.get("/api/agents/alice/script", headers=alice)).json())["script"]
+    assert "<img" not in script["html"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in script["html"]
+    assert script["text"].startswith("Hello, may I speak with <img src=x onerror=alert(1)>")
+    assert "My name is alice" in script["text"]
+    await problem(await client.get("/api/agents/alice/script", headers=world.auth("bob")), 403)
+    template = await (await client.get("/api/campaigns/demo/script", headers=world.auth("boss"))).json()
+    assert template["preset"] is True
+
+
+async def test_dial_mode_and_level_change_live(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    resp = await client.patch(
+        "/api/campaigns/demo/dialing", json={"dial_mode": "power", "power_ratio": 2.5}, headers=boss
+    )
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert body["dial_mode"] == "power"
+    assert body["pacing"]["power_ratio"] == 2.5
+    assert world.dialer.runners["demo"].config.dial_mode.value == "power"
+    await problem(await client.patch("/api/campaigns/demo/dialing", json={"power_ratio": 99}, headers=boss), 422)
+    await problem(
+        await client.patch("/api/campaigns/demo/dialing", json={"dial_mode": "power"}, headers=world.auth("alice")),
+        403,
+    )
+
+
+async def test_an_on_demand_recording_starts_muted_and_the_agent_starts_and_stops_it(
+    recorded_world: WebWorld, aiohttp_client: Any
+) -> None:
+    world = recorded_world
+    client = await aiohttp_client(world.app)
+    text = 'recording = "on_demand"\n' + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
+    resp = await client.put(
+        "/api/campaigns/demo", data=text, headers={**world.auth("boss"), "Content-Type": "application/toml"}
+    )
+    assert resp.status == 200, await resp.text()
+    call = await _alice_on_a_call(client, world)
+    attempt = call["attempt"]["id"]
+    alice, boss = world.auth("alice"), world.auth("boss")
+
+    async def state(wanted: str) -> bool:
+        resp = await client.get(f"/api/recordings/{attempt}", headers=boss)
+        return resp.status == 200 and (await resp.json())["state"] == wanted
+
+    await wait_for(lambda: state("paused"), 20)  # muted by the dialer as soon as the PBX started it
+    assert (await client.post("/api/agents/alice/recording", json={"action": "start"}, headers=alice)).status == 200
+    await wait_for(lambda: state("recording"), 20)
+    assert (await client.post("/api/agents/alice/recording", json={"action": "stop"}, headers=alice)).status == 200
+    await wait_for(lambda: state("paused"), 20)

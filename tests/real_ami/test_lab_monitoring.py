@@ -1,0 +1,114 @@
+"""Recording and supervisor monitoring on a real Asterisk running asterisk/lab (opt-in: DIALER_TEST_AMI, with the
+lab on this host: Asterisk writes the recording where the test reads it).
+
+`998xxxx` callees talk (a steady tone) so MixMonitor has audio; `Local/agent…@lab-agents` phones answer in 0.2 s
+and talk 10 s; `Local/supervisor…@lab-supervisors` phones answer at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from pathlib import Path
+
+import pytest
+from lab_harness import Lab
+
+from dialer.ami.client import MonitoringActions
+from dialer.ami.events import ChanSpyStart, ChanSpyStop, Hangup, MixMonitorMute, MixMonitorStart
+from dialer.ami.monitoring import SpyRequest
+from dialer.calls.outcome import Outcome
+
+pytestmark = pytest.mark.real_ami
+
+
+@pytest.fixture
+def shared_dir(tmp_path: Path) -> Path:
+    """A directory Asterisk (another user, maybe) may write into."""
+    tmp_path.chmod(0o777)
+    return tmp_path
+
+
+def _wav_seconds(path: Path) -> float | None:
+    """The length of a finished WAV (None until Asterisk wrote more than its header)."""
+    if not path.exists() or path.stat().st_size <= 44:
+        return None
+    with wave.open(str(path)) as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+def _local(lab: Lab) -> None:
+    if lab.ami.settings.host not in ("127.0.0.1", "localhost", "::1"):
+        pytest.skip("the recording is checked on disk: run the lab on this host")
+
+
+async def test_a_recorded_call_leaves_a_file_as_long_as_the_conversation(lab: Lab, shared_dir: Path) -> None:
+    _local(lab)
+    agent = lab.agent()
+    await lab.add_agent(agent)
+    path = shared_dir / "recorded.wav"
+    call = await lab.originate("9980001", variables={"DIALER_RECORDING": str(path)})
+    await lab.wait_until(
+        lambda: any(isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id for e in lab.events)
+    )
+    (start,) = [e for e in lab.events if isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id]
+    assert isinstance(start, MixMonitorStart)
+    assert start.variable("DIALER_ATTEMPT") == call.attempt_id
+    # The agent pauses the recording (a card number) and resumes it: MixMonitorMute only needs the call class.
+    await asyncio.sleep(3.0)
+    actions = MonitoringActions(lab.ami)
+    assert await actions.mix_monitor_mute(call.channel_id, True)
+    await asyncio.sleep(1.0)
+    assert await actions.mix_monitor_mute(call.channel_id, False)
+    await lab.wait_for(call)
+    ended = call.ended
+    assert ended.outcome is Outcome.CONNECTED
+    mutes = [e.muted for e in lab.events if isinstance(e, MixMonitorMute) and e.uniqueid == call.channel_id]
+    assert mutes == [True, False]
+    # Asterisk closes the file just after the hangup.
+    seconds = None
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        seconds = await asyncio.to_thread(_wav_seconds, path)
+        if seconds is not None:
+            break
+    await asyncio.sleep(0.5)
+    seconds = await asyncio.to_thread(_wav_seconds, path)
+    assert seconds is not None
+    assert ended.talk_seconds is not None
+    # Option b: only the bridged time is in the file (silence while muted), so it lasts as long as the talk.
+    assert seconds == pytest.approx(ended.talk_seconds, abs=1.0), (seconds, ended.talk_seconds)
+    assert not await actions.mix_monitor_mute(call.channel_id, True), "the channel is gone"
+
+
+async def test_a_supervisor_whispers_then_barges_into_a_live_call(lab: Lab) -> None:
+    agent = lab.agent()
+    await lab.add_agent(agent)
+    call = await lab.originate("9980001")
+    await lab.wait_until(lambda: lab.tracker_connected(call), within=20)
+    actions = MonitoringActions(lab.ami)
+    supervisor = f"Local/supervisor{lab.run}@lab-supervisors"
+    whisper = await actions.spy(SpyRequest(supervisor, agent, "whisper", "boss"), f"rt-{lab.run}-spy1")
+    assert whisper.may_be_dialling, whisper
+
+    def spying(channel_id: str) -> ChanSpyStart | None:
+        return next((e for e in lab.events if isinstance(e, ChanSpyStart) and e.spyer_uniqueid == channel_id), None)
+
+    await lab.wait_until(lambda: spying(whisper.channel_id) is not None)
+    started = spying(whisper.channel_id)
+    assert started is not None
+    assert started.spyee_channel.startswith(f"{agent}-")
+    assert await lab.ami.hangup(whisper.channel_id, 16)
+    await lab.wait_until(lambda: any(isinstance(e, Hangup) and e.uniqueid == whisper.channel_id for e in lab.events))
+    barge = await actions.spy(SpyRequest(supervisor, agent, "barge", "boss"), f"rt-{lab.run}-spy2")
+    await lab.wait_until(lambda: spying(barge.channel_id) is not None)
+    await lab.wait_for(call)
+    # ChanSpy option E: the supervisor's leg ends with the agent's call.
+    await lab.wait_until(
+        lambda: any(isinstance(e, ChanSpyStop) and e.spyer_uniqueid == barge.channel_id for e in lab.events)
+    )
+    await lab.wait_until(lambda: any(isinstance(e, Hangup) and e.uniqueid == barge.channel_id for e in lab.events))
+    # Nobody to spy on: the supervisor's leg hangs up at once (option S).
+    nobody = await actions.spy(SpyRequest(supervisor, lab.agent(), "listen", "boss"), f"rt-{lab.run}-spy3")
+    await lab.wait_until(lambda: any(isinstance(e, Hangup) and e.uniqueid == nobody.channel_id for e in lab.events))
+    assert spying(nobody.channel_id) is None
