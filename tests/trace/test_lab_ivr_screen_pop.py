@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from dialer.agents.registry import AgentRegistry
-from dialer.ami.events import parse_event
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import received_stream
 from dialer.ivr.context import ContextBook, summarize

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dialer.ami.events import UserEvent, parse_event
+from dialer.ami.events import UserEvent
+from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import received_stream
 from dialer.contract import ABANDON_USER_EVENT, CALL_END_USER_EVENT, IVR_TRANSFER_USER_EVENT

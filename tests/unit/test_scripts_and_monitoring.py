@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialer.ami.events import ChanSpyStart, ChanSpyStop, MixMonitorMute, MixMonitorStart, parse_event
+from dialer.ami.events import ChanSpyStart, ChanSpyStop, MixMonitorMute, MixMonitorStart
 from dialer.ami.monitoring import SpyRequest, mix_monitor_headers, mix_monitor_mute_headers, spy_headers
+from dialer.ami.parsing import parse_event
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, RecordingMode, load_campaign
 from dialer.recording.service import local_path, originate_variables
 from dialer.scripts.campaign import template_of
