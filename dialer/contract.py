@@ -32,6 +32,8 @@ CONNECT_LIMIT_VARIABLE: Final = "DIALER_CONNECT_LIMIT"  # seconds in the queue b
 CONNECT_LIMIT_AMD_VARIABLE: Final = "DIALER_CONNECT_LIMIT_AMD"  # the same after AMD (its silence already counted)
 INBOUND_MAX_WAIT_VARIABLE: Final = "DIALER_INBOUND_MAX_WAIT"
 INBOUND_CLOSED_VARIABLE: Final = "DIALER_INBOUND_CLOSED"
+HOLD_MUSIC_VARIABLE: Final = "DIALER_HOLD_MUSIC"  # call control: music-on-hold class of a held customer ("" silence)
+HOLD_MAX_VARIABLE: Final = "DIALER_HOLD_MAX"  # call control: longest hold (s) before the held call ends
 GLOBAL_VARIABLES: Final = (
     SAFE_HARBOUR_VARIABLE,
     OPTOUT_KEY_VARIABLE,
@@ -42,7 +44,14 @@ GLOBAL_VARIABLES: Final = (
     CONNECT_LIMIT_AMD_VARIABLE,
     INBOUND_MAX_WAIT_VARIABLE,
     INBOUND_CLOSED_VARIABLE,
+    HOLD_MUSIC_VARIABLE,
+    HOLD_MAX_VARIABLE,
 )
+
+# -- channel variables call control (dialer.callcontrol) sets with Setvar before a Redirect
+TRANSFER_DIAL_VARIABLE: Final = "DIALER_TRANSFER_DIAL"  # dial string of a transfer target (agent phone, trunk)
+TRANSFER_QUEUE_VARIABLE: Final = "DIALER_TRANSFER_QUEUE"  # the queue a blind transfer sends the customer to
+CALL_CONTROL_VARIABLES: Final = (TRANSFER_DIAL_VARIABLE, TRANSFER_QUEUE_VARIABLE)
 
 # -- the dialplan's own working variables (the dialer never sets them; they show in VarSet and DialerCallEnd)
 STAGE_VARIABLE: Final = "DIALER_STAGE"  # how far the answered call got (CONNECTED, SAFE_HARBOUR, OPTOUT ...)
@@ -62,7 +71,7 @@ DIALPLAN_VARIABLES: Final = (
 )
 
 # Every DIALER_* channel variable of the contract.
-VARIABLES: Final = frozenset((*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES))
+VARIABLES: Final = frozenset((*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES, *CALL_CONTROL_VARIABLES))
 # The prefix the AMI layer keeps VarSet events by (every other VarSet is noise for the dialer).
 VARIABLE_PREFIX: Final = "DIALER_"
 
@@ -95,6 +104,9 @@ HANGUP_CONTEXT: Final = "dialer-hangup"  # the h extension (DialerCallEnd), incl
 AGENT_AUTOANSWER_CONTEXT: Final = "dialer-agent-autoanswer"  # pre-dial handler of agent legs (auto-answer headers)
 AGENT_CONNECTED_CONTEXT: Final = "dialer-agent-connected"  # Dial() option U on the agent leg: DialerAgentConnect
 INBOUND_CONTEXT: Final = "dialer-inbound"  # where DIDs send inbound callers
+HOLD_CONTEXT: Final = "dialer-hold"  # call control: s = a held customer, agent = the agent's leg meanwhile
+TRANSFER_CONTEXT: Final = "dialer-transfer"  # call control: dial = DIALER_TRANSFER_DIAL, queue = DIALER_TRANSFER_QUEUE
+CONFERENCE_CONTEXT: Final = "dialer-conference"  # call control: ConfBridge named by the extension (the attempt id)
 CONTEXTS: Final = frozenset(
     (
         OUTBOUND_CONTEXT,
@@ -105,5 +117,8 @@ CONTEXTS: Final = frozenset(
         AGENT_AUTOANSWER_CONTEXT,
         AGENT_CONNECTED_CONTEXT,
         INBOUND_CONTEXT,
+        HOLD_CONTEXT,
+        TRANSFER_CONTEXT,
+        CONFERENCE_CONTEXT,
     )
 )

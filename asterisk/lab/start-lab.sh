@@ -46,6 +46,10 @@ prepare() {
             ln -sfn "$file" "$ROOT/etc/$(basename "$file")"
         done
         rm -f "$ROOT/etc/asterisk.conf" "$ROOT/etc/manager.conf"
+        # The lab's files #include "../<name>.conf": the production files, one level up.
+        for file in "$LAB_DIR"/../*.conf; do
+            ln -sfn "$(cd "$(dirname "$file")" && pwd)/$(basename "$file")" "$ROOT/$(basename "$file")"
+        done
         sed "s#$DEFAULT_ROOT#$ROOT#g" "$LAB_DIR/asterisk.conf" >"$ROOT/etc/asterisk.conf"
         sed "s#^port = 5038#port = $AMI_PORT#" "$LAB_DIR/manager.conf" >"$ROOT/etc/manager.conf"
     fi

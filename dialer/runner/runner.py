@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from structlog.contextvars import bind_contextvars, bound_contextvars
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.ami.actions import OriginateRequest, OriginateStatus
+from dialer.callcontrol.compliance import NumberRefused, check_rules, read_number
 from dialer.calls.adoption import Adoption, Closure, OpenAttempt
 from dialer.calls.outcome import AnswerCount, Outcome, count_answer
 from dialer.calls.tracker import (
@@ -40,6 +41,7 @@ from dialer.calls.tracker import (
 from dialer.calls.witness import CallEvidence, CallWitness, WitnessedCall, read_witnessed
 from dialer.campaign.config import CampaignConfig, DialMode
 from dialer.campaign.pacing import pacing_settings
+from dialer.campaign.phones import time_zones_for_e164
 from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.clock import Clock
 from dialer.contract import OUTBOUND_CONTEXT
@@ -59,9 +61,10 @@ from dialer.runner.inflight import InFlightCall, InFlightCalls
 from dialer.runner.pool import ServerPool
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, start_attempts, update_attempt
 from dialer.store.claim import Release, release_leads
+from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.errors import database_unreachable
-from dialer.store.leads import LeadRecord
+from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.lifecycle import (
     AttemptAlreadyClosed,
     adopt_lead_claim,
@@ -70,7 +73,9 @@ from dialer.store.lifecycle import (
     close_orphaned_attempt,
     record_disposition,
     record_outcome,
+    snapshot,
 )
+from dialer.store.manual import claim_lead, lead_for_number
 from dialer.store.runtime import discard_unsent_attempt
 
 log = get_logger(__name__)
@@ -191,6 +196,9 @@ class CampaignRunner:
         self._seq = itertools.count(1)
         self._key = uuid.uuid4().hex[:8]
         self._attempt_of_agent: dict[str, int] = {}
+        self._agent_channel: dict[str, str] = {}  # agent id -> the leg bridged to their current call (call control)
+        # Called with (attempt id, time) once a connected call's customer hung up (call control closes its legs).
+        self.call_end_listeners: list[Callable[[int, float], Awaitable[None]]] = []
         self._preview: dict[str, LeadRecord] = {}
         self._talk_started: dict[str, float] = {}
         self._wrap_started: dict[str, float] = {}
@@ -593,6 +601,8 @@ class CampaignRunner:
         agent_id = agent.agent_id if agent is not None else update.member_name or update.interface
         call = self.in_flight.connect(attempt_id, update.at, agent_id)
         self._attempt_of_agent[agent_id] = attempt_id
+        if update.agent_channel:
+            self._agent_channel[agent_id] = update.agent_channel
         progress = AttemptProgress(connected_at=wall, agent=agent_id)
         await self._durably("connected", attempt_id, lambda: update_attempt(self.db, attempt_id, progress))
         lead_id = call.lead_id if call is not None else None
@@ -638,6 +648,11 @@ class CampaignRunner:
             lead_transition=kind,
         )
         self.bus.publish(f"campaign:{self.name}", "call_ended", attempt_id=attempt_id, outcome=outcome.value, lead=kind)
+        for listener in list(self.call_end_listeners):
+            try:
+                await listener(attempt_id, update.at)
+            except Exception:
+                log.exception("call_end_listener_failed", campaign=self.name, attempt_id=attempt_id)
         self._after_call()
 
     async def _lost(self, server: str, attempt_id: int, update: CallLost, wall: datetime) -> None:
@@ -958,6 +973,31 @@ class CampaignRunner:
         """The attempt the agent is on or last wrapped up (for the disposition)."""
         return self._attempt_of_agent.get(agent_id)
 
+    def live_call_of_agent(self, agent_id: str) -> tuple[int, str, str, str] | None:
+        """(attempt id, server, customer channel, agent's leg) of the connected call the agent is on, for call
+        control; None when the agent is on no live call of this campaign (or its channels are not known)."""
+        attempt_id = self._attempt_of_agent.get(agent_id)
+        call = self.in_flight.calls.get(attempt_id) if attempt_id is not None else None
+        channel = self._agent_channel.get(agent_id)
+        if call is None or not call.connected or not call.channel_id or not channel:
+            return None
+        return call.attempt_id, call.server, call.channel_id, channel
+
+    def hand_over(self, attempt_id: int, agent_id: str, agent_channel: str) -> None:
+        """A transfer gave the call to ``agent_id``: their console pops it and they disposition it."""
+        call = self.in_flight.calls.get(attempt_id)
+        self._attempt_of_agent[agent_id] = attempt_id
+        self._agent_channel[agent_id] = agent_channel
+        self.bus.publish(
+            f"agent:{agent_id}",
+            "screen_pop",
+            campaign=self.name,
+            attempt_id=attempt_id,
+            lead_id=call.lead_id if call is not None else None,
+            wait_seconds=0.0,
+            transferred=True,
+        )
+
     async def disposition(
         self,
         agent_id: str,
@@ -984,6 +1024,7 @@ class CampaignRunner:
             callback_personal=callback_personal,
         )
         self._attempt_of_agent.pop(agent_id, None)
+        self._agent_channel.pop(agent_id, None)
         self.counters.dispositions[code] += 1
         if transition.kind in (TransitionKind.CLOSED, TransitionKind.DNC):
             self.counters.closed += 1
@@ -1025,6 +1066,42 @@ class CampaignRunner:
         del self._preview[agent_id]
         start = self._attempt_start(lead, datetime.fromtimestamp(self.clock.now(), UTC))
         (attempt_id,) = await start_attempts(self.db, [start])
+        if not await self._originate(attempt_id, start, predictive=False, agent=agent):
+            await self.agents.end_preview(agent_id)
+            raise RuntimeError("the call could not be placed")
+        return attempt_id
+
+    async def manual_dial(self, agent_id: str, *, number: str | None = None, lead_id: int | None = None) -> int:
+        """Dial a number (or a lead found by search) by hand, straight to the agent's phone, under the dialer's own
+        rules (:mod:`dialer.callcontrol.compliance`); the attempt, its outcome and its disposition are handled
+        like any call of the campaign. Returns the attempt id; raises ``NumberRefused`` with the reason."""
+        if not self.config.call_control.manual_dial:
+            raise NumberRefused("not_allowed", f"campaign {self.name} does not allow manual dial")
+        self._require_ready(agent_id)
+        if not self.pool.any_up():
+            raise RuntimeError("no Asterisk server connected")
+        wall = datetime.fromtimestamp(self.clock.now(), UTC)
+        if lead_id is None:
+            if not number:
+                raise NumberRefused("invalid", "give a number or a lead")
+            e164 = read_number(number, self.config)
+            lead_id = await lead_for_number(self.db, self.campaign_id, e164, time_zones_for_e164(e164), wall)
+        lead = await get_lead(self.db, lead_id)
+        if lead is None or lead.campaign_id != self.campaign_id:
+            raise LookupError(f"lead {lead_id} is not in campaign {self.name}")
+        async with self.db.read() as conn:
+            on_dnc = bool(await blocked_numbers(conn, [lead.phone], self.campaign_id))
+        check_rules(snapshot(lead, self.name), self.config, wall, on_dnc=on_dnc)
+        claimed = await claim_lead(self.db, lead.id, self.owner, wall, timedelta(seconds=self.config.lease_seconds))
+        if claimed is None:
+            raise NumberRefused(lead.status, f"lead {lead.id} cannot be dialled now (it is {lead.status})")
+        if self.pool.choose(self.clock.now(), only=None) is None:
+            await release_leads(self.db, self.owner, [Release(claimed.id)], wall)
+            raise NumberRefused("no_trunk_room", "no trunk room now")
+        agent = await self.agents.reserve_for_preview(agent_id)
+        start = self._attempt_start(claimed, wall)
+        (attempt_id,) = await start_attempts(self.db, [start])
+        log.info("manual_dial", campaign=self.name, agent=agent_id, attempt_id=attempt_id, lead_id=claimed.id)
         if not await self._originate(attempt_id, start, predictive=False, agent=agent):
             await self.agents.end_preview(agent_id)
             raise RuntimeError("the call could not be placed")

@@ -11,7 +11,18 @@ from aiohttp import web
 
 from dialer.appkeys import AFTER_CONTEXTS
 from dialer.web import pages
-from dialer.web.api import agents, callbacks, calls, campaigns, dashboard, leadlists, leads, reports, users
+from dialer.web.api import (
+    agents,
+    callbacks,
+    callcontrol,
+    calls,
+    campaigns,
+    dashboard,
+    leadlists,
+    leads,
+    reports,
+    users,
+)
 from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
 from dialer.web.pages import LIMITER, OPENAPI
@@ -32,6 +43,7 @@ def route_table() -> RouteTable:
         leads.routes,
         agents.routes,
         calls.routes,
+        callcontrol.routes,
         callbacks.routes,
         dashboard.routes,
         pages.routes,
