@@ -9,14 +9,16 @@ dialer/ami/) and writes the legs to the call record when the customer hangs up.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from dialer.agents.registry import AgentStatus
-from dialer.ami.actions import OriginateRequest, OriginateResult
+from dialer.ami.actions import AmiError, OriginateRequest, OriginateResult
 from dialer.ami.events import CoreShowChannel
 from dialer.callcontrol.compliance import NumberRefused, check_number
 from dialer.callcontrol.core import (
@@ -245,51 +247,73 @@ class CallControlService:
 
     # ------------------------------------------------------------------ AMI
     async def _run(self, entry: _Controlled, commands: list[Command]) -> None:
-        client = self._client(entry)
-        for command in commands:
-            if isinstance(command, Redirect):
-                await client.redirect(
-                    command.channel,
-                    command.context,
-                    command.exten,
-                    extra_channel=command.extra_channel,
-                    extra_context=command.extra_context,
-                    extra_exten=command.extra_exten,
-                )
-            elif isinstance(command, SetVar):
-                await client.setvar(command.channel, command.name, command.value)
-            elif isinstance(command, HangupChannel):
-                await client.hangup(command.channel)
-            elif isinstance(command, PlayDigits):
-                for digit in command.digits:
-                    await client.play_dtmf(command.channel, digit)
-            elif isinstance(command, OriginateInto):
-                await self._originate_third(entry, client, command)
-
-    async def _originate_third(self, entry: _Controlled, client: CallControlClient, command: OriginateInto) -> None:
         config = entry.runner.config
         caller = config.caller_id
-        channel_id = f"dialer-cc-{self._key}-{next(self._ids)}"
-        request = OriginateRequest(
-            channel=command.dial,
-            attempt_id="",
-            context=command.context,
-            exten=command.exten,
-            caller_id=f'"{caller.name}" <{caller.number}>' if caller.name else caller.number,
-            timeout_ms=config.ring_timeout_seconds * 1000,
-            channel_id=channel_id,
-        )
-        result = await client.originate(request)
-        if result.may_be_dialling:
-            entry.call.target_answered(channel_id, entry.runner.clock.now())
+
+        def third_party(command: OriginateInto) -> OriginateRequest:
+            return OriginateRequest(
+                channel=command.dial,
+                attempt_id="",
+                context=command.context,
+                exten=command.exten,
+                caller_id=f'"{caller.name}" <{caller.number}>' if caller.name else caller.number,
+                timeout_ms=config.ring_timeout_seconds * 1000,
+                channel_id=f"dialer-cc-{self._key}-{next(self._ids)}",
+            )
+
+        placed = await run_commands(self._client(entry), commands, third_party)
+        for channel in placed.values():
+            entry.call.target_answered(channel, entry.runner.clock.now())
 
     # ------------------------------------------------------------------ end of call
     async def _call_ended(self, attempt_id: int, at: float) -> None:
         entry = self._calls.pop(attempt_id, None)
         if entry is None:
             return
+        live = [leg.channel for leg in entry.call.legs if leg.ended_at is None and leg.channel]
         entry.call.ended(at)
+        try:
+            client = self._client(entry)
+        except RuntimeError:
+            client = None
+        for channel in live:  # an agent left alone in the conference
+            if client is not None and channel != entry.call.customer_channel:
+                with contextlib.suppress(AmiError):
+                    await client.hangup(channel)
         await save_call_legs(entry.runner.db, attempt_id, [leg_record(attempt_id, leg) for leg in entry.call.legs])
+
+
+async def run_commands(
+    client: CallControlClient,
+    commands: list[Command],
+    third_party: Callable[[OriginateInto], OriginateRequest],
+) -> dict[int, str]:
+    """Send ``commands`` in order; returns {leg: ChannelId} of the third parties Originated (``third_party`` builds
+    their Originate: dial string, caller ID, ring time)."""
+    placed: dict[int, str] = {}
+    for command in commands:
+        if isinstance(command, Redirect):
+            await client.redirect(
+                command.channel,
+                command.context,
+                command.exten,
+                extra_channel=command.extra_channel,
+                extra_context=command.extra_context,
+                extra_exten=command.extra_exten,
+            )
+        elif isinstance(command, SetVar):
+            await client.setvar(command.channel, command.name, command.value)
+        elif isinstance(command, HangupChannel):
+            await client.hangup(command.channel)
+        elif isinstance(command, PlayDigits):
+            for digit in command.digits:
+                await client.play_dtmf(command.channel, digit)
+        else:
+            request = third_party(command)
+            result = await client.originate(request)
+            if result.may_be_dialling:
+                placed[command.leg] = result.channel_id
+    return placed
 
 
 def _wall(at: float | None) -> datetime | None:

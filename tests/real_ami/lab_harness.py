@@ -110,11 +110,17 @@ class Lab:
         return request.channel_id or ""
 
     async def originate(
-        self, number: str, *, amd: bool = False, variables: Mapping[str, str] | None = None, queue: str = QUEUE
+        self,
+        number: str,
+        *,
+        amd: bool = False,
+        variables: Mapping[str, str] | None = None,
+        queue: str = QUEUE,
+        pstn: str = "lab-pstn",
     ) -> LabCall:
         attempt = f"rt-{self.run}-{len(self.calls) + 1}"
         request = OriginateRequest(
-            channel=f"Local/{number}@lab-pstn",
+            channel=f"Local/{number}@{pstn}",
             attempt_id=attempt,
             context="dialer-outbound",
             caller_id='"Dialer lab" <8005551000>',
