@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, Field
 
 from dialer.agents.registry import AgentError
+from dialer.ami.actions import AmiError
 from dialer.callcontrol.compliance import NumberRefused
 from dialer.callcontrol.core import CallControlError, PartyKind
 from dialer.callcontrol.service import NoLiveCall, Target
@@ -61,6 +62,8 @@ def _refusals() -> Iterator[None]:
         raise Problem(422, f"refused ({exc.code}): {exc.detail}", kind="validation-error") from None
     except (NoLiveCall, CallControlError, LookupError, RuntimeError, AgentError) as exc:
         raise Problem(409, str(exc)) from None
+    except AmiError as exc:
+        raise Problem(409, f"the PBX did not do it: {exc}") from None
 
 
 def _agent(call: Call) -> str:
@@ -206,7 +209,7 @@ async def post_manual_dial(call: Call) -> web.Response:
 
 @routes.route(
     "GET",
-    "/api/attempts/{attempt_id}/legs",
+    r"/api/attempts/{attempt_id:\d{1,15}}/legs",
     roles=ANY_USER,
     summary="The legs of a call: who talked, who transferred to whom, when, talk time",
     tag="reports",
