@@ -1,0 +1,92 @@
+"""Call control in the agent console (headless chromium, the whole dialer, the simulated PBX): manual dial refused
+for a DNC number with the reason, allowed for a good one; the call arrives with its screen pop, the call-control
+panel and its running call timer. Screenshots: tests/artifacts/console-manual-dial-*.png."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_console_dashboard import VIEWPORT, csp_violations, login, until
+from web_harness import web_world
+
+from dialer.store.dnc import add_dnc
+
+pytestmark = pytest.mark.browser
+
+MANUAL_TOML = """
+name = "manual"
+dial_mode = "preview"
+queue = "manual-agents"
+trunk = "Local/{number}@sim-pstn"
+regime = "US"
+timezone = "America/New_York"
+[caller_id]
+number = "+1 202 555 0142"
+[call_control]
+manual_dial = true
+"""
+
+
+async def text_of(page: Any, selector: str) -> str:
+    return str(await page.inner_text(selector))
+
+
+async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        boss = world.auth("boss")
+        resp = await client.put(
+            "/api/campaigns/manual", data=MANUAL_TOML, headers={**boss, "Content-Type": "application/toml"}
+        )
+        assert resp.status == 201, await resp.text()
+        assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+        now = datetime.fromtimestamp(world.clock.now(), UTC)
+        assert await add_dnc(world.dialer.db, "+12125550177", now=now)
+        page = await browser.new_page(viewport=VIEWPORT)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(page, errors)
+        await login(page, base, "alice")
+        await page.wait_for_url(f"{base}/console")
+        await page.wait_for_selector("#q-manual-agents")
+        await page.uncheck("#q-outbound-agents")  # only the manual campaign: no predictive calls
+        await page.check("#q-manual-agents")
+        await page.keyboard.press("Alt+l")
+        await page.wait_for_selector("#state-pill.pill-paused")
+        await page.keyboard.press("Alt+r")
+        await page.wait_for_selector("#state-pill.pill-ready")
+        await page.wait_for_selector("#manual-dial-panel:not([hidden])")
+        await page.fill("#dial-number", "+1 212 555 0177")
+        await page.click("#dial-go")
+        await until(lambda: _contains(page, "#dial-msg", "dnc"))
+        assert "error" in (await page.get_attribute("#dial-msg", "class") or "")
+        await page.screenshot(path=str(artifacts / "console-manual-dial-refused.png"))
+        await page.fill("#dial-number", "+1 212 555 0191")
+        await page.click("#dial-go")
+        await until(lambda: _contains(page, "#dial-msg", "Dialling"))
+        await page.wait_for_selector("#lead-name", timeout=30_000)
+        assert "+12125550191" in await text_of(page, ".lead-phone")
+        await page.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
+        await until(lambda: _timer_runs(page))
+        assert await page.is_enabled("#cc-hold")
+        assert await page.is_disabled("#cc-resume")
+        await page.screenshot(path=str(artifacts / "console-manual-dial-call.png"))
+        attempts = await (await client.get("/api/agents/alice/calls", headers=world.auth("alice"))).json()
+        assert attempts["items"][0]["phone"] == "+12125550191"
+        assert not errors, errors
+        await page.close()
+
+
+async def _contains(page: Any, selector: str, text: str) -> bool:
+    return text in await text_of(page, selector)
+
+
+async def _timer_runs(page: Any) -> bool:
+    timer = await text_of(page, "#cc-timer")
+    return timer not in ("--:--", "00:00")
