@@ -114,6 +114,8 @@ class CallControlService:
             self._watch(runner)
             known = self._calls.get(attempt_id)
             if known is not None and known.call.state is not CallState.ENDED:
+                if known.call.controller != agent_id or known.call.state is CallState.TRANSFERRED:
+                    raise NoLiveCall(f"{agent_id} handed this call over: no call to control")
                 return known
             call = ControlledCall(attempt_id, customer, agent_id, agent_channel, runner.clock.now())
             created = self._calls[attempt_id] = _Controlled(runner, server, call)
