@@ -144,10 +144,10 @@ class PbxWorld:
 
     def agent_connect_seconds(self, rng: random.Random) -> float:
         """Ring-to-answer of an agent leg (auto-answer phones)."""
+        if self.config.agent_connect_seconds is not None:  # e.g. the lab's auto-answer phones (0.2 s)
+            return self.config.agent_connect_seconds
         if self.config.world is WorldKind.RECORDED:
             return RECORDED_AGENT_RING_SECONDS
-        if self.config.agent_connect_seconds is not None:
-            return self.config.agent_connect_seconds
         return self.config.scenario.agents.connect_delay_seconds
 
     def talk_seconds(self, rng: random.Random, now: float, fate: Fate) -> float:

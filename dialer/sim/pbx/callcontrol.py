@@ -1,0 +1,355 @@
+"""Call control on the simulated PBX: ``Redirect`` (single and dual) into the shipped dialplan's call-control
+contexts and ``PlayDTMF``, speaking what the recorded Asterisk 22 sessions say
+(tests/fixtures/ami-traces/lab/callcontrol-*.txt).
+
+Simulated: a queue call's customer and agent leg Redirected to ``dialer-hold`` (they leave the queue's bridge:
+``BridgeLeave`` each, ``BridgeDestroy``) and into ``dialer-conference,<n>`` (a ConfBridge: ``BridgeCreate``,
+``ConfbridgeStart``, then ``BridgeEnter`` + ``ConfbridgeJoin`` per channel); ``PlayDTMF`` to the customer
+(``DTMFBegin``/``DTMFEnd`` received by the far half); and the ends: the customer hanging up (or hung up) leaves the
+conference, ``AgentComplete`` (caller), the h extension's ``DialerCallEnd``, and app_queue hangs the agent leg up;
+the agent's leg hung up (dropping out of a conference) leaves with ``AgentComplete`` (agent). Transfers
+(``dialer-transfer``) are not simulated: such a Redirect is refused.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from dialer.ami.protocol import AmiMessage
+from dialer.contract import CALL_END_USER_EVENT, CONFERENCE_CONTEXT, HOLD_CONTEXT
+from dialer.sim.pbx.calls import PairCall, Stage
+from dialer.sim.pbx.channels import Channel, Headers
+from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.queues import AgentLeg
+
+if TYPE_CHECKING:
+    from dialer.sim.pbx.session import AmiSession
+
+_PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT)
+
+
+@dataclass
+class Conference:
+    name: str
+    bridge_id: str
+    members: list[Channel] = field(default_factory=list)
+
+    def base(self) -> Headers:
+        return [
+            ("Conference", self.name),
+            ("BridgeUniqueid", self.bridge_id),
+            ("BridgeType", "base"),
+            ("BridgeTechnology", "softmix"),
+            ("BridgeCreator", "ConfBridge"),
+            ("BridgeName", self.name),
+        ]
+
+
+class ControlledCall:
+    """A queue call after its first Redirect: owns the customer's two halves and the agent leg's channels."""
+
+    def __init__(self, engine: Engine, pair: PairCall, leg: AgentLeg, conferences: dict[str, Conference]) -> None:
+        self.e = engine
+        self.pair = pair
+        self.leg = leg
+        self.conferences = conferences
+        self.customer = pair.queue_side
+        self.where: dict[Channel, str] = {self.customer: "queue", leg.a1: "queue"}
+        self.agent_done = False
+        pair.cancel_timers()
+        if leg.timer is not None:
+            leg.timer.cancel()
+        leg.ended = True  # the queue's own end of the bridge no longer runs: this call does it
+        for channel in (self.customer, pair.far_side, leg.a1, leg.a2):
+            if channel is not None:
+                engine.set_owner(channel, self)
+
+    # ------------------------------------------------------------------ places
+    def _bridge_headers(self, count: int) -> Headers:
+        return [
+            ("BridgeUniqueid", self.leg.bridge_id),
+            ("BridgeType", "basic"),
+            ("BridgeTechnology", "simple_bridge"),
+            ("BridgeCreator", "<unknown>"),
+            ("BridgeName", "<unknown>"),
+            ("BridgeNumChannels", str(count)),
+            ("BridgeVideoSourceMode", "none"),
+        ]
+
+    def _leave(self, channel: Channel) -> None:
+        e = self.e
+        place = self.where.get(channel, "")
+        if place == "queue":
+            left = sum(1 for c, p in self.where.items() if p == "queue" and c is not channel)
+            channel.bridge_id = ""
+            e.emit("BridgeLeave", "call,all", [*self._bridge_headers(left), *e.snapshot(channel)])
+            self.where[channel] = ""
+            if left == 0:
+                e.emit("BridgeDestroy", "call,all", self._bridge_headers(0))
+        elif place.startswith("conf:"):
+            conference = self.conferences[place[5:]]
+            conference.members.remove(channel)
+            channel.bridge_id = ""
+            count = str(len(conference.members))
+            e.emit(
+                "BridgeLeave",
+                "call,all",
+                [
+                    *conference.base()[1:],
+                    ("BridgeNumChannels", count),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(channel),
+                ],
+            )
+            e.emit(
+                "ConfbridgeLeave",
+                "call,all",
+                [
+                    *conference.base(),
+                    ("BridgeNumChannels", count),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(channel),
+                    ("Admin", "No"),
+                ],
+            )
+            self.where[channel] = ""
+            if not conference.members:
+                del self.conferences[conference.name]
+                e.emit(
+                    "ConfbridgeEnd",
+                    "call,all",
+                    [*conference.base(), ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+                )
+                e.emit(
+                    "BridgeDestroy",
+                    "call,all",
+                    [*conference.base()[1:], ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+                )
+
+    def _enter(self, channel: Channel, context: str, exten: str) -> None:
+        e = self.e
+        channel.context, channel.exten, channel.priority = context, exten, 1
+        if context == HOLD_CONTEXT:
+            e.step(channel, "Wait", "1800", priority=1)
+            self.where[channel] = "hold"
+            return
+        name = f"dialer-{exten}"
+        conference = self.conferences.get(name)
+        if conference is None:
+            conference = self.conferences[name] = Conference(name, e.new_bridge_id())
+            e.emit(
+                "BridgeCreate",
+                "call,all",
+                [*conference.base()[1:], ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+            )
+            e.emit(
+                "ConfbridgeStart",
+                "call,all",
+                [*conference.base(), ("BridgeNumChannels", "1"), ("BridgeVideoSourceMode", "none")],
+            )
+        e.step(channel, "ConfBridge", name, priority=1)
+        conference.members.append(channel)
+        self.where[channel] = f"conf:{name}"
+        channel.bridge_id = conference.bridge_id
+        count = str(len(conference.members))
+        e.emit(
+            "BridgeEnter",
+            "call,all",
+            [
+                *conference.base()[1:],
+                ("BridgeNumChannels", count),
+                ("BridgeVideoSourceMode", "none"),
+                *e.snapshot(channel),
+            ],
+        )
+        e.emit(
+            "ConfbridgeJoin",
+            "call,all",
+            [
+                *conference.base(),
+                ("BridgeNumChannels", count),
+                ("BridgeVideoSourceMode", "none"),
+                *e.snapshot(channel),
+                ("Admin", "No"),
+                ("Muted", "No"),
+            ],
+        )
+
+    def redirect(self, moves: list[tuple[Channel, str, str]]) -> None:
+        for channel, _, _ in moves:
+            self._leave(channel)
+        for channel, context, exten in moves:
+            self._enter(channel, context, exten)
+
+    # ------------------------------------------------------------------ DTMF
+    def dtmf(self, channel: Channel, digit: str, duration_ms: int) -> None:
+        """The digit is played to ``channel``: its Local other half receives it."""
+        e = self.e
+        far = self.pair.far_side if channel is self.customer else (self.leg.a2 if channel is self.leg.a1 else None)
+        target = far or channel
+        e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
+        e.channel_event(
+            "DTMFEnd",
+            target,
+            [("Digit", digit), ("DurationMs", str(duration_ms)), ("Direction", "Received")],
+            "dtmf,all",
+        )
+
+    # ------------------------------------------------------------------ ends
+    def _agent_complete(self, reason: str) -> None:
+        if self.agent_done:
+            return
+        self.agent_done = True
+        leg, e = self.leg, self.e
+        talk = int(e.now() - (leg.connected_at or e.now()))
+        e.emit(
+            "AgentComplete",
+            "agent,all",
+            leg.caller_and_dest()
+            + leg.agent_headers()
+            + [("HoldTime", str(leg.hold_seconds())), ("TalkTime", str(talk)), ("Reason", reason)],
+        )
+        leg.queue.record_talk(talk)
+        leg.release_device()
+
+    def _agent_h(self, channel: Channel, cause: int) -> None:
+        """The agent leg's h extension (it runs in a dialer context now): DialerCallEnd without an attempt."""
+        self.e.channel_event(
+            "UserEvent",
+            channel,
+            [
+                ("UserEvent", CALL_END_USER_EVENT),
+                ("Attempt", ""),
+                ("Stage", "CONNECTED"),
+                ("Agent", self.leg.member.interface),
+                ("QueueStatus", ""),
+                ("Cause", str(cause)),
+            ],
+            "user,all",
+        )
+
+    def _agent_gone(self, cause: int, *, requested: bool) -> None:
+        e, leg = self.e, self.leg
+        a1, a2 = leg.a1, leg.a2
+        if a1.hung_up:
+            return
+        if requested:
+            e.hangup_request(a1, cause)
+        self._leave(a1)
+        e.hangup_request(a1, 16, soft=True)
+        self._agent_h(a1, cause)
+        e.hangup(a1, cause)
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, 16, soft=True)
+            e.hangup(a2, cause)
+        e.device_state(leg.member.interface, "NOT_INUSE")
+        leg.system.dispatch_after_wrapup(leg.member.interface)
+
+    def _customer_gone(self, cause: int) -> None:
+        e, pair = self.e, self.pair
+        near, far = self.customer, pair.far_side
+        if near.hung_up:
+            return
+        self._leave(near)
+        if far is not None:
+            e.hangup_request(far, cause)
+        e.hangup_request(near, 16, soft=True)
+        self._agent_complete("caller")
+        pair.before_hangup(cause, Stage.BRIDGED)
+        pair.stage = Stage.ENDED
+        e.hangup(near, cause)
+        if far is not None:
+            e.hangup_request(far, 16, soft=True)
+            e.hangup(far, cause)
+            e.device_state(far.device, "NOT_INUSE")
+        e.device_state(near.device, "NOT_INUSE")
+        # app_queue ends its member call with the caller's.
+        self._agent_gone(16, requested=True)
+        pair.on_ended()
+
+    def hangup_requested(self, channel: Channel, cause: int | None) -> None:
+        code = 16 if cause is None else cause
+        if channel is self.customer or channel is self.pair.far_side:
+            self._customer_gone(code)
+        else:
+            self._agent_complete("agent")
+            self._agent_gone(code, requested=True)
+
+
+def _controlled(engine: Engine, channel: Channel, conferences: dict[str, Conference]) -> ControlledCall | None:
+    owner = engine.owners.get(channel)
+    if isinstance(owner, ControlledCall):
+        return owner
+    if isinstance(owner, AgentLeg):
+        owner = engine.owners.get(owner.caller.channel)
+    leg = owner.leg if isinstance(owner, PairCall) else None
+    bridged = isinstance(owner, PairCall) and owner.stage is Stage.BRIDGED
+    if bridged and isinstance(owner, PairCall) and leg is not None and leg.connected_at is not None and not leg.ended:
+        return ControlledCall(engine, owner, leg, conferences)
+    return None
+
+
+async def redirect(session: AmiSession, msg: AmiMessage) -> None:
+    e = session.pbx.core.engine
+    name, extra = msg.get("Channel") or "", msg.get("ExtraChannel") or ""
+    if not name:
+        session.error(msg, "Channel not specified")
+        return
+    channel = e.find_channel(name)
+    if channel is None:
+        session.error(msg, f"Channel does not exist: {name}")
+        return
+    other = e.find_channel(extra) if extra else None
+    if extra and other is None:
+        session.error(msg, f"ExtraChannel does not exist: {extra}")
+        return
+    context, exten = msg.get("Context") or "", msg.get("Exten") or ""
+    moves = [(channel, context, exten)]
+    if other is not None:
+        moves.append((other, msg.get("ExtraContext") or context, msg.get("ExtraExten") or exten))
+    conferences = _conferences(e)
+    call = _controlled(e, channel, conferences)
+    if call is None or any(ctx not in _PLACES for _, ctx, _ in moves):
+        session.error(msg, "Redirect failed (not simulated)")
+        return
+    with session.events_after_response():
+        session.respond(msg, "Success", [("Message", "Dual Redirect successful" if other else "Redirect successful")])
+        call.redirect(moves)
+
+
+async def play_dtmf(session: AmiSession, msg: AmiMessage) -> None:
+    e = session.pbx.core.engine
+    digit = (msg.get("Digit") or "")[:1]
+    channel = e.find_channel(msg.get("Channel") or "")
+    if channel is None:
+        session.error(msg, "Channel not found")
+        return
+    if not digit:
+        session.error(msg, "No digit specified")
+        return
+    duration = int(msg.get("Duration") or "100") if (msg.get("Duration") or "100").isdigit() else 100
+    with session.events_after_response():
+        session.respond(msg, "Success", [("Message", "DTMF successfully queued")])
+        owner = e.owners.get(channel)
+        if isinstance(owner, ControlledCall):
+            owner.dtmf(channel, digit, duration)
+        else:
+            far = owner.far_side if isinstance(owner, PairCall) and channel is owner.queue_side else None
+            target = far or channel
+            e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
+            e.channel_event(
+                "DTMFEnd",
+                target,
+                [("Digit", digit), ("DurationMs", str(duration)), ("Direction", "Received")],
+                "dtmf,all",
+            )
+
+
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, dict[str, Conference]] = weakref.WeakKeyDictionary()
+
+
+def _conferences(engine: Engine) -> dict[str, Conference]:
+    """The ConfBridges of one engine (a restarted PBX has a new engine and none)."""
+    return _BY_ENGINE.setdefault(engine, {})
