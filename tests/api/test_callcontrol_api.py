@@ -99,3 +99,40 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
     call = await wait_for(on_call)
     assert call["attempt"]["phone"] == "+12125550191"
     assert call["lead"]["phone"] == "+12125550191"
+
+
+async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld, aiohttp_client: Any) -> None:
+    """A predictive call of the demo campaign, controlled through the API; its legs land in the call record."""
+    client = await aiohttp_client(world.app)
+    alice = world.auth("alice")
+    await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
+    await client.post("/api/agents/alice/ready", headers=alice)
+
+    async def controlled() -> Any:
+        body = await (await client.get("/api/agents/alice/call/control", headers=alice)).json()
+        return body["control"]
+
+    control = await wait_for(controlled, 30.0)
+    assert control["state"] == "talking"
+    held = await (await client.post("/api/agents/alice/call/hold", headers=alice)).json()
+    assert held["state"] == "held"
+    await problem(await client.post("/api/agents/alice/call/hold", headers=alice), 409)  # already held
+    await problem(await client.post("/api/agents/alice/call/dtmf", json={"digits": "1"}, headers=alice), 409)
+    resumed = await (await client.post("/api/agents/alice/call/resume", headers=alice)).json()
+    assert resumed["state"] == "talking"
+    assert resumed["hold_seconds"] >= 0
+    sent = await client.post("/api/agents/alice/call/dtmf", json={"digits": "12#"}, headers=alice)
+    assert sent.status == 200, await sent.text()
+    ended = await client.post("/api/agents/alice/call/hangup", headers=alice)
+    assert ended.status == 200, await ended.text()
+    attempt_id = control["attempt_id"]
+
+    async def legs() -> Any:
+        body = await (await client.get(f"/api/attempts/{attempt_id}/legs", headers=alice)).json()
+        return body["legs"]
+
+    (leg,) = await wait_for(legs, 20.0)
+    assert (leg["party"], leg["how"], leg["transferred_by"]) == ("alice", "answered", None)
+    assert leg["talk_seconds"] > 0
+    await problem(await client.get(f"/api/attempts/{attempt_id}/legs", headers=world.auth("bob")), 403)
+    assert (await client.get(f"/api/attempts/{attempt_id}/legs", headers=world.auth("boss"))).status == 200
