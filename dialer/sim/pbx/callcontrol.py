@@ -14,18 +14,36 @@ the agent's leg hung up (dropping out of a conference) leaves with ``AgentComple
 from __future__ import annotations
 
 import weakref
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage
 from dialer.contract import CALL_END_USER_EVENT, CONFERENCE_CONTEXT, HOLD_CONTEXT
 from dialer.sim.pbx.calls import PairCall, Stage
 from dialer.sim.pbx.channels import Channel, Headers
+from dialer.sim.pbx.core import PbxCore
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.queues import AgentLeg
 
-if TYPE_CHECKING:
-    from dialer.sim.pbx.session import AmiSession
+
+class _Host(Protocol):
+    @property
+    def core(self) -> PbxCore: ...
+
+
+class _Session(Protocol):
+    """What these handlers use of an AMI session (dialer.sim.pbx.session.AmiSession)."""
+
+    @property
+    def pbx(self) -> _Host: ...
+
+    def respond(self, msg: AmiMessage, response: str, headers: Headers) -> None: ...
+
+    def error(self, msg: AmiMessage, message: str) -> None: ...
+
+    def events_after_response(self) -> AbstractContextManager[None]: ...
+
 
 _PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT)
 
@@ -291,7 +309,7 @@ def _controlled(engine: Engine, channel: Channel, conferences: dict[str, Confere
     return None
 
 
-async def redirect(session: AmiSession, msg: AmiMessage) -> None:
+async def redirect(session: _Session, msg: AmiMessage) -> None:
     e = session.pbx.core.engine
     name, extra = msg.get("Channel") or "", msg.get("ExtraChannel") or ""
     if not name:
@@ -319,7 +337,7 @@ async def redirect(session: AmiSession, msg: AmiMessage) -> None:
         call.redirect(moves)
 
 
-async def play_dtmf(session: AmiSession, msg: AmiMessage) -> None:
+async def play_dtmf(session: _Session, msg: AmiMessage) -> None:
     e = session.pbx.core.engine
     digit = (msg.get("Digit") or "")[:1]
     channel = e.find_channel(msg.get("Channel") or "")
