@@ -13,11 +13,11 @@ import contextlib
 import itertools
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from dialer.agents.registry import AgentStatus
+from dialer.agents.registry import AgentError, AgentStatus
 from dialer.ami.actions import AmiError, OriginateRequest, OriginateResult
 from dialer.ami.events import CoreShowChannel
 from dialer.callcontrol.compliance import NumberRefused, check_number
@@ -86,6 +86,9 @@ class _Controlled:
     runner: CampaignRunner
     server: str
     call: ControlledCall
+    # Agents a transfer or 3-way brought in: paused in their queues (as a preview agent about to dial) so that no
+    # queued call lands on them while they talk; ready again when the call ends or the transfer is cancelled.
+    reserved: set[str] = field(default_factory=set)
 
 
 class CallControlService:
@@ -160,10 +163,15 @@ class CallControlService:
         entry = self.find(agent_id)
         party = await self._party(entry, target, agent_id)
         now = entry.runner.clock.now()
-        if warm:
-            commands = entry.call.start_warm_transfer(party, agent_id, now)
-        else:
-            commands = entry.call.blind_transfer(party, agent_id, now)
+        await self._reserve(entry, party)
+        try:
+            if warm:
+                commands = entry.call.start_warm_transfer(party, agent_id, now)
+            else:
+                commands = entry.call.blind_transfer(party, agent_id, now)
+        except CallControlError:
+            await self._release(entry, party)
+            raise
         await self._run(entry, commands)
         log.info("call_transfer", attempt_id=entry.call.attempt_id, agent=agent_id, to=party.label(), warm=warm)
         return self._done(entry)
@@ -190,13 +198,22 @@ class CallControlService:
             peer = await self._bridged_peer(entry, call.agent_channel)
             if peer is not None:
                 call.target_answered(peer, entry.runner.clock.now())
+        pending = call.pending
         await self._run(entry, call.cancel_warm_transfer(entry.runner.clock.now()))
+        if pending is not None:
+            await self._release(entry, call.legs[pending - 1].party)
         return self._done(entry)
 
     async def conference(self, agent_id: str, target: Target) -> dict[str, object]:
         entry = self.find(agent_id)
         party = await self._party(entry, target, agent_id)
-        await self._run(entry, entry.call.conference_in(party, agent_id, entry.runner.clock.now()))
+        await self._reserve(entry, party)
+        try:
+            commands = entry.call.conference_in(party, agent_id, entry.runner.clock.now())
+        except CallControlError:
+            await self._release(entry, party)
+            raise
+        await self._run(entry, commands)
         return self._done(entry)
 
     async def leave_conference(self, agent_id: str) -> dict[str, object]:
@@ -236,6 +253,16 @@ class CallControlService:
         if entry.runner.pool.choose(now, only=entry.server) is None:
             raise NumberRefused("no_trunk_room", "no trunk room on the call's server now")
         return Party(PartyKind.EXTERNAL, checked.e164, config.dial_string(checked.e164))
+
+    async def _reserve(self, entry: _Controlled, party: Party) -> None:
+        if party.kind is PartyKind.AGENT:
+            await entry.runner.agents.reserve_for_preview(party.name)
+            entry.reserved.add(party.name)
+
+    async def _release(self, entry: _Controlled, party: Party) -> None:
+        if party.name in entry.reserved:
+            entry.reserved.discard(party.name)
+            await entry.runner.agents.end_preview(party.name)
 
     async def _bridged_peer(self, entry: _Controlled, channel: str | None) -> str | None:
         """The channel sharing a bridge with ``channel`` (a consult call's target), from CoreShowChannels."""
@@ -282,6 +309,9 @@ class CallControlService:
             if client is not None and channel != entry.call.customer_channel:
                 with contextlib.suppress(AmiError):
                     await client.hangup(channel)
+        for agent_id in list(entry.reserved):
+            with contextlib.suppress(AgentError, LookupError):
+                await entry.runner.agents.end_preview(agent_id)
         await save_call_legs(entry.runner.db, attempt_id, [leg_record(attempt_id, leg) for leg in entry.call.legs])
 
 
