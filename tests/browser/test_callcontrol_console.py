@@ -1,6 +1,7 @@
 """Call control in the agent console (headless chromium, the whole dialer, the simulated PBX): manual dial refused
 for a DNC number with the reason, allowed for a good one; the call arrives with its screen pop, the call-control
-panel and its running call timer. Screenshots: tests/artifacts/console-manual-dial-*.png."""
+panel and its running call timer; hold, resume, tones and hang-up; the screen pop stays for the disposition.
+Screenshots: tests/artifacts/console-manual-dial-*.png."""
 
 from __future__ import annotations
 
@@ -77,14 +78,37 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
         assert await page.is_enabled("#cc-hold")
         assert await page.is_disabled("#cc-resume")
         await page.screenshot(path=str(artifacts / "console-manual-dial-call.png"))
+        # Hold and resume (the simulated PBX moves both legs as Asterisk does), tones, then hang up.
+        await page.click("#cc-hold")
+        await until(lambda: _state(page, "held"))
+        assert await page.is_disabled("#cc-hold")
+        await page.click("#cc-resume")
+        await until(lambda: _state(page, "talking"))
+        await page.fill("#cc-digits", "12#")
+        await page.click("#cc-dtmf")
+        await page.click("#cc-hangup")
+        await page.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        # The screen pop stays for the disposition.
+        await page.wait_for_selector("#dispo-buttons button[data-code=sale]")
+        await page.click("#dispo-buttons button[data-code=sale]")
+        await until(lambda: _starts_saved(page))
         attempts = await (await client.get("/api/agents/alice/calls", headers=world.auth("alice"))).json()
         assert attempts["items"][0]["phone"] == "+12125550191"
+        assert attempts["items"][0]["disposition"] == "sale"
         assert not errors, errors
         await page.close()
 
 
 async def _contains(page: Any, selector: str, text: str) -> bool:
     return text in await text_of(page, selector)
+
+
+async def _state(page: Any, state: str) -> bool:
+    return str(await page.text_content("#cc-state")) == state
+
+
+async def _starts_saved(page: Any) -> bool:
+    return (await text_of(page, "#dispo-msg")).startswith("Saved")
 
 
 async def _timer_runs(page: Any) -> bool:

@@ -23,7 +23,9 @@ from dialer.contract import CALL_END_USER_EVENT, CONFERENCE_CONTEXT, HOLD_CONTEX
 from dialer.sim.pbx.calls import PairCall, Stage
 from dialer.sim.pbx.channels import Channel, Headers
 from dialer.sim.pbx.core import PbxCore
+from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.outbound import OutboundCall
 from dialer.sim.pbx.queues import AgentLeg
 
 
@@ -68,19 +70,23 @@ class Conference:
 class ControlledCall:
     """A queue call after its first Redirect: owns the customer's two halves and the agent leg's channels."""
 
-    def __init__(self, engine: Engine, pair: PairCall, leg: AgentLeg, conferences: dict[str, Conference]) -> None:
+    def __init__(
+        self, engine: Engine, pair: PairCall, leg: AgentLeg | DirectAgentDial, conferences: dict[str, Conference]
+    ) -> None:
         self.e = engine
         self.pair = pair
-        self.leg = leg
+        self.leg = leg  # the queue's member call, or the direct dial of DIALER_AGENT (preview, manual dial)
+        assert leg.a1 is not None
+        self.a1: Channel = leg.a1
         self.conferences = conferences
         self.customer = pair.queue_side
-        self.where: dict[Channel, str] = {self.customer: "queue", leg.a1: "queue"}
+        self.where: dict[Channel, str] = {self.customer: "queue", self.a1: "queue"}
         self.agent_done = False
         pair.cancel_timers()
         if leg.timer is not None:
             leg.timer.cancel()
         leg.ended = True  # the queue's own end of the bridge no longer runs: this call does it
-        for channel in (self.customer, pair.far_side, leg.a1, leg.a2):
+        for channel in (self.customer, pair.far_side, self.a1, leg.a2):
             if channel is not None:
                 engine.set_owner(channel, self)
 
@@ -205,7 +211,7 @@ class ControlledCall:
     def dtmf(self, channel: Channel, digit: str, duration_ms: int) -> None:
         """The digit is played to ``channel``: its Local other half receives it."""
         e = self.e
-        far = self.pair.far_side if channel is self.customer else (self.leg.a2 if channel is self.leg.a1 else None)
+        far = self.pair.far_side if channel is self.customer else (self.leg.a2 if channel is self.a1 else None)
         target = far or channel
         e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
         e.channel_event(
@@ -216,11 +222,18 @@ class ControlledCall:
         )
 
     # ------------------------------------------------------------------ ends
+    @property
+    def interface(self) -> str:
+        return self.leg.member.interface if isinstance(self.leg, AgentLeg) else self.leg.interface
+
     def _agent_complete(self, reason: str) -> None:
+        """app_queue's AgentComplete (a direct dial has none: the h extension's DialerAgentComplete says it)."""
         if self.agent_done:
             return
         self.agent_done = True
         leg, e = self.leg, self.e
+        if not isinstance(leg, AgentLeg):
+            return
         talk = int(e.now() - (leg.connected_at or e.now()))
         e.emit(
             "AgentComplete",
@@ -241,7 +254,7 @@ class ControlledCall:
                 ("UserEvent", CALL_END_USER_EVENT),
                 ("Attempt", ""),
                 ("Stage", "CONNECTED"),
-                ("Agent", self.leg.member.interface),
+                ("Agent", self.interface),
                 ("QueueStatus", ""),
                 ("Cause", str(cause)),
             ],
@@ -250,7 +263,7 @@ class ControlledCall:
 
     def _agent_gone(self, cause: int, *, requested: bool) -> None:
         e, leg = self.e, self.leg
-        a1, a2 = leg.a1, leg.a2
+        a1, a2 = self.a1, leg.a2
         if a1.hung_up:
             return
         if requested:
@@ -262,8 +275,11 @@ class ControlledCall:
         if a2 is not None and not a2.hung_up:
             e.hangup_request(a2, 16, soft=True)
             e.hangup(a2, cause)
-        e.device_state(leg.member.interface, "NOT_INUSE")
-        leg.system.dispatch_after_wrapup(leg.member.interface)
+        if isinstance(leg, AgentLeg):
+            e.device_state(leg.member.interface, "NOT_INUSE")
+            leg.system.dispatch_after_wrapup(leg.member.interface)
+        else:
+            leg.release()
 
     def _customer_gone(self, cause: int) -> None:
         e, pair = self.e, self.pair
@@ -302,7 +318,13 @@ def _controlled(engine: Engine, channel: Channel, conferences: dict[str, Confere
         return owner
     if isinstance(owner, AgentLeg):
         owner = engine.owners.get(owner.caller.channel)
-    leg = owner.leg if isinstance(owner, PairCall) else None
+    elif isinstance(owner, DirectAgentDial):
+        owner = engine.owners.get(owner.client.o)
+    leg: AgentLeg | DirectAgentDial | None = None
+    if isinstance(owner, OutboundCall) and owner.direct is not None:
+        leg = owner.direct
+    elif isinstance(owner, PairCall):
+        leg = owner.leg
     bridged = isinstance(owner, PairCall) and owner.stage is Stage.BRIDGED
     if bridged and isinstance(owner, PairCall) and leg is not None and leg.connected_at is not None and not leg.ended:
         return ControlledCall(engine, owner, leg, conferences)
