@@ -34,6 +34,7 @@ INBOUND_MAX_WAIT_VARIABLE: Final = "DIALER_INBOUND_MAX_WAIT"
 INBOUND_CLOSED_VARIABLE: Final = "DIALER_INBOUND_CLOSED"
 HOLD_MUSIC_VARIABLE: Final = "DIALER_HOLD_MUSIC"  # call control: music-on-hold class of a held customer ("" silence)
 HOLD_MAX_VARIABLE: Final = "DIALER_HOLD_MAX"  # call control: longest hold (s) before the held call ends
+TRANSFER_RING_VARIABLE: Final = "DIALER_TRANSFER_RING"  # call control: seconds a transfer target may ring
 GLOBAL_VARIABLES: Final = (
     SAFE_HARBOUR_VARIABLE,
     OPTOUT_KEY_VARIABLE,
@@ -46,6 +47,7 @@ GLOBAL_VARIABLES: Final = (
     INBOUND_CLOSED_VARIABLE,
     HOLD_MUSIC_VARIABLE,
     HOLD_MAX_VARIABLE,
+    TRANSFER_RING_VARIABLE,
 )
 
 # -- channel variables call control (dialer.callcontrol) sets with Setvar before a Redirect
