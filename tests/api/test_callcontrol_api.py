@@ -84,6 +84,8 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
         await client.post("/api/agents/alice/dial", json={"number": DNC_NUMBER}, headers=alice), 422
     )
     assert "dnc" in refused["detail"]
+    # A lead by id: only one alice may see (she has talked to none yet).
+    await problem(await client.post("/api/agents/alice/dial", json={"lead_id": 1}, headers=alice), 404)
     bad = await problem(await client.post("/api/agents/alice/dial", json={"number": "12345"}, headers=alice), 422)
     assert "invalid" in bad["detail"]
     resp = await client.post("/api/agents/alice/dial", json={"number": GOOD_NUMBER}, headers=alice)

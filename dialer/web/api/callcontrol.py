@@ -20,7 +20,7 @@ from dialer.callcontrol.core import CallControlError, PartyKind
 from dialer.callcontrol.service import NoLiveCall, Target
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
-from dialer.web.api.common import Strict, campaign_or_404, ok, own_agent
+from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
@@ -187,13 +187,15 @@ async def post_conference_leave(call: Call) -> web.Response:
     summary="Manual dial: a number or a lead, under the dialer's rules",
     tag="agents",
     body=ManualDialBody,
-    errors=(409, 422),
+    errors=(404, 409, 422),
 )
 async def post_manual_dial(call: Call) -> web.Response:
     agent_id = _agent(call)
     body = call.body_as(ManualDialBody)
     if (body.number is None) == (body.lead_id is None):
         raise Problem(422, "give either number or lead_id", kind="validation-error")
+    if body.lead_id is not None:
+        await lead_for(call, body.lead_id)  # an agent dials only a lead they may see (404 otherwise)
     daemon = call.daemon
     try:
         campaign = daemon.manual_campaign(agent_id, body.campaign)

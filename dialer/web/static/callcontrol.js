@@ -46,6 +46,9 @@ function build() {
     el("div", { class: "row" },
       el("label", { class: "grow" }, "Number ", el("input", { id: "dial-number", type: "tel", maxlength: "40", placeholder: "+1 212 555 0100" })),
       button("dial-go", "Dial number", () => manualDial(), "btn btn-primary")),
+    el("div", { class: "row" },
+      el("label", { class: "grow" }, "or lead # ", el("input", { id: "dial-lead", type: "number", min: "1", placeholder: "from a search" })),
+      button("dial-lead-go", "Dial lead", () => manualDial(true))),
     el("p", { id: "dial-msg", class: "msg", role: "status", "aria-live": "polite" }));
 }
 
@@ -109,11 +112,12 @@ function conference() {
   act("conference", t);
 }
 
-async function manualDial() {
+async function manualDial(byLead = false) {
   const number = $("dial-number").value.trim();
-  if (!number) { sayDial("Type a number", true); return; }
+  const lead = parseInt($("dial-lead").value, 10);
+  if (byLead ? !(lead > 0) : !number) { sayDial(byLead ? "Type a lead number" : "Type a number", true); return; }
   try {
-    const data = await api("POST", `/api/agents/${me}/dial`, { number });
+    const data = await api("POST", `/api/agents/${me}/dial`, byLead ? { lead_id: lead } : { number });
     sayDial(`Dialling… (attempt #${data.attempt_id}, campaign ${data.campaign})`);
   } catch (err) { sayDial(err.message, true); }
 }
