@@ -2,13 +2,17 @@
 contexts and ``PlayDTMF``, speaking what the recorded Asterisk 22 sessions say
 (tests/fixtures/ami-traces/lab/callcontrol-*.txt).
 
-Simulated: a queue call's customer and agent leg Redirected to ``dialer-hold`` (they leave the queue's bridge:
-``BridgeLeave`` each, ``BridgeDestroy``) and into ``dialer-conference,<n>`` (a ConfBridge: ``BridgeCreate``,
-``ConfbridgeStart``, then ``BridgeEnter`` + ``ConfbridgeJoin`` per channel); ``PlayDTMF`` to the customer
-(``DTMFBegin``/``DTMFEnd`` received by the far half); and the ends: the customer hanging up (or hung up) leaves the
-conference, ``AgentComplete`` (caller), the h extension's ``DialerCallEnd``, and app_queue hangs the agent leg up;
-the agent's leg hung up (dropping out of a conference) leaves with ``AgentComplete`` (agent). Transfers
-(``dialer-transfer``) are not simulated: such a Redirect is refused.
+Simulated: a queue call's (or a direct agent dial's) customer and agent leg Redirected to ``dialer-hold`` (they
+leave their bridge: ``BridgeLeave`` each, ``BridgeDestroy``) and into ``dialer-conference,<n>`` (a ConfBridge:
+``BridgeCreate``, ``ConfbridgeStart``, then ``BridgeEnter`` + ``ConfbridgeJoin`` per channel); the warm transfer's
+consult (the agent's leg Redirected to ``dialer-transfer,dial``: ``Dial(${DIALER_TRANSFER_DIAL})`` of another
+agent's phone or an outside number, bridged when it answers), completed (the target Redirected into the conference:
+the agent's Dial() ends, ``AgentComplete`` agent) or cancelled (the agent back in the conference: the target is hung
+up); ``PlayDTMF`` to the customer (``DTMFBegin``/``DTMFEnd`` received by the far half); and the ends: the customer
+hanging up (or hung up) leaves the conference, ``AgentComplete`` (caller), the h extension's ``DialerCallEnd``, and
+app_queue hangs the agent leg up; the agent's leg hung up (dropping out of a conference) leaves with
+``AgentComplete`` (agent). Not simulated (the Redirect is refused): ``dialer-transfer,queue`` (blind transfer to a
+queue) and a third party Originated into a conference.
 """
 
 from __future__ import annotations
@@ -19,14 +23,20 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage
-from dialer.contract import CALL_END_USER_EVENT, CONFERENCE_CONTEXT, HOLD_CONTEXT
+from dialer.contract import (
+    CALL_END_USER_EVENT,
+    CONFERENCE_CONTEXT,
+    HOLD_CONTEXT,
+    TRANSFER_CONTEXT,
+    TRANSFER_DIAL_VARIABLE,
+)
 from dialer.sim.pbx.calls import PairCall, Stage
-from dialer.sim.pbx.channels import Channel, Headers
+from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.core import PbxCore
 from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.outbound import OutboundCall
-from dialer.sim.pbx.queues import AgentLeg
+from dialer.sim.pbx.queues import AgentLeg, bridge_headers, open_agent_channels
 
 
 class _Host(Protocol):
@@ -47,7 +57,7 @@ class _Session(Protocol):
     def events_after_response(self) -> AbstractContextManager[None]: ...
 
 
-_PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT)
+_PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT, TRANSFER_CONTEXT)
 
 
 @dataclass
@@ -81,6 +91,12 @@ class ControlledCall:
         self.conferences = conferences
         self.customer = pair.queue_side
         self.where: dict[Channel, str] = {self.customer: "queue", self.a1: "queue"}
+        # A consult call (dialer-transfer,dial from the agent's leg): the dialling channel, the target's halves.
+        self.dialler: Channel | None = None
+        self.t1: Channel | None = None
+        self.t2: Channel | None = None
+        self.dial_bridge = ""
+        self.dial_timer: object | None = None
         self.agent_done = False
         pair.cancel_timers()
         if leg.timer is not None:
@@ -112,6 +128,8 @@ class ControlledCall:
             self.where[channel] = ""
             if left == 0:
                 e.emit("BridgeDestroy", "call,all", self._bridge_headers(0))
+        elif place == "dial":
+            self._leave_dial(channel)
         elif place.startswith("conf:"):
             conference = self.conferences[place[5:]]
             conference.members.remove(channel)
@@ -159,6 +177,9 @@ class ControlledCall:
             e.step(channel, "Wait", "1800", priority=1)
             self.where[channel] = "hold"
             return
+        if context == TRANSFER_CONTEXT:
+            self._dial(channel, channel.variables.get(TRANSFER_DIAL_VARIABLE, ""))
+            return
         name = f"dialer-{exten}"
         conference = self.conferences.get(name)
         if conference is None:
@@ -200,6 +221,91 @@ class ControlledCall:
                 ("Muted", "No"),
             ],
         )
+
+    # ------------------------------------------------------------------ consult (dialer-transfer,dial)
+    def _dial(self, channel: Channel, target: str) -> None:
+        e = self.e
+        e.step(channel, "Dial", target, priority=1)
+        self.where[channel] = "dialling"
+        self.dialler = channel
+        self.t1, self.t2, dial_string = open_agent_channels(e, target, channel, self)
+        e.emit(
+            "DialBegin", "call,all", [*e.snapshot(channel), *e.snapshot(self.t1, "Dest"), ("DialString", dial_string)]
+        )
+        e.set_state(self.t1, ChannelState.RINGING)
+        e.device_state(target, "INUSE")
+        if target.endswith(f"@{e.config.pstn_context}"):
+            # An outside number ([lab-cc-pstn]: Ringing, 1 s, Answer): the dialler hears it ring.
+            e.emit(
+                "DialState", "call,all", [*e.snapshot(channel), *e.snapshot(self.t1, "Dest"), ("DialStatus", "RINGING")]
+            )
+            delay = 1.0
+        else:
+            delay = e.world.agent_connect_seconds(self.pair.rng)
+        self.dial_timer = e.later(delay, self._dial_answered)
+
+    def _dial_answered(self) -> None:
+        e, t1, dialler = self.e, self.t1, self.dialler
+        if t1 is None or dialler is None or t1.hung_up or dialler.hung_up:
+            return
+        if self.t2 is not None:
+            e.set_state(self.t2, ChannelState.UP)
+        e.set_state(t1, ChannelState.UP)
+        e.emit("DialEnd", "call,all", [*e.snapshot(dialler), *e.snapshot(t1, "Dest"), ("DialStatus", "ANSWER")])
+        self.dial_bridge = e.new_bridge_id()
+        e.emit("BridgeCreate", "call,all", bridge_headers(self.dial_bridge, 0))
+        for count, channel in ((1, t1), (2, dialler)):
+            channel.bridge_id = self.dial_bridge
+            self.where[channel] = "dial"
+            e.emit("BridgeEnter", "call,all", bridge_headers(self.dial_bridge, count) + e.snapshot(channel))
+
+    def _leave_dial(self, channel: Channel) -> None:
+        """One side leaves the consult's bridge: the callee leaving ends the dialler's Dial() (it hangs up: the
+        agent drops out); the dialler leaving hangs the callee up."""
+        e = self.e
+        other = self.t1 if channel is self.dialler else self.dialler
+        channel.bridge_id = ""
+        self.where[channel] = ""
+        e.emit("BridgeLeave", "call,all", bridge_headers(self.dial_bridge, 1) + e.snapshot(channel))
+        if other is None or other.hung_up:
+            return
+        other.bridge_id = ""
+        self.where[other] = ""
+        e.emit("BridgeLeave", "call,all", bridge_headers(self.dial_bridge, 0) + e.snapshot(other))
+        e.emit("BridgeDestroy", "call,all", bridge_headers(self.dial_bridge, 0))
+        if other is self.t1:
+            self.e.later(0.05, lambda: self._callee_gone(16))  # Dial() hangs its callee up a moment later
+        elif other is self.a1:
+            self._agent_complete("agent")
+            self._agent_gone(16, requested=False)
+
+    def _callee_gone(self, cause: int) -> None:
+        """The consult's callee, out of every bridge, hangs up (its Dial() peer left, or the dialer hung it up)."""
+        e, t1, t2 = self.e, self.t1, self.t2
+        if t1 is None or t1.hung_up:
+            return
+        if t2 is not None and not t2.hung_up:
+            e.hangup_request(t2, cause)
+        e.hangup(t1, cause)
+        if t2 is not None and not t2.hung_up:
+            e.hangup_request(t2, 16, soft=True)
+            e.hangup(t2, cause)
+
+    def _target_gone(self, cause: int, *, requested: bool = False, h: bool = False) -> None:
+        e, t1, t2 = self.e, self.t1, self.t2
+        if t1 is None or t1.hung_up:
+            return
+        if requested:
+            e.hangup_request(t1, cause)
+        if self.where.get(t1):
+            self._leave(t1)
+        e.hangup_request(t1, 16, soft=True)
+        if h:
+            self._agent_h(t1, cause)
+        e.hangup(t1, cause)
+        if t2 is not None and not t2.hung_up:
+            e.hangup_request(t2, 16, soft=True)
+            e.hangup(t2, cause)
 
     def redirect(self, moves: list[tuple[Channel, str, str]]) -> None:
         for channel, _, _ in moves:
@@ -273,6 +379,8 @@ class ControlledCall:
         self._agent_h(a1, cause)
         e.hangup(a1, cause)
         if a2 is not None and not a2.hung_up:
+            if not requested:  # the leg's own dialplan ended (its Dial() returned): Local takes ;2 down
+                e.hangup_request(a2, cause)
             e.hangup_request(a2, 16, soft=True)
             e.hangup(a2, cause)
         if isinstance(leg, AgentLeg):
@@ -299,14 +407,21 @@ class ControlledCall:
             e.hangup(far, cause)
             e.device_state(far.device, "NOT_INUSE")
         e.device_state(near.device, "NOT_INUSE")
-        # app_queue ends its member call with the caller's.
+        # app_queue ends its member call with the caller's; a transfer target left in the conference goes too.
         self._agent_gone(16, requested=True)
+        if self.t1 is not None and self.where.get(self.t1, "").startswith("conf:"):
+            self._target_gone(16, requested=True, h=True)
         pair.on_ended()
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
         code = 16 if cause is None else cause
         if channel is self.customer or channel is self.pair.far_side:
             self._customer_gone(code)
+        elif channel in (self.t1, self.t2):
+            if self.t1 is not None and not self.where.get(self.t1):
+                self._callee_gone(code)
+            else:
+                self._target_gone(code, requested=True, h=True)
         else:
             self._agent_complete("agent")
             self._agent_gone(code, requested=True)
@@ -351,7 +466,8 @@ async def redirect(session: _Session, msg: AmiMessage) -> None:
         moves.append((other, msg.get("ExtraContext") or context, msg.get("ExtraExten") or exten))
     conferences = _conferences(e)
     call = _controlled(e, channel, conferences)
-    if call is None or any(ctx not in _PLACES for _, ctx, _ in moves):
+    unsupported = any(ctx not in _PLACES or (ctx == TRANSFER_CONTEXT and ex != "dial") for _, ctx, ex in moves)
+    if call is None or unsupported:
         session.error(msg, "Redirect failed (not simulated)")
         return
     with session.events_after_response():
