@@ -114,3 +114,74 @@ async def _starts_saved(page: Any) -> bool:
 async def _timer_runs(page: Any) -> bool:
     timer = await text_of(page, "#cc-timer")
     return timer not in ("--:--", "00:00")
+
+
+async def sign_in_manual(page: Any, base: str, name: str, *, ready: bool) -> None:
+    await login(page, base, name)
+    await page.wait_for_url(f"{base}/console")
+    await page.wait_for_selector("#q-manual-agents")
+    await page.uncheck("#q-outbound-agents")
+    await page.check("#q-manual-agents")
+    await page.keyboard.press("Alt+l")
+    await page.wait_for_selector("#state-pill.pill-paused")
+    if ready:
+        await page.keyboard.press("Alt+r")
+        await page.wait_for_selector("#state-pill.pill-ready")
+
+
+async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    """alice dials, holds and resumes, consults bob, hands the customer over and drops out; bob hangs up and
+    dispositions; the call record has both legs and the transfers report counts alice's transfer."""
+    async with web_world(tmp_path, speed=20.0) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        boss = world.auth("boss")
+        resp = await client.put(
+            "/api/campaigns/manual", data=MANUAL_TOML, headers={**boss, "Content-Type": "application/toml"}
+        )
+        assert resp.status == 201, await resp.text()
+        assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+        errors: list[str] = []
+        alice = await browser.new_page(viewport=VIEWPORT)
+        bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+        for page in (alice, bob):
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            csp_violations(page, errors)
+        await sign_in_manual(bob, base, "bob", ready=True)
+        await sign_in_manual(alice, base, "alice", ready=True)
+        await alice.fill("#dial-number", "+1 212 555 0191")
+        await alice.click("#dial-go")
+        await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
+        await until(lambda: _state(alice, "talking"))
+        await alice.click("#cc-hold")
+        await until(lambda: _state(alice, "held"))
+        await alice.click("#cc-resume")
+        await until(lambda: _state(alice, "talking"))
+        await alice.select_option("#cc-kind", "agent")
+        await alice.fill("#cc-target", "bob")
+        await alice.click("#cc-warm")
+        await until(lambda: _state(alice, "consulting"))
+        await alice.screenshot(path=str(artifacts / "console-sim-consulting.png"))
+        await alice.click("#cc-complete")
+        await bob.wait_for_selector("#lead-name", timeout=20_000)
+        await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
+        await until(lambda: _state(bob, "talking"))
+        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await bob.screenshot(path=str(artifacts / "console-sim-transferred.png"))
+        await bob.click("#cc-hangup")
+        await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await bob.click("#dispo-buttons button[data-code=sale]")
+        await until(lambda: _starts_saved(bob))
+        calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
+        attempt = calls["items"][0]
+        assert attempt["disposition"] == "sale"
+        legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=boss)).json())["legs"]
+        assert [(leg["party"], leg["how"], leg["transferred_by"]) for leg in legs] == [
+            ("alice", "answered", None),
+            ("bob", "warm", "alice"),
+        ]
+        report = await (await client.get("/api/campaigns/manual/transfers", headers=boss)).json()
+        assert report["transfers"] == [{"agent": "alice", "how": "warm", "to": "agent", "count": 1}]
+        assert not errors, errors
