@@ -35,7 +35,7 @@ from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.core import PbxCore
 from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
-from dialer.sim.pbx.outbound import OutboundCall
+from dialer.sim.pbx.outbound import CONTEXT_ENTRIES, OutboundCall
 from dialer.sim.pbx.queues import AgentLeg, bridge_headers, open_agent_channels
 
 
@@ -65,6 +65,7 @@ class Conference:
     name: str
     bridge_id: str
     members: list[Channel] = field(default_factory=list)
+    owner: ControlledCall | None = None
 
     def base(self) -> Headers:
         return [
@@ -97,6 +98,7 @@ class ControlledCall:
         self.t2: Channel | None = None
         self.dial_bridge = ""
         self.dial_timer: object | None = None
+        self.third: tuple[Channel, Channel | None] | None = None
         self.agent_done = False
         pair.cancel_timers()
         if leg.timer is not None:
@@ -170,7 +172,7 @@ class ControlledCall:
                     [*conference.base()[1:], ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
                 )
 
-    def _enter(self, channel: Channel, context: str, exten: str) -> None:
+    def _enter(self, channel: Channel, context: str, exten: str, *, join_first: bool = False) -> None:
         e = self.e
         channel.context, channel.exten, channel.priority = context, exten, 1
         if context == HOLD_CONTEXT:
@@ -183,7 +185,7 @@ class ControlledCall:
         name = f"dialer-{exten}"
         conference = self.conferences.get(name)
         if conference is None:
-            conference = self.conferences[name] = Conference(name, e.new_bridge_id())
+            conference = self.conferences[name] = Conference(name, e.new_bridge_id(), owner=self)
             e.emit(
                 "BridgeCreate",
                 "call,all",
@@ -199,28 +201,70 @@ class ControlledCall:
         self.where[channel] = f"conf:{name}"
         channel.bridge_id = conference.bridge_id
         count = str(len(conference.members))
-        e.emit(
-            "BridgeEnter",
-            "call,all",
+        enter: Headers = [
+            *conference.base()[1:],
+            ("BridgeNumChannels", count),
+            ("BridgeVideoSourceMode", "none"),
+            *e.snapshot(channel),
+        ]
+        join: Headers = [
+            *conference.base(),
+            ("BridgeNumChannels", count),
+            ("BridgeVideoSourceMode", "none"),
+            *e.snapshot(channel),
+            ("Admin", "No"),
+            ("Muted", "No"),
+        ]
+        # A channel Originated into the conference is announced to ConfBridge before it enters the bridge.
+        for event, headers in (
+            (("ConfbridgeJoin", join), ("BridgeEnter", enter))
+            if join_first
+            else (
+                ("BridgeEnter", enter),
+                ("ConfbridgeJoin", join),
+            )
+        ):
+            e.emit(event, "call,all", headers)
+
+    # ------------------------------------------------------------------ a 3-way's third party
+    def add_third(self, call: OutboundCall, conference: str) -> None:
+        """A third party Originated into the conference answered: it joins (and is this call's to end)."""
+        call.cancel_timers()
+        call.stage = Stage.ENDED  # its own flow is over: the conference has it
+        self.third = (call.o, call.far_side)
+        for channel in self.third:
+            if channel is not None:
+                self.e.set_owner(channel, self)
+        self._enter(call.o, CONFERENCE_CONTEXT, conference, join_first=True)
+
+    def _third_gone(self, cause: int) -> None:
+        e = self.e
+        if self.third is None:
+            return
+        near, far = self.third
+        if near.hung_up:
+            return
+        self._leave(near)
+        if far is not None and not far.hung_up:
+            e.hangup_request(far, cause)
+        e.hangup_request(near, 16, soft=True)
+        e.channel_event(
+            "UserEvent",
+            near,
             [
-                *conference.base()[1:],
-                ("BridgeNumChannels", count),
-                ("BridgeVideoSourceMode", "none"),
-                *e.snapshot(channel),
+                ("UserEvent", CALL_END_USER_EVENT),
+                ("Attempt", ""),
+                ("Stage", ""),
+                ("Agent", ""),
+                ("QueueStatus", ""),
+                ("Cause", str(cause)),
             ],
+            "user,all",
         )
-        e.emit(
-            "ConfbridgeJoin",
-            "call,all",
-            [
-                *conference.base(),
-                ("BridgeNumChannels", count),
-                ("BridgeVideoSourceMode", "none"),
-                *e.snapshot(channel),
-                ("Admin", "No"),
-                ("Muted", "No"),
-            ],
-        )
+        e.hangup(near, cause)
+        if far is not None and not far.hung_up:
+            e.hangup_request(far, 16, soft=True)
+            e.hangup(far, cause)
 
     # ------------------------------------------------------------------ consult (dialer-transfer,dial)
     def _dial(self, channel: Channel, target: str) -> None:
@@ -389,6 +433,52 @@ class ControlledCall:
         else:
             leg.release()
 
+    def _agent_drops_out(self, cause: int) -> None:
+        """AMI Hangup of the agent's leg in a conference (the agent leaves a 3-way)."""
+        e, a1, a2 = self.e, self.a1, self.leg.a2
+        place = self.where.get(a1, "")
+        conference = self.conferences.get(place[5:]) if place.startswith("conf:") else None
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, cause)
+        if conference is not None:
+            conference.members.remove(a1)
+            count = str(len(conference.members))
+            e.emit(
+                "BridgeLeave",
+                "call,all",
+                [
+                    *conference.base()[1:],
+                    ("BridgeNumChannels", count),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(a1),
+                ],
+            )
+        a1.bridge_id = ""
+        self.where[a1] = ""
+        e.hangup_request(a1, 16, soft=True)
+        self._agent_h(a1, cause)
+        e.hangup(a1, cause)
+        if conference is not None:
+            e.emit(
+                "ConfbridgeLeave",
+                "call,all",
+                [
+                    *conference.base(),
+                    ("BridgeNumChannels", str(len(conference.members))),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(a1),
+                    ("Admin", "No"),
+                ],
+            )
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, 16, soft=True)
+            e.hangup(a2, cause)
+        if isinstance(self.leg, AgentLeg):
+            e.device_state(self.leg.member.interface, "NOT_INUSE")
+            self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
+        else:
+            self.leg.release()
+
     def _customer_gone(self, cause: int) -> None:
         e, pair = self.e, self.pair
         near, far = self.customer, pair.far_side
@@ -417,6 +507,11 @@ class ControlledCall:
         code = 16 if cause is None else cause
         if channel is self.customer or channel is self.pair.far_side:
             self._customer_gone(code)
+        elif self.third is not None and channel in self.third:
+            self._third_gone(code)
+        elif channel is self.a1 and self.where.get(self.a1, "").startswith("conf:"):
+            self._agent_complete("agent")
+            self._agent_drops_out(code)
         elif channel in (self.t1, self.t2):
             if self.t1 is not None and not self.where.get(self.t1):
                 self._callee_gone(code)
@@ -509,3 +604,15 @@ _BY_ENGINE: weakref.WeakKeyDictionary[Engine, dict[str, Conference]] = weakref.W
 def _conferences(engine: Engine) -> dict[str, Conference]:
     """The ConfBridges of one engine (a restarted PBX has a new engine and none)."""
     return _BY_ENGINE.setdefault(engine, {})
+
+
+def _third_party_enters(call: OutboundCall) -> bool:
+    """An Originate into ``dialer-conference,<n>`` answered: the conference's call takes the channel."""
+    conference = _conferences(call.engine).get(f"dialer-{call.request.exten}")
+    if conference is None or conference.owner is None:
+        return False
+    conference.owner.add_third(call, call.request.exten)
+    return True
+
+
+CONTEXT_ENTRIES[CONFERENCE_CONTEXT] = _third_party_enters

@@ -89,6 +89,24 @@ async def test_call_control_event_by_event(name: str) -> None:
     assert reasons == [m.get("Reason") for m in recorded if m.name == "AgentComplete"]
 
 
+async def test_three_way_agent_drop_out_event_by_event() -> None:
+    """callcontrol-conference.txt: the customer and the agent into the conference, the agent drops out (AMI Hangup
+    of their leg). The third party is not compared: the recorded world's callee for 5550102 is busy (last digit 2),
+    where the lab's [lab-cc-pstn] answers every number."""
+    recorded, simulated = await simulate("callcontrol-conference")
+    rec, sim = per_channel_sequences(recorded), per_channel_sequences(simulated)
+    for role in (
+        "Local/5550001@lab-cc-pstn#1;1",
+        "Local/ccagent1@lab-cc-agents#1;1",
+        "Local/ccagent1@lab-cc-agents#1;2",
+    ):
+        assert from_bridge(sim[role]) == from_bridge(rec[role]), role
+    drop = next(m for m in simulated if m.is_response and m.action_id == "cc-drop")
+    assert (drop.name, drop.get("Message")) == ("Success", "Channel Hungup")
+    complete = [m.get("Reason") for m in simulated if m.name == "AgentComplete"]
+    assert complete == [m.get("Reason") for m in recorded if m.name == "AgentComplete"] == ["agent"]
+
+
 async def test_a_blind_transfer_to_a_queue_is_refused_not_faked() -> None:
     """dialer-transfer,queue is not simulated: the sim says so instead of pretending."""
     _, simulated = await simulate("callcontrol-blind-transfer")
