@@ -47,6 +47,9 @@ CONNECT_LIMIT_AMD_VARIABLE: Final = "DIALER_CONNECT_LIMIT_AMD"  # the same after
 INBOUND_MAX_WAIT_VARIABLE: Final = "DIALER_INBOUND_MAX_WAIT"
 INBOUND_CLOSED_VARIABLE: Final = "DIALER_INBOUND_CLOSED"
 FASTAGI_VARIABLE: Final = "DIALER_FASTAGI"  # host:port of the daemon's FastAGI server
+HOLD_MUSIC_VARIABLE: Final = "DIALER_HOLD_MUSIC"  # call control: music-on-hold class of a held customer ("" silence)
+HOLD_MAX_VARIABLE: Final = "DIALER_HOLD_MAX"  # call control: longest hold (s) before the held call ends
+TRANSFER_RING_VARIABLE: Final = "DIALER_TRANSFER_RING"  # call control: seconds a transfer target may ring
 GLOBAL_VARIABLES: Final = (
     SAFE_HARBOUR_VARIABLE,
     OPTOUT_KEY_VARIABLE,
@@ -58,7 +61,15 @@ GLOBAL_VARIABLES: Final = (
     INBOUND_MAX_WAIT_VARIABLE,
     INBOUND_CLOSED_VARIABLE,
     FASTAGI_VARIABLE,
+    HOLD_MUSIC_VARIABLE,
+    HOLD_MAX_VARIABLE,
+    TRANSFER_RING_VARIABLE,
 )
+
+# -- channel variables call control (dialer.callcontrol) sets with Setvar before a Redirect
+TRANSFER_DIAL_VARIABLE: Final = "DIALER_TRANSFER_DIAL"  # dial string of a transfer target (agent phone, trunk)
+TRANSFER_QUEUE_VARIABLE: Final = "DIALER_TRANSFER_QUEUE"  # the queue a blind transfer sends the customer to
+CALL_CONTROL_VARIABLES: Final = (TRANSFER_DIAL_VARIABLE, TRANSFER_QUEUE_VARIABLE)
 
 # -- the dialplan's own working variables (the dialer never sets them; they show in VarSet and DialerCallEnd)
 STAGE_VARIABLE: Final = "DIALER_STAGE"  # how far the answered call got (CONNECTED, SAFE_HARBOUR, OPTOUT ...)
@@ -88,7 +99,14 @@ SPY_MODES: Final = ("listen", "whisper", "barge")  # the extensions of dialer-su
 
 # Every DIALER_* channel variable of the contract.
 VARIABLES: Final = frozenset(
-    (*ORIGINATE_VARIABLES, *GLOBAL_VARIABLES, *DIALPLAN_VARIABLES, *IVR_VARIABLES, *MONITORING_VARIABLES)
+    (
+        *ORIGINATE_VARIABLES,
+        *GLOBAL_VARIABLES,
+        *DIALPLAN_VARIABLES,
+        *IVR_VARIABLES,
+        *MONITORING_VARIABLES,
+        *CALL_CONTROL_VARIABLES,
+    )
 )
 # The prefix the AMI layer keeps VarSet events by (every other VarSet is noise for the dialer).
 VARIABLE_PREFIX: Final = "DIALER_"
@@ -127,6 +145,9 @@ INBOUND_CONTEXT: Final = "dialer-inbound"  # where DIDs send inbound callers
 IVR_CONTEXT: Final = "dialer-ivr"  # an answered call runs its IVR flow (FastAGI), agentless or inbound
 RECORD_CONTEXT: Final = "dialer-record"  # Gosub from dialer-outbound: MixMonitor(${DIALER_RECORDING},b)
 SUPERVISE_CONTEXT: Final = "dialer-supervise"  # Originate to a supervisor's phone: Exten listen|whisper|barge
+HOLD_CONTEXT: Final = "dialer-hold"  # call control: s = a held customer, agent = the agent's leg meanwhile
+TRANSFER_CONTEXT: Final = "dialer-transfer"  # call control: dial = DIALER_TRANSFER_DIAL, queue = DIALER_TRANSFER_QUEUE
+CONFERENCE_CONTEXT: Final = "dialer-conference"  # call control: ConfBridge named by the extension (the attempt id)
 CONTEXTS: Final = frozenset(
     (
         OUTBOUND_CONTEXT,
@@ -140,5 +161,8 @@ CONTEXTS: Final = frozenset(
         IVR_CONTEXT,
         RECORD_CONTEXT,
         SUPERVISE_CONTEXT,
+        HOLD_CONTEXT,
+        TRANSFER_CONTEXT,
+        CONFERENCE_CONTEXT,
     )
 )

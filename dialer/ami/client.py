@@ -557,6 +557,62 @@ class AmiClient:
             raise
         return True
 
+    # ---- call control (dialer.callcontrol) ----------------------------------------------------------------
+
+    async def redirect(
+        self,
+        channel: str,
+        context: str,
+        exten: str,
+        *,
+        extra_channel: str | None = None,
+        extra_context: str | None = None,
+        extra_exten: str | None = None,
+    ) -> bool:
+        """Send ``channel`` (and ``extra_channel``, leaving its bridge with it) to ``context,exten,1``. False if a
+        channel no longer exists."""
+        headers = [("Action", "Redirect"), ("Channel", channel)]
+        if extra_channel:
+            headers.append(("ExtraChannel", extra_channel))
+        headers += [("Context", context), ("Exten", exten), ("Priority", "1")]
+        if extra_channel:
+            headers += [
+                ("ExtraContext", extra_context or context),
+                ("ExtraExten", extra_exten or exten),
+                ("ExtraPriority", "1"),
+            ]
+        try:
+            await self._action(headers)
+        except AmiActionError as exc:
+            if "does not exist" in exc.message.lower() or "not found" in exc.message.lower():
+                return False
+            raise
+        return True
+
+    async def setvar(self, channel: str, variable: str, value: str) -> bool:
+        """Set a channel variable (``__NAME`` to be inherited). False if the channel no longer exists."""
+        headers = [("Action", "Setvar"), ("Channel", channel), ("Variable", variable), ("Value", value)]
+        try:
+            await self._action(headers)
+        except AmiActionError as exc:
+            if "not found" in exc.message.lower() or "does not exist" in exc.message.lower():
+                return False
+            raise
+        return True
+
+    async def play_dtmf(self, channel: str, digit: str, *, duration_ms: int | None = None) -> bool:
+        """Play one DTMF digit to ``channel`` (the far end hears it). False if the channel no longer exists."""
+        headers = [("Action", "PlayDTMF"), ("Channel", channel), ("Digit", digit)]
+        if duration_ms is not None:
+            headers.append(("Duration", str(duration_ms)))
+        try:
+            await self._action(headers)
+        except AmiActionError as exc:
+            if "not found" in exc.message.lower():
+                return False
+            raise
+        return True
+
     async def queue_add(
         self,
         queue: str,

@@ -6,6 +6,10 @@ verbatim with ``#<< +S.SSSs`` stamps between AMI messages and ``#>> +S.SSSs SENT
 sent. Before anything is written the recorder checks that dropping the ``#`` lines gives back the received
 stream byte for byte (:func:`dialer.ami.transcript.received_stream`).
 
+Call-control scenarios act on channels whose names only the session tells (the agent leg a queue bridged): an
+action's values may name them as ``{agent1}``, ``{dial1}`` ... -- the ``DestChannel`` of the session's first
+``AgentConnect``, first ``DialBegin`` and so on (see :data:`CAPTURED`).
+
 "Until quiet": every channel that appeared in the session (``Newchannel``) had its ``Hangup``, and then
 nothing arrived for the step's quiet period (bounded by its ``limit``).
 
@@ -143,8 +147,25 @@ def _agents(verb: str, queue: str = QUEUE, agents: tuple[str, ...] = AGENTS) -> 
     )
 
 
-def _session(*body: Step, quiet: float = 3.0, limit: float = 120.0, agents: bool = True) -> tuple[Step, ...]:
-    """Login, Events on, the recording's agents in the queue, ``body``, until quiet, agents out, Logoff."""
+def _session(
+    *body: Step,
+    quiet: float = 3.0,
+    limit: float = 120.0,
+    agents: bool = True,
+    members: tuple[tuple[str, str], ...] = (),
+) -> tuple[Step, ...]:
+    """Login, Events on, the recording's agents in the queue (or ``members``: (queue, interface) pairs), ``body``,
+    until quiet, agents out, Logoff."""
+    if members:
+        add = tuple(
+            _queue("QueueAdd", f"cc-add-{n}", ("Queue", queue), ("Interface", member))
+            for n, (queue, member) in enumerate(members, start=1)
+        )
+        remove = tuple(
+            _queue("QueueRemove", f"cc-remove-{n}", ("Queue", queue), ("Interface", member))
+            for n, (queue, member) in enumerate(members, start=1)
+        )
+        return (LOGIN, EVENTS_ON, *add, *body, UntilQuiet(quiet, limit), *remove, LOGOFF, UntilClosed())
     inside = (
         (*_agents("QueueAdd"), *body, UntilQuiet(quiet, limit), *_agents("QueueRemove"))
         if agents
@@ -165,6 +186,56 @@ def _queue(action: str, action_id: str, *extra: tuple[str, str]) -> Send:
 
 
 _MEMBER = ("Interface", "Local/agentfx9@lab-agents")
+
+# Call control (asterisk/extensions.conf [dialer-hold], [dialer-transfer], [dialer-conference]): lab callees and
+# agents that stay on the line ([lab-cc-pstn], [lab-cc-agents]); the customer is the Originate's ChannelId.
+CC_CUSTOMER = "fixture-cc-1"
+CC_AGENT = "Local/ccagent1@lab-cc-agents"
+CC_SECOND_AGENT = "Local/ccagent2@lab-cc-agents"
+CC_CONFERENCE = "4242"
+
+
+def _cc_session(*body: Step, closer: bool = False) -> tuple[Step, ...]:
+    """A live call (lab-cc-pstn) the queue gives to CC_AGENT, ``body`` 4 s after the Originate, then the customer
+    hung up; with ``closer`` the second agent waits in inbound-sales (the lab's stand-in for a closer queue)."""
+    members = ((QUEUE, CC_AGENT),) + (((INBOUND_QUEUE, CC_SECOND_AGENT),) if closer else ())
+    return _session(
+        originate("5550001", "cc-orig-1", channel_id=CC_CUSTOMER, pstn="lab-cc-pstn"),
+        Pause(4.0),
+        *body,
+        _h(("Action", "Hangup"), ("Channel", CC_CUSTOMER), ("ActionID", "cc-end")),
+        members=members,
+    )
+
+
+def _redirect(
+    action_id: str,
+    extra: str,
+    context: str,
+    exten: str,
+    extra_context: str | None = None,
+    extra_exten: str | None = None,
+) -> Send:
+    """Redirect the customer to ``context,exten,1`` and ``extra`` to ``extra_context,extra_exten,1`` (the same
+    place by default)."""
+    return _h(
+        ("Action", "Redirect"),
+        ("Channel", CC_CUSTOMER),
+        ("ExtraChannel", extra),
+        ("Context", context),
+        ("Exten", exten),
+        ("Priority", "1"),
+        ("ExtraContext", extra_context or context),
+        ("ExtraExten", extra_exten or exten),
+        ("ExtraPriority", "1"),
+        ("ActionID", action_id),
+    )
+
+
+def _setvar(channel: str, name: str, value: str, action_id: str) -> Send:
+    return _h(("Action", "Setvar"), ("Channel", channel), ("Variable", name), ("Value", value), ("ActionID", action_id))
+
+
 _BURST_DIGITS = "1234568"
 
 # The named scenarios (the fixture set in tests/fixtures/ami-traces/; see its README).
@@ -325,6 +396,121 @@ SCENARIOS: dict[str, Scenario] = {
             ),
         ),
         Scenario(
+            "callcontrol-hold-resume",
+            "call control: hold (Redirect customer and agent to dialer-hold), resume (Redirect both into their "
+            "conference, dialer-conference), DTMF 5 to the customer",
+            _cc_session(
+                _h(
+                    ("Action", "Redirect"),
+                    ("Channel", CC_CUSTOMER),
+                    ("ExtraChannel", "{agent1}"),
+                    ("Context", "dialer-hold"),
+                    ("Exten", "s"),
+                    ("Priority", "1"),
+                    ("ExtraContext", "dialer-hold"),
+                    ("ExtraExten", "agent"),
+                    ("ExtraPriority", "1"),
+                    ("ActionID", "cc-hold"),
+                ),
+                Pause(3.0),
+                _h(
+                    ("Action", "Redirect"),
+                    ("Channel", CC_CUSTOMER),
+                    ("ExtraChannel", "{agent1}"),
+                    ("Context", "dialer-conference"),
+                    ("Exten", CC_CONFERENCE),
+                    ("Priority", "1"),
+                    ("ExtraContext", "dialer-conference"),
+                    ("ExtraExten", CC_CONFERENCE),
+                    ("ExtraPriority", "1"),
+                    ("ActionID", "cc-resume"),
+                ),
+                Pause(2.0),
+                _h(("Action", "PlayDTMF"), ("Channel", CC_CUSTOMER), ("Digit", "5"), ("ActionID", "cc-dtmf")),
+                Pause(2.0),
+            ),
+        ),
+        Scenario(
+            "callcontrol-blind-transfer",
+            "call control: blind transfer to a queue (Setvar DIALER_TRANSFER_QUEUE, Redirect of the customer to "
+            "dialer-transfer,queue, the agent's leg hung up) taken by a second agent",
+            _cc_session(
+                _setvar(CC_CUSTOMER, "DIALER_TRANSFER_QUEUE", INBOUND_QUEUE, "cc-setvar"),
+                _h(
+                    ("Action", "Redirect"),
+                    ("Channel", CC_CUSTOMER),
+                    ("Context", "dialer-transfer"),
+                    ("Exten", "queue"),
+                    ("Priority", "1"),
+                    ("ActionID", "cc-blind"),
+                ),
+                _h(("Action", "Hangup"), ("Channel", "{agent1}"), ("ActionID", "cc-agent-out")),
+                Pause(4.0),
+                closer=True,
+            ),
+        ),
+        Scenario(
+            "callcontrol-warm-transfer",
+            "call control: warm transfer to a second agent (customer to dialer-hold, the agent's leg to "
+            "dialer-transfer,dial), completed (customer and target Redirected into the conference; the first "
+            "agent's Dial() ends)",
+            _cc_session(
+                _setvar("{agent1}", "DIALER_TRANSFER_DIAL", CC_SECOND_AGENT, "cc-setvar"),
+                _redirect("cc-consult", "{agent1}", "dialer-hold", "s", "dialer-transfer", "dial"),
+                Pause(3.0),
+                _redirect("cc-complete", "{dial3}", "dialer-conference", CC_CONFERENCE),
+                Pause(3.0),
+            ),
+        ),
+        Scenario(
+            "callcontrol-warm-transfer-cancel",
+            "call control: warm transfer to an external number, cancelled: customer and agent back in the "
+            "conference, the target hung up",
+            _cc_session(
+                _setvar("{agent1}", "DIALER_TRANSFER_DIAL", "Local/5550101@lab-cc-pstn", "cc-setvar"),
+                _redirect("cc-consult", "{agent1}", "dialer-hold", "s", "dialer-transfer", "dial"),
+                Pause(3.0),
+                _redirect("cc-cancel", "{agent1}", "dialer-conference", CC_CONFERENCE),
+                _h(("Action", "Hangup"), ("Channel", "{dial3}"), ("ActionID", "cc-target-end")),
+                Pause(3.0),
+            ),
+        ),
+        Scenario(
+            "callcontrol-conference",
+            "call control: 3-way (customer and agent Redirected to dialer-conference, a third party Originated "
+            "into it), the agent drops out, the two others talk on",
+            _cc_session(
+                _h(
+                    ("Action", "Redirect"),
+                    ("Channel", CC_CUSTOMER),
+                    ("ExtraChannel", "{agent1}"),
+                    ("Context", "dialer-conference"),
+                    ("Exten", CC_CONFERENCE),
+                    ("Priority", "1"),
+                    ("ExtraContext", "dialer-conference"),
+                    ("ExtraExten", CC_CONFERENCE),
+                    ("ExtraPriority", "1"),
+                    ("ActionID", "cc-conf"),
+                ),
+                _h(
+                    ("Action", "Originate"),
+                    ("Channel", "Local/5550102@lab-cc-pstn"),
+                    ("Context", "dialer-conference"),
+                    ("Exten", CC_CONFERENCE),
+                    ("Priority", "1"),
+                    ("Timeout", "30000"),
+                    ("CallerID", '"Dialer" <5550100>'),
+                    ("Async", "true"),
+                    ("ChannelId", "fixture-cc-3"),
+                    ("ActionID", "cc-third"),
+                ),
+                Pause(4.0),
+                _h(("Action", "Hangup"), ("Channel", "{agent1}"), ("ActionID", "cc-drop")),
+                Pause(3.0),
+                _h(("Action", "Hangup"), ("Channel", "fixture-cc-3"), ("ActionID", "cc-third-end")),
+            ),
+        ),
+        Scenario(
             "inbound-call-waiting",
             "the only member of inbound-sales paused; an inbound customer (Local/s@sim-inbound, Application Wait 10) "
             "waits in the queue and gives up",
@@ -387,6 +573,7 @@ class _Recording:
     closed: bool = False
     sent: list[tuple[float, Headers]] = field(default_factory=list)
     banner: asyncio.Event = field(default_factory=asyncio.Event)  # set once the banner line (or EOF) arrived
+    names: dict[str, str] = field(default_factory=dict)  # {agent1}, {dial1} ... (see CAPTURED)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -423,6 +610,13 @@ class _Recording:
         fields = dict(_HEADER.findall(message))
         event = fields.get(b"Event")
         unique = fields.get(b"Uniqueid")
+        prefix = CAPTURED.get((event or b"").decode(errors="replace"))
+        dest = fields.get(b"DestChannel")
+        if prefix is not None and dest is not None:
+            name = dest.decode(errors="replace")
+            mine = [value for key, value in self.names.items() if key.rstrip("0123456789") == prefix]
+            if name not in mine:
+                self.names[f"{prefix}{len(mine) + 1}"] = name
         if unique is None:
             return
         if event == b"Newchannel":
@@ -437,6 +631,17 @@ async def _banner(rec: _Recording) -> None:
 
 
 _HEADER = re.compile(rb"^([A-Za-z0-9-]+): ?(.*?)\r$", re.MULTILINE)
+
+
+class _Names(dict[str, str]):
+    """Placeholders of a step; one the session has not told (yet) stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+# Event -> name prefix of the DestChannels a scenario may send actions to ({agent1} = first AgentConnect's).
+CAPTURED: dict[str, str] = {"AgentConnect": "agent", "DialBegin": "dial"}
 
 
 async def record_session(
@@ -463,7 +668,8 @@ async def record_session(
                 break
             if isinstance(step, Send):
                 headers = tuple(
-                    (k, v.format(username=username, secret=secret, fastagi=fastagi)) for k, v in step.headers
+                    (k, v.format_map(_Names(username=username, secret=secret, fastagi=fastagi, **rec.names)))
+                    for k, v in step.headers
                 )
                 at = rec.elapsed()
                 rec.lines.append(f"#>> +{at:.3f}s SENT\n".encode())

@@ -116,6 +116,7 @@ class CallConnected(CallUpdate):
     interface: str
     member_name: str
     wait_seconds: float  # in the queue before the agent answered
+    agent_channel: str = ""  # the agent's leg bridged to the call (call control acts on it); "" when unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,7 +486,7 @@ class CallTracker:
             self._amd_verdict(call, now)
         elif name == AGENT_CONNECT_USER_EVENT:
             agent = event.get("Agent") or ""
-            self._connected(call, now, "", agent, agent, None)
+            self._connected(call, now, "", agent, agent, None, event.channel)
         elif name == ABANDON_USER_EVENT:
             call.abandon_status = event.get("QueueStatus") or call.abandon_status
         elif name == CALL_END_USER_EVENT:
@@ -532,11 +533,20 @@ class CallTracker:
         if call is None:
             return _NOTHING
         call.last_event_at = now
-        self._connected(call, now, event.queue, event.interface, event.member_name, float(event.hold_time))
+        self._connected(
+            call, now, event.queue, event.interface, event.member_name, float(event.hold_time), event.dest_channel
+        )
         return self._flush(call)
 
     def _connected(
-        self, call: _Call, now: float, queue: str, interface: str, member_name: str, hold_time: float | None
+        self,
+        call: _Call,
+        now: float,
+        queue: str,
+        interface: str,
+        member_name: str,
+        hold_time: float | None,
+        agent_channel: str = "",
     ) -> None:
         if call.connected_at is not None:
             return
@@ -550,7 +560,9 @@ class CallTracker:
             wait = hold_time
         else:
             wait = now - call.answer_at if call.answer_at is not None else 0.0
-        call.updates.append(CallConnected(call.record.attempt_id, now, queue, interface, member_name, wait))
+        call.updates.append(
+            CallConnected(call.record.attempt_id, now, queue, interface, member_name, wait, agent_channel)
+        )
 
     # ---- ending -----------------------------------------------------------------------------------------
 

@@ -415,6 +415,19 @@ class CrmOptions(BaseModel):
         return v
 
 
+class CallControlOptions(BaseModel):
+    """What agents may do from the console besides taking calls (dialer.callcontrol)."""
+
+    model_config = _Frozen
+    manual_dial: bool = Field(default=False, description="agents may dial a number or a lead by hand")
+    transfer_queues: tuple[str, ...] = Field(
+        default=(), description="queues a call may be transferred to (e.g. a closer queue)"
+    )
+    external_transfers: bool = Field(
+        default=True, description="transfers and 3-way calls to outside numbers (same checks as the dialer)"
+    )
+
+
 class Disposition(BaseModel):
     """A button on the agent console that closes the attempt."""
 
@@ -559,6 +572,7 @@ class CampaignConfig(BaseModel):
     timezones: TimezoneOptions = TimezoneOptions()
     pacing: PacingOptions = PacingOptions()
     preview: PreviewOptions = PreviewOptions()
+    call_control: CallControlOptions = CallControlOptions()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     wrap_up_seconds: int = Field(default=15, ge=0, le=3600, description="wrap-up time before the agent is ready")
     lease_seconds: int = Field(default=120, ge=30, le=3600, description="claim lease: ring + setup + margin")

@@ -15,12 +15,41 @@ class AgentCalls:
     def __init__(self, ctx: CampaignContext) -> None:
         self.ctx = ctx
         self.attempts: dict[str, int] = {}  # agent id -> the attempt they are on or last wrapped up
+        self.channels: dict[str, str] = {}  # agent id -> the leg bridged to their current call (call control)
         self.talk_started: dict[str, float] = {}
         self.wrap_started: dict[str, float] = {}
 
-    def connected(self, agent_id: str, attempt_id: int) -> None:
-        """The agent took the call (or an adopted call shows them on it)."""
+    def connected(self, agent_id: str, attempt_id: int, agent_channel: str | None = None) -> None:
+        """The agent took the call (or an adopted call shows them on it), on ``agent_channel`` when known."""
         self.attempts[agent_id] = attempt_id
+        if agent_channel:
+            self.channels[agent_id] = agent_channel
+
+    def live_call_of_agent(self, agent_id: str) -> tuple[int, str, str, str] | None:
+        """(attempt id, server, customer channel, agent's leg) of the connected call the agent is on, for call
+        control; None when the agent is on no live call of this campaign (or its channels are not known)."""
+        attempt_id = self.attempts.get(agent_id)
+        call = self.ctx.in_flight.calls.get(attempt_id) if attempt_id is not None else None
+        channel = self.channels.get(agent_id)
+        if call is None or not call.connected or not call.channel_id or not channel:
+            return None
+        return call.attempt_id, call.server, call.channel_id, channel
+
+    def hand_over(self, attempt_id: int, agent_id: str, agent_channel: str) -> None:
+        """A transfer gave the call to ``agent_id``: their console pops it and they disposition it."""
+        ctx = self.ctx
+        call = ctx.in_flight.calls.get(attempt_id)
+        self.attempts[agent_id] = attempt_id
+        self.channels[agent_id] = agent_channel
+        ctx.bus.publish(
+            f"agent:{agent_id}",
+            "screen_pop",
+            campaign=ctx.name,
+            attempt_id=attempt_id,
+            lead_id=call.lead_id if call is not None else None,
+            wait_seconds=0.0,
+            transferred=True,
+        )
 
     def attempt_of_agent(self, agent_id: str) -> int | None:
         """The attempt the agent is on or last wrapped up (for the disposition)."""
@@ -69,6 +98,7 @@ class AgentCalls:
             callback_personal=callback_personal,
         )
         self.attempts.pop(agent_id, None)
+        self.channels.pop(agent_id, None)
         ctx.counters.dispositions[code] += 1
         if transition.kind in (TransitionKind.CLOSED, TransitionKind.DNC):
             ctx.counters.closed += 1

@@ -25,7 +25,7 @@ class Preview:
         ctx = self.ctx
         if agent_id in self.held:
             return self.held[agent_id]
-        self._require_ready(agent_id)
+        self.require_ready(agent_id)
         wall = datetime.fromtimestamp(ctx.clock.now(), UTC)
         batch = await claim_dialable(
             ctx.db, ctx.config, campaign_id=ctx.campaign_id, owner=ctx.owner, limit=1, now=wall, agents=(agent_id,)
@@ -61,7 +61,7 @@ class Preview:
             raise RuntimeError("the call could not be placed")
         return attempt_id
 
-    def _require_ready(self, agent_id: str) -> Agent:
+    def require_ready(self, agent_id: str) -> Agent:
         ctx = self.ctx
         agent = ctx.agents.registry.get(agent_id)
         if agent is None or ctx.config.queue not in agent.queues:

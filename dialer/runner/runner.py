@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from dialer.runner.adopting import CallAdopter
 from dialer.runner.agent_calls import AgentCalls
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCalls
+from dialer.runner.manual import ManualDial
 from dialer.runner.originate import Originator
 from dialer.runner.outcomes import OutcomeWriter
 from dialer.runner.pacing_loop import InboundSource, PacingLoop
@@ -86,6 +87,7 @@ class CampaignRunner:
         self.pacing = PacingLoop(ctx, self.originator, inbound=inbound, tick_seconds=tick_seconds)
         self.adopter = CallAdopter(ctx, self.outcomes, self.agent_calls)
         self.preview = Preview(ctx, self.originator)
+        self.manual = ManualDial(ctx, self.originator, self.preview)
         self._tasks: list[asyncio.Task[None]] = []
         agents.add_listener(self._on_agent_change)
 
@@ -306,6 +308,23 @@ class CampaignRunner:
     def attempt_of_agent(self, agent_id: str) -> int | None:
         """The attempt the agent is on or last wrapped up (for the disposition)."""
         return self.agent_calls.attempt_of_agent(agent_id)
+
+    def live_call_of_agent(self, agent_id: str) -> tuple[int, str, str, str] | None:
+        """(attempt id, server, customer channel, agent's leg) of the agent's connected call (call control)."""
+        return self.agent_calls.live_call_of_agent(agent_id)
+
+    def hand_over(self, attempt_id: int, agent_id: str, agent_channel: str) -> None:
+        """A transfer gave the call to ``agent_id``: their console pops it and they disposition it."""
+        self.agent_calls.hand_over(attempt_id, agent_id, agent_channel)
+
+    @property
+    def call_end_listeners(self) -> list[Callable[[int, float], Awaitable[None]]]:
+        """Called with (attempt id, time) once a connected call's customer hung up (call control's legs)."""
+        return self.updates.call_end_listeners
+
+    async def manual_dial(self, agent_id: str, *, number: str | None = None, lead_id: int | None = None) -> int:
+        """Dial a number or a lead by hand, straight to the agent's phone, under the dialer's rules."""
+        return await self.manual.dial(agent_id, number=number, lead_id=lead_id)
 
     async def disposition(
         self,

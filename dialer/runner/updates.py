@@ -6,6 +6,7 @@ pump never waits on the database, and each is written to its attempt (an ended o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from structlog.contextvars import bound_contextvars
@@ -33,6 +34,8 @@ log = get_logger(__name__)
 
 class CallUpdates:
     def __init__(self, ctx: CampaignContext, outcomes: OutcomeWriter, agent_calls: AgentCalls) -> None:
+        # Called with (attempt id, time) once a connected call's customer hung up (call control closes its legs).
+        self.call_end_listeners: list[Callable[[int, float], Awaitable[None]]] = []
         self.ctx = ctx
         self.outcomes = outcomes
         self.agent_calls = agent_calls
@@ -102,7 +105,7 @@ class CallUpdates:
         agent = ctx.agents.registry.by_interface(update.interface)
         agent_id = agent.agent_id if agent is not None else update.member_name or update.interface
         call = ctx.in_flight.connect(attempt_id, update.at, agent_id)
-        self.agent_calls.connected(agent_id, attempt_id)
+        self.agent_calls.connected(agent_id, attempt_id, update.agent_channel)
         progress = AttemptProgress(connected_at=wall, agent=agent_id)
         await self.outcomes.durably("connected", attempt_id, lambda: update_attempt(ctx.db, attempt_id, progress))
         lead_id = call.lead_id if call is not None else None
@@ -149,6 +152,11 @@ class CallUpdates:
             lead_transition=kind,
         )
         ctx.bus.publish(f"campaign:{ctx.name}", "call_ended", attempt_id=attempt_id, outcome=outcome.value, lead=kind)
+        for listener in list(self.call_end_listeners):
+            try:
+                await listener(attempt_id, update.at)
+            except Exception:
+                log.exception("call_end_listener_failed", campaign=ctx.name, attempt_id=attempt_id)
         ctx.after_call()
 
     async def _lost(self, server: str, attempt_id: int, update: CallLost, wall: datetime) -> None:

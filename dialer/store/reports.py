@@ -17,7 +17,7 @@ from sqlalchemy.engine import RowMapping
 
 from dialer.store.engine import Database
 from dialer.store.imports import split_importing, staged_counts
-from dialer.store.tables import attempts_t, callbacks_t, dnc_t, lead_lists_t, leads_t, metadata
+from dialer.store.tables import attempts_t, call_legs_t, callbacks_t, dnc_t, lead_lists_t, leads_t, metadata
 
 PAGE_SIZE = 5000
 
@@ -353,6 +353,7 @@ async def delete_attempts_before(db: Database, cutoff: datetime, *, batch: int =
             )
             if not ids:
                 return total
+            await conn.execute(delete(call_legs_t).where(call_legs_t.c.attempt_id.in_(ids)))
             await conn.execute(delete(attempts_t).where(a.id.in_(ids)))
         total += len(ids)
 

@@ -264,6 +264,29 @@ class SupervisionRow(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class CallLegRow(SQLModel, table=True):
+    """One party who talked with the customer of an attempt: the agent who took it, then each transfer / 3-way
+    target (dialer.callcontrol). An external number is kept as dialled (the call record is a compliance record)."""
+
+    __tablename__ = "call_legs"
+    __table_args__ = (
+        Index("ix_call_legs_attempt", "attempt_id", "seq", unique=True),
+        Index("ix_call_legs_transferred_by", "transferred_by", "started_at"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    attempt_id: int = Field(sa_type=BigInteger, foreign_key="attempts.id")
+    seq: int
+    party_kind: str = Field(max_length=16)  # agent | queue | external
+    party: str = Field(max_length=100)
+    how: str = Field(max_length=16)  # answered | blind | warm | conference
+    transferred_by: str | None = Field(default=None, max_length=100)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    connected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    talk_seconds: float | None = None
+
+
 metadata = SQLModel.metadata
 
 # SQLite's reflection drops the DESC of an index column, so Alembic cannot compare this index there (it does on
@@ -285,6 +308,7 @@ campaigns_t = table("campaigns")
 lead_lists_t = table("lead_lists")
 leads_t = table("leads")
 attempts_t = table("attempts")
+call_legs_t = table("call_legs")
 dnc_t = table("dnc")
 callbacks_t = table("callbacks")
 

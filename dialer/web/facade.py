@@ -9,6 +9,7 @@ the handlers do not.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from aiohttp import web
 from dialer.agents.registry import Agent, AgentError, AgentStatus
 from dialer.agents.service import ChangeListener
 from dialer.appkeys import DIALER, SCHEDULER
+from dialer.callcontrol.service import CallControlService
 from dialer.campaign.config import CampaignConfig, DialMode, Disposition
 from dialer.campaign.rules import TransitionKind
 from dialer.daemon import Dialer
@@ -101,6 +103,10 @@ class LiveCampaign:
     status: dict[str, object]  # the runner's status document (state, counters, pacing, why not dialling)
     attempts: int
     connected: int
+
+
+# One call-control service per running daemon (its calls' legs live between requests).
+_CALL_CONTROL: weakref.WeakKeyDictionary[Dialer, CallControlService] = weakref.WeakKeyDictionary()
 
 
 class Daemon:
@@ -295,6 +301,34 @@ class Daemon:
             callback_personal=callback_personal,
             attempt_id=call.attempt_id,
         )
+
+    # ------------------------------------------------------------------ call control, manual dial
+    @property
+    def call_control(self) -> CallControlService:
+        service = _CALL_CONTROL.get(self._dialer)
+        if service is None:
+            service = _CALL_CONTROL[self._dialer] = CallControlService(self._dialer.runners)
+        return service
+
+    def manual_campaign(self, agent_id: str, campaign: str | None) -> str:
+        """The campaign the agent dials by hand in: the one named, else the first of theirs that allows it."""
+        agent = self.agent(agent_id)
+        queues = agent.queues if agent is not None else frozenset[str]()
+        for runner in self._dialer.runners.values():
+            config = runner.config
+            if config.queue in queues and campaign in (None, runner.name) and config.call_control.manual_dial:
+                return runner.name
+        raise NotInPreviewCampaign(
+            f"{agent_id} is not signed in to a campaign that allows manual dial"
+            + (f" ({campaign!r} does not, or is not theirs)" if campaign else "")
+        )
+
+    async def manual_dial(self, campaign: str, agent_id: str, *, number: str | None, lead_id: int | None) -> int:
+        """Raises ``NumberRefused`` (with the rule's reason), LookupError/RuntimeError/AgentError when not ready."""
+        runner = self._runner(campaign)
+        if runner is None:
+            raise NoRunningCampaign(campaign)
+        return await runner.manual_dial(agent_id, number=number, lead_id=lead_id)
 
     # ------------------------------------------------------------------ preview
     def preview_campaign(self, agent_id: str, campaign: str | None) -> str:

@@ -59,6 +59,7 @@ async def test_every_route_declares_roles_and_only_the_public_ones_are_open(
             continue
         # Without credentials every protected route answers 401 (API) — never runs its handler.
         path = canonical.replace("{lead_id}", "1").replace("{list_id}", "1").replace("{callback_id}", "1")
+        path = path.replace("{attempt_id}", "1")
         path = path.replace("{name}", "demo").replace("{agent_id}", "alice")
         path = path.replace("{external_id}", "x").replace("{subscription_id}", "1").replace("{delivery_id}", "1")
         path = path.replace("{attempt_id}", "1").replace("{session_id}", "1")

@@ -117,10 +117,11 @@ class Lab:
         variables: Mapping[str, str] | None = None,
         queue: str = QUEUE,
         context: str = "dialer-outbound",
+        pstn: str = "lab-pstn",
     ) -> LabCall:
         attempt = f"rt-{self.run}-{len(self.calls) + 1}"
         request = OriginateRequest(
-            channel=f"Local/{number}@lab-pstn",
+            channel=f"Local/{number}@{pstn}",
             attempt_id=attempt,
             context=context,
             caller_id='"Dialer lab" <8005551000>',

@@ -351,7 +351,9 @@ def targets_of(step: Step) -> list[tuple[str, str, str]]:
 # The dialer's contexts (dialer/contract.py) and the two examples: a carrier's inbound route and the agents' phones.
 PRODUCTION_CONTEXTS = {"agent-phones", "from-carrier", *contract.CONTEXTS}
 # Variables Asterisk itself sets (or that the dialer sends in the Originate) that the dialplan reads.
-ORIGINATE_VARIABLES = set(contract.ORIGINATE_VARIABLES) | set(contract.MONITORING_VARIABLES)
+ORIGINATE_VARIABLES = (
+    set(contract.ORIGINATE_VARIABLES) | set(contract.MONITORING_VARIABLES) | set(contract.CALL_CONTROL_VARIABLES)
+)  # Originate or Setvar
 ASTERISK_VARIABLES = {
     "EXTEN",
     "CONTEXT",
@@ -403,6 +405,8 @@ APP_MODULES = {
     "Echo": "app_echo.so",
     "AGI": "res_agi.so",
     "ExecIf": "app_exec.so",
+    "MusicOnHold": "res_musiconhold.so",
+    "ConfBridge": "app_confbridge.so",
 }
 FUNCTION_MODULES = {
     "CHANNEL": "func_channel.so",

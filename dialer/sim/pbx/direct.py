@@ -117,6 +117,10 @@ class DirectAgentDial:
             e.hangup(self.a2, cause)
         self._release()
 
+    def release(self) -> None:
+        """The phone is free again (call control ended the leg itself)."""
+        self._release()
+
     def _release(self) -> None:
         if self.device.leg is self:
             self.device.leg = None

@@ -8,6 +8,7 @@ the dialplan runs it (ring, answer, AMD, queue, safe-harbour message, hang-up), 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from dialer.calls.outcome import Outcome
 from dialer.contract import (
@@ -34,6 +35,10 @@ from dialer.sim.pbx.monitoring import record_from_dialplan
 from dialer.sim.pbx.queues import AgentLeg
 from dialer.sim.pbx.truth import OriginateRecord
 from dialer.sim.pbx.world import NEVER, CalleePlan, Fate
+
+# Contexts other modules simulate (call control's dialer-conference): the answered ;1 is handed to them; False:
+# nobody took it (e.g. no such conference), the call goes on as for any other context.
+CONTEXT_ENTRIES: dict[str, Callable[[OutboundCall], bool]] = {}
 
 
 class OutboundCall(PairCall):
@@ -286,6 +291,9 @@ class OutboundCall(PairCall):
             return
         self.context = e.config.context(req.context)
         o.context, o.exten, o.priority = req.context, req.exten or "s", 1
+        enter = CONTEXT_ENTRIES.get(req.context)
+        if enter is not None and enter(self):
+            return
         if self.context is None:
             # No such context in the dialplan: the channel has nowhere to go and is hung up.
             self.dialplan_hangup(0)

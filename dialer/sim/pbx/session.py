@@ -21,6 +21,7 @@ from typing import Protocol
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message
 from dialer.clock import Clock
 from dialer.logging import get_logger
+from dialer.sim.pbx import callcontrol
 from dialer.sim.pbx.channels import Headers
 from dialer.sim.pbx.config import PbxConfig
 from dialer.sim.pbx.core import OriginateError, PbxCore
@@ -551,6 +552,8 @@ _HANDLERS: dict[str, Handler] = {
     "listcommands": AmiSession.list_commands,
     "getvar": AmiSession.getvar,
     "setvar": AmiSession.setvar,
+    "redirect": callcontrol.redirect,
+    "playdtmf": callcontrol.play_dtmf,
 }
 _ACTION_NAMES: tuple[str, ...] = (
     "Login",
@@ -569,6 +572,8 @@ _ACTION_NAMES: tuple[str, ...] = (
     "ListCommands",
     "Getvar",
     "Setvar",
+    "Redirect",
+    "PlayDTMF",
 )
 
 # Recording and supervisor monitoring actions (MixMonitor, StopMixMonitor, MixMonitorMute) live in their module.

@@ -149,17 +149,18 @@ def _roles_by_name(messages: Iterable[AmiMessage]) -> dict[str, str]:
 
 
 def _rename_channel(action: bytes, recorded_roles: dict[str, str], received: list[AmiMessage]) -> bytes:
-    prefix = b"Channel: "
-    for line in action.split(b"\r\n"):
-        if not line.startswith(prefix):
-            continue
-        name = line[len(prefix) :].decode()
-        role = recorded_roles.get(name)
-        if role is None:
-            return action
-        current = {v: k for k, v in _roles_by_name(received).items()}
-        if role in current:
-            return action.replace(line, prefix + current[role].encode())
+    """Every ``Channel:`` / ``ExtraChannel:`` naming a channel of the recording gets this session's name for it."""
+    for prefix in (b"Channel: ", b"ExtraChannel: "):
+        for line in action.split(b"\r\n"):
+            if not line.startswith(prefix):
+                continue
+            name = line[len(prefix) :].decode()
+            role = recorded_roles.get(name)
+            if role is None:
+                continue
+            current = {v: k for k, v in _roles_by_name(received).items()}
+            if role in current:
+                action = action.replace(line, prefix + current[role].encode())
     return action
 
 

@@ -1,0 +1,363 @@
+"""Call control, pure: the legs of one answered call and what each agent button asks the PBX to do.
+
+A *leg* is one party talking with the customer: the agent who took the call, then whoever it was transferred to
+(another agent, a queue such as a closer queue, an external number) or brought into a 3-way. :class:`ControlledCall`
+keeps the legs and the call's control state; each operation checks that the state allows it and returns the
+:class:`Command` list the AMI-facing service sends, in order. Nothing here reads a clock (``now`` is passed in) or
+touches the network.
+
+How each button is done with the shipped dialplan (asterisk/extensions.conf, "Call control"):
+
+* hold      -- Redirect the customer to ``dialer-hold,s`` and the agent's leg to ``dialer-hold,agent``;
+* resume    -- Redirect both into the call's conference (``dialer-conference,<attempt id>``, a ConfBridge);
+* DTMF      -- PlayDTMF to the customer, digit by digit;
+* blind     -- Setvar the target on the customer, Redirect it to ``dialer-transfer,dial|queue``, hang up the agent;
+* warm      -- the customer on hold, the agent's leg Redirected to ``dialer-transfer,dial`` (the agent talks to the
+  target); *complete*: the customer and the target's leg Redirected into the conference (the agent's Dial() ends,
+  the agent drops out); *cancel*: the customer and the agent back in the conference (the target is hung up);
+* 3-way     -- the customer and the agent Redirected into the conference, the third party Originated into it;
+  the agent drops out by hanging up their leg, the two others talk on;
+* hang up   -- Hangup of the customer's channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from dialer.contract import (
+    CONFERENCE_CONTEXT,
+    HOLD_CONTEXT,
+    TRANSFER_CONTEXT,
+    TRANSFER_DIAL_VARIABLE,
+    TRANSFER_QUEUE_VARIABLE,
+)
+
+DTMF_DIGITS = frozenset("0123456789*#ABCD")
+MAX_DTMF = 32
+
+
+class CallControlError(ValueError):
+    """An operation the call's state does not allow (the message says why, for the agent)."""
+
+
+class PartyKind(StrEnum):
+    AGENT = "agent"  # a console agent (their phone's interface)
+    QUEUE = "queue"  # a queue: whoever of its members answers
+    EXTERNAL = "external"  # an outside number, dialled through the campaign's trunk
+
+
+class LegHow(StrEnum):
+    """How a leg began."""
+
+    ANSWERED = "answered"  # the agent the dialer (or a manual dial) connected
+    BLIND = "blind"  # blind transfer
+    WARM = "warm"  # attended transfer, completed
+    CONFERENCE = "conference"  # brought into a 3-way
+
+
+class CallState(StrEnum):
+    TALKING = "talking"  # agent and customer bridged (first by the queue, after a resume in the conference)
+    HELD = "held"  # customer on hold
+    CONSULTING = "consulting"  # customer on hold, the agent talks to a warm-transfer target
+    CONFERENCE = "conference"  # 3-way in the conference
+    TRANSFERRED = "transferred"  # handed over (blind, or warm completed): the agent is out of the call
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    kind: PartyKind
+    name: str  # agent id, queue name or E.164 number
+    dial: str = ""  # dial string (agent's interface, trunk dial string); empty for a queue
+
+    def label(self) -> str:
+        """For logs and the agent's screen: an external number is shown by its last 4 digits only."""
+        return f"external …{self.name[-4:]}" if self.kind is PartyKind.EXTERNAL else f"{self.kind.value} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    seq: int  # 1 = the agent who took the call
+    party: Party
+    how: LegHow
+    started_at: float  # when the leg was asked for (transfer/3-way) or connected (the first)
+    transferred_by: str | None = None  # the agent who transferred or conferenced this party in
+    channel: str | None = None  # the leg's channel once known
+    connected_at: float | None = None  # when it talked with the customer
+    ended_at: float | None = None
+
+    def talk_seconds(self, now: float | None = None) -> float:
+        """Seconds this party talked with the customer (so far, when ``now`` is given for a live leg)."""
+        if self.connected_at is None:
+            return 0.0
+        end = self.ended_at if self.ended_at is not None else now
+        return max(0.0, (end if end is not None else self.connected_at) - self.connected_at)
+
+
+# ---- commands the AMI service executes, in order -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    channel: str
+    context: str
+    exten: str
+    extra_channel: str | None = None
+    extra_context: str | None = None
+    extra_exten: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetVar:
+    channel: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangupChannel:
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlayDigits:
+    channel: str
+    digits: str
+
+
+@dataclass(frozen=True, slots=True)
+class OriginateInto:
+    """Originate ``dial`` (the third party) into ``context``/``exten``; compliance was checked by the caller."""
+
+    dial: str
+    context: str
+    exten: str
+    leg: int  # the leg it is for
+
+
+Command = Redirect | SetVar | HangupChannel | PlayDigits | OriginateInto
+
+
+@dataclass(slots=True)
+class ControlledCall:
+    """One answered call under an agent's control."""
+
+    attempt_id: int
+    customer_channel: str
+    agent_id: str
+    agent_channel: str
+    connected_at: float
+    state: CallState = CallState.TALKING
+    legs: list[Leg] = field(default_factory=list)
+    pending: int | None = None  # the leg of a warm transfer / 3-way not settled yet
+    held_since: float | None = None
+    hold_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.legs:
+            agent = Party(PartyKind.AGENT, self.agent_id, self.agent_channel)
+            self.legs.append(
+                Leg(
+                    1,
+                    agent,
+                    LegHow.ANSWERED,
+                    self.connected_at,
+                    channel=self.agent_channel,
+                    connected_at=self.connected_at,
+                )
+            )
+
+    @property
+    def conference(self) -> str:
+        return str(self.attempt_id)
+
+    @property
+    def controller(self) -> str:
+        """The agent in charge now (the last agent leg that talks or talked with the customer)."""
+        for leg in reversed(self.legs):
+            if leg.party.kind is PartyKind.AGENT and leg.connected_at is not None and leg.ended_at is None:
+                return leg.party.name
+        return self.agent_id
+
+    def _require(self, *states: CallState, doing: str) -> None:
+        if self.state not in states:
+            allowed = " or ".join(s.value for s in states)
+            raise CallControlError(f"cannot {doing}: the call is {self.state.value} (needs {allowed})")
+
+    def _leg(self, seq: int) -> Leg:
+        return self.legs[seq - 1]
+
+    def _set_leg(self, seq: int, **changes: object) -> None:
+        self.legs[seq - 1] = replace(self.legs[seq - 1], **changes)  # type: ignore[arg-type]
+
+    def _end_leg(self, seq: int, now: float) -> None:
+        if self._leg(seq).ended_at is None:
+            self._set_leg(seq, ended_at=now)
+
+    def _agent_leg(self) -> Leg:
+        """The live leg of the agent in charge."""
+        for leg in reversed(self.legs):
+            if leg.party.kind is PartyKind.AGENT and leg.ended_at is None and leg.connected_at is not None:
+                return leg
+        raise CallControlError("no agent is on this call any more")
+
+    # ---- buttons --------------------------------------------------------------------------------------------
+
+    def hold(self, now: float) -> list[Command]:
+        self._require(CallState.TALKING, doing="hold")
+        agent = self._agent_leg()
+        self.state, self.held_since = CallState.HELD, now
+        return [Redirect(self.customer_channel, HOLD_CONTEXT, "s", agent.channel, HOLD_CONTEXT, "agent")]
+
+    def resume(self, now: float) -> list[Command]:
+        self._require(CallState.HELD, doing="resume")
+        agent = self._agent_leg()
+        self._unhold(now)
+        self.state = CallState.TALKING
+        return [self._into_conference(agent.channel)]
+
+    def _unhold(self, now: float) -> None:
+        if self.held_since is not None:
+            self.hold_seconds += now - self.held_since
+            self.held_since = None
+
+    def _into_conference(self, other: str | None) -> Redirect:
+        c = self.conference
+        return Redirect(
+            self.customer_channel,
+            CONFERENCE_CONTEXT,
+            c,
+            other,
+            CONFERENCE_CONTEXT if other else None,
+            c if other else None,
+        )
+
+    def dtmf(self, digits: str) -> list[Command]:
+        self._require(CallState.TALKING, CallState.CONFERENCE, doing="send DTMF")
+        if not digits or len(digits) > MAX_DTMF or set(digits) - DTMF_DIGITS:
+            raise CallControlError(f"DTMF must be 1..{MAX_DTMF} of 0-9 * # A-D")
+        return [PlayDigits(self.customer_channel, digits)]
+
+    def blind_transfer(self, target: Party, by: str, now: float) -> list[Command]:
+        self._require(CallState.TALKING, CallState.HELD, doing="transfer")
+        agent = self._agent_leg()
+        self._unhold(now)
+        seq = len(self.legs) + 1
+        self.legs.append(Leg(seq, target, LegHow.BLIND, now, transferred_by=by, connected_at=now))
+        self._end_leg(agent.seq, now)
+        self.state = CallState.TRANSFERRED
+        if target.kind is PartyKind.QUEUE:
+            setvar = SetVar(self.customer_channel, TRANSFER_QUEUE_VARIABLE, target.name)
+            exten = "queue"
+        else:
+            setvar = SetVar(self.customer_channel, TRANSFER_DIAL_VARIABLE, target.dial)
+            exten = "dial"
+        commands: list[Command] = [setvar, Redirect(self.customer_channel, TRANSFER_CONTEXT, exten)]
+        if agent.channel:
+            commands.append(HangupChannel(agent.channel))
+        return commands
+
+    def start_warm_transfer(self, target: Party, by: str, now: float) -> list[Command]:
+        """The customer on hold; the agent's phone now talks to ``target`` (an agent or an external number)."""
+        self._require(CallState.TALKING, CallState.HELD, doing="start a warm transfer")
+        if target.kind is PartyKind.QUEUE:
+            raise CallControlError("a queue cannot be consulted first: use a blind transfer to a queue")
+        agent = self._agent_leg()
+        seq = len(self.legs) + 1
+        self.legs.append(Leg(seq, target, LegHow.WARM, now, transferred_by=by))
+        self.pending = seq
+        if self.state is CallState.TALKING:
+            self.held_since = now
+        self.state = CallState.CONSULTING
+        return [
+            SetVar(agent.channel or "", TRANSFER_DIAL_VARIABLE, target.dial),
+            Redirect(self.customer_channel, HOLD_CONTEXT, "s", agent.channel, TRANSFER_CONTEXT, "dial"),
+        ]
+
+    def target_answered(self, channel: str, now: float) -> None:
+        """The pending target's channel (DialBegin/Originate of the consult or 3-way) and when it answered."""
+        if self.pending is not None:
+            self._set_leg(self.pending, channel=channel)
+            if self.state is CallState.CONFERENCE:
+                self._set_leg(self.pending, connected_at=now)
+
+    def complete_warm_transfer(self, now: float) -> list[Command]:
+        """The target takes the customer; the first agent drops out (their Dial() ends)."""
+        self._require(CallState.CONSULTING, doing="complete the transfer")
+        seq = self.pending
+        assert seq is not None
+        target = self._leg(seq)
+        if not target.channel:
+            raise CallControlError("the transfer target has not answered yet")
+        agent = self._agent_leg()
+        self._unhold(now)
+        self._set_leg(seq, connected_at=now)
+        self._end_leg(agent.seq, now)
+        self.pending = None
+        self.state = CallState.TRANSFERRED if target.party.kind is not PartyKind.AGENT else CallState.TALKING
+        if target.party.kind is PartyKind.AGENT:
+            self.agent_channel = target.channel
+        return [self._into_conference(target.channel)]
+
+    def cancel_warm_transfer(self, now: float) -> list[Command]:
+        """Back to the customer; the target's leg is hung up."""
+        self._require(CallState.CONSULTING, doing="cancel the transfer")
+        seq = self.pending
+        assert seq is not None
+        target = self._leg(seq)
+        agent = self._agent_leg()
+        self._end_leg(seq, now)
+        self.pending = None
+        self._unhold(now)
+        self.state = CallState.TALKING
+        commands: list[Command] = [self._into_conference(agent.channel)]
+        if target.channel:
+            commands.append(HangupChannel(target.channel))
+        return commands
+
+    def conference_in(self, third: Party, by: str, now: float) -> list[Command]:
+        """3-way: customer and agent into the conference, ``third`` Originated into it."""
+        self._require(CallState.TALKING, CallState.HELD, doing="start a 3-way call")
+        if third.kind is PartyKind.QUEUE:
+            raise CallControlError("a queue cannot join a 3-way call")
+        agent = self._agent_leg()
+        self._unhold(now)
+        seq = len(self.legs) + 1
+        self.legs.append(Leg(seq, third, LegHow.CONFERENCE, now, transferred_by=by))
+        self.pending = seq
+        self.state = CallState.CONFERENCE
+        return [
+            self._into_conference(agent.channel),
+            OriginateInto(third.dial, CONFERENCE_CONTEXT, self.conference, seq),
+        ]
+
+    def drop_out(self, now: float) -> list[Command]:
+        """The agent leaves the 3-way; the customer and the third party talk on."""
+        self._require(CallState.CONFERENCE, doing="leave the 3-way call")
+        agent = self._agent_leg()
+        self._end_leg(agent.seq, now)
+        self.pending = None
+        third = [leg for leg in self.legs if leg.how is LegHow.CONFERENCE and leg.ended_at is None]
+        if third and third[-1].party.kind is PartyKind.AGENT and third[-1].channel:
+            self.agent_channel = third[-1].channel
+            self.state = CallState.TALKING
+        else:
+            self.state = CallState.TRANSFERRED
+        return [HangupChannel(agent.channel)] if agent.channel else []
+
+    def hangup(self) -> list[Command]:
+        self._require(CallState.TALKING, CallState.HELD, CallState.CONFERENCE, CallState.CONSULTING, doing="hang up")
+        return [HangupChannel(self.customer_channel)]
+
+    def ended(self, now: float) -> None:
+        """The customer's channel hung up: every live leg ends."""
+        self._unhold(now)
+        for leg in list(self.legs):
+            if leg.ended_at is None:
+                self._end_leg(leg.seq, now)
+        self.pending = None
+        self.state = CallState.ENDED
+
+    def transfers(self) -> list[Leg]:
+        return [leg for leg in self.legs if leg.transferred_by is not None]

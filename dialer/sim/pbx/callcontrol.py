@@ -1,0 +1,618 @@
+"""Call control on the simulated PBX: ``Redirect`` (single and dual) into the shipped dialplan's call-control
+contexts and ``PlayDTMF``, speaking what the recorded Asterisk 22 sessions say
+(tests/fixtures/ami-traces/lab/callcontrol-*.txt).
+
+Simulated: a queue call's (or a direct agent dial's) customer and agent leg Redirected to ``dialer-hold`` (they
+leave their bridge: ``BridgeLeave`` each, ``BridgeDestroy``) and into ``dialer-conference,<n>`` (a ConfBridge:
+``BridgeCreate``, ``ConfbridgeStart``, then ``BridgeEnter`` + ``ConfbridgeJoin`` per channel); the warm transfer's
+consult (the agent's leg Redirected to ``dialer-transfer,dial``: ``Dial(${DIALER_TRANSFER_DIAL})`` of another
+agent's phone or an outside number, bridged when it answers), completed (the target Redirected into the conference:
+the agent's Dial() ends, ``AgentComplete`` agent) or cancelled (the agent back in the conference: the target is hung
+up); ``PlayDTMF`` to the customer (``DTMFBegin``/``DTMFEnd`` received by the far half); and the ends: the customer
+hanging up (or hung up) leaves the conference, ``AgentComplete`` (caller), the h extension's ``DialerCallEnd``, and
+app_queue hangs the agent leg up; the agent's leg hung up (dropping out of a conference) leaves with
+``AgentComplete`` (agent). Not simulated (the Redirect is refused): ``dialer-transfer,queue`` (blind transfer to a
+queue) and a third party Originated into a conference.
+"""
+
+from __future__ import annotations
+
+import weakref
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from dialer.ami.protocol import AmiMessage
+from dialer.contract import (
+    CALL_END_USER_EVENT,
+    CONFERENCE_CONTEXT,
+    HOLD_CONTEXT,
+    TRANSFER_CONTEXT,
+    TRANSFER_DIAL_VARIABLE,
+)
+from dialer.sim.pbx.calls import PairCall, Stage
+from dialer.sim.pbx.channels import Channel, ChannelState, Headers
+from dialer.sim.pbx.core import PbxCore
+from dialer.sim.pbx.direct import DirectAgentDial
+from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.outbound import CONTEXT_ENTRIES, OutboundCall
+from dialer.sim.pbx.queues import AgentLeg, bridge_headers, open_agent_channels
+
+
+class _Host(Protocol):
+    @property
+    def core(self) -> PbxCore: ...
+
+
+class _Session(Protocol):
+    """What these handlers use of an AMI session (dialer.sim.pbx.session.AmiSession)."""
+
+    @property
+    def pbx(self) -> _Host: ...
+
+    def respond(self, msg: AmiMessage, response: str, headers: Headers) -> None: ...
+
+    def error(self, msg: AmiMessage, message: str) -> None: ...
+
+    def events_after_response(self) -> AbstractContextManager[None]: ...
+
+
+_PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT, TRANSFER_CONTEXT)
+
+
+@dataclass
+class Conference:
+    name: str
+    bridge_id: str
+    members: list[Channel] = field(default_factory=list)
+    owner: ControlledCall | None = None
+
+    def base(self) -> Headers:
+        return [
+            ("Conference", self.name),
+            ("BridgeUniqueid", self.bridge_id),
+            ("BridgeType", "base"),
+            ("BridgeTechnology", "softmix"),
+            ("BridgeCreator", "ConfBridge"),
+            ("BridgeName", self.name),
+        ]
+
+
+class ControlledCall:
+    """A queue call after its first Redirect: owns the customer's two halves and the agent leg's channels."""
+
+    def __init__(
+        self, engine: Engine, pair: PairCall, leg: AgentLeg | DirectAgentDial, conferences: dict[str, Conference]
+    ) -> None:
+        self.e = engine
+        self.pair = pair
+        self.leg = leg  # the queue's member call, or the direct dial of DIALER_AGENT (preview, manual dial)
+        assert leg.a1 is not None
+        self.a1: Channel = leg.a1
+        self.conferences = conferences
+        self.customer = pair.queue_side
+        self.where: dict[Channel, str] = {self.customer: "queue", self.a1: "queue"}
+        # A consult call (dialer-transfer,dial from the agent's leg): the dialling channel, the target's halves.
+        self.dialler: Channel | None = None
+        self.t1: Channel | None = None
+        self.t2: Channel | None = None
+        self.dial_bridge = ""
+        self.dial_timer: object | None = None
+        self.third: tuple[Channel, Channel | None] | None = None
+        self.agent_done = False
+        pair.cancel_timers()
+        if leg.timer is not None:
+            leg.timer.cancel()
+        leg.ended = True  # the queue's own end of the bridge no longer runs: this call does it
+        for channel in (self.customer, pair.far_side, self.a1, leg.a2):
+            if channel is not None:
+                engine.set_owner(channel, self)
+
+    # ------------------------------------------------------------------ places
+    def _bridge_headers(self, count: int) -> Headers:
+        return [
+            ("BridgeUniqueid", self.leg.bridge_id),
+            ("BridgeType", "basic"),
+            ("BridgeTechnology", "simple_bridge"),
+            ("BridgeCreator", "<unknown>"),
+            ("BridgeName", "<unknown>"),
+            ("BridgeNumChannels", str(count)),
+            ("BridgeVideoSourceMode", "none"),
+        ]
+
+    def _leave(self, channel: Channel) -> None:
+        e = self.e
+        place = self.where.get(channel, "")
+        if place == "queue":
+            left = sum(1 for c, p in self.where.items() if p == "queue" and c is not channel)
+            channel.bridge_id = ""
+            e.emit("BridgeLeave", "call,all", [*self._bridge_headers(left), *e.snapshot(channel)])
+            self.where[channel] = ""
+            if left == 0:
+                e.emit("BridgeDestroy", "call,all", self._bridge_headers(0))
+        elif place == "dial":
+            self._leave_dial(channel)
+        elif place.startswith("conf:"):
+            conference = self.conferences[place[5:]]
+            conference.members.remove(channel)
+            channel.bridge_id = ""
+            count = str(len(conference.members))
+            e.emit(
+                "BridgeLeave",
+                "call,all",
+                [
+                    *conference.base()[1:],
+                    ("BridgeNumChannels", count),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(channel),
+                ],
+            )
+            e.emit(
+                "ConfbridgeLeave",
+                "call,all",
+                [
+                    *conference.base(),
+                    ("BridgeNumChannels", count),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(channel),
+                    ("Admin", "No"),
+                ],
+            )
+            self.where[channel] = ""
+            if not conference.members:
+                del self.conferences[conference.name]
+                e.emit(
+                    "ConfbridgeEnd",
+                    "call,all",
+                    [*conference.base(), ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+                )
+                e.emit(
+                    "BridgeDestroy",
+                    "call,all",
+                    [*conference.base()[1:], ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+                )
+
+    def _enter(self, channel: Channel, context: str, exten: str, *, join_first: bool = False) -> None:
+        e = self.e
+        channel.context, channel.exten, channel.priority = context, exten, 1
+        if context == HOLD_CONTEXT:
+            e.step(channel, "Wait", "1800", priority=1)
+            self.where[channel] = "hold"
+            return
+        if context == TRANSFER_CONTEXT:
+            self._dial(channel, channel.variables.get(TRANSFER_DIAL_VARIABLE, ""))
+            return
+        name = f"dialer-{exten}"
+        conference = self.conferences.get(name)
+        if conference is None:
+            conference = self.conferences[name] = Conference(name, e.new_bridge_id(), owner=self)
+            e.emit(
+                "BridgeCreate",
+                "call,all",
+                [*conference.base()[1:], ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+            )
+            e.emit(
+                "ConfbridgeStart",
+                "call,all",
+                [*conference.base(), ("BridgeNumChannels", "1"), ("BridgeVideoSourceMode", "none")],
+            )
+        e.step(channel, "ConfBridge", name, priority=1)
+        conference.members.append(channel)
+        self.where[channel] = f"conf:{name}"
+        channel.bridge_id = conference.bridge_id
+        count = str(len(conference.members))
+        enter: Headers = [
+            *conference.base()[1:],
+            ("BridgeNumChannels", count),
+            ("BridgeVideoSourceMode", "none"),
+            *e.snapshot(channel),
+        ]
+        join: Headers = [
+            *conference.base(),
+            ("BridgeNumChannels", count),
+            ("BridgeVideoSourceMode", "none"),
+            *e.snapshot(channel),
+            ("Admin", "No"),
+            ("Muted", "No"),
+        ]
+        # A channel Originated into the conference is announced to ConfBridge before it enters the bridge.
+        for event, headers in (
+            (("ConfbridgeJoin", join), ("BridgeEnter", enter))
+            if join_first
+            else (
+                ("BridgeEnter", enter),
+                ("ConfbridgeJoin", join),
+            )
+        ):
+            e.emit(event, "call,all", headers)
+
+    # ------------------------------------------------------------------ a 3-way's third party
+    def add_third(self, call: OutboundCall, conference: str) -> None:
+        """A third party Originated into the conference answered: it joins (and is this call's to end)."""
+        call.cancel_timers()
+        call.stage = Stage.ENDED  # its own flow is over: the conference has it
+        self.third = (call.o, call.far_side)
+        for channel in self.third:
+            if channel is not None:
+                self.e.set_owner(channel, self)
+        self._enter(call.o, CONFERENCE_CONTEXT, conference, join_first=True)
+
+    def _third_gone(self, cause: int) -> None:
+        e = self.e
+        if self.third is None:
+            return
+        near, far = self.third
+        if near.hung_up:
+            return
+        self._leave(near)
+        if far is not None and not far.hung_up:
+            e.hangup_request(far, cause)
+        e.hangup_request(near, 16, soft=True)
+        e.channel_event(
+            "UserEvent",
+            near,
+            [
+                ("UserEvent", CALL_END_USER_EVENT),
+                ("Attempt", ""),
+                ("Stage", ""),
+                ("Agent", ""),
+                ("QueueStatus", ""),
+                ("Cause", str(cause)),
+            ],
+            "user,all",
+        )
+        e.hangup(near, cause)
+        if far is not None and not far.hung_up:
+            e.hangup_request(far, 16, soft=True)
+            e.hangup(far, cause)
+
+    # ------------------------------------------------------------------ consult (dialer-transfer,dial)
+    def _dial(self, channel: Channel, target: str) -> None:
+        e = self.e
+        e.step(channel, "Dial", target, priority=1)
+        self.where[channel] = "dialling"
+        self.dialler = channel
+        self.t1, self.t2, dial_string = open_agent_channels(e, target, channel, self)
+        e.emit(
+            "DialBegin", "call,all", [*e.snapshot(channel), *e.snapshot(self.t1, "Dest"), ("DialString", dial_string)]
+        )
+        e.set_state(self.t1, ChannelState.RINGING)
+        e.device_state(target, "INUSE")
+        if target.endswith(f"@{e.config.pstn_context}"):
+            # An outside number ([lab-cc-pstn]: Ringing, 1 s, Answer): the dialler hears it ring.
+            e.emit(
+                "DialState", "call,all", [*e.snapshot(channel), *e.snapshot(self.t1, "Dest"), ("DialStatus", "RINGING")]
+            )
+            delay = 1.0
+        else:
+            delay = e.world.agent_connect_seconds(self.pair.rng)
+        self.dial_timer = e.later(delay, self._dial_answered)
+
+    def _dial_answered(self) -> None:
+        e, t1, dialler = self.e, self.t1, self.dialler
+        if t1 is None or dialler is None or t1.hung_up or dialler.hung_up:
+            return
+        if self.t2 is not None:
+            e.set_state(self.t2, ChannelState.UP)
+        e.set_state(t1, ChannelState.UP)
+        e.emit("DialEnd", "call,all", [*e.snapshot(dialler), *e.snapshot(t1, "Dest"), ("DialStatus", "ANSWER")])
+        self.dial_bridge = e.new_bridge_id()
+        e.emit("BridgeCreate", "call,all", bridge_headers(self.dial_bridge, 0))
+        for count, channel in ((1, t1), (2, dialler)):
+            channel.bridge_id = self.dial_bridge
+            self.where[channel] = "dial"
+            e.emit("BridgeEnter", "call,all", bridge_headers(self.dial_bridge, count) + e.snapshot(channel))
+
+    def _leave_dial(self, channel: Channel) -> None:
+        """One side leaves the consult's bridge: the callee leaving ends the dialler's Dial() (it hangs up: the
+        agent drops out); the dialler leaving hangs the callee up."""
+        e = self.e
+        other = self.t1 if channel is self.dialler else self.dialler
+        channel.bridge_id = ""
+        self.where[channel] = ""
+        e.emit("BridgeLeave", "call,all", bridge_headers(self.dial_bridge, 1) + e.snapshot(channel))
+        if other is None or other.hung_up:
+            return
+        other.bridge_id = ""
+        self.where[other] = ""
+        e.emit("BridgeLeave", "call,all", bridge_headers(self.dial_bridge, 0) + e.snapshot(other))
+        e.emit("BridgeDestroy", "call,all", bridge_headers(self.dial_bridge, 0))
+        if other is self.t1:
+            self.e.later(0.05, lambda: self._callee_gone(16))  # Dial() hangs its callee up a moment later
+        elif other is self.a1:
+            self._agent_complete("agent")
+            self._agent_gone(16, requested=False)
+
+    def _callee_gone(self, cause: int) -> None:
+        """The consult's callee, out of every bridge, hangs up (its Dial() peer left, or the dialer hung it up)."""
+        e, t1, t2 = self.e, self.t1, self.t2
+        if t1 is None or t1.hung_up:
+            return
+        if t2 is not None and not t2.hung_up:
+            e.hangup_request(t2, cause)
+        e.hangup(t1, cause)
+        if t2 is not None and not t2.hung_up:
+            e.hangup_request(t2, 16, soft=True)
+            e.hangup(t2, cause)
+
+    def _target_gone(self, cause: int, *, requested: bool = False, h: bool = False) -> None:
+        e, t1, t2 = self.e, self.t1, self.t2
+        if t1 is None or t1.hung_up:
+            return
+        if requested:
+            e.hangup_request(t1, cause)
+        if self.where.get(t1):
+            self._leave(t1)
+        e.hangup_request(t1, 16, soft=True)
+        if h:
+            self._agent_h(t1, cause)
+        e.hangup(t1, cause)
+        if t2 is not None and not t2.hung_up:
+            e.hangup_request(t2, 16, soft=True)
+            e.hangup(t2, cause)
+
+    def redirect(self, moves: list[tuple[Channel, str, str]]) -> None:
+        for channel, _, _ in moves:
+            self._leave(channel)
+        for channel, context, exten in moves:
+            self._enter(channel, context, exten)
+
+    # ------------------------------------------------------------------ DTMF
+    def dtmf(self, channel: Channel, digit: str, duration_ms: int) -> None:
+        """The digit is played to ``channel``: its Local other half receives it."""
+        e = self.e
+        far = self.pair.far_side if channel is self.customer else (self.leg.a2 if channel is self.a1 else None)
+        target = far or channel
+        e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
+        e.channel_event(
+            "DTMFEnd",
+            target,
+            [("Digit", digit), ("DurationMs", str(duration_ms)), ("Direction", "Received")],
+            "dtmf,all",
+        )
+
+    # ------------------------------------------------------------------ ends
+    @property
+    def interface(self) -> str:
+        return self.leg.member.interface if isinstance(self.leg, AgentLeg) else self.leg.interface
+
+    def _agent_complete(self, reason: str) -> None:
+        """app_queue's AgentComplete (a direct dial has none: the h extension's DialerAgentComplete says it)."""
+        if self.agent_done:
+            return
+        self.agent_done = True
+        leg, e = self.leg, self.e
+        if not isinstance(leg, AgentLeg):
+            return
+        talk = int(e.now() - (leg.connected_at or e.now()))
+        e.emit(
+            "AgentComplete",
+            "agent,all",
+            leg.caller_and_dest()
+            + leg.agent_headers()
+            + [("HoldTime", str(leg.hold_seconds())), ("TalkTime", str(talk)), ("Reason", reason)],
+        )
+        leg.queue.record_talk(talk)
+        leg.release_device()
+
+    def _agent_h(self, channel: Channel, cause: int) -> None:
+        """The agent leg's h extension (it runs in a dialer context now): DialerCallEnd without an attempt."""
+        self.e.channel_event(
+            "UserEvent",
+            channel,
+            [
+                ("UserEvent", CALL_END_USER_EVENT),
+                ("Attempt", ""),
+                ("Stage", "CONNECTED"),
+                ("Agent", self.interface),
+                ("QueueStatus", ""),
+                ("Cause", str(cause)),
+            ],
+            "user,all",
+        )
+
+    def _agent_gone(self, cause: int, *, requested: bool) -> None:
+        e, leg = self.e, self.leg
+        a1, a2 = self.a1, leg.a2
+        if a1.hung_up:
+            return
+        if requested:
+            e.hangup_request(a1, cause)
+        self._leave(a1)
+        e.hangup_request(a1, 16, soft=True)
+        self._agent_h(a1, cause)
+        e.hangup(a1, cause)
+        if a2 is not None and not a2.hung_up:
+            if not requested:  # the leg's own dialplan ended (its Dial() returned): Local takes ;2 down
+                e.hangup_request(a2, cause)
+            e.hangup_request(a2, 16, soft=True)
+            e.hangup(a2, cause)
+        if isinstance(leg, AgentLeg):
+            e.device_state(leg.member.interface, "NOT_INUSE")
+            leg.system.dispatch_after_wrapup(leg.member.interface)
+        else:
+            leg.release()
+
+    def _agent_drops_out(self, cause: int) -> None:
+        """AMI Hangup of the agent's leg in a conference (the agent leaves a 3-way)."""
+        e, a1, a2 = self.e, self.a1, self.leg.a2
+        place = self.where.get(a1, "")
+        conference = self.conferences.get(place[5:]) if place.startswith("conf:") else None
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, cause)
+        if conference is not None:
+            conference.members.remove(a1)
+            count = str(len(conference.members))
+            e.emit(
+                "BridgeLeave",
+                "call,all",
+                [
+                    *conference.base()[1:],
+                    ("BridgeNumChannels", count),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(a1),
+                ],
+            )
+        a1.bridge_id = ""
+        self.where[a1] = ""
+        e.hangup_request(a1, 16, soft=True)
+        self._agent_h(a1, cause)
+        e.hangup(a1, cause)
+        if conference is not None:
+            e.emit(
+                "ConfbridgeLeave",
+                "call,all",
+                [
+                    *conference.base(),
+                    ("BridgeNumChannels", str(len(conference.members))),
+                    ("BridgeVideoSourceMode", "none"),
+                    *e.snapshot(a1),
+                    ("Admin", "No"),
+                ],
+            )
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, 16, soft=True)
+            e.hangup(a2, cause)
+        if isinstance(self.leg, AgentLeg):
+            e.device_state(self.leg.member.interface, "NOT_INUSE")
+            self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
+        else:
+            self.leg.release()
+
+    def _customer_gone(self, cause: int) -> None:
+        e, pair = self.e, self.pair
+        near, far = self.customer, pair.far_side
+        if near.hung_up:
+            return
+        self._leave(near)
+        if far is not None:
+            e.hangup_request(far, cause)
+        e.hangup_request(near, 16, soft=True)
+        self._agent_complete("caller")
+        pair.before_hangup(cause, Stage.BRIDGED)
+        pair.stage = Stage.ENDED
+        e.hangup(near, cause)
+        if far is not None:
+            e.hangup_request(far, 16, soft=True)
+            e.hangup(far, cause)
+            e.device_state(far.device, "NOT_INUSE")
+        e.device_state(near.device, "NOT_INUSE")
+        # app_queue ends its member call with the caller's; a transfer target left in the conference goes too.
+        self._agent_gone(16, requested=True)
+        if self.t1 is not None and self.where.get(self.t1, "").startswith("conf:"):
+            self._target_gone(16, requested=True, h=True)
+        pair.on_ended()
+
+    def hangup_requested(self, channel: Channel, cause: int | None) -> None:
+        code = 16 if cause is None else cause
+        if channel is self.customer or channel is self.pair.far_side:
+            self._customer_gone(code)
+        elif self.third is not None and channel in self.third:
+            self._third_gone(code)
+        elif channel is self.a1 and self.where.get(self.a1, "").startswith("conf:"):
+            self._agent_complete("agent")
+            self._agent_drops_out(code)
+        elif channel in (self.t1, self.t2):
+            if self.t1 is not None and not self.where.get(self.t1):
+                self._callee_gone(code)
+            else:
+                self._target_gone(code, requested=True, h=True)
+        else:
+            self._agent_complete("agent")
+            self._agent_gone(code, requested=True)
+
+
+def _controlled(engine: Engine, channel: Channel, conferences: dict[str, Conference]) -> ControlledCall | None:
+    owner = engine.owners.get(channel)
+    if isinstance(owner, ControlledCall):
+        return owner
+    if isinstance(owner, AgentLeg):
+        owner = engine.owners.get(owner.caller.channel)
+    elif isinstance(owner, DirectAgentDial):
+        owner = engine.owners.get(owner.client.o)
+    leg: AgentLeg | DirectAgentDial | None = None
+    if isinstance(owner, OutboundCall) and owner.direct is not None:
+        leg = owner.direct
+    elif isinstance(owner, PairCall):
+        leg = owner.leg
+    bridged = isinstance(owner, PairCall) and owner.stage is Stage.BRIDGED
+    if bridged and isinstance(owner, PairCall) and leg is not None and leg.connected_at is not None and not leg.ended:
+        return ControlledCall(engine, owner, leg, conferences)
+    return None
+
+
+async def redirect(session: _Session, msg: AmiMessage) -> None:
+    e = session.pbx.core.engine
+    name, extra = msg.get("Channel") or "", msg.get("ExtraChannel") or ""
+    if not name:
+        session.error(msg, "Channel not specified")
+        return
+    channel = e.find_channel(name)
+    if channel is None:
+        session.error(msg, f"Channel does not exist: {name}")
+        return
+    other = e.find_channel(extra) if extra else None
+    if extra and other is None:
+        session.error(msg, f"ExtraChannel does not exist: {extra}")
+        return
+    context, exten = msg.get("Context") or "", msg.get("Exten") or ""
+    moves = [(channel, context, exten)]
+    if other is not None:
+        moves.append((other, msg.get("ExtraContext") or context, msg.get("ExtraExten") or exten))
+    conferences = _conferences(e)
+    call = _controlled(e, channel, conferences)
+    unsupported = any(ctx not in _PLACES or (ctx == TRANSFER_CONTEXT and ex != "dial") for _, ctx, ex in moves)
+    if call is None or unsupported:
+        session.error(msg, "Redirect failed (not simulated)")
+        return
+    with session.events_after_response():
+        session.respond(msg, "Success", [("Message", "Dual Redirect successful" if other else "Redirect successful")])
+        call.redirect(moves)
+
+
+async def play_dtmf(session: _Session, msg: AmiMessage) -> None:
+    e = session.pbx.core.engine
+    digit = (msg.get("Digit") or "")[:1]
+    channel = e.find_channel(msg.get("Channel") or "")
+    if channel is None:
+        session.error(msg, "Channel not found")
+        return
+    if not digit:
+        session.error(msg, "No digit specified")
+        return
+    duration = int(msg.get("Duration") or "100") if (msg.get("Duration") or "100").isdigit() else 100
+    with session.events_after_response():
+        session.respond(msg, "Success", [("Message", "DTMF successfully queued")])
+        owner = e.owners.get(channel)
+        if isinstance(owner, ControlledCall):
+            owner.dtmf(channel, digit, duration)
+        else:
+            far = owner.far_side if isinstance(owner, PairCall) and channel is owner.queue_side else None
+            target = far or channel
+            e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
+            e.channel_event(
+                "DTMFEnd",
+                target,
+                [("Digit", digit), ("DurationMs", str(duration)), ("Direction", "Received")],
+                "dtmf,all",
+            )
+
+
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, dict[str, Conference]] = weakref.WeakKeyDictionary()
+
+
+def _conferences(engine: Engine) -> dict[str, Conference]:
+    """The ConfBridges of one engine (a restarted PBX has a new engine and none)."""
+    return _BY_ENGINE.setdefault(engine, {})
+
+
+def _third_party_enters(call: OutboundCall) -> bool:
+    """An Originate into ``dialer-conference,<n>`` answered: the conference's call takes the channel."""
+    conference = _conferences(call.engine).get(f"dialer-{call.request.exten}")
+    if conference is None or conference.owner is None:
+        return False
+    conference.owner.add_third(call, call.request.exten)
+    return True
+
+
+CONTEXT_ENTRIES[CONFERENCE_CONTEXT] = _third_party_enters

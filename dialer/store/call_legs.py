@@ -1,0 +1,102 @@
+"""Call legs (table ``call_legs``): who talked with the customer of an attempt, who transferred to whom, when,
+and each party's talk time; the transfers-per-agent report reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select
+
+from dialer.store.engine import Database
+from dialer.store.tables import attempts_t, call_legs_t
+
+
+@dataclass(frozen=True, slots=True)
+class CallLegRecord:
+    attempt_id: int
+    seq: int
+    party_kind: str
+    party: str
+    how: str
+    transferred_by: str | None
+    started_at: datetime
+    connected_at: datetime | None
+    ended_at: datetime | None
+    talk_seconds: float | None
+
+
+async def save_call_legs(db: Database, attempt_id: int, legs: Sequence[CallLegRecord]) -> None:
+    """Write the legs of an attempt (replacing any written before: the last word of the call is kept)."""
+    async with db.write() as conn:
+        await conn.execute(delete(call_legs_t).where(call_legs_t.c.attempt_id == attempt_id))
+        if legs:
+            await conn.execute(
+                insert(call_legs_t),
+                [
+                    {
+                        "attempt_id": attempt_id,
+                        "seq": leg.seq,
+                        "party_kind": leg.party_kind,
+                        "party": leg.party,
+                        "how": leg.how,
+                        "transferred_by": leg.transferred_by,
+                        "started_at": leg.started_at,
+                        "connected_at": leg.connected_at,
+                        "ended_at": leg.ended_at,
+                        "talk_seconds": leg.talk_seconds,
+                    }
+                    for leg in legs
+                ],
+            )
+
+
+async def call_legs_of(db: Database, attempt_id: int) -> list[CallLegRecord]:
+    c = call_legs_t.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(call_legs_t).where(c.attempt_id == attempt_id).order_by(c.seq))).mappings()
+        return [
+            CallLegRecord(
+                r["attempt_id"],
+                r["seq"],
+                r["party_kind"],
+                r["party"],
+                r["how"],
+                r["transferred_by"],
+                r["started_at"],
+                r["connected_at"],
+                r["ended_at"],
+                r["talk_seconds"],
+            )
+            for r in rows.all()
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCount:
+    agent: str
+    how: str  # blind | warm | conference
+    party_kind: str  # agent | queue | external
+    transfers: int
+
+
+async def transfers_per_agent(
+    db: Database, campaign_id: int, start: datetime | None = None, end: datetime | None = None
+) -> list[TransferCount]:
+    """Transfers and 3-way calls each agent made in a campaign's calls started in [start, end)."""
+    c, a = call_legs_t.c, attempts_t.c
+    query = (
+        select(c.transferred_by, c.how, c.party_kind, func.count().label("n"))
+        .select_from(call_legs_t.join(attempts_t, a.id == c.attempt_id))
+        .where(a.campaign_id == campaign_id, c.transferred_by.is_not(None))
+        .group_by(c.transferred_by, c.how, c.party_kind)
+        .order_by(c.transferred_by, c.how, c.party_kind)
+    )
+    if start is not None:
+        query = query.where(a.started_at >= start)
+    if end is not None:
+        query = query.where(a.started_at < end)
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    return [TransferCount(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]

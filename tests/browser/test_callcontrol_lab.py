@@ -1,0 +1,167 @@
+"""Call control end to end in two browsers against the real Asterisk lab (opt-in: DIALER_TEST_AMI, like the
+real-Asterisk tier): alice takes a call, holds and resumes it, warm-transfers it to bob who takes it, alice drops out,
+bob hangs up and dispositions. The legs are in the call record and the transfers report.
+
+The whole dialer runs in this process, connected to the lab (asterisk/lab: [lab-cc-pstn] callees and
+[lab-cc-agents] phones stay on the line); time is real, so the lead is a New York number (called between 08:00
+and 21:00 there). Screenshots: tests/artifacts/console-cc-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_console_dashboard import VIEWPORT, csp_violations, login, until
+from web_harness import PASSWORD
+
+from dialer.app import build_app
+from dialer.campaign.config import load_campaign_file
+from dialer.clock import RealTimeClock
+from dialer.provision import provision_campaign
+from dialer.settings import AmiServerSettings, Settings
+from dialer.store.auth import Role, add_api_token, create_user
+from dialer.store.engine import open_database
+from dialer.store.migrate import upgrade
+from dialer.web.security import hash_password, new_api_token
+
+pytestmark = pytest.mark.browser
+
+CAMPAIGN = """
+name = "cc"
+dial_mode = "progressive"
+queue = "outbound-agents"
+trunk = "Local/{nsn}@lab-cc-pstn"
+regime = "US"
+timezone = "America/New_York"
+wrap_up_seconds = 300
+[caller_id]
+number = "+1 202 555 0142"
+[call_control]
+manual_dial = true
+"""
+LEADS = "phone,first_name,last_name\n+1 212 555 0101,Carla,Customer\n"
+
+
+def lab_ami() -> AmiServerSettings:
+    spec = os.environ.get("DIALER_TEST_AMI", "")
+    if not spec:
+        pytest.skip("DIALER_TEST_AMI is not set (host:port:user:secret of an Asterisk running asterisk/lab)")
+    host, port, user, secret = spec.split(":", 3)
+    return AmiServerSettings(name="lab", host=host, port=int(port), username=user, secret=secret)
+
+
+@asynccontextmanager
+async def lab_dialer(tmp_path: Path) -> AsyncIterator[tuple[Any, dict[str, str]]]:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'cc.db'}",
+        var_dir=tmp_path,
+        ami=[lab_ami()],
+        inbound_queues=["inbound-sales"],
+        drain_timeout_seconds=0.5,
+    )
+    (tmp_path / "cc.toml").write_text(CAMPAIGN)
+    (tmp_path / "cc.csv").write_text(LEADS)
+    now = datetime.now(UTC)
+    tokens: dict[str, str] = {}
+    async with open_database(settings.database_url) as db:
+        await upgrade(db)
+        await provision_campaign(db, load_campaign_file(tmp_path / "cc.toml"), tmp_path / "cc.csv", now)
+        run = os.urandom(3).hex()
+        for name, role, phone in (
+            ("boss", Role.MANAGER, None),
+            ("alice", Role.AGENT, f"Local/ccalice{run}@lab-cc-agents"),
+            ("bob", Role.AGENT, f"Local/ccbob{run}@lab-cc-agents"),
+        ):
+            user = await create_user(db, name, role, hash_password(PASSWORD), now, phone=phone)
+            tokens[name] = new_api_token()
+            await add_api_token(db, user.id, tokens[name], "tests", now)
+    yield build_app(settings, clock=RealTimeClock()), tokens
+
+
+async def sign_in_ready(page: Any, base: str, name: str, *, ready: bool) -> None:
+    await login(page, base, name)
+    await page.wait_for_url(f"{base}/console")
+    await page.wait_for_selector("#q-outbound-agents")
+    await page.keyboard.press("Alt+l")
+    await page.wait_for_selector("#state-pill.pill-paused")
+    if ready:
+        await page.keyboard.press("Alt+r")
+        await page.wait_for_selector("#state-pill.pill-ready")
+
+
+async def state_is(page: Any, state: str) -> bool:
+    return str(await page.text_content("#cc-state")) == state
+
+
+async def test_hold_resume_and_warm_transfer_to_a_second_agent(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with lab_dialer(tmp_path) as (app, tokens):
+        client = await aiohttp_client(app)
+        base = str(client.make_url("")).rstrip("/")
+        errors: list[str] = []
+        alice = await browser.new_page(viewport=VIEWPORT)
+        bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+        for page in (alice, bob):
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            csp_violations(page, errors)
+        await sign_in_ready(bob, base, "bob", ready=False)
+        await sign_in_ready(alice, base, "alice", ready=True)
+        # The campaign's only lead is dialled for alice: screen pop and the call-control panel.
+        await alice.wait_for_selector("#lead-name", timeout=40_000)
+        await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
+        await until(lambda: state_is(alice, "talking"))
+        await alice.click("#cc-hold")
+        await until(lambda: state_is(alice, "held"))
+        await alice.screenshot(path=str(artifacts / "console-cc-held.png"))
+        await alice.click("#cc-resume")
+        await until(lambda: state_is(alice, "talking"))
+        # bob becomes ready (nothing left to dial); alice consults him, then hands the customer over.
+        await bob.keyboard.press("Alt+r")
+        await bob.wait_for_selector("#state-pill.pill-ready")
+        await alice.select_option("#cc-kind", "agent")
+        await alice.fill("#cc-target", "bob")
+        await alice.click("#cc-warm")
+        try:
+            await until(lambda: state_is(alice, "consulting"), 15.0)
+        except AssertionError:
+            raise AssertionError(await alice.text_content("#cc-msg")) from None
+        await alice.screenshot(path=str(artifacts / "console-cc-consulting.png"))
+        await alice.click("#cc-complete")
+        # alice drops out; bob's console pops the call and he controls it.
+        await bob.wait_for_selector("#lead-name", timeout=20_000)
+        await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
+        await until(lambda: state_is(bob, "talking"))
+        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await bob.screenshot(path=str(artifacts / "console-cc-transferred.png"))
+        legs = [str(t) for t in await bob.locator("#cc-legs li").all_inner_texts()]
+        assert "agent alice" in legs[0]
+        assert "warm by alice" in legs[1]
+        # bob ends the call and dispositions it.
+        await bob.click("#cc-hangup")
+        await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await bob.click("#dispo-buttons button[data-code=sale]")
+        await until(lambda: _saved(bob))
+        auth = {"Authorization": f"Bearer {tokens['boss']}"}
+        calls = await (await client.get("/api/agents/bob/calls", headers=auth)).json()
+        attempt = calls["items"][0]
+        assert attempt["disposition"] == "sale"
+        legs_doc = await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=auth)).json()
+        assert [(leg["party"], leg["how"], leg["transferred_by"]) for leg in legs_doc["legs"]] == [
+            ("alice", "answered", None),
+            ("bob", "warm", "alice"),
+        ]
+        assert all(leg["talk_seconds"] and leg["talk_seconds"] > 0 for leg in legs_doc["legs"])
+        report = await (await client.get("/api/campaigns/cc/transfers", headers=auth)).json()
+        assert report["transfers"] == [{"agent": "alice", "how": "warm", "to": "agent", "count": 1}]
+        assert not errors, errors
+
+
+async def _saved(page: Any) -> bool:
+    return str(await page.inner_text("#dispo-msg")).startswith("Saved")
