@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from harness.web import WebWorld
 from test_api import problem, wait_for
-from web_harness import WebWorld
 
 from dialer.store.dnc import add_dnc
 

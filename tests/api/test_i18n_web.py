@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import FormData
-from web_harness import PASSWORD, WebWorld
+from harness.web import PASSWORD, WebWorld
 
 
 async def test_pages_follow_accept_language_then_the_users_setting(world: WebWorld, aiohttp_client: Any) -> None:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.web import REPO, WebWorld, web_world
 from sqlalchemy import select
-from web_harness import REPO, WebWorld, web_world
 
 from dialer.campaign.config import load_campaign_file
 from dialer.campaign.leadimport import LeadCsvReader, RowError

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from harness.web import PASSWORD, WebWorld
 from sqlalchemy import update
-from web_harness import PASSWORD, WebWorld
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import add_api_token, get_user

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import REPO, WebWorld, web_world
 from test_api import problem, wait_for
-from web_harness import REPO, WebWorld, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user

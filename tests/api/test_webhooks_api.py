@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from web_harness import REPO, WebWorld, web_world
+from harness.web import REPO, WebWorld, web_world
 from webhook_receiver import Receiver
 
 from dialer.appkeys import SETTINGS

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import PASSWORD, WebWorld, web_world
 from test_console_dashboard import VIEWPORT, csp_violations, login, until
-from web_harness import PASSWORD, WebWorld, web_world
 
 pytestmark = pytest.mark.browser
 

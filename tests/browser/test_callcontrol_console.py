@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import web_world
 from test_console_dashboard import VIEWPORT, csp_violations, login, until
-from web_harness import web_world
 
 from dialer.store.dnc import add_dnc
 

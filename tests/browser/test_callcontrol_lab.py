@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import PASSWORD
 from test_console_dashboard import VIEWPORT, csp_violations, login, until
-from web_harness import PASSWORD
 
 from dialer.app import build_app
 from dialer.campaign.config import load_campaign_file

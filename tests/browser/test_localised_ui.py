@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import REPO, web_world
 from test_console_dashboard import VIEWPORT, csp_violations, login
-from web_harness import REPO, web_world
 
 from dialer.i18n import catalog_json
 from dialer.i18n.html import segments

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.web import REPO, web_world
 from test_console_dashboard import VIEWPORT, csp_violations, login, until
-from web_harness import REPO, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user

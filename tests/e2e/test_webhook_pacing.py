@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from e2e_harness import clock_dt, make_world
+from harness.e2e import clock_dt, make_world
 from test_pacing_step import HeldAnswers
 from webhook_receiver import Receiver
 

@@ -11,7 +11,7 @@ import asyncio
 import random
 import time
 
-from lab_harness import INBOUND_QUEUE, Lab, LabCall
+from harness.lab import INBOUND_QUEUE, Lab, LabCall
 
 from dialer.ami.actions import OriginateRequest
 from dialer.ami.events import CoreShowChannel

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from lab_harness import QUEUE, lab_settings
+from harness.lab import QUEUE, lab_settings
 from pydantic import SecretStr
 
 from dialer.settings import AmiServerSettings

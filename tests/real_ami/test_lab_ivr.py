@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from lab_harness import INBOUND_QUEUE, QUEUE, Lab
+from harness.lab import INBOUND_QUEUE, QUEUE, Lab
 
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.actions import OriginateRequest, OriginateStatus

@@ -12,7 +12,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from lab_harness import Lab
+from harness.lab import Lab
 
 from dialer.ami.client import MonitoringActions
 from dialer.ami.events import ChanSpyStart, ChanSpyStop, Hangup, MixMonitorMute, MixMonitorStart
