@@ -166,6 +166,8 @@ def team(
         assert record is not None
         typer.echo(f"team {record.name}: supervisors {', '.join(record.supervisors) or '-'}")
 
+    run_with_database(ctx, work)
+
 
 @app.command("prefs")
 def prefs(
