@@ -581,9 +581,6 @@ class CampaignConfig(BaseModel):
     identification: Identification | None = Field(
         default=None, description="seller, product kind and the solicitation sentence (required under JP)"
     )
-    agent_script: str = Field(
-        default="", max_length=4000, description="opening lines shown to the agent; {agent} is the agent's name"
-    )
     recorded_message: str = Field(
         default="", max_length=1000, description="text of the safe-harbour message; default: the regime's"
     )
@@ -788,13 +785,14 @@ class CampaignConfig(BaseModel):
                 "(said first by the agent and in any recorded message)"
             )
         parts = {"business_name": ident.business_name, "product": ident.product, "solicitation": ident.solicitation}
-        if not self.agent_script.strip():
-            raise ValueError(f"the {reg.name.value} regime requires agent_script stating the identification")
-        missing = [k for k, v in parts.items() if v not in self.agent_script]
-        if "{agent}" not in self.agent_script:
-            missing.append("{agent} (the agent's name)")
+        script = self.script or ""
+        if not script.strip():
+            raise ValueError(f"the {reg.name.value} regime requires a script stating the identification")
+        missing = [k for k, v in parts.items() if v not in script]
+        if not re.search(r"\{\{\s*agent\s*\}\}", script):
+            missing.append("{{ agent }} (the agent's name)")
         if missing:
-            raise ValueError(f"agent_script must state the identification: missing {', '.join(missing)}")
+            raise ValueError(f"the script must state the identification: missing {', '.join(missing)}")
         if self.recorded_message:
             missing = [k for k, v in parts.items() if v not in self.recorded_message]
             if missing:

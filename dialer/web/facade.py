@@ -80,7 +80,6 @@ class AgentCall:
     attempt_id: int
     dispositions: tuple[Disposition, ...]
     wrap_up_seconds: int
-    agent_script: str = ""  # the campaign's opening lines ({agent}: the agent's name); JP: the identification
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +275,7 @@ class Daemon:
             attempt = runner.attempt_of_agent(agent_id)
             if attempt is not None:
                 config = runner.config
-                return AgentCall(runner.name, attempt, config.dispositions, config.wrap_up_seconds, config.agent_script)
+                return AgentCall(runner.name, attempt, config.dispositions, config.wrap_up_seconds)
         return None
 
     async def disposition(

@@ -88,7 +88,8 @@ async def test_localised_console_dashboard_and_report(
         written = leads_file.read_text(encoding="utf-8")
         assert f"{name}," in written, f"{name!r} is not a name as the list writes it"
         # The identification the agent gives first (JP: 特定商取引法 §16), with the agent's name filled in.
-        script = await page.inner_text("#agent-script")
+        await page.wait_for_selector("#script-panel:not([hidden]) #script-text")
+        script = await page.inner_text("#script-text")
         assert "alice" in script
         assert ("営業のお電話です" if locale == "ja" else "这是一通营销电话") in script
         # The lead's local time (Tokyo / Shanghai), while the browser is in Berlin.

@@ -33,7 +33,7 @@ queue = "sales"
 trunk = "PJSIP/{number}@carrier"
 regime = "JP"
 caller_id = { number = "03-1234-5678", name = "Yamada" }
-agent_script = "山田商事の{agent}と申します。住宅保険について、営業のお電話です。"
+script = "山田商事の{{ agent }}と申します。住宅保険について、営業のお電話です。"
 [identification]
 business_name = "山田商事"
 product = "住宅保険"

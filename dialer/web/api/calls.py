@@ -71,7 +71,6 @@ async def get_agent_call(call: Call) -> web.Response:
             "history": [attempt_json(a) for a in history],
             "dispositions": [d.model_dump(mode="json") for d in current.dispositions],
             "wrap_up_seconds": current.wrap_up_seconds,
-            "script": current.agent_script.replace("{agent}", agent_id) if current.agent_script else "",
         }
     elif agent.call_queue and agent.call_queue in daemon.inbound_queues:
         pop = call.app[HUB].inbound_call(agent) or {}

@@ -155,7 +155,6 @@ function showCall(call) {
     el("div", { class: "lead-head" },
       el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, name), el("div", { class: "muted" }, t("Campaign {campaign} · lead #{id}", { campaign: call.campaign, id: lead.id }))),
       el("div", { class: "lead-phone" }, lead.phone || "")),
-    call.script ? el("blockquote", { class: "script", id: "agent-script" }, call.script) : null,
     fieldList(lead),
     el("h3", {}, t("Attempt history")), historyTable(call.history || []));
   const buttons = $("dispo-buttons");

@@ -25,7 +25,7 @@ from dialer.campaign.rules import (
 
 DAILY_9_20 = {d: "09:00-20:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 IDENT = {"business_name": "山田商事", "product": "住宅保険", "solicitation": "営業のお電話です"}
-SCRIPT = "山田商事の{agent}と申します。住宅保険について、営業のお電話です。"
+SCRIPT = "山田商事の{{ agent }}と申します。住宅保険について、営業のお電話です。"
 
 
 def jp(**extra: Any) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def jp(**extra: Any) -> dict[str, Any]:
         "caller_id": {"number": "03-1234-5678", "name": "Yamada"},
         "regime": "JP",
         "identification": IDENT,
-        "agent_script": SCRIPT,
+        "script": SCRIPT,
         **extra,
     }
 
@@ -81,9 +81,9 @@ def test_jp_window_may_narrow_but_not_widen() -> None:
 
 def test_jp_requires_identification_in_script_and_recorded_message() -> None:
     assert "requires [identification]" in refused({k: v for k, v in jp().items() if k != "identification"})
-    assert "agent_script" in refused(jp(agent_script=""))
-    assert "missing product" in refused(jp(agent_script="山田商事の{agent}です。営業のお電話です。"))
-    assert "{agent}" in refused(jp(agent_script="山田商事です。住宅保険の営業のお電話です。"))
+    assert "script" in refused(jp(script=""))
+    assert "missing product" in refused(jp(script="山田商事の{{ agent }}です。営業のお電話です。"))
+    assert "{{ agent }}" in refused(jp(script="山田商事です。住宅保険の営業のお電話です。"))
     assert "recorded_message must state" in refused(jp(recorded_message="山田商事です。またおかけします。"))
     ok = load_campaign(jp(recorded_message="山田商事です。住宅保険について営業のお電話です。"))
     assert ok.safe_harbour_text.startswith("山田商事です")
