@@ -6,8 +6,10 @@ import { t, tn, word } from "./i18n.js";
 const $ = (id) => document.getElementById(id);
 let session = null; // my open monitoring session
 // The monitoring modes, supervision and recording states (shown with word()), listed for the catalogue extractor.
-const WORDS = [t("listen"), t("whisper"), t("barge"), t("started"), t("ended"), t("recording"), t("paused"), t("stopped"), t("done"), t("failed")];
+const WORDS = [t("listen"), t("whisper"), t("barge"), t("started"), t("ended"), t("failed")];
 void WORDS;
+// A recording's state in words of its own ("paused" alone reads as an agent's pause in ja/zh-CN).
+const REC_STATES = { recording: t("recording"), paused: t("Recording paused"), stopped: t("Recording stopped"), done: t("done") };
 
 function say(id, text, bad = false) { const m = $(id); m.textContent = text; m.className = "msg" + (bad ? " msg-bad" : ""); }
 
@@ -91,7 +93,7 @@ async function searchRecordings(ev) {
     const page = await api("GET", "/api/recordings?" + params);
     $("rec-table").tBodies[0].replaceChildren(...page.items.map((r) => el("tr", { "data-attempt": r.attempt_id },
       el("td", {}, when(r.started_at)), el("td", {}, r.campaign), el("td", {}, r.agent || ""), el("td", {}, r.phone),
-      el("td", {}, r.disposition || ""), el("td", {}, word(r.state)),
+      el("td", {}, r.disposition || ""), el("td", {}, REC_STATES[r.state] || word(r.state)),
       el("td", {}, el("button", { class: "btn", type: "button", onclick: () => play(r) }, t("Play")), " ",
         el("a", { class: "btn btn-ghost", href: r.download_url }, t("Download"))))));
     say("rec-msg", tn("{n} recording", "{n} recordings", page.total));
