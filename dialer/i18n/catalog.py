@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -19,22 +20,35 @@ from babel.messages.pofile import read_po, write_po
 from dialer.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_NAMES, LOCALES, catalog_path, gettext_name
 
 PACKAGE = Path(__file__).resolve().parent.parent  # dialer/
-METHOD_MAP = [
-    ("**/static/**.js", "javascript"),
+SCRIPT_METHOD_MAP = [("**/static/**.js", "javascript")]
+SCRIPT_OPTIONS_MAP = {"**/static/**.js": {"parse_template_string": "false"}}
+# ``t``/``tn`` are the browser scripts' functions only: in Python a variable named ``t`` (``t["id"]``) is no message.
+SCRIPT_KEYWORDS = {**DEFAULT_KEYWORDS, "t": None, "tn": (1, 2)}
+SERVER_METHOD_MAP = [
+    ("**/static/**", "ignore"),
     ("**/templates/**.html", "dialer.i18n.html:extract_html"),
     ("**.py", "python"),
 ]
-OPTIONS_MAP = {"**/static/**.js": {"parse_template_string": "false"}}
-KEYWORDS = {**DEFAULT_KEYWORDS, "t": None, "tn": (1, 2)}
 _PLACEHOLDERS = re.compile(r"\$\{?[A-Za-z_]\w*\}?|\{[A-Za-z_]\w*\}|%\([A-Za-z_]\w*\)[sd]|%[sd]")
 
 
 def extract(root: Path = PACKAGE) -> Catalog:
     """Every message of the package, with where it is used."""
     template = Catalog(domain=DOMAIN, project="dialer", creation_date=datetime(2026, 1, 1, tzinfo=UTC))
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(root), METHOD_MAP, OPTIONS_MAP, KEYWORDS, comment_tags=("i18n:",), strip_comment_tags=True
-    ):
+    found = chain(
+        extract_from_dir(
+            str(root),
+            SCRIPT_METHOD_MAP,
+            SCRIPT_OPTIONS_MAP,
+            SCRIPT_KEYWORDS,
+            comment_tags=("i18n:",),
+            strip_comment_tags=True,
+        ),
+        extract_from_dir(
+            str(root), SERVER_METHOD_MAP, {}, DEFAULT_KEYWORDS, comment_tags=("i18n:",), strip_comment_tags=True
+        ),
+    )
+    for filename, lineno, message, comments, context in found:
         if not message or (isinstance(message, tuple) and not message[0]):
             continue
         template.add(message, None, [(f"dialer/{filename}", lineno)], auto_comments=comments, context=context)

@@ -4,6 +4,7 @@ negotiation, template translation and per-locale formatting."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,15 @@ def test_extraction_covers_python_scripts_and_templates() -> None:
     assert any(w.endswith("console.js") for w in where)
     assert any(w.endswith("dashboard.js") for w in where)
     assert any(w.endswith("login.html") for w in where)
+
+
+def test_script_keywords_do_not_apply_to_python(tmp_path: Path) -> None:
+    """``t(...)`` marks a message in a browser script only: Python's ``t["id"]`` (a row) is no message."""
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "page.js").write_text('t("Ready"); tn("{n} call", "{n} calls", 2);\n')
+    (tmp_path / "rows.py").write_text('names = [t["name"] for t in rows]\nlabel = _("Sign in")\n')
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in extract(tmp_path) if m.id}
+    assert ids == {"Ready", "{n} call", "Sign in"}
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 // Agent console: the script of the current call (beside the screen pop) and the recording controls.
 // Loaded beside console.js; polls the agent's script while a call is on.
 import { api, boot, el } from "./common.js";
+import { t } from "./i18n.js";
 
 const me = boot.user;
 const $ = (id) => document.getElementById(id);
@@ -11,7 +12,7 @@ function say(text, bad = false) { const m = $("rec-msg"); m.textContent = text; 
 async function recording(action) {
   try {
     await api("POST", `/api/agents/${encodeURIComponent(me)}/recording`, { action });
-    say({ start: "Recording", stop: "Recording stopped", pause: "Recording paused", resume: "Recording" }[action]);
+    say({ start: t("Recording"), stop: t("Recording stopped"), pause: t("Recording paused"), resume: t("Recording") }[action]);
   } catch (e) { say(e.message, true); }
 }
 
@@ -31,7 +32,7 @@ async function refresh() {
 
 function start() {
   const controls = $("rec-controls");
-  for (const [action, label] of [["start", "Start recording"], ["pause", "Pause recording"], ["resume", "Resume recording"], ["stop", "Stop recording"]]) {
+  for (const [action, label] of [["start", t("Start recording")], ["pause", t("Pause recording")], ["resume", t("Resume recording")], ["stop", t("Stop recording")]]) {
     controls.append(el("button", { class: "btn", type: "button", id: `rec-${action}`, onclick: () => recording(action) }, label));
   }
   refresh();

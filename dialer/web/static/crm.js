@@ -2,6 +2,7 @@
 // or in a frame of this console. The server fills the campaign's [crm] popup_url template and hands out only
 // allow-listed URLs; the console's CSP lets exactly those hosts be framed.
 import { api, boot, el } from "./common.js";
+import { t } from "./i18n.js";
 
 const me = boot.user;
 let shown = null;  // the attempt whose CRM page is open
@@ -13,7 +14,7 @@ function banner(url, why) {
     document.querySelector("main").append(box);
   }
   box.replaceChildren(el("h2", {}, "CRM"));
-  if (url) box.append(el("a", { href: url, target: "dialer-crm", rel: "noopener noreferrer" }, "Open the CRM page"));
+  if (url) box.append(el("a", { href: url, target: "dialer-crm", rel: "noopener noreferrer" }, t("Open the CRM page")));
   if (why) box.append(el("p", { class: "muted" }, why));
   return box;
 }
@@ -37,7 +38,7 @@ async function poll() {
     if (pop.mode === "frame") { frame(pop.url); return; }
     const tab = window.open(pop.url, "dialer-crm", "noopener");
     // A blocked pop-up (no user gesture) leaves a link to click instead.
-    banner(pop.url, tab ? "opened in the CRM tab" : "the browser blocked the pop-up: open it here");
+    banner(pop.url, tab ? t("opened in the CRM tab") : t("the browser blocked the pop-up: open it here"));
   } catch (err) {
     // the console shows connection problems itself; try again at the next poll
   }

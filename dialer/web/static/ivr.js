@@ -1,5 +1,7 @@
 // The dashboard's IVR card: per campaign and flow, the calls entering each node (the funnel), the containment
 // rate, transfers, opt-outs and machine messages, from /api/reports/ivr/{campaign}. Refreshed every 30 s.
+import { t, tn } from "./i18n.js";
+
 const REFRESH_MS = 30000;
 
 function esc(text) {
@@ -16,10 +18,10 @@ export function funnelSvg(nodes, width = 560) {
   const rows = nodes.map((n, i) => {
     const y = i * (bar + gap) + 2, w = Math.max(1, ((width - label - 60) * n.entries) / top);
     return `<text x="0" y="${y + 13}" font-size="11" fill="#3b4256">${esc(n.node)}</text>` +
-      `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${bar}" rx="3" fill="#3d7be0"><title>${esc(n.node)}: ${n.entries} entries, ${n.drop_offs} dropped</title></rect>` +
+      `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${bar}" rx="3" fill="#3d7be0"><title>${esc(n.node)}: ${esc(t("{entries} entries, {dropped} dropped", { entries: n.entries, dropped: n.drop_offs }))}</title></rect>` +
       `<text x="${label + w + 6}" y="${y + 13}" font-size="11" fill="#3b4256">${n.entries}</text>`;
   });
-  return `<svg class="ivr-funnel" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="calls entering each node">${rows.join("")}</svg>`;
+  return `<svg class="ivr-funnel" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(t("calls entering each node"))}">${rows.join("")}</svg>`;
 }
 
 async function refresh(card) {
@@ -31,9 +33,10 @@ async function refresh(card) {
     const res = await fetch(`/api/reports/ivr/${encodeURIComponent(name)}`, { headers: { Accept: "application/json" } });
     if (!res.ok) continue;
     for (const flow of (await res.json()).flows || []) {
-      parts.push(`<div class="ivr-flow" data-campaign="${esc(name)}" data-flow="${esc(flow.flow)}"><h3>${esc(name)} · flow ${esc(flow.flow)}</h3>` +
-        `<p class="muted">${flow.calls} calls · contained ${pct(flow.containment_rate)} · transferred ${flow.transferred} · ` +
-        `abandoned in queue ${flow.abandoned_in_queue} · opted out ${flow.opted_out} · machine messages ${flow.machine_messages}</p>` +
+      parts.push(`<div class="ivr-flow" data-campaign="${esc(name)}" data-flow="${esc(flow.flow)}"><h3>${esc(t("{campaign} · flow {flow}", { campaign: name, flow: flow.flow }))}</h3>` +
+        `<p class="muted">${esc([tn("{n} call", "{n} calls", flow.calls), t("contained {rate}", { rate: pct(flow.containment_rate) }),
+          t("transferred {n}", { n: flow.transferred }), t("abandoned in queue {n}", { n: flow.abandoned_in_queue }),
+          t("opted out {n}", { n: flow.opted_out }), t("machine messages {n}", { n: flow.machine_messages })].join(" · "))}</p>` +
         funnelSvg(flow.nodes) + `</div>`);
     }
   }
@@ -48,7 +51,7 @@ function start() {
   card.className = "card";
   card.id = "ivr-card";
   card.hidden = true;
-  card.innerHTML = `<div class="card-head"><h2>IVR flows</h2></div><div class="ivr-body"></div>`;
+  card.innerHTML = `<div class="card-head"><h2>${esc(t("IVR flows"))}</h2></div><div class="ivr-body"></div>`;
   main.append(card);
   const tick = () => refresh(card).catch(() => {});
   tick();

@@ -1,5 +1,6 @@
 // Lead lists of a campaign (enable, priority, share, expiry), recycling with a dry run first, lead search + history.
 import { api, el, when } from "./common.js";
+import { t, tn, word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const OUTCOMES = ["no_answer", "busy", "machine", "congestion", "failed", "abandoned", "connected", "cancelled"];
@@ -10,19 +11,19 @@ const campaign = () => $("campaign").value;
 const enc = encodeURIComponent;
 
 function listRow(l) {
-  const enabled = el("input", { type: "checkbox", checked: l.enabled, "aria-label": `enable ${l.name}`, "data-field": "enabled" });
+  const enabled = el("input", { type: "checkbox", checked: l.enabled, "aria-label": t("enable {list}", { list: l.name }), "data-field": "enabled" });
   const priority = el("input", { type: "number", value: l.priority, min: -1000, max: 1000, "data-field": "priority", class: "num" });
   const share = el("input", { type: "number", value: l.share ?? "", min: 0, step: "any", "data-field": "share", placeholder: "—" });
   const expires = el("input", { type: "datetime-local", value: l.valid_until ? l.valid_until.slice(0, 16) : "", "data-field": "valid_until" });
-  const counts = Object.entries(l.leads).map(([s, n]) => `${s} ${n}`).join(", ") || "no leads";
+  const counts = Object.entries(l.leads).map(([s, n]) => `${word(s)} ${n}`).join(", ") || t("no leads");
   const save = el("button", { class: "btn", "data-action": "save", onclick: async () => {
     const body = { enabled: enabled.checked, priority: Number(priority.value || 0), share: share.value === "" ? 0 : Number(share.value) };
     if (expires.value) body.valid_until = new Date(expires.value).toISOString(); else body.clear_valid_until = true;
-    try { await api("PATCH", `/api/lead-lists/${l.id}`, body); $("lists-msg").textContent = `${l.name} saved`; }
+    try { await api("PATCH", `/api/lead-lists/${l.id}`, body); $("lists-msg").textContent = t("{list} saved", { list: l.name }); }
     catch (err) { $("lists-msg").textContent = err.message; }
     await loadLists();
-  } }, "Save");
-  return el("tr", { "data-list": l.id, class: l.expired ? "muted" : "" }, el("td", {}, l.name, l.expired ? " (expired)" : ""),
+  } }, t("Save"));
+  return el("tr", { "data-list": l.id, class: l.expired ? "muted" : "" }, el("td", {}, l.name, l.expired ? " " + t("(expired)") : ""),
     el("td", {}, enabled), el("td", {}, priority), el("td", {}, share), el("td", {}, expires), el("td", { class: "muted" }, counts), el("td", {}, save));
 }
 
@@ -40,11 +41,11 @@ function rulesBody(dryRun) {
 
 async function recycle(dryRun) {
   const body = rulesBody(dryRun);
-  if (!body.rules.length) { $("recycle-result").textContent = "Choose at least one rule"; return; }
+  if (!body.rules.length) { $("recycle-result").textContent = t("Choose at least one rule"); return; }
   try {
     const r = await api("POST", `/api/campaigns/${enc(campaign())}/recycle`, body);
-    const byRule = Object.entries(r.by_rule).map(([k, v]) => `${k}: ${v}`).join(", ");
-    $("recycle-result").replaceChildren(el("p", { id: "recycle-count" }, dryRun ? `${r.recycled} leads would be recycled` : `${r.recycled} leads recycled`),
+    const byRule = Object.entries(r.by_rule).map(([k, v]) => `${word(k)}: ${v}`).join(", ");
+    $("recycle-result").replaceChildren(el("p", { id: "recycle-count" }, dryRun ? tn("{n} lead would be recycled", "{n} leads would be recycled", r.recycled) : tn("{n} lead recycled", "{n} leads recycled", r.recycled)),
       el("p", { class: "muted" }, byRule));
     lastCount = dryRun ? JSON.stringify(body.rules) : null;
     $("btn-apply").disabled = !dryRun || r.recycled === 0;
@@ -59,24 +60,24 @@ async function search(ev) {
   const data = await api("GET", `/api/leads?${params}`);
   $("search-table").tBodies[0].replaceChildren(...data.items.map((l) =>
     el("tr", { "data-lead": l.id }, el("td", {}, el("button", { class: "btn btn-link", onclick: () => history(l.id) }, `#${l.id}`)),
-      el("td", {}, [l.first_name, l.last_name].filter(Boolean).join(" ")), el("td", {}, l.phone), el("td", {}, l.status),
-      el("td", {}, `${l.attempts} / ${l.dials} dials`), el("td", {}, l.list_id ?? "—"))));
-  if (!data.items.length) $("lead-history").textContent = "No lead found";
+      el("td", {}, [l.first_name, l.last_name].filter(Boolean).join(" ")), el("td", {}, l.phone), el("td", {}, word(l.status)),
+      el("td", {}, t("{attempts} / {dials} dials", { attempts: l.attempts, dials: l.dials })), el("td", {}, l.list_id ?? "—"))));
+  if (!data.items.length) $("lead-history").textContent = t("No lead found");
 }
 
 async function history(id) {
   const lead = await api("GET", `/api/leads/${id}`);
-  $("lead-history").replaceChildren(el("h3", {}, `Lead #${lead.id}: ${lead.phone} · ${lead.status}`),
+  $("lead-history").replaceChildren(el("h3", {}, t("Lead #{id}: {phone} · {status}", { id: lead.id, phone: lead.phone, status: word(lead.status) })),
     el("table", { class: "table", id: "history-table" },
-      el("thead", {}, el("tr", {}, ["Started", "Outcome", "Agent", "Disposition", "Notes"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, lead.history.map((a) => el("tr", {}, el("td", {}, when(a.started_at)), el("td", {}, a.outcome || "—"),
+      el("thead", {}, el("tr", {}, [t("Started"), t("Outcome"), t("Agent"), t("Disposition"), t("Notes")].map((h) => el("th", {}, h)))),
+      el("tbody", {}, lead.history.map((a) => el("tr", {}, el("td", {}, when(a.started_at)), el("td", {}, a.outcome ? word(a.outcome) : "—"),
         el("td", {}, a.agent || "—"), el("td", {}, a.disposition || "—"), el("td", {}, a.notes || "")))) ));
 }
 
 $("rules-table").tBodies[0].replaceChildren(...OUTCOMES.map((o) => el("tr", { "data-outcome": o },
-  el("td", {}, o.replace("_", " ")),
-  el("td", {}, el("input", { type: "number", min: 0, step: "any", value: DEFAULT_RULES[o] ?? 24, "data-field": "hours", "aria-label": `hours for ${o}` })),
-  el("td", {}, el("input", { type: "checkbox", checked: o in DEFAULT_RULES, "data-field": "use", "aria-label": `use ${o}` })))));
+  el("td", {}, word(o)),
+  el("td", {}, el("input", { type: "number", min: 0, step: "any", value: DEFAULT_RULES[o] ?? 24, "data-field": "hours", "aria-label": t("hours for {outcome}", { outcome: word(o) }) })),
+  el("td", {}, el("input", { type: "checkbox", checked: o in DEFAULT_RULES, "data-field": "use", "aria-label": t("use {outcome}", { outcome: word(o) }) })))));
 $("rules-table").addEventListener("change", () => { $("btn-apply").disabled = true; });
 $("btn-count").onclick = () => recycle(true);
 $("btn-apply").onclick = () => { if (lastCount === JSON.stringify(rulesBody(false).rules)) recycle(false); };

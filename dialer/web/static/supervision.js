@@ -1,9 +1,15 @@
 // Dashboard: supervisor actions (listen / whisper / barge, force pause, sign out, dial mode and level) and the
 // recordings (search, play in the page's audio player, download). Loaded beside dashboard.js.
 import { api, el, when } from "./common.js";
+import { t, tn, word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let session = null; // my open monitoring session
+// The monitoring modes, supervision and recording states (shown with word()), listed for the catalogue extractor.
+const WORDS = [t("listen"), t("whisper"), t("barge"), t("started"), t("ended"), t("failed")];
+void WORDS;
+// A recording's state in words of its own ("paused" alone reads as an agent's pause in ja/zh-CN).
+const REC_STATES = { recording: t("recording"), paused: t("Recording paused"), stopped: t("Recording stopped"), done: t("done") };
 
 function say(id, text, bad = false) { const m = $(id); m.textContent = text; m.className = "msg" + (bad ? " msg-bad" : ""); }
 
@@ -11,20 +17,20 @@ async function loadAgents() {
   const select = $("sv-agent");
   const current = select.value;
   const agents = (await api("GET", "/api/agents?limit=500")).items;
-  select.replaceChildren(...agents.map((a) => el("option", { value: a.agent_id, selected: a.agent_id === current }, `${a.agent_id} · ${a.status}`)));
+  select.replaceChildren(...agents.map((a) => el("option", { value: a.agent_id, selected: a.agent_id === current }, `${a.agent_id} · ${word(a.status)}`)));
 }
 
 async function loadAudit() {
   const items = (await api("GET", "/api/supervision?limit=10")).items;
   $("sv-audit").tBodies[0].replaceChildren(...items.map((s) => el("tr", { "data-id": s.id, "data-mode": s.mode, "data-state": s.state },
-    el("td", {}, s.supervisor), el("td", {}, s.agent), el("td", {}, s.mode), el("td", {}, s.attempt_id ?? ""),
-    el("td", {}, s.state), el("td", {}, when(s.started_at)), el("td", {}, when(s.ended_at)))));
+    el("td", {}, s.supervisor), el("td", {}, s.agent), el("td", {}, word(s.mode)), el("td", {}, s.attempt_id ?? ""),
+    el("td", {}, word(s.state)), el("td", {}, when(s.started_at)), el("td", {}, when(s.ended_at)))));
 }
 
 async function supervise(mode) {
   try {
     session = await api("POST", "/api/supervision", { agent: $("sv-agent").value, mode });
-    say("sv-msg", `${mode}: calling your phone (${session.phone})`);
+    say("sv-msg", t("{mode}: calling your phone ({phone})", { mode: word(mode), phone: session.phone }));
     $("sv-stop").disabled = false;
   } catch (e) { say("sv-msg", e.message, true); }
   await loadAudit();
@@ -32,7 +38,7 @@ async function supervise(mode) {
 
 async function stopSupervision() {
   if (!session) return;
-  try { await api("DELETE", `/api/supervision/${session.id}`); say("sv-msg", "stopped"); } catch (e) { say("sv-msg", e.message, true); }
+  try { await api("DELETE", `/api/supervision/${session.id}`); say("sv-msg", t("stopped")); } catch (e) { say("sv-msg", e.message, true); }
   session = null; $("sv-stop").disabled = true;
   await loadAudit();
 }
@@ -42,7 +48,7 @@ async function agentAction(verb) {
   try {
     if (verb === "pause") await api("POST", `/api/agents/${encodeURIComponent(agent)}/pause`, { reason: "supervisor" });
     else await api("POST", `/api/agents/${encodeURIComponent(agent)}/logout`);
-    say("sv-msg", `${agent}: ${verb === "pause" ? "paused" : "signed out"}`);
+    say("sv-msg", verb === "pause" ? t("{agent}: paused", { agent }) : t("{agent}: signed out", { agent }));
   } catch (e) { say("sv-msg", e.message, true); }
   await loadAgents();
 }
@@ -56,7 +62,7 @@ async function applyDialing(ev) {
   if (isFinite(level)) body[$("dm-mode").value === "power" ? "power_ratio" : "aggressiveness"] = level;
   try {
     const r = await api("PATCH", `/api/campaigns/${encodeURIComponent(name)}/dialing`, body);
-    say("dm-msg", `${name}: ${r.dial_mode}, power ratio ${r.pacing.power_ratio}, aggressiveness ${r.pacing.aggressiveness}`);
+    say("dm-msg", t("{campaign}: {mode}, power ratio {ratio}, aggressiveness {aggressiveness}", { campaign: name, mode: word(r.dial_mode), ratio: r.pacing.power_ratio, aggressiveness: r.pacing.aggressiveness }));
   } catch (e) { say("dm-msg", e.message, true); }
 }
 
@@ -65,14 +71,14 @@ async function loadCampaigns() {
   if (select.options.length) return;
   const items = (await api("GET", "/api/campaigns?limit=500")).items;
   select.replaceChildren(...items.map((c) => el("option", { value: c.name }, c.name)));
-  $("rec-campaign").replaceChildren(el("option", { value: "" }, "any"), ...items.map((c) => el("option", { value: c.name }, c.name)));
+  $("rec-campaign").replaceChildren(el("option", { value: "" }, t("any")), ...items.map((c) => el("option", { value: c.name }, c.name)));
 }
 
 function play(rec) {
   const player = $("rec-player");
   player.src = rec.audio_url;
   player.dataset.attempt = rec.attempt_id;
-  $("rec-now").textContent = `call ${rec.attempt_id} · ${rec.agent || ""} · ${rec.phone || ""}`;
+  $("rec-now").textContent = t("call {id}", { id: rec.attempt_id }) + ` · ${rec.agent || ""} · ${rec.phone || ""}`;
   player.play().catch(() => { /* autoplay may be refused: the controls are there */ });
 }
 
@@ -87,10 +93,10 @@ async function searchRecordings(ev) {
     const page = await api("GET", "/api/recordings?" + params);
     $("rec-table").tBodies[0].replaceChildren(...page.items.map((r) => el("tr", { "data-attempt": r.attempt_id },
       el("td", {}, when(r.started_at)), el("td", {}, r.campaign), el("td", {}, r.agent || ""), el("td", {}, r.phone),
-      el("td", {}, r.disposition || ""), el("td", {}, r.state),
-      el("td", {}, el("button", { class: "btn", type: "button", onclick: () => play(r) }, "Play"), " ",
-        el("a", { class: "btn btn-ghost", href: r.download_url }, "Download")))));
-    say("rec-msg", `${page.total} recording(s)`);
+      el("td", {}, r.disposition || ""), el("td", {}, REC_STATES[r.state] || word(r.state)),
+      el("td", {}, el("button", { class: "btn", type: "button", onclick: () => play(r) }, t("Play")), " ",
+        el("a", { class: "btn btn-ghost", href: r.download_url }, t("Download"))))));
+    say("rec-msg", tn("{n} recording", "{n} recordings", page.total));
   } catch (e) { say("rec-msg", e.message, true); }
 }
 

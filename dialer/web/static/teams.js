@@ -1,5 +1,6 @@
 // Team reports: each team (a supervisor: their own) with calls, talk time and dispositions per agent.
 import { api, clock, el } from "./common.js";
+import { t, tn } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -7,15 +8,15 @@ function teamCard(team, report) {
   const rows = report.agents.map((a) => el("tr", { "data-agent": a.agent }, el("td", {}, a.agent), el("td", {}, String(a.calls)),
     el("td", {}, clock(a.talk_seconds)), el("td", { class: "muted" }, Object.entries(a.dispositions).map(([k, v]) => `${k} ${v}`).join(", ") || "—")));
   return el("section", { class: "card team", "data-team": team.name },
-    el("div", { class: "card-head" }, el("h2", {}, team.name), el("span", { class: "muted" }, `supervisors: ${team.supervisors.join(", ") || "—"} · ${report.totals.calls} calls, ${clock(report.totals.talk_seconds)} talk`)),
-    el("table", { class: "table" }, el("thead", {}, el("tr", {}, ["Agent", "Calls", "Talk", "Dispositions"].map((h) => el("th", {}, h)))), el("tbody", {}, rows)));
+    el("div", { class: "card-head" }, el("h2", {}, team.name), el("span", { class: "muted" }, t("supervisors: {names}", { names: team.supervisors.join(", ") || "—" }) + " · " + tn("{n} call", "{n} calls", report.totals.calls) + ", " + t("{time} talk", { time: clock(report.totals.talk_seconds) }))),
+    el("table", { class: "table" }, el("thead", {}, el("tr", {}, [t("Agent"), t("Calls"), t("Talk"), t("Dispositions")].map((h) => el("th", {}, h)))), el("tbody", {}, rows)));
 }
 
 async function load() {
   const hours = Number($("since").value);
   const teams = (await api("GET", "/api/teams?limit=500")).items;
-  const reports = await Promise.all(teams.map((t) => api("GET", `/api/reports/team/${encodeURIComponent(t.name)}?hours=${hours}`)));
-  $("teams").replaceChildren(...teams.map((t, i) => teamCard(t, reports[i])));
+  const reports = await Promise.all(teams.map((x) => api("GET", `/api/reports/team/${encodeURIComponent(x.name)}?hours=${hours}`)));
+  $("teams").replaceChildren(...teams.map((x, i) => teamCard(x, reports[i])));
   $("no-teams").hidden = teams.length > 0;
 }
 

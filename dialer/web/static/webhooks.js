@@ -1,5 +1,6 @@
 // Webhooks page: subscriptions (create, disable, delete) and deliveries (state, tries, last error, re-send).
 import { api, el, when } from "./common.js";
+import { t, word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -11,8 +12,8 @@ async function loadEvents() {
     box.append(el("label", { class: "check", for: id }, el("input", { type: "checkbox", id, value: name, checked: true }), name));
   }
   $("allowed").textContent = data.allowed_destinations.length
-    ? "Allowed destinations: " + data.allowed_destinations.join(", ")
-    : "No destination is allowed yet: set [webhooks] allowed_destinations in the daemon's settings.";
+    ? t("Allowed destinations: {hosts}", { hosts: data.allowed_destinations.join(", ") })
+    : t("No destination is allowed yet: set [webhooks] allowed_destinations in the daemon's settings.");
 }
 
 async function loadSubscriptions() {
@@ -20,19 +21,19 @@ async function loadSubscriptions() {
   const body = $("subs-table").querySelector("tbody");
   body.replaceChildren(...data.items.map((s) => el("tr", {},
     el("td", {}, String(s.id)),
-    el("td", {}, s.campaign_id === null ? "all" : String(s.campaign_id)),
+    el("td", {}, s.campaign_id === null ? t("all") : String(s.campaign_id)),
     el("td", {}, s.url),
     el("td", {}, s.events.join(", ")),
-    el("td", {}, s.enabled ? "enabled" : "disabled"),
+    el("td", {}, s.enabled ? t("enabled") : t("disabled")),
     el("td", {},
-      el("button", { class: "btn btn-ghost", type: "button", "data-toggle": s.id, "data-enabled": String(s.enabled) }, s.enabled ? "Disable" : "Enable"),
-      el("button", { class: "btn btn-ghost", type: "button", "data-delete": s.id }, "Delete")))));
+      el("button", { class: "btn btn-ghost", type: "button", "data-toggle": s.id, "data-enabled": String(s.enabled) }, s.enabled ? t("Disable") : t("Enable")),
+      el("button", { class: "btn btn-ghost", type: "button", "data-delete": s.id }, t("Delete"))))));
 }
 
 async function loadDeliveries() {
   const state = $("dl-state").value;
   const data = await api("GET", "/api/webhooks/deliveries" + (state ? `?state=${state}` : ""));
-  $("counts").textContent = `${data.counts.pending} pending · ${data.counts.dead} dead · ${data.counts.delivered} delivered`;
+  $("counts").textContent = t("{pending} pending · {dead} dead · {delivered} delivered", data.counts);
   const body = $("dl-table").querySelector("tbody");
   body.replaceChildren(...data.items.map((d) => el("tr", {},
     el("td", {}, String(d.id)),
@@ -40,11 +41,11 @@ async function loadDeliveries() {
     el("td", {}, d.event_type),
     el("td", {}, d.lead_id === null ? "" : String(d.lead_id)),
     el("td", {}, d.url),
-    el("td", { class: "state-" + d.state }, d.state),
+    el("td", { class: "state-" + d.state }, word(d.state)),
     el("td", {}, String(d.attempts)),
     el("td", {}, d.last_error || (d.last_status ? "HTTP " + d.last_status : "")),
     el("td", {}, d.state === "pending" ? when(d.next_attempt_at) : ""),
-    el("td", {}, d.state === "pending" ? "" : el("button", { class: "btn btn-ghost", type: "button", "data-resend": d.id }, "Re-send")))));
+    el("td", {}, d.state === "pending" ? "" : el("button", { class: "btn btn-ghost", type: "button", "data-resend": d.id }, t("Re-send"))))));
 }
 
 $("sub-form").addEventListener("submit", async (e) => {
@@ -55,16 +56,16 @@ $("sub-form").addEventListener("submit", async (e) => {
   if ($("sub-description").value) body.description = $("sub-description").value;
   try {
     const sub = await api("POST", "/api/webhooks/subscriptions", body);
-    $("sub-msg").replaceChildren("Subscribed. Signing secret (shown once): ", el("span", { class: "secret" }, sub.secret));
+    $("sub-msg").replaceChildren(t("Subscribed. Signing secret (shown once):") + " ", el("span", { class: "secret" }, sub.secret));
     await loadSubscriptions();
   } catch (err) { $("sub-msg").textContent = err.message; }
 });
 
 $("subs-table").addEventListener("click", async (e) => {
-  const t = e.target;
+  const b = e.target;
   try {
-    if (t.dataset.toggle) await api("PATCH", `/api/webhooks/subscriptions/${t.dataset.toggle}`, { enabled: t.dataset.enabled !== "true" });
-    if (t.dataset.delete && confirm("Delete this subscription? Its pending deliveries are dropped.")) await api("DELETE", `/api/webhooks/subscriptions/${t.dataset.delete}`);
+    if (b.dataset.toggle) await api("PATCH", `/api/webhooks/subscriptions/${b.dataset.toggle}`, { enabled: b.dataset.enabled !== "true" });
+    if (b.dataset.delete && confirm(t("Delete this subscription? Its pending deliveries are dropped."))) await api("DELETE", `/api/webhooks/subscriptions/${b.dataset.delete}`);
     await loadSubscriptions();
   } catch (err) { $("sub-msg").textContent = err.message; }
 });
@@ -72,7 +73,7 @@ $("subs-table").addEventListener("click", async (e) => {
 $("dl-table").addEventListener("click", async (e) => {
   const id = e.target.dataset.resend;
   if (!id) return;
-  try { await api("POST", `/api/webhooks/deliveries/${id}/resend`); $("dl-msg").textContent = `delivery ${id} queued again`; await loadDeliveries(); }
+  try { await api("POST", `/api/webhooks/deliveries/${id}/resend`); $("dl-msg").textContent = t("delivery {id} queued again", { id }); await loadDeliveries(); }
   catch (err) { $("dl-msg").textContent = err.message; }
 });
 
