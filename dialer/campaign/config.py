@@ -3,6 +3,10 @@
 A compliance regime preset (US / UK / CA / JP / CN) supplies the legal limits and the defaults; explicit options
 override the defaults but never go beyond the limits (a wider calling window, a higher abandon cap, a longer cap window,
 a shorter ring, or a recall-after-abandon sooner than the UK 72 h are refused with the field and the reason).
+
+Over 500 lines: every section of the file (dispositions, pacing, AMD, call control, recording, CRM, agentless, the
+JP/CN identification) and the regime presets, whose cross-section checks (``CampaignConfig``'s validators) need them
+all. The sections and the presets are meant to move to modules of their own (issue 15).
 """
 
 from __future__ import annotations
