@@ -15,7 +15,7 @@ from dialer.contract import SUPERVISE_CONTEXT
 from dialer.logging import get_logger
 from dialer.sim.pbx.app_queue import QueueSystem
 from dialer.sim.pbx.calls import OriginateRequest, Reply
-from dialer.sim.pbx.channels import Channel, ChannelState, Headers, format_duration, parse_caller_id
+from dialer.sim.pbx.channels import Channel, Headers, format_duration, parse_caller_id
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.inbound import InboundCall
@@ -214,24 +214,8 @@ class PbxCore:
     ) -> None:
         """A Local channel into a missing extension: both halves appear and hang up at once (cause 0)."""
         e = self.engine
-        owner = _Inert()
-        base = f"Local/{exten}@{context}-{e.next_local_suffix()}"
-        one = e.new_channel(
-            f"{base};1",
-            context=context,
-            exten=exten,
-            state=ChannelState.DOWN,
-            owner=owner,
-            uniqueid=req.channel_id or None,
-        )
-        two = e.new_channel(
-            f"{base};2",
-            context=context,
-            exten=exten,
-            state=ChannelState.RING,
-            owner=owner,
-            uniqueid=req.other_channel_id or (f"{req.channel_id};2" if req.channel_id else None),
-            linkedid=one.uniqueid,
+        one, two = e.new_local_pair(
+            exten, context, _Inert(), channel_id=req.channel_id, other_channel_id=req.other_channel_id
         )
         record.uniqueid = one.uniqueid
         e.hangup(two, 0)

@@ -164,6 +164,34 @@ class Engine:
     def uniqueid_in_use(self, uniqueid: str) -> bool:
         return uniqueid in self.by_uniqueid
 
+    def new_local_pair(
+        self,
+        exten: str,
+        context: str,
+        owner: ChannelOwner,
+        *,
+        channel_id: str | None = None,
+        other_channel_id: str | None = None,
+    ) -> tuple[Channel, Channel]:
+        """An originated ``Local/<exten>@<context>`` channel: its ``;1`` half (DOWN, the Originate's side) and its
+        ``;2`` half (RING, running the dialplan), with the ids the Originate asked for (ChannelId; OtherChannelId,
+        else ``<ChannelId>;2``) and the ``;1`` half's uniqueid as their linkedid."""
+        base = f"Local/{exten}@{context}-{self.next_local_suffix()}"
+        one = self.new_channel(
+            f"{base};1", context=context, exten=exten, state=ChannelState.DOWN, owner=owner, uniqueid=channel_id or None
+        )
+        other = other_channel_id or (f"{channel_id};2" if channel_id else None)
+        two = self.new_channel(
+            f"{base};2",
+            context=context,
+            exten=exten,
+            state=ChannelState.RING,
+            owner=owner,
+            uniqueid=other,
+            linkedid=one.uniqueid,
+        )
+        return one, two
+
     def new_channel(
         self,
         name: str,

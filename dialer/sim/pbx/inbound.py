@@ -48,23 +48,13 @@ class InboundCall(PairCall):
     def start(self) -> None:
         e = self.engine
         ctx = e.config.inbound_context
-        base = f"Local/{self.exten}@{ctx}-{e.next_local_suffix()}"
         req = self.request
-        uid = req.channel_id if req is not None and req.channel_id else None
-        other = None
-        if req is not None and (req.other_channel_id or req.channel_id):
-            other = req.other_channel_id or f"{req.channel_id};2"
-        customer = e.new_channel(
-            f"{base};1", context=ctx, exten=self.exten, state=ChannelState.DOWN, owner=self, uniqueid=uid
-        )
-        queue_side = e.new_channel(
-            f"{base};2",
-            context=ctx,
-            exten=self.exten,
-            state=ChannelState.RING,
-            owner=self,
-            uniqueid=other,
-            linkedid=customer.uniqueid,
+        customer, queue_side = e.new_local_pair(
+            self.exten,
+            ctx,
+            self,
+            channel_id=req.channel_id if req is not None else None,
+            other_channel_id=req.other_channel_id if req is not None else None,
         )
         self.queue_side, self.far_side = queue_side, customer
         self.record = InboundRecord(customer.uniqueid, self.queue_name, e.now(), self.patience)

@@ -184,23 +184,8 @@ class SpyCall:
         e, req = self.engine, self.request
         device = req.dial_string
         exten, _, context = device.removeprefix("Local/").partition("@")
-        base = f"{device}-{e.next_local_suffix()}"
-        one = e.new_channel(
-            f"{base};1",
-            context=context,
-            exten=exten,
-            state=ChannelState.DOWN,
-            owner=self,
-            uniqueid=req.channel_id or None,
-        )
-        two = e.new_channel(
-            f"{base};2",
-            context=context,
-            exten=exten,
-            state=ChannelState.RING,
-            owner=self,
-            uniqueid=req.other_channel_id or (f"{req.channel_id};2" if req.channel_id else None),
-            linkedid=one.uniqueid,
+        one, two = e.new_local_pair(
+            exten, context, self, channel_id=req.channel_id, other_channel_id=req.other_channel_id
         )
         self.one, self.two = one, two
         self.record.uniqueid = one.uniqueid

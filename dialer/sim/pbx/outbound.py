@@ -134,24 +134,8 @@ class OutboundCall(PairCall):
         e = self.engine
         req = self.request
         pstn = e.config.pstn_context
-        base = f"Local/{self.number}@{pstn}-{e.next_local_suffix()}"
-        o = e.new_channel(
-            f"{base};1",
-            context=pstn,
-            exten=self.number,
-            state=ChannelState.DOWN,
-            owner=self,
-            uniqueid=req.channel_id or None,
-        )
-        other_id = req.other_channel_id or (f"{req.channel_id};2" if req.channel_id else None)
-        c = e.new_channel(
-            f"{base};2",
-            context=pstn,
-            exten=self.number,
-            state=ChannelState.RING,
-            owner=self,
-            uniqueid=other_id,
-            linkedid=o.uniqueid,
+        o, c = e.new_local_pair(
+            self.number, pstn, self, channel_id=req.channel_id, other_channel_id=req.other_channel_id
         )
         self.queue_side, self.far_side = o, c
         self.record.uniqueid = o.uniqueid
