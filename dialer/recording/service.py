@@ -99,6 +99,10 @@ class RecordingService:
         return observe
 
     def observe(self, event: AmiEvent, now: float, client: AmiClient | None = None) -> None:
+        # (Runs for every event of the pump: anything but a recording's events or a recorded channel's hang-up is
+        # passed over before any work.)
+        if not isinstance(event, MixMonitorStart | MixMonitorMute | MixMonitorStop | Hangup):
+            return
         at = datetime.fromtimestamp(now, UTC)
         match event:
             case MixMonitorStart():
@@ -123,8 +127,6 @@ class RecordingService:
                 attempt = self._recorded.pop(event.uniqueid, None)
                 if attempt is not None:
                     self._writes.put_nowait(_Write("done", attempt, at))
-            case _:
-                pass
 
     def _spawn(self, action: Coroutine[Any, Any, bool]) -> None:
         task = asyncio.get_running_loop().create_task(action)

@@ -204,34 +204,29 @@ async def enqueue_in(conn: AsyncConnection, events: Sequence[WebhookEvent], now:
         )
     rows: list[dict[str, object]] = []
     for event in events:
-        body = body_of(event.envelope())
-        due = event.not_before or now
+        if event.url is not None:
+            targets = [(None, event.url, f"url:{event.lead_order()}")]
+        else:
+            marker = f"|{event.type.value}|"
+            targets = [
+                (sub["id"], sub["url"], f"s{sub['id']}:{event.lead_order()}"[:120])
+                for sub in subscriptions
+                if sub["campaign_id"] in (None, event.campaign_id) and marker in sub["events"]
+            ]
+        if not targets:
+            continue  # (no subscriber: nothing serialised on the attempt-write path that every pacing step takes)
         common = {
             "event_id": event.id,
             "event_type": event.type.value,
             "campaign_id": event.campaign_id,
             "lead_id": event.lead_id,
-            "payload": body,
+            "payload": body_of(event.envelope()),
             "state": PENDING,
             "attempts": 0,
-            "next_attempt_at": due,
+            "next_attempt_at": event.not_before or now,
             "created_at": now,
         }
-        if event.url is not None:
-            rows.append({**common, "subscription_id": None, "url": event.url, "order_key": f"url:{event.lead_order()}"})
-            continue
-        marker = f"|{event.type.value}|"
-        for sub in subscriptions:
-            if sub["campaign_id"] not in (None, event.campaign_id) or marker not in sub["events"]:
-                continue
-            rows.append(
-                {
-                    **common,
-                    "subscription_id": sub["id"],
-                    "url": sub["url"],
-                    "order_key": f"s{sub['id']}:{event.lead_order()}"[:120],
-                }
-            )
+        rows.extend({**common, "subscription_id": sid, "url": url, "order_key": key} for sid, url, key in targets)
     if not rows:
         return 0
     stmt = upsert_insert(conn, webhook_outbox_t).on_conflict_do_nothing(index_elements=["event_id", "order_key"])

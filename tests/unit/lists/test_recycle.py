@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from harness.rules import open_everywhere
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -126,15 +126,6 @@ rules = st.lists(
     ),
     max_size=4,
 )
-
-
-def open_everywhere(c: CampaignConfig, at: datetime, zones: tuple[str, ...]) -> bool:
-    for zone in zones:
-        local = at.astimezone(ZoneInfo(zone))
-        hours = c.window.days[local.weekday()]
-        if hours is None or not hours.contains(local.time()):
-            return False
-    return bool(zones)
 
 
 @settings(max_examples=500, deadline=None)
