@@ -38,6 +38,12 @@ class Crew:
         if self.task is not None:
             self.task.cancel()
 
+    async def stopped(self) -> None:
+        """Wait until the cancelled crew has let go (a disposition it was writing must not outlive the database)."""
+        if self.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
     async def work(self) -> None:
         runner = self.dialer.runner(self.campaign)
         seen: dict[str, float] = {}

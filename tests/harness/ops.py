@@ -46,6 +46,7 @@ class Daemon:
         self.crew.stop()
         self.alive = False
         await self.dialer.stop()
+        await self.crew.stopped()  # (before the database goes: a disposition it was writing must end first)
         await self.db.dispose()
 
 

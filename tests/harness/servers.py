@@ -89,6 +89,8 @@ async def two_pbx_world(tmp_path: Path, campaign: dict[str, Any] | None = None) 
         if crew is not None:
             crew.stop()
         await dialer.stop()
+        if crew is not None:
+            await crew.stopped()
         await db.dispose()
         for pbx in pbxs.values():
             await pbx.stop()
