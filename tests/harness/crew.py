@@ -45,11 +45,12 @@ class Crew:
                 await self.task
 
     async def work(self) -> None:
-        runner = self.dialer.runner(self.campaign)
         seen: dict[str, float] = {}
         while True:
             await self.clock.sleep(1.0)
             now = self.clock.now()
+            # (looked up each round: the scheduler may load the campaign after the crew starts, or unload it)
+            runner = self.dialer.runners.get(self.campaign)
             for agent in self.dialer.agents.registry.agents():
                 if agent.status is not AgentStatus.WRAPUP:
                     seen.pop(agent.agent_id, None)
@@ -58,8 +59,8 @@ class Crew:
                     continue
                 seen.pop(agent.agent_id, None)
                 with contextlib.suppress(Exception):
-                    attempt = runner.attempt_of_agent(agent.agent_id)
-                    if attempt is None:
+                    attempt = None if runner is None else runner.attempt_of_agent(agent.agent_id)
+                    if runner is None or attempt is None:
                         await self.dialer.agents.finish_wrapup(agent.agent_id)
                         continue
                     code = self.rng.choice(self.codes)
