@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from aiohttp import FormData
+from aiohttp.test_utils import TestClient
 from harness.web import PASSWORD, WebWorld
 
 from dialer.web.security import LoginRateLimiter
@@ -343,11 +344,12 @@ async def test_spraying_names_from_one_address_gets_429(world: WebWorld, aiohttp
 
 async def test_a_second_login_ends_the_first_session(world: WebWorld, aiohttp_client: Any) -> None:
     first = await aiohttp_client(world.app)
-    second = await aiohttp_client(world.app)
-    for client in (first, second):
-        assert (await client.post("/api/login", json={"name": "alice", "password": PASSWORD})).status == 200
-    assert (await second.get("/api/me")).status == 200
-    await problem(await first.get("/api/me"), 401)
+    # (a second browser: its own cookie jar against the same running server -- the app is started once)
+    async with TestClient(first.server) as second:
+        for client in (first, second):
+            assert (await client.post("/api/login", json={"name": "alice", "password": PASSWORD})).status == 200
+        assert (await second.get("/api/me")).status == 200
+        await problem(await first.get("/api/me"), 401)
 
 
 # --------------------------------------------------------------------------------------------------- uploads
