@@ -63,6 +63,9 @@ class OutboundCall(PairCall):
         self.context: DialerContext | None = None
         self.dialer_stage = "ANSWERED"
         self.direct: DirectAgentDial | None = None
+        # What the context does when Queue() returns without an agent (None: [dialer-outbound]'s safe harbour;
+        # [dialer-ivr] goes back to its flow: dialer.sim.pbx.ivr).
+        self.after_queue: Callable[[], None] | None = None
         self._responded = False
         self._response_phase = 1
         if engine.config.vary_order:
@@ -371,6 +374,9 @@ class OutboundCall(PairCall):
 
     def on_queue_timeout(self) -> None:
         """No agent in time: the shipped dialplan reports the abandon and plays the safe-harbour message."""
+        if self.after_queue is not None:
+            self.after_queue()
+            return
         ctx = self.context
         self.record.abandoned = True
         self.record.outcome = Outcome.ABANDONED
