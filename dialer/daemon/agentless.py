@@ -32,6 +32,7 @@ from dialer.ivr.agi import IVR_END_SCRIPT, IVR_SCRIPT, IvrAgiService, IvrCallInf
 from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import Flow, load_flow
 from dialer.logging import get_logger
+from dialer.ops.health import ComponentState
 from dialer.runner.agentless import AgentlessRunner
 from dialer.settings import FastAgiSettings
 from dialer.store.ivr_results import StoreResultSink
@@ -123,16 +124,25 @@ class IvrRole:
             runner.ivr_finished(int(info.attempt))
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> str:
-        """Listen; every agentless runner (and those loaded later) gets the address. Returns it."""
+    async def start(self) -> str | None:
+        """Listen; every agentless runner (and those loaded later) gets the address. Returns it; None when the port
+        cannot be had (health ``fastagi`` degraded: agent campaigns run, agentless ones wait, saying why)."""
         self._refresh()
+        health = self.dialer.health
         server = FastAgiServer(self.settings.host, self.settings.port, self.routes)
-        await server.start()
+        try:
+            await server.start()
+        except OSError as exc:
+            where = f"{self.settings.host}:{self.settings.port}"
+            log.error("fastagi_unavailable", address=where, error=str(exc))
+            health.report("fastagi", ComponentState.DEGRADED, f"cannot listen on {where}: {exc.strerror or exc}")
+            return None
         self.server = server
         self.address = self.settings.advertise or f"{self.settings.host}:{server.bound_port}"
         self.dialer.loader.fastagi = self.address
         for runner in self._agentless():
             runner.set_fastagi(self.address)
+        health.report("fastagi", ComponentState.UP, f"listening on {self.address}")
         log.info("ivr_ready", fastagi=self.address, inbound_flows=sorted(self.inbound_flows))
         return self.address
 

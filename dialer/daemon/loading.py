@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dialer.agents.service import AgentService
 from dialer.campaign.config import CampaignConfig
@@ -67,20 +68,20 @@ class RunnerLoader:
         return runner
 
     def _build(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
+        parts: dict[str, Any] = {
+            "config": config,
+            "campaign_id": campaign_id,
+            "db": self.db,
+            "pool": self.pool,
+            "agents": self.agents,
+            "clock": self.clock,
+            "owner": self.owner,
+            "bus": self.bus,
+            "inbound": self.inbound,
+            "tick_seconds": self.tick_seconds,
+        }
         # kind = "agentless": calls play the campaign's IVR flow, paced by channels, CPS and target time
-        role = AgentlessRunner if config.kind == "agentless" else CampaignRunner
-        runner = role(
-            config=config,
-            campaign_id=campaign_id,
-            db=self.db,
-            pool=self.pool,
-            agents=self.agents,
-            clock=self.clock,
-            owner=self.owner,
-            bus=self.bus,
-            inbound=self.inbound,
-            tick_seconds=self.tick_seconds,
-        )
+        runner = AgentlessRunner(**parts) if config.kind == "agentless" else CampaignRunner(**parts)
         runner.on_originate_latency = self.on_originate_latency
         runner.recording_settings = self.recording
         if isinstance(runner, AgentlessRunner):

@@ -21,12 +21,9 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from dialer.agentless.pacing import AgentlessDecision, AgentlessLoad, LaunchWindow, agentless_launches
 from dialer.agents.registry import AgentStatus
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.rules import CLAIMABLE_STATUSES
 from dialer.contract import FASTAGI_VARIABLE, IVR_FLOW_VARIABLE
 from dialer.ivr.context import summarize
 from dialer.ivr.flow import Flow, QueueNode, parse_flow
@@ -35,8 +32,8 @@ from dialer.runner.bus import EventBus, Notification
 from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerState, WhyNotDialing
+from dialer.store.leads import count_claimable_leads
 from dialer.store.lifecycle import claim_and_start_attempts
-from dialer.store.tables import leads_t
 
 log = get_logger(__name__)
 
@@ -76,15 +73,7 @@ class AgentlessPacingLoop(PacingLoop):
 
     async def remaining(self) -> int:
         """Leads of the campaign still to be placed (new, retry, callback)."""
-        ctx = self.ctx
-        query = (
-            select(func.count())
-            .select_from(leads_t)
-            .where(leads_t.c.campaign_id == ctx.campaign_id)
-            .where(leads_t.c.status.in_([s.value for s in CLAIMABLE_STATUSES]))
-        )
-        async with ctx.db.read() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return await count_claimable_leads(self.ctx.db, self.ctx.campaign_id)
 
     async def load(self, now: float) -> AgentlessLoad:
         ctx, runner = self.ctx, self.runner
@@ -183,8 +172,8 @@ class AgentlessRunner(CampaignRunner):
     :class:`dialer.daemon.agentless.IvrRole` once it listens); no call goes out before.
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **parts: Any) -> None:
+        super().__init__(**parts)
         self.flow = campaign_flow(self.config)
         self.fastagi: str | None = None
         self.durations: list[float] = []
@@ -230,8 +219,11 @@ class AgentlessRunner(CampaignRunner):
             self.ivr_contexts.popitem(last=False)
 
     def ivr_finished(self, attempt_id: int) -> None:
-        """The call's flow is over (its result stored): its context is no longer needed."""
-        self.ivr_contexts.pop(attempt_id, None)
+        """The call's flow is over (its result stored); its context stays for the agent's wrap-up (bounded)."""
+
+    def ivr_context(self, attempt_id: int) -> dict[str, str] | None:
+        """The flow's context of a call it handed to an agent (the console's call view)."""
+        return self.ivr_contexts.get(attempt_id)
 
     def call_measured(self, seconds: float) -> None:
         self.durations.append(seconds)

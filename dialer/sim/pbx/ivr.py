@@ -32,7 +32,6 @@ one length for every prompt).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import shlex
 import weakref
@@ -70,6 +69,7 @@ log = get_logger(__name__)
 
 AGI_VERSION = "22.5.2"
 DEFAULT_MAX_WAIT = "30"
+CLOSED_POLL_SECONDS = 0.5  # real seconds between looks at a stopped PBX while a command waits
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,9 +315,7 @@ class IvrCall:
         finally:
             if writer is not None:
                 writer.close()
-                with contextlib.suppress(Exception):
-                    await writer.wait_closed()
-        if then is not None:
+        if then is not None and not self.engine.closed:
             then()
 
     async def _wait(self, seconds: float) -> bool:
@@ -333,7 +331,9 @@ class IvrCall:
         timer = self.engine.later(seconds, fire)
         ended = asyncio.ensure_future(self.ended.wait())
         try:
-            await asyncio.wait({done, ended}, return_when=asyncio.FIRST_COMPLETED)
+            # (the PBX may stop meanwhile: its timers are gone, so look now and then)
+            while not (done.done() or ended.done() or self.engine.closed):
+                await asyncio.wait({done, ended}, timeout=CLOSED_POLL_SECONDS)
         finally:
             timer.cancel()
             ended.cancel()
