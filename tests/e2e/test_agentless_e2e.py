@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from harness.clock import START_EPOCH
 from harness.e2e import World, make_world
 from sqlalchemy import select
 
@@ -148,3 +151,79 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
             assert context["path"].endswith("menu>agent")
             assert "keys menu:3" in popped[attempt_id]["ivr_summary"]
         assert role.sessions >= len(answered)
+
+
+async def test_without_its_fastagi_port_the_daemon_runs_and_the_agentless_campaign_waits(tmp_path: Path) -> None:
+    async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=10, japan_leads=0, agents=2) as world:
+        taken = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
+        port = int(taken.sockets[0].getsockname()[1])
+        try:
+            role = IvrRole(world.dialer, FastAgiSettings(port=port))
+            assert await role.start() is None
+            health = world.dialer.health.get("fastagi")
+            assert health is not None
+            assert health.state.value == "degraded"
+            assert str(port) in health.detail
+            await world.run(5)
+            runner = world.dialer.runner("e2e")
+            assert runner.why_not is not None
+            assert runner.why_not.code == "no_fastagi"
+            assert not world.pbx.truth.originates
+            assert world.dialer.status()["health"]["status"] != "down"
+        finally:
+            taken.close()
+            await taken.wait_closed()
+
+
+async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp_path: Path) -> None:
+    """The issue's check: 1 000 leads, a trunk cap of 30 channels, a target finish time (12:30 in New York, the
+    world starts at 11:00): done in time, never above 30 channels nor the calls per second; every attempt has a
+    result; opt-outs in the DNC list."""
+    campaign = agentless_campaign()
+    campaign["timezone"] = "America/New_York"
+    campaign["agentless"] = {"purpose": "reminder", "max_channels": 30, "calls_per_second": 3, "target_finish": "12:30"}
+    async with make_world(tmp_path, campaign=campaign, us_leads=1000, japan_leads=0, agents=6) as world:
+        configure_ivr_callers(
+            world.pbx.core.engine,
+            IvrCallers(
+                behaviour=CallerBehaviour(
+                    keys={"1": 0.6, "2": 0.2, "3": 0.05, SILENCE: 0.15}, opt_out_during_prompt=0.03
+                ),
+                prompt_seconds=3.0,
+            ),
+        )
+        role = IvrRole(world.dialer, FastAgiSettings(port=0))
+        await role.start()
+        runner = world.dialer.runner("e2e")
+        terminal = {s.value for s in TERMINAL_STATUSES}
+        pops: list[Notification] = []
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                for _ in range(120):
+                    await run(world, 60, pops, notes)
+                    leads = await rows(world, leads_t)
+                    if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
+                        break
+        finally:
+            await role.stop()
+        truth = world.pbx.truth.originates
+        attempts = await rows(world, attempts_t)
+        leads = await rows(world, leads_t)
+        assert all(lead["status"] in terminal for lead in leads)
+        assert len(attempts) == len(truth) == 1000
+        assert all(a["outcome"] is not None for a in attempts)
+        target = datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("America/New_York")).timestamp()
+        last_end = max(r.ended_at or 0.0 for r in truth)
+        assert last_end <= target, (last_end - target) / 60
+        ends = [(r.received_at, r.ended_at if r.ended_at is not None else r.received_at) for r in truth]
+        peak = peak_overlap(ends)
+        assert peak <= 30
+        starts = sorted(r.received_at for r in truth)
+        assert all(b - a >= 1.0 - 1e-6 for a, b in zip(starts, starts[3:], strict=False))
+        results = await ivr_results(world.db, campaign_id=runner.campaign_id)
+        assert {r.attempt_id for r in results} == {a["id"] for a in attempts if a["answered_at"] is not None}
+        opted = {r.phone for r in results if r.opted_out}
+        assert opted
+        assert opted <= {row["number"] for row in await rows(world, dnc_t)}
+        minutes = (last_end - START_EPOCH) / 60
+        print(f"agentless 1000 leads: done in {minutes:.1f} simulated minutes, peak {peak} channels")
