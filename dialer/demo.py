@@ -23,11 +23,12 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from dialer.agents.registry import AgentStatus
-from dialer.app import build_app
+from dialer.app import CleanupCtx, build_app
 from dialer.appkeys import DIALER, SHUTDOWN
 from dialer.campaign.config import CampaignConfig, load_campaign_file
 from dialer.clock import Clock
 from dialer.daemon import Dialer
+from dialer.daemon.agentless import IVR_ROLE
 from dialer.ivr.campaign import campaign_flow
 from dialer.logging import get_logger
 from dialer.provision import provision_campaign
@@ -35,7 +36,7 @@ from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
 from dialer.sim.model import Scenario, WorldModel, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.sim.pbx.ivr import IvrCallers, configure_ivr_callers
+from dialer.sim.pbx.ivr import IvrCallers, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
 
@@ -43,6 +44,7 @@ log = get_logger(__name__)
 
 DEMO_SCENARIO = "demo"
 DEMO_CAMPAIGNS = frozenset({"demo", "demo-ja", "demo-zh-cn", "reminder"})  # the campaigns the demo may reset
+INBOUND_IVR_FLOW = Path("campaigns/ivr/inbound.toml")  # the inbound IVR the demo's callers dial (dialer-inbound,ivr)
 # The simulated callers of the agentless reminder: most confirm, some cancel, ask for someone (3), say nothing,
 # press a wrong key, opt out (9) or hang up.
 DEMO_IVR_CALLERS = IvrCallers(
@@ -208,7 +210,16 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
         finally:
             await crew.stop()
 
-    return build_app(settings, clock=clock, before=[] if real_pbx else [pbx_ctx], after=[crew_ctx])
+    async def inbound_ivr_ctx(app: web.Application) -> AsyncIterator[None]:
+        # callers of the inbound IVR (campaigns/ivr/inbound.toml), one a minute on average, over the daemon's FastAGI
+        address = app[IVR_ROLE].address
+        if address is not None and settings.fastagi.inbound_flows:
+            route_inbound_ivr(pbx.core.engine, address)
+            call_in_to_ivr(pbx.core, mean_gap_seconds=60.0, seed=plan.seed)
+        yield
+
+    after: list[CleanupCtx] = [crew_ctx] if real_pbx else [crew_ctx, inbound_ivr_ctx]
+    return build_app(settings, clock=clock, before=[] if real_pbx else [pbx_ctx], after=after)
 
 
 def parse_ami_target(text: str) -> AmiServerSettings:
@@ -270,8 +281,11 @@ def demo_settings(
         # The demo world sends inbound callers to this queue; the simulated agents are blended.
         "inbound_queues": ["inbound-sales"],
         "simulation": base.simulation.model_copy(update={"enabled": True, "listen_port": port}),
-        # the FastAGI server of the agentless campaign's flow: any free port (the Originates carry it)
-        "fastagi": base.fastagi.model_copy(update={"port": 0}),
+        # the FastAGI server of the agentless campaign's flow and the inbound IVR: any free port (the Originates
+        # carry it; the simulated PBX is told)
+        "fastagi": base.fastagi.model_copy(
+            update={"port": 0, "inbound_flows": [p for p in (INBOUND_IVR_FLOW,) if p.is_file()]}
+        ),
     }
     if drain_seconds is not None:
         update["drain_timeout_seconds"] = drain_seconds

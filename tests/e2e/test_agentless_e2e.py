@@ -24,7 +24,7 @@ from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
 from dialer.settings import FastAgiSettings
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
-from dialer.sim.pbx.ivr import IvrCallers, configure_ivr_callers
+from dialer.sim.pbx.ivr import IvrCallers, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.ivr_results import ivr_results
 from dialer.store.tables import attempts_t, dnc_t, leads_t
 
@@ -227,3 +227,42 @@ async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp
         assert opted <= {row["number"] for row in await rows(world, dnc_t)}
         minutes = (last_end - START_EPOCH) / 60
         print(f"agentless 1000 leads: done in {minutes:.1f} simulated minutes, peak {peak} channels")
+
+
+async def test_an_inbound_ivr_caller_reaches_an_agent_whose_screen_pop_shows_the_ivr_context(tmp_path: Path) -> None:
+    """dialer-inbound,ivr on the simulated PBX with the daemon's FastAGI server and inbound flow: the caller's
+    account number and path travel to the agent's screen pop (the inbound watcher), and the result is stored."""
+    inbound = FLOW.parent / "inbound.toml"
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=("inbound-sales",), state="paused"
+    ) as world:
+        configure_ivr_callers(
+            world.pbx.core.engine,
+            IvrCallers(behaviour=CallerBehaviour(keys={"5678": 1.0}, think_seconds=(1.0, 1.0)), prompt_seconds=2.0),
+        )
+        role = IvrRole(world.dialer, FastAgiSettings(port=0, inbound_flows=[inbound]))
+        address = await role.start()
+        assert address is not None
+        route_inbound_ivr(world.pbx.core.engine, address)
+        call_in_to_ivr(world.pbx.core, mean_gap_seconds=20.0)
+        pops: list[Notification] = []
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                for _ in range(30):
+                    await run(world, 30, pops, notes)
+                    if any(p.data.get("ivr") for p in pops):
+                        break
+                for _ in range(20):  # the transferred caller's flow closes when the call ends (/ivr-end)
+                    await run(world, 30, pops, notes)
+                    if await ivr_results(world.db, flow="inbound"):
+                        break
+        finally:
+            await role.stop()
+        popped = [p.data for p in pops if p.data.get("inbound") and p.data.get("ivr")]
+        assert popped, [p.data for p in pops]
+        assert popped[0]["ivr"]["flow"] == "inbound"
+        assert popped[0]["ivr"]["var_account"] == "5678"
+        assert "entered account 5678" in popped[0]["ivr_summary"]
+        results = await ivr_results(world.db, flow="inbound")
+        assert results
+        assert all(r.attempt_id is None and r.call_ref.startswith("i") for r in results)

@@ -37,7 +37,7 @@ import shlex
 import weakref
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialer.calls.outcome import Outcome
 from dialer.contract import (
@@ -58,16 +58,21 @@ from dialer.contract import (
 )
 from dialer.logging import get_logger
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
-from dialer.sim.pbx.calls import Stage
+from dialer.sim.pbx.calls import OriginateRequest, PairCall, Stage
 from dialer.sim.pbx.channels import Channel, Headers
 from dialer.sim.pbx.config import DialerContext
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.inbound import INBOUND_ENTRIES, InboundCall
 from dialer.sim.pbx.outbound import CONTEXT_ENTRIES, OutboundCall
 from dialer.sim.pbx.world import Fate
+
+if TYPE_CHECKING:
+    from dialer.sim.pbx.core import PbxCore
 
 log = get_logger(__name__)
 
 AGI_VERSION = "22.5.2"
+INBOUND_IVR_EXTEN = "ivr"  # dialer-inbound's IVR extension (asterisk/extensions.conf)
 DEFAULT_MAX_WAIT = "30"
 CLOSED_POLL_SECONDS = 0.5  # real seconds between looks at a stopped PBX while a command waits
 
@@ -81,6 +86,7 @@ class IvrCallers:
     opt_out_key: str = "9"
     invalid_key: str = "7"
     beep_seconds: float = 8.0  # a machine's greeting until the beep (WaitForSilence returns then)
+    inbound_flow: str = "inbound"  # the flow dialer-inbound,ivr names (Set(DIALER_IVR_FLOW=inbound))
 
 
 _CALLERS: weakref.WeakKeyDictionary[Engine, IvrCallers] = weakref.WeakKeyDictionary()
@@ -126,14 +132,15 @@ def agi_environment(channel: Channel, script: str, address: str, *, thread: int)
 class IvrCall:
     """One answered call in [dialer-ivr]: its dialplan steps and its FastAGI sessions."""
 
-    def __init__(self, call: OutboundCall, address: str) -> None:
+    def __init__(self, call: PairCall, address: str, outbound: OutboundCall | None = None) -> None:
         self.call = call
+        self.outbound = outbound  # an agentless Originate (None: an inbound caller)
         self.engine = call.engine
-        self.o = call.o
+        self.o = call.queue_side
         self.address = address
         self.callers = callers_of(call.engine)
         self.rng: random.Random = call.rng
-        self.machine = call.plan.fate is Fate.MACHINE
+        self.machine = outbound is not None and outbound.plan.fate is Fate.MACHINE
         self.ended = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.command_ids = random.Random(f"{call.engine.config.seed}:agi:{self.o.uniqueid}")
@@ -150,8 +157,15 @@ class IvrCall:
         self.engine.set_var(self.o, name, value)
 
     def _stage(self, stage: str) -> None:
-        self.call.dialer_stage = stage
+        if self.outbound is not None:
+            self.outbound.dialer_stage = stage
         self._set(STAGE_VARIABLE, stage)
+
+    def _outcome(self, outcome: Outcome, *, abandoned: bool = False) -> None:
+        """The ground truth of an agentless call (inbound callers have their own record)."""
+        if self.outbound is not None:
+            self.outbound.record.outcome = outcome
+            self.outbound.record.abandoned = self.outbound.record.abandoned or abandoned
 
     def _user_event(self, name: str, fields: Headers) -> None:
         self._step("UserEvent", ",".join([name, *(f"{k}: {v}" for k, v in fields)]))
@@ -169,18 +183,19 @@ class IvrCall:
         self._stage("ANSWERED")
         amd = o.variables.get(AMD_VARIABLE, "0") == "1"
         self._step("GotoIf", f"{int(amd)}?amd:flow")
-        if amd:
+        if amd and self.outbound is not None:
             self._stage("AMD")
             self._step("AMD")
-            self.call.later(self.call.plan.amd_seconds, self._amd_done)
+            self.call.later(self.outbound.plan.amd_seconds, self._amd_done)
         else:
             self._flow()
 
     def _amd_done(self) -> None:
-        plan, o = self.call.plan, self.o
+        assert self.outbound is not None
+        plan, o = self.outbound.plan, self.o
         self.engine.set_var(o, "AMDSTATUS", plan.amd_status)
         self.engine.set_var(o, "AMDCAUSE", plan.amd_cause)
-        self.call.record.amd_status = plan.amd_status
+        self.outbound.record.amd_status = plan.amd_status
         self._user_event(
             AMD_USER_EVENT,
             [
@@ -192,7 +207,7 @@ class IvrCall:
         machine = plan.amd_status == "MACHINE"
         self._step("GotoIf", f"{int(not machine)}?flow")
         if machine:
-            self.call.record.outcome = Outcome.MACHINE
+            self._outcome(Outcome.MACHINE)
             self._stage("MACHINE_MESSAGE")
             self._step("WaitForSilence", "1000,1,20")
             self.call.later(self.callers.beep_seconds, self._flow)
@@ -202,14 +217,14 @@ class IvrCall:
     def _flow(self) -> None:
         if self.call.stage is Stage.ENDED:
             return
-        if self.call.dialer_stage == "MACHINE_MESSAGE":
+        if self.o.variables.get(STAGE_VARIABLE) == "MACHINE_MESSAGE":
             self._step("ExecIf", f"0?Set({STAGE_VARIABLE}=IVR)")
         else:
             self._step("ExecIf", f"1?Set({STAGE_VARIABLE}=IVR)")
-            self.call.dialer_stage = "IVR"
+            if self.outbound is not None:
+                self.outbound.dialer_stage = "IVR"
+                self._outcome(Outcome.ABANDONED if self.outbound.record.abandoned else Outcome.SELF_SERVICE)
             self.engine.set_var(self.o, STAGE_VARIABLE, "IVR")
-            if self.call.record.outcome is None or self.call.record.outcome is Outcome.ABANDONED:
-                self.call.record.outcome = Outcome.ABANDONED if self.call.record.abandoned else Outcome.SELF_SERVICE
         self._agi()
 
     def _agi(self) -> None:
@@ -241,18 +256,16 @@ class IvrCall:
             ],
         )
         wait = float(o.variables.get(IVR_MAX_WAIT_VARIABLE, DEFAULT_MAX_WAIT) or DEFAULT_MAX_WAIT)
-        record = self.call.record
-        record.queued_at = self.engine.now()
-        record.queue = queue
+        if self.outbound is not None:
+            self.outbound.record.queued_at = self.engine.now()
+            self.outbound.record.queue = queue
         self.call.enter_queue(queue, wait, f"{queue},b(dialer-agent-autoanswer^s^1),,,{wait:g}")
 
     def _queue_returned(self) -> None:
         """Queue() returned without an agent: the abandon, and back to the flow (its message, never silence)."""
         o = self.o
         self._step("GotoIf", "0?done")
-        record = self.call.record
-        record.abandoned = True
-        record.outcome = Outcome.ABANDONED
+        self._outcome(Outcome.ABANDONED, abandoned=True)
         self._user_event(
             ABANDON_USER_EVENT,
             [("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")), ("QueueStatus", self.call.queue_status)],
@@ -441,8 +454,8 @@ class IvrCall:
                 key, sep, value = part.partition(":")
                 if sep:
                     fields.append((key.strip(), value.strip()))
-            if name == OPT_OUT_USER_EVENT:
-                self.call.record.opted_out = True
+            if name == OPT_OUT_USER_EVENT and self.outbound is not None:
+                self.outbound.record.opted_out = True
             self.engine.channel_event("UserEvent", self.o, [("UserEvent", name), *fields], "user,all")
             return "200 result=0"
         return "200 result=0"
@@ -454,8 +467,68 @@ def enter_ivr(call: OutboundCall) -> bool:
     if not address or ":" not in address:
         return False  # AGI(agi:///ivr) fails: the channel has nowhere to go
     call.context = DialerContext(IVR_CONTEXT, amd="variable", safe_harbour=False, reports=True)
+    IvrCall(call, address, call).start()
+    return True
+
+
+def enter_inbound_ivr(call: InboundCall) -> bool:
+    """INBOUND_ENTRIES hook: ``dialer-inbound,ivr`` -- ``Set(DIALER_IVR_FLOW=inbound)``, ``Goto(dialer-ivr,s,1)``."""
+    address = _FASTAGI.get(call.engine, "")
+    if not address:
+        return False  # no FastAGI server known: the caller queues as before
+    channel = call.queue_side
+    flow = callers_of(call.engine).inbound_flow
+    call.engine.step(channel, "Set", f"{IVR_FLOW_VARIABLE}={flow}", priority=channel.priority + 1)
+    call.engine.set_var(channel, IVR_FLOW_VARIABLE, flow)
+    call.engine.step(channel, "Goto", f"{IVR_CONTEXT},s,1", priority=channel.priority + 1)
+    channel.context, channel.exten, channel.priority = IVR_CONTEXT, "s", 0
     IvrCall(call, address).start()
     return True
 
 
+_FASTAGI: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def route_inbound_ivr(engine: Engine, fastagi: str) -> None:
+    """Inbound callers of ``dialer-inbound,ivr`` (``Local/ivr@sim-inbound``) run the inbound flow over this FastAGI
+    server (``host:port``; Asterisk takes it from the dialplan's ``DIALER_FASTAGI`` global)."""
+    _FASTAGI[engine] = fastagi
+
+
 CONTEXT_ENTRIES[IVR_CONTEXT] = enter_ivr
+INBOUND_ENTRIES[INBOUND_IVR_EXTEN] = enter_inbound_ivr
+
+
+def call_in_to_ivr(core: PbxCore, *, mean_gap_seconds: float, seed: int = 1) -> None:
+    """Simulated customers dialling the inbound IVR (``Local/ivr@<inbound context>``), one every
+    ``mean_gap_seconds`` on average (Poisson), for as long as the PBX runs (the demo's inbound IVR)."""
+    rng = random.Random(f"{seed}:ivr-callers")
+    engine = core.engine
+    count = 0
+
+    def arrive() -> None:
+        nonlocal count
+        if engine.closed:
+            return
+        count += 1
+        core.originate(
+            OriginateRequest(
+                action_id=f"sim-ivr-caller-{count}",
+                dial_string=f"Local/{INBOUND_IVR_EXTEN}@{engine.config.inbound_context}",
+                context="",
+                exten="",
+                priority="",
+                application="Wait",
+                data="900",  # the caller stays at most this long, whatever happens
+                timeout=30.0,
+                caller_num=engine.world.inbound_caller_number(),
+                caller_name="",
+                variables=(),
+                channel_id="",
+                other_channel_id="",
+                is_async=False,
+            )
+        )
+        engine.later(rng.expovariate(1.0 / mean_gap_seconds), arrive)
+
+    engine.later(rng.expovariate(1.0 / mean_gap_seconds), arrive)

@@ -63,9 +63,6 @@ class OutboundCall(PairCall):
         self.context: DialerContext | None = None
         self.dialer_stage = "ANSWERED"
         self.direct: DirectAgentDial | None = None
-        # What the context does when Queue() returns without an agent (None: [dialer-outbound]'s safe harbour;
-        # [dialer-ivr] goes back to its flow: dialer.sim.pbx.ivr).
-        self.after_queue: Callable[[], None] | None = None
         self._responded = False
         self._response_phase = 1
         if engine.config.vary_order:

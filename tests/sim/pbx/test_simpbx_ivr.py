@@ -21,7 +21,7 @@ from dialer.sim.ivr import CallerBehaviour
 from dialer.sim.model import parse_scenario
 from dialer.sim.pbx import SimulatedPbx
 from dialer.sim.pbx.config import build_config
-from dialer.sim.pbx.ivr import IvrCallers, agi_environment, configure_ivr_callers
+from dialer.sim.pbx.ivr import IvrCallers, agi_environment, configure_ivr_callers, route_inbound_ivr
 from dialer.sim.pbx.probe import AmiProbe
 
 REPO = Path(__file__).resolve().parents[3]
@@ -157,3 +157,64 @@ def test_the_agi_environment_is_what_asterisk_sends_first() -> None:
     assert env["agi_uniqueid"] == "fixture-ivr-1"
     assert env["agi_context"] == "dialer-ivr"
     assert env["agi_priority"] == "15"
+
+
+async def test_an_inbound_ivr_caller_enters_an_account_and_reaches_an_agent_with_it() -> None:
+    """dialer-inbound,ivr on the simulated PBX: the inbound flow runs over FastAGI, the caller types an account
+    number, and the queue hands them to an agent with the flow's context (DialerIvrTransfer)."""
+    flow = load_flow(REPO / "campaigns" / "ivr" / "inbound.toml")
+    results: list[tuple[IvrCallInfo, FlowResult]] = []
+
+    async def sink(info: IvrCallInfo, result: FlowResult) -> None:
+        results.append((info, result))
+
+    clock = ManualClock(1_795_449_600.0)
+    accounts = TableActions({"4321": {"account": "4321", "name": "Ann", "balance": "12.50", "dob": "19800101"}})
+    service = IvrAgiService({flow.name: flow}, accounts, sink, lambda: datetime.fromtimestamp(clock.now(), UTC))
+    server = FastAgiServer("127.0.0.1", 0, service.routes)
+    await server.start()
+    config = build_config(agents=2, agents_queue="inbound-sales", inbound_queues=["inbound-sales"])
+    pbx = SimulatedPbx(replace(config, agent_talk_seconds=10.0), clock=clock)
+    await pbx.start()
+    configure_ivr_callers(
+        pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={"4321": 1.0, "0": 0.0}, think_seconds=(1.0, 1.0)))
+    )
+    route_inbound_ivr(pbx.core.engine, f"127.0.0.1:{server.bound_port}")
+    probe = await AmiProbe.open(pbx.port)
+    try:
+        await probe.login()
+        await probe.send(
+            "Originate",
+            ActionID="in-ivr",
+            Channel="Local/ivr@sim-inbound",
+            Application="Wait",
+            Data="300",
+            CallerID='"Ann" <+12125550199>',
+            Async="true",
+        )
+        for _ in range(240):
+            await clock.advance(0.5)
+            for _ in range(3):
+                await asyncio.sleep(0.005)
+            if results:
+                break
+        await probe.drain(0.2)
+    finally:
+        await probe.close()
+        await pbx.stop()
+        await server.stop()
+
+    events = [as_dict(m) for m in probe.received if m.is_event]
+    assert len(results) == 1
+    info, result = results[0]
+    assert info.attempt is None
+    assert info.call_ref.startswith("i")
+    assert info.flow == "inbound"
+    assert result.variables["account"] == "4321"
+    # "4321" then, at the menu, "4" (not an option) until the retries run out: an agent, with the context
+    transfers = [e for e in events if e.get("UserEvent") == "DialerIvrTransfer"]
+    assert len(transfers) == 1
+    assert transfers[0]["Queue"] == "inbound-sales"
+    assert "var_account=4321" in transfers[0]["Context"]
+    assert any(e.get("Event") == "AgentConnect" and e.get("Queue") == "inbound-sales" for e in events)
+    assert result.transferred
