@@ -1,6 +1,6 @@
 """Composition root: one aiohttp application whose ``cleanup_ctx`` brings the daemon up in order and down in reverse.
 
-Order: settings (loaded before) → database (migrated) → AMI connections → ordered event pumps and agents →
+Order: settings (loaded before) → database (migrated) → AMI connections → ordered event pumps and agents → FastAGI →
 scheduler → campaign runners → HTTP. The first SIGTERM drains (no new Originates; live calls finish until the drain
 deadline, the rest are marked interrupted); a second one cancels. SIGHUP reloads the campaign files' state.
 """
@@ -32,6 +32,7 @@ from dialer.appkeys import (
 )
 from dialer.clock import Clock
 from dialer.daemon import Dialer
+from dialer.daemon.agentless import fastagi_ctx
 from dialer.logging import get_logger
 from dialer.ops.health import ComponentState
 from dialer.ops.heap import freeze_startup_heap, thaw_heap
@@ -233,6 +234,7 @@ def build_app(
             database_ctx,
             _extras(BEFORE_CONTEXTS),
             dialer_ctx,
+            fastagi_ctx,
             webhooks_ctx,
             scheduler_ctx,
             runners_ctx,

@@ -1,6 +1,7 @@
 """`dialer demo`: the whole dialer on the embedded defaults, against the simulated PBX.
 
-A fresh SQLite database under ``var/``, the demo campaign (``campaigns/demo.toml``) with its sample leads, the
+A fresh SQLite database under ``var/``, the demo campaign (``campaigns/demo.toml``) with its sample leads and the
+agentless reminder (``campaigns/reminder.toml``: its flow runs over the daemon's FastAGI server), the
 simulated PBX in-process (speaking Asterisk 22's AMI over real TCP on loopback), and simulated agents who log in,
 go ready, take calls, wrap up and disposition through the same agent service and disposition path the web console
 uses. The daemon itself is the production one (:func:`dialer.app.build_app`).
@@ -22,23 +23,38 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from dialer.agents.registry import AgentStatus
-from dialer.app import build_app
+from dialer.app import CleanupCtx, build_app
 from dialer.appkeys import DIALER, SHUTDOWN
 from dialer.campaign.config import CampaignConfig, load_campaign_file
 from dialer.clock import Clock
 from dialer.daemon import Dialer
+from dialer.daemon.agentless import IVR_ROLE
+from dialer.ivr.campaign import campaign_flow
 from dialer.logging import get_logger
 from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
+from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
 from dialer.sim.model import Scenario, WorldModel, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
+from dialer.sim.pbx.ivr import IvrCallers, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
 
 log = get_logger(__name__)
 
 DEMO_SCENARIO = "demo"
-DEMO_CAMPAIGNS = frozenset({"demo", "demo-ja", "demo-zh-cn"})  # the campaigns the demo may reset
+DEMO_CAMPAIGNS = frozenset({"demo", "demo-ja", "demo-zh-cn", "reminder"})  # the campaigns the demo may reset
+INBOUND_IVR_FLOW = Path("campaigns/ivr/inbound.toml")  # the inbound IVR the demo's callers dial (dialer-inbound,ivr)
+# The simulated callers of the agentless reminder: most confirm, some cancel, ask for someone (3), say nothing,
+# press a wrong key, opt out (9) or hang up.
+DEMO_IVR_CALLERS = IvrCallers(
+    behaviour=CallerBehaviour(
+        keys={"1": 0.55, "2": 0.15, "3": 0.1, SILENCE: 0.1, INVALID: 0.1},
+        opt_out_during_prompt=0.03,
+        hangup_per_step=0.03,
+    ),
+    prompt_seconds=3.0,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,18 @@ class DemoPlan:
     seed: int = 1
     speed: float = 1.0
     scenario: str = DEMO_SCENARIO
+    # agentless campaigns run next to the predictive one: (campaign file, lead list), e.g. the reminder
+    agentless: tuple[tuple[Path, Path], ...] = ()
+
+
+def agentless_config(campaign_file: Path) -> CampaignConfig:
+    """An agentless campaign file with its flow checked and embedded (what ``dialer campaign apply`` stores)."""
+    config = load_campaign_file(campaign_file)
+    found = campaign_flow(config, campaign_file)
+    if found is None:
+        raise ValueError(f'{campaign_file}: not an agentless campaign (kind = "agentless")')
+    _flow, table = found
+    return config.model_copy(update={"ivr": table})
 
 
 async def prepare_database(settings: Settings, plan: DemoPlan, now: datetime) -> dict[str, Any]:
@@ -57,6 +85,8 @@ async def prepare_database(settings: Settings, plan: DemoPlan, now: datetime) ->
     async with open_database(settings.database_url) as db:
         await upgrade(db)
         summary = await provision_campaign(db, config, plan.leads_file, now)
+        for campaign_file, leads_file in plan.agentless:
+            await provision_campaign(db, agentless_config(campaign_file), leads_file, now)
     return dict(summary.as_json(None))
 
 
@@ -164,6 +194,7 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
     )
 
     async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
+        configure_ivr_callers(pbx.core.engine, DEMO_IVR_CALLERS)
         await pbx.start()
         try:
             yield
@@ -179,7 +210,16 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
         finally:
             await crew.stop()
 
-    return build_app(settings, clock=clock, before=[] if real_pbx else [pbx_ctx], after=[crew_ctx])
+    async def inbound_ivr_ctx(app: web.Application) -> AsyncIterator[None]:
+        # callers of the inbound IVR (campaigns/ivr/inbound.toml), one a minute on average, over the daemon's FastAGI
+        address = app[IVR_ROLE].address
+        if address is not None and settings.fastagi.inbound_flows:
+            route_inbound_ivr(pbx.core.engine, address)
+            call_in_to_ivr(pbx.core, mean_gap_seconds=60.0, seed=plan.seed)
+        yield
+
+    after: list[CleanupCtx] = [crew_ctx] if real_pbx else [crew_ctx, inbound_ivr_ctx]
+    return build_app(settings, clock=clock, before=[] if real_pbx else [pbx_ctx], after=after)
 
 
 def parse_ami_target(text: str) -> AmiServerSettings:
@@ -241,6 +281,11 @@ def demo_settings(
         # The demo world sends inbound callers to this queue; the simulated agents are blended.
         "inbound_queues": ["inbound-sales"],
         "simulation": base.simulation.model_copy(update={"enabled": True, "listen_port": port}),
+        # the FastAGI server of the agentless campaign's flow and the inbound IVR: any free port (the Originates
+        # carry it; the simulated PBX is told)
+        "fastagi": base.fastagi.model_copy(
+            update={"port": 0, "inbound_flows": [p for p in (INBOUND_IVR_FLOW,) if p.is_file()]}
+        ),
     }
     if drain_seconds is not None:
         update["drain_timeout_seconds"] = drain_seconds

@@ -119,6 +119,20 @@ class HttpSettings(BaseModel):
     secure_cookies: bool = False
 
 
+class FastAgiSettings(BaseModel):
+    """The daemon's FastAGI server: the shipped dialplan's ``AGI(agi://${DIALER_FASTAGI}/ivr)`` reaches it (IVR flows).
+
+    ``advertise``: ``host:port`` Asterisk connects to (sent with every agentless Originate as ``DIALER_FASTAGI``);
+    empty: ``host`` and the port listened on (port 0 picks a free one)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=4573, ge=0, le=65535)
+    advertise: str = ""
+    accounts: Path | None = None  # CSV of accounts (account,name,balance,dob) the flows' lookups read
+    inbound_flows: list[Path] = []  # flow files for inbound callers (the inbound route sets DIALER_IVR_FLOW)
+
+
 class SimulationSettings(BaseModel):
     """The in-process simulated PBX used by `dialer demo` (and by `dialer run` when enabled)."""
 
@@ -192,6 +206,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     http: HttpSettings = HttpSettings()
+    fastagi: FastAgiSettings = FastAgiSettings()
     ami: list[AmiServerSettings] = Field(default_factory=lambda: [AmiServerSettings()])
     simulation: SimulationSettings = SimulationSettings()
     inbound_queues: list[str] = Field(default_factory=list)

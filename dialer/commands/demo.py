@@ -36,6 +36,8 @@ from dialer.web.demo import demo_users_ctx
 REPO_CAMPAIGNS = Path("campaigns")
 DEFAULT_CAMPAIGN = REPO_CAMPAIGNS / "demo.toml"
 DEFAULT_LEADS = REPO_CAMPAIGNS / "leads" / "demo.csv"
+# The agentless reminder shown next to the predictive campaign (its flow: campaigns/ivr/reminder.toml).
+AGENTLESS_DEMO = (REPO_CAMPAIGNS / "reminder.toml", REPO_CAMPAIGNS / "leads" / "reminder.csv")
 # `--locale`: the localised sample campaign and leads (regime JP / CN), and the UI language of the demo users.
 LOCALE_DEMOS = {
     "ja": (REPO_CAMPAIGNS / "demo-ja.toml", REPO_CAMPAIGNS / "leads" / "demo-ja.csv"),
@@ -92,6 +94,14 @@ def demo(
             "simulated PBX (the simulated agents are its Local/agentNN@sim-agents phones).",
         ),
     ] = None,
+    with_agentless: Annotated[
+        bool,
+        typer.Option(
+            "--agentless/--no-agentless",
+            help="also run the agentless reminder campaign (campaigns/reminder.toml: IVR flow over FastAGI, "
+            "simulated callers pressing keys)",
+        ),
+    ] = True,
 ) -> None:
     """Run the whole dialer on a fresh SQLite database with the simulated PBX and simulated agents.
 
@@ -128,7 +138,8 @@ def demo(
         else f"DIALER_DATABASE_URL={settings.database_url} dialer"
     )
     log_path = settings.var_dir / "demo.log"
-    plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed)
+    agentless = (AGENTLESS_DEMO,) if with_agentless and all(p.is_file() for p in AGENTLESS_DEMO) else ()
+    plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed, agentless=agentless)
     try:
         config = load_campaign_file(campaign_file)
     except CampaignConfigError as exc:
@@ -180,7 +191,12 @@ def demo(
                     else f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
                 )
                 + f"  status:  {base_url}/status   (or: {status_cli} status)\n"
-                f"  report:  {cli} report compliance --campaign {config.name}\n"
+                + (
+                    f"  agentless: campaign 'reminder' (IVR flow 'reminder' over FastAGI, {plan.agentless[0][1]})\n"
+                    if plan.agentless
+                    else ""
+                )
+                + f"  report:  {cli} report compliance --campaign {config.name}\n"
                 f"  metrics: {base_url}/metrics\n"
                 f"  log:     {log_path}  (JSON lines)\n"
                 f"  stop:    Ctrl-C (drains live calls first)"

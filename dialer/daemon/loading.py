@@ -1,7 +1,8 @@
 """The one way a campaign's runner is loaded: at start (``Dialer.load_campaigns``), by the scheduler's state sync
 (a campaign created meanwhile), and at takeover (a campaign this daemon stood by for).
 
-Loading builds the runner if this daemon has none for the campaign, and (always) seeds its legal window from the
+Loading builds the runner (an :class:`dialer.runner.agentless.AgentlessRunner` for ``kind = "agentless"``) if
+this daemon has none for the campaign, and (always) seeds its legal window from the
 store with every answer of the campaign in the regime window, whichever daemon made them: the calls the previous
 owner made count in it before the runner dials.
 """
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dialer.agents.service import AgentService
 from dialer.campaign.config import CampaignConfig
 from dialer.clock import Clock
+from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import EventBus
 from dialer.runner.pacing_loop import InboundSource
 from dialer.runner.pool import ServerPool
@@ -52,6 +55,9 @@ class RunnerLoader:
         self.tick_seconds = tick_seconds
         self.on_originate_latency = on_originate_latency
         self.recording = recording  # where Asterisk writes the recordings (the daemon's [recording] settings)
+        # host:port of the daemon's FastAGI server as Asterisk reaches it (dialer.daemon.agentless.IvrRole sets it
+        # once it listens): agentless runners place no call before
+        self.fastagi: str | None = None
 
     async def load(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
         """The campaign's runner (built if this daemon has none), its legal window seeded from the store."""
@@ -62,20 +68,24 @@ class RunnerLoader:
         return runner
 
     def _build(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
-        runner = CampaignRunner(
-            config=config,
-            campaign_id=campaign_id,
-            db=self.db,
-            pool=self.pool,
-            agents=self.agents,
-            clock=self.clock,
-            owner=self.owner,
-            bus=self.bus,
-            inbound=self.inbound,
-            tick_seconds=self.tick_seconds,
-        )
+        parts: dict[str, Any] = {
+            "config": config,
+            "campaign_id": campaign_id,
+            "db": self.db,
+            "pool": self.pool,
+            "agents": self.agents,
+            "clock": self.clock,
+            "owner": self.owner,
+            "bus": self.bus,
+            "inbound": self.inbound,
+            "tick_seconds": self.tick_seconds,
+        }
+        # kind = "agentless": calls play the campaign's IVR flow, paced by channels, CPS and target time
+        runner = AgentlessRunner(**parts) if config.kind == "agentless" else CampaignRunner(**parts)
         runner.on_originate_latency = self.on_originate_latency
         runner.recording_settings = self.recording
+        if isinstance(runner, AgentlessRunner):
+            runner.set_fastagi(self.fastagi)
         self.runners[config.name] = runner
         self.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
         return runner

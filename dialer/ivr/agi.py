@@ -130,8 +130,9 @@ class IvrAgiService:
         if not call_ref:
             call_ref = f"a{attempt}" if attempt else f"i{session.headers.get('agi_uniqueid', '')}"
             await session.set_variable(IVR_CALL_VARIABLE, call_ref)
+        named = await session.get_variable(IVR_FLOW_VARIABLE)
         campaign = await session.get_variable(CAMPAIGN_VARIABLE) or None
-        flow = await session.get_variable(IVR_FLOW_VARIABLE) or self.flows_by_campaign.get(campaign or "", "")
+        flow = named or self.flows_by_campaign.get(campaign or "", "")
         return IvrCallInfo(
             call_ref=call_ref,
             flow=flow,

@@ -64,6 +64,9 @@ class Originator:
         self.sending: set[asyncio.Task[bool]] = set()  # Originates written, waiting for their "queued" answer
         self._seq = itertools.count(1)
         self._key = uuid.uuid4().hex[:8]
+        # Channel variables every Originate of the campaign carries besides the contract's (an agentless runner's
+        # flow and FastAGI address: dialer.runner.agentless).
+        self.extra_variables: dict[str, str] = {}
 
     def attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
         """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""
@@ -125,6 +128,7 @@ class Originator:
         }
         if agent is not None:
             variables[AGENT_VARIABLE] = agent.interface
+        variables.update(self.extra_variables)
         variables.update(originate_variables(config.recording, ctx.recording_settings, attempt_id))
         caller = config.caller_id
         request = OriginateRequest(

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
-from dialer.store.tables import leads_t
+from dialer.store.tables import CLAIMABLE_STATUSES, leads_t
 from dialer.store.types import UTCDateTime
 
 # Rows per multi-row INSERT: SQLite allows 32 766 bound parameters per statement; a lead row binds ~16.
@@ -178,3 +178,10 @@ async def find_leads_by_phone(db: Database, campaign_id: int, phone: str) -> lis
             await conn.execute(select(leads_t).where(leads_t.c.campaign_id == campaign_id, leads_t.c.phone == phone))
         ).mappings()
         return [lead_record(r) for r in rows.all()]
+
+
+async def count_claimable_leads(db: Database, campaign_id: int) -> int:
+    """Leads of the campaign still to be dialled (new, retry, callback): an agentless campaign's remaining list."""
+    query = select(func.count()).where(leads_t.c.campaign_id == campaign_id, leads_t.c.status.in_(CLAIMABLE_STATUSES))
+    async with db.read() as conn:
+        return int((await conn.execute(query)).scalar_one())

@@ -26,6 +26,7 @@ from dialer.campaign.config import CampaignConfig, DialMode, Disposition
 from dialer.campaign.rules import TransitionKind
 from dialer.daemon import Dialer
 from dialer.recording.service import RecordingRefused
+from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
 from dialer.runner.runner import CampaignRunner
 from dialer.settings import RecordingSettings
@@ -277,6 +278,11 @@ class Daemon:
                 config = runner.config
                 return AgentCall(runner.name, attempt, config.dispositions, config.wrap_up_seconds)
         return None
+
+    def ivr_context(self, campaign: str, attempt_id: int) -> dict[str, str] | None:
+        """What the caller did in the agentless campaign's IVR flow before it handed the call to the agent."""
+        runner = self._runner(campaign)
+        return runner.ivr_context(attempt_id) if isinstance(runner, AgentlessRunner) else None
 
     async def disposition(
         self,

@@ -18,7 +18,7 @@ from dialer.appkeys import DIALER
 from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoPlan, prepare_database
-from dialer.settings import AmiServerSettings, RecordingSettings, Settings
+from dialer.settings import AmiServerSettings, FastAgiSettings, RecordingSettings, Settings
 from dialer.sim.model import load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.store.auth import Role, add_api_token, create_user
@@ -62,7 +62,9 @@ async def web_world(
     leads_file: Path = REPO / "campaigns/leads/demo.csv",
     start_epoch: float = START_EPOCH,
     write_recordings: bool = False,
+    agentless: bool = False,
 ) -> AsyncIterator[WebWorld]:
+    """``agentless``: the reminder campaign (campaigns/reminder.toml, its flow over FastAGI) runs too."""
     clock = RealTimeClock(speed=speed, start_epoch=start_epoch)
     # write_recordings: the simulated PBX writes MixMonitor's files (where the dialer's [recording] says).
     monitor_dir = str(tmp_path / "recordings") if write_recordings else ""
@@ -76,8 +78,10 @@ async def web_world(
             inbound_queues=["inbound-sales"],
             drain_timeout_seconds=0.5,
             recording=RecordingSettings(directory=tmp_path / "recordings"),
+            fastagi=FastAgiSettings(port=0),  # any free port (the agentless Originates carry it)
         )
-        plan = DemoPlan(campaign_file=campaign_file, leads_file=leads_file)
+        reminder = ((REPO / "campaigns/reminder.toml", REPO / "campaigns/leads/reminder.csv"),)
+        plan = DemoPlan(campaign_file=campaign_file, leads_file=leads_file, agentless=reminder if agentless else ())
         now = clock_dt(clock)
         await prepare_database(settings, plan, now)
         tokens: dict[str, str] = {}

@@ -22,6 +22,7 @@ of the shipped dialplan (``asterisk/``). Modules, from the wire inward:
 """
 
 from dialer.clock import Clock, ManualClock, RealTimeClock
+from dialer.sim.pbx import ivr as _ivr  # noqa: F401  ([dialer-ivr] registers itself with the outbound calls)
 from dialer.sim.pbx.config import DialerContext, PbxConfig, QueueConfig, StaticMember, WorldKind
 from dialer.sim.pbx.server import SimulatedPbx
 from dialer.sim.pbx.truth import GroundTruth, InboundRecord, OriginateRecord

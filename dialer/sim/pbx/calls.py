@@ -73,6 +73,9 @@ class PairCall:
         self.leg: AgentLeg | None = None
         self.queue_timer: Timer | None = None
         self.queue_status = ""  # QUEUESTATUS once Queue() returned
+        # What the context does when Queue() returns without an agent (None: its own default; [dialer-ivr] goes
+        # back to its flow: dialer.sim.pbx.ivr).
+        self.after_queue: Callable[[], None] | None = None
 
     def later(self, delay: float, callback: Callable[[], None]) -> Timer:
         timer = self.engine.later(delay, callback)
@@ -93,6 +96,9 @@ class PairCall:
         """Ground truth when an agent takes the call."""
 
     def on_queue_timeout(self) -> None:
+        if self.after_queue is not None:
+            self.after_queue()
+            return
         self.dialplan_hangup(16)
 
     def on_abandoned_in_queue(self) -> None:

@@ -5,6 +5,7 @@ themselves from the world model's Poisson stream."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from dialer.clock import Timer
 from dialer.sim.pbx.app_queue import QueueSystem
@@ -14,6 +15,10 @@ from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.queues import AgentLeg
 from dialer.sim.pbx.truth import InboundRecord
 from dialer.sim.pbx.world import NEVER
+
+# Extensions of the inbound context other modules simulate (the shipped dialplan's ``ivr``); False: not taken, the
+# caller queues as usual.
+INBOUND_ENTRIES: dict[str, Callable[[InboundCall], bool]] = {}
 
 
 class InboundCall(PairCall):
@@ -97,6 +102,9 @@ class InboundCall(PairCall):
         self.later(0.5, self._queue)
 
     def _queue(self) -> None:
+        enter = INBOUND_ENTRIES.get(self.exten)
+        if enter is not None and enter(self):
+            return  # another context took the caller (dialer-inbound,ivr: the IVR, dialer.sim.pbx.ivr)
         self.enter_queue(self.queue_name, self.queue_timeout, f"{self.queue_name},r,,,{self.queue_timeout:g}")
 
     def far_hangs_up_by_customer(self) -> None:

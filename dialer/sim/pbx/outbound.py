@@ -371,6 +371,9 @@ class OutboundCall(PairCall):
 
     def on_queue_timeout(self) -> None:
         """No agent in time: the shipped dialplan reports the abandon and plays the safe-harbour message."""
+        if self.after_queue is not None:
+            self.after_queue()
+            return
         ctx = self.context
         self.record.abandoned = True
         self.record.outcome = Outcome.ABANDONED

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field
 
 from dialer.agents.registry import AgentError
 from dialer.campaign.rules import DispositionError
+from dialer.ivr.context import summarize
 from dialer.store.attempts import get_attempt
 from dialer.store.console import attempts_of_agent, lead_history
 from dialer.store.leads import get_lead
@@ -72,6 +73,10 @@ async def get_agent_call(call: Call) -> web.Response:
             "dispositions": [d.model_dump(mode="json") for d in current.dispositions],
             "wrap_up_seconds": current.wrap_up_seconds,
         }
+        ivr = daemon.ivr_context(current.campaign, current.attempt_id)
+        if ivr is not None:  # an agentless call its flow handed to the agent (dialer.runner.agentless)
+            body["call"]["ivr"] = ivr
+            body["call"]["ivr_summary"] = summarize(ivr)
     elif agent.call_queue and agent.call_queue in daemon.inbound_queues:
         pop = call.app[HUB].inbound_call(agent) or {}
         inbound: dict[str, Any] = {"inbound": True, "queue": agent.call_queue, "caller": pop.get("caller")}

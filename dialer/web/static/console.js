@@ -155,6 +155,7 @@ function showCall(call) {
     el("div", { class: "lead-head" },
       el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, name), el("div", { class: "muted" }, t("Campaign {campaign} · lead #{id}", { campaign: call.campaign, id: lead.id }))),
       el("div", { class: "lead-phone" }, lead.phone || "")),
+    call.ivr_summary ? el("div", { class: "ivr-context", id: "ivr-context" }, call.ivr_summary) : "",
     fieldList(lead),
     el("h3", {}, t("Attempt history")), historyTable(call.history || []));
   const buttons = $("dispo-buttons");

@@ -1,0 +1,534 @@
+"""[dialer-ivr] on the simulated PBX: an answered agentless call runs its flow over FastAGI, as Asterisk 22 does.
+
+The shipped dialplan (asterisk/extensions.conf ``[dialer-ivr]``; recorded in
+tests/fixtures/ami-traces/lab/ivr-reminder.txt) answers, runs AMD when ``DIALER_AMD`` is 1 (a machine: the flow's
+message after the beep), clears ``DIALER_IVR_QUEUE``/``MAX_WAIT``/``CONTEXT`` and runs
+``AGI(agi://${DIALER_FASTAGI}/ivr)``. This module does the same on the simulated channels: it opens a TCP
+connection to the daemon's FastAGI server, sends the AGI environment (``agi_network: yes``,
+``agi_network_script: ivr``, ``agi_request``, ``agi_channel`` ...), and answers each AGI command as Asterisk
+would, with an ``AGIExecStart``/``AGIExecEnd`` pair per command (class ``agi``) and the events the command causes
+(``VarSet``, ``DTMFBegin``/``DTMFEnd``, ``UserEvent``):
+
+=================================  ===========================================================================
+``GET VARIABLE name``              ``200 result=1 (value)``, ``200 result=0`` when unset
+``SET VARIABLE name "value"``      ``200 result=1``
+``STREAM FILE sound "keys"``       after the prompt: ``200 result=0 endpos=N``; a key pressed (one of ``keys``):
+                                   ``200 result=<its code> endpos=N``; hung up: ``200 result=-1 endpos=N``
+``GET DATA sound ms max``          ``200 result=<digits>``; nothing: ``200 result= (timeout)``; hung up: ``-1``
+``EXEC UserEvent "..."``           the UserEvent, ``200 result=0``
+``HANGUP``                         ``200 result=1``, then the channel hangs up
+=================================  ===========================================================================
+
+A channel that hangs up while the session is open sends ``HANGUP`` (the next command gets ``511``). When the
+flow set ``DIALER_IVR_QUEUE`` the dialplan raises ``DialerIvrTransfer`` and runs ``Queue()``; nobody in time:
+``DialerAbandon`` and back to ``/ivr``; the h extension of a queued call runs ``/ivr-end``.
+
+The simulated callers press keys as :class:`IvrCallers` says (:class:`dialer.sim.ivr.CallerBehaviour`: keys by
+weight, silence, invalid keys, hang-ups, the opt-out key), drawn from the call's own seeded generator; machines
+listen to everything. Prompts last ``prompt_seconds`` (Asterisk knows a sound file's length; the simulation uses
+one length for every prompt).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shlex
+import weakref
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dialer.calls.outcome import Outcome
+from dialer.contract import (
+    ABANDON_USER_EVENT,
+    AMD_USER_EVENT,
+    AMD_VARIABLE,
+    ATTEMPT_VARIABLE,
+    FASTAGI_VARIABLE,
+    IVR_CALL_VARIABLE,
+    IVR_CONTEXT,
+    IVR_CONTEXT_VARIABLE,
+    IVR_FLOW_VARIABLE,
+    IVR_MAX_WAIT_VARIABLE,
+    IVR_QUEUE_VARIABLE,
+    IVR_TRANSFER_USER_EVENT,
+    OPT_OUT_USER_EVENT,
+    STAGE_VARIABLE,
+)
+from dialer.logging import get_logger
+from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
+from dialer.sim.pbx.calls import OriginateRequest, PairCall, Stage
+from dialer.sim.pbx.channels import Channel, Headers
+from dialer.sim.pbx.config import DialerContext
+from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.inbound import INBOUND_ENTRIES, InboundCall
+from dialer.sim.pbx.outbound import CONTEXT_ENTRIES, OutboundCall
+from dialer.sim.pbx.world import Fate
+
+if TYPE_CHECKING:
+    from dialer.sim.pbx.core import PbxCore
+
+log = get_logger(__name__)
+
+AGI_VERSION = "22.5.2"
+INBOUND_IVR_EXTEN = "ivr"  # dialer-inbound's IVR extension (asterisk/extensions.conf)
+DEFAULT_MAX_WAIT = "30"
+CLOSED_POLL_SECONDS = 0.5  # real seconds between looks at a stopped PBX while a command waits
+
+
+@dataclass(frozen=True, slots=True)
+class IvrCallers:
+    """How the simulated callers of one PBX behave in flows."""
+
+    behaviour: CallerBehaviour = field(default_factory=CallerBehaviour)
+    prompt_seconds: float = 3.0
+    opt_out_key: str = "9"
+    invalid_key: str = "7"
+    beep_seconds: float = 8.0  # a machine's greeting until the beep (WaitForSilence returns then)
+    inbound_flow: str = "inbound"  # the flow dialer-inbound,ivr names (Set(DIALER_IVR_FLOW=inbound))
+
+
+_CALLERS: weakref.WeakKeyDictionary[Engine, IvrCallers] = weakref.WeakKeyDictionary()
+
+
+def configure_ivr_callers(engine: Engine, callers: IvrCallers) -> None:
+    """The callers' behaviour on this PBX (``SimulatedPbx(...).core.engine``); default: everyone presses 1."""
+    _CALLERS[engine] = callers
+
+
+def callers_of(engine: Engine) -> IvrCallers:
+    return _CALLERS.get(engine) or IvrCallers()
+
+
+def agi_environment(channel: Channel, script: str, address: str, *, thread: int) -> list[tuple[str, str]]:
+    """What Asterisk sends first on a FastAGI connection (res_agi.c launch_netscript + setup_env), in its order."""
+    return [
+        ("agi_network", "yes"),
+        ("agi_network_script", script),
+        ("agi_request", f"agi://{address}/{script}"),
+        ("agi_channel", channel.name),
+        ("agi_language", "en"),
+        ("agi_type", channel.name.split("/", 1)[0]),
+        ("agi_uniqueid", channel.uniqueid),
+        ("agi_version", AGI_VERSION),
+        ("agi_callerid", channel.caller_num or "unknown"),
+        ("agi_calleridname", channel.caller_name or "unknown"),
+        ("agi_callingpres", "0"),
+        ("agi_callingani2", "0"),
+        ("agi_callington", "0"),
+        ("agi_callingtns", "0"),
+        ("agi_dnid", "unknown"),
+        ("agi_rdnis", "unknown"),
+        ("agi_context", channel.context),
+        ("agi_extension", channel.exten),
+        ("agi_priority", str(channel.priority)),
+        ("agi_enhanced", "0.0"),
+        ("agi_accountcode", ""),
+        ("agi_threadid", str(thread)),
+    ]
+
+
+class IvrCall:
+    """One answered call in [dialer-ivr]: its dialplan steps and its FastAGI sessions."""
+
+    def __init__(self, call: PairCall, address: str, outbound: OutboundCall | None = None) -> None:
+        self.call = call
+        self.outbound = outbound  # an agentless Originate (None: an inbound caller)
+        self.engine = call.engine
+        self.o = call.queue_side
+        self.address = address
+        self.callers = callers_of(call.engine)
+        self.rng: random.Random = call.rng
+        self.machine = outbound is not None and outbound.plan.fate is Fate.MACHINE
+        self.ended = asyncio.Event()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.command_ids = random.Random(f"{call.engine.config.seed}:agi:{self.o.uniqueid}")
+        self.engine.emit_hooks.append(self._watch)
+        call.after_queue = self._queue_returned
+
+    # -- the dialplan
+
+    def _step(self, app: str, data: str = "") -> None:
+        self.engine.step(self.o, app, data, priority=self.o.priority + 1)
+
+    def _set(self, name: str, value: str) -> None:
+        self._step("Set", f"{name}={value}")
+        self.engine.set_var(self.o, name, value)
+
+    def _stage(self, stage: str) -> None:
+        if self.outbound is not None:
+            self.outbound.dialer_stage = stage
+        self._set(STAGE_VARIABLE, stage)
+
+    def _outcome(self, outcome: Outcome, *, abandoned: bool = False) -> None:
+        """The ground truth of an agentless call (inbound callers have their own record)."""
+        if self.outbound is not None:
+            self.outbound.record.outcome = outcome
+            self.outbound.record.abandoned = self.outbound.record.abandoned or abandoned
+
+    def _user_event(self, name: str, fields: Headers) -> None:
+        self._step("UserEvent", ",".join([name, *(f"{k}: {v}" for k, v in fields)]))
+        self.engine.channel_event("UserEvent", self.o, [("UserEvent", name), *fields], "user,all")
+
+    def start(self) -> None:
+        o = self.o
+        self.engine.step(
+            o,
+            "NoOp",
+            f"DIALER ivr attempt={o.variables.get(ATTEMPT_VARIABLE, '')} flow={o.variables.get(IVR_FLOW_VARIABLE, '')}",
+            priority=1,
+        )
+        self._step("Answer")
+        self._stage("ANSWERED")
+        amd = o.variables.get(AMD_VARIABLE, "0") == "1"
+        self._step("GotoIf", f"{int(amd)}?amd:flow")
+        if amd and self.outbound is not None:
+            self._stage("AMD")
+            self._step("AMD")
+            self.call.later(self.outbound.plan.amd_seconds, self._amd_done)
+        else:
+            self._flow()
+
+    def _amd_done(self) -> None:
+        assert self.outbound is not None
+        plan, o = self.outbound.plan, self.o
+        self.engine.set_var(o, "AMDSTATUS", plan.amd_status)
+        self.engine.set_var(o, "AMDCAUSE", plan.amd_cause)
+        self.outbound.record.amd_status = plan.amd_status
+        self._user_event(
+            AMD_USER_EVENT,
+            [
+                ("Status", plan.amd_status),
+                ("Cause", plan.amd_cause),
+                ("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")),
+            ],
+        )
+        machine = plan.amd_status == "MACHINE"
+        self._step("GotoIf", f"{int(not machine)}?flow")
+        if machine:
+            self._outcome(Outcome.MACHINE)
+            self._stage("MACHINE_MESSAGE")
+            self._step("WaitForSilence", "1000,1,20")
+            self.call.later(self.callers.beep_seconds, self._flow)
+        else:
+            self._flow()
+
+    def _flow(self) -> None:
+        if self.call.stage is Stage.ENDED:
+            return
+        if self.o.variables.get(STAGE_VARIABLE) == "MACHINE_MESSAGE":
+            self._step("ExecIf", f"0?Set({STAGE_VARIABLE}=IVR)")
+        else:
+            self._step("ExecIf", f"1?Set({STAGE_VARIABLE}=IVR)")
+            if self.outbound is not None:
+                self.outbound.dialer_stage = "IVR"
+                self._outcome(Outcome.ABANDONED if self.outbound.record.abandoned else Outcome.SELF_SERVICE)
+            self.engine.set_var(self.o, STAGE_VARIABLE, "IVR")
+        self._agi()
+
+    def _agi(self) -> None:
+        self._set(IVR_QUEUE_VARIABLE, "")
+        self._set(IVR_MAX_WAIT_VARIABLE, DEFAULT_MAX_WAIT)
+        self._set(IVR_CONTEXT_VARIABLE, "")
+        self._step("AGI", f"agi://{self.address}/ivr")
+        self._spawn(self._session("ivr", self._after_agi))
+
+    def _after_agi(self) -> None:
+        """The AGI returned: to the queue the flow chose, or the end."""
+        if self.call.stage is Stage.ENDED:
+            return
+        o = self.o
+        queue = o.variables.get(IVR_QUEUE_VARIABLE, "")
+        self._step("GotoIf", f"{int(queue == '')}?done")
+        if not queue:
+            self._step("Hangup", "16")
+            self.call.dialplan_hangup(16)
+            return
+        self._stage("QUEUED")
+        self._user_event(
+            IVR_TRANSFER_USER_EVENT,
+            [
+                ("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")),
+                ("Call", o.variables.get(IVR_CALL_VARIABLE, "")),
+                ("Queue", queue),
+                ("Context", o.variables.get(IVR_CONTEXT_VARIABLE, "")),
+            ],
+        )
+        wait = float(o.variables.get(IVR_MAX_WAIT_VARIABLE, DEFAULT_MAX_WAIT) or DEFAULT_MAX_WAIT)
+        if self.outbound is not None:
+            self.outbound.record.queued_at = self.engine.now()
+            self.outbound.record.queue = queue
+        self.call.enter_queue(queue, wait, f"{queue},b(dialer-agent-autoanswer^s^1),,,{wait:g}")
+
+    def _queue_returned(self) -> None:
+        """Queue() returned without an agent: the abandon, and back to the flow (its message, never silence)."""
+        o = self.o
+        self._step("GotoIf", "0?done")
+        self._outcome(Outcome.ABANDONED, abandoned=True)
+        self._user_event(
+            ABANDON_USER_EVENT,
+            [("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")), ("QueueStatus", self.call.queue_status)],
+        )
+        self._stage("IVR")
+        self._step("Goto", "agi")
+        self._agi()
+
+    def _watch(self, event: str, headers: Headers) -> None:
+        if event not in ("Hangup", "AgentConnect") or ("Uniqueid", self.o.uniqueid) not in headers:
+            return
+        if event == "AgentConnect":
+            # app_queue (setinterfacevar) sets MEMBERINTERFACE just before it bridges the caller to the member
+            self.o.variables["MEMBERINTERFACE"] = dict(headers).get("Interface", "")
+            return
+        self.engine.emit_hooks.remove(self._watch)
+        self.ended.set()
+        if self.o.variables.get(STAGE_VARIABLE) == "QUEUED":
+            # the h extension: ExecIf(${DIALER_STAGE} = QUEUED ?AGI(/ivr-end)), then dialer-hangup's
+            self._spawn(self._session("ivr-end", None))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    # -- FastAGI
+
+    async def _session(self, script: str, then: Callable[[], None] | None) -> None:
+        host, _, port = self.address.rpartition(":")
+        writer: asyncio.StreamWriter | None = None
+        try:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            env = agi_environment(self.o, script, self.address, thread=id(self) & 0x7FFFFFFF)
+            writer.write("".join(f"{k}: {v}\n" for k, v in env).encode() + b"\n")
+            await writer.drain()
+            hangup_sent = False
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                command = line.decode().strip()
+                if not command:
+                    continue
+                if self.ended.is_set() and script == "ivr":
+                    if not hangup_sent:
+                        writer.write(b"HANGUP\n")
+                        hangup_sent = True
+                    writer.write(b"511 Command Not Permitted on a dead channel or intercepted by hangup handler\n")
+                else:
+                    reply = await self._execute(command)
+                    writer.write(reply.encode() + b"\n")
+                    if self.ended.is_set() and script == "ivr" and not hangup_sent:
+                        writer.write(b"HANGUP\n")
+                        hangup_sent = True
+                await writer.drain()
+        except (OSError, ValueError) as exc:
+            log.warning("sim_fastagi_failed", script=script, address=self.address, error=str(exc))
+            self.engine.set_var(self.o, "AGISTATUS", "FAILURE")
+        finally:
+            if writer is not None:
+                writer.close()
+        if then is not None and not self.engine.closed:
+            then()
+
+    async def _wait(self, seconds: float) -> bool:
+        """Simulated seconds on the PBX's clock; False when the channel hung up meanwhile."""
+        if self.ended.is_set():
+            return False
+        done = asyncio.get_running_loop().create_future()
+
+        def fire() -> None:
+            if not done.done():
+                done.set_result(True)
+
+        timer = self.engine.later(seconds, fire)
+        ended = asyncio.ensure_future(self.ended.wait())
+        try:
+            # (the PBX may stop meanwhile: its timers are gone, so look now and then)
+            while not (done.done() or ended.done() or self.engine.closed):
+                await asyncio.wait({done, ended}, timeout=CLOSED_POLL_SECONDS)
+        finally:
+            timer.cancel()
+            ended.cancel()
+        return done.done() and not self.ended.is_set()
+
+    def _exec_event(self, event: str, command_id: str, command: str, extra: Headers | None = None) -> None:
+        headers: Headers = [("CommandId", command_id), ("Command", command), *(extra or [])]
+        self.engine.channel_event(event, self.o, headers, "agi,all")
+
+    async def _execute(self, command: str) -> str:
+        command_id = str(self.command_ids.randrange(1, 2**31))
+        self._exec_event("AGIExecStart", command_id, command)
+        reply = await self._reply(command)
+        self._exec_event("AGIExecEnd", command_id, command, [("ResultCode", reply[:3]), ("Result", "Success")])
+        return reply
+
+    async def _reply(self, command: str) -> str:
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            return "520 Invalid command syntax.  Proper usage not available."
+        verb = " ".join(words[:2]).upper()
+        o = self.o
+        if verb == "GET VARIABLE" and len(words) >= 3:
+            name = words[2]
+            if name in o.variables:
+                return f"200 result=1 ({o.variables[name]})"
+            return "200 result=0"
+        if verb == "SET VARIABLE" and len(words) >= 4:
+            self.engine.set_var(o, words[2], words[3])
+            return "200 result=1"
+        if verb == "STREAM FILE" and len(words) >= 3:
+            return await self._stream(words[2], words[3] if len(words) > 3 else "")
+        if verb == "GET DATA" and len(words) >= 3:
+            timeout = float(words[3]) / 1000 if len(words) > 3 else 5.0
+            max_digits = int(words[4]) if len(words) > 4 else 1
+            return await self._get_data(timeout, max_digits)
+        if words and words[0].upper() == "EXEC" and len(words) >= 2:
+            return self._exec(words[1], words[2] if len(words) > 2 else "")
+        if words and words[0].upper() == "HANGUP":
+            self.engine.later(0.0, lambda: self.call.dialplan_hangup(16))
+            return "200 result=1"
+        return "510 Invalid or unknown command"
+
+    def _press(self, key: str) -> None:
+        for event in ("DTMFBegin", "DTMFEnd"):
+            extra: Headers = [("Digit", key), ("Direction", "Received")]
+            if event == "DTMFEnd":
+                extra.append(("DurationMs", "120"))
+            self.engine.channel_event(event, self.o, extra, "dtmf,all")
+
+    async def _stream(self, sound: str, escape: str) -> str:
+        prompt = self.callers.prompt_seconds
+        endpos = int(prompt * 8000)
+        behaviour = self.callers.behaviour
+        if not self.machine:
+            if self.rng.random() < behaviour.hangup_per_step:
+                at = self.rng.uniform(0.2, prompt)
+                await self._wait(at)
+                self.call.far_hangs_up()
+                return f"200 result=-1 endpos={int(at * 8000)}"
+            key = self.callers.opt_out_key
+            if key in escape and self.rng.random() < behaviour.opt_out_during_prompt:
+                at = self.rng.uniform(0.2, prompt)
+                if not await self._wait(at):
+                    return f"200 result=-1 endpos={int(at * 8000)}"
+                self._press(key)
+                return f"200 result={ord(key)} endpos={int(at * 8000)}"
+        if not await self._wait(prompt):
+            return f"200 result=-1 endpos={endpos}"
+        return f"200 result=0 endpos={endpos}"
+
+    async def _get_data(self, wait_seconds: float, max_digits: int) -> str:
+        prompt = self.callers.prompt_seconds
+        behaviour = self.callers.behaviour
+        if self.machine:
+            return "200 result= (timeout)" if await self._wait(prompt + wait_seconds) else "200 result=-1"
+        if self.rng.random() < behaviour.hangup_per_step:
+            await self._wait(self.rng.uniform(0.2, prompt))
+            self.call.far_hangs_up()
+            return "200 result=-1"
+        if self.rng.random() < behaviour.opt_out_during_prompt:
+            entry = self.callers.opt_out_key
+        else:
+            choices = list(behaviour.keys)
+            entry = self.rng.choices(choices, weights=[behaviour.keys[k] for k in choices])[0]
+        if entry == SILENCE:
+            return "200 result= (timeout)" if await self._wait(prompt + wait_seconds) else "200 result=-1"
+        if entry == INVALID:
+            entry = self.callers.invalid_key
+        entry = entry[:max_digits]
+        if not await self._wait(prompt + self.rng.uniform(*behaviour.think_seconds)):
+            return "200 result=-1"
+        for key in entry:
+            self._press(key)
+        if len(entry) < max_digits:  # the caller ends the entry with #
+            self._press("#")
+        return f"200 result={entry}"
+
+    def _exec(self, application: str, data: str) -> str:
+        if application.lower() == "userevent":
+            name, _, rest = data.partition(",")
+            fields: Headers = []
+            for part in rest.split(","):
+                key, sep, value = part.partition(":")
+                if sep:
+                    fields.append((key.strip(), value.strip()))
+            if name == OPT_OUT_USER_EVENT and self.outbound is not None:
+                self.outbound.record.opted_out = True
+            self.engine.channel_event("UserEvent", self.o, [("UserEvent", name), *fields], "user,all")
+            return "200 result=0"
+        return "200 result=0"
+
+
+def enter_ivr(call: OutboundCall) -> bool:
+    """CONTEXT_ENTRIES hook: an answered Originate into [dialer-ivr]."""
+    address = call.o.variables.get(FASTAGI_VARIABLE, "")
+    if not address or ":" not in address:
+        return False  # AGI(agi:///ivr) fails: the channel has nowhere to go
+    call.context = DialerContext(IVR_CONTEXT, amd="variable", safe_harbour=False, reports=True)
+    IvrCall(call, address, call).start()
+    return True
+
+
+def enter_inbound_ivr(call: InboundCall) -> bool:
+    """INBOUND_ENTRIES hook: ``dialer-inbound,ivr`` -- ``Set(DIALER_IVR_FLOW=inbound)``, ``Goto(dialer-ivr,s,1)``."""
+    address = _FASTAGI.get(call.engine, "")
+    if not address:
+        return False  # no FastAGI server known: the caller queues as before
+    channel = call.queue_side
+    flow = callers_of(call.engine).inbound_flow
+    call.engine.step(channel, "Set", f"{IVR_FLOW_VARIABLE}={flow}", priority=channel.priority + 1)
+    call.engine.set_var(channel, IVR_FLOW_VARIABLE, flow)
+    call.engine.step(channel, "Goto", f"{IVR_CONTEXT},s,1", priority=channel.priority + 1)
+    channel.context, channel.exten, channel.priority = IVR_CONTEXT, "s", 0
+    IvrCall(call, address).start()
+    return True
+
+
+_FASTAGI: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def route_inbound_ivr(engine: Engine, fastagi: str) -> None:
+    """Inbound callers of ``dialer-inbound,ivr`` (``Local/ivr@sim-inbound``) run the inbound flow over this FastAGI
+    server (``host:port``; Asterisk takes it from the dialplan's ``DIALER_FASTAGI`` global)."""
+    _FASTAGI[engine] = fastagi
+
+
+CONTEXT_ENTRIES[IVR_CONTEXT] = enter_ivr
+INBOUND_ENTRIES[INBOUND_IVR_EXTEN] = enter_inbound_ivr
+
+
+def call_in_to_ivr(core: PbxCore, *, mean_gap_seconds: float, seed: int = 1) -> None:
+    """Simulated customers dialling the inbound IVR (``Local/ivr@<inbound context>``), one every
+    ``mean_gap_seconds`` on average (Poisson), for as long as the PBX runs (the demo's inbound IVR)."""
+    rng = random.Random(f"{seed}:ivr-callers")
+    engine = core.engine
+    count = 0
+
+    def arrive() -> None:
+        nonlocal count
+        if engine.closed:
+            return
+        count += 1
+        core.originate(
+            OriginateRequest(
+                action_id=f"sim-ivr-caller-{count}",
+                dial_string=f"Local/{INBOUND_IVR_EXTEN}@{engine.config.inbound_context}",
+                context="",
+                exten="",
+                priority="",
+                application="Wait",
+                data="900",  # the caller stays at most this long, whatever happens
+                timeout=30.0,
+                caller_num=engine.world.inbound_caller_number(),
+                caller_name="",
+                variables=(),
+                channel_id="",
+                other_channel_id="",
+                is_async=False,
+            )
+        )
+        engine.later(rng.expovariate(1.0 / mean_gap_seconds), arrive)
+
+    engine.later(rng.expovariate(1.0 / mean_gap_seconds), arrive)

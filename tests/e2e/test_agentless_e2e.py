@@ -1,0 +1,268 @@
+"""An agentless reminder campaign run by the daemon against the simulated PBX, end to end: the agentless runner
+paces by channels and calls per second, Originates into [dialer-ivr], the simulated PBX runs the flow over the
+daemon's FastAGI server (AGI over TCP), simulated callers press keys; every attempt ends with an outcome and every
+answered one with a stored flow result; opt-outs land in the DNC list; "3" reaches an agent with the flow's context."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from harness.clock import START_EPOCH
+from harness.e2e import World, make_world
+from sqlalchemy import select
+
+from dialer.campaign.rules import TERMINAL_STATUSES
+from dialer.daemon.agentless import IvrRole
+from dialer.parsing import load_toml
+from dialer.runner.agentless import AgentlessRunner
+from dialer.runner.bus import Notification
+from dialer.settings import FastAgiSettings
+from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
+from dialer.sim.pbx.ivr import IvrCallers, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
+from dialer.store.ivr_results import ivr_results
+from dialer.store.tables import attempts_t, dnc_t, leads_t
+
+pytestmark = pytest.mark.slow
+
+FLOW = Path(__file__).resolve().parents[2] / "campaigns" / "ivr" / "reminder.toml"
+CHANNELS = 8
+CPS = 2.0
+
+
+def agentless_campaign() -> dict[str, Any]:
+    return {
+        "kind": "agentless",
+        "dial_mode": "progressive",
+        "ivr": load_toml(FLOW.read_bytes(), str(FLOW)),
+        "agentless": {"purpose": "reminder", "max_channels": CHANNELS, "calls_per_second": CPS},
+        "amd": {"enabled": True},
+        "max_attempts": 1,
+    }
+
+
+async def rows(world: World, table: Any) -> list[dict[str, Any]]:
+    async with world.db.read() as conn:
+        return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
+
+
+async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
+    """Advance in half seconds; after each, let the daemon and the FastAGI exchanges (real TCP) catch up."""
+    spent = 0.0
+    while spent < seconds:
+        await world.run(0.5)
+        spent += 0.5
+        for _ in range(5):
+            await asyncio.sleep(0)
+        await world.quiesce()
+        while not notes.empty():
+            note = notes.get_nowait()
+            if note.kind == "screen_pop":
+                pops.append(note)
+
+
+def peak_overlap(intervals: list[tuple[float, float]]) -> int:
+    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    peak = level = 0
+    for _, delta in edges:
+        level += delta
+        peak = max(peak, level)
+    return peak
+
+
+async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path) -> None:
+    async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=120, japan_leads=0, agents=4) as world:
+        configure_ivr_callers(
+            world.pbx.core.engine,
+            IvrCallers(
+                behaviour=CallerBehaviour(
+                    keys={"1": 0.5, "2": 0.15, "3": 0.15, SILENCE: 0.1, INVALID: 0.1},
+                    opt_out_during_prompt=0.08,
+                    hangup_per_step=0.02,
+                ),
+                prompt_seconds=2.0,
+            ),
+        )
+        role = IvrRole(world.dialer, FastAgiSettings(port=0))
+        await role.start()
+        runner = world.dialer.runner("e2e")
+        assert isinstance(runner, AgentlessRunner)
+        assert runner.fastagi == role.address
+        terminal = {s.value for s in TERMINAL_STATUSES}
+        pops: list[Notification] = []
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                for _ in range(60):
+                    await run(world, 60, pops, notes)
+                    leads = await rows(world, leads_t)
+                    if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
+                        break
+                await run(world, 20, pops, notes)
+        finally:
+            await role.stop()
+
+        leads = await rows(world, leads_t)
+        attempts = await rows(world, attempts_t)
+        truth = world.pbx.truth.originates
+        assert all(lead["status"] in terminal for lead in leads), Counter(str(lead["status"]) for lead in leads)
+        assert len(attempts) == len(truth) >= 120
+
+        # never above the channel cap, never faster than the calls per second
+        ends = [(r.received_at, r.ended_at if r.ended_at is not None else r.received_at) for r in truth]
+        assert peak_overlap(ends) <= CHANNELS
+        starts = sorted(r.received_at for r in truth)
+        assert all(b - a >= 1.0 - 1e-6 for a, b in zip(starts, starts[int(CPS) :], strict=False))
+
+        # every attempt has an outcome, the simulator's; every answered one a stored flow result
+        by_action = {a["action_id"]: a for a in attempts}
+        for record in truth:
+            attempt = by_action[record.action_id]
+            assert attempt["outcome"] is not None
+            assert attempt["outcome"] == (record.outcome.value if record.outcome else None), record
+        results = await ivr_results(world.db, campaign_id=runner.campaign_id)
+        answered = {a["id"] for a in attempts if a["answered_at"] is not None}
+        assert {r.attempt_id for r in results} == answered
+        outcomes = Counter(str(a["outcome"]) for a in attempts)
+        assert outcomes["self_service"] > 20, outcomes
+        flows = Counter(r.result for r in results)
+        assert flows["confirmed"] > 10, flows
+        assert flows["cancelled"] > 0, flows
+
+        # opt-outs land in the DNC list
+        opted = {r.phone for r in results if r.opted_out}
+        assert opted, flows
+        assert opted == {r.number for r in truth if r.opted_out}
+        dnc = {row["number"] for row in await rows(world, dnc_t)}
+        assert opted <= dnc
+
+        # "3": an agent took the caller, and the agent's screen pop showed what the caller did in the flow
+        transferred = {r.attempt_id for r in results if r.transferred and r.result != "queue_timeout"}
+        assert transferred, flows
+        popped = {p.data["attempt_id"]: p.data for p in pops}
+        assert transferred <= set(popped)
+        for attempt_id in transferred:
+            context = popped[attempt_id]["ivr"]
+            assert context["flow"] == "reminder"
+            assert context["path"].endswith("menu>agent")
+            assert "keys menu:3" in popped[attempt_id]["ivr_summary"]
+        assert role.sessions >= len(answered)
+
+
+async def test_without_its_fastagi_port_the_daemon_runs_and_the_agentless_campaign_waits(tmp_path: Path) -> None:
+    async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=10, japan_leads=0, agents=2) as world:
+        taken = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
+        port = int(taken.sockets[0].getsockname()[1])
+        try:
+            role = IvrRole(world.dialer, FastAgiSettings(port=port))
+            assert await role.start() is None
+            health = world.dialer.health.get("fastagi")
+            assert health is not None
+            assert health.state.value == "degraded"
+            assert str(port) in health.detail
+            await world.run(5)
+            runner = world.dialer.runner("e2e")
+            assert runner.why_not is not None
+            assert runner.why_not.code == "no_fastagi"
+            assert not world.pbx.truth.originates
+            assert world.dialer.status()["health"]["status"] != "down"
+        finally:
+            taken.close()
+            await taken.wait_closed()
+
+
+async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp_path: Path) -> None:
+    """The issue's check: 1 000 leads, a trunk cap of 30 channels, a target finish time (12:30 in New York, the
+    world starts at 11:00): done in time, never above 30 channels nor the calls per second; every attempt has a
+    result; opt-outs in the DNC list."""
+    campaign = agentless_campaign()
+    campaign["timezone"] = "America/New_York"
+    campaign["agentless"] = {"purpose": "reminder", "max_channels": 30, "calls_per_second": 3, "target_finish": "12:30"}
+    async with make_world(tmp_path, campaign=campaign, us_leads=1000, japan_leads=0, agents=6) as world:
+        configure_ivr_callers(
+            world.pbx.core.engine,
+            IvrCallers(
+                behaviour=CallerBehaviour(
+                    keys={"1": 0.6, "2": 0.2, "3": 0.05, SILENCE: 0.15}, opt_out_during_prompt=0.03
+                ),
+                prompt_seconds=3.0,
+            ),
+        )
+        role = IvrRole(world.dialer, FastAgiSettings(port=0))
+        await role.start()
+        runner = world.dialer.runner("e2e")
+        terminal = {s.value for s in TERMINAL_STATUSES}
+        pops: list[Notification] = []
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                for _ in range(120):
+                    await run(world, 60, pops, notes)
+                    leads = await rows(world, leads_t)
+                    if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
+                        break
+        finally:
+            await role.stop()
+        truth = world.pbx.truth.originates
+        attempts = await rows(world, attempts_t)
+        leads = await rows(world, leads_t)
+        assert all(lead["status"] in terminal for lead in leads)
+        assert len(attempts) == len(truth) == 1000
+        assert all(a["outcome"] is not None for a in attempts)
+        target = datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("America/New_York")).timestamp()
+        last_end = max(r.ended_at or 0.0 for r in truth)
+        assert last_end <= target, (last_end - target) / 60
+        ends = [(r.received_at, r.ended_at if r.ended_at is not None else r.received_at) for r in truth]
+        peak = peak_overlap(ends)
+        assert peak <= 30
+        starts = sorted(r.received_at for r in truth)
+        assert all(b - a >= 1.0 - 1e-6 for a, b in zip(starts, starts[3:], strict=False))
+        results = await ivr_results(world.db, campaign_id=runner.campaign_id)
+        assert {r.attempt_id for r in results} == {a["id"] for a in attempts if a["answered_at"] is not None}
+        opted = {r.phone for r in results if r.opted_out}
+        assert opted
+        assert opted <= {row["number"] for row in await rows(world, dnc_t)}
+        minutes = (last_end - START_EPOCH) / 60
+        print(f"agentless 1000 leads: done in {minutes:.1f} simulated minutes, peak {peak} channels")
+
+
+async def test_an_inbound_ivr_caller_reaches_an_agent_whose_screen_pop_shows_the_ivr_context(tmp_path: Path) -> None:
+    """dialer-inbound,ivr on the simulated PBX with the daemon's FastAGI server and inbound flow: the caller's
+    account number and path travel to the agent's screen pop (the inbound watcher), and the result is stored."""
+    inbound = FLOW.parent / "inbound.toml"
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=("inbound-sales",), state="paused"
+    ) as world:
+        configure_ivr_callers(
+            world.pbx.core.engine,
+            IvrCallers(behaviour=CallerBehaviour(keys={"5678": 1.0}, think_seconds=(1.0, 1.0)), prompt_seconds=2.0),
+        )
+        role = IvrRole(world.dialer, FastAgiSettings(port=0, inbound_flows=[inbound]))
+        address = await role.start()
+        assert address is not None
+        route_inbound_ivr(world.pbx.core.engine, address)
+        call_in_to_ivr(world.pbx.core, mean_gap_seconds=20.0)
+        pops: list[Notification] = []
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                for _ in range(30):
+                    await run(world, 30, pops, notes)
+                    if any(p.data.get("ivr") for p in pops):
+                        break
+                for _ in range(20):  # the transferred caller's flow closes when the call ends (/ivr-end)
+                    await run(world, 30, pops, notes)
+                    if await ivr_results(world.db, flow="inbound"):
+                        break
+        finally:
+            await role.stop()
+        popped = [p.data for p in pops if p.data.get("inbound") and p.data.get("ivr")]
+        assert popped, [p.data for p in pops]
+        assert popped[0]["ivr"]["flow"] == "inbound"
+        assert popped[0]["ivr"]["var_account"] == "5678"
+        assert "entered account 5678" in popped[0]["ivr_summary"]
+        results = await ivr_results(world.db, flow="inbound")
+        assert results
+        assert all(r.attempt_id is None and r.call_ref.startswith("i") for r in results)
