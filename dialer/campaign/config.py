@@ -39,6 +39,7 @@ from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
+from dialer.scripts.sections import ScriptSection, check_sections
 from dialer.scripts.template import check_template
 
 MIN_RING_SECONDS = 15  # FCC 64.1200(a)(6) and Ofcom: ring at least 15 s (or four rings) before giving up
@@ -600,6 +601,9 @@ class CampaignConfig(BaseModel):
     script: str | None = Field(
         default=None, max_length=20_000, description="agent script, {{ first_name }}...; None: the regime's preset"
     )
+    script_sections: dict[str, ScriptSection] = Field(
+        default_factory=dict, description="branches of the script the agent can move to (dialer.scripts.sections)"
+    )
 
     # -- validation ---------------------------------------------------------------------------------------------
 
@@ -755,6 +759,7 @@ class CampaignConfig(BaseModel):
             self._require_refusal(reg)
         if reg.requires_identification:
             self._require_identification(reg)
+        check_sections(self.script_sections, {d.code for d in self.dispositions})
 
         region = self.imports.default_region or reg.default_region
         object.__setattr__(self, "imports", ImportOptions(default_region=region))
