@@ -598,6 +598,11 @@ class CampaignConfig(BaseModel):
     recording_notice: bool | None = Field(
         default=None, description="the script tells the called party the call is recorded; None: yes when recorded"
     )
+    recording_consent: bool | None = Field(
+        default=None,
+        description="play the recording consent announcement to the called party before the recording starts; "
+        "None: the regime decides (UK, CA: every recorded call; US: numbers of all-party-consent states)",
+    )
     script: str | None = Field(
         default=None, max_length=20_000, description="agent script, {{ first_name }}...; None: the regime's preset"
     )
