@@ -575,6 +575,11 @@ class ControlledCall:
             self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
         else:
             self.leg.release()
+        if self.third is not None and not self.customer.hung_up:
+            # The customer and the third party talk on without the agent, then the customer hangs up (a person
+            # does: nobody ends the call for them any more).
+            talk = e.world.talk_seconds(self.pair.rng, e.now(), self.pair.talk_fate())
+            e.later(talk, lambda: self._customer_gone(16))
 
     def _customer_gone(self, cause: int) -> None:
         e, pair = self.e, self.pair
@@ -598,6 +603,9 @@ class ControlledCall:
         self._agent_gone(16, requested=True)
         if self.t1 is not None and self.where.get(self.t1, "").startswith("conf:"):
             self._target_gone(16, requested=True, h=True)
+        if self.third is not None and not self.third[0].hung_up and not self.where.get(self.a1, "").startswith("conf:"):
+            # A 3-way's third party left alone in the conference hangs up a moment later.
+            e.later(1.0, lambda: self._third_gone(16))
         pair.on_ended()
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
