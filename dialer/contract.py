@@ -50,6 +50,7 @@ FASTAGI_VARIABLE: Final = "DIALER_FASTAGI"  # host:port of the daemon's FastAGI 
 HOLD_MUSIC_VARIABLE: Final = "DIALER_HOLD_MUSIC"  # call control: music-on-hold class of a held customer ("" silence)
 HOLD_MAX_VARIABLE: Final = "DIALER_HOLD_MAX"  # call control: longest hold (s) before the held call ends
 TRANSFER_RING_VARIABLE: Final = "DIALER_TRANSFER_RING"  # call control: seconds a transfer target may ring
+CONSENT_PROMPT_VARIABLE: Final = "DIALER_CONSENT_PROMPT"  # recording: the consent announcement's prompt
 GLOBAL_VARIABLES: Final = (
     SAFE_HARBOUR_VARIABLE,
     OPTOUT_KEY_VARIABLE,
@@ -64,6 +65,7 @@ GLOBAL_VARIABLES: Final = (
     HOLD_MUSIC_VARIABLE,
     HOLD_MAX_VARIABLE,
     TRANSFER_RING_VARIABLE,
+    CONSENT_PROMPT_VARIABLE,
 )
 
 # -- channel variables call control (dialer.callcontrol) sets with Setvar before a Redirect
@@ -91,8 +93,10 @@ DIALPLAN_VARIABLES: Final = (
 
 # -- recording and supervisor monitoring: Originate variables read by [dialer-record] / [dialer-supervise]
 RECORDING_VARIABLE: Final = "DIALER_RECORDING"  # the file Asterisk records the call into (recording = "all")
+# "1": play the recording consent announcement to the called party before the recording starts ([dialer-record])
+RECORDING_CONSENT_VARIABLE: Final = "DIALER_RECORDING_CONSENT"
 SPY_TARGET_VARIABLE: Final = "DIALER_SPY_TARGET"  # the spied-on agent's interface (ChanSpy name prefix "<it>-")
-MONITORING_VARIABLES: Final = (RECORDING_VARIABLE, SPY_TARGET_VARIABLE)
+MONITORING_VARIABLES: Final = (RECORDING_VARIABLE, RECORDING_CONSENT_VARIABLE, SPY_TARGET_VARIABLE)
 # Carried by the supervisor's Originate for the logs only (the dialer's user name); the dialplan never reads it.
 SPY_SUPERVISOR_VARIABLE: Final = "DIALER_SPY_SUPERVISOR"
 SPY_MODES: Final = ("listen", "whisper", "barge")  # the extensions of dialer-supervise
@@ -120,8 +124,11 @@ OPT_OUT_USER_EVENT: Final = "DialerOptOut"  # Campaign: the callee pressed the o
 MESSAGE_MISSING_USER_EVENT: Final = "DialerMessageMissing"  # Prompt: the safe-harbour recording is missing
 CALL_END_USER_EVENT: Final = "DialerCallEnd"  # Stage, Agent, QueueStatus, Cause: just before an answered call's Hangup
 IVR_TRANSFER_USER_EVENT: Final = "DialerIvrTransfer"  # Call, Queue, Context: a flow hands its caller to a queue
+# Status (Playback's PLAYBACKSTATUS: SUCCESS / FAILED): the consent announcement was played before the recording
+RECORDING_CONSENT_USER_EVENT: Final = "DialerRecordingConsent"
 USER_EVENTS: Final = frozenset(
     (
+        RECORDING_CONSENT_USER_EVENT,
         AMD_USER_EVENT,
         AGENT_CONNECT_USER_EVENT,
         AGENT_COMPLETE_USER_EVENT,
@@ -144,6 +151,7 @@ AGENT_CONNECTED_CONTEXT: Final = "dialer-agent-connected"  # Dial() option U on 
 INBOUND_CONTEXT: Final = "dialer-inbound"  # where DIDs send inbound callers
 IVR_CONTEXT: Final = "dialer-ivr"  # an answered call runs its IVR flow (FastAGI), agentless or inbound
 RECORD_CONTEXT: Final = "dialer-record"  # Gosub from dialer-outbound: MixMonitor(${DIALER_RECORDING},b)
+RECORD_CONSENT_EXTEN: Final = "consent"  # ... its extension that plays the consent announcement first
 SUPERVISE_CONTEXT: Final = "dialer-supervise"  # Originate to a supervisor's phone: Exten listen|whisper|barge
 HOLD_CONTEXT: Final = "dialer-hold"  # call control: s = a held customer, agent = the agent's leg meanwhile
 TRANSFER_CONTEXT: Final = "dialer-transfer"  # call control: dial = DIALER_TRANSFER_DIAL, queue = DIALER_TRANSFER_QUEUE

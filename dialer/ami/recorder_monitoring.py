@@ -31,11 +31,14 @@ def _send(*pairs: tuple[str, str]) -> Send:
     return Send(tuple(pairs))
 
 
-def recorded_originate(number: str, action_id: str, channel_id: str, recording: str) -> Send:
-    """The dialer's Originate of a campaign with ``recording = "all"``: DIALER_RECORDING names the file."""
+def recorded_originate(number: str, action_id: str, channel_id: str, recording: str, *, consent: bool = False) -> Send:
+    """The dialer's Originate of a campaign with ``recording = "all"``: DIALER_RECORDING names the file;
+    DIALER_RECORDING_CONSENT=1 plays the consent announcement first."""
     base = originate(number, action_id, channel_id=channel_id)
     headers = list(base.headers)
     headers.insert(-1, ("Variable", f"DIALER_RECORDING={recording}"))
+    if consent:
+        headers.insert(-1, ("Variable", "DIALER_RECORDING_CONSENT=1"))
     return Send(tuple(headers))
 
 
@@ -95,6 +98,17 @@ MONITORING_SCENARIOS: dict[str, Scenario] = {
                     ("State", "1"),
                     ("ActionID", "mute-3"),
                 ),
+            ),
+        ),
+        Scenario(
+            "recording-consent",
+            "a recorded call whose called party hears the consent announcement first (DIALER_RECORDING_CONSENT=1: "
+            "[dialer-record] consent, Playback of DIALER_CONSENT_PROMPT, DialerRecordingConsent), then MixMonitor",
+            _one_agent(
+                recorded_originate(
+                    "9980031", "con-1", "fixture-con-1", "dialer-fixtures/fixture-con-1.wav", consent=True
+                ),
+                Pause(6.0),
             ),
         ),
         Scenario(

@@ -258,6 +258,34 @@ class ControlledCall:
             commands.append(HangupChannel(agent.channel))
         return commands
 
+    def queue_transfer_waiting(self) -> str | None:
+        """The queue a blind transfer sent the customer to, while no member of it has taken the call; else None."""
+        if self.state is not CallState.TRANSFERRED or not self.legs:
+            return None
+        last = self.legs[-1]
+        return last.party.name if last.party.kind is PartyKind.QUEUE and last.ended_at is None else None
+
+    def queue_answered(self, agent_id: str, channel: str, now: float) -> None:
+        """A member of that queue took the call: the queue leg ends (its talk time is the customer's wait) and the
+        agent's leg begins (how = answered: the queue, not a person, gave it to them); they are in charge now."""
+        queue = self.queue_transfer_waiting()
+        if queue is None:
+            raise CallControlError("the call is not waiting in a transfer queue")
+        last = self.legs[-1]
+        self._end_leg(last.seq, now)
+        self.legs.append(
+            Leg(
+                len(self.legs) + 1,
+                Party(PartyKind.AGENT, agent_id),
+                LegHow.ANSWERED,
+                now,
+                channel=channel,
+                connected_at=now,
+            )
+        )
+        self.agent_channel = channel
+        self.state = CallState.TALKING
+
     def start_warm_transfer(self, target: Party, by: str, now: float) -> list[Command]:
         """The customer on hold; the agent's phone now talks to ``target`` (an agent or an external number)."""
         self._require(CallState.TALKING, CallState.HELD, doing="start a warm transfer")

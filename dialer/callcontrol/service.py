@@ -125,6 +125,30 @@ class CallControlService:
             return created
         raise NoLiveCall(f"{agent_id} is on no call that can be controlled")
 
+    async def adopt_queue_transfer(self, agent_id: str) -> bool:
+        """A call blind-transferred to a queue and taken there by ``agent_id`` (the agents' registry says they talk
+        with its customer, from that queue's AgentConnect): they get its screen pop and its call control. Called
+        from the agent's own polling of their call. True when the call was handed to them now."""
+        for attempt_id, entry in list(self._calls.items()):
+            call = entry.call
+            queue = call.queue_transfer_waiting()
+            if queue is None:
+                continue
+            agent = entry.runner.agents.registry.get(agent_id)
+            if agent is None or agent.call_uniqueid != call.customer_channel or agent.call_queue != queue:
+                continue
+            try:
+                channel = await self._bridged_peer(entry, call.customer_channel)
+            except (AmiError, RuntimeError):
+                return False
+            if channel is None:
+                return False  # not bridged yet: the next poll
+            call.queue_answered(agent_id, channel, entry.runner.clock.now())
+            entry.runner.hand_over(attempt_id, agent_id, channel)
+            log.info("call_transfer_taken", attempt_id=attempt_id, agent=agent_id, queue=queue)
+            return True
+        return False
+
     def state_of(self, agent_id: str) -> dict[str, object] | None:
         try:
             entry = self.find(agent_id)
@@ -265,14 +289,15 @@ class CallControlService:
             await entry.runner.agents.end_preview(party.name)
 
     async def _bridged_peer(self, entry: _Controlled, channel: str | None) -> str | None:
-        """The channel sharing a bridge with ``channel`` (a consult call's target), from CoreShowChannels."""
+        """The channel sharing a bridge with ``channel`` (a name or a Uniqueid: a consult call's target, the agent
+        who took a transferred customer), from CoreShowChannels."""
         if not channel:
             return None
         channels = await self._client(entry).core_show_channels()
-        bridge = next((c.bridge_id for c in channels if c.channel == channel and c.bridge_id), None)
-        if bridge is None:
+        mine = next((c for c in channels if channel in (c.channel, c.uniqueid) and c.bridge_id), None)
+        if mine is None:
             return None
-        return next((c.channel for c in channels if c.bridge_id == bridge and c.channel != channel), None)
+        return next((c.channel for c in channels if c.bridge_id == mine.bridge_id and c is not mine), None)
 
     # ------------------------------------------------------------------ AMI
     async def _run(self, entry: _Controlled, commands: list[Command]) -> None:

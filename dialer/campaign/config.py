@@ -39,6 +39,7 @@ from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
+from dialer.scripts.sections import ScriptSection, check_sections
 from dialer.scripts.template import check_template
 
 MIN_RING_SECONDS = 15  # FCC 64.1200(a)(6) and Ofcom: ring at least 15 s (or four rings) before giving up
@@ -597,8 +598,18 @@ class CampaignConfig(BaseModel):
     recording_notice: bool | None = Field(
         default=None, description="the script tells the called party the call is recorded; None: yes when recorded"
     )
+    recording_consent: bool | Literal["regime"] = Field(
+        default=False,
+        description="play the recording consent announcement to the called party before the call is queued: "
+        'true every recorded call, "regime" where the regime asks for consent (UK, CA: every recorded call; US: '
+        "numbers of all-party-consent states), false (default) never -- the agent's script gives the notice "
+        "(recording_notice), which keeps the 2-second connection rule; an announcement adds its length to the wait",
+    )
     script: str | None = Field(
         default=None, max_length=20_000, description="agent script, {{ first_name }}...; None: the regime's preset"
+    )
+    script_sections: dict[str, ScriptSection] = Field(
+        default_factory=dict, description="branches of the script the agent can move to (dialer.scripts.sections)"
     )
 
     # -- validation ---------------------------------------------------------------------------------------------
@@ -755,6 +766,7 @@ class CampaignConfig(BaseModel):
             self._require_refusal(reg)
         if reg.requires_identification:
             self._require_identification(reg)
+        check_sections(self.script_sections, {d.code for d in self.dispositions})
 
         region = self.imports.default_region or reg.default_region
         object.__setattr__(self, "imports", ImportOptions(default_region=region))

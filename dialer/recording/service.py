@@ -21,7 +21,7 @@ from dialer.ami.client import AmiClient, MonitoringActions
 from dialer.ami.events import AmiEvent, Hangup, MixMonitorMute, MixMonitorStart, MixMonitorStop
 from dialer.campaign.config import RecordingMode
 from dialer.clock import Clock
-from dialer.contract import ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE, RECORDING_VARIABLE
+from dialer.contract import ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE, RECORDING_CONSENT_VARIABLE, RECORDING_VARIABLE
 from dialer.logging import get_logger
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
@@ -50,16 +50,24 @@ def local_path(settings: RecordingSettings, file: str) -> Path:
     return settings.directory / file
 
 
-def originate_variables(mode: RecordingMode, settings: RecordingSettings, attempt_id: int) -> dict[str, str]:
+def originate_variables(
+    mode: RecordingMode, settings: RecordingSettings, attempt_id: int, *, consent: bool = False
+) -> dict[str, str]:
     """What an Originate carries for the campaign's recording mode: the file, unless the campaign never records.
 
     ``on_demand`` calls are recorded by the dialplan too, and muted at once (see :class:`RecordingService`):
     Asterisk's ``MixMonitor`` action needs the AMI ``system`` write class (which also allows shutting Asterisk
     down), ``MixMonitorMute`` only ``call``; the agent's start/stop are unmute/mute.
+
+    With ``consent`` (:func:`dialer.recording.consent.consent_required`) the dialplan plays the consent
+    announcement to the called party before the recording starts.
     """
     if mode is RecordingMode.NONE:
         return {}
-    return {RECORDING_VARIABLE: settings.asterisk_path(attempt_id)}
+    variables = {RECORDING_VARIABLE: settings.asterisk_path(attempt_id)}
+    if consent:
+        variables[RECORDING_CONSENT_VARIABLE] = "1"
+    return variables
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from dialer.reports.common import (
     ratio,
 )
 from dialer.reports.document import Series
+from dialer.reports.transfers import TransferFigures
 from dialer.store.reports import (
     AgentEventFact,
 )
@@ -239,6 +240,8 @@ class PerformanceReport:
     notes: tuple[str, ...]
     counted_live: float = 0.0  # live answers as the regime counts them (+ the AMD false-positive estimate)
     counted_abandoned: float = 0.0  # abandons as the regime counts them (+ the AMD false-positive estimate)
+    # Transfers per agent and closer conversions (from the call legs).
+    transfers: TransferFigures = field(default_factory=TransferFigures)
 
     @property
     def live_answers(self) -> int:
@@ -288,6 +291,7 @@ class PerformanceReport:
             "aht_seconds": _r(self.aht_seconds),
             "occupancy": self.occupancy,
             "agents": [a.as_json() for a in self.agents],
+            "transfers": self.transfers.as_json(),
             "teams": None,
             "hours": [h.as_json() for h in self.hours],
             "dispositions": [d.as_json() for d in self.dispositions],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from statistics import fmean
 from zoneinfo import ZoneInfo
@@ -26,6 +26,8 @@ from dialer.reports.performance import (
     PerformanceReport,
     agent_time,
 )
+from dialer.reports.transfers import transfer_figures
+from dialer.store.call_legs import TransferFact, transfer_facts
 from dialer.store.campaigns import load_stored_campaign
 from dialer.store.engine import Database
 from dialer.store.reports import (
@@ -321,6 +323,7 @@ def build_performance(
     callbacks: Sequence[CallbackFact],
     events: Sequence[AgentEventFact] | None,
     callback_attempts: Sequence[ReportAttempt] | None = None,
+    transfers: Sequence[TransferFact] = (),
 ) -> PerformanceReport:
     """Pure: every figure from the rows given. ``callback_attempts``: every call of the campaign in the range
     (a callback is kept by any agent's call) when ``attempts`` is filtered by agent."""
@@ -328,7 +331,8 @@ def build_performance(
     if callback_attempts is not None:
         scan.add_callback_calls(callback_attempts)
     scan.add(sorted(attempts, key=lambda a: (a.started_at, a.id)))
-    return scan.report(span, now, agent_filter=agent_filter, leads=leads, callbacks=callbacks, events=events)
+    report = scan.report(span, now, agent_filter=agent_filter, leads=leads, callbacks=callbacks, events=events)
+    return replace(report, transfers=transfer_figures(transfers, scan.sale_codes))
 
 
 async def performance_report(
@@ -344,7 +348,7 @@ async def performance_report(
         # Callbacks are kept by any agent's call to the lead.
         async for page in iter_report_attempts(db, record.id, span.start, span.end):
             scan.add_callback_calls(page)
-    return scan.report(
+    report = scan.report(
         span,
         now,
         agent_filter=agent,
@@ -352,3 +356,5 @@ async def performance_report(
         callbacks=callbacks,
         events=await agent_events(db, span.start, span.end, agent=agent),
     )
+    facts = await transfer_facts(db, record.id, span.start, span.end, agent=agent)
+    return replace(report, transfers=transfer_figures(facts, scan.sale_codes))

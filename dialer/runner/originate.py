@@ -19,6 +19,7 @@ from dialer.calls.tracker import CallUpdate, OriginateRecord
 from dialer.campaign.config import CampaignConfig
 from dialer.contract import AGENT_VARIABLE, AMD_VARIABLE, CAMPAIGN_VARIABLE, OUTBOUND_CONTEXT, QUEUE_VARIABLE
 from dialer.logging import get_logger
+from dialer.recording.consent import consent_required
 from dialer.recording.service import originate_variables
 from dialer.runner.inflight import InFlightCall
 from dialer.runner.state import CampaignContext
@@ -129,7 +130,8 @@ class Originator:
         if agent is not None:
             variables[AGENT_VARIABLE] = agent.interface
         variables.update(self.extra_variables)
-        variables.update(originate_variables(config.recording, ctx.recording_settings, attempt_id))
+        consent = consent_required(config, start.phone)
+        variables.update(originate_variables(config.recording, ctx.recording_settings, attempt_id, consent=consent))
         caller = config.caller_id
         request = OriginateRequest(
             channel=dial,

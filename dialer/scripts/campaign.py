@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dialer.campaign.config import CampaignConfig, RecordingMode
+from dialer.scripts.sections import render_sections
 from dialer.scripts.template import ScriptContext, preset, render_html, render_text
 
 
@@ -41,7 +42,12 @@ def context_for(
     )
 
 
-def rendered(config: CampaignConfig, context: ScriptContext) -> dict[str, str]:
-    """The script as escaped HTML (line breaks kept) and as plain text."""
+def rendered(config: CampaignConfig, context: ScriptContext) -> dict[str, object]:
+    """The script as escaped HTML (line breaks kept) and as plain text, with its sections (the branches the agent
+    can move to), rendered the same way."""
     template = template_of(config)
-    return {"html": render_html(template, context), "text": render_text(template, context)}
+    return {
+        "html": render_html(template, context),
+        "text": render_text(template, context),
+        "sections": render_sections(config.script_sections, context),
+    }

@@ -100,3 +100,44 @@ async def transfers_per_agent(
     async with db.read() as conn:
         rows = (await conn.execute(query)).all()
     return [TransferCount(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferFact:
+    """One transfer or 3-way leg of a campaign's call, with the call's final word (its disposition and the agent
+    who gave it): what the closer-conversion figures are computed from."""
+
+    attempt_id: int
+    transferred_by: str
+    how: str  # blind | warm | conference
+    party_kind: str  # agent | queue | external
+    party: str
+    disposition: str | None
+    dispositioned_by: str | None
+
+
+async def transfer_facts(
+    db: Database,
+    campaign_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    agent: str | None = None,
+) -> list[TransferFact]:
+    """Every transfer / 3-way leg of a campaign's calls started in [start, end) (made by ``agent`` if given)."""
+    c, a = call_legs_t.c, attempts_t.c
+    query = (
+        select(c.attempt_id, c.transferred_by, c.how, c.party_kind, c.party, a.disposition, a.agent)
+        .select_from(call_legs_t.join(attempts_t, a.id == c.attempt_id))
+        .where(a.campaign_id == campaign_id, c.transferred_by.is_not(None))
+        .order_by(c.attempt_id, c.seq)
+    )
+    if start is not None:
+        query = query.where(a.started_at >= start)
+    if end is not None:
+        query = query.where(a.started_at < end)
+    if agent is not None:
+        query = query.where((c.transferred_by == agent) | (a.agent == agent))
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    return [TransferFact(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], r[6]) for r in rows]

@@ -63,12 +63,23 @@ async def web_world(
     start_epoch: float = START_EPOCH,
     write_recordings: bool = False,
     agentless: bool = False,
+    inbound_callers: bool = True,
 ) -> AsyncIterator[WebWorld]:
     """``agentless``: the reminder campaign (campaigns/reminder.toml, its flow over FastAGI) runs too."""
     clock = RealTimeClock(speed=speed, start_epoch=start_epoch)
     # write_recordings: the simulated PBX writes MixMonitor's files (where the dialer's [recording] says).
     monitor_dir = str(tmp_path / "recordings") if write_recordings else ""
-    pbx = SimulatedPbx(PbxConfig(scenario=load_scenario("demo"), seed=3, monitor_dir=monitor_dir), clock=clock, port=0)
+    # inbound_callers=False: no spontaneous callers join inbound-sales (a test that uses it as a closer queue).
+    pbx = SimulatedPbx(
+        PbxConfig(
+            scenario=load_scenario("demo"),
+            seed=3,
+            monitor_dir=monitor_dir,
+            inbound_queues=("inbound-sales",) if inbound_callers else (),
+        ),
+        clock=clock,
+        port=0,
+    )
     await pbx.start()
     try:
         settings = Settings(

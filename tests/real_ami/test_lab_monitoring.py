@@ -8,6 +8,9 @@ and talk 10 s; `Local/supervisor…@lab-supervisors` phones answer at once.
 from __future__ import annotations
 
 import asyncio
+import math
+import os
+import struct
 import wave
 from pathlib import Path
 
@@ -15,7 +18,7 @@ import pytest
 from harness.lab import Lab
 
 from dialer.ami.client import MonitoringActions
-from dialer.ami.events import ChanSpyStart, ChanSpyStop, Hangup, MixMonitorMute, MixMonitorStart
+from dialer.ami.events import ChanSpyStart, ChanSpyStop, Hangup, MixMonitorMute, MixMonitorStart, UserEvent
 from dialer.ami.monitoring import SpyRequest
 from dialer.calls.outcome import Outcome
 
@@ -112,3 +115,63 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call(lab: Lab) -> N
     nobody = await actions.spy(SpyRequest(supervisor, lab.agent(), "listen", "boss"), f"rt-{lab.run}-spy3")
     await lab.wait_until(lambda: any(isinstance(e, Hangup) and e.uniqueid == nobody.channel_id for e in lab.events))
     assert spying(nobody.channel_id) is None
+
+
+def _write_prompt(path: Path, seconds: float) -> None:
+    """A prompt Asterisk can play (8 kHz 16-bit mono WAV, a 440 Hz tone)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rate = 8000
+    frames = b"".join(
+        struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(int(rate * seconds))
+    )
+    with wave.open(str(path), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(frames)
+
+
+async def test_the_consent_announcement_plays_before_the_recording(lab: Lab, shared_dir: Path) -> None:
+    """DIALER_RECORDING_CONSENT=1: the called party hears DIALER_CONSENT_PROMPT (dialer/recording-consent, written
+    into the lab's sounds), DialerRecordingConsent says it played, then MixMonitor starts; the file holds the
+    conversation only."""
+    _local(lab)
+    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+    await asyncio.to_thread(_write_prompt, sounds / "dialer" / "recording-consent.wav", 1.5)
+    agent = lab.agent()
+    await lab.add_agent(agent)
+    path = shared_dir / "consented.wav"
+    call = await lab.originate("9980001", variables={"DIALER_RECORDING": str(path), "DIALER_RECORDING_CONSENT": "1"})
+
+    def consent() -> UserEvent | None:
+        return next(
+            (
+                e
+                for e in lab.events
+                if isinstance(e, UserEvent) and e.name == "DialerRecordingConsent" and e.uniqueid == call.channel_id
+            ),
+            None,
+        )
+
+    await lab.wait_until(
+        lambda: any(isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id for e in lab.events)
+    )
+    played = consent()
+    assert played is not None
+    assert (played.get("Attempt"), played.get("Status")) == (call.attempt_id, "SUCCESS")
+    order = [e for e in lab.events if e is played or (isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id)]
+    assert order[0] is played, "the announcement comes before the recording"
+    await lab.wait_for(call)
+    ended = call.ended
+    assert ended.outcome is Outcome.CONNECTED
+    assert ended.talk_seconds is not None
+    seconds = None
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        seconds = await asyncio.to_thread(_wav_seconds, path)
+        if seconds is not None:
+            break
+    await asyncio.sleep(0.5)
+    seconds = await asyncio.to_thread(_wav_seconds, path)
+    assert seconds is not None
+    assert seconds == pytest.approx(ended.talk_seconds, abs=1.0), (seconds, ended.talk_seconds)

@@ -10,11 +10,15 @@ import pytest
 from test_lifecycle import NOW, NY, lead, setup
 
 from dialer.callcontrol.compliance import NumberRefused, check_number
+from dialer.reports.common import ReportRange
+from dialer.reports.output import render
+from dialer.reports.performance_scan import performance_report
 from dialer.store import Database
 from dialer.store.attempts import AttemptStart, start_attempt
 from dialer.store.call_legs import CallLegRecord, call_legs_of, save_call_legs, transfers_per_agent
 from dialer.store.dnc import add_dnc
 from dialer.store.leads import get_lead
+from dialer.store.lifecycle import record_disposition
 from dialer.store.manual import claim_lead, lead_for_number
 from dialer.store.reports import delete_attempts_before
 
@@ -82,3 +86,57 @@ async def test_a_typed_number_obeys_dnc_and_the_called_partys_window(db: Databas
     with pytest.raises(NumberRefused) as invalid:
         await check_number(db, cfg, cid, "12", NOW)
     assert invalid.value.code == "invalid"
+
+
+async def test_closer_conversions_in_the_performance_report(db: Database) -> None:
+    """alice hands three calls to closers (bob warm, the closers queue blind twice) and makes one 3-way; bob sells
+    his, carol takes one from the queue and sells it, the other queue call is not a sale."""
+    cfg, cid = await setup(db, [lead(f"+1212555010{i}", [NY]) for i in range(1, 6)])
+    ids = [
+        await start_attempt(db, AttemptStart(lead_id=i, campaign_id=cid, phone=f"+1212555010{i}", started_at=NOW))
+        for i in range(1, 6)
+    ]
+    warm, queued_sold, queued_lost, conference, untouched = ids
+    await save_call_legs(db, warm, [leg(warm, 1, "alice", "answered", None), leg(warm, 2, "bob", "warm", "alice")])
+    for attempt in (queued_sold, queued_lost):
+        await save_call_legs(
+            db,
+            attempt,
+            [leg(attempt, 1, "alice", "answered", None), leg(attempt, 2, "closers", "blind", "alice", "queue")],
+        )
+    await save_call_legs(
+        db,
+        conference,
+        [
+            leg(conference, 1, "alice", "answered", None),
+            leg(conference, 2, "+12125550199", "conference", "alice", "external"),
+        ],
+    )
+    await record_disposition(db, cfg, warm, "sale", NOW, agent="bob")
+    await record_disposition(db, cfg, queued_sold, "sale", NOW, agent="carol")
+    await record_disposition(db, cfg, queued_lost, "not_interested", NOW, agent="dave")
+    await record_disposition(db, cfg, conference, "sale", NOW, agent="alice")  # a 3-way is not a closer transfer
+    await record_disposition(db, cfg, untouched, "sale", NOW, agent="alice")
+
+    report = await performance_report(db, cfg.name, ReportRange(), now=NOW)
+    t = report.transfers
+    [alice] = t.agents
+    assert (alice.agent, alice.transfers, alice.blind, alice.warm, alice.conference) == ("alice", 4, 2, 1, 1)
+    assert (alice.to_agent, alice.to_queue, alice.to_external) == (1, 2, 1)
+    assert (alice.to_closers, alice.closer_sales) == (3, 2)
+    assert [(c.closer, c.received, c.sales) for c in t.closers] == [("bob", 1, 1), ("carol", 1, 1), ("dave", 1, 0)]
+    assert (t.closer_calls, t.closer_sales) == (3, 2)
+    assert report.as_json()["transfers"]["closer_conversion"] == pytest.approx(2 / 3)
+
+    text = render(report, "text")
+    assert "closer conversion 66.67 %" in text
+    csv_text = render(report, "csv")
+    assert "transfer_agent,alice,closer_sales,2" in csv_text
+    assert "closer,carol,sales,1" in csv_text
+    html = render(report, "html")
+    assert "Transfers and closer conversions" in html
+    assert "<td>carol</td>" in html
+
+    # One agent's report: the transfers they made or closed.
+    bob = (await performance_report(db, cfg.name, ReportRange(), agent="bob", now=NOW)).transfers
+    assert [(c.closer, c.received, c.sales) for c in bob.closers] == [("bob", 1, 1)]

@@ -315,6 +315,20 @@ def best_extension(dialplan: Dialplan, context: str, number: str) -> tuple[str, 
     return None
 
 
+def _condition_end(args: str) -> int:
+    """Where a GotoIf/GosubIf condition ends: the last "?" outside ${...}, $[...] and (...) (a target may hold an
+    ${IF(...?...:...)}); -1 without one."""
+    depth, end = 0, -1
+    for i, char in enumerate(args):
+        if char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        elif char == "?" and depth == 0:
+            end = i
+    return end
+
+
 def targets_of(step: Step) -> list[tuple[str, str, str]]:
     """(context, exten, priority-or-label) targets of Goto/GotoIf/Gosub and of b()/U() options."""
 
@@ -330,7 +344,7 @@ def targets_of(step: Step) -> list[tuple[str, str, str]]:
     if step.app in ("Goto", "Gosub"):
         found.append(resolve(split_args(step.args)))
     elif step.app in ("GotoIf", "GosubIf"):
-        _, _, branches = step.args.rpartition("?")
+        branches = step.args[_condition_end(step.args) + 1 :]
         for branch in split_args(branches, ":"):
             if branch.strip():
                 found.append(resolve(split_args(branch)))
@@ -362,6 +376,7 @@ ASTERISK_VARIABLES = {
     "AMDCAUSE",
     "QUEUESTATUS",
     "READSTATUS",
+    "PLAYBACKSTATUS",
     "DIALSTATUS",
     "HANGUPCAUSE",
     "MEMBERINTERFACE",

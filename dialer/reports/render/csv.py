@@ -127,6 +127,14 @@ def performance_rows(r: PerformanceReport) -> list[list[Any]]:
                 rows.append(["agent", a.agent, key, value])
         for code, n in a.dispositions.items():
             rows.append(["agent_disposition", a.agent, code, n])
+    for t in r.transfers.agents:
+        for key, value in t.as_json().items():
+            if key != "agent":
+                rows.append(["transfer_agent", t.agent, key, value])
+    for c in r.transfers.closers:
+        for key, value in c.as_json().items():
+            if key != "closer":
+                rows.append(["closer", c.closer, key, value])
     for d in r.dispositions:
         rows.append(["disposition", d.code, "count", d.count])
         rows.append(["disposition", d.code, "share", d.share])

@@ -228,6 +228,7 @@ def render_performance_html(r: PerformanceReport) -> str:
                 for a in r.agents
             ],
         ),
+        *_transfers_html(r),
         "<h2>" + text(_("Contact rate by hour (called party's local time)")) + "</h2>",
         svg.bar_chart(contact_rate_by_hour(r)),
         "<h2>" + text(_("Dispositions")) + "</h2>",
@@ -316,3 +317,42 @@ def render_ivr_html(r: IvrReport) -> str:
             )
         )
     return html_page(f"IVR — {r.title}", "\n".join(parts))
+
+
+def _transfers_html(r: PerformanceReport) -> list[str]:
+    """Transfers per agent and closer conversions (only when the range has transfers)."""
+    t = r.transfers
+    if not t.agents:
+        return []
+    return [
+        "<h2>" + text(_("Transfers and closer conversions")) + "</h2>",
+        html_table(
+            [
+                N_("agent"),
+                N_("transfers"),
+                N_("blind"),
+                N_("warm"),
+                N_("3-way"),
+                N_("to closers"),
+                N_("closer sales"),
+                N_("closer conversion"),
+            ],
+            [
+                [
+                    a.agent,
+                    a.transfers,
+                    a.blind,
+                    a.warm,
+                    a.conference,
+                    a.to_closers,
+                    a.closer_sales,
+                    pct(a.closer_conversion),
+                ]
+                for a in t.agents
+            ],
+        ),
+        html_table(
+            [N_("closer"), N_("calls received"), N_("sales"), N_("conversion")],
+            [[c.closer, c.received, c.sales, pct(c.conversion)] for c in t.closers],
+        ),
+    ]

@@ -84,6 +84,20 @@ def render_performance_text(r: PerformanceReport) -> str:
             f"{seconds_label(a.acw_seconds):>6}  "
             f"{seconds_label(a.aht_seconds):>6}  {pct(a.occupancy, 1):>9}"
         )
+    t = r.transfers
+    if t.agents:
+        lines.append(
+            f"transfers {t.transfers}; to closers {t.closer_calls}, closer sales {t.closer_sales}, "
+            f"closer conversion {pct(t.closer_conversion)}"
+        )
+        lines.append("agent      transfers  blind  warm  3-way  to closers  closer sales  closer conv.")
+        lines.extend(
+            f"{a.agent:<10} {a.transfers:9d}  {a.blind:5d}  {a.warm:4d}  {a.conference:5d}  {a.to_closers:10d}  "
+            f"{a.closer_sales:12d}  {pct(a.closer_conversion, 1):>12}"
+            for a in t.agents
+        )
+        lines.append("closer     received  sales  conversion")
+        lines.extend(f"{c.closer:<10} {c.received:8d}  {c.sales:5d}  {pct(c.conversion, 1):>10}" for c in t.closers)
     busy = [h for h in r.hours if h.attempts]
     if busy:
         lines.append(

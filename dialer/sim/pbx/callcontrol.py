@@ -11,8 +11,9 @@ the agent's Dial() ends, ``AgentComplete`` agent) or cancelled (the agent back i
 up); ``PlayDTMF`` to the customer (``DTMFBegin``/``DTMFEnd`` received by the far half); and the ends: the customer
 hanging up (or hung up) leaves the conference, ``AgentComplete`` (caller), the h extension's ``DialerCallEnd``, and
 app_queue hangs the agent leg up; the agent's leg hung up (dropping out of a conference) leaves with
-``AgentComplete`` (agent). Not simulated (the Redirect is refused): ``dialer-transfer,queue`` (blind transfer to a
-queue) and a third party Originated into a conference.
+``AgentComplete`` (agent); the blind transfer to a queue (the customer Redirected to ``dialer-transfer,queue``
+queues again: a member of that queue takes it as any queue call) and a third party Originated into a conference
+(it joins when it answers; anyone may leave).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dialer.contract import (
     HOLD_CONTEXT,
     TRANSFER_CONTEXT,
     TRANSFER_DIAL_VARIABLE,
+    TRANSFER_QUEUE_VARIABLE,
 )
 from dialer.sim.pbx.calls import PairCall, Stage
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
@@ -58,6 +60,7 @@ class _Session(Protocol):
 
 
 _PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT, TRANSFER_CONTEXT)
+TRANSFER_QUEUE_MAX_WAIT = 300.0  # asterisk/extensions.conf DIALER_INBOUND_MAX_WAIT: the transfer queue's limit
 
 
 @dataclass
@@ -100,6 +103,7 @@ class ControlledCall:
         self.dial_timer: object | None = None
         self.third: tuple[Channel, Channel | None] | None = None
         self.agent_done = False
+        self.transferred_at: float | None = None  # a blind transfer to a queue
         pair.cancel_timers()
         if leg.timer is not None:
             leg.timer.cancel()
@@ -179,6 +183,9 @@ class ControlledCall:
             e.step(channel, "Wait", "1800", priority=1)
             self.where[channel] = "hold"
             return
+        if context == TRANSFER_CONTEXT and exten == "queue":
+            self._to_queue(channel)
+            return
         if context == TRANSFER_CONTEXT:
             self._dial(channel, channel.variables.get(TRANSFER_DIAL_VARIABLE, ""))
             return
@@ -225,6 +232,96 @@ class ControlledCall:
             )
         ):
             e.emit(event, "call,all", headers)
+
+    # ------------------------------------------------------------------ blind transfer to a queue
+    def _to_queue(self, channel: Channel) -> None:
+        """``dialer-transfer,queue``: the customer runs ``Queue(${DIALER_TRANSFER_QUEUE},b(...),,,max wait)`` and is
+        the call's own again (a member of that queue takes it as any queue call; no member in time: Hangup). The
+        agent's leg, left alone in the old bridge, is the dialer's to hang up (callcontrol-blind-transfer.txt)."""
+        e, pair = self.e, self.pair
+        self.where[channel] = "transferred"
+        for ch in (self.customer, pair.far_side):
+            if ch is not None:
+                e.set_owner(ch, pair)
+        queue = channel.variables.get(TRANSFER_QUEUE_VARIABLE, "")
+        wait = TRANSFER_QUEUE_MAX_WAIT
+        channel.context, channel.exten, channel.priority = TRANSFER_CONTEXT, "queue", 0
+        pair.leg = None
+        pair.caller = None
+        pair.stage = Stage.ANSWERED
+        self.transferred_at = e.now()
+        # The transfer's Queue() ends in Hangup(16), not in the outbound call's safe-harbour message.
+        pair.on_queue_timeout = lambda: pair.dialplan_hangup(16)  # type: ignore[method-assign]
+        # app_queue reports the first agent's AgentComplete (Reason caller, talk time up to then) only when the
+        # customer's channel ends, just before the closer's.
+        on_connected, on_ended = pair.on_connected, pair.on_ended
+
+        def connected(leg: AgentLeg) -> None:
+            on_connected(leg)
+            end_bridge = leg.end_bridge
+
+            def ended(*, by_agent: bool, cause: int) -> None:
+                if not leg.ended and leg.connected_at is not None:
+                    self._deferred_complete()
+                end_bridge(by_agent=by_agent, cause=cause)
+
+            leg.end_bridge = ended  # type: ignore[method-assign]
+
+        def gone() -> None:
+            self._deferred_complete()
+            on_ended()
+
+        pair.on_connected = connected  # type: ignore[method-assign]
+        pair.on_ended = gone  # type: ignore[method-assign]
+        # Queue() runs once the Redirect has taken the channel out of its bridge (after the dialer's Hangup of the
+        # agent's leg, sent with the Redirect).
+        e.later(0.01, lambda: self._queue_after_redirect(queue, wait))
+
+    def _queue_after_redirect(self, queue: str, wait: float) -> None:
+        pair = self.pair
+        if pair.stage is Stage.ENDED or self.customer.hung_up:
+            return
+        pair.enter_queue(queue, wait, f"{queue},b(dialer-agent-autoanswer^s^1),,,{wait:g}")
+
+    def _deferred_complete(self) -> None:
+        leg, e = self.leg, self.e
+        if self.agent_done or not isinstance(leg, AgentLeg):
+            return
+        self.agent_done = True
+        talk = int(e.now() - (leg.connected_at or e.now()))
+        snapshot = e.snapshot(self.customer) if not self.customer.hung_up else []
+        e.emit(
+            "AgentComplete",
+            "agent,all",
+            snapshot
+            + leg.agent_headers()
+            + [("HoldTime", str(leg.hold_seconds())), ("TalkTime", str(talk)), ("Reason", "caller")],
+        )
+        leg.queue.record_talk(talk)
+
+    def _agent_leaves_after_transfer(self, cause: int) -> None:
+        """AMI Hangup of the agent's leg left in the old bridge by a blind transfer: it leaves the bridge and goes
+        (no dialplan ran on it: no h extension); the AgentComplete waits for the customer's end."""
+        e, leg = self.e, self.leg
+        a1, a2 = self.a1, leg.a2
+        if a1.hung_up:
+            return
+        a1.bridge_id = ""
+        self.where[a1] = ""
+        e.emit("BridgeLeave", "call,all", [*self._bridge_headers(0), *e.snapshot(a1)])
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, cause)
+        e.hangup(a1, cause)
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, 16, soft=True)
+            e.hangup(a2, cause)
+        e.emit("BridgeDestroy", "call,all", self._bridge_headers(0))
+        if isinstance(leg, AgentLeg):
+            leg.release_device()
+            e.device_state(leg.member.interface, "NOT_INUSE")
+            leg.system.dispatch_after_wrapup(leg.member.interface)
+        else:
+            leg.release()
 
     # ------------------------------------------------------------------ a 3-way's third party
     def add_third(self, call: OutboundCall, conference: str) -> None:
@@ -478,6 +575,11 @@ class ControlledCall:
             self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
         else:
             self.leg.release()
+        if self.third is not None and not self.customer.hung_up:
+            # The customer and the third party talk on without the agent, then the customer hangs up (a person
+            # does: nobody ends the call for them any more).
+            talk = e.world.talk_seconds(self.pair.rng, e.now(), self.pair.talk_fate())
+            e.later(talk, lambda: self._customer_gone(16))
 
     def _customer_gone(self, cause: int) -> None:
         e, pair = self.e, self.pair
@@ -501,11 +603,16 @@ class ControlledCall:
         self._agent_gone(16, requested=True)
         if self.t1 is not None and self.where.get(self.t1, "").startswith("conf:"):
             self._target_gone(16, requested=True, h=True)
+        if self.third is not None and not self.third[0].hung_up and not self.where.get(self.a1, "").startswith("conf:"):
+            # A 3-way's third party left alone in the conference hangs up a moment later.
+            e.later(1.0, lambda: self._third_gone(16))
         pair.on_ended()
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
         code = 16 if cause is None else cause
-        if channel is self.customer or channel is self.pair.far_side:
+        if self.where.get(self.customer) == "transferred" and channel in (self.a1, self.leg.a2):
+            self._agent_leaves_after_transfer(code)
+        elif channel is self.customer or channel is self.pair.far_side:
             self._customer_gone(code)
         elif self.third is not None and channel in self.third:
             self._third_gone(code)
@@ -561,7 +668,12 @@ async def redirect(session: _Session, msg: AmiMessage) -> None:
         moves.append((other, msg.get("ExtraContext") or context, msg.get("ExtraExten") or exten))
     conferences = _conferences(e)
     call = _controlled(e, channel, conferences)
-    unsupported = any(ctx not in _PLACES or (ctx == TRANSFER_CONTEXT and ex != "dial") for _, ctx, ex in moves)
+    unsupported = any(
+        ctx not in _PLACES
+        or (ctx == TRANSFER_CONTEXT and ex not in ("dial", "queue"))
+        or (ctx == TRANSFER_CONTEXT and ex == "queue" and (call is None or ch is not call.customer))
+        for ch, ctx, ex in moves
+    )
     if call is None or unsupported:
         session.error(msg, "Redirect failed (not simulated)")
         return

@@ -23,7 +23,17 @@ from pathlib import Path
 from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage
-from dialer.contract import RECORD_CONTEXT, RECORDING_VARIABLE, SPY_TARGET_VARIABLE, SUPERVISE_CONTEXT
+from dialer.contract import (
+    ATTEMPT_VARIABLE,
+    RECORD_CONSENT_EXTEN,
+    RECORD_CONTEXT,
+    RECORDING_CONSENT_USER_EVENT,
+    RECORDING_CONSENT_VARIABLE,
+    RECORDING_VARIABLE,
+    SPY_TARGET_VARIABLE,
+    STAGE_VARIABLE,
+    SUPERVISE_CONTEXT,
+)
 from dialer.logging import get_logger
 from dialer.sim.pbx.calls import OriginateRequest, Reply
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
@@ -31,6 +41,7 @@ from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.truth import OriginateRecord
 
 log = get_logger(__name__)
+DEFAULT_CONSENT_PROMPT = "dialer/recording-consent"  # asterisk/extensions.conf DIALER_CONSENT_PROMPT
 
 # ChanSpy's options per mode, as asterisk/extensions.conf [dialer-supervise] gives them.
 SPY_OPTIONS = {"listen": "qES", "whisper": "qESw", "barge": "qESB"}
@@ -151,17 +162,44 @@ def monitors_of(engine: Engine) -> Monitors:
 
 
 def record_from_dialplan(engine: Engine, channel: Channel) -> None:
-    """[dialer-record] (Gosub from dialer-outbound when DIALER_RECORDING is set): MixMonitor(<file>,b)."""
+    """[dialer-record] (Gosub from dialer-outbound when DIALER_RECORDING is set): MixMonitor(<file>,b); with
+    DIALER_RECORDING_CONSENT=1 its ``consent`` extension first plays the consent announcement (Playback, which takes
+    no time here: the simulated prompt is empty) and raises DialerRecordingConsent."""
     file = channel.variables.get(RECORDING_VARIABLE, "")
     if not file:
         return
     context, exten, priority = channel.context, channel.exten, channel.priority
-    engine.step(channel, "GosubIf", f"1?{RECORD_CONTEXT},s,1", priority=priority + 1)
-    channel.context, channel.exten = RECORD_CONTEXT, "s"
+    consent = channel.variables.get(RECORDING_CONSENT_VARIABLE, "") == "1"
+    target = f"1?{RECORD_CONTEXT},{RECORD_CONSENT_EXTEN if consent else 's'},1"
+    engine.step(channel, "GosubIf", target, priority=priority + 1)
+    # Asterisk 22 reports the Gosub a second time from where it lands, at priority 0 (lab/recording-*.txt).
+    channel.context, channel.exten = RECORD_CONTEXT, RECORD_CONSENT_EXTEN if consent else "s"
+    engine.step(channel, "GosubIf", target, priority=0)
+    if consent:
+        _play_consent(engine, channel)
+    channel.exten = "s"
     engine.step(channel, "MixMonitor", f"{file},b", priority=1)
     monitors_of(engine).start(channel, file, "b")
     engine.step(channel, "Return", "", priority=2)
     channel.context, channel.exten, channel.priority = context, exten, priority + 1
+
+
+def _play_consent(engine: Engine, channel: Channel) -> None:
+    """[dialer-record] ``consent``: Set(DIALER_STAGE=CONSENT), Playback(prompt), UserEvent, Goto(s,1)."""
+    channel.exten = RECORD_CONSENT_EXTEN
+    engine.step(channel, "Set", f"{STAGE_VARIABLE}=CONSENT", priority=1)
+    engine.set_var(channel, STAGE_VARIABLE, "CONSENT")
+    engine.step(channel, "Playback", DEFAULT_CONSENT_PROMPT, priority=2)
+    engine.set_var(channel, "PLAYBACKSTATUS", "SUCCESS")
+    attempt = channel.variables.get(ATTEMPT_VARIABLE, "")
+    engine.step(channel, "UserEvent", f"{RECORDING_CONSENT_USER_EVENT},Attempt: {attempt},Status: SUCCESS", priority=3)
+    engine.channel_event(
+        "UserEvent",
+        channel,
+        [("UserEvent", RECORDING_CONSENT_USER_EVENT), ("Attempt", attempt), ("Status", "SUCCESS")],
+        "user,all",
+    )
+    engine.step(channel, "Goto", "s,1", priority=4)
 
 
 # ---------------------------------------------------------------------------------------------- ChanSpy

@@ -71,6 +71,7 @@ _RECORDED: dict[str, tuple[Fate, float, float, float, str, str]] = {
     "0": (Fate.DEAD_AIR, 2.0, 15.0, 5.0, "NOTSURE", "TOOLONG-4900"),
 }
 
+LAB_CC_PSTN = "lab-cc-pstn"  # the call-control lab's callees (tests/fixtures/ami-traces/lab/callcontrol-*.txt)
 RECORDED_AGENT_RING_SECONDS = 3.0
 RECORDED_AGENT_TALK_SECONDS = 12.0
 
@@ -103,6 +104,9 @@ class PbxWorld:
         return self._model_plan(number, rng, now)
 
     def _recorded_plan(self, number: str) -> CalleePlan:
+        if self.config.pstn_context == LAB_CC_PSTN:
+            # asterisk/lab [lab-cc-pstn]: every number rings 1 s, answers and stays LAB_CC_TALK (60) s.
+            return CalleePlan(Fate.HUMAN, 1.0, 60.0, 1.4, "HUMAN", "HUMAN-800-800")
         fate, ring, stay, amd_seconds, status, cause = _RECORDED.get(number[-1:], _RECORDED["3"])
         return CalleePlan(fate, ring, stay, amd_seconds, status, cause)
 

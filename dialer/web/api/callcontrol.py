@@ -75,7 +75,9 @@ _CALL = "/api/agents/{agent_id}/call"
 
 @routes.route("GET", f"{_CALL}/control", roles=ANY_USER, summary="Call control state: legs, timer", tag="agents")
 async def get_control(call: Call) -> web.Response:
-    return ok({"control": call.daemon.call_control.state_of(_agent(call))})
+    agent = _agent(call)
+    await call.daemon.call_control.adopt_queue_transfer(agent)  # a call a blind transfer queued for them
+    return ok({"control": call.daemon.call_control.state_of(agent)})
 
 
 @routes.route("POST", f"{_CALL}/hangup", roles=ANY_USER, summary="Hang up the customer", tag="agents", errors=(409,))

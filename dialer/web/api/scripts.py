@@ -28,6 +28,21 @@ SCRIPT_SCHEMA: dict[str, Any] = {
                 "attempt_id": {"type": "integer"},
                 "html": {"type": "string", "description": "escaped text, <br> line breaks"},
                 "text": {"type": "string"},
+                "sections": {
+                    "type": "array",
+                    "description": "the branches of the script the agent can move to, in the campaign's order",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "title": {"type": "string"},
+                            "html": {"type": "string", "description": "escaped text, <br> line breaks"},
+                            "text": {"type": "string"},
+                            "disposition": {"type": ["string", "null"]},
+                            "next": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
             },
         }
     },

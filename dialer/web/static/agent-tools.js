@@ -27,7 +27,40 @@ async function refresh() {
   shownAttempt = script.attempt_id;
   // Plain text in a pre-wrap block: lead data can never become markup.
   $("script-text").textContent = script.text;
+  showSections(script.sections || []);
   say("");
+}
+
+// The branches of the script (objection, close, hand-over...): buttons to move between them; the chosen one's text
+// (as text, never markup) and the disposition it leads to shown under the opening.
+function showSections(sections) {
+  let box = $("script-sections");
+  if (!box) {
+    box = el("div", { id: "script-sections", class: "script-sections" });
+    $("script-text").after(box);
+  }
+  box.replaceChildren();
+  box.dataset.section = "";
+  if (!sections.length) return;
+  const byId = new Map(sections.map((s) => [s.id, s]));
+  const nav = el("div", { class: "rec-controls", role: "group", "aria-label": t("Script sections") });
+  const title = el("h4", { id: "script-section-title" });
+  const body = el("p", { id: "script-section-text", class: "script" });
+  const hint = el("p", { id: "script-section-disposition", class: "msg" });
+  const go = (id) => {
+    const s = id ? byId.get(id) : null;
+    box.dataset.section = s ? s.id : "";
+    title.textContent = s ? s.title : "";
+    body.textContent = s ? s.text : "";
+    hint.textContent = s && s.disposition ? t("This step leads to the disposition {code}", { code: s.disposition }) : "";
+    const targets = (s ? s.next : sections.map((x) => x.id)).map((i) => byId.get(i)).filter(Boolean);
+    nav.replaceChildren(
+      ...(s ? [el("button", { class: "btn", type: "button", "data-section": "", onclick: () => go(null) }, t("Back to the opening"))] : []),
+      ...targets.map((x) => el("button", { class: "btn", type: "button", "data-section": x.id, onclick: () => go(x.id) }, x.title)),
+    );
+  };
+  box.append(nav, title, body, hint);
+  go(null);
 }
 
 function start() {

@@ -1,5 +1,6 @@
 """Recording and supervisor monitoring: the simulated PBX against the lab's Asterisk 22
-(tests/fixtures/ami-traces/lab/recording-all.txt, recording-on-demand.txt, supervise-whisper-barge.txt).
+(tests/fixtures/ami-traces/lab/recording-all.txt, recording-consent.txt, recording-on-demand.txt,
+supervise-whisper-barge.txt).
 
 The recorded actions are replayed at their recorded offsets into the simulated PBX (recorded world, the lab's
 systemname and channelvars); the monitoring part of the dialect is compared: every response text, the header
@@ -22,7 +23,7 @@ from dialer.sim.pbx.tracetools import ChannelRoles, compare_header_names, load_t
 
 LAB = Path(__file__).resolve().parents[2] / "fixtures" / "ami-traces" / "lab"
 MONITORING = frozenset({"MixMonitorStart", "MixMonitorStop", "MixMonitorMute", "ChanSpyStart", "ChanSpyStop"})
-NAMES = ["recording-all", "recording-on-demand", "supervise-whisper-barge"]
+NAMES = ["recording-all", "recording-consent", "recording-on-demand", "supervise-whisper-barge"]
 
 
 def lab_config(**overrides: object) -> PbxConfig:
@@ -116,3 +117,38 @@ async def test_the_recording_file_is_as_long_as_the_recorded_time(tmp_path: Path
         seconds = audio.getnframes() / audio.getframerate()
     # The lab's file: MixMonitor at +5 s, StopMixMonitor at +8 s (tests/fixtures/ami-traces/lab, 48 000 bytes).
     assert seconds == pytest.approx(3.0, abs=0.2)
+
+
+def consent_steps(messages: list[AmiMessage], uniqueid: str) -> list[tuple[str, ...]]:
+    """What the called party's channel runs in [dialer-record]: its dialplan steps, the stage and playback status it
+    sets, the DialerRecordingConsent event, then the recording's start."""
+    out: list[tuple[str, ...]] = []
+    for m in messages:
+        if m.get("Uniqueid") != uniqueid:
+            continue
+        if m.name == "Newexten" and m.get("Context") == "dialer-record":
+            out.append(
+                (
+                    m.name,
+                    m.get("Exten") or "",
+                    m.get("Priority") or "",
+                    m.get("Application") or "",
+                    m.get("AppData") or "",
+                )
+            )
+        elif m.name == "VarSet" and m.get("Variable") in ("DIALER_STAGE", "PLAYBACKSTATUS"):
+            out.append((m.name, m.get("Variable") or "", m.get("Value") or ""))
+        elif m.name == "UserEvent" and m.get("UserEvent") == "DialerRecordingConsent":
+            out.append((m.name, m.get("Attempt") or "", m.get("Status") or ""))
+        elif m.name == "MixMonitorStart":
+            out.append((m.name,))
+            break
+    return out
+
+
+async def test_the_consent_announcement_plays_before_the_recording_starts() -> None:
+    recorded, simulated = await simulate("recording-consent")
+    steps = consent_steps(recorded, "fixture-con-1")
+    assert ("UserEvent", "con-1", "SUCCESS") in steps
+    assert steps[-1] == ("MixMonitorStart",)
+    assert consent_steps(simulated, "fixture-con-1") == steps

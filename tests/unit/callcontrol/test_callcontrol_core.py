@@ -65,6 +65,26 @@ def test_blind_transfer_to_a_queue_hands_the_customer_over_and_ends_the_agent_le
         call.hold(131.0)
 
 
+def test_the_closer_who_takes_a_queued_transfer_is_in_charge() -> None:
+    call = a_call()
+    assert call.queue_transfer_waiting() is None
+    call.blind_transfer(CLOSERS, "alice", 130.0)
+    assert call.queue_transfer_waiting() == "closers"
+    call.queue_answered("carol", "PJSIP/1003-00000007", 140.0)
+    assert call.queue_transfer_waiting() is None
+    assert (call.state, call.controller, call.agent_channel) == (CallState.TALKING, "carol", "PJSIP/1003-00000007")
+    _, queued, closer = call.legs
+    assert (queued.ended_at, queued.talk_seconds()) == (140.0, 10.0)  # the customer's wait in the queue
+    assert (closer.party, closer.how, closer.transferred_by) == (
+        Party(PartyKind.AGENT, "carol"),
+        LegHow.ANSWERED,
+        None,
+    )
+    assert call.hold(150.0)[0] == Redirect(CUSTOMER, "dialer-hold", "s", "PJSIP/1003-00000007", "dialer-hold", "agent")
+    with pytest.raises(CallControlError):
+        call.queue_answered("dave", "PJSIP/1004-00000008", 151.0)
+
+
 def test_blind_transfer_to_an_outside_number_dials_the_checked_dial_string() -> None:
     call = a_call()
     commands = call.blind_transfer(OUTSIDE, "alice", 130.0)

@@ -1,0 +1,148 @@
+"""Blind transfer to a queue and a 3-way with an external number in the agent console (headless chromium, the
+whole dialer, the simulated PBX): alice hands a manual-dial call to the closer queue, where bob takes it and sells
+(the closer conversion shows in the performance report); alice brings an outside number into a 3-way and drops
+out, leaving the customer and the third party together. Screenshots: tests/artifacts/console-sim-*.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness.web import web_world
+from test_callcontrol_console import MANUAL_TOML, _starts_saved, _state, sign_in_manual
+from test_console_dashboard import VIEWPORT, csp_violations, login, until
+
+pytestmark = pytest.mark.browser
+
+
+# The manual campaign, whose agents may hand calls to the closer queue (inbound-sales here).
+CLOSER_TOML = MANUAL_TOML + 'transfer_queues = ["inbound-sales"]\n'
+
+
+async def start_manual(world: Any, client: Any) -> None:
+    boss = world.auth("boss")
+    resp = await client.put(
+        "/api/campaigns/manual", data=CLOSER_TOML, headers={**boss, "Content-Type": "application/toml"}
+    )
+    assert resp.status == 201, await resp.text()
+    assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+
+
+async def sign_in_closer(page: Any, base: str, name: str) -> None:
+    """A closer: signed in to the closer queue (inbound-sales) only, ready."""
+    await login(page, base, name)
+    await page.wait_for_url(f"{base}/console")
+    await page.wait_for_selector("#q-inbound-sales")
+    await page.uncheck("#q-outbound-agents")
+    await page.check("#q-inbound-sales")
+    await page.keyboard.press("Alt+l")
+    await page.wait_for_selector("#state-pill.pill-paused")
+    await page.keyboard.press("Alt+r")
+    await page.wait_for_selector("#state-pill.pill-ready")
+
+
+async def test_blind_transfer_to_the_closer_queue(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0, inbound_callers=False) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        boss = world.auth("boss")
+        await start_manual(world, client)
+        errors: list[str] = []
+        alice = await browser.new_page(viewport=VIEWPORT)
+        bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+        for page in (alice, bob):
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            csp_violations(page, errors)
+        await sign_in_closer(bob, base, "bob")
+        await sign_in_manual(alice, base, "alice", ready=True)
+        await alice.fill("#dial-number", "+1 212 555 0191")
+        await alice.click("#dial-go")
+        await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
+        await until(lambda: _state(alice, "talking"))
+        await alice.select_option("#cc-kind", "queue")
+        await alice.fill("#cc-target", "inbound-sales")
+        await alice.click("#cc-blind")
+        # alice is done with the call (wrap-up); bob, a member of the closer queue, gets it with its screen pop.
+        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await bob.wait_for_selector("#lead-name", timeout=30_000)
+        assert "+12125550191" in str(await bob.inner_text(".lead-phone"))
+        await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
+        await until(lambda: _state(bob, "talking"))
+        await bob.screenshot(path=str(artifacts / "console-sim-blind-to-queue.png"))
+        await bob.click("#cc-hangup")
+        await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await bob.click("#dispo-buttons button[data-code=sale]")
+        await until(lambda: _starts_saved(bob))
+        calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
+        attempt = calls["items"][0]
+        assert attempt["disposition"] == "sale"
+        legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=boss)).json())["legs"]
+        assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in legs][:2] == [
+            ("agent", "alice", "answered", None),
+            ("queue", "inbound-sales", "blind", "alice"),
+        ]
+        report = await (await client.get("/api/campaigns/manual/transfers", headers=boss)).json()
+        assert report["transfers"] == [{"agent": "alice", "how": "blind", "to": "queue", "count": 1}]
+        performance = await (await client.get("/api/reports/performance/manual?format=json", headers=boss)).json()
+        transfers = performance["transfers"]
+        assert [(a["agent"], a["to_closers"], a["closer_sales"]) for a in transfers["agents"]] == [("alice", 1, 1)]
+        assert [(c["closer"], c["received"], c["sales"]) for c in transfers["closers"]] == [("bob", 1, 1)]
+        assert not errors, errors
+
+
+async def test_three_way_with_an_external_number(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0, inbound_callers=False) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        boss = world.auth("boss")
+        await start_manual(world, client)
+        errors: list[str] = []
+        alice = await browser.new_page(viewport=VIEWPORT)
+        alice.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(alice, errors)
+        await sign_in_manual(alice, base, "alice", ready=True)
+        await alice.fill("#dial-number", "+1 212 555 0191")
+        await alice.click("#dial-go")
+        await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
+        await until(lambda: _state(alice, "talking"))
+        await alice.select_option("#cc-kind", "external")
+        await alice.fill("#cc-target", "+1 212 555 0199")
+        await alice.click("#cc-conf")
+        await until(lambda: _state(alice, "conference"))
+        await until(lambda: _leg_count(alice, 2))
+        assert await alice.is_enabled("#cc-leave")
+        await alice.screenshot(path=str(artifacts / "console-sim-three-way.png"))
+        await alice.click("#cc-leave")
+        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await alice.click("#dispo-buttons button[data-code=sale]")
+        await until(lambda: _starts_saved(alice))
+        calls = await (await client.get("/api/agents/alice/calls", headers=boss)).json()
+        attempt = calls["items"][0]
+        legs_url = f"/api/attempts/{attempt['id']}/legs"
+
+        async def recorded() -> bool:
+            # The legs are written when the call ends: the customer and the third party talk on without alice.
+            return bool((await (await client.get(legs_url, headers=boss)).json())["legs"])
+
+        await until(recorded, 60.0)
+        legs = (await (await client.get(legs_url, headers=boss)).json())["legs"]
+        assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in legs] == [
+            ("agent", "alice", "answered", None),
+            ("external", "+12125550199", "conference", "alice"),
+        ]
+        alice_leg, third_leg = legs
+        # alice left first; the third party talked with the customer until the end.
+        assert alice_leg["ended_at"] <= third_leg["ended_at"]
+        assert third_leg["talk_seconds"] > 0
+        report = await (await client.get("/api/campaigns/manual/transfers", headers=boss)).json()
+        assert report["transfers"] == [{"agent": "alice", "how": "conference", "to": "external", "count": 1}]
+        assert not errors, errors
+
+
+async def _leg_count(page: Any, n: int) -> bool:
+    return int(await page.locator("#cc-legs li").count()) >= n
