@@ -6,12 +6,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.tables import leads_t
@@ -164,6 +166,65 @@ async def insert_new_leads(
         result = await conn.execute(stmt, rows_pg)
         inserted += len(result.all())
     return inserted
+
+
+_PG_INSERT_PREPARED = (
+    "INSERT INTO leads (campaign_id, list_id, phone, alt_phones, tz_candidates, postal_code, postal_zones, "
+    "first_name, last_name, fields, status, attempts, dials, next_dialable_at, priority, created_at, updated_at, "
+    "archive_reason, display_name, name_reading, consent_source, consent_at) "
+    "SELECT $1, $2, t.phone, t.alt::jsonb, t.tz::jsonb, t.postal, t.zones::jsonb, t.first, t.last, t.fields::jsonb, "
+    "$3, 0, 0, $4, t.priority, $4, $4, $5, t.display, t.reading, t.consent_source, t.consent_at "
+    "FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
+    "$13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::timestamptz[]) WITH ORDINALITY "
+    "AS t(phone, alt, tz, postal, zones, first, last, fields, priority, display, reading, consent_source, "
+    "consent_at, n) ORDER BY t.n "
+    "ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING id, phone"
+)
+
+
+async def insert_prepared(
+    conn: AsyncConnection,
+    campaign_id: int,
+    list_id: int,
+    leads: PreparedLeads,
+    now: datetime,
+    *,
+    status: str,
+    archive_reason: str | None,
+) -> dict[str, int] | int:
+    """Insert prepared leads inside the caller's transaction, skipping the numbers the campaign has (the unique
+    (campaign_id, phone) index). PostgreSQL: one statement over the columns as arrays, and the numbers inserted
+    with their lead ids; SQLite: one ``executemany``, and how many were inserted (the lead ids are the list's
+    leads with those numbers)."""
+    if not leads:
+        return {} if conn.dialect.name == "postgresql" else 0
+    if conn.dialect.name == "postgresql":
+        result = await conn.exec_driver_sql(
+            _PG_INSERT_PREPARED,
+            (
+                campaign_id, list_id, status, now, archive_reason, leads.phones, leads.alt_phones,
+                leads.tz_candidates, leads.postal_codes, leads.postal_zones, leads.first_names, leads.last_names,
+                leads.fields, leads.priorities, leads.display_names, leads.name_readings, leads.consent_sources,
+                leads.consent_at,
+            ),
+        )  # fmt: skip
+        returned: list[Any] = list(result.all())
+        return {str(phone): int(lead_id) for lead_id, phone in returned}
+    stamp = UTCDateTime().bind_processor(conn.dialect)
+    assert stamp is not None
+    now_text = stamp(now)
+    rows = list(
+        zip(
+            repeat(campaign_id), repeat(list_id), leads.phones, leads.alt_phones, leads.tz_candidates,
+            leads.postal_codes, leads.postal_zones, leads.first_names, leads.last_names, leads.fields,
+            repeat(status), repeat(0), repeat(0), repeat(now_text), leads.priorities, repeat(now_text),
+            repeat(now_text), repeat(archive_reason), leads.display_names, leads.name_readings,
+            leads.consent_sources, [None if t is None else stamp(t) for t in leads.consent_at],
+            strict=False,
+        )
+    )  # fmt: skip
+    result = await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+    return int(result.rowcount)
 
 
 async def get_lead(db: Database, lead_id: int) -> LeadRecord | None:
