@@ -360,13 +360,11 @@ async def claim_due(db: Database, *, owner: str, now: datetime, lease: timedelta
     async with db.write() as conn:
         if conn.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True, of=webhook_outbox_t)
-        ids = list((await conn.execute(pick)).scalars())
-        if not ids:
-            return []
+        # One statement: the pick is the UPDATE's subquery (one round trip per claim, not two).
         rows = (
             await conn.execute(
                 update(webhook_outbox_t)
-                .where(o.id.in_(ids))
+                .where(o.id.in_(pick.scalar_subquery()))
                 .values(lease_owner=owner, lease_expires_at=now + lease)
                 .returning(*webhook_outbox_t.c)
             )
