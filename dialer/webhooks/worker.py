@@ -250,7 +250,7 @@ class WebhookWorker:
         done, self._done = self._done, []
         try:
             await finish(self.db, self.owner, done, self.now())
-        except Exception:
+        except BaseException:  # (cancelled mid-transaction too: the worker stopping records them on its way out)
             self._done = done + self._done  # recorded next time; the leases hold the rows meanwhile
             raise
 
