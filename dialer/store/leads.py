@@ -175,9 +175,9 @@ _PG_INSERT_PREPARED = (
     "SELECT $1, $2, t.phone, t.alt::jsonb, t.tz::jsonb, t.postal, t.zones::jsonb, t.first, t.last, t.fields::jsonb, "
     "$3, 0, 0, $4, t.priority, $4, $4, $5, t.display, t.reading, t.consent_source, t.consent_at "
     "FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-    "$13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::timestamptz[]) WITH ORDINALITY "
+    "$13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::timestamptz[]) "
     "AS t(phone, alt, tz, postal, zones, first, last, fields, priority, display, reading, consent_source, "
-    "consent_at, n) ORDER BY t.n "
+    "consent_at) "
     "ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING id, phone"
 )
 
