@@ -38,9 +38,8 @@ from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.campaign.rules import LeadStatus
 from dialer.logging import get_logger
-from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
-from dialer.store.leads import insert_prepared
+from dialer.store.leads import blocked_among, insert_prepared
 from dialer.store.tables import lead_lists_t, leads_t
 
 CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write lock on SQLite)
@@ -306,7 +305,7 @@ async def _write_chunk(
     """DNC scrub (one query for the chunk's numbers), insert (one statement), verdicts."""
     if not chunk:
         return
-    blocked = await blocked_numbers(conn, {*chunk.phones, *chunk.alt_numbers}, campaign_id)
+    blocked = await blocked_among(conn, list({*chunk.phones, *chunk.alt_numbers}), campaign_id)
     keep = chunk
     if blocked:
         # An alternative number on a DNC list is dropped; the lead keeps its other numbers.
@@ -349,9 +348,10 @@ class LeadVerdict(StrEnum):
 
 
 def _report(leads: PreparedLeads, ids: dict[str, int], on_lead: Verdict) -> None:
+    imported, duplicate = LeadVerdict.IMPORTED, LeadVerdict.DUPLICATE
     for row, phone in zip(leads.rows, leads.phones, strict=True):
         lead_id = ids.pop(phone, None)  # (a number twice in a batch: the first row has it)
-        on_lead(row, phone, LeadVerdict.IMPORTED if lead_id is not None else LeadVerdict.DUPLICATE, lead_id)
+        on_lead(row, phone, imported if lead_id is not None else duplicate, lead_id)
 
 
 async def _verdicts(

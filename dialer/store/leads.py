@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.store.dialect import upsert_insert
+from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.tables import leads_t
 from dialer.store.types import UTCDateTime
@@ -168,6 +169,29 @@ async def insert_new_leads(
     return inserted
 
 
+async def pg_fetch(conn: AsyncConnection, sql: str, *args: object) -> list[Any]:
+    """Run ``sql`` (``$n`` parameters) on the asyncpg connection under ``conn``, inside its transaction, and
+    return the rows as asyncpg gives them: for statements over thousands of array elements, whose rows SQLAlchemy
+    would otherwise process one by one on the event loop."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    rows: list[Any] = await driver.fetch(sql, *args)
+    return rows
+
+
+_PG_BLOCKED = "SELECT number FROM dnc WHERE number = ANY($1::text[]) AND (campaign_id IS NULL OR campaign_id = $2)"
+
+
+async def blocked_among(conn: AsyncConnection, numbers: list[str], campaign_id: int) -> set[str]:
+    """Which of ``numbers`` are on the global or the campaign's DNC list: one query whatever their count
+    (PostgreSQL: one array parameter; SQLite: dialer.store.dnc's chunked look-up)."""
+    if not numbers:
+        return set()
+    if conn.dialect.name == "postgresql":
+        return {str(row[0]) for row in await pg_fetch(conn, _PG_BLOCKED, numbers, campaign_id)}
+    return await blocked_numbers(conn, numbers, campaign_id)
+
+
 _PG_INSERT_PREPARED = (
     "INSERT INTO leads (campaign_id, list_id, phone, alt_phones, tz_candidates, postal_code, postal_zones, "
     "first_name, last_name, fields, status, attempts, dials, next_dialable_at, priority, created_at, updated_at, "
@@ -199,17 +223,14 @@ async def insert_prepared(
     if not leads:
         return {} if conn.dialect.name == "postgresql" else 0
     if conn.dialect.name == "postgresql":
-        result = await conn.exec_driver_sql(
-            _PG_INSERT_PREPARED,
-            (
-                campaign_id, list_id, status, now, archive_reason, leads.phones, leads.alt_phones,
-                leads.tz_candidates, leads.postal_codes, leads.postal_zones, leads.first_names, leads.last_names,
-                leads.fields, leads.priorities, leads.display_names, leads.name_readings, leads.consent_sources,
-                leads.consent_at,
-            ),
+        returned = await pg_fetch(
+            conn, _PG_INSERT_PREPARED,
+            campaign_id, list_id, status, now, archive_reason, leads.phones, leads.alt_phones,
+            leads.tz_candidates, leads.postal_codes, leads.postal_zones, leads.first_names, leads.last_names,
+            leads.fields, leads.priorities, leads.display_names, leads.name_readings, leads.consent_sources,
+            leads.consent_at,
         )  # fmt: skip
-        returned: list[Any] = list(result.all())
-        return {str(phone): int(lead_id) for lead_id, phone in returned}
+        return {row[1]: row[0] for row in returned}  # (asyncpg gives str and int already)
     stamp = UTCDateTime().bind_processor(conn.dialect)
     assert stamp is not None
     now_text = stamp(now)

@@ -84,10 +84,11 @@ def _result_of_error(error: RowError) -> dict[str, Any]:
             "detail": error.detail}  # fmt: skip
 
 
-_VERDICT_REASON = {
-    LeadVerdict.IMPORTED: None,
-    LeadVerdict.DNC: RowErrorReason.DNC.value,
-    LeadVerdict.DUPLICATE: RowErrorReason.ALREADY_IN_CAMPAIGN.value,
+# status and reason per verdict, as plain strings (an enum's .value is a slow descriptor, read per lead here)
+_VERDICT_RESULT: dict[LeadVerdict, tuple[str, str | None]] = {
+    LeadVerdict.IMPORTED: (LeadVerdict.IMPORTED.value, None),
+    LeadVerdict.DNC: (LeadVerdict.DNC.value, RowErrorReason.DNC.value),
+    LeadVerdict.DUPLICATE: (LeadVerdict.DUPLICATE.value, RowErrorReason.ALREADY_IN_CAMPAIGN.value),
 }
 
 
@@ -140,8 +141,9 @@ async def _import_batch(call: Call, record: CampaignRecord, batch: ParsedBatch) 
     results: list[dict[str, Any] | None] = [None] * batch.leads.read
 
     def on_lead(row: int, phone: str, verdict: LeadVerdict, lead_id: int | None) -> None:
-        results[row - 1] = {"row": row, "status": verdict.value, "lead_id": lead_id, "phone": phone,
-                            "reason": _VERDICT_REASON[verdict], "detail": None}  # fmt: skip
+        status, reason = _VERDICT_RESULT[verdict]
+        results[row - 1] = {"row": row, "status": status, "lead_id": lead_id, "phone": phone, "reason": reason,
+                            "detail": None}  # fmt: skip
 
     def on_error(error: RowError) -> None:
         results[error.row - 1] = _result_of_error(error)
