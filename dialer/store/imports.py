@@ -25,6 +25,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -39,7 +40,7 @@ from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.campaign.rules import LeadStatus
 from dialer.logging import get_logger
 from dialer.store.engine import Database
-from dialer.store.leads import blocked_among, insert_prepared
+from dialer.store.leads import blocked_among, insert_prepared_pg, insert_prepared_sqlite
 from dialer.store.tables import lead_lists_t, leads_t
 
 CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write lock on SQLite)
@@ -306,37 +307,39 @@ async def _write_chunk(
     if not chunk:
         return
     blocked = await blocked_among(conn, list({*chunk.phones, *chunk.alt_numbers}), campaign_id)
+    refused = 0
+    if blocked:
+        for row, phone in zip(chunk.rows, chunk.phones, strict=True):
+            if phone in blocked:
+                refused += 1
+                if on_lead is not None:
+                    on_lead(row, phone, LeadVerdict.DNC, None)
+    counts.dnc += refused
+    allowed = len(chunk) - refused
+    status = _STAGED if staged else _NEW
+    archive_reason = STAGED_REASON if staged else None
+    if conn.dialect.name == "postgresql":
+        ids = await insert_prepared_pg(
+            conn, campaign_id, list_id, chunk, now, status=status, archive_reason=archive_reason, blocked=blocked
+        )
+        counts.imported += len(ids)
+        counts.duplicates += allowed - len(ids)
+        if on_lead is not None:
+            _report(chunk, ids, on_lead, blocked)
+        return
     keep = chunk
     if blocked:
         # An alternative number on a DNC list is dropped; the lead keeps its other numbers.
         chunk.drop_alt_numbers(blocked)
-        allowed = [i for i, phone in enumerate(chunk.phones) if phone not in blocked]
-        if len(allowed) != len(chunk):
-            keep = chunk.keep(allowed)
-            counts.dnc += len(chunk) - len(allowed)
-            if on_lead is not None:
-                for row, phone in zip(chunk.rows, chunk.phones, strict=True):
-                    if phone in blocked:
-                        on_lead(row, phone, LeadVerdict.DNC, None)
-    inserted = await insert_prepared(
-        conn,
-        campaign_id,
-        list_id,
-        keep,
-        now,
-        status=_STAGED if staged else _NEW,
-        archive_reason=STAGED_REASON if staged else None,
+        if refused:
+            keep = chunk.keep([i for i, phone in enumerate(chunk.phones) if phone not in blocked])
+    inserted = await insert_prepared_sqlite(
+        conn, campaign_id, list_id, keep, now, status=status, archive_reason=archive_reason
     )
-    if isinstance(inserted, int):
-        counts.imported += inserted
-        counts.duplicates += len(keep) - inserted
-        if on_lead is not None:
-            await _verdicts(conn, campaign_id, list_id, keep, on_lead)
-        return
-    counts.imported += len(inserted)
-    counts.duplicates += len(keep) - len(inserted)
+    counts.imported += inserted
+    counts.duplicates += len(keep) - inserted
     if on_lead is not None:
-        _report(keep, inserted, on_lead)
+        await _verdicts(conn, campaign_id, list_id, keep, on_lead)
 
 
 class LeadVerdict(StrEnum):
@@ -347,9 +350,13 @@ class LeadVerdict(StrEnum):
     DNC = "dnc"
 
 
-def _report(leads: PreparedLeads, ids: dict[str, int], on_lead: Verdict) -> None:
+def _report(
+    leads: PreparedLeads, ids: dict[str, int], on_lead: Verdict, blocked: AbstractSet[str] = frozenset()
+) -> None:
     imported, duplicate = LeadVerdict.IMPORTED, LeadVerdict.DUPLICATE
     for row, phone in zip(leads.rows, leads.phones, strict=True):
+        if blocked and phone in blocked:
+            continue  # (reported as dnc)
         lead_id = ids.pop(phone, None)  # (a number twice in a batch: the first row has it)
         on_lead(row, phone, imported if lead_id is not None else duplicate, lead_id)
 

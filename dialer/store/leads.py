@@ -196,17 +196,20 @@ _PG_INSERT_PREPARED = (
     "INSERT INTO leads (campaign_id, list_id, phone, alt_phones, tz_candidates, postal_code, postal_zones, "
     "first_name, last_name, fields, status, attempts, dials, next_dialable_at, priority, created_at, updated_at, "
     "archive_reason, display_name, name_reading, consent_source, consent_at) "
-    "SELECT $1, $2, t.phone, t.alt::jsonb, t.tz::jsonb, t.postal, t.zones::jsonb, t.first, t.last, t.fields::jsonb, "
-    "$3, 0, 0, $4, t.priority, $4, $4, $5, t.display, t.reading, t.consent_source, t.consent_at "
-    "FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
-    "$13::text[], $14::int[], $15::text[], $16::text[], $17::text[], $18::timestamptz[]) "
-    "AS t(phone, alt, tz, postal, zones, first, last, fields, priority, display, reading, consent_source, "
-    "consent_at) "
+    "SELECT $1, $2, t.p, {alt}, t.t, t.z, t.zz, t.f, t.l, t.x, $3, 0, 0, $4, t.pr, $4, $4, $5, t.d, t.r, t.cs, t.ca "
+    "FROM json_to_recordset($6::json) AS t(p text, a jsonb, t jsonb, z text, zz jsonb, f text, l text, x jsonb, "
+    "pr int, d text, r text, cs text, ca timestamptz) "
+    "WHERE t.p <> ALL($7::text[]) "
     "ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING id, phone"
+)
+# An alternative number on a DNC list is dropped (in order); the lead keeps its other numbers.
+_ALT_KEPT = (
+    "(SELECT coalesce(jsonb_agg(n ORDER BY i), '[]'::jsonb) FROM jsonb_array_elements_text(t.a) "
+    "WITH ORDINALITY AS e(n, i) WHERE n <> ALL($7::text[]))"
 )
 
 
-async def insert_prepared(
+async def insert_prepared_pg(
     conn: AsyncConnection,
     campaign_id: int,
     list_id: int,
@@ -215,22 +218,35 @@ async def insert_prepared(
     *,
     status: str,
     archive_reason: str | None,
-) -> dict[str, int] | int:
-    """Insert prepared leads inside the caller's transaction, skipping the numbers the campaign has (the unique
-    (campaign_id, phone) index). PostgreSQL: one statement over the columns as arrays, and the numbers inserted
-    with their lead ids; SQLite: one ``executemany``, and how many were inserted (the lead ids are the list's
-    leads with those numbers)."""
+    blocked: set[str],
+) -> dict[str, int]:
+    """PostgreSQL: insert prepared leads inside the caller's transaction in one statement over their `records`
+    (one JSON value: no per-lead work in the driver on the event loop), leaving out the ``blocked`` (DNC) numbers
+    and the numbers the campaign has (unique (campaign_id, phone) index). The numbers inserted, with their ids."""
     if not leads:
-        return {} if conn.dialect.name == "postgresql" else 0
-    if conn.dialect.name == "postgresql":
-        returned = await pg_fetch(
-            conn, _PG_INSERT_PREPARED,
-            campaign_id, list_id, status, now, archive_reason, leads.phones, leads.alt_phones,
-            leads.tz_candidates, leads.postal_codes, leads.postal_zones, leads.first_names, leads.last_names,
-            leads.fields, leads.priorities, leads.display_names, leads.name_readings, leads.consent_sources,
-            leads.consent_at,
-        )  # fmt: skip
-        return {row[1]: row[0] for row in returned}  # (asyncpg gives str and int already)
+        return {}
+    alt = _ALT_KEPT if not blocked.isdisjoint(leads.alt_numbers) else "t.a"
+    returned = await pg_fetch(
+        conn, _PG_INSERT_PREPARED.format(alt=alt), campaign_id, list_id, status, now, archive_reason,
+        leads.records, sorted(blocked),
+    )  # fmt: skip
+    return {row[1]: row[0] for row in returned}  # (asyncpg gives str and int already)
+
+
+async def insert_prepared_sqlite(
+    conn: AsyncConnection,
+    campaign_id: int,
+    list_id: int,
+    leads: PreparedLeads,
+    now: datetime,
+    *,
+    status: str,
+    archive_reason: str | None,
+) -> int:
+    """SQLite: insert prepared (already DNC-scrubbed) leads inside the caller's transaction with one
+    ``executemany``, skipping the numbers the campaign has; how many were inserted."""
+    if not leads:
+        return 0
     stamp = UTCDateTime().bind_processor(conn.dialect)
     assert stamp is not None
     now_text = stamp(now)

@@ -41,6 +41,9 @@ class PreparedLeads:
     alt_numbers: list[str] = field(default_factory=list)  # every alternative number of the chunk (DNC scrub)
     errors: list[RowError] = field(default_factory=list)
     read: int = 0  # rows read into this chunk (valid + rejected)
+    # The valid leads once more as one JSON array of objects (see `seal`): PostgreSQL reads them with
+    # json_to_recordset, so the driver sends one text value instead of encoding thousands of array elements.
+    records: str = "[]"
 
     def __len__(self) -> int:
         return len(self.phones)
@@ -65,6 +68,22 @@ class PreparedLeads:
         self.consent_sources.append(lead.consent_source or None)
         self.consent_at.append(lead.consent_at)
 
+    def seal(self) -> None:
+        """Write `records` from the columns (the JSON columns are embedded as they are)."""
+        dumps = json.dumps
+        parts = []
+        for i in range(len(self.phones)):
+            consent = self.consent_at[i]
+            consent_text = None if consent is None else consent.isoformat()
+            parts.append(
+                f'{{"p":{dumps(self.phones[i])},"a":{self.alt_phones[i]},"t":{self.tz_candidates[i]},'
+                f'"z":{dumps(self.postal_codes[i])},"zz":{self.postal_zones[i]},"f":{dumps(self.first_names[i])},'
+                f'"l":{dumps(self.last_names[i])},"x":{self.fields[i]},"pr":{self.priorities[i]},'
+                f'"d":{dumps(self.display_names[i])},"r":{dumps(self.name_readings[i])},'
+                f'"cs":{dumps(self.consent_sources[i])},"ca":{dumps(consent_text)}}}'
+            )
+        self.records = "[" + ",".join(parts) + "]"
+
     def drop_alt_numbers(self, blocked: set[str]) -> None:
         """Remove ``blocked`` numbers from the leads' alternative numbers (the lead keeps its other numbers)."""
         if blocked.isdisjoint(self.alt_numbers):
@@ -84,6 +103,7 @@ class PreparedLeads:
             column = getattr(self, name)
             setattr(out, name, [column[i] for i in indexes])
         out.alt_numbers = [n for alt in out.alt_phones if alt != "[]" for n in json.loads(alt)]
+        out.seal()
         return out
 
 
@@ -102,6 +122,7 @@ def prepare(items: Iterable[ImportedLead | RowError]) -> PreparedLeads:
             out.errors.append(item)
         else:
             out.add(item)
+    out.seal()
     return out
 
 
@@ -115,7 +136,9 @@ def prepared_chunks(items: Iterable[ImportedLead | RowError], size: int) -> Iter
         else:
             out.add(item)
         if out.read >= size:
+            out.seal()
             yield out
             out = PreparedLeads()
     if out.read:
+        out.seal()
         yield out
