@@ -1,18 +1,30 @@
 """enqueue_in does not read the subscriptions in every write transaction (they are cached), yet a change made
 through the store is seen at once, and a subscription deleted or disabled behind the cache's back (another
-process) gets no outbox row and never breaks the transaction that announces the event."""
+process) gets no outbox row and never breaks the transaction that announces the event. The worker keeps the tries
+it had not recorded when a flush is cancelled."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
 
+from dialer.settings import WebhookSettings
 from dialer.store import Database
 from dialer.store.campaigns import apply_campaign
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
-from dialer.store.webhooks import create_subscription, enqueue, outbox_rows, update_subscription
+from dialer.store.webhooks import (
+    DeliveryResult,
+    claim_due,
+    create_subscription,
+    enqueue,
+    outbox_counts,
+    outbox_rows,
+    update_subscription,
+)
 from dialer.webhooks.core import SUBSCRIBABLE, EventType, WebhookEvent, event_id
+from dialer.webhooks.worker import WebhookWorker
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
@@ -61,3 +73,20 @@ async def test_subscriptions_are_cached_and_changes_are_seen(db: Database) -> No
     assert await enqueue(db, [ended(9, cid)], NOW) == 0
     rows = await outbox_rows(db, limit=100)
     assert sorted(r.lead_id for r in rows if r.subscription_id == second.id) == [6]
+
+
+async def test_tries_of_a_flush_cancelled_mid_transaction_are_recorded_later(db: Database) -> None:
+    cid = (await apply_campaign(db, "c2", {}, NOW)).campaign.id
+    await create_subscription(db, campaign_id=cid, url="http://127.0.0.1:9/a", events=SUBSCRIBABLE, secret="x", now=NOW)
+    await enqueue(db, [ended(n, cid) for n in range(3)], NOW)
+    worker = WebhookWorker(db, WebhookSettings(allowed_destinations=["127.0.0.1/32"]), now=lambda: NOW)
+    claimed = await claim_due(db, owner=worker.owner, now=NOW, lease=timedelta(seconds=60), limit=10)
+    assert len(claimed) == 3
+    for row in claimed:
+        worker._record(DeliveryResult(row.id, True, 204, None))
+    flush = asyncio.create_task(worker._flush())
+    await asyncio.sleep(0)  # (inside finish's transaction)
+    flush.cancel()
+    await asyncio.gather(flush, return_exceptions=True)
+    await worker._flush()  # what the stopping worker does on its way out
+    assert (await outbox_counts(db))["delivered"] == 3
