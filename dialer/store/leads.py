@@ -225,6 +225,8 @@ async def insert_prepared_pg(
     and the numbers the campaign has (unique (campaign_id, phone) index). The numbers inserted, with their ids."""
     if not leads:
         return {}
+    if leads.records is None:
+        leads.seal()
     alt = _ALT_KEPT if not blocked.isdisjoint(leads.alt_numbers) else "t.a"
     returned = await pg_fetch(
         conn, _PG_INSERT_PREPARED.format(alt=alt), campaign_id, list_id, status, now, archive_reason,

@@ -41,9 +41,10 @@ class PreparedLeads:
     alt_numbers: list[str] = field(default_factory=list)  # every alternative number of the chunk (DNC scrub)
     errors: list[RowError] = field(default_factory=list)
     read: int = 0  # rows read into this chunk (valid + rejected)
-    # The valid leads once more as one JSON array of objects (see `seal`): PostgreSQL reads them with
-    # json_to_recordset, so the driver sends one text value instead of encoding thousands of array elements.
-    records: str = "[]"
+    # The valid leads once more as one JSON array of objects (see `seal`; None: not written yet): PostgreSQL
+    # reads them with json_to_recordset, so the driver sends one text value instead of encoding thousands of
+    # array elements. Written in the CPU worker for the web routes (``seal=True``), on demand otherwise.
+    records: str | None = None
 
     def __len__(self) -> int:
         return len(self.phones)
@@ -103,7 +104,6 @@ class PreparedLeads:
             column = getattr(self, name)
             setattr(out, name, [column[i] for i in indexes])
         out.alt_numbers = [n for alt in out.alt_phones if alt != "[]" for n in json.loads(alt)]
-        out.seal()
         return out
 
 
@@ -113,8 +113,8 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def prepare(items: Iterable[ImportedLead | RowError]) -> PreparedLeads:
-    """All of ``items`` as one :class:`PreparedLeads`."""
+def prepare(items: Iterable[ImportedLead | RowError], *, seal: bool = False) -> PreparedLeads:
+    """All of ``items`` as one :class:`PreparedLeads` (``seal``: with its `records` written)."""
     out = PreparedLeads()
     for item in items:
         out.read += 1
@@ -122,12 +122,16 @@ def prepare(items: Iterable[ImportedLead | RowError]) -> PreparedLeads:
             out.errors.append(item)
         else:
             out.add(item)
-    out.seal()
+    if seal:
+        out.seal()
     return out
 
 
-def prepared_chunks(items: Iterable[ImportedLead | RowError], size: int) -> Iterator[PreparedLeads]:
-    """``items`` in chunks of ``size`` rows read (the last one may be shorter; none when there are no rows)."""
+def prepared_chunks(
+    items: Iterable[ImportedLead | RowError], size: int, *, seal: bool = False
+) -> Iterator[PreparedLeads]:
+    """``items`` in chunks of ``size`` rows read (the last one may be shorter; none when there are no rows);
+    ``seal``: each with its `records` written."""
     out = PreparedLeads()
     for item in items:
         out.read += 1
@@ -136,9 +140,11 @@ def prepared_chunks(items: Iterable[ImportedLead | RowError], size: int) -> Iter
         else:
             out.add(item)
         if out.read >= size:
-            out.seal()
+            if seal:
+                out.seal()
             yield out
             out = PreparedLeads()
     if out.read:
-        out.seal()
+        if seal:
+            out.seal()
         yield out

@@ -128,7 +128,7 @@ def parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused
         return Refused(f"unreadable leads: {exc}", "bad-lead-batch")
     try:
         with reader:
-            leads = prepare(reader)
+            leads = prepare(reader, seal=True)
     except LeadFileError as exc:
         return Refused(str(exc).removeprefix("request: "), "bad-lead-batch")
     except csv.Error as exc:

@@ -225,7 +225,7 @@ def parse_upload(
             open(spool, "wb") as out,
         ):
             count = 0
-            for chunk in prepared_chunks(reader, CHUNK):
+            for chunk in prepared_chunks(reader, CHUNK, seal=True):
                 pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
                 count += 1
             return ParsedUpload(list(reader.header), count)
