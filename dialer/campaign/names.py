@@ -16,6 +16,8 @@ _FULL_SPACE = "\u3000"
 
 def is_cjk_name(text: str) -> bool:
     """True when the name's letters are Han, kana or Hangul (East Asian order: family name first)."""
+    if text.isascii():
+        return False
     for ch in text:
         if ch.isalpha() or ch in "々〆ヶ":
             name = unicodedata.name(ch, "")

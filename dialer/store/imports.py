@@ -24,22 +24,23 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
+from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.campaign.rules import LeadStatus
 from dialer.logging import get_logger
-from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
-from dialer.store.leads import NewLead, insert_new_leads
+from dialer.store.leads import blocked_among, insert_prepared_pg, insert_prepared_sqlite
 from dialer.store.tables import lead_lists_t, leads_t
 
 CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write lock on SQLite)
@@ -52,6 +53,7 @@ IMPORT_TTL = timedelta(seconds=120)
 IMPORTING, IMPORTED, FAILED = "importing", "imported", "failed"
 INTERRUPTED = "interrupted"
 log = get_logger(__name__)
+T = TypeVar("T")
 
 
 class ImportLeaseLost(RuntimeError):
@@ -99,28 +101,7 @@ class ImportSummary:
         }
 
 
-def _new_lead(item: ImportedLead, now: datetime, alt_phones: Sequence[str]) -> NewLead:
-    fields: dict[str, Any] = item.fields
-    if item.external_id and "external_id" not in fields:
-        fields = {**fields, "external_id": item.external_id}
-    return NewLead(
-        phone=item.phone,
-        status=_STAGED,
-        archive_reason=STAGED_REASON,
-        next_dialable_at=now,
-        alt_phones=alt_phones,
-        tz_candidates=item.tz_candidates,
-        postal_code=item.postal_code,
-        postal_zones=item.postal_zones,
-        first_name=item.first_name,
-        last_name=item.last_name,
-        fields=fields,
-        priority=item.priority,
-        display_name=item.display_name or None,
-        name_reading=item.name_reading or None,
-        consent_source=item.consent_source or None,
-        consent_at=item.consent_at,
-    )
+Verdict = Callable[[int, str, "LeadVerdict", int | None], None]
 
 
 async def import_leads(
@@ -135,90 +116,81 @@ async def import_leads(
     on_error: Callable[[RowError], None] | None = None,
     owner: str | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    on_lead: Callable[[ImportedLead, LeadVerdict, int | None], None] | None = None,
+    on_lead: Verdict | None = None,
 ) -> ImportSummary:
-    """Insert the valid, new, not-DNC leads of ``rows`` into the campaign; count the rest.
+    """Insert the valid, new, not-DNC leads of ``rows`` into the campaign; count the rest (see
+    :func:`import_prepared`, which this feeds with ``rows`` in chunks of CHUNK)."""
+    return await import_prepared(
+        db,
+        campaign_id=campaign_id,
+        chunks=prepared_chunks(rows, CHUNK),
+        list_name=list_name,
+        source_file=source_file,
+        now=now,
+        errors_file=errors_file,
+        on_error=on_error,
+        owner=owner,
+        clock=clock,
+        on_lead=on_lead,
+    )
+
+
+async def _each(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+async def import_prepared(
+    db: Database,
+    *,
+    campaign_id: int,
+    chunks: Iterable[PreparedLeads] | AsyncIterable[PreparedLeads],
+    list_name: str,
+    source_file: str,
+    now: datetime,
+    errors_file: str | None = None,
+    on_error: Callable[[RowError], None] | None = None,
+    owner: str | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    on_lead: Verdict | None = None,
+    one_transaction: bool = False,
+) -> ImportSummary:
+    """Insert the valid, new, not-DNC leads of ``chunks`` (parsed rows, see
+    dialer.campaign.leadimport.prepared) into the campaign; count the rest.
 
     Duplicates are numbers repeated in the file plus numbers the campaign already has.
 
     ``on_error`` receives each malformed row as it is met (the CLI streams them to the error report). ``owner``
     names the importing process (default: `importer_id`); ``clock`` gives the wall time its lease is renewed at.
-    ``on_lead`` receives each valid row's verdict (imported with its lead id, duplicate of a lead the campaign
-    has, or dnc) -- the lead API's per-lead results; it costs one more read per batch.
+    ``on_lead`` receives each valid row's verdict (row, number, verdict, lead id: imported with its lead id,
+    duplicate of a lead the campaign has, or dnc) -- the lead API's per-lead results.
+
+    ``one_transaction`` (the lead API: a batch of at most a few thousand rows): on PostgreSQL the whole import
+    is one transaction writing published leads at once -- no staging and publishing pass, and other writers are
+    not held up (row locks only). SQLite has a single writer: it always stages in transactions of one chunk.
 
     Dead imports are recovered first (`recover_interrupted_imports`), so their staged leads no longer hold the
     numbers this import brings."""
     owner = owner or importer_id()
     await recover_interrupted_imports(db, clock())
-    imported = duplicates = invalid = dnc = total = 0
-    async with db.write() as conn:
-        list_id = int(
-            (
-                await conn.execute(
-                    lead_lists_t.insert()
-                    .values(
-                        campaign_id=campaign_id,
-                        name=list_name,
-                        source_file=source_file,
-                        imported_at=now,
-                        state=IMPORTING,
-                        owner=owner,
-                        expires_at=clock() + IMPORT_TTL,
-                    )
-                    .returning(lead_lists_t.c.id)
-                )
-            ).scalar_one()
+    if one_transaction and not db.is_sqlite:
+        return await _import_in_one_transaction(
+            db, campaign_id, chunks, list_name, source_file, now, errors_file, on_error, on_lead
         )
+    counts = _Counts()
+    async with db.write() as conn:
+        list_id = await _new_list(conn, campaign_id, list_name, source_file, now, owner, clock())
         first_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one()) + 1
-    batch: list[ImportedLead] = []
-
-    async def flush() -> None:
-        nonlocal imported, duplicates, dnc
-        if not batch:
+    try:
+        async for chunk in _each(chunks):
+            counts.rejected(chunk, on_error)
             async with db.write() as conn:
                 await _renew(conn, list_id, owner, clock())
-            return
-        numbers = {lead.phone for lead in batch}
-        numbers.update(p for lead in batch for p in lead.alt_phones)
-        async with db.write() as conn:
-            await _renew(conn, list_id, owner, clock())
-            blocked = await blocked_numbers(conn, numbers, campaign_id)
-            keep: list[NewLead] = []
-            kept: list[ImportedLead] = []
-            for lead in batch:
-                if lead.phone in blocked:
-                    dnc += 1
-                    if on_lead is not None:
-                        on_lead(lead, LeadVerdict.DNC, None)
-                    continue
-                # An alternative number on a DNC list is dropped; the lead keeps its other numbers.
-                alt = lead.alt_phones
-                if alt and not blocked.isdisjoint(alt):
-                    alt = tuple(p for p in alt if p not in blocked)
-                keep.append(_new_lead(lead, now, alt))
-                kept.append(lead)
-            inserted = await insert_new_leads(conn, campaign_id, list_id, keep, now)
-            if on_lead is not None:
-                await _verdicts(conn, campaign_id, list_id, kept, on_lead)
-        imported += inserted
-        duplicates += len(keep) - inserted
-        batch.clear()
-
-    try:
-        for item in rows:
-            total += 1
-            if isinstance(item, RowError):
-                if item.reason is RowErrorReason.DUPLICATE:
-                    duplicates += 1  # the same number earlier in this file
-                else:
-                    invalid += 1
-                if on_error is not None:
-                    on_error(item)
-            else:
-                batch.append(item)
-            if len(batch) >= CHUNK or total % CHUNK == 0:  # (a long run of bad rows renews the lease too)
-                await flush()
-        await flush()
+                await _write_chunk(conn, campaign_id, list_id, chunk, now, counts, on_lead, staged=True)
         async with db.read() as conn:
             last_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one())
         await _staged_in_batches(db, list_id, first_id, last_id, now, publish=True, owner=owner, clock=clock)
@@ -228,32 +200,146 @@ async def import_leads(
         await _discard(db, list_id, first_id)
         raise
     async with db.write() as conn:
-        await conn.execute(
-            update(lead_lists_t)
-            .where(lead_lists_t.c.id == list_id)
-            .values(
-                state=IMPORTED,
-                owner=None,
-                expires_at=None,
-                rows_read=total,
-                imported=imported,
-                duplicates=duplicates,
-                invalid=invalid,
-                dnc=dnc,
-                errors_file=errors_file,
-            )
+        await _close_list(conn, list_id, counts, errors_file)
+    return counts.summary(campaign_id, list_id)
+
+
+@dataclass(slots=True)
+class _Counts:
+    total: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    dnc: int = 0
+
+    def rejected(self, chunk: PreparedLeads, on_error: Callable[[RowError], None] | None) -> None:
+        self.total += chunk.read
+        for error in chunk.errors:
+            if error.reason is RowErrorReason.DUPLICATE:
+                self.duplicates += 1  # the same number earlier in this file
+            else:
+                self.invalid += 1
+            if on_error is not None:
+                on_error(error)
+
+    def summary(self, campaign_id: int, list_id: int) -> ImportSummary:
+        log.info(
+            "leads imported",
+            campaign_id=campaign_id,
+            list_id=list_id,
+            rows=self.total,
+            imported=self.imported,
+            duplicates=self.duplicates,
+            invalid=self.invalid,
+            dnc=self.dnc,
         )
-    log.info(
-        "leads imported",
-        campaign_id=campaign_id,
-        list_id=list_id,
-        rows=total,
-        imported=imported,
-        duplicates=duplicates,
-        invalid=invalid,
-        dnc=dnc,
+        return ImportSummary(list_id, self.total, self.imported, self.duplicates, self.invalid, self.dnc)
+
+
+async def _new_list(
+    conn: AsyncConnection,
+    campaign_id: int,
+    list_name: str,
+    source_file: str,
+    now: datetime,
+    owner: str | None,
+    wall: datetime,
+) -> int:
+    values: dict[str, Any] = {"campaign_id": campaign_id, "name": list_name, "source_file": source_file}
+    if owner is None:  # (written and closed in one transaction: never seen importing)
+        values.update(imported_at=now, state=IMPORTED)
+    else:
+        values.update(imported_at=now, state=IMPORTING, owner=owner, expires_at=wall + IMPORT_TTL)
+    return int((await conn.execute(lead_lists_t.insert().values(**values).returning(lead_lists_t.c.id))).scalar_one())
+
+
+async def _close_list(conn: AsyncConnection, list_id: int, counts: _Counts, errors_file: str | None) -> None:
+    await conn.execute(
+        update(lead_lists_t)
+        .where(lead_lists_t.c.id == list_id)
+        .values(
+            state=IMPORTED,
+            owner=None,
+            expires_at=None,
+            rows_read=counts.total,
+            imported=counts.imported,
+            duplicates=counts.duplicates,
+            invalid=counts.invalid,
+            dnc=counts.dnc,
+            errors_file=errors_file,
+        )
     )
-    return ImportSummary(list_id, total, imported, duplicates, invalid, dnc)
+
+
+async def _import_in_one_transaction(
+    db: Database,
+    campaign_id: int,
+    chunks: Iterable[PreparedLeads] | AsyncIterable[PreparedLeads],
+    list_name: str,
+    source_file: str,
+    now: datetime,
+    errors_file: str | None,
+    on_error: Callable[[RowError], None] | None,
+    on_lead: Verdict | None,
+) -> ImportSummary:
+    counts = _Counts()
+    async with db.write() as conn:
+        list_id = await _new_list(conn, campaign_id, list_name, source_file, now, None, now)
+        async for chunk in _each(chunks):
+            counts.rejected(chunk, on_error)
+            await _write_chunk(conn, campaign_id, list_id, chunk, now, counts, on_lead, staged=False)
+        await _close_list(conn, list_id, counts, errors_file)
+    return counts.summary(campaign_id, list_id)
+
+
+async def _write_chunk(
+    conn: AsyncConnection,
+    campaign_id: int,
+    list_id: int,
+    chunk: PreparedLeads,
+    now: datetime,
+    counts: _Counts,
+    on_lead: Verdict | None,
+    *,
+    staged: bool,
+) -> None:
+    """DNC scrub (one query for the chunk's numbers), insert (one statement), verdicts."""
+    if not chunk:
+        return
+    blocked = await blocked_among(conn, list({*chunk.phones, *chunk.alt_numbers}), campaign_id)
+    refused = 0
+    if blocked:
+        for row, phone in zip(chunk.rows, chunk.phones, strict=True):
+            if phone in blocked:
+                refused += 1
+                if on_lead is not None:
+                    on_lead(row, phone, LeadVerdict.DNC, None)
+    counts.dnc += refused
+    allowed = len(chunk) - refused
+    status = _STAGED if staged else _NEW
+    archive_reason = STAGED_REASON if staged else None
+    if conn.dialect.name == "postgresql":
+        ids = await insert_prepared_pg(
+            conn, campaign_id, list_id, chunk, now, status=status, archive_reason=archive_reason, blocked=blocked
+        )
+        counts.imported += len(ids)
+        counts.duplicates += allowed - len(ids)
+        if on_lead is not None:
+            _report(chunk, ids, on_lead, blocked)
+        return
+    keep = chunk
+    if blocked:
+        # An alternative number on a DNC list is dropped; the lead keeps its other numbers.
+        chunk.drop_alt_numbers(blocked)
+        if refused:
+            keep = chunk.keep([i for i, phone in enumerate(chunk.phones) if phone not in blocked])
+    inserted = await insert_prepared_sqlite(
+        conn, campaign_id, list_id, keep, now, status=status, archive_reason=archive_reason
+    )
+    counts.imported += inserted
+    counts.duplicates += len(keep) - inserted
+    if on_lead is not None:
+        await _verdicts(conn, campaign_id, list_id, keep, on_lead)
 
 
 class LeadVerdict(StrEnum):
@@ -264,27 +350,33 @@ class LeadVerdict(StrEnum):
     DNC = "dnc"
 
 
-async def _verdicts(
-    conn: AsyncConnection,
-    campaign_id: int,
-    list_id: int,
-    kept: Sequence[ImportedLead],
-    on_lead: Callable[[ImportedLead, LeadVerdict, int | None], None],
+def _report(
+    leads: PreparedLeads, ids: dict[str, int], on_lead: Verdict, blocked: AbstractSet[str] = frozenset()
 ) -> None:
-    """Which rows of a batch this import inserted (its list's leads with their numbers) and which were duplicates."""
-    phones = [lead.phone for lead in kept]
+    imported, duplicate = LeadVerdict.IMPORTED, LeadVerdict.DUPLICATE
+    for row, phone in zip(leads.rows, leads.phones, strict=True):
+        if blocked and phone in blocked:
+            continue  # (reported as dnc)
+        lead_id = ids.pop(phone, None)  # (a number twice in a batch: the first row has it)
+        on_lead(row, phone, imported if lead_id is not None else duplicate, lead_id)
+
+
+async def _verdicts(
+    conn: AsyncConnection, campaign_id: int, list_id: int, leads: PreparedLeads, on_lead: Verdict
+) -> None:
+    """Which rows of a chunk this import inserted (its list's leads with their numbers) and which were duplicates."""
     ours = dict(
         (
             await conn.execute(
                 select(leads_t.c.phone, leads_t.c.id).where(
-                    leads_t.c.campaign_id == campaign_id, leads_t.c.list_id == list_id, leads_t.c.phone.in_(phones)
+                    leads_t.c.campaign_id == campaign_id,
+                    leads_t.c.list_id == list_id,
+                    leads_t.c.phone.in_(leads.phones),
                 )
             )
         ).all()
     )
-    for lead in kept:
-        lead_id = ours.pop(lead.phone, None)  # (a number twice in a batch: the first row has it)
-        on_lead(lead, LeadVerdict.IMPORTED if lead_id is not None else LeadVerdict.DUPLICATE, lead_id)
+    _report(leads, ours, on_lead)
 
 
 async def _renew(conn: AsyncConnection, list_id: int, owner: str, now: datetime) -> None:

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
@@ -26,10 +29,27 @@ ERASED_REASON = "erased"
 EXTERNAL_ID = "external_id"
 
 
+class ExternalId(FunctionElement[str]):
+    """A lead's external id (``fields.external_id``), written exactly as the index ``ix_leads_external_id``
+    (migration 0016) has it, so the look-up is an index search on both backends."""
+
+    type = String()
+    name = "external_id"
+    inherit_cache = True
+
+
+@compiles(ExternalId, "postgresql")
+def _external_id_pg(element: ExternalId, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(leads.fields ->> 'external_id')"
+
+
+@compiles(ExternalId, "sqlite")
+def _external_id_sqlite(element: ExternalId, compiler: SQLCompiler, **kw: Any) -> str:
+    return "json_extract(leads.fields, '$.external_id')"
+
+
 def _by_external_id(campaign_id: int, external_id: str) -> Any:
-    return select(leads_t).where(
-        leads_t.c.campaign_id == campaign_id, leads_t.c.fields[EXTERNAL_ID].as_string() == external_id
-    )
+    return select(leads_t).where(leads_t.c.campaign_id == campaign_id, ExternalId() == external_id)
 
 
 async def leads_by_external_id(db: Database, campaign_id: int, external_id: str) -> list[LeadRecord]:

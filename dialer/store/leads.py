@@ -6,13 +6,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.store.dialect import upsert_insert
+from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.tables import CLAIMABLE_STATUSES, leads_t
 from dialer.store.types import UTCDateTime
@@ -164,6 +167,103 @@ async def insert_new_leads(
         result = await conn.execute(stmt, rows_pg)
         inserted += len(result.all())
     return inserted
+
+
+async def pg_fetch(conn: AsyncConnection, sql: str, *args: object) -> list[Any]:
+    """Run ``sql`` (``$n`` parameters) on the asyncpg connection under ``conn``, inside its transaction, and
+    return the rows as asyncpg gives them: for statements over thousands of array elements, whose rows SQLAlchemy
+    would otherwise process one by one on the event loop."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    rows: list[Any] = await driver.fetch(sql, *args)
+    return rows
+
+
+_PG_BLOCKED = "SELECT number FROM dnc WHERE number = ANY($1::text[]) AND (campaign_id IS NULL OR campaign_id = $2)"
+
+
+async def blocked_among(conn: AsyncConnection, numbers: list[str], campaign_id: int) -> set[str]:
+    """Which of ``numbers`` are on the global or the campaign's DNC list: one query whatever their count
+    (PostgreSQL: one array parameter; SQLite: dialer.store.dnc's chunked look-up)."""
+    if not numbers:
+        return set()
+    if conn.dialect.name == "postgresql":
+        return {str(row[0]) for row in await pg_fetch(conn, _PG_BLOCKED, numbers, campaign_id)}
+    return await blocked_numbers(conn, numbers, campaign_id)
+
+
+_PG_INSERT_PREPARED = (
+    "INSERT INTO leads (campaign_id, list_id, phone, alt_phones, tz_candidates, postal_code, postal_zones, "
+    "first_name, last_name, fields, status, attempts, dials, next_dialable_at, priority, created_at, updated_at, "
+    "archive_reason, display_name, name_reading, consent_source, consent_at) "
+    "SELECT $1, $2, t.p, {alt}, t.t, t.z, t.zz, t.f, t.l, t.x, $3, 0, 0, $4, t.pr, $4, $4, $5, t.d, t.r, t.cs, t.ca "
+    "FROM json_to_recordset($6::json) AS t(p text, a jsonb, t jsonb, z text, zz jsonb, f text, l text, x jsonb, "
+    "pr int, d text, r text, cs text, ca timestamptz) "
+    "WHERE t.p <> ALL($7::text[]) "
+    "ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING id, phone"
+)
+# An alternative number on a DNC list is dropped (in order); the lead keeps its other numbers.
+_ALT_KEPT = (
+    "(SELECT coalesce(jsonb_agg(n ORDER BY i), '[]'::jsonb) FROM jsonb_array_elements_text(t.a) "
+    "WITH ORDINALITY AS e(n, i) WHERE n <> ALL($7::text[]))"
+)
+
+
+async def insert_prepared_pg(
+    conn: AsyncConnection,
+    campaign_id: int,
+    list_id: int,
+    leads: PreparedLeads,
+    now: datetime,
+    *,
+    status: str,
+    archive_reason: str | None,
+    blocked: set[str],
+) -> dict[str, int]:
+    """PostgreSQL: insert prepared leads inside the caller's transaction in one statement over their `records`
+    (one JSON value: no per-lead work in the driver on the event loop), leaving out the ``blocked`` (DNC) numbers
+    and the numbers the campaign has (unique (campaign_id, phone) index). The numbers inserted, with their ids."""
+    if not leads:
+        return {}
+    if leads.records is None:
+        leads.seal()
+    alt = _ALT_KEPT if not blocked.isdisjoint(leads.alt_numbers) else "t.a"
+    returned = await pg_fetch(
+        conn, _PG_INSERT_PREPARED.format(alt=alt), campaign_id, list_id, status, now, archive_reason,
+        leads.records, sorted(blocked),
+    )  # fmt: skip
+    return {row[1]: row[0] for row in returned}  # (asyncpg gives str and int already)
+
+
+async def insert_prepared_sqlite(
+    conn: AsyncConnection,
+    campaign_id: int,
+    list_id: int,
+    leads: PreparedLeads,
+    now: datetime,
+    *,
+    status: str,
+    archive_reason: str | None,
+) -> int:
+    """SQLite: insert prepared (already DNC-scrubbed) leads inside the caller's transaction with one
+    ``executemany``, skipping the numbers the campaign has; how many were inserted."""
+    if not leads:
+        return 0
+    stamp = UTCDateTime().bind_processor(conn.dialect)
+    assert stamp is not None
+    now_text = stamp(now)
+    rows = list(
+        zip(
+            repeat(campaign_id), repeat(list_id), leads.phones, leads.alt_phones, leads.tz_candidates,
+            leads.postal_codes, leads.postal_zones, leads.first_names, leads.last_names, leads.fields,
+            repeat(status), repeat(0), repeat(0), repeat(now_text), leads.priorities, repeat(now_text),
+            repeat(now_text), repeat(archive_reason), leads.display_names, leads.name_readings,
+            leads.consent_sources, [None if t is None else stamp(t) for t in leads.consent_at],
+            strict=False,
+        )
+    )  # fmt: skip
+    result = await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+    return int(result.rowcount)
 
 
 async def get_lead(db: Database, lead_id: int) -> LeadRecord | None:

@@ -292,11 +292,16 @@ metadata = SQLModel.metadata
 # SQLite's reflection drops the DESC of an index column, so Alembic cannot compare this index there (it does on
 # PostgreSQL). Autogenerate and the schema check skip it on SQLite instead of reporting a false difference.
 INDEXES_SQLITE_CANNOT_COMPARE = frozenset({"ix_leads_claim"})
+# Expression indexes a model cannot declare the same way on both backends: created by their migration (0016: a
+# lead's external id inside its JSON fields, dialer.store.leadapi), checked by their own tests, not compared.
+INDEXES_BY_EXPRESSION = frozenset({"ix_leads_external_id"})
 
 
 def include_in_comparison(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object, *, dialect: str
 ) -> bool:
+    if type_ == "index" and name in INDEXES_BY_EXPRESSION:
+        return False
     return not (dialect == "sqlite" and type_ == "index" and name in INDEXES_SQLITE_CANNOT_COMPARE)
 
 

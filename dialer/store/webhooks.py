@@ -14,21 +14,38 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Text,
+    and_,
+    column,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+    values,
+)
+from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import ColumnElement
 
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
+from dialer.store.types import UTCDateTime
 from dialer.webhooks.core import EventType, WebhookEvent, body_of
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -110,6 +127,7 @@ async def create_subscription(
             .mappings()
             .one()
         )
+    _subscriptions_changed()
     return _subscription(row)
 
 
@@ -166,6 +184,7 @@ async def update_subscription(
             .mappings()
             .first()
         )
+    _subscriptions_changed()
     return None if row is None else _subscription(row)
 
 
@@ -180,58 +199,169 @@ async def delete_subscription(db: Database, subscription_id: int) -> bool:
         result = await conn.execute(
             delete(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)
         )
+    _subscriptions_changed()
     return bool(result.rowcount)
 
 
 # -- the outbox -------------------------------------------------------------------------------------------------
 
 
+# -- the subscriptions each write transaction would otherwise read ------------------------------------------------
+#
+# Every attempt write announces its events, so enqueue_in must not read the subscriptions table each time. The
+# enabled subscriptions are cached per engine: a change made through this module (this process: the web tier runs
+# in the daemon) invalidates the cache at once; a change made by another process is seen within
+# SUBSCRIPTIONS_TTL_SECONDS. The cache only decides which outbox rows to *try*: the insert joins the live
+# subscriptions table, so a subscription deleted or disabled meanwhile (by any process) gets nothing, and a row
+# never points at a subscription that is gone.
+
+SUBSCRIPTIONS_TTL_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    id: int
+    campaign_id: int | None
+    url: str
+    events: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    generation: int
+    loaded_at: float
+    targets: tuple[_Target, ...]
+
+
+_cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
+_generation = 0
+
+
+def _subscriptions_changed() -> None:
+    global _generation
+    _generation += 1
+
+
+async def _targets(conn: AsyncConnection) -> tuple[_Target, ...]:
+    engine = conn.sync_engine
+    cached = _cache.get(engine)
+    if (
+        cached is not None
+        and cached.generation == _generation
+        and time.monotonic() - cached.loaded_at < SUBSCRIPTIONS_TTL_SECONDS
+    ):
+        return cached.targets
+    generation, loaded_at = _generation, time.monotonic()
+    s = webhook_subscriptions_t.c
+    rows = (await conn.execute(select(s.id, s.campaign_id, s.url, s.events).where(s.enabled))).all()
+    targets = tuple(_Target(int(i), c, str(u), str(e)) for i, c, u, e in rows)
+    _cache[engine] = _Cached(generation, loaded_at, targets)
+    return targets
+
+
+_OUTBOX_INSERT_CHUNK = 2000  # rows per statement (SQLite binds at most 32 766 parameters)
+
+
 async def enqueue_in(conn: AsyncConnection, events: Sequence[WebhookEvent], now: datetime) -> int:
     """Announce ``events`` inside the caller's write transaction: one outbox row per enabled subscription of the
     event's campaign (or of every campaign) and type, plus one per fixed destination (``event.url``). An event
-    already announced (same id, same destination) is not announced twice. Returns the rows written."""
+    already announced (same id, same destination) is not announced twice. Returns the rows written.
+
+    No read of the subscriptions per call (see the cache above); a payload is serialised only for an event that
+    has a subscriber."""
     if not events:
         return 0
-    s = webhook_subscriptions_t.c
-    campaigns = {e.campaign_id for e in events if e.url is None and e.campaign_id is not None}
-    subscriptions: list[RowMapping] = []
+    targets: tuple[_Target, ...] = ()
     if any(e.url is None for e in events):
-        scope: ColumnElement[bool] = s.campaign_id.is_(None)
-        if campaigns:
-            scope = or_(scope, s.campaign_id.in_(campaigns))
-        subscriptions = list(
-            (await conn.execute(select(s.id, s.campaign_id, s.url, s.events).where(s.enabled, scope))).mappings()
-        )
-    rows: list[dict[str, object]] = []
+        targets = await _targets(conn)
+    fixed: list[dict[str, object]] = []
+    subscribed: list[dict[str, object]] = []
     for event in events:
         if event.url is not None:
-            targets = [(None, event.url, f"url:{event.lead_order()}")]
+            matches: list[tuple[int | None, str, str]] = [(None, event.url, f"url:{event.lead_order()}")]
         else:
             marker = f"|{event.type.value}|"
-            targets = [
-                (sub["id"], sub["url"], f"s{sub['id']}:{event.lead_order()}"[:120])
-                for sub in subscriptions
-                if sub["campaign_id"] in (None, event.campaign_id) and marker in sub["events"]
+            matches = [
+                (t.id, t.url, f"s{t.id}:{event.lead_order()}"[:120])
+                for t in targets
+                if t.campaign_id in (None, event.campaign_id) and marker in t.events
             ]
-        if not targets:
+        if not matches:
             continue  # (no subscriber: nothing serialised on the attempt-write path that every pacing step takes)
-        common = {
+        common: dict[str, object] = {
             "event_id": event.id,
             "event_type": event.type.value,
             "campaign_id": event.campaign_id,
             "lead_id": event.lead_id,
             "payload": body_of(event.envelope()),
-            "state": PENDING,
-            "attempts": 0,
             "next_attempt_at": event.not_before or now,
-            "created_at": now,
         }
-        rows.extend({**common, "subscription_id": sid, "url": url, "order_key": key} for sid, url, key in targets)
-    if not rows:
-        return 0
-    stmt = upsert_insert(conn, webhook_outbox_t).on_conflict_do_nothing(index_elements=["event_id", "order_key"])
-    result = await conn.execute(stmt, rows)
-    return max(int(result.rowcount), 0)
+        for sid, url, key in matches:
+            row: dict[str, object] = {**common, "subscription_id": sid, "url": url, "order_key": key}
+            (fixed if sid is None else subscribed).append(row)
+    written = 0
+    if fixed:
+        stmt = upsert_insert(conn, webhook_outbox_t).on_conflict_do_nothing(index_elements=["event_id", "order_key"])
+        result = await conn.execute(stmt, [{**r, "state": PENDING, "attempts": 0, "created_at": now} for r in fixed])
+        written += max(int(result.rowcount), 0)
+    for start in range(0, len(subscribed), _OUTBOX_INSERT_CHUNK):
+        written += await _insert_if_subscribed(conn, subscribed[start : start + _OUTBOX_INSERT_CHUNK], now)
+    return written
+
+
+_CANDIDATE_COLUMNS = (
+    ("n", Integer()),
+    ("event_id", String()),
+    ("event_type", String()),
+    ("campaign_id", Integer()),
+    ("lead_id", BigInteger()),
+    ("payload", Text()),
+    ("next_attempt_at", UTCDateTime()),
+    ("subscription_id", Integer()),
+    ("url", String()),
+    ("order_key", String()),
+)
+
+
+async def _insert_if_subscribed(conn: AsyncConnection, rows: list[dict[str, object]], now: datetime) -> int:
+    """Insert the candidate rows whose subscription still exists and is enabled (one statement)."""
+    s = webhook_subscriptions_t.c
+    candidates = (
+        values(*(column(name, type_) for name, type_ in _CANDIDATE_COLUMNS), name="candidates")
+        .data([(n, *(r[name] for name, _ in _CANDIDATE_COLUMNS[1:])) for n, r in enumerate(rows)])
+        .cte("candidates")
+    )
+    c = candidates.c
+    pick = (
+        select(
+            c.event_id,
+            c.event_type,
+            c.subscription_id,
+            c.campaign_id,
+            c.lead_id,
+            c.order_key,
+            c.url,
+            c.payload,
+            literal(PENDING, String()),
+            literal(0, Integer()),
+            c.next_attempt_at,
+            literal(now, UTCDateTime()),
+        )
+        .select_from(candidates.join(webhook_subscriptions_t, s.id == c.subscription_id))
+        .where(s.enabled)
+        .order_by(c.n)  # (ids in event order: a lead's events are delivered in the order of their ids)
+    )
+    columns = [
+        "event_id", "event_type", "subscription_id", "campaign_id", "lead_id", "order_key", "url", "payload", "state",
+        "attempts", "next_attempt_at", "created_at",
+    ]  # fmt: skip
+    stmt = (
+        upsert_insert(conn, webhook_outbox_t)
+        .from_select(columns, pick)
+        .on_conflict_do_nothing(index_elements=["event_id", "order_key"])
+        .returning(webhook_outbox_t.c.id)  # (counted: SQLite gives no rowcount for a statement opening WITH)
+    )
+    return len((await conn.execute(stmt)).all())
 
 
 async def enqueue(db: Database, events: Sequence[WebhookEvent], now: datetime) -> int:
@@ -360,13 +490,11 @@ async def claim_due(db: Database, *, owner: str, now: datetime, lease: timedelta
     async with db.write() as conn:
         if conn.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True, of=webhook_outbox_t)
-        ids = list((await conn.execute(pick)).scalars())
-        if not ids:
-            return []
+        # One statement: the pick is the UPDATE's subquery (one round trip per claim, not two).
         rows = (
             await conn.execute(
                 update(webhook_outbox_t)
-                .where(o.id.in_(ids))
+                .where(o.id.in_(pick.scalar_subquery()))
                 .values(lease_owner=owner, lease_expires_at=now + lease)
                 .returning(*webhook_outbox_t.c)
             )

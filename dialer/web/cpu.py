@@ -33,6 +33,7 @@ class CpuWorker:
     def __init__(self) -> None:
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
+        self.process_jobs = 0  # calls handed to the worker process (what ran off the loop's interpreter)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._closed:
@@ -46,6 +47,7 @@ class CpuWorker:
         if size < PROCESS_THRESHOLD_BYTES:
             return await asyncio.to_thread(fn, *args, **kwargs)
         loop = asyncio.get_running_loop()
+        self.process_jobs += 1
         try:
             return await loop.run_in_executor(self._pool(), _call, fn, args, kwargs)
         except BrokenProcessPool:

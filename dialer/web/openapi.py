@@ -73,6 +73,7 @@ def operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if spec.query is not None:
         params.extend(_query_parameters(spec.query, components))
+    params.extend(spec.header_params)
     if params:
         op["parameters"] = params
     errors = set(spec.errors)

@@ -143,6 +143,7 @@ class RouteSpec:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     body_content: dict[str, Any] | None = None  # a non-JSON request body (multipart, TOML) for the document
+    header_params: tuple[dict[str, Any], ...] = ()  # request headers the route reads (OpenAPI parameter objects)
     response: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
     response_content_type: str = "application/json"
     response_content: dict[str, Any] | None = None  # several content types for the success response

@@ -3,29 +3,33 @@ results and ``Idempotency-Key``; look up, update and erase (data-subject request
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from dialer.appkeys import DIALER
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.leadimport import ImportedLead, LeadFileError, RowError, RowErrorReason
+from dialer.campaign.leadimport import LeadFileError, RowError, RowErrorReason
+from dialer.campaign.leadimport.prepared import PreparedLeads, prepare
 from dialer.campaign.leadjson import JsonCell, json_leads_reader
+from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import update_lead_fields
 from dialer.store.idempotency import KeyState, claim_key, release_key, store_answer
-from dialer.store.imports import LeadVerdict, import_leads
+from dialer.store.imports import LeadVerdict, import_prepared
 from dialer.store.leadapi import LeadInCall, erase_leads, leads_by_external_id
 from dialer.web.api.common import Strict, campaign_or_404, dumps, lead_json, ok
-from dialer.web.problems import Problem
-from dialer.web.routing import MANAGERS, Call, RouteTable
+from dialer.web.cpu import CPU_WORKER
+from dialer.web.problems import Problem, validation_problem
+from dialer.web.routing import MANAGERS, Call, RouteTable, read_body
 
 routes = RouteTable()
 MAX_BATCH = 10_000
+MAX_BODY = 32 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 RESULT_SCHEMA: dict[str, Any] = {
@@ -80,51 +84,107 @@ def _result_of_error(error: RowError) -> dict[str, Any]:
             "detail": error.detail}  # fmt: skip
 
 
-def _result_of_lead(lead: ImportedLead, verdict: LeadVerdict, lead_id: int | None) -> dict[str, Any]:
-    reason = {
-        LeadVerdict.DNC: RowErrorReason.DNC.value,
-        LeadVerdict.DUPLICATE: RowErrorReason.ALREADY_IN_CAMPAIGN.value,
-    }
-    return {"row": lead.row, "status": verdict.value, "lead_id": lead_id, "phone": lead.phone,
-            "reason": reason.get(verdict), "detail": None}  # fmt: skip
+# status and reason per verdict, as plain strings (an enum's .value is a slow descriptor, read per lead here)
+_VERDICT_RESULT: dict[LeadVerdict, tuple[str, str | None]] = {
+    LeadVerdict.IMPORTED: (LeadVerdict.IMPORTED.value, None),
+    LeadVerdict.DNC: (LeadVerdict.DNC.value, RowErrorReason.DNC.value),
+    LeadVerdict.DUPLICATE: (LeadVerdict.DUPLICATE.value, RowErrorReason.ALREADY_IN_CAMPAIGN.value),
+}
 
 
-async def _import_batch(call: Call, name: str, body: LeadBatch) -> dict[str, Any]:
-    record = await campaign_or_404(call, name)
-    config = CampaignConfig.model_validate(record.config)
-    results: list[dict[str, Any]] = []
+@dataclass(frozen=True, slots=True)
+class ParsedBatch:
+    """A request body read, validated and parsed (plain data: it crosses from the worker process)."""
+
+    digest: str  # of the validated body, for the Idempotency-Key
+    list_name: str | None
+    leads: PreparedLeads
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Why a body was refused."""
+
+    detail: str
+    kind: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused:
+    """``POST /api/campaigns/{name}/leads``'s body validated and every lead parsed by the CSV importer's reader
+    (validation, normalisation, in-batch dedupe). Runs in the CPU worker (dialer.web.cpu): JSON decoding, pydantic
+    and phone-number parsing of thousands of leads would otherwise hold the event loop that paces calls."""
     try:
-        reader = json_leads_reader(body.leads, default_region=config.default_region, mapping=body.mapping)
+        body = LeadBatch.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        problem = validation_problem(exc, "body")
+        return Refused(problem.detail, "validation-error", problem.extra.get("errors"))
+    digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    try:
+        reader = json_leads_reader(body.leads, default_region=default_region, mapping=body.mapping)
     except LeadFileError as exc:
-        raise Problem(422, str(exc).removeprefix("request: "), kind="bad-lead-batch") from None
+        return Refused(str(exc).removeprefix("request: "), "bad-lead-batch")
     except csv.Error as exc:
-        raise Problem(422, f"unreadable leads: {exc}", kind="bad-lead-batch") from None
-    with reader:
-        # Parsing (phone numbers, validation) is CPU work: done in a worker thread, off the event loop that paces.
-        rows = await asyncio.to_thread(list, reader)
-        summary = await import_leads(
-            call.db,
-            campaign_id=record.id,
-            rows=rows,
-            list_name=body.list_name or f"api {call.now():%Y-%m-%d %H:%M:%S}",
-            source_file=f"api:{call.user.name}",
-            now=call.now(),
-            on_error=lambda e: results.append(_result_of_error(e)),
-            on_lead=lambda lead, verdict, lead_id: results.append(_result_of_lead(lead, verdict, lead_id)),
-        )
-    results.sort(key=lambda r: int(r["row"]))
+        return Refused(f"unreadable leads: {exc}", "bad-lead-batch")
+    try:
+        with reader:
+            leads = prepare(reader, seal=True)
+    except LeadFileError as exc:
+        return Refused(str(exc).removeprefix("request: "), "bad-lead-batch")
+    except csv.Error as exc:
+        return Refused(f"unreadable leads: {exc}", "bad-lead-batch")
+    return ParsedBatch(digest, body.list_name, leads)
+
+
+async def _import_batch(call: Call, record: CampaignRecord, batch: ParsedBatch) -> str:
+    """Import the parsed batch (one transaction on PostgreSQL); the answer as JSON text."""
+    results: list[dict[str, Any] | None] = [None] * batch.leads.read
+
+    def on_lead(row: int, phone: str, verdict: LeadVerdict, lead_id: int | None) -> None:
+        status, reason = _VERDICT_RESULT[verdict]
+        results[row - 1] = {"row": row, "status": status, "lead_id": lead_id, "phone": phone, "reason": reason,
+                            "detail": None}  # fmt: skip
+
+    def on_error(error: RowError) -> None:
+        results[error.row - 1] = _result_of_error(error)
+
+    summary = await import_prepared(
+        call.db,
+        campaign_id=record.id,
+        chunks=[batch.leads],
+        list_name=batch.list_name or f"api {call.now():%Y-%m-%d %H:%M:%S}",
+        source_file=f"api:{call.user.name}",
+        now=call.now(),
+        on_error=on_error,
+        on_lead=on_lead,
+        one_transaction=True,
+    )
     if summary.imported and DIALER in call.app:  # (no daemon: the web tier alone, as in `dialer bench hooks`)
         call.daemon.leads_added(record.name)
-    return {
-        "list_id": summary.list_id,
-        "campaign": record.name,
-        "rows": summary.rows,
-        "imported": summary.imported,
-        "duplicates": summary.duplicates,
-        "invalid": summary.invalid,
-        "dnc": summary.dnc,
-        "results": results,
-    }
+    return dumps(
+        {
+            "list_id": summary.list_id,
+            "campaign": record.name,
+            "rows": summary.rows,
+            "imported": summary.imported,
+            "duplicates": summary.duplicates,
+            "invalid": summary.invalid,
+            "dnc": summary.dnc,
+            "results": results,
+        }
+    )
+
+
+IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (e.g. a UUID) naming this request: a retry with the same key and body gets "
+    "the first answer back (header Idempotent-Replayed: true) and adds nothing twice; the same key with another "
+    "body is refused (422); while the first request runs, 409",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]+$"},
+}
+BATCH_BODY: dict[str, Any] = {"application/json": {"schema": LeadBatch.model_json_schema()}}
 
 
 @routes.route(
@@ -134,22 +194,30 @@ async def _import_batch(call: Call, name: str, body: LeadBatch) -> dict[str, Any
     tag="lead-api",
     summary="Add leads (one or a batch of up to 10 000) exactly as a CSV import would; per-lead results. "
     "Send an Idempotency-Key header to make a retry add nothing twice",
-    body=LeadBatch,
-    max_body=32 * 1024 * 1024,
+    body_content=BATCH_BODY,
+    header_params=(IDEMPOTENCY_PARAMETER,),
     response=BATCH_RESPONSE,
-    errors=(409, 413, 422),
+    errors=(409, 413, 415, 422),
 )
 async def post_leads(call: Call) -> web.Response:
     name = call.path("name")
-    body = call.body_as(LeadBatch)
+    if call.request.content_type != "application/json":
+        raise Problem(415, f"send a JSON body (Content-Type: application/json), not {call.request.content_type!r}")
+    raw = await read_body(call.request, MAX_BODY)
     key = call.request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        return ok(await _import_batch(call, name, body))
-    if not 1 <= len(key) <= 200 or not key.isprintable():
+    if key is not None and (not 1 <= len(key) <= 200 or not key.isprintable()):
         raise Problem(422, f"{IDEMPOTENCY_HEADER} must be 1 to 200 printable characters", kind="validation-error")
+    record = await campaign_or_404(call, name)
+    config = CampaignConfig.model_validate(record.config)
+    parsed = await call.app[CPU_WORKER].run(len(raw), parse_batch, raw, config.default_region)
+    if isinstance(parsed, Refused):
+        if parsed.errors is not None:
+            raise Problem(422, parsed.detail, kind=parsed.kind, errors=parsed.errors)
+        raise Problem(422, parsed.detail, kind=parsed.kind)
+    if key is None:
+        return web.Response(text=await _import_batch(call, record, parsed), content_type="application/json")
     scope = f"{call.user.id}:POST /api/campaigns/{name}/leads"
-    digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-    claim = await claim_key(call.db, scope, key, digest, call.now())
+    claim = await claim_key(call.db, scope, key, parsed.digest, call.now())
     if claim.state is KeyState.DONE:
         assert claim.status is not None
         assert claim.response is not None
@@ -164,11 +232,10 @@ async def post_leads(call: Call) -> web.Response:
     if claim.state is KeyState.RUNNING:
         raise Problem(409, f"a request with this {IDEMPOTENCY_HEADER} is still running; retry later")
     try:
-        answer = await _import_batch(call, name, body)
+        text = await _import_batch(call, record, parsed)
     except BaseException:
         await release_key(call.db, scope, key)
         raise
-    text = dumps(answer)
     await store_answer(call.db, scope, key, 200, text)
     return web.Response(text=text, status=200, content_type="application/json")
 

@@ -1,4 +1,5 @@
-"""Lead lists: CSV upload (streamed to disk, previewed, imported in one transaction), lists and their error reports."""
+"""Lead lists: CSV upload (streamed to disk, previewed, parsed in the CPU worker, imported all or nothing), lists
+and their error reports."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import csv
 import io
 import os
+import pickle
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,11 +21,13 @@ from pydantic import Field
 from dialer.appkeys import SETTINGS
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
+from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.parsing import DocumentError, load_json
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
-from dialer.store.imports import ImportSummary, import_leads
+from dialer.store.imports import CHUNK, ImportSummary, import_prepared
 from dialer.web.api.common import Paging, campaign_id_of, campaign_or_404, lead_list_json, ok, page_schema, paged
+from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
@@ -194,31 +198,84 @@ def _preview(form: UploadForm, region: str | None) -> web.Response:
         raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedUpload:
+    """An uploaded file parsed into a spool file of prepared chunks (plain data: it crosses from the worker)."""
+
+    header: list[str]
+    chunks: int
+
+
+@dataclass(frozen=True, slots=True)
+class UploadRefused:
+    detail: str
+
+
+def parse_upload(
+    path: str, spool: str, region: str | None, mapping: dict[str, str], encoding: str | None
+) -> ParsedUpload | UploadRefused:
+    """Read the whole uploaded CSV and write its rows, prepared in chunks of CHUNK (see
+    dialer.campaign.leadimport.prepared), to ``spool``. Runs in the CPU worker (dialer.web.cpu): decoding,
+    CSV parsing and phone-number validation of a large file never run on the event loop that paces calls, and
+    the spool on disk keeps memory bounded whatever the file's size. A file refused half-way (bad encoding at
+    row 600 000) is refused before anything is imported."""
+    try:
+        with (
+            LeadCsvReader(path, default_region=region, mapping=mapping, encoding=encoding) as reader,
+            open(spool, "wb") as out,
+        ):
+            count = 0
+            for chunk in prepared_chunks(reader, CHUNK, seal=True):
+                pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+                count += 1
+            return ParsedUpload(list(reader.header), count)
+    except LeadFileError as exc:
+        return UploadRefused(str(exc))
+    except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
+        return UploadRefused(f"not a readable CSV file: {exc}")
+
+
+async def _spooled(spool: Path, count: int) -> AsyncIterator[PreparedLeads]:
+    """The prepared chunks back from the spool, each read in a thread."""
+    with await asyncio.to_thread(spool.open, "rb") as f:
+        for _ in range(count):
+            chunk: PreparedLeads = await asyncio.to_thread(pickle.load, f)
+            yield chunk
+
+
 async def _import_upload(
     call: Call, record: CampaignRecord, config: CampaignConfig, form: UploadForm, errors: list[RowError]
 ) -> tuple[ImportSummary, list[str], Path]:
+    spool = form.path.with_suffix(".spool")
     try:
-        with LeadCsvReader(
-            form.path, default_region=config.default_region, mapping=form.mapping, encoding=form.encoding
-        ) as reader:
-            directory = call.app[SETTINGS].var_dir / "imports"
-            stamp = call.now().strftime("%Y%m%dT%H%M%S%f")
-            errors_path = directory / f"{record.name}-{stamp}-errors.csv"
-            summary = await import_leads(
-                call.db,
-                campaign_id=record.id,
-                rows=reader,
-                list_name=form.list_name or form.filename,
-                source_file=f"upload:{form.filename}",
-                now=call.now(),
-                errors_file=str(errors_path),
-                on_error=errors.append,
-            )
-            return summary, list(reader.header), errors_path
-    except LeadFileError as exc:
-        raise Problem(422, str(exc), kind="bad-lead-file") from None
-    except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
-        raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
+        size = (await asyncio.to_thread(form.path.stat)).st_size
+        parsed = await call.app[CPU_WORKER].run(
+            size, parse_upload, str(form.path), str(spool), config.default_region, form.mapping, form.encoding
+        )
+        if isinstance(parsed, UploadRefused):
+            raise Problem(422, parsed.detail, kind="bad-lead-file")
+        directory = call.app[SETTINGS].var_dir / "imports"
+        stamp = call.now().strftime("%Y%m%dT%H%M%S%f")
+        errors_path = directory / f"{record.name}-{stamp}-errors.csv"
+        summary = await import_prepared(
+            call.db,
+            campaign_id=record.id,
+            chunks=_spooled(spool, parsed.chunks),
+            list_name=form.list_name or form.filename,
+            source_file=f"upload:{form.filename}",
+            now=call.now(),
+            errors_file=str(errors_path),
+            on_error=errors.append,
+        )
+        return summary, parsed.header, errors_path
+    finally:
+        await asyncio.to_thread(spool.unlink, True)
+
+
+def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None:
+    report_text = io.StringIO()
+    write_error_report(report_text, errors, header)
+    path.write_text(report_text.getvalue(), "utf-8")
 
 
 @routes.route(
@@ -228,7 +285,8 @@ async def _import_upload(
     tag="leads",
     status=201,
     errors=(413,),
-    summary="Import a CSV into the campaign (one transaction); returns the report",
+    summary="Import a CSV into the campaign (all or nothing); returns the report. The file is parsed in the CPU "
+    "worker process, never on the event loop",
     body_content=UPLOAD_BODY,
 )
 async def upload_lead_list(call: Call) -> web.Response:
@@ -237,9 +295,7 @@ async def upload_lead_list(call: Call) -> web.Response:
     errors: list[RowError] = []
     async with upload_form(call) as form:
         summary, header, errors_path = await _import_upload(call, record, config, form, errors)
-    report_text = io.StringIO()
-    write_error_report(report_text, errors, header)
-    await asyncio.to_thread(errors_path.write_text, report_text.getvalue(), "utf-8")
+    await asyncio.to_thread(_write_report, errors_path, errors, header)
     report = {
         "list_id": summary.list_id,
         "campaign": record.name,
