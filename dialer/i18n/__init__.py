@@ -5,7 +5,10 @@ How to use it (see docs/i18n.md):
 
 - Python: ``from dialer.i18n import _`` and write ``_("Sign in")``; the language is the one of the current request
   or command (:func:`use_locale`). A string defined at import time is marked with ``N_("...")`` and translated
-  where it is shown with ``_(value)``.
+  where it is shown with ``_(value)``. A sentence made where no reader is known (the daemon's "why not dialling",
+  a problem raised deep in a handler) is a :class:`Message`, ``M_("no lead {id}", id=7)``: an English message id
+  and its values, translated into the reader's language where it is shown (``message.render()``, ``str()`` in
+  the current language).
 - Templates (``dialer/web/templates/*.html``): every text node and every ``title``, ``placeholder``,
   ``aria-label`` and ``alt`` is a message; :func:`translate_html` swaps them when the page is rendered. ``$name``
   placeholders stay as they are (they are substituted afterwards).
@@ -23,6 +26,7 @@ import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -119,6 +123,44 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a message for extraction without translating it (translated later with ``_(value)``)."""
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A sentence translated where it is shown, not where it is made: an English message id (``{name}``
+    placeholders) and the values of its placeholders. A value that is itself a :class:`Message` is translated
+    too. ``str()`` renders it in the current language (the request's, the command's); :attr:`english` for logs."""
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, locale: str | None = None) -> str:
+        chosen = (normalize_locale(locale) or DEFAULT_LOCALE) if locale else _current.get()
+        text = translations(chosen).gettext(self.msgid)
+        if not self.params:
+            return text
+        values = {k: v.render(chosen) if isinstance(v, Message) else v for k, v in self.params.items()}
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken translation: the English sentence, never an error
+            return self.msgid.format(**values)
+
+    @property
+    def english(self) -> str:
+        return self.render(DEFAULT_LOCALE)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def M_(msgid: str, /, **params: object) -> Message:
+    """A :class:`Message` (extracted for the catalogues like ``_``), rendered in the reader's language later."""
+    return Message(msgid, params)
+
+
+def render(text: str | Message, locale: str | None = None) -> str:
+    """A sentence in ``locale`` (default: the current language); a plain string is shown as it is."""
+    return text.render(locale) if isinstance(text, Message) else text
 
 
 # -- negotiation ------------------------------------------------------------------------------------------------
