@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel import dates as bdates
 from babel import numbers as bnumbers
+from babel import units as bunits
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -45,7 +46,11 @@ LOCALES: tuple[str, ...] = ("en", "ja", "zh-CN")
 LOCALE_NAMES = {"en": "English", "ja": "日本語", "zh-CN": "简体中文"}
 LOCALE_DIR = Path(__file__).parent / "locales"
 
+DEFAULT_ZONE = "UTC"
+
 _current: ContextVar[str] = ContextVar("dialer_locale", default=DEFAULT_LOCALE)
+# The zone times are shown in to the current reader (the user's setting; the CLI's DIALER_TZ / TZ).
+_zone_name: ContextVar[str] = ContextVar("dialer_zone", default=DEFAULT_ZONE)
 
 
 def gettext_name(locale: str) -> str:
@@ -109,6 +114,25 @@ def use_locale(locale: str) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def current_zone() -> str:
+    """The IANA zone times are shown in to the current reader (``UTC`` unless set)."""
+    return _zone_name.get()
+
+
+def set_zone(zone: str | None) -> None:
+    """Show times in ``zone`` for the current task; an unknown or empty zone leaves UTC."""
+    _zone_name.set(zone if zone and _zone(zone) is not None else DEFAULT_ZONE)
+
+
+@contextmanager
+def use_zone(zone: str | None) -> Iterator[None]:
+    token = _zone_name.set(zone if zone and _zone(zone) is not None else DEFAULT_ZONE)
+    try:
+        yield
+    finally:
+        _zone_name.reset(token)
 
 
 def _(message: str) -> str:
@@ -224,6 +248,15 @@ def cli_locale(environ: Mapping[str, str]) -> str:
     return DEFAULT_LOCALE
 
 
+def cli_zone(environ: Mapping[str, str]) -> str:
+    """The command line's zone for the times it shows: ``DIALER_TZ``, else ``TZ`` (an IANA name), else UTC."""
+    for key in ("DIALER_TZ", "TZ"):
+        value = environ.get(key, "").removeprefix(":")
+        if value and _zone(value) is not None:
+            return value
+    return DEFAULT_ZONE
+
+
 # -- formatting -------------------------------------------------------------------------------------------------
 
 
@@ -244,8 +277,9 @@ def _zone(tz: str | tzinfo | None) -> tzinfo | None:
 
 
 def format_datetime(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
-    """Date and time in ``tz`` (the user's zone; a lead's zone), medium length, with the zone's short name."""
-    zone = _zone(tz)
+    """Date and time in ``tz`` (default: the reader's zone, :func:`current_zone`; a lead's zone), medium length,
+    with the zone's short name."""
+    zone = _zone(tz if tz is not None else _zone_name.get())
     if zone is not None:
         value = value.astimezone(zone)
     return bdates.format_datetime(value, format="medium", tzinfo=zone, locale=babel_locale(locale)) + (
@@ -254,7 +288,7 @@ def format_datetime(value: datetime, tz: str | tzinfo | None = None, *, locale: 
 
 
 def format_time(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
-    zone = _zone(tz)
+    zone = _zone(tz if tz is not None else _zone_name.get())
     if zone is not None:
         value = value.astimezone(zone)
     return bdates.format_time(value, format="short", tzinfo=zone, locale=babel_locale(locale))
@@ -267,6 +301,12 @@ def format_number(value: float, *, locale: str | None = None) -> str:
 def format_percent(value: float, *, digits: int = 1, locale: str | None = None) -> str:
     pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
     return bnumbers.format_percent(value, format=pattern, locale=babel_locale(locale))
+
+
+def format_seconds(value: float, *, digits: int = 0, locale: str | None = None) -> str:
+    """A number of seconds with the locale's unit (``12 sec``, ``12 秒``, ``12秒``): Babel's CLDR units."""
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return bunits.format_unit(value, "duration-second", length="short", format=pattern, locale=babel_locale(locale))
 
 
 def format_duration(value: timedelta | float, *, locale: str | None = None) -> str:

@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from dialer.appkeys import CLOCK, DATABASE, DIALER
-from dialer.i18n import M_, negotiate, set_locale
+from dialer.i18n import M_, negotiate, set_locale, set_zone
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
 from dialer.web.facade import Daemon, daemon_of
@@ -293,6 +293,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     locale = negotiate(user.language if user else None, request.headers.get("Accept-Language"))
     request[REQUEST_LOCALE] = locale
     set_locale(locale)
+    set_zone(user.timezone if user else None)  # the times a report shows (dialer.reports.common.shown_time)
     if not roles:
         return await handler(request)
     if user is None and request.method == "GET" and _local_readout(request):
