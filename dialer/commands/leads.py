@@ -14,7 +14,7 @@ from dialer.campaign.config import CampaignConfigError
 from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.commands.db import run_with_database
-from dialer.i18n import _
+from dialer.i18n import _, format_datetime
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.imports import ImportSummary, LeadImport, import_leads, lead_imports, recover_interrupted_imports
@@ -121,13 +121,13 @@ def _print_report(report: StatusReport) -> None:
     """The human form, in the command line's language (codes such as ``no_consent`` stay as they are: they are
     the keys of ``--json`` and of the API)."""
     typer.echo(
-        _("campaign {campaign}: {total} leads at {at} UTC").format(
-            campaign=report.campaign, total=report.total, at=f"{report.now:%Y-%m-%d %H:%M:%S}"
+        _("campaign {campaign}: {total} leads at {at}").format(
+            campaign=report.campaign, total=report.total, at=format_datetime(report.now)
         )
     )
     for status, count in report.by_status.items():
         typer.echo(f"  {status:<10} {count:>10}")
-    next_due = _(", next due {at} UTC").format(at=f"{report.next_due_at:%Y-%m-%d %H:%M}") if report.next_due_at else ""
+    next_due = _(", next due {at}").format(at=format_datetime(report.next_due_at)) if report.next_due_at else ""
     typer.echo(_("due now: {due}   waiting: {waiting}").format(due=report.due_now, waiting=report.waiting) + next_due)
     if report.not_dialable:
         typer.echo(_("not dialable, by reason:"))
@@ -194,7 +194,7 @@ def leads_imports(
         print_json({"imports": [i.as_json() for i in imports]})
         return
     if not imports:
-        typer.echo("no imports")
+        typer.echo(_("no imports"))
     for i in imports:
         if i.state == "importing":
             detail = f"{i.staged} leads staged so far, by {i.owner}"

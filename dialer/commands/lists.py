@@ -13,6 +13,7 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfigError
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
+from dialer.i18n import _
 from dialer.lists.recycle import RecycleRule
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
@@ -68,7 +69,7 @@ def lists_show(
         print_json({"lists": [v.public(now) for v in views]})
         return
     if not views:
-        typer.echo("no lists")
+        typer.echo(_("no lists"))
     for v in views:
         state = "enabled" if v.enabled else "disabled"
         if v.valid_until is not None:
@@ -116,7 +117,7 @@ def lists_set(
             fail(str(exc))
 
     run_with_database(ctx, work)
-    typer.echo(f"list {list_id} updated")
+    typer.echo(_("list {id} updated").format(id=list_id))
 
 
 @app.command("recycle")
@@ -155,7 +156,7 @@ def lists_recycle(
     if as_json:
         print_json(result.public())
         return
-    verb = "recycled" if apply else "would be recycled (dry run: add --apply)"
-    typer.echo(f"{result.recycled} leads {verb}")
+    verb = _("{n} leads recycled") if apply else _("{n} leads would be recycled (dry run: add --apply)")
+    typer.echo(verb.format(n=result.recycled))
     for label, n in sorted(result.by_rule.items()):
         typer.echo(f"  {label}: {n}")

@@ -41,7 +41,7 @@ def explanation(guard: Guard | None, **over: object) -> PacingExplanation:
 def test_a_message_is_rendered_in_the_readers_language() -> None:
     message = M_("no lead {lead_id}", lead_id=42)
     assert message.render("ja") == "リード 42 はありません"
-    assert message.render("zh-CN") == "没有客户 42"
+    assert message.render("zh-CN") == "没有线索 42"
     assert message.render("en") == "no lead 42"
     assert message.english == "no lead 42"
     with use_locale("ja"):

@@ -16,6 +16,7 @@ from dialer.appkeys import DIALER
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import ImportedLead, LeadFileError, RowError, RowErrorReason
 from dialer.campaign.leadjson import JsonCell, json_leads_reader
+from dialer.i18n import M_
 from dialer.store.console import update_lead_fields
 from dialer.store.idempotency import KeyState, claim_key, release_key, store_answer
 from dialer.store.imports import LeadVerdict, import_leads
@@ -98,7 +99,7 @@ async def _import_batch(call: Call, name: str, body: LeadBatch) -> dict[str, Any
     except LeadFileError as exc:
         raise Problem(422, str(exc).removeprefix("request: "), kind="bad-lead-batch") from None
     except csv.Error as exc:
-        raise Problem(422, f"unreadable leads: {exc}", kind="bad-lead-batch") from None
+        raise Problem(422, M_("unreadable leads: {exc}", exc=exc), kind="bad-lead-batch") from None
     with reader:
         # Parsing (phone numbers, validation) is CPU work: done in a worker thread, off the event loop that paces.
         rows = await asyncio.to_thread(list, reader)
@@ -146,7 +147,11 @@ async def post_leads(call: Call) -> web.Response:
     if key is None:
         return ok(await _import_batch(call, name, body))
     if not 1 <= len(key) <= 200 or not key.isprintable():
-        raise Problem(422, f"{IDEMPOTENCY_HEADER} must be 1 to 200 printable characters", kind="validation-error")
+        raise Problem(
+            422,
+            M_("{header} must be 1 to 200 printable characters", header=IDEMPOTENCY_HEADER),
+            kind="validation-error",
+        )
     scope = f"{call.user.id}:POST /api/campaigns/{name}/leads"
     digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     claim = await claim_key(call.db, scope, key, digest, call.now())
@@ -160,9 +165,19 @@ async def post_leads(call: Call) -> web.Response:
             headers={"Idempotent-Replayed": "true"},
         )
     if claim.state is KeyState.MISMATCH:
-        raise Problem(422, f"this {IDEMPOTENCY_HEADER} was used with another request body", kind="idempotency-key")
+        raise Problem(
+            422,
+            M_("this {header} was used with another request body", header=IDEMPOTENCY_HEADER),
+            kind="idempotency-key",
+        )
     if claim.state is KeyState.RUNNING:
-        raise Problem(409, f"a request with this {IDEMPOTENCY_HEADER} is still running; retry later")
+        raise Problem(
+            409,
+            M_(
+                "a request with this {header} is still running; retry later",
+                header=IDEMPOTENCY_HEADER,
+            ),
+        )
     try:
         answer = await _import_batch(call, name, body)
     except BaseException:
@@ -178,9 +193,23 @@ async def _one_by_external_id(call: Call) -> tuple[int, Any]:
     external_id = call.path("external_id")
     found = await leads_by_external_id(call.db, record.id, external_id)
     if not found:
-        raise Problem(404, f"no lead with external id {external_id!r} in campaign {record.name!r}")
+        raise Problem(
+            404,
+            M_(
+                "no lead with external id {external_id} in campaign {name}",
+                external_id=repr(external_id),
+                name=repr(record.name),
+            ),
+        )
     if len(found) > 1:
-        raise Problem(409, f"{len(found)} leads share external id {external_id!r}: use /api/leads/{{id}}")
+        raise Problem(
+            409,
+            M_(
+                "{found} leads share external id {external_id}: use /api/leads/{{id}}",
+                found=len(found),
+                external_id=repr(external_id),
+            ),
+        )
     return record.id, found[0]
 
 
@@ -207,7 +236,7 @@ async def patch_lead_by_external_id(call: Call) -> web.Response:
     body = call.body_as(ExternalLeadEdit)
     fields = body.fields
     if fields is not None and "external_id" in fields:
-        raise Problem(422, "fields.external_id: the external id cannot be changed here", kind="validation-error")
+        raise Problem(422, M_("fields.external_id: the external id cannot be changed here"), kind="validation-error")
     updated = await update_lead_fields(
         call.db,
         lead.id,
@@ -238,9 +267,16 @@ async def delete_lead_by_external_id(call: Call) -> web.Response:
     try:
         erased = await erase_leads(call.db, record.id, external_id, add_dnc=q.dnc, now=call.now())
     except LeadInCall as exc:
-        raise Problem(409, f"{exc}: erase it once the call has ended") from None
+        raise Problem(409, M_("{exc}: erase it once the call has ended", exc=exc)) from None
     if not erased:
-        raise Problem(404, f"no lead with external id {external_id!r} in campaign {record.name!r}")
+        raise Problem(
+            404,
+            M_(
+                "no lead with external id {external_id} in campaign {name}",
+                external_id=repr(external_id),
+                name=repr(record.name),
+            ),
+        )
     return ok(
         {
             "erased": [

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
+from dialer.i18n import M_
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
@@ -59,16 +60,16 @@ def _agent_in_scope(call: Call, agent: str | None) -> None:
     if call.scope is None:
         return
     if agent is None:
-        raise Problem(403, "a supervisor reads one agent of their teams (agent=...) or /api/reports/team/{team}")
+        raise Problem(403, M_("a supervisor reads one agent of their teams (agent=...) or /api/reports/team/{team}"))
     if agent not in call.scope:
-        raise Problem(403, f"{agent} is not in a team you supervise")
+        raise Problem(403, M_("{agent} is not in a team you supervise", agent=agent))
 
 
 def _range(q: ReportQuery) -> ReportRange:
     try:
         return parse_report_range(q.from_, q.to)
     except ReportError as exc:
-        raise Problem(422, f"from/to: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("from/to: {exc}", exc=exc), kind="validation-error") from None
 
 
 def _text(body: str, content_type: str, filename: str | None = None) -> web.Response:
@@ -81,7 +82,7 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     try:
         data = encode_csv(body, encoding)
     except CsvEncodingError as exc:
-        raise Problem(422, f"encoding: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("encoding: {exc}", exc=exc), kind="validation-error") from None
     charset = "shift_jis" if encoding == "cp932" else "utf-8"
     return web.Response(
         body=data,
@@ -197,7 +198,7 @@ async def get_calls_report(call: Call) -> web.Response:
             await write_calls_csv(call.db, record.id, span, out, agent=q.agent)
             return _csv(out.getvalue(), q.encoding, f"calls-{name}.csv")
         if q.format == "html":
-            raise Problem(422, "format: the call records come as json or csv", kind="validation-error")
+            raise Problem(422, M_("format: the call records come as json or csv"), kind="validation-error")
         report = await call_records_report(call.db, name, span, agent=q.agent)
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
