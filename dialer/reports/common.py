@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from dialer.i18n import _, format_datetime, format_seconds
+from dialer.i18n import _, format_datetime, format_percent, format_seconds
 
 
 class ReportError(ValueError):
@@ -90,7 +90,8 @@ def seconds_between(start: datetime | None, end: datetime | None) -> float | Non
 
 
 def pct(value: float | None, digits: int = 2) -> str:
-    return _("n/a") if value is None else f"{value * 100:.{digits}f} %"
+    """A share as a percentage in the current language (Babel): ``8.33%``; ``n/a`` when there is no share."""
+    return _("n/a") if value is None else format_percent(value, digits=digits)
 
 
 def duration_label(length: timedelta) -> str:
