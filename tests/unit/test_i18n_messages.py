@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from dialer.i18n import M_, Message, render, use_locale
-from dialer.pacing import PacingExplanation, PacingMode
+from dialer.pacing import PacingDecision, PacingExplanation, PacingMode
 from dialer.pacing.pacer import Guard
 from dialer.runner.state import WhyNotDialing
-from dialer.runner.why_not import STATE_MESSAGES, paced_reason, state_reason
+from dialer.runner.why_not import STATE_MESSAGES, decision_reason, paced_reason, state_reason
 
 
 def explanation(guard: Guard | None, **over: object) -> PacingExplanation:
@@ -83,3 +83,25 @@ def test_runner_states_have_sentences() -> None:
     for state in STATE_MESSAGES:
         assert state_reason(state).render("ja") != state_reason(state).render("en")
     assert state_reason("unheard-of").render("ja") == "キャンペーンの状態: unheard-of"
+
+
+def test_the_dashboards_pacing_sentence_for_a_decision_that_dials() -> None:
+    predictive = PacingDecision(
+        2,
+        explanation(
+            None,
+            effective_mode=PacingMode.PREDICTIVE,
+            applied_level=0.05,
+            expected_free_agents=2.5,
+            expected_answers=2.0,
+        ),
+    )
+    text = decision_reason(predictive)
+    assert text.english.startswith("predictive: 2 calls, each keeping its abandon risk within 5.0 %")
+    assert text.render("ja").startswith("プレディクティブ: 2 件を発信（各呼の放棄リスクは 5.0 % 以内）")
+    progressive = PacingDecision(1, explanation(None, effective_mode=PacingMode.PROGRESSIVE))
+    assert decision_reason(progressive).render("zh-CN") == "渐进式：就绪 1 人 − 为呼入保留 0 人 − 进行中 1 通"
+    cut = PacingDecision(1, explanation(Guard.CALL_LIMIT))
+    assert decision_reason(cut).english == ("1 calls, cut by the runner's call limit (trunk capacity, leads to dial)")
+    nothing = PacingDecision(0, explanation(Guard.NO_AGENTS))
+    assert decision_reason(nothing).render("ja") == "ログイン中で一時停止していないオペレーターがいません"
