@@ -49,8 +49,9 @@ LOCALE_DIR = Path(__file__).parent / "locales"
 DEFAULT_ZONE = "UTC"
 
 _current: ContextVar[str] = ContextVar("dialer_locale", default=DEFAULT_LOCALE)
-# The zone times are shown in to the current reader (the user's setting; the CLI's DIALER_TZ / TZ).
-_zone_name: ContextVar[str] = ContextVar("dialer_zone", default=DEFAULT_ZONE)
+# The zone times are shown in to the current reader (the user's setting; the CLI's DIALER_TZ / TZ); None: the
+# reader chose none (a report then shows its campaign's zone, :func:`fallback_zone`; else UTC).
+_zone_name: ContextVar[str | None] = ContextVar("dialer_zone", default=None)
 
 
 def gettext_name(locale: str) -> str:
@@ -118,17 +119,31 @@ def use_locale(locale: str) -> Iterator[None]:
 
 def current_zone() -> str:
     """The IANA zone times are shown in to the current reader (``UTC`` unless set)."""
-    return _zone_name.get()
+    return _zone_name.get() or DEFAULT_ZONE
+
+
+def _valid_zone(zone: str | None) -> str | None:
+    return zone if zone and _zone(zone) is not None else None
 
 
 def set_zone(zone: str | None) -> None:
-    """Show times in ``zone`` for the current task; an unknown or empty zone leaves UTC."""
-    _zone_name.set(zone if zone and _zone(zone) is not None else DEFAULT_ZONE)
+    """Show times in ``zone`` for the current task; None (or an unknown zone): the reader chose none."""
+    _zone_name.set(_valid_zone(zone))
 
 
 @contextmanager
 def use_zone(zone: str | None) -> Iterator[None]:
-    token = _zone_name.set(zone if zone and _zone(zone) is not None else DEFAULT_ZONE)
+    token = _zone_name.set(_valid_zone(zone))
+    try:
+        yield
+    finally:
+        _zone_name.reset(token)
+
+
+@contextmanager
+def fallback_zone(zone: str | None) -> Iterator[None]:
+    """Within the block, times are shown in ``zone`` (a campaign's) unless the reader chose their own."""
+    token = _zone_name.set(_zone_name.get() or _valid_zone(zone))
     try:
         yield
     finally:
@@ -248,13 +263,14 @@ def cli_locale(environ: Mapping[str, str]) -> str:
     return DEFAULT_LOCALE
 
 
-def cli_zone(environ: Mapping[str, str]) -> str:
-    """The command line's zone for the times it shows: ``DIALER_TZ``, else ``TZ`` (an IANA name), else UTC."""
+def cli_zone(environ: Mapping[str, str]) -> str | None:
+    """The command line's zone for the times it shows: ``DIALER_TZ``, else ``TZ`` (an IANA name), else None
+    (a report then shows its campaign's zone; other times UTC)."""
     for key in ("DIALER_TZ", "TZ"):
         value = environ.get(key, "").removeprefix(":")
         if value and _zone(value) is not None:
             return value
-    return DEFAULT_ZONE
+    return None
 
 
 # -- formatting -------------------------------------------------------------------------------------------------
@@ -279,7 +295,7 @@ def _zone(tz: str | tzinfo | None) -> tzinfo | None:
 def format_datetime(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
     """Date and time in ``tz`` (default: the reader's zone, :func:`current_zone`; a lead's zone), medium length,
     with the zone's short name."""
-    zone = _zone(tz if tz is not None else _zone_name.get())
+    zone = _zone(tz if tz is not None else current_zone())
     if zone is not None:
         value = value.astimezone(zone)
     return bdates.format_datetime(value, format="medium", tzinfo=zone, locale=babel_locale(locale)) + (
@@ -288,7 +304,7 @@ def format_datetime(value: datetime, tz: str | tzinfo | None = None, *, locale: 
 
 
 def format_time(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
-    zone = _zone(tz if tz is not None else _zone_name.get())
+    zone = _zone(tz if tz is not None else current_zone())
     if zone is not None:
         value = value.astimezone(zone)
     return bdates.format_time(value, format="short", tzinfo=zone, locale=babel_locale(locale))

@@ -150,3 +150,19 @@ async def test_a_japanese_users_problems_and_why_not_dialling_are_japanese(
     # Another reader of the same campaign, in English, at the same moment.
     alice = await (await client.get("/api/dashboard", headers=world.auth("root"))).json()
     assert alice["campaigns"][0]["why_not_dialing"]["detail"].isascii()
+
+
+async def test_report_times_in_the_users_zone_else_the_campaigns(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    url = "/api/reports/compliance/demo?format=html"
+    page = await (await client.get(url, headers=boss)).text()
+    assert "Times in America/New_York." in page  # the user chose no zone: the campaign's (demo.toml)
+    assert " EST" in page or " EDT" in page
+    resp = await client.put("/api/me/preferences", json={"language": "ja", "timezone": "Asia/Tokyo"}, headers=boss)
+    assert resp.status == 200, await resp.text()
+    page = await (await client.get(url, headers=boss)).text()
+    assert "時刻は Asia/Tokyo。" in page
+    assert " JST" in page
+    csv = await (await client.get("/api/reports/compliance/demo?format=csv", headers=boss)).read()
+    assert b"JST" not in csv  # CSV: ISO 8601 for programs

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from reports_history import NOW, History
 
-from dialer.i18n import cli_zone, current_zone, use_locale, use_zone
+from dialer.i18n import cli_zone, current_zone, fallback_zone, use_locale, use_zone
 from dialer.reports import ReportRange
 from dialer.reports.common import seconds_label, shown_time, wait_label
 from dialer.reports.compliance_scan import compliance_report
@@ -29,7 +29,7 @@ def test_times_and_seconds_follow_the_readers_language_and_zone() -> None:
         assert current_zone() == "UTC"
     assert cli_zone({"TZ": ":Asia/Tokyo"}) == "Asia/Tokyo"
     assert cli_zone({"DIALER_TZ": "Europe/London", "TZ": "Asia/Tokyo"}) == "Europe/London"
-    assert cli_zone({"TZ": "nowhere"}) == "UTC"
+    assert cli_zone({"TZ": "nowhere"}) is None
 
 
 async def test_a_japanese_readers_report_in_tokyo_time(sqlite_history: History) -> None:
@@ -46,3 +46,12 @@ async def test_a_japanese_readers_report_in_tokyo_time(sqlite_history: History) 
     assert "120 秒" in perf
     assert "+00:00" in csv  # CSV: ISO 8601, machine-readable
     assert "JST" not in csv
+
+
+def test_a_campaigns_zone_is_the_fallback_only() -> None:
+    with fallback_zone("Asia/Shanghai"):
+        assert current_zone() == "Asia/Shanghai"
+    with use_zone("Europe/London"), fallback_zone("Asia/Shanghai"):
+        assert current_zone() == "Europe/London"  # the reader's own choice wins
+    with fallback_zone(None):
+        assert current_zone() == "UTC"

@@ -14,6 +14,7 @@ name = "jp-sales"
 queue = "sales"
 trunk = "PJSIP/{number}@carrier"
 caller_id = { number = "+14155550100", name = "Acme" }
+timezone = "Asia/Tokyo"
 """
 
 
@@ -44,3 +45,21 @@ def test_cli_sentences_and_times_in_japanese(
     assert (code, out.strip()) == (0, "ユーザー sato（manager）を作成しました")
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     assert run(cli, "dnc", "remove", "+14155550199")[1].strip() == "已将 +14155550199 从全局名单中移除"
+
+
+def test_report_times_in_dialer_tz_else_the_campaigns_zone(
+    settings_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = CliRunner()
+    path = tmp_path / "jp.toml"
+    path.write_text(CAMPAIGN, encoding="utf-8")
+    for key in ("DIALER_LANG", "DIALER_TZ", "TZ"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert run(cli, "campaign", "apply", str(path))[0] == 0
+    args = ("report", "compliance", "--campaign", "jp-sales", "--from", "2026-01-05", "--to", "2026-01-06")
+    out = run(cli, *args)[1]
+    assert "range: Jan 5, 2026, 9:00:00\u202fAM JST → " in out  # the campaign's zone
+    monkeypatch.setenv("DIALER_TZ", "Europe/London")
+    out = run(cli, *args)[1]
+    assert "range: Jan 5, 2026, 12:00:00\u202fAM GMT → " in out  # the reader's own zone wins
