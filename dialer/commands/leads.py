@@ -197,10 +197,11 @@ def leads_imports(
         typer.echo(_("no imports"))
     for i in imports:
         if i.state == "importing":
-            detail = f"{i.staged} leads staged so far, by {i.owner}"
+            detail = _("{n} leads staged so far, by {owner}").format(n=i.staged, owner=i.owner)
         elif i.state == "failed":
-            detail = f"{i.failure or 'failed'}: {i.imported} leads kept"
+            detail = _("{failure}: {n} leads kept").format(failure=i.failure or _("failed"), n=i.imported)
         else:
-            detail = f"{i.rows_read} rows: {i.imported} imported, {i.duplicates} duplicates, {i.invalid} invalid"
-            detail += f", {i.dnc} dnc"
-        typer.echo(f"{i.list_id:>6}  {i.started_at:%Y-%m-%d %H:%M:%S}  {i.state:<9}  {i.name}  ({detail})")
+            detail = _(
+                "{rows} rows: {imported} imported, {duplicates} duplicates, {invalid} invalid, {dnc} dnc"
+            ).format(rows=i.rows_read, imported=i.imported, duplicates=i.duplicates, invalid=i.invalid, dnc=i.dnc)
+        typer.echo(f"{i.list_id:>6}  {format_datetime(i.started_at)}  {i.state:<9}  {i.name}  ({detail})")

@@ -13,7 +13,7 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfigError
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
-from dialer.i18n import _
+from dialer.i18n import _, format_datetime
 from dialer.lists.recycle import RecycleRule
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
@@ -71,11 +71,14 @@ def lists_show(
     if not views:
         typer.echo(_("no lists"))
     for v in views:
-        state = "enabled" if v.enabled else "disabled"
+        state = _("enabled") if v.enabled else _("disabled")
         if v.valid_until is not None:
-            state += f", {'expired' if v.valid_until <= now else 'expires'} {v.valid_until:%Y-%m-%d %H:%M}"
-        mix = f"priority {v.priority}" + (f", share {v.share:g}" if v.share else "")
-        counts = ", ".join(f"{s} {n}" for s, n in sorted(v.statuses.items())) or "no leads"
+            until = _("expired {at}") if v.valid_until <= now else _("expires {at}")
+            state += ", " + until.format(at=format_datetime(v.valid_until))
+        mix = _("priority {n}").format(n=v.priority) + (
+            ", " + _("share {n}").format(n=f"{v.share:g}") if v.share else ""
+        )
+        counts = ", ".join(f"{s} {n}" for s, n in sorted(v.statuses.items())) or _("no leads")
         typer.echo(f"{v.id:>6}  {v.name}  ({state}; {mix})  {counts}")
 
 
