@@ -27,7 +27,7 @@ from dialer.commands import (
     user,
 )
 from dialer.commands.common import CliContext
-from dialer.i18n import cli_locale, set_locale
+from dialer.i18n import cli_locale, cli_zone, set_locale, set_zone
 
 app = typer.Typer(
     name="dialer",
@@ -48,6 +48,7 @@ def _root(
 ) -> None:
     ctx.obj = CliContext(config_file=config, log_level=log_level)
     set_locale(cli_locale(os.environ))
+    set_zone(cli_zone(os.environ))
 
 
 app.add_typer(db.app, name="db")

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from dialer.commands.common import cli_context, fail, print_json
+from dialer.i18n import _
 from dialer.settings import Settings
 from dialer.store import Database, open_database, schema_version, upgrade
 from dialer.store.errors import is_database_error
@@ -78,9 +79,9 @@ def db_upgrade(
     except Exception as exc:
         fail(f"cannot migrate {describe_url(settings.database_url)}: {exc}")
     if before == after:
-        typer.echo(f"database is at {after} (already current)")
+        typer.echo(_("database is at {revision} (already current)").format(revision=after))
     else:
-        typer.echo(f"database migrated {before or 'empty'} -> {after}")
+        typer.echo(_("database migrated {before} -> {after}").format(before=before or _("empty"), after=after))
 
 
 @app.command("current")

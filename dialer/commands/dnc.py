@@ -13,6 +13,7 @@ import typer
 from dialer.campaign.phones import PhoneError, normalize
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
+from dialer.i18n import _, format_datetime
 from dialer.logging import mask_number
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, get_campaign
@@ -60,8 +61,12 @@ def dnc_add(
         return await add_dnc(db, e164, campaign_id=cid, source="manual", reason=reason, now=datetime.now(UTC))
 
     added = run_with_database(ctx, work)
-    scope = f"campaign {campaign}" if campaign else "the global list"
-    typer.echo(f"{e164} {'added to' if added else 'was already on'} {scope}")
+    scope = _("campaign {name}").format(name=campaign) if campaign else _("the global list")
+    typer.echo(
+        (_("{number} added to {scope}") if added else _("{number} was already on {scope}")).format(
+            number=e164, scope=scope
+        )
+    )
 
 
 @dataclass
@@ -144,10 +149,10 @@ def dnc_remove(
         return await remove_dnc(db, e164, campaign_id=await _campaign_id(db, campaign))
 
     removed = run_with_database(ctx, work)
-    scope = f"campaign {campaign}" if campaign else "the global list"
+    scope = _("campaign {name}").format(name=campaign) if campaign else _("the global list")
     if not removed:
-        fail(f"{e164} is not on {scope}")
-    typer.echo(f"{e164} removed from {scope}")
+        fail(_("{number} is not on {scope}").format(number=e164, scope=scope))
+    typer.echo(_("{number} removed from {scope}").format(number=e164, scope=scope))
 
 
 def _entry_json(entry: DncEntry) -> dict[str, object]:
@@ -173,11 +178,13 @@ def dnc_check(
         print_json({"number": e164, "listed": bool(entries), "entries": [_entry_json(e) for e in entries]})
         return
     if not entries:
-        typer.echo(f"{e164} is not on any do-not-call list")
+        typer.echo(_("{number} is not on any do-not-call list").format(number=e164))
         return
     for e in entries:
         why = f", {e.reason}" if e.reason else ""
+        scope = _("campaign {name}").format(name=e.campaign) if e.campaign else _("the global list")
         typer.echo(
-            f"{e164} is on {('campaign ' + e.campaign) if e.campaign else 'the global list'} "
-            f"(since {e.added_at:%Y-%m-%d %H:%M} UTC, {e.source}{why})"
+            _("{number} is on {scope} (since {since}, {source}{why})").format(
+                number=e164, scope=scope, since=format_datetime(e.added_at), source=e.source, why=why
+            )
         )

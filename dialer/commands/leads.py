@@ -14,7 +14,7 @@ from dialer.campaign.config import CampaignConfigError
 from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
 from dialer.commands.common import cli_context, fail, print_json
 from dialer.commands.db import run_with_database
-from dialer.i18n import _
+from dialer.i18n import _, format_datetime
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.imports import ImportSummary, LeadImport, import_leads, lead_imports, recover_interrupted_imports
@@ -121,13 +121,13 @@ def _print_report(report: StatusReport) -> None:
     """The human form, in the command line's language (codes such as ``no_consent`` stay as they are: they are
     the keys of ``--json`` and of the API)."""
     typer.echo(
-        _("campaign {campaign}: {total} leads at {at} UTC").format(
-            campaign=report.campaign, total=report.total, at=f"{report.now:%Y-%m-%d %H:%M:%S}"
+        _("campaign {campaign}: {total} leads at {at}").format(
+            campaign=report.campaign, total=report.total, at=format_datetime(report.now)
         )
     )
     for status, count in report.by_status.items():
         typer.echo(f"  {status:<10} {count:>10}")
-    next_due = _(", next due {at} UTC").format(at=f"{report.next_due_at:%Y-%m-%d %H:%M}") if report.next_due_at else ""
+    next_due = _(", next due {at}").format(at=format_datetime(report.next_due_at)) if report.next_due_at else ""
     typer.echo(_("due now: {due}   waiting: {waiting}").format(due=report.due_now, waiting=report.waiting) + next_due)
     if report.not_dialable:
         typer.echo(_("not dialable, by reason:"))
@@ -194,13 +194,14 @@ def leads_imports(
         print_json({"imports": [i.as_json() for i in imports]})
         return
     if not imports:
-        typer.echo("no imports")
+        typer.echo(_("no imports"))
     for i in imports:
         if i.state == "importing":
-            detail = f"{i.staged} leads staged so far, by {i.owner}"
+            detail = _("{n} leads staged so far, by {owner}").format(n=i.staged, owner=i.owner)
         elif i.state == "failed":
-            detail = f"{i.failure or 'failed'}: {i.imported} leads kept"
+            detail = _("{failure}: {n} leads kept").format(failure=i.failure or _("failed"), n=i.imported)
         else:
-            detail = f"{i.rows_read} rows: {i.imported} imported, {i.duplicates} duplicates, {i.invalid} invalid"
-            detail += f", {i.dnc} dnc"
-        typer.echo(f"{i.list_id:>6}  {i.started_at:%Y-%m-%d %H:%M:%S}  {i.state:<9}  {i.name}  ({detail})")
+            detail = _(
+                "{rows} rows: {imported} imported, {duplicates} duplicates, {invalid} invalid, {dnc} dnc"
+            ).format(rows=i.rows_read, imported=i.imported, duplicates=i.duplicates, invalid=i.invalid, dnc=i.dnc)
+        typer.echo(f"{i.list_id:>6}  {format_datetime(i.started_at)}  {i.state:<9}  {i.name}  ({detail})")

@@ -13,6 +13,7 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfigError
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
+from dialer.i18n import _, format_datetime
 from dialer.lists.recycle import RecycleRule
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
@@ -68,13 +69,16 @@ def lists_show(
         print_json({"lists": [v.public(now) for v in views]})
         return
     if not views:
-        typer.echo("no lists")
+        typer.echo(_("no lists"))
     for v in views:
-        state = "enabled" if v.enabled else "disabled"
+        state = _("enabled") if v.enabled else _("disabled")
         if v.valid_until is not None:
-            state += f", {'expired' if v.valid_until <= now else 'expires'} {v.valid_until:%Y-%m-%d %H:%M}"
-        mix = f"priority {v.priority}" + (f", share {v.share:g}" if v.share else "")
-        counts = ", ".join(f"{s} {n}" for s, n in sorted(v.statuses.items())) or "no leads"
+            until = _("expired {at}") if v.valid_until <= now else _("expires {at}")
+            state += ", " + until.format(at=format_datetime(v.valid_until))
+        mix = _("priority {n}").format(n=v.priority) + (
+            ", " + _("share {n}").format(n=f"{v.share:g}") if v.share else ""
+        )
+        counts = ", ".join(f"{s} {n}" for s, n in sorted(v.statuses.items())) or _("no leads")
         typer.echo(f"{v.id:>6}  {v.name}  ({state}; {mix})  {counts}")
 
 
@@ -116,7 +120,7 @@ def lists_set(
             fail(str(exc))
 
     run_with_database(ctx, work)
-    typer.echo(f"list {list_id} updated")
+    typer.echo(_("list {id} updated").format(id=list_id))
 
 
 @app.command("recycle")
@@ -155,7 +159,7 @@ def lists_recycle(
     if as_json:
         print_json(result.public())
         return
-    verb = "recycled" if apply else "would be recycled (dry run: add --apply)"
-    typer.echo(f"{result.recycled} leads {verb}")
+    verb = _("{n} leads recycled") if apply else _("{n} leads would be recycled (dry run: add --apply)")
+    typer.echo(verb.format(n=result.recycled))
     for label, n in sorted(result.by_rule.items()):
         typer.echo(f"  {label}: {n}")

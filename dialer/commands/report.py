@@ -17,6 +17,7 @@ import typer
 
 from dialer.commands.common import cli_context, fail
 from dialer.commands.db import run_on_database
+from dialer.i18n import fallback_zone
 from dialer.reports.calls import (
     DEFAULT_RETENTION_DAYS,
     CallRecordsReport,
@@ -33,7 +34,7 @@ from dialer.reports.performance_scan import performance_report
 from dialer.reports.render.svg import bar_chart
 from dialer.settings import Settings
 from dialer.store import Database
-from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
+from dialer.store.campaigns import UnknownCampaignError, campaign_zone, load_stored_campaign
 from dialer.store.ivr_results import ivr_results
 
 app = typer.Typer(help="Reports: compliance, performance, call records.", no_args_is_help=True)
@@ -79,6 +80,11 @@ def run_report(ctx: typer.Context, database: str | None, work: Callable[[Databas
         fail(str(exc))
 
 
+async def _and_zone(db: Database, campaign: str, report: Awaitable[T]) -> tuple[T, str | None]:
+    """The report and its campaign's time zone (its times are shown there unless DIALER_TZ/TZ says otherwise)."""
+    return await report, await campaign_zone(db, campaign)
+
+
 def output_format(as_json: bool, as_csv: bool = False) -> Format:
     return "json" if as_json else "csv" if as_csv else "text"
 
@@ -113,10 +119,13 @@ def compliance(
     caller ID — recomputed from the call records. Exit code 2 when a required check fails."""
     _one_format(as_json, as_csv)
     span = report_range(start, end)
-    report = run_report(ctx, database, lambda db: compliance_report(db, campaign, span, now=datetime.now(UTC)))
-    if html is not None:
-        html.write_text(render(report, "html"), encoding="utf-8")
-    emit(report, output_format(as_json, as_csv))
+    report, zone = run_report(
+        ctx, database, lambda db: _and_zone(db, campaign, compliance_report(db, campaign, span, now=datetime.now(UTC)))
+    )
+    with fallback_zone(zone):
+        if html is not None:
+            html.write_text(render(report, "html"), encoding="utf-8")
+        emit(report, output_format(as_json, as_csv))
     if not report.passed:
         raise typer.Exit(2)
 
@@ -144,17 +153,20 @@ def performance(
     """Contact rate, conversion, AHT/ACW, per-agent figures, FCR, callbacks, list penetration, hour of day."""
     _one_format(as_json, as_csv)
     span = report_range(start, end)
-    report = run_report(
-        ctx, database, lambda db: performance_report(db, campaign, span, agent=agent, now=datetime.now(UTC))
+    report, zone = run_report(
+        ctx,
+        database,
+        lambda db: _and_zone(db, campaign, performance_report(db, campaign, span, agent=agent, now=datetime.now(UTC))),
     )
     if chart is not None:
         chart.write_text(bar_chart(contact_rate_by_hour(report)), encoding="utf-8")
         chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}").write_text(
             bar_chart(disposition_counts(report)), encoding="utf-8"
         )
-    if html is not None:
-        html.write_text(render(report, "html"), encoding="utf-8")
-    emit(report, output_format(as_json, as_csv))
+    with fallback_zone(zone):
+        if html is not None:
+            html.write_text(render(report, "html"), encoding="utf-8")
+        emit(report, output_format(as_json, as_csv))
 
 
 @app.command("calls")

@@ -10,7 +10,7 @@ import aiohttp
 import typer
 
 from dialer.commands.common import cli_context, print_json
-from dialer.i18n import _
+from dialer.i18n import _, current_locale
 from dialer.settings import Settings
 
 
@@ -18,7 +18,10 @@ async def fetch_status(settings: Settings) -> dict[str, Any] | None:
     """The running daemon's /status, or None when no daemon answers on the configured HTTP address."""
     url = f"http://{settings.http.host}:{settings.http.port}/status"
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session, session.get(url) as resp:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
+            session.get(url, headers={"Accept-Language": current_locale()}) as resp,
+        ):
             body: dict[str, Any] = await resp.json()
             return body
     except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
@@ -89,7 +92,9 @@ def status(
     settings = cli_context(ctx).settings()
     body = asyncio.run(fetch_status(settings))
     if body is None:
-        message = f"no dialer daemon answers on http://{settings.http.host}:{settings.http.port} (is `dialer run` up?)"
+        message = _("no dialer daemon answers on {url} (is `dialer run` up?)").format(
+            url=f"http://{settings.http.host}:{settings.http.port}"
+        )
         if as_json:
             print_json({"daemon": "not running", "error": message})
         else:

@@ -11,7 +11,7 @@ import typer
 from dialer.campaign.windows import is_known_zone
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
-from dialer.i18n import LOCALES, normalize_locale
+from dialer.i18n import LOCALES, _, normalize_locale
 from dialer.store.admin import (
     TeamExistsError,
     UnknownTeamError,
@@ -51,9 +51,9 @@ def add(
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_LENGTH:
-        fail(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        fail(_("the password needs at least {n} characters").format(n=MIN_PASSWORD_LENGTH))
     if role is Role.AGENT and phone is None:
-        typer.echo("note: an agent without --phone cannot sign in to queues until one is set", err=True)
+        typer.echo(_("note: an agent without --phone cannot sign in to queues until one is set"), err=True)
     password_hash = hash_password(password)
 
     async def work(db: Database) -> None:
@@ -61,7 +61,7 @@ def add(
             user = await create_user(db, name, role, password_hash, datetime.now(UTC), phone=phone, actor="cli")
         except UserExistsError as exc:
             fail(str(exc))
-        typer.echo(f"user {user.name} ({user.role.value}) created")
+        typer.echo(_("user {name} ({role}) created").format(name=user.name, role=user.role.value))
 
     run_with_database(ctx, work)
 
@@ -118,7 +118,7 @@ def set_user(
     if reset_password:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
         if len(password) < MIN_PASSWORD_LENGTH:
-            fail(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+            fail(_("the password needs at least {n} characters").format(n=MIN_PASSWORD_LENGTH))
         password_hash = hash_password(password)
     change = UserChange(
         role=role,
@@ -133,8 +133,8 @@ def set_user(
             user = await change_user(db, name, change, datetime.now(UTC), actor="cli")
         except (UnknownUserError, UnknownTeamError) as exc:
             fail(str(exc))
-        state = "disabled" if user.disabled else "enabled"
-        typer.echo(f"user {user.name}: {user.role.value}, {state}")
+        state = _("disabled") if user.disabled else _("enabled")
+        typer.echo(_("user {name}: {role}, {state}").format(name=user.name, role=user.role.value, state=state))
 
     run_with_database(ctx, work)
 
@@ -192,7 +192,9 @@ def prefs(
         except UnknownUserError as exc:
             fail(str(exc))
         typer.echo(
-            f"user {user.name}: language {user.language or '(browser)'}, time zone {user.timezone or '(browser)'}"
+            _("user {name}: language {language}, time zone {zone}").format(
+                name=user.name, language=user.language or _("(browser)"), zone=user.timezone or _("(browser)")
+            )
         )
 
     run_with_database(ctx, work)

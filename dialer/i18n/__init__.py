@@ -5,7 +5,10 @@ How to use it (see docs/i18n.md):
 
 - Python: ``from dialer.i18n import _`` and write ``_("Sign in")``; the language is the one of the current request
   or command (:func:`use_locale`). A string defined at import time is marked with ``N_("...")`` and translated
-  where it is shown with ``_(value)``.
+  where it is shown with ``_(value)``. A sentence made where no reader is known (the daemon's "why not dialling",
+  a problem raised deep in a handler) is a :class:`Message`, ``M_("no lead {id}", id=7)``: an English message id
+  and its values, translated into the reader's language where it is shown (``message.render()``, ``str()`` in
+  the current language).
 - Templates (``dialer/web/templates/*.html``): every text node and every ``title``, ``placeholder``,
   ``aria-label`` and ``alt`` is a message; :func:`translate_html` swaps them when the page is rendered. ``$name``
   placeholders stay as they are (they are substituted afterwards).
@@ -23,6 +26,7 @@ import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +35,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel import dates as bdates
 from babel import numbers as bnumbers
+from babel import units as bunits
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -41,7 +46,12 @@ LOCALES: tuple[str, ...] = ("en", "ja", "zh-CN")
 LOCALE_NAMES = {"en": "English", "ja": "日本語", "zh-CN": "简体中文"}
 LOCALE_DIR = Path(__file__).parent / "locales"
 
+DEFAULT_ZONE = "UTC"
+
 _current: ContextVar[str] = ContextVar("dialer_locale", default=DEFAULT_LOCALE)
+# The zone times are shown in to the current reader (the user's setting; the CLI's DIALER_TZ / TZ); None: the
+# reader chose none (a report then shows its campaign's zone, :func:`fallback_zone`; else UTC).
+_zone_name: ContextVar[str | None] = ContextVar("dialer_zone", default=None)
 
 
 def gettext_name(locale: str) -> str:
@@ -107,6 +117,39 @@ def use_locale(locale: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def current_zone() -> str:
+    """The IANA zone times are shown in to the current reader (``UTC`` unless set)."""
+    return _zone_name.get() or DEFAULT_ZONE
+
+
+def _valid_zone(zone: str | None) -> str | None:
+    return zone if zone and _zone(zone) is not None else None
+
+
+def set_zone(zone: str | None) -> None:
+    """Show times in ``zone`` for the current task; None (or an unknown zone): the reader chose none."""
+    _zone_name.set(_valid_zone(zone))
+
+
+@contextmanager
+def use_zone(zone: str | None) -> Iterator[None]:
+    token = _zone_name.set(_valid_zone(zone))
+    try:
+        yield
+    finally:
+        _zone_name.reset(token)
+
+
+@contextmanager
+def fallback_zone(zone: str | None) -> Iterator[None]:
+    """Within the block, times are shown in ``zone`` (a campaign's) unless the reader chose their own."""
+    token = _zone_name.set(_zone_name.get() or _valid_zone(zone))
+    try:
+        yield
+    finally:
+        _zone_name.reset(token)
+
+
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
     return translations(_current.get()).gettext(message)
@@ -119,6 +162,44 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark a message for extraction without translating it (translated later with ``_(value)``)."""
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A sentence translated where it is shown, not where it is made: an English message id (``{name}``
+    placeholders) and the values of its placeholders. A value that is itself a :class:`Message` is translated
+    too. ``str()`` renders it in the current language (the request's, the command's); :attr:`english` for logs."""
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, locale: str | None = None) -> str:
+        chosen = (normalize_locale(locale) or DEFAULT_LOCALE) if locale else _current.get()
+        text = translations(chosen).gettext(self.msgid)
+        if not self.params:
+            return text
+        values = {k: v.render(chosen) if isinstance(v, Message) else v for k, v in self.params.items()}
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken translation: the English sentence, never an error
+            return self.msgid.format(**values)
+
+    @property
+    def english(self) -> str:
+        return self.render(DEFAULT_LOCALE)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def M_(msgid: str, /, **params: object) -> Message:
+    """A :class:`Message` (extracted for the catalogues like ``_``), rendered in the reader's language later."""
+    return Message(msgid, params)
+
+
+def render(text: str | Message, locale: str | None = None) -> str:
+    """A sentence in ``locale`` (default: the current language); a plain string is shown as it is."""
+    return text.render(locale) if isinstance(text, Message) else text
 
 
 # -- negotiation ------------------------------------------------------------------------------------------------
@@ -182,6 +263,16 @@ def cli_locale(environ: Mapping[str, str]) -> str:
     return DEFAULT_LOCALE
 
 
+def cli_zone(environ: Mapping[str, str]) -> str | None:
+    """The command line's zone for the times it shows: ``DIALER_TZ``, else ``TZ`` (an IANA name), else None
+    (a report then shows its campaign's zone; other times UTC)."""
+    for key in ("DIALER_TZ", "TZ"):
+        value = environ.get(key, "").removeprefix(":")
+        if value and _zone(value) is not None:
+            return value
+    return None
+
+
 # -- formatting -------------------------------------------------------------------------------------------------
 
 
@@ -202,8 +293,9 @@ def _zone(tz: str | tzinfo | None) -> tzinfo | None:
 
 
 def format_datetime(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
-    """Date and time in ``tz`` (the user's zone; a lead's zone), medium length, with the zone's short name."""
-    zone = _zone(tz)
+    """Date and time in ``tz`` (default: the reader's zone, :func:`current_zone`; a lead's zone), medium length,
+    with the zone's short name."""
+    zone = _zone(tz if tz is not None else current_zone())
     if zone is not None:
         value = value.astimezone(zone)
     return bdates.format_datetime(value, format="medium", tzinfo=zone, locale=babel_locale(locale)) + (
@@ -212,7 +304,7 @@ def format_datetime(value: datetime, tz: str | tzinfo | None = None, *, locale: 
 
 
 def format_time(value: datetime, tz: str | tzinfo | None = None, *, locale: str | None = None) -> str:
-    zone = _zone(tz)
+    zone = _zone(tz if tz is not None else current_zone())
     if zone is not None:
         value = value.astimezone(zone)
     return bdates.format_time(value, format="short", tzinfo=zone, locale=babel_locale(locale))
@@ -225,6 +317,12 @@ def format_number(value: float, *, locale: str | None = None) -> str:
 def format_percent(value: float, *, digits: int = 1, locale: str | None = None) -> str:
     pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
     return bnumbers.format_percent(value, format=pattern, locale=babel_locale(locale))
+
+
+def format_seconds(value: float, *, digits: int = 0, locale: str | None = None) -> str:
+    """A number of seconds with the locale's unit (``12 sec``, ``12 秒``, ``12秒``): Babel's CLDR units."""
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return bunits.format_unit(value, "duration-second", length="short", format=pattern, locale=babel_locale(locale))
 
 
 def format_duration(value: timedelta | float, *, locale: str | None = None) -> str:

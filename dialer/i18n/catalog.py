@@ -24,6 +24,8 @@ SCRIPT_METHOD_MAP = [("**/static/**.js", "javascript")]
 SCRIPT_OPTIONS_MAP = {"**/static/**.js": {"parse_template_string": "false"}}
 # ``t``/``tn`` are the browser scripts' functions only: in Python a variable named ``t`` (``t["id"]``) is no message.
 SCRIPT_KEYWORDS = {**DEFAULT_KEYWORDS, "t": None, "tn": (1, 2)}
+# ``M_("... {name}", name=value)``: a Message translated where it is shown (dialer.i18n.Message).
+SERVER_KEYWORDS = {**DEFAULT_KEYWORDS, "M_": None}
 SERVER_METHOD_MAP = [
     ("**/static/**", "ignore"),
     ("**/templates/**.html", "dialer.i18n.html:extract_html"),
@@ -45,7 +47,7 @@ def extract(root: Path = PACKAGE) -> Catalog:
             strip_comment_tags=True,
         ),
         extract_from_dir(
-            str(root), SERVER_METHOD_MAP, {}, DEFAULT_KEYWORDS, comment_tags=("i18n:",), strip_comment_tags=True
+            str(root), SERVER_METHOD_MAP, {}, SERVER_KEYWORDS, comment_tags=("i18n:",), strip_comment_tags=True
         ),
     )
     for filename, lineno, message, comments, context in found:

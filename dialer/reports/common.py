@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from dialer.i18n import _
+from dialer.i18n import _, format_datetime, format_percent, format_seconds
 
 
 class ReportError(ValueError):
@@ -71,6 +71,13 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def shown_time(value: datetime | None) -> str | None:
+    """A time for a reader (HTML pages, the terminal): Babel's medium date and time in the current language and
+    the reader's zone (the user's setting on the web; ``DIALER_TZ``/``TZ`` on the command line; else UTC), with
+    the zone's name. CSV and JSON keep ISO 8601 (:func:`iso`): they are read by programs."""
+    return None if value is None else format_datetime(value)
+
+
 def ratio(part: float, whole: float) -> float | None:
     """part ÷ whole, or None when there is nothing to divide by (never a misleading 0 %)."""
     return part / whole if whole else None
@@ -83,7 +90,8 @@ def seconds_between(start: datetime | None, end: datetime | None) -> float | Non
 
 
 def pct(value: float | None, digits: int = 2) -> str:
-    return _("n/a") if value is None else f"{value * 100:.{digits}f} %"
+    """A share as a percentage in the current language (Babel): ``8.33%``; ``n/a`` when there is no share."""
+    return _("n/a") if value is None else format_percent(value, digits=digits)
 
 
 def duration_label(length: timedelta) -> str:
@@ -95,8 +103,9 @@ def duration_label(length: timedelta) -> str:
 
 
 def seconds_label(value: float | None) -> str:
-    return _("n/a") if value is None else _("{n} s").format(n=f"{value:.0f}")
+    """Seconds with the locale's unit (Babel): ``12 sec``, ``12 秒``, ``12秒``."""
+    return _("n/a") if value is None else format_seconds(round(value))
 
 
 def wait_label(value: float | None) -> str:
-    return _("n/a") if value is None else _("{n} s").format(n=f"{value:.1f}")
+    return _("n/a") if value is None else format_seconds(round(value, 1), digits=1)

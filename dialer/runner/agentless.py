@@ -25,6 +25,7 @@ from dialer.agentless.pacing import AgentlessDecision, AgentlessLoad, LaunchWind
 from dialer.agents.registry import AgentStatus
 from dialer.campaign.config import CampaignConfig
 from dialer.contract import FASTAGI_VARIABLE, IVR_FLOW_VARIABLE
+from dialer.i18n import M_
 from dialer.ivr.context import summarize
 from dialer.ivr.flow import Flow, QueueNode, parse_flow
 from dialer.logging import get_logger
@@ -32,6 +33,7 @@ from dialer.runner.bus import EventBus, Notification
 from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerState, WhyNotDialing
+from dialer.runner.why_not import state_reason
 from dialer.store.leads import count_claimable_leads
 from dialer.store.lifecycle import claim_and_start_attempts
 
@@ -100,22 +102,24 @@ class AgentlessPacingLoop(PacingLoop):
         ctx = self.ctx
         now = ctx.clock.now()
         if ctx.state is not RunnerState.RUNNING:
-            ctx.why_not = WhyNotDialing(ctx.state.value, f"campaign is {ctx.state.value}")
+            ctx.why_not = WhyNotDialing(ctx.state.value, state_reason(ctx.state.value))
             return 0
         if not ctx.pool.any_up():
-            ctx.why_not = WhyNotDialing("ami_down", "no Asterisk server connected")
+            ctx.why_not = WhyNotDialing("ami_down", M_("no Asterisk server connected"))
             return 0
         if ctx.awaiting_adoption:
-            ctx.why_not = WhyNotDialing("adopting", "looking for calls the campaign's previous owner left up")
+            ctx.why_not = WhyNotDialing("adopting", M_("looking for calls the campaign's previous owner left up"))
             return 0
         if self.runner.fastagi is None:
-            ctx.why_not = WhyNotDialing("no_fastagi", "the daemon's FastAGI server is not running (the flow needs it)")
+            ctx.why_not = WhyNotDialing(
+                "no_fastagi", M_("the daemon's FastAGI server is not running (the flow needs it)")
+            )
             return 0
         self.runner.measure(now)
         decision = agentless_launches(await self.load(now))
         self.last_agentless = decision
         if decision.launch <= 0:
-            ctx.why_not = WhyNotDialing("paced", f"agentless pacing: {decision.reason}")
+            ctx.why_not = WhyNotDialing("paced", M_("agentless pacing: {reason}", reason=decision.reason))
             return 0
         wall = datetime.fromtimestamp(now, UTC)
         batch, attempts = await claim_and_start_attempts(
@@ -130,7 +134,7 @@ class AgentlessPacingLoop(PacingLoop):
         if not batch.leads:
             breakdown = dict(batch.set_aside)
             code = "window_closed" if breakdown.get("window_closed") else "no_leads"
-            ctx.why_not = WhyNotDialing(code, "no lead may be dialled now", breakdown)
+            ctx.why_not = WhyNotDialing(code, M_("no lead may be dialled now"), breakdown)
             return 0
         ctx.why_not = None
         loop = asyncio.get_running_loop()

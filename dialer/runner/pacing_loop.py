@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 
 from structlog.contextvars import bind_contextvars
 
+from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.pacing import InboundLoad, PacingDecision, PacingMode, PacingSnapshot, decide
 from dialer.runner.originate import Originator
 from dialer.runner.state import CampaignContext, RunnerState, WhyNotDialing
+from dialer.runner.why_not import paced_reason, state_reason
 from dialer.store.lifecycle import claim_and_start_attempts
 
 log = get_logger(__name__)
@@ -68,7 +70,7 @@ class PacingLoop:
             except Exception:
                 # A database hiccup must not kill the campaign: log, wait for the next tick, try again.
                 log.exception("pacing_step_failed", campaign=ctx.name)
-                ctx.why_not = WhyNotDialing("error", "pacing step failed; retrying (see the log)")
+                ctx.why_not = WhyNotDialing("error", M_("pacing step failed; retrying (see the log)"))
             finally:
                 self.stepping = False
 
@@ -105,14 +107,14 @@ class PacingLoop:
         now = ctx.clock.now()
         free_since, self.free_since = self.free_since, None
         if ctx.state is not RunnerState.RUNNING:
-            ctx.why_not = WhyNotDialing(ctx.state.value, f"campaign is {ctx.state.value}")
+            ctx.why_not = WhyNotDialing(ctx.state.value, state_reason(ctx.state.value))
             return 0
         if not ctx.pool.any_up():
-            ctx.why_not = WhyNotDialing("ami_down", "no Asterisk server connected")
+            ctx.why_not = WhyNotDialing("ami_down", M_("no Asterisk server connected"))
             return 0
         if ctx.awaiting_adoption:
             # Calls its previous owner left up count in the pacing (agents, calls in flight): match them first.
-            ctx.why_not = WhyNotDialing("adopting", "looking for calls the campaign's previous owner left up")
+            ctx.why_not = WhyNotDialing("adopting", M_("looking for calls the campaign's previous owner left up"))
             return 0
         decisions = self.decide_per_server(now)
         self.last_decisions = {name: d.calls for name, d in decisions if name is not None}
@@ -122,7 +124,7 @@ class PacingLoop:
         self.last_decision = decision
         if decision.calls <= 0:
             exp = decision.explanation
-            ctx.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", exp.reason)
+            ctx.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", paced_reason(exp))
             return 0
         wall = datetime.fromtimestamp(now, UTC)
         # The claim and the write-ahead attempt rows: one write transaction.
@@ -139,7 +141,7 @@ class PacingLoop:
         if not batch.leads:
             breakdown = dict(batch.set_aside)
             code = "window_closed" if breakdown.get("window_closed") else "no_leads"
-            ctx.why_not = WhyNotDialing(code, "no lead may be dialled now", breakdown)
+            ctx.why_not = WhyNotDialing(code, M_("no lead may be dialled now"), breakdown)
             return 0
         ctx.why_not = None
         predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE

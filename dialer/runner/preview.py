@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentStatus
+from dialer.i18n import M_
 from dialer.runner.originate import Originator
 from dialer.runner.state import CampaignContext, WhyNotDialing
 from dialer.store.attempts import start_attempts
@@ -32,7 +33,7 @@ class Preview:
         )
         if not batch.leads:
             breakdown = dict(batch.set_aside)
-            ctx.why_not = WhyNotDialing("no_leads", "no lead may be dialled now", breakdown)
+            ctx.why_not = WhyNotDialing("no_leads", M_("no lead may be dialled now"), breakdown)
             return None
         self.held[agent_id] = batch.leads[0]
         return batch.leads[0]

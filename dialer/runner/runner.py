@@ -47,6 +47,7 @@ from dialer.runner.pool import ServerPool
 from dialer.runner.preview import Preview
 from dialer.runner.state import CampaignContext, RunnerCounters, RunnerState, WhyNotDialing
 from dialer.runner.updates import CallUpdates
+from dialer.runner.why_not import decision_reason
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord
@@ -379,7 +380,10 @@ class CampaignRunner:
                 "rate": window.rate(),
                 "cap": ctx.settings.abandon_cap,
             },
-            "pacing": decision.explanation.as_dict() if decision is not None else None,
+            # "reason": the sentence in the reader's language (dialer.runner.why_not); the figures stay as they are
+            "pacing": {**decision.explanation.as_dict(), "reason": decision_reason(decision).render()}
+            if decision is not None
+            else None,
             "last_decision_calls": decision.calls if decision is not None else 0,
             "last_decision_calls_by_server": dict(self.pacing.last_decisions),
             "calls_in_flight_by_server": dict(Counter(c.server for c in ctx.in_flight.calls.values())),

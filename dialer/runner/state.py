@@ -22,6 +22,7 @@ from dialer.campaign.pacing import pacing_settings
 from dialer.campaign.rules import TransitionKind
 from dialer.campaign.state import CampaignState
 from dialer.clock import Clock
+from dialer.i18n import M_, Message
 from dialer.logging import get_logger
 from dialer.pacing import PacingSettings, PacingStats
 from dialer.runner.bus import EventBus
@@ -106,8 +107,13 @@ class RunnerCounters:
 @dataclass(frozen=True, slots=True)
 class WhyNotDialing:
     code: str  # paused, ami_down, no_agents, no_leads, window_closed, abandon_budget, inbound_waiting, ...
-    detail: str
+    message: Message  # the sentence, translated where it is shown (dialer.runner.why_not)
     breakdown: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def detail(self) -> str:
+        """The sentence in the current language (the request's, the command's)."""
+        return self.message.render()
 
 
 def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predictive: bool) -> None:
@@ -149,7 +155,7 @@ class CampaignContext:
         self.state = RunnerState.PAUSED
         self.counters = RunnerCounters()
         self.in_flight = InFlightCalls()
-        self.why_not: WhyNotDialing | None = WhyNotDialing("paused", "campaign not started")
+        self.why_not: WhyNotDialing | None = WhyNotDialing("paused", M_("campaign not started"))
         self.drained = asyncio.Event()
         # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
         self.awaiting_adoption = False

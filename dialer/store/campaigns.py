@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.state import CampaignState
 from dialer.store.engine import Database
 from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
@@ -127,3 +127,13 @@ async def load_stored_campaign(db: Database, name: str) -> tuple[CampaignRecord,
     """The stored campaign and its validated config (raises UnknownCampaignError / CampaignConfigError)."""
     record = await get_campaign(db, name)
     return record, load_campaign(record.config, source=f"campaign {name!r} as stored")
+
+
+async def campaign_zone(db: Database, name: str) -> str | None:
+    """The campaign's time zone (``timezone`` of its file: the zone its reports show to a reader who chose none),
+    or None for an unknown campaign or one whose stored file no longer loads."""
+    try:
+        _record, config = await load_stored_campaign(db, name)
+    except (UnknownCampaignError, CampaignConfigError):
+        return None
+    return config.timezone

@@ -22,6 +22,7 @@ from aiohttp import WSCloseCode, web
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
+from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import UserRecord
@@ -403,7 +404,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc != request.host:
         # Cross-site WebSocket hijacking: a page elsewhere must not ride the agent's session cookie.
-        raise Problem(403, f"WebSocket from another origin ({origin}) refused", kind="bad-origin")
+        raise Problem(403, M_("WebSocket from another origin ({origin}) refused", origin=origin), kind="bad-origin")
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub.clients.add(ws)

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from dialer.i18n import N_, negotiate, translations
+from dialer.i18n import M_, N_, Message, negotiate, render, translations
 from dialer.logging import get_logger
 
 log = get_logger(__name__)
@@ -43,16 +43,16 @@ class Problem(Exception):
     def __init__(
         self,
         status: int,
-        detail: str,
+        detail: str | Message,
         *,
         kind: str | None = None,
         title: str | None = None,
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail)
+        super().__init__(detail.english if isinstance(detail, Message) else detail)
         self.status = status
-        self.detail = detail
+        self.detail = detail  # a Message is shown in the request's language; a plain str as it is
         self.kind = kind or _slug(HTTPStatus(status).phrase)
         self.title = title or HTTPStatus(status).phrase
         self.headers = headers or {}
@@ -69,14 +69,16 @@ def problem_locale(request: web.Request) -> str:
 
 
 def problem_response(request: web.Request, problem: Problem) -> web.Response:
-    gettext = translations(problem_locale(request)).gettext
+    locale = problem_locale(request)
+    gettext = translations(locale).gettext
+    detail = render(problem.detail, locale)
     if _browser(request):
-        return _problem_page(problem, gettext(problem.title), gettext("Back"))
+        return _problem_page(problem, gettext(problem.title), detail, gettext("Back"), locale)
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + problem.kind,
         "title": gettext(problem.title),
         "status": problem.status,
-        "detail": problem.detail,
+        "detail": detail,
         "instance": request.path,
         **problem.extra,
     }
@@ -93,11 +95,11 @@ def _browser(request: web.Request) -> bool:
     return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
 
 
-def _problem_page(problem: Problem, title_text: str, back: str) -> web.Response:
+def _problem_page(problem: Problem, title_text: str, detail: str, back: str, locale: str) -> web.Response:
     title = html.escape(f"{problem.status} {title_text}")
     text = (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
-        f'<body><h1>{title}</h1><p>{html.escape(problem.detail)}</p><p><a href="/">{html.escape(back)}</a></p>'
+        f'<!doctype html><html lang="{html.escape(locale)}"><head><meta charset=utf-8><title>{title}</title></head>'
+        f'<body><h1>{title}</h1><p>{html.escape(detail)}</p><p><a href="/">{html.escape(back)}</a></p>'
         "</body></html>"
     )
     return web.Response(status=problem.status, text=text, content_type="text/html", headers=problem.headers)
@@ -118,7 +120,9 @@ def validation_problem(exc: ValidationError, where: str) -> Problem:
     ]
     first = errors[0] if errors else {"location": [where], "message": "invalid"}
     field = ".".join(first["location"][1:]) or where
-    return Problem(422, f"{field}: {first['message']}", kind="validation-error", errors=errors)
+    return Problem(
+        422, M_("{field}: {message}", field=field, message=first["message"]), kind="validation-error", errors=errors
+    )
 
 
 N_("Back")  # the problem page's link home
@@ -142,15 +146,20 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem_response(request, Problem(exc.status, detail, headers=headers))
     except Exception:
         log.exception("http_handler_failed", path=request.path, method=request.method)
-        return problem_response(request, Problem(500, "internal error (see the dialer log)"))
+        return problem_response(request, Problem(500, M_("internal error (see the dialer log)")))
 
 
-def _default_detail(request: web.Request, exc: web.HTTPException) -> str:
+def _default_detail(request: web.Request, exc: web.HTTPException) -> str | Message:
     if exc.status == 404:
-        return f"nothing at {request.path}"
+        return M_("nothing at {path}", path=request.path)
     if exc.status == 405:
         allowed = exc.headers.get("Allow", "")
-        return f"{request.method} is not allowed on {request.path} (allowed: {allowed})"
+        return M_(
+            "{method} is not allowed on {path} (allowed: {allowed})",
+            method=request.method,
+            path=request.path,
+            allowed=allowed,
+        )
     if exc.status == 413:
-        return "request body too large"
+        return M_("request body too large")
     return exc.reason

@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from dialer.appkeys import CLOCK, DATABASE, DIALER
-from dialer.i18n import negotiate, set_locale
+from dialer.i18n import M_, negotiate, set_locale, set_zone
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
 from dialer.web.facade import Daemon, daemon_of
@@ -56,7 +56,7 @@ def current_user(request: web.Request) -> UserRecord:
     """The authenticated user of a route that requires one (the middleware has checked)."""
     user: UserRecord | None = request.get(USER)
     if user is None:
-        raise Problem(401, "sign in first", headers={"WWW-Authenticate": 'Bearer realm="dialer"'})
+        raise Problem(401, M_("sign in first"), headers={"WWW-Authenticate": 'Bearer realm="dialer"'})
     return user
 
 
@@ -102,7 +102,7 @@ class Call:
     def path_id(self, name: str) -> int:
         value = self.request.match_info[name]
         if not value.isdigit() or len(value) > 15:
-            raise Problem(404, f"no such {name.removesuffix('_id')} {value!r}")
+            raise Problem(404, M_("no such {kind} {value}", kind=name.removesuffix("_id"), value=repr(value)))
         return int(value)
 
     @property
@@ -217,7 +217,13 @@ def _endpoint(spec: RouteSpec) -> Handler:
                 raise validation_problem(exc, "query") from None
         if spec.body is not None:
             if request.content_type != "application/json":
-                raise Problem(415, f"send a JSON body (Content-Type: application/json), not {request.content_type!r}")
+                raise Problem(
+                    415,
+                    M_(
+                        "send a JSON body (Content-Type: application/json), not {content_type}",
+                        content_type=repr(request.content_type),
+                    ),
+                )
             raw = await read_body(request, spec.max_body)
             try:
                 call.body = spec.body.model_validate_json(raw or b"{}")
@@ -231,13 +237,15 @@ def _endpoint(spec: RouteSpec) -> Handler:
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The request body, read in chunks and refused (413) as soon as it exceeds ``limit`` bytes."""
     if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, f"the request body is larger than {limit} bytes", kind="payload-too-large")
+        raise Problem(413, M_("the request body is larger than {limit} bytes", limit=limit), kind="payload-too-large")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > limit:
-            raise Problem(413, f"the request body is larger than {limit} bytes", kind="payload-too-large")
+            raise Problem(
+                413, M_("the request body is larger than {limit} bytes", limit=limit), kind="payload-too-large"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -274,7 +282,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     roles = policy_for(request.app, request)
     if roles is None:
-        raise Problem(403, f"{request.method} {request.path} declares no roles: refused to everyone")
+        raise Problem(
+            403,
+            M_("{method} {path} declares no roles: refused to everyone", method=request.method, path=request.path),
+        )
     user, session = await _identify(request)
     request[USER] = user
     request[SESSION] = session
@@ -283,6 +294,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     locale = negotiate(user.language if user else None, request.headers.get("Accept-Language"))
     request[REQUEST_LOCALE] = locale
     set_locale(locale)
+    set_zone(user.timezone if user else None)  # the times a report shows (dialer.reports.common.shown_time)
     if not roles:
         return await handler(request)
     if user is None and request.method == "GET" and _local_readout(request):
@@ -292,18 +304,27 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             raise web.HTTPFound(f"/login?next={request.path}")
         raise Problem(
             401,
-            "sign in: send 'Authorization: Bearer <token>' (dialer user token NAME) or log in at /login",
+            M_("sign in: send 'Authorization: Bearer <token>' (dialer user token NAME) or log in at /login"),
             headers={"WWW-Authenticate": 'Bearer realm="dialer"'},
         )
     if user.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
-        raise Problem(403, f"{request.method} {request.path} needs role {allowed}; you are {user.role.value}")
+        raise Problem(
+            403,
+            M_(
+                "{method} {path} needs role {allowed}; you are {role}",
+                method=request.method,
+                path=request.path,
+                allowed=allowed,
+                role=user.role.value,
+            ),
+        )
     if session is not None and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and request.content_type == "application/x-www-form-urlencoded":
             sent = str((await request.post()).get("csrf", ""))
         if sent != session.csrf_token:
-            raise Problem(403, "missing or wrong CSRF token (X-CSRF-Token header)", kind="csrf")
+            raise Problem(403, M_("missing or wrong CSRF token (X-CSRF-Token header)"), kind="csrf")
     return await handler(request)
 
 
@@ -323,12 +344,12 @@ async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRec
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Problem(401, "Authorization must be 'Bearer <token>'", headers={"WWW-Authenticate": "Bearer"})
+            raise Problem(401, M_("Authorization must be 'Bearer <token>'"), headers={"WWW-Authenticate": "Bearer"})
         user = await user_for_token(db, token.strip(), now)
         if user is None:
             raise Problem(
                 401,
-                "unknown, revoked or disabled API token",
+                M_("unknown, revoked or disabled API token"),
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         return user, None

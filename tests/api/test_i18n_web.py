@@ -112,3 +112,57 @@ async def test_csv_downloads_utf8_bom_by_default_cp932_on_request_headers_transl
     page = await (await client.get("/api/reports/performance/demo?format=html", headers=boss)).text()
     assert '<html lang="ja">' in page
     assert "パフォーマンス — demo" in page
+
+
+async def test_a_japanese_users_problems_and_why_not_dialling_are_japanese(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    english = await client.get("/api/campaigns/nope", headers=boss)
+    assert english.status == 404
+    body = await english.json()
+    assert (body["title"], body["detail"]) == ("Not Found", "no campaign named 'nope'")
+    resp = await client.put("/api/me/preferences", json={"language": "ja"}, headers=boss)
+    assert resp.status == 200, await resp.text()
+
+    missing = await client.get("/api/campaigns/nope", headers=boss)
+    body = await missing.json()
+    assert body["type"] == "https://dialer.invalid/problems/not-found"  # the machine-readable part is stable
+    assert (body["title"], body["detail"]) == ("見つかりません", "'nope' という名前のキャンペーンはありません")
+    # No route: the router answers before anyone is identified, so the browser's language decides.
+    nowhere = await client.get("/api/no/such/route", headers={**boss, "Accept-Language": "ja"})
+    assert (await nowhere.json())["detail"] == "/api/no/such/route には何もありません"
+    page = await client.get("/no-such-page", headers={**boss, "Accept": "text/html", "Accept-Language": "ja"})
+    text = await page.text()
+    assert '<html lang="ja">' in text
+    assert "/no-such-page には何もありません" in text
+
+    doc = await (await client.get("/api/dashboard", headers=boss)).json()
+    (demo,) = doc["campaigns"]
+    why = demo["why_not_dialing"]
+    japanese = {
+        "no_agents": "ログイン中で一時停止していないオペレーターがいません",
+        "paused": "キャンペーンは開始されていません",
+    }
+    assert why["code"] in japanese
+    assert why["detail"] == japanese[why["code"]]
+    # Another reader of the same campaign, in English, at the same moment.
+    alice = await (await client.get("/api/dashboard", headers=world.auth("root"))).json()
+    assert alice["campaigns"][0]["why_not_dialing"]["detail"].isascii()
+
+
+async def test_report_times_in_the_users_zone_else_the_campaigns(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    url = "/api/reports/compliance/demo?format=html"
+    page = await (await client.get(url, headers=boss)).text()
+    assert "Times in America/New_York." in page  # the user chose no zone: the campaign's (demo.toml)
+    assert " EST" in page or " EDT" in page
+    resp = await client.put("/api/me/preferences", json={"language": "ja", "timezone": "Asia/Tokyo"}, headers=boss)
+    assert resp.status == 200, await resp.text()
+    page = await (await client.get(url, headers=boss)).text()
+    assert "時刻は Asia/Tokyo。" in page
+    assert " JST" in page
+    csv = await (await client.get("/api/reports/compliance/demo?format=csv", headers=boss)).read()
+    assert b"JST" not in csv  # CSV: ISO 8601 for programs

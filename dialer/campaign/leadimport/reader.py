@@ -415,7 +415,7 @@ class LeadCsvReader:
             last_name = clean_name(values.get("last_name", ""))
             full = values.get("name", "")
             if full and not first_name and not last_name:
-                last_name, first_name = split_full_name(full)
+                last_name, first_name = split_full_name(full, parsed.region)
             postal = values.get("postal_code") or None
             postal_zones = postal_code_zones(postal, parsed.region) if postal else ()
             if parsed.extension is not None:

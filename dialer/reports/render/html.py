@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from dialer.i18n import N_, _, current_locale
-from dialer.reports.common import duration_label, iso, pct, ratio, seconds_label, wait_label
+from dialer.i18n import N_, _, current_locale, current_zone
+from dialer.reports.common import duration_label, pct, ratio, seconds_label, shown_time, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
@@ -61,8 +61,8 @@ def _window_cells(label: str, w: AbandonWindow | None) -> list[object]:
         return [label, "", "", 0, 0, 0, _("n/a"), _("no answered calls")]
     return [
         label,
-        f"{w.start:%Y-%m-%d %H:%M}",
-        f"{w.end:%Y-%m-%d %H:%M}",
+        shown_time(w.start),
+        shown_time(w.end),
         w.live_answers,
         w.abandoned,
         round(w.amd_false_positives, 2),
@@ -91,10 +91,10 @@ def render_compliance_html(report: ComplianceReport) -> str:
             "{verdict}"
         ).format(
             regime=f"<b>{esc(report.regime)}</b>",
-            start=esc(iso(report.span.start) or _("from the beginning")),
-            end=esc(iso(report.span.end) or _("now")),
+            start=esc(shown_time(report.span.start) or _("from the beginning")),
+            end=esc(shown_time(report.span.end) or _("now")),
             attempts=report.attempts,
-            generated=esc(report.generated_at.isoformat(timespec="seconds")),
+            generated=esc(shown_time(report.generated_at)),
             verdict=verdict(report.passed),
         )
         + "</p>",
@@ -113,8 +113,8 @@ def render_compliance_html(report: ComplianceReport) -> str:
             else ""
         )
         + esc(
-            _(". Early hang-ups: {rule}; {n} not counted. Times in UTC.").format(
-                rule=a.early_hangup_rule, n=a.excused_early_hangups
+            _(". Early hang-ups: {rule}; {n} not counted. Times in {zone}.").format(
+                rule=a.early_hangup_rule, n=a.excused_early_hangups, zone=current_zone()
             )
         )
         + "</p>",
@@ -156,8 +156,8 @@ def render_compliance_html(report: ComplianceReport) -> str:
         if c.examples:
             parts.append(
                 html_table(
-                    [N_("attempt"), N_("lead"), N_("number"), N_("started (UTC)"), N_("detail")],
-                    [[o.attempt_id, o.lead_id, o.phone, o.started_at.isoformat(), o.detail] for o in c.examples],
+                    [N_("attempt"), N_("lead"), N_("number"), N_("start time"), N_("detail")],
+                    [[o.attempt_id, o.lead_id, o.phone, shown_time(o.started_at), o.detail] for o in c.examples],
                 )
             )
         if c.note:
@@ -190,9 +190,9 @@ def render_performance_html(r: PerformanceReport) -> str:
         "<p>"
         + esc(
             _("Calls started {start} to {end}; generated {generated}.").format(
-                start=iso(r.span.start) or _("from the beginning"),
-                end=iso(r.span.end) or _("now"),
-                generated=r.generated_at.isoformat(timespec="seconds"),
+                start=shown_time(r.span.start) or _("from the beginning"),
+                end=shown_time(r.span.end) or _("now"),
+                generated=shown_time(r.generated_at),
             )
         )
         + "</p>",
@@ -277,7 +277,8 @@ def render_performance_html(r: PerformanceReport) -> str:
 def render_ivr_html(r: IvrReport) -> str:
     parts = [
         f"<h1>IVR — {esc(r.title)}</h1>",
-        f"<p>Calls started {esc(iso(r.range.start) or 'from the beginning')} to {esc(iso(r.range.end) or 'now')}.</p>",
+        f"<p>Calls started {esc(shown_time(r.range.start) or 'from the beginning')} to"
+        f" {esc(shown_time(r.range.end) or 'now')}.</p>",
     ]
     for f in r.flows:
         parts.append(f"<h2>Flow {esc(f.flow)}</h2>")

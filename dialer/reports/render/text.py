@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dialer.reports.calls import CallRecordsReport
-from dialer.reports.common import duration_label, iso, pct, ratio, seconds_label, wait_label
+from dialer.reports.common import duration_label, pct, ratio, seconds_label, shown_time, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
@@ -18,7 +18,7 @@ def _window_line(label: str, w: AbandonWindow | None) -> str:
     fp = f" + {w.amd_false_positives:.1f} AMD estimate" if w.machines and w.amd_false_positives else ""
     return (
         f"  {label}: {pct(w.rate)} ({w.abandoned}{fp} abandoned of {w.live_answers} live answers) "
-        f"{w.start:%Y-%m-%d %H:%M} → {w.end:%Y-%m-%d %H:%M} UTC  [{'ok' if w.within_cap else 'OVER CAP'}]"
+        f"{shown_time(w.start)} → {shown_time(w.end)}  [{'ok' if w.within_cap else 'OVER CAP'}]"
     )
 
 
@@ -27,7 +27,7 @@ def render_compliance_text(report: ComplianceReport) -> str:
     period = duration_label(a.regime_window)
     lines = [
         f"Compliance report — campaign {report.campaign} (regime {report.regime})",
-        f"range: {iso(report.span.start) or 'beginning'} → {iso(report.span.end) or 'now'}; "
+        f"range: {shown_time(report.span.start) or 'beginning'} → {shown_time(report.span.end) or 'now'}; "
         f"{report.attempts} attempts; overall: {'PASS' if report.passed else 'FAIL'}",
         f"abandon rate (cap {a.cap:.0%} of live answers per {period}"
         + (f", AMD false-positive rate {a.amd_false_positive_rate:.1%}" if a.amd_false_positive_rate else "")
@@ -49,7 +49,7 @@ def render_compliance_text(report: ComplianceReport) -> str:
                 lines.append(f"    {k}: {v}")
         for o in c.examples:
             lines.append(
-                f"    attempt {o.attempt_id} lead {o.lead_id} {o.phone} {o.started_at.isoformat()}: {o.detail}"
+                f"    attempt {o.attempt_id} lead {o.lead_id} {o.phone} {shown_time(o.started_at)}: {o.detail}"
             )
         if c.note:
             lines.append(f"    ({c.note})")
@@ -60,7 +60,7 @@ def render_performance_text(r: PerformanceReport) -> str:
     fcr = r.fcr
     lines = [
         f"Performance report — campaign {r.campaign}" + (f", agent {r.agent_filter}" if r.agent_filter else ""),
-        f"range: {iso(r.span.start) or 'beginning'} → {iso(r.span.end) or 'now'}",
+        f"range: {shown_time(r.span.start) or 'beginning'} → {shown_time(r.span.end) or 'now'}",
         f"attempts {r.attempts}, live answers {r.live_answers} (connected {r.connected}, abandoned {r.abandoned}), "
         f"machines {r.machines}; contact rate {pct(r.contact_rate)}; abandon rate {pct(r.abandon_rate)}",
         f"sales {r.sales}, conversion {pct(r.conversion)} of connected calls; FCR {pct(fcr)} "
@@ -110,8 +110,8 @@ def render_performance_text(r: PerformanceReport) -> str:
 
 def render_calls_text(report: CallRecordsReport) -> str:
     lines = [
-        f"Call records — campaign {report.campaign}, {iso(report.span.start) or 'beginning'} → "
-        f"{iso(report.span.end) or 'now'}: {report.total} calls"
+        f"Call records — campaign {report.campaign}, {shown_time(report.span.start) or 'beginning'} → "
+        f"{shown_time(report.span.end) or 'now'}: {report.total} calls"
         + (f" (first {len(report.records)} shown; --csv exports all)" if len(report.records) < report.total else ""),
         f"{'id':>8}  {'started (UTC)':<19}  {'number':<16}  {'outcome':<14}  {'ring':>5}  {'talk':>6}  "
         f"{'disposition':<16}  agent",
@@ -155,7 +155,7 @@ def render_plan_text(plan: StaffingPlan, now: datetime | None = None) -> str:
 def render_ivr_text(r: IvrReport) -> str:
     lines = [
         f"IVR — {r.title}",
-        f"calls started {iso(r.range.start) or 'from the beginning'} to {iso(r.range.end) or 'now'}",
+        f"calls started {shown_time(r.range.start) or 'from the beginning'} to {shown_time(r.range.end) or 'now'}",
     ]
     if not r.flows:
         lines.append("no IVR calls in the range")

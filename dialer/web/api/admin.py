@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from pydantic import AwareDatetime, Field
 
+from dialer.i18n import M_
 from dialer.store.admin import (
     TeamExistsError,
     UnknownTeamError,
@@ -71,7 +72,7 @@ async def patch_user(call: Call) -> web.Response:
     body = call.body_as(UserEdit)
     name = call.path("name")
     if name == call.user.name and (body.disabled or (body.role is not None and body.role is not Role.ADMIN)):
-        raise Problem(409, "you cannot disable yourself or give up your own admin role", kind="self-lockout")
+        raise Problem(409, M_("you cannot disable yourself or give up your own admin role"), kind="self-lockout")
     password_hash = await asyncio.to_thread(hash_password, body.password) if body.password else None
     change = UserChange(
         role=body.role,
@@ -86,7 +87,7 @@ async def patch_user(call: Call) -> web.Response:
     except UnknownUserError as exc:
         raise Problem(404, str(exc)) from None
     except UnknownTeamError as exc:
-        raise Problem(422, f"team: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("team: {exc}", exc=exc), kind="validation-error") from None
     if body.disabled or body.role is not None or body.password:
         # Their browser sessions are gone (same transaction); their live consoles close now and the seat is freed.
         await call.app[HUB].end_user(name, "account changed by an administrator")
@@ -135,7 +136,7 @@ async def put_team_supervisors(call: Call) -> web.Response:
     except UnknownTeamError as exc:
         raise Problem(404, str(exc)) from None
     except (UnknownUserError, ValueError) as exc:
-        raise Problem(422, f"supervisors: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("supervisors: {exc}", exc=exc), kind="validation-error") from None
     await call.app[HUB].refresh_scopes()
     return ok(team.public())
 
@@ -152,11 +153,11 @@ async def get_team_report(call: Call) -> web.Response:
     q = call.query_as(TeamReportQuery)
     team = next((t for t in await list_teams(call.db) if t.name == call.path("name")), None)
     if team is None or (not call.is_manager and call.user.name not in team.supervisors):
-        raise Problem(404, f"no team {call.path('name')!r} among yours")
+        raise Problem(404, M_("no team {name} among yours", name=repr(call.path("name"))))
     end: datetime = q.to or call.now()
     start: datetime = q.from_ or end - timedelta(hours=q.hours)
     if start >= end:
-        raise Problem(422, "from: must be before to", kind="validation-error")
+        raise Problem(422, M_("from: must be before to"), kind="validation-error")
     figures = await team_figures(call.db, team.members, start, end)
     agents = [
         {"agent": f.agent, "calls": f.calls, "talk_seconds": round(f.talk_seconds, 1), "dispositions": f.dispositions}

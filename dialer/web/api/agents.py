@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.agents.registry import MAX_READY_ANNOUNCEMENT_SECONDS, Agent
+from dialer.i18n import M_
 from dialer.store.auth import get_user
 from dialer.web.api.common import (
     Paging,
@@ -115,7 +116,13 @@ async def ensure_registered(call: Call, agent_id: str, server: str | None = None
         return
     user = await get_user(call.db, agent_id)
     if user is None or not user.phone:
-        raise Problem(409, f"{agent_id} has no phone: set one with `dialer user add {agent_id} --phone PJSIP/...`")
+        raise Problem(
+            409,
+            M_(
+                "{agent_id} has no phone: set one with `dialer user add {agent_id} --phone PJSIP/...`",
+                agent_id=agent_id,
+            ),
+        )
     with agent_errors():
         daemon.register_agent(agent_id, user.phone, user.display_name or agent_id, server)
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, Field
 
 from dialer.campaign.rules import CallbackTimeError, check_callback_due
+from dialer.i18n import M_
 from dialer.store.auth import Role
 from dialer.store.console import CallbackNotPending, cancel_callback, create_callback, get_callback, list_callbacks
 from dialer.web.api.common import Paging, Strict, callback_json, campaign_id_of, lead_for, ok, page_schema, paged
@@ -68,11 +69,11 @@ async def post_callback(call: Call) -> web.Response:
     try:
         check_callback_due(body.due_at, call.now())
     except CallbackTimeError as exc:
-        raise Problem(422, f"due_at {exc}", kind="validation-error") from None
+        raise Problem(422, M_("due_at {exc}", exc=exc), kind="validation-error") from None
     agent = call.user.name if body.personal and call.user.role is Role.AGENT else None
     created = await create_callback(call.db, lead.id, body.due_at.astimezone(UTC), agent, body.notes, call.now())
     if created is None:
-        raise Problem(404, f"no lead {lead.id}")
+        raise Problem(404, M_("no lead {id}", id=lead.id))
     return ok(callback_json(created), 201)
 
 
@@ -88,11 +89,11 @@ async def post_cancel_callback(call: Call) -> web.Response:
     callback_id = call.path_id("callback_id")
     existing = await get_callback(call.db, callback_id)
     if existing is None or (not call.is_manager and existing.agent != call.user.name):
-        raise Problem(404, f"no callback {callback_id}")
+        raise Problem(404, M_("no callback {callback_id}", callback_id=callback_id))
     try:
         cancelled = await cancel_callback(call.db, callback_id, call.now())
     except CallbackNotPending as exc:
         raise Problem(409, str(exc)) from None
     if cancelled is None:
-        raise Problem(404, f"no callback {callback_id}")
+        raise Problem(404, M_("no callback {callback_id}", callback_id=callback_id))
     return ok(callback_json(cancelled))

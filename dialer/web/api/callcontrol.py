@@ -18,6 +18,7 @@ from dialer.ami.actions import AmiError
 from dialer.callcontrol.compliance import NumberRefused
 from dialer.callcontrol.core import CallControlError, PartyKind
 from dialer.callcontrol.service import NoLiveCall, Target
+from dialer.i18n import M_
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
 from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent
@@ -59,11 +60,13 @@ def _refusals() -> Iterator[None]:
     try:
         yield
     except NumberRefused as exc:
-        raise Problem(422, f"refused ({exc.code}): {exc.detail}", kind="validation-error") from None
+        raise Problem(
+            422, M_("refused ({code}): {detail}", code=exc.code, detail=exc.detail), kind="validation-error"
+        ) from None
     except (NoLiveCall, CallControlError, LookupError, RuntimeError, AgentError) as exc:
         raise Problem(409, str(exc)) from None
     except AmiError as exc:
-        raise Problem(409, f"the PBX did not do it: {exc}") from None
+        raise Problem(409, M_("the PBX did not do it: {exc}", exc=exc)) from None
 
 
 def _agent(call: Call) -> str:
@@ -195,7 +198,7 @@ async def post_manual_dial(call: Call) -> web.Response:
     agent_id = _agent(call)
     body = call.body_as(ManualDialBody)
     if (body.number is None) == (body.lead_id is None):
-        raise Problem(422, "give either number or lead_id", kind="validation-error")
+        raise Problem(422, M_("give either number or lead_id"), kind="validation-error")
     if body.lead_id is not None:
         await lead_for(call, body.lead_id)  # an agent dials only a lead they may see (404 otherwise)
     daemon = call.daemon
@@ -207,7 +210,7 @@ async def post_manual_dial(call: Call) -> web.Response:
         try:
             attempt_id = await daemon.manual_dial(campaign, agent_id, number=body.number, lead_id=body.lead_id)
         except NoRunningCampaign:
-            raise Problem(404, f"no running campaign {campaign!r}") from None
+            raise Problem(404, M_("no running campaign {campaign}", campaign=repr(campaign))) from None
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
 
@@ -222,10 +225,10 @@ async def get_legs(call: Call) -> web.Response:
     attempt_id = call.path_id("attempt_id")
     attempt = await get_attempt(call.db, attempt_id)
     if attempt is None:
-        raise Problem(404, f"no such attempt {attempt_id}")
+        raise Problem(404, M_("no such attempt {attempt_id}", attempt_id=attempt_id))
     legs = await call_legs_of(call.db, attempt_id)
     if not call.is_manager and call.user.name not in {attempt.agent, *(leg.party for leg in legs)}:
-        raise Problem(403, "an agent may only read the calls they talked on")
+        raise Problem(403, M_("an agent may only read the calls they talked on"))
     return ok(
         {
             "attempt_id": attempt_id,

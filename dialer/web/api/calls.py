@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field
 
 from dialer.agents.registry import AgentError
 from dialer.campaign.rules import DispositionError
+from dialer.i18n import M_
 from dialer.ivr.context import summarize
 from dialer.store.attempts import get_attempt
 from dialer.store.console import attempts_of_agent, lead_history
@@ -109,9 +110,9 @@ async def post_disposition(call: Call) -> web.Response:
     try:
         current = daemon.agent_call(agent_id, body.campaign)
     except NoRunningCampaign:
-        raise Problem(404, f"no running campaign {body.campaign!r}") from None
+        raise Problem(404, M_("no running campaign {campaign}", campaign=repr(body.campaign))) from None
     if current is None:
-        raise Problem(409, f"{agent_id} has no call to disposition")
+        raise Problem(409, M_("{agent_id} has no call to disposition", agent_id=agent_id))
     try:
         kind = await daemon.disposition(
             current,

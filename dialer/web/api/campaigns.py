@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
+from dialer.i18n import M_
 from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.campaigns import apply_campaign, list_campaigns
 from dialer.store.status import lead_status
@@ -71,7 +72,9 @@ async def put_campaign(call: Call) -> web.Response:
     raw = await read_body(call.request, CAMPAIGN_MAX_BYTES)
     ctype = call.request.content_type
     if ctype not in ("application/json", "application/toml", "text/toml", "text/plain"):
-        raise Problem(415, f"send the campaign as application/json or application/toml, not {ctype!r}")
+        raise Problem(
+            415, M_("send the campaign as application/json or application/toml, not {ctype}", ctype=repr(ctype))
+        )
     # Parsing and validating a large campaign is CPU work: off the event loop, so calls keep being paced.
     parsed = await call.app[CPU_WORKER].run(len(raw), read_campaign, raw, ctype, name)
     if isinstance(parsed, Refusal):
@@ -129,7 +132,7 @@ async def _set_campaign(call: Call, action: CampaignAction) -> web.Response:
     try:
         state = await call.daemon.set_campaign(name, action)
     except CampaignNotLoaded:
-        raise Problem(409, f"campaign {name!r} is stored but not loaded by this daemon") from None
+        raise Problem(409, M_("campaign {name} is stored but not loaded by this daemon", name=repr(name))) from None
     return ok({"campaign": name, "state": state})
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.agents.registry import Agent, AgentError
 from dialer.campaign.names import display_name
+from dialer.i18n import M_
 from dialer.store.attempts import AttemptRecord
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
@@ -189,7 +190,7 @@ async def campaign_or_404(call: Call, name: str) -> CampaignRecord:
     try:
         return await get_campaign(call.db, name)
     except UnknownCampaignError:
-        raise Problem(404, f"no campaign named {name!r}") from None
+        raise Problem(404, M_("no campaign named {name}", name=repr(name))) from None
 
 
 async def campaign_id_of(call: Call, name: str | None) -> int | None:
@@ -199,22 +200,27 @@ async def campaign_id_of(call: Call, name: str | None) -> int | None:
     try:
         return int((await get_campaign(call.db, name)).id)
     except UnknownCampaignError:
-        raise Problem(422, f"campaign: no campaign named {name!r}", kind="validation-error") from None
+        raise Problem(422, M_("campaign: no campaign named {name}", name=repr(name)), kind="validation-error") from None
 
 
 def own_agent(call: Call, agent_id: str) -> str:
     """Agents act on themselves only; supervisors on their teams' agents; managers on anyone."""
     if not call.may_see_agent(agent_id):
         if call.user.role is Role.SUPERVISOR:
-            raise Problem(403, f"you are {call.user.name}: {agent_id} is not in a team you supervise")
-        raise Problem(403, f"you are {call.user.name}: an agent may only act on their own session")
+            raise Problem(
+                403,
+                M_("you are {user}: {agent} is not in a team you supervise", user=call.user.name, agent=agent_id),
+            )
+        raise Problem(403, M_("you are {user}: an agent may only act on their own session", user=call.user.name))
     return agent_id
 
 
 def agent_or_404(call: Call, agent_id: str) -> Agent:
     agent = call.daemon.agent(agent_id)
     if agent is None:
-        raise Problem(404, f"no agent {agent_id!r} (an agent appears after their first console login)")
+        raise Problem(
+            404, M_("no agent {agent} (an agent appears after their first console login)", agent=repr(agent_id))
+        )
     return agent
 
 
@@ -231,14 +237,14 @@ def agent_errors() -> Iterator[None]:
 async def lead_for(call: Call, lead_id: int) -> LeadRecord:
     lead = await get_lead(call.db, lead_id)
     if lead is None:
-        raise Problem(404, f"no lead {lead_id}")
+        raise Problem(404, M_("no lead {lead_id}", lead_id=lead_id))
     if (
         not call.is_manager
         and not await agent_may_see_lead(call.db, lead_id, call.user.name)
         and not _on_inbound_call_with(call, lead_id)
     ):
         # Not "403": an agent must not learn which lead ids exist.
-        raise Problem(404, f"no lead {lead_id} among your calls")
+        raise Problem(404, M_("no lead {lead_id} among your calls", lead_id=lead_id))
     return lead
 
 

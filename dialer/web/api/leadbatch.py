@@ -17,6 +17,7 @@ from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadFileError, RowError, RowErrorReason
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepare
 from dialer.campaign.leadjson import JsonCell, json_leads_reader
+from dialer.i18n import M_, Message
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import update_lead_fields
 from dialer.store.idempotency import KeyState, claim_key, release_key, store_answer
@@ -103,9 +104,9 @@ class ParsedBatch:
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """Why a body was refused."""
+    """Why a body was refused (a Message is rendered in the requester's language)."""
 
-    detail: str
+    detail: str | Message
     kind: str
     errors: list[dict[str, Any]] | None = None
 
@@ -125,14 +126,14 @@ def parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused
     except LeadFileError as exc:
         return Refused(str(exc).removeprefix("request: "), "bad-lead-batch")
     except csv.Error as exc:
-        return Refused(f"unreadable leads: {exc}", "bad-lead-batch")
+        return Refused(M_("unreadable leads: {exc}", exc=str(exc)), "bad-lead-batch")
     try:
         with reader:
             leads = prepare(reader, seal=True)
     except LeadFileError as exc:
         return Refused(str(exc).removeprefix("request: "), "bad-lead-batch")
     except csv.Error as exc:
-        return Refused(f"unreadable leads: {exc}", "bad-lead-batch")
+        return Refused(M_("unreadable leads: {exc}", exc=str(exc)), "bad-lead-batch")
     return ParsedBatch(digest, body.list_name, leads)
 
 
@@ -206,7 +207,11 @@ async def post_leads(call: Call) -> web.Response:
     raw = await read_body(call.request, MAX_BODY)
     key = call.request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and (not 1 <= len(key) <= 200 or not key.isprintable()):
-        raise Problem(422, f"{IDEMPOTENCY_HEADER} must be 1 to 200 printable characters", kind="validation-error")
+        raise Problem(
+            422,
+            M_("{header} must be 1 to 200 printable characters", header=IDEMPOTENCY_HEADER),
+            kind="validation-error",
+        )
     record = await campaign_or_404(call, name)
     config = CampaignConfig.model_validate(record.config)
     parsed = await call.app[CPU_WORKER].run(len(raw), parse_batch, raw, config.default_region)
@@ -228,9 +233,19 @@ async def post_leads(call: Call) -> web.Response:
             headers={"Idempotent-Replayed": "true"},
         )
     if claim.state is KeyState.MISMATCH:
-        raise Problem(422, f"this {IDEMPOTENCY_HEADER} was used with another request body", kind="idempotency-key")
+        raise Problem(
+            422,
+            M_("this {header} was used with another request body", header=IDEMPOTENCY_HEADER),
+            kind="idempotency-key",
+        )
     if claim.state is KeyState.RUNNING:
-        raise Problem(409, f"a request with this {IDEMPOTENCY_HEADER} is still running; retry later")
+        raise Problem(
+            409,
+            M_(
+                "a request with this {header} is still running; retry later",
+                header=IDEMPOTENCY_HEADER,
+            ),
+        )
     try:
         text = await _import_batch(call, record, parsed)
     except BaseException:
@@ -245,9 +260,23 @@ async def _one_by_external_id(call: Call) -> tuple[int, Any]:
     external_id = call.path("external_id")
     found = await leads_by_external_id(call.db, record.id, external_id)
     if not found:
-        raise Problem(404, f"no lead with external id {external_id!r} in campaign {record.name!r}")
+        raise Problem(
+            404,
+            M_(
+                "no lead with external id {external_id} in campaign {name}",
+                external_id=repr(external_id),
+                name=repr(record.name),
+            ),
+        )
     if len(found) > 1:
-        raise Problem(409, f"{len(found)} leads share external id {external_id!r}: use /api/leads/{{id}}")
+        raise Problem(
+            409,
+            M_(
+                "{found} leads share external id {external_id}: use /api/leads/{{id}}",
+                found=len(found),
+                external_id=repr(external_id),
+            ),
+        )
     return record.id, found[0]
 
 
@@ -274,7 +303,7 @@ async def patch_lead_by_external_id(call: Call) -> web.Response:
     body = call.body_as(ExternalLeadEdit)
     fields = body.fields
     if fields is not None and "external_id" in fields:
-        raise Problem(422, "fields.external_id: the external id cannot be changed here", kind="validation-error")
+        raise Problem(422, M_("fields.external_id: the external id cannot be changed here"), kind="validation-error")
     updated = await update_lead_fields(
         call.db,
         lead.id,
@@ -305,9 +334,16 @@ async def delete_lead_by_external_id(call: Call) -> web.Response:
     try:
         erased = await erase_leads(call.db, record.id, external_id, add_dnc=q.dnc, now=call.now())
     except LeadInCall as exc:
-        raise Problem(409, f"{exc}: erase it once the call has ended") from None
+        raise Problem(409, M_("{exc}: erase it once the call has ended", exc=exc)) from None
     if not erased:
-        raise Problem(404, f"no lead with external id {external_id!r} in campaign {record.name!r}")
+        raise Problem(
+            404,
+            M_(
+                "no lead with external id {external_id} in campaign {name}",
+                external_id=repr(external_id),
+                name=repr(record.name),
+            ),
+        )
     return ok(
         {
             "erased": [

@@ -22,6 +22,7 @@ from dialer.appkeys import SETTINGS
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
+from dialer.i18n import M_, Message
 from dialer.parsing import DocumentError, load_json
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
@@ -70,7 +71,7 @@ class UploadForm:
 async def upload_form(call: Call) -> AsyncIterator[UploadForm]:
     """Read the multipart upload: the file goes to disk in chunks (at most MAX_UPLOAD_BYTES), then is removed."""
     if not call.request.content_type.startswith("multipart/"):
-        raise Problem(415, "upload the CSV as multipart/form-data (field 'file')")
+        raise Problem(415, M_("upload the CSV as multipart/form-data (field 'file')"))
     directory = call.app[SETTINGS].var_dir / "imports"
     await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     handle, name = await asyncio.to_thread(tempfile.mkstemp, ".csv", "upload-", directory)
@@ -79,7 +80,7 @@ async def upload_form(call: Call) -> AsyncIterator[UploadForm]:
     try:
         got_file = await _read_form(call, form)
         if not got_file:
-            raise Problem(422, "no file: send the CSV in the form field 'file'", kind="validation-error")
+            raise Problem(422, M_("no file: send the CSV in the form field 'file'"), kind="validation-error")
         yield form
     finally:
         await asyncio.to_thread(form.path.unlink, True)
@@ -91,7 +92,7 @@ async def _read_form(call: Call, form: UploadForm) -> bool:
         reader = await call.request.multipart()
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
-                raise Problem(400, "cannot read the upload: nested multipart parts are not accepted")
+                raise Problem(400, M_("cannot read the upload: nested multipart parts are not accepted"))
             if part.name == "file":
                 form.filename = Path(part.filename or form.filename).name
                 await _stream_to(part, form.path)
@@ -103,7 +104,7 @@ async def _read_form(call: Call, form: UploadForm) -> bool:
             elif part.name == "list_name":
                 form.list_name = (await _field_text(part)).strip()[:200] or None
     except (ValueError, LookupError, AssertionError, RuntimeError) as exc:  # a malformed multipart body
-        raise Problem(400, f"cannot read the upload: {str(exc) or type(exc).__name__}") from None
+        raise Problem(400, M_("cannot read the upload: {exc}", exc=str(exc) or type(exc).__name__)) from None
     return got_file
 
 
@@ -113,7 +114,7 @@ async def _stream_to(part: BodyPartReader, path: Path) -> None:
         while chunk := await part.read_chunk(256 * 1024):
             size += len(chunk)
             if size > MAX_UPLOAD_BYTES:
-                raise Problem(413, "the file is larger than 200 MB: import it with `dialer leads import`")
+                raise Problem(413, M_("the file is larger than 200 MB: import it with `dialer leads import`"))
             out.write(chunk)
 
 
@@ -123,12 +124,19 @@ async def _field_text(part: BodyPartReader) -> str:
     while chunk := await part.read_chunk(8192):
         size += len(chunk)
         if size > UPLOAD_FIELD_MAX_BYTES:
-            raise Problem(413, f"the form field {part.name!r} is larger than {UPLOAD_FIELD_MAX_BYTES} bytes")
+            raise Problem(
+                413,
+                M_(
+                    "the form field {name} is larger than {limit} bytes",
+                    name=repr(part.name),
+                    limit=UPLOAD_FIELD_MAX_BYTES,
+                ),
+            )
         chunks.append(chunk)
     try:
         return b"".join(chunks).decode(part.get_charset(default="utf-8"))
     except (UnicodeDecodeError, LookupError):
-        raise Problem(400, f"the form field {part.name!r} is not UTF-8 text") from None
+        raise Problem(400, M_("the form field {name} is not UTF-8 text", name=repr(part.name))) from None
 
 
 def _mapping(text: str) -> dict[str, str]:
@@ -137,9 +145,9 @@ def _mapping(text: str) -> dict[str, str]:
     try:
         parsed = load_json(text, "mapping")
     except DocumentError as exc:
-        raise Problem(400, f"cannot read the upload: {exc}") from None
+        raise Problem(400, M_("cannot read the upload: {exc}", exc=exc)) from None
     if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
-        raise Problem(422, "mapping must be a JSON object of column → field", kind="validation-error")
+        raise Problem(422, M_("mapping must be a JSON object of column → field"), kind="validation-error")
     return {str(k): v for k, v in parsed.items()}
 
 
@@ -195,7 +203,7 @@ def _preview(form: UploadForm, region: str | None) -> web.Response:
     except LeadFileError as exc:
         raise Problem(422, str(exc), kind="bad-lead-file", encodings=list(ENCODING_CHOICES)) from None
     except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
-        raise Problem(422, f"not a readable CSV file: {exc}", kind="bad-lead-file") from None
+        raise Problem(422, M_("not a readable CSV file: {exc}", exc=exc), kind="bad-lead-file") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +216,7 @@ class ParsedUpload:
 
 @dataclass(frozen=True, slots=True)
 class UploadRefused:
-    detail: str
+    detail: str | Message
 
 
 def parse_upload(
@@ -232,7 +240,7 @@ def parse_upload(
     except LeadFileError as exc:
         return UploadRefused(str(exc))
     except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
-        return UploadRefused(f"not a readable CSV file: {exc}")
+        return UploadRefused(M_("not a readable CSV file: {exc}", exc=str(exc)))
 
 
 async def _spooled(spool: Path, count: int) -> AsyncIterator[PreparedLeads]:
@@ -342,7 +350,7 @@ async def get_lead_lists(call: Call) -> web.Response:
 async def get_lead_list_errors(call: Call) -> web.StreamResponse:
     rec = await get_lead_list(call.db, call.path_id("list_id"))
     if rec is None or not rec.errors_file or not await asyncio.to_thread(Path(rec.errors_file).is_file):
-        raise Problem(404, "no error report for this list")
+        raise Problem(404, M_("no error report for this list"))
     return web.FileResponse(
         rec.errors_file,
         headers={

@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.campaign.rules import LeadStatus
+from dialer.i18n import M_
 from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
 from dialer.store.dnc import import_dnc
 from dialer.store.monitoring import recorded_attempts
@@ -91,7 +92,7 @@ async def patch_lead(call: Call) -> web.Response:
     lead = await lead_for(call, call.path_id("lead_id"))
     body = call.body_as(LeadEdit)
     if body.priority is not None and not call.is_manager:
-        raise Problem(403, "only a manager may change a lead's priority")
+        raise Problem(403, M_("only a manager may change a lead's priority"))
     updated = await update_lead_fields(
         call.db,
         lead.id,
@@ -117,7 +118,7 @@ async def post_lead_dnc(call: Call) -> web.Response:
     lead = await lead_for(call, call.path_id("lead_id"))
     body = call.body_as(DncRequest)
     if body.scope == "global" and not call.is_manager:
-        raise Problem(403, "only a manager may add to the global do-not-call list")
+        raise Problem(403, M_("only a manager may add to the global do-not-call list"))
     imported = await import_dnc(
         call.db,
         [lead.phone, *lead.alt_phones],

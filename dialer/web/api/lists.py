@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
+from dialer.i18n import M_
 from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
 from dialer.store.lists import UnknownListError, list_views, recycle_leads, update_list
 from dialer.web.api.common import Strict, campaign_or_404, ok
@@ -96,7 +97,7 @@ async def get_lists(call: Call) -> web.Response:
 async def patch_list(call: Call) -> web.Response:
     body = call.body_as(ListEdit)
     if body.clear_valid_until and body.valid_until is not None:
-        raise Problem(422, "valid_until and clear_valid_until: give one", kind="validation-error")
+        raise Problem(422, M_("valid_until and clear_valid_until: give one"), kind="validation-error")
     changes: dict[str, object] = {}
     if "share" in body.model_fields_set:
         changes["share"] = body.share or None

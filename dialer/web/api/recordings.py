@@ -14,6 +14,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
+from dialer.i18n import M_
 from dialer.recording.service import local_path
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
 from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged
@@ -86,13 +87,13 @@ def recording_json(rec: RecordingRecord, listing: RecordingListing | None = None
 
 def _may_hear(call: Call, rec: RecordingRecord) -> None:
     if not call.is_manager and rec.agent != call.user.name:
-        raise Problem(403, "an agent may only hear the recordings of their own calls")
+        raise Problem(403, M_("an agent may only hear the recordings of their own calls"))
 
 
 async def _recording_or_404(call: Call) -> RecordingRecord:
     rec = await get_recording(call.db, call.path_id("attempt_id"))
     if rec is None:
-        raise Problem(404, f"no recording of call {call.path('attempt_id')}")
+        raise Problem(404, M_("no recording of call {attempt_id}", attempt_id=call.path("attempt_id")))
     _may_hear(call, rec)
     return rec
 
@@ -111,7 +112,7 @@ async def list_recordings(call: Call) -> web.Response:
     agent = q.agent
     if not call.is_manager:
         if agent is not None and agent != call.user.name:
-            raise Problem(403, "an agent may only search the recordings of their own calls")
+            raise Problem(403, M_("an agent may only search the recordings of their own calls"))
         agent = call.user.name
     where = RecordingFilter(
         campaign_id=await campaign_id_of(call, q.campaign),
@@ -154,9 +155,9 @@ async def get_recording_audio(call: Call) -> web.StreamResponse:
     try:
         path = local_path(call.daemon.recording_settings, rec.file)
     except ValueError:
-        raise Problem(404, "the recording's file name is not valid") from None
+        raise Problem(404, M_("the recording's file name is not valid")) from None
     if not await asyncio.to_thread(path.is_file):
-        raise Problem(404, f"the recording of call {rec.attempt_id} is not on disk (yet)")
+        raise Problem(404, M_("the recording of call {attempt_id} is not on disk (yet)", attempt_id=rec.attempt_id))
     disposition = "attachment" if call.query_as(AudioQuery).download else "inline"
     # aiohttp's FileResponse answers Range (206 + Content-Range) and If-Modified-Since itself.
     return web.FileResponse(

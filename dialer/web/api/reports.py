@@ -8,6 +8,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
+from dialer.i18n import M_, fallback_zone
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
@@ -15,7 +16,7 @@ from dialer.reports.ivr import build_ivr_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.render.csv import CsvEncodingError, encode_csv
-from dialer.store.campaigns import UnknownCampaignError, get_campaign, list_campaigns
+from dialer.store.campaigns import UnknownCampaignError, campaign_zone, get_campaign, list_campaigns
 from dialer.store.ivr_results import ivr_results
 from dialer.web.api.common import Paging, Strict, ok
 from dialer.web.problems import Problem
@@ -59,16 +60,16 @@ def _agent_in_scope(call: Call, agent: str | None) -> None:
     if call.scope is None:
         return
     if agent is None:
-        raise Problem(403, "a supervisor reads one agent of their teams (agent=...) or /api/reports/team/{team}")
+        raise Problem(403, M_("a supervisor reads one agent of their teams (agent=...) or /api/reports/team/{team}"))
     if agent not in call.scope:
-        raise Problem(403, f"{agent} is not in a team you supervise")
+        raise Problem(403, M_("{agent} is not in a team you supervise", agent=agent))
 
 
 def _range(q: ReportQuery) -> ReportRange:
     try:
         return parse_report_range(q.from_, q.to)
     except ReportError as exc:
-        raise Problem(422, f"from/to: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("from/to: {exc}", exc=exc), kind="validation-error") from None
 
 
 def _text(body: str, content_type: str, filename: str | None = None) -> web.Response:
@@ -81,7 +82,7 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     try:
         data = encode_csv(body, encoding)
     except CsvEncodingError as exc:
-        raise Problem(422, f"encoding: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("encoding: {exc}", exc=exc), kind="validation-error") from None
     charset = "shift_jis" if encoding == "cp932" else "utf-8"
     return web.Response(
         body=data,
@@ -92,10 +93,12 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     )
 
 
-def _respond(q: ReportQuery, report: Report, filename: str) -> web.Response:
-    """One report in the asked format: the printable page, a CSV download, or JSON."""
+def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = None) -> web.Response:
+    """One report in the asked format: the printable page (times in the user's zone, else ``zone``, the
+    campaign's), a CSV download, or JSON."""
     if q.format == "html":
-        return _text(render(report, "html"), "text/html")
+        with fallback_zone(zone):
+            return _text(render(report, "html"), "text/html")
     if q.format == "csv":
         return _csv(render(report, "csv"), q.encoding, filename)
     return ok(report.as_json())
@@ -133,7 +136,8 @@ async def get_compliance_report(call: Call) -> web.Response:
         report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    return _respond(q, report, f"compliance-{call.path('name')}.csv")
+    zone = await campaign_zone(call.db, call.path("name"))
+    return _respond(q, report, f"compliance-{call.path('name')}.csv", zone)
 
 
 @routes.route(
@@ -152,7 +156,8 @@ async def get_performance_report(call: Call) -> web.Response:
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
-    return _respond(q, report, f"performance-{call.path('name')}.csv")
+    zone = await campaign_zone(call.db, call.path("name"))
+    return _respond(q, report, f"performance-{call.path('name')}.csv", zone)
 
 
 @routes.route(
@@ -173,7 +178,8 @@ async def get_ivr_report(call: Call) -> web.Response:
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None
     records = await ivr_results(call.db, campaign_id=record.id, since=span.start, until=span.end)
-    return _respond(q, build_ivr_report(records, span, title=name), f"ivr-{name}.csv")
+    zone = await campaign_zone(call.db, name)
+    return _respond(q, build_ivr_report(records, span, title=name), f"ivr-{name}.csv", zone)
 
 
 @routes.route(
@@ -197,7 +203,7 @@ async def get_calls_report(call: Call) -> web.Response:
             await write_calls_csv(call.db, record.id, span, out, agent=q.agent)
             return _csv(out.getvalue(), q.encoding, f"calls-{name}.csv")
         if q.format == "html":
-            raise Problem(422, "format: the call records come as json or csv", kind="validation-error")
+            raise Problem(422, M_("format: the call records come as json or csv"), kind="validation-error")
         report = await call_records_report(call.db, name, span, agent=q.agent)
     except UnknownCampaignError as exc:
         raise Problem(404, str(exc)) from None

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from dialer.i18n import M_
 from dialer.scripts.campaign import context_for, rendered, template_of
 from dialer.store.attempts import get_attempt
 from dialer.store.auth import get_user
@@ -93,5 +94,5 @@ async def get_campaign_script(call: Call) -> web.Response:
     name = call.path("name")
     config = call.daemon.campaign_config(name)
     if config is None:
-        raise Problem(404, f"campaign {name!r} is not loaded by this daemon")
+        raise Problem(404, M_("campaign {name} is not loaded by this daemon", name=repr(name)))
     return ok({"campaign": name, "template": template_of(config), "preset": config.script is None})

@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.campaign.config import CampaignConfigError, DialMode, load_campaign
+from dialer.i18n import M_
 from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
@@ -86,7 +87,7 @@ async def start_supervision(call: Call) -> web.Response:
     try:
         record = await call.daemon.supervise(call.user.name, user.phone if user else None, body.agent, body.mode)
     except LookupError:
-        raise Problem(404, f"no agent {body.agent!r}") from None
+        raise Problem(404, M_("no agent {agent}", agent=repr(body.agent))) from None
     except SupervisionRefused as exc:
         raise Problem(409, str(exc)) from None
     return ok(session_json(record), 201)
@@ -104,9 +105,9 @@ async def start_supervision(call: Call) -> web.Response:
 async def stop_supervision(call: Call) -> web.Response:
     record = await get_supervision(call.db, call.path_id("session_id"))
     if record is None:
-        raise Problem(404, f"no supervision session {call.path('session_id')}")
+        raise Problem(404, M_("no supervision session {session_id}", session_id=call.path("session_id")))
     if record.supervisor != call.user.name and call.user.role not in ADMINS:
-        raise Problem(403, "only the supervisor who started it (or an admin) may stop it")
+        raise Problem(403, M_("only the supervisor who started it (or an admin) may stop it"))
     if record.state == "started":
         await call.daemon.end_supervision(record)
     updated = await get_supervision(call.db, record.id)

@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.appkeys import SETTINGS
+from dialer.i18n import M_
 from dialer.store.campaigns import UnknownCampaignError, get_campaign
 from dialer.store.webhooks import (
     create_subscription,
@@ -64,7 +65,7 @@ def _allowed(call: Call, url: str) -> str:
         AllowList.parse(call.app[SETTINGS].webhooks.allowed_destinations).check(url)
     except DestinationRefused as exc:
         raise Problem(
-            422, f"url: {exc} (settings: [webhooks] allowed_destinations)", kind="destination-refused"
+            422, M_("url: {exc} (settings: [webhooks] allowed_destinations)", exc=exc), kind="destination-refused"
         ) from None
     return url
 
@@ -73,7 +74,7 @@ def _events(names: list[str]) -> tuple[EventType, ...]:
     try:
         return parse_events(names)
     except ValueError as exc:
-        raise Problem(422, f"events: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("events: {exc}", exc=exc), kind="validation-error") from None
 
 
 async def _campaign_id(call: Call, name: str | None) -> int | None:
@@ -82,7 +83,7 @@ async def _campaign_id(call: Call, name: str | None) -> int | None:
     try:
         return int((await get_campaign(call.db, name)).id)
     except UnknownCampaignError:
-        raise Problem(422, f"campaign: no campaign named {name!r}", kind="validation-error") from None
+        raise Problem(422, M_("campaign: no campaign named {name}", name=repr(name)), kind="validation-error") from None
 
 
 @routes.route("GET", "/api/webhooks/events", roles=MANAGERS, tag=TAG, summary="The event types one can subscribe to")
@@ -144,7 +145,7 @@ async def patch_subscription(call: Call) -> web.Response:
         secret=secret,
     )
     if sub is None:
-        raise Problem(404, "no such subscription")
+        raise Problem(404, M_("no such subscription"))
     out: dict[str, Any] = sub.as_json()
     if secret is not None:
         out["secret"] = secret
@@ -161,7 +162,7 @@ async def patch_subscription(call: Call) -> web.Response:
 )
 async def delete_subscription_route(call: Call) -> web.Response:
     if not await delete_subscription(call.db, call.path_id("subscription_id")):
-        raise Problem(404, "no such subscription")
+        raise Problem(404, M_("no such subscription"))
     return web.Response(status=204)
 
 
@@ -194,7 +195,7 @@ DELIVERY = r"/api/webhooks/deliveries/{delivery_id:\d{1,15}}"
 async def get_delivery(call: Call) -> web.Response:
     rows = await outbox_rows(call.db, before_id=call.path_id("delivery_id") + 1, limit=1)
     if not rows or rows[0].id != call.path_id("delivery_id"):
-        raise Problem(404, "no such delivery")
+        raise Problem(404, M_("no such delivery"))
     return ok(rows[0].as_json(with_payload=True))
 
 
@@ -208,9 +209,9 @@ async def get_delivery(call: Call) -> web.Response:
 async def post_resend(call: Call) -> web.Response:
     row = await resend(call.db, call.path_id("delivery_id"), call.now())
     if row is None:
-        raise Problem(404, "no such delivery")
+        raise Problem(404, M_("no such delivery"))
     if row.subscription_id is not None and await get_subscription(call.db, row.subscription_id) is None:
-        raise Problem(409, "its subscription is gone")
+        raise Problem(409, M_("its subscription is gone"))
     return ok(row.as_json())
 
 
