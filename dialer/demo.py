@@ -34,6 +34,7 @@ from dialer.sim.model import Scenario, WorldModel, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
+from dialer.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -104,10 +105,7 @@ class DemoCrew:
         self.tasks.append(asyncio.create_task(self._work(), name="demo-crew"))
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self.tasks)
 
     async def _work(self) -> None:
         """Disposition each call after a wrap-up drawn from the world model; now and then take a short break."""

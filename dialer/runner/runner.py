@@ -50,6 +50,7 @@ from dialer.runner.updates import CallUpdates
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord
+from dialer.tasks import cancel_and_wait
 
 # RunnerState is part of this module's interface (callers import it from here and from dialer.runner.state).
 __all__ = ["CampaignRunner", "RunnerState"]
@@ -220,11 +221,7 @@ class CampaignRunner:
         self.set_state(RunnerState.DRAINING)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
         self.ctx.state = RunnerState.STOPPED
 
