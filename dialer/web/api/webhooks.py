@@ -9,7 +9,6 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.appkeys import SETTINGS
-from dialer.store.campaigns import UnknownCampaignError, get_campaign
 from dialer.store.webhooks import (
     create_subscription,
     delete_subscription,
@@ -20,7 +19,7 @@ from dialer.store.webhooks import (
     resend,
     update_subscription,
 )
-from dialer.web.api.common import Strict, ok
+from dialer.web.api.common import Strict, campaign_id_of, ok
 from dialer.web.pages import _page_values, render
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
@@ -76,15 +75,6 @@ def _events(names: list[str]) -> tuple[EventType, ...]:
         raise Problem(422, f"events: {exc}", kind="validation-error") from None
 
 
-async def _campaign_id(call: Call, name: str | None) -> int | None:
-    if name is None:
-        return None
-    try:
-        return int((await get_campaign(call.db, name)).id)
-    except UnknownCampaignError:
-        raise Problem(422, f"campaign: no campaign named {name!r}", kind="validation-error") from None
-
-
 @routes.route("GET", "/api/webhooks/events", roles=MANAGERS, tag=TAG, summary="The event types one can subscribe to")
 async def get_event_types(call: Call) -> web.Response:
     return ok({"events": EVENT_NAMES, "allowed_destinations": call.app[SETTINGS].webhooks.allowed_destinations})
@@ -109,7 +99,7 @@ async def post_subscription(call: Call) -> web.Response:
     secret = body.secret or new_secret()
     sub = await create_subscription(
         call.db,
-        campaign_id=await _campaign_id(call, body.campaign),
+        campaign_id=await campaign_id_of(call, body.campaign),
         url=_allowed(call, body.url),
         events=_events(body.events),
         secret=secret,
@@ -178,7 +168,7 @@ async def get_deliveries(call: Call) -> web.Response:
     rows = await outbox_rows(
         call.db,
         state=q.state,
-        campaign_id=await _campaign_id(call, q.campaign),
+        campaign_id=await campaign_id_of(call, q.campaign),
         subscription_id=q.subscription_id,
         event_id=q.event_id,
         before_id=q.before_id,
