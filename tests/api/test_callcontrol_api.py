@@ -7,25 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from harness.web import WebWorld
-from test_api import problem, wait_for
+from harness.stepping import eventually
+from harness.web import MANUAL_DIAL_TOML, WebWorld, problem
 
 from dialer.store.dnc import add_dnc
 
-MANUAL_TOML = """
-name = "manual"
-dial_mode = "preview"
-queue = "manual-agents"
-trunk = "Local/{number}@sim-pstn"
-regime = "US"
-timezone = "America/New_York"
-[caller_id]
-number = "+1 202 555 0142"
-[call_control]
-manual_dial = true
-transfer_queues = ["closers"]
-"""
-
+MANUAL_TOML = MANUAL_DIAL_TOML + 'transfer_queues = ["closers"]\n'
 DNC_NUMBER = "+1 212 555 0177"
 GOOD_NUMBER = "+1 212 555 0191"
 
@@ -98,7 +85,7 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
         body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
         return body["call"] if body["call"] and body["call"]["attempt"]["id"] == attempt_id else None
 
-    call = await wait_for(on_call)
+    call = await eventually(on_call)
     assert call["attempt"]["phone"] == "+12125550191"
     assert call["lead"]["phone"] == "+12125550191"
 
@@ -114,7 +101,7 @@ async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld
         body = await (await client.get("/api/agents/alice/call/control", headers=alice)).json()
         return body["control"]
 
-    control = await wait_for(controlled, 30.0)
+    control = await eventually(controlled, 30.0)
     assert control["state"] == "talking"
     held = await (await client.post("/api/agents/alice/call/hold", headers=alice)).json()
     assert held["state"] == "held"
@@ -133,7 +120,7 @@ async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld
         body = await (await client.get(f"/api/attempts/{attempt_id}/legs", headers=alice)).json()
         return body["legs"]
 
-    (leg,) = await wait_for(legs, 20.0)
+    (leg,) = await eventually(legs, 20.0)
     assert (leg["party"], leg["how"], leg["transferred_by"]) == ("alice", "answered", None)
     assert leg["talk_seconds"] > 0
     await problem(await client.get(f"/api/attempts/{attempt_id}/legs", headers=world.auth("bob")), 403)
