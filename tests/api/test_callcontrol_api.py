@@ -8,22 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, WebWorld, problem
+from harness.web import MANUAL_DIAL_TOML, WebWorld, problem, start_campaign
 
 from dialer.store.dnc import add_dnc
 
 MANUAL_TOML = MANUAL_DIAL_TOML + 'transfer_queues = ["closers"]\n'
 DNC_NUMBER = "+1 212 555 0177"
 GOOD_NUMBER = "+1 212 555 0191"
-
-
-async def start_manual_campaign(world: WebWorld, client: Any) -> None:
-    boss = world.auth("boss")
-    resp = await client.put(
-        "/api/campaigns/manual", data=MANUAL_TOML, headers={**boss, "Content-Type": "application/toml"}
-    )
-    assert resp.status == 201, await resp.text()
-    assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
 
 
 async def test_call_control_needs_a_live_call_and_the_agent_itself(world: WebWorld, aiohttp_client: Any) -> None:
@@ -60,7 +51,7 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
     await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
     await problem(await client.post("/api/agents/alice/dial", json={"number": GOOD_NUMBER}, headers=alice), 409)
     await client.post("/api/agents/alice/logout", headers=alice)
-    await start_manual_campaign(world, client)
+    await start_campaign(world, client, "manual", MANUAL_TOML)
     now = datetime.fromtimestamp(world.clock.now(), UTC)
     assert await add_dnc(world.dialer.db, "+12125550177", now=now)
     await client.post("/api/agents/alice/login", json={"queues": ["manual-agents"]}, headers=alice)

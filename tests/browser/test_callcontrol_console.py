@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from harness.browser import VIEWPORT, login, signed_in, watch_errors
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, web_world
+from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
 
 from dialer.store.dnc import add_dnc
 
@@ -29,12 +29,7 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
     async with web_world(tmp_path, speed=20.0) as world:
         client = await aiohttp_client(world.app)
         base = str(client.make_url("")).rstrip("/")
-        boss = world.auth("boss")
-        resp = await client.put(
-            "/api/campaigns/manual", data=MANUAL_DIAL_TOML, headers={**boss, "Content-Type": "application/toml"}
-        )
-        assert resp.status == 201, await resp.text()
-        assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         now = datetime.fromtimestamp(world.clock.now(), UTC)
         assert await add_dnc(world.dialer.db, "+12125550177", now=now)
         errors: list[str] = []
@@ -122,11 +117,7 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
         client = await aiohttp_client(world.app)
         base = str(client.make_url("")).rstrip("/")
         boss = world.auth("boss")
-        resp = await client.put(
-            "/api/campaigns/manual", data=MANUAL_DIAL_TOML, headers={**boss, "Content-Type": "application/toml"}
-        )
-        assert resp.status == 201, await resp.text()
-        assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         errors: list[str] = []
         alice = await browser.new_page(viewport=VIEWPORT)
         bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()

@@ -82,6 +82,14 @@ async def problem(resp: Any, status: int) -> dict[str, Any]:
     return body
 
 
+async def start_campaign(world: WebWorld, client: Any, name: str, toml: str) -> None:
+    """The manager creates campaign ``name`` from its TOML (201) and starts it (200)."""
+    boss = world.auth("boss")
+    resp = await client.put(f"/api/campaigns/{name}", data=toml, headers={**boss, "Content-Type": "application/toml"})
+    assert resp.status == 201, await resp.text()
+    assert (await client.post(f"/api/campaigns/{name}/start", headers=boss)).status == 200
+
+
 @asynccontextmanager
 async def web_world(
     tmp_path: Path,
