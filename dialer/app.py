@@ -45,6 +45,7 @@ from dialer.scheduler import scheduler_ctx
 from dialer.settings import Settings
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
+from dialer.tasks import cancel_and_wait
 from dialer.web import setup_web
 from dialer.webhooks.worker import webhooks_ctx
 
@@ -117,10 +118,7 @@ async def runners_ctx(app: web.Application) -> AsyncIterator[None]:
             for runner in dialer.runners.values():
                 await runner.settle_quietly()
                 await runner.interrupt()
-        for task in (lag_task, watchdog_task):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(lag_task, watchdog_task)
         thaw_heap()
 
 

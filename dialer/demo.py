@@ -39,6 +39,7 @@ from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.ivr import IvrCallers, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
+from dialer.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -134,10 +135,7 @@ class DemoCrew:
         self.tasks.append(asyncio.create_task(self._work(), name="demo-crew"))
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self.tasks)
 
     async def _work(self) -> None:
         """Disposition each call after a wrap-up drawn from the world model; now and then take a short break."""

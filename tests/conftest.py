@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 import structlog
 from harness.logs import logging_to
+from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 TRACES = REPO / "tests" / "fixtures" / "ami-traces"
@@ -64,3 +65,9 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("DIALER_CONFIG", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def cli(settings_env: Path) -> CliRunner:
+    """A runner for :func:`harness.cli.run`, the CLI pointed at this test's settings (``settings_env``)."""
+    return CliRunner()

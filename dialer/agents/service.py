@@ -9,7 +9,6 @@ sender task, so the ordered AMI event pump never waits on the PBX. Agents taken 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import replace
 from typing import Protocol
@@ -28,6 +27,7 @@ from dialer.agents.registry import (
 )
 from dialer.ami.events import AmiEvent, QueueMember
 from dialer.logging import get_logger
+from dialer.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 # A cleanup QueueRemove waits no longer than this (on the way out, a dead connection must not hold the exit).
@@ -88,11 +88,8 @@ class AgentService:
             self._sender = asyncio.get_running_loop().create_task(self._send_loop(), name="agent-actions")
 
     async def stop(self) -> None:
-        if self._sender is not None:
-            self._sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sender
-            self._sender = None
+        await cancel_and_wait(self._sender)
+        self._sender = None
         for agent_id in sorted(self._transient):
             agent = self.registry.get(agent_id)
             if agent is not None and agent.queues:

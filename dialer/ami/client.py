@@ -75,6 +75,7 @@ from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage, AmiParser, encode_message
 from dialer.logging import get_logger
 from dialer.settings import AmiServerSettings
+from dialer.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -232,11 +233,8 @@ class AmiClient:
                 await self._action([("Action", "Logoff")], limit_seconds=1.0)
         if protocol is not None:
             protocol.close()
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
-            self._supervisor = None
+        await cancel_and_wait(self._supervisor)
+        self._supervisor = None
         self._fail_pending(AmiConnectionError("AMI client closed"))
         self._set_state(False, "closed")
 

@@ -400,31 +400,9 @@ SCENARIOS: dict[str, Scenario] = {
             "call control: hold (Redirect customer and agent to dialer-hold), resume (Redirect both into their "
             "conference, dialer-conference), DTMF 5 to the customer",
             _cc_session(
-                _h(
-                    ("Action", "Redirect"),
-                    ("Channel", CC_CUSTOMER),
-                    ("ExtraChannel", "{agent1}"),
-                    ("Context", "dialer-hold"),
-                    ("Exten", "s"),
-                    ("Priority", "1"),
-                    ("ExtraContext", "dialer-hold"),
-                    ("ExtraExten", "agent"),
-                    ("ExtraPriority", "1"),
-                    ("ActionID", "cc-hold"),
-                ),
+                _redirect("cc-hold", "{agent1}", "dialer-hold", "s", extra_exten="agent"),
                 Pause(3.0),
-                _h(
-                    ("Action", "Redirect"),
-                    ("Channel", CC_CUSTOMER),
-                    ("ExtraChannel", "{agent1}"),
-                    ("Context", "dialer-conference"),
-                    ("Exten", CC_CONFERENCE),
-                    ("Priority", "1"),
-                    ("ExtraContext", "dialer-conference"),
-                    ("ExtraExten", CC_CONFERENCE),
-                    ("ExtraPriority", "1"),
-                    ("ActionID", "cc-resume"),
-                ),
+                _redirect("cc-resume", "{agent1}", "dialer-conference", CC_CONFERENCE),
                 Pause(2.0),
                 _h(("Action", "PlayDTMF"), ("Channel", CC_CUSTOMER), ("Digit", "5"), ("ActionID", "cc-dtmf")),
                 Pause(2.0),
@@ -480,18 +458,7 @@ SCENARIOS: dict[str, Scenario] = {
             "call control: 3-way (customer and agent Redirected to dialer-conference, a third party Originated "
             "into it), the agent drops out, the two others talk on",
             _cc_session(
-                _h(
-                    ("Action", "Redirect"),
-                    ("Channel", CC_CUSTOMER),
-                    ("ExtraChannel", "{agent1}"),
-                    ("Context", "dialer-conference"),
-                    ("Exten", CC_CONFERENCE),
-                    ("Priority", "1"),
-                    ("ExtraContext", "dialer-conference"),
-                    ("ExtraExten", CC_CONFERENCE),
-                    ("ExtraPriority", "1"),
-                    ("ActionID", "cc-conf"),
-                ),
+                _redirect("cc-conf", "{agent1}", "dialer-conference", CC_CONFERENCE),
                 _h(
                     ("Action", "Originate"),
                     ("Channel", "Local/5550102@lab-cc-pstn"),

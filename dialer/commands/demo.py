@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import sys
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from dialer.demo import (
 )
 from dialer.i18n import LOCALES
 from dialer.logging import configure_logging
+from dialer.tasks import cancel_and_wait
 from dialer.web.demo import demo_users_ctx
 
 REPO_CAMPAIGNS = Path("campaigns")
@@ -215,10 +215,7 @@ def demo(
             try:
                 return await run_demo(app, settings.http.host, http_port, seconds)
             finally:
-                if progress is not None:
-                    progress.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await progress
+                await cancel_and_wait(progress)
 
         result = asyncio.run(main())
     if as_json:

@@ -50,6 +50,7 @@ from dialer.store.imports import recover_interrupted_imports
 from dialer.store.leads import find_leads_by_phone
 from dialer.store.ownership import RENEW_SECONDS
 from dialer.supervision.service import SupervisionService
+from dialer.tasks import cancel_and_wait
 
 __all__ = ["Dialer", "ServerConnection", "UnknownCampaign"]
 
@@ -318,11 +319,7 @@ class Dialer:
     async def stop(self) -> None:
         for runner in self.runners.values():
             await runner.stop()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
         for conn in self.connections:
             await conn.pump.stop()

@@ -12,7 +12,6 @@ by the pump's :class:`~dialer.calls.witness.CallWitness` until their attempt is 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Protocol
 
@@ -24,6 +23,7 @@ from dialer.calls.tracker import CallUpdate
 from dialer.calls.witness import CallWitness
 from dialer.logging import get_logger
 from dialer.runner.pool import Server
+from dialer.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 
@@ -158,7 +158,4 @@ class EventPump:
                 log.exception("channel_listing_handler_failed", server=self.server.name)
 
     async def stop(self) -> None:
-        if self._resync_task is not None:
-            self._resync_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._resync_task
+        await cancel_and_wait(self._resync_task)

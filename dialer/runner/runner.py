@@ -51,6 +51,7 @@ from dialer.runner.why_not import decision_reason
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord
+from dialer.tasks import cancel_and_wait
 
 # RunnerState is part of this module's interface (callers import it from here and from dialer.runner.state).
 __all__ = ["CampaignRunner", "RunnerState"]
@@ -221,11 +222,7 @@ class CampaignRunner:
         self.set_state(RunnerState.DRAINING)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
         self.ctx.state = RunnerState.STOPPED
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from dialer.logging import get_logger
+from dialer.tasks import cancel_and_wait
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # SQLite copies the WAL back into the database ("checkpoint") inside whichever commit crosses this many pages; at
@@ -144,9 +145,7 @@ class Database:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

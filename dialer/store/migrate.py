@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import warnings
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.tables import include_in_comparison, metadata
+from dialer.tasks import cancel_and_wait
 
 log = get_logger(__name__)
 BUSY_NOTICE_SECONDS = 2.0  # say that start-up waits for another writer after this long
@@ -122,9 +122,7 @@ async def upgrade(
                     ) from None
                 on_wait("the database is still locked by another process: still waiting to migrate the schema")
     finally:
-        notice.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await notice
+        await cancel_and_wait(notice)
     return await schema_version(db)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -16,11 +15,11 @@ from dialer.i18n import LOCALE_NAMES, LOCALES, _, catalog_json, negotiate, norma
 from dialer.i18n.html import translate_html
 from dialer.store.auth import UserRecord, update_user
 from dialer.web.api.common import ok
+from dialer.web.layout import page_text
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, USER, Call, RouteTable
 
 routes = RouteTable()
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 def request_locale(request: web.Request) -> str:
@@ -31,9 +30,9 @@ def request_locale(request: web.Request) -> str:
 
 @lru_cache(maxsize=64)
 def translated_template(name: str, locale: str) -> str:
-    """A template with its messages in ``locale`` (``$placeholders`` still to fill); cached per process."""
-    text = (TEMPLATES / name).read_text(encoding="utf-8")
-    return translate_html(text, translations(locale).gettext, locale)
+    """A page (composed with its layout: :mod:`dialer.web.layout`) with its messages in ``locale``
+    (``$placeholders`` still to fill); cached per process."""
+    return translate_html(page_text(name), translations(locale).gettext, locale)
 
 
 @routes.route(

@@ -29,6 +29,7 @@ from dialer.store.auth import UserRecord
 from dialer.store.console import agent_figures
 from dialer.store.runtime import answer_history
 from dialer.store.status import lead_status
+from dialer.tasks import cancel_and_wait
 from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
 from dialer.web.routing import SCOPE, SESSION_COOKIE, current_user
@@ -250,16 +251,10 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in (hub.task, hub.inbound_task):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(hub.task, hub.inbound_task)
         await hub.close_all()
         # Consoles closed by the shutdown itself do not give up their seats (the agents' sessions survive a restart).
-        for pending in list(hub.releases.values()):
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pending
+        await cancel_and_wait(*hub.releases.values())
 
 
 async def _month_window(
@@ -435,11 +430,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             async for _message in ws:  # the browser sends nothing we need; reading keeps pings answered
                 pass
         finally:
-            for task in (forwarder, watcher):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await cancel_and_wait(forwarder, watcher)
             hub.managers.discard(ws)
             hub.console_closed(user.name)
     return ws

@@ -7,7 +7,6 @@ import html
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from string import Template
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +36,6 @@ from dialer.web.security import LoginRateLimiter, new_secret, verify_password
 from dialer.webhooks.core import frame_sources
 
 routes = RouteTable()
-TEMPLATES = Path(__file__).parent / "templates"
 SESSION_HOURS = 12
 LIMITER: web.AppKey[LoginRateLimiter] = web.AppKey("web_login_limiter", LoginRateLimiter)
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("web_openapi")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.stepping import eventually
 from harness.web import PASSWORD, web_world
-from test_api import wait_for
 
 from dialer.app import build_app
 from dialer.appkeys import DIALER
@@ -30,7 +30,7 @@ async def test_after_a_restart_the_console_finds_the_agent_still_logged_in(tmp_p
             sessions = {s.agent_id: s for s in await agent_sessions(db)}
             return sessions if sessions.keys() == {"alice", "bob"} and sessions["alice"].paused else None
 
-        await wait_for(stored)
+        await eventually(stored)
         await first.close()  # a clean stop: drained, sessions released
         members = world.pbx.queues["outbound-agents"].members
         assert members["Local/alice@sim-agents"].paused  # still in the queue, as Asterisk keeps dynamic members
@@ -41,7 +41,7 @@ async def test_after_a_restart_the_console_finds_the_agent_still_logged_in(tmp_p
             resp = await second.get("/api/agents/alice", headers=alice)
             return await resp.json() if resp.status == 200 else None
 
-        restored = await wait_for(alice_back)
+        restored = await eventually(alice_back)
         assert (restored["status"], restored["pause_reason"], restored["queues"]) == (
             "paused",
             "lunch",
@@ -61,7 +61,7 @@ async def test_after_a_restart_the_console_finds_the_agent_still_logged_in(tmp_p
             msg = await ws.receive_json(timeout=10)
             return msg if msg["kind"] == "agent_state" and msg["data"]["state"] == "ready" else None
 
-        assert await wait_for(ready_note)
+        assert await eventually(ready_note)
         await ws.close()
         assert not members["Local/alice@sim-agents"].paused
         dialer = second.server.app[DIALER]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from harness.stepping import eventually
 from harness.web import web_world
-from test_api import wait_for
 
 from dialer.store.agent_sessions import agent_sessions
 
@@ -37,7 +37,7 @@ async def test_login_with_a_server_places_the_agent_there_and_stores_it(tmp_path
             sessions = {s.agent_id: s for s in await agent_sessions(world.dialer.db)}
             return sessions.get("alice")
 
-        session = await wait_for(stored)
+        session = await eventually(stored)
         assert session.server == "sim"
 
 

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
-from harness.web import PASSWORD, WebWorld
+from harness.stepping import eventually
+from harness.web import PASSWORD, PREVIEW_TOML, WebWorld, problem
 
 from dialer.web.routing import EXTERNAL_ROUTES, ROUTE_INDEX, STATIC_PREFIX, policy_for
-
-PROBLEM = "application/problem+json"
-
-
-async def problem(resp: Any, status: int) -> dict[str, Any]:
-    assert resp.status == status, await resp.text()
-    assert resp.content_type == PROBLEM
-    body = await resp.json()
-    assert body["status"] == status
-    assert body["detail"]
-    assert body["title"]
-    assert body["type"]
-    return body
-
-
-async def wait_for(predicate: Any, seconds: float = 20.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        value = await predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 # ---------------------------------------------------------------------------------------------- auth & roles
@@ -256,7 +233,7 @@ async def test_agent_screen_pop_disposition_and_own_leads_only(world: WebWorld, 
         msg = await ws.receive_json(timeout=10)
         return msg if msg["kind"] == "screen_pop" else None
 
-    pop = await wait_for(screen_pop)
+    pop = await eventually(screen_pop)
     lead_id = pop["data"]["lead_id"]
     call = (await (await client.get("/api/agents/alice/call", headers=alice)).json())["call"]
     assert call["lead"]["id"] == lead_id
@@ -341,18 +318,6 @@ async def test_dashboard_document(world: WebWorld, aiohttp_client: Any) -> None:
     assert isinstance(reports["reports"], list)
 
 
-PREVIEW_TOML = """
-name = "manual"
-dial_mode = "preview"
-queue = "manual-agents"
-trunk = "Local/{number}@sim-pstn"
-regime = "US"
-timezone = "America/New_York"
-[caller_id]
-number = "+1 202 555 0142"
-"""
-
-
 async def test_preview_claim_dial_and_skip(world: WebWorld, aiohttp_client: Any) -> None:
     client = await aiohttp_client(world.app)
     boss, alice = world.auth("boss"), world.auth("alice")
@@ -386,7 +351,7 @@ async def test_preview_claim_dial_and_skip(world: WebWorld, aiohttp_client: Any)
         body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
         return body["call"] if body["call"] and body["call"]["attempt"]["id"] == attempt_id else None
 
-    call = await wait_for(on_call)
+    call = await eventually(on_call)
     assert call["lead"]["id"] == held["lead"]["id"]
 
 
@@ -428,6 +393,6 @@ async def test_inbound_call_screen_pop_shows_the_caller(tmp_path: Any, aiohttp_c
             call = body["call"]
             return call if call and call.get("inbound") and call.get("caller") else None
 
-        call = await wait_for(inbound, 45)
+        call = await eventually(inbound, 45)
         assert call["queue"] == "inbound-sales"
         assert call["caller"]

@@ -7,36 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from harness.web import WebWorld
-from test_api import problem, wait_for
+from harness.stepping import eventually
+from harness.web import MANUAL_DIAL_TOML, WebWorld, problem, start_campaign
 
 from dialer.store.dnc import add_dnc
 
-MANUAL_TOML = """
-name = "manual"
-dial_mode = "preview"
-queue = "manual-agents"
-trunk = "Local/{number}@sim-pstn"
-regime = "US"
-timezone = "America/New_York"
-[caller_id]
-number = "+1 202 555 0142"
-[call_control]
-manual_dial = true
-transfer_queues = ["closers"]
-"""
-
+MANUAL_TOML = MANUAL_DIAL_TOML + 'transfer_queues = ["closers"]\n'
 DNC_NUMBER = "+1 212 555 0177"
 GOOD_NUMBER = "+1 212 555 0191"
-
-
-async def start_manual_campaign(world: WebWorld, client: Any) -> None:
-    boss = world.auth("boss")
-    resp = await client.put(
-        "/api/campaigns/manual", data=MANUAL_TOML, headers={**boss, "Content-Type": "application/toml"}
-    )
-    assert resp.status == 201, await resp.text()
-    assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
 
 
 async def test_call_control_needs_a_live_call_and_the_agent_itself(world: WebWorld, aiohttp_client: Any) -> None:
@@ -73,7 +51,7 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
     await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
     await problem(await client.post("/api/agents/alice/dial", json={"number": GOOD_NUMBER}, headers=alice), 409)
     await client.post("/api/agents/alice/logout", headers=alice)
-    await start_manual_campaign(world, client)
+    await start_campaign(world, client, "manual", MANUAL_TOML)
     now = datetime.fromtimestamp(world.clock.now(), UTC)
     assert await add_dnc(world.dialer.db, "+12125550177", now=now)
     await client.post("/api/agents/alice/login", json={"queues": ["manual-agents"]}, headers=alice)
@@ -98,7 +76,7 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
         body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
         return body["call"] if body["call"] and body["call"]["attempt"]["id"] == attempt_id else None
 
-    call = await wait_for(on_call)
+    call = await eventually(on_call)
     assert call["attempt"]["phone"] == "+12125550191"
     assert call["lead"]["phone"] == "+12125550191"
 
@@ -114,7 +92,7 @@ async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld
         body = await (await client.get("/api/agents/alice/call/control", headers=alice)).json()
         return body["control"]
 
-    control = await wait_for(controlled, 30.0)
+    control = await eventually(controlled, 30.0)
     assert control["state"] == "talking"
     held = await (await client.post("/api/agents/alice/call/hold", headers=alice)).json()
     assert held["state"] == "held"
@@ -133,7 +111,7 @@ async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld
         body = await (await client.get(f"/api/attempts/{attempt_id}/legs", headers=alice)).json()
         return body["legs"]
 
-    (leg,) = await wait_for(legs, 20.0)
+    (leg,) = await eventually(legs, 20.0)
     assert (leg["party"], leg["how"], leg["transferred_by"]) == ("alice", "answered", None)
     assert leg["talk_seconds"] > 0
     await problem(await client.get(f"/api/attempts/{attempt_id}/legs", headers=world.auth("bob")), 403)

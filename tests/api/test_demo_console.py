@@ -4,7 +4,6 @@ seat (paused, out of every queue)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shlex
@@ -12,12 +11,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.stepping import eventually
 from harness.web import PASSWORD, web_world
 
 from dialer.agents.registry import AgentStatus
@@ -29,17 +28,6 @@ from dialer.settings import Settings
 from dialer.web.live import HUB, SIGNED_OUT_REASON
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-async def until(check: Callable[[], bool | Awaitable[bool]], seconds: float = 20.0) -> None:
-    for _ in range(int(seconds * 20)):
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not true within {seconds} s")
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -130,13 +118,13 @@ async def test_the_demo_crew_leaves_a_human_agent_alone(tmp_path: Path, aiohttp_
     await aiohttp_client(app)
     dialer = app[DIALER]
     service = dialer.agents
-    await until(lambda: all(service.registry.get(a) is not None for a in ("agent01", "agent02")))
+    await eventually(lambda: all(service.registry.get(a) is not None for a in ("agent01", "agent02")))
     service.register("you", "Local/you@sim-agents", "you")
     await service.login("you", [dialer.runner("demo").config.queue])
     await service.pause("you", "break")
     # The crew takes a simulated agent off a break with 5 % per half simulated second: 160 chances here.
     start = clock.now()
-    await until(lambda: clock.now() - start > 80.0, seconds=30)
+    await eventually(lambda: clock.now() - start > 80.0, seconds=30)
     you = service.registry.get("you")
     assert you is not None
     assert (you.status, you.pause_reason) == (AgentStatus.PAUSED, "break")
@@ -155,7 +143,7 @@ async def test_signing_out_pauses_and_leaves_the_queues(tmp_path: Path, aiohttp_
         changes: list[Any] = []
         world.dialer.agents.add_listener(lambda change, agent: changes.append(change))
         assert (await client.post("/api/logout", headers=csrf)).status == 200
-        await until(lambda: not registry.get("alice").logged_in)  # type: ignore[union-attr]
+        await eventually(lambda: not registry.get("alice").logged_in)  # type: ignore[union-attr]
         assert not registry.get("alice").queues  # type: ignore[union-attr]
         # It went through a pause first (no call offered between sign-out and leaving the queues).
         assert SIGNED_OUT_REASON in [c.reason for c in changes]
@@ -176,11 +164,11 @@ async def test_a_console_gone_for_good_gives_up_the_seat_and_a_reconnect_keeps_i
         hub.console_grace_seconds = 30.0
         ws = await client.ws_connect("/ws")
         await ws.close()
-        await until(lambda: "alice" in hub.releases)
+        await eventually(lambda: "alice" in hub.releases)
         ws = await client.ws_connect("/ws")
-        await until(lambda: "alice" not in hub.releases)
+        await eventually(lambda: "alice" not in hub.releases)
         assert registry.get("alice").status is AgentStatus.READY  # type: ignore[union-attr]
         # Gone for good: after the grace period the agent is paused and out of the queues.
         hub.console_grace_seconds = 0.2
         await ws.close()
-        await until(lambda: not registry.get("alice").logged_in)  # type: ignore[union-attr]
+        await eventually(lambda: not registry.get("alice").logged_in)  # type: ignore[union-attr]

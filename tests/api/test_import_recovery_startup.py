@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from harness.stepping import eventually
 from harness.web import web_world
 from sqlalchemy import func, select
-from test_api import wait_for
 
 from dialer.store import open_database
 from dialer.store.imports import STAGED_REASON, lead_imports
@@ -52,7 +52,7 @@ async def test_the_daemon_recovers_a_killed_import_at_start_up(tmp_path: Path, a
             lists = {i.list_id: i for i in await lead_imports(world.dialer.db)}
             return lists[list_id] if lists[list_id].state == "failed" else None
 
-        done = await wait_for(recovered)
+        done = await eventually(recovered)
         assert done.failure == "interrupted"
         async with world.dialer.db.read() as conn:
             left = await conn.execute(select(func.count()).select_from(leads_t).where(leads_t.c.list_id == list_id))

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.web import REPO, WebWorld, web_world
-from test_api import problem, wait_for
+from harness.stepping import eventually
+from harness.web import REPO, WebWorld, problem, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -46,7 +46,7 @@ async def _alice_on_a_call(client: Any, world: WebWorld) -> dict[str, Any]:
         body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
         return body["call"] if body["call"] else None
 
-    call: dict[str, Any] = await wait_for(talking, 30)
+    call: dict[str, Any] = await eventually(talking, 30)
     return call
 
 
@@ -72,7 +72,7 @@ async def test_a_recorded_call_is_searchable_playable_and_only_its_agent_or_a_ma
         body: dict[str, Any] = await resp.json()
         return body if body["state"] == "done" else None
 
-    rec = await wait_for(finished, 60)
+    rec = await eventually(finished, 60)
     assert rec["agent"] == "alice"
     assert rec["audio_url"] == f"/api/recordings/{attempt}/audio"
     # The file Asterisk (here the simulated PBX) wrote, named by the attempt id, as long as the talk time.
@@ -149,7 +149,7 @@ async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
         states = {i["id"]: i["state"] for i in items}
         return items if states.get(whisper["id"]) == "ended" else None
 
-    items = await wait_for(audit, 20)
+    items = await eventually(audit, 20)
     assert [(i["mode"], i["agent"]) for i in items] == [("barge", "alice"), ("whisper", "alice")]
     # The PBX saw a supervisor leg spying on alice's channel (ChanSpy), for each mode.
     stopped = await client.delete(f"/api/supervision/{barge['id']}", headers=boss)
@@ -159,7 +159,7 @@ async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
         items = (await (await client.get("/api/supervision?agent=alice", headers=boss)).json())["items"]
         return all(i["state"] == "ended" and i["ended_at"] for i in items)
 
-    await wait_for(barge_ended, 20)
+    await eventually(barge_ended, 20)
     await problem(await client.post("/api/supervision", json={"agent": "bob", "mode": "listen"}, headers=boss), 404)
 
 
@@ -219,8 +219,8 @@ async def test_an_on_demand_recording_starts_muted_and_the_agent_starts_and_stop
         resp = await client.get(f"/api/recordings/{attempt}", headers=boss)
         return resp.status == 200 and (await resp.json())["state"] == wanted
 
-    await wait_for(lambda: state("paused"), 20)  # muted by the dialer as soon as the PBX started it
+    await eventually(lambda: state("paused"), 20)  # muted by the dialer as soon as the PBX started it
     assert (await client.post("/api/agents/alice/recording", json={"action": "start"}, headers=alice)).status == 200
-    await wait_for(lambda: state("recording"), 20)
+    await eventually(lambda: state("recording"), 20)
     assert (await client.post("/api/agents/alice/recording", json={"action": "stop"}, headers=alice)).status == 200
-    await wait_for(lambda: state("paused"), 20)
+    await eventually(lambda: state("paused"), 20)

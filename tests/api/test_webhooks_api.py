@@ -4,11 +4,11 @@ call going out signed through the outbox with the agent's disposition."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.stepping import eventually
 from harness.web import REPO, WebWorld, web_world
 from webhook_receiver import Receiver
 
@@ -17,16 +17,6 @@ from dialer.campaign.config import load_campaign_file
 from dialer.settings import WebhookSettings
 from dialer.store import open_database
 from dialer.store.campaigns import apply_campaign
-
-
-async def wait_for(predicate: Any, seconds: float = 30.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        value = await predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def with_crm(world: WebWorld, receiver: Receiver) -> None:
@@ -83,7 +73,7 @@ async def test_crm_pop_on_connect_and_signed_disposition_call(tmp_path: Path, ai
                 body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
                 return body["call"] if body["call"] and body["call"].get("attempt") else None
 
-            call = await wait_for(on_call)
+            call = await eventually(on_call)
             pop = await (await client.get("/api/agents/alice/crm", headers=alice)).json()
             external = call["lead"]["fields"]["external_id"]
             attempt = call["attempt"]["id"]
@@ -101,7 +91,7 @@ async def test_crm_pop_on_connect_and_signed_disposition_call(tmp_path: Path, ai
                 types = {d.event_type for d in receiver.acknowledged()}
                 return {"crm.disposition", "call.dispositioned"} <= types
 
-            await wait_for(both)
+            await eventually(both)
             crm = next(d for d in receiver.deliveries if d.event_type == "crm.disposition")
             assert crm.signature_ok  # signed with [webhooks] crm_secret
             assert crm.body["data"] == {"attempt_id": attempt, "disposition": "sale", "agent": "alice"}
@@ -113,7 +103,7 @@ async def test_crm_pop_on_connect_and_signed_disposition_call(tmp_path: Path, ai
                 types = {d["event_type"] for d in listed["items"]}
                 return listed if {"crm.disposition", "call.dispositioned"} <= types else None
 
-            listed = await wait_for(recorded)
+            listed = await eventually(recorded)
             one = listed["items"][0]
             again = await client.post(f"/api/webhooks/deliveries/{one['id']}/resend", headers=boss)
             assert (await again.json())["state"] == "pending"

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.browser import VIEWPORT, login, signed_in
+from harness.stepping import eventually
 from harness.web import PASSWORD, WebWorld, web_world
-from test_console_dashboard import VIEWPORT, csp_violations, login, until
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +41,10 @@ async def test_a_supervisor_sees_only_their_team(
         base = str(client.make_url("")).rstrip("/")
         await team_with_supervisor(world, client)
         errors: list[str] = []
-        sue = await browser.new_page(viewport=VIEWPORT)
-        sue.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(sue, errors)
-        await login(sue, base, "sue")
-        await sue.wait_for_url(f"{base}/dashboard")
+        sue = await signed_in(browser, base, "sue", errors, "/dashboard")
         await sue.wait_for_selector("#ws-status.dot-on")
         rows = sue.locator("#agents-table tbody tr")
-        await until(lambda: _count_is(rows, 1), 10)
+        await eventually(lambda: _count_is(rows, 1), 10)
         await sue.wait_for_timeout(2500)  # a few pushes later, still only her team
         assert await rows.count() == 1
         assert "alice" in await rows.first.inner_text()
@@ -57,13 +54,13 @@ async def test_a_supervisor_sees_only_their_team(
         # Bob joins her team: her open dashboard follows without a reload.
         moved = await client.patch("/api/users/bob", json={"team": "north"}, headers=world.auth("root"))
         assert moved.status == 200
-        await until(lambda: _count_is(rows, 2), 10)
+        await eventually(lambda: _count_is(rows, 2), 10)
         # Her team's report, on the teams page.
         await sue.click("a[href='/teams']")
         await sue.wait_for_url(f"{base}/teams")
         report = sue.locator("section.team[data-team=north]")
         await report.wait_for()
-        await until(lambda: _count_is(report.locator("tbody tr"), 2), 10)
+        await eventually(lambda: _count_is(report.locator("tbody tr"), 2), 10)
         await sue.go_back()
         await sue.wait_for_selector("#ws-status.dot-on")
         await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
@@ -71,7 +68,7 @@ async def test_a_supervisor_sees_only_their_team(
         boss = await browser.new_page(viewport=VIEWPORT)
         await login(boss, base, "boss")
         await boss.wait_for_url(f"{base}/dashboard")
-        await until(lambda: _count_is(boss.locator("#agents-table tbody tr"), 2), 10)
+        await eventually(lambda: _count_is(boss.locator("#agents-table tbody tr"), 2), 10)
         assert not await boss.locator("a[href='/admin']").is_visible()  # a manager, not an admin
         # Pages of other roles stay closed to her.
         for path in ("/admin", "/lists"):
@@ -95,11 +92,7 @@ async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
         await login(bob, base, "bob")
         await bob.wait_for_url(f"{base}/console")
         await bob.wait_for_selector("#ws-status.dot-on")
-        root = await browser.new_page(viewport=VIEWPORT)
-        root.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(root, errors)
-        await login(root, base, "root")
-        await root.wait_for_url(f"{base}/dashboard")
+        root = await signed_in(browser, base, "root", errors, "/dashboard")
         await root.click("a[href='/admin']")
         await root.wait_for_url(f"{base}/admin")
         row = root.locator("#users-table tr[data-user=bob]")
@@ -129,11 +122,7 @@ async def test_a_manager_counts_then_recycles_in_the_lists_page(
         client = await aiohttp_client(world.app)
         base = str(client.make_url("")).rstrip("/")
         errors: list[str] = []
-        page = await browser.new_page(viewport=VIEWPORT)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard")
         await page.goto(f"{base}/lists")
         await page.locator("#lists-table tbody tr").first.wait_for()
         assert await page.locator("#btn-apply").is_disabled()
@@ -149,7 +138,7 @@ async def test_a_manager_counts_then_recycles_in_the_lists_page(
         # Disable the list: the claim stops taking its leads; the audit log records it.
         await page.locator("#lists-table tbody tr [data-field=enabled]").first.uncheck()
         await page.locator("#lists-table tbody tr button[data-action=save]").first.click()
-        await until(lambda: _text_has(page, "#lists-msg", "saved"), 10)
+        await eventually(lambda: _text_has(page, "#lists-msg", "saved"), 10)
         lists = await (await client.get("/api/campaigns/demo/lists", headers=world.auth("boss"))).json()
         assert lists["items"][0]["enabled"] is False
         await page.screenshot(path=str(artifacts / "lists-recycle.png"), full_page=True)

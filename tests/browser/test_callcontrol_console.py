@@ -10,25 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.web import web_world
-from test_console_dashboard import VIEWPORT, csp_violations, login, until
+from harness.browser import VIEWPORT, login, signed_in, watch_errors
+from harness.stepping import eventually
+from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
 
 from dialer.store.dnc import add_dnc
 
 pytestmark = pytest.mark.browser
-
-MANUAL_TOML = """
-name = "manual"
-dial_mode = "preview"
-queue = "manual-agents"
-trunk = "Local/{number}@sim-pstn"
-regime = "US"
-timezone = "America/New_York"
-[caller_id]
-number = "+1 202 555 0142"
-[call_control]
-manual_dial = true
-"""
 
 
 async def text_of(page: Any, selector: str) -> str:
@@ -41,20 +29,11 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
     async with web_world(tmp_path, speed=20.0) as world:
         client = await aiohttp_client(world.app)
         base = str(client.make_url("")).rstrip("/")
-        boss = world.auth("boss")
-        resp = await client.put(
-            "/api/campaigns/manual", data=MANUAL_TOML, headers={**boss, "Content-Type": "application/toml"}
-        )
-        assert resp.status == 201, await resp.text()
-        assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         now = datetime.fromtimestamp(world.clock.now(), UTC)
         assert await add_dnc(world.dialer.db, "+12125550177", now=now)
-        page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
-        await login(page, base, "alice")
-        await page.wait_for_url(f"{base}/console")
+        page = await signed_in(browser, base, "alice", errors, "/console")
         await page.wait_for_selector("#q-manual-agents")
         await page.uncheck("#q-outbound-agents")  # only the manual campaign: no predictive calls
         await page.check("#q-manual-agents")
@@ -65,25 +44,25 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
         await page.wait_for_selector("#manual-dial-panel:not([hidden])")
         await page.fill("#dial-number", "+1 212 555 0177")
         await page.click("#dial-go")
-        await until(lambda: _contains(page, "#dial-msg", "dnc"))
+        await eventually(lambda: _contains(page, "#dial-msg", "dnc"))
         assert "error" in (await page.get_attribute("#dial-msg", "class") or "")
         await page.screenshot(path=str(artifacts / "console-manual-dial-refused.png"))
         await page.fill("#dial-number", "+1 212 555 0191")
         await page.click("#dial-go")
-        await until(lambda: _contains(page, "#dial-msg", "Dialling"))
+        await eventually(lambda: _contains(page, "#dial-msg", "Dialling"))
         await page.wait_for_selector("#lead-name", timeout=30_000)
         assert "+12125550191" in await text_of(page, ".lead-phone")
         await page.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
-        await until(lambda: _timer_runs(page))
+        await eventually(lambda: _timer_runs(page))
         assert await page.is_enabled("#cc-hold")
         assert await page.is_disabled("#cc-resume")
         await page.screenshot(path=str(artifacts / "console-manual-dial-call.png"))
         # Hold and resume (the simulated PBX moves both legs as Asterisk does), tones, then hang up.
         await page.click("#cc-hold")
-        await until(lambda: _state(page, "held"))
+        await eventually(lambda: _state(page, "held"))
         assert await page.is_disabled("#cc-hold")
         await page.click("#cc-resume")
-        await until(lambda: _state(page, "talking"))
+        await eventually(lambda: _state(page, "talking"))
         await page.fill("#cc-digits", "12#")
         await page.click("#cc-dtmf")
         await page.click("#cc-hangup")
@@ -91,7 +70,7 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
         # The screen pop stays for the disposition.
         await page.wait_for_selector("#dispo-buttons button[data-code=sale]")
         await page.click("#dispo-buttons button[data-code=sale]")
-        await until(lambda: _starts_saved(page))
+        await eventually(lambda: _starts_saved(page))
         attempts = await (await client.get("/api/agents/alice/calls", headers=world.auth("alice"))).json()
         assert attempts["items"][0]["phone"] == "+12125550191"
         assert attempts["items"][0]["disposition"] == "sale"
@@ -138,42 +117,37 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
         client = await aiohttp_client(world.app)
         base = str(client.make_url("")).rstrip("/")
         boss = world.auth("boss")
-        resp = await client.put(
-            "/api/campaigns/manual", data=MANUAL_TOML, headers={**boss, "Content-Type": "application/toml"}
-        )
-        assert resp.status == 201, await resp.text()
-        assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
+        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         errors: list[str] = []
         alice = await browser.new_page(viewport=VIEWPORT)
         bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
         for page in (alice, bob):
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            csp_violations(page, errors)
+            watch_errors(page, errors)
         await sign_in_manual(bob, base, "bob", ready=True)
         await sign_in_manual(alice, base, "alice", ready=True)
         await alice.fill("#dial-number", "+1 212 555 0191")
         await alice.click("#dial-go")
         await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
-        await until(lambda: _state(alice, "talking"))
+        await eventually(lambda: _state(alice, "talking"))
         await alice.click("#cc-hold")
-        await until(lambda: _state(alice, "held"))
+        await eventually(lambda: _state(alice, "held"))
         await alice.click("#cc-resume")
-        await until(lambda: _state(alice, "talking"))
+        await eventually(lambda: _state(alice, "talking"))
         await alice.select_option("#cc-kind", "agent")
         await alice.fill("#cc-target", "bob")
         await alice.click("#cc-warm")
-        await until(lambda: _state(alice, "consulting"))
+        await eventually(lambda: _state(alice, "consulting"))
         await alice.screenshot(path=str(artifacts / "console-sim-consulting.png"))
         await alice.click("#cc-complete")
         await bob.wait_for_selector("#lead-name", timeout=20_000)
         await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await until(lambda: _state(bob, "talking"))
+        await eventually(lambda: _state(bob, "talking"))
         await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
         await bob.screenshot(path=str(artifacts / "console-sim-transferred.png"))
         await bob.click("#cc-hangup")
         await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
         await bob.click("#dispo-buttons button[data-code=sale]")
-        await until(lambda: _starts_saved(bob))
+        await eventually(lambda: _starts_saved(bob))
         calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
         attempt = calls["items"][0]
         assert attempt["disposition"] == "sale"

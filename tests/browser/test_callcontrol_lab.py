@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.browser import VIEWPORT, login, watch_errors
+from harness.stepping import eventually
 from harness.web import PASSWORD
-from test_console_dashboard import VIEWPORT, csp_violations, login, until
 
 from dialer.app import build_app
 from dialer.campaign.config import load_campaign_file
@@ -109,19 +110,18 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         alice = await browser.new_page(viewport=VIEWPORT)
         bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
         for page in (alice, bob):
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            csp_violations(page, errors)
+            watch_errors(page, errors)
         await sign_in_ready(bob, base, "bob", ready=False)
         await sign_in_ready(alice, base, "alice", ready=True)
         # The campaign's only lead is dialled for alice: screen pop and the call-control panel.
         await alice.wait_for_selector("#lead-name", timeout=40_000)
         await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await until(lambda: state_is(alice, "talking"))
+        await eventually(lambda: state_is(alice, "talking"))
         await alice.click("#cc-hold")
-        await until(lambda: state_is(alice, "held"))
+        await eventually(lambda: state_is(alice, "held"))
         await alice.screenshot(path=str(artifacts / "console-cc-held.png"))
         await alice.click("#cc-resume")
-        await until(lambda: state_is(alice, "talking"))
+        await eventually(lambda: state_is(alice, "talking"))
         # bob becomes ready (nothing left to dial); alice consults him, then hands the customer over.
         await bob.keyboard.press("Alt+r")
         await bob.wait_for_selector("#state-pill.pill-ready")
@@ -129,7 +129,7 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         await alice.fill("#cc-target", "bob")
         await alice.click("#cc-warm")
         try:
-            await until(lambda: state_is(alice, "consulting"), 15.0)
+            await eventually(lambda: state_is(alice, "consulting"), 15.0)
         except AssertionError:
             raise AssertionError(await alice.text_content("#cc-msg")) from None
         await alice.screenshot(path=str(artifacts / "console-cc-consulting.png"))
@@ -137,7 +137,7 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         # alice drops out; bob's console pops the call and he controls it.
         await bob.wait_for_selector("#lead-name", timeout=20_000)
         await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await until(lambda: state_is(bob, "talking"))
+        await eventually(lambda: state_is(bob, "talking"))
         await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
         await bob.screenshot(path=str(artifacts / "console-cc-transferred.png"))
         legs = [str(t) for t in await bob.locator("#cc-legs li").all_inner_texts()]
@@ -147,7 +147,7 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         await bob.click("#cc-hangup")
         await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
         await bob.click("#dispo-buttons button[data-code=sale]")
-        await until(lambda: _saved(bob))
+        await eventually(lambda: _saved(bob))
         auth = {"Authorization": f"Bearer {tokens['boss']}"}
         calls = await (await client.get("/api/agents/bob/calls", headers=auth)).json()
         attempt = calls["items"][0]

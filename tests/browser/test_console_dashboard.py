@@ -6,38 +6,17 @@ dashboard-upload, dashboard-live.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.web import PASSWORD, web_world
+from harness.browser import VIEWPORT, login, signed_in
+from harness.stepping import eventually
+from harness.web import web_world
 
 from dialer.appkeys import DIALER
 
 pytestmark = pytest.mark.browser
-
-VIEWPORT = {"width": 1440, "height": 1000}
-
-
-async def until(check: Any, seconds: float = 30.0) -> None:
-    """Poll a Python-side check (the pages' CSP forbids the string evaluation wait_for_function uses)."""
-    for _ in range(int(seconds * 10)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"not true within {seconds} s")
-
-
-def csp_violations(page: Any, into: list[str]) -> None:
-    page.on("console", lambda m: into.append(m.text) if "Content Security Policy" in m.text else None)
-
-
-async def login(page: Any, base: str, name: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.fill("#name", name)
-    await page.fill("#password", PASSWORD)
-    await page.keyboard.press("Enter")
 
 
 async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
@@ -46,12 +25,8 @@ async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
     async with web_world(tmp_path, speed=20.0) as world:
         client = await aiohttp_client(world.app)
         base = str(client.make_url("")).rstrip("/")
-        page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
-        await login(page, base, "alice")
-        await page.wait_for_url(f"{base}/console")
+        page = await signed_in(browser, base, "alice", errors, "/console")
         await page.wait_for_selector("#q-outbound-agents")
         await page.wait_for_selector("#ws-status.dot-on")
         # Keyboard only: sign in to the checked queues, then ready.
@@ -77,7 +52,7 @@ async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
         await page.keyboard.type("Wants the premium plan")
         await page.screenshot(path=str(artifacts / "console-wrapup.png"))
         await page.keyboard.press("Alt+1")
-        await until(lambda: _starts(page, "#dispo-msg", "Saved"))
+        await eventually(lambda: _starts(page, "#dispo-msg", "Saved"))
         await page.wait_for_selector("#state-pill.pill-ready")
         attempts = await (await client.get("/api/agents/alice/calls", headers=world.auth("alice"))).json()
         done = [a for a in attempts["items"] if a["disposition"]]
@@ -100,12 +75,8 @@ async def test_manager_uploads_csv_sees_report_and_watches_numbers_change(
     async with web_world(tmp_path, speed=20.0) as world:
         client = await aiohttp_client(world.app)
         base = str(client.make_url("")).rstrip("/")
-        page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard")
         card = page.locator("section.campaign[data-campaign=demo]")
         await card.wait_for()
         assert "no agents" in (await card.locator("[data-field=why]").inner_text()).lower()
@@ -131,10 +102,10 @@ async def test_manager_uploads_csv_sees_report_and_watches_numbers_change(
             )
             await client.post(f"/api/agents/{agent}/ready", headers=world.auth(agent))
         why = card.locator("[data-field=why]")
-        await until(lambda: _lacks(why, "no agents"), 20)
-        await until(lambda: _count_is(page.locator("#agents-table tbody tr"), 2), 10)
+        await eventually(lambda: _lacks(why, "no agents"), 20)
+        await eventually(lambda: _count_is(page.locator("#agents-table tbody tr"), 2), 10)
         contact = card.locator(".kpi", has_text="Contact rate")
-        await until(lambda: _lacks(contact, "/ 0 dials"), 30)
+        await eventually(lambda: _lacks(contact, "/ 0 dials"), 30)
         assert "dials" in await contact.inner_text()
         await page.wait_for_timeout(4000)  # a few seconds of chart history for the screenshot
         await page.screenshot(path=str(artifacts / "dashboard-live.png"), full_page=True)
@@ -185,6 +156,6 @@ async def test_signing_out_of_the_console_leaves_the_queues(
         async def left() -> bool:
             return not await in_queues()
 
-        await until(left, 10.0)
+        await eventually(left, 10.0)
         assert not errors, errors
         await page.close()

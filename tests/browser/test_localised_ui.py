@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.browser import VIEWPORT, csp_violations, login, watch_errors
 from harness.web import REPO, web_world
-from test_console_dashboard import VIEWPORT, csp_violations, login
 
 from dialer.i18n import catalog_json
 from dialer.i18n.html import segments
@@ -65,8 +65,7 @@ async def test_localised_console_dashboard_and_report(
         context = await browser.new_context(locale=accept, timezone_id="Europe/Berlin", viewport=VIEWPORT)
         page = await context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
+        watch_errors(page, errors)
 
         await page.goto(f"{base}/login")
         await scan(page, locale, "login", artifacts)

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.browser import VIEWPORT, login, signed_in
+from harness.stepping import eventually
 from harness.web import REPO, web_world
-from test_console_dashboard import VIEWPORT, csp_violations, login, until
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -40,11 +41,7 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
         await update_user(world.app[DATABASE], "boss", datetime.now(UTC), phone="Local/boss@sim-supervisors")
         errors: list[str] = []
         # alice works in her console: the script appears beside the screen pop.
-        console = await browser.new_page(viewport=VIEWPORT)
-        console.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(console, errors)
-        await login(console, base, "alice")
-        await console.wait_for_url(f"{base}/console")
+        console = await signed_in(browser, base, "alice", errors, "/console")
         await console.wait_for_selector("#q-outbound-agents")
         await console.keyboard.press("Alt+l")
         await console.wait_for_selector("#state-pill.pill-paused")
@@ -57,18 +54,14 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
         call = (await (await client.get("/api/agents/alice/call", headers=alice)).json())["call"]
         attempt = call["attempt"]["id"]
         # The supervisor, on the dashboard: whisper to alice, then barge in.
-        page = await browser.new_page(viewport=VIEWPORT)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard")
         await page.wait_for_selector("#sv-agent option[value=alice]", state="attached")
         await page.select_option("#sv-agent", "alice")
         await page.click("#sv-whisper")
-        await until(lambda: _audit_row(page, "whisper", "started"), 20)
+        await eventually(lambda: _audit_row(page, "whisper", "started"), 20)
         await page.click("#sv-barge")
-        await until(lambda: _audit_row(page, "barge", "started"), 20)
-        await until(lambda: _audit_row(page, "whisper", "ended"), 20)
+        await eventually(lambda: _audit_row(page, "barge", "started"), 20)
+        await eventually(lambda: _audit_row(page, "whisper", "ended"), 20)
         await page.screenshot(path=str(artifacts / "dashboard-supervise.png"))
         # The call ends; its recording is searchable and plays in the page's audio player.
 
@@ -76,7 +69,7 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
             resp = await client.get(f"/api/recordings/{attempt}", headers=boss)
             return resp.status == 200 and (await resp.json())["state"] == "done"
 
-        await until(recorded, 90)
+        await eventually(recorded, 90)
         await page.fill("#rec-agent", "alice")
         await page.click("#rec-search")
         row = page.locator(f"#rec-table tr[data-attempt='{attempt}']")

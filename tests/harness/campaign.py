@@ -1,10 +1,11 @@
-"""The test campaign, the simulated world it dials into, and its lead files."""
+"""The test campaign, the simulated world it dials into, and its lead files and parsed lead rows."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from dialer.campaign.leadimport import ImportedLead
 from dialer.sim.model import Scenario, parse_scenario
 
 
@@ -51,3 +52,24 @@ def write_leads(path: Path, us: int, japan: int = 0) -> None:
     lines += [f"Lead{i},Test,+1212555{1000 + i:04d},Acme {i}" for i in range(us)]
     lines += [f"Tanaka{i},Test,+8131234{5000 + i:04d},Nihon {i}" for i in range(japan)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def imported_lead(
+    row: int, phone: str, *alt_phones: str, external_id: str | None = None, fields: dict[str, str] | None = None
+) -> ImportedLead:
+    """A parsed CSV row as the importer gets it: Ann Lee in New York, on line ``row + 1``."""
+    return ImportedLead(
+        row=row,
+        line=row + 1,
+        phone=phone,
+        alt_phones=alt_phones,
+        tz_candidates=("America/New_York",),
+        postal_code=None,
+        postal_zones=(),
+        first_name="Ann",
+        last_name="Lee",
+        email="",
+        priority=0,
+        external_id=external_id,
+        fields=fields if fields is not None else {},
+    )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar, cast
 
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
+
+T = TypeVar("T")
 
 
 def daemon_idle(dialer: Dialer) -> bool:
@@ -64,3 +68,18 @@ async def wait_real(condition: Callable[[], bool], seconds: float = 5.0) -> bool
             return True
         await asyncio.sleep(0.01)
     return condition()
+
+
+async def eventually(check: Callable[[], T | Awaitable[T]], seconds: float = 30.0) -> T:
+    """Real time, polled every 0.1 s: the first true value of ``check()`` (plain or awaited); AssertionError when it
+    is still false after ``seconds`` (for a web page or a live daemon seen from outside, on a real clock)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        value = check()
+        result = cast("T", await value if inspect.isawaitable(value) else value)
+        if result:
+            return result
+        if loop.time() >= deadline:
+            raise AssertionError(f"not true within {seconds} s")
+        await asyncio.sleep(0.1)

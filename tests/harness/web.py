@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -35,6 +36,20 @@ USERS = {
     "bob": (Role.AGENT, "Local/bob@sim-agents"),
 }
 
+# "manual": a preview campaign on the simulated PBX's manual-agents queue, as the web tests PUT it (TOML).
+PREVIEW_TOML = """
+name = "manual"
+dial_mode = "preview"
+queue = "manual-agents"
+trunk = "Local/{number}@sim-pstn"
+regime = "US"
+timezone = "America/New_York"
+[caller_id]
+number = "+1 202 555 0142"
+"""
+# The same with the agents' manual dial allowed.
+MANUAL_DIAL_TOML = PREVIEW_TOML + "[call_control]\nmanual_dial = true\n"
+
 
 @dataclass
 class WebWorld:
@@ -50,6 +65,29 @@ class WebWorld:
 
     def auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+PROBLEM = "application/problem+json"
+
+
+async def problem(resp: Any, status: int) -> dict[str, Any]:
+    """The API's error response: ``status``, a problem+json body with its fields filled; the body."""
+    assert resp.status == status, await resp.text()
+    assert resp.content_type == PROBLEM
+    body: dict[str, Any] = await resp.json()
+    assert body["status"] == status
+    assert body["detail"]
+    assert body["title"]
+    assert body["type"]
+    return body
+
+
+async def start_campaign(world: WebWorld, client: Any, name: str, toml: str) -> None:
+    """The manager creates campaign ``name`` from its TOML (201) and starts it (200)."""
+    boss = world.auth("boss")
+    resp = await client.put(f"/api/campaigns/{name}", data=toml, headers={**boss, "Content-Type": "application/toml"})
+    assert resp.status == 201, await resp.text()
+    assert (await client.post(f"/api/campaigns/{name}/start", headers=boss)).status == 200
 
 
 @asynccontextmanager

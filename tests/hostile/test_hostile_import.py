@@ -11,9 +11,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from harness.cli import run
 from typer.testing import CliRunner
-
-from dialer.cli import app
 
 CAMPAIGN = """
 name = "{name}"
@@ -21,16 +20,6 @@ queue = "sales"
 trunk = "PJSIP/{{number}}@carrier"
 caller_id = {{ number = "+14155550100", name = "Acme" }}
 """
-
-
-@pytest.fixture
-def cli(settings_env: Path) -> CliRunner:
-    return CliRunner()
-
-
-def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def campaign(cli: CliRunner, tmp_path: Path, name: str = "hostile") -> str:

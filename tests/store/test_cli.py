@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from harness.cli import run
 from typer.testing import CliRunner
 
-from dialer.cli import app
 from dialer.store import open_database
 from dialer.store.audit import audit_entries
 
@@ -30,16 +30,6 @@ LEADS = (
     "+14155550103,Cy,Do,,\n"
     '"+1 212 555 0104","Multi\nLine",Name,10001,"=HYPERLINK(""x"")"\n'
 )
-
-
-@pytest.fixture
-def cli(settings_env: Path) -> CliRunner:
-    return CliRunner()
-
-
-def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

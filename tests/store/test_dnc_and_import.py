@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from harness.campaign import imported_lead
 from sqlalchemy import func, select
 
 from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
@@ -20,21 +21,7 @@ NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
 def imported(row: int, phone: str, *alt: str) -> ImportedLead:
-    return ImportedLead(
-        row=row,
-        line=row + 1,
-        phone=phone,
-        alt_phones=alt,
-        tz_candidates=("America/New_York",),
-        postal_code=None,
-        postal_zones=(),
-        first_name="Ann",
-        last_name="Lee",
-        email="",
-        priority=0,
-        external_id=f"x{row}",
-        fields={"company": "Acme"},
-    )
+    return imported_lead(row, phone, *alt, external_id=f"x{row}", fields={"company": "Acme"})
 
 
 def bad(row: int, reason: RowErrorReason = RowErrorReason.INVALID_PHONE) -> RowError:

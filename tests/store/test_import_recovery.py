@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.campaign import imported_lead
 from sqlalchemy import func, select
-from test_import_write_lock import lead
 
 from dialer.campaign.config import load_campaign
 from dialer.campaign.leadimport import ImportedLead
@@ -44,7 +44,7 @@ CHILD = """
 import asyncio, sys, time
 from datetime import UTC, datetime
 sys.path.insert(0, sys.argv[6])
-from test_import_write_lock import lead
+from harness.campaign import imported_lead
 from dialer.store import create_database
 from dialer.store.imports import import_leads
 
@@ -56,7 +56,7 @@ def file():
         if i == hang_at:
             open(marker, "w").close()
             time.sleep(3600)
-        yield lead(i + 1, f"+1646{i:07d}")
+        yield imported_lead(i + 1, f"+1646{i:07d}")
 
 async def main():
     db = create_database(url, pg_schema=schema or None)
@@ -69,7 +69,7 @@ asyncio.run(main())
 
 def the_file() -> Iterator[ImportedLead]:
     for i in range(ROWS):
-        yield lead(i + 1, f"+1646{i:07d}")
+        yield imported_lead(i + 1, f"+1646{i:07d}")
 
 
 async def count_leads(db: Database) -> dict[str, int]:
@@ -91,7 +91,7 @@ async def test_a_killed_import_is_recovered_and_can_be_imported_again(
         campaign_id = (await apply_campaign(db, "c1", config.model_dump(mode="json"), NOW)).campaign.id
         marker = tmp_path / "hanging"
         args = [db_target.url, db_target.pg_schema or "", str(campaign_id), str(marker), owner]
-        args += [str(Path(__file__).parent), str(ROWS), str(HANG_AT)]
+        args += [str(Path(__file__).parents[1]), str(ROWS), str(HANG_AT)]
         child = await asyncio.create_subprocess_exec(sys.executable, "-c", CHILD, *args)
         try:
             deadline = time.monotonic() + 60
@@ -162,7 +162,7 @@ async def test_an_import_judged_dead_stops_and_keeps_nothing(db_target: Any) -> 
                 if i == CHUNK + 3:  # the import stalls past its lease; meanwhile another process recovers it
                     with ThreadPoolExecutor(1) as pool:
                         recovered.extend(pool.submit(asyncio.run, other_process()).result())
-                yield lead(i + 1, f"+1646{i:07d}")
+                yield imported_lead(i + 1, f"+1646{i:07d}")
 
         with pytest.raises(ImportLeaseLost):
             await import_leads(db, campaign_id=campaign_id, rows=stalls(), list_name="big", source_file="b", now=NOW)

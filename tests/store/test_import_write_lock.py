@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.campaign import imported_lead
 from sqlalchemy import func, select
 
 from dialer.campaign.config import load_campaign
@@ -20,24 +21,6 @@ from dialer.store.lifecycle import claim_dialable_in
 from dialer.store.tables import leads_t
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)  # noon in New York
-
-
-def lead(row: int, phone: str) -> ImportedLead:
-    return ImportedLead(
-        row=row,
-        line=row + 1,
-        phone=phone,
-        alt_phones=(),
-        tz_candidates=("America/New_York",),
-        postal_code=None,
-        postal_zones=(),
-        first_name="Ann",
-        last_name="Lee",
-        email="",
-        priority=0,
-        external_id=None,
-        fields={},
-    )
 
 
 async def count_list(db: Database, list_id: int | None = None) -> int:
@@ -56,7 +39,7 @@ async def test_the_pacing_claim_is_not_held_up_by_an_import(db: Database) -> Non
     ready = await import_leads(
         db,
         campaign_id=campaign_id,
-        rows=[lead(i + 1, f"+1212555{i:04d}") for i in range(10)],
+        rows=[imported_lead(i + 1, f"+1212555{i:04d}") for i in range(10)],
         list_name="ready",
         source_file="ready.csv",
         now=NOW,
@@ -68,7 +51,7 @@ async def test_the_pacing_claim_is_not_held_up_by_an_import(db: Database) -> Non
         for i in range(CHUNK * batches):
             if i == CHUNK + 1:
                 first_batch_written.set()  # the import has flushed (and committed) its first batch
-            yield lead(i + 1, f"+1646{i:07d}")
+            yield imported_lead(i + 1, f"+1646{i:07d}")
 
     big_import = asyncio.create_task(
         import_leads(db, campaign_id=campaign_id, rows=big(), list_name="big", source_file="big.csv", now=NOW)

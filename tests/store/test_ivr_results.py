@@ -96,7 +96,8 @@ async def test_ivr_report_figures_and_renderings(db: Database) -> None:
 
 
 async def test_the_fastagi_result_sink_stores_and_opts_out_the_dialled_number(db: Database) -> None:
-    from dialer.campaign.leadimport import ImportedLead
+    from harness.campaign import imported_lead
+
     from dialer.ivr.agi import IvrCallInfo
     from dialer.ivr.executor import DigitsEntered, FlowExecutor, PromptDone
     from dialer.store.attempts import AttemptStart, start_attempt
@@ -105,21 +106,7 @@ async def test_the_fastagi_result_sink_stores_and_opts_out_the_dialled_number(db
     from dialer.store.leads import find_leads_by_phone
 
     cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
-    lead = ImportedLead(
-        row=1,
-        line=2,
-        phone="+14155550142",
-        alt_phones=(),
-        tz_candidates=("America/New_York",),
-        postal_code=None,
-        postal_zones=(),
-        first_name="Ann",
-        last_name="Lee",
-        email="",
-        priority=0,
-        external_id="x1",
-        fields={},
-    )
+    lead = imported_lead(1, "+14155550142", external_id="x1")
     await import_leads(db, campaign_id=cid, rows=[lead], list_name="l", source_file="l.csv", now=NOW)
     (stored,) = await find_leads_by_phone(db, cid, "+14155550142")
     attempt = await start_attempt(db, AttemptStart(stored.id, cid, "+14155550142", NOW, caller_id="+12025550100"))

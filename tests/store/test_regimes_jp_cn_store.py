@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from harness.cli import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.cli import app
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
 from dialer.store.campaigns import apply_campaign
@@ -110,16 +110,6 @@ async def test_cn_lead_without_consent_is_never_claimed_and_status_says_why(db: 
 
 
 # -- the CLI ------------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(settings_env: Path) -> CliRunner:
-    return CliRunner()
-
-
-def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

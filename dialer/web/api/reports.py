@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from aiohttp import web
@@ -93,6 +95,15 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     )
 
 
+@contextmanager
+def _campaign_known() -> Iterator[None]:
+    """A report of a campaign that does not exist is a 404 saying so."""
+    try:
+        yield
+    except UnknownCampaignError as exc:
+        raise Problem(404, str(exc)) from None
+
+
 def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = None) -> web.Response:
     """One report in the asked format: the printable page (times in the user's zone, else ``zone``, the
     campaign's), a CSV download, or JSON."""
@@ -132,10 +143,8 @@ async def get_reports(call: Call) -> web.Response:
 )
 async def get_compliance_report(call: Call) -> web.Response:
     q = call.query_as(ReportQuery)
-    try:
+    with _campaign_known():
         report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
-    except UnknownCampaignError as exc:
-        raise Problem(404, str(exc)) from None
     zone = await campaign_zone(call.db, call.path("name"))
     return _respond(q, report, f"compliance-{call.path('name')}.csv", zone)
 
@@ -152,10 +161,8 @@ async def get_compliance_report(call: Call) -> web.Response:
 async def get_performance_report(call: Call) -> web.Response:
     q = call.query_as(ReportQuery)
     _agent_in_scope(call, q.agent)
-    try:
+    with _campaign_known():
         report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
-    except UnknownCampaignError as exc:
-        raise Problem(404, str(exc)) from None
     zone = await campaign_zone(call.db, call.path("name"))
     return _respond(q, report, f"performance-{call.path('name')}.csv", zone)
 
@@ -173,10 +180,8 @@ async def get_ivr_report(call: Call) -> web.Response:
     q = call.query_as(ReportQuery)
     span = _range(q)
     name = call.path("name")
-    try:
+    with _campaign_known():
         record = await get_campaign(call.db, name)
-    except UnknownCampaignError as exc:
-        raise Problem(404, str(exc)) from None
     records = await ivr_results(call.db, campaign_id=record.id, since=span.start, until=span.end)
     zone = await campaign_zone(call.db, name)
     return _respond(q, build_ivr_report(records, span, title=name), f"ivr-{name}.csv", zone)
@@ -196,7 +201,7 @@ async def get_calls_report(call: Call) -> web.Response:
     _agent_in_scope(call, q.agent)
     span = _range(q)
     name = call.path("name")
-    try:
+    with _campaign_known():
         if q.format == "csv":
             record = await get_campaign(call.db, name)
             out = io.StringIO()
@@ -205,6 +210,4 @@ async def get_calls_report(call: Call) -> web.Response:
         if q.format == "html":
             raise Problem(422, M_("format: the call records come as json or csv"), kind="validation-error")
         report = await call_records_report(call.db, name, span, agent=q.agent)
-    except UnknownCampaignError as exc:
-        raise Problem(404, str(exc)) from None
     return ok(report.as_json())

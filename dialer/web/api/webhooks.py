@@ -10,7 +10,6 @@ from pydantic import Field
 
 from dialer.appkeys import SETTINGS
 from dialer.i18n import M_
-from dialer.store.campaigns import UnknownCampaignError, get_campaign
 from dialer.store.webhooks import (
     create_subscription,
     delete_subscription,
@@ -21,7 +20,7 @@ from dialer.store.webhooks import (
     resend,
     update_subscription,
 )
-from dialer.web.api.common import Strict, ok
+from dialer.web.api.common import Strict, campaign_id_of, ok
 from dialer.web.pages import _page_values, render
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
@@ -77,15 +76,6 @@ def _events(names: list[str]) -> tuple[EventType, ...]:
         raise Problem(422, M_("events: {exc}", exc=exc), kind="validation-error") from None
 
 
-async def _campaign_id(call: Call, name: str | None) -> int | None:
-    if name is None:
-        return None
-    try:
-        return int((await get_campaign(call.db, name)).id)
-    except UnknownCampaignError:
-        raise Problem(422, M_("campaign: no campaign named {name}", name=repr(name)), kind="validation-error") from None
-
-
 @routes.route("GET", "/api/webhooks/events", roles=MANAGERS, tag=TAG, summary="The event types one can subscribe to")
 async def get_event_types(call: Call) -> web.Response:
     return ok({"events": EVENT_NAMES, "allowed_destinations": call.app[SETTINGS].webhooks.allowed_destinations})
@@ -110,7 +100,7 @@ async def post_subscription(call: Call) -> web.Response:
     secret = body.secret or new_secret()
     sub = await create_subscription(
         call.db,
-        campaign_id=await _campaign_id(call, body.campaign),
+        campaign_id=await campaign_id_of(call, body.campaign),
         url=_allowed(call, body.url),
         events=_events(body.events),
         secret=secret,
@@ -179,7 +169,7 @@ async def get_deliveries(call: Call) -> web.Response:
     rows = await outbox_rows(
         call.db,
         state=q.state,
-        campaign_id=await _campaign_id(call, q.campaign),
+        campaign_id=await campaign_id_of(call, q.campaign),
         subscription_id=q.subscription_id,
         event_id=q.event_id,
         before_id=q.before_id,

@@ -1,0 +1,33 @@
+"""The signed-in pages share ``layout.html``: each page's blocks fill the layout's slots, exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.web.layout import compose, page_text
+
+LAYOUT = "<title><!-- slot title --></title><!-- slot body -->\n</html>\n"
+
+
+def test_blocks_fill_the_slots_of_the_same_name() -> None:
+    page = "<!-- a page -->\n<!-- block title -->Lists · $user\n<!-- block body -->\n<main>x</main>\n"
+    assert compose(page, LAYOUT) == "<title>Lists · $user</title>\n<main>x</main>\n</html>\n"
+
+
+def test_a_page_without_blocks_is_used_as_it_is() -> None:
+    assert compose("<!doctype html><p>Sign in</p>\n", LAYOUT) == "<!doctype html><p>Sign in</p>\n"
+
+
+def test_a_missing_or_unknown_block_is_an_error() -> None:
+    with pytest.raises(ValueError, match="not the layout's slots"):
+        compose("<!-- p -->\n<!-- block title -->T\n<!-- block footer -->F\n", LAYOUT)
+
+
+@pytest.mark.parametrize("page", ["admin.html", "console.html", "dashboard.html", "lists.html", "teams.html"])
+def test_every_page_is_one_whole_document_with_the_sign_out_form(page: str) -> None:
+    text = page_text(page)
+    assert text.startswith("<!doctype html>\n")
+    assert text.endswith("</body>\n</html>\n")
+    assert text.count('action="/logout"') == 1
+    assert "<!-- slot" not in text
+    assert "<!-- block" not in text
