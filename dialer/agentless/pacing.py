@@ -19,7 +19,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SAFETY = 1.25  # aim to finish with ~1/5 of the time to spare
+SAFETY = 1.25  # calls up above the bare Little's-law need (the variance of call lengths)
+# Re-planned every step, ``SAFETY * remaining * m / seconds_left`` runs the list down as ((T - t) / T) ** SAFETY:
+# it ends *at* the deadline it is given, never before. So the deadline it is given is the target less a fixed
+# margin (calls that run longer than measured, a slow PBX) as well as the last calls' own length.
+FINISH_MARGIN_SECONDS = 300.0
 TAIL_CALLS = 2.0  # the last calls placed still last about this many mean call lengths: stop placing that early
 MIN_TIME_LEFT_SECONDS = 1.0
 
@@ -69,8 +73,10 @@ def agentless_launches(load: AgentlessLoad) -> AgentlessDecision:
         wanted, reason = load.max_channels, "channels"
         on_track = True
     else:
-        seconds_left = (load.target_finish - load.now).total_seconds() - max(
-            TAIL_CALLS * mean, load.longest_call_seconds
+        seconds_left = (
+            (load.target_finish - load.now).total_seconds()
+            - max(TAIL_CALLS * mean, load.longest_call_seconds)
+            - FINISH_MARGIN_SECONDS
         )
         wanted = required_concurrency(load.remaining, mean, seconds_left)
         on_track = load.remaining * mean / max(1, load.max_channels) <= max(0.0, seconds_left)

@@ -129,7 +129,7 @@ async def test_closer_conversions_in_the_performance_report(db: Database) -> Non
     assert report.as_json()["transfers"]["closer_conversion"] == pytest.approx(2 / 3)
 
     text = render(report, "text")
-    assert "closer conversion 66.67 %" in text
+    assert "closer conversion 66.67%" in text  # (Babel's percent format of the report's language)
     csv_text = render(report, "csv")
     assert "transfer_agent,alice,closer_sales,2" in csv_text
     assert "closer,carol,sales,1" in csv_text

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer.agentless.pacing import AgentlessLoad, LaunchWindow, agentless_launches, required_concurrency
+from dialer.agentless.pacing import (
+    FINISH_MARGIN_SECONDS,
+    AgentlessLoad,
+    LaunchWindow,
+    agentless_launches,
+    required_concurrency,
+)
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
@@ -28,12 +35,49 @@ def load(**kw: object) -> AgentlessLoad:
 
 def test_paces_to_the_target_with_the_fewest_channels() -> None:
     d = agentless_launches(load())
-    # 1000 calls x 30 s in 3600 s - 60 s tail = ~8.5 calls up; x1.25 safety
-    assert d.concurrency == required_concurrency(1000, 30.0, 3600 - 60)
-    assert 9 <= d.concurrency <= 12
+    # 1000 calls x 30 s in 3600 s - 60 s tail - 300 s margin = ~9.3 calls up; x1.25 safety
+    assert d.concurrency == required_concurrency(1000, 30.0, 3600 - 60 - FINISH_MARGIN_SECONDS)
+    assert 10 <= d.concurrency <= 13
     assert d.launch == d.concurrency
     assert d.reason == "target"
     assert d.on_track
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    leads=st.integers(min_value=50, max_value=3000),
+    call_seconds=st.integers(min_value=10, max_value=90),
+    minutes=st.integers(min_value=60, max_value=240),
+)
+def test_replanned_every_second_the_list_ends_before_the_target_by_the_margin(
+    leads: int, call_seconds: int, minutes: int
+) -> None:
+    """The runner re-plans every second; calls last ``call_seconds``. Where the target is reachable at all, the list
+    ends at least half the margin before it (re-planning alone would run it down to the deadline itself)."""
+    target = NOW + timedelta(minutes=minutes)
+    if leads * call_seconds / 30 > (minutes * 60 - FINISH_MARGIN_SECONDS - 2 * call_seconds) * 0.8:
+        return  # not reachable at 30 channels with room to spare: the channel cap case above
+    ends: deque[float] = deque()  # of the calls up, in order (every call lasts the same)
+    remaining, t, last_end = leads, 0.0, 0.0
+    while remaining > 0:
+        while ends and ends[0] <= t:
+            ends.popleft()
+        in_flight = len(ends)
+        d = agentless_launches(
+            load(
+                now=NOW + timedelta(seconds=t),
+                remaining=remaining,
+                in_flight=in_flight,
+                mean_call_seconds=float(call_seconds),
+                longest_call_seconds=float(call_seconds),
+                target_finish=target,
+            )  # fmt: skip
+        )
+        ends.extend([t + call_seconds] * d.launch)
+        last_end = max(last_end, t + call_seconds) if d.launch else last_end
+        remaining -= d.launch
+        t += 1.0
+    assert last_end <= (target - NOW).total_seconds() - 150  # (half the 5-minute margin)
 
 
 def test_never_above_the_channel_cap_and_says_when_behind() -> None:
@@ -45,7 +89,9 @@ def test_never_above_the_channel_cap_and_says_when_behind() -> None:
 
 
 def test_only_the_difference_is_launched_and_cps_bounds_it() -> None:
-    assert agentless_launches(load(in_flight=9)).launch == max(0, required_concurrency(1000, 30, 3540) - 9)
+    assert agentless_launches(load(in_flight=9)).launch == max(
+        0, required_concurrency(1000, 30, 3540 - FINISH_MARGIN_SECONDS) - 9
+    )
     d = agentless_launches(load(target_finish=None, cps_room=3))
     assert d.launch == 3
     assert d.reason == "cps"
