@@ -125,5 +125,6 @@ async def post_lead_dnc(call: Call) -> web.Response:
         source=f"agent:{call.user.name}",
         reason=body.reason,
         now=call.now(),
+        lead_id=lead.id,
     )
     return ok({"lead_id": lead.id, "scope": body.scope, "numbers_added": imported.added})
