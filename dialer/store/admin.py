@@ -32,7 +32,17 @@ class TeamSupervisorRow(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
 
 
+class TeamCampaignRow(SQLModel, table=True):
+    """Which campaigns a team works: its supervisors see those campaigns' leads (dialer.store.leadscope)."""
+
+    __tablename__ = "team_campaigns"
+
+    team_id: int = Field(foreign_key="teams.id", primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", primary_key=True, index=True)
+
+
 teams_t = metadata.tables["teams"]
+team_campaigns_t = metadata.tables["team_campaigns"]
 team_supervisors_t = metadata.tables["team_supervisors"]
 
 
