@@ -33,10 +33,14 @@ async function loadLists() {
   $("lists-table").tBodies[0].replaceChildren(...data.items.map(listRow));
 }
 
-function rulesBody(dryRun) {
-  const rules = [...$("rules-table").tBodies[0].rows].filter((r) => r.querySelector("[data-field=use]").checked)
+// The rules chosen in the rules table (also what a list's schedule applies: static/recycle-schedule.js).
+export function chosenRules() {
+  return [...$("rules-table").tBodies[0].rows].filter((r) => r.querySelector("[data-field=use]").checked)
     .map((r) => ({ outcome: r.dataset.outcome, older_than_minutes: Math.round(60 * Number(r.querySelector("[data-field=hours]").value || 0)) }));
-  return { rules, dry_run: dryRun };
+}
+
+function rulesBody(dryRun) {
+  return { rules: chosenRules(), dry_run: dryRun };
 }
 
 async function recycle(dryRun) {
