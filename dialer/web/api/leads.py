@@ -10,6 +10,7 @@ from pydantic import Field
 from dialer.campaign.rules import LeadStatus
 from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
 from dialer.store.dnc import import_dnc
+from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import recorded_attempts
 from dialer.web.api.common import (
     Paging,
@@ -50,7 +51,7 @@ class DncRequest(Strict):
     "GET",
     "/api/leads",
     roles=ANY_USER,
-    summary="Search leads (agents: only their own)",
+    summary="Search leads (supervisors: their teams' campaigns and agents; agents: only their own calls)",
     tag="leads",
     query=LeadSearch,
     response=page_schema(),
@@ -61,9 +62,9 @@ async def get_leads(call: Call) -> web.Response:
         campaign_id=await campaign_id_of(call, q.campaign),
         text=q.q,
         status=q.status.value if q.status else None,
-        agent=None if call.is_manager else call.user.name,
         limit=q.limit,
         offset=q.offset,
+        scope=await lead_scope(call.db, call.user),
     )
     total, leads = await search_leads(call.db, query)
     return paged([lead_json(lead) for lead in leads], total, q.limit, q.offset)
