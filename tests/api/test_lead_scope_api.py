@@ -5,24 +5,19 @@ new DNC entry to a loopback receiver."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness.web import WebWorld, web_world
-from sqlalchemy import func, select, update
+from harness.integration import fast_webhooks, other_campaign
+from harness.web import web_world
+from sqlalchemy import func, select
 from test_lists_admin import supervisor
 from webhook_receiver import Receiver
 
-from dialer.appkeys import DATABASE, SETTINGS
-from dialer.settings import WebhookSettings
+from dialer.appkeys import DATABASE
 from dialer.store.auth import Role
-from dialer.store.campaigns import apply_campaign
-from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.leadscope import EVERYTHING, LeadScope, scope_for
 from dialer.store.tables import leads_t
-
-OTHER = {"name": "other", "queue": "sales", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
 
 
 def test_the_rule_by_role() -> None:
@@ -35,32 +30,6 @@ def test_the_rule_by_role() -> None:
         agents=frozenset({"bob"})
     )
     assert LeadScope().condition() is not None  # nothing in scope: an always-false filter, never "everything"
-
-
-async def other_campaign(world: WebWorld) -> list[int]:
-    """A second campaign with three leads; alice holds a callback of the first."""
-    db = world.app[DATABASE]
-    now = datetime.now(UTC)
-    cid = (await apply_campaign(db, "other", dict(OTHER), now)).campaign.id
-    async with db.write() as conn:
-        await insert_new_leads(
-            conn,
-            cid,
-            None,
-            [NewLead(phone=f"+1415555{n:04d}", status="new", next_dialable_at=now) for n in (9001, 9002, 9003)],
-            now,
-        )
-        ids = list(
-            (
-                await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid).order_by(leads_t.c.id))
-            ).scalars()
-        )
-        await conn.execute(
-            update(leads_t)
-            .where(leads_t.c.id == ids[0])
-            .values(status="callback", callback_at=now + timedelta(hours=1), callback_agent="alice")
-        )
-    return ids
 
 
 async def total(client: Any, headers: dict[str, str], query: str = "") -> int:
@@ -121,9 +90,7 @@ async def test_the_opt_out_api_adds_and_announces_once(tmp_path: Path, aiohttp_c
     await receiver.start()
     try:
         async with web_world(tmp_path, campaign_running=False) as world:
-            world.app[SETTINGS].webhooks = WebhookSettings(
-                allowed_destinations=["127.0.0.1/32"], poll_interval_seconds=0.1
-            )
+            fast_webhooks(world)
             client = await aiohttp_client(world.app)
             boss, alice = world.auth("boss"), world.auth("alice")
             sub = await client.post(
