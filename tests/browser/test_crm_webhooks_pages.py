@@ -130,7 +130,7 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
             await page.wait_for_selector("#sub-events input[value='optout.added']")
             assert "127.0.0.1/32" in await page.inner_text("#allowed")
             # Subscribe to opt-outs only; the signing secret is shown once.
-            for box in await page.locator("#sub-events input:checked").all():
+            for box in await page.locator("#sub-events input").all():
                 if await box.get_attribute("value") != "optout.added":
                     await box.uncheck()
             await page.fill("#sub-url", receiver.url)

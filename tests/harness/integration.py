@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from dialer.appkeys import DATABASE, SETTINGS
 from dialer.campaign.config import load_campaign_file
 from dialer.settings import WebhookSettings
+from dialer.store import open_database
 from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.tables import leads_t
@@ -42,7 +43,8 @@ async def with_crm(world: WebWorld, *, mode: str, disposition_url: str | None) -
         "popup_mode": mode,
         "disposition_url": disposition_url,
     }
-    await apply_campaign(world.app[DATABASE], "demo", cfg, datetime.now(UTC))
+    async with open_database(world.settings.database_url) as db:  # (the app may not have started yet)
+        await apply_campaign(db, "demo", cfg, datetime.now(UTC))
 
 
 async def other_campaign(world: WebWorld) -> list[int]:
