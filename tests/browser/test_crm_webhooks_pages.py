@@ -1,23 +1,30 @@
 """Issue 18 in headless chromium: the CRM pop-up (the campaign's URL template opened on connect, as an
 allow-listed frame or a tab without an opener; the disposition URL called, signed, on disposition), the
-webhooks page (subscribe, deliveries, a dead letter re-sent), and a supervisor's lead search (their teams'
-leads only).
+webhooks page (subscribe, deliveries, a dead letter re-sent), a supervisor's lead search (their teams' leads
+only) and a list's scheduled recycling on the lists page.
 
-Screenshots go to tests/artifacts/: crm-frame, webhooks-dead-letter, supervisor-leads.
+Screenshots go to tests/artifacts/: crm-frame, webhooks-dead-letter, supervisor-leads, lists-schedule.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from harness.clock import clock_dt
 from harness.integration import CRM_HOST, CRM_SECRET, OTHER_PHONES, fast_webhooks, other_campaign, with_crm
 from harness.web import web_world
+from sqlalchemy import select, update
 from test_admin_teams import team_with_supervisor
 from test_console_dashboard import VIEWPORT, csp_violations, login, until
 from webhook_receiver import Receiver
+
+from dialer.appkeys import DATABASE
+from dialer.store.lists import run_due_recycles
+from dialer.store.tables import leads_t
 
 pytestmark = pytest.mark.browser
 
@@ -240,3 +247,50 @@ async def _at_least(receiver: Receiver, n: int) -> bool:
 
 async def _acked(receiver: Receiver, n: int) -> bool:
     return len(receiver.acknowledged()) >= n
+
+
+async def test_a_manager_schedules_a_lists_recycling_and_sees_its_runs(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        base = str(client.make_url("")).rstrip("/")
+        db = world.app[DATABASE]
+        now = clock_dt(world.clock)
+        async with db.write() as conn:  # five no-answers from four days ago, waiting for their retry
+            ids = list((await conn.execute(select(leads_t.c.id).order_by(leads_t.c.id).limit(5))).scalars())
+            await conn.execute(
+                update(leads_t)
+                .where(leads_t.c.id.in_(ids))
+                .values(status="retry", attempts=1, dials=1, last_outcome="no_answer",
+                        last_attempt_at=now - timedelta(days=4), next_dialable_at=now + timedelta(days=2))
+            )  # fmt: skip
+        page = await browser.new_page(viewport=VIEWPORT)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(page, errors)
+        await login(page, base, "boss")
+        await page.wait_for_url(f"{base}/dashboard")
+        await page.goto(f"{base}/lists")
+        await page.wait_for_selector("#schedule-list option", state="attached")
+        # Counts first (the rules chosen above: no-answers older than 72 h, busy older than 1 h) ...
+        await page.click("#btn-schedule-count")
+        await until(lambda: _has(page.locator("#schedule-count"), "5 leads would be recycled now"), 10)
+        # ... then the schedule: every 2 hours.
+        await page.fill("#schedule-every", "2")
+        await page.click("#btn-schedule-save")
+        await until(lambda: _has(page.locator("#schedule-count"), "Saved"), 10)
+        row = page.locator("#schedules-table tbody tr")
+        await until(lambda: _count(row, 1), 10)
+        assert "2 h" in await row.inner_text()
+        # The daemon's job runs it once due (here at the dialer clock's time 2 h later): the page shows the run.
+        (run,) = await run_due_recycles(db, now + timedelta(hours=2, minutes=5))
+        assert run.result.recycled == 5
+        await page.reload()
+        await until(lambda: _has(page.locator("#schedules-table .last-recycled"), "5"), 10)
+        await page.screenshot(path=str(artifacts / "lists-schedule.png"), full_page=True)
+        await page.click("#btn-schedule-remove")
+        await until(lambda: _count(row, 0), 10)
+        audit = await (await client.get("/api/audit?limit=20", headers=world.auth("root"))).json()
+        assert {"list.recycle_schedule", "lists.recycle"} <= {e["action"] for e in audit["items"]}
+        assert not errors, errors
