@@ -187,13 +187,24 @@ async def test_a_supervisor_searches_only_their_teams_leads(
         base = str(client.make_url("")).rstrip("/")
         await team_with_supervisor(world, client)
         await other_campaign(world)
-        put = await client.put("/api/teams/north/campaigns", json={"campaigns": ["demo"]}, headers=world.auth("root"))
-        assert put.status == 200
+        errors: list[str] = []
+        # The admin says which campaigns her team works, on the admin page.
+        admin = await browser.new_page(viewport=VIEWPORT)
+        admin.on("pageerror", lambda exc: errors.append(str(exc)))
+        csp_violations(admin, errors)
+        await login(admin, base, "root")
+        await admin.wait_for_url(f"{base}/dashboard")
+        await admin.goto(f"{base}/admin")
+        north = admin.locator("#teams-table tr[data-team=north]")
+        await north.locator("select[data-field=campaigns] option[value=demo]").wait_for(state="attached")
+        await north.locator("select[data-field=campaigns]").select_option(["demo"])
+        await north.locator("button[data-action=save-campaigns]").click()
+        await until(lambda: _team_works(client, world.auth("root"), ["demo"]), 10)
+        await admin.close()
         demo = await (await client.get("/api/leads?limit=1&campaign=demo", headers=world.auth("boss"))).json()
         demo_phone = demo["items"][0]["phone"]
 
         page = await browser.new_page(viewport=VIEWPORT)
-        errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         csp_violations(page, errors)
         await login(page, base, "sue")
@@ -294,3 +305,8 @@ async def test_a_manager_schedules_a_lists_recycling_and_sees_its_runs(
         audit = await (await client.get("/api/audit?limit=20", headers=world.auth("root"))).json()
         assert {"list.recycle_schedule", "lists.recycle"} <= {e["action"] for e in audit["items"]}
         assert not errors, errors
+
+
+async def _team_works(client: Any, headers: dict[str, str], campaigns: list[str]) -> bool:
+    teams = await (await client.get("/api/teams", headers=headers)).json()
+    return any(x["name"] == "north" and x["campaigns"] == campaigns for x in teams["items"])
