@@ -88,3 +88,20 @@ def test_lists_schedule_sets_and_removes_a_schedule(cli: CliRunner, tmp_path: Pa
         return [(e.actor.split(":")[0], e.action) for e in found]
 
     assert in_db(entries) == [("cli", "list.recycle_schedule")] * 2
+
+
+def test_user_team_campaigns_are_set_and_audited(cli: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text(CAMPAIGN, encoding="utf-8")
+    assert run(cli, "campaign", "apply", str(tmp_path / "c.toml"))[0] == 0
+    code, out, err = run(cli, "user", "team", "north", "--campaign", "spring-sale")
+    assert code == 0, err
+    assert "campaigns spring-sale" in out
+    code, _, err = run(cli, "user", "team", "north", "--campaign", "nope")
+    assert code == 1
+    assert "no campaign named 'nope'" in err
+
+    async def entries(db):  # type: ignore[no-untyped-def]
+        _, found = await audit_entries(db, target="team:north")
+        return [(e.action, e.detail.get("campaigns")) for e in reversed(found)]
+
+    assert in_db(entries) == [("team.create", None), ("team.campaigns", ["spring-sale"])]
