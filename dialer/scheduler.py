@@ -1,4 +1,5 @@
-"""Cron-like jobs (APScheduler 3.11): campaign schedules, campaign-state sync, callback wake-ups.
+"""Cron-like jobs (APScheduler 3.11): campaign schedules, campaign-state sync, callback wake-ups, scheduled list
+recycling (every minute the due ``recycle_schedules`` are applied at the dialer clock's time).
 
 The pacing loop is *not* a scheduler job: each campaign runner is its own task. The scheduler only starts and
 stops campaigns on their crontab rules (in the campaign's time zone), picks up campaign-state changes made from
@@ -26,10 +27,12 @@ from dialer.logging import get_logger
 from dialer.reports.calls import purge_call_records
 from dialer.runner.state import RunnerState
 from dialer.store.campaigns import list_campaigns
+from dialer.store.lists import ScheduledRecycle, run_due_recycles
 
 log = get_logger(__name__)
 
 STATE_SYNC_SECONDS = 2.0
+RECYCLE_CHECK_SECONDS = 60.0
 
 
 class CampaignScheduler:
@@ -52,6 +55,13 @@ class CampaignScheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=3600,
+        )
+        self.scheduler.add_job(
+            self.run_scheduled_recycles,
+            IntervalTrigger(seconds=RECYCLE_CHECK_SECONDS),
+            id="scheduled-recycles",
+            max_instances=1,
+            coalesce=True,
         )
         self.scheduler.start()
 
@@ -96,6 +106,22 @@ class CampaignScheduler:
         await self.dialer.recordings.purge(cutoff)  # a call's recording goes with its record
         deleted = await purge_call_records(self.dialer.db, older_than=cutoff)
         log.info("call_records_purged", older_than=cutoff.isoformat(), deleted=deleted)
+
+    async def run_scheduled_recycles(self) -> list[ScheduledRecycle]:
+        """Apply the lists' recycle schedules due now (dialer clock); wake the runners of campaigns that got leads."""
+        now = datetime.fromtimestamp(self.dialer.clock.now(), UTC)
+        runs = await run_due_recycles(self.dialer.db, now)
+        for run in runs:
+            log.info(
+                "list_recycled_on_schedule",
+                campaign=run.campaign,
+                list_id=run.list_id,
+                recycled=run.result.recycled,
+                next_run_at=run.next_run_at.isoformat(),
+            )
+            if run.result.recycled:
+                self._wake(run.campaign)
+        return runs
 
     async def sync_campaign_states(self) -> None:
         """Apply states written to the database by `dialer campaign start|pause|stop` or an API call."""

@@ -15,14 +15,31 @@ from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.lists.recycle import RecycleRule
+from dialer.lists.schedule import RecycleSchedule, ScheduleError
 from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
-from dialer.store.lists import ListView, RecycleResult, UnknownListError, list_views, recycle_leads, update_list
+from dialer.store.lists import (
+    ListView,
+    RecycleResult,
+    ScheduleView,
+    UnknownListError,
+    list_views,
+    recycle_leads,
+    set_recycle_schedule,
+    update_list,
+)
 
 app = typer.Typer(help="Lead lists: enable or disable, priority or share mix, expiry, recycle.", no_args_is_help=True)
 CampaignOption = Annotated[str, typer.Option("--campaign", help="campaign name (see `dialer campaign list`)")]
 _AGE = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_age(text: str) -> timedelta:
+    match = _AGE.match(text.strip())
+    if match is None:
+        raise typer.BadParameter(f"{text!r}: write an age like 90m, 1h or 3d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 def parse_rule(text: str) -> RecycleRule:
@@ -163,3 +180,39 @@ def lists_recycle(
     typer.echo(verb.format(n=result.recycled))
     for label, n in sorted(result.by_rule.items()):
         typer.echo(f"  {label}: {n}")
+
+
+@app.command("schedule")
+def lists_schedule(
+    ctx: typer.Context,
+    list_id: Annotated[int, typer.Argument(help="the list's id (see `dialer lists show`)")],
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="OUTCOME:AGE, e.g. no_answer:3d busy:1h (repeatable)")
+    ] = None,
+    every: Annotated[str | None, typer.Option("--every", help="how often the daemon applies them: 30m, 6h, 1d")] = None,
+    off: Annotated[bool, typer.Option("--off", help="stop recycling this list on a schedule")] = False,
+) -> None:
+    """Recycle LIST_ID by rules on a schedule (run by `dialer run`, audited as scheduler); --off removes it."""
+    schedule: RecycleSchedule | None = None
+    if off:
+        if rule or every:
+            fail("give --off alone, or --rule and --every")
+    else:
+        if not rule or every is None:
+            fail("give --rule (at least one) and --every, or --off")
+        try:
+            schedule = RecycleSchedule(tuple(parse_rule(r) for r in rule), parse_age(every))
+        except ScheduleError as exc:
+            fail(str(exc))
+
+    async def work(db: Database) -> ScheduleView | None:
+        try:
+            return await set_recycle_schedule(db, list_id, schedule, datetime.now(UTC), actor=_actor())
+        except UnknownListError as exc:
+            fail(str(exc))
+
+    view = run_with_database(ctx, work)
+    if view is None:
+        typer.echo(f"list {list_id}: no scheduled recycling")
+    else:
+        typer.echo(f"list {list_id}: recycled every {every}, next run {view.next_run_at:%Y-%m-%d %H:%M} UTC")

@@ -14,11 +14,13 @@ from dialer.commands.db import run_with_database
 from dialer.i18n import LOCALES, _, normalize_locale
 from dialer.store.admin import (
     TeamExistsError,
+    UnknownCampaignNameError,
     UnknownTeamError,
     UserChange,
     change_user,
     create_team,
     get_team,
+    set_team_campaigns,
     set_team_supervisors,
 )
 from dialer.store.auth import (
@@ -146,8 +148,13 @@ def team(
     supervisor: Annotated[
         list[str] | None, typer.Option("--supervisor", help="Its supervisors (repeatable; replaces the list).")
     ] = None,
+    campaign: Annotated[
+        list[str] | None,
+        typer.Option("--campaign", help="Campaigns it works: its supervisors see their leads (repeatable; replaces)."),
+    ] = None,
 ) -> None:
-    """Create a team and/or set its supervisors (audited as cli). Agents join with `dialer user set A --team T`."""
+    """Create a team and/or set its supervisors and campaigns (audited as cli). Agents join with
+    `dialer user set A --team T`."""
 
     async def work(db: Database) -> None:
         now = datetime.now(UTC)
@@ -162,9 +169,17 @@ def team(
                 record = await set_team_supervisors(db, name, supervisor, now, actor="cli")
             except (UnknownUserError, ValueError) as exc:
                 fail(str(exc))
+        if campaign is not None:
+            try:
+                record = await set_team_campaigns(db, name, campaign, now, actor="cli")
+            except UnknownCampaignNameError as exc:
+                fail(str(exc))
         record = record or await get_team(db, name)
         assert record is not None
-        typer.echo(f"team {record.name}: supervisors {', '.join(record.supervisors) or '-'}")
+        typer.echo(
+            f"team {record.name}: supervisors {', '.join(record.supervisors) or '-'}"
+            + (f"; campaigns {', '.join(record.campaigns)}" if record.campaigns else "")
+        )
 
     run_with_database(ctx, work)
 

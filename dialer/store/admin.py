@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 from dialer.store.audit import audit_in
 from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
 from dialer.store.engine import Database
-from dialer.store.tables import attempts_t, metadata
+from dialer.store.tables import attempts_t, campaigns_t, metadata
 
 assert metadata is SQLModel.metadata
 
@@ -32,7 +32,17 @@ class TeamSupervisorRow(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
 
 
+class TeamCampaignRow(SQLModel, table=True):
+    """Which campaigns a team works: its supervisors see those campaigns' leads (dialer.store.leadscope)."""
+
+    __tablename__ = "team_campaigns"
+
+    team_id: int = Field(foreign_key="teams.id", primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", primary_key=True, index=True)
+
+
 teams_t = metadata.tables["teams"]
+team_campaigns_t = metadata.tables["team_campaigns"]
 team_supervisors_t = metadata.tables["team_supervisors"]
 
 
@@ -53,6 +63,7 @@ class TeamRecord:
     created_at: datetime
     supervisors: tuple[str, ...]
     members: tuple[str, ...]
+    campaigns: tuple[str, ...] = ()  # the campaigns the team works: its supervisors see their leads
 
     def public(self) -> dict[str, object]:
         return {
@@ -60,6 +71,7 @@ class TeamRecord:
             "name": self.name,
             "supervisors": list(self.supervisors),
             "members": list(self.members),
+            "campaigns": list(self.campaigns),
             "created_at": self.created_at.isoformat(),
         }
 
@@ -111,6 +123,34 @@ async def set_team_supervisors(
     return record
 
 
+class UnknownCampaignNameError(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no campaign named {name!r}")
+
+
+async def set_team_campaigns(
+    db: Database, team: str, campaigns: Collection[str], now: datetime, *, actor: str
+) -> TeamRecord:
+    """Replace the campaigns the team works (audited): its supervisors see those campaigns' leads."""
+    names = sorted(set(campaigns))
+    async with db.write() as conn:
+        team_id = await _team_id(conn, team)
+        query = select(campaigns_t.c.name, campaigns_t.c.id).where(campaigns_t.c.name.in_(names))
+        found: dict[str, int] = {n: int(i) for n, i in (await conn.execute(query)).all()}
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise UnknownCampaignNameError(missing[0])
+        await conn.execute(delete(team_campaigns_t).where(team_campaigns_t.c.team_id == team_id))
+        if names:
+            await conn.execute(
+                team_campaigns_t.insert(), [{"team_id": team_id, "campaign_id": found[n]} for n in names]
+            )
+        await audit_in(conn, actor, "team.campaigns", f"team:{team}", now, campaigns=names)
+    record = await get_team(db, team)
+    assert record is not None
+    return record
+
+
 async def list_teams(db: Database) -> list[TeamRecord]:
     async with db.read() as conn:
         teams = (await conn.execute(select(teams_t).order_by(teams_t.c.name))).mappings().all()
@@ -123,6 +163,13 @@ async def list_teams(db: Database) -> list[TeamRecord]:
         ).all()
         members = select(users_t.c.team_id, users_t.c.name).where(users_t.c.team_id.is_not(None))
         mem = (await conn.execute(members)).all()
+        worked = (
+            await conn.execute(
+                select(team_campaigns_t.c.team_id, campaigns_t.c.name).join(
+                    campaigns_t, campaigns_t.c.id == team_campaigns_t.c.campaign_id
+                )
+            )
+        ).all()
     return [
         TeamRecord(
             t["id"],
@@ -130,6 +177,7 @@ async def list_teams(db: Database) -> list[TeamRecord]:
             t["created_at"],
             tuple(sorted(n for tid, n in sup if tid == t["id"])),
             tuple(sorted(n for tid, n in mem if tid == t["id"])),
+            tuple(sorted(n for tid, n in worked if tid == t["id"])),
         )
         for t in teams
     ]

@@ -15,6 +15,7 @@ from sqlalchemy.engine import RowMapping
 from dialer.store.attempts import AttemptRecord, attempt_record
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.leadscope import LeadScope
 from dialer.store.tables import attempts_t, callbacks_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -27,6 +28,7 @@ class LeadQuery:
     status: str | None = None
     agent: str | None = None  # only leads this agent has talked to (or owns a callback of)
     limit: int = 50
+    scope: LeadScope | None = None  # only the leads the user may see (dialer.store.leadscope; None: all)
     offset: int = 0
 
 
@@ -48,6 +50,8 @@ async def search_leads(db: Database, query: LeadQuery) -> tuple[int, list[LeadRe
         conditions.append(c.status == query.status)
     if query.agent is not None:
         conditions.append(_agent_leads(query.agent))
+    if query.scope is not None and (scoped := query.scope.condition()) is not None:
+        conditions.append(scoped)
     if query.text:
         needle = f"%{_escape_like(query.text.strip())}%"
         digits = "".join(ch for ch in query.text if ch.isdigit())

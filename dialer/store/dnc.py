@@ -1,5 +1,10 @@
 """Do-not-call entries: global or per campaign. Adding a number also takes matching leads out of the dialable pool
-(the claim checks the DNC table again on every batch, so a number added mid-claim is never dialled either)."""
+(the claim checks the DNC table again on every batch, so a number added mid-claim is never dialled either).
+
+:func:`add_dnc_in` is the one way a number joins a DNC list (CLI, API, an agent's disposition, an IVR opt-out key,
+an erasure): in the caller's transaction it writes the entries, closes the matching queued leads, and announces
+each new entry as an ``optout.added`` webhook event (and each closed lead as ``lead.archived``) through the outbox,
+so a committed opt-out is always announced and a rolled-back one never is."""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from sqlalchemy.sql import ColumnElement
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.tables import CLAIMABLE_STATUSES, DNC_ARCHIVE_REASON, DNC_STATUS, campaigns_t, dnc_t, leads_t
+from dialer.store.webhooks import enqueue_in
+from dialer.webhooks import events
 
 CHUNK = 2000
 
@@ -40,7 +47,8 @@ def _scope(campaign_id: int | None) -> ColumnElement[bool]:
 
 async def _insert_entries(
     conn: AsyncConnection, numbers: list[str], campaign_id: int | None, source: str, reason: str | None, now: datetime
-) -> int:
+) -> list[str]:
+    """The numbers newly listed in that scope (those already listed are left as they were)."""
     stmt = upsert_insert(conn, dnc_t)
     if campaign_id is None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["number"], index_where=dnc_t.c.campaign_id.is_(None))
@@ -52,19 +60,20 @@ async def _insert_entries(
         {"number": n, "campaign_id": campaign_id, "source": source, "reason": reason, "added_at": now}
         for n in dict.fromkeys(numbers)
     ]
-    result = await conn.execute(stmt.returning(dnc_t.c.id), rows)
-    return len(result.all())
+    result = await conn.execute(stmt.returning(dnc_t.c.number), rows)
+    return list(result.scalars())
 
 
 async def _archive_matching_leads(
     conn: AsyncConnection, numbers: list[str], campaign_id: int | None, now: datetime
-) -> int:
+) -> list[tuple[int, int]]:
+    """Close the queued leads with these numbers; their (lead id, campaign id)."""
     if campaign_id is None:
         campaign_ids = list((await conn.execute(select(campaigns_t.c.id))).scalars())
     else:
         campaign_ids = [campaign_id]
     if not campaign_ids:
-        return 0
+        return []
     # campaign_id IN (...) AND phone IN (...) is answered by the unique (campaign_id, phone) index.
     result = await conn.execute(
         update(leads_t)
@@ -74,8 +83,9 @@ async def _archive_matching_leads(
             leads_t.c.status.in_(CLAIMABLE_STATUSES),
         )
         .values(status=DNC_STATUS, archive_reason=DNC_ARCHIVE_REASON, updated_at=now)
+        .returning(leads_t.c.id, leads_t.c.campaign_id)
     )
-    return result.rowcount
+    return [(int(lead), int(campaign)) for lead, campaign in result.all()]
 
 
 async def add_dnc(
@@ -89,9 +99,8 @@ async def add_dnc(
 ) -> bool:
     """Add one E.164 number; False if it was already listed in that scope."""
     async with db.write() as conn:
-        added = await _insert_entries(conn, [number], campaign_id, source, reason, now)
-        await _archive_matching_leads(conn, [number], campaign_id, now)
-    return added == 1
+        added = await add_dnc_in(conn, [number], campaign_id, source=source, reason=reason, now=now)
+    return added.added == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +118,18 @@ async def import_dnc(
     source: str = "import",
     reason: str | None = None,
     now: datetime,
+    lead_id: int | None = None,
 ) -> DncImported:
-    """Add many E.164 numbers in one transaction (a failure adds none)."""
+    """Add many E.164 numbers in one transaction (a failure adds none). ``lead_id``: the lead they are the
+    numbers of (named in the ``optout.added`` events)."""
     added = seen = archived = 0
     async with db.write() as conn:
         for batch in chunks(numbers):
             unique = list(dict.fromkeys(batch))
             seen += len(unique)
-            added += await _insert_entries(conn, unique, campaign_id, source, reason, now)
-            archived += await _archive_matching_leads(conn, unique, campaign_id, now)
+            done = await add_dnc_in(conn, unique, campaign_id, source=source, reason=reason, now=now, lead_id=lead_id)
+            added += done.added
+            archived += done.leads_archived
     return DncImported(added=added, already_listed=seen - added, leads_archived=archived)
 
 
@@ -156,6 +168,16 @@ async def blocked_numbers(conn: AsyncConnection, numbers: Collection[str], campa
     return blocked
 
 
+@dataclass(frozen=True, slots=True)
+class DncAdded:
+    numbers: tuple[str, ...]  # newly listed in the scope
+    leads_archived: int
+
+    @property
+    def added(self) -> int:
+        return len(self.numbers)
+
+
 async def add_dnc_in(
     conn: AsyncConnection,
     numbers: list[str],
@@ -164,8 +186,28 @@ async def add_dnc_in(
     source: str,
     reason: str | None,
     now: datetime,
-) -> int:
-    """Add numbers inside the caller's transaction (and close their queued leads); how many were new."""
-    added = await _insert_entries(conn, numbers, campaign_id, source, reason, now)
-    await _archive_matching_leads(conn, numbers, campaign_id, now)
-    return added
+    lead_id: int | None = None,
+    skip_archived_event: Collection[int] = (),
+) -> DncAdded:
+    """The one way to put numbers on a DNC list (``campaign_id`` None: the global list), inside the caller's
+    transaction: the entries, the matching queued leads closed, and the webhook events of both (``optout.added``
+    per newly listed number, ``lead.archived`` per closed lead except ``skip_archived_event``, whose caller
+    announces them itself). ``lead_id``: the lead the numbers belong to, when there is one."""
+    unique = list(dict.fromkeys(numbers))
+    if not unique:
+        return DncAdded((), 0)
+    added = await _insert_entries(conn, unique, campaign_id, source, reason, now)
+    closed = await _archive_matching_leads(conn, unique, campaign_id, now)
+    announced = [
+        events.optout_added(
+            number=number, campaign_id=campaign_id, lead_id=lead_id, source=source, reason=reason, at=now
+        )
+        for number in added
+    ]
+    announced.extend(
+        events.lead_archived(lead_id=lead, campaign_id=campaign, status=DNC_STATUS, reason=DNC_ARCHIVE_REASON, at=now)
+        for lead, campaign in closed
+        if lead not in skip_archived_event
+    )
+    await enqueue_in(conn, announced, now)
+    return DncAdded(tuple(added), len(closed))

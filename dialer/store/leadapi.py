@@ -18,10 +18,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from dialer.store.dialect import upsert_insert
+from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import attempts_t, dnc_t, leads_t, webhook_outbox_t
+from dialer.store.tables import attempts_t, leads_t, webhook_outbox_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
 
@@ -70,40 +70,6 @@ async def _erase_in(conn: AsyncConnection, lead: LeadRecord, *, add_dnc: bool, n
     added = 0
     # Webhook deliveries of the lead carry its number and names: they go too (the erasure's own events follow).
     await conn.execute(delete(webhook_outbox_t).where(webhook_outbox_t.c.lead_id == lead.id))
-    if add_dnc:
-        stmt = upsert_insert(conn, dnc_t).on_conflict_do_nothing(
-            index_elements=["number", "campaign_id"], index_where=dnc_t.c.campaign_id.is_not(None)
-        )
-        result = await conn.execute(
-            stmt.returning(dnc_t.c.number),
-            [
-                {
-                    "number": n,
-                    "campaign_id": lead.campaign_id,
-                    "source": "erasure",
-                    "reason": "data-subject request",
-                    "added_at": now,
-                }
-                for n in dict.fromkeys(numbers)
-            ],
-        )
-        added_numbers = list(result.scalars())
-        added = len(added_numbers)
-        await enqueue_in(
-            conn,
-            [
-                events.optout_added(
-                    number=n,
-                    campaign_id=lead.campaign_id,
-                    lead_id=lead.id,
-                    source="erasure",
-                    reason="data-subject request",
-                    at=now,
-                )
-                for n in added_numbers
-            ],
-            now,
-        )
     placeholder = f"erased:{lead.id}"[:20]
     await conn.execute(
         update(leads_t)
@@ -125,6 +91,11 @@ async def _erase_in(conn: AsyncConnection, lead: LeadRecord, *, add_dnc: bool, n
     anonymised = await conn.execute(
         update(attempts_t).where(attempts_t.c.lead_id == lead.id).values(phone=placeholder, notes=None)
     )
+    if add_dnc:  # (after the lead row lost its number: the DNC step closes other leads, not this one twice)
+        listed = await add_dnc_in(
+            conn, numbers, lead.campaign_id, source="erasure", reason="data-subject request", now=now, lead_id=lead.id
+        )
+        added = listed.added
     await enqueue_in(
         conn,
         [

@@ -30,10 +30,10 @@ from dialer.campaign.rules import (
 from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
-from dialer.store.dialect import upsert_insert
+from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, callbacks_t, dnc_t, leads_t
+from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, callbacks_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
 from dialer.webhooks.core import WebhookEvent, lead_values, render_url
@@ -308,35 +308,18 @@ async def _write_transition(
                 attempt_id=attempt_id,
             )
         )
-    if transition.add_to_dnc:
-        stmt = upsert_insert(conn, dnc_t).on_conflict_do_nothing(
-            index_elements=["number", "campaign_id"], index_where=dnc_t.c.campaign_id.is_not(None)
-        )
-        added = await conn.execute(
-            stmt.returning(dnc_t.c.number),
-            [
-                {
-                    "number": n,
-                    "campaign_id": campaign_id,
-                    "source": "agent",
-                    "reason": "called party asked",
-                    "added_at": now,
-                }
-                for n in dict.fromkeys(transition.add_to_dnc)
-            ],
-        )
-        for number in added.scalars():
-            announced.append(
-                events.optout_added(
-                    number=number,
-                    campaign_id=campaign_id,
-                    lead_id=lead_id,
-                    source="agent",
-                    reason="called party asked",
-                    at=now,
-                )
-            )
     await enqueue_in(conn, announced, now)
+    if transition.add_to_dnc:
+        await add_dnc_in(
+            conn,
+            list(transition.add_to_dnc),
+            campaign_id,
+            source="agent",
+            reason="called party asked",
+            now=now,
+            lead_id=lead_id,
+            skip_archived_event=(lead_id,),
+        )
 
 
 async def _phone_taken(conn: AsyncConnection, campaign_id: int, phone: str, lead_id: int) -> bool:

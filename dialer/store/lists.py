@@ -1,6 +1,11 @@
 """List management in the store: the settings of each lead list (enabled, priority, share, expiry), its lead
 counts, and recycling leads by rules (:mod:`dialer.lists.recycle` decides; this module only selects and writes).
 
+Scheduled recycling (:mod:`dialer.lists.schedule`): a list's rules and interval are kept in ``recycle_schedules``;
+:func:`run_due_recycles` (the daemon's scheduler job, with its clock's ``now``) applies every due schedule to its
+list through the same recycle, takes the run with a compare-and-set of ``next_run_at`` in the run's own
+transaction (two daemons on one database run it once), and audits it as ``scheduler``.
+
 A recycle selects the candidates with SQL that only narrows (status, outcome, age, budget, not on a DNC list, list
 not expired), then asks the pure rules about every candidate, and writes only those the rules recycle: the pure
 core is the one definition, the SQL only keeps the scan small. A dry run does the same and writes nothing.
@@ -13,18 +18,42 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, literal_column, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import Field as SqlField
+from sqlmodel import SQLModel
 
 from dialer.campaign.config import CampaignConfig
 from dialer.lists.recycle import RECYCLABLE_STATUSES, RecycleRule, matching_rule, recycled
+from dialer.lists.schedule import RecycleSchedule
 from dialer.store.audit import audit_in
 from dialer.store.claim import forget_list_settings
 from dialer.store.engine import Database
 from dialer.store.leads import lead_record
 from dialer.store.lifecycle import snapshot
-from dialer.store.tables import dnc_t, lead_lists_t, leads_t
-from dialer.store.types import UTCDateTime
+from dialer.store.tables import campaigns_t, dnc_t, lead_lists_t, leads_t, metadata
+from dialer.store.types import UTCDateTime, json_document
+
+assert metadata is SQLModel.metadata
+SCHEDULER_ACTOR = "scheduler"
+
+
+class RecycleScheduleRow(SQLModel, table=True):
+    """A list's scheduled recycling: its rules, every how many minutes, and when it runs next."""
+
+    __tablename__ = "recycle_schedules"
+
+    list_id: int = SqlField(foreign_key="lead_lists.id", primary_key=True)
+    rules: list[dict[str, Any]] = SqlField(sa_type=json_document())
+    every_minutes: int
+    next_run_at: datetime = SqlField(sa_type=UTCDateTime, index=True)
+    last_run_at: datetime | None = SqlField(default=None, sa_type=UTCDateTime)
+    last_recycled: int | None = None
+    updated_by: str = SqlField(max_length=100)
+    updated_at: datetime = SqlField(sa_type=UTCDateTime)
+
+
+recycle_schedules_t = metadata.tables["recycle_schedules"]
 
 RECYCLE_CHUNK = 2000
 _UNSET: Any = object()
@@ -50,6 +79,7 @@ class ListView:
     share: float | None
     valid_until: datetime | None
     statuses: dict[str, int] = field(default_factory=dict)
+    schedule: ScheduleView | None = None
 
     def public(self, now: datetime) -> dict[str, object]:
         return {
@@ -65,13 +95,58 @@ class ListView:
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "expired": self.valid_until is not None and self.valid_until <= now,
             "leads": self.statuses,
+            "recycle_schedule": self.schedule.public() if self.schedule else None,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    list_id: int
+    schedule: RecycleSchedule
+    next_run_at: datetime
+    last_run_at: datetime | None
+    last_recycled: int | None
+    updated_by: str
+
+    def public(self) -> dict[str, object]:
+        return {
+            "rules": [
+                {"outcome": r.outcome.value, "older_than_minutes": int(r.older_than.total_seconds() // 60)}
+                for r in self.schedule.rules
+            ],
+            "every_minutes": self.schedule.every_minutes,
+            "next_run_at": self.next_run_at.isoformat(),
+            "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
+            "last_recycled": self.last_recycled,
+            "updated_by": self.updated_by,
+        }
+
+
+def _schedule_view(row: Any) -> ScheduleView:
+    return ScheduleView(
+        row.list_id,
+        RecycleSchedule.from_document(row.rules, row.every_minutes),
+        row.next_run_at,
+        row.last_run_at,
+        row.last_recycled,
+        row.updated_by,
+    )
 
 
 async def list_views(db: Database, campaign_id: int) -> list[ListView]:
     ll = lead_lists_t.c
     async with db.read() as conn:
         lists = (await conn.execute(select(lead_lists_t).where(ll.campaign_id == campaign_id).order_by(ll.id))).all()
+        schedules = {
+            r.list_id: _schedule_view(r)
+            for r in (
+                await conn.execute(
+                    select(recycle_schedules_t).where(
+                        recycle_schedules_t.c.list_id.in_(select(ll.id).where(ll.campaign_id == campaign_id))
+                    )
+                )
+            ).all()
+        }
         counts = (
             await conn.execute(
                 select(leads_t.c.list_id, leads_t.c.status, func.count())
@@ -95,6 +170,7 @@ async def list_views(db: Database, campaign_id: int) -> list[ListView]:
             r.share,
             r.valid_until,
             per_list.get(r.id, {}),
+            schedules.get(r.id),
         )
         for r in lists
     ]
@@ -258,3 +334,137 @@ async def _recycle_in(
             )
         if changes and not dry_run:
             await conn.execute(write, changes)
+
+
+# ------------------------------------------------------------------------------------------------ schedules
+async def _list_campaign(conn: AsyncConnection, list_id: int) -> int:
+    found = (
+        await conn.execute(select(lead_lists_t.c.campaign_id).where(lead_lists_t.c.id == list_id))
+    ).scalar_one_or_none()
+    if found is None:
+        raise UnknownListError(list_id)
+    return int(found)
+
+
+async def set_recycle_schedule(
+    db: Database, list_id: int, schedule: RecycleSchedule | None, now: datetime, *, actor: str
+) -> ScheduleView | None:
+    """Set (or, None, remove) the list's scheduled recycling, audited; the first run is one interval from now."""
+    s = recycle_schedules_t.c
+    async with db.write() as conn:
+        await _list_campaign(conn, list_id)
+        await conn.execute(delete(recycle_schedules_t).where(s.list_id == list_id))
+        if schedule is None:
+            await audit_in(conn, actor, "list.recycle_schedule", f"list:{list_id}", now, schedule=None)
+            return None
+        values = {
+            "list_id": list_id,
+            "rules": schedule.rules_document(),
+            "every_minutes": schedule.every_minutes,
+            "next_run_at": schedule.next_run(now),
+            "updated_by": actor[:100],
+            "updated_at": now,
+        }
+        await conn.execute(recycle_schedules_t.insert().values(**values))
+        await audit_in(
+            conn,
+            actor,
+            "list.recycle_schedule",
+            f"list:{list_id}",
+            now,
+            rules=[r.label for r in schedule.rules],
+            every_minutes=schedule.every_minutes,
+        )
+        row = (await conn.execute(select(recycle_schedules_t).where(s.list_id == list_id))).one()
+    return _schedule_view(row)
+
+
+async def recycle_schedule(db: Database, list_id: int) -> ScheduleView | None:
+    async with db.read() as conn:
+        await _list_campaign(conn, list_id)
+        row = (await conn.execute(select(recycle_schedules_t).where(recycle_schedules_t.c.list_id == list_id))).first()
+    return _schedule_view(row) if row is not None else None
+
+
+async def schedule_preview(db: Database, list_id: int, now: datetime) -> tuple[ScheduleView | None, int | None]:
+    """The list's schedule and how many leads a run at ``now`` would recycle (a dry run of the same recycle)."""
+    view = await recycle_schedule(db, list_id)
+    if view is None:
+        return None, None
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                select(campaigns_t.c.id, campaigns_t.c.name, campaigns_t.c.config)
+                .join(lead_lists_t, lead_lists_t.c.campaign_id == campaigns_t.c.id)
+                .where(lead_lists_t.c.id == list_id)
+            )
+        ).one()
+    result = await recycle_leads(
+        db,
+        campaign_id=row.id,
+        campaign_name=row.name,
+        config=CampaignConfig.model_validate(row.config),
+        rules=list(view.schedule.rules),
+        now=now,
+        list_ids=[list_id],
+        dry_run=True,
+    )
+    return view, result.recycled
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledRecycle:
+    """One scheduled run that this process applied."""
+
+    list_id: int
+    campaign: str
+    result: RecycleResult
+    next_run_at: datetime
+
+
+async def run_due_recycles(db: Database, now: datetime) -> list[ScheduledRecycle]:
+    """Apply every schedule due at ``now`` (one transaction per list, audited as ``scheduler``); the runs this
+    process took (a run another process took first is skipped)."""
+    s = recycle_schedules_t.c
+    async with db.read() as conn:
+        due = (
+            await conn.execute(
+                select(recycle_schedules_t, lead_lists_t.c.campaign_id, campaigns_t.c.name, campaigns_t.c.config)
+                .join(lead_lists_t, lead_lists_t.c.id == s.list_id)
+                .join(campaigns_t, campaigns_t.c.id == lead_lists_t.c.campaign_id)
+                .where(s.next_run_at <= now)
+                .order_by(s.next_run_at, s.list_id)
+            )
+        ).all()
+    done: list[ScheduledRecycle] = []
+    for row in due:
+        view = _schedule_view(row)
+        config = CampaignConfig.model_validate(row.config)
+        next_run = view.schedule.next_run(now)
+        result = RecycleResult(dry_run=False)
+        async with db.write() as conn:
+            taken = await conn.execute(
+                update(recycle_schedules_t)
+                .where(s.list_id == view.list_id, s.next_run_at == view.next_run_at)
+                .values(next_run_at=next_run, last_run_at=now)
+            )
+            if taken.rowcount != 1:
+                continue  # another daemon ran it (or it was changed meanwhile)
+            rules = list(view.schedule.rules)
+            await _recycle_in(conn, result, row.campaign_id, row.name, config, rules, now, [view.list_id], False)
+            await conn.execute(
+                update(recycle_schedules_t).where(s.list_id == view.list_id).values(last_recycled=result.recycled)
+            )
+            await audit_in(
+                conn,
+                SCHEDULER_ACTOR,
+                "lists.recycle",
+                f"campaign:{row.name}",
+                now,
+                rules=[r.label for r in rules],
+                lists=[view.list_id],
+                recycled=result.recycled,
+                scheduled=True,
+            )
+        done.append(ScheduledRecycle(view.list_id, row.name, result, next_run))
+    return done

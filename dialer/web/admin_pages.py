@@ -24,3 +24,8 @@ async def lists_page(request: web.Request) -> web.StreamResponse:
 @routes.page("GET", "/teams", roles=SUPERVISORS, summary="Team reports (supervisors: their teams)")
 async def teams_page(request: web.Request) -> web.StreamResponse:
     return render("teams.html", **_page_values(request))
+
+
+@routes.page("GET", "/leads", roles=SUPERVISORS, summary="Lead search and history (supervisors: their teams' leads)")
+async def leads_page(request: web.Request) -> web.StreamResponse:
+    return render("leads.html", **_page_values(request))

@@ -12,11 +12,13 @@ from pydantic import AwareDatetime, Field
 from dialer.i18n import M_
 from dialer.store.admin import (
     TeamExistsError,
+    UnknownCampaignNameError,
     UnknownTeamError,
     UserChange,
     change_user,
     create_team,
     list_teams,
+    set_team_campaigns,
     set_team_supervisors,
     team_figures,
 )
@@ -47,6 +49,10 @@ class TeamCreate(Strict):
 
 class TeamSupervisors(Strict):
     supervisors: list[str] = Field(max_length=100)
+
+
+class TeamCampaigns(Strict):
+    campaigns: list[str] = Field(max_length=500, description="the campaigns the team works (replaces the list)")
 
 
 class AuditQuery(Paging):
@@ -138,6 +144,25 @@ async def put_team_supervisors(call: Call) -> web.Response:
     except (UnknownUserError, ValueError) as exc:
         raise Problem(422, M_("supervisors: {exc}", exc=exc), kind="validation-error") from None
     await call.app[HUB].refresh_scopes()
+    return ok(team.public())
+
+
+@routes.route(
+    "PUT",
+    "/api/teams/{name}/campaigns",
+    roles=ADMINS,
+    summary="Set the campaigns a team works: its supervisors see those campaigns' leads (audited)",
+    tag="users",
+    body=TeamCampaigns,
+)
+async def put_team_campaigns(call: Call) -> web.Response:
+    body = call.body_as(TeamCampaigns)
+    try:
+        team = await set_team_campaigns(call.db, call.path("name"), body.campaigns, call.now(), actor=call.user.name)
+    except UnknownTeamError as exc:
+        raise Problem(404, str(exc)) from None
+    except UnknownCampaignNameError as exc:
+        raise Problem(422, f"campaigns: {exc}", kind="validation-error") from None
     return ok(team.public())
 
 

@@ -18,8 +18,9 @@ from dialer.i18n import M_
 from dialer.store.attempts import AttemptRecord
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
-from dialer.store.console import CallbackRecord, LeadListRecord, agent_may_see_lead
+from dialer.store.console import CallbackRecord, LeadListRecord
 from dialer.store.leads import LeadRecord, get_lead
+from dialer.store.leadscope import lead_in_scope, lead_scope
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import Call
@@ -238,13 +239,11 @@ async def lead_for(call: Call, lead_id: int) -> LeadRecord:
     lead = await get_lead(call.db, lead_id)
     if lead is None:
         raise Problem(404, M_("no lead {lead_id}", lead_id=lead_id))
-    if (
-        not call.is_manager
-        and not await agent_may_see_lead(call.db, lead_id, call.user.name)
-        and not _on_inbound_call_with(call, lead_id)
+    if not await lead_in_scope(call.db, lead_id, await lead_scope(call.db, call.user)) and not _on_inbound_call_with(
+        call, lead_id
     ):
-        # Not "403": an agent must not learn which lead ids exist.
-        raise Problem(404, M_("no lead {lead_id} among your calls", lead_id=lead_id))
+        # Not "403": a user must not learn which lead ids exist outside what they may see (dialer.store.leadscope).
+        raise Problem(404, M_("no lead {lead_id} among the leads you may see", lead_id=lead_id))
     return lead
 
 

@@ -11,6 +11,7 @@ from dialer.campaign.rules import LeadStatus
 from dialer.i18n import M_
 from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
 from dialer.store.dnc import import_dnc
+from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import recorded_attempts
 from dialer.web.api.common import (
     Paging,
@@ -51,7 +52,7 @@ class DncRequest(Strict):
     "GET",
     "/api/leads",
     roles=ANY_USER,
-    summary="Search leads (agents: only their own)",
+    summary="Search leads (supervisors: their teams' campaigns and agents; agents: only their own calls)",
     tag="leads",
     query=LeadSearch,
     response=page_schema(),
@@ -62,9 +63,9 @@ async def get_leads(call: Call) -> web.Response:
         campaign_id=await campaign_id_of(call, q.campaign),
         text=q.q,
         status=q.status.value if q.status else None,
-        agent=None if call.is_manager else call.user.name,
         limit=q.limit,
         offset=q.offset,
+        scope=await lead_scope(call.db, call.user),
     )
     total, leads = await search_leads(call.db, query)
     return paged([lead_json(lead) for lead in leads], total, q.limit, q.offset)
@@ -126,5 +127,6 @@ async def post_lead_dnc(call: Call) -> web.Response:
         source=f"agent:{call.user.name}",
         reason=body.reason,
         now=call.now(),
+        lead_id=lead.id,
     )
     return ok({"lead_id": lead.id, "scope": body.scope, "numbers_added": imported.added})

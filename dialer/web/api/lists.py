@@ -12,7 +12,15 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.i18n import M_
 from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
-from dialer.store.lists import UnknownListError, list_views, recycle_leads, update_list
+from dialer.lists.schedule import MAX_EVERY, MIN_EVERY, RecycleSchedule, ScheduleError
+from dialer.store.lists import (
+    UnknownListError,
+    list_views,
+    recycle_leads,
+    schedule_preview,
+    set_recycle_schedule,
+    update_list,
+)
 from dialer.web.api.common import Strict, campaign_or_404, ok
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
@@ -58,6 +66,7 @@ LIST_ITEM = {
         "valid_until": {"type": ["string", "null"], "format": "date-time"},
         "expired": {"type": "boolean"},
         "leads": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "recycle_schedule": {"type": ["object", "null"]},
     },
 }
 RECYCLE_RESULT = {
@@ -152,3 +161,86 @@ async def post_recycle(call: Call) -> web.Response:
     if not body.dry_run and result.recycled:
         call.daemon.leads_added(record.name)
     return ok(result.public())
+
+
+class ScheduleBody(Strict):
+    rules: list[RuleBody] = Field(min_length=1, max_length=20)
+    every_minutes: int = Field(
+        ge=int(MIN_EVERY.total_seconds() // 60),
+        le=int(MAX_EVERY.total_seconds() // 60),
+        description="apply the rules to this list every this many minutes",
+    )
+
+
+SCHEDULE_RESULT = {
+    "type": "object",
+    "required": ["list_id", "schedule", "would_recycle"],
+    "properties": {
+        "list_id": {"type": "integer"},
+        "schedule": {"type": ["object", "null"]},
+        "would_recycle": {"type": ["integer", "null"], "description": "what a run now would recycle (dry run)"},
+    },
+}
+
+
+async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
+    """The list's schedule with the count a run now would recycle (the same dry run as a manual recycle)."""
+    try:
+        view, would = await schedule_preview(call.db, list_id, call.now())
+    except UnknownListError as exc:
+        raise Problem(404, str(exc)) from None
+    return {"list_id": list_id, "schedule": view.public() if view else None, "would_recycle": would}
+
+
+@routes.route(
+    "GET",
+    r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
+    roles=MANAGERS,
+    summary="The list's scheduled recycling and what a run now would recycle",
+    tag="lists",
+    response=SCHEDULE_RESULT,
+)
+async def get_recycle_schedule(call: Call) -> web.Response:
+    return ok(await _schedule_document(call, call.path_id("list_id")))
+
+
+@routes.route(
+    "PUT",
+    r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
+    roles=MANAGERS,
+    summary="Recycle this list by rules on a schedule (audited; the first run one interval from now)",
+    tag="lists",
+    body=ScheduleBody,
+    response=SCHEDULE_RESULT,
+)
+async def put_recycle_schedule(call: Call) -> web.Response:
+    body = call.body_as(ScheduleBody)
+    list_id = call.path_id("list_id")
+    try:
+        schedule = RecycleSchedule(
+            tuple(RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in body.rules),
+            timedelta(minutes=body.every_minutes),
+        )
+        await set_recycle_schedule(call.db, list_id, schedule, call.now(), actor=call.user.name)
+    except ScheduleError as exc:
+        raise Problem(422, str(exc), kind="validation-error") from None
+    except UnknownListError as exc:
+        raise Problem(404, str(exc)) from None
+    return ok(await _schedule_document(call, list_id))
+
+
+@routes.route(
+    "DELETE",
+    r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
+    roles=MANAGERS,
+    summary="Stop recycling this list on a schedule (audited)",
+    tag="lists",
+    response=SCHEDULE_RESULT,
+)
+async def delete_recycle_schedule(call: Call) -> web.Response:
+    list_id = call.path_id("list_id")
+    try:
+        await set_recycle_schedule(call.db, list_id, None, call.now(), actor=call.user.name)
+    except UnknownListError as exc:
+        raise Problem(404, str(exc)) from None
+    return ok(await _schedule_document(call, list_id))

@@ -31,7 +31,7 @@ function userRow(u) {
     el("td", { "data-field": "state", "data-state": u.disabled ? "disabled" : "active" }, u.disabled ? t("disabled") : t("active")), el("td", {}, toggle, " ", reset));
 }
 
-function teamRow(team, users) {
+function teamRow(team, users, campaigns) {
   const candidates = users.filter((u) => u.role !== "agent");
   const sup = el("select", { multiple: true, "aria-label": t("supervisors of {team}", { team: team.name }), size: Math.min(4, Math.max(2, candidates.length)) },
     candidates.map((u) => el("option", { value: u.name, selected: team.supervisors.includes(u.name) }, u.name)));
@@ -41,14 +41,23 @@ function teamRow(team, users) {
     catch (err) { msg(err.message); }
     await refresh();
   } }, t("Save supervisors"));
-  return el("tr", { "data-team": team.name }, el("td", {}, team.name), el("td", {}, sup), el("td", {}, team.members.join(", ") || "—"), el("td", {}, save));
+  // The campaigns the team works: its supervisors see those campaigns' leads.
+  const works = el("select", { multiple: true, "data-field": "campaigns", "aria-label": t("campaigns of {team}", { team: team.name }), size: Math.min(4, Math.max(2, campaigns.length)) },
+    campaigns.map((c) => el("option", { value: c.name, selected: (team.campaigns || []).includes(c.name) }, c.name)));
+  const saveWorks = el("button", { class: "btn", "data-action": "save-campaigns", onclick: async () => {
+    try { await api("PUT", `/api/teams/${encodeURIComponent(team.name)}/campaigns`, { campaigns: [...works.selectedOptions].map((o) => o.value) }); }
+    catch (err) { msg(err.message); }
+    await refresh();
+  } }, t("Save campaigns"));
+  return el("tr", { "data-team": team.name }, el("td", {}, team.name), el("td", {}, sup), el("td", {}, team.members.join(", ") || "—"), el("td", {}, save),
+    el("td", {}, works), el("td", {}, saveWorks));
 }
 
 async function refresh() {
-  const [users, teamList, audit] = await Promise.all([api("GET", "/api/users?limit=500"), api("GET", "/api/teams?limit=500"), api("GET", "/api/audit?limit=100")]);
+  const [users, teamList, audit, campaigns] = await Promise.all([api("GET", "/api/users?limit=500"), api("GET", "/api/teams?limit=500"), api("GET", "/api/audit?limit=100"), api("GET", "/api/campaigns?limit=500")]);
   teams = teamList.items;
   $("users-table").tBodies[0].replaceChildren(...users.items.map(userRow));
-  $("teams-table").tBodies[0].replaceChildren(...teams.map((x) => teamRow(x, users.items)));
+  $("teams-table").tBodies[0].replaceChildren(...teams.map((x) => teamRow(x, users.items, campaigns.items)));
   $("audit-table").tBodies[0].replaceChildren(...audit.items.map((e) =>
     el("tr", {}, el("td", {}, when(e.at)), el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, e.target), el("td", { class: "muted" }, JSON.stringify(e.detail)))));
 }

@@ -27,6 +27,16 @@ function frame(url) {
   }));
 }
 
+// The CRM tab, without a way back to this console (no opener). window.open(url, name, "noopener") returns null
+// whether or not the tab opened, so the tab is opened blank, cut from its opener, then sent to the CRM.
+function openTab(url) {
+  const tab = window.open("", "dialer-crm");
+  if (!tab) return false;
+  try { tab.opener = null; } catch (err) { /* the CRM tab of an earlier call: already cut from the console */ }
+  tab.location.href = url;
+  return true;
+}
+
 async function poll() {
   try {
     const pop = await api("GET", `/api/agents/${encodeURIComponent(me)}/crm`);
@@ -36,9 +46,8 @@ async function poll() {
     }
     shown = pop.attempt_id;
     if (pop.mode === "frame") { frame(pop.url); return; }
-    const tab = window.open(pop.url, "dialer-crm", "noopener");
     // A blocked pop-up (no user gesture) leaves a link to click instead.
-    banner(pop.url, tab ? t("opened in the CRM tab") : t("the browser blocked the pop-up: open it here"));
+    banner(pop.url, openTab(pop.url) ? t("opened in the CRM tab") : t("the browser blocked the pop-up: open it here"));
   } catch (err) {
     // the console shows connection problems itself; try again at the next poll
   }

@@ -1,6 +1,7 @@
 // Lead lists of a campaign (enable, priority, share, expiry), recycling with a dry run first, lead search + history.
-import { api, el, when } from "./common.js";
+import { api, el } from "./common.js";
 import { t, tn, word } from "./i18n.js";
+import { mountLeadSearch } from "./leadsearch.js";
 
 const $ = (id) => document.getElementById(id);
 const OUTCOMES = ["no_answer", "busy", "machine", "congestion", "failed", "abandoned", "connected", "cancelled"];
@@ -33,10 +34,14 @@ async function loadLists() {
   $("lists-table").tBodies[0].replaceChildren(...data.items.map(listRow));
 }
 
-function rulesBody(dryRun) {
-  const rules = [...$("rules-table").tBodies[0].rows].filter((r) => r.querySelector("[data-field=use]").checked)
+// The rules chosen in the rules table (also what a list's schedule applies: static/recycle-schedule.js).
+export function chosenRules() {
+  return [...$("rules-table").tBodies[0].rows].filter((r) => r.querySelector("[data-field=use]").checked)
     .map((r) => ({ outcome: r.dataset.outcome, older_than_minutes: Math.round(60 * Number(r.querySelector("[data-field=hours]").value || 0)) }));
-  return { rules, dry_run: dryRun };
+}
+
+function rulesBody(dryRun) {
+  return { rules: chosenRules(), dry_run: dryRun };
 }
 
 async function recycle(dryRun) {
@@ -53,27 +58,6 @@ async function recycle(dryRun) {
   } catch (err) { $("recycle-result").textContent = err.message; }
 }
 
-async function search(ev) {
-  ev.preventDefault();
-  const params = new URLSearchParams({ q: $("search-q").value, limit: "50" });
-  if (campaign()) params.set("campaign", campaign());
-  const data = await api("GET", `/api/leads?${params}`);
-  $("search-table").tBodies[0].replaceChildren(...data.items.map((l) =>
-    el("tr", { "data-lead": l.id }, el("td", {}, el("button", { class: "btn btn-link", onclick: () => history(l.id) }, `#${l.id}`)),
-      el("td", {}, [l.first_name, l.last_name].filter(Boolean).join(" ")), el("td", {}, l.phone), el("td", {}, word(l.status)),
-      el("td", {}, t("{attempts} / {dials} dials", { attempts: l.attempts, dials: l.dials })), el("td", {}, l.list_id ?? "—"))));
-  if (!data.items.length) $("lead-history").textContent = t("No lead found");
-}
-
-async function history(id) {
-  const lead = await api("GET", `/api/leads/${id}`);
-  $("lead-history").replaceChildren(el("h3", {}, t("Lead #{id}: {phone} · {status}", { id: lead.id, phone: lead.phone, status: word(lead.status) })),
-    el("table", { class: "table", id: "history-table" },
-      el("thead", {}, el("tr", {}, [t("Started"), t("Outcome"), t("Agent"), t("Disposition"), t("Notes")].map((h) => el("th", {}, h)))),
-      el("tbody", {}, lead.history.map((a) => el("tr", {}, el("td", {}, when(a.started_at)), el("td", {}, a.outcome ? word(a.outcome) : "—"),
-        el("td", {}, a.agent || "—"), el("td", {}, a.disposition || "—"), el("td", {}, a.notes || "")))) ));
-}
-
 $("rules-table").tBodies[0].replaceChildren(...OUTCOMES.map((o) => el("tr", { "data-outcome": o },
   el("td", {}, word(o)),
   el("td", {}, el("input", { type: "number", min: 0, step: "any", value: DEFAULT_RULES[o] ?? 24, "data-field": "hours", "aria-label": t("hours for {outcome}", { outcome: word(o) }) })),
@@ -81,7 +65,7 @@ $("rules-table").tBodies[0].replaceChildren(...OUTCOMES.map((o) => el("tr", { "d
 $("rules-table").addEventListener("change", () => { $("btn-apply").disabled = true; });
 $("btn-count").onclick = () => recycle(true);
 $("btn-apply").onclick = () => { if (lastCount === JSON.stringify(rulesBody(false).rules)) recycle(false); };
-$("search-form").onsubmit = search;
+mountLeadSearch(campaign);
 $("campaign").onchange = () => { $("btn-apply").disabled = true; loadLists(); };
 
 const campaigns = await api("GET", "/api/campaigns?limit=500");

@@ -71,7 +71,7 @@ def test_replanned_every_second_the_list_ends_before_the_target_by_the_margin(
                 mean_call_seconds=float(call_seconds),
                 longest_call_seconds=float(call_seconds),
                 target_finish=target,
-            )  # fmt: skip
+            )
         )
         ends.extend([t + call_seconds] * d.launch)
         last_end = max(last_end, t + call_seconds) if d.launch else last_end

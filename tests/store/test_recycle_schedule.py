@@ -1,0 +1,162 @@
+"""Scheduled recycling (issue 18 §4) on a manual clock: a list's rules run every interval, only on that list,
+once per due time even with two daemons asking, audited as the scheduler; every recycled lead is one the pure
+rules allow and no rule the claim checks is against it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+
+import pytest
+from harness.rules import open_everywhere
+from sqlalchemy import select, update
+from test_lists import NOW, make_campaign, make_list
+
+from dialer.calls.outcome import Outcome
+from dialer.campaign.rules import NotDialableReason, dialability
+from dialer.lists.recycle import RecycleRule, matching_rule
+from dialer.lists.schedule import RecycleSchedule, ScheduleError
+from dialer.store import Database
+from dialer.store.audit import audit_entries
+from dialer.store.leads import lead_record
+from dialer.store.lifecycle import snapshot
+from dialer.store.lists import (
+    UnknownListError,
+    list_views,
+    run_due_recycles,
+    schedule_preview,
+    set_recycle_schedule,
+)
+from dialer.store.tables import dnc_t, leads_t
+
+RULES = (RecycleRule(Outcome.NO_ANSWER, timedelta(hours=4)), RecycleRule(Outcome.BUSY, timedelta(minutes=30)))
+HOURLY = RecycleSchedule(RULES, timedelta(hours=1))
+CLAIM_REFUSES = {
+    NotDialableReason.DNC,
+    NotDialableReason.DONE,
+    NotDialableReason.ARCHIVED,
+    NotDialableReason.MAX_ATTEMPTS,
+    NotDialableReason.MAX_DIALS,
+    NotDialableReason.IN_CALL,
+}
+
+
+def test_a_schedule_needs_rules_one_per_outcome_and_a_sane_interval() -> None:
+    with pytest.raises(ScheduleError):
+        RecycleSchedule((), timedelta(hours=1))
+    with pytest.raises(ScheduleError):
+        RecycleSchedule((RULES[0], RecycleRule(Outcome.NO_ANSWER, timedelta(hours=1))), timedelta(hours=1))
+    with pytest.raises(ScheduleError):
+        RecycleSchedule(RULES, timedelta(minutes=1))
+    with pytest.raises(ScheduleError):
+        RecycleSchedule(RULES, timedelta(days=31))
+    assert HOURLY.next_run(NOW) == NOW + timedelta(hours=1)
+    assert RecycleSchedule.from_document(HOURLY.rules_document(), HOURLY.every_minutes) == HOURLY
+
+
+async def scramble(db: Database, seed: int) -> None:
+    """Leads in every state the store can hold, last attempts spread over the last 10 hours, some on the DNC list."""
+    rng = random.Random(seed)
+    async with db.write() as conn:
+        ids = (await conn.execute(select(leads_t.c.id, leads_t.c.phone).order_by(leads_t.c.id))).all()
+        for lead_id, phone in ids:
+            await conn.execute(
+                update(leads_t)
+                .where(leads_t.c.id == lead_id)
+                .values(
+                    status=rng.choice(["retry", "retry", "retry", "exhausted", "done", "archived", "dnc", "callback"]),
+                    attempts=rng.randint(0, 4),
+                    dials=rng.randint(0, 10),
+                    last_outcome=rng.choice(["no_answer", "busy", "machine", None]),
+                    last_attempt_at=NOW - timedelta(minutes=rng.randint(0, 10 * 60)),
+                    last_abandon_at=rng.choice([None, NOW - timedelta(hours=rng.randint(1, 100))]),
+                    next_dialable_at=NOW + timedelta(minutes=rng.randint(-60, 3 * 24 * 60)),
+                    tz_candidates=["America/New_York"],
+                )
+            )
+            if rng.random() < 0.15:
+                await conn.execute(dnc_t.insert().values(number=phone, campaign_id=None, source="t", added_at=NOW))
+
+
+async def leads_now(db: Database) -> dict[int, dict[str, object]]:
+    async with db.read() as conn:
+        return {r["id"]: dict(r) for r in (await conn.execute(select(leads_t))).mappings().all()}
+
+
+async def test_a_list_is_recycled_on_its_schedule_once_per_due_time_and_only_as_the_rules_allow(db: Database) -> None:
+    cid, config = await make_campaign(db)
+    scheduled = await make_list(db, cid, "scheduled", range(0, 200))
+    other = await make_list(db, cid, "other", range(500, 600))
+    await scramble(db, 18)
+    async with db.read() as conn:
+        dnc = set((await conn.execute(select(dnc_t.c.number))).scalars())
+
+    view = await set_recycle_schedule(db, scheduled, HOURLY, NOW, actor="boss")
+    assert view is not None
+    assert view.next_run_at == NOW + timedelta(hours=1)
+    with pytest.raises(UnknownListError):
+        await set_recycle_schedule(db, 999_999, HOURLY, NOW, actor="boss")
+    lists = {v.id: v.public(NOW) for v in await list_views(db, cid)}
+    assert lists[scheduled]["recycle_schedule"]["every_minutes"] == 60  # type: ignore[index]
+    assert lists[other]["recycle_schedule"] is None
+
+    # The manual clock: nothing is due before the hour.
+    assert await run_due_recycles(db, NOW + timedelta(minutes=59)) == []
+    at = NOW + timedelta(minutes=61)
+    before = await leads_now(db)
+    expected = {
+        i
+        for i, r in before.items()
+        if r["list_id"] == scheduled
+        and matching_rule(snapshot(lead_record(r), "c1"), RULES, config, at, on_dnc=r["phone"] in dnc) is not None
+    }
+    assert expected, "the scrambled leads should give the rules something to recycle"
+    _, would = await schedule_preview(db, scheduled, at)
+    assert would == len(expected)  # the counts before the run: what the run does
+
+    # Two daemons ask at once: one run.
+    first, second = await asyncio.gather(run_due_recycles(db, at), run_due_recycles(db, at))
+    runs = first + second
+    assert len(runs) == 1
+    (run,) = runs
+    assert (run.list_id, run.campaign, run.result.recycled) == (scheduled, "c1", len(expected))
+    assert run.next_run_at == at + timedelta(hours=1)
+    assert await run_due_recycles(db, at + timedelta(minutes=30)) == []
+
+    after = await leads_now(db)
+    changed = {i for i in after if after[i] != before[i]}
+    assert changed == expected
+    for lead_id in expected:
+        lead = snapshot(lead_record(after[lead_id]), "c1")
+        assert (lead.status.value, lead.next_dialable_at) == ("retry", at)
+        assert (lead.attempts, lead.dials, lead.last_abandon_at) == (
+            before[lead_id]["attempts"],
+            before[lead_id]["dials"],
+            before[lead_id]["last_abandon_at"],
+        )
+        # No rule the claim checks is against a recycled lead: whenever it is dialable the window is open.
+        for hours in range(0, 48, 3):
+            moment = at + timedelta(hours=hours)
+            verdict = dialability(lead, config, moment, on_dnc=lead.phone in dnc)
+            assert verdict.reason not in CLAIM_REFUSES
+            if verdict.dialable:
+                assert open_everywhere(config, moment, verdict.zones)
+
+    _, entries = await audit_entries(db, target="campaign:c1")
+    assert (entries[0].actor, entries[0].action) == ("scheduler", "lists.recycle")
+    assert entries[0].detail["scheduled"] is True
+    assert entries[0].detail["lists"] == [scheduled]
+    assert entries[0].detail["recycled"] == len(expected)
+    lists = {v.id: v.public(at) for v in await list_views(db, cid)}
+    shown = lists[scheduled]["recycle_schedule"]
+    assert shown["last_recycled"] == len(expected)  # type: ignore[index]
+    assert shown["last_run_at"] == at.isoformat()  # type: ignore[index]
+
+    # The next run, an hour later, finds what has aged into the rules since; a removed schedule runs no more.
+    later = at + timedelta(hours=1, minutes=1)
+    assert [r.list_id for r in await run_due_recycles(db, later)] == [scheduled]
+    assert await set_recycle_schedule(db, scheduled, None, later, actor="boss") is None
+    assert await run_due_recycles(db, later + timedelta(days=1)) == []
+    _, entries = await audit_entries(db, target=f"list:{scheduled}")
+    assert [e.action for e in entries] == ["list.recycle_schedule", "list.recycle_schedule"]
