@@ -41,6 +41,10 @@ POLICY_ORDER = (
     "power",
     "issabel",
     "ev-tuned",
+    "ours-pooled",  # ours without the predictions learnt per agent, hour and lead history
+    "ours-agent",
+    "ours-hour",
+    "ours-history",
     "ours",
     "ours-ready",  # ours told the agents' "ready in N s" (the console's announcement from wrap-up)
     "ours-static",
@@ -144,6 +148,14 @@ def run_scenario(
         makers["ours"] = P.ours
     if "ours-ready" in policies:
         makers["ours-ready"] = P.ours_ready
+    for name, make in (
+        ("ours-pooled", P.ours_pooled),
+        ("ours-agent", P.ours_agent),
+        ("ours-hour", P.ours_hour),
+        ("ours-history", P.ours_history),
+    ):
+        if name in policies:
+            makers[name] = make
     if "ours-static" in policies:
         note("tuning ours-static")
         level = tune(scenario, P.ours_static, 0.0005, 0.5, plan)
@@ -430,8 +442,14 @@ def register(app: typer.Typer) -> None:
         hours: Annotated[float | None, typer.Option("--hours", min=0.1, help="Measured simulated hours.")] = None,
         seed: Annotated[int | None, typer.Option("--seed", help="Seed of the reported runs.")] = None,
         live_answers: Annotated[
-            int, typer.Option("--live-answers", min=100, help="Size cells to about this many live answers.")
-        ] = DEFAULT_LIVE_ANSWERS,
+            int | None,
+            typer.Option(
+                "--live-answers",
+                min=100,
+                help=f"Size cells to about this many live answers (default {DEFAULT_LIVE_ANSWERS}; with --full,"
+                f" pooled over the seeds, default {FULL_LIVE_ANSWERS}).",
+            ),
+        ] = None,
         full: Annotated[
             bool,
             typer.Option(
@@ -475,7 +493,9 @@ def register(app: typer.Typer) -> None:
             chosen,
             hours=hours,
             seed=seed,
-            live_answers=math.ceil(FULL_LIVE_ANSWERS / seeds) if full else live_answers,
+            live_answers=math.ceil((live_answers or FULL_LIVE_ANSWERS) / seeds)
+            if full
+            else (live_answers or DEFAULT_LIVE_ANSWERS),
             as_json=as_json,
             policies=tuple(policy) if policy else (FULL_POLICIES if full else None),
             seeds=seeds,
