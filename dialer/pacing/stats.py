@@ -197,7 +197,7 @@ class ShrunkDistribution(BinnedDistribution):
         team: EmpiricalDistribution,
         *,
         coarsen: int,
-        prior_weight: float = 30.0,
+        prior_weight: float = 100.0,
         half_life: float = 500.0,
         refresh_every: int = 50,
     ) -> None:
@@ -551,7 +551,7 @@ class PacingStats:
             return self.live_share.value
         return self.answer_rates.rate(hour, history)
 
-    AGENT_MIN_SAMPLES = 10  # fewer of an agent's own handle times: the team's distributions
+    AGENT_MIN_SAMPLES = 30  # fewer of an agent's own handle times: the team's distributions
 
     def record_talk(self, seconds: float, agent: str | None = None) -> None:
         self.talk.add(seconds)
