@@ -235,6 +235,7 @@ class AgentRegistry:
                     seconds_in_state=max(0.0, now - agent.since),
                     blended=blended,
                     ready_in_seconds=ready_in,
+                    agent_id=agent.agent_id,
                 )
             )
         return views

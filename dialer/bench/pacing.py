@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +25,13 @@ GRID = tuple(f"n{n}-p0{p}" for n in (10, 20, 50, 100) for p in (10, 20, 30))
 DEFAULT_SCENARIOS = (*GRID, "blended", "drifting")
 FULL_LIVE_ANSWERS = 15_000  # ±0.14 points on a 3 % abandon rate
 DEFAULT_LIVE_ANSWERS = 5_000  # what `run_default` (and `bench all`) measures per cell, to finish on 2 cores
+FULL_SEEDS = 5  # `--full`: seeds per cell; FULL_LIVE_ANSWERS are pooled over them
+FULL_POLICIES = ("ev-tuned", "ours", "ours-ready", "clairvoyant")
+# The worlds issue 14 adds to the grid (AMD false positives under UK rules, a 3-agent team, an agent schedule):
+# shipped with the repository next to the campaigns, read by `--full`.
+SPECIAL_SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "campaigns" / "scenarios"
+# Occupancy goals at p = 0.20 (docs/benchmarks.md §1), by team size.
+OCCUPANCY_GOALS = {10: 0.86, 20: 0.90, 100: 0.965}
 TUNE_TARGET = 0.03
 TUNE_STEPS = 6
 
@@ -34,6 +41,10 @@ POLICY_ORDER = (
     "power",
     "issabel",
     "ev-tuned",
+    "ours-pooled",  # ours without the predictions learnt per agent, hour and lead history
+    "ours-agent",
+    "ours-hour",
+    "ours-history",
     "ours",
     "ours-ready",  # ours told the agents' "ready in N s" (the console's announcement from wrap-up)
     "ours-static",
@@ -137,6 +148,14 @@ def run_scenario(
         makers["ours"] = P.ours
     if "ours-ready" in policies:
         makers["ours-ready"] = P.ours_ready
+    for name, make in (
+        ("ours-pooled", P.ours_pooled),
+        ("ours-agent", P.ours_agent),
+        ("ours-hour", P.ours_hour),
+        ("ours-history", P.ours_history),
+    ):
+        if name in policies:
+            makers[name] = make
     if "ours-static" in policies:
         note("tuning ours-static")
         level = tune(scenario, P.ours_static, 0.0005, 0.5, plan)
@@ -250,6 +269,61 @@ def _plan_hours(scenario: Scenario, hours: float | None, live_answers: int) -> f
     return hours_for(scenario, live_answers)
 
 
+def full_scenarios() -> list[Scenario]:
+    """What `--full` runs: the grid and the shipped special scenarios (``campaigns/scenarios/*.toml``)."""
+    chosen = []
+    if SPECIAL_SCENARIOS_DIR.is_dir():  # first: the longest runs (with --jobs, the grid fills in around them)
+        chosen += [load_scenario(path) for path in sorted(SPECIAL_SCENARIOS_DIR.glob("*.toml"))]
+    return chosen + [load_scenario(name) for name in GRID]
+
+
+@dataclass(frozen=True, slots=True)
+class CellJob:
+    """One scenario's runs: what a worker process needs (picklable)."""
+
+    scenario: Scenario
+    plan: RunPlan
+    policies: tuple[str, ...]
+    seeds: tuple[int, ...]
+    progress: bool
+
+
+def run_cell(job: CellJob) -> tuple[list[RunResult], float]:
+    started = time.perf_counter()
+    rows = run_scenario(job.scenario, job.plan, job.policies, progress=job.progress, seeds=job.seeds)
+    return rows, time.perf_counter() - started
+
+
+def _cell_job(
+    scenario: Scenario,
+    *,
+    hours: float | None,
+    seed: int | None,
+    live_answers: int,
+    policies: Sequence[str] | None,
+    progress: bool,
+    seeds: int,
+) -> CellJob:
+    if policies is not None:
+        wanted = tuple(policies)
+    else:
+        wanted = (*DEFAULT_POLICIES, "ours-static") if scenario.name == "drifting" else DEFAULT_POLICIES
+    reported_seed = seed if seed is not None else scenario.run.seed
+    tuning_seed = scenario.run.tuning_seed
+    if tuning_seed == reported_seed:
+        tuning_seed += 1  # report on a fresh seed
+    seed_list = tuple(reported_seed + i for i in range(seeds)) if seeds > 1 else ()
+    if tuning_seed in seed_list:
+        tuning_seed = max(seed_list) + 1
+    plan = RunPlan(
+        hours=_plan_hours(scenario, hours, live_answers),
+        warmup_minutes=scenario.run.warmup_minutes,
+        seed=reported_seed,
+        tuning_seed=tuning_seed,
+    )
+    return CellJob(scenario, plan, wanted, seed_list, progress)
+
+
 def run_bench(
     scenarios: Sequence[Scenario],
     *,
@@ -260,42 +334,97 @@ def run_bench(
     policies: Sequence[str] | None = None,
     progress: bool = True,
     seeds: int = 1,
+    jobs: int = 1,
+    summary: bool = False,
 ) -> None:
-    """Run and print each scenario. Without explicit ``policies``: all, ``ours-static`` only for drifting."""
+    """Run and print each scenario. Without explicit ``policies``: the default set, ``ours-static`` too for
+    drifting. ``jobs`` > 1 runs scenarios in that many processes (printed in order); ``summary`` ends with one
+    line per scenario: worst 24 h window and mean occupancy of each policy over the seeds."""
+    cells = [
+        _cell_job(
+            s,
+            hours=hours,
+            seed=seed,
+            live_answers=live_answers,
+            policies=policies,
+            progress=progress and not as_json and jobs <= 1,
+            seeds=seeds,
+        )
+        for s in scenarios
+    ]
+    if jobs > 1:  # each cell printed as soon as it is done; the summary in the given order
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(run_cell, cell): i for i, cell in enumerate(cells)}
+            finished: dict[int, tuple[CellJob, list[RunResult]]] = {}
+            for future in as_completed(futures):
+                i = futures[future]
+                finished.update((i, d) for d in _echo_cells([cells[i]], [future.result()], as_json))
+            done = [finished[i] for i in sorted(finished)]
+    else:
+        done = list(_echo_cells(cells, map(run_cell, cells), as_json))
+    if summary and not as_json:
+        typer.echo(format_full_summary(done))
+
+
+def _echo_cells(
+    cells: Sequence[CellJob], results: Iterable[tuple[list[RunResult], float]], as_json: bool
+) -> Iterator[tuple[CellJob, list[RunResult]]]:
     import json
     import sys
 
-    for scenario in scenarios:
-        if policies is not None:
-            wanted = list(policies)
-        else:
-            wanted = [*DEFAULT_POLICIES, "ours-static"] if scenario.name == "drifting" else list(DEFAULT_POLICIES)
-        reported_seed = seed if seed is not None else scenario.run.seed
-        tuning_seed = scenario.run.tuning_seed
-        if tuning_seed == reported_seed:
-            tuning_seed += 1  # report on a fresh seed
-        plan = RunPlan(
-            hours=_plan_hours(scenario, hours, live_answers),
-            warmup_minutes=scenario.run.warmup_minutes,
-            seed=reported_seed,
-            tuning_seed=tuning_seed,
-        )
-        started = time.perf_counter()
-        seed_list = [reported_seed + i for i in range(seeds)] if seeds > 1 else []
-        if tuning_seed in seed_list:
-            tuning_seed = max(seed_list) + 1
-            plan = replace(plan, tuning_seed=tuning_seed)
-        rows = run_scenario(scenario, plan, wanted, progress=progress and not as_json, seeds=seed_list)
+    for cell, (rows, wall) in zip(cells, results, strict=True):
+        scenario, plan = cell.scenario, cell.plan
         if as_json:
             for row in json_rows(scenario, plan, rows):
                 sys.stdout.write(json.dumps(row) + "\n")
             sys.stdout.flush()
         else:
-            for shown in seed_list or [plan.seed]:
+            for shown in cell.seeds or (plan.seed,):
                 typer.echo(format_table(scenario, replace(plan, seed=shown), [r for r in rows if r.seed == shown]))
-            if seed_list:
+            if cell.seeds:
                 typer.echo(format_seed_summary(rows))
-            typer.echo(f"  ({time.perf_counter() - started:.0f} s wall)\n")
+            typer.echo(f"  ({wall:.0f} s wall)\n")
+        yield cell, rows
+
+
+def format_full_summary(done: Sequence[tuple[CellJob, Sequence[RunResult]]]) -> str:
+    """One markdown row per scenario: the worst 24 h window over the seeds and the mean occupancy of each
+    policy, the occupancy goal where the grid has one, and whether ours is ahead of the tuned EV rule."""
+    names = [n for n in POLICY_ORDER if any(r.policy == n for _, rows in done for r in rows)]
+    head = (
+        "| cell | seeds | h/seed | "
+        + " | ".join(f"worst 24 h % {n}" for n in names)
+        + " | "
+        + " | ".join(f"occup % {n}" for n in names)
+        + " | goal | ours − ev |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for cell, rows in done:
+        worst: list[str] = []
+        occupancy: dict[str, float] = {}
+        for name in names:
+            mine = [r for r in rows if r.policy == name]
+            worst.append(f"{100 * max(r.worst_24h_abandon for r in mine):.2f}" if mine else "—")
+            if mine:
+                occupancy[name] = sum(r.occupancy for r in mine) / len(mine)
+        scenario = cell.scenario
+        p = scenario.outbound.answer_probability
+        goal = OCCUPANCY_GOALS.get(scenario.agents.count) if p.is_constant and p.maximum == 0.20 else None
+        lead = (
+            f"{100 * (occupancy['ours'] - occupancy['ev-tuned']):+.2f}"
+            if "ours" in occupancy and "ev-tuned" in occupancy
+            else "—"
+        )
+        lines.append(
+            f"| {scenario.name} | {len(cell.seeds) or 1} | {cell.plan.hours:g} | "
+            + " | ".join(worst)
+            + " | "
+            + " | ".join(f"{100 * occupancy[n]:.2f}" if n in occupancy else "—" for n in names)
+            + f" | {'—' if goal is None else f'{100 * goal:g}'} | {lead} |"
+        )
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
@@ -313,9 +442,23 @@ def register(app: typer.Typer) -> None:
         hours: Annotated[float | None, typer.Option("--hours", min=0.1, help="Measured simulated hours.")] = None,
         seed: Annotated[int | None, typer.Option("--seed", help="Seed of the reported runs.")] = None,
         live_answers: Annotated[
-            int, typer.Option("--live-answers", min=100, help="Size cells to about this many live answers.")
-        ] = DEFAULT_LIVE_ANSWERS,
-        full: Annotated[bool, typer.Option("--full", help=f"Size cells to {FULL_LIVE_ANSWERS} live answers.")] = False,
+            int | None,
+            typer.Option(
+                "--live-answers",
+                min=100,
+                help=f"Size cells to about this many live answers (default {DEFAULT_LIVE_ANSWERS}; with --full,"
+                f" pooled over the seeds, default {FULL_LIVE_ANSWERS}).",
+            ),
+        ] = None,
+        full: Annotated[
+            bool,
+            typer.Option(
+                "--full",
+                help=f"The grid and campaigns/scenarios/, {FULL_SEEDS} seeds (unless --seeds), policies"
+                f" {', '.join(FULL_POLICIES)} (unless --policy), {FULL_LIVE_ANSWERS} live answers per cell pooled"
+                " over the seeds, and a summary table.",
+            ),
+        ] = False,
         policy: Annotated[
             list[str] | None, typer.Option("--policy", help=f"Only these policies ({', '.join(POLICY_ORDER)}).")
         ] = None,
@@ -323,6 +466,7 @@ def register(app: typer.Typer) -> None:
         seeds: Annotated[
             int, typer.Option("--seeds", min=1, help="Report this many seeds from --seed on, and their worst window.")
         ] = 1,
+        jobs: Annotated[int, typer.Option("--jobs", min=1, help="Run scenarios in this many processes.")] = 1,
     ) -> None:
         """Pacing quality: occupancy and abandons of each policy in the discrete-event simulator."""
         if policy:
@@ -333,6 +477,8 @@ def register(app: typer.Typer) -> None:
         try:
             if scenario:
                 chosen = [load_scenario(p) for p in scenario]
+            elif full:
+                chosen = full_scenarios()
             elif agents is not None or answer_rate is not None:
                 chosen = [load_scenario("n20-p020")]
             else:
@@ -341,14 +487,20 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         chosen = [with_overrides(s, agents, answer_rate) for s in chosen]
+        if full and seeds == 1:
+            seeds = FULL_SEEDS
         run_bench(
             chosen,
             hours=hours,
             seed=seed,
-            live_answers=FULL_LIVE_ANSWERS if full else live_answers,
+            live_answers=math.ceil((live_answers or FULL_LIVE_ANSWERS) / seeds)
+            if full
+            else (live_answers or DEFAULT_LIVE_ANSWERS),
             as_json=as_json,
-            policies=tuple(policy) if policy else None,
+            policies=tuple(policy) if policy else (FULL_POLICIES if full else None),
             seeds=seeds,
+            jobs=jobs,
+            summary=full,
         )
 
 

@@ -115,6 +115,10 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     )
     risk_mean, risk_var = in_flight_live_answers(load, tables)
     p_new = tables.new_call[-1]
+    rates = new_call_rates(snapshot, stats)
+    if rates is not None:  # the guard counts each new call at the likeliest of the next leads' rates
+        ahead, beyond = rates
+        p_new = tables.ring_cdf[-1] * max([beyond, *ahead])
     # AMD false positives still to come: each machine verdict of a call in flight (or of a new one) is a person
     # hung up on with probability f (counted by the pacer as f, by the regime at its truth).
     fp = stats.amd_false_positive_rate
@@ -342,13 +346,27 @@ def guarded_call_limit(
     return lo
 
 
+def _rates(load: CallLoad) -> Sequence[float | None]:
+    """Each ringing call's own answer rate, None where the campaign's applies."""
+    rates = load.dialling_answer_rates
+    return rates if rates is not None else [None] * len(load.dialling_ages)
+
+
+def new_call_rates(snapshot: PacingSnapshot, stats: PacingStats) -> tuple[Sequence[float], float] | None:
+    """The next leads' answer rates and the rate of calls beyond them (the hour's), when the snapshot gives
+    either; None: every new call at the campaign's recent rate."""
+    if snapshot.hour_of_day is None and not snapshot.next_answer_rates:
+        return None
+    return snapshot.next_answer_rates, stats.answer_rate(snapshot.hour_of_day)
+
+
 def in_flight_live_answers(load: CallLoad, tables: PredictiveTables) -> tuple[float, float]:
     """Mean and variance of the live answers the calls in flight will still bring: each ringing call by its
     age, each call in AMD by the human share, each waiting call for sure."""
     mean = float(load.waiting)
     var = 0.0
-    for age in load.dialling_ages:
-        p = tables.ringing(age)[0][-1]
+    for age, rate in zip(load.dialling_ages, _rates(load), strict=True):
+        p = tables.ringing(age, rate)[0][-1]
         mean += p
         var += p * (1.0 - p)
     for age in load.amd_ages:
@@ -365,8 +383,8 @@ def in_flight_false_positives(
     of a machine verdict (a ringing call's live-answer chance × machine verdicts per human verdict; a call in
     AMD by the machine share) × the false-positive rate ``fp_rate``."""
     mean = var = 0.0
-    for age in load.dialling_ages:
-        q = min(1.0, tables.ringing(age)[0][-1] * machine_per_live * fp_rate)
+    for age, rate in zip(load.dialling_ages, _rates(load), strict=True):
+        q = min(1.0, tables.ringing(age, rate)[0][-1] * machine_per_live * fp_rate)
         mean += q
         var += q * (1.0 - q)
     machine = 1.0 - tables.stats.amd_human_share.value
@@ -413,12 +431,12 @@ def predictive_plan(
     for agent in snapshot.agents if agent_free_in is None else ():
         state = agent.state
         if state is AgentState.TALKING or state is AgentState.RESERVED or state is AgentState.RINGING:
-            mean, var = tables.talking(agent.seconds_in_state if state is AgentState.TALKING else 0.0)
+            mean, var = tables.talking(agent.seconds_in_state if state is AgentState.TALKING else 0.0, agent.agent_id)
         elif state is AgentState.WRAPUP:
             if agent.ready_in_seconds is not None:  # announced: free then, for sure
                 mean, var = exact_free_row(agent.ready_in_seconds - settings.connect_budget_seconds), _ZEROS
             else:
-                mean, var = tables.wrapping(agent.seconds_in_state)
+                mean, var = tables.wrapping(agent.seconds_in_state, agent.agent_id)
         else:
             continue
         supply_rows.append(mean)
@@ -428,8 +446,8 @@ def predictive_plan(
     demand_rows: list[Row] = []
     demand_var_rows: list[Row] = []
     load = snapshot.call_load
-    for age in load.dialling_ages:
-        mean, var = tables.ringing(age)
+    for age, rate in zip(load.dialling_ages, _rates(load), strict=True):
+        mean, var = tables.ringing(age, rate)
         demand_rows.append(mean)
         demand_var_rows.append(var)
     for age in load.amd_ages:
@@ -448,10 +466,26 @@ def predictive_plan(
             supply[t] -= inbound
             supply_var[t] += inbound
 
+    rates = new_call_rates(snapshot, stats)
+    ahead, beyond = rates if rates is not None else ((), 0.0)
     calls, last_risk, next_risk = plan_calls(
-        supply, supply_var, demand, demand_var, tables.new_call, tables.new_call_density, level, max_calls
+        supply,
+        supply_var,
+        demand,
+        demand_var,
+        tables.new_call,
+        tables.new_call_density,
+        level,
+        max_calls,
+        ring_cdf=tables.ring_cdf if rates is not None else None,
+        answer_rates=ahead,
+        default_rate=beyond,
     )
-    return PredictivePlan(calls, last_risk, next_risk, supply[-1], demand[-1] + calls * tables.new_call[-1])
+    if rates is None:
+        new_answers = calls * tables.new_call[-1]
+    else:
+        new_answers = tables.ring_cdf[-1] * sum(ahead[k] if k < len(ahead) else beyond for k in range(calls))
+    return PredictivePlan(calls, last_risk, next_risk, supply[-1], demand[-1] + new_answers)
 
 
 _ZEROS: Row = (0.0,) * STEPS

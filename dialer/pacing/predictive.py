@@ -21,8 +21,9 @@ maximising connected talk under an abandon-rate constraint (Samuelson 1999's "ag
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from dialer.pacing.stats import PacingStats
+from dialer.pacing.stats import BinnedDistribution, PacingStats, ShrunkDistribution
 
 HORIZON = 30  # seconds of answer times considered: the ring timeout (~22 s) plus AMD, with margin
 STEPS = HORIZON + 1
@@ -62,6 +63,8 @@ class PredictiveTables:
         self._budget = -1.0
         self._p = 0.0
         self._wrap_points: list[float] = []
+        self._agents: dict[str, _AgentRows] = {}
+        self.ring_cdf: Row = _ZERO_ROW  # P(a live answer comes by τ | it comes)
         self.new_call: Row = _ZERO_ROW
         self.new_call_density: Row = _ZERO_ROW
 
@@ -85,62 +88,63 @@ class PredictiveTables:
             self._wrap_points = [s.wrap.quantile((i + 0.5) / m) for i in range(m)]
         self._ring.clear()
         self._key, self._budget, self._p = key, connect_budget, p
-        g = [p * s.live_ring.cdf_at(float(t)) for t in range(STEPS)]
+        self.ring_cdf = tuple(s.live_ring.cdf_at(float(t)) for t in range(STEPS))
+        g = [p * x for x in self.ring_cdf]
         self.new_call = tuple(g)
         self.new_call_density = tuple(g[t] - (g[t - 1] if t else 0.0) for t in range(STEPS))
 
     # -- agents: P(able to take a call answered at τ), i.e. free by τ + connect budget
 
-    def talking(self, elapsed: float) -> tuple[Row, Row]:
+    def talking(self, elapsed: float, agent: str | None = None) -> tuple[Row, Row]:
+        """P(able to take a call answered at τ) of an agent talking for ``elapsed`` s: by the agent's own
+        handle times when given and known (:meth:`PacingStats.agent_handle`), else the team's."""
         key = elapsed_bucket(elapsed)
+        mine = self._agent_rows(agent)
+        if mine is not None:
+            row = mine.talk.get(key)
+            if row is None:
+                row = mine.talk[key] = _talking_row(mine.talk_dist, mine.wrap_points, float(key), self._budget)
+            return row
         row = self._talk.get(key)
         if row is None:
-            row = self._talk[key] = self._talking_row(float(key))
+            row = self._talk[key] = _talking_row(self.stats.talk, self._wrap_points, float(key), self._budget)
         return row
 
-    def _talking_row(self, e: float) -> tuple[Row, Row]:
-        talk = self.stats.talk
-        f_e = talk.cdf_at(e)
-        survival = 1.0 - f_e
-        if survival < 1e-9:
-            return _variance_pair(_ZERO_ROW)
-        waits = self._wrap_points
-        m = len(waits)
-        out = []
-        for t in range(STEPS):
-            horizon = e + t + self._budget
-            acc = 0.0
-            for w in waits:
-                x = horizon - w
-                if x > e:
-                    acc += talk.cdf_at(x) - f_e
-            out.append(min(1.0, acc / (m * survival)))
-        return _variance_pair(tuple(out))
-
-    def wrapping(self, elapsed: float) -> tuple[Row, Row]:
+    def wrapping(self, elapsed: float, agent: str | None = None) -> tuple[Row, Row]:
         key = int(elapsed * 2.0) if elapsed < 120.0 else 240
-        row = self._wrap.get(key)
+        mine = self._agent_rows(agent)
+        cache = mine.wrap if mine is not None else self._wrap
+        row = cache.get(key)
         if row is None:
-            e = key / 2.0
-            wrap = self.stats.wrap
-            f_e = wrap.cdf_at(e)
-            survival = 1.0 - f_e
-            if survival < 1e-9:
-                row = _variance_pair(_ONE_ROW)
-            else:
-                row = _variance_pair(
-                    tuple(min(1.0, (wrap.cdf_at(e + t + self._budget) - f_e) / survival) for t in range(STEPS))
-                )
-            self._wrap[key] = row
+            row = cache[key] = _wrapping_row(mine.wrap_dist if mine else self.stats.wrap, key / 2.0, self._budget)
         return row
+
+    def _agent_rows(self, agent: str | None) -> _AgentRows | None:
+        handle = self.stats.agent_handle(agent)
+        if handle is None or agent is None:
+            return None
+        talk, wrap = handle
+        talk.cdf_table()
+        wrap.cdf_table()  # rebuilt (versions bumped) if the agent's or the team's data moved
+        key = (talk.version, wrap.version, self._budget)
+        rows = self._agents.get(agent)
+        if rows is None or rows.key != key:
+            m = self.WRAP_QUANTILES
+            rows = self._agents[agent] = _AgentRows(key, talk, wrap, [wrap.quantile((i + 0.5) / m) for i in range(m)])
+        return rows
 
     # -- calls: P(live answer by τ | still ringing at age a)
 
-    def ringing(self, age: float) -> tuple[Row, Row]:
+    def ringing(self, age: float, answer_rate: float | None = None) -> tuple[Row, Row]:
+        """P(live answer by τ | still ringing at ``age``) of a call whose lead answers at ``answer_rate`` (None:
+        the campaign's rate)."""
         key = min(int(age) if age > 0.0 else 0, 90)
+        if answer_rate is not None:
+            key += 100 * (1 + round(min(0.95, max(0.0, answer_rate)) * 400))  # rates to the 1/400
         row = self._ring.get(key)
         if row is None:
-            s, p, a = self.stats, self._p, float(key)
+            s, a = self.stats, float(key % 100)
+            p = self._p if answer_rate is None else min(0.95, max(0.0, answer_rate))
             g_a, h_a = s.live_ring.cdf_at(a), s.dead_ring.cdf_at(a)
             still = p * (1.0 - g_a) + (1.0 - p) * (1.0 - h_a)
             if still < 0.01:  # older than (almost) any dial ever rang: a stale entry, not a coming answer
@@ -156,6 +160,51 @@ class PredictiveTables:
         h = self.stats.amd_human_share.value
         start = max(0, math.ceil(typical_amd_seconds - age))
         return _variance_pair(tuple(h if t >= start else 0.0 for t in range(STEPS)))
+
+
+class _AgentRows:
+    """One agent's cached rows, valid while ``key`` (its distributions' versions, the budget) holds."""
+
+    __slots__ = ("key", "talk", "talk_dist", "wrap", "wrap_dist", "wrap_points")
+
+    def __init__(
+        self,
+        key: tuple[int, int, float],
+        talk_dist: ShrunkDistribution,
+        wrap_dist: ShrunkDistribution,
+        wrap_points: list[float],
+    ) -> None:
+        self.key = key
+        self.talk_dist, self.wrap_dist, self.wrap_points = talk_dist, wrap_dist, wrap_points
+        self.talk: dict[int, tuple[Row, Row]] = {}
+        self.wrap: dict[int, tuple[Row, Row]] = {}
+
+
+def _talking_row(talk: BinnedDistribution, waits: list[float], e: float, budget: float) -> tuple[Row, Row]:
+    """P(talk remaining + wrap-up ≤ τ + budget | talking for e s), wrap-up at its quantiles ``waits``."""
+    f_e = talk.cdf_at(e)
+    survival = 1.0 - f_e
+    if survival < 1e-9:
+        return _variance_pair(_ZERO_ROW)
+    m = len(waits)
+    out = []
+    for t in range(STEPS):
+        horizon = e + t + budget
+        acc = 0.0
+        for w in waits:
+            x = horizon - w
+            if x > e:
+                acc += talk.cdf_at(x) - f_e
+        out.append(min(1.0, acc / (m * survival)))
+    return _variance_pair(tuple(out))
+
+
+def _wrapping_row(wrap: BinnedDistribution, e: float, budget: float) -> tuple[Row, Row]:
+    f_e = wrap.cdf_at(e)
+    survival = 1.0 - f_e
+    if survival < 1e-9:
+        return _variance_pair(_ONE_ROW)
+    return _variance_pair(tuple(min(1.0, (wrap.cdf_at(e + t + budget) - f_e) / survival) for t in range(STEPS)))
 
 
 def _variance_pair(mean: Row) -> tuple[Row, Row]:
@@ -190,8 +239,15 @@ def plan_calls(
     new_call_density: Row,
     level: float,
     max_calls: int,
+    *,
+    ring_cdf: Row | None = None,
+    answer_rates: Sequence[float] = (),
+    default_rate: float = 0.0,
 ) -> tuple[int, float, float]:
     """How many new calls keep every added call's abandon risk at most ``level``.
+
+    With ``ring_cdf`` the k-th new call adds ``answer_rates[k] × ring_cdf`` to the demand (``default_rate``
+    beyond the given rates) instead of ``new_call``: the next leads' own answer rates.
 
     Returns ``(calls, risk of the last call placed, risk the next call would carry)``.
     """
@@ -204,6 +260,10 @@ def plan_calls(
     placed, last_risk = 0, 0.0
     risk = _risk(excess, var, new_call_density, total)
     while placed < max_calls and risk <= level:
+        if ring_cdf is not None:
+            p = answer_rates[placed] if placed < len(answer_rates) else default_rate
+            new_call = tuple(p * g for g in ring_cdf)
+            variance_step = [q * (1.0 - q) for q in new_call]
         placed += 1
         last_risk = risk
         excess = [x + q for x, q in zip(excess, new_call, strict=True)]

@@ -43,6 +43,9 @@ class AgentView:
     # In wrap-up: the agent's own "ready in N s" (the console's announcement), seconds from the snapshot's
     # ``now``. None (the default): unknown, the pacer uses the learned wrap-up distribution.
     ready_in_seconds: float | None = None
+    # Whose: the pacer reads this agent's own handle times (``PacingStats.record_talk(…, agent=…)``) once it has
+    # a few. None: the team's.
+    agent_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.ready_in_seconds is not None and not (
@@ -55,6 +58,9 @@ class AgentView:
 class CallInFlight:
     stage: CallStage
     age_seconds: float  # since the Originate (DIALLING) or since entering the stage (AMD, WAITING)
+    # Live answers per dial expected of this call's lead when it was placed (``PacingStats.answer_rate`` by hour
+    # and lead history); None: the campaign's rate.
+    answer_rate: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +75,30 @@ class CallLoad:
     dialling_ages: Sequence[float] = ()
     amd_ages: Sequence[float] = ()
     waiting: int = 0
+    # Each ringing call's expected live answers per dial (``CallInFlight.answer_rate``), in the order of
+    # ``dialling_ages``; None (or a None entry): the campaign's rate.
+    dialling_answer_rates: Sequence[float | None] | None = None
+
+    def __post_init__(self) -> None:
+        rates = self.dialling_answer_rates
+        if rates is not None and len(rates) != len(self.dialling_ages):
+            raise ValueError("dialling_answer_rates must match dialling_ages one to one")
 
     @classmethod
     def of(cls, calls: Iterable[CallInFlight]) -> CallLoad:
         dialling: list[float] = []
+        rates: list[float | None] = []
         amd: list[float] = []
         waiting = 0
         for call in calls:
             if call.stage is CallStage.DIALLING:
                 dialling.append(call.age_seconds)
+                rates.append(call.answer_rate)
             elif call.stage is CallStage.AMD:
                 amd.append(call.age_seconds)
             else:
                 waiting += 1
-        return cls(dialling, amd, waiting)
+        return cls(dialling, amd, waiting, rates if any(r is not None for r in rates) else None)
 
     @property
     def dialling(self) -> int:
@@ -186,6 +202,12 @@ class PacingSnapshot:
     inbound: InboundLoad = field(default_factory=InboundLoad)
     max_new_calls: int | None = None  # trunk/lead supply limit the runner imposes (None = no limit)
     load: CallLoad | None = None
+    # The hour of day (0–23, on the caller's clock) new calls go out in: their answer rate is the hour's
+    # (``PacingStats.answer_rate``). None: the campaign's recent rate.
+    hour_of_day: int | None = None
+    # The expected live answers per dial of the next leads to be dialled, in order (by their history); calls
+    # beyond them at the hour's rate.
+    next_answer_rates: Sequence[float] = ()
 
     def __post_init__(self) -> None:
         if self.load is None:

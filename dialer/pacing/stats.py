@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from dialer.pacing.snapshot import PacingSettings
 
@@ -35,7 +36,48 @@ def lognormal_cdf(mean: float, sd: float) -> Callable[[float], float]:
     return cdf
 
 
-class EmpiricalDistribution:
+class BinnedDistribution:
+    """Reading a binned CDF (``cdf_table()[i]`` = P(X ≤ i × bin_seconds)): interpolation, quantiles, mean."""
+
+    __slots__ = ()
+    bins: int
+    bin_seconds: float
+
+    def cdf_table(self) -> list[float]:
+        raise NotImplementedError
+
+    def cdf_at(self, x: float) -> float:
+        table = self.cdf_table()
+        pos = x / self.bin_seconds
+        if pos <= 0.0:
+            return 0.0
+        i = int(pos)
+        if i >= self.bins:
+            return table[-1]
+        return table[i] + (table[i + 1] - table[i]) * (pos - i)
+
+    def quantile(self, u: float) -> float:
+        table = self.cdf_table()
+        if u >= table[-1]:
+            return self.bins * self.bin_seconds
+        lo, hi = 0, self.bins
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if table[mid] < u:
+                lo = mid
+            else:
+                hi = mid
+        span = table[hi] - table[lo]
+        frac = (u - table[lo]) / span if span > 0 else 0.0
+        return (lo + frac) * self.bin_seconds
+
+    def mean(self) -> float:
+        table = self.cdf_table()
+        tail = 1.0 - table[-1]
+        return self.bin_seconds * (sum(1.0 - c for c in table[:-1]) + tail)
+
+
+class EmpiricalDistribution(BinnedDistribution):
     """A forgetting histogram on ``[0, bins × bin_seconds)`` plus an overflow bin, shrunk towards a prior.
 
     Sample ``i`` weighs ``growth**i`` (growth = 2^(1/half_life)): the newest ``half_life`` samples carry half
@@ -122,35 +164,96 @@ class EmpiricalDistribution:
             self.version += 1
         return self._cdf
 
-    def cdf_at(self, x: float) -> float:
-        table = self.cdf_table()
-        pos = x / self.bin_seconds
-        if pos <= 0.0:
-            return 0.0
-        i = int(pos)
-        if i >= self.bins:
-            return table[-1]
-        return table[i] + (table[i + 1] - table[i]) * (pos - i)
 
-    def quantile(self, u: float) -> float:
-        table = self.cdf_table()
-        if u >= table[-1]:
-            return self.bins * self.bin_seconds
-        lo, hi = 0, self.bins
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if table[mid] < u:
-                lo = mid
-            else:
-                hi = mid
-        span = table[hi] - table[lo]
-        frac = (u - table[lo]) / span if span > 0 else 0.0
-        return (lo + frac) * self.bin_seconds
+class ShrunkDistribution(BinnedDistribution):
+    """One agent's own distribution (talk or wrap-up), shrunk toward the team's when it has few samples.
 
-    def mean(self) -> float:
-        table = self.cdf_table()
-        tail = 1.0 - table[-1]
-        return self.bin_seconds * (sum(1.0 - c for c in table[:-1]) + tail)
+    The agent's samples go into a forgetting histogram ``coarsen`` times coarser than the team's (each coarse
+    bin's mass spread evenly over its team bins, a smoothing); the posterior is
+    ``(prior_weight × team + data) ÷ (prior_weight + data mass)``, rebuilt when the agent's data or the team's
+    table moved. The same reading interface as :class:`EmpiricalDistribution`.
+    """
+
+    __slots__ = (
+        "_cdf",
+        "_counts",
+        "_growth",
+        "_mass",
+        "_since_refresh",
+        "_team_version",
+        "_weight",
+        "bin_seconds",
+        "bins",
+        "coarsen",
+        "prior_weight",
+        "refresh_every",
+        "samples",
+        "team",
+        "version",
+    )
+
+    def __init__(
+        self,
+        team: EmpiricalDistribution,
+        *,
+        coarsen: int,
+        prior_weight: float = 100.0,
+        half_life: float = 500.0,
+        refresh_every: int = 50,
+    ) -> None:
+        self.team = team
+        self.bins, self.bin_seconds = team.bins, team.bin_seconds
+        self.coarsen = coarsen
+        self.prior_weight = prior_weight
+        self._counts = [0.0] * (team.bins // coarsen + 1)
+        self._growth = 2.0 ** (1.0 / half_life)
+        self._weight = 1.0
+        self._mass = 0.0
+        self.refresh_every = refresh_every
+        self._since_refresh = 0
+        self._cdf: list[float] | None = None
+        self._team_version = -1
+        self.samples = 0
+        self.version = 0
+
+    def add(self, x: float) -> None:
+        last = len(self._counts) - 1
+        b = int(x / (self.team.bin_seconds * self.coarsen)) if x > 0.0 else 0
+        self._counts[b if b < last else last] += self._weight
+        self._mass += self._weight
+        self._weight *= self._growth
+        if self._weight > 1e100:
+            scale = 1.0 / self._weight
+            self._counts = [c * scale for c in self._counts]
+            self._mass *= scale
+            self._weight = 1.0
+        self.samples += 1
+        self._since_refresh += 1
+        if self._cdf is not None and self._since_refresh >= min(self.refresh_every, max(5, self.samples // 4)):
+            self._cdf = None
+
+    @property
+    def effective_samples(self) -> float:
+        return self._mass / self._weight
+
+    def cdf_table(self) -> list[float]:
+        team = self.team.cdf_table()
+        if self._cdf is None or self._team_version != self.team.version:
+            data_weight = self._mass / self._weight
+            total = self.prior_weight + data_weight
+            a = self.prior_weight / total
+            b = (1.0 / self._weight) / total / self.coarsen
+            counts, c = self._counts, self.coarsen
+            acc, table = 0.0, [0.0]
+            for i in range(self.team.bins):
+                data = counts[i // c] if i // c < len(counts) - 1 else 0.0
+                acc += b * data
+                table.append(a * team[i + 1] + acc)
+            self._cdf = table
+            self._team_version = self.team.version
+            self._since_refresh = 0
+            self.version += 1
+        return self._cdf
 
 
 class DecayedShare:
@@ -173,6 +276,86 @@ class DecayedShare:
     @property
     def value(self) -> float:
         return (self.prior_hits + self._hits) / (self.prior_total + self._total)
+
+    @property
+    def hits(self) -> float:
+        """The data's (forgetting) count of hits, without the prior."""
+        return self._hits
+
+    @property
+    def total(self) -> float:
+        return self._total
+
+
+@dataclass(frozen=True, slots=True)
+class LeadHistory:
+    """What a dial's lead had before it: this dial's attempt number (1 = first) and the previous attempt's
+    outcome (an ``Outcome`` value; None on a first attempt)."""
+
+    attempt: int = 1
+    last_outcome: str | None = None
+
+    MAX_ATTEMPT_CLASS = 4  # attempts 4, 5, … share one class
+
+    @property
+    def key(self) -> str:
+        attempt = min(max(1, self.attempt), self.MAX_ATTEMPT_CLASS)
+        return f"{attempt}:{self.last_outcome or '-'}" if attempt > 1 else "1"
+
+
+class AnswerRates:
+    """Live answers per dial by hour of day and by lead history, learnt from the campaign's own dials.
+
+    ``rate(hour, history)`` = the hour's rate × the history class's factor:
+
+    * the hour's rate ``(hits_h + k × p_now) ÷ (n_h + k)``, shrunk toward the campaign's recent rate ``p_now``
+      (:attr:`PacingStats.live_share`): an hour never dialled reads as now, an hour dialled on earlier days
+      (forgetting, half-life ``half_life`` dials per hour) as it was then;
+    * the class's factor ``((hits_c + k p̄) ÷ (n_c + k)) ÷ p̄``, ``p̄`` the long-run rate over the same dials:
+      1 for a class never seen, the class's measured ratio to the average once it has data.
+    """
+
+    __slots__ = ("_classes", "_hours", "half_life", "long_run", "prior_weight", "recent")
+
+    def __init__(self, recent: DecayedShare, *, prior_weight: float = 200.0, half_life: float = 3000.0) -> None:
+        self.recent = recent
+        self.prior_weight = prior_weight
+        self.half_life = half_life
+        self.long_run = DecayedShare(prior_share=0.15, prior_weight=1.0, half_life=half_life * 4)
+        self._hours: dict[int, DecayedShare] = {}
+        self._classes: dict[str, DecayedShare] = {}
+
+    def add(self, live: bool, hour: int | None, history: LeadHistory | None) -> None:
+        if hour is not None:
+            share = self._hours.get(hour % 24)
+            if share is None:
+                share = self._hours[hour % 24] = DecayedShare(0.0, 0.0, self.half_life)
+            share.add(live)
+        if history is not None:
+            self.long_run.add(live)
+            key = history.key
+            share = self._classes.get(key)
+            if share is None:
+                share = self._classes[key] = DecayedShare(0.0, 0.0, self.half_life)
+            share.add(live)
+
+    def hour_rate(self, hour: int | None) -> float:
+        now = self.recent.value
+        share = self._hours.get(hour % 24) if hour is not None else None
+        if share is None:
+            return now
+        return (share.hits + self.prior_weight * now) / (share.total + self.prior_weight)
+
+    def history_factor(self, history: LeadHistory | None) -> float:
+        share = self._classes.get(history.key) if history is not None else None
+        if share is None:
+            return 1.0
+        average = self.long_run.value
+        k = self.prior_weight / 4.0
+        return (share.hits + k * average) / (share.total + k) / max(average, 1e-3)
+
+    def rate(self, hour: int | None = None, history: LeadHistory | None = None) -> float:
+        return min(0.95, max(0.001, self.hour_rate(hour) * self.history_factor(history)))
 
 
 class AbandonWindow:
@@ -326,6 +509,11 @@ class PacingStats:
         # Live answers per attempt forget faster: the answer rate drifts through the day.
         self.live_share = DecayedShare(prior_share=0.15, prior_weight=20.0, half_life=max(200.0, half_life / 3))
         self.amd_human_share = DecayedShare(prior_share=0.5, prior_weight=10.0, half_life=half_life)
+        # By hour of day and lead history (attempt number, previous outcome), around the recent rate above.
+        self.answer_rates = AnswerRates(self.live_share)
+        # Each agent's own talk and wrap-up (by the id the caller gives), shrunk toward the team's above.
+        self.agent_talk: dict[str, ShrunkDistribution] = {}
+        self.agent_wrap: dict[str, ShrunkDistribution] = {}
         self.window = AbandonWindow(settings.window_seconds)
         self.controller = AbandonController()
         self.setpoint = effective_setpoint(settings)
@@ -347,15 +535,48 @@ class PacingStats:
         if settings.window_seconds != self.window.window_seconds:
             self.window = AbandonWindow(settings.window_seconds)
 
-    def record_attempt(self, ring_seconds: float, live: bool) -> None:
+    def record_attempt(
+        self, ring_seconds: float, live: bool, *, hour: int | None = None, history: LeadHistory | None = None
+    ) -> None:
+        """A dial's fate; ``hour`` (0–23, the caller's clock: the hour of day it was placed) and the lead's
+        ``history`` feed the answer rate by hour and by lead history (:meth:`answer_rate`)."""
+        self.answer_rates.add(live, hour, history)  # before the recent rate moves (its shrinkage target)
         self.live_share.add(live)
         (self.live_ring if live else self.dead_ring).add(ring_seconds)
 
-    def record_talk(self, seconds: float) -> None:
-        self.talk.add(seconds)
+    def answer_rate(self, hour: int | None = None, history: LeadHistory | None = None) -> float:
+        """The expected live answers per dial of a dial placed in ``hour`` to a lead with ``history`` (either
+        None: not known, the campaign's recent rate for it)."""
+        if hour is None and history is None:
+            return self.live_share.value
+        return self.answer_rates.rate(hour, history)
 
-    def record_wrap(self, seconds: float) -> None:
+    AGENT_MIN_SAMPLES = 30  # fewer of an agent's own handle times: the team's distributions
+
+    def record_talk(self, seconds: float, agent: str | None = None) -> None:
+        self.talk.add(seconds)
+        if agent is not None:
+            mine = self.agent_talk.get(agent)
+            if mine is None:
+                mine = self.agent_talk[agent] = ShrunkDistribution(self.talk, coarsen=10)
+            mine.add(seconds)
+
+    def record_wrap(self, seconds: float, agent: str | None = None) -> None:
         self.wrap.add(seconds)
+        if agent is not None:
+            mine = self.agent_wrap.get(agent)
+            if mine is None:
+                mine = self.agent_wrap[agent] = ShrunkDistribution(self.wrap, coarsen=4)
+            mine.add(seconds)
+
+    def agent_handle(self, agent: str | None) -> tuple[ShrunkDistribution, ShrunkDistribution] | None:
+        """The agent's own talk and wrap-up distributions, once both have a few samples (else None)."""
+        if agent is None:
+            return None
+        talk, wrap = self.agent_talk.get(agent), self.agent_wrap.get(agent)
+        if talk is None or wrap is None or min(talk.samples, wrap.samples) < self.AGENT_MIN_SAMPLES:
+            return None
+        return talk, wrap
 
     def record_amd(self, human: bool, now: float | None = None) -> None:
         """An AMD verdict. A machine verdict at ``now`` also enters the legal window, the controller and so the

@@ -63,13 +63,13 @@ class AgentCalls:
         elif change.previous is AgentStatus.TALKING:
             started = self.talk_started.pop(change.agent_id, None)
             if started is not None:
-                self.ctx.stats.record_talk(now - started)
+                self.ctx.stats.record_talk(now - started, change.agent_id)
                 if change.current is AgentStatus.WRAPUP:
                     self.wrap_started[change.agent_id] = now
         elif change.previous is AgentStatus.WRAPUP:
             started = self.wrap_started.pop(change.agent_id, None)
             if started is not None:
-                self.ctx.stats.record_wrap(now - started)
+                self.ctx.stats.record_wrap(now - started, change.agent_id)
 
     async def disposition(
         self,

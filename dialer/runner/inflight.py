@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dialer.pacing.snapshot import CallInFlight, CallLoad, CallStage
+from dialer.pacing.stats import LeadHistory
 
 
 @dataclass(slots=True)
@@ -27,6 +28,11 @@ class InFlightCall:
     placed_predictively: bool = True
     channel_id: str | None = None
     preview_agent: str | None = None  # placed for this agent (preview / own callback), not through the queue
+    # What the pacer learns the answer rate by: the lead's history, the hour of day the call went out in, and the
+    # rate it expected of the call then (PacingStats.answer_rate).
+    history: LeadHistory | None = None
+    hour: int | None = None
+    answer_rate: float | None = None
 
     @property
     def connected(self) -> bool:
@@ -89,10 +95,17 @@ class InFlightCalls:
                 if server is None or self.calls[attempt_id].server == server
             ]
 
+        dialling = [
+            self.calls[attempt_id]
+            for attempt_id in index[CallStage.DIALLING]
+            if server is None or self.calls[attempt_id].server == server
+        ]
+        rates = [c.answer_rate for c in dialling]
         return CallLoad(
-            dialling_ages=ages(CallStage.DIALLING),
+            dialling_ages=[max(0.0, now - c.stage_since) for c in dialling],
             amd_ages=ages(CallStage.AMD),
             waiting=len(ages(CallStage.WAITING)),
+            dialling_answer_rates=rates if any(r is not None for r in rates) else None,
         )
 
     def needing_agent(self) -> int:

@@ -19,6 +19,7 @@ from dialer.calls.tracker import CallUpdate, OriginateRecord
 from dialer.campaign.config import CampaignConfig
 from dialer.contract import AGENT_VARIABLE, AMD_VARIABLE, CAMPAIGN_VARIABLE, OUTBOUND_CONTEXT, QUEUE_VARIABLE
 from dialer.logging import get_logger
+from dialer.pacing.stats import LeadHistory
 from dialer.recording.consent import consent_required
 from dialer.recording.service import originate_variables
 from dialer.runner.inflight import InFlightCall
@@ -65,6 +66,7 @@ class Originator:
         self.sending: set[asyncio.Task[bool]] = set()  # Originates written, waiting for their "queued" answer
         self._seq = itertools.count(1)
         self._key = uuid.uuid4().hex[:8]
+        self._histories: dict[str, LeadHistory] = {}  # by ActionID: the lead's history, from the claim to the send
         # Channel variables every Originate of the campaign carries besides the contract's (an agentless runner's
         # flow and FastAGI address: dialer.runner.agentless).
         self.extra_variables: dict[str, str] = {}
@@ -72,6 +74,7 @@ class Originator:
     def attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
         """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""
         key = f"{self._key}-{next(self._seq)}"
+        self._histories[f"orig-{key}"] = LeadHistory(lead.attempts + 1, lead.last_outcome)
         config = self.ctx.config
         return AttemptStart(
             lead_id=lead.id,
@@ -118,6 +121,7 @@ class Originator:
         server = ctx.pool.choose(now, only=target)
         action_id = start.action_id or fallback_action_id(attempt_id)
         channel_id = start.channel_id or f"dialer-{attempt_id}"
+        history = self._histories.pop(action_id, None)
         if server is None:
             await self.unsent(attempt_id, "no trunk room")
             return False
@@ -144,6 +148,7 @@ class Originator:
             channel_id=channel_id,
         )
         record = tracking_record(config, attempt_id, start.phone, dial, action_id, channel_id, now)
+        hour = datetime.fromtimestamp(now, UTC).hour  # the hour of day (UTC) the answer rate is learnt by
         ctx.in_flight.add(
             InFlightCall(
                 attempt_id,
@@ -153,6 +158,9 @@ class Originator:
                 placed_predictively=predictive,
                 channel_id=channel_id,
                 preview_agent=agent.agent_id if agent is not None else None,
+                history=history,
+                hour=hour,
+                answer_rate=ctx.stats.answer_rate(hour, history),
             )
         )
         if counted is not None and not counted.done():

@@ -85,6 +85,7 @@ class PacingLoop:
             load=ctx.in_flight.load(now, server),
             inbound=self.inbound(ctx.config.queue, server),
             max_new_calls=ctx.pool.room(now) if server is None else ctx.pool.get(server).gate.room(now),
+            hour_of_day=datetime.fromtimestamp(now, UTC).hour,  # the answer rate by hour (UTC, as the calls learn it)
         )
 
     def decide_per_server(self, now: float) -> list[tuple[str | None, PacingDecision]]:

@@ -141,7 +141,12 @@ class CallUpdates:
         )
         if call is not None and call.preview_agent is not None and not call.connected:
             await ctx.agents.end_preview(call.preview_agent)
-        ctx.stats.record_attempt(update.ring_seconds, outcome.is_live_answer)
+        ctx.stats.record_attempt(
+            update.ring_seconds,
+            outcome.is_live_answer,
+            hour=call.hour if call is not None else None,
+            history=call.history if call is not None else None,
+        )
         kind = transition.kind.value if transition is not None else None
         log.info(
             "call_ended",

@@ -34,6 +34,10 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
     ring_min_seconds = 1.0
     ring_timeout_seconds = 22.0 # the Originate Timeout: no answer by then = no answer
     max_wait_seconds = 2.0      # a live answer waits this long for an agent, else it is abandoned
+    attempt_shares = [1.0]      # lead history: share of dials that are a lead's 1st, 2nd, … attempt
+    attempt_answer_factors = [1.0]  # answer probability × this by attempt number (normalised: the mix's mean
+                                #   stays answer_probability); attempts after the first follow a no answer
+    attempt_batch = 1           # dials come in runs of this many of one attempt number (a hopper's batches)
 
     [amd]
     enabled = false
@@ -50,6 +54,9 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
     talk_scale = 1.0            # or a profile multiplying talk time through the day
     wrap_mean_seconds = 15.0    # gamma
     wrap_cv = 0.5
+    agent_talk_spread = 0.0     # each agent's talk times × a factor of their own: lognormal, mean 1, this sd
+                                #   of its log (fast and slow talkers)
+    agent_wrap_spread = 0.0     # the same for wrap-up
 
     [inbound]
     erlangs = 0.0               # offered load (or rate_per_hour = ...); a profile is allowed for either
@@ -159,6 +166,9 @@ class OutboundModel:
     ring_min_seconds: float = 1.0
     ring_timeout_seconds: float = 22.0
     max_wait_seconds: float = 2.0
+    attempt_shares: tuple[float, ...] = (1.0,)
+    attempt_answer_factors: tuple[float, ...] = (1.0,)
+    attempt_batch: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +189,8 @@ class HandleModel:
     talk_scale: Profile = field(default_factory=lambda: Profile.constant(1.0))
     wrap_mean_seconds: float = 15.0
     wrap_cv: float = 0.5
+    agent_talk_spread: float = 0.0
+    agent_wrap_spread: float = 0.0
 
     @property
     def mean_handle_seconds(self) -> float:
@@ -259,6 +271,19 @@ class _Section:
         if not isinstance(value, str):
             raise ScenarioError(f"{self._where(key)} must be a string, got {value!r}")
         return value
+
+    def numbers(self, key: str, default: tuple[float, ...], *, low: float = 0.0) -> tuple[float, ...]:
+        self.used.add(key)
+        value = self.table.get(key, list(default))
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value)
+        ):
+            raise ScenarioError(f"{self._where(key)} must be a non-empty list of numbers, got {value!r}")
+        if any(float(x) < low for x in value):
+            raise ScenarioError(f"{self._where(key)}: every value must be at least {low}")
+        return tuple(float(x) for x in value)
 
     def has(self, key: str) -> bool:
         return key in self.table
@@ -342,7 +367,15 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
         ring_min_seconds=o.number("ring_min_seconds", 1.0),
         ring_timeout_seconds=o.number("ring_timeout_seconds", 22.0, low=1.0),
         max_wait_seconds=o.number("max_wait_seconds", 2.0),
+        attempt_shares=o.numbers("attempt_shares", (1.0,)),
+        attempt_answer_factors=o.numbers("attempt_answer_factors", (1.0,)),
+        attempt_batch=o.integer("attempt_batch", 1, low=1),
     )
+    if len(outbound.attempt_shares) != len(outbound.attempt_answer_factors) or sum(outbound.attempt_shares) <= 0:
+        raise ScenarioError(
+            f"{source}: [outbound] attempt_shares and attempt_answer_factors must have one value per attempt"
+            " number, the shares not all zero"
+        )
     worst = outbound.answer_probability.maximum + outbound.busy_share + outbound.machine_share
     if worst > 1.0 + 1e-9:
         raise ScenarioError(
@@ -371,6 +404,8 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
         talk_scale=h.profile("talk_scale", 1.0, low=0.01),
         wrap_mean_seconds=h.number("wrap_mean_seconds", 15.0),
         wrap_cv=h.number("wrap_cv", 0.5, low=0.01, high=10.0),
+        agent_talk_spread=h.number("agent_talk_spread", 0.0, high=2.0),
+        agent_wrap_spread=h.number("agent_wrap_spread", 0.0, high=2.0),
     )
 
     i = s["inbound"]
@@ -500,6 +535,10 @@ class WorldModel:
         self._wrap_scale = h.wrap_mean_seconds / self._wrap_shape
         self._amd = d if d.enabled else None
         self._inbound_rate = scenario.inbound.rate_per_hour
+        total = sum(o.attempt_shares)
+        self._attempt_cumulative = [sum(o.attempt_shares[: i + 1]) / total for i in range(len(o.attempt_shares))]
+        mix = sum(share / total * f for share, f in zip(o.attempt_shares, o.attempt_answer_factors, strict=True))
+        self._attempt_factor = [f / mix if mix > 0 else 1.0 for f in o.attempt_answer_factors]
         self._inbound_max_per_second = scenario.inbound.rate_per_hour.maximum / 3600.0
         self._patience_rate = 1.0 / scenario.inbound.patience_mean_seconds
 
@@ -515,10 +554,21 @@ class WorldModel:
             if ring < self._ring_timeout:
                 return ring if ring > self._ring_min else self._ring_min
 
-    def draw_dial_outcome(self, rng: random.Random, now: float) -> DialOutcome:
+    def draw_attempt(self, rng: random.Random) -> int:
+        """The attempt number (1-based) of a run of dials, by ``attempt_shares``."""
+        u = rng.random()
+        return next((i + 1 for i, c in enumerate(self._attempt_cumulative) if u < c), len(self._attempt_cumulative))
+
+    def attempt_factor(self, attempt: int) -> float:
+        """The answer probability's factor for a lead's ``attempt``-th dial (the mix averages 1)."""
+        return self._attempt_factor[min(attempt, len(self._attempt_factor)) - 1]
+
+    def draw_dial_outcome(self, rng: random.Random, now: float, attempt: int = 1) -> DialOutcome:
         """What the callee of a dial started at ``now`` does (one uniform for the kind, then its timings)."""
         u = rng.random()
         p = self._p_constant if self._p_constant is not None else self._p.at(now)
+        if attempt != 1 or len(self._attempt_factor) > 1:
+            p = min(1.0 - self._busy - self._machine, p * self.attempt_factor(attempt))
         if u < p:
             kind = CalleeKind.HUMAN
         elif u < p + self._busy:
@@ -544,14 +594,24 @@ class WorldModel:
 
     # -- agents
 
-    def draw_talk(self, rng: random.Random, now: float) -> float:
-        """Talk time of a conversation that starts at ``now`` (lognormal, scaled by the talk_scale profile)."""
-        scale = self._talk_scale_constant if self._talk_scale_constant is not None else self._talk_scale.at(now)
-        return scale * rng.lognormvariate(self._talk_mu, self._talk_sigma)
+    def draw_agent_factors(self, rng: random.Random, count: int) -> list[tuple[float, float]]:
+        """Each agent's own (talk, wrap-up) factor: lognormal, mean 1, log-sd the scenario's spreads."""
+        h = self.scenario.handle
 
-    def draw_wrap(self, rng: random.Random) -> float:
-        """Wrap-up (after-call work) time: gamma with the scenario's mean and CV."""
-        return rng.gammavariate(self._wrap_shape, self._wrap_scale)
+        def factor(spread: float) -> float:
+            return rng.lognormvariate(-spread * spread / 2.0, spread) if spread > 0.0 else 1.0
+
+        return [(factor(h.agent_talk_spread), factor(h.agent_wrap_spread)) for _ in range(count)]
+
+    def draw_talk(self, rng: random.Random, now: float, factor: float = 1.0) -> float:
+        """Talk time of a conversation that starts at ``now`` (lognormal, scaled by the talk_scale profile and
+        the agent's own factor)."""
+        scale = self._talk_scale_constant if self._talk_scale_constant is not None else self._talk_scale.at(now)
+        return factor * scale * rng.lognormvariate(self._talk_mu, self._talk_sigma)
+
+    def draw_wrap(self, rng: random.Random, factor: float = 1.0) -> float:
+        """Wrap-up (after-call work) time: gamma with the scenario's mean and CV (× the agent's factor)."""
+        return factor * rng.gammavariate(self._wrap_shape, self._wrap_scale)
 
     def machine_agent_seconds(self) -> float:
         """How long an agent spends on a machine that reached them (AMD off or a false negative)."""

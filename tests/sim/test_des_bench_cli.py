@@ -59,3 +59,26 @@ def test_bench_pacing_reports_every_seed_and_the_worst_window_over_them(tmp_path
     assert result.exit_code == 0, result.output
     assert result.output.count("over seeds [3, 4]") == 2
     assert "0.2 h after 1 min warm-up, seed 4" in result.output
+
+
+def test_bench_pacing_full_ends_with_one_summary_row_per_cell(tmp_path: Path) -> None:
+    """--full: the given scenarios over several seeds, then a table of the worst 24 h window and the mean
+    occupancy of each policy per cell, with ours against the tuned expected-value rule."""
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text('[scenario]\nname = "tiny"\n[agents]\ncount = 4\n[run]\nhours = 0.2\nwarmup_minutes = 1\n')
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench", "pacing", "--full", "--scenario", str(scenario), "--seeds", "2", "--seed", "3",
+            "--policy", "ev-tuned", "--policy", "ours", "--jobs", "2",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "over seeds [3, 4]" in result.output
+    head = next(line for line in result.output.splitlines() if line.startswith("| cell"))
+    for column in ("worst 24 h % ev-tuned", "occup % ours", "ours − ev"):
+        assert column in head
+    rows = [line for line in result.output.splitlines() if line.startswith("| tiny |")]
+    assert len(rows) == 1
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[1:3] == ["2", "0.2"]

@@ -15,7 +15,8 @@ import random
 from collections import deque
 from typing import Protocol
 
-from dialer.pacing import AgentState, AgentView, CallInFlight, CallStage, InboundLoad, PacingStats
+from dialer.pacing import AgentState, AgentView, CallInFlight, CallLoad, CallStage, InboundLoad, PacingStats
+from dialer.pacing.stats import LeadHistory
 from dialer.sim.des.metrics import Metrics, RunResult
 from dialer.sim.model import CalleeKind, DialOutcome, Scenario, WorldModel
 
@@ -35,10 +36,12 @@ class Policy(Protocol):
 
 
 class Agent:
-    __slots__ = ("free_at", "index", "leaving", "ready_since", "since", "state")
+    __slots__ = ("free_at", "ident", "index", "leaving", "ready_since", "since", "state", "talk_factor", "wrap_factor")
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, talk_factor: float = 1.0, wrap_factor: float = 1.0) -> None:
         self.index = index
+        self.ident = f"agent-{index}"
+        self.talk_factor, self.wrap_factor = talk_factor, wrap_factor  # this agent's own speed (the world's)
         self.state = AgentState.READY
         self.since = 0.0
         self.ready_since = 0.0
@@ -47,10 +50,11 @@ class Agent:
 
 
 class Call:
-    __slots__ = ("outcome", "predictive", "stage", "stage_since", "start", "waiting_deadline")
+    __slots__ = ("attempt", "outcome", "predictive", "stage", "stage_since", "start", "waiting_deadline")
 
-    def __init__(self, start: float, outcome: DialOutcome, predictive: bool) -> None:
+    def __init__(self, start: float, outcome: DialOutcome, predictive: bool, attempt: int = 1) -> None:
         self.start = start
+        self.attempt = attempt  # the lead's attempt number (its history)
         self.outcome = outcome
         self.predictive = predictive
         self.stage = CallStage.DIALLING
@@ -83,7 +87,12 @@ class Simulation:
         self.rng_wrap = random.Random(streams.getrandbits(64))
         self.rng_inbound = random.Random(streams.getrandbits(64))
         self.rng_patience = random.Random(streams.getrandbits(64))
-        self.agents = [Agent(i) for i in range(scenario.agents.count)]
+        # Drawn after the streams above, so worlds without per-agent speeds or lead histories keep their callers.
+        rng_agents = random.Random(streams.getrandbits(64))
+        self.rng_leads = random.Random(streams.getrandbits(64))
+        self._attempts: list[int] = []  # the attempt number of each run of ``attempt_batch`` dials, drawn lazily
+        factors = self.world.draw_agent_factors(rng_agents, scenario.agents.count)
+        self.agents = [Agent(i, talk, wrap) for i, (talk, wrap) in enumerate(factors)]
         for agent in self.agents[scenario.agents.logged_in_at(0.0) :]:
             agent.state = AgentState.PAUSED  # logged out at the start (the agent schedule)
         self.ready: deque[Agent] = deque(a for a in self.agents if a.state is AgentState.READY)
@@ -97,10 +106,10 @@ class Simulation:
 
     # -- what policies read
 
-    def agent_views(self, *, announce_ready: bool = False) -> list[AgentView]:
+    def agent_views(self, *, announce_ready: bool = False, with_ids: bool = False) -> list[AgentView]:
         """The logged-in agents (a logged-out one is PAUSED here and not shown). ``announce_ready``: agents in
         wrap-up say when they will be ready (the console's "ready in N s"; one leaving at the end of it says
-        nothing)."""
+        nothing). ``with_ids``: each busy agent named (the pacer reads their own handle times)."""
         now = self.now
         return [
             _READY_VIEW
@@ -111,6 +120,7 @@ class Simulation:
                 ready_in_seconds=max(0.0, a.free_at - now)
                 if announce_ready and a.state is AgentState.WRAPUP and not a.leaving
                 else None,
+                agent_id=a.ident if with_ids else None,
             )
             for a in self.agents
             if a.state is not AgentState.PAUSED
@@ -119,6 +129,59 @@ class Simulation:
     def call_views(self) -> list[CallInFlight]:
         now = self.now
         return [CallInFlight(c.stage, now - c.stage_since) for c in self.in_flight.values()]
+
+    def hour_of_day(self, at: float | None = None) -> int:
+        """The hour of day on the simulation's clock (it starts at midnight)."""
+        return int((self.now if at is None else at) // 3600.0) % 24
+
+    @staticmethod
+    def history(attempt: int) -> LeadHistory:
+        """A simulated lead's history: its attempts after the first follow a no answer."""
+        return LeadHistory(attempt, "no_answer" if attempt > 1 else None)
+
+    def call_load(self, *, by_hour: bool, by_history: bool) -> CallLoad:
+        """The calls in flight as the daemon's runner hands them over, each ringing call with the answer rate
+        the pacer learnt for its dial hour and lead history (when asked for)."""
+        now, stats = self.now, self.stats
+        dialling: list[float] = []
+        rates: list[float | None] = []
+        amd: list[float] = []
+        waiting = 0
+        memo: dict[tuple[int | None, int], float] = {}
+        for c in self.in_flight.values():
+            if c.stage is CallStage.DIALLING:
+                dialling.append(now - c.stage_since)
+                key = (self.hour_of_day(c.start) if by_hour else None, c.attempt if by_history else 0)
+                rate = memo.get(key)
+                if rate is None:
+                    history = self.history(c.attempt) if by_history else None
+                    rate = memo[key] = stats.answer_rate(key[0], history)
+                rates.append(rate)
+            elif c.stage is CallStage.AMD:
+                amd.append(now - c.stage_since)
+            else:
+                waiting += 1
+        return CallLoad(dialling, amd, waiting, rates if (by_hour or by_history) else None)
+
+    def next_answer_rates(self, count: int, *, by_hour: bool) -> list[float]:
+        """The answer rates the pacer learnt for the next ``count`` leads to be dialled (their histories)."""
+        hour = self.hour_of_day() if by_hour else None
+        memo: dict[int, float] = {}
+        out = []
+        for k in range(self._call_ids, self._call_ids + count):
+            attempt = self._attempt_of(k)
+            rate = memo.get(attempt)
+            if rate is None:
+                rate = memo[attempt] = self.stats.answer_rate(hour, self.history(attempt))
+            out.append(rate)
+        return out
+
+    def _attempt_of(self, dial: int) -> int:
+        """The attempt number of the ``dial``-th dial (0-based): one draw per run of ``attempt_batch`` dials."""
+        run = dial // self.scenario.outbound.attempt_batch
+        while len(self._attempts) <= run:
+            self._attempts.append(self.world.draw_attempt(self.rng_leads))
+        return self._attempts[run]
 
     def inbound_load(self) -> InboundLoad:
         if not self.scenario.inbound.enabled:
@@ -193,10 +256,11 @@ class Simulation:
 
     def _dial(self, predictive: bool) -> None:
         now = self.now
-        outcome = self.world.draw_dial_outcome(self.rng_dial, now)
+        attempt = self._attempt_of(self._call_ids)
+        outcome = self.world.draw_dial_outcome(self.rng_dial, now, attempt)
         self._call_ids += 1
         call_id = self._call_ids
-        self.in_flight[call_id] = Call(now, outcome, predictive)
+        self.in_flight[call_id] = Call(now, outcome, predictive, attempt)
         assert self.metrics is not None
         self.metrics.dial(now)
         self._push(now + outcome.ring_seconds, _DIAL_RESULT, call_id)
@@ -207,14 +271,20 @@ class Simulation:
         now = self.now
         if not outcome.answered:
             del self.in_flight[call_id]
-            self.stats.record_attempt(outcome.ring_seconds, False)
+            self._record_attempt(call, False)
             return
         if outcome.amd_verdict is not None:
             call.stage, call.stage_since = CallStage.AMD, now
             self._push(now + outcome.amd_seconds, _AMD_DONE, call_id)
             return
-        self.stats.record_attempt(outcome.ring_seconds, outcome.kind is CalleeKind.HUMAN)
+        self._record_attempt(call, outcome.kind is CalleeKind.HUMAN)
         self._to_queue(call_id, call)
+
+    def _record_attempt(self, call: Call, live: bool) -> None:
+        """A dial's fate, with the hour it was placed in and its lead's history (what the runner feeds)."""
+        self.stats.record_attempt(
+            call.outcome.ring_seconds, live, hour=self.hour_of_day(call.start), history=self.history(call.attempt)
+        )
 
     def _amd_done(self, call_id: int) -> None:
         now = self.now
@@ -224,7 +294,7 @@ class Simulation:
         # A machine verdict enters the pacer's window as the campaign's false-positive estimate (what the
         # regime counts and the compliance report adds); the metrics below count the true ones.
         self.stats.record_amd(human_verdict, now)
-        self.stats.record_attempt(outcome.ring_seconds, human_verdict)
+        self._record_attempt(call, human_verdict)
         if not human_verdict:
             del self.in_flight[call_id]
             if outcome.kind is CalleeKind.HUMAN:
@@ -262,7 +332,7 @@ class Simulation:
             self.stats.record_live_answer(now, False, placed_predictively=call.predictive)
             assert self.metrics is not None
             self.metrics.live_answer(now, abandoned=False)
-            talk = self.world.draw_talk(self.rng_talk, now)
+            talk = self.world.draw_talk(self.rng_talk, now, agent.talk_factor)
         else:
             talk = self.world.machine_agent_seconds()
         self._start_work(agent, talk)
@@ -271,7 +341,7 @@ class Simulation:
         now = self.now
         assert self.metrics is not None
         self.metrics.idle_gap(now, now - agent.ready_since)
-        wrap = self.world.draw_wrap(self.rng_wrap)
+        wrap = self.world.draw_wrap(self.rng_wrap, agent.wrap_factor)
         delay = self.connect_delay
         agent.free_at = now + delay + talk + wrap
         if delay > 0.0:
@@ -283,14 +353,14 @@ class Simulation:
 
     def _talk_end(self, payload: tuple[Agent, float, float]) -> None:
         agent, talk, wrap = payload
-        self.stats.record_talk(talk)
+        self.stats.record_talk(talk, agent.ident)
         self._set_state(agent, AgentState.WRAPUP)
         self._push(self.now + wrap, _WRAP_END, (agent, wrap))
 
     def _wrap_end(self, payload: tuple[Agent, float]) -> bool:
         """The agent is free: an inbound caller first, then an outbound answer, else idle. True if idle."""
         agent, wrap = payload
-        self.stats.record_wrap(wrap)
+        self.stats.record_wrap(wrap, agent.ident)
         agent.ready_since = self.now
         if agent.leaving:
             agent.leaving = False
@@ -364,7 +434,7 @@ class Simulation:
         caller.done = True
         assert self.metrics is not None
         self.metrics.inbound_answered(caller.arrival, self.now)
-        self._start_work(agent, self.world.draw_talk(self.rng_talk, self.now))
+        self._start_work(agent, self.world.draw_talk(self.rng_talk, self.now, agent.talk_factor))
 
     def _inbound_give_up(self, caller: InboundCaller) -> None:
         if caller.done:

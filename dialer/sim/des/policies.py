@@ -9,7 +9,11 @@
 * ``ev-tuned`` — the textbook expected-value rule: expected live answers of the calls in flight (new ones
   included) ≤ knob × agents expected free by a new call's typical answer time (learned conditional
   probabilities); knob tuned.
-* ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned.
+* ``ours`` — the pacer in predictive mode with its online controller, default settings, never tuned, fed
+  everything it learns from the campaign's records: each agent's own handle times, the answer rate by hour of
+  day and by lead history (what the daemon's runner feeds it).
+* ``ours-pooled`` — the same with pooled predictions only: the team's handle times, the campaign's recent
+  answer rate for every call. ``ours-agent`` / ``ours-hour`` / ``ours-history``: pooled plus one of them.
 * ``ours-ready`` — the same, told each wrap-up agent's "ready in N s" (``AgentView.ready_in_seconds``).
 * ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
 * ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
@@ -18,7 +22,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from dialer.pacing import AgentState, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.blending import inbound_reserve
@@ -29,9 +33,34 @@ from dialer.sim.des.engine import Simulation
 from dialer.sim.model import Scenario
 
 
-def _snapshot(sim: Simulation, settings: PacingSettings, *, announce_ready: bool = False) -> PacingSnapshot:
+@dataclass(frozen=True, slots=True)
+class Learnt:
+    """Which predictions learnt from the campaign's records the pacer is fed (the snapshot carries them)."""
+
+    agents: bool = True  # each agent's own handle times (AgentView.agent_id)
+    hour: bool = True  # the answer rate by hour of day (PacingSnapshot.hour_of_day)
+    history: bool = True  # by lead history (each call's and the next leads' answer rates)
+
+
+POOLED = Learnt(agents=False, hour=False, history=False)
+
+
+def _snapshot(
+    sim: Simulation, settings: PacingSettings, *, announce_ready: bool = False, learnt: Learnt = POOLED
+) -> PacingSnapshot:
+    agents = sim.agent_views(announce_ready=announce_ready, with_ids=learnt.agents)
+    if not (learnt.hour or learnt.history):
+        return PacingSnapshot(sim.now, settings, agents, sim.call_views(), sim.inbound_load())
     return PacingSnapshot(
-        sim.now, settings, sim.agent_views(announce_ready=announce_ready), sim.call_views(), sim.inbound_load()
+        sim.now,
+        settings,
+        agents,
+        inbound=sim.inbound_load(),
+        load=sim.call_load(by_hour=learnt.hour, by_history=learnt.history),
+        hour_of_day=sim.hour_of_day() if learnt.hour else None,
+        next_answer_rates=sim.next_answer_rates(2 * len(sim.agents) + 20, by_hour=learnt.hour)
+        if learnt.history
+        else (),
     )
 
 
@@ -60,10 +89,13 @@ def scenario_settings(sim: Simulation, base: PacingSettings) -> PacingSettings:
 class PacerPolicy:
     """The daemon's pacer (:func:`dialer.pacing.decide`) with fixed settings."""
 
-    def __init__(self, name: str, settings: PacingSettings, *, announce_ready: bool = False) -> None:
+    def __init__(
+        self, name: str, settings: PacingSettings, *, announce_ready: bool = False, learnt: Learnt = POOLED
+    ) -> None:
         self.name = name
         self.settings = settings
         self.announce_ready = announce_ready  # agents in wrap-up say "ready in N s"
+        self.learnt = learnt
         self._bound: PacingSettings | None = None
         self.knob = ""
 
@@ -71,17 +103,34 @@ class PacerPolicy:
         if self._bound is None:
             self._bound = scenario_settings(sim, self.settings)
             sim.stats.configure(self._bound)
-        decision = decide(_snapshot(sim, self._bound, announce_ready=self.announce_ready), sim.stats)
+        snapshot = _snapshot(sim, self._bound, announce_ready=self.announce_ready, learnt=self.learnt)
+        decision = decide(snapshot, sim.stats)
         return decision.calls, decision.explanation.effective_mode is PacingMode.PREDICTIVE
 
 
-def ours(*, announce_ready: bool = False) -> PacerPolicy:
-    return PacerPolicy("ours", PacingSettings(mode=PacingMode.PREDICTIVE), announce_ready=announce_ready)
+def ours(*, announce_ready: bool = False, learnt: Learnt = Learnt(), name: str = "ours") -> PacerPolicy:
+    return PacerPolicy(name, PacingSettings(mode=PacingMode.PREDICTIVE), announce_ready=announce_ready, learnt=learnt)
 
 
 def ours_ready() -> PacerPolicy:
     """Ours, with the agents in wrap-up announcing when they will be ready (what the console would send)."""
-    return PacerPolicy("ours-ready", PacingSettings(mode=PacingMode.PREDICTIVE), announce_ready=True)
+    return ours(announce_ready=True, name="ours-ready")
+
+
+def ours_pooled() -> PacerPolicy:
+    return ours(learnt=POOLED, name="ours-pooled")
+
+
+def ours_agent() -> PacerPolicy:
+    return ours(learnt=Learnt(agents=True, hour=False, history=False), name="ours-agent")
+
+
+def ours_hour() -> PacerPolicy:
+    return ours(learnt=Learnt(agents=False, hour=True, history=False), name="ours-hour")
+
+
+def ours_history() -> PacerPolicy:
+    return ours(learnt=Learnt(agents=False, hour=False, history=True), name="ours-history")
 
 
 def progressive() -> PacerPolicy:
@@ -221,8 +270,10 @@ class _RulePolicy:
         reserve = inbound_reserve(inbound, agents)
         free = len(sim.ready) - reserve
         waiting = len(sim.outbound_waiting)
-        agent_views = () if self.clairvoyant else sim.agent_views()
-        snapshot = PacingSnapshot(sim.now, self.settings, agent_views, sim.call_views(), inbound)
+        if self.clairvoyant:  # exact free times, and the answer rates ours learns
+            snapshot = replace(_snapshot(sim, self.settings, learnt=Learnt(agents=False)), agents=())
+        else:
+            snapshot = PacingSnapshot(sim.now, self.settings, sim.agent_views(), sim.call_views(), inbound)
         level = self.level if self.level is not None else stats.controller.level
         cap = max(0, math.ceil(self.settings.max_calls_per_agent * max(1, agents - reserve)) - len(sim.in_flight))
         plan = predictive_plan(

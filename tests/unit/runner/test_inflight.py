@@ -108,3 +108,20 @@ def test_snapshot_takes_calls_or_load_not_both() -> None:
     assert snapshot.call_load.total == 3
     with pytest.raises(ValueError, match="not both"):
         PacingSnapshot(0.0, PacingSettings(), calls=calls, load=CallLoad())
+
+
+def test_the_load_carries_each_ringing_calls_learnt_answer_rate_in_order() -> None:
+    """The runner hands the pacer each ringing call's answer rate (learnt by dial hour and lead history when
+    the call went out) next to its age; calls without one read as the campaign's rate, none at all as before."""
+    calls = InFlightCalls()
+    calls.add(InFlightCall(1, lead_id=1, server="a", sent_at=100.0, answer_rate=0.3))
+    calls.add(InFlightCall(2, lead_id=2, server="b", sent_at=101.0))
+    calls.add(InFlightCall(3, lead_id=3, server="a", sent_at=102.0, answer_rate=0.05))
+    calls.set_stage(2, CallStage.AMD, 104.0)
+    load = calls.load(105.0)
+    assert list(load.dialling_ages) == [5.0, 3.0]
+    assert load.dialling_answer_rates == [0.3, 0.05]
+    assert calls.load(105.0, "b").dialling_answer_rates is None
+    plain = InFlightCalls()
+    plain.add(InFlightCall(1, lead_id=1, server="a", sent_at=100.0))
+    assert plain.load(105.0) == CallLoad([5.0], [], 0)
