@@ -24,7 +24,13 @@ from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
 from dialer.settings import FastAgiSettings
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
-from dialer.sim.pbx.ivr import IvrCallers, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
+from dialer.sim.pbx.ivr import (
+    IvrCallers,
+    agi_sessions_awaiting_daemon,
+    call_in_to_ivr,
+    configure_ivr_callers,
+    route_inbound_ivr,
+)
 from dialer.store.ivr_results import ivr_results
 from dialer.store.tables import attempts_t, dnc_t, leads_t
 
@@ -51,15 +57,24 @@ async def rows(world: World, table: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
 
 
+AGI_CATCH_UP_LOOKS = 2000  # x 5 ms of real time
+
+
 async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
-    """Advance in half seconds; after each, let the daemon and the FastAGI exchanges (real TCP) catch up."""
+    """Advance in half seconds; after each, let the daemon and the FastAGI exchanges (real TCP) catch up: no
+    simulated caller moves on while the daemon is still answering one (however loaded the machine)."""
     spent = 0.0
+    engine = world.pbx.core.engine
     while spent < seconds:
         await world.run(0.5)
         spent += 0.5
         for _ in range(5):
             await asyncio.sleep(0)
         await world.quiesce()
+        for _ in range(AGI_CATCH_UP_LOOKS):  # (bounded: a daemon that never answers fails the test's assertions)
+            if not agi_sessions_awaiting_daemon(engine):
+                break
+            await asyncio.sleep(0.005)
         while not notes.empty():
             note = notes.get_nowait()
             if note.kind == "screen_pop":

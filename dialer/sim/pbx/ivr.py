@@ -32,10 +32,11 @@ one length for every prompt).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import shlex
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +100,26 @@ def configure_ivr_callers(engine: Engine, callers: IvrCallers) -> None:
 
 def callers_of(engine: Engine) -> IvrCallers:
     return _CALLERS.get(engine) or IvrCallers()
+
+
+# FastAGI sessions of each PBX waiting on the daemon (connecting, or for its next command) rather than on the
+# PBX's own clock: a test that steps simulated time lets these drain first, as a real PBX's callers would not
+# have moved on while the daemon answered.
+_AWAITING_DAEMON: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+
+def agi_sessions_awaiting_daemon(engine: Engine) -> int:
+    """How many of this PBX's FastAGI sessions wait on the daemon now (0: every caller waits on simulated time)."""
+    return _AWAITING_DAEMON.get(engine, 0)
+
+
+@contextlib.contextmanager
+def _awaiting_daemon(engine: Engine) -> Iterator[None]:
+    _AWAITING_DAEMON[engine] = _AWAITING_DAEMON.get(engine, 0) + 1
+    try:
+        yield
+    finally:
+        _AWAITING_DAEMON[engine] -= 1
 
 
 def agi_environment(channel: Channel, script: str, address: str, *, thread: int) -> list[tuple[str, str]]:
@@ -298,13 +319,15 @@ class IvrCall:
         host, _, port = self.address.rpartition(":")
         writer: asyncio.StreamWriter | None = None
         try:
-            reader, writer = await asyncio.open_connection(host, int(port))
+            with _awaiting_daemon(self.engine):
+                reader, writer = await asyncio.open_connection(host, int(port))
             env = agi_environment(self.o, script, self.address, thread=id(self) & 0x7FFFFFFF)
             writer.write("".join(f"{k}: {v}\n" for k, v in env).encode() + b"\n")
             await writer.drain()
             hangup_sent = False
             while True:
-                line = await reader.readline()
+                with _awaiting_daemon(self.engine):
+                    line = await reader.readline()
                 if not line:
                     break
                 command = line.decode().strip()
@@ -346,7 +369,7 @@ class IvrCall:
         try:
             # (the PBX may stop meanwhile: its timers are gone, so look now and then)
             while not (done.done() or ended.done() or self.engine.closed):
-                await asyncio.wait({done, ended}, timeout=CLOSED_POLL_SECONDS)
+                await asyncio.wait({done, ended}, timeout=CLOSED_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
         finally:
             timer.cancel()
             ended.cancel()
