@@ -14,12 +14,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from harness.browser import VIEWPORT, csp_violations, login
 from harness.clock import clock_dt
 from harness.integration import CRM_HOST, CRM_SECRET, OTHER_PHONES, fast_webhooks, other_campaign, with_crm
+from harness.stepping import eventually
 from harness.web import web_world
 from sqlalchemy import select, update
 from test_admin_teams import team_with_supervisor
-from test_console_dashboard import VIEWPORT, csp_violations, login, until
 from webhook_receiver import Receiver
 
 from dialer.appkeys import DATABASE
@@ -88,14 +89,14 @@ async def test_crm_frame_on_connect_disposition_call_then_a_tab(
             assert pop["url"] == src
             assert f"attempt={pop['attempt_id']}" in src
             contact = page.frame_locator("#crm-pop iframe.crm-frame").locator("#contact")
-            await until(lambda: _has(contact, CRM_HOST), 15)
+            await eventually(lambda: _has(contact, CRM_HOST), 15)
             await page.screenshot(path=str(artifacts / "crm-frame.png"), full_page=True)
 
             # Disposition: the campaign's disposition URL is called, signed with the CRM secret.
             await page.wait_for_selector("#state-pill.pill-wrapup", timeout=90_000)
             await page.keyboard.press("Alt+1")
             await page.wait_for_selector("#state-pill.pill-ready")
-            await until(lambda: _crm_called(receiver), 30)
+            await eventually(lambda: _crm_called(receiver), 30)
             call = next(d for d in receiver.acknowledged() if d.event_type == "crm.disposition")
             assert call.signature_ok
             assert call.body["data"]["attempt_id"] == pop["attempt_id"]
@@ -153,27 +154,27 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
             # An opt-out through the API; the receiver refuses it until it is dead-lettered.
             added = await client.post("/api/dnc", json={"number": "+12125550190"}, headers=world.auth("boss"))
             assert added.status == 200
-            await until(lambda: _at_least(receiver, 2), 30)
+            await eventually(lambda: _at_least(receiver, 2), 30)
             await page.select_option("#dl-state", "dead")
             dead = page.locator("#dl-table tbody tr", has_text="optout.added")
-            await until(lambda: _count(dead, 1), 20)
+            await eventually(lambda: _count(dead, 1), 20)
             assert "HTTP 500" in await dead.inner_text()
             await page.screenshot(path=str(artifacts / "webhooks-dead-letter.png"), full_page=True)
 
             # The receiver is back: re-send from the page; delivered once, signed with the subscription's secret.
             receiver.mode = "ok"
             await dead.locator("button[data-resend]").click()
-            await until(lambda: _has(page.locator("#dl-msg"), "queued again"), 10)
-            await until(lambda: _acked(receiver, 1), 30)
+            await eventually(lambda: _has(page.locator("#dl-msg"), "queued again"), 10)
+            await eventually(lambda: _acked(receiver, 1), 30)
             (delivery,) = receiver.acknowledged()
             assert delivery.signature_ok
             assert delivery.body["data"]["number"] == "+12125550190"
             await page.select_option("#dl-state", "delivered")
-            await until(lambda: _count(page.locator("#dl-table tbody tr", has_text="optout.added"), 1), 20)
+            await eventually(lambda: _count(page.locator("#dl-table tbody tr", has_text="optout.added"), 1), 20)
 
             # Disable the subscription from the page: its state follows.
             await row.locator("button[data-toggle]").click()
-            await until(lambda: _has(page.locator("#subs-table tbody tr", has_text=receiver.url), "disabled"), 10)
+            await eventually(lambda: _has(page.locator("#subs-table tbody tr", has_text=receiver.url), "disabled"), 10)
             assert not errors, errors
     finally:
         await receiver.stop()
@@ -199,7 +200,7 @@ async def test_a_supervisor_searches_only_their_teams_leads(
         await north.locator("select[data-field=campaigns] option[value=demo]").wait_for(state="attached")
         await north.locator("select[data-field=campaigns]").select_option(["demo"])
         await north.locator("button[data-action=save-campaigns]").click()
-        await until(lambda: _team_works(client, world.auth("root"), ["demo"]), 10)
+        await eventually(lambda: _team_works(client, world.auth("root"), ["demo"]), 10)
         await admin.close()
         demo = await (await client.get("/api/leads?limit=1&campaign=demo", headers=world.auth("boss"))).json()
         demo_phone = demo["items"][0]["phone"]
@@ -220,15 +221,15 @@ async def test_a_supervisor_searches_only_their_teams_leads(
 
         # Her team's campaign: found, with its history.
         rows = await search(demo_phone.lstrip("+"))
-        await until(lambda: _count(rows, 1), 10)
+        await eventually(lambda: _count(rows, 1), 10)
         await rows.first.locator("button").click()
         await page.wait_for_selector("#history-table")
         # Another campaign's lead: not found; the one her agent alice holds a callback of: found.
         rows = await search(OTHER_PHONES[1].lstrip("+"))
-        await until(lambda: _has(page.locator("#lead-history"), "No lead found"), 10)
+        await eventually(lambda: _has(page.locator("#lead-history"), "No lead found"), 10)
         assert await rows.count() == 0
         rows = await search(OTHER_PHONES[0].lstrip("+"))
-        await until(lambda: _count(rows, 1), 10)
+        await eventually(lambda: _count(rows, 1), 10)
         await page.screenshot(path=str(artifacts / "supervisor-leads.png"), full_page=True)
         # An agent is not let in; the manager finds the other campaign's lead.
         agent = await browser.new_page(viewport=VIEWPORT)
@@ -286,22 +287,22 @@ async def test_a_manager_schedules_a_lists_recycling_and_sees_its_runs(
         await page.wait_for_selector("#schedule-list option", state="attached")
         # Counts first (the rules chosen above: no-answers older than 72 h, busy older than 1 h) ...
         await page.click("#btn-schedule-count")
-        await until(lambda: _has(page.locator("#schedule-count"), "5 leads would be recycled now"), 10)
+        await eventually(lambda: _has(page.locator("#schedule-count"), "5 leads would be recycled now"), 10)
         # ... then the schedule: every 2 hours.
         await page.fill("#schedule-every", "2")
         await page.click("#btn-schedule-save")
-        await until(lambda: _has(page.locator("#schedule-count"), "Saved"), 10)
+        await eventually(lambda: _has(page.locator("#schedule-count"), "Saved"), 10)
         row = page.locator("#schedules-table tbody tr")
-        await until(lambda: _count(row, 1), 10)
+        await eventually(lambda: _count(row, 1), 10)
         assert "2 h" in await row.inner_text()
         # The daemon's job runs it once due (here at the dialer clock's time 2 h later): the page shows the run.
         (run,) = await run_due_recycles(db, now + timedelta(hours=2, minutes=5))
         assert run.result.recycled == 5
         await page.reload()
-        await until(lambda: _has(page.locator("#schedules-table .last-recycled"), "5"), 10)
+        await eventually(lambda: _has(page.locator("#schedules-table .last-recycled"), "5"), 10)
         await page.screenshot(path=str(artifacts / "lists-schedule.png"), full_page=True)
         await page.click("#btn-schedule-remove")
-        await until(lambda: _count(row, 0), 10)
+        await eventually(lambda: _count(row, 0), 10)
         audit = await (await client.get("/api/audit?limit=20", headers=world.auth("root"))).json()
         assert {"list.recycle_schedule", "lists.recycle"} <= {e["action"] for e in audit["items"]}
         assert not errors, errors

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.browser import VIEWPORT, csp_violations, login
 from harness.web import REPO, web_world
-from test_console_dashboard import VIEWPORT, csp_violations, login
 
 pytestmark = pytest.mark.browser
 
