@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    cast,
     column,
     delete,
     exists,
@@ -337,8 +338,10 @@ async def _insert_if_subscribed(conn: AsyncConnection, rows: list[dict[str, obje
             c.event_id,
             c.event_type,
             c.subscription_id,
-            c.campaign_id,
-            c.lead_id,
+            # (cast: PostgreSQL types a VALUES column whose every row is NULL as text -- a batch of events
+            # with no lead, e.g. opt-outs from the registry)
+            cast(c.campaign_id, Integer()),
+            cast(c.lead_id, BigInteger()),
             c.order_key,
             c.url,
             c.payload,
