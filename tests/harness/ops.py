@@ -105,7 +105,8 @@ class OpsWorld:
         in_stage = CALL_STAGES[stage]
         return await self.run_until(lambda: any(in_stage(r) for r in self.pbx.truth.originates), rounds=200, step=0.5)
 
-    def _quiet(self) -> bool:
+    def quiet(self) -> bool:
+        """No pacing step, update, screen-pop lookup, event, action or AMI response under way in any daemon."""
         for dialer in self._dialers():
             if not (all(r.idle for r in dialer.runners.values()) and dialer.inbound.idle):
                 return False
@@ -124,7 +125,7 @@ class OpsWorld:
         deadline = loop.time() + max_seconds
         calm = 0
         while loop.time() < deadline:
-            if self._quiet():
+            if self.quiet():
                 calm += 1
                 if calm >= 3:
                     return True

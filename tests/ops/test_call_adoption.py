@@ -57,6 +57,9 @@ async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, 
         truth = {r.attempt: r for r in world.pbx.truth.originates}
         await world.run(900, step=2.0, until=lambda: all(truth[a].ended_at is not None for a in still_up))
         await world.run(20, step=1.0)
+        # Compare the stored rows with the daemon's memory at a quiet point: the survivor keeps dialling, and on a
+        # loaded machine a claim's lead row (in_call) can be read before its call joins the in-flight table.
+        assert await world.settled(max_seconds=60)
         rows = await attempt_rows(world)
         # The adopted calls' outcomes are what the PBX says happened (not a guess).
         for attempt in still_up:
