@@ -46,7 +46,9 @@ from dialer.contract import (
     AMD_USER_EVENT,
     AMD_VARIABLE,
     ATTEMPT_VARIABLE,
+    CALL_END_USER_EVENT,
     FASTAGI_VARIABLE,
+    HANGUP_CONTEXT,
     IVR_CALL_VARIABLE,
     IVR_CONTEXT,
     IVR_CONTEXT_VARIABLE,
@@ -165,8 +167,12 @@ class IvrCall:
         self.ended = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.command_ids = random.Random(f"{call.engine.config.seed}:agi:{self.o.uniqueid}")
+        self.session: asyncio.Task[None] | None = None  # the /ivr session running now (AGI() has not returned)
+        self.agi_hung_up = False  # the flow's HANGUP: the channel hangs up once AGI() returns
+        self.h_ran = False
         self.engine.emit_hooks.append(self._watch)
         call.after_queue = self._queue_returned
+        call.h_extension = self._h_extension
 
     # -- the dialplan
 
@@ -253,11 +259,14 @@ class IvrCall:
         self._set(IVR_MAX_WAIT_VARIABLE, DEFAULT_MAX_WAIT)
         self._set(IVR_CONTEXT_VARIABLE, "")
         self._step("AGI", f"agi://{self.address}/ivr")
-        self._spawn(self._session("ivr", self._after_agi))
+        self.session = self._spawn(self._session("ivr", self._after_agi))
 
     def _after_agi(self) -> None:
         """The AGI returned: to the queue the flow chose, or the end."""
         if self.call.stage is Stage.ENDED:
+            return
+        if self.agi_hung_up:  # the flow's HANGUP: no further priority runs, the h extension does
+            self.call.dialplan_hangup(0)
             return
         o = self.o
         queue = o.variables.get(IVR_QUEUE_VARIABLE, "")
@@ -303,15 +312,111 @@ class IvrCall:
             self.o.variables["MEMBERINTERFACE"] = dict(headers).get("Interface", "")
             return
         self.engine.emit_hooks.remove(self._watch)
+        if self.h_ran:
+            return
+        # A hang-up that did not run the call's h extension (call control ended it: dialer.sim.pbx.callcontrol):
+        # the flow still hears how its queued call ended, late.
         self.ended.set()
         if self.o.variables.get(STAGE_VARIABLE) == "QUEUED":
-            # the h extension: ExecIf(${DIALER_STAGE} = QUEUED ?AGI(/ivr-end)), then dialer-hangup's
             self._spawn(self._session("ivr-end", None))
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    # -- the h extension
+
+    def _h_extension(self, cause: int, stage: Stage, then: Callable[[], None]) -> None:
+        """[dialer-ivr]'s h extension, before the channel's ``Hangup``: once AGI() returned (the /ivr session sees
+        the hang-up and ends), ``ExecIf(QUEUED?AGI(/ivr-end))`` -- the daemon closes the queued caller's flow --
+        then ``Goto(dialer-hangup,h,1)``: the report (``DialerCallEnd``)."""
+        self.h_ran = True
+        self.ended.set()
+        running = self.session if self.session is not None and not self.session.done() else None
+        queued = self.o.variables.get(STAGE_VARIABLE) == "QUEUED"
+        if (running is None and not queued) or self.engine.closed:
+            self._h_steps(queued=False)
+            self._dialer_hangup(cause)
+            then()
+            return
+
+        async def h() -> None:
+            if running is not None:
+                await asyncio.wait({running})  # AGI() returns when its script closes the connection
+            if self.engine.closed:
+                return
+            again = self.o.variables.get(STAGE_VARIABLE) == "QUEUED"
+            self._h_steps(queued=again, before_agi=True)
+            if again:
+                await self._session("ivr-end", None)
+                if self._pbx_closed():  # (stopped meanwhile)
+                    return
+            self._h_steps(queued=again, before_agi=False)
+            self._dialer_hangup(cause)
+            then()
+
+        self._spawn(h())
+
+    def _pbx_closed(self) -> bool:
+        return self.engine.closed
+
+    def _h_steps(self, *, queued: bool, before_agi: bool | None = None) -> None:
+        o, e = self.o, self.engine
+        if before_agi is None or before_agi:
+            o.context, o.exten = IVR_CONTEXT, "h"
+            e.step(o, "ExecIf", f"{int(queued)}?AGI(agi://{self.address}/ivr-end)", priority=1)
+        if before_agi is None or not before_agi:
+            e.step(o, "Goto", f"{HANGUP_CONTEXT},h,1", priority=2)
+
+    def _dialer_hangup(self, cause: int) -> None:
+        """[dialer-hangup]'s h extension as the shipped dialplan runs it, from the channel's variables."""
+        o, e = self.o, self.engine
+        v = o.variables
+        o.context, o.exten = HANGUP_CONTEXT, "h"
+        attempt = v.get(ATTEMPT_VARIABLE, "")
+        stage = v.get(STAGE_VARIABLE, "")
+        e.step(o, "NoOp", f"DIALER end attempt={attempt} stage={stage} cause={cause}", priority=1)
+        amd = v.get("AMDSTATUS", "") or "HANGUP"
+        amd_fields: Headers = [("Status", amd), ("Cause", v.get("AMDCAUSE", "")), ("Attempt", attempt)]
+        in_amd = stage == "AMD"
+        e.step(
+            o,
+            "ExecIf",
+            f"{int(in_amd)}?UserEvent({','.join([AMD_USER_EVENT, *(f'{k}: {x}' for k, x in amd_fields)])})",
+            priority=2,
+        )
+        if in_amd:
+            e.channel_event("UserEvent", o, [("UserEvent", AMD_USER_EVENT), *amd_fields], "user,all")
+        member = v.get("MEMBERINTERFACE", "")
+        e.step(o, "GotoIf", f"{int(member != '')}?queued", priority=3)
+        if member:
+            e.step(o, "Set", f"DIALER_CONNECTED_AGENT={member}", priority=12)
+            e.set_var(o, "DIALER_CONNECTED_AGENT", member)
+            e.step(o, "Set", f"{STAGE_VARIABLE}=CONNECTED", priority=13)
+            e.set_var(o, STAGE_VARIABLE, "CONNECTED")
+        else:
+            e.step(o, "GotoIf", "0?direct", priority=4)  # (a direct agent call never runs in [dialer-ivr])
+            waiting = stage == "QUEUED"
+            e.step(o, "GotoIf", f"{int(not waiting)}?report", priority=5)
+            if waiting:
+                e.step(o, "Set", f"{STAGE_VARIABLE}=ABANDONED", priority=6)
+                e.set_var(o, STAGE_VARIABLE, "ABANDONED")
+                fields: Headers = [("Attempt", attempt), ("QueueStatus", "CALLERHANGUP")]
+                e.step(o, "UserEvent", ",".join([ABANDON_USER_EVENT, *(f"{k}: {x}" for k, x in fields)]), priority=7)
+                e.channel_event("UserEvent", o, [("UserEvent", ABANDON_USER_EVENT), *fields], "user,all")
+                e.step(o, "Goto", "report", priority=8)
+        end: Headers = [
+            ("Attempt", attempt),
+            ("Stage", v.get(STAGE_VARIABLE, "")),
+            ("Agent", v.get("DIALER_CONNECTED_AGENT", "")),
+            ("QueueStatus", v.get("QUEUESTATUS", "")),
+            ("Cause", str(cause)),
+        ]
+        e.step(o, "UserEvent", ",".join([CALL_END_USER_EVENT, *(f"{k}: {x}" for k, x in end)]), priority=14)
+        e.channel_event("UserEvent", o, [("UserEvent", CALL_END_USER_EVENT), *end], "user,all")
+        o.priority = 15
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     # -- FastAGI
 
@@ -345,6 +450,9 @@ class IvrCall:
                         writer.write(b"HANGUP\n")
                         hangup_sent = True
                 await writer.drain()
+            if not self.engine.closed:
+                hung_up = script == "ivr" and self.ended.is_set()
+                self.engine.set_var(self.o, "AGISTATUS", "HANGUP" if hung_up else "SUCCESS")
         except (OSError, ValueError) as exc:
             log.warning("sim_fastagi_failed", script=script, address=self.address, error=str(exc))
             self.engine.set_var(self.o, "AGISTATUS", "FAILURE")
@@ -410,7 +518,11 @@ class IvrCall:
         if words and words[0].upper() == "EXEC" and len(words) >= 2:
             return self._exec(words[1], words[2] if len(words) > 2 else "")
         if words and words[0].upper() == "HANGUP":
-            self.engine.later(0.0, lambda: self.call.dialplan_hangup(16))
+            # a soft hang-up (AST_SOFTHANGUP_EXPLICIT): the script goes on until it closes, then AGI() returns and
+            # the h extension runs (_after_agi); the causes read 0 (ivr-reminder.txt)
+            self.agi_hung_up = True
+            self.ended.set()
+            self.engine.hangup_request(o, 32, soft=True)
             return "200 result=1"
         return "510 Invalid or unknown command"
 
