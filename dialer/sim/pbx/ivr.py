@@ -19,9 +19,11 @@ would, with an ``AGIExecStart``/``AGIExecEnd`` pair per command (class ``agi``) 
 ``HANGUP``                         ``200 result=1``, then the channel hangs up
 =================================  ===========================================================================
 
-A channel that hangs up while the session is open sends ``HANGUP`` (the next command gets ``511``). When the
-flow set ``DIALER_IVR_QUEUE`` the dialplan raises ``DialerIvrTransfer`` and runs ``Queue()``; nobody in time:
-``DialerAbandon`` and back to ``/ivr``; the h extension of a queued call runs ``/ivr-end``.
+A channel that hangs up while the session is open sends ``HANGUP``; then the commands res_agi refuses on a dead
+channel get ``511`` (``GET VARIABLE``, ``SET VARIABLE``, ``EXEC`` still run: tests/fixtures/agi/ivr-session.txt).
+When the flow set ``DIALER_IVR_QUEUE`` the dialplan raises ``DialerIvrTransfer`` and runs ``Queue()``; nobody in
+time: ``DialerAbandon`` and back to ``/ivr``. The h extension runs before the channel's ``Hangup``, once AGI()
+returned: ``/ivr-end`` for a queued call, then [dialer-hangup]'s ``DialerCallEnd`` (inbound IVR callers too).
 
 The simulated callers press keys as :class:`IvrCallers` says (:class:`dialer.sim.ivr.CallerBehaviour`: keys by
 weight, silence, invalid keys, hang-ups, the opt-out key), drawn from the call's own seeded generator; machines
@@ -150,6 +152,28 @@ def agi_environment(channel: Channel, script: str, address: str, *, thread: int)
         ("agi_accountcode", ""),
         ("agi_threadid", str(thread)),
     ]
+
+
+# What res_agi answers a command it does not run on a hung-up channel (tests/fixtures/agi/ivr-session.txt), and the
+# commands it still runs there (its command table's "dead" column).
+DEAD_CHANNEL_REPLY = "511 Command Not Permitted on a dead channel or intercept routine"
+_DEAD_SAFE = (
+    ("asyncagi", "break"),
+    ("database",),
+    ("exec",),
+    ("get", "full", "variable"),
+    ("get", "variable"),
+    ("noop",),
+    ("set", "variable"),
+    ("speech", "destroy"),
+    ("speech", "unload", "grammar"),
+    ("verbose",),
+)
+
+
+def _allowed_when_dead(command: str) -> bool:
+    words = tuple(w.lower() for w in command.split()[:3])
+    return any(words[: len(prefix)] == prefix for prefix in _DEAD_SAFE)
 
 
 class IvrCall:
@@ -438,11 +462,11 @@ class IvrCall:
                 command = line.decode().strip()
                 if not command:
                     continue
-                if self.ended.is_set() and script == "ivr":
+                if self.ended.is_set() and script == "ivr" and not _allowed_when_dead(command):
                     if not hangup_sent:
                         writer.write(b"HANGUP\n")
                         hangup_sent = True
-                    writer.write(b"511 Command Not Permitted on a dead channel or intercepted by hangup handler\n")
+                    writer.write(DEAD_CHANNEL_REPLY.encode() + b"\n")
                 else:
                     reply = await self._execute(command)
                     writer.write(reply.encode() + b"\n")
