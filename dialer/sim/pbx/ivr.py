@@ -38,7 +38,7 @@ import contextlib
 import random
 import shlex
 import weakref
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,14 @@ class IvrCallers:
     invalid_key: str = "7"
     beep_seconds: float = 8.0  # a machine's greeting until the beep (WaitForSilence returns then)
     inbound_flow: str = "inbound"  # the flow dialer-inbound,ivr names (Set(DIALER_IVR_FLOW=inbound))
+    # What callers enter at one collect prompt, by its flow and name ("inbound/welcome": an account number), instead
+    # of ``behaviour``'s keys (a menu elsewhere in the same call still gets those)
+    by_prompt: Mapping[str, CallerBehaviour] = field(default_factory=dict)
+
+    def at(self, sound: str) -> CallerBehaviour:
+        """The behaviour at the collect that plays ``sound`` (``dialer/ivr/<flow>/<prompt>``)."""
+        flow_prompt = "/".join(sound.rsplit("/", 2)[-2:])
+        return self.by_prompt.get(flow_prompt, self.behaviour)
 
 
 _CALLERS: weakref.WeakKeyDictionary[Engine, IvrCallers] = weakref.WeakKeyDictionary()
@@ -538,7 +546,7 @@ class IvrCall:
         if verb == "GET DATA" and len(words) >= 3:
             timeout = float(words[3]) / 1000 if len(words) > 3 else 5.0
             max_digits = int(words[4]) if len(words) > 4 else 1
-            return await self._get_data(timeout, max_digits)
+            return await self._get_data(words[2], timeout, max_digits)
         if words and words[0].upper() == "EXEC" and len(words) >= 2:
             return self._exec(words[1], words[2] if len(words) > 2 else "")
         if words and words[0].upper() == "HANGUP":
@@ -578,9 +586,9 @@ class IvrCall:
             return f"200 result=-1 endpos={endpos}"
         return f"200 result=0 endpos={endpos}"
 
-    async def _get_data(self, wait_seconds: float, max_digits: int) -> str:
+    async def _get_data(self, sound: str, wait_seconds: float, max_digits: int) -> str:
         prompt = self.callers.prompt_seconds
-        behaviour = self.callers.behaviour
+        behaviour = self.callers.at(sound)
         if self.machine:
             return "200 result= (timeout)" if await self._wait(prompt + wait_seconds) else "200 result=-1"
         if self.rng.random() < behaviour.hangup_per_step:
