@@ -1,7 +1,8 @@
 """`dialer demo`: the whole dialer on the embedded defaults, against the simulated PBX.
 
 A fresh SQLite database under ``var/``, the demo campaign (``campaigns/demo.toml``) with its sample leads and the
-agentless reminder (``campaigns/reminder.toml``: its flow runs over the daemon's FastAGI server), the
+agentless reminder (``campaigns/reminder.toml``: its flow runs over the daemon's FastAGI server), an inbound IVR whose
+account lookup reads the demo's accounts (``campaigns/ivr/demo-accounts.csv``), the
 simulated PBX in-process (speaking Asterisk 22's AMI over real TCP on loopback), and simulated agents who log in,
 go ready, take calls, wrap up and disposition through the same agent service and disposition path the web console
 uses. The daemon itself is the production one (:func:`dialer.app.build_app`).
@@ -14,7 +15,7 @@ import contextlib
 import random
 import sqlite3
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from dialer.campaign.config import CampaignConfig, load_campaign_file
 from dialer.clock import Clock
 from dialer.daemon import Dialer
 from dialer.daemon.agentless import IVR_ROLE
+from dialer.ivr.actions import TableActions
 from dialer.ivr.campaign import campaign_flow
 from dialer.logging import get_logger
 from dialer.provision import provision_campaign
@@ -46,6 +48,9 @@ log = get_logger(__name__)
 DEMO_SCENARIO = "demo"
 DEMO_CAMPAIGNS = frozenset({"demo", "demo-ja", "demo-zh-cn", "reminder"})  # the campaigns the demo may reset
 INBOUND_IVR_FLOW = Path("campaigns/ivr/inbound.toml")  # the inbound IVR the demo's callers dial (dialer-inbound,ivr)
+# The accounts its lookup (find_account) reads: the demo's customers, as a manager loads them ([fastagi] accounts)
+DEMO_ACCOUNTS = Path("campaigns/ivr/demo-accounts.csv")
+UNKNOWN_ACCOUNT_SHARE = 0.2  # of the demo's inbound callers, those who key a number the table does not hold
 # The simulated callers of the agentless reminder: most confirm, some cancel, ask for someone (3), say nothing,
 # press a wrong key, opt out (9) or hang up.
 DEMO_IVR_CALLERS = IvrCallers(
@@ -56,6 +61,24 @@ DEMO_IVR_CALLERS = IvrCallers(
     ),
     prompt_seconds=3.0,
 )
+
+
+def demo_ivr_callers(accounts: Path | None) -> IvrCallers:
+    """The demo's callers: the reminder's (:data:`DEMO_IVR_CALLERS`); inbound callers key an account number -- one of
+    the table's, or (:data:`UNKNOWN_ACCOUNT_SHARE`) one it does not hold -- then ask for the balance or a person."""
+    known = sorted(TableActions.from_csv(accounts).accounts) if accounts is not None and accounts.is_file() else []
+    if not known:
+        return DEMO_IVR_CALLERS
+    unknown = next(n for n in (f"{9000 + i}" for i in range(1000)) if n not in known)
+    entries = {account: (1 - UNKNOWN_ACCOUNT_SHARE) / len(known) for account in known}
+    entries[unknown] = UNKNOWN_ACCOUNT_SHARE
+    return replace(
+        DEMO_IVR_CALLERS,
+        by_prompt={
+            "inbound/welcome": CallerBehaviour(keys=entries, think_seconds=(1.0, 4.0)),
+            "inbound/menu": CallerBehaviour(keys={"1": 0.4, "0": 0.6}),
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +215,7 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
     )
 
     async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
-        configure_ivr_callers(pbx.core.engine, DEMO_IVR_CALLERS)
+        configure_ivr_callers(pbx.core.engine, demo_ivr_callers(settings.fastagi.accounts))
         await pbx.start()
         try:
             yield
@@ -282,7 +305,11 @@ def demo_settings(
         # the FastAGI server of the agentless campaign's flow and the inbound IVR: any free port (the Originates
         # carry it; the simulated PBX is told)
         "fastagi": base.fastagi.model_copy(
-            update={"port": 0, "inbound_flows": [p for p in (INBOUND_IVR_FLOW,) if p.is_file()]}
+            update={
+                "port": 0,
+                "inbound_flows": [p for p in (INBOUND_IVR_FLOW,) if p.is_file()],
+                "accounts": base.fastagi.accounts or (DEMO_ACCOUNTS if DEMO_ACCOUNTS.is_file() else None),
+            }
         ),
     }
     if drain_seconds is not None:

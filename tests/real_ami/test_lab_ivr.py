@@ -16,9 +16,9 @@ from harness.lab import INBOUND_QUEUE, QUEUE, Lab
 
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.actions import OriginateRequest, OriginateStatus
-from dialer.ami.events import UserEvent
+from dialer.ami.events import AmiEvent, Hangup, UserEvent
 from dialer.ami.fastagi import FastAgiServer
-from dialer.contract import IVR_TRANSFER_USER_EVENT
+from dialer.contract import CALL_END_USER_EVENT, IVR_TRANSFER_USER_EVENT
 from dialer.ivr.actions import TableActions
 from dialer.ivr.agi import IvrAgiService, IvrCallInfo, decode_context
 from dialer.ivr.executor import FlowResult
@@ -164,6 +164,25 @@ async def test_inbound_caller_enters_an_account_and_reaches_an_agent_with_it(lab
     assert pop["ivr"]["var_account"] == "1234"
     assert "entered account 1234" in pop["ivr_summary"]
     assert "acct name Ann Lee" in pop["ivr_summary"]
+    # dialer-inbound,ivr runs [dialer-ivr], which includes [dialer-hangup]: once the call is over, the h extension
+    # reports it (DialerCallEnd) before the caller's channel hangs up -- what the simulated PBX does too
+    (transfer,) = [e for e in lab.events[seen:] if isinstance(e, UserEvent) and e.name == IVR_TRANSFER_USER_EVENT]
+    caller = transfer.uniqueid
+
+    def ended() -> list[AmiEvent]:
+        return [
+            e
+            for e in lab.events[seen:]
+            if getattr(e, "uniqueid", None) == caller
+            and (isinstance(e, Hangup) or (isinstance(e, UserEvent) and e.name == CALL_END_USER_EVENT))
+        ]
+
+    await lab.wait_until(lambda: any(isinstance(e, Hangup) for e in ended()), within=40)
+    end, hangup = ended()
+    assert isinstance(end, UserEvent)
+    assert isinstance(hangup, Hangup)
+    # (its Attempt is the harness's: the lab's caller is originated by AMI, which names one)
+    assert (end.get("Stage"), end.get("Agent")) == ("CONNECTED", agent)
 
 
 async def no_leads(_number: str) -> list[tuple[str, int]]:

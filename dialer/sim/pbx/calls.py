@@ -76,6 +76,10 @@ class PairCall:
         # What the context does when Queue() returns without an agent (None: its own default; [dialer-ivr] goes
         # back to its flow: dialer.sim.pbx.ivr).
         self.after_queue: Callable[[], None] | None = None
+        # The queue side's h extension when it waits on something outside the PBX ([dialer-ivr]'s, which runs the
+        # FastAGI /ivr-end session first: dialer.sim.pbx.ivr): called with the cause, the stage and the rest of the
+        # hang-up (its ``Hangup`` event onwards) to run once it is done. None: before_hangup, at once.
+        self.h_extension: Callable[[int, Stage, Callable[[], None]], None] | None = None
 
     def later(self, delay: float, callback: Callable[[], None]) -> Timer:
         timer = self.engine.later(delay, callback)
@@ -176,6 +180,15 @@ class PairCall:
     def before_hangup(self, cause: int, stage: Stage) -> None:
         """The queue side's h extension: runs after the hangup, before its ``Hangup`` event."""
 
+    def run_h_extension(self, cause: int, stage: Stage, then: Callable[[], None]) -> None:
+        """The h extension (:attr:`h_extension` or :meth:`before_hangup`), then ``then``: the ``Hangup`` event
+        and what follows it."""
+        if self.h_extension is None:
+            self.before_hangup(cause, stage)
+            then()
+        else:
+            self.h_extension(cause, stage, then)
+
     def dialplan_hangup(self, cause: int) -> None:
         """The queue side's dialplan ends (Hangup()): both halves go down."""
         if self.stage is Stage.ENDED:
@@ -205,12 +218,15 @@ class PairCall:
         else:
             self.release_direct_agent()
         e.hangup_request(near, 16, soft=True)
-        self.before_hangup(cause, stage)
-        e.hangup(near, cause)
-        if far is not None:
-            e.device_state(far.device, "NOT_INUSE")
-        e.device_state(near.device, "NOT_INUSE")
-        self.on_ended()
+
+        def rest() -> None:
+            e.hangup(near, cause)
+            if far is not None:
+                e.device_state(far.device, "NOT_INUSE")
+            e.device_state(near.device, "NOT_INUSE")
+            self.on_ended()
+
+        self.run_h_extension(cause, stage, rest)
 
     def dialer_hangs_up_queue_side(self, cause: int | None) -> None:
         """``Action: Hangup`` of the queue side after the answer (without Cause the causes read 0)."""
@@ -235,15 +251,18 @@ class PairCall:
         e.hangup_request(near, 16, soft=True)
         if far is not None:
             e.hangup_request(far, cause)
-        self.before_hangup(cause, stage)
-        e.hangup(near, cause)
-        if far is not None:
-            e.hangup_request(far, 16, soft=True)
-            e.hangup(far, cause)
-        e.device_state(near.device, "NOT_INUSE")
-        if far is not None:
-            e.device_state(far.device, "NOT_INUSE")
-        self.on_ended()
+
+        def rest() -> None:
+            e.hangup(near, cause)
+            if far is not None:
+                e.hangup_request(far, 16, soft=True)
+                e.hangup(far, cause)
+            e.device_state(near.device, "NOT_INUSE")
+            if far is not None:
+                e.device_state(far.device, "NOT_INUSE")
+            self.on_ended()
+
+        self.run_h_extension(cause, stage, rest)
 
     def _end(self) -> None:
         self.stage = Stage.ENDED

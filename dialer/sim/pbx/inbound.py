@@ -123,10 +123,14 @@ class InboundCall(PairCall):
         self.on_abandoned_in_queue()
         self.queues.abandon(self.caller)
         e.hangup_request(near, 16, soft=True)
-        e.hangup(near, 0)
-        e.device_state(customer.device, "NOT_INUSE")
-        e.device_state(near.device, "NOT_INUSE")
-        self.on_ended()
+
+        def rest() -> None:
+            e.hangup(near, 0)
+            e.device_state(customer.device, "NOT_INUSE")
+            e.device_state(near.device, "NOT_INUSE")
+            self.on_ended()
+
+        self.run_h_extension(0, Stage.QUEUED, rest)
 
     def on_connected(self, leg: AgentLeg) -> None:
         if self.request is None and self.patience_timer is not None:

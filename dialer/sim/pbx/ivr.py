@@ -19,9 +19,11 @@ would, with an ``AGIExecStart``/``AGIExecEnd`` pair per command (class ``agi``) 
 ``HANGUP``                         ``200 result=1``, then the channel hangs up
 =================================  ===========================================================================
 
-A channel that hangs up while the session is open sends ``HANGUP`` (the next command gets ``511``). When the
-flow set ``DIALER_IVR_QUEUE`` the dialplan raises ``DialerIvrTransfer`` and runs ``Queue()``; nobody in time:
-``DialerAbandon`` and back to ``/ivr``; the h extension of a queued call runs ``/ivr-end``.
+A channel that hangs up while the session is open sends ``HANGUP``; then the commands res_agi refuses on a dead
+channel get ``511`` (``GET VARIABLE``, ``SET VARIABLE``, ``EXEC`` still run: tests/fixtures/agi/ivr-session.txt).
+When the flow set ``DIALER_IVR_QUEUE`` the dialplan raises ``DialerIvrTransfer`` and runs ``Queue()``; nobody in
+time: ``DialerAbandon`` and back to ``/ivr``. The h extension runs before the channel's ``Hangup``, once AGI()
+returned: ``/ivr-end`` for a queued call, then [dialer-hangup]'s ``DialerCallEnd`` (inbound IVR callers too).
 
 The simulated callers press keys as :class:`IvrCallers` says (:class:`dialer.sim.ivr.CallerBehaviour`: keys by
 weight, silence, invalid keys, hang-ups, the opt-out key), drawn from the call's own seeded generator; machines
@@ -36,7 +38,7 @@ import contextlib
 import random
 import shlex
 import weakref
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +48,9 @@ from dialer.contract import (
     AMD_USER_EVENT,
     AMD_VARIABLE,
     ATTEMPT_VARIABLE,
+    CALL_END_USER_EVENT,
     FASTAGI_VARIABLE,
+    HANGUP_CONTEXT,
     IVR_CALL_VARIABLE,
     IVR_CONTEXT,
     IVR_CONTEXT_VARIABLE,
@@ -88,6 +92,14 @@ class IvrCallers:
     invalid_key: str = "7"
     beep_seconds: float = 8.0  # a machine's greeting until the beep (WaitForSilence returns then)
     inbound_flow: str = "inbound"  # the flow dialer-inbound,ivr names (Set(DIALER_IVR_FLOW=inbound))
+    # What callers enter at one collect prompt, by its flow and name ("inbound/welcome": an account number), instead
+    # of ``behaviour``'s keys (a menu elsewhere in the same call still gets those)
+    by_prompt: Mapping[str, CallerBehaviour] = field(default_factory=dict)
+
+    def at(self, sound: str) -> CallerBehaviour:
+        """The behaviour at the collect that plays ``sound`` (``dialer/ivr/<flow>/<prompt>``)."""
+        flow_prompt = "/".join(sound.rsplit("/", 2)[-2:])
+        return self.by_prompt.get(flow_prompt, self.behaviour)
 
 
 _CALLERS: weakref.WeakKeyDictionary[Engine, IvrCallers] = weakref.WeakKeyDictionary()
@@ -150,6 +162,28 @@ def agi_environment(channel: Channel, script: str, address: str, *, thread: int)
     ]
 
 
+# What res_agi answers a command it does not run on a hung-up channel (tests/fixtures/agi/ivr-session.txt), and the
+# commands it still runs there (its command table's "dead" column).
+DEAD_CHANNEL_REPLY = "511 Command Not Permitted on a dead channel or intercept routine"
+_DEAD_SAFE = (
+    ("asyncagi", "break"),
+    ("database",),
+    ("exec",),
+    ("get", "full", "variable"),
+    ("get", "variable"),
+    ("noop",),
+    ("set", "variable"),
+    ("speech", "destroy"),
+    ("speech", "unload", "grammar"),
+    ("verbose",),
+)
+
+
+def _allowed_when_dead(command: str) -> bool:
+    words = tuple(w.lower() for w in command.split()[:3])
+    return any(words[: len(prefix)] == prefix for prefix in _DEAD_SAFE)
+
+
 class IvrCall:
     """One answered call in [dialer-ivr]: its dialplan steps and its FastAGI sessions."""
 
@@ -165,8 +199,12 @@ class IvrCall:
         self.ended = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.command_ids = random.Random(f"{call.engine.config.seed}:agi:{self.o.uniqueid}")
+        self.session: asyncio.Task[None] | None = None  # the /ivr session running now (AGI() has not returned)
+        self.agi_hung_up = False  # the flow's HANGUP: the channel hangs up once AGI() returns
+        self.h_ran = False
         self.engine.emit_hooks.append(self._watch)
         call.after_queue = self._queue_returned
+        call.h_extension = self._h_extension
 
     # -- the dialplan
 
@@ -253,11 +291,14 @@ class IvrCall:
         self._set(IVR_MAX_WAIT_VARIABLE, DEFAULT_MAX_WAIT)
         self._set(IVR_CONTEXT_VARIABLE, "")
         self._step("AGI", f"agi://{self.address}/ivr")
-        self._spawn(self._session("ivr", self._after_agi))
+        self.session = self._spawn(self._session("ivr", self._after_agi))
 
     def _after_agi(self) -> None:
         """The AGI returned: to the queue the flow chose, or the end."""
         if self.call.stage is Stage.ENDED:
+            return
+        if self.agi_hung_up:  # the flow's HANGUP: no further priority runs, the h extension does
+            self.call.dialplan_hangup(0)
             return
         o = self.o
         queue = o.variables.get(IVR_QUEUE_VARIABLE, "")
@@ -303,15 +344,111 @@ class IvrCall:
             self.o.variables["MEMBERINTERFACE"] = dict(headers).get("Interface", "")
             return
         self.engine.emit_hooks.remove(self._watch)
+        if self.h_ran:
+            return
+        # A hang-up that did not run the call's h extension (call control ended it: dialer.sim.pbx.callcontrol):
+        # the flow still hears how its queued call ended, late.
         self.ended.set()
         if self.o.variables.get(STAGE_VARIABLE) == "QUEUED":
-            # the h extension: ExecIf(${DIALER_STAGE} = QUEUED ?AGI(/ivr-end)), then dialer-hangup's
             self._spawn(self._session("ivr-end", None))
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    # -- the h extension
+
+    def _h_extension(self, cause: int, stage: Stage, then: Callable[[], None]) -> None:
+        """[dialer-ivr]'s h extension, before the channel's ``Hangup``: once AGI() returned (the /ivr session sees
+        the hang-up and ends), ``ExecIf(QUEUED?AGI(/ivr-end))`` -- the daemon closes the queued caller's flow --
+        then ``Goto(dialer-hangup,h,1)``: the report (``DialerCallEnd``)."""
+        self.h_ran = True
+        self.ended.set()
+        running = self.session if self.session is not None and not self.session.done() else None
+        queued = self.o.variables.get(STAGE_VARIABLE) == "QUEUED"
+        if (running is None and not queued) or self.engine.closed:
+            self._h_steps(queued=False)
+            self._dialer_hangup(cause)
+            then()
+            return
+
+        async def h() -> None:
+            if running is not None:
+                await asyncio.wait({running})  # AGI() returns when its script closes the connection
+            if self.engine.closed:
+                return
+            again = self.o.variables.get(STAGE_VARIABLE) == "QUEUED"
+            self._h_steps(queued=again, before_agi=True)
+            if again:
+                await self._session("ivr-end", None)
+                if self._pbx_closed():  # (stopped meanwhile)
+                    return
+            self._h_steps(queued=again, before_agi=False)
+            self._dialer_hangup(cause)
+            then()
+
+        self._spawn(h())
+
+    def _pbx_closed(self) -> bool:
+        return self.engine.closed
+
+    def _h_steps(self, *, queued: bool, before_agi: bool | None = None) -> None:
+        o, e = self.o, self.engine
+        if before_agi is None or before_agi:
+            o.context, o.exten = IVR_CONTEXT, "h"
+            e.step(o, "ExecIf", f"{int(queued)}?AGI(agi://{self.address}/ivr-end)", priority=1)
+        if before_agi is None or not before_agi:
+            e.step(o, "Goto", f"{HANGUP_CONTEXT},h,1", priority=2)
+
+    def _dialer_hangup(self, cause: int) -> None:
+        """[dialer-hangup]'s h extension as the shipped dialplan runs it, from the channel's variables."""
+        o, e = self.o, self.engine
+        v = o.variables
+        o.context, o.exten = HANGUP_CONTEXT, "h"
+        attempt = v.get(ATTEMPT_VARIABLE, "")
+        stage = v.get(STAGE_VARIABLE, "")
+        e.step(o, "NoOp", f"DIALER end attempt={attempt} stage={stage} cause={cause}", priority=1)
+        amd = v.get("AMDSTATUS", "") or "HANGUP"
+        amd_fields: Headers = [("Status", amd), ("Cause", v.get("AMDCAUSE", "")), ("Attempt", attempt)]
+        in_amd = stage == "AMD"
+        e.step(
+            o,
+            "ExecIf",
+            f"{int(in_amd)}?UserEvent({','.join([AMD_USER_EVENT, *(f'{k}: {x}' for k, x in amd_fields)])})",
+            priority=2,
+        )
+        if in_amd:
+            e.channel_event("UserEvent", o, [("UserEvent", AMD_USER_EVENT), *amd_fields], "user,all")
+        member = v.get("MEMBERINTERFACE", "")
+        e.step(o, "GotoIf", f"{int(member != '')}?queued", priority=3)
+        if member:
+            e.step(o, "Set", f"DIALER_CONNECTED_AGENT={member}", priority=12)
+            e.set_var(o, "DIALER_CONNECTED_AGENT", member)
+            e.step(o, "Set", f"{STAGE_VARIABLE}=CONNECTED", priority=13)
+            e.set_var(o, STAGE_VARIABLE, "CONNECTED")
+        else:
+            e.step(o, "GotoIf", "0?direct", priority=4)  # (a direct agent call never runs in [dialer-ivr])
+            waiting = stage == "QUEUED"
+            e.step(o, "GotoIf", f"{int(not waiting)}?report", priority=5)
+            if waiting:
+                e.step(o, "Set", f"{STAGE_VARIABLE}=ABANDONED", priority=6)
+                e.set_var(o, STAGE_VARIABLE, "ABANDONED")
+                fields: Headers = [("Attempt", attempt), ("QueueStatus", "CALLERHANGUP")]
+                e.step(o, "UserEvent", ",".join([ABANDON_USER_EVENT, *(f"{k}: {x}" for k, x in fields)]), priority=7)
+                e.channel_event("UserEvent", o, [("UserEvent", ABANDON_USER_EVENT), *fields], "user,all")
+                e.step(o, "Goto", "report", priority=8)
+        end: Headers = [
+            ("Attempt", attempt),
+            ("Stage", v.get(STAGE_VARIABLE, "")),
+            ("Agent", v.get("DIALER_CONNECTED_AGENT", "")),
+            ("QueueStatus", v.get("QUEUESTATUS", "")),
+            ("Cause", str(cause)),
+        ]
+        e.step(o, "UserEvent", ",".join([CALL_END_USER_EVENT, *(f"{k}: {x}" for k, x in end)]), priority=14)
+        e.channel_event("UserEvent", o, [("UserEvent", CALL_END_USER_EVENT), *end], "user,all")
+        o.priority = 15
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     # -- FastAGI
 
@@ -333,11 +470,11 @@ class IvrCall:
                 command = line.decode().strip()
                 if not command:
                     continue
-                if self.ended.is_set() and script == "ivr":
+                if self.ended.is_set() and script == "ivr" and not _allowed_when_dead(command):
                     if not hangup_sent:
                         writer.write(b"HANGUP\n")
                         hangup_sent = True
-                    writer.write(b"511 Command Not Permitted on a dead channel or intercepted by hangup handler\n")
+                    writer.write(DEAD_CHANNEL_REPLY.encode() + b"\n")
                 else:
                     reply = await self._execute(command)
                     writer.write(reply.encode() + b"\n")
@@ -345,6 +482,9 @@ class IvrCall:
                         writer.write(b"HANGUP\n")
                         hangup_sent = True
                 await writer.drain()
+            if not self.engine.closed:
+                hung_up = script == "ivr" and self.ended.is_set()
+                self.engine.set_var(self.o, "AGISTATUS", "HANGUP" if hung_up else "SUCCESS")
         except (OSError, ValueError) as exc:
             log.warning("sim_fastagi_failed", script=script, address=self.address, error=str(exc))
             self.engine.set_var(self.o, "AGISTATUS", "FAILURE")
@@ -406,11 +546,15 @@ class IvrCall:
         if verb == "GET DATA" and len(words) >= 3:
             timeout = float(words[3]) / 1000 if len(words) > 3 else 5.0
             max_digits = int(words[4]) if len(words) > 4 else 1
-            return await self._get_data(timeout, max_digits)
+            return await self._get_data(words[2], timeout, max_digits)
         if words and words[0].upper() == "EXEC" and len(words) >= 2:
             return self._exec(words[1], words[2] if len(words) > 2 else "")
         if words and words[0].upper() == "HANGUP":
-            self.engine.later(0.0, lambda: self.call.dialplan_hangup(16))
+            # a soft hang-up (AST_SOFTHANGUP_EXPLICIT): the script goes on until it closes, then AGI() returns and
+            # the h extension runs (_after_agi); the causes read 0 (ivr-reminder.txt)
+            self.agi_hung_up = True
+            self.ended.set()
+            self.engine.hangup_request(o, 32, soft=True)
             return "200 result=1"
         return "510 Invalid or unknown command"
 
@@ -442,9 +586,9 @@ class IvrCall:
             return f"200 result=-1 endpos={endpos}"
         return f"200 result=0 endpos={endpos}"
 
-    async def _get_data(self, wait_seconds: float, max_digits: int) -> str:
+    async def _get_data(self, sound: str, wait_seconds: float, max_digits: int) -> str:
         prompt = self.callers.prompt_seconds
-        behaviour = self.callers.behaviour
+        behaviour = self.callers.at(sound)
         if self.machine:
             return "200 result= (timeout)" if await self._wait(prompt + wait_seconds) else "200 result=-1"
         if self.rng.random() < behaviour.hangup_per_step:

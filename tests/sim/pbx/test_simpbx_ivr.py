@@ -30,8 +30,9 @@ FLOW = REPO / "campaigns" / "ivr" / "reminder.toml"
 
 
 def normalise(text: str) -> str:
-    """The parts that differ between runs: the FastAGI address and the seconds spent in the flow."""
+    """The parts that differ between runs: the FastAGI address, the seconds spent in the flow, the agent's name."""
     text = re.sub(r"agi://[0-9.]+:[0-9]+/", "agi://{fastagi}/", text)
+    text = re.sub(r"Local/agent\w+@(lab|sim)-agents", "{agent}", text)
     return re.sub(r"seconds=[0-9]+", "seconds={n}", text)
 
 
@@ -50,6 +51,27 @@ def steps(messages: list[dict[str, str]], channel_suffix: str) -> list[str]:
             out.append(f"UserEvent {m['UserEvent']}")
         if event == "Newexten" and m.get("Application") == "Queue":
             break
+    return out
+
+
+def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
+    """The ;1 channel's (``uniqueid``) dialplan steps (h extensions included), AGI commands, UserEvents and its
+    Hangup, in order, to the end of the call: where the h extension's /ivr-end and DialerCallEnd fall against the
+    Hangup."""
+    out: list[str] = []
+    for m in messages:
+        if m.get("Uniqueid") != uniqueid:
+            continue
+        event = m.get("Event")
+        if event == "Newexten" and m.get("Application") != "AppDial2":
+            where = f"{m['Context']},{m['Exten']}" if m.get("Exten") == "h" else ""
+            out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})".strip()))
+        elif event == "AGIExecStart":
+            out.append(normalise(f"AGI: {m['Command']}"))
+        elif event == "UserEvent":
+            out.append(f"UserEvent {m['UserEvent']}")
+        elif event == "Hangup":
+            out.append(f"Hangup {m['Cause']}")
     return out
 
 
@@ -72,7 +94,11 @@ def as_dict(message: AmiMessage) -> dict[str, str]:
     return {k: v for k, v in message.headers}
 
 
-async def test_a_reminder_call_in_the_simulated_ivr_speaks_like_the_recorded_asterisk() -> None:
+async def reminder_call(
+    attempt: str, number: str, key: str
+) -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, FlowResult]]]:
+    """One reminder call on the simulated PBX as the lab's ``attempt`` was recorded: the callee ``number`` answers
+    and presses ``key``; three auto-answering agents in outbound-agents. The events and the flow results."""
     flow = load_flow(FLOW)
     results: list[tuple[IvrCallInfo, FlowResult]] = []
 
@@ -96,27 +122,27 @@ async def test_a_reminder_call_in_the_simulated_ivr_speaks_like_the_recorded_ast
     )
     await pbx.start()
     configure_ivr_callers(
-        pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={"3": 1.0}, think_seconds=(1.0, 1.0)))
+        pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={key: 1.0}, think_seconds=(1.0, 1.0)))
     )
     probe = await AmiProbe.open(pbx.port)
     try:
         await probe.login()
         await probe.send(
             "Originate",
-            ("Variable", "DIALER_ATTEMPT=ivr-2"),
+            ("Variable", f"DIALER_ATTEMPT={attempt}"),
             ("Variable", "DIALER_CAMPAIGN=fixtures"),
             ("Variable", "DIALER_AMD=0"),
             ("Variable", "DIALER_IVR_FLOW=reminder"),
             ("Variable", f"DIALER_FASTAGI={address}"),
-            Channel="Local/9983001@sim-pstn",
+            Channel=f"Local/{number}@sim-pstn",
             Context="dialer-ivr",
             Exten="s",
             Priority="1",
             Timeout="30000",
             CallerID='"Dialer" <5550100>',
             Async="true",
-            ChannelId="fixture-ivr-2",
-            ActionID="ivr-2",
+            ChannelId=f"fixture-{attempt}",
+            ActionID=attempt,
         )
         for _ in range(240):  # two simulated minutes; the AGI exchanges run over real TCP between the steps
             await clock.advance(0.5)
@@ -129,10 +155,20 @@ async def test_a_reminder_call_in_the_simulated_ivr_speaks_like_the_recorded_ast
         await probe.close()
         await pbx.stop()
         await server.stop()
+    return [as_dict(m) for m in probe.received if m.is_event], results
 
-    simulated = steps([as_dict(m) for m in probe.received if m.is_event], ";1")
+
+async def test_a_reminder_call_in_the_simulated_ivr_speaks_like_the_recorded_asterisk() -> None:
+    events, results = await reminder_call("ivr-2", "9983001", "3")
+    simulated = steps(events, ";1")
     lab = steps(recorded(), "00000001;1")
     assert simulated == lab
+    # ... and to the end: the h extension asks /ivr-end how the queued call ended (before the channel's Hangup, as
+    # Asterisk runs it), then [dialer-hangup] reports (DialerCallEnd), then the Hangup
+    whole = whole_call(events, "fixture-ivr-2")
+    assert whole == whole_call(recorded(), "fixture-ivr-2")
+    assert whole.index("AGI: GET VARIABLE MEMBERINTERFACE") < whole.index("UserEvent DialerCallEnd") < len(whole) - 1
+    assert whole[-1] == "Hangup 16"
 
     # the agent took the caller: the flow's result says so, through /ivr-end (MEMBERINTERFACE)
     assert len(results) == 1
@@ -140,9 +176,20 @@ async def test_a_reminder_call_in_the_simulated_ivr_speaks_like_the_recorded_ast
     assert info.attempt == "ivr-2"
     assert result.transferred
     assert result.path[-1] == "agent"
-    events = [as_dict(m) for m in probe.received if m.is_event]
     ends = [e for e in events if e.get("UserEvent") == "DialerCallEnd"]
     assert [e["Stage"] for e in ends] == ["CONNECTED"]
+
+
+async def test_a_confirmed_reminder_hangs_up_after_its_agi_session_as_the_recorded_asterisk() -> None:
+    """The flow's HANGUP: the channel is hung up softly, the session ends, then the h extension (no /ivr-end: the
+    call was never queued) and DialerCallEnd with the causes Asterisk gives (0), then the Hangup."""
+    events, results = await reminder_call("ivr-1", "9981001", "1")
+    whole = whole_call(events, "fixture-ivr-1")
+    assert whole == whole_call(recorded(), "fixture-ivr-1")
+    assert whole[-2:] == ["UserEvent DialerCallEnd", "Hangup 0"]
+    (end,) = [e for e in events if e.get("UserEvent") == "DialerCallEnd"]
+    assert (end["Stage"], end["Cause"]) == ("IVR", "0")
+    assert [r.result for _, r in results] == ["confirmed"]
 
 
 def test_the_agi_environment_is_what_asterisk_sends_first() -> None:
@@ -218,3 +265,13 @@ async def test_an_inbound_ivr_caller_enters_an_account_and_reaches_an_agent_with
     assert "var_account=4321" in transfers[0]["Context"]
     assert any(e.get("Event") == "AgentConnect" and e.get("Queue") == "inbound-sales" for e in events)
     assert result.transferred
+    # dialer-inbound,ivr goes to [dialer-ivr], which includes [dialer-hangup]: its h extension asks /ivr-end, then
+    # reports the call (no attempt: an inbound caller), then the channel hangs up -- as for an outbound call
+    caller = transfers[0]["Uniqueid"]
+    whole = whole_call(events, caller)
+    (end,) = [e for e in events if e.get("UserEvent") == "DialerCallEnd"]
+    assert end["Uniqueid"] == caller
+    assert (end["Attempt"], end["Stage"], end["Agent"]) == ("", "CONNECTED", result.variables["agent"])
+    assert "dialer-ivr,h ExecIf(1?AGI(agi://{fastagi}/ivr-end))" in whole
+    assert whole.index("AGI: GET VARIABLE MEMBERINTERFACE") < whole.index("UserEvent DialerCallEnd")
+    assert whole[-1].startswith("Hangup ")
