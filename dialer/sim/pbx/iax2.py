@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from dialer.calls.classify import CAUSES_CONGESTION, CAUSES_NO_ANSWER
+from dialer.calls.classify import CallFacts, classify
 from dialer.calls.outcome import Outcome
 from dialer.sim.pbx.calls import Stage
 from dialer.sim.pbx.channels import ChannelState
@@ -41,19 +41,25 @@ _CONTROL = {Fate.BUSY: ("BUSY", 17, 5, Outcome.BUSY), Fate.CONGESTION: ("CONGEST
 _RELEASE = {Fate.UNALLOCATED: 1, Fate.INVALID_NUMBER: 28}
 
 
-def release_outcome(cause: int) -> Outcome:
-    """What the dialer's classifier makes of a Reason-0 release with ``cause`` (dialer.calls.classify)."""
-    if cause == 1:
-        return Outcome.UNALLOCATED
-    if cause == 28:
-        return Outcome.INVALID_NUMBER
-    if cause == 17:
-        return Outcome.BUSY
-    if cause in CAUSES_CONGESTION:
-        return Outcome.CONGESTION
-    if cause in CAUSES_NO_ANSWER:
-        return Outcome.NO_ANSWER
-    return Outcome.FAILED
+def release_outcome(cause: int, dial_status: str) -> Outcome:
+    """The outcome a Reason-0 release with ``cause`` means (the dialer's one definition, dialer.calls.classify)."""
+    facts = CallFacts(
+        answered=False,
+        reason=0,
+        hangup_cause=cause,
+        dial_status=dial_status,
+        amd_status=None,
+        agent_connected=False,
+        hangup_requested=False,
+    )
+    return classify(facts)
+
+
+def release_fate(cause: int) -> Fate:
+    """What the far end did, for the record of the simulated world (truth), when it released with ``cause``."""
+    return {1: Fate.UNALLOCATED, 28: Fate.INVALID_NUMBER, 17: Fate.BUSY, 18: Fate.NO_ANSWER, 19: Fate.NO_ANSWER}.get(
+        cause, Fate.CONGESTION
+    )
 
 
 class Iax2TrunkCall(TrunkCall):
@@ -97,7 +103,7 @@ class Iax2TrunkCall(TrunkCall):
         release = _CARRIER_RELEASE.match(self.number)
         if release is not None:
             self.release_cause = int(release.group("cause"))
-            self.plan = replace(self.plan, fate=Fate.UNALLOCATED, ring_seconds=0.002)
+            self.plan = replace(self.plan, fate=release_fate(self.release_cause), ring_seconds=0.002)
         elif self.plan.fate is Fate.HUMAN and self.number.endswith("1"):
             ring, talk = _CARRIER_ANSWER
             self.plan = replace(self.plan, ring_seconds=ring, stay_seconds=talk)
@@ -121,13 +127,14 @@ class Iax2TrunkCall(TrunkCall):
             self._fail(reason, outcome)
         else:
             cause = self.release_cause if self.release_cause is not None else _RELEASE.get(self.plan.fate, 28)
+            status = {17: "BUSY", 34: "CONGESTION"}.get(cause, "NOANSWER")
             reason = 0
             self._respond(False, reason, 0)
             e.hangup_request(o, cause)
-            self._dial_end({17: "BUSY", 34: "CONGESTION"}.get(cause, "NOANSWER"))
+            self._dial_end(status)
             e.hangup_request(o, cause)
             e.hangup(o, cause)
-            self._fail(reason, release_outcome(cause))
+            self._fail(reason, release_outcome(cause, status))
         e.device_state(o.device, "UNKNOWN")
         self._respond(False, reason, 2)
         self.on_ended()
