@@ -100,7 +100,7 @@ class Iax2TrunkCall(TrunkCall):
         self._schedule_fate(ringing_after=0.05)
 
     def _lab_carrier_plan(self) -> None:
-        release = _CARRIER_RELEASE.match(self.number)
+        release = _CARRIER_RELEASE.match(self.number[-7:])  # E.164 numbers act as their last seven digits
         if release is not None:
             self.release_cause = int(release.group("cause"))
             self.plan = replace(self.plan, fate=release_fate(self.release_cause), ring_seconds=0.002)

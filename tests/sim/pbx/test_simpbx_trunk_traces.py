@@ -230,3 +230,27 @@ async def test_over_an_iax2_trunk_the_tracker_concludes_the_ground_truth() -> No
     assert len(truth) == 60
     assert ended == truth
     assert {Outcome.CONNECTED, Outcome.BUSY, Outcome.NO_ANSWER, Outcome.UNALLOCATED} <= set(truth.values())
+
+
+@pytest.mark.parametrize(
+    ("number", "cause", "outcome"),
+    [
+        ("+13125559021", "21", Outcome.CONGESTION),
+        ("13125559017", "17", Outcome.BUSY),
+        ("+13125550105", "1", Outcome.UNALLOCATED),
+    ],
+)
+async def test_the_lab_carrier_takes_e164_numbers_by_their_last_seven_digits(
+    number: str, cause: str, outcome: Outcome
+) -> None:
+    """A campaign's E.164 leads over ``IAX2/carrier/{number}``: the carrier acts out the last seven digits."""
+    async with pbx_session(PbxConfig.recorded()) as (pbx, ami):
+        repeated, named = originate(number, "e164")
+        named["Channel"] = f"IAX2/carrier/{number}"
+        await ami.send("Originate", *repeated, **named)
+        for _ in range(20):
+            await pbx.manual_clock.advance(0.5)
+        messages = await ami.drain(within=0.01)
+        (record,) = pbx.truth.originates
+    assert [m.get("Cause") for m in messages if m.name == "Hangup"] == [cause]
+    assert record.outcome is outcome
