@@ -90,11 +90,13 @@ def originate(
     timeout_ms: int = 30000,
     channel_id: str | None = None,
     pstn: str = "sim-pstn",
+    channel: str | None = None,
 ) -> Send:
-    """An Async Originate exactly as the dialer sends it (asterisk/extensions.conf [dialer-outbound])."""
+    """An Async Originate exactly as the dialer sends it (asterisk/extensions.conf [dialer-outbound]); ``channel``:
+    the dial string (default ``Local/<number>@<pstn>``, the lab's simulated network)."""
     headers: list[tuple[str, str]] = [
         ("Action", "Originate"),
-        ("Channel", f"Local/{number}@{pstn}"),
+        ("Channel", channel or f"Local/{number}@{pstn}"),
         ("Context", "dialer-outbound"),
         ("Exten", "s"),
         ("Priority", "1"),
@@ -179,6 +181,40 @@ def _session(
 
 def _one_call(number: str, *, timeout_ms: int = 30000) -> tuple[Step, ...]:
     return _session(originate(number, "orig-1", timeout_ms=timeout_ms, channel_id="fixture-call-1"))
+
+
+# The lab's trunk (asterisk/lab/iax.conf): a second Asterisk, the lab carrier (asterisk/lab/carrier), reached over
+# IAX2 on loopback; its dialplan acts the call out by the number ([carrier-numbers]). The dial string is what a
+# campaign with ``trunk = "IAX2/carrier/{number}"`` sends.
+TRUNK_TEMPLATE = "IAX2/carrier/{number}"
+
+
+def _trunk_call(number: str, *, timeout_ms: int = 30000) -> tuple[Step, ...]:
+    return _session(
+        originate(
+            number,
+            "orig-1",
+            timeout_ms=timeout_ms,
+            channel_id="fixture-trunk-1",
+            channel=TRUNK_TEMPLATE.format(number=number),
+        )
+    )
+
+
+# name -> (number at the carrier, what the carrier does); the Originate Timeout of the no-answer call is 8 s.
+TRUNK_CALLS: dict[str, tuple[str, str]] = {
+    "trunk-answer": ("5550001", "answers after 2 s ringing and talks 10 s; queued to an agent"),
+    "trunk-busy": ("5550002", "Busy(): a BUSY control frame over the trunk"),
+    "trunk-noanswer": ("5550003", "rings past the 8 s Timeout"),
+    "trunk-congestion": ("5550004", "Congestion(): a CONGESTION control frame over the trunk"),
+    "trunk-unallocated": ("5550005", "released with cause 1 (unallocated number)"),
+    "trunk-invalid-number": ("5550006", "released with cause 28 (invalid number format)"),
+    "trunk-cause-busy": ("5559017", "released with cause 17 (user busy)"),
+    "trunk-cause-noanswer": ("5559019", "released with cause 19 (no answer)"),
+    "trunk-cause-rejected": ("5559021", "released with cause 21 (call rejected)"),
+    "trunk-cause-congestion": ("5559034", "released with cause 34 (no circuit available)"),
+    "trunk-cause-out-of-order": ("5559038", "released with cause 38 (network out of order)"),
+}
 
 
 def _queue(action: str, action_id: str, *extra: tuple[str, str]) -> Send:
@@ -508,6 +544,14 @@ SCENARIOS: dict[str, Scenario] = {
                 quiet=0.5,
                 limit=5.0,
             ),
+        ),
+        *(
+            Scenario(
+                name,
+                f"over the lab's IAX2 trunk to the lab carrier ({TRUNK_TEMPLATE.format(number=number)}): {what}",
+                _trunk_call(number, timeout_ms=8000 if name == "trunk-noanswer" else 30000),
+            )
+            for name, (number, what) in TRUNK_CALLS.items()
         ),
         Scenario(
             "ivr-reminder",

@@ -118,10 +118,12 @@ class Lab:
         queue: str = QUEUE,
         context: str = "dialer-outbound",
         pstn: str = "lab-pstn",
+        channel: str | None = None,
     ) -> LabCall:
+        """``channel``: the dial string (default ``Local/<number>@<pstn>``; ``IAX2/carrier/<number>`` = the trunk)."""
         attempt = f"rt-{self.run}-{len(self.calls) + 1}"
         request = OriginateRequest(
-            channel=f"Local/{number}@{pstn}",
+            channel=channel or f"Local/{number}@{pstn}",
             attempt_id=attempt,
             context=context,
             caller_id='"Dialer lab" <8005551000>',

@@ -797,3 +797,84 @@ def test_lab_asterisk_conf_lives_under_one_run_directory() -> None:
         assert values[-1].startswith("/tmp/dialer-asterisk-lab/"), key
     script = (LAB / "start-lab.sh").read_text()
     assert "DEFAULT_ROOT=/tmp/dialer-asterisk-lab" in script
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The lab carrier (asterisk/lab/carrier): a second Asterisk reached over the lab's IAX2 trunk (asterisk/lab/iax.conf)
+
+CARRIER = LAB / "carrier"
+
+
+@pytest.fixture(scope="module")
+def carrier() -> Dialplan:
+    return parse_dialplan(CARRIER / "extensions.conf")
+
+
+@pytest.mark.parametrize("path", sorted(CARRIER.glob("*.conf")), ids=lambda p: p.name)
+def test_every_carrier_file_parses_and_starts_with_a_comment(path: Path) -> None:
+    parse_config(path)
+    assert path.read_text().lstrip().startswith(";"), f"{path.name} must say what it is in its first line"
+
+
+def test_the_lab_dials_the_carrier_over_iax2_on_loopback() -> None:
+    lab_iax = merged(parse_config(LAB / "iax.conf"))
+    carrier_iax = merged(parse_config(CARRIER / "iax.conf"))
+    assert "chan_iax2.so" in merged(parse_config(LAB / "modules.conf"))["modules"]["load"]
+    assert "chan_iax2.so" in merged(parse_config(CARRIER / "modules.conf"))["modules"]["load"]
+    for general in (lab_iax["general"], carrier_iax["general"]):
+        assert single(general, "bindaddr") == "127.0.0.1"
+    # chan_iax2 binds when it reads bindaddr: bindport must come first
+    for path in (LAB / "iax.conf", CARRIER / "iax.conf"):
+        keys = [line.text.split("=")[0].strip() for line in read_lines(path)]
+        assert keys.index("bindport") < keys.index("bindaddr"), path
+    peer = lab_iax["carrier"]
+    assert single(peer, "type") == "peer"
+    assert (single(peer, "host"), single(peer, "port")) == ("127.0.0.1", single(carrier_iax["general"], "bindport"))
+    assert single(peer, "port") != single(lab_iax["general"], "bindport")
+    user = carrier_iax[single(peer, "username")]
+    assert single(user, "type") == "user"
+    assert "secret" not in user, "admitted by address (with an md5 secret a burst of call setups got REJECTs)"
+    assert "secret" not in peer
+    assert single(user, "context") == "carrier-numbers"
+    script = (LAB / "start-lab.sh").read_text()
+    for line in ("bindport = 4569", "port = 4570", "bindport = 4570"):
+        assert f"s#^{line}#" in script, f"start-lab.sh rewrites {line!r} for a second lab"
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("5550001", "_XXXXXX1"),
+        ("5550002", "_XXXXXX2"),
+        ("5550003", "_XXXXXX3"),
+        ("5550004", "_XXXXXX4"),
+        ("5550005", "_XXXXXX5"),
+        ("5550006", "_XXXXXX6"),
+        ("5559017", "_55590XX"),
+        ("5559021", "_55590XX"),
+        ("5559038", "_55590XX"),
+        ("+13125550102", "_+X."),
+    ],
+)
+def test_the_carrier_acts_out_the_number(carrier: Dialplan, number: str, expected: str) -> None:
+    assert best_extension(carrier, "carrier-numbers", number) == ("carrier-numbers", expected)
+
+
+def test_the_carrier_releases_with_the_cause_in_the_number(carrier: Dialplan) -> None:
+    steps = carrier.contexts["carrier-numbers"].extensions()
+    assert [(s.app, s.args) for s in steps["_55590XX"]][-1] == ("Hangup", "${EXTEN:-2}")
+    assert [s.app for s in steps["_XXXXXX2"]][-1] == "Busy"
+    assert [s.app for s in steps["_XXXXXX4"]][-1] == "Congestion"
+
+
+def test_the_carrier_is_documented_loads_its_modules_and_lives_under_the_lab(carrier: Dialplan) -> None:
+    assert [name for name, ctx in carrier.contexts.items() if not ctx.section.documented] == []
+    modules = set(merged(parse_config(CARRIER / "modules.conf"))["modules"]["load"])
+    for ctx in carrier.contexts.values():
+        for step in ctx.steps:
+            if step.app not in BUILTIN_APPS:
+                assert APP_MODULES[step.app] in modules, f"{step.where}: {step.app} needs {APP_MODULES[step.app]}"
+    assert "manager.conf" not in {p.name for p in CARRIER.glob("*.conf")}, "the carrier has no AMI"
+    directories = merged(parse_config(CARRIER / "asterisk.conf"))["directories"]
+    for key, values in directories.items():
+        assert values[-1].startswith("/tmp/dialer-asterisk-lab/"), key

@@ -18,6 +18,7 @@ from dialer.sim.pbx.calls import OriginateRequest, Reply
 from dialer.sim.pbx.channels import Channel, Headers, format_duration, parse_caller_id
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
+from dialer.sim.pbx.iax2 import IAX2_TRUNK, Iax2TrunkCall
 from dialer.sim.pbx.inbound import InboundCall
 from dialer.sim.pbx.monitoring import SpyCall
 from dialer.sim.pbx.outbound import OutboundCall
@@ -122,7 +123,7 @@ class PbxCore:
         """Start the call of an accepted Originate (its "queued" response is already written)."""
         e = self.engine
         match = _LOCAL.match(req.dial_string)
-        trunk = _TRUNK.match(req.dial_string)
+        trunk = _TRUNK.match(req.dial_string) or IAX2_TRUNK.match(req.dial_string)
         number = match.group("exten") if match else (trunk.group("exten") if trunk else "")
         record = OriginateRecord(
             sequence=e.next_originate_sequence(),
@@ -143,7 +144,8 @@ class PbxCore:
         if trunk is not None and trunk.group("endpoint") in self.config.trunk_endpoints:
             trunk_rng = e.world.call_rng(record.sequence)
             record.plan = e.world.plan_callee(number, trunk_rng, e.now())
-            TrunkCall(e, self.queues, trunk_rng, req, record, record.plan, reply).start()
+            kind = Iax2TrunkCall if req.dial_string.startswith("IAX2/") else TrunkCall
+            kind(e, self.queues, trunk_rng, req, record, record.plan, reply).start()
             return record
         if match is None:
             self._refuse(req, record, reply)  # unknown technology or endpoint: nothing is created
