@@ -8,9 +8,10 @@ dialer hung up itself. So ``Reason`` is read first and, for ``Reason`` 0, the ``
 channel's ``Hangup`` decides. For busy/congestion on Local channels that cause is 0, which is why ``Reason``
 (or ``DialStatus``) must be trusted first.
 
-On a real PJSIP trunk the picture differs (measured on the lab Asterisk 22 with a SIP carrier): a 486 Busy Here
-comes back as ``Reason`` 0 with cause 17, and a 503 as ``Reason`` 0 with cause 34. So for ``Reason`` 0 the
-busy and congestion causes are read too.
+On a real trunk the picture differs: a carrier that releases the call with a cause gives ``Reason`` 0 and that
+cause (recorded over the lab's IAX2 trunk: ``tests/fixtures/ami-traces/lab/trunk-cause-*.txt``; on PJSIP a 486 Busy
+Here maps to cause 17 and a 503 to 34, asterisk/README.md). So for ``Reason`` 0 the busy and congestion causes are
+read too.
 """
 
 from __future__ import annotations
