@@ -16,7 +16,7 @@ from dialer.web.api.common import Paging, Strict, callback_json, campaign_id_of,
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="callbacks")
 
 
 class CallbackQuery(Paging):
@@ -36,7 +36,6 @@ class CallbackCreate(Strict):
     "/api/callbacks",
     roles=ANY_USER,
     summary="Scheduled callbacks (agents: their own)",
-    tag="callbacks",
     query=CallbackQuery,
     response=page_schema(),
 )
@@ -58,7 +57,6 @@ async def get_callbacks(call: Call) -> web.Response:
     "/api/callbacks",
     roles=ANY_USER,
     summary="Schedule a callback",
-    tag="callbacks",
     body=CallbackCreate,
     status=201,
     errors=(404,),
@@ -82,7 +80,6 @@ async def post_callback(call: Call) -> web.Response:
     r"/api/callbacks/{callback_id:\d{1,15}}/cancel",
     roles=ANY_USER,
     summary="Cancel a pending callback",
-    tag="callbacks",
     errors=(409,),
 )
 async def post_cancel_callback(call: Call) -> web.Response:

@@ -34,7 +34,7 @@ from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="agents")
 
 
 class DispositionBody(Strict):
@@ -54,7 +54,6 @@ class PreviewBody(Strict):
     "/api/agents/{agent_id}/call",
     roles=ANY_USER,
     summary="The agent's current call: lead, history, dispositions",
-    tag="agents",
 )
 async def get_agent_call(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
@@ -99,7 +98,6 @@ async def get_agent_call(call: Call) -> web.Response:
     "/api/agents/{agent_id}/disposition",
     roles=ANY_USER,
     summary="Disposition the current or last call",
-    tag="agents",
     body=DispositionBody,
     errors=(409,),
 )
@@ -134,7 +132,6 @@ async def post_disposition(call: Call) -> web.Response:
     "/api/agents/{agent_id}/calls",
     roles=ANY_USER,
     summary="The agent's call records, newest first",
-    tag="agents",
     query=Paging,
     response=page_schema(),
 )
@@ -172,7 +169,6 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
     "/api/agents/{agent_id}/preview/claim",
     roles=ANY_USER,
     summary="Preview mode: hold the next lead for me to read",
-    tag="agents",
     body=PreviewBody,
     errors=(409,),
 )
@@ -191,7 +187,6 @@ async def preview_claim(call: Call) -> web.Response:
     "/api/agents/{agent_id}/preview/dial",
     roles=ANY_USER,
     summary="Preview mode: dial the lead I hold",
-    tag="agents",
     body=PreviewBody,
     errors=(409,),
 )
@@ -207,7 +202,6 @@ async def preview_dial(call: Call) -> web.Response:
     "/api/agents/{agent_id}/preview/skip",
     roles=ANY_USER,
     summary="Preview mode: give the held lead back",
-    tag="agents",
     body=PreviewBody,
     errors=(409,),
 )

@@ -28,7 +28,7 @@ from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem, validation_problem
 from dialer.web.routing import MANAGERS, Call, RouteTable, read_body
 
-routes = RouteTable()
+routes = RouteTable(tag="lead-api")
 MAX_BATCH = 10_000
 MAX_BODY = 32 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -192,7 +192,6 @@ BATCH_BODY: dict[str, Any] = {"application/json": {"schema": LeadBatch.model_jso
     "POST",
     "/api/campaigns/{name}/leads",
     roles=MANAGERS,
-    tag="lead-api",
     summary="Add leads (one or a batch of up to 10 000) exactly as a CSV import would; per-lead results. "
     "Send an Idempotency-Key header to make a retry add nothing twice",
     body_content=BATCH_BODY,
@@ -283,7 +282,7 @@ async def _one_by_external_id(call: Call) -> tuple[int, Any]:
 EXTERNAL = "/api/campaigns/{name}/leads/by-external-id/{external_id}"
 
 
-@routes.route("GET", EXTERNAL, roles=MANAGERS, tag="lead-api", summary="A lead by its external id", errors=(409,))
+@routes.route("GET", EXTERNAL, roles=MANAGERS, summary="A lead by its external id", errors=(409,))
 async def get_lead_by_external_id(call: Call) -> web.Response:
     _, lead = await _one_by_external_id(call)
     return ok(lead_json(lead))
@@ -293,7 +292,6 @@ async def get_lead_by_external_id(call: Call) -> web.Response:
     "PATCH",
     EXTERNAL,
     roles=MANAGERS,
-    tag="lead-api",
     summary="Update a lead by its external id (names, priority, custom fields; a null field removes it)",
     body=ExternalLeadEdit,
     errors=(409,),
@@ -321,7 +319,6 @@ async def patch_lead_by_external_id(call: Call) -> web.Response:
     "DELETE",
     EXTERNAL,
     roles=MANAGERS,
-    tag="lead-api",
     summary="Erase a lead for a data-subject request: personal data removed; its numbers kept on the DNC list "
     "(unless dnc=false) and its call records kept anonymised for compliance",
     query=ErasureQuery,

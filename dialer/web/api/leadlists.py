@@ -32,7 +32,7 @@ from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="leads")
 # The encodings the browser import offers when the manager overrides the detected one.
 ENCODING_CHOICES = ("utf-8", "utf-8-sig", "utf-16", "cp932", "gb18030", "euc_jp", "cp1252")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -155,7 +155,6 @@ def _mapping(text: str) -> dict[str, str]:
     "POST",
     "/api/campaigns/{name}/lead-lists/preview",
     roles=MANAGERS,
-    tag="leads",
     summary="Preview a CSV: detected encoding, delimiter, column mapping and the first rows",
     body_content=UPLOAD_BODY,
 )
@@ -290,7 +289,6 @@ def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None
     "POST",
     "/api/campaigns/{name}/lead-lists",
     roles=MANAGERS,
-    tag="leads",
     status=201,
     errors=(413,),
     summary="Import a CSV into the campaign (all or nothing); returns the report. The file is parsed in the CPU "
@@ -328,7 +326,6 @@ class LeadListQuery(Paging):
     "/api/lead-lists",
     roles=MANAGERS,
     summary="Imported lead lists with their counts",
-    tag="leads",
     query=LeadListQuery,
     response=page_schema(),
 )
@@ -342,7 +339,6 @@ async def get_lead_lists(call: Call) -> web.Response:
     "GET",
     r"/api/lead-lists/{list_id:\d{1,15}}/errors",
     roles=MANAGERS,
-    tag="leads",
     summary="The rejected rows of an import, as CSV",
     response={"type": "string"},
     response_content_type="text/csv",

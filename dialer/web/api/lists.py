@@ -25,7 +25,7 @@ from dialer.web.api.common import Strict, campaign_or_404, ok
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="lists")
 MAX_RULE_MINUTES = int(MAX_RULE_AGE.total_seconds() // 60)
 
 
@@ -86,7 +86,6 @@ RECYCLE_RESULT = {
     "/api/campaigns/{name}/lists",
     roles=MANAGERS,
     summary="The campaign's lead lists: settings and leads per status",
-    tag="lists",
     response={"type": "object", "properties": {"items": {"type": "array", "items": LIST_ITEM}}},
 )
 async def get_lists(call: Call) -> web.Response:
@@ -100,7 +99,6 @@ async def get_lists(call: Call) -> web.Response:
     r"/api/lead-lists/{list_id:\d{1,15}}",
     roles=MANAGERS,
     summary="Enable or disable a list, set its priority, share or expiry (audited)",
-    tag="lists",
     body=ListEdit,
 )
 async def patch_list(call: Call) -> web.Response:
@@ -138,7 +136,6 @@ def rules_of(body: RecycleBody) -> list[RecycleRule]:
     "/api/campaigns/{name}/recycle",
     roles=MANAGERS,
     summary="Recycle leads by rules (dry_run: counts only); never archived, DNC, closed or over-budget leads",
-    tag="lists",
     body=RecycleBody,
     response=RECYCLE_RESULT,
 )
@@ -197,7 +194,6 @@ async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
     r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
     roles=MANAGERS,
     summary="The list's scheduled recycling and what a run now would recycle",
-    tag="lists",
     response=SCHEDULE_RESULT,
 )
 async def get_recycle_schedule(call: Call) -> web.Response:
@@ -209,7 +205,6 @@ async def get_recycle_schedule(call: Call) -> web.Response:
     r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
     roles=MANAGERS,
     summary="Recycle this list by rules on a schedule (audited; the first run one interval from now)",
-    tag="lists",
     body=ScheduleBody,
     response=SCHEDULE_RESULT,
 )
@@ -234,7 +229,6 @@ async def put_recycle_schedule(call: Call) -> web.Response:
     r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
     roles=MANAGERS,
     summary="Stop recycling this list on a schedule (audited)",
-    tag="lists",
     response=SCHEDULE_RESULT,
 )
 async def delete_recycle_schedule(call: Call) -> web.Response:

@@ -19,7 +19,7 @@ from dialer.web.facade import SupervisionRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="supervision")
 
 SESSION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -75,7 +75,6 @@ def session_json(rec: SupervisionRecord) -> dict[str, Any]:
     "/api/supervision",
     roles=MANAGERS,
     summary="Listen to, whisper to or barge into an agent's live call from my phone (audited)",
-    tag="supervision",
     body=SuperviseBody,
     response=SESSION_SCHEMA,
     status=201,
@@ -98,7 +97,6 @@ async def start_supervision(call: Call) -> web.Response:
     r"/api/supervision/{session_id:\d{1,15}}",
     roles=MANAGERS,
     summary="Stop listening (hang up my phone's leg)",
-    tag="supervision",
     response=SESSION_SCHEMA,
     errors=(403, 404),
 )
@@ -119,7 +117,6 @@ async def stop_supervision(call: Call) -> web.Response:
     "/api/supervision",
     roles=MANAGERS,
     summary="The monitoring audit: who listened to whom, in which mode, when (newest first)",
-    tag="supervision",
     query=SupervisionQuery,
     response=page_schema(SESSION_SCHEMA),
 )

@@ -13,7 +13,7 @@ from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, ANY_USER, SESSION, Call, RouteTable
 from dialer.web.security import hash_password, new_api_token
 
-routes = RouteTable()
+routes = RouteTable(tag="auth")
 
 
 class UserCreate(Strict):
@@ -28,7 +28,7 @@ class TokenCreate(Strict):
     label: str = Field(default="", max_length=100)
 
 
-@routes.route("GET", "/api/me", roles=ANY_USER, summary="Who am I", tag="auth")
+@routes.route("GET", "/api/me", roles=ANY_USER, summary="Who am I")
 async def get_me(call: Call) -> web.Response:
     session = call.request.get(SESSION)
     return ok({"user": call.user.public(), "csrf_token": session.csrf_token if session else None})
@@ -39,7 +39,6 @@ async def get_me(call: Call) -> web.Response:
     "/api/tokens",
     roles=ANY_USER,
     summary="Mint an API token for yourself",
-    tag="auth",
     body=TokenCreate,
     status=201,
 )
