@@ -24,7 +24,7 @@ from dialer.store.admin import (
 )
 from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError
-from dialer.web.api.common import Paging, Strict, ok, page_schema, paged
+from dialer.web.api.common import Paging, Strict, ok, page_schema, paged, refused
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, SUPERVISORS, Call, RouteTable
@@ -113,10 +113,8 @@ async def get_teams(call: Call) -> web.Response:
 @routes.route("POST", "/api/teams", roles=ADMINS, summary="Create a team", body=TeamCreate, status=201, errors=(409,))
 async def post_team(call: Call) -> web.Response:
     body = call.body_as(TeamCreate)
-    try:
+    with refused(TeamExistsError, status=409):
         team = await create_team(call.db, body.name, call.now(), actor=call.user.name)
-    except TeamExistsError as exc:
-        raise Problem(409, str(exc)) from None
     return ok(team.public(), 201)
 
 

@@ -20,6 +20,7 @@ from dialer.web.api.common import (
     own_agent,
     page_schema,
     paged,
+    refused,
 )
 from dialer.web.facade import UnknownQueues
 from dialer.web.problems import Problem
@@ -138,11 +139,8 @@ async def agent_login(call: Call) -> web.Response:
     body = call.body_as(AgentLogin)
     await ensure_registered(call, agent_id, body.server)
     daemon = call.daemon
-    try:
-        with agent_errors():
-            agent = await daemon.login(agent_id, body.queues)
-    except UnknownQueues as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
+    with refused(UnknownQueues, status=422, kind="validation-error"), agent_errors():
+        agent = await daemon.login(agent_id, body.queues)
     return ok(agent_json(agent, daemon.now()))
 
 

@@ -12,7 +12,17 @@ from dialer.campaign.rules import CallbackTimeError, check_callback_due
 from dialer.i18n import M_
 from dialer.store.auth import Role
 from dialer.store.console import CallbackNotPending, cancel_callback, create_callback, get_callback, list_callbacks
-from dialer.web.api.common import Paging, Strict, callback_json, campaign_id_of, lead_for, ok, page_schema, paged
+from dialer.web.api.common import (
+    Paging,
+    Strict,
+    callback_json,
+    campaign_id_of,
+    lead_for,
+    ok,
+    page_schema,
+    paged,
+    refused,
+)
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
@@ -87,10 +97,8 @@ async def post_cancel_callback(call: Call) -> web.Response:
     existing = await get_callback(call.db, callback_id)
     if existing is None or (not call.is_manager and existing.agent != call.user.name):
         raise Problem(404, M_("no callback {callback_id}", callback_id=callback_id))
-    try:
+    with refused(CallbackNotPending, status=409):
         cancelled = await cancel_callback(call.db, callback_id, call.now())
-    except CallbackNotPending as exc:
-        raise Problem(409, str(exc)) from None
     if cancelled is None:
         raise Problem(404, M_("no callback {callback_id}", callback_id=callback_id))
     return ok(callback_json(cancelled))

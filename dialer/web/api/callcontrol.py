@@ -21,7 +21,7 @@ from dialer.callcontrol.service import NoLiveCall, Target
 from dialer.i18n import M_
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
-from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent
+from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent, refused
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
@@ -192,10 +192,8 @@ async def post_manual_dial(call: Call) -> web.Response:
     if body.lead_id is not None:
         await lead_for(call, body.lead_id)  # an agent dials only a lead they may see (404 otherwise)
     daemon = call.daemon
-    try:
+    with refused(NotInPreviewCampaign, status=409):
         campaign = daemon.manual_campaign(agent_id, body.campaign)
-    except NotInPreviewCampaign as exc:
-        raise Problem(409, str(exc)) from None
     with _refusals():
         try:
             attempt_id = await daemon.manual_dial(campaign, agent_id, number=body.number, lead_id=body.lead_id)

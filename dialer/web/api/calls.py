@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +26,7 @@ from dialer.web.api.common import (
     own_agent,
     page_schema,
     paged,
+    refused,
 )
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.live import HUB
@@ -144,13 +143,8 @@ async def get_agent_calls(call: Call) -> web.Response:
 
 
 # ------------------------------------------------------------------------------------------------ preview
-@contextmanager
-def _preview_refusals() -> Iterator[None]:
-    """A preview action the state does not allow (no lead held, agent not ready, no server up) is a 409."""
-    try:
-        yield
-    except (LookupError, RuntimeError, AgentError) as exc:
-        raise Problem(409, str(exc)) from None
+# What a preview action the state does not allow raises (no lead held, agent not ready, no server up): a 409.
+PREVIEW_REFUSALS = (LookupError, RuntimeError, AgentError)
 
 
 def _preview_campaign(call: Call) -> tuple[str, str]:
@@ -158,10 +152,8 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
     agent_id = own_agent(call, call.path("agent_id"))
     body = call.body_as(PreviewBody)
     agent_or_404(call, agent_id)
-    try:
+    with refused(NotInPreviewCampaign, status=409):
         return agent_id, call.daemon.preview_campaign(agent_id, body.campaign)
-    except NotInPreviewCampaign as exc:
-        raise Problem(409, str(exc)) from None
 
 
 @routes.route(
@@ -174,7 +166,7 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
 )
 async def preview_claim(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    with _preview_refusals():
+    with refused(*PREVIEW_REFUSALS, status=409):
         claim = await call.daemon.preview_claim(campaign, agent_id)
     if claim.lead is None:
         return ok({"campaign": campaign, "lead": None, "why": claim.why, "breakdown": claim.breakdown})
@@ -192,7 +184,7 @@ async def preview_claim(call: Call) -> web.Response:
 )
 async def preview_dial(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    with _preview_refusals():
+    with refused(*PREVIEW_REFUSALS, status=409):
         attempt_id = await call.daemon.preview_dial(campaign, agent_id)
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
@@ -207,6 +199,6 @@ async def preview_dial(call: Call) -> web.Response:
 )
 async def preview_skip(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    with _preview_refusals():
+    with refused(*PREVIEW_REFUSALS, status=409):
         await call.daemon.preview_skip(campaign, agent_id)
     return ok({"campaign": campaign, "skipped": True})

@@ -226,6 +226,15 @@ def agent_or_404(call: Call, agent_id: str) -> Agent:
 
 
 @contextmanager
+def refused(*errors: type[Exception], status: int, kind: str | None = None) -> Iterator[None]:
+    """What the domain refuses in the block (one of ``errors``) as a ``status`` problem saying why (its message)."""
+    try:
+        yield
+    except errors as exc:
+        raise Problem(status, str(exc), kind=kind) from None
+
+
+@contextmanager
 def agent_errors() -> Iterator[None]:
     """What the agent service refuses, as a problem (404 unknown agent, 409 otherwise)."""
     try:

@@ -21,7 +21,7 @@ from dialer.store.lists import (
     set_recycle_schedule,
     update_list,
 )
-from dialer.web.api.common import Strict, campaign_or_404, ok
+from dialer.web.api.common import Strict, campaign_or_404, ok, refused
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
@@ -111,7 +111,7 @@ async def patch_list(call: Call) -> web.Response:
     if body.valid_until is not None or body.clear_valid_until:
         changes["valid_until"] = body.valid_until
     list_id = call.path_id("list_id")
-    try:
+    with refused(UnknownListError, status=404):
         campaign_id = await update_list(
             call.db,
             list_id,
@@ -121,8 +121,6 @@ async def patch_list(call: Call) -> web.Response:
             priority=body.priority,
             **changes,  # type: ignore[arg-type]
         )
-    except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
     views = {v.id: v for v in await list_views(call.db, campaign_id)}
     return ok(views[list_id].public(call.now()))
 
@@ -182,10 +180,8 @@ SCHEDULE_RESULT = {
 
 async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
     """The list's schedule with the count a run now would recycle (the same dry run as a manual recycle)."""
-    try:
+    with refused(UnknownListError, status=404):
         view, would = await schedule_preview(call.db, list_id, call.now())
-    except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
     return {"list_id": list_id, "schedule": view.public() if view else None, "would_recycle": would}
 
 
@@ -233,8 +229,6 @@ async def put_recycle_schedule(call: Call) -> web.Response:
 )
 async def delete_recycle_schedule(call: Call) -> web.Response:
     list_id = call.path_id("list_id")
-    try:
+    with refused(UnknownListError, status=404):
         await set_recycle_schedule(call.db, list_id, None, call.now(), actor=call.user.name)
-    except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
     return ok(await _schedule_document(call, list_id))

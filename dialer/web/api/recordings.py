@@ -17,7 +17,7 @@ from pydantic import Field
 from dialer.i18n import M_
 from dialer.recording.service import local_path
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
-from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged
+from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged, refused
 from dialer.web.facade import RecordingRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
@@ -178,8 +178,6 @@ async def get_recording_audio(call: Call) -> web.StreamResponse:
 async def control_recording(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
     body = call.body_as(RecordingControl)
-    try:
+    with refused(RecordingRefused, status=409):
         current = await call.daemon.recording_control(agent_id, body.action)
-    except RecordingRefused as exc:
-        raise Problem(409, str(exc)) from None
     return ok({"attempt_id": current.attempt_id, "action": body.action})

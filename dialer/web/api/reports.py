@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal
 
 from aiohttp import web
@@ -21,7 +20,7 @@ from dialer.reports.render.csv import CsvEncodingError, encode_csv
 from dialer.store.auth import Role
 from dialer.store.campaigns import UnknownCampaignError, campaign_zone, get_campaign, list_campaigns
 from dialer.store.ivr_results import ivr_results
-from dialer.web.api.common import Paging, Strict, ok
+from dialer.web.api.common import Paging, Strict, ok, refused
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, SUPERVISORS, Call, CallHandler, RouteTable
 
@@ -96,15 +95,6 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     )
 
 
-@contextmanager
-def _campaign_known() -> Iterator[None]:
-    """A report of a campaign that does not exist is a 404 saying so."""
-    try:
-        yield
-    except UnknownCampaignError as exc:
-        raise Problem(404, str(exc)) from None
-
-
 def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = None) -> web.Response:
     """One report in the asked format: the printable page (times in the user's zone, else ``zone``, the
     campaign's), a CSV download, or JSON."""
@@ -151,7 +141,7 @@ async def _campaign_report(
     q = call.query_as(ReportQuery)
     name = call.path("name")
     span = _range(q)
-    with _campaign_known():
+    with refused(UnknownCampaignError, status=404):  # a report of no campaign
         report = await build(name, span)
     zone = await campaign_zone(call.db, name)
     return _respond(q, report, f"{kind}-{name}.csv", zone)
@@ -199,7 +189,7 @@ async def get_calls_report(call: Call) -> web.Response:
     _agent_in_scope(call, q.agent)
     span = _range(q)
     name = call.path("name")
-    with _campaign_known():
+    with refused(UnknownCampaignError, status=404):  # a report of no campaign
         if q.format == "csv":
             record = await get_campaign(call.db, name)
             out = io.StringIO()

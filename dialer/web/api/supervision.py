@@ -14,7 +14,7 @@ from dialer.i18n import M_
 from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
-from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, ok, page_schema, paged
+from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, ok, page_schema, paged, refused
 from dialer.web.facade import SupervisionRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, MANAGERS, Call, RouteTable
@@ -150,10 +150,8 @@ async def patch_dialing(call: Call) -> web.Response:
     if body.aggressiveness is not None:
         pacing["aggressiveness"] = body.aggressiveness
     data["pacing"] = pacing
-    try:
+    with refused(CampaignConfigError, status=422, kind="validation-error"):
         config = load_campaign(data, f"PATCH /api/campaigns/{name}/dialing")
-    except CampaignConfigError as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
     applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
     state = await call.daemon.campaign_applied(name, config)
     result = campaign_json(applied.campaign, state)

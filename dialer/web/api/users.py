@@ -8,8 +8,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.store.auth import Role, UserExistsError, add_api_token, create_user, list_users
-from dialer.web.api.common import Paging, Strict, ok, page_schema, paged
-from dialer.web.problems import Problem
+from dialer.web.api.common import Paging, Strict, ok, page_schema, paged, refused
 from dialer.web.routing import ADMINS, ANY_USER, SESSION, Call, RouteTable
 from dialer.web.security import hash_password, new_api_token
 
@@ -63,7 +62,7 @@ async def get_users(call: Call) -> web.Response:
 )
 async def post_user(call: Call) -> web.Response:
     body = call.body_as(UserCreate)
-    try:
+    with refused(UserExistsError, status=409):
         user = await create_user(
             call.db,
             body.name,
@@ -74,6 +73,4 @@ async def post_user(call: Call) -> web.Response:
             display_name=body.display_name,
             actor=call.user.name,
         )
-    except UserExistsError as exc:
-        raise Problem(409, str(exc)) from None
     return ok(user.public(), 201)
