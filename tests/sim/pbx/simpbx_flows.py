@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from simpbx_helpers import originate, scenario
 
@@ -54,3 +55,9 @@ async def until(pbx: SimulatedPbx, ami: AmiProbe, event: str) -> AmiMessage:
 async def direct_dial(ami: AmiProbe, attempt: str, agent: str) -> None:
     repeated, named = originate("5550001", attempt)
     await ami.send("Originate", *repeated, ("Variable", f"DIALER_AGENT={agent}"), **named)
+
+
+async def send_originate(ami: AmiProbe, number: str, attempt: str, **options: Any) -> None:
+    """Send the dialer's Originate (``simpbx_helpers.originate(number, attempt, **options)``)."""
+    repeated, named = originate(number, attempt, **options)
+    await ami.send("Originate", *repeated, **named)

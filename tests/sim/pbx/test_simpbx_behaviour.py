@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from simpbx_flows import BUSY, LIVE, add_agent, clock_of, run, until, user_events
+from simpbx_flows import BUSY, LIVE, add_agent, clock_of, run, send_originate, until, user_events
 from simpbx_helpers import originate, pbx_session, scenario
 
 from dialer.calls.outcome import Outcome
@@ -77,8 +77,7 @@ async def test_each_session_has_its_own_event_stream() -> None:
 async def test_production_read_classes_drop_the_dialplan_flood() -> None:
     async with pbx_session(replace(LIVE, read_classes=("system", "call", "agent", "user"))) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001")
-        repeated, named = originate("5550001", "7", amd=True)
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "7", amd=True)
         await run(pbx, ami, 60)
         names = {m.name for m in ami.received if m.is_event}
         assert "VarSet" not in names
@@ -93,8 +92,7 @@ async def test_production_read_classes_drop_the_dialplan_flood() -> None:
 async def test_live_answer_connects_to_an_agent_and_reports_the_call_end() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001")
-        repeated, named = originate("5550001", "42")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "42")
         await run(pbx, ami, 120)
         response = next(m for m in ami.received if m.name == "OriginateResponse")
         assert (response.get("Response"), response.get("Reason"), response.get("Uniqueid")) == (
@@ -127,8 +125,7 @@ async def test_live_answer_connects_to_an_agent_and_reports_the_call_end() -> No
 
 async def test_no_member_means_joinempty_abandon_and_safe_harbour() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
-        repeated, named = originate("5550001", "9")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "9")
         await run(pbx, ami, 30)
         assert not [m for m in ami.received if m.name.startswith("QueueCaller")]
         abandon = user_events(ami, "DialerAbandon")
@@ -146,8 +143,7 @@ async def test_no_member_means_joinempty_abandon_and_safe_harbour() -> None:
 async def test_busy_members_leave_the_caller_queued_for_the_connect_limit(amd: bool, limit: int) -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001", paused=True)
-        repeated, named = originate("5550001", "5", amd=amd)
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "5", amd=amd)
         await run(pbx, ami, 30)
         join = next(m for m in ami.received if m.name == "QueueCallerJoin")
         abandon = next(m for m in ami.received if m.name == "QueueCallerAbandon")
@@ -161,8 +157,7 @@ async def test_busy_members_leave_the_caller_queued_for_the_connect_limit(amd: b
 async def test_a_member_freed_while_a_caller_waits_is_rung_at_the_next_queue_poll() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001", paused=True)
-        repeated, named = originate("5550001", "6")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "6")
         await ami.send("Ping", ActionID="sync")
         await ami.response("sync")
         clock = clock_of(pbx)
@@ -185,8 +180,7 @@ async def test_callee_hanging_up_while_queued_is_callerhangup() -> None:
     config = replace(LIVE, early_hangup_share=1.0)
     async with pbx_session(config) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001", paused=True)
-        repeated, named = originate("5550001", "3")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "3")
         await run(pbx, ami, 20)
         assert any(m.name == "QueueCallerAbandon" for m in ami.received)
         assert [m.get("QueueStatus") for m in user_events(ami, "DialerAbandon")] == ["CALLERHANGUP"]
@@ -197,8 +191,7 @@ async def test_callee_hanging_up_while_queued_is_callerhangup() -> None:
 async def test_opt_out_during_the_safe_harbour_message() -> None:
     config = replace(LIVE, opt_out_share=1.0)
     async with pbx_session(config) as (pbx, ami):
-        repeated, named = originate("5550001", "8", campaign="autumn")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "8", campaign="autumn")
         await run(pbx, ami, 30)
         opt_out = user_events(ami, "DialerOptOut")
         assert [(m.get("Attempt"), m.get("Campaign")) for m in opt_out] == [("8", "autumn")]
@@ -214,8 +207,7 @@ async def test_amd_machine_is_hung_up_without_reaching_the_queue() -> None:
     config = replace(LIVE, scenario=machines)
     async with pbx_session(config) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001")
-        repeated, named = originate("5550001", "11", amd=True)
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "11", amd=True)
         await run(pbx, ami, 30)
         amd = user_events(ami, "DialerAMD")
         assert [(m.get("Status"), m.get("Cause"), m.get("Attempt")) for m in amd] == [
@@ -232,8 +224,7 @@ async def test_dialer_hangup_of_a_ringing_call_and_of_a_queued_call() -> None:
         scenario=scenario(outbound={"answer_probability": 1.0, "busy_share": 0.0, "ring_mean_seconds": 8.0}),
     )
     async with pbx_session(config) as (pbx, ami):
-        repeated, named = originate("5550001", "1")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "1")
         await clock_of(pbx).advance(0.5)
         await ami.send("Hangup", Channel="att-1", Cause="16", ActionID="h1")
         assert (await ami.response("h1")).get("Message") == "Channel Hungup"
@@ -245,8 +236,7 @@ async def test_dialer_hangup_of_a_ringing_call_and_of_a_queued_call() -> None:
         assert pbx.truth.originate("orig-1").outcome is Outcome.CANCELLED
 
         await add_agent(ami, "PJSIP/1001", paused=True)
-        repeated, named = originate("5550011", "2")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550011", "2")
         channel = (await until(pbx, ami, "QueueCallerJoin")).get("Channel") or ""
         await ami.send("Hangup", Channel=channel, ActionID="h2")
         assert (await ami.response("h2")).get("Message") == "Channel Hungup"
@@ -263,8 +253,7 @@ async def test_dialer_hangup_of_a_ringing_call_and_of_a_queued_call() -> None:
 async def test_dialer_hangup_of_the_agent_leg_ends_the_call_as_agent() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001")
-        repeated, named = originate("5550001", "4")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "4")
         agent_channel = (await until(pbx, ami, "AgentConnect")).get("DestChannel") or ""
         await ami.send("Hangup", Channel=agent_channel, ActionID="h")
         await ami.response("h")
@@ -302,8 +291,7 @@ async def test_queue_member_state_and_lists() -> None:
 async def test_core_show_channels_and_status_list_the_live_channels() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001")
-        repeated, named = originate("5550001", "21")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "21")
         await until(pbx, ami, "AgentConnect")
         await ami.send("CoreShowChannels", ActionID="csc")
         assert (await ami.response("csc")).get("EventList") == "start"
@@ -362,8 +350,7 @@ async def test_inbound_queue_has_priority_over_outbound_for_a_shared_member() ->
         await ami.send(
             "Originate", ActionID="in", Channel="Local/s@sim-inbound", Application="Wait", Data="30", Async="true"
         )
-        repeated, named = originate("5550001", "77")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "77")
         clock = clock_of(pbx)
         while sum(m.name == "QueueCallerJoin" for m in ami.received) < 2:
             await clock.advance(0.1)

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import replace
 
 import pytest
-from simpbx_flows import BUSY, LIVE, add_agent, clock_of, direct_dial, run, until, user_events
+from simpbx_flows import BUSY, LIVE, add_agent, clock_of, direct_dial, run, send_originate, until, user_events
 from simpbx_helpers import originate, pbx_session, scenario
 
 from dialer.calls.outcome import Outcome
@@ -25,8 +25,7 @@ async def test_same_seed_same_world_and_bad_numbers_stay_bad() -> None:
         config = PbxConfig(seed=seed, unallocated_share=0.2, invalid_share=0.1)
         async with pbx_session(config) as (pbx, ami):
             for i in range(30):
-                repeated, named = originate(f"55501{i:02d}", str(i))
-                await ami.send("Originate", *repeated, **named)
+                await send_originate(ami, f"55501{i:02d}", str(i))
             await ami.send("Ping", ActionID="sync")
             await ami.response("sync")
             return [(r.plan.fate, r.plan.ring_seconds) for r in pbx.truth.originates if r.plan is not None]
@@ -39,8 +38,7 @@ async def test_same_seed_same_world_and_bad_numbers_stay_bad() -> None:
     async with pbx_session(config) as (pbx, ami):
         for attempt in range(3):  # redialling the same numbers
             for i in range(30):
-                repeated, named = originate(f"55501{i:02d}", f"{attempt}-{i}")
-                await ami.send("Originate", *repeated, **named)
+                await send_originate(ami, f"55501{i:02d}", f"{attempt}-{i}")
         await ami.send("Ping", ActionID="sync")
         await ami.response("sync")
         by_number: dict[str, set[bool]] = {}
@@ -54,8 +52,7 @@ async def test_same_seed_same_world_and_bad_numbers_stay_bad() -> None:
 async def test_ground_truth_counts_every_originate() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         for attempt in ("a", "b", "a"):
-            repeated, named = originate("5550002", attempt)
-            await ami.send("Originate", *repeated, **named)
+            await send_originate(ami, "5550002", attempt)
         await ami.send("Ping", ActionID="sync")
         await ami.response("sync")
         truth = pbx.truth
@@ -70,8 +67,7 @@ async def test_accelerated_clock_runs_the_world_faster_than_real_time() -> None:
     config = replace(LIVE, scenario=busy)
     async with SimulatedPbx(config, clock=RealTimeClock(speed=200.0)) as pbx, AmiProbe.connect(pbx.port) as ami:
         await ami.login()
-        repeated, named = originate("5550002", "fast")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550002", "fast")
         # 20 simulated seconds of ringing take 0.1 s here; waiting 3 s of real time is plenty.
         response = await ami.collect_until(lambda m: m.name == "OriginateResponse", within=3.0)
         assert response[-1].get("Reason") == "5"
@@ -80,8 +76,7 @@ async def test_accelerated_clock_runs_the_world_faster_than_real_time() -> None:
 async def test_kill_and_restart_on_the_same_port_keeps_the_ground_truth() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         port = pbx.port
-        repeated, named = originate("5550003", "k1")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550003", "k1")
         await ami.send("Ping", ActionID="sync")
         await ami.response("sync")
         assert pbx.core.engine.channels
@@ -146,8 +141,7 @@ async def test_direct_agent_dial_connects_without_the_queue() -> None:
 async def test_direct_agent_busy_or_too_slow_is_an_abandon_with_the_agent_named() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001")
-        repeated, named = originate("5550001", "40")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "40")
         await until(pbx, ami, "AgentConnect")
         await direct_dial(ami, "41", "PJSIP/1001")
         await run(pbx, ami, 10)
@@ -167,8 +161,7 @@ async def test_direct_agent_busy_or_too_slow_is_an_abandon_with_the_agent_named(
 async def test_vary_order_moves_the_originate_response_among_the_call_events() -> None:
     async with pbx_session(replace(BUSY, vary_order=True)) as (pbx, ami):
         for i in range(30):
-            repeated, named = originate(f"55503{i:02d}", f"v{i}")
-            await ami.send("Originate", *repeated, **named)
+            await send_originate(ami, f"55503{i:02d}", f"v{i}")
         await run(pbx, ami, 10)
         positions: set[int] = set()
         for i in range(30):
@@ -187,8 +180,7 @@ async def test_a_phone_that_does_not_answer_is_auto_paused_in_the_campaign_queue
     async with pbx_session(replace(LIVE, agent_connect_seconds=3.0)) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001")
         await add_agent(ami, "PJSIP/1001", queue="inbound-sales")
-        repeated, named = originate("5550001", "50")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "50")
         await run(pbx, ami, 20)
         assert [m.get("Interface") for m in ami.received if m.name == "AgentRingNoAnswer"] == ["PJSIP/1001"]
         pauses = [m for m in ami.received if m.name == "QueueMemberPause"]
@@ -203,8 +195,7 @@ async def test_a_phone_that_does_not_answer_is_auto_paused_in_the_campaign_queue
 async def test_last_member_leaving_empties_the_queue_leaveempty() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
         await add_agent(ami, "PJSIP/1001", paused=True)
-        repeated, named = originate("5550001", "60")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "60")
         await ami.send("Ping", ActionID="sync")
         await ami.response("sync")
         record = pbx.truth.originate("orig-60")
@@ -224,8 +215,7 @@ async def test_getvar_and_setvar() -> None:
     ringing = scenario(outbound={"answer_probability": 1.0, "busy_share": 0.0, "ring_mean_seconds": 8.0})
     config = replace(LIVE, scenario=ringing)
     async with pbx_session(config) as (pbx, ami):
-        repeated, named = originate("5550001", "61")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "61")
         await clock_of(pbx).advance(0.5)
         await ami.send("Getvar", Channel="att-61", Variable="DIALER_ATTEMPT", ActionID="g")
         got = await ami.response("g")
@@ -330,8 +320,7 @@ async def test_md5_challenge_login_and_login_with_events_off() -> None:
         key = hashlib.md5((challenge + "dialer").encode(), usedforsecurity=False).hexdigest()
         await ami.send("Login", AuthType="md5", Username="dialer", Key=key, Events="off", ActionID="l")
         assert (await ami.response("l")).get("Message") == "Authentication accepted"
-        repeated, named = originate("5550001", "md5")
-        await ami.send("Originate", *repeated, **named)
+        await send_originate(ami, "5550001", "md5")
         await ami.response("orig-md5")
         await pbx.manual_clock.advance(5)
         await ami.drain()
