@@ -19,6 +19,7 @@ from dialer.store.attempts import AttemptRecord
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
 from dialer.store.console import CallbackRecord, LeadListRecord
+from dialer.store.imports import ImportSummary
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.leadscope import lead_in_scope, lead_scope
 from dialer.web.live import HUB
@@ -148,6 +149,19 @@ def lead_list_json(rec: LeadListRecord) -> dict[str, Any]:
         "dnc": rec.dnc,
         "imported_at": rec.imported_at,
         "errors_url": f"/api/lead-lists/{rec.id}/errors" if rec.errors_file else None,
+    }
+
+
+def import_summary_json(summary: ImportSummary, campaign: str) -> dict[str, Any]:
+    """What an import did (a file upload or a batch of leads), as both report it."""
+    return {
+        "list_id": summary.list_id,
+        "campaign": campaign,
+        "rows": summary.rows,
+        "imported": summary.imported,
+        "duplicates": summary.duplicates,
+        "invalid": summary.invalid,
+        "dnc": summary.dnc,
     }
 
 

@@ -27,7 +27,16 @@ from dialer.parsing import DocumentError, load_json
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
 from dialer.store.imports import CHUNK, ImportSummary, import_prepared
-from dialer.web.api.common import Paging, campaign_id_of, campaign_or_404, lead_list_json, ok, page_schema, paged
+from dialer.web.api.common import (
+    Paging,
+    campaign_id_of,
+    campaign_or_404,
+    import_summary_json,
+    lead_list_json,
+    ok,
+    page_schema,
+    paged,
+)
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
@@ -303,13 +312,7 @@ async def upload_lead_list(call: Call) -> web.Response:
         summary, header, errors_path = await _import_upload(call, record, config, form, errors)
     await asyncio.to_thread(_write_report, errors_path, errors, header)
     report = {
-        "list_id": summary.list_id,
-        "campaign": record.name,
-        "rows": summary.rows,
-        "imported": summary.imported,
-        "duplicates": summary.duplicates,
-        "invalid": summary.invalid,
-        "dnc": summary.dnc,
+        **import_summary_json(summary, record.name),
         "errors": [{"row": e.row, "line": e.line, "reason": e.reason.value, "detail": e.detail} for e in errors[:100]],
         "errors_url": f"/api/lead-lists/{summary.list_id}/errors",
     }
