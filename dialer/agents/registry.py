@@ -462,8 +462,8 @@ class AgentRegistry:
                 return _NOTHING
         match event:
             case AgentCalled():
-                agent = self.by_interface(event.interface)
-                if agent is None or not agent.logged_in:
+                agent = self._logged_in(event.interface)
+                if agent is None:
                     return _NOTHING
                 return self._changed(
                     agent,
@@ -475,19 +475,11 @@ class AgentRegistry:
                     call_queue=event.queue,
                 )
             case AgentConnect():
-                agent = self.by_interface(event.interface)
-                if agent is None or not agent.logged_in:
+                agent = self._logged_in(event.interface)
+                if agent is None:
                     return _NOTHING
-                return self._changed(
-                    agent,
-                    now,
-                    "agent_connect",
-                    status=AgentStatus.TALKING,
-                    call_uniqueid=event.uniqueid or agent.call_uniqueid,
-                    call_linkedid=event.linkedid or agent.call_linkedid,
-                    call_queue=event.queue,
-                    calls_taken=agent.calls_taken + 1,
-                )
+                uniqueid, linkedid = event.uniqueid or agent.call_uniqueid, event.linkedid or agent.call_linkedid
+                return self._talking(agent, now, "agent_connect", uniqueid, linkedid, event.queue)
             case AgentRingNoAnswer():
                 agent = self.by_interface(event.interface)
                 if agent is None or agent.status != AgentStatus.RINGING:
@@ -504,21 +496,12 @@ class AgentRegistry:
                     return _NOTHING
                 return self._start_wrapup(agent, now, f"call_ended_by_{event.reason or 'unknown'}", event.queue)
             case UserEvent(name=name) if name in (AGENT_CONNECT_USER_EVENT, AGENT_COMPLETE_USER_EVENT):
-                agent = self.by_interface(event.get("Agent") or "")
-                if agent is None or not agent.logged_in:
+                agent = self._logged_in(event.get("Agent") or "")
+                if agent is None:
                     return _NOTHING
                 attempt = event.get("Attempt") or None
                 if name == AGENT_CONNECT_USER_EVENT:
-                    return self._changed(
-                        agent,
-                        now,
-                        "direct_connect",
-                        status=AgentStatus.TALKING,
-                        call_uniqueid=attempt,
-                        call_linkedid=attempt,
-                        call_queue=None,
-                        calls_taken=agent.calls_taken + 1,
-                    )
+                    return self._talking(agent, now, "direct_connect", attempt, attempt, None)
                 # The dialplan reports the end from its h extension even when the agent was never bridged (the
                 # callee did not answer): only a call that reached the agent leads to wrap-up.
                 if agent.status is not AgentStatus.TALKING:
@@ -539,6 +522,26 @@ class AgentRegistry:
                 return self._pause_seen(event.interface, event.paused, event.paused_reason, now)
             case _:
                 return _NOTHING
+
+    def _logged_in(self, interface: str) -> Agent | None:
+        """The logged-in agent on ``interface``; None for an interface we do not manage or a logged-out agent."""
+        agent = self.by_interface(interface)
+        return agent if agent is not None and agent.logged_in else None
+
+    def _talking(
+        self, agent: Agent, now: float, reason: str, uniqueid: str | None, linkedid: str | None, queue: str | None
+    ) -> RegistryOutput:
+        """The agent was put through to a call (by a queue, or dialled directly): one more call taken."""
+        return self._changed(
+            agent,
+            now,
+            reason,
+            status=AgentStatus.TALKING,
+            call_uniqueid=uniqueid,
+            call_linkedid=linkedid,
+            call_queue=queue,
+            calls_taken=agent.calls_taken + 1,
+        )
 
     def reconcile(self, members: Sequence[QueueMember], now: float, server: str | None = None) -> RegistryOutput:
         """Compare intent with a complete ``QueueStatus`` listing and return the actions that repair the PBX.

@@ -79,17 +79,22 @@ class UserEvent(ChannelEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class QueueCallerJoin(ChannelEvent):
+class QueueCallerEvent(ChannelEvent):
+    """``QueueCallerJoin`` / ``QueueCallerLeave``: the caller's ``position`` and the queue's caller ``count``."""
+
     queue: str
     position: int
     count: int
 
 
 @dataclass(frozen=True, slots=True)
-class QueueCallerLeave(ChannelEvent):
-    queue: str
-    position: int
-    count: int
+class QueueCallerJoin(QueueCallerEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCallerLeave(QueueCallerEvent):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +140,20 @@ class DialBegin(DialEvent):
 
 
 @dataclass(frozen=True, slots=True)
-class DialState(DialEvent):
+class DialStatusEvent(DialEvent):
+    """``DialState`` / ``DialEnd``. ``dial_status``: ANSWER, BUSY, CONGESTION, NOANSWER, CANCEL, CHANUNAVAIL ..."""
+
     dial_status: str
 
 
 @dataclass(frozen=True, slots=True)
-class DialEnd(DialEvent):
-    """``dial_status``: ANSWER, BUSY, CONGESTION, NOANSWER, CANCEL, CHANUNAVAIL ..."""
+class DialState(DialStatusEvent):
+    pass
 
-    dial_status: str
+
+@dataclass(frozen=True, slots=True)
+class DialEnd(DialStatusEvent):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +305,9 @@ class QueueSummary(ListItem):
 
 
 @dataclass(frozen=True, slots=True)
-class CoreShowChannel(ListItem):
+class ChannelListItem(ListItem):
+    """A list item describing one live channel (``CoreShowChannels``, ``Status``): its snapshot and application."""
+
     channel: str
     uniqueid: str
     linkedid: str
@@ -304,6 +316,10 @@ class CoreShowChannel(ListItem):
     context: str
     exten: str
     application: str
+
+
+@dataclass(frozen=True, slots=True)
+class CoreShowChannel(ChannelListItem):
     application_data: str
     duration: str
     bridge_id: str
@@ -318,15 +334,7 @@ class CoreShowChannel(ListItem):
 
 
 @dataclass(frozen=True, slots=True)
-class Status(ListItem):
-    channel: str
-    uniqueid: str
-    linkedid: str
-    channel_state: int
-    caller_id_num: str
-    context: str
-    exten: str
-    application: str
+class Status(ChannelListItem):
     seconds: int | None
     bridge_id: str
 

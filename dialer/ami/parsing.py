@@ -17,6 +17,7 @@ from dialer.ami.events import (
     DialBegin,
     DialEnd,
     DialState,
+    DialStatusEvent,
     FullyBooted,
     Hangup,
     ListComplete,
@@ -28,6 +29,7 @@ from dialer.ami.events import (
     Newstate,
     OriginateResponse,
     QueueCallerAbandon,
+    QueueCallerEvent,
     QueueCallerJoin,
     QueueCallerLeave,
     QueueEntry,
@@ -125,12 +127,11 @@ def _user_event(f: dict[str, str], m: AmiMessage) -> AmiEvent:
     return UserEvent(*_channel_fields(f), _req(f, "userevent"), tuple(body))
 
 
-def _queue_caller_join(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return QueueCallerJoin(*_channel_fields(f), _req(f, "queue"), _int(f, "position", 0), _int(f, "count", 0))
+def _queue_caller_parser(cls: type[QueueCallerEvent]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
+    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+        return cls(*_channel_fields(f), _req(f, "queue"), _int(f, "position", 0), _int(f, "count", 0))
 
-
-def _queue_caller_leave(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return QueueCallerLeave(*_channel_fields(f), _req(f, "queue"), _int(f, "position", 0), _int(f, "count", 0))
+    return parse
 
 
 def _queue_caller_abandon(f: dict[str, str], m: AmiMessage) -> AmiEvent:
@@ -173,12 +174,11 @@ def _dial_begin(f: dict[str, str], m: AmiMessage) -> AmiEvent:
     return DialBegin(*_dial_fields(f), f.get("dialstring", ""))
 
 
-def _dial_state(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return DialState(*_dial_fields(f), f.get("dialstatus", ""))
+def _dial_status_parser(cls: type[DialStatusEvent]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
+    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+        return cls(*_dial_fields(f), f.get("dialstatus", ""))
 
-
-def _dial_end(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return DialEnd(*_dial_fields(f), f.get("dialstatus", ""))
+    return parse
 
 
 def _local_bridge(f: dict[str, str], m: AmiMessage) -> AmiEvent:
@@ -370,11 +370,11 @@ _PARSERS: dict[str, Callable[[dict[str, str], AmiMessage], AmiEvent | None]] = {
     "varset": _varset,
     "userevent": _user_event,
     "dialbegin": _dial_begin,
-    "dialstate": _dial_state,
-    "dialend": _dial_end,
+    "dialstate": _dial_status_parser(DialState),
+    "dialend": _dial_status_parser(DialEnd),
     "localbridge": _local_bridge,
-    "queuecallerjoin": _queue_caller_join,
-    "queuecallerleave": _queue_caller_leave,
+    "queuecallerjoin": _queue_caller_parser(QueueCallerJoin),
+    "queuecallerleave": _queue_caller_parser(QueueCallerLeave),
     "queuecallerabandon": _queue_caller_abandon,
     "agentcalled": _agent_called,
     "agentconnect": _agent_connect,

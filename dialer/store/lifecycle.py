@@ -3,6 +3,11 @@
 The store never decides anything itself: it loads rows into ``LeadSnapshot``s, asks ``dialability`` /
 ``apply_outcome`` / ``apply_disposition``, and writes the answer back, the lead row and the attempt row in one
 transaction.
+
+Why one module (over 500 lines): the claim (leads out to dial) and the outcome / disposition writes (leads back)
+are the two ends of one lead lifecycle: both turn rows into ``LeadSnapshot``s with :func:`snapshot`, write the
+rules' answer with the same row mapping, and announce the same archive transitions to the webhook outbox in the
+same transaction; apart, each half would import the other's private helpers.
 """
 
 from __future__ import annotations

@@ -162,7 +162,10 @@ class RouteSpec:
 
 @dataclass
 class RouteTable:
+    """A resource module's routes; ``tag`` is the OpenAPI tag of its routes that do not name another."""
+
     specs: list[RouteSpec] = field(default_factory=list)
+    tag: str | None = None
 
     @classmethod
     def joined(cls, *tables: RouteTable) -> RouteTable:
@@ -173,10 +176,14 @@ class RouteTable:
         self.specs.append(spec)
 
     def route(
-        self, method: str, path: str, *, roles: Iterable[Role], summary: str, tag: str, **options: Any
+        self, method: str, path: str, *, roles: Iterable[Role], summary: str, tag: str | None = None, **options: Any
     ) -> Callable[[CallHandler], CallHandler]:
+        tagged = tag or self.tag
+        if tagged is None:
+            raise ValueError(f"{method} {path}: no tag (name one, or give the route table one)")
+
         def register(handler: CallHandler) -> CallHandler:
-            self.add(RouteSpec(method, path, frozenset(roles), summary, tag, handler=handler, **options))
+            self.add(RouteSpec(method, path, frozenset(roles), summary, tagged, handler=handler, **options))
             return handler
 
         return register

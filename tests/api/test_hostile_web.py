@@ -58,31 +58,16 @@ def upload(data: bytes, *, mapping: str | None = None) -> FormData:
 async def test_deeply_nested_json_and_toml_campaigns_are_400_problems(world: WebWorld, aiohttp_client: Any) -> None:
     client = await aiohttp_client(world.app)
     auth = world.auth("boss")
-    body = await problem(
-        await client.put(
-            "/api/campaigns/demo",
-            data=nested_json(10_000),
-            headers={**auth, "Content-Type": "application/json"},
-        ),
-        400,
-    )
+
+    async def put_demo(data: str, content_type: str) -> Any:
+        return await client.put("/api/campaigns/demo", data=data, headers={**auth, "Content-Type": content_type})
+
+    body = await problem(await put_demo(nested_json(10_000), "application/json"), 400)
     assert "nested deeper" in body["detail"]
-    body = await problem(
-        await client.put(
-            "/api/campaigns/demo",
-            data=nested_toml(5_000),
-            headers={**auth, "Content-Type": "application/toml"},
-        ),
-        400,
-    )
+    body = await problem(await put_demo(nested_toml(5_000), "application/toml"), 400)
     assert "nested deeper" in body["detail"]
     # Deep but parseable (under the interpreter's recursion limit) is refused just the same.
-    await problem(
-        await client.put(
-            "/api/campaigns/demo", data=nested_json(500), headers={**auth, "Content-Type": "application/json"}
-        ),
-        400,
-    )
+    await problem(await put_demo(nested_json(500), "application/json"), 400)
 
 
 async def test_upload_mapping_nested_and_bad_multipart_are_4xx(world: WebWorld, aiohttp_client: Any) -> None:

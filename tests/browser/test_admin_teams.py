@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, signed_in
+from harness.browser import VIEWPORT, login, served, signed_in
 from harness.stepping import eventually
 from harness.web import PASSWORD, WebWorld, web_world
 
@@ -37,8 +37,7 @@ async def test_a_supervisor_sees_only_their_team(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         await team_with_supervisor(world, client)
         errors: list[str] = []
         sue = await signed_in(browser, base, "sue", errors, "/dashboard")
@@ -84,8 +83,7 @@ async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         errors: list[str] = []
         bob = await browser.new_page(viewport=VIEWPORT)
         bob.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -119,8 +117,7 @@ async def test_a_manager_counts_then_recycles_in_the_lists_page(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         errors: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")
         await page.goto(f"{base}/lists")

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, signed_in, watch_errors
+from harness.browser import new_page, served
+from harness.console import cc_state_is, dial_until_talking, dispose, hang_up_and_dispose, panel_closed, sign_in_agent
 from harness.stepping import eventually
 from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
 
@@ -27,20 +28,13 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         now = datetime.fromtimestamp(world.clock.now(), UTC)
         assert await add_dnc(world.dialer.db, "+12125550177", now=now)
         errors: list[str] = []
-        page = await signed_in(browser, base, "alice", errors, "/console")
-        await page.wait_for_selector("#q-manual-agents")
-        await page.uncheck("#q-outbound-agents")  # only the manual campaign: no predictive calls
-        await page.check("#q-manual-agents")
-        await page.keyboard.press("Alt+l")
-        await page.wait_for_selector("#state-pill.pill-paused")
-        await page.keyboard.press("Alt+r")
-        await page.wait_for_selector("#state-pill.pill-ready")
+        page = await new_page(browser, errors)
+        await sign_in_agent(page, base, "alice", queue="manual-agents")
         await page.wait_for_selector("#manual-dial-panel:not([hidden])")
         await page.fill("#dial-number", "+1 212 555 0177")
         await page.click("#dial-go")
@@ -59,18 +53,17 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
         await page.screenshot(path=str(artifacts / "console-manual-dial-call.png"))
         # Hold and resume (the simulated PBX moves both legs as Asterisk does), tones, then hang up.
         await page.click("#cc-hold")
-        await eventually(lambda: _state(page, "held"))
+        await eventually(lambda: cc_state_is(page, "held"))
         assert await page.is_disabled("#cc-hold")
         await page.click("#cc-resume")
-        await eventually(lambda: _state(page, "talking"))
+        await eventually(lambda: cc_state_is(page, "talking"))
         await page.fill("#cc-digits", "12#")
         await page.click("#cc-dtmf")
         await page.click("#cc-hangup")
-        await page.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await panel_closed(page)
         # The screen pop stays for the disposition.
         await page.wait_for_selector("#dispo-buttons button[data-code=sale]")
-        await page.click("#dispo-buttons button[data-code=sale]")
-        await eventually(lambda: _starts_saved(page))
+        await dispose(page, "sale")
         attempts = await (await client.get("/api/agents/alice/calls", headers=world.auth("alice"))).json()
         assert attempts["items"][0]["phone"] == "+12125550191"
         assert attempts["items"][0]["disposition"] == "sale"
@@ -82,30 +75,9 @@ async def _contains(page: Any, selector: str, text: str) -> bool:
     return text in await text_of(page, selector)
 
 
-async def _state(page: Any, state: str) -> bool:
-    return str(await page.text_content("#cc-state")) == state
-
-
-async def _starts_saved(page: Any) -> bool:
-    return (await text_of(page, "#dispo-msg")).startswith("Saved")
-
-
 async def _timer_runs(page: Any) -> bool:
     timer = await text_of(page, "#cc-timer")
     return timer not in ("--:--", "00:00")
-
-
-async def sign_in_manual(page: Any, base: str, name: str, *, ready: bool) -> None:
-    await login(page, base, name)
-    await page.wait_for_url(f"{base}/console")
-    await page.wait_for_selector("#q-manual-agents")
-    await page.uncheck("#q-outbound-agents")
-    await page.check("#q-manual-agents")
-    await page.keyboard.press("Alt+l")
-    await page.wait_for_selector("#state-pill.pill-paused")
-    if ready:
-        await page.keyboard.press("Alt+r")
-        await page.wait_for_selector("#state-pill.pill-ready")
 
 
 async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
@@ -114,40 +86,31 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
     """alice dials, holds and resumes, consults bob, hands the customer over and drops out; bob hangs up and
     dispositions; the call record has both legs and the transfers report counts alice's transfer."""
     async with web_world(tmp_path, speed=20.0) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         boss = world.auth("boss")
         await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         errors: list[str] = []
-        alice = await browser.new_page(viewport=VIEWPORT)
-        bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
-        for page in (alice, bob):
-            watch_errors(page, errors)
-        await sign_in_manual(bob, base, "bob", ready=True)
-        await sign_in_manual(alice, base, "alice", ready=True)
-        await alice.fill("#dial-number", "+1 212 555 0191")
-        await alice.click("#dial-go")
-        await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
-        await eventually(lambda: _state(alice, "talking"))
+        alice = await new_page(browser, errors)
+        bob = await new_page(browser, errors, own_context=True)
+        await sign_in_agent(bob, base, "bob", queue="manual-agents")
+        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        await dial_until_talking(alice, "+1 212 555 0191")
         await alice.click("#cc-hold")
-        await eventually(lambda: _state(alice, "held"))
+        await eventually(lambda: cc_state_is(alice, "held"))
         await alice.click("#cc-resume")
-        await eventually(lambda: _state(alice, "talking"))
+        await eventually(lambda: cc_state_is(alice, "talking"))
         await alice.select_option("#cc-kind", "agent")
         await alice.fill("#cc-target", "bob")
         await alice.click("#cc-warm")
-        await eventually(lambda: _state(alice, "consulting"))
+        await eventually(lambda: cc_state_is(alice, "consulting"))
         await alice.screenshot(path=str(artifacts / "console-sim-consulting.png"))
         await alice.click("#cc-complete")
         await bob.wait_for_selector("#lead-name", timeout=20_000)
         await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await eventually(lambda: _state(bob, "talking"))
-        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await eventually(lambda: cc_state_is(bob, "talking"))
+        await panel_closed(alice)
         await bob.screenshot(path=str(artifacts / "console-sim-transferred.png"))
-        await bob.click("#cc-hangup")
-        await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
-        await bob.click("#dispo-buttons button[data-code=sale]")
-        await eventually(lambda: _starts_saved(bob))
+        await hang_up_and_dispose(bob)
         calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
         attempt = calls["items"][0]
         assert attempt["disposition"] == "sale"

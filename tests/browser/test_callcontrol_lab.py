@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, watch_errors
+from harness.browser import new_page, served
+from harness.console import cc_state_is, hang_up_and_dispose, panel_closed, sign_in_agent
 from harness.stepping import eventually
 from harness.web import PASSWORD
 
@@ -85,43 +86,25 @@ async def lab_dialer(tmp_path: Path) -> AsyncIterator[tuple[Any, dict[str, str]]
     yield build_app(settings, clock=RealTimeClock()), tokens
 
 
-async def sign_in_ready(page: Any, base: str, name: str, *, ready: bool) -> None:
-    await login(page, base, name)
-    await page.wait_for_url(f"{base}/console")
-    await page.wait_for_selector("#q-outbound-agents")
-    await page.keyboard.press("Alt+l")
-    await page.wait_for_selector("#state-pill.pill-paused")
-    if ready:
-        await page.keyboard.press("Alt+r")
-        await page.wait_for_selector("#state-pill.pill-ready")
-
-
-async def state_is(page: Any, state: str) -> bool:
-    return str(await page.text_content("#cc-state")) == state
-
-
 async def test_hold_resume_and_warm_transfer_to_a_second_agent(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with lab_dialer(tmp_path) as (app, tokens):
-        client = await aiohttp_client(app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, app)
         errors: list[str] = []
-        alice = await browser.new_page(viewport=VIEWPORT)
-        bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
-        for page in (alice, bob):
-            watch_errors(page, errors)
-        await sign_in_ready(bob, base, "bob", ready=False)
-        await sign_in_ready(alice, base, "alice", ready=True)
+        alice = await new_page(browser, errors)
+        bob = await new_page(browser, errors, own_context=True)
+        await sign_in_agent(bob, base, "bob", ready=False)
+        await sign_in_agent(alice, base, "alice", ready=True)
         # The campaign's only lead is dialled for alice: screen pop and the call-control panel.
         await alice.wait_for_selector("#lead-name", timeout=40_000)
         await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await eventually(lambda: state_is(alice, "talking"))
+        await eventually(lambda: cc_state_is(alice, "talking"))
         await alice.click("#cc-hold")
-        await eventually(lambda: state_is(alice, "held"))
+        await eventually(lambda: cc_state_is(alice, "held"))
         await alice.screenshot(path=str(artifacts / "console-cc-held.png"))
         await alice.click("#cc-resume")
-        await eventually(lambda: state_is(alice, "talking"))
+        await eventually(lambda: cc_state_is(alice, "talking"))
         # bob becomes ready (nothing left to dial); alice consults him, then hands the customer over.
         await bob.keyboard.press("Alt+r")
         await bob.wait_for_selector("#state-pill.pill-ready")
@@ -129,7 +112,7 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         await alice.fill("#cc-target", "bob")
         await alice.click("#cc-warm")
         try:
-            await eventually(lambda: state_is(alice, "consulting"), 15.0)
+            await eventually(lambda: cc_state_is(alice, "consulting"), 15.0)
         except AssertionError:
             raise AssertionError(await alice.text_content("#cc-msg")) from None
         await alice.screenshot(path=str(artifacts / "console-cc-consulting.png"))
@@ -137,17 +120,14 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         # alice drops out; bob's console pops the call and he controls it.
         await bob.wait_for_selector("#lead-name", timeout=20_000)
         await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await eventually(lambda: state_is(bob, "talking"))
-        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await eventually(lambda: cc_state_is(bob, "talking"))
+        await panel_closed(alice)
         await bob.screenshot(path=str(artifacts / "console-cc-transferred.png"))
         legs = [str(t) for t in await bob.locator("#cc-legs li").all_inner_texts()]
         assert "agent alice" in legs[0]
         assert "warm by alice" in legs[1]
         # bob ends the call and dispositions it.
-        await bob.click("#cc-hangup")
-        await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
-        await bob.click("#dispo-buttons button[data-code=sale]")
-        await eventually(lambda: _saved(bob))
+        await hang_up_and_dispose(bob)
         auth = {"Authorization": f"Bearer {tokens['boss']}"}
         calls = await (await client.get("/api/agents/bob/calls", headers=auth)).json()
         attempt = calls["items"][0]
@@ -161,7 +141,3 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         report = await (await client.get("/api/campaigns/cc/transfers", headers=auth)).json()
         assert report["transfers"] == [{"agent": "alice", "how": "warm", "to": "agent", "count": 1}]
         assert not errors, errors
-
-
-async def _saved(page: Any) -> bool:
-    return str(await page.inner_text("#dispo-msg")).startswith("Saved")

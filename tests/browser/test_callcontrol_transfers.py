@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, csp_violations, login
+from harness.browser import new_page, served
+from harness.console import cc_state_is, dial_until_talking, dispose, hang_up_and_dispose, panel_closed, sign_in_agent
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, web_world
-from test_callcontrol_console import _starts_saved, _state, sign_in_manual
+from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
 
 pytestmark = pytest.mark.browser
 
@@ -21,62 +21,30 @@ pytestmark = pytest.mark.browser
 CLOSER_TOML = MANUAL_DIAL_TOML + 'transfer_queues = ["inbound-sales"]\n'
 
 
-async def start_manual(world: Any, client: Any) -> None:
-    boss = world.auth("boss")
-    resp = await client.put(
-        "/api/campaigns/manual", data=CLOSER_TOML, headers={**boss, "Content-Type": "application/toml"}
-    )
-    assert resp.status == 201, await resp.text()
-    assert (await client.post("/api/campaigns/manual/start", headers=boss)).status == 200
-
-
-async def sign_in_closer(page: Any, base: str, name: str) -> None:
-    """A closer: signed in to the closer queue (inbound-sales) only, ready."""
-    await login(page, base, name)
-    await page.wait_for_url(f"{base}/console")
-    await page.wait_for_selector("#q-inbound-sales")
-    await page.uncheck("#q-outbound-agents")
-    await page.check("#q-inbound-sales")
-    await page.keyboard.press("Alt+l")
-    await page.wait_for_selector("#state-pill.pill-paused")
-    await page.keyboard.press("Alt+r")
-    await page.wait_for_selector("#state-pill.pill-ready")
-
-
 async def test_blind_transfer_to_the_closer_queue(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, inbound_callers=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         boss = world.auth("boss")
-        await start_manual(world, client)
+        await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
-        alice = await browser.new_page(viewport=VIEWPORT)
-        bob = await (await browser.new_context(viewport=VIEWPORT)).new_page()
-        for page in (alice, bob):
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            csp_violations(page, errors)
-        await sign_in_closer(bob, base, "bob")
-        await sign_in_manual(alice, base, "alice", ready=True)
-        await alice.fill("#dial-number", "+1 212 555 0191")
-        await alice.click("#dial-go")
-        await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
-        await eventually(lambda: _state(alice, "talking"))
+        alice = await new_page(browser, errors)
+        bob = await new_page(browser, errors, own_context=True)
+        await sign_in_agent(bob, base, "bob", queue="inbound-sales")
+        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        await dial_until_talking(alice, "+1 212 555 0191")
         await alice.select_option("#cc-kind", "queue")
         await alice.fill("#cc-target", "inbound-sales")
         await alice.click("#cc-blind")
         # alice is done with the call (wrap-up); bob, a member of the closer queue, gets it with its screen pop.
-        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+        await panel_closed(alice)
         await bob.wait_for_selector("#lead-name", timeout=30_000)
         assert "+12125550191" in str(await bob.inner_text(".lead-phone"))
         await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await eventually(lambda: _state(bob, "talking"))
+        await eventually(lambda: cc_state_is(bob, "talking"))
         await bob.screenshot(path=str(artifacts / "console-sim-blind-to-queue.png"))
-        await bob.click("#cc-hangup")
-        await bob.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
-        await bob.click("#dispo-buttons button[data-code=sale]")
-        await eventually(lambda: _starts_saved(bob))
+        await hang_up_and_dispose(bob)
         calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
         attempt = calls["items"][0]
         assert attempt["disposition"] == "sale"
@@ -98,30 +66,23 @@ async def test_three_way_with_an_external_number(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, inbound_callers=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         boss = world.auth("boss")
-        await start_manual(world, client)
+        await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
-        alice = await browser.new_page(viewport=VIEWPORT)
-        alice.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(alice, errors)
-        await sign_in_manual(alice, base, "alice", ready=True)
-        await alice.fill("#dial-number", "+1 212 555 0191")
-        await alice.click("#dial-go")
-        await alice.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
-        await eventually(lambda: _state(alice, "talking"))
+        alice = await new_page(browser, errors)
+        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        await dial_until_talking(alice, "+1 212 555 0191")
         await alice.select_option("#cc-kind", "external")
         await alice.fill("#cc-target", "+1 212 555 0199")
         await alice.click("#cc-conf")
-        await eventually(lambda: _state(alice, "conference"))
+        await eventually(lambda: cc_state_is(alice, "conference"))
         await eventually(lambda: _leg_count(alice, 2))
         assert await alice.is_enabled("#cc-leave")
         await alice.screenshot(path=str(artifacts / "console-sim-three-way.png"))
         await alice.click("#cc-leave")
-        await alice.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
-        await alice.click("#dispo-buttons button[data-code=sale]")
-        await eventually(lambda: _starts_saved(alice))
+        await panel_closed(alice)
+        await dispose(alice)
         calls = await (await client.get("/api/agents/alice/calls", headers=boss)).json()
         attempt = calls["items"][0]
         legs_url = f"/api/attempts/{attempt['id']}/legs"

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, signed_in
+from harness.browser import VIEWPORT, new_page, served, signed_in
+from harness.console import sign_in_agent
 from harness.stepping import eventually
 from harness.web import web_world
 
@@ -23,17 +24,11 @@ async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         errors: list[str] = []
-        page = await signed_in(browser, base, "alice", errors, "/console")
-        await page.wait_for_selector("#q-outbound-agents")
-        await page.wait_for_selector("#ws-status.dot-on")
+        page = await new_page(browser, errors)
         # Keyboard only: sign in to the checked queues, then ready.
-        await page.keyboard.press("Alt+l")
-        await page.wait_for_selector("#state-pill.pill-paused")
-        await page.keyboard.press("Alt+r")
-        await page.wait_for_selector("#state-pill.pill-ready")
+        await sign_in_agent(page, base, "alice", live=True)
         await page.screenshot(path=str(artifacts / "console-ready.png"))
         # A simulated call is answered and routed to alice: the screen pop shows the lead and the dispositions.
         try:
@@ -73,8 +68,7 @@ async def test_manager_uploads_csv_sees_report_and_watches_numbers_change(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         errors: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")
         card = page.locator("section.campaign[data-campaign=demo]")
@@ -131,18 +125,11 @@ async def test_signing_out_of_the_console_leaves_the_queues(
     """Sign out with the agent Ready: the seat is given up (paused, then out of every queue): no call is routed
     to an empty chair."""
     async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        _client, base = await served(aiohttp_client, world.app)
         page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await login(page, base, "alice")
-        await page.wait_for_url(f"{base}/console")
-        await page.wait_for_selector("#ws-status.dot-on")
-        await page.keyboard.press("Alt+l")
-        await page.wait_for_selector("#state-pill.pill-paused")
-        await page.keyboard.press("Alt+r")
-        await page.wait_for_selector("#state-pill.pill-ready")
+        await sign_in_agent(page, base, "alice", live=True)
         registry = world.app[DIALER].agents.registry
 
         async def in_queues() -> bool:

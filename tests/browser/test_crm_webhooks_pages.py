@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from harness.browser import VIEWPORT, csp_violations, login
+from harness.browser import VIEWPORT, csp_violations, login, new_page, served
 from harness.clock import clock_dt
+from harness.console import sign_in_agent
 from harness.integration import CRM_HOST, CRM_SECRET, OTHER_PHONES, fast_webhooks, other_campaign, with_crm
 from harness.stepping import eventually
 from harness.web import web_world
@@ -33,17 +34,6 @@ pytestmark = pytest.mark.browser
 async def fake_crm(route: Any) -> None:
     """The CRM's contact page (the test's stand-in for the CRM host: no network leaves the machine)."""
     await route.fulfill(status=200, content_type="text/html", body=f"<h1 id=contact>{route.request.url}</h1>")
-
-
-async def ready_agent(page: Any, base: str, name: str) -> None:
-    await login(page, base, name)
-    await page.wait_for_url(f"{base}/console")
-    await page.wait_for_selector("#q-outbound-agents")
-    await page.wait_for_selector("#ws-status.dot-on")
-    await page.keyboard.press("Alt+l")
-    await page.wait_for_selector("#state-pill.pill-paused")
-    await page.keyboard.press("Alt+r")
-    await page.wait_for_selector("#state-pill.pill-ready")
 
 
 def crm_url_ok(url: str, agent: str) -> bool:
@@ -68,15 +58,14 @@ async def test_crm_frame_on_connect_disposition_call_then_a_tab(
         async with web_world(tmp_path, speed=20.0) as world:
             fast_webhooks(world)
             await with_crm(world, mode="frame", disposition_url=receiver.url + "?code={disposition}")
-            client = await aiohttp_client(world.app)
-            base = str(client.make_url("")).rstrip("/")
+            client, base = await served(aiohttp_client, world.app)
             context = await browser.new_context(viewport=VIEWPORT)
             await context.route(f"https://{CRM_HOST}/**", fake_crm)
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             csp_violations(page, errors)
-            await ready_agent(page, base, "alice")
+            await sign_in_agent(page, base, "alice", live=True)
 
             # Connect: the CRM page of the call's lead in a frame of the console (its host allowed by the CSP).
             await page.wait_for_selector("#lead-name", timeout=60_000)
@@ -126,8 +115,7 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
     try:
         async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
             fast_webhooks(world, max_attempts=2)
-            client = await aiohttp_client(world.app)
-            base = str(client.make_url("")).rstrip("/")
+            client, base = await served(aiohttp_client, world.app)
             page = await browser.new_page(viewport=VIEWPORT)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -184,15 +172,12 @@ async def test_a_supervisor_searches_only_their_teams_leads(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         await team_with_supervisor(world, client)
         await other_campaign(world)
         errors: list[str] = []
         # The admin says which campaigns her team works, on the admin page.
-        admin = await browser.new_page(viewport=VIEWPORT)
-        admin.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(admin, errors)
+        admin = await new_page(browser, errors)
         await login(admin, base, "root")
         await admin.wait_for_url(f"{base}/dashboard")
         await admin.goto(f"{base}/admin")
@@ -205,9 +190,7 @@ async def test_a_supervisor_searches_only_their_teams_leads(
         demo = await (await client.get("/api/leads?limit=1&campaign=demo", headers=world.auth("boss"))).json()
         demo_phone = demo["items"][0]["phone"]
 
-        page = await browser.new_page(viewport=VIEWPORT)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
+        page = await new_page(browser, errors)
         await login(page, base, "sue")
         await page.wait_for_url(f"{base}/dashboard")
         await page.click("a[href='/leads']")
@@ -265,8 +248,7 @@ async def test_a_manager_schedules_a_lists_recycling_and_sees_its_runs(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         db = world.app[DATABASE]
         now = clock_dt(world.clock)
         async with db.write() as conn:  # five no-answers from four days ago, waiting for their retry

@@ -6,35 +6,20 @@ Screenshots go to tests/artifacts/ (git-ignored): console-ivr-screen-pop, dashbo
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.web import PASSWORD, web_world
+from harness.browser import VIEWPORT, login, served
+from harness.console import sign_in_agent
+from harness.stepping import eventually
+from harness.web import web_world
 
 from dialer.appkeys import DIALER
 from dialer.sim.ivr import CallerBehaviour
 from dialer.sim.pbx.ivr import IvrCallers, configure_ivr_callers
 
 pytestmark = pytest.mark.browser
-
-VIEWPORT = {"width": 1440, "height": 1000}
-
-
-async def login(page: Any, base: str, name: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.fill("#name", name)
-    await page.fill("#password", PASSWORD)
-    await page.keyboard.press("Enter")
-
-
-async def until(check: Any, seconds: float = 30.0) -> None:
-    for _ in range(int(seconds * 10)):
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"not true within {seconds} s")
 
 
 async def test_a_reminder_caller_who_presses_3_pops_with_the_ivr_path(
@@ -45,19 +30,11 @@ async def test_a_reminder_caller_who_presses_3_pops_with_the_ivr_path(
         configure_ivr_callers(
             world.pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={"3": 1.0}), prompt_seconds=2.0)
         )
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        _client, base = await served(aiohttp_client, world.app)
         page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await login(page, base, "alice")
-        await page.wait_for_url(f"{base}/console")
-        await page.wait_for_selector("#q-outbound-agents")
-        await page.wait_for_selector("#ws-status.dot-on")
-        await page.keyboard.press("Alt+l")
-        await page.wait_for_selector("#state-pill.pill-paused")
-        await page.keyboard.press("Alt+r")
-        await page.wait_for_selector("#state-pill.pill-ready")
+        await sign_in_agent(page, base, "alice", live=True)
         try:
             await page.wait_for_selector("#ivr-context", timeout=60_000)
         except Exception:
@@ -80,8 +57,7 @@ async def test_the_dashboard_draws_the_ivr_funnel_per_node(
             world.pbx.core.engine,
             IvrCallers(behaviour=CallerBehaviour(keys={"1": 0.7, "2": 0.3}, opt_out_during_prompt=0.1)),
         )
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         # the flow offers "3: talk to someone": the pacing places calls only while agents staff that queue
         for agent in ("alice", "bob"):
             await client.post(
@@ -94,7 +70,7 @@ async def test_the_dashboard_draws_the_ivr_funnel_per_node(
             body = await res.json()
             return res.status == 200 and any(flow["calls"] >= 3 for flow in body.get("flows", []))
 
-        await until(results, 90)
+        await eventually(results, 90)
         page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, csp_violations, login, watch_errors
+from harness.browser import VIEWPORT, csp_violations, login, served, watch_errors
 from harness.web import REPO, web_world
 
 from dialer.i18n import catalog_json
@@ -60,8 +60,7 @@ async def test_localised_console_dashboard_and_report(
     async with web_world(
         tmp_path, speed=20.0, campaign_file=campaign_file, leads_file=leads_file, start_epoch=START
     ) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        _client, base = await served(aiohttp_client, world.app)
         context = await browser.new_context(locale=accept, timezone_id="Europe/Berlin", viewport=VIEWPORT)
         page = await context.new_page()
         errors: list[str] = []

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, csp_violations, login
+from harness.browser import new_page, served
+from harness.console import sign_in_agent
 from harness.web import REPO, web_world
 
 pytestmark = pytest.mark.browser
@@ -37,22 +38,14 @@ async def test_the_agent_moves_between_script_sections(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         boss = world.auth("boss")
         text = (REPO / "campaigns/demo.toml").read_text(encoding="utf-8") + SECTIONS
         resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})
         assert resp.status == 200, await resp.text()
         errors: list[str] = []
-        console = await browser.new_page(viewport=VIEWPORT)
-        console.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(console, errors)
-        await login(console, base, "alice")
-        await console.wait_for_url(f"{base}/console")
-        await console.wait_for_selector("#q-outbound-agents")
-        await console.keyboard.press("Alt+l")
-        await console.wait_for_selector("#state-pill.pill-paused")
-        await console.keyboard.press("Alt+r")
+        console = await new_page(browser, errors)
+        await sign_in_agent(console, base, "alice", see_ready=False)
         await console.wait_for_selector("#lead-name", timeout=30_000)
         await console.wait_for_selector("#script-sections button", timeout=10_000)
         first_name = (await console.inner_text("#lead-name")).split()[0]

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, signed_in
+from harness.browser import VIEWPORT, login, new_page, served, signed_in
+from harness.console import sign_in_agent
 from harness.stepping import eventually
 from harness.web import REPO, web_world
 
@@ -32,8 +33,7 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with web_world(tmp_path, speed=20.0, write_recordings=True) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
+        client, base = await served(aiohttp_client, world.app)
         boss, alice = world.auth("boss"), world.auth("alice")
         text = 'recording = "all"\n' + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
         resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})
@@ -41,11 +41,8 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
         await update_user(world.app[DATABASE], "boss", datetime.now(UTC), phone="Local/boss@sim-supervisors")
         errors: list[str] = []
         # alice works in her console: the script appears beside the screen pop.
-        console = await signed_in(browser, base, "alice", errors, "/console")
-        await console.wait_for_selector("#q-outbound-agents")
-        await console.keyboard.press("Alt+l")
-        await console.wait_for_selector("#state-pill.pill-paused")
-        await console.keyboard.press("Alt+r")
+        console = await new_page(browser, errors)
+        await sign_in_agent(console, base, "alice", see_ready=False)
         await console.wait_for_selector("#lead-name", timeout=30_000)
         await console.wait_for_selector("#script-panel:not([hidden])", timeout=10_000)
         script = await console.inner_text("#script-text")

@@ -29,8 +29,24 @@ async def login(page: Any, base: str, name: str) -> None:
 
 async def signed_in(browser: Any, base: str, name: str, errors: list[str], home: str) -> Any:
     """A new page, its errors collected into ``errors``, signed in as ``name`` and landed on ``home``."""
-    page = await browser.new_page(viewport=VIEWPORT)
-    watch_errors(page, errors)
+    page = await new_page(browser, errors)
     await login(page, base, name)
     await page.wait_for_url(f"{base}{home}")
     return page
+
+
+async def new_page(browser: Any, errors: list[str], *, own_context: bool = False) -> Any:
+    """A new page, its errors collected into ``errors``; in a context of its own (its own cookies: a second user
+    beside the first) when ``own_context``."""
+    if own_context:
+        page = await (await browser.new_context(viewport=VIEWPORT)).new_page()
+    else:
+        page = await browser.new_page(viewport=VIEWPORT)
+    watch_errors(page, errors)
+    return page
+
+
+async def served(aiohttp_client: Any, app: Any) -> tuple[Any, str]:
+    """The test client serving ``app`` and the base URL a browser opens (no trailing slash)."""
+    client = await aiohttp_client(app)
+    return client, str(client.make_url("")).rstrip("/")

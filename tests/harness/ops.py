@@ -100,6 +100,15 @@ class OpsWorld:
             await self.run(step, step=step)
         return condition()
 
+    async def crash_with_calls_up(self, daemon: Daemon, seconds: float, stage: str | None = None) -> None:
+        """Run ``seconds`` (then, with ``stage``, until a call is at that stage), check ``daemon`` has calls up, and
+        kill it like kill -9."""
+        await self.run(seconds, step=1.0)
+        if stage is not None:
+            assert await self.until_a_call_is(stage), f"no call reached {stage}"
+        assert daemon.dialer.runner(self.config.name).in_flight, "calls should be up at the crash"
+        await daemon.kill()
+
     async def until_a_call_is(self, stage: str) -> bool:
         """Run until a call the PBX has up is at ``stage`` (a key of CALL_STAGES); False if none got there."""
         in_stage = CALL_STAGES[stage]

@@ -6,6 +6,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dialer.campaign.config import CampaignConfig
+from dialer.campaign.rules import NotDialableReason
+
+# What the claim refuses outright: a lead recycled (by hand or on a schedule) must never be refused for one of these.
+CLAIM_REFUSES = frozenset(
+    {
+        NotDialableReason.DNC,
+        NotDialableReason.DONE,
+        NotDialableReason.ARCHIVED,
+        NotDialableReason.MAX_ATTEMPTS,
+        NotDialableReason.MAX_DIALS,
+        NotDialableReason.IN_CALL,
+    }
+)
 
 
 def open_everywhere(c: CampaignConfig, at: datetime, zones: tuple[str, ...]) -> bool:

@@ -21,10 +21,7 @@ async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, 
     async with ops_world(tmp_path, sqlite_spec, leads=80, agents=5, talk_mean=240.0, talk_sd=60.0) as world:
         first = await world.start_daemon("host:2001")
         name = world.config.name
-        await world.run(50, step=1.0)
-        dead_runner = first.dialer.runner(name)
-        assert dead_runner.in_flight, "calls should be up at the crash"
-        await first.kill()
+        await world.crash_with_calls_up(first, 50)
         up_at_kill = {r.attempt for r in world.pbx.truth.originates if r.ended_at is None}
         talking_at_kill = {r.attempt for r in world.pbx.truth.originates if r.ended_at is None and r.connected_at}
         assert talking_at_kill, "some calls should be talking to agents at the crash"

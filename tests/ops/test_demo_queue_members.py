@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from harness.databases import DbSpec
-from harness.ops import OpsWorld, ops_world
+from harness.ops import Daemon, OpsWorld, ops_world
 
 from dialer.daemon import Dialer
 from dialer.demo import DemoCrew
@@ -45,11 +45,16 @@ async def drain_and_stop(world: OpsWorld, dialer: Dialer, crew: DemoCrew, deadli
     await dialer.stop()
 
 
+async def demo_with_crew(world: OpsWorld) -> tuple[Daemon, DemoCrew]:
+    """The demo daemon, its agents logged in by the demo's own crew (the world's crew stopped)."""
+    daemon = await world.start_daemon("demo", login_agents=False)
+    daemon.crew.stop()
+    return daemon, await start_crew(world, daemon.dialer)
+
+
 async def test_the_crew_leaves_the_queues_after_a_drain(tmp_path: Path, sqlite_spec: DbSpec) -> None:
     async with ops_world(tmp_path, sqlite_spec, leads=40, agents=CREW) as world:
-        daemon = await world.start_daemon("demo", login_agents=False)
-        daemon.crew.stop()
-        crew = await start_crew(world, daemon.dialer)
+        daemon, crew = await demo_with_crew(world)
         await world.run(20, step=1.0)
         assert len(crew_members(world)) == CREW
         await drain_and_stop(world, daemon.dialer, crew, deadline=120.0)
@@ -59,9 +64,7 @@ async def test_the_crew_leaves_the_queues_after_a_drain(tmp_path: Path, sqlite_s
 
 async def test_the_crew_leaves_the_queues_after_a_second_signal(tmp_path: Path, sqlite_spec: DbSpec) -> None:
     async with ops_world(tmp_path, sqlite_spec, leads=40, agents=CREW, talk_mean=240.0, talk_sd=30.0) as world:
-        daemon = await world.start_daemon("demo", login_agents=False)
-        daemon.crew.stop()
-        crew = await start_crew(world, daemon.dialer)
+        daemon, crew = await demo_with_crew(world)
         await world.run(30, step=1.0)
         assert daemon.dialer.runner(world.config.name).in_flight, "calls should be up at the second signal"
         await drain_and_stop(world, daemon.dialer, crew, deadline=0.0)

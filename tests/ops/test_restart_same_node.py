@@ -36,10 +36,7 @@ async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
         assert me == node_identity(world.settings.model_copy())  # stable: the same for the restarted process
         first = await world.start_daemon(me)
         name = world.config.name
-        await world.run(50, step=1.0)
-        assert await world.until_a_call_is(stage), f"no call reached {stage}"
-        assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
-        await first.kill()
+        await world.crash_with_calls_up(first, 50, stage)
         await world.run(down_seconds, step=1.0)  # restarted within 5 s, or after a minute
 
         restarted_at = world.clock.now()

@@ -48,10 +48,7 @@ async def test_calls_ending_while_a_standby_waits_are_recorded_as_the_pbx_said(
         standby = await world.start_daemon("node-b", login_agents=False)
         standby_connected_at = world.clock.now()
         assert standby.dialer.runner(name).state is RunnerState.STANDBY
-        await world.run(40, step=1.0)
-        assert await world.until_a_call_is(stage), f"no call reached {stage}"
-        assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
-        await first.kill()
+        await world.crash_with_calls_up(first, 40, stage)
         killed_at = world.clock.now()
         up_at_kill = {r.attempt for r in world.pbx.truth.originates if r.ended_at is None}
 

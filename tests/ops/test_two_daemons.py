@@ -99,9 +99,7 @@ async def test_kill_9_mid_campaign_then_restart_loses_and_repeats_nothing(tmp_pa
     async with ops_world(tmp_path, sqlite_spec, leads=60, agents=5) as world:
         first = await world.start_daemon("host:1001")
         name = world.config.name
-        await world.run(45, step=1.0)
-        assert first.dialer.runner(name).in_flight, "calls should be up at the crash"
-        await first.kill()
+        await world.crash_with_calls_up(first, 45)
         # The restarted process (new pid, so a new owner id) waits out the dead one's campaign lease.
         second = await world.start_daemon("host:1002")
         runner = second.dialer.runner(name)

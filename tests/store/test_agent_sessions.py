@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness.agents import QueuePbx
+from harness.agents import QueuePbx, queue_member
 
 from dialer.agents.registry import AgentRegistry, AgentStatus
 from dialer.agents.service import AgentService
 from dialer.agents.sessions import SESSION_TTL, AgentSessionKeeper, CampaignQueues
-from dialer.ami.events import QueueMember
 from dialer.clock import ManualClock
 from dialer.store import Database, upgrade
 from dialer.store.agent_sessions import (
@@ -171,20 +170,7 @@ async def test_the_keeper_writes_hands_over_and_takes_back(two: tuple[Database, 
     await b.release()
     c = daemon(two[0], "C", pbx, clock)
     pbx.members = [
-        QueueMember(
-            action_id="x",
-            queue="sales",
-            name="alice",
-            location="PJSIP/alice",
-            state_interface="PJSIP/alice",
-            membership="dynamic",
-            penalty=0,
-            calls_taken=1,
-            in_call=False,
-            status=1,
-            paused=True,
-            paused_reason="login",
-        )
+        queue_member("sales", "PJSIP/alice", paused=True, paused_reason="login", calls_taken=1, action_id="x")
     ]
     await clock.advance(1.0)
     await c.sync(clock.now())

@@ -7,21 +7,18 @@ import csv
 import io
 import json
 import tomllib
-from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.ivr import NOW, ivr_calls, reminder_run
 from typer.testing import CliRunner
 
 from dialer.cli import app
-from dialer.ivr.flow import load_flow
-from dialer.sim.agentless import AgentlessSimConfig, run_agentless
 from dialer.sim.ivr import CallerBehaviour
 from dialer.store import create_database, upgrade
 from dialer.store.campaigns import apply_campaign
-from dialer.store.ivr_results import IvrCall, record_ivr_results
+from dialer.store.ivr_results import record_ivr_results
 
 REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
 
 async def seed(url: str) -> int:
@@ -30,19 +27,15 @@ async def seed(url: str) -> int:
         await upgrade(db)
         config = tomllib.loads((REPO / "campaigns" / "reminder.toml").read_text()) | {"name": "remind"}
         cid = (await apply_campaign(db, "remind", config, NOW)).campaign.id
-        report = run_agentless(
-            AgentlessSimConfig(
-                flow=load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"),
-                numbers=tuple(f"+1415555{i:04d}" for i in range(60)),
-                start=NOW,
-                max_channels=10,
-                calls_per_second=2,
-                behaviour=CallerBehaviour(keys={"1": 0.7, "2": 0.3}),
-                agents=1,
-                seed=9,
-            )
+        report = reminder_run(
+            60,
+            seed=9,
+            max_channels=10,
+            calls_per_second=2,
+            behaviour=CallerBehaviour(keys={"1": 0.7, "2": 0.3}),
+            agents=1,
         )
-        flows = [(IvrCall(f"a{i}", cid, i, a.number), a.flow) for i, a in enumerate(report.attempts) if a.flow]
+        flows = ivr_calls(report, cid)
         await record_ivr_results(db, flows, now=NOW)
         return len(flows)
     finally:

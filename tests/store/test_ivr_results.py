@@ -3,40 +3,33 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
+
+from harness.ivr import NOW, REMINDER_FLOW, ivr_calls, reminder_run
 
 from dialer.ivr.flow import load_flow
 from dialer.reports.common import ReportRange
 from dialer.reports.ivr import build_ivr_report, node_funnel
 from dialer.reports.output import render
-from dialer.sim.agentless import AgentlessSimConfig, run_agentless
 from dialer.sim.ivr import CallerBehaviour
 from dialer.store import Database
 from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import check_dnc
-from dialer.store.ivr_results import IvrCall, ivr_results, record_ivr_results
-
-REPO = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+from dialer.store.ivr_results import ivr_results, record_ivr_results
 
 
 async def test_agentless_results_and_opt_outs(db: Database) -> None:
     cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
-    report = run_agentless(
-        AgentlessSimConfig(
-            flow=load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"),
-            numbers=tuple(f"+1415555{i:04d}" for i in range(300)),
-            start=NOW,
-            max_channels=30,
-            calls_per_second=3,
-            target_finish=NOW + timedelta(minutes=20),
-            behaviour=CallerBehaviour(keys={"1": 0.6, "2": 0.2, "3": 0.1, "": 0.1}, opt_out_during_prompt=0.05),
-            agents=4,
-            seed=2,
-        )
+    report = reminder_run(
+        300,
+        seed=2,
+        max_channels=30,
+        calls_per_second=3,
+        target_finish=NOW + timedelta(minutes=20),
+        behaviour=CallerBehaviour(keys={"1": 0.6, "2": 0.2, "3": 0.1, "": 0.1}, opt_out_during_prompt=0.05),
+        agents=4,
     )
-    flows = [(IvrCall(f"a{i}", cid, i, a.number), a.flow) for i, a in enumerate(report.attempts) if a.flow is not None]
+    flows = ivr_calls(report, cid)
     assert report.dnc
     assert await record_ivr_results(db, flows, now=NOW) == len(flows)
     stored = await ivr_results(db, campaign_id=cid)
@@ -56,21 +49,17 @@ async def test_agentless_results_and_opt_outs(db: Database) -> None:
 
 async def test_ivr_report_figures_and_renderings(db: Database) -> None:
     cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
-    report_in = run_agentless(
-        AgentlessSimConfig(
-            flow=load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"),
-            numbers=tuple(f"+1415555{i:04d}" for i in range(200)),
-            start=NOW,
-            max_channels=20,
-            calls_per_second=3,
-            behaviour=CallerBehaviour(
-                keys={"1": 0.5, "2": 0.2, "3": 0.2, "": 0.1}, hangup_per_step=0.05, opt_out_during_prompt=0.05
-            ),
-            agents=3,
-            seed=4,
-        )
+    report_in = reminder_run(
+        200,
+        seed=4,
+        max_channels=20,
+        calls_per_second=3,
+        behaviour=CallerBehaviour(
+            keys={"1": 0.5, "2": 0.2, "3": 0.2, "": 0.1}, hangup_per_step=0.05, opt_out_during_prompt=0.05
+        ),
+        agents=3,
     )
-    flows = [(IvrCall(f"a{i}", cid, i, a.number), a.flow) for i, a in enumerate(report_in.attempts) if a.flow]
+    flows = ivr_calls(report_in, cid)
     await record_ivr_results(db, flows, now=NOW)
     span = ReportRange(None, None)
     report = build_ivr_report(await ivr_results(db, campaign_id=cid), span, title="remind")
@@ -110,7 +99,7 @@ async def test_the_fastagi_result_sink_stores_and_opts_out_the_dialled_number(db
     await import_leads(db, campaign_id=cid, rows=[lead], list_name="l", source_file="l.csv", now=NOW)
     (stored,) = await find_leads_by_phone(db, cid, "+14155550142")
     attempt = await start_attempt(db, AttemptStart(stored.id, cid, "+14155550142", NOW, caller_id="+12025550100"))
-    ex = FlowExecutor(load_flow(REPO / "campaigns" / "ivr" / "reminder.toml"))
+    ex = FlowExecutor(load_flow(REMINDER_FLOW))
     ex.start(NOW)
     ex.handle(PromptDone(), NOW)
     ex.handle(DigitsEntered("9"), NOW)

@@ -92,6 +92,15 @@ async def test_claim_keeps_open_window_leads_and_sets_aside_the_rest(db: Databas
     assert sorted(lead.phone for lead in later.leads) == ["+13105550102", "+13105550103"]
 
 
+async def claim_one_and_start(db: Database, cfg: CampaignConfig, cid: int) -> tuple[LeadRecord, int]:
+    """The one lead the claim gives now, and the attempt started on it."""
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    attempt_id = await start_attempt(
+        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
+    )
+    return claimed, attempt_id
+
+
 def start_for(cid: int) -> Callable[[LeadRecord], AttemptStart]:
     def start(lead: LeadRecord) -> AttemptStart:
         return AttemptStart(
@@ -178,10 +187,7 @@ async def test_outcome_requeues_and_writes_the_attempt_in_one_go(db: Database) -
 
 async def test_bad_number_moves_to_the_alternative_phone(db: Database) -> None:
     cfg, cid = await setup(db, [lead("+12125550101", [NY], alt_phones=["+12125550199"])])
-    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
-    attempt_id = await start_attempt(
-        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
-    )
+    claimed, attempt_id = await claim_one_and_start(db, cfg, cid)
     await record_outcome(db, cfg, attempt_id, Outcome.UNALLOCATED, AttemptEnd(ended_at=NOW, hangup_cause=1))
     stored = await get_lead(db, claimed.id)
     assert stored is not None
@@ -193,10 +199,7 @@ async def test_bad_number_moves_to_the_alternative_phone(db: Database) -> None:
 
 async def test_dnc_disposition_closes_the_lead_and_lists_its_numbers(db: Database) -> None:
     cfg, cid = await setup(db, [lead("+12125550101", [NY], alt_phones=["+12125550199"])])
-    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
-    attempt_id = await start_attempt(
-        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
-    )
+    claimed, attempt_id = await claim_one_and_start(db, cfg, cid)
     await record_disposition(db, cfg, attempt_id, "dnc", NOW, agent="alice", notes="asked twice")
     stored = await get_lead(db, claimed.id)
     assert stored is not None
@@ -209,10 +212,7 @@ async def test_dnc_disposition_closes_the_lead_and_lists_its_numbers(db: Databas
 
 async def test_callback_disposition_schedules_a_callback_and_bad_times_change_nothing(db: Database) -> None:
     cfg, cid = await setup(db, [lead("+12125550101", [NY])])
-    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
-    attempt_id = await start_attempt(
-        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
-    )
+    claimed, attempt_id = await claim_one_and_start(db, cfg, cid)
     with pytest.raises(DispositionError):
         await record_disposition(db, cfg, attempt_id, "callback", NOW, agent="alice", callback_at=NOW - timedelta(1))
     untouched = await get_lead(db, claimed.id)
@@ -264,11 +264,8 @@ async def test_alternative_phone_already_used_by_another_lead_is_skipped(db: Dat
             lead("+12125550102", [NY]),  # the first alternative belongs to this lead
         ],
     )
-    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW)).leads
+    claimed, attempt_id = await claim_one_and_start(db, cfg, cid)
     assert claimed.phone == "+12125550101"
-    attempt_id = await start_attempt(
-        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=NOW)
-    )
     await record_outcome(db, cfg, attempt_id, Outcome.UNALLOCATED, AttemptEnd(ended_at=NOW, hangup_cause=1))
     stored = await get_lead(db, claimed.id)
     assert stored is not None

@@ -3,53 +3,24 @@ pure rules allow; the audit log is append-only."""
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from harness.lists import NOW, make_campaign, make_list, scramble
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.lists.recycle import RecycleRule, matching_rule
 from dialer.store import Database
 from dialer.store.audit import audit, audit_entries, audit_log_t
-from dialer.store.campaigns import apply_campaign
 from dialer.store.claim import claim_leads
-from dialer.store.leads import NewLead, get_lead, insert_new_leads, lead_record
+from dialer.store.leads import get_lead, lead_record
 from dialer.store.lifecycle import snapshot
 from dialer.store.lists import list_views, recycle_leads, update_list
 from dialer.store.tables import dnc_t, lead_lists_t, leads_t
 
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
-CONFIG: dict[str, object] = {
-    "name": "c1",
-    "queue": "sales",
-    "trunk": "PJSIP/{number}@carrier",
-    "caller_id": {"number": "+12025550100"},
-    "max_attempts": 3,
-}
-
-
-async def make_campaign(db: Database) -> tuple[int, CampaignConfig]:
-    record = (await apply_campaign(db, "c1", dict(CONFIG), NOW)).campaign
-    return record.id, load_campaign(dict(CONFIG))
-
-
-async def make_list(db: Database, campaign_id: int, name: str, phones: range) -> int:
-    async with db.write() as conn:
-        list_id = (
-            await conn.execute(
-                lead_lists_t.insert()
-                .values(campaign_id=campaign_id, name=name, source_file=name, imported_at=NOW)
-                .returning(lead_lists_t.c.id)
-            )
-        ).scalar_one()
-        leads = [NewLead(phone=f"+1415555{n:04d}", status="new", next_dialable_at=NOW) for n in phones]
-        await insert_new_leads(conn, campaign_id, list_id, leads, NOW)
-    return int(list_id)
 
 
 async def test_disabled_and_expired_lists_give_the_claim_nothing(db: Database) -> None:
@@ -99,25 +70,14 @@ async def test_recycle_writes_exactly_what_the_rules_allow_and_the_claim_accepts
     fresh = await make_list(db, cid, "fresh", range(0, 150))
     old = await make_list(db, cid, "old", range(500, 650))
     await update_list(db, old, NOW, actor="boss", valid_until=NOW - timedelta(days=1))
-    rng = random.Random(18)
-    async with db.write() as conn:
-        ids = (await conn.execute(select(leads_t.c.id, leads_t.c.phone).order_by(leads_t.c.id))).all()
-        for lead_id, phone in ids:
-            await conn.execute(
-                update(leads_t)
-                .where(leads_t.c.id == lead_id)
-                .values(
-                    status=rng.choice(["retry", "retry", "exhausted", "done", "archived", "dnc", "callback", "new"]),
-                    attempts=rng.randint(0, 4),
-                    dials=rng.randint(0, 10),
-                    last_outcome=rng.choice(["no_answer", "busy", "machine", None]),
-                    last_attempt_at=NOW - timedelta(minutes=rng.randint(0, 6 * 24 * 60)),
-                    last_abandon_at=rng.choice([None, NOW - timedelta(hours=rng.randint(1, 100))]),
-                    next_dialable_at=NOW + timedelta(minutes=rng.randint(-60, 5 * 24 * 60)),
-                )
-            )
-            if rng.random() < 0.15:
-                await conn.execute(dnc_t.insert().values(number=phone, campaign_id=None, source="t", added_at=NOW))
+    await scramble(
+        db,
+        18,
+        statuses=["retry", "retry", "exhausted", "done", "archived", "dnc", "callback", "new"],
+        attempted_within=timedelta(days=6),
+        due_within=timedelta(days=5),
+    )
+    async with db.read() as conn:
         rows = (await conn.execute(select(leads_t))).mappings().all()
         dnc = set((await conn.execute(select(dnc_t.c.number))).scalars())
     expected = {

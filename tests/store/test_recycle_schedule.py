@@ -5,16 +5,15 @@ rules allow and no rule the claim checks is against it."""
 from __future__ import annotations
 
 import asyncio
-import random
 from datetime import timedelta
 
 import pytest
-from harness.rules import open_everywhere
-from sqlalchemy import select, update
-from test_lists import NOW, make_campaign, make_list
+from harness.lists import NOW, make_campaign, make_list, scramble
+from harness.rules import CLAIM_REFUSES, open_everywhere
+from sqlalchemy import select
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.rules import NotDialableReason, dialability
+from dialer.campaign.rules import dialability
 from dialer.lists.recycle import RecycleRule, matching_rule
 from dialer.lists.schedule import RecycleSchedule, ScheduleError
 from dialer.store import Database
@@ -32,14 +31,6 @@ from dialer.store.tables import dnc_t, leads_t
 
 RULES = (RecycleRule(Outcome.NO_ANSWER, timedelta(hours=4)), RecycleRule(Outcome.BUSY, timedelta(minutes=30)))
 HOURLY = RecycleSchedule(RULES, timedelta(hours=1))
-CLAIM_REFUSES = {
-    NotDialableReason.DNC,
-    NotDialableReason.DONE,
-    NotDialableReason.ARCHIVED,
-    NotDialableReason.MAX_ATTEMPTS,
-    NotDialableReason.MAX_DIALS,
-    NotDialableReason.IN_CALL,
-}
 
 
 def test_a_schedule_needs_rules_one_per_outcome_and_a_sane_interval() -> None:
@@ -55,30 +46,6 @@ def test_a_schedule_needs_rules_one_per_outcome_and_a_sane_interval() -> None:
     assert RecycleSchedule.from_document(HOURLY.rules_document(), HOURLY.every_minutes) == HOURLY
 
 
-async def scramble(db: Database, seed: int) -> None:
-    """Leads in every state the store can hold, last attempts spread over the last 10 hours, some on the DNC list."""
-    rng = random.Random(seed)
-    async with db.write() as conn:
-        ids = (await conn.execute(select(leads_t.c.id, leads_t.c.phone).order_by(leads_t.c.id))).all()
-        for lead_id, phone in ids:
-            await conn.execute(
-                update(leads_t)
-                .where(leads_t.c.id == lead_id)
-                .values(
-                    status=rng.choice(["retry", "retry", "retry", "exhausted", "done", "archived", "dnc", "callback"]),
-                    attempts=rng.randint(0, 4),
-                    dials=rng.randint(0, 10),
-                    last_outcome=rng.choice(["no_answer", "busy", "machine", None]),
-                    last_attempt_at=NOW - timedelta(minutes=rng.randint(0, 10 * 60)),
-                    last_abandon_at=rng.choice([None, NOW - timedelta(hours=rng.randint(1, 100))]),
-                    next_dialable_at=NOW + timedelta(minutes=rng.randint(-60, 3 * 24 * 60)),
-                    tz_candidates=["America/New_York"],
-                )
-            )
-            if rng.random() < 0.15:
-                await conn.execute(dnc_t.insert().values(number=phone, campaign_id=None, source="t", added_at=NOW))
-
-
 async def leads_now(db: Database) -> dict[int, dict[str, object]]:
     async with db.read() as conn:
         return {r["id"]: dict(r) for r in (await conn.execute(select(leads_t))).mappings().all()}
@@ -88,7 +55,14 @@ async def test_a_list_is_recycled_on_its_schedule_once_per_due_time_and_only_as_
     cid, config = await make_campaign(db)
     scheduled = await make_list(db, cid, "scheduled", range(0, 200))
     other = await make_list(db, cid, "other", range(500, 600))
-    await scramble(db, 18)
+    await scramble(
+        db,
+        18,
+        statuses=["retry", "retry", "retry", "exhausted", "done", "archived", "dnc", "callback"],
+        attempted_within=timedelta(hours=10),
+        due_within=timedelta(days=3),
+        time_zones=["America/New_York"],
+    )
     async with db.read() as conn:
         dnc = set((await conn.execute(select(dnc_t.c.number))).scalars())
 

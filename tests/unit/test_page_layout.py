@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.web.layout import compose, page_text
+from dialer.web.layout import compose, page_text, with_parts
 
 LAYOUT = "<title><!-- slot title --></title><!-- slot body -->\n</html>\n"
 
@@ -31,3 +31,16 @@ def test_every_page_is_one_whole_document_with_the_sign_out_form(page: str) -> N
     assert text.count('action="/logout"') == 1
     assert "<!-- slot" not in text
     assert "<!-- block" not in text
+
+
+def test_an_include_line_stands_for_the_part_it_names() -> None:
+    page = "<main>\n  <!-- include lead-search.part.html -->\n</main>\n"
+    parts = {"lead-search.part.html": "    <form>q</form>\n"}
+    assert with_parts(page, parts.__getitem__) == "<main>\n    <form>q</form>\n</main>\n"
+
+
+@pytest.mark.parametrize("page", ["leads.html", "lists.html"])
+def test_the_lead_search_part_is_in_both_pages_once(page: str) -> None:
+    text = page_text(page)
+    assert text.count('<form id="search-form"') == 1
+    assert "<!-- include" not in text

@@ -24,13 +24,13 @@ from dialer.store.admin import (
 )
 from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError
-from dialer.web.api.common import Paging, Strict, ok, page_schema, paged
+from dialer.web.api.common import Paging, Strict, ok, page_schema, paged, refused
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, SUPERVISORS, Call, RouteTable
 from dialer.web.security import hash_password
 
-routes = RouteTable()
+routes = RouteTable(tag="users")
 NAME = r"^[A-Za-z0-9_.-]+$"
 
 
@@ -70,7 +70,6 @@ class TeamReportQuery(Strict):
     "/api/users/{name}",
     roles=ADMINS,
     summary="Change a user: role, team, disable, reset password (audited; ends their sessions when disabled)",
-    tag="users",
     body=UserEdit,
     errors=(409,),
 )
@@ -102,9 +101,7 @@ async def patch_user(call: Call) -> web.Response:
     return ok(user.public())
 
 
-@routes.route(
-    "GET", "/api/teams", roles=SUPERVISORS, summary="Teams (supervisors: their own)", tag="users", query=Paging
-)
+@routes.route("GET", "/api/teams", roles=SUPERVISORS, summary="Teams (supervisors: their own)", query=Paging)
 async def get_teams(call: Call) -> web.Response:
     teams = await list_teams(call.db)
     if not call.is_manager:
@@ -113,15 +110,11 @@ async def get_teams(call: Call) -> web.Response:
     return paged([t.public() for t in teams[q.offset : q.offset + q.limit]], len(teams), q.limit, q.offset)
 
 
-@routes.route(
-    "POST", "/api/teams", roles=ADMINS, summary="Create a team", tag="users", body=TeamCreate, status=201, errors=(409,)
-)
+@routes.route("POST", "/api/teams", roles=ADMINS, summary="Create a team", body=TeamCreate, status=201, errors=(409,))
 async def post_team(call: Call) -> web.Response:
     body = call.body_as(TeamCreate)
-    try:
+    with refused(TeamExistsError, status=409):
         team = await create_team(call.db, body.name, call.now(), actor=call.user.name)
-    except TeamExistsError as exc:
-        raise Problem(409, str(exc)) from None
     return ok(team.public(), 201)
 
 
@@ -130,7 +123,6 @@ async def post_team(call: Call) -> web.Response:
     "/api/teams/{name}/supervisors",
     roles=ADMINS,
     summary="Set a team's supervisors (audited)",
-    tag="users",
     body=TeamSupervisors,
 )
 async def put_team_supervisors(call: Call) -> web.Response:
@@ -152,7 +144,6 @@ async def put_team_supervisors(call: Call) -> web.Response:
     "/api/teams/{name}/campaigns",
     roles=ADMINS,
     summary="Set the campaigns a team works: its supervisors see those campaigns' leads (audited)",
-    tag="users",
     body=TeamCampaigns,
 )
 async def put_team_campaigns(call: Call) -> web.Response:
@@ -200,7 +191,6 @@ async def get_team_report(call: Call) -> web.Response:
     "/api/audit",
     roles=ADMINS,
     summary="The audit log of administrative actions, newest first (append-only: no route changes it)",
-    tag="users",
     query=AuditQuery,
     response=page_schema(),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 from pydantic import Field
 
@@ -18,12 +20,13 @@ from dialer.web.api.common import (
     own_agent,
     page_schema,
     paged,
+    refused,
 )
 from dialer.web.facade import UnknownQueues
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="agents")
 
 
 class AgentCreate(Strict):
@@ -61,7 +64,6 @@ class AgentReadyIn(Strict):
     "/api/agents",
     roles=ANY_USER,
     summary="Agents and their live state (agents: themselves; supervisors: their teams)",
-    tag="agents",
     query=Paging,
     response=page_schema(),
 )
@@ -78,7 +80,6 @@ async def get_agents(call: Call) -> web.Response:
     "/api/agents",
     roles=MANAGERS,
     summary="Register an agent and their phone",
-    tag="agents",
     body=AgentCreate,
     status=201,
     errors=(409,),
@@ -91,14 +92,12 @@ async def post_agent(call: Call) -> web.Response:
     return ok(agent_json(agent, daemon.now()), 201)
 
 
-@routes.route(
-    "GET", "/api/queues", roles=ANY_USER, summary="Queues an agent may join: campaigns and inbound", tag="agents"
-)
+@routes.route("GET", "/api/queues", roles=ANY_USER, summary="Queues an agent may join: campaigns and inbound")
 async def get_queues(call: Call) -> web.Response:
     return ok({"queues": [q.as_json() for q in call.daemon.queues()]})
 
 
-@routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER, summary="One agent's live state", tag="agents")
+@routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER, summary="One agent's live state")
 async def get_agent(call: Call) -> web.Response:
     agent = agent_or_404(call, own_agent(call, call.path("agent_id")))
     return ok(agent_json(agent, call.daemon.now()))
@@ -132,7 +131,6 @@ async def ensure_registered(call: Call, agent_id: str, server: str | None = None
     "/api/agents/{agent_id}/login",
     roles=ANY_USER,
     summary="Join campaign and inbound queues (paused)",
-    tag="agents",
     body=AgentLogin,
     errors=(409,),
 )
@@ -141,31 +139,23 @@ async def agent_login(call: Call) -> web.Response:
     body = call.body_as(AgentLogin)
     await ensure_registered(call, agent_id, body.server)
     daemon = call.daemon
-    try:
-        with agent_errors():
-            agent = await daemon.login(agent_id, body.queues)
-    except UnknownQueues as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
+    with refused(UnknownQueues, status=422, kind="validation-error"), agent_errors():
+        agent = await daemon.login(agent_id, body.queues)
     return ok(agent_json(agent, daemon.now()))
 
 
-def _acting_agent(call: Call) -> str:
+async def _act(call: Call, action: Callable[[str], Awaitable[Agent]]) -> web.Response:
+    """The path's agent (one the user may act on, and known) does ``action``: its new state, or the refusal."""
     agent_id = own_agent(call, call.path("agent_id"))
     agent_or_404(call, agent_id)
-    return agent_id
-
-
-def _agent_view(call: Call, agent: Agent) -> web.Response:
+    with agent_errors():
+        agent = await action(agent_id)
     return ok(agent_json(agent, call.daemon.now()))
 
 
-@routes.route(
-    "POST", "/api/agents/{agent_id}/ready", roles=ANY_USER, summary="Ready for calls", tag="agents", errors=(409,)
-)
+@routes.route("POST", "/api/agents/{agent_id}/ready", roles=ANY_USER, summary="Ready for calls", errors=(409,))
 async def agent_ready(call: Call) -> web.Response:
-    agent_id = _acting_agent(call)
-    with agent_errors():
-        return _agent_view(call, await call.daemon.ready(agent_id))
+    return await _act(call, call.daemon.ready)
 
 
 @routes.route(
@@ -173,15 +163,12 @@ async def agent_ready(call: Call) -> web.Response:
     "/api/agents/{agent_id}/pause",
     roles=ANY_USER,
     summary="Pause with a reason code",
-    tag="agents",
     body=AgentPause,
     errors=(409,),
 )
 async def agent_pause(call: Call) -> web.Response:
-    agent_id = _acting_agent(call)
     body = call.body_as(AgentPause)
-    with agent_errors():
-        return _agent_view(call, await call.daemon.pause(agent_id, body.reason))
+    return await _act(call, lambda agent_id: call.daemon.pause(agent_id, body.reason))
 
 
 @routes.route(
@@ -189,21 +176,14 @@ async def agent_pause(call: Call) -> web.Response:
     "/api/agents/{agent_id}/ready-in",
     roles=ANY_USER,
     summary="In wrap-up: announce being ready in N seconds (the wrap-up timer is brought forward)",
-    tag="agents",
     body=AgentReadyIn,
     errors=(409,),
 )
 async def agent_ready_in(call: Call) -> web.Response:
-    agent_id = _acting_agent(call)
     body = call.body_as(AgentReadyIn)
-    with agent_errors():
-        return _agent_view(call, await call.daemon.announce_ready(agent_id, body.seconds))
+    return await _act(call, lambda agent_id: call.daemon.announce_ready(agent_id, body.seconds))
 
 
-@routes.route(
-    "POST", "/api/agents/{agent_id}/logout", roles=ANY_USER, summary="Leave every queue", tag="agents", errors=(409,)
-)
+@routes.route("POST", "/api/agents/{agent_id}/logout", roles=ANY_USER, summary="Leave every queue", errors=(409,))
 async def agent_logout(call: Call) -> web.Response:
-    agent_id = _acting_agent(call)
-    with agent_errors():
-        return _agent_view(call, await call.daemon.logout(agent_id))
+    return await _act(call, call.daemon.logout)

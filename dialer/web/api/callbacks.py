@@ -12,11 +12,21 @@ from dialer.campaign.rules import CallbackTimeError, check_callback_due
 from dialer.i18n import M_
 from dialer.store.auth import Role
 from dialer.store.console import CallbackNotPending, cancel_callback, create_callback, get_callback, list_callbacks
-from dialer.web.api.common import Paging, Strict, callback_json, campaign_id_of, lead_for, ok, page_schema, paged
+from dialer.web.api.common import (
+    Paging,
+    Strict,
+    callback_json,
+    campaign_id_of,
+    lead_for,
+    ok,
+    page_schema,
+    paged,
+    refused,
+)
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="callbacks")
 
 
 class CallbackQuery(Paging):
@@ -36,7 +46,6 @@ class CallbackCreate(Strict):
     "/api/callbacks",
     roles=ANY_USER,
     summary="Scheduled callbacks (agents: their own)",
-    tag="callbacks",
     query=CallbackQuery,
     response=page_schema(),
 )
@@ -58,7 +67,6 @@ async def get_callbacks(call: Call) -> web.Response:
     "/api/callbacks",
     roles=ANY_USER,
     summary="Schedule a callback",
-    tag="callbacks",
     body=CallbackCreate,
     status=201,
     errors=(404,),
@@ -82,7 +90,6 @@ async def post_callback(call: Call) -> web.Response:
     r"/api/callbacks/{callback_id:\d{1,15}}/cancel",
     roles=ANY_USER,
     summary="Cancel a pending callback",
-    tag="callbacks",
     errors=(409,),
 )
 async def post_cancel_callback(call: Call) -> web.Response:
@@ -90,10 +97,8 @@ async def post_cancel_callback(call: Call) -> web.Response:
     existing = await get_callback(call.db, callback_id)
     if existing is None or (not call.is_manager and existing.agent != call.user.name):
         raise Problem(404, M_("no callback {callback_id}", callback_id=callback_id))
-    try:
+    with refused(CallbackNotPending, status=409):
         cancelled = await cancel_callback(call.db, callback_id, call.now())
-    except CallbackNotPending as exc:
-        raise Problem(409, str(exc)) from None
     if cancelled is None:
         raise Problem(404, M_("no callback {callback_id}", callback_id=callback_id))
     return ok(callback_json(cancelled))

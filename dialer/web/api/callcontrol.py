@@ -21,12 +21,12 @@ from dialer.callcontrol.service import NoLiveCall, Target
 from dialer.i18n import M_
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
-from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent
+from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent, refused
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="agents")
 
 
 class DtmfBody(Strict):
@@ -76,36 +76,32 @@ def _agent(call: Call) -> str:
 _CALL = "/api/agents/{agent_id}/call"
 
 
-@routes.route("GET", f"{_CALL}/control", roles=ANY_USER, summary="Call control state: legs, timer", tag="agents")
+@routes.route("GET", f"{_CALL}/control", roles=ANY_USER, summary="Call control state: legs, timer")
 async def get_control(call: Call) -> web.Response:
     agent = _agent(call)
     await call.daemon.call_control.adopt_queue_transfer(agent)  # a call a blind transfer queued for them
     return ok({"control": call.daemon.call_control.state_of(agent)})
 
 
-@routes.route("POST", f"{_CALL}/hangup", roles=ANY_USER, summary="Hang up the customer", tag="agents", errors=(409,))
+@routes.route("POST", f"{_CALL}/hangup", roles=ANY_USER, summary="Hang up the customer", errors=(409,))
 async def post_hangup(call: Call) -> web.Response:
     with _refusals():
         return ok(await call.daemon.call_control.hangup(_agent(call)))
 
 
-@routes.route("POST", f"{_CALL}/hold", roles=ANY_USER, summary="Put the customer on hold", tag="agents", errors=(409,))
+@routes.route("POST", f"{_CALL}/hold", roles=ANY_USER, summary="Put the customer on hold", errors=(409,))
 async def post_hold(call: Call) -> web.Response:
     with _refusals():
         return ok(await call.daemon.call_control.hold(_agent(call)))
 
 
-@routes.route(
-    "POST", f"{_CALL}/resume", roles=ANY_USER, summary="Take the customer off hold", tag="agents", errors=(409,)
-)
+@routes.route("POST", f"{_CALL}/resume", roles=ANY_USER, summary="Take the customer off hold", errors=(409,))
 async def post_resume(call: Call) -> web.Response:
     with _refusals():
         return ok(await call.daemon.call_control.resume(_agent(call)))
 
 
-@routes.route(
-    "POST", f"{_CALL}/dtmf", roles=ANY_USER, summary="Send DTMF digits", tag="agents", body=DtmfBody, errors=(409,)
-)
+@routes.route("POST", f"{_CALL}/dtmf", roles=ANY_USER, summary="Send DTMF digits", body=DtmfBody, errors=(409,))
 async def post_dtmf(call: Call) -> web.Response:
     body = call.body_as(DtmfBody)
     with _refusals():
@@ -117,7 +113,6 @@ async def post_dtmf(call: Call) -> web.Response:
     f"{_CALL}/transfer",
     roles=ANY_USER,
     summary="Transfer the call (blind, or warm: talk to the target first)",
-    tag="agents",
     body=TransferBody,
     errors=(409, 422),
 )
@@ -136,7 +131,6 @@ async def post_transfer(call: Call) -> web.Response:
     f"{_CALL}/transfer/complete",
     roles=ANY_USER,
     summary="Warm transfer: hand the customer to the target and drop out",
-    tag="agents",
     errors=(409,),
 )
 async def post_transfer_complete(call: Call) -> web.Response:
@@ -149,7 +143,6 @@ async def post_transfer_complete(call: Call) -> web.Response:
     f"{_CALL}/transfer/cancel",
     roles=ANY_USER,
     summary="Warm transfer: back to the customer",
-    tag="agents",
     errors=(409,),
 )
 async def post_transfer_cancel(call: Call) -> web.Response:
@@ -162,7 +155,6 @@ async def post_transfer_cancel(call: Call) -> web.Response:
     f"{_CALL}/conference",
     roles=ANY_USER,
     summary="3-way call: bring a third party in",
-    tag="agents",
     body=ConferenceBody,
     errors=(409, 422),
 )
@@ -177,7 +169,6 @@ async def post_conference(call: Call) -> web.Response:
     f"{_CALL}/conference/leave",
     roles=ANY_USER,
     summary="3-way call: drop out, the two others talk on",
-    tag="agents",
     errors=(409,),
 )
 async def post_conference_leave(call: Call) -> web.Response:
@@ -190,7 +181,6 @@ async def post_conference_leave(call: Call) -> web.Response:
     "/api/agents/{agent_id}/dial",
     roles=ANY_USER,
     summary="Manual dial: a number or a lead, under the dialer's rules",
-    tag="agents",
     body=ManualDialBody,
     errors=(404, 409, 422),
 )
@@ -202,10 +192,8 @@ async def post_manual_dial(call: Call) -> web.Response:
     if body.lead_id is not None:
         await lead_for(call, body.lead_id)  # an agent dials only a lead they may see (404 otherwise)
     daemon = call.daemon
-    try:
+    with refused(NotInPreviewCampaign, status=409):
         campaign = daemon.manual_campaign(agent_id, body.campaign)
-    except NotInPreviewCampaign as exc:
-        raise Problem(409, str(exc)) from None
     with _refusals():
         try:
             attempt_id = await daemon.manual_dial(campaign, agent_id, number=body.number, lead_id=body.lead_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from aiohttp import web
@@ -28,13 +26,14 @@ from dialer.web.api.common import (
     own_agent,
     page_schema,
     paged,
+    refused,
 )
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="agents")
 
 
 class DispositionBody(Strict):
@@ -54,7 +53,6 @@ class PreviewBody(Strict):
     "/api/agents/{agent_id}/call",
     roles=ANY_USER,
     summary="The agent's current call: lead, history, dispositions",
-    tag="agents",
 )
 async def get_agent_call(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
@@ -99,7 +97,6 @@ async def get_agent_call(call: Call) -> web.Response:
     "/api/agents/{agent_id}/disposition",
     roles=ANY_USER,
     summary="Disposition the current or last call",
-    tag="agents",
     body=DispositionBody,
     errors=(409,),
 )
@@ -134,7 +131,6 @@ async def post_disposition(call: Call) -> web.Response:
     "/api/agents/{agent_id}/calls",
     roles=ANY_USER,
     summary="The agent's call records, newest first",
-    tag="agents",
     query=Paging,
     response=page_schema(),
 )
@@ -147,13 +143,8 @@ async def get_agent_calls(call: Call) -> web.Response:
 
 
 # ------------------------------------------------------------------------------------------------ preview
-@contextmanager
-def _preview_refusals() -> Iterator[None]:
-    """A preview action the state does not allow (no lead held, agent not ready, no server up) is a 409."""
-    try:
-        yield
-    except (LookupError, RuntimeError, AgentError) as exc:
-        raise Problem(409, str(exc)) from None
+# What a preview action the state does not allow raises (no lead held, agent not ready, no server up): a 409.
+PREVIEW_REFUSALS = (LookupError, RuntimeError, AgentError)
 
 
 def _preview_campaign(call: Call) -> tuple[str, str]:
@@ -161,10 +152,8 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
     agent_id = own_agent(call, call.path("agent_id"))
     body = call.body_as(PreviewBody)
     agent_or_404(call, agent_id)
-    try:
+    with refused(NotInPreviewCampaign, status=409):
         return agent_id, call.daemon.preview_campaign(agent_id, body.campaign)
-    except NotInPreviewCampaign as exc:
-        raise Problem(409, str(exc)) from None
 
 
 @routes.route(
@@ -172,13 +161,12 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
     "/api/agents/{agent_id}/preview/claim",
     roles=ANY_USER,
     summary="Preview mode: hold the next lead for me to read",
-    tag="agents",
     body=PreviewBody,
     errors=(409,),
 )
 async def preview_claim(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    with _preview_refusals():
+    with refused(*PREVIEW_REFUSALS, status=409):
         claim = await call.daemon.preview_claim(campaign, agent_id)
     if claim.lead is None:
         return ok({"campaign": campaign, "lead": None, "why": claim.why, "breakdown": claim.breakdown})
@@ -191,13 +179,12 @@ async def preview_claim(call: Call) -> web.Response:
     "/api/agents/{agent_id}/preview/dial",
     roles=ANY_USER,
     summary="Preview mode: dial the lead I hold",
-    tag="agents",
     body=PreviewBody,
     errors=(409,),
 )
 async def preview_dial(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    with _preview_refusals():
+    with refused(*PREVIEW_REFUSALS, status=409):
         attempt_id = await call.daemon.preview_dial(campaign, agent_id)
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
@@ -207,12 +194,11 @@ async def preview_dial(call: Call) -> web.Response:
     "/api/agents/{agent_id}/preview/skip",
     roles=ANY_USER,
     summary="Preview mode: give the held lead back",
-    tag="agents",
     body=PreviewBody,
     errors=(409,),
 )
 async def preview_skip(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
-    with _preview_refusals():
+    with refused(*PREVIEW_REFUSALS, status=409):
         await call.daemon.preview_skip(campaign, agent_id)
     return ok({"campaign": campaign, "skipped": True})

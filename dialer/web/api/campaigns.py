@@ -18,7 +18,7 @@ from dialer.web.facade import CampaignAction, CampaignNotLoaded
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable, read_body
 
-routes = RouteTable()
+routes = RouteTable(tag="campaigns")
 # A campaign file is a few KiB; 2 MiB leaves room for very long disposition lists and bounds the parse.
 CAMPAIGN_MAX_BYTES = 2 * 1024 * 1024
 CAMPAIGN_BODY = {
@@ -32,7 +32,6 @@ CAMPAIGN_BODY = {
     "/api/campaigns",
     roles=ANY_USER,
     summary="List campaigns",
-    tag="campaigns",
     query=Paging,
     response=page_schema(),
 )
@@ -49,7 +48,6 @@ async def get_campaigns(call: Call) -> web.Response:
     "/api/campaigns/{name}",
     roles=ANY_USER,
     summary="One campaign with its effective configuration",
-    tag="campaigns",
 )
 async def get_campaign_view(call: Call) -> web.Response:
     record = await campaign_or_404(call, call.path("name"))
@@ -63,7 +61,6 @@ async def get_campaign_view(call: Call) -> web.Response:
     "/api/campaigns/{name}",
     roles=MANAGERS,
     summary="Create or update a campaign (JSON or TOML)",
-    tag="campaigns",
     body_content=CAMPAIGN_BODY,
     errors=(400, 415, 422),
 )
@@ -136,23 +133,17 @@ async def _set_campaign(call: Call, action: CampaignAction) -> web.Response:
     return ok({"campaign": name, "state": state})
 
 
-@routes.route(
-    "POST", "/api/campaigns/{name}/start", roles=MANAGERS, summary="Start dialling", tag="campaigns", errors=(409,)
-)
+@routes.route("POST", "/api/campaigns/{name}/start", roles=MANAGERS, summary="Start dialling", errors=(409,))
 async def start_campaign(call: Call) -> web.Response:
     return await _set_campaign(call, "start")
 
 
-@routes.route(
-    "POST", "/api/campaigns/{name}/pause", roles=MANAGERS, summary="Pause dialling", tag="campaigns", errors=(409,)
-)
+@routes.route("POST", "/api/campaigns/{name}/pause", roles=MANAGERS, summary="Pause dialling", errors=(409,))
 async def pause_campaign(call: Call) -> web.Response:
     return await _set_campaign(call, "pause")
 
 
-@routes.route(
-    "POST", "/api/campaigns/{name}/stop", roles=MANAGERS, summary="Stop dialling", tag="campaigns", errors=(409,)
-)
+@routes.route("POST", "/api/campaigns/{name}/stop", roles=MANAGERS, summary="Stop dialling", errors=(409,))
 async def stop_campaign(call: Call) -> web.Response:
     return await _set_campaign(call, "stop")
 
@@ -171,7 +162,6 @@ async def campaign_stats(call: Call, name: str) -> dict[str, object]:
     "/api/campaigns/{name}/stats",
     roles=MANAGERS,
     summary="Live statistics, pacing and why not dialling",
-    tag="campaigns",
 )
 async def get_campaign_stats(call: Call) -> web.Response:
     return ok(await campaign_stats(call, call.path("name")))

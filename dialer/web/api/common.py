@@ -19,6 +19,7 @@ from dialer.store.attempts import AttemptRecord
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
 from dialer.store.console import CallbackRecord, LeadListRecord
+from dialer.store.imports import ImportSummary
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.leadscope import lead_in_scope, lead_scope
 from dialer.web.live import HUB
@@ -151,6 +152,19 @@ def lead_list_json(rec: LeadListRecord) -> dict[str, Any]:
     }
 
 
+def import_summary_json(summary: ImportSummary, campaign: str) -> dict[str, Any]:
+    """What an import did (a file upload or a batch of leads), as both report it."""
+    return {
+        "list_id": summary.list_id,
+        "campaign": campaign,
+        "rows": summary.rows,
+        "imported": summary.imported,
+        "duplicates": summary.duplicates,
+        "invalid": summary.invalid,
+        "dnc": summary.dnc,
+    }
+
+
 def agent_json(agent: Agent, now: float) -> dict[str, Any]:
     return {
         "agent_id": agent.agent_id,
@@ -223,6 +237,15 @@ def agent_or_404(call: Call, agent_id: str) -> Agent:
             404, M_("no agent {agent} (an agent appears after their first console login)", agent=repr(agent_id))
         )
     return agent
+
+
+@contextmanager
+def refused(*errors: type[Exception], status: int, kind: str | None = None) -> Iterator[None]:
+    """What the domain refuses in the block (one of ``errors``) as a ``status`` problem saying why (its message)."""
+    try:
+        yield
+    except errors as exc:
+        raise Problem(status, str(exc), kind=kind) from None
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from dialer.web.api.common import Strict, campaign_or_404, ok
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="leads")
 
 
 class DncAdd(Strict):
@@ -39,7 +39,6 @@ def _e164(raw: str, region: str) -> str:
     "/api/dnc",
     roles=MANAGERS,
     summary="Put a number on the global or a campaign's do-not-call list (announced as optout.added)",
-    tag="leads",
     body=DncAdd,
 )
 async def post_dnc(call: Call) -> web.Response:
@@ -59,9 +58,7 @@ async def post_dnc(call: Call) -> web.Response:
     )
 
 
-@routes.route(
-    "GET", "/api/dnc", roles=MANAGERS, summary="Which do-not-call lists hold a number", tag="leads", query=DncCheck
-)
+@routes.route("GET", "/api/dnc", roles=MANAGERS, summary="Which do-not-call lists hold a number", query=DncCheck)
 async def get_dnc(call: Call) -> web.Response:
     q = call.query_as(DncCheck)
     number = _e164(q.number, q.region)

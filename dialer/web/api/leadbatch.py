@@ -23,12 +23,13 @@ from dialer.store.console import update_lead_fields
 from dialer.store.idempotency import KeyState, claim_key, release_key, store_answer
 from dialer.store.imports import LeadVerdict, import_prepared
 from dialer.store.leadapi import LeadInCall, erase_leads, leads_by_external_id
-from dialer.web.api.common import Strict, campaign_or_404, dumps, lead_json, ok
+from dialer.web.api.common import Strict, campaign_or_404, dumps, import_summary_json, lead_json, ok
+from dialer.web.api.leads import LeadEdit
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem, validation_problem
 from dialer.web.routing import MANAGERS, Call, RouteTable, read_body
 
-routes = RouteTable()
+routes = RouteTable(tag="lead-api")
 MAX_BATCH = 10_000
 MAX_BODY = 32 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -68,15 +69,25 @@ class LeadBatch(Strict):
     list_name: str | None = Field(default=None, max_length=200)
 
 
-class ExternalLeadEdit(Strict):
-    first_name: str | None = Field(default=None, max_length=100)
-    last_name: str | None = Field(default=None, max_length=100)
-    priority: int | None = Field(default=None, ge=-1000, le=1000)
-    fields: dict[str, str | None] | None = Field(default=None, max_length=50)
+# The same correction as PATCH /api/leads/{id}, of the lead found by its external id (a docstring here would be
+# the schema's description in the OpenAPI document).
+class ExternalLeadEdit(LeadEdit):
+    pass
 
 
 class ErasureQuery(Strict):
     dnc: bool = Field(default=True, description="put the numbers on the campaign's DNC list (recommended)")
+
+
+def _no_such_lead(campaign: str, external_id: str) -> Problem:
+    return Problem(
+        404,
+        M_(
+            "no lead with external id {external_id} in campaign {name}",
+            external_id=repr(external_id),
+            name=repr(campaign),
+        ),
+    )
 
 
 def _result_of_error(error: RowError) -> dict[str, Any]:
@@ -164,13 +175,7 @@ async def _import_batch(call: Call, record: CampaignRecord, batch: ParsedBatch) 
         call.daemon.leads_added(record.name)
     return dumps(
         {
-            "list_id": summary.list_id,
-            "campaign": record.name,
-            "rows": summary.rows,
-            "imported": summary.imported,
-            "duplicates": summary.duplicates,
-            "invalid": summary.invalid,
-            "dnc": summary.dnc,
+            **import_summary_json(summary, record.name),
             "results": results,
         }
     )
@@ -192,7 +197,6 @@ BATCH_BODY: dict[str, Any] = {"application/json": {"schema": LeadBatch.model_jso
     "POST",
     "/api/campaigns/{name}/leads",
     roles=MANAGERS,
-    tag="lead-api",
     summary="Add leads (one or a batch of up to 10 000) exactly as a CSV import would; per-lead results. "
     "Send an Idempotency-Key header to make a retry add nothing twice",
     body_content=BATCH_BODY,
@@ -260,14 +264,7 @@ async def _one_by_external_id(call: Call) -> tuple[int, Any]:
     external_id = call.path("external_id")
     found = await leads_by_external_id(call.db, record.id, external_id)
     if not found:
-        raise Problem(
-            404,
-            M_(
-                "no lead with external id {external_id} in campaign {name}",
-                external_id=repr(external_id),
-                name=repr(record.name),
-            ),
-        )
+        raise _no_such_lead(record.name, external_id)
     if len(found) > 1:
         raise Problem(
             409,
@@ -283,7 +280,7 @@ async def _one_by_external_id(call: Call) -> tuple[int, Any]:
 EXTERNAL = "/api/campaigns/{name}/leads/by-external-id/{external_id}"
 
 
-@routes.route("GET", EXTERNAL, roles=MANAGERS, tag="lead-api", summary="A lead by its external id", errors=(409,))
+@routes.route("GET", EXTERNAL, roles=MANAGERS, summary="A lead by its external id", errors=(409,))
 async def get_lead_by_external_id(call: Call) -> web.Response:
     _, lead = await _one_by_external_id(call)
     return ok(lead_json(lead))
@@ -293,7 +290,6 @@ async def get_lead_by_external_id(call: Call) -> web.Response:
     "PATCH",
     EXTERNAL,
     roles=MANAGERS,
-    tag="lead-api",
     summary="Update a lead by its external id (names, priority, custom fields; a null field removes it)",
     body=ExternalLeadEdit,
     errors=(409,),
@@ -321,7 +317,6 @@ async def patch_lead_by_external_id(call: Call) -> web.Response:
     "DELETE",
     EXTERNAL,
     roles=MANAGERS,
-    tag="lead-api",
     summary="Erase a lead for a data-subject request: personal data removed; its numbers kept on the DNC list "
     "(unless dnc=false) and its call records kept anonymised for compliance",
     query=ErasureQuery,
@@ -336,14 +331,7 @@ async def delete_lead_by_external_id(call: Call) -> web.Response:
     except LeadInCall as exc:
         raise Problem(409, M_("{exc}: erase it once the call has ended", exc=exc)) from None
     if not erased:
-        raise Problem(
-            404,
-            M_(
-                "no lead with external id {external_id} in campaign {name}",
-                external_id=repr(external_id),
-                name=repr(record.name),
-            ),
-        )
+        raise _no_such_lead(record.name, external_id)
     return ok(
         {
             "erased": [

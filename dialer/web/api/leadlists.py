@@ -27,12 +27,21 @@ from dialer.parsing import DocumentError, load_json
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
 from dialer.store.imports import CHUNK, ImportSummary, import_prepared
-from dialer.web.api.common import Paging, campaign_id_of, campaign_or_404, lead_list_json, ok, page_schema, paged
+from dialer.web.api.common import (
+    Paging,
+    campaign_id_of,
+    campaign_or_404,
+    import_summary_json,
+    lead_list_json,
+    ok,
+    page_schema,
+    paged,
+)
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="leads")
 # The encodings the browser import offers when the manager overrides the detected one.
 ENCODING_CHOICES = ("utf-8", "utf-8-sig", "utf-16", "cp932", "gb18030", "euc_jp", "cp1252")
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -155,7 +164,6 @@ def _mapping(text: str) -> dict[str, str]:
     "POST",
     "/api/campaigns/{name}/lead-lists/preview",
     roles=MANAGERS,
-    tag="leads",
     summary="Preview a CSV: detected encoding, delimiter, column mapping and the first rows",
     body_content=UPLOAD_BODY,
 )
@@ -290,7 +298,6 @@ def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None
     "POST",
     "/api/campaigns/{name}/lead-lists",
     roles=MANAGERS,
-    tag="leads",
     status=201,
     errors=(413,),
     summary="Import a CSV into the campaign (all or nothing); returns the report. The file is parsed in the CPU "
@@ -305,13 +312,7 @@ async def upload_lead_list(call: Call) -> web.Response:
         summary, header, errors_path = await _import_upload(call, record, config, form, errors)
     await asyncio.to_thread(_write_report, errors_path, errors, header)
     report = {
-        "list_id": summary.list_id,
-        "campaign": record.name,
-        "rows": summary.rows,
-        "imported": summary.imported,
-        "duplicates": summary.duplicates,
-        "invalid": summary.invalid,
-        "dnc": summary.dnc,
+        **import_summary_json(summary, record.name),
         "errors": [{"row": e.row, "line": e.line, "reason": e.reason.value, "detail": e.detail} for e in errors[:100]],
         "errors_url": f"/api/lead-lists/{summary.list_id}/errors",
     }
@@ -328,7 +329,6 @@ class LeadListQuery(Paging):
     "/api/lead-lists",
     roles=MANAGERS,
     summary="Imported lead lists with their counts",
-    tag="leads",
     query=LeadListQuery,
     response=page_schema(),
 )
@@ -342,7 +342,6 @@ async def get_lead_lists(call: Call) -> web.Response:
     "GET",
     r"/api/lead-lists/{list_id:\d{1,15}}/errors",
     roles=MANAGERS,
-    tag="leads",
     summary="The rejected rows of an import, as CSV",
     response={"type": "string"},
     response_content_type="text/csv",

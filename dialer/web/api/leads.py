@@ -27,7 +27,7 @@ from dialer.web.api.common import (
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="leads")
 
 
 class LeadSearch(Paging):
@@ -53,7 +53,6 @@ class DncRequest(Strict):
     "/api/leads",
     roles=ANY_USER,
     summary="Search leads (supervisors: their teams' campaigns and agents; agents: only their own calls)",
-    tag="leads",
     query=LeadSearch,
     response=page_schema(),
 )
@@ -71,9 +70,7 @@ async def get_leads(call: Call) -> web.Response:
     return paged([lead_json(lead) for lead in leads], total, q.limit, q.offset)
 
 
-@routes.route(
-    "GET", r"/api/leads/{lead_id:\d{1,15}}", roles=ANY_USER, summary="One lead with its attempt history", tag="leads"
-)
+@routes.route("GET", r"/api/leads/{lead_id:\d{1,15}}", roles=ANY_USER, summary="One lead with its attempt history")
 async def get_lead_view(call: Call) -> web.Response:
     lead = await lead_for(call, call.path_id("lead_id"))
     history = await lead_history(call.db, lead.id)
@@ -86,7 +83,6 @@ async def get_lead_view(call: Call) -> web.Response:
     r"/api/leads/{lead_id:\d{1,15}}",
     roles=ANY_USER,
     summary="Correct a lead's name, priority or fields",
-    tag="leads",
     body=LeadEdit,
 )
 async def patch_lead(call: Call) -> web.Response:
@@ -112,7 +108,6 @@ async def patch_lead(call: Call) -> web.Response:
     r"/api/leads/{lead_id:\d{1,15}}/dnc",
     roles=ANY_USER,
     summary="Put the lead's numbers on the do-not-call list",
-    tag="leads",
     body=DncRequest,
 )
 async def post_lead_dnc(call: Call) -> web.Response:

@@ -21,11 +21,11 @@ from dialer.store.lists import (
     set_recycle_schedule,
     update_list,
 )
-from dialer.web.api.common import Strict, campaign_or_404, ok
+from dialer.web.api.common import Strict, campaign_or_404, ok, refused
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="lists")
 MAX_RULE_MINUTES = int(MAX_RULE_AGE.total_seconds() // 60)
 
 
@@ -86,7 +86,6 @@ RECYCLE_RESULT = {
     "/api/campaigns/{name}/lists",
     roles=MANAGERS,
     summary="The campaign's lead lists: settings and leads per status",
-    tag="lists",
     response={"type": "object", "properties": {"items": {"type": "array", "items": LIST_ITEM}}},
 )
 async def get_lists(call: Call) -> web.Response:
@@ -100,7 +99,6 @@ async def get_lists(call: Call) -> web.Response:
     r"/api/lead-lists/{list_id:\d{1,15}}",
     roles=MANAGERS,
     summary="Enable or disable a list, set its priority, share or expiry (audited)",
-    tag="lists",
     body=ListEdit,
 )
 async def patch_list(call: Call) -> web.Response:
@@ -113,7 +111,7 @@ async def patch_list(call: Call) -> web.Response:
     if body.valid_until is not None or body.clear_valid_until:
         changes["valid_until"] = body.valid_until
     list_id = call.path_id("list_id")
-    try:
+    with refused(UnknownListError, status=404):
         campaign_id = await update_list(
             call.db,
             list_id,
@@ -123,8 +121,6 @@ async def patch_list(call: Call) -> web.Response:
             priority=body.priority,
             **changes,  # type: ignore[arg-type]
         )
-    except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
     views = {v.id: v for v in await list_views(call.db, campaign_id)}
     return ok(views[list_id].public(call.now()))
 
@@ -138,7 +134,6 @@ def rules_of(body: RecycleBody) -> list[RecycleRule]:
     "/api/campaigns/{name}/recycle",
     roles=MANAGERS,
     summary="Recycle leads by rules (dry_run: counts only); never archived, DNC, closed or over-budget leads",
-    tag="lists",
     body=RecycleBody,
     response=RECYCLE_RESULT,
 )
@@ -185,10 +180,8 @@ SCHEDULE_RESULT = {
 
 async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
     """The list's schedule with the count a run now would recycle (the same dry run as a manual recycle)."""
-    try:
+    with refused(UnknownListError, status=404):
         view, would = await schedule_preview(call.db, list_id, call.now())
-    except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
     return {"list_id": list_id, "schedule": view.public() if view else None, "would_recycle": would}
 
 
@@ -197,7 +190,6 @@ async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
     r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
     roles=MANAGERS,
     summary="The list's scheduled recycling and what a run now would recycle",
-    tag="lists",
     response=SCHEDULE_RESULT,
 )
 async def get_recycle_schedule(call: Call) -> web.Response:
@@ -209,7 +201,6 @@ async def get_recycle_schedule(call: Call) -> web.Response:
     r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
     roles=MANAGERS,
     summary="Recycle this list by rules on a schedule (audited; the first run one interval from now)",
-    tag="lists",
     body=ScheduleBody,
     response=SCHEDULE_RESULT,
 )
@@ -234,13 +225,10 @@ async def put_recycle_schedule(call: Call) -> web.Response:
     r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
     roles=MANAGERS,
     summary="Stop recycling this list on a schedule (audited)",
-    tag="lists",
     response=SCHEDULE_RESULT,
 )
 async def delete_recycle_schedule(call: Call) -> web.Response:
     list_id = call.path_id("list_id")
-    try:
+    with refused(UnknownListError, status=404):
         await set_recycle_schedule(call.db, list_id, None, call.now(), actor=call.user.name)
-    except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
     return ok(await _schedule_document(call, list_id))

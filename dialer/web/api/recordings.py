@@ -17,12 +17,12 @@ from pydantic import Field
 from dialer.i18n import M_
 from dialer.recording.service import local_path
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
-from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged
+from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged, refused
 from dialer.web.facade import RecordingRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="recordings")
 
 RECORDING_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -103,7 +103,6 @@ async def _recording_or_404(call: Call) -> RecordingRecord:
     "/api/recordings",
     roles=ANY_USER,
     summary="Search recordings by campaign, agent, date, disposition, number (agents: their own calls)",
-    tag="recordings",
     query=RecordingSearch,
     response=page_schema(RECORDING_SCHEMA),
 )
@@ -131,7 +130,6 @@ async def list_recordings(call: Call) -> web.Response:
     r"/api/recordings/{attempt_id:\d{1,15}}",
     roles=ANY_USER,
     summary="The recording of one call (its call record's link)",
-    tag="recordings",
     response=RECORDING_SCHEMA,
     errors=(403, 404),
 )
@@ -144,7 +142,6 @@ async def get_one_recording(call: Call) -> web.Response:
     r"/api/recordings/{attempt_id:\d{1,15}}/audio",
     roles=ANY_USER,
     summary="The recording's audio (WAV; Range requests for seeking)",
-    tag="recordings",
     query=AudioQuery,
     response={"type": "string", "format": "binary"},
     response_content_type="audio/wav",
@@ -175,15 +172,12 @@ async def get_recording_audio(call: Call) -> web.StreamResponse:
     "/api/agents/{agent_id}/recording",
     roles=ANY_USER,
     summary="Start, stop, pause or resume the recording of my current call",
-    tag="recordings",
     body=RecordingControl,
     errors=(409,),
 )
 async def control_recording(call: Call) -> web.Response:
     agent_id = own_agent(call, call.path("agent_id"))
     body = call.body_as(RecordingControl)
-    try:
+    with refused(RecordingRefused, status=409):
         current = await call.daemon.recording_control(agent_id, body.action)
-    except RecordingRefused as exc:
-        raise Problem(409, str(exc)) from None
     return ok({"attempt_id": current.attempt_id, "action": body.action})

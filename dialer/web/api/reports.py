@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal
 
 from aiohttp import web
@@ -18,13 +17,14 @@ from dialer.reports.ivr import build_ivr_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.render.csv import CsvEncodingError, encode_csv
+from dialer.store.auth import Role
 from dialer.store.campaigns import UnknownCampaignError, campaign_zone, get_campaign, list_campaigns
 from dialer.store.ivr_results import ivr_results
-from dialer.web.api.common import Paging, Strict, ok
+from dialer.web.api.common import Paging, Strict, ok, refused
 from dialer.web.problems import Problem
-from dialer.web.routing import MANAGERS, SUPERVISORS, Call, RouteTable
+from dialer.web.routing import MANAGERS, SUPERVISORS, Call, CallHandler, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="reports")
 REPORTS = {
     "compliance": "Compliance evidence: abandon rate against the cap, calling windows, DNC, ring time, caller ID",
     "performance": "Contact-centre performance: contact rate, conversion, handle times, agents, hours, dispositions",
@@ -95,15 +95,6 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     )
 
 
-@contextmanager
-def _campaign_known() -> Iterator[None]:
-    """A report of a campaign that does not exist is a 404 saying so."""
-    try:
-        yield
-    except UnknownCampaignError as exc:
-        raise Problem(404, str(exc)) from None
-
-
 def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = None) -> web.Response:
     """One report in the asked format: the printable page (times in the user's zone, else ``zone``, the
     campaign's), a CSV download, or JSON."""
@@ -120,7 +111,6 @@ def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = N
     "/api/reports",
     roles=MANAGERS,
     summary="Available reports, with links per campaign",
-    tag="reports",
     query=Paging,
 )
 async def get_reports(call: Call) -> web.Response:
@@ -132,76 +122,74 @@ async def get_reports(call: Call) -> web.Response:
     return ok({"reports": available_reports(), "campaigns": links})
 
 
-@routes.route(
-    "GET",
-    "/api/reports/compliance/{name}",
-    roles=MANAGERS,
-    tag="reports",
-    query=ReportQuery,
-    summary="Compliance report of a campaign (format=json|html|csv)",
-    response_content=FORMATS,
-)
-async def get_compliance_report(call: Call) -> web.Response:
+def _report_route(kind: str, roles: Iterable[Role], summary: str) -> Callable[[CallHandler], CallHandler]:
+    """The route of one campaign's ``kind`` report: ``GET /api/reports/{kind}/{name}``, a ReportQuery, FORMATS."""
+    return routes.route(
+        "GET",
+        f"/api/reports/{kind}/{{name}}",
+        roles=roles,
+        query=ReportQuery,
+        summary=summary,
+        response_content=FORMATS,
+    )
+
+
+async def _campaign_report(
+    call: Call, kind: str, build: Callable[[str, ReportRange], Awaitable[Report]]
+) -> web.Response:
+    """``build(campaign name, range)`` for the path's campaign (404 when there is none), in the asked format."""
     q = call.query_as(ReportQuery)
-    with _campaign_known():
-        report = await compliance_report(call.db, call.path("name"), _range(q), now=call.now())
-    zone = await campaign_zone(call.db, call.path("name"))
-    return _respond(q, report, f"compliance-{call.path('name')}.csv", zone)
+    name = call.path("name")
+    span = _range(q)
+    with refused(UnknownCampaignError, status=404):  # a report of no campaign
+        report = await build(name, span)
+    zone = await campaign_zone(call.db, name)
+    return _respond(q, report, f"{kind}-{name}.csv", zone)
 
 
-@routes.route(
-    "GET",
-    "/api/reports/performance/{name}",
-    roles=SUPERVISORS,
-    tag="reports",
-    query=ReportQuery,
-    summary="Performance report of a campaign, optionally one agent (format=json|html|csv); supervisors: their agents",
-    response_content=FORMATS,
+@_report_route("compliance", MANAGERS, "Compliance report of a campaign (format=json|html|csv)")
+async def get_compliance_report(call: Call) -> web.Response:
+    return await _campaign_report(
+        call, "compliance", lambda name, span: compliance_report(call.db, name, span, now=call.now())
+    )
+
+
+@_report_route(
+    "performance",
+    SUPERVISORS,
+    "Performance report of a campaign, optionally one agent (format=json|html|csv); supervisors: their agents",
 )
 async def get_performance_report(call: Call) -> web.Response:
-    q = call.query_as(ReportQuery)
-    _agent_in_scope(call, q.agent)
-    with _campaign_known():
-        report = await performance_report(call.db, call.path("name"), _range(q), agent=q.agent, now=call.now())
-    zone = await campaign_zone(call.db, call.path("name"))
-    return _respond(q, report, f"performance-{call.path('name')}.csv", zone)
+    agent = call.query_as(ReportQuery).agent
+    _agent_in_scope(call, agent)
+    return await _campaign_report(
+        call, "performance", lambda name, span: performance_report(call.db, name, span, agent=agent, now=call.now())
+    )
 
 
-@routes.route(
-    "GET",
-    "/api/reports/ivr/{name}",
-    roles=MANAGERS,
-    tag="reports",
-    query=ReportQuery,
-    summary="IVR report of a campaign's flow calls: per node funnel, containment (format=json|html|csv)",
-    response_content=FORMATS,
+@_report_route(
+    "ivr", MANAGERS, "IVR report of a campaign's flow calls: per node funnel, containment (format=json|html|csv)"
 )
 async def get_ivr_report(call: Call) -> web.Response:
-    q = call.query_as(ReportQuery)
-    span = _range(q)
-    name = call.path("name")
-    with _campaign_known():
+    async def build(name: str, span: ReportRange) -> Report:
         record = await get_campaign(call.db, name)
-    records = await ivr_results(call.db, campaign_id=record.id, since=span.start, until=span.end)
-    zone = await campaign_zone(call.db, name)
-    return _respond(q, build_ivr_report(records, span, title=name), f"ivr-{name}.csv", zone)
+        records = await ivr_results(call.db, campaign_id=record.id, since=span.start, until=span.end)
+        return build_ivr_report(records, span, title=name)
+
+    return await _campaign_report(call, "ivr", build)
 
 
-@routes.route(
-    "GET",
-    "/api/reports/calls/{name}",
-    roles=SUPERVISORS,
-    tag="reports",
-    query=ReportQuery,
-    summary="Call records of a campaign (json: the first 200; csv: all); supervisors: one agent of their teams",
-    response_content=FORMATS,
+@_report_route(
+    "calls",
+    SUPERVISORS,
+    "Call records of a campaign (json: the first 200; csv: all); supervisors: one agent of their teams",
 )
 async def get_calls_report(call: Call) -> web.Response:
     q = call.query_as(ReportQuery)
     _agent_in_scope(call, q.agent)
     span = _range(q)
     name = call.path("name")
-    with _campaign_known():
+    with refused(UnknownCampaignError, status=404):  # a report of no campaign
         if q.format == "csv":
             record = await get_campaign(call.db, name)
             out = io.StringIO()

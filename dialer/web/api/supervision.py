@@ -14,12 +14,12 @@ from dialer.i18n import M_
 from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
-from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, ok, page_schema, paged
+from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, ok, page_schema, paged, refused
 from dialer.web.facade import SupervisionRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, MANAGERS, Call, RouteTable
 
-routes = RouteTable()
+routes = RouteTable(tag="supervision")
 
 SESSION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -75,7 +75,6 @@ def session_json(rec: SupervisionRecord) -> dict[str, Any]:
     "/api/supervision",
     roles=MANAGERS,
     summary="Listen to, whisper to or barge into an agent's live call from my phone (audited)",
-    tag="supervision",
     body=SuperviseBody,
     response=SESSION_SCHEMA,
     status=201,
@@ -98,7 +97,6 @@ async def start_supervision(call: Call) -> web.Response:
     r"/api/supervision/{session_id:\d{1,15}}",
     roles=MANAGERS,
     summary="Stop listening (hang up my phone's leg)",
-    tag="supervision",
     response=SESSION_SCHEMA,
     errors=(403, 404),
 )
@@ -119,7 +117,6 @@ async def stop_supervision(call: Call) -> web.Response:
     "/api/supervision",
     roles=MANAGERS,
     summary="The monitoring audit: who listened to whom, in which mode, when (newest first)",
-    tag="supervision",
     query=SupervisionQuery,
     response=page_schema(SESSION_SCHEMA),
 )
@@ -153,10 +150,8 @@ async def patch_dialing(call: Call) -> web.Response:
     if body.aggressiveness is not None:
         pacing["aggressiveness"] = body.aggressiveness
     data["pacing"] = pacing
-    try:
+    with refused(CampaignConfigError, status=422, kind="validation-error"):
         config = load_campaign(data, f"PATCH /api/campaigns/{name}/dialing")
-    except CampaignConfigError as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
     applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
     state = await call.daemon.campaign_applied(name, config)
     result = campaign_json(applied.campaign, state)

@@ -8,12 +8,11 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.store.auth import Role, UserExistsError, add_api_token, create_user, list_users
-from dialer.web.api.common import Paging, Strict, ok, page_schema, paged
-from dialer.web.problems import Problem
+from dialer.web.api.common import Paging, Strict, ok, page_schema, paged, refused
 from dialer.web.routing import ADMINS, ANY_USER, SESSION, Call, RouteTable
 from dialer.web.security import hash_password, new_api_token
 
-routes = RouteTable()
+routes = RouteTable(tag="auth")
 
 
 class UserCreate(Strict):
@@ -28,7 +27,7 @@ class TokenCreate(Strict):
     label: str = Field(default="", max_length=100)
 
 
-@routes.route("GET", "/api/me", roles=ANY_USER, summary="Who am I", tag="auth")
+@routes.route("GET", "/api/me", roles=ANY_USER, summary="Who am I")
 async def get_me(call: Call) -> web.Response:
     session = call.request.get(SESSION)
     return ok({"user": call.user.public(), "csrf_token": session.csrf_token if session else None})
@@ -39,7 +38,6 @@ async def get_me(call: Call) -> web.Response:
     "/api/tokens",
     roles=ANY_USER,
     summary="Mint an API token for yourself",
-    tag="auth",
     body=TokenCreate,
     status=201,
 )
@@ -64,7 +62,7 @@ async def get_users(call: Call) -> web.Response:
 )
 async def post_user(call: Call) -> web.Response:
     body = call.body_as(UserCreate)
-    try:
+    with refused(UserExistsError, status=409):
         user = await create_user(
             call.db,
             body.name,
@@ -75,6 +73,4 @@ async def post_user(call: Call) -> web.Response:
             display_name=body.display_name,
             actor=call.user.name,
         )
-    except UserExistsError as exc:
-        raise Problem(409, str(exc)) from None
     return ok(user.public(), 201)

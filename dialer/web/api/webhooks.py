@@ -27,8 +27,7 @@ from dialer.web.routing import MANAGERS, Call, RouteTable
 from dialer.web.security import new_secret
 from dialer.webhooks.core import SUBSCRIBABLE, AllowList, DestinationRefused, EventType, parse_events
 
-routes = RouteTable()
-TAG = "webhooks"
+routes = RouteTable(tag="webhooks")
 EVENT_NAMES = [t.value for t in SUBSCRIBABLE]
 
 
@@ -76,12 +75,12 @@ def _events(names: list[str]) -> tuple[EventType, ...]:
         raise Problem(422, M_("events: {exc}", exc=exc), kind="validation-error") from None
 
 
-@routes.route("GET", "/api/webhooks/events", roles=MANAGERS, tag=TAG, summary="The event types one can subscribe to")
+@routes.route("GET", "/api/webhooks/events", roles=MANAGERS, summary="The event types one can subscribe to")
 async def get_event_types(call: Call) -> web.Response:
     return ok({"events": EVENT_NAMES, "allowed_destinations": call.app[SETTINGS].webhooks.allowed_destinations})
 
 
-@routes.route("GET", "/api/webhooks/subscriptions", roles=MANAGERS, tag=TAG, summary="Webhook subscriptions")
+@routes.route("GET", "/api/webhooks/subscriptions", roles=MANAGERS, summary="Webhook subscriptions")
 async def get_subscriptions(call: Call) -> web.Response:
     return ok({"items": [s.as_json() for s in await list_subscriptions(call.db)]})
 
@@ -90,7 +89,6 @@ async def get_subscriptions(call: Call) -> web.Response:
     "POST",
     "/api/webhooks/subscriptions",
     roles=MANAGERS,
-    tag=TAG,
     status=201,
     summary="Subscribe a URL to event types of one campaign (or all); the signing secret is returned once",
     body=SubscriptionBody,
@@ -117,7 +115,6 @@ SUBSCRIPTION = r"/api/webhooks/subscriptions/{subscription_id:\d{1,9}}"
     "PATCH",
     SUBSCRIPTION,
     roles=MANAGERS,
-    tag=TAG,
     summary="Change, disable or re-enable a subscription; rotate_secret returns a new secret once",
     body=SubscriptionEdit,
 )
@@ -146,7 +143,6 @@ async def patch_subscription(call: Call) -> web.Response:
     "DELETE",
     SUBSCRIPTION,
     roles=MANAGERS,
-    tag=TAG,
     status=204,
     summary="Remove a subscription (its pending deliveries go; delivered and dead ones stay as records)",
 )
@@ -160,7 +156,6 @@ async def delete_subscription_route(call: Call) -> web.Response:
     "GET",
     "/api/webhooks/deliveries",
     roles=MANAGERS,
-    tag=TAG,
     summary="Deliveries, newest first, with their state (pending, delivered, dead), tries and last error",
     query=DeliveryQuery,
 )
@@ -181,7 +176,7 @@ async def get_deliveries(call: Call) -> web.Response:
 DELIVERY = r"/api/webhooks/deliveries/{delivery_id:\d{1,15}}"
 
 
-@routes.route("GET", DELIVERY, roles=MANAGERS, tag=TAG, summary="One delivery with its payload")
+@routes.route("GET", DELIVERY, roles=MANAGERS, summary="One delivery with its payload")
 async def get_delivery(call: Call) -> web.Response:
     rows = await outbox_rows(call.db, before_id=call.path_id("delivery_id") + 1, limit=1)
     if not rows or rows[0].id != call.path_id("delivery_id"):
@@ -193,7 +188,6 @@ async def get_delivery(call: Call) -> web.Response:
     "POST",
     DELIVERY + "/resend",
     roles=MANAGERS,
-    tag=TAG,
     summary="Send a delivered or dead-lettered delivery again (same event id; a fresh retry budget)",
 )
 async def post_resend(call: Call) -> web.Response:

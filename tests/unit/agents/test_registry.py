@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness.agents import queue_member
 
 from dialer.agents.registry import (
     AgentError,
@@ -77,20 +78,7 @@ def complete(reason: str = "caller") -> AgentComplete:
 
 
 def member(queue: str, *, paused: bool, in_call: bool = False, status: int = 1, location: str = PHONE) -> QueueMember:
-    return QueueMember(
-        action_id="qs-1",
-        queue=queue,
-        name="alice",
-        location=location,
-        state_interface=location,
-        membership="dynamic",
-        penalty=0,
-        calls_taken=0,
-        in_call=in_call,
-        status=status,
-        paused=paused,
-        paused_reason="",
-    )
+    return queue_member(queue, location, paused=paused, in_call=in_call, status=status, action_id="qs-1")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from harness.agents import QueuePbx
+from harness.agents import QueuePbx, queue_member
 
 from dialer.agents.registry import (
     AgentRegistry,
@@ -26,19 +26,15 @@ def session(*, paused: bool = False, reason: str | None = None, queues: tuple[st
 def member(
     queue: str = "sales", *, paused: bool = False, reason: str = "", in_call: bool = False, location: str = PHONE
 ) -> QueueMember:
-    return QueueMember(
-        action_id="qs",
-        queue=queue,
+    return queue_member(
+        queue,
+        location,
         name="Alice",
-        location=location,
-        state_interface=location,
-        membership="dynamic",
-        penalty=0,
-        calls_taken=3,
-        in_call=in_call,
-        status=2 if in_call else 1,
         paused=paused,
         paused_reason=reason,
+        in_call=in_call,
+        status=2 if in_call else 1,
+        calls_taken=3,
     )
 
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness.rules import open_everywhere
+from harness.rules import CLAIM_REFUSES, open_everywhere
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.campaign.rules import CLAIMABLE_STATUSES, LeadSnapshot, LeadStatus, NotDialableReason, dialability
+from dialer.campaign.rules import CLAIMABLE_STATUSES, LeadSnapshot, LeadStatus, dialability
 from dialer.lists.mix import ClaimStep, ListSetting, plan_claim
 from dialer.lists.recycle import RecycleRule, matching_rule, recycle
 
@@ -159,14 +159,7 @@ def test_a_recycled_lead_never_violates_a_rule_the_claim_checks(
     for minutes in later:
         at = NOW + timedelta(minutes=minutes)
         verdict = dialability(after, c, at, on_dnc=on_dnc, agent=after.callback_agent)
-        assert verdict.reason not in (
-            NotDialableReason.DNC,
-            NotDialableReason.DONE,
-            NotDialableReason.ARCHIVED,
-            NotDialableReason.MAX_ATTEMPTS,
-            NotDialableReason.MAX_DIALS,
-            NotDialableReason.IN_CALL,
-        )
+        assert verdict.reason not in CLAIM_REFUSES
         if verdict.dialable:
             assert open_everywhere(c, at, verdict.zones)
             if c.no_recall_after_abandon is not None and after.last_abandon_at is not None:

@@ -1,0 +1,76 @@
+"""The agent console in a browser test: signing in to a queue and becoming ready, and the call-control panel's
+steps (a manual dial up to talking, the state pill, hanging up and dispositioning)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.browser import login
+from harness.stepping import eventually
+
+# The campaign queue a console signs in to unless a test names another.
+OUTBOUND_QUEUE = "outbound-agents"
+
+
+async def sign_in_agent(
+    page: Any,
+    base: str,
+    name: str,
+    *,
+    queue: str = OUTBOUND_QUEUE,
+    live: bool = False,
+    ready: bool = True,
+    see_ready: bool = True,
+) -> None:
+    """Sign in as ``name`` and log in to ``queue`` only (paused); with ``live``, first wait for the live feed.
+    With ``ready``, become ready, and (``see_ready``) wait for the Ready pill -- not where a call may come at once
+    and the pill moves on before it is seen."""
+    await login(page, base, name)
+    await page.wait_for_url(f"{base}/console")
+    await page.wait_for_selector(f"#q-{queue}")
+    if live:
+        await page.wait_for_selector("#ws-status.dot-on")
+    if queue != OUTBOUND_QUEUE:
+        await page.uncheck(f"#q-{OUTBOUND_QUEUE}")  # only that queue: no predictive calls
+        await page.check(f"#q-{queue}")
+    await page.keyboard.press("Alt+l")
+    await page.wait_for_selector("#state-pill.pill-paused")
+    if ready:
+        await page.keyboard.press("Alt+r")
+        if see_ready:
+            await page.wait_for_selector("#state-pill.pill-ready")
+
+
+async def cc_state_is(page: Any, state: str) -> bool:
+    """Whether the call-control panel says ``state`` (talking, held, consulting, conference ...)."""
+    return str(await page.text_content("#cc-state")) == state
+
+
+async def disposition_saved(page: Any) -> bool:
+    return str(await page.inner_text("#dispo-msg")).startswith("Saved")
+
+
+async def dial_until_talking(page: Any, number: str) -> None:
+    """A manual dial of ``number`` from the console, until the call-control panel shows the call talking."""
+    await page.fill("#dial-number", number)
+    await page.click("#dial-go")
+    await page.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=30_000)
+    await eventually(lambda: cc_state_is(page, "talking"))
+
+
+async def panel_closed(page: Any) -> None:
+    """The call-control panel is gone (the agent is off the call)."""
+    await page.wait_for_selector("#callcontrol-panel[hidden]", state="attached", timeout=20_000)
+
+
+async def dispose(page: Any, code: str = "sale") -> None:
+    """Click the disposition ``code`` and wait until the console says it is saved."""
+    await page.click(f"#dispo-buttons button[data-code={code}]")
+    await eventually(lambda: disposition_saved(page))
+
+
+async def hang_up_and_dispose(page: Any, code: str = "sale") -> None:
+    """End the call from the call-control panel, then disposition it."""
+    await page.click("#cc-hangup")
+    await panel_closed(page)
+    await dispose(page, code)
