@@ -30,6 +30,7 @@ from harness.asterisk_conf import (
     merged,
     parse_config,
     parse_dialplan,
+    read_lines,
     single,
     split_args,
     targets_of,
