@@ -190,18 +190,24 @@ def lists_schedule(
         list[str] | None, typer.Option("--rule", help="OUTCOME:AGE, e.g. no_answer:3d busy:1h (repeatable)")
     ] = None,
     every: Annotated[str | None, typer.Option("--every", help="how often the daemon applies them: 30m, 6h, 1d")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="or when: a crontab line, e.g. '0 9 * * mon-fri' (read in --zone)")
+    ] = None,
+    zone: Annotated[str, typer.Option("--zone", help="the IANA zone --at is read in")] = "UTC",
     off: Annotated[bool, typer.Option("--off", help="stop recycling this list on a schedule")] = False,
 ) -> None:
     """Recycle LIST_ID by rules on a schedule (run by `dialer run`, audited as scheduler); --off removes it."""
     schedule: RecycleSchedule | None = None
     if off:
-        if rule or every:
-            fail("give --off alone, or --rule and --every")
+        if rule or every or at:
+            fail("give --off alone, or --rule and --every (or --at)")
     else:
-        if not rule or every is None:
-            fail("give --rule (at least one) and --every, or --off")
+        if not rule or (every is None) == (at is None):
+            fail("give --rule (at least one) and either --every or --at, or --off")
         try:
-            schedule = RecycleSchedule(tuple(parse_rule(r) for r in rule), parse_age(every))
+            schedule = RecycleSchedule(
+                tuple(parse_rule(r) for r in rule), None if every is None else parse_age(every), at, zone
+            )
         except ScheduleError as exc:
             fail(str(exc))
 
@@ -215,4 +221,5 @@ def lists_schedule(
     if view is None:
         typer.echo(f"list {list_id}: no scheduled recycling")
     else:
-        typer.echo(f"list {list_id}: recycled every {every}, next run {view.next_run_at:%Y-%m-%d %H:%M} UTC")
+        when = f"every {every}" if every is not None else f"at {at!r} ({zone})"
+        typer.echo(f"list {list_id}: recycled {when}, next run {view.next_run_at:%Y-%m-%d %H:%M} UTC")

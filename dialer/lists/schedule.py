@@ -1,17 +1,23 @@
-"""Scheduled recycling, pure: a list's recycle rules applied every ``every`` (the daemon's scheduler job asks the
-store which schedules are due at the clock's ``now``; the clock is passed in, never read here).
+"""Scheduled recycling, pure: a list's recycle rules applied every ``every``, or at the times of day and weekdays
+of a crontab line (``at``: "0 9 * * mon-fri", read in the IANA zone ``zone`` -- the list's campaign's, so 09:00 is
+09:00 there, summer and winter) with APScheduler's cron trigger. The daemon's scheduler job asks the store which
+schedules are due at the clock's ``now``; the clock is passed in, never read here.
 
 A scheduled run is the same recycle as a manual one (:mod:`dialer.lists.recycle` decides lead by lead), on that
 list only, applied and audited as ``scheduler``; the next run is ``every`` after the run (a daemon that was down
-does not replay the runs it missed: one run catches up).
+does not replay the runs it missed: one run catches up); for ``at``, the next time the line names after the run.
+A line may not fire more often than every MIN_EVERY (checked over its next runs when it is set).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
 
 from dialer.calls.outcome import Outcome
 from dialer.lists.recycle import RecycleRule
@@ -19,6 +25,7 @@ from dialer.lists.recycle import RecycleRule
 MIN_EVERY = timedelta(minutes=5)
 MAX_EVERY = timedelta(days=30)
 MAX_RULES = 20
+SPACING_CHECKED_RUNS = 60  # how many successive runs of a crontab line are checked against MIN_EVERY
 
 
 class ScheduleError(ValueError):
@@ -27,30 +34,60 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class RecycleSchedule:
+    """``rules`` run every ``every``, or (``at``, a crontab line: minute hour day-of-month month day-of-week) at
+    those times in ``zone``. Exactly one of ``every`` and ``at``."""
+
     rules: tuple[RecycleRule, ...]
-    every: timedelta
+    every: timedelta | None
+    at: str | None = None
+    zone: str = "UTC"
 
     def __post_init__(self) -> None:
         if not self.rules or len(self.rules) > MAX_RULES:
             raise ScheduleError(f"a schedule needs 1 to {MAX_RULES} rules")
         if len({r.outcome for r in self.rules}) != len(self.rules):
             raise ScheduleError("one rule per outcome")
-        if not MIN_EVERY <= self.every <= MAX_EVERY:
+        if (self.every is None) == (self.at is None):
+            raise ScheduleError("give either every (an interval) or at (a crontab line such as '0 9 * * mon-fri')")
+        if self.every is not None and not MIN_EVERY <= self.every <= MAX_EVERY:
             minutes = int(self.every.total_seconds() // 60)
             raise ScheduleError(
                 f"every must be between {int(MIN_EVERY.total_seconds() // 60)} minutes and {MAX_EVERY.days} days, "
                 f"not {minutes} minutes"
             )
+        if self.at is not None:
+            _check_spacing(self.at, self._trigger())
+
+    def _trigger(self) -> CronTrigger:
+        assert self.at is not None
+        try:
+            zone = ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ScheduleError(f"unknown time zone {self.zone!r} (an IANA name such as 'Europe/Paris')") from exc
+        if len(self.at) > 100:
+            raise ScheduleError("at: a crontab line of at most 100 characters")
+        try:
+            return CronTrigger.from_crontab(self.at, timezone=zone)
+        except ValueError as exc:
+            raise ScheduleError(
+                f"at {self.at!r} is not a crontab line (minute hour day-of-month month day-of-week, e.g. "
+                f"'0 9 * * mon-fri'): {exc}"
+            ) from exc
 
     def next_run(self, after: datetime) -> datetime:
         """When the run after one at ``after`` (or after the schedule was set at ``after``) is due."""
         if after.tzinfo is None:
             raise ValueError("after must be timezone-aware")
-        return after + self.every
+        if self.every is not None:
+            return after + self.every
+        fire: datetime | None = self._trigger().get_next_fire_time(None, after + timedelta(seconds=1))
+        if fire is None:  # (a line naming a date that never comes, e.g. 30 February: refused when set)
+            raise ScheduleError(f"at {self.at!r} never runs")
+        return fire.astimezone(UTC)
 
     @property
-    def every_minutes(self) -> int:
-        return int(self.every.total_seconds() // 60)
+    def every_minutes(self) -> int | None:
+        return None if self.every is None else int(self.every.total_seconds() // 60)
 
     def rules_document(self) -> list[dict[str, Any]]:
         """The rules as stored (JSON)."""
@@ -59,8 +96,29 @@ class RecycleSchedule:
         ]
 
     @classmethod
-    def from_document(cls, rules: Iterable[Mapping[str, Any]], every_minutes: int) -> RecycleSchedule:
+    def from_document(
+        cls, rules: Iterable[Mapping[str, Any]], every_minutes: int | None, at: str | None = None, zone: str = "UTC"
+    ) -> RecycleSchedule:
         return cls(
             tuple(RecycleRule(Outcome(r["outcome"]), timedelta(seconds=int(r["older_than_seconds"]))) for r in rules),
-            timedelta(minutes=every_minutes),
+            None if every_minutes is None else timedelta(minutes=every_minutes),
+            at,
+            zone,
         )
+
+
+def _check_spacing(at: str, trigger: CronTrigger) -> None:
+    """Refuse a line that never fires or fires more often than every MIN_EVERY (over its next runs)."""
+    previous = trigger.get_next_fire_time(None, datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")))
+    if previous is None:
+        raise ScheduleError(f"at {at!r} never runs")
+    for _ in range(SPACING_CHECKED_RUNS):
+        fire = trigger.get_next_fire_time(previous, previous + timedelta(seconds=1))
+        if fire is None:
+            return
+        if fire - previous < MIN_EVERY:
+            raise ScheduleError(
+                f"at {at!r} runs more often than every {int(MIN_EVERY.total_seconds() // 60)} minutes "
+                f"({previous:%H:%M} then {fire:%H:%M})"
+            )
+        previous = fire

@@ -194,9 +194,14 @@ async def list_callbacks(
     state: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    scope: LeadScope | None = None,
 ) -> tuple[int, list[CallbackRecord]]:
+    """The callbacks matching the filters, among those ``scope`` sees (None: all)."""
     c = callbacks_t.c
     conditions: list[Any] = []
+    visible = scope.calls_condition(callbacks_t) if scope is not None else None
+    if visible is not None:
+        conditions.append(visible)
     if campaign_id is not None:
         conditions.append(c.campaign_id == campaign_id)
     if agent is not None:

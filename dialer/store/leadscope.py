@@ -6,6 +6,10 @@ domain, not in the web handlers.
   agents (and they themselves) talked to or hold a callback of;
 * an agent: the leads they talked to or hold a callback of.
 
+Call-side rows -- callbacks and recordings, each of one campaign and (maybe) one agent -- follow the same scope:
+a supervisor sees those of their teams' campaigns and of their teams' agents (and their own), an agent their own
+(:meth:`LeadScope.sees_call`, :meth:`LeadScope.calls_condition`).
+
 :func:`scope_for` is the pure rule; :func:`lead_scope` loads what it needs; :meth:`LeadScope.condition` is the SQL
 filter every lead query of a scoped user applies.
 """
@@ -16,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import Table, false, or_, select
 
 from dialer.store.admin import team_campaigns_t, team_supervisors_t
 from dialer.store.auth import Role, UserRecord, users_t
@@ -44,6 +48,26 @@ class LeadScope:
             agents = sorted(self.agents)
             options.append(c.id.in_(select(attempts_t.c.lead_id).where(attempts_t.c.agent.in_(agents))))
             options.append(c.callback_agent.in_(agents))
+        return or_(*options) if options else false()
+
+    def sees_call(self, campaign_id: int | None, agent: str | None) -> bool:
+        """Whether a callback or recording of ``campaign_id`` held or taken by ``agent`` is in the scope."""
+        if self.everything:
+            return True
+        return (campaign_id is not None and campaign_id in self.campaigns) or (
+            agent is not None and agent in self.agents
+        )
+
+    def calls_condition(self, table: Table) -> Any | None:
+        """`sees_call` as the SQL filter on ``table`` (callbacks, recordings: its ``campaign_id`` and ``agent``;
+        None: no filter)."""
+        if self.everything:
+            return None
+        options: list[Any] = []
+        if self.campaigns:
+            options.append(table.c.campaign_id.in_(sorted(self.campaigns)))
+        if self.agents:
+            options.append(table.c.agent.in_(sorted(self.agents)))
         return or_(*options) if options else false()
 
 

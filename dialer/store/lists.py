@@ -45,7 +45,9 @@ class RecycleScheduleRow(SQLModel, table=True):
 
     list_id: int = SqlField(foreign_key="lead_lists.id", primary_key=True)
     rules: list[dict[str, Any]] = SqlField(sa_type=json_document())
-    every_minutes: int
+    every_minutes: int | None = None
+    at: str | None = SqlField(default=None, max_length=100)  # a crontab line, read in ``zone``
+    zone: str = SqlField(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
     next_run_at: datetime = SqlField(sa_type=UTCDateTime, index=True)
     last_run_at: datetime | None = SqlField(default=None, sa_type=UTCDateTime)
     last_recycled: int | None = None
@@ -115,6 +117,8 @@ class ScheduleView:
                 for r in self.schedule.rules
             ],
             "every_minutes": self.schedule.every_minutes,
+            "at": self.schedule.at,
+            "zone": self.schedule.zone,
             "next_run_at": self.next_run_at.isoformat(),
             "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
             "last_recycled": self.last_recycled,
@@ -125,7 +129,7 @@ class ScheduleView:
 def _schedule_view(row: Any) -> ScheduleView:
     return ScheduleView(
         row.list_id,
-        RecycleSchedule.from_document(row.rules, row.every_minutes),
+        RecycleSchedule.from_document(row.rules, row.every_minutes, row.at, row.zone),
         row.next_run_at,
         row.last_run_at,
         row.last_recycled,
@@ -361,6 +365,8 @@ async def set_recycle_schedule(
             "list_id": list_id,
             "rules": schedule.rules_document(),
             "every_minutes": schedule.every_minutes,
+            "at": schedule.at,
+            "zone": schedule.zone,
             "next_run_at": schedule.next_run(now),
             "updated_by": actor[:100],
             "updated_at": now,
@@ -374,6 +380,8 @@ async def set_recycle_schedule(
             now,
             rules=[r.label for r in schedule.rules],
             every_minutes=schedule.every_minutes,
+            at=schedule.at,
+            zone=schedule.zone,
         )
         row = (await conn.execute(select(recycle_schedules_t).where(s.list_id == list_id))).one()
     return _schedule_view(row)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from dialer.store.engine import Database
+from dialer.store.leadscope import LeadScope
 from dialer.store.tables import attempts_t, campaigns_t, recordings_t, supervision_t
 
 RECORDING_ACTIVE_STATES = ("recording", "paused")
@@ -163,6 +164,7 @@ class RecordingFilter:
     day_to: date | None = None
     disposition: str | None = None
     phone: str | None = None  # digits contained in the number
+    scope: LeadScope | None = None  # the recordings this user may see (None: all)
 
 
 async def search_recordings(
@@ -182,6 +184,9 @@ async def search_recordings(
         conditions.append(a.disposition == where.disposition)
     if where.phone:
         conditions.append(a.phone.contains(where.phone, autoescape=True))
+    visible = where.scope.calls_condition(recordings_t) if where.scope is not None else None
+    if visible is not None:
+        conditions.append(visible)
     joined = recordings_t.join(attempts_t, a.id == r.attempt_id).join(campaigns_t, c.id == r.campaign_id)
     condition = and_(*conditions) if conditions else None
     count = select(func.count()).select_from(joined)

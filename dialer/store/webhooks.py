@@ -483,6 +483,13 @@ async def claim_due(db: Database, *, owner: str, now: datetime, lease: timedelta
     """Hold up to ``limit`` due rows for ``owner`` until ``now + lease``: pending, due, not held by a live lease,
     and the oldest pending row of their order key (a lead's earlier event not yet delivered holds the later ones
     back). Oldest first. ``SKIP LOCKED`` on PostgreSQL, so several daemons share the outbox."""
+    async with db.write() as conn:
+        return await _claim_in(conn, owner=owner, now=now, lease=lease, limit=limit)
+
+
+async def _claim_in(
+    conn: AsyncConnection, *, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxRow]:
     o = webhook_outbox_t.c
     earlier = aliased(webhook_outbox_t)
     first_of_key = ~exists().where(earlier.c.order_key == o.order_key, earlier.c.state == PENDING, earlier.c.id < o.id)
@@ -490,19 +497,18 @@ async def claim_due(db: Database, *, owner: str, now: datetime, lease: timedelta
     pick = (
         select(o.id).where(o.state == PENDING, o.next_attempt_at <= now, free, first_of_key).order_by(o.id).limit(limit)
     )
-    async with db.write() as conn:
-        if conn.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True, of=webhook_outbox_t)
-        # One statement: the pick is the UPDATE's subquery (one round trip per claim, not two).
-        rows = (
-            await conn.execute(
-                update(webhook_outbox_t)
-                .where(o.id.in_(pick.scalar_subquery()))
-                .values(lease_owner=owner, lease_expires_at=now + lease)
-                .returning(*webhook_outbox_t.c)
-            )
-        ).mappings()
-        claimed = [_outbox_row(r) for r in rows.all()]
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, of=webhook_outbox_t)
+    # One statement: the pick is the UPDATE's subquery (one round trip per claim, not two).
+    rows = (
+        await conn.execute(
+            update(webhook_outbox_t)
+            .where(o.id.in_(pick.scalar_subquery()))
+            .values(lease_owner=owner, lease_expires_at=now + lease)
+            .returning(*webhook_outbox_t.c)
+        )
+    ).mappings()
+    claimed = [_outbox_row(r) for r in rows.all()]
     claimed.sort(key=lambda r: r.id)
     return claimed
 
@@ -524,35 +530,104 @@ async def finish(db: Database, owner: str, results: Sequence[DeliveryResult], no
     out and was claimed by another worker is that worker's now). Returns the rows recorded."""
     if not results:
         return 0
+    async with db.write() as conn:
+        return await _finish_in(conn, owner, results, now)
+
+
+async def finish_and_claim(
+    db: Database,
+    owner: str,
+    results: Sequence[DeliveryResult],
+    now: datetime,
+    *,
+    lease: timedelta,
+    limit: int,
+) -> tuple[int, list[OutboxRow]]:
+    """`finish` the tries, then `claim_due` up to ``limit`` rows (none when 0), in one transaction: the delivery
+    worker's step costs one connection checkout and one commit, not two, and a lead whose event was just
+    delivered has its next one claimable in the same step. Returns the rows recorded and the rows claimed."""
+    if not results and limit <= 0:
+        return 0, []
+    if not db.is_sqlite and all(r.delivered for r in results):
+        return await _pg_finish_and_claim(db, owner, results, now, lease, limit)
+    async with db.write() as conn:
+        recorded = await _finish_in(conn, owner, results, now) if results else 0
+        claimed = await _claim_in(conn, owner=owner, now=now, lease=lease, limit=limit) if limit > 0 else []
+    return recorded, claimed
+
+
+# PostgreSQL, the delivery worker's usual step (every try delivered): the tries recorded and the next rows
+# claimed in ONE statement, run outside an explicit transaction (a single statement is atomic): one round trip
+# instead of five (BEGIN, record, claim, COMMIT besides the checkout). A busy event loop pays its lag per round
+# trip, so this is what bounds the delivery rate there. The claim is `_claim_in`'s (the CTEs share one snapshot:
+# a lead's next event becomes claimable at the next step, once this one's delivery is committed; a row being
+# recorded is never claimed by the same statement, even if its lease ran out meanwhile).
+_PG_STEP = """
+WITH done AS (
+    UPDATE webhook_outbox SET attempts = webhook_outbox.attempts + 1, lease_owner = NULL, lease_expires_at = NULL,
+        state = 'delivered', delivered_at = $2, last_status = d.status, last_error = NULL
+    FROM unnest($3::bigint[], $4::int[]) AS d(id, status)
+    WHERE webhook_outbox.id = d.id AND webhook_outbox.lease_owner = $1 AND webhook_outbox.state = 'pending'
+    RETURNING webhook_outbox.id
+), pick AS (
+    SELECT o.id FROM webhook_outbox o
+    WHERE o.state = 'pending' AND o.next_attempt_at <= $2 AND (o.lease_expires_at IS NULL OR o.lease_expires_at < $2)
+      AND o.id <> ALL($3::bigint[])
+      AND NOT EXISTS (
+        SELECT 1 FROM webhook_outbox e WHERE e.order_key = o.order_key AND e.state = 'pending' AND e.id < o.id)
+    ORDER BY o.id LIMIT $6 FOR UPDATE OF o SKIP LOCKED
+), claimed AS (
+    UPDATE webhook_outbox SET lease_owner = $1, lease_expires_at = $5 FROM pick WHERE webhook_outbox.id = pick.id
+    RETURNING webhook_outbox.*
+)
+SELECT (SELECT count(*) FROM done) AS recorded, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true
+"""
+
+
+async def _pg_finish_and_claim(
+    db: Database, owner: str, results: Sequence[DeliveryResult], now: datetime, lease: timedelta, limit: int
+) -> tuple[int, list[OutboxRow]]:
+    ids = [r.row_id for r in results]
+    statuses = [r.status for r in results]
+    async with db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection  # (no BEGIN: the one statement commits on its own)
+        rows = await driver.fetch(_PG_STEP, owner, now, ids, statuses, now + lease, max(limit, 0))
+    recorded = int(rows[0]["recorded"]) if rows else 0
+    claimed = [OutboxRow(**{name: row[name] for name in _OUTBOX_FIELDS}) for row in rows if row["id"] is not None]
+    claimed.sort(key=lambda r: r.id)
+    return recorded, claimed
+
+
+async def _finish_in(conn: AsyncConnection, owner: str, results: Sequence[DeliveryResult], now: datetime) -> int:
     o = webhook_outbox_t.c
     done = 0
     held = (o.lease_owner == owner) & (o.state == PENDING)
     cleared: dict[str, object] = {"attempts": o.attempts + 1, "lease_owner": None, "lease_expires_at": None}
     delivered = [r for r in results if r.delivered]
-    async with db.write() as conn:
-        for status in {r.status for r in delivered}:  # (all 2xx: usually one statement for the whole batch)
-            ids = [r.row_id for r in delivered if r.status == status]
-            result = await conn.execute(
-                update(webhook_outbox_t)
-                .where(o.id.in_(ids), held)
-                .values(**cleared, state=DELIVERED, delivered_at=now, last_status=status, last_error=None)
-            )
-            done += int(result.rowcount)
-        for r in results:
-            if r.delivered:
-                continue
-            values: dict[str, object] = {
-                **cleared,
-                "last_status": r.status,
-                "last_error": r.error[:300] if r.error else None,
-            }
-            if r.dead:
-                values["state"] = DEAD
-            else:
-                assert r.retry_at is not None
-                values["next_attempt_at"] = r.retry_at
-            result = await conn.execute(update(webhook_outbox_t).where(o.id == r.row_id, held).values(**values))
-            done += int(result.rowcount)
+    for status in {r.status for r in delivered}:  # (all 2xx: usually one statement for the whole batch)
+        ids = [r.row_id for r in delivered if r.status == status]
+        result = await conn.execute(
+            update(webhook_outbox_t)
+            .where(o.id.in_(ids), held)
+            .values(**cleared, state=DELIVERED, delivered_at=now, last_status=status, last_error=None)
+        )
+        done += int(result.rowcount)
+    for r in results:
+        if r.delivered:
+            continue
+        values: dict[str, object] = {
+            **cleared,
+            "last_status": r.status,
+            "last_error": r.error[:300] if r.error else None,
+        }
+        if r.dead:
+            values["state"] = DEAD
+        else:
+            assert r.retry_at is not None
+            values["next_attempt_at"] = r.retry_at
+        result = await conn.execute(update(webhook_outbox_t).where(o.id == r.row_id, held).values(**values))
+        done += int(result.rowcount)
     return done
 
 
@@ -621,13 +696,39 @@ async def resend(db: Database, row_id: int, now: datetime) -> OutboxRow | None:
     return None if row is None else _outbox_row(row)
 
 
+@dataclass(frozen=True, slots=True)
+class _CachedSecrets:
+    generation: int
+    loaded_at: float
+    secrets: dict[int, str]
+
+
+_secrets_cache: weakref.WeakKeyDictionary[Engine, _CachedSecrets] = weakref.WeakKeyDictionary()
+
+
 async def secrets_of(db: Database, subscription_ids: Sequence[int]) -> dict[int, str]:
+    """The signing secrets of ``subscription_ids`` (those that exist). Cached like the subscriptions above (the
+    delivery worker asks at every claim): a secret changed through this module is used at once, one changed by
+    another process within SUBSCRIPTIONS_TTL_SECONDS."""
     if not subscription_ids:
         return {}
+    wanted = set(subscription_ids)
+    engine = db.engine.sync_engine
+    cached = _secrets_cache.get(engine)
+    if (
+        cached is not None
+        and cached.generation == _generation
+        and time.monotonic() - cached.loaded_at < SUBSCRIPTIONS_TTL_SECONDS
+        and wanted <= cached.secrets.keys()
+    ):
+        return {i: cached.secrets[i] for i in wanted}
+    generation, loaded_at = _generation, time.monotonic()
     s = webhook_subscriptions_t.c
     async with db.read() as conn:
-        rows = (await conn.execute(select(s.id, s.secret).where(s.id.in_(set(subscription_ids))))).all()
-    return {int(i): str(secret) for i, secret in rows}
+        rows = (await conn.execute(select(s.id, s.secret))).all()  # (a few rows: every subscription at once)
+    secrets = {int(i): str(secret) for i, secret in rows}
+    _secrets_cache[engine] = _CachedSecrets(generation, loaded_at, secrets)
+    return {i: secrets[i] for i in wanted if i in secrets}
 
 
 async def purge_delivered(db: Database, before: datetime) -> int:

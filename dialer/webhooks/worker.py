@@ -6,8 +6,9 @@ batches, as ordinary -- not urgent -- writers, so on SQLite a pacing step's clai
 that sleeps or is down only fills its own rows' retry schedule.
 
 Throughput: rows are claimed several slots' worth at a time (CLAIM_FACTOR x ``concurrency``, held under the
-claim's lease in a local queue) and the tries recorded a batch at a time, so the database sees a few transactions
-per hundred deliveries, not two per delivery. Order per lead is the claim's: a lead's next event is not claimable
+claim's lease in a local queue) and the tries recorded a batch at a time in
+the same transaction as the next claim, so the database sees one transaction per batch of deliveries, not two
+per delivery. Order per lead is the claim's: a lead's next event is not claimable
 while an earlier one is pending (queued here, in flight or waiting for a retry), so the deliveries in flight are
 of different leads and may run concurrently to the same destination.
 """
@@ -35,8 +36,8 @@ from dialer.store.idempotency import purge_keys
 from dialer.store.webhooks import (
     DeliveryResult,
     OutboxRow,
-    claim_due,
     finish,
+    finish_and_claim,
     purge_delivered,
     release_dead_leases,
     release_leases,
@@ -132,15 +133,7 @@ class WebhookWorker:
                     # (and the lead API's stored Idempotency-Key answers: the same hourly housekeeping)
                     await purge_keys(self.db, self.now() - KEY_RETENTION)
                     next_purge = loop.time() + PURGE_EVERY_SECONDS
-                await self._flush()
-                self._start_queued()
-                held = len(self._queue) + len(self._in_flight)
-                if len(self._queue) < self.settings.concurrency and held < self._claim_ahead:
-                    claimed = await claim_due(
-                        self.db, owner=self.owner, now=self.now(), lease=self.lease, limit=self._claim_ahead - held
-                    )
-                    await self._enqueue(claimed)
-                    self._start_queued()
+                claimed = await self._step()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database is away: try again after a pause, keep what is in flight
@@ -150,6 +143,27 @@ class WebhookWorker:
             if claimed and len(self._queue) < self.settings.concurrency:
                 continue  # more may be due right away
             await self._wait()
+
+    async def _step(self) -> list[OutboxRow]:
+        """Record the finished tries and top the queue up, in one transaction (one round of the database for
+        both); start what can start. The queue is topped up once fewer rows wait in it than may be in flight.
+        Returns the rows claimed."""
+        self._start_queued()
+        held = len(self._queue) + len(self._in_flight)
+        limit = self._claim_ahead - held if len(self._queue) < self.settings.concurrency else 0
+        done, self._done = self._done, []
+        if not done and limit <= 0:
+            return []
+        try:
+            _, claimed = await finish_and_claim(
+                self.db, self.owner, done, self.now(), lease=self.lease, limit=max(limit, 0)
+            )
+        except BaseException:  # (cancelled mid-transaction too: the worker stopping records them on its way out)
+            self._done = done + self._done  # recorded next time; the leases hold the rows meanwhile
+            raise
+        await self._enqueue(claimed)
+        self._start_queued()
+        return claimed
 
     async def _wait(self) -> None:
         """Until a batch of tries has finished (or the last one in flight), an event was written, or the poll

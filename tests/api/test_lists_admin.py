@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from harness.web import PASSWORD, WebWorld
@@ -189,3 +190,31 @@ async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, aio
     naive = await client.patch(f"/api/lead-lists/{list_id}", json={"valid_until": "2026-01-01T00:00:00"}, headers=boss)
     assert naive.status == 422
     assert (await client.patch("/api/lead-lists/999", json={"enabled": True}, headers=boss)).status == 404
+
+
+async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_422s(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
+    url = f"/api/lead-lists/{list_id}/recycle-schedule"
+    rules = [{"outcome": "no_answer", "older_than_minutes": 180}]
+    put = await client.put(url, json={"rules": rules, "at": "30 8 * * mon-fri", "zone": "Europe/Paris"}, headers=boss)
+    assert put.status == 200, await put.text()
+    schedule = (await put.json())["schedule"]
+    assert (schedule["at"], schedule["zone"], schedule["every_minutes"]) == ("30 8 * * mon-fri", "Europe/Paris", None)
+    next_run = datetime.fromisoformat(schedule["next_run_at"]).astimezone(ZoneInfo("Europe/Paris"))
+    assert (next_run.hour, next_run.minute, next_run.weekday() < 5) == (8, 30, True)
+    for body, message in [
+        ({"rules": rules, "at": "30 8 * *", "zone": "UTC"}, "is not a crontab line"),
+        ({"rules": rules, "at": "* * * * *"}, "more often than every 5 minutes"),
+        ({"rules": rules, "at": "0 9 * * *", "zone": "Atlantis/Capital"}, "unknown time zone"),
+        ({"rules": rules, "at": "0 9 * * *", "every_minutes": 60}, "either every"),
+        ({"rules": rules}, "either every"),
+    ]:
+        refused = await client.put(url, json=body, headers=boss)
+        assert refused.status == 422, body
+        assert message in (await refused.json())["detail"]
+    kept = (await (await client.get(url, headers=boss)).json())["schedule"]
+    assert kept["at"] == "30 8 * * mon-fri"  # (a refused change changes nothing)

@@ -78,6 +78,20 @@ def test_lists_schedule_sets_and_removes_a_schedule(cli: CliRunner, tmp_path: Pa
     assert code == 1
     assert "between 5 minutes" in err
     assert run(cli, "lists", "schedule", str(only["id"]), "--every", "1h")[0] == 1  # no rule
+    code, out, err = run(cli, "lists", "schedule", str(only["id"]), "--rule", "busy:1h", "--at", "0 9 * * mon-fri",
+                         "--zone", "Europe/Paris")  # fmt: skip
+    assert code == 0, err
+    assert "recycled at '0 9 * * mon-fri' (Europe/Paris)" in out
+    (shown,) = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])["lists"]
+    assert (shown["recycle_schedule"]["at"], shown["recycle_schedule"]["zone"]) == ("0 9 * * mon-fri", "Europe/Paris")
+    assert shown["recycle_schedule"]["every_minutes"] is None
+    code, _, err = run(cli, "lists", "schedule", str(only["id"]), "--rule", "busy:1h", "--at", "0 25 * * *")
+    assert code == 1
+    assert "is not a crontab line" in err
+    assert (
+        run(cli, "lists", "schedule", str(only["id"]), "--rule", "busy:1h", "--at", "0 9 * * *", "--every", "1h")[0]
+        == 1
+    )  # (one of them)
     assert run(cli, "lists", "schedule", "999", "--off")[0] == 1
     assert run(cli, "lists", "schedule", str(only["id"]), "--off")[0] == 0
     (gone,) = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])["lists"]
@@ -87,7 +101,7 @@ def test_lists_schedule_sets_and_removes_a_schedule(cli: CliRunner, tmp_path: Pa
         _, found = await audit_entries(db, target=f"list:{only['id']}")
         return [(e.actor.split(":")[0], e.action) for e in found]
 
-    assert in_db(entries) == [("cli", "list.recycle_schedule")] * 2
+    assert in_db(entries) == [("cli", "list.recycle_schedule")] * 3
 
 
 def test_user_team_campaigns_are_set_and_audited(cli: CliRunner, tmp_path: Path) -> None:

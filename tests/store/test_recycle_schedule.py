@@ -5,7 +5,7 @@ rules allow and no rule the claim checks is against it."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from harness.lists import NOW, make_campaign, make_list, scramble
@@ -134,3 +134,67 @@ async def test_a_list_is_recycled_on_its_schedule_once_per_due_time_and_only_as_
     assert await run_due_recycles(db, later + timedelta(days=1)) == []
     _, entries = await audit_entries(db, target=f"list:{scheduled}")
     assert [e.action for e in entries] == ["list.recycle_schedule", "list.recycle_schedule"]
+
+
+WEEKDAY_MORNINGS = RecycleSchedule(RULES, None, "0 9 * * mon-fri", "America/New_York")
+
+
+def test_a_schedule_at_times_of_day_runs_at_those_local_times_and_bad_lines_are_refused_clearly() -> None:
+    monday_9 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 in New York (EST)
+    # the next run after Monday's is Tuesday's 09:00 there ...
+    assert WEEKDAY_MORNINGS.next_run(monday_9) == monday_9 + timedelta(days=1)
+    assert WEEKDAY_MORNINGS.next_run(monday_9 - timedelta(minutes=1)) == monday_9
+    # ... Friday's is followed by Monday's, and across the change to summer time (8 March) 09:00 stays 09:00
+    assert WEEKDAY_MORNINGS.next_run(monday_9 + timedelta(days=4)) == monday_9 + timedelta(days=7, hours=-1)
+    assert WEEKDAY_MORNINGS.next_run(monday_9).tzinfo == UTC
+    document = (WEEKDAY_MORNINGS.rules_document(), None, WEEKDAY_MORNINGS.at, WEEKDAY_MORNINGS.zone)
+    assert RecycleSchedule.from_document(*document) == WEEKDAY_MORNINGS
+    refused = {
+        (timedelta(hours=1), "0 9 * * *", "UTC"): "either every",
+        (None, None, "UTC"): "either every",
+        (None, "0 25 * * *", "UTC"): "is not a crontab line",
+        (None, "0 9 * *", "UTC"): "is not a crontab line",
+        (None, "*/2 * * * *", "UTC"): "more often than every 5 minutes",
+        (None, "0 9 30 2 *", "UTC"): "never runs",
+        (None, "0 9 * * *", "Mars/Olympus"): "unknown time zone",
+    }
+    for (every, at, zone), message in refused.items():
+        with pytest.raises(ScheduleError, match=message):
+            RecycleSchedule(RULES, every, at, zone)
+
+
+async def test_a_list_recycled_at_a_time_of_day_runs_then_and_never_against_a_claim_rule(db: Database) -> None:
+    cid, config = await make_campaign(db)
+    scheduled = await make_list(db, cid, "mornings", range(0, 200))
+    await scramble(
+        db,
+        7,
+        statuses=["retry", "retry", "retry", "exhausted", "done", "archived", "dnc", "callback"],
+        attempted_within=timedelta(hours=10),
+        due_within=timedelta(days=3),
+        time_zones=["America/New_York"],
+    )
+    async with db.read() as conn:
+        dnc = set((await conn.execute(select(dnc_t.c.number))).scalars())
+    view = await set_recycle_schedule(db, scheduled, WEEKDAY_MORNINGS, NOW, actor="boss")
+    assert view is not None
+    tuesday_9 = NOW + timedelta(hours=23)  # (NOW: Monday 10:00 in New York)
+    assert view.next_run_at == tuesday_9
+    shown = {v.id: v.public(NOW) for v in await list_views(db, cid)}[scheduled]["recycle_schedule"]
+    assert (shown["at"], shown["zone"], shown["every_minutes"]) == ("0 9 * * mon-fri", "America/New_York", None)  # type: ignore[index]
+    assert await run_due_recycles(db, tuesday_9 - timedelta(minutes=1)) == []
+    at = tuesday_9 + timedelta(minutes=1)
+    before = await leads_now(db)
+    (run,) = await run_due_recycles(db, at)
+    assert run.next_run_at == tuesday_9 + timedelta(days=1)  # Wednesday 09:00 in New York
+    after = await leads_now(db)
+    changed = {i for i in after if after[i] != before[i]}
+    assert len(changed) == run.result.recycled > 0
+    for lead_id in changed:
+        lead = snapshot(lead_record(after[lead_id]), "c1")
+        for hours in range(0, 48, 3):
+            moment = at + timedelta(hours=hours)
+            verdict = dialability(lead, config, moment, on_dnc=lead.phone in dnc)
+            assert verdict.reason not in CLAIM_REFUSES
+            if verdict.dialable:
+                assert open_everywhere(config, moment, verdict.zones)

@@ -30,8 +30,10 @@ from dialer.store.webhooks import (
     DEAD,
     DELIVERED,
     PENDING,
+    DeliveryResult,
     claim_due,
     create_subscription,
+    finish_and_claim,
     outbox_rows,
     release_dead_leases,
     resend,
@@ -318,3 +320,39 @@ async def test_two_workers_share_the_outbox_and_send_each_event_once(db_target: 
         await first.dispose()
         await second.dispose()
         await receiver.stop()
+
+
+async def test_one_step_records_the_tries_and_claims_the_next_rows_never_the_ones_it_records(db: Database) -> None:
+    """The worker's step (`finish_and_claim`: one statement on PostgreSQL): the delivered rows are recorded, the
+    failed one is rescheduled, the next due rows are claimed -- and a row being recorded is not claimed again by
+    the same step even when its lease ran out meanwhile (it would be sent twice)."""
+    cfg = config()
+    cid = await campaign(db, cfg, ["+12125550101", "+12125550102", "+12125550103"])
+    await create_subscription(db, campaign_id=cid, url="http://127.0.0.1:9/a", events=SUBSCRIBABLE, secret="x", now=NOW)
+    attempts = await dial_all(db, cfg, cid)
+    for attempt in attempts:
+        await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    lease = timedelta(seconds=60)
+    at = NOW + timedelta(minutes=1)
+    first, second, third = await claim_due(db, owner="w1", now=at, lease=lease, limit=10)  # each lead's call.started
+    late = at + lease + timedelta(seconds=1)  # (w1's leases ran out while it delivered)
+    results = [DeliveryResult(first.id, True, 204, None), DeliveryResult(second.id, True, 200, None)]
+    recorded, claimed = await finish_and_claim(db, "w1", results, late, lease=lease, limit=10)
+    assert recorded == 2
+    assert third.id in {r.id for r in claimed}  # (free again: its lease ran out)
+    assert not {first.id, second.id} & {r.id for r in claimed}
+    rows = {r.id: r for r in await outbox_rows(db)}
+    assert (rows[first.id].state, rows[first.id].last_status) == (DELIVERED, 204)
+    assert (rows[second.id].state, rows[second.id].last_status) == (DELIVERED, 200)
+    # the first two leads' next events become claimable; a failed try is rescheduled
+    retry = DeliveryResult(third.id, False, 503, "HTTP 503", retry_at=late + timedelta(minutes=5))
+    recorded, more = await finish_and_claim(db, "w1", [retry], late, lease=lease, limit=10)
+    assert recorded == 1
+    # (SQLite claims them in the first step already, PostgreSQL's one statement in the next)
+    assert sorted((r.lead_id, r.event_type) for r in [*claimed, *more] if r.id != third.id) == [
+        (first.lead_id, "call.ended"),
+        (second.lead_id, "call.ended"),
+    ]
+    rows = {r.id: r for r in await outbox_rows(db)}
+    assert (rows[third.id].state, rows[third.id].attempts, rows[third.id].lease_owner) == (PENDING, 1, None)
+    assert rows[third.id].next_attempt_at == late + timedelta(minutes=5)

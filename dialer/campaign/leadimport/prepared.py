@@ -9,15 +9,24 @@ unnest(...)`` per chunk; SQLite: one ``executemany``), so no per-lead Python wor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring_ascii
 
 from dialer.campaign.leadimport.model import ImportedLead, LeadField, RowError
 
 
 def _json_list(value: tuple[str, ...]) -> str:
-    return json.dumps(list(value)) if value else "[]"
+    return "[" + ", ".join(map(_quote, value)) + "]" if value else "[]"
+
+
+_quote: Callable[[str], str] = encode_basestring_ascii  # json.dumps(a str)'s own encoder, without its overhead
+
+
+def _text(value: str | None) -> str:
+    """``json.dumps(value)`` for a string or None, several times faster (seal runs it ~8 times per lead)."""
+    return "null" if value is None else _quote(value)
 
 
 @dataclass(slots=True)
@@ -71,7 +80,7 @@ class PreparedLeads:
 
     def seal(self) -> None:
         """Write `records` from the columns (the JSON columns are embedded as they are)."""
-        dumps = json.dumps
+        dumps = _text
         parts = []
         for i in range(len(self.phones)):
             consent = self.consent_at[i]

@@ -1,4 +1,5 @@
-"""Scheduled callbacks: list (agents: their own), schedule, cancel."""
+"""Scheduled callbacks: list, schedule, cancel. Managers see every callback; a supervisor those of their teams'
+campaigns and agents, an agent their own (dialer.store.leadscope): another's is a 404, as for leads."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dialer.campaign.rules import CallbackTimeError, check_callback_due
 from dialer.i18n import M_
 from dialer.store.auth import Role
 from dialer.store.console import CallbackNotPending, cancel_callback, create_callback, get_callback, list_callbacks
+from dialer.store.leadscope import lead_scope
 from dialer.web.api.common import (
     Paging,
     Strict,
@@ -45,7 +47,7 @@ class CallbackCreate(Strict):
     "GET",
     "/api/callbacks",
     roles=ANY_USER,
-    summary="Scheduled callbacks (agents: their own)",
+    summary="Scheduled callbacks (supervisors: their teams'; agents: their own)",
     query=CallbackQuery,
     response=page_schema(),
 )
@@ -54,10 +56,10 @@ async def get_callbacks(call: Call) -> web.Response:
     total, items = await list_callbacks(
         call.db,
         campaign_id=await campaign_id_of(call, q.campaign),
-        agent=None if call.is_manager else call.user.name,
         state=q.state,
         limit=q.limit,
         offset=q.offset,
+        scope=await lead_scope(call.db, call.user),
     )
     return paged([callback_json(c) for c in items], total, q.limit, q.offset)
 
@@ -95,7 +97,8 @@ async def post_callback(call: Call) -> web.Response:
 async def post_cancel_callback(call: Call) -> web.Response:
     callback_id = call.path_id("callback_id")
     existing = await get_callback(call.db, callback_id)
-    if existing is None or (not call.is_manager and existing.agent != call.user.name):
+    scope = await lead_scope(call.db, call.user)
+    if existing is None or not scope.sees_call(existing.campaign_id, existing.agent):
         raise Problem(404, M_("no callback {callback_id}", callback_id=callback_id))
     with refused(CallbackNotPending, status=409):
         cancelled = await cancel_callback(call.db, callback_id, call.now())

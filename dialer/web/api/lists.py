@@ -160,11 +160,19 @@ async def post_recycle(call: Call) -> web.Response:
 
 class ScheduleBody(Strict):
     rules: list[RuleBody] = Field(min_length=1, max_length=20)
-    every_minutes: int = Field(
+    every_minutes: int | None = Field(
+        default=None,
         ge=int(MIN_EVERY.total_seconds() // 60),
         le=int(MAX_EVERY.total_seconds() // 60),
-        description="apply the rules to this list every this many minutes",
+        description="apply the rules to this list every this many minutes (or give `at`)",
     )
+    at: str | None = Field(
+        default=None,
+        max_length=100,
+        description="apply the rules at these times instead: a crontab line (minute hour day-of-month month "
+        "day-of-week), e.g. '0 9 * * mon-fri', read in `zone`; at most every 5 minutes",
+    )
+    zone: str = Field(default="UTC", max_length=64, description="the IANA zone `at` is read in, e.g. Europe/Paris")
 
 
 SCHEDULE_RESULT = {
@@ -210,7 +218,9 @@ async def put_recycle_schedule(call: Call) -> web.Response:
     try:
         schedule = RecycleSchedule(
             tuple(RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in body.rules),
-            timedelta(minutes=body.every_minutes),
+            None if body.every_minutes is None else timedelta(minutes=body.every_minutes),
+            body.at,
+            body.zone,
         )
         await set_recycle_schedule(call.db, list_id, schedule, call.now(), actor=call.user.name)
     except ScheduleError as exc:

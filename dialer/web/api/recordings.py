@@ -1,8 +1,8 @@
 """Call recordings: search, the call's recording, its audio (range requests, for the page's audio player and
 downloads), and the agent's recording controls during a call.
 
-Managers see every recording. An agent sees only the recordings of calls they took: another agent's is a 403,
-whatever the route.
+Managers see every recording; a supervisor those of their teams' campaigns and agents (dialer.store.leadscope); an
+agent only the recordings of calls they took. Another's is a 403, whatever the route.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pydantic import Field
 
 from dialer.i18n import M_
 from dialer.recording.service import local_path
+from dialer.store.auth import Role
+from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
 from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged, refused
 from dialer.web.facade import RecordingRefused
@@ -85,16 +87,19 @@ def recording_json(rec: RecordingRecord, listing: RecordingListing | None = None
     return body
 
 
-def _may_hear(call: Call, rec: RecordingRecord) -> None:
-    if not call.is_manager and rec.agent != call.user.name:
-        raise Problem(403, M_("an agent may only hear the recordings of their own calls"))
+async def _may_hear(call: Call, rec: RecordingRecord) -> None:
+    if (await lead_scope(call.db, call.user)).sees_call(rec.campaign_id, rec.agent):
+        return
+    if call.user.role is Role.SUPERVISOR:
+        raise Problem(403, M_("a supervisor may only hear the recordings of their teams' campaigns and agents"))
+    raise Problem(403, M_("an agent may only hear the recordings of their own calls"))
 
 
 async def _recording_or_404(call: Call) -> RecordingRecord:
     rec = await get_recording(call.db, call.path_id("attempt_id"))
     if rec is None:
         raise Problem(404, M_("no recording of call {attempt_id}", attempt_id=call.path("attempt_id")))
-    _may_hear(call, rec)
+    await _may_hear(call, rec)
     return rec
 
 
@@ -102,20 +107,22 @@ async def _recording_or_404(call: Call) -> RecordingRecord:
     "GET",
     "/api/recordings",
     roles=ANY_USER,
-    summary="Search recordings by campaign, agent, date, disposition, number (agents: their own calls)",
+    summary="Search recordings by campaign, agent, date, disposition, number (supervisors: their teams'; agents: "
+    "their own calls)",
     query=RecordingSearch,
     response=page_schema(RECORDING_SCHEMA),
 )
 async def list_recordings(call: Call) -> web.Response:
     q = call.query_as(RecordingSearch)
-    agent = q.agent
-    if not call.is_manager:
-        if agent is not None and agent != call.user.name:
-            raise Problem(403, M_("an agent may only search the recordings of their own calls"))
-        agent = call.user.name
+    scope = await lead_scope(call.db, call.user)
+    if q.agent is not None and not scope.everything and q.agent not in scope.agents:
+        if call.user.role is Role.SUPERVISOR:
+            raise Problem(403, M_("a supervisor may only search the recordings of their teams' agents"))
+        raise Problem(403, M_("an agent may only search the recordings of their own calls"))
     where = RecordingFilter(
         campaign_id=await campaign_id_of(call, q.campaign),
-        agent=agent,
+        agent=q.agent,
+        scope=scope,
         day_from=q.date_from,
         day_to=q.date_to,
         disposition=q.disposition,

@@ -15,7 +15,7 @@ function say(...nodes) { $("schedule-result").replaceChildren(...nodes); }
 function scheduleRow(l) {
   const s = l.recycle_schedule;
   const rules = s.rules.map((r) => `${word(r.outcome)} > ${hours(r.older_than_minutes)}`).join(", ");
-  return el("tr", { "data-list": l.id }, el("td", {}, l.name), el("td", {}, rules), el("td", {}, hours(s.every_minutes)),
+  return el("tr", { "data-list": l.id }, el("td", {}, l.name), el("td", {}, rules), el("td", {}, s.at ? `${s.at} (${s.zone})` : hours(s.every_minutes)),
     el("td", {}, when(s.next_run_at)), el("td", {}, s.last_run_at ? when(s.last_run_at) : "—"),
     el("td", { class: "last-recycled" }, s.last_recycled ?? "—"));
 }
