@@ -575,9 +575,10 @@ class ControlledCall:
             self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
         else:
             self.leg.release()
-        if self.third is not None and not self.customer.hung_up:
-            # The customer and the third party talk on without the agent, then the customer hangs up (a person
-            # does: nobody ends the call for them any more).
+        if not self.customer.hung_up:
+            # The customer and the third party talk on without the agent (or the customer waits for a third party
+            # still ringing, who joins meanwhile), then the customer hangs up: a person does, nobody ends the call
+            # for them any more (the lab's phones never hang up: in callcontrol-conference.txt the dialer did).
             talk = e.world.talk_seconds(self.pair.rng, e.now(), self.pair.talk_fate())
             e.later(talk, lambda: self._customer_gone(16))
 

@@ -1,0 +1,82 @@
+"""Call control on the simulated PBX at the ends of calls: a 3-way the agent left ends as a real one does (the
+people on it hang up: callcontrol-conference.txt's customer and third party talk on until they go; the lab's
+phones never hang up, so there the dialer ended them), whichever moment the agent leaves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_simpbx_callcontrol import LAB, lab_like
+
+from dialer.ami.protocol import AmiMessage
+from dialer.clock import ManualClock
+from dialer.sim.pbx import SimulatedPbx
+from dialer.sim.pbx.tracetools import replay
+from dialer.sim.pbx.world import RECORDED_AGENT_TALK_SECONDS
+
+# The dialer's own ends of the recorded 3-way (and the session's: the events must keep coming).
+DIALER_ENDS = ("cc-third-end", "cc-end", "cc-remove-1", "logoff-1")
+
+
+def edited_trace(tmp_path: Path, name: str, *, drop: tuple[str, ...] = (), at: dict[str, float] | None = None) -> Path:
+    """A copy of a lab trace whose sent actions ``drop`` are not sent and ``at`` are sent at other offsets."""
+    at = at or {}
+    blocks: list[list[str]] = []
+    out: list[str] = []
+    current: list[str] | None = None
+    for line in (LAB / f"{name}.txt").read_text().splitlines(keepends=True):
+        if line.startswith("#>> +") and " SENT" in line:
+            current = [line]
+            blocks.append(current)
+            continue
+        if current is not None and line.startswith("#>> "):
+            current.append(line)
+            if line.rstrip("\r\n") == "#>> ":
+                ids = [b[len("#>> ActionID: ") :].strip() for b in current if b.startswith("#>> ActionID: ")]
+                action_id = ids[0] if ids else ""
+                if action_id not in drop:
+                    if action_id in at:
+                        current[0] = f"#>> +{at[action_id]:.3f}s SENT\n"
+                    out.extend(current)
+                current = None
+            continue
+        current = None
+        out.append(line)
+    path = tmp_path / f"{name}.txt"
+    path.write_text("".join(out))
+    return path
+
+
+async def run(path: Path, tail: float) -> list[AmiMessage]:
+    clock = ManualClock()
+    async with SimulatedPbx(lab_like(), clock=clock) as pbx:
+        return await replay(path, pbx.port, clock, tail=tail)
+
+
+def hangups(messages: list[AmiMessage]) -> set[str]:
+    return {m.get("Channel") or "" for m in messages if m.name == "Hangup"}
+
+
+def channels(messages: list[AmiMessage]) -> set[str]:
+    return {m.get("Channel") or "" for m in messages if m.name == "Newchannel"}
+
+
+async def test_a_three_way_the_agent_left_ends_when_its_people_hang_up(tmp_path: Path) -> None:
+    """Without the dialer's hang-ups of the customer and the third party, they still go (the customer hangs up after
+    talking on, the third party left alone in the conference a moment later): every channel ends."""
+    path = edited_trace(tmp_path, "callcontrol-conference", drop=DIALER_ENDS)
+    simulated = await run(path, tail=RECORDED_AGENT_TALK_SECONDS * 3)
+    assert channels(simulated)
+    assert channels(simulated) <= hangups(simulated)
+    assert [m.name for m in simulated if m.name in ("ConfbridgeEnd",)] == ["ConfbridgeEnd"]
+
+
+async def test_a_three_way_ends_when_the_agent_left_before_the_third_party_answered(tmp_path: Path) -> None:
+    """The agent drops out before the Originated third party has answered (it joins the customer afterwards): the
+    call still ends."""
+    path = edited_trace(tmp_path, "callcontrol-conference", drop=DIALER_ENDS, at={"cc-drop": 4.5})
+    simulated = await run(path, tail=RECORDED_AGENT_TALK_SECONDS * 3)
+    third = [m for m in simulated if m.name == "ConfbridgeJoin" and "5550102" in (m.get("Channel") or "")]
+    assert third, "the third party joined the conference"
+    assert channels(simulated)
+    assert channels(simulated) <= hangups(simulated)
