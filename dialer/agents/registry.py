@@ -122,6 +122,7 @@ class Agent:
     call_uniqueid: str | None = None  # the customer channel of the current call
     call_linkedid: str | None = None
     call_queue: str | None = None
+    call_channel: str | None = None  # the agent's leg of the current queue call (AgentCalled/AgentConnect DestChannel)
     wrapup_until: float | None = None
     pending_pause: str | None = None  # pause asked during a call: applied when the call ends
     # In wrap-up: the agent announced "ready in N s" (``wrapup_until`` was brought forward to then, and they come
@@ -382,6 +383,7 @@ class AgentRegistry:
             call_uniqueid=None,
             call_linkedid=None,
             call_queue=None,  # (when the call began is unknown: the runner does not learn a talk time from it)
+            call_channel=None,
         )
         if _in_call(actual.values()):
             return replace(base, status=AgentStatus.TALKING)
@@ -473,6 +475,7 @@ class AgentRegistry:
                     call_uniqueid=event.uniqueid or None,
                     call_linkedid=event.linkedid or None,
                     call_queue=event.queue,
+                    call_channel=event.dest_channel or None,
                 )
             case AgentConnect():
                 agent = self.by_interface(event.interface)
@@ -486,6 +489,7 @@ class AgentRegistry:
                     call_uniqueid=event.uniqueid or agent.call_uniqueid,
                     call_linkedid=event.linkedid or agent.call_linkedid,
                     call_queue=event.queue,
+                    call_channel=event.dest_channel or agent.call_channel,
                     calls_taken=agent.calls_taken + 1,
                 )
             case AgentRingNoAnswer():
@@ -517,6 +521,7 @@ class AgentRegistry:
                         call_uniqueid=attempt,
                         call_linkedid=attempt,
                         call_queue=None,
+                        call_channel=None,
                         calls_taken=agent.calls_taken + 1,
                     )
                 # The dialplan reports the end from its h extension even when the agent was never bridged (the
@@ -703,4 +708,4 @@ def _wants_pause(agent: Agent) -> bool:
     return agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP) or agent.pause_reason == PREVIEW_REASON
 
 
-_NO_CALL: dict[str, object] = {"call_uniqueid": None, "call_linkedid": None, "call_queue": None}
+_NO_CALL: dict[str, object] = {"call_uniqueid": None, "call_linkedid": None, "call_queue": None, "call_channel": None}
