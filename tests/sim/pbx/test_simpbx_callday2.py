@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_simpbx_callcontrol import LAB, lab_like
+import pytest
+from test_simpbx_callcontrol import LAB, lab_like, simulate
 
 from dialer.ami.protocol import AmiMessage
 from dialer.clock import ManualClock
 from dialer.sim.pbx import SimulatedPbx
-from dialer.sim.pbx.tracetools import replay
+from dialer.sim.pbx.tracetools import NOISE, ChannelRoles, replay
 from dialer.sim.pbx.world import RECORDED_AGENT_TALK_SECONDS
 
 # The dialer's own ends of the recorded 3-way (and the session's: the events must keep coming).
@@ -80,3 +81,46 @@ async def test_a_three_way_ends_when_the_agent_left_before_the_third_party_answe
     assert third, "the third party joined the conference"
     assert channels(simulated)
     assert channels(simulated) <= hangups(simulated)
+
+
+def end_of_call(messages: list[AmiMessage], action_id: str) -> list[tuple[str, str]]:
+    """The channel events (event, channel role) after the response to ``action_id`` (the dialer's first hang-up),
+    in the session's order, with the two orders Asterisk's threads give either way made one: a channel's
+    BridgeLeave/ConfbridgeLeave pair, and a Local pair's end (its ;1's Hangup before or after its ;2's
+    SoftHangupRequest + Hangup)."""
+    roles = ChannelRoles()
+    start = next(i for i, m in enumerate(messages) if m.is_response and m.action_id == action_id)
+    out: list[tuple[str, str]] = []
+    for m in messages:  # (the roles are numbered in the order of the whole session)
+        channel = (m.get("Channel") or "") if m.is_event else ""
+        role = roles.role(channel) if channel else ""
+        if messages.index(m) > start and role and m.name not in NOISE:
+            out.append((m.name, role))
+    for i in range(len(out) - 1):
+        (a, ra), (b, rb) = out[i], out[i + 1]
+        if ra == rb and {a, b} == {"BridgeLeave", "ConfbridgeLeave"}:
+            out[i], out[i + 1] = ("BridgeLeave", ra), ("ConfbridgeLeave", rb)
+    for i in range(len(out) - 2):
+        (a, ra), (b, rb), (c, rc) = out[i : i + 3]
+        local_end = (a, b, c) == ("SoftHangupRequest", "Hangup", "Hangup") and ra == rb and ra.endswith(";2")
+        if local_end and rc == ra[:-1] + "1":
+            out[i : i + 3] = [(c, rc), (a, ra), (b, rb)]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "action_id"),
+    [
+        ("callcontrol-hold-resume", "cc-end"),
+        ("callcontrol-warm-transfer", "cc-end"),
+        ("callcontrol-warm-transfer-cancel", "cc-end"),
+        ("callcontrol-conference", "cc-drop"),
+    ],
+)
+async def test_the_end_of_a_controlled_call_comes_in_the_recorded_order(name: str, action_id: str) -> None:
+    """From the dialer's hang-up on, the session's channel events come in the lab's order: a hung-up ;1 leaves,
+    runs its h extension, then its ;2 half goes; AgentComplete follows the leaving agent's ConfbridgeLeave; the
+    agent's leg (or a transfer target) the customer leaves in the conference stays there until its own phone hangs
+    up (;2 first), not hung up with the customer."""
+    recorded, simulated = await simulate(name)
+    assert end_of_call(simulated, action_id) == end_of_call(recorded, action_id)
