@@ -233,9 +233,9 @@ class PairCall:
         """Both halves hang up, the queue side first (as Local does), and the call is over."""
         e = self.engine
         e.hangup_request(near, 16, soft=True)
+        self.before_hangup(cause, stage)  # (its h extension runs before Local hangs the ;2 half up)
         if far is not None:
             e.hangup_request(far, cause)
-        self.before_hangup(cause, stage)
         e.hangup(near, cause)
         if far is not None:
             e.hangup_request(far, 16, soft=True)

@@ -124,3 +124,19 @@ async def test_the_end_of_a_controlled_call_comes_in_the_recorded_order(name: st
     up (;2 first), not hung up with the customer."""
     recorded, simulated = await simulate(name)
     assert end_of_call(simulated, action_id) == end_of_call(recorded, action_id)
+
+
+async def test_the_customers_end_after_a_blind_transfer_comes_in_the_recorded_order() -> None:
+    """callcontrol-blind-transfer.txt, the closer's queue call hung up by the dialer: the customer's two halves end in
+    the lab's order (;1 leaves and runs its h extension -- DialerCallEnd -- before Local hangs ;2 up). (app_queue's
+    own events of that end, AgentComplete and the member leg's, are compared per channel elsewhere.)"""
+    recorded, simulated = await simulate("callcontrol-blind-transfer")
+
+    def customer(messages: list[AmiMessage]) -> list[tuple[str, str]]:
+        return [
+            (name, role)
+            for name, role in end_of_call(messages, "cc-end")
+            if role.startswith("Local/5550001@") and name != "AgentComplete"
+        ]
+
+    assert customer(simulated) == customer(recorded)
