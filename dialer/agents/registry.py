@@ -122,6 +122,7 @@ class Agent:
     call_uniqueid: str | None = None  # the customer channel of the current call
     call_linkedid: str | None = None
     call_queue: str | None = None
+    call_channel: str | None = None  # the agent's leg of the current queue call (AgentCalled/AgentConnect DestChannel)
     wrapup_until: float | None = None
     pending_pause: str | None = None  # pause asked during a call: applied when the call ends
     # In wrap-up: the agent announced "ready in N s" (``wrapup_until`` was brought forward to then, and they come
@@ -382,6 +383,7 @@ class AgentRegistry:
             call_uniqueid=None,
             call_linkedid=None,
             call_queue=None,  # (when the call began is unknown: the runner does not learn a talk time from it)
+            call_channel=None,
         )
         if _in_call(actual.values()):
             return replace(base, status=AgentStatus.TALKING)
@@ -473,13 +475,15 @@ class AgentRegistry:
                     call_uniqueid=event.uniqueid or None,
                     call_linkedid=event.linkedid or None,
                     call_queue=event.queue,
+                    call_channel=event.dest_channel or None,
                 )
             case AgentConnect():
                 agent = self._logged_in(event.interface)
                 if agent is None:
                     return _NOTHING
                 uniqueid, linkedid = event.uniqueid or agent.call_uniqueid, event.linkedid or agent.call_linkedid
-                return self._talking(agent, now, "agent_connect", uniqueid, linkedid, event.queue)
+                channel = event.dest_channel or agent.call_channel
+                return self._talking(agent, now, "agent_connect", uniqueid, linkedid, event.queue, channel)
             case AgentRingNoAnswer():
                 agent = self.by_interface(event.interface)
                 if agent is None or agent.status != AgentStatus.RINGING:
@@ -501,7 +505,7 @@ class AgentRegistry:
                     return _NOTHING
                 attempt = event.get("Attempt") or None
                 if name == AGENT_CONNECT_USER_EVENT:
-                    return self._talking(agent, now, "direct_connect", attempt, attempt, None)
+                    return self._talking(agent, now, "direct_connect", attempt, attempt, None, None)
                 # The dialplan reports the end from its h extension even when the agent was never bridged (the
                 # callee did not answer): only a call that reached the agent leads to wrap-up.
                 if agent.status is not AgentStatus.TALKING:
@@ -529,9 +533,17 @@ class AgentRegistry:
         return agent if agent is not None and agent.logged_in else None
 
     def _talking(
-        self, agent: Agent, now: float, reason: str, uniqueid: str | None, linkedid: str | None, queue: str | None
+        self,
+        agent: Agent,
+        now: float,
+        reason: str,
+        uniqueid: str | None,
+        linkedid: str | None,
+        queue: str | None,
+        channel: str | None,
     ) -> RegistryOutput:
-        """The agent was put through to a call (by a queue, or dialled directly): one more call taken."""
+        """The agent was put through to a call (by a queue, or dialled directly; ``channel``: the agent's own leg,
+        known for a queue call): one more call taken."""
         return self._changed(
             agent,
             now,
@@ -540,6 +552,7 @@ class AgentRegistry:
             call_uniqueid=uniqueid,
             call_linkedid=linkedid,
             call_queue=queue,
+            call_channel=channel,
             calls_taken=agent.calls_taken + 1,
         )
 
@@ -706,4 +719,4 @@ def _wants_pause(agent: Agent) -> bool:
     return agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP) or agent.pause_reason == PREVIEW_REASON
 
 
-_NO_CALL: dict[str, object] = {"call_uniqueid": None, "call_linkedid": None, "call_queue": None}
+_NO_CALL: dict[str, object] = {"call_uniqueid": None, "call_linkedid": None, "call_queue": None, "call_channel": None}

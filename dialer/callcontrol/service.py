@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from dialer.agents.registry import AgentError, AgentStatus
+from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
+from dialer.agents.service import AgentService
 from dialer.ami.actions import AmiError, OriginateRequest, OriginateResult
 from dialer.ami.events import CoreShowChannel
 from dialer.callcontrol.compliance import NumberRefused, check_number
@@ -98,12 +99,16 @@ class CallControlService:
         self._ids = itertools.count(1)
         self._key = secrets.token_hex(3)
         self._watched: set[str] = set()
+        self._agent_services: list[AgentService] = []  # (the daemon's one, followed once)
 
     # ------------------------------------------------------------------ lookup
     def _watch(self, runner: CampaignRunner) -> None:
         if runner.name not in self._watched:
             self._watched.add(runner.name)
             runner.call_end_listeners.append(self._call_ended)
+        if not any(runner.agents is agents for agents in self._agent_services):
+            self._agent_services.append(runner.agents)
+            runner.agents.add_listener(self._queue_transfer_taken)
 
     def find(self, agent_id: str) -> _Controlled:
         for entry in self._calls.values():
@@ -125,28 +130,36 @@ class CallControlService:
             return created
         raise NoLiveCall(f"{agent_id} is on no call that can be controlled")
 
-    async def adopt_queue_transfer(self, agent_id: str) -> bool:
-        """A call blind-transferred to a queue and taken there by ``agent_id`` (the agents' registry says they talk
-        with its customer, from that queue's AgentConnect): they get its screen pop and its call control. Called
-        from the agent's own polling of their call. True when the call was handed to them now."""
+    def _queue_transfer_taken(self, change: AgentChange, agent: Agent | None) -> None:
+        """app_queue connected a member (AgentConnect): when it is the customer of a call blind-transferred to that
+        queue, the member is the closer and gets the call now (its screen pop and call control), on the leg the
+        event names, as any queued call's agent does."""
+        if agent is None or change.reason != "agent_connect" or agent.call_channel is None:
+            return
+        self._take_queue_transfer(agent)
+
+    def _take_queue_transfer(self, agent: Agent) -> bool:
         for attempt_id, entry in list(self._calls.items()):
             call = entry.call
             queue = call.queue_transfer_waiting()
-            if queue is None:
+            if queue is None or agent.call_uniqueid != call.customer_channel or agent.call_queue != queue:
                 continue
-            agent = entry.runner.agents.registry.get(agent_id)
-            if agent is None or agent.call_uniqueid != call.customer_channel or agent.call_queue != queue:
-                continue
-            try:
-                channel = await self._bridged_peer(entry, call.customer_channel)
-            except (AmiError, RuntimeError):
+            if agent.status is not AgentStatus.TALKING or agent.call_channel is None:
                 return False
-            if channel is None:
-                return False  # not bridged yet: the next poll
-            call.queue_answered(agent_id, channel, entry.runner.clock.now())
-            entry.runner.hand_over(attempt_id, agent_id, channel)
-            log.info("call_transfer_taken", attempt_id=attempt_id, agent=agent_id, queue=queue)
+            now = entry.runner.clock.now()
+            call.queue_answered(agent.agent_id, agent.call_channel, now)
+            entry.runner.hand_over(attempt_id, agent.agent_id, agent.call_channel)
+            log.info("call_transfer_taken", attempt_id=attempt_id, agent=agent.agent_id, queue=queue)
             return True
+        return False
+
+    async def adopt_queue_transfer(self, agent_id: str) -> bool:
+        """The console's catch-up for a transferred call whose AgentConnect this service did not follow (it is
+        handed over on that event, see :meth:`_queue_transfer_taken`). True when the call was handed over now."""
+        for entry in list(self._calls.values()):
+            agent = entry.runner.agents.registry.get(agent_id)
+            if agent is not None and entry.call.queue_transfer_waiting() is not None:
+                return self._take_queue_transfer(agent)
         return False
 
     def state_of(self, agent_id: str) -> dict[str, object] | None:

@@ -4,7 +4,9 @@ Asterisk does the recording (MixMonitor): the daemon only asks (``DIALER_RECORDI
 campaigns with ``recording = "all"``; MixMonitor / MixMonitorMute / StopMixMonitor when an agent starts, pauses or
 stops one) and keeps the record from the PBX's own word: ``MixMonitorStart`` (with the channel's DIALER_ATTEMPT)
 creates the row, ``MixMonitorMute`` pauses/resumes it, ``MixMonitorStop`` stops it, and the recorded channel's
-``Hangup`` finishes it. Rows are written by one task, in event order, off the event path.
+``Hangup`` finishes it. The dialplan's ``DialerRecordingConsent`` (the consent announcement played before the
+recording began: its time and Playback's status) goes on the same row. Rows are written by one task, in event order,
+off the event path.
 """
 
 from __future__ import annotations
@@ -18,10 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from dialer.ami.client import AmiClient, MonitoringActions
-from dialer.ami.events import AmiEvent, Hangup, MixMonitorMute, MixMonitorStart, MixMonitorStop
+from dialer.ami.events import AmiEvent, Hangup, MixMonitorMute, MixMonitorStart, MixMonitorStop, UserEvent
 from dialer.campaign.config import RecordingMode
 from dialer.clock import Clock
-from dialer.contract import ATTEMPT_VARIABLE, CAMPAIGN_VARIABLE, RECORDING_CONSENT_VARIABLE, RECORDING_VARIABLE
+from dialer.contract import (
+    ATTEMPT_VARIABLE,
+    CAMPAIGN_VARIABLE,
+    RECORDING_CONSENT_USER_EVENT,
+    RECORDING_CONSENT_VARIABLE,
+    RECORDING_VARIABLE,
+)
 from dialer.logging import get_logger
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
@@ -29,6 +37,7 @@ from dialer.store.monitoring import (
     delete_recordings,
     recording_started,
     recordings_before,
+    set_recording_consent,
     set_recording_state,
 )
 
@@ -72,10 +81,11 @@ def originate_variables(
 
 @dataclass(frozen=True, slots=True)
 class _Write:
-    kind: str  # started, recording, paused, stopped, done
+    kind: str  # started, recording, paused, stopped, done, consent
     attempt_id: int
     at: datetime
     campaign: str = ""
+    consent: tuple[datetime, str] | None = None  # (started: the announcement before it; consent: this one)
 
 
 class RecordingService:
@@ -94,6 +104,8 @@ class RecordingService:
         self._mode_of = mode_of
         self._writes: asyncio.Queue[_Write] = asyncio.Queue()
         self._recorded: dict[str, int] = {}  # uniqueid of a recorded channel -> attempt id
+        # The consent announcement of a channel whose recording has not started yet (it plays first).
+        self._consent: dict[str, tuple[datetime, str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._actions: set[asyncio.Task[bool]] = set()
 
@@ -109,16 +121,26 @@ class RecordingService:
     def observe(self, event: AmiEvent, now: float, client: AmiClient | None = None) -> None:
         # (Runs for every event of the pump: anything but a recording's events or a recorded channel's hang-up is
         # passed over before any work.)
-        if not isinstance(event, MixMonitorStart | MixMonitorMute | MixMonitorStop | Hangup):
+        if not isinstance(event, MixMonitorStart | MixMonitorMute | MixMonitorStop | Hangup | UserEvent):
+            return
+        if isinstance(event, UserEvent) and event.name != RECORDING_CONSENT_USER_EVENT:
             return
         at = datetime.fromtimestamp(now, UTC)
         match event:
+            case UserEvent():
+                consent = (at, (event.get("Status") or "")[:16])
+                attempt = self._recorded.get(event.uniqueid)
+                if attempt is not None:
+                    self._writes.put_nowait(_Write("consent", attempt, at, consent=consent))
+                elif _attempt_of(event.get("Attempt")) is not None:
+                    self._consent[event.uniqueid] = consent
             case MixMonitorStart():
                 attempt = _attempt_of(event.variable(ATTEMPT_VARIABLE))
+                announced = self._consent.pop(event.uniqueid, None)
                 if attempt is not None:
                     campaign = event.variable(CAMPAIGN_VARIABLE) or ""
                     self._recorded[event.uniqueid] = attempt
-                    self._writes.put_nowait(_Write("started", attempt, at, campaign))
+                    self._writes.put_nowait(_Write("started", attempt, at, campaign, announced))
                     if client is not None and self._mode_of(campaign) is RecordingMode.ON_DEMAND:
                         # Muted before the call reaches an agent (option b writes nothing before): the agent
                         # starts it (unmutes) when the customer agrees.
@@ -132,6 +154,7 @@ class RecordingService:
                 if attempt is not None:
                     self._writes.put_nowait(_Write("stopped", attempt, at))
             case Hangup():
+                self._consent.pop(event.uniqueid, None)  # (announced, never recorded)
                 attempt = self._recorded.pop(event.uniqueid, None)
                 if attempt is not None:
                     self._writes.put_nowait(_Write("done", attempt, at))
@@ -172,9 +195,18 @@ class RecordingService:
         if write.kind == "started":
             mode = self._mode_of(write.campaign) or RecordingMode.ON_DEMAND
             known = await recording_started(
-                self.db, write.attempt_id, file=file_name(write.attempt_id), mode=mode.value, agent=None, at=write.at
+                self.db,
+                write.attempt_id,
+                file=file_name(write.attempt_id),
+                mode=mode.value,
+                agent=None,
+                at=write.at,
+                consent=write.consent,
             )
-            log.info("recording_started", attempt_id=write.attempt_id, known=known)
+            log.info("recording_started", attempt_id=write.attempt_id, known=known, consent=write.consent is not None)
+        elif write.kind == "consent" and write.consent is not None:
+            await set_recording_consent(self.db, write.attempt_id, at=write.consent[0], status=write.consent[1])
+            log.info("recording_consent", attempt_id=write.attempt_id, status=write.consent[1])
         else:
             await set_recording_state(self.db, write.attempt_id, write.kind, at=write.at)
             log.info("recording_" + write.kind, attempt_id=write.attempt_id)

@@ -27,6 +27,8 @@ class RecordingRecord:
     state: str
     started_at: datetime
     ended_at: datetime | None
+    consent_at: datetime | None = None  # the consent announcement played then (None: the call had none)
+    consent_status: str | None = None  # its Playback status: SUCCESS, FAILED
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +71,18 @@ def _supervision(row: RowMapping) -> SupervisionRecord:
 
 # ------------------------------------------------------------------------------------------------ recordings
 async def recording_started(
-    db: Database, attempt_id: int, *, file: str, mode: str, agent: str | None, at: datetime
+    db: Database,
+    attempt_id: int,
+    *,
+    file: str,
+    mode: str,
+    agent: str | None,
+    at: datetime,
+    consent: tuple[datetime, str] | None = None,
 ) -> bool:
     """Record that the call's recording began (MixMonitorStart); a second start (on demand, again) resumes the
-    same file's row. False when the attempt is unknown (not a call of ours)."""
+    same file's row. ``consent``: when the consent announcement played before it, and its status. False when the
+    attempt is unknown (not a call of ours)."""
     async with db.write() as conn:
         campaign_id = (
             await conn.execute(select(attempts_t.c.campaign_id).where(attempts_t.c.id == attempt_id))
@@ -98,6 +108,8 @@ async def recording_started(
                     mode=mode,
                     state="recording",
                     started_at=at,
+                    consent_at=consent[0] if consent else None,
+                    consent_status=consent[1] if consent else None,
                 )
             )
         else:
@@ -125,6 +137,17 @@ async def set_recording_state(db: Database, attempt_id: int, state: str, *, at: 
             update(recordings_t)
             .where(recordings_t.c.attempt_id == attempt_id, recordings_t.c.state.in_(RECORDING_ACTIVE_STATES))
             .values(**values)
+        )
+    return bool(result.rowcount)
+
+
+async def set_recording_consent(db: Database, attempt_id: int, *, at: datetime, status: str) -> bool:
+    """The consent announcement of a call already recorded (its event came after MixMonitorStart)."""
+    async with db.write() as conn:
+        result = await conn.execute(
+            update(recordings_t)
+            .where(recordings_t.c.attempt_id == attempt_id)
+            .values(consent_at=at, consent_status=status[:16])
         )
     return bool(result.rowcount)
 

@@ -243,6 +243,10 @@ class RecordingRow(SQLModel, table=True):
     state: str = Field(max_length=16)  # recording, paused, stopped, done
     started_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The consent announcement the called party heard before the recording began (DialerRecordingConsent): when it
+    # played and Playback's status (SUCCESS, FAILED); none when the call had no announcement.
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consent_status: str | None = Field(default=None, max_length=16)
 
 
 class SupervisionRow(SQLModel, table=True):

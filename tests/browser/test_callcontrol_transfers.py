@@ -91,13 +91,7 @@ async def test_three_way_with_an_external_number(
             # The legs are written when the call ends: the customer and the third party talk on without alice.
             return bool((await (await client.get(legs_url, headers=boss)).json())["legs"])
 
-        try:
-            await eventually(recorded, 90.0)
-        except AssertionError:
-            # Known defect, left open in issue 16: in some runs the simulated PBX never ends a 3-way the agent
-            # left (the customer's drawn hang-up does not come), so the legs are never written. Seen on the
-            # callday branch as on main; the UI flow above is what this test checks until that is fixed.
-            pytest.xfail("simulated PBX: a 3-way the agent left sometimes never ends (issue 16)")
+        await eventually(recorded, 90.0)
         legs = (await (await client.get(legs_url, headers=boss)).json())["legs"]
         assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in legs] == [
             ("agent", "alice", "answered", None),

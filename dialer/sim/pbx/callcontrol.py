@@ -341,9 +341,8 @@ class ControlledCall:
         near, far = self.third
         if near.hung_up:
             return
+        # (callcontrol-conference.txt: ;1 leaves, runs its h extension, then its ;2 half is hung up.)
         self._leave(near)
-        if far is not None and not far.hung_up:
-            e.hangup_request(far, cause)
         e.hangup_request(near, 16, soft=True)
         e.channel_event(
             "UserEvent",
@@ -358,6 +357,8 @@ class ControlledCall:
             ],
             "user,all",
         )
+        if far is not None and not far.hung_up:
+            e.hangup_request(far, cause)
         e.hangup(near, cause)
         if far is not None and not far.hung_up:
             e.hangup_request(far, 16, soft=True)
@@ -535,8 +536,8 @@ class ControlledCall:
         e, a1, a2 = self.e, self.a1, self.leg.a2
         place = self.where.get(a1, "")
         conference = self.conferences.get(place[5:]) if place.startswith("conf:") else None
-        if a2 is not None and not a2.hung_up:
-            e.hangup_request(a2, cause)
+        # (callcontrol-conference.txt: ;1 leaves the bridge and runs its h extension, its ;2 half is hung up, ;1 goes,
+        # then ConfBridge and app_queue report it: ConfbridgeLeave, AgentComplete agent.)
         if conference is not None:
             conference.members.remove(a1)
             count = str(len(conference.members))
@@ -554,6 +555,8 @@ class ControlledCall:
         self.where[a1] = ""
         e.hangup_request(a1, 16, soft=True)
         self._agent_h(a1, cause)
+        if a2 is not None and not a2.hung_up:
+            e.hangup_request(a2, cause)
         e.hangup(a1, cause)
         if conference is not None:
             e.emit(
@@ -567,6 +570,7 @@ class ControlledCall:
                     ("Admin", "No"),
                 ],
             )
+        self._agent_complete("agent")
         if a2 is not None and not a2.hung_up:
             e.hangup_request(a2, 16, soft=True)
             e.hangup(a2, cause)
@@ -575,9 +579,11 @@ class ControlledCall:
             self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
         else:
             self.leg.release()
-        if self.third is not None and not self.customer.hung_up:
-            # The customer and the third party talk on without the agent, then the customer hangs up (a person
-            # does: nobody ends the call for them any more).
+        self._third_party_alone()
+        if not self.customer.hung_up:
+            # The customer and the third party talk on without the agent (or the customer waits for a third party
+            # still ringing, who joins meanwhile), then the customer hangs up: a person does, nobody ends the call
+            # for them any more (the lab's phones never hang up: in callcontrol-conference.txt the dialer did).
             talk = e.world.talk_seconds(self.pair.rng, e.now(), self.pair.talk_fate())
             e.later(talk, lambda: self._customer_gone(16))
 
@@ -586,27 +592,77 @@ class ControlledCall:
         near, far = self.customer, pair.far_side
         if near.hung_up:
             return
+        # (callcontrol-*.txt: the customer's ;1 leaves, runs its h extension, and only then is its ;2 half hung up.)
         self._leave(near)
-        if far is not None:
-            e.hangup_request(far, cause)
         e.hangup_request(near, 16, soft=True)
         self._agent_complete("caller")
-        pair.before_hangup(cause, Stage.BRIDGED)
         pair.stage = Stage.ENDED
-        e.hangup(near, cause)
-        if far is not None:
+
+        def rest() -> None:
+            if far is not None:
+                e.hangup_request(far, cause)
+            e.hangup(near, cause)
+            if far is not None:
+                e.hangup_request(far, 16, soft=True)
+                e.hangup(far, cause)
+                e.device_state(far.device, "NOT_INUSE")
+            e.device_state(near.device, "NOT_INUSE")
+            # The agent's leg is no longer app_queue's (the Redirect took it out of the queue's bridge): it stays
+            # where it is (the conference, the hold) until the dialer hangs it up or the agent's phone does, as a
+            # transfer target left in the conference does (callcontrol-hold-resume.txt, callcontrol-warm-transfer.txt).
+            self._phone_hangs_up_later(self.a1, self.leg.a2)
+            if self.t1 is not None and self.where.get(self.t1, "").startswith("conf:"):
+                self._phone_hangs_up_later(self.t1, self.t2)
+            self._third_party_alone()
+            pair.on_ended()
+
+        # The customer's h extension (an IVR call's /ivr-end too) runs before the Hangup.
+        pair.run_h_extension(cause, Stage.BRIDGED, rest)
+
+    def _third_party_alone(self) -> None:
+        """A 3-way's third party left alone in the conference (the customer gone, the agent too) hangs up a moment
+        later."""
+        third = self.third
+        if third is None or third[0].hung_up or not self.customer.hung_up:
+            return
+        if self.where.get(self.a1, "").startswith("conf:"):
+            return
+        self.e.later(1.0, lambda: self._third_gone(16))
+
+    def _phone_hangs_up_later(self, near: Channel, far: Channel | None) -> None:
+        """An agent's leg left alone after the customer's end: their phone hangs up when the agent's drawn talk is
+        over (at once if it is), unless the dialer hangs the leg up first."""
+        if near.hung_up:
+            return
+        leg = self.leg
+        talk = leg.talk_seconds if isinstance(leg, AgentLeg) else 0.0
+        connected = leg.connected_at if leg.connected_at is not None else self.e.now()
+        delay = max(connected + talk - self.e.now(), 0.0)
+        self.e.later(delay, lambda: self._phone_hangs_up(near, far))
+
+    def _phone_hangs_up(self, near: Channel, far: Channel | None) -> None:
+        """The phone behind a Local agent leg hangs up: its ;2 goes, then ;1 leaves its place and runs its h
+        extension (the lab's agent phones ending their call, callcontrol-*.txt)."""
+        e = self.e
+        if near.hung_up:
+            return
+        if far is not None and not far.hung_up:
             e.hangup_request(far, 16, soft=True)
-            e.hangup(far, cause)
-            e.device_state(far.device, "NOT_INUSE")
-        e.device_state(near.device, "NOT_INUSE")
-        # app_queue ends its member call with the caller's; a transfer target left in the conference goes too.
-        self._agent_gone(16, requested=True)
-        if self.t1 is not None and self.where.get(self.t1, "").startswith("conf:"):
-            self._target_gone(16, requested=True, h=True)
-        if self.third is not None and not self.third[0].hung_up and not self.where.get(self.a1, "").startswith("conf:"):
-            # A 3-way's third party left alone in the conference hangs up a moment later.
-            e.later(1.0, lambda: self._third_gone(16))
-        pair.on_ended()
+        e.hangup_request(near, 16)
+        if far is not None and not far.hung_up:
+            e.hangup(far, 16)
+        if self.where.get(near):
+            self._leave(near)
+        e.hangup_request(near, 16, soft=True)
+        self._agent_h(near, 16)
+        e.hangup(near, 16)
+        if near is self.a1:
+            if isinstance(self.leg, AgentLeg):
+                e.device_state(self.leg.member.interface, "NOT_INUSE")
+                self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
+            else:
+                self.leg.release()
+            self._third_party_alone()
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
         code = 16 if cause is None else cause
@@ -617,7 +673,6 @@ class ControlledCall:
         elif self.third is not None and channel in self.third:
             self._third_gone(code)
         elif channel is self.a1 and self.where.get(self.a1, "").startswith("conf:"):
-            self._agent_complete("agent")
             self._agent_drops_out(code)
         elif channel in (self.t1, self.t2):
             if self.t1 is not None and not self.where.get(self.t1):

@@ -249,10 +249,10 @@ class PairCall:
         """Both halves hang up, the queue side first (as Local does), and the call is over."""
         e = self.engine
         e.hangup_request(near, 16, soft=True)
-        if far is not None:
-            e.hangup_request(far, cause)
 
         def rest() -> None:
+            if far is not None:
+                e.hangup_request(far, cause)
             e.hangup(near, cause)
             if far is not None:
                 e.hangup_request(far, 16, soft=True)
@@ -262,6 +262,7 @@ class PairCall:
                 e.device_state(far.device, "NOT_INUSE")
             self.on_ended()
 
+        # The queue side's h extension runs before Local hangs the ;2 half up.
         self.run_h_extension(cause, stage, rest)
 
     def _end(self) -> None:

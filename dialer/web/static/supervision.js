@@ -82,6 +82,12 @@ function play(rec) {
   player.play().catch(() => { /* autoplay may be refused: the controls are there */ });
 }
 
+// The consent announcement the called party heard before the recording began: when, or that it failed.
+function consent(r) {
+  if (!r.consent_at) return "";
+  return r.consent_status === "SUCCESS" ? when(r.consent_at) : word("failed");
+}
+
 async function searchRecordings(ev) {
   if (ev) ev.preventDefault();
   const params = new URLSearchParams({ limit: "50" });
@@ -93,7 +99,7 @@ async function searchRecordings(ev) {
     const page = await api("GET", "/api/recordings?" + params);
     $("rec-table").tBodies[0].replaceChildren(...page.items.map((r) => el("tr", { "data-attempt": r.attempt_id },
       el("td", {}, when(r.started_at)), el("td", {}, r.campaign), el("td", {}, r.agent || ""), el("td", {}, r.phone),
-      el("td", {}, r.disposition || ""), el("td", {}, REC_STATES[r.state] || word(r.state)),
+      el("td", {}, r.disposition || ""), el("td", {}, REC_STATES[r.state] || word(r.state)), el("td", { class: "rec-consent" }, consent(r)),
       el("td", {}, el("button", { class: "btn", type: "button", onclick: () => play(r) }, t("Play")), " ",
         el("a", { class: "btn btn-ghost", href: r.download_url }, t("Download"))))));
     say("rec-msg", tn("{n} recording", "{n} recordings", page.total));

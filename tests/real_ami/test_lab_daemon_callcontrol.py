@@ -1,0 +1,213 @@
+"""Call control through the whole daemon (its HTTP API, its AMI client, its event pump) against the real lab
+(opt-in: DIALER_TEST_AMI): a manually dialled call blind-transferred to the closer queue, where the closer gets it
+on app_queue's AgentConnect; a 3-way with an outside number that the agent leaves, the customer and the third party
+talking on until the customer hangs up. Callees are [lab-cc-pstn] (answer after 1 s, stay on the line) and agents
+[lab-cc-agents] phones (auto-answer, stay on the line); every leg lands in the call record."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from harness.lab import Lab, lab_settings
+
+from dialer.ami.client import AmiClient
+from dialer.app import build_app
+from dialer.clock import RealTimeClock
+from dialer.settings import FastAgiSettings, RecordingSettings, Settings
+from dialer.store.auth import Role, add_api_token, create_user
+from dialer.store.engine import open_database
+from dialer.store.migrate import upgrade
+from dialer.web.facade import daemon_of
+from dialer.web.security import hash_password, new_api_token
+
+pytestmark = pytest.mark.real_ami
+
+T = TypeVar("T")
+# New York numbers (the lab's callees answer any digits): inside the calling window in the US working day.
+CUSTOMER = "+1 212 555 0191"
+THIRD = "+1 212 555 0199"
+
+
+def manual_toml(queue: str) -> str:
+    return f"""
+name = "labcc"
+dial_mode = "preview"
+queue = "{queue}"
+trunk = "Local/{{e164}}@lab-cc-pstn"
+regime = "US"
+timezone = "America/New_York"
+[caller_id]
+number = "+1 202 555 0142"
+[call_control]
+manual_dial = true
+transfer_queues = ["inbound-sales"]
+external_transfers = true
+"""
+
+
+@dataclass
+class LabDialer:
+    client: Any
+    app: Any
+    ami: AmiClient
+    tokens: dict[str, str]
+
+    def auth(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+async def until(check: Callable[[], Awaitable[T | None]], within: float = 30.0) -> T:
+    async with asyncio.timeout(within):
+        while True:
+            value = await check()
+            if value:
+                return value
+            await asyncio.sleep(0.3)
+
+
+@pytest.fixture
+async def lab_dialer(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[LabDialer]:
+    ami_settings = lab_settings()
+    if not 13 <= datetime.now(UTC).hour < 24:
+        pytest.skip("New York's calling window is closed now")
+    run = random.randrange(10**4)
+    phones = {"alice": f"Local/cd{run}a@lab-cc-agents", "bob": f"Local/cd{run}b@lab-cc-agents"}
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'lab.db'}",
+        var_dir=tmp_path,
+        ami=[ami_settings],
+        inbound_queues=["inbound-sales"],
+        drain_timeout_seconds=0.5,
+        recording=RecordingSettings(directory=tmp_path / "recordings"),
+        fastagi=FastAgiSettings(port=0),
+    )
+    now = datetime.now(UTC)
+    tokens: dict[str, str] = {}
+    async with open_database(settings.database_url) as db:
+        await upgrade(db)
+        for name, role, phone in (("boss", Role.MANAGER, None), *((n, Role.AGENT, p) for n, p in phones.items())):
+            user = await create_user(db, name, role, hash_password("correct-horse-9"), now, phone=phone)
+            tokens[name] = new_api_token()
+            await add_api_token(db, user.id, tokens[name], "tests", now)
+    async with AmiClient(ami_settings) as ami:
+        await ami.wait_up(within_seconds=5)
+        await Lab(ami).empty_queues()
+        app = build_app(settings, clock=RealTimeClock())
+        client = await aiohttp_client(app)
+        world = LabDialer(client, app, ami, tokens)
+        boss = world.auth("boss")
+        resp = await client.put(
+            "/api/campaigns/labcc",
+            data=manual_toml("outbound-agents"),
+            headers={**boss, "Content-Type": "application/toml"},
+        )
+        assert resp.status == 201, await resp.text()
+        assert (await client.post("/api/campaigns/labcc/start", headers=boss)).status == 200
+        try:
+            yield world
+        finally:
+            for name in phones:
+                await client.post(f"/api/agents/{name}/logout", headers=world.auth(name))
+            await Lab(ami).empty_queues()
+
+
+async def sign_in(world: LabDialer, agent: str, queue: str) -> None:
+    headers = world.auth(agent)
+    resp = await world.client.post(f"/api/agents/{agent}/login", json={"queues": [queue]}, headers=headers)
+    assert resp.status == 200, await resp.text()
+    resp = await world.client.post(f"/api/agents/{agent}/ready", headers=headers)
+    assert resp.status == 200, await resp.text()
+
+
+async def dial_and_talk(world: LabDialer) -> int:
+    alice = world.auth("alice")
+    resp = await world.client.post("/api/agents/alice/dial", json={"number": CUSTOMER}, headers=alice)
+    assert resp.status == 200, await resp.text()
+    attempt_id = int((await resp.json())["attempt_id"])
+
+    async def talking() -> bool:
+        body = await (await world.client.get("/api/agents/alice/call/control", headers=alice)).json()
+        return bool(body["control"]) and body["control"]["state"] == "talking"
+
+    await until(talking, 40.0)
+    return attempt_id
+
+
+async def legs(world: LabDialer, attempt_id: int) -> list[dict[str, Any]]:
+    async def written() -> list[dict[str, Any]] | None:
+        resp = await world.client.get(f"/api/attempts/{attempt_id}/legs", headers=world.auth("boss"))
+        found: list[dict[str, Any]] = (await resp.json())["legs"]
+        return found or None
+
+    return await until(written, 40.0)
+
+
+async def test_blind_transfer_to_the_closer_queue_through_the_daemon(lab_dialer: LabDialer) -> None:
+    world = lab_dialer
+    await sign_in(world, "bob", "inbound-sales")
+    await sign_in(world, "alice", "outbound-agents")
+    attempt_id = await dial_and_talk(world)
+    daemon = daemon_of(world.app)
+    sent = await world.client.post(
+        "/api/agents/alice/call/transfer",
+        json={"kind": "queue", "target": "inbound-sales"},
+        headers=world.auth("alice"),
+    )
+    assert sent.status == 200, await sent.text()
+
+    # bob's console never asks: the daemon hands the call over on the lab's AgentConnect.
+    async def bob_has_it() -> dict[str, object] | None:
+        return daemon.call_control.state_of("bob")
+
+    control = await until(bob_has_it, 40.0)
+    assert (control["attempt_id"], control["state"]) == (attempt_id, "talking")
+    resp = await world.client.post("/api/agents/bob/call/hangup", headers=world.auth("bob"))
+    assert resp.status == 200, await resp.text()
+    found = await legs(world, attempt_id)
+    assert [(leg["kind"], leg["party"], leg["how"]) for leg in found] == [
+        ("agent", "alice", "answered"),
+        ("queue", "inbound-sales", "blind"),
+        ("agent", "bob", "answered"),
+    ]
+    assert found[2]["talk_seconds"] >= 0
+
+
+async def test_three_way_the_agent_leaves_through_the_daemon(lab_dialer: LabDialer) -> None:
+    world = lab_dialer
+    alice = world.auth("alice")
+    await sign_in(world, "alice", "outbound-agents")
+    attempt_id = await dial_and_talk(world)
+    resp = await world.client.post(
+        "/api/agents/alice/call/conference", json={"kind": "external", "target": THIRD}, headers=alice
+    )
+    assert resp.status == 200, await resp.text()
+
+    async def joined() -> bool:
+        body = await (await world.client.get("/api/agents/alice/call/control", headers=alice)).json()
+        control = body["control"]
+        return bool(control) and control["state"] == "conference" and len(control["legs"]) >= 2
+
+    await until(joined, 40.0)
+    resp = await world.client.post("/api/agents/alice/call/conference/leave", headers=alice)
+    assert resp.status == 200, await resp.text()
+    # The customer and the third party talk on; then the customer hangs up (here: an AMI Hangup of their channel).
+    await asyncio.sleep(2.0)
+    customer = next(
+        c
+        for c in await world.ami.core_show_channels()
+        if c.channel.startswith(f"Local/{CUSTOMER.replace(' ', '')[1:]}@")
+    )
+    await world.ami.hangup(customer.channel)
+    found = await legs(world, attempt_id)
+    assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in found] == [
+        ("agent", "alice", "answered", None),
+        ("external", THIRD.replace(" ", ""), "conference", "alice"),
+    ]
+    assert found[0]["ended_at"] <= found[1]["ended_at"]
