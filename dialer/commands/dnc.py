@@ -88,7 +88,7 @@ def _read_numbers(path: Path, region: str) -> _NumberFile:
                 if isinstance(parsed, PhoneError):
                     if line_no == 1 and not any(ch.isdigit() for ch in raw):
                         continue  # a header such as "phone"
-                    result.invalid.append((line_no, raw, parsed.detail))
+                    result.invalid.append((line_no, raw, str(parsed.detail)))
                 else:
                     result.numbers.append(parsed.e164)
     except OSError as exc:
