@@ -202,3 +202,15 @@ def test_the_demos_printed_lines(locale: str, tmp_path: Path) -> None:
         english = finished_line({})
         assert english.startswith("demo finished: 0 attempts")
     assert catalogue_misses(english, locale) != []  # the scan does see an English line
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_dnc_refusals_in_the_users_language(locale: str, tmp_path: Path) -> None:
+    result = run(["dnc", "check", "12", "--region", "JP"], "", tmp_path, DIALER_LANG=locale)
+    assert result.exit_code == 1, result.output
+    assert "'12'" in result.output
+    assert {"ja": "短すぎます", "zh-CN": "太短", "zh-Hant": "太短"}[locale] in result.output
+    scan(result.output, locale)
+    missing = run(["dnc", "import", str(tmp_path / "none.csv")], "", tmp_path, DIALER_LANG=locale)
+    assert missing.exit_code != 0
+    scan(missing.output, locale)

@@ -220,7 +220,11 @@ class LeadCsvReader:
         for i in sorted(fmap):
             name = fmap[i]
             if name != self.header[i] and self.header.count(self.header[i]) > 1 and name not in known:
-                self.notices.append(f"column {i + 1} repeats the header {self.header[i]!r}: its values go to {name!r}")
+                self.notices.append(
+                    _("column {n} repeats the header {header}: its values go to {name}").format(
+                        n=i + 1, header=repr(self.header[i]), name=repr(name)
+                    )
+                )
         singles = (f.value for f in LeadField if f not in (LeadField.PHONE, LeadField.ALT_PHONE, LeadField.SKIP))
         for single in singles:
             columns = [i for i, f in sorted(fmap.items()) if f == single]
@@ -251,7 +255,11 @@ class LeadCsvReader:
         elif len(phones) > 1:
             for i in phones[1:]:
                 fmap[i] = LeadField.ALT_PHONE.value
-                self.notices.append(f"column {i + 1} ({self.header[i]!r}) is a second phone column: read as alt_phone")
+                self.notices.append(
+                    _("column {n} ({header}) is a second phone column: read as alt_phone").format(
+                        n=i + 1, header=repr(self.header[i])
+                    )
+                )
         return fmap
 
     # -- iteration --------------------------------------------------------------------------------------------
