@@ -14,7 +14,7 @@ import pytest
 from dialer.campaign.config import CampaignConfigError, load_campaign
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError
 from dialer.campaign.phones import PhoneError, PhoneRejection, normalize
-from dialer.i18n import Message, use_locale
+from dialer.i18n import M_, Message, use_locale
 from dialer.ivr.check import check_flow
 from dialer.ivr.flow import parse_flow
 from dialer.reports.common import ReportError, parse_report_range
@@ -131,3 +131,20 @@ def test_report_ranges_and_ivr_problems_in_the_readers_language() -> None:
     assert problems[0].message.english == "goes to 'gone', which is not a node"
     with use_locale("ja"):
         assert str(problems[0]) == "エラー: ノード 'a', next: 遷移先 'gone' はノードではありません"
+
+
+def test_agent_and_call_control_refusals_keep_their_code() -> None:
+    from dialer.agents.registry import AgentError
+    from dialer.callcontrol.core import CallControlError
+    from dialer.campaign.windows import DailyHours, WindowError
+
+    refused = AgentError("alice", "on_call", M_("change queues after the call"))
+    assert refused.code == "on_call"
+    with use_locale("ja"):
+        assert str(refused) == "キューの変更は通話終了後に行ってください"
+    with use_locale("zh-CN"):
+        assert str(CallControlError(M_("the transfer target has not answered yet"))) == "转接目标尚未接听"
+    with pytest.raises(WindowError) as caught:
+        DailyHours.parse("25:00-26:00")
+    with use_locale("ja"):
+        assert "ありえない時刻" in str(caught.value)
