@@ -116,7 +116,7 @@ def lists_set(
     if share is not None:
         changes["share"] = share or None
     if expires is not None and never_expires:
-        fail("give --expires or --never-expires, not both")
+        fail(_("give --expires or --never-expires, not both"))
     if expires is not None:
         changes["valid_until"] = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
     elif never_expires:
@@ -153,7 +153,7 @@ def lists_recycle(
     calling windows and the attempt budget still apply). Counts only unless --apply."""
     rules = [parse_rule(r) for r in rule]
     if len({r.outcome for r in rules}) != len(rules):
-        fail("one rule per outcome")
+        fail(_("one rule per outcome"))
 
     async def work(db: Database) -> RecycleResult:
         try:
@@ -196,10 +196,10 @@ def lists_schedule(
     schedule: RecycleSchedule | None = None
     if off:
         if rule or every:
-            fail("give --off alone, or --rule and --every")
+            fail(_("give --off alone, or --rule and --every"))
     else:
         if not rule or every is None:
-            fail("give --rule (at least one) and --every, or --off")
+            fail(_("give --rule (at least one) and --every, or --off"))
         try:
             schedule = RecycleSchedule(tuple(parse_rule(r) for r in rule), parse_age(every))
         except ScheduleError as exc:
@@ -213,6 +213,10 @@ def lists_schedule(
 
     view = run_with_database(ctx, work)
     if view is None:
-        typer.echo(f"list {list_id}: no scheduled recycling")
+        typer.echo(_("list {list}: no scheduled recycling").format(list=list_id))
     else:
-        typer.echo(f"list {list_id}: recycled every {every}, next run {view.next_run_at:%Y-%m-%d %H:%M} UTC")
+        typer.echo(
+            _("list {list}: recycled every {every}, next run {time} UTC").format(
+                list=list_id, every=every, time=f"{view.next_run_at:%Y-%m-%d %H:%M}"
+            )
+        )

@@ -214,3 +214,16 @@ def test_dnc_refusals_in_the_users_language(locale: str, tmp_path: Path) -> None
     missing = run(["dnc", "import", str(tmp_path / "none.csv")], "", tmp_path, DIALER_LANG=locale)
     assert missing.exit_code != 0
     scan(missing.output, locale)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_database_and_user_commands_in_the_users_language(locale: str, tmp_path: Path) -> None:
+    upgraded = run(["db", "upgrade"], "", tmp_path, DIALER_LANG=locale)
+    assert upgraded.exit_code == 0, upgraded.output
+    scan(upgraded.output, locale)
+    status = run(["db", "current"], "", tmp_path, DIALER_LANG=locale)
+    scan(status.output, locale)
+    assert {"ja": "リビジョン", "zh-CN": "修订版本", "zh-Hant": "修訂版本"}[locale] in status.output
+    nobody = run(["user", "token", "nobody"], "", tmp_path, DIALER_LANG=locale)
+    assert nobody.exit_code != 0
+    scan(nobody.output, locale)
