@@ -287,7 +287,7 @@ class CallControlService:
             entry.runner.db, config, entry.runner.campaign_id, target.name, datetime.fromtimestamp(now, UTC)
         )
         if entry.runner.pool.choose(now, only=entry.server) is None:
-            raise NumberRefused("no_trunk_room", "no trunk room on the call's server now")
+            raise NumberRefused("no_trunk_room", M_("no trunk room on the call's server now"))
         return Party(PartyKind.EXTERNAL, checked.e164, config.dial_string(checked.e164))
 
     async def _reserve(self, entry: _Controlled, party: Party) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dialer.calls.outcome import Outcome
+from dialer.i18n import M_
 from dialer.lists.recycle import RecycleRule
 
 MIN_EVERY = timedelta(minutes=5)
@@ -32,14 +33,18 @@ class RecycleSchedule:
 
     def __post_init__(self) -> None:
         if not self.rules or len(self.rules) > MAX_RULES:
-            raise ScheduleError(f"a schedule needs 1 to {MAX_RULES} rules")
+            raise ScheduleError(M_("a schedule needs 1 to {max} rules", max=MAX_RULES))
         if len({r.outcome for r in self.rules}) != len(self.rules):
-            raise ScheduleError("one rule per outcome")
+            raise ScheduleError(M_("one rule per outcome"))
         if not MIN_EVERY <= self.every <= MAX_EVERY:
             minutes = int(self.every.total_seconds() // 60)
             raise ScheduleError(
-                f"every must be between {int(MIN_EVERY.total_seconds() // 60)} minutes and {MAX_EVERY.days} days, "
-                f"not {minutes} minutes"
+                M_(
+                    "every must be between {min} minutes and {max} days, not {minutes} minutes",
+                    min=int(MIN_EVERY.total_seconds() // 60),
+                    max=MAX_EVERY.days,
+                    minutes=minutes,
+                )
             )
 
     def next_run(self, after: datetime) -> datetime:
