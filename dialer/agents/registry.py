@@ -42,6 +42,7 @@ from dialer.ami.events import (
     UserEvent,
 )
 from dialer.contract import AGENT_COMPLETE_USER_EVENT, AGENT_CONNECT_USER_EVENT
+from dialer.i18n import M_, Message
 from dialer.pacing.snapshot import AgentState, AgentView
 
 WRAPUP_REASON = "wrapup"
@@ -75,7 +76,7 @@ _PACING_STATE = {
 class AgentError(ValueError):
     """A command that cannot be carried out in the agent's current state (checked before any side effect)."""
 
-    def __init__(self, agent_id: str, code: str, message: str) -> None:
+    def __init__(self, agent_id: str, code: str, message: str | Message) -> None:
         super().__init__(message)
         self.agent_id = agent_id
         self.code = code
@@ -245,7 +246,7 @@ class AgentRegistry:
         """A preview agent is about to dial: pause them in the queues so no queued call lands on them meanwhile."""
         agent = self._require_logged_in(agent_id)
         if agent.status is not AgentStatus.READY:
-            raise AgentError(agent_id, "not_ready", "only a ready agent can dial a preview lead")
+            raise AgentError(agent_id, "not_ready", M_("only a ready agent can dial a preview lead"))
         action = QueuePauseAction(agent.interface, True, PREVIEW_REASON)
         change = self._set(agent, now, PREVIEW_REASON, status=AgentStatus.RINGING, pause_reason=PREVIEW_REASON)
         return RegistryOutput(changes=(change,), actions=(action,))
@@ -275,11 +276,15 @@ class AgentRegistry:
         if existing is not None:
             moved = existing.interface.lower() != interface.lower() or existing.server != server
             if moved and existing.logged_in:
-                raise AgentError(agent_id, "logged_in", "change the phone of a logged-out agent only")
+                raise AgentError(agent_id, "logged_in", M_("change the phone of a logged-out agent only"))
             self._by_interface.pop(existing.interface.lower(), None)
         owner = self._by_interface.get(interface.lower())
         if owner is not None and owner != agent_id:
-            raise AgentError(agent_id, "interface_taken", f"{interface} already belongs to agent {owner}")
+            raise AgentError(
+                agent_id,
+                "interface_taken",
+                M_("{interface} already belongs to agent {owner}", interface=interface, owner=owner),
+            )
         agent = Agent(agent_id, interface, member_name or agent_id, server=server)
         if existing is not None:
             agent = replace(
@@ -294,11 +299,11 @@ class AgentRegistry:
         agent = self._require(agent_id)
         wanted = frozenset(queues)
         if not wanted:
-            raise AgentError(agent_id, "no_queues", "choose at least one campaign or inbound queue")
+            raise AgentError(agent_id, "no_queues", M_("choose at least one campaign or inbound queue"))
         added = wanted - agent.queues
         removed = agent.queues - wanted if agent.logged_in else frozenset()
         if removed and agent.status in (AgentStatus.RINGING, AgentStatus.TALKING):
-            raise AgentError(agent_id, "on_call", "change queues after the call")
+            raise AgentError(agent_id, "on_call", M_("change queues after the call"))
         if agent.logged_in:
             paused = agent.status != AgentStatus.READY
             reason = agent.pause_reason or WRAPUP_REASON if paused else ""
@@ -330,7 +335,7 @@ class AgentRegistry:
         agent = self._require_logged_in(agent_id)
         reason = reason.strip() or "break"
         if reason == WRAPUP_REASON:
-            raise AgentError(agent_id, "reserved_reason", "'wrapup' is the dialer's own pause reason")
+            raise AgentError(agent_id, "reserved_reason", M_("'wrapup' is the dialer's own pause reason"))
         if agent.status in (AgentStatus.RINGING, AgentStatus.TALKING, AgentStatus.WRAPUP):
             # Takes effect when the call (and its wrap-up) is over.
             self._agents[agent_id] = replace(agent, pending_pause=reason)
@@ -409,7 +414,7 @@ class AgentRegistry:
     def logout(self, agent_id: str, now: float) -> RegistryOutput:
         agent = self._require_logged_in(agent_id)
         if agent.status in (AgentStatus.RINGING, AgentStatus.TALKING):
-            raise AgentError(agent_id, "on_call", "log out after the call (pause now to take no further calls)")
+            raise AgentError(agent_id, "on_call", M_("log out after the call (pause now to take no further calls)"))
         actions = tuple(QueueRemoveAction(q, agent.interface) for q in sorted(agent.queues))
         change = self._set(
             agent,
@@ -435,9 +440,13 @@ class AgentRegistry:
         pushed back), a pause asked meanwhile is dropped, and the pacer counts on the agent at that time."""
         agent = self._require_logged_in(agent_id)
         if agent.status is not AgentStatus.WRAPUP:
-            raise AgentError(agent_id, "not_in_wrapup", "only an agent in wrap-up can announce when they are ready")
+            raise AgentError(agent_id, "not_in_wrapup", M_("only an agent in wrap-up can announce when they are ready"))
         if not (0.0 <= seconds <= MAX_READY_ANNOUNCEMENT_SECONDS):
-            raise AgentError(agent_id, "bad_seconds", f"ready in 0 to {MAX_READY_ANNOUNCEMENT_SECONDS:.0f} seconds")
+            raise AgentError(
+                agent_id,
+                "bad_seconds",
+                M_("ready in 0 to {max} seconds", max=format(MAX_READY_ANNOUNCEMENT_SECONDS, ".0f")),
+            )
         until = now + seconds if agent.wrapup_until is None else min(agent.wrapup_until, now + seconds)
         announced = replace(agent, wrapup_until=until, pending_pause=None, ready_announced=True)
         self._agents[agent_id] = announced
@@ -617,13 +626,13 @@ class AgentRegistry:
     def _require(self, agent_id: str) -> Agent:
         agent = self._agents.get(agent_id)
         if agent is None:
-            raise AgentError(agent_id, "unknown_agent", f"no agent {agent_id!r}")
+            raise AgentError(agent_id, "unknown_agent", M_("no agent {agent_id}", agent_id=repr(agent_id)))
         return agent
 
     def _require_logged_in(self, agent_id: str) -> Agent:
         agent = self._require(agent_id)
         if not agent.logged_in:
-            raise AgentError(agent_id, "logged_out", f"agent {agent_id!r} is not logged in")
+            raise AgentError(agent_id, "logged_out", M_("agent {agent_id} is not logged in", agent_id=repr(agent_id)))
         return agent
 
     def _set(self, agent: Agent, now: float, reason: str, **changes: object) -> AgentChange:

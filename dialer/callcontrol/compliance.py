@@ -15,6 +15,7 @@ from datetime import datetime
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.phones import PhoneError, normalize, time_zones_for_e164
 from dialer.campaign.rules import LeadSnapshot, NotDialableReason, dialability
+from dialer.i18n import M_, Message
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 
@@ -22,7 +23,7 @@ from dialer.store.engine import Database
 class NumberRefused(ValueError):
     """A number the rules forbid calling now; ``code`` is a stable reason (dnc, window_closed, invalid ...)."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str | Message) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
@@ -38,7 +39,7 @@ def read_number(raw: str, config: CampaignConfig) -> str:
     """E.164 of ``raw`` read in the campaign's region; :class:`NumberRefused` ``invalid`` otherwise."""
     phone = normalize(raw, config.imports.default_region)
     if isinstance(phone, PhoneError):
-        raise NumberRefused("invalid", f"not a diallable number: {phone}")
+        raise NumberRefused("invalid", M_("not a diallable number: {phone}", phone=phone))
     return phone.e164
 
 

@@ -32,6 +32,7 @@ from dialer.contract import (
     TRANSFER_DIAL_VARIABLE,
     TRANSFER_QUEUE_VARIABLE,
 )
+from dialer.i18n import M_
 
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
 MAX_DTMF = 32
@@ -183,7 +184,14 @@ class ControlledCall:
     def _require(self, *states: CallState, doing: str) -> None:
         if self.state not in states:
             allowed = " or ".join(s.value for s in states)
-            raise CallControlError(f"cannot {doing}: the call is {self.state.value} (needs {allowed})")
+            raise CallControlError(
+                M_(
+                    "cannot {doing}: the call is {state} (needs {allowed})",
+                    doing=doing,
+                    state=self.state.value,
+                    allowed=allowed,
+                )
+            )
 
     def _leg(self, seq: int) -> Leg:
         return self.legs[seq - 1]
@@ -200,7 +208,7 @@ class ControlledCall:
         for leg in reversed(self.legs):
             if leg.party.kind is PartyKind.AGENT and leg.ended_at is None and leg.connected_at is not None:
                 return leg
-        raise CallControlError("no agent is on this call any more")
+        raise CallControlError(M_("no agent is on this call any more"))
 
     # ---- buttons --------------------------------------------------------------------------------------------
 
@@ -236,7 +244,7 @@ class ControlledCall:
     def dtmf(self, digits: str) -> list[Command]:
         self._require(CallState.TALKING, CallState.CONFERENCE, doing="send DTMF")
         if not digits or len(digits) > MAX_DTMF or set(digits) - DTMF_DIGITS:
-            raise CallControlError(f"DTMF must be 1..{MAX_DTMF} of 0-9 * # A-D")
+            raise CallControlError(M_("DTMF must be 1..{max} of 0-9 * # A-D", max=MAX_DTMF))
         return [PlayDigits(self.customer_channel, digits)]
 
     def blind_transfer(self, target: Party, by: str, now: float) -> list[Command]:
@@ -270,7 +278,7 @@ class ControlledCall:
         agent's leg begins (how = answered: the queue, not a person, gave it to them); they are in charge now."""
         queue = self.queue_transfer_waiting()
         if queue is None:
-            raise CallControlError("the call is not waiting in a transfer queue")
+            raise CallControlError(M_("the call is not waiting in a transfer queue"))
         last = self.legs[-1]
         self._end_leg(last.seq, now)
         self.legs.append(
@@ -290,7 +298,7 @@ class ControlledCall:
         """The customer on hold; the agent's phone now talks to ``target`` (an agent or an external number)."""
         self._require(CallState.TALKING, CallState.HELD, doing="start a warm transfer")
         if target.kind is PartyKind.QUEUE:
-            raise CallControlError("a queue cannot be consulted first: use a blind transfer to a queue")
+            raise CallControlError(M_("a queue cannot be consulted first: use a blind transfer to a queue"))
         agent = self._agent_leg()
         seq = len(self.legs) + 1
         self.legs.append(Leg(seq, target, LegHow.WARM, now, transferred_by=by))
@@ -317,7 +325,7 @@ class ControlledCall:
         assert seq is not None
         target = self._leg(seq)
         if not target.channel:
-            raise CallControlError("the transfer target has not answered yet")
+            raise CallControlError(M_("the transfer target has not answered yet"))
         agent = self._agent_leg()
         self._unhold(now)
         self._set_leg(seq, connected_at=now)
@@ -348,7 +356,7 @@ class ControlledCall:
         """3-way: customer and agent into the conference, ``third`` Originated into it."""
         self._require(CallState.TALKING, CallState.HELD, doing="start a 3-way call")
         if third.kind is PartyKind.QUEUE:
-            raise CallControlError("a queue cannot join a 3-way call")
+            raise CallControlError(M_("a queue cannot join a 3-way call"))
         agent = self._agent_leg()
         self._unhold(now)
         seq = len(self.legs) + 1

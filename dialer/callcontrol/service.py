@@ -36,6 +36,7 @@ from dialer.callcontrol.core import (
     Redirect,
     SetVar,
 )
+from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.runner.runner import CampaignRunner
 from dialer.store.call_legs import CallLegRecord, save_call_legs
@@ -272,23 +273,34 @@ class CallControlService:
         if target.kind is PartyKind.AGENT:
             agent = entry.runner.agents.registry.get(target.name)
             if agent is None or target.name == by:
-                raise CallControlError(f"no other agent {target.name!r} is logged in")
+                raise CallControlError(M_("no other agent {name} is logged in", name=repr(target.name)))
             if agent.status is not AgentStatus.READY:
-                raise CallControlError(f"agent {target.name} is {agent.status.value}, not ready")
+                raise CallControlError(
+                    M_("agent {name} is {status}, not ready", name=target.name, status=agent.status.value)
+                )
             return Party(PartyKind.AGENT, agent.agent_id, agent.interface)
         if target.kind is PartyKind.QUEUE:
             if target.name not in config.call_control.transfer_queues:
                 allowed = ", ".join(config.call_control.transfer_queues) or "none"
-                raise CallControlError(f"queue {target.name!r} is not a transfer queue of {config.name} ({allowed})")
+                raise CallControlError(
+                    M_(
+                        "queue {name} is not a transfer queue of {campaign} ({allowed})",
+                        name=repr(target.name),
+                        campaign=config.name,
+                        allowed=allowed,
+                    )
+                )
             return Party(PartyKind.QUEUE, target.name)
         if not config.call_control.external_transfers:
-            raise CallControlError(f"campaign {config.name} does not allow calls to outside numbers")
+            raise CallControlError(
+                M_("campaign {campaign} does not allow calls to outside numbers", campaign=config.name)
+            )
         now = entry.runner.clock.now()
         checked = await check_number(
             entry.runner.db, config, entry.runner.campaign_id, target.name, datetime.fromtimestamp(now, UTC)
         )
         if entry.runner.pool.choose(now, only=entry.server) is None:
-            raise NumberRefused("no_trunk_room", "no trunk room on the call's server now")
+            raise NumberRefused("no_trunk_room", M_("no trunk room on the call's server now"))
         return Party(PartyKind.EXTERNAL, checked.e164, config.dial_string(checked.e164))
 
     async def _reserve(self, entry: _Controlled, party: Party) -> None:

@@ -36,6 +36,7 @@ from dialer.calls.outcome import AbandonRules, Outcome
 from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
+from dialer.i18n import M_
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
@@ -82,17 +83,17 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool):
-        raise ValueError(f"duration {value!r} is not a duration")
+        raise ValueError(M_("duration {value} is not a duration", value=repr(value)))
     if isinstance(value, int | float):
         if value < 0:
-            raise ValueError("a duration cannot be negative")
+            raise ValueError(M_("a duration cannot be negative"))
         return timedelta(seconds=value)
     if isinstance(value, str):
         m = _DURATION.match(value)
         if m and any(m.groups()):
             d, h, mi, s = (int(g) if g else 0 for g in m.groups())
             return timedelta(days=d, hours=h, minutes=mi, seconds=s)
-    raise ValueError(f"duration {value!r} is not like '90s', '10m', '2h', '1h30m' or '3d'")
+    raise ValueError(M_("duration {value} is not like '90s', '10m', '2h', '1h30m' or '3d'", value=repr(value)))
 
 
 def format_duration(value: timedelta) -> str:
@@ -121,7 +122,7 @@ def _parse_window(value: object) -> WeeklyWindow:
         return WeeklyWindow.every_day(value)
     if isinstance(value, dict):
         return WeeklyWindow.from_mapping(value)
-    raise ValueError("a calling window is '08:00-21:00' or a table of day -> 'HH:MM-HH:MM' / 'closed'")
+    raise ValueError(M_("a calling window is '08:00-21:00' or a table of day -> 'HH:MM-HH:MM' / 'closed'"))
 
 
 Window = Annotated[
@@ -262,7 +263,7 @@ class CallerId(BaseModel):
     @classmethod
     def _safe_name(cls, v: str) -> str:
         if any(c in v for c in '"<>\r\n\t') or not v.isprintable():
-            raise ValueError("the caller ID name may not contain quotes, <, >, or control characters")
+            raise ValueError(M_("the caller ID name may not contain quotes, <, >, or control characters"))
         return v.strip()
 
 
@@ -352,7 +353,7 @@ class TimezoneOptions(BaseModel):
     @classmethod
     def _zone_or_skip(cls, v: str) -> str:
         if v != "skip" and not is_known_zone(v):
-            raise ValueError(f"{v!r} is neither 'skip' nor an IANA time zone")
+            raise ValueError(M_("{value} is neither 'skip' nor an IANA time zone", value=repr(v)))
         return v
 
 
@@ -378,11 +379,15 @@ class PacingOptions(BaseModel):
         lo, hi = PacingSettings.MIN_AGGRESSIVENESS, PacingSettings.MAX_AGGRESSIVENESS
         if not lo <= self.aggressiveness_min <= self.aggressiveness_max <= hi:
             raise ValueError(
-                f"aggressiveness bounds must satisfy {lo} <= aggressiveness_min <= aggressiveness_max <= {hi} "
-                "(the pacer's limits)"
+                M_(
+                    "aggressiveness bounds must satisfy {lo} <= aggressiveness_min <= aggressiveness_max <= {hi} "
+                    "(the pacer's limits)",
+                    lo=lo,
+                    hi=hi,
+                )
             )
         if not self.aggressiveness_min <= self.aggressiveness <= self.aggressiveness_max:
-            raise ValueError("aggressiveness must lie within [aggressiveness_min, aggressiveness_max]")
+            raise ValueError(M_("aggressiveness must lie within [aggressiveness_min, aggressiveness_max]"))
         return self
 
 
@@ -416,7 +421,9 @@ class CrmOptions(BaseModel):
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https?://[^/\s{}]+(/\S*)?$", v):
-            raise ValueError(f"{v!r} must be an http(s) URL with a literal host (placeholders only after it)")
+            raise ValueError(
+                M_("{value} must be an http(s) URL with a literal host (placeholders only after it)", value=repr(v))
+            )
         return v
 
 
@@ -450,11 +457,13 @@ class Disposition(BaseModel):
     @model_validator(mode="after")
     def _coherent(self) -> Disposition:
         if self.schedules_callback and (self.final or self.is_dnc):
-            raise ValueError(f"disposition {self.code!r}: a callback cannot also be final or DNC")
+            raise ValueError(M_("disposition {code}: a callback cannot also be final or DNC", code=repr(self.code)))
         if self.is_dnc and self.is_sale:
-            raise ValueError(f"disposition {self.code!r}: cannot be both DNC and a sale")
+            raise ValueError(M_("disposition {code}: cannot be both DNC and a sale", code=repr(self.code)))
         if self.retry_after is not None and (self.final or self.is_dnc or self.schedules_callback):
-            raise ValueError(f"disposition {self.code!r}: retry_after only applies to non-final dispositions")
+            raise ValueError(
+                M_("disposition {code}: retry_after only applies to non-final dispositions", code=repr(self.code))
+            )
         return self
 
     @property
@@ -494,7 +503,7 @@ class ScheduleRule(BaseModel):
         try:
             CronTrigger.from_crontab(v, timezone="UTC")
         except ValueError as exc:
-            raise ValueError(f"{v!r} is not a crontab expression: {exc}") from exc
+            raise ValueError(M_("{value} is not a crontab expression: {exc}", value=repr(v), exc=exc)) from exc
         return v
 
 
@@ -508,7 +517,9 @@ class ImportOptions(BaseModel):
     @classmethod
     def _region(cls, v: str | None) -> str | None:
         if v is not None and v.upper() not in phonenumbers.SUPPORTED_REGIONS:
-            raise ValueError(f"{v!r} is not a region phonenumbers knows (ISO 3166 alpha-2, e.g. US, GB)")
+            raise ValueError(
+                M_("{value} is not a region phonenumbers knows (ISO 3166 alpha-2, e.g. US, GB)", value=repr(v))
+            )
         return v.upper() if v else v
 
 
@@ -619,23 +630,31 @@ class CampaignConfig(BaseModel):
     def _bounded_dispositions(cls, v: object) -> object:
         # Before the items are validated: an oversized list is refused at the cost of counting it.
         if isinstance(v, list | tuple) and len(v) > MAX_DISPOSITIONS:
-            raise ValueError(f"{len(v)} dispositions: a campaign may have at most {MAX_DISPOSITIONS}")
+            raise ValueError(M_("{n} dispositions: a campaign may have at most {max}", n=len(v), max=MAX_DISPOSITIONS))
         return v
 
     @field_validator("trunk")
     @classmethod
     def _trunk_template(cls, v: str) -> str:
         if not re.match(r"^[A-Za-z][A-Za-z0-9]*/\S+$", v):
-            raise ValueError(f"{v!r} is not a dial string 'Tech/resource' (e.g. PJSIP/{{number}}@carrier)")
+            raise ValueError(
+                M_("{value} is not a dial string 'Tech/resource' (e.g. PJSIP/{{number}}@carrier)", value=repr(v))
+            )
         try:
             fields = [f for _, f, _, _ in string.Formatter().parse(v) if f is not None]
         except ValueError as exc:
-            raise ValueError(f"{v!r}: {exc}") from exc
+            raise ValueError(M_("{value}: {exc}", value=repr(v), exc=exc)) from exc
         unknown = sorted(set(fields) - set(TRUNK_PLACEHOLDERS))
         if unknown:
-            raise ValueError(f"unknown placeholder(s) {unknown}; known: {sorted(TRUNK_PLACEHOLDERS)}")
+            raise ValueError(
+                M_(
+                    "unknown placeholder(s) {unknown}; known: {known}",
+                    unknown=unknown,
+                    known=sorted(TRUNK_PLACEHOLDERS),
+                )
+            )
         if not set(fields) & {"number", "e164", "national", "nsn", "international"}:
-            raise ValueError("the template must contain a number placeholder such as {number}")
+            raise ValueError(M_("the template must contain a number placeholder such as {number}"))
         return v
 
     @field_validator("script")
@@ -647,14 +666,16 @@ class CampaignConfig(BaseModel):
     @classmethod
     def _zone(cls, v: str) -> str:
         if not is_known_zone(v):
-            raise ValueError(f"{v!r} is not an IANA time zone")
+            raise ValueError(M_("{value} is not an IANA time zone", value=repr(v)))
         return v
 
     @field_validator("ring_timeout_seconds")
     @classmethod
     def _ring(cls, v: int) -> int:
         if v < MIN_RING_SECONDS:
-            raise ValueError(f"must be at least {MIN_RING_SECONDS} s (FCC/Ofcom minimum ring time), got {v}")
+            raise ValueError(
+                M_("must be at least {min} s (FCC/Ofcom minimum ring time), got {value}", min=MIN_RING_SECONDS, value=v)
+            )
         return v
 
     @field_validator("retry", mode="before")
@@ -666,8 +687,12 @@ class CampaignConfig(BaseModel):
             )
             if bad:
                 raise ValueError(
-                    f"no retry rule for {bad}; configurable outcomes: {[o.value for o in RETRYABLE_OUTCOMES]} "
-                    "(unallocated and invalid_number always archive the number)"
+                    M_(
+                        "no retry rule for {bad}; configurable outcomes: {known} "
+                        "(unallocated and invalid_number always archive the number)",
+                        bad=bad,
+                        known=[o.value for o in RETRYABLE_OUTCOMES],
+                    )
                 )
         return v
 
@@ -679,30 +704,49 @@ class CampaignConfig(BaseModel):
         too_wide = window.within(reg.calling_hours)
         if too_wide:
             raise ValueError(
-                f"calling_window is wider than the {reg.name.value} regime allows on {', '.join(too_wide)} "
-                f"(limit: {reg.calling_hours.to_mapping()})"
+                M_(
+                    "calling_window is wider than the {regime} regime allows on {days} (limit: {limit})",
+                    regime=reg.name.value,
+                    days=", ".join(too_wide),
+                    limit=reg.calling_hours.to_mapping(),
+                )
             )
         if all(d is None for d in window.days):
-            raise ValueError("calling_window is closed every day: nothing could ever be dialled")
+            raise ValueError(M_("calling_window is closed every day: nothing could ever be dialled"))
         object.__setattr__(self, "calling_window", window)
 
         comp = self.compliance
         cap = comp.abandon_cap if comp.abandon_cap is not None else reg.abandon_cap
         if cap > reg.abandon_cap:
-            raise ValueError(f"compliance.abandon_cap {cap} exceeds the {reg.name.value} cap {reg.abandon_cap}")
+            raise ValueError(
+                M_(
+                    "compliance.abandon_cap {cap} exceeds the {regime} cap {regime_cap}",
+                    cap=cap,
+                    regime=reg.name.value,
+                    regime_cap=reg.abandon_cap,
+                )
+            )
         cap_window = comp.abandon_window if comp.abandon_window is not None else reg.abandon_window
         if cap_window > reg.abandon_window:
             raise ValueError(
-                f"compliance.abandon_window {format_duration(cap_window)} is longer than the "
-                f"{reg.name.value} window {format_duration(reg.abandon_window)} (a longer window hides peaks)"
+                M_(
+                    "compliance.abandon_window {window} is longer than the {regime} window {regime_window} (a longer "
+                    "window hides peaks)",
+                    window=format_duration(cap_window),
+                    regime=reg.name.value,
+                    regime_window=format_duration(reg.abandon_window),
+                )
             )
         recall = (
             comp.no_recall_after_abandon if comp.no_recall_after_abandon is not None else reg.no_recall_after_abandon
         )
         if reg.no_recall_after_abandon is not None and (recall is None or recall < reg.no_recall_after_abandon):
             raise ValueError(
-                f"compliance.no_recall_after_abandon may not be shorter than the {reg.name.value} "
-                f"{format_duration(reg.no_recall_after_abandon)}"
+                M_(
+                    "compliance.no_recall_after_abandon may not be shorter than the {regime} {period}",
+                    regime=reg.name.value,
+                    period=format_duration(reg.no_recall_after_abandon),
+                )
             )
         object.__setattr__(
             self,
@@ -714,7 +758,9 @@ class CampaignConfig(BaseModel):
         if target is None:
             target = round(max(cap - 0.005, cap / 2), 6)
         elif target > cap:
-            raise ValueError(f"pacing.abandon_target {target} is above the abandon cap {cap}")
+            raise ValueError(
+                M_("pacing.abandon_target {target} is above the abandon cap {cap}", target=target, cap=cap)
+            )
         object.__setattr__(self, "pacing", self.pacing.model_copy(update={"abandon_target": target}))
 
         fp = self.amd.false_positive_rate
@@ -724,7 +770,7 @@ class CampaignConfig(BaseModel):
 
         if self.kind == "agentless":
             if self.agentless.flow is None and self.ivr is None:
-                raise ValueError("an agentless campaign needs agentless.flow (campaigns/ivr/<flow>.toml) or [ivr]")
+                raise ValueError(M_("an agentless campaign needs agentless.flow (campaigns/ivr/<flow>.toml) or [ivr]"))
             if self.ivr is not None:
                 try:
                     parse_flow(self.ivr, "ivr")
@@ -740,27 +786,36 @@ class CampaignConfig(BaseModel):
         abandoned = rules[Outcome.ABANDONED]
         if recall is not None and abandoned.action == "retry" and abandoned.delay < recall:
             raise ValueError(
-                f"retry.abandoned.delay {format_duration(abandoned.delay)} is shorter than the "
-                f"no-recall-after-abandon period {format_duration(recall)}"
+                M_(
+                    "retry.abandoned.delay {delay} is shorter than the no-recall-after-abandon period {period}",
+                    delay=format_duration(abandoned.delay),
+                    period=format_duration(recall),
+                )
             )
         object.__setattr__(self, "retry", rules)
 
         if self.max_dials is None:
             object.__setattr__(self, "max_dials", 3 * self.max_attempts)
         elif self.max_dials < self.max_attempts:
-            raise ValueError(f"max_dials {self.max_dials} is below max_attempts {self.max_attempts}")
+            raise ValueError(
+                M_(
+                    "max_dials {max_dials} is below max_attempts {max_attempts}",
+                    max_dials=self.max_dials,
+                    max_attempts=self.max_attempts,
+                )
+            )
 
         # Counted in one pass each (linear in the number of dispositions).
         codes = Counter(d.code for d in self.dispositions)
         dup = sorted(c for c, n in codes.items() if n > 1)
         if dup:
-            raise ValueError(f"duplicate disposition code(s) {dup}")
+            raise ValueError(M_("duplicate disposition code(s) {dup}", dup=dup))
         keys = Counter(d.hotkey.upper() for d in self.dispositions if d.hotkey)
         dupk = sorted(k for k, n in keys.items() if n > 1)
         if dupk:
-            raise ValueError(f"duplicate disposition hotkey(s) {dupk}")
+            raise ValueError(M_("duplicate disposition hotkey(s) {dupk}", dupk=dupk))
         if not any(d.closes_lead for d in self.dispositions):
-            raise ValueError("at least one disposition must be final (otherwise no lead can ever be closed)")
+            raise ValueError(M_("at least one disposition must be final (otherwise no lead can ever be closed)"))
 
         if reg.refusal_disposition is not None:
             self._require_refusal(reg)
@@ -784,35 +839,52 @@ class CampaignConfig(BaseModel):
             return
         if refusal is None:
             raise ValueError(
-                f"the {reg.name.value} regime requires a disposition {code!r} (final = true, is_dnc = true): "
-                "a refusal must stop every further call"
+                M_(
+                    "the {regime} regime requires a disposition {code} (final = true, is_dnc = true): a refusal must "
+                    "stop every further call",
+                    regime=reg.name.value,
+                    code=repr(code),
+                )
             )
         if not refusal.is_dnc:
             raise ValueError(
-                f"disposition {code!r} must set is_dnc = true under the {reg.name.value} regime "
-                "(the number goes on the campaign's do-not-call list for good)"
+                M_(
+                    "disposition {code} must set is_dnc = true under the {regime} regime (the number goes on the "
+                    "campaign's do-not-call list for good)",
+                    code=repr(code),
+                    regime=reg.name.value,
+                )
             )
 
     def _require_identification(self, reg: ComplianceRegime) -> None:
         ident = self.identification
         if ident is None:
             raise ValueError(
-                f"the {reg.name.value} regime requires [identification] business_name, product and solicitation "
-                "(said first by the agent and in any recorded message)"
+                M_(
+                    "the {regime} regime requires [identification] business_name, product and solicitation (said "
+                    "first by the agent and in any recorded message)",
+                    regime=reg.name.value,
+                )
             )
         parts = {"business_name": ident.business_name, "product": ident.product, "solicitation": ident.solicitation}
         script = self.script or ""
         if not script.strip():
-            raise ValueError(f"the {reg.name.value} regime requires a script stating the identification")
+            raise ValueError(
+                M_("the {regime} regime requires a script stating the identification", regime=reg.name.value)
+            )
         missing = [k for k, v in parts.items() if v not in script]
         if not re.search(r"\{\{\s*agent\s*\}\}", script):
             missing.append("{{ agent }} (the agent's name)")
         if missing:
-            raise ValueError(f"the script must state the identification: missing {', '.join(missing)}")
+            raise ValueError(
+                M_("the script must state the identification: missing {missing}", missing=", ".join(missing))
+            )
         if self.recorded_message:
             missing = [k for k, v in parts.items() if v not in self.recorded_message]
             if missing:
-                raise ValueError(f"recorded_message must state the identification: missing {', '.join(missing)}")
+                raise ValueError(
+                    M_("recorded_message must state the identification: missing {missing}", missing=", ".join(missing))
+                )
 
     @property
     def safe_harbour_text(self) -> str:
@@ -937,11 +1009,21 @@ def _validated_caller_id(cid: CallerId, region: str) -> CallerId:
     try:
         num = phonenumbers.parse(cid.number, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"caller_id.number {cid.number!r} is not a phone number: {exc}") from exc
+        raise ValueError(
+            M_("caller_id.number {number} is not a phone number: {exc}", number=repr(cid.number), exc=exc)
+        ) from exc
     if not phonenumbers.is_valid_number(num):
-        raise ValueError(f"caller_id.number {cid.number!r} is not a valid diallable number (region {region})")
+        raise ValueError(
+            M_(
+                "caller_id.number {number} is not a valid diallable number (region {region})",
+                number=repr(cid.number),
+                region=region,
+            )
+        )
     if phonenumbers.number_type(num) in (phonenumbers.PhoneNumberType.PREMIUM_RATE,):
-        raise ValueError(f"caller_id.number {cid.number!r} is a premium-rate number: regulators forbid it")
+        raise ValueError(
+            M_("caller_id.number {number} is a premium-rate number: regulators forbid it", number=repr(cid.number))
+        )
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     return CallerId(number=e164, name=cid.name)
 
@@ -960,13 +1042,22 @@ def _check_assigned_caller_id(cid: CallerId, reg: ComplianceRegime) -> None:
     region = phonenumbers.region_code_for_number(num)
     if region != reg.caller_id_region:
         raise ValueError(
-            f"caller_id.number {cid.number} is not a {reg.caller_id_region} number: the {reg.name.value} regime "
-            "requires the business's own assigned number"
+            M_(
+                "caller_id.number {number} is not a {region} number: the {regime} regime requires the business's "
+                "own assigned number",
+                number=cid.number,
+                region=reg.caller_id_region,
+                regime=reg.name.value,
+            )
         )
     if phonenumbers.number_type(num) not in _ASSIGNABLE:
         raise ValueError(
-            f"caller_id.number {cid.number} is not a fixed-line or mobile number: the {reg.name.value} regime "
-            "requires the business's own assigned number"
+            M_(
+                "caller_id.number {number} is not a fixed-line or mobile number: the {regime} regime requires the "
+                "business's own assigned number",
+                number=cid.number,
+                regime=reg.name.value,
+            )
         )
 
 
@@ -986,9 +1077,11 @@ def load_campaign(data: dict[str, Any], source: str = "<campaign>") -> CampaignC
         for err in exc.errors(include_url=False):
             msg = str(err["msg"]).removeprefix("Value error, ")
             lines.append(f"  {_location(err['loc'])}: {msg}")
-        raise CampaignConfigError(f"{source}: invalid campaign\n" + "\n".join(lines)) from None
+        raise CampaignConfigError(
+            M_("{source}: invalid campaign\n{errors}", source=source, errors="\n".join(lines))
+        ) from None
     except WindowError as exc:  # raised from inside a validator that pydantic does not wrap
-        raise CampaignConfigError(f"{source}: calling_window: {exc}") from None
+        raise CampaignConfigError(M_("{source}: calling_window: {exc}", source=source, exc=exc)) from None
 
 
 def load_campaign_file(path: str | Path) -> CampaignConfig:
@@ -997,9 +1090,11 @@ def load_campaign_file(path: str | Path) -> CampaignConfig:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CampaignConfigError(f"{p}: cannot read: {exc.strerror}") from None
+        raise CampaignConfigError(M_("{path}: cannot read: {reason}", path=p, reason=exc.strerror)) from None
     except UnicodeDecodeError as exc:
-        raise CampaignConfigError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise CampaignConfigError(
+            M_("{path}: not UTF-8 text ({reason} at byte {start})", path=p, reason=exc.reason, start=exc.start)
+        ) from None
     try:
         data = load_toml(text, str(p))
     except DocumentError as exc:

@@ -29,6 +29,8 @@ from phonenumbers import timezone as pn_timezone
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, ValidationResult
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
+from dialer.i18n import M_, Message
+
 _UNKNOWN_ZONE = "Etc/Unknown"
 
 # Types an outbound campaign may dial. Premium-rate and shared-cost numbers cost the caller money and are a
@@ -73,7 +75,7 @@ class Phone:
 @dataclass(frozen=True, slots=True)
 class PhoneError:
     reason: PhoneRejection
-    detail: str
+    detail: Message  # in the reader's language where it is shown (``str()``); ``reason`` is the stable code
 
 
 # -- fast path --------------------------------------------------------------------------------------------------
@@ -295,9 +297,9 @@ def _accept(
     cc: int, region: str | None, ntype: int, e164_digits: str, extension: str | None = None
 ) -> Phone | PhoneError:
     if ntype == PhoneNumberType.PREMIUM_RATE:
-        return PhoneError(PhoneRejection.PREMIUM_RATE, "premium-rate number")
+        return PhoneError(PhoneRejection.PREMIUM_RATE, M_("premium-rate number"))
     if ntype not in DIALLABLE_TYPES:
-        return PhoneError(PhoneRejection.UNSUPPORTED_TYPE, f"{_TYPE_NAMES.get(ntype, 'unknown')} number")
+        return PhoneError(PhoneRejection.UNSUPPORTED_TYPE, M_("{kind} number", kind=_TYPE_NAMES.get(ntype, "unknown")))
     return Phone(
         e164="+" + e164_digits,
         country_code=cc,
@@ -315,12 +317,12 @@ def normalize(raw: str, default_region: str | None) -> Phone | PhoneError:
     """
     text = fold_width(raw).strip()
     if not text:
-        return PhoneError(PhoneRejection.MISSING, "no phone number")
+        return PhoneError(PhoneRejection.MISSING, M_("no phone number"))
     if text.endswith("#"):
         # A keypad "#" ends the number on some exports ("415-555-0100#"): it is not part of the number.
         text = text.rstrip("# ")
         if not text:
-            return PhoneError(PhoneRejection.NOT_A_NUMBER, "not a phone number")
+            return PhoneError(PhoneRejection.NOT_A_NUMBER, M_("not a phone number"))
     compact = text if text[1:].isdigit() else _SEPARATORS.sub("", text)
     m = _PLUS_DIGITS.match(compact)
     if m:
@@ -347,12 +349,14 @@ def _slow_normalize(text: str, default_region: str | None) -> Phone | PhoneError
         where = region or phonenumbers.region_code_for_country_code(cc)
         where = f"+{cc}" if where in (None, "ZZ") else where
         if possible in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
-            return PhoneError(PhoneRejection.TOO_SHORT, f"too short for {where}")
+            return PhoneError(PhoneRejection.TOO_SHORT, M_("too short for {where}", where=where))
         if possible == ValidationResult.TOO_LONG:
-            return PhoneError(PhoneRejection.TOO_LONG, f"too long for {where}")
+            return PhoneError(PhoneRejection.TOO_LONG, M_("too long for {where}", where=where))
         if possible == ValidationResult.INVALID_COUNTRY_CODE:
-            return PhoneError(PhoneRejection.INVALID_COUNTRY_CODE, f"unknown country code +{num.country_code}")
-        return PhoneError(PhoneRejection.INVALID_FOR_REGION, f"not a valid number in {where}")
+            return PhoneError(
+                PhoneRejection.INVALID_COUNTRY_CODE, M_("unknown country code +{code}", code=num.country_code)
+            )
+        return PhoneError(PhoneRejection.INVALID_FOR_REGION, M_("not a valid number in {where}", where=where))
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
     return _accept(cc, region, ntype, e164[1:], num.extension)
 
@@ -361,16 +365,16 @@ def _parse_error(exc: phonenumbers.NumberParseException, default_region: str | N
     kind = exc.error_type
     if kind == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
         if default_region is None:
-            return PhoneError(PhoneRejection.INVALID_COUNTRY_CODE, "no country code and no default region")
-        return PhoneError(PhoneRejection.INVALID_COUNTRY_CODE, "unknown country code")
+            return PhoneError(PhoneRejection.INVALID_COUNTRY_CODE, M_("no country code and no default region"))
+        return PhoneError(PhoneRejection.INVALID_COUNTRY_CODE, M_("unknown country code"))
     if kind in (
         phonenumbers.NumberParseException.TOO_SHORT_NSN,
         phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD,
     ):
-        return PhoneError(PhoneRejection.TOO_SHORT, "too short")
+        return PhoneError(PhoneRejection.TOO_SHORT, M_("too short"))
     if kind == phonenumbers.NumberParseException.TOO_LONG:
-        return PhoneError(PhoneRejection.TOO_LONG, "too long")
-    return PhoneError(PhoneRejection.NOT_A_NUMBER, "not a phone number")
+        return PhoneError(PhoneRejection.TOO_LONG, M_("too long"))
+    return PhoneError(PhoneRejection.NOT_A_NUMBER, M_("not a phone number"))
 
 
 # -- postal codes -----------------------------------------------------------------------------------------------

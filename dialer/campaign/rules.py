@@ -23,6 +23,7 @@ from enum import StrEnum
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, Disposition
 from dialer.campaign.phones import time_zones_for_e164
+from dialer.i18n import M_
 
 
 class LeadStatus(StrEnum):
@@ -372,7 +373,14 @@ def apply_disposition(
     disp = campaign.disposition(disposition) if isinstance(disposition, str) else disposition
     if disp is None:
         known = ", ".join(d.code for d in campaign.dispositions)
-        raise DispositionError(f"unknown disposition {disposition!r} for campaign {campaign.name} (known: {known})")
+        raise DispositionError(
+            M_(
+                "unknown disposition {disposition} for campaign {name} (known: {known})",
+                disposition=repr(disposition),
+                name=campaign.name,
+                known=known,
+            )
+        )
     if lead.status is LeadStatus.DNC and not disp.is_dnc:
         new = _released(lead, last_disposition=disp.code)
         return LeadTransition(new, TransitionKind.RECORDED, "lead is on DNC; it stays there", is_sale=disp.is_sale)
@@ -419,11 +427,11 @@ def _check_callback_time(
     lead: LeadSnapshot, campaign: CampaignConfig, now: datetime, callback_at: datetime | None
 ) -> None:
     if callback_at is None:
-        raise DispositionError("this disposition schedules a callback: give the callback time")
+        raise DispositionError(M_("this disposition schedules a callback: give the callback time"))
     if callback_at.tzinfo is None:
-        raise DispositionError("the callback time must carry a time zone")
+        raise DispositionError(M_("the callback time must carry a time zone"))
     if callback_at <= now:
-        raise DispositionError(f"the callback time {_fmt(callback_at)} is in the past")
+        raise DispositionError(M_("the callback time {value} is in the past", value=_fmt(callback_at)))
     zones = effective_zones(lead, campaign)
     if zones and not campaign.window.is_open_everywhere(callback_at, zones):
         opens = campaign.window.next_open(callback_at, zones)
@@ -444,9 +452,9 @@ class CallbackTimeError(ValueError):
 def check_callback_due(due_at: datetime, now: datetime) -> None:
     """A callback scheduled by hand is due in the future and within :data:`CALLBACK_HORIZON`."""
     if due_at <= now:
-        raise CallbackTimeError("must be in the future")
+        raise CallbackTimeError(M_("must be in the future"))
     if due_at > now + CALLBACK_HORIZON:
-        raise CallbackTimeError("must be within a year")
+        raise CallbackTimeError(M_("must be within a year"))
 
 
 def claimed(lead: LeadSnapshot, by: str, now: datetime, lease: timedelta) -> LeadSnapshot:

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dialer.i18n import M_
+
 WEEKDAY_KEYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # How far ahead next_open searches for a moment when every zone is open at once.
@@ -35,7 +37,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise WindowError(f"unknown time zone {name!r}") from exc
+        raise WindowError(M_("unknown time zone {name}", name=repr(name))) from exc
 
 
 def is_known_zone(name: str) -> bool:
@@ -60,17 +62,19 @@ class DailyHours:
 
     def __post_init__(self) -> None:
         if self.end is not None and self.end <= self.start:
-            raise WindowError(f"window {self} ends before it starts (overnight windows are not supported)")
+            raise WindowError(
+                M_("window {window} ends before it starts (overnight windows are not supported)", window=str(self))
+            )
 
     @classmethod
     def parse(cls, text: str) -> DailyHours:
         """Parse ``"HH:MM-HH:MM"`` (``24:00`` allowed as the end)."""
         m = _HOURS.match(text)
         if not m:
-            raise WindowError(f"hours {text!r} are not of the form HH:MM-HH:MM")
+            raise WindowError(M_("hours {text} are not of the form HH:MM-HH:MM", text=repr(text)))
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
-            raise WindowError(f"hours {text!r} contain an impossible time")
+            raise WindowError(M_("hours {text} contain an impossible time", text=repr(text)))
         return cls(time(h1, m1), None if h2 == 24 else time(h2, m2))
 
     def contains(self, local: time) -> bool:
@@ -110,12 +114,16 @@ class WeeklyWindow:
         """
         unknown = set(spec) - {"default", "weekdays", "weekend", *WEEKDAY_KEYS}
         if unknown:
-            raise WindowError(f"unknown day key(s) {sorted(unknown)}; use default, weekdays, weekend, mon..sun")
+            raise WindowError(
+                M_("unknown day key(s) {keys}; use default, weekdays, weekend, mon..sun", keys=sorted(unknown))
+            )
         days: list[DailyHours | None] = list(base.days) if base else [None] * 7
 
         def parse(value: str) -> DailyHours | None:
             if not isinstance(value, str):
-                raise WindowError(f"hours must be a string like '08:00-21:00' or 'closed', not {value!r}")
+                raise WindowError(
+                    M_("hours must be a string like '08:00-21:00' or 'closed', not {value}", value=repr(value))
+                )
             return None if value.strip().lower() == "closed" else DailyHours.parse(value)
 
         for key, indexes in (("default", range(7)), ("weekdays", range(5)), ("weekend", range(5, 7))):

@@ -33,7 +33,12 @@ async def migrated_database(settings: Settings) -> AsyncIterator[Database]:
         if not before.up_to_date:
             after = await upgrade(db)
             where = describe_url(settings.database_url)
-            typer.echo(f"database {where} migrated {before.current or 'empty'} -> {after.current}", err=True)
+            typer.echo(
+                _("database {where} migrated {before} -> {after}").format(
+                    where=where, before=before.current or "empty", after=after.current
+                ),
+                err=True,
+            )
         yield db
 
 
@@ -52,11 +57,11 @@ def run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]
     try:
         return asyncio.run(main())
     except OSError as exc:
-        fail(f"database {describe_url(settings.database_url)}: {exc}")
+        fail(_("database {database}: {error}").format(database=describe_url(settings.database_url), error=exc))
     except Exception as exc:
         # Unreachable server, bad credentials, locked file (store.errors knows the drivers' exceptions).
         if is_database_error(exc):
-            fail(f"database {describe_url(settings.database_url)}: {exc}")
+            fail(_("database {database}: {error}").format(database=describe_url(settings.database_url), error=exc))
         raise
 
 
@@ -77,7 +82,7 @@ def db_upgrade(
     try:
         before, after = asyncio.run(main())
     except Exception as exc:
-        fail(f"cannot migrate {describe_url(settings.database_url)}: {exc}")
+        fail(_("cannot migrate {database}: {error}").format(database=describe_url(settings.database_url), error=exc))
     if before == after:
         typer.echo(_("database is at {revision} (already current)").format(revision=after))
     else:
@@ -100,7 +105,7 @@ def db_current(
     try:
         current, head = asyncio.run(main())
     except Exception as exc:
-        fail(f"cannot read {describe_url(settings.database_url)}: {exc}")
+        fail(_("cannot read {database}: {error}").format(database=describe_url(settings.database_url), error=exc))
     if as_json:
         print_json(
             {
@@ -112,4 +117,8 @@ def db_current(
         )
         return
     state = "up to date" if current == head else "needs `dialer db upgrade`"
-    typer.echo(f"{describe_url(settings.database_url)}: revision {current or '(empty)'}, head {head}: {state}")
+    typer.echo(
+        _("{database}: revision {revision}, head {head}: {state}").format(
+            database=describe_url(settings.database_url), revision=current or "(empty)", head=head, state=state
+        )
+    )

@@ -28,7 +28,7 @@ from dialer.demo import (
     reset_database,
     run_demo,
 )
-from dialer.i18n import LOCALES
+from dialer.i18n import LOCALES, _, format_percent, set_locale
 from dialer.logging import configure_logging
 from dialer.tasks import cancel_and_wait
 from dialer.web.demo import demo_users_ctx
@@ -109,7 +109,9 @@ def demo(
     by the production pacer; outcomes requeue and archive leads. Ctrl-C drains (a second Ctrl-C stops at once)."""
     base = cli_context(ctx).settings()
     if locale not in LOCALES:
-        fail(f"--locale: {locale!r} is not one of {', '.join(LOCALES)}")
+        fail(_("--locale: {locale} is not one of {locales}").format(locale=repr(locale), locales=", ".join(LOCALES)))
+    if locale != "en":
+        set_locale(locale)  # the demo's printed lines in the demo's language too
     if locale in LOCALE_DEMOS:
         if campaign_file == DEFAULT_CAMPAIGN:
             campaign_file = LOCALE_DEMOS[locale][0]
@@ -117,7 +119,7 @@ def demo(
             leads_file = LOCALE_DEMOS[locale][1]
     for path in (campaign_file, leads_file):
         if not path.is_file():
-            fail(f"{path} not found (run the demo from the repository root)")
+            fail(_("{path} not found (run the demo from the repository root)").format(path=path))
     real = None
     if ami is not None:
         try:
@@ -157,7 +159,7 @@ def demo(
         status_cli = cli if http_port == settings.http.port else f"DIALER_HTTP__PORT={http_port} {cli}"
         clock = RealTimeClock(speed=speed, start_epoch=start.timestamp())
         if real is not None and speed != 1.0:
-            fail("--speed only applies to the simulated PBX")
+            fail(_("--speed only applies to the simulated PBX"))
         app = build_demo_app(settings, plan, clock, real_pbx=real is not None)
         base_url = f"http://{settings.http.host}:{http_port}"
         # Web logins for the manager, every simulated agent and a spare agent for you (printed to stderr).
@@ -172,34 +174,45 @@ def demo(
             if start != wall:
                 local = start.astimezone(ZoneInfo(config.timezone))
                 typer.echo(
-                    f"  the calling window is closed in {config.timezone} now: simulated time starts at "
-                    f"{local:%Y-%m-%d %H:%M} {config.timezone}"
+                    "  "
+                    + _("the calling window is closed in {zone} now: simulated time starts at {time}").format(
+                        zone=config.timezone, time=f"{local:%Y-%m-%d %H:%M} {config.timezone}"
+                    )
                 )
             if locale in LOCALE_DEMOS:
                 prompt = render_safe_harbour(config, settings.var_dir / "sounds")
-                typer.echo(f"  safe-harbour message ({config.regime.value}): {config.safe_harbour_text}")
                 typer.echo(
-                    f"  prompt:  {prompt.path} (espeak-ng; install it as <astdatadir>/sounds/.../dialer/safe-harbour)"
-                    if prompt.path is not None
-                    else f"  prompt:  not rendered: {prompt.why}"
+                    "  "
+                    + _("safe-harbour message ({regime}): {text}").format(
+                        regime=config.regime.value, text=config.safe_harbour_text
+                    )
+                )
+                typer.echo(
+                    "  "
+                    + (
+                        _("prompt: {path} (espeak-ng; install it as <astdatadir>/sounds/.../dialer/safe-harbour)")
+                        if prompt.path is not None
+                        else _("prompt: not rendered: {why}")
+                    ).format(path=prompt.path, why=prompt.why)
                 )
             typer.echo(
-                f"dialer demo: campaign '{config.name}' with {imported['imported']} leads, {agents} simulated agents, "
-                + (
-                    f"Asterisk at {real.host}:{real.port}\n"
-                    if real is not None
-                    else f"simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed:g}\n"
+                banner(
+                    config.name,
+                    leads=int(imported["imported"]),
+                    agents=agents,
+                    pbx=(
+                        _("Asterisk at {host}:{port}").format(host=real.host, port=real.port)
+                        if real is not None
+                        else _("simulated PBX (Asterisk 22 AMI) on 127.0.0.1:{port}, time x{speed}").format(
+                            port=port, speed=f"{speed:g}"
+                        )
+                    ),
+                    base_url=base_url,
+                    status_cli=status_cli,
+                    cli=cli,
+                    agentless=plan.agentless[0][1] if plan.agentless else None,
+                    log_path=log_path,
                 )
-                + f"  status:  {base_url}/status   (or: {status_cli} status)\n"
-                + (
-                    f"  agentless: campaign 'reminder' (IVR flow 'reminder' over FastAGI, {plan.agentless[0][1]})\n"
-                    if plan.agentless
-                    else ""
-                )
-                + f"  report:  {cli} report compliance --campaign {config.name}\n"
-                f"  metrics: {base_url}/metrics\n"
-                f"  log:     {log_path}  (JSON lines)\n"
-                f"  stop:    Ctrl-C (drains live calls first)"
             )
         progress: asyncio.Task[None] | None = None
 
@@ -221,11 +234,7 @@ def demo(
     if as_json:
         print_json(result)
     else:
-        typer.echo(
-            f"demo finished: {result.get('attempts', 0)} attempts, {result.get('connected', 0)} connected, "
-            f"{result.get('abandoned', 0)} abandoned ({result.get('abandon_rate', 0.0):.1%} of live answers), "
-            f"{result.get('requeued', 0)} requeued, {result.get('archived', 0)} archived"
-        )
+        typer.echo(finished_line(result))
 
 
 async def _progress(app: Any) -> None:
@@ -239,11 +248,83 @@ async def _progress(app: Any) -> None:
             talking = sum(1 for a in agents if a.status.value == "talking")
             ready = sum(1 for a in agents if a.status.value == "ready")
             dialling = sum(1 for call in runner.in_flight.calls.values() if not call.connected)
-            line = (
-                f"[{runner.name}] dialling {dialling:3d} | agents talking {talking:2d} ready {ready:2d} | "
-                f"attempts {c.attempts} connected {c.connected} abandoned {c.abandoned} "
-                f"requeued {c.requeued} archived {c.archived}"
+            line = progress_line(
+                runner.name,
+                dialling=dialling,
+                talking=talking,
+                ready=ready,
+                counters=c,
+                not_dialling=why.code if why is not None else None,
             )
-            if why is not None:
-                line += f" | not dialling: {why.code}"
             print(line, file=sys.stdout, flush=True)
+
+
+def banner(
+    campaign: str,
+    *,
+    leads: int,
+    agents: int,
+    pbx: str,
+    base_url: str,
+    status_cli: str,
+    cli: str,
+    agentless: object | None,
+    log_path: Path,
+) -> str:
+    """The lines the demo prints when it starts, in the current language (commands and URLs as they are)."""
+    lines = [
+        _("dialer demo: campaign '{campaign}' with {leads} leads, {agents} simulated agents, {pbx}").format(
+            campaign=campaign, leads=leads, agents=agents, pbx=pbx
+        ),
+        "  " + _("status: {url} (or: {command})").format(url=f"{base_url}/status", command=f"{status_cli} status"),
+    ]
+    if agentless is not None:
+        lines.append(
+            "  "
+            + _("agentless: campaign 'reminder' (IVR flow 'reminder' over FastAGI, {leads})").format(leads=agentless)
+        )
+    lines += [
+        "  " + _("report: {command}").format(command=f"{cli} report compliance --campaign {campaign}"),
+        "  " + _("metrics: {url}").format(url=f"{base_url}/metrics"),
+        "  " + _("log: {path} (JSON lines)").format(path=log_path),
+        "  " + _("stop: Ctrl-C (drains live calls first)"),
+    ]
+    return "\n".join(lines)
+
+
+def finished_line(result: dict[str, Any]) -> str:
+    return _(
+        "demo finished: {attempts} attempts, {connected} connected, {abandoned} abandoned ({rate} of live answers), "
+        "{requeued} requeued, {archived} archived"
+    ).format(
+        attempts=result.get("attempts", 0),
+        connected=result.get("connected", 0),
+        abandoned=result.get("abandoned", 0),
+        rate=format_percent(float(result.get("abandon_rate", 0.0))),
+        requeued=result.get("requeued", 0),
+        archived=result.get("archived", 0),
+    )
+
+
+def progress_line(
+    campaign: str, *, dialling: int, talking: int, ready: int, counters: Any, not_dialling: str | None
+) -> str:
+    """One progress line of a running campaign (every 5 s); the why-not code stays a code."""
+    c = counters
+    line = _(
+        "[{campaign}] dialling {dialling} | agents talking {talking} ready {ready} | attempts {attempts} connected "
+        "{connected} abandoned {abandoned} requeued {requeued} archived {archived}"
+    ).format(
+        campaign=campaign,
+        dialling=f"{dialling:3d}",
+        talking=f"{talking:2d}",
+        ready=f"{ready:2d}",
+        attempts=c.attempts,
+        connected=c.connected,
+        abandoned=c.abandoned,
+        requeued=c.requeued,
+        archived=c.archived,
+    )
+    if not_dialling is not None:
+        line += " | " + _("not dialling: {code}").format(code=not_dialling)
+    return line

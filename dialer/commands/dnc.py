@@ -32,7 +32,11 @@ RegionOption = Annotated[
 def e164_or_fail(raw: str, region: str) -> str:
     parsed = normalize(raw, region.upper())
     if isinstance(parsed, PhoneError):
-        fail(f"{raw!r} is not a valid phone number for region {region.upper()}: {parsed.detail}")
+        fail(
+            _("{number} is not a valid phone number for region {region}: {reason}").format(
+                number=repr(raw), region=region.upper(), reason=parsed.detail
+            )
+        )
     return parsed.e164
 
 
@@ -88,15 +92,19 @@ def _read_numbers(path: Path, region: str) -> _NumberFile:
                 if isinstance(parsed, PhoneError):
                     if line_no == 1 and not any(ch.isdigit() for ch in raw):
                         continue  # a header such as "phone"
-                    result.invalid.append((line_no, raw, parsed.detail))
+                    result.invalid.append((line_no, raw, str(parsed.detail)))
                 else:
                     result.numbers.append(parsed.e164)
     except OSError as exc:
-        fail(f"cannot read {path}: {exc.strerror}")
+        fail(_("cannot read {path}: {reason}").format(path=path, reason=exc.strerror))
     except UnicodeDecodeError as exc:
-        fail(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); nothing was imported")
+        fail(
+            _("{path} is not UTF-8 text ({reason} at byte {start}); nothing was imported").format(
+                path=path, reason=exc.reason, start=exc.start
+            )
+        )
     except csv.Error as exc:
-        fail(f"{path}: not a readable CSV ({exc}); nothing was imported")
+        fail(_("{path}: not a readable CSV ({error}); nothing was imported").format(path=path, error=exc))
     return result
 
 
@@ -122,9 +130,14 @@ def dnc_import(
 
     result = run_with_database(ctx, work)
     for line_no, raw, why in numbers.invalid[:20]:
-        typer.echo(f"line {line_no}: skipped {mask_number(raw)!r}: {why}", err=True)
+        typer.echo(
+            _("line {line}: skipped {number}: {reason}").format(
+                line=line_no, number=repr(mask_number(raw)), reason=why
+            ),
+            err=True,
+        )
     if len(numbers.invalid) > 20:
-        typer.echo(f"... and {len(numbers.invalid) - 20} more invalid lines", err=True)
+        typer.echo(_("... and {n} more invalid lines").format(n=len(numbers.invalid) - 20), err=True)
     print_json(
         {
             "added": result.added,

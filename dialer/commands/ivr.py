@@ -10,6 +10,7 @@ import typer
 
 from dialer.commands.common import fail, print_json
 from dialer.commands.report import run_report
+from dialer.i18n import _
 from dialer.ivr.actions import ACTIONS
 from dialer.ivr.check import Severity, check_flow
 from dialer.ivr.flow import FlowError, load_flow
@@ -44,7 +45,8 @@ def ivr_check(
                 "flow": flow.name,
                 "ok": not has_errors,
                 "problems": [
-                    {"severity": p.severity, "node": p.node, "field": p.field, "message": p.message} for p in problems
+                    {"severity": p.severity, "node": p.node, "field": p.field, "message": p.message.english}
+                    for p in problems
                 ],
             }
         )
@@ -52,7 +54,11 @@ def ivr_check(
         for p in problems:
             typer.echo(f"{file}: {p}", err=p.severity is Severity.ERROR)
         if not has_errors:
-            typer.echo(f"{file}: flow {flow.name!r} ok ({len(flow.nodes)} nodes, {len(problems)} warnings)")
+            typer.echo(
+                _("{file}: flow {flow} ok ({nodes} nodes, {warnings} warnings)").format(
+                    file=file, flow=repr(flow.name), nodes=len(flow.nodes), warnings=len(problems)
+                )
+            )
     if has_errors:
         raise typer.Exit(1)
 

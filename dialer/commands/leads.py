@@ -30,7 +30,9 @@ def _parse_map(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         column, sep, target = pair.partition("=")
         if not sep or not column.strip() or not target.strip():
-            fail(f"--map {pair!r}: expected COLUMN=FIELD (column: header name or 1-based index)")
+            fail(
+                _("--map {pair}: expected COLUMN=FIELD (column: header name or 1-based index)").format(pair=repr(pair))
+            )
         mapping[column.strip()] = target.strip()
     return mapping
 
@@ -94,7 +96,7 @@ def leads_import(
             ) as reader:
                 header = reader.header
                 for notice in reader.notices:
-                    typer.echo(f"note: {notice}", err=True)
+                    typer.echo(_("note: {note}").format(note=notice), err=True)
                 return await import_leads(
                     db,
                     campaign_id=record.id,
@@ -105,9 +107,11 @@ def leads_import(
                     on_error=on_error,
                 )
         except LeadFileError as exc:
-            fail(f"{exc}; nothing was imported")
+            fail(_("{error}; nothing was imported").format(error=exc))
         except OSError as exc:
-            fail(f"{file}: read failed ({exc.strerror or exc}); nothing was imported")
+            fail(
+                _("{path}: read failed ({reason}); nothing was imported").format(path=file, reason=exc.strerror or exc)
+            )
 
     with contextlib.ExitStack() as stack:
         summary = run_with_database(ctx, work)

@@ -116,7 +116,7 @@ def lists_set(
     if share is not None:
         changes["share"] = share or None
     if expires is not None and never_expires:
-        fail("give --expires or --never-expires, not both")
+        fail(_("give --expires or --never-expires, not both"))
     if expires is not None:
         changes["valid_until"] = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
     elif never_expires:
@@ -153,7 +153,7 @@ def lists_recycle(
     calling windows and the attempt budget still apply). Counts only unless --apply."""
     rules = [parse_rule(r) for r in rule]
     if len({r.outcome for r in rules}) != len(rules):
-        fail("one rule per outcome")
+        fail(_("one rule per outcome"))
 
     async def work(db: Database) -> RecycleResult:
         try:
@@ -200,10 +200,10 @@ def lists_schedule(
     schedule: RecycleSchedule | None = None
     if off:
         if rule or every or at:
-            fail("give --off alone, or --rule and --every (or --at)")
+            fail(_("give --off alone, or --rule and --every (or --at)"))
     else:
         if not rule or (every is None) == (at is None):
-            fail("give --rule (at least one) and either --every or --at, or --off")
+            fail(_("give --rule (at least one) and either --every or --at, or --off"))
         try:
             schedule = RecycleSchedule(
                 tuple(parse_rule(r) for r in rule), None if every is None else parse_age(every), at, zone
@@ -219,7 +219,12 @@ def lists_schedule(
 
     view = run_with_database(ctx, work)
     if view is None:
-        typer.echo(f"list {list_id}: no scheduled recycling")
+        typer.echo(_("list {list}: no scheduled recycling").format(list=list_id))
     else:
-        when = f"every {every}" if every is not None else f"at {at!r} ({zone})"
-        typer.echo(f"list {list_id}: recycled {when}, next run {view.next_run_at:%Y-%m-%d %H:%M} UTC")
+        next_run = f"{view.next_run_at:%Y-%m-%d %H:%M}"
+        if every is not None:
+            line = _("list {list}: recycled every {every}, next run {time} UTC")
+            typer.echo(line.format(list=list_id, every=every, time=next_run))
+        else:
+            line = _("list {list}: recycled at '{at}' ({zone}), next run {time} UTC")
+            typer.echo(line.format(list=list_id, at=at, zone=zone, time=next_run))

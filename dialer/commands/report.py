@@ -17,7 +17,7 @@ import typer
 
 from dialer.commands.common import cli_context, fail
 from dialer.commands.db import run_on_database
-from dialer.i18n import fallback_zone
+from dialer.i18n import _, fallback_zone
 from dialer.reports.calls import (
     DEFAULT_RETENTION_DAYS,
     CallRecordsReport,
@@ -101,7 +101,7 @@ def emit(report: Report, fmt: Format) -> None:
 
 def _one_format(as_json: bool, as_csv: bool) -> None:
     if as_json and as_csv:
-        fail("choose one of --json and --csv")
+        fail(_("choose one of --json and --csv"))
 
 
 @app.command("compliance")
@@ -213,8 +213,12 @@ def purge_calls(
         return await purge_call_records(db, older_than=cutoff, dry_run=not yes)
 
     n = run_report(ctx, database, work)
-    verb = "deleted" if yes else "would delete (add --yes)"
-    typer.echo(f"{verb} {n} call records started before {cutoff.isoformat(timespec='seconds')}")
+    line = (
+        _("deleted {n} call records started before {time}")
+        if yes
+        else _("would delete (add --yes) {n} call records started before {time}")
+    )
+    typer.echo(line.format(n=n, time=cutoff.isoformat(timespec="seconds")))
 
 
 @app.command("ivr")
@@ -244,7 +248,7 @@ def ivr(
             record, _config = await load_stored_campaign(db, campaign)
             campaign_id = record.id
         records = await ivr_results(db, campaign_id=campaign_id, flow=flow, since=span.start, until=span.end)
-        title = campaign or flow or "all flows"
+        title = campaign or flow or _("all flows")
         return build_ivr_report(records, span, title=title, repeat_days=repeat_days)
 
     report = run_report(ctx, database, work)

@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from dialer.commands.common import cli_context, fail
+from dialer.i18n import _
 
 app = typer.Typer(help="Run the dialer under systemd.", no_args_is_help=True)
 
@@ -79,7 +80,11 @@ def install(
     root = (prefix or Path(sys.prefix)).absolute()
     executable = root / "bin" / "dialer"
     if not dry_run and not os.access(executable, os.X_OK):
-        fail(f"{executable} is not an executable: pass --prefix with the environment the dialer is installed in")
+        fail(
+            _("{path} is not an executable: pass --prefix with the environment the dialer is installed in").format(
+                path=executable
+            )
+        )
     try:
         unit = render_unit(
             UnitOptions(
@@ -95,9 +100,9 @@ def install(
     config_path = config_dir / "dialer.toml"
     if dry_run:
         sys.stdout.write(unit)
-        steps = [f"would write {unit_path}"]
+        steps = [_("would write {path}").format(path=unit_path)]
         if not config_path.exists():
-            steps.append(f"would write {config_path} (from the example settings)")
+            steps.append(_("would write {path} (from the example settings)").format(path=config_path))
         for step in steps:
             typer.echo(f"# {step}", err=True)
         return
@@ -111,12 +116,12 @@ def install(
             with resources.as_file(example) as source:
                 shutil.copyfile(source, config_path)
             config_path.chmod(0o640)
-            typer.echo(f"wrote {config_path} (edit database_url and the [[ami]] servers)")
+            typer.echo(_("wrote {path} (edit database_url and the [[ami]] servers)").format(path=config_path))
     except OSError as exc:
-        fail(f"cannot install the unit: {exc}")
-    typer.echo(f"wrote {unit_path}")
+        fail(_("cannot install the unit: {error}").format(error=exc))
+    typer.echo(_("wrote {path}").format(path=unit_path))
     typer.echo(
-        "next:\n"
+        _("next:") + "\n"
         f"  useradd --system --home-dir /var/lib/dialer --shell /usr/sbin/nologin {user}   # once\n"
         f"  chgrp {group or user} {config_path}\n"
         "  systemctl daemon-reload && systemctl enable --now dialer\n"

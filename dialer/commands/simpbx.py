@@ -12,6 +12,7 @@ import typer
 
 from dialer.clock import RealTimeClock
 from dialer.commands.common import cli_context, fail, print_json
+from dialer.i18n import _
 from dialer.sim.model import Scenario, ScenarioError, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx, WorldKind
 from dialer.sim.pbx.config import build_config
@@ -20,7 +21,7 @@ from dialer.sim.pbx.config import build_config
 def _listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        fail(f"--listen must look like HOST:PORT (e.g. 127.0.0.1:5039), got {value!r}")
+        fail(_("--listen must look like HOST:PORT (e.g. 127.0.0.1:5039), got {value}").format(value=repr(value)))
     return host or "127.0.0.1", int(port)
 
 
@@ -67,7 +68,7 @@ def sim_pbx(
             fail(str(exc))
     run_speed = speed if speed is not None else settings.speed
     if run_speed <= 0:
-        fail("--speed must be positive")
+        fail(_("--speed must be positive"))
     config = build_config(
         world=world,
         scenario=loaded,
@@ -85,7 +86,7 @@ def sim_pbx(
     try:
         asyncio.run(_serve(config, host, port, run_speed))
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc}")
+        fail(_("cannot listen on {host}:{port}: {error}").format(host=host, port=port, error=exc))
 
 
 async def _serve(config: PbxConfig, host: str, port: int, speed: float) -> None:

@@ -14,6 +14,7 @@ from dialer.ami.recorder import RecordingError, Scenario, record
 from dialer.ami.recorder_monitoring import ALL_SCENARIOS as SCENARIOS
 from dialer.calls.replay import classification_rows, replay_file
 from dialer.commands.common import fail, print_json
+from dialer.i18n import _
 from dialer.ivr.actions import TableActions
 from dialer.ivr.agi import IvrAgiService, IvrCallInfo
 from dialer.ivr.executor import FlowResult
@@ -35,11 +36,11 @@ def classify(
     """
     configure_logging("WARNING")  # malformed frames are reported on stderr; stdout stays pure JSON lines
     if not file.is_file():
-        fail(f"{file}: no such file")
+        fail(_("{file}: no such file").format(file=file))
     try:
         result = replay_file(file)
     except OSError as exc:
-        fail(f"{file}: {exc.strerror}")
+        fail(_("{file}: {reason}").format(file=file, reason=exc.strerror))
     for row in classification_rows(result):
         print_json(row)
 
@@ -81,15 +82,19 @@ def record_cmd(
     """Log in to a real AMI, run a named scenario, write the raw session byte for byte (transcript format)."""
     found = SCENARIOS.get(scenario)
     if found is None:
-        fail(f"no scenario named {scenario!r}; known: {', '.join(sorted(SCENARIOS))}")
+        fail(
+            _("no scenario named {scenario}; known: {known}").format(
+                scenario=repr(scenario), known=", ".join(sorted(SCENARIOS))
+            )
+        )
     host, sep, port_text = ami.rpartition(":")
     if not sep or not port_text.isdigit():
-        fail(f"--ami must be host:port, got {ami!r}")
+        fail(_("--ami must be host:port, got {ami}").format(ami=repr(ami)))
     target = out or Path("tests/fixtures/ami-traces") / f"{found.name}.txt"
     try:
         size = asyncio.run(_record(found, host, int(port_text), username, secret, target, version))
     except OSError as exc:
-        fail(f"{ami}: {exc}")
+        fail(_("{ami}: {error}").format(ami=ami, error=exc))
     except RecordingError as exc:
         fail(str(exc))
     print_json({"scenario": found.name, "file": str(target), "received_bytes": size})

@@ -95,7 +95,11 @@ def token(
     async def work(db: Database) -> None:
         user = await get_user(db, name)
         if user is None:
-            fail(f"no user named {name!r} (create it with `dialer user add {name} --role ...`)")
+            fail(
+                _("no user named {quoted} (create it with `dialer user add {name} --role ...`)").format(
+                    quoted=repr(name), name=name
+                )
+            )
         secret = new_api_token()
         await add_api_token(db, user.id, secret, label, datetime.now(UTC), actor="cli")
         typer.echo(secret)
@@ -197,9 +201,13 @@ def prefs(
 ) -> None:
     """Set a user's UI language and time zone (what `PUT /api/me/preferences` sets for oneself)."""
     if language and normalize_locale(language) != language:
-        fail(f"--language: {language!r} is not one of {', '.join(LOCALES)}")
+        fail(
+            _("--language: {language} is not one of {locales}").format(
+                language=repr(language), locales=", ".join(LOCALES)
+            )
+        )
     if timezone and not is_known_zone(timezone):
-        fail(f"--timezone: {timezone!r} is not an IANA time zone")
+        fail(_("--timezone: {timezone} is not an IANA time zone").format(timezone=repr(timezone)))
 
     async def work(db: Database) -> None:
         try:

@@ -42,8 +42,11 @@ from babel.messages.pofile import read_po
 DOMAIN = "dialer"
 DEFAULT_LOCALE = "en"
 # The languages shipped, as the UI and settings name them (BCP 47); `catalog_dir` maps them to gettext's names.
-LOCALES: tuple[str, ...] = ("en", "ja", "zh-CN")
-LOCALE_NAMES = {"en": "English", "ja": "日本語", "zh-CN": "简体中文"}
+# zh-Hant: Traditional Chinese for Taiwan and Hong Kong centres (Accept-Language zh-TW, zh-HK, zh-MO, zh-Hant).
+LOCALES: tuple[str, ...] = ("en", "ja", "zh-CN", "zh-Hant")
+LOCALE_NAMES = {"en": "English", "ja": "日本語", "zh-CN": "简体中文", "zh-Hant": "繁體中文"}
+# Chinese tags written in Traditional characters by default (CLDR: Taiwan, Hong Kong, Macau), besides ``zh-Hant-*``.
+_TRADITIONAL_REGIONS = ("tw", "hk", "mo")
 LOCALE_DIR = Path(__file__).parent / "locales"
 
 DEFAULT_ZONE = "UTC"
@@ -207,7 +210,8 @@ def render(text: str | Message, locale: str | None = None) -> str:
 
 def normalize_locale(tag: str | None) -> str | None:
     """A shipped locale for a language tag, or None: ``ja-JP`` → ``ja``; ``zh``, ``zh-Hans``, ``zh-CN``,
-    ``zh_CN`` → ``zh-CN``; ``en-GB`` → ``en``."""
+    ``zh_CN``, ``zh-SG`` → ``zh-CN``; ``zh-Hant``, ``zh-TW``, ``zh-HK``, ``zh-MO``, ``zh-Hant-HK`` → ``zh-Hant``;
+    ``en-GB`` → ``en``."""
     if not tag:
         return None
     tag = tag.strip().replace("_", "-")
@@ -217,7 +221,12 @@ def normalize_locale(tag: str | None) -> str | None:
             return loc
     primary = lowered.split("-")[0]
     if primary == "zh":
-        return "zh-CN"  # the Chinese catalogue shipped is simplified Chinese
+        subtags = lowered.split("-")[1:]
+        if "hans" in subtags:
+            return "zh-CN"
+        if "hant" in subtags or any(t in _TRADITIONAL_REGIONS for t in subtags):
+            return "zh-Hant"
+        return "zh-CN"  # zh, zh-CN, zh-SG: Simplified Chinese
     return primary if primary in LOCALES else None
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from dialer.i18n import M_, Message, _
 from dialer.ivr.flow import BranchNode, CollectNode, Flow, LookupNode, QueueNode
 
 SOUND_EXTENSIONS = ("wav", "gsm", "ulaw", "alaw", "sln", "sln16", "g722")
@@ -30,11 +31,12 @@ class Problem:
     severity: Severity
     node: str | None  # None: the flow itself
     field: str
-    message: str
+    message: Message  # in the reader's language where it is shown (``str()``); ``.english`` for JSON and logs
 
     def __str__(self) -> str:
-        where = f"node {self.node!r}" if self.node else "flow"
-        return f"{self.severity}: {where}, {self.field}: {self.message}"
+        where = _("node {node}").format(node=repr(self.node)) if self.node else _("flow")
+        severity = _("error") if self.severity is Severity.ERROR else _("warning")
+        return f"{severity}: {where}, {self.field}: {self.message}"
 
 
 def _edges(flow: Flow) -> dict[str, list[str]]:
@@ -107,53 +109,69 @@ def check_flow(
     """Every fault of ``flow``; errors first. ``sounds_dir``: check sound files exist; ``actions``: known actions."""
     problems: list[Problem] = []
 
-    def error(node: str | None, field: str, message: str) -> None:
+    def error(node: str | None, field: str, message: Message) -> None:
         problems.append(Problem(Severity.ERROR, node, field, message))
 
-    def warn(node: str | None, field: str, message: str) -> None:
+    def warn(node: str | None, field: str, message: Message) -> None:
         problems.append(Problem(Severity.WARNING, node, field, message))
 
     if flow.start not in flow.nodes:
-        error(None, "start", f"{flow.start!r} is not a node")
+        error(None, "start", M_("{node} is not a node", node=repr(flow.start)))
     for nid, node in flow.nodes.items():
         for field, target in node.targets():
             if target not in flow.nodes:
-                error(nid, field, f"goes to {target!r}, which is not a node")
+                error(nid, field, M_("goes to {target}, which is not a node", target=repr(target)))
         for field, prompt in node.prompts():
             if prompt not in flow.prompts:
-                error(nid, field, f"prompt {prompt!r} is not defined in [prompts]")
+                error(nid, field, M_("prompt {prompt} is not defined in [prompts]", prompt=repr(prompt)))
         if isinstance(node, CollectNode) and flow.opt_out_key and flow.opt_out_key in node.choices:
-            error(nid, f"choices.{flow.opt_out_key}", "is the flow's opt-out key")
+            error(nid, f"choices.{flow.opt_out_key}", M_("is the flow's opt-out key"))
         if isinstance(node, LookupNode) and actions is not None and node.action not in actions:
-            error(nid, "action", f"{node.action!r} is not a daemon action (known: {', '.join(sorted(actions))})")
+            error(
+                nid,
+                "action",
+                M_(
+                    "{action} is not a daemon action (known: {known})",
+                    action=repr(node.action),
+                    known=", ".join(sorted(actions)),
+                ),
+            )
     for field, extra in (("opt_out_prompt", flow.opt_out_prompt), ("machine_prompt", flow.machine_prompt)):
         if extra is not None and extra not in flow.prompts:
-            error(None, field, f"prompt {extra!r} is not defined in [prompts]")
+            error(None, field, M_("prompt {prompt} is not defined in [prompts]", prompt=repr(extra)))
     if sounds_dir is not None:
         for name, sound in flow.prompts.items():
             if sound.file is not None and not sound_exists(sounds_dir, sound.file):
-                error(None, f"prompts.{name}", f"sound file {sound.file!r} is not in {sounds_dir}")
+                error(
+                    None,
+                    f"prompts.{name}",
+                    M_("sound file {file} is not in {dir}", file=repr(sound.file), dir=str(sounds_dir)),
+                )
 
     edges = _edges(flow)
     reachable = _reachable([flow.start], edges)
     exiting = _can_exit(flow, edges)
     for nid in flow.nodes:
         if nid in reachable and nid not in exiting:
-            error(nid, "(graph)", "loop without exit: no hangup or queue node can be reached from here")
+            error(nid, "(graph)", M_("loop without exit: no hangup or queue node can be reached from here"))
     for nid in sorted(_branch_cycles(flow, edges) & reachable):
-        error(nid, "(graph)", "loop without exit: a cycle of branch nodes never waits for the caller")
+        error(nid, "(graph)", M_("loop without exit: a cycle of branch nodes never waits for the caller"))
     for nid in flow.nodes:
         if nid not in reachable and flow.start in flow.nodes:
-            warn(nid, "(graph)", "unreachable: no path from the start leads here")
+            warn(nid, "(graph)", M_("unreachable: no path from the start leads here"))
     stored = _stored_variables(flow)
     for nid, node in flow.nodes.items():
         if isinstance(node, BranchNode) and not _variable_known(node.variable, stored, flow):
-            warn(nid, "variable", f"{node.variable!r} is never stored by a collect or lookup node")
+            warn(
+                nid,
+                "variable",
+                M_("{variable} is never stored by a collect or lookup node", variable=repr(node.variable)),
+            )
     used_prompts = {p for n in flow.nodes.values() for _, p in n.prompts()}
     used_prompts |= {p for p in (flow.opt_out_prompt, flow.machine_prompt) if p}
     for name in flow.prompts:
         if name not in used_prompts:
-            warn(None, f"prompts.{name}", "defined but never played")
+            warn(None, f"prompts.{name}", M_("defined but never played"))
     problems.sort(key=lambda p: p.severity != Severity.ERROR)
     return problems
 

@@ -45,6 +45,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dialer.i18n import M_
 from dialer.parsing import DocumentError, load_toml
 
 NODE_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -299,7 +300,7 @@ def parse_flow(data: Mapping[str, Any], what: str = "flow") -> Flow:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(flow)'}: {err['msg']}" for err in exc.errors()
         )
-        raise FlowError(f"{what}: {problems}") from None
+        raise FlowError(M_("{what}: {problems}", what=what, problems=problems)) from None
 
 
 def load_flow(path: Path) -> Flow:
@@ -307,7 +308,7 @@ def load_flow(path: Path) -> Flow:
     try:
         data = load_toml(path.read_bytes(), str(path))
     except OSError as exc:
-        raise FlowError(f"{path}: cannot read: {exc.strerror}") from None
+        raise FlowError(M_("{path}: cannot read: {reason}", path=path, reason=exc.strerror)) from None
     except DocumentError as exc:
         raise FlowError(str(exc)) from None
     if "nodes" not in data and isinstance(data.get("ivr"), dict):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from dialer.calls.outcome import Outcome
+from dialer.i18n import M_
 from dialer.lists.recycle import RecycleRule
 
 MIN_EVERY = timedelta(minutes=5)
@@ -44,16 +45,20 @@ class RecycleSchedule:
 
     def __post_init__(self) -> None:
         if not self.rules or len(self.rules) > MAX_RULES:
-            raise ScheduleError(f"a schedule needs 1 to {MAX_RULES} rules")
+            raise ScheduleError(M_("a schedule needs 1 to {max} rules", max=MAX_RULES))
         if len({r.outcome for r in self.rules}) != len(self.rules):
-            raise ScheduleError("one rule per outcome")
+            raise ScheduleError(M_("one rule per outcome"))
         if (self.every is None) == (self.at is None):
-            raise ScheduleError("give either every (an interval) or at (a crontab line such as '0 9 * * mon-fri')")
+            raise ScheduleError(M_("give either every (an interval) or at (a crontab line such as '0 9 * * mon-fri')"))
         if self.every is not None and not MIN_EVERY <= self.every <= MAX_EVERY:
             minutes = int(self.every.total_seconds() // 60)
             raise ScheduleError(
-                f"every must be between {int(MIN_EVERY.total_seconds() // 60)} minutes and {MAX_EVERY.days} days, "
-                f"not {minutes} minutes"
+                M_(
+                    "every must be between {min} minutes and {max} days, not {minutes} minutes",
+                    min=int(MIN_EVERY.total_seconds() // 60),
+                    max=MAX_EVERY.days,
+                    minutes=minutes,
+                )
             )
         if self.at is not None:
             _check_spacing(self.at, self._trigger())
@@ -63,15 +68,21 @@ class RecycleSchedule:
         try:
             zone = ZoneInfo(self.zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ScheduleError(f"unknown time zone {self.zone!r} (an IANA name such as 'Europe/Paris')") from exc
+            raise ScheduleError(
+                M_("unknown time zone '{zone}' (an IANA name such as 'Europe/Paris')", zone=self.zone)
+            ) from exc
         if len(self.at) > 100:
-            raise ScheduleError("at: a crontab line of at most 100 characters")
+            raise ScheduleError(M_("at: a crontab line of at most 100 characters"))
         try:
             return CronTrigger.from_crontab(self.at, timezone=zone)
         except ValueError as exc:
             raise ScheduleError(
-                f"at {self.at!r} is not a crontab line (minute hour day-of-month month day-of-week, e.g. "
-                f"'0 9 * * mon-fri'): {exc}"
+                M_(
+                    "at '{at}' is not a crontab line (minute hour day-of-month month day-of-week, e.g. "
+                    "'0 9 * * mon-fri'): {error}",
+                    at=self.at,
+                    error=str(exc),
+                )
             ) from exc
 
     def next_run(self, after: datetime) -> datetime:
@@ -82,7 +93,7 @@ class RecycleSchedule:
             return after + self.every
         fire: datetime | None = self._trigger().get_next_fire_time(None, after + timedelta(seconds=1))
         if fire is None:  # (a line naming a date that never comes, e.g. 30 February: refused when set)
-            raise ScheduleError(f"at {self.at!r} never runs")
+            raise ScheduleError(M_("at '{at}' never runs", at=self.at))
         return fire.astimezone(UTC)
 
     @property
@@ -111,14 +122,19 @@ def _check_spacing(at: str, trigger: CronTrigger) -> None:
     """Refuse a line that never fires or fires more often than every MIN_EVERY (over its next runs)."""
     previous = trigger.get_next_fire_time(None, datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")))
     if previous is None:
-        raise ScheduleError(f"at {at!r} never runs")
+        raise ScheduleError(M_("at '{at}' never runs", at=at))
     for _ in range(SPACING_CHECKED_RUNS):
         fire = trigger.get_next_fire_time(previous, previous + timedelta(seconds=1))
         if fire is None:
             return
         if fire - previous < MIN_EVERY:
             raise ScheduleError(
-                f"at {at!r} runs more often than every {int(MIN_EVERY.total_seconds() // 60)} minutes "
-                f"({previous:%H:%M} then {fire:%H:%M})"
+                M_(
+                    "at '{at}' runs more often than every {minutes} minutes ({first} then {second})",
+                    at=at,
+                    minutes=int(MIN_EVERY.total_seconds() // 60),
+                    first=previous.strftime("%H:%M"),
+                    second=fire.strftime("%H:%M"),
+                )
             )
         previous = fire

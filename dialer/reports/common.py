@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from dialer.i18n import _, format_datetime, format_percent, format_seconds
+from dialer.i18n import M_, _, format_datetime, format_percent, format_seconds
 
 
 class ReportError(ValueError):
@@ -23,9 +23,15 @@ class ReportRange:
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
-                raise ReportError(f"{name} {value.isoformat()} has no time zone")
+                raise ReportError(M_("{name} {value} has no time zone", name=name, value=value.isoformat()))
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ReportError(f"the range ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
+            raise ReportError(
+                M_(
+                    "the range ends ({end}) before it starts ({start})",
+                    end=self.end.isoformat(),
+                    start=self.start.isoformat(),
+                )
+            )
 
     def widened(self, before: timedelta) -> ReportRange:
         """The same range starting ``before`` earlier (history a rule looks back on)."""
@@ -55,10 +61,22 @@ def parse_when(value: str | None, *, end: bool) -> datetime | None:
         parsed = datetime.max.replace(tzinfo=UTC)
     except ValueError:
         raise ReportError(
-            f"{'to' if end else 'from'} {value!r}: expected YYYY-MM-DD or an ISO 8601 date-time"
+            M_(
+                "{option} {value}: expected YYYY-MM-DD or an ISO 8601 date-time",
+                option="to" if end else "from",
+                value=repr(value),
+            )
         ) from None
     if not REPORT_YEARS[0] <= parsed.year <= REPORT_YEARS[1]:
-        raise ReportError(f"{'to' if end else 'from'} {value!r}: outside the years {REPORT_YEARS[0]}-{REPORT_YEARS[1]}")
+        raise ReportError(
+            M_(
+                "{option} {value}: outside the years {first}-{last}",
+                option="to" if end else "from",
+                value=repr(value),
+                first=REPORT_YEARS[0],
+                last=REPORT_YEARS[1],
+            )
+        )
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 

@@ -32,6 +32,7 @@ from dialer.calls.outcome import AnswerCount, Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.phones import time_zones_for_e164
 from dialer.campaign.rules import LeadSnapshot, effective_zones
+from dialer.i18n import _
 from dialer.reports.common import (
     ReportRange,
     ratio,
@@ -191,11 +192,11 @@ class AbandonSection:
     @property
     def early_hangup_rule(self) -> str:
         if self.early_hangup_is_abandon:
-            return (
+            return _(
                 "callees who hang up within 2 s of answering (during AMD, before an agent could be reached) count "
                 "as abandoned (conservative: the regime's text does not excuse them)"
             )
-        return (
+        return _(
             "callees who hang up within 2 s of answering (during AMD, before an agent could be reached) are live "
             "answers, not abandons (47 CFR 64.1200(a)(7): abandoned = not connected to an agent within 2 s of "
             "the completed greeting)"

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.dates import format_datetime
+
 from dialer.calls.outcome import ANSWERED_OUTCOMES, Outcome, count_answer
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.phones import Phone, normalize
-from dialer.i18n import _
+from dialer.i18n import _, babel_locale
 from dialer.reports.common import ReportRange
 from dialer.reports.compliance import (
     EXAMPLES,
@@ -124,23 +126,31 @@ class ComplianceScan:
         zones = zones_of_attempt(a, config)
         if not zones:
             self.no_zone += 1
-            self.window.offend(a, "no time zone known for the number: the window cannot have been checked")
+            self.window.offend(a, _("no time zone known for the number: the window cannot have been checked"))
         elif not config.window.is_open_everywhere(a.started_at, zones):
             closed = [z for z in zones if not config.window.is_open_in(a.started_at, z)]
-            local = ", ".join(f"{a.started_at.astimezone(_zone(z)).strftime('%a %H:%M')} {z}" for z in closed)
-            self.window.offend(a, f"window closed in {local}")
+            local = _(", ").join(
+                f"{format_datetime(a.started_at, 'EEE HH:mm', tzinfo=_zone(z), locale=babel_locale())} {z}"
+                for z in closed
+            )
+            self.window.offend(a, _("window closed in {place}").format(place=local))
         # Re-call after an abandon (same lead or same number).
         self.recall.checked += 1
         prior = [t for t in (self.last_abandon_lead.get(a.lead_id), self.last_abandon_phone.get(a.phone)) if t]
         if prior:
             since = a.started_at - max(prior)
             if timedelta(0) <= since < self.recall_gap:
-                self.recall.offend(a, f"re-called {since.total_seconds() / 3600:.1f} h after an abandoned call")
+                self.recall.offend(
+                    a,
+                    _("re-called {hours} h after an abandoned call").format(
+                        hours=f"{since.total_seconds() / 3600:.1f}"
+                    ),
+                )
         # DNC at the time of the call.
         self.dnc.checked += 1
         listed = dnc_listed.get(a.phone)
         if listed is not None and listed <= a.started_at:
-            self.dnc.offend(a, f"number on a DNC list since {listed.isoformat()}")
+            self.dnc.offend(a, _("number on a DNC list since {time}").format(time=listed.isoformat()))
         # Minimum ring of unanswered calls.
         if a.outcome == Outcome.NO_ANSWER.value:
             self.unanswered += 1
@@ -148,14 +158,14 @@ class ComplianceScan:
                 self.ring.checked += 1
                 self.rings.append(a.ring_seconds)
                 if a.ring_seconds < self.min_ring:
-                    self.ring.offend(a, f"released after {a.ring_seconds:.1f} s of ringing")
+                    self.ring.offend(a, _("released after {n} s of ringing").format(n=f"{a.ring_seconds:.1f}"))
         elif a.outcome == Outcome.CANCELLED.value and a.ring_seconds is not None and a.ring_seconds < self.min_ring:
             self.cancelled_short += 1
         # Caller ID present and diallable.
         self.caller.checked += 1
         cid = (a.caller_id or "").strip()
         if not cid:
-            self.caller.offend(a, "no caller ID")
+            self.caller.offend(a, _("no caller ID"))
         else:
             self.caller_ids[cid] += 1
             valid = self._valid_caller.get(cid)
@@ -163,7 +173,7 @@ class ComplianceScan:
                 number = cid.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in cid else cid
                 valid = self._valid_caller[cid] = isinstance(normalize(number, config.default_region), Phone)
             if not valid:
-                self.caller.offend(a, f"caller ID {cid!r} is not a valid diallable number")
+                self.caller.offend(a, _("caller ID {number} is not a valid diallable number").format(number=repr(cid)))
         # Answer -> agent (informational).
         if a.outcome == Outcome.CONNECTED.value:
             self.connect.checked += 1
@@ -171,7 +181,7 @@ class ComplianceScan:
                 wait = (a.connected_at - a.answered_at).total_seconds()
                 self.waits.append(wait)
                 if wait > config.max_connect_seconds:
-                    self.connect.offend(a, f"agent connected {wait:.1f} s after answer")
+                    self.connect.offend(a, _("agent connected {n} s after answer").format(n=f"{wait:.1f}"))
 
     def checks(self, facts: DncFacts) -> tuple[Check, ...]:
         config = self.config

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import Literal
 
+from dialer.i18n import M_, _
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import ReportError
 from dialer.reports.compliance import ComplianceReport
@@ -53,7 +54,7 @@ def _csv(report: Report) -> str:
     elif isinstance(report, IvrReport):
         csv.ivr_csv(report, out)
     else:
-        raise ReportError(f"no CSV rendering of the {_name(report)} report")
+        raise ReportError(M_("no CSV rendering of the {name} report", name=_name(report)))
     return out.getvalue()
 
 
@@ -64,8 +65,8 @@ def _html(report: Report) -> str:
         return html.render_performance_html(report)
     if isinstance(report, IvrReport):
         return html.render_ivr_html(report)
-    raise ReportError(f"no HTML page of the {_name(report)} report")
+    raise ReportError(M_("no HTML page of the {name} report", name=_name(report)))
 
 
 def _name(report: Report) -> str:
-    return "call records" if isinstance(report, CallRecordsReport) else "staffing plan"
+    return _("call records") if isinstance(report, CallRecordsReport) else _("staffing plan")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dialer.calls.outcome import Outcome, count_answer
 from dialer.campaign.config import CampaignConfig
+from dialer.i18n import _
 from dialer.reports.common import ReportRange, ratio, seconds_between
 from dialer.reports.compliance import zones_of_attempt
 from dialer.reports.performance import (
@@ -216,8 +217,10 @@ class PerformanceScan:
         times = agent_time(events, start, end) if events is not None else {}
         if events is None:
             notes.append(
-                "agent state history is not recorded (no agent_events table): ACW, AHT, ready/pause time and "
-                "occupancy are unavailable; talk time comes from the call records"
+                _(
+                    "agent state history is not recorded (no agent_events table): ACW, AHT, ready/pause time and "
+                    "occupancy are unavailable; talk time comes from the call records"
+                )
             )
         agents = []
         names = set(self.agents) | (set(times) if agent_filter is None else {agent_filter} & set(times))
@@ -249,7 +252,9 @@ class PerformanceScan:
         occupancy = ratio(sum(t.talking + t.wrapup for t in times.values()), logged) if events is not None else None
         if self.unknown_zone:
             notes.append(
-                f"{self.unknown_zone} attempts without a known time zone are left out of the hour-of-day figures"
+                _("{n} attempts without a known time zone are left out of the hour-of-day figures").format(
+                    n=self.unknown_zone
+                )
             )
         hours = tuple(HourFigures(h, n, live) for h, (n, live) in sorted(self.per_hour.items()))
 
@@ -274,9 +279,13 @@ class PerformanceScan:
         to_first_contact = [t.first_live_at_attempt for t in self.leads.values() if t.first_live_at_attempt]
         attempts_per_lead = Counter(t.attempts for t in self.leads.values())
         lists = tuple(_list_figures(lst.name, lst.total, lst.dialled, lst.by_status) for lst in leads.lists)
-        notes.append("teams: no team assignment is stored; figures are per agent")
+        notes.append(_("teams: no team assignment is stored; figures are per agent"))
         if agent_filter is not None:
-            notes.append(f"only calls handled by {agent_filter}: list, callback and lead figures are for the campaign")
+            notes.append(
+                _("only calls handled by {agent}: list, callback and lead figures are for the campaign").format(
+                    agent=agent_filter
+                )
+            )
         return PerformanceReport(
             campaign=config.name,
             span=span,

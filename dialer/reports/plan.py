@@ -20,6 +20,7 @@ from typing import Any
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.pacing import pacing_settings
+from dialer.i18n import M_, N_, _
 from dialer.reports.common import ReportRange, seconds_between
 from dialer.sim.des import simulate
 from dialer.sim.des.policies import PacerPolicy
@@ -47,7 +48,8 @@ class PlanError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Figure:
     value: float
-    source: str  # "measured (n=…)" or "model default (…)"
+    source: str  # "measured (n=…)" or "model default (…)", in the reader's language
+    measured: bool = True  # False: the simulator's model default (too little history)
 
     def as_json(self) -> dict[str, Any]:
         return {"value": round(self.value, 4), "source": self.source}
@@ -85,16 +87,21 @@ class MeasuredWorld:
 
 def _share(count: int, total: int, default: float, what: str) -> Figure:
     if total >= MIN_ATTEMPTS:
-        return Figure(count / total, f"measured ({count} of {total} dials)")
-    return Figure(default, f"model default ({what}: only {total} finished dials, need {MIN_ATTEMPTS})")
+        return Figure(count / total, _("measured ({count} of {total} dials)").format(count=count, total=total))
+    source = _("model default ({what}: only {total} finished dials, need {min})").format(
+        what=_(what), total=total, min=MIN_ATTEMPTS
+    )
+    return Figure(default, source, measured=False)
 
 
 def _mean_sd(samples: Sequence[float], default_mean: float, default_sd: float, what: str) -> tuple[Figure, Figure]:
     if len(samples) >= MIN_SAMPLES:
-        source = f"measured (n={len(samples)})"
+        source = _("measured (n={n})").format(n=len(samples))
         return Figure(fmean(samples), source), Figure(max(pstdev(samples), 0.1), source)
-    source = f"model default ({what}: only {len(samples)} observations, need {MIN_SAMPLES})"
-    return Figure(default_mean, source), Figure(default_sd, source)
+    source = _("model default ({what}: only {n} observations, need {min})").format(
+        what=_(what), n=len(samples), min=MIN_SAMPLES
+    )
+    return Figure(default_mean, source, measured=False), Figure(default_sd, source, measured=False)
 
 
 def wrap_durations(events: Sequence[Any]) -> list[float]:
@@ -143,23 +150,31 @@ def measure(attempts: Iterable[ReportAttempt] | DialSample, wraps: Sequence[floa
     total = sum(outcomes.values())
     live = outcomes[Outcome.CONNECTED.value] + outcomes[Outcome.ABANDONED.value]
     answered_ring, talks = sample.answered_ring, sample.talks
-    ring_mean, ring_sd = _mean_sd(answered_ring, base_out.ring_mean_seconds, base_out.ring_sd_seconds, "time to answer")
-    talk_mean, talk_sd = _mean_sd(talks, base_handle.talk_mean_seconds, base_handle.talk_sd_seconds, "talk time")
+    ring_mean, ring_sd = _mean_sd(
+        answered_ring, base_out.ring_mean_seconds, base_out.ring_sd_seconds, N_("time to answer")
+    )
+    talk_mean, talk_sd = _mean_sd(talks, base_handle.talk_mean_seconds, base_handle.talk_sd_seconds, N_("talk time"))
     notes = []
     if wraps is not None and len(wraps) >= MIN_SAMPLES:
-        wrap = Figure(fmean(wraps), f"measured (n={len(wraps)})")
+        wrap = Figure(fmean(wraps), _("measured (n={n})").format(n=len(wraps)))
     elif wraps is None:
-        wrap = Figure(base_handle.wrap_mean_seconds, "model default (agent state history not recorded)")
-        notes.append("wrap-up time is the simulator's default: the agents' state history is not recorded")
+        wrap = Figure(
+            base_handle.wrap_mean_seconds, _("model default (agent state history not recorded)"), measured=False
+        )
+        notes.append(_("wrap-up time is the simulator's default: the agents' state history is not recorded"))
     else:
-        wrap = Figure(base_handle.wrap_mean_seconds, f"model default (only {len(wraps)} wrap-ups, need {MIN_SAMPLES})")
+        wrap = Figure(
+            base_handle.wrap_mean_seconds,
+            _("model default (only {n} wrap-ups, need {min})").format(n=len(wraps), min=MIN_SAMPLES),
+            measured=False,
+        )
     world = MeasuredWorld(
         attempts=total,
-        answer_probability=_share(live, total, base_out.answer_probability.points[0][1], "answer rate"),
+        answer_probability=_share(live, total, base_out.answer_probability.points[0][1], N_("answer rate")),
         fast_failure_share=_share(
-            sum(outcomes[o] for o in FAST_FAILURES), total, base_out.busy_share, "busy/failed share"
+            sum(outcomes[o] for o in FAST_FAILURES), total, base_out.busy_share, N_("busy/failed share")
         ),
-        machine_share=_share(outcomes[Outcome.MACHINE.value], total, base_out.machine_share, "machine share"),
+        machine_share=_share(outcomes[Outcome.MACHINE.value], total, base_out.machine_share, N_("machine share")),
         ring_mean_seconds=ring_mean,
         ring_sd_seconds=ring_sd,
         talk_mean_seconds=talk_mean,
@@ -170,14 +185,16 @@ def measure(attempts: Iterable[ReportAttempt] | DialSample, wraps: Sequence[floa
     defaults = [
         name
         for name in ("answer_probability", "fast_failure_share", "ring_mean_seconds", "talk_mean_seconds")
-        if getattr(world, name).source.startswith("model default")
+        if not getattr(world, name).measured
     ]
     if defaults:
         world = replace(
             world,
             notes=(
                 *world.notes,
-                "too little history for " + ", ".join(defaults) + ": the simulator's benchmark model is used",
+                _("too little history for {figures}: the simulator's benchmark model is used").format(
+                    figures=", ".join(defaults)
+                ),
             ),
         )
     return world
@@ -273,18 +290,25 @@ def agent_levels(spec: str, step: int) -> list[int]:
         if ".." in spec:
             low, high = (int(x) for x in spec.split("..", 1))
             if step < 1:
-                raise PlanError("--step must be at least 1")
+                raise PlanError(M_("--step must be at least 1"))
             levels = list(range(low, high + 1, step))
             if levels and levels[-1] != high:
                 levels.append(high)
         else:
             levels = [int(x) for x in spec.split(",") if x.strip()]
     except ValueError:
-        raise PlanError(f"--agents {spec!r}: expected 10..40, 10,20,30 or 25") from None
+        raise PlanError(M_("--agents {spec}: expected 10..40, 10,20,30 or 25", spec=repr(spec))) from None
     if not levels or min(levels) < 1:
-        raise PlanError(f"--agents {spec!r}: agent counts must be at least 1")
+        raise PlanError(M_("--agents {spec}: agent counts must be at least 1", spec=repr(spec)))
     if len(levels) > MAX_LEVELS:
-        raise PlanError(f"--agents {spec!r}: {len(levels)} levels; at most {MAX_LEVELS} (use a larger --step)")
+        raise PlanError(
+            M_(
+                "--agents {spec}: {n} levels; at most {max} (use a larger --step)",
+                spec=repr(spec),
+                n=len(levels),
+                max=MAX_LEVELS,
+            )
+        )
     return sorted(set(levels))
 
 
@@ -293,7 +317,7 @@ def run_plan(
 ) -> StaffingPlan:
     """Pure CPU: one seeded simulation per staffing level, the daemon's pacer with the campaign's settings."""
     if hours <= 0:
-        raise PlanError("--hours must be positive")
+        raise PlanError(M_("--hours must be positive"))
     settings = pacing_settings(config)
     out = []
     for agents in levels:
@@ -320,8 +344,10 @@ def run_plan(
         world=world,
         levels=tuple(out),
         notes=(
-            f"each level: {hours:g} simulated hours after a 30 min warm-up, seed {seed}, "
-            "the daemon's pacer with this campaign's pacing settings",
+            _(
+                "each level: {hours} simulated hours after a 30 min warm-up, seed {seed}, the daemon's pacer with "
+                "this campaign's pacing settings"
+            ).format(hours=f"{hours:g}", seed=seed),
         ),
     )
 

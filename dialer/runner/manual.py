@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from dialer.callcontrol.compliance import NumberRefused, check_rules, read_number
 from dialer.campaign.phones import time_zones_for_e164
+from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.runner.originate import Originator
 from dialer.runner.preview import Preview
@@ -33,14 +34,14 @@ class ManualDial:
         ctx = self.ctx
         config = ctx.config
         if not config.call_control.manual_dial:
-            raise NumberRefused("not_allowed", f"campaign {ctx.name} does not allow manual dial")
+            raise NumberRefused("not_allowed", M_("campaign {name} does not allow manual dial", name=ctx.name))
         self.preview.require_ready(agent_id)
         if not ctx.pool.any_up():
             raise RuntimeError("no Asterisk server connected")
         wall = datetime.fromtimestamp(ctx.clock.now(), UTC)
         if lead_id is None:
             if not number:
-                raise NumberRefused("invalid", "give a number or a lead")
+                raise NumberRefused("invalid", M_("give a number or a lead"))
             e164 = read_number(number, config)
             lead_id = await lead_for_number(ctx.db, ctx.campaign_id, e164, time_zones_for_e164(e164), wall)
         lead = await get_lead(ctx.db, lead_id)
@@ -51,10 +52,12 @@ class ManualDial:
         check_rules(snapshot(lead, ctx.name), config, wall, on_dnc=on_dnc)
         claimed = await claim_lead(ctx.db, lead.id, ctx.owner, wall, timedelta(seconds=config.lease_seconds))
         if claimed is None:
-            raise NumberRefused(lead.status, f"lead {lead.id} cannot be dialled now (it is {lead.status})")
+            raise NumberRefused(
+                lead.status, M_("lead {id} cannot be dialled now (it is {status})", id=lead.id, status=lead.status)
+            )
         if ctx.pool.choose(ctx.clock.now(), only=None) is None:
             await release_leads(ctx.db, ctx.owner, [Release(claimed.id)], wall)
-            raise NumberRefused("no_trunk_room", "no trunk room now")
+            raise NumberRefused("no_trunk_room", M_("no trunk room now"))
         agent = await ctx.agents.reserve_for_preview(agent_id)
         start = self.originator.attempt_start(claimed, wall)
         (attempt_id,) = await start_attempts(ctx.db, [start])

@@ -22,6 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dialer.i18n import M_
+
 # {{ name }} or {{ fields.<column> }} (a column name may hold inner spaces and dashes)
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+(?: [A-Za-z0-9_-]+)*)?)\s*\}\}")
 NAMES = frozenset({"first_name", "last_name", "full_name", "phone", "agent", "company", "campaign", "callback_number"})
@@ -35,12 +37,18 @@ class TemplateError(ValueError):
 def check_template(template: str) -> str:
     """The template if every placeholder is known; else :class:`TemplateError` naming the unknown ones."""
     if len(template) > MAX_TEMPLATE_LENGTH:
-        raise TemplateError(f"a script is at most {MAX_TEMPLATE_LENGTH} characters")
+        raise TemplateError(M_("a script is at most {max} characters", max=MAX_TEMPLATE_LENGTH))
     unknown = sorted(
         {name for name in PLACEHOLDER.findall(template) if name not in NAMES and not name.startswith("fields.")}
     )
     if unknown:
-        raise TemplateError(f"unknown placeholder(s) {unknown}; known: {sorted(NAMES)} and fields.<column>")
+        raise TemplateError(
+            M_(
+                "unknown placeholder(s) {unknown}; known: {known} and fields.<column>",
+                unknown=unknown,
+                known=sorted(NAMES),
+            )
+        )
     return template
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 
+from dialer.i18n import M_
 from dialer.store.audit import audit_in
 from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
 from dialer.store.engine import Database
@@ -48,12 +49,12 @@ team_supervisors_t = metadata.tables["team_supervisors"]
 
 class TeamExistsError(ValueError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"a team named {name!r} already exists")
+        super().__init__(M_("a team named {name} already exists", name=repr(name)))
 
 
 class UnknownTeamError(LookupError):
     def __init__(self, team: int | str) -> None:
-        super().__init__(f"no team {team!r}")
+        super().__init__(M_("no team {team}", team=repr(team)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ async def set_team_supervisors(
 
 class UnknownCampaignNameError(LookupError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"no campaign named {name!r}")
+        super().__init__(M_("no campaign named {name}", name=repr(name)))
 
 
 async def set_team_campaigns(

@@ -15,6 +15,7 @@ from sqlalchemy import Index, delete, func, select, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Field, SQLModel
 
+from dialer.i18n import M_
 from dialer.store.audit import audit_in
 from dialer.store.engine import Database
 from dialer.store.tables import metadata
@@ -90,13 +91,13 @@ web_sessions_t = metadata.tables["web_sessions"]
 
 class UserExistsError(ValueError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"a user named {name!r} already exists")
+        super().__init__(M_("a user named {name} already exists", name=repr(name)))
         self.name = name
 
 
 class UnknownUserError(LookupError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"no user named {name!r}")
+        super().__init__(M_("no user named {name}", name=repr(name)))
         self.name = name
 
 

@@ -11,13 +11,14 @@ from sqlalchemy.engine import RowMapping
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.state import CampaignState
+from dialer.i18n import M_
 from dialer.store.engine import Database
 from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
 
 
 class UnknownCampaignError(LookupError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"no campaign named {name!r} (create it with `dialer campaign apply FILE`)")
+        super().__init__(M_("no campaign named {name} (create it with `dialer campaign apply FILE`)", name=repr(name)))
         self.name = name
 
 

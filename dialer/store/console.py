@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
+from dialer.i18n import M_
 from dialer.store.attempts import AttemptRecord, attempt_record
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
@@ -268,7 +269,7 @@ class CallbackNotPending(ValueError):
     """Only a pending callback can be cancelled."""
 
     def __init__(self, callback_id: int, state: str) -> None:
-        super().__init__(f"callback {callback_id} is {state}, not pending")
+        super().__init__(M_("callback {id} is {state}, not pending", id=callback_id, state=state))
         self.state = state
 
 

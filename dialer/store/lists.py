@@ -24,6 +24,7 @@ from sqlmodel import Field as SqlField
 from sqlmodel import SQLModel
 
 from dialer.campaign.config import CampaignConfig
+from dialer.i18n import M_
 from dialer.lists.recycle import RECYCLABLE_STATUSES, RecycleRule, matching_rule, recycled
 from dialer.lists.schedule import RecycleSchedule
 from dialer.store.audit import audit_in
@@ -63,7 +64,7 @@ _UNSET: Any = object()
 
 class UnknownListError(LookupError):
     def __init__(self, list_id: int) -> None:
-        super().__init__(f"no lead list {list_id}")
+        super().__init__(M_("no lead list {id}", id=list_id))
 
 
 @dataclass(frozen=True, slots=True)

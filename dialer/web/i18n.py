@@ -53,7 +53,7 @@ async def catalogue(call: Call) -> web.Response:
 
 class Preferences(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    language: str | None = Field(default=None, description="en, ja, zh-CN; '' for the browser's language")
+    language: str | None = Field(default=None, description="en, ja, zh-CN, zh-Hant; '' for the browser's language")
     timezone: str | None = Field(default=None, description="IANA zone times are shown in; '' for the browser's")
 
     @field_validator("language")

@@ -24,6 +24,8 @@ START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC).timestamp()
 CASES = {
     "ja": ("ja-JP", REPO / "campaigns/demo-ja.toml", REPO / "campaigns/leads/demo-ja.csv", "demo-ja"),
     "zh-CN": ("zh-CN", REPO / "campaigns/demo-zh-CN.toml", REPO / "campaigns/leads/demo-zh-CN.csv", "demo-zh-cn"),
+    # A Taiwan browser: the UI in Traditional Chinese (the campaign's own texts stay as its file writes them).
+    "zh-Hant": ("zh-TW", REPO / "campaigns/demo-zh-CN.toml", REPO / "campaigns/leads/demo-zh-CN.csv", "demo-zh-cn"),
 }
 # Names that are the same in every language.
 SAME_EVERYWHERE = {"Dialer", "API"}

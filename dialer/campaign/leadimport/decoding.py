@@ -11,6 +11,7 @@ from collections import Counter
 from charset_normalizer import from_bytes
 
 from dialer.campaign.leadimport.model import DELIMITERS, LeadFileError
+from dialer.i18n import M_
 
 # Encodings the detector chooses among (beyond UTF-8/UTF-16, which are recognised by their BOM or validity).
 DETECTED_ENCODINGS = ("cp932", "gb18030", "euc_jp", "cp1252")
@@ -49,11 +50,11 @@ def refuse_binary(sample: bytes, name: str) -> None:
     """Raise LeadFileError when the file is an image, an archive, a workbook or other binary data."""
     for magic, what in _MAGIC:
         if sample.startswith(magic):
-            raise LeadFileError(f"{name}: this is {what}, not a CSV lead list")
+            raise LeadFileError(M_("{name}: this is {what}, not a CSV lead list", name=name, what=what))
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
     if sample.count(0) > max(8, len(sample) // 100):
-        raise LeadFileError(f"{name}: binary data (NUL bytes), not a CSV lead list")
+        raise LeadFileError(M_("{name}: binary data (NUL bytes), not a CSV lead list", name=name))
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -104,8 +105,13 @@ def detect_encoding(sample: bytes, name: str = "the file") -> str:
         candidates = [codecs.lookup(m.encoding).name for m in sorted(anywhere, key=lambda m: m.chaos)][:5]
     listed = ", ".join(candidates) if candidates else "none recognised"
     raise LeadFileError(
-        f"{name}: cannot tell the file's encoding (candidates: {listed}); "
-        f"name it with --encoding (e.g. --encoding {candidates[0] if candidates else 'cp932'})"
+        M_(
+            "{name}: cannot tell the file's encoding (candidates: {listed}); name it with --encoding (e.g. "
+            "--encoding {example})",
+            name=name,
+            listed=listed,
+            example=candidates[0] if candidates else "cp932",
+        )
     )
 
 
@@ -137,4 +143,10 @@ def decode_sample(head: bytes, encoding: str) -> str:
     try:
         return decoder.decode(head, final=False)
     except UnicodeDecodeError as exc:
-        raise LeadFileError(f"the file is not {encoding}: {exc.reason}; name its encoding with --encoding") from None
+        raise LeadFileError(
+            M_(
+                "the file is not {encoding}: {reason}; name its encoding with --encoding",
+                encoding=encoding,
+                reason=exc.reason,
+            )
+        ) from None

@@ -33,6 +33,7 @@ from dialer.campaign.leadimport.model import (
 from dialer.campaign.leadimport.records import BadRecord, Record, RecordSource
 from dialer.campaign.names import clean_name, display_name, split_full_name
 from dialer.campaign.phones import Phone, PhoneRejection, fold_width, known_region, normalize, postal_code_zones
+from dialer.i18n import M_, _
 
 csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_LINES * MAX_LINE_CHARS))
 
@@ -62,7 +63,10 @@ class LeadCsvReader:
     ) -> None:
         if default_region is not None and not known_region(default_region):
             raise LeadFileError(
-                f"unknown region {default_region!r}: use an ISO 3166 code with numbering data (US, GB, DE, JP, CN, ...)"
+                M_(
+                    "unknown region {region}: use an ISO 3166 code with numbering data (US, GB, DE, JP, CN, ...)",
+                    region=repr(default_region),
+                )
             )
         default_region = default_region.upper() if default_region is not None else None
         self._own = False
@@ -71,7 +75,7 @@ class LeadCsvReader:
             try:
                 self._binary: BinaryIO = open(source, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - see close()
             except OSError as exc:
-                raise LeadFileError(f"{source}: cannot open: {exc.strerror}") from None
+                raise LeadFileError(M_("{source}: cannot open: {reason}", source=source, reason=exc.strerror)) from None
             self._own = True
             self.name = str(source)
         else:
@@ -84,7 +88,7 @@ class LeadCsvReader:
             raise
         except OSError as exc:
             self.close()
-            raise LeadFileError(f"{self.name}: cannot read: {exc}") from None
+            raise LeadFileError(M_("{name}: cannot read: {exc}", name=self.name, exc=exc)) from None
 
     def _open(
         self,
@@ -100,12 +104,14 @@ class LeadCsvReader:
             self._binary = buffered
             head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         if not head.strip():
-            raise LeadFileError(f"{self.name}: the file is empty")
+            raise LeadFileError(M_("{name}: the file is empty", name=self.name))
         if encoding is not None:
             try:
                 encoding = codecs.lookup(encoding).name
             except LookupError:
-                raise LeadFileError(f"unknown encoding {encoding!r} (e.g. utf-8, cp932, gb18030, euc_jp)") from None
+                raise LeadFileError(
+                    M_("unknown encoding {encoding} (e.g. utf-8, cp932, gb18030, euc_jp)", encoding=repr(encoding))
+                ) from None
         else:
             refuse_binary(head, self.name)
             encoding = detect_encoding(head, self.name)
@@ -117,9 +123,9 @@ class LeadCsvReader:
             sample = sample[1:]
         controls = sum(1 for ch in sample[:8192] if ch < " " and ch not in "\t\r\n")
         if controls > max(8, len(sample[:8192]) // 100):
-            raise LeadFileError(f"{self.name}: binary data (control characters), not a CSV lead list")
+            raise LeadFileError(M_("{name}: binary data (control characters), not a CSV lead list", name=self.name))
         if delimiter is not None and len(delimiter) != 1:
-            raise LeadFileError(f"the delimiter must be one character, not {delimiter!r}")
+            raise LeadFileError(M_("the delimiter must be one character, not {delimiter}", delimiter=repr(delimiter)))
         self.delimiter = delimiter or sniff_delimiter(sample)
         # Universal newlines: LF, CRLF and CR-only (Excel for Mac) files all read line by line.
         errors = "dialer-cp1252-fallback" if encoding.startswith("utf-8") else "strict"
@@ -138,7 +144,7 @@ class LeadCsvReader:
             while isinstance(record, Record) and not any(c.strip() for c in record.cells):
                 record = self._records.next_record(None)  # blank lines before the header
             if not isinstance(record, Record):
-                raise LeadFileError(f"{self.name}: cannot read the header row")
+                raise LeadFileError(M_("{name}: cannot read the header row", name=self.name))
             self.header = tuple(sanitise(c).lstrip("\ufeff") or f"column{i + 1}" for i, c in enumerate(record.cells))
             self._header_lines = record.last_line
         else:
@@ -152,7 +158,9 @@ class LeadCsvReader:
         if column.isdigit():
             i = int(column) - 1
             if not 0 <= i < len(self.header):
-                raise LeadFileError(f"--map {column}=...: the file has columns 1..{len(self.header)}")
+                raise LeadFileError(
+                    M_("--map {column}=...: the file has columns 1..{n}", column=column, n=len(self.header))
+                )
             return i
         exact = [i for i, h in enumerate(self.header) if h == column]
         wanted = norm_header(column)
@@ -162,9 +170,21 @@ class LeadCsvReader:
         if matches:
             numbers = " and ".join(str(i + 1) for i in matches)
             raise LeadFileError(
-                f"--map {column}=...: columns {numbers} are all named {column!r}; map by number (--map N=FIELD)"
+                M_(
+                    "--map {column}=...: columns {numbers} are all named {name}; map by number (--map N=FIELD)",
+                    column=column,
+                    numbers=numbers,
+                    name=repr(column),
+                )
             )
-        raise LeadFileError(f"--map {column}=...: no column {column!r} (columns: {', '.join(self.header)})")
+        raise LeadFileError(
+            M_(
+                "--map {column}=...: no column {name} (columns: {columns})",
+                column=column,
+                name=repr(column),
+                columns=", ".join(self.header),
+            )
+        )
 
     def _build_field_map(self, mapping: Mapping[str, str], sample_rows: list[list[str]]) -> dict[int, str]:
         """Column index → LeadField value or custom field name."""
@@ -200,29 +220,46 @@ class LeadCsvReader:
         for i in sorted(fmap):
             name = fmap[i]
             if name != self.header[i] and self.header.count(self.header[i]) > 1 and name not in known:
-                self.notices.append(f"column {i + 1} repeats the header {self.header[i]!r}: its values go to {name!r}")
+                self.notices.append(
+                    _("column {n} repeats the header {header}: its values go to {name}").format(
+                        n=i + 1, header=repr(self.header[i]), name=repr(name)
+                    )
+                )
         singles = (f.value for f in LeadField if f not in (LeadField.PHONE, LeadField.ALT_PHONE, LeadField.SKIP))
         for single in singles:
             columns = [i for i, f in sorted(fmap.items()) if f == single]
             if len(columns) > 1:
                 named = ", ".join(f"{i + 1} ({self.header[i]!r})" for i in columns)
                 raise LeadFileError(
-                    f"{self.name}: columns {named} are all read as {single}; keep one with "
-                    f"--map {columns[-1] + 1}=skip (or map it to another field)"
+                    M_(
+                        "{name}: columns {named} are all read as {single}; keep one with --map {n}=skip (or map it to "
+                        "another field)",
+                        name=self.name,
+                        named=named,
+                        single=single,
+                        n=columns[-1] + 1,
+                    )
                 )
         phones = [i for i, f in fmap.items() if f == LeadField.PHONE]
         if not phones:
             alts = [i for i, f in sorted(fmap.items()) if f == LeadField.ALT_PHONE]
             if not alts:
                 raise LeadFileError(
-                    f"{self.name}: no phone column found (columns: {', '.join(self.header)}); "
-                    "map one with --map <column>=phone"
+                    M_(
+                        "{name}: no phone column found (columns: {columns}); map one with --map <column>=phone",
+                        name=self.name,
+                        columns=", ".join(self.header),
+                    )
                 )
             fmap[alts[0]] = LeadField.PHONE.value
         elif len(phones) > 1:
             for i in phones[1:]:
                 fmap[i] = LeadField.ALT_PHONE.value
-                self.notices.append(f"column {i + 1} ({self.header[i]!r}) is a second phone column: read as alt_phone")
+                self.notices.append(
+                    _("column {n} ({header}) is a second phone column: read as alt_phone").format(
+                        n=i + 1, header=repr(self.header[i])
+                    )
+                )
         return fmap
 
     # -- iteration --------------------------------------------------------------------------------------------
@@ -280,7 +317,9 @@ class LeadCsvReader:
                 detail = record.detail
                 if record.column is not None:
                     col = self.header[record.column] if record.column < width else f"column{record.column + 1}"
-                    detail = f"{col}: more than {max_chars} characters, at most {max_chars} ({detail})"
+                    detail = _("{column}: more than {max} characters, at most {max} ({detail})").format(
+                        column=col, max=max_chars, detail=detail
+                    )
                 err = RowError(row_no, line, record.reason, detail, cut_cells(record.cells))
                 stats.errors[err.reason] += 1
                 yield err
@@ -297,7 +336,9 @@ class LeadCsvReader:
                     row_no,
                     line,
                     RowErrorReason.TOO_MANY_COLUMNS,
-                    f"{len(cells)} cells, the header has {width} (an unquoted '{self.delimiter}' in a value?)",
+                    _("{n} cells, the header has {width} (an unquoted '{delimiter}' in a value?)").format(
+                        n=len(cells), width=width, delimiter=self.delimiter
+                    ),
                     cut_cells(cells),
                 )
                 stats.errors[err.reason] += 1
@@ -307,12 +348,13 @@ class LeadCsvReader:
                 too_long = next(i for i, c in enumerate(cells) if len(c) > max_chars)
                 size = len(cells[too_long])
                 col = self.header[too_long] if too_long < width else f"column{too_long + 1}"
-                runaway = " (an unclosed quote?)" if cells[too_long].count("\n") > 2 else ""
+                runaway = " " + _("(an unclosed quote?)") if cells[too_long].count("\n") > 2 else ""
                 err = RowError(
                     row_no,
                     line,
                     RowErrorReason.FIELD_TOO_LONG,
-                    f"{col}: {size} characters, at most {max_chars}{runaway}",
+                    _("{column}: {size} characters, at most {max}").format(column=col, size=size, max=max_chars)
+                    + runaway,
                     cut_cells(cells),
                 )
                 stats.errors[err.reason] += 1
@@ -328,7 +370,7 @@ class LeadCsvReader:
                     else RowErrorReason.INVALID_PHONE
                 )
                 shown = sanitise(raw_phone)[:40]
-                detail = parsed.detail if reason is RowErrorReason.MISSING_PHONE else f"{shown!r}: {parsed.detail}"
+                detail = str(parsed.detail) if reason is RowErrorReason.MISSING_PHONE else f"{shown!r}: {parsed.detail}"
                 err = RowError(row_no, line, reason, detail, cut_cells(cells), parsed.reason)
                 stats.errors[reason] += 1
                 yield err
@@ -337,7 +379,11 @@ class LeadCsvReader:
             first_row = seen.get(e164)
             if first_row is not None:
                 err = RowError(
-                    row_no, line, RowErrorReason.DUPLICATE, f"same number as row {first_row}", cut_cells(cells)
+                    row_no,
+                    line,
+                    RowErrorReason.DUPLICATE,
+                    _("same number as row {row}").format(row=first_row),
+                    cut_cells(cells),
                 )
                 stats.errors[err.reason] += 1
                 yield err
@@ -363,7 +409,7 @@ class LeadCsvReader:
                         row_no,
                         line,
                         RowErrorReason.BAD_PRIORITY,
-                        f"priority {prio_text[:20]!r} is not a whole number",
+                        _("priority {value} is not a whole number").format(value=repr(prio_text[:20])),
                         cut_cells(cells),
                     )
                     stats.errors[err.reason] += 1
@@ -377,7 +423,9 @@ class LeadCsvReader:
                     row_no,
                     line,
                     RowErrorReason.BAD_CONSENT_TIME,
-                    f"consent time {consent_text[:30]!r} is not a date and time (YYYY-MM-DD HH:MM)",
+                    _("consent time {value} is not a date and time (YYYY-MM-DD HH:MM)").format(
+                        value=repr(consent_text[:30])
+                    ),
                     cut_cells(cells),
                 )
                 stats.errors[err.reason] += 1

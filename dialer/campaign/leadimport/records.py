@@ -15,6 +15,7 @@ from dialer.campaign.leadimport.model import (
     LeadFileError,
     RowErrorReason,
 )
+from dialer.i18n import M_, _
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +82,12 @@ class RecordSource:
             line = self._text.readline(MAX_LINE_CHARS)
         except UnicodeDecodeError as exc:
             raise LeadFileError(
-                f"bytes after line {self._line} are not {self._text.encoding}: {exc.reason}; "
-                "name the file's encoding with --encoding"
+                M_(
+                    "bytes after line {line} are not {encoding}: {reason}; name the file's encoding with --encoding",
+                    line=self._line,
+                    encoding=self._text.encoding,
+                    reason=exc.reason,
+                )
             ) from None
         if not line:
             return None
@@ -113,7 +118,7 @@ class RecordSource:
             return BadRecord(
                 first,
                 RowErrorReason.FIELD_TOO_LONG,
-                f"the line has {line.length} characters",
+                _("the line has {n} characters").format(n=line.length),
                 cells,
                 column=max(len(cells) - 1, 0),
             )
@@ -142,7 +147,9 @@ class RecordSource:
         return BadRecord(
             first,
             RowErrorReason.MALFORMED,
-            f"unclosed quote: the quoted value opened on line {first} does not close within {MAX_RECORD_LINES} "
-            f"lines or {MAX_CELL_CHARS} characters; line {first} was skipped and reading resumed at the next line",
+            _(
+                "unclosed quote: the quoted value opened on line {line} does not close within {lines} lines or "
+                "{chars} characters; line {line} was skipped and reading resumed at the next line"
+            ).format(line=first, lines=MAX_RECORD_LINES, chars=MAX_CELL_CHARS),
             line.rstrip("\r\n").split(delim),
         )

@@ -1,9 +1,14 @@
-"""The text renderer: every report as plain text for a terminal (the CLI's default output)."""
+"""The text renderer: every report as plain text for a terminal (the CLI's default output), in the reader's
+language (``DIALER_LANG`` / ``LANG``: :func:`dialer.i18n.cli_locale`). Codes (dispositions, outcomes, check names,
+flow and node names) stay as they are: they are what the campaign file and the JSON output call them."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 
+from dialer.i18n import N_, _, format_number
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import duration_label, pct, ratio, seconds_label, shown_time, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
@@ -12,44 +17,98 @@ from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
 
 
+def width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(value: object, size: int, *, right: bool = False) -> str:
+    """``value`` padded to ``size`` terminal columns (left-aligned, or right-aligned for figures)."""
+    text = str(value)
+    fill = " " * max(size - width(text), 0)
+    return fill + text if right else text + fill
+
+
+def row(cells: Sequence[tuple[object, int, bool]]) -> str:
+    """One table line: (value, columns, right-aligned) per cell, two spaces apart."""
+    return "  ".join(pad(v, w, right=r) for v, w, r in cells).rstrip()
+
+
+def header(names: Sequence[str], widths: Sequence[int], right: Sequence[bool]) -> str:
+    return row([(_(n), max(w, width(_(n))), r) for n, w, r in zip(names, widths, right, strict=True)])
+
+
+def _sep() -> str:
+    """The list separator of the language (``, `` / ``、`` / ``，``)."""
+    # i18n: the separator of a list of items on one line ("a 1, b 2"): "、" in Japanese, "，" in Chinese.
+    return _(", ")
+
+
+def _range(start: datetime | None, end: datetime | None) -> str:
+    return _("{start} → {end}").format(
+        start=shown_time(start) or _("from the beginning"), end=shown_time(end) or _("now")
+    )
+
+
 def _window_line(label: str, w: AbandonWindow | None) -> str:
     if w is None:
-        return f"  {label}: no answered calls"
-    fp = f" + {w.amd_false_positives:.1f} AMD estimate" if w.machines and w.amd_false_positives else ""
-    return (
-        f"  {label}: {pct(w.rate)} ({w.abandoned}{fp} abandoned of {w.live_answers} live answers) "
-        f"{shown_time(w.start)} → {shown_time(w.end)}  [{'ok' if w.within_cap else 'OVER CAP'}]"
-    )
+        return f"  {label}: " + _("no answered calls")
+    if w.machines and w.amd_false_positives:
+        counted = _("{abandoned} + {estimate} AMD estimate abandoned of {live} live answers").format(
+            abandoned=w.abandoned, estimate=f"{w.amd_false_positives:.1f}", live=w.live_answers
+        )
+    else:
+        counted = _("{abandoned} abandoned of {live} live answers").format(abandoned=w.abandoned, live=w.live_answers)
+    status = _("within cap") if w.within_cap else _("OVER CAP")
+    return f"  {label}: {pct(w.rate)} ({counted}) {_range(w.start, w.end)}  [{status}]"
+
+
+def _verdict(ok: bool) -> str:
+    return _("PASS") if ok else _("FAIL")
 
 
 def render_compliance_text(report: ComplianceReport) -> str:
     a = report.abandon
     period = duration_label(a.regime_window)
+    cap = _("abandon rate (cap {cap} of live answers per {period})").format(cap=f"{a.cap:.0%}", period=period)
+    if a.amd_false_positive_rate:
+        cap += _("; AMD false-positive rate {rate}").format(rate=f"{a.amd_false_positive_rate:.1%}")
     lines = [
-        f"Compliance report — campaign {report.campaign} (regime {report.regime})",
-        f"range: {shown_time(report.span.start) or 'beginning'} → {shown_time(report.span.end) or 'now'}; "
-        f"{report.attempts} attempts; overall: {'PASS' if report.passed else 'FAIL'}",
-        f"abandon rate (cap {a.cap:.0%} of live answers per {period}"
-        + (f", AMD false-positive rate {a.amd_false_positive_rate:.1%}" if a.amd_false_positive_rate else "")
-        + "):",
-        _window_line("whole range", a.overall),
-        _window_line(f"worst {period} window", a.worst_regime_window),
-        _window_line(f"current {period} window", a.current_regime_window),
-        _window_line("worst rolling 24 h", a.worst_24h),
-        _window_line("current 24 h", a.current_24h),
+        _("Compliance report — campaign {campaign} (regime {regime})").format(
+            campaign=report.campaign, regime=report.regime
+        ),
+        _("range: {range}; {attempts} attempts; overall: {verdict}").format(
+            range=_range(report.span.start, report.span.end), attempts=report.attempts, verdict=_verdict(report.passed)
+        ),
+        cap + ":",
+        _window_line(_("whole range"), a.overall),
+        _window_line(_("worst {period} window").format(period=period), a.worst_regime_window),
+        _window_line(_("current {period} window").format(period=period), a.current_regime_window),
+        _window_line(_("worst rolling 24 h"), a.worst_24h),
+        _window_line(_("current 24 h"), a.current_24h),
     ]
     for i, p in enumerate(a.periods_30d, 1):
-        lines.append(_window_line(f"30-day period {i}", p))
-    lines.append(f"  early hang-ups: {a.early_hangup_rule}; {a.excused_early_hangups} not counted")
+        lines.append(_window_line(_("30-day period {n}").format(n=i), p))
+    lines.append(
+        "  " + _("early hang-ups: {rule}; {n} not counted").format(rule=a.early_hangup_rule, n=a.excused_early_hangups)
+    )
     for c in report.checks:
-        status = "PASS" if c.passed else ("FAIL" if c.required else "note")
-        lines.append(f"{c.name}: {status} — {c.violations} of {c.checked} calls; {c.rule}")
+        status = _verdict(c.passed) if c.passed or c.required else _("note")
+        lines.append(
+            f"{c.name}: {status} — "
+            + _("{violations} of {checked} calls; {rule}").format(
+                violations=c.violations, checked=c.checked, rule=c.rule
+            )
+        )
         for k, v in c.figures.items():
             if k != "window":
                 lines.append(f"    {k}: {v}")
         for o in c.examples:
             lines.append(
-                f"    attempt {o.attempt_id} lead {o.lead_id} {o.phone} {shown_time(o.started_at)}: {o.detail}"
+                "    "
+                + _("attempt {attempt} lead {lead} {phone} {time}: {detail}").format(
+                    attempt=o.attempt_id, lead=o.lead_id, phone=o.phone, time=shown_time(o.started_at), detail=o.detail
+                )
             )
         if c.note:
             lines.append(f"    ({c.note})")
@@ -58,122 +117,290 @@ def render_compliance_text(report: ComplianceReport) -> str:
 
 def render_performance_text(r: PerformanceReport) -> str:
     fcr = r.fcr
+    sep = _sep()
+    title = _("Performance report — campaign {campaign}").format(campaign=r.campaign)
+    if r.agent_filter:
+        title += sep + _("agent {agent}").format(agent=r.agent_filter)
     lines = [
-        f"Performance report — campaign {r.campaign}" + (f", agent {r.agent_filter}" if r.agent_filter else ""),
-        f"range: {shown_time(r.span.start) or 'beginning'} → {shown_time(r.span.end) or 'now'}",
-        f"attempts {r.attempts}, live answers {r.live_answers} (connected {r.connected}, abandoned {r.abandoned}), "
-        f"machines {r.machines}; contact rate {pct(r.contact_rate)}; abandon rate {pct(r.abandon_rate)}",
-        f"sales {r.sales}, conversion {pct(r.conversion)} of connected calls; FCR {pct(fcr)} "
-        f"({r.leads_resolved_first_contact} of {r.leads_connected} leads connected)",
-        f"talk: mean {seconds_label(r.mean_talk_seconds)}, total {r.talk_seconds_total / 3600:.2f} h; "
-        f"ACW {seconds_label(r.acw_seconds)}; AHT {seconds_label(r.aht_seconds)}; occupancy {pct(r.occupancy)}; "
-        f"called party waited {wait_label(r.mean_answer_to_agent_seconds)} for an agent",
-        f"leads {r.leads_total.total}: penetration {pct(ratio(r.leads_total.dialled, r.leads_total.total))}, "
-        f"exhaustion {pct(ratio(r.leads_total.final, r.leads_total.total))}; attempts per lead "
-        + ", ".join(f"{k}×{v}" for k, v in r.attempts_per_lead.items()),
-        "callbacks: " + ", ".join(f"{k} {v}" for k, v in r.callbacks.as_json().items() if k != "grace_minutes"),
-        "outcomes: " + ", ".join(f"{k} {v}" for k, v in r.outcomes.items()),
-        "dispositions: "
-        + ", ".join(f"{d.code} {d.count}" for d in r.dispositions if d.count)
-        + f" (none yet: {r.undispositioned})",
-        "agent      calls  sales  mean talk  ACW     AHT     occupancy",
+        title,
+        _("range: {range}").format(range=_range(r.span.start, r.span.end)),
+        _(
+            "attempts {attempts}, live answers {live} (connected {connected}, abandoned {abandoned}), machines "
+            "{machines}; contact rate {contact_rate}; abandon rate {abandon_rate}"
+        ).format(
+            attempts=r.attempts,
+            live=r.live_answers,
+            connected=r.connected,
+            abandoned=r.abandoned,
+            machines=r.machines,
+            contact_rate=pct(r.contact_rate),
+            abandon_rate=pct(r.abandon_rate),
+        ),
+        _(
+            "sales {sales}, conversion {conversion} of connected calls; FCR {fcr} ({resolved} of {connected} leads "
+            "connected)"
+        ).format(
+            sales=r.sales,
+            conversion=pct(r.conversion),
+            fcr=pct(fcr),
+            resolved=r.leads_resolved_first_contact,
+            connected=r.leads_connected,
+        ),
+        _(
+            "talk: mean {mean}, total {hours} h; ACW {acw}; AHT {aht}; occupancy {occupancy}; called party waited "
+            "{wait} for an agent"
+        ).format(
+            mean=seconds_label(r.mean_talk_seconds),
+            hours=format_number(round(r.talk_seconds_total / 3600, 2)),
+            acw=seconds_label(r.acw_seconds),
+            aht=seconds_label(r.aht_seconds),
+            occupancy=pct(r.occupancy),
+            wait=wait_label(r.mean_answer_to_agent_seconds),
+        ),
+        _("leads {total}: penetration {penetration}, exhaustion {exhaustion}; attempts per lead {per_lead}").format(
+            total=r.leads_total.total,
+            penetration=pct(ratio(r.leads_total.dialled, r.leads_total.total)),
+            exhaustion=pct(ratio(r.leads_total.final, r.leads_total.total)),
+            per_lead=sep.join(f"{k}×{v}" for k, v in r.attempts_per_lead.items()),
+        ),
+        _("callbacks: {list}").format(
+            list=sep.join(f"{k} {v}" for k, v in r.callbacks.as_json().items() if k != "grace_minutes")
+        ),
+        _("outcomes: {list}").format(list=sep.join(f"{k} {v}" for k, v in r.outcomes.items())),
+        _("dispositions: {list} (none yet: {n})").format(
+            list=sep.join(f"{d.code} {d.count}" for d in r.dispositions if d.count), n=r.undispositioned
+        ),
     ]
-    for a in r.agents:
-        lines.append(
-            f"{a.agent:<10} {a.calls:5d}  {a.sales:5d}  {seconds_label(a.mean_talk_seconds):>9}  "
-            f"{seconds_label(a.acw_seconds):>6}  "
-            f"{seconds_label(a.aht_seconds):>6}  {pct(a.occupancy, 1):>9}"
-        )
+    names = [N_("agent"), N_("calls"), N_("sales"), N_("mean talk"), N_("ACW"), N_("AHT"), N_("occupancy")]
+    right = [False, True, True, True, True, True, True]
+    cells = [
+        [
+            a.agent,
+            a.calls,
+            a.sales,
+            seconds_label(a.mean_talk_seconds),
+            seconds_label(a.acw_seconds),
+            seconds_label(a.aht_seconds),
+            pct(a.occupancy, 1),
+        ]
+        for a in r.agents
+    ]
+    lines.extend(table(names, right, cells))
     t = r.transfers
     if t.agents:
         lines.append(
-            f"transfers {t.transfers}; to closers {t.closer_calls}, closer sales {t.closer_sales}, "
-            f"closer conversion {pct(t.closer_conversion)}"
+            _(
+                "transfers {transfers}; to closers {closer_calls}, closer sales {closer_sales}, closer conversion "
+                "{conversion}"
+            ).format(
+                transfers=t.transfers,
+                closer_calls=t.closer_calls,
+                closer_sales=t.closer_sales,
+                conversion=pct(t.closer_conversion),
+            )
         )
-        lines.append("agent      transfers  blind  warm  3-way  to closers  closer sales  closer conv.")
         lines.extend(
-            f"{a.agent:<10} {a.transfers:9d}  {a.blind:5d}  {a.warm:4d}  {a.conference:5d}  {a.to_closers:10d}  "
-            f"{a.closer_sales:12d}  {pct(a.closer_conversion, 1):>12}"
-            for a in t.agents
+            table(
+                [
+                    N_("agent"),
+                    N_("transfers"),
+                    N_("blind"),
+                    N_("warm"),
+                    N_("3-way"),
+                    N_("to closers"),
+                    N_("closer sales"),
+                    N_("closer conversion"),
+                ],
+                [False, True, True, True, True, True, True, True],
+                [
+                    [
+                        a.agent,
+                        a.transfers,
+                        a.blind,
+                        a.warm,
+                        a.conference,
+                        a.to_closers,
+                        a.closer_sales,
+                        pct(a.closer_conversion, 1),
+                    ]
+                    for a in t.agents
+                ],
+            )
         )
-        lines.append("closer     received  sales  conversion")
-        lines.extend(f"{c.closer:<10} {c.received:8d}  {c.sales:5d}  {pct(c.conversion, 1):>10}" for c in t.closers)
+        lines.extend(
+            table(
+                [N_("closer"), N_("calls received"), N_("sales"), N_("conversion")],
+                [False, True, True, True],
+                [[c.closer, c.received, c.sales, pct(c.conversion, 1)] for c in t.closers],
+            )
+        )
     busy = [h for h in r.hours if h.attempts]
     if busy:
         lines.append(
-            "contact rate by local hour: "
-            + ", ".join(f"{h.hour:02d}h {pct(h.contact_rate, 0)} ({h.attempts})" for h in busy)
+            _("contact rate by local hour: {list}").format(
+                list=sep.join(
+                    _("{hour}h {rate} ({attempts})").format(
+                        hour=f"{h.hour:02d}", rate=pct(h.contact_rate, 0), attempts=h.attempts
+                    )
+                    for h in busy
+                )
+            )
         )
-    lines.extend(f"note: {n}" for n in r.notes)
+    lines.extend(_("note: {note}").format(note=n) for n in r.notes)
     return "\n".join(lines)
+
+
+def table(names: Sequence[str], right: Sequence[bool], rows: Sequence[Sequence[object]]) -> list[str]:
+    """A header line (translated column names) and one line per row, each column as wide as its widest cell."""
+    widths = [max([width(_(n)), *(width(str(r[i])) for r in rows)]) for i, n in enumerate(names)]
+    return [header(names, widths, right), *(row(list(zip(r, widths, right, strict=True))) for r in rows)]
 
 
 def render_calls_text(report: CallRecordsReport) -> str:
-    lines = [
-        f"Call records — campaign {report.campaign}, {shown_time(report.span.start) or 'beginning'} → "
-        f"{shown_time(report.span.end) or 'now'}: {report.total} calls"
-        + (f" (first {len(report.records)} shown; --csv exports all)" if len(report.records) < report.total else ""),
-        f"{'id':>8}  {'started (UTC)':<19}  {'number':<16}  {'outcome':<14}  {'ring':>5}  {'talk':>6}  "
-        f"{'disposition':<16}  agent",
+    title = _("Call records — campaign {campaign}, {range}: {total} calls").format(
+        campaign=report.campaign, range=_range(report.span.start, report.span.end), total=report.total
+    )
+    if len(report.records) < report.total:
+        title += " " + _("(first {n} shown; --csv exports all)").format(n=len(report.records))
+    rows = [
+        [
+            r.attempt_id,
+            f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+            r.number,
+            r.outcome or _("in progress"),
+            f"{r.ring_seconds:.0f}s" if r.ring_seconds is not None else "",
+            f"{r.talk_seconds:.0f}s" if r.talk_seconds is not None else "",
+            r.disposition or "",
+            r.agent or "",
+        ]
+        for r in report.records
     ]
-    for r in report.records:
-        talk = f"{r.talk_seconds:.0f}s" if r.talk_seconds is not None else ""
-        ring = f"{r.ring_seconds:.0f}s" if r.ring_seconds is not None else ""
-        lines.append(
-            f"{r.attempt_id:>8}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.number:<16}  {r.outcome or 'in progress':<14}  "
-            f"{ring:>5}  {talk:>6}  {r.disposition or '':<16}  {r.agent or ''}"
-        )
-    return "\n".join(lines)
+    names = [
+        N_("id"),
+        N_("started (UTC)"),
+        N_("number"),
+        N_("outcome"),
+        N_("ring"),
+        N_("talk"),
+        N_("disposition"),
+        N_("agent"),
+    ]
+    return "\n".join([title, *table(names, [True, False, False, False, True, True, False, False], rows)])
 
 
 def render_plan_text(plan: StaffingPlan, now: datetime | None = None) -> str:
     w = plan.world
     lines = [
-        f"Staffing what-if — campaign {plan.campaign} ({plan.dial_mode}, abandon cap {plan.abandon_cap:.0%})",
-        f"measured from {w.attempts} finished attempts:",
-        f"  answered by a person {pct(w.answer_probability.value, 1)} [{w.answer_probability.source}]",
-        f"  busy/failed {pct(w.fast_failure_share.value, 1)} [{w.fast_failure_share.source}]; "
-        f"machines {pct(w.machine_share.value, 1)} [{w.machine_share.source}]",
-        f"  time to answer {w.ring_mean_seconds.value:.1f} s ± {w.ring_sd_seconds.value:.1f} "
-        f"[{w.ring_mean_seconds.source}]",
-        f"  talk {w.talk_mean_seconds.value:.0f} s ± {w.talk_sd_seconds.value:.0f} [{w.talk_mean_seconds.source}]; "
-        f"wrap-up {w.wrap_mean_seconds.value:.0f} s [{w.wrap_mean_seconds.source}]",
-        "agents  occupancy  abandon  worst hour  contacts/h  per agent-h  dials/h",
+        _("Staffing what-if — campaign {campaign} ({mode}, abandon cap {cap})").format(
+            campaign=plan.campaign, mode=plan.dial_mode, cap=f"{plan.abandon_cap:.0%}"
+        ),
+        _("measured from {n} finished attempts:").format(n=w.attempts),
+        "  "
+        + _("answered by a person {share} [{source}]").format(
+            share=pct(w.answer_probability.value, 1), source=w.answer_probability.source
+        ),
+        "  "
+        + _("busy/failed {busy} [{busy_source}]; machines {machines} [{machine_source}]").format(
+            busy=pct(w.fast_failure_share.value, 1),
+            busy_source=w.fast_failure_share.source,
+            machines=pct(w.machine_share.value, 1),
+            machine_source=w.machine_share.source,
+        ),
+        "  "
+        + _("time to answer {mean} s ± {sd} [{source}]").format(
+            mean=f"{w.ring_mean_seconds.value:.1f}",
+            sd=f"{w.ring_sd_seconds.value:.1f}",
+            source=w.ring_mean_seconds.source,
+        ),
+        "  "
+        + _("talk {mean} s ± {sd} [{source}]; wrap-up {wrap} s [{wrap_source}]").format(
+            mean=f"{w.talk_mean_seconds.value:.0f}",
+            sd=f"{w.talk_sd_seconds.value:.0f}",
+            source=w.talk_mean_seconds.source,
+            wrap=f"{w.wrap_mean_seconds.value:.0f}",
+            wrap_source=w.wrap_mean_seconds.source,
+        ),
     ]
-    for lvl in plan.levels:
-        flag = "  OVER CAP" if lvl.abandon_rate > plan.abandon_cap else ""
-        lines.append(
-            f"{lvl.agents:6d}  {pct(lvl.occupancy, 1):>9}  {pct(lvl.abandon_rate, 2):>7}  "
-            f"{pct(lvl.worst_hour_abandon, 1):>10}  {lvl.contacts_per_hour:10.1f}  "
-            f"{lvl.contacts_per_agent_hour:11.2f}  "
-            f"{lvl.dials_per_hour:7.0f}{flag}"
-        )
-    lines.extend(f"note: {n}" for n in (*w.notes, *plan.notes))
+    names = [
+        N_("agents"),
+        N_("occupancy"),
+        N_("abandon"),
+        N_("worst hour"),
+        N_("contacts/h"),
+        N_("per agent-h"),
+        N_("dials/h"),
+        "",
+    ]
+    rows = [
+        [
+            lvl.agents,
+            pct(lvl.occupancy, 1),
+            pct(lvl.abandon_rate, 2),
+            pct(lvl.worst_hour_abandon, 1),
+            f"{lvl.contacts_per_hour:.1f}",
+            f"{lvl.contacts_per_agent_hour:.2f}",
+            f"{lvl.dials_per_hour:.0f}",
+            _("OVER CAP") if lvl.abandon_rate > plan.abandon_cap else "",
+        ]
+        for lvl in plan.levels
+    ]
+    lines.extend(table(names, [True] * 7 + [False], rows))
+    lines.extend(_("note: {note}").format(note=n) for n in (*w.notes, *plan.notes))
     return "\n".join(lines)
 
 
 def render_ivr_text(r: IvrReport) -> str:
+    sep = _sep()
     lines = [
-        f"IVR — {r.title}",
-        f"calls started {shown_time(r.range.start) or 'from the beginning'} to {shown_time(r.range.end) or 'now'}",
+        _("IVR — {title}").format(title=r.title),
+        _("calls started {start} to {end}").format(
+            start=shown_time(r.range.start) or _("from the beginning"), end=shown_time(r.range.end) or _("now")
+        ),
     ]
     if not r.flows:
-        lines.append("no IVR calls in the range")
+        lines.append(_("no IVR calls in the range"))
     for f in r.flows:
         lines += [
             "",
-            f"flow {f.flow}: {f.calls} calls, {f.people} people, mean {seconds_label(f.mean_seconds)}",
-            f"  contained {f.contained} (containment {pct(f.containment_rate)}), transferred {f.transferred}, "
-            f"abandoned in queue {f.abandoned_in_queue}",
-            f"  listened to the end {f.listened_to_end}, opted out {f.opted_out}, "
-            f"machine messages {f.machine_messages}",
-            f"  first-contact resolution {pct(f.first_contact_resolution)} "
-            f"({f.repeat_callers} of {f.callers} numbers called again within {r.repeat_days} d)",
-            "  results: " + ", ".join(f"{k} {v}" for k, v in f.results.items()),
-            "  node               type     entries  drop-offs  mean     exits",
+            _("flow {flow}: {calls} calls, {people} people, mean {mean}").format(
+                flow=f.flow, calls=f.calls, people=f.people, mean=seconds_label(f.mean_seconds)
+            ),
+            "  "
+            + _(
+                "contained {contained} (containment {rate}), transferred {transferred}, abandoned in queue {abandoned}"
+            ).format(
+                contained=f.contained,
+                rate=pct(f.containment_rate),
+                transferred=f.transferred,
+                abandoned=f.abandoned_in_queue,
+            ),
+            "  "
+            + _("listened to the end {listened}, opted out {opted_out}, machine messages {machines}").format(
+                listened=f.listened_to_end, opted_out=f.opted_out, machines=f.machine_messages
+            ),
+            "  "
+            + _("first-contact resolution {fcr} ({repeat} of {callers} numbers called again within {days} d)").format(
+                fcr=pct(f.first_contact_resolution), repeat=f.repeat_callers, callers=f.callers, days=r.repeat_days
+            ),
+            "  " + _("results: {list}").format(list=sep.join(f"{k} {v}" for k, v in f.results.items())),
         ]
-        for n in f.nodes:
-            exits = ", ".join(f"{k} {v}" for k, v in n.exits.items())
-            mean = seconds_label(n.mean_seconds)
-            lines.append(f"  {n.node:<18} {n.type:<8} {n.entries:>7}  {n.drop_offs:>9}  {mean:<7}  {exits}")
+        rows = [
+            [
+                n.node,
+                n.type,
+                n.entries,
+                n.drop_offs,
+                seconds_label(n.mean_seconds),
+                sep.join(f"{k} {v}" for k, v in n.exits.items()),
+            ]
+            for n in f.nodes
+        ]
+        lines.extend(
+            "  " + line
+            for line in table(
+                [N_("node"), N_("type"), N_("entries"), N_("drop-offs"), N_("mean"), N_("exits")],
+                [False, False, True, True, False, False],
+                rows,
+            )
+        )
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
-from dialer.i18n import M_
+from dialer.i18n import DEFAULT_LOCALE, M_, current_locale, use_locale
 from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.campaigns import apply_campaign, list_campaigns
 from dialer.store.status import lead_status
@@ -73,7 +73,7 @@ async def put_campaign(call: Call) -> web.Response:
             415, M_("send the campaign as application/json or application/toml, not {ctype}", ctype=repr(ctype))
         )
     # Parsing and validating a large campaign is CPU work: off the event loop, so calls keep being paced.
-    parsed = await call.app[CPU_WORKER].run(len(raw), read_campaign, raw, ctype, name)
+    parsed = await call.app[CPU_WORKER].run(len(raw), read_campaign, raw, ctype, name, current_locale())
     if isinstance(parsed, Refusal):
         raise Problem(parsed.status, parsed.detail, kind=parsed.kind)
     config, document = parsed
@@ -93,9 +93,17 @@ class Refusal:
     kind: str | None = None
 
 
-def read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, dict[str, Any]] | Refusal:
+def read_campaign(
+    raw: bytes, ctype: str, name: str, locale: str = DEFAULT_LOCALE
+) -> tuple[CampaignConfig, dict[str, Any]] | Refusal:
     """The body of ``PUT /api/campaigns/{name}`` as a validated campaign and the document to store, or why not.
-    Runs in the CPU worker (see :mod:`dialer.web.cpu`)."""
+    Runs in the CPU worker (see :mod:`dialer.web.cpu`): the refusal's text is written in ``locale`` (the request's
+    language does not cross to the worker by itself)."""
+    with use_locale(locale):
+        return _read_campaign(raw, ctype, name)
+
+
+def _read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, dict[str, Any]] | Refusal:
     try:
         if ctype == "application/json":
             data = load_json(raw or b"null", "the campaign")
@@ -117,7 +125,7 @@ def read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, di
 
 def parse_campaign(raw: bytes, ctype: str, name: str) -> CampaignConfig:
     """The body of ``PUT /api/campaigns/{name}`` as a validated campaign (a problem otherwise)."""
-    parsed = read_campaign(raw, ctype, name)
+    parsed = read_campaign(raw, ctype, name, current_locale())
     if isinstance(parsed, Refusal):
         raise Problem(parsed.status, parsed.detail, kind=parsed.kind)
     return parsed[0]

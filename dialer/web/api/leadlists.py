@@ -22,7 +22,7 @@ from dialer.appkeys import SETTINGS
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
-from dialer.i18n import M_, Message
+from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, use_locale
 from dialer.parsing import DocumentError, load_json
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
@@ -228,13 +228,26 @@ class UploadRefused:
 
 
 def parse_upload(
-    path: str, spool: str, region: str | None, mapping: dict[str, str], encoding: str | None
+    path: str,
+    spool: str,
+    region: str | None,
+    mapping: dict[str, str],
+    encoding: str | None,
+    locale: str = DEFAULT_LOCALE,
 ) -> ParsedUpload | UploadRefused:
     """Read the whole uploaded CSV and write its rows, prepared in chunks of CHUNK (see
     dialer.campaign.leadimport.prepared), to ``spool``. Runs in the CPU worker (dialer.web.cpu): decoding,
     CSV parsing and phone-number validation of a large file never run on the event loop that paces calls, and
     the spool on disk keeps memory bounded whatever the file's size. A file refused half-way (bad encoding at
-    row 600 000) is refused before anything is imported."""
+    row 600 000) is refused before anything is imported. Row errors and the refusal are written in ``locale`` (the
+    request's language does not cross to the worker process by itself)."""
+    with use_locale(locale):
+        return _parse_upload(path, spool, region, mapping, encoding)
+
+
+def _parse_upload(
+    path: str, spool: str, region: str | None, mapping: dict[str, str], encoding: str | None
+) -> ParsedUpload | UploadRefused:
     try:
         with (
             LeadCsvReader(path, default_region=region, mapping=mapping, encoding=encoding) as reader,
@@ -266,7 +279,14 @@ async def _import_upload(
     try:
         size = (await asyncio.to_thread(form.path.stat)).st_size
         parsed = await call.app[CPU_WORKER].run(
-            size, parse_upload, str(form.path), str(spool), config.default_region, form.mapping, form.encoding
+            size,
+            parse_upload,
+            str(form.path),
+            str(spool),
+            config.default_region,
+            form.mapping,
+            form.encoding,
+            current_locale(),
         )
         if isinstance(parsed, UploadRefused):
             raise Problem(422, parsed.detail, kind="bad-lead-file")

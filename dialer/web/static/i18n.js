@@ -77,7 +77,7 @@ export function languagePicker(api) {
   const select = document.createElement("select");
   select.id = "language-picker";
   select.setAttribute("aria-label", t("Language"));
-  for (const [code, name] of [["", t("Browser language")], ["en", "English"], ["ja", "日本語"], ["zh-CN", "简体中文"]]) {
+  for (const [code, name] of [["", t("Browser language")], ["en", "English"], ["ja", "日本語"], ["zh-CN", "简体中文"], ["zh-Hant", "繁體中文"]]) {
     const o = document.createElement("option"); o.value = code; o.textContent = name; select.append(o);
   }
   select.value = boot.language_setting ?? "";

@@ -26,7 +26,7 @@ def flow_data(**nodes: dict[str, Any]) -> dict[str, Any]:
 
 
 def problems(data: dict[str, Any], **kw: Any) -> list[tuple[str, str | None, str]]:
-    return [(p.severity.value, p.node, p.message) for p in check_flow(parse_flow(data), **kw)]
+    return [(p.severity.value, p.node, p.message.english) for p in check_flow(parse_flow(data), **kw)]
 
 
 def test_a_good_flow_has_no_problem() -> None:
