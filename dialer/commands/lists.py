@@ -23,6 +23,7 @@ from dialer.store.lists import (
     RecycleResult,
     ScheduleView,
     UnknownListError,
+    list_campaign_zone,
     list_views,
     recycle_leads,
     set_recycle_schedule,
@@ -193,28 +194,30 @@ def lists_schedule(
     at: Annotated[
         str | None, typer.Option("--at", help="or when: a crontab line, e.g. '0 9 * * mon-fri' (read in --zone)")
     ] = None,
-    zone: Annotated[str, typer.Option("--zone", help="the IANA zone --at is read in")] = "UTC",
+    zone: Annotated[
+        str | None, typer.Option("--zone", help="the IANA zone --at is read in (default: the campaign's timezone)")
+    ] = None,
     off: Annotated[bool, typer.Option("--off", help="stop recycling this list on a schedule")] = False,
 ) -> None:
     """Recycle LIST_ID by rules on a schedule (run by `dialer run`, audited as scheduler); --off removes it."""
-    schedule: RecycleSchedule | None = None
     if off:
         if rule or every or at:
             fail(_("give --off alone, or --rule and --every (or --at)"))
-    else:
-        if not rule or (every is None) == (at is None):
-            fail(_("give --rule (at least one) and either --every or --at, or --off"))
-        try:
-            schedule = RecycleSchedule(
-                tuple(parse_rule(r) for r in rule), None if every is None else parse_age(every), at, zone
-            )
-        except ScheduleError as exc:
-            fail(str(exc))
+    elif not rule or (every is None) == (at is None):
+        fail(_("give --rule (at least one) and either --every or --at, or --off"))
+    rules = tuple(parse_rule(r) for r in rule or ())
+    interval = None if every is None else parse_age(every)
 
     async def work(db: Database) -> ScheduleView | None:
+        nonlocal zone
         try:
+            schedule: RecycleSchedule | None = None
+            if not off:
+                if zone is None:
+                    zone = await list_campaign_zone(db, list_id)
+                schedule = RecycleSchedule(rules, interval, at, zone)
             return await set_recycle_schedule(db, list_id, schedule, datetime.now(UTC), actor=_actor())
-        except UnknownListError as exc:
+        except (ScheduleError, UnknownListError) as exc:
             fail(str(exc))
 
     view = run_with_database(ctx, work)

@@ -395,6 +395,22 @@ async def recycle_schedule(db: Database, list_id: int) -> ScheduleView | None:
     return _schedule_view(row) if row is not None else None
 
 
+async def list_campaign_zone(db: Database, list_id: int) -> str:
+    """The time zone of the list's campaign (its ``timezone``): where a schedule's ``at`` is read unless a zone is
+    given. Raises UnknownListError."""
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                select(campaigns_t.c.config)
+                .join(lead_lists_t, lead_lists_t.c.campaign_id == campaigns_t.c.id)
+                .where(lead_lists_t.c.id == list_id)
+            )
+        ).first()
+    if row is None:
+        raise UnknownListError(list_id)
+    return CampaignConfig.model_validate(row.config).timezone
+
+
 async def schedule_preview(db: Database, list_id: int, now: datetime) -> tuple[ScheduleView | None, int | None]:
     """The list's schedule and how many leads a run at ``now`` would recycle (a dry run of the same recycle)."""
     view = await recycle_schedule(db, list_id)

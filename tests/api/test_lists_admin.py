@@ -218,3 +218,24 @@ async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_42
         assert message in (await refused.json())["detail"]
     kept = (await (await client.get(url, headers=boss)).json())["schedule"]
     assert kept["at"] == "30 8 * * mon-fri"  # (a refused change changes nothing)
+
+
+async def test_a_schedule_at_times_of_day_is_read_in_the_campaigns_zone_unless_one_is_given(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
+    url = f"/api/lead-lists/{list_id}/recycle-schedule"
+    rules = [{"outcome": "busy", "older_than_minutes": 60}]
+    put = await client.put(url, json={"rules": rules, "at": "0 9 * * mon-fri"}, headers=boss)
+    assert put.status == 200, await put.text()
+    schedule = (await put.json())["schedule"]
+    assert schedule["zone"] == "America/New_York"  # (the demo campaign's timezone)
+    next_run = datetime.fromisoformat(schedule["next_run_at"]).astimezone(ZoneInfo("America/New_York"))
+    assert (next_run.hour, next_run.minute, next_run.weekday() < 5) == (9, 0, True)
+    given = await client.put(url, json={"rules": rules, "at": "0 9 * * mon-fri", "zone": "UTC"}, headers=boss)
+    assert (await given.json())["schedule"]["zone"] == "UTC"
+    missing = await client.put("/api/lead-lists/999999/recycle-schedule", json={"rules": rules, "at": "0 9 * * *"},
+                               headers=boss)  # fmt: skip
+    assert missing.status == 404

@@ -119,3 +119,24 @@ def test_user_team_campaigns_are_set_and_audited(cli: CliRunner, tmp_path: Path)
         return [(e.action, e.detail.get("campaigns")) for e in reversed(found)]
 
     assert in_db(entries) == [("team.create", None), ("team.campaigns", ["spring-sale"])]
+
+
+def test_lists_schedule_at_reads_the_line_in_the_campaigns_zone_unless_zone_is_given(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "c.toml").write_text(CAMPAIGN + 'timezone = "Asia/Tokyo"\n', encoding="utf-8")
+    assert run(cli, "campaign", "apply", str(tmp_path / "c.toml"))[0] == 0
+    (tmp_path / "leads.csv").write_text(LEADS, encoding="utf-8")
+    assert run(cli, "leads", "import", "--campaign", "spring-sale", str(tmp_path / "leads.csv"))[0] == 0
+    (only,) = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])["lists"]
+    code, out, err = run(cli, "lists", "schedule", str(only["id"]), "--rule", "busy:1h", "--at", "0 9 * * mon-fri")
+    assert code == 0, err
+    assert "(Asia/Tokyo)" in out
+    (shown,) = json.loads(run(cli, "lists", "show", "--campaign", "spring-sale", "--json")[1])["lists"]
+    assert shown["recycle_schedule"]["zone"] == "Asia/Tokyo"
+    code, out, err = run(cli, "lists", "schedule", str(only["id"]), "--rule", "busy:1h", "--at", "0 9 * * mon-fri",
+                         "--zone", "UTC")  # fmt: skip
+    assert code == 0, err
+    assert "(UTC)" in out
+    code, _, err = run(cli, "lists", "schedule", "999", "--rule", "busy:1h", "--at", "0 9 * * *")
+    assert code == 1

@@ -15,6 +15,7 @@ from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
 from dialer.lists.schedule import MAX_EVERY, MIN_EVERY, RecycleSchedule, ScheduleError
 from dialer.store.lists import (
     UnknownListError,
+    list_campaign_zone,
     list_views,
     recycle_leads,
     schedule_preview,
@@ -172,7 +173,11 @@ class ScheduleBody(Strict):
         description="apply the rules at these times instead: a crontab line (minute hour day-of-month month "
         "day-of-week), e.g. '0 9 * * mon-fri', read in `zone`; at most every 5 minutes",
     )
-    zone: str = Field(default="UTC", max_length=64, description="the IANA zone `at` is read in, e.g. Europe/Paris")
+    zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the IANA zone `at` is read in, e.g. Europe/Paris (default: the list's campaign's timezone)",
+    )
 
 
 SCHEDULE_RESULT = {
@@ -216,11 +221,12 @@ async def put_recycle_schedule(call: Call) -> web.Response:
     body = call.body_as(ScheduleBody)
     list_id = call.path_id("list_id")
     try:
+        zone = body.zone if body.zone is not None else await list_campaign_zone(call.db, list_id)
         schedule = RecycleSchedule(
             tuple(RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in body.rules),
             None if body.every_minutes is None else timedelta(minutes=body.every_minutes),
             body.at,
-            body.zone,
+            zone,
         )
         await set_recycle_schedule(call.db, list_id, schedule, call.now(), actor=call.user.name)
     except ScheduleError as exc:

@@ -1,4 +1,5 @@
-// Scheduled recycling on the lists page: a list's schedule (the rules chosen in the rules table, every N hours),
+// Scheduled recycling on the lists page: a list's schedule (the rules chosen in the rules table, every N hours or at
+// the times of day of a crontab line read in a zone: the campaign's unless one is given),
 // with the dry-run count before it is saved and what each saved schedule did last.
 import { api, el, when } from "./common.js";
 import { t, tn, word } from "./i18n.js";
@@ -29,6 +30,14 @@ async function load() {
   $("schedules-table").tBodies[0].replaceChildren(...data.items.filter((l) => l.recycle_schedule).map(scheduleRow));
 }
 
+const atTimes = () => $("schedule-kind-at").checked;
+
+function showKind() {
+  $("schedule-at-fields").hidden = !atTimes();
+  $("schedule-every").disabled = atTimes();
+  if (!atTimes()) $("schedule-at-error").textContent = "";
+}
+
 function rulesOrSay() {
   const rules = chosenRules();
   if (!rules.length) say(t("Choose at least one rule"));
@@ -47,12 +56,25 @@ async function count() {
 async function save() {
   const rules = rulesOrSay();
   if (!rules.length || !listId()) return;
-  const every_minutes = Math.round(60 * Number($("schedule-every").value || 0));
+  const body = { rules };
+  if (atTimes()) {
+    body.at = $("schedule-at").value.trim();
+    const zone = $("schedule-zone").value.trim();
+    if (zone) body.zone = zone;
+  } else body.every_minutes = Math.round(60 * Number($("schedule-every").value || 0));
+  $("schedule-at-error").textContent = "";
   try {
-    const r = await api("PUT", `/api/lead-lists/${listId()}/recycle-schedule`, { rules, every_minutes });
-    say(el("p", { id: "schedule-count" }, t("Saved: next run {at}", { at: when(r.schedule.next_run_at) }) + " · " +
+    const r = await api("PUT", `/api/lead-lists/${listId()}/recycle-schedule`, body);
+    const s = r.schedule;
+    const next = s.at ? t("Saved: next run {at} ({zone})", { at: when(s.next_run_at), zone: s.zone })
+      : t("Saved: next run {at}", { at: when(s.next_run_at) });
+    say(el("p", { id: "schedule-count" }, next + " · " +
       tn("{n} lead would be recycled now", "{n} leads would be recycled now", r.would_recycle)));
-  } catch (err) { say(err.message); }
+  } catch (err) {
+    // A line or zone the API refuses (422): its problem text next to the field, so it can be corrected there.
+    if (atTimes() && err.status === 422) { $("schedule-at-error").textContent = err.message; say(); }
+    else say(err.message);
+  }
   await load();
 }
 
@@ -65,6 +87,9 @@ async function remove() {
   await load();
 }
 
+$("schedule-kind-every").addEventListener("change", showKind);
+$("schedule-kind-at").addEventListener("change", showKind);
+showKind();
 $("btn-schedule-count").onclick = count;
 $("btn-schedule-save").onclick = save;
 $("btn-schedule-remove").onclick = remove;
