@@ -540,7 +540,7 @@ class PacingStats:
     def record_attempt(
         self, ring_seconds: float, live: bool, *, hour: int | None = None, history: LeadHistory | None = None
     ) -> None:
-        """A dial's fate; ``hour`` (0–23, the caller's clock: the hour of day it was placed) and the lead's
+        """A dial's fate; ``hour`` (0–23: the called party's local hour it was placed in) and the lead's
         ``history`` feed the answer rate by hour and by lead history (:meth:`answer_rate`)."""
         self.answer_rates.add(live, hour, history)  # before the recent rate moves (its shrinkage target)
         self.live_share.add(live)
