@@ -202,11 +202,12 @@ class PacingSnapshot:
     inbound: InboundLoad = field(default_factory=InboundLoad)
     max_new_calls: int | None = None  # trunk/lead supply limit the runner imposes (None = no limit)
     load: CallLoad | None = None
-    # The hour of day (0–23, on the caller's clock) new calls go out in: their answer rate is the hour's
-    # (``PacingStats.answer_rate``). None: the campaign's recent rate.
+    # The hour of day (0–23) new calls beyond ``next_answer_rates`` go out in, the called party's local hour (the
+    # daemon's runner: dialer.runner.lookahead): their answer rate is the hour's (``PacingStats.answer_rate``).
+    # None: the campaign's recent rate.
     hour_of_day: int | None = None
-    # The expected live answers per dial of the next leads to be dialled, in order (by their history); calls
-    # beyond them at the hour's rate.
+    # The expected live answers per dial of the next leads to be dialled, in order (by their history and local
+    # hour); calls beyond them at the hour's rate.
     next_answer_rates: Sequence[float] = ()
 
     def __post_init__(self) -> None:

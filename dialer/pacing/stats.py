@@ -77,6 +77,38 @@ class BinnedDistribution:
         return self.bin_seconds * (sum(1.0 - c for c in table[:-1]) + tail)
 
 
+class _ForgettingCounts:
+    """A histogram whose sample ``i`` weighs ``growth**i`` (growth = 2^(1/half_life)): the newest ``half_life``
+    samples carry half the mass. Weights grow rather than old counts shrink (one add per sample, no decay pass);
+    everything is rescaled before the weights overflow. A bin index past the end counts in the last bin."""
+
+    __slots__ = ("counts", "growth", "mass", "samples", "weight")
+
+    def __init__(self, bins: int, half_life: float) -> None:
+        self.counts = [0.0] * bins
+        self.growth = 2.0 ** (1.0 / half_life)
+        self.weight = 1.0  # weight of the next sample
+        self.mass = 0.0  # sum of data weights
+        self.samples = 0
+
+    def add(self, index: int) -> None:
+        last = len(self.counts) - 1
+        self.counts[index if index < last else last] += self.weight
+        self.mass += self.weight
+        self.weight *= self.growth
+        if self.weight > 1e100:
+            scale = 1.0 / self.weight
+            self.counts = [c * scale for c in self.counts]
+            self.mass *= scale
+            self.weight = 1.0
+        self.samples += 1
+
+    @property
+    def effective_samples(self) -> float:
+        """The data's weight in newest-sample units (saturates near half_life / ln 2)."""
+        return self.mass / self.weight
+
+
 class EmpiricalDistribution(BinnedDistribution):
     """A forgetting histogram on ``[0, bins × bin_seconds)`` plus an overflow bin, shrunk towards a prior.
 
@@ -87,17 +119,13 @@ class EmpiricalDistribution(BinnedDistribution):
 
     __slots__ = (
         "_cdf",
-        "_counts",
-        "_growth",
-        "_mass",
+        "_data",
         "_prior",
         "_since_refresh",
-        "_weight",
         "bin_seconds",
         "bins",
         "prior_weight",
         "refresh_every",
-        "samples",
         "version",
     )
 
@@ -115,48 +143,37 @@ class EmpiricalDistribution(BinnedDistribution):
         edges = [prior_cdf(i * bin_seconds) for i in range(bins + 1)]
         self._prior = [edges[i + 1] - edges[i] for i in range(bins)] + [1.0 - edges[-1]]
         self.prior_weight = prior_weight
-        self._counts = [0.0] * (bins + 1)
-        self._growth = 2.0 ** (1.0 / half_life)
-        self._weight = 1.0  # weight of the next sample
-        self._mass = 0.0  # sum of data weights
+        self._data = _ForgettingCounts(bins + 1, half_life)
         self.refresh_every = refresh_every
         self._since_refresh = 0
         self._cdf: list[float] | None = None
-        self.samples = 0
         self.version = 0
 
     def add(self, x: float) -> None:
-        b = int(x / self.bin_seconds) if x > 0.0 else 0
-        if b > self.bins:
-            b = self.bins
-        self._counts[b] += self._weight
-        self._mass += self._weight
-        self._weight *= self._growth
-        if self._weight > 1e100:
-            scale = 1.0 / self._weight
-            self._counts = [c * scale for c in self._counts]
-            self._mass *= scale
-            self._weight = 1.0
-        self.samples += 1
+        self._data.add(int(x / self.bin_seconds) if x > 0.0 else 0)
         self._since_refresh += 1
         # Rebuild often while the data is young, every ``refresh_every`` samples once it is mature.
         if self._cdf is not None and self._since_refresh >= min(self.refresh_every, max(10, self.samples // 4)):
             self._cdf = None
 
     @property
+    def samples(self) -> int:
+        return self._data.samples
+
+    @property
     def effective_samples(self) -> float:
         """The data's weight measured in newest-sample units (saturates near half_life / ln 2)."""
-        return self._mass / self._weight
+        return self._data.effective_samples
 
     def cdf_table(self) -> list[float]:
         """``table[i]`` = P(X ≤ i × bin_seconds) for i = 0 … bins (the overflow bin's mass is above the end)."""
         if self._cdf is None:
-            data_weight = self._mass / self._weight
-            total = self.prior_weight + data_weight
+            data = self._data
+            total = self.prior_weight + data.effective_samples
             a = self.prior_weight / total
-            b = (1.0 / self._weight) / total
+            b = (1.0 / data.weight) / total
             acc, table = 0.0, [0.0]
-            for prior, count in zip(self._prior[:-1], self._counts[:-1], strict=True):
+            for prior, count in zip(self._prior[:-1], data.counts[:-1], strict=True):
                 acc += a * prior + b * count
                 table.append(acc)
             self._cdf = table
@@ -176,18 +193,14 @@ class ShrunkDistribution(BinnedDistribution):
 
     __slots__ = (
         "_cdf",
-        "_counts",
-        "_growth",
-        "_mass",
+        "_data",
         "_since_refresh",
         "_team_version",
-        "_weight",
         "bin_seconds",
         "bins",
         "coarsen",
         "prior_weight",
         "refresh_every",
-        "samples",
         "team",
         "version",
     )
@@ -205,49 +218,38 @@ class ShrunkDistribution(BinnedDistribution):
         self.bins, self.bin_seconds = team.bins, team.bin_seconds
         self.coarsen = coarsen
         self.prior_weight = prior_weight
-        self._counts = [0.0] * (team.bins // coarsen + 1)
-        self._growth = 2.0 ** (1.0 / half_life)
-        self._weight = 1.0
-        self._mass = 0.0
+        self._data = _ForgettingCounts(team.bins // coarsen + 1, half_life)
         self.refresh_every = refresh_every
         self._since_refresh = 0
         self._cdf: list[float] | None = None
         self._team_version = -1
-        self.samples = 0
         self.version = 0
 
     def add(self, x: float) -> None:
-        last = len(self._counts) - 1
-        b = int(x / (self.team.bin_seconds * self.coarsen)) if x > 0.0 else 0
-        self._counts[b if b < last else last] += self._weight
-        self._mass += self._weight
-        self._weight *= self._growth
-        if self._weight > 1e100:
-            scale = 1.0 / self._weight
-            self._counts = [c * scale for c in self._counts]
-            self._mass *= scale
-            self._weight = 1.0
-        self.samples += 1
+        self._data.add(int(x / (self.team.bin_seconds * self.coarsen)) if x > 0.0 else 0)
         self._since_refresh += 1
         if self._cdf is not None and self._since_refresh >= min(self.refresh_every, max(5, self.samples // 4)):
             self._cdf = None
 
     @property
+    def samples(self) -> int:
+        return self._data.samples
+
+    @property
     def effective_samples(self) -> float:
-        return self._mass / self._weight
+        return self._data.effective_samples
 
     def cdf_table(self) -> list[float]:
         team = self.team.cdf_table()
         if self._cdf is None or self._team_version != self.team.version:
-            data_weight = self._mass / self._weight
-            total = self.prior_weight + data_weight
+            mine = self._data
+            total = self.prior_weight + mine.effective_samples
             a = self.prior_weight / total
-            b = (1.0 / self._weight) / total / self.coarsen
-            counts, c = self._counts, self.coarsen
+            b = (1.0 / mine.weight) / total / self.coarsen
+            counts, c = mine.counts, self.coarsen
             acc, table = 0.0, [0.0]
             for i in range(self.team.bins):
-                data = counts[i // c] if i // c < len(counts) - 1 else 0.0
-                acc += b * data
+                acc += b * (counts[i // c] if i // c < len(counts) - 1 else 0.0)
                 table.append(a * team[i + 1] + acc)
             self._cdf = table
             self._team_version = self.team.version
@@ -538,7 +540,7 @@ class PacingStats:
     def record_attempt(
         self, ring_seconds: float, live: bool, *, hour: int | None = None, history: LeadHistory | None = None
     ) -> None:
-        """A dial's fate; ``hour`` (0–23, the caller's clock: the hour of day it was placed) and the lead's
+        """A dial's fate; ``hour`` (0–23: the called party's local hour it was placed in) and the lead's
         ``history`` feed the answer rate by hour and by lead history (:meth:`answer_rate`)."""
         self.answer_rates.add(live, hour, history)  # before the recent rate moves (its shrinkage target)
         self.live_share.add(live)

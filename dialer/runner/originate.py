@@ -19,10 +19,10 @@ from dialer.calls.tracker import CallUpdate, OriginateRecord
 from dialer.campaign.config import CampaignConfig
 from dialer.contract import AGENT_VARIABLE, AMD_VARIABLE, CAMPAIGN_VARIABLE, OUTBOUND_CONTEXT, QUEUE_VARIABLE
 from dialer.logging import get_logger
-from dialer.pacing.stats import LeadHistory
 from dialer.recording.consent import consent_required
 from dialer.recording.service import originate_variables
 from dialer.runner.inflight import InFlightCall
+from dialer.runner.lookahead import LeadPacing, lead_pacing, local_hour
 from dialer.runner.state import CampaignContext
 from dialer.store.attempts import AttemptStart
 from dialer.store.leads import LeadRecord
@@ -66,7 +66,8 @@ class Originator:
         self.sending: set[asyncio.Task[bool]] = set()  # Originates written, waiting for their "queued" answer
         self._seq = itertools.count(1)
         self._key = uuid.uuid4().hex[:8]
-        self._histories: dict[str, LeadHistory] = {}  # by ActionID: the lead's history, from the claim to the send
+        # By ActionID, from the claim to the send: the lead's history and zone (what its answer rate is learnt by).
+        self._leads: dict[str, LeadPacing] = {}
         # Channel variables every Originate of the campaign carries besides the contract's (an agentless runner's
         # flow and FastAGI address: dialer.runner.agentless).
         self.extra_variables: dict[str, str] = {}
@@ -74,8 +75,8 @@ class Originator:
     def attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
         """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""
         key = f"{self._key}-{next(self._seq)}"
-        self._histories[f"orig-{key}"] = LeadHistory(lead.attempts + 1, lead.last_outcome)
         config = self.ctx.config
+        self._leads[f"orig-{key}"] = lead_pacing(lead, config)
         return AttemptStart(
             lead_id=lead.id,
             campaign_id=self.ctx.campaign_id,
@@ -121,7 +122,7 @@ class Originator:
         server = ctx.pool.choose(now, only=target)
         action_id = start.action_id or fallback_action_id(attempt_id)
         channel_id = start.channel_id or f"dialer-{attempt_id}"
-        history = self._histories.pop(action_id, None)
+        lead = self._leads.pop(action_id, None)
         if server is None:
             await self.unsent(attempt_id, "no trunk room")
             return False
@@ -148,7 +149,9 @@ class Originator:
             channel_id=channel_id,
         )
         record = tracking_record(config, attempt_id, start.phone, dial, action_id, channel_id, now)
-        hour = datetime.fromtimestamp(now, UTC).hour  # the hour of day (UTC) the answer rate is learnt by
+        # The called party's local hour and the lead's history: what the answer rate is learnt and predicted by.
+        hour = local_hour(now, lead.zone) if lead is not None else local_hour(now, config.timezone)
+        history = lead.history if lead is not None else None
         ctx.in_flight.add(
             InFlightCall(
                 attempt_id,

@@ -16,10 +16,13 @@ from structlog.contextvars import bind_contextvars
 from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.pacing import InboundLoad, PacingDecision, PacingMode, PacingSnapshot, decide
+from dialer.runner.lookahead import Lookahead
 from dialer.runner.originate import Originator
 from dialer.runner.state import CampaignContext, RunnerState, WhyNotDialing
 from dialer.runner.why_not import paced_reason, state_reason
-from dialer.store.lifecycle import claim_and_start_attempts
+from dialer.store.claim import upcoming_leads
+from dialer.store.leads import LeadRecord
+from dialer.store.lifecycle import claim_and_start_attempts, claim_order
 
 log = get_logger(__name__)
 
@@ -47,6 +50,31 @@ class PacingLoop:
         # perf_counter() when an agent of this campaign became free, until the next step's first Originate is written.
         self.free_since: float | None = None
         self.on_originate_latency: Callable[[float], None] | None = None  # seconds, agent free -> Originate written
+        # The next leads the claims will take: their answer rates (history, local hour) are the pacer's input.
+        self.lookahead = Lookahead(lambda: self.ctx.config, self.read_upcoming)
+
+    async def read_upcoming(self, limit: int, wall: datetime) -> list[LeadRecord]:
+        ctx = self.ctx
+        return await upcoming_leads(
+            ctx.db,
+            campaign_id=ctx.campaign_id,
+            limit=limit,
+            now=wall,
+            order=claim_order(ctx.config),
+            agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
+        )
+
+    async def look_ahead(self, now: float) -> None:
+        """Predictive pacing only: refresh the next leads (their histories and zones). A failed read leaves the
+        last one in place (the pacer then counts those leads, or the hour's rate beyond them)."""
+        ctx = self.ctx
+        if ctx.settings.mode is not PacingMode.PREDICTIVE:
+            return
+        wanted = 2 * len(ctx.agents.registry.in_queue(ctx.config.queue)) + 20
+        try:
+            await self.lookahead.refresh(now, wanted)
+        except Exception:
+            log.warning("lookahead_read_failed", campaign=ctx.name, exc_info=True)
 
     def agent_freed(self) -> None:
         """An agent of the campaign became free: the latency to the next Originate runs from now."""
@@ -85,7 +113,10 @@ class PacingLoop:
             load=ctx.in_flight.load(now, server),
             inbound=self.inbound(ctx.config.queue, server),
             max_new_calls=ctx.pool.room(now) if server is None else ctx.pool.get(server).gate.room(now),
-            hour_of_day=datetime.fromtimestamp(now, UTC).hour,  # the answer rate by hour (UTC, as the calls learn it)
+            # New calls' answer rates: the next leads' own (history, the called party's local hour), the hour's
+            # beyond them (dialer.runner.lookahead; each call placed learns by the same keys).
+            hour_of_day=self.lookahead.hour_beyond(now),
+            next_answer_rates=self.lookahead.answer_rates(ctx.stats, now),
         )
 
     def decide_per_server(self, now: float) -> list[tuple[str | None, PacingDecision]]:
@@ -117,6 +148,7 @@ class PacingLoop:
             # Calls its previous owner left up count in the pacing (agents, calls in flight): match them first.
             ctx.why_not = WhyNotDialing("adopting", M_("looking for calls the campaign's previous owner left up"))
             return 0
+        await self.look_ahead(now)
         decisions = self.decide_per_server(now)
         self.last_decisions = {name: d.calls for name, d in decisions if name is not None}
         decision = max((d for _, d in decisions), key=lambda d: d.calls)
@@ -139,6 +171,7 @@ class PacingLoop:
             start=lambda lead: self.originator.attempt_start(lead, wall),
             agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
         )
+        self.lookahead.claimed([lead.id for lead in batch.leads])
         if not batch.leads:
             breakdown = dict(batch.set_aside)
             code = "window_closed" if breakdown.get("window_closed") else "no_leads"

@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement, Select, Subquery
 from sqlalchemy.sql.dml import Update
 
 from dialer.lists.mix import ListSetting, plan_claim
@@ -90,7 +90,7 @@ def _in_lists() -> ColumnElement[bool]:
 
 
 def _branch(
-    status: str, rank: int, weight: float, *, pg: bool, by_list: bool = False
+    status: str, rank: int, weight: float, *, pg: bool, by_list: bool = False, lock: bool = True
 ) -> Select[tuple[int, int, float]]:
     c = leads_t.c
     scan = (
@@ -111,7 +111,7 @@ def _branch(
     if status == CALLBACK:
         # A callback promised by one agent waits for that agent; "anyone" callbacks go to whoever is free.
         scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(bindparam("agents", expanding=True)))
-    if pg:
+    if pg and lock:
         scan = scan.with_for_update(skip_locked=True)
     sub = scan.subquery()
     # Position of the row inside its status, scaled by the status' share: merging on this key interleaves
@@ -134,13 +134,10 @@ _on_dnc = exists(
 )
 
 
-@lru_cache(maxsize=64)
-def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False) -> Update:
-    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until (and
-    p_lists, p_unlisted when ``by_list``: only leads of those lists, see :mod:`dialer.lists.mix`).
-    ``callbacks_only``: only due callbacks.
-
-    Built once per ordering and dialect (SQLAlchemy then reuses its compiled form)."""
+def _candidates(
+    order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False, lock: bool = True
+) -> tuple[Subquery, tuple[ColumnElement[Any], ...]]:
+    """The due candidates of every status and the claim's order over them."""
     cb_rank = 0 if order.callbacks_first else 1
     if order.new_share is None:
         weights = {CALLBACK: 1.0, NEW: 1.0, RETRY: 1.0}
@@ -148,7 +145,7 @@ def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callb
         share = min(max(order.new_share, 1e-6), 1 - 1e-6)
         weights = {CALLBACK: 1.0, NEW: share, RETRY: 1 - share}
     branches = [
-        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, by_list=by_list)
+        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, by_list=by_list, lock=lock)
         for status in ((CALLBACK,) if callbacks_only else (CALLBACK, NEW, RETRY))
     ]
     candidates = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
@@ -157,6 +154,44 @@ def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callb
         ordering = (candidates.c.rank, candidates.c.priority.desc(), candidates.c.next_dialable_at)
     else:
         ordering = (candidates.c.rank, candidates.c.slot, candidates.c.priority.desc())
+    return candidates, ordering
+
+
+@lru_cache(maxsize=16)
+def upcoming_statement(order: ClaimOrder, *, pg: bool) -> Select[Any]:
+    """The leads the next claims would take, in the claim's order, read without claiming or locking them;
+    parameters: p_campaign, limit, now, agents. Over the whole campaign (a lead-list mix is not applied)."""
+    candidates, ordering = _candidates(order, pg=pg, lock=False)
+    return (
+        select(*leads_t.c)
+        .join_from(candidates, leads_t, leads_t.c.id == candidates.c.id)
+        .order_by(*ordering)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+async def upcoming_leads(
+    db: Database, *, campaign_id: int, limit: int, now: datetime, order: ClaimOrder, agents: Collection[str] = ()
+) -> list[LeadRecord]:
+    """Up to ``limit`` due leads in the order the next claims would take them, neither claimed nor locked (the
+    pacer's look-ahead: their histories and zones)."""
+    if limit <= 0:
+        return []
+    params = {"p_campaign": campaign_id, "limit": limit, "now": now, "agents": list(agents)}
+    async with db.read() as conn:
+        statement = upcoming_statement(order, pg=conn.dialect.name == "postgresql")
+        rows = (await conn.execute(statement, params)).mappings().all()
+    return [lead_record(r) for r in rows]
+
+
+@lru_cache(maxsize=64)
+def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False) -> Update:
+    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until (and
+    p_lists, p_unlisted when ``by_list``: only leads of those lists, see :mod:`dialer.lists.mix`).
+    ``callbacks_only``: only due callbacks.
+
+    Built once per ordering and dialect (SQLAlchemy then reuses its compiled form)."""
+    candidates, ordering = _candidates(order, pg=pg, by_list=by_list, callbacks_only=callbacks_only)
     chosen = select(candidates.c.id).order_by(*ordering).limit(bindparam("limit", type_=Integer()))
     c = leads_t.c
     return (

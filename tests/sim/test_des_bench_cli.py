@@ -70,7 +70,7 @@ def test_bench_pacing_full_ends_with_one_summary_row_per_cell(tmp_path: Path) ->
         app,
         [
             "bench", "pacing", "--full", "--scenario", str(scenario), "--seeds", "2", "--seed", "3",
-            "--policy", "ev-tuned", "--policy", "ours", "--jobs", "2",
+            "--policy", "ev-tuned", "--policy", "ours", "--jobs", "2", "--hours", "0.2",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -82,3 +82,4 @@ def test_bench_pacing_full_ends_with_one_summary_row_per_cell(tmp_path: Path) ->
     assert len(rows) == 1
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert cells[1:3] == ["2", "0.2"]
+    assert cells[3].endswith("partial")  # 0.2 h runs hold no full 24 h window

@@ -21,6 +21,7 @@ def _window_with(stats: PacingStats, live: int, abandons: int, now: float = 1000
         stats.window.add(now, i < abandons)
 
 
+@settings(deadline=None)  # behaviour, not timing
 @given(
     abandons=st.floats(0, 500),
     live=st.floats(0, 20000),
@@ -160,7 +161,7 @@ def test_the_false_positive_estimate_moves_the_pacer_and_the_report_by_the_same_
     assert math.isclose(stats.window.rate(), expected, rel_tol=1e-9, abs_tol=1e-12)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # behaviour, not timing (a loaded machine)
 @given(
     queue_abandons=st.integers(0, 300),
     live=st.integers(0, 20000),
