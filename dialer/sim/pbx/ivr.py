@@ -547,7 +547,12 @@ class IvrCall:
             self.engine.set_var(o, words[2], words[3])
             return "200 result=1"
         if verb == "STREAM FILE" and len(words) >= 3:
-            return await self._stream(words[2], words[3] if len(words) > 3 else "")
+            reply = await self._stream(words[2], words[3] if len(words) > 3 else "")
+            if self.call.stage is not Stage.ENDED:
+                # res_agi's handle_streamfile, after its reply: res ? "FAILED" : "SUCCESS" (a key or -1 is FAILED)
+                played = reply.startswith("200 result=0 ")
+                self.engine.set_var(o, "PLAYBACKSTATUS", "SUCCESS" if played else "FAILED")
+            return reply
         if verb == "GET DATA" and len(words) >= 3:
             timeout = float(words[3]) / 1000 if len(words) > 3 else 5.0
             max_digits = int(words[4]) if len(words) > 4 else 1

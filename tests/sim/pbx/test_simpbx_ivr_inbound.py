@@ -35,8 +35,8 @@ IVR_LEG = f"{CALLER};2"  # the ;2 half, which runs dialer-inbound,ivr
 
 def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
     """The IVR channel's (``uniqueid``) dialplan steps (where: context, extension, priority) from dialer-inbound,ivr
-    on (the lab's caller and the simulated one reach it by different routes), its state changes, AGI commands,
-    UserEvents (with their fields) and Hangup, in order."""
+    on (the lab's caller and the simulated one reach it by different routes), its state changes, AGI commands (and
+    the PLAYBACKSTATUS a STREAM FILE sets), UserEvents (with their fields) and Hangup, in order."""
     out: list[str] = []
     for m in messages:
         if m.get("Uniqueid") != uniqueid:
@@ -47,6 +47,8 @@ def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
                 continue
             where = f"{m['Context']},{m['Exten']},{m['Priority']}"
             out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})"))
+        elif event == "VarSet" and m.get("Variable") == "PLAYBACKSTATUS":  # STREAM FILE sets it (res_agi)
+            out.append(f"VarSet PLAYBACKSTATUS={m['Value']}")
         elif event == "Newstate":
             out.append(f"Newstate {m['ChannelStateDesc']}")
         elif not out:
@@ -157,6 +159,8 @@ async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded
         "dialer-inbound,ivr,2 Goto(dialer-ivr,s,1)",
     ]
     assert simulated[-1] == "Hangup 16"
+    hold = simulated.index('AGI: STREAM FILE dialer/ivr/inbound/hold ""')
+    assert simulated[hold + 1] == "VarSet PLAYBACKSTATUS=SUCCESS"
     ((info, result),) = results
     assert info.attempt is None
     assert result.path == ("welcome", "find", "menu", "agent")
