@@ -342,11 +342,8 @@ class IvrCall:
         self._agi()
 
     def _watch(self, event: str, headers: Headers) -> None:
-        if event not in ("Hangup", "AgentConnect") or ("Uniqueid", self.o.uniqueid) not in headers:
-            return
-        if event == "AgentConnect":
-            # app_queue (setinterfacevar) sets MEMBERINTERFACE just before it bridges the caller to the member
-            self.o.variables["MEMBERINTERFACE"] = dict(headers).get("Interface", "")
+        # (MEMBERINTERFACE, which /ivr-end reads, is the queue's: setinterfacevar, dialer.sim.pbx.queues)
+        if event != "Hangup" or ("Uniqueid", self.o.uniqueid) not in headers:
             return
         self.engine.emit_hooks.remove(self._watch)
         if self.h_ran:

@@ -36,7 +36,8 @@ IVR_LEG = f"{CALLER};2"  # the ;2 half, which runs dialer-inbound,ivr
 def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
     """The IVR channel's (``uniqueid``) dialplan steps (where: context, extension, priority) from dialer-inbound,ivr
     on (the lab's caller and the simulated one reach it by different routes), its state changes, AGI commands (and
-    the PLAYBACKSTATUS a STREAM FILE sets), UserEvents (with their fields) and Hangup, in order."""
+    the PLAYBACKSTATUS a STREAM FILE sets), its queue events and the MEMBER* variables the queue sets, UserEvents
+    (with their fields) and Hangup, in order."""
     out: list[str] = []
     for m in messages:
         if m.get("Uniqueid") != uniqueid:
@@ -47,8 +48,13 @@ def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
                 continue
             where = f"{m['Context']},{m['Exten']},{m['Priority']}"
             out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})"))
-        elif event == "VarSet" and m.get("Variable") == "PLAYBACKSTATUS":  # STREAM FILE sets it (res_agi)
-            out.append(f"VarSet PLAYBACKSTATUS={m['Value']}")
+        elif event == "VarSet" and (m.get("Variable") == "PLAYBACKSTATUS" or m["Variable"].startswith("MEMBER")):
+            # STREAM FILE sets PLAYBACKSTATUS (res_agi); the queue the member's figures (setinterfacevar)
+            # (the name and kind of member are the setup's: the lab added a dynamic member with no name)
+            value = "" if m["Variable"] in ("MEMBERNAME", "MEMBERDYNAMIC") else f"={m['Value']}"
+            out.append(normalise(f"VarSet {m['Variable']}{value}"))
+        elif event in ("QueueCallerJoin", "QueueCallerLeave", "AgentConnect"):
+            out.append(event)
         elif event == "Newstate":
             out.append(f"Newstate {m['ChannelStateDesc']}")
         elif not out:
