@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +68,8 @@ class Scenario:
     description: str
     steps: tuple[Step, ...]
     ivr_flow: str | None = None  # campaigns/ivr/<flow>.toml: the recording runs the dialer's FastAGI server
+    # the accounts table the flow's lookups read during the recording (TableActions: account -> its fields)
+    ivr_accounts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 class RecordingError(RuntimeError):
@@ -138,6 +141,9 @@ def ivr_originate(number: str, action_id: str, flow: str, *, channel_id: str) ->
 
 QUEUE = "outbound-agents"
 INBOUND_QUEUE = "inbound-sales"
+# ivr-inbound: the account [lab-inbound-ivr-caller] keys (found in the recording's table) and the agent who takes it
+IVR_INBOUND_ACCOUNT = "1234"
+IVR_INBOUND_AGENT = "Local/agentfx6@lab-agents"
 # The recording's own agents (asterisk/lab [lab-agents] auto-answers "_age[n]t."), added for the session only.
 AGENTS = tuple(f"Local/agentfx{n}@lab-agents" for n in (1, 2, 3))
 
@@ -565,6 +571,34 @@ SCENARIOS: dict[str, Scenario] = {
                 limit=90.0,
             ),
             ivr_flow="reminder",
+        ),
+        Scenario(
+            "ivr-inbound",
+            "an inbound caller (Local/s@lab-inbound-ivr, [lab-inbound-ivr-caller]) enters dialer-inbound,ivr: the "
+            "dialer's FastAGI server runs the inbound flow, the caller keys account 1234# (found), then 0 at the menu, "
+            "and an auto-answering member of inbound-sales takes the call with the flow's context",
+            _session(
+                _h(
+                    ("Action", "Originate"),
+                    ("Channel", "Local/s@lab-inbound-ivr"),
+                    ("Context", "lab-inbound-ivr-caller"),
+                    ("Exten", "s"),
+                    ("Priority", "1"),
+                    ("CallerID", '"Customer" <5550199>'),
+                    ("Async", "true"),
+                    ("Variable", "_DIALER_FASTAGI={fastagi}"),
+                    ("Variable", "LAB_PATIENCE=20"),
+                    ("ChannelId", "fixture-ivr-in-1"),
+                    ("ActionID", "ivr-in-1"),
+                ),
+                members=((INBOUND_QUEUE, IVR_INBOUND_AGENT),),
+                quiet=3.0,
+                limit=90.0,
+            ),
+            ivr_flow="inbound",
+            ivr_accounts={
+                IVR_INBOUND_ACCOUNT: {"account": IVR_INBOUND_ACCOUNT, "name": "Ann Lee", "balance": "120.00"}
+            },
         ),
     )
 }

@@ -52,7 +52,7 @@ async def _record(
     if scenario.ivr_flow is None:
         return await record(scenario, host, port, username, secret, target, version=version)
     flow = load_flow(Path("campaigns/ivr") / f"{scenario.ivr_flow}.toml")
-    service = IvrAgiService({flow.name: flow}, TableActions(), _discard, lambda: datetime.now(UTC))
+    service = IvrAgiService({flow.name: flow}, TableActions(scenario.ivr_accounts), _discard, lambda: datetime.now(UTC))
     server = FastAgiServer("127.0.0.1", 0, service.routes)
     await server.start()
     try:

@@ -49,6 +49,7 @@ class InboundCall(PairCall):
         self.request = request
         self.queue_timeout = queue_timeout
         self.record: InboundRecord | None = None
+        self.patience_timer: Timer | None = None
 
     def start(self) -> None:
         e = self.engine
@@ -69,7 +70,18 @@ class InboundCall(PairCall):
         e.local_bridge(customer, queue_side, ctx, self.exten)
         e.emit("DialBegin", "call,all", [*e.snapshot(customer, "Dest"), ("DialString", f"{self.exten}@{ctx}")])
         e.step(queue_side, "NoOp", f"SIM inbound call from {self.caller_num}", priority=1)
+        enter = INBOUND_ENTRIES.get(self.exten)
+        if enter is not None and enter(self):
+            return  # another context took the caller and answers it (dialer-inbound,ivr: dialer.sim.pbx.ivr)
         e.step(queue_side, "Answer", "", priority=2)
+        self.answer()
+        # Answer() waits for media (~0.5 s) before the next priority runs.
+        self.later(0.5, self._queue)
+
+    def answer(self) -> None:
+        """``Answer()`` on ;2: both halves Up, the customer's dial answered, the Originate's response."""
+        e, customer, queue_side, req = self.engine, self.far_side, self.queue_side, self.request
+        assert customer is not None, "answer() runs after start() made the pair"
         e.set_state(queue_side, ChannelState.UP)
         e.set_state(customer, ChannelState.UP)
         e.device_state(customer.device, "INUSE")
@@ -95,16 +107,10 @@ class InboundCall(PairCall):
             )
         e.device_state(customer.device, "INUSE")
         self.stage = Stage.ANSWERED
-        self.patience_timer: Timer | None = None
         if self.patience != NEVER:
             self.patience_timer = self.later(self.patience, self.far_hangs_up_by_customer)
-        # Answer() waits for media (~0.5 s) before the next priority runs.
-        self.later(0.5, self._queue)
 
     def _queue(self) -> None:
-        enter = INBOUND_ENTRIES.get(self.exten)
-        if enter is not None and enter(self):
-            return  # another context took the caller (dialer-inbound,ivr: the IVR, dialer.sim.pbx.ivr)
         self.enter_queue(self.queue_name, self.queue_timeout, f"{self.queue_name},r,,,{self.queue_timeout:g}")
 
     def far_hangs_up_by_customer(self) -> None:

@@ -77,7 +77,10 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 AGI_VERSION = "22.5.2"
-INBOUND_IVR_EXTEN = "ivr"  # dialer-inbound's IVR extension (asterisk/extensions.conf)
+INBOUND_CONTEXT = "dialer-inbound"  # the shipped dialplan's inbound context (asterisk/extensions.conf)
+INBOUND_IVR_EXTEN = "ivr"  # dialer-inbound's IVR extension
+# [dialer-ivr]'s labels: s,n(flow) after the AMD steps (priorities 5-10), s,n(agi), s,n(done)
+FLOW_PRIORITY, AGI_PRIORITY, DONE_PRIORITY = 11, 12, 24
 DEFAULT_MAX_WAIT = "30"
 CLOSED_POLL_SECONDS = 0.5  # real seconds between looks at a stopped PBX while a command waits
 
@@ -239,6 +242,8 @@ class IvrCall:
             priority=1,
         )
         self._step("Answer")
+        if isinstance(self.call, InboundCall):
+            self.call.answer()  # an inbound caller rang until now (an Originate's channel was answered before)
         self._stage("ANSWERED")
         amd = o.variables.get(AMD_VARIABLE, "0") == "1"
         self._step("GotoIf", f"{int(amd)}?amd:flow")
@@ -276,10 +281,9 @@ class IvrCall:
     def _flow(self) -> None:
         if self.call.stage is Stage.ENDED:
             return
-        if self.o.variables.get(STAGE_VARIABLE) == "MACHINE_MESSAGE":
-            self._step("ExecIf", f"0?Set({STAGE_VARIABLE}=IVR)")
-        else:
-            self._step("ExecIf", f"1?Set({STAGE_VARIABLE}=IVR)")
+        machine = self.o.variables.get(STAGE_VARIABLE) == "MACHINE_MESSAGE"
+        self.engine.step(self.o, "ExecIf", f"{int(not machine)}?Set({STAGE_VARIABLE}=IVR)", priority=FLOW_PRIORITY)
+        if not machine:
             if self.outbound is not None:
                 self.outbound.dialer_stage = "IVR"
                 self._outcome(Outcome.ABANDONED if self.outbound.record.abandoned else Outcome.SELF_SERVICE)
@@ -287,6 +291,7 @@ class IvrCall:
         self._agi()
 
     def _agi(self) -> None:
+        self.o.priority = AGI_PRIORITY - 1  # s,n(agi): after the flow label, or Goto(agi) from a queue timeout
         self._set(IVR_QUEUE_VARIABLE, "")
         self._set(IVR_MAX_WAIT_VARIABLE, DEFAULT_MAX_WAIT)
         self._set(IVR_CONTEXT_VARIABLE, "")
@@ -304,7 +309,7 @@ class IvrCall:
         queue = o.variables.get(IVR_QUEUE_VARIABLE, "")
         self._step("GotoIf", f"{int(queue == '')}?done")
         if not queue:
-            self._step("Hangup", "16")
+            self.engine.step(o, "Hangup", "16", priority=DONE_PRIORITY)
             self.call.dialplan_hangup(16)
             return
         self._stage("QUEUED")
@@ -337,11 +342,8 @@ class IvrCall:
         self._agi()
 
     def _watch(self, event: str, headers: Headers) -> None:
-        if event not in ("Hangup", "AgentConnect") or ("Uniqueid", self.o.uniqueid) not in headers:
-            return
-        if event == "AgentConnect":
-            # app_queue (setinterfacevar) sets MEMBERINTERFACE just before it bridges the caller to the member
-            self.o.variables["MEMBERINTERFACE"] = dict(headers).get("Interface", "")
+        # (MEMBERINTERFACE, which /ivr-end reads, is the queue's: setinterfacevar, dialer.sim.pbx.queues)
+        if event != "Hangup" or ("Uniqueid", self.o.uniqueid) not in headers:
             return
         self.engine.emit_hooks.remove(self._watch)
         if self.h_ran:
@@ -542,7 +544,12 @@ class IvrCall:
             self.engine.set_var(o, words[2], words[3])
             return "200 result=1"
         if verb == "STREAM FILE" and len(words) >= 3:
-            return await self._stream(words[2], words[3] if len(words) > 3 else "")
+            reply = await self._stream(words[2], words[3] if len(words) > 3 else "")
+            if self.call.stage is not Stage.ENDED:
+                # res_agi's handle_streamfile, after its reply: res ? "FAILED" : "SUCCESS" (a key or -1 is FAILED)
+                played = reply.startswith("200 result=0 ")
+                self.engine.set_var(o, "PLAYBACKSTATUS", "SUCCESS" if played else "FAILED")
+            return reply
         if verb == "GET DATA" and len(words) >= 3:
             timeout = float(words[3]) / 1000 if len(words) > 3 else 5.0
             max_digits = int(words[4]) if len(words) > 4 else 1
@@ -645,9 +652,11 @@ def enter_inbound_ivr(call: InboundCall) -> bool:
         return False  # no FastAGI server known: the caller queues as before
     channel = call.queue_side
     flow = callers_of(call.engine).inbound_flow
-    call.engine.step(channel, "Set", f"{IVR_FLOW_VARIABLE}={flow}", priority=channel.priority + 1)
+    # the route (the simulated DID's NoOp) goes to dialer-inbound,ivr,1 without answering: dialer-ivr answers
+    channel.context, channel.exten = INBOUND_CONTEXT, INBOUND_IVR_EXTEN
+    call.engine.step(channel, "Set", f"{IVR_FLOW_VARIABLE}={flow}", priority=1)
     call.engine.set_var(channel, IVR_FLOW_VARIABLE, flow)
-    call.engine.step(channel, "Goto", f"{IVR_CONTEXT},s,1", priority=channel.priority + 1)
+    call.engine.step(channel, "Goto", f"{IVR_CONTEXT},s,1", priority=2)
     channel.context, channel.exten, channel.priority = IVR_CONTEXT, "s", 0
     IvrCall(call, address).start()
     return True

@@ -325,6 +325,19 @@ class AgentLeg:
         e.device_state(self.member.interface, "INUSE")
         e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "ANSWER")])
         caller = self.caller
+        # setinterfacevar = yes (asterisk/queues.conf): the member's figures on the caller's channel, before this call
+        # counts (every lab trace of a queued call shows these VarSets between the DialEnd and QueueCallerLeave)
+        m = self.member
+        for name, value in (
+            ("MEMBERINTERFACE", m.interface),
+            ("MEMBERNAME", m.name),
+            ("MEMBERCALLS", str(m.calls_taken)),
+            ("MEMBERLASTCALL", str(m.last_call)),
+            ("MEMBERPENALTY", str(m.penalty)),
+            ("MEMBERDYNAMIC", str(int(m.dynamic))),
+            ("MEMBERREALTIME", "0"),
+        ):
+            e.set_var(caller.channel, name, value)
         hold = self.hold_seconds()
         self.system.leave(caller, emit_leave=True)
         e.set_var(caller.channel, "QUEUEWAIT", str(hold))

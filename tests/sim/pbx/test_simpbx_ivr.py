@@ -55,21 +55,23 @@ def steps(messages: list[dict[str, str]], channel_suffix: str) -> list[str]:
 
 
 def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
-    """The ;1 channel's (``uniqueid``) dialplan steps (h extensions included), AGI commands, UserEvents and its
-    Hangup, in order, to the end of the call: where the h extension's /ivr-end and DialerCallEnd fall against the
-    Hangup."""
+    """The ;1 channel's (``uniqueid``) dialplan steps (h extensions included), AGI commands (and the PLAYBACKSTATUS a
+    STREAM FILE sets), UserEvents and its Hangup, in order, to the end of the call: where the h extension's /ivr-end
+    and DialerCallEnd fall against the Hangup."""
     out: list[str] = []
     for m in messages:
         if m.get("Uniqueid") != uniqueid:
             continue
         event = m.get("Event")
         if event == "Newexten" and m.get("Application") != "AppDial2":
-            where = f"{m['Context']},{m['Exten']}" if m.get("Exten") == "h" else ""
-            out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})".strip()))
+            where = f"{m['Context']},{m['Exten']},{m['Priority']}"
+            out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})"))
         elif event == "AGIExecStart":
             out.append(normalise(f"AGI: {m['Command']}"))
         elif event == "UserEvent":
             out.append(f"UserEvent {m['UserEvent']}")
+        elif event == "VarSet" and m.get("Variable") == "PLAYBACKSTATUS":  # STREAM FILE sets it (res_agi)
+            out.append(f"VarSet PLAYBACKSTATUS={m['Value']}")
         elif event == "Hangup":
             out.append(f"Hangup {m['Cause']}")
     return out
@@ -272,6 +274,6 @@ async def test_an_inbound_ivr_caller_enters_an_account_and_reaches_an_agent_with
     (end,) = [e for e in events if e.get("UserEvent") == "DialerCallEnd"]
     assert end["Uniqueid"] == caller
     assert (end["Attempt"], end["Stage"], end["Agent"]) == ("", "CONNECTED", result.variables["agent"])
-    assert "dialer-ivr,h ExecIf(1?AGI(agi://{fastagi}/ivr-end))" in whole
+    assert "dialer-ivr,h,1 ExecIf(1?AGI(agi://{fastagi}/ivr-end))" in whole
     assert whole.index("AGI: GET VARIABLE MEMBERINTERFACE") < whole.index("UserEvent DialerCallEnd")
     assert whole[-1].startswith("Hangup ")

@@ -1,0 +1,174 @@
+"""dialer-inbound,ivr on the simulated PBX against the recorded Asterisk 22 session (ami-traces/lab/ivr-inbound.txt):
+an inbound caller keys account 1234# (found in the table), then 0 at the menu, and a member of inbound-sales takes
+the call -- the same dialplan steps, the same AGI commands from the dialer's own FastAGI service, the same
+UserEvents and the same end of the call (the h extension's /ivr-end, DialerCallEnd, the Hangup)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dialer.ami.fastagi import FastAgiServer
+from dialer.ami.protocol import AmiMessage
+from dialer.ami.recorder import IVR_INBOUND_ACCOUNT, SCENARIOS
+from dialer.clock import ManualClock
+from dialer.ivr.actions import TableActions
+from dialer.ivr.agi import IvrAgiService, IvrCallInfo
+from dialer.ivr.executor import FlowResult
+from dialer.ivr.flow import load_flow
+from dialer.sim.ivr import CallerBehaviour
+from dialer.sim.pbx import SimulatedPbx
+from dialer.sim.pbx.config import build_config
+from dialer.sim.pbx.ivr import IvrCallers, configure_ivr_callers, route_inbound_ivr
+from dialer.sim.pbx.probe import AmiProbe
+
+REPO = Path(__file__).resolve().parents[3]
+TRACE = REPO / "tests" / "fixtures" / "ami-traces" / "lab" / "ivr-inbound.txt"
+FLOW = REPO / "campaigns" / "ivr" / "inbound.toml"
+SCENARIO = SCENARIOS["ivr-inbound"]
+CALLER = "fixture-ivr-in-1"  # the ChannelId of the recorded Originate: the caller's ;1 half
+IVR_LEG = f"{CALLER};2"  # the ;2 half, which runs dialer-inbound,ivr
+
+
+def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
+    """The IVR channel's (``uniqueid``) dialplan steps (where: context, extension, priority) from dialer-inbound,ivr
+    on (the lab's caller and the simulated one reach it by different routes), its state changes, AGI commands (and
+    the PLAYBACKSTATUS a STREAM FILE sets), its queue events and the MEMBER* variables the queue sets, UserEvents
+    (with their fields) and Hangup, in order."""
+    out: list[str] = []
+    for m in messages:
+        if m.get("Uniqueid") != uniqueid:
+            continue
+        event = m.get("Event")
+        if event == "Newexten" and m.get("Application") != "AppDial2":
+            if not out and m.get("Context") != "dialer-inbound":
+                continue
+            where = f"{m['Context']},{m['Exten']},{m['Priority']}"
+            out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})"))
+        elif event == "VarSet" and (m.get("Variable") == "PLAYBACKSTATUS" or m["Variable"].startswith("MEMBER")):
+            # STREAM FILE sets PLAYBACKSTATUS (res_agi); the queue the member's figures (setinterfacevar)
+            # (the name and kind of member are the setup's: the lab added a dynamic member with no name)
+            value = "" if m["Variable"] in ("MEMBERNAME", "MEMBERDYNAMIC") else f"={m['Value']}"
+            out.append(normalise(f"VarSet {m['Variable']}{value}"))
+        elif event in ("QueueCallerJoin", "QueueCallerLeave", "AgentConnect"):
+            out.append(event)
+        elif event == "Newstate":
+            out.append(f"Newstate {m['ChannelStateDesc']}")
+        elif not out:
+            continue
+        elif event == "AGIExecStart":
+            out.append(normalise(f"AGI: {m['Command']}"))
+        elif event == "UserEvent":
+            fields = ",".join(f"{k}={m.get(k, '-')}" for k in ("Attempt", "Call", "Queue", "Stage", "Agent", "Cause"))
+            out.append(normalise(f"UserEvent {m['UserEvent']} {fields}"))
+        elif event == "Hangup":
+            out.append(f"Hangup {m['Cause']}")
+    return out
+
+
+def normalise(text: str) -> str:
+    """What differs between runs: the FastAGI address, the seconds spent in the flow, the agent's name."""
+    text = re.sub(r"agi://[0-9.]+:[0-9]+/", "agi://{fastagi}/", text)
+    text = re.sub(r"Local/agent\w+@(lab|sim)-agents", "{agent}", text)
+    return re.sub(r"seconds=[0-9]+", "seconds={n}", text)
+
+
+def recorded() -> list[dict[str, str]]:
+    """The recorded messages (the first of a repeated header: a UserEvent's own Context comes after the channel's)."""
+    found = []
+    for block in re.split(r"\r?\n\r?\n", TRACE.read_text(encoding="utf-8")):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            key, sep, value = line.partition(": ")
+            if sep and not line.startswith("#"):
+                fields.setdefault(key, value)
+        found.append(fields)
+    return found
+
+
+def as_dict(message: AmiMessage) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for key, value in message.headers:
+        fields.setdefault(key, value)
+    return fields
+
+
+async def inbound_call() -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, FlowResult]]]:
+    """The recorded call on the simulated PBX: the accounts table of the recording, one auto-answering member of
+    inbound-sales who talks 10 s (the lab's LAB_AGENT_TALK), a caller who keys the account, then 0, and holds on."""
+    flow = load_flow(FLOW)
+    results: list[tuple[IvrCallInfo, FlowResult]] = []
+
+    async def sink(info: IvrCallInfo, result: FlowResult) -> None:
+        results.append((info, result))
+
+    clock = ManualClock(1_795_449_600.0)
+    accounts = TableActions(SCENARIO.ivr_accounts)
+    service = IvrAgiService({flow.name: flow}, accounts, sink, lambda: datetime.fromtimestamp(clock.now(), UTC))
+    server = FastAgiServer("127.0.0.1", 0, service.routes)
+    await server.start()
+    config = build_config(agents=1, agents_queue="inbound-sales", inbound_queues=["inbound-sales"])
+    pbx = SimulatedPbx(replace(config, agent_talk_seconds=10.0), clock=clock)
+    await pbx.start()
+    account = CallerBehaviour(keys={IVR_INBOUND_ACCOUNT: 1.0}, think_seconds=(1.0, 1.0))
+    configure_ivr_callers(
+        pbx.core.engine,
+        IvrCallers(
+            behaviour=CallerBehaviour(keys={"0": 1.0}, think_seconds=(1.0, 1.0)),
+            by_prompt={"inbound/welcome": account},
+        ),
+    )
+    route_inbound_ivr(pbx.core.engine, f"127.0.0.1:{server.bound_port}")
+    probe = await AmiProbe.open(pbx.port)
+    try:
+        await probe.login()
+        await probe.send(
+            "Originate",
+            ActionID="ivr-in-1",
+            Channel="Local/ivr@sim-inbound",
+            Application="Wait",
+            Data="300",
+            CallerID='"Customer" <5550199>',
+            Async="true",
+            ChannelId=CALLER,
+        )
+        for _ in range(240):  # two simulated minutes; the AGI exchanges run over real TCP between the steps
+            await clock.advance(0.5)
+            for _ in range(3):
+                await asyncio.sleep(0.005)
+            if any(m.is_event and m.get("Event") == "Hangup" and m.get("Uniqueid") == IVR_LEG for m in probe.received):
+                break  # the caller's ;2 half (the IVR's channel) hung up: the call is over
+        await probe.drain(0.2)
+    finally:
+        await probe.close()
+        await pbx.stop()
+        await server.stop()
+    return [as_dict(m) for m in probe.received if m.is_event], results
+
+
+def ivr_channel(messages: list[dict[str, str]]) -> str:
+    (transfer,) = [m for m in messages if m.get("UserEvent") == "DialerIvrTransfer"]
+    return transfer["Uniqueid"]
+
+
+async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded_asterisk() -> None:
+    events, results = await inbound_call()
+    lab = recorded()
+    simulated = whole_call(events, ivr_channel(events))
+    assert ivr_channel(events) == ivr_channel(lab) == IVR_LEG
+    assert simulated == whole_call(lab, IVR_LEG)
+    assert simulated[:2] == [
+        "dialer-inbound,ivr,1 Set(DIALER_IVR_FLOW=inbound)",
+        "dialer-inbound,ivr,2 Goto(dialer-ivr,s,1)",
+    ]
+    assert simulated[-1] == "Hangup 16"
+    hold = simulated.index('AGI: STREAM FILE dialer/ivr/inbound/hold ""')
+    assert simulated[hold + 1] == "VarSet PLAYBACKSTATUS=SUCCESS"
+    ((info, result),) = results
+    assert info.attempt is None
+    assert result.path == ("welcome", "find", "menu", "agent")
+    assert result.variables["account"] == IVR_INBOUND_ACCOUNT
+    assert result.transferred
