@@ -218,6 +218,10 @@ async def pause_until_quiet(world: OpsWorld, daemon: Daemon, runner: CampaignRun
 
 
 def footprint(runner: CampaignRunner) -> Footprint:
+    # The pacer's memo of probability rows (per agent and elapsed-time bucket, dropped when the learned
+    # distributions move) is bounded but fills unevenly between two quiet points: drop it, it is rebuilt on the
+    # next decision, so that what is measured is what the daemon keeps.
+    runner.stats.derived_cache = None
     gc.collect()
     snapshot = tracemalloc.take_snapshot().filter_traces(NOT_THE_DAEMON)
     by_file = {str(stat.traceback[0].filename): stat.size for stat in snapshot.statistics("filename")}
