@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
+
+from harness.claims import LEASE, NOW, add_leads, lead, make_campaign, mixed_due_leads
 
 from dialer.store import Database
 from dialer.store.attempts import AttemptStart, start_attempt
-from dialer.store.campaigns import apply_campaign
 from dialer.store.claim import ClaimOrder, Release, claim_leads, release_expired_leases, release_leads
-from dialer.store.leads import NewLead, get_lead, insert_new_leads
-
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-LEASE = timedelta(minutes=2)
-
-
-async def make_campaign(db: Database, name: str = "c1") -> int:
-    return (await apply_campaign(db, name, {"name": name}, NOW)).campaign.id
-
-
-async def add_leads(db: Database, campaign_id: int, leads: list[NewLead]) -> None:
-    async with db.write() as conn:
-        await insert_new_leads(conn, campaign_id, None, leads, NOW)
-
-
-def lead(n: int, *, status: str = "new", due: timedelta = timedelta(0), priority: int = 0, **kw: Any) -> NewLead:
-    return NewLead(phone=f"+1415555{n:04d}", status=status, next_dialable_at=NOW + due, priority=priority, **kw)
+from dialer.store.leads import get_lead
 
 
 async def test_claims_best_priority_then_longest_due_and_skips_future(db: Database) -> None:
@@ -34,14 +19,7 @@ async def test_claims_best_priority_then_longest_due_and_skips_future(db: Databa
     await add_leads(
         db,
         cid,
-        [
-            lead(1, due=-timedelta(minutes=5)),
-            lead(2, due=-timedelta(minutes=50)),
-            lead(3, priority=5, due=-timedelta(minutes=1)),
-            lead(4, due=timedelta(minutes=1)),  # not due yet
-            lead(5, status="retry", due=-timedelta(minutes=10)),
-            lead(6, status="archived"),
-        ],
+        mixed_due_leads(),
     )
     got = await claim_leads(db, campaign_id=cid, owner="a", limit=10, now=NOW, lease=LEASE)
     assert [g.phone[-1] for g in got] == ["3", "2", "5", "1"]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from harness.claims import LEASE, NOW, add_leads, lead, make_campaign, mixed_due_leads
 from sqlalchemy import update
-from test_claim import LEASE, NOW, add_leads, lead, make_campaign
 
 from dialer.store import Database
 from dialer.store.claim import ClaimOrder, claim_leads, upcoming_leads
@@ -14,18 +12,7 @@ from dialer.store.tables import leads_t
 
 async def test_upcoming_leads_are_the_next_claims_in_order_and_stay_unclaimed(db: Database) -> None:
     cid = await make_campaign(db)
-    await add_leads(
-        db,
-        cid,
-        [
-            lead(1, due=-timedelta(minutes=5)),
-            lead(2, due=-timedelta(minutes=50)),
-            lead(3, priority=5, due=-timedelta(minutes=1)),
-            lead(4, due=timedelta(minutes=1)),  # not due yet
-            lead(5, status="retry", due=-timedelta(minutes=10)),
-            lead(6, status="archived"),
-        ],
-    )
+    await add_leads(db, cid, mixed_due_leads())
     async with db.write() as conn:
         await conn.execute(
             update(leads_t).where(leads_t.c.phone == lead(5).phone).values(attempts=2, last_outcome="no_answer")
