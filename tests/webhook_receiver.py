@@ -1,5 +1,6 @@
 """A webhook receiver on loopback for the tests: records every delivery, verifies its signature with its own
-implementation (hmac + hashlib, not dialer.webhooks), and can be told to refuse, fail or sleep."""
+implementation (hmac + hashlib, not dialer.webhooks), and can be told to refuse, fail or sleep, or to hold its
+answers until a number of deliveries are open at once (``gather``)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,12 @@ class Receiver:
     deliveries: list[Delivery] = field(default_factory=list)
     port: int = 0
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    # With gather = n, the first deliveries are held unanswered until n are open at the same time (or
+    # gather_seconds passed): more than one sender's concurrency open at once proves two senders took part.
+    gather: int = 0
+    gather_seconds: float = 20.0
+    _open: int = 0
+    _gathered: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
 
     @property
@@ -57,6 +64,13 @@ class Receiver:
         mode = self.mode
         delivery = Delivery(request.headers.get("Dialer-Webhook-Id", ""), doc["type"], doc, ok, mode == "ok")
         self.deliveries.append(delivery)
+        if self.gather and not self._gathered.is_set():
+            self._open += 1
+            if self._open >= self.gather:
+                self._gathered.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._gathered.wait(), self.gather_seconds)
+            self._gathered.set()
         if mode == "sleep":  # (cut short when the receiver stops)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.released.wait(), self.sleep_seconds)

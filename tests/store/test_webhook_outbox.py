@@ -290,7 +290,10 @@ async def test_an_erased_lead_leaves_no_personal_data_in_the_outbox(db: Database
 
 
 async def test_two_workers_share_the_outbox_and_send_each_event_once(db_target: Any) -> None:
-    receiver = Receiver()
+    # The receiver answers nothing until 5 deliveries are open at once: one worker holds at most 4 (its
+    # concurrency), so the first answers wait for the second worker -- with an instant receiver one worker could
+    # drain the whole outbox before the other's first claim got the database (SQLite's writer lock is not fair).
+    receiver = Receiver(gather=5)
     await receiver.start()
     first, second = db_target.open(), db_target.open()  # two daemons: an engine each
     try:
@@ -303,10 +306,11 @@ async def test_two_workers_share_the_outbox_and_send_each_event_once(db_target: 
         for a in await dial_all(first, cfg, cid, limit=40):
             await record_outcome(first, cfg, a, Outcome.BUSY, AttemptEnd(ended_at=NOW + timedelta(seconds=9)))
         expected = len(await outbox_rows(first))
-        workers = [WebhookWorker(db, fast(concurrency=4)) for db in (first, second)]
+        # (a held delivery must not time out and be sent again: the try's timeout outlasts the receiver's hold)
+        workers = [WebhookWorker(db, fast(concurrency=4, timeout_seconds=30.0)) for db in (first, second)]
         tasks = [asyncio.create_task(w.run()) for w in workers]
         try:
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(60):
                 while len(receiver.acknowledged()) < expected or await _pending(first):  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
         finally:
