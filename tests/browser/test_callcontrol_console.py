@@ -10,10 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import new_page, served
-from harness.console import cc_state_is, dial_until_talking, dispose, hang_up_and_dispose, panel_closed, sign_in_agent
+from harness.browser import browsed_world, new_page
+from harness.console import (
+    cc_state_is,
+    dial_until_talking,
+    dispose,
+    hand_over,
+    hang_up_and_dispose,
+    last_call_and_legs,
+    panel_closed,
+    sign_in_agent,
+    takes_the_call_over,
+)
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
+from harness.web import MANUAL_DIAL_TOML, start_campaign
 
 from dialer.store.dnc import add_dnc
 
@@ -27,8 +37,7 @@ async def text_of(page: Any, selector: str) -> str:
 async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
         await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         now = datetime.fromtimestamp(world.clock.now(), UTC)
         assert await add_dnc(world.dialer.db, "+12125550177", now=now)
@@ -85,8 +94,7 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
 ) -> None:
     """alice dials, holds and resumes, consults bob, hands the customer over and drops out; bob hangs up and
     dispositions; the call record has both legs and the transfers report counts alice's transfer."""
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
         boss = world.auth("boss")
         await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         errors: list[str] = []
@@ -99,22 +107,15 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
         await eventually(lambda: cc_state_is(alice, "held"))
         await alice.click("#cc-resume")
         await eventually(lambda: cc_state_is(alice, "talking"))
-        await alice.select_option("#cc-kind", "agent")
-        await alice.fill("#cc-target", "bob")
-        await alice.click("#cc-warm")
+        await hand_over(alice, "agent", "bob", "#cc-warm")
         await eventually(lambda: cc_state_is(alice, "consulting"))
         await alice.screenshot(path=str(artifacts / "console-sim-consulting.png"))
         await alice.click("#cc-complete")
-        await bob.wait_for_selector("#lead-name", timeout=20_000)
-        await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await eventually(lambda: cc_state_is(bob, "talking"))
-        await panel_closed(alice)
+        await takes_the_call_over(bob, alice)
         await bob.screenshot(path=str(artifacts / "console-sim-transferred.png"))
         await hang_up_and_dispose(bob)
-        calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
-        attempt = calls["items"][0]
+        attempt, legs = await last_call_and_legs(client, "bob", boss)
         assert attempt["disposition"] == "sale"
-        legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=boss)).json())["legs"]
         assert [(leg["party"], leg["how"], leg["transferred_by"]) for leg in legs] == [
             ("alice", "answered", None),
             ("bob", "warm", "alice"),

@@ -74,3 +74,28 @@ async def hang_up_and_dispose(page: Any, code: str = "sale") -> None:
     await page.click("#cc-hangup")
     await panel_closed(page)
     await dispose(page, code)
+
+
+async def hand_over(page: Any, kind: str, target: str, button: str) -> None:
+    """From the call-control panel: a transfer or conference (``button``: #cc-blind, #cc-warm, #cc-conf) to the
+    ``kind`` of party (agent, queue, external) named ``target``."""
+    await page.select_option("#cc-kind", kind)
+    await page.fill("#cc-target", target)
+    await page.click(button)
+
+
+async def takes_the_call_over(receiver: Any, giver: Any) -> None:
+    """``receiver``'s console pops the handed-over call with its call-control panel, talking; ``giver``'s panel is
+    gone."""
+    await receiver.wait_for_selector("#lead-name", timeout=20_000)
+    await receiver.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
+    await eventually(lambda: cc_state_is(receiver, "talking"))
+    await panel_closed(giver)
+
+
+async def last_call_and_legs(client: Any, agent: str, headers: dict[str, str]) -> tuple[dict[str, Any], list[Any]]:
+    """The agent's latest call (GET /api/agents/{agent}/calls) and the legs of its call record."""
+    calls = await (await client.get(f"/api/agents/{agent}/calls", headers=headers)).json()
+    attempt = calls["items"][0]
+    legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=headers)).json())["legs"]
+    return attempt, legs

@@ -281,3 +281,19 @@ async def assert_outcomes_are_the_pbxs(
         and not rows[a]["outcome_inferred"]
     ]
     assert guessed == []
+
+
+def crash_world(
+    tmp_path: Path, spec: DbSpec, *, talk_mean: float, talk_sd: float, stage: str = ""
+) -> contextlib.AbstractAsyncContextManager[OpsWorld]:
+    """The world the crash tests kill a daemon in: 80 leads, 5 agents, answering-machine detection on when the
+    calls are to be caught in it (``stage == "amd"``, see CALL_STAGES)."""
+    return ops_world(
+        tmp_path,
+        spec,
+        leads=80,
+        agents=5,
+        talk_mean=talk_mean,
+        talk_sd=talk_sd,
+        campaign={"amd": {"enabled": stage == "amd"}},
+    )

@@ -26,6 +26,7 @@ from dialer.store.auth import Role, add_api_token, create_user
 from dialer.store.engine import open_database
 from dialer.web.security import hash_password, new_api_token
 from harness.clock import START_EPOCH, clock_dt
+from harness.stepping import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-9"
@@ -147,3 +148,50 @@ async def web_world(
         yield WebWorld(app, pbx, settings, clock, tokens)
     finally:
         await pbx.stop()
+
+
+async def team_with_supervisor(world: WebWorld, client: Any) -> None:
+    """Team "north" = alice, supervised by sue; bob has no team. Both agents registered with the daemon."""
+    root, boss = world.auth("root"), world.auth("boss")
+    for agent in ("alice", "bob"):
+        made = await client.post(
+            "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
+        )
+        assert made.status == 201
+    assert (await client.post("/api/teams", json={"name": "north"}, headers=root)).status == 201
+    sue = {"name": "sue", "role": "supervisor", "password": PASSWORD}
+    assert (await client.post("/api/users", json=sue, headers=root)).status == 201
+    assert (await client.patch("/api/users/alice", json={"team": "north"}, headers=root)).status == 200
+    put = await client.put("/api/teams/north/supervisors", json={"supervisors": ["sue"]}, headers=root)
+    assert put.status == 200
+
+
+async def recorded_call(world: WebWorld, client: Any, consent: bool) -> dict[str, Any]:
+    """The demo campaign recording every call (announcing it first when ``consent``), alice ready: the recording's
+    row (GET /api/recordings/{attempt}) of the first call she takes."""
+    boss, alice = world.auth("boss"), world.auth("alice")
+    text = (
+        'recording = "all"\n'
+        + (f"recording_consent = {str(consent).lower()}\n")
+        + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
+    )
+    resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})
+    assert resp.status == 200, await resp.text()
+    await agent_ready(world, client, "alice", "outbound-agents")
+
+    async def recorded() -> dict[str, Any] | None:
+        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
+        if not body["call"]:
+            return None
+        resp = await client.get(f"/api/recordings/{body['call']['attempt']['id']}", headers=boss)
+        return await resp.json() if resp.status == 200 else None
+
+    rec: dict[str, Any] = await eventually(recorded, 60)
+    return rec
+
+
+async def agent_ready(world: WebWorld, client: Any, agent: str, queue: str) -> None:
+    """Through the API, as ``agent``: log in to ``queue`` only, then become ready."""
+    headers = world.auth(agent)
+    await client.post(f"/api/agents/{agent}/login", json={"queues": [queue]}, headers=headers)
+    await client.post(f"/api/agents/{agent}/ready", headers=headers)

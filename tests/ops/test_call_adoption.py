@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.databases import DbSpec
-from harness.ops import assert_no_lead_stranded, assert_no_number_dialled_twice, attempt_rows, ops_world
+from harness.ops import assert_no_lead_stranded, assert_no_number_dialled_twice, attempt_rows, crash_world
 
 from dialer.runner.state import RunnerState
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
@@ -15,7 +15,7 @@ from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 
 async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, sqlite_spec: DbSpec) -> None:
     # Long conversations, so that calls are up (ringing, queued and talking) when the daemon dies.
-    async with ops_world(tmp_path, sqlite_spec, leads=80, agents=5, talk_mean=240.0, talk_sd=60.0) as world:
+    async with crash_world(tmp_path, sqlite_spec, talk_mean=240.0, talk_sd=60.0) as world:
         first = await world.start_daemon("host:2001")
         name = world.config.name
         await world.crash_with_calls_up(first, 50)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from harness.databases import DbSpec
-from harness.ops import CALL_STAGES, assert_outcomes_are_the_pbxs, attempt_rows, ops_world
+from harness.ops import CALL_STAGES, assert_outcomes_are_the_pbxs, attempt_rows, crash_world
 
 from dialer.runner.state import RunnerState
 from dialer.settings import node_identity
@@ -23,15 +23,7 @@ STAGES = CALL_STAGES
 async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
     tmp_path: Path, sqlite_spec: DbSpec, down_seconds: float, stage: str
 ) -> None:
-    async with ops_world(
-        tmp_path,
-        sqlite_spec,
-        leads=80,
-        agents=5,
-        talk_mean=120.0,
-        talk_sd=30.0,
-        campaign={"amd": {"enabled": stage == "amd"}},
-    ) as world:
+    async with crash_world(tmp_path, sqlite_spec, talk_mean=120.0, talk_sd=30.0, stage=stage) as world:
         me = node_identity(world.settings)
         assert me == node_identity(world.settings.model_copy())  # stable: the same for the restarted process
         first = await world.start_daemon(me)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from harness.databases import DbSpec
-from harness.ops import CALL_STAGES, assert_outcomes_are_the_pbxs, attempt_rows, ops_world
+from harness.ops import CALL_STAGES, assert_outcomes_are_the_pbxs, attempt_rows, crash_world
 
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerState
@@ -34,15 +34,7 @@ def epoch(value: object) -> float:
 async def test_calls_ending_while_a_standby_waits_are_recorded_as_the_pbx_said(
     tmp_path: Path, sqlite_spec: DbSpec, down_seconds: float, stage: str
 ) -> None:
-    async with ops_world(
-        tmp_path,
-        sqlite_spec,
-        leads=80,
-        agents=5,
-        talk_mean=30.0,
-        talk_sd=10.0,
-        campaign={"amd": {"enabled": stage == "amd"}},
-    ) as world:
+    async with crash_world(tmp_path, sqlite_spec, talk_mean=30.0, talk_sd=10.0, stage=stage) as world:
         name = world.config.name
         first = await world.start_daemon("node-a")
         standby = await world.start_daemon("node-b", login_agents=False)
