@@ -192,17 +192,28 @@ async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, aio
     assert (await client.patch("/api/lead-lists/999", json={"enabled": True}, headers=boss)).status == 404
 
 
+async def first_list_schedule_url(client: Any, boss: dict[str, str]) -> str:
+    """The recycle-schedule URL of the demo campaign's first lead list."""
+    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
+    return f"/api/lead-lists/{list_id}/recycle-schedule"
+
+
+async def put_schedule(client: Any, url: str, boss: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """PUT a recycle schedule, accepted: the schedule as the answer shows it."""
+    put = await client.put(url, json=body, headers=boss)
+    assert put.status == 200, await put.text()
+    schedule: dict[str, Any] = (await put.json())["schedule"]
+    return schedule
+
+
 async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_422s(
     world: WebWorld, aiohttp_client: Any
 ) -> None:
     client = await aiohttp_client(world.app)
     boss = world.auth("boss")
-    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
-    url = f"/api/lead-lists/{list_id}/recycle-schedule"
+    url = await first_list_schedule_url(client, boss)
     rules = [{"outcome": "no_answer", "older_than_minutes": 180}]
-    put = await client.put(url, json={"rules": rules, "at": "30 8 * * mon-fri", "zone": "Europe/Paris"}, headers=boss)
-    assert put.status == 200, await put.text()
-    schedule = (await put.json())["schedule"]
+    schedule = await put_schedule(client, url, boss, {"rules": rules, "at": "30 8 * * mon-fri", "zone": "Europe/Paris"})
     assert (schedule["at"], schedule["zone"], schedule["every_minutes"]) == ("30 8 * * mon-fri", "Europe/Paris", None)
     next_run = datetime.fromisoformat(schedule["next_run_at"]).astimezone(ZoneInfo("Europe/Paris"))
     assert (next_run.hour, next_run.minute, next_run.weekday() < 5) == (8, 30, True)
@@ -225,12 +236,9 @@ async def test_a_schedule_at_times_of_day_is_read_in_the_campaigns_zone_unless_o
 ) -> None:
     client = await aiohttp_client(world.app)
     boss = world.auth("boss")
-    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
-    url = f"/api/lead-lists/{list_id}/recycle-schedule"
+    url = await first_list_schedule_url(client, boss)
     rules = [{"outcome": "busy", "older_than_minutes": 60}]
-    put = await client.put(url, json={"rules": rules, "at": "0 9 * * mon-fri"}, headers=boss)
-    assert put.status == 200, await put.text()
-    schedule = (await put.json())["schedule"]
+    schedule = await put_schedule(client, url, boss, {"rules": rules, "at": "0 9 * * mon-fri"})
     assert schedule["zone"] == "America/New_York"  # (the demo campaign's timezone)
     next_run = datetime.fromisoformat(schedule["next_run_at"]).astimezone(ZoneInfo("America/New_York"))
     assert (next_run.hour, next_run.minute, next_run.weekday() < 5) == (9, 0, True)

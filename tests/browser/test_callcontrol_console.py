@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
+from harness.browser import browsed_world
 from harness.console import (
+    agent_consoles,
     cc_state_is,
     dial_until_talking,
     dispose,
@@ -19,7 +20,6 @@ from harness.console import (
     hang_up_and_dispose,
     last_call_and_legs,
     panel_closed,
-    sign_in_agent,
     takes_the_call_over,
 )
 from harness.stepping import eventually
@@ -42,8 +42,7 @@ async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
         now = datetime.fromtimestamp(world.clock.now(), UTC)
         assert await add_dnc(world.dialer.db, "+12125550177", now=now)
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", queue="manual-agents")
+        (page,) = await agent_consoles(browser, base, errors, ("alice", "manual-agents"))
         await page.wait_for_selector("#manual-dial-panel:not([hidden])")
         await page.fill("#dial-number", "+1 212 555 0177")
         await page.click("#dial-go")
@@ -98,10 +97,7 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
         boss = world.auth("boss")
         await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         errors: list[str] = []
-        alice = await new_page(browser, errors)
-        bob = await new_page(browser, errors, own_context=True)
-        await sign_in_agent(bob, base, "bob", queue="manual-agents")
-        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        bob, alice = await agent_consoles(browser, base, errors, ("bob", "manual-agents"), ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")
         await alice.click("#cc-hold")
         await eventually(lambda: cc_state_is(alice, "held"))

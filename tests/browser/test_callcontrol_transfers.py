@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
+from harness.browser import browsed_world
 from harness.console import (
+    agent_consoles,
     cc_state_is,
     dial_until_talking,
     dispose,
@@ -18,7 +19,6 @@ from harness.console import (
     hang_up_and_dispose,
     last_call_and_legs,
     panel_closed,
-    sign_in_agent,
 )
 from harness.stepping import eventually
 from harness.web import MANUAL_DIAL_TOML, start_campaign
@@ -37,10 +37,7 @@ async def test_blind_transfer_to_the_closer_queue(
         boss = world.auth("boss")
         await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
-        alice = await new_page(browser, errors)
-        bob = await new_page(browser, errors, own_context=True)
-        await sign_in_agent(bob, base, "bob", queue="inbound-sales")
-        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        bob, alice = await agent_consoles(browser, base, errors, ("bob", "inbound-sales"), ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")
         await hand_over(alice, "queue", "inbound-sales", "#cc-blind")
         # alice is done with the call (wrap-up); bob, a member of the closer queue, gets it with its screen pop.
@@ -73,8 +70,7 @@ async def test_three_way_with_an_external_number(
         boss = world.auth("boss")
         await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
-        alice = await new_page(browser, errors)
-        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        (alice,) = await agent_consoles(browser, base, errors, ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")
         await hand_over(alice, "external", "+1 212 555 0199", "#cc-conf")
         await eventually(lambda: cc_state_is(alice, "conference"))

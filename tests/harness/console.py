@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.browser import login
+from harness.browser import login, new_page
 from harness.stepping import eventually
 
 # The campaign queue a console signs in to unless a test names another.
@@ -99,3 +99,12 @@ async def last_call_and_legs(client: Any, agent: str, headers: dict[str, str]) -
     attempt = calls["items"][0]
     legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=headers)).json())["legs"]
     return attempt, legs
+
+
+async def agent_consoles(browser: Any, base: str, errors: list[str], *desks: tuple[str, str]) -> list[Any]:
+    """A console per (agent, queue) of ``desks``, each in a browser context of its own and signed in to that queue
+    and ready, one after the other in that order; their errors collected into ``errors``."""
+    pages = [await new_page(browser, errors, own_context=True) for _ in desks]
+    for page, (name, queue) in zip(pages, desks, strict=True):
+        await sign_in_agent(page, base, name, queue=queue)
+    return pages
