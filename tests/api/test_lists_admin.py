@@ -192,10 +192,12 @@ async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, aio
     assert (await client.patch("/api/lead-lists/999", json={"enabled": True}, headers=boss)).status == 404
 
 
-async def first_list_schedule_url(client: Any, boss: dict[str, str]) -> str:
-    """The recycle-schedule URL of the demo campaign's first lead list."""
+async def schedule_endpoint(world: WebWorld, aiohttp_client: Any) -> tuple[Any, dict[str, str], str]:
+    """A client of the world, the manager's headers and the recycle-schedule URL of the demo campaign's first list."""
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
     list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
-    return f"/api/lead-lists/{list_id}/recycle-schedule"
+    return client, boss, f"/api/lead-lists/{list_id}/recycle-schedule"
 
 
 async def put_schedule(client: Any, url: str, boss: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -209,9 +211,7 @@ async def put_schedule(client: Any, url: str, boss: dict[str, str], body: dict[s
 async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_422s(
     world: WebWorld, aiohttp_client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
-    boss = world.auth("boss")
-    url = await first_list_schedule_url(client, boss)
+    client, boss, url = await schedule_endpoint(world, aiohttp_client)
     rules = [{"outcome": "no_answer", "older_than_minutes": 180}]
     schedule = await put_schedule(client, url, boss, {"rules": rules, "at": "30 8 * * mon-fri", "zone": "Europe/Paris"})
     assert (schedule["at"], schedule["zone"], schedule["every_minutes"]) == ("30 8 * * mon-fri", "Europe/Paris", None)
@@ -234,9 +234,7 @@ async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_42
 async def test_a_schedule_at_times_of_day_is_read_in_the_campaigns_zone_unless_one_is_given(
     world: WebWorld, aiohttp_client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
-    boss = world.auth("boss")
-    url = await first_list_schedule_url(client, boss)
+    client, boss, url = await schedule_endpoint(world, aiohttp_client)
     rules = [{"outcome": "busy", "older_than_minutes": 60}]
     schedule = await put_schedule(client, url, boss, {"rules": rules, "at": "0 9 * * mon-fri"})
     assert schedule["zone"] == "America/New_York"  # (the demo campaign's timezone)

@@ -22,6 +22,7 @@ from harness.browser import (
     has_text,
     login,
     new_page,
+    refused_page,
     served,
     signed_in,
 )
@@ -224,12 +225,7 @@ async def test_a_supervisor_searches_only_their_teams_leads(
         await eventually(lambda: count_is(rows, 1), 10)
         await page.screenshot(path=str(artifacts / "supervisor-leads.png"), full_page=True)
         # An agent is not let in; the manager finds the other campaign's lead.
-        agent = await browser.new_page(viewport=VIEWPORT)
-        await login(agent, base, "bob")
-        await agent.wait_for_url(f"{base}/console")
-        response = await agent.goto(f"{base}/leads")
-        assert response is not None
-        assert response.status == 403
+        await refused_page(browser, base, "bob", "/console", "/leads")
         assert not errors, errors
 
 

@@ -74,3 +74,13 @@ async def count_is(locator: Any, n: int) -> bool:
 async def has_text(locator: Any, text: str) -> bool:
     """Whether ``locator`` matches and its first element's text contains ``text`` (for ``eventually``)."""
     return await locator.count() > 0 and text in str(await locator.first.inner_text())
+
+
+async def refused_page(browser: Any, base: str, name: str, home: str, path: str) -> None:
+    """``name``, signed in (landing on ``home``), is refused ``path``: 403."""
+    page = await browser.new_page(viewport=VIEWPORT)
+    await login(page, base, name)
+    await page.wait_for_url(f"{base}{home}")
+    response = await page.goto(f"{base}{path}")
+    assert response is not None
+    assert response.status == 403

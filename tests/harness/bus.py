@@ -15,3 +15,11 @@ async def first_note(notes: asyncio.Queue[Notification], kind: str, within: floa
         while note.kind != kind:
             note = await notes.get()
     return note
+
+
+def taken(notes: asyncio.Queue[Notification], kind: str) -> list[Notification]:
+    """The notes of ``kind`` waiting on the subscription ``notes`` (every waiting note is taken off)."""
+    waiting: list[Notification] = []
+    while not notes.empty():
+        waiting.append(notes.get_nowait())
+    return [note for note in waiting if note.kind == kind]
