@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world
 from harness.console import (
     agent_consoles,
     cc_state_is,
@@ -19,11 +18,11 @@ from harness.console import (
     hand_over,
     hang_up_and_dispose,
     last_call_and_legs,
+    manual_dial_world,
     panel_closed,
     takes_the_call_over,
 )
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, start_campaign
 
 from dialer.store.dnc import add_dnc
 
@@ -37,8 +36,7 @@ async def text_of(page: Any, selector: str) -> str:
 async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
-        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
+    async with manual_dial_world(tmp_path, aiohttp_client) as (world, client, base):
         now = datetime.fromtimestamp(world.clock.now(), UTC)
         assert await add_dnc(world.dialer.db, "+12125550177", now=now)
         errors: list[str] = []
@@ -93,9 +91,8 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
 ) -> None:
     """alice dials, holds and resumes, consults bob, hands the customer over and drops out; bob hangs up and
     dispositions; the call record has both legs and the transfers report counts alice's transfer."""
-    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
+    async with manual_dial_world(tmp_path, aiohttp_client) as (world, client, base):
         boss = world.auth("boss")
-        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         errors: list[str] = []
         bob, alice = await agent_consoles(browser, base, errors, ("bob", "manual-agents"), ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")

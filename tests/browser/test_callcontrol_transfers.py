@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world
 from harness.console import (
     agent_consoles,
     cc_state_is,
@@ -18,10 +17,11 @@ from harness.console import (
     hand_over,
     hang_up_and_dispose,
     last_call_and_legs,
+    manual_dial_world,
     panel_closed,
 )
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, start_campaign
+from harness.web import MANUAL_DIAL_TOML
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +33,8 @@ CLOSER_TOML = MANUAL_DIAL_TOML + 'transfer_queues = ["inbound-sales"]\n'
 async def test_blind_transfer_to_the_closer_queue(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with browsed_world(tmp_path, aiohttp_client, inbound_callers=False) as (world, client, base):
+    async with manual_dial_world(tmp_path, aiohttp_client, CLOSER_TOML, inbound_callers=False) as (world, client, base):
         boss = world.auth("boss")
-        await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
         bob, alice = await agent_consoles(browser, base, errors, ("bob", "inbound-sales"), ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")
@@ -66,9 +65,8 @@ async def test_blind_transfer_to_the_closer_queue(
 async def test_three_way_with_an_external_number(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with browsed_world(tmp_path, aiohttp_client, inbound_callers=False) as (world, client, base):
+    async with manual_dial_world(tmp_path, aiohttp_client, CLOSER_TOML, inbound_callers=False) as (world, client, base):
         boss = world.auth("boss")
-        await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
         (alice,) = await agent_consoles(browser, base, errors, ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")

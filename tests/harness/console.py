@@ -3,10 +3,14 @@ steps (a manual dial up to talking, the state pill, hanging up and dispositionin
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from harness.browser import login, new_page
+from harness.browser import browsed_world, login, new_page
 from harness.stepping import eventually
+from harness.web import MANUAL_DIAL_TOML, WebWorld, start_campaign
 
 # The campaign queue a console signs in to unless a test names another.
 OUTBOUND_QUEUE = "outbound-agents"
@@ -108,3 +112,13 @@ async def agent_consoles(browser: Any, base: str, errors: list[str], *desks: tup
     for page, (name, queue) in zip(pages, desks, strict=True):
         await sign_in_agent(page, base, name, queue=queue)
     return pages
+
+
+@asynccontextmanager
+async def manual_dial_world(
+    tmp_path: Path, aiohttp_client: Any, toml: str = MANUAL_DIAL_TOML, **options: Any
+) -> AsyncIterator[tuple[WebWorld, Any, str]]:
+    """harness.browser.browsed_world (``options``) with the manual-dial campaign "manual" (``toml``) started."""
+    async with browsed_world(tmp_path, aiohttp_client, **options) as (world, client, base):
+        await start_campaign(world, client, "manual", toml)
+        yield world, client, base
