@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pydantic import SecretStr
 
 from dialer.settings import AmiServerSettings
 from harness.lab import QUEUE, lab_settings
+from harness.ports import free_port
 
 DIALER = [sys.executable, "-m", "dialer"]
 AGENT = "agent1"
@@ -42,12 +42,6 @@ ZONES = {
 def secret_of(settings: AmiServerSettings) -> str:
     secret = settings.secret
     return secret.get_secret_value() if isinstance(secret, SecretStr) else str(secret)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def open_area_code() -> str:

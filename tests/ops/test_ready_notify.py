@@ -9,17 +9,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from harness.ports import free_port
 
 from dialer.app import announce_ready, build_app, serve
 from dialer.appkeys import DIALER, SHUTDOWN
 from dialer.settings import AmiServerSettings, HttpSettings, Settings
 from dialer.sim.pbx import SimulatedPbx
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

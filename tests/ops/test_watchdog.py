@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import test_ready_notify
-from test_ready_notify import free_port, next_message, settings
+from harness.ports import free_port
+from test_ready_notify import next_message, settings
 
 import dialer.app
 from dialer.app import build_app, serve
