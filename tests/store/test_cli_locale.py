@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness.cli import run
 from typer.testing import CliRunner
-
-from dialer.cli import app
 
 CAMPAIGN = """
 name = "jp-sales"
@@ -16,11 +15,6 @@ trunk = "PJSIP/{number}@carrier"
 caller_id = { number = "+14155550100", name = "Acme" }
 timezone = "Asia/Tokyo"
 """
-
-
-def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_sentences_and_times_in_japanese(
