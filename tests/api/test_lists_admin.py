@@ -9,34 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from harness.web import PASSWORD, WebWorld
+from harness.web import PASSWORD, WebWorld, supervisor
 from sqlalchemy import update
 
 from dialer.appkeys import DATABASE
-from dialer.store.auth import add_api_token, get_user
 from dialer.store.tables import leads_t
-from dialer.web.security import new_api_token
-
-
-async def supervisor(world: WebWorld, client: Any, name: str = "sue", team: str = "north") -> dict[str, str]:
-    """A supervisor of ``team`` (alice's team; bob has none), made through the admin API; their token headers."""
-    root = world.auth("root")
-    assert (await client.post("/api/teams", json={"name": team}, headers=root)).status == 201
-    made = await client.post(
-        "/api/users", json={"name": name, "role": "supervisor", "password": PASSWORD}, headers=root
-    )
-    assert made.status == 201
-    assert (await client.patch("/api/users/alice", json={"team": team}, headers=root)).status == 200
-    put = await client.put(f"/api/teams/{team}/supervisors", json={"supervisors": [name]}, headers=root)
-    assert put.status == 200
-    body = await put.json()
-    assert (body["supervisors"], body["members"]) == ([name], ["alice"])
-    db = world.app[DATABASE]
-    user = await get_user(db, name)
-    assert user is not None
-    token = new_api_token()
-    await add_api_token(db, user.id, token, "tests", datetime.now(UTC))
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_role_checks_on_the_new_routes(world: WebWorld, aiohttp_client: Any) -> None:
