@@ -15,27 +15,20 @@ the PBX's ground truth: test_simpbx_tracker.py (``iax2-trunk-amd``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from simpbx_helpers import originate, pbx_session
+from simpbx_replay import LAB, lab_config, replayed
 
 from dialer.ami.protocol import AmiMessage
 from dialer.calls.outcome import Outcome
-from dialer.clock import ManualClock
-from dialer.contract import CHANNEL_EVENT_VARIABLES
-from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.sim.pbx.config import QueueConfig
+from dialer.sim.pbx import PbxConfig
 from dialer.sim.pbx.tracetools import (
     compare_header_names,
     header_names,
-    load_trace,
     per_channel_sequences,
     per_channel_values,
-    replay,
 )
 
-LAB = Path(__file__).resolve().parents[2] / "fixtures" / "ami-traces" / "lab"
 FAILURES = [
     "trunk-busy",
     "trunk-congestion",
@@ -65,24 +58,8 @@ def about_the_trunk(messages: list[AmiMessage]) -> list[AmiMessage]:
     ]
 
 
-def lab_config() -> PbxConfig:
-    """The lab: its systemname, channelvars and debug login; the queue holds only the recording's agents, whose
-    phones answer in 0.2 s and talk 10 s (asterisk/lab [lab-agents])."""
-    return PbxConfig.recorded(
-        system_name="lab",
-        chan_variables=CHANNEL_EVENT_VARIABLES,
-        users=(("lab-debug", "lab-debug"),),
-        queues=(QueueConfig("outbound-agents", wrapuptime=2.0),),
-        agent_connect_seconds=0.2,
-        agent_talk_seconds=10.0,
-    )
-
-
 async def simulate(name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    clock = ManualClock()
-    async with SimulatedPbx(lab_config(), clock=clock) as pbx:
-        simulated = await replay(LAB / f"{name}.txt", pbx.port, clock, tail=30.0)
-    return load_trace(LAB / f"{name}.txt"), simulated
+    return await replayed(LAB / f"{name}.txt", lab_config(), tail=30.0)
 
 
 def originate_responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
