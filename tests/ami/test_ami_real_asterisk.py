@@ -10,13 +10,13 @@ import secrets
 import time
 
 import pytest
-from harness.lab import lab_settings
+from harness.lab import lab_settings, tracked
 
 from dialer.ami.actions import OriginateRequest, OriginateStatus
 from dialer.ami.client import AmiClient
 from dialer.ami.events import AmiEvent
 from dialer.calls.outcome import Outcome
-from dialer.calls.tracker import CallEnded, CallLost, CallTracker, OriginateRecord
+from dialer.calls.tracker import CallEnded, CallLost, CallTracker
 
 pytestmark = pytest.mark.real_ami
 
@@ -54,17 +54,7 @@ async def test_outcomes_through_a_real_asterisk() -> None:
                     channel_id=f"t-{attempt}",
                     action_id=f"t-{attempt}",
                 )
-                tracker.register(
-                    OriginateRecord(
-                        request.action_id or "",
-                        attempt,
-                        request.channel,
-                        number,
-                        time.monotonic(),
-                        channel_id=request.channel_id,
-                        timeout_seconds=15,
-                    )
-                )
+                tracker.register(tracked(request, number))
                 result = await ami.originate(request)
                 assert result.status is OriginateStatus.QUEUED, result
             async with asyncio.timeout(40):

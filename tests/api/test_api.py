@@ -380,13 +380,12 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
 
 
 async def test_inbound_call_screen_pop_shows_the_caller(tmp_path: Any, aiohttp_client: Any) -> None:
-    from harness.web import web_world
+    from harness.web import agent_ready, web_world
 
     async with web_world(tmp_path, speed=40.0, campaign_running=False) as world:
         client = await aiohttp_client(world.app)
         alice = world.auth("alice")
-        await client.post("/api/agents/alice/login", json={"queues": ["inbound-sales"]}, headers=alice)
-        await client.post("/api/agents/alice/ready", headers=alice)
+        await agent_ready(world, client, "alice", "inbound-sales")
 
         async def inbound() -> Any:
             body = await (await client.get("/api/agents/alice/call", headers=alice)).json()

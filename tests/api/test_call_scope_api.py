@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.integration import other_campaign
-from harness.web import web_world
+from harness.web import supervisor, web_world
 from sqlalchemy import select
-from test_lists_admin import supervisor
 
 from dialer.appkeys import DATABASE
 from dialer.store.attempts import AttemptStart, start_attempt

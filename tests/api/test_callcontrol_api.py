@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, WebWorld, problem, start_campaign
+from harness.web import MANUAL_DIAL_TOML, WebWorld, agent_ready, problem, start_campaign
 
 from dialer.store.dnc import add_dnc
 
@@ -85,8 +85,7 @@ async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld
     """A predictive call of the demo campaign, controlled through the API; its legs land in the call record."""
     client = await aiohttp_client(world.app)
     alice = world.auth("alice")
-    await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
-    await client.post("/api/agents/alice/ready", headers=alice)
+    await agent_ready(world, client, "alice", "outbound-agents")
 
     async def controlled() -> Any:
         body = await (await client.get("/api/agents/alice/call/control", headers=alice)).json()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
+from harness.web import MANUAL_DIAL_TOML, agent_ready, start_campaign, web_world
 
 from dialer.runner.bus import Notification
 from dialer.web.facade import daemon_of
@@ -20,12 +20,10 @@ CLOSER_TOML = MANUAL_DIAL_TOML + 'transfer_queues = ["inbound-sales"]\n'
 async def test_the_closer_gets_the_transferred_call_on_agent_connect(tmp_path: Path, aiohttp_client: Any) -> None:
     async with web_world(tmp_path, inbound_callers=False) as world:
         client = await aiohttp_client(world.app)
-        alice, bob = world.auth("alice"), world.auth("bob")
+        alice = world.auth("alice")
         await start_campaign(world, client, "manual", CLOSER_TOML)
-        await client.post("/api/agents/bob/login", json={"queues": ["inbound-sales"]}, headers=bob)
-        await client.post("/api/agents/bob/ready", headers=bob)
-        await client.post("/api/agents/alice/login", json={"queues": ["manual-agents"]}, headers=alice)
-        await client.post("/api/agents/alice/ready", headers=alice)
+        await agent_ready(world, client, "bob", "inbound-sales")
+        await agent_ready(world, client, "alice", "manual-agents")
         resp = await client.post("/api/agents/alice/dial", json={"number": "+1 212 555 0191"}, headers=alice)
         assert resp.status == 200, await resp.text()
         attempt_id = (await resp.json())["attempt_id"]

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,61 +173,63 @@ def test_cli_campaign_apply_deep_toml_says_one_line(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------- work off the event loop
+async def answered_while_held(
+    client: Any, monkeypatch: pytest.MonkeyPatch, module: object, name: str, request: Callable[[], Awaitable[Any]]
+) -> Any:
+    """``module.name`` held (in the worker thread that runs it) while ``request`` is in flight: the loop still
+    answers /healthz meanwhile (had it run on the loop, nothing could release it). The request's response."""
+    entered = threading.Event()
+    release = threading.Event()
+    released: list[bool] = []
+    real = getattr(module, name)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        released.append(release.wait(10))  # False: the loop was blocked, nobody could release it
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+    pending = asyncio.ensure_future(request())
+    try:
+        assert await asyncio.to_thread(entered.wait, 30)
+        health = await asyncio.wait_for(client.get("/healthz"), 10)
+        assert health.status == 200
+    finally:
+        release.set()
+    response = await pending
+    assert released == [True]
+    return response
+
+
 async def test_the_loop_answers_healthz_while_a_login_is_hashing(
     world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """argon2 runs in a worker thread: while one login's hash is held, the loop still serves other requests."""
     client = await aiohttp_client(world.app)
-    hashing = threading.Event()
-    release = threading.Event()
-    released: list[bool] = []
-    real_verify = pages_module.verify_password
-
-    def held_verify(password_hash: str | None, password: str) -> bool:
-        hashing.set()
-        released.append(release.wait(10))  # False: the loop was blocked, nobody could release it
-        return real_verify(password_hash, password)
-
-    monkeypatch.setattr(pages_module, "verify_password", held_verify)
-    login = asyncio.ensure_future(client.post("/api/login", json={"name": "boss", "password": PASSWORD}))
-    try:
-        assert await asyncio.to_thread(hashing.wait, 30)
-        # If the hash ran on the loop, nothing below could run until it was released.
-        health = await asyncio.wait_for(client.get("/healthz"), 10)
-        assert health.status == 200
-    finally:
-        release.set()
-    assert (await login).status == 200
-    assert released == [True]
+    login = await answered_while_held(
+        client,
+        monkeypatch,
+        pages_module,
+        "verify_password",
+        lambda: client.post("/api/login", json={"name": "boss", "password": PASSWORD}),
+    )
+    assert login.status == 200
 
 
 async def test_the_loop_answers_healthz_while_a_campaign_is_validated(
     world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = await aiohttp_client(world.app)
-    validating = threading.Event()
-    release = threading.Event()
-    released: list[bool] = []
-    real_load = campaigns_module.load_campaign
-
-    def held_load(data: dict[str, Any], source: str = "<campaign>") -> Any:
-        validating.set()
-        released.append(release.wait(10))
-        return real_load(data, source)
-
-    monkeypatch.setattr(campaigns_module, "load_campaign", held_load)
     toml = (REPO / "campaigns/demo.toml").read_bytes()
-    put = asyncio.ensure_future(
-        client.put("/api/campaigns/demo", data=toml, headers={**world.auth("boss"), "Content-Type": "application/toml"})
+    headers = {**world.auth("boss"), "Content-Type": "application/toml"}
+    put = await answered_while_held(
+        client,
+        monkeypatch,
+        campaigns_module,
+        "load_campaign",
+        lambda: client.put("/api/campaigns/demo", data=toml, headers=headers),
     )
-    try:
-        assert await asyncio.to_thread(validating.wait, 30)
-        health = await asyncio.wait_for(client.get("/healthz"), 10)
-        assert health.status == 200
-    finally:
-        release.set()
-    assert (await put).status == 200
-    assert released == [True]
+    assert put.status == 200
 
 
 def test_campaign_dispositions_are_bounded_and_duplicates_are_named() -> None:

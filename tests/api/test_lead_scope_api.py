@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.integration import fast_webhooks, other_campaign
-from harness.web import web_world
+from harness.web import supervisor, web_world
 from sqlalchemy import func, select
-from test_lists_admin import supervisor
 from webhook_receiver import Receiver
 
 from dialer.appkeys import DATABASE

@@ -9,34 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from harness.web import PASSWORD, WebWorld
+from harness.web import PASSWORD, WebWorld, supervisor
 from sqlalchemy import update
 
 from dialer.appkeys import DATABASE
-from dialer.store.auth import add_api_token, get_user
 from dialer.store.tables import leads_t
-from dialer.web.security import new_api_token
-
-
-async def supervisor(world: WebWorld, client: Any, name: str = "sue", team: str = "north") -> dict[str, str]:
-    """A supervisor of ``team`` (alice's team; bob has none), made through the admin API; their token headers."""
-    root = world.auth("root")
-    assert (await client.post("/api/teams", json={"name": team}, headers=root)).status == 201
-    made = await client.post(
-        "/api/users", json={"name": name, "role": "supervisor", "password": PASSWORD}, headers=root
-    )
-    assert made.status == 201
-    assert (await client.patch("/api/users/alice", json={"team": team}, headers=root)).status == 200
-    put = await client.put(f"/api/teams/{team}/supervisors", json={"supervisors": [name]}, headers=root)
-    assert put.status == 200
-    body = await put.json()
-    assert (body["supervisors"], body["members"]) == ([name], ["alice"])
-    db = world.app[DATABASE]
-    user = await get_user(db, name)
-    assert user is not None
-    token = new_api_token()
-    await add_api_token(db, user.id, token, "tests", datetime.now(UTC))
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_role_checks_on_the_new_routes(world: WebWorld, aiohttp_client: Any) -> None:
@@ -192,17 +169,28 @@ async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, aio
     assert (await client.patch("/api/lead-lists/999", json={"enabled": True}, headers=boss)).status == 404
 
 
-async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_422s(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
+async def schedule_endpoint(world: WebWorld, aiohttp_client: Any) -> tuple[Any, dict[str, str], str]:
+    """A client of the world, the manager's headers and the recycle-schedule URL of the demo campaign's first list."""
     client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
-    url = f"/api/lead-lists/{list_id}/recycle-schedule"
-    rules = [{"outcome": "no_answer", "older_than_minutes": 180}]
-    put = await client.put(url, json={"rules": rules, "at": "30 8 * * mon-fri", "zone": "Europe/Paris"}, headers=boss)
+    return client, boss, f"/api/lead-lists/{list_id}/recycle-schedule"
+
+
+async def put_schedule(client: Any, url: str, boss: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    """PUT a recycle schedule, accepted: the schedule as the answer shows it."""
+    put = await client.put(url, json=body, headers=boss)
     assert put.status == 200, await put.text()
-    schedule = (await put.json())["schedule"]
+    schedule: dict[str, Any] = (await put.json())["schedule"]
+    return schedule
+
+
+async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_422s(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client, boss, url = await schedule_endpoint(world, aiohttp_client)
+    rules = [{"outcome": "no_answer", "older_than_minutes": 180}]
+    schedule = await put_schedule(client, url, boss, {"rules": rules, "at": "30 8 * * mon-fri", "zone": "Europe/Paris"})
     assert (schedule["at"], schedule["zone"], schedule["every_minutes"]) == ("30 8 * * mon-fri", "Europe/Paris", None)
     next_run = datetime.fromisoformat(schedule["next_run_at"]).astimezone(ZoneInfo("Europe/Paris"))
     assert (next_run.hour, next_run.minute, next_run.weekday() < 5) == (8, 30, True)
@@ -223,14 +211,9 @@ async def test_a_list_is_recycled_at_times_of_day_and_bad_schedules_are_clear_42
 async def test_a_schedule_at_times_of_day_is_read_in_the_campaigns_zone_unless_one_is_given(
     world: WebWorld, aiohttp_client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
-    boss = world.auth("boss")
-    list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
-    url = f"/api/lead-lists/{list_id}/recycle-schedule"
+    client, boss, url = await schedule_endpoint(world, aiohttp_client)
     rules = [{"outcome": "busy", "older_than_minutes": 60}]
-    put = await client.put(url, json={"rules": rules, "at": "0 9 * * mon-fri"}, headers=boss)
-    assert put.status == 200, await put.text()
-    schedule = (await put.json())["schedule"]
+    schedule = await put_schedule(client, url, boss, {"rules": rules, "at": "0 9 * * mon-fri"})
     assert schedule["zone"] == "America/New_York"  # (the demo campaign's timezone)
     next_run = datetime.fromisoformat(schedule["next_run_at"]).astimezone(ZoneInfo("America/New_York"))
     assert (next_run.hour, next_run.minute, next_run.weekday() < 5) == (9, 0, True)

@@ -8,31 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.stepping import eventually
-from harness.web import REPO, WebWorld, web_world
-
-
-async def _record_and_take_a_call(world: WebWorld, client: Any, consent: bool) -> dict[str, Any]:
-    boss, alice = world.auth("boss"), world.auth("alice")
-    text = (
-        'recording = "all"\n'
-        + (f"recording_consent = {str(consent).lower()}\n")
-        + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
-    )
-    resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})
-    assert resp.status == 200, await resp.text()
-    await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
-    await client.post("/api/agents/alice/ready", headers=alice)
-
-    async def recorded() -> dict[str, Any] | None:
-        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
-        if not body["call"]:
-            return None
-        resp = await client.get(f"/api/recordings/{body['call']['attempt']['id']}", headers=boss)
-        return await resp.json() if resp.status == 200 else None
-
-    rec: dict[str, Any] = await eventually(recorded, 60)
-    return rec
+from harness.web import recorded_call, web_world
 
 
 async def test_the_consent_announcement_is_on_the_recording_and_in_the_listing(
@@ -40,7 +16,7 @@ async def test_the_consent_announcement_is_on_the_recording_and_in_the_listing(
 ) -> None:
     async with web_world(tmp_path, write_recordings=True) as world:
         client = await aiohttp_client(world.app)
-        rec = await _record_and_take_a_call(world, client, consent=True)
+        rec = await recorded_call(world, client, consent=True)
         assert rec["consent_status"] == "SUCCESS"
         assert datetime.fromisoformat(rec["consent_at"]) <= datetime.fromisoformat(rec["started_at"])
         listing = await (await client.get("/api/recordings?campaign=demo", headers=world.auth("boss"))).json()
@@ -51,5 +27,5 @@ async def test_the_consent_announcement_is_on_the_recording_and_in_the_listing(
 async def test_a_call_without_the_announcement_has_no_consent(tmp_path: Path, aiohttp_client: Any) -> None:
     async with web_world(tmp_path, write_recordings=True) as world:
         client = await aiohttp_client(world.app)
-        rec = await _record_and_take_a_call(world, client, consent=False)
+        rec = await recorded_call(world, client, consent=False)
         assert (rec["consent_at"], rec["consent_status"]) == (None, None)

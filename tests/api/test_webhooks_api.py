@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.stepping import eventually
-from harness.web import REPO, WebWorld, web_world
+from harness.web import REPO, WebWorld, agent_ready, web_world
 from webhook_receiver import Receiver
 
 from dialer.appkeys import SETTINGS
@@ -66,8 +66,7 @@ async def test_crm_pop_on_connect_and_signed_disposition_call(tmp_path: Path, ai
             assert "frame-src 'self' https://crm.example.com" in page.headers["Content-Security-Policy"]
             assert "/static/crm.js" in await page.text()
 
-            await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
-            await client.post("/api/agents/alice/ready", headers=alice)
+            await agent_ready(world, client, "alice", "outbound-agents")
 
             async def on_call() -> Any:
                 body = await (await client.get("/api/agents/alice/call", headers=alice)).json()

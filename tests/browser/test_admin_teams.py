@@ -10,40 +10,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, served, signed_in
+from harness.browser import VIEWPORT, browsed_world, count_is, has_text, login, signed_in
 from harness.stepping import eventually
-from harness.web import PASSWORD, WebWorld, web_world
+from harness.web import team_with_supervisor
 
 pytestmark = pytest.mark.browser
-
-
-async def team_with_supervisor(world: WebWorld, client: Any) -> None:
-    """Team "north" = alice, supervised by sue; bob has no team. Both agents registered with the daemon."""
-    root, boss = world.auth("root"), world.auth("boss")
-    for agent in ("alice", "bob"):
-        made = await client.post(
-            "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
-        )
-        assert made.status == 201
-    assert (await client.post("/api/teams", json={"name": "north"}, headers=root)).status == 201
-    sue = {"name": "sue", "role": "supervisor", "password": PASSWORD}
-    assert (await client.post("/api/users", json=sue, headers=root)).status == 201
-    assert (await client.patch("/api/users/alice", json={"team": "north"}, headers=root)).status == 200
-    put = await client.put("/api/teams/north/supervisors", json={"supervisors": ["sue"]}, headers=root)
-    assert put.status == 200
 
 
 async def test_a_supervisor_sees_only_their_team(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         await team_with_supervisor(world, client)
         errors: list[str] = []
         sue = await signed_in(browser, base, "sue", errors, "/dashboard")
         await sue.wait_for_selector("#ws-status.dot-on")
         rows = sue.locator("#agents-table tbody tr")
-        await eventually(lambda: _count_is(rows, 1), 10)
+        await eventually(lambda: count_is(rows, 1), 10)
         await sue.wait_for_timeout(2500)  # a few pushes later, still only her team
         assert await rows.count() == 1
         assert "alice" in await rows.first.inner_text()
@@ -53,13 +36,13 @@ async def test_a_supervisor_sees_only_their_team(
         # Bob joins her team: her open dashboard follows without a reload.
         moved = await client.patch("/api/users/bob", json={"team": "north"}, headers=world.auth("root"))
         assert moved.status == 200
-        await eventually(lambda: _count_is(rows, 2), 10)
+        await eventually(lambda: count_is(rows, 2), 10)
         # Her team's report, on the teams page.
         await sue.click("a[href='/teams']")
         await sue.wait_for_url(f"{base}/teams")
         report = sue.locator("section.team[data-team=north]")
         await report.wait_for()
-        await eventually(lambda: _count_is(report.locator("tbody tr"), 2), 10)
+        await eventually(lambda: count_is(report.locator("tbody tr"), 2), 10)
         await sue.go_back()
         await sue.wait_for_selector("#ws-status.dot-on")
         await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
@@ -67,7 +50,7 @@ async def test_a_supervisor_sees_only_their_team(
         boss = await browser.new_page(viewport=VIEWPORT)
         await login(boss, base, "boss")
         await boss.wait_for_url(f"{base}/dashboard")
-        await eventually(lambda: _count_is(boss.locator("#agents-table tbody tr"), 2), 10)
+        await eventually(lambda: count_is(boss.locator("#agents-table tbody tr"), 2), 10)
         assert not await boss.locator("a[href='/admin']").is_visible()  # a manager, not an admin
         # Pages of other roles stay closed to her.
         for path in ("/admin", "/lists"):
@@ -82,8 +65,7 @@ async def test_a_supervisor_sees_only_their_team(
 async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         errors: list[str] = []
         bob = await browser.new_page(viewport=VIEWPORT)
         bob.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -116,8 +98,7 @@ async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
 async def test_a_manager_counts_then_recycles_in_the_lists_page(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         errors: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")
         await page.goto(f"{base}/lists")
@@ -135,17 +116,9 @@ async def test_a_manager_counts_then_recycles_in_the_lists_page(
         # Disable the list: the claim stops taking its leads; the audit log records it.
         await page.locator("#lists-table tbody tr [data-field=enabled]").first.uncheck()
         await page.locator("#lists-table tbody tr button[data-action=save]").first.click()
-        await eventually(lambda: _text_has(page, "#lists-msg", "saved"), 10)
+        await eventually(lambda: has_text(page.locator("#lists-msg"), "saved"), 10)
         lists = await (await client.get("/api/campaigns/demo/lists", headers=world.auth("boss"))).json()
         assert lists["items"][0]["enabled"] is False
         await page.screenshot(path=str(artifacts / "lists-recycle.png"), full_page=True)
         assert not errors, errors
         await page.close()
-
-
-async def _count_is(locator: Any, n: int) -> bool:
-    return bool(await locator.count() == n)
-
-
-async def _text_has(page: Any, selector: str, text: str) -> bool:
-    return text in await page.inner_text(selector)

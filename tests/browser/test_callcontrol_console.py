@@ -10,10 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import new_page, served
-from harness.console import cc_state_is, dial_until_talking, dispose, hang_up_and_dispose, panel_closed, sign_in_agent
+from harness.console import (
+    agent_consoles,
+    cc_state_is,
+    dial_until_talking,
+    dispose,
+    hand_over,
+    hang_up_and_dispose,
+    last_call_and_legs,
+    manual_dial_world,
+    panel_closed,
+    takes_the_call_over,
+)
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
 
 from dialer.store.dnc import add_dnc
 
@@ -27,14 +36,11 @@ async def text_of(page: Any, selector: str) -> str:
 async def test_manual_dial_refused_for_dnc_then_dialled_with_call_control(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
-        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
+    async with manual_dial_world(tmp_path, aiohttp_client) as (world, client, base):
         now = datetime.fromtimestamp(world.clock.now(), UTC)
         assert await add_dnc(world.dialer.db, "+12125550177", now=now)
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", queue="manual-agents")
+        (page,) = await agent_consoles(browser, base, errors, ("alice", "manual-agents"))
         await page.wait_for_selector("#manual-dial-panel:not([hidden])")
         await page.fill("#dial-number", "+1 212 555 0177")
         await page.click("#dial-go")
@@ -85,36 +91,24 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
 ) -> None:
     """alice dials, holds and resumes, consults bob, hands the customer over and drops out; bob hangs up and
     dispositions; the call record has both legs and the transfers report counts alice's transfer."""
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with manual_dial_world(tmp_path, aiohttp_client) as (world, client, base):
         boss = world.auth("boss")
-        await start_campaign(world, client, "manual", MANUAL_DIAL_TOML)
         errors: list[str] = []
-        alice = await new_page(browser, errors)
-        bob = await new_page(browser, errors, own_context=True)
-        await sign_in_agent(bob, base, "bob", queue="manual-agents")
-        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        bob, alice = await agent_consoles(browser, base, errors, ("bob", "manual-agents"), ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")
         await alice.click("#cc-hold")
         await eventually(lambda: cc_state_is(alice, "held"))
         await alice.click("#cc-resume")
         await eventually(lambda: cc_state_is(alice, "talking"))
-        await alice.select_option("#cc-kind", "agent")
-        await alice.fill("#cc-target", "bob")
-        await alice.click("#cc-warm")
+        await hand_over(alice, "agent", "bob", "#cc-warm")
         await eventually(lambda: cc_state_is(alice, "consulting"))
         await alice.screenshot(path=str(artifacts / "console-sim-consulting.png"))
         await alice.click("#cc-complete")
-        await bob.wait_for_selector("#lead-name", timeout=20_000)
-        await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await eventually(lambda: cc_state_is(bob, "talking"))
-        await panel_closed(alice)
+        await takes_the_call_over(bob, alice)
         await bob.screenshot(path=str(artifacts / "console-sim-transferred.png"))
         await hang_up_and_dispose(bob)
-        calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
-        attempt = calls["items"][0]
+        attempt, legs = await last_call_and_legs(client, "bob", boss)
         assert attempt["disposition"] == "sale"
-        legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=boss)).json())["legs"]
         assert [(leg["party"], leg["how"], leg["transferred_by"]) for leg in legs] == [
             ("alice", "answered", None),
             ("bob", "warm", "alice"),

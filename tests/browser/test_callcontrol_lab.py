@@ -18,7 +18,14 @@ from typing import Any
 
 import pytest
 from harness.browser import new_page, served
-from harness.console import cc_state_is, hang_up_and_dispose, panel_closed, sign_in_agent
+from harness.console import (
+    cc_state_is,
+    hand_over,
+    hang_up_and_dispose,
+    last_call_and_legs,
+    sign_in_agent,
+    takes_the_call_over,
+)
 from harness.stepping import eventually
 from harness.web import PASSWORD
 
@@ -108,9 +115,7 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         # bob becomes ready (nothing left to dial); alice consults him, then hands the customer over.
         await bob.keyboard.press("Alt+r")
         await bob.wait_for_selector("#state-pill.pill-ready")
-        await alice.select_option("#cc-kind", "agent")
-        await alice.fill("#cc-target", "bob")
-        await alice.click("#cc-warm")
+        await hand_over(alice, "agent", "bob", "#cc-warm")
         try:
             await eventually(lambda: cc_state_is(alice, "consulting"), 15.0)
         except AssertionError:
@@ -118,10 +123,7 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         await alice.screenshot(path=str(artifacts / "console-cc-consulting.png"))
         await alice.click("#cc-complete")
         # alice drops out; bob's console pops the call and he controls it.
-        await bob.wait_for_selector("#lead-name", timeout=20_000)
-        await bob.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
-        await eventually(lambda: cc_state_is(bob, "talking"))
-        await panel_closed(alice)
+        await takes_the_call_over(bob, alice)
         await bob.screenshot(path=str(artifacts / "console-cc-transferred.png"))
         legs = [str(t) for t in await bob.locator("#cc-legs li").all_inner_texts()]
         assert "agent alice" in legs[0]
@@ -129,15 +131,13 @@ async def test_hold_resume_and_warm_transfer_to_a_second_agent(
         # bob ends the call and dispositions it.
         await hang_up_and_dispose(bob)
         auth = {"Authorization": f"Bearer {tokens['boss']}"}
-        calls = await (await client.get("/api/agents/bob/calls", headers=auth)).json()
-        attempt = calls["items"][0]
+        attempt, legs = await last_call_and_legs(client, "bob", auth)
         assert attempt["disposition"] == "sale"
-        legs_doc = await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=auth)).json()
-        assert [(leg["party"], leg["how"], leg["transferred_by"]) for leg in legs_doc["legs"]] == [
+        assert [(leg["party"], leg["how"], leg["transferred_by"]) for leg in legs] == [
             ("alice", "answered", None),
             ("bob", "warm", "alice"),
         ]
-        assert all(leg["talk_seconds"] and leg["talk_seconds"] > 0 for leg in legs_doc["legs"])
+        assert all(leg["talk_seconds"] and leg["talk_seconds"] > 0 for leg in legs)
         report = await (await client.get("/api/campaigns/cc/transfers", headers=auth)).json()
         assert report["transfers"] == [{"agent": "alice", "how": "warm", "to": "agent", "count": 1}]
         assert not errors, errors

@@ -9,10 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import new_page, served
-from harness.console import cc_state_is, dial_until_talking, dispose, hang_up_and_dispose, panel_closed, sign_in_agent
+from harness.console import (
+    agent_consoles,
+    cc_state_is,
+    dial_until_talking,
+    dispose,
+    hand_over,
+    hang_up_and_dispose,
+    last_call_and_legs,
+    manual_dial_world,
+    panel_closed,
+)
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, start_campaign, web_world
+from harness.web import MANUAL_DIAL_TOML
 
 pytestmark = pytest.mark.browser
 
@@ -24,19 +33,12 @@ CLOSER_TOML = MANUAL_DIAL_TOML + 'transfer_queues = ["inbound-sales"]\n'
 async def test_blind_transfer_to_the_closer_queue(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, inbound_callers=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with manual_dial_world(tmp_path, aiohttp_client, CLOSER_TOML, inbound_callers=False) as (world, client, base):
         boss = world.auth("boss")
-        await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
-        alice = await new_page(browser, errors)
-        bob = await new_page(browser, errors, own_context=True)
-        await sign_in_agent(bob, base, "bob", queue="inbound-sales")
-        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        bob, alice = await agent_consoles(browser, base, errors, ("bob", "inbound-sales"), ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")
-        await alice.select_option("#cc-kind", "queue")
-        await alice.fill("#cc-target", "inbound-sales")
-        await alice.click("#cc-blind")
+        await hand_over(alice, "queue", "inbound-sales", "#cc-blind")
         # alice is done with the call (wrap-up); bob, a member of the closer queue, gets it with its screen pop.
         await panel_closed(alice)
         await bob.wait_for_selector("#lead-name", timeout=30_000)
@@ -45,10 +47,8 @@ async def test_blind_transfer_to_the_closer_queue(
         await eventually(lambda: cc_state_is(bob, "talking"))
         await bob.screenshot(path=str(artifacts / "console-sim-blind-to-queue.png"))
         await hang_up_and_dispose(bob)
-        calls = await (await client.get("/api/agents/bob/calls", headers=boss)).json()
-        attempt = calls["items"][0]
+        attempt, legs = await last_call_and_legs(client, "bob", boss)
         assert attempt["disposition"] == "sale"
-        legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=boss)).json())["legs"]
         assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in legs][:2] == [
             ("agent", "alice", "answered", None),
             ("queue", "inbound-sales", "blind", "alice"),
@@ -65,17 +65,12 @@ async def test_blind_transfer_to_the_closer_queue(
 async def test_three_way_with_an_external_number(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, inbound_callers=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with manual_dial_world(tmp_path, aiohttp_client, CLOSER_TOML, inbound_callers=False) as (world, client, base):
         boss = world.auth("boss")
-        await start_campaign(world, client, "manual", CLOSER_TOML)
         errors: list[str] = []
-        alice = await new_page(browser, errors)
-        await sign_in_agent(alice, base, "alice", queue="manual-agents")
+        (alice,) = await agent_consoles(browser, base, errors, ("alice", "manual-agents"))
         await dial_until_talking(alice, "+1 212 555 0191")
-        await alice.select_option("#cc-kind", "external")
-        await alice.fill("#cc-target", "+1 212 555 0199")
-        await alice.click("#cc-conf")
+        await hand_over(alice, "external", "+1 212 555 0199", "#cc-conf")
         await eventually(lambda: cc_state_is(alice, "conference"))
         await eventually(lambda: _leg_count(alice, 2))
         assert await alice.is_enabled("#cc-leave")

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, new_page, served, signed_in
+from harness.browser import VIEWPORT, browsed_world, count_is, new_page, signed_in
 from harness.console import sign_in_agent
 from harness.stepping import eventually
-from harness.web import web_world
 
 from dialer.appkeys import DIALER
 
@@ -23,8 +22,7 @@ pytestmark = pytest.mark.browser
 async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
         errors: list[str] = []
         page = await new_page(browser, errors)
         # Keyboard only: sign in to the checked queues, then ready.
@@ -67,8 +65,7 @@ CSV = (
 async def test_manager_uploads_csv_sees_report_and_watches_numbers_change(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
         errors: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")
         card = page.locator("section.campaign[data-campaign=demo]")
@@ -97,7 +94,7 @@ async def test_manager_uploads_csv_sees_report_and_watches_numbers_change(
             await client.post(f"/api/agents/{agent}/ready", headers=world.auth(agent))
         why = card.locator("[data-field=why]")
         await eventually(lambda: _lacks(why, "no agents"), 20)
-        await eventually(lambda: _count_is(page.locator("#agents-table tbody tr"), 2), 10)
+        await eventually(lambda: count_is(page.locator("#agents-table tbody tr"), 2), 10)
         contact = card.locator(".kpi", has_text="Contact rate")
         await eventually(lambda: _lacks(contact, "/ 0 dials"), 30)
         assert "dials" in await contact.inner_text()
@@ -115,17 +112,12 @@ async def _lacks(locator: Any, text: str) -> bool:
     return text not in (await locator.inner_text())
 
 
-async def _count_is(locator: Any, n: int) -> bool:
-    return bool(await locator.count() == n)
-
-
 async def test_signing_out_of_the_console_leaves_the_queues(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     """Sign out with the agent Ready: the seat is given up (paused, then out of every queue): no call is routed
     to an empty chair."""
-    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        _client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, _client, base):
         page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -14,14 +14,24 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from harness.browser import VIEWPORT, csp_violations, login, new_page, served
+from harness.browser import (
+    VIEWPORT,
+    browsed_world,
+    count_is,
+    csp_violations,
+    has_text,
+    login,
+    new_page,
+    refused_page,
+    served,
+    signed_in,
+)
 from harness.clock import clock_dt
 from harness.console import sign_in_agent
 from harness.integration import CRM_HOST, CRM_SECRET, OTHER_PHONES, fast_webhooks, other_campaign, with_crm
 from harness.stepping import eventually
-from harness.web import web_world
+from harness.web import team_with_supervisor, web_world
 from sqlalchemy import select, update
-from test_admin_teams import team_with_supervisor
 from webhook_receiver import Receiver
 
 from dialer.appkeys import DATABASE
@@ -78,7 +88,7 @@ async def test_crm_frame_on_connect_disposition_call_then_a_tab(
             assert pop["url"] == src
             assert f"attempt={pop['attempt_id']}" in src
             contact = page.frame_locator("#crm-pop iframe.crm-frame").locator("#contact")
-            await eventually(lambda: _has(contact, CRM_HOST), 15)
+            await eventually(lambda: has_text(contact, CRM_HOST), 15)
             await page.screenshot(path=str(artifacts / "crm-frame.png"), full_page=True)
 
             # Disposition: the campaign's disposition URL is called, signed with the CRM secret.
@@ -145,24 +155,25 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
             await eventually(lambda: _at_least(receiver, 2), 30)
             await page.select_option("#dl-state", "dead")
             dead = page.locator("#dl-table tbody tr", has_text="optout.added")
-            await eventually(lambda: _count(dead, 1), 20)
+            await eventually(lambda: count_is(dead, 1), 20)
             assert "HTTP 500" in await dead.inner_text()
             await page.screenshot(path=str(artifacts / "webhooks-dead-letter.png"), full_page=True)
 
             # The receiver is back: re-send from the page; delivered once, signed with the subscription's secret.
             receiver.mode = "ok"
             await dead.locator("button[data-resend]").click()
-            await eventually(lambda: _has(page.locator("#dl-msg"), "queued again"), 10)
+            await eventually(lambda: has_text(page.locator("#dl-msg"), "queued again"), 10)
             await eventually(lambda: _acked(receiver, 1), 30)
             (delivery,) = receiver.acknowledged()
             assert delivery.signature_ok
             assert delivery.body["data"]["number"] == "+12125550190"
             await page.select_option("#dl-state", "delivered")
-            await eventually(lambda: _count(page.locator("#dl-table tbody tr", has_text="optout.added"), 1), 20)
+            await eventually(lambda: count_is(page.locator("#dl-table tbody tr", has_text="optout.added"), 1), 20)
 
             # Disable the subscription from the page: its state follows.
             await row.locator("button[data-toggle]").click()
-            await eventually(lambda: _has(page.locator("#subs-table tbody tr", has_text=receiver.url), "disabled"), 10)
+            subscription = page.locator("#subs-table tbody tr", has_text=receiver.url)
+            await eventually(lambda: has_text(subscription, "disabled"), 10)
             assert not errors, errors
     finally:
         await receiver.stop()
@@ -171,8 +182,7 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
 async def test_a_supervisor_searches_only_their_teams_leads(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         await team_with_supervisor(world, client)
         await other_campaign(world)
         errors: list[str] = []
@@ -204,32 +214,19 @@ async def test_a_supervisor_searches_only_their_teams_leads(
 
         # Her team's campaign: found, with its history.
         rows = await search(demo_phone.lstrip("+"))
-        await eventually(lambda: _count(rows, 1), 10)
+        await eventually(lambda: count_is(rows, 1), 10)
         await rows.first.locator("button").click()
         await page.wait_for_selector("#history-table")
         # Another campaign's lead: not found; the one her agent alice holds a callback of: found.
         rows = await search(OTHER_PHONES[1].lstrip("+"))
-        await eventually(lambda: _has(page.locator("#lead-history"), "No lead found"), 10)
+        await eventually(lambda: has_text(page.locator("#lead-history"), "No lead found"), 10)
         assert await rows.count() == 0
         rows = await search(OTHER_PHONES[0].lstrip("+"))
-        await eventually(lambda: _count(rows, 1), 10)
+        await eventually(lambda: count_is(rows, 1), 10)
         await page.screenshot(path=str(artifacts / "supervisor-leads.png"), full_page=True)
         # An agent is not let in; the manager finds the other campaign's lead.
-        agent = await browser.new_page(viewport=VIEWPORT)
-        await login(agent, base, "bob")
-        await agent.wait_for_url(f"{base}/console")
-        response = await agent.goto(f"{base}/leads")
-        assert response is not None
-        assert response.status == 403
+        await refused_page(browser, base, "bob", "/console", "/leads")
         assert not errors, errors
-
-
-async def _has(locator: Any, text: str) -> bool:
-    return await locator.count() > 0 and text in await locator.first.inner_text()
-
-
-async def _count(locator: Any, n: int) -> bool:
-    return bool(await locator.count() == n)
 
 
 async def _crm_called(receiver: Receiver) -> bool:
@@ -247,8 +244,7 @@ async def _acked(receiver: Receiver, n: int) -> bool:
 async def test_a_manager_schedules_a_lists_recycling_and_sees_its_runs(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         db = world.app[DATABASE]
         now = clock_dt(world.clock)
         async with db.write() as conn:  # five no-answers from four days ago, waiting for their retry
@@ -259,32 +255,28 @@ async def test_a_manager_schedules_a_lists_recycling_and_sees_its_runs(
                 .values(status="retry", attempts=1, dials=1, last_outcome="no_answer",
                         last_attempt_at=now - timedelta(days=4), next_dialable_at=now + timedelta(days=2))
             )  # fmt: skip
-        page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        csp_violations(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard")
         await page.goto(f"{base}/lists")
         await page.wait_for_selector("#schedule-list option", state="attached")
         # Counts first (the rules chosen above: no-answers older than 72 h, busy older than 1 h) ...
         await page.click("#btn-schedule-count")
-        await eventually(lambda: _has(page.locator("#schedule-count"), "5 leads would be recycled now"), 10)
+        await eventually(lambda: has_text(page.locator("#schedule-count"), "5 leads would be recycled now"), 10)
         # ... then the schedule: every 2 hours.
         await page.fill("#schedule-every", "2")
         await page.click("#btn-schedule-save")
-        await eventually(lambda: _has(page.locator("#schedule-count"), "Saved"), 10)
+        await eventually(lambda: has_text(page.locator("#schedule-count"), "Saved"), 10)
         row = page.locator("#schedules-table tbody tr")
-        await eventually(lambda: _count(row, 1), 10)
+        await eventually(lambda: count_is(row, 1), 10)
         assert "2 h" in await row.inner_text()
         # The daemon's job runs it once due (here at the dialer clock's time 2 h later): the page shows the run.
         (run,) = await run_due_recycles(db, now + timedelta(hours=2, minutes=5))
         assert run.result.recycled == 5
         await page.reload()
-        await eventually(lambda: _has(page.locator("#schedules-table .last-recycled"), "5"), 10)
+        await eventually(lambda: has_text(page.locator("#schedules-table .last-recycled"), "5"), 10)
         await page.screenshot(path=str(artifacts / "lists-schedule.png"), full_page=True)
         await page.click("#btn-schedule-remove")
-        await eventually(lambda: _count(row, 0), 10)
+        await eventually(lambda: count_is(row, 0), 10)
         audit = await (await client.get("/api/audit?limit=20", headers=world.auth("root"))).json()
         assert {"list.recycle_schedule", "lists.recycle"} <= {e["action"] for e in audit["items"]}
         assert not errors, errors

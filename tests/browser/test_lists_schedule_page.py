@@ -13,9 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness.browser import served, signed_in
+from harness.browser import browsed_world, count_is, has_text, signed_in
 from harness.stepping import eventually
-from harness.web import web_world
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +22,7 @@ pytestmark = pytest.mark.browser
 async def test_a_manager_sets_weekday_mornings_and_a_bad_line_shows_its_error(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         errors: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")
         await page.goto(f"{base}/lists")
@@ -37,9 +35,9 @@ async def test_a_manager_sets_weekday_mornings_and_a_bad_line_shows_its_error(
         # Weekday mornings, in the campaign's zone (the zone left empty).
         await page.fill("#schedule-at", "0 9 * * mon-fri")
         await page.click("#btn-schedule-save")
-        await eventually(lambda: _has(page.locator("#schedule-count"), "(America/New_York)"), 10)
+        await eventually(lambda: has_text(page.locator("#schedule-count"), "(America/New_York)"), 10)
         row = page.locator("#schedules-table tbody tr")
-        await eventually(lambda: _count(row, 1), 10)
+        await eventually(lambda: count_is(row, 1), 10)
         cells = row.first.locator("td")
         assert await cells.nth(2).inner_text() == "0 9 * * mon-fri (America/New_York)"
         list_id = int(await page.locator("#schedule-list").input_value())
@@ -54,7 +52,7 @@ async def test_a_manager_sets_weekday_mornings_and_a_bad_line_shows_its_error(
         # A bad line: the API's 422 problem text next to the field; the saved schedule is kept.
         await page.fill("#schedule-at", "0 25 * * *")
         await page.click("#btn-schedule-save")
-        await eventually(lambda: _has(page.locator("#schedule-at-error"), "is not a crontab line"), 10)
+        await eventually(lambda: has_text(page.locator("#schedule-at-error"), "is not a crontab line"), 10)
         kept = (await (await client.get(url, headers=world.auth("boss"))).json())["schedule"]
         assert kept["at"] == "0 9 * * mon-fri"
         # Back to "every": the error goes, and an interval is saved as before.
@@ -62,14 +60,6 @@ async def test_a_manager_sets_weekday_mornings_and_a_bad_line_shows_its_error(
         assert await page.inner_text("#schedule-at-error") == ""
         await page.fill("#schedule-every", "2")
         await page.click("#btn-schedule-save")
-        await eventually(lambda: _has(row.first.locator("td").nth(2), "2 h"), 10)
+        await eventually(lambda: has_text(row.first.locator("td").nth(2), "2 h"), 10)
         assert not errors, errors
         await page.close()
-
-
-async def _has(locator: Any, text: str) -> bool:
-    return text in await locator.inner_text()
-
-
-async def _count(locator: Any, n: int) -> bool:
-    return bool(await locator.count() == n)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import signed_in
-from harness.stepping import eventually
-from harness.web import REPO, web_world
+from harness.browser import browsed_world, signed_in
+from harness.web import recorded_call
 
 pytestmark = pytest.mark.browser
 
@@ -17,26 +16,8 @@ pytestmark = pytest.mark.browser
 async def test_the_recordings_table_shows_the_consent_announcement(
     tmp_path: Path, aiohttp_client: Any, browser: Any
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, write_recordings=True) as world:
-        client = await aiohttp_client(world.app)
-        base = str(client.make_url("")).rstrip("/")
-        boss, alice = world.auth("boss"), world.auth("alice")
-        text = 'recording = "all"\nrecording_consent = true\n' + (REPO / "campaigns/demo.toml").read_text(
-            encoding="utf-8"
-        )
-        resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})
-        assert resp.status == 200, await resp.text()
-        await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
-        await client.post("/api/agents/alice/ready", headers=alice)
-
-        async def recorded() -> dict[str, Any] | None:
-            body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
-            if not body["call"]:
-                return None
-            resp = await client.get(f"/api/recordings/{body['call']['attempt']['id']}", headers=boss)
-            return await resp.json() if resp.status == 200 else None
-
-        rec = await eventually(recorded, 60)
+    async with browsed_world(tmp_path, aiohttp_client, write_recordings=True) as (world, client, base):
+        rec = await recorded_call(world, client, consent=True)
         assert rec["consent_status"] == "SUCCESS"
         errors: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")

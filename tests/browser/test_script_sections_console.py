@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import new_page, served
+from harness.browser import browsed_world, new_page
 from harness.console import sign_in_agent
-from harness.web import REPO, web_world
+from harness.web import REPO
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +37,7 @@ async def buttons(page: Any) -> list[str]:
 async def test_the_agent_moves_between_script_sections(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
         boss = world.auth("boss")
         text = (REPO / "campaigns/demo.toml").read_text(encoding="utf-8") + SECTIONS
         resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})

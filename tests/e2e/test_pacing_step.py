@@ -6,31 +6,7 @@ import asyncio
 from pathlib import Path
 
 from harness.e2e import make_world
-
-from dialer.ami.actions import OriginateRequest, OriginateResult
-from dialer.runner.pool import Originator
-
-
-class HeldAnswers:
-    """The AMI client, except that each Originate's answer is handed back only once ``release`` is set."""
-
-    def __init__(self, client: Originator) -> None:
-        self.client = client
-        self.release = asyncio.Event()
-        self.requests: list[OriginateRequest] = []
-
-    @property
-    def is_up(self) -> bool:
-        return self.client.is_up
-
-    async def originate(self, request: OriginateRequest) -> OriginateResult:
-        self.requests.append(request)
-        result = await self.client.originate(request)
-        await self.release.wait()
-        return result
-
-    async def hangup(self, channel_or_uniqueid: str, cause: int | None = None) -> bool:
-        return await self.client.hangup(channel_or_uniqueid, cause)
+from harness.faults import HeldAnswers
 
 
 async def test_a_step_does_not_wait_for_the_answers_to_its_originates(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.e2e import clock_dt, make_world
-from test_pacing_step import HeldAnswers
+from harness.faults import HeldAnswers
 from webhook_receiver import Receiver
 
 from dialer.settings import WebhookSettings

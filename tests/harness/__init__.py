@@ -14,5 +14,9 @@ By what each module holds:
   real-Asterisk lab)
 - logs, agents: the daemon's log configuration captured; the queue side of AMI for agent tests
 - cli: the ``dialer`` command run in-process (with the ``cli`` fixture of tests/conftest.py)
-- browser: headless-chromium pages signed in, their script errors and CSP violations collected
+- browser: headless-chromium pages signed in, their script errors and CSP violations collected; the served web world
+- console: the agent console in a browser (signing in, the call-control panel, hand-overs, the manual-dial world)
+- lab_daemon: the real `dialer run` process against the lab (its home, a power campaign, an agent made ready)
+- rules: oracles and generators of the lead-rule tests (the claim's refusals, open windows, lead snapshots)
+- bus, ports: waiting for a kind of note on the daemon's bus; a free loopback port
 """

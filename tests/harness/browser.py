@@ -3,9 +3,12 @@ script errors and Content-Security-Policy violations (a test asserts the list st
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from harness.web import PASSWORD
+from harness.web import PASSWORD, WebWorld, web_world
 
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -50,3 +53,34 @@ async def served(aiohttp_client: Any, app: Any) -> tuple[Any, str]:
     """The test client serving ``app`` and the base URL a browser opens (no trailing slash)."""
     client = await aiohttp_client(app)
     return client, str(client.make_url("")).rstrip("/")
+
+
+@asynccontextmanager
+async def browsed_world(
+    tmp_path: Path, aiohttp_client: Any, **options: Any
+) -> AsyncIterator[tuple[WebWorld, Any, str]]:
+    """``async with browsed_world(tmp_path, aiohttp_client, **options) as (world, client, base)``: the web world
+    (harness.web.web_world with ``options``) served, and the base URL a browser opens."""
+    async with web_world(tmp_path, **options) as world:
+        client, base = await served(aiohttp_client, world.app)
+        yield world, client, base
+
+
+async def count_is(locator: Any, n: int) -> bool:
+    """Whether ``locator`` matches ``n`` elements (for ``eventually``)."""
+    return bool(await locator.count() == n)
+
+
+async def has_text(locator: Any, text: str) -> bool:
+    """Whether ``locator`` matches and its first element's text contains ``text`` (for ``eventually``)."""
+    return await locator.count() > 0 and text in str(await locator.first.inner_text())
+
+
+async def refused_page(browser: Any, base: str, name: str, home: str, path: str) -> None:
+    """``name``, signed in (landing on ``home``), is refused ``path``: 403."""
+    page = await browser.new_page(viewport=VIEWPORT)
+    await login(page, base, name)
+    await page.wait_for_url(f"{base}{home}")
+    response = await page.goto(f"{base}{path}")
+    assert response is not None
+    assert response.status == 403

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
-from dialer.campaign.leadimport import ImportedLead
+from dialer.campaign.leadimport import ImportedLead, LeadCsvReader, RowError
 from dialer.sim.model import Scenario, parse_scenario
 
 
@@ -73,3 +74,14 @@ def imported_lead(
         external_id=external_id,
         fields=fields if fields is not None else {},
     )
+
+
+def read_leads(data: bytes, **options: object) -> tuple[LeadCsvReader, list[ImportedLead], list[RowError]]:
+    """A lead CSV (``data``) read through: the reader, its leads and its row errors (``options``: the reader's; the
+    region US unless given)."""
+    reader = LeadCsvReader(io.BytesIO(data), default_region=options.pop("region", "US"), **options)  # type: ignore[arg-type]
+    leads: list[ImportedLead] = []
+    errors: list[RowError] = []
+    for item in reader:
+        (leads if isinstance(item, ImportedLead) else errors).append(item)  # type: ignore[arg-type]
+    return reader, leads, errors

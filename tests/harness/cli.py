@@ -7,6 +7,24 @@ from typer.testing import CliRunner
 
 from dialer.cli import app
 
+# The campaign the CLI tests apply, and a leads file with good, bad, duplicate and multi-line rows.
+CAMPAIGN = """
+name = "spring-sale"
+queue = "sales"
+trunk = "PJSIP/{number}@carrier"
+caller_id = { number = "+14155550100", name = "Acme" }
+"""
+
+LEADS = (
+    "phone,first_name,last_name,zip,company\n"
+    "+1 415 555 0101,Ann,Lee,94110,Acme\n"
+    "4155550102,Bob,Ray,10001,Bcorp\n"
+    "not a phone,X,Y,1,\n"
+    "(415) 555-0101,Dup,Licate,94110,\n"
+    "+14155550103,Cy,Do,,\n"
+    '"+1 212 555 0104","Multi\nLine",Name,10001,"=HYPERLINK(""x"")"\n'
+)
+
 
 def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
     """``dialer ARGS...``: its exit code, standard output and standard error."""

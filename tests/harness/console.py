@@ -3,10 +3,14 @@ steps (a manual dial up to talking, the state pill, hanging up and dispositionin
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from harness.browser import login
+from harness.browser import browsed_world, login, new_page
 from harness.stepping import eventually
+from harness.web import MANUAL_DIAL_TOML, WebWorld, start_campaign
 
 # The campaign queue a console signs in to unless a test names another.
 OUTBOUND_QUEUE = "outbound-agents"
@@ -74,3 +78,47 @@ async def hang_up_and_dispose(page: Any, code: str = "sale") -> None:
     await page.click("#cc-hangup")
     await panel_closed(page)
     await dispose(page, code)
+
+
+async def hand_over(page: Any, kind: str, target: str, button: str) -> None:
+    """From the call-control panel: a transfer or conference (``button``: #cc-blind, #cc-warm, #cc-conf) to the
+    ``kind`` of party (agent, queue, external) named ``target``."""
+    await page.select_option("#cc-kind", kind)
+    await page.fill("#cc-target", target)
+    await page.click(button)
+
+
+async def takes_the_call_over(receiver: Any, giver: Any) -> None:
+    """``receiver``'s console pops the handed-over call with its call-control panel, talking; ``giver``'s panel is
+    gone."""
+    await receiver.wait_for_selector("#lead-name", timeout=20_000)
+    await receiver.wait_for_selector("#callcontrol-panel:not([hidden])", timeout=20_000)
+    await eventually(lambda: cc_state_is(receiver, "talking"))
+    await panel_closed(giver)
+
+
+async def last_call_and_legs(client: Any, agent: str, headers: dict[str, str]) -> tuple[dict[str, Any], list[Any]]:
+    """The agent's latest call (GET /api/agents/{agent}/calls) and the legs of its call record."""
+    calls = await (await client.get(f"/api/agents/{agent}/calls", headers=headers)).json()
+    attempt = calls["items"][0]
+    legs = (await (await client.get(f"/api/attempts/{attempt['id']}/legs", headers=headers)).json())["legs"]
+    return attempt, legs
+
+
+async def agent_consoles(browser: Any, base: str, errors: list[str], *desks: tuple[str, str]) -> list[Any]:
+    """A console per (agent, queue) of ``desks``, each in a browser context of its own and signed in to that queue
+    and ready, one after the other in that order; their errors collected into ``errors``."""
+    pages = [await new_page(browser, errors, own_context=True) for _ in desks]
+    for page, (name, queue) in zip(pages, desks, strict=True):
+        await sign_in_agent(page, base, name, queue=queue)
+    return pages
+
+
+@asynccontextmanager
+async def manual_dial_world(
+    tmp_path: Path, aiohttp_client: Any, toml: str = MANUAL_DIAL_TOML, **options: Any
+) -> AsyncIterator[tuple[WebWorld, Any, str]]:
+    """harness.browser.browsed_world (``options``) with the manual-dial campaign "manual" (``toml``) started."""
+    async with browsed_world(tmp_path, aiohttp_client, **options) as (world, client, base):
+        await start_campaign(world, client, "manual", toml)
+        yield world, client, base

@@ -7,6 +7,8 @@ import contextlib
 
 from sqlalchemy.engine import make_url
 
+from dialer.ami.actions import OriginateRequest, OriginateResult
+from dialer.runner.pool import Originator
 from harness.databases import DbSpec
 
 
@@ -69,3 +71,25 @@ class TcpCut:
     def spec_through(self, spec: DbSpec) -> DbSpec:
         url = make_url(spec.url).set(host="127.0.0.1", port=self.port)
         return DbSpec(url.render_as_string(hide_password=False), spec.pg_schema)
+
+
+class HeldAnswers:
+    """The AMI client, except that each Originate's answer is handed back only once ``release`` is set."""
+
+    def __init__(self, client: Originator) -> None:
+        self.client = client
+        self.release = asyncio.Event()
+        self.requests: list[OriginateRequest] = []
+
+    @property
+    def is_up(self) -> bool:
+        return self.client.is_up
+
+    async def originate(self, request: OriginateRequest) -> OriginateResult:
+        self.requests.append(request)
+        result = await self.client.originate(request)
+        await self.release.wait()
+        return result
+
+    async def hangup(self, channel_or_uniqueid: str, cause: int | None = None) -> bool:
+        return await self.client.hangup(channel_or_uniqueid, cause)

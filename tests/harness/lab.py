@@ -35,6 +35,19 @@ def lab_settings() -> AmiServerSettings:
         pytest.fail(f"DIALER_TEST_AMI must be host:port:user:secret, got {spec!r}")
 
 
+def tracked(request: OriginateRequest, number: str) -> OriginateRecord:
+    """What the call tracker is told of an Originate before it is sent (as the daemon registers it)."""
+    return OriginateRecord(
+        request.action_id or "",
+        request.attempt_id,
+        request.channel,
+        number,
+        time.monotonic(),
+        channel_id=request.channel_id,
+        timeout_seconds=request.timeout_ms / 1000,
+    )
+
+
 @dataclass
 class LabCall:
     """What one originated call produced: every tracker update, in order, and its end."""
@@ -136,17 +149,7 @@ class Lab:
         call = LabCall(attempt, number, request.channel_id or "")
         self.calls[attempt] = call
         # Registered before the action is written: the first events can beat the Originate's own response.
-        self.tracker.register(
-            OriginateRecord(
-                request.action_id or "",
-                attempt,
-                request.channel,
-                number,
-                time.monotonic(),
-                channel_id=request.channel_id,
-                timeout_seconds=RING_TIMEOUT_MS / 1000,
-            )
-        )
+        self.tracker.register(tracked(request, number))
         result = await self.ami.originate(request)
         assert result.status is OriginateStatus.QUEUED, result
         return call

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
 from dialer.provision import provision_campaign
+from dialer.runner.runner import CampaignRunner
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.truth import OriginateRecord
@@ -239,3 +240,60 @@ async def ops_world(
         for daemon in world.alive:
             await daemon.kill()
         await pbx.stop()
+
+
+# Lead statuses: finished for good, and claimable again (a lead is otherwise "in_call" while its attempt is open).
+FINAL = frozenset({"done", "archived", "dnc", "exhausted"})
+CLAIMABLE = frozenset({"new", "retry", "callback"})
+
+
+def assert_no_number_dialled_twice(world: OpsWorld) -> None:
+    """The PBX got no duplicate Originate and no number was dialled again while an earlier call to it was up."""
+    assert world.pbx.truth.duplicates() == {}
+    assert world.overlapping_calls() == {}
+
+
+async def assert_no_lead_stranded(world: OpsWorld, dead_owner: str, runner: CampaignRunner) -> None:
+    """After ``dead_owner`` died and ``runner`` took its campaign: none of the dead daemon's claims is left, the
+    leads in a call are the survivor's calls, and every lead is finished, claimable or in a call."""
+    leads = await world.lead_rows()
+    assert not [r for r in leads if r["claim_owner"] == dead_owner]
+    assert len([r for r in leads if r["status"] == "in_call"]) == len(runner.in_flight)
+    assert {r["status"] for r in leads} <= FINAL | CLAIMABLE | {"in_call"}
+
+
+async def assert_outcomes_are_the_pbxs(
+    world: OpsWorld, truth: Mapping[str, OriginateRecord], rows: Mapping[str, Mapping[str, object]]
+) -> None:
+    """After a crash: no number dialled twice, no lead's attempts overlapping, no false abandon (a call the PBX
+    connected to an agent recorded abandoned), and whatever outcome is not the PBX's is marked inferred."""
+    assert_no_number_dialled_twice(world)
+    assert await overlapping_attempts(world) == 0
+    false_abandons = [
+        a for a, r in truth.items() if r.connected_at is not None and rows.get(a, {}).get("outcome") == "abandoned"
+    ]
+    assert false_abandons == []
+    guessed = [
+        a
+        for a, r in truth.items()
+        if r.outcome is not None
+        and rows.get(a, {}).get("outcome") not in (None, r.outcome.value)
+        and not rows[a]["outcome_inferred"]
+    ]
+    assert guessed == []
+
+
+def crash_world(
+    tmp_path: Path, spec: DbSpec, *, talk_mean: float, talk_sd: float, stage: str = ""
+) -> contextlib.AbstractAsyncContextManager[OpsWorld]:
+    """The world the crash tests kill a daemon in: 80 leads, 5 agents, answering-machine detection on when the
+    calls are to be caught in it (``stage == "amd"``, see CALL_STAGES)."""
+    return ops_world(
+        tmp_path,
+        spec,
+        leads=80,
+        agents=5,
+        talk_mean=talk_mean,
+        talk_sd=talk_sd,
+        campaign={"amd": {"enabled": stage == "amd"}},
+    )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialer.campaign.config import CampaignConfig
-from dialer.campaign.rules import NotDialableReason
+from hypothesis import strategies as st
+
+from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.rules import LeadSnapshot, LeadStatus, NotDialableReason, dialability
 
 # What the claim refuses outright: a lead recycled (by hand or on a schedule) must never be refused for one of these.
 CLAIM_REFUSES = frozenset(
@@ -29,3 +33,52 @@ def open_everywhere(c: CampaignConfig, at: datetime, zones: tuple[str, ...]) -> 
         if hours is None or not hours.contains(local.time()):
             return False
     return bool(zones)
+
+
+def rules_campaign(name: str, **changes: Any) -> CampaignConfig:
+    """The lead-rule tests' campaign (US regime, a caller ID): ``changes`` are its TOML keys over that."""
+    data: dict[str, Any] = {
+        "name": name,
+        "queue": "sales",
+        "trunk": "PJSIP/{number}@carrier",
+        "caller_id": {"number": "+12025550100"},
+    }
+    data.update(changes)
+    return load_campaign(data)
+
+
+def lead_snapshots(
+    instants: st.SearchStrategy[datetime], zones: list[str], *, max_zones: int, **more: st.SearchStrategy[Any]
+) -> st.SearchStrategy[LeadSnapshot]:
+    """Any lead of one number: any status and counters, up to ``max_zones`` of ``zones``, its due, abandon and
+    callback times among ``instants`` (or none); ``more`` draws other LeadSnapshot fields."""
+    optional_instants = st.one_of(st.none(), instants)
+    return st.builds(
+        LeadSnapshot,
+        id=st.just(1),
+        campaign=st.just("p"),
+        phone=st.just("+12125550123"),
+        tz_candidates=st.lists(st.sampled_from(zones), max_size=max_zones, unique=True).map(tuple),
+        status=st.sampled_from(list(LeadStatus)),
+        attempts=st.integers(0, 7),
+        dials=st.integers(0, 20),
+        next_dialable_at=optional_instants,
+        last_abandon_at=optional_instants,
+        callback_at=optional_instants,
+        callback_agent=st.sampled_from([None, "1001"]),
+        **more,
+    )
+
+
+def assert_no_claim_rule_against(
+    lead: LeadSnapshot, c: CampaignConfig, moments: Iterable[datetime], *, on_dnc: bool, agent: str | None = None
+) -> None:
+    """At each of ``moments`` a (recycled) lead is refused for no reason the claim checks, and whenever it is
+    dialable every rule holds: the calling window in every candidate zone, the no-recall gap after an abandon."""
+    for at in moments:
+        verdict = dialability(lead, c, at, on_dnc=on_dnc, agent=agent)
+        assert verdict.reason not in CLAIM_REFUSES
+        if verdict.dialable:
+            assert open_everywhere(c, at, verdict.zones)
+            if c.no_recall_after_abandon is not None and lead.last_abandon_at is not None:
+                assert at >= lead.last_abandon_at + c.no_recall_after_abandon

@@ -9,23 +9,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from dialer.app import build_app
-from dialer.appkeys import DIALER
+from dialer.appkeys import DATABASE, DIALER
 from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoPlan, prepare_database
 from dialer.settings import AmiServerSettings, FastAgiSettings, RecordingSettings, Settings
 from dialer.sim.model import load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.store.auth import Role, add_api_token, create_user
+from dialer.store.auth import Role, add_api_token, create_user, get_user
 from dialer.store.engine import open_database
 from dialer.web.security import hash_password, new_api_token
 from harness.clock import START_EPOCH, clock_dt
+from harness.stepping import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-9"
@@ -147,3 +149,66 @@ async def web_world(
         yield WebWorld(app, pbx, settings, clock, tokens)
     finally:
         await pbx.stop()
+
+
+async def team_with_supervisor(world: WebWorld, client: Any) -> None:
+    """Team "north" = alice, supervised by sue; bob has no team. Both agents registered with the daemon."""
+    boss = world.auth("boss")
+    for agent in ("alice", "bob"):
+        made = await client.post(
+            "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
+        )
+        assert made.status == 201
+    await supervisor(world, client)
+
+
+async def supervisor(world: WebWorld, client: Any, name: str = "sue", team: str = "north") -> dict[str, str]:
+    """A supervisor of ``team`` (alice's team; bob has none), made through the admin API; their token headers."""
+    root = world.auth("root")
+    assert (await client.post("/api/teams", json={"name": team}, headers=root)).status == 201
+    made = await client.post(
+        "/api/users", json={"name": name, "role": "supervisor", "password": PASSWORD}, headers=root
+    )
+    assert made.status == 201
+    assert (await client.patch("/api/users/alice", json={"team": team}, headers=root)).status == 200
+    put = await client.put(f"/api/teams/{team}/supervisors", json={"supervisors": [name]}, headers=root)
+    assert put.status == 200
+    body = await put.json()
+    assert (body["supervisors"], body["members"]) == ([name], ["alice"])
+    db = world.app[DATABASE]
+    user = await get_user(db, name)
+    assert user is not None
+    token = new_api_token()
+    await add_api_token(db, user.id, token, "tests", datetime.now(UTC))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def recorded_call(world: WebWorld, client: Any, consent: bool) -> dict[str, Any]:
+    """The demo campaign recording every call (announcing it first when ``consent``), alice ready: the recording's
+    row (GET /api/recordings/{attempt}) of the first call she takes."""
+    boss, alice = world.auth("boss"), world.auth("alice")
+    text = (
+        'recording = "all"\n'
+        + (f"recording_consent = {str(consent).lower()}\n")
+        + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
+    )
+    resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})
+    assert resp.status == 200, await resp.text()
+    await agent_ready(world, client, "alice", "outbound-agents")
+
+    async def recorded() -> dict[str, Any] | None:
+        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
+        if not body["call"]:
+            return None
+        resp = await client.get(f"/api/recordings/{body['call']['attempt']['id']}", headers=boss)
+        return await resp.json() if resp.status == 200 else None
+
+    rec: dict[str, Any] = await eventually(recorded, 60)
+    return rec
+
+
+async def agent_ready(world: WebWorld, client: Any, agent: str, queue: str) -> None:
+    """Through the API, as ``agent``: log in to ``queue`` only, then become ready."""
+    headers = world.auth(agent)
+    await client.post(f"/api/agents/{agent}/login", json={"queues": [queue]}, headers=headers)
+    await client.post(f"/api/agents/{agent}/ready", headers=headers)

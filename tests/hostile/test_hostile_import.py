@@ -9,6 +9,7 @@ import json
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness.cli import run
@@ -34,25 +35,23 @@ def import_file(cli: CliRunner, name: str, path: Path, *extra: str) -> tuple[int
     return run(cli, "leads", "import", "--campaign", name, str(path), *extra)
 
 
-def stored(tmp_path: Path, name: str) -> list[tuple[str, str, str, dict[str, str]]]:
+def campaign_leads(tmp_path: Path, name: str, columns: str) -> list[Any]:
+    """``columns`` of the campaign's leads (``l``) in the CLI's database, by phone number."""
     with sqlite3.connect(tmp_path / "cli.db") as conn:
-        rows = conn.execute(
-            "SELECT l.phone, l.first_name, l.last_name, l.fields, l.status FROM leads l "
-            "JOIN campaigns c ON c.id = l.campaign_id WHERE c.name = ? ORDER BY l.phone",
+        return conn.execute(
+            f"SELECT {columns} FROM leads l JOIN campaigns c ON c.id = l.campaign_id WHERE c.name = ? ORDER BY l.phone",
             (name,),
         ).fetchall()
+
+
+def stored(tmp_path: Path, name: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    rows = campaign_leads(tmp_path, name, "l.phone, l.first_name, l.last_name, l.fields, l.status")
     assert all(status == "new" for *_, status in rows)
     return [(phone, first, last, json.loads(fields)) for phone, first, last, fields, _ in rows]
 
 
 def display_names(tmp_path: Path, name: str) -> list[str]:
-    with sqlite3.connect(tmp_path / "cli.db") as conn:
-        rows = conn.execute(
-            "SELECT l.display_name FROM leads l JOIN campaigns c ON c.id = l.campaign_id WHERE c.name = ? "
-            "ORDER BY l.phone",
-            (name,),
-        ).fetchall()
-    return [r[0] for r in rows]
+    return [r[0] for r in campaign_leads(tmp_path, name, "l.display_name")]
 
 
 def assert_refused(code: int, out: str, err: str, *words: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from harness.databases import DbSpec
-from harness.ops import Daemon, OpsWorld, ops_world
+from harness.ops import Daemon, OpsWorld, assert_no_number_dialled_twice, ops_world
 from harness.stepping import wait_real
 
 from dialer.agents.registry import AgentStatus
@@ -114,8 +114,7 @@ async def test_kill_9_then_restart_the_agents_are_back_with_their_states(tmp_pat
         agents = {a.agent_id: a for a in registry.agents()}
         assert sum(a.calls_taken for a in agents.values()) > 0
         assert all(agents[a].calls_taken == 0 for a in PAUSES)
-        assert world.pbx.truth.duplicates() == {}
-        assert world.overlapping_calls() == {}
+        assert_no_number_dialled_twice(world)
 
 
 async def test_asterisk_restarted_too_the_agents_are_re_added_paused_as_they_were(

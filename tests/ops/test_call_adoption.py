@@ -7,18 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.databases import DbSpec
-from harness.ops import attempt_rows, ops_world
+from harness.ops import assert_no_lead_stranded, assert_no_number_dialled_twice, attempt_rows, crash_world
 
 from dialer.runner.state import RunnerState
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 
-FINAL = {"done", "archived", "dnc", "exhausted"}
-CLAIMABLE = {"new", "retry", "callback"}
-
 
 async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, sqlite_spec: DbSpec) -> None:
     # Long conversations, so that calls are up (ringing, queued and talking) when the daemon dies.
-    async with ops_world(tmp_path, sqlite_spec, leads=80, agents=5, talk_mean=240.0, talk_sd=60.0) as world:
+    async with crash_world(tmp_path, sqlite_spec, talk_mean=240.0, talk_sd=60.0) as world:
         first = await world.start_daemon("host:2001")
         name = world.config.name
         await world.crash_with_calls_up(first, 50)
@@ -64,12 +61,8 @@ async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, 
         # Nothing of the dead daemon stays open: what ended unseen was closed (conservatively).
         open_rows = [a for a, r in rows.items() if r["ended_at"] is None]
         assert sorted(open_rows) == sorted(str(a) for a in runner.in_flight.calls)
-        assert world.pbx.truth.duplicates() == {}
-        assert world.overlapping_calls() == {}
-        leads = await world.lead_rows()
-        assert not [r for r in leads if r["claim_owner"] == "host:2001"]
-        assert len([r for r in leads if r["status"] == "in_call"]) == len(runner.in_flight)
-        assert {r["status"] for r in leads} <= FINAL | CLAIMABLE | {"in_call"}
+        assert_no_number_dialled_twice(world)
+        await assert_no_lead_stranded(world, "host:2001", runner)
         # The pacer's per-stage view of the calls matches the calls themselves (no adopted ghost left in it).
         assert runner.in_flight.needing_agent() == sum(not c.connected for c in runner.in_flight.calls.values())
         # The trunk gate counts exactly the calls this daemon follows.

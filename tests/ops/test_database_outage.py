@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from harness.databases import DbSpec
 from harness.faults import TcpCut
-from harness.ops import ops_world
+from harness.ops import assert_no_number_dialled_twice, ops_world
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -59,8 +59,7 @@ async def test_database_outage_stops_dialling_loses_nothing_and_recovers(tmp_pat
             ended = [r.attempt for r in world.pbx.truth.originates if r.ended_at is not None and r.ended_at < settled]
             assert ended
             assert [a for a in ended if outcome.get(a) is None] == []
-            assert world.pbx.truth.duplicates() == {}
-            assert world.overlapping_calls() == {}
+            assert_no_number_dialled_twice(world)
             leads = await world.lead_rows()
             assert len([r for r in leads if r["status"] == "in_call"]) == len(runner.in_flight)
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.databases import DbSpec
-from harness.ops import ops_world
+from harness.ops import assert_no_number_dialled_twice, ops_world
 
 
 async def test_a_call_outliving_its_claim_lease_keeps_its_lead(tmp_path: Path, sqlite_spec: DbSpec) -> None:
@@ -23,5 +23,4 @@ async def test_a_call_outliving_its_claim_lease_keeps_its_lead(tmp_path: Path, s
         for call in connected:
             assert rows[call.lead_id]["status"] == "in_call"
             assert rows[call.lead_id]["claim_owner"] == "solo"
-        assert world.overlapping_calls() == {}
-        assert world.pbx.truth.duplicates() == {}
+        assert_no_number_dialled_twice(world)

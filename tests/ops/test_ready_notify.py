@@ -9,47 +9,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from harness.ports import free_port
+from harness.systemd import next_message, settings
 
 from dialer.app import announce_ready, build_app, serve
 from dialer.appkeys import DIALER, SHUTDOWN
-from dialer.settings import AmiServerSettings, HttpSettings, Settings
 from dialer.sim.pbx import SimulatedPbx
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def notify_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> socket.socket:
-    path = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(path))
-    sock.setblocking(False)
-    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
-    return sock
-
-
-def settings(tmp_path: Path, ami_port: int, http_port: int) -> Settings:
-    return Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
-        var_dir=tmp_path,
-        ami=[AmiServerSettings(name="sim", port=ami_port, reconnect_max_backoff_seconds=0.5)],
-        http=HttpSettings(port=http_port),
-        drain_timeout_seconds=1.0,
-    )
-
-
-async def next_message(sock: socket.socket, wait: float) -> str | None:
-    loop = asyncio.get_running_loop()
-    try:
-        async with asyncio.timeout(wait):
-            data = await loop.sock_recv(sock, 4096)
-    except TimeoutError:
-        return None
-    return data.decode()
 
 
 async def healthy(http: aiohttp.ClientSession, port: int, seconds: float = 30.0) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from harness.databases import DbSpec
-from harness.ops import CALL_STAGES, attempt_rows, ops_world, overlapping_attempts
+from harness.ops import CALL_STAGES, assert_outcomes_are_the_pbxs, attempt_rows, crash_world
 
 from dialer.runner.state import RunnerState
 from dialer.settings import node_identity
@@ -23,15 +23,7 @@ STAGES = CALL_STAGES
 async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
     tmp_path: Path, sqlite_spec: DbSpec, down_seconds: float, stage: str
 ) -> None:
-    async with ops_world(
-        tmp_path,
-        sqlite_spec,
-        leads=80,
-        agents=5,
-        talk_mean=120.0,
-        talk_sd=30.0,
-        campaign={"amd": {"enabled": stage == "amd"}},
-    ) as world:
+    async with crash_world(tmp_path, sqlite_spec, talk_mean=120.0, talk_sd=30.0, stage=stage) as world:
         me = node_identity(world.settings)
         assert me == node_identity(world.settings.model_copy())  # stable: the same for the restarted process
         first = await world.start_daemon(me)
@@ -50,23 +42,8 @@ async def test_restart_on_the_same_node_takes_its_campaign_back_at_once(
         await world.run(600, step=2.0, until=lambda: all(r.ended_at is not None for r in truth.values()))
         await world.run(50, step=1.0)
         rows = await attempt_rows(world)
-        assert world.pbx.truth.duplicates() == {}
-        assert world.overlapping_calls() == {}
-        assert await overlapping_attempts(world) == 0
-        # No false abandon: a call the PBX connected to an agent is never recorded abandoned.
-        false_abandons = [
-            a for a, r in truth.items() if r.connected_at is not None and rows.get(a, {}).get("outcome") == "abandoned"
-        ]
-        assert false_abandons == []
-        # Whatever is not what the PBX reported is marked inferred.
-        guessed = [
-            a
-            for a, r in truth.items()
-            if r.outcome is not None
-            and rows.get(a, {}).get("outcome") not in (None, r.outcome.value)
-            and not rows[a]["outcome_inferred"]
-        ]
-        assert guessed == []
+        # No false abandon, and whatever is not what the PBX reported is marked inferred.
+        await assert_outcomes_are_the_pbxs(world, truth, rows)
         # A call that ended once the restarted daemon was connected was seen ending: its outcome is the PBX's.
         seen_ending = {a: r for a, r in truth.items() if r.ended_at is not None and r.ended_at > restarted_at}
         assert {a: rows[a]["outcome"] for a in seen_ending} == {a: r.outcome.value for a, r in seen_ending.items()}

@@ -23,7 +23,7 @@ from typing import Any
 import psutil
 from harness.clock import START_EPOCH
 from harness.databases import DbSpec
-from harness.ops import Daemon, OpsWorld, ops_world
+from harness.ops import Daemon, OpsWorld, assert_no_number_dialled_twice, ops_world
 from sqlalchemy import select
 
 from dialer.agents.registry import AgentStatus
@@ -295,8 +295,7 @@ async def test_one_hour_of_predictive_dialling_leaves_no_ghost_call_and_no_growt
                 if (r.outcome.value if r.outcome else None) != stored[r.attempt]
             )
             assert wrong == Counter(), wrong
-            assert world.pbx.truth.duplicates() == {}
-            assert world.overlapping_calls() == {}
+            assert_no_number_dialled_twice(world)
             rows_by_status = Counter(r["status"] for r in await world.lead_rows())
             assert rows_by_status["in_call"] == 0
 

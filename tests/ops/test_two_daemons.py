@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from harness.databases import DbSpec
-from harness.ops import Daemon, ops_world
+from harness.ops import CLAIMABLE, FINAL, Daemon, assert_no_lead_stranded, assert_no_number_dialled_twice, ops_world
 from harness.stepping import wait_real
 from sqlalchemy import select
 
@@ -19,16 +19,11 @@ from dialer.store.tables import attempts_t
 
 pytestmark = pytest.mark.postgres
 
-FINAL = {"done", "archived", "dnc", "exhausted"}
-
 
 async def open_attempt_ids(daemon: Daemon) -> list[int]:
     async with daemon.db.read() as conn:
         rows = await conn.execute(select(attempts_t.c.id).where(attempts_t.c.ended_at.is_(None)))
         return [int(r.id) for r in rows]
-
-
-CLAIMABLE = {"new", "retry", "callback"}
 
 
 async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_path: Path, pg_spec: DbSpec) -> None:
@@ -78,8 +73,7 @@ async def test_one_owner_dials_and_a_survivor_takes_over_a_killed_daemon(tmp_pat
         assert sum(agent.calls_taken for agent in agents.agents()) > 0
         assert agents.get("agent01").calls_taken == 0  # type: ignore[union-attr]
 
-        assert world.pbx.truth.duplicates() == {}
-        assert world.overlapping_calls() == {}
+        assert_no_number_dialled_twice(world)
         statuses = {row["id"]: row["status"] for row in await world.lead_rows()}
         stuck = [lead for lead, status in statuses.items() if status not in FINAL | CLAIMABLE | {"in_call"}]
         assert stuck == []
@@ -108,11 +102,7 @@ async def test_kill_9_mid_campaign_then_restart_loses_and_repeats_nothing(tmp_pa
         assert runner.state.value == "running"
         await world.run(180, step=1.0)
         assert runner.counters.attempts > 0
-        assert world.pbx.truth.duplicates() == {}
-        assert world.overlapping_calls() == {}
-        rows = await world.lead_rows()
+        assert_no_number_dialled_twice(world)
         # The crashed daemon's claims were swept back once their lease ran out: no lead is stranded.
-        assert not [r for r in rows if r["claim_owner"] == "host:1001"]
-        assert len([r for r in rows if r["status"] == "in_call"]) == len(runner.in_flight)
-        assert {r["status"] for r in rows} <= FINAL | CLAIMABLE | {"in_call"}
+        await assert_no_lead_stranded(world, "host:1001", runner)
         assert sorted(await open_attempt_ids(second)) == sorted(runner.in_flight.calls)

@@ -8,16 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
-import test_ready_notify
-from test_ready_notify import free_port, next_message, settings
+from harness.ports import free_port
+from harness.systemd import next_message, settings
 
 import dialer.app
 from dialer.app import build_app, serve
 from dialer.appkeys import SHUTDOWN
 from dialer.ops.systemd import watchdog_withheld
 from dialer.sim.pbx import SimulatedPbx
-
-notify_socket = test_ready_notify.notify_socket  # the fixture: a datagram socket as $NOTIFY_SOCKET
 
 
 @pytest.mark.parametrize(

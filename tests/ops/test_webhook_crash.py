@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from harness.ports import free_port
 from sqlalchemy import select
 from webhook_receiver import Receiver
 
@@ -26,12 +26,6 @@ from dialer.store.webhooks import DELIVERED, create_subscription, outbox_rows
 from dialer.webhooks.core import SUBSCRIBABLE
 
 LEADS = 12
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_daemon(tmp_path: Path, db_url: str) -> subprocess.Popen[bytes]:

@@ -8,9 +8,11 @@ here is skipped. The tests own the lab's campaign queue while they run: they rem
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from harness.lab import Lab, lab_settings
+from harness.lab_daemon import write_home
 
 from dialer.ami.client import AmiClient
 
@@ -26,3 +28,9 @@ async def lab() -> AsyncIterator[Lab]:
             yield harness
         finally:
             await harness.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A `dialer run` home against the lab (harness.lab_daemon)."""
+    return write_home(tmp_path)

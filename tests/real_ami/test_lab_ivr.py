@@ -4,7 +4,6 @@ $DIALER_LAB_ROOT/lib/sounds/en, default /tmp/dialer-asterisk-lab)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -12,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from harness.bus import first_note
 from harness.lab import INBOUND_QUEUE, QUEUE, Lab
 
 from dialer.agents.registry import AgentRegistry
@@ -147,10 +147,7 @@ async def test_inbound_caller_enters_an_account_and_reaches_an_agent_with_it(lab
             await lab.wait_until(lambda: len(results.by_attempt) == 1, within=60)
             for event in lab.events[seen:]:
                 watcher.observe(event, 0.0)
-            async with asyncio.timeout(5):
-                note = await notes.get()
-                while note.kind != "screen_pop":
-                    note = await notes.get()
+            note = await first_note(notes, "screen_pop")
     finally:
         await server.stop()
         await watcher.stop()

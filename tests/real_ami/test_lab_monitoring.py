@@ -40,6 +40,24 @@ def _wav_seconds(path: Path) -> float | None:
         return audio.getnframes() / audio.getframerate()
 
 
+async def _recorded_seconds(path: Path) -> float:
+    """The recording's length once Asterisk closed the file (just after the hangup)."""
+    seconds = None
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        seconds = await asyncio.to_thread(_wav_seconds, path)
+        if seconds is not None:
+            break
+    await asyncio.sleep(0.5)
+    seconds = await asyncio.to_thread(_wav_seconds, path)
+    assert seconds is not None
+    return seconds
+
+
+def _recording_started(lab: Lab, channel_id: str) -> bool:
+    return any(isinstance(e, MixMonitorStart) and e.uniqueid == channel_id for e in lab.events)
+
+
 def _local(lab: Lab) -> None:
     if lab.ami.settings.host not in ("127.0.0.1", "localhost", "::1"):
         pytest.skip("the recording is checked on disk: run the lab on this host")
@@ -51,9 +69,7 @@ async def test_a_recorded_call_leaves_a_file_as_long_as_the_conversation(lab: La
     await lab.add_agent(agent)
     path = shared_dir / "recorded.wav"
     call = await lab.originate("9980001", variables={"DIALER_RECORDING": str(path)})
-    await lab.wait_until(
-        lambda: any(isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id for e in lab.events)
-    )
+    await lab.wait_until(lambda: _recording_started(lab, call.channel_id))
     (start,) = [e for e in lab.events if isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id]
     assert isinstance(start, MixMonitorStart)
     assert start.variable("DIALER_ATTEMPT") == call.attempt_id
@@ -68,16 +84,7 @@ async def test_a_recorded_call_leaves_a_file_as_long_as_the_conversation(lab: La
     assert ended.outcome is Outcome.CONNECTED
     mutes = [e.muted for e in lab.events if isinstance(e, MixMonitorMute) and e.uniqueid == call.channel_id]
     assert mutes == [True, False]
-    # Asterisk closes the file just after the hangup.
-    seconds = None
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        seconds = await asyncio.to_thread(_wav_seconds, path)
-        if seconds is not None:
-            break
-    await asyncio.sleep(0.5)
-    seconds = await asyncio.to_thread(_wav_seconds, path)
-    assert seconds is not None
+    seconds = await _recorded_seconds(path)
     assert ended.talk_seconds is not None
     # Option b: only the bridged time is in the file (silence while muted), so it lasts as long as the talk.
     assert seconds == pytest.approx(ended.talk_seconds, abs=1.0), (seconds, ended.talk_seconds)
@@ -153,9 +160,7 @@ async def test_the_consent_announcement_plays_before_the_recording(lab: Lab, sha
             None,
         )
 
-    await lab.wait_until(
-        lambda: any(isinstance(e, MixMonitorStart) and e.uniqueid == call.channel_id for e in lab.events)
-    )
+    await lab.wait_until(lambda: _recording_started(lab, call.channel_id))
     played = consent()
     assert played is not None
     assert (played.get("Attempt"), played.get("Status")) == (call.attempt_id, "SUCCESS")
@@ -165,13 +170,5 @@ async def test_the_consent_announcement_plays_before_the_recording(lab: Lab, sha
     ended = call.ended
     assert ended.outcome is Outcome.CONNECTED
     assert ended.talk_seconds is not None
-    seconds = None
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        seconds = await asyncio.to_thread(_wav_seconds, path)
-        if seconds is not None:
-            break
-    await asyncio.sleep(0.5)
-    seconds = await asyncio.to_thread(_wav_seconds, path)
-    assert seconds is not None
+    seconds = await _recorded_seconds(path)
     assert seconds == pytest.approx(ended.talk_seconds, abs=1.0), (seconds, ended.talk_seconds)

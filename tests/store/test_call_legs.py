@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_lifecycle import NOW, NY, lead, setup
+from harness.lifecycle import NOW, NY, lead, setup
 
 from dialer.callcontrol.compliance import NumberRefused, check_number
 from dialer.reports.common import ReportRange

@@ -8,28 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
-from harness.cli import run
+from harness.cli import CAMPAIGN, LEADS, run
 from typer.testing import CliRunner
 
 from dialer.store import open_database
 from dialer.store.audit import audit_entries
-
-CAMPAIGN = """
-name = "spring-sale"
-queue = "sales"
-trunk = "PJSIP/{number}@carrier"
-caller_id = { number = "+14155550100", name = "Acme" }
-"""
-
-LEADS = (
-    "phone,first_name,last_name,zip,company\n"
-    "+1 415 555 0101,Ann,Lee,94110,Acme\n"
-    "4155550102,Bob,Ray,10001,Bcorp\n"
-    "not a phone,X,Y,1,\n"
-    "(415) 555-0101,Dup,Licate,94110,\n"
-    "+14155550103,Cy,Do,,\n"
-    '"+1 212 555 0104","Multi\nLine",Name,10001,"=HYPERLINK(""x"")"\n'
-)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_cli import CAMPAIGN, LEADS, run
+from harness.cli import CAMPAIGN, LEADS, run
 from typer.testing import CliRunner
 
 from dialer.store import open_database

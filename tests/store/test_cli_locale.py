@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness.cli import run
 from typer.testing import CliRunner
-
-from dialer.cli import app
 
 CAMPAIGN = """
 name = "jp-sales"
@@ -18,20 +17,21 @@ timezone = "Asia/Tokyo"
 """
 
 
-def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
-    result = cli.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+def applied_in_c_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """LANG=C.UTF-8, then the jp-sales campaign applied: the runner."""
+    cli = CliRunner()
+    path = tmp_path / "jp.toml"
+    path.write_text(CAMPAIGN, encoding="utf-8")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert run(cli, "campaign", "apply", str(path))[0] == 0
+    return cli
 
 
 def test_cli_sentences_and_times_in_japanese(
     settings_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cli = CliRunner()
-    path = tmp_path / "jp.toml"
-    path.write_text(CAMPAIGN, encoding="utf-8")
     monkeypatch.setenv("DIALER_LANG", "")
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    assert run(cli, "campaign", "apply", str(path))[0] == 0
+    cli = applied_in_c_locale(tmp_path, monkeypatch)
     assert run(cli, "dnc", "add", "+14155550199")[1].strip() == "+14155550199 added to the global list"
     monkeypatch.setenv("LANG", "ja_JP.UTF-8")
     monkeypatch.setenv("DIALER_TZ", "Asia/Tokyo")
@@ -50,13 +50,9 @@ def test_cli_sentences_and_times_in_japanese(
 def test_report_times_in_dialer_tz_else_the_campaigns_zone(
     settings_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cli = CliRunner()
-    path = tmp_path / "jp.toml"
-    path.write_text(CAMPAIGN, encoding="utf-8")
     for key in ("DIALER_LANG", "DIALER_TZ", "TZ"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    assert run(cli, "campaign", "apply", str(path))[0] == 0
+    cli = applied_in_c_locale(tmp_path, monkeypatch)
     args = ("report", "compliance", "--campaign", "jp-sales", "--from", "2026-01-05", "--to", "2026-01-06")
     out = run(cli, *args)[1]
     assert "range: Jan 5, 2026, 9:00:00\u202fAM JST → " in out  # the campaign's zone

@@ -3,11 +3,11 @@ of a database it cannot use: one line naming the database without its password, 
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from pathlib import Path
 
 import pytest
+from harness.ports import free_port
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -15,12 +15,6 @@ from dialer.cli import app
 from dialer.store import open_database
 from dialer.store.errors import database_unreachable, is_database_error
 from dialer.store.urls import redacted_url, url_with_password
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_a_failed_statement_is_a_database_error(tmp_path: Path) -> None:
@@ -48,7 +42,7 @@ def test_urls_hide_or_set_the_password() -> None:
 
 
 def test_the_cli_reports_an_unreachable_database_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    url = f"postgresql+asyncpg://dialer:s3cret@127.0.0.1:{_closed_port()}/dialer"
+    url = f"postgresql+asyncpg://dialer:s3cret@127.0.0.1:{free_port()}/dialer"
     monkeypatch.setenv("DIALER_DATABASE_URL", url)
     monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("DIALER_CONFIG", raising=False)

@@ -9,8 +9,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 from harness.campaign import imported_lead
 from sqlalchemy import func, select
 
-from dialer.campaign.config import load_campaign
+from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.campaign.leadimport import ImportedLead
 from dialer.store import Database, upgrade
 from dialer.store.campaigns import apply_campaign
@@ -72,6 +73,21 @@ def the_file() -> Iterator[ImportedLead]:
         yield imported_lead(i + 1, f"+1646{i:07d}")
 
 
+@asynccontextmanager
+async def c1_database(db_target: Any) -> AsyncIterator[tuple[Database, CampaignConfig, int]]:
+    """The target database, upgraded, with campaign "c1": (database, its config, its id); disposed of after."""
+    db = db_target.open()
+    await upgrade(db)
+    try:
+        config = load_campaign(
+            {"name": "c1", "queue": "q", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
+        )
+        campaign_id = (await apply_campaign(db, "c1", config.model_dump(mode="json"), NOW)).campaign.id
+        yield db, config, campaign_id
+    finally:
+        await db.dispose()
+
+
 async def count_leads(db: Database) -> dict[str, int]:
     async with db.read() as conn:
         rows = await conn.execute(select(leads_t.c.status, func.count()).group_by(leads_t.c.status))
@@ -82,13 +98,7 @@ async def count_leads(db: Database) -> dict[str, int]:
 async def test_a_killed_import_is_recovered_and_can_be_imported_again(
     db_target: Any, tmp_path: Path, owner: str
 ) -> None:
-    db = db_target.open()
-    await upgrade(db)
-    try:
-        config = load_campaign(
-            {"name": "c1", "queue": "q", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-        )
-        campaign_id = (await apply_campaign(db, "c1", config.model_dump(mode="json"), NOW)).campaign.id
+    async with c1_database(db_target) as (db, config, campaign_id):
         marker = tmp_path / "hanging"
         args = [db_target.url, db_target.pg_schema or "", str(campaign_id), str(marker), owner]
         args += [str(Path(__file__).parents[1]), str(ROWS), str(HANG_AT)]
@@ -133,20 +143,12 @@ async def test_a_killed_import_is_recovered_and_can_be_imported_again(
         assert await count_leads(db) == {"new": ROWS}
         states = [(i.state, i.imported) for i in await lead_imports(db, campaign_id)]
         assert states == [("imported", ROWS), ("failed", 0)]
-    finally:
-        await db.dispose()
 
 
 async def test_an_import_judged_dead_stops_and_keeps_nothing(db_target: Any) -> None:
     """A stalled import whose lease ran out is recovered by another process; when it wakes up it stops at its next
     write (ImportLeaseLost) instead of publishing leads of a list that says interrupted."""
-    db = db_target.open()
-    await upgrade(db)
-    try:
-        config = load_campaign(
-            {"name": "c1", "queue": "q", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-        )
-        campaign_id = (await apply_campaign(db, "c1", config.model_dump(mode="json"), NOW)).campaign.id
+    async with c1_database(db_target) as (db, _, campaign_id):
         later = datetime.now(UTC) + IMPORT_TTL * 2
         recovered: list[int] = []
 
@@ -170,5 +172,3 @@ async def test_an_import_judged_dead_stops_and_keeps_nothing(db_target: Any) -> 
         assert await count_leads(db) == {}
         (failed,) = await lead_imports(db, campaign_id)
         assert (failed.state, failed.failure) == ("failed", "interrupted")
-    finally:
-        await db.dispose()

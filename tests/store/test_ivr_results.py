@@ -4,34 +4,40 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from harness.ivr import NOW, REMINDER_FLOW, ivr_calls, reminder_run
 
+from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import load_flow
 from dialer.reports.common import ReportRange
 from dialer.reports.ivr import build_ivr_report, node_funnel
 from dialer.reports.output import render
+from dialer.sim.agentless import AgentlessSimReport
 from dialer.sim.ivr import CallerBehaviour
 from dialer.store import Database
 from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import check_dnc
-from dialer.store.ivr_results import ivr_results, record_ivr_results
+from dialer.store.ivr_results import IvrCall, ivr_results, record_ivr_results
+
+
+async def stored_run(
+    db: Database, numbers: int, seed: int, max_channels: int, agents: int, **options: Any
+) -> tuple[int, AgentlessSimReport, list[tuple[IvrCall, FlowResult]]]:
+    """The "remind" campaign applied, its reminder run (3 calls a second; ``options``: AgentlessSimConfig's) and
+    every call's IVR result recorded: the campaign's id, the run's report and the calls' results."""
+    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
+    report = reminder_run(numbers, seed=seed, max_channels=max_channels, calls_per_second=3, agents=agents, **options)
+    flows = ivr_calls(report, cid)
+    assert await record_ivr_results(db, flows, now=NOW) == len(flows)
+    return cid, report, flows
 
 
 async def test_agentless_results_and_opt_outs(db: Database) -> None:
-    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
-    report = reminder_run(
-        300,
-        seed=2,
-        max_channels=30,
-        calls_per_second=3,
-        target_finish=NOW + timedelta(minutes=20),
-        behaviour=CallerBehaviour(keys={"1": 0.6, "2": 0.2, "3": 0.1, "": 0.1}, opt_out_during_prompt=0.05),
-        agents=4,
-    )
-    flows = ivr_calls(report, cid)
+    behaviour = CallerBehaviour(keys={"1": 0.6, "2": 0.2, "3": 0.1, "": 0.1}, opt_out_during_prompt=0.05)
+    target_finish = NOW + timedelta(minutes=20)
+    cid, report, flows = await stored_run(db, 300, 2, 30, 4, behaviour=behaviour, target_finish=target_finish)
     assert report.dnc
-    assert await record_ivr_results(db, flows, now=NOW) == len(flows)
     stored = await ivr_results(db, campaign_id=cid)
     assert len(stored) == len(flows)
     assert Counter(r.result for r in stored) == Counter(f.result for _, f in flows)
@@ -48,19 +54,10 @@ async def test_agentless_results_and_opt_outs(db: Database) -> None:
 
 
 async def test_ivr_report_figures_and_renderings(db: Database) -> None:
-    cid = (await apply_campaign(db, "remind", {}, NOW)).campaign.id
-    report_in = reminder_run(
-        200,
-        seed=4,
-        max_channels=20,
-        calls_per_second=3,
-        behaviour=CallerBehaviour(
-            keys={"1": 0.5, "2": 0.2, "3": 0.2, "": 0.1}, hangup_per_step=0.05, opt_out_during_prompt=0.05
-        ),
-        agents=3,
+    behaviour = CallerBehaviour(
+        keys={"1": 0.5, "2": 0.2, "3": 0.2, "": 0.1}, hangup_per_step=0.05, opt_out_during_prompt=0.05
     )
-    flows = ivr_calls(report_in, cid)
-    await record_ivr_results(db, flows, now=NOW)
+    cid, report_in, flows = await stored_run(db, 200, 4, 20, 3, behaviour=behaviour)
     span = ReportRange(None, None)
     report = build_ivr_report(await ivr_results(db, campaign_id=cid), span, title="remind")
     (flow,) = report.flows

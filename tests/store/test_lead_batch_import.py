@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from harness.campaign import imported_lead
 from sqlalchemy import select
 
 from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
@@ -20,20 +22,13 @@ NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
 def lead(row: int, phone: str, *alt: str) -> ImportedLead:
-    return ImportedLead(
-        row=row,
-        line=row + 1,
-        phone=phone,
-        alt_phones=alt,
-        tz_candidates=("America/New_York",),
+    """harness.campaign's Ann Lee, with a postal code on odd rows, a priority, an external id, a company, a display
+    name, and a consent on row 1."""
+    return replace(
+        imported_lead(row, phone, *alt, external_id=f"x{row}", fields={"company": "Acme"}),
         postal_code="10001" if row % 2 else None,
         postal_zones=("America/New_York",) if row % 2 else (),
-        first_name="Ann",
-        last_name="Lee",
-        email="",
         priority=row,
-        external_id=f"x{row}",
-        fields={"company": "Acme"},
         display_name="Ann Lee",
         consent_at=NOW if row == 1 else None,
     )

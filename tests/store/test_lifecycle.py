@@ -4,19 +4,19 @@ outcomes and dispositions written with their attempt in one transaction, and the
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from harness.lifecycle import LA, LA_OPENS, NOW, NY, lead, setup
 from sqlalchemy import select
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import DispositionError
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, attempts_of_lead, get_attempt, start_attempt
-from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import add_dnc, check_dnc
-from dialer.store.leads import LeadRecord, NewLead, get_lead, insert_new_leads
+from dialer.store.leads import LeadRecord, NewLead, get_lead
 from dialer.store.lifecycle import (
     AttemptAlreadyClosed,
     adopt_lead_claim,
@@ -29,35 +29,6 @@ from dialer.store.lifecycle import (
 from dialer.store.runtime import open_attempts
 from dialer.store.status import lead_status
 from dialer.store.tables import callbacks_t, dnc_t
-
-# Monday 2 March 2026, 14:00 UTC: 09:00 in New York (EST) -- open; 06:00 in Los Angeles (PST) -- closed.
-NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-LA_OPENS = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 PST
-NY, LA = "America/New_York", "America/Los_Angeles"
-
-
-def config(**extra: object) -> CampaignConfig:
-    return load_campaign(
-        {
-            "name": "spring",
-            "queue": "sales",
-            "trunk": "PJSIP/{number}@carrier",
-            "caller_id": {"number": "+14155550100"},
-            **extra,
-        }
-    )
-
-
-async def setup(db: Database, leads: list[NewLead]) -> tuple[CampaignConfig, int]:
-    cfg = config()
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
-    async with db.write() as conn:
-        await insert_new_leads(conn, cid, None, leads, NOW)
-    return cfg, cid
-
-
-def lead(phone: str, zones: list[str], **kw: object) -> NewLead:
-    return NewLead(phone=phone, status="new", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=zones, **kw)  # type: ignore[arg-type]
 
 
 async def test_claim_keeps_open_window_leads_and_sets_aside_the_rest(db: Database) -> None:

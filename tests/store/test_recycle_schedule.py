@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from harness.lists import NOW, make_campaign, make_list, scramble
-from harness.rules import CLAIM_REFUSES, open_everywhere
+from harness.rules import assert_no_claim_rule_against
 from sqlalchemy import select
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.rules import dialability
 from dialer.lists.recycle import RecycleRule, matching_rule
 from dialer.lists.schedule import RecycleSchedule, ScheduleError
 from dialer.store import Database
@@ -46,6 +45,24 @@ def test_a_schedule_needs_rules_one_per_outcome_and_a_sane_interval() -> None:
     assert RecycleSchedule.from_document(HOURLY.rules_document(), HOURLY.every_minutes) == HOURLY
 
 
+async def scramble_recently_called(db: Database, seed: int) -> set[str]:
+    """Leads in New York called in the last 10 hours, most due again within 3 days; the numbers on the DNC list."""
+    await scramble(
+        db,
+        seed,
+        statuses=["retry", "retry", "retry", "exhausted", "done", "archived", "dnc", "callback"],
+        attempted_within=timedelta(hours=10),
+        due_within=timedelta(days=3),
+        time_zones=["America/New_York"],
+    )
+    async with db.read() as conn:
+        return set((await conn.execute(select(dnc_t.c.number))).scalars())
+
+
+def two_days_from(at: datetime) -> list[datetime]:
+    return [at + timedelta(hours=hours) for hours in range(0, 48, 3)]
+
+
 async def leads_now(db: Database) -> dict[int, dict[str, object]]:
     async with db.read() as conn:
         return {r["id"]: dict(r) for r in (await conn.execute(select(leads_t))).mappings().all()}
@@ -55,16 +72,7 @@ async def test_a_list_is_recycled_on_its_schedule_once_per_due_time_and_only_as_
     cid, config = await make_campaign(db)
     scheduled = await make_list(db, cid, "scheduled", range(0, 200))
     other = await make_list(db, cid, "other", range(500, 600))
-    await scramble(
-        db,
-        18,
-        statuses=["retry", "retry", "retry", "exhausted", "done", "archived", "dnc", "callback"],
-        attempted_within=timedelta(hours=10),
-        due_within=timedelta(days=3),
-        time_zones=["America/New_York"],
-    )
-    async with db.read() as conn:
-        dnc = set((await conn.execute(select(dnc_t.c.number))).scalars())
+    dnc = await scramble_recently_called(db, 18)
 
     view = await set_recycle_schedule(db, scheduled, HOURLY, NOW, actor="boss")
     assert view is not None
@@ -110,12 +118,7 @@ async def test_a_list_is_recycled_on_its_schedule_once_per_due_time_and_only_as_
             before[lead_id]["last_abandon_at"],
         )
         # No rule the claim checks is against a recycled lead: whenever it is dialable the window is open.
-        for hours in range(0, 48, 3):
-            moment = at + timedelta(hours=hours)
-            verdict = dialability(lead, config, moment, on_dnc=lead.phone in dnc)
-            assert verdict.reason not in CLAIM_REFUSES
-            if verdict.dialable:
-                assert open_everywhere(config, moment, verdict.zones)
+        assert_no_claim_rule_against(lead, config, two_days_from(at), on_dnc=lead.phone in dnc)
 
     _, entries = await audit_entries(db, target="campaign:c1")
     assert (entries[0].actor, entries[0].action) == ("scheduler", "lists.recycle")
@@ -166,16 +169,7 @@ def test_a_schedule_at_times_of_day_runs_at_those_local_times_and_bad_lines_are_
 async def test_a_list_recycled_at_a_time_of_day_runs_then_and_never_against_a_claim_rule(db: Database) -> None:
     cid, config = await make_campaign(db)
     scheduled = await make_list(db, cid, "mornings", range(0, 200))
-    await scramble(
-        db,
-        7,
-        statuses=["retry", "retry", "retry", "exhausted", "done", "archived", "dnc", "callback"],
-        attempted_within=timedelta(hours=10),
-        due_within=timedelta(days=3),
-        time_zones=["America/New_York"],
-    )
-    async with db.read() as conn:
-        dnc = set((await conn.execute(select(dnc_t.c.number))).scalars())
+    dnc = await scramble_recently_called(db, 7)
     view = await set_recycle_schedule(db, scheduled, WEEKDAY_MORNINGS, NOW, actor="boss")
     assert view is not None
     tuesday_9 = NOW + timedelta(hours=23)  # (NOW: Monday 10:00 in New York)
@@ -192,9 +186,4 @@ async def test_a_list_recycled_at_a_time_of_day_runs_then_and_never_against_a_cl
     assert len(changed) == run.result.recycled > 0
     for lead_id in changed:
         lead = snapshot(lead_record(after[lead_id]), "c1")
-        for hours in range(0, 48, 3):
-            moment = at + timedelta(hours=hours)
-            verdict = dialability(lead, config, moment, on_dnc=lead.phone in dnc)
-            assert verdict.reason not in CLAIM_REFUSES
-            if verdict.dialable:
-                assert open_everywhere(config, moment, verdict.zones)
+        assert_no_claim_rule_against(lead, config, two_days_from(at), on_dnc=lead.phone in dnc)

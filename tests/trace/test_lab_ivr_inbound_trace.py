@@ -4,8 +4,9 @@ the caller keyed and what the lookup found."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
+
+from harness.bus import first_note
 
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.events import AmiEvent, UserEvent
@@ -39,10 +40,7 @@ async def test_the_inbound_agent_screen_pop_carries_the_account_the_caller_keyed
         with bus.subscribe("*") as notes:
             for event in events():
                 watcher.observe(event, 0.0)
-            async with asyncio.timeout(5):
-                note = await notes.get()
-                while note.kind != "screen_pop":
-                    note = await notes.get()
+            note = await first_note(notes, "screen_pop")
     finally:
         await watcher.stop()
     pop = note.data

@@ -3,8 +3,9 @@ session (lab/ivr-reminder.txt) replayed through the dialer's inbound watcher."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
+
+from harness.bus import first_note
 
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.parsing import parse_event
@@ -32,10 +33,7 @@ async def test_the_agent_screen_pop_carries_the_ivr_context() -> None:
             event = parse_event(message)
             if event is not None:
                 watcher.observe(event, 0.0)
-        async with asyncio.timeout(5):
-            note = await notes.get()
-            while note.kind != "screen_pop":
-                note = await notes.get()
+        note = await first_note(notes, "screen_pop")
         pop = note.data
         assert notes.empty()
     assert pop["ivr"]["path"] == "greet>menu>agent"

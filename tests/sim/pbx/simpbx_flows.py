@@ -11,6 +11,7 @@ from dialer.ami.protocol import AmiMessage
 from dialer.clock import ManualClock
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.probe import AmiProbe
+from dialer.sim.pbx.truth import OriginateRecord
 
 ALL_LIVE = scenario(
     outbound={"answer_probability": 1.0, "busy_share": 0.0, "ring_mean_seconds": 2.0, "ring_sd_seconds": 0.5},
@@ -61,3 +62,16 @@ async def send_originate(ami: AmiProbe, number: str, attempt: str, **options: An
     """Send the dialer's Originate (``simpbx_helpers.originate(number, attempt, **options)``)."""
     repeated, named = originate(number, attempt, **options)
     await ami.send("Originate", *repeated, **named)
+
+
+async def queued_behind_a_paused_agent(pbx: SimulatedPbx, ami: AmiProbe, attempt: str) -> OriginateRecord:
+    """PJSIP/1001 in outbound-agents, paused; a call (5550001, ``attempt``) answered and waiting in the queue: the
+    PBX's record of it, the clock stopped at the step it joined."""
+    await add_agent(ami, "PJSIP/1001", paused=True)
+    await send_originate(ami, "5550001", attempt)
+    await ami.send("Ping", ActionID="sync")
+    await ami.response("sync")
+    record = pbx.truth.originate(f"orig-{attempt}")
+    while record.queued_at is None:
+        await clock_of(pbx).advance(0.05)
+    return record

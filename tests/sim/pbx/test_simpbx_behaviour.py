@@ -6,7 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from simpbx_flows import BUSY, LIVE, add_agent, clock_of, run, send_originate, until, user_events
+from simpbx_flows import (
+    BUSY,
+    LIVE,
+    add_agent,
+    clock_of,
+    queued_behind_a_paused_agent,
+    run,
+    send_originate,
+    until,
+    user_events,
+)
 from simpbx_helpers import originate, pbx_session, scenario
 
 from dialer.calls.outcome import Outcome
@@ -156,14 +166,8 @@ async def test_busy_members_leave_the_caller_queued_for_the_connect_limit(amd: b
 
 async def test_a_member_freed_while_a_caller_waits_is_rung_at_the_next_queue_poll() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
-        await add_agent(ami, "PJSIP/1001", paused=True)
-        await send_originate(ami, "5550001", "6")
-        await ami.send("Ping", ActionID="sync")
-        await ami.response("sync")
+        record = await queued_behind_a_paused_agent(pbx, ami, "6")
         clock = clock_of(pbx)
-        record = pbx.truth.originate("orig-6")
-        while record.queued_at is None:
-            await clock.advance(0.05)
         joined_at = record.queued_at
         await clock.advance_to(joined_at + 0.3)
         await ami.send("QueuePause", Interface="PJSIP/1001", Paused="false", ActionID="up")

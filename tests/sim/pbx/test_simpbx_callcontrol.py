@@ -6,16 +6,12 @@ channel from the moment the call is bridged, with the same responses and the sam
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from simpbx_replay import call_control_replayed
 
 from dialer.ami.protocol import AmiMessage
-from dialer.clock import ManualClock
-from dialer.sim.pbx import PbxConfig, QueueConfig, SimulatedPbx
-from dialer.sim.pbx.tracetools import compare_header_names, header_names, load_trace, per_channel_sequences, replay
+from dialer.sim.pbx.tracetools import compare_header_names, header_names, per_channel_sequences
 
-LAB = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "ami-traces" / "lab"
 CALL_CONTROL_EVENTS = (
     "BridgeEnter",
     "BridgeLeave",
@@ -28,26 +24,6 @@ CALL_CONTROL_EVENTS = (
     "DTMFEnd",
     "AgentComplete",
 )
-
-
-def lab_like() -> PbxConfig:
-    return PbxConfig.recorded(
-        users=(("lab-debug", "lab-debug"),),
-        system_name="lab",
-        pstn_context="lab-cc-pstn",
-        agent_connect_seconds=0.2,
-        queues=(
-            QueueConfig("outbound-agents", wrapuptime=2.0),
-            QueueConfig("inbound-sales", weight=10, wrapuptime=2.0),
-        ),
-    )
-
-
-async def simulate(name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    clock = ManualClock()
-    async with SimulatedPbx(lab_like(), clock=clock) as pbx:
-        simulated = await replay(LAB / f"{name}.txt", pbx.port, clock, tail=5.0)
-    return load_trace(LAB / f"{name}.txt"), simulated
 
 
 def from_bridge(sequence: list[str]) -> list[str]:
@@ -67,7 +43,7 @@ def from_bridge(sequence: list[str]) -> list[str]:
     "name", ["callcontrol-hold-resume", "callcontrol-warm-transfer", "callcontrol-warm-transfer-cancel"]
 )
 async def test_call_control_event_by_event(name: str) -> None:
-    recorded, simulated = await simulate(name)
+    recorded, simulated = await call_control_replayed(name)
 
     def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
         return [
@@ -94,7 +70,7 @@ async def test_three_way_agent_drop_out_event_by_event() -> None:
     into it (the lab's [lab-cc-pstn] answers every number after 1 s, as the simulated world with that context does),
     which joins; the agent drops out (AMI Hangup of their leg), the customer and the third party stay until hung
     up."""
-    recorded, simulated = await simulate("callcontrol-conference")
+    recorded, simulated = await call_control_replayed("callcontrol-conference")
     rec, sim = per_channel_sequences(recorded), per_channel_sequences(simulated)
     assert set(rec) == set(sim)
     for role in (
@@ -133,7 +109,7 @@ async def test_a_blind_transfer_to_a_queue_event_by_event() -> None:
     (it leaves the first bridge and queues again in inbound-sales, whose member takes it), the first agent's leg
     hung up by the dialer (out of the old bridge, no h extension); app_queue reports the first agent's
     AgentComplete only when the customer's channel ends, just before the closer's, both Reason caller."""
-    recorded, simulated = await simulate("callcontrol-blind-transfer")
+    recorded, simulated = await call_control_replayed("callcontrol-blind-transfer")
 
     def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
         return [(m.action_id, m.name, m.get("Message")) for m in messages if m.is_response]

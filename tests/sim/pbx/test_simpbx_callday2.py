@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_simpbx_callcontrol import LAB, lab_like, simulate
+from simpbx_replay import LAB, call_control_replayed, lab_like
 
 from dialer.ami.protocol import AmiMessage
 from dialer.clock import ManualClock
@@ -122,7 +122,7 @@ async def test_the_end_of_a_controlled_call_comes_in_the_recorded_order(name: st
     runs its h extension, then its ;2 half goes; AgentComplete follows the leaving agent's ConfbridgeLeave; the
     agent's leg (or a transfer target) the customer leaves in the conference stays there until its own phone hangs
     up (;2 first), not hung up with the customer."""
-    recorded, simulated = await simulate(name)
+    recorded, simulated = await call_control_replayed(name)
     assert end_of_call(simulated, action_id) == end_of_call(recorded, action_id)
 
 
@@ -130,7 +130,7 @@ async def test_the_customers_end_after_a_blind_transfer_comes_in_the_recorded_or
     """callcontrol-blind-transfer.txt, the closer's queue call hung up by the dialer: the customer's two halves end in
     the lab's order (;1 leaves and runs its h extension -- DialerCallEnd -- before Local hangs ;2 up). (app_queue's
     own events of that end, AgentComplete and the member leg's, are compared per channel elsewhere.)"""
-    recorded, simulated = await simulate("callcontrol-blind-transfer")
+    recorded, simulated = await call_control_replayed("callcontrol-blind-transfer")
 
     def customer(messages: list[AmiMessage]) -> list[tuple[str, str]]:
         return [

@@ -13,18 +13,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from simpbx_replay import replayed
 
 from dialer.ami.protocol import AmiMessage
-from dialer.clock import ManualClock
-from dialer.sim.pbx import PbxConfig, SimulatedPbx
+from dialer.sim.pbx import PbxConfig
 from dialer.sim.pbx.tracetools import (
     compare_header_names,
     event_sequence,
     header_names,
-    load_trace,
     per_channel_sequences,
     per_channel_values,
-    replay,
 )
 
 VARYING = frozenset({"OriginateResponse", "AgentComplete"})
@@ -61,10 +59,7 @@ FIXED_ORDER = [
 
 
 async def simulate(traces_dir: Path, name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    clock = ManualClock()
-    async with SimulatedPbx(PbxConfig.recorded(), clock=clock) as pbx:
-        simulated = await replay(traces_dir / f"{name}.txt", pbx.port, clock, tail=5.0)
-    return load_trace(traces_dir / f"{name}.txt"), simulated
+    return await replayed(traces_dir / f"{name}.txt", PbxConfig.recorded(), tail=5.0)
 
 
 def without(sequence: list[str], names: frozenset[str]) -> list[str]:

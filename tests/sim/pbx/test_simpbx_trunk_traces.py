@@ -9,34 +9,26 @@ events. The OriginateResponse comes from another thread than the channel events:
 twice, it came before the trunk channel's Hangup in 3 of the first run (noanswer, invalid-number, cause-congestion)
 and in none of the second (the committed files), so its place is checked as a rule.
 The agents' side of the answered call is the lab's queue (tests/sim/pbx/test_simpbx_monitoring.py and others):
-here only its counts are compared (which agent the queue picks differs).
+here only its counts are compared (which agent the queue picks differs). The daemon's tracker over this trunk, against
+the PBX's ground truth: test_simpbx_tracker.py (``iax2-trunk-amd``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from simpbx_helpers import originate, pbx_session, scenario
+from simpbx_helpers import originate, pbx_session
+from simpbx_replay import LAB, lab_config, replayed
 
-from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiMessage
 from dialer.calls.outcome import Outcome
-from dialer.calls.tracker import CallEnded, CallTracker, CallUpdate, OriginateRecord
-from dialer.clock import ManualClock
-from dialer.contract import CHANNEL_EVENT_VARIABLES
-from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.sim.pbx.config import QueueConfig
+from dialer.sim.pbx import PbxConfig
 from dialer.sim.pbx.tracetools import (
     compare_header_names,
     header_names,
-    load_trace,
     per_channel_sequences,
     per_channel_values,
-    replay,
 )
 
-LAB = Path(__file__).resolve().parents[2] / "fixtures" / "ami-traces" / "lab"
 FAILURES = [
     "trunk-busy",
     "trunk-congestion",
@@ -51,12 +43,6 @@ FAILURES = [
 ]
 TRACES = [*FAILURES, "trunk-answer"]
 TRUNK_ROLE = "IAX2/carrier#1"
-WORLD = scenario(
-    outbound={"answer_probability": 0.4, "machine_share": 0.15, "busy_share": 0.15, "congestion_share_of_busy": 0.3},
-    amd={"enabled": True, "false_positive_rate": 0.05},
-    agents={"connect_delay_seconds": 0.5},
-    handle={"talk_mean_seconds": 20.0, "talk_sd_seconds": 5.0},
-)
 NOISE = frozenset({"Newexten", "VarSet", "DeviceStateChange", "NewCallerid", "NewConnectedLine"})
 
 
@@ -72,24 +58,8 @@ def about_the_trunk(messages: list[AmiMessage]) -> list[AmiMessage]:
     ]
 
 
-def lab_config() -> PbxConfig:
-    """The lab: its systemname, channelvars and debug login; the queue holds only the recording's agents, whose
-    phones answer in 0.2 s and talk 10 s (asterisk/lab [lab-agents])."""
-    return PbxConfig.recorded(
-        system_name="lab",
-        chan_variables=CHANNEL_EVENT_VARIABLES,
-        users=(("lab-debug", "lab-debug"),),
-        queues=(QueueConfig("outbound-agents", wrapuptime=2.0),),
-        agent_connect_seconds=0.2,
-        agent_talk_seconds=10.0,
-    )
-
-
 async def simulate(name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    clock = ManualClock()
-    async with SimulatedPbx(lab_config(), clock=clock) as pbx:
-        simulated = await replay(LAB / f"{name}.txt", pbx.port, clock, tail=30.0)
-    return load_trace(LAB / f"{name}.txt"), simulated
+    return await replayed(LAB / f"{name}.txt", lab_config(), tail=30.0)
 
 
 def originate_responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
@@ -177,59 +147,6 @@ async def test_the_answered_trunk_call_runs_the_dialer_context_on_the_trunk_chan
     assert [m.get("DialStatus") for m in trunk_dial] == ["RINGING", "ANSWER"]
     for event in ("AgentConnect", "AgentComplete", "QueueCallerJoin", "BridgeEnter", "UserEvent"):
         assert sum(m.name == event for m in simulated) == sum(m.name == event for m in recorded), event
-
-
-async def test_over_an_iax2_trunk_the_tracker_concludes_the_ground_truth() -> None:
-    """The model world dialled over ``IAX2/carrier/<number>`` (busy, congestion, bad numbers, no answer, AMD, opt-outs,
-    calls the Originate order varies): the daemon's tracker, fed the simulated PBX's AMI stream, concludes for every
-    attempt the outcome the PBX knows it produced, and nothing is left behind."""
-    config = PbxConfig(
-        scenario=WORLD,
-        seed=12,
-        unallocated_share=0.05,
-        invalid_share=0.03,
-        early_hangup_share=0.05,
-        opt_out_share=0.2,
-        vary_order=True,
-        read_classes=("system", "call", "agent", "user"),
-    )
-    tracker = CallTracker()
-    ended: dict[str, Outcome] = {}
-
-    def collect(updates: list[CallUpdate]) -> None:
-        ended.update({u.attempt_id: u.outcome for u in updates if isinstance(u, CallEnded)})
-
-    async with pbx_session(config) as (pbx, ami):
-        clock = pbx.manual_clock
-        for i in range(3):
-            await ami.send("QueueAdd", Queue="outbound-agents", Interface=f"PJSIP/10{i:02d}", ActionID=f"q{i}")
-        for i in range(60):
-            number = f"555{i:04d}"
-            repeated, named = originate(number, str(i), amd=True)
-            named["Channel"] = f"IAX2/carrier/{number}"
-            tracker.register(
-                OriginateRecord(
-                    named["ActionID"], str(i), named["Channel"], number, clock.now(), named["ChannelId"], 22.0
-                )
-            )
-            await ami.send("Originate", *repeated, **named)
-            if i % 10 == 9:
-                await clock.advance(3.0)
-        for _ in range(240):
-            await clock.advance(1.0)
-            for message in await ami.drain(within=0.001):
-                event = parse_event(message)
-                if event is not None:
-                    collect(list(tracker.feed(event, clock.now())))
-            collect(tracker.sweep(clock.now()))
-        truth = {r.attempt: r.outcome for r in pbx.truth.originates}
-        engine = pbx.core.engine
-        assert not engine.channels
-        assert not engine.owners
-        assert engine.pending_timers == 0
-    assert len(truth) == 60
-    assert ended == truth
-    assert {Outcome.CONNECTED, Outcome.BUSY, Outcome.NO_ANSWER, Outcome.UNALLOCATED} <= set(truth.values())
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,18 @@ import hashlib
 from dataclasses import replace
 
 import pytest
-from simpbx_flows import BUSY, LIVE, add_agent, clock_of, direct_dial, run, send_originate, until, user_events
+from simpbx_flows import (
+    BUSY,
+    LIVE,
+    add_agent,
+    clock_of,
+    direct_dial,
+    queued_behind_a_paused_agent,
+    run,
+    send_originate,
+    until,
+    user_events,
+)
 from simpbx_helpers import originate, pbx_session, scenario
 
 from dialer.calls.outcome import Outcome
@@ -194,14 +205,8 @@ async def test_a_phone_that_does_not_answer_is_auto_paused_in_the_campaign_queue
 
 async def test_last_member_leaving_empties_the_queue_leaveempty() -> None:
     async with pbx_session(LIVE) as (pbx, ami):
-        await add_agent(ami, "PJSIP/1001", paused=True)
-        await send_originate(ami, "5550001", "60")
-        await ami.send("Ping", ActionID="sync")
-        await ami.response("sync")
-        record = pbx.truth.originate("orig-60")
+        record = await queued_behind_a_paused_agent(pbx, ami, "60")
         clock = clock_of(pbx)
-        while record.queued_at is None:
-            await clock.advance(0.05)
         await clock.advance(0.1)
         await ami.send("QueueRemove", Queue="outbound-agents", Interface="PJSIP/1001", ActionID="rm")
         await ami.response("rm")

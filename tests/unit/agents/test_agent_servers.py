@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_registry import agent_event, member
-from test_service import RecordingPbx
+from harness.agents import QueuePbx, agent_event, queue_member
 
 from dialer.agents.registry import AgentError, AgentRegistry, AgentSession, AgentStatus, QueueAddAction
 from dialer.agents.service import AgentService
@@ -56,7 +55,7 @@ def test_pacing_sees_the_agents_of_one_server() -> None:
 def test_one_servers_listing_leaves_the_other_servers_agents_alone() -> None:
     reg = two_server_registry()
     # east lists alice only: bob is not missing there (he is a member on west), nothing is re-added for him.
-    out = reg.reconcile([member("sales", paused=False, location="PJSIP/1001")], 2.0, "east")
+    out = reg.reconcile([queue_member("sales", "PJSIP/1001", action_id="qs-1")], 2.0, "east")
     assert not [a for a in out.actions if isinstance(a, QueueAddAction)], out
     assert out.corrections == ()
     # west lists nobody: bob is re-added (on west), alice is left alone.
@@ -79,7 +78,7 @@ def test_a_logged_in_agent_cannot_move_to_another_server() -> None:
 
 
 async def test_queue_actions_go_to_the_agents_own_server() -> None:
-    east, west = RecordingPbx(), RecordingPbx()
+    east, west = QueuePbx(), QueuePbx()
     service = AgentService(AgentRegistry(locate=locate), east, lambda: 0.0, {"east": east, "west": west})
     service.start()
     try:
@@ -97,15 +96,15 @@ async def test_queue_actions_go_to_the_agents_own_server() -> None:
 
 
 async def test_a_membership_on_the_wrong_server_is_removed_there() -> None:
-    east, west = RecordingPbx(), RecordingPbx()
+    east, west = QueuePbx(), QueuePbx()
     service = AgentService(two_server_registry(), east, lambda: 0.0, {"east": east, "west": west})
     service.start()
     try:
         # An older version added every agent on the first server: bob (west) is still a member on east.
         out = service.reconcile(
             [
-                member("sales", paused=False, location="PJSIP/1001"),
-                member("sales", paused=False, location="PJSIP/2001"),
+                queue_member("sales", "PJSIP/1001", action_id="qs-1"),
+                queue_member("sales", "PJSIP/2001", action_id="qs-1"),
             ],
             "east",
         )
@@ -120,7 +119,7 @@ async def test_a_membership_on_the_wrong_server_is_removed_there() -> None:
 async def test_an_explicit_server_outlives_a_restart() -> None:
     """carol's phone matches east's patterns but she registered on west: her stored session says west, and the
     next daemon restores her there (the patterns would put her on east, where she is no queue member)."""
-    east, west = RecordingPbx(), RecordingPbx()
+    east, west = QueuePbx(), QueuePbx()
     before = AgentService(AgentRegistry(locate=locate), east, lambda: 0.0, {"east": east, "west": west})
     before.register("carol", "PJSIP/1002", server="west")
     before.registry.login("carol", ["sales"], 0.0)
@@ -140,7 +139,7 @@ async def test_an_explicit_server_outlives_a_restart() -> None:
         after.reconcile([], "east")  # east's listing says nothing about carol
         assert after.registry.get("carol") is None
         assert set(after.restoring) == {"carol"}
-        after.reconcile([member("sales", paused=True, location="PJSIP/1002")], "west")
+        after.reconcile([queue_member("sales", "PJSIP/1002", paused=True, action_id="qs-1")], "west")
         restored = after.registry.get("carol")
         assert restored is not None
         assert restored.server == "west"
@@ -152,11 +151,11 @@ async def test_an_explicit_server_outlives_a_restart() -> None:
 
 
 def test_a_stored_server_no_longer_configured_falls_back_to_the_patterns() -> None:
-    service = AgentService(AgentRegistry(locate=locate), RecordingPbx(), lambda: 5.0, {"east": RecordingPbx()})
+    service = AgentService(AgentRegistry(locate=locate), QueuePbx(), lambda: 5.0, {"east": QueuePbx()})
     service.stage_restore(
         [AgentSession("carol", "PJSIP/1002", "carol", frozenset({"sales"}), True, "login", 1.0, server="west")]
     )
-    service.reconcile([member("sales", paused=True, location="PJSIP/1002")], "east")
+    service.reconcile([queue_member("sales", "PJSIP/1002", paused=True, action_id="qs-1")], "east")
     restored = service.registry.get("carol")
     assert restored is not None
     assert restored.server == "east"

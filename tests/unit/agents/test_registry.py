@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness.agents import queue_member
+from harness.agents import AGENT_PHONE, agent_event, queue_member
 
 from dialer.agents.registry import (
     AgentError,
@@ -27,7 +27,7 @@ from dialer.ami.protocol import AmiParser
 from dialer.ami.transcript import Received, read_transcript
 from dialer.pacing.snapshot import AgentState
 
-PHONE = "PJSIP/1001"
+PHONE = AGENT_PHONE
 
 
 def trace_events(path: Path) -> list[AmiEvent]:
@@ -42,39 +42,8 @@ def trace_events(path: Path) -> list[AmiEvent]:
     return events
 
 
-def agent_event(cls: type[AgentCalled | AgentConnect | AgentRingNoAnswer], **kw: object) -> AmiEvent:
-    base: dict[str, object] = dict(
-        channel="PJSIP/trunk-0001",
-        uniqueid="dialer-a1",
-        linkedid="dialer-a1",
-        dest_channel="PJSIP/1001-0002",
-        dest_uniqueid="x.2",
-        queue="sales",
-        interface=PHONE,
-        member_name="alice",
-    )
-    if cls is AgentConnect:
-        base.update(hold_time=1, ring_time=0)
-    if cls is AgentRingNoAnswer:
-        base.update(ring_time=15)
-    base.update(kw)
-    return cls(**base)  # type: ignore[arg-type]
-
-
 def complete(reason: str = "caller") -> AgentComplete:
-    return AgentComplete(
-        channel="",
-        uniqueid="",
-        linkedid="",
-        dest_channel="PJSIP/1001-0002",
-        dest_uniqueid="x.2",
-        queue="sales",
-        interface=PHONE,
-        member_name="alice",
-        hold_time=1,
-        talk_time=60,
-        reason=reason,
-    )
+    return agent_event(AgentComplete, channel="", uniqueid="", linkedid="", reason=reason)
 
 
 def member(queue: str, *, paused: bool, in_call: bool = False, status: int = 1, location: str = PHONE) -> QueueMember:

@@ -1,50 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from harness.agents import QueuePbx
 
 from dialer.agents.registry import AgentChange, AgentRegistry, AgentStatus
 from dialer.agents.service import AgentService
 
 
-class RecordingPbx:
-    """Stands in for the queue side of an AMI connection: records actions, can fail on demand."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[object, ...]] = []
-        self.fail_next = False
-
-    def _maybe_fail(self) -> None:
-        if self.fail_next:
-            self.fail_next = False
-            raise ConnectionError("AMI down")
-
-    async def queue_add(
-        self,
-        queue: str,
-        interface: str,
-        *,
-        member_name: str | None = None,
-        penalty: int = 0,
-        paused: bool = False,
-        state_interface: str | None = None,
-    ) -> bool:
-        self._maybe_fail()
-        self.sent.append(("add", queue, interface, paused))
-        return True
-
-    async def queue_remove(self, queue: str, interface: str) -> bool:
-        self._maybe_fail()
-        self.sent.append(("remove", queue, interface))
-        return True
-
-    async def queue_pause(self, interface: str, paused: bool, *, queue: str | None = None, reason: str = "") -> None:
-        self._maybe_fail()
-        self.sent.append(("pause", interface, paused, queue, reason))
-
-
 @pytest.fixture
 async def service() -> AgentService:
-    svc = AgentService(AgentRegistry(), RecordingPbx(), clock=lambda: 0.0)
+    svc = AgentService(AgentRegistry(), QueuePbx(), clock=lambda: 0.0)
     svc.start()
     svc.register("alice", "PJSIP/1001")
     return svc
@@ -52,7 +17,7 @@ async def service() -> AgentService:
 
 async def test_commands_send_their_actions_in_order(service: AgentService) -> None:
     pbx = service._control
-    assert isinstance(pbx, RecordingPbx)
+    assert isinstance(pbx, QueuePbx)
     changes: list[AgentChange] = []
     service.add_listener(lambda change, agent: changes.append(change))
     agent = await service.login("alice", ["sales"])
@@ -78,7 +43,7 @@ async def test_commands_send_their_actions_in_order(service: AgentService) -> No
 
 async def test_a_failed_action_is_counted_and_the_sender_keeps_going(service: AgentService) -> None:
     pbx = service._control
-    assert isinstance(pbx, RecordingPbx)
+    assert isinstance(pbx, QueuePbx)
     pbx.fail_next = True
     await service.login("alice", ["sales"])
     await service.ready("alice")

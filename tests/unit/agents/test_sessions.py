@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from harness.agents import QueuePbx, queue_member
+from harness.agents import AGENT_PHONE, QueuePbx, agent_event, queue_member
 
 from dialer.agents.registry import (
     AgentRegistry,
@@ -16,7 +16,7 @@ from dialer.agents.service import AgentService
 from dialer.agents.sessions import adoptable, from_record, session_of, to_record
 from dialer.ami.events import AgentComplete, AgentConnect, QueueMember
 
-PHONE = "PJSIP/1001"
+PHONE = AGENT_PHONE
 
 
 def session(*, paused: bool = False, reason: str | None = None, queues: tuple[str, ...] = ("sales",)) -> AgentSession:
@@ -38,27 +38,18 @@ def member(
     )
 
 
-def _call(**kw: object) -> dict[str, object]:
-    return dict(
-        channel="",
-        uniqueid="c1",
-        linkedid="c1",
-        dest_channel="",
-        dest_uniqueid="",
-        queue="sales",
-        interface=PHONE,
-        member_name="Alice",
-        hold_time=1,
-        **kw,
-    )
+# The call the sessions tests put through alice's phone.
+CALL: dict[str, object] = dict(
+    channel="", uniqueid="c1", linkedid="c1", dest_channel="", dest_uniqueid="", member_name="Alice"
+)
 
 
 def connect() -> AgentConnect:
-    return AgentConnect(**_call(ring_time=0))  # type: ignore[arg-type]
+    return agent_event(AgentConnect, **CALL)
 
 
 def complete() -> AgentComplete:
-    return AgentComplete(**_call(talk_time=60, reason="caller"))  # type: ignore[arg-type]
+    return agent_event(AgentComplete, **CALL)
 
 
 def registry() -> AgentRegistry:
@@ -195,7 +186,7 @@ def test_forget_drops_an_agent_without_touching_the_pbx() -> None:
 
 
 async def test_the_service_restores_staged_agents_with_the_next_queue_status() -> None:
-    service = AgentService(registry(), QueuePbx(), clock=lambda: 500.0)  # type: ignore[arg-type]
+    service = AgentService(registry(), QueuePbx(), clock=lambda: 500.0)
     service.start()
     seen: list[tuple[str, AgentStatus]] = []
     service.add_listener(lambda change, agent: seen.append((change.reason, change.current)))

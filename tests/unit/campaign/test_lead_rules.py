@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness.rules import open_everywhere
+from harness.rules import lead_snapshots, open_everywhere, rules_campaign
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import (
     CLAIMABLE_STATUSES,
     TERMINAL_STATUSES,
@@ -31,14 +31,7 @@ from dialer.campaign.rules import (
 
 
 def campaign(**changes: Any) -> CampaignConfig:
-    data: dict[str, Any] = {
-        "name": "rules",
-        "queue": "sales",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "+12025550100"},
-    }
-    data.update(changes)
-    return load_campaign(data)
+    return rules_campaign("rules", **changes)
 
 
 US = campaign()
@@ -301,21 +294,8 @@ instants = st.builds(
     st.sampled_from(TRANSITIONS),
     st.integers(-72 * 60, 72 * 60),
 )
-optional_instants = st.one_of(st.none(), instants)
-snapshots = st.builds(
-    LeadSnapshot,
-    id=st.just(1),
-    campaign=st.just("p"),
-    phone=st.just("+12125550123"),
-    tz_candidates=st.lists(st.sampled_from(ZONES), max_size=3, unique=True).map(tuple),
-    postal_zones=st.one_of(st.just(()), st.sampled_from(ZONES).map(lambda z: (z,))),
-    status=st.sampled_from(list(LeadStatus)),
-    attempts=st.integers(0, 7),
-    dials=st.integers(0, 20),
-    next_dialable_at=optional_instants,
-    last_abandon_at=optional_instants,
-    callback_at=optional_instants,
-    callback_agent=st.sampled_from([None, "1001"]),
+snapshots = lead_snapshots(
+    instants, ZONES, max_zones=3, postal_zones=st.one_of(st.just(()), st.sampled_from(ZONES).map(lambda z: (z,)))
 )
 
 

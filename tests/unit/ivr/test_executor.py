@@ -190,6 +190,18 @@ def test_machines_get_the_message_and_no_menu() -> None:
     assert r.path == ()
 
 
+# A collect of 4 to 6 digits, no retry: on to b, or c on a failure.
+COLLECT_4_TO_6: dict[str, Any] = {
+    "type": "collect",
+    "prompt": "p",
+    "min_digits": 4,
+    "max_digits": 6,
+    "next": "b",
+    "on_failure": "c",
+    "retries": 0,
+}
+
+
 def small_flow(**nodes: dict[str, Any]) -> FlowExecutor:
     flow = parse_flow({"name": "t", "start": "a", "prompts": {"p": {"text": "x", "seconds": 2}}, "nodes": nodes})
     return FlowExecutor(flow, {"caller": "+1"})
@@ -197,17 +209,7 @@ def small_flow(**nodes: dict[str, Any]) -> FlowExecutor:
 
 def test_collect_with_pattern_store_and_next() -> None:
     ex = small_flow(
-        a={
-            "type": "collect",
-            "prompt": "p",
-            "min_digits": 4,
-            "max_digits": 6,
-            "pattern": "[0-9]+",
-            "store": "account",
-            "next": "b",
-            "on_failure": "c",
-            "retries": 0,
-        },
+        a={**COLLECT_4_TO_6, "pattern": "[0-9]+", "store": "account"},
         b={
             "type": "lookup",
             "action": "find_account",
@@ -238,15 +240,7 @@ def test_collect_with_pattern_store_and_next() -> None:
 
 def test_too_short_entry_fails_without_retries() -> None:
     ex = small_flow(
-        a={
-            "type": "collect",
-            "prompt": "p",
-            "min_digits": 4,
-            "max_digits": 6,
-            "next": "b",
-            "on_failure": "c",
-            "retries": 0,
-        },
+        a=COLLECT_4_TO_6,
         b={"type": "hangup", "result": "ok"},
         c={"type": "hangup", "result": "failed"},
     )

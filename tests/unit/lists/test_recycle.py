@@ -7,26 +7,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness.rules import CLAIM_REFUSES, open_everywhere
+from harness.rules import assert_no_claim_rule_against, lead_snapshots, rules_campaign
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import CLAIMABLE_STATUSES, LeadSnapshot, LeadStatus, dialability
 from dialer.lists.mix import ClaimStep, ListSetting, plan_claim
 from dialer.lists.recycle import RecycleRule, matching_rule, recycle
 
 
 def campaign(**changes: Any) -> CampaignConfig:
-    data: dict[str, Any] = {
-        "name": "recycle",
-        "queue": "sales",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "+12025550100"},
-    }
-    data.update(changes)
-    return load_campaign(data)
+    return rules_campaign("recycle", **changes)
 
 
 US = campaign()
@@ -103,22 +96,12 @@ def test_a_rule_age_is_bounded() -> None:
 
 
 instants = st.builds(lambda minutes: NOW + timedelta(minutes=minutes), st.integers(-10 * 24 * 60, 3 * 24 * 60))
-optional_instants = st.one_of(st.none(), instants)
-snapshots = st.builds(
-    LeadSnapshot,
-    id=st.just(1),
-    campaign=st.just("p"),
-    phone=st.just("+12125550123"),
-    tz_candidates=st.lists(st.sampled_from(ZONES), max_size=2, unique=True).map(tuple),
-    status=st.sampled_from(list(LeadStatus)),
-    attempts=st.integers(0, 7),
-    dials=st.integers(0, 20),
-    next_dialable_at=optional_instants,
+snapshots = lead_snapshots(
+    instants,
+    ZONES,
+    max_zones=2,
     last_outcome=st.one_of(st.none(), st.sampled_from(list(Outcome))),
-    last_attempt_at=optional_instants,
-    last_abandon_at=optional_instants,
-    callback_at=optional_instants,
-    callback_agent=st.sampled_from([None, "1001"]),
+    last_attempt_at=st.one_of(st.none(), instants),
 )
 rules = st.lists(
     st.builds(
@@ -156,14 +139,8 @@ def test_a_recycled_lead_never_violates_a_rule_the_claim_checks(
         snapshot.last_abandon_at,
     )
     # Whenever the recycled lead is dialable, every rule holds: window, no-recall gap, budget, DNC.
-    for minutes in later:
-        at = NOW + timedelta(minutes=minutes)
-        verdict = dialability(after, c, at, on_dnc=on_dnc, agent=after.callback_agent)
-        assert verdict.reason not in CLAIM_REFUSES
-        if verdict.dialable:
-            assert open_everywhere(c, at, verdict.zones)
-            if c.no_recall_after_abandon is not None and after.last_abandon_at is not None:
-                assert at >= after.last_abandon_at + c.no_recall_after_abandon
+    moments = [NOW + timedelta(minutes=minutes) for minutes in later]
+    assert_no_claim_rule_against(after, c, moments, on_dnc=on_dnc, agent=after.callback_agent)
 
 
 # -- the mix ----------------------------------------------------------------------------------------------------

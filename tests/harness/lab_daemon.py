@@ -1,0 +1,210 @@
+"""The real daemon against the lab (opt-in: DIALER_TEST_AMI): a `dialer run` subprocess in its own home (SQLite file,
+HTTP API on a free port, the lab's AMI), the `dialer` command run against that home, a power campaign written and its
+leads imported, an agent logged in and ready through the HTTP API, and the SQLite rows read back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from dialer.settings import AmiServerSettings
+from harness.lab import QUEUE, lab_settings
+from harness.ports import free_port
+
+DIALER = [sys.executable, "-m", "dialer"]
+AGENT = "agent1"
+PHONE = "Local/agent1@lab-agents"  # auto-answers (asterisk/lab/extensions.conf [lab-agents])
+# US area codes by zone: the leads' numbers are taken from a zone whose calling window is open now.
+ZONES = {
+    "212": "America/New_York",
+    "312": "America/Chicago",
+    "303": "America/Denver",
+    "213": "America/Los_Angeles",
+    "907": "America/Anchorage",
+    "808": "Pacific/Honolulu",
+}
+
+
+def secret_of(settings: AmiServerSettings) -> str:
+    secret = settings.secret
+    return secret.get_secret_value() if isinstance(secret, SecretStr) else str(secret)
+
+
+def open_area_code() -> str:
+    """An area code whose local time is well inside the US calling window (08:00-21:00) for the next minutes."""
+    now = datetime.now(UTC)
+    for code, zone in ZONES.items():
+        local = now.astimezone(ZoneInfo(zone))
+        if 9 <= local.hour < 20:
+            return code
+    pytest.skip("no US calling window is open now for the lab's leads")
+
+
+def dialer(home: Path, *args: str) -> str:
+    """The `dialer` command against the home's dialer.toml; its stdout (it must succeed)."""
+    run = subprocess.run(
+        [*DIALER, "-c", str(home / "dialer.toml"), *args],
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, f"dialer {' '.join(args)}: {run.stdout}\n{run.stderr}"
+    return run.stdout
+
+
+def write_home(home: Path) -> Path:
+    """A daemon's home: dialer.toml (SQLite file, HTTP on a free port, the lab's AMI) and an empty campaigns/."""
+    lab = lab_settings()
+    http_port = free_port()
+    (home / "dialer.toml").write_text(
+        f"""
+database_url = "sqlite+aiosqlite:///{home / "dialer.db"}"
+var_dir = "{home / "var"}"
+campaigns_dir = "{home / "campaigns"}"
+node_id = "lab-kill-test"
+log_format = "console"
+
+[http]
+host = "127.0.0.1"
+port = {http_port}
+
+[[ami]]
+name = "lab"
+host = "{lab.host}"
+port = {lab.port}
+username = "{lab.username}"
+secret = "{secret_of(lab)}"
+""",
+        encoding="utf-8",
+    )
+    (home / "campaigns").mkdir()
+    return home
+
+
+def rows(home: Path, sql: str) -> list[sqlite3.Row]:
+    with contextlib.closing(sqlite3.connect(home / "dialer.db")) as db:
+        db.row_factory = sqlite3.Row
+        return db.execute(sql).fetchall()
+
+
+def attempts(home: Path) -> list[sqlite3.Row]:
+    return rows(home, "SELECT * FROM attempts ORDER BY id")
+
+
+@contextlib.asynccontextmanager
+async def daemon(home: Path, log: Path) -> AsyncIterator[subprocess.Popen[bytes]]:
+    with log.open("ab") as out:
+        command = [*DIALER, "-c", str(home / "dialer.toml"), "run"]
+        process = subprocess.Popen(command, cwd=home, stdout=out, stderr=out)  # noqa: ASYNC220 (polled, never awaited)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+async def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.25)
+    pytest.fail(f"timed out after {within:.0f} s waiting for {what}")
+
+
+async def healthy(http: aiohttp.ClientSession, base: str, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with contextlib.suppress(aiohttp.ClientError):
+            async with http.get(f"{base}/healthz") as resp:
+                if resp.status == 200:
+                    return
+        await asyncio.sleep(0.25)
+    pytest.fail("the daemon's HTTP API did not come up")
+
+
+def settings_port(home: Path) -> int:
+    for line in (home / "dialer.toml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("port =") and "[[ami]]" not in line:
+            return int(line.split("=")[1])
+    raise AssertionError("no HTTP port")
+
+
+@dataclass(frozen=True)
+class LabCampaign:
+    """A campaign applied in a daemon's home, its leads imported and its agent added: how to reach the daemon."""
+
+    name: str
+    auth: dict[str, str]
+    base: str
+    log: Path
+
+
+def power_campaign(
+    home: Path, name: str, trunk: str, code: str, numbers: Iterable[str], *, max_attempts: int
+) -> LabCampaign:
+    """A power campaign on the lab's queue in the zone of the area ``code`` (``open_area_code()``) dialling ``trunk``;
+    its leads (``numbers``) imported; AGENT added with PHONE and an API token."""
+    campaign = home / "campaigns" / f"{name}.toml"
+    campaign.write_text(
+        f"""
+name = "{name}"
+dial_mode = "power"
+queue = "{QUEUE}"
+trunk = "{trunk}"
+regime = "US"
+timezone = "{ZONES[code]}"
+ring_timeout_seconds = 25
+max_attempts = {max_attempts}
+
+[caller_id]
+number = "+1 202 555 0100"
+name = "Lab Dialer"
+
+[pacing]
+power_ratio = 3
+""",
+        encoding="utf-8",
+    )
+    csv = home / "leads.csv"
+    csv.write_text("phone,first_name\n" + "".join(f"{n},Lab{i}\n" for i, n in enumerate(numbers)), encoding="utf-8")
+    dialer(home, "db", "upgrade")
+    dialer(home, "campaign", "apply", str(campaign))
+    dialer(home, "leads", "import", str(csv), "--campaign", name)
+    dialer(home, "user", "add", AGENT, "--role", "agent", "--password", "lab-agent-pass", "--phone", PHONE)
+    token = dialer(home, "user", "token", AGENT).strip().split()[-1]
+    return LabCampaign(
+        name, {"Authorization": f"Bearer {token}"}, f"http://127.0.0.1:{settings_port(home)}", home / "daemon.log"
+    )
+
+
+async def start_with_agent_ready(http: aiohttp.ClientSession, home: Path, campaign: LabCampaign) -> None:
+    """Once the daemon answers: AGENT logged in to the lab's queue and ready, then the campaign started."""
+    await healthy(http, campaign.base)
+    base, auth = campaign.base, campaign.auth
+    async with http.post(f"{base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=auth) as r:
+        assert r.status == 200, await r.text()
+    async with http.post(f"{base}/api/agents/{AGENT}/ready", headers=auth) as r:
+        assert r.status == 200, await r.text()
+    dialer(home, "campaign", "start", campaign.name)
