@@ -25,6 +25,7 @@ from dialer.callcontrol.service import CallControlService
 from dialer.campaign.config import CampaignConfig, DialMode, Disposition
 from dialer.campaign.rules import TransitionKind
 from dialer.daemon import Dialer
+from dialer.i18n import M_
 from dialer.recording.service import RecordingRefused
 from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
@@ -245,7 +246,13 @@ class Daemon:
         known = {r.config.queue for r in self._dialer.runners.values()} | set(self._dialer.inbound_queues)
         unknown = [q for q in queues if q not in known]
         if unknown:
-            raise UnknownQueues(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+            raise UnknownQueues(
+                M_(
+                    "unknown queue(s) {unknown}; choose from {known}",
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
+            )
         return await self._dialer.agents.login(agent_id, queues)
 
     async def ready(self, agent_id: str) -> Agent:
@@ -381,10 +388,10 @@ class Daemon:
         agent = self.agent(agent_id)
         current = self.agent_call(agent_id)
         if agent is None or current is None or agent.call_uniqueid is None or agent.status is not AgentStatus.TALKING:
-            raise RecordingRefused(f"{agent_id} is not on a call")
+            raise RecordingRefused(M_("{agent} is not on a call", agent=agent_id))
         config = self.campaign_config(current.campaign)
         if config is None:
-            raise RecordingRefused(f"campaign {current.campaign!r} is not running here")
+            raise RecordingRefused(M_("campaign {campaign} is not running here", campaign=repr(current.campaign)))
         dialer = self._dialer
         await dialer.recordings.control(
             dialer.client_of_agent(agent), agent.call_uniqueid, current.attempt_id, config.recording, action
