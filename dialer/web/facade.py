@@ -330,10 +330,16 @@ class Daemon:
             config = runner.config
             if config.queue in queues and campaign in (None, runner.name) and config.call_control.manual_dial:
                 return runner.name
-        raise NotInPreviewCampaign(
-            f"{agent_id} is not signed in to a campaign that allows manual dial"
-            + (f" ({campaign!r} does not, or is not theirs)" if campaign else "")
-        )
+        if campaign:
+            raise NotInPreviewCampaign(
+                M_(
+                    "{agent} is not signed in to a campaign that allows manual dial ({campaign} does not, or is not "
+                    "theirs)",
+                    agent=agent_id,
+                    campaign=repr(campaign),
+                )
+            )
+        raise NotInPreviewCampaign(M_("{agent} is not signed in to a campaign that allows manual dial", agent=agent_id))
 
     async def manual_dial(self, campaign: str, agent_id: str, *, number: str | None, lead_id: int | None) -> int:
         """Raises ``NumberRefused`` (with the rule's reason), LookupError/RuntimeError/AgentError when not ready."""
@@ -352,9 +358,15 @@ class Daemon:
             config = runner.config
             if config.dial_mode is DialMode.PREVIEW and config.queue in queues and campaign in (None, runner.name):
                 return runner.name
-        raise NotInPreviewCampaign(
-            f"{agent_id} is not signed in to a preview campaign" + (f" {campaign!r}" if campaign else "")
-        )
+        if campaign:
+            raise NotInPreviewCampaign(
+                M_(
+                    "{agent} is not signed in to the preview campaign {campaign}",
+                    agent=agent_id,
+                    campaign=repr(campaign),
+                )
+            )
+        raise NotInPreviewCampaign(M_("{agent} is not signed in to a preview campaign", agent=agent_id))
 
     def _preview_runner(self, campaign: str) -> CampaignRunner:
         runner = self._runner(campaign)

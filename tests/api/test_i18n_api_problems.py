@@ -183,3 +183,20 @@ async def test_call_control_and_disposition_problems(world: WebWorld, aiohttp_cl
     assert hold["en"]["detail"] == "alice is on no call that can be controlled"
     assert hold["ja"]["detail"] == "alice には操作できる通話がありません"
     assert hold["zh-CN"]["detail"] == "alice 没有可控制的通话"
+
+
+async def test_preview_and_queue_refusals(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    alice = world.auth("alice")
+    login = await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
+    assert login.status == 200, await login.text()
+    preview = await _each_language(client.post, 409, "conflict", alice, url="/api/agents/alice/preview/claim", json={})
+    assert preview["en"]["detail"] == "alice is not signed in to a preview campaign"
+    assert preview["ja"]["detail"] == "alice はプレビューキャンペーンにサインインしていません"
+    assert preview["zh-CN"]["detail"] == "alice 未登录预览活动"
+    queues = await _each_language(
+        client.post, 422, "validation-error", alice, url="/api/agents/alice/login", json={"queues": ["nowhere"]}
+    )
+    assert queues["en"]["detail"].startswith("unknown queue(s) nowhere; choose from ")
+    assert queues["ja"]["detail"].startswith("不明なキュー nowhere です。")
+    assert queues["zh-CN"]["detail"].startswith("未知队列 nowhere；请从 ")

@@ -218,3 +218,15 @@ def test_the_root_locale_option_chooses_the_language(flag: str, locale: str, tmp
     refused = _cli(["--locale", "klingon", "status"], DIALER_LANG="ja")
     assert "'klingon'" in refused, refused
     assert "のいずれでもありません" in refused, refused
+
+
+def test_a_csv_download_the_encoding_cannot_hold_is_refused_in_the_readers_language() -> None:
+    from dialer.reports.render.csv import CsvEncodingError, encode_csv
+
+    with pytest.raises(CsvEncodingError) as caught:
+        encode_csv("name\r\n山田\r\n𠮷野\r\n", "cp932")
+    said = message_of(caught.value)
+    assert isinstance(said, Message)
+    assert said.english.startswith("line 3 has '𠮷', which cp932 cannot hold")
+    assert said.render("ja").startswith("3 行目の '𠮷' は cp932 で表せません")
+    assert said.render("zh-CN").startswith("第 3 行的 '𠮷' 无法用 cp932 表示")
