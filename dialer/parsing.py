@@ -12,7 +12,7 @@ import json
 import tomllib
 from typing import Any
 
-from dialer.i18n import M_
+from dialer.i18n import M_, Message
 from dialer.i18n.library import decode_reason
 
 # A campaign is at most a handful of levels deep (campaign → retry → outcome → field); 32 is generous.
@@ -43,13 +43,13 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def _bounded(value: Any, what: str, max_depth: int) -> Any:
+def _bounded(value: Any, what: str | Message, max_depth: int) -> Any:
     if nesting_depth(value, max_depth) > max_depth:
         raise DocumentError(M_("{what}: nested deeper than {max_depth} levels", what=what, max_depth=max_depth))
     return value
 
 
-def load_json(raw: bytes | str, what: str = "the JSON document", *, max_depth: int = MAX_DEPTH) -> Any:
+def load_json(raw: bytes | str, what: str | Message = "the JSON document", *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted JSON. Raises DocumentError (bad JSON, bad UTF-8, too deep)."""
     try:
         value = json.loads(raw)
@@ -71,7 +71,9 @@ def load_json(raw: bytes | str, what: str = "the JSON document", *, max_depth: i
     return _bounded(value, what, max_depth)
 
 
-def load_toml(text: bytes | str, what: str = "the TOML document", *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+def load_toml(
+    text: bytes | str, what: str | Message = "the TOML document", *, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
     """Parse untrusted TOML. Raises DocumentError (bad TOML, bad UTF-8, too deep)."""
     try:
         if isinstance(text, bytes):

@@ -118,8 +118,8 @@ async def test_campaign_put_problems(world: WebWorld, aiohttp_client: Any) -> No
     assert other["ja"]["detail"] == "本文の名前（'other'）が URL の名前（'demo'）と異なります"
     assert other["zh-CN"]["detail"] == "请求体中的名称（'other'）与 URL 中的（'demo'）不同"
     broken = await _each_language(client.put, 400, "bad-request", toml, url="/api/campaigns/demo", data=b"name = ")
-    assert broken["ja"]["detail"].startswith("キャンペーンを解析できません: the campaign: 有効な TOML ではありません")
-    assert broken["zh-CN"]["detail"].startswith("无法解析活动：the campaign：不是有效的 TOML")
+    assert broken["ja"]["detail"].startswith("キャンペーンを解析できません: リクエスト本文: 有効な TOML ではありません")
+    assert broken["zh-CN"]["detail"].startswith("无法解析活动：请求体：不是有效的 TOML")
 
 
 async def test_validation_errors_are_catalogue_sentences_with_pydantics_machine_fields(

@@ -106,9 +106,9 @@ def read_campaign(
 def _read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, dict[str, Any]] | Refusal:
     try:
         if ctype == "application/json":
-            data = load_json(raw or b"null", "the campaign")
+            data = load_json(raw or b"null", M_("the request body"))
         else:
-            data = load_toml(raw, "the campaign")
+            data = load_toml(raw, M_("the request body"))
     except DocumentError as exc:
         return Refusal(400, M_("cannot parse the campaign: {exc}", exc=str(exc)))  # str: in the locale set above
     if not isinstance(data, dict):
