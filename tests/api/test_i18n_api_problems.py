@@ -200,3 +200,23 @@ async def test_preview_and_queue_refusals(world: WebWorld, aiohttp_client: Any) 
     assert queues["en"]["detail"].startswith("unknown queue(s) nowhere; choose from ")
     assert queues["ja"]["detail"].startswith("不明なキュー nowhere です。")
     assert queues["zh-CN"]["detail"].startswith("未知队列 nowhere；请从 ")
+
+
+async def test_a_lead_batchs_row_errors_are_in_the_requests_language(world: WebWorld, aiohttp_client: Any) -> None:
+    """The batch is parsed in the CPU worker process: the request's language goes with it."""
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    leads = [{"phone": "+1 202 555 0143"}, {"phone": "+1 202 555 0143"}, {"phone": "+1 202 555 0144", "priority": "x"}]
+    details = {}
+    for lang in LANGS:
+        resp = await client.post(
+            "/api/campaigns/demo/leads", json={"leads": leads}, headers={**boss, "Accept-Language": lang}
+        )
+        assert resp.status in (200, 201, 207), await resp.text()
+        results = (await resp.json())["results"]
+        assert [r["reason"] for r in results[1:]] == ["duplicate", "bad_priority"]
+        details[lang] = [r["detail"] for r in results[1:]]
+    assert details["en"] == ["same number as row 1", "priority 'x' is not a whole number"]
+    for lang in ("ja", "zh-CN"):
+        for detail in details[lang]:
+            assert CJK.search(detail), details[lang]

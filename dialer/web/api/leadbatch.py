@@ -17,7 +17,7 @@ from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadFileError, RowError, RowErrorReason
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepare
 from dialer.campaign.leadjson import JsonCell, json_leads_reader
-from dialer.i18n import M_, Message, message_of
+from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, message_of, use_locale
 from dialer.i18n.library import csv_error_text
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import update_lead_fields
@@ -131,10 +131,16 @@ def _batch_message(exc: LeadFileError) -> str | Message:
     return said
 
 
-def parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused:
+def parse_batch(raw: bytes, default_region: str | None, locale: str = DEFAULT_LOCALE) -> ParsedBatch | Refused:
     """``POST /api/campaigns/{name}/leads``'s body validated and every lead parsed by the CSV importer's reader
     (validation, normalisation, in-batch dedupe). Runs in the CPU worker (dialer.web.cpu): JSON decoding, pydantic
-    and phone-number parsing of thousands of leads would otherwise hold the event loop that paces calls."""
+    and phone-number parsing of thousands of leads would otherwise hold the event loop that paces calls. The
+    leads' row errors are written in ``locale`` (the request's language does not cross to the worker by itself)."""
+    with use_locale(locale):
+        return _parse_batch(raw, default_region)
+
+
+def _parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused:
     try:
         body = LeadBatch.model_validate_json(raw or b"{}")
     except ValidationError as exc:
@@ -233,7 +239,7 @@ async def post_leads(call: Call) -> web.Response:
         )
     record = await campaign_or_404(call, name)
     config = CampaignConfig.model_validate(record.config)
-    parsed = await call.app[CPU_WORKER].run(len(raw), parse_batch, raw, config.default_region)
+    parsed = await call.app[CPU_WORKER].run(len(raw), parse_batch, raw, config.default_region, current_locale())
     if isinstance(parsed, Refused):
         if parsed.errors is not None:
             raise Problem(422, parsed.detail, kind=parsed.kind, errors=parsed.errors)
