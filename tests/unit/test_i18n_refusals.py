@@ -230,3 +230,14 @@ def test_a_csv_download_the_encoding_cannot_hold_is_refused_in_the_readers_langu
     assert said.english.startswith("line 3 has '𠮷', which cp932 cannot hold")
     assert said.render("ja").startswith("3 行目の '𠮷' は cp932 で表せません")
     assert said.render("zh-CN").startswith("第 3 行的 '𠮷' 无法用 cp932 表示")
+
+
+def test_the_mapped_validation_types_are_pydantics() -> None:
+    """A key that is no pydantic error type (a typo, a type renamed upstream) would never be used."""
+    import typing
+
+    from pydantic_core.core_schema import ErrorType
+
+    from dialer.web.problems import _VALIDATION_MESSAGES
+
+    assert set(_VALIDATION_MESSAGES) <= set(typing.get_args(ErrorType))
