@@ -238,6 +238,26 @@ def test_the_mapped_validation_types_are_pydantics() -> None:
 
     from pydantic_core.core_schema import ErrorType
 
-    from dialer.web.problems import _VALIDATION_MESSAGES
+    from dialer.i18n.validation import _VALIDATION_MESSAGES
 
     assert set(_VALIDATION_MESSAGES) <= set(typing.get_args(ErrorType))
+
+
+@pytest.mark.parametrize(("locale", "required"), [("ja", "この項目は必須です"), ("zh-CN", "此字段为必填")])
+def test_a_campaign_files_pydantic_refusals_are_in_the_readers_language(locale: str, required: str) -> None:
+    from dialer.campaign.config import CampaignConfigError, load_campaign
+
+    document = {
+        "name": "x",
+        "dial_mode": "nope",
+        "queue": "q",
+        "trunk": "PJSIP/{number}@c",
+        "ring_timeout_seconds": "a",
+    }
+    with use_locale(locale), pytest.raises(CampaignConfigError) as caught:
+        load_campaign(document, "x.toml")
+    with use_locale(locale):
+        text = str(caught.value)
+    assert "caller_id: " + required in text, text
+    assert "Input should" not in text, text
+    assert catalogue_misses(text, locale) == [], text
