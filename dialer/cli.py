@@ -26,8 +26,8 @@ from dialer.commands import (
     trace,
     user,
 )
-from dialer.commands.common import CliContext
-from dialer.i18n import cli_locale, cli_zone, set_locale, set_zone
+from dialer.commands.common import CliContext, fail
+from dialer.i18n import LOCALES, _, cli_locale, cli_zone, normalize_locale, set_locale, set_zone
 
 app = typer.Typer(
     name="dialer",
@@ -45,10 +45,27 @@ def _root(
         Path | None, typer.Option("--config", "-c", help="TOML settings file (default: $DIALER_CONFIG).")
     ] = None,
     log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            "--locale",
+            help="Language of the output: en, ja, zh-CN or zh-Hant (zh-TW, ja_JP.UTF-8 ... are understood; "
+            "default: $DIALER_LANG, else $LC_ALL / $LC_MESSAGES / $LANG).",
+        ),
+    ] = None,
 ) -> None:
     ctx.obj = CliContext(config_file=config, log_level=log_level)
-    set_locale(cli_locale(os.environ))
+    set_locale(cli_locale(os.environ) if locale is None else _chosen_locale(locale))
     set_zone(cli_zone(os.environ))
+
+
+def _chosen_locale(value: str) -> str:
+    """``--locale``'s language (``ja``, ``zh-TW``, ``ja_JP.UTF-8`` ... as :func:`normalize_locale` reads them)."""
+    chosen = normalize_locale(value.split(".")[0].split("@")[0])
+    if chosen is None:  # said in the environment's language, the one asked for being unknown
+        set_locale(cli_locale(os.environ))
+        fail(_("--locale: {locale} is not one of {locales}").format(locale=repr(value), locales=", ".join(LOCALES)), 2)
+    return chosen
 
 
 app.add_typer(db.app, name="db")

@@ -12,6 +12,9 @@ import json
 import tomllib
 from typing import Any
 
+from dialer.i18n import M_, Message
+from dialer.i18n.library import decode_reason
+
 # A campaign is at most a handful of levels deep (campaign → retry → outcome → field); 32 is generous.
 MAX_DEPTH = 32
 
@@ -40,36 +43,56 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def _bounded(value: Any, what: str, max_depth: int) -> Any:
+def _bounded(value: Any, what: str | Message, max_depth: int) -> Any:
     if nesting_depth(value, max_depth) > max_depth:
-        raise DocumentError(f"{what}: nested deeper than {max_depth} levels")
+        raise DocumentError(M_("{what}: nested deeper than {max_depth} levels", what=what, max_depth=max_depth))
     return value
 
 
-def load_json(raw: bytes | str, what: str = "the JSON document", *, max_depth: int = MAX_DEPTH) -> Any:
+def load_json(raw: bytes | str, what: str | Message = "the JSON document", *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted JSON. Raises DocumentError (bad JSON, bad UTF-8, too deep)."""
     try:
         value = json.loads(raw)
     except RecursionError:
-        raise DocumentError(f"{what}: nested deeper than {max_depth} levels") from None
+        raise DocumentError(
+            M_("{what}: nested deeper than {max_depth} levels", what=what, max_depth=max_depth)
+        ) from None
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DocumentError(
+            M_(
+                "{what}: not UTF-8 text ({reason} at byte {start})",
+                what=what,
+                reason=decode_reason(exc.reason),
+                start=exc.start,
+            )
+        ) from None
     except ValueError as exc:
-        raise DocumentError(f"{what}: not valid JSON: {exc}") from None
+        raise DocumentError(M_("{what}: not valid JSON: {exc}", what=what, exc=str(exc))) from None
     return _bounded(value, what, max_depth)
 
 
-def load_toml(text: bytes | str, what: str = "the TOML document", *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+def load_toml(
+    text: bytes | str, what: str | Message = "the TOML document", *, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
     """Parse untrusted TOML. Raises DocumentError (bad TOML, bad UTF-8, too deep)."""
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
         value = tomllib.loads(text)
     except RecursionError:
-        raise DocumentError(f"{what}: nested deeper than {max_depth} levels") from None
+        raise DocumentError(
+            M_("{what}: nested deeper than {max_depth} levels", what=what, max_depth=max_depth)
+        ) from None
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{what}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DocumentError(
+            M_(
+                "{what}: not UTF-8 text ({reason} at byte {start})",
+                what=what,
+                reason=decode_reason(exc.reason),
+                start=exc.start,
+            )
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise DocumentError(f"{what}: not valid TOML: {exc}") from None
+        raise DocumentError(M_("{what}: not valid TOML: {exc}", what=what, exc=str(exc))) from None
     result: dict[str, Any] = _bounded(value, what, max_depth)
     return result

@@ -26,6 +26,7 @@ from dialer.agents.registry import (
     RegistryOutput,
 )
 from dialer.ami.events import AmiEvent, QueueMember
+from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.tasks import cancel_and_wait
 
@@ -121,7 +122,7 @@ class AgentService:
         self, agent_id: str, interface: str, member_name: str | None = None, server: str | None = None
     ) -> Agent:
         if server is not None and self._controls and server not in self._controls:
-            raise AgentError(agent_id, "unknown_server", f"no Asterisk server named {server!r}")
+            raise AgentError(agent_id, "unknown_server", M_("no Asterisk server named {server}", server=repr(server)))
         return self.registry.register(agent_id, interface, member_name, server)
 
     async def login(self, agent_id: str, queues: Iterable[str]) -> Agent:

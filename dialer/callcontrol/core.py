@@ -32,7 +32,7 @@ from dialer.contract import (
     TRANSFER_DIAL_VARIABLE,
     TRANSFER_QUEUE_VARIABLE,
 )
-from dialer.i18n import M_
+from dialer.i18n import M_, N_, Message
 
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
 MAX_DTMF = 32
@@ -64,6 +64,17 @@ class CallState(StrEnum):
     CONFERENCE = "conference"  # 3-way in the conference
     TRANSFERRED = "transferred"  # handed over (blind, or warm completed): the agent is out of the call
     ENDED = "ended"
+
+
+# The states as the agent reads them (the console's words for them, dialer/web/static/i18n.js).
+STATE_WORDS: dict[CallState, str] = {
+    CallState.TALKING: N_("talking"),
+    CallState.HELD: N_("held"),
+    CallState.CONSULTING: N_("consulting"),
+    CallState.CONFERENCE: N_("conference"),
+    CallState.TRANSFERRED: N_("transferred"),
+    CallState.ENDED: N_("ended"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,17 +192,11 @@ class ControlledCall:
                 return leg.party.name
         return self.agent_id
 
-    def _require(self, *states: CallState, doing: str) -> None:
+    def _require(self, *states: CallState, refusal: str) -> None:
+        """Refuse the button unless the call is in one of ``states``: ``refusal`` is the whole sentence of that
+        button (one catalogue message per action, ``{state}`` the call's state as a word of the catalogue)."""
         if self.state not in states:
-            allowed = " or ".join(s.value for s in states)
-            raise CallControlError(
-                M_(
-                    "cannot {doing}: the call is {state} (needs {allowed})",
-                    doing=doing,
-                    state=self.state.value,
-                    allowed=allowed,
-                )
-            )
+            raise CallControlError(Message(refusal, {"state": Message(STATE_WORDS[self.state])}))
 
     def _leg(self, seq: int) -> Leg:
         return self.legs[seq - 1]
@@ -213,13 +218,18 @@ class ControlledCall:
     # ---- buttons --------------------------------------------------------------------------------------------
 
     def hold(self, now: float) -> list[Command]:
-        self._require(CallState.TALKING, doing="hold")
+        self._require(
+            CallState.TALKING,
+            refusal=N_(
+                "cannot put the customer on hold: the call is {state} (only a call in progress can be put on hold)"
+            ),
+        )
         agent = self._agent_leg()
         self.state, self.held_since = CallState.HELD, now
         return [Redirect(self.customer_channel, HOLD_CONTEXT, "s", agent.channel, HOLD_CONTEXT, "agent")]
 
     def resume(self, now: float) -> list[Command]:
-        self._require(CallState.HELD, doing="resume")
+        self._require(CallState.HELD, refusal=N_("cannot take the customer off hold: the call is {state}, not on hold"))
         agent = self._agent_leg()
         self._unhold(now)
         self.state = CallState.TALKING
@@ -242,13 +252,21 @@ class ControlledCall:
         )
 
     def dtmf(self, digits: str) -> list[Command]:
-        self._require(CallState.TALKING, CallState.CONFERENCE, doing="send DTMF")
+        self._require(
+            CallState.TALKING,
+            CallState.CONFERENCE,
+            refusal=N_("cannot send DTMF digits: the call is {state} (needs a call in progress or a 3-way call)"),
+        )
         if not digits or len(digits) > MAX_DTMF or set(digits) - DTMF_DIGITS:
             raise CallControlError(M_("DTMF must be 1..{max} of 0-9 * # A-D", max=MAX_DTMF))
         return [PlayDigits(self.customer_channel, digits)]
 
     def blind_transfer(self, target: Party, by: str, now: float) -> list[Command]:
-        self._require(CallState.TALKING, CallState.HELD, doing="transfer")
+        self._require(
+            CallState.TALKING,
+            CallState.HELD,
+            refusal=N_("cannot transfer the call: it is {state} (needs a call in progress or on hold)"),
+        )
         agent = self._agent_leg()
         self._unhold(now)
         seq = len(self.legs) + 1
@@ -296,7 +314,11 @@ class ControlledCall:
 
     def start_warm_transfer(self, target: Party, by: str, now: float) -> list[Command]:
         """The customer on hold; the agent's phone now talks to ``target`` (an agent or an external number)."""
-        self._require(CallState.TALKING, CallState.HELD, doing="start a warm transfer")
+        self._require(
+            CallState.TALKING,
+            CallState.HELD,
+            refusal=N_("cannot start a warm transfer: the call is {state} (needs a call in progress or on hold)"),
+        )
         if target.kind is PartyKind.QUEUE:
             raise CallControlError(M_("a queue cannot be consulted first: use a blind transfer to a queue"))
         agent = self._agent_leg()
@@ -320,7 +342,10 @@ class ControlledCall:
 
     def complete_warm_transfer(self, now: float) -> list[Command]:
         """The target takes the customer; the first agent drops out (their Dial() ends)."""
-        self._require(CallState.CONSULTING, doing="complete the transfer")
+        self._require(
+            CallState.CONSULTING,
+            refusal=N_("cannot complete the transfer: the call is {state}, no warm transfer is under way"),
+        )
         seq = self.pending
         assert seq is not None
         target = self._leg(seq)
@@ -338,7 +363,10 @@ class ControlledCall:
 
     def cancel_warm_transfer(self, now: float) -> list[Command]:
         """Back to the customer; the target's leg is hung up."""
-        self._require(CallState.CONSULTING, doing="cancel the transfer")
+        self._require(
+            CallState.CONSULTING,
+            refusal=N_("cannot cancel the transfer: the call is {state}, no warm transfer is under way"),
+        )
         seq = self.pending
         assert seq is not None
         target = self._leg(seq)
@@ -354,7 +382,11 @@ class ControlledCall:
 
     def conference_in(self, third: Party, by: str, now: float) -> list[Command]:
         """3-way: customer and agent into the conference, ``third`` Originated into it."""
-        self._require(CallState.TALKING, CallState.HELD, doing="start a 3-way call")
+        self._require(
+            CallState.TALKING,
+            CallState.HELD,
+            refusal=N_("cannot start a 3-way call: the call is {state} (needs a call in progress or on hold)"),
+        )
         if third.kind is PartyKind.QUEUE:
             raise CallControlError(M_("a queue cannot join a 3-way call"))
         agent = self._agent_leg()
@@ -370,7 +402,9 @@ class ControlledCall:
 
     def drop_out(self, now: float) -> list[Command]:
         """The agent leaves the 3-way; the customer and the third party talk on."""
-        self._require(CallState.CONFERENCE, doing="leave the 3-way call")
+        self._require(
+            CallState.CONFERENCE, refusal=N_("cannot leave the 3-way call: the call is {state}, not a 3-way call")
+        )
         agent = self._agent_leg()
         self._end_leg(agent.seq, now)
         self.pending = None
@@ -383,7 +417,13 @@ class ControlledCall:
         return [HangupChannel(agent.channel)] if agent.channel else []
 
     def hangup(self) -> list[Command]:
-        self._require(CallState.TALKING, CallState.HELD, CallState.CONFERENCE, CallState.CONSULTING, doing="hang up")
+        self._require(
+            CallState.TALKING,
+            CallState.HELD,
+            CallState.CONFERENCE,
+            CallState.CONSULTING,
+            refusal=N_("cannot hang up: the call is already {state}"),
+        )
         return [HangupChannel(self.customer_channel)]
 
     def ended(self, now: float) -> None:

@@ -36,7 +36,7 @@ from dialer.callcontrol.core import (
     Redirect,
     SetVar,
 )
-from dialer.i18n import M_
+from dialer.i18n import M_, Message
 from dialer.logging import get_logger
 from dialer.runner.runner import CampaignRunner
 from dialer.store.call_legs import CallLegRecord, save_call_legs
@@ -124,12 +124,12 @@ class CallControlService:
             known = self._calls.get(attempt_id)
             if known is not None and known.call.state is not CallState.ENDED:
                 if known.call.controller != agent_id or known.call.state is CallState.TRANSFERRED:
-                    raise NoLiveCall(f"{agent_id} handed this call over: no call to control")
+                    raise NoLiveCall(M_("{agent} handed this call over: no call to control", agent=agent_id))
                 return known
             call = ControlledCall(attempt_id, customer, agent_id, agent_channel, runner.clock.now())
             created = self._calls[attempt_id] = _Controlled(runner, server, call)
             return created
-        raise NoLiveCall(f"{agent_id} is on no call that can be controlled")
+        raise NoLiveCall(M_("{agent} is on no call that can be controlled", agent=agent_id))
 
     def _queue_transfer_taken(self, change: AgentChange, agent: Agent | None) -> None:
         """app_queue connected a member (AgentConnect): when it is the customer of a call blind-transferred to that
@@ -173,7 +173,7 @@ class CallControlService:
     def _client(self, entry: _Controlled) -> CallControlClient:
         client = entry.runner.pool.get(entry.server).client
         if not isinstance(client, CallControlClient) or not client.is_up:
-            raise RuntimeError(f"Asterisk server {entry.server} is not connected")
+            raise RuntimeError(M_("Asterisk server {server} is not connected", server=entry.server))
         return client
 
     # ------------------------------------------------------------------ buttons
@@ -276,7 +276,7 @@ class CallControlService:
                 raise CallControlError(M_("no other agent {name} is logged in", name=repr(target.name)))
             if agent.status is not AgentStatus.READY:
                 raise CallControlError(
-                    M_("agent {name} is {status}, not ready", name=target.name, status=agent.status.value)
+                    M_("agent {name} is {status}, not ready", name=target.name, status=Message(agent.status.value))
                 )
             return Party(PartyKind.AGENT, agent.agent_id, agent.interface)
         if target.kind is PartyKind.QUEUE:

@@ -36,7 +36,8 @@ from dialer.calls.outcome import AbandonRules, Outcome
 from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
-from dialer.i18n import M_
+from dialer.i18n import M_, render
+from dialer.i18n.validation import validation_message
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings
 from dialer.parsing import DocumentError, load_toml
@@ -1075,7 +1076,7 @@ def load_campaign(data: dict[str, Any], source: str = "<campaign>") -> CampaignC
     except ValidationError as exc:
         lines = []
         for err in exc.errors(include_url=False):
-            msg = str(err["msg"]).removeprefix("Value error, ")
+            msg = render(validation_message(err["type"], err.get("ctx") or {}))
             lines.append(f"  {_location(err['loc'])}: {msg}")
         raise CampaignConfigError(
             M_("{source}: invalid campaign\n{errors}", source=source, errors="\n".join(lines))

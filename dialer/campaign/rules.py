@@ -435,9 +435,22 @@ def _check_callback_time(
     zones = effective_zones(lead, campaign)
     if zones and not campaign.window.is_open_everywhere(callback_at, zones):
         opens = campaign.window.next_open(callback_at, zones)
-        hint = f"; the window next opens {_fmt(opens)}" if opens else ""
+        if opens:
+            raise DispositionError(
+                M_(
+                    "{value} is outside the calling window in the lead's time zone(s) {zones}; the window next opens "
+                    "{opens}",
+                    value=_fmt(callback_at),
+                    zones=", ".join(zones),
+                    opens=_fmt(opens),
+                )
+            )
         raise DispositionError(
-            f"{_fmt(callback_at)} is outside the calling window in the lead's time zone(s) {', '.join(zones)}{hint}"
+            M_(
+                "{value} is outside the calling window in the lead's time zone(s) {zones}",
+                value=_fmt(callback_at),
+                zones=", ".join(zones),
+            )
         )
 
 

@@ -36,6 +36,7 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as bdates
 from babel import numbers as bnumbers
 from babel import units as bunits
+from babel.lists import format_list as bformat_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -181,7 +182,7 @@ class Message:
         text = translations(chosen).gettext(self.msgid)
         if not self.params:
             return text
-        values = {k: v.render(chosen) if isinstance(v, Message) else v for k, v in self.params.items()}
+        values = {k: _shown(v, chosen) for k, v in self.params.items()}
         try:
             return text.format(**values)
         except (KeyError, IndexError, ValueError):  # a broken translation: the English sentence, never an error
@@ -193,6 +194,44 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """A placeholder's value listing choices, shown as "a, b or c" in the reader's language (CLDR lists)."""
+
+    choices: tuple[str, ...]
+
+    def render(self, locale: str | None = None) -> str:
+        return bformat_list(list(self.choices), style="or", locale=babel_locale(locale))
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _shown(value: object, locale: str) -> object:
+    """A placeholder's value as the reader sees it: a Message, choices, an exception raised with a Message,
+    in ``locale``."""
+    if isinstance(value, Message | OneOf):
+        return value.render(locale)
+    if isinstance(value, BaseException):
+        said = message_of(value)
+        return said.render(locale) if isinstance(said, Message) else said
+    return value
+
+
+def message_of(exc: BaseException) -> str | Message:
+    """What an exception says, kept translatable: the :class:`Message` it was raised with (``raise
+    SomeError(M_(...))``), rendered later in the reader's language (a problem detail: the request's), else its
+    text. Use it instead of ``str(exc)`` where the sentence is shown to someone else than the current reader, or
+    crosses a process (the CPU worker) before it is shown."""
+    args = exc.args
+    if len(args) == 1 and isinstance(args[0], Message) and type(exc).__str__ in _PLAIN_STR:
+        return args[0]
+    return str(exc)
+
+
+_PLAIN_STR = (BaseException.__str__, KeyError.__str__)
 
 
 def M_(msgid: str, /, **params: object) -> Message:

@@ -30,6 +30,7 @@ from dialer.contract import (
     RECORDING_CONSENT_VARIABLE,
     RECORDING_VARIABLE,
 )
+from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
@@ -216,19 +217,19 @@ class RecordingService:
         """``start`` / ``stop`` (on_demand campaigns), ``pause`` / ``resume`` (any recorded call) of the call on
         ``channel`` (the customer's channel Uniqueid). Raises :class:`RecordingRefused`."""
         if mode is RecordingMode.NONE:
-            raise RecordingRefused("this campaign does not record calls")
+            raise RecordingRefused(M_("this campaign does not record calls"))
         if action in ("start", "stop") and mode is not RecordingMode.ON_DEMAND:
-            raise RecordingRefused("this campaign records every call: pause and resume it instead")
+            raise RecordingRefused(M_("this campaign records every call: pause and resume it instead"))
         if action not in ("start", "stop", "pause", "resume"):
-            raise RecordingRefused(f"unknown recording action {action!r}")
+            raise RecordingRefused(M_("unknown recording action {action}", action=repr(action)))
         # Every control is a MixMonitorMute (AMI class call): silence is written while muted, so the file keeps
         # the call's length; an on-demand recording is one that starts muted.
         try:
             done = await MonitoringActions(client).mix_monitor_mute(channel, action in ("stop", "pause"))
         except Exception as exc:  # AmiError: not connected, timeout
-            raise RecordingRefused(f"the PBX did not answer: {exc}") from None
+            raise RecordingRefused(M_("the PBX did not answer: {exc}", exc=exc)) from None
         if not done:
-            raise RecordingRefused(f"call {attempt_id} is not being recorded")
+            raise RecordingRefused(M_("call {attempt_id} is not being recorded", attempt_id=attempt_id))
 
     # ------------------------------------------------------------------ retention
     async def purge(self, older_than: datetime) -> int:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.campaign.rules import TransitionKind
+from dialer.i18n import M_
 from dialer.runner.state import CampaignContext
 from dialer.store.lifecycle import record_disposition
 
@@ -85,7 +86,7 @@ class AgentCalls:
         ctx = self.ctx
         attempt = attempt_id if attempt_id is not None else self.attempts.get(agent_id)
         if attempt is None:
-            raise LookupError(f"agent {agent_id} has no call to disposition")
+            raise LookupError(M_("agent {agent} has no call to disposition", agent=agent_id))
         transition = await record_disposition(
             ctx.db,
             ctx.config,

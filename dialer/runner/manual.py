@@ -37,7 +37,7 @@ class ManualDial:
             raise NumberRefused("not_allowed", M_("campaign {name} does not allow manual dial", name=ctx.name))
         self.preview.require_ready(agent_id)
         if not ctx.pool.any_up():
-            raise RuntimeError("no Asterisk server connected")
+            raise RuntimeError(M_("no Asterisk server connected"))
         wall = datetime.fromtimestamp(ctx.clock.now(), UTC)
         if lead_id is None:
             if not number:
@@ -46,7 +46,7 @@ class ManualDial:
             lead_id = await lead_for_number(ctx.db, ctx.campaign_id, e164, time_zones_for_e164(e164), wall)
         lead = await get_lead(ctx.db, lead_id)
         if lead is None or lead.campaign_id != ctx.campaign_id:
-            raise LookupError(f"lead {lead_id} is not in campaign {ctx.name}")
+            raise LookupError(M_("lead {lead_id} is not in campaign {campaign}", lead_id=lead_id, campaign=ctx.name))
         async with ctx.db.read() as conn:
             on_dnc = bool(await blocked_numbers(conn, [lead.phone], ctx.campaign_id))
         check_rules(snapshot(lead, ctx.name), config, wall, on_dnc=on_dnc)
@@ -64,5 +64,5 @@ class ManualDial:
         log.info("manual_dial", campaign=ctx.name, agent=agent_id, attempt_id=attempt_id, lead_id=claimed.id)
         if not await self.originator.originate(attempt_id, start, predictive=False, agent=agent):
             await ctx.agents.end_preview(agent_id)
-            raise RuntimeError("the call could not be placed")
+            raise RuntimeError(M_("the call could not be placed"))
         return attempt_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentStatus
-from dialer.i18n import M_
+from dialer.i18n import M_, Message
 from dialer.runner.originate import Originator
 from dialer.runner.state import CampaignContext, WhyNotDialing
 from dialer.store.attempts import start_attempts
@@ -50,23 +50,27 @@ class Preview:
         ctx = self.ctx
         lead = self.held.get(agent_id)
         if lead is None:
-            raise LookupError(f"agent {agent_id} has no preview lead: claim one first")
+            raise LookupError(M_("agent {agent} has no preview lead: claim one first", agent=agent_id))
         if not ctx.pool.any_up():
-            raise RuntimeError("no Asterisk server connected")
+            raise RuntimeError(M_("no Asterisk server connected"))
         agent = await ctx.agents.reserve_for_preview(agent_id)
         del self.held[agent_id]
         start = self.originator.attempt_start(lead, datetime.fromtimestamp(ctx.clock.now(), UTC))
         (attempt_id,) = await start_attempts(ctx.db, [start])
         if not await self.originator.originate(attempt_id, start, predictive=False, agent=agent):
             await ctx.agents.end_preview(agent_id)
-            raise RuntimeError("the call could not be placed")
+            raise RuntimeError(M_("the call could not be placed"))
         return attempt_id
 
     def require_ready(self, agent_id: str) -> Agent:
         ctx = self.ctx
         agent = ctx.agents.registry.get(agent_id)
         if agent is None or ctx.config.queue not in agent.queues:
-            raise LookupError(f"agent {agent_id} is not logged in to campaign {ctx.name}")
+            raise LookupError(
+                M_("agent {agent} is not logged in to campaign {campaign}", agent=agent_id, campaign=ctx.name)
+            )
         if agent.status is not AgentStatus.READY:
-            raise RuntimeError(f"agent {agent_id} is {agent.status.value}, not ready")
+            raise RuntimeError(
+                M_("agent {name} is {status}, not ready", name=agent_id, status=Message(agent.status.value))
+            )
         return agent

@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from dialer.i18n import M_
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
@@ -123,5 +124,5 @@ async def erase_leads(
             stmt = stmt.with_for_update()
         leads = [lead_record(r) for r in (await conn.execute(stmt)).mappings().all()]
         if any(lead.status == "in_call" for lead in leads):
-            raise LeadInCall(f"a lead with external id {external_id!r} is on a call")
+            raise LeadInCall(M_("a lead with external id {external_id} is on a call", external_id=repr(external_id)))
         return [await _erase_in(conn, lead, add_dnc=add_dnc, now=now) for lead in leads]

@@ -19,6 +19,7 @@ from dialer.ami.client import AmiClient, MonitoringActions
 from dialer.ami.events import AmiEvent, Hangup, OriginateResponse
 from dialer.ami.monitoring import SpyRequest
 from dialer.clock import Clock
+from dialer.i18n import M_, Message, message_of
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.monitoring import (
@@ -58,16 +59,23 @@ class SupervisionService:
 
     async def start(self, *, supervisor: str, phone: str | None, agent: Agent, mode: str) -> SupervisionRecord:
         if not phone:
-            raise SupervisionRefused(f"{supervisor} has no phone: set one with `dialer user add {supervisor} --phone`")
+            raise SupervisionRefused(
+                M_(
+                    "{supervisor} has no phone: set one with `dialer user add {supervisor} --phone`",
+                    supervisor=supervisor,
+                )
+            )
         if agent.status is not AgentStatus.TALKING:
-            raise SupervisionRefused(f"{agent.agent_id} is not on a call ({agent.status.value})")
+            raise SupervisionRefused(
+                M_("{agent} is not on a call ({status})", agent=agent.agent_id, status=Message(agent.status.value))
+            )
         await self.stop_all(supervisor)
         client = self._client_for(agent)
         channel_id = f"{CHANNEL_PREFIX}{secrets.token_hex(8)}"
         try:
             request = SpyRequest(phone=phone, agent_interface=agent.interface, mode=mode, supervisor=supervisor)
         except ValueError as exc:
-            raise SupervisionRefused(str(exc)) from None
+            raise SupervisionRefused(message_of(exc)) from None
         self._open[channel_id] = ""
         self._clients[channel_id] = client
         result = await MonitoringActions(client).spy(request, channel_id)
@@ -86,7 +94,9 @@ class SupervisionService:
         if not result.may_be_dialling:
             self._forget(channel_id)
             await supervision_ended(self.db, channel_id, at=self._now(), state="failed")
-            raise SupervisionRefused(f"the PBX did not call {phone}: {result.message or result.status.value}")
+            raise SupervisionRefused(
+                M_("the PBX did not call {phone}: {reason}", phone=phone, reason=result.message or result.status.value)
+            )
         self._open[channel_id] = result.action_id
         log.info("supervision_started", supervisor=supervisor, agent=agent.agent_id, mode=mode, attempt_id=attempt)
         record = await get_supervision(self.db, session_id)

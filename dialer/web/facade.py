@@ -25,6 +25,7 @@ from dialer.callcontrol.service import CallControlService
 from dialer.campaign.config import CampaignConfig, DialMode, Disposition
 from dialer.campaign.rules import TransitionKind
 from dialer.daemon import Dialer
+from dialer.i18n import M_
 from dialer.recording.service import RecordingRefused
 from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
@@ -245,7 +246,13 @@ class Daemon:
         known = {r.config.queue for r in self._dialer.runners.values()} | set(self._dialer.inbound_queues)
         unknown = [q for q in queues if q not in known]
         if unknown:
-            raise UnknownQueues(f"unknown queue(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+            raise UnknownQueues(
+                M_(
+                    "unknown queue(s) {unknown}; choose from {known}",
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
+            )
         return await self._dialer.agents.login(agent_id, queues)
 
     async def ready(self, agent_id: str) -> Agent:
@@ -323,10 +330,16 @@ class Daemon:
             config = runner.config
             if config.queue in queues and campaign in (None, runner.name) and config.call_control.manual_dial:
                 return runner.name
-        raise NotInPreviewCampaign(
-            f"{agent_id} is not signed in to a campaign that allows manual dial"
-            + (f" ({campaign!r} does not, or is not theirs)" if campaign else "")
-        )
+        if campaign:
+            raise NotInPreviewCampaign(
+                M_(
+                    "{agent} is not signed in to a campaign that allows manual dial ({campaign} does not, or is not "
+                    "theirs)",
+                    agent=agent_id,
+                    campaign=repr(campaign),
+                )
+            )
+        raise NotInPreviewCampaign(M_("{agent} is not signed in to a campaign that allows manual dial", agent=agent_id))
 
     async def manual_dial(self, campaign: str, agent_id: str, *, number: str | None, lead_id: int | None) -> int:
         """Raises ``NumberRefused`` (with the rule's reason), LookupError/RuntimeError/AgentError when not ready."""
@@ -345,9 +358,15 @@ class Daemon:
             config = runner.config
             if config.dial_mode is DialMode.PREVIEW and config.queue in queues and campaign in (None, runner.name):
                 return runner.name
-        raise NotInPreviewCampaign(
-            f"{agent_id} is not signed in to a preview campaign" + (f" {campaign!r}" if campaign else "")
-        )
+        if campaign:
+            raise NotInPreviewCampaign(
+                M_(
+                    "{agent} is not signed in to the preview campaign {campaign}",
+                    agent=agent_id,
+                    campaign=repr(campaign),
+                )
+            )
+        raise NotInPreviewCampaign(M_("{agent} is not signed in to a preview campaign", agent=agent_id))
 
     def _preview_runner(self, campaign: str) -> CampaignRunner:
         runner = self._runner(campaign)
@@ -381,10 +400,10 @@ class Daemon:
         agent = self.agent(agent_id)
         current = self.agent_call(agent_id)
         if agent is None or current is None or agent.call_uniqueid is None or agent.status is not AgentStatus.TALKING:
-            raise RecordingRefused(f"{agent_id} is not on a call")
+            raise RecordingRefused(M_("{agent} is not on a call", agent=agent_id))
         config = self.campaign_config(current.campaign)
         if config is None:
-            raise RecordingRefused(f"campaign {current.campaign!r} is not running here")
+            raise RecordingRefused(M_("campaign {campaign} is not running here", campaign=repr(current.campaign)))
         dialer = self._dialer
         await dialer.recordings.control(
             dialer.client_of_agent(agent), agent.call_uniqueid, current.attempt_id, config.recording, action

@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialer.campaign.windows import is_known_zone
-from dialer.i18n import LOCALE_NAMES, LOCALES, _, catalog_json, negotiate, normalize_locale, translations
+from dialer.i18n import LOCALE_NAMES, LOCALES, M_, _, catalog_json, negotiate, normalize_locale, translations
 from dialer.i18n.html import translate_html
 from dialer.store.auth import UserRecord, update_user
 from dialer.web.api.common import ok
@@ -60,14 +60,14 @@ class Preferences(BaseModel):
     @classmethod
     def _language(cls, v: str | None) -> str | None:
         if v and normalize_locale(v) != v:
-            raise ValueError(f"{v!r} is not one of {', '.join(LOCALES)}")
+            raise ValueError(M_("{value} is not one of {choices}", value=repr(v), choices=", ".join(LOCALES)))
         return v
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, v: str | None) -> str | None:
         if v and not is_known_zone(v):
-            raise ValueError(f"{v!r} is not an IANA time zone")
+            raise ValueError(M_("{value} is not an IANA time zone", value=repr(v)))
         return v
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from dialer.i18n import M_, N_, Message, negotiate, render, translations
+from dialer.i18n.validation import validation_message
 from dialer.logging import get_logger
 
 log = get_logger(__name__)
@@ -80,7 +81,7 @@ def problem_response(request: web.Request, problem: Problem) -> web.Response:
         "status": problem.status,
         "detail": detail,
         "instance": request.path,
-        **problem.extra,
+        **{k: _rendered(v, locale) for k, v in problem.extra.items()},
     }
     return web.Response(
         status=problem.status,
@@ -88,6 +89,17 @@ def problem_response(request: web.Request, problem: Problem) -> web.Response:
         content_type="application/problem+json",
         headers=problem.headers,
     )
+
+
+def _rendered(value: Any, locale: str) -> Any:
+    """An extra member of the problem with its Messages (a validation error's ``message``) in ``locale``."""
+    if isinstance(value, Message):
+        return value.render(locale)
+    if isinstance(value, dict):
+        return {k: _rendered(v, locale) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rendered(v, locale) for v in value]
+    return value
 
 
 def _browser(request: web.Request) -> bool:
@@ -114,11 +126,18 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
 
 
 def validation_problem(exc: ValidationError, where: str) -> Problem:
-    errors = [
-        {"location": [where, *(str(p) for p in err["loc"])], "message": err["msg"], "type": err["type"]}
+    """A pydantic refusal as a 422 problem: ``location`` and ``type`` of each error are pydantic's (machine
+    fields, never translated); ``message`` and the detail are catalogue sentences in the reader's language
+    (:func:`validation_message`)."""
+    errors: list[dict[str, Any]] = [
+        {
+            "location": [where, *(str(p) for p in err["loc"])],
+            "message": validation_message(err["type"], err.get("ctx") or {}),
+            "type": err["type"],
+        }
         for err in exc.errors(include_url=False, include_input=False)
     ]
-    first = errors[0] if errors else {"location": [where], "message": "invalid"}
+    first: dict[str, Any] = errors[0] if errors else {"location": [where], "message": M_("invalid")}
     field = ".".join(first["location"][1:]) or where
     return Problem(
         422, M_("{field}: {message}", field=field, message=first["message"]), kind="validation-error", errors=errors

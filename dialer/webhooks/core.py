@@ -17,6 +17,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from dialer.i18n import M_
+
 
 class EventType(StrEnum):
     """Stable names: receivers switch on them. New types are appended, never renamed."""
@@ -197,15 +199,15 @@ class AllowList:
             parts = urlsplit(url)
             port = parts.port  # (raises on a bad port)
         except ValueError as exc:
-            raise DestinationRefused(f"malformed URL: {exc}") from None
+            raise DestinationRefused(M_("malformed URL: {exc}", exc=str(exc))) from None
         del port
         if parts.scheme not in ("http", "https"):
-            raise DestinationRefused("only http and https URLs")
+            raise DestinationRefused(M_("only http and https URLs"))
         if parts.username or parts.password:
-            raise DestinationRefused("no credentials in the URL: sign deliveries with the secret instead")
+            raise DestinationRefused(M_("no credentials in the URL: sign deliveries with the secret instead"))
         host = (parts.hostname or "").lower()
         if not host:
-            raise DestinationRefused("the URL has no host")
+            raise DestinationRefused(M_("the URL has no host"))
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
@@ -213,11 +215,11 @@ class AllowList:
         if address is not None:
             if any(address in net for net in self.networks):
                 return
-            raise DestinationRefused(f"address {host} is not on the webhook allow-list")
+            raise DestinationRefused(M_("address {host} is not on the webhook allow-list", host=host))
         for entry in self.hosts:
             if entry == host or (entry.startswith("*.") and host.endswith(entry[1:])):
                 return
-        raise DestinationRefused(f"host {host} is not on the webhook allow-list")
+        raise DestinationRefused(M_("host {host} is not on the webhook allow-list", host=host))
 
     def allows(self, url: str) -> bool:
         try:

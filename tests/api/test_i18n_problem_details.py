@@ -68,14 +68,18 @@ async def test_traditional_chinese_pages_and_catalogue(world: WebWorld, aiohttp_
 
 
 def test_an_upload_parsed_in_the_worker_process_is_refused_in_the_requests_language(tmp_path: Path) -> None:
-    """Large uploads are parsed in another process (dialer.web.cpu): the request's language goes with them."""
+    """Large uploads are parsed in another process (dialer.web.cpu): the request's language goes with them (row
+    errors are written in it), and a refusal comes back as a Message, shown in the request's language."""
+    import pickle
+
+    from dialer.i18n import render
     from dialer.web.api.leadlists import UploadRefused, parse_upload
 
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    refused = parse_upload(str(empty), str(tmp_path / "spool"), "JP", {}, None, "ja")
+    refused = pickle.loads(pickle.dumps(parse_upload(str(empty), str(tmp_path / "spool"), "JP", {}, None, "ja")))
     assert isinstance(refused, UploadRefused)
-    assert str(refused.detail).endswith("empty.csv: ファイルが空です")
+    assert render(refused.detail, "ja").endswith("empty.csv: ファイルが空です")
     english = parse_upload(str(empty), str(tmp_path / "spool"), "JP", {}, None)
     assert isinstance(english, UploadRefused)
     assert str(english.detail).endswith("empty.csv: the file is empty")

@@ -113,6 +113,14 @@ async def test_localised_console_dashboard_and_report(
         await scan(report, locale, "report", artifacts)
         await report.goto(f"{base}/api/reports/compliance/{campaign}?format=html")
         await scan(report, locale, "compliance-report", artifacts)
+        # A problem met by a page navigation is a page in the browser's language (title, detail, the way back).
+        missing = await report.goto(f"{base}/reports/no-such-report")
+        assert missing is not None
+        assert missing.status == 404
+        await scan(report, locale, "problem-page", artifacts)
+        shown = await report.inner_text("body")
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", shown), shown
+        assert "/reports/no-such-report" in shown
         assert errors == []
         await manager.close()
         await context.close()

@@ -12,6 +12,7 @@ from charset_normalizer import from_bytes
 
 from dialer.campaign.leadimport.model import DELIMITERS, LeadFileError
 from dialer.i18n import M_
+from dialer.i18n.library import decode_reason
 
 # Encodings the detector chooses among (beyond UTF-8/UTF-16, which are recognised by their BOM or validity).
 DETECTED_ENCODINGS = ("cp932", "gb18030", "euc_jp", "cp1252")
@@ -147,6 +148,6 @@ def decode_sample(head: bytes, encoding: str) -> str:
             M_(
                 "the file is not {encoding}: {reason}; name its encoding with --encoding",
                 encoding=encoding,
-                reason=exc.reason,
+                reason=decode_reason(exc.reason),
             )
         ) from None

@@ -34,6 +34,7 @@ from dialer.campaign.leadimport.records import BadRecord, Record, RecordSource
 from dialer.campaign.names import clean_name, display_name, split_full_name
 from dialer.campaign.phones import Phone, PhoneRejection, fold_width, known_region, normalize, postal_code_zones
 from dialer.i18n import M_, _
+from dialer.i18n.library import os_error_text
 
 csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_LINES * MAX_LINE_CHARS))
 
@@ -75,7 +76,9 @@ class LeadCsvReader:
             try:
                 self._binary: BinaryIO = open(source, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - see close()
             except OSError as exc:
-                raise LeadFileError(M_("{source}: cannot open: {reason}", source=source, reason=exc.strerror)) from None
+                raise LeadFileError(
+                    M_("{source}: cannot open: {reason}", source=source, reason=os_error_text(exc.strerror))
+                ) from None
             self._own = True
             self.name = str(source)
         else:
@@ -88,7 +91,9 @@ class LeadCsvReader:
             raise
         except OSError as exc:
             self.close()
-            raise LeadFileError(M_("{name}: cannot read: {exc}", name=self.name, exc=exc)) from None
+            raise LeadFileError(
+                M_("{name}: cannot read: {exc}", name=self.name, exc=os_error_text(exc.strerror) or str(exc))
+            ) from None
 
     def _open(
         self,

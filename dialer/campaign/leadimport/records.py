@@ -16,6 +16,7 @@ from dialer.campaign.leadimport.model import (
     RowErrorReason,
 )
 from dialer.i18n import M_, _
+from dialer.i18n.library import decode_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ class RecordSource:
                     "bytes after line {line} are not {encoding}: {reason}; name the file's encoding with --encoding",
                     line=self._line,
                     encoding=self._text.encoding,
-                    reason=exc.reason,
+                    reason=decode_reason(exc.reason),
                 )
             ) from None
         if not line:

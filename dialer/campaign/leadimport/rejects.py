@@ -10,6 +10,7 @@ from typing import TextIO
 
 from dialer.campaign.leadimport.cells import neutralise_formula
 from dialer.campaign.leadimport.model import ImportedLead, RowError, RowErrorReason
+from dialer.i18n import _
 
 
 def _reject(lead: ImportedLead, reason: RowErrorReason, detail: str) -> RowError:
@@ -23,7 +24,7 @@ def scrub_dnc(leads: Iterable[ImportedLead], dnc_numbers: Set[str]) -> tuple[lis
     rejected: list[RowError] = []
     for lead in leads:
         if lead.phone in dnc_numbers:
-            rejected.append(_reject(lead, RowErrorReason.DNC, "number is on a do-not-call list"))
+            rejected.append(_reject(lead, RowErrorReason.DNC, _("number is on a do-not-call list")))
             continue
         if any(a in dnc_numbers for a in lead.alt_phones):
             alts = tuple(a for a in lead.alt_phones if a not in dnc_numbers)
@@ -40,7 +41,7 @@ def dedupe_against(
     rejected: list[RowError] = []
     for lead in leads:
         if lead.phone in existing_numbers:
-            rejected.append(_reject(lead, RowErrorReason.ALREADY_IN_CAMPAIGN, "number already in the campaign"))
+            rejected.append(_reject(lead, RowErrorReason.ALREADY_IN_CAMPAIGN, _("number already in the campaign")))
         else:
             keep.append(lead)
     return keep, rejected

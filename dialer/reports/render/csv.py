@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from dialer.campaign.leadimport import neutralise_formula
-from dialer.i18n import N_, _
+from dialer.i18n import M_, N_, _
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
@@ -34,8 +34,13 @@ def encode_csv(text: str, encoding: str) -> bytes:
     except UnicodeEncodeError as exc:
         line = text.count("\n", 0, exc.start) + 1
         raise CsvEncodingError(
-            f"line {line} has {exc.object[exc.start : exc.end]!r}, which {encoding} cannot hold: "
-            "ask for utf-8-sig (UTF-8 with BOM, which Excel reads) instead"
+            M_(
+                "line {line} has {text}, which {encoding} cannot hold: ask for utf-8-sig (UTF-8 with BOM, which Excel "
+                "reads) instead",
+                line=line,
+                text=repr(exc.object[exc.start : exc.end]),
+                encoding=encoding,
+            )
         ) from None
 
 

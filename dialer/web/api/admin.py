@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from pydantic import AwareDatetime, Field
 
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
 from dialer.store.admin import (
     TeamExistsError,
     UnknownCampaignNameError,
@@ -90,7 +90,7 @@ async def patch_user(call: Call) -> web.Response:
     try:
         user = await change_user(call.db, name, change, call.now(), actor=call.user.name)
     except UnknownUserError as exc:
-        raise Problem(404, str(exc)) from None
+        raise Problem(404, message_of(exc)) from None
     except UnknownTeamError as exc:
         raise Problem(422, M_("team: {exc}", exc=exc), kind="validation-error") from None
     if body.disabled or body.role is not None or body.password:
@@ -132,7 +132,7 @@ async def put_team_supervisors(call: Call) -> web.Response:
             call.db, call.path("name"), body.supervisors, call.now(), actor=call.user.name
         )
     except UnknownTeamError as exc:
-        raise Problem(404, str(exc)) from None
+        raise Problem(404, message_of(exc)) from None
     except (UnknownUserError, ValueError) as exc:
         raise Problem(422, M_("supervisors: {exc}", exc=exc), kind="validation-error") from None
     await call.app[HUB].refresh_scopes()
@@ -151,9 +151,9 @@ async def put_team_campaigns(call: Call) -> web.Response:
     try:
         team = await set_team_campaigns(call.db, call.path("name"), body.campaigns, call.now(), actor=call.user.name)
     except UnknownTeamError as exc:
-        raise Problem(404, str(exc)) from None
+        raise Problem(404, message_of(exc)) from None
     except UnknownCampaignNameError as exc:
-        raise Problem(422, f"campaigns: {exc}", kind="validation-error") from None
+        raise Problem(422, M_("campaigns: {exc}", exc=exc), kind="validation-error") from None
     return ok(team.public())
 
 

@@ -18,7 +18,7 @@ from dialer.ami.actions import AmiError
 from dialer.callcontrol.compliance import NumberRefused
 from dialer.callcontrol.core import CallControlError, PartyKind
 from dialer.callcontrol.service import NoLiveCall, Target
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
 from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent, refused
@@ -64,7 +64,7 @@ def _refusals() -> Iterator[None]:
             422, M_("refused ({code}): {detail}", code=exc.code, detail=exc.detail), kind="validation-error"
         ) from None
     except (NoLiveCall, CallControlError, LookupError, RuntimeError, AgentError) as exc:
-        raise Problem(409, str(exc)) from None
+        raise Problem(409, message_of(exc)) from None
     except AmiError as exc:
         raise Problem(409, M_("the PBX did not do it: {exc}", exc=exc)) from None
 

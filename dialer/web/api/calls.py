@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, Field
 
 from dialer.agents.registry import AgentError
 from dialer.campaign.rules import DispositionError
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
 from dialer.ivr.context import summarize
 from dialer.store.attempts import get_attempt
 from dialer.store.console import attempts_of_agent, lead_history
@@ -120,9 +120,9 @@ async def post_disposition(call: Call) -> web.Response:
             callback_personal=body.callback_personal,
         )
     except DispositionError as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
+        raise Problem(422, message_of(exc), kind="validation-error") from None
     except LookupError as exc:
-        raise Problem(409, str(exc)) from None
+        raise Problem(409, message_of(exc)) from None
     return ok({"attempt_id": current.attempt_id, "code": body.code, "lead": kind.value})
 
 

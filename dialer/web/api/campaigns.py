@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
-from dialer.i18n import DEFAULT_LOCALE, M_, current_locale, use_locale
+from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, use_locale
 from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.campaigns import apply_campaign, list_campaigns
 from dialer.store.status import lead_status
@@ -89,7 +89,7 @@ class Refusal:
     """Why a campaign body was refused (plain data: it crosses from the worker process)."""
 
     status: int
-    detail: str
+    detail: str | Message
     kind: str | None = None
 
 
@@ -106,20 +106,28 @@ def read_campaign(
 def _read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, dict[str, Any]] | Refusal:
     try:
         if ctype == "application/json":
-            data = load_json(raw or b"null", "the campaign")
+            data = load_json(raw or b"null", M_("the request body"))
         else:
-            data = load_toml(raw, "the campaign")
+            data = load_toml(raw, M_("the request body"))
     except DocumentError as exc:
-        return Refusal(400, f"cannot parse the campaign: {exc}")
+        return Refusal(400, M_("cannot parse the campaign: {exc}", exc=str(exc)))  # str: in the locale set above
     if not isinstance(data, dict):
-        return Refusal(422, "the campaign must be a table/object", "validation-error")
+        return Refusal(422, M_("the campaign must be a table/object"), "validation-error")
     data.setdefault("name", name)
     if data["name"] != name:
-        return Refusal(422, f"name in the body ({data['name']!r}) differs from the URL ({name!r})", "validation-error")
+        return Refusal(
+            422,
+            M_(
+                "name in the body ({body_name}) differs from the URL ({name})",
+                body_name=repr(data["name"]),
+                name=repr(name),
+            ),
+            "validation-error",
+        )
     try:
         config = load_campaign(data, f"PUT /api/campaigns/{name}")
     except CampaignConfigError as exc:
-        return Refusal(422, str(exc), "validation-error")
+        return Refusal(422, str(exc), "validation-error")  # rendered here, in the request's locale (see above)
     return config, config.model_dump(mode="json")
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.agents.registry import Agent, AgentError
 from dialer.campaign.names import display_name
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
 from dialer.store.attempts import AttemptRecord
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
@@ -245,7 +245,7 @@ def refused(*errors: type[Exception], status: int, kind: str | None = None) -> I
     try:
         yield
     except errors as exc:
-        raise Problem(status, str(exc), kind=kind) from None
+        raise Problem(status, message_of(exc), kind=kind) from None
 
 
 @contextmanager
@@ -255,7 +255,7 @@ def agent_errors() -> Iterator[None]:
         yield
     except AgentError as exc:
         status = 404 if exc.code == "unknown_agent" else 409
-        raise Problem(status, str(exc), kind=f"agent-{exc.code.replace('_', '-')}") from None
+        raise Problem(status, message_of(exc), kind=f"agent-{exc.code.replace('_', '-')}") from None
 
 
 async def lead_for(call: Call, lead_id: int) -> LeadRecord:

@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.campaign.phones import PhoneError, normalize
+from dialer.i18n import M_
 from dialer.store.dnc import check_dnc, import_dnc
 from dialer.web.api.common import Strict, campaign_or_404, ok
 from dialer.web.problems import Problem
@@ -29,8 +30,15 @@ class DncCheck(Strict):
 def _e164(raw: str, region: str) -> str:
     parsed = normalize(raw, region.upper())
     if isinstance(parsed, PhoneError):
-        raise Problem(422, f"number: not a valid phone number for region {region.upper()}: {parsed.detail}",
-                      kind="validation-error")  # fmt: skip
+        raise Problem(
+            422,
+            M_(
+                "number: not a valid phone number for region {region}: {detail}",
+                region=region.upper(),
+                detail=parsed.detail,
+            ),
+            kind="validation-error",
+        )
     return parsed.e164
 
 

@@ -17,7 +17,8 @@ from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadFileError, RowError, RowErrorReason
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepare
 from dialer.campaign.leadjson import JsonCell, json_leads_reader
-from dialer.i18n import M_, Message
+from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, message_of, use_locale
+from dialer.i18n.library import csv_error_text
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import update_lead_fields
 from dialer.store.idempotency import KeyState, claim_key, release_key, store_answer
@@ -122,10 +123,24 @@ class Refused:
     errors: list[dict[str, Any]] | None = None
 
 
-def parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused:
+def _batch_message(exc: LeadFileError) -> str | Message:
+    """A lead-file refusal of the batch, said of the request body (the reader names its source "request")."""
+    said = message_of(exc)
+    if isinstance(said, Message) and "request" in said.params.values():
+        return Message(said.msgid, {k: M_("the request body") if v == "request" else v for k, v in said.params.items()})
+    return said
+
+
+def parse_batch(raw: bytes, default_region: str | None, locale: str = DEFAULT_LOCALE) -> ParsedBatch | Refused:
     """``POST /api/campaigns/{name}/leads``'s body validated and every lead parsed by the CSV importer's reader
     (validation, normalisation, in-batch dedupe). Runs in the CPU worker (dialer.web.cpu): JSON decoding, pydantic
-    and phone-number parsing of thousands of leads would otherwise hold the event loop that paces calls."""
+    and phone-number parsing of thousands of leads would otherwise hold the event loop that paces calls. The
+    leads' row errors are written in ``locale`` (the request's language does not cross to the worker by itself)."""
+    with use_locale(locale):
+        return _parse_batch(raw, default_region)
+
+
+def _parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused:
     try:
         body = LeadBatch.model_validate_json(raw or b"{}")
     except ValidationError as exc:
@@ -135,16 +150,16 @@ def parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused
     try:
         reader = json_leads_reader(body.leads, default_region=default_region, mapping=body.mapping)
     except LeadFileError as exc:
-        return Refused(str(exc).removeprefix("request: "), "bad-lead-batch")
+        return Refused(_batch_message(exc), "bad-lead-batch")
     except csv.Error as exc:
-        return Refused(M_("unreadable leads: {exc}", exc=str(exc)), "bad-lead-batch")
+        return Refused(M_("unreadable leads: {exc}", exc=csv_error_text(exc)), "bad-lead-batch")
     try:
         with reader:
             leads = prepare(reader, seal=True)
     except LeadFileError as exc:
-        return Refused(str(exc).removeprefix("request: "), "bad-lead-batch")
+        return Refused(_batch_message(exc), "bad-lead-batch")
     except csv.Error as exc:
-        return Refused(M_("unreadable leads: {exc}", exc=str(exc)), "bad-lead-batch")
+        return Refused(M_("unreadable leads: {exc}", exc=csv_error_text(exc)), "bad-lead-batch")
     return ParsedBatch(digest, body.list_name, leads)
 
 
@@ -207,7 +222,13 @@ BATCH_BODY: dict[str, Any] = {"application/json": {"schema": LeadBatch.model_jso
 async def post_leads(call: Call) -> web.Response:
     name = call.path("name")
     if call.request.content_type != "application/json":
-        raise Problem(415, f"send a JSON body (Content-Type: application/json), not {call.request.content_type!r}")
+        raise Problem(
+            415,
+            M_(
+                "send a JSON body (Content-Type: application/json), not {content_type}",
+                content_type=repr(call.request.content_type),
+            ),
+        )
     raw = await read_body(call.request, MAX_BODY)
     key = call.request.headers.get(IDEMPOTENCY_HEADER)
     if key is not None and (not 1 <= len(key) <= 200 or not key.isprintable()):
@@ -218,7 +239,7 @@ async def post_leads(call: Call) -> web.Response:
         )
     record = await campaign_or_404(call, name)
     config = CampaignConfig.model_validate(record.config)
-    parsed = await call.app[CPU_WORKER].run(len(raw), parse_batch, raw, config.default_region)
+    parsed = await call.app[CPU_WORKER].run(len(raw), parse_batch, raw, config.default_region, current_locale())
     if isinstance(parsed, Refused):
         if parsed.errors is not None:
             raise Problem(422, parsed.detail, kind=parsed.kind, errors=parsed.errors)

@@ -22,7 +22,8 @@ from dialer.appkeys import SETTINGS
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
-from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, use_locale
+from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, message_of, use_locale
+from dialer.i18n.library import csv_error_text
 from dialer.parsing import DocumentError, load_json
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
@@ -113,7 +114,7 @@ async def _read_form(call: Call, form: UploadForm) -> bool:
             elif part.name == "list_name":
                 form.list_name = (await _field_text(part)).strip()[:200] or None
     except (ValueError, LookupError, AssertionError, RuntimeError) as exc:  # a malformed multipart body
-        raise Problem(400, M_("cannot read the upload: {exc}", exc=str(exc) or type(exc).__name__)) from None
+        raise Problem(400, M_("cannot read the upload: {exc}", exc=message_of(exc) or type(exc).__name__)) from None
     return got_file
 
 
@@ -209,9 +210,11 @@ def _preview(form: UploadForm, region: str | None) -> web.Response:
                 }
             )
     except LeadFileError as exc:
-        raise Problem(422, str(exc), kind="bad-lead-file", encodings=list(ENCODING_CHOICES)) from None
+        raise Problem(422, message_of(exc), kind="bad-lead-file", encodings=list(ENCODING_CHOICES)) from None
     except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
-        raise Problem(422, M_("not a readable CSV file: {exc}", exc=exc), kind="bad-lead-file") from None
+        raise Problem(
+            422, M_("not a readable CSV file: {exc}", exc=csv_error_text(exc)), kind="bad-lead-file"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,9 +262,9 @@ def _parse_upload(
                 count += 1
             return ParsedUpload(list(reader.header), count)
     except LeadFileError as exc:
-        return UploadRefused(str(exc))
+        return UploadRefused(message_of(exc))
     except csv.Error as exc:  # the reader could not make sense of the bytes (binary data, broken quoting)
-        return UploadRefused(M_("not a readable CSV file: {exc}", exc=str(exc)))
+        return UploadRefused(M_("not a readable CSV file: {exc}", exc=csv_error_text(exc)))
 
 
 async def _spooled(spool: Path, count: int) -> AsyncIterator[PreparedLeads]:

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
 from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
 from dialer.lists.schedule import MAX_EVERY, MIN_EVERY, RecycleSchedule, ScheduleError
 from dialer.store.lists import (
@@ -51,7 +51,7 @@ class RecycleBody(Strict):
     @model_validator(mode="after")
     def _distinct(self) -> RecycleBody:
         if len({r.outcome for r in self.rules}) != len(self.rules):
-            raise ValueError("one rule per outcome")
+            raise ValueError(M_("one rule per outcome"))
         return self
 
 
@@ -230,9 +230,9 @@ async def put_recycle_schedule(call: Call) -> web.Response:
         )
         await set_recycle_schedule(call.db, list_id, schedule, call.now(), actor=call.user.name)
     except ScheduleError as exc:
-        raise Problem(422, str(exc), kind="validation-error") from None
+        raise Problem(422, message_of(exc), kind="validation-error") from None
     except UnknownListError as exc:
-        raise Problem(404, str(exc)) from None
+        raise Problem(404, message_of(exc)) from None
     return ok(await _schedule_document(call, list_id))
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.campaign.config import CampaignConfigError, DialMode, load_campaign
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
 from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
@@ -88,7 +88,7 @@ async def start_supervision(call: Call) -> web.Response:
     except LookupError:
         raise Problem(404, M_("no agent {agent}", agent=repr(body.agent))) from None
     except SupervisionRefused as exc:
-        raise Problem(409, str(exc)) from None
+        raise Problem(409, message_of(exc)) from None
     return ok(session_json(record), 201)
 
 

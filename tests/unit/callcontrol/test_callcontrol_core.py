@@ -33,7 +33,7 @@ def test_hold_and_resume_move_both_legs_and_count_the_hold_time() -> None:
     call = a_call()
     assert call.hold(110.0) == [Redirect(CUSTOMER, "dialer-hold", "s", AGENT, "dialer-hold", "agent")]
     assert call.state is CallState.HELD
-    with pytest.raises(CallControlError, match="cannot hold"):
+    with pytest.raises(CallControlError, match="cannot put the customer on hold"):
         call.hold(111.0)
     with pytest.raises(CallControlError, match="DTMF"):
         call.dtmf("1")

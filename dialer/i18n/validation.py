@@ -1,0 +1,97 @@
+"""Pydantic's refusals in the reader's language: each error ``type`` is a catalogue sentence whose placeholders
+are the error's ``ctx`` values (``validation_message``). Used by the API's 422 problems (dialer.web.problems) and
+the campaign file's validation (dialer.campaign.config); ``loc`` and ``type`` stay pydantic's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from dialer.i18n import M_, N_, Message, OneOf, message_of
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) → catalogue sentences; the
+# placeholders are the error's ``ctx`` values. A type not listed here reads "invalid value ({type})".
+_VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": N_("this field is required"),
+    "extra_forbidden": N_("unknown field: it is not accepted here"),
+    "string_type": N_("text is expected"),
+    "string_too_short": N_("at least {min_length} characters"),
+    "string_too_long": N_("at most {max_length} characters"),
+    "string_pattern_mismatch": N_("does not match the pattern {pattern}"),
+    "string_unicode": N_("text is expected"),
+    "too_short": N_("at least {min_length} items"),
+    "too_long": N_("at most {max_length} items"),
+    "int_type": N_("a whole number is expected"),
+    "int_parsing": N_("a whole number is expected"),
+    "int_parsing_size": N_("the number is too large"),
+    "int_from_float": N_("a whole number is expected, not a fraction"),
+    "float_type": N_("a number is expected"),
+    "float_parsing": N_("a number is expected"),
+    "decimal_type": N_("a number is expected"),
+    "decimal_parsing": N_("a number is expected"),
+    "finite_number": N_("a finite number is expected"),
+    "bool_type": N_("true or false is expected"),
+    "bool_parsing": N_("true or false is expected"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "multiple_of": N_("must be a multiple of {multiple_of}"),
+    "literal_error": N_("must be one of {expected}"),
+    "enum": N_("must be one of {expected}"),
+    "list_type": N_("a list is expected"),
+    "tuple_type": N_("a list is expected"),
+    "set_type": N_("a list is expected"),
+    "dict_type": N_("an object is expected"),
+    "model_type": N_("an object is expected"),
+    "model_attributes_type": N_("an object is expected"),
+    "none_required": N_("must be null"),
+    "json_invalid": N_("not valid JSON"),
+    "json_type": N_("not valid JSON"),
+    "datetime_type": N_("a date and time is expected (ISO 8601, e.g. 2026-01-31T09:00:00+09:00)"),
+    "datetime_parsing": N_("a date and time is expected (ISO 8601, e.g. 2026-01-31T09:00:00+09:00)"),
+    "datetime_from_date_parsing": N_("a date and time is expected (ISO 8601, e.g. 2026-01-31T09:00:00+09:00)"),
+    "timezone_aware": N_("the time needs a time zone offset (e.g. +09:00)"),
+    "timezone_naive": N_("the time must not carry a time zone offset"),
+    "date_type": N_("a date is expected (YYYY-MM-DD)"),
+    "date_parsing": N_("a date is expected (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": N_("a date is expected (YYYY-MM-DD)"),
+    "time_type": N_("a time of day is expected (HH:MM)"),
+    "time_parsing": N_("a time of day is expected (HH:MM)"),
+    "url_type": N_("a URL is expected"),
+    "url_parsing": N_("not a valid URL"),
+    "url_scheme": N_("the URL's scheme must be one of {expected_schemes}"),
+    "uuid_type": N_("a UUID is expected"),
+    "uuid_parsing": N_("not a valid UUID"),
+    "union_tag_invalid": N_("{tag} is not one of {expected_tags}"),
+    "union_tag_not_found": N_("the field {discriminator} is required"),
+}
+_JSON_POSITION = re.compile(r"line (\d+) column (\d+)")
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def validation_message(kind: str, ctx: Mapping[str, Any]) -> str | Message:
+    """The sentence of one pydantic error in the reader's language. A ``value_error`` / ``assertion_error``
+    says what the validator raised (a Message when raised with one: ``raise ValueError(M_(...))``)."""
+    if kind in ("value_error", "assertion_error") and isinstance(ctx.get("error"), BaseException):
+        said = message_of(ctx["error"])
+        return said
+    if kind in ("json_invalid", "json_type"):
+        position = _JSON_POSITION.search(str(ctx.get("error", "")))
+        if position:
+            return M_("not valid JSON (line {line}, column {column})", line=position[1], column=position[2])
+    msgid = _VALIDATION_MESSAGES.get(kind)
+    if msgid is None:
+        return M_("invalid value ({type})", type=kind)
+    values = {k: _ctx_value(k, v) for k, v in ctx.items()}
+    return Message(msgid, values)
+
+
+def _ctx_value(key: str, value: Any) -> object:
+    """``expected`` (``"'a', 'b' or 'c'"``) as the values listed in the reader's language."""
+    if key in ("expected", "expected_schemes", "expected_tags") and isinstance(value, str):
+        choices = _QUOTED.findall(value)
+        if choices:
+            return OneOf(tuple(repr(c) for c in choices))
+    return value
