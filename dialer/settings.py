@@ -8,6 +8,7 @@ The defaults run the demo: SQLite under ``./var/`` and the simulated PBX on loop
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import stat
 from pathlib import Path
@@ -182,8 +183,16 @@ class RecordingSettings(BaseModel):
 
     def asterisk_path(self, attempt_id: int) -> str:
         """The file name an Originate gives MixMonitor for this attempt's recording."""
-        base = self.asterisk_directory.rstrip("/") or str(self.directory.resolve())
+        base = self.asterisk_directory.rstrip("/") or _resolved(
+            self.directory, "" if self.directory.is_absolute() else os.getcwd()
+        )
         return f"{base}/{attempt_id}.wav"
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(directory: Path, cwd: str) -> str:
+    """``directory`` made absolute (a walk of the file system: once per directory, not once per call placed)."""
+    return str(directory.resolve())
 
 
 class Settings(BaseSettings):

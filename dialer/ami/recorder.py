@@ -438,6 +438,26 @@ SCENARIOS: dict[str, Scenario] = {
             ),
         ),
         Scenario(
+            "queue-caller-hangs-up-bridged",
+            "the caller hangs up while bridged to an agent who stays on the line: a callee (...8) answers and hangs "
+            "up 1 s later, a call-control agent (Local/ccagent1@lab-cc-agents, auto-answer) has taken it",
+            _session(originate("5550008", "qch-1", channel_id="fixture-qch-1"), members=((QUEUE, CC_AGENT),)),
+        ),
+        Scenario(
+            "queue-trunk-caller-hangs-up-bridged",
+            "over the lab's IAX2 trunk: the carrier's callee (5550001) answers and talks 10 s, then hangs up while "
+            "bridged to an agent who stays on the line (Local/ccagent1@lab-cc-agents)",
+            _session(
+                originate(
+                    "5550001",
+                    "qch-1",
+                    channel_id="fixture-qch-1",
+                    channel=TRUNK_TEMPLATE.format(number="5550001"),
+                ),
+                members=((QUEUE, CC_AGENT),),
+            ),
+        ),
+        Scenario(
             "callcontrol-hold-resume",
             "call control: hold (Redirect customer and agent to dialer-hold), resume (Redirect both into their "
             "conference, dialer-conference), DTMF 5 to the customer",

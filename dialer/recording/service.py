@@ -5,15 +5,16 @@ campaigns with ``recording = "all"``; MixMonitor / MixMonitorMute / StopMixMonit
 stops one) and keeps the record from the PBX's own word: ``MixMonitorStart`` (with the channel's DIALER_ATTEMPT)
 creates the row, ``MixMonitorMute`` pauses/resumes it, ``MixMonitorStop`` stops it, and the recorded channel's
 ``Hangup`` finishes it. The dialplan's ``DialerRecordingConsent`` (the consent announcement played before the
-recording began: its time and Playback's status) goes on the same row. Rows are written by one task, in event order,
-off the event path.
+recording began: its time and Playback's status) goes on the same row. Rows are written by one task off the event
+path, a second's events at a time in one transaction (:func:`fold_writes`: as if written one by one, in event order),
+so a recorded call costs the daemon a share of a few executemany statements, not transactions of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,14 +36,18 @@ from dialer.logging import get_logger
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 from dialer.store.monitoring import (
+    FINISHED_RECORDING_STATES,
+    RecordingBatch,
+    RecordingChange,
+    RecordingStart,
     delete_recordings,
-    recording_started,
     recordings_before,
-    set_recording_consent,
-    set_recording_state,
+    write_recordings,
 )
 
 log = get_logger(__name__)
+# The recording events of this long go into one write transaction (a row shows a recording this late at most).
+WRITE_BATCH_SECONDS = 1.0
 
 
 class RecordingRefused(Exception):
@@ -81,12 +86,68 @@ def originate_variables(
 
 
 @dataclass(frozen=True, slots=True)
-class _Write:
+class RecordingWrite:
+    """One recording event as the rows see it."""
+
     kind: str  # started, recording, paused, stopped, done, consent
     attempt_id: int
     at: datetime
     campaign: str = ""
     consent: tuple[datetime, str] | None = None  # (started: the announcement before it; consent: this one)
+
+
+def fold_writes(writes: Sequence[RecordingWrite], mode_of: Callable[[str], RecordingMode | None]) -> RecordingBatch:
+    """The rows' writes of a run of events, folded per call into at most one change and one start: applied in one
+    transaction they leave the rows as the events applied one by one would.
+
+    One by one: ``started`` creates the row (or resumes it: state recording, no end); ``paused`` / ``recording``
+    set the state of an active row; ``stopped`` / ``done`` finish an active row (state, end, the call's agent);
+    ``consent`` sets the row's consent announcement. A finished row stays finished, so of the state writes
+    before a start only those up to the first finish count; after a start the row is known to be active."""
+    by_attempt: dict[int, list[RecordingWrite]] = {}
+    for write in writes:
+        by_attempt.setdefault(write.attempt_id, []).append(write)
+    changes: list[RecordingChange] = []
+    starts: list[RecordingStart] = []
+    for attempt_id, calls in by_attempt.items():
+        first = next((i for i, w in enumerate(calls) if w.kind == "started"), len(calls))
+        state: str | None = None
+        ended: datetime | None = None
+        consent: tuple[datetime, str] | None = None
+        for write in calls[:first]:
+            if write.kind == "consent":
+                consent = write.consent
+            elif state not in FINISHED_RECORDING_STATES:
+                state = write.kind
+                ended = write.at if write.kind in FINISHED_RECORDING_STATES else None
+        if state is not None or consent is not None:
+            changes.append(RecordingChange(attempt_id, state=state, ended_at=ended, consent=consent))
+        if first == len(calls):
+            continue
+        start = calls[first]
+        state, ended, consent, consent_after = "recording", None, start.consent, False
+        for write in calls[first + 1 :]:
+            if write.kind == "consent":
+                consent, consent_after = write.consent, True
+            elif write.kind == "started":
+                state, ended = "recording", None
+            elif state not in FINISHED_RECORDING_STATES:
+                state = write.kind
+                ended = write.at if write.kind in FINISHED_RECORDING_STATES else None
+        mode = mode_of(start.campaign) or RecordingMode.ON_DEMAND
+        starts.append(
+            RecordingStart(
+                attempt_id,
+                file=file_name(attempt_id),
+                mode=mode.value,
+                started_at=start.at,
+                state=state,
+                ended_at=ended,
+                consent=consent,
+                consent_after=consent_after,
+            )
+        )
+    return RecordingBatch(changes, starts)
 
 
 class RecordingService:
@@ -98,17 +159,22 @@ class RecordingService:
         clock: Clock,
         settings: RecordingSettings,
         mode_of: Callable[[str], RecordingMode | None],
+        *,
+        batch_seconds: float = WRITE_BATCH_SECONDS,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self._mode_of = mode_of
-        self._writes: asyncio.Queue[_Write] = asyncio.Queue()
+        self._writes: asyncio.Queue[RecordingWrite] = asyncio.Queue()
         self._recorded: dict[str, int] = {}  # uniqueid of a recorded channel -> attempt id
         # The consent announcement of a channel whose recording has not started yet (it plays first).
         self._consent: dict[str, tuple[datetime, str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._actions: set[asyncio.Task[bool]] = set()
+        self.batch_seconds = batch_seconds
+        self._hurry = asyncio.Event()  # flush(): write the batch being gathered now
+        self._flushing = 0
 
     # ------------------------------------------------------------------ events
     def observer(self, client: AmiClient) -> Callable[[AmiEvent, float], None]:
@@ -132,7 +198,7 @@ class RecordingService:
                 consent = (at, (event.get("Status") or "")[:16])
                 attempt = self._recorded.get(event.uniqueid)
                 if attempt is not None:
-                    self._writes.put_nowait(_Write("consent", attempt, at, consent=consent))
+                    self._writes.put_nowait(RecordingWrite("consent", attempt, at, consent=consent))
                 elif _attempt_of(event.get("Attempt")) is not None:
                     self._consent[event.uniqueid] = consent
             case MixMonitorStart():
@@ -141,7 +207,7 @@ class RecordingService:
                 if attempt is not None:
                     campaign = event.variable(CAMPAIGN_VARIABLE) or ""
                     self._recorded[event.uniqueid] = attempt
-                    self._writes.put_nowait(_Write("started", attempt, at, campaign, announced))
+                    self._writes.put_nowait(RecordingWrite("started", attempt, at, campaign, announced))
                     if client is not None and self._mode_of(campaign) is RecordingMode.ON_DEMAND:
                         # Muted before the call reaches an agent (option b writes nothing before): the agent
                         # starts it (unmutes) when the customer agrees.
@@ -149,16 +215,16 @@ class RecordingService:
             case MixMonitorMute():
                 attempt = self._recorded.get(event.uniqueid)
                 if attempt is not None:
-                    self._writes.put_nowait(_Write("paused" if event.muted else "recording", attempt, at))
+                    self._writes.put_nowait(RecordingWrite("paused" if event.muted else "recording", attempt, at))
             case MixMonitorStop():
                 attempt = self._recorded.pop(event.uniqueid, None)
                 if attempt is not None:
-                    self._writes.put_nowait(_Write("stopped", attempt, at))
+                    self._writes.put_nowait(RecordingWrite("stopped", attempt, at))
             case Hangup():
                 self._consent.pop(event.uniqueid, None)  # (announced, never recorded)
                 attempt = self._recorded.pop(event.uniqueid, None)
                 if attempt is not None:
-                    self._writes.put_nowait(_Write("done", attempt, at))
+                    self._writes.put_nowait(RecordingWrite("done", attempt, at))
 
     def _spawn(self, action: Coroutine[Any, Any, bool]) -> None:
         task = asyncio.get_running_loop().create_task(action)
@@ -178,39 +244,36 @@ class RecordingService:
             self._task = None
 
     async def flush(self) -> None:
-        """Wait until every event seen so far is written (tests, shutdown)."""
+        """Wait until every event seen so far is written (tests, shutdown): the batch being gathered is written
+        at once."""
         if self._task is not None:
-            await self._writes.join()
+            self._flushing += 1
+            self._hurry.set()
+            try:
+                await self._writes.join()
+            finally:
+                self._flushing -= 1
 
     async def _run(self) -> None:
         while True:
-            write = await self._writes.get()
+            writes = [await self._writes.get()]
+            # The writes of the next moment join this one's transaction (a busy campaign's calls start and end
+            # many recordings a second: one transaction and a few statements for all of them).
+            if not self._flushing:
+                self._hurry.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hurry.wait(), self.batch_seconds)
+            while not self._writes.empty():
+                writes.append(self._writes.get_nowait())
             try:
-                await self._apply(write)
+                batch = fold_writes(writes, self._mode_of)
+                await write_recordings(self.db, batch)
+                log.debug("recordings_written", events=len(writes), started=len(batch.starts))
             except Exception:
-                log.exception("recording_write_failed", attempt_id=write.attempt_id, kind=write.kind)
+                log.exception("recording_write_failed", attempt_ids=sorted({w.attempt_id for w in writes}))
             finally:
-                self._writes.task_done()
-
-    async def _apply(self, write: _Write) -> None:
-        if write.kind == "started":
-            mode = self._mode_of(write.campaign) or RecordingMode.ON_DEMAND
-            known = await recording_started(
-                self.db,
-                write.attempt_id,
-                file=file_name(write.attempt_id),
-                mode=mode.value,
-                agent=None,
-                at=write.at,
-                consent=write.consent,
-            )
-            log.info("recording_started", attempt_id=write.attempt_id, known=known, consent=write.consent is not None)
-        elif write.kind == "consent" and write.consent is not None:
-            await set_recording_consent(self.db, write.attempt_id, at=write.consent[0], status=write.consent[1])
-            log.info("recording_consent", attempt_id=write.attempt_id, status=write.consent[1])
-        else:
-            await set_recording_state(self.db, write.attempt_id, write.kind, at=write.at)
-            log.info("recording_" + write.kind, attempt_id=write.attempt_id)
+                for _ in writes:
+                    self._writes.task_done()
 
     # ------------------------------------------------------------------ the agent's controls
     async def control(self, client: AmiClient, channel: str, attempt_id: int, mode: RecordingMode, action: str) -> None:

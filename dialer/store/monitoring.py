@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Boolean, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
+from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.leadscope import LeadScope
 from dialer.store.tables import attempts_t, campaigns_t, recordings_t, supervision_t
@@ -70,6 +71,151 @@ def _supervision(row: RowMapping) -> SupervisionRecord:
 
 
 # ------------------------------------------------------------------------------------------------ recordings
+@dataclass(frozen=True, slots=True)
+class RecordingStart:
+    """A recording began (MixMonitorStart), with what happened to it since in the same batch.
+
+    ``file``, ``mode``, ``started_at`` and the consent are those of a new row (a row that exists keeps its own);
+    ``state`` / ``ended_at`` are the row's state after the batch. ``consent_after``: a consent event came after
+    the start (it replaces the row's consent; otherwise an existing row keeps its own)."""
+
+    attempt_id: int
+    file: str
+    mode: str
+    started_at: datetime
+    state: str = "recording"
+    ended_at: datetime | None = None
+    consent: tuple[datetime, str] | None = None
+    consent_after: bool = False
+    agent: str | None = None  # the agent, when the caller knows it (else the call record's)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingChange:
+    """What a batch does to a recording it did not start: ``state`` (paused / recording, or stopped / done with
+    ``ended_at``) if the row is still active, and/or the consent announcement."""
+
+    attempt_id: int
+    state: str | None = None
+    ended_at: datetime | None = None
+    consent: tuple[datetime, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingBatch:
+    """One transaction's worth of recording rows (``changes`` apply before ``starts``: at most one of each per
+    attempt, the change being what came before the start)."""
+
+    changes: Sequence[RecordingChange] = ()
+    starts: Sequence[RecordingStart] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.starts)
+
+
+FINISHED_RECORDING_STATES = ("stopped", "done")
+
+
+async def write_recordings(db: Database, batch: RecordingBatch) -> None:
+    """Apply a batch in one write transaction, a few statements whatever its size (each an executemany)."""
+    if not batch:
+        return
+    r = recordings_t.c
+    active = or_(*(r.state == state for state in RECORDING_ACTIVE_STATES))  # (no IN list in an executemany)
+    of_attempt = r.attempt_id == bindparam("a_id")
+    # the agent who took the call (known once the call record has it)
+    call_agent = select(attempts_t.c.agent).where(attempts_t.c.id == r.attempt_id).scalar_subquery()
+    ends = [c for c in batch.changes if c.state in FINISHED_RECORDING_STATES]
+    states = [c for c in batch.changes if c.state is not None and c.state not in FINISHED_RECORDING_STATES]
+    consents = [c for c in batch.changes if c.consent is not None]
+    async with db.write() as conn:
+        if ends:
+            await conn.execute(
+                update(recordings_t)
+                .where(of_attempt, active)
+                .values(
+                    state=bindparam("a_state"), ended_at=bindparam("a_ended"), agent=func.coalesce(r.agent, call_agent)
+                ),
+                [{"a_id": c.attempt_id, "a_state": c.state, "a_ended": c.ended_at} for c in ends],
+            )
+        if states:
+            await conn.execute(
+                update(recordings_t).where(of_attempt, active).values(state=bindparam("a_state")),
+                [{"a_id": c.attempt_id, "a_state": c.state} for c in states],
+            )
+        if consents:
+            await conn.execute(
+                update(recordings_t)
+                .where(of_attempt)
+                .values(consent_at=bindparam("a_consent_at"), consent_status=bindparam("a_consent_status")),
+                [
+                    {"a_id": c.attempt_id, "a_consent_at": c.consent[0], "a_consent_status": c.consent[1][:16]}
+                    for c in consents
+                    if c.consent is not None
+                ],
+            )
+        if batch.starts:
+            a = attempts_t.c
+            stmt = upsert_insert(conn, recordings_t).from_select(
+                [
+                    "attempt_id",
+                    "campaign_id",
+                    "agent",
+                    "file",
+                    "mode",
+                    "state",
+                    "started_at",
+                    "ended_at",
+                    "consent_at",
+                    "consent_status",
+                ],
+                # (an attempt that is not ours selects nothing: no row)
+                select(
+                    a.id,
+                    a.campaign_id,
+                    func.coalesce(bindparam("s_agent", type_=r.agent.type), a.agent),
+                    bindparam("s_file"),
+                    bindparam("s_mode"),
+                    bindparam("s_state"),
+                    bindparam("s_started", type_=r.started_at.type),
+                    bindparam("s_ended", type_=r.ended_at.type),
+                    bindparam("s_consent_at", type_=r.consent_at.type),
+                    bindparam("s_consent_status", type_=r.consent_status.type),
+                ).where(a.id == bindparam("s_id")),
+            )
+            excluded = stmt.excluded
+            replace_consent = bindparam("s_consent_after", type_=Boolean())
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["attempt_id"],
+                # a second start of the same call's recording resumes its row (file, mode and start kept)
+                set_={
+                    "state": excluded.state,
+                    "ended_at": excluded.ended_at,
+                    "agent": func.coalesce(excluded.agent, r.agent),
+                    "consent_at": case((replace_consent, excluded.consent_at), else_=r.consent_at),
+                    "consent_status": case((replace_consent, excluded.consent_status), else_=r.consent_status),
+                },
+            )
+            await conn.execute(
+                stmt,
+                [
+                    {
+                        "s_id": s.attempt_id,
+                        "s_file": s.file,
+                        "s_mode": s.mode,
+                        "s_state": s.state,
+                        "s_started": s.started_at,
+                        "s_ended": s.ended_at,
+                        "s_consent_at": s.consent[0] if s.consent else None,
+                        "s_consent_status": s.consent[1][:16] if s.consent else None,
+                        "s_consent_after": s.consent_after,
+                        "s_agent": s.agent,
+                    }
+                    for s in batch.starts
+                ],
+            )
+
+
 async def recording_started(
     db: Database,
     attempt_id: int,
@@ -83,73 +229,9 @@ async def recording_started(
     """Record that the call's recording began (MixMonitorStart); a second start (on demand, again) resumes the
     same file's row. ``consent``: when the consent announcement played before it, and its status. False when the
     attempt is unknown (not a call of ours)."""
-    async with db.write() as conn:
-        campaign_id = (
-            await conn.execute(select(attempts_t.c.campaign_id).where(attempts_t.c.id == attempt_id))
-        ).scalar_one_or_none()
-        if campaign_id is None:
-            return False
-        agent = (
-            agent
-            or (
-                await conn.execute(select(attempts_t.c.agent).where(attempts_t.c.id == attempt_id))
-            ).scalar_one_or_none()
-        )
-        existing = (
-            await conn.execute(select(recordings_t.c.attempt_id).where(recordings_t.c.attempt_id == attempt_id))
-        ).first()
-        if existing is None:
-            await conn.execute(
-                insert(recordings_t).values(
-                    attempt_id=attempt_id,
-                    campaign_id=campaign_id,
-                    agent=agent,
-                    file=file,
-                    mode=mode,
-                    state="recording",
-                    started_at=at,
-                    consent_at=consent[0] if consent else None,
-                    consent_status=consent[1] if consent else None,
-                )
-            )
-        else:
-            await conn.execute(
-                update(recordings_t)
-                .where(recordings_t.c.attempt_id == attempt_id)
-                .values(state="recording", ended_at=None, **({"agent": agent} if agent else {}))
-            )
-    return True
-
-
-async def set_recording_state(db: Database, attempt_id: int, state: str, *, at: datetime | None = None) -> bool:
-    """paused / recording (MixMonitorMute), stopped (StopMixMonitor), done (the call ended). A finished recording
-    stays finished."""
-    values: dict[str, object] = {"state": state}
-    if state in ("stopped", "done"):
-        values["ended_at"] = at
-        # the agent who took the call (known once the call record has it)
-        values["agent"] = func.coalesce(
-            recordings_t.c.agent,
-            select(attempts_t.c.agent).where(attempts_t.c.id == recordings_t.c.attempt_id).scalar_subquery(),
-        )
-    async with db.write() as conn:
-        result = await conn.execute(
-            update(recordings_t)
-            .where(recordings_t.c.attempt_id == attempt_id, recordings_t.c.state.in_(RECORDING_ACTIVE_STATES))
-            .values(**values)
-        )
-    return bool(result.rowcount)
-
-
-async def set_recording_consent(db: Database, attempt_id: int, *, at: datetime, status: str) -> bool:
-    """The consent announcement of a call already recorded (its event came after MixMonitorStart)."""
-    async with db.write() as conn:
-        result = await conn.execute(
-            update(recordings_t)
-            .where(recordings_t.c.attempt_id == attempt_id)
-            .values(consent_at=at, consent_status=status[:16])
-        )
-    return bool(result.rowcount)
+    start = RecordingStart(attempt_id, file=file, mode=mode, started_at=at, consent=consent, agent=agent)
+    await write_recordings(db, RecordingBatch(starts=[start]))
+    return await get_recording(db, attempt_id) is not None
 
 
 async def set_recording_agent(db: Database, attempt_id: int, agent: str) -> None:

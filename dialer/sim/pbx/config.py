@@ -179,6 +179,10 @@ class PbxConfig:
     machine_message_seconds: float = 30.0  # a machine's greeting + recording time before it hangs up
     agent_connect_seconds: float | None = None  # None: the scenario's [agents] connect_delay_seconds
     agent_talk_seconds: float | None = None  # None: drawn from the scenario (the lab's agents talk 10 s)
+    # A queue member's phone signals ringing before it answers (Ringing(): Newstate Ringing, DialState, the device
+    # in use and QueueMemberStatus at once). The lab's auto-answer phones ([lab-agents], [lab-cc-agents]) do not:
+    # their device goes in use, and app_queue reports the member in use, only when they answer.
+    agent_phones_ring: bool = True
     # Asterisk waits this long before answering a bad Login, then closes the connection.
     failed_login_delay: float = 1.0
     # Where MixMonitor writes the recordings whose file name is relative (Asterisk's monitor spool); "": no file

@@ -279,13 +279,14 @@ class AgentLeg:
         self.a1.application, self.a1.application_data = "AppQueue", "(Outgoing Line)"
         e.emit("AgentCalled", "agent,all", self.caller_and_dest() + self.agent_headers())
         e.emit("DialBegin", "call,all", [*self.caller_and_dest(), ("DialString", dial_string)])
-        e.set_state(self.a1, ChannelState.RINGING)
-        e.set_connected_line(self.a1, caller.caller_num, caller.caller_name)
-        e.device_state(iface, "INUSE")
-        self.system.member_status_changed(iface)
-        e.emit("DialState", "call,all", [*self.caller_and_dest(), ("DialStatus", "RINGING")])
-        if self.a2 is not None:
-            e.step(self.a2, "Ringing", "", priority=2)
+        if e.config.agent_phones_ring:
+            e.set_state(self.a1, ChannelState.RINGING)
+            e.set_connected_line(self.a1, caller.caller_num, caller.caller_name)
+            e.device_state(iface, "INUSE")
+            self.system.member_status_changed(iface)
+            e.emit("DialState", "call,all", [*self.caller_and_dest(), ("DialStatus", "RINGING")])
+            if self.a2 is not None:
+                e.step(self.a2, "Ringing", "", priority=2)
         if connect_after < self.queue.config.ring_timeout:
             self.timer = e.later(connect_after, self.answer)
         else:
@@ -323,6 +324,9 @@ class AgentLeg:
             e.device_state(self.member.interface, "INUSE")
         e.set_state(self.a1, ChannelState.UP)
         e.device_state(self.member.interface, "INUSE")
+        if not e.config.agent_phones_ring:
+            # The phone's device went in use only now (app_queue follows device states: the member's status).
+            self.system.member_status_changed(self.member.interface)
         e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "ANSWER")])
         caller = self.caller
         # setinterfacevar = yes (asterisk/queues.conf): the member's figures on the caller's channel, before this call
@@ -378,14 +382,12 @@ class AgentLeg:
             self.a2.application_data = str(round(seconds))
         self.timer = self.engine.later(seconds, lambda: self.end_bridge(by_agent=True, cause=16))
 
-    def _bridge_leave(self, channel: Channel) -> None:
+    def _bridge_leave(self, channel: Channel, remaining: int | None = None) -> None:
+        """``remaining``: the channels left in the bridge (by default, as when the member's leg leaves first)."""
         e = self.engine
         channel.bridge_id = ""
-        e.emit(
-            "BridgeLeave",
-            "call,all",
-            [*bridge_headers(self.bridge_id, 1 if channel is self.a1 else 0), *e.snapshot(channel)],
-        )
+        count = remaining if remaining is not None else (1 if channel is self.a1 else 0)
+        e.emit("BridgeLeave", "call,all", [*bridge_headers(self.bridge_id, count), *e.snapshot(channel)])
 
     def end_bridge(self, *, by_agent: bool, cause: int) -> None:
         """The talk ends: the agent hangs up (``by_agent``) or the caller's side went away."""
@@ -413,30 +415,34 @@ class AgentLeg:
         ]
         e.emit("AgentComplete", "agent,all", complete)
         self.queue.record_talk(talk)
-        self.release_device()
+        if by_agent:
+            self.release_device()
         if not caller.hung_up:
             e.set_var(self.a1, "BRIDGEPEER", "")
             e.set_var(caller, "BRIDGEPEER", "")
-        self._bridge_leave(self.a1)
         if by_agent:
+            self._bridge_leave(self.a1)
             e.hangup(self.a1, cause)
             e.device_state(self.member.interface, "NOT_INUSE")
-        if not caller.hung_up:
-            self._bridge_leave(caller)
-        e.emit(
-            "BridgeDestroy",
-            "call,all",
-            bridge_headers(self.bridge_id, 0),
-        )
-        if not by_agent:
-            # The caller went away: the queue hangs the agent leg up.
-            e.hangup_request(self.a1, 16, soft=True)
+            if not caller.hung_up:
+                self._bridge_leave(caller)
+            e.emit("BridgeDestroy", "call,all", bridge_headers(self.bridge_id, 0))
+        else:
+            # The caller went away (lab/queue-trunk-caller-hangs-up-bridged.txt, queue-caller-hangs-up-bridged.txt): it
+            # leaves the bridge first, the member's leg after it; the queue hangs the member's leg up (no soft
+            # hang-up request on ;1), and the member is free (QueueMemberStatus) once its device is.
+            if not caller.hung_up:
+                self._bridge_leave(caller, remaining=1)
+            self._bridge_leave(self.a1, remaining=0)
+            e.emit("BridgeDestroy", "call,all", bridge_headers(self.bridge_id, 0))
             if self.a2 is not None:
                 e.hangup_request(self.a2, 16)
             e.hangup(self.a1, 16)
             if self.a2 is not None:
                 e.hangup_request(self.a2, 16, soft=True)
                 e.hangup(self.a2, 16)
+            e.device_state(self.member.interface, "NOT_INUSE")
+            self.release_device()
             e.device_state(self.member.interface, "NOT_INUSE")
         self.caller.client.bridge_ended(self, by_agent=by_agent)
         self.system.dispatch_after_wrapup(self.member.interface)
