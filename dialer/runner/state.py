@@ -125,41 +125,37 @@ def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predicti
     stats.record_estimated_abandon(at, count.estimated)
 
 
+@dataclass(eq=False, kw_only=True)
 class CampaignContext:
     """What the parts of one campaign's runner share (see the module docstring)."""
 
-    def __init__(
-        self,
-        *,
-        config: CampaignConfig,
-        campaign_id: int,
-        db: Database,
-        pool: ServerPool,
-        agents: AgentService,
-        clock: Clock,
-        owner: str,
-        bus: EventBus,
-    ) -> None:
-        self.config = config
-        self.campaign_id = campaign_id
-        self.db = db
-        self.pool = pool
-        self.agents = agents
-        self.clock = clock
-        self.owner = owner
-        self.bus = bus
-        self.settings: PacingSettings = pacing_settings(config)
-        # Where Asterisk writes this campaign's recordings (the daemon's [recording] settings).
-        self.recording_settings = RecordingSettings()
+    config: CampaignConfig
+    campaign_id: int
+    db: Database
+    pool: ServerPool
+    agents: AgentService
+    clock: Clock
+    owner: str
+    bus: EventBus
+    settings: PacingSettings = field(init=False)
+    # Where Asterisk writes this campaign's recordings (the daemon's [recording] settings).
+    recording_settings: RecordingSettings = field(init=False, default_factory=RecordingSettings)
+    stats: PacingStats = field(init=False)
+    state: RunnerState = field(init=False, default=RunnerState.PAUSED)
+    counters: RunnerCounters = field(init=False, default_factory=RunnerCounters)
+    in_flight: InFlightCalls = field(init=False, default_factory=InFlightCalls)
+    why_not: WhyNotDialing | None = field(
+        init=False, default_factory=lambda: WhyNotDialing("paused", M_("campaign not started"))
+    )
+    drained: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
+    awaiting_adoption: bool = field(init=False, default=False)
+    # The pacing loop's wake-up (set: step now, not at the next tick).
+    wakened: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.settings = pacing_settings(self.config)
         self.stats = PacingStats(self.settings)
-        self.state = RunnerState.PAUSED
-        self.counters = RunnerCounters()
-        self.in_flight = InFlightCalls()
-        self.why_not: WhyNotDialing | None = WhyNotDialing("paused", M_("campaign not started"))
-        self.drained = asyncio.Event()
-        # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
-        self.awaiting_adoption = False
-        self.wakened = asyncio.Event()  # the pacing loop's wake-up (set: step now, not at the next tick)
 
     @property
     def name(self) -> str:
