@@ -354,17 +354,20 @@ class AmiSession(Protocol):
 
 
 def _channel(session: AmiSession, msg: AmiMessage) -> Channel | None:
+    """The channel the action names; None (the error answered) when it names none or one that does not exist."""
     name = msg.get("Channel") or ""
-    return session.pbx.core.engine.find_channel(name) if name else None
+    if not name:
+        session.error(msg, "No channel specified")
+        return None
+    channel = session.pbx.core.engine.find_channel(name)
+    if channel is None:
+        session.error(msg, "No such channel")
+    return channel
 
 
 async def mix_monitor(session: AmiSession, msg: AmiMessage) -> None:
-    if not msg.get("Channel"):
-        session.error(msg, "No channel specified")
-        return
     channel = _channel(session, msg)
     if channel is None:
-        session.error(msg, "No such channel")
         return
     file = msg.get("File") or channel.name.replace("/", "-")
     with session.events_after_response():
@@ -373,12 +376,8 @@ async def mix_monitor(session: AmiSession, msg: AmiMessage) -> None:
 
 
 async def stop_mix_monitor(session: AmiSession, msg: AmiMessage) -> None:
-    if not msg.get("Channel"):
-        session.error(msg, "No channel specified")
-        return
     channel = _channel(session, msg)
     if channel is None:
-        session.error(msg, "No such channel")
         return
     monitors = monitors_of(session.pbx.core.engine)
     if channel.uniqueid not in monitors.active:
@@ -399,7 +398,6 @@ async def mix_monitor_mute(session: AmiSession, msg: AmiMessage) -> None:
         return
     channel = _channel(session, msg)
     if channel is None:
-        session.error(msg, "No such channel")
         return
     state = (msg.get("State") or "").strip().lower() in ("1", "on", "yes", "true", "y", "t")
     monitors = monitors_of(session.pbx.core.engine)
