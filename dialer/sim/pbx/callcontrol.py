@@ -19,9 +19,7 @@ queues again: a member of that queue takes it as any queue call) and a third par
 from __future__ import annotations
 
 import weakref
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage
 from dialer.contract import (
@@ -32,32 +30,13 @@ from dialer.contract import (
     TRANSFER_DIAL_VARIABLE,
     TRANSFER_QUEUE_VARIABLE,
 )
+from dialer.sim.pbx.actions import ActionSession
 from dialer.sim.pbx.calls import PairCall, Stage
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
-from dialer.sim.pbx.core import PbxCore
 from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.outbound import CONTEXT_ENTRIES, OutboundCall
 from dialer.sim.pbx.queues import AgentLeg, bridge_headers, open_agent_channels
-
-
-class _Host(Protocol):
-    @property
-    def core(self) -> PbxCore: ...
-
-
-class _Session(Protocol):
-    """What these handlers use of an AMI session (dialer.sim.pbx.session.AmiSession)."""
-
-    @property
-    def pbx(self) -> _Host: ...
-
-    def respond(self, msg: AmiMessage, response: str, headers: Headers) -> None: ...
-
-    def error(self, msg: AmiMessage, message: str) -> None: ...
-
-    def events_after_response(self) -> AbstractContextManager[None]: ...
-
 
 _PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT, TRANSFER_CONTEXT)
 TRANSFER_QUEUE_MAX_WAIT = 300.0  # asterisk/extensions.conf DIALER_INBOUND_MAX_WAIT: the transfer queue's limit
@@ -651,7 +630,7 @@ def _controlled(engine: Engine, channel: Channel, conferences: dict[str, Confere
     return None
 
 
-async def redirect(session: _Session, msg: AmiMessage) -> None:
+async def redirect(session: ActionSession, msg: AmiMessage) -> None:
     e = session.pbx.core.engine
     name, extra = msg.get("Channel") or "", msg.get("ExtraChannel") or ""
     if not name:
@@ -685,7 +664,7 @@ async def redirect(session: _Session, msg: AmiMessage) -> None:
         call.redirect(moves)
 
 
-async def play_dtmf(session: _Session, msg: AmiMessage) -> None:
+async def play_dtmf(session: ActionSession, msg: AmiMessage) -> None:
     e = session.pbx.core.engine
     digit = (msg.get("Digit") or "")[:1]
     channel = e.find_channel(msg.get("Channel") or "")
