@@ -97,15 +97,7 @@ class ControlledCall:
 
     # ------------------------------------------------------------------ places
     def _bridge_headers(self, count: int) -> Headers:
-        return [
-            ("BridgeUniqueid", self.leg.bridge_id),
-            ("BridgeType", "basic"),
-            ("BridgeTechnology", "simple_bridge"),
-            ("BridgeCreator", "<unknown>"),
-            ("BridgeName", "<unknown>"),
-            ("BridgeNumChannels", str(count)),
-            ("BridgeVideoSourceMode", "none"),
-        ]
+        return bridge_headers(self.leg.bridge_id, count)
 
     def _leave_conference_bridge(self, conference: Conference, channel: Channel) -> None:
         """``channel`` leaves the conference's bridge (BridgeLeave)."""
