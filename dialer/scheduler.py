@@ -9,12 +9,13 @@ falls due so it is dialled first.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -40,29 +41,28 @@ class CampaignScheduler:
         self.dialer = dialer
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
+    def _add_job(
+        self,
+        job: Callable[[], Awaitable[object]],
+        trigger: BaseTrigger,
+        job_id: str,
+        *,
+        misfire_grace_time: int | None = None,
+    ) -> None:
+        """A job of ours: never two runs of it at once, missed runs done once (``misfire_grace_time``: how late a
+        run may still start; APScheduler's default when None)."""
+        options: dict[str, object] = {} if misfire_grace_time is None else {"misfire_grace_time": misfire_grace_time}
+        self.scheduler.add_job(job, trigger, id=job_id, max_instances=1, coalesce=True, **options)
+
     def start(self) -> None:
-        self.scheduler.add_job(
-            self.sync_campaign_states,
-            IntervalTrigger(seconds=STATE_SYNC_SECONDS),
-            id="campaign-state-sync",
-            max_instances=1,
-            coalesce=True,
-        )
-        self.scheduler.add_job(
+        self._add_job(self.sync_campaign_states, IntervalTrigger(seconds=STATE_SYNC_SECONDS), "campaign-state-sync")
+        self._add_job(
             self.purge_call_records,
             CronTrigger(hour=3, minute=17, timezone=UTC),
-            id="purge-call-records",
-            max_instances=1,
-            coalesce=True,
+            "purge-call-records",
             misfire_grace_time=3600,
         )
-        self.scheduler.add_job(
-            self.run_scheduled_recycles,
-            IntervalTrigger(seconds=RECYCLE_CHECK_SECONDS),
-            id="scheduled-recycles",
-            max_instances=1,
-            coalesce=True,
-        )
+        self._add_job(self.run_scheduled_recycles, IntervalTrigger(seconds=RECYCLE_CHECK_SECONDS), "scheduled-recycles")
         self.scheduler.start()
 
     def shutdown(self) -> None:

@@ -24,9 +24,13 @@ class AmiEvent:
     """Base of every typed event."""
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelEvent(AmiEvent):
-    """An event about one channel (the ``Channel``/``Uniqueid``/``Linkedid`` snapshot Asterisk attaches)."""
+@dataclass(frozen=True)
+class ChannelSnapshot:
+    """The snapshot of one channel Asterisk attaches (``Channel``, ``Uniqueid``, ``Linkedid``, state, caller,
+    dialplan place): the fields of :class:`ChannelEvent` and :class:`ChannelListItem`. (No slots of its own, so
+    that a list item can be both a :class:`ListItem` and a snapshot.)"""
+
+    __slots__ = ()
 
     channel: str
     uniqueid: str
@@ -35,6 +39,11 @@ class ChannelEvent(AmiEvent):
     caller_id_num: str
     context: str
     exten: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelEvent(ChannelSnapshot, AmiEvent):
+    """An event about one channel."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,16 +314,9 @@ class QueueSummary(ListItem):
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelListItem(ListItem):
+class ChannelListItem(ChannelSnapshot, ListItem):
     """A list item describing one live channel (``CoreShowChannels``, ``Status``): its snapshot and application."""
 
-    channel: str
-    uniqueid: str
-    linkedid: str
-    channel_state: int
-    caller_id_num: str
-    context: str
-    exten: str
     application: str
 
 

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +52,7 @@ from dialer.demo import DemoCrew
 from dialer.logging import configure_logging
 from dialer.ops.heap import freeze_startup_heap, thaw_heap
 from dialer.provision import provision_campaign
+from dialer.runner.runner import CampaignRunner
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import WorldModel, parse_scenario
 from dialer.store.engine import open_database
@@ -400,6 +401,37 @@ async def prepare(
     return dict(summary.as_json(None))
 
 
+def bench_settings(workdir: Path, port: int, database_url: str, *, max_channels: int) -> Settings:
+    """The daemon's settings for one bench run: its files in ``workdir``, the simulated PBX on ``port`` its one
+    server (``max_channels``, a call rate that is never the limit), no inbound queues."""
+    return Settings().model_copy(
+        update={
+            "database_url": database_url,
+            "var_dir": workdir,
+            "inbound_queues": [],
+            "ami": [
+                AmiServerSettings(
+                    name="sim",
+                    host="127.0.0.1",
+                    port=port,
+                    username="dialer",
+                    max_channels=max_channels,
+                    max_calls_per_second=400.0,
+                )
+            ],
+        }
+    )
+
+
+async def bench_runner(dialer: Dialer) -> CampaignRunner:
+    """The bench campaign's runner, once the daemon is logged in to the simulated PBX and has loaded it."""
+    client = dialer.pool.servers[0].client
+    assert isinstance(client, AmiClient)
+    await client.wait_up(30)
+    await dialer.load_campaigns()
+    return dialer.runner(CAMPAIGN)
+
+
 async def run_daemon(plan: DaemonBenchPlan, workdir: Path, port: int, recorder: BenchRecorder) -> dict[str, Any]:
     async with bench_database(plan, workdir) as (url, pg_schema):
         return await run_daemon_on(plan, workdir, port, recorder, url, pg_schema)
@@ -409,25 +441,8 @@ async def run_daemon_on(
     plan: DaemonBenchPlan, workdir: Path, port: int, recorder: BenchRecorder, url: str, pg_schema: str | None
 ) -> dict[str, Any]:
     config = campaign_config(plan)
-    base = Settings()
-    settings = base.model_copy(
-        update={
-            "database_url": url,
-            "var_dir": workdir,
-            "inbound_queues": [],
-            "ami": [
-                AmiServerSettings(
-                    name="sim",
-                    host="127.0.0.1",
-                    port=port,
-                    username="dialer",
-                    # Room above the target so the pacer, not the trunk cap, sets the calls in flight.
-                    max_channels=int(plan.calls * 1.25) + plan.agents,
-                    max_calls_per_second=400.0,
-                )
-            ],
-        }
-    )
+    # Room above the target so the pacer, not the trunk cap, sets the calls in flight.
+    settings = bench_settings(workdir, port, url, max_channels=int(plan.calls * 1.25) + plan.agents)
     leads_csv = workdir / "leads.csv"
     write_sample_csv(leads_csv, plan.leads, seed=plan.seed, bad_rows=False)
     t0 = time.perf_counter()
@@ -442,11 +457,7 @@ async def run_daemon_on(
         crew: DemoCrew | None = None
         tasks: list[asyncio.Task[None]] = []
         try:
-            client = dialer.pool.servers[0].client
-            assert isinstance(client, AmiClient)
-            await client.wait_up(30)
-            await dialer.load_campaigns()
-            runner = dialer.runner(CAMPAIGN)
+            runner = await bench_runner(dialer)
 
             def on_latency(seconds: float) -> None:
                 recorder.on_latency(seconds)
@@ -487,35 +498,45 @@ async def run_daemon_on(
             thaw_heap()
 
 
-def bench_daemon_at(plan: DaemonBenchPlan, *, as_json: bool = False) -> dict[str, Any]:
-    recorder = BenchRecorder()
-    with tempfile.TemporaryDirectory(prefix="dialer-bench-daemon-") as tmp:
+@contextlib.contextmanager
+def pbx_workdir(
+    scenario: dict[str, Any], seed: int, prefix: str
+) -> Iterator[tuple[Path, int, subprocess.Popen[bytes]]]:
+    """``(working directory, port, PBX process)`` of one bench run: a temporary directory, the simulated PBX
+    started there from ``scenario`` on a free port, and the daemon logging as in production (JSON lines at INFO)
+    into ``daemon.log`` there rather than over the figures; the PBX stopped after it."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         workdir = Path(tmp)
         scenario_path = workdir / "scenario.toml"
-        write_toml(scenario_toml(plan), scenario_path)
+        write_toml(scenario, scenario_path)
         port = free_port()
-        pbx = start_pbx(scenario_path, port, plan.seed, workdir / "sim-pbx.log")
-        # The daemon logs as in production (JSON lines at INFO), into a file rather than over the figures.
+        pbx = start_pbx(scenario_path, port, seed, workdir / "sim-pbx.log")
         with open(workdir / "daemon.log", "w", encoding="utf-8") as log_stream:
             configure_logging("INFO", stream=log_stream)
             try:
-
-                async def main() -> dict[str, Any]:
-                    await wait_listening(port, pbx, 30)
-                    async with asyncio.timeout(plan.seconds + 240):
-                        return await run_daemon(plan, workdir, port, recorder)
-
-                result = asyncio.run(main())
-                pbx_cpu = None
-                with contextlib.suppress(psutil.Error):
-                    times = psutil.Process(pbx.pid).cpu_times()
-                    pbx_cpu = times.user + times.system
-                result["sim_pbx_cpu_seconds"] = pbx_cpu
-                with open(workdir / "daemon.log", encoding="utf-8") as written:
-                    result["daemon_log_lines"] = sum(1 for _ in written)
+                yield workdir, port, pbx
             finally:
                 configure_logging("WARNING")
                 stop_pbx(pbx)
+
+
+def bench_daemon_at(plan: DaemonBenchPlan, *, as_json: bool = False) -> dict[str, Any]:
+    recorder = BenchRecorder()
+    with pbx_workdir(scenario_toml(plan), plan.seed, "dialer-bench-daemon-") as (workdir, port, pbx):
+
+        async def main() -> dict[str, Any]:
+            await wait_listening(port, pbx, 30)
+            async with asyncio.timeout(plan.seconds + 240):
+                return await run_daemon(plan, workdir, port, recorder)
+
+        result = asyncio.run(main())
+        pbx_cpu = None
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pbx.pid).cpu_times()
+            pbx_cpu = times.user + times.system
+        result["sim_pbx_cpu_seconds"] = pbx_cpu
+        with open(workdir / "daemon.log", encoding="utf-8") as written:
+            result["daemon_log_lines"] = sum(1 for _ in written)
     if as_json:
         print(json.dumps(result, default=str))
     else:

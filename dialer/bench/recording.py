@@ -29,7 +29,6 @@ import contextlib
 import json
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,25 +39,21 @@ from typing import Annotated, Any
 import psutil  # type: ignore[import-untyped]  # no stubs pinned
 import typer
 
-from dialer.ami.client import AmiClient
 from dialer.bench.daemon import (
     CAMPAIGN,
     DaemonBenchPlan,
     bench_database,
+    bench_runner,
+    bench_settings,
     campaign_config,
-    free_port,
+    pbx_workdir,
     prepare,
-    start_pbx,
-    stop_pbx,
     wait_listening,
-    write_toml,
 )
 from dialer.campaign.samples import write_sample_csv
 from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoCrew
-from dialer.logging import configure_logging
-from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import WorldModel, parse_scenario
 from dialer.store.engine import open_database
 
@@ -159,26 +154,11 @@ def run_order(pairs: int) -> list[str]:
 async def run_once(plan: RecordingBenchPlan, recording: str, workdir: Path, port: int) -> dict[str, Any]:
     dplan = plan.daemon_plan(recording)
     config = campaign_config(dplan)
-    settings = Settings().model_copy(
-        update={
-            "var_dir": workdir,
-            "inbound_queues": [],
-            "ami": [
-                AmiServerSettings(
-                    name="sim",
-                    host="127.0.0.1",
-                    port=port,
-                    username="dialer",
-                    max_channels=4 * plan.calls + plan.agents,  # channels are never the limit
-                    max_calls_per_second=400.0,
-                )
-            ],
-        }
-    )
     leads_csv = workdir / "leads.csv"
     write_sample_csv(leads_csv, plan.leads, seed=plan.seed, bad_rows=False)
     async with bench_database(dplan, workdir) as (url, pg_schema):
-        settings = settings.model_copy(update={"database_url": url})
+        # Channels are never the limit.
+        settings = bench_settings(workdir, port, url, max_channels=4 * plan.calls + plan.agents)
         await prepare(settings, config, leads_csv, datetime.now(UTC), pg_schema)
         clock = RealTimeClock()
         async with open_database(url, pg_schema=pg_schema) as db, db.checkpoints():
@@ -186,11 +166,7 @@ async def run_once(plan: RecordingBenchPlan, recording: str, workdir: Path, port
             await dialer.start_connections()
             crew: DemoCrew | None = None
             try:
-                client = dialer.pool.servers[0].client
-                assert isinstance(client, AmiClient)
-                await client.wait_up(30)
-                await dialer.load_campaigns()
-                runner = dialer.runner(CAMPAIGN)
+                runner = await bench_runner(dialer)
                 world = WorldModel(parse_scenario(scenario(plan), "bench-recording"))
                 crew = DemoCrew(dialer, config, world, clock, plan.agents, random.Random(plan.seed))
                 process = psutil.Process()
@@ -241,30 +217,19 @@ async def run_once(plan: RecordingBenchPlan, recording: str, workdir: Path, port
 
 
 def bench_one(plan: RecordingBenchPlan, recording: str) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="dialer-bench-recording-") as tmp:
-        workdir = Path(tmp)
-        scenario_path = workdir / "scenario.toml"
-        write_toml(scenario(plan), scenario_path)
-        port = free_port()
-        pbx = start_pbx(scenario_path, port, plan.seed, workdir / "sim-pbx.log")
-        with open(workdir / "daemon.log", "w", encoding="utf-8") as log_stream:
-            configure_logging("INFO", stream=log_stream)  # as in production, into a file
-            try:
-                pbx_process = psutil.Process(pbx.pid)
+    with pbx_workdir(scenario(plan), plan.seed, "dialer-bench-recording-") as (workdir, port, pbx):
+        pbx_process = psutil.Process(pbx.pid)
 
-                async def main() -> dict[str, Any]:
-                    await wait_listening(port, pbx, 30)
-                    async with asyncio.timeout(SLACK_SECONDS + 600):
-                        return await run_once(plan, recording, workdir, port)
+        async def main() -> dict[str, Any]:
+            await wait_listening(port, pbx, 30)
+            async with asyncio.timeout(SLACK_SECONDS + 600):
+                return await run_once(plan, recording, workdir, port)
 
-                pbx_before = pbx_process.cpu_times()
-                result = asyncio.run(main())
-                with contextlib.suppress(psutil.Error):
-                    after = pbx_process.cpu_times()
-                    result["sim_pbx_cpu_seconds"] = after.user + after.system - pbx_before.user - pbx_before.system
-            finally:
-                configure_logging("WARNING")
-                stop_pbx(pbx)
+        pbx_before = pbx_process.cpu_times()
+        result = asyncio.run(main())
+        with contextlib.suppress(psutil.Error):
+            after = pbx_process.cpu_times()
+            result["sim_pbx_cpu_seconds"] = after.user + after.system - pbx_before.user - pbx_before.system
     return result
 
 

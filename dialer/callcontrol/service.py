@@ -214,13 +214,20 @@ class CallControlService:
         log.info("call_transfer", attempt_id=entry.call.attempt_id, agent=agent_id, to=party.label(), warm=warm)
         return self._done(entry)
 
-    async def complete_transfer(self, agent_id: str) -> dict[str, object]:
+    async def _with_target_seen(self, agent_id: str) -> _Controlled:
+        """The agent's call, its pending transfer target marked answered if the agent's leg is bridged to it
+        already (its answer was not seen: the target's channel is the agent leg's bridged peer)."""
         entry = self.find(agent_id)
         call = entry.call
         if call.pending is not None and not call.legs[call.pending - 1].channel:
             peer = await self._bridged_peer(entry, call.agent_channel)
             if peer is not None:
                 call.target_answered(peer, entry.runner.clock.now())
+        return entry
+
+    async def complete_transfer(self, agent_id: str) -> dict[str, object]:
+        entry = await self._with_target_seen(agent_id)
+        call = entry.call
         pending = call.pending
         await self._run(entry, call.complete_warm_transfer(entry.runner.clock.now()))
         if pending is not None:
@@ -230,12 +237,8 @@ class CallControlService:
         return self._done(entry)
 
     async def cancel_transfer(self, agent_id: str) -> dict[str, object]:
-        entry = self.find(agent_id)
+        entry = await self._with_target_seen(agent_id)
         call = entry.call
-        if call.pending is not None and not call.legs[call.pending - 1].channel:
-            peer = await self._bridged_peer(entry, call.agent_channel)
-            if peer is not None:
-                call.target_answered(peer, entry.runner.clock.now())
         pending = call.pending
         await self._run(entry, call.cancel_warm_transfer(entry.runner.clock.now()))
         if pending is not None:

@@ -104,17 +104,21 @@ class CallQueued(CallUpdate):
 
 
 @dataclass(frozen=True, slots=True)
-class AgentRinging(CallUpdate):
+class AgentLegUpdate(CallUpdate):
+    """An update about the queue's agent leg: the queue and the member it rings or connected."""
+
     queue: str
     interface: str
     member_name: str
 
 
 @dataclass(frozen=True, slots=True)
-class CallConnected(CallUpdate):
-    queue: str
-    interface: str
-    member_name: str
+class AgentRinging(AgentLegUpdate):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CallConnected(AgentLegUpdate):
     wait_seconds: float  # in the queue before the agent answered
     agent_channel: str = ""  # the agent's leg bridged to the call (call control acts on it); "" when unknown
 
@@ -134,9 +138,15 @@ class SafeHarbourMessageMissing(CallUpdate):
 
 
 @dataclass(frozen=True, slots=True)
-class CallEnded(CallUpdate):
+class CallOver(CallUpdate):
+    """The tracker is done with the call (:class:`CallEnded`, :class:`CallLost`): its Originate and channel."""
+
     action_id: str
     channel_id: str | None  # Uniqueid of the dialled channel when known
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded(CallOver):
     outcome: Outcome
     reason: int | None  # OriginateResponse Reason
     cause: int | None  # Q.850 cause of the dialled channel's Hangup
@@ -154,11 +164,9 @@ class CallEnded(CallUpdate):
 
 
 @dataclass(frozen=True, slots=True)
-class CallLost(CallUpdate):
+class CallLost(CallOver):
     """The tracker gave up on a call: its events never came. Its real outcome is unknown."""
 
-    action_id: str
-    channel_id: str | None
     reason: str
     answered: bool
     agent_connected: bool

@@ -54,6 +54,7 @@ DatabaseOpt = Annotated[
     str | None,
     typer.Option("--database", help="Database URL to read (default: the configured one / $DIALER_DATABASE_URL)."),
 ]
+AgentOpt = Annotated[str | None, typer.Option("--agent", help="Only calls handled by this agent.")]
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also write the printable HTML page to this file.")]
 
 
@@ -89,6 +90,15 @@ def output_format(as_json: bool, as_csv: bool = False) -> Format:
     return "json" if as_json else "csv" if as_csv else "text"
 
 
+def emit_with_page(report: Report, zone: str | None, html: Path | None, fmt: Format) -> None:
+    """The report in ``fmt`` on stdout, and its printable page into ``html`` if asked, times shown in ``zone``
+    (the campaign's; see ``fallback_zone``)."""
+    with fallback_zone(zone):
+        if html is not None:
+            html.write_text(render(report, "html"), encoding="utf-8")
+        emit(report, fmt)
+
+
 def emit(report: Report, fmt: Format) -> None:
     """A report on stdout in ``fmt``: text for a terminal; JSON (one line) and CSV (its own line ends) as they are."""
     rendered = render(report, fmt)
@@ -122,10 +132,7 @@ def compliance(
     report, zone = run_report(
         ctx, database, lambda db: _and_zone(db, campaign, compliance_report(db, campaign, span, now=datetime.now(UTC)))
     )
-    with fallback_zone(zone):
-        if html is not None:
-            html.write_text(render(report, "html"), encoding="utf-8")
-        emit(report, output_format(as_json, as_csv))
+    emit_with_page(report, zone, html, output_format(as_json, as_csv))
     if not report.passed:
         raise typer.Exit(2)
 
@@ -136,7 +143,7 @@ def performance(
     campaign: CampaignOpt,
     start: FromOpt = None,
     end: ToOpt = None,
-    agent: Annotated[str | None, typer.Option("--agent", help="Only calls handled by this agent.")] = None,
+    agent: AgentOpt = None,
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
     chart: Annotated[
@@ -163,10 +170,7 @@ def performance(
         chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}").write_text(
             bar_chart(disposition_counts(report)), encoding="utf-8"
         )
-    with fallback_zone(zone):
-        if html is not None:
-            html.write_text(render(report, "html"), encoding="utf-8")
-        emit(report, output_format(as_json, as_csv))
+    emit_with_page(report, zone, html, output_format(as_json, as_csv))
 
 
 @app.command("calls")
@@ -175,7 +179,7 @@ def calls(
     campaign: CampaignOpt,
     start: FromOpt = None,
     end: ToOpt = None,
-    agent: Annotated[str | None, typer.Option("--agent", help="Only calls handled by this agent.")] = None,
+    agent: AgentOpt = None,
     as_csv: CsvOpt = False,
     as_json: JsonOpt = False,
     limit: Annotated[int, typer.Option(min=1, help="Text/JSON output: at most this many records.")] = 200,

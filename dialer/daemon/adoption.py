@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 
 from dialer.ami.events import CoreShowChannel
@@ -32,31 +33,22 @@ LISTING_MAX_AGE_SECONDS = 90.0
 ADOPTION_SETTLE_MARGIN_SECONDS = 30.0
 
 
+@dataclass(eq=False)
 class CallAdoption:
-    def __init__(
-        self,
-        runners: dict[str, CampaignRunner],
-        connections: Sequence[ServerConnection],
-        *,
-        db: Database,
-        owner: str,
-        clock: Clock,
-        ownership: CampaignOwnership,
-        process_started: float,
-    ) -> None:
-        self.runners = runners
-        self.connections = connections
-        self.db = db
-        self.owner = owner
-        self.clock = clock
-        self.ownership = ownership
-        # Attempts of this owner started before this moment are a previous process's (same node, restarted).
-        self.process_started = process_started
-        # Each server's latest channel listing, campaigns taken over whose calls are not yet matched against every
-        # server's (their expired lead leases are not swept before), a pass at a time.
-        self.listings: dict[str, tuple[float, list[CoreShowChannel]]] = {}
-        self.unadopted: set[int] = set()
-        self._lock = asyncio.Lock()
+    runners: dict[str, CampaignRunner]
+    connections: Sequence[ServerConnection]
+    _: KW_ONLY
+    db: Database
+    owner: str
+    clock: Clock
+    ownership: CampaignOwnership
+    # Attempts of this owner started before this moment are a previous process's (same node, restarted).
+    process_started: float
+    # Each server's latest channel listing, campaigns taken over whose calls are not yet matched against every
+    # server's (their expired lead leases are not swept before), a pass at a time.
+    listings: dict[str, tuple[float, list[CoreShowChannel]]] = field(init=False, default_factory=dict)
+    unadopted: set[int] = field(init=False, default_factory=set)
+    _lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     def hold(self, runner: CampaignRunner) -> None:
         """No dialling, no lead-lease sweep for this campaign until a pass has matched its calls."""

@@ -10,6 +10,7 @@ owner made count in it before the runner dials.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,38 +27,25 @@ from dialer.store.engine import Database
 from dialer.store.runtime import answer_history
 
 
+@dataclass(eq=False)
 class RunnerLoader:
     """``runners``: the daemon's runners by campaign name (a loaded runner is added to it)."""
 
-    def __init__(
-        self,
-        runners: dict[str, CampaignRunner],
-        *,
-        db: Database,
-        pool: ServerPool,
-        agents: AgentService,
-        clock: Clock,
-        owner: str,
-        bus: EventBus,
-        inbound: InboundSource,
-        tick_seconds: float,
-        on_originate_latency: Callable[[float], None],
-        recording: RecordingSettings,
-    ) -> None:
-        self.runners = runners
-        self.db = db
-        self.pool = pool
-        self.agents = agents
-        self.clock = clock
-        self.owner = owner
-        self.bus = bus
-        self.inbound = inbound
-        self.tick_seconds = tick_seconds
-        self.on_originate_latency = on_originate_latency
-        self.recording = recording  # where Asterisk writes the recordings (the daemon's [recording] settings)
-        # host:port of the daemon's FastAGI server as Asterisk reaches it (dialer.daemon.agentless.IvrRole sets it
-        # once it listens): agentless runners place no call before
-        self.fastagi: str | None = None
+    runners: dict[str, CampaignRunner]
+    _: KW_ONLY
+    db: Database
+    pool: ServerPool
+    agents: AgentService
+    clock: Clock
+    owner: str
+    bus: EventBus
+    inbound: InboundSource
+    tick_seconds: float
+    on_originate_latency: Callable[[float], None]
+    recording: RecordingSettings  # where Asterisk writes the recordings (the daemon's [recording] settings)
+    # host:port of the daemon's FastAGI server as Asterisk reaches it (dialer.daemon.agentless.IvrRole sets it
+    # once it listens): agentless runners place no call before
+    fastagi: str | None = field(init=False, default=None)
 
     async def load(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
         """The campaign's runner (built if this daemon has none), its legal window seeded from the store."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 
 from dialer.clock import Clock
@@ -72,23 +72,16 @@ class Maintenance:
                 log.exception("maintenance_failed")
 
 
+@dataclass(eq=False)
 class LeadLeaseKeeper:
     """The lead claims of the campaigns this daemon runs (:mod:`dialer.store.claim`)."""
 
-    def __init__(
-        self,
-        runners: dict[str, CampaignRunner],
-        *,
-        db: Database,
-        owner: str,
-        ownership: CampaignOwnership,
-        adoption: CallAdoption,
-    ) -> None:
-        self.runners = runners
-        self.db = db
-        self.owner = owner
-        self.ownership = ownership
-        self.adoption = adoption
+    runners: dict[str, CampaignRunner]
+    _: KW_ONLY
+    db: Database
+    owner: str
+    ownership: CampaignOwnership
+    adoption: CallAdoption
 
     async def run(self, now: float) -> None:
         await self.extend_call_leases(now)

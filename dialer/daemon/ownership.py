@@ -8,6 +8,7 @@ owner; a draining daemon takes nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 
 from dialer.agents.sessions import AgentSessionKeeper
@@ -32,32 +33,23 @@ def follow_stored_state(runner: CampaignRunner, stored: CampaignState) -> None:
     runner.set_state(state)
 
 
+@dataclass(eq=False)
 class CampaignOwnership:
     """``load_runner``: the daemon's one loading path (re-seeds a campaign taken over); ``taken_over``: a campaign
     whose lease this daemon just acquired from standby (its previous owner may have left calls up)."""
 
-    def __init__(
-        self,
-        runners: dict[str, CampaignRunner],
-        *,
-        db: Database,
-        owner: str,
-        clock: Clock,
-        sessions: AgentSessionKeeper,
-        load_runner: Callable[[CampaignConfig, int], Awaitable[CampaignRunner]],
-        taken_over: Callable[[CampaignRunner], None],
-    ) -> None:
-        self.runners = runners
-        self.db = db
-        self.owner = owner
-        self.clock = clock
-        self.sessions = sessions
-        self.load_runner = load_runner
-        self.taken_over = taken_over
-        self.owned: set[int] = set()  # campaigns whose lease this daemon holds: only those dial
-        self.owned_until = 0.0
-        self.stopped: set[int] = set()  # stopped campaigns: nobody runs them
-        self.draining = False
+    runners: dict[str, CampaignRunner]
+    _: KW_ONLY
+    db: Database
+    owner: str
+    clock: Clock
+    sessions: AgentSessionKeeper
+    load_runner: Callable[[CampaignConfig, int], Awaitable[CampaignRunner]]
+    taken_over: Callable[[CampaignRunner], None]
+    owned: set[int] = field(init=False, default_factory=set)  # campaigns whose lease this daemon holds: only those dial
+    owned_until: float = field(init=False, default=0.0)
+    stopped: set[int] = field(init=False, default_factory=set)  # stopped campaigns: nobody runs them
+    draining: bool = field(init=False, default=False)
 
     def owns(self, campaign_id: int) -> bool:
         return campaign_id in self.owned

@@ -4,6 +4,7 @@ inbound callers, campaigns (each runner's own status) and health."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from dialer.agents.registry import AgentRegistry
@@ -15,33 +16,21 @@ from dialer.runner.inbound import InboundWatcher
 from dialer.runner.runner import CampaignRunner
 
 
+@dataclass(eq=False)
 class StatusView:
     """``inbound_waiting(queue, server)``: callers waiting in an inbound queue (None: on every server)."""
 
-    def __init__(
-        self,
-        runners: dict[str, CampaignRunner],
-        connections: Sequence[ServerConnection],
-        *,
-        owner: str,
-        clock: Clock,
-        registry: AgentRegistry,
-        ownership: CampaignOwnership,
-        inbound: InboundWatcher,
-        inbound_queues: frozenset[str],
-        inbound_waiting: Callable[[str, str | None], int],
-        health: HealthRegistry,
-    ) -> None:
-        self.runners = runners
-        self.connections = connections
-        self.owner = owner
-        self.clock = clock
-        self.registry = registry
-        self.ownership = ownership
-        self.inbound = inbound
-        self.inbound_queues = inbound_queues
-        self.inbound_waiting = inbound_waiting
-        self.health = health
+    runners: dict[str, CampaignRunner]
+    connections: Sequence[ServerConnection]
+    _: KW_ONLY
+    owner: str
+    clock: Clock
+    registry: AgentRegistry
+    ownership: CampaignOwnership
+    inbound: InboundWatcher
+    inbound_queues: frozenset[str]
+    inbound_waiting: Callable[[str, str | None], int]
+    health: HealthRegistry
 
     def server_view(self) -> dict[str, dict[str, Any]]:
         """Per Asterisk server: connected or not, its agents by state, the calls placed there, inbound callers."""

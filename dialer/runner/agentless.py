@@ -32,10 +32,8 @@ from dialer.logging import get_logger
 from dialer.runner.bus import EventBus, Notification
 from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
-from dialer.runner.state import RunnerState, WhyNotDialing
-from dialer.runner.why_not import state_reason
+from dialer.runner.state import WhyNotDialing
 from dialer.store.leads import count_claimable_leads
-from dialer.store.lifecycle import claim_and_start_attempts
 
 log = get_logger(__name__)
 
@@ -101,14 +99,9 @@ class AgentlessPacingLoop(PacingLoop):
     async def step(self) -> int:
         ctx = self.ctx
         now = ctx.clock.now()
-        if ctx.state is not RunnerState.RUNNING:
-            ctx.why_not = WhyNotDialing(ctx.state.value, state_reason(ctx.state.value))
-            return 0
-        if not ctx.pool.any_up():
-            ctx.why_not = WhyNotDialing("ami_down", M_("no Asterisk server connected"))
-            return 0
-        if ctx.awaiting_adoption:
-            ctx.why_not = WhyNotDialing("adopting", M_("looking for calls the campaign's previous owner left up"))
+        held = ctx.held_back()
+        if held is not None:
+            ctx.why_not = held
             return 0
         if self.runner.fastagi is None:
             ctx.why_not = WhyNotDialing(
@@ -122,19 +115,9 @@ class AgentlessPacingLoop(PacingLoop):
             ctx.why_not = WhyNotDialing("paced", M_("agentless pacing: {reason}", reason=decision.reason))
             return 0
         wall = datetime.fromtimestamp(now, UTC)
-        batch, attempts = await claim_and_start_attempts(
-            ctx.db,
-            ctx.config,
-            campaign_id=ctx.campaign_id,
-            owner=ctx.owner,
-            limit=decision.launch,
-            now=wall,
-            start=lambda lead: self.originator.attempt_start(lead, wall),
-        )
+        batch, attempts = await self.originator.claim(decision.launch, wall)
         if not batch.leads:
-            breakdown = dict(batch.set_aside)
-            code = "window_closed" if breakdown.get("window_closed") else "no_leads"
-            ctx.why_not = WhyNotDialing(code, M_("no lead may be dialled now"), breakdown)
+            ctx.why_not = WhyNotDialing.no_leads(batch.set_aside)
             return 0
         ctx.why_not = None
         loop = asyncio.get_running_loop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from dialer.runner.lookahead import LeadPacing, lead_pacing, local_hour
 from dialer.runner.state import CampaignContext
 from dialer.store.attempts import AttemptStart
 from dialer.store.leads import LeadRecord
+from dialer.store.lifecycle import ClaimBatch, claim_and_start_attempts
 from dialer.store.runtime import discard_unsent_attempt
 
 log = get_logger(__name__)
@@ -71,6 +72,24 @@ class Originator:
         # Channel variables every Originate of the campaign carries besides the contract's (an agentless runner's
         # flow and FastAGI address: dialer.runner.agentless).
         self.extra_variables: dict[str, str] = {}
+
+    async def claim(
+        self, limit: int, wall: datetime, *, agents: Collection[str] = ()
+    ) -> tuple[ClaimBatch, list[tuple[int, AttemptStart]]]:
+        """Up to ``limit`` leads of the campaign claimed at ``wall`` and their write-ahead attempt rows, in one write
+        transaction (:func:`dialer.store.lifecycle.claim_and_start_attempts`; ``agents``: the queue's, whose own
+        callbacks may be claimed)."""
+        ctx = self.ctx
+        return await claim_and_start_attempts(
+            ctx.db,
+            ctx.config,
+            campaign_id=ctx.campaign_id,
+            owner=ctx.owner,
+            limit=limit,
+            now=wall,
+            start=lambda lead: self.attempt_start(lead, wall),
+            agents=agents,
+        )
 
     def attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
         """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""

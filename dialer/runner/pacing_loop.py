@@ -18,11 +18,11 @@ from dialer.logging import get_logger
 from dialer.pacing import InboundLoad, PacingDecision, PacingMode, PacingSnapshot, decide
 from dialer.runner.lookahead import Lookahead
 from dialer.runner.originate import Originator
-from dialer.runner.state import CampaignContext, RunnerState, WhyNotDialing
-from dialer.runner.why_not import paced_reason, state_reason
+from dialer.runner.state import CampaignContext, WhyNotDialing
+from dialer.runner.why_not import paced_reason
 from dialer.store.claim import upcoming_leads
 from dialer.store.leads import LeadRecord
-from dialer.store.lifecycle import claim_and_start_attempts, claim_order
+from dialer.store.lifecycle import claim_order
 
 log = get_logger(__name__)
 
@@ -138,15 +138,9 @@ class PacingLoop:
         ctx = self.ctx
         now = ctx.clock.now()
         free_since, self.free_since = self.free_since, None
-        if ctx.state is not RunnerState.RUNNING:
-            ctx.why_not = WhyNotDialing(ctx.state.value, state_reason(ctx.state.value))
-            return 0
-        if not ctx.pool.any_up():
-            ctx.why_not = WhyNotDialing("ami_down", M_("no Asterisk server connected"))
-            return 0
-        if ctx.awaiting_adoption:
-            # Calls its previous owner left up count in the pacing (agents, calls in flight): match them first.
-            ctx.why_not = WhyNotDialing("adopting", M_("looking for calls the campaign's previous owner left up"))
+        held = ctx.held_back()
+        if held is not None:
+            ctx.why_not = held
             return 0
         await self.look_ahead(now)
         decisions = self.decide_per_server(now)
@@ -161,21 +155,12 @@ class PacingLoop:
             return 0
         wall = datetime.fromtimestamp(now, UTC)
         # The claim and the write-ahead attempt rows: one write transaction.
-        batch, attempts = await claim_and_start_attempts(
-            ctx.db,
-            ctx.config,
-            campaign_id=ctx.campaign_id,
-            owner=ctx.owner,
-            limit=decision.calls,
-            now=wall,
-            start=lambda lead: self.originator.attempt_start(lead, wall),
-            agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
+        batch, attempts = await self.originator.claim(
+            decision.calls, wall, agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue))
         )
         self.lookahead.claimed([lead.id for lead in batch.leads])
         if not batch.leads:
-            breakdown = dict(batch.set_aside)
-            code = "window_closed" if breakdown.get("window_closed") else "no_leads"
-            ctx.why_not = WhyNotDialing(code, M_("no lead may be dialled now"), breakdown)
+            ctx.why_not = WhyNotDialing.no_leads(batch.set_aside)
             return 0
         ctx.why_not = None
         predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE

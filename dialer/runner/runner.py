@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from dialer.agents.registry import Agent, AgentChange
@@ -31,7 +30,6 @@ from dialer.calls.outcome import AnswerCount
 from dialer.calls.tracker import CallUpdate
 from dialer.calls.witness import CallEvidence, CallWitness, WitnessedCall
 from dialer.campaign.config import CampaignConfig, DialMode
-from dialer.campaign.rules import TransitionKind
 from dialer.clock import Clock
 from dialer.pacing import PacingDecision, PacingSettings, PacingSnapshot, PacingStats
 from dialer.pacing.stats import AbandonWindow
@@ -90,6 +88,8 @@ class CampaignRunner:
         self.adopter = CallAdopter(ctx, self.outcomes, self.agent_calls)
         self.preview = Preview(ctx, self.originator)
         self.manual = ManualDial(ctx, self.originator, self.preview)
+        # The agent's disposition of their current/last call (ends their wrap-up): the agent calls' own.
+        self.disposition = self.agent_calls.disposition
         self._tasks: list[asyncio.Task[None]] = []
         agents.add_listener(self._on_agent_change)
 
@@ -323,26 +323,6 @@ class CampaignRunner:
     async def manual_dial(self, agent_id: str, *, number: str | None = None, lead_id: int | None = None) -> int:
         """Dial a number or a lead by hand, straight to the agent's phone, under the dialer's rules."""
         return await self.manual.dial(agent_id, number=number, lead_id=lead_id)
-
-    async def disposition(
-        self,
-        agent_id: str,
-        code: str,
-        *,
-        notes: str | None = None,
-        callback_at: datetime | None = None,
-        callback_personal: bool = True,
-        attempt_id: int | None = None,
-    ) -> TransitionKind:
-        """The agent's disposition of their current/last call; ends their wrap-up."""
-        return await self.agent_calls.disposition(
-            agent_id,
-            code,
-            notes=notes,
-            callback_at=callback_at,
-            callback_personal=callback_personal,
-            attempt_id=attempt_id,
-        )
 
     # ------------------------------------------------------------------ preview (dialer.runner.preview)
     async def preview_claim(self, agent_id: str) -> LeadRecord | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,6 +29,7 @@ from dialer.pacing import PacingSettings, PacingStats
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCalls
 from dialer.runner.pool import ServerPool
+from dialer.runner.why_not import state_reason
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 
@@ -115,6 +117,14 @@ class WhyNotDialing:
         """The sentence in the current language (the request's, the command's)."""
         return self.message.render()
 
+    @staticmethod
+    def no_leads(set_aside: Mapping[str, int]) -> WhyNotDialing:
+        """A claim found no lead to dial: ``window_closed`` if calling windows set some aside, else ``no_leads``;
+        ``set_aside``: the leads set aside, by reason."""
+        breakdown = dict(set_aside)
+        code = "window_closed" if breakdown.get("window_closed") else "no_leads"
+        return WhyNotDialing(code, M_("no lead may be dialled now"), breakdown)
+
 
 def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predictive: bool) -> None:
     """One call's weight in the abandon rate (``count_answer``, the definition the reports use) into the pacer's
@@ -125,41 +135,37 @@ def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predicti
     stats.record_estimated_abandon(at, count.estimated)
 
 
+@dataclass(eq=False, kw_only=True)
 class CampaignContext:
     """What the parts of one campaign's runner share (see the module docstring)."""
 
-    def __init__(
-        self,
-        *,
-        config: CampaignConfig,
-        campaign_id: int,
-        db: Database,
-        pool: ServerPool,
-        agents: AgentService,
-        clock: Clock,
-        owner: str,
-        bus: EventBus,
-    ) -> None:
-        self.config = config
-        self.campaign_id = campaign_id
-        self.db = db
-        self.pool = pool
-        self.agents = agents
-        self.clock = clock
-        self.owner = owner
-        self.bus = bus
-        self.settings: PacingSettings = pacing_settings(config)
-        # Where Asterisk writes this campaign's recordings (the daemon's [recording] settings).
-        self.recording_settings = RecordingSettings()
+    config: CampaignConfig
+    campaign_id: int
+    db: Database
+    pool: ServerPool
+    agents: AgentService
+    clock: Clock
+    owner: str
+    bus: EventBus
+    settings: PacingSettings = field(init=False)
+    # Where Asterisk writes this campaign's recordings (the daemon's [recording] settings).
+    recording_settings: RecordingSettings = field(init=False, default_factory=RecordingSettings)
+    stats: PacingStats = field(init=False)
+    state: RunnerState = field(init=False, default=RunnerState.PAUSED)
+    counters: RunnerCounters = field(init=False, default_factory=RunnerCounters)
+    in_flight: InFlightCalls = field(init=False, default_factory=InFlightCalls)
+    why_not: WhyNotDialing | None = field(
+        init=False, default_factory=lambda: WhyNotDialing("paused", M_("campaign not started"))
+    )
+    drained: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
+    awaiting_adoption: bool = field(init=False, default=False)
+    # The pacing loop's wake-up (set: step now, not at the next tick).
+    wakened: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.settings = pacing_settings(self.config)
         self.stats = PacingStats(self.settings)
-        self.state = RunnerState.PAUSED
-        self.counters = RunnerCounters()
-        self.in_flight = InFlightCalls()
-        self.why_not: WhyNotDialing | None = WhyNotDialing("paused", M_("campaign not started"))
-        self.drained = asyncio.Event()
-        # Set by the daemon when it takes the campaign over, cleared after its first call-adoption pass.
-        self.awaiting_adoption = False
-        self.wakened = asyncio.Event()  # the pacing loop's wake-up (set: step now, not at the next tick)
 
     @property
     def name(self) -> str:
@@ -167,6 +173,18 @@ class CampaignContext:
 
     def wake(self) -> None:
         self.wakened.set()
+
+    def held_back(self) -> WhyNotDialing | None:
+        """Why the campaign places no call whatever its pacing says: not running, no Asterisk server connected, or
+        calls its previous owner left up still to be matched (they count in the pacing: agents, calls in flight).
+        None: it may dial."""
+        if self.state is not RunnerState.RUNNING:
+            return WhyNotDialing(self.state.value, state_reason(self.state.value))
+        if not self.pool.any_up():
+            return WhyNotDialing("ami_down", M_("no Asterisk server connected"))
+        if self.awaiting_adoption:
+            return WhyNotDialing("adopting", M_("looking for calls the campaign's previous owner left up"))
+        return None
 
     def set_state(self, state: RunnerState) -> None:
         if state == self.state:

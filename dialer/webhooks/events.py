@@ -14,6 +14,31 @@ def _iso(at: datetime | None) -> str | None:
     return None if at is None else at.isoformat()
 
 
+def _event(
+    kind: EventType,
+    *key: object,
+    at: datetime,
+    campaign_id: int | None,
+    lead_id: int | None,
+    data: Mapping[str, Any],
+    order_key: str | None = None,
+    not_before: datetime | None = None,
+    url: str | None = None,
+) -> WebhookEvent:
+    """An event of ``kind`` that happened ``at``: its id one per ``key`` (random without), see ``event_id``."""
+    return WebhookEvent(
+        type=kind,
+        id=event_id(kind, *key),
+        occurred_at=at,
+        campaign_id=campaign_id,
+        lead_id=lead_id,
+        data=data,
+        order_key=order_key,
+        not_before=not_before,
+        url=url,
+    )
+
+
 def call_started(
     *,
     attempt_id: int,
@@ -24,10 +49,10 @@ def call_started(
     caller_id: str | None,
     server: str | None,
 ) -> WebhookEvent:
-    return WebhookEvent(
-        type=EventType.CALL_STARTED,
-        id=event_id(EventType.CALL_STARTED, attempt_id),
-        occurred_at=started_at,
+    return _event(
+        EventType.CALL_STARTED,
+        attempt_id,
+        at=started_at,
         campaign_id=campaign_id,
         lead_id=lead_id,
         data={"attempt_id": attempt_id, "phone": phone, "caller_id": caller_id, "server": server},
@@ -35,10 +60,10 @@ def call_started(
 
 
 def call_answered(*, attempt_id: int, lead_id: int, campaign_id: int, answered_at: datetime) -> WebhookEvent:
-    return WebhookEvent(
-        type=EventType.CALL_ANSWERED,
-        id=event_id(EventType.CALL_ANSWERED, attempt_id),
-        occurred_at=answered_at,
+    return _event(
+        EventType.CALL_ANSWERED,
+        attempt_id,
+        at=answered_at,
         campaign_id=campaign_id,
         lead_id=lead_id,
         data={"attempt_id": attempt_id},
@@ -60,10 +85,10 @@ def call_ended(
     for name in ("answered_at", "connected_at", "agent", "hangup_cause", "ring_seconds", "amd_status"):
         value = details.get(name)
         data[name] = _iso(value) if isinstance(value, datetime) else value
-    return WebhookEvent(
-        type=EventType.CALL_ENDED,
-        id=event_id(EventType.CALL_ENDED, attempt_id),
-        occurred_at=ended_at,
+    return _event(
+        EventType.CALL_ENDED,
+        attempt_id,
+        at=ended_at,
         campaign_id=campaign_id,
         lead_id=lead_id,
         data=data,
@@ -81,10 +106,9 @@ def call_dispositioned(
     lead_status: str,
     callback_at: datetime | None,
 ) -> WebhookEvent:
-    return WebhookEvent(
-        type=EventType.CALL_DISPOSITIONED,
-        id=event_id(EventType.CALL_DISPOSITIONED),
-        occurred_at=at,
+    return _event(
+        EventType.CALL_DISPOSITIONED,
+        at=at,
         campaign_id=campaign_id,
         lead_id=lead_id,
         data={
@@ -100,10 +124,9 @@ def call_dispositioned(
 def lead_archived(
     *, lead_id: int, campaign_id: int, status: str, reason: str | None, at: datetime, attempt_id: int | None = None
 ) -> WebhookEvent:
-    return WebhookEvent(
-        type=EventType.LEAD_ARCHIVED,
-        id=event_id(EventType.LEAD_ARCHIVED),
-        occurred_at=at,
+    return _event(
+        EventType.LEAD_ARCHIVED,
+        at=at,
         campaign_id=campaign_id,
         lead_id=lead_id,
         data={"status": status, "reason": reason, "attempt_id": attempt_id},
@@ -115,10 +138,10 @@ def callback_due(
 ) -> WebhookEvent:
     """Written when the callback is scheduled, delivered when it falls due (its own order: it holds no other
     event of the lead back while it waits)."""
-    return WebhookEvent(
-        type=EventType.CALLBACK_DUE,
-        id=event_id(EventType.CALLBACK_DUE, callback_id),
-        occurred_at=due_at,
+    return _event(
+        EventType.CALLBACK_DUE,
+        callback_id,
+        at=due_at,
         campaign_id=campaign_id,
         lead_id=lead_id,
         data={"callback_id": callback_id, "due_at": _iso(due_at), "agent": agent},
@@ -130,25 +153,23 @@ def callback_due(
 def optout_added(
     *, number: str, campaign_id: int | None, lead_id: int | None, source: str, reason: str | None, at: datetime
 ) -> WebhookEvent:
-    return WebhookEvent(
-        type=EventType.OPTOUT_ADDED,
-        id=event_id(EventType.OPTOUT_ADDED),
-        occurred_at=at,
+    scope = "campaign" if campaign_id is not None else "global"
+    return _event(
+        EventType.OPTOUT_ADDED,
+        at=at,
         campaign_id=campaign_id,
         lead_id=lead_id,
-        data={"number": number, "scope": "campaign" if campaign_id is not None else "global", "source": source,
-              "reason": reason},
-    )  # fmt: skip
+        data={"number": number, "scope": scope, "source": source, "reason": reason},
+    )
 
 
 def crm_disposition(
     *, url: str, attempt_id: int, lead_id: int, campaign_id: int, disposition: str, agent: str | None, at: datetime
 ) -> WebhookEvent:
     """A campaign's CRM disposition call (``[crm] disposition_url`` rendered): the same envelope as the webhook."""
-    return WebhookEvent(
-        type=EventType.CRM_DISPOSITION,
-        id=event_id(EventType.CRM_DISPOSITION),
-        occurred_at=at,
+    return _event(
+        EventType.CRM_DISPOSITION,
+        at=at,
         campaign_id=campaign_id,
         lead_id=lead_id,
         data={"attempt_id": attempt_id, "disposition": disposition, "agent": agent},

@@ -58,6 +58,14 @@ class PreparedLeads:
     def __len__(self) -> int:
         return len(self.phones)
 
+    def take(self, item: ImportedLead | RowError) -> None:
+        """One row read: a valid lead is added, a malformed row kept as an error."""
+        self.read += 1
+        if isinstance(item, RowError):
+            self.errors.append(item)
+        else:
+            self.add(item)
+
     def add(self, lead: ImportedLead) -> None:
         fields = lead.fields
         if lead.external_id and LeadField.EXTERNAL_ID.value not in fields:
@@ -126,11 +134,7 @@ def prepare(items: Iterable[ImportedLead | RowError], *, seal: bool = False) -> 
     """All of ``items`` as one :class:`PreparedLeads` (``seal``: with its `records` written)."""
     out = PreparedLeads()
     for item in items:
-        out.read += 1
-        if isinstance(item, RowError):
-            out.errors.append(item)
-        else:
-            out.add(item)
+        out.take(item)
     if seal:
         out.seal()
     return out
@@ -143,11 +147,7 @@ def prepared_chunks(
     ``seal``: each with its `records` written."""
     out = PreparedLeads()
     for item in items:
-        out.read += 1
-        if isinstance(item, RowError):
-            out.errors.append(item)
-        else:
-            out.add(item)
+        out.take(item)
         if out.read >= size:
             if seal:
                 out.seal()

@@ -11,6 +11,7 @@ from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg
 from dialer.reports.render.markup import esc, text
+from dialer.reports.render.tables import CLOSER_COLUMNS, TRANSFER_AGENT_COLUMNS, closer_rows, transfer_agent_rows
 
 PRINT_CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}
@@ -327,33 +328,6 @@ def _transfers_html(r: PerformanceReport) -> list[str]:
         return []
     return [
         "<h2>" + text(_("Transfers and closer conversions")) + "</h2>",
-        html_table(
-            [
-                N_("agent"),
-                N_("transfers"),
-                N_("blind"),
-                N_("warm"),
-                N_("3-way"),
-                N_("to closers"),
-                N_("closer sales"),
-                N_("closer conversion"),
-            ],
-            [
-                [
-                    a.agent,
-                    a.transfers,
-                    a.blind,
-                    a.warm,
-                    a.conference,
-                    a.to_closers,
-                    a.closer_sales,
-                    pct(a.closer_conversion),
-                ]
-                for a in t.agents
-            ],
-        ),
-        html_table(
-            [N_("closer"), N_("calls received"), N_("sales"), N_("conversion")],
-            [[c.closer, c.received, c.sales, pct(c.conversion)] for c in t.closers],
-        ),
+        html_table(TRANSFER_AGENT_COLUMNS, transfer_agent_rows(t, pct)),
+        html_table(CLOSER_COLUMNS, closer_rows(t, pct)),
     ]

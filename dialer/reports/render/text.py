@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from dialer.i18n import N_, _, format_number
 from dialer.reports.calls import CallRecordsReport
@@ -15,6 +16,7 @@ from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
+from dialer.reports.render.tables import CLOSER_COLUMNS, TRANSFER_AGENT_COLUMNS, closer_rows, transfer_agent_rows
 
 
 def width(text: str) -> int:
@@ -200,40 +202,9 @@ def render_performance_text(r: PerformanceReport) -> str:
             )
         )
         lines.extend(
-            table(
-                [
-                    N_("agent"),
-                    N_("transfers"),
-                    N_("blind"),
-                    N_("warm"),
-                    N_("3-way"),
-                    N_("to closers"),
-                    N_("closer sales"),
-                    N_("closer conversion"),
-                ],
-                [False, True, True, True, True, True, True, True],
-                [
-                    [
-                        a.agent,
-                        a.transfers,
-                        a.blind,
-                        a.warm,
-                        a.conference,
-                        a.to_closers,
-                        a.closer_sales,
-                        pct(a.closer_conversion, 1),
-                    ]
-                    for a in t.agents
-                ],
-            )
+            table(TRANSFER_AGENT_COLUMNS, [False] + [True] * 7, transfer_agent_rows(t, partial(pct, digits=1)))
         )
-        lines.extend(
-            table(
-                [N_("closer"), N_("calls received"), N_("sales"), N_("conversion")],
-                [False, True, True, True],
-                [[c.closer, c.received, c.sales, pct(c.conversion, 1)] for c in t.closers],
-            )
-        )
+        lines.extend(table(CLOSER_COLUMNS, [False, True, True, True], closer_rows(t, partial(pct, digits=1))))
     busy = [h for h in r.hours if h.attempts]
     if busy:
         lines.append(

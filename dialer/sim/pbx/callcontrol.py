@@ -19,9 +19,7 @@ queues again: a member of that queue takes it as any queue call) and a third par
 from __future__ import annotations
 
 import weakref
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage
 from dialer.contract import (
@@ -32,32 +30,13 @@ from dialer.contract import (
     TRANSFER_DIAL_VARIABLE,
     TRANSFER_QUEUE_VARIABLE,
 )
+from dialer.sim.pbx.actions import ActionSession
 from dialer.sim.pbx.calls import PairCall, Stage
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
-from dialer.sim.pbx.core import PbxCore
 from dialer.sim.pbx.direct import DirectAgentDial
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.outbound import CONTEXT_ENTRIES, OutboundCall
 from dialer.sim.pbx.queues import AgentLeg, bridge_headers, open_agent_channels
-
-
-class _Host(Protocol):
-    @property
-    def core(self) -> PbxCore: ...
-
-
-class _Session(Protocol):
-    """What these handlers use of an AMI session (dialer.sim.pbx.session.AmiSession)."""
-
-    @property
-    def pbx(self) -> _Host: ...
-
-    def respond(self, msg: AmiMessage, response: str, headers: Headers) -> None: ...
-
-    def error(self, msg: AmiMessage, message: str) -> None: ...
-
-    def events_after_response(self) -> AbstractContextManager[None]: ...
-
 
 _PLACES = (HOLD_CONTEXT, CONFERENCE_CONTEXT, TRANSFER_CONTEXT)
 TRANSFER_QUEUE_MAX_WAIT = 300.0  # asterisk/extensions.conf DIALER_INBOUND_MAX_WAIT: the transfer queue's limit
@@ -79,6 +58,10 @@ class Conference:
             ("BridgeCreator", "ConfBridge"),
             ("BridgeName", self.name),
         ]
+
+    def headers(self, members: int) -> Headers:
+        """ConfBridge's headers for the conference with ``members`` in it (a bridge event's: without the first)."""
+        return [*self.base(), ("BridgeNumChannels", str(members)), ("BridgeVideoSourceMode", "none")]
 
 
 class ControlledCall:
@@ -114,15 +97,23 @@ class ControlledCall:
 
     # ------------------------------------------------------------------ places
     def _bridge_headers(self, count: int) -> Headers:
-        return [
-            ("BridgeUniqueid", self.leg.bridge_id),
-            ("BridgeType", "basic"),
-            ("BridgeTechnology", "simple_bridge"),
-            ("BridgeCreator", "<unknown>"),
-            ("BridgeName", "<unknown>"),
-            ("BridgeNumChannels", str(count)),
-            ("BridgeVideoSourceMode", "none"),
-        ]
+        return bridge_headers(self.leg.bridge_id, count)
+
+    def _leave_conference_bridge(self, conference: Conference, channel: Channel) -> None:
+        """``channel`` leaves the conference's bridge (BridgeLeave)."""
+        conference.members.remove(channel)
+        channel.bridge_id = ""
+        self.e.emit(
+            "BridgeLeave", "call,all", [*conference.headers(len(conference.members))[1:], *self.e.snapshot(channel)]
+        )
+
+    def _confbridge_leave(self, conference: Conference, channel: Channel) -> None:
+        """ConfBridge reports ``channel`` gone from the conference (ConfbridgeLeave)."""
+        self.e.emit(
+            "ConfbridgeLeave",
+            "call,all",
+            [*conference.headers(len(conference.members)), *self.e.snapshot(channel), ("Admin", "No")],
+        )
 
     def _leave(self, channel: Channel) -> None:
         e = self.e
@@ -138,42 +129,20 @@ class ControlledCall:
             self._leave_dial(channel)
         elif place.startswith("conf:"):
             conference = self.conferences[place[5:]]
-            conference.members.remove(channel)
-            channel.bridge_id = ""
-            count = str(len(conference.members))
-            e.emit(
-                "BridgeLeave",
-                "call,all",
-                [
-                    *conference.base()[1:],
-                    ("BridgeNumChannels", count),
-                    ("BridgeVideoSourceMode", "none"),
-                    *e.snapshot(channel),
-                ],
-            )
-            e.emit(
-                "ConfbridgeLeave",
-                "call,all",
-                [
-                    *conference.base(),
-                    ("BridgeNumChannels", count),
-                    ("BridgeVideoSourceMode", "none"),
-                    *e.snapshot(channel),
-                    ("Admin", "No"),
-                ],
-            )
+            self._leave_conference_bridge(conference, channel)
+            self._confbridge_leave(conference, channel)
             self.where[channel] = ""
             if not conference.members:
                 del self.conferences[conference.name]
                 e.emit(
                     "ConfbridgeEnd",
                     "call,all",
-                    [*conference.base(), ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+                    conference.headers(0),
                 )
                 e.emit(
                     "BridgeDestroy",
                     "call,all",
-                    [*conference.base()[1:], ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+                    conference.headers(0)[1:],
                 )
 
     def _enter(self, channel: Channel, context: str, exten: str, *, join_first: bool = False) -> None:
@@ -196,32 +165,20 @@ class ControlledCall:
             e.emit(
                 "BridgeCreate",
                 "call,all",
-                [*conference.base()[1:], ("BridgeNumChannels", "0"), ("BridgeVideoSourceMode", "none")],
+                conference.headers(0)[1:],
             )
             e.emit(
                 "ConfbridgeStart",
                 "call,all",
-                [*conference.base(), ("BridgeNumChannels", "1"), ("BridgeVideoSourceMode", "none")],
+                conference.headers(1),
             )
         e.step(channel, "ConfBridge", name, priority=1)
         conference.members.append(channel)
         self.where[channel] = f"conf:{name}"
         channel.bridge_id = conference.bridge_id
-        count = str(len(conference.members))
-        enter: Headers = [
-            *conference.base()[1:],
-            ("BridgeNumChannels", count),
-            ("BridgeVideoSourceMode", "none"),
-            *e.snapshot(channel),
-        ]
-        join: Headers = [
-            *conference.base(),
-            ("BridgeNumChannels", count),
-            ("BridgeVideoSourceMode", "none"),
-            *e.snapshot(channel),
-            ("Admin", "No"),
-            ("Muted", "No"),
-        ]
+        counted = conference.headers(len(conference.members))
+        enter: Headers = [*counted[1:], *e.snapshot(channel)]
+        join: Headers = [*counted, *e.snapshot(channel), ("Admin", "No"), ("Muted", "No")]
         # A channel Originated into the conference is announced to ConfBridge before it enters the bridge.
         for event, headers in (
             (("ConfbridgeJoin", join), ("BridgeEnter", enter))
@@ -309,19 +266,11 @@ class ControlledCall:
         a1.bridge_id = ""
         self.where[a1] = ""
         e.emit("BridgeLeave", "call,all", [*self._bridge_headers(0), *e.snapshot(a1)])
-        if a2 is not None and not a2.hung_up:
-            e.hangup_request(a2, cause)
-        e.hangup(a1, cause)
-        if a2 is not None and not a2.hung_up:
-            e.hangup_request(a2, 16, soft=True)
-            e.hangup(a2, cause)
+        _hang_up_local(e, a1, a2, cause)
         e.emit("BridgeDestroy", "call,all", self._bridge_headers(0))
         if isinstance(leg, AgentLeg):
             leg.release_device()
-            e.device_state(leg.member.interface, "NOT_INUSE")
-            leg.system.dispatch_after_wrapup(leg.member.interface)
-        else:
-            leg.release()
+        self._agent_free()
 
     # ------------------------------------------------------------------ a 3-way's third party
     def add_third(self, call: OutboundCall, conference: str) -> None:
@@ -357,12 +306,7 @@ class ControlledCall:
             ],
             "user,all",
         )
-        if far is not None and not far.hung_up:
-            e.hangup_request(far, cause)
-        e.hangup(near, cause)
-        if far is not None and not far.hung_up:
-            e.hangup_request(far, 16, soft=True)
-            e.hangup(far, cause)
+        _hang_up_local(e, near, far, cause)
 
     # ------------------------------------------------------------------ consult (dialer-transfer,dial)
     def _dial(self, channel: Channel, target: str) -> None:
@@ -426,12 +370,7 @@ class ControlledCall:
         e, t1, t2 = self.e, self.t1, self.t2
         if t1 is None or t1.hung_up:
             return
-        if t2 is not None and not t2.hung_up:
-            e.hangup_request(t2, cause)
-        e.hangup(t1, cause)
-        if t2 is not None and not t2.hung_up:
-            e.hangup_request(t2, 16, soft=True)
-            e.hangup(t2, cause)
+        _hang_up_local(e, t1, t2, cause)
 
     def _target_gone(self, cause: int, *, requested: bool = False, h: bool = False) -> None:
         e, t1, t2 = self.e, self.t1, self.t2
@@ -460,14 +399,7 @@ class ControlledCall:
         """The digit is played to ``channel``: its Local other half receives it."""
         e = self.e
         far = self.pair.far_side if channel is self.customer else (self.leg.a2 if channel is self.a1 else None)
-        target = far or channel
-        e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
-        e.channel_event(
-            "DTMFEnd",
-            target,
-            [("Digit", digit), ("DurationMs", str(duration_ms)), ("Direction", "Received")],
-            "dtmf,all",
-        )
+        _dtmf_to(e, far or channel, digit, duration_ms)
 
     # ------------------------------------------------------------------ ends
     @property
@@ -492,6 +424,14 @@ class ControlledCall:
         )
         leg.queue.record_talk(talk)
         leg.release_device()
+
+    def _agent_free(self) -> None:
+        """The agent's phone is free again: app_queue's member after its wrap-up, or the direct dial released."""
+        if isinstance(self.leg, AgentLeg):
+            self.e.device_state(self.leg.member.interface, "NOT_INUSE")
+            self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
+        else:
+            self.leg.release()
 
     def _agent_h(self, channel: Channel, cause: int) -> None:
         """The agent leg's h extension (it runs in a dialer context now): DialerCallEnd without an attempt."""
@@ -525,11 +465,7 @@ class ControlledCall:
                 e.hangup_request(a2, cause)
             e.hangup_request(a2, 16, soft=True)
             e.hangup(a2, cause)
-        if isinstance(leg, AgentLeg):
-            e.device_state(leg.member.interface, "NOT_INUSE")
-            leg.system.dispatch_after_wrapup(leg.member.interface)
-        else:
-            leg.release()
+        self._agent_free()
 
     def _agent_drops_out(self, cause: int) -> None:
         """AMI Hangup of the agent's leg in a conference (the agent leaves a 3-way)."""
@@ -539,18 +475,7 @@ class ControlledCall:
         # (callcontrol-conference.txt: ;1 leaves the bridge and runs its h extension, its ;2 half is hung up, ;1 goes,
         # then ConfBridge and app_queue report it: ConfbridgeLeave, AgentComplete agent.)
         if conference is not None:
-            conference.members.remove(a1)
-            count = str(len(conference.members))
-            e.emit(
-                "BridgeLeave",
-                "call,all",
-                [
-                    *conference.base()[1:],
-                    ("BridgeNumChannels", count),
-                    ("BridgeVideoSourceMode", "none"),
-                    *e.snapshot(a1),
-                ],
-            )
+            self._leave_conference_bridge(conference, a1)
         a1.bridge_id = ""
         self.where[a1] = ""
         e.hangup_request(a1, 16, soft=True)
@@ -559,26 +484,12 @@ class ControlledCall:
             e.hangup_request(a2, cause)
         e.hangup(a1, cause)
         if conference is not None:
-            e.emit(
-                "ConfbridgeLeave",
-                "call,all",
-                [
-                    *conference.base(),
-                    ("BridgeNumChannels", str(len(conference.members))),
-                    ("BridgeVideoSourceMode", "none"),
-                    *e.snapshot(a1),
-                    ("Admin", "No"),
-                ],
-            )
+            self._confbridge_leave(conference, a1)
         self._agent_complete("agent")
         if a2 is not None and not a2.hung_up:
             e.hangup_request(a2, 16, soft=True)
             e.hangup(a2, cause)
-        if isinstance(self.leg, AgentLeg):
-            e.device_state(self.leg.member.interface, "NOT_INUSE")
-            self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
-        else:
-            self.leg.release()
+        self._agent_free()
         self._third_party_alone()
         if not self.customer.hung_up:
             # The customer and the third party talk on without the agent (or the customer waits for a third party
@@ -599,12 +510,8 @@ class ControlledCall:
         pair.stage = Stage.ENDED
 
         def rest() -> None:
+            e.hangup_local(near, far, cause)
             if far is not None:
-                e.hangup_request(far, cause)
-            e.hangup(near, cause)
-            if far is not None:
-                e.hangup_request(far, 16, soft=True)
-                e.hangup(far, cause)
                 e.device_state(far.device, "NOT_INUSE")
             e.device_state(near.device, "NOT_INUSE")
             # The agent's leg is no longer app_queue's (the Redirect took it out of the queue's bridge): it stays
@@ -657,11 +564,7 @@ class ControlledCall:
         self._agent_h(near, 16)
         e.hangup(near, 16)
         if near is self.a1:
-            if isinstance(self.leg, AgentLeg):
-                e.device_state(self.leg.member.interface, "NOT_INUSE")
-                self.leg.system.dispatch_after_wrapup(self.leg.member.interface)
-            else:
-                self.leg.release()
+            self._agent_free()
             self._third_party_alone()
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
@@ -684,6 +587,22 @@ class ControlledCall:
             self._agent_gone(code, requested=True)
 
 
+def _hang_up_local(e: Engine, near: Channel, far: Channel | None, cause: int) -> None:
+    """``near`` hangs up and takes its other half with it, if that is still up."""
+    e.hangup_local(near, far if far is not None and not far.hung_up else None, cause)
+
+
+def _dtmf_to(e: Engine, target: Channel, digit: str, duration_ms: int) -> None:
+    """The digit reaches ``target`` (DTMFBegin, DTMFEnd received)."""
+    e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
+    e.channel_event(
+        "DTMFEnd",
+        target,
+        [("Digit", digit), ("DurationMs", str(duration_ms)), ("Direction", "Received")],
+        "dtmf,all",
+    )
+
+
 def _controlled(engine: Engine, channel: Channel, conferences: dict[str, Conference]) -> ControlledCall | None:
     owner = engine.owners.get(channel)
     if isinstance(owner, ControlledCall):
@@ -703,7 +622,7 @@ def _controlled(engine: Engine, channel: Channel, conferences: dict[str, Confere
     return None
 
 
-async def redirect(session: _Session, msg: AmiMessage) -> None:
+async def redirect(session: ActionSession, msg: AmiMessage) -> None:
     e = session.pbx.core.engine
     name, extra = msg.get("Channel") or "", msg.get("ExtraChannel") or ""
     if not name:
@@ -737,7 +656,7 @@ async def redirect(session: _Session, msg: AmiMessage) -> None:
         call.redirect(moves)
 
 
-async def play_dtmf(session: _Session, msg: AmiMessage) -> None:
+async def play_dtmf(session: ActionSession, msg: AmiMessage) -> None:
     e = session.pbx.core.engine
     digit = (msg.get("Digit") or "")[:1]
     channel = e.find_channel(msg.get("Channel") or "")
@@ -755,14 +674,7 @@ async def play_dtmf(session: _Session, msg: AmiMessage) -> None:
             owner.dtmf(channel, digit, duration)
         else:
             far = owner.far_side if isinstance(owner, PairCall) and channel is owner.queue_side else None
-            target = far or channel
-            e.channel_event("DTMFBegin", target, [("Digit", digit), ("Direction", "Received")], "dtmf,all")
-            e.channel_event(
-                "DTMFEnd",
-                target,
-                [("Digit", digit), ("DurationMs", str(duration)), ("Direction", "Received")],
-                "dtmf,all",
-            )
+            _dtmf_to(e, far or channel, digit, duration)
 
 
 _BY_ENGINE: weakref.WeakKeyDictionary[Engine, dict[str, Conference]] = weakref.WeakKeyDictionary()

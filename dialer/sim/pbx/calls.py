@@ -251,12 +251,7 @@ class PairCall:
         e.hangup_request(near, 16, soft=True)
 
         def rest() -> None:
-            if far is not None:
-                e.hangup_request(far, cause)
-            e.hangup(near, cause)
-            if far is not None:
-                e.hangup_request(far, 16, soft=True)
-                e.hangup(far, cause)
+            e.hangup_local(near, far, cause)
             e.device_state(near.device, "NOT_INUSE")
             if far is not None:
                 e.device_state(far.device, "NOT_INUSE")

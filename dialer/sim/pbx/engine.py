@@ -292,6 +292,15 @@ class Engine:
             ],
         )
 
+    def hangup_local(self, near: Channel, far: Channel | None, cause: int) -> None:
+        """A Local channel's ;1 half (``near``) hangs up; Local hangs its ;2 half (``far``, if any) up with it."""
+        if far is not None:
+            self.hangup_request(far, cause)
+        self.hangup(near, cause)
+        if far is not None:
+            self.hangup_request(far, 16, soft=True)
+            self.hangup(far, cause)
+
     def hangup_local_pair(self, first: Channel, second: Channel, first_cause: int, second_cause: int) -> None:
         """``first`` ends its dialplan and hangs up; Local then takes ``second`` down with it."""
         if not first.hung_up:

@@ -32,7 +32,7 @@ from dialer.sim.pbx.calls import Stage
 from dialer.sim.pbx.channels import ChannelState
 from dialer.sim.pbx.config import WorldKind
 from dialer.sim.pbx.trunk import TrunkCall
-from dialer.sim.pbx.world import NEVER, Fate
+from dialer.sim.pbx.world import Fate
 
 IAX2_TRUNK = re.compile(r"^IAX2/(?P<endpoint>[A-Za-z0-9_.-]+)/(?P<exten>[^@/]+)$")
 _CARRIER_RELEASE = re.compile(r"^55590(?P<cause>\d\d)$")  # asterisk/lab/carrier: released with cause CC
@@ -78,16 +78,7 @@ class Iax2TrunkCall(TrunkCall):
         req = self.request
         if e.config.world is WorldKind.RECORDED:
             self._lab_carrier_plan()
-        o = e.new_channel(
-            f"IAX2/{self.endpoint}-{int(e.next_local_suffix(), 16) % 32767 + 1}",
-            context="default",
-            exten="s",
-            state=ChannelState.DOWN,
-            owner=self,
-            uniqueid=req.channel_id or None,
-        )
-        self.queue_side, self.far_side = o, None
-        self.record.uniqueid = o.uniqueid
+        o = self._trunk_channel(f"IAX2/{self.endpoint}-{int(e.next_local_suffix(), 16) % 32767 + 1}")
         o.context = ""
         e.step(o, "AppDial2", "(Outgoing Line)")
         e.take_call_identity(o, reversed(req.variables), req.caller_num, req.caller_name)
@@ -154,18 +145,13 @@ class Iax2TrunkCall(TrunkCall):
     def _answer(self) -> None:
         e = self.engine
         o = self.o
-        self.stage = Stage.ANSWERED
-        self.record.answered_at = e.now()
-        self.record.reason = 4
-        self._respond(True, 4, 0)
+        self._answered()
         e.set_state(o, ChannelState.UP)
         self._dial_end("ANSWER")
         e.device_state(o.device, "INUSE")
         self._respond(True, 4, 1)
         self._respond(True, 4, 2)
-        if self.plan.stay_seconds != NEVER:
-            self.later(self.plan.stay_seconds, self.far_hangs_up)
-        self._run_dialplan()
+        self._callee_stays()
 
     def far_hangs_up(self, cause: int = 16) -> None:
         self.far_released = True

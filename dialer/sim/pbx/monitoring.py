@@ -17,10 +17,8 @@ from __future__ import annotations
 import wave
 import weakref
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from dialer.ami.protocol import AmiMessage
 from dialer.contract import (
@@ -35,6 +33,7 @@ from dialer.contract import (
     SUPERVISE_CONTEXT,
 )
 from dialer.logging import get_logger
+from dialer.sim.pbx.actions import ActionSession
 from dialer.sim.pbx.calls import OriginateRequest, Reply
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.engine import Engine
@@ -330,41 +329,21 @@ class SpyCall:
 # ---------------------------------------------------------------------------------------------- AMI actions
 
 
-class _Pbx(Protocol):
-    @property
-    def core(self) -> _Core: ...
-
-
-class _Core(Protocol):
-    @property
-    def engine(self) -> Engine: ...
-
-
-class AmiSession(Protocol):
-    """What the action handlers need of ``session.AmiSession`` (which registers them)."""
-
-    @property
-    def pbx(self) -> _Pbx: ...
-
-    def respond(self, msg: AmiMessage, response: str, headers: Headers) -> None: ...
-
-    def error(self, msg: AmiMessage, message: str) -> None: ...
-
-    def events_after_response(self) -> AbstractContextManager[None]: ...
-
-
-def _channel(session: AmiSession, msg: AmiMessage) -> Channel | None:
+def _channel(session: ActionSession, msg: AmiMessage) -> Channel | None:
+    """The channel the action names; None (the error answered) when it names none or one that does not exist."""
     name = msg.get("Channel") or ""
-    return session.pbx.core.engine.find_channel(name) if name else None
-
-
-async def mix_monitor(session: AmiSession, msg: AmiMessage) -> None:
-    if not msg.get("Channel"):
+    if not name:
         session.error(msg, "No channel specified")
-        return
-    channel = _channel(session, msg)
+        return None
+    channel = session.pbx.core.engine.find_channel(name)
     if channel is None:
         session.error(msg, "No such channel")
+    return channel
+
+
+async def mix_monitor(session: ActionSession, msg: AmiMessage) -> None:
+    channel = _channel(session, msg)
+    if channel is None:
         return
     file = msg.get("File") or channel.name.replace("/", "-")
     with session.events_after_response():
@@ -372,13 +351,9 @@ async def mix_monitor(session: AmiSession, msg: AmiMessage) -> None:
         monitors_of(session.pbx.core.engine).start(channel, file, msg.get("Options") or "")
 
 
-async def stop_mix_monitor(session: AmiSession, msg: AmiMessage) -> None:
-    if not msg.get("Channel"):
-        session.error(msg, "No channel specified")
-        return
+async def stop_mix_monitor(session: ActionSession, msg: AmiMessage) -> None:
     channel = _channel(session, msg)
     if channel is None:
-        session.error(msg, "No such channel")
         return
     monitors = monitors_of(session.pbx.core.engine)
     if channel.uniqueid not in monitors.active:
@@ -389,7 +364,7 @@ async def stop_mix_monitor(session: AmiSession, msg: AmiMessage) -> None:
         monitors.stop(channel)
 
 
-async def mix_monitor_mute(session: AmiSession, msg: AmiMessage) -> None:
+async def mix_monitor_mute(session: ActionSession, msg: AmiMessage) -> None:
     if not msg.get("Channel"):
         session.error(msg, "No channel specified")
         return
@@ -399,7 +374,6 @@ async def mix_monitor_mute(session: AmiSession, msg: AmiMessage) -> None:
         return
     channel = _channel(session, msg)
     if channel is None:
-        session.error(msg, "No such channel")
         return
     state = (msg.get("State") or "").strip().lower() in ("1", "on", "yes", "true", "y", "t")
     monitors = monitors_of(session.pbx.core.engine)
@@ -411,7 +385,7 @@ async def mix_monitor_mute(session: AmiSession, msg: AmiMessage) -> None:
         monitors.mute(channel, direction, state)
 
 
-HANDLERS: dict[str, Callable[[AmiSession, AmiMessage], Awaitable[None]]] = {
+HANDLERS: dict[str, Callable[[ActionSession, AmiMessage], Awaitable[None]]] = {
     "mixmonitor": mix_monitor,
     "stopmixmonitor": stop_mix_monitor,
     "mixmonitormute": mix_monitor_mute,

@@ -221,9 +221,7 @@ class OutboundCall(PairCall):
             e.device_state(c.device, "NOT_INUSE")
             self._fail(0, Outcome.INVALID_NUMBER)
             e.hangup(o, 28)
-        self._respond(False, reason, 2)
-        e.device_state(o.device, "NOT_INUSE")
-        self.on_ended()
+        self._failed_end(reason)
 
     def _no_answer(self) -> None:
         e = self.engine
@@ -236,17 +234,12 @@ class OutboundCall(PairCall):
         e.device_state(c.device, "NOT_INUSE")
         e.hangup(o, 19)
         self._fail(3, Outcome.NO_ANSWER)
-        self._respond(False, 3, 2)
-        e.device_state(o.device, "NOT_INUSE")
-        self.on_ended()
+        self._failed_end(3)
 
     def _answer(self) -> None:
         e = self.engine
         o, c = self.o, self.c
-        self.stage = Stage.ANSWERED
-        self.record.answered_at = e.now()
-        self.record.reason = 4
-        self._respond(True, 4, 0)
+        self._answered()
         e.step(c, "Answer", "", priority=4)
         e.set_state(c, ChannelState.UP)
         self._respond(True, 4, 1)
@@ -255,6 +248,23 @@ class OutboundCall(PairCall):
         self._dial_end("ANSWER")
         self._respond(True, 4, 2)
         e.device_state(o.device, "INUSE")
+        self._callee_stays()
+
+    def _failed_end(self, reason: int) -> None:
+        """The last of a failed call: the Originate's final failure response, the caller's device free again."""
+        self._respond(False, reason, 2)
+        self.engine.device_state(self.o.device, "NOT_INUSE")
+        self.on_ended()
+
+    def _answered(self) -> None:
+        """The callee answered: the call enters its answered stage and the first success response goes out."""
+        self.stage = Stage.ANSWERED
+        self.record.answered_at = self.engine.now()
+        self.record.reason = 4
+        self._respond(True, 4, 0)
+
+    def _callee_stays(self) -> None:
+        """After the answer: the callee hangs up once its planned stay is over, and the dialplan runs."""
         if self.plan.stay_seconds != NEVER:
             self.later(self.plan.stay_seconds, self.far_hangs_up)
         self._run_dialplan()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dialer.calls.outcome import Outcome
-from dialer.sim.pbx.calls import Stage
-from dialer.sim.pbx.channels import ChannelState
+from dialer.sim.pbx.channels import Channel, ChannelState
 from dialer.sim.pbx.outbound import OutboundCall
-from dialer.sim.pbx.world import NEVER, Fate
+from dialer.sim.pbx.world import Fate
 
 
 class TrunkCall(OutboundCall):
@@ -21,16 +20,7 @@ class TrunkCall(OutboundCall):
         e = self.engine
         req = self.request
         endpoint = self.endpoint
-        o = e.new_channel(
-            f"PJSIP/{endpoint}-{e.next_local_suffix()}",
-            context="default",
-            exten="s",
-            state=ChannelState.DOWN,
-            owner=self,
-            uniqueid=req.channel_id or None,
-        )
-        self.queue_side, self.far_side = o, None
-        self.record.uniqueid = o.uniqueid
+        o = self._trunk_channel(f"PJSIP/{endpoint}-{e.next_local_suffix()}")
         e.take_call_identity(o, reversed(req.variables), req.caller_num, req.caller_name)
         e.emit("DialBegin", "call,all", [*e.snapshot(o, "Dest"), ("DialString", f"{self.number}@{endpoint}")])
         self._schedule_fate(ringing_after=0.05)
@@ -38,6 +28,20 @@ class TrunkCall(OutboundCall):
     @property
     def endpoint(self) -> str:
         return self.request.dial_string.rpartition("@")[2]
+
+    def _trunk_channel(self, name: str) -> Channel:
+        """The one channel towards the carrier (the Originate's ChannelId as its Uniqueid): both sides of the call."""
+        o = self.engine.new_channel(
+            name,
+            context="default",
+            exten="s",
+            state=ChannelState.DOWN,
+            owner=self,
+            uniqueid=self.request.channel_id or None,
+        )
+        self.queue_side, self.far_side = o, None
+        self.record.uniqueid = o.uniqueid
+        return o
 
     def _ringing(self) -> None:
         e = self.engine
@@ -59,9 +63,7 @@ class TrunkCall(OutboundCall):
         e.hangup_request(o, cause)
         e.hangup(o, cause)
         self._fail(0, outcome)
-        self._respond(False, 0, 2)
-        e.device_state(o.device, "NOT_INUSE")
-        self.on_ended()
+        self._failed_end(0)
 
     def _no_answer(self) -> None:
         e = self.engine
@@ -70,25 +72,18 @@ class TrunkCall(OutboundCall):
         self._respond(False, 3, 0)
         e.hangup(o, 19)
         self._fail(3, Outcome.NO_ANSWER)
-        self._respond(False, 3, 2)
-        e.device_state(o.device, "NOT_INUSE")
-        self.on_ended()
+        self._failed_end(3)
 
     def _answer(self) -> None:
         e = self.engine
         o = self.o
-        self.stage = Stage.ANSWERED
-        self.record.answered_at = e.now()
-        self.record.reason = 4
-        self._respond(True, 4, 0)
+        self._answered()
         e.set_state(o, ChannelState.UP)
         self._respond(True, 4, 1)
         self._dial_end("ANSWER")
         self._respond(True, 4, 2)
         e.device_state(o.device, "INUSE")
-        if self.plan.stay_seconds != NEVER:
-            self.later(self.plan.stay_seconds, self.far_hangs_up)
-        self._run_dialplan()
+        self._callee_stays()
 
     def _dialer_cancels(self, cause: int | None) -> None:
         e = self.engine
@@ -99,6 +94,4 @@ class TrunkCall(OutboundCall):
         self._dial_end("NOANSWER")
         self._fail(0, Outcome.CANCELLED)
         e.hangup(o, code)
-        self._respond(False, 0, 2)
-        e.device_state(o.device, "NOT_INUSE")
-        self.on_ended()
+        self._failed_end(0)
