@@ -34,6 +34,7 @@ from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerState, WhyNotDialing
 from dialer.runner.why_not import state_reason
+from dialer.store.attempts import AttemptStart
 from dialer.store.leads import count_claimable_leads
 from dialer.store.lifecycle import claim_and_start_attempts
 
@@ -71,6 +72,9 @@ class AgentlessPacingLoop(PacingLoop):
         super().__init__(runner.ctx, runner.originator, tick_seconds=tick_seconds)
         self.runner = runner
         self.window = LaunchWindow(runner.config.agentless.calls_per_second)
+        # Launches decided but not yet written: they hold their place in the calls-per-second window from the
+        # decision to the write (see step).
+        self.reserved = 0
         self.last_agentless: AgentlessDecision | None = None
 
     async def remaining(self) -> int:
@@ -89,7 +93,7 @@ class AgentlessPacingLoop(PacingLoop):
             remaining=await self.remaining(),
             in_flight=len(ctx.in_flight),
             max_channels=options.max_channels,
-            cps_room=min(ctx.pool.room(now), self.window.room(now)),
+            cps_room=min(ctx.pool.room(now), max(0, self.window.room(now) - self.reserved)),
             mean_call_seconds=runner.mean_call_seconds(),
             target_finish=target_finish(ctx.config, wall),
             longest_call_seconds=runner.longest_call_seconds,
@@ -121,16 +125,26 @@ class AgentlessPacingLoop(PacingLoop):
         if decision.launch <= 0:
             ctx.why_not = WhyNotDialing("paced", M_("agentless pacing: {reason}", reason=decision.reason))
             return 0
-        wall = datetime.fromtimestamp(now, UTC)
-        batch, attempts = await claim_and_start_attempts(
-            ctx.db,
-            ctx.config,
-            campaign_id=ctx.campaign_id,
-            owner=ctx.owner,
-            limit=decision.launch,
-            now=wall,
-            start=lambda lead: self.originator.attempt_start(lead, wall),
-        )
+        # The calls per second hold where they are promised, at the PBX: a launch is stamped in the window when
+        # its Originate is written (on the runner's clock), not when it was decided. The claim between the two
+        # takes time (a loaded database); stamped at the decision, a slow claim's calls and the next step's
+        # quick ones went out in the same second. Until written, the decided launches hold their place.
+        self.reserved += decision.launch
+        try:
+            wall = datetime.fromtimestamp(now, UTC)
+            batch, attempts = await claim_and_start_attempts(
+                ctx.db,
+                ctx.config,
+                campaign_id=ctx.campaign_id,
+                owner=ctx.owner,
+                limit=decision.launch,
+                now=wall,
+                start=lambda lead: self.originator.attempt_start(lead, wall),
+            )
+        except BaseException:
+            self.reserved -= decision.launch
+            raise
+        self.reserved -= decision.launch - len(attempts)
         if not batch.leads:
             breakdown = dict(batch.set_aside)
             code = "window_closed" if breakdown.get("window_closed") else "no_leads"
@@ -140,9 +154,17 @@ class AgentlessPacingLoop(PacingLoop):
         loop = asyncio.get_running_loop()
         counted: list[asyncio.Future[bool]] = [loop.create_future() for _ in attempts]
         for (attempt_id, start), in_flight in zip(attempts, counted, strict=True):
-            self.window.record(now)
-            self.originator.send(self.originator.originate(attempt_id, start, False, counted=in_flight), in_flight)
+            self.originator.send(self.launch(attempt_id, start, in_flight), in_flight)
         return sum(await asyncio.gather(*counted))
+
+    async def launch(self, attempt_id: int, start: AttemptStart, counted: asyncio.Future[bool]) -> bool:
+        """One decided launch, in its own task: stamped in the window at the clock's time now, when the Originate
+        is written (``Originator.originate`` writes it before its first wait, at this same time: the trunk gate
+        spends its token and the call's ``sent_at`` at it too). One that ends up not written (no trunk room, the
+        server gone) keeps its stamp: the window errs on the slow side."""
+        self.reserved = max(0, self.reserved - 1)
+        self.window.record(self.ctx.clock.now())
+        return await self.originator.originate(attempt_id, start, False, counted=counted)
 
 
 class IvrContextBus(EventBus):
@@ -202,8 +224,8 @@ class AgentlessRunner(CampaignRunner):
         self.flow = campaign_flow(config)
         self.set_fastagi(self.fastagi)
         assert isinstance(self.pacing, AgentlessPacingLoop)
-        if self.pacing.window.calls_per_second != config.agentless.calls_per_second:
-            self.pacing.window = LaunchWindow(config.agentless.calls_per_second)
+        # a new rate, the same launches: those of the last second still count against it
+        self.pacing.window.calls_per_second = config.agentless.calls_per_second
 
     def mean_call_seconds(self) -> float:
         if len(self.durations) < MEASURED_AFTER:
