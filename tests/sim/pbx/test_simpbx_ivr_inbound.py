@@ -9,15 +9,14 @@ UserEvents and the same end of the call (the h extension's /ivr-end, DialerCallE
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from simpbx_ivr_trace import as_dict, recorded, whole_call
 
 from dialer.ami.fastagi import FastAgiServer
-from dialer.ami.protocol import AmiMessage
 from dialer.ami.recorder import IVR_INBOUND_ACCOUNT, IVR_INBOUND_PATHS, IVR_INBOUND_UNKNOWN_ACCOUNT, SCENARIOS
 from dialer.clock import ManualClock
 from dialer.ivr.actions import TableActions
@@ -35,6 +34,7 @@ TRACES = REPO / "tests" / "fixtures" / "ami-traces" / "lab"
 FLOW = REPO / "campaigns" / "ivr" / "inbound.toml"
 CALLER = "fixture-ivr-in-1"  # the ChannelId of the recorded Originates: the caller's ;1 half
 IVR_LEG = f"{CALLER};2"  # the ;2 half, which runs dialer-inbound,ivr
+INBOUND_CONTEXT = "dialer-inbound"  # the inbound route reaches dialer-inbound,ivr
 SIM_AGENT = "Local/agent1@sim-agents"  # the simulated PBX's one member of inbound-sales
 
 
@@ -60,80 +60,6 @@ PATHS = {
         for name, (account, menu, _patience, paused, _what) in IVR_INBOUND_PATHS.items()
     },
 }
-
-
-QUEUE_DURATIONS = frozenset(
-    f"{name}{unit}" for name in ("QUEUEWAIT", "DIALEDTIME", "ANSWEREDTIME") for unit in ("", "_MS")
-)
-USER_EVENT_FIELDS = ("Attempt", "Call", "Queue", "Stage", "Agent", "QueueStatus", "Cause")
-
-
-def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
-    """The IVR channel's (``uniqueid``) dialplan steps (where: context, extension, priority) from dialer-inbound,ivr
-    on (the lab's caller and the simulated one reach it by different routes), its state changes, AGI commands (and
-    the PLAYBACKSTATUS a STREAM FILE sets), its queue events, the variables the queue sets (MEMBER*, QUEUESTATUS,
-    ABANDONED, its durations), UserEvents (with their fields) and Hangup, in order."""
-    out: list[str] = []
-    for m in messages:
-        if m.get("Uniqueid") != uniqueid:
-            continue
-        event = m.get("Event")
-        if event == "Newexten" and m.get("Application") != "AppDial2":
-            if not out and m.get("Context") != "dialer-inbound":
-                continue
-            where = f"{m['Context']},{m['Exten']},{m['Priority']}"
-            out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})"))
-        elif event == "VarSet" and m.get("Variable") in QUEUE_DURATIONS:
-            # Queue() clears them on entry and sets them as it returns (their figures are the run's own)
-            out.append(f"VarSet {m['Variable']}={'{n}' if m.get('Value') else ''}")
-        elif event == "VarSet" and (
-            m.get("Variable") in ("PLAYBACKSTATUS", "QUEUESTATUS", "ABANDONED") or m["Variable"].startswith("MEMBER")
-        ):
-            # STREAM FILE sets PLAYBACKSTATUS (res_agi); the queue the member's figures (setinterfacevar)
-            # (the name and kind of member are the setup's: the lab added a dynamic member with no name)
-            value = "" if m["Variable"] in ("MEMBERNAME", "MEMBERDYNAMIC") else f"={m['Value']}"
-            out.append(normalise(f"VarSet {m['Variable']}{value}"))
-        elif event in ("QueueCallerJoin", "QueueCallerAbandon", "QueueCallerLeave", "AgentConnect"):
-            out.append(event)
-        elif event == "Newstate":
-            out.append(f"Newstate {m['ChannelStateDesc']}")
-        elif not out:
-            continue
-        elif event == "AGIExecStart":
-            out.append(normalise(f"AGI: {m['Command']}"))
-        elif event == "UserEvent":
-            fields = ",".join(f"{k}={m.get(k, '-')}" for k in USER_EVENT_FIELDS)
-            out.append(normalise(f"UserEvent {m['UserEvent']} {fields}"))
-        elif event == "Hangup":
-            out.append(f"Hangup {m['Cause']}")
-    return out
-
-
-def normalise(text: str) -> str:
-    """What differs between runs: the FastAGI address, the seconds spent in the flow, the agent's name."""
-    text = re.sub(r"agi://[0-9.]+:[0-9]+/", "agi://{fastagi}/", text)
-    text = re.sub(r"Local/agent\w+@(lab|sim)-agents", "{agent}", text)
-    return re.sub(r"seconds=[0-9]+", "seconds={n}", text)
-
-
-def recorded(path: InboundPath = PATHS["ivr-inbound"]) -> list[dict[str, str]]:
-    """The recorded messages (the first of a repeated header: a UserEvent's own Context comes after the channel's)."""
-    found = []
-    for block in re.split(r"\r?\n\r?\n", path.trace.read_text(encoding="utf-8")):
-        fields: dict[str, str] = {}
-        for line in block.splitlines():
-            key, sep, value = line.partition(": ")
-            if sep and not line.startswith("#"):
-                fields.setdefault(key, value)
-        found.append(fields)
-    return found
-
-
-def as_dict(message: AmiMessage) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for key, value in message.headers:
-        fields.setdefault(key, value)
-    return fields
 
 
 async def inbound_call(
@@ -205,10 +131,10 @@ def ivr_channel(messages: list[dict[str, str]]) -> str:
 async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded_asterisk(name: str) -> None:
     path = PATHS[name]
     events, results = await inbound_call(path)
-    lab = recorded(path)
-    simulated = whole_call(events, ivr_channel(events))
+    lab = recorded(path.trace)
+    simulated = whole_call(events, ivr_channel(events), start_context=INBOUND_CONTEXT)
     assert ivr_channel(events) == ivr_channel(lab) == IVR_LEG
-    assert simulated == whole_call(lab, IVR_LEG)
+    assert simulated == whole_call(lab, IVR_LEG, start_context=INBOUND_CONTEXT)
     assert simulated[:2] == [
         "dialer-inbound,ivr,1 Set(DIALER_IVR_FLOW=inbound)",
         "dialer-inbound,ivr,2 Goto(dialer-ivr,s,1)",
