@@ -72,9 +72,6 @@ class AgentlessPacingLoop(PacingLoop):
         super().__init__(runner.ctx, runner.originator, tick_seconds=tick_seconds)
         self.runner = runner
         self.window = LaunchWindow(runner.config.agentless.calls_per_second)
-        # Launches decided but not yet written: they hold their place in the calls-per-second window from the
-        # decision to the write (see step).
-        self.reserved = 0
         self.last_agentless: AgentlessDecision | None = None
 
     async def remaining(self) -> int:
@@ -93,7 +90,7 @@ class AgentlessPacingLoop(PacingLoop):
             remaining=await self.remaining(),
             in_flight=len(ctx.in_flight),
             max_channels=options.max_channels,
-            cps_room=min(ctx.pool.room(now), max(0, self.window.room(now) - self.reserved)),
+            cps_room=min(ctx.pool.room(now), self.window.room(now)),
             mean_call_seconds=runner.mean_call_seconds(),
             target_finish=target_finish(ctx.config, wall),
             longest_call_seconds=runner.longest_call_seconds,
@@ -126,25 +123,20 @@ class AgentlessPacingLoop(PacingLoop):
             ctx.why_not = WhyNotDialing("paced", M_("agentless pacing: {reason}", reason=decision.reason))
             return 0
         # The calls per second hold where they are promised, at the PBX: a launch is stamped in the window when
-        # its Originate is written (on the runner's clock), not when it was decided. The claim between the two
-        # takes time (a loaded database); stamped at the decision, a slow claim's calls and the next step's
-        # quick ones went out in the same second. Until written, the decided launches hold their place.
-        self.reserved += decision.launch
-        try:
-            wall = datetime.fromtimestamp(now, UTC)
-            batch, attempts = await claim_and_start_attempts(
-                ctx.db,
-                ctx.config,
-                campaign_id=ctx.campaign_id,
-                owner=ctx.owner,
-                limit=decision.launch,
-                now=wall,
-                start=lambda lead: self.originator.attempt_start(lead, wall),
-            )
-        except BaseException:
-            self.reserved -= decision.launch
-            raise
-        self.reserved -= decision.launch - len(attempts)
+        # its Originate is written (on the runner's clock: launch), not when it was decided. The claim between the
+        # two takes time (a loaded database); stamped at the decision, a slow claim's calls and the next step's
+        # quick ones went out in the same second. (The next decision comes after every launch of this step is
+        # stamped: the step returns once each one is counted, which is after its stamp.)
+        wall = datetime.fromtimestamp(now, UTC)
+        batch, attempts = await claim_and_start_attempts(
+            ctx.db,
+            ctx.config,
+            campaign_id=ctx.campaign_id,
+            owner=ctx.owner,
+            limit=decision.launch,
+            now=wall,
+            start=lambda lead: self.originator.attempt_start(lead, wall),
+        )
         if not batch.leads:
             breakdown = dict(batch.set_aside)
             code = "window_closed" if breakdown.get("window_closed") else "no_leads"
@@ -162,7 +154,6 @@ class AgentlessPacingLoop(PacingLoop):
         is written (``Originator.originate`` writes it before its first wait, at this same time: the trunk gate
         spends its token and the call's ``sent_at`` at it too). One that ends up not written (no trunk room, the
         server gone) keeps its stamp: the window errs on the slow side."""
-        self.reserved = max(0, self.reserved - 1)
         self.window.record(self.ctx.clock.now())
         return await self.originator.originate(attempt_id, start, False, counted=counted)
 
