@@ -144,6 +144,70 @@ INBOUND_QUEUE = "inbound-sales"
 # ivr-inbound: the account [lab-inbound-ivr-caller] keys (found in the recording's table) and the agent who takes it
 IVR_INBOUND_ACCOUNT = "1234"
 IVR_INBOUND_AGENT = "Local/agentfx6@lab-agents"
+IVR_INBOUND_UNKNOWN_ACCOUNT = "9999"  # ivr-inbound-not-found: an account the table does not have
+IVR_INBOUND_TABLE = {IVR_INBOUND_ACCOUNT: {"account": IVR_INBOUND_ACCOUNT, "name": "Ann Lee", "balance": "120.00"}}
+# The other inbound IVR paths: (what the caller keys at the welcome, at the menu, how long it then holds on, the
+# inbound-sales member paused: nobody takes a queued caller)
+IVR_INBOUND_PATHS = {
+    "ivr-inbound-not-found": (
+        f"{IVR_INBOUND_UNKNOWN_ACCOUNT}#",
+        "",
+        20,
+        False,
+        "keys account 9999# (not in the table): the flow says so and hands the caller to inbound-sales, where an "
+        "auto-answering member takes the call",
+    ),
+    "ivr-inbound-balance": (
+        f"{IVR_INBOUND_ACCOUNT}#",
+        "1",
+        20,
+        False,
+        "keys account 1234# (found), then 1 at the menu: the balance prompt, and the flow hangs up (self-service)",
+    ),
+    "ivr-inbound-queue-timeout": (
+        f"{IVR_INBOUND_ACCOUNT}#",
+        "0",
+        180,
+        True,
+        "keys account 1234#, then 0, and waits in inbound-sales (its one member paused) past the flow's "
+        "max_wait_seconds (120): Queue() times out, DialerAbandon, the flow resumes with its closed message and hangs "
+        "up",
+    ),
+}
+
+
+def _inbound_ivr_path(name: str) -> Scenario:
+    """One inbound IVR call by [lab-inbound-ivr-keys] (asterisk/lab/extensions.conf) as IVR_INBOUND_PATHS says."""
+    keys, menu_keys, patience, paused, what = IVR_INBOUND_PATHS[name]
+    return Scenario(
+        name,
+        "an inbound caller (Local/s@lab-inbound-ivr, [lab-inbound-ivr-keys]) enters dialer-inbound,ivr and " + what,
+        _session(
+            _h(
+                ("Action", "Originate"),
+                ("Channel", "Local/s@lab-inbound-ivr"),
+                ("Context", "lab-inbound-ivr-keys"),
+                ("Exten", "s"),
+                ("Priority", "1"),
+                ("CallerID", '"Customer" <5550199>'),
+                ("Async", "true"),
+                ("Variable", "_DIALER_FASTAGI={fastagi}"),
+                ("Variable", f"LAB_KEYS={keys}"),
+                ("Variable", f"LAB_MENU_KEYS={menu_keys}"),
+                ("Variable", f"LAB_PATIENCE={patience}"),
+                ("ChannelId", "fixture-ivr-in-1"),
+                ("ActionID", "ivr-in-1"),
+            ),
+            members=((INBOUND_QUEUE, IVR_INBOUND_AGENT),),
+            paused=paused,
+            quiet=3.0,
+            limit=240.0,
+        ),
+        ivr_flow="inbound",
+        ivr_accounts=IVR_INBOUND_TABLE,
+    )
+
+
 # The recording's own agents (asterisk/lab [lab-agents] auto-answers "_age[n]t."), added for the session only.
 AGENTS = tuple(f"Local/agentfx{n}@lab-agents" for n in (1, 2, 3))
 
@@ -161,12 +225,14 @@ def _session(
     limit: float = 120.0,
     agents: bool = True,
     members: tuple[tuple[str, str], ...] = (),
+    paused: bool = False,
 ) -> tuple[Step, ...]:
-    """Login, Events on, the recording's agents in the queue (or ``members``: (queue, interface) pairs), ``body``,
-    until quiet, agents out, Logoff."""
+    """Login, Events on, the recording's agents in the queue (or ``members``: (queue, interface) pairs, added
+    ``paused`` if asked: in the queue, taking no call), ``body``, until quiet, agents out, Logoff."""
     if members:
+        pause = (("Paused", "true"),) if paused else ()
         add = tuple(
-            _queue("QueueAdd", f"cc-add-{n}", ("Queue", queue), ("Interface", member))
+            _queue("QueueAdd", f"cc-add-{n}", ("Queue", queue), ("Interface", member), *pause)
             for n, (queue, member) in enumerate(members, start=1)
         )
         remove = tuple(
@@ -616,10 +682,9 @@ SCENARIOS: dict[str, Scenario] = {
                 limit=90.0,
             ),
             ivr_flow="inbound",
-            ivr_accounts={
-                IVR_INBOUND_ACCOUNT: {"account": IVR_INBOUND_ACCOUNT, "name": "Ann Lee", "balance": "120.00"}
-            },
+            ivr_accounts=IVR_INBOUND_TABLE,
         ),
+        *(_inbound_ivr_path(name) for name in IVR_INBOUND_PATHS),
     )
 }
 

@@ -33,6 +33,7 @@ from dialer.runner.bus import EventBus, Notification
 from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import WhyNotDialing
+from dialer.store.attempts import AttemptStart
 from dialer.store.leads import count_claimable_leads
 
 log = get_logger(__name__)
@@ -114,6 +115,11 @@ class AgentlessPacingLoop(PacingLoop):
         if decision.launch <= 0:
             ctx.why_not = WhyNotDialing("paced", M_("agentless pacing: {reason}", reason=decision.reason))
             return 0
+        # The calls per second hold where they are promised, at the PBX: a launch is stamped in the window when
+        # its Originate is written (on the runner's clock: launch), not when it was decided. The claim between the
+        # two takes time (a loaded database); stamped at the decision, a slow claim's calls and the next step's
+        # quick ones went out in the same second. (The next decision comes after every launch of this step is
+        # stamped: the step returns once each one is counted, which is after its stamp.)
         wall = datetime.fromtimestamp(now, UTC)
         batch, attempts = await self.originator.claim(decision.launch, wall)
         if not batch.leads:
@@ -123,9 +129,16 @@ class AgentlessPacingLoop(PacingLoop):
         loop = asyncio.get_running_loop()
         counted: list[asyncio.Future[bool]] = [loop.create_future() for _ in attempts]
         for (attempt_id, start), in_flight in zip(attempts, counted, strict=True):
-            self.window.record(now)
-            self.originator.send(self.originator.originate(attempt_id, start, False, counted=in_flight), in_flight)
+            self.originator.send(self.launch(attempt_id, start, in_flight), in_flight)
         return sum(await asyncio.gather(*counted))
+
+    async def launch(self, attempt_id: int, start: AttemptStart, counted: asyncio.Future[bool]) -> bool:
+        """One decided launch, in its own task: stamped in the window at the clock's time now, when the Originate
+        is written (``Originator.originate`` writes it before its first wait, at this same time: the trunk gate
+        spends its token and the call's ``sent_at`` at it too). One that ends up not written (no trunk room, the
+        server gone) keeps its stamp: the window errs on the slow side."""
+        self.window.record(self.ctx.clock.now())
+        return await self.originator.originate(attempt_id, start, False, counted=counted)
 
 
 class IvrContextBus(EventBus):
@@ -185,8 +198,8 @@ class AgentlessRunner(CampaignRunner):
         self.flow = campaign_flow(config)
         self.set_fastagi(self.fastagi)
         assert isinstance(self.pacing, AgentlessPacingLoop)
-        if self.pacing.window.calls_per_second != config.agentless.calls_per_second:
-            self.pacing.window = LaunchWindow(config.agentless.calls_per_second)
+        # a new rate, the same launches: those of the last second still count against it
+        self.pacing.window.calls_per_second = config.agentless.calls_per_second
 
     def mean_call_seconds(self) -> float:
         if len(self.durations) < MEASURED_AFTER:

@@ -6,6 +6,7 @@ answered one with a stored flow result; opt-outs land in the DNC list; "3" reach
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -14,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from harness.clock import START_EPOCH
-from harness.e2e import World, make_world
+from harness.e2e import CAMPAIGN, World, make_world
 from sqlalchemy import select
 
+import dialer.runner.agentless as agentless_runner
+from dialer.campaign.config import load_campaign
 from dialer.campaign.rules import TERMINAL_STATUSES
 from dialer.daemon.agentless import IvrRole
 from dialer.parsing import load_toml
@@ -130,8 +133,7 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
         # never above the channel cap, never faster than the calls per second
         ends = [(r.received_at, r.ended_at if r.ended_at is not None else r.received_at) for r in truth]
         assert peak_overlap(ends) <= CHANNELS
-        starts = sorted(r.received_at for r in truth)
-        assert all(b - a >= 1.0 - 1e-6 for a, b in zip(starts, starts[int(CPS) :], strict=False))
+        assert cps_kept([r.received_at for r in truth], CPS)
 
         # every attempt has an outcome, the simulator's; every answered one a stored flow result
         by_action = {a["action_id"]: a for a in attempts}
@@ -166,6 +168,62 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
             assert context["path"].endswith("menu>agent")
             assert "keys menu:3" in popped[attempt_id]["ivr_summary"]
         assert role.sessions >= len(answered)
+
+
+def cps_kept(starts: list[float], cps: float) -> bool:
+    """No more than ``cps`` Originates received by the PBX in any second (its own clock: the runner's)."""
+    starts = sorted(starts)
+    return all(b - a >= 1.0 - 1e-6 for a, b in zip(starts, starts[int(cps) :], strict=False))
+
+
+async def test_the_calls_per_second_hold_at_the_pbx_however_long_the_claims_take(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loaded database makes some claims slow and others quick; the clock runs on meanwhile. The launches of a
+    slow claim and of the quick one after it must not reach the PBX in the same second (the flake of the reminder
+    campaign: launches stamped in the window when decided, not when written, let 4 Originates in at 2 CPS)."""
+    async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=16, japan_leads=0, agents=2) as world:
+        claim = agentless_runner.claim_and_start_attempts
+        durations = itertools.cycle([1.0, 0.0, 0.5, 0.0, 0.25, 0.75])  # of the runner's clock, claim after claim
+
+        async def slow_claim(*args: Any, **kwargs: Any) -> Any:
+            claimed = await claim(*args, **kwargs)
+            await world.clock.advance(next(durations))
+            return claimed
+
+        monkeypatch.setattr(agentless_runner, "claim_and_start_attempts", slow_claim)
+        role = IvrRole(world.dialer, FastAgiSettings(port=0))
+        await role.start()
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                await run(world, 20, [], notes)
+        finally:
+            await role.stop()
+        starts = [r.received_at for r in world.pbx.truth.originates]
+        assert len(starts) >= 10
+        assert cps_kept(starts, CPS), sorted(s - min(starts) for s in starts)
+
+
+async def test_a_new_calls_per_second_rate_still_counts_the_last_seconds_launches(tmp_path: Path) -> None:
+    """The campaign file changes its rate mid-run (2 -> 3 CPS): the launches of the second before the change count
+    against the new rate (a fresh window let 3 more out in the second 2 had just gone out in)."""
+    async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=30, japan_leads=0, agents=2) as world:
+        role = IvrRole(world.dialer, FastAgiSettings(port=0))
+        await role.start()
+        runner = world.dialer.runner("e2e")
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                await run(world, 2.5, [], notes)  # launches at 0, 1 and 2 s; the change half a second later
+                before = len(world.pbx.truth.originates)
+                faster = agentless_campaign()
+                faster["agentless"] = {**faster["agentless"], "calls_per_second": 3}
+                runner.reconfigure(load_campaign({**CAMPAIGN, **faster}, "e2e"))
+                await run(world, 6, [], notes)
+        finally:
+            await role.stop()
+        starts = sorted(r.received_at for r in world.pbx.truth.originates)
+        assert len(starts) > before > 0
+        assert cps_kept(starts, 3), [s - starts[0] for s in starts]
 
 
 async def test_without_its_fastagi_port_the_daemon_runs_and_the_agentless_campaign_waits(tmp_path: Path) -> None:
@@ -233,8 +291,7 @@ async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp
         ends = [(r.received_at, r.ended_at if r.ended_at is not None else r.received_at) for r in truth]
         peak = peak_overlap(ends)
         assert peak <= 30
-        starts = sorted(r.received_at for r in truth)
-        assert all(b - a >= 1.0 - 1e-6 for a, b in zip(starts, starts[3:], strict=False))
+        assert cps_kept([r.received_at for r in truth], 3)
         results = await ivr_results(world.db, campaign_id=runner.campaign_id)
         assert {r.attempt_id for r in results} == {a["id"] for a in attempts if a["answered_at"] is not None}
         opted = {r.phone for r in results if r.opted_out}

@@ -172,14 +172,19 @@ class QueueSystem:
         self.engine.set_var(caller.channel, "QUEUESTATUS", "TIMEOUT")
 
     def abandon(self, caller: QueueCaller, *, hangup: bool = True) -> None:
-        """The waiting channel hung up (or timed out): ``QueueCallerAbandon`` then ``QueueCallerLeave``."""
+        """The waiting channel hung up (or timed out): ``QueueCallerAbandon`` then ``QueueCallerLeave``.
+
+        As app_queue.c does: Queue()'s ``stop:`` sets the durations (``QUEUEWAIT`` in whole seconds, ``DIALEDTIME``
+        since the channel was created, ``ANSWEREDTIME`` 0), ``record_abandoned`` sets ``ABANDONED`` and raises the
+        event -- a hang-up reaches ``stop:`` first, a timeout is recorded in the wait loop before it
+        (lab/inbound-call-waiting.txt, lab/ivr-inbound-queue-timeout.txt)."""
         finish = caller.leg.cancel_ringing(twice=hangup) if caller.leg is not None else None
         caller.leg = None
         e = self.engine
         queue = self.queues[caller.queue]
         hold = int(e.now() - caller.joined_at)
-        e.set_var(caller.channel, "QUEUEWAIT", str(hold))
-        e.set_var(caller.channel, "QUEUEWAIT_MS", str(int((e.now() - caller.joined_at) * 1000)))
+        if hangup:
+            self._unanswered_durations(caller, hold)
         e.set_var(caller.channel, "ABANDONED", "TRUE")
         e.channel_event(
             "QueueCallerAbandon",
@@ -192,10 +197,20 @@ class QueueSystem:
             ],
             "agent,all",
         )
+        if not hangup:
+            self._unanswered_durations(caller, hold)
         queue.abandoned += 1
         self.leave(caller, emit_leave=True)
         if finish is not None:
             finish()
+
+    def _unanswered_durations(self, caller: QueueCaller, hold: int) -> None:
+        """Queue()'s durations of a caller nobody answered (set_duration_var: the name in seconds, _MS in ms)."""
+        e = self.engine
+        dialed_ms = int((e.now() - caller.channel.created_at) * 1000)
+        for name, ms in (("QUEUEWAIT", hold * 1000), ("DIALEDTIME", dialed_ms), ("ANSWEREDTIME", 0)):
+            e.set_var(caller.channel, name, str(ms // 1000))
+            e.set_var(caller.channel, f"{name}_MS", str(ms))
 
     # -- matching callers and members
 

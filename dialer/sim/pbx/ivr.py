@@ -76,7 +76,9 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-AGI_VERSION = "22.5.2"
+# agi_version: what the recorded Asterisk 22 reports (tests/fixtures/agi/ivr-session.txt; its `asterisk -V`: built
+# from a git archive of the 22 branch, it has no release number)
+AGI_VERSION = "UNKNOWN__and_probably_unsupported"
 INBOUND_CONTEXT = "dialer-inbound"  # the shipped dialplan's inbound context (asterisk/extensions.conf)
 INBOUND_IVR_EXTEN = "ivr"  # dialer-inbound's IVR extension
 # [dialer-ivr]'s labels: s,n(flow) after the AMD steps (priorities 5-10), s,n(agi), s,n(done)

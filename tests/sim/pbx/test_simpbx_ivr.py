@@ -5,13 +5,13 @@ simulated callee presses 3 and reaches an agent, as the lab's 9983001 did."""
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from simpbx_ivr_trace import as_dict, normalise, recorded, whole_call
+
 from dialer.ami.fastagi import FastAgiServer
-from dialer.ami.protocol import AmiMessage
 from dialer.clock import ManualClock
 from dialer.ivr.actions import TableActions
 from dialer.ivr.agi import IvrAgiService, IvrCallInfo
@@ -27,13 +27,13 @@ from dialer.sim.pbx.probe import AmiProbe
 REPO = Path(__file__).resolve().parents[3]
 TRACE = REPO / "tests" / "fixtures" / "ami-traces" / "lab" / "ivr-reminder.txt"
 FLOW = REPO / "campaigns" / "ivr" / "reminder.toml"
+IVR = "dialer-ivr"  # an agentless Originate runs [dialer-ivr] from its first step
 
 
-def normalise(text: str) -> str:
-    """The parts that differ between runs: the FastAGI address, the seconds spent in the flow, the agent's name."""
-    text = re.sub(r"agi://[0-9.]+:[0-9]+/", "agi://{fastagi}/", text)
-    text = re.sub(r"Local/agent\w+@(lab|sim)-agents", "{agent}", text)
-    return re.sub(r"seconds=[0-9]+", "seconds={n}", text)
+def call_end(whole: list[str]) -> int:
+    """Where [dialer-hangup] reported the call (its DialerCallEnd) in a whole_call listing."""
+    (at,) = [i for i, line in enumerate(whole) if line.startswith("UserEvent DialerCallEnd ")]
+    return at
 
 
 def steps(messages: list[dict[str, str]], channel_suffix: str) -> list[str]:
@@ -52,48 +52,6 @@ def steps(messages: list[dict[str, str]], channel_suffix: str) -> list[str]:
         if event == "Newexten" and m.get("Application") == "Queue":
             break
     return out
-
-
-def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
-    """The ;1 channel's (``uniqueid``) dialplan steps (h extensions included), AGI commands (and the PLAYBACKSTATUS a
-    STREAM FILE sets), UserEvents and its Hangup, in order, to the end of the call: where the h extension's /ivr-end
-    and DialerCallEnd fall against the Hangup."""
-    out: list[str] = []
-    for m in messages:
-        if m.get("Uniqueid") != uniqueid:
-            continue
-        event = m.get("Event")
-        if event == "Newexten" and m.get("Application") != "AppDial2":
-            where = f"{m['Context']},{m['Exten']},{m['Priority']}"
-            out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})"))
-        elif event == "AGIExecStart":
-            out.append(normalise(f"AGI: {m['Command']}"))
-        elif event == "UserEvent":
-            out.append(f"UserEvent {m['UserEvent']}")
-        elif event == "VarSet" and m.get("Variable") == "PLAYBACKSTATUS":  # STREAM FILE sets it (res_agi)
-            out.append(f"VarSet PLAYBACKSTATUS={m['Value']}")
-        elif event == "Hangup":
-            out.append(f"Hangup {m['Cause']}")
-    return out
-
-
-def recorded() -> list[dict[str, str]]:
-    text = TRACE.read_text(encoding="utf-8")
-    found = []
-    for block in re.split(r"\r?\n\r?\n", text):
-        fields: dict[str, str] = {}
-        for line in block.splitlines():
-            if line.startswith("#"):
-                continue
-            key, sep, value = line.partition(": ")
-            if sep:
-                fields.setdefault(key, value)
-        found.append(fields)
-    return found
-
-
-def as_dict(message: AmiMessage) -> dict[str, str]:
-    return {k: v for k, v in message.headers}
 
 
 async def reminder_call(
@@ -163,13 +121,13 @@ async def reminder_call(
 async def test_a_reminder_call_in_the_simulated_ivr_speaks_like_the_recorded_asterisk() -> None:
     events, results = await reminder_call("ivr-2", "9983001", "3")
     simulated = steps(events, ";1")
-    lab = steps(recorded(), "00000001;1")
+    lab = steps(recorded(TRACE), "00000001;1")
     assert simulated == lab
     # ... and to the end: the h extension asks /ivr-end how the queued call ended (before the channel's Hangup, as
     # Asterisk runs it), then [dialer-hangup] reports (DialerCallEnd), then the Hangup
-    whole = whole_call(events, "fixture-ivr-2")
-    assert whole == whole_call(recorded(), "fixture-ivr-2")
-    assert whole.index("AGI: GET VARIABLE MEMBERINTERFACE") < whole.index("UserEvent DialerCallEnd") < len(whole) - 1
+    whole = whole_call(events, "fixture-ivr-2", start_context=IVR)
+    assert whole == whole_call(recorded(TRACE), "fixture-ivr-2", start_context=IVR)
+    assert whole.index("AGI: GET VARIABLE MEMBERINTERFACE") < call_end(whole) < len(whole) - 1
     assert whole[-1] == "Hangup 16"
 
     # the agent took the caller: the flow's result says so, through /ivr-end (MEMBERINTERFACE)
@@ -186,9 +144,10 @@ async def test_a_confirmed_reminder_hangs_up_after_its_agi_session_as_the_record
     """The flow's HANGUP: the channel is hung up softly, the session ends, then the h extension (no /ivr-end: the
     call was never queued) and DialerCallEnd with the causes Asterisk gives (0), then the Hangup."""
     events, results = await reminder_call("ivr-1", "9981001", "1")
-    whole = whole_call(events, "fixture-ivr-1")
-    assert whole == whole_call(recorded(), "fixture-ivr-1")
-    assert whole[-2:] == ["UserEvent DialerCallEnd", "Hangup 0"]
+    whole = whole_call(events, "fixture-ivr-1", start_context=IVR)
+    assert whole == whole_call(recorded(TRACE), "fixture-ivr-1", start_context=IVR)
+    assert call_end(whole) == len(whole) - 2
+    assert whole[-1] == "Hangup 0"
     (end,) = [e for e in events if e.get("UserEvent") == "DialerCallEnd"]
     assert (end["Stage"], end["Cause"]) == ("IVR", "0")
     assert [r.result for _, r in results] == ["confirmed"]
@@ -261,7 +220,8 @@ async def test_an_inbound_ivr_caller_enters_an_account_and_reaches_an_agent_with
     assert info.flow == "inbound"
     assert result.variables["account"] == "4321"
     # "4321" then, at the menu, "4" (not an option) until the retries run out: an agent, with the context
-    transfers = [e for e in events if e.get("UserEvent") == "DialerIvrTransfer"]
+    # (a UserEvent's own Context header comes after the channel's: the last one is the flow's)
+    transfers = [dict(m.headers) for m in probe.received if m.is_event and m.get("UserEvent") == "DialerIvrTransfer"]
     assert len(transfers) == 1
     assert transfers[0]["Queue"] == "inbound-sales"
     assert "var_account=4321" in transfers[0]["Context"]
@@ -270,10 +230,10 @@ async def test_an_inbound_ivr_caller_enters_an_account_and_reaches_an_agent_with
     # dialer-inbound,ivr goes to [dialer-ivr], which includes [dialer-hangup]: its h extension asks /ivr-end, then
     # reports the call (no attempt: an inbound caller), then the channel hangs up -- as for an outbound call
     caller = transfers[0]["Uniqueid"]
-    whole = whole_call(events, caller)
+    whole = whole_call(events, caller, start_context="dialer-inbound")
     (end,) = [e for e in events if e.get("UserEvent") == "DialerCallEnd"]
     assert end["Uniqueid"] == caller
     assert (end["Attempt"], end["Stage"], end["Agent"]) == ("", "CONNECTED", result.variables["agent"])
     assert "dialer-ivr,h,1 ExecIf(1?AGI(agi://{fastagi}/ivr-end))" in whole
-    assert whole.index("AGI: GET VARIABLE MEMBERINTERFACE") < whole.index("UserEvent DialerCallEnd")
+    assert whole.index("AGI: GET VARIABLE MEMBERINTERFACE") < call_end(whole)
     assert whole[-1].startswith("Hangup ")

@@ -1,19 +1,23 @@
-"""dialer-inbound,ivr on the simulated PBX against the recorded Asterisk 22 session (ami-traces/lab/ivr-inbound.txt):
-an inbound caller keys account 1234# (found in the table), then 0 at the menu, and a member of inbound-sales takes
-the call -- the same dialplan steps, the same AGI commands from the dialer's own FastAGI service, the same
+"""dialer-inbound,ivr on the simulated PBX against the recorded Asterisk 22 sessions (ami-traces/lab/ivr-inbound*.txt),
+one per path of the inbound flow: an inbound caller keys account 1234# (found), then 0 at the menu, and a member of
+inbound-sales takes the call (ivr-inbound); keys an account the table does not have and is handed to the queue
+(ivr-inbound-not-found); keys 1 for the balance and the flow hangs up (ivr-inbound-balance); waits in the queue,
+whose one member is paused, past the flow's bound (ivr-inbound-queue-timeout: DialerAbandon, the flow's closed
+message) -- the same dialplan steps, the same AGI commands from the dialer's own FastAGI service, the same
 UserEvents and the same end of the call (the h extension's /ivr-end, DialerCallEnd, the Hangup)."""
 
 from __future__ import annotations
 
 import asyncio
-import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from simpbx_ivr_trace import as_dict, recorded, whole_call
+
 from dialer.ami.fastagi import FastAgiServer
-from dialer.ami.protocol import AmiMessage
-from dialer.ami.recorder import IVR_INBOUND_ACCOUNT, SCENARIOS
+from dialer.ami.recorder import IVR_INBOUND_ACCOUNT, IVR_INBOUND_PATHS, IVR_INBOUND_UNKNOWN_ACCOUNT, SCENARIOS
 from dialer.clock import ManualClock
 from dialer.ivr.actions import TableActions
 from dialer.ivr.agi import IvrAgiService, IvrCallInfo
@@ -26,98 +30,64 @@ from dialer.sim.pbx.ivr import IvrCallers, configure_ivr_callers, route_inbound_
 from dialer.sim.pbx.probe import AmiProbe
 
 REPO = Path(__file__).resolve().parents[3]
-TRACE = REPO / "tests" / "fixtures" / "ami-traces" / "lab" / "ivr-inbound.txt"
+TRACES = REPO / "tests" / "fixtures" / "ami-traces" / "lab"
 FLOW = REPO / "campaigns" / "ivr" / "inbound.toml"
-SCENARIO = SCENARIOS["ivr-inbound"]
-CALLER = "fixture-ivr-in-1"  # the ChannelId of the recorded Originate: the caller's ;1 half
+CALLER = "fixture-ivr-in-1"  # the ChannelId of the recorded Originates: the caller's ;1 half
 IVR_LEG = f"{CALLER};2"  # the ;2 half, which runs dialer-inbound,ivr
+INBOUND_CONTEXT = "dialer-inbound"  # the inbound route reaches dialer-inbound,ivr
+SIM_AGENT = "Local/agent1@sim-agents"  # the simulated PBX's one member of inbound-sales
 
 
-def whole_call(messages: list[dict[str, str]], uniqueid: str) -> list[str]:
-    """The IVR channel's (``uniqueid``) dialplan steps (where: context, extension, priority) from dialer-inbound,ivr
-    on (the lab's caller and the simulated one reach it by different routes), its state changes, AGI commands (and
-    the PLAYBACKSTATUS a STREAM FILE sets), its queue events and the MEMBER* variables the queue sets, UserEvents
-    (with their fields) and Hangup, in order."""
-    out: list[str] = []
-    for m in messages:
-        if m.get("Uniqueid") != uniqueid:
-            continue
-        event = m.get("Event")
-        if event == "Newexten" and m.get("Application") != "AppDial2":
-            if not out and m.get("Context") != "dialer-inbound":
-                continue
-            where = f"{m['Context']},{m['Exten']},{m['Priority']}"
-            out.append(normalise(f"{where} {m['Application']}({m.get('AppData', '')})"))
-        elif event == "VarSet" and (m.get("Variable") == "PLAYBACKSTATUS" or m["Variable"].startswith("MEMBER")):
-            # STREAM FILE sets PLAYBACKSTATUS (res_agi); the queue the member's figures (setinterfacevar)
-            # (the name and kind of member are the setup's: the lab added a dynamic member with no name)
-            value = "" if m["Variable"] in ("MEMBERNAME", "MEMBERDYNAMIC") else f"={m['Value']}"
-            out.append(normalise(f"VarSet {m['Variable']}{value}"))
-        elif event in ("QueueCallerJoin", "QueueCallerLeave", "AgentConnect"):
-            out.append(event)
-        elif event == "Newstate":
-            out.append(f"Newstate {m['ChannelStateDesc']}")
-        elif not out:
-            continue
-        elif event == "AGIExecStart":
-            out.append(normalise(f"AGI: {m['Command']}"))
-        elif event == "UserEvent":
-            fields = ",".join(f"{k}={m.get(k, '-')}" for k in ("Attempt", "Call", "Queue", "Stage", "Agent", "Cause"))
-            out.append(normalise(f"UserEvent {m['UserEvent']} {fields}"))
-        elif event == "Hangup":
-            out.append(f"Hangup {m['Cause']}")
-    return out
+@dataclass(frozen=True)
+class InboundPath:
+    """One recorded inbound IVR call: what its caller keyed (the recorder's scenario) and whether the queue's one
+    member was paused (nobody takes the call)."""
+
+    name: str
+    account: str  # keyed at the welcome prompt (its # ends the entry)
+    menu: str  # keyed at the menu ("": the caller never hears it)
+    paused: bool
+
+    @property
+    def trace(self) -> Path:
+        return TRACES / f"{self.name}.txt"
 
 
-def normalise(text: str) -> str:
-    """What differs between runs: the FastAGI address, the seconds spent in the flow, the agent's name."""
-    text = re.sub(r"agi://[0-9.]+:[0-9]+/", "agi://{fastagi}/", text)
-    text = re.sub(r"Local/agent\w+@(lab|sim)-agents", "{agent}", text)
-    return re.sub(r"seconds=[0-9]+", "seconds={n}", text)
+PATHS = {
+    "ivr-inbound": InboundPath("ivr-inbound", IVR_INBOUND_ACCOUNT, "0", paused=False),
+    **{
+        name: InboundPath(name, account.rstrip("#"), menu, paused)
+        for name, (account, menu, _patience, paused, _what) in IVR_INBOUND_PATHS.items()
+    },
+}
 
 
-def recorded() -> list[dict[str, str]]:
-    """The recorded messages (the first of a repeated header: a UserEvent's own Context comes after the channel's)."""
-    found = []
-    for block in re.split(r"\r?\n\r?\n", TRACE.read_text(encoding="utf-8")):
-        fields: dict[str, str] = {}
-        for line in block.splitlines():
-            key, sep, value = line.partition(": ")
-            if sep and not line.startswith("#"):
-                fields.setdefault(key, value)
-        found.append(fields)
-    return found
-
-
-def as_dict(message: AmiMessage) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for key, value in message.headers:
-        fields.setdefault(key, value)
-    return fields
-
-
-async def inbound_call() -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, FlowResult]]]:
+async def inbound_call(
+    path: InboundPath = PATHS["ivr-inbound"],
+) -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, FlowResult]]]:
     """The recorded call on the simulated PBX: the accounts table of the recording, one auto-answering member of
-    inbound-sales who talks 10 s (the lab's LAB_AGENT_TALK), a caller who keys the account, then 0, and holds on."""
+    inbound-sales who talks 10 s (the lab's LAB_AGENT_TALK; paused if the recording's was), a caller who keys the
+    account, then the menu key, and holds on."""
     flow = load_flow(FLOW)
+    scenario = SCENARIOS[path.name]
     results: list[tuple[IvrCallInfo, FlowResult]] = []
 
     async def sink(info: IvrCallInfo, result: FlowResult) -> None:
         results.append((info, result))
 
     clock = ManualClock(1_795_449_600.0)
-    accounts = TableActions(SCENARIO.ivr_accounts)
+    accounts = TableActions(scenario.ivr_accounts)
     service = IvrAgiService({flow.name: flow}, accounts, sink, lambda: datetime.fromtimestamp(clock.now(), UTC))
     server = FastAgiServer("127.0.0.1", 0, service.routes)
     await server.start()
     config = build_config(agents=1, agents_queue="inbound-sales", inbound_queues=["inbound-sales"])
     pbx = SimulatedPbx(replace(config, agent_talk_seconds=10.0), clock=clock)
     await pbx.start()
-    account = CallerBehaviour(keys={IVR_INBOUND_ACCOUNT: 1.0}, think_seconds=(1.0, 1.0))
+    account = CallerBehaviour(keys={path.account: 1.0}, think_seconds=(1.0, 1.0))
     configure_ivr_callers(
         pbx.core.engine,
         IvrCallers(
-            behaviour=CallerBehaviour(keys={"0": 1.0}, think_seconds=(1.0, 1.0)),
+            behaviour=CallerBehaviour(keys={path.menu or "0": 1.0}, think_seconds=(1.0, 1.0)),
             by_prompt={"inbound/welcome": account},
         ),
     )
@@ -125,6 +95,8 @@ async def inbound_call() -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, 
     probe = await AmiProbe.open(pbx.port)
     try:
         await probe.login()
+        if path.paused:
+            await probe.send("QueuePause", Queue="inbound-sales", Interface=SIM_AGENT, Paused="true")
         await probe.send(
             "Originate",
             ActionID="ivr-in-1",
@@ -135,7 +107,7 @@ async def inbound_call() -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, 
             Async="true",
             ChannelId=CALLER,
         )
-        for _ in range(240):  # two simulated minutes; the AGI exchanges run over real TCP between the steps
+        for _ in range(600):  # five simulated minutes; the AGI exchanges run over real TCP between the steps
             await clock.advance(0.5)
             for _ in range(3):
                 await asyncio.sleep(0.005)
@@ -150,25 +122,39 @@ async def inbound_call() -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, 
 
 
 def ivr_channel(messages: list[dict[str, str]]) -> str:
-    (transfer,) = [m for m in messages if m.get("UserEvent") == "DialerIvrTransfer"]
-    return transfer["Uniqueid"]
+    """The channel that ran dialer-inbound,ivr (the one that raised DialerCallEnd)."""
+    (end,) = [m for m in messages if m.get("UserEvent") == "DialerCallEnd"]
+    return end["Uniqueid"]
 
 
-async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded_asterisk() -> None:
-    events, results = await inbound_call()
-    lab = recorded()
-    simulated = whole_call(events, ivr_channel(events))
+@pytest.mark.parametrize("name", sorted(PATHS))
+async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded_asterisk(name: str) -> None:
+    path = PATHS[name]
+    events, results = await inbound_call(path)
+    lab = recorded(path.trace)
+    simulated = whole_call(events, ivr_channel(events), start_context=INBOUND_CONTEXT)
     assert ivr_channel(events) == ivr_channel(lab) == IVR_LEG
-    assert simulated == whole_call(lab, IVR_LEG)
+    assert simulated == whole_call(lab, IVR_LEG, start_context=INBOUND_CONTEXT)
     assert simulated[:2] == [
         "dialer-inbound,ivr,1 Set(DIALER_IVR_FLOW=inbound)",
         "dialer-inbound,ivr,2 Goto(dialer-ivr,s,1)",
     ]
-    assert simulated[-1] == "Hangup 16"
-    hold = simulated.index('AGI: STREAM FILE dialer/ivr/inbound/hold ""')
-    assert simulated[hold + 1] == "VarSet PLAYBACKSTATUS=SUCCESS"
     ((info, result),) = results
     assert info.attempt is None
-    assert result.path == ("welcome", "find", "menu", "agent")
-    assert result.variables["account"] == IVR_INBOUND_ACCOUNT
-    assert result.transferred
+    assert result.variables["account"] == path.account
+    expected = {
+        "ivr-inbound": (("welcome", "find", "menu", "agent"), "transferred", "Hangup 16"),
+        "ivr-inbound-not-found": (("welcome", "find", "not-found", "agent"), "transferred", "Hangup 16"),
+        "ivr-inbound-balance": (("welcome", "find", "menu", "balance"), "balance_heard", "Hangup 0"),
+        "ivr-inbound-queue-timeout": (("welcome", "find", "menu", "agent", "closed"), "queue_timeout", "Hangup 0"),
+    }
+    assert (result.path, result.result, simulated[-1]) == expected[name]
+    hold = [i for i, line in enumerate(simulated) if line.startswith("AGI: STREAM FILE")]
+    assert all(simulated[i + 1].startswith("VarSet PLAYBACKSTATUS=") for i in hold)
+
+
+def test_the_recorded_inbound_paths_are_the_recorders_scenarios() -> None:
+    """Every inbound IVR recording is a scenario of the recorder (one table: dialer.ami.recorder), and the unknown
+    account is absent from the table the recording served."""
+    assert {p.stem for p in TRACES.glob("ivr-inbound*.txt")} == set(PATHS) <= set(SCENARIOS)
+    assert IVR_INBOUND_UNKNOWN_ACCOUNT not in SCENARIOS["ivr-inbound-not-found"].ivr_accounts

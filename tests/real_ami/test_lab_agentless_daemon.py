@@ -1,0 +1,167 @@
+"""The daemon (`dialer run`, a subprocess with its own SQLite file and its FastAGI server) running an agentless
+reminder campaign against the real lab (opt-in: DIALER_TEST_AMI; the prompts are rendered with espeak-ng into the
+lab's sounds directory by `dialer campaign apply --sounds`).
+
+What issue 17 asks of the real tier, through the daemon rather than a hand-made FastAGI server: a callee who presses
+1 confirms in self-service; one who presses 3 reaches an agent (logged in through the API) whose call view -- the
+screen pop -- shows the flow's path and keys; one who presses 9 lands in the DNC list. Every attempt has the outcome
+Asterisk reported and every answered one a stored flow result; and the campaign's calls per second hold where they
+are promised, at the PBX: the Originates' channels appear in Asterisk no faster than the cap (seen by our own AMI
+session, within a loopback measurement slack).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from harness.lab import QUEUE, lab_settings
+from test_lab_daemon_kill import AGENT, PHONE, ZONES, daemon, dialer, healthy, home, open_area_code, settings_port
+from test_lab_daemon_kill import wait_for as wait_until
+
+from dialer.ami.client import AmiClient
+from dialer.ami.events import AmiEvent, Newchannel
+
+pytestmark = pytest.mark.real_ami
+__all__ = ["home"]  # the fixture, imported with the helpers
+
+REPO = Path(__file__).resolve().parents[2]
+CPS = 1
+# the lab's 998Kxxx callee answers, listens LAB_IVR_LISTEN s and presses K (asterisk/lab/extensions.conf)
+CALLEES = {"9981001": "1", "9983001": "3", "9989001": "9", "9981002": "1"}
+MEASUREMENT_SLACK = 0.2  # seconds: loopback and this test's own event loop between Asterisk and the stamp
+
+
+def rows(home: Path, sql: str) -> list[dict[str, Any]]:
+    with contextlib.closing(sqlite3.connect(home / "dialer.db")) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute(sql).fetchall()]
+
+
+async def stamp_events(ami: AmiClient, seen: list[tuple[float, AmiEvent]]) -> None:
+    async for event in ami.events():
+        seen.append((time.monotonic(), event))
+
+
+async def test_the_daemon_runs_an_agentless_reminder_campaign_on_the_lab(home: Path) -> None:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed: the lab's prompts cannot be rendered")
+    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+    code = open_area_code()
+    numbers = {f"+1{code}{seven}": key for seven, key in CALLEES.items()}
+    with (home / "dialer.toml").open("a", encoding="utf-8") as settings:
+        settings.write('\n[fastagi]\nhost = "127.0.0.1"\nport = 0\n')  # a free port, sent with every Originate
+    campaigns = home / "campaigns"
+    (campaigns / "ivr").mkdir()
+    shutil.copy(REPO / "campaigns" / "ivr" / "reminder.toml", campaigns / "ivr" / "reminder.toml")
+    campaign = campaigns / "lab-reminder.toml"
+    campaign.write_text(
+        f"""
+name = "lab-reminder"
+kind = "agentless"
+queue = "{QUEUE}"
+trunk = "Local/{{number}}@lab-pstn"
+regime = "US"
+timezone = "{ZONES[code]}"
+ring_timeout_seconds = 25
+max_attempts = 1
+
+[caller_id]
+number = "+1 202 555 0100"
+name = "Lab Reminders"
+
+[amd]
+enabled = false
+
+[agentless]
+purpose = "reminder"
+flow = "reminder"
+max_channels = 4
+calls_per_second = {CPS}
+""",
+        encoding="utf-8",
+    )
+    csv = home / "leads.csv"
+    csv.write_text("phone,first_name\n" + "".join(f"{n},Lab{i}\n" for i, n in enumerate(numbers)), encoding="utf-8")
+    dialer(home, "db", "upgrade")
+    dialer(home, "campaign", "apply", str(campaign), "--sounds", str(sounds))
+    dialer(home, "leads", "import", str(csv), "--campaign", "lab-reminder")
+    dialer(home, "user", "add", AGENT, "--role", "agent", "--password", "lab-agent-pass", "--phone", PHONE)
+    token = dialer(home, "user", "token", AGENT).strip().split()[-1]
+    auth = {"Authorization": f"Bearer {token}"}
+    base = f"http://127.0.0.1:{settings_port(home)}"
+    log = home / "daemon.log"
+
+    def ended() -> list[dict[str, Any]]:
+        return rows(home, "SELECT * FROM attempts WHERE ended_at IS NOT NULL")
+
+    seen: list[tuple[float, AmiEvent]] = []
+    views: list[dict[str, Any]] = []
+    async with AmiClient(lab_settings()) as ami:
+        await ami.wait_up(within_seconds=5)
+        stamps = asyncio.create_task(stamp_events(ami, seen))
+        try:
+            async with aiohttp.ClientSession() as http, daemon(home, log):
+                await healthy(http, base)
+                async with http.post(f"{base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=auth) as r:
+                    assert r.status == 200, await r.text()
+                async with http.post(f"{base}/api/agents/{AGENT}/ready", headers=auth) as r:
+                    assert r.status == 200, await r.text()
+                dialer(home, "campaign", "start", "lab-reminder")
+                deadline = time.monotonic() + 180
+                while time.monotonic() < deadline and len(ended()) < len(numbers):
+                    async with http.get(f"{base}/api/agents/{AGENT}/call", headers=auth) as r:
+                        body = await r.json()
+                    call = body.get("call") or {}
+                    if call.get("ivr"):
+                        views.append(call)
+                    await asyncio.sleep(0.5)
+                await wait_until(lambda: len(ended()) == len(numbers), 30, "every reminder call to end")
+                await asyncio.sleep(2)  # the last flow results reach the database
+        finally:
+            stamps.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await stamps
+
+    history = log.read_text(encoding="utf-8")[-4000:]
+    phones = {lead["id"]: lead["phone"] for lead in rows(home, "SELECT * FROM leads")}
+    attempts = rows(home, "SELECT * FROM attempts ORDER BY id")
+    assert len(attempts) == len(numbers), history
+    outcomes = {phones[a["lead_id"]][-7:]: a["outcome"] for a in attempts}
+    assert outcomes["9981001"] == outcomes["9981002"] == "self_service", (outcomes, history)
+    assert outcomes["9983001"] == "connected", (outcomes, history)
+    assert not any(a["outcome_inferred"] for a in attempts)
+
+    results = {r["attempt_id"]: r for r in rows(home, "SELECT * FROM ivr_results")}
+    assert set(results) == {a["id"] for a in attempts if a["answered_at"] is not None}, history
+    by_number = {phones[a["lead_id"]][-7:]: results[a["id"]] for a in attempts}
+    assert by_number["9981001"]["result"] == "confirmed"
+    assert json.loads(by_number["9983001"]["path"]) == ["greet", "menu", "agent"]
+    assert by_number["9983001"]["transferred"]
+    assert by_number["9989001"]["opted_out"]
+    dnc = {row["number"] for row in rows(home, "SELECT number FROM dnc")}
+    assert f"+1{code}9989001" in dnc
+
+    # the agent's call view (the screen pop) showed what the caller did in the flow
+    assert views, "the agent never had the transferred call with its flow context"
+    assert views[0]["ivr"]["path"].endswith("menu>agent")
+    assert "keys menu:3" in views[0]["ivr_summary"]
+
+    # the calls per second at the PBX: the Originates' channels as Asterisk created them
+    created = sorted(
+        at
+        for at, event in seen
+        if isinstance(event, Newchannel) and "@lab-pstn-" in event.channel and event.channel.endswith(";1")
+    )
+    assert len(created) == len(numbers)
+    gaps = [b - a for a, b in zip(created, created[CPS:], strict=False)]
+    assert min(gaps) >= 1.0 - MEASUREMENT_SLACK, gaps
