@@ -18,7 +18,7 @@ from harness.clock import START_EPOCH
 from harness.e2e import CAMPAIGN, World, make_world
 from sqlalchemy import select
 
-import dialer.runner.agentless as agentless_runner
+import dialer.runner.originate as originate_module  # (the runner claims through its Originator)
 from dialer.campaign.config import load_campaign
 from dialer.campaign.rules import TERMINAL_STATUSES
 from dialer.daemon.agentless import IvrRole
@@ -183,7 +183,7 @@ async def test_the_calls_per_second_hold_at_the_pbx_however_long_the_claims_take
     slow claim and of the quick one after it must not reach the PBX in the same second (the flake of the reminder
     campaign: launches stamped in the window when decided, not when written, let 4 Originates in at 2 CPS)."""
     async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=16, japan_leads=0, agents=2) as world:
-        claim = agentless_runner.claim_and_start_attempts
+        claim = originate_module.claim_and_start_attempts
         durations = itertools.cycle([1.0, 0.0, 0.5, 0.0, 0.25, 0.75])  # of the runner's clock, claim after claim
 
         async def slow_claim(*args: Any, **kwargs: Any) -> Any:
@@ -191,7 +191,7 @@ async def test_the_calls_per_second_hold_at_the_pbx_however_long_the_claims_take
             await world.clock.advance(next(durations))
             return claimed
 
-        monkeypatch.setattr(agentless_runner, "claim_and_start_attempts", slow_claim)
+        monkeypatch.setattr(originate_module, "claim_and_start_attempts", slow_claim)
         role = IvrRole(world.dialer, FastAgiSettings(port=0))
         await role.start()
         try:
