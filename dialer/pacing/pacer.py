@@ -217,9 +217,10 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             f" flight and the answers leaving the window within {settings.guard_lookahead_seconds:g} s, one more"
             " could break the cap: progressive; " + progressive_reason,
         )
-    # Near the cap the mode tapers: the last `taper` abandons of the window's budget are spent ever more
-    # cautiously, so a young window (few live answers, where one abandon moves the rate a lot) is not overrun.
-    taper = max(2.0, settings.budget_reserve * budget)
+    # Near the cap the mode tapers: the last `taper` abandons of the queue's budget (the window's, less what its
+    # estimated AMD false positives take) are spent ever more cautiously, so a young window (few live answers,
+    # where one abandon moves the rate a lot) is not overrun.
+    taper = max(2.0, settings.budget_reserve * (budget - window.estimated))
     budget_factor = min(1.0, max(0.1, (spare - 1.0) / taper))
     if settings.mode is PacingMode.POWER:
         ratio = 1.0 + (settings.power_ratio - 1.0) * budget_factor

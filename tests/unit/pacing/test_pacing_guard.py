@@ -120,15 +120,18 @@ def test_amd_machine_verdicts_add_the_false_positive_estimate_to_the_window() ->
     stats = PacingStats(settings)
     for _ in range(100):
         stats.record_live_answer(10.0, False, placed_predictively=False)
-    level = stats.controller.level
+    level, target = stats.controller.level, stats.controller_setpoint()
     for _ in range(50):
         stats.record_amd(False, 10.0)
         stats.record_amd(True, 10.0)
     # The compliance report's estimate: machines × rate, added to abandons and to live answers.
     assert math.isclose(stats.window.abandons, 1.0)
     assert math.isclose(stats.window.live_answers, 101.0)
+    assert math.isclose(stats.window.estimated, 1.0)
     assert math.isclose(stats.amd_false_positive_estimate, 1.0)
-    assert stats.controller.level < level  # the controller counts them too
+    # The controller counts them through its target for the queue's own answers, not as abandons of its own.
+    assert stats.controller_setpoint() < target
+    assert stats.controller.level == level
     # Without a regime estimate the window holds real answers only.
     plain = PacingStats(PacingSettings())
     plain.record_amd(False, 10.0)
@@ -211,23 +214,66 @@ def test_the_guard_counts_false_positives_at_their_quantile(
     assert abandons <= cap * (live + people + 1.0) + 1e-6
 
 
-def test_the_controller_aims_lower_by_the_false_positive_scatter() -> None:
+def test_the_window_is_held_lower_by_the_false_positive_scatter() -> None:
     settings = PacingSettings(amd_false_positive_rate=0.04)
     stats = PacingStats(settings)
-    assert stats.controller_setpoint() == stats.setpoint
+    assert stats.controller_setpoint() == stats.window_setpoint() == stats.setpoint
     for i in range(10000):
         stats.record_live_answer(float(i), False)
     for i in range(2000):
         stats.record_amd(False, float(i))
     scatter = (1 - 0.03) * 2.33 * math.sqrt(2000 * 0.04 * 0.96) / stats.window.live_answers
     expected = 0.03 - math.hypot(0.03 - stats.setpoint, scatter)  # independent margins add in quadrature
-    assert math.isclose(stats.controller_setpoint(), expected, rel_tol=1e-9)
-    assert stats.controller_setpoint() < stats.setpoint
+    assert math.isclose(stats.window_setpoint(), expected, rel_tol=1e-9)
+    assert stats.window_setpoint() < stats.setpoint
+    # The controller holds the queue's own answers where the whole window lands on that target.
+    phi = stats.window.estimated / stats.window.live_answers
+    assert math.isclose(stats.controller_setpoint(), (expected - phi) / (1 - phi), rel_tol=1e-9)
     # Without AMD false positives nothing changes.
     plain = PacingStats(PacingSettings())
     for i in range(2000):
         plain.record_amd(False, float(i))
-    assert plain.controller_setpoint() == plain.setpoint
+    assert plain.controller_setpoint() == plain.window_setpoint() == plain.setpoint
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    live=st.integers(2000, 30000),
+    machines=st.integers(1, 10000),
+    fp=st.floats(0.001, 0.2),
+)
+def test_queue_abandons_at_the_controllers_target_put_the_window_at_its_setpoint(
+    live: int, machines: int, fp: float
+) -> None:
+    """The false-positive estimate moves the controller by its target: the queue's own answers abandoned at
+    ``controller_setpoint()`` give the window (estimates included) ``window_setpoint()`` — unless the young
+    window's floor holds the target up (then the guard, not the controller, keeps the window under the cap)."""
+    stats = PacingStats(PacingSettings(amd_false_positive_rate=fp))
+    for i in range(live):
+        stats.record_live_answer(float(i % 1000), False, placed_predictively=False)
+    for i in range(machines):
+        stats.record_amd(False, float(i % 1000))
+    window = stats.window
+    phi = window.estimated / window.live_answers
+    floor = max(stats.setpoint / 30, (stats.setpoint - phi) / (1 - phi) / 2)
+    target = stats.controller_setpoint()
+    assert target >= floor - 1e-12
+    if target > floor + 1e-12:
+        queue_abandons = target * live
+        rate = (queue_abandons + window.estimated) / window.live_answers
+        assert math.isclose(rate, stats.window_setpoint(), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_estimated_abandons_do_not_wind_the_controller_down() -> None:
+    """Hours of machine verdicts while the guard holds the pacer progressive (no predictive call abandons)
+    leave the controller's level where it was: the estimates no pacing decision causes move its target only."""
+    stats = PacingStats(PacingSettings(amd_false_positive_rate=0.05))
+    level = stats.controller.level
+    for i in range(5000):
+        stats.record_amd(False, float(i))
+        stats.record_live_answer(float(i), False, placed_predictively=False)
+    assert stats.controller.level == level
+    assert stats.controller_setpoint() < stats.setpoint
 
 
 def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
