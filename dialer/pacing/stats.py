@@ -631,18 +631,19 @@ class PacingStats:
 
         With ``X`` people hung up on as machines (estimated ``X̂``, variance ``V`` = ``window.estimated_variance``),
         the true rate ``(Q + X) ÷ (L + X)`` stays at or under the cap while ``Q + (1 − cap) X ≤ cap L``: at the
-        guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``(1 − cap) z √V ÷ L`` lower, a margin
-        added in quadrature to the setpoint's own (``cap − setpoint``). A young window's scatter is the guard's
-        business: never below a third of the setpoint."""
+        guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``s = (1 − cap) z √V ÷ L`` lower, a margin
+        added in quadrature to the setpoint's own (``cap − setpoint``) — but never leaving the guard (which takes
+        ``s`` whole) less than the controller's own scatter, ``1 ÷ gain`` abandons (:class:`AbandonController`):
+        a young window, where ``s`` dwarfs the setpoint's margin, would otherwise be held at the guard's line and
+        spend its hours falling back to progressive."""
         window = self.window
         if window.estimated_variance <= 0.0 or window.live_answers <= 0.0:
             return self.setpoint
         scatter = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(window.estimated_variance)
-        # The setpoint's own margin under the cap covers the queue's abandons; the two noises are independent,
-        # so their margins add in quadrature.
+        s = scatter / window.live_answers
         queue_margin = max(0.0, self.abandon_cap - self.setpoint)
-        margin = math.hypot(queue_margin, scatter / window.live_answers)
-        return max(self.setpoint / 3.0, self.abandon_cap - margin)
+        cushion = max(math.hypot(queue_margin, s) - s, 1.0 / (self.controller.gain * window.live_answers))
+        return max(0.0, self.abandon_cap - s - cushion)
 
     def controller_setpoint(self) -> float:
         """The abandon share the controller holds the queue's own live answers at: with ``φ`` the window's
@@ -651,15 +652,21 @@ class PacingStats:
 
         The estimates enter the controller through this target rather than as abandons of their own: a level
         pushed down by abandons no call could have avoided winds up, and would still be climbing back hours
-        after a young window (where ``S`` sits under ``φ``) has grown. So the target is never below half the
-        queue's share at the plain setpoint, ``(setpoint − φ) ÷ (1 − φ)`` (a young window is the guard's)."""
+        after a young window (where ``S`` sits under ``φ``) has grown. Never below a thirtieth of the setpoint
+        (a young window is the guard's)."""
         window = self.window
         if window.estimated <= 0.0 or window.live_answers <= 0.0:
             return self.window_setpoint()
         phi = min(0.99, window.estimated / window.live_answers)
-        target = (self.window_setpoint() - phi) / (1.0 - phi)
-        floor = max(self.setpoint / 30.0, (self.setpoint - phi) / (1.0 - phi) / 2.0)
-        return max(floor, target)
+        return max(self.setpoint / 30.0, (self.window_setpoint() - phi) / (1.0 - phi))
+
+    def controller_level(self) -> float:
+        """The abandon-risk threshold the pacer applies: the controller's level scaled by its target's share of
+        the setpoint (:meth:`controller_setpoint`). A marginal call's risk sits near the average abandon rate,
+        so when AMD false-positive estimates take most of the window's budget the level starts where the queue's
+        small target puts it, and follows that target as a young window grows, while the controller learns only
+        how far the predictions are off (no hours of winding down, then up)."""
+        return min(0.9, self.controller.level * self.controller_setpoint() / self.setpoint)
 
     def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
         """A live person answered; ``abandoned`` if no agent reached them in time.
