@@ -186,10 +186,19 @@ def worst_24h(rows: Sequence[RunResult]) -> str:
     return "—"
 
 
+def worst_start(rows: Sequence[RunResult]) -> str:
+    """The worst window holding the campaign's start over ``rows`` (percent), or — when no run reached its first
+    hour."""
+    seen = [r.worst_start_abandon for r in rows if r.worst_start_abandon is not None]
+    return f"{100 * max(seen):.2f}" if seen else "—"
+
+
 def format_seed_summary(rows: Sequence[RunResult]) -> str:
     """Per policy over the seeds: mean and lowest occupancy, the worst 24 h window anywhere, mean abandons."""
     lines = [f"  over seeds {sorted({r.seed for r in rows})}:"]
-    lines.append(f"  {'policy':<12} {'occup% mean':>11} {'min':>6} {'aband% mean':>11} {'worst24h% max':>13}")
+    lines.append(
+        f"  {'policy':<12} {'occup% mean':>11} {'min':>6} {'aband% mean':>11} {'worst24h% max':>13} {'start% max':>10}"
+    )
     for name in POLICY_ORDER:
         mine = [r for r in rows if r.policy == name]
         if not mine:
@@ -198,7 +207,7 @@ def format_seed_summary(rows: Sequence[RunResult]) -> str:
         lines.append(
             f"  {name:<12} {100 * sum(occupancy) / len(occupancy):>11.2f} {100 * min(occupancy):>6.2f} "
             f"{100 * sum(r.abandon_rate for r in mine) / len(mine):>11.2f} "
-            f"{worst_24h(mine):>13}"
+            f"{worst_24h(mine):>13} {worst_start(mine):>10}"
         )
     return "\n".join(lines)
 
@@ -414,15 +423,19 @@ def format_full_summary(done: Sequence[tuple[CellJob, Sequence[RunResult]]]) -> 
         + " | ".join(f"worst 24 h % {n}" for n in names)
         + " | "
         + " | ".join(f"occup % {n}" for n in names)
+        + " | "
+        + " | ".join(f"worst start % {n}" for n in names)
         + " | goal | ours − ev |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for cell, rows in done:
         worst: list[str] = []
+        start: list[str] = []
         occupancy: dict[str, float] = {}
         for name in names:
             mine = [r for r in rows if r.policy == name]
             worst.append(worst_24h(mine))
+            start.append(worst_start(mine))
             if mine:
                 occupancy[name] = sum(r.occupancy for r in mine) / len(mine)
         scenario = cell.scenario
@@ -438,6 +451,8 @@ def format_full_summary(done: Sequence[tuple[CellJob, Sequence[RunResult]]]) -> 
             + " | ".join(worst)
             + " | "
             + " | ".join(f"{100 * occupancy[n]:.2f}" if n in occupancy else "—" for n in names)
+            + " | "
+            + " | ".join(start)
             + f" | {'—' if goal is None else f'{100 * goal:g}'} | {lead} |"
         )
     return "\n".join(lines)

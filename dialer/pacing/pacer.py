@@ -105,14 +105,10 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     tables.refresh(settings.connect_budget_seconds)
     leaving_answers, _ = window.leaving(snapshot.now, settings.guard_lookahead_seconds)
     z = settings.guard_quantile_z
-    window_headroom = guard_headroom(
-        window.abandons,
-        window.live_answers,
-        leaving_answers,
-        settings.abandon_cap,
-        estimated_variance=window.estimated_variance,
-        z=z,
-    )
+    # The headroom at the window's estimate; the scatter of the true count behind its estimated abandons (AMD
+    # false positives) is one of the risks the guard takes at their joint quantile (scatter_var, below).
+    window_headroom = guard_headroom(window.abandons, window.live_answers, leaving_answers, settings.abandon_cap)
+    scatter_var = (1.0 - settings.abandon_cap) ** 2 * max(0.0, window.estimated_variance)
     risk_mean, risk_var = in_flight_live_answers(load, tables)
     p_new = tables.new_call[-1]
     rates = new_call_rates(snapshot, stats)
@@ -130,7 +126,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         fp_new = min(1.0, p_new * machine_per_live * fp)
     fp_scale = 1.0 - settings.abandon_cap  # one person hung up on adds an abandon and a live answer
     false_positives = FalsePositiveLoad(fp_scale * fp_mean, fp_scale**2 * fp_var, fp_new, fp_scale)
-    headroom = window_headroom - false_positives.quantile(0, z)  # net of the calls in flight's false positives
+    ready_free = max(0, ready - reserve)
 
     base: dict[str, Any] = {
         "mode": settings.mode,
@@ -151,7 +147,8 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         "window_live_answers": window.live_answers,
         "window_abandons": window.abandons,
         "window_abandons_left": abandons_left,
-        "guard_headroom": headroom - abandon_quantile(risk_mean, risk_var, max(0, ready - reserve), z),
+        "guard_headroom": window_headroom
+        - guard_quantile(risk_mean, risk_var, ready_free, z, false_positives=false_positives, window_var=scatter_var),
         "aggressiveness": settings.aggressiveness,
     }
 
@@ -206,7 +203,9 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     free_now = max(0, free_for_outbound)
     # The hard guard: with the calls in flight at a high quantile of the abandons they may cause, and the
     # answers about to leave the window gone, is there room for one more abandon? (See guarded_call_limit.)
-    spare = headroom - abandon_quantile(risk_mean, risk_var, free_now, z)
+    spare = window_headroom - guard_quantile(
+        risk_mean, risk_var, free_now, z, false_positives=false_positives, window_var=scatter_var
+    )
     if spare < 1.0:
         return done(
             progressive_calls,
@@ -217,15 +216,24 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             f" flight and the answers leaving the window within {settings.guard_lookahead_seconds:g} s, one more"
             " could break the cap: progressive; " + progressive_reason,
         )
-    # Near the cap the mode tapers: the last `taper` abandons of the window's budget are spent ever more
-    # cautiously, so a young window (few live answers, where one abandon moves the rate a lot) is not overrun.
-    taper = max(2.0, settings.budget_reserve * budget)
+    # Near the cap the mode tapers: the last `taper` abandons of the queue's budget (the window's, less what its
+    # estimated AMD false positives take) are spent ever more cautiously, so a young window (few live answers,
+    # where one abandon moves the rate a lot) is not overrun.
+    taper = max(2.0, settings.budget_reserve * (budget - window.estimated))
     budget_factor = min(1.0, max(0.1, (spare - 1.0) / taper))
     if settings.mode is PacingMode.POWER:
         ratio = 1.0 + (settings.power_ratio - 1.0) * budget_factor
         target = math.floor(ratio * free_now + 1e-9)
         limit = guarded_call_limit(
-            window_headroom, risk_mean, risk_var, free_now, p_new, z, 10**6, false_positives=false_positives
+            window_headroom,
+            risk_mean,
+            risk_var,
+            free_now,
+            p_new,
+            z,
+            10**6,
+            false_positives=false_positives,
+            window_var=scatter_var,
         )
         calls = min(target - in_flight, max(progressive_calls, limit))
         return done(
@@ -236,11 +244,19 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             f" free agent(s) − {in_flight} in flight",
         )
 
-    level = stats.controller.level
+    level = stats.controller_level()
     applied = min(0.9, level * settings.aggressiveness * budget_factor)
     cap = max(0, math.ceil(settings.max_calls_per_agent * max(1, available - reserve)) - in_flight)
     limit = guarded_call_limit(
-        window_headroom, risk_mean, risk_var, free_now, p_new, z, cap, false_positives=false_positives
+        window_headroom,
+        risk_mean,
+        risk_var,
+        free_now,
+        p_new,
+        z,
+        cap,
+        false_positives=false_positives,
+        window_var=scatter_var,
     )
     cap = min(cap, max(limit, progressive_calls))
     plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
@@ -314,6 +330,36 @@ class FalsePositiveLoad:
 _NO_FALSE_POSITIVES = FalsePositiveLoad()
 
 
+def guard_quantile(
+    live_mean: float,
+    live_var: float,
+    free_agents: int,
+    z: float,
+    *,
+    false_positives: FalsePositiveLoad = _NO_FALSE_POSITIVES,
+    window_var: float = 0.0,
+    new_calls: int = 0,
+    p_new: float = 0.0,
+) -> float:
+    """The ``z`` quantile of what may still use the window's headroom, taken jointly (the risks are
+    independent): the true people hung up on behind the window's estimate (variance ``window_var``, in headroom
+    units), the false positives of the calls in flight and ``new_calls`` new ones, and their live answers beyond
+    the ``free_agents`` (abandons, never fewer than none).
+
+    With ``W`` + ``F`` the false positives and ``X`` the live answers beyond the free agents,
+    ``W + F + max(0, X)`` is over ``h`` only if ``W + F + X`` is or ``W + F`` is, so the larger of those two
+    quantiles bounds it (each at ``z``). Without false positives this is :func:`abandon_quantile`."""
+    q = false_positives.per_call
+    scale = false_positives.scale
+    fp_mean = false_positives.mean + scale * new_calls * q
+    fp_var = false_positives.var + scale**2 * new_calls * q * (1.0 - q) + max(0.0, window_var)
+    x_mean = live_mean + new_calls * p_new - free_agents
+    x_var = max(0.0, live_var + new_calls * p_new * (1.0 - p_new))
+    without = fp_mean + z * math.sqrt(fp_var)
+    with_abandons = fp_mean + x_mean + z * math.sqrt(fp_var + x_var)
+    return max(without, with_abandons)
+
+
 def guarded_call_limit(
     headroom: float,
     live_mean: float,
@@ -324,16 +370,25 @@ def guarded_call_limit(
     limit: int,
     *,
     false_positives: FalsePositiveLoad = _NO_FALSE_POSITIVES,
+    window_var: float = 0.0,
 ) -> int:
     """The most new calls (≤ ``limit``), each a live answer with probability ``p_new``, that keep one abandon
-    of room: ``abandon_quantile(in flight + new) + false positives(in flight + new) + 1 ≤ headroom``.
+    of room: ``guard_quantile(in flight + new, false positives, the window's scatter) + 1 ≤ headroom``.
     """
-    q = p_new * (1.0 - p_new)
     lo, hi = 0, max(0, limit)
 
     def fits(k: int) -> bool:
-        live = abandon_quantile(live_mean + k * p_new, live_var + k * q, free_agents, z)
-        return live + false_positives.quantile(k, z) + 1.0 <= headroom
+        risk = guard_quantile(
+            live_mean,
+            live_var,
+            free_agents,
+            z,
+            false_positives=false_positives,
+            window_var=window_var,
+            new_calls=k,
+            p_new=p_new,
+        )
+        return risk + 1.0 <= headroom
 
     if not fits(0):
         return 0

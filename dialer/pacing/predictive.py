@@ -64,7 +64,8 @@ class PredictiveTables:
         self._p = 0.0
         self._wrap_points: list[float] = []
         self._agents: dict[str, _AgentRows] = {}
-        self.ring_cdf: Row = _ZERO_ROW  # P(a live answer comes by τ | it comes)
+        self.amd_delay = 0.0  # seconds from a person's answer to the queue (AMD's listening time)
+        self.ring_cdf: Row = _ZERO_ROW  # P(a live answer reaches the queue by τ | it comes)
         self.new_call: Row = _ZERO_ROW
         self.new_call_density: Row = _ZERO_ROW
 
@@ -78,8 +79,15 @@ class PredictiveTables:
         )
         del talk, wrap, live, dead  # rebuilt (versions bumped) if enough new samples arrived
         p = s.live_share.value
+        # A person reaches the queue after AMD's verdict, ``delay`` s after answering (to the half second).
+        delay = round(2.0 * s.amd_seconds) / 2.0 if s.amd_seconds is not None else 0.0
         key = (s.talk.version, s.wrap.version, s.live_ring.version, s.dead_ring.version)
-        if key == self._key and connect_budget == self._budget and abs(p - self._p) < 0.03 * self._p:
+        if (
+            key == self._key
+            and connect_budget == self._budget
+            and delay == self.amd_delay
+            and abs(p - self._p) < 0.03 * self._p
+        ):
             return
         if key[:2] != (self._key or (-1, -1))[:2] or connect_budget != self._budget:
             self._talk.clear()
@@ -87,8 +95,8 @@ class PredictiveTables:
             m = self.WRAP_QUANTILES
             self._wrap_points = [s.wrap.quantile((i + 0.5) / m) for i in range(m)]
         self._ring.clear()
-        self._key, self._budget, self._p = key, connect_budget, p
-        self.ring_cdf = tuple(s.live_ring.cdf_at(float(t)) for t in range(STEPS))
+        self._key, self._budget, self._p, self.amd_delay = key, connect_budget, p, delay
+        self.ring_cdf = tuple(s.live_ring.cdf_at(t - delay) for t in range(STEPS))
         g = [p * x for x in self.ring_cdf]
         self.new_call = tuple(g)
         self.new_call_density = tuple(g[t] - (g[t - 1] if t else 0.0) for t in range(STEPS))
@@ -131,7 +139,8 @@ class PredictiveTables:
         if rows is None or rows.key != key:
             m = self.WRAP_QUANTILES
             rows = self._agents[agent] = _AgentRows(key, talk, wrap, [wrap.quantile((i + 0.5) / m) for i in range(m)])
-        return rows
+            rows.own = _differs(talk, self.stats.talk) or _differs(wrap, self.stats.wrap)
+        return rows if rows.own else None
 
     # -- calls: P(live answer by τ | still ringing at age a)
 
@@ -150,22 +159,41 @@ class PredictiveTables:
             if still < 0.01:  # older than (almost) any dial ever rang: a stale entry, not a coming answer
                 row = _variance_pair(_ZERO_ROW)
             else:
+                d = self.amd_delay
                 row = _variance_pair(
-                    tuple(min(1.0, p * (s.live_ring.cdf_at(a + t) - g_a) / still) for t in range(STEPS))
+                    tuple(
+                        min(1.0, p * (s.live_ring.cdf_at(a + t - d) - g_a) / still) if t > d else 0.0
+                        for t in range(STEPS)
+                    )
                 )
             self._ring[key] = row
         return row
 
     def in_amd(self, age: float, typical_amd_seconds: float = 2.5) -> tuple[Row, Row]:
+        """P(a person in the queue by τ) of a call in AMD for ``age`` s: the human share, from the learnt AMD
+        listening time on (``typical_amd_seconds`` until one was learnt)."""
         h = self.stats.amd_human_share.value
-        start = max(0, math.ceil(typical_amd_seconds - age))
+        listening = self.amd_delay if self.stats.amd_seconds is not None else typical_amd_seconds
+        start = max(0, math.ceil(listening - age))
         return _variance_pair(tuple(h if t >= start else 0.0 for t in range(STEPS)))
 
 
-class _AgentRows:
-    """One agent's cached rows, valid while ``key`` (its distributions' versions, the budget) holds."""
+AGENT_OWN_MEAN_DIFFERENCE = 0.05  # an agent's own rows once their mean talk or wrap-up differs this much
 
-    __slots__ = ("key", "talk", "talk_dist", "wrap", "wrap_dist", "wrap_points")
+
+def _differs(mine: BinnedDistribution, team: BinnedDistribution) -> bool:
+    """Whether an agent's own (shrunk) distribution is worth its own rows: its mean differs from the team's by
+    more than AGENT_OWN_MEAN_DIFFERENCE. Closer, the team's rows (shared by every agent: one memo, not one per
+    agent) predict as well — within-agent spread dominates what knowing the agent adds."""
+    team_mean = team.mean()
+    return team_mean > 0.0 and abs(mine.mean() / team_mean - 1.0) > AGENT_OWN_MEAN_DIFFERENCE
+
+
+class _AgentRows:
+    """One agent's cached rows, valid while ``key`` (its distributions' versions, the budget) holds; ``own``:
+    whether they differ enough from the team's to be used (:func:`_differs`)."""
+
+    __slots__ = ("key", "own", "talk", "talk_dist", "wrap", "wrap_dist", "wrap_points")
 
     def __init__(
         self,
@@ -176,6 +204,7 @@ class _AgentRows:
     ) -> None:
         self.key = key
         self.talk_dist, self.wrap_dist, self.wrap_points = talk_dist, wrap_dist, wrap_points
+        self.own = True
         self.talk: dict[int, tuple[Row, Row]] = {}
         self.wrap: dict[int, tuple[Row, Row]] = {}
 

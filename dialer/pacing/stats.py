@@ -369,15 +369,25 @@ class AbandonWindow:
     adds (``dialer.reports.compliance``: ``(abandoned + machines × f) ÷ (live + machines × f)``).
     """
 
-    __slots__ = ("_buckets", "abandons", "bucket_seconds", "estimated_variance", "live_answers", "window_seconds")
+    __slots__ = (
+        "_buckets",
+        "abandons",
+        "bucket_seconds",
+        "estimated",
+        "estimated_variance",
+        "live_answers",
+        "window_seconds",
+    )
 
     def __init__(self, window_seconds: float) -> None:
         self.window_seconds = window_seconds
         self.bucket_seconds = window_seconds / 1440.0
-        # [bucket index, live answers, abandons, variance of the estimated part]
+        # [bucket index, live answers, abandons, variance of the estimated part, estimated abandons]
         self._buckets: deque[list[float]] = deque()
         self.live_answers = 0.0
         self.abandons = 0.0
+        # The estimated abandons (AMD false positives: weights < 1) among ``abandons``.
+        self.estimated = 0.0
         # An estimated abandon of weight w stands for a person (probability w) or a machine: the true count
         # behind the window's estimated part scatters around it with variance Σ w (1 − w).
         self.estimated_variance = 0.0
@@ -389,7 +399,7 @@ class AbandonWindow:
             raise ValueError(f"weight {weight} must be in [0, 1]")
         index = math.floor(now / self.bucket_seconds)
         if not self._buckets or self._buckets[-1][0] != index:
-            self._buckets.append([index, 0.0, 0.0, 0.0])
+            self._buckets.append([index, 0.0, 0.0, 0.0, 0.0])
         bucket = self._buckets[-1]
         bucket[1] += weight
         self.live_answers += weight
@@ -400,17 +410,21 @@ class AbandonWindow:
             spread = weight * (1.0 - weight)
             bucket[3] += spread
             self.estimated_variance += spread
+            if abandoned:
+                bucket[4] += weight
+                self.estimated += weight
         self.expire(now)
 
     def expire(self, now: float) -> None:
         oldest = math.floor(now / self.bucket_seconds) - 1440
         while self._buckets and self._buckets[0][0] <= oldest:
-            _, answers, abandons, spread = self._buckets.popleft()
+            _, answers, abandons, spread, estimated = self._buckets.popleft()
             self.live_answers -= answers
             self.abandons -= abandons
             self.estimated_variance -= spread
+            self.estimated -= estimated
         if not self._buckets:  # no float residue in an empty window
-            self.live_answers = self.abandons = self.estimated_variance = 0.0
+            self.live_answers = self.abandons = self.estimated_variance = self.estimated = 0.0
 
     def rate(self) -> float:
         return self.abandons / self.live_answers if self.live_answers > 1e-9 else 0.0
@@ -419,7 +433,7 @@ class AbandonWindow:
         """(live answers, abandons) over the last ``seconds`` (at most the window), to the bucket."""
         first = math.floor(now / self.bucket_seconds) - min(1440, math.ceil(seconds / self.bucket_seconds))
         answers = abandons = 0.0
-        for index, bucket_answers, bucket_abandons, _ in self._buckets:
+        for index, bucket_answers, bucket_abandons, *_ in self._buckets:
             if index > first:
                 answers += bucket_answers
                 abandons += bucket_abandons
@@ -429,7 +443,7 @@ class AbandonWindow:
         """(live answers, abandons) that leave the window within the next ``seconds``: the oldest buckets."""
         last = math.floor((now + seconds) / self.bucket_seconds) - 1440
         answers = abandons = 0.0
-        for index, bucket_answers, bucket_abandons, _ in self._buckets:
+        for index, bucket_answers, bucket_abandons, *_ in self._buckets:
             if index > last:
                 break
             answers += bucket_answers
@@ -511,6 +525,10 @@ class PacingStats:
         # Live answers per attempt forget faster: the answer rate drifts through the day.
         self.live_share = DecayedShare(prior_share=0.15, prior_weight=20.0, half_life=max(200.0, half_life / 3))
         self.amd_human_share = DecayedShare(prior_share=0.5, prior_weight=10.0, half_life=half_life)
+        # How long AMD listens after the answer before its verdict (a person reaches the queue that much after
+        # answering): a forgetting mean, None until a verdict with its duration was seen.
+        self.amd_seconds: float | None = None
+        self._amd_seconds_weight = 0.0
         # By hour of day and lead history (attempt number, previous outcome), around the recent rate above.
         self.answer_rates = AnswerRates(self.live_share)
         # Each agent's own talk and wrap-up (by the id the caller gives), shrunk toward the team's above.
@@ -580,41 +598,75 @@ class PacingStats:
             return None
         return talk, wrap
 
-    def record_amd(self, human: bool, now: float | None = None) -> None:
-        """An AMD verdict. A machine verdict at ``now`` also enters the legal window, the controller and so the
-        guard as ``amd_false_positive_rate`` estimated abandoned live answers (what the regime counts for the
-        people AMD hangs up on; 0 where the regime does not count them). ``now=None`` records the share only."""
+    AMD_SECONDS_HALF_LIFE = 500.0  # verdicts
+
+    def record_amd(self, human: bool, now: float | None = None, *, seconds: float | None = None) -> None:
+        """An AMD verdict, ``seconds`` after the answer when known (the pacer then times a person's arrival in
+        the queue after AMD, not at the answer). A machine verdict at ``now`` also enters the legal window and
+        so the guard and the controller's target as ``amd_false_positive_rate`` estimated abandoned live answers
+        (what the regime counts for the people AMD hangs up on; 0 where the regime does not count them).
+        ``now=None`` records the share only."""
         self.amd_human_share.add(human)
+        if seconds is not None and math.isfinite(seconds) and seconds >= 0.0:
+            # A forgetting mean: the weight saturates at the half-life's worth of verdicts.
+            w = self._amd_seconds_weight = min(self._amd_seconds_weight + 1.0, self.AMD_SECONDS_HALF_LIFE / math.log(2))
+            self.amd_seconds = (
+                seconds if self.amd_seconds is None else self.amd_seconds + (seconds - self.amd_seconds) / w
+            )
         if not human and now is not None:
             self.record_estimated_abandon(now, self.amd_false_positive_rate)
 
     def record_estimated_abandon(self, now: float, weight: float) -> None:
         """``weight`` estimated abandoned live answers (the AMD false-positive estimate of one machine verdict): into
-        the legal window, the controller and so the guard, exactly as the compliance report counts them."""
+        the legal window, and so the guard and the controller's target (:meth:`controller_setpoint`), exactly as
+        the compliance report counts them."""
         if weight <= 0.0:
             return
         self.window.add(now, True, weight)
         self.amd_false_positive_estimate += weight
-        self.controller.update(True, self.controller_setpoint(), weight)
 
-    def controller_setpoint(self) -> float:
-        """The setpoint the controller holds the window's *estimated* rate at: ``setpoint`` less the scatter of
-        the true count behind the window's estimated abandons (AMD false positives).
+    def window_setpoint(self) -> float:
+        """What the window's *estimated* rate (AMD false positives at their estimate) is held at: ``setpoint``
+        less the scatter of the true count behind the window's estimated abandons.
 
         With ``X`` people hung up on as machines (estimated ``X̂``, variance ``V`` = ``window.estimated_variance``),
         the true rate ``(Q + X) ÷ (L + X)`` stays at or under the cap while ``Q + (1 − cap) X ≤ cap L``: at the
-        guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``(1 − cap) z √V ÷ L`` lower, a margin
-        added in quadrature to the setpoint's own (``cap − setpoint``). Never below a third of the setpoint (a
-        young window's scatter is the guard's business)."""
+        guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``s = (1 − cap) z √V ÷ L`` lower, a margin
+        added in quadrature to the setpoint's own (``cap − setpoint``) — but never leaving the guard (which takes
+        ``s`` whole) less than the controller's own scatter, ``1 ÷ gain`` abandons (:class:`AbandonController`):
+        a young window, where ``s`` dwarfs the setpoint's margin, would otherwise be held at the guard's line and
+        spend its hours falling back to progressive."""
         window = self.window
         if window.estimated_variance <= 0.0 or window.live_answers <= 0.0:
             return self.setpoint
         scatter = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(window.estimated_variance)
-        # The setpoint's own margin under the cap covers the queue's abandons; the two noises are independent,
-        # so their margins add in quadrature.
+        s = scatter / window.live_answers
         queue_margin = max(0.0, self.abandon_cap - self.setpoint)
-        margin = math.hypot(queue_margin, scatter / window.live_answers)
-        return max(self.setpoint / 3.0, self.abandon_cap - margin)
+        cushion = max(math.hypot(queue_margin, s) - s, 1.0 / (self.controller.gain * window.live_answers))
+        return max(0.0, self.abandon_cap - s - cushion)
+
+    def controller_setpoint(self) -> float:
+        """The abandon share the controller holds the queue's own live answers at: with ``φ`` the window's
+        estimated abandons per live answer (AMD false positives, which no pacing decision causes or avoids), the
+        queue's ``(S − φ) ÷ (1 − φ)`` puts the whole window at ``S`` = :meth:`window_setpoint`.
+
+        The estimates enter the controller through this target rather than as abandons of their own: a level
+        pushed down by abandons no call could have avoided winds up, and would still be climbing back hours
+        after a young window (where ``S`` sits under ``φ``) has grown. Never below a thirtieth of the setpoint
+        (a young window is the guard's)."""
+        window = self.window
+        if window.estimated <= 0.0 or window.live_answers <= 0.0:
+            return self.window_setpoint()
+        phi = min(0.99, window.estimated / window.live_answers)
+        return max(self.setpoint / 30.0, (self.window_setpoint() - phi) / (1.0 - phi))
+
+    def controller_level(self) -> float:
+        """The abandon-risk threshold the pacer applies: the controller's level scaled by its target's share of
+        the setpoint (:meth:`controller_setpoint`). A marginal call's risk sits near the average abandon rate,
+        so when AMD false-positive estimates take most of the window's budget the level starts where the queue's
+        small target puts it, and follows that target as a young window grows, while the controller learns only
+        how far the predictions are off (no hours of winding down, then up)."""
+        return min(0.9, self.controller.level * self.controller_setpoint() / self.setpoint)
 
     def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
         """A live person answered; ``abandoned`` if no agent reached them in time.

@@ -2,6 +2,11 @@
 (their attempt number, previous outcome and time zone), read ahead of the claim, and the called party's local
 hour of day each call goes out in.
 
+The claim sets aside the leads the rules refuse now (a closed calling window in one of the lead's zones, a
+callback owned by another agent, …: :func:`dialer.campaign.rules.dialability`); the look-ahead drops them by the
+same rule, so the pacer counts the leads that will be dialled, not those the claim will skip. (The list mix is
+not followed: the leads read are in the campaign's claim order over every list.)
+
 The answer rate the pacer expects of a new call is ``PacingStats.answer_rate(hour, history)``: learnt by the
 called party's local hour (the hour a person picks up in) and the lead's history. The same two keys go with each
 call placed (:class:`dialer.runner.inflight.InFlightCall`) so that what the pacer learns and what it predicts
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.rules import effective_zones
+from dialer.campaign.rules import dialability, effective_zones
 from dialer.campaign.windows import WindowError, zone
 from dialer.pacing.stats import LeadHistory, PacingStats
 from dialer.store.leads import LeadRecord
@@ -43,6 +48,13 @@ class LeadPacing:
 
     def answer_rate(self, stats: PacingStats, now: float) -> float:
         return stats.answer_rate(local_hour(now, self.zone), self.history)
+
+
+def dialable_now(lead: LeadRecord, config: CampaignConfig, now: datetime) -> bool:
+    """Whether the claim would keep ``lead`` at ``now`` by the campaign's rules (the calling window of its zones,
+    retry and recall gaps, callbacks); DNC is the claim's own check, not known here."""
+    agent = lead.callback_agent  # the read only returns callbacks of the campaign's agents
+    return dialability(snapshot(lead, config.name), config, now, on_dnc=False, agent=agent).dialable
 
 
 def lead_pacing(lead: LeadRecord, config: CampaignConfig) -> LeadPacing:
@@ -83,9 +95,10 @@ class Lookahead:
         if fresh and wanted <= self.limit and 2 * len(self.leads) >= self.read_count:
             return
         self.limit = max(self.limit, wanted)
-        records = await self.read(self.limit, datetime.fromtimestamp(now, UTC))
+        wall = datetime.fromtimestamp(now, UTC)
+        records = await self.read(self.limit, wall)
         config = self.config()
-        self.leads = [lead_pacing(r, config) for r in records]
+        self.leads = [lead_pacing(r, config) for r in records if dialable_now(r, config, wall)]
         self.read_at, self.read_count = now, len(self.leads)
 
     def claimed(self, lead_ids: Sequence[int]) -> None:

@@ -554,6 +554,11 @@ class WorldModel:
             if ring < self._ring_timeout:
                 return ring if ring > self._ring_min else self._ring_min
 
+    @property
+    def attempt_classes(self) -> int:
+        """How many attempt numbers dials can have (1: every dial is a lead's first)."""
+        return len(self._attempt_cumulative)
+
     def draw_attempt(self, rng: random.Random) -> int:
         """The attempt number (1-based) of a run of dials, by ``attempt_shares``."""
         u = rng.random()

@@ -8,7 +8,7 @@ from dataclasses import replace
 from dialer.bench.pacing import FULL_MIN_HOURS, _cell_job, worst_24h
 from dialer.sim.des import policies as P
 from dialer.sim.des import simulate
-from dialer.sim.des.metrics import worst_window
+from dialer.sim.des.metrics import worst_from_start, worst_window
 from dialer.sim.model import load_scenario
 
 
@@ -28,6 +28,27 @@ def test_worst_window_slides_over_full_days_only() -> None:
     abandons = [0] * minutes
     abandons[0] = 100  # a burst in the first minute: in one full day (the first), 100 / 14 400
     assert abs(worst_window(answers, abandons, 24 * 60) - 100 / 14_400) < 1e-12
+
+
+def test_windows_holding_the_campaigns_start_count_from_its_first_hour() -> None:
+    """A 24 h window ending in the campaign's first day holds only its calls so far: a burst of abandons in its
+    second hour breaks those windows even when every full day of the run stays under the cap."""
+    minutes = 3 * 24 * 60
+    answers = [10] * minutes
+    abandons = [0] * minutes
+    abandons[70] = 30  # 30 of the first 710 answers
+    assert worst_window(answers, abandons, 24 * 60) < 0.03
+    assert worst_from_start(answers[: 24 * 60], abandons[: 24 * 60], 60) == 30 / 710
+    assert worst_from_start(answers[:50], abandons[:50], 60) is None  # the campaign's first hour not over
+
+
+def test_a_run_reports_its_worst_window_from_the_campaigns_start_warm_up_included() -> None:
+    scenario = load_scenario("n10-p020")
+    result = simulate(scenario, P.clairvoyant(), seed=3, hours=1.5, warmup_minutes=30.0)
+    assert result.worst_start_abandon is not None
+    assert result.worst_start_abandon > 0.0  # the warm-up's and first hour's abandons are in it
+    short = simulate(scenario, P.progressive(), seed=3, hours=0.25, warmup_minutes=5.0)
+    assert short.worst_start_abandon is None
 
 
 def test_full_runs_measure_at_least_a_day() -> None:

@@ -166,14 +166,20 @@ class Simulation:
     def next_answer_rates(self, count: int, *, by_hour: bool) -> list[float]:
         """The answer rates the pacer learnt for the next ``count`` leads to be dialled (their histories)."""
         hour = self.hour_of_day() if by_hour else None
+        if self.world.attempt_classes == 1:  # every lead on its first attempt: one rate
+            return [self.stats.answer_rate(hour, self.history(1))] * count
         memo: dict[int, float] = {}
-        out = []
-        for k in range(self._call_ids, self._call_ids + count):
+        out: list[float] = []
+        batch = self.scenario.outbound.attempt_batch
+        k, end = self._call_ids, self._call_ids + count
+        while k < end:  # one run of ``batch`` dials shares its attempt number
             attempt = self._attempt_of(k)
             rate = memo.get(attempt)
             if rate is None:
                 rate = memo[attempt] = self.stats.answer_rate(hour, self.history(attempt))
-            out.append(rate)
+            run_end = min(end, (k // batch + 1) * batch)
+            out.extend([rate] * (run_end - k))
+            k = run_end
         return out
 
     def _attempt_of(self, dial: int) -> int:
@@ -293,7 +299,7 @@ class Simulation:
         human_verdict = outcome.reaches_queue
         # A machine verdict enters the pacer's window as the campaign's false-positive estimate (what the
         # regime counts and the compliance report adds); the metrics below count the true ones.
-        self.stats.record_amd(human_verdict, now)
+        self.stats.record_amd(human_verdict, now, seconds=outcome.amd_seconds)
         self._record_attempt(call, human_verdict)
         if not human_verdict:
             del self.in_flight[call_id]

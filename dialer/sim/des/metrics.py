@@ -37,6 +37,10 @@ class RunResult:
     knob: str = ""  # the tuned knob, for baselines
     seed: int = 0  # the run's seed (set by the bench)
     window_partial: bool = False  # measured over less than 24 h: worst_24h_abandon is the whole run's rate
+    # The worst window holding the campaign's start (its first call at t = 0, the warm-up included), from its
+    # first hour of calls to its 24th: a 24 h window ending then holds only those calls. Legal windows too, which
+    # the measured period's full windows never see (None: the run ended before the campaign's first hour).
+    worst_start_abandon: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,6 +53,10 @@ class Metrics:
         minutes = math.ceil((end - start) / 60.0) + 1
         self.answers_per_minute = [0] * minutes
         self.abandons_per_minute = [0] * minutes
+        # The campaign's first 24 h from t = 0, warm-up included (the windows holding its start).
+        first = min(DAY_MINUTES, math.ceil(end / 60.0) + 1)
+        self.start_answers = [0] * first
+        self.start_abandons = [0] * first
         self.talk_seconds = 0.0
         self.busy_seconds = 0.0
         self.logged_in_seconds = 0.0  # agent-seconds logged in (a logged-out agent is PAUSED)
@@ -77,6 +85,11 @@ class Metrics:
             self.dials += 1
 
     def live_answer(self, now: float, *, abandoned: bool) -> None:
+        early = int(now / 60.0)
+        if early < len(self.start_answers):
+            self.start_answers[early] += 1
+            if abandoned:
+                self.start_abandons[early] += 1
         if now < self.start:
             return
         minute = int((now - self.start) / 60.0)
@@ -127,7 +140,26 @@ class Metrics:
             inbound_service_level=self.inbound_in_time / inbound if inbound else None,
             inbound_abandon_rate=self.inbound_abandons / inbound if inbound else None,
             window_partial=self.end - self.start < DAY_MINUTES * 60.0,
+            worst_start_abandon=worst_from_start(self.start_answers, self.start_abandons, START_WINDOW_MINUTES),
         )
+
+
+START_WINDOW_MINUTES = 60  # windows holding the campaign's start count from its first hour of calls
+
+
+def worst_from_start(answers: list[int], abandons: list[int], from_minute: int) -> float | None:
+    """The highest abandon rate of the windows ``[0, m)`` for ``m`` from ``from_minute`` to the end of
+    ``answers`` (per-minute counts from the campaign's start); None when there are fewer minutes."""
+    if len(answers) <= from_minute:
+        return None
+    ans, ab = sum(answers[:from_minute]), sum(abandons[:from_minute])
+    worst = ab / ans if ans else 0.0
+    for i in range(from_minute, len(answers)):
+        ans += answers[i]
+        ab += abandons[i]
+        if ans and ab / ans > worst:
+            worst = ab / ans
+    return worst
 
 
 def worst_window(answers: list[int], abandons: list[int], minutes: int) -> float:

@@ -274,7 +274,7 @@ class _RulePolicy:
             snapshot = replace(_snapshot(sim, self.settings, learnt=Learnt(agents=False)), agents=())
         else:
             snapshot = PacingSnapshot(sim.now, self.settings, sim.agent_views(), sim.call_views(), inbound)
-        level = self.level if self.level is not None else stats.controller.level
+        level = self.level if self.level is not None else stats.controller_level()
         cap = max(0, math.ceil(self.settings.max_calls_per_agent * max(1, agents - reserve)) - len(sim.in_flight))
         plan = predictive_plan(
             snapshot,

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from pacing_helpers import agents, mature_stats
 
 from dialer.pacing import CallInFlight, CallStage, Guard, PacingMode, PacingSettings, PacingSnapshot, decide
-from dialer.pacing.pacer import FalsePositiveLoad, abandon_quantile, guard_headroom, guarded_call_limit
+from dialer.pacing.pacer import (
+    FalsePositiveLoad,
+    abandon_quantile,
+    guard_headroom,
+    guard_quantile,
+    guarded_call_limit,
+)
 from dialer.pacing.stats import AbandonWindow, PacingStats
 from dialer.reports.compliance import AnswerEvent, periods
 
@@ -120,15 +126,18 @@ def test_amd_machine_verdicts_add_the_false_positive_estimate_to_the_window() ->
     stats = PacingStats(settings)
     for _ in range(100):
         stats.record_live_answer(10.0, False, placed_predictively=False)
-    level = stats.controller.level
+    level, target = stats.controller.level, stats.controller_setpoint()
     for _ in range(50):
         stats.record_amd(False, 10.0)
         stats.record_amd(True, 10.0)
     # The compliance report's estimate: machines × rate, added to abandons and to live answers.
     assert math.isclose(stats.window.abandons, 1.0)
     assert math.isclose(stats.window.live_answers, 101.0)
+    assert math.isclose(stats.window.estimated, 1.0)
     assert math.isclose(stats.amd_false_positive_estimate, 1.0)
-    assert stats.controller.level < level  # the controller counts them too
+    # The controller counts them through its target for the queue's own answers, not as abandons of its own.
+    assert stats.controller_setpoint() < target
+    assert stats.controller.level == level
     # Without a regime estimate the window holds real answers only.
     plain = PacingStats(PacingSettings())
     plain.record_amd(False, 10.0)
@@ -211,23 +220,68 @@ def test_the_guard_counts_false_positives_at_their_quantile(
     assert abandons <= cap * (live + people + 1.0) + 1e-6
 
 
-def test_the_controller_aims_lower_by_the_false_positive_scatter() -> None:
+def test_the_window_is_held_lower_by_the_false_positive_scatter() -> None:
     settings = PacingSettings(amd_false_positive_rate=0.04)
     stats = PacingStats(settings)
-    assert stats.controller_setpoint() == stats.setpoint
+    assert stats.controller_setpoint() == stats.window_setpoint() == stats.setpoint
     for i in range(10000):
         stats.record_live_answer(float(i), False)
     for i in range(2000):
         stats.record_amd(False, float(i))
     scatter = (1 - 0.03) * 2.33 * math.sqrt(2000 * 0.04 * 0.96) / stats.window.live_answers
-    expected = 0.03 - math.hypot(0.03 - stats.setpoint, scatter)  # independent margins add in quadrature
-    assert math.isclose(stats.controller_setpoint(), expected, rel_tol=1e-9)
-    assert stats.controller_setpoint() < stats.setpoint
+    # Independent margins add in quadrature; the guard's line (the scatter taken whole) stays at least the
+    # controller's own scatter (1 / gain abandons) away.
+    cushion = max(math.hypot(0.03 - stats.setpoint, scatter) - scatter, 1 / (0.15 * stats.window.live_answers))
+    expected = 0.03 - scatter - cushion
+    assert math.isclose(stats.window_setpoint(), expected, rel_tol=1e-9)
+    assert stats.window_setpoint() < stats.setpoint
+    # The controller holds the queue's own answers where the whole window lands on that target.
+    phi = stats.window.estimated / stats.window.live_answers
+    assert math.isclose(stats.controller_setpoint(), (expected - phi) / (1 - phi), rel_tol=1e-9)
     # Without AMD false positives nothing changes.
     plain = PacingStats(PacingSettings())
     for i in range(2000):
         plain.record_amd(False, float(i))
-    assert plain.controller_setpoint() == plain.setpoint
+    assert plain.controller_setpoint() == plain.window_setpoint() == plain.setpoint
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    live=st.integers(2000, 30000),
+    machines=st.integers(1, 10000),
+    fp=st.floats(0.001, 0.2),
+)
+def test_queue_abandons_at_the_controllers_target_put_the_window_at_its_setpoint(
+    live: int, machines: int, fp: float
+) -> None:
+    """The false-positive estimate moves the controller by its target: the queue's own answers abandoned at
+    ``controller_setpoint()`` give the window (estimates included) ``window_setpoint()`` — unless the floor
+    holds the target up (a young window: the guard, not the controller, keeps it under the cap)."""
+    stats = PacingStats(PacingSettings(amd_false_positive_rate=fp))
+    for i in range(live):
+        stats.record_live_answer(float(i % 1000), False, placed_predictively=False)
+    for i in range(machines):
+        stats.record_amd(False, float(i % 1000))
+    window = stats.window
+    floor = stats.setpoint / 30
+    target = stats.controller_setpoint()
+    assert target >= floor - 1e-12
+    if target > floor + 1e-12:
+        queue_abandons = target * live
+        rate = (queue_abandons + window.estimated) / window.live_answers
+        assert math.isclose(rate, stats.window_setpoint(), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_estimated_abandons_do_not_wind_the_controller_down() -> None:
+    """Hours of machine verdicts while the guard holds the pacer progressive (no predictive call abandons)
+    leave the controller's level where it was: the estimates no pacing decision causes move its target only."""
+    stats = PacingStats(PacingSettings(amd_false_positive_rate=0.05))
+    level = stats.controller.level
+    for i in range(5000):
+        stats.record_amd(False, float(i))
+        stats.record_live_answer(float(i), False, placed_predictively=False)
+    assert stats.controller.level == level
+    assert stats.controller_setpoint() < stats.setpoint
 
 
 def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
@@ -243,3 +297,90 @@ def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
     held = decide(PacingSnapshot(1000.0, settings, agents(ready=0, talking=(10, 60.0)), in_amd), stats)
     assert held.explanation.guard_headroom < free.explanation.guard_headroom - 1.0
     assert held.calls <= free.calls
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    live_mean=st.floats(0, 100),
+    live_var=st.floats(0, 50),
+    free=st.integers(0, 50),
+    fp_mean=st.floats(0, 20),
+    fp_var=st.floats(0, 20),
+    window_var=st.floats(0, 400),
+    z=st.floats(0, 4),
+)
+def test_the_guards_risks_are_taken_at_their_joint_quantile(
+    live_mean: float, live_var: float, free: int, fp_mean: float, fp_var: float, window_var: float, z: float
+) -> None:
+    """The window's false-positive scatter, the calls in flight's false positives and their abandons are
+    independent: their joint quantile is at least each one's and at most the sum of each one's (the older,
+    linear guard); without false positives it is the abandons' quantile alone."""
+    fp = FalsePositiveLoad(fp_mean, fp_var, 0.0, 0.97)
+    joint = guard_quantile(live_mean, live_var, free, z, false_positives=fp, window_var=window_var)
+    abandons = abandon_quantile(live_mean, live_var, free, z)
+    positives = fp_mean + z * math.sqrt(fp_var + window_var)
+    assert joint >= max(abandons, positives) - 1e-9
+    linear = abandons + fp_mean + z * math.sqrt(fp_var) + z * math.sqrt(window_var)
+    assert joint <= linear + 1e-9
+    plain = guard_quantile(live_mean, live_var, free, z)
+    assert math.isclose(plain, abandons, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    headroom=st.floats(0, 300),
+    live_mean=st.floats(0, 60),
+    live_var=st.floats(0, 30),
+    free=st.integers(0, 40),
+    p_new=st.floats(0, 1),
+    window_var=st.floats(0, 400),
+    per_call=st.floats(0, 0.05),
+    limit=st.integers(0, 300),
+)
+def test_guarded_calls_keep_the_joint_quantile_one_abandon_under_the_headroom(
+    headroom: float,
+    live_mean: float,
+    live_var: float,
+    free: int,
+    p_new: float,
+    window_var: float,
+    per_call: float,
+    limit: int,
+) -> None:
+    fp = FalsePositiveLoad(0.5, 0.4, per_call, 0.97)
+    k = guarded_call_limit(
+        headroom, live_mean, live_var, free, p_new, 2.33, limit, false_positives=fp, window_var=window_var
+    )
+    assert 0 <= k <= limit
+    if k == 0:
+        return
+    risk = guard_quantile(
+        live_mean, live_var, free, 2.33, false_positives=fp, window_var=window_var, new_calls=k, p_new=p_new
+    )
+    assert risk + 1.0 <= headroom + 1e-9
+    if k < limit:
+        more = guard_quantile(
+            live_mean, live_var, free, 2.33, false_positives=fp, window_var=window_var, new_calls=k + 1, p_new=p_new
+        )
+        assert more + 1.0 > headroom - 1e-9
+
+
+def test_the_applied_level_follows_the_controllers_target() -> None:
+    """Where AMD false-positive estimates take most of the budget, the pacer applies the controller's level
+    scaled by its target's share of the setpoint: small in a young window, growing with it, with no wind-down
+    of the controller itself; without estimates it is the controller's level."""
+    plain = PacingStats(PacingSettings())
+    assert plain.controller_level() == plain.controller.level
+    stats = PacingStats(PacingSettings(amd_false_positive_rate=0.045))
+    levels = []
+    for hour in range(1, 25):
+        for _ in range(400):
+            stats.record_live_answer(hour * 3600.0, False, placed_predictively=False)
+        for _ in range(170):
+            stats.record_amd(False, hour * 3600.0)
+        levels.append(stats.controller_level())
+    assert stats.controller.level == plain.controller.level  # untouched
+    assert levels[0] < 0.2 * plain.controller.level
+    assert levels[-1] > 2 * levels[2]  # the window grew: its target, and the level applied, too
+    expected = stats.controller.level * stats.controller_setpoint() / stats.setpoint
+    assert abs(levels[-1] - expected) < 1e-15

@@ -19,7 +19,7 @@ BASE: dict[str, Any] = {
     "trunk": "PJSIP/{number}@carrier",
     "caller_id": {"number": "+12025550100", "name": "Acme"},
 }
-# 2026-03-02 15:00 UTC: 10:00 in New York, 07:00 in Los Angeles, 15:00 in London, 00:00 in Tokyo.
+# 2026-03-02 15:00 UTC: 10:00 in New York, 08:00 in Denver, 07:00 in Los Angeles, 15:00 in London, 00:00 in Tokyo.
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC).timestamp()
 
 
@@ -55,19 +55,19 @@ def test_a_leads_zone_is_the_one_its_calling_window_uses() -> None:
 
 
 def hour_trained() -> PacingStats:
-    """People answer at 10:00 local (40 %), hardly at 07:00 (5 %)."""
+    """People answer at 10:00 local (40 %), hardly at 08:00 (5 %)."""
     stats = PacingStats()
     rng = random.Random(5)
     for _ in range(3000):
         stats.record_attempt(10.0, rng.random() < 0.40, hour=10)
-        stats.record_attempt(10.0, rng.random() < 0.05, hour=7)
+        stats.record_attempt(10.0, rng.random() < 0.05, hour=8)
     return stats
 
 
 async def test_the_next_leads_rates_follow_their_local_hour_and_history() -> None:
     config = CampaignConfig.model_validate(BASE)
     stats = hour_trained()
-    leads = [record(1, zones=["America/New_York"]), record(2, zones=["America/Los_Angeles"])]
+    leads = [record(1, zones=["America/New_York"]), record(2, zones=["America/Denver"])]
     reads: list[int] = []
 
     async def read(limit: int, wall: datetime) -> list[LeadRecord]:
@@ -76,11 +76,11 @@ async def test_the_next_leads_rates_follow_their_local_hour_and_history() -> Non
 
     ahead = Lookahead(lambda: config, read, refresh_seconds=5.0)
     await ahead.refresh(NOW, 10)
-    new_york, los_angeles = ahead.answer_rates(stats, NOW)
-    # At 15:00 UTC the New York lead is called at 10:00 its time, the Los Angeles one at 07:00.
-    assert new_york > 0.3 > 0.1 > los_angeles
+    new_york, denver = ahead.answer_rates(stats, NOW)
+    # At 15:00 UTC the New York lead is called at 10:00 its time, the Denver one at 08:00.
+    assert new_york > 0.3 > 0.1 > denver
     assert new_york == stats.answer_rate(10, LeadHistory(1, None))
-    assert ahead.hour_beyond(NOW) == 7  # beyond the leads read: the last one's local hour
+    assert ahead.hour_beyond(NOW) == 8  # beyond the leads read: the last one's local hour
     ahead.claimed([2])
     assert ahead.answer_rates(stats, NOW) == [new_york]
     await ahead.refresh(NOW + 1.0, 10)
@@ -102,3 +102,23 @@ async def test_without_leads_read_the_hour_beyond_is_the_campaigns() -> None:
     await ahead.refresh(NOW, 10)
     assert ahead.answer_rates(PacingStats(), NOW) == []
     assert ahead.hour_beyond(NOW) == 0
+
+
+async def test_leads_the_claim_would_set_aside_now_are_not_counted() -> None:
+    """At 15:00 UTC Los Angeles is at 07:00, outside the US calling window (08:00–21:00): the claim would set
+    that lead aside, so the pacer is not told its rate (the New York leads around it are the next dialled)."""
+    config = CampaignConfig.model_validate(BASE)
+    stats = hour_trained()
+    zones = ("America/New_York", "America/Los_Angeles", "America/New_York")
+    leads = [record(i, zones=[zone]) for i, zone in enumerate(zones, start=1)]
+
+    async def read(limit: int, wall: datetime) -> list[LeadRecord]:
+        return leads
+
+    ahead = Lookahead(lambda: config, read)
+    await ahead.refresh(NOW, 10)
+    assert [lead.lead_id for lead in ahead.leads] == [1, 3]
+    assert ahead.answer_rates(stats, NOW) == [stats.answer_rate(10, LeadHistory(1, None))] * 2
+    # Three hours later Los Angeles is at 10:00: dialled again.
+    await ahead.refresh(NOW + 3 * 3600.0, 10)
+    assert [lead.lead_id for lead in ahead.leads] == [1, 2, 3]
