@@ -82,7 +82,11 @@ class CallUpdates:
                 )
             case AmdVerdict():
                 ctx.counters.amd_verdicts[update.status] += 1
-                ctx.stats.record_amd(update.status == "HUMAN")
+                # how long AMD listened: the pacer times a person's arrival in the queue after it
+                call = ctx.in_flight.get(attempt_id)
+                answered = call.answered_at if call is not None else None
+                listened = update.at - answered if answered is not None else None
+                ctx.stats.record_amd(update.status == "HUMAN", seconds=listened)
                 if update.status != "MACHINE":
                     ctx.in_flight.set_stage(attempt_id, CallStage.WAITING, update.at)
                 amd = AttemptProgress(amd_status=update.status, amd_cause=update.cause)

@@ -62,6 +62,9 @@ async def test_every_listed_series_is_fed_by_the_running_daemon(tmp_path: Path) 
         verdicts = {dict(k)["verdict"]: v for k, v in samples(world, "dialer_amd_verdicts_total").items()}
         assert verdicts["human"] > 0
         assert verdicts["machine"] > 0
+        # the pacer learnt how long AMD listens (from answer to verdict), to time a person's arrival in the queue
+        assert runner.stats.amd_seconds is not None
+        assert 0.0 < runner.stats.amd_seconds < 10.0
         assert sample(world, "dialer_calls_in_flight", campaign="e2e") == len(runner.in_flight)
         # Enough live answers for the predictive pacer to leave its immature-estimates fallback.
         assert runner.last_decision is not None
