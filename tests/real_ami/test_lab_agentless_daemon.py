@@ -25,14 +25,13 @@ from typing import Any
 import aiohttp
 import pytest
 from harness.lab import QUEUE, lab_settings
-from test_lab_daemon_kill import AGENT, PHONE, ZONES, daemon, dialer, healthy, home, open_area_code, settings_port
-from test_lab_daemon_kill import wait_for as wait_until
+from harness.lab_daemon import AGENT, PHONE, ZONES, daemon, dialer, healthy, open_area_code, settings_port
+from harness.lab_daemon import wait_for as wait_until
 
 from dialer.ami.client import AmiClient
 from dialer.ami.events import AmiEvent, Newchannel
 
 pytestmark = pytest.mark.real_ami
-__all__ = ["home"]  # the fixture, imported with the helpers
 
 REPO = Path(__file__).resolve().parents[2]
 CPS = 1
