@@ -3,8 +3,9 @@ real-Asterisk tier): alice takes a call, holds and resumes it, warm-transfers it
 bob hangs up and dispositions. The legs are in the call record and the transfers report.
 
 The whole dialer runs in this process, connected to the lab (asterisk/lab: [lab-cc-pstn] callees and
-[lab-cc-agents] phones stay on the line); time is real, so the lead is a New York number (called between 08:00
-and 21:00 there). Screenshots: tests/artifacts/console-cc-*.png.
+[lab-cc-agents] phones stay on the line); time is real, so the lead is a number of a US zone whose calling window
+(08:00-21:00 there) is open now (harness.lab_daemon.open_area_code, as the tier's daemon tests pick theirs).
+Screenshots: tests/artifacts/console-cc-*.png.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from harness.console import (
     sign_in_agent,
     takes_the_call_over,
 )
+from harness.lab_daemon import ZONES, open_area_code
 from harness.stepping import eventually
 from harness.web import PASSWORD
 
@@ -47,14 +49,14 @@ dial_mode = "progressive"
 queue = "outbound-agents"
 trunk = "Local/{nsn}@lab-cc-pstn"
 regime = "US"
-timezone = "America/New_York"
+timezone = "{zone}"
 wrap_up_seconds = 300
 [caller_id]
 number = "+1 202 555 0142"
 [call_control]
 manual_dial = true
 """
-LEADS = "phone,first_name,last_name\n+1 212 555 0101,Carla,Customer\n"
+LEADS = "phone,first_name,last_name\n+1 {code} 555 0101,Carla,Customer\n"
 
 
 def lab_ami() -> AmiServerSettings:
@@ -74,8 +76,9 @@ async def lab_dialer(tmp_path: Path) -> AsyncIterator[tuple[Any, dict[str, str]]
         inbound_queues=["inbound-sales"],
         drain_timeout_seconds=0.5,
     )
-    (tmp_path / "cc.toml").write_text(CAMPAIGN)
-    (tmp_path / "cc.csv").write_text(LEADS)
+    code = open_area_code()
+    (tmp_path / "cc.toml").write_text(CAMPAIGN.replace("{zone}", ZONES[code]))
+    (tmp_path / "cc.csv").write_text(LEADS.replace("{code}", code))
     now = datetime.now(UTC)
     tokens: dict[str, str] = {}
     async with open_database(settings.database_url) as db:
