@@ -59,6 +59,7 @@ class LabDialer:
     # numbers of a US zone whose calling window is open now (the lab's callees answer any digits)
     customer: str
     third: str
+    run: int  # this run's phones: Local/cd{run}a (alice), cd{run}b (bob), supervisor{run} (boss)
 
     def auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -92,7 +93,9 @@ async def lab_dialer(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[LabDi
     tokens: dict[str, str] = {}
     async with open_database(settings.database_url) as db:
         await upgrade(db)
-        for name, role, phone in (("boss", Role.MANAGER, None), *((n, Role.AGENT, p) for n, p in phones.items())):
+        boss_phone = f"Local/supervisor{run}@lab-supervisors"  # answers at once (asterisk/lab [lab-supervisors])
+        staff = (("boss", Role.MANAGER, boss_phone), *((n, Role.AGENT, p) for n, p in phones.items()))
+        for name, role, phone in staff:
             user = await create_user(db, name, role, hash_password("correct-horse-9"), now, phone=phone)
             tokens[name] = new_api_token()
             await add_api_token(db, user.id, tokens[name], "tests", now)
@@ -101,7 +104,7 @@ async def lab_dialer(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[LabDi
         await Lab(ami).empty_queues()
         app = build_app(settings, clock=RealTimeClock())
         client = await aiohttp_client(app)
-        world = LabDialer(client, app, ami, tokens, f"+1 {code} 555 0191", f"+1 {code} 555 0199")
+        world = LabDialer(client, app, ami, tokens, f"+1 {code} 555 0191", f"+1 {code} 555 0199", run)
         boss = world.auth("boss")
         resp = await client.put(
             "/api/campaigns/labcc",
@@ -211,3 +214,66 @@ async def test_three_way_the_agent_leaves_through_the_daemon(lab_dialer: LabDial
         ("external", world.third.replace(" ", ""), "conference", "alice"),
     ]
     assert found[0]["ended_at"] <= found[1]["ended_at"]
+
+
+async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_daemon(lab_dialer: LabDialer) -> None:
+    """Issue 16's supervision flow through the daemon's API against the lab: the manager's phone is called and
+    ChanSpy joins alice's call (whisper: coaching her alone), the manager stops; then barges in, and the barge ends by
+    itself with the call. The audit keeps both sessions, in order."""
+    world = lab_dialer
+    boss = world.auth("boss")
+    await sign_in(world, "alice", "outbound-agents")
+    await dial_and_talk(world)
+    spyer = f"Local/supervisor{world.run}@"
+
+    async def spying() -> bool:
+        return any(
+            c.channel.startswith(spyer) and c.application == "ChanSpy" for c in await world.ami.core_show_channels()
+        )
+
+    async def spyer_gone() -> bool:
+        return not any(c.channel.startswith(spyer) for c in await world.ami.core_show_channels())
+
+    resp = await world.client.post("/api/supervision", json={"agent": "alice", "mode": "whisper"}, headers=boss)
+    assert resp.status == 201, await resp.text()
+    whisper = await resp.json()
+    assert (whisper["supervisor"], whisper["agent"], whisper["mode"], whisper["state"]) == (
+        "boss",
+        "alice",
+        "whisper",
+        "started",
+    )
+    await until(spying, 30.0)
+    resp = await world.client.delete(f"/api/supervision/{whisper['id']}", headers=boss)
+    assert resp.status == 200, await resp.text()
+    await until(spyer_gone, 30.0)
+
+    async def ended(session_id: int) -> bool:
+        body = await (await world.client.get("/api/supervision?agent=alice", headers=boss)).json()
+        return any(s["id"] == session_id and s["state"] == "ended" for s in body["items"])
+
+    await until(lambda: ended(whisper["id"]), 30.0)  # (the audit row ends with the leg's Hangup)
+
+    resp = await world.client.post("/api/supervision", json={"agent": "alice", "mode": "barge"}, headers=boss)
+    assert resp.status == 201, await resp.text()
+    barge = await resp.json()
+    await until(spying, 30.0)
+    # The customer hangs up: the call ends, and with it the supervisor's leg (ChanSpy option E) and the session.
+    customer = next(
+        c
+        for c in await world.ami.core_show_channels()
+        if c.channel.startswith(f"Local/{world.customer.replace(' ', '')[1:]}@")
+    )
+    await world.ami.hangup(customer.channel)
+
+    async def audited() -> list[dict[str, Any]] | None:
+        body = await (await world.client.get("/api/supervision?agent=alice", headers=boss)).json()
+        sessions: list[dict[str, Any]] = body["items"]
+        return sessions if all(s["state"] != "started" for s in sessions) else None
+
+    sessions = await until(audited, 40.0)
+    assert [(s["id"], s["mode"], s["state"]) for s in sessions] == [
+        (barge["id"], "barge", "ended"),
+        (whisper["id"], "whisper", "ended"),
+    ]
+    await until(spyer_gone, 30.0)
