@@ -7,38 +7,23 @@ talking on until the customer hangs up. Callees are [lab-cc-pstn] (answer after 
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from harness.lab import Lab, lab_settings
-from harness.lab_daemon import ZONES, open_area_code
+from harness.lab_api import LabDialer, lab_dialer, until
 
-from dialer.ami.client import AmiClient
-from dialer.app import build_app
-from dialer.clock import RealTimeClock
-from dialer.settings import FastAgiSettings, RecordingSettings, Settings
-from dialer.store.auth import Role, add_api_token, create_user
-from dialer.store.engine import open_database
-from dialer.store.migrate import upgrade
 from dialer.web.facade import daemon_of
-from dialer.web.security import hash_password, new_api_token
 
 pytestmark = pytest.mark.real_ami
 
-T = TypeVar("T")
 
-
-def manual_toml(queue: str, zone: str) -> str:
-    return f"""
+CAMPAIGN = """
 name = "labcc"
 dial_mode = "preview"
-queue = "{queue}"
-trunk = "Local/{{e164}}@lab-cc-pstn"
+queue = "outbound-agents"
+trunk = "Local/{e164}@lab-cc-pstn"
 regime = "US"
 timezone = "{zone}"
 [caller_id]
@@ -50,75 +35,28 @@ external_transfers = true
 """
 
 
-@dataclass
-class LabDialer:
-    client: Any
-    app: Any
-    ami: AmiClient
-    tokens: dict[str, str]
-    # numbers of a US zone whose calling window is open now (the lab's callees answer any digits)
-    customer: str
-    third: str
-    run: int  # this run's phones: Local/cd{run}a (alice), cd{run}b (bob), supervisor{run} (boss)
-
-    def auth(self, user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[user]}"}
+def customer(world: LabDialer) -> str:
+    """The customer's number: of the open zone (the lab's callees answer any digits)."""
+    return f"+1 {world.code} 555 0191"
 
 
-async def until(check: Callable[[], Awaitable[T | None]], within: float = 30.0) -> T:
-    async with asyncio.timeout(within):
-        while True:
-            value = await check()
-            if value:
-                return value
-            await asyncio.sleep(0.3)
+def third(world: LabDialer) -> str:
+    """The 3-way's outside number."""
+    return f"+1 {world.code} 555 0199"
+
+
+async def hang_up_the_customer(world: LabDialer) -> None:
+    """An AMI Hangup of this call's customer channel: the youngest with the customer's number (an earlier run's
+    callee, with the same number, may still be on the line: the lab's callees stay LAB_CC_TALK s)."""
+    prefix = f"Local/{customer(world).replace(' ', '')[1:]}@"
+    legs = [c for c in await world.ami.core_show_channels() if c.channel.startswith(prefix)]
+    assert await world.ami.hangup(min(legs, key=lambda c: c.duration).channel)
 
 
 @pytest.fixture
-async def lab_dialer(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[LabDialer]:
-    ami_settings = lab_settings()
-    code = open_area_code()
-    run = random.randrange(10**4)
-    phones = {"alice": f"Local/cd{run}a@lab-cc-agents", "bob": f"Local/cd{run}b@lab-cc-agents"}
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'lab.db'}",
-        var_dir=tmp_path,
-        ami=[ami_settings],
-        inbound_queues=["inbound-sales"],
-        drain_timeout_seconds=0.5,
-        recording=RecordingSettings(directory=tmp_path / "recordings"),
-        fastagi=FastAgiSettings(port=0),
-    )
-    now = datetime.now(UTC)
-    tokens: dict[str, str] = {}
-    async with open_database(settings.database_url) as db:
-        await upgrade(db)
-        boss_phone = f"Local/supervisor{run}@lab-supervisors"  # answers at once (asterisk/lab [lab-supervisors])
-        staff = (("boss", Role.MANAGER, boss_phone), *((n, Role.AGENT, p) for n, p in phones.items()))
-        for name, role, phone in staff:
-            user = await create_user(db, name, role, hash_password("correct-horse-9"), now, phone=phone)
-            tokens[name] = new_api_token()
-            await add_api_token(db, user.id, tokens[name], "tests", now)
-    async with AmiClient(ami_settings) as ami:
-        await ami.wait_up(within_seconds=5)
-        await Lab(ami).empty_queues()
-        app = build_app(settings, clock=RealTimeClock())
-        client = await aiohttp_client(app)
-        world = LabDialer(client, app, ami, tokens, f"+1 {code} 555 0191", f"+1 {code} 555 0199", run)
-        boss = world.auth("boss")
-        resp = await client.put(
-            "/api/campaigns/labcc",
-            data=manual_toml("outbound-agents", ZONES[code]),
-            headers={**boss, "Content-Type": "application/toml"},
-        )
-        assert resp.status == 201, await resp.text()
-        assert (await client.post("/api/campaigns/labcc/start", headers=boss)).status == 200
-        try:
-            yield world
-        finally:
-            for name in phones:
-                await client.post(f"/api/agents/{name}/logout", headers=world.auth(name))
-            await Lab(ami).empty_queues()
+async def world(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[LabDialer]:
+    async with lab_dialer(tmp_path, aiohttp_client, CAMPAIGN, phone_prefix="cd", inbound_queues=["inbound-sales"]) as w:
+        yield w
 
 
 async def sign_in(world: LabDialer, agent: str, queue: str) -> None:
@@ -131,7 +69,7 @@ async def sign_in(world: LabDialer, agent: str, queue: str) -> None:
 
 async def dial_and_talk(world: LabDialer) -> int:
     alice = world.auth("alice")
-    resp = await world.client.post("/api/agents/alice/dial", json={"number": world.customer}, headers=alice)
+    resp = await world.client.post("/api/agents/alice/dial", json={"number": customer(world)}, headers=alice)
     assert resp.status == 200, await resp.text()
     attempt_id = int((await resp.json())["attempt_id"])
 
@@ -152,8 +90,7 @@ async def legs(world: LabDialer, attempt_id: int) -> list[dict[str, Any]]:
     return await until(written, 40.0)
 
 
-async def test_blind_transfer_to_the_closer_queue_through_the_daemon(lab_dialer: LabDialer) -> None:
-    world = lab_dialer
+async def test_blind_transfer_to_the_closer_queue_through_the_daemon(world: LabDialer) -> None:
     await sign_in(world, "bob", "inbound-sales")
     await sign_in(world, "alice", "outbound-agents")
     attempt_id = await dial_and_talk(world)
@@ -182,13 +119,12 @@ async def test_blind_transfer_to_the_closer_queue_through_the_daemon(lab_dialer:
     assert found[2]["talk_seconds"] >= 0
 
 
-async def test_three_way_the_agent_leaves_through_the_daemon(lab_dialer: LabDialer) -> None:
-    world = lab_dialer
+async def test_three_way_the_agent_leaves_through_the_daemon(world: LabDialer) -> None:
     alice = world.auth("alice")
     await sign_in(world, "alice", "outbound-agents")
     attempt_id = await dial_and_talk(world)
     resp = await world.client.post(
-        "/api/agents/alice/call/conference", json={"kind": "external", "target": world.third}, headers=alice
+        "/api/agents/alice/call/conference", json={"kind": "external", "target": third(world)}, headers=alice
     )
     assert resp.status == 200, await resp.text()
 
@@ -202,25 +138,19 @@ async def test_three_way_the_agent_leaves_through_the_daemon(lab_dialer: LabDial
     assert resp.status == 200, await resp.text()
     # The customer and the third party talk on; then the customer hangs up (here: an AMI Hangup of their channel).
     await asyncio.sleep(2.0)
-    customer = next(
-        c
-        for c in await world.ami.core_show_channels()
-        if c.channel.startswith(f"Local/{world.customer.replace(' ', '')[1:]}@")
-    )
-    await world.ami.hangup(customer.channel)
+    await hang_up_the_customer(world)
     found = await legs(world, attempt_id)
     assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in found] == [
         ("agent", "alice", "answered", None),
-        ("external", world.third.replace(" ", ""), "conference", "alice"),
+        ("external", third(world).replace(" ", ""), "conference", "alice"),
     ]
     assert found[0]["ended_at"] <= found[1]["ended_at"]
 
 
-async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_daemon(lab_dialer: LabDialer) -> None:
+async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_daemon(world: LabDialer) -> None:
     """Issue 16's supervision flow through the daemon's API against the lab: the manager's phone is called and
     ChanSpy joins alice's call (whisper: coaching her alone), the manager stops; then barges in, and the barge ends by
     itself with the call. The audit keeps both sessions, in order."""
-    world = lab_dialer
     boss = world.auth("boss")
     await sign_in(world, "alice", "outbound-agents")
     await dial_and_talk(world)
@@ -259,12 +189,7 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
     barge = await resp.json()
     await until(spying, 30.0)
     # The customer hangs up: the call ends, and with it the supervisor's leg (ChanSpy option E) and the session.
-    customer = next(
-        c
-        for c in await world.ami.core_show_channels()
-        if c.channel.startswith(f"Local/{world.customer.replace(' ', '')[1:]}@")
-    )
-    await world.ami.hangup(customer.channel)
+    await hang_up_the_customer(world)
 
     async def audited() -> list[dict[str, Any]] | None:
         body = await (await world.client.get("/api/supervision?agent=alice", headers=boss)).json()
