@@ -49,23 +49,29 @@ def _bounded(value: Any, what: str | Message, max_depth: int) -> Any:
     return value
 
 
+def _too_deep(what: str | Message, max_depth: int) -> DocumentError:
+    return DocumentError(M_("{what}: nested deeper than {max_depth} levels", what=what, max_depth=max_depth))
+
+
+def _not_utf8(what: str | Message, exc: UnicodeDecodeError) -> DocumentError:
+    return DocumentError(
+        M_(
+            "{what}: not UTF-8 text ({reason} at byte {start})",
+            what=what,
+            reason=decode_reason(exc.reason),
+            start=exc.start,
+        )
+    )
+
+
 def load_json(raw: bytes | str, what: str | Message = "the JSON document", *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted JSON. Raises DocumentError (bad JSON, bad UTF-8, too deep)."""
     try:
         value = json.loads(raw)
     except RecursionError:
-        raise DocumentError(
-            M_("{what}: nested deeper than {max_depth} levels", what=what, max_depth=max_depth)
-        ) from None
+        raise _too_deep(what, max_depth) from None
     except UnicodeDecodeError as exc:
-        raise DocumentError(
-            M_(
-                "{what}: not UTF-8 text ({reason} at byte {start})",
-                what=what,
-                reason=decode_reason(exc.reason),
-                start=exc.start,
-            )
-        ) from None
+        raise _not_utf8(what, exc) from None
     except ValueError as exc:
         raise DocumentError(M_("{what}: not valid JSON: {exc}", what=what, exc=str(exc))) from None
     return _bounded(value, what, max_depth)
@@ -80,18 +86,9 @@ def load_toml(
             text = text.decode("utf-8")
         value = tomllib.loads(text)
     except RecursionError:
-        raise DocumentError(
-            M_("{what}: nested deeper than {max_depth} levels", what=what, max_depth=max_depth)
-        ) from None
+        raise _too_deep(what, max_depth) from None
     except UnicodeDecodeError as exc:
-        raise DocumentError(
-            M_(
-                "{what}: not UTF-8 text ({reason} at byte {start})",
-                what=what,
-                reason=decode_reason(exc.reason),
-                start=exc.start,
-            )
-        ) from None
+        raise _not_utf8(what, exc) from None
     except tomllib.TOMLDecodeError as exc:
         raise DocumentError(M_("{what}: not valid TOML: {exc}", what=what, exc=str(exc))) from None
     result: dict[str, Any] = _bounded(value, what, max_depth)
