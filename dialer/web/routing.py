@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -160,6 +160,22 @@ class RouteSpec:
         return re.findall(r"\{(\w+)", self.path)
 
 
+class RouteOptions(TypedDict, total=False):
+    """What a route may declare besides its method, path, roles, summary and tag (the fields of :class:`RouteSpec`)."""
+
+    query: type[BaseModel] | None
+    body: type[BaseModel] | None
+    body_content: dict[str, Any] | None
+    header_params: tuple[dict[str, Any], ...]
+    response: dict[str, Any]
+    response_content_type: str
+    response_content: dict[str, Any] | None
+    status: int
+    errors: tuple[int, ...]
+    in_openapi: bool
+    max_body: int
+
+
 @dataclass
 class RouteTable:
     """A resource module's routes; ``tag`` is the OpenAPI tag of its routes that do not name another."""
@@ -176,7 +192,14 @@ class RouteTable:
         self.specs.append(spec)
 
     def route(
-        self, method: str, path: str, *, roles: Iterable[Role], summary: str, tag: str | None = None, **options: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        roles: Iterable[Role],
+        summary: str,
+        tag: str | None = None,
+        **options: Unpack[RouteOptions],
     ) -> Callable[[CallHandler], CallHandler]:
         tagged = tag or self.tag
         if tagged is None:
