@@ -17,9 +17,9 @@ from dialer.web.api.common import (
     agent_json,
     agent_or_404,
     ok,
-    own_agent,
     page_schema,
     paged,
+    path_agent,
     refused,
 )
 from dialer.web.facade import UnknownQueues
@@ -99,7 +99,7 @@ async def get_queues(call: Call) -> web.Response:
 
 @routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER, summary="One agent's live state")
 async def get_agent(call: Call) -> web.Response:
-    agent = agent_or_404(call, own_agent(call, call.path("agent_id")))
+    agent = agent_or_404(call, path_agent(call))
     return ok(agent_json(agent, call.daemon.now()))
 
 
@@ -135,7 +135,7 @@ async def ensure_registered(call: Call, agent_id: str, server: str | None = None
     errors=(409,),
 )
 async def agent_login(call: Call) -> web.Response:
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     body = call.body_as(AgentLogin)
     await ensure_registered(call, agent_id, body.server)
     daemon = call.daemon
@@ -146,7 +146,7 @@ async def agent_login(call: Call) -> web.Response:
 
 async def _act(call: Call, action: Callable[[str], Awaitable[Agent]]) -> web.Response:
     """The path's agent (one the user may act on, and known) does ``action``: its new state, or the refusal."""
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     agent_or_404(call, agent_id)
     with agent_errors():
         agent = await action(agent_id)

@@ -21,7 +21,7 @@ from dialer.callcontrol.service import NoLiveCall, Target
 from dialer.i18n import M_, message_of
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
-from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, own_agent, refused
+from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, path_agent, refused
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
@@ -69,16 +69,12 @@ def _refusals() -> Iterator[None]:
         raise Problem(409, M_("the PBX did not do it: {exc}", exc=exc)) from None
 
 
-def _agent(call: Call) -> str:
-    return own_agent(call, call.path("agent_id"))
-
-
 _CALL = "/api/agents/{agent_id}/call"
 
 
 @routes.route("GET", f"{_CALL}/control", roles=ANY_USER, summary="Call control state: legs, timer")
 async def get_control(call: Call) -> web.Response:
-    agent = _agent(call)
+    agent = path_agent(call)
     await call.daemon.call_control.adopt_queue_transfer(agent)  # a call a blind transfer queued for them
     return ok({"control": call.daemon.call_control.state_of(agent)})
 
@@ -86,26 +82,26 @@ async def get_control(call: Call) -> web.Response:
 @routes.route("POST", f"{_CALL}/hangup", roles=ANY_USER, summary="Hang up the customer", errors=(409,))
 async def post_hangup(call: Call) -> web.Response:
     with _refusals():
-        return ok(await call.daemon.call_control.hangup(_agent(call)))
+        return ok(await call.daemon.call_control.hangup(path_agent(call)))
 
 
 @routes.route("POST", f"{_CALL}/hold", roles=ANY_USER, summary="Put the customer on hold", errors=(409,))
 async def post_hold(call: Call) -> web.Response:
     with _refusals():
-        return ok(await call.daemon.call_control.hold(_agent(call)))
+        return ok(await call.daemon.call_control.hold(path_agent(call)))
 
 
 @routes.route("POST", f"{_CALL}/resume", roles=ANY_USER, summary="Take the customer off hold", errors=(409,))
 async def post_resume(call: Call) -> web.Response:
     with _refusals():
-        return ok(await call.daemon.call_control.resume(_agent(call)))
+        return ok(await call.daemon.call_control.resume(path_agent(call)))
 
 
 @routes.route("POST", f"{_CALL}/dtmf", roles=ANY_USER, summary="Send DTMF digits", body=DtmfBody, errors=(409,))
 async def post_dtmf(call: Call) -> web.Response:
     body = call.body_as(DtmfBody)
     with _refusals():
-        return ok(await call.daemon.call_control.dtmf(_agent(call), body.digits))
+        return ok(await call.daemon.call_control.dtmf(path_agent(call), body.digits))
 
 
 @routes.route(
@@ -121,7 +117,7 @@ async def post_transfer(call: Call) -> web.Response:
     with _refusals():
         return ok(
             await call.daemon.call_control.transfer(
-                _agent(call), Target(PartyKind(body.kind), body.target), warm=body.mode == "warm"
+                path_agent(call), Target(PartyKind(body.kind), body.target), warm=body.mode == "warm"
             )
         )
 
@@ -135,7 +131,7 @@ async def post_transfer(call: Call) -> web.Response:
 )
 async def post_transfer_complete(call: Call) -> web.Response:
     with _refusals():
-        return ok(await call.daemon.call_control.complete_transfer(_agent(call)))
+        return ok(await call.daemon.call_control.complete_transfer(path_agent(call)))
 
 
 @routes.route(
@@ -147,7 +143,7 @@ async def post_transfer_complete(call: Call) -> web.Response:
 )
 async def post_transfer_cancel(call: Call) -> web.Response:
     with _refusals():
-        return ok(await call.daemon.call_control.cancel_transfer(_agent(call)))
+        return ok(await call.daemon.call_control.cancel_transfer(path_agent(call)))
 
 
 @routes.route(
@@ -161,7 +157,9 @@ async def post_transfer_cancel(call: Call) -> web.Response:
 async def post_conference(call: Call) -> web.Response:
     body = call.body_as(ConferenceBody)
     with _refusals():
-        return ok(await call.daemon.call_control.conference(_agent(call), Target(PartyKind(body.kind), body.target)))
+        return ok(
+            await call.daemon.call_control.conference(path_agent(call), Target(PartyKind(body.kind), body.target))
+        )
 
 
 @routes.route(
@@ -173,7 +171,7 @@ async def post_conference(call: Call) -> web.Response:
 )
 async def post_conference_leave(call: Call) -> web.Response:
     with _refusals():
-        return ok(await call.daemon.call_control.leave_conference(_agent(call)))
+        return ok(await call.daemon.call_control.leave_conference(path_agent(call)))
 
 
 @routes.route(
@@ -185,7 +183,7 @@ async def post_conference_leave(call: Call) -> web.Response:
     errors=(404, 409, 422),
 )
 async def post_manual_dial(call: Call) -> web.Response:
-    agent_id = _agent(call)
+    agent_id = path_agent(call)
     body = call.body_as(ManualDialBody)
     if (body.number is None) == (body.lead_id is None):
         raise Problem(422, M_("give either number or lead_id"), kind="validation-error")

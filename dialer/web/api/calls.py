@@ -23,9 +23,9 @@ from dialer.web.api.common import (
     attempt_json,
     lead_json,
     ok,
-    own_agent,
     page_schema,
     paged,
+    path_agent,
     refused,
 )
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
@@ -55,7 +55,7 @@ class PreviewBody(Strict):
     summary="The agent's current call: lead, history, dispositions",
 )
 async def get_agent_call(call: Call) -> web.Response:
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     agent = agent_or_404(call, agent_id)
     daemon = call.daemon
     current = daemon.agent_call(agent_id)
@@ -101,7 +101,7 @@ async def get_agent_call(call: Call) -> web.Response:
     errors=(409,),
 )
 async def post_disposition(call: Call) -> web.Response:
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     body = call.body_as(DispositionBody)
     daemon = call.daemon
     try:
@@ -135,7 +135,7 @@ async def post_disposition(call: Call) -> web.Response:
     response=page_schema(),
 )
 async def get_agent_calls(call: Call) -> web.Response:
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
     recorded = await recorded_attempts(call.db, [a.id for a in attempts])
@@ -149,7 +149,7 @@ PREVIEW_REFUSALS = (LookupError, RuntimeError, AgentError)
 
 def _preview_campaign(call: Call) -> tuple[str, str]:
     """(agent, the preview campaign they work in) or a problem."""
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     body = call.body_as(PreviewBody)
     agent_or_404(call, agent_id)
     with refused(NotInPreviewCampaign, status=409):

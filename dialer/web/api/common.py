@@ -230,6 +230,11 @@ def own_agent(call: Call, agent_id: str) -> str:
     return agent_id
 
 
+def path_agent(call: Call) -> str:
+    """The path's ``agent_id``, one the user may act on (:func:`own_agent`)."""
+    return own_agent(call, call.path("agent_id"))
+
+
 def agent_or_404(call: Call, agent_id: str) -> Agent:
     agent = call.daemon.agent(agent_id)
     if agent is None:

@@ -15,7 +15,7 @@ from dialer.settings import Settings
 from dialer.store.attempts import get_attempt
 from dialer.store.campaigns import UnknownCampaignError, get_campaign
 from dialer.store.leads import get_lead
-from dialer.web.api.common import agent_or_404, ok, own_agent
+from dialer.web.api.common import agent_or_404, ok, path_agent
 from dialer.web.routing import ANY_USER, Call, RouteTable
 from dialer.webhooks.core import AllowList, lead_values, render_url
 
@@ -41,7 +41,7 @@ POPUP_SCHEMA: dict[str, Any] = {
     response=POPUP_SCHEMA,
 )
 async def get_crm_popup(call: Call) -> web.Response:
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     agent_or_404(call, agent_id)
     current = call.daemon.agent_call(agent_id)
     empty: dict[str, Any] = {"attempt_id": None, "url": None, "mode": "tab", "why_not": "no call"}

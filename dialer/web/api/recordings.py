@@ -19,7 +19,7 @@ from dialer.recording.service import local_path
 from dialer.store.auth import Role
 from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
-from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, own_agent, page_schema, paged, refused
+from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, page_schema, paged, path_agent, refused
 from dialer.web.facade import RecordingRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
@@ -191,7 +191,7 @@ async def get_recording_audio(call: Call) -> web.StreamResponse:
     errors=(409,),
 )
 async def control_recording(call: Call) -> web.Response:
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     body = call.body_as(RecordingControl)
     with refused(RecordingRefused, status=409):
         current = await call.daemon.recording_control(agent_id, body.action)

@@ -12,7 +12,7 @@ from dialer.scripts.campaign import context_for, rendered, template_of
 from dialer.store.attempts import get_attempt
 from dialer.store.auth import get_user
 from dialer.store.leads import get_lead
-from dialer.web.api.common import ok, own_agent
+from dialer.web.api.common import ok, path_agent
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 
@@ -59,7 +59,7 @@ SCRIPT_SCHEMA: dict[str, Any] = {
     response=SCRIPT_SCHEMA,
 )
 async def get_agent_script(call: Call) -> web.Response:
-    agent_id = own_agent(call, call.path("agent_id"))
+    agent_id = path_agent(call)
     daemon = call.daemon
     current = daemon.agent_call(agent_id)
     if current is None:
