@@ -6,7 +6,7 @@ the call's state or the agent's does not allow it; 422: a rule forbids the numbe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
@@ -17,14 +17,14 @@ from dialer.agents.registry import AgentError
 from dialer.ami.actions import AmiError
 from dialer.callcontrol.compliance import NumberRefused
 from dialer.callcontrol.core import CallControlError, PartyKind
-from dialer.callcontrol.service import NoLiveCall, Target
+from dialer.callcontrol.service import CallControlService, NoLiveCall, Target
 from dialer.i18n import M_, message_of
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
 from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, path_agent, refused
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.problems import Problem
-from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
+from dialer.web.routing import ANY_USER, MANAGERS, Call, CallHandler, RouteTable
 
 routes = RouteTable(tag="agents")
 
@@ -70,6 +70,20 @@ def _refusals() -> Iterator[None]:
 
 
 _CALL = "/api/agents/{agent_id}/call"
+_Button = Callable[[CallControlService, str], Awaitable[dict[str, object]]]
+
+
+def _on_call(
+    action: str, summary: str, body: type[Strict] | None = None, errors: tuple[int, ...] = (409,)
+) -> Callable[[CallHandler], CallHandler]:
+    """A button of the agent's live call: ``POST /api/agents/{agent_id}/call/{action}`` (409: not now)."""
+    return routes.route("POST", f"{_CALL}/{action}", roles=ANY_USER, summary=summary, body=body, errors=errors)
+
+
+async def _press(call: Call, button: _Button) -> web.Response:
+    """The path's agent (one the user may act on) presses ``button``: the call's control state, or why not."""
+    with _refusals():
+        return ok(await button(call.daemon.call_control, path_agent(call)))
 
 
 @routes.route("GET", f"{_CALL}/control", roles=ANY_USER, summary="Call control state: legs, timer")
@@ -79,99 +93,54 @@ async def get_control(call: Call) -> web.Response:
     return ok({"control": call.daemon.call_control.state_of(agent)})
 
 
-@routes.route("POST", f"{_CALL}/hangup", roles=ANY_USER, summary="Hang up the customer", errors=(409,))
+@_on_call("hangup", "Hang up the customer")
 async def post_hangup(call: Call) -> web.Response:
-    with _refusals():
-        return ok(await call.daemon.call_control.hangup(path_agent(call)))
+    return await _press(call, CallControlService.hangup)
 
 
-@routes.route("POST", f"{_CALL}/hold", roles=ANY_USER, summary="Put the customer on hold", errors=(409,))
+@_on_call("hold", "Put the customer on hold")
 async def post_hold(call: Call) -> web.Response:
-    with _refusals():
-        return ok(await call.daemon.call_control.hold(path_agent(call)))
+    return await _press(call, CallControlService.hold)
 
 
-@routes.route("POST", f"{_CALL}/resume", roles=ANY_USER, summary="Take the customer off hold", errors=(409,))
+@_on_call("resume", "Take the customer off hold")
 async def post_resume(call: Call) -> web.Response:
-    with _refusals():
-        return ok(await call.daemon.call_control.resume(path_agent(call)))
+    return await _press(call, CallControlService.resume)
 
 
-@routes.route("POST", f"{_CALL}/dtmf", roles=ANY_USER, summary="Send DTMF digits", body=DtmfBody, errors=(409,))
+@_on_call("dtmf", "Send DTMF digits", DtmfBody)
 async def post_dtmf(call: Call) -> web.Response:
-    body = call.body_as(DtmfBody)
-    with _refusals():
-        return ok(await call.daemon.call_control.dtmf(path_agent(call), body.digits))
+    digits = call.body_as(DtmfBody).digits
+    return await _press(call, lambda control, agent: control.dtmf(agent, digits))
 
 
-@routes.route(
-    "POST",
-    f"{_CALL}/transfer",
-    roles=ANY_USER,
-    summary="Transfer the call (blind, or warm: talk to the target first)",
-    body=TransferBody,
-    errors=(409, 422),
-)
+@_on_call("transfer", "Transfer the call (blind, or warm: talk to the target first)", TransferBody, (409, 422))
 async def post_transfer(call: Call) -> web.Response:
     body = call.body_as(TransferBody)
-    with _refusals():
-        return ok(
-            await call.daemon.call_control.transfer(
-                path_agent(call), Target(PartyKind(body.kind), body.target), warm=body.mode == "warm"
-            )
-        )
+    target = Target(PartyKind(body.kind), body.target)
+    return await _press(call, lambda control, agent: control.transfer(agent, target, warm=body.mode == "warm"))
 
 
-@routes.route(
-    "POST",
-    f"{_CALL}/transfer/complete",
-    roles=ANY_USER,
-    summary="Warm transfer: hand the customer to the target and drop out",
-    errors=(409,),
-)
+@_on_call("transfer/complete", "Warm transfer: hand the customer to the target and drop out")
 async def post_transfer_complete(call: Call) -> web.Response:
-    with _refusals():
-        return ok(await call.daemon.call_control.complete_transfer(path_agent(call)))
+    return await _press(call, CallControlService.complete_transfer)
 
 
-@routes.route(
-    "POST",
-    f"{_CALL}/transfer/cancel",
-    roles=ANY_USER,
-    summary="Warm transfer: back to the customer",
-    errors=(409,),
-)
+@_on_call("transfer/cancel", "Warm transfer: back to the customer")
 async def post_transfer_cancel(call: Call) -> web.Response:
-    with _refusals():
-        return ok(await call.daemon.call_control.cancel_transfer(path_agent(call)))
+    return await _press(call, CallControlService.cancel_transfer)
 
 
-@routes.route(
-    "POST",
-    f"{_CALL}/conference",
-    roles=ANY_USER,
-    summary="3-way call: bring a third party in",
-    body=ConferenceBody,
-    errors=(409, 422),
-)
+@_on_call("conference", "3-way call: bring a third party in", ConferenceBody, (409, 422))
 async def post_conference(call: Call) -> web.Response:
     body = call.body_as(ConferenceBody)
-    with _refusals():
-        return ok(
-            await call.daemon.call_control.conference(path_agent(call), Target(PartyKind(body.kind), body.target))
-        )
+    target = Target(PartyKind(body.kind), body.target)
+    return await _press(call, lambda control, agent: control.conference(agent, target))
 
 
-@routes.route(
-    "POST",
-    f"{_CALL}/conference/leave",
-    roles=ANY_USER,
-    summary="3-way call: drop out, the two others talk on",
-    errors=(409,),
-)
+@_on_call("conference/leave", "3-way call: drop out, the two others talk on")
 async def post_conference_leave(call: Call) -> web.Response:
-    with _refusals():
-        return ok(await call.daemon.call_control.leave_conference(path_agent(call)))
+    return await _press(call, CallControlService.leave_conference)
 
 
 @routes.route(
