@@ -11,7 +11,6 @@ from dialer.agents.registry import AgentError
 from dialer.campaign.rules import DispositionError
 from dialer.i18n import M_, message_of
 from dialer.ivr.context import summarize
-from dialer.store.attempts import get_attempt
 from dialer.store.console import attempts_of_agent, lead_history
 from dialer.store.leads import get_lead
 from dialer.store.monitoring import recorded_attempts
@@ -20,6 +19,7 @@ from dialer.web.api.common import (
     Strict,
     agent_json,
     agent_or_404,
+    attempt_and_lead,
     attempt_json,
     lead_json,
     ok,
@@ -61,8 +61,7 @@ async def get_agent_call(call: Call) -> web.Response:
     current = daemon.agent_call(agent_id)
     body: dict[str, Any] = {"agent": agent_json(agent, daemon.now()), "call": None}
     if current is not None:
-        attempt = await get_attempt(call.db, current.attempt_id)
-        lead = await get_lead(call.db, attempt.lead_id) if attempt is not None else None
+        attempt, lead = await attempt_and_lead(call, current.attempt_id)
         history = await lead_history(call.db, lead.id) if lead is not None else []
         body["call"] = {
             "campaign": current.campaign,

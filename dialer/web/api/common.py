@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialer.agents.registry import Agent, AgentError
 from dialer.campaign.names import display_name
 from dialer.i18n import M_, message_of
-from dialer.store.attempts import AttemptRecord
+from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
 from dialer.store.console import CallbackRecord, LeadListRecord
@@ -261,6 +261,13 @@ def agent_errors() -> Iterator[None]:
     except AgentError as exc:
         status = 404 if exc.code == "unknown_agent" else 409
         raise Problem(status, message_of(exc), kind=f"agent-{exc.code.replace('_', '-')}") from None
+
+
+async def attempt_and_lead(call: Call, attempt_id: int) -> tuple[AttemptRecord | None, LeadRecord | None]:
+    """A call's attempt and the attempt's lead (None: gone), as the agent's current call shows them."""
+    attempt = await get_attempt(call.db, attempt_id)
+    lead = await get_lead(call.db, attempt.lead_id) if attempt is not None else None
+    return attempt, lead
 
 
 async def lead_for(call: Call, lead_id: int) -> LeadRecord:

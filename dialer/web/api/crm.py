@@ -12,10 +12,8 @@ from aiohttp import web
 from dialer.appkeys import SETTINGS
 from dialer.campaign.config import CampaignConfig
 from dialer.settings import Settings
-from dialer.store.attempts import get_attempt
 from dialer.store.campaigns import UnknownCampaignError, get_campaign
-from dialer.store.leads import get_lead
-from dialer.web.api.common import agent_or_404, ok, path_agent
+from dialer.web.api.common import agent_or_404, attempt_and_lead, ok, path_agent
 from dialer.web.routing import ANY_USER, Call, RouteTable
 from dialer.webhooks.core import AllowList, lead_values, render_url
 
@@ -55,8 +53,7 @@ async def get_crm_popup(call: Call) -> web.Response:
     out = {**empty, "attempt_id": current.attempt_id, "mode": crm.popup_mode}
     if not crm.popup_url:
         return ok({**out, "why_not": "the campaign has no [crm] popup_url"})
-    attempt = await get_attempt(call.db, current.attempt_id)
-    lead = await get_lead(call.db, attempt.lead_id) if attempt is not None else None
+    _, lead = await attempt_and_lead(call, current.attempt_id)
     if lead is None:
         return ok({**out, "why_not": "the call's lead is gone"})
     url = render_url(

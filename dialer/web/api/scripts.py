@@ -9,10 +9,8 @@ from aiohttp import web
 
 from dialer.i18n import M_
 from dialer.scripts.campaign import context_for, rendered, template_of
-from dialer.store.attempts import get_attempt
 from dialer.store.auth import get_user
-from dialer.store.leads import get_lead
-from dialer.web.api.common import ok, path_agent
+from dialer.web.api.common import attempt_and_lead, ok, path_agent
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 
@@ -65,8 +63,7 @@ async def get_agent_script(call: Call) -> web.Response:
     if current is None:
         return ok({"script": None})
     config = daemon.campaign_config(current.campaign)
-    attempt = await get_attempt(call.db, current.attempt_id)
-    lead = await get_lead(call.db, attempt.lead_id) if attempt is not None else None
+    attempt, lead = await attempt_and_lead(call, current.attempt_id)
     if config is None or attempt is None or lead is None:
         return ok({"script": None})
     user = await get_user(call.db, agent_id)
