@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -31,7 +32,7 @@ from dialer.web.api.common import (
 from dialer.web.facade import NoRunningCampaign, NotInPreviewCampaign
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
-from dialer.web.routing import ANY_USER, Call, RouteTable
+from dialer.web.routing import ANY_USER, Call, CallHandler, RouteTable
 
 routes = RouteTable(tag="agents")
 
@@ -146,6 +147,18 @@ async def get_agent_calls(call: Call) -> web.Response:
 PREVIEW_REFUSALS = (LookupError, RuntimeError, AgentError)
 
 
+def _preview_route(action: str, summary: str) -> Callable[[CallHandler], CallHandler]:
+    """A preview-mode action: ``POST /api/agents/{agent_id}/preview/{action}`` naming the campaign (409: not now)."""
+    return routes.route(
+        "POST",
+        f"/api/agents/{{agent_id}}/preview/{action}",
+        roles=ANY_USER,
+        summary=summary,
+        body=PreviewBody,
+        errors=(409,),
+    )
+
+
 def _preview_campaign(call: Call) -> tuple[str, str]:
     """(agent, the preview campaign they work in) or a problem."""
     agent_id = path_agent(call)
@@ -155,14 +168,7 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
         return agent_id, call.daemon.preview_campaign(agent_id, body.campaign)
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/preview/claim",
-    roles=ANY_USER,
-    summary="Preview mode: hold the next lead for me to read",
-    body=PreviewBody,
-    errors=(409,),
-)
+@_preview_route("claim", "Preview mode: hold the next lead for me to read")
 async def preview_claim(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
     with refused(*PREVIEW_REFUSALS, status=409):
@@ -173,14 +179,7 @@ async def preview_claim(call: Call) -> web.Response:
     return ok({"campaign": campaign, "lead": lead_json(claim.lead), "history": [attempt_json(a) for a in history]})
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/preview/dial",
-    roles=ANY_USER,
-    summary="Preview mode: dial the lead I hold",
-    body=PreviewBody,
-    errors=(409,),
-)
+@_preview_route("dial", "Preview mode: dial the lead I hold")
 async def preview_dial(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
     with refused(*PREVIEW_REFUSALS, status=409):
@@ -188,14 +187,7 @@ async def preview_dial(call: Call) -> web.Response:
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/preview/skip",
-    roles=ANY_USER,
-    summary="Preview mode: give the held lead back",
-    body=PreviewBody,
-    errors=(409,),
-)
+@_preview_route("skip", "Preview mode: give the held lead back")
 async def preview_skip(call: Call) -> web.Response:
     agent_id, campaign = _preview_campaign(call)
     with refused(*PREVIEW_REFUSALS, status=409):
