@@ -24,7 +24,7 @@ from dialer.store.admin import (
 )
 from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError
-from dialer.web.api.common import Paging, Strict, ok, page_schema, paged, refused
+from dialer.web.api.common import Paging, Strict, ok, page_of, page_schema, paged, refused
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, SUPERVISORS, Call, RouteTable
@@ -106,8 +106,7 @@ async def get_teams(call: Call) -> web.Response:
     teams = await list_teams(call.db)
     if not call.is_manager:
         teams = [t for t in teams if call.user.name in t.supervisors]
-    q = call.query_as(Paging)
-    return paged([t.public() for t in teams[q.offset : q.offset + q.limit]], len(teams), q.limit, q.offset)
+    return page_of(teams, call.query_as(Paging), lambda t: t.public())
 
 
 @routes.route("POST", "/api/teams", roles=ADMINS, summary="Create a team", body=TeamCreate, status=201, errors=(409,))

@@ -17,8 +17,8 @@ from dialer.web.api.common import (
     agent_json,
     agent_or_404,
     ok,
+    page_of,
     page_schema,
-    paged,
     path_agent,
     refused,
 )
@@ -71,8 +71,7 @@ async def get_agents(call: Call) -> web.Response:
     daemon = call.daemon
     now = daemon.now()
     agents = [a for a in daemon.agents() if call.may_see_agent(a.agent_id)]
-    q = call.query_as(Paging)
-    return paged([agent_json(a, now) for a in agents[q.offset : q.offset + q.limit]], len(agents), q.limit, q.offset)
+    return page_of(agents, call.query_as(Paging), lambda a: agent_json(a, now))
 
 
 @routes.route(

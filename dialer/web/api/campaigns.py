@@ -12,7 +12,7 @@ from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, use_locale
 from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.campaigns import apply_campaign, list_campaigns
 from dialer.store.status import lead_status
-from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_schema, paged
+from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_of, page_schema
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.facade import CampaignAction, CampaignNotLoaded
 from dialer.web.problems import Problem
@@ -38,9 +38,7 @@ CAMPAIGN_BODY = {
 async def get_campaigns(call: Call) -> web.Response:
     records = await list_campaigns(call.db)
     daemon = call.daemon
-    items = [campaign_json(r, daemon.campaign_state(r.name)) for r in records]
-    q = call.query_as(Paging)
-    return paged(items[q.offset : q.offset + q.limit], len(items), q.limit, q.offset)
+    return page_of(records, call.query_as(Paging), lambda r: campaign_json(r, daemon.campaign_state(r.name)))
 
 
 @routes.route(

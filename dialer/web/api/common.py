@@ -4,10 +4,10 @@ that turn a path or filter into a record or a problem (404/403/422)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +25,8 @@ from dialer.store.leadscope import lead_in_scope, lead_scope
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import Call
+
+T = TypeVar("T")
 
 
 def dumps(obj: object) -> str:
@@ -58,6 +60,11 @@ def page_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def paged(items: list[Any], total: int, limit: int, offset: int) -> web.Response:
     return ok({"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+def page_of(items: Sequence[T], q: Paging, view: Callable[[T], object]) -> web.Response:
+    """The asked page of a list held in memory, each of its items shown by ``view``."""
+    return paged([view(item) for item in items[q.offset : q.offset + q.limit]], len(items), q.limit, q.offset)
 
 
 class Paging(BaseModel):
