@@ -20,12 +20,11 @@ from dialer.campaign.leadjson import JsonCell, json_leads_reader
 from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, message_of, use_locale
 from dialer.i18n.library import csv_error_text
 from dialer.store.campaigns import CampaignRecord
-from dialer.store.console import update_lead_fields
 from dialer.store.idempotency import KeyState, claim_key, release_key, store_answer
 from dialer.store.imports import LeadVerdict, import_prepared
 from dialer.store.leadapi import LeadInCall, erase_leads, leads_by_external_id
 from dialer.web.api.common import Strict, campaign_or_404, dumps, import_summary_json, lead_json, ok
-from dialer.web.api.leads import LeadEdit
+from dialer.web.api.leads import LeadEdit, corrected
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem, validation_problem
 from dialer.web.routing import MANAGERS, Call, RouteTable, read_body
@@ -318,20 +317,9 @@ async def get_lead_by_external_id(call: Call) -> web.Response:
 async def patch_lead_by_external_id(call: Call) -> web.Response:
     _, lead = await _one_by_external_id(call)
     body = call.body_as(ExternalLeadEdit)
-    fields = body.fields
-    if fields is not None and "external_id" in fields:
+    if body.fields is not None and "external_id" in body.fields:
         raise Problem(422, M_("fields.external_id: the external id cannot be changed here"), kind="validation-error")
-    updated = await update_lead_fields(
-        call.db,
-        lead.id,
-        call.now(),
-        first_name=body.first_name,
-        last_name=body.last_name,
-        fields=fields,
-        priority=body.priority,
-    )
-    assert updated is not None
-    return ok(lead_json(updated))
+    return await corrected(call, lead.id, body)
 
 
 @routes.route(

@@ -90,14 +90,19 @@ async def patch_lead(call: Call) -> web.Response:
     body = call.body_as(LeadEdit)
     if body.priority is not None and not call.is_manager:
         raise Problem(403, M_("only a manager may change a lead's priority"))
+    return await corrected(call, lead.id, body)
+
+
+async def corrected(call: Call, lead_id: int, edit: LeadEdit) -> web.Response:
+    """The lead with ``edit`` applied (names, priority; a null custom field removes it), as a lead is shown."""
     updated = await update_lead_fields(
         call.db,
-        lead.id,
+        lead_id,
         call.now(),
-        first_name=body.first_name,
-        last_name=body.last_name,
-        fields=body.fields,
-        priority=body.priority,
+        first_name=edit.first_name,
+        last_name=edit.last_name,
+        fields=edit.fields,
+        priority=edit.priority,
     )
     assert updated is not None
     return ok(lead_json(updated))
