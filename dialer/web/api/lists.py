@@ -126,8 +126,8 @@ async def patch_list(call: Call) -> web.Response:
     return ok(views[list_id].public(call.now()))
 
 
-def rules_of(body: RecycleBody) -> list[RecycleRule]:
-    return [RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in body.rules]
+def rules_of(rules: list[RuleBody]) -> list[RecycleRule]:
+    return [RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in rules]
 
 
 @routes.route(
@@ -148,7 +148,7 @@ async def post_recycle(call: Call) -> web.Response:
         campaign_id=record.id,
         campaign_name=record.name,
         config=config,
-        rules=rules_of(body),
+        rules=rules_of(body.rules),
         now=now,
         list_ids=body.lists,
         dry_run=body.dry_run,
@@ -223,7 +223,7 @@ async def put_recycle_schedule(call: Call) -> web.Response:
     try:
         zone = body.zone if body.zone is not None else await list_campaign_zone(call.db, list_id)
         schedule = RecycleSchedule(
-            tuple(RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in body.rules),
+            tuple(rules_of(body.rules)),
             None if body.every_minutes is None else timedelta(minutes=body.every_minutes),
             body.at,
             zone,
