@@ -3,29 +3,16 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
-from dialer.web.pages import _page_values, render
+from dialer.web.pages import shell
 from dialer.web.routing import ADMINS, MANAGERS, SUPERVISORS, RouteTable
 
 routes = RouteTable()
-
-
-@routes.page("GET", "/admin", roles=ADMINS, summary="User administration, teams and the audit log")
-async def admin_page(request: web.Request) -> web.StreamResponse:
-    return render("admin.html", **_page_values(request))
-
-
-@routes.page("GET", "/lists", roles=MANAGERS, summary="Lead lists, recycling and lead search")
-async def lists_page(request: web.Request) -> web.StreamResponse:
-    return render("lists.html", **_page_values(request))
-
-
-@routes.page("GET", "/teams", roles=SUPERVISORS, summary="Team reports (supervisors: their teams)")
-async def teams_page(request: web.Request) -> web.StreamResponse:
-    return render("teams.html", **_page_values(request))
-
-
-@routes.page("GET", "/leads", roles=SUPERVISORS, summary="Lead search and history (supervisors: their teams' leads)")
-async def leads_page(request: web.Request) -> web.StreamResponse:
-    return render("leads.html", **_page_values(request))
+# path, template, who may see it, summary
+SHELLS = (
+    ("/admin", "admin.html", ADMINS, "User administration, teams and the audit log"),
+    ("/lists", "lists.html", MANAGERS, "Lead lists, recycling and lead search"),
+    ("/teams", "teams.html", SUPERVISORS, "Team reports (supervisors: their teams)"),
+    ("/leads", "leads.html", SUPERVISORS, "Lead search and history (supervisors: their teams' leads)"),
+)
+for path, template, roles, summary in SHELLS:
+    routes.page("GET", path, roles=roles, summary=summary)(shell(template))

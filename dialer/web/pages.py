@@ -20,7 +20,7 @@ from dialer.store.auth import Role, UserRecord, create_session, end_session, get
 from dialer.web.api.common import dumps, ok
 from dialer.web.i18n import request_locale, translated_template
 from dialer.web.live import HUB, websocket_handler
-from dialer.web.problems import Problem
+from dialer.web.problems import Handler, Problem
 from dialer.web.routing import (
     ANY_USER,
     PUBLIC,
@@ -225,6 +225,15 @@ def _page_values(request: web.Request) -> dict[str, Any]:
             quote=True,
         ),
     }
+
+
+def shell(template: str) -> Handler:
+    """A page whose data comes from the JSON API: ``template`` with the user, their CSRF token and boot values."""
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        return render(template, **_page_values(request))
+
+    return page
 
 
 @routes.page("GET", "/console", roles=ANY_USER, summary="Agent console")

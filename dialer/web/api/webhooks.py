@@ -21,7 +21,7 @@ from dialer.store.webhooks import (
     update_subscription,
 )
 from dialer.web.api.common import Strict, campaign_id_of, ok
-from dialer.web.pages import _page_values, render
+from dialer.web.pages import shell
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 from dialer.web.security import new_secret
@@ -199,6 +199,6 @@ async def post_resend(call: Call) -> web.Response:
     return ok(row.as_json())
 
 
-@routes.page("GET", "/webhooks", roles=MANAGERS, summary="Webhooks: subscriptions and deliveries")
-async def webhooks_page(request: web.Request) -> web.StreamResponse:
-    return render("webhooks.html", **_page_values(request))
+routes.page("GET", "/webhooks", roles=MANAGERS, summary="Webhooks: subscriptions and deliveries")(
+    shell("webhooks.html")
+)
