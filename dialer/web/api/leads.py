@@ -11,6 +11,7 @@ from dialer.campaign.rules import LeadStatus
 from dialer.i18n import M_
 from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
 from dialer.store.dnc import import_dnc
+from dialer.store.leads import LeadRecord
 from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import recorded_attempts
 from dialer.web.api.common import (
@@ -70,23 +71,25 @@ async def get_leads(call: Call) -> web.Response:
     return paged([lead_json(lead) for lead in leads], total, q.limit, q.offset)
 
 
-@routes.route("GET", r"/api/leads/{lead_id:\d{1,15}}", roles=ANY_USER, summary="One lead with its attempt history")
+LEAD = r"/api/leads/{lead_id:\d{1,15}}"
+
+
+async def _path_lead(call: Call) -> LeadRecord:
+    """The path's lead, one the user may see (:func:`lead_for`)."""
+    return await lead_for(call, call.path_id("lead_id"))
+
+
+@routes.route("GET", LEAD, roles=ANY_USER, summary="One lead with its attempt history")
 async def get_lead_view(call: Call) -> web.Response:
-    lead = await lead_for(call, call.path_id("lead_id"))
+    lead = await _path_lead(call)
     history = await lead_history(call.db, lead.id)
     recorded = await recorded_attempts(call.db, [a.id for a in history])
     return ok({**lead_json(lead), "history": [attempt_json(a, recorded) for a in history]})
 
 
-@routes.route(
-    "PATCH",
-    r"/api/leads/{lead_id:\d{1,15}}",
-    roles=ANY_USER,
-    summary="Correct a lead's name, priority or fields",
-    body=LeadEdit,
-)
+@routes.route("PATCH", LEAD, roles=ANY_USER, summary="Correct a lead's name, priority or fields", body=LeadEdit)
 async def patch_lead(call: Call) -> web.Response:
-    lead = await lead_for(call, call.path_id("lead_id"))
+    lead = await _path_lead(call)
     body = call.body_as(LeadEdit)
     if body.priority is not None and not call.is_manager:
         raise Problem(403, M_("only a manager may change a lead's priority"))
@@ -109,14 +112,10 @@ async def corrected(call: Call, lead_id: int, edit: LeadEdit) -> web.Response:
 
 
 @routes.route(
-    "POST",
-    r"/api/leads/{lead_id:\d{1,15}}/dnc",
-    roles=ANY_USER,
-    summary="Put the lead's numbers on the do-not-call list",
-    body=DncRequest,
+    "POST", f"{LEAD}/dnc", roles=ANY_USER, summary="Put the lead's numbers on the do-not-call list", body=DncRequest
 )
 async def post_lead_dnc(call: Call) -> web.Response:
-    lead = await lead_for(call, call.path_id("lead_id"))
+    lead = await _path_lead(call)
     body = call.body_as(DncRequest)
     if body.scope == "global" and not call.is_manager:
         raise Problem(403, M_("only a manager may add to the global do-not-call list"))
