@@ -191,6 +191,9 @@ SCHEDULE_RESULT = {
 }
 
 
+SCHEDULE = r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule"
+
+
 async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
     """The list's schedule with the count a run now would recycle (the same dry run as a manual recycle)."""
     with refused(UnknownListError, status=404):
@@ -200,7 +203,7 @@ async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
 
 @routes.route(
     "GET",
-    r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
+    SCHEDULE,
     roles=MANAGERS,
     summary="The list's scheduled recycling and what a run now would recycle",
     response=SCHEDULE_RESULT,
@@ -211,7 +214,7 @@ async def get_recycle_schedule(call: Call) -> web.Response:
 
 @routes.route(
     "PUT",
-    r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
+    SCHEDULE,
     roles=MANAGERS,
     summary="Recycle this list by rules on a schedule (audited; the first run one interval from now)",
     body=ScheduleBody,
@@ -238,7 +241,7 @@ async def put_recycle_schedule(call: Call) -> web.Response:
 
 @routes.route(
     "DELETE",
-    r"/api/lead-lists/{list_id:\d{1,15}}/recycle-schedule",
+    SCHEDULE,
     roles=MANAGERS,
     summary="Stop recycling this list on a schedule (audited)",
     response=SCHEDULE_RESULT,
