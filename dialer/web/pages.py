@@ -231,7 +231,7 @@ def shell(template: str) -> Handler:
     """A page whose data comes from the JSON API: ``template`` with the user, their CSRF token and boot values."""
 
     async def page(request: web.Request) -> web.StreamResponse:
-        return render(template, **_page_values(request))
+        return render(template, request, **_page_values(request))
 
     return page
 

@@ -166,3 +166,13 @@ async def test_report_times_in_the_users_zone_else_the_campaigns(world: WebWorld
     assert " JST" in page
     csv = await (await client.get("/api/reports/compliance/demo?format=csv", headers=boss)).read()
     assert b"JST" not in csv  # CSV: ISO 8601 for programs
+
+
+async def test_the_managers_pages_follow_the_users_language(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    await client.post("/api/login", json={"name": "root", "password": PASSWORD})
+    for path in ("/admin", "/lists", "/teams", "/leads", "/webhooks"):
+        page = await (await client.get(path, headers={"Accept-Language": "ja"})).text()
+        assert '<html lang="ja">' in page, path
+        page = await (await client.get(path, headers={"Accept-Language": "zh-CN"})).text()
+        assert '<html lang="zh-CN">' in page, path
