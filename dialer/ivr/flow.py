@@ -45,7 +45,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
+from dialer.i18n.library import os_error_text
 from dialer.parsing import DocumentError, load_toml
 
 NODE_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -308,9 +309,9 @@ def load_flow(path: Path) -> Flow:
     try:
         data = load_toml(path.read_bytes(), str(path))
     except OSError as exc:
-        raise FlowError(M_("{path}: cannot read: {reason}", path=path, reason=exc.strerror)) from None
+        raise FlowError(M_("{path}: cannot read: {reason}", path=path, reason=os_error_text(exc.strerror))) from None
     except DocumentError as exc:
-        raise FlowError(str(exc)) from None
+        raise FlowError(message_of(exc)) from None
     if "nodes" not in data and isinstance(data.get("ivr"), dict):
         data = data["ivr"]
     return parse_flow(data, str(path))

@@ -32,6 +32,7 @@ from dialer.contract import (
     RECORDING_VARIABLE,
 )
 from dialer.i18n import M_
+from dialer.i18n.library import ami_error_text
 from dialer.logging import get_logger
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
@@ -290,7 +291,7 @@ class RecordingService:
         try:
             done = await MonitoringActions(client).mix_monitor_mute(channel, action in ("stop", "pause"))
         except Exception as exc:  # AmiError: not connected, timeout
-            raise RecordingRefused(M_("the PBX did not answer: {exc}", exc=exc)) from None
+            raise RecordingRefused(M_("the PBX did not answer: {exc}", exc=ami_error_text(exc))) from None
         if not done:
             raise RecordingRefused(M_("call {attempt_id} is not being recorded", attempt_id=attempt_id))
 
