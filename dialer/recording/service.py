@@ -62,7 +62,7 @@ def file_name(attempt_id: int) -> str:
 def local_path(settings: RecordingSettings, file: str) -> Path:
     """Where the dialer reads a recording: only a plain file name inside the directory (never a path)."""
     if not file or "/" in file or "\\" in file or file.startswith("."):
-        raise ValueError(f"not a recording file name: {file!r}")
+        raise ValueError(M_("not a recording file name: {file}", file=repr(file)))
     return settings.directory / file
 
 
