@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from dialer.commands import (
     bench,
@@ -28,9 +31,30 @@ from dialer.commands import (
 )
 from dialer.commands.common import CliContext, fail
 from dialer.i18n import LOCALES, _, cli_locale, cli_zone, normalize_locale, set_locale, set_zone
+from dialer.i18n.clihelp import localise_help, requested_locale
+
+
+class LocalisedGroup(TyperGroup):
+    """The root command: its language is chosen before click parses anything, so ``--help`` (an eager option,
+    run before ``_root``) is shown in it too."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        set_locale(requested_locale(list(sys.argv[1:] if args is None else args)))
+        localise_help(self)
+        return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+
 
 app = typer.Typer(
     name="dialer",
+    cls=LocalisedGroup,
     help="Predictive outbound dialer for Asterisk: campaigns, leads, pacing, agents.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
