@@ -315,7 +315,7 @@ async def _import_upload(
 def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None:
     report_text = io.StringIO()
     write_error_report(report_text, errors, header)
-    path.write_text(report_text.getvalue(), "utf-8")
+    path.write_text(report_text.getvalue(), "utf-8-sig")  # with BOM: Excel reads CJK right
 
 
 @routes.route(
