@@ -1,6 +1,7 @@
 """The rejected-rows CSV of a lead import is in the importer's language: its column headers and each row's detail
 (a bad number, a number repeated in the file) follow LANG / DIALER_LANG on the command line; the ``reason`` codes
-never change (numbers on DNC or already in the campaign are counted, not listed). Written with a BOM (Excel opens CJK right)."""
+never change (numbers on DNC or already in the campaign are counted, not listed). Written with a BOM (Excel opens
+CJK right)."""
 
 from __future__ import annotations
 
