@@ -217,7 +217,7 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         requires_identification=True,  # 特定商取引法 §16: name, who calls, product kind, that it is a solicitation
         refusal_disposition=REFUSED,  # §17: no re-solicitation after a refusal
         safe_harbour_template=(
-            "{business}でございます。{product}のご案内（営業のお電話）でおかけしましたが、ただいま担当者が"
+            "{business}でございます。{product}のご案内（営業のお電話）でおかけしましたが、ただいま担当者に"
             "おつなぎできません。今後のお電話をご希望でない場合は9を押してください。"
         ),
     ),
