@@ -1,5 +1,5 @@
 """The command line's ``--help`` in the reader's language: the help texts of the commands (their docstrings or
-``help=``) and of the root options are catalogue messages, extracted from the built command tree
+``help=``), of their options and arguments are catalogue messages, extracted from the built command tree
 (:func:`help_messages`, used by ``python -m dialer.i18n update``); :func:`localise_help` swaps them in the tree
 before click renders it, with Typer's own words (the ``Options`` / ``Commands`` panels, ``[default: ...]``,
 ``[required]``). The language is decided before the help option runs: ``--locale`` on the command line, else
@@ -40,17 +40,17 @@ def _commands(command: Any, path: str = "dialer") -> Iterator[tuple[str, Any]]:
 
 
 def help_messages(root: Any) -> Iterator[tuple[str, str]]:
-    """(message, where) for the catalogue: every command's help, the root's options' help and the help option's.
-    The other options' help stays English for now (docs/i18n.md)."""
+    """(message, where) for the catalogue: the help of every command, option and argument, and the help
+    option's."""
     for path, command in _commands(root):
         if command.help:
             yield command.help, path
         if command.short_help:
             yield command.short_help, path
-    for param in root.params:
-        text = getattr(param, "help", None)
-        if text:
-            yield text, f"dialer --{param.name}"
+        for param in command.params:
+            text = getattr(param, "help", None)
+            if text:
+                yield text, f"{path} {param.name}"
     yield HELP_OPTION_TEXT, "--help"
 
 
