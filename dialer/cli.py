@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
 from dialer.commands import (
@@ -31,7 +32,7 @@ from dialer.commands import (
 )
 from dialer.commands.common import CliContext, fail
 from dialer.i18n import LOCALES, _, cli_locale, cli_zone, normalize_locale, set_locale, set_zone
-from dialer.i18n.clihelp import localise_help, requested_locale
+from dialer.i18n.clihelp import localise_help, requested_locale, usage_error_text
 
 
 class LocalisedGroup(TyperGroup):
@@ -50,6 +51,24 @@ class LocalisedGroup(TyperGroup):
         set_locale(requested_locale(list(sys.argv[1:] if args is None else args)))
         localise_help(self)
         return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as exc:
+            raise _localised(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:  # a subcommand's usage error (its context is made here)
+            raise _localised(exc) from None
+
+
+def _localised(exc: UsageError) -> UsageError:
+    """click's usage error said in the user's language (the same error when its text is not one we know)."""
+    text = usage_error_text(exc.format_message())
+    return exc if text is None else UsageError(text, exc.ctx)
 
 
 app = typer.Typer(

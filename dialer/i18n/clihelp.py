@@ -8,12 +8,13 @@ before click renders it, with Typer's own words (the ``Options`` / ``Commands`` 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from typer import rich_utils
 
-from dialer.i18n import N_, _, cli_locale, normalize_locale
+from dialer.i18n import DEFAULT_LOCALE, N_, _, cli_locale, current_locale, normalize_locale
 
 # Typer's own words in the rich help (module settings of typer.rich_utils), and click's help option.
 _TYPER_TEXTS: dict[str, str] = {
@@ -92,3 +93,32 @@ def requested_locale(args: Sequence[str], environ: Mapping[str, str] = os.enviro
             if chosen is not None:
                 return chosen
     return cli_locale(environ)
+
+
+# click's usage errors (the vendored click writes them in English), as format_message() says them.
+_USAGE_TEXTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^No such command (?P<name>'.+')\.$"), N_("no such command: {name}")),
+    (re.compile(r"^No such option: (?P<name>\S+)$"), N_("no such option: {name}")),
+    (
+        re.compile(r"^No such option: (?P<name>\S+) Did you mean (?P<other>\S+)\?$"),
+        N_("no such option: {name} (did you mean {other}?)"),
+    ),
+    (re.compile(r"^Missing argument (?P<name>'.+')\.$"), N_("missing argument {name}")),
+    (re.compile(r"^Missing option (?P<name>'.+')\.$"), N_("missing option {name}")),
+    (re.compile(r"^Got unexpected extra arguments? \((?P<args>.*)\)$"), N_("unexpected extra arguments: {args}")),
+    (re.compile(r"^Got unexpected extra argument\(s\) \((?P<args>.*)\)$"), N_("unexpected extra arguments: {args}")),
+    (re.compile(r"^Option (?P<name>'.+') requires an argument\.$"), N_("option {name} needs a value")),
+    (re.compile(r"^Option (?P<name>'.+') does not take a value\.$"), N_("option {name} takes no value")),
+)
+
+
+def usage_error_text(english: str) -> str | None:
+    """A click usage error's text in the current language, or None when it is not one we know (or the language is
+    English: click's own words then)."""
+    if current_locale() == DEFAULT_LOCALE:
+        return None
+    for pattern, msgid in _USAGE_TEXTS:
+        found = pattern.match(english)
+        if found:
+            return _(msgid).format(**found.groupdict())
+    return None

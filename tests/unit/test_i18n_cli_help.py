@@ -16,6 +16,7 @@ from dialer.i18n import current_locale, use_locale
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 LANGS = {"ja": "ja_JP.UTF-8", "zh-CN": "zh_CN.UTF-8", "zh-Hant": "zh_TW.UTF-8"}
 PANELS = {"ja": ("オプション", "コマンド"), "zh-CN": ("选项", "命令"), "zh-Hant": ("選項", "命令")}
+QUIET = {"DIALER_LANG": "", "LC_ALL": "", "LC_MESSAGES": ""}
 OPTION_HELP = {"ja": "ファイルの文字コード", "zh-CN": "文件编码", "zh-Hant": "檔案編碼"}
 SHOWN = {
     "ja": "キャンペーンファイルの適用",
@@ -64,3 +65,30 @@ def test_english_is_the_default_and_languages_do_not_leak_between_runs() -> None
     assert "Options" in english
     assert "Show this message and exit." in english
     assert not CJK.search(english)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["campaign", "nope"], {"ja": "そのようなコマンドはありません: 'nope'", "zh-CN": "没有这个命令：'nope'"}),
+        (["campaign", "apply"], {"ja": "引数 'file' がありません", "zh-CN": "缺少参数 'file'"}),
+        (
+            ["campaign", "list", "--nope"],
+            {"ja": "そのようなオプションはありません: --nope", "zh-CN": "没有这个选项：--nope"},
+        ),
+        (["campaign", "list", "extra"], {"ja": "余分な引数があります: extra", "zh-CN": "多余的参数：extra"}),
+        (
+            ["leads", "import", "--campaign"],
+            {"ja": "オプション '--campaign' には値が必要です", "zh-CN": "选项 '--campaign' 需要一个值"},
+        ),
+    ],
+)
+def test_usage_errors_are_said_in_the_users_language(args: list[str], said: dict[str, str]) -> None:
+    for locale, text in said.items():
+        with use_locale("en"):
+            result = CliRunner().invoke(app, args, env={**QUIET, "LANG": LANGS[locale]})
+        assert result.exit_code == 2, result.output
+        assert text in result.output, result.output
+    with use_locale("en"):
+        english = CliRunner().invoke(app, args, env={**QUIET, "LANG": "C"}).output
+    assert not CJK.search(english), english  # click's own English words
