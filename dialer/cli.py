@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import UsageError
+from typer.core import TyperGroup
 
 from dialer.commands import (
     bench,
@@ -28,9 +32,48 @@ from dialer.commands import (
 )
 from dialer.commands.common import CliContext, fail
 from dialer.i18n import LOCALES, _, cli_locale, cli_zone, normalize_locale, set_locale, set_zone
+from dialer.i18n.clihelp import localise_help, requested_locale, usage_error_text
+
+
+class LocalisedGroup(TyperGroup):
+    """The root command: its language is chosen before click parses anything, so ``--help`` (an eager option,
+    run before ``_root``) is shown in it too."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        set_locale(requested_locale(list(sys.argv[1:] if args is None else args)))
+        localise_help(self)
+        return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as exc:
+            raise _localised(exc) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:  # a subcommand's usage error (its context is made here)
+            raise _localised(exc) from None
+
+
+def _localised(exc: UsageError) -> UsageError:
+    """click's usage error said in the user's language (the same error when its text is not one we know)."""
+    text = usage_error_text(exc.format_message())
+    return exc if text is None else UsageError(text, exc.ctx)
+
 
 app = typer.Typer(
     name="dialer",
+    cls=LocalisedGroup,
     help="Predictive outbound dialer for Asterisk: campaigns, leads, pacing, agents.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -13,14 +13,37 @@ import tomllib
 from typing import Any
 
 from dialer.i18n import M_, Message
-from dialer.i18n.library import decode_reason
+from dialer.i18n.library import ParserFault, decode_reason, json_fault, toml_fault
 
 # A campaign is at most a handful of levels deep (campaign → retry → outcome → field); 32 is generous.
 MAX_DEPTH = 32
+_JSON_DOCUMENT = M_("the JSON document")
+_TOML_DOCUMENT = M_("the TOML document")
 
 
 class DocumentError(ValueError):
-    """The document cannot be parsed or is nested too deep; the message is one line for the user."""
+    """The document cannot be parsed or is nested too deep; the message is one line for the user, in their
+    language. ``technical``: the parser's own English text (for a problem's ``detail_en`` and the logs), or ""."""
+
+    def __init__(self, message: str | Message, technical: str = "") -> None:
+        super().__init__(message)
+        self.technical = technical
+
+
+def _syntax_error(what: str | Message, kind: str, fault: ParserFault) -> DocumentError:
+    """The parser's complaint as one sentence in the reader's language, with where it is; its text kept aside."""
+    if fault.line is not None and fault.column is not None:
+        message = M_(
+            "{what}: not valid {kind} at line {line}, column {column}: {reason}",
+            what=what,
+            kind=kind,
+            line=fault.line,
+            column=fault.column,
+            reason=fault.reason,
+        )
+    else:
+        message = M_("{what}: not valid {kind}: {reason}", what=what, kind=kind, reason=fault.reason)
+    return DocumentError(message, fault.technical)
 
 
 def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
@@ -64,7 +87,7 @@ def _not_utf8(what: str | Message, exc: UnicodeDecodeError) -> DocumentError:
     )
 
 
-def load_json(raw: bytes | str, what: str | Message = "the JSON document", *, max_depth: int = MAX_DEPTH) -> Any:
+def load_json(raw: bytes | str, what: str | Message = _JSON_DOCUMENT, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse untrusted JSON. Raises DocumentError (bad JSON, bad UTF-8, too deep)."""
     try:
         value = json.loads(raw)
@@ -73,13 +96,11 @@ def load_json(raw: bytes | str, what: str | Message = "the JSON document", *, ma
     except UnicodeDecodeError as exc:
         raise _not_utf8(what, exc) from None
     except ValueError as exc:
-        raise DocumentError(M_("{what}: not valid JSON: {exc}", what=what, exc=str(exc))) from None
+        raise _syntax_error(what, "JSON", json_fault(exc)) from None
     return _bounded(value, what, max_depth)
 
 
-def load_toml(
-    text: bytes | str, what: str | Message = "the TOML document", *, max_depth: int = MAX_DEPTH
-) -> dict[str, Any]:
+def load_toml(text: bytes | str, what: str | Message = _TOML_DOCUMENT, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     """Parse untrusted TOML. Raises DocumentError (bad TOML, bad UTF-8, too deep)."""
     try:
         if isinstance(text, bytes):
@@ -90,6 +111,6 @@ def load_toml(
     except UnicodeDecodeError as exc:
         raise _not_utf8(what, exc) from None
     except tomllib.TOMLDecodeError as exc:
-        raise DocumentError(M_("{what}: not valid TOML: {exc}", what=what, exc=str(exc))) from None
+        raise _syntax_error(what, "TOML", toml_fault(exc)) from None
     result: dict[str, Any] = _bounded(value, what, max_depth)
     return result

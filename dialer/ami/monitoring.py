@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dialer.ami.actions import escape_variable_value
 from dialer.ami.protocol import sanitize_value
 from dialer.contract import SPY_MODES, SPY_SUPERVISOR_VARIABLE, SPY_TARGET_VARIABLE, SUPERVISE_CONTEXT
+from dialer.i18n import M_, OneOf
 
 # MixMonitor's file argument is one dialplan argument: no separators, quotes or brackets.
 _FILE = re.compile(r"^[^,|()\[\]\"\\\r\n]{1,250}$")
@@ -23,15 +24,15 @@ _INTERFACE = re.compile(r"^[A-Za-z][A-Za-z0-9]*/[A-Za-z0-9_.@+*#:-]{1,120}$")
 
 def _checked(value: str, what: str) -> str:
     if not value or sanitize_value(value) != value:
-        raise ValueError(f"invalid {what}: {value!r}")
+        raise ValueError(M_("invalid channel name: {value}", value=repr(value)))  # what: always the channel
     return value
 
 
 def mix_monitor_headers(channel: str, file: str, options: str = "b") -> list[tuple[str, str]]:
     if not _FILE.match(file):
-        raise ValueError(f"invalid recording file name: {file!r}")
+        raise ValueError(M_("invalid recording file name: {file}", file=repr(file)))
     if not re.fullmatch(r"[a-zA-Z]*", options):
-        raise ValueError(f"invalid MixMonitor options: {options!r}")
+        raise ValueError(M_("invalid MixMonitor options: {options}", options=repr(options)))
     headers = [("Action", "MixMonitor"), ("Channel", _checked(channel, "channel")), ("File", file)]
     if options:
         headers.append(("Options", options))
@@ -44,7 +45,7 @@ def stop_mix_monitor_headers(channel: str) -> list[tuple[str, str]]:
 
 def mix_monitor_mute_headers(channel: str, muted: bool, direction: str = "both") -> list[tuple[str, str]]:
     if direction not in ("read", "write", "both"):
-        raise ValueError(f"invalid direction: {direction!r}")
+        raise ValueError(M_("invalid recording direction: {direction}", direction=repr(direction)))
     return [
         ("Action", "MixMonitorMute"),
         ("Channel", _checked(channel, "channel")),
@@ -66,10 +67,13 @@ class SpyRequest:
 
     def __post_init__(self) -> None:
         if self.mode not in SPY_MODES:
-            raise ValueError(f"mode must be one of {SPY_MODES}")
-        for what, value in (("phone", self.phone), ("agent interface", self.agent_interface)):
-            if not _INTERFACE.match(value):
-                raise ValueError(f"invalid {what}: {value!r}")
+            raise ValueError(
+                M_("the monitoring mode must be one of {modes}", modes=OneOf(tuple(repr(m) for m in SPY_MODES)))
+            )
+        if not _INTERFACE.match(self.phone):
+            raise ValueError(M_("invalid supervisor phone: {value}", value=repr(self.phone)))
+        if not _INTERFACE.match(self.agent_interface):
+            raise ValueError(M_("invalid agent interface: {value}", value=repr(self.agent_interface)))
 
 
 def spy_headers(request: SpyRequest, action_id: str, channel_id: str) -> list[tuple[str, str]]:

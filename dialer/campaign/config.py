@@ -36,7 +36,8 @@ from dialer.calls.outcome import AbandonRules, Outcome
 from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
-from dialer.i18n import M_, render
+from dialer.i18n import M_, message_of, render
+from dialer.i18n.library import decode_reason, os_error_text
 from dialer.i18n.validation import validation_message
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings
@@ -216,7 +217,7 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         requires_identification=True,  # 特定商取引法 §16: name, who calls, product kind, that it is a solicitation
         refusal_disposition=REFUSED,  # §17: no re-solicitation after a refusal
         safe_harbour_template=(
-            "{business}でございます。{product}のご案内（営業のお電話）でおかけしましたが、ただいま担当者が"
+            "{business}でございます。{product}のご案内（営業のお電話）でおかけしましたが、ただいま担当者に"
             "おつなぎできません。今後のお電話をご希望でない場合は9を押してください。"
         ),
     ),
@@ -1091,13 +1092,20 @@ def load_campaign_file(path: str | Path) -> CampaignConfig:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CampaignConfigError(M_("{path}: cannot read: {reason}", path=p, reason=exc.strerror)) from None
+        raise CampaignConfigError(
+            M_("{path}: cannot read: {reason}", path=p, reason=os_error_text(exc.strerror))
+        ) from None
     except UnicodeDecodeError as exc:
         raise CampaignConfigError(
-            M_("{path}: not UTF-8 text ({reason} at byte {start})", path=p, reason=exc.reason, start=exc.start)
+            M_(
+                "{path}: not UTF-8 text ({reason} at byte {start})",
+                path=p,
+                reason=decode_reason(exc.reason),
+                start=exc.start,
+            )
         ) from None
     try:
         data = load_toml(text, str(p))
     except DocumentError as exc:
-        raise CampaignConfigError(str(exc)) from None
+        raise CampaignConfigError(message_of(exc)) from None
     return load_campaign(data, str(p))

@@ -80,7 +80,7 @@ def leads_import(
         nonlocal report
         if report is None:  # rejected rows are streamed to the report, never held in memory
             errors_file.parent.mkdir(parents=True, exist_ok=True)
-            stream: TextIO = stack.enter_context(errors_file.open("w", encoding="utf-8", newline=""))
+            stream: TextIO = stack.enter_context(errors_file.open("w", encoding="utf-8-sig", newline=""))
             report = ErrorReportWriter(stream, header)
         report.add(error)
 

@@ -54,7 +54,19 @@ def extract(root: Path = PACKAGE) -> Catalog:
         if not message or (isinstance(message, tuple) and not message[0]):
             continue
         template.add(message, None, [(f"dialer/{filename}", lineno)], auto_comments=comments, context=context)
+    for text, where in _cli_help() if root == PACKAGE else ():
+        template.add(text, None, [("dialer/cli.py", 0)], auto_comments=[f"--help of {where}"])
     return template
+
+
+def _cli_help() -> list[tuple[str, str]]:
+    """The command line's help texts (docstrings and ``help=`` of the commands), read from the built tree."""
+    import typer.main
+
+    from dialer.cli import app
+    from dialer.i18n.clihelp import help_messages
+
+    return list(help_messages(typer.main.get_command(app)))
 
 
 def _read(locale: str) -> Catalog:

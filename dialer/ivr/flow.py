@@ -45,7 +45,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
+from dialer.i18n.library import os_error_text
 from dialer.parsing import DocumentError, load_toml
 
 NODE_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -77,9 +78,9 @@ class Prompt(BaseModel):
     @model_validator(mode="after")
     def _one_source(self) -> Prompt:
         if (self.file is None) == (self.text is None):
-            raise ValueError("a prompt is either a sound file (file = ...) or a text (text = ...)")
+            raise ValueError(M_("a prompt is either a sound file (file = ...) or a text (text = ...)"))
         if self.file is not None and ".." in self.file.split("/"):
-            raise ValueError("a prompt file may not climb out of the sounds directory ('..')")
+            raise ValueError(M_("a prompt file may not climb out of the sounds directory ('..')"))
         return self
 
     @property
@@ -141,7 +142,7 @@ class CollectNode(_Node):
     def _keys(cls, v: dict[str, str]) -> dict[str, str]:
         for key in v:
             if not key or any(c not in KEYS for c in key):
-                raise ValueError(f"choice {key!r} is not a string of keys {KEYS}")
+                raise ValueError(M_("choice {key} is not a string of keys {keys}", key=repr(key), keys=KEYS))
         return v
 
     @field_validator("pattern")
@@ -150,20 +151,20 @@ class CollectNode(_Node):
         if v is not None:
             try:
                 re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"pattern {v!r} is not a regular expression: {exc}") from None
+            except re.error:
+                raise ValueError(M_("pattern {pattern} is not a regular expression", pattern=repr(v))) from None
         return v
 
     @model_validator(mode="after")
     def _shape(self) -> CollectNode:
         if self.min_digits > self.max_digits:
-            raise ValueError("min_digits is more than max_digits")
+            raise ValueError(M_("min_digits is more than max_digits"))
         if not self.choices and self.next is None:
-            raise ValueError("a collect node needs choices (key -> node) or next (after a valid entry)")
+            raise ValueError(M_("a collect node needs choices (key -> node) or next (after a valid entry)"))
         if self.choices and self.next is None:
             longest = max(len(k) for k in self.choices)
             if longest > self.max_digits:
-                raise ValueError(f"a choice has {longest} keys but max_digits is {self.max_digits}")
+                raise ValueError(M_("a choice has {n} keys but max_digits is {max}", n=longest, max=self.max_digits))
         return self
 
     def targets(self) -> Iterator[tuple[str, str]]:
@@ -203,7 +204,7 @@ class LookupNode(_Node):
     @model_validator(mode="after")
     def _shape(self) -> LookupNode:
         if not self.on and self.next is None:
-            raise ValueError("a lookup node needs on (status -> node) or next")
+            raise ValueError(M_("a lookup node needs on (status -> node) or next"))
         return self
 
     def targets(self) -> Iterator[tuple[str, str]]:
@@ -280,9 +281,9 @@ class Flow(BaseModel):
     def _ids(cls, v: dict[str, Any]) -> dict[str, Any]:
         for node_id in v:
             if not re.match(NODE_ID, node_id):
-                raise ValueError(f"node id {node_id!r} is not a slug (a-z, 0-9, _ and -)")
+                raise ValueError(M_("node id {node_id} is not a slug (a-z, 0-9, _ and -)", node_id=repr(node_id)))
         if not v:
-            raise ValueError("a flow needs at least one node")
+            raise ValueError(M_("a flow needs at least one node"))
         return v
 
     def node(self, node_id: str) -> PlayNode | CollectNode | LookupNode | BranchNode | QueueNode | HangupNode:
@@ -308,9 +309,9 @@ def load_flow(path: Path) -> Flow:
     try:
         data = load_toml(path.read_bytes(), str(path))
     except OSError as exc:
-        raise FlowError(M_("{path}: cannot read: {reason}", path=path, reason=exc.strerror)) from None
+        raise FlowError(M_("{path}: cannot read: {reason}", path=path, reason=os_error_text(exc.strerror))) from None
     except DocumentError as exc:
-        raise FlowError(str(exc)) from None
+        raise FlowError(message_of(exc)) from None
     if "nodes" not in data and isinstance(data.get("ivr"), dict):
         data = data["ivr"]
     return parse_flow(data, str(path))

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import LeadSnapshot, LeadStatus
+from dialer.i18n import M_
 
 # The statuses a recycle may touch: waiting retries and leads exhausted under an earlier (smaller) budget.
 RECYCLABLE_STATUSES: frozenset[LeadStatus] = frozenset({LeadStatus.RETRY, LeadStatus.EXHAUSTED})
@@ -36,7 +37,13 @@ class RecycleRule:
 
     def __post_init__(self) -> None:
         if self.older_than < timedelta(0) or self.older_than > MAX_RULE_AGE:
-            raise ValueError(f"older_than must be between 0 and {MAX_RULE_AGE.days} days, not {self.older_than}")
+            raise ValueError(
+                M_(
+                    "older_than must be between 0 and {days} days, not {value}",
+                    days=MAX_RULE_AGE.days,
+                    value=self.older_than,
+                )
+            )
 
     @property
     def label(self) -> str:

@@ -32,6 +32,7 @@ from dialer.contract import (
     RECORDING_VARIABLE,
 )
 from dialer.i18n import M_
+from dialer.i18n.library import ami_error_text
 from dialer.logging import get_logger
 from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
@@ -61,7 +62,7 @@ def file_name(attempt_id: int) -> str:
 def local_path(settings: RecordingSettings, file: str) -> Path:
     """Where the dialer reads a recording: only a plain file name inside the directory (never a path)."""
     if not file or "/" in file or "\\" in file or file.startswith("."):
-        raise ValueError(f"not a recording file name: {file!r}")
+        raise ValueError(M_("not a recording file name: {file}", file=repr(file)))
     return settings.directory / file
 
 
@@ -290,7 +291,7 @@ class RecordingService:
         try:
             done = await MonitoringActions(client).mix_monitor_mute(channel, action in ("stop", "pause"))
         except Exception as exc:  # AmiError: not connected, timeout
-            raise RecordingRefused(M_("the PBX did not answer: {exc}", exc=exc)) from None
+            raise RecordingRefused(M_("the PBX did not answer: {exc}", exc=ami_error_text(exc))) from None
         if not done:
             raise RecordingRefused(M_("call {attempt_id} is not being recorded", attempt_id=attempt_id))
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from dialer.i18n import M_
 from dialer.scripts.template import ScriptContext, check_template, render_html, render_text
 
 SECTION_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -47,18 +48,34 @@ class ScriptSection(BaseModel):
 def check_sections(sections: Mapping[str, ScriptSection], disposition_codes: Collection[str]) -> None:
     """Raises ``ValueError`` naming the first problem: a bad id, an unknown disposition or next step."""
     if len(sections) > MAX_SECTIONS:
-        raise ValueError(f"at most {MAX_SECTIONS} script sections")
+        raise ValueError(M_("at most {max} script sections", max=MAX_SECTIONS))
     for sid, section in sections.items():
         if not SECTION_ID.match(sid):
-            raise ValueError(f"script section id {sid!r}: lowercase letters, digits, '_' or '-', at most 40")
+            raise ValueError(
+                M_(
+                    "script section id {sid}: lowercase letters, digits, '_' or '-', at most 40 characters",
+                    sid=repr(sid),
+                )
+            )
         if section.disposition is not None and section.disposition not in disposition_codes:
             raise ValueError(
-                f"script section {sid!r}: disposition {section.disposition!r} is not one of the campaign's "
-                f"{sorted(disposition_codes)}"
+                M_(
+                    "script section {sid}: disposition {code} is not one of the campaign's: {codes}",
+                    sid=repr(sid),
+                    code=repr(section.disposition),
+                    codes=", ".join(repr(c) for c in sorted(disposition_codes)),
+                )
             )
         unknown = sorted(set(section.next or ()) - set(sections))
         if unknown:
-            raise ValueError(f"script section {sid!r}: next {unknown} are not sections ({sorted(sections)})")
+            raise ValueError(
+                M_(
+                    "script section {sid}: next names steps that are not sections: {unknown} (sections: {sections})",
+                    sid=repr(sid),
+                    unknown=", ".join(repr(u) for u in unknown),
+                    sections=", ".join(repr(s) for s in sorted(sections)),
+                )
+            )
 
 
 def render_sections(sections: Mapping[str, ScriptSection], context: ScriptContext) -> list[dict[str, Any]]:

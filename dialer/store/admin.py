@@ -113,7 +113,7 @@ async def set_team_supervisors(
         for name in sorted(set(supervisors)):
             row = await _user_row(conn, name)
             if Role(row["role"]) is Role.AGENT:
-                raise ValueError(f"{name} is an agent: give them the supervisor role first")
+                raise ValueError(M_("{name} is an agent: give them the supervisor role first", name=name))
             ids.append(int(row["id"]))
         await conn.execute(delete(team_supervisors_t).where(team_supervisors_t.c.team_id == team_id))
         if ids:

@@ -20,6 +20,7 @@ from dialer.ami.events import AmiEvent, Hangup, OriginateResponse
 from dialer.ami.monitoring import SpyRequest
 from dialer.clock import Clock
 from dialer.i18n import M_, Message, message_of
+from dialer.i18n.library import ami_answer_text
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.monitoring import (
@@ -95,7 +96,7 @@ class SupervisionService:
             self._forget(channel_id)
             await supervision_ended(self.db, channel_id, at=self._now(), state="failed")
             raise SupervisionRefused(
-                M_("the PBX did not call {phone}: {reason}", phone=phone, reason=result.message or result.status.value)
+                M_("the PBX did not call {phone}: {reason}", phone=phone, reason=ami_answer_text(result.message or ""))
             )
         self._open[channel_id] = result.action_id
         log.info("supervision_started", supervisor=supervisor, agent=agent.agent_id, mode=mode, attempt_id=attempt)

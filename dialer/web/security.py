@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from dialer.i18n import M_
+
 # argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB, p=4) would cost ~100 ms per login on this
 # class of machine; t=2, m=19 MiB, p=1 is OWASP's minimum recommendation for argon2id and keeps logins snappy.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -20,7 +22,7 @@ MIN_PASSWORD_LENGTH = 8
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise ValueError(M_("a password needs at least {n} characters", n=MIN_PASSWORD_LENGTH))
     return _HASHER.hash(password)
 
 

@@ -74,10 +74,10 @@ def test_each_call_control_button_refuses_in_a_sentence_of_its_own() -> None:
         "cannot put the customer on hold: the call is held (only a call in progress can be put on hold)"
     )
     assert refusals["hold"].render("ja") == (
-        "お客様を保留にできません: 通話は保留中です（保留にできるのは通話中の通話だけです）"
+        "お客様を保留にできません: 通話の状態は「保留中」です（保留にできるのは通話中の通話だけです）"
     )
-    assert refusals["resume"].render("zh-CN") == "无法取消保持：通话处于通话中状态，未在保持中"
-    assert refusals["hangup"].render("zh-Hant") == "無法掛斷：通話已是已結束狀態"
+    assert refusals["resume"].render("zh-CN") == "无法取消保持：通话处于“通话中”状态，并未保持"
+    assert refusals["hangup"].render("zh-Hant") == "無法掛斷：通話已處於「已結束」狀態"
     for message in refusals.values():
         for locale in LOCALES:
             text = message.render(locale)

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from dialer.campaign.leadimport.cells import neutralise_formula
 from dialer.campaign.leadimport.model import ImportedLead, RowError, RowErrorReason
-from dialer.i18n import _
+from dialer.i18n import N_, _
 
 
 def _reject(lead: ImportedLead, reason: RowErrorReason, detail: str) -> RowError:
@@ -50,13 +50,18 @@ def dedupe_against(
 # -- error report -----------------------------------------------------------------------------------------------
 
 
+# i18n: the column headers of the rejected-rows CSV (the file's own columns follow as they were)
+_REPORT_COLUMNS = (N_("row"), N_("line"), N_("reason"), N_("detail"))
+
+
 class ErrorReportWriter:
     """Rejected rows as CSV, written as they come (an import never holds its errors in memory): row, line,
-    reason, detail, then the original columns. Every cell is neutralised against formula injection."""
+    reason, detail, then the original columns. Every cell is neutralised against formula injection. The headers
+    and the details are in the importer's language (the request's, the command line's); ``reason`` is the code."""
 
     def __init__(self, stream: TextIO, header: Iterable[str]) -> None:
         self._writer = csv.writer(stream, lineterminator="\r\n")
-        self._writer.writerow(["row", "line", "reason", "detail", *(neutralise_formula(h) for h in header)])
+        self._writer.writerow([*map(_, _REPORT_COLUMNS), *(neutralise_formula(h) for h in header)])
         self.rows = 0
 
     def add(self, e: RowError) -> None:

@@ -19,6 +19,7 @@ from dialer.callcontrol.compliance import NumberRefused
 from dialer.callcontrol.core import CallControlError, PartyKind
 from dialer.callcontrol.service import CallControlService, NoLiveCall, Target
 from dialer.i18n import M_, message_of
+from dialer.i18n.library import ami_error_text
 from dialer.store.attempts import get_attempt
 from dialer.store.call_legs import call_legs_of, transfers_per_agent
 from dialer.web.api.common import Strict, campaign_or_404, lead_for, ok, path_agent, refused
@@ -66,7 +67,7 @@ def _refusals() -> Iterator[None]:
     except (NoLiveCall, CallControlError, LookupError, RuntimeError, AgentError) as exc:
         raise Problem(409, message_of(exc)) from None
     except AmiError as exc:
-        raise Problem(409, M_("the PBX did not do it: {exc}", exc=exc)) from None
+        raise Problem(409, M_("the PBX did not do it: {exc}", exc=ami_error_text(exc)), detail_en=str(exc)) from None
 
 
 _CALL = "/api/agents/{agent_id}/call"

@@ -23,7 +23,7 @@ from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError, write_error_report
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, message_of, use_locale
-from dialer.i18n.library import csv_error_text
+from dialer.i18n.library import csv_error_text, multipart_error_text
 from dialer.parsing import DocumentError, load_json
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
@@ -114,7 +114,8 @@ async def _read_form(call: Call, form: UploadForm) -> bool:
             elif part.name == "list_name":
                 form.list_name = (await _field_text(part)).strip()[:200] or None
     except (ValueError, LookupError, AssertionError, RuntimeError) as exc:  # a malformed multipart body
-        raise Problem(400, M_("cannot read the upload: {exc}", exc=message_of(exc) or type(exc).__name__)) from None
+        said = M_("cannot read the upload: {exc}", exc=multipart_error_text(exc))
+        raise Problem(400, said, detail_en=str(exc)) from None
     return got_file
 
 
@@ -314,7 +315,7 @@ async def _import_upload(
 def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None:
     report_text = io.StringIO()
     write_error_report(report_text, errors, header)
-    path.write_text(report_text.getvalue(), "utf-8")
+    path.write_text(report_text.getvalue(), "utf-8-sig")  # with BOM: Excel reads CJK right
 
 
 @routes.route(
