@@ -147,9 +147,16 @@ class Dialer:
         # The roles (dialer.daemon's modules), each over the runners dict above.
         self.loader = RunnerLoader(
             self.runners,
-            RunnerServices(db=db, pool=self.pool, agents=self.agents, clock=self.clock, owner=self.owner, bus=self.bus),
-            inbound=self.inbound_load,
-            tick_seconds=settings.pacing_tick_seconds,
+            RunnerServices(
+                db=db,
+                pool=self.pool,
+                agents=self.agents,
+                clock=self.clock,
+                owner=self.owner,
+                bus=self.bus,
+                inbound=self.inbound_load,
+                tick_seconds=settings.pacing_tick_seconds,
+            ),
             on_originate_latency=self.metrics.originate_latency.observe,
             recording=settings.recording,
         )

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 from dialer.campaign.config import CampaignConfig
 from dialer.runner.agentless import AgentlessRunner
-from dialer.runner.pacing_loop import InboundSource
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerServices
 from dialer.settings import RecordingSettings
@@ -29,8 +28,6 @@ class RunnerLoader:
     runners: dict[str, CampaignRunner]
     services: RunnerServices  # what every runner is given
     _: KW_ONLY
-    inbound: InboundSource
-    tick_seconds: float
     on_originate_latency: Callable[[float], None]
     recording: RecordingSettings  # where Asterisk writes the recordings (the daemon's [recording] settings)
     # host:port of the daemon's FastAGI server as Asterisk reaches it (dialer.daemon.agentless.IvrRole sets it
@@ -47,11 +44,10 @@ class RunnerLoader:
 
     def _build(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
         # kind = "agentless": calls play the campaign's IVR flow, paced by channels, CPS and target time
-        tick, inbound = self.tick_seconds, self.inbound
         runner = (
-            AgentlessRunner(config, campaign_id, self.services, inbound=inbound, tick_seconds=tick)
+            AgentlessRunner(config, campaign_id, self.services)
             if config.kind == "agentless"
-            else CampaignRunner(config, campaign_id, self.services, inbound=inbound, tick_seconds=tick)
+            else CampaignRunner(config, campaign_id, self.services)
         )
         runner.on_originate_latency = self.on_originate_latency
         runner.recording_settings = self.recording

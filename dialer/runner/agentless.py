@@ -30,7 +30,7 @@ from dialer.ivr.context import summarize
 from dialer.ivr.flow import Flow, QueueNode, parse_flow
 from dialer.logging import get_logger
 from dialer.runner.bus import EventBus, Notification
-from dialer.runner.pacing_loop import InboundSource, PacingLoop
+from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerServices, WhyNotDialing
 from dialer.store.attempts import AttemptStart
@@ -172,16 +172,8 @@ class AgentlessRunner(CampaignRunner):
     :class:`dialer.daemon.agentless.IvrRole` once it listens); no call goes out before.
     """
 
-    def __init__(
-        self,
-        config: CampaignConfig,
-        campaign_id: int,
-        services: RunnerServices,
-        *,
-        inbound: InboundSource | None = None,
-        tick_seconds: float = 1.0,
-    ) -> None:
-        super().__init__(config, campaign_id, services, inbound=inbound, tick_seconds=tick_seconds)
+    def __init__(self, config: CampaignConfig, campaign_id: int, services: RunnerServices) -> None:
+        super().__init__(config, campaign_id, services)
         self.flow = campaign_flow(self.config)
         self.fastagi: str | None = None
         self.durations: list[float] = []

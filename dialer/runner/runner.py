@@ -40,7 +40,7 @@ from dialer.runner.inflight import InFlightCalls
 from dialer.runner.manual import ManualDial
 from dialer.runner.originate import Originator
 from dialer.runner.outcomes import OutcomeWriter
-from dialer.runner.pacing_loop import InboundSource, PacingLoop
+from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.pool import ServerPool
 from dialer.runner.preview import Preview
 from dialer.runner.state import CampaignContext, RunnerCounters, RunnerServices, RunnerState, WhyNotDialing
@@ -56,21 +56,13 @@ __all__ = ["CampaignRunner", "RunnerState"]
 
 
 class CampaignRunner:
-    def __init__(
-        self,
-        config: CampaignConfig,
-        campaign_id: int,
-        services: RunnerServices,
-        *,
-        inbound: InboundSource | None = None,
-        tick_seconds: float = 1.0,
-    ) -> None:
+    def __init__(self, config: CampaignConfig, campaign_id: int, services: RunnerServices) -> None:
         self.ctx = ctx = CampaignContext.of(services, config, campaign_id)
         self.outcomes = OutcomeWriter(ctx)
         self.agent_calls = AgentCalls(ctx)
         self.updates = CallUpdates(ctx, self.outcomes, self.agent_calls)
         self.originator = Originator(ctx, self.updates.deliver)
-        self.pacing = PacingLoop(ctx, self.originator, inbound=inbound, tick_seconds=tick_seconds)
+        self.pacing = PacingLoop(ctx, self.originator, inbound=ctx.inbound, tick_seconds=ctx.tick_seconds)
         self.adopter = CallAdopter(ctx, self.outcomes, self.agent_calls)
         self.preview = Preview(ctx, self.originator)
         self.manual = ManualDial(ctx, self.originator, self.preview)

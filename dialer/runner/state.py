@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -25,7 +25,7 @@ from dialer.campaign.state import CampaignState
 from dialer.clock import Clock
 from dialer.i18n import M_, Message
 from dialer.logging import get_logger
-from dialer.pacing import PacingSettings, PacingStats
+from dialer.pacing import InboundLoad, PacingSettings, PacingStats
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCalls
 from dialer.runner.pool import ServerPool
@@ -34,6 +34,9 @@ from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 
 log = get_logger(__name__)
+
+# The inbound load offered to a campaign's agents, by campaign queue and server (None: every server).
+InboundSource = Callable[[str, str | None], InboundLoad]
 
 
 class RunnerState(StrEnum):
@@ -138,7 +141,8 @@ def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predicti
 @dataclass(eq=False, kw_only=True)
 class RunnerServices:
     """What the daemon gives every campaign runner: the store, the Asterisk servers, the agents, the clock, the
-    daemon's owner id (campaign ownership) and the notification bus. Each runner's context starts with them."""
+    daemon's owner id (campaign ownership), the notification bus, the inbound load and the pacing tick. Each
+    runner's context starts with them."""
 
     db: Database
     pool: ServerPool
@@ -146,6 +150,8 @@ class RunnerServices:
     clock: Clock
     owner: str
     bus: EventBus
+    inbound: InboundSource | None  # None without blending: no inbound load
+    tick_seconds: float  # the pacing loop's longest sleep
 
 
 @dataclass(eq=False, kw_only=True)
