@@ -477,6 +477,17 @@ class AmiClient:
     def _next_id(self, kind: str) -> str:
         return f"{self._id_prefix}-{kind}-{next(self._ids)}"
 
+    async def _action_unless(self, headers: Sequence[tuple[str, str]], *refusals: str) -> bool:
+        """Send one action: True once done, False when Asterisk refuses it saying one of ``refusals`` (lower case:
+        the channel no longer exists, the member is already there...); any other refusal raises."""
+        try:
+            await self._action(headers)
+        except AmiActionError as exc:
+            if any(refusal in exc.message.lower() for refusal in refusals):
+                return False
+            raise
+        return True
+
     async def _action(
         self, headers: Sequence[tuple[str, str]], *, limit_seconds: float | None = None, is_list: bool = False
     ) -> list[AmiMessage]:
@@ -547,13 +558,7 @@ class AmiClient:
         headers = [("Action", "Hangup"), ("Channel", channel_or_uniqueid)]
         if cause is not None:
             headers.append(("Cause", str(cause)))
-        try:
-            await self._action(headers)
-        except AmiActionError as exc:
-            if "no such channel" in exc.message.lower():
-                return False
-            raise
-        return True
+        return await self._action_unless(headers, "no such channel")
 
     # ---- call control (dialer.callcontrol) ----------------------------------------------------------------
 
@@ -579,37 +584,19 @@ class AmiClient:
                 ("ExtraExten", extra_exten or exten),
                 ("ExtraPriority", "1"),
             ]
-        try:
-            await self._action(headers)
-        except AmiActionError as exc:
-            if "does not exist" in exc.message.lower() or "not found" in exc.message.lower():
-                return False
-            raise
-        return True
+        return await self._action_unless(headers, "does not exist", "not found")
 
     async def setvar(self, channel: str, variable: str, value: str) -> bool:
         """Set a channel variable (``__NAME`` to be inherited). False if the channel no longer exists."""
         headers = [("Action", "Setvar"), ("Channel", channel), ("Variable", variable), ("Value", value)]
-        try:
-            await self._action(headers)
-        except AmiActionError as exc:
-            if "not found" in exc.message.lower() or "does not exist" in exc.message.lower():
-                return False
-            raise
-        return True
+        return await self._action_unless(headers, "not found", "does not exist")
 
     async def play_dtmf(self, channel: str, digit: str, *, duration_ms: int | None = None) -> bool:
         """Play one DTMF digit to ``channel`` (the far end hears it). False if the channel no longer exists."""
         headers = [("Action", "PlayDTMF"), ("Channel", channel), ("Digit", digit)]
         if duration_ms is not None:
             headers.append(("Duration", str(duration_ms)))
-        try:
-            await self._action(headers)
-        except AmiActionError as exc:
-            if "not found" in exc.message.lower():
-                return False
-            raise
-        return True
+        return await self._action_unless(headers, "not found")
 
     async def queue_add(
         self,
@@ -628,23 +615,12 @@ class AmiClient:
             headers.append(("MemberName", member_name))
         if state_interface:
             headers.append(("StateInterface", state_interface))
-        try:
-            await self._action(headers)
-        except AmiActionError as exc:
-            if "already there" in exc.message.lower():
-                return False
-            raise
-        return True
+        return await self._action_unless(headers, "already there")
 
     async def queue_remove(self, queue: str, interface: str) -> bool:
         """Remove a member; False if it was not there."""
-        try:
-            await self._action([("Action", "QueueRemove"), ("Queue", queue), ("Interface", interface)])
-        except AmiActionError as exc:
-            if "not there" in exc.message.lower():
-                return False
-            raise
-        return True
+        headers = [("Action", "QueueRemove"), ("Queue", queue), ("Interface", interface)]
+        return await self._action_unless(headers, "not there")
 
     async def queue_pause(self, interface: str, paused: bool, *, queue: str | None = None, reason: str = "") -> None:
         """Pause or unpause a member in one queue, or in every queue when ``queue`` is None."""

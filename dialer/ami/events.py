@@ -19,6 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def _variable(variables: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The value of the ``ChanVariable`` ``name`` among an event's ``variables`` (None: not sent)."""
+    return next((value for key, value in variables if key == name), None)
+
+
 @dataclass(frozen=True, slots=True)
 class AmiEvent:
     """Base of every typed event."""
@@ -329,10 +334,7 @@ class CoreShowChannel(ChannelListItem):
     variables: tuple[tuple[str, str], ...] = ()
 
     def variable(self, name: str) -> str | None:
-        for key, value in self.variables:
-            if key == name:
-                return value
-        return None
+        return _variable(self.variables, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +384,7 @@ class MixMonitorEvent(ChannelEvent):
     variables: tuple[tuple[str, str], ...]
 
     def variable(self, name: str) -> str | None:
-        return next((value for key, value in self.variables if key == name), None)
+        return _variable(self.variables, name)
 
 
 @dataclass(frozen=True, slots=True)

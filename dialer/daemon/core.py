@@ -41,7 +41,7 @@ from dialer.runner.pool import Server, ServerPool
 from dialer.runner.pump import EventPump, UpdateSink
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.samples import dialer_sample
-from dialer.runner.state import RunnerState
+from dialer.runner.state import RunnerServices, RunnerState
 from dialer.runner.trunks import TrunkGate
 from dialer.settings import Settings, node_identity, server_of_interface
 from dialer.store.campaigns import CampaignRecord, list_campaigns, set_campaign_state
@@ -147,14 +147,16 @@ class Dialer:
         # The roles (dialer.daemon's modules), each over the runners dict above.
         self.loader = RunnerLoader(
             self.runners,
-            db=db,
-            pool=self.pool,
-            agents=self.agents,
-            clock=self.clock,
-            owner=self.owner,
-            bus=self.bus,
-            inbound=self.inbound_load,
-            tick_seconds=settings.pacing_tick_seconds,
+            RunnerServices(
+                db=db,
+                pool=self.pool,
+                agents=self.agents,
+                clock=self.clock,
+                owner=self.owner,
+                bus=self.bus,
+                inbound=self.inbound_load,
+                tick_seconds=settings.pacing_tick_seconds,
+            ),
             on_originate_latency=self.metrics.originate_latency.observe,
             recording=settings.recording,
         )

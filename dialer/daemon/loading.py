@@ -12,18 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from dialer.agents.service import AgentService
 from dialer.campaign.config import CampaignConfig
-from dialer.clock import Clock
 from dialer.runner.agentless import AgentlessRunner
-from dialer.runner.bus import EventBus
-from dialer.runner.pacing_loop import InboundSource
-from dialer.runner.pool import ServerPool
 from dialer.runner.runner import CampaignRunner
+from dialer.runner.state import RunnerServices
 from dialer.settings import RecordingSettings
-from dialer.store.engine import Database
 from dialer.store.runtime import answer_history
 
 
@@ -32,15 +26,8 @@ class RunnerLoader:
     """``runners``: the daemon's runners by campaign name (a loaded runner is added to it)."""
 
     runners: dict[str, CampaignRunner]
+    services: RunnerServices  # what every runner is given
     _: KW_ONLY
-    db: Database
-    pool: ServerPool
-    agents: AgentService
-    clock: Clock
-    owner: str
-    bus: EventBus
-    inbound: InboundSource
-    tick_seconds: float
     on_originate_latency: Callable[[float], None]
     recording: RecordingSettings  # where Asterisk writes the recordings (the daemon's [recording] settings)
     # host:port of the daemon's FastAGI server as Asterisk reaches it (dialer.daemon.agentless.IvrRole sets it
@@ -56,29 +43,21 @@ class RunnerLoader:
         return runner
 
     def _build(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
-        parts: dict[str, Any] = {
-            "config": config,
-            "campaign_id": campaign_id,
-            "db": self.db,
-            "pool": self.pool,
-            "agents": self.agents,
-            "clock": self.clock,
-            "owner": self.owner,
-            "bus": self.bus,
-            "inbound": self.inbound,
-            "tick_seconds": self.tick_seconds,
-        }
         # kind = "agentless": calls play the campaign's IVR flow, paced by channels, CPS and target time
-        runner = AgentlessRunner(**parts) if config.kind == "agentless" else CampaignRunner(**parts)
+        runner = (
+            AgentlessRunner(config, campaign_id, self.services)
+            if config.kind == "agentless"
+            else CampaignRunner(config, campaign_id, self.services)
+        )
         runner.on_originate_latency = self.on_originate_latency
         runner.recording_settings = self.recording
         if isinstance(runner, AgentlessRunner):
             runner.set_fastagi(self.fastagi)
         self.runners[config.name] = runner
-        self.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
+        self.services.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
         return runner
 
     async def _seed_history(self, runner: CampaignRunner) -> None:
-        since = datetime.fromtimestamp(self.clock.now(), UTC) - timedelta(hours=runner.settings.window_hours)
-        history = await answer_history(self.db, runner.campaign_id, since, runner.config.abandon_rules)
+        since = datetime.fromtimestamp(self.services.clock.now(), UTC) - timedelta(hours=runner.settings.window_hours)
+        history = await answer_history(self.services.db, runner.campaign_id, since, runner.config.abandon_rules)
         runner.load_history([(at.timestamp(), count) for at, count in history])

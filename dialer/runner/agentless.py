@@ -32,7 +32,7 @@ from dialer.logging import get_logger
 from dialer.runner.bus import EventBus, Notification
 from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
-from dialer.runner.state import WhyNotDialing
+from dialer.runner.state import RunnerServices, WhyNotDialing
 from dialer.store.attempts import AttemptStart
 from dialer.store.leads import count_claimable_leads
 
@@ -172,8 +172,8 @@ class AgentlessRunner(CampaignRunner):
     :class:`dialer.daemon.agentless.IvrRole` once it listens); no call goes out before.
     """
 
-    def __init__(self, **parts: Any) -> None:
-        super().__init__(**parts)
+    def __init__(self, config: CampaignConfig, campaign_id: int, services: RunnerServices) -> None:
+        super().__init__(config, campaign_id, services)
         self.flow = campaign_flow(self.config)
         self.fastagi: str | None = None
         self.durations: list[float] = []

@@ -18,16 +18,13 @@ from dialer.logging import get_logger
 from dialer.pacing import InboundLoad, PacingDecision, PacingMode, PacingSnapshot, decide
 from dialer.runner.lookahead import Lookahead
 from dialer.runner.originate import Originator
-from dialer.runner.state import CampaignContext, WhyNotDialing
+from dialer.runner.state import CampaignContext, InboundSource, WhyNotDialing
 from dialer.runner.why_not import paced_reason
 from dialer.store.claim import upcoming_leads
 from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import claim_order
 
 log = get_logger(__name__)
-
-# The inbound load offered to a campaign's agents, by campaign queue and server (None: every server).
-InboundSource = Callable[[str, str | None], InboundLoad]
 
 
 class PacingLoop:

@@ -40,10 +40,10 @@ from dialer.runner.inflight import InFlightCalls
 from dialer.runner.manual import ManualDial
 from dialer.runner.originate import Originator
 from dialer.runner.outcomes import OutcomeWriter
-from dialer.runner.pacing_loop import InboundSource, PacingLoop
+from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.pool import ServerPool
 from dialer.runner.preview import Preview
-from dialer.runner.state import CampaignContext, RunnerCounters, RunnerState, WhyNotDialing
+from dialer.runner.state import CampaignContext, RunnerCounters, RunnerServices, RunnerState, WhyNotDialing
 from dialer.runner.updates import CallUpdates
 from dialer.runner.why_not import decision_reason
 from dialer.settings import RecordingSettings
@@ -56,42 +56,20 @@ __all__ = ["CampaignRunner", "RunnerState"]
 
 
 class CampaignRunner:
-    def __init__(
-        self,
-        *,
-        config: CampaignConfig,
-        campaign_id: int,
-        db: Database,
-        pool: ServerPool,
-        agents: AgentService,
-        clock: Clock,
-        owner: str,
-        bus: EventBus | None = None,
-        inbound: InboundSource | None = None,
-        tick_seconds: float = 1.0,
-    ) -> None:
-        self.ctx = ctx = CampaignContext(
-            config=config,
-            campaign_id=campaign_id,
-            db=db,
-            pool=pool,
-            agents=agents,
-            clock=clock,
-            owner=owner,
-            bus=bus or EventBus(),
-        )
+    def __init__(self, config: CampaignConfig, campaign_id: int, services: RunnerServices) -> None:
+        self.ctx = ctx = CampaignContext.of(services, config, campaign_id)
         self.outcomes = OutcomeWriter(ctx)
         self.agent_calls = AgentCalls(ctx)
         self.updates = CallUpdates(ctx, self.outcomes, self.agent_calls)
         self.originator = Originator(ctx, self.updates.deliver)
-        self.pacing = PacingLoop(ctx, self.originator, inbound=inbound, tick_seconds=tick_seconds)
+        self.pacing = PacingLoop(ctx, self.originator, inbound=ctx.inbound, tick_seconds=ctx.tick_seconds)
         self.adopter = CallAdopter(ctx, self.outcomes, self.agent_calls)
         self.preview = Preview(ctx, self.originator)
         self.manual = ManualDial(ctx, self.originator, self.preview)
         # The agent's disposition of their current/last call (ends their wrap-up): the agent calls' own.
         self.disposition = self.agent_calls.disposition
         self._tasks: list[asyncio.Task[None]] = []
-        agents.add_listener(self._on_agent_change)
+        ctx.agents.add_listener(self._on_agent_change)
 
     # ------------------------------------------------------------------ the shared state, read through
     @property

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +25,7 @@ from dialer.campaign.state import CampaignState
 from dialer.clock import Clock
 from dialer.i18n import M_, Message
 from dialer.logging import get_logger
-from dialer.pacing import PacingSettings, PacingStats
+from dialer.pacing import InboundLoad, PacingSettings, PacingStats
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCalls
 from dialer.runner.pool import ServerPool
@@ -34,6 +34,9 @@ from dialer.settings import RecordingSettings
 from dialer.store.engine import Database
 
 log = get_logger(__name__)
+
+# The inbound load offered to a campaign's agents, by campaign queue and server (None: every server).
+InboundSource = Callable[[str, str | None], InboundLoad]
 
 
 class RunnerState(StrEnum):
@@ -136,17 +139,28 @@ def record_answer(stats: PacingStats, at: float, count: AnswerCount, *, predicti
 
 
 @dataclass(eq=False, kw_only=True)
-class CampaignContext:
-    """What the parts of one campaign's runner share (see the module docstring)."""
+class RunnerServices:
+    """What the daemon gives every campaign runner: the store, the Asterisk servers, the agents, the clock, the
+    daemon's owner id (campaign ownership), the notification bus, the inbound load and the pacing tick. Each
+    runner's context starts with them."""
 
-    config: CampaignConfig
-    campaign_id: int
     db: Database
     pool: ServerPool
     agents: AgentService
     clock: Clock
     owner: str
     bus: EventBus
+    inbound: InboundSource | None  # None without blending: no inbound load
+    tick_seconds: float  # the pacing loop's longest sleep
+
+
+@dataclass(eq=False, kw_only=True)
+class CampaignContext(RunnerServices):
+    """What the parts of one campaign's runner share (see the module docstring): the daemon's services (its own
+    copy: a runner may wrap its bus) and the campaign's state."""
+
+    config: CampaignConfig
+    campaign_id: int
     settings: PacingSettings = field(init=False)
     # Where Asterisk writes this campaign's recordings (the daemon's [recording] settings).
     recording_settings: RecordingSettings = field(init=False, default_factory=RecordingSettings)
@@ -166,6 +180,12 @@ class CampaignContext:
     def __post_init__(self) -> None:
         self.settings = pacing_settings(self.config)
         self.stats = PacingStats(self.settings)
+
+    @classmethod
+    def of(cls, services: RunnerServices, config: CampaignConfig, campaign_id: int) -> CampaignContext:
+        """The context of the campaign ``config`` (stored as ``campaign_id``) with the daemon's ``services``."""
+        given = {f.name: getattr(services, f.name) for f in fields(RunnerServices)}
+        return cls(config=config, campaign_id=campaign_id, **given)
 
     @property
     def name(self) -> str:

@@ -25,6 +25,7 @@ from dialer.daemon.agentless import IvrRole
 from dialer.parsing import load_toml
 from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
+from dialer.runner.runner import CampaignRunner
 from dialer.settings import FastAgiSettings
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
 from dialer.sim.pbx.ivr import (
@@ -84,6 +85,18 @@ async def run(world: World, seconds: float, pops: list[Notification], notes: asy
                 pops.append(note)
 
 
+async def run_to_completion(
+    world: World, runner: CampaignRunner, minutes: int, pops: list[Notification], notes: asyncio.Queue[Notification]
+) -> None:
+    """Run a minute at a time, for ``minutes`` at the most, until every lead is in a final status and no call is up."""
+    terminal = {s.value for s in TERMINAL_STATUSES}
+    for _ in range(minutes):
+        await run(world, 60, pops, notes)
+        leads = await rows(world, leads_t)
+        if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
+            return
+
+
 def peak_overlap(intervals: list[tuple[float, float]]) -> int:
     edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
     peak = level = 0
@@ -115,11 +128,7 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
         pops: list[Notification] = []
         try:
             with world.dialer.bus.subscribe("*") as notes:
-                for _ in range(60):
-                    await run(world, 60, pops, notes)
-                    leads = await rows(world, leads_t)
-                    if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
-                        break
+                await run_to_completion(world, runner, 60, pops, notes)
                 await run(world, 20, pops, notes)
         finally:
             await role.stop()
@@ -272,11 +281,7 @@ async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp
         pops: list[Notification] = []
         try:
             with world.dialer.bus.subscribe("*") as notes:
-                for _ in range(120):
-                    await run(world, 60, pops, notes)
-                    leads = await rows(world, leads_t)
-                    if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
-                        break
+                await run_to_completion(world, runner, 120, pops, notes)
         finally:
             await role.stop()
         truth = world.pbx.truth.originates

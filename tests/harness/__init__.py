@@ -19,4 +19,5 @@ By what each module holds:
 - lab_daemon: the real `dialer run` process against the lab (its home, a power campaign, an agent made ready)
 - rules: oracles and generators of the lead-rule tests (the claim's refusals, open windows, lead snapshots)
 - bus, ports: waiting for a kind of note on the daemon's bus; a free loopback port
+- webhooks: the webhook tests' campaign and attempts, fast worker settings, running the outbox worker until done
 """

@@ -9,10 +9,10 @@ import dataclasses
 import json
 import random
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from test_webhook_outbox import NY, campaign, config, dial_all, fast, run_until
+from harness.webhooks import NOW, NY, campaign, config, dial_all, fast, run_until
 from webhook_receiver import Receiver
 
 from dialer.calls.outcome import Outcome
@@ -27,8 +27,6 @@ from dialer.store.lifecycle import record_disposition, record_outcome
 from dialer.store.webhooks import DELIVERED, create_subscription, outbox_rows
 from dialer.webhooks.core import EventType
 from dialer.webhooks.worker import WebhookWorker
-
-NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
 def opted_out(flow: str = "remind") -> FlowResult:

@@ -8,17 +8,15 @@ import json
 import random
 import socket
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from harness.webhooks import NOW, NY, campaign, config, dial_all, fast, has_pending, run_until
 from sqlalchemy import select, update
 from webhook_receiver import Receiver
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.settings import WebhookSettings
 from dialer.store import Database, upgrade
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, update_attempt
 from dialer.store.campaigns import apply_campaign
@@ -40,37 +38,6 @@ from dialer.store.webhooks import (
 )
 from dialer.webhooks.core import SUBSCRIBABLE, EventType
 from dialer.webhooks.worker import WebhookWorker
-
-NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 in New York
-NY = "America/New_York"
-
-
-def config(name: str = "spring", **extra: object) -> CampaignConfig:
-    return load_campaign(
-        {"name": name, "queue": "sales", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-        | extra
-    )
-
-
-async def campaign(db: Database, cfg: CampaignConfig, phones: list[str]) -> int:
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
-    leads = [
-        NewLead(phone=p, status="new", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=[NY]) for p in phones
-    ]
-    async with db.write() as conn:
-        await insert_new_leads(conn, cid, None, leads, NOW)
-    return cid
-
-
-def start_for(cid: int, at: datetime = NOW) -> Callable[[LeadRecord], AttemptStart]:
-    return lambda lead: AttemptStart(lead_id=lead.id, campaign_id=cid, phone=lead.phone, started_at=at)
-
-
-async def dial_all(db: Database, cfg: CampaignConfig, cid: int, limit: int = 10) -> list[int]:
-    _, attempts = await claim_and_start_attempts(
-        db, cfg, campaign_id=cid, owner="d1", limit=limit, now=NOW, start=start_for(cid)
-    )
-    return [a for a, _ in attempts]
 
 
 async def test_events_are_written_with_their_transaction_for_matching_subscriptions_only(db: Database) -> None:
@@ -154,36 +121,6 @@ async def test_claims_hold_one_row_per_lead_and_a_dead_workers_rows_come_back(db
     assert await claim_due(db, owner="w3", now=at, lease=lease, limit=10) == []
     assert await release_dead_leases(db, at) == 4  # (every row was given to the dead worker)
     assert len(await claim_due(db, owner="w3", now=at, lease=lease, limit=10)) == 2
-
-
-async def _pending(db: Database) -> bool:
-    return any(r.state == PENDING for r in await outbox_rows(db))
-
-
-def fast(**kw: object) -> WebhookSettings:
-    base: dict[str, object] = {
-        "allowed_destinations": ["127.0.0.1/32"],
-        "poll_interval_seconds": 0.05,
-        "retry_base_seconds": 0.05,
-        "retry_cap_seconds": 0.2,
-        "timeout_seconds": 2.0,
-        "max_attempts": 50,
-    }
-    return WebhookSettings.model_validate(base | kw)
-
-
-async def run_until(
-    worker: WebhookWorker, done: Callable[[], bool], seconds: float = 15.0, *, settled: Database | None = None
-) -> None:
-    """Run the worker until ``done()`` (and, with ``settled``, until no row is pending or held any more)."""
-    task = asyncio.create_task(worker.run())
-    try:
-        async with asyncio.timeout(seconds):
-            while not done() or (settled is not None and await _pending(settled)):  # noqa: ASYNC110 (polling the database)
-                await asyncio.sleep(0.02)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_delivered_signed_in_order_per_lead_after_the_receiver_was_down(db: Database) -> None:
@@ -311,7 +248,7 @@ async def test_two_workers_share_the_outbox_and_send_each_event_once(db_target: 
         tasks = [asyncio.create_task(w.run()) for w in workers]
         try:
             async with asyncio.timeout(60):
-                while len(receiver.acknowledged()) < expected or await _pending(first):  # noqa: ASYNC110
+                while len(receiver.acknowledged()) < expected or await has_pending(first):  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
         finally:
             for t in tasks:
