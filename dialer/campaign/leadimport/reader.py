@@ -1,4 +1,9 @@
-"""The streaming reader: a lead file in, ImportedLead or RowError out, one record at a time."""
+"""The streaming reader: a lead file in, ImportedLead or RowError out, one record at a time.
+
+Why one module (over 500 lines): ``LeadCsvReader`` is one pass over one byte stream -- decoding, record framing,
+the header's mapping and each row's checks share the reader's position and counters (the row and line numbers every
+RowError carries); the cell rules and the encoding detection it calls already live in ``cells`` and ``decoding``.
+"""
 
 from __future__ import annotations
 

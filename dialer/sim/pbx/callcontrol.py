@@ -14,6 +14,10 @@ app_queue hangs the agent leg up; the agent's leg hung up (dropping out of a con
 ``AgentComplete`` (agent); the blind transfer to a queue (the customer Redirected to ``dialer-transfer,queue``
 queues again: a member of that queue takes it as any queue call) and a third party Originated into a conference
 (it joins when it answers; anyone may leave).
+
+Why one module (over 500 lines): ``ControlledCall`` is one call's state machine across hold, consult, conference and
+transfer; each step's events depend on where the others left the call's channels and bridges, so they are read
+together, in the order the recorded sessions show them.
 """
 
 from __future__ import annotations

@@ -29,6 +29,10 @@ The simulated callers press keys as :class:`IvrCallers` says (:class:`dialer.sim
 weight, silence, invalid keys, hang-ups, the opt-out key), drawn from the call's own seeded generator; machines
 listen to everything. Prompts last ``prompt_seconds`` (Asterisk knows a sound file's length; the simulation uses
 one length for every prompt).
+
+Why one module (over 500 lines): ``IvrCall`` is one AGI session as res_agi runs it -- the table above, command by
+command, with the dead-channel rules and the dialplan around AGI() (AMD before, the queue transfer and the h
+extension after) -- whose steps share the session's socket and the channel's state.
 """
 
 from __future__ import annotations
