@@ -256,8 +256,7 @@ async def change_user(db: Database, name: str, change: UserChange, now: datetime
             await conn.execute(delete(team_supervisors_t).where(team_supervisors_t.c.user_id == row["id"]))
         if detail:
             await audit_in(conn, actor, "user.change", f"user:{name}", now, **detail)
-        fresh = (await conn.execute(select(users_t).where(users_t.c.id == row["id"]))).mappings().one()
-    return _user(fresh)
+        return await _user.one_in(conn, select(users_t).where(users_t.c.id == row["id"]))
 
 
 async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader, as_tuple
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime, json_document
 
@@ -66,20 +67,7 @@ class AgentSessionRecord:
     server: str | None = None
 
 
-def _record(row: Any) -> AgentSessionRecord:
-    return AgentSessionRecord(
-        agent_id=row["agent_id"],
-        interface=row["interface"],
-        member_name=row["member_name"],
-        queues=tuple(row["queues"] or ()),
-        paused=bool(row["paused"]),
-        pause_reason=row["pause_reason"],
-        since=row["since"],
-        owner=row["owner"],
-        expires_at=row["expires_at"],
-        updated_at=row["updated_at"],
-        server=row["server"],
-    )
+_record = RecordReader(AgentSessionRecord, queues=as_tuple, paused=bool)
 
 
 def _values(session: AgentSessionRecord, owner: str, now: datetime, until: datetime) -> dict[str, Any]:
@@ -163,9 +151,7 @@ async def orphaned_sessions(db: Database, now: datetime, *, owner: str | None = 
     """Sessions whose holder's lease has run out (and, with ``owner``, every one ``owner`` holds)."""
     c = agent_sessions_t.c
     condition = c.expires_at < now if owner is None else or_(c.expires_at < now, c.owner == owner)
-    async with db.read() as conn:
-        rows = (await conn.execute(select(agent_sessions_t).where(condition))).mappings().all()
-    return sorted((_record(r) for r in rows), key=lambda r: r.agent_id)
+    return sorted(await _record.all(db, select(agent_sessions_t).where(condition)), key=lambda r: r.agent_id)
 
 
 async def adopt_sessions(
@@ -182,12 +168,9 @@ async def adopt_sessions(
         .returning(*agent_sessions_t.c)
     )
     async with db.write() as conn:
-        rows = (await conn.execute(stmt)).mappings().all()
-    return sorted((_record(r) for r in rows), key=lambda r: r.agent_id)
+        return sorted(await _record.all_in(conn, stmt), key=lambda r: r.agent_id)
 
 
 async def agent_sessions(db: Database) -> list[AgentSessionRecord]:
     """Every stored session, by agent id."""
-    async with db.read() as conn:
-        rows = (await conn.execute(select(agent_sessions_t))).mappings().all()
-    return sorted((_record(r) for r in rows), key=lambda r: r.agent_id)
+    return sorted(await _record.all(db, select(agent_sessions_t)), key=lambda r: r.agent_id)

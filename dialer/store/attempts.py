@@ -7,10 +7,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader
 from dialer.store.tables import attempts_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -43,11 +43,7 @@ class AttemptRecord:
     outcome_inferred: bool = False
 
 
-ATTEMPT_COLUMNS = tuple(f.name for f in fields(AttemptRecord))
-
-
-def attempt_record(row: RowMapping) -> AttemptRecord:
-    return AttemptRecord(**{name: row[name] for name in ATTEMPT_COLUMNS})
+attempt_record = RecordReader(AttemptRecord)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,16 +149,9 @@ async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgres
 
 
 async def get_attempt(db: Database, attempt_id: int) -> AttemptRecord | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(attempts_t).where(attempts_t.c.id == attempt_id))).mappings().first()
-    return None if row is None else attempt_record(row)
+    return await attempt_record.first(db, select(attempts_t).where(attempts_t.c.id == attempt_id))
 
 
 async def attempts_of_lead(db: Database, lead_id: int) -> list[AttemptRecord]:
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(attempts_t).where(attempts_t.c.lead_id == lead_id).order_by(attempts_t.c.started_at)
-            )
-        ).mappings()
-        return [attempt_record(r) for r in rows.all()]
+    a = attempts_t.c
+    return await attempt_record.all(db, select(attempts_t).where(a.lead_id == lead_id).order_by(a.started_at))

@@ -39,12 +39,13 @@ from sqlalchemy import (
     update,
     values,
 )
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
 from dialer.store.types import UTCDateTime
 from dialer.webhooks.core import EventType, WebhookEvent, body_of
@@ -83,17 +84,7 @@ def _events_column(events: Sequence[EventType]) -> str:
     return "|" + "|".join(e.value for e in events) + "|"
 
 
-def _subscription(row: RowMapping) -> Subscription:
-    return Subscription(
-        id=row["id"],
-        campaign_id=row["campaign_id"],
-        url=row["url"],
-        events=tuple(e for e in row["events"].split("|") if e),
-        secret=row["secret"],
-        enabled=bool(row["enabled"]),
-        description=row["description"],
-        created_at=row["created_at"],
-    )
+_subscription = RecordReader(Subscription, events=lambda column: tuple(e for e in column.split("|") if e), enabled=bool)
 
 
 async def create_subscription(
@@ -107,47 +98,33 @@ async def create_subscription(
     description: str | None = None,
     enabled: bool = True,
 ) -> Subscription:
+    insert = webhook_subscriptions_t.insert().values(
+        campaign_id=campaign_id,
+        url=url,
+        events=_events_column(events),
+        secret=secret,
+        enabled=enabled,
+        description=description,
+        created_at=now,
+        updated_at=now,
+    )
     async with db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    webhook_subscriptions_t.insert()
-                    .values(
-                        campaign_id=campaign_id,
-                        url=url,
-                        events=_events_column(events),
-                        secret=secret,
-                        enabled=enabled,
-                        description=description,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(*webhook_subscriptions_t.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
+        created = await _subscription.one_in(conn, insert.returning(*webhook_subscriptions_t.c))
     _subscriptions_changed()
-    return _subscription(row)
+    return created
 
 
 async def list_subscriptions(db: Database, campaign_id: int | None = None) -> list[Subscription]:
     stmt = select(webhook_subscriptions_t).order_by(webhook_subscriptions_t.c.id)
     if campaign_id is not None:
         stmt = stmt.where(webhook_subscriptions_t.c.campaign_id == campaign_id)
-    async with db.read() as conn:
-        return [_subscription(r) for r in (await conn.execute(stmt)).mappings().all()]
+    return await _subscription.all(db, stmt)
 
 
 async def get_subscription(db: Database, subscription_id: int) -> Subscription | None:
-    async with db.read() as conn:
-        row = (
-            (await conn.execute(select(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)))
-            .mappings()
-            .first()
-        )
-    return None if row is None else _subscription(row)
+    return await _subscription.first(
+        db, select(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)
+    )
 
 
 async def update_subscription(
@@ -415,11 +392,7 @@ class OutboxRow:
         return out
 
 
-_OUTBOX_FIELDS = tuple(OutboxRow.__dataclass_fields__)
-
-
-def _outbox_row(row: RowMapping) -> OutboxRow:
-    return OutboxRow(**{name: row[name] for name in _OUTBOX_FIELDS})
+_outbox_row = RecordReader(OutboxRow)
 
 
 def worker_id() -> str:
@@ -594,7 +567,7 @@ async def _pg_finish_and_claim(
         driver: Any = raw.driver_connection  # (no BEGIN: the one statement commits on its own)
         rows = await driver.fetch(_PG_STEP, owner, now, ids, statuses, now + lease, max(limit, 0))
     recorded = int(rows[0]["recorded"]) if rows else 0
-    claimed = [OutboxRow(**{name: row[name] for name in _OUTBOX_FIELDS}) for row in rows if row["id"] is not None]
+    claimed = [_outbox_row(row) for row in rows if row["id"] is not None]
     claimed.sort(key=lambda r: r.id)
     return recorded, claimed
 
@@ -654,8 +627,7 @@ async def outbox_rows(
         stmt = stmt.where(o.event_id == event_id)
     if before_id is not None:
         stmt = stmt.where(o.id < before_id)
-    async with db.read() as conn:
-        return [_outbox_row(r) for r in (await conn.execute(stmt)).mappings().all()]
+    return await _outbox_row.all(db, stmt)
 
 
 async def outbox_counts(db: Database) -> dict[str, int]:
