@@ -12,10 +12,7 @@ a receiver in the order they happened even across retries. Receivers dedupe by t
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-import uuid
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +42,7 @@ from sqlalchemy.orm import aliased
 
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
+from dialer.store.holders import local_holder_gone, process_holder
 from dialer.store.records import RecordReader
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
 from dialer.store.types import UTCDateTime
@@ -397,23 +395,7 @@ _outbox_row = RecordReader(OutboxRow)
 
 def worker_id() -> str:
     """A delivery worker: this host and process (a restart on the same host sees at once it died), a token."""
-    return f"webhook:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _local_process_gone(owner: str) -> bool:
-    parts = owner.split(":")
-    if len(parts) != 4 or parts[0] != "webhook" or parts[1] != socket.gethostname() or not parts[2].isdigit():
-        return False
-    pid = int(parts[2])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
+    return process_holder("webhook")
 
 
 async def release_dead_leases(db: Database, now: datetime) -> int:
@@ -428,7 +410,7 @@ async def release_dead_leases(db: Database, now: datetime) -> int:
                 .distinct()
             )
         ).scalars()
-        gone = [owner for owner in owners if owner is not None and _local_process_gone(owner)]
+        gone = [owner for owner in owners if owner is not None and local_holder_gone(owner, "webhook")]
     if not gone:
         return 0
     async with db.write() as conn:
