@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -50,6 +50,7 @@ from dialer.webhooks.core import EventType, WebhookEvent, body_of
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 OUTBOX_STATES = (PENDING, DELIVERED, DEAD)
+T = TypeVar("T")
 
 
 # -- subscriptions ----------------------------------------------------------------------------------------------
@@ -202,15 +203,32 @@ class _Target:
     events: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Cached:
-    generation: int
-    loaded_at: float
-    targets: tuple[_Target, ...]
+_generation = 0  # bumped by every change of a subscription made through this module
 
 
-_cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
-_generation = 0
+class _PerEngine(Generic[T]):
+    """What was read of the subscriptions, per engine, while fresh: no change made through this module since it
+    was read, and read less than SUBSCRIPTIONS_TTL_SECONDS ago."""
+
+    def __init__(self) -> None:
+        self._entries: weakref.WeakKeyDictionary[Engine, tuple[int, float, T]] = weakref.WeakKeyDictionary()
+
+    def get(self, engine: Engine) -> T | None:
+        entry = self._entries.get(engine)
+        if entry is None or entry[0] != _generation or time.monotonic() - entry[1] >= SUBSCRIPTIONS_TTL_SECONDS:
+            return None
+        return entry[2]
+
+    @staticmethod
+    def stamp() -> tuple[int, float]:
+        """Taken before reading: a change made while reading leaves what was read stale."""
+        return _generation, time.monotonic()
+
+    def put(self, engine: Engine, stamp: tuple[int, float], value: T) -> None:
+        self._entries[engine] = (*stamp, value)
+
+
+_cache: _PerEngine[tuple[_Target, ...]] = _PerEngine()
 
 
 def _subscriptions_changed() -> None:
@@ -221,17 +239,13 @@ def _subscriptions_changed() -> None:
 async def _targets(conn: AsyncConnection) -> tuple[_Target, ...]:
     engine = conn.sync_engine
     cached = _cache.get(engine)
-    if (
-        cached is not None
-        and cached.generation == _generation
-        and time.monotonic() - cached.loaded_at < SUBSCRIPTIONS_TTL_SECONDS
-    ):
-        return cached.targets
-    generation, loaded_at = _generation, time.monotonic()
+    if cached is not None:
+        return cached
+    stamp = _cache.stamp()
     s = webhook_subscriptions_t.c
     rows = (await conn.execute(select(s.id, s.campaign_id, s.url, s.events).where(s.enabled))).all()
     targets = tuple(_Target(int(i), c, str(u), str(e)) for i, c, u, e in rows)
-    _cache[engine] = _Cached(generation, loaded_at, targets)
+    _cache.put(engine, stamp, targets)
     return targets
 
 
@@ -625,39 +639,20 @@ async def resend(db: Database, row_id: int, now: datetime) -> OutboxRow | None:
     """Send a delivered or dead-lettered row again (same event id: receivers dedupe), as a fresh pending row
     with a new retry budget. A pending row is left as it is. None: no such row."""
     o = webhook_outbox_t.c
-    async with db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    update(webhook_outbox_t)
-                    .where(o.id == row_id, o.state != PENDING)
-                    .values(
-                        state=PENDING,
-                        attempts=0,
-                        next_attempt_at=now,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        delivered_at=None,
-                    )
-                    .returning(*webhook_outbox_t.c)
-                )
-            )
-            .mappings()
-            .first()
+    again = (
+        update(webhook_outbox_t)
+        .where(o.id == row_id, o.state != PENDING)
+        .values(
+            state=PENDING, attempts=0, next_attempt_at=now, lease_owner=None, lease_expires_at=None, delivered_at=None
         )
-        if row is None:
-            row = (await conn.execute(select(webhook_outbox_t).where(o.id == row_id))).mappings().first()
-    return None if row is None else _outbox_row(row)
+        .returning(*webhook_outbox_t.c)
+    )
+    async with db.write() as conn:
+        row = await _outbox_row.first_in(conn, again)
+        return row or await _outbox_row.first_in(conn, select(webhook_outbox_t).where(o.id == row_id))
 
 
-@dataclass(frozen=True, slots=True)
-class _CachedSecrets:
-    generation: int
-    loaded_at: float
-    secrets: dict[int, str]
-
-
-_secrets_cache: weakref.WeakKeyDictionary[Engine, _CachedSecrets] = weakref.WeakKeyDictionary()
+_secrets_cache: _PerEngine[dict[int, str]] = _PerEngine()
 
 
 async def secrets_of(db: Database, subscription_ids: Sequence[int]) -> dict[int, str]:
@@ -669,19 +664,14 @@ async def secrets_of(db: Database, subscription_ids: Sequence[int]) -> dict[int,
     wanted = set(subscription_ids)
     engine = db.engine.sync_engine
     cached = _secrets_cache.get(engine)
-    if (
-        cached is not None
-        and cached.generation == _generation
-        and time.monotonic() - cached.loaded_at < SUBSCRIPTIONS_TTL_SECONDS
-        and wanted <= cached.secrets.keys()
-    ):
-        return {i: cached.secrets[i] for i in wanted}
-    generation, loaded_at = _generation, time.monotonic()
+    if cached is not None and wanted <= cached.keys():
+        return {i: cached[i] for i in wanted}
+    stamp = _secrets_cache.stamp()
     s = webhook_subscriptions_t.c
     async with db.read() as conn:
         rows = (await conn.execute(select(s.id, s.secret))).all()  # (a few rows: every subscription at once)
     secrets = {int(i): str(secret) for i, secret in rows}
-    _secrets_cache[engine] = _CachedSecrets(generation, loaded_at, secrets)
+    _secrets_cache.put(engine, stamp, secrets)
     return {i: secrets[i] for i in wanted if i in secrets}
 
 
