@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader
 from dialer.store.tables import attempts_t
@@ -127,12 +128,8 @@ async def start_attempts_in(conn: AsyncConnection, starts: Sequence[AttemptStart
     return ids
 
 
-def _set(values: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgress) -> None:
-    values = _set({f.name: getattr(progress, f.name) for f in fields(AttemptProgress)})
+    values = not_none(**{f.name: getattr(progress, f.name) for f in fields(AttemptProgress)})
     if not values:
         return
     async with db.write() as conn:

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer.i18n import M_
 from dialer.store.audit import audit_in
+from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader, paged
 from dialer.store.tables import metadata
@@ -190,19 +191,10 @@ async def update_user(
     timezone: str | None = None,
 ) -> UserRecord:
     """Change the given fields; ``language`` / ``timezone`` "" clears the setting (back to the browser's)."""
-    values: dict[str, object] = {"updated_at": now}
-    if language is not None:
-        values["language"] = language or None
-    if timezone is not None:
-        values["timezone"] = timezone or None
-    if password_hash is not None:
-        values["password_hash"] = password_hash
-    if phone is not None:
-        values["phone"] = phone
-    if role is not None:
-        values["role"] = role.value
-    if disabled is not None:
-        values["disabled"] = disabled
+    role_value = None if role is None else role.value
+    values = not_none(password_hash=password_hash, phone=phone, role=role_value, disabled=disabled)
+    settings = not_none(language=language, timezone=timezone)
+    values.update({name: value or None for name, value in settings.items()}, updated_at=now)  # "": NULL
     async with db.write() as conn:
         result = await conn.execute(update(users_t).where(users_t.c.name == name).values(**values))
         if result.rowcount == 0:

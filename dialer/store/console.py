@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 
 from dialer.i18n import M_
 from dialer.store.attempts import AttemptRecord, attempt_record
+from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.leadscope import LeadScope
@@ -98,13 +99,7 @@ async def update_lead_fields(
         row = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
         if row is None:
             return None
-        values: dict[str, object] = {"updated_at": now}
-        if first_name is not None:
-            values["first_name"] = first_name
-        if last_name is not None:
-            values["last_name"] = last_name
-        if priority is not None:
-            values["priority"] = priority
+        values = not_none(first_name=first_name, last_name=last_name, priority=priority, updated_at=now)
         if fields is not None:
             merged = dict(row["fields"])
             for key, value in fields.items():

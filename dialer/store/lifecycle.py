@@ -34,6 +34,7 @@ from dialer.campaign.rules import (
 )
 from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
+from dialer.store.changes import not_none
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
@@ -388,10 +389,8 @@ async def _close_attempt(
         "abandoned": outcome is Outcome.ABANDONED,
         "outcome_inferred": inferred,
     }
-    for name in ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent"):
-        value = getattr(end, name)
-        if value is not None:
-            values[name] = value
+    learnt = ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent")
+    values.update(not_none(**{name: getattr(end, name) for name in learnt}))
     await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
     ended = events.call_ended(
         attempt_id=attempt_id,

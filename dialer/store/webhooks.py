@@ -40,6 +40,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from dialer.store.changes import not_none
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.holders import local_holder_gone, process_holder
@@ -137,32 +138,15 @@ async def update_subscription(
     secret: str | None = None,
     description: str | None = None,
 ) -> Subscription | None:
-    values: dict[str, object] = {"updated_at": now}
-    if url is not None:
-        values["url"] = url
-    if events is not None:
-        values["events"] = _events_column(events)
-    if enabled is not None:
-        values["enabled"] = enabled
-    if secret is not None:
-        values["secret"] = secret
-    if description is not None:
-        values["description"] = description
+    column = None if events is None else _events_column(events)
+    values = not_none(url=url, events=column, enabled=enabled, secret=secret, description=description)
+    values["updated_at"] = now
+    s = webhook_subscriptions_t.c
+    change = update(webhook_subscriptions_t).where(s.id == subscription_id).values(**values)
     async with db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    update(webhook_subscriptions_t)
-                    .where(webhook_subscriptions_t.c.id == subscription_id)
-                    .values(**values)
-                    .returning(*webhook_subscriptions_t.c)
-                )
-            )
-            .mappings()
-            .first()
-        )
+        updated = await _subscription.first_in(conn, change.returning(*webhook_subscriptions_t.c))
     _subscriptions_changed()
-    return None if row is None else _subscription(row)
+    return updated
 
 
 async def delete_subscription(db: Database, subscription_id: int) -> bool:
