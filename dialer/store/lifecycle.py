@@ -475,11 +475,7 @@ async def record_disposition(
             callback_personal=callback_personal,
         )
         await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
-        values: dict[str, object] = {"disposition": code}
-        if agent is not None:
-            values["agent"] = agent
-        if notes is not None:
-            values["notes"] = notes
+        values = {"disposition": code, **not_none(agent=agent, notes=notes)}
         await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
         announced = [
             events.call_dispositioned(
