@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.store.changes import not_none
@@ -152,3 +152,31 @@ async def get_attempt(db: Database, attempt_id: int) -> AttemptRecord | None:
 async def attempts_of_lead(db: Database, lead_id: int) -> list[AttemptRecord]:
     a = attempts_t.c
     return await attempt_record.all(db, select(attempts_t).where(a.lead_id == lead_id).order_by(a.started_at))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    """An agent's calls, talk time (from connected to ended) and dispositions, from the call records."""
+
+    agent: str
+    calls: int
+    talk_seconds: float
+    dispositions: dict[str, int]
+
+
+async def figures_by_agent(
+    db: Database, *where: ColumnElement[bool], agents: Collection[str] = ()
+) -> dict[str, AgentFigures]:
+    """The figures of each agent of the attempts matching ``where``; each of ``agents`` is listed even idle."""
+    a = attempts_t.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(a.agent, a.disposition, a.connected_at, a.ended_at).where(*where))).all()
+    out = {name: AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)}
+    for agent, disposition, connected_at, ended_at in rows:
+        figures = out.get(agent) or AgentFigures(agent, 0, 0.0, {})
+        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
+        dispositions = dict(figures.dispositions)
+        if disposition:
+            dispositions[disposition] = dispositions.get(disposition, 0) + 1
+        out[agent] = AgentFigures(agent, figures.calls + 1, figures.talk_seconds + max(0.0, talk), dispositions)
+    return out

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from dialer.i18n import M_
-from dialer.store.attempts import AttemptRecord, attempt_record
+from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
@@ -258,34 +258,10 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
 
 
 # ---------------------------------------------------------------------------------------------- agent figures
-@dataclass(frozen=True, slots=True)
-class AgentDayFigures:
-    agent: str
-    calls: int
-    talk_seconds: float
-    dispositions: dict[str, int]
-
-
-async def agent_figures(db: Database, since: datetime) -> dict[str, AgentDayFigures]:
+async def agent_figures(db: Database, since: datetime) -> dict[str, AgentFigures]:
     """Calls, talk time and dispositions per agent since an instant (from the call records)."""
-    c = attempts_t.c
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(c.agent, c.disposition, c.connected_at, c.ended_at).where(
-                    c.agent.is_not(None), c.started_at >= since
-                )
-            )
-        ).all()
-    out: dict[str, AgentDayFigures] = {}
-    for agent, disposition, connected_at, ended_at in rows:
-        figures = out.get(agent) or AgentDayFigures(agent, 0, 0.0, {})
-        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
-        dispositions = dict(figures.dispositions)
-        if disposition:
-            dispositions[disposition] = dispositions.get(disposition, 0) + 1
-        out[agent] = AgentDayFigures(agent, figures.calls + 1, figures.talk_seconds + max(0.0, talk), dispositions)
-    return out
+    a = attempts_t.c
+    return await figures_by_agent(db, a.agent.is_not(None), a.started_at >= since)
 
 
 async def attempts_of_agent(db: Database, agent: str, limit: int, offset: int) -> tuple[int, list[AttemptRecord]]:
