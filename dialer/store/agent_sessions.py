@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Index, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
+from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader, as_tuple
 from dialer.store.tables import metadata
@@ -105,12 +105,11 @@ async def save_sessions(
     c = agent_sessions_t.c
     written: set[str] = set()
     async with db.write() as conn:
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         for forced in (True, False):
             batch = [_values(s, owner, now, until) for s in sessions if (s.agent_id in take) == forced]
             if not batch:
                 continue
-            stmt = insert(agent_sessions_t).values(batch)
+            stmt = upsert_insert(conn, agent_sessions_t).values(batch)
             fields = {name: stmt.excluded[name] for name in batch[0] if name != "agent_id"}
             held = None if forced else or_(c.owner == owner, c.expires_at < now)
             upsert = stmt.on_conflict_do_update(index_elements=["agent_id"], set_=fields, where=held)
