@@ -4,6 +4,7 @@ A record is a frozen dataclass whose fields are named after the columns of the r
 carry more columns: they are ignored). ``RecordReader(UserRecord, role=Role, disabled=bool)`` reads each field's
 column and passes the ones named in ``convert`` through their function (an enum, ``bool`` for SQLite's 0/1, a
 tuple for a JSON list). The reader is called on a row, or runs a statement and reads its first or every row.
+``paged`` is the one count-plus-page query of the listings (the total matching and one page of rows).
 """
 
 from __future__ import annotations
