@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dialer.ami.events import (
     AgentEvent,
@@ -215,7 +215,7 @@ def read_witnessed(
     first channel is replayed as if we had placed it; one seen from mid-call starts from the stored facts
     (``answered_at`` ..., as the dead daemon wrote them) and the events refine them."""
     tracker = CallTracker()
-    record = _with_channel(record, call.linkedid)
+    record = replace(record, channel_id=call.linkedid)
     if call.from_start:
         tracker.register(record)
     else:
@@ -231,18 +231,6 @@ def read_witnessed(
         # A failure whose channel never came settles after the channel grace (as on the wire).
         updates.extend(u for u in tracker.sweep(last + tracker.channel_grace_seconds) if isinstance(u, CallEnded))
     return _evidence(updates, call.from_start, answered_at, connected_at, agent, amd_status)
-
-
-def _with_channel(record: OriginateRecord, linkedid: str) -> OriginateRecord:
-    return OriginateRecord(
-        action_id=record.action_id,
-        attempt_id=record.attempt_id,
-        dial_string=record.dial_string,
-        number=record.number,
-        sent_at=record.sent_at,
-        channel_id=linkedid,
-        timeout_seconds=record.timeout_seconds,
-    )
 
 
 def _evidence(

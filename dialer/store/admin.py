@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 
 from dialer.i18n import M_
+from dialer.store.attempts import AgentFigures, figures_by_agent
 from dialer.store.audit import audit_in
 from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
 from dialer.store.engine import Database
@@ -256,8 +257,7 @@ async def change_user(db: Database, name: str, change: UserChange, now: datetime
             await conn.execute(delete(team_supervisors_t).where(team_supervisors_t.c.user_id == row["id"]))
         if detail:
             await audit_in(conn, actor, "user.change", f"user:{name}", now, **detail)
-        fresh = (await conn.execute(select(users_t).where(users_t.c.id == row["id"]))).mappings().one()
-    return _user(fresh)
+        return await _user.one_in(conn, select(users_t).where(users_t.c.id == row["id"]))
 
 
 async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:
@@ -273,31 +273,8 @@ async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:
     return {n: t for n, t in rows}
 
 
-@dataclass(frozen=True, slots=True)
-class AgentFigures:
-    agent: str
-    calls: int
-    talk_seconds: float
-    dispositions: dict[str, int]
-
-
 async def team_figures(db: Database, agents: Collection[str], start: datetime, end: datetime) -> list[AgentFigures]:
     """Calls, talk time and dispositions of each of ``agents`` in ``[start, end)`` (every agent listed, even idle)."""
     a = attempts_t.c
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(a.agent, a.disposition, a.connected_at, a.ended_at).where(
-                    a.agent.in_(sorted(agents)), a.started_at >= start, a.started_at < end
-                )
-            )
-        ).all()
-    out = {name: AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)}
-    for agent, disposition, connected_at, ended_at in rows:
-        f = out[agent]
-        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
-        dispositions = dict(f.dispositions)
-        if disposition:
-            dispositions[disposition] = dispositions.get(disposition, 0) + 1
-        out[agent] = AgentFigures(agent, f.calls + 1, f.talk_seconds + max(0.0, talk), dispositions)
-    return list(out.values())
+    window = (a.started_at >= start, a.started_at < end)
+    return list((await figures_by_agent(db, a.agent.in_(sorted(agents)), *window, agents=agents)).values())

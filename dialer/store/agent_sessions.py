@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Index, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
+from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader, as_tuple
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime, json_document
 
@@ -66,20 +67,7 @@ class AgentSessionRecord:
     server: str | None = None
 
 
-def _record(row: Any) -> AgentSessionRecord:
-    return AgentSessionRecord(
-        agent_id=row["agent_id"],
-        interface=row["interface"],
-        member_name=row["member_name"],
-        queues=tuple(row["queues"] or ()),
-        paused=bool(row["paused"]),
-        pause_reason=row["pause_reason"],
-        since=row["since"],
-        owner=row["owner"],
-        expires_at=row["expires_at"],
-        updated_at=row["updated_at"],
-        server=row["server"],
-    )
+_record = RecordReader(AgentSessionRecord, queues=as_tuple, paused=bool)
 
 
 def _values(session: AgentSessionRecord, owner: str, now: datetime, until: datetime) -> dict[str, Any]:
@@ -117,12 +105,11 @@ async def save_sessions(
     c = agent_sessions_t.c
     written: set[str] = set()
     async with db.write() as conn:
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         for forced in (True, False):
             batch = [_values(s, owner, now, until) for s in sessions if (s.agent_id in take) == forced]
             if not batch:
                 continue
-            stmt = insert(agent_sessions_t).values(batch)
+            stmt = upsert_insert(conn, agent_sessions_t).values(batch)
             fields = {name: stmt.excluded[name] for name in batch[0] if name != "agent_id"}
             held = None if forced else or_(c.owner == owner, c.expires_at < now)
             upsert = stmt.on_conflict_do_update(index_elements=["agent_id"], set_=fields, where=held)
@@ -163,9 +150,7 @@ async def orphaned_sessions(db: Database, now: datetime, *, owner: str | None = 
     """Sessions whose holder's lease has run out (and, with ``owner``, every one ``owner`` holds)."""
     c = agent_sessions_t.c
     condition = c.expires_at < now if owner is None else or_(c.expires_at < now, c.owner == owner)
-    async with db.read() as conn:
-        rows = (await conn.execute(select(agent_sessions_t).where(condition))).mappings().all()
-    return sorted((_record(r) for r in rows), key=lambda r: r.agent_id)
+    return sorted(await _record.all(db, select(agent_sessions_t).where(condition)), key=lambda r: r.agent_id)
 
 
 async def adopt_sessions(
@@ -182,12 +167,9 @@ async def adopt_sessions(
         .returning(*agent_sessions_t.c)
     )
     async with db.write() as conn:
-        rows = (await conn.execute(stmt)).mappings().all()
-    return sorted((_record(r) for r in rows), key=lambda r: r.agent_id)
+        return sorted(await _record.all_in(conn, stmt), key=lambda r: r.agent_id)
 
 
 async def agent_sessions(db: Database) -> list[AgentSessionRecord]:
     """Every stored session, by agent id."""
-    async with db.read() as conn:
-        rows = (await conn.execute(select(agent_sessions_t))).mappings().all()
-    return sorted((_record(r) for r in rows), key=lambda r: r.agent_id)
+    return sorted(await _record.all(db, select(agent_sessions_t)), key=lambda r: r.agent_id)

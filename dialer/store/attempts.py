@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer.store.changes import not_none
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader
 from dialer.store.tables import attempts_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -43,11 +44,7 @@ class AttemptRecord:
     outcome_inferred: bool = False
 
 
-ATTEMPT_COLUMNS = tuple(f.name for f in fields(AttemptRecord))
-
-
-def attempt_record(row: RowMapping) -> AttemptRecord:
-    return AttemptRecord(**{name: row[name] for name in ATTEMPT_COLUMNS})
+attempt_record = RecordReader(AttemptRecord)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +128,8 @@ async def start_attempts_in(conn: AsyncConnection, starts: Sequence[AttemptStart
     return ids
 
 
-def _set(values: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgress) -> None:
-    values = _set({f.name: getattr(progress, f.name) for f in fields(AttemptProgress)})
+    values = not_none(**{f.name: getattr(progress, f.name) for f in fields(AttemptProgress)})
     if not values:
         return
     async with db.write() as conn:
@@ -153,16 +146,37 @@ async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgres
 
 
 async def get_attempt(db: Database, attempt_id: int) -> AttemptRecord | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(attempts_t).where(attempts_t.c.id == attempt_id))).mappings().first()
-    return None if row is None else attempt_record(row)
+    return await attempt_record.first(db, select(attempts_t).where(attempts_t.c.id == attempt_id))
 
 
 async def attempts_of_lead(db: Database, lead_id: int) -> list[AttemptRecord]:
+    a = attempts_t.c
+    return await attempt_record.all(db, select(attempts_t).where(a.lead_id == lead_id).order_by(a.started_at))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    """An agent's calls, talk time (from connected to ended) and dispositions, from the call records."""
+
+    agent: str
+    calls: int
+    talk_seconds: float
+    dispositions: dict[str, int]
+
+
+async def figures_by_agent(
+    db: Database, *where: ColumnElement[bool], agents: Collection[str] = ()
+) -> dict[str, AgentFigures]:
+    """The figures of each agent of the attempts matching ``where``; each of ``agents`` is listed even idle."""
+    a = attempts_t.c
     async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(attempts_t).where(attempts_t.c.lead_id == lead_id).order_by(attempts_t.c.started_at)
-            )
-        ).mappings()
-        return [attempt_record(r) for r in rows.all()]
+        rows = (await conn.execute(select(a.agent, a.disposition, a.connected_at, a.ended_at).where(*where))).all()
+    out = {name: AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)}
+    for agent, disposition, connected_at, ended_at in rows:
+        figures = out.get(agent) or AgentFigures(agent, 0, 0.0, {})
+        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
+        dispositions = dict(figures.dispositions)
+        if disposition:
+            dispositions[disposition] = dispositions.get(disposition, 0) + 1
+        out[agent] = AgentFigures(agent, figures.calls + 1, figures.talk_seconds + max(0.0, talk), dispositions)
+    return out

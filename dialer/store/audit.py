@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, func, select
+from sqlalchemy import BigInteger, Index, Integer, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader, paged
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime, json_document
 
@@ -84,6 +85,9 @@ class AuditEntry:
         }
 
 
+_audit_entry = RecordReader(AuditEntry, detail=lambda detail: dict(detail or {}))
+
+
 async def audit_in(conn: AsyncConnection, actor: str, action: str, target: str, now: datetime, **detail: Any) -> None:
     """Append one entry inside the caller's transaction (the one that makes the change)."""
     await conn.execute(
@@ -99,16 +103,6 @@ async def audit(db: Database, actor: str, action: str, target: str, now: datetim
 async def audit_entries(
     db: Database, *, target: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[int, list[AuditEntry]]:
-    query = select(audit_log_t)
-    count = select(func.count()).select_from(audit_log_t)
-    if target is not None:
-        query = query.where(audit_log_t.c.target == target)
-        count = count.where(audit_log_t.c.target == target)
-    async with db.read() as conn:
-        total = int((await conn.execute(count)).scalar_one())
-        rows = (
-            (await conn.execute(query.order_by(audit_log_t.c.id.desc()).limit(limit).offset(offset))).mappings().all()
-        )
-    return total, [
-        AuditEntry(r["id"], r["at"], r["actor"], r["action"], r["target"], dict(r["detail"] or {})) for r in rows
-    ]
+    where = [audit_log_t.c.target == target] if target is not None else []
+    query = select(audit_log_t).order_by(audit_log_t.c.id.desc())
+    return await paged(db, audit_log_t, query, where, _audit_entry, limit=limit, offset=offset)

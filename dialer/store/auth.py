@@ -12,12 +12,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, delete, func, select, update
-from sqlalchemy.engine import RowMapping
 from sqlmodel import Field, SQLModel
 
 from dialer.i18n import M_
 from dialer.store.audit import audit_in
+from dialer.store.changes import not_none
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader, paged
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
 
@@ -141,20 +142,7 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _user(row: RowMapping) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        name=row["name"],
-        role=Role(row["role"]),
-        password_hash=row["password_hash"],
-        phone=row["phone"],
-        display_name=row["display_name"],
-        disabled=bool(row["disabled"]),
-        created_at=row["created_at"],
-        team_id=row["team_id"],
-        language=row.get("language"),
-        timezone=row.get("timezone"),
-    )
+_user = RecordReader(UserRecord, role=Role, disabled=bool)
 
 
 async def create_user(
@@ -187,8 +175,7 @@ async def create_user(
                 updated_at=now,
             )
         )
-        row = (await conn.execute(select(users_t).where(users_t.c.name == name))).mappings().one()
-    return _user(row)
+        return await _user.one_in(conn, select(users_t).where(users_t.c.name == name))
 
 
 async def update_user(
@@ -204,45 +191,27 @@ async def update_user(
     timezone: str | None = None,
 ) -> UserRecord:
     """Change the given fields; ``language`` / ``timezone`` "" clears the setting (back to the browser's)."""
-    values: dict[str, object] = {"updated_at": now}
-    if language is not None:
-        values["language"] = language or None
-    if timezone is not None:
-        values["timezone"] = timezone or None
-    if password_hash is not None:
-        values["password_hash"] = password_hash
-    if phone is not None:
-        values["phone"] = phone
-    if role is not None:
-        values["role"] = role.value
-    if disabled is not None:
-        values["disabled"] = disabled
+    role_value = None if role is None else role.value
+    values = not_none(password_hash=password_hash, phone=phone, role=role_value, disabled=disabled)
+    settings = not_none(language=language, timezone=timezone)
+    values.update({name: value or None for name, value in settings.items()}, updated_at=now)  # "": NULL
     async with db.write() as conn:
         result = await conn.execute(update(users_t).where(users_t.c.name == name).values(**values))
         if result.rowcount == 0:
             raise UnknownUserError(name)
-        row = (await conn.execute(select(users_t).where(users_t.c.name == name))).mappings().one()
-    return _user(row)
+        return await _user.one_in(conn, select(users_t).where(users_t.c.name == name))
 
 
 async def get_user(db: Database, name: str) -> UserRecord | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(users_t).where(users_t.c.name == name))).mappings().first()
-    return _user(row) if row is not None else None
+    return await _user.first(db, select(users_t).where(users_t.c.name == name))
 
 
 async def list_users(
     db: Database, *, role: Role | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[int, list[UserRecord]]:
-    query = select(users_t)
-    count = select(func.count()).select_from(users_t)
-    if role is not None:
-        query = query.where(users_t.c.role == role.value)
-        count = count.where(users_t.c.role == role.value)
-    async with db.read() as conn:
-        total = int((await conn.execute(count)).scalar_one())
-        rows = (await conn.execute(query.order_by(users_t.c.name).limit(limit).offset(offset))).mappings().all()
-    return total, [_user(r) for r in rows]
+    where = [users_t.c.role == role.value] if role is not None else []
+    query = select(users_t).order_by(users_t.c.name)
+    return await paged(db, users_t, query, where, _user, limit=limit, offset=offset)
 
 
 async def count_users(db: Database) -> int:

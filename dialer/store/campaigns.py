@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import RowMapping
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.state import CampaignState
 from dialer.i18n import M_
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader
 from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
 
 
@@ -45,15 +45,7 @@ class CampaignApplied:
         return not self.created and not self.changed
 
 
-def _record(row: RowMapping) -> CampaignRecord:
-    return CampaignRecord(
-        id=row["id"],
-        name=row["name"],
-        config=row["config"],
-        state=CampaignState(row["state"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+_record = RecordReader(CampaignRecord, state=CampaignState)
 
 
 def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
@@ -94,18 +86,15 @@ async def apply_campaign(db: Database, name: str, config: dict[str, Any], now: d
 
 
 async def list_campaigns(db: Database) -> list[CampaignRecord]:
-    async with db.read() as conn:
-        rows = (await conn.execute(select(campaigns_t).order_by(campaigns_t.c.name))).mappings().all()
-    return [_record(r) for r in rows]
+    return await _record.all(db, select(campaigns_t).order_by(campaigns_t.c.name))
 
 
 async def get_campaign(db: Database, name: str) -> CampaignRecord:
     """The campaign called ``name``; raises UnknownCampaignError."""
-    async with db.read() as conn:
-        row = (await conn.execute(select(campaigns_t).where(campaigns_t.c.name == name))).mappings().first()
-    if row is None:
+    record = await _record.first(db, select(campaigns_t).where(campaigns_t.c.name == name))
+    if record is None:
         raise UnknownCampaignError(name)
-    return _record(row)
+    return record
 
 
 async def set_campaign_state(db: Database, name: str, state: CampaignState, now: datetime) -> CampaignRecord:

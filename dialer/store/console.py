@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import or_, select, update
 
 from dialer.i18n import M_
-from dialer.store.attempts import AttemptRecord, attempt_record
+from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
+from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.leadscope import LeadScope
+from dialer.store.records import RecordReader, paged
 from dialer.store.tables import attempts_t, callbacks_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -66,16 +67,8 @@ async def search_leads(db: Database, query: LeadQuery) -> tuple[int, list[LeadRe
         if digits:
             options.append(c.phone.like(f"%{digits}%"))
         conditions.append(or_(*options))
-    where = and_(*conditions) if conditions else None
-    count = select(func.count()).select_from(leads_t)
-    rows = select(leads_t).order_by(c.id).limit(query.limit).offset(query.offset)
-    if where is not None:
-        count = count.where(where)
-        rows = rows.where(where)
-    async with db.read() as conn:
-        total = int((await conn.execute(count)).scalar_one())
-        found = (await conn.execute(rows)).mappings().all()
-    return total, [lead_record(r) for r in found]
+    rows = select(leads_t).order_by(c.id)
+    return await paged(db, leads_t, rows, conditions, lead_record, limit=query.limit, offset=query.offset)
 
 
 async def agent_may_see_lead(db: Database, lead_id: int, agent: str) -> bool:
@@ -85,13 +78,10 @@ async def agent_may_see_lead(db: Database, lead_id: int, agent: str) -> bool:
 
 
 async def lead_history(db: Database, lead_id: int, limit: int = 50) -> list[AttemptRecord]:
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(attempts_t).where(attempts_t.c.lead_id == lead_id).order_by(attempts_t.c.id.desc()).limit(limit)
-            )
-        ).mappings()
-        return [attempt_record(r) for r in rows.all()]
+    a = attempts_t.c
+    return await attempt_record.all(
+        db, select(attempts_t).where(a.lead_id == lead_id).order_by(a.id.desc()).limit(limit)
+    )
 
 
 async def update_lead_fields(
@@ -109,13 +99,7 @@ async def update_lead_fields(
         row = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
         if row is None:
             return None
-        values: dict[str, object] = {"updated_at": now}
-        if first_name is not None:
-            values["first_name"] = first_name
-        if last_name is not None:
-            values["last_name"] = last_name
-        if priority is not None:
-            values["priority"] = priority
+        values = not_none(first_name=first_name, last_name=last_name, priority=priority, updated_at=now)
         if fields is not None:
             merged = dict(row["fields"])
             for key, value in fields.items():
@@ -125,8 +109,7 @@ async def update_lead_fields(
                     merged[key] = value
             values["fields"] = merged
         await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
-        updated = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().one()
-    return lead_record(updated)
+        return await lead_record.one_in(conn, select(leads_t).where(leads_t.c.id == lead_id))
 
 
 # --------------------------------------------------------------------------------------------------- lead lists
@@ -145,28 +128,20 @@ class LeadListRecord:
     imported_at: datetime
 
 
-def _lead_list(row: RowMapping) -> LeadListRecord:
-    return LeadListRecord(**{k: row[k] for k in LeadListRecord.__slots__})
+_lead_list = RecordReader(LeadListRecord)
 
 
 async def list_lead_lists(
     db: Database, campaign_id: int | None, limit: int, offset: int
 ) -> tuple[int, list[LeadListRecord]]:
-    count = select(func.count()).select_from(lead_lists_t)
-    rows = select(lead_lists_t).order_by(lead_lists_t.c.id.desc()).limit(limit).offset(offset)
-    if campaign_id is not None:
-        count = count.where(lead_lists_t.c.campaign_id == campaign_id)
-        rows = rows.where(lead_lists_t.c.campaign_id == campaign_id)
-    async with db.read() as conn:
-        total = int((await conn.execute(count)).scalar_one())
-        found = (await conn.execute(rows)).mappings().all()
-    return total, [_lead_list(r) for r in found]
+    c = lead_lists_t.c
+    where = [c.campaign_id == campaign_id] if campaign_id is not None else []
+    rows = select(lead_lists_t).order_by(c.id.desc())
+    return await paged(db, lead_lists_t, rows, where, _lead_list, limit=limit, offset=offset)
 
 
 async def get_lead_list(db: Database, list_id: int) -> LeadListRecord | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(lead_lists_t).where(lead_lists_t.c.id == list_id))).mappings().first()
-    return None if row is None else _lead_list(row)
+    return await _lead_list.first(db, select(lead_lists_t).where(lead_lists_t.c.id == list_id))
 
 
 # ---------------------------------------------------------------------------------------------------- callbacks
@@ -183,8 +158,7 @@ class CallbackRecord:
     updated_at: datetime
 
 
-def _callback(row: RowMapping) -> CallbackRecord:
-    return CallbackRecord(**{k: row[k] for k in CallbackRecord.__slots__})
+_callback = RecordReader(CallbackRecord)
 
 
 async def list_callbacks(
@@ -209,21 +183,12 @@ async def list_callbacks(
         conditions.append(c.agent == agent)
     if state is not None:
         conditions.append(c.state == state)
-    count = select(func.count()).select_from(callbacks_t)
-    rows = select(callbacks_t).order_by(c.due_at, c.id).limit(limit).offset(offset)
-    if conditions:
-        count = count.where(and_(*conditions))
-        rows = rows.where(and_(*conditions))
-    async with db.read() as conn:
-        total = int((await conn.execute(count)).scalar_one())
-        found = (await conn.execute(rows)).mappings().all()
-    return total, [_callback(r) for r in found]
+    rows = select(callbacks_t).order_by(c.due_at, c.id)
+    return await paged(db, callbacks_t, rows, conditions, _callback, limit=limit, offset=offset)
 
 
 async def get_callback(db: Database, callback_id: int) -> CallbackRecord | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().first()
-    return None if row is None else _callback(row)
+    return await _callback.first(db, select(callbacks_t).where(callbacks_t.c.id == callback_id))
 
 
 async def create_callback(
@@ -261,8 +226,7 @@ async def create_callback(
                     status="callback", callback_at=due_at, callback_agent=agent, next_dialable_at=due_at, updated_at=now
                 )
             )
-        row = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().one()
-    return _callback(row)
+        return await _callback.one_in(conn, select(callbacks_t).where(callbacks_t.c.id == callback_id))
 
 
 class CallbackNotPending(ValueError):
@@ -290,50 +254,17 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
             .where(leads_t.c.id == row["lead_id"], leads_t.c.status == "callback")
             .values(status="retry", callback_at=None, callback_agent=None, updated_at=now)
         )
-        updated = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().one()
-    return _callback(updated)
+        return await _callback.one_in(conn, select(callbacks_t).where(callbacks_t.c.id == callback_id))
 
 
 # ---------------------------------------------------------------------------------------------- agent figures
-@dataclass(frozen=True, slots=True)
-class AgentDayFigures:
-    agent: str
-    calls: int
-    talk_seconds: float
-    dispositions: dict[str, int]
-
-
-async def agent_figures(db: Database, since: datetime) -> dict[str, AgentDayFigures]:
+async def agent_figures(db: Database, since: datetime) -> dict[str, AgentFigures]:
     """Calls, talk time and dispositions per agent since an instant (from the call records)."""
-    c = attempts_t.c
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(c.agent, c.disposition, c.connected_at, c.ended_at).where(
-                    c.agent.is_not(None), c.started_at >= since
-                )
-            )
-        ).all()
-    out: dict[str, AgentDayFigures] = {}
-    for agent, disposition, connected_at, ended_at in rows:
-        figures = out.get(agent) or AgentDayFigures(agent, 0, 0.0, {})
-        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
-        dispositions = dict(figures.dispositions)
-        if disposition:
-            dispositions[disposition] = dispositions.get(disposition, 0) + 1
-        out[agent] = AgentDayFigures(agent, figures.calls + 1, figures.talk_seconds + max(0.0, talk), dispositions)
-    return out
+    a = attempts_t.c
+    return await figures_by_agent(db, a.agent.is_not(None), a.started_at >= since)
 
 
 async def attempts_of_agent(db: Database, agent: str, limit: int, offset: int) -> tuple[int, list[AttemptRecord]]:
     c = attempts_t.c
-    async with db.read() as conn:
-        total = int(
-            (await conn.execute(select(func.count()).select_from(attempts_t).where(c.agent == agent))).scalar_one()
-        )
-        rows = (
-            await conn.execute(
-                select(attempts_t).where(c.agent == agent).order_by(c.id.desc()).limit(limit).offset(offset)
-            )
-        ).mappings()
-        return total, [attempt_record(r) for r in rows.all()]
+    rows = select(attempts_t).order_by(c.id.desc())
+    return await paged(db, attempts_t, rows, [c.agent == agent], attempt_record, limit=limit, offset=offset)

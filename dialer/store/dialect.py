@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def upsert_insert(conn: AsyncConnection, table: Table) -> Any:
-    """``INSERT`` supporting ``on_conflict_do_nothing`` for the connection's dialect."""
+    """``INSERT`` supporting ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (and ``excluded``) for the
+    connection's dialect."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

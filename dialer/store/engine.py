@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
@@ -217,3 +217,21 @@ async def open_database(url: str, *, echo: bool = False, pg_schema: str | None =
         yield db
     finally:
         await db.dispose()
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def in_write_transaction(
+    work: Callable[Concatenate[AsyncConnection, P], Awaitable[T]],
+) -> Callable[Concatenate[Database, P], Awaitable[T]]:
+    """``work``, written to run inside the caller's write transaction, as a function of the database that runs it
+    in a write transaction of its own (same arguments after the first)."""
+
+    async def in_own_transaction(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        async with db.write() as conn:
+            return await work(conn, *args, **kwargs)
+
+    in_own_transaction.__doc__ = f"{work.__name__} in a write transaction of its own."
+    return in_own_transaction

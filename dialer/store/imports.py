@@ -21,9 +21,6 @@ lease, so a recovery that dies half-way is finished by the next one.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -40,6 +37,7 @@ from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.campaign.rules import LeadStatus
 from dialer.logging import get_logger
 from dialer.store.engine import Database
+from dialer.store.holders import local_holder_gone, process_holder
 from dialer.store.leads import blocked_among, insert_prepared_pg, insert_prepared_sqlite
 from dialer.store.tables import lead_lists_t, leads_t
 
@@ -52,6 +50,7 @@ _STAGED = LeadStatus.ARCHIVED.value
 IMPORT_TTL = timedelta(seconds=120)
 IMPORTING, IMPORTED, FAILED = "importing", "imported", "failed"
 INTERRUPTED = "interrupted"
+_IMPORT = "import"  # the kind of holder an importing process is (dialer.store.holders)
 log = get_logger(__name__)
 T = TypeVar("T")
 
@@ -62,24 +61,7 @@ class ImportLeaseLost(RuntimeError):
 
 def importer_id() -> str:
     """Who imports: this host and process (recovery on the same host sees at once that it died), plus a token."""
-    return f"import:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _local_process_gone(owner: str) -> bool:
-    """``owner`` is an import of this host whose process no longer exists."""
-    parts = owner.split(":")
-    if len(parts) != 4 or parts[0] != "import" or parts[1] != socket.gethostname() or not parts[2].isdigit():
-        return False
-    pid = int(parts[2])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # (it exists: another user's process)
-        return False
-    return False
+    return process_holder(_IMPORT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,7 +517,7 @@ async def recover_interrupted_imports(db: Database, now: datetime, *, owner: str
         candidates = (await conn.execute(select(c.id, c.owner, c.expires_at).where(c.state == IMPORTING))).all()
     recovered: list[int] = []
     for list_id, held_by, expires_at in candidates:
-        gone = held_by is not None and _local_process_gone(held_by)
+        gone = held_by is not None and local_holder_gone(held_by, _IMPORT)
         if not gone and expires_at is not None and expires_at >= now:
             continue
         held = c.owner == held_by if held_by is not None else c.owner.is_(None)

@@ -21,6 +21,7 @@ from dialer.ivr.executor import FlowResult
 from dialer.store.attempts import get_attempt
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader
 from dialer.store.types import UTCDateTime, json_document
 
 OPT_OUT_SOURCE = "ivr-opt-out"
@@ -140,6 +141,9 @@ class IvrResultRecord:
     ended_at: datetime | None
 
 
+_ivr_result = RecordReader(IvrResultRecord)
+
+
 async def ivr_results(
     db: Database,
     *,
@@ -159,10 +163,7 @@ async def ivr_results(
         query = query.where(t.c.started_at >= since)
     if until is not None:
         query = query.where(t.c.started_at < until)
-    async with db.read() as conn:
-        rows = (await conn.execute(query)).mappings().all()
-    fields = IvrResultRecord.__dataclass_fields__
-    return [IvrResultRecord(**{k: row[k] for k in fields}) for row in rows]
+    return await _ivr_result.all(db, query)
 
 
 class StoreResultSink:

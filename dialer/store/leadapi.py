@@ -54,9 +54,7 @@ def _by_external_id(campaign_id: int, external_id: str) -> Any:
 
 
 async def leads_by_external_id(db: Database, campaign_id: int, external_id: str) -> list[LeadRecord]:
-    async with db.read() as conn:
-        rows = (await conn.execute(_by_external_id(campaign_id, external_id).order_by(leads_t.c.id))).mappings()
-        return [lead_record(r) for r in rows.all()]
+    return await lead_record.all(db, _by_external_id(campaign_id, external_id).order_by(leads_t.c.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +120,7 @@ async def erase_leads(
         stmt = _by_external_id(campaign_id, external_id)
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update()
-        leads = [lead_record(r) for r in (await conn.execute(stmt)).mappings().all()]
+        leads = await lead_record.all_in(conn, stmt)
         if any(lead.status == "in_call" for lead in leads):
             raise LeadInCall(M_("a lead with external id {external_id} is on a call", external_id=repr(external_id)))
         return [await _erase_in(conn, lead, add_dnc=add_dnc, now=now) for lead in leads]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.store.dialect import upsert_insert
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
+from dialer.store.records import RecordReader
 from dialer.store.tables import CLAIMABLE_STATUSES, leads_t
 from dialer.store.types import UTCDateTime
 
@@ -62,11 +62,7 @@ class LeadRecord:
     consent_at: datetime | None = None
 
 
-LEAD_COLUMNS = tuple(f.name for f in fields(LeadRecord))
-
-
-def lead_record(row: RowMapping) -> LeadRecord:
-    return LeadRecord(**{name: row[name] for name in LEAD_COLUMNS})
+lead_record = RecordReader(LeadRecord)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,17 +263,13 @@ async def insert_prepared_sqlite(
 
 
 async def get_lead(db: Database, lead_id: int) -> LeadRecord | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
-    return None if row is None else lead_record(row)
+    return await lead_record.first(db, select(leads_t).where(leads_t.c.id == lead_id))
 
 
 async def find_leads_by_phone(db: Database, campaign_id: int, phone: str) -> list[LeadRecord]:
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(select(leads_t).where(leads_t.c.campaign_id == campaign_id, leads_t.c.phone == phone))
-        ).mappings()
-        return [lead_record(r) for r in rows.all()]
+    return await lead_record.all(
+        db, select(leads_t).where(leads_t.c.campaign_id == campaign_id, leads_t.c.phone == phone)
+    )
 
 
 async def count_claimable_leads(db: Database, campaign_id: int) -> int:

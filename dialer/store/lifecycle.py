@@ -34,9 +34,10 @@ from dialer.campaign.rules import (
 )
 from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
+from dialer.store.changes import not_none
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
-from dialer.store.engine import Database
+from dialer.store.engine import Database, in_write_transaction
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, callbacks_t, leads_t
 from dialer.store.webhooks import enqueue_in
@@ -136,37 +137,6 @@ def _set_aside(lead: LeadRecord, reason: NotDialableReason, next_at: datetime | 
     return Release(lead.id, next_dialable_at=next_at or now + RECHECK_IMPOSSIBLE_AFTER)
 
 
-async def claim_dialable(
-    db: Database,
-    campaign: CampaignConfig,
-    *,
-    campaign_id: int,
-    owner: str,
-    limit: int,
-    now: datetime,
-    agents: Collection[str] = (),
-    max_rounds: int = 4,
-) -> ClaimBatch:
-    """Claim up to ``limit`` leads that the campaign's rules allow dialling at ``now``, in one transaction.
-
-    Each round is one atomic claim; candidates the rules refuse (calling window closed in one of their zones,
-    number on a DNC list since import, budget spent) go straight back with their next possible time, so they
-    stop coming up. At most ``max_rounds`` claims, so a campaign whose due leads are all outside their window
-    costs a bounded amount of work per call.
-    """
-    async with db.write() as conn:
-        return await claim_dialable_in(
-            conn,
-            campaign,
-            campaign_id=campaign_id,
-            owner=owner,
-            limit=limit,
-            now=now,
-            agents=agents,
-            max_rounds=max_rounds,
-        )
-
-
 async def claim_and_start_attempts(
     db: Database,
     campaign: CampaignConfig,
@@ -201,7 +171,14 @@ async def claim_dialable_in(
     agents: Collection[str] = (),
     max_rounds: int = 4,
 ) -> ClaimBatch:
-    """:func:`claim_dialable` inside the caller's write transaction."""
+    """Claim up to ``limit`` leads that the campaign's rules allow dialling at ``now``, in the caller's write
+    transaction (``claim_dialable``: in one of its own).
+
+    Each round is one atomic claim; candidates the rules refuse (calling window closed in one of their zones,
+    number on a DNC list since import, budget spent) go straight back with their next possible time, so they
+    stop coming up. At most ``max_rounds`` claims, so a campaign whose due leads are all outside their window
+    costs a bounded amount of work per call.
+    """
     lease = timedelta(seconds=campaign.lease_seconds)
     order = claim_order(campaign)
     kept: list[LeadRecord] = []
@@ -250,6 +227,9 @@ async def claim_dialable_in(
     if reasons:
         log.debug("claim set leads aside", campaign=campaign.name, kept=len(kept), reasons=dict(reasons))
     return ClaimBatch(kept, dict(reasons))
+
+
+claim_dialable = in_write_transaction(claim_dialable_in)
 
 
 # -- outcomes and dispositions ---------------------------------------------------------------------------------
@@ -388,10 +368,8 @@ async def _close_attempt(
         "abandoned": outcome is Outcome.ABANDONED,
         "outcome_inferred": inferred,
     }
-    for name in ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent"):
-        value = getattr(end, name)
-        if value is not None:
-            values[name] = value
+    learnt = ("hangup_cause", "ring_seconds", "answered_at", "connected_at", "amd_status", "amd_cause", "agent")
+    values.update(not_none(**{name: getattr(end, name) for name in learnt}))
     await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
     ended = events.call_ended(
         attempt_id=attempt_id,
@@ -497,11 +475,7 @@ async def record_disposition(
             callback_personal=callback_personal,
         )
         await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
-        values: dict[str, object] = {"disposition": code}
-        if agent is not None:
-            values["agent"] = agent
-        if notes is not None:
-            values["notes"] = notes
+        values = {"disposition": code, **not_none(agent=agent, notes=notes)}
         await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
         announced = [
             events.call_dispositioned(

@@ -28,6 +28,7 @@ from dialer.i18n import M_
 from dialer.lists.recycle import RECYCLABLE_STATUSES, RecycleRule, matching_rule, recycled
 from dialer.lists.schedule import RecycleSchedule
 from dialer.store.audit import audit_in
+from dialer.store.changes import UNSET, not_none, not_unset
 from dialer.store.claim import forget_list_settings
 from dialer.store.engine import Database
 from dialer.store.leads import lead_record
@@ -59,7 +60,6 @@ class RecycleScheduleRow(SQLModel, table=True):
 recycle_schedules_t = metadata.tables["recycle_schedules"]
 
 RECYCLE_CHUNK = 2000
-_UNSET: Any = object()
 
 
 class UnknownListError(LookupError):
@@ -189,19 +189,11 @@ async def update_list(
     actor: str,
     enabled: bool | None = None,
     priority: int | None = None,
-    share: float | None = _UNSET,
-    valid_until: datetime | None = _UNSET,
+    share: float | None = UNSET,
+    valid_until: datetime | None = UNSET,
 ) -> int:
     """Change a list's settings (audited); its campaign's id. ``share``/``valid_until`` None clear them."""
-    values: dict[str, object] = {}
-    if enabled is not None:
-        values["enabled"] = enabled
-    if priority is not None:
-        values["priority"] = priority
-    if share is not _UNSET:
-        values["share"] = share
-    if valid_until is not _UNSET:
-        values["valid_until"] = valid_until
+    values = {**not_none(enabled=enabled, priority=priority), **not_unset(share=share, valid_until=valid_until)}
     async with db.write() as conn:
         row = (
             await conn.execute(select(lead_lists_t.c.campaign_id).where(lead_lists_t.c.id == list_id))

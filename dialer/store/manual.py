@@ -44,5 +44,4 @@ async def claim_lead(db: Database, lead_id: int, owner: str, now: datetime, leas
         )
         if result.rowcount != 1:
             return None
-        row = (await conn.execute(select(leads_t).where(c.id == lead_id))).mappings().one()
-    return lead_record(row)
+        return await lead_record.one_in(conn, select(leads_t).where(c.id == lead_id))

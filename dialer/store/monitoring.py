@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Boolean, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Boolean, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.leadscope import LeadScope
+from dialer.store.records import RecordReader, paged
 from dialer.store.tables import attempts_t, campaigns_t, recordings_t, supervision_t
 
 RECORDING_ACTIVE_STATES = ("recording", "paused")
@@ -58,16 +59,8 @@ class SupervisionRecord:
     ended_at: datetime | None
 
 
-_RECORDING_COLUMNS = tuple(f.name for f in fields(RecordingRecord))
-_SUPERVISION_COLUMNS = tuple(f.name for f in fields(SupervisionRecord))
-
-
-def _recording(row: RowMapping) -> RecordingRecord:
-    return RecordingRecord(**{name: row[name] for name in _RECORDING_COLUMNS})
-
-
-def _supervision(row: RowMapping) -> SupervisionRecord:
-    return SupervisionRecord(**{name: row[name] for name in _SUPERVISION_COLUMNS})
+_recording = RecordReader(RecordingRecord)
+_supervision = RecordReader(SupervisionRecord)
 
 
 # ------------------------------------------------------------------------------------------------ recordings
@@ -254,11 +247,7 @@ async def recorded_attempts(db: Database, attempt_ids: Sequence[int]) -> frozens
 
 
 async def get_recording(db: Database, attempt_id: int) -> RecordingRecord | None:
-    async with db.read() as conn:
-        row = (
-            (await conn.execute(select(recordings_t).where(recordings_t.c.attempt_id == attempt_id))).mappings().first()
-        )
-    return None if row is None else _recording(row)
+    return await _recording.first(db, select(recordings_t).where(recordings_t.c.attempt_id == attempt_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,32 +282,20 @@ async def search_recordings(
     if visible is not None:
         conditions.append(visible)
     joined = recordings_t.join(attempts_t, a.id == r.attempt_id).join(campaigns_t, c.id == r.campaign_id)
-    condition = and_(*conditions) if conditions else None
-    count = select(func.count()).select_from(joined)
     query = select(recordings_t, c.name.label("campaign_name"), a.phone, a.disposition, a.outcome).select_from(joined)
-    if condition is not None:
-        count, query = count.where(condition), query.where(condition)
-    query = query.order_by(r.started_at.desc(), r.attempt_id.desc()).limit(limit).offset(offset)
-    async with db.read() as conn:
-        total = (await conn.execute(count)).scalar_one()
-        rows = (await conn.execute(query)).mappings().all()
-    return total, [
-        RecordingListing(_recording(row), row["campaign_name"], row["phone"], row["disposition"], row["outcome"])
-        for row in rows
-    ]
+    query = query.order_by(r.started_at.desc(), r.attempt_id.desc())
+    return await paged(db, joined, query, conditions, _listing, limit=limit, offset=offset)
+
+
+def _listing(row: RowMapping) -> RecordingListing:
+    return RecordingListing(_recording(row), row["campaign_name"], row["phone"], row["disposition"], row["outcome"])
 
 
 async def recordings_before(db: Database, cutoff: datetime, *, batch: int = 10_000) -> list[RecordingRecord]:
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(recordings_t)
-                .where(recordings_t.c.started_at < cutoff)
-                .order_by(recordings_t.c.started_at)
-                .limit(batch)
-            )
-        ).mappings()
-        return [_recording(row) for row in rows]
+    r = recordings_t.c
+    return await _recording.all(
+        db, select(recordings_t).where(r.started_at < cutoff).order_by(r.started_at).limit(batch)
+    )
 
 
 async def delete_recordings(db: Database, attempt_ids: Sequence[int]) -> int:
@@ -372,21 +349,12 @@ async def supervision_ended(db: Database, channel_id: str, *, at: datetime, stat
 
 
 async def get_supervision(db: Database, session_id: int) -> SupervisionRecord | None:
-    async with db.read() as conn:
-        row = (await conn.execute(select(supervision_t).where(supervision_t.c.id == session_id))).mappings().first()
-    return None if row is None else _supervision(row)
+    return await _supervision.first(db, select(supervision_t).where(supervision_t.c.id == session_id))
 
 
 async def open_supervisions(db: Database, supervisor: str) -> list[SupervisionRecord]:
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(supervision_t).where(
-                    supervision_t.c.supervisor == supervisor, supervision_t.c.state == "started"
-                )
-            )
-        ).mappings()
-        return [_supervision(row) for row in rows]
+    s = supervision_t.c
+    return await _supervision.all(db, select(supervision_t).where(s.supervisor == supervisor, s.state == "started"))
 
 
 async def list_supervisions(
@@ -398,11 +366,5 @@ async def list_supervisions(
         conditions.append(s.supervisor == supervisor)
     if agent is not None:
         conditions.append(s.agent == agent)
-    count = select(func.count()).select_from(supervision_t)
-    query = select(supervision_t).order_by(s.started_at.desc(), s.id.desc()).limit(limit).offset(offset)
-    if conditions:
-        count, query = count.where(and_(*conditions)), query.where(and_(*conditions))
-    async with db.read() as conn:
-        total = (await conn.execute(count)).scalar_one()
-        rows = (await conn.execute(query)).mappings().all()
-    return total, [_supervision(row) for row in rows]
+    query = select(supervision_t).order_by(s.started_at.desc(), s.id.desc())
+    return await paged(db, supervision_t, query, conditions, _supervision, limit=limit, offset=offset)

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
+from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
@@ -74,9 +74,8 @@ async def acquire_campaigns(
                 expires_at=until,
             )
         )
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         await conn.execute(
-            insert(campaign_leases_t)
+            upsert_insert(conn, campaign_leases_t)
             .values([{"campaign_id": i, "owner": owner, "acquired_at": now, "expires_at": until} for i in ids])
             .on_conflict_do_nothing(index_elements=["campaign_id"])
         )

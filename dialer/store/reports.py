@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, delete, func, or_, select
-from sqlalchemy.engine import RowMapping
 
 from dialer.store.engine import Database
 from dialer.store.imports import split_importing, staged_counts
+from dialer.store.records import RecordReader, as_tuple
 from dialer.store.tables import attempts_t, call_legs_t, callbacks_t, dnc_t, lead_lists_t, leads_t, metadata
 
 PAGE_SIZE = 5000
@@ -52,45 +52,20 @@ class ReportAttempt:
     outcome_inferred: bool = False
 
 
-_ATTEMPT_COLUMNS = (
-    "id",
-    "lead_id",
-    "phone",
-    "caller_id",
-    "started_at",
-    "answered_at",
-    "connected_at",
-    "ended_at",
-    "outcome",
-    "hangup_cause",
-    "amd_status",
-    "agent",
-    "disposition",
-    "notes",
-    "abandoned",
-    "ring_seconds",
-    "outcome_inferred",
-    "trunk",
-    "server",
-)
-
-
-def _report_attempt(row: RowMapping) -> ReportAttempt:
-    return ReportAttempt(
-        **{name: row[name] for name in _ATTEMPT_COLUMNS},
-        lead_phone=row["lead_phone"],
-        lead_tz_candidates=tuple(row["lead_tz_candidates"] or ()),
-        lead_postal_zones=tuple(row["lead_postal_zones"] or ()),
-    )
+_report_attempt = RecordReader(ReportAttempt, lead_tz_candidates=as_tuple, lead_postal_zones=as_tuple)
+# The lead's columns a report attempt carries; the others are the attempt's own.
+_OF_LEAD = {
+    "lead_phone": leads_t.c.phone,
+    "lead_tz_candidates": leads_t.c.tz_candidates,
+    "lead_postal_zones": leads_t.c.postal_zones,
+}
+_ATTEMPT_COLUMNS = tuple(name for name in _report_attempt.columns if name not in _OF_LEAD)
 
 
 def _attempts_select(campaign_id: int, start: datetime | None, end: datetime | None, agent: str | None) -> Select[Any]:
-    a, ld = attempts_t.c, leads_t.c
+    a = attempts_t.c
     stmt = select(
-        *(a[name] for name in _ATTEMPT_COLUMNS),
-        ld.phone.label("lead_phone"),
-        ld.tz_candidates.label("lead_tz_candidates"),
-        ld.postal_zones.label("lead_postal_zones"),
+        *(a[name] for name in _ATTEMPT_COLUMNS), *(column.label(name) for name, column in _OF_LEAD.items())
     ).select_from(attempts_t.join(leads_t, leads_t.c.id == a.lead_id))
     stmt = stmt.where(a.campaign_id == campaign_id)
     if start is not None:

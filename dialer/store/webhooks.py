@@ -12,15 +12,12 @@ a receiver in the order they happened even across retries. Receivers dedupe by t
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-import uuid
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -39,18 +36,22 @@ from sqlalchemy import (
     update,
     values,
 )
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from dialer.store.changes import not_none
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
+from dialer.store.holders import local_holder_gone, process_holder
+from dialer.store.records import RecordReader
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
 from dialer.store.types import UTCDateTime
 from dialer.webhooks.core import EventType, WebhookEvent, body_of
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 OUTBOX_STATES = (PENDING, DELIVERED, DEAD)
+T = TypeVar("T")
 
 
 # -- subscriptions ----------------------------------------------------------------------------------------------
@@ -83,17 +84,7 @@ def _events_column(events: Sequence[EventType]) -> str:
     return "|" + "|".join(e.value for e in events) + "|"
 
 
-def _subscription(row: RowMapping) -> Subscription:
-    return Subscription(
-        id=row["id"],
-        campaign_id=row["campaign_id"],
-        url=row["url"],
-        events=tuple(e for e in row["events"].split("|") if e),
-        secret=row["secret"],
-        enabled=bool(row["enabled"]),
-        description=row["description"],
-        created_at=row["created_at"],
-    )
+_subscription = RecordReader(Subscription, events=lambda column: tuple(e for e in column.split("|") if e), enabled=bool)
 
 
 async def create_subscription(
@@ -107,47 +98,33 @@ async def create_subscription(
     description: str | None = None,
     enabled: bool = True,
 ) -> Subscription:
+    insert = webhook_subscriptions_t.insert().values(
+        campaign_id=campaign_id,
+        url=url,
+        events=_events_column(events),
+        secret=secret,
+        enabled=enabled,
+        description=description,
+        created_at=now,
+        updated_at=now,
+    )
     async with db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    webhook_subscriptions_t.insert()
-                    .values(
-                        campaign_id=campaign_id,
-                        url=url,
-                        events=_events_column(events),
-                        secret=secret,
-                        enabled=enabled,
-                        description=description,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(*webhook_subscriptions_t.c)
-                )
-            )
-            .mappings()
-            .one()
-        )
+        created = await _subscription.one_in(conn, insert.returning(*webhook_subscriptions_t.c))
     _subscriptions_changed()
-    return _subscription(row)
+    return created
 
 
 async def list_subscriptions(db: Database, campaign_id: int | None = None) -> list[Subscription]:
     stmt = select(webhook_subscriptions_t).order_by(webhook_subscriptions_t.c.id)
     if campaign_id is not None:
         stmt = stmt.where(webhook_subscriptions_t.c.campaign_id == campaign_id)
-    async with db.read() as conn:
-        return [_subscription(r) for r in (await conn.execute(stmt)).mappings().all()]
+    return await _subscription.all(db, stmt)
 
 
 async def get_subscription(db: Database, subscription_id: int) -> Subscription | None:
-    async with db.read() as conn:
-        row = (
-            (await conn.execute(select(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)))
-            .mappings()
-            .first()
-        )
-    return None if row is None else _subscription(row)
+    return await _subscription.first(
+        db, select(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)
+    )
 
 
 async def update_subscription(
@@ -161,32 +138,15 @@ async def update_subscription(
     secret: str | None = None,
     description: str | None = None,
 ) -> Subscription | None:
-    values: dict[str, object] = {"updated_at": now}
-    if url is not None:
-        values["url"] = url
-    if events is not None:
-        values["events"] = _events_column(events)
-    if enabled is not None:
-        values["enabled"] = enabled
-    if secret is not None:
-        values["secret"] = secret
-    if description is not None:
-        values["description"] = description
+    column = None if events is None else _events_column(events)
+    values = not_none(url=url, events=column, enabled=enabled, secret=secret, description=description)
+    values["updated_at"] = now
+    s = webhook_subscriptions_t.c
+    change = update(webhook_subscriptions_t).where(s.id == subscription_id).values(**values)
     async with db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    update(webhook_subscriptions_t)
-                    .where(webhook_subscriptions_t.c.id == subscription_id)
-                    .values(**values)
-                    .returning(*webhook_subscriptions_t.c)
-                )
-            )
-            .mappings()
-            .first()
-        )
+        updated = await _subscription.first_in(conn, change.returning(*webhook_subscriptions_t.c))
     _subscriptions_changed()
-    return None if row is None else _subscription(row)
+    return updated
 
 
 async def delete_subscription(db: Database, subscription_id: int) -> bool:
@@ -227,15 +187,32 @@ class _Target:
     events: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Cached:
-    generation: int
-    loaded_at: float
-    targets: tuple[_Target, ...]
+_generation = 0  # bumped by every change of a subscription made through this module
 
 
-_cache: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
-_generation = 0
+class _PerEngine(Generic[T]):
+    """What was read of the subscriptions, per engine, while fresh: no change made through this module since it
+    was read, and read less than SUBSCRIPTIONS_TTL_SECONDS ago."""
+
+    def __init__(self) -> None:
+        self._entries: weakref.WeakKeyDictionary[Engine, tuple[int, float, T]] = weakref.WeakKeyDictionary()
+
+    def get(self, engine: Engine) -> T | None:
+        entry = self._entries.get(engine)
+        if entry is None or entry[0] != _generation or time.monotonic() - entry[1] >= SUBSCRIPTIONS_TTL_SECONDS:
+            return None
+        return entry[2]
+
+    @staticmethod
+    def stamp() -> tuple[int, float]:
+        """Taken before reading: a change made while reading leaves what was read stale."""
+        return _generation, time.monotonic()
+
+    def put(self, engine: Engine, stamp: tuple[int, float], value: T) -> None:
+        self._entries[engine] = (*stamp, value)
+
+
+_cache: _PerEngine[tuple[_Target, ...]] = _PerEngine()
 
 
 def _subscriptions_changed() -> None:
@@ -246,17 +223,13 @@ def _subscriptions_changed() -> None:
 async def _targets(conn: AsyncConnection) -> tuple[_Target, ...]:
     engine = conn.sync_engine
     cached = _cache.get(engine)
-    if (
-        cached is not None
-        and cached.generation == _generation
-        and time.monotonic() - cached.loaded_at < SUBSCRIPTIONS_TTL_SECONDS
-    ):
-        return cached.targets
-    generation, loaded_at = _generation, time.monotonic()
+    if cached is not None:
+        return cached
+    stamp = _cache.stamp()
     s = webhook_subscriptions_t.c
     rows = (await conn.execute(select(s.id, s.campaign_id, s.url, s.events).where(s.enabled))).all()
     targets = tuple(_Target(int(i), c, str(u), str(e)) for i, c, u, e in rows)
-    _cache[engine] = _Cached(generation, loaded_at, targets)
+    _cache.put(engine, stamp, targets)
     return targets
 
 
@@ -415,32 +388,12 @@ class OutboxRow:
         return out
 
 
-_OUTBOX_FIELDS = tuple(OutboxRow.__dataclass_fields__)
-
-
-def _outbox_row(row: RowMapping) -> OutboxRow:
-    return OutboxRow(**{name: row[name] for name in _OUTBOX_FIELDS})
+_outbox_row = RecordReader(OutboxRow)
 
 
 def worker_id() -> str:
     """A delivery worker: this host and process (a restart on the same host sees at once it died), a token."""
-    return f"webhook:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _local_process_gone(owner: str) -> bool:
-    parts = owner.split(":")
-    if len(parts) != 4 or parts[0] != "webhook" or parts[1] != socket.gethostname() or not parts[2].isdigit():
-        return False
-    pid = int(parts[2])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
+    return process_holder("webhook")
 
 
 async def release_dead_leases(db: Database, now: datetime) -> int:
@@ -455,7 +408,7 @@ async def release_dead_leases(db: Database, now: datetime) -> int:
                 .distinct()
             )
         ).scalars()
-        gone = [owner for owner in owners if owner is not None and _local_process_gone(owner)]
+        gone = [owner for owner in owners if owner is not None and local_holder_gone(owner, "webhook")]
     if not gone:
         return 0
     async with db.write() as conn:
@@ -594,7 +547,7 @@ async def _pg_finish_and_claim(
         driver: Any = raw.driver_connection  # (no BEGIN: the one statement commits on its own)
         rows = await driver.fetch(_PG_STEP, owner, now, ids, statuses, now + lease, max(limit, 0))
     recorded = int(rows[0]["recorded"]) if rows else 0
-    claimed = [OutboxRow(**{name: row[name] for name in _OUTBOX_FIELDS}) for row in rows if row["id"] is not None]
+    claimed = [_outbox_row(row) for row in rows if row["id"] is not None]
     claimed.sort(key=lambda r: r.id)
     return recorded, claimed
 
@@ -654,8 +607,7 @@ async def outbox_rows(
         stmt = stmt.where(o.event_id == event_id)
     if before_id is not None:
         stmt = stmt.where(o.id < before_id)
-    async with db.read() as conn:
-        return [_outbox_row(r) for r in (await conn.execute(stmt)).mappings().all()]
+    return await _outbox_row.all(db, stmt)
 
 
 async def outbox_counts(db: Database) -> dict[str, int]:
@@ -671,39 +623,20 @@ async def resend(db: Database, row_id: int, now: datetime) -> OutboxRow | None:
     """Send a delivered or dead-lettered row again (same event id: receivers dedupe), as a fresh pending row
     with a new retry budget. A pending row is left as it is. None: no such row."""
     o = webhook_outbox_t.c
-    async with db.write() as conn:
-        row = (
-            (
-                await conn.execute(
-                    update(webhook_outbox_t)
-                    .where(o.id == row_id, o.state != PENDING)
-                    .values(
-                        state=PENDING,
-                        attempts=0,
-                        next_attempt_at=now,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        delivered_at=None,
-                    )
-                    .returning(*webhook_outbox_t.c)
-                )
-            )
-            .mappings()
-            .first()
+    again = (
+        update(webhook_outbox_t)
+        .where(o.id == row_id, o.state != PENDING)
+        .values(
+            state=PENDING, attempts=0, next_attempt_at=now, lease_owner=None, lease_expires_at=None, delivered_at=None
         )
-        if row is None:
-            row = (await conn.execute(select(webhook_outbox_t).where(o.id == row_id))).mappings().first()
-    return None if row is None else _outbox_row(row)
+        .returning(*webhook_outbox_t.c)
+    )
+    async with db.write() as conn:
+        row = await _outbox_row.first_in(conn, again)
+        return row or await _outbox_row.first_in(conn, select(webhook_outbox_t).where(o.id == row_id))
 
 
-@dataclass(frozen=True, slots=True)
-class _CachedSecrets:
-    generation: int
-    loaded_at: float
-    secrets: dict[int, str]
-
-
-_secrets_cache: weakref.WeakKeyDictionary[Engine, _CachedSecrets] = weakref.WeakKeyDictionary()
+_secrets_cache: _PerEngine[dict[int, str]] = _PerEngine()
 
 
 async def secrets_of(db: Database, subscription_ids: Sequence[int]) -> dict[int, str]:
@@ -715,19 +648,14 @@ async def secrets_of(db: Database, subscription_ids: Sequence[int]) -> dict[int,
     wanted = set(subscription_ids)
     engine = db.engine.sync_engine
     cached = _secrets_cache.get(engine)
-    if (
-        cached is not None
-        and cached.generation == _generation
-        and time.monotonic() - cached.loaded_at < SUBSCRIPTIONS_TTL_SECONDS
-        and wanted <= cached.secrets.keys()
-    ):
-        return {i: cached.secrets[i] for i in wanted}
-    generation, loaded_at = _generation, time.monotonic()
+    if cached is not None and wanted <= cached.keys():
+        return {i: cached[i] for i in wanted}
+    stamp = _secrets_cache.stamp()
     s = webhook_subscriptions_t.c
     async with db.read() as conn:
         rows = (await conn.execute(select(s.id, s.secret))).all()  # (a few rows: every subscription at once)
     secrets = {int(i): str(secret) for i, secret in rows}
-    _secrets_cache[engine] = _CachedSecrets(generation, loaded_at, secrets)
+    _secrets_cache.put(engine, stamp, secrets)
     return {i: secrets[i] for i in wanted if i in secrets}
 
 

@@ -1,0 +1,96 @@
+"""Rows to records: one typed reader per stored entity instead of a hand-written mapping function each.
+
+A record is a frozen dataclass whose fields are named after the columns of the row it is read from (a row may
+carry more columns: they are ignored). ``RecordReader(UserRecord, role=Role, disabled=bool)`` reads each field's
+column and passes the ones named in ``convert`` through their function (an enum, ``bool`` for SQLite's 0/1, a
+tuple for a JSON list). The reader is called on a row, or runs a statement and reads its first or every row.
+``paged`` is the one count-plus-page query of the listings (the total matching and one page of rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Executable, FromClause, Select, func, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.store.engine import Database
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+T = TypeVar("T")
+
+
+def as_tuple(value: Any) -> tuple[Any, ...]:
+    """A JSON list column (None read as empty) as a tuple."""
+    return tuple(value or ())
+
+
+async def paged(
+    db: Database,
+    source: FromClause,
+    query: Select[Any],
+    where: Sequence[ColumnElement[bool]],
+    read: Callable[[RowMapping], T],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[T]]:
+    """One page of a listing: how many rows of ``source`` match ``where`` in all, and the rows of ``query`` (which
+    reads ``source``, ordered) matching it from ``offset``, at most ``limit``, each ``read`` (one read
+    transaction)."""
+    count = select(func.count()).select_from(source)
+    if where:
+        count, query = count.where(*where), query.where(*where)
+    async with db.read() as conn:
+        total = int((await conn.execute(count)).scalar_one())
+        rows = (await conn.execute(query.limit(limit).offset(offset))).mappings().all()
+    return total, [read(row) for row in rows]
+
+
+class RecordReader(Generic[R]):
+    """Reads ``record`` (a dataclass) from result rows whose columns are named like its fields."""
+
+    __slots__ = ("columns", "convert", "record")
+
+    def __init__(self, record: type[R], **convert: Callable[[Any], object]) -> None:
+        self.record = record
+        self.columns = tuple(f.name for f in fields(record))
+        unknown = set(convert) - set(self.columns)
+        if unknown:
+            raise ValueError(f"{record.__name__} has no field {', '.join(sorted(unknown))}")
+        self.convert = convert
+
+    def __call__(self, row: Mapping[Any, Any]) -> R:
+        values = {name: row[name] for name in self.columns}
+        for name, convert in self.convert.items():
+            values[name] = convert(values[name])
+        return self.record(**values)
+
+    async def first_in(self, conn: AsyncConnection, stmt: Executable) -> R | None:
+        """The first row of ``stmt`` run in the caller's transaction, None when it returns none."""
+        row = (await conn.execute(stmt)).mappings().first()
+        return None if row is None else self(row)
+
+    async def one_in(self, conn: AsyncConnection, stmt: Executable) -> R:
+        """The one row of ``stmt`` run in the caller's transaction (an error when there is not exactly one)."""
+        return self((await conn.execute(stmt)).mappings().one())
+
+    async def all_in(self, conn: AsyncConnection, stmt: Executable) -> list[R]:
+        """Every row of ``stmt`` run in the caller's transaction."""
+        return [self(row) for row in (await conn.execute(stmt)).mappings().all()]
+
+    async def first(self, db: Database, stmt: Executable) -> R | None:
+        """The first row of ``stmt`` (a read transaction of its own), None when it returns none."""
+        async with db.read() as conn:
+            return await self.first_in(conn, stmt)
+
+    async def all(self, db: Database, stmt: Executable) -> list[R]:
+        """Every row of ``stmt`` (a read transaction of its own)."""
+        async with db.read() as conn:
+            return await self.all_in(conn, stmt)
