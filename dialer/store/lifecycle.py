@@ -492,14 +492,7 @@ async def record_disposition(
         if campaign.crm.disposition_url:
             url = render_url(
                 campaign.crm.disposition_url,
-                lead_values(
-                    lead_id=lead.id,
-                    phone=lead.phone,
-                    first_name=lead.first_name,
-                    last_name=lead.last_name,
-                    fields=lead.fields,
-                    extra={"attempt_id": attempt_id, "agent": agent or "", "disposition": code},
-                ),
+                lead_values(lead, {"attempt_id": attempt_id, "agent": agent or "", "disposition": code}),
             )
             announced.append(
                 events.crm_disposition(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 from dialer.i18n import M_
@@ -255,24 +255,31 @@ def render_url(template: str, values: Mapping[str, object]) -> str:
     return _PLACEHOLDER.sub(one, template)
 
 
-def lead_values(
-    *,
-    lead_id: int,
-    phone: str,
-    first_name: str | None,
-    last_name: str | None,
-    fields: Mapping[str, Any],
-    extra: Mapping[str, object] | None = None,
-) -> dict[str, object]:
+class TemplateLead(Protocol):
+    """The lead columns a CRM template may name (a lead record has them)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def first_name(self) -> str | None: ...
+    @property
+    def last_name(self) -> str | None: ...
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+
+
+def lead_values(lead: TemplateLead, extra: Mapping[str, object] | None = None) -> dict[str, object]:
     """What a CRM template may name: the lead's columns, its custom fields (``fields.<name>``), and ``extra``."""
     values: dict[str, object] = {
-        "lead_id": lead_id,
-        "phone": phone,
-        "first_name": first_name or "",
-        "last_name": last_name or "",
-        "external_id": fields.get("external_id", ""),
+        "lead_id": lead.id,
+        "phone": lead.phone,
+        "first_name": lead.first_name or "",
+        "last_name": lead.last_name or "",
+        "external_id": lead.fields.get("external_id", ""),
     }
-    for name, value in fields.items():
+    for name, value in lead.fields.items():
         values[f"fields.{name}"] = value
     values.update(extra or {})
     return values

@@ -58,14 +58,7 @@ async def get_crm_popup(call: Call) -> web.Response:
         return ok({**out, "why_not": "the call's lead is gone"})
     url = render_url(
         crm.popup_url,
-        lead_values(
-            lead_id=lead.id,
-            phone=lead.phone,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            fields=lead.fields,
-            extra={"attempt_id": current.attempt_id, "agent": agent_id, "campaign": current.campaign},
-        ),
+        lead_values(lead, {"attempt_id": current.attempt_id, "agent": agent_id, "campaign": current.campaign}),
     )
     settings: Settings = call.app[SETTINGS]
     allow = AllowList.parse(settings.webhooks.allowed_destinations)
