@@ -13,6 +13,7 @@ from dialer.campaign.config import CampaignConfig
 from dialer.i18n import M_, message_of
 from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
 from dialer.lists.schedule import MAX_EVERY, MIN_EVERY, RecycleSchedule, ScheduleError
+from dialer.store.changes import UNSET
 from dialer.store.lists import (
     UnknownListError,
     list_campaign_zone,
@@ -106,11 +107,8 @@ async def patch_list(call: Call) -> web.Response:
     body = call.body_as(ListEdit)
     if body.clear_valid_until and body.valid_until is not None:
         raise Problem(422, M_("valid_until and clear_valid_until: give one"), kind="validation-error")
-    changes: dict[str, object] = {}
-    if "share" in body.model_fields_set:
-        changes["share"] = body.share or None
-    if body.valid_until is not None or body.clear_valid_until:
-        changes["valid_until"] = body.valid_until
+    share = (body.share or None) if "share" in body.model_fields_set else UNSET
+    valid_until = body.valid_until if body.valid_until is not None or body.clear_valid_until else UNSET
     list_id = call.path_id("list_id")
     with refused(UnknownListError, status=404):
         campaign_id = await update_list(
@@ -120,7 +118,8 @@ async def patch_list(call: Call) -> web.Response:
             actor=call.user.name,
             enabled=body.enabled,
             priority=body.priority,
-            **changes,  # type: ignore[arg-type]
+            share=share,
+            valid_until=valid_until,
         )
     views = {v.id: v for v in await list_views(call.db, campaign_id)}
     return ok(views[list_id].public(call.now()))
