@@ -185,7 +185,7 @@ def run_scenario(
                 continue
             note(f"running {name} (seed {seed})")
             result = simulate(scenario, makers[name](), seed=seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes)
-            rows.append(replace(result, knob=knobs.get(name, ""), seed=seed))
+            rows.append(replace(result, policy=name, knob=knobs.get(name, ""), seed=seed))
     return rows
 
 
@@ -212,6 +212,7 @@ def format_seed_summary(rows: Sequence[RunResult]) -> str:
     lines = [f"  over seeds {sorted({r.seed for r in rows})}:"]
     lines.append(
         f"  {'policy':<12} {'occup% mean':>11} {'min':>6} {'aband% mean':>11} {'worst24h% max':>13} {'start% max':>10}"
+        f" {'held% mean':>10} {'level med':>9}"
     )
     for name in POLICY_ORDER:
         mine = [r for r in rows if r.policy == name]
@@ -221,9 +222,22 @@ def format_seed_summary(rows: Sequence[RunResult]) -> str:
         lines.append(
             f"  {name:<12} {100 * sum(occupancy) / len(occupancy):>11.2f} {100 * min(occupancy):>6.2f} "
             f"{100 * sum(r.abandon_rate for r in mine) / len(mine):>11.2f} "
-            f"{worst_24h(mine):>13} {worst_start(mine):>10}"
+            f"{worst_24h(mine):>13} {worst_start(mine):>10} {_mean_pct([r.guard_held_share for r in mine]):>10}"
+            f" {_median_level(mine):>9}"
         )
     return "\n".join(lines)
+
+
+def _mean_pct(values: Sequence[float | None]) -> str:
+    """The mean of the known values in percent, or — (baselines: the pacer's guards never held them)."""
+    known = [v for v in values if v is not None]
+    return f"{100 * sum(known) / len(known):.2f}" if known else "—"
+
+
+def _median_level(rows: Sequence[RunResult]) -> str:
+    """The median over runs of each run's median applied abandon-risk level (percent), or —."""
+    known = sorted(r.applied_level_median for r in rows if r.applied_level_median is not None)
+    return f"{100 * known[len(known) // 2]:.2f}" if known else "—"
 
 
 def _pct(x: float | None) -> str:
