@@ -4,6 +4,8 @@ For each scenario, every policy runs on the same seed (common random numbers): p
 the Issabel-like rule with their knob tuned to 3 % abandons on the tuning seed, our pacer with its online
 controller (one configuration for every scenario, never tuned), and the clairvoyant bound. The drifting
 scenario adds our rule with its level frozen at the best static tuning. Figures exclude the warm-up.
+The expected-value rival runs tuned two ways: ``ev-tuned`` (its whole measured period at 3 %) and ``ev-legal`` (no
+legal window of the tuning run above 3 %, the windows holding the campaign's start included: what ours holds).
 """
 
 from __future__ import annotations
