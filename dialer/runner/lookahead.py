@@ -4,8 +4,9 @@ hour of day each call goes out in.
 
 The claim sets aside the leads the rules refuse now (a closed calling window in one of the lead's zones, a
 callback owned by another agent, …: :func:`dialer.campaign.rules.dialability`); the look-ahead drops them by the
-same rule, so the pacer counts the leads that will be dialled, not those the claim will skip. (The list mix is
-not followed: the leads read are in the campaign's claim order over every list.)
+same rule, so the pacer counts the leads that will be dialled, not those the claim will skip. The leads are read
+as the claim takes them, the campaign's list mix included (:func:`dialer.store.claim.upcoming_leads`): a list of
+higher priority first, a share mix's lists interleaved by their shares.
 
 The answer rate the pacer expects of a new call is ``PacingStats.answer_rate(hour, history)``: learnt by the
 called party's local hour (the hour a person picks up in) and the lead's history. The same two keys go with each

@@ -90,7 +90,14 @@ def _in_lists() -> ColumnElement[bool]:
 
 
 def _branch(
-    status: str, rank: int, weight: float, *, pg: bool, by_list: bool = False, lock: bool = True
+    status: str,
+    rank: int,
+    weight: float,
+    *,
+    pg: bool,
+    by_list: bool = False,
+    lock: bool = True,
+    exclude: bool = False,
 ) -> Select[tuple[int, int, float]]:
     c = leads_t.c
     scan = (
@@ -108,6 +115,8 @@ def _branch(
     )
     if by_list:
         scan = scan.where(_in_lists())
+    if exclude:  # the leads earlier steps of the same read took (a claim's steps see them in_call)
+        scan = scan.where(c.id.not_in(bindparam("p_exclude", expanding=True)))
     if status == CALLBACK:
         # A callback promised by one agent waits for that agent; "anyone" callbacks go to whoever is free.
         scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(bindparam("agents", expanding=True)))
@@ -135,7 +144,13 @@ _on_dnc = exists(
 
 
 def _candidates(
-    order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False, lock: bool = True
+    order: ClaimOrder,
+    *,
+    pg: bool,
+    by_list: bool = False,
+    callbacks_only: bool = False,
+    lock: bool = True,
+    exclude: bool = False,
 ) -> tuple[Subquery, tuple[ColumnElement[Any], ...]]:
     """The due candidates of every status and the claim's order over them."""
     cb_rank = 0 if order.callbacks_first else 1
@@ -145,7 +160,15 @@ def _candidates(
         share = min(max(order.new_share, 1e-6), 1 - 1e-6)
         weights = {CALLBACK: 1.0, NEW: share, RETRY: 1 - share}
     branches = [
-        _branch(status, cb_rank if status == CALLBACK else 1, weights[status], pg=pg, by_list=by_list, lock=lock)
+        _branch(
+            status,
+            cb_rank if status == CALLBACK else 1,
+            weights[status],
+            pg=pg,
+            by_list=by_list,
+            lock=lock,
+            exclude=exclude,
+        )
         for status in ((CALLBACK,) if callbacks_only else (CALLBACK, NEW, RETRY))
     ]
     candidates = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
@@ -158,10 +181,15 @@ def _candidates(
 
 
 @lru_cache(maxsize=16)
-def upcoming_statement(order: ClaimOrder, *, pg: bool) -> Select[Any]:
+def upcoming_statement(
+    order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False
+) -> Select[Any]:
     """The leads the next claims would take, in the claim's order, read without claiming or locking them;
-    parameters: p_campaign, limit, now, agents. Over the whole campaign (a lead-list mix is not applied)."""
-    candidates, ordering = _candidates(order, pg=pg, lock=False)
+    parameters: p_campaign, limit, now, agents (and p_lists, p_unlisted, p_exclude when ``by_list``: only leads
+    of those lists, none of p_exclude, as one step of the claim's list mix; ``callbacks_only``: only callbacks)."""
+    candidates, ordering = _candidates(
+        order, pg=pg, by_list=by_list, callbacks_only=callbacks_only, lock=False, exclude=by_list
+    )
     return (
         select(*leads_t.c)
         .join_from(candidates, leads_t, leads_t.c.id == candidates.c.id)
@@ -174,14 +202,58 @@ async def upcoming_leads(
     db: Database, *, campaign_id: int, limit: int, now: datetime, order: ClaimOrder, agents: Collection[str] = ()
 ) -> list[LeadRecord]:
     """Up to ``limit`` due leads in the order the next claims would take them, neither claimed nor locked (the
-    pacer's look-ahead: their histories and zones)."""
+    pacer's look-ahead: their histories and zones).
+
+    The campaign's list mix applies as to a claim of ``limit`` leads (:func:`claim_in`): the same steps, each
+    reading without the leads earlier steps took. In dialling order: due callbacks first (when the ordering puts
+    them first), then a priority mix's lists from the highest priority down, a share mix's lists interleaved by
+    their shares (each list's leads spread evenly over its part, as successive claims would take them), then what
+    they could not fill."""
     if limit <= 0:
         return []
-    params = {"p_campaign": campaign_id, "limit": limit, "now": now, "agents": list(agents)}
+    params: dict[str, Any] = {"p_campaign": campaign_id, "limit": limit, "now": now, "agents": list(agents)}
     async with db.read() as conn:
-        statement = upcoming_statement(order, pg=conn.dialect.name == "postgresql")
-        rows = (await conn.execute(statement, params)).mappings().all()
-    return [lead_record(r) for r in rows]
+        pg = conn.dialect.name == "postgresql"
+        settings = await list_settings_in(conn, campaign_id, only_managed=True)
+        if not settings:
+            rows = (await conn.execute(upcoming_statement(order, pg=pg), params)).mappings().all()
+            return [lead_record(r) for r in rows]
+        taken: list[int] = []
+
+        async def step(want: int, lists: Sequence[int], unlisted: bool, *, callbacks_only: bool = False) -> list[Any]:
+            statement = upcoming_statement(order, pg=pg, by_list=True, callbacks_only=callbacks_only)
+            got = (
+                (
+                    await conn.execute(
+                        statement,
+                        {**params, "limit": want, "p_lists": list(lists), "p_unlisted": unlisted, "p_exclude": taken},
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            taken.extend(r["id"] for r in got)
+            return list(got)
+
+        callbacks: list[Any] = []
+        if order.callbacks_first:
+            callbacks = await step(limit, [x.list_id for x in settings if x.active(now)], True, callbacks_only=True)
+        share_mix = any(x.share for x in settings if x.active(now))
+        steps: list[tuple[bool, list[Any]]] = []  # (a share mix's step of one list, its leads)
+        for planned in plan_claim(settings, limit, now):
+            want = min(planned.limit, limit - len(taken))
+            if want <= 0:
+                break
+            steps.append((share_mix and not planned.unlisted, await step(want, planned.list_ids, planned.unlisted)))
+    shared = [(position + 0.5) / len(got) for own, got in steps if own for position in range(len(got))]
+    ordered = [
+        r
+        for _, r in sorted(
+            zip(shared, (r for own, got in steps if own for r in got), strict=True), key=lambda pair: pair[0]
+        )
+    ]
+    ordered += [r for own, got in steps if not own for r in got]
+    return [lead_record(r) for r in callbacks + ordered]
 
 
 @lru_cache(maxsize=64)

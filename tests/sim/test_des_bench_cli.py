@@ -83,3 +83,19 @@ def test_bench_pacing_full_ends_with_one_summary_row_per_cell(tmp_path: Path) ->
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert cells[1:3] == ["2", "0.2"]
     assert cells[3].endswith("partial")  # 0.2 h runs hold no full 24 h window
+
+
+def test_ev_legal_is_tuned_to_the_worst_legal_window_start_windows_included() -> None:
+    from dataclasses import replace
+
+    from dialer.bench.pacing import legal_worst
+    from dialer.sim.des import RunResult
+
+    run = RunResult(
+        policy="ev-legal", scenario="s", agents=10, hours=24.0, occupancy=0.8, talk_minutes_per_agent_hour=40.0,
+        live_answers=5000, abandons=120, abandon_rate=0.024, worst_24h_abandon=0.026, worst_1h_abandon=0.05,
+        dials_per_agent_hour=60.0, idle_gap_mean=30.0, idle_gap_p90=60.0,
+    )  # fmt: skip
+    assert legal_worst(run) == 0.026  # the run never reached its first hour: its full windows only
+    assert legal_worst(replace(run, worst_start_abandon=0.031)) == 0.031
+    assert legal_worst(replace(run, worst_start_abandon=0.01)) == 0.026

@@ -72,3 +72,17 @@ def test_connect_delay_is_taken_off_the_two_seconds() -> None:
     slow = replace(base, agents=replace(base.agents, connect_delay_seconds=1.0))
     result = simulate(slow, P.ours(), seed=11, hours=4.0, warmup_minutes=30.0)
     assert result.worst_24h_abandon <= 0.03
+
+
+def test_a_run_reports_how_often_the_pacers_guards_held_it_and_the_level_it_applied() -> None:
+    """From the campaign's first call (no warm-up) the pacer is progressive until its estimates mature, then
+    predictive at a level its controller sets; the baselines take no decisions of the pacer's."""
+    scenario = load_scenario("n10-p030")
+    ours = simulate(scenario, P.ours(), seed=3, hours=1.5, warmup_minutes=0.0)
+    assert ours.guard_held_share is not None
+    assert 0.0 < ours.guard_held_share < 0.5
+    assert ours.applied_level_median is not None
+    assert 0.0 < ours.applied_level_median < 0.9
+    progressive = simulate(scenario, P.progressive(), seed=3, hours=1.5, warmup_minutes=0.0)
+    assert progressive.guard_held_share is None
+    assert progressive.applied_level_median is None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from harness import lists
 from harness.claims import LEASE, NOW, add_leads, lead, make_campaign, mixed_due_leads
 from sqlalchemy import update
 
 from dialer.store import Database
 from dialer.store.claim import ClaimOrder, claim_leads, upcoming_leads
+from dialer.store.lists import update_list
 from dialer.store.tables import leads_t
 
 
@@ -29,3 +31,41 @@ async def test_upcoming_leads_are_the_next_claims_in_order_and_stay_unclaimed(db
     claimed = await claim_leads(db, campaign_id=cid, owner="a", limit=10, now=NOW, lease=LEASE, order=order)
     assert [g.id for g in claimed] == [g.id for g in ahead]
     assert await upcoming_leads(db, campaign_id=cid, limit=10, now=NOW, order=order) == []
+
+
+async def test_upcoming_leads_follow_the_priority_mix_of_the_campaigns_lists(db: Database) -> None:
+    cid, _ = await lists.make_campaign(db)
+    low = await lists.make_list(db, cid, "low", range(0, 10))
+    high = await lists.make_list(db, cid, "high", range(100, 104))
+    await update_list(db, high, lists.NOW, actor="boss", priority=10)
+    ahead = await upcoming_leads(db, campaign_id=cid, limit=6, now=lists.NOW, order=ClaimOrder())
+    assert [g.list_id for g in ahead] == [high] * 4 + [low] * 2
+    claimed = await claim_leads(db, campaign_id=cid, owner="r", limit=6, now=lists.NOW, lease=LEASE)
+    assert {g.id for g in claimed} == {g.id for g in ahead}
+
+
+async def test_upcoming_leads_interleave_a_share_mix_as_successive_claims_take_it(db: Database) -> None:
+    cid, _ = await lists.make_campaign(db)
+    a = await lists.make_list(db, cid, "a", range(0, 50))
+    b = await lists.make_list(db, cid, "b", range(100, 150))
+    await update_list(db, a, lists.NOW, actor="boss", share=3.0)
+    await update_list(db, b, lists.NOW, actor="boss", share=1.0)
+    ahead = await upcoming_leads(db, campaign_id=cid, limit=8, now=lists.NOW, order=ClaimOrder())
+    assert [g.list_id for g in ahead] == [a, a, b, a, a, a, b, a]
+    assert len({g.id for g in ahead}) == 8
+    claimed = await claim_leads(db, campaign_id=cid, owner="r", limit=8, now=lists.NOW, lease=LEASE)
+    assert {g.id for g in claimed} == {g.id for g in ahead}
+
+
+async def test_upcoming_leads_take_due_callbacks_first_from_every_list_once(db: Database) -> None:
+    cid, _ = await lists.make_campaign(db)
+    low = await lists.make_list(db, cid, "low", range(0, 5))
+    high = await lists.make_list(db, cid, "high", range(100, 105))
+    await update_list(db, high, lists.NOW, actor="boss", priority=10)
+    async with db.write() as conn:
+        await conn.execute(update(leads_t).where(leads_t.c.phone == "+14155550003").values(status="callback"))
+    ahead = await upcoming_leads(db, campaign_id=cid, limit=4, now=lists.NOW, order=ClaimOrder())
+    assert [g.phone for g in ahead][:1] == ["+14155550003"]
+    assert [g.list_id for g in ahead] == [low, high, high, high]
+    claimed = await claim_leads(db, campaign_id=cid, owner="r", limit=4, now=lists.NOW, lease=LEASE)
+    assert {g.id for g in claimed} == {g.id for g in ahead}

@@ -41,6 +41,11 @@ class RunResult:
     # first hour of calls to its 24th: a 24 h window ending then holds only those calls. Legal windows too, which
     # the measured period's full windows never see (None: the run ended before the campaign's first hour).
     worst_start_abandon: float | None = None
+    # The pacer's own decisions in the measured period (None for the baselines, which take none): the share a
+    # guard held back to progressive (the abandon budget, immature estimates, too few agents), and the median
+    # abandon-risk level it applied when predictive (the controller's, after the taper near the cap).
+    guard_held_share: float | None = None
+    applied_level_median: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,6 +71,9 @@ class Metrics:
         self.inbound_in_time = 0
         self.inbound_abandons = 0
         self.sl_seconds = scenario.inbound.service_level_seconds
+        self.decisions = 0
+        self.held = 0
+        self.levels: list[float] = []
 
     def agent_time(self, state: AgentState, since: float, until: float) -> None:
         lo = since if since > self.start else self.start
@@ -96,6 +104,15 @@ class Metrics:
         self.answers_per_minute[minute] += 1
         if abandoned:
             self.abandons_per_minute[minute] += 1
+
+    def pacer_decision(self, now: float, *, held: bool, level: float | None) -> None:
+        """One decision of the pacer: ``held`` when a guard made it progressive; ``level`` the one applied."""
+        if now < self.start:
+            return
+        self.decisions += 1
+        self.held += int(held)
+        if level is not None:
+            self.levels.append(level)
 
     def idle_gap(self, now: float, gap: float) -> None:
         if now >= self.start:
@@ -141,6 +158,8 @@ class Metrics:
             inbound_abandon_rate=self.inbound_abandons / inbound if inbound else None,
             window_partial=self.end - self.start < DAY_MINUTES * 60.0,
             worst_start_abandon=worst_from_start(self.start_answers, self.start_abandons, START_WINDOW_MINUTES),
+            guard_held_share=self.held / self.decisions if self.decisions else None,
+            applied_level_median=sorted(self.levels)[len(self.levels) // 2] if self.levels else None,
         )
 
 

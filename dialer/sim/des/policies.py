@@ -105,7 +105,11 @@ class PacerPolicy:
             sim.stats.configure(self._bound)
         snapshot = _snapshot(sim, self._bound, announce_ready=self.announce_ready, learnt=self.learnt)
         decision = decide(snapshot, sim.stats)
-        return decision.calls, decision.explanation.effective_mode is PacingMode.PREDICTIVE
+        explanation = decision.explanation
+        held = explanation.guard is not None and explanation.effective_mode is PacingMode.PROGRESSIVE
+        if self.settings.mode is not PacingMode.PROGRESSIVE and sim.metrics is not None:
+            sim.metrics.pacer_decision(sim.now, held=held, level=explanation.applied_level)
+        return decision.calls, explanation.effective_mode is PacingMode.PREDICTIVE
 
 
 def ours(*, announce_ready: bool = False, learnt: Learnt = Learnt(), name: str = "ours") -> PacerPolicy:
