@@ -3,6 +3,10 @@
 Pure: reads the snapshot and the learned statistics, returns a :class:`PacingDecision` whose
 :class:`PacingExplanation` says what was counted and which guard (if any) held the pacer back — the answer to
 "why is the dialer not dialing?" shown on the dashboard.
+
+Why one module (over 500 lines): one decision's arithmetic -- the look-ahead, the predictive plan, the guards in
+the order they apply and the explanation that names them -- read in one place; what is learnt lives in
+:mod:`dialer.pacing.stats`, the predictive tables in :mod:`dialer.pacing.predictive`.
 """
 
 from __future__ import annotations

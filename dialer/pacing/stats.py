@@ -12,6 +12,9 @@ The daemon (and the simulator) feed one :class:`PacingStats` per campaign:
 
 Distributions are histograms with exponential forgetting (a half-life counted in samples) blended with a weak
 prior (Bayesian shrinkage), so the first minutes of a campaign are sane and a drifting campaign is followed.
+
+Why one module (over 500 lines): :class:`PacingStats` is one learner; its histograms, the legal window, the
+controller and the AMD estimates are updated together by the same ``record_*`` calls and read together by the pacer.
 """
 
 from __future__ import annotations

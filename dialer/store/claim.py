@@ -13,6 +13,9 @@ table is; the final pick of N is made over those few rows.
 A claimer that dies leaves its leads ``in_call``; when the lease expires, ``release_expired_leases`` puts them
 back where they came from. Leads the claimer decides not to dial (calling window closed, DNC) go back with
 ``release_leads``.
+
+Why one module (over 500 lines): the claim and its look-ahead (:func:`upcoming_leads`) share the candidate
+statements: the look-ahead runs the claim's steps without taking the leads, so the two cannot drift apart.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ renewed in every write transaction of the import, as daemons hold campaigns (dia
 over the lists of dead imports (lease run out, or the owner is a process of this host that no longer exists),
 deletes their staged leads in batches and marks them ``failed`` (``interrupted``). The take-over is itself a
 lease, so a recovery that dies half-way is finished by the next one.
+
+Why one module (over 500 lines): one import's life -- staging, dedupe and DNC scrub, publishing, the lease and
+the recovery of dead imports -- is one state machine on the list row, written in short transactions.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ The delivery worker (dialer.webhooks.worker) claims due rows with a lease (:func
 ran out, or whose leaseholder is a process of this host that no longer exists (``kill -9``), is claimed again. Rows
 of one ``order_key`` (a lead at one destination) are claimed one at a time, oldest first, so a lead's events reach
 a receiver in the order they happened even across retries. Receivers dedupe by the event id.
+
+Why one module (over 500 lines): the subscriptions, the outbox rows announced with them and the worker's leased
+claims share their tables and the per-engine caches of subscriptions and signing secrets.
 """
 
 from __future__ import annotations
