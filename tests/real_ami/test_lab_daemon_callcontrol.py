@@ -176,6 +176,7 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
     await until(spying, 30.0)
     resp = await world.client.delete(f"/api/supervision/{whisper['id']}", headers=boss)
     assert resp.status == 200, await resp.text()
+    assert (await resp.json())["state"] == "ended"  # the answer waited for the leg's Hangup, which ends the row
     await until(spyer_gone, 30.0)
 
     async def ended(session_id: int) -> bool:
