@@ -227,7 +227,9 @@ class CallControlService:
         clock = entry.runner.clock
         while call.pending is not None and not call.legs[call.pending - 1].channel:
             pending = call.pending
-            peer = await self._bridged_peer(entry, call.agent_channel)
+            # (not the customer: the agent leaves the customer's bridge for the consult, and a listing taken at
+            # that moment may show them still together)
+            peer = await self._bridged_peer(entry, call.agent_channel, other_than=call.customer_channel)
             if peer is not None:
                 call.target_answered(peer, clock.now())
                 break
@@ -333,16 +335,23 @@ class CallControlService:
             entry.reserved.discard(party.name)
             await entry.runner.agents.end_preview(party.name)
 
-    async def _bridged_peer(self, entry: _Controlled, channel: str | None) -> str | None:
+    async def _bridged_peer(self, entry: _Controlled, channel: str | None, *, other_than: str = "") -> str | None:
         """The channel sharing a bridge with ``channel`` (a name or a Uniqueid: a consult call's target, the agent
-        who took a transferred customer), from CoreShowChannels."""
+        who took a transferred customer), from CoreShowChannels; never ``other_than`` (a name or a Uniqueid)."""
         if not channel:
             return None
         channels = await self._client(entry).core_show_channels()
         mine = next((c for c in channels if channel in (c.channel, c.uniqueid) and c.bridge_id), None)
         if mine is None:
             return None
-        return next((c.channel for c in channels if c.bridge_id == mine.bridge_id and c is not mine), None)
+        return next(
+            (
+                c.channel
+                for c in channels
+                if c.bridge_id == mine.bridge_id and c is not mine and other_than not in (c.channel, c.uniqueid)
+            ),
+            None,
+        )
 
     # ------------------------------------------------------------------ AMI
     async def _run(self, entry: _Controlled, commands: list[Command]) -> None:
