@@ -15,8 +15,12 @@ bench measures that work directly rather than a pacing-bound dials/s:
   completed and by the AMI events it handled; the simulated PBX runs in another process and its CPU is reported
   apart. The simulated agents (:class:`dialer.demo.DemoCrew`) run inside the daemon's process, as in every daemon
   bench: their small, recording-independent cost is in both sides alike;
-- **pairs** alternating off/all then all/off (ABBA, so a drift of the shared machine's load cancels), at least 3;
-  each pair gives the relative change of CPU per call; the verdict is on the **median** change, with its spread.
+- **pairs** of adjacent runs, alternating off/all then all/off (ABBA, so a drift of the shared machine's load
+  cancels); each pair gives the throughput recording lost in it (from the relative change of CPU per call). A
+  shared, loaded machine makes single runs differ by ±20 %, so one median says little: the bench reports the
+  **median** of the pairs and a **bootstrap percentile confidence interval** of that median (the pairs resampled
+  with replacement, seeded), and the verdict is the interval's: PASS when its upper end is within the target,
+  FAIL when its lower end is beyond it, INCONCLUSIVE (more pairs needed) when it straddles the target.
 
 At saturation the daemon's throughput is inversely proportional to its CPU per call, so "throughput lost" =
 ``1 - cost_off / cost_on``. Dials/s is kept as a secondary figure (it is bounded by the pacing and the world).
@@ -27,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import random
 import statistics
 import time
@@ -58,6 +63,8 @@ from dialer.sim.model import WorldModel, parse_scenario
 from dialer.store.engine import open_database
 
 TARGET = 0.05  # recording may cost at most 5 % of the daemon's throughput
+CONFIDENCE = 0.95  # of the interval the verdict is read from
+RESAMPLES = 10_000  # bootstrap resamples of the pairs
 POLL_SECONDS = 0.1
 SLACK_SECONDS = 90.0
 
@@ -67,7 +74,7 @@ class RecordingBenchPlan:
     calls: int = 600  # the fixed call set: the calls completed after the warm-up ones
     warmup_calls: int = 100  # completed before the measured window opens (agents logged in, first burst)
     agents: int = 150
-    pairs: int = 3
+    pairs: int = 12
     seed: int = 1
     answer: float = 0.6
     power_ratio: float = 8.0
@@ -131,14 +138,55 @@ def throughput_lost(cost_change: float) -> float:
     return 1.0 - 1.0 / (1.0 + cost_change)
 
 
-def verdict(changes: Sequence[float], target: float = TARGET) -> str:
-    """One line: the median throughput lost to recording against the target, with the pairs' spread."""
-    spread = Spread.of([throughput_lost(c) for c in changes])
-    ok = spread.median <= target
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """The median of per-pair values and its bootstrap percentile confidence interval."""
+
+    median: float
+    low: float
+    high: float
+    confidence: float
+    pairs: int
+
+
+def bootstrap_median(
+    values: Sequence[float], *, confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = 1
+) -> Interval:
+    """The median of ``values`` and the percentile interval of the medians of ``resamples`` resamples of them
+    (drawn with replacement, as many as there are values; seeded so that the same pairs give the same interval).
+    One value gives a zero-width interval: the verdict then trusts a single pair, which :func:`verdict` refuses."""
+    if not values:
+        raise ValueError("no values")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError("the confidence is a share between 0 and 1")
+    rng = random.Random(seed)
+    n = len(values)
+    medians = sorted(statistics.median(rng.choices(values, k=n)) for _ in range(resamples))
+    tail = (1.0 - confidence) / 2.0
+    low = medians[math.floor(tail * (resamples - 1))]
+    high = medians[math.ceil((1.0 - tail) * (resamples - 1))]
+    return Interval(statistics.median(values), low, high, confidence, n)
+
+
+MIN_PAIRS = 5  # below this the resampled medians take a handful of values: no interval worth the name
+
+
+def verdict(changes: Sequence[float], target: float = TARGET, *, confidence: float = CONFIDENCE) -> str:
+    """One line: the median throughput recording lost over the pairs, its confidence interval, and the verdict read
+    from the interval (PASS: all of it within ``target``; FAIL: all of it beyond; else INCONCLUSIVE)."""
+    interval = bootstrap_median([throughput_lost(c) for c in changes], confidence=confidence)
+    if len(changes) < MIN_PAIRS:
+        word = "INCONCLUSIVE"
+    elif interval.high <= target:
+        word = "PASS"
+    elif interval.low > target:
+        word = "FAIL"
+    else:
+        word = "INCONCLUSIVE"
     return (
-        f"{'PASS' if ok else 'FAIL'}: recording all costs the daemon {100 * spread.median:+.1f} % of its throughput"
-        f" (median of {len(changes)} pairs, range {100 * spread.low:+.1f} .. {100 * spread.high:+.1f} %;"
-        f" target <= {100 * target:g} %)"
+        f"{word}: recording all costs the daemon {100 * interval.median:+.1f} % of its throughput"
+        f" (median of {len(changes)} pairs; {100 * confidence:g} % bootstrap interval"
+        f" {100 * interval.low:+.1f} .. {100 * interval.high:+.1f} %; target <= {100 * target:g} %)"
     )
 
 
@@ -233,17 +281,31 @@ def bench_one(plan: RecordingBenchPlan, recording: str) -> dict[str, Any]:
     return result
 
 
+def paired(runs: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The (off, all) pairs of runs made in :func:`run_order`: each two adjacent runs, whichever came first."""
+    if len(runs) % 2:
+        raise ValueError("the runs must come in pairs")
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for first, second in zip(runs[::2], runs[1::2], strict=True):
+        by_mode = {first["recording"]: first, second["recording"]: second}
+        if set(by_mode) != {"none", "all"}:
+            raise ValueError("each pair is one run without recording and one with")
+        pairs.append((by_mode["none"], by_mode["all"]))
+    return pairs
+
+
 def bench_recording_at(plan: RecordingBenchPlan, *, as_json: bool = False) -> dict[str, Any]:
     load = psutil.getloadavg()
     if not as_json:
         print(
             f"recording bench: {plan.calls} calls per run (same leads, seed {plan.seed}), {plan.agents} agents,"
-            f" {plan.pairs} pairs off/all (ABBA); load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-            f" on {psutil.cpu_count()} CPUs"
+            f" {plan.pairs} pairs of adjacent runs off/all (ABBA); load average"
+            f" {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {psutil.cpu_count()} CPUs"
         )
     runs: list[dict[str, Any]] = []
     for recording in run_order(plan.pairs):
         run = bench_one(plan, recording)
+        run["load_average"] = psutil.getloadavg()[0]
         runs.append(run)
         if not as_json:
             print(
@@ -252,21 +314,34 @@ def bench_recording_at(plan: RecordingBenchPlan, *, as_json: bool = False) -> di
                 f" {run['cpu_us_per_event']:6.1f} us/event ({run['ami_events']} events)"
                 f"  {run['dials_per_second']:5.1f} dials/s  {run['cpu_percent']:3.0f} % core"
                 f" over {run['wall_seconds']:4.0f} s"
-                f"  sim PBX {run.get('sim_pbx_cpu_seconds') or 0.0:5.1f} s"
+                f"  sim PBX {run.get('sim_pbx_cpu_seconds') or 0.0:5.1f} s  load {run['load_average']:.2f}"
             )
-    off = [r for r in runs if r["recording"] == "none"]
-    on = [r for r in runs if r["recording"] == "all"]
+            if len(runs) % 2 == 0:
+                off_run, on_run = paired(runs[-2:])[0]
+                change = on_run["cpu_ms_per_call"] / off_run["cpu_ms_per_call"] - 1.0
+                print(f"  pair {len(runs) // 2}: throughput lost to recording {100 * throughput_lost(change):+.1f} %")
+    pairs = paired(runs)
     figures: dict[str, dict[str, Any]] = {}
     for key in ("cpu_ms_per_call", "cpu_us_per_event", "dials_per_second"):
-        changes = relative_changes([r[key] for r in off], [r[key] for r in on])
+        off, on = [p[0][key] for p in pairs], [p[1][key] for p in pairs]
+        changes = relative_changes(off, on)
         figures[key] = {
-            "off": _spread_dict([r[key] for r in off]),
-            "all": _spread_dict([r[key] for r in on]),
+            "off": _spread_dict(off),
+            "all": _spread_dict(on),
             "change": _spread_dict(changes),
+            "change_interval": _interval_dict(bootstrap_median(changes)),
         }
-    line = verdict(relative_changes([r["cpu_ms_per_call"] for r in off], [r["cpu_ms_per_call"] for r in on]))
+    cost_changes = relative_changes([p[0]["cpu_ms_per_call"] for p in pairs], [p[1]["cpu_ms_per_call"] for p in pairs])
+    lost = bootstrap_median([throughput_lost(c) for c in cost_changes])
+    line = verdict(cost_changes)
     load_end = psutil.getloadavg()
-    result = {"runs": runs, "figures": figures, "verdict": line, "load_average": [load, load_end]}
+    result = {
+        "runs": runs,
+        "figures": figures,
+        "throughput_lost": {**_interval_dict(lost), "pairs": [throughput_lost(c) for c in cost_changes]},
+        "verdict": line,
+        "load_average": [load, load_end],
+    }
     if as_json:
         print(json.dumps(result))
     else:
@@ -277,10 +352,12 @@ def bench_recording_at(plan: RecordingBenchPlan, *, as_json: bool = False) -> di
         }
         for key, label in labels.items():
             f = figures[key]
+            ci = f["change_interval"]
             print(
                 f"  {label:<36} off {f['off']['median']:8.2f}  all {f['all']['median']:8.2f}"
-                f"  change median {100 * f['change']['median']:+6.1f} %"
-                f" (pairs {100 * f['change']['low']:+.1f} .. {100 * f['change']['high']:+.1f} %)"
+                f"  paired change median {100 * f['change']['median']:+6.1f} %"
+                f" ({100 * CONFIDENCE:g} % CI {100 * ci['low']:+.1f} .. {100 * ci['high']:+.1f} %;"
+                f" pairs {100 * f['change']['low']:+.1f} .. {100 * f['change']['high']:+.1f} %)"
             )
         print(f"  load average at the end {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
         print(f"  {line}")
@@ -292,6 +369,10 @@ def _spread_dict(values: Sequence[float]) -> dict[str, float]:
     return {"median": s.median, "low": s.low, "high": s.high}
 
 
+def _interval_dict(interval: Interval) -> dict[str, float]:
+    return {"median": interval.median, "low": interval.low, "high": interval.high, "confidence": interval.confidence}
+
+
 def register(app: typer.Typer) -> None:
     """Add `dialer bench recording`."""
 
@@ -299,7 +380,7 @@ def register(app: typer.Typer) -> None:
     def bench_recording(
         calls: Annotated[int, typer.Option("--calls", min=50, help="the fixed call set per run")] = 600,
         agents: Annotated[int, typer.Option("--agents", min=2, help="simulated agents")] = 150,
-        pairs: Annotated[int, typer.Option("--pairs", min=1, help="off/all pairs (ABBA)")] = 3,
+        pairs: Annotated[int, typer.Option("--pairs", min=1, help="off/all pairs (ABBA; >= 5 for a verdict)")] = 12,
         seed: Annotated[int, typer.Option("--seed", help="leads and simulated PBX seed")] = 1,
         power: Annotated[float, typer.Option("--power", min=1.0, max=20.0, help="calls per ready agent")] = 8.0,
         as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
@@ -311,5 +392,5 @@ def register(app: typer.Typer) -> None:
 
 
 def run_default() -> None:
-    """For `bench all`: 600 calls per run, 150 agents, 3 pairs."""
+    """For `bench all`: 600 calls per run, 150 agents, 12 pairs."""
     bench_recording_at(RecordingBenchPlan())

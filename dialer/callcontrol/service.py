@@ -9,6 +9,7 @@ dialer/ami/) and writes the legs to the call record when the customer hangs up.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import secrets
@@ -42,6 +43,8 @@ from dialer.runner.runner import CampaignRunner
 from dialer.store.call_legs import CallLegRecord, save_call_legs
 
 log = get_logger(__name__)
+# While a warm transfer is completed before its target answered: how often the PBX is asked whether it has.
+ANSWER_POLL_SECONDS = 0.25
 
 
 @runtime_checkable
@@ -214,19 +217,35 @@ class CallControlService:
         log.info("call_transfer", attempt_id=entry.call.attempt_id, agent=agent_id, to=party.label(), warm=warm)
         return self._done(entry)
 
-    async def _with_target_seen(self, agent_id: str) -> _Controlled:
+    async def _with_target_seen(self, agent_id: str, *, wait: bool = False) -> _Controlled:
         """The agent's call, its pending transfer target marked answered if the agent's leg is bridged to it
-        already (its answer was not seen: the target's channel is the agent leg's bridged peer)."""
+        already (its answer was not seen: the target's channel is the agent leg's bridged peer). ``wait``: while
+        the target still rings, ask again until it answers, at most the campaign's ring time from the consult's
+        start (then the call is returned as it is: the target has not answered)."""
         entry = self.find(agent_id)
         call = entry.call
-        if call.pending is not None and not call.legs[call.pending - 1].channel:
-            peer = await self._bridged_peer(entry, call.agent_channel)
+        clock = entry.runner.clock
+        while call.pending is not None and not call.legs[call.pending - 1].channel:
+            pending = call.pending
+            # (not the customer: the agent leaves the customer's bridge for the consult, and a listing taken at
+            # that moment may show them still together)
+            peer = await self._bridged_peer(entry, call.agent_channel, other_than=call.customer_channel)
             if peer is not None:
-                call.target_answered(peer, entry.runner.clock.now())
+                call.target_answered(peer, clock.now())
+                break
+            deadline = call.legs[pending - 1].started_at + entry.runner.config.ring_timeout_seconds
+            if not wait or clock.now() >= deadline:
+                break
+            await asyncio.sleep(ANSWER_POLL_SECONDS)
+            if call.pending != pending:  # cancelled (or the call ended) meanwhile
+                break
         return entry
 
     async def complete_transfer(self, agent_id: str) -> dict[str, object]:
-        entry = await self._with_target_seen(agent_id)
+        """Hand the customer to the consulted party. Pressed while the target still rings, the transfer completes
+        when it answers (as Asterisk's attended transfer does when the transferrer hangs up during the ring): the
+        agent's console cannot see the answer, so a click a moment too early is not refused."""
+        entry = await self._with_target_seen(agent_id, wait=True)
         call = entry.call
         pending = call.pending
         await self._run(entry, call.complete_warm_transfer(entry.runner.clock.now()))
@@ -316,16 +335,23 @@ class CallControlService:
             entry.reserved.discard(party.name)
             await entry.runner.agents.end_preview(party.name)
 
-    async def _bridged_peer(self, entry: _Controlled, channel: str | None) -> str | None:
+    async def _bridged_peer(self, entry: _Controlled, channel: str | None, *, other_than: str = "") -> str | None:
         """The channel sharing a bridge with ``channel`` (a name or a Uniqueid: a consult call's target, the agent
-        who took a transferred customer), from CoreShowChannels."""
+        who took a transferred customer), from CoreShowChannels; never ``other_than`` (a name or a Uniqueid)."""
         if not channel:
             return None
         channels = await self._client(entry).core_show_channels()
         mine = next((c for c in channels if channel in (c.channel, c.uniqueid) and c.bridge_id), None)
         if mine is None:
             return None
-        return next((c.channel for c in channels if c.bridge_id == mine.bridge_id and c is not mine), None)
+        return next(
+            (
+                c.channel
+                for c in channels
+                if c.bridge_id == mine.bridge_id and c is not mine and other_than not in (c.channel, c.uniqueid)
+            ),
+            None,
+        )
 
     # ------------------------------------------------------------------ AMI
     async def _run(self, entry: _Controlled, commands: list[Command]) -> None:

@@ -4,12 +4,14 @@ A supervisor asks to listen to / whisper to / barge into an agent's call: the di
 supervisor's own phone (their user's ``phone``) which, once answered, spies on the agent's channel. One session
 per supervisor at a time: asking for another mode (whisper, then barge) hangs up the first. Every session is in
 the audit table (who, whom, which call, mode, from when to when); its end is the PBX's word (the supervisor
-leg's ``Hangup``), or the Originate's failure.
+leg's ``Hangup``), or the Originate's failure. Stopping a session hangs the leg up and waits (a bounded time) for
+that Hangup, so that the answer says what happened: "ended", or "ending" while the PBX has not confirmed it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,6 +35,10 @@ from dialer.store.monitoring import (
 
 log = get_logger(__name__)
 CHANNEL_PREFIX = "spy-"
+# How long stopping a session waits for the PBX's Hangup of the supervisor's leg (it comes in milliseconds; a
+# loaded PBX may take longer: the session is then "ending" and its audit row ends when the Hangup comes).
+STOP_WAIT_SECONDS = 10.0
+ENDING = "ending"
 
 
 class SupervisionRefused(Exception):
@@ -54,6 +60,7 @@ class SupervisionService:
         self._open: dict[str, str] = {}  # supervisor leg ChannelId -> action id (its OriginateResponse)
         self._writes: set[asyncio.Task[bool]] = set()
         self._clients: dict[str, AmiClient] = {}  # channel id -> the client the session runs on
+        self._stopping: dict[str, asyncio.Future[None]] = {}  # channel id -> its audit row ended (stop() waits)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.now(), UTC)
@@ -104,18 +111,32 @@ class SupervisionService:
         assert record is not None
         return record
 
-    async def stop(self, record: SupervisionRecord) -> None:
-        """Hang up the supervisor's leg; the audit row ends with its Hangup (or now, if the leg is gone)."""
-        client = self._clients.get(record.channel_id)
+    async def stop(self, record: SupervisionRecord) -> str:
+        """Hang up the supervisor's leg and wait (at most :data:`STOP_WAIT_SECONDS`) for its Hangup to end the audit
+        row (at once if the leg is gone). Returns the session's state now: the row's ("ended", "failed"), or
+        :data:`ENDING` if the PBX has not confirmed the hangup yet (the row ends when it does)."""
+        channel_id = record.channel_id
+        client = self._clients.get(channel_id)
         gone = True
-        if client is not None:
-            try:
-                gone = not await client.hangup(record.channel_id, 16)
-            except Exception:  # not connected: the leg cannot outlive the connection's calls for long
-                gone = True
-        if gone:
-            self._forget(record.channel_id)
-            await supervision_ended(self.db, record.channel_id, at=self._now())
+        ended = asyncio.get_running_loop().create_future()
+        self._stopping[channel_id] = ended
+        try:
+            if client is not None:
+                try:
+                    gone = not await client.hangup(channel_id, 16)
+                except Exception:  # not connected: the leg cannot outlive the connection's calls for long
+                    gone = True
+            if gone:
+                self._forget(channel_id)
+                await supervision_ended(self.db, channel_id, at=self._now())
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(ended), STOP_WAIT_SECONDS)
+        finally:
+            self._stopping.pop(channel_id, None)
+        current = await get_supervision(self.db, record.id)
+        state = current.state if current is not None else record.state
+        return ENDING if state == "started" else state
 
     async def stop_all(self, supervisor: str) -> None:
         for record in await open_supervisions(self.db, supervisor):
@@ -139,6 +160,9 @@ class SupervisionService:
         task = asyncio.get_running_loop().create_task(supervision_ended(self.db, channel_id, at=at, state=state))
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
+        stopping = self._stopping.get(channel_id)
+        if stopping is not None:  # stop() is waiting for this row
+            task.add_done_callback(lambda _: _settle(stopping))
 
     async def flush(self) -> None:
         """Wait for the audit rows of the ends seen so far."""
@@ -148,3 +172,8 @@ class SupervisionService:
     def _forget(self, channel_id: str) -> None:
         self._open.pop(channel_id, None)
         self._clients.pop(channel_id, None)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

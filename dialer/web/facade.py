@@ -418,8 +418,9 @@ class Daemon:
             raise LookupError(agent_id)
         return await self._dialer.supervision.start(supervisor=supervisor, phone=phone, agent=agent, mode=mode)
 
-    async def end_supervision(self, record: SupervisionRecord) -> None:
-        await self._dialer.supervision.stop(record)
+    async def end_supervision(self, record: SupervisionRecord) -> str:
+        """Hang up the supervisor's leg; the session's state then ("ended", or "ending" until the PBX confirms)."""
+        return await self._dialer.supervision.stop(record)
 
 
 def daemon_of(app: web.Application) -> Daemon:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness.lab_api import LabDialer, lab_dialer, until
 
+from dialer.appkeys import DATABASE
+from dialer.store.auth import update_user
 from dialer.web.facade import daemon_of
 
 pytestmark = pytest.mark.real_ami
@@ -119,6 +122,33 @@ async def test_blind_transfer_to_the_closer_queue_through_the_daemon(world: LabD
     assert found[2]["talk_seconds"] >= 0
 
 
+async def test_a_warm_transfer_completed_while_its_target_rings_completes_when_it_answers(world: LabDialer) -> None:
+    """alice presses Complete at once, while bob's phone still rings (a lab phone that answers LAB_LATE_ANSWER s
+    late): the transfer is not refused, it completes when bob answers, and bob has the call. (The browser test's
+    Complete came 0.5 s after its target answered: a loaded machine made it come before, and it was refused.)"""
+    await update_user(world.app[DATABASE], "bob", datetime.now(UTC), phone=f"Local/late{world.run}b@lab-cc-agents")
+    await sign_in(world, "bob", "inbound-sales")
+    await sign_in(world, "alice", "outbound-agents")
+    attempt_id = await dial_and_talk(world)
+    alice = world.auth("alice")
+    resp = await world.client.post(
+        "/api/agents/alice/call/transfer", json={"kind": "agent", "target": "bob", "mode": "warm"}, headers=alice
+    )
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["state"] == "consulting"
+    done = await world.client.post("/api/agents/alice/call/transfer/complete", headers=alice)
+    assert done.status == 200, await done.text()
+    control = await done.json()
+    assert (control["attempt_id"], control["controller"], control["state"]) == (attempt_id, "bob", "talking")
+    resp = await world.client.post("/api/agents/bob/call/hangup", headers=world.auth("bob"))
+    assert resp.status == 200, await resp.text()
+    found = await legs(world, attempt_id)
+    assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in found] == [
+        ("agent", "alice", "answered", None),
+        ("agent", "bob", "warm", "alice"),
+    ]
+
+
 async def test_three_way_the_agent_leaves_through_the_daemon(world: LabDialer) -> None:
     alice = world.auth("alice")
     await sign_in(world, "alice", "outbound-agents")
@@ -176,6 +206,11 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
     await until(spying, 30.0)
     resp = await world.client.delete(f"/api/supervision/{whisper['id']}", headers=boss)
     assert resp.status == 200, await resp.text()
+    # The answer says what happened, as the audit row does: "ended" (the leg's Hangup came and ended the row), or
+    # "ending" while the PBX has not hung the leg up (the row still says started).
+    stopped = await resp.json()
+    row = next(s for s in (await (await world.client.get("/api/supervision", headers=boss)).json())["items"])
+    assert (row["id"], {"ended": "ended", "ending": "started"}[stopped["state"]]) == (whisper["id"], row["state"])
     await until(spyer_gone, 30.0)
 
     async def ended(session_id: int) -> bool:

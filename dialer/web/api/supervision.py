@@ -31,7 +31,11 @@ SESSION_SCHEMA: dict[str, Any] = {
         "mode": {"type": "string", "enum": ["listen", "whisper", "barge"]},
         "attempt_id": {"type": ["integer", "null"]},
         "phone": {"type": "string"},
-        "state": {"type": "string", "enum": ["started", "ended", "failed"]},
+        "state": {
+            "type": "string",
+            "enum": ["started", "ending", "ended", "failed"],
+            "description": "ending: stopped, the PBX has not confirmed the hangup yet (its audit row says started)",
+        },
         "started_at": {"type": "string", "format": "date-time"},
         "ended_at": {"type": ["string", "null"], "format": "date-time"},
     },
@@ -96,7 +100,7 @@ async def start_supervision(call: Call) -> web.Response:
     "DELETE",
     r"/api/supervision/{session_id:\d{1,15}}",
     roles=MANAGERS,
-    summary="Stop listening (hang up my phone's leg)",
+    summary="Stop listening (hang up my phone's leg): the session as it is then",
     response=SESSION_SCHEMA,
     errors=(403, 404),
 )
@@ -106,10 +110,12 @@ async def stop_supervision(call: Call) -> web.Response:
         raise Problem(404, M_("no supervision session {session_id}", session_id=call.path("session_id")))
     if record.supervisor != call.user.name and call.user.role not in ADMINS:
         raise Problem(403, M_("only the supervisor who started it (or an admin) may stop it"))
-    if record.state == "started":
-        await call.daemon.end_supervision(record)
-    updated = await get_supervision(call.db, record.id)
-    return ok(session_json(updated or record))
+    if record.state != "started":
+        return ok(session_json(record))
+    state = await call.daemon.end_supervision(record)
+    body = session_json(await get_supervision(call.db, record.id) or record)
+    body["state"] = state
+    return ok(body)
 
 
 @routes.route(
