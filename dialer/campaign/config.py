@@ -40,7 +40,7 @@ from dialer.i18n import M_, message_of, render
 from dialer.i18n.library import decode_reason, os_error_text
 from dialer.i18n.validation import validation_message
 from dialer.ivr.flow import FlowError, parse_flow
-from dialer.pacing.snapshot import PacingSettings
+from dialer.pacing.snapshot import PacingSettings, default_abandon_setpoint
 from dialer.parsing import DocumentError, load_toml
 from dialer.scripts.sections import ScriptSection, check_sections
 from dialer.scripts.template import check_template
@@ -363,7 +363,7 @@ class PacingOptions(BaseModel):
     model_config = _Frozen
     power_ratio: float = Field(default=1.5, ge=1, le=20, description="power mode: calls per free agent")
     abandon_target: float | None = Field(
-        default=None, gt=0, le=1, description="predictive setpoint (≤ the cap); default: cap minus half a point"
+        default=None, gt=0, le=1, description="predictive setpoint (≤ the cap); default: cap minus 0.3 points"
     )
     aggressiveness: float = Field(default=1.0, gt=0, description="initial aggressiveness multiplier")
     aggressiveness_min: float = Field(
@@ -758,7 +758,7 @@ class CampaignConfig(BaseModel):
 
         target = self.pacing.abandon_target
         if target is None:
-            target = round(max(cap - 0.005, cap / 2), 6)
+            target = default_abandon_setpoint(cap)
         elif target > cap:
             raise ValueError(
                 M_("pacing.abandon_target {target} is above the abandon cap {cap}", target=target, cap=cap)

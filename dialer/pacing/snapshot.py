@@ -126,6 +126,13 @@ class PacingSettingsError(ValueError):
     pass
 
 
+def default_abandon_setpoint(cap: float) -> float:
+    """What the online controller aims at unless a campaign says otherwise: 0.3 points under the cap (at least half
+    of it) -- the top of the measured occupancy-against-setpoint curve (docs/benchmarks.md §1.3); the guard, not
+    the setpoint, keeps every window under the cap."""
+    return round(max(cap - 0.003, cap / 2), 6)
+
+
 @dataclass(frozen=True, slots=True)
 class PacingSettings:
     """A campaign's pacing knobs. Defaults are the compliant ones (3 % per 24 h, 2 s to connect)."""
@@ -133,7 +140,7 @@ class PacingSettings:
     mode: PacingMode = PacingMode.PREDICTIVE
     power_ratio: float = 2.0  # calls per free agent in power mode
     abandon_cap: float = 0.03  # legal cap on abandoned ÷ live answers over the window
-    abandon_setpoint: float = 0.027  # what the online controller aims at (below the cap)
+    abandon_setpoint: float = default_abandon_setpoint(0.03)  # what the online controller aims at (below the cap)
     window_hours: float = 24.0  # legal window: 24 h (Ofcom) or 720 h (US, 30 days)
     aggressiveness: float = 1.0  # manual override, within [MIN_AGGRESSIVENESS, MAX_AGGRESSIVENESS]
     max_wait_seconds: float = 2.0  # a live answer must reach an agent within this (greeting → agent)

@@ -249,3 +249,16 @@ def test_demo_campaign() -> None:
     assert c.trunk == "Local/{number}@sim-pstn"
     assert c.regime is RegimeName.US
     assert c.dial_string("+14155550123") == "Local/+14155550123@sim-pstn"
+
+
+@pytest.mark.parametrize("regime", ["US", "UK", "CA"])
+def test_a_campaign_paces_at_the_setpoint_the_bench_measures(regime: str) -> None:
+    """One default: the daemon's campaigns aim where the simulator's ``ours`` aims (PacingSettings' default, for
+    a 3 % cap), 0.3 points under the regime's cap."""
+    from dialer.campaign.pacing import pacing_settings
+
+    c = load_campaign(base(regime=regime))
+    settings = pacing_settings(c)
+    assert settings.abandon_setpoint == pytest.approx(c.abandon_cap - 0.003)
+    if c.abandon_cap == PacingSettings().abandon_cap:
+        assert settings.abandon_setpoint == PacingSettings().abandon_setpoint
