@@ -189,7 +189,9 @@ class AllowList:
             except ValueError:
                 pass
             if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", entry):
-                raise ValueError(f"allow-list entry {raw!r} is neither a host name, *.domain nor a network")
+                raise ValueError(
+                    M_("allow-list entry {entry} is neither a host name, *.domain nor a network", entry=repr(raw))
+                )
             hosts.append(entry)
         return cls(tuple(hosts), tuple(nets))
 

@@ -14,6 +14,7 @@ from dialer.campaign.config import load_campaign_file
 from dialer.campaign.prompts import render_safe_harbour
 from dialer.commands.demo import LOCALE_DEMOS
 from dialer.i18n import render, use_locale
+from dialer.ivr.prompts import TtsUnavailableError, render_text
 
 REPO = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -52,3 +53,17 @@ def test_a_prompt_espeak_ng_could_not_write_is_not_taken_for_rendered(locale: st
         text = str(prompt.why).replace(str(tmp_path), "")
     assert CJK.search(text), text
     assert not english_words(text), text
+
+
+@pytest.mark.parametrize("locale", ["ja", "zh-CN"])
+def test_an_ivr_flow_without_espeak_ng_is_said_in_the_readers_language(
+    locale: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(TtsUnavailableError) as caught:
+        render_text("hello")
+    assert str(caught.value).startswith("no espeak-ng on PATH")
+    with use_locale(locale):
+        text = str(caught.value)
+    assert CJK.search(text), text
+    assert not english_words(text.replace("PATH", "")), text

@@ -17,7 +17,22 @@ from dialer.i18n import use_locale
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 LANGS = {"ja": "ja_JP.UTF-8", "zh-CN": "zh_CN.UTF-8", "zh-Hant": "zh_TW.UTF-8"}
 # Names that stay as they are in every language: formats, URL schemes, settings, a command.
-TECHNICAL = {"TOML", "UTF", "sqlite", "aiosqlite", "postgresql", "asyncpg", "database_url", "chmod", "ami"}
+TECHNICAL = {
+    "domain",
+    "https",
+    "crm",
+    "example",
+    "com",
+    "TOML",
+    "UTF",
+    "sqlite",
+    "aiosqlite",
+    "postgresql",
+    "asyncpg",
+    "database_url",
+    "chmod",
+    "ami",
+}
 
 
 def english_words(text: str) -> list[str]:
@@ -41,9 +56,11 @@ def said(config: Path, lang: str) -> str:
 def configs(tmp_path: Path) -> dict[str, Path]:
     bad = tmp_path / "bad.toml"
     bad.write_text('database_url = "mysql://db"\n[http]\nport = "abc"\n\n[[ami]]\nname = "a"\n[[ami]]\nname = "a"\n')
+    hooks = tmp_path / "hooks.toml"
+    hooks.write_text('[webhooks]\nallowed_destinations = ["https://crm.example.com/x"]\n')
     broken = tmp_path / "broken.toml"
     broken.write_text("log_level = \n")
-    return {"bad": bad, "broken": broken, "missing": tmp_path / "missing.toml"}
+    return {"bad": bad, "hooks": hooks, "broken": broken, "missing": tmp_path / "missing.toml"}
 
 
 def test_settings_refusals_are_english_by_default(configs: dict[str, Path]) -> None:
