@@ -294,7 +294,13 @@ def parse_events(names: Sequence[str]) -> tuple[EventType, ...]:
     known = {t.value: t for t in SUBSCRIBABLE}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown event types {unknown}; known: {sorted(known)}")
+        raise ValueError(
+            M_(
+                "unknown event types {unknown}; known: {known}",
+                unknown=", ".join(repr(n) for n in unknown),
+                known=", ".join(sorted(known)),
+            )
+        )
     if not names:
-        raise ValueError("subscribe to at least one event type")
+        raise ValueError(M_("subscribe to at least one event type"))
     return tuple(dict.fromkeys(known[n] for n in names))

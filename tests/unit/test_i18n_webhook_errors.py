@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 from harness.catalogue_scan import catalogue_misses
 
-from dialer.i18n import render
+from dialer.i18n import render, use_locale
 from dialer.i18n.library import delivery_error_text
-from dialer.webhooks.core import AllowList, DestinationRefused
+from dialer.webhooks.core import AllowList, DestinationRefused, parse_events
 from dialer.webhooks.worker import failure_record, refusal_record, status_record
 
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -60,3 +60,16 @@ async def test_every_recorded_failure_is_said_in_the_readers_language() -> None:
             assert catalogue_misses(text, locale) == [], (locale, text)
     assert delivery_error_text(None) is None
     assert delivery_error_text(None, 500) is not None
+
+
+def test_a_subscriptions_bad_event_list_is_said_in_the_readers_language() -> None:
+    for names in (["call.started", "nope"], []):
+        with pytest.raises(ValueError, match="event type") as caught:
+            parse_events(names)
+        for locale in ("ja", "zh-CN", "zh-Hant"):
+            with use_locale(locale):
+                text = str(caught.value)
+            codes = re.sub(r"'[^']*'|[a-z_]+\.[a-z_.]+", "", text)  # the event types are codes
+            assert CJK.search(text), text
+            assert not english_words(codes), (locale, text)
+            assert catalogue_misses(text, locale) == [], (locale, text)
