@@ -143,6 +143,10 @@ def usage_error_text(english: str, cause: BaseException | None = None) -> str | 
         error = cause.errors(include_url=False)[0]
         reason = render(validation_message(error["type"], error.get("ctx") or {}))
         return _("invalid value for {name}: {reason}").format(name=invalid["name"], reason=reason)
+    if invalid:  # our own refusal (typer.BadParameter), written in the current language
+        return _("invalid value for {name}: {reason}").format(name=invalid["name"], reason=english[invalid.end() :])
+    if english.startswith("Invalid value: "):  # idem, raised without its parameter
+        return _("invalid value: {reason}").format(reason=english.removeprefix("Invalid value: "))
     for pattern, msgid in _USAGE_TEXTS:
         found = pattern.match(english)
         if found:

@@ -10,6 +10,7 @@ import pytest
 from harness.catalogue_scan import catalogue_misses
 from typer.testing import CliRunner, Result
 
+from dialer.calls.outcome import Outcome
 from dialer.cli import app
 from dialer.i18n import current_locale, use_locale
 
@@ -100,6 +101,14 @@ def test_english_is_the_default_and_languages_do_not_leak_between_runs() -> None
         ),
         (["demo", "--for", "soon"], {"ja": "'--for' の値が正しくありません: 数値", "zh-CN": "'--for' 的值无效："}),
         (
+            ["lists", "recycle", "--campaign", "zz", "--rule", "nope:3d"],
+            {"ja": "値が正しくありません: 'nope' は結果の種類ではありません", "zh-CN": "值无效：'nope' 不是结果类型"},
+        ),
+        (
+            ["lists", "recycle", "--campaign", "zz", "--rule", "busy:soon"],
+            {"ja": "結果:経過時間 の形で指定してください", "zh-CN": "请按 结果:时长 的格式填写"},
+        ),
+        (
             ["report", "calls", "--format", "csv"],
             {
                 "ja": "そのようなオプションはありません: --format（使えるオプション: --from）",
@@ -117,6 +126,8 @@ def test_usage_errors_are_said_in_the_users_language(args: list[str], said: dict
         typed = result.output
         for arg in args:  # what the user typed is shown as typed
             typed = typed.replace(arg, "")
+        for outcome in Outcome:  # codes (the outcomes a rule may name)
+            typed = re.sub(rf"\b{outcome.value}\b", "", typed)
         assert not english_words(typed), (locale, result.output)
         assert catalogue_misses(result.output, locale) == [], result.output
     with use_locale("en"):
