@@ -67,7 +67,7 @@ class LocalisedGroup(TyperGroup):
 
 def _localised(exc: UsageError) -> UsageError:
     """click's usage error said in the user's language (the same error when its text is not one we know)."""
-    text = usage_error_text(exc.format_message())
+    text = usage_error_text(exc.format_message(), exc.__cause__)
     return exc if text is None else UsageError(text, exc.ctx)
 
 

@@ -11,10 +11,11 @@ import fnmatch
 import functools
 import os
 import stat
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,13 +23,17 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from dialer.i18n import M_, Message, render
+from dialer.i18n.library import os_error_text, toml_fault
+from dialer.i18n.validation import validation_message
 from dialer.webhooks.core import AllowList
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/dialer.db"
 
 
 class SettingsError(ValueError):
-    """The configuration is unusable; the message says which setting and why."""
+    """The configuration is unusable; the message says which setting and why (a Message: in the reader's
+    language, the CLI's)."""
 
 
 def read_secret_file(path: Path) -> str:
@@ -36,18 +41,24 @@ def read_secret_file(path: Path) -> str:
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):
-            raise SettingsError(f"secret file {path} is not a regular file")
+            raise SettingsError(M_("secret file {path} is not a regular file", path=str(path)))
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise SettingsError(
-                f"secret file {path} is open to group or others (mode {stat.filemode(st.st_mode)}); chmod 600 it"
+                M_(
+                    "secret file {path} is open to group or others (mode {mode}); chmod 600 it",
+                    path=str(path),
+                    mode=stat.filemode(st.st_mode),
+                )
             )
         secret = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise SettingsError(f"secret file {path}: {exc.strerror}") from exc
+        raise SettingsError(
+            M_("secret file {path}: {reason}", path=str(path), reason=os_error_text(exc.strerror))
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise SettingsError(f"secret file {path} is not UTF-8 text") from exc
+        raise SettingsError(M_("secret file {path} is not UTF-8 text", path=str(path))) from exc
     if not secret:
-        raise SettingsError(f"secret file {path} is empty")
+        raise SettingsError(M_("secret file {path} is empty", path=str(path)))
     return secret
 
 
@@ -232,16 +243,16 @@ class Settings(BaseSettings):
     @classmethod
     def _known_driver(cls, url: str) -> str:
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+            raise ValueError(M_("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://"))
         return url
 
     @model_validator(mode="after")
     def _distinct_servers(self) -> Settings:
         names = [server.name for server in self.ami]
         if not names:
-            raise ValueError("at least one [[ami]] server is needed")
+            raise ValueError(M_("at least one [[ami]] server is needed"))
         if len(set(names)) != len(names):
-            raise ValueError(f"[[ami]] server names must be distinct (got {names})")
+            raise ValueError(M_("[[ami]] server names must be distinct (got {names})", names=", ".join(names)))
         return self
 
     def server_of_interface(self, interface: str) -> str:
@@ -287,16 +298,40 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """Build and validate the settings once. Raises SettingsError with a readable message."""
     path = config_file or (Path(os.environ["DIALER_CONFIG"]) if os.environ.get("DIALER_CONFIG") else None)
     if path is not None and not path.is_file():
-        raise SettingsError(f"config file {path} does not exist")
+        raise SettingsError(M_("config file {path} does not exist", path=str(path)))
     _CONFIG_FILE["path"] = path
     try:
         return Settings(**overrides)
     except SettingsError:
         raise
+    except ValidationError as exc:
+        raise SettingsError(_invalid(exc)) from exc
+    except tomllib.TOMLDecodeError as exc:  # the config file (read by pydantic-settings' TOML source)
+        fault = toml_fault(exc)
+        raise SettingsError(
+            M_("config file {path}: not valid TOML: {reason}", path=str(path), reason=fault.reason)
+            if fault.line is None or fault.column is None
+            else M_(
+                "config file {path}: not valid TOML at line {line}, column {column}: {reason}",
+                path=str(path),
+                line=fault.line,
+                column=fault.column,
+                reason=fault.reason,
+            )
+        ) from exc
     except ValueError as exc:
-        raise SettingsError(f"invalid settings: {exc}") from exc
+        raise SettingsError(M_("invalid settings: {exc}", exc=exc)) from exc
     finally:
         _CONFIG_FILE["path"] = None
+
+
+def _invalid(exc: ValidationError) -> Message:
+    """pydantic's refusal of the settings: one line per setting, each said with the sentences the API uses."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"]) or "settings"
+        lines.append(f"  {where}: {render(validation_message(err['type'], err.get('ctx') or {}))}")
+    return M_("invalid settings\n{errors}", errors="\n".join(lines))
 
 
 def node_identity(settings: Settings) -> str:

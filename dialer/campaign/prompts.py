@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dialer.campaign.config import CampaignConfig, RegimeName
+from dialer.i18n import M_, Message
+from dialer.i18n.library import os_error_text
 
 # Asterisk's sound language directory and espeak-ng's voice, per regime.
 VOICES: dict[RegimeName, tuple[str, str]] = {
@@ -27,7 +29,8 @@ VOICES: dict[RegimeName, tuple[str, str]] = {
 class Prompt:
     path: Path | None  # None: not rendered (see ``why``)
     text: str
-    why: str = ""
+    why: str | Message = ""  # shown to the user (the demo), in their language
+    technical: str = ""  # espeak-ng's own words (English), for the logs
 
 
 def render_safe_harbour(campaign: CampaignConfig, sounds_dir: Path, *, timeout: float = 60.0) -> Prompt:
@@ -36,16 +39,31 @@ def render_safe_harbour(campaign: CampaignConfig, sounds_dir: Path, *, timeout: 
     text = campaign.recorded_message_reading or campaign.safe_harbour_text
     exe = shutil.which("espeak-ng")
     if exe is None:
-        return Prompt(None, text, "espeak-ng is not installed (apt-get install espeak-ng)")
+        return Prompt(None, text, M_("espeak-ng is not installed (apt-get install espeak-ng)"))
     out = sounds_dir / lang / "dialer" / "safe-harbour.wav"
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        subprocess.run(  # noqa: S603 - a fixed executable, arguments passed as a list
+        done = subprocess.run(  # noqa: S603 - a fixed executable, arguments passed as a list
             [exe, "-v", voice, "-s", "150", "-w", str(out), text],
             check=True,
             capture_output=True,
             timeout=timeout,
         )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-        return Prompt(None, text, f"espeak-ng failed: {exc}")
+    except subprocess.CalledProcessError as exc:
+        why = M_("espeak-ng failed (exit status {code})", code=exc.returncode)
+        return Prompt(None, text, why, _said(exc.stderr) or str(exc))
+    except subprocess.TimeoutExpired as exc:
+        return Prompt(None, text, M_("espeak-ng took longer than {seconds} s", seconds=int(timeout)), str(exc))
+    except OSError as exc:
+        why = M_("espeak-ng could not run: {reason}", reason=os_error_text(exc.strerror))
+        return Prompt(None, text, why, str(exc))
+    # espeak-ng exits 0 when it cannot write the file (it only says so on stderr).
+    if not out.is_file() or out.stat().st_size == 0:
+        return Prompt(None, text, M_("espeak-ng did not write {path}", path=str(out)), _said(done.stderr))
     return Prompt(out, text)
+
+
+def _said(stderr: bytes | str | None) -> str:
+    if isinstance(stderr, bytes):
+        return stderr.decode("utf-8", "replace").strip()
+    return (stderr or "").strip()

@@ -13,7 +13,7 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfigError
 from dialer.commands.common import fail, print_json
 from dialer.commands.db import run_with_database
-from dialer.i18n import _, format_datetime
+from dialer.i18n import M_, _, format_datetime
 from dialer.lists.recycle import RecycleRule
 from dialer.lists.schedule import RecycleSchedule, ScheduleError
 from dialer.store import Database
@@ -39,7 +39,7 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 def parse_age(text: str) -> timedelta:
     match = _AGE.match(text.strip())
     if match is None:
-        raise typer.BadParameter(f"{text!r}: write an age like 90m, 1h or 3d")
+        raise typer.BadParameter(str(M_("{text}: write an age like 90m, 1h or 3d", text=repr(text))))
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -50,9 +50,12 @@ def parse_rule(text: str) -> RecycleRule:
     try:
         parsed = Outcome(outcome.strip())
     except ValueError:
-        raise typer.BadParameter(f"{outcome!r} is not an outcome ({', '.join(o.value for o in Outcome)})") from None
+        outcomes = ", ".join(o.value for o in Outcome)
+        raise typer.BadParameter(
+            str(M_("{outcome} is not an outcome ({outcomes})", outcome=repr(outcome), outcomes=outcomes))
+        ) from None
     if match is None:
-        raise typer.BadParameter(f"{text!r}: write OUTCOME:AGE with AGE like 90m, 1h or 3d")
+        raise typer.BadParameter(str(M_("{text}: write OUTCOME:AGE with AGE like 90m, 1h or 3d", text=repr(text))))
     try:
         return RecycleRule(parsed, timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
     except (ValueError, OverflowError) as exc:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from types import MethodType
 from typing import Any
 
+from pydantic import ValidationError
 from typer import rich_utils
 
-from dialer.i18n import DEFAULT_LOCALE, N_, _, cli_locale, current_locale, normalize_locale
+from dialer.i18n import DEFAULT_LOCALE, N_, _, cli_locale, current_locale, normalize_locale, render
+from dialer.i18n.validation import validation_message
 
 # Typer's own words in the rich help (module settings of typer.rich_utils), and click's help option.
 _TYPER_TEXTS: dict[str, str] = {
@@ -30,6 +33,9 @@ _TYPER_TEXTS: dict[str, str] = {
     "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 HELP_OPTION_TEXT = N_("Show this message and exit.")
+# click's usage line: its prefix and the metavars of a command's options and a group's subcommand.
+USAGE_PREFIX = N_("Usage: ")
+_METAVARS = {"[OPTIONS]": N_("[OPTIONS]"), "COMMAND [ARGS]...": N_("COMMAND [ARGS]...")}
 _ENGLISH = "_dialer_english_help"
 
 
@@ -61,7 +67,8 @@ def localise_help(root: Any) -> None:
     for name, msgid in _TYPER_TEXTS.items():
         setattr(rich_utils, name, _(msgid))
     for _path, command in _commands(root):
-        _swap(command, ("help", "short_help"))
+        _swap(command, ("help", "short_help", "options_metavar", "subcommand_metavar"))
+        command.format_usage = MethodType(_format_usage, command)
         for param in command.params:
             _swap(param, ("help",))
         # click makes the --help option on first use and keeps it (``get_help_option`` caches it): made now, its
@@ -69,6 +76,11 @@ def localise_help(root: Any) -> None:
         help_option = command.get_help_option(command.context_class(command))
         if help_option is not None:
             _swap(help_option, ("help",))
+
+
+def _format_usage(command: Any, ctx: Any, formatter: Any) -> None:
+    """click's ``Command.format_usage`` with the ``Usage:`` prefix in the current language."""
+    formatter.write_usage(ctx.command_path, " ".join(command.collect_usage_pieces(ctx)), prefix=_(USAGE_PREFIX))
 
 
 def _swap(obj: Any, attributes: Sequence[str]) -> None:
@@ -100,6 +112,10 @@ _USAGE_TEXTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^No such command (?P<name>'.+')\.$"), N_("no such command: {name}")),
     (re.compile(r"^No such option: (?P<name>\S+)$"), N_("no such option: {name}")),
     (
+        re.compile(r"^No such option: (?P<name>\S+) \(Possible options: (?P<others>.+)\)$"),
+        N_("no such option: {name} (possible options: {others})"),
+    ),
+    (
         re.compile(r"^No such option: (?P<name>\S+) Did you mean (?P<other>\S+)\?$"),
         N_("no such option: {name} (did you mean {other}?)"),
     ),
@@ -112,11 +128,25 @@ _USAGE_TEXTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def usage_error_text(english: str) -> str | None:
+_INVALID_VALUE = re.compile(r"^Invalid value for (?P<name>.+?): ")
+
+
+def usage_error_text(english: str, cause: BaseException | None = None) -> str | None:
     """A click usage error's text in the current language, or None when it is not one we know (or the language is
-    English: click's own words then)."""
+    English: click's own words then). ``cause``: what the error was raised from -- Typer converts the values of
+    options and arguments with pydantic, whose refusal is said with the API's sentences
+    (:func:`dialer.i18n.validation.validation_message`)."""
     if current_locale() == DEFAULT_LOCALE:
         return None
+    invalid = _INVALID_VALUE.match(english)
+    if invalid and isinstance(cause, ValidationError) and cause.errors():
+        error = cause.errors(include_url=False)[0]
+        reason = render(validation_message(error["type"], error.get("ctx") or {}))
+        return _("invalid value for {name}: {reason}").format(name=invalid["name"], reason=reason)
+    if invalid:  # our own refusal (typer.BadParameter), written in the current language
+        return _("invalid value for {name}: {reason}").format(name=invalid["name"], reason=english[invalid.end() :])
+    if english.startswith("Invalid value: "):  # idem, raised without its parameter
+        return _("invalid value: {reason}").format(reason=english.removeprefix("Invalid value: "))
     for pattern, msgid in _USAGE_TEXTS:
         found = pattern.match(english)
         if found:

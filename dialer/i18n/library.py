@@ -223,3 +223,65 @@ def multipart_error_text(exc: BaseException) -> str | Message:
     if isinstance(said, Message):
         return said
     return M_("the form data is malformed (not a valid multipart/form-data body)")
+
+
+# -- webhook deliveries -------------------------------------------------------------------------------------------
+
+# What the delivery worker (dialer.webhooks.worker) records of a failed delivery, kept as it is written (for
+# operators and machines: ``HTTP <status>``, ``refused: <why>``, ``<aiohttp exception class>: <its text>``), and
+# said to the manager reading the deliveries in their language by :func:`delivery_error_text`.
+_DELIVERY_KINDS: dict[str, str] = {
+    "TimeoutError": N_("the receiver did not answer in time"),
+    "ServerTimeoutError": N_("the receiver did not answer in time"),
+    "ConnectionTimeoutError": N_("the receiver did not answer in time"),
+    "SocketTimeoutError": N_("the receiver did not answer in time"),
+    "ClientConnectorDNSError": N_("the receiver's host name could not be resolved"),
+    "ClientConnectorError": N_("could not connect to the receiver"),
+    "ConnectionRefusedError": N_("could not connect to the receiver"),
+    "ClientConnectorCertificateError": N_("the receiver's TLS certificate was not accepted"),
+    "ClientConnectorSSLError": N_("the TLS connection to the receiver failed"),
+    "ClientSSLError": N_("the TLS connection to the receiver failed"),
+    "ServerDisconnectedError": N_("the receiver closed the connection"),
+    "ClientConnectionResetError": N_("the receiver closed the connection"),
+    "ClientOSError": N_("the connection to the receiver failed"),
+    "ClientPayloadError": N_("the receiver's answer was malformed"),
+    "ClientResponseError": N_("the receiver's answer was malformed"),
+    "InvalidUrlClientError": N_("the URL is not valid"),
+}
+# The allow-list's refusals (dialer.webhooks.core.AllowList.check), as the worker writes them (in English).
+_REFUSALS: tuple[str, ...] = (
+    N_("only http and https URLs"),
+    N_("no credentials in the URL: sign deliveries with the secret instead"),
+    N_("the URL has no host"),
+    N_("address {host} is not on the webhook allow-list"),
+    N_("host {host} is not on the webhook allow-list"),
+)
+_HTTP_STATUS = re.compile(r"^HTTP (\d{3})$")
+_EXCEPTION_KIND = re.compile(r"^(?P<kind>[A-Z]\w*)(?::|$)")
+
+
+def _said_as(msgid: str, text: str) -> Message | None:
+    """``text`` read back as the English rendering of ``msgid`` (its placeholders' values captured), or None."""
+    parts = re.split(r"\{(\w+)\}", msgid)
+    pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    found = re.fullmatch(pattern, text)
+    return None if found is None else Message(msgid, found.groupdict())
+
+
+def delivery_error_text(error: str | None, status: int | None = None) -> Message | None:
+    """A delivery's last error (as the worker stored it) in the reader's language; None when it has none."""
+    if not error:
+        return None if status is None else M_("the receiver answered HTTP {status}", status=status)
+    if found := _HTTP_STATUS.match(error):
+        return M_("the receiver answered HTTP {status}", status=int(found[1]))
+    if error.startswith("refused: "):
+        why = error.removeprefix("refused: ")
+        if why.startswith("malformed URL"):
+            return M_("not sent: {reason}", reason=M_("the URL is not valid"))
+        for msgid in _REFUSALS:
+            if (said := _said_as(msgid, why)) is not None:
+                return M_("not sent: {reason}", reason=said)
+        return M_("not sent: the destination is not allowed")
+    kind = found["kind"] if (found := _EXCEPTION_KIND.match(error)) else ""
+    known = _DELIVERY_KINDS.get(kind)
+    return Message(known) if known is not None else M_("the delivery failed ({kind})", kind=kind or error[:40])

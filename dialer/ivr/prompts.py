@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from dialer.i18n import M_
 from dialer.ivr.flow import Flow, Prompt
 
 SOUND_PREFIX = "dialer/ivr"
@@ -40,7 +41,7 @@ def _tts_program() -> str:
         found = shutil.which(program)
         if found:
             return found
-    raise TtsUnavailableError("no espeak-ng on PATH (apt-get install espeak-ng), or give the prompts as files")
+    raise TtsUnavailableError(M_("no espeak-ng on PATH (apt-get install espeak-ng), or give the prompts as files"))
 
 
 def resample(samples: array.array[int], rate: int, to: int = RATE) -> array.array[int]:
@@ -71,7 +72,7 @@ def render_text(text: str, *, voice: str = "en-us", words_per_minute: int = 150)
     )
     with wave.open(BytesIO(done.stdout)) as wav:
         if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
-            raise TtsUnavailableError(f"{program} did not write 16-bit mono audio")
+            raise TtsUnavailableError(M_("{program} did not write 16-bit mono audio", program=program))
         rate = wav.getframerate()
         samples = array.array("h", wav.readframes(wav.getnframes()))
     return resample(samples, rate).tobytes()

@@ -189,7 +189,9 @@ class AllowList:
             except ValueError:
                 pass
             if not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", entry):
-                raise ValueError(f"allow-list entry {raw!r} is neither a host name, *.domain nor a network")
+                raise ValueError(
+                    M_("allow-list entry {entry} is neither a host name, *.domain nor a network", entry=repr(raw))
+                )
             hosts.append(entry)
         return cls(tuple(hosts), tuple(nets))
 
@@ -292,7 +294,13 @@ def parse_events(names: Sequence[str]) -> tuple[EventType, ...]:
     known = {t.value: t for t in SUBSCRIBABLE}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown event types {unknown}; known: {sorted(known)}")
+        raise ValueError(
+            M_(
+                "unknown event types {unknown}; known: {known}",
+                unknown=", ".join(repr(n) for n in unknown),
+                known=", ".join(sorted(known)),
+            )
+        )
     if not names:
-        raise ValueError("subscribe to at least one event type")
+        raise ValueError(M_("subscribe to at least one event type"))
     return tuple(dict.fromkeys(known[n] for n in names))

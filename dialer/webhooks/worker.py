@@ -28,6 +28,7 @@ import aiohttp
 from aiohttp import web
 
 from dialer.appkeys import CLOCK, DATABASE, DIALER, SETTINGS
+from dialer.i18n import Message, message_of
 from dialer.logging import get_logger
 from dialer.settings import WebhookSettings
 from dialer.store.engine import Database
@@ -220,17 +221,17 @@ class WebhookWorker:
                 status = resp.status
                 await resp.read()
         except DestinationRefused as exc:
-            self._record(DeliveryResult(row.id, False, None, f"refused: {exc}", dead=True))
+            self._record(DeliveryResult(row.id, False, None, refusal_record(exc), dead=True))
             return
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            error = failure_record(exc)
         if status is not None and 200 <= status < 300:
             self.delivered += 1
             self._record(DeliveryResult(row.id, True, status, None))
             return
         self.failed += 1
         tries = row.attempts + 1
-        error = error or f"HTTP {status}"
+        error = error or status_record(status)
         if self.policy.dead(tries):
             log.warning("webhook dead-lettered", row=row.id, event_id=row.event_id, error=error, tries=tries)
             self._record(DeliveryResult(row.id, False, status, error, dead=True))
@@ -300,3 +301,19 @@ async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+# A failed delivery's ``last_error`` as recorded: the machine's words (English, the exception's class first), kept
+# for operators and API clients; the console shows it in the reader's language (dialer.i18n.library
+# .delivery_error_text reads these three forms).
+def refusal_record(exc: DestinationRefused) -> str:
+    said = message_of(exc)
+    return f"refused: {said.english if isinstance(said, Message) else said}"
+
+
+def failure_record(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def status_record(status: int | None) -> str:
+    return f"HTTP {status}"

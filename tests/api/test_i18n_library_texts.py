@@ -46,9 +46,13 @@ async def test_broken_json_and_toml_bodies_are_said_in_the_readers_language(
         headers = {**boss, "Content-Type": content_type}
         en = await problem(await client.put("/api/campaigns/demo", data=raw, headers=headers), 400)
         assert reason in en["detail"], en
+        assert en["detail_en"], en  # the parser's own words, for operators
+        assert en["detail_en"] not in en["detail"], en
         for lang in ("ja", "zh-CN"):
             resp = await client.put("/api/campaigns/demo", data=raw, headers={**headers, "Accept-Language": lang})
-            assert_localised(await problem(resp, 400), lang)
+            body = await problem(resp, 400)
+            assert_localised(body, lang)
+            assert body["detail_en"] == en["detail_en"]
 
 
 async def test_a_malformed_upload_is_said_in_the_readers_language_with_the_library_text_aside(
@@ -70,7 +74,9 @@ async def test_a_malformed_upload_is_said_in_the_readers_language_with_the_libra
     bad_mapping = b"--XyZ\r\nContent-Disposition: form-data; name=mapping\r\n\r\n{bad\r\n--XyZ--\r\n"
     for lang in ("ja", "zh-CN"):
         resp = await client.post(url, data=bad_mapping, headers={**headers, "Accept-Language": lang})
-        assert_localised(await problem(resp, 400), lang)
+        body = await problem(resp, 400)
+        assert_localised(body, lang)
+        assert body["detail_en"].startswith("Expecting property name enclosed in double quotes"), body
 
 
 async def test_pydantic_refusals_of_a_request_body_are_catalogue_sentences(

@@ -10,6 +10,7 @@ import pytest
 from harness.catalogue_scan import catalogue_misses
 from typer.testing import CliRunner, Result
 
+from dialer.calls.outcome import Outcome
 from dialer.cli import app
 from dialer.i18n import current_locale, use_locale
 
@@ -23,6 +24,15 @@ SHOWN = {
     "zh-CN": "应用活动文件",
     "zh-Hant": "應用活動檔案",
 }
+
+
+# Names that stay as they are: the program, its commands and options (a code the user types), the help option.
+_TYPED = re.compile(r"'[^']*'|\{\w+\}|--?[\w-]+|\bdialer(?: [a-z][a-z-]*)*")
+
+
+def english_words(text: str) -> list[str]:
+    """Latin words of three letters or more outside what the user types (commands, options, quoted values)."""
+    return re.findall(r"[A-Za-z]{3,}", _TYPED.sub("", text))
 
 
 def help_of(args: list[str], **env: str) -> Result:
@@ -81,6 +91,30 @@ def test_english_is_the_default_and_languages_do_not_leak_between_runs() -> None
             ["leads", "import", "--campaign"],
             {"ja": "オプション '--campaign' には値が必要です", "zh-CN": "选项 '--campaign' 需要一个值"},
         ),
+        (
+            ["demo", "--agents", "x"],
+            {"ja": "'--agents' の値が正しくありません: 整数", "zh-CN": "'--agents' 的值无效：应为整数"},
+        ),
+        (
+            ["demo", "--agents", "0"],
+            {"ja": "'--agents' の値が正しくありません: 1 以上", "zh-CN": "'--agents' 的值无效："},
+        ),
+        (["demo", "--for", "soon"], {"ja": "'--for' の値が正しくありません: 数値", "zh-CN": "'--for' 的值无效："}),
+        (
+            ["lists", "recycle", "--campaign", "zz", "--rule", "nope:3d"],
+            {"ja": "値が正しくありません: 'nope' は結果の種類ではありません", "zh-CN": "值无效：'nope' 不是结果类型"},
+        ),
+        (
+            ["lists", "recycle", "--campaign", "zz", "--rule", "busy:soon"],
+            {"ja": "結果:経過時間 の形で指定してください", "zh-CN": "请按 结果:时长 的格式填写"},
+        ),
+        (
+            ["report", "calls", "--format", "csv"],
+            {
+                "ja": "そのようなオプションはありません: --format（使えるオプション: --from）",
+                "zh-CN": "（可用的选项：--from）",
+            },
+        ),
     ],
 )
 def test_usage_errors_are_said_in_the_users_language(args: list[str], said: dict[str, str]) -> None:
@@ -88,7 +122,33 @@ def test_usage_errors_are_said_in_the_users_language(args: list[str], said: dict
         with use_locale("en"):
             result = CliRunner().invoke(app, args, env={**QUIET, "LANG": LANGS[locale]})
         assert result.exit_code == 2, result.output
-        assert text in result.output, result.output
+        assert text in " ".join(result.output.replace("│", " ").split()), result.output
+        typed = result.output
+        for arg in args:  # what the user typed is shown as typed
+            typed = typed.replace(arg, "")
+        for outcome in Outcome:  # codes (the outcomes a rule may name)
+            typed = re.sub(rf"\b{outcome.value}\b", "", typed)
+        assert not english_words(typed), (locale, result.output)
+        assert catalogue_misses(result.output, locale) == [], result.output
     with use_locale("en"):
         english = CliRunner().invoke(app, args, env={**QUIET, "LANG": "C"}).output
     assert not CJK.search(english), english  # click's own English words
+
+
+@pytest.mark.parametrize("locale", ["ja", "zh-CN", "zh-Hant"])
+def test_the_usage_line_is_in_the_users_language(locale: str) -> None:
+    usage = {
+        "ja": "使い方: dialer campaign [オプション] コマンド [引数]...",
+        "zh-CN": "用法：dialer campaign [选项] 命令 [参数]...",
+    }
+    text = help_of(["campaign"], LANG=LANGS[locale]).output
+    assert "Usage:" not in text, text
+    assert "[OPTIONS]" not in text, text
+    if locale in usage:
+        assert usage[locale] in text, text
+    with use_locale("en"):
+        error = CliRunner().invoke(app, ["campaign", "apply"], env={**QUIET, "LANG": LANGS[locale]}).output
+    assert "Usage:" not in error, error
+    assert "[OPTIONS]" not in error, error
+    assert not english_words(error), error
+    assert "Usage: dialer campaign [OPTIONS] COMMAND [ARGS]..." in help_of(["campaign"]).output

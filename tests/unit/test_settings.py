@@ -95,7 +95,7 @@ def test_secret_files_open_to_group_or_others_are_refused(tmp_path: Path, which:
 @pytest.mark.parametrize(
     ("make", "why"),
     [
-        (lambda p: None, "No such file"),
+        (lambda p: None, "no such file"),
         (lambda p: _private(p, "  \n"), "is empty"),
         (lambda p: p.mkdir(mode=0o700), "not a regular file"),
     ],

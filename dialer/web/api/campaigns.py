@@ -73,7 +73,7 @@ async def put_campaign(call: Call) -> web.Response:
     # Parsing and validating a large campaign is CPU work: off the event loop, so calls keep being paced.
     parsed = await call.app[CPU_WORKER].run(len(raw), read_campaign, raw, ctype, name, current_locale())
     if isinstance(parsed, Refusal):
-        raise Problem(parsed.status, parsed.detail, kind=parsed.kind)
+        raise parsed.problem()
     config, document = parsed
     applied = await apply_campaign(call.db, name, document, call.now())
     state = await call.daemon.campaign_applied(name, config)
@@ -89,6 +89,11 @@ class Refusal:
     status: int
     detail: str | Message
     kind: str | None = None
+    detail_en: str = ""  # the parser's own English text (a broken body), for the problem's ``detail_en``
+
+    def problem(self) -> Problem:
+        extra: dict[str, Any] = {"detail_en": self.detail_en} if self.detail_en else {}
+        return Problem(self.status, self.detail, kind=self.kind, **extra)
 
 
 def read_campaign(
@@ -108,7 +113,8 @@ def _read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, d
         else:
             data = load_toml(raw, M_("the request body"))
     except DocumentError as exc:
-        return Refusal(400, M_("cannot parse the campaign: {exc}", exc=str(exc)))  # str: in the locale set above
+        said = M_("cannot parse the campaign: {exc}", exc=str(exc))  # str: in the locale set above
+        return Refusal(400, said, detail_en=exc.technical)
     if not isinstance(data, dict):
         return Refusal(422, M_("the campaign must be a table/object"), "validation-error")
     data.setdefault("name", name)
@@ -133,7 +139,7 @@ def parse_campaign(raw: bytes, ctype: str, name: str) -> CampaignConfig:
     """The body of ``PUT /api/campaigns/{name}`` as a validated campaign (a problem otherwise)."""
     parsed = read_campaign(raw, ctype, name, current_locale())
     if isinstance(parsed, Refusal):
-        raise Problem(parsed.status, parsed.detail, kind=parsed.kind)
+        raise parsed.problem()
     return parsed[0]
 
 

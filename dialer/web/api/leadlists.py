@@ -156,7 +156,7 @@ def _mapping(text: str) -> dict[str, str]:
     try:
         parsed = load_json(text, "mapping")
     except DocumentError as exc:
-        raise Problem(400, M_("cannot read the upload: {exc}", exc=exc)) from None
+        raise Problem(400, M_("cannot read the upload: {exc}", exc=exc), detail_en=exc.technical) from None
     if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
         raise Problem(422, M_("mapping must be a JSON object of column → field"), kind="validation-error")
     return {str(k): v for k, v in parsed.items()}

@@ -9,8 +9,10 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.appkeys import SETTINGS
-from dialer.i18n import M_
+from dialer.i18n import M_, render
+from dialer.i18n.library import delivery_error_text
 from dialer.store.webhooks import (
+    OutboxRow,
     create_subscription,
     delete_subscription,
     get_subscription,
@@ -170,7 +172,14 @@ async def get_deliveries(call: Call) -> web.Response:
         before_id=q.before_id,
         limit=q.limit,
     )
-    return ok({"items": [r.as_json() for r in rows], "counts": await outbox_counts(call.db)})
+    return ok({"items": [_delivery_json(r) for r in rows], "counts": await outbox_counts(call.db)})
+
+
+def _delivery_json(row: OutboxRow, *, with_payload: bool = False) -> dict[str, Any]:
+    """A delivery, with its last error as recorded (``last_error``) and said in the reader's language
+    (``last_error_text``)."""
+    said = delivery_error_text(row.last_error, row.last_status)
+    return {**row.as_json(with_payload=with_payload), "last_error_text": None if said is None else render(said)}
 
 
 DELIVERY = r"/api/webhooks/deliveries/{delivery_id:\d{1,15}}"
@@ -181,7 +190,7 @@ async def get_delivery(call: Call) -> web.Response:
     rows = await outbox_rows(call.db, before_id=call.path_id("delivery_id") + 1, limit=1)
     if not rows or rows[0].id != call.path_id("delivery_id"):
         raise Problem(404, M_("no such delivery"))
-    return ok(rows[0].as_json(with_payload=True))
+    return ok(_delivery_json(rows[0], with_payload=True))
 
 
 @routes.route(

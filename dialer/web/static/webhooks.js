@@ -43,7 +43,7 @@ async function loadDeliveries() {
     el("td", {}, d.url),
     el("td", { class: "state-" + d.state }, word(d.state)),
     el("td", {}, String(d.attempts)),
-    el("td", {}, d.last_error || (d.last_status ? "HTTP " + d.last_status : "")),
+    el("td", { title: d.last_error || "" }, d.last_error_text || d.last_error || ""),
     el("td", {}, d.state === "pending" ? when(d.next_attempt_at) : ""),
     el("td", {}, d.state === "pending" ? "" : el("button", { class: "btn btn-ghost", type: "button", "data-resend": d.id }, t("Re-send"))))));
 }
