@@ -153,6 +153,7 @@ IVR_CONTEXT: Final = "dialer-ivr"  # an answered call runs its IVR flow (FastAGI
 RECORD_CONTEXT: Final = "dialer-record"  # Gosub from dialer-outbound: MixMonitor(${DIALER_RECORDING},b)
 RECORD_CONSENT_EXTEN: Final = "consent"  # ... its extension that plays the consent announcement first
 SUPERVISE_CONTEXT: Final = "dialer-supervise"  # Originate to a supervisor's phone: Exten listen|whisper|barge
+SUPERVISE_SPY_CONTEXT: Final = "dialer-supervise-spy"  # ... which Dials Local/<mode>@here: ChanSpy runs on that leg
 HOLD_CONTEXT: Final = "dialer-hold"  # call control: s = a held customer, agent = the agent's leg meanwhile
 TRANSFER_CONTEXT: Final = "dialer-transfer"  # call control: dial = DIALER_TRANSFER_DIAL, queue = DIALER_TRANSFER_QUEUE
 CONFERENCE_CONTEXT: Final = "dialer-conference"  # call control: ConfBridge named by the extension (the attempt id)
@@ -169,6 +170,7 @@ CONTEXTS: Final = frozenset(
         IVR_CONTEXT,
         RECORD_CONTEXT,
         SUPERVISE_CONTEXT,
+        SUPERVISE_SPY_CONTEXT,
         HOLD_CONTEXT,
         TRANSFER_CONTEXT,
         CONFERENCE_CONTEXT,

@@ -405,13 +405,15 @@ class MixMonitorMute(MixMonitorEvent):
 
 @dataclass(frozen=True, slots=True)
 class ChanSpyEvent(AmiEvent):
-    """``ChanSpyStart`` / ``ChanSpyStop``: the supervisor's channel (spyer) and the agent's (spyee)."""
+    """``ChanSpyStart`` / ``ChanSpyStop``: the spying channel (spyer: the Local leg the supervisor's phone Dials, whose
+    linkedid is the phone leg's ChannelId) and the agent's (spyee)."""
 
     spyer_channel: str
     spyer_uniqueid: str
     spyee_channel: str
     spyee_uniqueid: str
     spyee_linkedid: str
+    spyer_linkedid: str = ""
 
 
 @dataclass(frozen=True, slots=True)

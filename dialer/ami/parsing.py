@@ -357,6 +357,7 @@ def _chan_spy_parser(cls: type[ChanSpyStart] | type[ChanSpyStop]) -> Callable[[d
             f.get("spyeechannel", ""),
             spyee_uniqueid,
             f.get("spyeelinkedid") or spyee_uniqueid,
+            f.get("spyerlinkedid") or f.get("spyeruniqueid", ""),
         )
 
     return parse

@@ -6,6 +6,9 @@ per supervisor at a time: asking for another mode (whisper, then barge) hangs up
 the audit table (who, whom, which call, mode, from when to when); its end is the PBX's word (the supervisor
 leg's ``Hangup``), or the Originate's failure. Stopping a session hangs the leg up and waits (a bounded time) for
 that Hangup, so that the answer says what happened: "ended", or "ending" while the PBX has not confirmed it.
+The phone's leg never runs ChanSpy itself (it Dials a Local leg that does, asterisk/extensions.conf
+[dialer-supervise-spy]): ChanSpy cannot return before the agent's channel handles one more audio frame, so a leg
+running it would outlive the Hangup for as long as the call is silent.
 """
 
 from __future__ import annotations

@@ -102,7 +102,8 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call(lab: Lab) -> N
     assert whisper.may_be_dialling, whisper
 
     def spying(channel_id: str) -> ChanSpyStart | None:
-        return next((e for e in lab.events if isinstance(e, ChanSpyStart) and e.spyer_uniqueid == channel_id), None)
+        # The spyer is the Local leg the supervisor's phone Dials; its linkedid is the phone leg's ChannelId.
+        return next((e for e in lab.events if isinstance(e, ChanSpyStart) and e.spyer_linkedid == channel_id), None)
 
     await lab.wait_until(lambda: spying(whisper.channel_id) is not None)
     started = spying(whisper.channel_id)
@@ -115,13 +116,44 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call(lab: Lab) -> N
     await lab.wait_for(call)
     # ChanSpy option E: the supervisor's leg ends with the agent's call.
     await lab.wait_until(
-        lambda: any(isinstance(e, ChanSpyStop) and e.spyer_uniqueid == barge.channel_id for e in lab.events)
+        lambda: any(isinstance(e, ChanSpyStop) and e.spyer_linkedid == barge.channel_id for e in lab.events)
     )
     await lab.wait_until(lambda: any(isinstance(e, Hangup) and e.uniqueid == barge.channel_id for e in lab.events))
     # Nobody to spy on: the supervisor's leg hangs up at once (option S).
     nobody = await actions.spy(SpyRequest(supervisor, lab.agent(), "listen", "boss"), f"rt-{lab.run}-spy3")
     await lab.wait_until(lambda: any(isinstance(e, Hangup) and e.uniqueid == nobody.channel_id for e in lab.events))
     assert spying(nobody.channel_id) is None
+
+
+@pytest.mark.parametrize(
+    ("mode", "number"),
+    [("whisper", "5550001"), ("listen", "5550001"), ("barge", "5550001"), ("whisper", "9980001")],
+    ids=["whisper-silent-call", "listen-silent-call", "barge-silent-call", "whisper-talking-call"],
+)
+async def test_hanging_up_a_spying_supervisor_ends_the_leg_while_the_call_goes_on(
+    lab: Lab, mode: str, number: str
+) -> None:
+    """Stopping a session mid-spy: the dialer's Hangup of the supervisor's leg ends it at once, whatever the agent's
+    channel does. A leg running ChanSpy itself stayed up until the agent's channel moved audio again, so on a silent
+    call (5550001 answers and sends no media) until the agent's call ended: ChanSpy waits for the agent's channel
+    to drop its spy/whisper audiohooks before it returns (app_chanspy.c channel_spy -> ast_audiohook_detach)."""
+    agent = lab.agent()
+    await lab.add_agent(agent)
+    call = await lab.originate(number)
+    await lab.wait_until(lambda: lab.tracker_connected(call), within=20)
+    supervisor = f"Local/supervisor{lab.run}@lab-supervisors"
+    spy = await MonitoringActions(lab.ami).spy(SpyRequest(supervisor, agent, mode, "boss"), f"rt-{lab.run}-{mode}")
+    assert spy.may_be_dialling, spy
+    await lab.wait_until(
+        lambda: any(isinstance(e, ChanSpyStart) and e.spyer_linkedid == spy.channel_id for e in lab.events)
+    )
+    await asyncio.sleep(1.0)  # mid-spy
+    assert await lab.ami.hangup(spy.channel_id, 16)
+    # Both halves of the lab's Local phone hang up (its ;2 half is the "phone").
+    legs = {spy.channel_id, f"{spy.channel_id};2"}
+    await lab.wait_until(lambda: legs <= {e.uniqueid for e in lab.events if isinstance(e, Hangup)}, within=3.0)
+    assert not call.done, "the agent's call goes on: it was not what ended the supervisor's leg"
+    await lab.wait_for(call)
 
 
 def _write_prompt(path: Path, seconds: float) -> None:

@@ -111,6 +111,8 @@ def test_monitoring_events_parse_from_the_lab_traces() -> None:
     assert [e.muted for e in events if isinstance(e, MixMonitorMute)] == [True, False]
     spies = [parse_event(m) for m in load_trace(LAB / "supervise-whisper-barge.txt") if m.is_event]
     starts = [e for e in spies if isinstance(e, ChanSpyStart)]
-    assert [e.spyer_uniqueid for e in starts] == ["fixture-spy-1", "fixture-spy-2"]
+    # The spyer is the Local leg the supervisor's phone Dials (dialer-supervise-spy); its linkedid is our ChannelId.
+    assert [e.spyer_linkedid for e in starts] == ["fixture-spy-1", "fixture-spy-2"]
+    assert all(e.spyer_channel.startswith("Local/") and "@dialer-supervise-spy-" in e.spyer_channel for e in starts)
     assert all(e.spyee_channel.startswith("Local/agentfx1@lab-agents-") for e in starts)
-    assert [e.spyer_uniqueid for e in spies if isinstance(e, ChanSpyStop)] == ["fixture-spy-1", "fixture-spy-2"]
+    assert [e.spyer_linkedid for e in spies if isinstance(e, ChanSpyStop)] == ["fixture-spy-1", "fixture-spy-2"]

@@ -7,9 +7,11 @@ app_chanspy; recorded in tests/fixtures/ami-traces/lab/recording-*.txt and super
   ``b`` only the time the channel spends bridged is recorded. When the PBX is given a recordings directory
   (``PbxConfig.monitor_dir``), the file is written as Asterisk would: 8 kHz 16-bit mono WAV, as long as the
   recorded time (silence: the simulated people make no sound).
-* An Originate to a supervisor's phone into ``dialer-supervise`` (listen / whisper / barge): the phone answers,
-  ChanSpy finds the agent's channel (name prefix ``DIALER_SPY_TARGET-``) and raises ``ChanSpyStart``; when either
-  side ends, ``ChanSpyStop`` and the supervisor's channel hangs up. No channel to spy on: it hangs up at once.
+* An Originate to a supervisor's phone into ``dialer-supervise`` (listen / whisper / barge): the phone answers and
+  Dials ``Local/<mode>@dialer-supervise-spy/n``, whose ;2 half runs ChanSpy: it finds the agent's channel (name
+  prefix ``DIALER_SPY_TARGET-``) and raises ``ChanSpyStart`` (the spyer: that Local leg, linkedid = the phone's
+  ChannelId); when the agent's channel ends, ``ChanSpyStop`` and the legs hang up; when the phone is hung up, it
+  goes at once, then the spying leg (``ChanSpyStop``). No channel to spy on: everything hangs up at once.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dialer.contract import (
     SPY_TARGET_VARIABLE,
     STAGE_VARIABLE,
     SUPERVISE_CONTEXT,
+    SUPERVISE_SPY_CONTEXT,
 )
 from dialer.logging import get_logger
 from dialer.sim.pbx.actions import ActionSession
@@ -215,6 +218,8 @@ class SpyCall:
         self.one: Channel | None = None
         self.two: Channel | None = None
         self.spyee: Channel | None = None
+        self.spy_one: Channel | None = None  # the Local leg the phone Dials ([dialer-supervise-spy]): ;2 runs ChanSpy
+        self.spy_two: Channel | None = None
         self.ended = False
 
     def start(self) -> None:
@@ -258,12 +263,38 @@ class SpyCall:
         if options is None:
             self._hangup()
             return
-        e.step(one, "ChanSpy", f"{target}-,{options}", priority=1)
+        e.step(one, "Set", f"_{SPY_TARGET_VARIABLE}={target}", priority=1)
+        e.step(one, "Dial", f"Local/{mode}@{SUPERVISE_SPY_CONTEXT}/n", priority=2)
+        # The spying leg: a Local pair with Asterisk's own uniqueids and the phone's linkedid.
+        base = f"Local/{mode}@{SUPERVISE_SPY_CONTEXT}-{e.next_local_suffix()}"
+        spy_one = e.new_channel(
+            f"{base};1",
+            context=SUPERVISE_SPY_CONTEXT,
+            exten=mode,
+            state=ChannelState.DOWN,
+            owner=self,
+            linkedid=one.linkedid,
+        )
+        spy_two = e.new_channel(
+            f"{base};2",
+            context=SUPERVISE_SPY_CONTEXT,
+            exten=mode,
+            state=ChannelState.RING,
+            owner=self,
+            linkedid=one.linkedid,
+        )
+        self.spy_one, self.spy_two = spy_one, spy_two
+        e.step(spy_one, "AppDial", "(Outgoing Line)", priority=1)
+        e.step(spy_two, "ChanSpy", f"{target}-,{options}", priority=1)
+        e.set_state(spy_two, ChannelState.UP)  # ChanSpy answers
+        e.emit("DialBegin", "call,all", [*e.snapshot(one), *e.snapshot(spy_one, "Dest"), ("DialString", base)])
+        e.set_state(spy_one, ChannelState.UP)
+        e.emit("DialEnd", "call,all", [*e.snapshot(one), *e.snapshot(spy_one, "Dest"), ("DialStatus", "ANSWER")])
         self.spyee = self._find_spyee(target)
         if self.spyee is None:
             self._hangup()  # option S: nothing to spy on
             return
-        e.emit("ChanSpyStart", "call,all", [*e.snapshot(one, "Spyer"), *e.snapshot(self.spyee, "Spyee")])
+        e.emit("ChanSpyStart", "call,all", [*e.snapshot(spy_two, "Spyer"), *e.snapshot(self.spyee, "Spyee")])
         e.emit_hooks.append(self._on_event)
 
     def _find_spyee(self, target: str) -> Channel | None:
@@ -308,22 +339,41 @@ class SpyCall:
         ]
         self.engine.emit("OriginateResponse", "call,all", headers)
 
-    def _hangup(self) -> None:
+    def _hangup(self, *, phone_first: bool = False) -> None:
+        """Everything ends. ``phone_first``: the phone's leg was hung up (the dialer stops the session): it goes at
+        once, then the spying leg sees its Local peer gone and ChanSpy returns. Otherwise ChanSpy returned (the agent's
+        channel ended, or nothing to spy on): the spying leg hangs up, and with it the phone (Dial returns)."""
         if self.ended:
             return
         self.ended = True
         e = self.engine
-        one, two = self.one, self.two
+        one, two, spy_one, spy_two = self.one, self.two, self.spy_one, self.spy_two
         assert one is not None
         assert two is not None
         if self._on_event in e.emit_hooks:
             e.emit_hooks.remove(self._on_event)
-        if self.spyee is not None and one.state is ChannelState.UP:
-            e.emit("ChanSpyStop", "call,all", [*e.snapshot(one, "Spyer"), *e.snapshot(self.spyee, "Spyee")])
+        spying = self.spyee is not None and spy_two is not None and spy_two.state is ChannelState.UP
+        if spy_one is None or spy_two is None:
+            e.hangup_local_pair(one, two, 16, 16)
+            return
+        if phone_first:
+            e.hangup_request(spy_two, 16)
+            e.hangup_local_pair(one, two, 16, 16)
+            e.hangup(spy_one, 16)
+            if spying:
+                assert self.spyee is not None
+                e.emit("ChanSpyStop", "call,all", [*e.snapshot(spy_two, "Spyer"), *e.snapshot(self.spyee, "Spyee")])
+            e.hangup_request(spy_two, 16, soft=True)
+            e.hangup(spy_two, 16)
+            return
+        if spying:
+            assert self.spyee is not None
+            e.emit("ChanSpyStop", "call,all", [*e.snapshot(spy_two, "Spyer"), *e.snapshot(self.spyee, "Spyee")])
+        e.hangup_local_pair(spy_two, spy_one, 16, 16)
         e.hangup_local_pair(one, two, 16, 16)
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
-        self._hangup()
+        self._hangup(phone_first=channel in (self.one, self.two))
 
 
 # ---------------------------------------------------------------------------------------------- AMI actions

@@ -53,7 +53,8 @@ def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
 
 
 def monitoring(messages: list[AmiMessage]) -> list[tuple[str, ...]]:
-    """(event, the role of its channel / spyer, the role of the spyee, Direction, State), in order."""
+    """(event, the role of its channel / spyer, the role of the spyee, Direction, State, the uniqueid of the recorded
+    channel / the spyer's linkedid), in order."""
     roles = ChannelRoles()
     out: list[tuple[str, ...]] = []
     for m in messages:
@@ -73,7 +74,8 @@ def monitoring(messages: list[AmiMessage]) -> list[tuple[str, ...]]:
                     roles.role(spyee).split(";")[0] if spyee else "",
                     m.get("Direction") or "",
                     m.get("State") or "",
-                    m.get("Uniqueid") or m.get("SpyerUniqueid") or "",
+                    # ChanSpy's spyer is the Local leg Asterisk names (its own uniqueid); its linkedid is our ChannelId
+                    m.get("Uniqueid") or m.get("SpyerLinkedid") or "",
                 )
             )
     return out
