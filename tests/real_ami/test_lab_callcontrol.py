@@ -74,7 +74,8 @@ async def test_hold_resume_dtmf_then_warm_transfer_to_a_second_agent(lab: Lab) -
     call, control = await connected(lab, f"Local/cca{lab.run}1@lab-cc-agents")
     first_agent = control.agent_channel
     await run_commands(lab.ami, control.hold(time.monotonic()), third_party)
-    now = await settled(lab, lambda c: customer(c, call).context == "dialer-hold")
+    # A Redirected channel may show its new context a moment before it has left its bridge: wait for both.
+    now = await settled(lab, lambda c: customer(c, call).context == "dialer-hold" and not customer(c, call).bridge_id)
     assert now[first_agent].context == "dialer-hold"
     assert customer(now, call).bridge_id == ""  # on hold: bridged to nobody
     await run_commands(lab.ami, control.resume(time.monotonic()), third_party)
