@@ -172,13 +172,21 @@ class Engine:
         *,
         channel_id: str | None = None,
         other_channel_id: str | None = None,
+        linkedid: str | None = None,
     ) -> tuple[Channel, Channel]:
         """An originated ``Local/<exten>@<context>`` channel: its ``;1`` half (DOWN, the Originate's side) and its
         ``;2`` half (RING, running the dialplan), with the ids the Originate asked for (ChannelId; OtherChannelId,
-        else ``<ChannelId>;2``) and the ``;1`` half's uniqueid as their linkedid."""
+        else ``<ChannelId>;2``) and the ``;1`` half's uniqueid as their linkedid (``linkedid``: a pair a call
+        Dials joins that call's)."""
         base = f"Local/{exten}@{context}-{self.next_local_suffix()}"
         one = self.new_channel(
-            f"{base};1", context=context, exten=exten, state=ChannelState.DOWN, owner=owner, uniqueid=channel_id or None
+            f"{base};1",
+            context=context,
+            exten=exten,
+            state=ChannelState.DOWN,
+            owner=owner,
+            uniqueid=channel_id or None,
+            linkedid=linkedid,
         )
         other = other_channel_id or (f"{channel_id};2" if channel_id else None)
         two = self.new_channel(
@@ -188,7 +196,7 @@ class Engine:
             state=ChannelState.RING,
             owner=owner,
             uniqueid=other,
-            linkedid=one.uniqueid,
+            linkedid=one.linkedid,
         )
         return one, two
 

@@ -266,23 +266,8 @@ class SpyCall:
         e.step(one, "Set", f"_{SPY_TARGET_VARIABLE}={target}", priority=1)
         e.step(one, "Dial", f"Local/{mode}@{SUPERVISE_SPY_CONTEXT}/n", priority=2)
         # The spying leg: a Local pair with Asterisk's own uniqueids and the phone's linkedid.
-        base = f"Local/{mode}@{SUPERVISE_SPY_CONTEXT}-{e.next_local_suffix()}"
-        spy_one = e.new_channel(
-            f"{base};1",
-            context=SUPERVISE_SPY_CONTEXT,
-            exten=mode,
-            state=ChannelState.DOWN,
-            owner=self,
-            linkedid=one.linkedid,
-        )
-        spy_two = e.new_channel(
-            f"{base};2",
-            context=SUPERVISE_SPY_CONTEXT,
-            exten=mode,
-            state=ChannelState.RING,
-            owner=self,
-            linkedid=one.linkedid,
-        )
+        spy_one, spy_two = e.new_local_pair(mode, SUPERVISE_SPY_CONTEXT, self, linkedid=one.linkedid)
+        base = spy_one.name.removesuffix(";1")
         self.spy_one, self.spy_two = spy_one, spy_two
         e.step(spy_one, "AppDial", "(Outgoing Line)", priority=1)
         e.step(spy_two, "ChanSpy", f"{target}-,{options}", priority=1)
