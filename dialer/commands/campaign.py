@@ -10,7 +10,7 @@ import typer
 
 from dialer.campaign.config import CampaignConfigError, load_campaign_file
 from dialer.campaign.state import CampaignState
-from dialer.commands.common import fail, print_json
+from dialer.commands.common import JsonFlag, fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _
 from dialer.ivr.campaign import campaign_flow
@@ -33,7 +33,7 @@ app = typer.Typer(help="Campaigns: apply a campaign file, list, start, pause, st
 def campaign_apply(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="campaign TOML file (see campaigns/example.toml)")],
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
     sounds: Annotated[
         Path | None,
         typer.Option("--sounds", help="agentless: render the flow's text prompts here (Asterisk sounds/<lang>)"),
@@ -101,7 +101,7 @@ def _row(record: CampaignRecord) -> dict[str, object]:
 @app.command("list")
 def campaign_list(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List the campaigns with their state and dial mode."""
     records = run_with_database(ctx, list_campaigns)

@@ -6,13 +6,16 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from dialer.i18n import _
 from dialer.logging import configure_logging
 from dialer.settings import Settings, SettingsError, load_settings
+
+# ``--json``: the command's result for a program (one JSON document) instead of the lines for a person.
+JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from dialer.commands.common import cli_context, fail, print_json
+from dialer.commands.common import JsonFlag, cli_context, fail, print_json
 from dialer.i18n import _
 from dialer.settings import Settings
 from dialer.store import Database, open_database, schema_version, upgrade
@@ -92,7 +92,7 @@ def db_upgrade(
 @app.command("current")
 def db_current(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Show the schema revision of the database and the newest one this dialer knows."""
     settings = cli_context(ctx).settings()

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from dialer.campaign.phones import PhoneError, normalize
-from dialer.commands.common import fail, print_json
+from dialer.commands.common import JsonFlag, fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.logging import mask_number
@@ -182,7 +182,7 @@ def dnc_check(
     ctx: typer.Context,
     number: Annotated[str, typer.Argument(help="phone number")],
     region: RegionOption = "US",
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Is NUMBER on any do-not-call list? Exit status 0 either way; the output says which lists."""
     e164 = e164_or_fail(number, region)

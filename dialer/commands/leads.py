@@ -12,7 +12,7 @@ import typer
 
 from dialer.campaign.config import CampaignConfigError
 from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
-from dialer.commands.common import cli_context, fail, print_json
+from dialer.commands.common import JsonFlag, cli_context, fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.store import Database
@@ -154,7 +154,7 @@ def _print_report(report: StatusReport) -> None:
 def leads_status(
     ctx: typer.Context,
     campaign: CampaignOption,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
     sample: Annotated[int, typer.Option("--sample", min=0, max=100_000, help="due leads checked by the rules")] = 500,
 ) -> None:
     """Lead counts by status, and why leads are not being dialled (calling windows, retries, DNC, budgets)."""
@@ -177,7 +177,7 @@ def leads_status(
 def leads_imports(
     ctx: typer.Context,
     campaign: Annotated[str | None, typer.Option("--campaign", help="only this campaign's imports")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Lead imports and their state: importing (with the leads staged so far), imported, or failed (interrupted:
     the importing process died; its staged leads were deleted). Dead imports are recovered first."""

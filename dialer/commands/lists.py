@@ -11,7 +11,7 @@ import typer
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfigError
-from dialer.commands.common import fail, print_json
+from dialer.commands.common import JsonFlag, fail, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import M_, _, format_datetime
 from dialer.lists.recycle import RecycleRule
@@ -73,7 +73,7 @@ def _actor() -> str:
 def lists_show(
     ctx: typer.Context,
     campaign: CampaignOption,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """The campaign's lists: enabled, priority, share, expiry and leads per status."""
 
@@ -151,7 +151,7 @@ def lists_recycle(
     rule: Annotated[list[str], typer.Option("--rule", help="OUTCOME:AGE, e.g. no_answer:3d busy:1h (repeatable)")],
     list_id: Annotated[list[int] | None, typer.Option("--list", help="only this list (repeatable)")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="recycle; without it, only count (dry run)")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Make leads whose last attempt matches a rule due again (never archived, DNC, closed or over-budget ones;
     calling windows and the attempt budget still apply). Counts only unless --apply."""

@@ -7,20 +7,30 @@ from typing import Annotated
 import typer
 
 from dialer.commands.common import fail
-from dialer.commands.report import DatabaseOpt, FromOpt, ToOpt, emit, output_format, report_range, run_report
+from dialer.commands.report import (
+    CampaignOpt,
+    DatabaseOpt,
+    FromOpt,
+    JsonOpt,
+    ToOpt,
+    emit,
+    output_format,
+    report_range,
+    run_report,
+)
 from dialer.reports.plan import PlanError, agent_levels, measure_campaign, run_plan
 
 
 def plan(
     ctx: typer.Context,
-    campaign: Annotated[str, typer.Option("--campaign", help="Campaign name.")],
+    campaign: CampaignOpt,
     agents: Annotated[str, typer.Option("--agents", help="Staffing levels: 10..40, 10,20,30 or 25.")] = "10..40",
     step: Annotated[int, typer.Option("--step", min=1, help="Step of a 10..40 range.")] = 5,
     hours: Annotated[float, typer.Option("--hours", min=0.25, max=200, help="Simulated hours per level.")] = 8.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed (the same callers for every level).")] = 1,
     start: FromOpt = None,
     end: ToOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    as_json: JsonOpt = False,
     database: DatabaseOpt = None,
 ) -> None:
     """Expected occupancy, abandon rate and contacts per hour per staffing level, from the campaign's measured
