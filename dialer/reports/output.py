@@ -8,7 +8,10 @@ report's first page)."""
 from __future__ import annotations
 
 import io
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Literal, TextIO
 
 from dialer.i18n import M_, _
 from dialer.reports.calls import CallRecordsReport
@@ -26,46 +29,50 @@ Report = ComplianceReport | PerformanceReport | CallRecordsReport | StaffingPlan
 def render(report: Report, fmt: Format) -> str:
     if fmt == "json":
         return json.render_json(report)
+    renderers = _renderers(report)
     if fmt == "text":
-        return _text(report)
+        return renderers.text()
     if fmt == "csv":
-        return _csv(report)
-    return _html(report)
+        if renderers.csv is None:
+            raise ReportError(M_("no CSV rendering of the {name} report", name=_name(report)))
+        out = io.StringIO()
+        renderers.csv(out)
+        return out.getvalue()
+    if renderers.html is None:
+        raise ReportError(M_("no HTML page of the {name} report", name=_name(report)))
+    return renderers.html()
 
 
-def _text(report: Report) -> str:
+@dataclass(frozen=True, slots=True)
+class _Renderers:
+    """One report's renderers, bound to it: its text, and its CSV and printable page where it has them."""
+
+    text: Callable[[], str]
+    csv: Callable[[TextIO], int] | None = None
+    html: Callable[[], str] | None = None
+
+
+def _renderers(report: Report) -> _Renderers:
+    """Which renderer of each format (:mod:`dialer.reports.render`) shows ``report``."""
     if isinstance(report, ComplianceReport):
-        return text.render_compliance_text(report)
+        return _Renderers(
+            partial(text.render_compliance_text, report),
+            partial(csv.compliance_csv, report),
+            partial(html.render_compliance_html, report),
+        )
     if isinstance(report, PerformanceReport):
-        return text.render_performance_text(report)
+        return _Renderers(
+            partial(text.render_performance_text, report),
+            partial(csv.performance_csv, report),
+            partial(html.render_performance_html, report),
+        )
+    if isinstance(report, IvrReport):
+        return _Renderers(
+            partial(text.render_ivr_text, report), partial(csv.ivr_csv, report), partial(html.render_ivr_html, report)
+        )
     if isinstance(report, CallRecordsReport):
-        return text.render_calls_text(report)
-    if isinstance(report, IvrReport):
-        return text.render_ivr_text(report)
-    return text.render_plan_text(report)
-
-
-def _csv(report: Report) -> str:
-    out = io.StringIO()
-    if isinstance(report, ComplianceReport):
-        csv.compliance_csv(report, out)
-    elif isinstance(report, PerformanceReport):
-        csv.performance_csv(report, out)
-    elif isinstance(report, IvrReport):
-        csv.ivr_csv(report, out)
-    else:
-        raise ReportError(M_("no CSV rendering of the {name} report", name=_name(report)))
-    return out.getvalue()
-
-
-def _html(report: Report) -> str:
-    if isinstance(report, ComplianceReport):
-        return html.render_compliance_html(report)
-    if isinstance(report, PerformanceReport):
-        return html.render_performance_html(report)
-    if isinstance(report, IvrReport):
-        return html.render_ivr_html(report)
-    raise ReportError(M_("no HTML page of the {name} report", name=_name(report)))
+        return _Renderers(partial(text.render_calls_text, report))
+    return _Renderers(partial(text.render_plan_text, report))
 
 
 def _name(report: Report) -> str:
