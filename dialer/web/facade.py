@@ -45,6 +45,9 @@ class CampaignNotLoaded(LookupError):
 class NoRunningCampaign(LookupError):
     """A campaign named in a request is not running on this daemon."""
 
+    def __init__(self, campaign: str | None) -> None:
+        super().__init__(M_("no running campaign {campaign}", campaign=repr(campaign)))
+
 
 class UnknownQueues(ValueError):
     """An agent asked to join queues this daemon does not serve."""

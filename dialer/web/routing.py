@@ -211,6 +211,20 @@ class RouteTable:
 
         return register
 
+    def listing(
+        self,
+        path: str,
+        *,
+        roles: Iterable[Role],
+        summary: str,
+        query: type[BaseModel],
+        item: dict[str, Any] | None = None,
+        tag: str | None = None,
+    ) -> Callable[[CallHandler], CallHandler]:
+        """A collection: ``GET path`` with ``query`` (its paging and filters) answering one page of items
+        (:func:`page_schema`; ``item``: the schema of one item)."""
+        return self.route("GET", path, roles=roles, summary=summary, tag=tag, query=query, response=page_schema(item))
+
     def page(
         self, method: str, path: str, *, roles: Iterable[Role], summary: str, tag: str = "pages"
     ) -> Callable[[Handler], Handler]:
@@ -227,6 +241,20 @@ class RouteTable:
             route = app.router.add_route(spec.method, spec.path, _endpoint(spec))
             index[(spec.method, route.resource.canonical if route.resource else spec.path)] = spec
         return index
+
+
+def page_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The response of a collection route (:meth:`RouteTable.listing`): a page of items, the whole count, the paging."""
+    return {
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": {"type": "array", "items": item or {"type": "object"}},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }
 
 
 def _endpoint(spec: RouteSpec) -> Handler:

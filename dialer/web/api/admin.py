@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from pydantic import AwareDatetime, Field
 
-from dialer.i18n import M_, message_of
+from dialer.i18n import M_
 from dialer.store.admin import (
     TeamExistsError,
     UnknownCampaignNameError,
@@ -24,7 +24,7 @@ from dialer.store.admin import (
 )
 from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError
-from dialer.web.api.common import Paging, Strict, ok, page_of, page_schema, paged, refused
+from dialer.web.api.common import Paging, Strict, invalid, ok, page_from, page_of, refused
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, SUPERVISORS, Call, RouteTable
@@ -87,12 +87,8 @@ async def patch_user(call: Call) -> web.Response:
         phone=body.phone,
         display_name=body.display_name,
     )
-    try:
+    with refused(UnknownUserError, status=404), invalid(UnknownTeamError, said=lambda exc: M_("team: {exc}", exc=exc)):
         user = await change_user(call.db, name, change, call.now(), actor=call.user.name)
-    except UnknownUserError as exc:
-        raise Problem(404, message_of(exc)) from None
-    except UnknownTeamError as exc:
-        raise Problem(422, M_("team: {exc}", exc=exc), kind="validation-error") from None
     if body.disabled or body.role is not None or body.password:
         # Their browser sessions are gone (same transaction); their live consoles close now and the seat is freed.
         await call.app[HUB].end_user(name, "account changed by an administrator")
@@ -101,7 +97,7 @@ async def patch_user(call: Call) -> web.Response:
     return ok(user.public())
 
 
-@routes.route("GET", "/api/teams", roles=SUPERVISORS, summary="Teams (supervisors: their own)", query=Paging)
+@routes.listing("/api/teams", roles=SUPERVISORS, summary="Teams (supervisors: their own)", query=Paging)
 async def get_teams(call: Call) -> web.Response:
     teams = await list_teams(call.db)
     if not call.is_manager:
@@ -126,14 +122,13 @@ async def post_team(call: Call) -> web.Response:
 )
 async def put_team_supervisors(call: Call) -> web.Response:
     body = call.body_as(TeamSupervisors)
-    try:
+    with (
+        invalid(UnknownUserError, ValueError, said=lambda exc: M_("supervisors: {exc}", exc=exc)),
+        refused(UnknownTeamError, status=404),
+    ):
         team = await set_team_supervisors(
             call.db, call.path("name"), body.supervisors, call.now(), actor=call.user.name
         )
-    except UnknownTeamError as exc:
-        raise Problem(404, message_of(exc)) from None
-    except (UnknownUserError, ValueError) as exc:
-        raise Problem(422, M_("supervisors: {exc}", exc=exc), kind="validation-error") from None
     await call.app[HUB].refresh_scopes()
     return ok(team.public())
 
@@ -147,12 +142,11 @@ async def put_team_supervisors(call: Call) -> web.Response:
 )
 async def put_team_campaigns(call: Call) -> web.Response:
     body = call.body_as(TeamCampaigns)
-    try:
+    with (
+        refused(UnknownTeamError, status=404),
+        invalid(UnknownCampaignNameError, said=lambda exc: M_("campaigns: {exc}", exc=exc)),
+    ):
         team = await set_team_campaigns(call.db, call.path("name"), body.campaigns, call.now(), actor=call.user.name)
-    except UnknownTeamError as exc:
-        raise Problem(404, message_of(exc)) from None
-    except UnknownCampaignNameError as exc:
-        raise Problem(422, M_("campaigns: {exc}", exc=exc), kind="validation-error") from None
     return ok(team.public())
 
 
@@ -185,15 +179,13 @@ async def get_team_report(call: Call) -> web.Response:
     return ok({"team": team.name, "from": start, "to": end, "agents": agents, "totals": totals})
 
 
-@routes.route(
-    "GET",
+@routes.listing(
     "/api/audit",
     roles=ADMINS,
     summary="The audit log of administrative actions, newest first (append-only: no route changes it)",
     query=AuditQuery,
-    response=page_schema(),
 )
 async def get_audit(call: Call) -> web.Response:
     q = call.query_as(AuditQuery)
-    total, entries = await audit_entries(call.db, target=q.target, limit=q.limit, offset=q.offset)
-    return paged([e.public() for e in entries], total, q.limit, q.offset)
+    found = await audit_entries(call.db, target=q.target, limit=q.limit, offset=q.offset)
+    return page_from(q, found, lambda e: e.public())

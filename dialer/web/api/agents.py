@@ -16,11 +16,10 @@ from dialer.web.api.common import (
     agent_errors,
     agent_json,
     agent_or_404,
+    invalid,
     ok,
     page_of,
-    page_schema,
     path_agent,
-    refused,
 )
 from dialer.web.facade import UnknownQueues
 from dialer.web.problems import Problem
@@ -59,13 +58,11 @@ class AgentReadyIn(Strict):
     seconds: float = Field(ge=0, le=MAX_READY_ANNOUNCEMENT_SECONDS)
 
 
-@routes.route(
-    "GET",
+@routes.listing(
     "/api/agents",
     roles=ANY_USER,
     summary="Agents and their live state (agents: themselves; supervisors: their teams)",
     query=Paging,
-    response=page_schema(),
 )
 async def get_agents(call: Call) -> web.Response:
     daemon = call.daemon
@@ -138,7 +135,7 @@ async def agent_login(call: Call) -> web.Response:
     body = call.body_as(AgentLogin)
     await ensure_registered(call, agent_id, body.server)
     daemon = call.daemon
-    with refused(UnknownQueues, status=422, kind="validation-error"), agent_errors():
+    with invalid(UnknownQueues), agent_errors():
         agent = await daemon.login(agent_id, body.queues)
     return ok(agent_json(agent, daemon.now()))
 

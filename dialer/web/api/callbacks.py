@@ -19,10 +19,10 @@ from dialer.web.api.common import (
     Strict,
     callback_json,
     campaign_id_of,
+    invalid,
     lead_for,
     ok,
-    page_schema,
-    paged,
+    page_from,
     refused,
 )
 from dialer.web.problems import Problem
@@ -43,17 +43,15 @@ class CallbackCreate(Strict):
     notes: str | None = Field(default=None, max_length=4000)
 
 
-@routes.route(
-    "GET",
+@routes.listing(
     "/api/callbacks",
     roles=ANY_USER,
     summary="Scheduled callbacks (supervisors: their teams'; agents: their own)",
     query=CallbackQuery,
-    response=page_schema(),
 )
 async def get_callbacks(call: Call) -> web.Response:
     q = call.query_as(CallbackQuery)
-    total, items = await list_callbacks(
+    found = await list_callbacks(
         call.db,
         campaign_id=await campaign_id_of(call, q.campaign),
         state=q.state,
@@ -61,7 +59,7 @@ async def get_callbacks(call: Call) -> web.Response:
         offset=q.offset,
         scope=await lead_scope(call.db, call.user),
     )
-    return paged([callback_json(c) for c in items], total, q.limit, q.offset)
+    return page_from(q, found, callback_json)
 
 
 @routes.route(
@@ -76,10 +74,8 @@ async def get_callbacks(call: Call) -> web.Response:
 async def post_callback(call: Call) -> web.Response:
     body = call.body_as(CallbackCreate)
     lead = await lead_for(call, body.lead_id)
-    try:
+    with invalid(CallbackTimeError, said=lambda exc: M_("due_at {exc}", exc=exc)):
         check_callback_due(body.due_at, call.now())
-    except CallbackTimeError as exc:
-        raise Problem(422, M_("due_at {exc}", exc=exc), kind="validation-error") from None
     agent = call.user.name if body.personal and call.user.role is Role.AGENT else None
     created = await create_callback(call.db, lead.id, body.due_at.astimezone(UTC), agent, body.notes, call.now())
     if created is None:

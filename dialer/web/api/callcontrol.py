@@ -162,11 +162,8 @@ async def post_manual_dial(call: Call) -> web.Response:
     daemon = call.daemon
     with refused(NotInPreviewCampaign, status=409):
         campaign = daemon.manual_campaign(agent_id, body.campaign)
-    with _refusals():
-        try:
-            attempt_id = await daemon.manual_dial(campaign, agent_id, number=body.number, lead_id=body.lead_id)
-        except NoRunningCampaign:
-            raise Problem(404, M_("no running campaign {campaign}", campaign=repr(campaign))) from None
+    with _refusals(), refused(NoRunningCampaign, status=404):
+        attempt_id = await daemon.manual_dial(campaign, agent_id, number=body.number, lead_id=body.lead_id)
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
 

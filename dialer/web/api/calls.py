@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field
 
 from dialer.agents.registry import AgentError
 from dialer.campaign.rules import DispositionError
-from dialer.i18n import M_, message_of
+from dialer.i18n import M_
 from dialer.ivr.context import summarize
 from dialer.store.console import attempts_of_agent, lead_history
 from dialer.store.leads import get_lead
@@ -22,10 +22,10 @@ from dialer.web.api.common import (
     agent_or_404,
     attempt_and_lead,
     attempt_json,
+    invalid,
     lead_json,
     ok,
-    page_schema,
-    paged,
+    page_from,
     path_agent,
     refused,
 )
@@ -104,13 +104,11 @@ async def post_disposition(call: Call) -> web.Response:
     agent_id = path_agent(call)
     body = call.body_as(DispositionBody)
     daemon = call.daemon
-    try:
+    with refused(NoRunningCampaign, status=404):
         current = daemon.agent_call(agent_id, body.campaign)
-    except NoRunningCampaign:
-        raise Problem(404, M_("no running campaign {campaign}", campaign=repr(body.campaign))) from None
     if current is None:
         raise Problem(409, M_("{agent_id} has no call to disposition", agent_id=agent_id))
-    try:
+    with invalid(DispositionError), refused(LookupError, status=409):
         kind = await daemon.disposition(
             current,
             agent_id,
@@ -119,27 +117,18 @@ async def post_disposition(call: Call) -> web.Response:
             callback_at=body.callback_at,
             callback_personal=body.callback_personal,
         )
-    except DispositionError as exc:
-        raise Problem(422, message_of(exc), kind="validation-error") from None
-    except LookupError as exc:
-        raise Problem(409, message_of(exc)) from None
     return ok({"attempt_id": current.attempt_id, "code": body.code, "lead": kind.value})
 
 
-@routes.route(
-    "GET",
-    "/api/agents/{agent_id}/calls",
-    roles=ANY_USER,
-    summary="The agent's call records, newest first",
-    query=Paging,
-    response=page_schema(),
+@routes.listing(
+    "/api/agents/{agent_id}/calls", roles=ANY_USER, summary="The agent's call records, newest first", query=Paging
 )
 async def get_agent_calls(call: Call) -> web.Response:
     agent_id = path_agent(call)
     q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
     recorded = await recorded_attempts(call.db, [a.id for a in attempts])
-    return paged([attempt_json(a, recorded) for a in attempts], total, q.limit, q.offset)
+    return page_from(q, (total, attempts), lambda a: attempt_json(a, recorded))
 
 
 # ------------------------------------------------------------------------------------------------ preview

@@ -12,7 +12,7 @@ from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, use_locale
 from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.campaigns import apply_campaign, list_campaigns
 from dialer.store.status import lead_status
-from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_of, page_schema
+from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_of
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.facade import CampaignAction, CampaignNotLoaded
 from dialer.web.problems import Problem
@@ -27,14 +27,7 @@ CAMPAIGN_BODY = {
 }
 
 
-@routes.route(
-    "GET",
-    "/api/campaigns",
-    roles=ANY_USER,
-    summary="List campaigns",
-    query=Paging,
-    response=page_schema(),
-)
+@routes.listing("/api/campaigns", roles=ANY_USER, summary="List campaigns", query=Paging)
 async def get_campaigns(call: Call) -> web.Response:
     records = await list_campaigns(call.db)
     daemon = call.daemon

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.agents.registry import Agent, AgentError
 from dialer.campaign.names import display_name
-from dialer.i18n import M_, message_of
+from dialer.i18n import M_, Message, message_of
 from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
@@ -45,26 +45,16 @@ def ok(body: object, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=dumps)
 
 
-def page_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["items", "total", "limit", "offset"],
-        "properties": {
-            "items": {"type": "array", "items": item or {"type": "object"}},
-            "total": {"type": "integer"},
-            "limit": {"type": "integer"},
-            "offset": {"type": "integer"},
-        },
-    }
-
-
-def paged(items: list[Any], total: int, limit: int, offset: int) -> web.Response:
-    return ok({"items": items, "total": total, "limit": limit, "offset": offset})
-
-
 def page_of(items: Sequence[T], q: Paging, view: Callable[[T], object]) -> web.Response:
     """The asked page of a list held in memory, each of its items shown by ``view``."""
-    return paged([view(item) for item in items[q.offset : q.offset + q.limit]], len(items), q.limit, q.offset)
+    return page_from(q, (len(items), items[q.offset : q.offset + q.limit]), view)
+
+
+def page_from(q: Paging, found: tuple[int, Sequence[T]], view: Callable[[T], object]) -> web.Response:
+    """The page the store cut for ``q`` (``found``: the count of all matches and the page's rows), each row shown
+    by ``view``: the answer of a collection route (:meth:`dialer.web.routing.RouteTable.listing`)."""
+    total, rows = found
+    return ok({"items": [view(row) for row in rows], "total": total, "limit": q.limit, "offset": q.offset})
 
 
 class Paging(BaseModel):
@@ -219,10 +209,8 @@ async def campaign_id_of(call: Call, name: str | None) -> int | None:
     """A ``campaign`` filter: an unknown name is a bad filter value (422), not a missing resource."""
     if name is None:
         return None
-    try:
+    with invalid(UnknownCampaignError, said=lambda _: M_("campaign: no campaign named {name}", name=repr(name))):
         return int((await get_campaign(call.db, name)).id)
-    except UnknownCampaignError:
-        raise Problem(422, M_("campaign: no campaign named {name}", name=repr(name)), kind="validation-error") from None
 
 
 def own_agent(call: Call, agent_id: str) -> str:
@@ -252,12 +240,27 @@ def agent_or_404(call: Call, agent_id: str) -> Agent:
 
 
 @contextmanager
-def refused(*errors: type[Exception], status: int, kind: str | None = None) -> Iterator[None]:
-    """What the domain refuses in the block (one of ``errors``) as a ``status`` problem saying why (its message)."""
+def refused(
+    *errors: type[Exception],
+    status: int,
+    kind: str | None = None,
+    said: Callable[[Exception], str | Message] = message_of,
+) -> Iterator[None]:
+    """What the domain refuses in the block (one of ``errors``) as a ``status`` problem saying why (``said``: by
+    default the error's own message)."""
     try:
         yield
     except errors as exc:
-        raise Problem(status, message_of(exc), kind=kind) from None
+        raise Problem(status, said(exc), kind=kind) from None
+
+
+@contextmanager
+def invalid(*errors: type[Exception], said: Callable[[Exception], str | Message] = message_of) -> Iterator[None]:
+    """What the domain finds wrong with the request's input in the block (one of ``errors``): a 422 validation
+    problem saying why (``said``: by default the error's message; one naming the field, e.g.
+    ``lambda exc: M_("team: {exc}", exc=exc)``)."""
+    with refused(*errors, status=422, kind="validation-error", said=said):
+        yield
 
 
 @contextmanager

@@ -35,8 +35,7 @@ from dialer.web.api.common import (
     import_summary_json,
     lead_list_json,
     ok,
-    page_schema,
-    paged,
+    page_from,
 )
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem
@@ -348,18 +347,11 @@ class LeadListQuery(Paging):
     campaign: str | None = Field(default=None, max_length=100)
 
 
-@routes.route(
-    "GET",
-    "/api/lead-lists",
-    roles=MANAGERS,
-    summary="Imported lead lists with their counts",
-    query=LeadListQuery,
-    response=page_schema(),
-)
+@routes.listing("/api/lead-lists", roles=MANAGERS, summary="Imported lead lists with their counts", query=LeadListQuery)
 async def get_lead_lists(call: Call) -> web.Response:
     q = call.query_as(LeadListQuery)
-    total, lists = await list_lead_lists(call.db, await campaign_id_of(call, q.campaign), q.limit, q.offset)
-    return paged([lead_list_json(r) for r in lists], total, q.limit, q.offset)
+    found = await list_lead_lists(call.db, await campaign_id_of(call, q.campaign), q.limit, q.offset)
+    return page_from(q, found, lead_list_json)
 
 
 @routes.route(

@@ -22,8 +22,7 @@ from dialer.web.api.common import (
     lead_for,
     lead_json,
     ok,
-    page_schema,
-    paged,
+    page_from,
 )
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
@@ -49,13 +48,11 @@ class DncRequest(Strict):
     reason: str | None = Field(default=None, max_length=200)
 
 
-@routes.route(
-    "GET",
+@routes.listing(
     "/api/leads",
     roles=ANY_USER,
     summary="Search leads (supervisors: their teams' campaigns and agents; agents: only their own calls)",
     query=LeadSearch,
-    response=page_schema(),
 )
 async def get_leads(call: Call) -> web.Response:
     q = call.query_as(LeadSearch)
@@ -67,8 +64,7 @@ async def get_leads(call: Call) -> web.Response:
         offset=q.offset,
         scope=await lead_scope(call.db, call.user),
     )
-    total, leads = await search_leads(call.db, query)
-    return paged([lead_json(lead) for lead in leads], total, q.limit, q.offset)
+    return page_from(q, await search_leads(call.db, query), lead_json)
 
 
 LEAD = r"/api/leads/{lead_id:\d{1,15}}"

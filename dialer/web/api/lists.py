@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
-from dialer.i18n import M_, message_of
+from dialer.i18n import M_
 from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
 from dialer.lists.schedule import MAX_EVERY, MIN_EVERY, RecycleSchedule, ScheduleError
 from dialer.store.changes import UNSET
@@ -23,7 +23,7 @@ from dialer.store.lists import (
     set_recycle_schedule,
     update_list,
 )
-from dialer.web.api.common import Strict, campaign_or_404, ok, refused
+from dialer.web.api.common import Strict, campaign_or_404, invalid, ok, refused
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
@@ -222,7 +222,7 @@ async def get_recycle_schedule(call: Call) -> web.Response:
 async def put_recycle_schedule(call: Call) -> web.Response:
     body = call.body_as(ScheduleBody)
     list_id = call.path_id("list_id")
-    try:
+    with invalid(ScheduleError), refused(UnknownListError, status=404):
         zone = body.zone if body.zone is not None else await list_campaign_zone(call.db, list_id)
         schedule = RecycleSchedule(
             tuple(rules_of(body.rules)),
@@ -231,10 +231,6 @@ async def put_recycle_schedule(call: Call) -> web.Response:
             zone,
         )
         await set_recycle_schedule(call.db, list_id, schedule, call.now(), actor=call.user.name)
-    except ScheduleError as exc:
-        raise Problem(422, message_of(exc), kind="validation-error") from None
-    except UnknownListError as exc:
-        raise Problem(404, message_of(exc)) from None
     return ok(await _schedule_document(call, list_id))
 
 

@@ -19,7 +19,7 @@ from dialer.recording.service import local_path
 from dialer.store.auth import Role
 from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
-from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, page_schema, paged, path_agent, refused
+from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, page_from, path_agent, refused
 from dialer.web.facade import RecordingRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
@@ -111,14 +111,13 @@ async def _recording_or_404(call: Call) -> RecordingRecord:
     return rec
 
 
-@routes.route(
-    "GET",
+@routes.listing(
     "/api/recordings",
     roles=ANY_USER,
     summary="Search recordings by campaign, agent, date, disposition, number (supervisors: their teams'; agents: "
     "their own calls)",
     query=RecordingSearch,
-    response=page_schema(RECORDING_SCHEMA),
+    item=RECORDING_SCHEMA,
 )
 async def list_recordings(call: Call) -> web.Response:
     q = call.query_as(RecordingSearch)
@@ -136,8 +135,8 @@ async def list_recordings(call: Call) -> web.Response:
         disposition=q.disposition,
         phone=q.phone.lstrip("+") if q.phone else None,
     )
-    total, found = await search_recordings(call.db, where, q.limit, q.offset)
-    return paged([recording_json(item.recording, item) for item in found], total, q.limit, q.offset)
+    found = await search_recordings(call.db, where, q.limit, q.offset)
+    return page_from(q, found, lambda item: recording_json(item.recording, item))
 
 
 @routes.route(

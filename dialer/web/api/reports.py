@@ -20,7 +20,7 @@ from dialer.reports.render.csv import CsvEncodingError, encode_csv
 from dialer.store.auth import Role
 from dialer.store.campaigns import UnknownCampaignError, campaign_zone, get_campaign, list_campaigns
 from dialer.store.ivr_results import ivr_results
-from dialer.web.api.common import Paging, Strict, ok, refused
+from dialer.web.api.common import Paging, Strict, invalid, ok, refused
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, SUPERVISORS, Call, CallHandler, RouteTable
 
@@ -68,10 +68,8 @@ def _agent_in_scope(call: Call, agent: str | None) -> None:
 
 
 def _range(q: ReportQuery) -> ReportRange:
-    try:
+    with invalid(ReportError, said=lambda exc: M_("from/to: {exc}", exc=exc)):
         return parse_report_range(q.from_, q.to)
-    except ReportError as exc:
-        raise Problem(422, M_("from/to: {exc}", exc=exc), kind="validation-error") from None
 
 
 def _text(body: str, content_type: str, filename: str | None = None) -> web.Response:
@@ -81,10 +79,8 @@ def _text(body: str, content_type: str, filename: str | None = None) -> web.Resp
 
 def _csv(body: str, encoding: str, filename: str) -> web.Response:
     """A CSV download in the asked encoding (UTF-8 with BOM by default: CJK text opens right in Excel)."""
-    try:
+    with invalid(CsvEncodingError, said=lambda exc: M_("encoding: {exc}", exc=exc)):
         data = encode_csv(body, encoding)
-    except CsvEncodingError as exc:
-        raise Problem(422, M_("encoding: {exc}", exc=exc), kind="validation-error") from None
     charset = "shift_jis" if encoding == "cp932" else "utf-8"
     return web.Response(
         body=data,

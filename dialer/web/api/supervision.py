@@ -14,7 +14,7 @@ from dialer.i18n import M_, message_of
 from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
-from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, ok, page_schema, paged, refused
+from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, invalid, ok, page_from
 from dialer.web.facade import SupervisionRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, MANAGERS, Call, RouteTable
@@ -118,20 +118,17 @@ async def stop_supervision(call: Call) -> web.Response:
     return ok(body)
 
 
-@routes.route(
-    "GET",
+@routes.listing(
     "/api/supervision",
     roles=MANAGERS,
     summary="The monitoring audit: who listened to whom, in which mode, when (newest first)",
     query=SupervisionQuery,
-    response=page_schema(SESSION_SCHEMA),
+    item=SESSION_SCHEMA,
 )
 async def get_supervisions(call: Call) -> web.Response:
     q = call.query_as(SupervisionQuery)
-    total, found = await list_supervisions(
-        call.db, supervisor=q.supervisor, agent=q.agent, limit=q.limit, offset=q.offset
-    )
-    return paged([session_json(r) for r in found], total, q.limit, q.offset)
+    found = await list_supervisions(call.db, supervisor=q.supervisor, agent=q.agent, limit=q.limit, offset=q.offset)
+    return page_from(q, found, session_json)
 
 
 @routes.route(
@@ -156,7 +153,7 @@ async def patch_dialing(call: Call) -> web.Response:
     if body.aggressiveness is not None:
         pacing["aggressiveness"] = body.aggressiveness
     data["pacing"] = pacing
-    with refused(CampaignConfigError, status=422, kind="validation-error"):
+    with invalid(CampaignConfigError):
         config = load_campaign(data, f"PATCH /api/campaigns/{name}/dialing")
     applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
     state = await call.daemon.campaign_applied(name, config)

@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import Field
 
 from dialer.store.auth import Role, UserExistsError, add_api_token, create_user, list_users
-from dialer.web.api.common import Paging, Strict, ok, page_schema, paged, refused
+from dialer.web.api.common import Paging, Strict, ok, page_from, refused
 from dialer.web.routing import ADMINS, ANY_USER, SESSION, Call, RouteTable
 from dialer.web.security import hash_password, new_api_token
 
@@ -48,13 +48,10 @@ async def mint_token(call: Call) -> web.Response:
     return ok({"token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
 
 
-@routes.route(
-    "GET", "/api/users", roles=ADMINS, summary="List users", tag="users", query=Paging, response=page_schema()
-)
+@routes.listing("/api/users", roles=ADMINS, summary="List users", tag="users", query=Paging)
 async def get_users(call: Call) -> web.Response:
     q = call.query_as(Paging)
-    total, users = await list_users(call.db, limit=q.limit, offset=q.offset)
-    return paged([u.public() for u in users], total, q.limit, q.offset)
+    return page_from(q, await list_users(call.db, limit=q.limit, offset=q.offset), lambda u: u.public())
 
 
 @routes.route(

@@ -22,7 +22,7 @@ from dialer.store.webhooks import (
     resend,
     update_subscription,
 )
-from dialer.web.api.common import Strict, campaign_id_of, ok
+from dialer.web.api.common import Strict, campaign_id_of, invalid, ok
 from dialer.web.pages import shell
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
@@ -71,10 +71,8 @@ def _allowed(call: Call, url: str) -> str:
 
 
 def _events(names: list[str]) -> tuple[EventType, ...]:
-    try:
+    with invalid(ValueError, said=lambda exc: M_("events: {exc}", exc=exc)):
         return parse_events(names)
-    except ValueError as exc:
-        raise Problem(422, M_("events: {exc}", exc=exc), kind="validation-error") from None
 
 
 @routes.route("GET", "/api/webhooks/events", roles=MANAGERS, summary="The event types one can subscribe to")
