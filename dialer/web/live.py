@@ -11,10 +11,11 @@ import contextlib
 import json
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
@@ -45,6 +46,25 @@ SESSION_CHECK_SECONDS = 30.0
 DASHBOARD_INTERVAL_SECONDS = 1.0
 LEADS_REFRESH_SECONDS = 5.0
 MONTH_REFRESH_SECONDS = 10.0
+T = TypeVar("T")
+
+
+@dataclass
+class Recent(Generic[T]):
+    """Documents read from the database, reused for ``seconds`` of the daemon's clock: the dashboard is pushed every
+    second, its database figures need not be read that often."""
+
+    seconds: float
+    kept: dict[str, tuple[float, T]] = field(default_factory=dict)
+
+    async def get(self, key: str, now: float, read: Callable[[], Awaitable[T]]) -> T:
+        """``key``'s document read at most ``seconds`` ago, else ``read()`` now (and kept)."""
+        kept = self.kept.get(key)
+        if kept is not None and now - kept[0] < self.seconds:
+            return kept[1]
+        value = await read()
+        self.kept[key] = (now, value)
+        return value
 
 
 @dataclass
@@ -78,9 +98,10 @@ class LiveHub:
     managers: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
     agent_clock: AgentClock = field(default_factory=AgentClock)
     rate_samples: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
-    leads_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
-    month_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
-    figures_cache: tuple[float, dict[str, Any]] = (0.0, {})
+    # Per campaign: its leads by status, its abandon rate over 30 days and 24 h; the agents' figures of 24 h.
+    leads_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
+    month_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(MONTH_REFRESH_SECONDS))
+    figures_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
     inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
     task: asyncio.Task[None] | None = None
@@ -257,13 +278,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
         await cancel_and_wait(*hub.releases.values())
 
 
-async def _month_window(
-    app: web.Application, name: str, campaign_id: int, now: float, rules: AbandonRules
-) -> dict[str, Any]:
-    hub = app[HUB]
-    cached = hub.month_cache.get(name)
-    if cached is not None and now - cached[0] < MONTH_REFRESH_SECONDS:
-        return cached[1]
+async def _month_window(app: web.Application, campaign_id: int, now: float, rules: AbandonRules) -> dict[str, Any]:
     since = datetime.fromtimestamp(now, UTC) - timedelta(days=30)
     history = await answer_history(app[DATABASE], campaign_id, since, rules)
     day_start = datetime.fromtimestamp(now, UTC) - timedelta(hours=24)
@@ -277,20 +292,17 @@ async def _month_window(
     }
     doc["rate"] = doc["abandoned"] / doc["live_answers"] if doc["live_answers"] else 0.0
     doc["day_rate"] = doc["day_abandoned"] / doc["day_live_answers"] if doc["day_live_answers"] else 0.0
-    hub.month_cache[name] = (now, doc)
     return doc
 
 
 async def _leads(app: web.Application, campaign: LiveCampaign, now: float) -> dict[str, Any]:
-    hub = app[HUB]
-    cached = hub.leads_cache.get(campaign.name)
-    if cached is not None and now - cached[0] < LEADS_REFRESH_SECONDS:
-        return cached[1]
     wall = datetime.fromtimestamp(now, UTC)
-    report = await lead_status(app[DATABASE], campaign.config, campaign.campaign_id, wall, sample=100)
-    doc = report.as_json()
-    hub.leads_cache[campaign.name] = (now, doc)
-    return doc
+    return (await lead_status(app[DATABASE], campaign.config, campaign.campaign_id, wall, sample=100)).as_json()
+
+
+async def _agent_figures(app: web.Application, now: float) -> dict[str, Any]:
+    since = datetime.fromtimestamp(now, UTC) - timedelta(hours=24)
+    return {k: v for k, v in (await agent_figures(app[DATABASE], since)).items()}
 
 
 async def dashboard_document(app: web.Application, *, with_leads: bool = True) -> dict[str, Any]:
@@ -310,16 +322,14 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
             "agents_by_state": by_state,
             "dial_rate_per_minute": round(hub.dial_rate(name), 2),
             "contact_rate": campaign.connected / attempts if attempts else 0.0,
-            "abandon_30d": await _month_window(app, name, campaign.campaign_id, now, campaign.config.abandon_rules),
+            "abandon_30d": await hub.month_cache.get(
+                name, now, partial(_month_window, app, campaign.campaign_id, now, campaign.config.abandon_rules)
+            ),
         }
         if with_leads:
-            doc["leads"] = await _leads(app, campaign, now)
+            doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
         campaigns.append(doc)
-    figures_at, figures = hub.figures_cache
-    if now - figures_at >= LEADS_REFRESH_SECONDS:
-        since = datetime.fromtimestamp(now, UTC) - timedelta(hours=24)
-        figures = {k: v for k, v in (await agent_figures(app[DATABASE], since)).items()}
-        hub.figures_cache = (now, figures)
+    figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
     agents = []
     for agent in daemon.agents():
         spent = hub.agent_clock.totals(agent, now)
