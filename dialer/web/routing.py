@@ -294,16 +294,15 @@ def _endpoint(spec: RouteSpec) -> Handler:
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The request body, read in chunks and refused (413) as soon as it exceeds ``limit`` bytes."""
+    too_large = Problem(413, M_("the request body is larger than {limit} bytes", limit=limit), kind="payload-too-large")
     if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, M_("the request body is larger than {limit} bytes", limit=limit), kind="payload-too-large")
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > limit:
-            raise Problem(
-                413, M_("the request body is larger than {limit} bytes", limit=limit), kind="payload-too-large"
-            )
+            raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
 
