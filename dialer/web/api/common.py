@@ -213,15 +213,22 @@ async def campaign_id_of(call: Call, name: str | None) -> int | None:
         return int((await get_campaign(call.db, name)).id)
 
 
+def out_of_scope(call: Call, *, supervisor: Message, agent: Message) -> Problem:
+    """The 403 of a user reaching past what they may see, saying why to them: a supervisor beyond their teams
+    (``supervisor``), an agent beyond their own calls (``agent``)."""
+    return Problem(403, supervisor if call.user.role is Role.SUPERVISOR else agent)
+
+
 def own_agent(call: Call, agent_id: str) -> str:
     """Agents act on themselves only; supervisors on their teams' agents; managers on anyone."""
     if not call.may_see_agent(agent_id):
-        if call.user.role is Role.SUPERVISOR:
-            raise Problem(
-                403,
-                M_("you are {user}: {agent} is not in a team you supervise", user=call.user.name, agent=agent_id),
-            )
-        raise Problem(403, M_("you are {user}: an agent may only act on their own session", user=call.user.name))
+        raise out_of_scope(
+            call,
+            supervisor=M_(
+                "you are {user}: {agent} is not in a team you supervise", user=call.user.name, agent=agent_id
+            ),
+            agent=M_("you are {user}: an agent may only act on their own session", user=call.user.name),
+        )
     return agent_id
 
 

@@ -16,10 +16,9 @@ from pydantic import Field
 
 from dialer.i18n import M_
 from dialer.recording.service import local_path
-from dialer.store.auth import Role
 from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
-from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, page_from, path_agent, refused
+from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, out_of_scope, page_from, path_agent, refused
 from dialer.web.facade import RecordingRefused
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, Call, RouteTable
@@ -98,9 +97,11 @@ def recording_json(rec: RecordingRecord, listing: RecordingListing | None = None
 async def _may_hear(call: Call, rec: RecordingRecord) -> None:
     if (await lead_scope(call.db, call.user)).sees_call(rec.campaign_id, rec.agent):
         return
-    if call.user.role is Role.SUPERVISOR:
-        raise Problem(403, M_("a supervisor may only hear the recordings of their teams' campaigns and agents"))
-    raise Problem(403, M_("an agent may only hear the recordings of their own calls"))
+    raise out_of_scope(
+        call,
+        supervisor=M_("a supervisor may only hear the recordings of their teams' campaigns and agents"),
+        agent=M_("an agent may only hear the recordings of their own calls"),
+    )
 
 
 async def _recording_or_404(call: Call) -> RecordingRecord:
@@ -123,9 +124,11 @@ async def list_recordings(call: Call) -> web.Response:
     q = call.query_as(RecordingSearch)
     scope = await lead_scope(call.db, call.user)
     if q.agent is not None and not scope.everything and q.agent not in scope.agents:
-        if call.user.role is Role.SUPERVISOR:
-            raise Problem(403, M_("a supervisor may only search the recordings of their teams' agents"))
-        raise Problem(403, M_("an agent may only search the recordings of their own calls"))
+        raise out_of_scope(
+            call,
+            supervisor=M_("a supervisor may only search the recordings of their teams' agents"),
+            agent=M_("an agent may only search the recordings of their own calls"),
+        )
     where = RecordingFilter(
         campaign_id=await campaign_id_of(call, q.campaign),
         agent=q.agent,
