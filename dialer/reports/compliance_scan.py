@@ -262,7 +262,7 @@ class ComplianceScan:
                 False,
                 {
                     "limit_seconds": config.max_connect_seconds,
-                    "median_seconds": waits[len(waits) // 2] if waits else None,
+                    "median_seconds": _median(waits),
                     "p95_seconds": waits[int(len(waits) * 0.95)] if waits else None,
                 },
                 _("informational: the rule's clock starts at the end of the greeting, this one at answer"),
