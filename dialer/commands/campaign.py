@@ -10,7 +10,7 @@ import typer
 
 from dialer.campaign.config import CampaignConfigError, load_campaign_file
 from dialer.campaign.state import CampaignState
-from dialer.commands.common import JsonFlag, fail, print_json
+from dialer.commands.common import JsonFlag, failing, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _
 from dialer.ivr.campaign import campaign_flow
@@ -42,19 +42,15 @@ def campaign_apply(
     """Create the campaign or update it to match FILE. Applying the same file again changes nothing.
 
     An agentless campaign's flow is checked (errors refuse the file) and stored with the campaign."""
-    try:
+    with failing(CampaignConfigError, FlowError):
         config = load_campaign_file(file)
         found = campaign_flow(config, file)
-    except (CampaignConfigError, FlowError) as exc:
-        fail(str(exc))
     document = config.model_dump(mode="json")
     if found is not None:
         flow, document["ivr"] = found
         if sounds is not None:
-            try:
+            with failing(TtsUnavailableError):
                 render_flow(flow, sounds)
-            except TtsUnavailableError as exc:
-                fail(str(exc))
 
     async def work(db: Database) -> CampaignApplied:
         return await apply_campaign(db, config.name, document, datetime.now(UTC))
@@ -124,10 +120,8 @@ def campaign_list(
 
 def _set_state(ctx: typer.Context, name: str, state: CampaignState) -> None:
     async def work(db: Database) -> CampaignRecord:
-        try:
+        with failing(UnknownCampaignError):
             return await set_campaign_state(db, name, state, datetime.now(UTC))
-        except UnknownCampaignError as exc:
-            fail(str(exc))
 
     record = run_with_database(ctx, work)
     typer.echo(

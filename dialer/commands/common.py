@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -49,6 +51,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error to stderr and exit non-zero (no traceback for user errors)."""
     typer.echo(_("error: {message}").format(message=message), err=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def failing(*errors: type[Exception]) -> Iterator[None]:
+    """What the domain refuses in the block (one of ``errors``) ends the command: its message on one line
+    (:func:`fail`)."""
+    try:
+        yield
+    except errors as exc:
+        fail(str(exc))
 
 
 def print_json(obj: Any) -> None:

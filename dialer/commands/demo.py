@@ -16,7 +16,7 @@ from dialer.appkeys import AFTER_CONTEXTS, DIALER
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign_file
 from dialer.campaign.prompts import render_safe_harbour
 from dialer.clock import RealTimeClock
-from dialer.commands.common import cli_context, fail, print_json
+from dialer.commands.common import cli_context, fail, failing, print_json
 from dialer.demo import (
     DemoDatabaseInUse,
     DemoPlan,
@@ -129,10 +129,8 @@ def demo(
     port = _free_port(base.simulation.listen_host, base.simulation.listen_port)
     # A timed run drains briefly: calls still talking after 15 s are recorded as connected and left to finish.
     settings = demo_settings(base, port, drain_seconds=15.0 if seconds is not None else None, ami=real)
-    try:
+    with failing(DemoDatabaseInUse):
         check_disposable(settings.database_url)
-    except DemoDatabaseInUse as exc:
-        fail(str(exc))
     # The commands printed below work as shown: the demo's database is the CLI's unless said otherwise here.
     cli = (
         "dialer"
@@ -142,10 +140,8 @@ def demo(
     log_path = settings.var_dir / "demo.log"
     agentless = (AGENTLESS_DEMO,) if with_agentless and all(p.is_file() for p in AGENTLESS_DEMO) else ()
     plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed, agentless=agentless)
-    try:
+    with failing(CampaignConfigError):
         config = load_campaign_file(campaign_file)
-    except CampaignConfigError as exc:
-        fail(str(exc))
     wall = datetime.now(UTC)
     # The localised demos call one country: start the simulated clock inside its calling window (the default demo's
     # leads span the world's zones, so some are always callable: its clock is the wall clock).

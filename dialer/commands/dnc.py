@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from dialer.campaign.phones import PhoneError, normalize
-from dialer.commands.common import JsonFlag, fail, print_json
+from dialer.commands.common import JsonFlag, fail, failing, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.logging import mask_number
@@ -43,10 +43,8 @@ def e164_or_fail(raw: str, region: str) -> str:
 async def _campaign_id(db: Database, name: str | None) -> int | None:
     if name is None:
         return None
-    try:
+    with failing(UnknownCampaignError):
         return (await get_campaign(db, name)).id
-    except UnknownCampaignError as exc:
-        fail(str(exc))
 
 
 @app.command("add")

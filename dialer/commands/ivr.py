@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dialer.commands.common import fail, print_json
+from dialer.commands.common import failing, print_json
 from dialer.commands.report import run_report
 from dialer.i18n import _
 from dialer.ivr.actions import ACTIONS
@@ -33,10 +33,8 @@ def ivr_check(
 
     Exits 1 when the flow has an error (warnings alone exit 0).
     """
-    try:
+    with failing(FlowError):
         flow = load_flow(file)
-    except FlowError as exc:
-        fail(str(exc))
     problems = check_flow(flow, sounds_dir=sounds, actions=ACTIONS)
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     if json_output:
@@ -69,11 +67,9 @@ def ivr_render(
     sounds: Annotated[Path, typer.Option("--sounds", help="Asterisk's sounds/<language> directory")],
 ) -> None:
     """Render the flow's text prompts to 8 kHz audio with the local TTS (espeak-ng), under SOUNDS/dialer/ivr/."""
-    try:
+    with failing(FlowError, TtsUnavailableError):
         flow = load_flow(file)
         rendered = render_flow(flow, sounds)
-    except (FlowError, TtsUnavailableError) as exc:
-        fail(str(exc))
     print_json(
         {
             "flow": flow.name,

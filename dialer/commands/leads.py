@@ -12,7 +12,7 @@ import typer
 
 from dialer.campaign.config import CampaignConfigError
 from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
-from dialer.commands.common import JsonFlag, cli_context, fail, print_json
+from dialer.commands.common import JsonFlag, cli_context, fail, failing, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.store import Database
@@ -86,10 +86,8 @@ def leads_import(
 
     async def work(db: Database) -> ImportSummary:
         nonlocal header
-        try:
+        with failing(UnknownCampaignError, CampaignConfigError):
             record, config = await load_stored_campaign(db, campaign)
-        except (UnknownCampaignError, CampaignConfigError) as exc:
-            fail(str(exc))
         try:
             with LeadCsvReader(
                 file, default_region=region or config.default_region, mapping=column_map, encoding=encoding
@@ -160,10 +158,8 @@ def leads_status(
     """Lead counts by status, and why leads are not being dialled (calling windows, retries, DNC, budgets)."""
 
     async def work(db: Database) -> StatusReport:
-        try:
+        with failing(UnknownCampaignError, CampaignConfigError):
             record, config = await load_stored_campaign(db, campaign)
-        except (UnknownCampaignError, CampaignConfigError) as exc:
-            fail(str(exc))
         return await lead_status(db, config, record.id, datetime.now(UTC), sample=sample)
 
     report = run_with_database(ctx, work)
@@ -185,10 +181,8 @@ def leads_imports(
     async def work(db: Database) -> list[LeadImport]:
         campaign_id = None
         if campaign is not None:
-            try:
+            with failing(UnknownCampaignError, CampaignConfigError):
                 record, _ = await load_stored_campaign(db, campaign)
-            except (UnknownCampaignError, CampaignConfigError) as exc:
-                fail(str(exc))
             campaign_id = record.id
         await recover_interrupted_imports(db, datetime.now(UTC))
         return await lead_imports(db, campaign_id)

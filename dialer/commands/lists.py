@@ -11,7 +11,7 @@ import typer
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfigError
-from dialer.commands.common import JsonFlag, fail, print_json
+from dialer.commands.common import JsonFlag, fail, failing, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import M_, _, format_datetime
 from dialer.lists.recycle import RecycleRule
@@ -78,10 +78,8 @@ def lists_show(
     """The campaign's lists: enabled, priority, share, expiry and leads per status."""
 
     async def work(db: Database) -> list[ListView]:
-        try:
+        with failing(UnknownCampaignError, CampaignConfigError):
             record, _ = await load_stored_campaign(db, campaign)
-        except (UnknownCampaignError, CampaignConfigError) as exc:
-            fail(str(exc))
         return await list_views(db, record.id)
 
     views = run_with_database(ctx, work)
@@ -127,7 +125,7 @@ def lists_set(
         changes["valid_until"] = None
 
     async def work(db: Database) -> None:
-        try:
+        with failing(UnknownListError):
             await update_list(
                 db,
                 list_id,
@@ -137,8 +135,6 @@ def lists_set(
                 priority=priority,
                 **changes,  # type: ignore[arg-type]
             )
-        except UnknownListError as exc:
-            fail(str(exc))
 
     run_with_database(ctx, work)
     typer.echo(_("list {id} updated").format(id=list_id))
@@ -160,10 +156,8 @@ def lists_recycle(
         fail(_("one rule per outcome"))
 
     async def work(db: Database) -> RecycleResult:
-        try:
+        with failing(UnknownCampaignError, CampaignConfigError):
             record, config = await load_stored_campaign(db, campaign)
-        except (UnknownCampaignError, CampaignConfigError) as exc:
-            fail(str(exc))
         return await recycle_leads(
             db,
             campaign_id=record.id,
@@ -213,15 +207,13 @@ def lists_schedule(
 
     async def work(db: Database) -> ScheduleView | None:
         nonlocal zone
-        try:
+        with failing(ScheduleError, UnknownListError):
             schedule: RecycleSchedule | None = None
             if not off:
                 if zone is None:
                     zone = await list_campaign_zone(db, list_id)
                 schedule = RecycleSchedule(rules, interval, at, zone)
             return await set_recycle_schedule(db, list_id, schedule, datetime.now(UTC), actor=_actor())
-        except (ScheduleError, UnknownListError) as exc:
-            fail(str(exc))
 
     view = run_with_database(ctx, work)
     if view is None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dialer.commands.common import fail
+from dialer.commands.common import failing
 from dialer.commands.report import (
     CampaignOpt,
     DatabaseOpt,
@@ -35,14 +35,10 @@ def plan(
 ) -> None:
     """Expected occupancy, abandon rate and contacts per hour per staffing level, from the campaign's measured
     answer rate and handle times (simulated with the pacer the daemon runs)."""
-    try:
+    with failing(PlanError):
         levels = agent_levels(agents, step)
-    except PlanError as exc:
-        fail(str(exc))
     span = report_range(start, end)
     config, world = run_report(ctx, database, lambda db: measure_campaign(db, campaign, span))
-    try:
+    with failing(PlanError):
         result = run_plan(config, world, levels, hours=hours, seed=seed)
-    except PlanError as exc:
-        fail(str(exc))
     emit(result, output_format(as_json))

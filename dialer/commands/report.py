@@ -15,7 +15,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from dialer.commands.common import cli_context, fail
+from dialer.commands.common import cli_context, fail, failing
 from dialer.commands.db import run_on_database
 from dialer.i18n import _, fallback_zone
 from dialer.reports.calls import (
@@ -59,10 +59,8 @@ HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also write the pri
 
 
 def report_range(start: str | None, end: str | None) -> ReportRange:
-    try:
+    with failing(ReportError):
         return parse_report_range(start, end)
-    except ReportError as exc:
-        fail(str(exc))
 
 
 def run_report(ctx: typer.Context, database: str | None, work: Callable[[Database], Awaitable[T]]) -> T:

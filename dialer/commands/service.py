@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from dialer.commands.common import cli_context, fail
+from dialer.commands.common import cli_context, fail, failing
 from dialer.i18n import _
 
 app = typer.Typer(help="Run the dialer under systemd.", no_args_is_help=True)
@@ -85,7 +85,7 @@ def install(
                 path=executable
             )
         )
-    try:
+    with failing(ValueError):
         unit = render_unit(
             UnitOptions(
                 executable=executable,
@@ -94,8 +94,6 @@ def install(
                 stop_timeout_seconds=stop_timeout_for(settings.drain_timeout_seconds),
             )
         )
-    except ValueError as exc:
-        fail(str(exc))
     unit_path = unit_dir / UNIT_NAME
     config_path = config_dir / "dialer.toml"
     if dry_run:

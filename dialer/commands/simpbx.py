@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from dialer.clock import RealTimeClock
-from dialer.commands.common import cli_context, fail, print_json
+from dialer.commands.common import cli_context, fail, failing, print_json
 from dialer.i18n import _
 from dialer.sim.model import Scenario, ScenarioError, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx, WorldKind
@@ -62,10 +62,8 @@ def sim_pbx(
     scenario_source: str | Path | None = scenario or settings.scenario
     loaded: Scenario | None = None
     if scenario_source is not None:
-        try:
+        with failing(ScenarioError):
             loaded = load_scenario(scenario_source)
-        except ScenarioError as exc:
-            fail(str(exc))
     run_speed = speed if speed is not None else settings.speed
     if run_speed <= 0:
         fail(_("--speed must be positive"))

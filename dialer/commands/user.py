@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dialer.campaign.windows import is_known_zone
-from dialer.commands.common import fail, print_json
+from dialer.commands.common import fail, failing, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import LOCALES, _, normalize_locale
 from dialer.store.admin import (
@@ -39,6 +39,13 @@ from dialer.web.security import MIN_PASSWORD_LENGTH, hash_password, new_api_toke
 app = typer.Typer(help="Web users and API tokens.", no_args_is_help=True)
 
 
+def _hashed(password: str) -> str:
+    """A new password as it is stored (refused when shorter than the minimum)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        fail(_("the password needs at least {n} characters").format(n=MIN_PASSWORD_LENGTH))
+    return hash_password(password)
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
@@ -52,17 +59,13 @@ def add(
     """Create a user."""
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        fail(_("the password needs at least {n} characters").format(n=MIN_PASSWORD_LENGTH))
+    password_hash = _hashed(password)
     if role is Role.AGENT and phone is None:
         typer.echo(_("note: an agent without --phone cannot sign in to queues until one is set"), err=True)
-    password_hash = hash_password(password)
 
     async def work(db: Database) -> None:
-        try:
+        with failing(UserExistsError):
             user = await create_user(db, name, role, password_hash, datetime.now(UTC), phone=phone, actor="cli")
-        except UserExistsError as exc:
-            fail(str(exc))
         typer.echo(_("user {name} ({role}) created").format(name=user.name, role=user.role.value))
 
     run_with_database(ctx, work)
@@ -122,10 +125,7 @@ def set_user(
     """Change a user (audited as cli): role, team, enabled, password, phone."""
     password_hash = None
     if reset_password:
-        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-        if len(password) < MIN_PASSWORD_LENGTH:
-            fail(_("the password needs at least {n} characters").format(n=MIN_PASSWORD_LENGTH))
-        password_hash = hash_password(password)
+        password_hash = _hashed(typer.prompt("New password", hide_input=True, confirmation_prompt=True))
     change = UserChange(
         role=role,
         team=team,
@@ -135,10 +135,8 @@ def set_user(
     )
 
     async def work(db: Database) -> None:
-        try:
+        with failing(UnknownUserError, UnknownTeamError):
             user = await change_user(db, name, change, datetime.now(UTC), actor="cli")
-        except (UnknownUserError, UnknownTeamError) as exc:
-            fail(str(exc))
         state = _("disabled") if user.disabled else _("enabled")
         typer.echo(_("user {name}: {role}, {state}").format(name=user.name, role=user.role.value, state=state))
 
@@ -163,21 +161,15 @@ def team(
     async def work(db: Database) -> None:
         now = datetime.now(UTC)
         if await get_team(db, name) is None:
-            try:
+            with failing(TeamExistsError):
                 await create_team(db, name, now, actor="cli")
-            except TeamExistsError as exc:
-                fail(str(exc))
         record = None
         if supervisor is not None:
-            try:
+            with failing(UnknownUserError, ValueError):
                 record = await set_team_supervisors(db, name, supervisor, now, actor="cli")
-            except (UnknownUserError, ValueError) as exc:
-                fail(str(exc))
         if campaign is not None:
-            try:
+            with failing(UnknownCampaignNameError):
                 record = await set_team_campaigns(db, name, campaign, now, actor="cli")
-            except UnknownCampaignNameError as exc:
-                fail(str(exc))
         record = record or await get_team(db, name)
         assert record is not None
         typer.echo(
@@ -210,10 +202,8 @@ def prefs(
         fail(_("--timezone: {timezone} is not an IANA time zone").format(timezone=repr(timezone)))
 
     async def work(db: Database) -> None:
-        try:
+        with failing(UnknownUserError):
             user = await update_user(db, name, datetime.now(UTC), language=language, timezone=timezone)
-        except UnknownUserError as exc:
-            fail(str(exc))
         typer.echo(
             _("user {name}: language {language}, time zone {zone}").format(
                 name=user.name, language=user.language or _("(browser)"), zone=user.timezone or _("(browser)")
