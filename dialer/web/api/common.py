@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.agents.registry import Agent, AgentError
+from dialer.campaign.config import CampaignConfig
 from dialer.campaign.names import display_name
 from dialer.i18n import M_, Message, message_of
 from dialer.store.attempts import AttemptRecord, get_attempt
@@ -203,6 +204,12 @@ async def campaign_or_404(call: Call, name: str) -> CampaignRecord:
         return await get_campaign(call.db, name)
     except UnknownCampaignError:
         raise Problem(404, M_("no campaign named {name}", name=repr(name))) from None
+
+
+async def configured_campaign_or_404(call: Call, name: str) -> tuple[CampaignRecord, CampaignConfig]:
+    """The campaign named (404 when there is none) with its stored configuration."""
+    record = await campaign_or_404(call, name)
+    return record, CampaignConfig.model_validate(record.config)
 
 
 async def campaign_id_of(call: Call, name: str | None) -> int | None:

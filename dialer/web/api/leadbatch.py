@@ -13,7 +13,6 @@ from aiohttp import web
 from pydantic import Field, ValidationError
 
 from dialer.appkeys import DIALER
-from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import LeadFileError, RowError, RowErrorReason
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepare
 from dialer.campaign.leadjson import JsonCell, json_leads_reader
@@ -23,7 +22,15 @@ from dialer.store.campaigns import CampaignRecord
 from dialer.store.idempotency import KeyState, claim_key, release_key, store_answer
 from dialer.store.imports import LeadVerdict, import_prepared
 from dialer.store.leadapi import LeadInCall, erase_leads, leads_by_external_id
-from dialer.web.api.common import Strict, campaign_or_404, dumps, import_summary_json, lead_json, ok
+from dialer.web.api.common import (
+    Strict,
+    campaign_or_404,
+    configured_campaign_or_404,
+    dumps,
+    import_summary_json,
+    lead_json,
+    ok,
+)
 from dialer.web.api.leads import LeadEdit, corrected
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.problems import Problem, validation_problem
@@ -236,8 +243,7 @@ async def post_leads(call: Call) -> web.Response:
             M_("{header} must be 1 to 200 printable characters", header=IDEMPOTENCY_HEADER),
             kind="validation-error",
         )
-    record = await campaign_or_404(call, name)
-    config = CampaignConfig.model_validate(record.config)
+    record, config = await configured_campaign_or_404(call, name)
     parsed = await call.app[CPU_WORKER].run(len(raw), parse_batch, raw, config.default_region, current_locale())
     if isinstance(parsed, Refused):
         if parsed.errors is not None:

@@ -31,7 +31,7 @@ from dialer.store.imports import CHUNK, ImportSummary, import_prepared
 from dialer.web.api.common import (
     Paging,
     campaign_id_of,
-    campaign_or_404,
+    configured_campaign_or_404,
     import_summary_json,
     lead_list_json,
     ok,
@@ -169,8 +169,7 @@ def _mapping(text: str) -> dict[str, str]:
     body_content=UPLOAD_BODY,
 )
 async def preview_lead_list(call: Call) -> web.Response:
-    record = await campaign_or_404(call, call.path("name"))
-    config = CampaignConfig.model_validate(record.config)
+    _record, config = await configured_campaign_or_404(call, call.path("name"))
     async with upload_form(call) as form:
         return await asyncio.to_thread(_preview, form, config.default_region)
 
@@ -328,8 +327,7 @@ def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None
     body_content=UPLOAD_BODY,
 )
 async def upload_lead_list(call: Call) -> web.Response:
-    record = await campaign_or_404(call, call.path("name"))
-    config = CampaignConfig.model_validate(record.config)
+    record, config = await configured_campaign_or_404(call, call.path("name"))
     errors: list[RowError] = []
     async with upload_form(call) as form:
         summary, header, errors_path = await _import_upload(call, record, config, form, errors)

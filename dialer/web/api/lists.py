@@ -9,7 +9,6 @@ from aiohttp import web
 from pydantic import AwareDatetime, Field, model_validator
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfig
 from dialer.i18n import M_
 from dialer.lists.recycle import MAX_RULE_AGE, RecycleRule
 from dialer.lists.schedule import MAX_EVERY, MIN_EVERY, RecycleSchedule, ScheduleError
@@ -23,7 +22,7 @@ from dialer.store.lists import (
     set_recycle_schedule,
     update_list,
 )
-from dialer.web.api.common import Strict, campaign_or_404, invalid, ok, refused
+from dialer.web.api.common import Strict, campaign_or_404, configured_campaign_or_404, invalid, ok, refused
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 
@@ -138,9 +137,8 @@ def rules_of(rules: list[RuleBody]) -> list[RecycleRule]:
     response=RECYCLE_RESULT,
 )
 async def post_recycle(call: Call) -> web.Response:
-    record = await campaign_or_404(call, call.path("name"))
+    record, config = await configured_campaign_or_404(call, call.path("name"))
     body = call.body_as(RecycleBody)
-    config = CampaignConfig.model_validate(record.config)
     now: datetime = call.now()
     result = await recycle_leads(
         call.db,
