@@ -12,9 +12,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from dialer.campaign.config import CampaignConfig, CampaignConfigError
 from dialer.i18n import _
 from dialer.logging import configure_logging
 from dialer.settings import Settings, SettingsError, load_settings
+from dialer.store import Database
+from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, load_stored_campaign
 
 # ``--json``: the command's result for a program (one JSON document) instead of the lines for a person.
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -61,6 +64,13 @@ def failing(*errors: type[Exception]) -> Iterator[None]:
         yield
     except errors as exc:
         fail(str(exc))
+
+
+async def stored_campaign(db: Database, name: str) -> tuple[CampaignRecord, CampaignConfig]:
+    """The stored campaign and its configuration; an unknown campaign, or one whose stored file no longer loads,
+    ends the command (:func:`failing`)."""
+    with failing(UnknownCampaignError, CampaignConfigError):
+        return await load_stored_campaign(db, name)
 
 
 def print_json(obj: Any) -> None:

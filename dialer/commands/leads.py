@@ -10,13 +10,11 @@ from typing import Annotated, TextIO
 
 import typer
 
-from dialer.campaign.config import CampaignConfigError
 from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
-from dialer.commands.common import JsonFlag, cli_context, fail, failing, print_json
+from dialer.commands.common import JsonFlag, cli_context, fail, print_json, stored_campaign
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.store import Database
-from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.imports import ImportSummary, LeadImport, import_leads, lead_imports, recover_interrupted_imports
 from dialer.store.status import StatusReport, lead_status
 
@@ -86,8 +84,7 @@ def leads_import(
 
     async def work(db: Database) -> ImportSummary:
         nonlocal header
-        with failing(UnknownCampaignError, CampaignConfigError):
-            record, config = await load_stored_campaign(db, campaign)
+        record, config = await stored_campaign(db, campaign)
         try:
             with LeadCsvReader(
                 file, default_region=region or config.default_region, mapping=column_map, encoding=encoding
@@ -158,8 +155,7 @@ def leads_status(
     """Lead counts by status, and why leads are not being dialled (calling windows, retries, DNC, budgets)."""
 
     async def work(db: Database) -> StatusReport:
-        with failing(UnknownCampaignError, CampaignConfigError):
-            record, config = await load_stored_campaign(db, campaign)
+        record, config = await stored_campaign(db, campaign)
         return await lead_status(db, config, record.id, datetime.now(UTC), sample=sample)
 
     report = run_with_database(ctx, work)
@@ -181,8 +177,7 @@ def leads_imports(
     async def work(db: Database) -> list[LeadImport]:
         campaign_id = None
         if campaign is not None:
-            with failing(UnknownCampaignError, CampaignConfigError):
-                record, _ = await load_stored_campaign(db, campaign)
+            record, _ = await stored_campaign(db, campaign)
             campaign_id = record.id
         await recover_interrupted_imports(db, datetime.now(UTC))
         return await lead_imports(db, campaign_id)

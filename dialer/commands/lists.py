@@ -10,14 +10,12 @@ from typing import Annotated
 import typer
 
 from dialer.calls.outcome import Outcome
-from dialer.campaign.config import CampaignConfigError
-from dialer.commands.common import JsonFlag, fail, failing, print_json
+from dialer.commands.common import JsonFlag, fail, failing, print_json, stored_campaign
 from dialer.commands.db import run_with_database
 from dialer.i18n import M_, _, format_datetime
 from dialer.lists.recycle import RecycleRule
 from dialer.lists.schedule import RecycleSchedule, ScheduleError
 from dialer.store import Database
-from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.lists import (
     ListView,
     RecycleResult,
@@ -78,8 +76,7 @@ def lists_show(
     """The campaign's lists: enabled, priority, share, expiry and leads per status."""
 
     async def work(db: Database) -> list[ListView]:
-        with failing(UnknownCampaignError, CampaignConfigError):
-            record, _ = await load_stored_campaign(db, campaign)
+        record, _ = await stored_campaign(db, campaign)
         return await list_views(db, record.id)
 
     views = run_with_database(ctx, work)
@@ -156,8 +153,7 @@ def lists_recycle(
         fail(_("one rule per outcome"))
 
     async def work(db: Database) -> RecycleResult:
-        with failing(UnknownCampaignError, CampaignConfigError):
-            record, config = await load_stored_campaign(db, campaign)
+        record, config = await stored_campaign(db, campaign)
         return await recycle_leads(
             db,
             campaign_id=record.id,
