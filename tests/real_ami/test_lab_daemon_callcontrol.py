@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from harness.lab_api import LabDialer, dial_and_talk, lab_dialer, sign_in, until
+from harness.web import supervise
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -173,15 +174,7 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
     async def spyer_gone() -> bool:
         return not any(c.channel.startswith(spyer) for c in await world.ami.core_show_channels())
 
-    resp = await world.client.post("/api/supervision", json={"agent": "alice", "mode": "whisper"}, headers=boss)
-    assert resp.status == 201, await resp.text()
-    whisper = await resp.json()
-    assert (whisper["supervisor"], whisper["agent"], whisper["mode"], whisper["state"]) == (
-        "boss",
-        "alice",
-        "whisper",
-        "started",
-    )
+    whisper = await supervise(world.client, boss, "boss", "alice", "whisper")
     await until(spying, 30.0)
     resp = await world.client.delete(f"/api/supervision/{whisper['id']}", headers=boss)
     assert resp.status == 200, await resp.text()
@@ -200,9 +193,7 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
 
     await until(lambda: ended(whisper["id"]), 30.0)  # (the audit row ends with the leg's Hangup)
 
-    resp = await world.client.post("/api/supervision", json={"agent": "alice", "mode": "barge"}, headers=boss)
-    assert resp.status == 201, await resp.text()
-    barge = await resp.json()
+    barge = await supervise(world.client, boss, "boss", "alice", "barge")
     await until(spying, 30.0)
     # The customer hangs up: the call ends, and with it the supervisor's leg (ChanSpy option E) and the session.
     await hang_up_the_customer(world)
