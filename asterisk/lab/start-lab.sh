@@ -110,18 +110,23 @@ prepare_carrier() {  # the lab carrier's run directory: links to carrier/*.conf,
 running() { "$ASTERISK_BIN" -C "$CONF" -rx "core show version" >/dev/null 2>&1; }
 carrier_running() { "$ASTERISK_BIN" -C "$CARRIER_CONF" -rx "core show version" >/dev/null 2>&1; }
 
+booted() {  # the Asterisk of this asterisk.conf ($1) fully booted within 10 s
+    for _ in $(seq 1 50); do
+        if "$ASTERISK_BIN" -C "$1" -rx "core waitfullybooted" >/dev/null 2>&1; then return 0; fi
+        sleep 0.2
+    done
+    return 1
+}
+
 start_carrier() {  # a carrier that does not start is reported; the lab runs without it
     prepare_carrier
     if carrier_running; then return 0; fi
     "$ASTERISK_BIN" -C "$CARRIER_CONF" || true
-    for _ in $(seq 1 50); do
-        if "$ASTERISK_BIN" -C "$CARRIER_CONF" -rx "core waitfullybooted" >/dev/null 2>&1; then
-            echo "lab carrier up: IAX2 127.0.0.1:$CARRIER_PORT (trunk IAX2/carrier/{number}), log $CARRIER_ROOT/log/messages"
-            return 0
-        fi
-        sleep 0.2
-    done
-    echo "the lab carrier did not start (calls over IAX2/carrier fail): see $CARRIER_ROOT/log/messages" >&2
+    if booted "$CARRIER_CONF"; then
+        echo "lab carrier up: IAX2 127.0.0.1:$CARRIER_PORT (trunk IAX2/carrier/{number}), log $CARRIER_ROOT/log/messages"
+    else
+        echo "the lab carrier did not start (calls over IAX2/carrier fail): see $CARRIER_ROOT/log/messages" >&2
+    fi
 }
 
 case "$COMMAND" in
@@ -130,15 +135,8 @@ start)
     start_carrier
     if running; then echo "already running"; exit 0; fi
     "$ASTERISK_BIN" -C "$CONF"
-    for _ in $(seq 1 50); do
-        if "$ASTERISK_BIN" -C "$CONF" -rx "core waitfullybooted" >/dev/null 2>&1; then
-            echo "Asterisk lab up: AMI 127.0.0.1:$AMI_PORT (dialer/dialer-lab), log $ROOT/log/messages"
-            exit 0
-        fi
-        sleep 0.2
-    done
-    echo "Asterisk did not start: see $ROOT/log/messages" >&2
-    exit 1
+    if ! booted "$CONF"; then echo "Asterisk did not start: see $ROOT/log/messages" >&2; exit 1; fi
+    echo "Asterisk lab up: AMI 127.0.0.1:$AMI_PORT (dialer/dialer-lab), log $ROOT/log/messages"
     ;;
 status)
     "$ASTERISK_BIN" -C "$CONF" -rx "core show uptime"

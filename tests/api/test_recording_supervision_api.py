@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from harness.stepping import eventually
-from harness.web import REPO, WebWorld, problem, web_world
+from harness.web import REPO, WebWorld, problem, supervise, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -130,19 +130,9 @@ async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
         await client.post("/api/supervision", json={"agent": "alice", "mode": "listen"}, headers=world.auth("bob")),
         403,
     )
-    resp = await client.post("/api/supervision", json={"agent": "alice", "mode": "whisper"}, headers=boss)
-    assert resp.status == 201, await resp.text()
-    whisper = await resp.json()
-    assert (whisper["supervisor"], whisper["agent"], whisper["mode"], whisper["state"]) == (
-        "boss",
-        "alice",
-        "whisper",
-        "started",
-    )
+    whisper = await supervise(client, boss, "boss", "alice", "whisper")
     assert whisper["attempt_id"] is not None
-    resp = await client.post("/api/supervision", json={"agent": "alice", "mode": "barge"}, headers=boss)
-    assert resp.status == 201, await resp.text()
-    barge = await resp.json()
+    barge = await supervise(client, boss, "boss", "alice", "barge")
 
     async def audit() -> list[dict[str, Any]] | None:
         items: list[dict[str, Any]] = (await (await client.get("/api/supervision", headers=boss)).json())["items"]

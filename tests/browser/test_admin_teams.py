@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, count_is, has_text, login, signed_in
+from harness.browser import browsed_world, count_is, has_text, signed_in
 from harness.stepping import eventually
 from harness.web import team_with_supervisor
 
@@ -47,9 +47,7 @@ async def test_a_supervisor_sees_only_their_team(
         await sue.wait_for_selector("#ws-status.dot-on")
         await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
         # The manager sees everyone.
-        boss = await browser.new_page(viewport=VIEWPORT)
-        await login(boss, base, "boss")
-        await boss.wait_for_url(f"{base}/dashboard")
+        boss = await signed_in(browser, base, "boss", errors, "/dashboard")
         await eventually(lambda: count_is(boss.locator("#agents-table tbody tr"), 2), 10)
         assert not await boss.locator("a[href='/admin']").is_visible()  # a manager, not an admin
         # Pages of other roles stay closed to her.
@@ -67,10 +65,7 @@ async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         errors: list[str] = []
-        bob = await browser.new_page(viewport=VIEWPORT)
-        bob.on("pageerror", lambda exc: errors.append(str(exc)))
-        await login(bob, base, "bob")
-        await bob.wait_for_url(f"{base}/console")
+        bob = await signed_in(browser, base, "bob", errors, "/console")
         await bob.wait_for_selector("#ws-status.dot-on")
         root = await signed_in(browser, base, "root", errors, "/dashboard")
         await root.click("a[href='/admin']")
@@ -100,8 +95,7 @@ async def test_a_manager_counts_then_recycles_in_the_lists_page(
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         errors: list[str] = []
-        page = await signed_in(browser, base, "boss", errors, "/dashboard")
-        await page.goto(f"{base}/lists")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard", then="/lists")
         await page.locator("#lists-table tbody tr").first.wait_for()
         assert await page.locator("#btn-apply").is_disabled()
         await page.click("#btn-count")

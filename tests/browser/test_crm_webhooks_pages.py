@@ -21,7 +21,6 @@ from harness.browser import (
     csp_violations,
     has_text,
     login,
-    new_page,
     refused_page,
     served,
     signed_in,
@@ -187,10 +186,7 @@ async def test_a_supervisor_searches_only_their_teams_leads(
         await other_campaign(world)
         errors: list[str] = []
         # The admin says which campaigns her team works, on the admin page.
-        admin = await new_page(browser, errors)
-        await login(admin, base, "root")
-        await admin.wait_for_url(f"{base}/dashboard")
-        await admin.goto(f"{base}/admin")
+        admin = await signed_in(browser, base, "root", errors, "/dashboard", then="/admin")
         north = admin.locator("#teams-table tr[data-team=north]")
         await north.locator("select[data-field=campaigns] option[value=demo]").wait_for(state="attached")
         await north.locator("select[data-field=campaigns]").select_option(["demo"])
@@ -200,9 +196,7 @@ async def test_a_supervisor_searches_only_their_teams_leads(
         demo = await (await client.get("/api/leads?limit=1&campaign=demo", headers=world.auth("boss"))).json()
         demo_phone = demo["items"][0]["phone"]
 
-        page = await new_page(browser, errors)
-        await login(page, base, "sue")
-        await page.wait_for_url(f"{base}/dashboard")
+        page = await signed_in(browser, base, "sue", errors, "/dashboard")
         await page.click("a[href='/leads']")
         await page.wait_for_url(f"{base}/leads")
         await page.wait_for_selector("#campaign option[value=demo]", state="attached")
@@ -256,8 +250,7 @@ async def test_a_manager_schedules_a_lists_recycling_and_sees_its_runs(
                         last_attempt_at=now - timedelta(days=4), next_dialable_at=now + timedelta(days=2))
             )  # fmt: skip
         errors: list[str] = []
-        page = await signed_in(browser, base, "boss", errors, "/dashboard")
-        await page.goto(f"{base}/lists")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard", then="/lists")
         await page.wait_for_selector("#schedule-list option", state="attached")
         # Counts first (the rules chosen above: no-answers older than 72 h, busy older than 1 h) ...
         await page.click("#btn-schedule-count")

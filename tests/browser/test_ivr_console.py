@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, served
+from harness.browser import VIEWPORT, served, signed_in
 from harness.console import sign_in_agent
 from harness.stepping import eventually
 from harness.web import web_world
@@ -71,11 +71,8 @@ async def test_the_dashboard_draws_the_ivr_funnel_per_node(
             return res.status == 200 and any(flow["calls"] >= 3 for flow in body.get("flows", []))
 
         await eventually(results, 90)
-        page = await browser.new_page(viewport=VIEWPORT)
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard")
         funnel = page.locator("#ivr-card .ivr-flow[data-campaign=reminder][data-flow=reminder] svg.ivr-funnel")
         await funnel.wait_for(timeout=30_000)
         labels = await funnel.locator("text").all_text_contents()

@@ -24,8 +24,7 @@ async def test_a_manager_sets_weekday_mornings_and_a_bad_line_shows_its_error(
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (world, client, base):
         errors: list[str] = []
-        page = await signed_in(browser, base, "boss", errors, "/dashboard")
-        await page.goto(f"{base}/lists")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard", then="/lists")
         await page.wait_for_selector("#schedule-list option", state="attached")
         assert not await page.locator("#schedule-at").is_visible()  # "every" is the default choice
         await page.check("#schedule-kind-at")

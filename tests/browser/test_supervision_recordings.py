@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, login, new_page, served, signed_in
+from harness.browser import new_page, served, signed_in
 from harness.console import sign_in_agent
 from harness.stepping import eventually
 from harness.web import REPO, web_world
@@ -84,9 +84,7 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
         assert duration > 0, "the player read the WAV"
         await page.screenshot(path=str(artifacts / "dashboard-recording.png"))
         # Another agent asking for it: 403.
-        other = await browser.new_page(viewport=VIEWPORT)
-        await login(other, base, "bob")
-        await other.wait_for_url(f"{base}/console")
+        other = await signed_in(browser, base, "bob", errors, "/console")
         response = await other.goto(f"{base}/api/recordings/{attempt}/audio")
         assert response is not None
         assert response.status == 403

@@ -30,11 +30,14 @@ async def login(page: Any, base: str, name: str) -> None:
     await page.keyboard.press("Enter")
 
 
-async def signed_in(browser: Any, base: str, name: str, errors: list[str], home: str) -> Any:
-    """A new page, its errors collected into ``errors``, signed in as ``name`` and landed on ``home``."""
+async def signed_in(browser: Any, base: str, name: str, errors: list[str], home: str, *, then: str = "") -> Any:
+    """A new page, its errors collected into ``errors``, signed in as ``name`` and landed on ``home``; then on the
+    page ``then`` when given."""
     page = await new_page(browser, errors)
     await login(page, base, name)
     await page.wait_for_url(f"{base}{home}")
+    if then:
+        await page.goto(f"{base}{then}")
     return page
 
 

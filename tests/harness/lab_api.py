@@ -54,6 +54,30 @@ async def until(check: Callable[[], Awaitable[T | None]], within: float = 30.0) 
             await asyncio.sleep(0.3)
 
 
+async def sign_in(world: LabDialer, agent: str, queue: str) -> None:
+    """``agent`` logs in to ``queue`` and becomes ready."""
+    headers = world.auth(agent)
+    resp = await world.client.post(f"/api/agents/{agent}/login", json={"queues": [queue]}, headers=headers)
+    assert resp.status == 200, await resp.text()
+    resp = await world.client.post(f"/api/agents/{agent}/ready", headers=headers)
+    assert resp.status == 200, await resp.text()
+
+
+async def dial_and_talk(world: LabDialer, number: str) -> int:
+    """alice dials ``number`` by hand and talks with the callee (call control's state): the call's attempt id."""
+    alice = world.auth("alice")
+    resp = await world.client.post("/api/agents/alice/dial", json={"number": number}, headers=alice)
+    assert resp.status == 200, await resp.text()
+    attempt_id = int((await resp.json())["attempt_id"])
+
+    async def talking() -> bool:
+        body = await (await world.client.get("/api/agents/alice/call/control", headers=alice)).json()
+        return bool(body["control"]) and body["control"]["state"] == "talking"
+
+    await until(talking, 40.0)
+    return attempt_id
+
+
 @asynccontextmanager
 async def lab_dialer(
     tmp_path: Path, aiohttp_client: Any, campaign: str, *, phone_prefix: str, inbound_queues: list[str]

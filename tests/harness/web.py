@@ -84,6 +84,21 @@ async def problem(resp: Any, status: int) -> dict[str, Any]:
     return body
 
 
+async def supervise(client: Any, headers: dict[str, str], supervisor: str, agent: str, mode: str) -> dict[str, Any]:
+    """``supervisor`` (signed in by ``headers``) starts to listen to, whisper to or barge in on (``mode``) ``agent``'s
+    call: the API's answer (201), a session naming them, the mode and its state, "started"."""
+    resp = await client.post("/api/supervision", json={"agent": agent, "mode": mode}, headers=headers)
+    assert resp.status == 201, await resp.text()
+    session: dict[str, Any] = await resp.json()
+    assert (session["supervisor"], session["agent"], session["mode"], session["state"]) == (
+        supervisor,
+        agent,
+        mode,
+        "started",
+    )
+    return session
+
+
 async def start_campaign(world: WebWorld, client: Any, name: str, toml: str) -> None:
     """The manager creates campaign ``name`` from its TOML (201) and starts it (200)."""
     boss = world.auth("boss")

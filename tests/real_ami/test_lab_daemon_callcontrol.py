@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.lab_api import LabDialer, lab_dialer, until
+from harness.lab_api import LabDialer, dial_and_talk, lab_dialer, sign_in, until
+from harness.web import supervise
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -62,28 +63,6 @@ async def world(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[LabDialer]
         yield w
 
 
-async def sign_in(world: LabDialer, agent: str, queue: str) -> None:
-    headers = world.auth(agent)
-    resp = await world.client.post(f"/api/agents/{agent}/login", json={"queues": [queue]}, headers=headers)
-    assert resp.status == 200, await resp.text()
-    resp = await world.client.post(f"/api/agents/{agent}/ready", headers=headers)
-    assert resp.status == 200, await resp.text()
-
-
-async def dial_and_talk(world: LabDialer) -> int:
-    alice = world.auth("alice")
-    resp = await world.client.post("/api/agents/alice/dial", json={"number": customer(world)}, headers=alice)
-    assert resp.status == 200, await resp.text()
-    attempt_id = int((await resp.json())["attempt_id"])
-
-    async def talking() -> bool:
-        body = await (await world.client.get("/api/agents/alice/call/control", headers=alice)).json()
-        return bool(body["control"]) and body["control"]["state"] == "talking"
-
-    await until(talking, 40.0)
-    return attempt_id
-
-
 async def legs(world: LabDialer, attempt_id: int) -> list[dict[str, Any]]:
     async def written() -> list[dict[str, Any]] | None:
         resp = await world.client.get(f"/api/attempts/{attempt_id}/legs", headers=world.auth("boss"))
@@ -96,7 +75,7 @@ async def legs(world: LabDialer, attempt_id: int) -> list[dict[str, Any]]:
 async def test_blind_transfer_to_the_closer_queue_through_the_daemon(world: LabDialer) -> None:
     await sign_in(world, "bob", "inbound-sales")
     await sign_in(world, "alice", "outbound-agents")
-    attempt_id = await dial_and_talk(world)
+    attempt_id = await dial_and_talk(world, customer(world))
     daemon = daemon_of(world.app)
     sent = await world.client.post(
         "/api/agents/alice/call/transfer",
@@ -129,7 +108,7 @@ async def test_a_warm_transfer_completed_while_its_target_rings_completes_when_i
     await update_user(world.app[DATABASE], "bob", datetime.now(UTC), phone=f"Local/late{world.run}b@lab-cc-agents")
     await sign_in(world, "bob", "inbound-sales")
     await sign_in(world, "alice", "outbound-agents")
-    attempt_id = await dial_and_talk(world)
+    attempt_id = await dial_and_talk(world, customer(world))
     alice = world.auth("alice")
     resp = await world.client.post(
         "/api/agents/alice/call/transfer", json={"kind": "agent", "target": "bob", "mode": "warm"}, headers=alice
@@ -152,7 +131,7 @@ async def test_a_warm_transfer_completed_while_its_target_rings_completes_when_i
 async def test_three_way_the_agent_leaves_through_the_daemon(world: LabDialer) -> None:
     alice = world.auth("alice")
     await sign_in(world, "alice", "outbound-agents")
-    attempt_id = await dial_and_talk(world)
+    attempt_id = await dial_and_talk(world, customer(world))
     resp = await world.client.post(
         "/api/agents/alice/call/conference", json={"kind": "external", "target": third(world)}, headers=alice
     )
@@ -183,7 +162,7 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
     itself with the call. The audit keeps both sessions, in order."""
     boss = world.auth("boss")
     await sign_in(world, "alice", "outbound-agents")
-    await dial_and_talk(world)
+    await dial_and_talk(world, customer(world))
     spyer = f"Local/supervisor{world.run}@"
 
     async def spying() -> bool:
@@ -195,15 +174,7 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
     async def spyer_gone() -> bool:
         return not any(c.channel.startswith(spyer) for c in await world.ami.core_show_channels())
 
-    resp = await world.client.post("/api/supervision", json={"agent": "alice", "mode": "whisper"}, headers=boss)
-    assert resp.status == 201, await resp.text()
-    whisper = await resp.json()
-    assert (whisper["supervisor"], whisper["agent"], whisper["mode"], whisper["state"]) == (
-        "boss",
-        "alice",
-        "whisper",
-        "started",
-    )
+    whisper = await supervise(world.client, boss, "boss", "alice", "whisper")
     await until(spying, 30.0)
     resp = await world.client.delete(f"/api/supervision/{whisper['id']}", headers=boss)
     assert resp.status == 200, await resp.text()
@@ -222,9 +193,7 @@ async def test_a_supervisor_whispers_then_barges_into_a_live_call_through_the_da
 
     await until(lambda: ended(whisper["id"]), 30.0)  # (the audit row ends with the leg's Hangup)
 
-    resp = await world.client.post("/api/supervision", json={"agent": "alice", "mode": "barge"}, headers=boss)
-    assert resp.status == 201, await resp.text()
-    barge = await resp.json()
+    barge = await supervise(world.client, boss, "boss", "alice", "barge")
     await until(spying, 30.0)
     # The customer hangs up: the call ends, and with it the supervisor's leg (ChanSpy option E) and the session.
     await hang_up_the_customer(world)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from harness.lab import lab_settings
-from harness.lab_api import LabDialer, lab_dialer, until
+from harness.lab_api import LabDialer, dial_and_talk, lab_dialer, sign_in, until
 
 pytestmark = pytest.mark.real_ami
 
@@ -57,18 +57,8 @@ async def world(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[LabDialer]
 
 async def test_every_call_recorded_through_the_daemon(world: LabDialer) -> None:
     alice, boss = world.auth("alice"), world.auth("boss")
-    resp = await world.client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
-    assert resp.status == 200, await resp.text()
-    assert (await world.client.post("/api/agents/alice/ready", headers=alice)).status == 200
-    resp = await world.client.post("/api/agents/alice/dial", json={"number": customer(world)}, headers=alice)
-    assert resp.status == 200, await resp.text()
-    attempt_id = int((await resp.json())["attempt_id"])
-
-    async def talking() -> bool:
-        body = await (await world.client.get("/api/agents/alice/call/control", headers=alice)).json()
-        return bool(body["control"]) and body["control"]["state"] == "talking"
-
-    await until(talking, 40.0)
+    await sign_in(world, "alice", "outbound-agents")
+    attempt_id = await dial_and_talk(world, customer(world))
 
     async def recording(state: str) -> dict[str, Any] | None:
         resp = await world.client.get(f"/api/recordings/{attempt_id}", headers=boss)

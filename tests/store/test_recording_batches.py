@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -20,7 +20,14 @@ from dialer.store import Database
 from dialer.store.attempts import AttemptStart, start_attempt
 from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import NewLead, insert_new_leads
-from dialer.store.monitoring import RECORDING_ACTIVE_STATES, RecordingBatch, get_recording, write_recordings
+from dialer.store.monitoring import (
+    RECORDING_ACTIVE_STATES,
+    RecordingBatch,
+    RecordingRecord,
+    get_recording,
+    write_recordings,
+)
+from dialer.store.records import RecordReader
 from dialer.store.tables import attempts_t, leads_t, recordings_t
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
@@ -28,19 +35,9 @@ KINDS = ("started", "recording", "paused", "stopped", "done", "consent")
 FINISHED = ("stopped", "done")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    agent: str | None
-    file: str
-    mode: str
-    state: str
-    started_at: datetime
-    ended_at: datetime | None
-    consent_at: datetime | None
-    consent_status: str | None
-
-
-def model(rows: dict[int, Row], agents: dict[int, str | None], write: RecordingWrite, mode: str) -> None:
+def model(
+    rows: dict[int, RecordingRecord], agents: dict[int, str | None], write: RecordingWrite, mode: str, campaign_id: int
+) -> None:
     """One event applied alone (the rules the rows follow)."""
     row = rows.get(write.attempt_id)
     if write.kind == "started":
@@ -49,7 +46,9 @@ def model(rows: dict[int, Row], agents: dict[int, str | None], write: RecordingW
         agent = agents[write.attempt_id]
         if row is None:
             consent = write.consent
-            rows[write.attempt_id] = Row(
+            rows[write.attempt_id] = RecordingRecord(
+                write.attempt_id,
+                campaign_id,
                 agent,
                 file_name(write.attempt_id),
                 mode,
@@ -74,7 +73,8 @@ def model(rows: dict[int, Row], agents: dict[int, str | None], write: RecordingW
             rows[write.attempt_id] = replace(row, state=write.kind)
 
 
-async def _attempts(db: Database, n: int) -> list[int]:
+async def _attempts(db: Database, n: int) -> tuple[int, list[int]]:
+    """A campaign's id and ``n`` attempts of it."""
     cfg = load_campaign(
         {"name": "rec", "queue": "sales", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
     )
@@ -89,31 +89,13 @@ async def _attempts(db: Database, n: int) -> list[int]:
             NOW,
         )
         leads = (await conn.execute(select(leads_t.c.id).order_by(leads_t.c.id))).scalars().all()
-    return [
+    return cid, [
         await start_attempt(db, AttemptStart(lead, cid, phone, NOW)) for lead, phone in zip(leads, phones, strict=True)
     ]
 
 
-async def _rows(db: Database) -> dict[int, Row]:
-    async with db.read() as conn:
-        found = (await conn.execute(select(recordings_t))).mappings().all()
-    return {
-        row["attempt_id"]: Row(
-            row["agent"],
-            row["file"],
-            row["mode"],
-            row["state"],
-            _utc(row["started_at"]),
-            _utc(row["ended_at"]),
-            _utc(row["consent_at"]),
-            row["consent_status"],
-        )
-        for row in found
-    }
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=value.tzinfo or UTC).astimezone(UTC)
+async def _rows(db: Database) -> dict[int, RecordingRecord]:
+    return {r.attempt_id: r for r in await RecordReader(RecordingRecord).all(db, select(recordings_t))}
 
 
 def _random_writes(rng: random.Random, attempts: list[int], n: int) -> list[RecordingWrite]:
@@ -127,7 +109,7 @@ def _random_writes(rng: random.Random, attempts: list[int], n: int) -> list[Reco
 
 
 async def test_a_folded_batch_leaves_the_rows_the_events_one_by_one_leave(db: Database) -> None:
-    known = await _attempts(db, 4)
+    cid, known = await _attempts(db, 4)
     unknown = max(known) + 1000
     # The call records' agents: two calls with their agent, one whose agent comes later, one without.
     agents: dict[int, str | None] = dict(zip(known, ("alice", "bob", None, None), strict=True))
@@ -144,7 +126,7 @@ async def test_a_folded_batch_leaves_the_rows_the_events_one_by_one_leave(db: Da
         expected = await _rows(db)
         writes = _random_writes(rng, [*known, unknown], rng.randint(1, 14))
         for write in writes:
-            model(expected, agents, write, "all")
+            model(expected, agents, write, "all", cid)
         await write_recordings(db, fold_writes(writes, lambda _: RecordingMode.ALL))
         assert await _rows(db) == expected, (example, before, writes)
 
@@ -169,7 +151,7 @@ def test_a_call_s_start_and_end_fold_into_one_row() -> None:
 
 
 async def test_flush_writes_the_batch_being_gathered_at_once(db: Database) -> None:
-    (attempt,) = await _attempts(db, 1)
+    _, (attempt,) = await _attempts(db, 1)
     clock = ManualClock(start_epoch=NOW.timestamp())
     service = RecordingService(db, clock, RecordingSettings(), lambda _: RecordingMode.ALL, batch_seconds=3600.0)
     service.start()

@@ -123,6 +123,14 @@ async def test_claims_hold_one_row_per_lead_and_a_dead_workers_rows_come_back(db
     assert len(await claim_due(db, owner="w3", now=at, lease=lease, limit=10)) == 2
 
 
+async def one_call_started(db: Database, url: str) -> None:
+    """A campaign of one lead subscribed at ``url`` to call.started only; its lead dialled (one event)."""
+    cfg = config()
+    cid = await campaign(db, cfg, ["+12125550101"])
+    await create_subscription(db, campaign_id=cid, url=url, events=[EventType.CALL_STARTED], secret="s3cret", now=NOW)
+    await dial_all(db, cfg, cid)
+
+
 async def test_delivered_signed_in_order_per_lead_after_the_receiver_was_down(db: Database) -> None:
     receiver = Receiver(mode="fail")
     await receiver.start()
@@ -159,12 +167,7 @@ async def test_dead_lettered_after_the_limit_and_sent_again_on_request(db: Datab
     receiver = Receiver(mode="fail")
     await receiver.start()
     try:
-        cfg = config()
-        cid = await campaign(db, cfg, ["+12125550101"])
-        await create_subscription(
-            db, campaign_id=cid, url=receiver.url, events=[EventType.CALL_STARTED], secret="s3cret", now=NOW
-        )
-        await dial_all(db, cfg, cid)
+        await one_call_started(db, receiver.url)
         worker = WebhookWorker(db, fast(max_attempts=3), rng=random.Random(2))
         await run_until(worker, lambda: len(receiver.deliveries) >= 3, settled=db)
         (row,) = await outbox_rows(db)
@@ -186,12 +189,7 @@ async def test_a_destination_off_the_allow_list_is_never_called(db: Database) ->
     receiver = Receiver()
     await receiver.start()
     try:
-        cfg = config()
-        cid = await campaign(db, cfg, ["+12125550101"])
-        await create_subscription(
-            db, campaign_id=cid, url=receiver.url, events=[EventType.CALL_STARTED], secret="s3cret", now=NOW
-        )
-        await dial_all(db, cfg, cid)
+        await one_call_started(db, receiver.url)
         worker = WebhookWorker(db, fast(allowed_destinations=["crm.example.com"]))
         task = asyncio.create_task(worker.run())
         await asyncio.sleep(0.5)

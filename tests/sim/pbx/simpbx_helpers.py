@@ -18,9 +18,12 @@ def scenario(**tables: dict[str, Any]) -> Scenario:
 
 
 @asynccontextmanager
-async def pbx_session(config: PbxConfig | None = None) -> AsyncIterator[tuple[SimulatedPbx, AmiProbe]]:
-    """``async with pbx_session(config) as (pbx, ami)``: a started PBX on a ManualClock, a logged-in probe."""
-    async with SimulatedPbx(config or PbxConfig(), clock=ManualClock()) as pbx:
+async def pbx_session(
+    config: PbxConfig | None = None, clock: ManualClock | None = None
+) -> AsyncIterator[tuple[SimulatedPbx, AmiProbe]]:
+    """``async with pbx_session(config) as (pbx, ami)``: a started PBX on a ManualClock (``clock`` if given), a
+    logged-in probe."""
+    async with SimulatedPbx(config or PbxConfig(), clock=clock or ManualClock()) as pbx:
         probe = await AmiProbe.open(pbx.port)
         try:
             await probe.login()

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from harness.agi_transcript import VARYING, Recorder, parse_transcript, shape
+from simpbx_helpers import pbx_session
+from simpbx_ivr_rig import START, answering_pbx, step_until
 
 from dialer.clock import ManualClock
-from dialer.sim.model import parse_scenario
-from dialer.sim.pbx import SimulatedPbx
-from dialer.sim.pbx.config import build_config
-from dialer.sim.pbx.probe import AmiProbe
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURE = REPO / "tests" / "fixtures" / "agi" / "ivr-session.txt"
@@ -26,43 +23,29 @@ async def test_the_simulated_fastagi_client_sends_what_the_lab_asterisk_sent() -
     recorder = Recorder()
     server = await asyncio.start_server(recorder.handle, "127.0.0.1", 0)
     address = f"127.0.0.1:{int(server.sockets[0].getsockname()[1])}"
-    clock = ManualClock(1_795_449_600.0)
-    world = parse_scenario(
-        {"outbound": {"answer_probability": 1.0, "ring_mean_seconds": 3.0, "ring_sd_seconds": 0.0, "busy_share": 0.0}}
-    )
-    pbx = SimulatedPbx(
-        replace(build_config(scenario=world, agents=1), unallocated_share=0.0, invalid_share=0.0), clock=clock
-    )
-    await pbx.start()
-    probe = await AmiProbe.open(pbx.port)
+    clock = ManualClock(START)
     try:
-        await probe.login()
-        await probe.send(
-            "Originate",
-            ("Variable", "DIALER_ATTEMPT=rt-0abc12-1"),
-            ("Variable", "DIALER_CAMPAIGN=lab-test"),
-            ("Variable", "DIALER_IVR_FLOW=reminder"),
-            ("Variable", f"DIALER_FASTAGI={address}"),
-            Channel="Local/9981001@sim-pstn",
-            Context="dialer-ivr",
-            Exten="s",
-            Priority="1",
-            Timeout="30000",
-            CallerID='"Dialer lab" <8005551000>',
-            Async="true",
-            ChannelId="rt-0abc12-1-c",
-            ActionID="rt-0abc12-1-a",
-        )
-        for _ in range(120):
-            await clock.advance(0.5)
-            await asyncio.sleep(0.01)
-            if recorder.done.is_set():
-                break
-        async with asyncio.timeout(30):
-            await recorder.done.wait()
+        async with pbx_session(answering_pbx(1), clock) as (_pbx, probe):
+            await probe.send(
+                "Originate",
+                ("Variable", "DIALER_ATTEMPT=rt-0abc12-1"),
+                ("Variable", "DIALER_CAMPAIGN=lab-test"),
+                ("Variable", "DIALER_IVR_FLOW=reminder"),
+                ("Variable", f"DIALER_FASTAGI={address}"),
+                Channel="Local/9981001@sim-pstn",
+                Context="dialer-ivr",
+                Exten="s",
+                Priority="1",
+                Timeout="30000",
+                CallerID='"Dialer lab" <8005551000>',
+                Async="true",
+                ChannelId="rt-0abc12-1-c",
+                ActionID="rt-0abc12-1-a",
+            )
+            await step_until(clock, probe, recorder.done.is_set, 120)
+            async with asyncio.timeout(30):
+                await recorder.done.wait()
     finally:
-        await probe.close()
-        await pbx.stop()
         server.close()
 
     sim = recorder.transcript

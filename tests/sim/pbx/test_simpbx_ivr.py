@@ -4,25 +4,18 @@ simulated callee presses 3 and reaches an agent, as the lab's 9983001 did."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
-from simpbx_ivr_trace import as_dict, normalise, recorded, whole_call
+from simpbx_ivr_rig import answering_pbx, ivr_rig
+from simpbx_ivr_trace import normalise, recorded, whole_call
 
-from dialer.ami.fastagi import FastAgiServer
-from dialer.clock import ManualClock
 from dialer.ivr.actions import TableActions
-from dialer.ivr.agi import IvrAgiService, IvrCallInfo
+from dialer.ivr.agi import IvrCallInfo
 from dialer.ivr.executor import FlowResult
-from dialer.ivr.flow import load_flow
 from dialer.sim.ivr import CallerBehaviour
-from dialer.sim.model import parse_scenario
-from dialer.sim.pbx import SimulatedPbx
 from dialer.sim.pbx.config import build_config
-from dialer.sim.pbx.ivr import IvrCallers, agi_environment, configure_ivr_callers, route_inbound_ivr
-from dialer.sim.pbx.probe import AmiProbe
+from dialer.sim.pbx.ivr import IvrCallers, agi_environment
 
 REPO = Path(__file__).resolve().parents[3]
 TRACE = REPO / "tests" / "fixtures" / "ami-traces" / "lab" / "ivr-reminder.txt"
@@ -59,41 +52,17 @@ async def reminder_call(
 ) -> tuple[list[dict[str, str]], list[tuple[IvrCallInfo, FlowResult]]]:
     """One reminder call on the simulated PBX as the lab's ``attempt`` was recorded: the callee ``number`` answers
     and presses ``key``; three auto-answering agents in outbound-agents. The events and the flow results."""
-    flow = load_flow(FLOW)
-    results: list[tuple[IvrCallInfo, FlowResult]] = []
-
-    async def sink(info: IvrCallInfo, result: FlowResult) -> None:
-        results.append((info, result))
-
-    clock = ManualClock(1_795_449_600.0)
-    service = IvrAgiService({flow.name: flow}, TableActions(), sink, lambda: datetime.fromtimestamp(clock.now(), UTC))
-    server = FastAgiServer("127.0.0.1", 0, service.routes)
-    await server.start()
-    address = f"127.0.0.1:{server.bound_port}"
     # a callee who answers and stays; three auto-answering agents in outbound-agents (as in the lab)
-    world = parse_scenario(
-        {"outbound": {"answer_probability": 1.0, "ring_mean_seconds": 3.0, "ring_sd_seconds": 0.0, "busy_share": 0.0}}
-    )
-    pbx = SimulatedPbx(
-        replace(
-            build_config(scenario=world, agents=3), unallocated_share=0.0, invalid_share=0.0, agent_talk_seconds=10.0
-        ),
-        clock=clock,
-    )
-    await pbx.start()
-    configure_ivr_callers(
-        pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={key: 1.0}, think_seconds=(1.0, 1.0)))
-    )
-    probe = await AmiProbe.open(pbx.port)
-    try:
-        await probe.login()
-        await probe.send(
+    config = replace(answering_pbx(3), agent_talk_seconds=10.0)
+    callers = IvrCallers(behaviour=CallerBehaviour(keys={key: 1.0}, think_seconds=(1.0, 1.0)))
+    async with ivr_rig(FLOW, TableActions(), config, callers) as rig:
+        await rig.probe.send(
             "Originate",
             ("Variable", f"DIALER_ATTEMPT={attempt}"),
             ("Variable", "DIALER_CAMPAIGN=fixtures"),
             ("Variable", "DIALER_AMD=0"),
             ("Variable", "DIALER_IVR_FLOW=reminder"),
-            ("Variable", f"DIALER_FASTAGI={address}"),
+            ("Variable", f"DIALER_FASTAGI={rig.fastagi}"),
             Channel=f"Local/{number}@sim-pstn",
             Context="dialer-ivr",
             Exten="s",
@@ -104,18 +73,9 @@ async def reminder_call(
             ChannelId=f"fixture-{attempt}",
             ActionID=attempt,
         )
-        for _ in range(240):  # two simulated minutes; the AGI exchanges run over real TCP between the steps
-            await clock.advance(0.5)
-            for _ in range(3):
-                await asyncio.sleep(0.005)
-            if results:
-                break
-        await probe.drain(0.2)
-    finally:
-        await probe.close()
-        await pbx.stop()
-        await server.stop()
-    return [as_dict(m) for m in probe.received if m.is_event], results
+        # two simulated minutes
+        await rig.run_until(lambda: bool(rig.results), 240)
+    return rig.events(), rig.results
 
 
 async def test_a_reminder_call_in_the_simulated_ivr_speaks_like_the_recorded_asterisk() -> None:
@@ -170,28 +130,12 @@ def test_the_agi_environment_is_what_asterisk_sends_first() -> None:
 async def test_an_inbound_ivr_caller_enters_an_account_and_reaches_an_agent_with_it() -> None:
     """dialer-inbound,ivr on the simulated PBX: the inbound flow runs over FastAGI, the caller types an account
     number, and the queue hands them to an agent with the flow's context (DialerIvrTransfer)."""
-    flow = load_flow(REPO / "campaigns" / "ivr" / "inbound.toml")
-    results: list[tuple[IvrCallInfo, FlowResult]] = []
-
-    async def sink(info: IvrCallInfo, result: FlowResult) -> None:
-        results.append((info, result))
-
-    clock = ManualClock(1_795_449_600.0)
     accounts = TableActions({"4321": {"account": "4321", "name": "Ann", "balance": "12.50", "dob": "19800101"}})
-    service = IvrAgiService({flow.name: flow}, accounts, sink, lambda: datetime.fromtimestamp(clock.now(), UTC))
-    server = FastAgiServer("127.0.0.1", 0, service.routes)
-    await server.start()
     config = build_config(agents=2, agents_queue="inbound-sales", inbound_queues=["inbound-sales"])
-    pbx = SimulatedPbx(replace(config, agent_talk_seconds=10.0), clock=clock)
-    await pbx.start()
-    configure_ivr_callers(
-        pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={"4321": 1.0, "0": 0.0}, think_seconds=(1.0, 1.0)))
-    )
-    route_inbound_ivr(pbx.core.engine, f"127.0.0.1:{server.bound_port}")
-    probe = await AmiProbe.open(pbx.port)
-    try:
-        await probe.login()
-        await probe.send(
+    callers = IvrCallers(behaviour=CallerBehaviour(keys={"4321": 1.0, "0": 0.0}, think_seconds=(1.0, 1.0)))
+    inbound = REPO / "campaigns" / "ivr" / "inbound.toml"
+    async with ivr_rig(inbound, accounts, replace(config, agent_talk_seconds=10.0), callers, inbound=True) as rig:
+        await rig.probe.send(
             "Originate",
             ActionID="in-ivr",
             Channel="Local/ivr@sim-inbound",
@@ -200,19 +144,9 @@ async def test_an_inbound_ivr_caller_enters_an_account_and_reaches_an_agent_with
             CallerID='"Ann" <+12125550199>',
             Async="true",
         )
-        for _ in range(240):
-            await clock.advance(0.5)
-            for _ in range(3):
-                await asyncio.sleep(0.005)
-            if results:
-                break
-        await probe.drain(0.2)
-    finally:
-        await probe.close()
-        await pbx.stop()
-        await server.stop()
+        await rig.run_until(lambda: bool(rig.results), 240)
 
-    events = [as_dict(m) for m in probe.received if m.is_event]
+    events, results, probe = rig.events(), rig.results, rig.probe
     assert len(results) == 1
     info, result = results[0]
     assert info.attempt is None

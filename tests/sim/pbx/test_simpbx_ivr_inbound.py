@@ -8,26 +8,20 @@ UserEvents and the same end of the call (the h extension's /ivr-end, DialerCallE
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from simpbx_ivr_trace import as_dict, recorded, whole_call
+from simpbx_ivr_rig import ivr_rig
+from simpbx_ivr_trace import recorded, whole_call
 
-from dialer.ami.fastagi import FastAgiServer
 from dialer.ami.recorder import IVR_INBOUND_ACCOUNT, IVR_INBOUND_PATHS, IVR_INBOUND_UNKNOWN_ACCOUNT, SCENARIOS
-from dialer.clock import ManualClock
 from dialer.ivr.actions import TableActions
-from dialer.ivr.agi import IvrAgiService, IvrCallInfo
+from dialer.ivr.agi import IvrCallInfo
 from dialer.ivr.executor import FlowResult
-from dialer.ivr.flow import load_flow
 from dialer.sim.ivr import CallerBehaviour
-from dialer.sim.pbx import SimulatedPbx
 from dialer.sim.pbx.config import build_config
-from dialer.sim.pbx.ivr import IvrCallers, configure_ivr_callers, route_inbound_ivr
-from dialer.sim.pbx.probe import AmiProbe
+from dialer.sim.pbx.ivr import IvrCallers
 
 REPO = Path(__file__).resolve().parents[3]
 TRACES = REPO / "tests" / "fixtures" / "ami-traces" / "lab"
@@ -68,33 +62,17 @@ async def inbound_call(
     """The recorded call on the simulated PBX: the accounts table of the recording, one auto-answering member of
     inbound-sales who talks 10 s (the lab's LAB_AGENT_TALK; paused if the recording's was), a caller who keys the
     account, then the menu key, and holds on."""
-    flow = load_flow(FLOW)
     scenario = SCENARIOS[path.name]
-    results: list[tuple[IvrCallInfo, FlowResult]] = []
-
-    async def sink(info: IvrCallInfo, result: FlowResult) -> None:
-        results.append((info, result))
-
-    clock = ManualClock(1_795_449_600.0)
-    accounts = TableActions(scenario.ivr_accounts)
-    service = IvrAgiService({flow.name: flow}, accounts, sink, lambda: datetime.fromtimestamp(clock.now(), UTC))
-    server = FastAgiServer("127.0.0.1", 0, service.routes)
-    await server.start()
-    config = build_config(agents=1, agents_queue="inbound-sales", inbound_queues=["inbound-sales"])
-    pbx = SimulatedPbx(replace(config, agent_talk_seconds=10.0), clock=clock)
-    await pbx.start()
-    account = CallerBehaviour(keys={path.account: 1.0}, think_seconds=(1.0, 1.0))
-    configure_ivr_callers(
-        pbx.core.engine,
-        IvrCallers(
-            behaviour=CallerBehaviour(keys={path.menu or "0": 1.0}, think_seconds=(1.0, 1.0)),
-            by_prompt={"inbound/welcome": account},
-        ),
+    config = replace(
+        build_config(agents=1, agents_queue="inbound-sales", inbound_queues=["inbound-sales"]), agent_talk_seconds=10.0
     )
-    route_inbound_ivr(pbx.core.engine, f"127.0.0.1:{server.bound_port}")
-    probe = await AmiProbe.open(pbx.port)
-    try:
-        await probe.login()
+    account = CallerBehaviour(keys={path.account: 1.0}, think_seconds=(1.0, 1.0))
+    callers = IvrCallers(
+        behaviour=CallerBehaviour(keys={path.menu or "0": 1.0}, think_seconds=(1.0, 1.0)),
+        by_prompt={"inbound/welcome": account},
+    )
+    async with ivr_rig(FLOW, TableActions(scenario.ivr_accounts), config, callers, inbound=True) as rig:
+        probe = rig.probe
         if path.paused:
             await probe.send("QueuePause", Queue="inbound-sales", Interface=SIM_AGENT, Paused="true")
         await probe.send(
@@ -107,18 +85,14 @@ async def inbound_call(
             Async="true",
             ChannelId=CALLER,
         )
-        for _ in range(600):  # five simulated minutes; the AGI exchanges run over real TCP between the steps
-            await clock.advance(0.5)
-            for _ in range(3):
-                await asyncio.sleep(0.005)
-            if any(m.is_event and m.get("Event") == "Hangup" and m.get("Uniqueid") == IVR_LEG for m in probe.received):
-                break  # the caller's ;2 half (the IVR's channel) hung up: the call is over
-        await probe.drain(0.2)
-    finally:
-        await probe.close()
-        await pbx.stop()
-        await server.stop()
-    return [as_dict(m) for m in probe.received if m.is_event], results
+
+        def over() -> bool:
+            """The caller's ;2 half (the IVR's channel) hung up: the call is over."""
+            hangups = (m for m in probe.received if m.is_event and m.get("Event") == "Hangup")
+            return any(m.get("Uniqueid") == IVR_LEG for m in hangups)
+
+        await rig.run_until(over, 600)  # five simulated minutes
+    return rig.events(), rig.results
 
 
 def ivr_channel(messages: list[dict[str, str]]) -> str:

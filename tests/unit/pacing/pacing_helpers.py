@@ -1,10 +1,12 @@
-"""Shared helpers: statistics matured on the benchmark world, snapshot builders."""
+"""Shared helpers: statistics matured on the benchmark world (with an abandon window of chosen answers), snapshot
+builders."""
 
 from __future__ import annotations
 
 import random
 
 from dialer.pacing import AgentState, AgentView, PacingSettings, PacingStats
+from dialer.pacing.stats import AbandonWindow
 from dialer.sim.model import CalleeKind, WorldModel, parse_scenario
 
 
@@ -22,6 +24,21 @@ def mature_stats(settings: PacingSettings | None = None, *, answer_rate: float =
         stats.record_talk(world.draw_talk(rng, now))
         stats.record_wrap(world.draw_wrap(rng))
         stats.record_live_answer(now, False, placed_predictively=False)
+    return stats
+
+
+def add_answers(stats: PacingStats, live: int, abandons: int, now: float = 1000.0) -> None:
+    """``live`` live answers at ``now`` into the abandon window, the first ``abandons`` of them abandoned."""
+    for i in range(live):
+        stats.window.add(now, i < abandons)
+
+
+def window_stats(settings: PacingSettings, live: int, abandons: int, now: float = 1000.0) -> PacingStats:
+    """Matured statistics (:func:`mature_stats`) whose abandon window holds only ``live`` answers at ``now``,
+    ``abandons`` of them abandoned."""
+    stats = mature_stats(settings)
+    stats.window = AbandonWindow(settings.window_seconds)
+    add_answers(stats, live, abandons, now)
     return stats
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import random
 
-from pacing_helpers import agents, mature_stats
+from pacing_helpers import agents, mature_stats, window_stats
 
 from dialer.pacing import PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.pacer import predictive_tables
-from dialer.pacing.stats import AbandonWindow, PacingStats
+from dialer.pacing.stats import PacingStats
 
 PREDICTIVE = PacingSettings(mode=PacingMode.PREDICTIVE)
 
@@ -54,10 +54,7 @@ def test_the_taper_spends_the_queues_share_of_the_budget() -> None:
     share (what is left for queue abandons), not the whole budget, so a window with room to spare for the
     queue is not tapered as if it were near the cap."""
     settings = PacingSettings(mode=PacingMode.PREDICTIVE, amd_false_positive_rate=0.05)
-    stats = mature_stats(settings)
-    stats.window = AbandonWindow(settings.window_seconds)
-    for _ in range(20000):  # budget 600
-        stats.window.add(1000.0, False)
+    stats = window_stats(settings, 20000, 0)  # budget 600
     for _ in range(8000):  # 400 estimated: 200 left for the queue
         stats.window.add(1000.0, True, 0.05)
     for _ in range(150):

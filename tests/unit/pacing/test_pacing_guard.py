@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pacing_helpers import agents, mature_stats
+from pacing_helpers import add_answers, agents, window_stats
 
 from dialer.pacing import CallInFlight, CallStage, Guard, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.pacer import (
@@ -20,11 +20,6 @@ from dialer.pacing.pacer import (
 )
 from dialer.pacing.stats import AbandonWindow, PacingStats
 from dialer.reports.compliance import AnswerEvent, periods
-
-
-def _window_with(stats: PacingStats, live: int, abandons: int, now: float = 1000.0) -> None:
-    for i in range(live):
-        stats.window.add(now, i < abandons)
 
 
 @settings(deadline=None)  # behaviour, not timing
@@ -70,9 +65,7 @@ def test_guarded_calls_never_project_the_window_over_the_cap(
 def test_calls_in_flight_use_the_budget_before_they_abandon() -> None:
     """One abandon left by the old rule's count, but a queue of waiting calls would spend it: progressive."""
     settings = PacingSettings()
-    stats = mature_stats(settings)
-    stats.window = AbandonWindow(settings.window_seconds)
-    _window_with(stats, 1000, 25)  # budget 30, 5 left
+    stats = window_stats(settings, 1000, 25)  # budget 30, 5 left
     calm = decide(PacingSnapshot(1000.0, settings, agents(ready=0, wrapup=(10, 25.0))), stats)
     assert calm.explanation.guard is None
     assert calm.calls > 0
@@ -84,11 +77,9 @@ def test_calls_in_flight_use_the_budget_before_they_abandon() -> None:
 
 def test_answers_leaving_the_window_count_as_gone() -> None:
     settings = PacingSettings()
-    stats = mature_stats(settings)
-    stats.window = AbandonWindow(settings.window_seconds)
     day = settings.window_seconds
-    _window_with(stats, 150, 0, now=0.0)  # these leave the window at `day`
-    _window_with(stats, 150, 6, now=day / 2)  # budget 9: 3 left, but 0 once the first 150 leave
+    stats = window_stats(settings, 150, 0, now=0.0)  # these leave the window at `day`
+    add_answers(stats, 150, 6, now=day / 2)  # budget 9: 3 left, but 0 once the first 150 leave
     early = decide(PacingSnapshot(day / 2 + 10, settings, agents(talking=(10, 60.0))), stats)
     assert early.explanation.guard is None
     late = decide(PacingSnapshot(day - 60.0, settings, agents(talking=(10, 60.0))), stats)
@@ -99,9 +90,7 @@ def test_power_mode_falls_back_to_progressive_when_the_budget_is_spent() -> None
     """Issue 12 §3: 40 abandons in 440 live answers — power placed 8 where predictive placed 4."""
     for mode in (PacingMode.POWER, PacingMode.PREDICTIVE):
         settings = PacingSettings(mode=mode, power_ratio=2.0)
-        stats = mature_stats(settings)
-        stats.window = AbandonWindow(settings.window_seconds)
-        _window_with(stats, 440, 40)
+        stats = window_stats(settings, 440, 40)
         decision = decide(PacingSnapshot(1000.0, settings, agents(ready=4, talking=(6, 30.0))), stats)
         assert decision.calls == 4, mode
         assert decision.explanation.effective_mode is PacingMode.PROGRESSIVE
@@ -110,13 +99,9 @@ def test_power_mode_falls_back_to_progressive_when_the_budget_is_spent() -> None
 
 def test_power_mode_tapers_near_the_cap() -> None:
     settings = PacingSettings(mode=PacingMode.POWER, power_ratio=3.0)
-    stats = mature_stats(settings)
-    stats.window = AbandonWindow(settings.window_seconds)
-    _window_with(stats, 5000, 0)
-    free = decide(PacingSnapshot(1000.0, settings, agents(ready=4)), stats)
+    free = decide(PacingSnapshot(1000.0, settings, agents(ready=4)), window_stats(settings, 5000, 0))
     assert free.calls == 12
-    stats.window = AbandonWindow(settings.window_seconds)
-    _window_with(stats, 5000, 146)  # 4 of 150 left: tapered, more than progressive, less than 3:1
+    stats = window_stats(settings, 5000, 146)  # 4 of 150 left: tapered, more than progressive, less than 3:1
     near = decide(PacingSnapshot(1000.0, settings, agents(ready=4)), stats)
     assert 4 <= near.calls < 12
 
@@ -287,9 +272,7 @@ def test_estimated_abandons_do_not_wind_the_controller_down() -> None:
 def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
     """Same window, same agents: calls in AMD (some of which will be people hung up on) leave less room."""
     settings = PacingSettings(amd_false_positive_rate=0.3)
-    stats = mature_stats(settings)
-    stats.window = AbandonWindow(settings.window_seconds)
-    _window_with(stats, 1000, 22)
+    stats = window_stats(settings, 1000, 22)
     for _ in range(50):
         stats.amd_human_share.add(False)
     free = decide(PacingSnapshot(1000.0, settings, agents(ready=0, talking=(10, 60.0))), stats)
