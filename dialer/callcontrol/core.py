@@ -204,6 +204,26 @@ class ControlledCall:
     def _set_leg(self, seq: int, **changes: object) -> None:
         self.legs[seq - 1] = replace(self.legs[seq - 1], **changes)  # type: ignore[arg-type]
 
+    def _add_leg(
+        self,
+        party: Party,
+        how: LegHow,
+        now: float,
+        *,
+        transferred_by: str | None = None,
+        channel: str | None = None,
+        connected_at: float | None = None,
+    ) -> int:
+        """Append the call's next leg (numbered from 1 in order) and return its ``seq``."""
+        seq = len(self.legs) + 1
+        self.legs.append(Leg(seq, party, how, now, transferred_by, channel, connected_at))
+        return seq
+
+    def _pending_leg(self) -> Leg:
+        """The leg of the warm-transfer target or 3-way party being brought in."""
+        assert self.pending is not None
+        return self._leg(self.pending)
+
     def _end_leg(self, seq: int, now: float) -> None:
         if self._leg(seq).ended_at is None:
             self._set_leg(seq, ended_at=now)
@@ -269,8 +289,7 @@ class ControlledCall:
         )
         agent = self._agent_leg()
         self._unhold(now)
-        seq = len(self.legs) + 1
-        self.legs.append(Leg(seq, target, LegHow.BLIND, now, transferred_by=by, connected_at=now))
+        self._add_leg(target, LegHow.BLIND, now, transferred_by=by, connected_at=now)
         self._end_leg(agent.seq, now)
         self.state = CallState.TRANSFERRED
         if target.kind is PartyKind.QUEUE:
@@ -299,16 +318,7 @@ class ControlledCall:
             raise CallControlError(M_("the call is not waiting in a transfer queue"))
         last = self.legs[-1]
         self._end_leg(last.seq, now)
-        self.legs.append(
-            Leg(
-                len(self.legs) + 1,
-                Party(PartyKind.AGENT, agent_id),
-                LegHow.ANSWERED,
-                now,
-                channel=channel,
-                connected_at=now,
-            )
-        )
+        self._add_leg(Party(PartyKind.AGENT, agent_id), LegHow.ANSWERED, now, channel=channel, connected_at=now)
         self.agent_channel = channel
         self.state = CallState.TALKING
 
@@ -322,9 +332,7 @@ class ControlledCall:
         if target.kind is PartyKind.QUEUE:
             raise CallControlError(M_("a queue cannot be consulted first: use a blind transfer to a queue"))
         agent = self._agent_leg()
-        seq = len(self.legs) + 1
-        self.legs.append(Leg(seq, target, LegHow.WARM, now, transferred_by=by))
-        self.pending = seq
+        self.pending = self._add_leg(target, LegHow.WARM, now, transferred_by=by)
         if self.state is CallState.TALKING:
             self.held_since = now
         self.state = CallState.CONSULTING
@@ -346,14 +354,12 @@ class ControlledCall:
             CallState.CONSULTING,
             refusal=N_("cannot complete the transfer: the call is {state}, no warm transfer is under way"),
         )
-        seq = self.pending
-        assert seq is not None
-        target = self._leg(seq)
+        target = self._pending_leg()
         if not target.channel:
             raise CallControlError(M_("the transfer target has not answered yet"))
         agent = self._agent_leg()
         self._unhold(now)
-        self._set_leg(seq, connected_at=now)
+        self._set_leg(target.seq, connected_at=now)
         self._end_leg(agent.seq, now)
         self.pending = None
         self.state = CallState.TRANSFERRED if target.party.kind is not PartyKind.AGENT else CallState.TALKING
@@ -367,11 +373,9 @@ class ControlledCall:
             CallState.CONSULTING,
             refusal=N_("cannot cancel the transfer: the call is {state}, no warm transfer is under way"),
         )
-        seq = self.pending
-        assert seq is not None
-        target = self._leg(seq)
+        target = self._pending_leg()
         agent = self._agent_leg()
-        self._end_leg(seq, now)
+        self._end_leg(target.seq, now)
         self.pending = None
         self._unhold(now)
         self.state = CallState.TALKING
@@ -391,9 +395,7 @@ class ControlledCall:
             raise CallControlError(M_("a queue cannot join a 3-way call"))
         agent = self._agent_leg()
         self._unhold(now)
-        seq = len(self.legs) + 1
-        self.legs.append(Leg(seq, third, LegHow.CONFERENCE, now, transferred_by=by))
-        self.pending = seq
+        seq = self.pending = self._add_leg(third, LegHow.CONFERENCE, now, transferred_by=by)
         self.state = CallState.CONFERENCE
         return [
             self._into_conference(agent.channel),
