@@ -37,7 +37,7 @@ from dialer.contract import (
 )
 from dialer.logging import get_logger
 from dialer.sim.pbx.actions import ActionSession
-from dialer.sim.pbx.calls import OriginateRequest, Reply
+from dialer.sim.pbx.calls import OriginateRequest, Reply, emit_originate_response
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.truth import OriginateRecord
@@ -307,22 +307,7 @@ class SpyCall:
                 reply, self.reply = self.reply, None
                 reply(True)
             return
-        headers: Headers = [
-            ("ActionID", req.action_id),
-            ("Response", "Success"),
-            ("Channel", one.name),
-            ("Context", req.context),
-            ("Exten", req.exten),
-            ("Reason", "4"),
-            ("Uniqueid", one.uniqueid),
-            ("CallerIDNum", req.caller_num or "<unknown>"),
-            ("CallerIDName", req.caller_name or "<unknown>"),
-        ]
-        headers += [
-            (f"ChanVariable({one.name})", f"{var}={one.variables.get(var, '')}")
-            for var in self.engine.config.chan_variables
-        ]
-        self.engine.emit("OriginateResponse", "call,all", headers)
+        emit_originate_response(self.engine, req, 4, one)
 
     def _hangup(self, *, phone_first: bool = False) -> None:
         """Everything ends. ``phone_first``: the phone's leg was hung up (the dialer stops the session): it goes at
