@@ -324,15 +324,14 @@ class ControlledCall:
 
     def start_warm_transfer(self, target: Party, by: str, now: float) -> list[Command]:
         """The customer on hold; the agent's phone now talks to ``target`` (an agent or an external number)."""
-        self._require(
-            CallState.TALKING,
-            CallState.HELD,
+        agent = self._bring_in(
+            target,
+            LegHow.WARM,
+            by,
+            now,
             refusal=N_("cannot start a warm transfer: the call is {state} (needs a call in progress or on hold)"),
+            no_queue=M_("a queue cannot be consulted first: use a blind transfer to a queue"),
         )
-        if target.kind is PartyKind.QUEUE:
-            raise CallControlError(M_("a queue cannot be consulted first: use a blind transfer to a queue"))
-        agent = self._agent_leg()
-        self.pending = self._add_leg(target, LegHow.WARM, now, transferred_by=by)
         if self.state is CallState.TALKING:
             self.held_since = now
         self.state = CallState.CONSULTING
@@ -340,6 +339,16 @@ class ControlledCall:
             SetVar(agent.channel or "", TRANSFER_DIAL_VARIABLE, target.dial),
             Redirect(self.customer_channel, HOLD_CONTEXT, "s", agent.channel, TRANSFER_CONTEXT, "dial"),
         ]
+
+    def _bring_in(self, party: Party, how: LegHow, by: str, now: float, *, refusal: str, no_queue: Message) -> Leg:
+        """``by`` brings ``party`` (a warm-transfer target, a 3-way party; never a queue: ``no_queue``) into a call in
+        progress or on hold (else ``refusal``): its leg is the pending one. Returns the agent's leg."""
+        self._require(CallState.TALKING, CallState.HELD, refusal=refusal)
+        if party.kind is PartyKind.QUEUE:
+            raise CallControlError(no_queue)
+        agent = self._agent_leg()
+        self.pending = self._add_leg(party, how, now, transferred_by=by)
+        return agent
 
     def target_answered(self, channel: str, now: float) -> None:
         """The pending target's channel (DialBegin/Originate of the consult or 3-way) and when it answered."""
@@ -386,16 +395,16 @@ class ControlledCall:
 
     def conference_in(self, third: Party, by: str, now: float) -> list[Command]:
         """3-way: customer and agent into the conference, ``third`` Originated into it."""
-        self._require(
-            CallState.TALKING,
-            CallState.HELD,
+        agent = self._bring_in(
+            third,
+            LegHow.CONFERENCE,
+            by,
+            now,
             refusal=N_("cannot start a 3-way call: the call is {state} (needs a call in progress or on hold)"),
+            no_queue=M_("a queue cannot join a 3-way call"),
         )
-        if third.kind is PartyKind.QUEUE:
-            raise CallControlError(M_("a queue cannot join a 3-way call"))
-        agent = self._agent_leg()
         self._unhold(now)
-        seq = self.pending = self._add_leg(third, LegHow.CONFERENCE, now, transferred_by=by)
+        seq = self._pending_leg().seq
         self.state = CallState.CONFERENCE
         return [
             self._into_conference(agent.channel),
