@@ -251,13 +251,7 @@ class PairCall:
         e.hangup_request(near, cause)
         if far is not None:
             e.hangup(far, cause)
-        if stage is Stage.QUEUED and self.caller is not None:
-            self.on_abandoned_in_queue()
-            self.queues.abandon(self.caller)
-        elif stage is Stage.BRIDGED and self.leg is not None:
-            self.leg.end_bridge(by_agent=False, cause=cause)
-        else:
-            self.release_direct_agent()
+        self._leave(stage, cause)
         e.hangup_request(near, 16, soft=True)
 
         def rest() -> None:
@@ -277,14 +271,19 @@ class PairCall:
         stage = self.stage
         near, far = self.queue_side, self.far_side
         self._end()
+        self._leave(stage, code)
+        self._hang_up_both(near, far, code, stage)
+
+    def _leave(self, stage: Stage, cause: int) -> None:
+        """The queue side, going down, leaves what it was in at ``stage``: the queue (an abandon), the agent's
+        bridge, or the agent it was ringing directly."""
         if stage is Stage.QUEUED and self.caller is not None:
             self.on_abandoned_in_queue()
             self.queues.abandon(self.caller)
         elif stage is Stage.BRIDGED and self.leg is not None:
-            self.leg.end_bridge(by_agent=False, cause=code)
+            self.leg.end_bridge(by_agent=False, cause=cause)
         else:
             self.release_direct_agent()
-        self._hang_up_both(near, far, code, stage)
 
     def _hang_up_both(self, near: Channel, far: Channel | None, cause: int, stage: Stage) -> None:
         """Both halves hang up, the queue side first (as Local does), and the call is over."""
