@@ -371,17 +371,25 @@ async def mix_monitor(session: ActionSession, msg: AmiMessage) -> None:
         monitors_of(session.pbx.core.engine).start(channel, file, msg.get("Options") or "")
 
 
+def _on_recording(
+    session: ActionSession, msg: AmiMessage, channel: Channel, refusal: str, act: Callable[[Monitors], object]
+) -> None:
+    """An action on ``channel``'s running MixMonitor: Success, then ``act`` (its events after the response); the
+    error ``refusal`` when the channel is not being recorded."""
+    monitors = monitors_of(session.pbx.core.engine)
+    if channel.uniqueid not in monitors.active:
+        session.error(msg, refusal)
+        return
+    with session.events_after_response():
+        session.respond(msg, "Success", [])
+        act(monitors)
+
+
 async def stop_mix_monitor(session: ActionSession, msg: AmiMessage) -> None:
     channel = _channel(session, msg)
     if channel is None:
         return
-    monitors = monitors_of(session.pbx.core.engine)
-    if channel.uniqueid not in monitors.active:
-        session.error(msg, "Could not stop monitoring channel")
-        return
-    with session.events_after_response():
-        session.respond(msg, "Success", [])
-        monitors.stop(channel)
+    _on_recording(session, msg, channel, "Could not stop monitoring channel", lambda monitors: monitors.stop(channel))
 
 
 async def mix_monitor_mute(session: ActionSession, msg: AmiMessage) -> None:
@@ -396,13 +404,7 @@ async def mix_monitor_mute(session: ActionSession, msg: AmiMessage) -> None:
     if channel is None:
         return
     state = (msg.get("State") or "").strip().lower() in ("1", "on", "yes", "true", "y", "t")
-    monitors = monitors_of(session.pbx.core.engine)
-    if channel.uniqueid not in monitors.active:
-        session.error(msg, "Cannot set mute flag")
-        return
-    with session.events_after_response():
-        session.respond(msg, "Success", [])
-        monitors.mute(channel, direction, state)
+    _on_recording(session, msg, channel, "Cannot set mute flag", lambda mons: mons.mute(channel, direction, state))
 
 
 HANDLERS: dict[str, Callable[[ActionSession, AmiMessage], Awaitable[None]]] = {
