@@ -247,9 +247,7 @@ class AgentRegistry:
         agent = self._require_logged_in(agent_id)
         if agent.status is not AgentStatus.READY:
             raise AgentError(agent_id, "not_ready", M_("only a ready agent can dial a preview lead"))
-        action = QueuePauseAction(agent.interface, True, PREVIEW_REASON)
-        change = self._set(agent, now, PREVIEW_REASON, status=AgentStatus.RINGING, pause_reason=PREVIEW_REASON)
-        return RegistryOutput(changes=(change,), actions=(action,))
+        return self._set_pausing(agent, now, PREVIEW_REASON, AgentStatus.RINGING, PREVIEW_REASON)
 
     def end_preview(self, agent_id: str, now: float) -> RegistryOutput:
         """The preview call ended without reaching the agent (no answer, busy ...): ready again."""
@@ -327,9 +325,7 @@ class AgentRegistry:
             # Asked during a call: cancel a pending pause, the wrap-up follows as usual.
             self._agents[agent_id] = replace(agent, pending_pause=None)
             return _NOTHING
-        action = QueuePauseAction(agent.interface, False, "")
-        change = self._set(agent, now, "ready", status=AgentStatus.READY, pause_reason=None, wrapup_until=None)
-        return RegistryOutput(changes=(change,), actions=(action,))
+        return self._set_pausing(agent, now, "ready", AgentStatus.READY, None, wrapup_until=None)
 
     def pause(self, agent_id: str, reason: str, now: float) -> RegistryOutput:
         agent = self._require_logged_in(agent_id)
@@ -342,9 +338,7 @@ class AgentRegistry:
             return _NOTHING
         if agent.status == AgentStatus.PAUSED and agent.pause_reason == reason:
             return _NOTHING
-        action = QueuePauseAction(agent.interface, True, reason)
-        change = self._set(agent, now, reason, status=AgentStatus.PAUSED, pause_reason=reason)
-        return RegistryOutput(changes=(change,), actions=(action,))
+        return self._set_pausing(agent, now, reason, AgentStatus.PAUSED, reason)
 
     def restore(
         self, sessions: Sequence[AgentSession], members: Sequence[QueueMember], now: float, server: str | None = None
@@ -498,11 +492,7 @@ class AgentRegistry:
                 if agent is None or agent.status != AgentStatus.RINGING:
                     return _NOTHING
                 # An auto-answer phone that did not answer is a broken phone: take the agent out of rotation.
-                pause = QueuePauseAction(agent.interface, True, "no_answer")
-                out = self._changed(
-                    agent, now, "ring_no_answer", status=AgentStatus.PAUSED, pause_reason="no_answer", **_NO_CALL
-                )
-                return out + RegistryOutput(actions=(pause,))
+                return self._set_pausing(agent, now, "ring_no_answer", AgentStatus.PAUSED, "no_answer", **_NO_CALL)
             case AgentComplete():
                 agent = self.by_interface(event.interface)
                 if agent is None or agent.status not in (AgentStatus.TALKING, AgentStatus.RINGING):
@@ -645,38 +635,40 @@ class AgentRegistry:
     def _changed(self, agent: Agent, now: float, reason: str, **changes: object) -> RegistryOutput:
         return RegistryOutput(changes=(self._set(agent, now, reason, **changes),))
 
+    def _set_pausing(
+        self,
+        agent: Agent,
+        now: float,
+        reason: str,
+        status: AgentStatus,
+        pause_reason: str | None,
+        **changes: object,
+    ) -> RegistryOutput:
+        """The agent's new ``status`` and the queue pause that goes with it: paused for ``pause_reason`` in its
+        queues, or unpaused when it is None."""
+        action = QueuePauseAction(agent.interface, pause_reason is not None, pause_reason or "")
+        change = self._set(agent, now, reason, status=status, pause_reason=pause_reason, **changes)
+        return RegistryOutput(changes=(change,), actions=(action,))
+
     def _start_wrapup(self, agent: Agent, now: float, reason: str, queue: str | None) -> RegistryOutput:
         seconds = self.wrapup_seconds_by_queue.get(queue or "", self.default_wrapup_seconds)
-        pause = QueuePauseAction(agent.interface, True, WRAPUP_REASON)
-        out = self._changed(
+        return self._set_pausing(
             agent,
             now,
             reason,
-            status=AgentStatus.WRAPUP,
-            pause_reason=WRAPUP_REASON,
+            AgentStatus.WRAPUP,
+            WRAPUP_REASON,
             wrapup_until=now + seconds,
             ready_announced=False,
             **_NO_CALL,
         )
-        return out + RegistryOutput(actions=(pause,))
 
     def _end_wrapup(self, agent: Agent, now: float, reason: str) -> RegistryOutput:
         if agent.pending_pause:
-            pause_reason = agent.pending_pause
-            action = QueuePauseAction(agent.interface, True, pause_reason)
-            out = self._changed(
-                agent,
-                now,
-                reason,
-                status=AgentStatus.PAUSED,
-                pause_reason=pause_reason,
-                pending_pause=None,
-                wrapup_until=None,
+            return self._set_pausing(
+                agent, now, reason, AgentStatus.PAUSED, agent.pending_pause, pending_pause=None, wrapup_until=None
             )
-            return out + RegistryOutput(actions=(action,))
-        action = QueuePauseAction(agent.interface, False, "")
-        out = self._changed(agent, now, reason, status=AgentStatus.READY, pause_reason=None, wrapup_until=None)
-        return out + RegistryOutput(actions=(action,))
+        return self._set_pausing(agent, now, reason, AgentStatus.READY, None, wrapup_until=None)
 
     def _member_seen(self, interface: str, queue: str, paused: bool, reason: str, now: float) -> RegistryOutput:
         agent = self.by_interface(interface)

@@ -224,13 +224,15 @@ class AgentRingNoAnswer(AgentEvent):
     ring_time: int
 
 
-@dataclass(frozen=True, slots=True)
-class QueueMemberEvent(AmiEvent):
-    """A queue member's state. ``status`` is the device state (1 not in use, 2 in use, 5 unavailable, 6 ringing)."""
+@dataclass(frozen=True)
+class MemberState:
+    """A queue member's state as Asterisk reports it, in its events and in ``QueueStatus`` lists: the fields of
+    :class:`QueueMemberEvent` and :class:`QueueMember`. ``status`` is the device state (1 not in use, 2 in use,
+    5 unavailable, 6 ringing). (No slots of its own, like :class:`ChannelSnapshot`.)"""
+
+    __slots__ = ()
 
     queue: str
-    member_name: str
-    interface: str
     state_interface: str
     membership: str
     penalty: int
@@ -239,6 +241,15 @@ class QueueMemberEvent(AmiEvent):
     status: int
     paused: bool
     paused_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMemberEvent(MemberState, AmiEvent):
+    """A queue member's state (``QueueMemberStatus``, ``QueueMemberAdded`` ...), naming the member by its events'
+    ``MemberName`` and ``Interface``."""
+
+    member_name: str
+    interface: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,20 +292,11 @@ class QueueParams(ListItem):
 
 
 @dataclass(frozen=True, slots=True)
-class QueueMember(ListItem):
+class QueueMember(MemberState, ListItem):
     """``QueueStatus`` list item for a member: ``location`` is the interface, ``name`` the member name."""
 
-    queue: str
     name: str
     location: str
-    state_interface: str
-    membership: str
-    penalty: int
-    calls_taken: int
-    in_call: bool
-    status: int
-    paused: bool
-    paused_reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,12 @@
-"""AMI messages into typed events (dialer.ami.events): one parser an event name, each reading its fields with the
-helpers below; a known event with a broken field is logged and skipped, never raised."""
+"""AMI messages into typed events (dialer.ami.events): one parser an event name, built from the event class's
+dataclass fields (each read from its header by its annotated type, see ``_fields_parser``); a known event with a
+broken field is logged and skipped, never raised."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from typing import Any
 
 from dialer.ami.events import (
     AgentCalled,
@@ -17,7 +20,6 @@ from dialer.ami.events import (
     DialBegin,
     DialEnd,
     DialState,
-    DialStatusEvent,
     FullyBooted,
     Hangup,
     ListComplete,
@@ -29,13 +31,11 @@ from dialer.ami.events import (
     Newstate,
     OriginateResponse,
     QueueCallerAbandon,
-    QueueCallerEvent,
     QueueCallerJoin,
     QueueCallerLeave,
     QueueEntry,
     QueueMember,
     QueueMemberAdded,
-    QueueMemberEvent,
     QueueMemberPause,
     QueueMemberRemoved,
     QueueMemberStatus,
@@ -83,231 +83,11 @@ def _flag(first: dict[str, str], key: str) -> bool:
     return first.get(key, "").lower() in ("1", "true", "yes")
 
 
-def _channel_fields(f: dict[str, str]) -> tuple[str, str, str, int, str, str, str]:
-    uniqueid = _req(f, "uniqueid")
-    return (
-        _req(f, "channel"),
-        uniqueid,
-        f.get("linkedid") or uniqueid,
-        _int(f, "channelstate", 0),
-        f.get("calleridnum", ""),
-        f.get("context", ""),
-        f.get("exten", ""),
-    )
+Parser = Callable[[dict[str, str], AmiMessage], AmiEvent | None]
+Reader = Callable[[dict[str, str], AmiMessage], object]
 
 
-def _newchannel(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return Newchannel(*_channel_fields(f))
-
-
-def _newstate(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return Newstate(*_channel_fields(f), f.get("channelstatedesc", ""))
-
-
-def _hangup(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return Hangup(*_channel_fields(f), _int(f, "cause", 0), f.get("cause-txt", ""))
-
-
-def _varset(f: dict[str, str], m: AmiMessage) -> AmiEvent | None:
-    variable = f.get("variable", "")
-    if variable not in AMD_VARIABLES and not variable.startswith(VARIABLE_PREFIX):
-        return None
-    return VarSet(*_channel_fields(f), variable, f.get("value", ""))
-
-
-def _user_event(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    # The body is every header after the "UserEvent:" one (Asterisk appends it after the channel snapshot).
-    body: list[tuple[str, str]] = []
-    seen = False
-    for key, value in m.headers:
-        if seen:
-            body.append((key, value))
-        elif key.lower() == "userevent":
-            seen = True
-    return UserEvent(*_channel_fields(f), _req(f, "userevent"), tuple(body))
-
-
-def _queue_caller_parser(cls: type[QueueCallerEvent]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
-    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-        return cls(*_channel_fields(f), _req(f, "queue"), _int(f, "position", 0), _int(f, "count", 0))
-
-    return parse
-
-
-def _queue_caller_abandon(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return QueueCallerAbandon(
-        *_channel_fields(f),
-        _req(f, "queue"),
-        _int(f, "position", 0),
-        _int(f, "originalposition", 0),
-        _int(f, "holdtime", 0),
-    )
-
-
-def _originate_response(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    uniqueid = f.get("uniqueid")
-    return OriginateResponse(
-        action_id=f.get("actionid", ""),
-        success=f.get("response", "").lower() == "success",
-        reason=_int(f, "reason", 0),
-        channel=f.get("channel", ""),
-        uniqueid=None if not uniqueid or uniqueid == "<unknown>" else uniqueid,
-        context=f.get("context", ""),
-        exten=f.get("exten", ""),
-    )
-
-
-def _dial_fields(f: dict[str, str]) -> tuple[str | None, str | None, str | None, str, str, str]:
-    dest_uniqueid = _req(f, "destuniqueid")
-    uniqueid = f.get("uniqueid")
-    return (
-        f.get("channel"),
-        uniqueid,
-        f.get("linkedid") or uniqueid,
-        _req(f, "destchannel"),
-        dest_uniqueid,
-        f.get("destlinkedid") or dest_uniqueid,
-    )
-
-
-def _dial_begin(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return DialBegin(*_dial_fields(f), f.get("dialstring", ""))
-
-
-def _dial_status_parser(cls: type[DialStatusEvent]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
-    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-        return cls(*_dial_fields(f), f.get("dialstatus", ""))
-
-    return parse
-
-
-def _local_bridge(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    one = _req(f, "localoneuniqueid")
-    return LocalBridge(
-        local_one_channel=f.get("localonechannel", ""),
-        local_one_uniqueid=one,
-        local_two_channel=f.get("localtwochannel", ""),
-        local_two_uniqueid=_req(f, "localtwouniqueid"),
-        linkedid=f.get("localonelinkedid") or one,
-    )
-
-
-def _agent_fields(f: dict[str, str]) -> tuple[str, str, str, str, str, str, str, str]:
-    # Asterisk 22 sometimes sends AgentComplete without any caller snapshot (the caller channel is already
-    # gone, seen in core-show-channels.txt): the caller fields are then empty strings.
-    uniqueid = f.get("uniqueid", "")
-    return (
-        f.get("channel", ""),
-        uniqueid,
-        f.get("linkedid") or uniqueid,
-        f.get("destchannel", ""),
-        f.get("destuniqueid", ""),
-        _req(f, "queue"),
-        f.get("interface", ""),
-        f.get("membername", ""),
-    )
-
-
-def _agent_called(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return AgentCalled(*_agent_fields(f))
-
-
-def _agent_connect(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return AgentConnect(*_agent_fields(f), _int(f, "holdtime", 0), _int(f, "ringtime", 0))
-
-
-def _agent_complete(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return AgentComplete(*_agent_fields(f), _int(f, "holdtime", 0), _int(f, "talktime", 0), f.get("reason", ""))
-
-
-def _agent_ring_no_answer(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return AgentRingNoAnswer(*_agent_fields(f), _int(f, "ringtime", 0))
-
-
-def _member_fields(
-    f: dict[str, str], interface_key: str = "interface", name_key: str = "membername"
-) -> tuple[str, str, str, str, str, int, int, bool, int, bool, str]:
-    """A queue member's fields as its events carry them (QueueMember list items name the interface ``Location``
-    and the member ``Name``)."""
-    interface = _req(f, interface_key)
-    return (
-        _req(f, "queue"),
-        f.get(name_key, interface),
-        interface,
-        f.get("stateinterface", interface),
-        f.get("membership", ""),
-        _int(f, "penalty", 0),
-        _int(f, "callstaken", 0),
-        _flag(f, "incall"),
-        _int(f, "status", 0),
-        _flag(f, "paused"),
-        f.get("pausedreason", ""),
-    )
-
-
-def _member_parser(cls: type[QueueMemberEvent]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
-    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-        return cls(*_member_fields(f))
-
-    return parse
-
-
-def _queue_params(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return QueueParams(
-        f.get("actionid"),
-        _req(f, "queue"),
-        _int(f, "max", 0),
-        f.get("strategy", ""),
-        _int(f, "calls", 0),
-        _int(f, "holdtime", 0),
-        _int(f, "talktime", 0),
-        _int(f, "completed", 0),
-        _int(f, "abandoned", 0),
-    )
-
-
-def _queue_member(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return QueueMember(f.get("actionid"), *_member_fields(f, interface_key="location", name_key="name"))
-
-
-def _queue_entry(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return QueueEntry(
-        f.get("actionid"),
-        _req(f, "queue"),
-        _int(f, "position", 0),
-        f.get("channel", ""),
-        f.get("uniqueid", ""),
-        f.get("calleridnum", ""),
-        _int(f, "wait", 0),
-    )
-
-
-def _queue_summary(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return QueueSummary(
-        f.get("actionid"),
-        _req(f, "queue"),
-        _int(f, "loggedin", 0),
-        _int(f, "available", 0),
-        _int(f, "callers", 0),
-        _int(f, "holdtime", 0),
-        _int(f, "talktime", 0),
-        _int(f, "longestholdtime", 0),
-    )
-
-
-def _core_show_channel(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return CoreShowChannel(
-        f.get("actionid"),
-        *_channel_fields(f),
-        f.get("application", ""),
-        f.get("applicationdata", ""),
-        f.get("duration", ""),
-        f.get("bridgeid", ""),
-        _chan_variables(m),
-    )
-
-
-def _chan_variables(m: AmiMessage) -> tuple[tuple[str, str], ...]:
+def _chan_variables(f: dict[str, str], m: AmiMessage) -> tuple[tuple[str, str], ...]:
     """``ChanVariable: NAME=value`` headers (Asterisk C-escapes the value; ours are plain ids)."""
     found: list[tuple[str, str]] = []
     for value in m.getall("chanvariable"):
@@ -317,88 +97,185 @@ def _chan_variables(m: AmiMessage) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _status(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    seconds = f.get("seconds")
-    return Status(
-        f.get("actionid"),
-        *_channel_fields(f),
-        f.get("application", ""),
-        int(seconds) if seconds and seconds.isdigit() else None,
-        f.get("bridgeid", ""),
-    )
+def _type_reader(type_name: str, key: str, required: bool) -> Reader:
+    """How a field of this (annotation) type is read from header ``key``: a required one raises
+    :class:`MalformedEvent` when missing; an optional int is 0, str ``""``, ``str | None`` None when missing."""
+    if type_name == "int":
+        if required:
+            return lambda f, m: _int(f, key)
+        return lambda f, m: _int(f, key, 0)
+    if type_name == "str":
+        if required:
+            return lambda f, m: _req(f, key)
+        return lambda f, m: f.get(key, "")
+    if type_name == "str | None" and not required:
+        return lambda f, m: f.get(key)
+    if type_name == "bool" and not required:
+        return lambda f, m: _flag(f, key)
+    if type_name == "tuple[tuple[str, str], ...]" and key == "variables":
+        return _chan_variables
+    raise TypeError(f"no AMI reader for a field {key!r} of type {type_name}")
 
 
-def _fully_booted(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return FullyBooted(f.get("status", ""))
+def _fields_parser(
+    cls: type[AmiEvent],
+    *,
+    required: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
+    or_else: Mapping[str, str] | None = None,
+    absent: Mapping[str, str] | None = None,
+    custom: Mapping[str, Reader] | None = None,
+) -> Parser:
+    """The parser of ``cls``: each dataclass field is read from the header named like it without its underscores
+    (``hold_time`` from ``HoldTime``; ``headers`` names the others), by its annotated type. ``required`` fields
+    are read first, in that order; ``or_else`` / ``absent`` fields take the value of another field when their
+    header is empty or missing / missing; ``custom`` fields are read by their own function."""
+    headers, or_else, absent, custom = headers or {}, or_else or {}, absent or {}, custom or {}
+    names = [field.name for field in fields(cls)]
+    types = {field.name: str(field.type) for field in fields(cls)}
+    unknown = (set(required) | set(headers) | set(or_else) | set(absent) | set(custom)) - set(names)
+    assert not unknown, f"{cls.__name__} has no field {sorted(unknown)}"
+    later = set(or_else) | set(absent)
 
+    def header(name: str) -> str:
+        return headers.get(name, name.replace("_", ""))
 
-# -- recording and supervisor monitoring (app_mixmonitor, app_chanspy) --------------------------------------------
-
-
-def _mix_monitor_parser(
-    cls: type[MixMonitorStart] | type[MixMonitorStop],
-) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
-    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-        return cls(*_channel_fields(f), _chan_variables(m))
-
-    return parse
-
-
-def _mix_monitor_mute(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-    return MixMonitorMute(*_channel_fields(f), _chan_variables(m), f.get("direction", ""), f.get("state", "") == "1")
-
-
-def _chan_spy_parser(cls: type[ChanSpyStart] | type[ChanSpyStop]) -> Callable[[dict[str, str], AmiMessage], AmiEvent]:
-    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
-        spyee_uniqueid = f.get("spyeeuniqueid", "")
-        return cls(
-            _req(f, "spyerchannel"),
-            _req(f, "spyeruniqueid"),
-            f.get("spyeechannel", ""),
-            spyee_uniqueid,
-            f.get("spyeelinkedid") or spyee_uniqueid,
-            f.get("spyerlinkedid") or f.get("spyeruniqueid", ""),
+    order = [*required, *(name for name in names if name not in required and name not in later)]
+    readers = [
+        (
+            name,
+            custom.get(name) or _type_reader(types[name], header(name), name in required),
         )
+        for name in order
+    ]
+    defaults = [(name, header(name), other, name in or_else) for name, other in [*or_else.items(), *absent.items()]]
+
+    def parse(f: dict[str, str], m: AmiMessage) -> AmiEvent:
+        values = {name: read(f, m) for name, read in readers}
+        for name, key, other, when_empty in defaults:
+            raw = f.get(key)
+            values[name] = (raw or values[other]) if when_empty else (values[other] if raw is None else raw)
+        return cls(**values)
 
     return parse
 
 
-_PARSERS: dict[str, Callable[[dict[str, str], AmiMessage], AmiEvent | None]] = {
-    "originateresponse": _originate_response,
-    "newchannel": _newchannel,
-    "newstate": _newstate,
-    "hangup": _hangup,
-    "varset": _varset,
-    "userevent": _user_event,
-    "dialbegin": _dial_begin,
-    "dialstate": _dial_status_parser(DialState),
-    "dialend": _dial_status_parser(DialEnd),
-    "localbridge": _local_bridge,
-    "queuecallerjoin": _queue_caller_parser(QueueCallerJoin),
-    "queuecallerleave": _queue_caller_parser(QueueCallerLeave),
-    "queuecallerabandon": _queue_caller_abandon,
-    "agentcalled": _agent_called,
-    "agentconnect": _agent_connect,
-    "agentcomplete": _agent_complete,
-    "agentringnoanswer": _agent_ring_no_answer,
-    "queuememberstatus": _member_parser(QueueMemberStatus),
-    "queuememberadded": _member_parser(QueueMemberAdded),
-    "queuememberremoved": _member_parser(QueueMemberRemoved),
-    "queuememberpause": _member_parser(QueueMemberPause),
+# Where a channel's own fields differ from the rule: its Uniqueid and Channel are required (in that order), its
+# Linkedid is its Uniqueid when not sent.
+_CHANNEL: dict[str, Any] = {"required": ("uniqueid", "channel"), "or_else": {"linkedid": "uniqueid"}}
+# Originate's dial events have no caller (``channel``/``uniqueid`` None), the queue's agent legs have one.
+_DIAL: dict[str, Any] = {
+    "required": ("dest_uniqueid", "dest_channel"),
+    "or_else": {"linkedid": "uniqueid", "dest_linkedid": "dest_uniqueid"},
+}
+# Asterisk 22 sometimes sends AgentComplete without any caller snapshot (the caller channel is already gone, seen
+# in core-show-channels.txt): the caller fields are then empty strings.
+_AGENT: dict[str, Any] = {"required": ("queue",), "or_else": {"linkedid": "uniqueid"}}
+# A queue member's events name it by Interface (MemberName, StateInterface: that interface when not sent).
+# ChanSpy's spyer (the supervisor's Local leg) is required; a linkedid not sent is the channel's Uniqueid.
+_SPY: dict[str, Any] = {
+    "required": ("spyer_channel", "spyer_uniqueid"),
+    "or_else": {"spyee_linkedid": "spyee_uniqueid", "spyer_linkedid": "spyer_uniqueid"},
+}
+_QUEUE_CALLER: dict[str, Any] = {**_CHANNEL, "required": ("uniqueid", "channel", "queue")}
+_MEMBER: dict[str, Any] = {
+    "required": ("interface", "queue"),
+    "absent": {"member_name": "interface", "state_interface": "interface"},
+}
+
+
+def _varset_parser() -> Parser:
+    parse = _fields_parser(VarSet, **_CHANNEL)
+
+    def varset(f: dict[str, str], m: AmiMessage) -> AmiEvent | None:
+        variable = f.get("variable", "")
+        if variable not in AMD_VARIABLES and not variable.startswith(VARIABLE_PREFIX):
+            return None
+        return parse(f, m)
+
+    return varset
+
+
+def _user_event_body(f: dict[str, str], m: AmiMessage) -> tuple[tuple[str, str], ...]:
+    # The body is every header after the "UserEvent:" one (Asterisk appends it after the channel snapshot).
+    body: list[tuple[str, str]] = []
+    seen = False
+    for key, value in m.headers:
+        if seen:
+            body.append((key, value))
+        elif key.lower() == "userevent":
+            seen = True
+    return tuple(body)
+
+
+def _status_seconds(f: dict[str, str], m: AmiMessage) -> int | None:
+    seconds = f.get("seconds")
+    return int(seconds) if seconds and seconds.isdigit() else None
+
+
+def _originate_uniqueid(f: dict[str, str], m: AmiMessage) -> str | None:
+    uniqueid = f.get("uniqueid")
+    return None if not uniqueid or uniqueid == "<unknown>" else uniqueid
+
+
+_PARSERS: dict[str, Parser] = {
+    "originateresponse": _fields_parser(
+        OriginateResponse,
+        custom={
+            "success": lambda f, m: f.get("response", "").lower() == "success",
+            "uniqueid": _originate_uniqueid,
+        },
+    ),
+    "newchannel": _fields_parser(Newchannel, **_CHANNEL),
+    "newstate": _fields_parser(Newstate, headers={"state_desc": "channelstatedesc"}, **_CHANNEL),
+    "hangup": _fields_parser(Hangup, headers={"cause_txt": "cause-txt"}, **_CHANNEL),
+    "varset": _varset_parser(),
+    "userevent": _fields_parser(
+        UserEvent,
+        required=("uniqueid", "channel", "name"),
+        headers={"name": "userevent"},
+        or_else={"linkedid": "uniqueid"},
+        custom={"fields": _user_event_body},
+    ),
+    "dialbegin": _fields_parser(DialBegin, **_DIAL),
+    "dialstate": _fields_parser(DialState, **_DIAL),
+    "dialend": _fields_parser(DialEnd, **_DIAL),
+    "localbridge": _fields_parser(
+        LocalBridge,
+        required=("local_one_uniqueid", "local_two_uniqueid"),
+        headers={"linkedid": "localonelinkedid"},
+        or_else={"linkedid": "local_one_uniqueid"},
+    ),
+    "queuecallerjoin": _fields_parser(QueueCallerJoin, **_QUEUE_CALLER),
+    "queuecallerleave": _fields_parser(QueueCallerLeave, **_QUEUE_CALLER),
+    "queuecallerabandon": _fields_parser(QueueCallerAbandon, **_QUEUE_CALLER),
+    "agentcalled": _fields_parser(AgentCalled, **_AGENT),
+    "agentconnect": _fields_parser(AgentConnect, **_AGENT),
+    "agentcomplete": _fields_parser(AgentComplete, **_AGENT),
+    "agentringnoanswer": _fields_parser(AgentRingNoAnswer, **_AGENT),
+    "queuememberstatus": _fields_parser(QueueMemberStatus, **_MEMBER),
+    "queuememberadded": _fields_parser(QueueMemberAdded, **_MEMBER),
+    "queuememberremoved": _fields_parser(QueueMemberRemoved, **_MEMBER),
+    "queuememberpause": _fields_parser(QueueMemberPause, **_MEMBER),
     # Asterisk < 13 named it QueueMemberPaused.
-    "queuememberpaused": _member_parser(QueueMemberPause),
-    "queueparams": _queue_params,
-    "queuemember": _queue_member,
-    "queueentry": _queue_entry,
-    "queuesummary": _queue_summary,
-    "coreshowchannel": _core_show_channel,
-    "status": _status,
-    "fullybooted": _fully_booted,
-    "mixmonitorstart": _mix_monitor_parser(MixMonitorStart),
-    "mixmonitorstop": _mix_monitor_parser(MixMonitorStop),
-    "mixmonitormute": _mix_monitor_mute,
-    "chanspystart": _chan_spy_parser(ChanSpyStart),
-    "chanspystop": _chan_spy_parser(ChanSpyStop),
+    "queuememberpaused": _fields_parser(QueueMemberPause, **_MEMBER),
+    "queueparams": _fields_parser(QueueParams, required=("queue",)),
+    # QueueStatus names a member's interface Location and its member name Name.
+    "queuemember": _fields_parser(
+        QueueMember, required=("location", "queue"), absent={"name": "location", "state_interface": "location"}
+    ),
+    "queueentry": _fields_parser(QueueEntry, required=("queue",)),
+    "queuesummary": _fields_parser(QueueSummary, required=("queue",)),
+    "coreshowchannel": _fields_parser(CoreShowChannel, **_CHANNEL),
+    "status": _fields_parser(Status, custom={"seconds": _status_seconds}, **_CHANNEL),
+    "fullybooted": _fields_parser(FullyBooted),
+    "mixmonitorstart": _fields_parser(MixMonitorStart, **_CHANNEL),
+    "mixmonitorstop": _fields_parser(MixMonitorStop, **_CHANNEL),
+    "mixmonitormute": _fields_parser(
+        MixMonitorMute, custom={"muted": lambda f, m: f.get("state", "") == "1"}, **_CHANNEL
+    ),
+    "chanspystart": _fields_parser(ChanSpyStart, **_SPY),
+    "chanspystop": _fields_parser(ChanSpyStop, **_SPY),
 }
 
 

@@ -204,6 +204,26 @@ class ControlledCall:
     def _set_leg(self, seq: int, **changes: object) -> None:
         self.legs[seq - 1] = replace(self.legs[seq - 1], **changes)  # type: ignore[arg-type]
 
+    def _add_leg(
+        self,
+        party: Party,
+        how: LegHow,
+        now: float,
+        *,
+        transferred_by: str | None = None,
+        channel: str | None = None,
+        connected_at: float | None = None,
+    ) -> int:
+        """Append the call's next leg (numbered from 1 in order) and return its ``seq``."""
+        seq = len(self.legs) + 1
+        self.legs.append(Leg(seq, party, how, now, transferred_by, channel, connected_at))
+        return seq
+
+    def _pending_leg(self) -> Leg:
+        """The leg of the warm-transfer target or 3-way party being brought in."""
+        assert self.pending is not None
+        return self._leg(self.pending)
+
     def _end_leg(self, seq: int, now: float) -> None:
         if self._leg(seq).ended_at is None:
             self._set_leg(seq, ended_at=now)
@@ -269,8 +289,7 @@ class ControlledCall:
         )
         agent = self._agent_leg()
         self._unhold(now)
-        seq = len(self.legs) + 1
-        self.legs.append(Leg(seq, target, LegHow.BLIND, now, transferred_by=by, connected_at=now))
+        self._add_leg(target, LegHow.BLIND, now, transferred_by=by, connected_at=now)
         self._end_leg(agent.seq, now)
         self.state = CallState.TRANSFERRED
         if target.kind is PartyKind.QUEUE:
@@ -299,32 +318,20 @@ class ControlledCall:
             raise CallControlError(M_("the call is not waiting in a transfer queue"))
         last = self.legs[-1]
         self._end_leg(last.seq, now)
-        self.legs.append(
-            Leg(
-                len(self.legs) + 1,
-                Party(PartyKind.AGENT, agent_id),
-                LegHow.ANSWERED,
-                now,
-                channel=channel,
-                connected_at=now,
-            )
-        )
+        self._add_leg(Party(PartyKind.AGENT, agent_id), LegHow.ANSWERED, now, channel=channel, connected_at=now)
         self.agent_channel = channel
         self.state = CallState.TALKING
 
     def start_warm_transfer(self, target: Party, by: str, now: float) -> list[Command]:
         """The customer on hold; the agent's phone now talks to ``target`` (an agent or an external number)."""
-        self._require(
-            CallState.TALKING,
-            CallState.HELD,
+        agent = self._bring_in(
+            target,
+            LegHow.WARM,
+            by,
+            now,
             refusal=N_("cannot start a warm transfer: the call is {state} (needs a call in progress or on hold)"),
+            no_queue=M_("a queue cannot be consulted first: use a blind transfer to a queue"),
         )
-        if target.kind is PartyKind.QUEUE:
-            raise CallControlError(M_("a queue cannot be consulted first: use a blind transfer to a queue"))
-        agent = self._agent_leg()
-        seq = len(self.legs) + 1
-        self.legs.append(Leg(seq, target, LegHow.WARM, now, transferred_by=by))
-        self.pending = seq
         if self.state is CallState.TALKING:
             self.held_since = now
         self.state = CallState.CONSULTING
@@ -332,6 +339,16 @@ class ControlledCall:
             SetVar(agent.channel or "", TRANSFER_DIAL_VARIABLE, target.dial),
             Redirect(self.customer_channel, HOLD_CONTEXT, "s", agent.channel, TRANSFER_CONTEXT, "dial"),
         ]
+
+    def _bring_in(self, party: Party, how: LegHow, by: str, now: float, *, refusal: str, no_queue: Message) -> Leg:
+        """``by`` brings ``party`` (a warm-transfer target, a 3-way party; never a queue: ``no_queue``) into a call in
+        progress or on hold (else ``refusal``): its leg is the pending one. Returns the agent's leg."""
+        self._require(CallState.TALKING, CallState.HELD, refusal=refusal)
+        if party.kind is PartyKind.QUEUE:
+            raise CallControlError(no_queue)
+        agent = self._agent_leg()
+        self.pending = self._add_leg(party, how, now, transferred_by=by)
+        return agent
 
     def target_answered(self, channel: str, now: float) -> None:
         """The pending target's channel (DialBegin/Originate of the consult or 3-way) and when it answered."""
@@ -346,14 +363,12 @@ class ControlledCall:
             CallState.CONSULTING,
             refusal=N_("cannot complete the transfer: the call is {state}, no warm transfer is under way"),
         )
-        seq = self.pending
-        assert seq is not None
-        target = self._leg(seq)
+        target = self._pending_leg()
         if not target.channel:
             raise CallControlError(M_("the transfer target has not answered yet"))
         agent = self._agent_leg()
         self._unhold(now)
-        self._set_leg(seq, connected_at=now)
+        self._set_leg(target.seq, connected_at=now)
         self._end_leg(agent.seq, now)
         self.pending = None
         self.state = CallState.TRANSFERRED if target.party.kind is not PartyKind.AGENT else CallState.TALKING
@@ -367,11 +382,9 @@ class ControlledCall:
             CallState.CONSULTING,
             refusal=N_("cannot cancel the transfer: the call is {state}, no warm transfer is under way"),
         )
-        seq = self.pending
-        assert seq is not None
-        target = self._leg(seq)
+        target = self._pending_leg()
         agent = self._agent_leg()
-        self._end_leg(seq, now)
+        self._end_leg(target.seq, now)
         self.pending = None
         self._unhold(now)
         self.state = CallState.TALKING
@@ -382,18 +395,16 @@ class ControlledCall:
 
     def conference_in(self, third: Party, by: str, now: float) -> list[Command]:
         """3-way: customer and agent into the conference, ``third`` Originated into it."""
-        self._require(
-            CallState.TALKING,
-            CallState.HELD,
+        agent = self._bring_in(
+            third,
+            LegHow.CONFERENCE,
+            by,
+            now,
             refusal=N_("cannot start a 3-way call: the call is {state} (needs a call in progress or on hold)"),
+            no_queue=M_("a queue cannot join a 3-way call"),
         )
-        if third.kind is PartyKind.QUEUE:
-            raise CallControlError(M_("a queue cannot join a 3-way call"))
-        agent = self._agent_leg()
         self._unhold(now)
-        seq = len(self.legs) + 1
-        self.legs.append(Leg(seq, third, LegHow.CONFERENCE, now, transferred_by=by))
-        self.pending = seq
+        seq = self._pending_leg().seq
         self.state = CallState.CONFERENCE
         return [
             self._into_conference(agent.channel),

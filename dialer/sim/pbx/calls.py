@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from dialer.clock import Timer
 from dialer.sim.pbx.app_queue import QueueSystem
-from dialer.sim.pbx.channels import Channel
+from dialer.sim.pbx.channels import Channel, Headers
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.queues import AgentLeg, QueueCaller
 from dialer.sim.pbx.world import Fate
@@ -52,8 +52,49 @@ class OriginateRequest:
     other_channel_id: str
     is_async: bool
 
+    def target(self) -> Headers:
+        """Where the Originate sends its channel: ``Application``/``Data``, else ``Context``/``Exten``."""
+        if self.application:
+            return [("Application", self.application), ("Data", self.data)]
+        return [("Context", self.context), ("Exten", self.exten)]
+
 
 Reply = Callable[[bool], None]  # synchronous Originate: called once with success/failure
+
+
+def emit_originate_response(
+    engine: Engine,
+    req: OriginateRequest,
+    reason: int,
+    channel: Channel | None,
+    *,
+    success: bool = True,
+    channel_variables: bool = True,
+) -> None:
+    """The ``OriginateResponse`` of an Async Originate as Asterisk 22 writes it: a success names ``channel``, a
+    failure the dial string, with ``channel``'s Uniqueid only when the Originate chose it (ChannelId); with
+    ``channel_variables``, ``channel``'s manager.conf channelvars follow (in the Asterisk 11 key form, verified on
+    Asterisk 22)."""
+    if channel is not None and (success or req.channel_id):
+        uniqueid = channel.uniqueid
+    else:
+        uniqueid = req.channel_id or "<unknown>"
+    headers: Headers = [
+        ("ActionID", req.action_id),
+        ("Response", "Success" if success else "Failure"),
+        ("Channel", channel.name if success and channel is not None else req.dial_string),
+        *req.target(),
+        ("Reason", str(reason)),
+        ("Uniqueid", uniqueid),
+        ("CallerIDNum", req.caller_num or "<unknown>"),
+        ("CallerIDName", req.caller_name or "<unknown>"),
+    ]
+    if channel_variables and channel is not None:
+        headers += [
+            (f"ChanVariable({channel.name})", f"{var}={channel.variables.get(var, '')}")
+            for var in engine.config.chan_variables
+        ]
+    engine.emit("OriginateResponse", "call,all", headers)
 
 
 class PairCall:
@@ -210,13 +251,7 @@ class PairCall:
         e.hangup_request(near, cause)
         if far is not None:
             e.hangup(far, cause)
-        if stage is Stage.QUEUED and self.caller is not None:
-            self.on_abandoned_in_queue()
-            self.queues.abandon(self.caller)
-        elif stage is Stage.BRIDGED and self.leg is not None:
-            self.leg.end_bridge(by_agent=False, cause=cause)
-        else:
-            self.release_direct_agent()
+        self._leave(stage, cause)
         e.hangup_request(near, 16, soft=True)
 
         def rest() -> None:
@@ -236,14 +271,19 @@ class PairCall:
         stage = self.stage
         near, far = self.queue_side, self.far_side
         self._end()
+        self._leave(stage, code)
+        self._hang_up_both(near, far, code, stage)
+
+    def _leave(self, stage: Stage, cause: int) -> None:
+        """The queue side, going down, leaves what it was in at ``stage``: the queue (an abandon), the agent's
+        bridge, or the agent it was ringing directly."""
         if stage is Stage.QUEUED and self.caller is not None:
             self.on_abandoned_in_queue()
             self.queues.abandon(self.caller)
         elif stage is Stage.BRIDGED and self.leg is not None:
-            self.leg.end_bridge(by_agent=False, cause=code)
+            self.leg.end_bridge(by_agent=False, cause=cause)
         else:
             self.release_direct_agent()
-        self._hang_up_both(near, far, code, stage)
 
     def _hang_up_both(self, near: Channel, far: Channel | None, cause: int, stage: Stage) -> None:
         """Both halves hang up, the queue side first (as Local does), and the call is over."""

@@ -14,7 +14,7 @@ from dialer.clock import Clock, Timer
 from dialer.contract import SUPERVISE_CONTEXT
 from dialer.logging import get_logger
 from dialer.sim.pbx.app_queue import QueueSystem
-from dialer.sim.pbx.calls import OriginateRequest, Reply
+from dialer.sim.pbx.calls import OriginateRequest, Reply, emit_originate_response
 from dialer.sim.pbx.channels import Channel, Headers, format_duration, parse_caller_id
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
@@ -190,26 +190,7 @@ class PbxCore:
             if reply is not None:
                 reply(False)
             return
-        self.engine.emit(
-            "OriginateResponse",
-            "call,all",
-            [
-                ("ActionID", req.action_id),
-                ("Response", "Failure"),
-                ("Channel", req.dial_string),
-                *self._target(req),
-                ("Reason", "0"),
-                ("Uniqueid", req.channel_id or "<unknown>"),
-                ("CallerIDNum", req.caller_num or "<unknown>"),
-                ("CallerIDName", req.caller_name or "<unknown>"),
-            ],
-        )
-
-    @staticmethod
-    def _target(req: OriginateRequest) -> Headers:
-        if req.application:
-            return [("Application", req.application), ("Data", req.data)]
-        return [("Context", req.context), ("Exten", req.exten)]
+        emit_originate_response(self.engine, req, 0, None, success=False)
 
     def _no_such_extension(
         self, req: OriginateRequest, record: OriginateRecord, exten: str, context: str, reply: Reply | None

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from dialer.clock import Timer
 from dialer.sim.pbx.app_queue import QueueSystem
-from dialer.sim.pbx.calls import OriginateRequest, PairCall, Stage
+from dialer.sim.pbx.calls import OriginateRequest, PairCall, Stage, emit_originate_response
 from dialer.sim.pbx.channels import ChannelState
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.queues import AgentLeg
@@ -87,24 +87,7 @@ class InboundCall(PairCall):
         e.device_state(customer.device, "INUSE")
         e.emit("DialEnd", "call,all", [*e.snapshot(customer, "Dest"), ("DialStatus", "ANSWER")])
         if req is not None and req.is_async:
-            e.emit(
-                "OriginateResponse",
-                "call,all",
-                [
-                    ("ActionID", req.action_id),
-                    ("Response", "Success"),
-                    ("Channel", customer.name),
-                    *(
-                        [("Application", req.application), ("Data", req.data)]
-                        if req.application
-                        else [("Context", req.context), ("Exten", req.exten)]
-                    ),
-                    ("Reason", "4"),
-                    ("Uniqueid", customer.uniqueid),
-                    ("CallerIDNum", self.caller_num or "<unknown>"),
-                    ("CallerIDName", self.caller_name or "<unknown>"),
-                ],
-            )
+            emit_originate_response(e, req, 4, customer, channel_variables=False)
         e.device_state(customer.device, "INUSE")
         self.stage = Stage.ANSWERED
         if self.patience != NEVER:

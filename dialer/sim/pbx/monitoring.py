@@ -37,7 +37,7 @@ from dialer.contract import (
 )
 from dialer.logging import get_logger
 from dialer.sim.pbx.actions import ActionSession
-from dialer.sim.pbx.calls import OriginateRequest, Reply
+from dialer.sim.pbx.calls import OriginateRequest, Reply, emit_originate_response
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.engine import Engine
 from dialer.sim.pbx.truth import OriginateRecord
@@ -307,22 +307,7 @@ class SpyCall:
                 reply, self.reply = self.reply, None
                 reply(True)
             return
-        headers: Headers = [
-            ("ActionID", req.action_id),
-            ("Response", "Success"),
-            ("Channel", one.name),
-            ("Context", req.context),
-            ("Exten", req.exten),
-            ("Reason", "4"),
-            ("Uniqueid", one.uniqueid),
-            ("CallerIDNum", req.caller_num or "<unknown>"),
-            ("CallerIDName", req.caller_name or "<unknown>"),
-        ]
-        headers += [
-            (f"ChanVariable({one.name})", f"{var}={one.variables.get(var, '')}")
-            for var in self.engine.config.chan_variables
-        ]
-        self.engine.emit("OriginateResponse", "call,all", headers)
+        emit_originate_response(self.engine, req, 4, one)
 
     def _hangup(self, *, phone_first: bool = False) -> None:
         """Everything ends. ``phone_first``: the phone's leg was hung up (the dialer stops the session): it goes at
@@ -386,17 +371,25 @@ async def mix_monitor(session: ActionSession, msg: AmiMessage) -> None:
         monitors_of(session.pbx.core.engine).start(channel, file, msg.get("Options") or "")
 
 
+def _on_recording(
+    session: ActionSession, msg: AmiMessage, channel: Channel, refusal: str, act: Callable[[Monitors], object]
+) -> None:
+    """An action on ``channel``'s running MixMonitor: Success, then ``act`` (its events after the response); the
+    error ``refusal`` when the channel is not being recorded."""
+    monitors = monitors_of(session.pbx.core.engine)
+    if channel.uniqueid not in monitors.active:
+        session.error(msg, refusal)
+        return
+    with session.events_after_response():
+        session.respond(msg, "Success", [])
+        act(monitors)
+
+
 async def stop_mix_monitor(session: ActionSession, msg: AmiMessage) -> None:
     channel = _channel(session, msg)
     if channel is None:
         return
-    monitors = monitors_of(session.pbx.core.engine)
-    if channel.uniqueid not in monitors.active:
-        session.error(msg, "Could not stop monitoring channel")
-        return
-    with session.events_after_response():
-        session.respond(msg, "Success", [])
-        monitors.stop(channel)
+    _on_recording(session, msg, channel, "Could not stop monitoring channel", lambda monitors: monitors.stop(channel))
 
 
 async def mix_monitor_mute(session: ActionSession, msg: AmiMessage) -> None:
@@ -411,13 +404,7 @@ async def mix_monitor_mute(session: ActionSession, msg: AmiMessage) -> None:
     if channel is None:
         return
     state = (msg.get("State") or "").strip().lower() in ("1", "on", "yes", "true", "y", "t")
-    monitors = monitors_of(session.pbx.core.engine)
-    if channel.uniqueid not in monitors.active:
-        session.error(msg, "Cannot set mute flag")
-        return
-    with session.events_after_response():
-        session.respond(msg, "Success", [])
-        monitors.mute(channel, direction, state)
+    _on_recording(session, msg, channel, "Cannot set mute flag", lambda mons: mons.mute(channel, direction, state))
 
 
 HANDLERS: dict[str, Callable[[ActionSession, AmiMessage], Awaitable[None]]] = {

@@ -26,7 +26,7 @@ from dialer.contract import (
     STAGE_VARIABLE,
 )
 from dialer.sim.pbx.app_queue import QueueSystem
-from dialer.sim.pbx.calls import OriginateRequest, PairCall, Reply, Stage, seconds_of
+from dialer.sim.pbx.calls import OriginateRequest, PairCall, Reply, Stage, emit_originate_response, seconds_of
 from dialer.sim.pbx.channels import Channel, ChannelState, Headers
 from dialer.sim.pbx.config import DialerContext, WorldKind
 from dialer.sim.pbx.direct import DirectAgentDial
@@ -91,27 +91,7 @@ class OutboundCall(PairCall):
                 reply, self.reply = self.reply, None
                 reply(success)
             return
-        headers: Headers = [
-            ("ActionID", req.action_id),
-            ("Response", "Success" if success else "Failure"),
-            ("Channel", self.o.name if success else req.dial_string),
-        ]
-        if req.application:
-            headers += [("Application", req.application), ("Data", req.data)]
-        else:
-            headers += [("Context", req.context), ("Exten", req.exten)]
-        headers += [
-            ("Reason", str(reason)),
-            ("Uniqueid", self.o.uniqueid if success or req.channel_id else "<unknown>"),
-            ("CallerIDNum", req.caller_num or "<unknown>"),
-            ("CallerIDName", req.caller_name or "<unknown>"),
-        ]
-        # channelvars in OriginateResponse use the Asterisk 11 key form (verified on Asterisk 22).
-        headers += [
-            (f"ChanVariable({self.o.name})", f"{var}={self.o.variables.get(var, '')}")
-            for var in self.engine.config.chan_variables
-        ]
-        self.engine.emit("OriginateResponse", "call,all", headers)
+        emit_originate_response(self.engine, req, reason, self.o, success=success)
 
     def _respond(self, success: bool, reason: int, phase: int) -> None:
         """Send the OriginateResponse if ``phase`` (0 early, 1 as recorded, 2 late) is this call's position.

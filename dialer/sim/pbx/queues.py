@@ -300,12 +300,7 @@ class AgentLeg:
         e = self.engine
         self.ended = True
         e.emit("DialEnd", "call,all", [*self.caller_and_dest(), ("DialStatus", "NOANSWER")])
-        if self.a2 is not None:
-            e.hangup_request(self.a2, 0)
-        e.hangup(self.a1, 0)
-        if self.a2 is not None:
-            e.hangup_request(self.a2, 16, soft=True)
-            e.hangup(self.a2, 0)
+        e.hangup_local(self.a1, self.a2, 0)
         self.caller.leg = None
         self.release_device()
         e.device_state(self.member.interface, "NOT_INUSE")
@@ -435,12 +430,7 @@ class AgentLeg:
                 self._bridge_leave(caller, remaining=1)
             self._bridge_leave(self.a1, remaining=0)
             e.emit("BridgeDestroy", "call,all", bridge_headers(self.bridge_id, 0))
-            if self.a2 is not None:
-                e.hangup_request(self.a2, 16)
-            e.hangup(self.a1, 16)
-            if self.a2 is not None:
-                e.hangup_request(self.a2, 16, soft=True)
-                e.hangup(self.a2, 16)
+            e.hangup_local(self.a1, self.a2, 16)
             e.device_state(self.member.interface, "NOT_INUSE")
             self.release_device()
             e.device_state(self.member.interface, "NOT_INUSE")
