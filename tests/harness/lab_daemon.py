@@ -36,6 +36,7 @@ ZONES = {
     "213": "America/Los_Angeles",
     "907": "America/Anchorage",
     "808": "Pacific/Honolulu",
+    "671": "Pacific/Guam",  # a US area code whose window is open while the mainland sleeps (06:00-14:00 UTC)
 }
 
 
