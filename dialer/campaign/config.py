@@ -37,7 +37,7 @@ from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
 from dialer.i18n import M_, message_of, render
-from dialer.i18n.library import decode_reason, os_error_text
+from dialer.i18n.library import os_error_text
 from dialer.i18n.validation import validation_message
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings, default_abandon_setpoint
@@ -1090,22 +1090,13 @@ def load_campaign_file(path: str | Path) -> CampaignConfig:
     """Read and validate one campaign TOML file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise CampaignConfigError(
             M_("{path}: cannot read: {reason}", path=p, reason=os_error_text(exc.strerror))
         ) from None
-    except UnicodeDecodeError as exc:
-        raise CampaignConfigError(
-            M_(
-                "{path}: not UTF-8 text ({reason} at byte {start})",
-                path=p,
-                reason=decode_reason(exc.reason),
-                start=exc.start,
-            )
-        ) from None
     try:
-        data = load_toml(text, str(p))
+        data = load_toml(raw, str(p))  # (decodes it: bad UTF-8 is a DocumentError naming the file)
     except DocumentError as exc:
         raise CampaignConfigError(message_of(exc)) from None
     return load_campaign(data, str(p))

@@ -32,7 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
@@ -48,6 +48,8 @@ CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write 
 STAGED_REASON = "importing"  # archive_reason of leads written by an import still running
 _NEW = LeadStatus.NEW.value
 _STAGED = LeadStatus.ARCHIVED.value
+# A lead written by an import still running (or dead, not yet recovered): archived with STAGED_REASON.
+_IS_STAGED = and_(leads_t.c.status == _STAGED, leads_t.c.archive_reason == STAGED_REASON)
 # An import renews its lease in each write transaction (every CHUNK rows read); a lease this long survives a slow
 # disk or a busy database, and a local importer that is gone is recognised at once by its pid.
 IMPORT_TTL = timedelta(seconds=120)
@@ -389,9 +391,7 @@ async def _staged_in_batches(
 ) -> None:
     """Publish (status ``new``) or delete the staged leads of a list, CHUNK ids per transaction (renewing
     ``owner``'s lease on the list in each, when given)."""
-    staged = (
-        (leads_t.c.list_id == list_id) & (leads_t.c.status == _STAGED) & (leads_t.c.archive_reason == STAGED_REASON)
-    )
+    staged = (leads_t.c.list_id == list_id) & _IS_STAGED
     for start in range(first_id, last_id + 1, CHUNK):
         in_range = leads_t.c.id.between(start, min(start + CHUNK - 1, last_id)) & staged
         async with db.write() as conn:
@@ -474,18 +474,7 @@ async def lead_imports(db: Database, campaign_id: int | None = None) -> list[Lea
     async with db.read() as conn:
         rows = (await conn.execute(stmt)).mappings().all()
         running = [r["id"] for r in rows if r["state"] == IMPORTING]
-        staged: dict[int, int] = {}
-        if running:
-            staged = {
-                int(list_id): int(n)
-                for list_id, n in (
-                    await conn.execute(
-                        select(ld.list_id, func.count())
-                        .where(ld.list_id.in_(running), ld.status == _STAGED, ld.archive_reason == STAGED_REASON)
-                        .group_by(ld.list_id)
-                    )
-                ).all()
-            }
+        staged = await _staged_per_list(conn, ld.list_id.in_(running)) if running else {}
     return [
         LeadImport(
             list_id=r["id"],
@@ -535,11 +524,7 @@ async def recover_interrupted_imports(db: Database, now: datetime, *, owner: str
             if taken.rowcount != 1:
                 continue  # (another process recovers it, or the import renewed its lease just now)
             first_id, last_id = (
-                await conn.execute(
-                    select(func.min(ld.id), func.max(ld.id)).where(
-                        ld.list_id == list_id, ld.status == _STAGED, ld.archive_reason == STAGED_REASON
-                    )
-                )
+                await conn.execute(select(func.min(ld.id), func.max(ld.id)).where(ld.list_id == list_id, _IS_STAGED))
             ).one()
         if first_id is not None:
             await _staged_in_batches(
@@ -567,13 +552,14 @@ async def recover_interrupted_imports(db: Database, now: datetime, *, owner: str
 async def staged_counts(conn: AsyncConnection, campaign_id: int) -> dict[int | None, int]:
     """Leads held by imports still running (or dead, not yet recovered), per list: status counts show them as
     ``importing``, not as archived (one walk of the campaign's archived leads in the status index)."""
+    return await _staged_per_list(conn, leads_t.c.campaign_id == campaign_id)
+
+
+async def _staged_per_list(conn: AsyncConnection, where: ColumnElement[bool]) -> dict[int | None, int]:
+    """How many staged leads each list matching ``where`` holds (lists holding none are left out)."""
     ld = leads_t.c
-    rows = await conn.execute(
-        select(ld.list_id, func.count())
-        .where(ld.campaign_id == campaign_id, ld.status == _STAGED, ld.archive_reason == STAGED_REASON)
-        .group_by(ld.list_id)
-    )
-    return {list_id: int(n) for list_id, n in rows.all()}
+    rows = await conn.execute(select(ld.list_id, func.count()).where(where, _IS_STAGED).group_by(ld.list_id))
+    return {None if list_id is None else int(list_id): int(n) for list_id, n in rows.all()}
 
 
 def split_importing(by_status: dict[str, int], staged: int) -> dict[str, int]:

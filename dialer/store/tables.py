@@ -30,6 +30,11 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 CLAIMABLE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in CLAIMABLE_STATUSES))
 
 
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching ``where`` only, the same on SQLite and PostgreSQL."""
+    return Index(name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class CampaignRow(SQLModel, table=True):
     __tablename__ = "campaigns"
 
@@ -80,25 +85,19 @@ class LeadRow(SQLModel, table=True):
         # The claim: per status, best priority first, then the longest-due. Partial: only claimable rows. The
         # trailing list_id lets a claim restricted to some lists (dialer.lists.mix) skip the others' leads from the
         # index alone, without reading their rows.
-        Index(
+        partial_index(
             "ix_leads_claim",
             "campaign_id",
             "status",
             desc("priority"),
             "next_dialable_at",
             "list_id",
-            sqlite_where=text(CLAIMABLE_SQL),
-            postgresql_where=text(CLAIMABLE_SQL),
+            where=CLAIMABLE_SQL,
         ),
         # Status counts and the "not dialable yet" aggregates.
         Index("ix_leads_campaign_status_due", "campaign_id", "status", "next_dialable_at"),
         # The lease sweep: claimed leads whose claimer vanished.
-        Index(
-            "ix_leads_lease",
-            "lease_expires_at",
-            sqlite_where=text(f"status = '{IN_CALL_STATUS}'"),
-            postgresql_where=text(f"status = '{IN_CALL_STATUS}'"),
-        ),
+        partial_index("ix_leads_lease", "lease_expires_at", where=f"status = '{IN_CALL_STATUS}'"),
     )
 
     id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
@@ -145,12 +144,7 @@ class AttemptRow(SQLModel, table=True):
         Index("ix_attempts_lead", "lead_id"),
         Index("ix_attempts_channel", "channel_id"),
         # Calls without an outcome yet (a handful per campaign): what a daemon adopts after another one died.
-        Index(
-            "ix_attempts_open",
-            "campaign_id",
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
+        partial_index("ix_attempts_open", "campaign_id", where="ended_at IS NULL"),
     )
 
     id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
@@ -184,21 +178,8 @@ class DncRow(SQLModel, table=True):
 
     __tablename__ = "dnc"
     __table_args__ = (
-        Index(
-            "uq_dnc_global_number",
-            "number",
-            unique=True,
-            sqlite_where=text("campaign_id IS NULL"),
-            postgresql_where=text("campaign_id IS NULL"),
-        ),
-        Index(
-            "uq_dnc_campaign_number",
-            "number",
-            "campaign_id",
-            unique=True,
-            sqlite_where=text("campaign_id IS NOT NULL"),
-            postgresql_where=text("campaign_id IS NOT NULL"),
-        ),
+        partial_index("uq_dnc_global_number", "number", where="campaign_id IS NULL", unique=True),
+        partial_index("uq_dnc_campaign_number", "number", "campaign_id", where="campaign_id IS NOT NULL", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)

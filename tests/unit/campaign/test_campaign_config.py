@@ -231,6 +231,14 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
         load_campaign_file(broken)
 
 
+def test_a_file_not_in_utf8_is_refused_naming_the_file_and_the_byte(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(CampaignConfigError) as refused:
+        load_campaign_file(latin)
+    assert str(refused.value) == f"{latin}: not UTF-8 text (a broken multi-byte character at byte 11)"
+
+
 def test_shipped_example_loads_and_documents_every_option() -> None:
     c = load_campaign_file(CAMPAIGNS / "example.toml")
     raw = tomllib.loads((CAMPAIGNS / "example.toml").read_text(encoding="utf-8"))

@@ -20,6 +20,12 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The conditions of the partial indexes, each stated once for both dialects (and for upgrade and downgrade).
+CAMPAIGN_DNC = sa.text("campaign_id IS NOT NULL")
+GLOBAL_DNC = sa.text("campaign_id IS NULL")
+CLAIMABLE = sa.text("status IN ('callback', 'new', 'retry')")
+IN_CALL = sa.text("status = 'in_call'")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -54,15 +60,15 @@ def upgrade() -> None:
             "uq_dnc_campaign_number",
             ["number", "campaign_id"],
             unique=True,
-            sqlite_where=sa.text("campaign_id IS NOT NULL"),
-            postgresql_where=sa.text("campaign_id IS NOT NULL"),
+            sqlite_where=CAMPAIGN_DNC,
+            postgresql_where=CAMPAIGN_DNC,
         )
         batch_op.create_index(
             "uq_dnc_global_number",
             ["number"],
             unique=True,
-            sqlite_where=sa.text("campaign_id IS NULL"),
-            postgresql_where=sa.text("campaign_id IS NULL"),
+            sqlite_where=GLOBAL_DNC,
+            postgresql_where=GLOBAL_DNC,
         )
 
     op.create_table(
@@ -147,15 +153,15 @@ def upgrade() -> None:
             "ix_leads_claim",
             ["campaign_id", "status", sa.text("priority DESC"), "next_dialable_at"],
             unique=False,
-            sqlite_where=sa.text("status IN ('callback', 'new', 'retry')"),
-            postgresql_where=sa.text("status IN ('callback', 'new', 'retry')"),
+            sqlite_where=CLAIMABLE,
+            postgresql_where=CLAIMABLE,
         )
         batch_op.create_index(
             "ix_leads_lease",
             ["lease_expires_at"],
             unique=False,
-            sqlite_where=sa.text("status = 'in_call'"),
-            postgresql_where=sa.text("status = 'in_call'"),
+            sqlite_where=IN_CALL,
+            postgresql_where=IN_CALL,
         )
         batch_op.create_index("uq_leads_campaign_phone", ["campaign_id", "phone"], unique=True)
 
@@ -238,9 +244,7 @@ def downgrade() -> None:
     op.drop_table("attempts")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("uq_leads_campaign_phone")
-        batch_op.drop_index(
-            "ix_leads_lease", sqlite_where=sa.text("status = 'in_call'"), postgresql_where=sa.text("status = 'in_call'")
-        )
+        batch_op.drop_index("ix_leads_lease", sqlite_where=IN_CALL, postgresql_where=IN_CALL)
         batch_op.drop_index("ix_leads_campaign_status_due")
         batch_op.drop_index("ix_leads_claim")
 
@@ -252,13 +256,13 @@ def downgrade() -> None:
     with op.batch_alter_table("dnc", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_dnc_global_number",
-            sqlite_where=sa.text("campaign_id IS NULL"),
-            postgresql_where=sa.text("campaign_id IS NULL"),
+            sqlite_where=GLOBAL_DNC,
+            postgresql_where=GLOBAL_DNC,
         )
         batch_op.drop_index(
             "uq_dnc_campaign_number",
-            sqlite_where=sa.text("campaign_id IS NOT NULL"),
-            postgresql_where=sa.text("campaign_id IS NOT NULL"),
+            sqlite_where=CAMPAIGN_DNC,
+            postgresql_where=CAMPAIGN_DNC,
         )
 
     op.drop_table("dnc")
