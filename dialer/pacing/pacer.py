@@ -492,8 +492,8 @@ def predictive_plan(
         if state is AgentState.TALKING or state is AgentState.RESERVED or state is AgentState.RINGING:
             mean, var = tables.talking(agent.seconds_in_state if state is AgentState.TALKING else 0.0, agent.agent_id)
         elif state is AgentState.WRAPUP:
-            if agent.ready_in_seconds is not None:  # announced: free then, for sure
-                mean, var = exact_free_row(agent.ready_in_seconds - settings.connect_budget_seconds), _ZEROS
+            if agent.ready_in_seconds is not None:  # announced: evidence of when, read through how late agents are
+                mean, var = tables.announced(agent.ready_in_seconds)
             else:
                 mean, var = tables.wrapping(agent.seconds_in_state, agent.agent_id)
         else:
