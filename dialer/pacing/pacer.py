@@ -264,7 +264,9 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     )
     cap = min(cap, max(limit, progressive_calls))
     plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
-    calls, next_risk = plan.calls, plan.next_call_risk
+    # Never fewer than progressive: a call per ready agent carries no abandon risk the guard does not take anyway,
+    # while the rule's normal approximation (MIN_VARIANCE) gives it about 1 %, above a level tapered near the cap.
+    calls, next_risk = max(plan.calls, min(cap, progressive_calls)), plan.next_call_risk
     expected_answers = plan.expected_answers
     supply_end = plan.expected_free_agents
     reason = (
