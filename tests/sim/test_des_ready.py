@@ -11,7 +11,7 @@ from dialer.pacing import AgentState
 from dialer.pacing.stats import READY_LATENESS_OFFSET, READY_LATENESS_PRIOR_WEIGHT
 from dialer.sim.des import Simulation, simulate
 from dialer.sim.des import policies as P
-from dialer.sim.model import ReadyModel, ScenarioError, WorldModel, parse_scenario
+from dialer.sim.model import SCENARIOS_DIR, ReadyModel, ScenarioError, WorldModel, load_scenario, parse_scenario
 
 
 def world(**ready: object) -> WorldModel:
@@ -106,3 +106,11 @@ def test_ours_ready_is_told_every_wrapup_end_exactly_and_learns_it_so() -> None:
     plain.run(P.ours(), 0.5, 0.0)
     assert all(v.ready_in_seconds is None for v in plain.agent_views())  # the default world: nothing announced
     assert plain.stats.ready_lateness.samples == 0
+
+
+@pytest.mark.parametrize("name", ["n10-p020", "n20-p020"])
+def test_the_shipped_announcing_worlds_are_the_grids_with_the_conservative_assumptions(name: str) -> None:
+    announcing = load_scenario(SCENARIOS_DIR / "ready" / f"{name}.toml")
+    grid = load_scenario(name)
+    assert announcing.ready == ReadyModel(share=0.5, after_seconds=5.0, error_sd=0.3, choices=(10.0, 30.0))
+    assert (announcing.agents, announcing.outbound, announcing.handle) == (grid.agents, grid.outbound, grid.handle)
