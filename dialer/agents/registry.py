@@ -129,6 +129,9 @@ class Agent:
     # In wrap-up: the agent announced "ready in N s" (``wrapup_until`` was brought forward to then, and they come
     # back ready, not paused): the pacer may count on them at that time.
     ready_announced: bool = False
+    # The time they announced (kept after the wrap-up ends, while ``ready_announced``: the runner learns how late
+    # agents are against their announcements, ``PacingStats.record_ready_announcement``).
+    announced_ready_at: float | None = None
     calls_taken: int = 0
     # The Asterisk server the agent's phone is registered on ("" when the daemon has one server): the agent is
     # a queue member there, and only calls placed there can reach them.
@@ -442,7 +445,9 @@ class AgentRegistry:
                 M_("ready in 0 to {max} seconds", max=format(MAX_READY_ANNOUNCEMENT_SECONDS, ".0f")),
             )
         until = now + seconds if agent.wrapup_until is None else min(agent.wrapup_until, now + seconds)
-        announced = replace(agent, wrapup_until=until, pending_pause=None, ready_announced=True)
+        announced = replace(
+            agent, wrapup_until=until, pending_pause=None, ready_announced=True, announced_ready_at=until
+        )
         self._agents[agent_id] = announced
         if until <= now:
             return self._end_wrapup(announced, now, "ready_announced")

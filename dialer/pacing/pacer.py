@@ -264,7 +264,9 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     )
     cap = min(cap, max(limit, progressive_calls))
     plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
-    calls, next_risk = plan.calls, plan.next_call_risk
+    # Never fewer than progressive: a call per ready agent carries no abandon risk the guard does not take anyway,
+    # while the rule's normal approximation (MIN_VARIANCE) gives it about 1 %, above a level tapered near the cap.
+    calls, next_risk = max(plan.calls, min(cap, progressive_calls)), plan.next_call_risk
     expected_answers = plan.expected_answers
     supply_end = plan.expected_free_agents
     reason = (
@@ -492,8 +494,8 @@ def predictive_plan(
         if state is AgentState.TALKING or state is AgentState.RESERVED or state is AgentState.RINGING:
             mean, var = tables.talking(agent.seconds_in_state if state is AgentState.TALKING else 0.0, agent.agent_id)
         elif state is AgentState.WRAPUP:
-            if agent.ready_in_seconds is not None:  # announced: free then, for sure
-                mean, var = exact_free_row(agent.ready_in_seconds - settings.connect_budget_seconds), _ZEROS
+            if agent.ready_in_seconds is not None:  # announced: evidence of when, read through how late agents are
+                mean, var = tables.announced(agent.ready_in_seconds)
             else:
                 mean, var = tables.wrapping(agent.seconds_in_state, agent.agent_id)
         else:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from dialer.pacing.stats import BinnedDistribution, PacingStats, ShrunkDistribution
+from dialer.pacing.stats import READY_LATENESS_OFFSET, BinnedDistribution, PacingStats, ShrunkDistribution
 
 HORIZON = 30  # seconds of answer times considered: the ring timeout (~22 s) plus AMD, with margin
 STEPS = HORIZON + 1
@@ -60,6 +60,8 @@ class PredictiveTables:
         self._talk: dict[int, tuple[Row, Row]] = {}
         self._wrap: dict[int, tuple[Row, Row]] = {}
         self._ring: dict[int, tuple[Row, Row]] = {}
+        self._announced: dict[int, tuple[Row, Row]] = {}
+        self._lateness_version = -1
         self._budget = -1.0
         self._p = 0.0
         self._wrap_points: list[float] = []
@@ -90,6 +92,7 @@ class PredictiveTables:
         ):
             return
         if key[:2] != (self._key or (-1, -1))[:2] or connect_budget != self._budget:
+            self._announced.clear()
             self._talk.clear()
             self._wrap.clear()
             m = self.WRAP_QUANTILES
@@ -125,6 +128,23 @@ class PredictiveTables:
         row = cache.get(key)
         if row is None:
             row = cache[key] = _wrapping_row(mine.wrap_dist if mine else self.stats.wrap, key / 2.0, self._budget)
+        return row
+
+    def announced(self, ready_in: float) -> tuple[Row, Row]:
+        """P(able to take a call answered at τ) of an agent in wrap-up who announced being ready in ``ready_in``
+        s: free by ``τ + budget``, read through how late agents are against their announcements
+        (:attr:`PacingStats.ready_lateness`), given that this one is not free yet (lateness ``L > −ready_in``):
+        ``P(L ≤ τ + budget − ready_in | L > −ready_in)``. An agent later than (nearly) every announcement
+        ever was: not expected within the horizon."""
+        lateness = self.stats.ready_lateness
+        lateness.cdf_table()
+        if lateness.version != self._lateness_version:
+            self._announced.clear()
+            self._lateness_version = lateness.version
+        key = min(int(ready_in * 2.0) if ready_in > 0.0 else 0, int(2 * READY_LATENESS_OFFSET))
+        row = self._announced.get(key)
+        if row is None:
+            row = self._announced[key] = _announced_row(lateness, key / 2.0, self._budget)
         return row
 
     def _agent_rows(self, agent: str | None) -> _AgentRows | None:
@@ -234,6 +254,19 @@ def _wrapping_row(wrap: BinnedDistribution, e: float, budget: float) -> tuple[Ro
     if survival < 1e-9:
         return _variance_pair(_ONE_ROW)
     return _variance_pair(tuple(min(1.0, (wrap.cdf_at(e + t + budget) - f_e) / survival) for t in range(STEPS)))
+
+
+def _announced_row(lateness: BinnedDistribution, ready_in: float, budget: float) -> tuple[Row, Row]:
+    """``P(L ≤ τ + budget − ready_in | L > −ready_in)`` with ``L`` the lateness (stored shifted by
+    READY_LATENESS_OFFSET)."""
+    floor = lateness.cdf_at(READY_LATENESS_OFFSET - ready_in)
+    survival = 1.0 - floor
+    if survival < 0.01:
+        return _variance_pair(_ZERO_ROW)
+    shift = READY_LATENESS_OFFSET - ready_in + budget
+    return _variance_pair(
+        tuple(min(1.0, max(0.0, (lateness.cdf_at(shift + t) - floor) / survival)) for t in range(STEPS))
+    )
 
 
 def _variance_pair(mean: Row) -> tuple[Row, Row]:

@@ -5,6 +5,8 @@ The daemon (and the simulator) feed one :class:`PacingStats` per campaign:
 * ``record_attempt(ring_seconds, live)`` when a dial's fate is known: answered by a live person after
   ``ring_seconds``, or ended without one (busy, no answer, machine, failure) after ``ring_seconds``;
 * ``record_talk(seconds)`` / ``record_wrap(seconds)`` when a conversation / an after-call work ends;
+* ``record_ready_announcement(lateness)`` when an agent who announced "ready in N s" in wrap-up became free,
+  ``lateness`` s after the announced time (negative: sooner);
 * ``record_amd(human, now)`` when AMD gives a verdict (a machine verdict adds the regime's false-positive
   estimate to the legal window: see :meth:`PacingStats.record_amd`);
 * ``record_live_answer(now, abandoned, placed_predictively)`` for every live answer, connected or abandoned:
@@ -25,6 +27,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dialer.pacing.snapshot import PacingSettings
+
+
+def normal_cdf(mean: float, sd: float) -> Callable[[float], float]:
+    def cdf(x: float) -> float:
+        return 0.5 * (1.0 + math.erf((x - mean) / (sd * math.sqrt(2.0))))
+
+    return cdf
+
+
+# An agent's "ready in N s" (the console's announcement, at most 300 s ahead) is evidence of when they will be free,
+# not a certainty: the pacer learns how late agents are against it, from ``-READY_LATENESS_OFFSET`` s (sooner) to
+# ``READY_LATENESS_LATEST`` s later (beyond: not free within the horizon), and reads an announcement through that
+# distribution (dialer.pacing.predictive.PredictiveTables.announced). Until it has its own, the prior: announcements
+# honest to within a few seconds either way (normal, sd READY_LATENESS_PRIOR_SD), worth READY_LATENESS_PRIOR_WEIGHT.
+READY_LATENESS_OFFSET = 300.0
+READY_LATENESS_LATEST = 120.0
+READY_LATENESS_PRIOR_SD = 4.0
+READY_LATENESS_PRIOR_WEIGHT = 20.0
 
 
 def lognormal_cdf(mean: float, sd: float) -> Callable[[float], float]:
@@ -537,6 +557,15 @@ class PacingStats:
         # Each agent's own talk and wrap-up (by the id the caller gives), shrunk toward the team's above.
         self.agent_talk: dict[str, ShrunkDistribution] = {}
         self.agent_wrap: dict[str, ShrunkDistribution] = {}
+        # How late agents are against their "ready in N s" (seconds, shifted by READY_LATENESS_OFFSET).
+        self.ready_lateness = EmpiricalDistribution(
+            bin_seconds=0.5,
+            bins=int(2 * (READY_LATENESS_OFFSET + READY_LATENESS_LATEST)),
+            prior_cdf=normal_cdf(READY_LATENESS_OFFSET, READY_LATENESS_PRIOR_SD),
+            prior_weight=READY_LATENESS_PRIOR_WEIGHT,
+            half_life=500.0,
+            refresh_every=50,
+        )
         self.window = AbandonWindow(settings.window_seconds)
         self.controller = AbandonController()
         self.setpoint = effective_setpoint(settings)
@@ -591,6 +620,16 @@ class PacingStats:
             if mine is None:
                 mine = self.agent_wrap[agent] = ShrunkDistribution(self.wrap, coarsen=4)
             mine.add(seconds)
+
+    def record_ready_announcement(self, lateness: float) -> None:
+        """An agent who announced "ready in N s" in wrap-up became free (ready, or taking a call) ``lateness`` s
+        after the time they announced (negative: sooner). One who never became free (paused, logged out) is as
+        late as this learns (``math.inf``)."""
+        if math.isnan(lateness):
+            raise ValueError("lateness must be a number of seconds")
+        # (a hair under: a bin holds the lateness up to its upper edge, so "on time" reads as ≤ 0, not ≤ half a second)
+        shifted = READY_LATENESS_OFFSET + lateness - 1e-6
+        self.ready_lateness.add(min(max(0.0, shifted), READY_LATENESS_OFFSET + READY_LATENESS_LATEST + 1.0))
 
     def agent_handle(self, agent: str | None) -> tuple[ShrunkDistribution, ShrunkDistribution] | None:
         """The agent's own talk and wrap-up distributions, once both have a few samples (else None)."""

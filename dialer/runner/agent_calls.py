@@ -3,6 +3,7 @@ wrap-up times (the pacer learns handle times from them), and the disposition tha
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
@@ -71,6 +72,10 @@ class AgentCalls:
             started = self.wrap_started.pop(change.agent_id, None)
             if started is not None:
                 self.ctx.stats.record_wrap(now - started, change.agent_id)
+                if agent.ready_announced and agent.announced_ready_at is not None:
+                    # How late against their "ready in N s" (paused or gone instead: never free, as late as it gets).
+                    free = change.current in (AgentStatus.READY, AgentStatus.RINGING, AgentStatus.TALKING)
+                    self.ctx.stats.record_ready_announcement(now - agent.announced_ready_at if free else math.inf)
 
     async def disposition(
         self,

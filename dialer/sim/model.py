@@ -58,6 +58,17 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
                                 #   of its log (fast and slow talkers)
     agent_wrap_spread = 0.0     # the same for wrap-up
 
+    [ready]                     # the console's "ready in N s" from agents in wrap-up (default: nobody presses it)
+    share = 0.0                 # share of wrap-ups in which the agent announces
+    after_seconds = 5.0         # how far into the wrap-up they press it (a wrap-up over by then: no announcement)
+    error_sd = 0.3              # their estimate of the wrap-up left = the truth × a lognormal factor (mean 1, this
+                                #   sd of its log)
+    choices = [10, 30]          # the console's buttons: the smallest at or over the estimate (none: no announcement);
+                                #   [] = any whole number of seconds (the estimate rounded up)
+    enforced = true             # the console makes the agent ready at the announced time at the latest (a
+                                #   disposition before then ends it sooner); false: a claim only, free at their own
+                                #   end (late or early)
+
     [inbound]
     erlangs = 0.0               # offered load (or rate_per_hour = ...); a profile is allowed for either
     patience_mean_seconds = 120.0   # exponential
@@ -198,6 +209,31 @@ class HandleModel:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadyModel:
+    """How agents in wrap-up use the console's "ready in N s" (see the module docstring's ``[ready]``)."""
+
+    share: float = 0.0
+    after_seconds: float = 5.0
+    error_sd: float = 0.3
+    choices: tuple[float, ...] = (10.0, 30.0)
+    enforced: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        return self.share > 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """One wrap-up's announcement: made ``at`` s into the wrap-up, saying ready ``ready_at`` s into it; the agent
+    is free ``wrap`` s into it (the wrap-up's length, cut to ``ready_at`` where the console enforces it)."""
+
+    at: float
+    ready_at: float
+    wrap: float
+
+
+@dataclass(frozen=True, slots=True)
 class InboundModel:
     """Inbound calls to the same agents (blending). ``rate_per_hour`` is the Poisson arrival rate."""
 
@@ -221,6 +257,7 @@ class Scenario:
     amd: AmdModel = field(default_factory=AmdModel)
     handle: HandleModel = field(default_factory=HandleModel)
     inbound: InboundModel = field(default_factory=InboundModel)
+    ready: ReadyModel = field(default_factory=ReadyModel)
 
 
 # --------------------------------------------------------------------------------------------------- loading
@@ -324,7 +361,7 @@ class _Section:
             raise ScenarioError(f"{self.source}: [{self.name}] unknown key(s): {', '.join(unknown)}")
 
 
-_SECTIONS = ("scenario", "run", "agents", "outbound", "amd", "handle", "inbound")
+_SECTIONS = ("scenario", "run", "agents", "outbound", "amd", "handle", "inbound", "ready")
 
 
 def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
@@ -424,9 +461,23 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
         queue=i.text("queue", "inbound"),
     )
 
+    y = s["ready"]
+    free_entry = y.table.get("choices") == []  # any number of seconds
+    if free_entry:
+        y.used.add("choices")
+    ready = ReadyModel(
+        share=y.number("share", 0.0, high=1.0),
+        after_seconds=y.number("after_seconds", 5.0, high=3600.0),
+        error_sd=y.number("error_sd", 0.3, high=3.0),
+        choices=() if free_entry else y.numbers("choices", (10.0, 30.0), low=0.0),
+        enforced=y.boolean("enforced", True),
+    )
+    if ready.choices != tuple(sorted(set(ready.choices))):
+        raise ScenarioError(f"{source}: [ready] choices must be strictly increasing")
+
     for section in s.values():
         section.check_unknown()
-    return Scenario(name, description, run, agents, outbound, amd, handle, inbound)
+    return Scenario(name, description, run, agents, outbound, amd, handle, inbound, ready)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -617,6 +668,23 @@ class WorldModel:
     def draw_wrap(self, rng: random.Random, factor: float = 1.0) -> float:
         """Wrap-up (after-call work) time: gamma with the scenario's mean and CV (× the agent's factor)."""
         return factor * rng.gammavariate(self._wrap_shape, self._wrap_scale)
+
+    def draw_announcement(self, rng: random.Random, wrap: float) -> Announcement | None:
+        """Whether the agent of a wrap-up lasting ``wrap`` s announces "ready in N s", and when (``[ready]``):
+        a uniform and a normal per wrap-up, drawn whatever the outcome (the stream stays aligned)."""
+        r = self.scenario.ready
+        u, z = rng.random(), rng.gauss(0.0, 1.0)
+        if u >= r.share or wrap <= r.after_seconds:
+            return None
+        estimate = (wrap - r.after_seconds) * math.exp(r.error_sd * z - r.error_sd * r.error_sd / 2.0)
+        if r.choices:
+            said = next((c for c in r.choices if c >= estimate), None)
+            if said is None:
+                return None
+        else:
+            said = float(math.ceil(estimate))
+        ready_at = r.after_seconds + said
+        return Announcement(r.after_seconds, ready_at, min(wrap, ready_at) if r.enforced else wrap)
 
     def machine_agent_seconds(self) -> float:
         """How long an agent spends on a machine that reached them (AMD off or a false negative)."""

@@ -72,4 +72,5 @@ def test_agents_in_wrapup_announce_when_they_will_be_ready_only_when_asked() -> 
     told = [v for v in sim.agent_views(announce_ready=True) if v.state is AgentState.WRAPUP]
     assert len(told) == len(wrapping)
     assert sorted(v.ready_in_seconds or 0.0 for v in told) == sorted(max(0.0, a.free_at - sim.now) for a in wrapping)
-    assert all(v.ready_in_seconds is None for v in sim.agent_views())  # the default: nothing announced
+    sim.announce_exact = False
+    assert all(v.ready_in_seconds is None for v in sim.agent_views())  # the default world: nothing announced

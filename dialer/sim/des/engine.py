@@ -36,7 +36,19 @@ class Policy(Protocol):
 
 
 class Agent:
-    __slots__ = ("free_at", "ident", "index", "leaving", "ready_since", "since", "state", "talk_factor", "wrap_factor")
+    __slots__ = (
+        "announce_from",
+        "announced_ready",
+        "free_at",
+        "ident",
+        "index",
+        "leaving",
+        "ready_since",
+        "since",
+        "state",
+        "talk_factor",
+        "wrap_factor",
+    )
 
     def __init__(self, index: int, talk_factor: float = 1.0, wrap_factor: float = 1.0) -> None:
         self.index = index
@@ -47,6 +59,10 @@ class Agent:
         self.ready_since = 0.0
         self.free_at = 0.0  # exact time this agent will be ready again (the clairvoyant bound reads it)
         self.leaving = False  # logs out when the current call's wrap-up ends (the agent schedule)
+        # The current wrap-up's "ready in N s" (the world's [ready] model): shown from ``announce_from`` on, saying
+        # ready at ``announced_ready`` (absolute times); None: not announced.
+        self.announce_from = 0.0
+        self.announced_ready: float | None = None
 
 
 class Call:
@@ -90,6 +106,10 @@ class Simulation:
         # Drawn after the streams above, so worlds without per-agent speeds or lead histories keep their callers.
         rng_agents = random.Random(streams.getrandbits(64))
         self.rng_leads = random.Random(streams.getrandbits(64))
+        self.rng_ready = random.Random(streams.getrandbits(64))  # the agents' "ready in N s" ([ready])
+        # Every agent in wrap-up announces exactly when they will be ready, from its first second (``ours-ready``:
+        # clairvoyant about wrap-up ends; the world's own [ready] announcements otherwise).
+        self.announce_exact = False
         self._attempts: list[int] = []  # the attempt number of each run of ``attempt_batch`` dials, drawn lazily
         factors = self.world.draw_agent_factors(rng_agents, scenario.agents.count)
         self.agents = [Agent(i, talk, wrap) for i, (talk, wrap) in enumerate(factors)]
@@ -107,24 +127,33 @@ class Simulation:
     # -- what policies read
 
     def agent_views(self, *, announce_ready: bool = False, with_ids: bool = False) -> list[AgentView]:
-        """The logged-in agents (a logged-out one is PAUSED here and not shown). ``announce_ready``: agents in
-        wrap-up say when they will be ready (the console's "ready in N s"; one leaving at the end of it says
-        nothing). ``with_ids``: each busy agent named (the pacer reads their own handle times)."""
+        """The logged-in agents (a logged-out one is PAUSED here and not shown), agents in wrap-up with their
+        "ready in N s" where the world's [ready] model has them announce it. ``announce_ready`` (or
+        ``announce_exact``): every agent in wrap-up says exactly when they will be ready (one leaving at the end
+        of it says nothing). ``with_ids``: each busy agent named (the pacer reads their own handle times)."""
         now = self.now
+        exact = announce_ready or self.announce_exact
         return [
             _READY_VIEW
             if a.state is AgentState.READY
             else AgentView(
                 a.state,
                 now - a.since,
-                ready_in_seconds=max(0.0, a.free_at - now)
-                if announce_ready and a.state is AgentState.WRAPUP and not a.leaving
-                else None,
+                ready_in_seconds=self._ready_in(a, exact) if a.state is AgentState.WRAPUP else None,
                 agent_id=a.ident if with_ids else None,
             )
             for a in self.agents
             if a.state is not AgentState.PAUSED
         ]
+
+    def _ready_in(self, agent: Agent, exact: bool) -> float | None:
+        if agent.leaving:
+            return None
+        if exact:
+            return max(0.0, agent.free_at - self.now)
+        if agent.announced_ready is not None and self.now >= agent.announce_from:
+            return max(0.0, agent.announced_ready - self.now)
+        return None
 
     def call_views(self) -> list[CallInFlight]:
         now = self.now
@@ -349,6 +378,14 @@ class Simulation:
         self.metrics.idle_gap(now, now - agent.ready_since)
         wrap = self.world.draw_wrap(self.rng_wrap, agent.wrap_factor)
         delay = self.connect_delay
+        agent.announced_ready = None
+        if self.scenario.ready.enabled:
+            announcement = self.world.draw_announcement(self.rng_ready, wrap)
+            if announcement is not None:
+                wrap_start = now + delay + talk
+                agent.announce_from = wrap_start + announcement.at
+                agent.announced_ready = wrap_start + announcement.ready_at
+                wrap = announcement.wrap
         agent.free_at = now + delay + talk + wrap
         if delay > 0.0:
             self._set_state(agent, AgentState.RESERVED)
@@ -367,6 +404,12 @@ class Simulation:
         """The agent is free: an inbound caller first, then an outbound answer, else idle. True if idle."""
         agent, wrap = payload
         self.stats.record_wrap(wrap, agent.ident)
+        if not agent.leaving:  # what the runner feeds: how late the agent was against their announcement
+            if self.announce_exact:
+                self.stats.record_ready_announcement(0.0)
+            elif agent.announced_ready is not None:
+                self.stats.record_ready_announcement(self.now - agent.announced_ready)
+        agent.announced_ready = None
         agent.ready_since = self.now
         if agent.leaving:
             agent.leaving = False

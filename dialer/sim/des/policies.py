@@ -14,7 +14,10 @@
   day and by lead history (what the daemon's runner feeds it).
 * ``ours-pooled`` — the same with pooled predictions only: the team's handle times, the campaign's recent
   answer rate for every call. ``ours-agent`` / ``ours-hour`` / ``ours-history``: pooled plus one of them.
-* ``ours-ready`` — the same, told each wrap-up agent's "ready in N s" (``AgentView.ready_in_seconds``).
+* ``ours-ready`` — the same, every wrap-up agent announcing exactly when they will be ready, from its first
+  second (``AgentView.ready_in_seconds``; clairvoyant about wrap-up ends: an upper bound of the console's signal).
+  Every ``ours*`` policy reads the announcements the world's ``[ready]`` model has agents make (as the daemon
+  reads the console's), through how late agents were against them (learnt as the daemon learns it).
 * ``ours-static`` — the same rule with its level frozen (no controller); knob: the level.
 * ``clairvoyant`` — the same rule told each agent's exact free time, with its own online controller: a bound.
 """
@@ -103,6 +106,7 @@ class PacerPolicy:
         if self._bound is None:
             self._bound = scenario_settings(sim, self.settings)
             sim.stats.configure(self._bound)
+            sim.announce_exact = self.announce_ready  # the world's wrap-up ends told exactly (and learnt so)
         snapshot = _snapshot(sim, self._bound, announce_ready=self.announce_ready, learnt=self.learnt)
         decision = decide(snapshot, sim.stats)
         explanation = decision.explanation

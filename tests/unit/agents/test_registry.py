@@ -120,6 +120,7 @@ def test_ready_in_n_seconds_brings_the_wrapup_forward_and_tells_the_pacer(regist
     agent = registry.get("alice")
     assert agent is not None
     assert (agent.status, agent.wrapup_until, agent.pending_pause) == (AgentStatus.WRAPUP, 32, None)
+    assert agent.announced_ready_at == 32  # kept past the wrap-up: the runner learns how late agents are against it
     view = registry.pacing_view("sales", now=25)[0]
     assert (view.state, view.ready_in_seconds) == (AgentState.WRAPUP, 7)
     registry.announce_ready("alice", 60, now=26)  # never pushed back past the announced time
@@ -127,6 +128,7 @@ def test_ready_in_n_seconds_brings_the_wrapup_forward_and_tells_the_pacer(regist
     out = registry.tick(now=32)
     assert [c.reason for c in out.changes] == ["wrapup_timeout"]
     assert out.actions == (QueuePauseAction(PHONE, False, ""),)  # ready, as announced (the pause was dropped)
+    assert (registry.get("alice").ready_announced, registry.get("alice").announced_ready_at) == (True, 32)  # type: ignore[union-attr]
     registry.apply(agent_event(AgentConnect), now=40)
     registry.apply(complete(), now=50)
     assert registry.pacing_view("sales", now=51)[0].ready_in_seconds is None  # a new wrap-up: not announced

@@ -191,8 +191,8 @@ def test_explanation_is_complete_and_serialisable(trained: PacingStats) -> None:
 
 
 def test_agents_in_wrapup_announcing_ready_in_n_seconds_are_counted_by_it(trained: PacingStats) -> None:
-    """The console's "ready in N s": an agent in wrap-up who says so is free then, for sure; without the
-    announcement (the default) the learned wrap-up distribution is used, as before."""
+    """The console's "ready in N s": an agent in wrap-up who says so is counted by it (as evidence, see
+    test_pacing_ready.py); without the announcement (the default) the learned wrap-up distribution is used."""
 
     def team(ready_in: float | None) -> list[AgentView]:
         return agents(ready=2, talking=(6, 30.0)) + [AgentView(AgentState.WRAPUP, 5.0, ready_in_seconds=ready_in)] * 6
