@@ -305,7 +305,7 @@ def format_table(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -
     blended = scenario.inbound.enabled
     head = (
         f"{'policy':<12} {'knob':<13} {'occup%':>7} {'talk m/ah':>9} {'aband%':>7} {'worst24h%':>9} "
-        f"{'worst1h%':>8} {'dials/ah':>8} {'idle s mean/p90':>15} {'live':>6}"
+        f"{'worst1h%':>8} {'start%':>6} {'dials/ah':>8} {'idle s mean/p90':>15} {'live':>6}"
     )
     if blended:
         head += f" {'in SL20%':>8} {'in aband%':>9}"
@@ -318,6 +318,7 @@ def format_table(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -
         line = (
             f"{r.policy:<12} {r.knob:<13} {100 * r.occupancy:>7.2f} {r.talk_minutes_per_agent_hour:>9.1f} "
             f"{_pct(r.abandon_rate):>7} {worst_24h([r]):>9} {_pct(r.worst_1h_abandon):>8} "
+            f"{_pct(r.worst_start_abandon):>6} "
             f"{r.dials_per_agent_hour:>8.1f} {f'{r.idle_gap_mean:.1f}/{r.idle_gap_p90:.1f}':>15} {r.live_answers:>6}"
         )
         if blended:
@@ -522,41 +523,45 @@ def _run_pooled(
             work_left += len(_seeds_of(cell)) * len(cell.policies) * weight(cell)
         for i, cell in enumerate(cells):
             submit_runs(i, [n for n in cell.policies if n not in TUNED], {})
-        while pending:
-            ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in ready:
-                i, kind, what = pending.pop(future)
-                cell = cells[i]
-                if kind == "tune":
-                    knobs, wall = future.result()
+        try:
+            while pending:
+                ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in ready:
+                    i, kind, what = pending.pop(future)
+                    cell = cells[i]
+                    if kind == "tune":
+                        knobs, wall = future.result()
+                        walls[i] += wall
+                        names = [str(n) for n in what]
+                        echo(
+                            f"  {cell.scenario.name}: tuned "
+                            + ", ".join(f"{n} {knob_label(n, knobs[n])}" for n in names)
+                            + f" ({wall:.0f} s)"
+                        )
+                        submit_runs(i, names, knobs)
+                        work_left -= (TUNE_STEPS + 2) * weight(cell)
+                        continue
+                    result, wall = future.result()
+                    name, seed = str(what[0]), int(what[1])
+                    results[i][(name, seed)] = result
                     walls[i] += wall
-                    names = [str(n) for n in what]
+                    runs_done += 1
+                    work_done += weight(cell)
+                    work_wall += wall
+                    work_left -= weight(cell)
+                    sim_hours = cell.plan.hours + cell.plan.warmup_minutes / 60.0
+                    eta = work_wall / work_done * max(0.0, work_left) / jobs / 60.0
                     echo(
-                        f"  {cell.scenario.name}: tuned "
-                        + ", ".join(f"{n} {knob_label(n, knobs[n])}" for n in names)
-                        + f" ({wall:.0f} s)"
+                        f"  [{runs_done}/{total_runs} runs, {(time.perf_counter() - started) / 60.0:.1f} min]"
+                        f" {cell.scenario.name} {name} seed {seed}: {wall:.0f} s"
+                        f" ({wall / sim_hours:.2f} s per simulated hour); about {eta:.0f} min left"
                     )
-                    submit_runs(i, names, knobs)
-                    work_left -= (TUNE_STEPS + 2) * weight(cell)
-                    continue
-                result, wall = future.result()
-                name, seed = str(what[0]), int(what[1])
-                results[i][(name, seed)] = result
-                walls[i] += wall
-                runs_done += 1
-                work_done += weight(cell)
-                work_wall += wall
-                work_left -= weight(cell)
-                sim_hours = cell.plan.hours + cell.plan.warmup_minutes / 60.0
-                eta = work_wall / work_done * max(0.0, work_left) / jobs / 60.0
-                echo(
-                    f"  [{runs_done}/{total_runs} runs, {(time.perf_counter() - started) / 60.0:.1f} min]"
-                    f" {cell.scenario.name} {name} seed {seed}: {wall:.0f} s ({wall / sim_hours:.2f} s per simulated"
-                    f" hour); about {eta:.0f} min left"
-                )
-                if len(results[i]) == len(_seeds_of(cell)) * len(cell.policies):
-                    rows = [results[i][(n, s)] for s in _seeds_of(cell) for n in POLICY_ORDER if n in cell.policies]
-                    finished.update((i, d) for d in _echo_cells([cell], [(rows, walls[i])], as_json))
+                    if len(results[i]) == len(_seeds_of(cell)) * len(cell.policies):
+                        rows = [results[i][(n, s)] for s in _seeds_of(cell) for n in POLICY_ORDER if n in cell.policies]
+                        finished.update((i, d) for d in _echo_cells([cell], [(rows, walls[i])], as_json))
+        except BaseException:  # a failed run (or ^C): the queued runs are not started
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return [finished[i] for i in sorted(finished)]
 
 

@@ -109,3 +109,17 @@ def test_make_bench_prints_each_policys_worst_window_over_every_cell_and_seed() 
     text = format_worst_windows([(None, rows)])  # type: ignore[list-item]
     assert "ours         24 h 2.92 % (n3-p020, seed 14, of 2 runs)" in text
     assert "ev-tuned     no 24 h run; whole run 3.10 % partial (n10-p020, seed 11)" in text
+
+
+def test_each_runs_row_shows_its_worst_window_holding_the_campaigns_start(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY.replace("hours = 0.3", "hours = 1.0"))
+    result = CliRunner().invoke(
+        app, ["bench", "pacing", "--scenario", str(scenario), "--seed", "3", "--policy", "ours", "--jobs", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    head, row = (line for line in result.output.splitlines() if line.startswith(("policy", "ours")))
+    assert "start%" in head.split()
+    run = simulate(load_scenario(str(scenario)), P.ours(), seed=3, hours=1.0, warmup_minutes=2.0)
+    assert run.worst_start_abandon is not None
+    assert f" {100 * run.worst_start_abandon:.2f} " in row
