@@ -14,6 +14,7 @@ seeds' pooling and the tables it prints; the simulation itself lives in :mod:`di
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -39,6 +40,7 @@ SPECIAL_SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "campaigns" / "sce
 # Occupancy goals at p = 0.20 (docs/benchmarks.md §1), by team size.
 OCCUPANCY_GOALS = {10: 0.86, 20: 0.90, 100: 0.965}
 TUNE_TARGET = 0.03
+DEFAULT_JOBS = os.cpu_count() or 1
 TUNE_STEPS = 6
 
 POLICY_ORDER = (
@@ -90,6 +92,60 @@ def legal_worst(result: RunResult) -> float:
     return max(result.worst_24h_abandon, result.worst_start_abandon or 0.0)
 
 
+def _whole_rate(result: RunResult) -> float:
+    return result.abandon_rate
+
+
+@dataclass(frozen=True, slots=True)
+class Tuned:
+    """A baseline whose one knob the bench tunes to 3 % on the tuning seed: its rule, the knob's range, which
+    rate is held at 3 % and how the knob is printed."""
+
+    make: Callable[[float], Policy]
+    low: float
+    high: float
+    measure: Callable[[RunResult], float]
+    label: str  # format of the knob, e.g. "×{:.3f}"
+
+
+TUNED: dict[str, Tuned] = {
+    "fixed-ratio": Tuned(P.fixed_ratio, 1.0, 12.0, _whole_rate, "level {:.2f}"),
+    "power": Tuned(P.power, 1.0, 15.0, _whole_rate, "ratio {:.2f}"),
+    "issabel": Tuned(P.IssabelLike, 0.05, 3.0, _whole_rate, "×{:.3f}"),
+    "ev-tuned": Tuned(P.expected_value, 0.05, 3.0, _whole_rate, "×{:.3f}"),
+    "ev-legal": Tuned(P.expected_value, 0.05, 3.0, legal_worst, "×{:.3f}"),
+    "ours-static": Tuned(P.ours_static, 0.0005, 0.5, _whole_rate, "level {:.4f}"),
+}
+UNTUNED: dict[str, Callable[[], Policy]] = {
+    "progressive": P.progressive,
+    "ours-pooled": P.ours_pooled,
+    "ours-agent": P.ours_agent,
+    "ours-hour": P.ours_hour,
+    "ours-history": P.ours_history,
+    "ours": P.ours,
+    "ours-ready": P.ours_ready,
+    "clairvoyant": P.clairvoyant,
+}
+assert set(TUNED) | set(UNTUNED) == set(POLICY_ORDER)
+
+# The tuning runs of one rule on one scenario and plan, by knob: ev-tuned and ev-legal tune the same rule, so
+# the runs their bisections share (both ends of the range, the first midpoints) are simulated once.
+TuningMemo = dict[tuple[str, float], RunResult]
+
+
+def make_policy(name: str, knob: float | None = None) -> Policy:
+    """The policy ``name`` (a tuned baseline with its ``knob``)."""
+    if name in TUNED:
+        if knob is None:
+            raise ValueError(f"{name} needs its tuned knob")
+        return TUNED[name].make(knob)
+    return UNTUNED[name]()
+
+
+def knob_label(name: str, knob: float | None) -> str:
+    return TUNED[name].label.format(knob) if name in TUNED and knob is not None else ""
+
+
 def tune(
     scenario: Scenario,
     make: Callable[[float], Policy],
@@ -97,15 +153,23 @@ def tune(
     high: float,
     plan: RunPlan,
     steps: int = TUNE_STEPS,
-    measure: Callable[[RunResult], float] = lambda r: r.abandon_rate,
+    measure: Callable[[RunResult], float] = _whole_rate,
+    memo: TuningMemo | None = None,
 ) -> float:
     """The largest knob (log-scale bisection) whose abandon rate on the tuning seed stays at most 3 % (``measure``:
-    which rate; by default the whole measured period's)."""
+    which rate; by default the whole measured period's). ``memo`` keeps the tuning runs by (rule, knob) for
+    another tuning of the same rule on the same scenario and plan."""
 
     def rate(knob: float) -> float:
-        return measure(
-            simulate(scenario, make(knob), seed=plan.tuning_seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes)
-        )
+        key = (getattr(make, "__qualname__", repr(make)), knob)
+        result = memo.get(key) if memo is not None else None
+        if result is None:
+            result = simulate(
+                scenario, make(knob), seed=plan.tuning_seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes
+            )
+            if memo is not None:
+                memo[key] = result
+        return measure(result)
 
     if rate(high) <= TUNE_TARGET:
         return high
@@ -121,6 +185,32 @@ def tune(
     return math.exp(lo)
 
 
+def tune_knobs(
+    scenario: Scenario,
+    plan: RunPlan,
+    names: Sequence[str],
+    note: Callable[[str], None] = lambda _: None,
+    memo: TuningMemo | None = None,
+) -> dict[str, float]:
+    """The tuned knob of each of ``names`` that has one (in POLICY_ORDER), sharing tuning runs through ``memo``."""
+    memo = {} if memo is None else memo
+    knobs = {}
+    for name in POLICY_ORDER:
+        if name in names and name in TUNED:
+            note(f"tuning {name}")
+            t = TUNED[name]
+            knobs[name] = tune(scenario, t.make, t.low, t.high, plan, measure=t.measure, memo=memo)
+    return knobs
+
+
+def run_one(scenario: Scenario, plan: RunPlan, name: str, knob: float | None, seed: int) -> RunResult:
+    """One report run of one policy on one seed, labelled as the bench prints it."""
+    result = simulate(
+        scenario, make_policy(name, knob), seed=seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes
+    )
+    return replace(result, policy=name, knob=knob_label(name, knob), seed=seed)
+
+
 def run_scenario(
     scenario: Scenario,
     plan: RunPlan,
@@ -130,67 +220,19 @@ def run_scenario(
 ) -> list[RunResult]:
     """Every requested policy on one scenario, baselines tuned first (once); rows in POLICY_ORDER, for
     ``plan.seed`` or, when given, for each of ``seeds`` in turn."""
-    makers: dict[str, Callable[[], Policy]] = {}
-    knobs: dict[str, str] = {}
 
     def note(name: str) -> None:
         if progress:
             typer.echo(f"  {scenario.name}: {name} …", err=True)
 
-    if "progressive" in policies:
-        makers["progressive"] = P.progressive
-    if "fixed-ratio" in policies:
-        note("tuning fixed-ratio")
-        dial_level = tune(scenario, P.fixed_ratio, 1.0, 12.0, plan)
-        makers["fixed-ratio"] = lambda: P.fixed_ratio(dial_level)
-        knobs["fixed-ratio"] = f"level {dial_level:.2f}"
-    if "power" in policies:
-        note("tuning power")
-        ratio = tune(scenario, P.power, 1.0, 15.0, plan)
-        makers["power"] = lambda: P.power(ratio)
-        knobs["power"] = f"ratio {ratio:.2f}"
-    if "issabel" in policies:
-        note("tuning issabel")
-        multiplier = tune(scenario, P.IssabelLike, 0.05, 3.0, plan)
-        makers["issabel"] = lambda: P.IssabelLike(multiplier)
-        knobs["issabel"] = f"×{multiplier:.3f}"
-    if "ev-tuned" in policies:
-        note("tuning ev-tuned")
-        ev_knob = tune(scenario, P.expected_value, 0.05, 3.0, plan)
-        makers["ev-tuned"] = lambda: P.expected_value(ev_knob)
-        knobs["ev-tuned"] = f"×{ev_knob:.3f}"
-    if "ev-legal" in policies:
-        note("tuning ev-legal")
-        legal_knob = tune(scenario, P.expected_value, 0.05, 3.0, plan, measure=legal_worst)
-        makers["ev-legal"] = lambda: P.expected_value(legal_knob)
-        knobs["ev-legal"] = f"×{legal_knob:.3f}"
-    if "ours" in policies:
-        makers["ours"] = P.ours
-    if "ours-ready" in policies:
-        makers["ours-ready"] = P.ours_ready
-    for name, make in (
-        ("ours-pooled", P.ours_pooled),
-        ("ours-agent", P.ours_agent),
-        ("ours-hour", P.ours_hour),
-        ("ours-history", P.ours_history),
-    ):
-        if name in policies:
-            makers[name] = make
-    if "ours-static" in policies:
-        note("tuning ours-static")
-        level = tune(scenario, P.ours_static, 0.0005, 0.5, plan)
-        makers["ours-static"] = lambda: P.ours_static(level)
-        knobs["ours-static"] = f"level {level:.4f}"
-    if "clairvoyant" in policies:
-        makers["clairvoyant"] = P.clairvoyant
+    knobs = tune_knobs(scenario, plan, policies, note)
     rows = []
     for seed in seeds or (plan.seed,):
         for name in POLICY_ORDER:
-            if name not in makers:
+            if name not in policies:
                 continue
             note(f"running {name} (seed {seed})")
-            result = simulate(scenario, makers[name](), seed=seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes)
-            rows.append(replace(result, policy=name, knob=knobs.get(name, ""), seed=seed))
+            rows.append(run_one(scenario, plan, name, knobs.get(name), seed))
     return rows
 
 
@@ -263,7 +305,7 @@ def format_table(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -
     blended = scenario.inbound.enabled
     head = (
         f"{'policy':<12} {'knob':<13} {'occup%':>7} {'talk m/ah':>9} {'aband%':>7} {'worst24h%':>9} "
-        f"{'worst1h%':>8} {'dials/ah':>8} {'idle s mean/p90':>15} {'live':>6}"
+        f"{'worst1h%':>8} {'start%':>6} {'dials/ah':>8} {'idle s mean/p90':>15} {'live':>6}"
     )
     if blended:
         head += f" {'in SL20%':>8} {'in aband%':>9}"
@@ -276,6 +318,7 @@ def format_table(scenario: Scenario, plan: RunPlan, rows: Sequence[RunResult]) -
         line = (
             f"{r.policy:<12} {r.knob:<13} {100 * r.occupancy:>7.2f} {r.talk_minutes_per_agent_hour:>9.1f} "
             f"{_pct(r.abandon_rate):>7} {worst_24h([r]):>9} {_pct(r.worst_1h_abandon):>8} "
+            f"{_pct(r.worst_start_abandon):>6} "
             f"{r.dials_per_agent_hour:>8.1f} {f'{r.idle_gap_mean:.1f}/{r.idle_gap_p90:.1f}':>15} {r.live_answers:>6}"
         )
         if blended:
@@ -361,7 +404,7 @@ def _cell_job(
     min_hours: float = 0.0,
 ) -> CellJob:
     if policies is not None:
-        wanted = tuple(policies)
+        wanted = tuple(dict.fromkeys(policies))
     else:
         wanted = (*DEFAULT_POLICIES, "ours-static") if scenario.name == "drifting" else DEFAULT_POLICIES
     reported_seed = seed if seed is not None else scenario.run.seed
@@ -410,20 +453,116 @@ def run_bench(
         )
         for s in scenarios
     ]
-    if jobs > 1:  # each cell printed as soon as it is done; the summary in the given order
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(run_cell, cell): i for i, cell in enumerate(cells)}
-            finished: dict[int, tuple[CellJob, list[RunResult]]] = {}
-            for future in as_completed(futures):
-                i = futures[future]
-                finished.update((i, d) for d in _echo_cells([cells[i]], [future.result()], as_json))
-            done = [finished[i] for i in sorted(finished)]
+    if jobs > 1:  # every run of every cell in the pool; each cell printed as soon as its runs are done
+        done = _run_pooled(cells, jobs, as_json, progress)
     else:
         done = list(_echo_cells(cells, map(run_cell, cells), as_json))
     if summary and not as_json:
         typer.echo(format_full_summary(done))
+        typer.echo(format_worst_windows(done))
+
+
+def _tune_task(scenario: Scenario, plan: RunPlan, names: tuple[str, ...]) -> tuple[dict[str, float], float]:
+    started = time.perf_counter()
+    return tune_knobs(scenario, plan, names), time.perf_counter() - started
+
+
+def _run_task(scenario: Scenario, plan: RunPlan, name: str, knob: float | None, seed: int) -> tuple[RunResult, float]:
+    started = time.perf_counter()
+    return run_one(scenario, plan, name, knob, seed), time.perf_counter() - started
+
+
+def _seeds_of(cell: CellJob) -> tuple[int, ...]:
+    return cell.seeds or (cell.plan.seed,)
+
+
+def _run_pooled(
+    cells: Sequence[CellJob], jobs: int, as_json: bool, progress: bool
+) -> list[tuple[CellJob, list[RunResult]]]:
+    """Every independent run in ``jobs`` processes: each cell's tunings (one task per rule: ev-tuned and ev-legal
+    share their runs), its untuned policies' runs at once, a tuned policy's runs when its knob is known. The rows
+    are the sequential path's (each run is seeded and alone in its process). Progress on stderr: runs done, the
+    wall time per simulated hour, a rough time left."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    started = time.perf_counter()
+    results: list[dict[tuple[str, int], RunResult]] = [{} for _ in cells]
+    walls = [0.0] * len(cells)
+    finished: dict[int, tuple[CellJob, list[RunResult]]] = {}
+
+    # Work left, in simulated agent-hours (a tuning counted as TUNE_STEPS + 2 runs), and its measured pace.
+    def weight(cell: CellJob) -> float:
+        return (cell.plan.hours + cell.plan.warmup_minutes / 60.0) * max(1, cell.scenario.agents.count)
+
+    total_runs = sum(len(_seeds_of(c)) * len(c.policies) for c in cells)
+    runs_done, work_done, work_wall = 0, 0.0, 0.0
+    work_left = 0.0
+    pending: dict[Future[Any], tuple[int, str, tuple[str, ...] | tuple[str, int]]] = {}
+
+    def echo(line: str) -> None:
+        if progress:
+            typer.echo(line, err=True)
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+
+        def submit_runs(i: int, names: Sequence[str], knobs: dict[str, float]) -> None:
+            cell = cells[i]
+            for seed in _seeds_of(cell):
+                for name in names:
+                    future = pool.submit(_run_task, cell.scenario, cell.plan, name, knobs.get(name), seed)
+                    pending[future] = (i, "run", (name, seed))
+
+        for i, cell in enumerate(cells):  # the tunings first: each is a chain of runs the report runs wait for
+            rules: dict[str, list[str]] = {}
+            for name in cell.policies:
+                if name in TUNED:
+                    rules.setdefault(TUNED[name].make.__qualname__, []).append(name)
+            for names in rules.values():
+                pending[pool.submit(_tune_task, cell.scenario, cell.plan, tuple(names))] = (i, "tune", tuple(names))
+                work_left += (TUNE_STEPS + 2) * weight(cell)
+            work_left += len(_seeds_of(cell)) * len(cell.policies) * weight(cell)
+        for i, cell in enumerate(cells):
+            submit_runs(i, [n for n in cell.policies if n not in TUNED], {})
+        try:
+            while pending:
+                ready, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in ready:
+                    i, kind, what = pending.pop(future)
+                    cell = cells[i]
+                    if kind == "tune":
+                        knobs, wall = future.result()
+                        walls[i] += wall
+                        names = [str(n) for n in what]
+                        echo(
+                            f"  {cell.scenario.name}: tuned "
+                            + ", ".join(f"{n} {knob_label(n, knobs[n])}" for n in names)
+                            + f" ({wall:.0f} s)"
+                        )
+                        submit_runs(i, names, knobs)
+                        work_left -= (TUNE_STEPS + 2) * weight(cell)
+                        continue
+                    result, wall = future.result()
+                    name, seed = str(what[0]), int(what[1])
+                    results[i][(name, seed)] = result
+                    walls[i] += wall
+                    runs_done += 1
+                    work_done += weight(cell)
+                    work_wall += wall
+                    work_left -= weight(cell)
+                    sim_hours = cell.plan.hours + cell.plan.warmup_minutes / 60.0
+                    eta = work_wall / work_done * max(0.0, work_left) / jobs / 60.0
+                    echo(
+                        f"  [{runs_done}/{total_runs} runs, {(time.perf_counter() - started) / 60.0:.1f} min]"
+                        f" {cell.scenario.name} {name} seed {seed}: {wall:.0f} s"
+                        f" ({wall / sim_hours:.2f} s per simulated hour); about {eta:.0f} min left"
+                    )
+                    if len(results[i]) == len(_seeds_of(cell)) * len(cell.policies):
+                        rows = [results[i][(n, s)] for s in _seeds_of(cell) for n in POLICY_ORDER if n in cell.policies]
+                        finished.update((i, d) for d in _echo_cells([cell], [(rows, walls[i])], as_json))
+        except BaseException:  # a failed run (or ^C): the queued runs are not started
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [finished[i] for i in sorted(finished)]
 
 
 def _echo_cells(
@@ -443,7 +582,7 @@ def _echo_cells(
                 typer.echo(format_table(scenario, replace(plan, seed=shown), [r for r in rows if r.seed == shown]))
             if cell.seeds:
                 typer.echo(format_seed_summary(rows))
-            typer.echo(f"  ({wall:.0f} s wall)\n")
+            typer.echo(f"  ({wall:.0f} s of runs)\n")
         yield cell, rows
 
 
@@ -492,6 +631,30 @@ def format_full_summary(done: Sequence[tuple[CellJob, Sequence[RunResult]]]) -> 
     return "\n".join(lines)
 
 
+def format_worst_windows(done: Sequence[tuple[CellJob, Sequence[RunResult]]]) -> str:
+    """Per policy, its worst window over every cell and seed: the worst full 24 h window (and where), else the
+    worst whole-run rate of the runs shorter than 24 h (``partial``), and the worst window holding the start."""
+    lines = ["Worst window of each policy over every cell and seed:"]
+    rows = [r for _, cell_rows in done for r in cell_rows]
+    for name in POLICY_ORDER:
+        mine = [r for r in rows if r.policy == name]
+        if not mine:
+            continue
+        full = [r for r in mine if not r.window_partial]
+        if full:
+            w = max(full, key=lambda r: r.worst_24h_abandon)
+            worst = f"24 h {100 * w.worst_24h_abandon:.2f} % ({w.scenario}, seed {w.seed}, of {len(full)} runs)"
+        else:
+            w = max(mine, key=lambda r: r.worst_24h_abandon)
+            worst = f"no 24 h run; whole run {100 * w.worst_24h_abandon:.2f} % partial ({w.scenario}, seed {w.seed})"
+        starts = [r for r in mine if r.worst_start_abandon is not None]
+        if starts:
+            s = max(starts, key=lambda r: r.worst_start_abandon or 0.0)
+            worst += f"; start {100 * (s.worst_start_abandon or 0.0):.2f} % ({s.scenario}, seed {s.seed})"
+        lines.append(f"  {name:<12} {worst}")
+    return "\n".join(lines)
+
+
 def register(app: typer.Typer) -> None:
     """Add `dialer bench pacing` to `dialer bench`."""
 
@@ -531,7 +694,15 @@ def register(app: typer.Typer) -> None:
         seeds: Annotated[
             int, typer.Option("--seeds", min=1, help="Report this many seeds from --seed on, and their worst window.")
         ] = 1,
-        jobs: Annotated[int, typer.Option("--jobs", min=1, help="Run scenarios in this many processes.")] = 1,
+        jobs: Annotated[
+            int,
+            typer.Option(
+                "--jobs",
+                min=1,
+                help="Run the independent runs (tunings, seeds, policies, cells) in this many processes"
+                " (default: the machine's cores); 1 runs them in order in this process.",
+            ),
+        ] = DEFAULT_JOBS,
     ) -> None:
         """Pacing quality: occupancy and abandons of each policy in the discrete-event simulator."""
         if policy:
@@ -570,12 +741,13 @@ def register(app: typer.Typer) -> None:
         )
 
 
-DEFAULT_SEEDS = 3  # `make bench`: seeds per cell, the worst window printed over all of them
+DEFAULT_SEEDS = 5  # `make bench`: seeds per cell, the worst window printed over all of them
 
 
 def run_default() -> None:
-    """The default grid, blended and drifting, sized to finish in minutes on 2 cores; prints the tables and,
-    per cell, the worst 24 h window over the seeds."""
+    """The default grid, blended and drifting, over DEFAULT_SEEDS seeds in the machine's cores; prints the tables,
+    per cell the worst 24 h window over the seeds, then the summary table and each policy's worst window over
+    every cell and seed."""
     typer.echo(
         f"Pacing quality (discrete-event simulation, ~{DEFAULT_LIVE_ANSWERS} live answers per cell,"
         f" {DEFAULT_SEEDS} seeds)\n"
@@ -587,4 +759,6 @@ def run_default() -> None:
         live_answers=DEFAULT_LIVE_ANSWERS,
         as_json=False,
         seeds=DEFAULT_SEEDS,
+        jobs=DEFAULT_JOBS,
+        summary=True,
     )

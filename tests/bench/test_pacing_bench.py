@@ -1,0 +1,125 @@
+"""`dialer bench pacing` run in a process pool, its shared tuning runs and `make bench`'s worst windows: the
+same decisions as the sequential path, run for run (docs/benchmarks.md §1.5)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dialer.bench.pacing import TUNED, RunPlan, format_worst_windows, tune, tune_knobs
+from dialer.cli import app
+from dialer.sim.des import policies as P
+from dialer.sim.des import simulate
+from dialer.sim.model import load_scenario
+
+TINY = '[scenario]\nname = "tiny"\n[agents]\ncount = 4\n[run]\nhours = 0.3\nwarmup_minutes = 2\n'
+
+
+def test_a_short_run_of_the_baselines_is_pinned() -> None:
+    """The simulator's event loop and metrics, pinned on two baselines (their decisions are the bench's own
+    code, not the pacer's): a speed-up of the loop must give these exact figures."""
+    scenario = load_scenario("n10-p020")
+    fixed = simulate(scenario, P.fixed_ratio(2.5), seed=11, hours=1.0, warmup_minutes=10.0)
+    assert (fixed.live_answers, fixed.abandons, fixed.occupancy, fixed.dials_per_agent_hour) == (
+        592,
+        386,
+        0.9651514080319462,
+        288.1,
+    )
+    assert (fixed.idle_gap_mean, fixed.worst_start_abandon) == (6.090045198300658, 0.6424418604651163)
+    ev = simulate(scenario, P.expected_value(0.6), seed=11, hours=1.0, warmup_minutes=10.0)
+    assert (ev.live_answers, ev.abandons, ev.occupancy, ev.idle_gap_mean) == (
+        258,
+        53,
+        0.9199206418472032,
+        16.407277642202757,
+    )
+    assert ev.worst_start_abandon == 0.18661971830985916
+
+
+def _json_rows(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_the_pool_gives_the_sequential_rows_run_for_run(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY)
+    args = [
+        "bench", "pacing", "--scenario", str(scenario), "--seeds", "2", "--seed", "3", "--json",
+        "--policy", "ev-tuned", "--policy", "ev-legal", "--policy", "ours", "--policy", "progressive",
+    ]  # fmt: skip
+    sequential = CliRunner().invoke(app, [*args, "--jobs", "1"])
+    pooled = CliRunner().invoke(app, [*args, "--jobs", "2"])
+    assert sequential.exit_code == 0, sequential.output
+    assert pooled.exit_code == 0, pooled.output
+    rows = _json_rows(sequential.stdout)
+    assert [(r["policy"], r["seed"]) for r in rows] == [
+        (p, s) for s in (3, 4) for p in ("progressive", "ev-tuned", "ev-legal", "ours")
+    ]
+    assert _json_rows(pooled.stdout) == rows
+
+
+def test_the_pool_prints_its_progress_and_the_cells_in_order(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(TINY.replace('"tiny"', '"cell-a"'))
+    b.write_text(TINY.replace('"tiny"', '"cell-b"'))
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench", "pacing", "--full", "--scenario", str(a), "--scenario", str(b), "--seeds", "2",
+            "--policy", "ev-tuned", "--policy", "ours", "--jobs", "2", "--hours", "0.3",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "[4/8 runs" in result.output
+    assert "[8/8 runs" in result.output
+    assert "s per simulated hour" in result.output
+    assert "cell-a: tuned ev-tuned ×" in result.output
+    summary = [line for line in result.output.splitlines() if line.startswith("| cell-")]
+    assert [line.split("|")[1].strip() for line in summary] == ["cell-a", "cell-b"]
+    assert "Worst window of each policy over every cell and seed:" in result.output
+
+
+def test_ev_tuned_and_ev_legal_share_their_tuning_runs_and_find_the_same_knobs() -> None:
+    scenario = load_scenario("n10-p020")
+    plan = RunPlan(hours=0.5, warmup_minutes=10.0, seed=11, tuning_seed=7)
+    memo: dict[tuple[str, float], object] = {}
+    knobs = tune_knobs(scenario, plan, ("ev-tuned", "ev-legal"), memo=memo)  # type: ignore[arg-type]
+    alone = {
+        name: tune(scenario, TUNED[name].make, TUNED[name].low, TUNED[name].high, plan, measure=TUNED[name].measure)
+        for name in ("ev-tuned", "ev-legal")
+    }
+    assert knobs == alone
+    # Each bisection takes its two ends and six midpoints; the shared runs (at least the two ends) are run once.
+    assert len(memo) <= 2 * 8 - 2
+
+
+def test_make_bench_prints_each_policys_worst_window_over_every_cell_and_seed() -> None:
+    scenario = load_scenario("n10-p020")
+    run = simulate(scenario, P.progressive(), seed=3, hours=0.5, warmup_minutes=5.0)
+    rows = [
+        replace(run, policy="ours", scenario="n10-p020", seed=11, window_partial=False, worst_24h_abandon=0.0281),
+        replace(run, policy="ours", scenario="n3-p020", seed=14, window_partial=False, worst_24h_abandon=0.0292),
+        replace(run, policy="ours", scenario="n3-p020", seed=12, worst_24h_abandon=0.05),  # partial: not 24 h
+        replace(run, policy="ev-tuned", scenario="n10-p020", seed=11, worst_24h_abandon=0.031),
+    ]
+    text = format_worst_windows([(None, rows)])  # type: ignore[list-item]
+    assert "ours         24 h 2.92 % (n3-p020, seed 14, of 2 runs)" in text
+    assert "ev-tuned     no 24 h run; whole run 3.10 % partial (n10-p020, seed 11)" in text
+
+
+def test_each_runs_row_shows_its_worst_window_holding_the_campaigns_start(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY.replace("hours = 0.3", "hours = 1.0"))
+    result = CliRunner().invoke(
+        app, ["bench", "pacing", "--scenario", str(scenario), "--seed", "3", "--policy", "ours", "--jobs", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    head, row = (line for line in result.output.splitlines() if line.startswith(("policy", "ours")))
+    assert "start%" in head.split()
+    run = simulate(load_scenario(str(scenario)), P.ours(), seed=3, hours=1.0, warmup_minutes=2.0)
+    assert run.worst_start_abandon is not None
+    assert f" {100 * run.worst_start_abandon:.2f} " in row
