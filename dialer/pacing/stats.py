@@ -521,9 +521,10 @@ class AbandonController:
             self.x = self.x_max
 
 
-# The room a window keeps under the cap, in units of the controller's scatter ``1 ÷ gain`` abandons
-# (:meth:`PacingStats.window_setpoint`): 2 (13 abandons) chosen on seeds 7 / 8 of n10-p020 over 1 (start windows
-# 2.85 / 2.84 % against 2.75 / 2.78 %, occupancy within the seeds' noise) (docs/benchmarks.md §1.6).
+# The room a window that only grows (the campaign's first day) keeps under the cap, in units of the controller's
+# scatter ``1 ÷ gain`` abandons (:meth:`PacingStats.marginal_window_setpoint`; a rolling window keeps 1): 2 (13
+# abandons) chosen on seeds 7 / 8 of n10-p020 over 1 (start windows 2.85 / 2.84 % against 2.75 / 2.78 %,
+# occupancy within the seeds' noise) (docs/benchmarks.md §1.6).
 YOUNG_WINDOW_SCATTER = 2.0
 
 
@@ -675,11 +676,13 @@ class PacingStats:
         self.window.add(now, True, weight)
         self.amd_false_positive_estimate += weight
 
-    def window_setpoint(self, live: float | None = None, variance: float | None = None) -> float:
+    def window_setpoint(
+        self, live: float | None = None, variance: float | None = None, *, scatter: float = 1.0
+    ) -> float:
         """What the window's *estimated* rate (AMD false positives at their estimate) is held at: ``setpoint``
         less the scatter of the true count behind the window's estimated abandons, and never closer to the cap
-        than the controller's own scatter, ``k ÷ gain`` abandons (``k`` = ``YOUNG_WINDOW_SCATTER``,
-        :class:`AbandonController`). ``live`` and
+        than ``scatter`` times the controller's own scatter, ``1 ÷ gain`` abandons (:class:`AbandonController`;
+        ``YOUNG_WINDOW_SCATTER`` for a window that only grows, :meth:`marginal_window_setpoint`). ``live`` and
         ``variance``: the window's live answers and estimated variance (default: the window's now).
 
         With ``X`` people hung up on as machines (estimated ``X̂``, variance ``V`` = ``window.estimated_variance``),
@@ -689,11 +692,11 @@ class PacingStats:
 
         The controller holds a window's abandons at its targets' sum ``− Δx ÷ gain``: within ``1 ÷ gain``
         abandons or so (its level moving by one in logit) of it, whatever the window's size. The setpoint's
-        margin (``cap − setpoint``, 0.3 points) is ``k`` times that many abandons only once the window holds
-        ``k ÷ (gain × margin)`` live answers (about 4 400); a young window (the campaign's first hours: the
-        windows holding its start; a small team's whole 24 h) keeps ``k ÷ gain`` abandons of room instead (half
-        its budget while it holds fewer than ``2k ÷ (gain × cap)``) — otherwise the guard, whose one abandon of
-        room is per decision, is all that stands between thousands of decisions and the cap
+        margin (``cap − setpoint``, 0.3 points) is ``k`` (``scatter``) times that many abandons only once the
+        window holds ``k ÷ (gain × margin)`` live answers (2 200 for k = 1); a smaller window (the campaign's first
+        hours: the windows holding its start; a small team's whole 24 h) keeps ``k ÷ gain`` abandons of room
+        instead (half its budget while it holds fewer than ``2k ÷ (gain × cap)``) — otherwise the guard, whose
+        one abandon of room is per decision, is all that stands between thousands of decisions and the cap
         (docs/benchmarks.md §1.6). The AMD case keeps the same cushion: the guard takes ``s`` whole, and must not
         be left less than that scatter."""
         window = self.window
@@ -705,7 +708,7 @@ class PacingStats:
         if variance > 0.0:
             s = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(variance) / live
         queue_margin = max(0.0, self.abandon_cap - self.setpoint)
-        young = min(YOUNG_WINDOW_SCATTER / (self.controller.gain * live), self.abandon_cap / 2.0)
+        young = min(scatter / (self.controller.gain * live), self.abandon_cap / 2.0)
         cushion = max(math.hypot(queue_margin, s) - s, young)
         return max(0.0, self.abandon_cap - s - cushion)
 
@@ -720,16 +723,19 @@ class PacingStats:
         windows holding the campaign's start), where it is the growth of the window's target abandons
         ``L × window_setpoint(L)`` per live answer — the controller holds a sum of its targets, so aiming the
         answers still to come at the window's average as it rises would leave the early deficit in the window
-        for good (about ``ln L ÷ gain`` abandons: −0.4 points of occupancy at n10). The estimated variance grows
-        with the window (``V ∝ L``)."""
+        for good (about ``ln L ÷ gain`` abandons: −0.4 points of occupancy at n10). A growing window keeps
+        ``YOUNG_WINDOW_SCATTER`` times the controller's scatter: its abandons are the controller's targets'
+        sum less its level's whole change since the campaign's first guess, not since a day ago. The estimated
+        variance grows with the window (``V ∝ L``)."""
         window = self.window
         live = window.live_answers
         if now is None or not self.window_growing(now):
             return self.window_setpoint()
         step = 1.0 + 0.05 * live
         variance = window.estimated_variance
-        grown = (live + step) * self.window_setpoint(live + step, variance * (live + step) / live)
-        return max(0.0, min(self.abandon_cap, (grown - live * self.window_setpoint()) / step))
+        k = YOUNG_WINDOW_SCATTER
+        grown = (live + step) * self.window_setpoint(live + step, variance * (live + step) / live, scatter=k)
+        return max(0.0, min(self.abandon_cap, (grown - live * self.window_setpoint(scatter=k)) / step))
 
     def controller_setpoint(self, now: float | None = None) -> float:
         """The abandon share the controller holds the queue's own live answers at: with ``φ`` the window's

@@ -36,8 +36,7 @@ def test_a_window_held_at_its_target_keeps_the_controllers_scatter_of_room(live:
     stats = stats_with_window(live, 0)
     target = stats.window_setpoint()
     room = (stats.abandon_cap - target) * live
-    assert room >= min(YOUNG_WINDOW_SCATTER / stats.controller.gain, stats.abandon_cap * live / 2.0) - 1e-9
-    assert YOUNG_WINDOW_SCATTER >= 1.0
+    assert room >= min(1.0 / stats.controller.gain, stats.abandon_cap * live / 2.0) - 1e-9
     assert target <= stats.setpoint
     # The controller's own target (no AMD estimates here) is the window's, above its floor.
     assert stats.controller_setpoint() == max(stats.setpoint / 30.0, target)
@@ -77,13 +76,15 @@ def test_a_growing_windows_next_answers_are_aimed_so_the_whole_window_keeps_its_
     total = 0.0
     for _ in range(100):
         stats.window.add(NOW - 3600.0, False)
-    start = stats.window.live_answers * stats.window_setpoint()
+    k = YOUNG_WINDOW_SCATTER
+    assert k >= 1.0
+    start = stats.window.live_answers * stats.window_setpoint(scatter=k)
     for _ in range(4000):
         marginal = stats.marginal_window_setpoint(NOW)
-        assert marginal >= stats.window_setpoint() - 1e-12
+        assert marginal >= stats.window_setpoint(scatter=k) - 1e-12
         total += marginal
         stats.window.add(NOW - 3600.0, False)
-    target = stats.window.live_answers * stats.window_setpoint()
+    target = stats.window.live_answers * stats.window_setpoint(scatter=k)
     assert abs(start + total - target) < 1.0  # abandons
     # Answers about to leave: a rolling window, held at its target.
     assert stats.marginal_window_setpoint(NOW + stats.window.window_seconds - 3700.0) == stats.window_setpoint()
