@@ -248,7 +248,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             f" free agent(s) − {in_flight} in flight",
         )
 
-    level = stats.controller_level()
+    level = stats.controller_level(snapshot.now)
     applied = min(0.9, level * settings.aggressiveness * budget_factor)
     cap = max(0, math.ceil(settings.max_calls_per_agent * max(1, available - reserve)) - in_flight)
     limit = guarded_call_limit(

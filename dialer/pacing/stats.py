@@ -521,6 +521,13 @@ class AbandonController:
             self.x = self.x_max
 
 
+# The room a window that only grows (the campaign's first day) keeps under the cap, in units of the controller's
+# scatter ``1 ÷ gain`` abandons (:meth:`PacingStats.marginal_window_setpoint`; a rolling window keeps 1): 2 (13
+# abandons) chosen on seeds 7 / 8 of n10-p020 over 1 (start windows 2.85 / 2.84 % against 2.75 / 2.78 %,
+# occupancy within the seeds' noise) (docs/benchmarks.md §1.6).
+YOUNG_WINDOW_SCATTER = 2.0
+
+
 def effective_setpoint(settings: PacingSettings) -> float:
     """The controller's target after the manual override: scaled by aggressiveness, never above 97 % of the cap."""
     return min(settings.abandon_cap * 0.97, settings.abandon_setpoint * settings.aggressiveness)
@@ -571,6 +578,7 @@ class PacingStats:
         self.setpoint = effective_setpoint(settings)
         self.abandon_cap = settings.abandon_cap
         self.guard_quantile_z = settings.guard_quantile_z
+        self.guard_lookahead_seconds = settings.guard_lookahead_seconds
         self.amd_false_positive_rate = settings.amd_false_positive_rate
         self.amd_false_positive_estimate = 0.0  # campaign to date
         self.live_answers_total = 0
@@ -583,6 +591,7 @@ class PacingStats:
         self.setpoint = effective_setpoint(settings)
         self.abandon_cap = settings.abandon_cap
         self.guard_quantile_z = settings.guard_quantile_z
+        self.guard_lookahead_seconds = settings.guard_lookahead_seconds
         self.amd_false_positive_rate = settings.amd_false_positive_rate
         if settings.window_seconds != self.window.window_seconds:
             self.window = AbandonWindow(settings.window_seconds)
@@ -667,48 +676,90 @@ class PacingStats:
         self.window.add(now, True, weight)
         self.amd_false_positive_estimate += weight
 
-    def window_setpoint(self) -> float:
+    def window_setpoint(
+        self, live: float | None = None, variance: float | None = None, *, scatter: float = 1.0
+    ) -> float:
         """What the window's *estimated* rate (AMD false positives at their estimate) is held at: ``setpoint``
-        less the scatter of the true count behind the window's estimated abandons.
+        less the scatter of the true count behind the window's estimated abandons, and never closer to the cap
+        than ``scatter`` times the controller's own scatter, ``1 ÷ gain`` abandons (:class:`AbandonController`;
+        ``YOUNG_WINDOW_SCATTER`` for a window that only grows, :meth:`marginal_window_setpoint`). ``live`` and
+        ``variance``: the window's live answers and estimated variance (default: the window's now).
 
         With ``X`` people hung up on as machines (estimated ``X̂``, variance ``V`` = ``window.estimated_variance``),
         the true rate ``(Q + X) ÷ (L + X)`` stays at or under the cap while ``Q + (1 − cap) X ≤ cap L``: at the
         guard's quantile ``X = X̂ + z √V`` the estimated rate must sit ``s = (1 − cap) z √V ÷ L`` lower, a margin
-        added in quadrature to the setpoint's own (``cap − setpoint``) — but never leaving the guard (which takes
-        ``s`` whole) less than the controller's own scatter, ``1 ÷ gain`` abandons (:class:`AbandonController`):
-        a young window, where ``s`` dwarfs the setpoint's margin, would otherwise be held at the guard's line and
-        spend its hours falling back to progressive."""
+        added in quadrature to the setpoint's own (``cap − setpoint``).
+
+        The controller holds a window's abandons at its targets' sum ``− Δx ÷ gain``: within ``1 ÷ gain``
+        abandons or so (its level moving by one in logit) of it, whatever the window's size. The setpoint's
+        margin (``cap − setpoint``, 0.3 points) is ``k`` (``scatter``) times that many abandons only once the
+        window holds ``k ÷ (gain × margin)`` live answers (2 200 for k = 1); a smaller window (the campaign's first
+        hours: the windows holding its start; a small team's whole 24 h) keeps ``k ÷ gain`` abandons of room
+        instead (half its budget while it holds fewer than ``2k ÷ (gain × cap)``) — otherwise the guard, whose
+        one abandon of room is per decision, is all that stands between thousands of decisions and the cap
+        (docs/benchmarks.md §1.6). The AMD case keeps the same cushion: the guard takes ``s`` whole, and must not
+        be left less than that scatter."""
         window = self.window
-        if window.estimated_variance <= 0.0 or window.live_answers <= 0.0:
+        live = window.live_answers if live is None else live
+        variance = window.estimated_variance if variance is None else variance
+        if live <= 0.0:
             return self.setpoint
-        scatter = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(window.estimated_variance)
-        s = scatter / window.live_answers
+        s = 0.0
+        if variance > 0.0:
+            s = (1.0 - self.abandon_cap) * self.guard_quantile_z * math.sqrt(variance) / live
         queue_margin = max(0.0, self.abandon_cap - self.setpoint)
-        cushion = max(math.hypot(queue_margin, s) - s, 1.0 / (self.controller.gain * window.live_answers))
+        young = min(scatter / (self.controller.gain * live), self.abandon_cap / 2.0)
+        cushion = max(math.hypot(queue_margin, s) - s, young)
         return max(0.0, self.abandon_cap - s - cushion)
 
-    def controller_setpoint(self) -> float:
+    def window_growing(self, now: float) -> bool:
+        """Nothing leaves the window within the guard's look-ahead: it only grows (the campaign's first 24 h, or
+        its first hours after a day off)."""
+        return self.window.live_answers > 0.0 and self.window.leaving(now, self.guard_lookahead_seconds)[0] <= 0.0
+
+    def marginal_window_setpoint(self, now: float | None = None) -> float:
+        """The rate the window's next live answers are held at, so the window as a whole keeps
+        :meth:`window_setpoint`: that target itself, unless the window only grows (nothing leaves it: the
+        windows holding the campaign's start), where it is the growth of the window's target abandons
+        ``L × window_setpoint(L)`` per live answer — the controller holds a sum of its targets, so aiming the
+        answers still to come at the window's average as it rises would leave the early deficit in the window
+        for good (about ``ln L ÷ gain`` abandons: −0.4 points of occupancy at n10). A growing window keeps
+        ``YOUNG_WINDOW_SCATTER`` times the controller's scatter: its abandons are the controller's targets'
+        sum less its level's whole change since the campaign's first guess, not since a day ago. The estimated
+        variance grows with the window (``V ∝ L``)."""
+        window = self.window
+        live = window.live_answers
+        if now is None or not self.window_growing(now):
+            return self.window_setpoint()
+        step = 1.0 + 0.05 * live
+        variance = window.estimated_variance
+        k = YOUNG_WINDOW_SCATTER
+        grown = (live + step) * self.window_setpoint(live + step, variance * (live + step) / live, scatter=k)
+        return max(0.0, min(self.abandon_cap, (grown - live * self.window_setpoint(scatter=k)) / step))
+
+    def controller_setpoint(self, now: float | None = None) -> float:
         """The abandon share the controller holds the queue's own live answers at: with ``φ`` the window's
         estimated abandons per live answer (AMD false positives, which no pacing decision causes or avoids), the
-        queue's ``(S − φ) ÷ (1 − φ)`` puts the whole window at ``S`` = :meth:`window_setpoint`.
+        queue's ``(S − φ) ÷ (1 − φ)`` puts the window's next answers at ``S`` =
+        :meth:`marginal_window_setpoint` (``now``: when the pacer looks; None: :meth:`window_setpoint`).
 
         The estimates enter the controller through this target rather than as abandons of their own: a level
         pushed down by abandons no call could have avoided winds up, and would still be climbing back hours
         after a young window (where ``S`` sits under ``φ``) has grown. Never below a thirtieth of the setpoint
         (a young window is the guard's)."""
         window = self.window
-        if window.estimated <= 0.0 or window.live_answers <= 0.0:
-            return self.window_setpoint()
-        phi = min(0.99, window.estimated / window.live_answers)
-        return max(self.setpoint / 30.0, (self.window_setpoint() - phi) / (1.0 - phi))
+        phi = 0.0
+        if window.estimated > 0.0 and window.live_answers > 0.0:
+            phi = min(0.99, window.estimated / window.live_answers)
+        return max(self.setpoint / 30.0, (self.marginal_window_setpoint(now) - phi) / (1.0 - phi))
 
-    def controller_level(self) -> float:
+    def controller_level(self, now: float | None = None) -> float:
         """The abandon-risk threshold the pacer applies: the controller's level scaled by its target's share of
         the setpoint (:meth:`controller_setpoint`). A marginal call's risk sits near the average abandon rate,
         so when AMD false-positive estimates take most of the window's budget the level starts where the queue's
         small target puts it, and follows that target as a young window grows, while the controller learns only
         how far the predictions are off (no hours of winding down, then up)."""
-        return min(0.9, self.controller.level * self.controller_setpoint() / self.setpoint)
+        return min(0.9, self.controller.level * self.controller_setpoint(now) / self.setpoint)
 
     def record_live_answer(self, now: float, abandoned: bool, *, placed_predictively: bool = True) -> None:
         """A live person answered; ``abandoned`` if no agent reached them in time.
@@ -720,7 +771,7 @@ class PacingStats:
         self.live_answers_total += 1
         self.abandons_total += int(abandoned)
         if placed_predictively:
-            self.controller.update(abandoned, self.controller_setpoint())
+            self.controller.update(abandoned, self.controller_setpoint(now))
 
     @property
     def handle_samples(self) -> int:

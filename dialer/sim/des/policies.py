@@ -282,7 +282,7 @@ class _RulePolicy:
             snapshot = replace(_snapshot(sim, self.settings, learnt=Learnt(agents=False)), agents=())
         else:
             snapshot = PacingSnapshot(sim.now, self.settings, sim.agent_views(), sim.call_views(), inbound)
-        level = self.level if self.level is not None else stats.controller_level()
+        level = self.level if self.level is not None else stats.controller_level(sim.now)
         cap = max(0, math.ceil(self.settings.max_calls_per_agent * max(1, agents - reserve)) - len(sim.in_flight))
         plan = predictive_plan(
             snapshot,
