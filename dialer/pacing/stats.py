@@ -726,10 +726,17 @@ class PacingStats:
         for good (about ``ln L ÷ gain`` abandons: −0.4 points of occupancy at n10). A growing window keeps
         ``YOUNG_WINDOW_SCATTER`` times the controller's scatter: its abandons are the controller's targets'
         sum less its level's whole change since the campaign's first guess, not since a day ago. The estimated
-        variance grows with the window (``V ∝ L``)."""
+        variance grows with the window (``V ∝ L``).
+
+        Not where AMD false positives are estimated (``amd_false_positive_rate`` > 0): the window's estimates,
+        which no call avoids, already keep the guard's whole scatter ``s`` of room (:meth:`window_setpoint`), and
+        against them the growth target sends the queue's target to its floor for the first hours — uk-amd-fp
+        (seeds 11–15, 26 h) lost 1.55 points of occupancy and doubled the guard's holds (12 → 26 % of
+        decisions), while the window's own target held every start window there (≤ 2.87 %) (docs/benchmarks.md
+        §1.6)."""
         window = self.window
         live = window.live_answers
-        if now is None or not self.window_growing(now):
+        if now is None or self.amd_false_positive_rate > 0.0 or not self.window_growing(now):
             return self.window_setpoint()
         step = 1.0 + 0.05 * live
         variance = window.estimated_variance
