@@ -25,6 +25,8 @@ from dialer.sim.pbx import callcontrol
 from dialer.sim.pbx.channels import Headers
 from dialer.sim.pbx.config import PbxConfig
 from dialer.sim.pbx.core import OriginateError, PbxCore
+from dialer.sim.pbx.monitoring import ACTION_NAMES as _MONITOR_ACTIONS
+from dialer.sim.pbx.monitoring import HANDLERS as _MONITOR_HANDLERS
 from dialer.sim.pbx.truth import GroundTruth
 
 log = get_logger(__name__)
@@ -577,8 +579,5 @@ _ACTION_NAMES: tuple[str, ...] = (
 )
 
 # Recording and supervisor monitoring actions (MixMonitor, StopMixMonitor, MixMonitorMute) live in their module.
-from dialer.sim.pbx.monitoring import ACTION_NAMES as _MONITOR_ACTIONS  # noqa: E402
-from dialer.sim.pbx.monitoring import HANDLERS as _MONITOR_HANDLERS  # noqa: E402
-
 _HANDLERS.update(_MONITOR_HANDLERS)
 _ACTION_NAMES = (*_ACTION_NAMES, *_MONITOR_ACTIONS)
