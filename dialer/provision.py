@@ -10,11 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.leadimport import LeadCsvReader
 from dialer.campaign.state import CampaignState
 from dialer.store.campaigns import apply_campaign, set_campaign_state
 from dialer.store.engine import Database
-from dialer.store.imports import ImportSummary, import_leads
+from dialer.store.imports import ImportSummary, import_lead_csv
 
 
 async def provision_campaign(
@@ -28,15 +27,8 @@ async def provision_campaign(
 ) -> ImportSummary:
     """Apply ``config``, import ``leads`` into it (bad rows skipped), leave it in ``state``."""
     applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
-    with LeadCsvReader(leads, default_region=region or config.default_region) as reader:
-        summary = await import_leads(
-            db,
-            campaign_id=applied.campaign.id,
-            rows=reader,
-            list_name=leads.name,
-            source_file=str(leads),
-            now=now,
-            on_error=lambda _error: None,
-        )
+    summary = await import_lead_csv(
+        db, leads, campaign_id=applied.campaign.id, region=region or config.default_region, now=now
+    )
     await set_campaign_state(db, config.name, state, now)
     return summary

@@ -86,6 +86,11 @@ class OriginateRequest:
                 raise ValueError(f"invalid {name}: {value!r}")
 
 
+def caller_id_header(name: str, number: str) -> str:
+    """The Originate's CallerID: ``"Acme" <8005551000>``, or the bare number when there is no name."""
+    return f'"{name}" <{number}>' if name else number
+
+
 def originate_headers(request: OriginateRequest, action_id: str, channel_id: str) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = [
         ("Action", "Originate"),

@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import random
-import signal
 import socket
 import statistics
 import subprocess
@@ -43,6 +42,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs pinned
 import typer
 
 from dialer.ami.client import AmiClient
+from dialer.bench.processes import stop_process
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.samples import write_sample_csv
 from dialer.clock import RealTimeClock
@@ -209,17 +209,6 @@ def start_pbx(scenario: Path, port: int, seed: int, log_path: Path) -> subproces
     with open(log_path, "wb") as log:
         # Our own interpreter and module, arguments built here: nothing untrusted reaches the command line.
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
-
-
-def stop_pbx(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 @dataclass
@@ -517,7 +506,7 @@ def pbx_workdir(
                 yield workdir, port, pbx
             finally:
                 configure_logging("WARNING")
-                stop_pbx(pbx)
+                stop_process(pbx, grace=5, reap=5)
 
 
 def bench_daemon_at(plan: DaemonBenchPlan, *, as_json: bool = False) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from typing import Annotated, TextIO
 import typer
 
 from dialer.campaign.config import CampaignConfig, load_campaign
-from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader
+from dialer.campaign.leadimport import LeadCsvReader
 from dialer.campaign.phones import Phone, normalize
 from dialer.campaign.samples import SAMPLE_HEADER, sample_rows, write_sample_csv
 from dialer.store import Database, create_database, upgrade
@@ -40,7 +40,7 @@ from dialer.store.benchdata import count_leads, generate_leads
 from dialer.store.campaigns import apply_campaign
 from dialer.store.claim import claim_leads, release_expired_leases
 from dialer.store.dnc import import_dnc
-from dialer.store.imports import ImportSummary, import_leads
+from dialer.store.imports import ImportSummary, import_lead_csv
 from dialer.store.lifecycle import claim_dialable, claim_order
 from dialer.store.status import lead_status
 
@@ -74,17 +74,8 @@ async def _timed_import(
 ) -> tuple[float, ImportSummary]:
     """One import of ``csv_path`` (its rejected rows reported to ``errors`` when given) and the seconds it took."""
     started = time.perf_counter()
-    with LeadCsvReader(csv_path, default_region=region) as reader:
-        report = ErrorReportWriter(errors, reader.header) if errors is not None else None
-        summary = await import_leads(
-            db,
-            campaign_id=campaign_id,
-            rows=reader,
-            list_name=csv_path.name,
-            source_file=str(csv_path),
-            now=BENCH_NOW,
-            on_error=report.add if report is not None else None,
-        )
+    report = (lambda: errors) if errors is not None else None
+    summary = await import_lead_csv(db, csv_path, campaign_id=campaign_id, region=region, now=BENCH_NOW, report=report)
     return time.perf_counter() - started, summary
 
 

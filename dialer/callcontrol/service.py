@@ -20,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.agents.service import AgentService
-from dialer.ami.actions import AmiError, OriginateRequest, OriginateResult
+from dialer.ami.actions import AmiError, OriginateRequest, OriginateResult, caller_id_header
 from dialer.ami.events import CoreShowChannel
 from dialer.callcontrol.compliance import NumberRefused, check_number
 from dialer.callcontrol.core import (
@@ -356,19 +356,11 @@ class CallControlService:
     # ------------------------------------------------------------------ AMI
     async def _run(self, entry: _Controlled, commands: list[Command]) -> None:
         config = entry.runner.config
-        caller = config.caller_id
-
-        def third_party(command: OriginateInto) -> OriginateRequest:
-            return OriginateRequest(
-                channel=command.dial,
-                attempt_id="",
-                context=command.context,
-                exten=command.exten,
-                caller_id=f'"{caller.name}" <{caller.number}>' if caller.name else caller.number,
-                timeout_ms=config.ring_timeout_seconds * 1000,
-                channel_id=f"dialer-cc-{self._key}-{next(self._ids)}",
-            )
-
+        third_party = ThirdPartyOriginate(
+            caller_id=caller_id_header(config.caller_id.name, config.caller_id.number),
+            ring_seconds=config.ring_timeout_seconds,
+            channel_ids=lambda: f"dialer-cc-{self._key}-{next(self._ids)}",
+        )
         placed = await run_commands(self._client(entry), commands, third_party)
         for channel in placed.values():
             entry.call.target_answered(channel, entry.runner.clock.now())
@@ -394,10 +386,32 @@ class CallControlService:
         await save_call_legs(entry.runner.db, attempt_id, [leg_record(attempt_id, leg) for leg in entry.call.legs])
 
 
+@dataclass(frozen=True, slots=True)
+class ThirdPartyOriginate:
+    """The Originate of a third party (a transfer target, a 3-way guest): the dial string and where the answered
+    channel goes are the core's :class:`OriginateInto`; the caller ID shown and how long it may ring are the
+    campaign's; each Originate gets a fresh ChannelId from ``channel_ids``."""
+
+    caller_id: str  # as the Originate's CallerID header (dialer.ami.actions.caller_id_header)
+    ring_seconds: int
+    channel_ids: Callable[[], str]
+
+    def __call__(self, command: OriginateInto) -> OriginateRequest:
+        return OriginateRequest(
+            channel=command.dial,
+            attempt_id="",
+            context=command.context,
+            exten=command.exten,
+            caller_id=self.caller_id,
+            timeout_ms=self.ring_seconds * 1000,
+            channel_id=self.channel_ids(),
+        )
+
+
 async def run_commands(
     client: CallControlClient,
     commands: list[Command],
-    third_party: Callable[[OriginateInto], OriginateRequest],
+    third_party: ThirdPartyOriginate,
 ) -> dict[int, str]:
     """Send ``commands`` in order; returns {leg: ChannelId} of the third parties Originated (``third_party`` builds
     their Originate: dial string, caller ID, ring time)."""

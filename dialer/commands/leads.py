@@ -10,12 +10,12 @@ from typing import Annotated, TextIO
 
 import typer
 
-from dialer.campaign.leadimport import ErrorReportWriter, LeadCsvReader, LeadFileError, RowError
+from dialer.campaign.leadimport import LeadFileError
 from dialer.commands.common import JsonFlag, cli_context, fail, print_json, stored_campaign
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.store import Database
-from dialer.store.imports import ImportSummary, LeadImport, import_leads, lead_imports, recover_interrupted_imports
+from dialer.store.imports import ImportSummary, LeadImport, import_lead_csv, lead_imports, recover_interrupted_imports
 from dialer.store.status import StatusReport, lead_status
 
 app = typer.Typer(help="Leads: import lists, show status.", no_args_is_help=True)
@@ -71,36 +71,29 @@ def leads_import(
     column_map = _parse_map(mapping or [])
     now = datetime.now(UTC)
     errors_file = _errors_path(settings.var_dir, campaign, file, now)
-    report: ErrorReportWriter | None = None
-    header: tuple[str, ...] = ()
+    reported = False
 
-    def on_error(error: RowError) -> None:
-        nonlocal report
-        if report is None:  # rejected rows are streamed to the report, never held in memory
-            errors_file.parent.mkdir(parents=True, exist_ok=True)
-            stream: TextIO = stack.enter_context(errors_file.open("w", encoding="utf-8-sig", newline=""))
-            report = ErrorReportWriter(stream, header)
-        report.add(error)
+    def report() -> TextIO:  # opened at the first rejected row
+        nonlocal reported
+        reported = True
+        errors_file.parent.mkdir(parents=True, exist_ok=True)
+        return stack.enter_context(errors_file.open("w", encoding="utf-8-sig", newline=""))
 
     async def work(db: Database) -> ImportSummary:
-        nonlocal header
         record, config = await stored_campaign(db, campaign)
         try:
-            with LeadCsvReader(
-                file, default_region=region or config.default_region, mapping=column_map, encoding=encoding
-            ) as reader:
-                header = reader.header
-                for notice in reader.notices:
-                    typer.echo(_("note: {note}").format(note=notice), err=True)
-                return await import_leads(
-                    db,
-                    campaign_id=record.id,
-                    rows=reader,
-                    list_name=file.name,
-                    source_file=str(file.resolve()),
-                    now=now,
-                    on_error=on_error,
-                )
+            return await import_lead_csv(
+                db,
+                file,
+                campaign_id=record.id,
+                region=region or config.default_region,
+                now=now,
+                mapping=column_map,
+                encoding=encoding,
+                source_file=str(file.resolve()),
+                on_notice=lambda notice: typer.echo(_("note: {note}").format(note=notice), err=True),
+                report=report,
+            )
         except LeadFileError as exc:
             fail(_("{error}; nothing was imported").format(error=exc))
         except OSError as exc:
@@ -110,10 +103,7 @@ def leads_import(
 
     with contextlib.ExitStack() as stack:
         summary = run_with_database(ctx, work)
-    if report is None:
-        print_json(summary.as_json(None))
-    else:
-        print_json(summary.as_json(errors_file))
+    print_json(summary.as_json(errors_file if reported else None))
 
 
 def _print_report(report: StatusReport) -> None:

@@ -24,18 +24,18 @@ the recovery of dead imports -- is one state machine on the list row, written in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.campaign.leadimport import ImportedLead, RowError, RowErrorReason
+from dialer.campaign.leadimport import ErrorReportWriter, ImportedLead, LeadCsvReader, RowError, RowErrorReason
 from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.campaign.rules import LeadStatus
 from dialer.logging import get_logger
@@ -120,6 +120,55 @@ async def import_leads(
         clock=clock,
         on_lead=on_lead,
     )
+
+
+async def import_lead_csv(
+    db: Database,
+    path: Path,
+    *,
+    campaign_id: int,
+    region: str | None,
+    now: datetime,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    source_file: str | None = None,
+    on_notice: Callable[[str], None] | None = None,
+    report: Callable[[], TextIO] | None = None,
+    on_error: Callable[[RowError], None] | None = None,
+) -> ImportSummary:
+    """Import the lead CSV at ``path`` into the campaign: the one way a lead file is imported (the CLI, the
+    provisioning of the demo and the benchmarks, the tests).
+
+    The file is read by :class:`LeadCsvReader` (``region`` for numbers without a country code, the column
+    ``mapping``, ``encoding`` or detected); the list is named after the file and records ``source_file`` (default:
+    ``path`` as given). ``on_notice`` receives what the reader decided for the user to know (a detected
+    encoding...). Rejected rows are streamed as CSV (:class:`ErrorReportWriter`, the file's columns) to the stream
+    ``report`` opens at the first of them -- never opened when no row is rejected, never held in memory -- and are
+    passed to ``on_error``. An unreadable file raises :class:`LeadFileError` (or ``OSError``) and imports nothing."""
+    with LeadCsvReader(path, default_region=region, mapping=mapping, encoding=encoding) as reader:
+        for notice in reader.notices:
+            if on_notice is not None:
+                on_notice(notice)
+        writer: ErrorReportWriter | None = None
+
+        def rejected(error: RowError) -> None:
+            nonlocal writer
+            if report is not None:
+                if writer is None:
+                    writer = ErrorReportWriter(report(), reader.header)
+                writer.add(error)
+            if on_error is not None:
+                on_error(error)
+
+        return await import_leads(
+            db,
+            campaign_id=campaign_id,
+            rows=reader,
+            list_name=path.name,
+            source_file=str(path) if source_file is None else source_file,
+            now=now,
+            on_error=rejected,
+        )
 
 
 async def _each(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:

@@ -17,7 +17,7 @@ from dialer.campaign.leadimport import LeadCsvReader, RowError
 from dialer.store.attempts import AttemptStart, start_attempts
 from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import import_dnc
-from dialer.store.imports import import_leads
+from dialer.store.imports import import_lead_csv, import_leads
 from dialer.store.tables import attempts_t, dnc_t, leads_t
 
 MESSY = """phone,First Name,Last Name,Mobile,ZIP,priority,Company,external_id
@@ -77,16 +77,9 @@ async def test_csv_corpus_as_json_gives_the_csv_imports_per_row_results(tmp_path
         for n, path in enumerate(corpus(tmp_path)):
             by_csv, by_json = await make_campaign(world, f"csv{n}"), await make_campaign(world, f"json{n}")
             errors: list[RowError] = []
-            with LeadCsvReader(path, default_region="US") as reader:
-                summary = await import_leads(
-                    db,
-                    campaign_id=by_csv,
-                    rows=reader,
-                    list_name=path.name,
-                    source_file=str(path),
-                    now=datetime.now(UTC),
-                    on_error=errors.append,
-                )
+            summary = await import_lead_csv(
+                db, path, campaign_id=by_csv, region="US", now=datetime.now(UTC), on_error=errors.append
+            )
             with path.open(encoding="utf-8", newline="") as f:
                 leads = list(csv.DictReader(f))
             resp = await client.post(f"/api/campaigns/json{n}/leads", json={"leads": leads}, headers=world.auth("boss"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from dialer.bench.processes import stop_process
 from dialer.settings import AmiServerSettings
 from harness.lab import QUEUE, lab_settings
 from harness.ports import free_port
@@ -116,13 +116,7 @@ async def daemon(home: Path, log: Path) -> AsyncIterator[subprocess.Popen[bytes]
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop_process(process, grace=30, reap=10)
 
 
 async def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:

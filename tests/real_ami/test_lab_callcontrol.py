@@ -13,24 +13,18 @@ import time
 
 from harness.lab import INBOUND_QUEUE, Lab, LabCall
 
-from dialer.ami.actions import OriginateRequest
+from dialer.ami.actions import caller_id_header
 from dialer.ami.events import CoreShowChannel
-from dialer.callcontrol.core import CallState, ControlledCall, OriginateInto, Party, PartyKind
-from dialer.callcontrol.service import run_commands
+from dialer.callcontrol.core import CallState, ControlledCall, Party, PartyKind
+from dialer.callcontrol.service import ThirdPartyOriginate, run_commands
 from dialer.calls.outcome import Outcome
 from dialer.calls.tracker import CallConnected
 
-
-def third_party(command: OriginateInto) -> OriginateRequest:
-    return OriginateRequest(
-        channel=command.dial,
-        attempt_id="",
-        context=command.context,
-        exten=command.exten,
-        caller_id='"Dialer lab" <8005551000>',
-        timeout_ms=15_000,
-        channel_id=f"cc-third-{random.randrange(10**9)}",
-    )
+third_party = ThirdPartyOriginate(
+    caller_id=caller_id_header("Dialer lab", "8005551000"),
+    ring_seconds=15,
+    channel_ids=lambda: f"cc-third-{random.randrange(10**9)}",
+)
 
 
 async def connected(lab: Lab, agent: str) -> tuple[LabCall, ControlledCall]:
