@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dialer.agents.registry import Agent
-from dialer.ami.actions import OriginateRequest, OriginateStatus
+from dialer.ami.actions import OriginateRequest, OriginateStatus, caller_id_header
 from dialer.calls.tracker import CallUpdate, OriginateRecord
 from dialer.campaign.config import CampaignConfig
 from dialer.contract import AGENT_VARIABLE, AMD_VARIABLE, CAMPAIGN_VARIABLE, OUTBOUND_CONTEXT, QUEUE_VARIABLE
@@ -161,7 +161,7 @@ class Originator:
             channel=dial,
             attempt_id=str(attempt_id),
             context=config.dial_context or OUTBOUND_CONTEXT,
-            caller_id=f'"{caller.name}" <{caller.number}>' if caller.name else caller.number,
+            caller_id=caller_id_header(caller.name, caller.number),
             timeout_ms=config.ring_timeout_seconds * 1000,
             variables=variables,
             action_id=action_id,
