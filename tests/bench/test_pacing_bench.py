@@ -82,6 +82,7 @@ def test_the_pool_prints_its_progress_and_the_cells_in_order(tmp_path: Path) -> 
         [
             "bench", "pacing", "--full", "--scenario", str(a), "--scenario", str(b), "--seeds", "2",
             "--policy", "ev-tuned", "--policy", "ours", "--jobs", "2", "--hours", "0.3",
+            "--cache", str(tmp_path / "cache"),
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
