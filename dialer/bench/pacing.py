@@ -13,6 +13,8 @@ seeds' pooling and the tables it prints; the simulation itself lives in :mod:`di
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import os
 import time
@@ -511,6 +513,8 @@ def run_bench(
         )
         for s in scenarios
     ]
+    if summary and progress:
+        typer.echo(format_projection(project_cpu(cells), jobs), err=True)
     counts = [0, 0]  # runs from the cache, runs made
     if jobs > 1:  # every run of every cell in the pool; each cell printed as soon as its runs are done
         done = _run_pooled(cells, jobs, as_json, progress, counts)
@@ -521,6 +525,121 @@ def run_bench(
     if summary and not as_json:
         typer.echo(format_full_summary(done))
         typer.echo(format_worst_windows(done))
+
+
+# CPU seconds per simulated hour (process time, warm-up included), by the rule a policy runs and team size: measured
+# on this repository's code (docs/benchmarks.md §1.5, and §1.8 for ours after its speed-ups). Between sizes,
+# linear; beyond them, in proportion to the team.
+CPU_PER_SIMULATED_HOUR: dict[str, dict[int, float]] = {
+    "ours": {10: 0.62, 20: 0.88, 50: 1.90, 100: 3.0},
+    "ours-ready": {10: 0.63, 20: 0.82, 50: 1.80, 100: 3.0},
+    "clairvoyant": {10: 0.43, 20: 0.69, 50: 1.62, 100: 3.39},
+    "baseline": {10: 0.25, 20: 0.41, 50: 0.90, 100: 1.74},  # the EV rule (and the other tuned baselines)
+}
+
+
+def cpu_per_simulated_hour(policy: str, agents: int) -> float:
+    """The measured CPU seconds per simulated hour of ``policy`` with ``agents`` agents (CPU_PER_SIMULATED_HOUR)."""
+    if policy.startswith("ours-ready"):
+        table = CPU_PER_SIMULATED_HOUR["ours-ready"]
+    elif policy.startswith("ours"):
+        table = CPU_PER_SIMULATED_HOUR["ours"]
+    elif policy == "clairvoyant":
+        table = CPU_PER_SIMULATED_HOUR["clairvoyant"]
+    else:
+        table = CPU_PER_SIMULATED_HOUR["baseline"]
+    sizes = sorted(table)
+    if agents <= sizes[0]:
+        return table[sizes[0]] * max(1, agents) / sizes[0]
+    if agents >= sizes[-1]:
+        return table[sizes[-1]] * agents / sizes[-1]
+    for low, high in itertools.pairwise(sizes):
+        if agents <= high:
+            return table[low] + (table[high] - table[low]) * (agents - low) / (high - low)
+    raise AssertionError("unreachable")
+
+
+class _NotCached(Exception):
+    """A run the cache does not hold (a projection reads the cache only)."""
+
+
+def _cache_only(make: Callable[[float], Policy]) -> Callable[[float], Policy]:
+    """``make`` for tuning from the cache alone: the same rule (its cache key), any run not cached raises."""
+
+    @functools.wraps(make)
+    def missing(knob: float) -> Policy:
+        raise _NotCached
+
+    return missing
+
+
+@dataclass(frozen=True, slots=True)
+class CellProjection:
+    cell: CellJob
+    cached: int  # runs the cache holds (report runs, and tunings it holds whole, counted as one each)
+    to_run: int  # runs to make, a tuning counted as TUNE_STEPS + 2 runs
+    cpu_seconds: float
+
+
+def project_cpu(cells: Sequence[CellJob]) -> list[CellProjection]:
+    """What each cell will cost: its runs not in the cache × their simulated hours × the measured CPU per
+    simulated hour of their policy at the cell's team size. A tuning the cache holds whole gives its knob (and so
+    which of the tuned policy's runs are cached); one it does not is counted whole (TUNE_STEPS + 2 runs), with its
+    policy's report runs."""
+    out = []
+    for cell in cells:
+        plan, scenario, cache = cell.plan, cell.scenario, cell.cache
+        sim_hours = plan.hours + plan.warmup_minutes / 60.0
+        agents = scenario.agents.count
+        cached = to_run = 0
+        cpu = 0.0
+        knobs: dict[str, float] = {}
+        tuned_rules: dict[str, list[str]] = {}
+        for name in cell.policies:
+            if name in TUNED:
+                tuned_rules.setdefault(policy_key(name), []).append(name)
+        for names in tuned_rules.values():
+            try:
+                if cache is None:
+                    raise _NotCached
+                for name in names:
+                    t = TUNED[name]
+                    knobs[name] = tune(
+                        scenario, _cache_only(t.make), t.low, t.high, plan, measure=t.measure, cache=cache
+                    )
+                cached += 1
+            except _NotCached:
+                to_run += TUNE_STEPS + 2
+                cpu += (TUNE_STEPS + 2) * sim_hours * cpu_per_simulated_hour(names[0], agents)
+        for seed in _seeds_of(cell):
+            for name in cell.policies:
+                hit = False
+                if cache is not None and (name not in TUNED or name in knobs):
+                    key = cache.key(scenario, policy_key(name), knobs.get(name), seed, plan.hours, plan.warmup_minutes)
+                    hit = cache.path(key).exists()
+                if hit:
+                    cached += 1
+                else:
+                    to_run += 1
+                    cpu += sim_hours * cpu_per_simulated_hour(name, agents)
+        out.append(CellProjection(cell, cached, to_run, cpu))
+    return out
+
+
+def format_projection(projections: Sequence[CellProjection], jobs: int) -> str:
+    """Per cell and in all: the runs cached, the runs to make and their projected CPU time."""
+    lines = ["Projected CPU time (measured CPU per simulated hour; runs in the cache cost nothing):"]
+    for p in projections:
+        lines.append(
+            f"  {p.cell.scenario.name:<16} {p.cell.plan.hours:g} h/run: {p.cached} cached, {p.to_run} to run,"
+            f" {p.cpu_seconds / 60.0:.0f} CPU-min"
+        )
+    total = sum(p.cpu_seconds for p in projections)
+    lines.append(
+        f"  in all: {total / 3600.0:.1f} CPU-hours, at best {total / 3600.0 / max(1, jobs):.1f} h wall on {jobs}"
+        f" process(es) with a whole core each"
+    )
+    return "\n".join(lines)
 
 
 def _tune_task(

@@ -121,3 +121,33 @@ def test_a_cached_result_is_the_simulations_to_the_last_bit(tmp_path: Path) -> N
     cached, hit = simulate_cached(cache, scenario, "policy:ours", None, P.ours, seed=5, hours=0.3, warmup_minutes=10.0)
     assert hit
     assert cached == simulate(scenario, P.ours(), seed=5, hours=0.3, warmup_minutes=10.0)
+
+
+def test_full_projects_its_cpu_time_and_what_the_cache_spares(tmp_path: Path) -> None:
+    scenario, cache = tmp_path / "tiny.toml", tmp_path / "cache"
+    scenario.write_text(TINY)
+    args = [
+        "bench", "pacing", "--full", "--scenario", str(scenario), "--seeds", "2", "--hours", "0.3",
+        "--policy", "ev-tuned", "--policy", "ours", "--jobs", "1", "--cache", str(cache),
+    ]  # fmt: skip
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    # A tuning (TUNE_STEPS + 2 runs) and 2 seeds × 2 policies, none cached; then all of them (the tuning as one).
+    assert "tiny             0.3 h/run: 0 cached, 12 to run" in first.stderr
+    assert "Projected CPU time" in first.stderr
+    again = CliRunner().invoke(app, args)
+    assert "tiny             0.3 h/run: 5 cached, 0 to run, 0 CPU-min" in again.stderr
+    assert "in all: 0.0 CPU-hours" in again.stderr
+    summary = [line for line in again.stdout.splitlines() if line.startswith("| tiny")]
+    assert summary == [line for line in first.stdout.splitlines() if line.startswith("| tiny")]
+
+
+def test_cpu_per_simulated_hour_follows_the_team_size() -> None:
+    from dialer.bench.pacing import CPU_PER_SIMULATED_HOUR, cpu_per_simulated_hour
+
+    ours = CPU_PER_SIMULATED_HOUR["ours"]
+    assert cpu_per_simulated_hour("ours", 10) == ours[10]
+    assert cpu_per_simulated_hour("ours", 15) == (ours[10] + ours[20]) / 2
+    assert cpu_per_simulated_hour("ours", 200) == 2 * ours[100]
+    assert cpu_per_simulated_hour("ours", 3) == ours[10] * 0.3
+    assert cpu_per_simulated_hour("ev-tuned", 10) == CPU_PER_SIMULATED_HOUR["baseline"][10]
