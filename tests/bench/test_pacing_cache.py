@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from dialer.bench.pacing_cache import CODE_PATHS, RunCache, code_fingerprint, simulate_cached
@@ -147,7 +148,7 @@ def test_cpu_per_simulated_hour_follows_the_team_size() -> None:
 
     ours = CPU_PER_SIMULATED_HOUR["ours"]
     assert cpu_per_simulated_hour("ours", 10) == ours[10]
-    assert cpu_per_simulated_hour("ours", 15) == (ours[10] + ours[20]) / 2
-    assert cpu_per_simulated_hour("ours", 200) == 2 * ours[100]
-    assert cpu_per_simulated_hour("ours", 3) == ours[10] * 0.3
+    assert cpu_per_simulated_hour("ours", 15) == pytest.approx((ours[10] + ours[20]) / 2)
+    assert cpu_per_simulated_hour("ours", 200) == pytest.approx(2 * ours[100])
+    assert cpu_per_simulated_hour("ours", 3) == ours[10]
     assert cpu_per_simulated_hour("ev-tuned", 10) == CPU_PER_SIMULATED_HOUR["baseline"][10]
