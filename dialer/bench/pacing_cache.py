@@ -35,6 +35,17 @@ CODE_PATHS = ("pacing", "sim", "calls/outcome.py", "bench/pacing.py", "bench/pac
 FORMAT = 1  # of the entries: an entry of another format is not read
 
 _RESULT_FIELDS = {f.name for f in fields(RunResult)}
+# Each field's JSON types (RunResult's annotations: float, int, str, bool, optionally "| None").
+_JSON_TYPES: dict[str, tuple[type, ...]] = {"float": (float, int), "int": (int,), "str": (str,), "bool": (bool,)}
+
+
+def _field_types(annotation: object) -> tuple[tuple[type, ...], bool]:
+    text = str(annotation)
+    optional = text.endswith(" | None")
+    return _JSON_TYPES[text.removesuffix(" | None")], optional
+
+
+_RESULT_TYPES = {f.name: _field_types(f.type) for f in fields(RunResult)}
 
 
 @functools.cache
@@ -91,8 +102,11 @@ def _decode(text: str, key: RunKey) -> RunResult:
     if not isinstance(result, dict) or set(result) != _RESULT_FIELDS:
         raise CacheEntryError("its result's fields are not a run's")
     for name, value in result.items():
-        if value is not None and not isinstance(value, (int, float, str)):
-            raise CacheEntryError(f"its result's {name} is not a number or text")
+        types, optional = _RESULT_TYPES[name]
+        if value is None and optional:
+            continue
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise CacheEntryError(f"its result's {name} is {value!r}, not a {' or '.join(t.__name__ for t in types)}")
     return RunResult(**result)
 
 
@@ -127,7 +141,10 @@ class RunCache:
             return _decode(text, key)
         except (ValueError, TypeError) as exc:  # json's errors are ValueErrors too
             aside = path.with_name(path.name + ".corrupt")
-            os.replace(path, aside)
+            try:
+                os.replace(path, aside)
+            except FileNotFoundError:  # another process of the pool set it aside first
+                return None
             typer.echo(f"bench cache: {path} unreadable ({exc}); kept as {aside.name}, the run is made again", err=True)
             return None
 

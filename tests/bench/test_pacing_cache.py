@@ -5,6 +5,7 @@ reported, kept aside and made again."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -105,9 +106,10 @@ def test_an_unreadable_entry_is_reported_kept_aside_and_run_again(tmp_path: Path
     first, _ = _bench(scenario, cache, "--jobs", "1")
     entries = sorted(cache.glob("*.json"))
     entries[0].write_text('{"format": 1, "key": {"cut short')
-    entries[1].write_text(entries[1].read_text().replace('"occupancy": ', '"occupancy": "high", "x": '))
+    entries[1].write_text(re.sub(r'"occupancy": [0-9.e-]+', '"occupancy": "high"', entries[1].read_text()))
     again, log = _bench(scenario, cache, "--jobs", "1")
     assert log.count(" unreadable (") == 2
+    assert "its result's occupancy is 'high', not a float or int" in log
     assert "0 run(s) from the cache, 2 run(s) made" in log
     assert again == first
     assert sorted(p.name for p in cache.glob("*.corrupt")) == sorted(e.name + ".corrupt" for e in entries)
