@@ -632,7 +632,7 @@ def format_projection(projections: Sequence[CellProjection], jobs: int) -> str:
     for p in projections:
         lines.append(
             f"  {p.cell.scenario.name:<16} {p.cell.plan.hours:g} h/run: {p.cached} cached, {p.to_run} to run,"
-            f" {p.cpu_seconds / 60.0:.0f} CPU-min"
+            f" {p.cpu_seconds / 60.0:.1f} CPU-min"
         )
     total = sum(p.cpu_seconds for p in projections)
     lines.append(

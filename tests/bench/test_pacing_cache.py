@@ -139,7 +139,7 @@ def test_full_projects_its_cpu_time_and_what_the_cache_spares(tmp_path: Path) ->
     assert "tiny             0.3 h/run: 0 cached, 12 to run" in first.stderr
     assert "Projected CPU time" in first.stderr
     again = CliRunner().invoke(app, args)
-    assert "tiny             0.3 h/run: 5 cached, 0 to run, 0 CPU-min" in again.stderr
+    assert "tiny             0.3 h/run: 5 cached, 0 to run, 0.0 CPU-min" in again.stderr
     assert "in all: 0.0 CPU-hours" in again.stderr
     summary = [line for line in again.stdout.splitlines() if line.startswith("| tiny")]
     assert summary == [line for line in first.stdout.splitlines() if line.startswith("| tiny")]
