@@ -13,6 +13,8 @@ seeds' pooling and the tables it prints; the simulation itself lives in :mod:`di
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import os
 import time
@@ -23,7 +25,8 @@ from typing import Annotated, Any
 
 import typer
 
-from dialer.sim.des import Policy, RunResult, simulate
+from dialer.bench.pacing_cache import DEFAULT_CACHE_DIR, RunCache, simulate_cached
+from dialer.sim.des import Policy, RunResult
 from dialer.sim.des import policies as P
 from dialer.sim.model import Profile, Scenario, ScenarioError, load_scenario
 
@@ -155,18 +158,31 @@ def tune(
     steps: int = TUNE_STEPS,
     measure: Callable[[RunResult], float] = _whole_rate,
     memo: TuningMemo | None = None,
+    cache: RunCache | None = None,
+    counts: list[int] | None = None,
 ) -> float:
     """The largest knob (log-scale bisection) whose abandon rate on the tuning seed stays at most 3 % (``measure``:
     which rate; by default the whole measured period's). ``memo`` keeps the tuning runs by (rule, knob) for
-    another tuning of the same rule on the same scenario and plan."""
+    another tuning of the same rule on the same scenario and plan; ``cache``, across commands (``counts``: runs
+    taken from it and runs made, added to)."""
+    rule = getattr(make, "__qualname__", repr(make))
 
     def rate(knob: float) -> float:
-        key = (getattr(make, "__qualname__", repr(make)), knob)
+        key = (rule, knob)
         result = memo.get(key) if memo is not None else None
         if result is None:
-            result = simulate(
-                scenario, make(knob), seed=plan.tuning_seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes
+            result, cached = simulate_cached(
+                cache,
+                scenario,
+                f"rule:{rule}",
+                knob,
+                lambda: make(knob),
+                seed=plan.tuning_seed,
+                hours=plan.hours,
+                warmup_minutes=plan.warmup_minutes,
             )
+            if counts is not None:
+                counts[0 if cached else 1] += 1
             if memo is not None:
                 memo[key] = result
         return measure(result)
@@ -191,23 +207,55 @@ def tune_knobs(
     names: Sequence[str],
     note: Callable[[str], None] = lambda _: None,
     memo: TuningMemo | None = None,
+    cache: RunCache | None = None,
+    counts: list[int] | None = None,
 ) -> dict[str, float]:
-    """The tuned knob of each of ``names`` that has one (in POLICY_ORDER), sharing tuning runs through ``memo``."""
+    """The tuned knob of each of ``names`` that has one (in POLICY_ORDER), sharing tuning runs through ``memo``
+    (and ``cache``; ``counts``: [runs from the cache, runs made], added to)."""
     memo = {} if memo is None else memo
     knobs = {}
     for name in POLICY_ORDER:
         if name in names and name in TUNED:
             note(f"tuning {name}")
             t = TUNED[name]
-            knobs[name] = tune(scenario, t.make, t.low, t.high, plan, measure=t.measure, memo=memo)
+            knobs[name] = tune(
+                scenario, t.make, t.low, t.high, plan, measure=t.measure, memo=memo, cache=cache, counts=counts
+            )
     return knobs
 
 
-def run_one(scenario: Scenario, plan: RunPlan, name: str, knob: float | None, seed: int) -> RunResult:
-    """One report run of one policy on one seed, labelled as the bench prints it."""
-    result = simulate(
-        scenario, make_policy(name, knob), seed=seed, hours=plan.hours, warmup_minutes=plan.warmup_minutes
+def policy_key(name: str) -> str:
+    """What a run of policy ``name`` is cached under: a tuned policy by its rule (ev-tuned and ev-legal, the same
+    rule, share their runs at the same knob), the others by name."""
+    if name in TUNED:
+        make = TUNED[name].make
+        return f"rule:{getattr(make, '__qualname__', repr(make))}"
+    return f"policy:{name}"
+
+
+def run_one(
+    scenario: Scenario,
+    plan: RunPlan,
+    name: str,
+    knob: float | None,
+    seed: int,
+    cache: RunCache | None = None,
+    counts: list[int] | None = None,
+) -> RunResult:
+    """One report run of one policy on one seed, labelled as the bench prints it (from ``cache`` when it holds
+    it; ``counts``: [runs from the cache, runs made], added to)."""
+    result, cached = simulate_cached(
+        cache,
+        scenario,
+        policy_key(name),
+        knob if name in TUNED else None,
+        lambda: make_policy(name, knob),
+        seed=seed,
+        hours=plan.hours,
+        warmup_minutes=plan.warmup_minutes,
     )
+    if counts is not None:
+        counts[0 if cached else 1] += 1
     return replace(result, policy=name, knob=knob_label(name, knob), seed=seed)
 
 
@@ -217,22 +265,27 @@ def run_scenario(
     policies: Sequence[str] = POLICY_ORDER,
     progress: bool = False,
     seeds: Sequence[int] = (),
+    cache: RunCache | None = None,
+    counts: list[int] | None = None,
 ) -> list[RunResult]:
     """Every requested policy on one scenario, baselines tuned first (once); rows in POLICY_ORDER, for
-    ``plan.seed`` or, when given, for each of ``seeds`` in turn."""
+    ``plan.seed`` or, when given, for each of ``seeds`` in turn; runs from ``cache`` where it holds them
+    (``counts``: [runs from the cache, runs made], added to)."""
+    counts = [0, 0] if counts is None else counts
 
     def note(name: str) -> None:
         if progress:
             typer.echo(f"  {scenario.name}: {name} …", err=True)
 
-    knobs = tune_knobs(scenario, plan, policies, note)
+    knobs = tune_knobs(scenario, plan, policies, note, cache=cache, counts=counts)
     rows = []
     for seed in seeds or (plan.seed,):
         for name in POLICY_ORDER:
             if name not in policies:
                 continue
-            note(f"running {name} (seed {seed})")
-            rows.append(run_one(scenario, plan, name, knobs.get(name), seed))
+            before = counts[0]
+            rows.append(run_one(scenario, plan, name, knobs.get(name), seed, cache, counts))
+            note(f"{name} (seed {seed}) {'cached' if counts[0] > before else 'run'}")
     return rows
 
 
@@ -384,11 +437,14 @@ class CellJob:
     policies: tuple[str, ...]
     seeds: tuple[int, ...]
     progress: bool
+    cache: RunCache | None = None
 
 
-def run_cell(job: CellJob) -> tuple[list[RunResult], float]:
+def run_cell(job: CellJob, counts: list[int] | None = None) -> tuple[list[RunResult], float]:
     started = time.perf_counter()
-    rows = run_scenario(job.scenario, job.plan, job.policies, progress=job.progress, seeds=job.seeds)
+    rows = run_scenario(
+        job.scenario, job.plan, job.policies, progress=job.progress, seeds=job.seeds, cache=job.cache, counts=counts
+    )
     return rows, time.perf_counter() - started
 
 
@@ -402,6 +458,7 @@ def _cell_job(
     progress: bool,
     seeds: int,
     min_hours: float = 0.0,
+    cache: RunCache | None = None,
 ) -> CellJob:
     if policies is not None:
         wanted = tuple(dict.fromkeys(policies))
@@ -420,7 +477,7 @@ def _cell_job(
         seed=reported_seed,
         tuning_seed=tuning_seed,
     )
-    return CellJob(scenario, plan, wanted, seed_list, progress)
+    return CellJob(scenario, plan, wanted, seed_list, progress, cache)
 
 
 def run_bench(
@@ -436,10 +493,12 @@ def run_bench(
     jobs: int = 1,
     summary: bool = False,
     min_hours: float = 0.0,
+    cache: RunCache | None = None,
 ) -> None:
     """Run and print each scenario. Without explicit ``policies``: the default set, ``ours-static`` too for
     drifting. ``jobs`` > 1 runs scenarios in that many processes (printed in order); ``summary`` ends with one
-    line per scenario: worst 24 h window and mean occupancy of each policy over the seeds."""
+    line per scenario: worst 24 h window and mean occupancy of each policy over the seeds. ``cache``: runs are
+    taken from it where it holds them, and the runs made are stored in it."""
     cells = [
         _cell_job(
             s,
@@ -450,26 +509,155 @@ def run_bench(
             progress=progress and not as_json and jobs <= 1,
             seeds=seeds,
             min_hours=min_hours,
+            cache=cache,
         )
         for s in scenarios
     ]
+    if summary and progress:
+        typer.echo(format_projection(project_cpu(cells), jobs), err=True)
+    counts = [0, 0]  # runs from the cache, runs made
     if jobs > 1:  # every run of every cell in the pool; each cell printed as soon as its runs are done
-        done = _run_pooled(cells, jobs, as_json, progress)
+        done = _run_pooled(cells, jobs, as_json, progress, counts)
     else:
-        done = list(_echo_cells(cells, map(run_cell, cells), as_json))
+        done = list(_echo_cells(cells, (run_cell(cell, counts) for cell in cells), as_json))
+    if cache is not None and progress:
+        typer.echo(f"bench cache {cache.root}: {counts[0]} run(s) from the cache, {counts[1]} run(s) made", err=True)
     if summary and not as_json:
         typer.echo(format_full_summary(done))
         typer.echo(format_worst_windows(done))
 
 
-def _tune_task(scenario: Scenario, plan: RunPlan, names: tuple[str, ...]) -> tuple[dict[str, float], float]:
-    started = time.perf_counter()
-    return tune_knobs(scenario, plan, names), time.perf_counter() - started
+# CPU seconds per simulated hour (process time, warm-up included), by the rule a policy runs and team size: measured
+# on this repository's code (docs/benchmarks.md §1.5, and §1.8 for ours after its speed-ups). Between sizes,
+# linear; above them, in proportion to the team; below, the smallest team's.
+CPU_PER_SIMULATED_HOUR: dict[str, dict[int, float]] = {
+    "ours": {10: 0.55, 20: 0.78, 50: 1.7, 100: 2.8},  # n50: between; the others measured under load 5-6
+    "ours-ready": {10: 0.55, 20: 0.78, 50: 1.7, 100: 2.8},  # as ours (§1.5: within 0.1 s of it)
+    "clairvoyant": {10: 0.43, 20: 0.69, 50: 1.62, 100: 3.39},
+    "baseline": {10: 0.25, 20: 0.41, 50: 0.90, 100: 1.74},  # the EV rule (and the other tuned baselines)
+}
 
 
-def _run_task(scenario: Scenario, plan: RunPlan, name: str, knob: float | None, seed: int) -> tuple[RunResult, float]:
+def cpu_per_simulated_hour(policy: str, agents: int) -> float:
+    """The measured CPU seconds per simulated hour of ``policy`` with ``agents`` agents (CPU_PER_SIMULATED_HOUR)."""
+    if policy.startswith("ours-ready"):
+        table = CPU_PER_SIMULATED_HOUR["ours-ready"]
+    elif policy.startswith("ours"):
+        table = CPU_PER_SIMULATED_HOUR["ours"]
+    elif policy == "clairvoyant":
+        table = CPU_PER_SIMULATED_HOUR["clairvoyant"]
+    else:
+        table = CPU_PER_SIMULATED_HOUR["baseline"]
+    sizes = sorted(table)
+    if agents <= sizes[0]:  # a small team's decisions cost what their fixed part costs: not less
+        return table[sizes[0]]
+    if agents >= sizes[-1]:
+        return table[sizes[-1]] * agents / sizes[-1]
+    for low, high in itertools.pairwise(sizes):
+        if agents <= high:
+            return table[low] + (table[high] - table[low]) * (agents - low) / (high - low)
+    raise AssertionError("unreachable")
+
+
+class _NotCached(Exception):
+    """A run the cache does not hold (a projection reads the cache only)."""
+
+
+def _cache_only(make: Callable[[float], Policy]) -> Callable[[float], Policy]:
+    """``make`` for tuning from the cache alone: the same rule (its cache key), any run not cached raises."""
+
+    @functools.wraps(make)
+    def missing(knob: float) -> Policy:
+        raise _NotCached
+
+    return missing
+
+
+@dataclass(frozen=True, slots=True)
+class CellProjection:
+    cell: CellJob
+    cached: int  # runs the cache holds (report runs, and tunings it holds whole, counted as one each)
+    to_run: int  # runs to make, a tuning counted as TUNE_STEPS + 2 runs
+    cpu_seconds: float
+
+
+def project_cpu(cells: Sequence[CellJob]) -> list[CellProjection]:
+    """What each cell will cost: its runs not in the cache × their simulated hours × the measured CPU per
+    simulated hour of their policy at the cell's team size. A tuning the cache holds whole gives its knob (and so
+    which of the tuned policy's runs are cached); one it does not is counted whole (TUNE_STEPS + 2 runs), with its
+    policy's report runs."""
+    out = []
+    for cell in cells:
+        plan, scenario, cache = cell.plan, cell.scenario, cell.cache
+        sim_hours = plan.hours + plan.warmup_minutes / 60.0
+        agents = scenario.agents.count
+        cached = to_run = 0
+        cpu = 0.0
+        knobs: dict[str, float] = {}
+        tuned_rules: dict[str, list[str]] = {}
+        for name in cell.policies:
+            if name in TUNED:
+                tuned_rules.setdefault(policy_key(name), []).append(name)
+        for names in tuned_rules.values():
+            try:
+                if cache is None:
+                    raise _NotCached
+                for name in names:
+                    t = TUNED[name]
+                    knobs[name] = tune(
+                        scenario, _cache_only(t.make), t.low, t.high, plan, measure=t.measure, cache=cache
+                    )
+                cached += 1
+            except _NotCached:
+                to_run += TUNE_STEPS + 2
+                cpu += (TUNE_STEPS + 2) * sim_hours * cpu_per_simulated_hour(names[0], agents)
+        for seed in _seeds_of(cell):
+            for name in cell.policies:
+                hit = False
+                if cache is not None and (name not in TUNED or name in knobs):
+                    key = cache.key(scenario, policy_key(name), knobs.get(name), seed, plan.hours, plan.warmup_minutes)
+                    hit = cache.path(key).exists()
+                if hit:
+                    cached += 1
+                else:
+                    to_run += 1
+                    cpu += sim_hours * cpu_per_simulated_hour(name, agents)
+        out.append(CellProjection(cell, cached, to_run, cpu))
+    return out
+
+
+def format_projection(projections: Sequence[CellProjection], jobs: int) -> str:
+    """Per cell and in all: the runs cached, the runs to make and their projected CPU time."""
+    lines = ["Projected CPU time (measured CPU per simulated hour; runs in the cache cost nothing):"]
+    for p in projections:
+        lines.append(
+            f"  {p.cell.scenario.name:<16} {p.cell.plan.hours:g} h/run: {p.cached} cached, {p.to_run} to run,"
+            f" {p.cpu_seconds / 60.0:.1f} CPU-min"
+        )
+    total = sum(p.cpu_seconds for p in projections)
+    lines.append(
+        f"  in all: {total / 3600.0:.1f} CPU-hours, at best {total / 3600.0 / max(1, jobs):.1f} h wall on {jobs}"
+        f" process(es) with a whole core each"
+    )
+    return "\n".join(lines)
+
+
+def _tune_task(
+    scenario: Scenario, plan: RunPlan, names: tuple[str, ...], cache: RunCache | None
+) -> tuple[dict[str, float], float, list[int]]:
     started = time.perf_counter()
-    return run_one(scenario, plan, name, knob, seed), time.perf_counter() - started
+    counts = [0, 0]
+    knobs = tune_knobs(scenario, plan, names, cache=cache, counts=counts)
+    return knobs, time.perf_counter() - started, counts
+
+
+def _run_task(
+    scenario: Scenario, plan: RunPlan, name: str, knob: float | None, seed: int, cache: RunCache | None
+) -> tuple[RunResult, float, bool]:
+    started = time.perf_counter()
+    counts = [0, 0]
+    result = run_one(scenario, plan, name, knob, seed, cache, counts)
+    return result, time.perf_counter() - started, counts[0] > 0
 
 
 def _seeds_of(cell: CellJob) -> tuple[int, ...]:
@@ -477,12 +665,14 @@ def _seeds_of(cell: CellJob) -> tuple[int, ...]:
 
 
 def _run_pooled(
-    cells: Sequence[CellJob], jobs: int, as_json: bool, progress: bool
+    cells: Sequence[CellJob], jobs: int, as_json: bool, progress: bool, counts: list[int] | None = None
 ) -> list[tuple[CellJob, list[RunResult]]]:
     """Every independent run in ``jobs`` processes: each cell's tunings (one task per rule: ev-tuned and ev-legal
     share their runs), its untuned policies' runs at once, a tuned policy's runs when its knob is known. The rows
     are the sequential path's (each run is seeded and alone in its process). Progress on stderr: runs done, the
-    wall time per simulated hour, a rough time left."""
+    wall time per simulated hour (or "cached"), a rough time left; ``counts``: [runs from the cache, runs made],
+    added to."""
+    counts = [0, 0] if counts is None else counts
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     started = time.perf_counter()
@@ -509,7 +699,7 @@ def _run_pooled(
             cell = cells[i]
             for seed in _seeds_of(cell):
                 for name in names:
-                    future = pool.submit(_run_task, cell.scenario, cell.plan, name, knobs.get(name), seed)
+                    future = pool.submit(_run_task, cell.scenario, cell.plan, name, knobs.get(name), seed, cell.cache)
                     pending[future] = (i, "run", (name, seed))
 
         for i, cell in enumerate(cells):  # the tunings first: each is a chain of runs the report runs wait for
@@ -518,7 +708,8 @@ def _run_pooled(
                 if name in TUNED:
                     rules.setdefault(TUNED[name].make.__qualname__, []).append(name)
             for names in rules.values():
-                pending[pool.submit(_tune_task, cell.scenario, cell.plan, tuple(names))] = (i, "tune", tuple(names))
+                task = pool.submit(_tune_task, cell.scenario, cell.plan, tuple(names), cell.cache)
+                pending[task] = (i, "tune", tuple(names))
                 work_left += (TUNE_STEPS + 2) * weight(cell)
             work_left += len(_seeds_of(cell)) * len(cell.policies) * weight(cell)
         for i, cell in enumerate(cells):
@@ -530,31 +721,37 @@ def _run_pooled(
                     i, kind, what = pending.pop(future)
                     cell = cells[i]
                     if kind == "tune":
-                        knobs, wall = future.result()
+                        knobs, wall, tuning = future.result()
                         walls[i] += wall
+                        counts[0] += tuning[0]
+                        counts[1] += tuning[1]
                         names = [str(n) for n in what]
                         echo(
                             f"  {cell.scenario.name}: tuned "
                             + ", ".join(f"{n} {knob_label(n, knobs[n])}" for n in names)
-                            + f" ({wall:.0f} s)"
+                            + f" ({wall:.0f} s; tuning runs: {tuning[0]} cached, {tuning[1]} run)"
                         )
                         submit_runs(i, names, knobs)
                         work_left -= (TUNE_STEPS + 2) * weight(cell)
                         continue
-                    result, wall = future.result()
+                    result, wall, cached = future.result()
                     name, seed = str(what[0]), int(what[1])
                     results[i][(name, seed)] = result
                     walls[i] += wall
                     runs_done += 1
-                    work_done += weight(cell)
-                    work_wall += wall
+                    counts[0 if cached else 1] += 1
                     work_left -= weight(cell)
                     sim_hours = cell.plan.hours + cell.plan.warmup_minutes / 60.0
-                    eta = work_wall / work_done * max(0.0, work_left) / jobs / 60.0
+                    if cached:
+                        took = "cached"
+                    else:
+                        work_done += weight(cell)
+                        work_wall += wall
+                        took = f"{wall:.0f} s ({wall / sim_hours:.2f} s per simulated hour)"
+                    eta = work_wall / work_done * max(0.0, work_left) / jobs / 60.0 if work_done else 0.0
                     echo(
                         f"  [{runs_done}/{total_runs} runs, {(time.perf_counter() - started) / 60.0:.1f} min]"
-                        f" {cell.scenario.name} {name} seed {seed}: {wall:.0f} s"
-                        f" ({wall / sim_hours:.2f} s per simulated hour); about {eta:.0f} min left"
+                        f" {cell.scenario.name} {name} seed {seed}: {took}; about {eta:.0f} min left"
                     )
                     if len(results[i]) == len(_seeds_of(cell)) * len(cell.policies):
                         rows = [results[i][(n, s)] for s in _seeds_of(cell) for n in POLICY_ORDER if n in cell.policies]
@@ -703,6 +900,18 @@ def register(app: typer.Typer) -> None:
                 " (default: the machine's cores); 1 runs them in order in this process.",
             ),
         ] = DEFAULT_JOBS,
+        cache_dir: Annotated[
+            Path | None,
+            typer.Option(
+                "--cache",
+                help="Keep each run's result in this directory and reuse the runs it holds (keyed by the scenario,"
+                " policy and knob, seed, hours, warm-up and the code's fingerprint); with --full the default is"
+                " var/bench-cache/.",
+            ),
+        ] = None,
+        no_cache: Annotated[
+            bool, typer.Option("--no-cache", help="Run everything again: no cache, not even --full's.")
+        ] = False,
     ) -> None:
         """Pacing quality: occupancy and abandons of each policy in the discrete-event simulator."""
         if policy:
@@ -725,6 +934,10 @@ def register(app: typer.Typer) -> None:
         chosen = [with_overrides(s, agents, answer_rate) for s in chosen]
         if full and seeds == 1:
             seeds = FULL_SEEDS
+        if no_cache:
+            cache_dir = None
+        elif cache_dir is None and full:
+            cache_dir = DEFAULT_CACHE_DIR
         run_bench(
             chosen,
             hours=hours,
@@ -738,6 +951,7 @@ def register(app: typer.Typer) -> None:
             jobs=jobs,
             summary=full,
             min_hours=FULL_MIN_HOURS if full else 0.0,
+            cache=RunCache.at(cache_dir) if cache_dir is not None else None,
         )
 
 

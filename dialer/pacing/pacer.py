@@ -113,7 +113,9 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     # false positives) is one of the risks the guard takes at their joint quantile (scatter_var, below).
     window_headroom = guard_headroom(window.abandons, window.live_answers, leaving_answers, settings.abandon_cap)
     scatter_var = (1.0 - settings.abandon_cap) ** 2 * max(0.0, window.estimated_variance)
-    risk_mean, risk_var = in_flight_live_answers(load, tables)
+    # Every ringing call's row, looked up once: the guard, the AMD false positives and the plan read them.
+    ring = tables.ringing_rows(load.dialling_ages, load.dialling_answer_rates)
+    risk_mean, risk_var = in_flight_live_answers(load, tables, ring=ring)
     p_new = tables.new_call[-1]
     rates = new_call_rates(snapshot, stats)
     if rates is not None:  # the guard counts each new call at the likeliest of the next leads' rates
@@ -126,7 +128,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     if fp > 0.0:
         human = stats.amd_human_share.value
         machine_per_live = (1.0 - human) / max(human, 0.01)  # machine verdicts per human verdict
-        fp_mean, fp_var = in_flight_false_positives(load, tables, fp, machine_per_live)
+        fp_mean, fp_var = in_flight_false_positives(load, tables, fp, machine_per_live, ring=ring)
         fp_new = min(1.0, p_new * machine_per_live * fp)
     fp_scale = 1.0 - settings.abandon_cap  # one person hung up on adds an abandon and a live answer
     false_positives = FalsePositiveLoad(fp_scale * fp_mean, fp_scale**2 * fp_var, fp_new, fp_scale)
@@ -263,7 +265,9 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         window_var=scatter_var,
     )
     cap = min(cap, max(limit, progressive_calls))
-    plan = predictive_plan(snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting)
+    plan = predictive_plan(
+        snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting, ringing=ring
+    )
     # Never fewer than progressive: a call per ready agent carries no abandon risk the guard does not take anyway,
     # while the rule's normal approximation (MIN_VARIANCE) gives it about 1 %, above a level tapered near the cap.
     calls, next_risk = max(plan.calls, min(cap, progressive_calls)), plan.next_call_risk
@@ -407,12 +411,6 @@ def guarded_call_limit(
     return lo
 
 
-def _rates(load: CallLoad) -> Sequence[float | None]:
-    """Each ringing call's own answer rate, None where the campaign's applies."""
-    rates = load.dialling_answer_rates
-    return rates if rates is not None else [None] * len(load.dialling_ages)
-
-
 def new_call_rates(snapshot: PacingSnapshot, stats: PacingStats) -> tuple[Sequence[float], float] | None:
     """The next leads' answer rates and the rate of calls beyond them (the hour's), when the snapshot gives
     either; None: every new call at the campaign's recent rate."""
@@ -421,13 +419,24 @@ def new_call_rates(snapshot: PacingSnapshot, stats: PacingStats) -> tuple[Sequen
     return snapshot.next_answer_rates, stats.answer_rate(snapshot.hour_of_day)
 
 
-def in_flight_live_answers(load: CallLoad, tables: PredictiveTables) -> tuple[float, float]:
+def _ringing(
+    load: CallLoad, tables: PredictiveTables, ring: Sequence[tuple[Row, Row]] | None
+) -> Sequence[tuple[Row, Row]]:
+    """Each ringing call's rows: ``ring`` when the caller looked them up already
+    (:meth:`PredictiveTables.ringing_rows`)."""
+    return tables.ringing_rows(load.dialling_ages, load.dialling_answer_rates) if ring is None else ring
+
+
+def in_flight_live_answers(
+    load: CallLoad, tables: PredictiveTables, *, ring: Sequence[tuple[Row, Row]] | None = None
+) -> tuple[float, float]:
     """Mean and variance of the live answers the calls in flight will still bring: each ringing call by its
-    age, each call in AMD by the human share, each waiting call for sure."""
+    age, each call in AMD by the human share, each waiting call for sure. ``ring``: the ringing calls' rows
+    (:meth:`PredictiveTables.ringing_rows`), when already looked up."""
     mean = float(load.waiting)
     var = 0.0
-    for age, rate in zip(load.dialling_ages, _rates(load), strict=True):
-        p = tables.ringing(age, rate)[0][-1]
+    for row, _ in _ringing(load, tables, ring):
+        p = row[-1]
         mean += p
         var += p * (1.0 - p)
     for age in load.amd_ages:
@@ -438,14 +447,19 @@ def in_flight_live_answers(load: CallLoad, tables: PredictiveTables) -> tuple[fl
 
 
 def in_flight_false_positives(
-    load: CallLoad, tables: PredictiveTables, fp_rate: float, machine_per_live: float
+    load: CallLoad,
+    tables: PredictiveTables,
+    fp_rate: float,
+    machine_per_live: float,
+    *,
+    ring: Sequence[tuple[Row, Row]] | None = None,
 ) -> tuple[float, float]:
     """Mean and variance of the people AMD will still hang up on among the calls in flight: each call's chance
     of a machine verdict (a ringing call's live-answer chance × machine verdicts per human verdict; a call in
     AMD by the machine share) × the false-positive rate ``fp_rate``."""
     mean = var = 0.0
-    for age, rate in zip(load.dialling_ages, _rates(load), strict=True):
-        q = min(1.0, tables.ringing(age, rate)[0][-1] * machine_per_live * fp_rate)
+    for row, _ in _ringing(load, tables, ring):
+        q = min(1.0, row[-1] * machine_per_live * fp_rate)
         mean += q
         var += q * (1.0 - q)
     machine = 1.0 - tables.stats.amd_human_share.value
@@ -473,44 +487,29 @@ def predictive_plan(
     free_for_outbound: int,
     waiting: int,
     agent_free_in: Sequence[float] | None = None,
+    ringing: Sequence[tuple[Row, Row]] | None = None,
 ) -> PredictivePlan:
     """The predictive rule on a snapshot, without guards (:func:`decide` applies those first).
 
     ``agent_free_in`` replaces the learned conditional probabilities by exact seconds until each busy agent is
-    free (the simulator's clairvoyant bound); ``free_for_outbound`` counts ready agents net of the reserve.
+    free (the simulator's clairvoyant bound); ``free_for_outbound`` counts ready agents net of the reserve;
+    ``ringing``: the ringing calls' rows when :func:`decide` looked them up already.
     """
     settings = snapshot.settings
     tables = predictive_tables(stats)
     tables.refresh(settings.connect_budget_seconds)
-    supply_rows: list[Row] = []
-    supply_var_rows: list[Row] = []
     if agent_free_in is not None:
-        for seconds in agent_free_in:
-            row = exact_free_row(seconds - settings.connect_budget_seconds)
-            supply_rows.append(row)
-            supply_var_rows.append(_ZEROS)
-    for agent in snapshot.agents if agent_free_in is None else ():
-        state = agent.state
-        if state is AgentState.TALKING or state is AgentState.RESERVED or state is AgentState.RINGING:
-            mean, var = tables.talking(agent.seconds_in_state if state is AgentState.TALKING else 0.0, agent.agent_id)
-        elif state is AgentState.WRAPUP:
-            if agent.ready_in_seconds is not None:  # announced: evidence of when, read through how late agents are
-                mean, var = tables.announced(agent.ready_in_seconds)
-            else:
-                mean, var = tables.wrapping(agent.seconds_in_state, agent.agent_id)
-        else:
-            continue
-        supply_rows.append(mean)
-        supply_var_rows.append(var)
+        budget = settings.connect_budget_seconds
+        supply_rows: list[Row] = [exact_free_row(seconds - budget) for seconds in agent_free_in]
+        supply_var_rows: list[Row] = [_ZEROS] * len(supply_rows)
+    else:
+        supply_rows, supply_var_rows = tables.supply_rows(snapshot.agents)
     supply = sum_rows(supply_rows)
     supply_var = sum_rows(supply_var_rows)
-    demand_rows: list[Row] = []
-    demand_var_rows: list[Row] = []
     load = snapshot.call_load
-    for age, rate in zip(load.dialling_ages, _rates(load), strict=True):
-        mean, var = tables.ringing(age, rate)
-        demand_rows.append(mean)
-        demand_var_rows.append(var)
+    ring = _ringing(load, tables, ringing)
+    demand_rows: list[Row] = [mean for mean, _ in ring]
+    demand_var_rows: list[Row] = [var for _, var in ring]
     for age in load.amd_ages:
         mean, var = tables.in_amd(age)
         demand_rows.append(mean)

@@ -21,8 +21,9 @@ maximising connected talk under an abandon-rate constraint (Samuelson 1999's "ag
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from dialer.pacing.snapshot import AgentState, AgentView
 from dialer.pacing.stats import READY_LATENESS_OFFSET, BinnedDistribution, PacingStats, ShrunkDistribution
 
 HORIZON = 30  # seconds of answer times considered: the ring timeout (~22 s) plus AMD, with margin
@@ -66,6 +67,12 @@ class PredictiveTables:
         self._p = 0.0
         self._wrap_points: list[float] = []
         self._agents: dict[str, _AgentRows] = {}
+        # Each agent's answer of :meth:`_agent_rows` (their own rows, or None: the team's) with the sample counts it
+        # was given for, valid while the team's tables and the budget are as ``_resolved_key`` says (:meth:`_resolve`).
+        self._resolved: dict[str, tuple[tuple[int, int], tuple[object, ...], _AgentRows | None]] = {}
+        self._resolved_key: tuple[object, ...] = ()
+        self._samples_stamp: tuple[int, int] = (-1, -1)  # the team's talk and wrap-up sample counts
+        self._rate_keys: dict[float, int] = {}  # answer rate → its ring-row key offset (:meth:`ringing`)
         self.amd_delay = 0.0  # seconds from a person's answer to the queue (AMD's listening time)
         self.ring_cdf: Row = _ZERO_ROW  # P(a live answer reaches the queue by τ | it comes)
         self.new_call: Row = _ZERO_ROW
@@ -98,6 +105,7 @@ class PredictiveTables:
             m = self.WRAP_QUANTILES
             self._wrap_points = [s.wrap.quantile((i + 0.5) / m) for i in range(m)]
         self._ring.clear()
+        self._rate_keys.clear()
         self._key, self._budget, self._p, self.amd_delay = key, connect_budget, p, delay
         self.ring_cdf = tuple(s.live_ring.cdf_at(t - delay) for t in range(STEPS))
         g = [p * x for x in self.ring_cdf]
@@ -109,13 +117,10 @@ class PredictiveTables:
     def talking(self, elapsed: float, agent: str | None = None) -> tuple[Row, Row]:
         """P(able to take a call answered at τ) of an agent talking for ``elapsed`` s: by the agent's own
         handle times when given and known (:meth:`PacingStats.agent_handle`), else the team's."""
-        key = elapsed_bucket(elapsed)
         mine = self._agent_rows(agent)
         if mine is not None:
-            row = mine.talk.get(key)
-            if row is None:
-                row = mine.talk[key] = _talking_row(mine.talk_dist, mine.wrap_points, float(key), self._budget)
-            return row
+            return self._own_talking(mine, elapsed)
+        key = elapsed_bucket(elapsed)
         row = self._talk.get(key)
         if row is None:
             row = self._talk[key] = _talking_row(self.stats.talk, self._wrap_points, float(key), self._budget)
@@ -147,20 +152,111 @@ class PredictiveTables:
             row = self._announced[key] = _announced_row(lateness, key / 2.0, self._budget)
         return row
 
-    def _agent_rows(self, agent: str | None) -> _AgentRows | None:
-        handle = self.stats.agent_handle(agent)
-        if handle is None or agent is None:
-            return None
-        talk, wrap = handle
+    def supply_rows(self, agents: Iterable[AgentView]) -> tuple[list[Row], list[Row]]:
+        """The supply rows (means, variances) of the busy agents among ``agents``, in their order: what
+        :meth:`talking` (an agent talking, reserved or ringing: elapsed 0 but talking), :meth:`announced` (in
+        wrap-up with a "ready in N s") and :meth:`wrapping` give each; ready and paused agents give none. One
+        loop for the pacer's every decision (the same rows as those calls, one by one)."""
+        means: list[Row] = []
+        variances: list[Row] = []
+        talking, reserved, ringing = AgentState.TALKING, AgentState.RESERVED, AgentState.RINGING
+        wrapup = AgentState.WRAPUP
+        self._check_resolved()
+        resolve, resolved, stamp = self._resolve, self._resolved, self._samples_stamp
+        team_talk = self._talk
+        for agent in agents:
+            state = agent.state
+            if state is talking or state is reserved or state is ringing:
+                elapsed = agent.seconds_in_state if state is talking else 0.0
+                ident = agent.agent_id
+                if ident is None:
+                    mine = None
+                else:
+                    last = resolved.get(ident)
+                    mine = last[2] if last is not None and last[0] is stamp else resolve(ident)
+                if mine is None:
+                    # elapsed_bucket, its first case inlined
+                    key = (int(elapsed) if elapsed > 0.0 else 0) if elapsed < 60.0 else elapsed_bucket(elapsed)
+                    row = team_talk.get(key)
+                    if row is None:
+                        row = _talking_row(self.stats.talk, self._wrap_points, float(key), self._budget)
+                        team_talk[key] = row
+                else:
+                    row = self._own_talking(mine, elapsed)
+            elif state is wrapup:
+                if agent.ready_in_seconds is not None:
+                    row = self.announced(agent.ready_in_seconds)
+                else:
+                    row = self.wrapping(agent.seconds_in_state, agent.agent_id)
+            else:
+                continue
+            means.append(row[0])
+            variances.append(row[1])
+        return means, variances
+
+    def _own_talking(self, mine: _AgentRows, elapsed: float) -> tuple[Row, Row]:
+        key = elapsed_bucket(elapsed)
+        row = mine.talk.get(key)
+        if row is None:
+            row = mine.talk[key] = _talking_row(mine.talk_dist, mine.wrap_points, float(key), self._budget)
+        return row
+
+    def _check_resolved(self) -> None:
+        """Forget every agent's resolved rows once the team's tables (or the budget) moved."""
+        s = self.stats
+        talk, wrap = s.talk, s.wrap
         talk.cdf_table()
-        wrap.cdf_table()  # rebuilt (versions bumped) if the agent's or the team's data moved
-        key = (talk.version, wrap.version, self._budget)
-        rows = self._agents.get(agent)
-        if rows is None or rows.key != key:
-            m = self.WRAP_QUANTILES
-            rows = self._agents[agent] = _AgentRows(key, talk, wrap, [wrap.quantile((i + 0.5) / m) for i in range(m)])
-            rows.own = _differs(talk, self.stats.talk) or _differs(wrap, self.stats.wrap)
-        return rows if rows.own else None
+        wrap.cdf_table()  # (as refresh does: versions bumped if enough new samples arrived)
+        key = (talk, wrap, talk.version, wrap.version, self._budget)
+        if key != self._resolved_key:
+            self._resolved.clear()
+            self._resolved_key = key
+        samples = (talk.samples, wrap.samples)
+        if samples != self._samples_stamp:
+            self._samples_stamp = samples
+
+    def _agent_rows(self, agent: str | None) -> _AgentRows | None:
+        if agent is None:
+            return None
+        self._check_resolved()
+        return self._resolve(agent)
+
+    def _resolve(self, agent: str) -> _AgentRows | None:
+        """The agent's own rows (their tables brought up to date), or None: the team's.
+
+        What :meth:`PacingStats.agent_handle` and the agent's tables say changes only with the agent's own samples
+        (their count: the handle times' threshold; their tables, rebuilt after enough of them) or the team's
+        tables (``_check_resolved``): while the agent's distributions are the same objects with the same sample
+        counts, the last answer holds. An agent's samples arrive with the team's (``PacingStats.record_talk`` /
+        ``record_wrap`` add to both): an answer given at the team's present sample counts (``_samples_stamp``)
+        holds without looking."""
+        s = self.stats
+        stamp = self._samples_stamp
+        last = self._resolved.get(agent)
+        if last is not None and last[0] is stamp:
+            return last[2]
+        talk, wrap = s.agent_talk.get(agent), s.agent_wrap.get(agent)
+        seen = (talk, wrap, -1 if talk is None else talk.samples, -1 if wrap is None else wrap.samples)
+        if last is not None and last[1] == seen:
+            self._resolved[agent] = (stamp, seen, last[2])
+            return last[2]
+        answer: _AgentRows | None = None
+        handle = s.agent_handle(agent)
+        if handle is not None:
+            talk, wrap = handle
+            talk.cdf_table()
+            wrap.cdf_table()  # rebuilt (versions bumped) if the agent's or the team's data moved
+            key = (talk.version, wrap.version, self._budget)
+            rows = self._agents.get(agent)
+            if rows is None or rows.key != key:
+                m = self.WRAP_QUANTILES
+                rows = self._agents[agent] = _AgentRows(
+                    key, talk, wrap, [wrap.quantile((i + 0.5) / m) for i in range(m)]
+                )
+                rows.own = _differs(talk, s.talk) or _differs(wrap, s.wrap)
+            answer = rows if rows.own else None
+        self._resolved[agent] = (stamp, seen, answer)
+        return answer
 
     # -- calls: P(live answer by τ | still ringing at age a)
 
@@ -169,24 +265,57 @@ class PredictiveTables:
         the campaign's rate)."""
         key = min(int(age) if age > 0.0 else 0, 90)
         if answer_rate is not None:
-            key += 100 * (1 + round(min(0.95, max(0.0, answer_rate)) * 400))  # rates to the 1/400
+            offset = self._rate_keys.get(answer_rate)
+            if offset is None:
+                offset = self._rate_offset(answer_rate)
+            key += offset
         row = self._ring.get(key)
         if row is None:
-            s, a = self.stats, float(key % 100)
-            p = self._p if answer_rate is None else min(0.95, max(0.0, answer_rate))
-            g_a, h_a = s.live_ring.cdf_at(a), s.dead_ring.cdf_at(a)
-            still = p * (1.0 - g_a) + (1.0 - p) * (1.0 - h_a)
-            if still < 0.01:  # older than (almost) any dial ever rang: a stale entry, not a coming answer
-                row = _variance_pair(_ZERO_ROW)
-            else:
-                d = self.amd_delay
-                row = _variance_pair(
-                    tuple(
-                        min(1.0, p * (s.live_ring.cdf_at(a + t - d) - g_a) / still) if t > d else 0.0
-                        for t in range(STEPS)
-                    )
+            row = self._ringing_row(key, answer_rate)
+        return row
+
+    def ringing_rows(self, ages: Sequence[float], answer_rates: Sequence[float | None] | None) -> list[tuple[Row, Row]]:
+        """:meth:`ringing` of each ringing call (``answer_rates`` None: the campaign's rate for all), in order: the
+        pacer reads them once per decision (its guard, the AMD false positives and the plan)."""
+        ring, rate_keys = self._ring, self._rate_keys
+        out: list[tuple[Row, Row]] = []
+        if answer_rates is None:
+            for age in ages:
+                key = min(int(age) if age > 0.0 else 0, 90)
+                row = ring.get(key)
+                out.append(self._ringing_row(key, None) if row is None else row)
+            return out
+        for age, rate in zip(ages, answer_rates, strict=True):
+            key = min(int(age) if age > 0.0 else 0, 90)
+            if rate is not None:
+                offset = rate_keys.get(rate)
+                key += self._rate_offset(rate) if offset is None else offset
+            row = ring.get(key)
+            out.append(self._ringing_row(key, rate) if row is None else row)
+        return out
+
+    def _rate_offset(self, answer_rate: float) -> int:
+        """The ring-row key offset of a lead's answer rate (rates to the 1/400), memoised until the next rebuild."""
+        offset = 100 * (1 + round(min(0.95, max(0.0, answer_rate)) * 400))
+        if len(self._rate_keys) < 65536:
+            self._rate_keys[answer_rate] = offset
+        return offset
+
+    def _ringing_row(self, key: int, answer_rate: float | None) -> tuple[Row, Row]:
+        s, a = self.stats, float(key % 100)
+        p = self._p if answer_rate is None else min(0.95, max(0.0, answer_rate))
+        g_a, h_a = s.live_ring.cdf_at(a), s.dead_ring.cdf_at(a)
+        still = p * (1.0 - g_a) + (1.0 - p) * (1.0 - h_a)
+        if still < 0.01:  # older than (almost) any dial ever rang: a stale entry, not a coming answer
+            row = _variance_pair(_ZERO_ROW)
+        else:
+            d = self.amd_delay
+            row = _variance_pair(
+                tuple(
+                    min(1.0, p * (s.live_ring.cdf_at(a + t - d) - g_a) / still) if t > d else 0.0 for t in range(STEPS)
                 )
-            self._ring[key] = row
+            )
+        self._ring[key] = row
         return row
 
     def in_amd(self, age: float, typical_amd_seconds: float = 2.5) -> tuple[Row, Row]:
@@ -230,12 +359,16 @@ class _AgentRows:
 
 
 def _talking_row(talk: BinnedDistribution, waits: list[float], e: float, budget: float) -> tuple[Row, Row]:
-    """P(talk remaining + wrap-up ≤ τ + budget | talking for e s), wrap-up at its quantiles ``waits``."""
+    """P(talk remaining + wrap-up ≤ τ + budget | talking for e s), wrap-up at its quantiles ``waits``.
+
+    ``talk.cdf_at`` inlined (the same arithmetic on the same table): a row is 31 × 8 reads of the CDF."""
     f_e = talk.cdf_at(e)
     survival = 1.0 - f_e
     if survival < 1e-9:
         return _variance_pair(_ZERO_ROW)
-    m = len(waits)
+    table = talk.cdf_table()
+    bins, bin_seconds, last = talk.bins, talk.bin_seconds, table[-1]
+    denominator = len(waits) * survival
     out = []
     for t in range(STEPS):
         horizon = e + t + budget
@@ -243,8 +376,14 @@ def _talking_row(talk: BinnedDistribution, waits: list[float], e: float, budget:
         for w in waits:
             x = horizon - w
             if x > e:
-                acc += talk.cdf_at(x) - f_e
-        out.append(min(1.0, acc / (m * survival)))
+                pos = x / bin_seconds
+                if pos <= 0.0:
+                    cdf = 0.0
+                else:
+                    i = int(pos)
+                    cdf = last if i >= bins else table[i] + (table[i + 1] - table[i]) * (pos - i)
+                acc += cdf - f_e
+        out.append(min(1.0, acc / denominator))
     return _variance_pair(tuple(out))
 
 
@@ -276,7 +415,7 @@ def _variance_pair(mean: Row) -> tuple[Row, Row]:
 def sum_rows(rows: list[Row], width: int = STEPS) -> list[float]:
     if not rows:
         return [0.0] * width
-    return [sum(column) for column in zip(*rows, strict=True)]
+    return list(map(sum, zip(*rows, strict=True)))
 
 
 def _risk(excess_mean: list[float], excess_var: list[float], density: Row, total: float) -> float:

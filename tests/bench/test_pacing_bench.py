@@ -3,17 +3,28 @@ same decisions as the sequential path, run for run (docs/benchmarks.md §1.5).""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
-from dialer.bench.pacing import TUNED, RunPlan, format_worst_windows, tune, tune_knobs
+from dialer.bench.pacing import (
+    SPECIAL_SCENARIOS_DIR,
+    TUNED,
+    RunPlan,
+    format_worst_windows,
+    make_policy,
+    tune,
+    tune_knobs,
+)
 from dialer.cli import app
 from dialer.sim.des import policies as P
 from dialer.sim.des import simulate
-from dialer.sim.model import load_scenario
+from dialer.sim.model import load_scenario, parse_scenario
 
 TINY = '[scenario]\nname = "tiny"\n[agents]\ncount = 4\n[run]\nhours = 0.3\nwarmup_minutes = 2\n'
 
@@ -71,6 +82,7 @@ def test_the_pool_prints_its_progress_and_the_cells_in_order(tmp_path: Path) -> 
         [
             "bench", "pacing", "--full", "--scenario", str(a), "--scenario", str(b), "--seeds", "2",
             "--policy", "ev-tuned", "--policy", "ours", "--jobs", "2", "--hours", "0.3",
+            "--cache", str(tmp_path / "cache"),
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -123,3 +135,59 @@ def test_each_runs_row_shows_its_worst_window_holding_the_campaigns_start(tmp_pa
     run = simulate(load_scenario(str(scenario)), P.ours(), seed=3, hours=1.0, warmup_minutes=2.0)
     assert run.worst_start_abandon is not None
     assert f" {100 * run.worst_start_abandon:.2f} " in row
+
+
+# Every decision of the pacer on the bench's worlds, pinned (docs/benchmarks.md §1.8): the pacer's speed-ups (rows
+# memoised per agent, the ringing rows looked up once per decision, the talking rows' CDF reads inlined, the
+# simulator's cheaper views) keep every float: the same operations in the same order. Each cell exercises one:
+# the team's rows and the calls' own answer rates (n10, learnt), agents of their own speed (their own rows),
+# announced wrap-ups (ours-ready), exact free times (clairvoyant), AMD false positives (uk-amd-fp), a large team.
+# A change that moves a decision on purpose re-pins these (run this test's cells, print the digests).
+LEARNT_WORLD = {
+    "agents": {"count": 12},
+    "handle": {"agent_talk_spread": 0.8, "agent_wrap_spread": 0.5},
+    "outbound": {"attempt_shares": [0.6, 0.4], "attempt_answer_factors": [1.4, 0.4], "attempt_batch": 20},
+}
+DECISION_CELLS = {
+    ("n10-p020", "ours", 1.0): "e459b50edcf075882d86d5b874a6beb7c918983fb01b2216a24c23311bd749fc",
+    ("learnt", "ours", 1.5): "c4f213c02ede5a012714681bb04f4eb1b5f2d3b4055d2fa524a95752e21c8f18",
+    ("learnt", "ours-ready", 0.5): "bc2c7d8f241ace199cde52d8744d429bc0bd5eb52749e18cf548bc062967b6b4",
+    ("n10-p020", "clairvoyant", 0.5): "a88362acc6cbb83d4c057f6d36714298ecdfcf5098e2f24e4d1e395e4e305f85",
+    ("uk-amd-fp", "ours", 0.5): "f0eb54c3931a638d9d521717b52a5468a6ed3f0eb1a426710602555b0a172414",
+    ("n100-p020", "ours", 0.15): "7340e16d582d9a2bea7fe8dd053c6e3e357572ff68533d337a25ee547efa2791",
+}
+
+
+def decisions_digest(world: str, policy: str, hours: float, monkeypatch: pytest.MonkeyPatch) -> str:
+    """sha256 of every decision (calls and explanation) and plan of ``policy`` in ``world``, then of its result."""
+    digest = hashlib.sha256()
+    decide, plan = P.decide, P.predictive_plan
+
+    def spied_decide(*args: Any, **kwargs: Any) -> Any:
+        decision = decide(*args, **kwargs)
+        digest.update(repr((decision.calls, sorted(decision.explanation.as_dict().items()))).encode())
+        return decision
+
+    def spied_plan(*args: Any, **kwargs: Any) -> Any:
+        result = plan(*args, **kwargs)
+        digest.update(repr(result).encode())
+        return result
+
+    monkeypatch.setattr(P, "decide", spied_decide)
+    monkeypatch.setattr(P, "predictive_plan", spied_plan)
+    if world == "learnt":
+        scenario = parse_scenario(LEARNT_WORLD)
+    elif world == "uk-amd-fp":
+        scenario = load_scenario(str(SPECIAL_SCENARIOS_DIR / "uk-amd-fp.toml"))
+    else:
+        scenario = load_scenario(world)
+    result = simulate(scenario, make_policy(policy), seed=5, hours=hours, warmup_minutes=30.0)
+    digest.update(repr(result).encode())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize(("world", "policy", "hours"), list(DECISION_CELLS))
+def test_the_pacers_decisions_are_pinned(
+    world: str, policy: str, hours: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert decisions_digest(world, policy, hours, monkeypatch) == DECISION_CELLS[(world, policy, hours)]

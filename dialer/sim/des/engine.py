@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import deque
+from dataclasses import fields
 from typing import Protocol
 
 from dialer.pacing import AgentState, AgentView, CallInFlight, CallLoad, CallStage, InboundLoad, PacingStats
@@ -25,6 +26,34 @@ _DIAL_RESULT, _AMD_DONE, _WAIT_EXPIRED, _CONNECTED, _TALK_END, _WRAP_END = range
 _INBOUND_ARRIVAL, _INBOUND_GIVE_UP, _TICK = 6, 7, 8
 
 _READY_VIEW = AgentView(AgentState.READY, 0.0)
+
+# The simulator builds a view of every busy agent every second (a tenth of a 100-agent run went to AgentView's
+# frozen-dataclass constructor and its check): its fields set through their slots, values the engine computes
+# (finite, never negative). A field added to AgentView must be added here: checked at import.
+_VIEW_FIELDS = ("state", "seconds_in_state", "blended", "ready_in_seconds", "agent_id")
+if tuple(f.name for f in fields(AgentView)) != _VIEW_FIELDS:
+    raise RuntimeError("AgentView's fields changed: update dialer.sim.des.engine._busy_view")
+_new_view = object.__new__
+_set_state, _set_seconds, _set_blended, _set_ready_in, _set_agent_id = (
+    getattr(AgentView, name).__set__ for name in _VIEW_FIELDS
+)
+
+
+def _busy_view(state: AgentState, seconds: float, ready_in: float | None, agent_id: str | None) -> AgentView:
+    """``AgentView(state, seconds, ready_in_seconds=ready_in, agent_id=agent_id)``, built without the
+    dataclass's constructor."""
+    view: AgentView = _new_view(AgentView)
+    _set_state(view, state)
+    _set_seconds(view, seconds)
+    _set_blended(view, False)
+    _set_ready_in(view, ready_in)
+    _set_agent_id(view, agent_id)
+    return view
+
+
+def _hour_of(t: float) -> int:
+    """The hour of day of time ``t`` on the simulation's clock (it starts at midnight)."""
+    return int(t // 3600.0) % 24
 
 
 class Policy(Protocol):
@@ -66,10 +95,11 @@ class Agent:
 
 
 class Call:
-    __slots__ = ("attempt", "outcome", "predictive", "stage", "stage_since", "start", "waiting_deadline")
+    __slots__ = ("attempt", "hour", "outcome", "predictive", "stage", "stage_since", "start", "waiting_deadline")
 
     def __init__(self, start: float, outcome: DialOutcome, predictive: bool, attempt: int = 1) -> None:
         self.start = start
+        self.hour = _hour_of(start)  # the hour of day it was placed in
         self.attempt = attempt  # the lead's attempt number (its history)
         self.outcome = outcome
         self.predictive = predictive
@@ -133,17 +163,19 @@ class Simulation:
         of it says nothing). ``with_ids``: each busy agent named (the pacer reads their own handle times)."""
         now = self.now
         exact = announce_ready or self.announce_exact
+        ready, paused, wrapup = AgentState.READY, AgentState.PAUSED, AgentState.WRAPUP
+        ready_in = self._ready_in
         return [
             _READY_VIEW
-            if a.state is AgentState.READY
-            else AgentView(
+            if a.state is ready
+            else _busy_view(
                 a.state,
                 now - a.since,
-                ready_in_seconds=self._ready_in(a, exact) if a.state is AgentState.WRAPUP else None,
-                agent_id=a.ident if with_ids else None,
+                ready_in(a, exact) if a.state is wrapup else None,
+                a.ident if with_ids else None,
             )
             for a in self.agents
-            if a.state is not AgentState.PAUSED
+            if a.state is not paused
         ]
 
     def _ready_in(self, agent: Agent, exact: bool) -> float | None:
@@ -161,7 +193,7 @@ class Simulation:
 
     def hour_of_day(self, at: float | None = None) -> int:
         """The hour of day on the simulation's clock (it starts at midnight)."""
-        return int((self.now if at is None else at) // 3600.0) % 24
+        return _hour_of(self.now if at is None else at)
 
     @staticmethod
     def history(attempt: int) -> LeadHistory:
@@ -180,7 +212,7 @@ class Simulation:
         for c in self.in_flight.values():
             if c.stage is CallStage.DIALLING:
                 dialling.append(now - c.stage_since)
-                key = (self.hour_of_day(c.start) if by_hour else None, c.attempt if by_history else 0)
+                key = (c.hour if by_hour else None, c.attempt if by_history else 0)
                 rate = memo.get(key)
                 if rate is None:
                     history = self.history(c.attempt) if by_history else None
