@@ -64,10 +64,12 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
     error_sd = 0.3              # their estimate of the wrap-up left = the truth × a lognormal factor (mean 1, this
                                 #   sd of its log)
     choices = [10, 30]          # the console's buttons: the smallest at or over the estimate (none: no announcement);
-                                #   [] = no buttons, every announcement typed (typed_share 1)
-    typed_share = 0.0           # share of the announcements typed as a number instead of a button: the estimate
-                                #   rounded up to whole seconds, within the console's 1 to 300 s (over: none);
-                                #   the console of today: choices = [5, 10, 15, 20, 30] and a typed share
+                                #   [] = no buttons, every announcement typed. The default is the console's former
+                                #   two buttons (the worlds of docs/benchmarks.md §1.4 keep their meaning); the
+                                #   console of today: [5, 10, 15, 20, 30] and a typed number (dialer/agents/ready.py)
+    typed_share = 0.0           # share of the announcements typed as a number instead of pressing a button: the
+                                #   estimate rounded up to whole seconds, within the console's 1 to 300 s (longer:
+                                #   no announcement); 0 to 1, and 1 (or left out) with choices = []
     enforced = true             # the console makes the agent ready at the announced time at the latest (a
                                 #   disposition before then ends it sooner); false: a claim only, free at their own
                                 #   end (late or early)

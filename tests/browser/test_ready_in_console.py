@@ -57,7 +57,7 @@ async def test_an_agent_in_wrapup_types_ready_in_12_seconds(
 
         # A bad number: the server's sentence under the box, nothing announced, the wrap-up as it was.
         await page.keyboard.press("Alt+i")
-        await page.keyboard.type("0")
+        await page.keyboard.type(str(MAX_READY_ANNOUNCEMENT_SECONDS + 100))
         async with page.expect_response(lambda r: r.url.endswith("/ready-in")) as refused:
             await page.keyboard.press("Enter")
         assert (await refused.value).status == 422
@@ -78,6 +78,7 @@ async def test_an_agent_in_wrapup_types_ready_in_12_seconds(
             await page.keyboard.press("Enter")
         response = await accepted.value
         answered_at = world.clock.now()
+        assert response.request.post_data_json == {"seconds": 12}
         assert response.status == 200
         state = await response.json()
         assert state["ready_announced"] is True
