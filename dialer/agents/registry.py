@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS
 from dialer.ami.events import (
     AgentCalled,
     AgentComplete,
@@ -46,8 +47,6 @@ from dialer.i18n import M_, Message
 from dialer.pacing.snapshot import AgentState, AgentView
 
 WRAPUP_REASON = "wrapup"
-# The longest "ready in N s" an agent in wrap-up may announce (the console offers 10 s and 30 s).
-MAX_READY_ANNOUNCEMENT_SECONDS = 300.0
 PREVIEW_REASON = "preview"
 LOGIN_REASON = "login"
 # Device states of a queue member (app_queue / devicestate.h): AST_DEVICE_NOT_INUSE = 1, INUSE = 2, BUSY = 3,
@@ -126,11 +125,10 @@ class Agent:
     call_channel: str | None = None  # the agent's leg of the current queue call (AgentCalled/AgentConnect DestChannel)
     wrapup_until: float | None = None
     pending_pause: str | None = None  # pause asked during a call: applied when the call ends
-    # In wrap-up: the agent announced "ready in N s" (``wrapup_until`` was brought forward to then, and they come
-    # back ready, not paused): the pacer may count on them at that time.
-    ready_announced: bool = False
-    # The time they announced (kept after the wrap-up ends, while ``ready_announced``: the runner learns how late
-    # agents are against their announcements, ``PacingStats.record_ready_announcement``).
+    # In their last wrap-up the agent announced "ready in N s": the time they announced (``wrapup_until`` was
+    # brought forward to then, and they come back ready, not paused; the pacer may count on them at that time).
+    # Kept after the wrap-up ends (the runner learns how late agents are against their announcements,
+    # ``PacingStats.record_ready_announcement``), cleared when the next wrap-up starts.
     announced_ready_at: float | None = None
     calls_taken: int = 0
     # The Asterisk server the agent's phone is registered on ("" when the daemon has one server): the agent is
@@ -140,6 +138,11 @@ class Agent:
     def on_server(self, server: str | None) -> bool:
         """Whether this agent can take calls of ``server`` (None: any server)."""
         return server is None or not self.server or self.server == server
+
+    @property
+    def ready_announced(self) -> bool:
+        """Whether the agent announced "ready in N s" in their last wrap-up (one fact: ``announced_ready_at``)."""
+        return self.announced_ready_at is not None
 
     @property
     def logged_in(self) -> bool:
@@ -393,7 +396,11 @@ class AgentRegistry:
         if wrapup:
             until = now + self.wrapup_seconds_by_queue.get(wrapup[0], self.default_wrapup_seconds)
             return replace(
-                base, status=AgentStatus.WRAPUP, pause_reason=WRAPUP_REASON, wrapup_until=until, ready_announced=False
+                base,
+                status=AgentStatus.WRAPUP,
+                pause_reason=WRAPUP_REASON,
+                wrapup_until=until,
+                announced_ready_at=None,
             )
         if after_call is not None:
             return replace(
@@ -442,12 +449,10 @@ class AgentRegistry:
             raise AgentError(
                 agent_id,
                 "bad_seconds",
-                M_("ready in 0 to {max} seconds", max=format(MAX_READY_ANNOUNCEMENT_SECONDS, ".0f")),
+                M_("ready in 0 to {max} seconds", max=format(MAX_READY_ANNOUNCEMENT_SECONDS, "d")),
             )
         until = now + seconds if agent.wrapup_until is None else min(agent.wrapup_until, now + seconds)
-        announced = replace(
-            agent, wrapup_until=until, pending_pause=None, ready_announced=True, announced_ready_at=until
-        )
+        announced = replace(agent, wrapup_until=until, pending_pause=None, announced_ready_at=until)
         self._agents[agent_id] = announced
         if until <= now:
             return self._end_wrapup(announced, now, "ready_announced")
@@ -664,7 +669,7 @@ class AgentRegistry:
             AgentStatus.WRAPUP,
             WRAPUP_REASON,
             wrapup_until=now + seconds,
-            ready_announced=False,
+            announced_ready_at=None,
             **_NO_CALL,
         )
 

@@ -64,7 +64,12 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
     error_sd = 0.3              # their estimate of the wrap-up left = the truth × a lognormal factor (mean 1, this
                                 #   sd of its log)
     choices = [10, 30]          # the console's buttons: the smallest at or over the estimate (none: no announcement);
-                                #   [] = any whole number of seconds (the estimate rounded up)
+                                #   [] = no buttons, every announcement typed. The default is the console's former
+                                #   two buttons (the worlds of docs/benchmarks.md §1.4 keep their meaning); the
+                                #   console of today: [5, 10, 15, 20, 30] and a typed number (dialer/agents/ready.py)
+    typed_share = 0.0           # share of the announcements typed as a number instead of pressing a button: the
+                                #   estimate rounded up to whole seconds, within the console's 1 to 300 s (longer:
+                                #   no announcement); 0 to 1, and 1 (or left out) with choices = []
     enforced = true             # the console makes the agent ready at the announced time at the latest (a
                                 #   disposition before then ends it sooner); false: a claim only, free at their own
                                 #   end (late or early)
@@ -94,6 +99,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, MIN_READY_ANNOUNCEMENT_SECONDS
 from dialer.calls.outcome import Outcome
 
 SCENARIOS_DIR = Path(__file__).parent / "scenarios"
@@ -217,6 +223,7 @@ class ReadyModel:
     error_sd: float = 0.3
     choices: tuple[float, ...] = (10.0, 30.0)
     enforced: bool = True
+    typed_share: float = 0.0  # of the announcements: typed as a number of seconds (every one with no buttons)
 
     @property
     def enabled(self) -> bool:
@@ -462,15 +469,21 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
     )
 
     y = s["ready"]
-    free_entry = y.table.get("choices") == []  # any number of seconds
+    free_entry = y.table.get("choices") == []  # no buttons: every announcement typed
     if free_entry:
         y.used.add("choices")
+    if free_entry and y.has("typed_share") and y.table["typed_share"] != 1:
+        raise ScenarioError(
+            f"{source}: [ready] typed_share = {y.table['typed_share']!r} with choices = []: without buttons every"
+            " announcement is typed (give typed_share = 1, or leave it out)"
+        )
     ready = ReadyModel(
         share=y.number("share", 0.0, high=1.0),
         after_seconds=y.number("after_seconds", 5.0, high=3600.0),
         error_sd=y.number("error_sd", 0.3, high=3.0),
         choices=() if free_entry else y.numbers("choices", (10.0, 30.0), low=0.0),
         enforced=y.boolean("enforced", True),
+        typed_share=y.number("typed_share", 0.0, high=1.0),
     )
     if ready.choices != tuple(sorted(set(ready.choices))):
         raise ScenarioError(f"{source}: [ready] choices must be strictly increasing")
@@ -677,12 +690,17 @@ class WorldModel:
         if u >= r.share or wrap <= r.after_seconds:
             return None
         estimate = (wrap - r.after_seconds) * math.exp(r.error_sd * z - r.error_sd * r.error_sd / 2.0)
-        if r.choices:
-            said = next((c for c in r.choices if c >= estimate), None)
-            if said is None:
+        # Typed or a button: u ÷ share is uniform again on [0, 1) (no third draw: a world without typing keeps
+        # its stream as it was).
+        if not r.choices or u < r.share * r.typed_share:
+            said = float(max(MIN_READY_ANNOUNCEMENT_SECONDS, math.ceil(estimate)))
+            if said > MAX_READY_ANNOUNCEMENT_SECONDS:
                 return None
         else:
-            said = float(math.ceil(estimate))
+            said_button = next((c for c in r.choices if c >= estimate), None)
+            if said_button is None:
+                return None
+            said = said_button
         ready_at = r.after_seconds + said
         return Announcement(r.after_seconds, ready_at, min(wrap, ready_at) if r.enforced else wrap)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from dialer.agents.registry import MAX_READY_ANNOUNCEMENT_SECONDS, Agent
+from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, MIN_READY_ANNOUNCEMENT_SECONDS
+from dialer.agents.registry import Agent
 from dialer.i18n import M_
 from dialer.store.auth import get_user
 from dialer.web.api.common import (
@@ -55,7 +56,30 @@ class AgentPause(Strict):
 
 
 class AgentReadyIn(Strict):
-    seconds: float = Field(ge=0, le=MAX_READY_ANNOUNCEMENT_SECONDS)
+    seconds: int = Field(
+        ge=MIN_READY_ANNOUNCEMENT_SECONDS,
+        le=MAX_READY_ANNOUNCEMENT_SECONDS,
+        description="whole seconds until the agent is ready",
+    )
+
+    @field_validator("seconds", mode="before")
+    @classmethod
+    def _whole_seconds_in_range(cls, value: object) -> int:
+        """One sentence for every bad value (not a number, a fraction, out of range): what the console shows."""
+        if isinstance(value, bool):
+            raise ValueError(_READY_IN_RANGE)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or not MIN_READY_ANNOUNCEMENT_SECONDS <= value <= MAX_READY_ANNOUNCEMENT_SECONDS:
+            raise ValueError(_READY_IN_RANGE)
+        return value
+
+
+_READY_IN_RANGE = M_(
+    "ready in a whole number of seconds from {min} to {max}",
+    min=MIN_READY_ANNOUNCEMENT_SECONDS,
+    max=MAX_READY_ANNOUNCEMENT_SECONDS,
+)
 
 
 @routes.listing(

@@ -1,6 +1,7 @@
 // Agent console: session (queues, ready, pause), live state and timers, screen pop, disposition, callbacks.
 import { api, boot, clock, el, live, setLive, when } from "./common.js";
 import { dateTime, languagePicker, t, timeIn, userZone, word } from "./i18n.js";
+import { readyInControls } from "./ready.js";
 
 const me = boot.user;
 const $ = (id) => document.getElementById(id);
@@ -10,6 +11,10 @@ let currentCall = null;    // the call shown in the screen pop
 let hotkeys = new Map();   // key -> disposition code
 let previewQueues = new Set();  // queues of preview-mode campaigns
 let previewHeld = null;    // the lead held for preview
+// In wrap-up: "ready in N s" (buttons or typed) brings the wrap-up timer forward; the pacer counts on the agent.
+const readyIn = readyInControls(async (seconds) => {
+  showAgent(await api("POST", `/api/agents/${encodeURIComponent(me)}/ready-in`, { seconds }));
+});
 
 // The lead's name as stored for display ("山田 太郎" stays family-first), else its parts in the usual order.
 function leadName(lead) { return lead.display_name || [lead.first_name, lead.last_name].filter(Boolean).join(" "); }
@@ -51,7 +56,7 @@ function showAgent(a) {
   if (a.since && a.status !== "logged_out") offset = (a.since + (a.seconds_in_state || 0)) - Date.now() / 1000;
   const wrap = $("wrapup");
   wrap.hidden = a.status !== "wrapup";
-  for (const seconds of [10, 30]) $(`btn-ready-${seconds}`).disabled = a.status !== "wrapup";
+  readyIn.show(a.status === "wrapup");
 }
 
 function tick() {
@@ -210,10 +215,6 @@ function wire() {
   };
   $("btn-logout").onclick = () => command("logout");
   $("btn-ready").onclick = () => command("ready");
-  // In wrap-up: "ready in N s" brings the wrap-up timer forward; the pacer counts on the agent from then.
-  for (const seconds of [10, 30]) {
-    $(`btn-ready-${seconds}`).onclick = () => command("ready-in", { seconds });
-  }
   $("btn-pause").onclick = () => command("pause", { reason: $("pause-reason").value });
   $("btn-next").onclick = () => preview("claim");
   $("btn-dial").onclick = () => preview("dial");
