@@ -749,11 +749,12 @@ class PacingStats:
 
         The growth target presumes the window at its target. Estimated abandons (AMD false positives), which no
         pacing decision avoids, can hold it above: while their share of the window's growth exceeds the target's
-        (a young window's target is low), the queue's own target sits at its floor and cannot offset them. Their
-        excess over the window's target, ``max(0, E − T(L))``, is taken off the next answers' growth over the same
-        step (5 % of the window): aimed at the growth alone the excess stayed in the window for good, which then
-        ran along the guard's line (uk-amd-fp: −1.55 points of occupancy, the guard's holds doubled;
-        docs/benchmarks.md §1.6, §1.7). Without estimates (``E`` = 0) the growth target as it was."""
+        (a young window's target is low), the queue's own target sits at its floor and cannot offset them. The
+        window's excess over its target, as far as its estimates explain it (``min(E, A − T(L))``, ``A`` its
+        abandons, ``E`` their estimated part), is taken off the next answers' growth over the same step (5 % of
+        the window): aimed at the growth alone the excess stayed in the window for good, which then ran along the
+        guard's line (uk-amd-fp: −1.55 points of occupancy, the guard's holds doubled; docs/benchmarks.md §1.6,
+        §1.7). Without estimates (``E`` = 0) the growth target as it was."""
         window = self.window
         live = window.live_answers
         if now is None or not self.window_growing(now):
@@ -763,7 +764,7 @@ class PacingStats:
         k = YOUNG_WINDOW_SCATTER
         target = live * self.window_setpoint(scatter=k)
         grown = (live + step) * self.window_setpoint(live + step, variance * (live + step) / live, scatter=k)
-        excess = max(0.0, window.estimated - target)
+        excess = max(0.0, min(window.estimated, window.abandons - target))
         return max(0.0, min(self.abandon_cap, (grown - target - excess) / step))
 
     def controller_setpoint(self, now: float | None = None) -> float:

@@ -1,7 +1,7 @@
 """A young window holding AMD false-positive estimates (issue 14; docs/benchmarks.md §1.7): the queue's target takes
 the estimates the next answers bring (their marginal share, counted as the compliance report counts a machine), and
-the window's growth target takes off the estimates' excess over the window's target — no exception for campaigns
-with a false-positive rate."""
+the window's growth target takes off its excess over its target as far as the estimates explain it — no exception
+for campaigns with a false-positive rate."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_a_tiny_false_positive_rate_keeps_the_growth_target() -> None:
     assert stats.window_growing(NOW)
     assert stats.marginal_window_setpoint(NOW) != stats.window_setpoint()
     assert max(rates) <= stats.abandon_cap
-    assert abs(over[-1]) < 1.0  # abandons
+    assert abs(over[-1]) < 2.0  # abandons (whole ones: the window rises by one at a time)
 
 
 def test_estimates_over_a_young_windows_target_are_taken_off_its_growth() -> None:
