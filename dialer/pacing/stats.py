@@ -717,47 +717,69 @@ class PacingStats:
         its first hours after a day off)."""
         return self.window.live_answers > 0.0 and self.window.leaving(now, self.guard_lookahead_seconds)[0] <= 0.0
 
+    def machine_verdicts_per_live_answer(self) -> float:
+        """AMD machine verdicts per human one, as measured (``amd_human_share``): what a live answer to come brings
+        with it in machine verdicts."""
+        human = self.amd_human_share.value
+        return (1.0 - human) / max(human, 0.01)
+
+    def marginal_false_positive_share(self) -> float:
+        """``φ``: the share of the window's next live answers that are AMD false-positive estimates — what the next
+        answers add, not the window's average. Each live answer to come brings
+        :meth:`machine_verdicts_per_live_answer` machine verdicts, each counted as the regime and the compliance
+        report count one (:func:`dialer.calls.outcome.count_answer`: the campaign's false-positive rate ``f`` in
+        both the abandons and the live answers, :meth:`record_amd`): ``e = m f`` estimated abandons per answer,
+        ``φ = e ÷ (1 + e)`` of the window's growth. 0 without a false-positive rate."""
+        f = self.amd_false_positive_rate
+        if f <= 0.0:
+            return 0.0
+        e = self.machine_verdicts_per_live_answer() * f
+        return e / (1.0 + e)
+
     def marginal_window_setpoint(self, now: float | None = None) -> float:
         """The rate the window's next live answers are held at, so the window as a whole keeps
         :meth:`window_setpoint`: that target itself, unless the window only grows (nothing leaves it: the
         windows holding the campaign's start), where it is the growth of the window's target abandons
-        ``L × window_setpoint(L)`` per live answer — the controller holds a sum of its targets, so aiming the
+        ``T(L) = L × window_setpoint(L)`` per live answer — the controller holds a sum of its targets, so aiming the
         answers still to come at the window's average as it rises would leave the early deficit in the window
         for good (about ``ln L ÷ gain`` abandons: −0.4 points of occupancy at n10). A growing window keeps
         ``YOUNG_WINDOW_SCATTER`` times the controller's scatter: its abandons are the controller's targets'
         sum less its level's whole change since the campaign's first guess, not since a day ago. The estimated
         variance grows with the window (``V ∝ L``).
 
-        Not where AMD false positives are estimated (``amd_false_positive_rate`` > 0): the window's estimates,
-        which no call avoids, already keep the guard's whole scatter ``s`` of room (:meth:`window_setpoint`), and
-        against them the growth target sends the queue's target to its floor for the first hours — uk-amd-fp
-        (seeds 11–15, 26 h) lost 1.55 points of occupancy and doubled the guard's holds (12 → 26 % of
-        decisions), while the window's own target held every start window there (≤ 2.87 %) (docs/benchmarks.md
-        §1.6)."""
+        The growth target presumes the window at its target. Estimated abandons (AMD false positives), which no
+        pacing decision avoids, can hold it above: while their share of the window's growth exceeds the target's
+        (a young window's target is low), the queue's own target sits at its floor and cannot offset them. The
+        window's excess over its target, as far as its estimates explain it (``min(E, A − T(L))``, ``A`` its
+        abandons, ``E`` their estimated part), is taken off the next answers' growth over the same step (5 % of
+        the window): aimed at the growth alone the excess stayed in the window for good, which then ran along the
+        guard's line (uk-amd-fp: −1.55 points of occupancy, the guard's holds doubled; docs/benchmarks.md §1.6,
+        §1.7). Without estimates (``E`` = 0) the growth target as it was."""
         window = self.window
         live = window.live_answers
-        if now is None or self.amd_false_positive_rate > 0.0 or not self.window_growing(now):
+        if now is None or not self.window_growing(now):
             return self.window_setpoint()
         step = 1.0 + 0.05 * live
         variance = window.estimated_variance
         k = YOUNG_WINDOW_SCATTER
+        target = live * self.window_setpoint(scatter=k)
         grown = (live + step) * self.window_setpoint(live + step, variance * (live + step) / live, scatter=k)
-        return max(0.0, min(self.abandon_cap, (grown - live * self.window_setpoint(scatter=k)) / step))
+        excess = max(0.0, min(window.estimated, window.abandons - target))
+        return max(0.0, min(self.abandon_cap, (grown - target - excess) / step))
 
     def controller_setpoint(self, now: float | None = None) -> float:
-        """The abandon share the controller holds the queue's own live answers at: with ``φ`` the window's
-        estimated abandons per live answer (AMD false positives, which no pacing decision causes or avoids), the
-        queue's ``(S − φ) ÷ (1 − φ)`` puts the window's next answers at ``S`` =
-        :meth:`marginal_window_setpoint` (``now``: when the pacer looks; None: :meth:`window_setpoint`).
+        """The abandon share the controller holds the queue's own live answers at: with ``φ`` the share of the
+        window's next live answers that are estimated abandons (AMD false positives, which no pacing decision causes
+        or avoids: :meth:`marginal_false_positive_share`), the queue's ``(S − φ) ÷ (1 − φ)`` puts the window's next
+        answers at ``S`` = :meth:`marginal_window_setpoint` (``now``: when the pacer looks; None:
+        :meth:`window_setpoint`). Both are what the next answers add: a target for the window's growth against the
+        window's average estimate would be wrong wherever the two differ.
 
         The estimates enter the controller through this target rather than as abandons of their own: a level
         pushed down by abandons no call could have avoided winds up, and would still be climbing back hours
         after a young window (where ``S`` sits under ``φ``) has grown. Never below a thirtieth of the setpoint
         (a young window is the guard's)."""
-        window = self.window
-        phi = 0.0
-        if window.estimated > 0.0 and window.live_answers > 0.0:
-            phi = min(0.99, window.estimated / window.live_answers)
+        phi = min(0.99, self.marginal_false_positive_share())
         return max(self.setpoint / 30.0, (self.marginal_window_setpoint(now) - phi) / (1.0 - phi))
 
     def controller_level(self, now: float | None = None) -> float:

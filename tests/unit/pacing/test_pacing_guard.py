@@ -109,7 +109,8 @@ def test_power_mode_tapers_near_the_cap() -> None:
 def test_amd_machine_verdicts_add_the_false_positive_estimate_to_the_window() -> None:
     settings = PacingSettings(amd_false_positive_rate=0.02)
     stats = PacingStats(settings)
-    for _ in range(100):
+    for _ in range(100):  # people, each AMD's human verdict first
+        stats.record_amd(True, 10.0)
         stats.record_live_answer(10.0, False, placed_predictively=False)
     level, target = stats.controller.level, stats.controller_setpoint()
     for _ in range(50):
@@ -208,11 +209,16 @@ def test_the_guard_counts_false_positives_at_their_quantile(
 def test_the_window_is_held_lower_by_the_false_positive_scatter() -> None:
     settings = PacingSettings(amd_false_positive_rate=0.04)
     stats = PacingStats(settings)
-    assert stats.controller_setpoint() == stats.window_setpoint() == stats.setpoint
-    for i in range(10000):
+    assert stats.window_setpoint() == stats.setpoint
+    # Before any verdict, the next answers' estimates at the prior mix (as many machines as people).
+    prior = 0.04 / 1.04
+    assert math.isclose(stats.marginal_false_positive_share(), prior)
+    assert stats.controller_setpoint() == max(stats.setpoint / 30, (stats.setpoint - prior) / (1 - prior))
+    for i in range(10000):  # a machine verdict for every five people (each with AMD's human verdict)
+        stats.record_amd(True, float(i))
         stats.record_live_answer(float(i), False)
-    for i in range(2000):
-        stats.record_amd(False, float(i))
+        if i % 5 == 4:
+            stats.record_amd(False, float(i))
     scatter = (1 - 0.03) * 2.33 * math.sqrt(2000 * 0.04 * 0.96) / stats.window.live_answers
     # Independent margins add in quadrature; the guard's line (the scatter taken whole) stays at least the
     # controller's own scatter (1 / gain abandons) away.
@@ -220,8 +226,10 @@ def test_the_window_is_held_lower_by_the_false_positive_scatter() -> None:
     expected = 0.03 - scatter - cushion
     assert math.isclose(stats.window_setpoint(), expected, rel_tol=1e-9)
     assert stats.window_setpoint() < stats.setpoint
-    # The controller holds the queue's own answers where the whole window lands on that target.
-    phi = stats.window.estimated / stats.window.live_answers
+    # The controller holds the queue's own answers where the window's next answers land on that target: ``φ``
+    # the estimates' share of them (machines per person × rate), which a steady mix makes the window's average.
+    phi = stats.marginal_false_positive_share()
+    assert math.isclose(phi, stats.window.estimated / stats.window.live_answers, rel_tol=0.02)
     assert math.isclose(stats.controller_setpoint(), (expected - phi) / (1 - phi), rel_tol=1e-9)
     # Without AMD false positives nothing changes.
     plain = PacingStats(PacingSettings())
@@ -239,21 +247,23 @@ def test_the_window_is_held_lower_by_the_false_positive_scatter() -> None:
 def test_queue_abandons_at_the_controllers_target_put_the_window_at_its_setpoint(
     live: int, machines: int, fp: float
 ) -> None:
-    """The false-positive estimate moves the controller by its target: the queue's own answers abandoned at
-    ``controller_setpoint()`` give the window (estimates included) ``window_setpoint()`` — unless the floor
-    holds the target up (a young window: the guard, not the controller, keeps it under the cap)."""
+    """The false-positive estimate moves the controller by its target: the queue's next answers abandoned at
+    ``controller_setpoint()``, with the machine verdicts that come with them (as measured) each counted at the
+    regime's rate, grow the window (estimates included) at ``window_setpoint()`` — unless the floor holds the
+    target up (a young window: the guard, not the controller, keeps it under the cap)."""
     stats = PacingStats(PacingSettings(amd_false_positive_rate=fp))
+    every = max(1, live // machines)
     for i in range(live):
+        stats.record_amd(True, float(i % 1000))
         stats.record_live_answer(float(i % 1000), False, placed_predictively=False)
-    for i in range(machines):
-        stats.record_amd(False, float(i % 1000))
-    window = stats.window
+        if i % every == 0:
+            stats.record_amd(False, float(i % 1000))
     floor = stats.setpoint / 30
     target = stats.controller_setpoint()
     assert target >= floor - 1e-12
     if target > floor + 1e-12:
-        queue_abandons = target * live
-        rate = (queue_abandons + window.estimated) / window.live_answers
+        per_answer = stats.machine_verdicts_per_live_answer() * fp  # estimated abandons a person brings
+        rate = (target + per_answer) / (1.0 + per_answer)
         assert math.isclose(rate, stats.window_setpoint(), rel_tol=1e-9, abs_tol=1e-12)
 
 
@@ -358,6 +368,7 @@ def test_the_applied_level_follows_the_controllers_target() -> None:
     levels = []
     for hour in range(1, 25):
         for _ in range(400):
+            stats.record_amd(True, hour * 3600.0)
             stats.record_live_answer(hour * 3600.0, False, placed_predictively=False)
         for _ in range(170):
             stats.record_amd(False, hour * 3600.0)
