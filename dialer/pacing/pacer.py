@@ -126,8 +126,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     fp = stats.amd_false_positive_rate
     fp_mean, fp_var, fp_new = 0.0, 0.0, 0.0
     if fp > 0.0:
-        human = stats.amd_human_share.value
-        machine_per_live = (1.0 - human) / max(human, 0.01)  # machine verdicts per human verdict
+        machine_per_live = stats.machine_verdicts_per_live_answer()
         fp_mean, fp_var = in_flight_false_positives(load, tables, fp, machine_per_live, ring=ring)
         fp_new = min(1.0, p_new * machine_per_live * fp)
     fp_scale = 1.0 - settings.abandon_cap  # one person hung up on adds an abandon and a live answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,10 @@ def decisions_digest(world: str, policy: str, hours: float, monkeypatch: pytest.
     return digest.hexdigest()
 
 
+@pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11),
+    reason="pinned on CPython 3.11's floats: from 3.12 on sum() adds floats with compensation, so every digest moves",
+)
 @pytest.mark.parametrize(("world", "policy", "hours"), list(DECISION_CELLS))
 def test_the_pacers_decisions_are_pinned(
     world: str, policy: str, hours: float, monkeypatch: pytest.MonkeyPatch
