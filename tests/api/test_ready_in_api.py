@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from harness.stepping import eventually
-from harness.web import REPO, WebWorld, problem, web_world
+from harness.web import WebWorld, demo_campaign_with_wrap_up, problem, web_world
 
 from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, MIN_READY_ANNOUNCEMENT_SECONDS
 from dialer.appkeys import DIALER
@@ -18,17 +18,9 @@ from dialer.appkeys import DIALER
 LONG_WRAPUP = 3600
 
 
-def long_wrapup_campaign(tmp_path: Path) -> Path:
-    text = (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
-    assert "wrap_up_seconds = 15" in text
-    path = tmp_path / "demo-long-wrapup.toml"
-    path.write_text(text.replace("wrap_up_seconds = 15", f"wrap_up_seconds = {LONG_WRAPUP}"), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[WebWorld]:
-    async with web_world(tmp_path, campaign_file=long_wrapup_campaign(tmp_path)) as w:
+    async with web_world(tmp_path, campaign_file=demo_campaign_with_wrap_up(tmp_path, LONG_WRAPUP)) as w:
         yield w
 
 

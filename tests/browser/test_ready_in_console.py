@@ -14,7 +14,7 @@ import pytest
 from harness.browser import browsed_world, new_page
 from harness.console import sign_in_agent
 from harness.stepping import eventually
-from harness.web import REPO
+from harness.web import demo_campaign_with_wrap_up
 
 from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, READY_ANNOUNCEMENT_BUTTONS
 from dialer.appkeys import DIALER
@@ -27,18 +27,10 @@ LONG_WRAPUP = 3600
 SPEED = 5.0
 
 
-def long_wrapup_campaign(tmp_path: Path) -> Path:
-    text = (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
-    assert "wrap_up_seconds = 15" in text
-    path = tmp_path / "demo-long-wrapup.toml"
-    path.write_text(text.replace("wrap_up_seconds = 15", f"wrap_up_seconds = {LONG_WRAPUP}"), encoding="utf-8")
-    return path
-
-
 async def test_an_agent_in_wrapup_types_ready_in_12_seconds(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    campaign = long_wrapup_campaign(tmp_path)
+    campaign = demo_campaign_with_wrap_up(tmp_path, LONG_WRAPUP)
     async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (world, _client, base):
         errors: list[str] = []
         page = await new_page(browser, errors)

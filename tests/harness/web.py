@@ -72,6 +72,16 @@ class WebWorld:
 PROBLEM = "application/problem+json"
 
 
+def demo_campaign_with_wrap_up(tmp_path: Path, wrap_up_seconds: int) -> Path:
+    """campaigns/demo.toml with another wrap-up time (e.g. an agent left in wrap-up for a test), copied under
+    ``tmp_path``."""
+    text = (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
+    assert "wrap_up_seconds = 15" in text
+    path = tmp_path / f"demo-wrap-up-{wrap_up_seconds}.toml"
+    path.write_text(text.replace("wrap_up_seconds = 15", f"wrap_up_seconds = {wrap_up_seconds}"), encoding="utf-8")
+    return path
+
+
 async def problem(resp: Any, status: int) -> dict[str, Any]:
     """The API's error response: ``status``, a problem+json body with its fields filled; the body."""
     assert resp.status == status, await resp.text()
