@@ -29,9 +29,20 @@ from dialer.sim.model import Scenario
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # dialer/
 # The repository's ignored var/ directory: where `--full` keeps its runs unless told otherwise.
 DEFAULT_CACHE_DIR = PACKAGE_DIR.parent / "var" / "bench-cache"
-# The source files whose code decides a run's result: the pacer, the simulator and its world model (and what it
-# imports from the rest of the package), the bench.
-CODE_PATHS = ("pacing", "sim", "calls/outcome.py", "bench/pacing.py", "bench/pacing_cache.py")
+# The source files whose code decides a run's result: the pacer, the simulator and its world model, what they
+# import from the rest of the package (a test checks that every dialer module the bench imports is here), the bench.
+CODE_PATHS = (
+    "__init__.py",
+    "pacing",
+    "sim",
+    "calls/__init__.py",
+    "calls/outcome.py",
+    "agents/__init__.py",
+    "agents/ready.py",
+    "bench/__init__.py",
+    "bench/pacing.py",
+    "bench/pacing_cache.py",
+)
 FORMAT = 1  # of the entries: an entry of another format is not read
 
 _RESULT_FIELDS = {f.name for f in fields(RunResult)}

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from dialer.bench.pacing_cache import CODE_PATHS, RunCache, code_fingerprint, simulate_cached
+from dialer.bench.pacing_cache import CODE_PATHS, PACKAGE_DIR, RunCache, code_fingerprint, simulate_cached
 from dialer.cli import app
 from dialer.sim.des import policies as P
 from dialer.sim.des import simulate
@@ -86,8 +88,8 @@ def test_a_run_of_other_code_is_not_reused(tmp_path: Path) -> None:
 
 def test_the_code_fingerprint_follows_the_pacers_the_simulators_and_the_benchs_files(tmp_path: Path) -> None:
     package = tmp_path / "dialer"
-    for relative in ("pacing/pacer.py", "sim/des/engine.py", "calls/outcome.py", "bench/pacing.py",
-                     "bench/pacing_cache.py", "web/app.py"):  # fmt: skip
+    files = [path if path.endswith(".py") else f"{path}/module.py" for path in CODE_PATHS]
+    for relative in (*files, "sim/des/engine.py", "web/app.py"):
         (package / relative).parent.mkdir(parents=True, exist_ok=True)
         (package / relative).write_text(f"# {relative}\n")
     before = code_fingerprint(package)
@@ -154,3 +156,17 @@ def test_cpu_per_simulated_hour_follows_the_team_size() -> None:
     assert cpu_per_simulated_hour("ours", 200) == pytest.approx(2 * ours[100])
     assert cpu_per_simulated_hour("ours", 3) == ours[10]
     assert cpu_per_simulated_hour("ev-tuned", 10) == CPU_PER_SIMULATED_HOUR["baseline"][10]
+
+
+def test_the_fingerprint_covers_every_module_the_bench_imports() -> None:
+    """A module the bench's runs import but the fingerprint does not hash would let a cached run outlive a change
+    to its code: every dialer module ``dialer bench pacing`` loads (in a fresh interpreter) is under CODE_PATHS."""
+    script = (
+        "import sys, dialer.bench.pacing, dialer.sim.des\n"
+        "print('\\n'.join(m.__file__ for n, m in sys.modules.items() if n.startswith('dialer') and m.__file__))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
+    covered = [PACKAGE_DIR / relative for relative in CODE_PATHS]
+    for file in map(Path, loaded.split()):
+        relative = file.resolve()
+        assert any(relative == path or path in relative.parents for path in covered), relative
