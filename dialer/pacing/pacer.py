@@ -115,7 +115,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     scatter_var = (1.0 - settings.abandon_cap) ** 2 * max(0.0, window.estimated_variance)
     # Every ringing call's row, looked up once: the guard, the AMD false positives and the plan read them.
     ring = tables.ringing_rows(load.dialling_ages, load.dialling_answer_rates)
-    risk_mean, risk_var = in_flight_live_answers(load, tables, ring=ring)
+    risk_mean, risk_var, risk_third = in_flight_live_answers(load, tables, ring=ring)
     p_new = tables.new_call[-1]
     rates = new_call_rates(snapshot, stats)
     if rates is not None:  # the guard counts each new call at the likeliest of the next leads' rates
@@ -124,13 +124,15 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     # AMD false positives still to come: each machine verdict of a call in flight (or of a new one) is a person
     # hung up on with probability f (counted by the pacer as f, by the regime at its truth).
     fp = stats.amd_false_positive_rate
-    fp_mean, fp_var, fp_new = 0.0, 0.0, 0.0
+    fp_mean, fp_var, fp_third, fp_new = 0.0, 0.0, 0.0, 0.0
     if fp > 0.0:
         machine_per_live = stats.machine_verdicts_per_live_answer()
-        fp_mean, fp_var = in_flight_false_positives(load, tables, fp, machine_per_live, ring=ring)
+        fp_mean, fp_var, fp_third = in_flight_false_positives(load, tables, fp, machine_per_live, ring=ring)
         fp_new = min(1.0, p_new * machine_per_live * fp)
     fp_scale = 1.0 - settings.abandon_cap  # one person hung up on adds an abandon and a live answer
-    false_positives = FalsePositiveLoad(fp_scale * fp_mean, fp_scale**2 * fp_var, fp_new, fp_scale)
+    false_positives = FalsePositiveLoad(
+        fp_scale * fp_mean, fp_scale**2 * fp_var, fp_new, fp_scale, third=fp_scale**3 * fp_third
+    )
     ready_free = max(0, ready - reserve)
 
     base: dict[str, Any] = {
@@ -153,7 +155,15 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         "window_abandons": window.abandons,
         "window_abandons_left": abandons_left,
         "guard_headroom": window_headroom
-        - guard_quantile(risk_mean, risk_var, ready_free, z, false_positives=false_positives, window_var=scatter_var),
+        - guard_quantile(
+            risk_mean,
+            risk_var,
+            ready_free,
+            z,
+            false_positives=false_positives,
+            window_var=scatter_var,
+            live_third=risk_third,
+        ),
         "aggressiveness": settings.aggressiveness,
     }
 
@@ -209,7 +219,13 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     # The hard guard: with the calls in flight at a high quantile of the abandons they may cause, and the
     # answers about to leave the window gone, is there room for one more abandon? (See guarded_call_limit.)
     spare = window_headroom - guard_quantile(
-        risk_mean, risk_var, free_now, z, false_positives=false_positives, window_var=scatter_var
+        risk_mean,
+        risk_var,
+        free_now,
+        z,
+        false_positives=false_positives,
+        window_var=scatter_var,
+        live_third=risk_third,
     )
     if spare < 1.0:
         return done(
@@ -239,6 +255,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             10**6,
             false_positives=false_positives,
             window_var=scatter_var,
+            live_third=risk_third,
         )
         calls = min(target - in_flight, max(progressive_calls, limit))
         return done(
@@ -262,6 +279,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         cap,
         false_positives=false_positives,
         window_var=scatter_var,
+        live_third=risk_third,
     )
     cap = min(cap, max(limit, progressive_calls))
     plan = predictive_plan(
@@ -312,28 +330,47 @@ def guard_headroom(
     return cap * max(0.0, live_answers - leaving_answers) - abandons - scatter
 
 
-def abandon_quantile(live_mean: float, live_var: float, free_agents: int, z: float) -> float:
-    """A high quantile (``z`` standard deviations) of the abandons calls in flight may cause: their live
-    answers beyond the agents ready now (busy agents freeing up only lower it)."""
-    return max(0.0, live_mean + z * math.sqrt(max(0.0, live_var)) - free_agents)
+def skewed_quantile(mean: float, var: float, third: float, z: float) -> float:
+    """The ``z`` quantile of a sum of independent small counts (Bernoulli answers, false positives) with these
+    cumulants (mean, variance, third central moment), by Cornish–Fisher: the normal ``mean + z σ`` plus
+    ``(z² − 1) κ₃ ÷ (6 σ²)``. A sum of a few unlikely events is skewed to the right (Poisson(2.5)'s 99th
+    percentile is 7, the normal's 6.2): the term adds up to ``(z² − 1) ÷ 6`` ≈ 0.74 at ``z`` = 2.33 to a
+    small-mean sum, and fades for a large one (κ₃ ÷ σ² ≤ 1 for Bernoullis, while σ grows). Never below the
+    normal quantile: a left-skewed sum (calls likelier to answer than not) keeps that."""
+    var = max(0.0, var)
+    skew = (z * z - 1.0) * third / (6.0 * var) if var > 0.0 and z > 1.0 else 0.0
+    return mean + z * math.sqrt(var) + max(0.0, skew)
+
+
+def abandon_quantile(live_mean: float, live_var: float, free_agents: int, z: float, live_third: float = 0.0) -> float:
+    """A high quantile (``z`` standard deviations, skew-aware: :func:`skewed_quantile`) of the abandons calls in
+    flight may cause: their live answers beyond the agents ready now (busy agents freeing up only lower it)."""
+    return max(0.0, skewed_quantile(live_mean, live_var, live_third, z) - free_agents)
 
 
 @dataclass(frozen=True, slots=True)
 class FalsePositiveLoad:
-    """The people AMD will still hang up on as machines, in headroom units: ``mean``/``var`` of the calls in
-    flight (already × ``scale``), and each new call's chance ``per_call`` of one (× ``scale`` = 1 − cap)."""
+    """The people AMD will still hang up on as machines, in headroom units: ``mean``/``var``/``third`` (central
+    moments) of the calls in flight (already × ``scale``, ``scale²``, ``scale³``), and each new call's chance
+    ``per_call`` of one (× ``scale`` = 1 − cap)."""
 
     mean: float = 0.0
     var: float = 0.0
     per_call: float = 0.0
     scale: float = 1.0
+    third: float = 0.0
 
-    def quantile(self, new_calls: int, z: float) -> float:
-        """Their ``z`` quantile with ``new_calls`` more calls placed."""
+    def moments(self, new_calls: int) -> tuple[float, float, float]:
+        """Mean, variance and third central moment with ``new_calls`` more calls placed."""
         q = self.per_call
         mean = self.mean + self.scale * new_calls * q
         var = self.var + self.scale**2 * new_calls * q * (1.0 - q)
-        return mean + z * math.sqrt(max(0.0, var))
+        third = self.third + self.scale**3 * new_calls * q * (1.0 - q) * (1.0 - 2.0 * q)
+        return mean, var, third
+
+    def quantile(self, new_calls: int, z: float) -> float:
+        """Their ``z`` quantile with ``new_calls`` more calls placed (skew-aware: :func:`skewed_quantile`)."""
+        return skewed_quantile(*self.moments(new_calls), z)
 
 
 _NO_FALSE_POSITIVES = FalsePositiveLoad()
@@ -349,6 +386,7 @@ def guard_quantile(
     window_var: float = 0.0,
     new_calls: int = 0,
     p_new: float = 0.0,
+    live_third: float = 0.0,
 ) -> float:
     """The ``z`` quantile of what may still use the window's headroom, taken jointly (the risks are
     independent): the true people hung up on behind the window's estimate (variance ``window_var``, in headroom
@@ -357,15 +395,16 @@ def guard_quantile(
 
     With ``W`` + ``F`` the false positives and ``X`` the live answers beyond the free agents,
     ``W + F + max(0, X)`` is over ``h`` only if ``W + F + X`` is or ``W + F`` is, so the larger of those two
-    quantiles bounds it (each at ``z``). Without false positives this is :func:`abandon_quantile`."""
-    q = false_positives.per_call
-    scale = false_positives.scale
-    fp_mean = false_positives.mean + scale * new_calls * q
-    fp_var = false_positives.var + scale**2 * new_calls * q * (1.0 - q) + max(0.0, window_var)
+    quantiles bounds it (each at ``z``, skew-aware: :func:`skewed_quantile`, with ``live_third`` the third
+    central moment of the in-flight live answers and the window's scatter taken as normal). Without false
+    positives this is :func:`abandon_quantile`."""
+    fp_mean, fp_var, fp_third = false_positives.moments(new_calls)
+    fp_var += max(0.0, window_var)
     x_mean = live_mean + new_calls * p_new - free_agents
     x_var = max(0.0, live_var + new_calls * p_new * (1.0 - p_new))
-    without = fp_mean + z * math.sqrt(fp_var)
-    with_abandons = fp_mean + x_mean + z * math.sqrt(fp_var + x_var)
+    x_third = live_third + new_calls * p_new * (1.0 - p_new) * (1.0 - 2.0 * p_new)
+    without = skewed_quantile(fp_mean, fp_var, fp_third, z)
+    with_abandons = skewed_quantile(fp_mean + x_mean, fp_var + x_var, fp_third + x_third, z)
     return max(without, with_abandons)
 
 
@@ -380,6 +419,7 @@ def guarded_call_limit(
     *,
     false_positives: FalsePositiveLoad = _NO_FALSE_POSITIVES,
     window_var: float = 0.0,
+    live_third: float = 0.0,
 ) -> int:
     """The most new calls (≤ ``limit``), each a live answer with probability ``p_new``, that keep one abandon
     of room: ``guard_quantile(in flight + new, false positives, the window's scatter) + 1 ≤ headroom``.
@@ -396,6 +436,7 @@ def guarded_call_limit(
             window_var=window_var,
             new_calls=k,
             p_new=p_new,
+            live_third=live_third,
         )
         return risk + 1.0 <= headroom
 
@@ -428,21 +469,23 @@ def _ringing(
 
 def in_flight_live_answers(
     load: CallLoad, tables: PredictiveTables, *, ring: Sequence[tuple[Row, Row]] | None = None
-) -> tuple[float, float]:
-    """Mean and variance of the live answers the calls in flight will still bring: each ringing call by its
-    age, each call in AMD by the human share, each waiting call for sure. ``ring``: the ringing calls' rows
-    (:meth:`PredictiveTables.ringing_rows`), when already looked up."""
+) -> tuple[float, float, float]:
+    """Mean, variance and third central moment of the live answers the calls in flight will still bring: each
+    ringing call by its age, each call in AMD by the human share, each waiting call for sure. ``ring``: the
+    ringing calls' rows (:meth:`PredictiveTables.ringing_rows`), when already looked up."""
     mean = float(load.waiting)
-    var = 0.0
+    var = third = 0.0
     for row, _ in _ringing(load, tables, ring):
         p = row[-1]
         mean += p
         var += p * (1.0 - p)
+        third += p * (1.0 - p) * (1.0 - 2.0 * p)
     for age in load.amd_ages:
         p = tables.in_amd(age)[0][-1]
         mean += p
         var += p * (1.0 - p)
-    return mean, var
+        third += p * (1.0 - p) * (1.0 - 2.0 * p)
+    return mean, var, third
 
 
 def in_flight_false_positives(
@@ -452,20 +495,23 @@ def in_flight_false_positives(
     machine_per_live: float,
     *,
     ring: Sequence[tuple[Row, Row]] | None = None,
-) -> tuple[float, float]:
-    """Mean and variance of the people AMD will still hang up on among the calls in flight: each call's chance
+) -> tuple[float, float, float]:
+    """Mean, variance and third central moment of the people AMD will still hang up on among the calls in
+    flight: each call's chance
     of a machine verdict (a ringing call's live-answer chance × machine verdicts per human verdict; a call in
     AMD by the machine share) × the false-positive rate ``fp_rate``."""
-    mean = var = 0.0
+    mean = var = third = 0.0
     for row, _ in _ringing(load, tables, ring):
         q = min(1.0, row[-1] * machine_per_live * fp_rate)
         mean += q
         var += q * (1.0 - q)
+        third += q * (1.0 - q) * (1.0 - 2.0 * q)
     machine = 1.0 - tables.stats.amd_human_share.value
     q_amd = machine * fp_rate
     mean += q_amd * load.amd
     var += q_amd * (1.0 - q_amd) * load.amd
-    return mean, var
+    third += q_amd * (1.0 - q_amd) * (1.0 - 2.0 * q_amd) * load.amd
+    return mean, var, third
 
 
 @dataclass(frozen=True, slots=True)

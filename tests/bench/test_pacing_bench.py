@@ -150,12 +150,12 @@ LEARNT_WORLD = {
     "outbound": {"attempt_shares": [0.6, 0.4], "attempt_answer_factors": [1.4, 0.4], "attempt_batch": 20},
 }
 DECISION_CELLS = {
-    ("n10-p020", "ours", 1.0): "e459b50edcf075882d86d5b874a6beb7c918983fb01b2216a24c23311bd749fc",
-    ("learnt", "ours", 1.5): "c4f213c02ede5a012714681bb04f4eb1b5f2d3b4055d2fa524a95752e21c8f18",
-    ("learnt", "ours-ready", 0.5): "bc2c7d8f241ace199cde52d8744d429bc0bd5eb52749e18cf548bc062967b6b4",
+    ("n10-p020", "ours", 1.0): "3df21b395e043cf213d6e0dfc3594ad6c4096ee73efdd8c2f3b6eaef5040179a",
+    ("learnt", "ours", 1.5): "04c4251336b7ffa66f6055c40d420f606322faecfb459f9ca3c9e2e84a1348c8",
+    ("learnt", "ours-ready", 0.5): "5d9fd4c5113a095b97a0a4e3f8e1c328533661fb2abce002ea2d6f00d1b26c59",
     ("n10-p020", "clairvoyant", 0.5): "a88362acc6cbb83d4c057f6d36714298ecdfcf5098e2f24e4d1e395e4e305f85",
-    ("uk-amd-fp", "ours", 0.5): "f0eb54c3931a638d9d521717b52a5468a6ed3f0eb1a426710602555b0a172414",
-    ("n100-p020", "ours", 0.15): "7340e16d582d9a2bea7fe8dd053c6e3e357572ff68533d337a25ee547efa2791",
+    ("uk-amd-fp", "ours", 0.5): "7e6e8759bcfda397bdf352b180e54cdbfb877edd5947442f5f19cf3a34cc7654",
+    ("n100-p020", "ours", 0.15): "423c9b865b44fdde0d29d181e59e2410522c5c7661bc6ec2afe0bcd1f15905f4",
 }
 
 
