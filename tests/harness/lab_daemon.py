@@ -36,7 +36,9 @@ ZONES = {
     "213": "America/Los_Angeles",
     "907": "America/Anchorage",
     "808": "Pacific/Honolulu",
-    "671": "Pacific/Guam",  # a US area code whose window is open while the mainland sleeps (06:00-14:00 UTC)
+    # a US area code whose window is open while the mainland sleeps (09:00-20:00 local = 23:00-10:00 UTC); no US
+    # zone is inside that margin from 10:00 to 14:00 UTC (13:00 in summer): the daemon lab tests skip then
+    "671": "Pacific/Guam",
 }
 
 
