@@ -132,7 +132,41 @@ class _ForgettingCounts:
         return self.mass / self.weight
 
 
-class EmpiricalDistribution(BinnedDistribution):
+class _LearntHistogram(BinnedDistribution):
+    """What a binned distribution learnt from samples holds: forgetting counts in bins ``data_bin_seconds`` wide,
+    and a cumulative table that is rebuilt every ``refresh_every`` new samples (more often while the data is
+    young: every quarter of the samples, at least every ``REFRESH_FLOOR``)."""
+
+    __slots__ = ("_cdf", "_data", "_since_refresh", "data_bin_seconds", "refresh_every", "version")
+    REFRESH_FLOOR = 10
+
+    def __init__(self, data_bins: int, data_bin_seconds: float, half_life: float, refresh_every: int) -> None:
+        self.data_bin_seconds = data_bin_seconds
+        self._data = _ForgettingCounts(data_bins, half_life)
+        self.refresh_every = refresh_every
+        self._since_refresh = 0
+        self._cdf: list[float] | None = None
+        self.version = 0
+
+    def add(self, x: float) -> None:
+        self._data.add(int(x / self.data_bin_seconds) if x > 0.0 else 0)
+        self._since_refresh += 1
+        if self._cdf is not None and self._since_refresh >= min(
+            self.refresh_every, max(self.REFRESH_FLOOR, self.samples // 4)
+        ):
+            self._cdf = None
+
+    @property
+    def samples(self) -> int:
+        return self._data.samples
+
+    @property
+    def effective_samples(self) -> float:
+        """The data's weight measured in newest-sample units (saturates near half_life / ln 2)."""
+        return self._data.effective_samples
+
+
+class EmpiricalDistribution(_LearntHistogram):
     """A forgetting histogram on ``[0, bins × bin_seconds)`` plus an overflow bin, shrunk towards a prior.
 
     Sample ``i`` weighs ``growth**i`` (growth = 2^(1/half_life)): the newest ``half_life`` samples carry half
@@ -140,17 +174,7 @@ class EmpiricalDistribution(BinnedDistribution):
     ``cdf_at(x)`` reads a cached cumulative table, rebuilt after ``refresh_every`` new samples.
     """
 
-    __slots__ = (
-        "_cdf",
-        "_data",
-        "_prior",
-        "_since_refresh",
-        "bin_seconds",
-        "bins",
-        "prior_weight",
-        "refresh_every",
-        "version",
-    )
+    __slots__ = ("_prior", "bin_seconds", "bins", "prior_weight")
 
     def __init__(
         self,
@@ -166,27 +190,7 @@ class EmpiricalDistribution(BinnedDistribution):
         edges = [prior_cdf(i * bin_seconds) for i in range(bins + 1)]
         self._prior = [edges[i + 1] - edges[i] for i in range(bins)] + [1.0 - edges[-1]]
         self.prior_weight = prior_weight
-        self._data = _ForgettingCounts(bins + 1, half_life)
-        self.refresh_every = refresh_every
-        self._since_refresh = 0
-        self._cdf: list[float] | None = None
-        self.version = 0
-
-    def add(self, x: float) -> None:
-        self._data.add(int(x / self.bin_seconds) if x > 0.0 else 0)
-        self._since_refresh += 1
-        # Rebuild often while the data is young, every ``refresh_every`` samples once it is mature.
-        if self._cdf is not None and self._since_refresh >= min(self.refresh_every, max(10, self.samples // 4)):
-            self._cdf = None
-
-    @property
-    def samples(self) -> int:
-        return self._data.samples
-
-    @property
-    def effective_samples(self) -> float:
-        """The data's weight measured in newest-sample units (saturates near half_life / ln 2)."""
-        return self._data.effective_samples
+        super().__init__(bins + 1, bin_seconds, half_life, refresh_every)
 
     def cdf_table(self) -> list[float]:
         """``table[i]`` = P(X ≤ i × bin_seconds) for i = 0 … bins (the overflow bin's mass is above the end)."""
@@ -205,7 +209,7 @@ class EmpiricalDistribution(BinnedDistribution):
         return self._cdf
 
 
-class ShrunkDistribution(BinnedDistribution):
+class ShrunkDistribution(_LearntHistogram):
     """One agent's own distribution (talk or wrap-up), shrunk toward the team's when it has few samples.
 
     The agent's samples go into a forgetting histogram ``coarsen`` times coarser than the team's (each coarse
@@ -214,19 +218,8 @@ class ShrunkDistribution(BinnedDistribution):
     table moved. The same reading interface as :class:`EmpiricalDistribution`.
     """
 
-    __slots__ = (
-        "_cdf",
-        "_data",
-        "_since_refresh",
-        "_team_version",
-        "bin_seconds",
-        "bins",
-        "coarsen",
-        "prior_weight",
-        "refresh_every",
-        "team",
-        "version",
-    )
+    __slots__ = ("_team_version", "bin_seconds", "bins", "coarsen", "prior_weight", "team")
+    REFRESH_FLOOR = 5
 
     def __init__(
         self,
@@ -241,26 +234,8 @@ class ShrunkDistribution(BinnedDistribution):
         self.bins, self.bin_seconds = team.bins, team.bin_seconds
         self.coarsen = coarsen
         self.prior_weight = prior_weight
-        self._data = _ForgettingCounts(team.bins // coarsen + 1, half_life)
-        self.refresh_every = refresh_every
-        self._since_refresh = 0
-        self._cdf: list[float] | None = None
+        super().__init__(team.bins // coarsen + 1, team.bin_seconds * coarsen, half_life, refresh_every)
         self._team_version = -1
-        self.version = 0
-
-    def add(self, x: float) -> None:
-        self._data.add(int(x / (self.team.bin_seconds * self.coarsen)) if x > 0.0 else 0)
-        self._since_refresh += 1
-        if self._cdf is not None and self._since_refresh >= min(self.refresh_every, max(5, self.samples // 4)):
-            self._cdf = None
-
-    @property
-    def samples(self) -> int:
-        return self._data.samples
-
-    @property
-    def effective_samples(self) -> float:
-        return self._data.effective_samples
 
     def cdf_table(self) -> list[float]:
         team = self.team.cdf_table()
