@@ -442,6 +442,11 @@ class CallControlOptions(BaseModel):
     )
 
 
+# The agent console's own Alt+letter shortcuts (dialer/web/static/console.js: ready, pause, login, next lead, dial,
+# skip, notes; ready.js: "ready in N s"): a disposition hotkey on one of them would fire the console's action too.
+CONSOLE_SHORTCUT_KEYS = frozenset("rplgdsni")
+
+
 class Disposition(BaseModel):
     """A button on the agent console that closes the attempt."""
 
@@ -458,6 +463,15 @@ class Disposition(BaseModel):
 
     @model_validator(mode="after")
     def _coherent(self) -> Disposition:
+        if self.hotkey is not None and self.hotkey.lower() in CONSOLE_SHORTCUT_KEYS:
+            raise ValueError(
+                M_(
+                    "disposition {code}: hotkey {key} is one of the agent console's own shortcuts ({keys})",
+                    code=repr(self.code),
+                    key=repr(self.hotkey),
+                    keys=", ".join(sorted(CONSOLE_SHORTCUT_KEYS)),
+                )
+            )
         if self.schedules_callback and (self.final or self.is_dnc):
             raise ValueError(M_("disposition {code}: a callback cannot also be final or DNC", code=repr(self.code)))
         if self.is_dnc and self.is_sale:

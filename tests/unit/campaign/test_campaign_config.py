@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import (
+    CONSOLE_SHORTCUT_KEYS,
     REGIMES,
     CampaignConfig,
     CampaignConfigError,
@@ -185,6 +187,26 @@ def test_disposition_rules() -> None:
     assert "callback" in refused(
         base(dispositions=[{"code": "a", "label": "A", "final": True, "schedules_callback": True}])
     )
+
+
+@pytest.mark.parametrize("key", ["i", "R", "n"])
+def test_a_disposition_hotkey_on_a_console_shortcut_is_refused(key: str) -> None:
+    message = refused(base(dispositions=[{"code": "sale", "label": "Sale", "hotkey": key, "final": True}]))
+    assert "console's own shortcuts" in message
+    assert repr(key) in message
+
+
+def test_the_console_shortcuts_are_the_consoles_alt_bindings() -> None:
+    """CONSOLE_SHORTCUT_KEYS is what the console's scripts bind to Alt+letter (console.js's action map and its
+    notes key, ready.js's box): a shortcut added there without this list would collide with a hotkey."""
+    static = Path(__file__).resolve().parents[3] / "dialer/web/static"
+    console = (static / "console.js").read_text(encoding="utf-8")
+    actions = re.search(r"const actions = \{([^}]*)\}", console)
+    assert actions is not None
+    bound = set(re.findall(r"\b([a-z]): \"btn-", actions.group(1)))
+    bound |= set(re.findall(r'if \(k === "([a-z])"\)', console))
+    bound |= set(re.findall(r'ev\.key\.toLowerCase\(\) !== "([a-z])"', (static / "ready.js").read_text("utf-8")))
+    assert bound == set(CONSOLE_SHORTCUT_KEYS)
 
 
 def test_machine_close_option_closes_machines() -> None:
