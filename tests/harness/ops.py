@@ -256,6 +256,7 @@ def assert_no_number_dialled_twice(world: OpsWorld) -> None:
 async def assert_no_lead_stranded(world: OpsWorld, dead_owner: str, runner: CampaignRunner) -> None:
     """After ``dead_owner`` died and ``runner`` took its campaign: none of the dead daemon's claims is left, the
     leads in a call are the survivor's calls, and every lead is finished, claimable or in a call."""
+    assert await world.settled()  # an exact sample: no update half applied
     leads = await world.lead_rows()
     assert not [r for r in leads if r["claim_owner"] == dead_owner]
     assert len([r for r in leads if r["status"] == "in_call"]) == len(runner.in_flight)

@@ -60,6 +60,8 @@ async def test_database_outage_stops_dialling_loses_nothing_and_recovers(tmp_pat
             assert ended
             assert [a for a in ended if outcome.get(a) is None] == []
             assert_no_number_dialled_twice(world)
+            # An exact sample: no update half applied (its outcome stored, its call not yet out of the runner's list).
+            assert await world.settled()
             leads = await world.lead_rows()
             assert len([r for r in leads if r["status"] == "in_call"]) == len(runner.in_flight)
     finally:
