@@ -216,11 +216,8 @@ def build_demo_app(settings: Settings, plan: DemoPlan, clock: Clock, *, real_pbx
 
     async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
         configure_ivr_callers(pbx.core.engine, demo_ivr_callers(settings.fastagi.accounts))
-        await pbx.start()
-        try:
+        async with pbx:
             yield
-        finally:
-            await pbx.stop()
 
     async def crew_ctx(app: web.Application) -> AsyncIterator[None]:
         crew = DemoCrew(app[DIALER], config, WorldModel(scenario), clock, plan.agents, random.Random(plan.seed))

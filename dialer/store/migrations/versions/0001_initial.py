@@ -1,13 +1,9 @@
 """Initial schema: campaigns, lead lists, leads, attempts (call records), DNC, callbacks.
 
-Revision ID: 0001
-Revises:
 Create Date: 2026-11-23
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,8 +13,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # The conditions of the partial indexes, each stated once for both dialects (and for upgrade and downgrade).
 CAMPAIGN_DNC = sa.text("campaign_id IS NOT NULL")
@@ -49,10 +43,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=True),
         sa.Column("added_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-        ),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("dnc", schema=None) as batch_op:
@@ -84,10 +75,7 @@ def upgrade() -> None:
         sa.Column("dnc", sa.Integer(), nullable=False),
         sa.Column("errors_file", sa.String(length=1000), nullable=True),
         sa.Column("imported_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-        ),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("lead_lists", schema=None) as batch_op:
@@ -135,14 +123,8 @@ def upgrade() -> None:
         sa.Column("lease_expires_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["list_id"],
-            ["lead_lists.id"],
-        ),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
+        sa.ForeignKeyConstraint(["list_id"], ["lead_lists.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
@@ -189,14 +171,8 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("abandoned", sa.Boolean(), nullable=False),
         sa.Column("ring_seconds", sa.Float(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["lead_id"],
-            ["leads.id"],
-        ),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("attempts", schema=None) as batch_op:
@@ -215,14 +191,8 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["lead_id"],
-            ["leads.id"],
-        ),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"]),
+        sa.ForeignKeyConstraint(["lead_id"], ["leads.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("callbacks", schema=None) as batch_op:

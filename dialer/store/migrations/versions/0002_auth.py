@@ -1,13 +1,9 @@
 """Web tier: users (argon2id password hashes), API tokens (SHA-256 hashes), browser sessions.
 
-Revision ID: 0002_auth
-Revises: 0001
 Create Date: 2026-11-23
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,8 +15,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0002_auth"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,13 +1,9 @@
 """Agent state history (one row per state change) for the reports.
 
-Revision ID: 0003_agent_events
-Revises: 0002_auth
 Create Date: 2026-11-23
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,8 +14,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0003_agent_events"
 down_revision: str | None = "0002_auth"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

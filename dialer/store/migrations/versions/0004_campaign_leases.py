@@ -1,13 +1,9 @@
 """Campaign ownership leases: which daemon runs which campaign when several share the database.
 
-Revision ID: 0004_campaign_leases
-Revises: 0003_agent_events
 Create Date: 2026-11-23
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,8 +14,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0004_campaign_leases"
 down_revision: str | None = "0003_agent_events"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,21 +1,15 @@
 """Attempts still open (no outcome yet): a partial index for finding the calls a dead daemon left behind.
 
-Revision ID: 0005_open_attempts
-Revises: 0004_campaign_leases
 Create Date: 2026-12-02
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_open_attempts"
 down_revision: str | None = "0004_campaign_leases"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 OPEN = sa.text("ended_at IS NULL")
 

@@ -1,13 +1,9 @@
 """Agent sessions: logged-in agents' queues and pause intent, and the daemon holding them (agent failover).
 
-Revision ID: 0006_agent_sessions
-Revises: 0005_open_attempts
 Create Date: 2026-11-24
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,8 +15,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0006_agent_sessions"
 down_revision: str | None = "0005_open_attempts"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -3,22 +3,16 @@
 Its outcome is the best the stored facts and the PBX's later evidence allow, not what the PBX reported at the
 call's end; ``outcome_inferred`` says so in the call record and its report/CSV.
 
-Revision ID: 0007_inferred_outcomes
-Revises: 0006_agent_sessions
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_inferred_outcomes"
 down_revision: str | None = "0006_agent_sessions"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

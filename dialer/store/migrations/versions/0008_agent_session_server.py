@@ -1,21 +1,15 @@
 """Agent sessions keep the Asterisk server the agent's phone is on (an explicit server outlives a restart).
 
-Revision ID: 0008_agent_session_server
-Revises: 0007_inferred_outcomes
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_agent_session_server"
 down_revision: str | None = "0007_inferred_outcomes"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

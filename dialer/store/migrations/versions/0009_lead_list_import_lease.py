@@ -1,13 +1,9 @@
 """Lead lists record their import's state and the importing process's lease (recovery of a killed import).
 
-Revision ID: 0009_lead_list_import_lease
-Revises: 0008_agent_session_server
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +12,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0009_lead_list_import_lease"
 down_revision: str | None = "0008_agent_session_server"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,14 +1,10 @@
 """List management (enabled, priority, share, expiry per lead list), teams with supervisors, the append-only
 audit log of administrative actions.
 
-Revision ID: 0010_lists
-Revises: 0009_lead_list_import_lease
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,8 +16,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0010_lists"
 down_revision: str | None = "0009_lead_list_import_lease"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 CLAIMABLE = sa.text("status IN ('callback', 'new', 'retry')")

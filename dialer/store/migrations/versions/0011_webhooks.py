@@ -1,13 +1,9 @@
 """Webhook subscriptions, the durable webhook outbox, stored Idempotency-Key answers (issue 18).
 
-Revision ID: 0011_webhooks
-Revises: 0010_lists
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +12,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0011_webhooks"
 down_revision: str | None = "0010_lists"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -1,13 +1,9 @@
 """Names and consent on leads (display form, reading, consent source and time); a user's language and zone.
 
-Revision ID: 0012_i18n_names_consent_language
-Revises: 0011_webhooks
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +12,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0012_i18n_names_consent_language"
 down_revision: str | None = "0011_webhooks"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,13 +1,9 @@
 """IVR results: one row per call that went through an IVR flow (agentless attempts, inbound callers).
 
-Revision ID: 0013_ivr_results
-Revises: 0012_i18n_names_consent_language
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +12,6 @@ from dialer.store.types import UTCDateTime, json_document
 
 revision: str = "0013_ivr_results"
 down_revision: str | None = "0012_i18n_names_consent_language"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,13 +1,9 @@
 """Call recordings (one per call, linked to its attempt) and the audit of supervisor monitoring.
 
-Revision ID: 0014_monitor
-Revises: 0013_ivr_results
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +12,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0014_monitor"
 down_revision: str | None = "0013_ivr_results"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,13 +1,9 @@
 """Call legs: who talked with the customer of an attempt, who transferred to whom, when, talk time per leg.
 
-Revision ID: 0015_callctl_call_legs
-Revises: 0014_monitor
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +12,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0015_callctl_call_legs"
 down_revision: str | None = "0014_monitor"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

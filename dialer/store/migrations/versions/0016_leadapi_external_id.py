@@ -1,21 +1,15 @@
 """Leads by external id: an expression index on (campaign_id, fields' external_id) for the lead API's look-up,
 update and erasure by external id (a scan of the campaign's leads otherwise).
 
-Revision ID: 0016_leadapi_external_id
-Revises: 0015_callctl_call_legs
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from alembic import op
 
 revision: str = "0016_leadapi_external_id"
 down_revision: str | None = "0015_callctl_call_legs"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # The same expressions as dialer.store.leadapi.ExternalId renders (an expression index serves only a query that
 # repeats its expression).

@@ -1,13 +1,9 @@
 """Scheduled recycling per lead list; the campaigns each team works (a supervisor's lead scope).
 
-Revision ID: 0017_integ_schedules_teams
-Revises: 0016_leadapi_external_id
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,8 +13,6 @@ from dialer.store.types import UTCDateTime
 
 revision: str = "0017_integ_schedules_teams"
 down_revision: str | None = "0016_leadapi_external_id"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

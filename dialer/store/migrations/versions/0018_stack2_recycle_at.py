@@ -1,21 +1,15 @@
 """Scheduled recycling at times of day / weekdays: a crontab line and its zone beside the interval.
 
-Revision ID: 0018_stack2_recycle_at
-Revises: 0017_integ_schedules_teams
 Create Date: 2026-12-04
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_stack2_recycle_at"
 down_revision: str | None = "0017_integ_schedules_teams"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
