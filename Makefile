@@ -34,7 +34,7 @@ audit: $(STAMP)
 # tests/pg.sh.
 test: $(STAMP)
 	$(MAKE) lint typecheck audit
-	bash tests/browser/ensure_chromium.sh
+	bash tests/ensure_packages.sh
 	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/pytest -q
 
 unit: $(STAMP)

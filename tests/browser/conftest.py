@@ -20,7 +20,7 @@ def artifacts() -> Path:
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} missing: run tests/browser/ensure_chromium.sh (make test does)")
+        pytest.fail(f"{CHROMIUM} missing: run tests/ensure_packages.sh (make test does)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:

@@ -3,8 +3,8 @@ real-Asterisk tier): alice takes a call, holds and resumes it, warm-transfers it
 bob hangs up and dispositions. The legs are in the call record and the transfers report.
 
 The whole dialer runs in this process, connected to the lab (asterisk/lab: [lab-cc-pstn] callees and
-[lab-cc-agents] phones stay on the line); time is real, so the lead is a number of a US zone whose calling window
-(08:00-21:00 there) is open now (harness.lab_daemon.open_area_code, as the tier's daemon tests pick theirs).
+[lab-cc-agents] phones stay on the line); time is real, so the lead is a number of a lab zone whose calling window
+(08:00-21:00 there) is open now (harness.lab_daemon.open_zone, as the tier's daemon tests pick theirs).
 Screenshots: tests/artifacts/console-cc-*.png.
 """
 
@@ -27,7 +27,7 @@ from harness.console import (
     sign_in_agent,
     takes_the_call_over,
 )
-from harness.lab_daemon import ZONES, open_area_code
+from harness.lab_daemon import open_zone
 from harness.stepping import eventually
 from harness.web import PASSWORD
 
@@ -56,7 +56,7 @@ number = "+1 202 555 0142"
 [call_control]
 manual_dial = true
 """
-LEADS = "phone,first_name,last_name\n+1 {code} 555 0101,Carla,Customer\n"
+LEADS = "phone,first_name,last_name\n{number},Carla,Customer\n"
 
 
 def lab_ami() -> AmiServerSettings:
@@ -76,9 +76,9 @@ async def lab_dialer(tmp_path: Path) -> AsyncIterator[tuple[Any, dict[str, str]]
         inbound_queues=["inbound-sales"],
         drain_timeout_seconds=0.5,
     )
-    code = open_area_code()
-    (tmp_path / "cc.toml").write_text(CAMPAIGN.replace("{zone}", ZONES[code]))
-    (tmp_path / "cc.csv").write_text(LEADS.replace("{code}", code))
+    zone = open_zone()
+    (tmp_path / "cc.toml").write_text(CAMPAIGN.replace("{zone}", zone.timezone))
+    (tmp_path / "cc.csv").write_text(LEADS.replace("{number}", zone.number("555 0101")))
     now = datetime.now(UTC)
     tokens: dict[str, str] = {}
     async with open_database(settings.database_url) as db:

@@ -1,8 +1,8 @@
 """The whole dialer in this process (its HTTP API, AMI client, event pump) connected to the real lab, for the
 real-Asterisk tier's API-level tests: a manager ``boss`` (phone: a lab supervisor's, answering at once) and agents
 ``alice`` and ``bob`` (phones: [lab-cc-agents], auto-answer, staying on the line), API tokens for each, and one
-campaign applied and started. Time is real, so the campaign's zone is a US zone whose calling window is open now
-(:func:`harness.lab_daemon.open_area_code`): its leads' numbers take :attr:`LabDialer.code`."""
+campaign applied and started. Time is real, so the campaign's zone is a lab zone whose calling window is open now
+(:func:`harness.lab_daemon.open_zone`): its leads' numbers are :attr:`LabDialer.zone`'s."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
 from dialer.web.security import hash_password, new_api_token
 from harness.lab import Lab, lab_settings
-from harness.lab_daemon import ZONES, open_area_code
+from harness.lab_daemon import LabZone, open_zone
 
 T = TypeVar("T")
 AGENTS = ("alice", "bob")
@@ -37,7 +37,7 @@ class LabDialer:
     ami: AmiClient
     tokens: dict[str, str]
     run: int  # this run's phones: Local/<prefix><run>a (alice), <prefix><run>b (bob), supervisor<run> (boss)
-    code: str  # a US area code whose calling window is open now: the leads' numbers
+    zone: LabZone  # a zone whose calling window is open now: the leads' numbers are its
     recordings: Path
 
     def auth(self, user: str) -> dict[str, str]:
@@ -83,7 +83,7 @@ async def lab_dialer(
     tmp_path: Path, aiohttp_client: Any, campaign: str, *, phone_prefix: str, inbound_queues: list[str]
 ) -> AsyncIterator[LabDialer]:
     """``campaign``: the campaign's TOML, ``{zone}`` standing for the open zone (its name is read from it)."""
-    code = open_area_code()
+    zone = open_zone()
     recordings = tmp_path / "recordings"
     recordings.mkdir()
     recordings.chmod(0o777)  # Asterisk (another user, maybe) writes here
@@ -111,14 +111,14 @@ async def lab_dialer(
             user = await create_user(db, name, role, hash_password("correct-horse-9"), now, phone=phone)
             tokens[name] = new_api_token()
             await add_api_token(db, user.id, tokens[name], "tests", now)
-    toml = campaign.replace("{zone}", ZONES[code])
+    toml = campaign.replace("{zone}", zone.timezone)
     name = next(line.split('"')[1] for line in toml.splitlines() if line.startswith("name ="))
     async with AmiClient(ami_settings) as ami:
         await ami.wait_up(within_seconds=5)
         await Lab(ami).empty_queues()
         app = build_app(settings, clock=RealTimeClock())
         client = await aiohttp_client(app)
-        world = LabDialer(client, app, ami, tokens, run, code, recordings)
+        world = LabDialer(client, app, ami, tokens, run, zone, recordings)
         boss = world.auth("boss")
         resp = await client.put(
             f"/api/campaigns/{name}", data=toml, headers={**boss, "Content-Type": "application/toml"}

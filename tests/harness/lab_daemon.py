@@ -28,18 +28,35 @@ from harness.ports import free_port
 DIALER = [sys.executable, "-m", "dialer"]
 AGENT = "agent1"
 PHONE = "Local/agent1@lab-agents"  # auto-answers (asterisk/lab/extensions.conf [lab-agents])
-# US area codes by zone: the leads' numbers are taken from a zone whose calling window is open now.
-ZONES = {
-    "212": "America/New_York",
-    "312": "America/Chicago",
-    "303": "America/Denver",
-    "213": "America/Los_Angeles",
-    "907": "America/Anchorage",
-    "808": "Pacific/Honolulu",
-    # a US area code whose window is open while the mainland sleeps (09:00-20:00 local = 23:00-10:00 UTC); no US
-    # zone is inside that margin from 10:00 to 14:00 UTC (13:00 in summer): the daemon lab tests skip then
-    "671": "Pacific/Guam",
-}
+
+
+@dataclass(frozen=True)
+class LabZone:
+    """Where the lab's leads live: a time zone and the digits its numbers start with. The lab's dialplan reads only a
+    number's last 7 digits (asterisk/lab/extensions.conf [lab-pstn]), so any zone's numbers reach the same callees."""
+
+    prefix: str  # the E.164 digits before the 7 the lab reads
+    timezone: str
+
+    def number(self, seven: str) -> str:
+        """The zone's number ending in ``seven`` (7 digits; spaces allowed)."""
+        return self.prefix + seven.replace(" ", "")
+
+
+# The campaigns stay in the US regime; each lead's calling window is read in its own number's zone (every candidate
+# zone). US zones first; from 10:00 to 13:00 UTC (all year: Guam and Puerto Rico keep no summer time) no US zone is
+# well inside its window and London's is: then the leads are London numbers, so the daemon lab tests run at any hour.
+ZONES = (
+    LabZone("+1212", "America/New_York"),
+    LabZone("+1312", "America/Chicago"),
+    LabZone("+1303", "America/Denver"),
+    LabZone("+1213", "America/Los_Angeles"),
+    LabZone("+1907", "America/Anchorage"),
+    LabZone("+1808", "Pacific/Honolulu"),
+    LabZone("+1671", "Pacific/Guam"),  # open while the mainland sleeps: 23:00-10:00 UTC
+    LabZone("+1787", "America/Puerto_Rico"),  # UTC-4 all year: from 13:00 UTC
+    LabZone("+44207", "Europe/London"),  # 020 7xxx xxxx
+)
 
 
 def secret_of(settings: AmiServerSettings) -> str:
@@ -47,14 +64,13 @@ def secret_of(settings: AmiServerSettings) -> str:
     return secret.get_secret_value() if isinstance(secret, SecretStr) else str(secret)
 
 
-def open_area_code() -> str:
-    """An area code whose local time is well inside the US calling window (08:00-21:00) for the next minutes."""
+def open_zone() -> LabZone:
+    """A zone whose local time is well inside the calling window (08:00-21:00) for the next minutes."""
     now = datetime.now(UTC)
-    for code, zone in ZONES.items():
-        local = now.astimezone(ZoneInfo(zone))
-        if 9 <= local.hour < 20:
-            return code
-    pytest.skip("no US calling window is open now for the lab's leads")
+    for zone in ZONES:
+        if 9 <= now.astimezone(ZoneInfo(zone.timezone)).hour < 20:
+            return zone
+    pytest.skip("no lab zone's calling window is open now")
 
 
 def dialer(home: Path, *args: str) -> str:
@@ -159,9 +175,9 @@ class LabCampaign:
 
 
 def power_campaign(
-    home: Path, name: str, trunk: str, code: str, numbers: Iterable[str], *, max_attempts: int
+    home: Path, name: str, trunk: str, zone: LabZone, numbers: Iterable[str], *, max_attempts: int
 ) -> LabCampaign:
-    """A power campaign on the lab's queue in the zone of the area ``code`` (``open_area_code()``) dialling ``trunk``;
+    """A power campaign on the lab's queue in ``zone`` (``open_zone()``) dialling ``trunk``;
     its leads (``numbers``) imported; AGENT added with PHONE and an API token."""
     campaign = home / "campaigns" / f"{name}.toml"
     campaign.write_text(
@@ -171,7 +187,7 @@ dial_mode = "power"
 queue = "{QUEUE}"
 trunk = "{trunk}"
 regime = "US"
-timezone = "{ZONES[code]}"
+timezone = "{zone.timezone}"
 ring_timeout_seconds = 25
 max_attempts = {max_attempts}
 

@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 import pytest
 from harness.lab import QUEUE, lab_settings
-from harness.lab_daemon import AGENT, PHONE, ZONES, daemon, dialer, healthy, open_area_code, settings_port
+from harness.lab_daemon import AGENT, PHONE, daemon, dialer, healthy, open_zone, settings_port
 from harness.lab_daemon import wait_for as wait_until
 
 from dialer.ami.client import AmiClient
@@ -55,8 +55,8 @@ async def test_the_daemon_runs_an_agentless_reminder_campaign_on_the_lab(home: P
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed: the lab's prompts cannot be rendered")
     sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
-    code = open_area_code()
-    numbers = {f"+1{code}{seven}": key for seven, key in CALLEES.items()}
+    zone = open_zone()
+    numbers = {zone.number(seven): key for seven, key in CALLEES.items()}
     with (home / "dialer.toml").open("a", encoding="utf-8") as settings:
         settings.write('\n[fastagi]\nhost = "127.0.0.1"\nport = 0\n')  # a free port, sent with every Originate
     campaigns = home / "campaigns"
@@ -70,7 +70,7 @@ kind = "agentless"
 queue = "{QUEUE}"
 trunk = "Local/{{number}}@lab-pstn"
 regime = "US"
-timezone = "{ZONES[code]}"
+timezone = "{zone.timezone}"
 ring_timeout_seconds = 25
 max_attempts = 1
 
@@ -148,7 +148,7 @@ calls_per_second = {CPS}
     assert by_number["9983001"]["transferred"]
     assert by_number["9989001"]["opted_out"]
     dnc = {row["number"] for row in rows(home, "SELECT number FROM dnc")}
-    assert f"+1{code}9989001" in dnc
+    assert zone.number("9989001") in dnc
 
     # the agent's call view (the screen pop) showed what the caller did in the flow
     assert views, "the agent never had the transferred call with its flow context"

@@ -41,12 +41,12 @@ external_transfers = true
 
 def customer(world: LabDialer) -> str:
     """The customer's number: of the open zone (the lab's callees answer any digits)."""
-    return f"+1 {world.code} 555 0191"
+    return world.zone.number("555 0191")
 
 
 def third(world: LabDialer) -> str:
     """The 3-way's outside number."""
-    return f"+1 {world.code} 555 0199"
+    return world.zone.number("555 0199")
 
 
 async def hang_up_the_customer(world: LabDialer) -> None:

@@ -20,7 +20,7 @@ from harness.lab_daemon import (
     attempts,
     daemon,
     healthy,
-    open_area_code,
+    open_zone,
     power_campaign,
     rows,
     start_with_agent_ready,
@@ -34,9 +34,9 @@ EXPECTED = {"1": "connected", "2": "busy", "3": "no_answer"}
 
 
 async def test_kill_9_of_the_daemon_process_mid_call_then_restart(home: Path) -> None:
-    code = open_area_code()
-    numbers = {f"+1{code}555{suffix}": EXPECTED[suffix[-1]] for suffix in ("0101", "0102", "0103")}
-    campaign = power_campaign(home, "lab-kill", "Local/{number}@lab-pstn", code, numbers, max_attempts=1)
+    zone = open_zone()
+    numbers = {zone.number(f"555{suffix}"): EXPECTED[suffix[-1]] for suffix in ("0101", "0102", "0103")}
+    campaign = power_campaign(home, "lab-kill", "Local/{number}@lab-pstn", zone, numbers, max_attempts=1)
     auth, base, log = campaign.auth, campaign.base, campaign.log
 
     async with aiohttp.ClientSession() as http:

@@ -37,7 +37,7 @@ manual_dial = true
 def customer(world: LabDialer) -> str:
     """A number of the open zone whose last seven digits are a lab callee who talks ([lab-pstn] _9980XXX,
     LAB_LIVE_TALK s)."""
-    return f"+1 {world.code} 998 0191"
+    return world.zone.number("998 0191")
 
 
 def _wav_seconds(path: Path) -> float | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from harness.lab_daemon import daemon, open_area_code, power_campaign, rows, start_with_agent_ready, wait_for
+from harness.lab_daemon import daemon, open_zone, power_campaign, rows, start_with_agent_ready, wait_for
 
 pytestmark = pytest.mark.real_ami
 
@@ -27,9 +27,9 @@ EXPECTED = {
 
 
 async def test_the_daemon_records_the_carriers_causes_over_the_iax2_trunk(home: Path) -> None:
-    code = open_area_code()
-    numbers = {f"+1{code}{seven[:3]}{seven[3:]}": wanted for seven, wanted in EXPECTED.items()}
-    campaign = power_campaign(home, "lab-trunk", "IAX2/carrier/{number}", code, numbers, max_attempts=3)
+    zone = open_zone()
+    numbers = {zone.number(seven): wanted for seven, wanted in EXPECTED.items()}
+    campaign = power_campaign(home, "lab-trunk", "IAX2/carrier/{number}", zone, numbers, max_attempts=3)
     log = campaign.log
 
     def ended() -> list[sqlite3.Row]:
