@@ -10,6 +10,8 @@ from typing import Any
 
 
 class ComponentState(StrEnum):
+    """How a component reports itself: starting, up, degraded (working, with a problem), down or stopped."""
+
     STARTING = "starting"
     UP = "up"
     DEGRADED = "degraded"
@@ -19,6 +21,9 @@ class ComponentState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ComponentHealth:
+    """A component's latest report: its state, a sentence about it, since when it has been in that state, and any
+    figures it added."""
+
     name: str
     state: ComponentState
     detail: str

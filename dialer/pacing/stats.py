@@ -508,6 +508,24 @@ def effective_setpoint(settings: PacingSettings) -> float:
     return min(settings.abandon_cap * 0.97, settings.abandon_setpoint * settings.aggressiveness)
 
 
+def _record_handle_time(
+    team: EmpiricalDistribution,
+    agents: dict[str, ShrunkDistribution],
+    seconds: float,
+    agent: str | None,
+    *,
+    coarsen: int,
+) -> None:
+    """One talk or wrap-up time, into the team's distribution and, for a known ``agent``, into the agent's own
+    (made on the agent's first, shrunk toward the team's, ``coarsen`` times coarser)."""
+    team.add(seconds)
+    if agent is not None:
+        mine = agents.get(agent)
+        if mine is None:
+            mine = agents[agent] = ShrunkDistribution(team, coarsen=coarsen)
+        mine.add(seconds)
+
+
 class PacingStats:
     """Everything the pacer learns about one campaign. Feed it events; :func:`dialer.pacing.decide` reads it."""
 
@@ -590,20 +608,10 @@ class PacingStats:
     AGENT_MIN_SAMPLES = 30  # fewer of an agent's own handle times: the team's distributions
 
     def record_talk(self, seconds: float, agent: str | None = None) -> None:
-        self.talk.add(seconds)
-        if agent is not None:
-            mine = self.agent_talk.get(agent)
-            if mine is None:
-                mine = self.agent_talk[agent] = ShrunkDistribution(self.talk, coarsen=10)
-            mine.add(seconds)
+        _record_handle_time(self.talk, self.agent_talk, seconds, agent, coarsen=10)
 
     def record_wrap(self, seconds: float, agent: str | None = None) -> None:
-        self.wrap.add(seconds)
-        if agent is not None:
-            mine = self.agent_wrap.get(agent)
-            if mine is None:
-                mine = self.agent_wrap[agent] = ShrunkDistribution(self.wrap, coarsen=4)
-            mine.add(seconds)
+        _record_handle_time(self.wrap, self.agent_wrap, seconds, agent, coarsen=4)
 
     def record_ready_announcement(self, lateness: float) -> None:
         """An agent who announced "ready in N s" in wrap-up became free (ready, or taking a call) ``lateness`` s

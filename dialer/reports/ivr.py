@@ -31,6 +31,8 @@ QUEUE_NODE_TYPE = "queue"
 
 @dataclass(frozen=True, slots=True)
 class NodeFigures:
+    """One node of a flow: how many callers entered it, where they left it for, how long they stayed."""
+
     node: str
     type: str
     entries: int
@@ -41,6 +43,8 @@ class NodeFigures:
 
 @dataclass(frozen=True, slots=True)
 class FlowFigures:
+    """One IVR flow over the report's range: its calls and what became of them, its results and its nodes."""
+
     flow: str
     calls: int
     people: int  # not machines
@@ -68,6 +72,8 @@ class FlowFigures:
 
 @dataclass(frozen=True, slots=True)
 class IvrReport:
+    """The IVR report: every flow that ran in the range (repeat callers counted over ``repeat_days``)."""
+
     title: str
     range: ReportRange
     repeat_days: int

@@ -15,11 +15,15 @@ from dialer.runner.runner import CampaignRunner
 
 # What the samples read of the daemon (dialer.daemon.Dialer provides it; the daemon imports this module).
 class _Named(Protocol):
+    """An Asterisk server, by the name its samples are labelled with."""
+
     @property
     def name(self) -> str: ...
 
 
 class _StatefulClient(Protocol):
+    """An AMI client, for the state of its connection."""
+
     @property
     def state(self) -> ConnectionState: ...
 
@@ -35,6 +39,8 @@ class ServerLink(Protocol):
 
 
 class _Agents(Protocol):
+    """The daemon's agent service, for the registry of agents and their states."""
+
     @property
     def registry(self) -> AgentRegistry: ...
 

@@ -62,6 +62,8 @@ _FOLLOWING = {
 
 @dataclass
 class RunnerCounters:
+    """What a runner has done since it was loaded: calls by outcome, leads by transition, Originates by server."""
+
     attempts: int = 0
     connected: int = 0
     abandoned: int = 0

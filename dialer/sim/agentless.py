@@ -39,6 +39,8 @@ from dialer.sim.ivr import CallerBehaviour, respond
 
 
 class DialOutcome(StrEnum):
+    """What a dialled number did: a person or a machine answered, it was busy, or nobody answered."""
+
     HUMAN = "human"
     MACHINE = "machine"
     BUSY = "busy"
@@ -64,6 +66,9 @@ class DialWorld:
 
 @dataclass(frozen=True, slots=True)
 class AgentlessSimConfig:
+    """One agentless run: the flow and the numbers to dial, the trunk's limits, the callers, the world and the
+    agents behind the flow's queue."""
+
     flow: Flow
     numbers: tuple[str, ...]
     start: datetime
@@ -106,6 +111,9 @@ class SimAttempt:
 
 @dataclass
 class AgentlessSimReport:
+    """What an agentless run did: every attempt, the numbers whose callers opted out (do not call), the
+    Originates' times, its peaks and the reasons its pacing decisions gave, counted."""
+
     attempts: list[SimAttempt]
     dnc: set[str]
     launch_times: list[float]  # seconds from the start, one per Originate
@@ -127,6 +135,8 @@ class AgentlessSimReport:
 
 @dataclass
 class _Call:
+    """A call of the run in progress: its number, its dial outcome, its own random draws and its flow executor."""
+
     index: int
     number: str
     started: float

@@ -151,6 +151,8 @@ class Profile:
 
 @dataclass(frozen=True, slots=True)
 class RunSpec:
+    """How long the discrete-event simulator runs a scenario, and with which seeds (the ``[run]`` table)."""
+
     hours: float | None = None  # measured simulated hours; None = sized by the bench to its live-answer target
     warmup_minutes: float = 30.0
     seed: int = 11
@@ -159,6 +161,8 @@ class RunSpec:
 
 @dataclass(frozen=True, slots=True)
 class AgentsModel:
+    """The agent team: how many, how fast their leg answers, who is logged in when (the ``[agents]`` table)."""
+
     count: int = 20  # agents in the team (the most ever logged in)
     connect_delay_seconds: float = 0.0
     # Agents logged in over time (shifts, breaks, people logging out); None = all ``count`` all the time.
@@ -173,6 +177,9 @@ class AgentsModel:
 
 @dataclass(frozen=True, slots=True)
 class OutboundModel:
+    """The callees an Originate reaches: answer, busy and machine shares, ring times, the lead history by attempt
+    (the ``[outbound]`` table)."""
+
     answer_probability: Profile = field(default_factory=lambda: Profile.constant(0.20))
     busy_share: float = 0.10
     congestion_share_of_busy: float = 0.0
@@ -190,6 +197,8 @@ class OutboundModel:
 
 @dataclass(frozen=True, slots=True)
 class AmdModel:
+    """Answering-machine detection: whether it runs, how long it takes and how often it errs (``[amd]``)."""
+
     enabled: bool = False
     detection_mean_seconds: float = 2.5
     detection_spread_seconds: float = 1.0
@@ -201,6 +210,8 @@ class AmdModel:
 
 @dataclass(frozen=True, slots=True)
 class HandleModel:
+    """Talk and wrap-up times of a connected call, per agent spread included (the ``[handle]`` table)."""
+
     talk_mean_seconds: float = 150.0
     talk_sd_seconds: float = 120.0
     talk_scale: Profile = field(default_factory=lambda: Profile.constant(1.0))
@@ -256,6 +267,8 @@ class InboundModel:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
+    """The whole world one campaign dials into: one model per table of the scenario file."""
+
     name: str = "default"
     description: str = ""
     run: RunSpec = field(default_factory=RunSpec)
@@ -284,9 +297,13 @@ class _Section:
     def _where(self, key: str) -> str:
         return f"{self.source}: [{self.name}] {key}"
 
-    def number(self, key: str, default: float, *, low: float = 0.0, high: float = math.inf) -> float:
+    def _value(self, key: str, default: object) -> object:
+        """The value of ``key`` (``default`` when absent), the key marked as read."""
         self.used.add(key)
-        value = self.table.get(key, default)
+        return self.table.get(key, default)
+
+    def number(self, key: str, default: float, *, low: float = 0.0, high: float = math.inf) -> float:
+        value = self._value(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(f"{self._where(key)} must be a number, got {value!r}")
         if not low <= float(value) <= high:
@@ -294,8 +311,7 @@ class _Section:
         return float(value)
 
     def integer(self, key: str, default: int, *, low: int = 0) -> int:
-        self.used.add(key)
-        value = self.table.get(key, default)
+        value = self._value(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ScenarioError(f"{self._where(key)} must be an integer, got {value!r}")
         if value < low:
@@ -303,22 +319,19 @@ class _Section:
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
-        self.used.add(key)
-        value = self.table.get(key, default)
+        value = self._value(key, default)
         if not isinstance(value, bool):
             raise ScenarioError(f"{self._where(key)} must be true or false, got {value!r}")
         return value
 
     def text(self, key: str, default: str) -> str:
-        self.used.add(key)
-        value = self.table.get(key, default)
+        value = self._value(key, default)
         if not isinstance(value, str):
             raise ScenarioError(f"{self._where(key)} must be a string, got {value!r}")
         return value
 
     def numbers(self, key: str, default: tuple[float, ...], *, low: float = 0.0) -> tuple[float, ...]:
-        self.used.add(key)
-        value = self.table.get(key, list(default))
+        value = self._value(key, list(default))
         if (
             not isinstance(value, list)
             or not value
@@ -333,10 +346,9 @@ class _Section:
         return key in self.table
 
     def profile(self, key: str, default: float, *, low: float = 0.0, high: float = math.inf) -> Profile:
-        self.used.add(key)
         period_key = f"{key}_period_hours"
         self.used.add(period_key)
-        value = self.table.get(key, default)
+        value = self._value(key, default)
         if isinstance(value, int | float) and not isinstance(value, bool):
             points: list[tuple[float, float]] = [(0.0, float(value))]
         elif isinstance(value, list) and value:

@@ -8,8 +8,18 @@ from sqlalchemy import update
 
 from dialer.store import Database
 from dialer.store.claim import ClaimOrder, claim_leads, upcoming_leads
+from dialer.store.leads import LeadRecord
 from dialer.store.lists import update_list
 from dialer.store.tables import leads_t
+
+
+async def upcoming_as_claimed(db: Database, campaign_id: int, limit: int) -> list[LeadRecord]:
+    """The ``limit`` upcoming leads of the campaign (at the lists' ``NOW``, the default order), checked to be the
+    leads a claim of as many then takes."""
+    ahead = await upcoming_leads(db, campaign_id=campaign_id, limit=limit, now=lists.NOW, order=ClaimOrder())
+    claimed = await claim_leads(db, campaign_id=campaign_id, owner="r", limit=limit, now=lists.NOW, lease=LEASE)
+    assert {g.id for g in claimed} == {g.id for g in ahead}
+    return ahead
 
 
 async def test_upcoming_leads_are_the_next_claims_in_order_and_stay_unclaimed(db: Database) -> None:
@@ -38,10 +48,8 @@ async def test_upcoming_leads_follow_the_priority_mix_of_the_campaigns_lists(db:
     low = await lists.make_list(db, cid, "low", range(0, 10))
     high = await lists.make_list(db, cid, "high", range(100, 104))
     await update_list(db, high, lists.NOW, actor="boss", priority=10)
-    ahead = await upcoming_leads(db, campaign_id=cid, limit=6, now=lists.NOW, order=ClaimOrder())
+    ahead = await upcoming_as_claimed(db, cid, 6)
     assert [g.list_id for g in ahead] == [high] * 4 + [low] * 2
-    claimed = await claim_leads(db, campaign_id=cid, owner="r", limit=6, now=lists.NOW, lease=LEASE)
-    assert {g.id for g in claimed} == {g.id for g in ahead}
 
 
 async def test_upcoming_leads_interleave_a_share_mix_as_successive_claims_take_it(db: Database) -> None:
@@ -50,11 +58,9 @@ async def test_upcoming_leads_interleave_a_share_mix_as_successive_claims_take_i
     b = await lists.make_list(db, cid, "b", range(100, 150))
     await update_list(db, a, lists.NOW, actor="boss", share=3.0)
     await update_list(db, b, lists.NOW, actor="boss", share=1.0)
-    ahead = await upcoming_leads(db, campaign_id=cid, limit=8, now=lists.NOW, order=ClaimOrder())
+    ahead = await upcoming_as_claimed(db, cid, 8)
     assert [g.list_id for g in ahead] == [a, a, b, a, a, a, b, a]
     assert len({g.id for g in ahead}) == 8
-    claimed = await claim_leads(db, campaign_id=cid, owner="r", limit=8, now=lists.NOW, lease=LEASE)
-    assert {g.id for g in claimed} == {g.id for g in ahead}
 
 
 async def test_upcoming_leads_take_due_callbacks_first_from_every_list_once(db: Database) -> None:
@@ -64,8 +70,6 @@ async def test_upcoming_leads_take_due_callbacks_first_from_every_list_once(db: 
     await update_list(db, high, lists.NOW, actor="boss", priority=10)
     async with db.write() as conn:
         await conn.execute(update(leads_t).where(leads_t.c.phone == "+14155550003").values(status="callback"))
-    ahead = await upcoming_leads(db, campaign_id=cid, limit=4, now=lists.NOW, order=ClaimOrder())
+    ahead = await upcoming_as_claimed(db, cid, 4)
     assert [g.phone for g in ahead][:1] == ["+14155550003"]
     assert [g.list_id for g in ahead] == [low, high, high, high]
-    claimed = await claim_leads(db, campaign_id=cid, owner="r", limit=4, now=lists.NOW, lease=LEASE)
-    assert {g.id for g in claimed} == {g.id for g in ahead}

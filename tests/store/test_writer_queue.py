@@ -16,18 +16,25 @@ async def writer(queue: WriterQueue, name: str, log: list[str], *, urgent: bool 
         log.append(f"{name}-")
 
 
-async def test_one_writer_at_a_time_urgent_ones_ahead_of_those_waiting() -> None:
+async def held_queue(name: str) -> tuple[WriterQueue, list[str], asyncio.Event, asyncio.Task[None]]:
+    """A writer queue, its log, and the task of a writer ``name`` holding the queue (logged once it does) until
+    the event returned is set."""
     queue = WriterQueue()
     log: list[str] = []
     release = asyncio.Event()
 
-    async def holder() -> None:
+    async def hold() -> None:
         async with queue.hold():
-            log.append("a")
+            log.append(name)
             await release.wait()
 
-    held = asyncio.create_task(holder())
+    held = asyncio.create_task(hold())
     await asyncio.sleep(0)
+    return queue, log, release, held
+
+
+async def test_one_writer_at_a_time_urgent_ones_ahead_of_those_waiting() -> None:
+    queue, log, release, held = await held_queue("a")
     waiting = [asyncio.create_task(writer(queue, n, log)) for n in ("b", "c")]
     await asyncio.sleep(0)
     urgent = asyncio.create_task(writer(queue, "step", log, urgent=True))
@@ -40,17 +47,7 @@ async def test_one_writer_at_a_time_urgent_ones_ahead_of_those_waiting() -> None
 
 
 async def test_a_cancelled_waiter_neither_holds_nor_blocks_the_writer() -> None:
-    queue = WriterQueue()
-    log: list[str] = []
-    release = asyncio.Event()
-
-    async def holder() -> None:
-        async with queue.hold():
-            log.append("held")
-            await release.wait()
-
-    held = asyncio.create_task(holder())
-    await asyncio.sleep(0)
+    queue, log, release, held = await held_queue("held")
     cancelled = asyncio.create_task(writer(queue, "gone", log))
     later = asyncio.create_task(writer(queue, "later", log))
     await asyncio.sleep(0)
@@ -64,7 +61,10 @@ async def test_a_cancelled_waiter_neither_holds_nor_blocks_the_writer() -> None:
     assert log == ["held", "later+", "later-"]
 
 
-async def test_a_waiter_cancelled_as_it_is_handed_the_writer_passes_it_on() -> None:
+@pytest.mark.parametrize("while_holding", [False, True], ids=["as-it-is-handed-the-writer", "skipped-by-a-release"])
+async def test_a_waiter_cancelled_at_the_release_ends_cancelled_and_passes_the_writer_on(while_holding: bool) -> None:
+    """Cancelled just as the writer is handed to it (before it runs), or while waiting so that the release skips
+    it: either way it ends cancelled, the next waiter writes and the writer is free again."""
     queue = WriterQueue()
     log: list[str] = []
     release = asyncio.Event()
@@ -73,7 +73,10 @@ async def test_a_waiter_cancelled_as_it_is_handed_the_writer_passes_it_on() -> N
     async def holder() -> None:
         async with queue.hold():
             await release.wait()
-        unlucky[0].cancel()  # the writer was just handed to it, and it has not run yet
+            if while_holding:
+                unlucky[0].cancel()  # cancelled while waiting; the release below skips it before it runs
+        if not while_holding:
+            unlucky[0].cancel()  # the writer was just handed to it, and it has not run yet
 
     held = asyncio.create_task(holder())
     await asyncio.sleep(0)
@@ -85,29 +88,6 @@ async def test_a_waiter_cancelled_as_it_is_handed_the_writer_passes_it_on() -> N
     with pytest.raises(asyncio.CancelledError):
         await unlucky[0]
     assert log == ["later+", "later-"]
+    assert queue.waiting == 0
     async with queue.hold():  # free again
         pass
-
-
-async def test_a_waiter_cancelled_and_skipped_by_a_release_still_ends_cancelled() -> None:
-    queue = WriterQueue()
-    log: list[str] = []
-    release = asyncio.Event()
-    gone: list[asyncio.Task[None]] = []
-
-    async def holder() -> None:
-        async with queue.hold():
-            await release.wait()
-            gone[0].cancel()  # cancelled while waiting; the release below skips it before it runs
-
-    held = asyncio.create_task(holder())
-    await asyncio.sleep(0)
-    gone.append(asyncio.create_task(writer(queue, "gone", log)))
-    later = asyncio.create_task(writer(queue, "later", log))
-    await asyncio.sleep(0)
-    release.set()
-    await asyncio.gather(held, later)
-    with pytest.raises(asyncio.CancelledError):
-        await gone[0]
-    assert log == ["later+", "later-"]
-    assert queue.waiting == 0

@@ -12,11 +12,15 @@ from dialer.sim.pbx.engine import Engine
 
 
 class _Core(Protocol):
+    """The simulated PBX's core, for its engine (the channels and the event stream)."""
+
     @property
     def engine(self) -> Engine: ...
 
 
 class _Pbx(Protocol):
+    """The simulated PBX a session belongs to, for its core."""
+
     @property
     def core(self) -> _Core: ...
 

@@ -24,6 +24,8 @@ _QUEUE_RESET_VARS = ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIM
 
 
 class Stage(StrEnum):
+    """Where an originated call is in the dialer's dialplan, from dialling to its end."""
+
     DIALING = "dialing"
     ANSWERED = "answered"  # running the dialer's dialplan (AMD, or an application)
     QUEUED = "queued"

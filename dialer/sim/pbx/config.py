@@ -22,12 +22,16 @@ from dialer.sim.model import Scenario
 
 
 class WorldKind(StrEnum):
+    """Where the simulated callees come from: the seeded world model, or the recorded traces' world."""
+
     MODEL = "model"
     RECORDED = "recorded"
 
 
 @dataclass(frozen=True, slots=True)
 class StaticMember:
+    """A queue member written in queues.conf (``member => interface,penalty,name``)."""
+
     interface: str
     name: str
     penalty: int = 0

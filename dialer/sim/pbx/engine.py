@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Protocol
 
 from dialer.ami.protocol import encode_message
@@ -179,25 +180,10 @@ class Engine:
         else ``<ChannelId>;2``) and the ``;1`` half's uniqueid as their linkedid (``linkedid``: a pair a call
         Dials joins that call's)."""
         base = f"Local/{exten}@{context}-{self.next_local_suffix()}"
-        one = self.new_channel(
-            f"{base};1",
-            context=context,
-            exten=exten,
-            state=ChannelState.DOWN,
-            owner=owner,
-            uniqueid=channel_id or None,
-            linkedid=linkedid,
-        )
+        half = partial(self.new_channel, context=context, exten=exten, owner=owner)
+        one = half(f"{base};1", state=ChannelState.DOWN, uniqueid=channel_id or None, linkedid=linkedid)
         other = other_channel_id or (f"{channel_id};2" if channel_id else None)
-        two = self.new_channel(
-            f"{base};2",
-            context=context,
-            exten=exten,
-            state=ChannelState.RING,
-            owner=owner,
-            uniqueid=other,
-            linkedid=one.linkedid,
-        )
+        two = half(f"{base};2", state=ChannelState.RING, uniqueid=other, linkedid=one.linkedid)
         return one, two
 
     def new_channel(
