@@ -98,7 +98,8 @@ class CallAnswered(CallUpdate):
 
 @dataclass(frozen=True, slots=True)
 class AmdVerdict(CallUpdate):
-    """Answering-machine detection's verdict on the answered call (the dialplan's DialerAmd event)."""
+    """Answering-machine detection's verdict on the answered call (the dialplan's DialerAMD event, or its AMDSTATUS
+    and AMDCAUSE VarSets)."""
 
     status: str  # MACHINE, HUMAN, NOTSURE, HANGUP
     cause: str  # e.g. LONGGREETING-1500-1500
