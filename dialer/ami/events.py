@@ -279,7 +279,7 @@ class QueueMemberRemoved(QueueMemberEvent):
 
 @dataclass(frozen=True, slots=True)
 class QueueMemberPause(QueueMemberEvent):
-    """``QueueMemberPause`` (``QueueMemberPaused`` before Asterisk 12): a member was paused or unpaused."""
+    """``QueueMemberPause`` (``QueueMemberPaused`` before Asterisk 13): a member was paused or unpaused."""
 
 
 @dataclass(frozen=True, slots=True)
