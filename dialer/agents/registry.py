@@ -83,6 +83,8 @@ class AgentError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class QueueAddAction:
+    """Make ``interface`` a member of ``queue`` as ``member_name``, paused (with ``reason``) or not."""
+
     queue: str
     interface: str
     member_name: str
@@ -92,6 +94,8 @@ class QueueAddAction:
 
 @dataclass(frozen=True, slots=True)
 class QueueRemoveAction:
+    """Take ``interface`` out of ``queue`` (on ``server``, or on the agent's own)."""
+
     queue: str
     interface: str
     server: str | None = None  # a membership on another server than the agent's (None: the agent's own)
@@ -99,6 +103,8 @@ class QueueRemoveAction:
 
 @dataclass(frozen=True, slots=True)
 class QueuePauseAction:
+    """Pause or unpause ``interface`` in ``queue`` (or in all its queues), giving ``reason``."""
+
     interface: str
     paused: bool
     reason: str

@@ -36,18 +36,10 @@ LEAVE_TIMEOUT_SECONDS = 2.0
 
 
 class QueueControl(Protocol):
-    """What the service needs from an AMI connection (``dialer.ami.client.AmiClient`` provides it)."""
+    """What the service needs from an AMI connection (``dialer.ami.client.AmiClient`` provides it): the queue actions
+    it sends, with the arguments it gives them."""
 
-    async def queue_add(
-        self,
-        queue: str,
-        interface: str,
-        *,
-        member_name: str | None = None,
-        penalty: int = 0,
-        paused: bool = False,
-        state_interface: str | None = None,
-    ) -> bool: ...
+    async def queue_add(self, queue: str, interface: str, *, member_name: str, paused: bool) -> bool: ...
 
     async def queue_remove(self, queue: str, interface: str) -> bool: ...
 

@@ -91,6 +91,17 @@ def caller_id_header(name: str, number: str) -> str:
     return f'"{name}" <{number}>' if name else number
 
 
+def action_headers(action: str, *headers: tuple[str, str | None]) -> list[tuple[str, str]]:
+    """The headers of the AMI action ``action``: ``Action`` first, then ``headers`` in the order given, each optional
+    one left out when its value is None or empty."""
+    return [("Action", action), *((name, value) for name, value in headers if value)]
+
+
+def optional_number(value: int | None) -> str | None:
+    """An optional numeric header's value (None: the header is left out; 0 is sent)."""
+    return None if value is None else str(value)
+
+
 def originate_headers(request: OriginateRequest, action_id: str, channel_id: str) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = [
         ("Action", "Originate"),

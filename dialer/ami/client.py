@@ -49,6 +49,8 @@ from dialer.ami.actions import (
     OriginateRequest,
     OriginateResult,
     OriginateStatus,
+    action_headers,
+    optional_number,
     originate_headers,
 )
 from dialer.ami.events import (
@@ -555,9 +557,7 @@ class AmiClient:
 
     async def hangup(self, channel_or_uniqueid: str, cause: int | None = None) -> bool:
         """Hang up a channel by name or Uniqueid (the ChannelId we chose). False if it no longer exists."""
-        headers = [("Action", "Hangup"), ("Channel", channel_or_uniqueid)]
-        if cause is not None:
-            headers.append(("Cause", str(cause)))
+        headers = action_headers("Hangup", ("Channel", channel_or_uniqueid), ("Cause", optional_number(cause)))
         return await self._action_unless(headers, "no such channel")
 
     # ---- call control (dialer.callcontrol) ----------------------------------------------------------------
@@ -593,9 +593,9 @@ class AmiClient:
 
     async def play_dtmf(self, channel: str, digit: str, *, duration_ms: int | None = None) -> bool:
         """Play one DTMF digit to ``channel`` (the far end hears it). False if the channel no longer exists."""
-        headers = [("Action", "PlayDTMF"), ("Channel", channel), ("Digit", digit)]
-        if duration_ms is not None:
-            headers.append(("Duration", str(duration_ms)))
+        headers = action_headers(
+            "PlayDTMF", ("Channel", channel), ("Digit", digit), ("Duration", optional_number(duration_ms))
+        )
         return await self._action_unless(headers, "not found")
 
     async def queue_add(
@@ -609,12 +609,15 @@ class AmiClient:
         state_interface: str | None = None,
     ) -> bool:
         """Add a member; False if it was already there."""
-        headers = [("Action", "QueueAdd"), ("Queue", queue), ("Interface", interface), ("Penalty", str(penalty))]
-        headers.append(("Paused", "true" if paused else "false"))
-        if member_name:
-            headers.append(("MemberName", member_name))
-        if state_interface:
-            headers.append(("StateInterface", state_interface))
+        headers = action_headers(
+            "QueueAdd",
+            ("Queue", queue),
+            ("Interface", interface),
+            ("Penalty", str(penalty)),
+            ("Paused", "true" if paused else "false"),
+            ("MemberName", member_name),
+            ("StateInterface", state_interface),
+        )
         return await self._action_unless(headers, "already there")
 
     async def queue_remove(self, queue: str, interface: str) -> bool:
@@ -624,11 +627,13 @@ class AmiClient:
 
     async def queue_pause(self, interface: str, paused: bool, *, queue: str | None = None, reason: str = "") -> None:
         """Pause or unpause a member in one queue, or in every queue when ``queue`` is None."""
-        headers = [("Action", "QueuePause"), ("Interface", interface), ("Paused", "true" if paused else "false")]
-        if queue:
-            headers.append(("Queue", queue))
-        if reason:
-            headers.append(("Reason", reason))
+        headers = action_headers(
+            "QueuePause",
+            ("Interface", interface),
+            ("Paused", "true" if paused else "false"),
+            ("Queue", queue),
+            ("Reason", reason),
+        )
         await self._action(headers)
 
     async def _list(self, headers: list[tuple[str, str]]) -> list[ListItem]:
@@ -641,12 +646,7 @@ class AmiClient:
         return items
 
     async def queue_status(self, queue: str | None = None, member: str | None = None) -> QueueStatusSnapshot:
-        headers = [("Action", "QueueStatus")]
-        if queue:
-            headers.append(("Queue", queue))
-        if member:
-            headers.append(("Member", member))
-        items = await self._list(headers)
+        items = await self._list(action_headers("QueueStatus", ("Queue", queue), ("Member", member)))
         return QueueStatusSnapshot(
             params=tuple(i for i in items if isinstance(i, QueueParams)),
             members=tuple(i for i in items if isinstance(i, QueueMember)),
@@ -654,19 +654,15 @@ class AmiClient:
         )
 
     async def queue_summary(self, queue: str | None = None) -> list[QueueSummary]:
-        headers = [("Action", "QueueSummary")]
-        if queue:
-            headers.append(("Queue", queue))
-        return [i for i in await self._list(headers) if isinstance(i, QueueSummary)]
+        items = await self._list(action_headers("QueueSummary", ("Queue", queue)))
+        return [i for i in items if isinstance(i, QueueSummary)]
 
     async def core_show_channels(self) -> list[CoreShowChannel]:
         return [i for i in await self._list([("Action", "CoreShowChannels")]) if isinstance(i, CoreShowChannel)]
 
     async def status(self, channel: str | None = None) -> list[Status]:
-        headers = [("Action", "Status")]
-        if channel:
-            headers.append(("Channel", channel))
-        return [i for i in await self._list(headers) if isinstance(i, Status)]
+        items = await self._list(action_headers("Status", ("Channel", channel)))
+        return [i for i in items if isinstance(i, Status)]
 
     async def ping(self) -> float:
         """Round trip of a Ping, in seconds."""

@@ -53,7 +53,7 @@ class ChannelEvent(ChannelSnapshot, AmiEvent):
 
 @dataclass(frozen=True, slots=True)
 class Newchannel(ChannelEvent):
-    pass
+    """``Newchannel``: Asterisk created a channel (the dialled channel, a Local half, a queue's agent leg)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,8 @@ class Hangup(ChannelEvent):
 
 @dataclass(frozen=True, slots=True)
 class VarSet(ChannelEvent):
+    """``VarSet``: a channel variable was set (only those the dialer reads are parsed, e.g. ``DIALER_ATTEMPT``)."""
+
     variable: str
     value: str
 
@@ -103,16 +105,18 @@ class QueueCallerEvent(ChannelEvent):
 
 @dataclass(frozen=True, slots=True)
 class QueueCallerJoin(QueueCallerEvent):
-    pass
+    """``QueueCallerJoin``: the caller entered the queue at ``position``."""
 
 
 @dataclass(frozen=True, slots=True)
 class QueueCallerLeave(QueueCallerEvent):
-    pass
+    """``QueueCallerLeave``: the caller left the queue (answered by an agent, or gone); ``count`` remain."""
 
 
 @dataclass(frozen=True, slots=True)
 class QueueCallerAbandon(ChannelEvent):
+    """``QueueCallerAbandon``: the caller hung up while waiting in ``queue`` (``hold_time`` seconds)."""
+
     queue: str
     position: int
     original_position: int
@@ -150,6 +154,8 @@ class DialEvent(AmiEvent):
 
 @dataclass(frozen=True, slots=True)
 class DialBegin(DialEvent):
+    """``DialBegin``: a dial started; ``dial_string`` is what was dialled (the Originate's Channel)."""
+
     dial_string: str
 
 
@@ -162,12 +168,12 @@ class DialStatusEvent(DialEvent):
 
 @dataclass(frozen=True, slots=True)
 class DialState(DialStatusEvent):
-    pass
+    """``DialState``: a dial in progress changed state (``RINGING``, ``PROCEEDING``, ``PROGRESS`` ...)."""
 
 
 @dataclass(frozen=True, slots=True)
 class DialEnd(DialStatusEvent):
-    pass
+    """``DialEnd``: a dial finished; ``dial_status`` says how (``ANSWER``, ``BUSY``, ``NOANSWER`` ...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,11 +207,13 @@ class AgentEvent(AmiEvent):
 
 @dataclass(frozen=True, slots=True)
 class AgentCalled(AgentEvent):
-    pass
+    """``AgentCalled``: the queue rings the member ``interface`` for the caller."""
 
 
 @dataclass(frozen=True, slots=True)
 class AgentConnect(AgentEvent):
+    """``AgentConnect``: the member answered; the caller waited ``hold_time`` s, the agent rang ``ring_time`` s."""
+
     hold_time: int
     ring_time: int
 
@@ -221,6 +229,8 @@ class AgentComplete(AgentEvent):
 
 @dataclass(frozen=True, slots=True)
 class AgentRingNoAnswer(AgentEvent):
+    """``AgentRingNoAnswer``: the member did not answer within the queue's timeout (``ring_time`` s)."""
+
     ring_time: int
 
 
@@ -254,22 +264,22 @@ class QueueMemberEvent(MemberState, AmiEvent):
 
 @dataclass(frozen=True, slots=True)
 class QueueMemberStatus(QueueMemberEvent):
-    pass
+    """``QueueMemberStatus``: a member's device state, pause or call count changed."""
 
 
 @dataclass(frozen=True, slots=True)
 class QueueMemberAdded(QueueMemberEvent):
-    pass
+    """``QueueMemberAdded``: a member joined the queue (``QueueAdd`` or the queue's configuration)."""
 
 
 @dataclass(frozen=True, slots=True)
 class QueueMemberRemoved(QueueMemberEvent):
-    pass
+    """``QueueMemberRemoved``: a member left the queue (``QueueRemove``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class QueueMemberPause(QueueMemberEvent):
-    pass
+    """``QueueMemberPause`` (``QueueMemberPaused`` before Asterisk 13): a member was paused or unpaused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +291,8 @@ class ListItem(AmiEvent):
 
 @dataclass(frozen=True, slots=True)
 class QueueParams(ListItem):
+    """``QueueStatus`` list item for a queue: its settings and its counters (calls completed, abandoned)."""
+
     queue: str
     max: int
     strategy: str
@@ -301,6 +313,8 @@ class QueueMember(MemberState, ListItem):
 
 @dataclass(frozen=True, slots=True)
 class QueueEntry(ListItem):
+    """``QueueStatus`` list item for a caller waiting in a queue: its place and how long it has waited."""
+
     queue: str
     position: int
     channel: str
@@ -311,6 +325,8 @@ class QueueEntry(ListItem):
 
 @dataclass(frozen=True, slots=True)
 class QueueSummary(ListItem):
+    """``QueueSummary`` list item: a queue's members logged in and available, callers waiting, averages."""
+
     queue: str
     logged_in: int
     available: int
@@ -329,6 +345,8 @@ class ChannelListItem(ChannelSnapshot, ListItem):
 
 @dataclass(frozen=True, slots=True)
 class CoreShowChannel(ChannelListItem):
+    """``CoreShowChannels`` list item: one live channel, what it runs, for how long, in which bridge."""
+
     application_data: str
     duration: str
     bridge_id: str
@@ -341,6 +359,8 @@ class CoreShowChannel(ChannelListItem):
 
 @dataclass(frozen=True, slots=True)
 class Status(ChannelListItem):
+    """``Status`` list item: one live channel, its age in ``seconds`` (None: not given) and its bridge."""
+
     seconds: int | None
     bridge_id: str
 
@@ -391,16 +411,18 @@ class MixMonitorEvent(ChannelEvent):
 
 @dataclass(frozen=True, slots=True)
 class MixMonitorStart(MixMonitorEvent):
-    pass
+    """``MixMonitorStart``: a recording of the channel started."""
 
 
 @dataclass(frozen=True, slots=True)
 class MixMonitorStop(MixMonitorEvent):
-    pass
+    """``MixMonitorStop``: the recording of the channel was stopped (``StopMixMonitor``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class MixMonitorMute(MixMonitorEvent):
+    """``MixMonitorMute``: one ``direction`` of the recording was muted or unmuted."""
+
     direction: str  # read, write, both
     muted: bool
 
@@ -420,9 +442,9 @@ class ChanSpyEvent(AmiEvent):
 
 @dataclass(frozen=True, slots=True)
 class ChanSpyStart(ChanSpyEvent):
-    pass
+    """``ChanSpyStart``: a supervisor started listening to (or whispering to) an agent's channel."""
 
 
 @dataclass(frozen=True, slots=True)
 class ChanSpyStop(ChanSpyEvent):
-    pass
+    """``ChanSpyStop``: the supervisor stopped spying on the agent's channel."""

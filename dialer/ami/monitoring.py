@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dialer.ami.actions import escape_variable_value
+from dialer.ami.actions import action_headers, escape_variable_value
 from dialer.ami.protocol import sanitize_value
 from dialer.contract import SPY_MODES, SPY_SUPERVISOR_VARIABLE, SPY_TARGET_VARIABLE, SUPERVISE_CONTEXT
 from dialer.i18n import M_, OneOf
@@ -33,10 +33,7 @@ def mix_monitor_headers(channel: str, file: str, options: str = "b") -> list[tup
         raise ValueError(M_("invalid recording file name: {file}", file=repr(file)))
     if not re.fullmatch(r"[a-zA-Z]*", options):
         raise ValueError(M_("invalid MixMonitor options: {options}", options=repr(options)))
-    headers = [("Action", "MixMonitor"), ("Channel", _checked(channel, "channel")), ("File", file)]
-    if options:
-        headers.append(("Options", options))
-    return headers
+    return action_headers("MixMonitor", ("Channel", _checked(channel, "channel")), ("File", file), ("Options", options))
 
 
 def stop_mix_monitor_headers(channel: str) -> list[tuple[str, str]]:

@@ -184,6 +184,12 @@ _MEMBER: dict[str, Any] = {
 }
 
 
+def _read_alike(spec: dict[str, Any], *classes: type[AmiEvent]) -> dict[str, Parser]:
+    """The parsers of events read by one ``spec`` (``_DIAL``, ``_AGENT`` ...), under their event names: an event
+    class is named like its AMI event."""
+    return {cls.__name__.lower(): _fields_parser(cls, **spec) for cls in classes}
+
+
 def _varset_parser() -> Parser:
     parse = _fields_parser(VarSet, **_CHANNEL)
 
@@ -237,26 +243,16 @@ _PARSERS: dict[str, Parser] = {
         or_else={"linkedid": "uniqueid"},
         custom={"fields": _user_event_body},
     ),
-    "dialbegin": _fields_parser(DialBegin, **_DIAL),
-    "dialstate": _fields_parser(DialState, **_DIAL),
-    "dialend": _fields_parser(DialEnd, **_DIAL),
+    **_read_alike(_DIAL, DialBegin, DialState, DialEnd),
     "localbridge": _fields_parser(
         LocalBridge,
         required=("local_one_uniqueid", "local_two_uniqueid"),
         headers={"linkedid": "localonelinkedid"},
         or_else={"linkedid": "local_one_uniqueid"},
     ),
-    "queuecallerjoin": _fields_parser(QueueCallerJoin, **_QUEUE_CALLER),
-    "queuecallerleave": _fields_parser(QueueCallerLeave, **_QUEUE_CALLER),
-    "queuecallerabandon": _fields_parser(QueueCallerAbandon, **_QUEUE_CALLER),
-    "agentcalled": _fields_parser(AgentCalled, **_AGENT),
-    "agentconnect": _fields_parser(AgentConnect, **_AGENT),
-    "agentcomplete": _fields_parser(AgentComplete, **_AGENT),
-    "agentringnoanswer": _fields_parser(AgentRingNoAnswer, **_AGENT),
-    "queuememberstatus": _fields_parser(QueueMemberStatus, **_MEMBER),
-    "queuememberadded": _fields_parser(QueueMemberAdded, **_MEMBER),
-    "queuememberremoved": _fields_parser(QueueMemberRemoved, **_MEMBER),
-    "queuememberpause": _fields_parser(QueueMemberPause, **_MEMBER),
+    **_read_alike(_QUEUE_CALLER, QueueCallerJoin, QueueCallerLeave, QueueCallerAbandon),
+    **_read_alike(_AGENT, AgentCalled, AgentConnect, AgentComplete, AgentRingNoAnswer),
+    **_read_alike(_MEMBER, QueueMemberStatus, QueueMemberAdded, QueueMemberRemoved, QueueMemberPause),
     # Asterisk < 13 named it QueueMemberPaused.
     "queuememberpaused": _fields_parser(QueueMemberPause, **_MEMBER),
     "queueparams": _fields_parser(QueueParams, required=("queue",)),
@@ -269,13 +265,11 @@ _PARSERS: dict[str, Parser] = {
     "coreshowchannel": _fields_parser(CoreShowChannel, **_CHANNEL),
     "status": _fields_parser(Status, custom={"seconds": _status_seconds}, **_CHANNEL),
     "fullybooted": _fields_parser(FullyBooted),
-    "mixmonitorstart": _fields_parser(MixMonitorStart, **_CHANNEL),
-    "mixmonitorstop": _fields_parser(MixMonitorStop, **_CHANNEL),
+    **_read_alike(_CHANNEL, MixMonitorStart, MixMonitorStop),
     "mixmonitormute": _fields_parser(
         MixMonitorMute, custom={"muted": lambda f, m: f.get("state", "") == "1"}, **_CHANNEL
     ),
-    "chanspystart": _fields_parser(ChanSpyStart, **_SPY),
-    "chanspystop": _fields_parser(ChanSpyStop, **_SPY),
+    **_read_alike(_SPY, ChanSpyStart, ChanSpyStop),
 }
 
 

@@ -76,13 +76,14 @@ class RecordingError(RuntimeError):
     pass
 
 
-def _h(*pairs: tuple[str, str]) -> Send:
-    return Send(tuple(pairs))
+def send(*headers: tuple[str, str]) -> Send:
+    """The action with these ``headers``, in order."""
+    return Send(headers)
 
 
-LOGIN = _h(("Action", "Login"), ("Username", "{username}"), ("Secret", "{secret}"), ("ActionID", "login-1"))
-EVENTS_ON = _h(("Action", "Events"), ("EventMask", "on"), ("ActionID", "events-on"))
-LOGOFF = _h(("Action", "Logoff"), ("ActionID", "logoff-1"))
+LOGIN = send(("Action", "Login"), ("Username", "{username}"), ("Secret", "{secret}"), ("ActionID", "login-1"))
+EVENTS_ON = send(("Action", "Events"), ("EventMask", "on"), ("ActionID", "events-on"))
+LOGOFF = send(("Action", "Logoff"), ("ActionID", "logoff-1"))
 
 
 def originate(
@@ -183,7 +184,7 @@ def _inbound_ivr_path(name: str) -> Scenario:
         name,
         "an inbound caller (Local/s@lab-inbound-ivr, [lab-inbound-ivr-keys]) enters dialer-inbound,ivr and " + what,
         _session(
-            _h(
+            send(
                 ("Action", "Originate"),
                 ("Channel", "Local/s@lab-inbound-ivr"),
                 ("Context", "lab-inbound-ivr-keys"),
@@ -311,7 +312,7 @@ def _cc_session(*body: Step, closer: bool = False) -> tuple[Step, ...]:
         originate("5550001", "cc-orig-1", channel_id=CC_CUSTOMER, pstn="lab-cc-pstn"),
         Pause(4.0),
         *body,
-        _h(("Action", "Hangup"), ("Channel", CC_CUSTOMER), ("ActionID", "cc-end")),
+        send(("Action", "Hangup"), ("Channel", CC_CUSTOMER), ("ActionID", "cc-end")),
         members=members,
     )
 
@@ -326,7 +327,7 @@ def _redirect(
 ) -> Send:
     """Redirect the customer to ``context,exten,1`` and ``extra`` to ``extra_context,extra_exten,1`` (the same
     place by default)."""
-    return _h(
+    return send(
         ("Action", "Redirect"),
         ("Channel", CC_CUSTOMER),
         ("ExtraChannel", extra),
@@ -341,7 +342,9 @@ def _redirect(
 
 
 def _setvar(channel: str, name: str, value: str, action_id: str) -> Send:
-    return _h(("Action", "Setvar"), ("Channel", channel), ("Variable", name), ("Value", value), ("ActionID", action_id))
+    return send(
+        ("Action", "Setvar"), ("Channel", channel), ("Variable", name), ("Value", value), ("ActionID", action_id)
+    )
 
 
 _BURST_DIGITS = "1234568"
@@ -353,14 +356,14 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "login-ok",
             "banner and a successful login: Login, Events on, Ping, Logoff (Goodbye, the server closes)",
-            (LOGIN, EVENTS_ON, _h(("Action", "Ping"), ("ActionID", "ping-1")), Pause(1.0), LOGOFF, UntilClosed()),
+            (LOGIN, EVENTS_ON, send(("Action", "Ping"), ("ActionID", "ping-1")), Pause(1.0), LOGOFF, UntilClosed()),
         ),
         Scenario(
             "login-bad-secret",
             "an action before login (Permission denied), then Login with a wrong secret: the server closes",
             (
-                _h(("Action", "Ping"), ("ActionID", "ping-early")),
-                _h(
+                send(("Action", "Ping"), ("ActionID", "ping-early")),
+                send(
                     ("Action", "Login"), ("Username", "{username}"), ("Secret", "wrong-secret"), ("ActionID", "login-1")
                 ),
                 UntilClosed(),
@@ -371,11 +374,11 @@ SCENARIOS: dict[str, Scenario] = {
             "unknown action, Originate without Channel, request without Action, a line without a colon, "
             "Originate to a nonexistent extension and to an unknown technology, then Ping",
             _session(
-                _h(("Action", "FooBar"), ("ActionID", "bad-1")),
-                _h(("Action", "Originate"), ("Exten", "s"), ("Context", "dialer-outbound"), ("ActionID", "bad-2")),
-                _h(("ActionID", "bad-3"), ("Foo", "bar")),
-                _h(("Action", "Ping"), ("this line has no colon", ""), ("ActionID", "bad-4")),
-                _h(
+                send(("Action", "FooBar"), ("ActionID", "bad-1")),
+                send(("Action", "Originate"), ("Exten", "s"), ("Context", "dialer-outbound"), ("ActionID", "bad-2")),
+                send(("ActionID", "bad-3"), ("Foo", "bar")),
+                send(("Action", "Ping"), ("this line has no colon", ""), ("ActionID", "bad-4")),
+                send(
                     ("Action", "Originate"),
                     ("Channel", "Local/999@sim-pstn"),
                     ("Context", "dialer-outbound"),
@@ -384,7 +387,7 @@ SCENARIOS: dict[str, Scenario] = {
                     ("Async", "true"),
                     ("ActionID", "bad-5"),
                 ),
-                _h(
+                send(
                     ("Action", "Originate"),
                     ("Channel", "Bogus/123"),
                     ("Context", "dialer-outbound"),
@@ -393,7 +396,7 @@ SCENARIOS: dict[str, Scenario] = {
                     ("Async", "true"),
                     ("ActionID", "bad-6"),
                 ),
-                _h(("Action", "Ping"), ("ActionID", "ping-1")),
+                send(("Action", "Ping"), ("ActionID", "ping-1")),
             ),
         ),
         Scenario("originate-answer", "live answer (...1), queued to an agent", _one_call("5550001")),
@@ -435,9 +438,9 @@ SCENARIOS: dict[str, Scenario] = {
             _session(
                 originate("5550003", "hup-1", channel_id="fixture-hup-1"),
                 Pause(1.5),
-                _h(("Action", "Hangup"), ("Channel", "fixture-hup-1"), ("Cause", "16"), ("ActionID", "hangup-1")),
+                send(("Action", "Hangup"), ("Channel", "fixture-hup-1"), ("Cause", "16"), ("ActionID", "hangup-1")),
                 Pause(1.0),
-                _h(("Action", "Hangup"), ("Channel", "fixture-hup-1"), ("ActionID", "hangup-2")),
+                send(("Action", "Hangup"), ("Channel", "fixture-hup-1"), ("ActionID", "hangup-2")),
             ),
         ),
         Scenario(
@@ -532,7 +535,7 @@ SCENARIOS: dict[str, Scenario] = {
                 Pause(3.0),
                 _redirect("cc-resume", "{agent1}", "dialer-conference", CC_CONFERENCE),
                 Pause(2.0),
-                _h(("Action", "PlayDTMF"), ("Channel", CC_CUSTOMER), ("Digit", "5"), ("ActionID", "cc-dtmf")),
+                send(("Action", "PlayDTMF"), ("Channel", CC_CUSTOMER), ("Digit", "5"), ("ActionID", "cc-dtmf")),
                 Pause(2.0),
             ),
         ),
@@ -542,7 +545,7 @@ SCENARIOS: dict[str, Scenario] = {
             "dialer-transfer,queue, the agent's leg hung up) taken by a second agent",
             _cc_session(
                 _setvar(CC_CUSTOMER, "DIALER_TRANSFER_QUEUE", INBOUND_QUEUE, "cc-setvar"),
-                _h(
+                send(
                     ("Action", "Redirect"),
                     ("Channel", CC_CUSTOMER),
                     ("Context", "dialer-transfer"),
@@ -550,7 +553,7 @@ SCENARIOS: dict[str, Scenario] = {
                     ("Priority", "1"),
                     ("ActionID", "cc-blind"),
                 ),
-                _h(("Action", "Hangup"), ("Channel", "{agent1}"), ("ActionID", "cc-agent-out")),
+                send(("Action", "Hangup"), ("Channel", "{agent1}"), ("ActionID", "cc-agent-out")),
                 Pause(4.0),
                 closer=True,
             ),
@@ -577,7 +580,7 @@ SCENARIOS: dict[str, Scenario] = {
                 _redirect("cc-consult", "{agent1}", "dialer-hold", "s", "dialer-transfer", "dial"),
                 Pause(3.0),
                 _redirect("cc-cancel", "{agent1}", "dialer-conference", CC_CONFERENCE),
-                _h(("Action", "Hangup"), ("Channel", "{dial3}"), ("ActionID", "cc-target-end")),
+                send(("Action", "Hangup"), ("Channel", "{dial3}"), ("ActionID", "cc-target-end")),
                 Pause(3.0),
             ),
         ),
@@ -587,7 +590,7 @@ SCENARIOS: dict[str, Scenario] = {
             "into it), the agent drops out, the two others talk on",
             _cc_session(
                 _redirect("cc-conf", "{agent1}", "dialer-conference", CC_CONFERENCE),
-                _h(
+                send(
                     ("Action", "Originate"),
                     ("Channel", "Local/5550102@lab-cc-pstn"),
                     ("Context", "dialer-conference"),
@@ -600,9 +603,9 @@ SCENARIOS: dict[str, Scenario] = {
                     ("ActionID", "cc-third"),
                 ),
                 Pause(4.0),
-                _h(("Action", "Hangup"), ("Channel", "{agent1}"), ("ActionID", "cc-drop")),
+                send(("Action", "Hangup"), ("Channel", "{agent1}"), ("ActionID", "cc-drop")),
                 Pause(3.0),
-                _h(("Action", "Hangup"), ("Channel", "fixture-cc-3"), ("ActionID", "cc-third-end")),
+                send(("Action", "Hangup"), ("Channel", "fixture-cc-3"), ("ActionID", "cc-third-end")),
             ),
         ),
         Scenario(
@@ -618,7 +621,7 @@ SCENARIOS: dict[str, Scenario] = {
                     ("Paused", "true"),
                     ("Reason", "fixture"),
                 ),
-                _h(
+                send(
                     ("Action", "Originate"),
                     ("Channel", "Local/s@sim-inbound"),
                     ("Application", "Wait"),
@@ -664,7 +667,7 @@ SCENARIOS: dict[str, Scenario] = {
             "dialer's FastAGI server runs the inbound flow, the caller keys account 1234# (found), then 0 at the menu, "
             "and an auto-answering member of inbound-sales takes the call with the flow's context",
             _session(
-                _h(
+                send(
                     ("Action", "Originate"),
                     ("Channel", "Local/s@lab-inbound-ivr"),
                     ("Context", "lab-inbound-ivr-caller"),

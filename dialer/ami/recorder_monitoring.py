@@ -20,15 +20,12 @@ from dialer.ami.recorder import (
     UntilClosed,
     UntilQuiet,
     originate,
+    send,
 )
 
 # One agent only, so the spied-on agent is known (asterisk/lab [lab-agents] auto-answers "_age[n]t.").
 AGENT = "Local/agentfx1@lab-agents"
 SUPERVISOR = "Local/supervisor1@lab-supervisors"
-
-
-def _send(*pairs: tuple[str, str]) -> Send:
-    return Send(tuple(pairs))
 
 
 def recorded_originate(number: str, action_id: str, channel_id: str, recording: str, *, consent: bool = False) -> Send:
@@ -44,7 +41,7 @@ def recorded_originate(number: str, action_id: str, channel_id: str, recording: 
 
 def spy_originate(mode: str, action_id: str, channel_id: str, agent: str = AGENT) -> Send:
     """The dialer's Originate to a supervisor's phone: ChanSpy on ``agent`` (asterisk/extensions.conf)."""
-    return _send(
+    return send(
         ("Action", "Originate"),
         ("Channel", SUPERVISOR),
         ("Context", "dialer-supervise"),
@@ -61,8 +58,8 @@ def spy_originate(mode: str, action_id: str, channel_id: str, agent: str = AGENT
 
 
 def _one_agent(*body: Send | Pause) -> tuple[Send | Pause | UntilQuiet | UntilClosed, ...]:
-    add = _send(("Action", "QueueAdd"), ("Queue", QUEUE), ("Interface", AGENT), ("ActionID", "queueadd-1"))
-    remove = _send(("Action", "QueueRemove"), ("Queue", QUEUE), ("Interface", AGENT), ("ActionID", "queueremove-1"))
+    add = send(("Action", "QueueAdd"), ("Queue", QUEUE), ("Interface", AGENT), ("ActionID", "queueadd-1"))
+    remove = send(("Action", "QueueRemove"), ("Queue", QUEUE), ("Interface", AGENT), ("ActionID", "queueremove-1"))
     return (LOGIN, EVENTS_ON, add, *body, UntilQuiet(3.0, 90.0), remove, LOGOFF, UntilClosed())
 
 
@@ -76,7 +73,7 @@ MONITORING_SCENARIOS: dict[str, Scenario] = {
             _one_agent(
                 recorded_originate("9980001", "rec-1", "fixture-rec-1", "dialer-fixtures/fixture-rec-1.wav"),
                 Pause(6.0),
-                _send(
+                send(
                     ("Action", "MixMonitorMute"),
                     ("Channel", "fixture-rec-1"),
                     ("Direction", "both"),
@@ -84,14 +81,14 @@ MONITORING_SCENARIOS: dict[str, Scenario] = {
                     ("ActionID", "mute-1"),
                 ),
                 Pause(2.0),
-                _send(
+                send(
                     ("Action", "MixMonitorMute"),
                     ("Channel", "fixture-rec-1"),
                     ("Direction", "both"),
                     ("State", "0"),
                     ("ActionID", "mute-2"),
                 ),
-                _send(
+                send(
                     ("Action", "MixMonitorMute"),
                     ("Channel", "fixture-nobody"),
                     ("Direction", "both"),
@@ -118,7 +115,7 @@ MONITORING_SCENARIOS: dict[str, Scenario] = {
             _one_agent(
                 originate("9980011", "dem-1", channel_id="fixture-dem-1"),
                 Pause(5.0),
-                _send(
+                send(
                     ("Action", "MixMonitor"),
                     ("Channel", "fixture-dem-1"),
                     ("File", "dialer-fixtures/fixture-dem-1.wav"),
@@ -126,10 +123,10 @@ MONITORING_SCENARIOS: dict[str, Scenario] = {
                     ("ActionID", "mixmon-1"),
                 ),
                 Pause(3.0),
-                _send(("Action", "StopMixMonitor"), ("Channel", "fixture-dem-1"), ("ActionID", "stopmix-1")),
+                send(("Action", "StopMixMonitor"), ("Channel", "fixture-dem-1"), ("ActionID", "stopmix-1")),
                 Pause(0.5),
-                _send(("Action", "StopMixMonitor"), ("Channel", "fixture-dem-1"), ("ActionID", "stopmix-2")),
-                _send(
+                send(("Action", "StopMixMonitor"), ("Channel", "fixture-dem-1"), ("ActionID", "stopmix-2")),
+                send(
                     ("Action", "MixMonitor"),
                     ("Channel", "fixture-nobody"),
                     ("File", "dialer-fixtures/nobody.wav"),
@@ -146,9 +143,7 @@ MONITORING_SCENARIOS: dict[str, Scenario] = {
                 Pause(5.0),
                 spy_originate("whisper", "spy-1", "fixture-spy-1"),
                 Pause(2.0),
-                _send(
-                    ("Action", "Hangup"), ("Channel", "fixture-spy-1"), ("Cause", "16"), ("ActionID", "spy-hangup-1")
-                ),
+                send(("Action", "Hangup"), ("Channel", "fixture-spy-1"), ("Cause", "16"), ("ActionID", "spy-hangup-1")),
                 Pause(0.5),
                 spy_originate("barge", "spy-2", "fixture-spy-2"),
                 Pause(1.0),

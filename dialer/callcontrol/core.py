@@ -112,6 +112,8 @@ class Leg:
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
+    """Send ``channel`` (and ``extra_channel``, out of its bridge with it) to ``context,exten,1`` (AMI ``Redirect``)."""
+
     channel: str
     context: str
     exten: str
@@ -122,6 +124,8 @@ class Redirect:
 
 @dataclass(frozen=True, slots=True)
 class SetVar:
+    """Set the channel variable ``name`` of ``channel`` to ``value`` (AMI ``Setvar``)."""
+
     channel: str
     name: str
     value: str
@@ -129,11 +133,15 @@ class SetVar:
 
 @dataclass(frozen=True, slots=True)
 class HangupChannel:
+    """Hang up ``channel`` (AMI ``Hangup``), e.g. the target of a cancelled warm transfer."""
+
     channel: str
 
 
 @dataclass(frozen=True, slots=True)
 class PlayDigits:
+    """Play ``digits`` as DTMF to ``channel``, one ``PlayDTMF`` a digit (the far end hears them)."""
+
     channel: str
     digits: str
 

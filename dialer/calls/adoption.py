@@ -69,12 +69,16 @@ class LiveCall:
 
 @dataclass(frozen=True, slots=True)
 class Adoption:
+    """An open attempt whose call is still up on the PBX: the runner follows ``call`` from now on."""
+
     attempt: OpenAttempt
     call: LiveCall
 
 
 @dataclass(frozen=True, slots=True)
 class Closure:
+    """An open attempt whose call is over: closed with ``outcome``, from the evidence seen or inferred."""
+
     attempt: OpenAttempt
     outcome: Outcome
     # What the PBX said about the call, seen on the wire while nobody owned it (dialer.calls.witness); None: the
@@ -88,6 +92,8 @@ class Closure:
 
 @dataclass(frozen=True, slots=True)
 class AdoptionPlan:
+    """What to do with a dead daemon's open attempts: follow, close, or wait and look again."""
+
     adopt: list[Adoption] = field(default_factory=list)
     close: list[Closure] = field(default_factory=list)
     waiting: list[OpenAttempt] = field(default_factory=list)  # not live, but not provably over yet

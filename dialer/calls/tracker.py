@@ -78,28 +78,37 @@ class OriginateRecord:
 
 @dataclass(frozen=True, slots=True)
 class CallUpdate:
+    """What the tracker tells the runner about the call of attempt ``attempt_id``, at ``at``."""
+
     attempt_id: str
     at: float
 
 
 @dataclass(frozen=True, slots=True)
 class CallRinging(CallUpdate):
-    pass
+    """The dialled channel is ringing."""
 
 
 @dataclass(frozen=True, slots=True)
 class CallAnswered(CallUpdate):
+    """The callee answered after ringing ``ring_seconds``."""
+
     ring_seconds: float
 
 
 @dataclass(frozen=True, slots=True)
 class AmdVerdict(CallUpdate):
+    """Answering-machine detection's verdict on the answered call (the dialplan's DialerAMD event, or its AMDSTATUS
+    and AMDCAUSE VarSets)."""
+
     status: str  # MACHINE, HUMAN, NOTSURE, HANGUP
     cause: str  # e.g. LONGGREETING-1500-1500
 
 
 @dataclass(frozen=True, slots=True)
 class CallQueued(CallUpdate):
+    """The answered call entered ``queue`` to wait for an agent."""
+
     queue: str
 
 
@@ -114,11 +123,13 @@ class AgentLegUpdate(CallUpdate):
 
 @dataclass(frozen=True, slots=True)
 class AgentRinging(AgentLegUpdate):
-    pass
+    """The queue rings an agent's phone for the call."""
 
 
 @dataclass(frozen=True, slots=True)
 class CallConnected(AgentLegUpdate):
+    """An agent answered: the call is bridged to the agent's leg."""
+
     wait_seconds: float  # in the queue before the agent answered
     agent_channel: str = ""  # the agent's leg bridged to the call (call control acts on it); "" when unknown
 
@@ -147,6 +158,8 @@ class CallOver(CallUpdate):
 
 @dataclass(frozen=True, slots=True)
 class CallEnded(CallOver):
+    """The call is over and its outcome known: everything the tracker saw of it, for the attempt row."""
+
     outcome: Outcome
     reason: int | None  # OriginateResponse Reason
     cause: int | None  # Q.850 cause of the dialled channel's Hangup

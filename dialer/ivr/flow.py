@@ -92,6 +92,11 @@ class Prompt(BaseModel):
         return 3.0
 
 
+def _keyed_targets(field: str, nodes: Mapping[str, str]) -> Iterator[tuple[str, str]]:
+    """The targets of a table of a node (``choices``, ``on``, ``cases``): (``field.key``, node id) for each key."""
+    return ((f"{field}.{key}", node) for key, node in nodes.items())
+
+
 class _Node(BaseModel):
     model_config = _Frozen
 
@@ -168,8 +173,7 @@ class CollectNode(_Node):
         return self
 
     def targets(self) -> Iterator[tuple[str, str]]:
-        for key, node in self.choices.items():
-            yield f"choices.{key}", node
+        yield from _keyed_targets("choices", self.choices)
         if self.next is not None:
             yield "next", self.next
         yield "on_failure", self.on_failure
@@ -208,8 +212,7 @@ class LookupNode(_Node):
         return self
 
     def targets(self) -> Iterator[tuple[str, str]]:
-        for status, node in self.on.items():
-            yield f"on.{status}", node
+        yield from _keyed_targets("on", self.on)
         if self.next is not None:
             yield "next", self.next
 
@@ -221,8 +224,7 @@ class BranchNode(_Node):
     default: str
 
     def targets(self) -> Iterator[tuple[str, str]]:
-        for value, node in self.cases.items():
-            yield f"cases.{value}", node
+        yield from _keyed_targets("cases", self.cases)
         yield "default", self.default
 
 
