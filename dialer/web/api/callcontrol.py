@@ -87,8 +87,9 @@ async def _press(call: Call, button: _Button) -> web.Response:
         return ok(await button(call.daemon.call_control, path_agent(call)))
 
 
-@routes.route("GET", f"{_CALL}/control", roles=ANY_USER, summary="Call control state: legs, timer")
+@routes.route("GET", f"{_CALL}/control", roles=ANY_USER)
 async def get_control(call: Call) -> web.Response:
+    """Call control state: legs, timer"""
     agent = path_agent(call)
     await call.daemon.call_control.adopt_queue_transfer(agent)  # a call a blind transfer queued for them
     return ok({"control": call.daemon.call_control.state_of(agent)})
@@ -144,15 +145,9 @@ async def post_conference_leave(call: Call) -> web.Response:
     return await _press(call, CallControlService.leave_conference)
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/dial",
-    roles=ANY_USER,
-    summary="Manual dial: a number or a lead, under the dialer's rules",
-    body=ManualDialBody,
-    errors=(404, 409, 422),
-)
+@routes.route("POST", "/api/agents/{agent_id}/dial", roles=ANY_USER, body=ManualDialBody, errors=(404, 409, 422))
 async def post_manual_dial(call: Call) -> web.Response:
+    """Manual dial: a number or a lead, under the dialer's rules"""
     agent_id = path_agent(call)
     body = call.body_as(ManualDialBody)
     if (body.number is None) == (body.lead_id is None):
@@ -167,14 +162,9 @@ async def post_manual_dial(call: Call) -> web.Response:
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
 
-@routes.route(
-    "GET",
-    r"/api/attempts/{attempt_id:\d{1,15}}/legs",
-    roles=ANY_USER,
-    summary="The legs of a call: who talked, who transferred to whom, when, talk time",
-    tag="reports",
-)
+@routes.route("GET", r"/api/attempts/{attempt_id:\d{1,15}}/legs", roles=ANY_USER, tag="reports")
 async def get_legs(call: Call) -> web.Response:
+    """The legs of a call: who talked, who transferred to whom, when, talk time"""
     attempt_id = call.path_id("attempt_id")
     attempt = await get_attempt(call.db, attempt_id)
     if attempt is None:
@@ -203,15 +193,9 @@ async def get_legs(call: Call) -> web.Response:
     )
 
 
-@routes.route(
-    "GET",
-    "/api/campaigns/{name}/transfers",
-    roles=MANAGERS,
-    summary="Transfers and 3-way calls per agent",
-    tag="reports",
-    query=TransfersQuery,
-)
+@routes.route("GET", "/api/campaigns/{name}/transfers", roles=MANAGERS, tag="reports", query=TransfersQuery)
 async def get_transfers(call: Call) -> web.Response:
+    """Transfers and 3-way calls per agent"""
     campaign = await campaign_or_404(call, call.path("name"))
     q = call.query_as(TransfersQuery)
     rows = await transfers_per_agent(call.db, campaign.id, q.start, q.end)

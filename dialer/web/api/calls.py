@@ -49,13 +49,9 @@ class PreviewBody(Strict):
     campaign: str | None = Field(default=None, max_length=100, description="a preview campaign the agent is in")
 
 
-@routes.route(
-    "GET",
-    "/api/agents/{agent_id}/call",
-    roles=ANY_USER,
-    summary="The agent's current call: lead, history, dispositions",
-)
+@routes.route("GET", "/api/agents/{agent_id}/call", roles=ANY_USER)
 async def get_agent_call(call: Call) -> web.Response:
+    """The agent's current call: lead, history, dispositions"""
     agent_id = path_agent(call)
     agent = agent_or_404(call, agent_id)
     daemon = call.daemon
@@ -92,15 +88,9 @@ async def get_agent_call(call: Call) -> web.Response:
     return ok(body)
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/disposition",
-    roles=ANY_USER,
-    summary="Disposition the current or last call",
-    body=DispositionBody,
-    errors=(409,),
-)
+@routes.route("POST", "/api/agents/{agent_id}/disposition", roles=ANY_USER, body=DispositionBody, errors=(409,))
 async def post_disposition(call: Call) -> web.Response:
+    """Disposition the current or last call"""
     agent_id = path_agent(call)
     body = call.body_as(DispositionBody)
     daemon = call.daemon
@@ -120,10 +110,9 @@ async def post_disposition(call: Call) -> web.Response:
     return ok({"attempt_id": current.attempt_id, "code": body.code, "lead": kind.value})
 
 
-@routes.listing(
-    "/api/agents/{agent_id}/calls", roles=ANY_USER, summary="The agent's call records, newest first", query=Paging
-)
+@routes.listing("/api/agents/{agent_id}/calls", roles=ANY_USER, query=Paging)
 async def get_agent_calls(call: Call) -> web.Response:
+    """The agent's call records, newest first"""
     agent_id = path_agent(call)
     q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)

@@ -102,14 +102,9 @@ def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = N
     return ok(report.as_json())
 
 
-@routes.route(
-    "GET",
-    "/api/reports",
-    roles=MANAGERS,
-    summary="Available reports, with links per campaign",
-    query=Paging,
-)
+@routes.route("GET", "/api/reports", roles=MANAGERS, query=Paging)
 async def get_reports(call: Call) -> web.Response:
+    """Available reports, with links per campaign"""
     campaigns = [r.name for r in await list_campaigns(call.db)]
     links = {
         c: {n: f"/api/reports/{n}/{c}?format=" + ("csv" if n == "calls" else "html") for n in REPORTS}
