@@ -75,10 +75,10 @@ _Button = Callable[[CallControlService, str], Awaitable[dict[str, object]]]
 
 
 def _on_call(
-    action: str, summary: str, body: type[Strict] | None = None, errors: tuple[int, ...] = (409,)
+    action: str, body: type[Strict] | None = None, errors: tuple[int, ...] = (409,)
 ) -> Callable[[CallHandler], CallHandler]:
     """A button of the agent's live call: ``POST /api/agents/{agent_id}/call/{action}`` (409: not now)."""
-    return routes.route("POST", f"{_CALL}/{action}", roles=ANY_USER, summary=summary, body=body, errors=errors)
+    return routes.route("POST", f"{_CALL}/{action}", roles=ANY_USER, body=body, errors=errors)
 
 
 async def _press(call: Call, button: _Button) -> web.Response:
@@ -95,53 +95,62 @@ async def get_control(call: Call) -> web.Response:
     return ok({"control": call.daemon.call_control.state_of(agent)})
 
 
-@_on_call("hangup", "Hang up the customer")
+@_on_call("hangup")
 async def post_hangup(call: Call) -> web.Response:
+    """Hang up the customer"""
     return await _press(call, CallControlService.hangup)
 
 
-@_on_call("hold", "Put the customer on hold")
+@_on_call("hold")
 async def post_hold(call: Call) -> web.Response:
+    """Put the customer on hold"""
     return await _press(call, CallControlService.hold)
 
 
-@_on_call("resume", "Take the customer off hold")
+@_on_call("resume")
 async def post_resume(call: Call) -> web.Response:
+    """Take the customer off hold"""
     return await _press(call, CallControlService.resume)
 
 
-@_on_call("dtmf", "Send DTMF digits", DtmfBody)
+@_on_call("dtmf", DtmfBody)
 async def post_dtmf(call: Call) -> web.Response:
+    """Send DTMF digits"""
     digits = call.body_as(DtmfBody).digits
     return await _press(call, lambda control, agent: control.dtmf(agent, digits))
 
 
-@_on_call("transfer", "Transfer the call (blind, or warm: talk to the target first)", TransferBody, (409, 422))
+@_on_call("transfer", TransferBody, (409, 422))
 async def post_transfer(call: Call) -> web.Response:
+    """Transfer the call (blind, or warm: talk to the target first)"""
     body = call.body_as(TransferBody)
     target = Target(PartyKind(body.kind), body.target)
     return await _press(call, lambda control, agent: control.transfer(agent, target, warm=body.mode == "warm"))
 
 
-@_on_call("transfer/complete", "Warm transfer: hand the customer to the target and drop out")
+@_on_call("transfer/complete")
 async def post_transfer_complete(call: Call) -> web.Response:
+    """Warm transfer: hand the customer to the target and drop out"""
     return await _press(call, CallControlService.complete_transfer)
 
 
-@_on_call("transfer/cancel", "Warm transfer: back to the customer")
+@_on_call("transfer/cancel")
 async def post_transfer_cancel(call: Call) -> web.Response:
+    """Warm transfer: back to the customer"""
     return await _press(call, CallControlService.cancel_transfer)
 
 
-@_on_call("conference", "3-way call: bring a third party in", ConferenceBody, (409, 422))
+@_on_call("conference", ConferenceBody, (409, 422))
 async def post_conference(call: Call) -> web.Response:
+    """3-way call: bring a third party in"""
     body = call.body_as(ConferenceBody)
     target = Target(PartyKind(body.kind), body.target)
     return await _press(call, lambda control, agent: control.conference(agent, target))
 
 
-@_on_call("conference/leave", "3-way call: drop out, the two others talk on")
+@_on_call("conference/leave")
 async def post_conference_leave(call: Call) -> web.Response:
+    """3-way call: drop out, the two others talk on"""
     return await _press(call, CallControlService.leave_conference)
 
 
