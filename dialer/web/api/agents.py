@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field, field_validator
@@ -27,27 +28,24 @@ from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 
 routes = RouteTable(tag="agents")
+# An Asterisk server, by its name in the settings' [[ami]] list.
+ServerName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class AgentCreate(Strict):
     agent_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     interface: str = Field(min_length=3, max_length=120, pattern=r"^[A-Za-z]+/\S+$", description="e.g. PJSIP/1001")
     member_name: str | None = Field(default=None, max_length=100)
-    server: str | None = Field(
+    server: ServerName | None = Field(
         default=None,
-        min_length=1,
-        max_length=100,
         description="the Asterisk server the phone is on ([[ami]] name); default: chosen by agent_interfaces",
     )
 
 
 class AgentLogin(Strict):
     queues: list[str] = Field(min_length=1, max_length=50, description="campaign queues and inbound queues")
-    server: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="the Asterisk server the agent's phone is on ([[ami]] name); default: as registered",
+    server: ServerName | None = Field(
+        default=None, description="the Asterisk server the agent's phone is on ([[ami]] name); default: as registered"
     )
 
 
