@@ -25,6 +25,8 @@ SPARE_AGENT = "you"
 
 @dataclass(frozen=True, slots=True)
 class DemoLogin:
+    """A demo user and how to log in as them; ``phone``: an agent's interface (None for the manager)."""
+
     name: str
     role: Role
     password: str

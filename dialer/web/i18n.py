@@ -35,15 +35,9 @@ def translated_template(name: str, locale: str) -> str:
     return translate_html(page_text(name), translations(locale).gettext, locale)
 
 
-@routes.route(
-    "GET",
-    "/api/i18n/{name}",
-    roles=ANY_USER,
-    summary="A catalogue for the browser scripts: msgid → translation (en: empty, the msgids are English)",
-    tag="users",
-    errors=(404,),
-)
+@routes.route("GET", "/api/i18n/{name}", roles=ANY_USER, tag="users", errors=(404,))
 async def catalogue(call: Call) -> web.Response:
+    """A catalogue for the browser scripts: msgid → translation (en: empty, the msgids are English)"""
     requested = call.path("name")
     locale = normalize_locale(requested)
     if locale is None or locale != requested:
@@ -71,22 +65,15 @@ class Preferences(BaseModel):
         return v
 
 
-@routes.route(
-    "GET", "/api/me/preferences", roles=ANY_USER, summary="My language and time zone, and the choices", tag="users"
-)
+@routes.route("GET", "/api/me/preferences", roles=ANY_USER, tag="users")
 async def get_preferences(call: Call) -> web.Response:
+    """My language and time zone, and the choices"""
     return ok(_preferences(call.request, call.user))
 
 
-@routes.route(
-    "PUT",
-    "/api/me/preferences",
-    roles=ANY_USER,
-    summary="Set my language and time zone ('' clears one: the browser's is used)",
-    tag="users",
-    body=Preferences,
-)
+@routes.route("PUT", "/api/me/preferences", roles=ANY_USER, tag="users", body=Preferences)
 async def put_preferences(call: Call) -> web.Response:
+    """Set my language and time zone ('' clears one: the browser's is used)"""
     body = call.body_as(Preferences)
     user = await update_user(call.db, call.user.name, datetime.now(UTC), language=body.language, timezone=body.timezone)
     return ok(_preferences(call.request, user))

@@ -129,16 +129,9 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-@routes.route(
-    "POST",
-    "/api/login",
-    roles=PUBLIC,
-    summary="Log in: sets the session cookie, returns the CSRF token",
-    tag="auth",
-    body=LoginBody,
-    errors=(401, 429),
-)
+@routes.route("POST", "/api/login", roles=PUBLIC, tag="auth", body=LoginBody, errors=(401, 429))
 async def api_login(call: Call) -> web.Response:
+    """Log in: sets the session cookie, returns the CSRF token"""
     body = call.body_as(LoginBody)
     user = await authenticate(call.request, body.name, body.password)
     response = ok({"user": user.public()})
@@ -147,8 +140,9 @@ async def api_login(call: Call) -> web.Response:
     return response
 
 
-@routes.route("POST", "/api/logout", roles=ANY_USER, summary="End the browser session", tag="auth")
+@routes.route("POST", "/api/logout", roles=ANY_USER, tag="auth")
 async def api_logout(call: Call) -> web.Response:
+    """End the browser session"""
     cookie = call.request.cookies.get(SESSION_COOKIE)
     if cookie:
         await end_session(call.db, cookie)
@@ -158,21 +152,24 @@ async def api_logout(call: Call) -> web.Response:
     return response
 
 
-@routes.route("GET", "/api/openapi.json", roles=PUBLIC, summary="This document", tag="meta")
+@routes.route("GET", "/api/openapi.json", roles=PUBLIC, tag="meta")
 async def openapi_document(call: Call) -> web.Response:
+    """This document"""
     return ok(call.app[OPENAPI])
 
 
-@routes.page("GET", "/login", roles=PUBLIC, summary="Login form")
+@routes.page("GET", "/login", roles=PUBLIC)
 async def login_page(request: web.Request) -> web.StreamResponse:
+    """Login form"""
     user = request.get(USER)
     if user is not None:
         raise web.HTTPFound(home_of(user))
     return render("login.html", request, error="", next=safe_next(request.query.get("next")) or "", name="")
 
 
-@routes.page("POST", "/login", roles=PUBLIC, summary="Login form submission")
+@routes.page("POST", "/login", roles=PUBLIC)
 async def login_submit(request: web.Request) -> web.StreamResponse:
+    """Login form submission"""
     form = await request.post()
     name = str(form.get("name", ""))[:64]
     password = str(form.get("password", ""))[:200]
@@ -188,8 +185,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-@routes.page("POST", "/logout", roles=ANY_USER, summary="Log out")
+@routes.page("POST", "/logout", roles=ANY_USER)
 async def logout_submit(request: web.Request) -> web.StreamResponse:
+    """Log out"""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         await end_session(request.app[DATABASE], cookie)
@@ -200,8 +198,9 @@ async def logout_submit(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-@routes.page("GET", "/", roles=ANY_USER, summary="Home: the console or the dashboard")
+@routes.page("GET", "/", roles=ANY_USER)
 async def home(request: web.Request) -> web.StreamResponse:
+    """Home: the console or the dashboard"""
     raise web.HTTPFound(home_of(current_user(request)))
 
 
@@ -236,8 +235,9 @@ def shell(template: str) -> Handler:
     return page
 
 
-@routes.page("GET", "/console", roles=ANY_USER, summary="Agent console")
+@routes.page("GET", "/console", roles=ANY_USER)
 async def console_page(request: web.Request) -> web.StreamResponse:
+    """Agent console"""
     response = render("console.html", request, **_page_values(request))
     # The CRM screen pop may be a frame of an allow-listed CRM host (dialer.web.api.crm).
     csp = response.headers["Content-Security-Policy"]
@@ -247,11 +247,13 @@ async def console_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
-@routes.page("GET", "/dashboard", roles=SUPERVISORS, summary="Manager dashboard (supervisors: their teams)")
+@routes.page("GET", "/dashboard", roles=SUPERVISORS)
 async def dashboard_page(request: web.Request) -> web.StreamResponse:
+    """Manager dashboard (supervisors: their teams)"""
     return render("dashboard.html", request, **_page_values(request))
 
 
-@routes.page("GET", "/ws", roles=ANY_USER, summary="Live updates (WebSocket)")
+@routes.page("GET", "/ws", roles=ANY_USER)
 async def ws_endpoint(request: web.Request) -> web.StreamResponse:
+    """Live updates (WebSocket)"""
     return await websocket_handler(request)

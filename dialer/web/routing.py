@@ -6,6 +6,7 @@ declaration cannot open a hole; ``tests/api/test_auth.py`` walks the router to p
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -197,16 +198,19 @@ class RouteTable:
         path: str,
         *,
         roles: Iterable[Role],
-        summary: str,
+        summary: str | None = None,
         tag: str | None = None,
         **options: Unpack[RouteOptions],
     ) -> Callable[[CallHandler], CallHandler]:
+        """Declare the handler below as ``method path``; its ``summary`` (for the OpenAPI document) is, unless
+        given, the first paragraph of the handler's docstring."""
         tagged = tag or self.tag
         if tagged is None:
             raise ValueError(f"{method} {path}: no tag (name one, or give the route table one)")
 
         def register(handler: CallHandler) -> CallHandler:
-            self.add(RouteSpec(method, path, frozenset(roles), summary, tagged, handler=handler, **options))
+            said = summary or summary_of(handler)
+            self.add(RouteSpec(method, path, frozenset(roles), said, tagged, handler=handler, **options))
             return handler
 
         return register
@@ -216,20 +220,23 @@ class RouteTable:
         path: str,
         *,
         roles: Iterable[Role],
-        summary: str,
+        summary: str | None = None,
         query: type[BaseModel],
         item: dict[str, Any] | None = None,
         tag: str | None = None,
     ) -> Callable[[CallHandler], CallHandler]:
         """A collection: ``GET path`` with ``query`` (its paging and filters) answering one page of items
-        (:func:`page_schema`; ``item``: the schema of one item)."""
+        (:func:`page_schema`; ``item``: the schema of one item). ``summary`` as for :meth:`route`."""
         return self.route("GET", path, roles=roles, summary=summary, tag=tag, query=query, response=page_schema(item))
 
     def page(
-        self, method: str, path: str, *, roles: Iterable[Role], summary: str, tag: str = "pages"
+        self, method: str, path: str, *, roles: Iterable[Role], summary: str | None = None, tag: str = "pages"
     ) -> Callable[[Handler], Handler]:
+        """Declare the handler below (it gets the request itself) as a page; ``summary`` as for :meth:`route`."""
+
         def register(handler: Handler) -> Handler:
-            self.add(RouteSpec(method, path, frozenset(roles), summary, tag, raw_handler=handler, in_openapi=False))
+            said = summary or summary_of(handler)
+            self.add(RouteSpec(method, path, frozenset(roles), said, tag, raw_handler=handler, in_openapi=False))
             return handler
 
         return register
@@ -241,6 +248,14 @@ class RouteTable:
             route = app.router.add_route(spec.method, spec.path, _endpoint(spec))
             index[(spec.method, route.resource.canonical if route.resource else spec.path)] = spec
         return index
+
+
+def summary_of(handler: Callable[..., object]) -> str:
+    """A route's summary from its handler: the first paragraph of the docstring, on one line."""
+    doc = inspect.getdoc(handler)
+    if not doc:
+        raise ValueError(f"{handler.__qualname__}: give the route a summary (or the handler a docstring)")
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 def page_schema(item: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -65,15 +65,9 @@ class TeamReportQuery(Strict):
     hours: int = Field(default=24, ge=1, le=24 * 366, description="the span when `from` is not given")
 
 
-@routes.route(
-    "PATCH",
-    "/api/users/{name}",
-    roles=ADMINS,
-    summary="Change a user: role, team, disable, reset password (audited; ends their sessions when disabled)",
-    body=UserEdit,
-    errors=(409,),
-)
+@routes.route("PATCH", "/api/users/{name}", roles=ADMINS, body=UserEdit, errors=(409,))
 async def patch_user(call: Call) -> web.Response:
+    """Change a user: role, team, disable, reset password (audited; ends their sessions when disabled)"""
     body = call.body_as(UserEdit)
     name = call.path("name")
     if name == call.user.name and (body.disabled or (body.role is not None and body.role is not Role.ADMIN)):
@@ -97,30 +91,27 @@ async def patch_user(call: Call) -> web.Response:
     return ok(user.public())
 
 
-@routes.listing("/api/teams", roles=SUPERVISORS, summary="Teams (supervisors: their own)", query=Paging)
+@routes.listing("/api/teams", roles=SUPERVISORS, query=Paging)
 async def get_teams(call: Call) -> web.Response:
+    """Teams (supervisors: their own)"""
     teams = await list_teams(call.db)
     if not call.is_manager:
         teams = [t for t in teams if call.user.name in t.supervisors]
     return page_of(teams, call.query_as(Paging), lambda t: t.public())
 
 
-@routes.route("POST", "/api/teams", roles=ADMINS, summary="Create a team", body=TeamCreate, status=201, errors=(409,))
+@routes.route("POST", "/api/teams", roles=ADMINS, body=TeamCreate, status=201, errors=(409,))
 async def post_team(call: Call) -> web.Response:
+    """Create a team"""
     body = call.body_as(TeamCreate)
     with refused(TeamExistsError, status=409):
         team = await create_team(call.db, body.name, call.now(), actor=call.user.name)
     return ok(team.public(), 201)
 
 
-@routes.route(
-    "PUT",
-    "/api/teams/{name}/supervisors",
-    roles=ADMINS,
-    summary="Set a team's supervisors (audited)",
-    body=TeamSupervisors,
-)
+@routes.route("PUT", "/api/teams/{name}/supervisors", roles=ADMINS, body=TeamSupervisors)
 async def put_team_supervisors(call: Call) -> web.Response:
+    """Set a team's supervisors (audited)"""
     body = call.body_as(TeamSupervisors)
     with (
         invalid(UnknownUserError, ValueError, said=lambda exc: M_("supervisors: {exc}", exc=exc)),
@@ -133,14 +124,9 @@ async def put_team_supervisors(call: Call) -> web.Response:
     return ok(team.public())
 
 
-@routes.route(
-    "PUT",
-    "/api/teams/{name}/campaigns",
-    roles=ADMINS,
-    summary="Set the campaigns a team works: its supervisors see those campaigns' leads (audited)",
-    body=TeamCampaigns,
-)
+@routes.route("PUT", "/api/teams/{name}/campaigns", roles=ADMINS, body=TeamCampaigns)
 async def put_team_campaigns(call: Call) -> web.Response:
+    """Set the campaigns a team works: its supervisors see those campaigns' leads (audited)"""
     body = call.body_as(TeamCampaigns)
     with (
         refused(UnknownTeamError, status=404),
@@ -150,15 +136,9 @@ async def put_team_campaigns(call: Call) -> web.Response:
     return ok(team.public())
 
 
-@routes.route(
-    "GET",
-    "/api/reports/team/{name}",
-    roles=SUPERVISORS,
-    summary="A team's figures per agent: calls, talk time, dispositions (supervisors: their teams)",
-    tag="reports",
-    query=TeamReportQuery,
-)
+@routes.route("GET", "/api/reports/team/{name}", roles=SUPERVISORS, tag="reports", query=TeamReportQuery)
 async def get_team_report(call: Call) -> web.Response:
+    """A team's figures per agent: calls, talk time, dispositions (supervisors: their teams)"""
     q = call.query_as(TeamReportQuery)
     team = next((t for t in await list_teams(call.db) if t.name == call.path("name")), None)
     if team is None or (not call.is_manager and call.user.name not in team.supervisors):
@@ -179,13 +159,9 @@ async def get_team_report(call: Call) -> web.Response:
     return ok({"team": team.name, "from": start, "to": end, "agents": agents, "totals": totals})
 
 
-@routes.listing(
-    "/api/audit",
-    roles=ADMINS,
-    summary="The audit log of administrative actions, newest first (append-only: no route changes it)",
-    query=AuditQuery,
-)
+@routes.listing("/api/audit", roles=ADMINS, query=AuditQuery)
 async def get_audit(call: Call) -> web.Response:
+    """The audit log of administrative actions, newest first (append-only: no route changes it)"""
     q = call.query_as(AuditQuery)
     found = await audit_entries(call.db, target=q.target, limit=q.limit, offset=q.offset)
     return page_from(q, found, lambda e: e.public())

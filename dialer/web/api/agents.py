@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field, field_validator
@@ -27,27 +28,24 @@ from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 
 routes = RouteTable(tag="agents")
+# An Asterisk server, by its name in the settings' [[ami]] list.
+ServerName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class AgentCreate(Strict):
     agent_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     interface: str = Field(min_length=3, max_length=120, pattern=r"^[A-Za-z]+/\S+$", description="e.g. PJSIP/1001")
     member_name: str | None = Field(default=None, max_length=100)
-    server: str | None = Field(
+    server: ServerName | None = Field(
         default=None,
-        min_length=1,
-        max_length=100,
         description="the Asterisk server the phone is on ([[ami]] name); default: chosen by agent_interfaces",
     )
 
 
 class AgentLogin(Strict):
     queues: list[str] = Field(min_length=1, max_length=50, description="campaign queues and inbound queues")
-    server: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="the Asterisk server the agent's phone is on ([[ami]] name); default: as registered",
+    server: ServerName | None = Field(
+        default=None, description="the Asterisk server the agent's phone is on ([[ami]] name); default: as registered"
     )
 
 
@@ -82,29 +80,18 @@ _READY_IN_RANGE = M_(
 )
 
 
-@routes.listing(
-    "/api/agents",
-    roles=ANY_USER,
-    summary="Agents and their live state (agents: themselves; supervisors: their teams)",
-    query=Paging,
-)
+@routes.listing("/api/agents", roles=ANY_USER, query=Paging)
 async def get_agents(call: Call) -> web.Response:
+    """Agents and their live state (agents: themselves; supervisors: their teams)"""
     daemon = call.daemon
     now = daemon.now()
     agents = [a for a in daemon.agents() if call.may_see_agent(a.agent_id)]
     return page_of(agents, call.query_as(Paging), lambda a: agent_json(a, now))
 
 
-@routes.route(
-    "POST",
-    "/api/agents",
-    roles=MANAGERS,
-    summary="Register an agent and their phone",
-    body=AgentCreate,
-    status=201,
-    errors=(409,),
-)
+@routes.route("POST", "/api/agents", roles=MANAGERS, body=AgentCreate, status=201, errors=(409,))
 async def post_agent(call: Call) -> web.Response:
+    """Register an agent and their phone"""
     body = call.body_as(AgentCreate)
     daemon = call.daemon
     with agent_errors():
@@ -112,13 +99,15 @@ async def post_agent(call: Call) -> web.Response:
     return ok(agent_json(agent, daemon.now()), 201)
 
 
-@routes.route("GET", "/api/queues", roles=ANY_USER, summary="Queues an agent may join: campaigns and inbound")
+@routes.route("GET", "/api/queues", roles=ANY_USER)
 async def get_queues(call: Call) -> web.Response:
+    """Queues an agent may join: campaigns and inbound"""
     return ok({"queues": [q.as_json() for q in call.daemon.queues()]})
 
 
-@routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER, summary="One agent's live state")
+@routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER)
 async def get_agent(call: Call) -> web.Response:
+    """One agent's live state"""
     agent = agent_or_404(call, path_agent(call))
     return ok(agent_json(agent, call.daemon.now()))
 
@@ -146,15 +135,9 @@ async def ensure_registered(call: Call, agent_id: str, server: str | None = None
         daemon.register_agent(agent_id, user.phone, user.display_name or agent_id, server)
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/login",
-    roles=ANY_USER,
-    summary="Join campaign and inbound queues (paused)",
-    body=AgentLogin,
-    errors=(409,),
-)
+@routes.route("POST", "/api/agents/{agent_id}/login", roles=ANY_USER, body=AgentLogin, errors=(409,))
 async def agent_login(call: Call) -> web.Response:
+    """Join campaign and inbound queues (paused)"""
     agent_id = path_agent(call)
     body = call.body_as(AgentLogin)
     await ensure_registered(call, agent_id, body.server)
@@ -173,37 +156,27 @@ async def _act(call: Call, action: Callable[[str], Awaitable[Agent]]) -> web.Res
     return ok(agent_json(agent, call.daemon.now()))
 
 
-@routes.route("POST", "/api/agents/{agent_id}/ready", roles=ANY_USER, summary="Ready for calls", errors=(409,))
+@routes.route("POST", "/api/agents/{agent_id}/ready", roles=ANY_USER, errors=(409,))
 async def agent_ready(call: Call) -> web.Response:
+    """Ready for calls"""
     return await _act(call, call.daemon.ready)
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/pause",
-    roles=ANY_USER,
-    summary="Pause with a reason code",
-    body=AgentPause,
-    errors=(409,),
-)
+@routes.route("POST", "/api/agents/{agent_id}/pause", roles=ANY_USER, body=AgentPause, errors=(409,))
 async def agent_pause(call: Call) -> web.Response:
+    """Pause with a reason code"""
     body = call.body_as(AgentPause)
     return await _act(call, lambda agent_id: call.daemon.pause(agent_id, body.reason))
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/ready-in",
-    roles=ANY_USER,
-    summary="In wrap-up: announce being ready in N seconds (the wrap-up timer is brought forward)",
-    body=AgentReadyIn,
-    errors=(409,),
-)
+@routes.route("POST", "/api/agents/{agent_id}/ready-in", roles=ANY_USER, body=AgentReadyIn, errors=(409,))
 async def agent_ready_in(call: Call) -> web.Response:
+    """In wrap-up: announce being ready in N seconds (the wrap-up timer is brought forward)"""
     body = call.body_as(AgentReadyIn)
     return await _act(call, lambda agent_id: call.daemon.announce_ready(agent_id, body.seconds))
 
 
-@routes.route("POST", "/api/agents/{agent_id}/logout", roles=ANY_USER, summary="Leave every queue", errors=(409,))
+@routes.route("POST", "/api/agents/{agent_id}/logout", roles=ANY_USER, errors=(409,))
 async def agent_logout(call: Call) -> web.Response:
+    """Leave every queue"""
     return await _act(call, call.daemon.logout)

@@ -43,13 +43,9 @@ class CallbackCreate(Strict):
     notes: str | None = Field(default=None, max_length=4000)
 
 
-@routes.listing(
-    "/api/callbacks",
-    roles=ANY_USER,
-    summary="Scheduled callbacks (supervisors: their teams'; agents: their own)",
-    query=CallbackQuery,
-)
+@routes.listing("/api/callbacks", roles=ANY_USER, query=CallbackQuery)
 async def get_callbacks(call: Call) -> web.Response:
+    """Scheduled callbacks (supervisors: their teams'; agents: their own)"""
     q = call.query_as(CallbackQuery)
     found = await list_callbacks(
         call.db,
@@ -62,16 +58,9 @@ async def get_callbacks(call: Call) -> web.Response:
     return page_from(q, found, callback_json)
 
 
-@routes.route(
-    "POST",
-    "/api/callbacks",
-    roles=ANY_USER,
-    summary="Schedule a callback",
-    body=CallbackCreate,
-    status=201,
-    errors=(404,),
-)
+@routes.route("POST", "/api/callbacks", roles=ANY_USER, body=CallbackCreate, status=201, errors=(404,))
 async def post_callback(call: Call) -> web.Response:
+    """Schedule a callback"""
     body = call.body_as(CallbackCreate)
     lead = await lead_for(call, body.lead_id)
     with invalid(CallbackTimeError, said=lambda exc: M_("due_at {exc}", exc=exc)):
@@ -83,14 +72,9 @@ async def post_callback(call: Call) -> web.Response:
     return ok(callback_json(created), 201)
 
 
-@routes.route(
-    "POST",
-    r"/api/callbacks/{callback_id:\d{1,15}}/cancel",
-    roles=ANY_USER,
-    summary="Cancel a pending callback",
-    errors=(409,),
-)
+@routes.route("POST", r"/api/callbacks/{callback_id:\d{1,15}}/cancel", roles=ANY_USER, errors=(409,))
 async def post_cancel_callback(call: Call) -> web.Response:
+    """Cancel a pending callback"""
     callback_id = call.path_id("callback_id")
     existing = await get_callback(call.db, callback_id)
     scope = await lead_scope(call.db, call.user)

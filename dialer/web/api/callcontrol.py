@@ -75,10 +75,10 @@ _Button = Callable[[CallControlService, str], Awaitable[dict[str, object]]]
 
 
 def _on_call(
-    action: str, summary: str, body: type[Strict] | None = None, errors: tuple[int, ...] = (409,)
+    action: str, body: type[Strict] | None = None, errors: tuple[int, ...] = (409,)
 ) -> Callable[[CallHandler], CallHandler]:
     """A button of the agent's live call: ``POST /api/agents/{agent_id}/call/{action}`` (409: not now)."""
-    return routes.route("POST", f"{_CALL}/{action}", roles=ANY_USER, summary=summary, body=body, errors=errors)
+    return routes.route("POST", f"{_CALL}/{action}", roles=ANY_USER, body=body, errors=errors)
 
 
 async def _press(call: Call, button: _Button) -> web.Response:
@@ -87,72 +87,76 @@ async def _press(call: Call, button: _Button) -> web.Response:
         return ok(await button(call.daemon.call_control, path_agent(call)))
 
 
-@routes.route("GET", f"{_CALL}/control", roles=ANY_USER, summary="Call control state: legs, timer")
+@routes.route("GET", f"{_CALL}/control", roles=ANY_USER)
 async def get_control(call: Call) -> web.Response:
+    """Call control state: legs, timer"""
     agent = path_agent(call)
     await call.daemon.call_control.adopt_queue_transfer(agent)  # a call a blind transfer queued for them
     return ok({"control": call.daemon.call_control.state_of(agent)})
 
 
-@_on_call("hangup", "Hang up the customer")
+@_on_call("hangup")
 async def post_hangup(call: Call) -> web.Response:
+    """Hang up the customer"""
     return await _press(call, CallControlService.hangup)
 
 
-@_on_call("hold", "Put the customer on hold")
+@_on_call("hold")
 async def post_hold(call: Call) -> web.Response:
+    """Put the customer on hold"""
     return await _press(call, CallControlService.hold)
 
 
-@_on_call("resume", "Take the customer off hold")
+@_on_call("resume")
 async def post_resume(call: Call) -> web.Response:
+    """Take the customer off hold"""
     return await _press(call, CallControlService.resume)
 
 
-@_on_call("dtmf", "Send DTMF digits", DtmfBody)
+@_on_call("dtmf", DtmfBody)
 async def post_dtmf(call: Call) -> web.Response:
+    """Send DTMF digits"""
     digits = call.body_as(DtmfBody).digits
     return await _press(call, lambda control, agent: control.dtmf(agent, digits))
 
 
-@_on_call("transfer", "Transfer the call (blind, or warm: talk to the target first)", TransferBody, (409, 422))
+@_on_call("transfer", TransferBody, (409, 422))
 async def post_transfer(call: Call) -> web.Response:
+    """Transfer the call (blind, or warm: talk to the target first)"""
     body = call.body_as(TransferBody)
     target = Target(PartyKind(body.kind), body.target)
     return await _press(call, lambda control, agent: control.transfer(agent, target, warm=body.mode == "warm"))
 
 
-@_on_call("transfer/complete", "Warm transfer: hand the customer to the target and drop out")
+@_on_call("transfer/complete")
 async def post_transfer_complete(call: Call) -> web.Response:
+    """Warm transfer: hand the customer to the target and drop out"""
     return await _press(call, CallControlService.complete_transfer)
 
 
-@_on_call("transfer/cancel", "Warm transfer: back to the customer")
+@_on_call("transfer/cancel")
 async def post_transfer_cancel(call: Call) -> web.Response:
+    """Warm transfer: back to the customer"""
     return await _press(call, CallControlService.cancel_transfer)
 
 
-@_on_call("conference", "3-way call: bring a third party in", ConferenceBody, (409, 422))
+@_on_call("conference", ConferenceBody, (409, 422))
 async def post_conference(call: Call) -> web.Response:
+    """3-way call: bring a third party in"""
     body = call.body_as(ConferenceBody)
     target = Target(PartyKind(body.kind), body.target)
     return await _press(call, lambda control, agent: control.conference(agent, target))
 
 
-@_on_call("conference/leave", "3-way call: drop out, the two others talk on")
+@_on_call("conference/leave")
 async def post_conference_leave(call: Call) -> web.Response:
+    """3-way call: drop out, the two others talk on"""
     return await _press(call, CallControlService.leave_conference)
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/dial",
-    roles=ANY_USER,
-    summary="Manual dial: a number or a lead, under the dialer's rules",
-    body=ManualDialBody,
-    errors=(404, 409, 422),
-)
+@routes.route("POST", "/api/agents/{agent_id}/dial", roles=ANY_USER, body=ManualDialBody, errors=(404, 409, 422))
 async def post_manual_dial(call: Call) -> web.Response:
+    """Manual dial: a number or a lead, under the dialer's rules"""
     agent_id = path_agent(call)
     body = call.body_as(ManualDialBody)
     if (body.number is None) == (body.lead_id is None):
@@ -167,14 +171,9 @@ async def post_manual_dial(call: Call) -> web.Response:
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
 
-@routes.route(
-    "GET",
-    r"/api/attempts/{attempt_id:\d{1,15}}/legs",
-    roles=ANY_USER,
-    summary="The legs of a call: who talked, who transferred to whom, when, talk time",
-    tag="reports",
-)
+@routes.route("GET", r"/api/attempts/{attempt_id:\d{1,15}}/legs", roles=ANY_USER, tag="reports")
 async def get_legs(call: Call) -> web.Response:
+    """The legs of a call: who talked, who transferred to whom, when, talk time"""
     attempt_id = call.path_id("attempt_id")
     attempt = await get_attempt(call.db, attempt_id)
     if attempt is None:
@@ -203,15 +202,9 @@ async def get_legs(call: Call) -> web.Response:
     )
 
 
-@routes.route(
-    "GET",
-    "/api/campaigns/{name}/transfers",
-    roles=MANAGERS,
-    summary="Transfers and 3-way calls per agent",
-    tag="reports",
-    query=TransfersQuery,
-)
+@routes.route("GET", "/api/campaigns/{name}/transfers", roles=MANAGERS, tag="reports", query=TransfersQuery)
 async def get_transfers(call: Call) -> web.Response:
+    """Transfers and 3-way calls per agent"""
     campaign = await campaign_or_404(call, call.path("name"))
     q = call.query_as(TransfersQuery)
     rows = await transfers_per_agent(call.db, campaign.id, q.start, q.end)

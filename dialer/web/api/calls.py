@@ -49,13 +49,9 @@ class PreviewBody(Strict):
     campaign: str | None = Field(default=None, max_length=100, description="a preview campaign the agent is in")
 
 
-@routes.route(
-    "GET",
-    "/api/agents/{agent_id}/call",
-    roles=ANY_USER,
-    summary="The agent's current call: lead, history, dispositions",
-)
+@routes.route("GET", "/api/agents/{agent_id}/call", roles=ANY_USER)
 async def get_agent_call(call: Call) -> web.Response:
+    """The agent's current call: lead, history, dispositions"""
     agent_id = path_agent(call)
     agent = agent_or_404(call, agent_id)
     daemon = call.daemon
@@ -92,15 +88,9 @@ async def get_agent_call(call: Call) -> web.Response:
     return ok(body)
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/disposition",
-    roles=ANY_USER,
-    summary="Disposition the current or last call",
-    body=DispositionBody,
-    errors=(409,),
-)
+@routes.route("POST", "/api/agents/{agent_id}/disposition", roles=ANY_USER, body=DispositionBody, errors=(409,))
 async def post_disposition(call: Call) -> web.Response:
+    """Disposition the current or last call"""
     agent_id = path_agent(call)
     body = call.body_as(DispositionBody)
     daemon = call.daemon
@@ -120,10 +110,9 @@ async def post_disposition(call: Call) -> web.Response:
     return ok({"attempt_id": current.attempt_id, "code": body.code, "lead": kind.value})
 
 
-@routes.listing(
-    "/api/agents/{agent_id}/calls", roles=ANY_USER, summary="The agent's call records, newest first", query=Paging
-)
+@routes.listing("/api/agents/{agent_id}/calls", roles=ANY_USER, query=Paging)
 async def get_agent_calls(call: Call) -> web.Response:
+    """The agent's call records, newest first"""
     agent_id = path_agent(call)
     q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
@@ -136,15 +125,10 @@ async def get_agent_calls(call: Call) -> web.Response:
 PREVIEW_REFUSALS = (LookupError, RuntimeError, AgentError)
 
 
-def _preview_route(action: str, summary: str) -> Callable[[CallHandler], CallHandler]:
+def _preview_route(action: str) -> Callable[[CallHandler], CallHandler]:
     """A preview-mode action: ``POST /api/agents/{agent_id}/preview/{action}`` naming the campaign (409: not now)."""
     return routes.route(
-        "POST",
-        f"/api/agents/{{agent_id}}/preview/{action}",
-        roles=ANY_USER,
-        summary=summary,
-        body=PreviewBody,
-        errors=(409,),
+        "POST", f"/api/agents/{{agent_id}}/preview/{action}", roles=ANY_USER, body=PreviewBody, errors=(409,)
     )
 
 
@@ -157,8 +141,9 @@ def _preview_campaign(call: Call) -> tuple[str, str]:
         return agent_id, call.daemon.preview_campaign(agent_id, body.campaign)
 
 
-@_preview_route("claim", "Preview mode: hold the next lead for me to read")
+@_preview_route("claim")
 async def preview_claim(call: Call) -> web.Response:
+    """Preview mode: hold the next lead for me to read"""
     agent_id, campaign = _preview_campaign(call)
     with refused(*PREVIEW_REFUSALS, status=409):
         claim = await call.daemon.preview_claim(campaign, agent_id)
@@ -168,16 +153,18 @@ async def preview_claim(call: Call) -> web.Response:
     return ok({"campaign": campaign, "lead": lead_json(claim.lead), "history": [attempt_json(a) for a in history]})
 
 
-@_preview_route("dial", "Preview mode: dial the lead I hold")
+@_preview_route("dial")
 async def preview_dial(call: Call) -> web.Response:
+    """Preview mode: dial the lead I hold"""
     agent_id, campaign = _preview_campaign(call)
     with refused(*PREVIEW_REFUSALS, status=409):
         attempt_id = await call.daemon.preview_dial(campaign, agent_id)
     return ok({"campaign": campaign, "attempt_id": attempt_id})
 
 
-@_preview_route("skip", "Preview mode: give the held lead back")
+@_preview_route("skip")
 async def preview_skip(call: Call) -> web.Response:
+    """Preview mode: give the held lead back"""
     agent_id, campaign = _preview_campaign(call)
     with refused(*PREVIEW_REFUSALS, status=409):
         await call.daemon.preview_skip(campaign, agent_id)

@@ -27,35 +27,26 @@ CAMPAIGN_BODY = {
 }
 
 
-@routes.listing("/api/campaigns", roles=ANY_USER, summary="List campaigns", query=Paging)
+@routes.listing("/api/campaigns", roles=ANY_USER, query=Paging)
 async def get_campaigns(call: Call) -> web.Response:
+    """List campaigns"""
     records = await list_campaigns(call.db)
     daemon = call.daemon
     return page_of(records, call.query_as(Paging), lambda r: campaign_json(r, daemon.campaign_state(r.name)))
 
 
-@routes.route(
-    "GET",
-    "/api/campaigns/{name}",
-    roles=ANY_USER,
-    summary="One campaign with its effective configuration",
-)
+@routes.route("GET", "/api/campaigns/{name}", roles=ANY_USER)
 async def get_campaign_view(call: Call) -> web.Response:
+    """One campaign with its effective configuration"""
     record = await campaign_or_404(call, call.path("name"))
     body = campaign_json(record, call.daemon.campaign_state(record.name))
     body["config"] = record.config
     return ok(body)
 
 
-@routes.route(
-    "PUT",
-    "/api/campaigns/{name}",
-    roles=MANAGERS,
-    summary="Create or update a campaign (JSON or TOML)",
-    body_content=CAMPAIGN_BODY,
-    errors=(400, 415, 422),
-)
+@routes.route("PUT", "/api/campaigns/{name}", roles=MANAGERS, body_content=CAMPAIGN_BODY, errors=(400, 415, 422))
 async def put_campaign(call: Call) -> web.Response:
+    """Create or update a campaign (JSON or TOML)"""
     name = call.path("name")
     raw = await read_body(call.request, CAMPAIGN_MAX_BYTES)
     ctype = call.request.content_type
@@ -146,18 +137,21 @@ async def _set_campaign(call: Call, action: CampaignAction) -> web.Response:
     return ok({"campaign": name, "state": state})
 
 
-@routes.route("POST", "/api/campaigns/{name}/start", roles=MANAGERS, summary="Start dialling", errors=(409,))
+@routes.route("POST", "/api/campaigns/{name}/start", roles=MANAGERS, errors=(409,))
 async def start_campaign(call: Call) -> web.Response:
+    """Start dialling"""
     return await _set_campaign(call, "start")
 
 
-@routes.route("POST", "/api/campaigns/{name}/pause", roles=MANAGERS, summary="Pause dialling", errors=(409,))
+@routes.route("POST", "/api/campaigns/{name}/pause", roles=MANAGERS, errors=(409,))
 async def pause_campaign(call: Call) -> web.Response:
+    """Pause dialling"""
     return await _set_campaign(call, "pause")
 
 
-@routes.route("POST", "/api/campaigns/{name}/stop", roles=MANAGERS, summary="Stop dialling", errors=(409,))
+@routes.route("POST", "/api/campaigns/{name}/stop", roles=MANAGERS, errors=(409,))
 async def stop_campaign(call: Call) -> web.Response:
+    """Stop dialling"""
     return await _set_campaign(call, "stop")
 
 
@@ -170,11 +164,7 @@ async def campaign_stats(call: Call, name: str) -> dict[str, object]:
     return {**live, "leads": report.as_json()}
 
 
-@routes.route(
-    "GET",
-    "/api/campaigns/{name}/stats",
-    roles=MANAGERS,
-    summary="Live statistics, pacing and why not dialling",
-)
+@routes.route("GET", "/api/campaigns/{name}/stats", roles=MANAGERS)
 async def get_campaign_stats(call: Call) -> web.Response:
+    """Live statistics, pacing and why not dialling"""
     return ok(await campaign_stats(call, call.path("name")))

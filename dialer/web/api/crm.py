@@ -30,15 +30,9 @@ POPUP_SCHEMA: dict[str, Any] = {
 }
 
 
-@routes.route(
-    "GET",
-    "/api/agents/{agent_id}/crm",
-    roles=ANY_USER,
-    tag="agents",
-    summary="The CRM URL of the agent's current call (the campaign's [crm] popup_url filled in), to open on connect",
-    response=POPUP_SCHEMA,
-)
+@routes.route("GET", "/api/agents/{agent_id}/crm", roles=ANY_USER, tag="agents", response=POPUP_SCHEMA)
 async def get_crm_popup(call: Call) -> web.Response:
+    """The CRM URL of the agent's current call (the campaign's [crm] popup_url filled in), to open on connect"""
     agent_id = path_agent(call)
     agent_or_404(call, agent_id)
     current = call.daemon.agent_call(agent_id)

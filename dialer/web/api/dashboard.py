@@ -12,12 +12,7 @@ from dialer.web.scope import scoped_dashboard
 routes = RouteTable()
 
 
-@routes.route(
-    "GET",
-    "/api/dashboard",
-    roles=SUPERVISORS,
-    summary="Every campaign live, agents, pacing, why not dialling (supervisors: their teams' agents)",
-    tag="reports",
-)
+@routes.route("GET", "/api/dashboard", roles=SUPERVISORS, tag="reports")
 async def get_dashboard(call: Call) -> web.Response:
+    """Every campaign live, agents, pacing, why not dialling (supervisors: their teams' agents)"""
     return ok(scoped_dashboard(await dashboard_document(call.app), call.scope))

@@ -42,14 +42,9 @@ def _e164(raw: str, region: str) -> str:
     return parsed.e164
 
 
-@routes.route(
-    "POST",
-    "/api/dnc",
-    roles=MANAGERS,
-    summary="Put a number on the global or a campaign's do-not-call list (announced as optout.added)",
-    body=DncAdd,
-)
+@routes.route("POST", "/api/dnc", roles=MANAGERS, body=DncAdd)
 async def post_dnc(call: Call) -> web.Response:
+    """Put a number on the global or a campaign's do-not-call list (announced as optout.added)"""
     body = call.body_as(DncAdd)
     number = _e164(body.number, body.region)
     campaign_id = (await campaign_or_404(call, body.campaign)).id if body.campaign is not None else None
@@ -66,8 +61,9 @@ async def post_dnc(call: Call) -> web.Response:
     )
 
 
-@routes.route("GET", "/api/dnc", roles=MANAGERS, summary="Which do-not-call lists hold a number", query=DncCheck)
+@routes.route("GET", "/api/dnc", roles=MANAGERS, query=DncCheck)
 async def get_dnc(call: Call) -> web.Response:
+    """Which do-not-call lists hold a number"""
     q = call.query_as(DncCheck)
     number = _e164(q.number, q.region)
     entries = await check_dnc(call.db, number)

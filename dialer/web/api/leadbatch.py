@@ -218,14 +218,14 @@ BATCH_BODY: dict[str, Any] = {"application/json": {"schema": LeadBatch.model_jso
     "POST",
     "/api/campaigns/{name}/leads",
     roles=MANAGERS,
-    summary="Add leads (one or a batch of up to 10 000) exactly as a CSV import would; per-lead results. "
-    "Send an Idempotency-Key header to make a retry add nothing twice",
     body_content=BATCH_BODY,
     header_params=(IDEMPOTENCY_PARAMETER,),
     response=BATCH_RESPONSE,
     errors=(409, 413, 415, 422),
 )
 async def post_leads(call: Call) -> web.Response:
+    """Add leads (one or a batch of up to 10 000) exactly as a CSV import would; per-lead results. Send an
+    Idempotency-Key header to make a retry add nothing twice"""
     name = call.path("name")
     if call.request.content_type != "application/json":
         raise Problem(
@@ -306,21 +306,16 @@ async def _one_by_external_id(call: Call) -> tuple[int, Any]:
 EXTERNAL = "/api/campaigns/{name}/leads/by-external-id/{external_id}"
 
 
-@routes.route("GET", EXTERNAL, roles=MANAGERS, summary="A lead by its external id", errors=(409,))
+@routes.route("GET", EXTERNAL, roles=MANAGERS, errors=(409,))
 async def get_lead_by_external_id(call: Call) -> web.Response:
+    """A lead by its external id"""
     _, lead = await _one_by_external_id(call)
     return ok(lead_json(lead))
 
 
-@routes.route(
-    "PATCH",
-    EXTERNAL,
-    roles=MANAGERS,
-    summary="Update a lead by its external id (names, priority, custom fields; a null field removes it)",
-    body=ExternalLeadEdit,
-    errors=(409,),
-)
+@routes.route("PATCH", EXTERNAL, roles=MANAGERS, body=ExternalLeadEdit, errors=(409,))
 async def patch_lead_by_external_id(call: Call) -> web.Response:
+    """Update a lead by its external id (names, priority, custom fields; a null field removes it)"""
     _, lead = await _one_by_external_id(call)
     body = call.body_as(ExternalLeadEdit)
     if body.fields is not None and "external_id" in body.fields:
@@ -328,16 +323,10 @@ async def patch_lead_by_external_id(call: Call) -> web.Response:
     return await corrected(call, lead.id, body)
 
 
-@routes.route(
-    "DELETE",
-    EXTERNAL,
-    roles=MANAGERS,
-    summary="Erase a lead for a data-subject request: personal data removed; its numbers kept on the DNC list "
-    "(unless dnc=false) and its call records kept anonymised for compliance",
-    query=ErasureQuery,
-    errors=(409,),
-)
+@routes.route("DELETE", EXTERNAL, roles=MANAGERS, query=ErasureQuery, errors=(409,))
 async def delete_lead_by_external_id(call: Call) -> web.Response:
+    """Erase a lead for a data-subject request: personal data removed; its numbers kept on the DNC list (unless
+    dnc=false) and its call records kept anonymised for compliance"""
     record = await campaign_or_404(call, call.path("name"))
     external_id = call.path("external_id")
     q = call.query_as(ErasureQuery)

@@ -161,14 +161,9 @@ def _mapping(text: str) -> dict[str, str]:
     return {str(k): v for k, v in parsed.items()}
 
 
-@routes.route(
-    "POST",
-    "/api/campaigns/{name}/lead-lists/preview",
-    roles=MANAGERS,
-    summary="Preview a CSV: detected encoding, delimiter, column mapping and the first rows",
-    body_content=UPLOAD_BODY,
-)
+@routes.route("POST", "/api/campaigns/{name}/lead-lists/preview", roles=MANAGERS, body_content=UPLOAD_BODY)
 async def preview_lead_list(call: Call) -> web.Response:
+    """Preview a CSV: detected encoding, delimiter, column mapping and the first rows"""
     _record, config = await configured_campaign_or_404(call, call.path("name"))
     async with upload_form(call) as form:
         return await asyncio.to_thread(_preview, form, config.default_region)
@@ -317,16 +312,11 @@ def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None
 
 
 @routes.route(
-    "POST",
-    "/api/campaigns/{name}/lead-lists",
-    roles=MANAGERS,
-    status=201,
-    errors=(413,),
-    summary="Import a CSV into the campaign (all or nothing); returns the report. The file is parsed in the CPU "
-    "worker process, never on the event loop",
-    body_content=UPLOAD_BODY,
+    "POST", "/api/campaigns/{name}/lead-lists", roles=MANAGERS, status=201, errors=(413,), body_content=UPLOAD_BODY
 )
 async def upload_lead_list(call: Call) -> web.Response:
+    """Import a CSV into the campaign (all or nothing); returns the report. The file is parsed in the CPU worker
+    process, never on the event loop"""
     record, config = await configured_campaign_or_404(call, call.path("name"))
     errors: list[RowError] = []
     async with upload_form(call) as form:
@@ -345,8 +335,9 @@ class LeadListQuery(Paging):
     campaign: str | None = Field(default=None, max_length=100)
 
 
-@routes.listing("/api/lead-lists", roles=MANAGERS, summary="Imported lead lists with their counts", query=LeadListQuery)
+@routes.listing("/api/lead-lists", roles=MANAGERS, query=LeadListQuery)
 async def get_lead_lists(call: Call) -> web.Response:
+    """Imported lead lists with their counts"""
     q = call.query_as(LeadListQuery)
     found = await list_lead_lists(call.db, await campaign_id_of(call, q.campaign), q.limit, q.offset)
     return page_from(q, found, lead_list_json)
@@ -356,11 +347,11 @@ async def get_lead_lists(call: Call) -> web.Response:
     "GET",
     r"/api/lead-lists/{list_id:\d{1,15}}/errors",
     roles=MANAGERS,
-    summary="The rejected rows of an import, as CSV",
     response={"type": "string"},
     response_content_type="text/csv",
 )
 async def get_lead_list_errors(call: Call) -> web.StreamResponse:
+    """The rejected rows of an import, as CSV"""
     rec = await get_lead_list(call.db, call.path_id("list_id"))
     if rec is None or not rec.errors_file or not await asyncio.to_thread(Path(rec.errors_file).is_file):
         raise Problem(404, M_("no error report for this list"))

@@ -48,13 +48,9 @@ class DncRequest(Strict):
     reason: str | None = Field(default=None, max_length=200)
 
 
-@routes.listing(
-    "/api/leads",
-    roles=ANY_USER,
-    summary="Search leads (supervisors: their teams' campaigns and agents; agents: only their own calls)",
-    query=LeadSearch,
-)
+@routes.listing("/api/leads", roles=ANY_USER, query=LeadSearch)
 async def get_leads(call: Call) -> web.Response:
+    """Search leads (supervisors: their teams' campaigns and agents; agents: only their own calls)"""
     q = call.query_as(LeadSearch)
     query = LeadQuery(
         campaign_id=await campaign_id_of(call, q.campaign),
@@ -75,16 +71,18 @@ async def _path_lead(call: Call) -> LeadRecord:
     return await lead_for(call, call.path_id("lead_id"))
 
 
-@routes.route("GET", LEAD, roles=ANY_USER, summary="One lead with its attempt history")
+@routes.route("GET", LEAD, roles=ANY_USER)
 async def get_lead_view(call: Call) -> web.Response:
+    """One lead with its attempt history"""
     lead = await _path_lead(call)
     history = await lead_history(call.db, lead.id)
     recorded = await recorded_attempts(call.db, [a.id for a in history])
     return ok({**lead_json(lead), "history": [attempt_json(a, recorded) for a in history]})
 
 
-@routes.route("PATCH", LEAD, roles=ANY_USER, summary="Correct a lead's name, priority or fields", body=LeadEdit)
+@routes.route("PATCH", LEAD, roles=ANY_USER, body=LeadEdit)
 async def patch_lead(call: Call) -> web.Response:
+    """Correct a lead's name, priority or fields"""
     lead = await _path_lead(call)
     body = call.body_as(LeadEdit)
     if body.priority is not None and not call.is_manager:
@@ -107,10 +105,9 @@ async def corrected(call: Call, lead_id: int, edit: LeadEdit) -> web.Response:
     return ok(lead_json(updated))
 
 
-@routes.route(
-    "POST", f"{LEAD}/dnc", roles=ANY_USER, summary="Put the lead's numbers on the do-not-call list", body=DncRequest
-)
+@routes.route("POST", f"{LEAD}/dnc", roles=ANY_USER, body=DncRequest)
 async def post_lead_dnc(call: Call) -> web.Response:
+    """Put the lead's numbers on the do-not-call list"""
     lead = await _path_lead(call)
     body = call.body_as(DncRequest)
     if body.scope == "global" and not call.is_manager:

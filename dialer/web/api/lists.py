@@ -86,23 +86,18 @@ RECYCLE_RESULT = {
     "GET",
     "/api/campaigns/{name}/lists",
     roles=MANAGERS,
-    summary="The campaign's lead lists: settings and leads per status",
     response={"type": "object", "properties": {"items": {"type": "array", "items": LIST_ITEM}}},
 )
 async def get_lists(call: Call) -> web.Response:
+    """The campaign's lead lists: settings and leads per status"""
     record = await campaign_or_404(call, call.path("name"))
     now = call.now()
     return ok({"campaign": record.name, "items": [v.public(now) for v in await list_views(call.db, record.id)]})
 
 
-@routes.route(
-    "PATCH",
-    r"/api/lead-lists/{list_id:\d{1,15}}",
-    roles=MANAGERS,
-    summary="Enable or disable a list, set its priority, share or expiry (audited)",
-    body=ListEdit,
-)
+@routes.route("PATCH", r"/api/lead-lists/{list_id:\d{1,15}}", roles=MANAGERS, body=ListEdit)
 async def patch_list(call: Call) -> web.Response:
+    """Enable or disable a list, set its priority, share or expiry (audited)"""
     body = call.body_as(ListEdit)
     if body.clear_valid_until and body.valid_until is not None:
         raise Problem(422, M_("valid_until and clear_valid_until: give one"), kind="validation-error")
@@ -128,15 +123,9 @@ def rules_of(rules: list[RuleBody]) -> list[RecycleRule]:
     return [RecycleRule(r.outcome, timedelta(minutes=r.older_than_minutes)) for r in rules]
 
 
-@routes.route(
-    "POST",
-    "/api/campaigns/{name}/recycle",
-    roles=MANAGERS,
-    summary="Recycle leads by rules (dry_run: counts only); never archived, DNC, closed or over-budget leads",
-    body=RecycleBody,
-    response=RECYCLE_RESULT,
-)
+@routes.route("POST", "/api/campaigns/{name}/recycle", roles=MANAGERS, body=RecycleBody, response=RECYCLE_RESULT)
 async def post_recycle(call: Call) -> web.Response:
+    """Recycle leads by rules (dry_run: counts only); never archived, DNC, closed or over-budget leads"""
     record, config = await configured_campaign_or_404(call, call.path("name"))
     body = call.body_as(RecycleBody)
     now: datetime = call.now()
@@ -198,26 +187,15 @@ async def _schedule_document(call: Call, list_id: int) -> dict[str, object]:
     return {"list_id": list_id, "schedule": view.public() if view else None, "would_recycle": would}
 
 
-@routes.route(
-    "GET",
-    SCHEDULE,
-    roles=MANAGERS,
-    summary="The list's scheduled recycling and what a run now would recycle",
-    response=SCHEDULE_RESULT,
-)
+@routes.route("GET", SCHEDULE, roles=MANAGERS, response=SCHEDULE_RESULT)
 async def get_recycle_schedule(call: Call) -> web.Response:
+    """The list's scheduled recycling and what a run now would recycle"""
     return ok(await _schedule_document(call, call.path_id("list_id")))
 
 
-@routes.route(
-    "PUT",
-    SCHEDULE,
-    roles=MANAGERS,
-    summary="Recycle this list by rules on a schedule (audited; the first run one interval from now)",
-    body=ScheduleBody,
-    response=SCHEDULE_RESULT,
-)
+@routes.route("PUT", SCHEDULE, roles=MANAGERS, body=ScheduleBody, response=SCHEDULE_RESULT)
 async def put_recycle_schedule(call: Call) -> web.Response:
+    """Recycle this list by rules on a schedule (audited; the first run one interval from now)"""
     body = call.body_as(ScheduleBody)
     list_id = call.path_id("list_id")
     with invalid(ScheduleError), refused(UnknownListError, status=404):
@@ -232,14 +210,9 @@ async def put_recycle_schedule(call: Call) -> web.Response:
     return ok(await _schedule_document(call, list_id))
 
 
-@routes.route(
-    "DELETE",
-    SCHEDULE,
-    roles=MANAGERS,
-    summary="Stop recycling this list on a schedule (audited)",
-    response=SCHEDULE_RESULT,
-)
+@routes.route("DELETE", SCHEDULE, roles=MANAGERS, response=SCHEDULE_RESULT)
 async def delete_recycle_schedule(call: Call) -> web.Response:
+    """Stop recycling this list on a schedule (audited)"""
     list_id = call.path_id("list_id")
     with refused(UnknownListError, status=404):
         await set_recycle_schedule(call.db, list_id, None, call.now(), actor=call.user.name)

@@ -112,15 +112,10 @@ async def _recording_or_404(call: Call) -> RecordingRecord:
     return rec
 
 
-@routes.listing(
-    "/api/recordings",
-    roles=ANY_USER,
-    summary="Search recordings by campaign, agent, date, disposition, number (supervisors: their teams'; agents: "
-    "their own calls)",
-    query=RecordingSearch,
-    item=RECORDING_SCHEMA,
-)
+@routes.listing("/api/recordings", roles=ANY_USER, query=RecordingSearch, item=RECORDING_SCHEMA)
 async def list_recordings(call: Call) -> web.Response:
+    """Search recordings by campaign, agent, date, disposition, number (supervisors: their teams'; agents: their own
+    calls)"""
     q = call.query_as(RecordingSearch)
     scope = await lead_scope(call.db, call.user)
     if q.agent is not None and not scope.everything and q.agent not in scope.agents:
@@ -143,14 +138,10 @@ async def list_recordings(call: Call) -> web.Response:
 
 
 @routes.route(
-    "GET",
-    r"/api/recordings/{attempt_id:\d{1,15}}",
-    roles=ANY_USER,
-    summary="The recording of one call (its call record's link)",
-    response=RECORDING_SCHEMA,
-    errors=(403, 404),
+    "GET", r"/api/recordings/{attempt_id:\d{1,15}}", roles=ANY_USER, response=RECORDING_SCHEMA, errors=(403, 404)
 )
 async def get_one_recording(call: Call) -> web.Response:
+    """The recording of one call (its call record's link)"""
     return ok(recording_json(await _recording_or_404(call)))
 
 
@@ -158,13 +149,13 @@ async def get_one_recording(call: Call) -> web.Response:
     "GET",
     r"/api/recordings/{attempt_id:\d{1,15}}/audio",
     roles=ANY_USER,
-    summary="The recording's audio (WAV; Range requests for seeking)",
     query=AudioQuery,
     response={"type": "string", "format": "binary"},
     response_content_type="audio/wav",
     errors=(403, 404, 416),
 )
 async def get_recording_audio(call: Call) -> web.StreamResponse:
+    """The recording's audio (WAV; Range requests for seeking)"""
     rec = await _recording_or_404(call)
     try:
         path = local_path(call.daemon.recording_settings, rec.file)
@@ -184,15 +175,9 @@ async def get_recording_audio(call: Call) -> web.StreamResponse:
     )
 
 
-@routes.route(
-    "POST",
-    "/api/agents/{agent_id}/recording",
-    roles=ANY_USER,
-    summary="Start, stop, pause or resume the recording of my current call",
-    body=RecordingControl,
-    errors=(409,),
-)
+@routes.route("POST", "/api/agents/{agent_id}/recording", roles=ANY_USER, body=RecordingControl, errors=(409,))
 async def control_recording(call: Call) -> web.Response:
+    """Start, stop, pause or resume the recording of my current call"""
     agent_id = path_agent(call)
     body = call.body_as(RecordingControl)
     with refused(RecordingRefused, status=409):

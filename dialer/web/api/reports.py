@@ -102,14 +102,9 @@ def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = N
     return ok(report.as_json())
 
 
-@routes.route(
-    "GET",
-    "/api/reports",
-    roles=MANAGERS,
-    summary="Available reports, with links per campaign",
-    query=Paging,
-)
+@routes.route("GET", "/api/reports", roles=MANAGERS, query=Paging)
 async def get_reports(call: Call) -> web.Response:
+    """Available reports, with links per campaign"""
     campaigns = [r.name for r in await list_campaigns(call.db)]
     links = {
         c: {n: f"/api/reports/{n}/{c}?format=" + ("csv" if n == "calls" else "html") for n in REPORTS}
@@ -118,15 +113,10 @@ async def get_reports(call: Call) -> web.Response:
     return ok({"reports": available_reports(), "campaigns": links})
 
 
-def _report_route(kind: str, roles: Iterable[Role], summary: str) -> Callable[[CallHandler], CallHandler]:
+def _report_route(kind: str, roles: Iterable[Role]) -> Callable[[CallHandler], CallHandler]:
     """The route of one campaign's ``kind`` report: ``GET /api/reports/{kind}/{name}``, a ReportQuery, FORMATS."""
     return routes.route(
-        "GET",
-        f"/api/reports/{kind}/{{name}}",
-        roles=roles,
-        query=ReportQuery,
-        summary=summary,
-        response_content=FORMATS,
+        "GET", f"/api/reports/{kind}/{{name}}", roles=roles, query=ReportQuery, response_content=FORMATS
     )
 
 
@@ -143,19 +133,17 @@ async def _campaign_report(
     return _respond(q, report, f"{kind}-{name}.csv", zone)
 
 
-@_report_route("compliance", MANAGERS, "Compliance report of a campaign (format=json|html|csv)")
+@_report_route("compliance", MANAGERS)
 async def get_compliance_report(call: Call) -> web.Response:
+    """Compliance report of a campaign (format=json|html|csv)"""
     return await _campaign_report(
         call, "compliance", lambda name, span: compliance_report(call.db, name, span, now=call.now())
     )
 
 
-@_report_route(
-    "performance",
-    SUPERVISORS,
-    "Performance report of a campaign, optionally one agent (format=json|html|csv); supervisors: their agents",
-)
+@_report_route("performance", SUPERVISORS)
 async def get_performance_report(call: Call) -> web.Response:
+    """Performance report of a campaign, optionally one agent (format=json|html|csv); supervisors: their agents"""
     agent = call.query_as(ReportQuery).agent
     _agent_in_scope(call, agent)
     return await _campaign_report(
@@ -163,10 +151,10 @@ async def get_performance_report(call: Call) -> web.Response:
     )
 
 
-@_report_route(
-    "ivr", MANAGERS, "IVR report of a campaign's flow calls: per node funnel, containment (format=json|html|csv)"
-)
+@_report_route("ivr", MANAGERS)
 async def get_ivr_report(call: Call) -> web.Response:
+    """IVR report of a campaign's flow calls: per node funnel, containment (format=json|html|csv)"""
+
     async def build(name: str, span: ReportRange) -> Report:
         record = await get_campaign(call.db, name)
         records = await ivr_results(call.db, campaign_id=record.id, since=span.start, until=span.end)
@@ -175,12 +163,9 @@ async def get_ivr_report(call: Call) -> web.Response:
     return await _campaign_report(call, "ivr", build)
 
 
-@_report_route(
-    "calls",
-    SUPERVISORS,
-    "Call records of a campaign (json: the first 200; csv: all); supervisors: one agent of their teams",
-)
+@_report_route("calls", SUPERVISORS)
 async def get_calls_report(call: Call) -> web.Response:
+    """Call records of a campaign (json: the first 200; csv: all); supervisors: one agent of their teams"""
     q = call.query_as(ReportQuery)
     _agent_in_scope(call, q.agent)
     span = _range(q)

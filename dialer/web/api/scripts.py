@@ -48,15 +48,9 @@ SCRIPT_SCHEMA: dict[str, Any] = {
 }
 
 
-@routes.route(
-    "GET",
-    "/api/agents/{agent_id}/script",
-    roles=ANY_USER,
-    summary="The script for my current call (escaped HTML and text)",
-    tag="agents",
-    response=SCRIPT_SCHEMA,
-)
+@routes.route("GET", "/api/agents/{agent_id}/script", roles=ANY_USER, tag="agents", response=SCRIPT_SCHEMA)
 async def get_agent_script(call: Call) -> web.Response:
+    """The script for my current call (escaped HTML and text)"""
     agent_id = path_agent(call)
     daemon = call.daemon
     current = daemon.agent_call(agent_id)
@@ -79,15 +73,9 @@ async def get_agent_script(call: Call) -> web.Response:
     return ok({"script": {"campaign": current.campaign, "attempt_id": current.attempt_id, **rendered(config, context)}})
 
 
-@routes.route(
-    "GET",
-    "/api/campaigns/{name}/script",
-    roles=MANAGERS,
-    summary="A campaign's script template (its own, or its regime's preset)",
-    tag="campaigns",
-    errors=(404,),
-)
+@routes.route("GET", "/api/campaigns/{name}/script", roles=MANAGERS, tag="campaigns", errors=(404,))
 async def get_campaign_script(call: Call) -> web.Response:
+    """A campaign's script template (its own, or its regime's preset)"""
     name = call.path("name")
     config = call.daemon.campaign_config(name)
     if config is None:

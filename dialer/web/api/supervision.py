@@ -78,13 +78,13 @@ def session_json(rec: SupervisionRecord) -> dict[str, Any]:
     "POST",
     "/api/supervision",
     roles=MANAGERS,
-    summary="Listen to, whisper to or barge into an agent's live call from my phone (audited)",
     body=SuperviseBody,
     response=SESSION_SCHEMA,
     status=201,
     errors=(404, 409),
 )
 async def start_supervision(call: Call) -> web.Response:
+    """Listen to, whisper to or barge into an agent's live call from my phone (audited)"""
     body = call.body_as(SuperviseBody)
     user = await get_user(call.db, call.user.name)
     try:
@@ -97,14 +97,10 @@ async def start_supervision(call: Call) -> web.Response:
 
 
 @routes.route(
-    "DELETE",
-    r"/api/supervision/{session_id:\d{1,15}}",
-    roles=MANAGERS,
-    summary="Stop listening (hang up my phone's leg): the session as it is then",
-    response=SESSION_SCHEMA,
-    errors=(403, 404),
+    "DELETE", r"/api/supervision/{session_id:\d{1,15}}", roles=MANAGERS, response=SESSION_SCHEMA, errors=(403, 404)
 )
 async def stop_supervision(call: Call) -> web.Response:
+    """Stop listening (hang up my phone's leg): the session as it is then"""
     record = await get_supervision(call.db, call.path_id("session_id"))
     if record is None:
         raise Problem(404, M_("no supervision session {session_id}", session_id=call.path("session_id")))
@@ -118,29 +114,19 @@ async def stop_supervision(call: Call) -> web.Response:
     return ok(body)
 
 
-@routes.listing(
-    "/api/supervision",
-    roles=MANAGERS,
-    summary="The monitoring audit: who listened to whom, in which mode, when (newest first)",
-    query=SupervisionQuery,
-    item=SESSION_SCHEMA,
-)
+@routes.listing("/api/supervision", roles=MANAGERS, query=SupervisionQuery, item=SESSION_SCHEMA)
 async def get_supervisions(call: Call) -> web.Response:
+    """The monitoring audit: who listened to whom, in which mode, when (newest first)"""
     q = call.query_as(SupervisionQuery)
     found = await list_supervisions(call.db, supervisor=q.supervisor, agent=q.agent, limit=q.limit, offset=q.offset)
     return page_from(q, found, session_json)
 
 
 @routes.route(
-    "PATCH",
-    "/api/campaigns/{name}/dialing",
-    roles=MANAGERS,
-    summary="Change a campaign's dial mode and level live (the next pacing decision uses them)",
-    tag="campaigns",
-    body=DialingBody,
-    errors=(404, 422),
+    "PATCH", "/api/campaigns/{name}/dialing", roles=MANAGERS, tag="campaigns", body=DialingBody, errors=(404, 422)
 )
 async def patch_dialing(call: Call) -> web.Response:
+    """Change a campaign's dial mode and level live (the next pacing decision uses them)"""
     name = call.path("name")
     record = await campaign_or_404(call, name)
     body = call.body_as(DialingBody)

@@ -27,37 +27,32 @@ class TokenCreate(Strict):
     label: str = Field(default="", max_length=100)
 
 
-@routes.route("GET", "/api/me", roles=ANY_USER, summary="Who am I")
+@routes.route("GET", "/api/me", roles=ANY_USER)
 async def get_me(call: Call) -> web.Response:
+    """Who am I"""
     session = call.request.get(SESSION)
     return ok({"user": call.user.public(), "csrf_token": session.csrf_token if session else None})
 
 
-@routes.route(
-    "POST",
-    "/api/tokens",
-    roles=ANY_USER,
-    summary="Mint an API token for yourself",
-    body=TokenCreate,
-    status=201,
-)
+@routes.route("POST", "/api/tokens", roles=ANY_USER, body=TokenCreate, status=201)
 async def mint_token(call: Call) -> web.Response:
+    """Mint an API token for yourself"""
     body = call.body_as(TokenCreate)
     token = new_api_token()
     await add_api_token(call.db, call.user.id, token, body.label, call.now(), actor=call.user.name)
     return ok({"token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
 
 
-@routes.listing("/api/users", roles=ADMINS, summary="List users", tag="users", query=Paging)
+@routes.listing("/api/users", roles=ADMINS, tag="users", query=Paging)
 async def get_users(call: Call) -> web.Response:
+    """List users"""
     q = call.query_as(Paging)
     return page_from(q, await list_users(call.db, limit=q.limit, offset=q.offset), lambda u: u.public())
 
 
-@routes.route(
-    "POST", "/api/users", roles=ADMINS, summary="Create a user", tag="users", body=UserCreate, status=201, errors=(409,)
-)
+@routes.route("POST", "/api/users", roles=ADMINS, tag="users", body=UserCreate, status=201, errors=(409,))
 async def post_user(call: Call) -> web.Response:
+    """Create a user"""
     body = call.body_as(UserCreate)
     with refused(UserExistsError, status=409):
         user = await create_user(

@@ -75,25 +75,21 @@ def _events(names: list[str]) -> tuple[EventType, ...]:
         return parse_events(names)
 
 
-@routes.route("GET", "/api/webhooks/events", roles=MANAGERS, summary="The event types one can subscribe to")
+@routes.route("GET", "/api/webhooks/events", roles=MANAGERS)
 async def get_event_types(call: Call) -> web.Response:
+    """The event types one can subscribe to"""
     return ok({"events": EVENT_NAMES, "allowed_destinations": call.app[SETTINGS].webhooks.allowed_destinations})
 
 
-@routes.route("GET", "/api/webhooks/subscriptions", roles=MANAGERS, summary="Webhook subscriptions")
+@routes.route("GET", "/api/webhooks/subscriptions", roles=MANAGERS)
 async def get_subscriptions(call: Call) -> web.Response:
+    """Webhook subscriptions"""
     return ok({"items": [s.as_json() for s in await list_subscriptions(call.db)]})
 
 
-@routes.route(
-    "POST",
-    "/api/webhooks/subscriptions",
-    roles=MANAGERS,
-    status=201,
-    summary="Subscribe a URL to event types of one campaign (or all); the signing secret is returned once",
-    body=SubscriptionBody,
-)
+@routes.route("POST", "/api/webhooks/subscriptions", roles=MANAGERS, status=201, body=SubscriptionBody)
 async def post_subscription(call: Call) -> web.Response:
+    """Subscribe a URL to event types of one campaign (or all); the signing secret is returned once"""
     body = call.body_as(SubscriptionBody)
     secret = body.secret or new_secret()
     sub = await create_subscription(
@@ -111,14 +107,9 @@ async def post_subscription(call: Call) -> web.Response:
 SUBSCRIPTION = r"/api/webhooks/subscriptions/{subscription_id:\d{1,9}}"
 
 
-@routes.route(
-    "PATCH",
-    SUBSCRIPTION,
-    roles=MANAGERS,
-    summary="Change, disable or re-enable a subscription; rotate_secret returns a new secret once",
-    body=SubscriptionEdit,
-)
+@routes.route("PATCH", SUBSCRIPTION, roles=MANAGERS, body=SubscriptionEdit)
 async def patch_subscription(call: Call) -> web.Response:
+    """Change, disable or re-enable a subscription; rotate_secret returns a new secret once"""
     body = call.body_as(SubscriptionEdit)
     secret = new_secret() if body.rotate_secret else None
     sub = await update_subscription(
@@ -139,27 +130,17 @@ async def patch_subscription(call: Call) -> web.Response:
     return ok(out)
 
 
-@routes.route(
-    "DELETE",
-    SUBSCRIPTION,
-    roles=MANAGERS,
-    status=204,
-    summary="Remove a subscription (its pending deliveries go; delivered and dead ones stay as records)",
-)
+@routes.route("DELETE", SUBSCRIPTION, roles=MANAGERS, status=204)
 async def delete_subscription_route(call: Call) -> web.Response:
+    """Remove a subscription (its pending deliveries go; delivered and dead ones stay as records)"""
     if not await delete_subscription(call.db, call.path_id("subscription_id")):
         raise Problem(404, M_("no such subscription"))
     return web.Response(status=204)
 
 
-@routes.route(
-    "GET",
-    "/api/webhooks/deliveries",
-    roles=MANAGERS,
-    summary="Deliveries, newest first, with their state (pending, delivered, dead), tries and last error",
-    query=DeliveryQuery,
-)
+@routes.route("GET", "/api/webhooks/deliveries", roles=MANAGERS, query=DeliveryQuery)
 async def get_deliveries(call: Call) -> web.Response:
+    """Deliveries, newest first, with their state (pending, delivered, dead), tries and last error"""
     q = call.query_as(DeliveryQuery)
     rows = await outbox_rows(
         call.db,
@@ -183,21 +164,18 @@ def _delivery_json(row: OutboxRow, *, with_payload: bool = False) -> dict[str, A
 DELIVERY = r"/api/webhooks/deliveries/{delivery_id:\d{1,15}}"
 
 
-@routes.route("GET", DELIVERY, roles=MANAGERS, summary="One delivery with its payload")
+@routes.route("GET", DELIVERY, roles=MANAGERS)
 async def get_delivery(call: Call) -> web.Response:
+    """One delivery with its payload"""
     rows = await outbox_rows(call.db, before_id=call.path_id("delivery_id") + 1, limit=1)
     if not rows or rows[0].id != call.path_id("delivery_id"):
         raise Problem(404, M_("no such delivery"))
     return ok(_delivery_json(rows[0], with_payload=True))
 
 
-@routes.route(
-    "POST",
-    DELIVERY + "/resend",
-    roles=MANAGERS,
-    summary="Send a delivered or dead-lettered delivery again (same event id; a fresh retry budget)",
-)
+@routes.route("POST", DELIVERY + "/resend", roles=MANAGERS)
 async def post_resend(call: Call) -> web.Response:
+    """Send a delivered or dead-lettered delivery again (same event id; a fresh retry budget)"""
     row = await resend(call.db, call.path_id("delivery_id"), call.now())
     if row is None:
         raise Problem(404, M_("no such delivery"))
