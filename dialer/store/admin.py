@@ -49,17 +49,23 @@ team_supervisors_t = metadata.tables["team_supervisors"]
 
 
 class TeamExistsError(ValueError):
+    """Another team already has this name."""
+
     def __init__(self, name: str) -> None:
         super().__init__(M_("a team named {name} already exists", name=repr(name)))
 
 
 class UnknownTeamError(LookupError):
+    """No team has this id or name."""
+
     def __init__(self, team: int | str) -> None:
         super().__init__(M_("no team {team}", team=repr(team)))
 
 
 @dataclass(frozen=True, slots=True)
 class TeamRecord:
+    """A team: its supervisors and members (user names) and the campaigns it works."""
+
     id: int
     name: str
     created_at: datetime

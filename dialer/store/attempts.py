@@ -19,6 +19,8 @@ from dialer.webhooks import events
 
 @dataclass(frozen=True, slots=True)
 class AttemptRecord:
+    """One call record as stored: the dial, its times, outcome and AMD verdict, agent and disposition."""
+
     id: int
     lead_id: int
     campaign_id: int

@@ -67,6 +67,8 @@ AUDIT_APPEND_ONLY_DROP_SQL: dict[str, list[str]] = {
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
+    """One entry of the audit log: who (``actor``) did what to which target, with its details."""
+
     id: int
     at: datetime
     actor: str

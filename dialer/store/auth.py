@@ -91,12 +91,16 @@ web_sessions_t = metadata.tables["web_sessions"]
 
 
 class UserExistsError(ValueError):
+    """Another user already has this name."""
+
     def __init__(self, name: str) -> None:
         super().__init__(M_("a user named {name} already exists", name=repr(name)))
         self.name = name
 
 
 class UnknownUserError(LookupError):
+    """No user has this name."""
+
     def __init__(self, name: str) -> None:
         super().__init__(M_("no user named {name}", name=repr(name)))
         self.name = name
@@ -104,6 +108,8 @@ class UnknownUserError(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class UserRecord:
+    """A user account as stored, password hash included (``public()`` is what the API shows of it)."""
+
     id: int
     name: str
     role: Role
@@ -133,6 +139,8 @@ class UserRecord:
 
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
+    """A signed-in browser session: its user, the CSRF token its forms carry, when it expires."""
+
     user: UserRecord
     csrf_token: str
     expires_at: datetime

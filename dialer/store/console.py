@@ -25,6 +25,8 @@ from dialer.webhooks import events
 
 @dataclass(frozen=True, slots=True)
 class LeadQuery:
+    """A search of the agent console's lead list: the filters, and the page wanted."""
+
     campaign_id: int | None = None
     text: str | None = None  # name, phone digits or external id (substring)
     status: str | None = None
@@ -115,6 +117,8 @@ async def update_lead_fields(
 # --------------------------------------------------------------------------------------------------- lead lists
 @dataclass(frozen=True, slots=True)
 class LeadListRecord:
+    """A lead list (one imported file): what its import read, imported and rejected, and the error report."""
+
     id: int
     campaign_id: int
     name: str
@@ -147,6 +151,8 @@ async def get_lead_list(db: Database, list_id: int) -> LeadListRecord | None:
 # ---------------------------------------------------------------------------------------------------- callbacks
 @dataclass(frozen=True, slots=True)
 class CallbackRecord:
+    """A callback scheduled on a lead: when it is due, the agent it is for (None: any), and its state."""
+
     id: int
     lead_id: int
     campaign_id: int

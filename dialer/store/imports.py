@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Required, TextIO, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,7 +41,8 @@ from dialer.campaign.rules import LeadStatus
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.holders import local_holder_gone, process_holder
-from dialer.store.leads import blocked_among, insert_prepared_pg, insert_prepared_sqlite
+from dialer.store.leads import PreparedInto, blocked_among, insert_prepared_pg, insert_prepared_sqlite
+from dialer.store.records import RecordReader
 from dialer.store.tables import lead_lists_t, leads_t
 
 CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write lock on SQLite)
@@ -71,6 +72,8 @@ def importer_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
+    """What one import did: its list, the rows read, and how many were imported, duplicates, invalid or DNC."""
+
     list_id: int
     rows: int
     imported: int
@@ -91,35 +94,26 @@ class ImportSummary:
 Verdict = Callable[[int, str, "LeadVerdict", int | None], None]
 
 
+class ImportOptions(TypedDict, total=False):
+    """What :func:`import_leads` passes on to :func:`import_prepared` (which documents them) besides the rows: the
+    list's name and source file and the time stamped on its leads, then the optional ones."""
+
+    list_name: Required[str]
+    source_file: Required[str]
+    now: Required[datetime]
+    errors_file: str | None
+    on_error: Callable[[RowError], None] | None
+    owner: str | None
+    clock: Callable[[], datetime]
+    on_lead: Verdict | None
+
+
 async def import_leads(
-    db: Database,
-    *,
-    campaign_id: int,
-    rows: Iterable[ImportedLead | RowError],
-    list_name: str,
-    source_file: str,
-    now: datetime,
-    errors_file: str | None = None,
-    on_error: Callable[[RowError], None] | None = None,
-    owner: str | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    on_lead: Verdict | None = None,
+    db: Database, *, campaign_id: int, rows: Iterable[ImportedLead | RowError], **options: Unpack[ImportOptions]
 ) -> ImportSummary:
     """Insert the valid, new, not-DNC leads of ``rows`` into the campaign; count the rest (see
     :func:`import_prepared`, which this feeds with ``rows`` in chunks of CHUNK)."""
-    return await import_prepared(
-        db,
-        campaign_id=campaign_id,
-        chunks=prepared_chunks(rows, CHUNK),
-        list_name=list_name,
-        source_file=source_file,
-        now=now,
-        errors_file=errors_file,
-        on_error=on_error,
-        owner=owner,
-        clock=clock,
-        on_lead=on_lead,
-    )
+    return await import_prepared(db, campaign_id=campaign_id, chunks=prepared_chunks(rows, CHUNK), **options)
 
 
 async def import_lead_csv(
@@ -352,12 +346,12 @@ async def _write_chunk(
                     on_lead(row, phone, LeadVerdict.DNC, None)
     counts.dnc += refused
     allowed = len(chunk) - refused
-    status = _STAGED if staged else _NEW
-    archive_reason = STAGED_REASON if staged else None
+    if staged:
+        into = PreparedInto(campaign_id, list_id, now, status=_STAGED, archive_reason=STAGED_REASON)
+    else:
+        into = PreparedInto(campaign_id, list_id, now, status=_NEW, archive_reason=None)
     if conn.dialect.name == "postgresql":
-        ids = await insert_prepared_pg(
-            conn, campaign_id, list_id, chunk, now, status=status, archive_reason=archive_reason, blocked=blocked
-        )
+        ids = await insert_prepared_pg(conn, into, chunk, blocked=blocked)
         counts.imported += len(ids)
         counts.duplicates += allowed - len(ids)
         if on_lead is not None:
@@ -369,9 +363,7 @@ async def _write_chunk(
         chunk.drop_alt_numbers(blocked)
         if refused:
             keep = chunk.keep([i for i, phone in enumerate(chunk.phones) if phone not in blocked])
-    inserted = await insert_prepared_sqlite(
-        conn, campaign_id, list_id, keep, now, status=status, archive_reason=archive_reason
-    )
+    inserted = await insert_prepared_sqlite(conn, into, keep)
     counts.imported += inserted
     counts.duplicates += len(keep) - inserted
     if on_lead is not None:
@@ -514,36 +506,28 @@ class LeadImport:
         }
 
 
+def _count(stored: int | None) -> int:
+    """A count of the list row (None until the import closes the list) as a number."""
+    return stored or 0
+
+
+# Read from a list row with ``list_id`` and ``started_at`` labelled, plus its ``staged`` leads.
+_lead_import = RecordReader(
+    LeadImport, rows_read=_count, imported=_count, duplicates=_count, invalid=_count, dnc=_count
+)
+
+
 async def lead_imports(db: Database, campaign_id: int | None = None) -> list[LeadImport]:
     """Every import (of one campaign), newest first, with the leads still staged by the running ones."""
     c, ld = lead_lists_t.c, leads_t.c
-    stmt = select(lead_lists_t).order_by(c.id.desc())
+    stmt = select(lead_lists_t, c.id.label("list_id"), c.imported_at.label("started_at")).order_by(c.id.desc())
     if campaign_id is not None:
         stmt = stmt.where(c.campaign_id == campaign_id)
     async with db.read() as conn:
         rows = (await conn.execute(stmt)).mappings().all()
-        running = [r["id"] for r in rows if r["state"] == IMPORTING]
+        running = [r["list_id"] for r in rows if r["state"] == IMPORTING]
         staged = await _staged_per_list(conn, ld.list_id.in_(running)) if running else {}
-    return [
-        LeadImport(
-            list_id=r["id"],
-            campaign_id=r["campaign_id"],
-            name=r["name"],
-            source_file=r["source_file"],
-            state=r["state"],
-            started_at=r["imported_at"],
-            owner=r["owner"],
-            expires_at=r["expires_at"],
-            failure=r["failure"],
-            rows_read=r["rows_read"] or 0,
-            imported=r["imported"] or 0,
-            duplicates=r["duplicates"] or 0,
-            invalid=r["invalid"] or 0,
-            dnc=r["dnc"] or 0,
-            staged=staged.get(r["id"], 0),
-        )
-        for r in rows
-    ]
+    return [_lead_import({**r, "staged": staged.get(r["list_id"], 0)}) for r in rows]
 
 
 async def recover_interrupted_imports(db: Database, now: datetime, *, owner: str | None = None) -> list[int]:

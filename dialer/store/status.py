@@ -43,6 +43,8 @@ _WAIT_REASON = {
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
+    """Where a campaign's leads stand: counts per status, how many are due, and why the others cannot be dialled."""
+
     campaign: str
     now: datetime
     total: int
