@@ -20,6 +20,7 @@ from dialer.store.attempts import AgentFigures, figures_by_agent
 from dialer.store.audit import audit_in
 from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
 from dialer.store.engine import Database
+from dialer.store.records import by_id, public_fields
 from dialer.store.tables import attempts_t, campaigns_t, metadata
 
 assert metadata is SQLModel.metadata
@@ -74,14 +75,7 @@ class TeamRecord:
     campaigns: tuple[str, ...] = ()  # the campaigns the team works: its supervisors see their leads
 
     def public(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "supervisors": list(self.supervisors),
-            "members": list(self.members),
-            "campaigns": list(self.campaigns),
-            "created_at": self.created_at.isoformat(),
-        }
+        return public_fields(self, "id name supervisors members campaigns created_at")
 
 
 # ------------------------------------------------------------------------------------------------ teams
@@ -263,7 +257,7 @@ async def change_user(db: Database, name: str, change: UserChange, now: datetime
             await conn.execute(delete(team_supervisors_t).where(team_supervisors_t.c.user_id == row["id"]))
         if detail:
             await audit_in(conn, actor, "user.change", f"user:{name}", now, **detail)
-        return await _user.one_in(conn, select(users_t).where(users_t.c.id == row["id"]))
+        return await _user.one_in(conn, by_id(users_t, row["id"]))
 
 
 async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:

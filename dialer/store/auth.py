@@ -18,7 +18,7 @@ from dialer.i18n import M_
 from dialer.store.audit import audit_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader, paged
+from dialer.store.records import RecordReader, paged, public_fields
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
 
@@ -123,18 +123,7 @@ class UserRecord:
     timezone: str | None = None  # IANA zone the UI shows times in; None: the browser's
 
     def public(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role.value,
-            "phone": self.phone,
-            "display_name": self.display_name,
-            "disabled": self.disabled,
-            "team_id": self.team_id,
-            "created_at": self.created_at.isoformat(),
-            "language": self.language,
-            "timezone": self.timezone,
-        }
+        return public_fields(self, "id name role phone display_name disabled team_id created_at language timezone")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.store.dialect import upsert_insert
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader
+from dialer.store.records import RecordReader, by_id
 from dialer.store.tables import CLAIMABLE_STATUSES, leads_t
 from dialer.store.types import UTCDateTime
 
@@ -258,7 +258,7 @@ async def insert_prepared_sqlite(conn: AsyncConnection, into: PreparedInto, lead
 
 
 async def get_lead(db: Database, lead_id: int) -> LeadRecord | None:
-    return await lead_record.first(db, select(leads_t).where(leads_t.c.id == lead_id))
+    return await lead_record.first(db, by_id(leads_t, lead_id))
 
 
 async def find_leads_by_phone(db: Database, campaign_id: int, phone: str) -> list[LeadRecord]:
