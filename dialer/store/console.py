@@ -25,7 +25,7 @@ from dialer.webhooks import events
 
 @dataclass(frozen=True, slots=True)
 class LeadQuery:
-    """A search of the agent console's lead list: the filters, and the page wanted."""
+    """A lead search of the web console (the leads API): its filters, and the page wanted."""
 
     campaign_id: int | None = None
     text: str | None = None  # name, phone digits or external id (substring)
