@@ -20,6 +20,7 @@ from dialer.store.attempts import AgentFigures, figures_by_agent
 from dialer.store.audit import audit_in
 from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
 from dialer.store.engine import Database
+from dialer.store.records import by_id, public_fields
 from dialer.store.tables import attempts_t, campaigns_t, metadata
 
 assert metadata is SQLModel.metadata
@@ -49,17 +50,23 @@ team_supervisors_t = metadata.tables["team_supervisors"]
 
 
 class TeamExistsError(ValueError):
+    """Another team already has this name."""
+
     def __init__(self, name: str) -> None:
         super().__init__(M_("a team named {name} already exists", name=repr(name)))
 
 
 class UnknownTeamError(LookupError):
+    """No team has this id or name."""
+
     def __init__(self, team: int | str) -> None:
         super().__init__(M_("no team {team}", team=repr(team)))
 
 
 @dataclass(frozen=True, slots=True)
 class TeamRecord:
+    """A team: its supervisors and members (user names) and the campaigns it works."""
+
     id: int
     name: str
     created_at: datetime
@@ -68,14 +75,7 @@ class TeamRecord:
     campaigns: tuple[str, ...] = ()  # the campaigns the team works: its supervisors see their leads
 
     def public(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "supervisors": list(self.supervisors),
-            "members": list(self.members),
-            "campaigns": list(self.campaigns),
-            "created_at": self.created_at.isoformat(),
-        }
+        return public_fields(self, "id name supervisors members campaigns created_at")
 
 
 # ------------------------------------------------------------------------------------------------ teams
@@ -257,7 +257,7 @@ async def change_user(db: Database, name: str, change: UserChange, now: datetime
             await conn.execute(delete(team_supervisors_t).where(team_supervisors_t.c.user_id == row["id"]))
         if detail:
             await audit_in(conn, actor, "user.change", f"user:{name}", now, **detail)
-        return await _user.one_in(conn, select(users_t).where(users_t.c.id == row["id"]))
+        return await _user.one_in(conn, by_id(users_t, row["id"]))
 
 
 async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:

@@ -35,6 +35,8 @@ agent_events_t = metadata.tables["agent_events"]
 
 @dataclass(frozen=True, slots=True)
 class AgentEventRecord:
+    """One change of an agent's state: the status entered, the one left, why, and the queue of the call."""
+
     agent: str
     at: datetime
     status: str

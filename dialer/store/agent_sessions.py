@@ -54,6 +54,8 @@ agent_sessions_t = metadata.tables["agent_sessions"]
 
 @dataclass(frozen=True, slots=True)
 class AgentSessionRecord:
+    """A logged-in agent's seat (interface, queue member name, queues, paused or ready) and the daemon holding it."""
+
     agent_id: str
     interface: str
     member_name: str

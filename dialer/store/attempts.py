@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader
+from dialer.store.records import RecordReader, by_id
 from dialer.store.tables import attempts_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -19,6 +19,8 @@ from dialer.webhooks import events
 
 @dataclass(frozen=True, slots=True)
 class AttemptRecord:
+    """One call record as stored: the dial, its times, outcome and AMD verdict, agent and disposition."""
+
     id: int
     lead_id: int
     campaign_id: int
@@ -146,7 +148,7 @@ async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgres
 
 
 async def get_attempt(db: Database, attempt_id: int) -> AttemptRecord | None:
-    return await attempt_record.first(db, select(attempts_t).where(attempts_t.c.id == attempt_id))
+    return await attempt_record.first(db, by_id(attempts_t, attempt_id))
 
 
 async def attempts_of_lead(db: Database, lead_id: int) -> list[AttemptRecord]:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader, paged
+from dialer.store.records import RecordReader, paged, public_fields
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime, json_document
 
@@ -67,6 +67,8 @@ AUDIT_APPEND_ONLY_DROP_SQL: dict[str, list[str]] = {
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
+    """One entry of the audit log: who (``actor``) did what to which target, with its details."""
+
     id: int
     at: datetime
     actor: str
@@ -75,14 +77,7 @@ class AuditEntry:
     detail: dict[str, Any]
 
     def public(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "actor": self.actor,
-            "action": self.action,
-            "target": self.target,
-            "detail": self.detail,
-        }
+        return public_fields(self, "id at actor action target detail")
 
 
 _audit_entry = RecordReader(AuditEntry, detail=lambda detail: dict(detail or {}))

@@ -18,7 +18,7 @@ from dialer.i18n import M_
 from dialer.store.audit import audit_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader, paged
+from dialer.store.records import RecordReader, paged, public_fields
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
 
@@ -91,12 +91,16 @@ web_sessions_t = metadata.tables["web_sessions"]
 
 
 class UserExistsError(ValueError):
+    """Another user already has this name."""
+
     def __init__(self, name: str) -> None:
         super().__init__(M_("a user named {name} already exists", name=repr(name)))
         self.name = name
 
 
 class UnknownUserError(LookupError):
+    """No user has this name."""
+
     def __init__(self, name: str) -> None:
         super().__init__(M_("no user named {name}", name=repr(name)))
         self.name = name
@@ -104,6 +108,8 @@ class UnknownUserError(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class UserRecord:
+    """A user account as stored, password hash included (``public()`` is what the API shows of it)."""
+
     id: int
     name: str
     role: Role
@@ -117,22 +123,13 @@ class UserRecord:
     timezone: str | None = None  # IANA zone the UI shows times in; None: the browser's
 
     def public(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role.value,
-            "phone": self.phone,
-            "display_name": self.display_name,
-            "disabled": self.disabled,
-            "team_id": self.team_id,
-            "created_at": self.created_at.isoformat(),
-            "language": self.language,
-            "timezone": self.timezone,
-        }
+        return public_fields(self, "id name role phone display_name disabled team_id created_at language timezone")
 
 
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
+    """A signed-in browser session: its user, the CSRF token its forms carry, when it expires."""
+
     user: UserRecord
     csrf_token: str
     expires_at: datetime

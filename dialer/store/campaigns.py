@@ -17,6 +17,8 @@ from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
 
 
 class UnknownCampaignError(LookupError):
+    """No campaign has this name."""
+
     def __init__(self, name: str) -> None:
         super().__init__(M_("no campaign named {name} (create it with `dialer campaign apply FILE`)", name=repr(name)))
         self.name = name
@@ -24,6 +26,8 @@ class UnknownCampaignError(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class CampaignRecord:
+    """A campaign as stored: its configuration document and its state (running, paused, stopped)."""
+
     id: int
     name: str
     config: dict[str, Any]

@@ -17,7 +17,7 @@ from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.leadscope import LeadScope
-from dialer.store.records import RecordReader, paged
+from dialer.store.records import RecordReader, by_id, paged
 from dialer.store.tables import attempts_t, callbacks_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -25,6 +25,8 @@ from dialer.webhooks import events
 
 @dataclass(frozen=True, slots=True)
 class LeadQuery:
+    """A lead search of the web console (the leads API): its filters, and the page wanted."""
+
     campaign_id: int | None = None
     text: str | None = None  # name, phone digits or external id (substring)
     status: str | None = None
@@ -96,7 +98,7 @@ async def update_lead_fields(
 ) -> LeadRecord | None:
     """Edit what an agent or manager may correct; custom fields are merged (a None value removes the key)."""
     async with db.write() as conn:
-        row = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
+        row = (await conn.execute(by_id(leads_t, lead_id))).mappings().first()
         if row is None:
             return None
         values = not_none(first_name=first_name, last_name=last_name, priority=priority, updated_at=now)
@@ -109,12 +111,14 @@ async def update_lead_fields(
                     merged[key] = value
             values["fields"] = merged
         await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
-        return await lead_record.one_in(conn, select(leads_t).where(leads_t.c.id == lead_id))
+        return await lead_record.one_in(conn, by_id(leads_t, lead_id))
 
 
 # --------------------------------------------------------------------------------------------------- lead lists
 @dataclass(frozen=True, slots=True)
 class LeadListRecord:
+    """A lead list (one imported file): what its import read, imported and rejected, and the error report."""
+
     id: int
     campaign_id: int
     name: str
@@ -141,12 +145,14 @@ async def list_lead_lists(
 
 
 async def get_lead_list(db: Database, list_id: int) -> LeadListRecord | None:
-    return await _lead_list.first(db, select(lead_lists_t).where(lead_lists_t.c.id == list_id))
+    return await _lead_list.first(db, by_id(lead_lists_t, list_id))
 
 
 # ---------------------------------------------------------------------------------------------------- callbacks
 @dataclass(frozen=True, slots=True)
 class CallbackRecord:
+    """A callback scheduled on a lead: when it is due, the agent it is for (None: any), and its state."""
+
     id: int
     lead_id: int
     campaign_id: int
@@ -188,7 +194,7 @@ async def list_callbacks(
 
 
 async def get_callback(db: Database, callback_id: int) -> CallbackRecord | None:
-    return await _callback.first(db, select(callbacks_t).where(callbacks_t.c.id == callback_id))
+    return await _callback.first(db, by_id(callbacks_t, callback_id))
 
 
 async def create_callback(
@@ -196,7 +202,7 @@ async def create_callback(
 ) -> CallbackRecord | None:
     """Schedule a call back on a lead (None: no such lead). The lead becomes a callback due at that time."""
     async with db.write() as conn:
-        lead = (await conn.execute(select(leads_t).where(leads_t.c.id == lead_id))).mappings().first()
+        lead = (await conn.execute(by_id(leads_t, lead_id))).mappings().first()
         if lead is None:
             return None
         result = await conn.execute(
@@ -226,7 +232,7 @@ async def create_callback(
                     status="callback", callback_at=due_at, callback_agent=agent, next_dialable_at=due_at, updated_at=now
                 )
             )
-        return await _callback.one_in(conn, select(callbacks_t).where(callbacks_t.c.id == callback_id))
+        return await _callback.one_in(conn, by_id(callbacks_t, callback_id))
 
 
 class CallbackNotPending(ValueError):
@@ -241,7 +247,7 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
     """Cancel a pending callback (None: no such callback; :class:`CallbackNotPending` when done, cancelled or
     missed already); the lead goes back to retry (dialable when the campaign's rules allow)."""
     async with db.write() as conn:
-        row = (await conn.execute(select(callbacks_t).where(callbacks_t.c.id == callback_id))).mappings().first()
+        row = (await conn.execute(by_id(callbacks_t, callback_id))).mappings().first()
         if row is None:
             return None
         if row["state"] != "pending":
@@ -254,7 +260,7 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
             .where(leads_t.c.id == row["lead_id"], leads_t.c.status == "callback")
             .values(status="retry", callback_at=None, callback_agent=None, updated_at=now)
         )
-        return await _callback.one_in(conn, select(callbacks_t).where(callbacks_t.c.id == callback_id))
+        return await _callback.one_in(conn, by_id(callbacks_t, callback_id))
 
 
 # ---------------------------------------------------------------------------------------------- agent figures

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Required, TextIO, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -41,7 +41,8 @@ from dialer.campaign.rules import LeadStatus
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.holders import local_holder_gone, process_holder
-from dialer.store.leads import blocked_among, insert_prepared_pg, insert_prepared_sqlite
+from dialer.store.leads import PreparedInto, blocked_among, insert_prepared_pg, insert_prepared_sqlite
+from dialer.store.records import RecordReader, public_fields
 from dialer.store.tables import lead_lists_t, leads_t
 
 CHUNK = 2000  # rows per write transaction (a few tens of milliseconds of write lock on SQLite)
@@ -71,6 +72,8 @@ def importer_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
+    """What one import did: its list, the rows read, and how many were imported, duplicates, invalid or DNC."""
+
     list_id: int
     rows: int
     imported: int
@@ -78,48 +81,34 @@ class ImportSummary:
     invalid: int
     dnc: int
 
-    def as_json(self, errors_file: Path | None) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "duplicates": self.duplicates,
-            "invalid": self.invalid,
-            "dnc": self.dnc,
-            "errors_file": str(errors_file) if errors_file is not None else None,
-        }
+    def as_json(self, errors_file: Path | None) -> dict[str, object]:
+        counts = public_fields(self, "imported duplicates invalid dnc")
+        return {**counts, "errors_file": str(errors_file) if errors_file is not None else None}
 
 
 Verdict = Callable[[int, str, "LeadVerdict", int | None], None]
 
 
+class ImportOptions(TypedDict, total=False):
+    """What :func:`import_leads` passes on to :func:`import_prepared` (which documents them) besides the rows: the
+    list's name and source file and the time stamped on its leads, then the optional ones."""
+
+    list_name: Required[str]
+    source_file: Required[str]
+    now: Required[datetime]
+    errors_file: str | None
+    on_error: Callable[[RowError], None] | None
+    owner: str | None
+    clock: Callable[[], datetime]
+    on_lead: Verdict | None
+
+
 async def import_leads(
-    db: Database,
-    *,
-    campaign_id: int,
-    rows: Iterable[ImportedLead | RowError],
-    list_name: str,
-    source_file: str,
-    now: datetime,
-    errors_file: str | None = None,
-    on_error: Callable[[RowError], None] | None = None,
-    owner: str | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    on_lead: Verdict | None = None,
+    db: Database, *, campaign_id: int, rows: Iterable[ImportedLead | RowError], **options: Unpack[ImportOptions]
 ) -> ImportSummary:
     """Insert the valid, new, not-DNC leads of ``rows`` into the campaign; count the rest (see
     :func:`import_prepared`, which this feeds with ``rows`` in chunks of CHUNK)."""
-    return await import_prepared(
-        db,
-        campaign_id=campaign_id,
-        chunks=prepared_chunks(rows, CHUNK),
-        list_name=list_name,
-        source_file=source_file,
-        now=now,
-        errors_file=errors_file,
-        on_error=on_error,
-        owner=owner,
-        clock=clock,
-        on_lead=on_lead,
-    )
+    return await import_prepared(db, campaign_id=campaign_id, chunks=prepared_chunks(rows, CHUNK), **options)
 
 
 async def import_lead_csv(
@@ -213,22 +202,21 @@ async def import_prepared(
     numbers this import brings."""
     owner = owner or importer_id()
     await recover_interrupted_imports(db, clock())
+    job = _ListImport(campaign_id, list_name, source_file, now, errors_file, on_error, on_lead)
     if one_transaction and not db.is_sqlite:
-        return await _import_in_one_transaction(
-            db, campaign_id, chunks, list_name, source_file, now, errors_file, on_error, on_lead
-        )
+        return await _import_in_one_transaction(db, job, chunks)
     counts = _Counts()
     async with db.write() as conn:
-        list_id = await _new_list(conn, campaign_id, list_name, source_file, now, owner, clock())
-        first_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one()) + 1
+        list_id = await _new_list(conn, job, owner, clock())
+        first_id = await _last_lead_id(conn) + 1
     try:
         async for chunk in _each(chunks):
             counts.rejected(chunk, on_error)
             async with db.write() as conn:
                 await _renew(conn, list_id, owner, clock())
-                await _write_chunk(conn, campaign_id, list_id, chunk, now, counts, on_lead, staged=True)
+                await _write_chunk(conn, job, list_id, chunk, counts, staged=True)
         async with db.read() as conn:
-            last_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one())
+            last_id = await _last_lead_id(conn)
         await _staged_in_batches(db, list_id, first_id, last_id, now, publish=True, owner=owner, clock=clock)
     except ImportLeaseLost:
         raise  # (recovery undid it already)
@@ -240,8 +228,24 @@ async def import_prepared(
     return counts.summary(campaign_id, list_id)
 
 
+@dataclass(frozen=True, slots=True)
+class _ListImport:
+    """One import as :func:`import_prepared` was asked for it: the campaign, the new list's name and source file,
+    the time stamped on its leads, the error report's file, and who hears of rejected rows and of verdicts."""
+
+    campaign_id: int
+    list_name: str
+    source_file: str
+    now: datetime
+    errors_file: str | None
+    on_error: Callable[[RowError], None] | None
+    on_lead: Verdict | None
+
+
 @dataclass(slots=True)
 class _Counts:
+    """What an import has counted so far: the rows read, and how many were imported, duplicates, invalid or DNC."""
+
     total: int = 0
     imported: int = 0
     duplicates: int = 0
@@ -258,34 +262,31 @@ class _Counts:
             if on_error is not None:
                 on_error(error)
 
+    def tallies(self) -> dict[str, int]:
+        """The counts named as in the summary, the list row and the log (the rows read aside)."""
+        return {"imported": self.imported, "duplicates": self.duplicates, "invalid": self.invalid, "dnc": self.dnc}
+
     def summary(self, campaign_id: int, list_id: int) -> ImportSummary:
-        log.info(
-            "leads imported",
-            campaign_id=campaign_id,
-            list_id=list_id,
-            rows=self.total,
-            imported=self.imported,
-            duplicates=self.duplicates,
-            invalid=self.invalid,
-            dnc=self.dnc,
-        )
-        return ImportSummary(list_id, self.total, self.imported, self.duplicates, self.invalid, self.dnc)
+        log.info("leads imported", campaign_id=campaign_id, list_id=list_id, rows=self.total, **self.tallies())
+        return ImportSummary(list_id, self.total, **self.tallies())
 
 
-async def _new_list(
-    conn: AsyncConnection,
-    campaign_id: int,
-    list_name: str,
-    source_file: str,
-    now: datetime,
-    owner: str | None,
-    wall: datetime,
-) -> int:
-    values: dict[str, Any] = {"campaign_id": campaign_id, "name": list_name, "source_file": source_file}
+async def _last_lead_id(conn: AsyncConnection) -> int:
+    """The highest lead id so far (0: none): the leads an import writes have the ids after the one it read first."""
+    return int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one())
+
+
+async def _new_list(conn: AsyncConnection, job: _ListImport, owner: str | None, wall: datetime) -> int:
+    values: dict[str, Any] = {
+        "campaign_id": job.campaign_id,
+        "name": job.list_name,
+        "source_file": job.source_file,
+        "imported_at": job.now,
+    }
     if owner is None:  # (written and closed in one transaction: never seen importing)
-        values.update(imported_at=now, state=IMPORTED)
+        values.update(state=IMPORTED)
     else:
-        values.update(imported_at=now, state=IMPORTING, owner=owner, expires_at=wall + IMPORT_TTL)
+        values.update(state=IMPORTING, owner=owner, expires_at=wall + IMPORT_TTL)
     return int((await conn.execute(lead_lists_t.insert().values(**values).returning(lead_lists_t.c.id))).scalar_one())
 
 
@@ -298,50 +299,32 @@ async def _close_list(conn: AsyncConnection, list_id: int, counts: _Counts, erro
             owner=None,
             expires_at=None,
             rows_read=counts.total,
-            imported=counts.imported,
-            duplicates=counts.duplicates,
-            invalid=counts.invalid,
-            dnc=counts.dnc,
             errors_file=errors_file,
+            **counts.tallies(),
         )
     )
 
 
 async def _import_in_one_transaction(
-    db: Database,
-    campaign_id: int,
-    chunks: Iterable[PreparedLeads] | AsyncIterable[PreparedLeads],
-    list_name: str,
-    source_file: str,
-    now: datetime,
-    errors_file: str | None,
-    on_error: Callable[[RowError], None] | None,
-    on_lead: Verdict | None,
+    db: Database, job: _ListImport, chunks: Iterable[PreparedLeads] | AsyncIterable[PreparedLeads]
 ) -> ImportSummary:
     counts = _Counts()
     async with db.write() as conn:
-        list_id = await _new_list(conn, campaign_id, list_name, source_file, now, None, now)
+        list_id = await _new_list(conn, job, None, job.now)
         async for chunk in _each(chunks):
-            counts.rejected(chunk, on_error)
-            await _write_chunk(conn, campaign_id, list_id, chunk, now, counts, on_lead, staged=False)
-        await _close_list(conn, list_id, counts, errors_file)
-    return counts.summary(campaign_id, list_id)
+            counts.rejected(chunk, job.on_error)
+            await _write_chunk(conn, job, list_id, chunk, counts, staged=False)
+        await _close_list(conn, list_id, counts, job.errors_file)
+    return counts.summary(job.campaign_id, list_id)
 
 
 async def _write_chunk(
-    conn: AsyncConnection,
-    campaign_id: int,
-    list_id: int,
-    chunk: PreparedLeads,
-    now: datetime,
-    counts: _Counts,
-    on_lead: Verdict | None,
-    *,
-    staged: bool,
+    conn: AsyncConnection, job: _ListImport, list_id: int, chunk: PreparedLeads, counts: _Counts, *, staged: bool
 ) -> None:
     """DNC scrub (one query for the chunk's numbers), insert (one statement), verdicts."""
     if not chunk:
         return
+    campaign_id, on_lead = job.campaign_id, job.on_lead
     blocked = await blocked_among(conn, list({*chunk.phones, *chunk.alt_numbers}), campaign_id)
     refused = 0
     if blocked:
@@ -352,12 +335,12 @@ async def _write_chunk(
                     on_lead(row, phone, LeadVerdict.DNC, None)
     counts.dnc += refused
     allowed = len(chunk) - refused
-    status = _STAGED if staged else _NEW
-    archive_reason = STAGED_REASON if staged else None
+    if staged:
+        into = PreparedInto(campaign_id, list_id, job.now, status=_STAGED, archive_reason=STAGED_REASON)
+    else:
+        into = PreparedInto(campaign_id, list_id, job.now, status=_NEW, archive_reason=None)
     if conn.dialect.name == "postgresql":
-        ids = await insert_prepared_pg(
-            conn, campaign_id, list_id, chunk, now, status=status, archive_reason=archive_reason, blocked=blocked
-        )
+        ids = await insert_prepared_pg(conn, into, chunk, blocked=blocked)
         counts.imported += len(ids)
         counts.duplicates += allowed - len(ids)
         if on_lead is not None:
@@ -369,9 +352,7 @@ async def _write_chunk(
         chunk.drop_alt_numbers(blocked)
         if refused:
             keep = chunk.keep([i for i, phone in enumerate(chunk.phones) if phone not in blocked])
-    inserted = await insert_prepared_sqlite(
-        conn, campaign_id, list_id, keep, now, status=status, archive_reason=archive_reason
-    )
+    inserted = await insert_prepared_sqlite(conn, into, keep)
     counts.imported += inserted
     counts.duplicates += len(keep) - inserted
     if on_lead is not None:
@@ -459,7 +440,7 @@ async def _discard(db: Database, list_id: int, first_id: int) -> None:
 
     async def undo() -> None:
         async with db.read() as conn:
-            last_id = int((await conn.execute(select(func.coalesce(func.max(leads_t.c.id), 0)))).scalar_one())
+            last_id = await _last_lead_id(conn)
         await _staged_in_batches(db, list_id, first_id, last_id, datetime.now(UTC), publish=False)
         async with db.write() as conn:
             remaining = (
@@ -495,55 +476,37 @@ class LeadImport:
     dnc: int
     staged: int  # leads held by a running (or dead, not yet recovered) import
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "list_id": self.list_id,
-            "name": self.name,
-            "source_file": self.source_file,
-            "state": self.state,
-            "started_at": self.started_at.isoformat(),
-            "owner": self.owner,
-            "lease_expires_at": self.expires_at.isoformat() if self.expires_at else None,
-            "failure": self.failure,
-            "rows_read": self.rows_read,
-            "imported": self.imported,
-            "duplicates": self.duplicates,
-            "invalid": self.invalid,
-            "dnc": self.dnc,
-            "staged": self.staged,
-        }
+    def as_json(self) -> dict[str, object]:
+        return public_fields(
+            self,
+            "list_id name source_file state started_at owner expires_at failure rows_read imported duplicates invalid "
+            "dnc staged",
+            rename={"expires_at": "lease_expires_at"},
+        )
+
+
+def _count(stored: int | None) -> int:
+    """A count of the list row (None until the import closes the list) as a number."""
+    return stored or 0
+
+
+# Read from a list row with ``list_id`` and ``started_at`` labelled, plus its ``staged`` leads.
+_lead_import = RecordReader(
+    LeadImport, rows_read=_count, imported=_count, duplicates=_count, invalid=_count, dnc=_count
+)
 
 
 async def lead_imports(db: Database, campaign_id: int | None = None) -> list[LeadImport]:
     """Every import (of one campaign), newest first, with the leads still staged by the running ones."""
     c, ld = lead_lists_t.c, leads_t.c
-    stmt = select(lead_lists_t).order_by(c.id.desc())
+    stmt = select(lead_lists_t, c.id.label("list_id"), c.imported_at.label("started_at")).order_by(c.id.desc())
     if campaign_id is not None:
         stmt = stmt.where(c.campaign_id == campaign_id)
     async with db.read() as conn:
         rows = (await conn.execute(stmt)).mappings().all()
-        running = [r["id"] for r in rows if r["state"] == IMPORTING]
+        running = [r["list_id"] for r in rows if r["state"] == IMPORTING]
         staged = await _staged_per_list(conn, ld.list_id.in_(running)) if running else {}
-    return [
-        LeadImport(
-            list_id=r["id"],
-            campaign_id=r["campaign_id"],
-            name=r["name"],
-            source_file=r["source_file"],
-            state=r["state"],
-            started_at=r["imported_at"],
-            owner=r["owner"],
-            expires_at=r["expires_at"],
-            failure=r["failure"],
-            rows_read=r["rows_read"] or 0,
-            imported=r["imported"] or 0,
-            duplicates=r["duplicates"] or 0,
-            invalid=r["invalid"] or 0,
-            dnc=r["dnc"] or 0,
-            staged=staged.get(r["id"], 0),
-        )
-        for r in rows
-    ]
+    return [_lead_import({**r, "staged": staged.get(r["list_id"], 0)}) for r in rows]
 
 
 async def recover_interrupted_imports(db: Database, now: datetime, *, owner: str | None = None) -> list[int]:

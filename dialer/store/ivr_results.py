@@ -120,6 +120,8 @@ async def record_ivr_results(
 
 @dataclass(frozen=True, slots=True)
 class IvrResultRecord:
+    """What one call did in its IVR flow: the path, steps and keys, the variables set and how it ended."""
+
     call_ref: str
     attempt_id: int | None
     campaign_id: int | None

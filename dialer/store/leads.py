@@ -16,7 +16,7 @@ from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.store.dialect import upsert_insert
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader
+from dialer.store.records import RecordReader, by_id
 from dialer.store.tables import CLAIMABLE_STATUSES, leads_t
 from dialer.store.types import UTCDateTime
 
@@ -205,16 +205,20 @@ _ALT_KEPT = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedInto:
+    """Where prepared leads are inserted and as what: their campaign and list, the time stamped on them (created,
+    updated, first dialable), and the status and archive reason they get (an import stages them, or publishes)."""
+
+    campaign_id: int
+    list_id: int
+    now: datetime
+    status: str
+    archive_reason: str | None
+
+
 async def insert_prepared_pg(
-    conn: AsyncConnection,
-    campaign_id: int,
-    list_id: int,
-    leads: PreparedLeads,
-    now: datetime,
-    *,
-    status: str,
-    archive_reason: str | None,
-    blocked: set[str],
+    conn: AsyncConnection, into: PreparedInto, leads: PreparedLeads, *, blocked: set[str]
 ) -> dict[str, int]:
     """PostgreSQL: insert prepared leads inside the caller's transaction in one statement over their `records`
     (one JSON value: no per-lead work in the driver on the event loop), leaving out the ``blocked`` (DNC) numbers
@@ -225,35 +229,26 @@ async def insert_prepared_pg(
         leads.seal()
     alt = _ALT_KEPT if not blocked.isdisjoint(leads.alt_numbers) else "t.a"
     returned = await pg_fetch(
-        conn, _PG_INSERT_PREPARED.format(alt=alt), campaign_id, list_id, status, now, archive_reason,
-        leads.records, sorted(blocked),
+        conn, _PG_INSERT_PREPARED.format(alt=alt), into.campaign_id, into.list_id, into.status, into.now,
+        into.archive_reason, leads.records, sorted(blocked),
     )  # fmt: skip
     return {row[1]: row[0] for row in returned}  # (asyncpg gives str and int already)
 
 
-async def insert_prepared_sqlite(
-    conn: AsyncConnection,
-    campaign_id: int,
-    list_id: int,
-    leads: PreparedLeads,
-    now: datetime,
-    *,
-    status: str,
-    archive_reason: str | None,
-) -> int:
+async def insert_prepared_sqlite(conn: AsyncConnection, into: PreparedInto, leads: PreparedLeads) -> int:
     """SQLite: insert prepared (already DNC-scrubbed) leads inside the caller's transaction with one
     ``executemany``, skipping the numbers the campaign has; how many were inserted."""
     if not leads:
         return 0
     stamp = UTCDateTime().bind_processor(conn.dialect)
     assert stamp is not None
-    now_text = stamp(now)
+    now_text = stamp(into.now)
     rows = list(
         zip(
-            repeat(campaign_id), repeat(list_id), leads.phones, leads.alt_phones, leads.tz_candidates,
+            repeat(into.campaign_id), repeat(into.list_id), leads.phones, leads.alt_phones, leads.tz_candidates,
             leads.postal_codes, leads.postal_zones, leads.first_names, leads.last_names, leads.fields,
-            repeat(status), repeat(0), repeat(0), repeat(now_text), leads.priorities, repeat(now_text),
-            repeat(now_text), repeat(archive_reason), leads.display_names, leads.name_readings,
+            repeat(into.status), repeat(0), repeat(0), repeat(now_text), leads.priorities, repeat(now_text),
+            repeat(now_text), repeat(into.archive_reason), leads.display_names, leads.name_readings,
             leads.consent_sources, [None if t is None else stamp(t) for t in leads.consent_at],
             strict=False,
         )
@@ -263,7 +258,7 @@ async def insert_prepared_sqlite(
 
 
 async def get_lead(db: Database, lead_id: int) -> LeadRecord | None:
-    return await lead_record.first(db, select(leads_t).where(leads_t.c.id == lead_id))
+    return await lead_record.first(db, by_id(leads_t, lead_id))
 
 
 async def find_leads_by_phone(db: Database, campaign_id: int, phone: str) -> list[LeadRecord]:

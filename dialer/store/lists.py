@@ -33,6 +33,7 @@ from dialer.store.claim import forget_list_settings
 from dialer.store.engine import Database
 from dialer.store.leads import lead_record
 from dialer.store.lifecycle import snapshot
+from dialer.store.records import public_fields
 from dialer.store.tables import campaigns_t, dnc_t, lead_lists_t, leads_t, metadata
 from dialer.store.types import UTCDateTime, json_document
 
@@ -86,16 +87,7 @@ class ListView:
 
     def public(self, now: datetime) -> dict[str, object]:
         return {
-            "id": self.id,
-            "campaign_id": self.campaign_id,
-            "name": self.name,
-            "imported": self.imported,
-            "imported_at": self.imported_at.isoformat(),
-            "state": self.state,
-            "enabled": self.enabled,
-            "priority": self.priority,
-            "share": self.share,
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            **public_fields(self, "id campaign_id name imported imported_at state enabled priority share valid_until"),
             "expired": self.valid_until is not None and self.valid_until <= now,
             "leads": self.statuses,
             "recycle_schedule": self.schedule.public() if self.schedule else None,
@@ -120,10 +112,7 @@ class ScheduleView:
             "every_minutes": self.schedule.every_minutes,
             "at": self.schedule.at,
             "zone": self.schedule.zone,
-            "next_run_at": self.next_run_at.isoformat(),
-            "last_run_at": self.last_run_at.isoformat() if self.last_run_at else None,
-            "last_recycled": self.last_recycled,
-            "updated_by": self.updated_by,
+            **public_fields(self, "next_run_at last_run_at last_recycled updated_by"),
         }
 
 

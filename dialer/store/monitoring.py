@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.leadscope import LeadScope
-from dialer.store.records import RecordReader, paged
+from dialer.store.records import RecordReader, by_id, paged
 from dialer.store.tables import attempts_t, campaigns_t, recordings_t, supervision_t
 
 RECORDING_ACTIVE_STATES = ("recording", "paused")
@@ -349,7 +349,7 @@ async def supervision_ended(db: Database, channel_id: str, *, at: datetime, stat
 
 
 async def get_supervision(db: Database, session_id: int) -> SupervisionRecord | None:
-    return await _supervision.first(db, select(supervision_t).where(supervision_t.c.id == session_id))
+    return await _supervision.first(db, by_id(supervision_t, session_id))
 
 
 async def open_supervisions(db: Database, supervisor: str) -> list[SupervisionRecord]:

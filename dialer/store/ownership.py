@@ -49,6 +49,8 @@ campaign_leases_t = metadata.tables["campaign_leases"]
 
 @dataclass(frozen=True, slots=True)
 class CampaignLease:
+    """Which daemon (``owner``) runs a campaign: since when, and until when its lease holds unless renewed."""
+
     campaign_id: int
     owner: str
     acquired_at: datetime

@@ -4,16 +4,21 @@ A record is a frozen dataclass whose fields are named after the columns of the r
 carry more columns: they are ignored). ``RecordReader(UserRecord, role=Role, disabled=bool)`` reads each field's
 column and passes the ones named in ``convert`` through their function (an enum, ``bool`` for SQLite's 0/1, a
 tuple for a JSON list). The reader is called on a row, or runs a statement and reads its first or every row.
-``paged`` is the one count-plus-page query of the listings (the total matching and one page of rows).
+``paged`` is the one count-plus-page query of the listings (the total matching and one page of rows), ``by_id``
+the statement reading one row by its id.
+``public_fields`` is the other way out: a record's fields as JSON values (what ``public()`` and ``as_json()`` of
+the records give the API and the CLI).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
+from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, FromClause, Select, func, select
+from sqlalchemy import ColumnElement, Executable, FromClause, Select, Table, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,6 +34,31 @@ T = TypeVar("T")
 def as_tuple(value: Any) -> tuple[Any, ...]:
     """A JSON list column (None read as empty) as a tuple."""
     return tuple(value or ())
+
+
+def by_id(table: Table, row_id: int) -> Select[Any]:
+    """The statement reading the row of ``table`` whose ``id`` is ``row_id``."""
+    return select(table).where(table.c.id == row_id)
+
+
+def json_value(value: object) -> object:
+    """A field's value as JSON shows it: a datetime in ISO 8601, an enum as its value, a tuple as a list."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def public_fields(
+    record: DataclassInstance, names: str, *, rename: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """The fields ``names`` (separated by spaces) of ``record`` as JSON values, in that order, each under its own
+    name or the key ``rename`` gives it."""
+    keys = rename or {}
+    return {keys.get(name, name): json_value(getattr(record, name)) for name in names.split()}
 
 
 async def paged(

@@ -24,6 +24,7 @@ from dialer.store.engine import Database
 from dialer.store.imports import IMPORTING, staged_counts
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.lifecycle import snapshot
+from dialer.store.records import public_fields
 from dialer.store.tables import CLAIMABLE_SQL, CLAIMABLE_STATUSES, leads_t
 
 # Status of a lead that is not claimable -> the reason code the rules would give.
@@ -43,6 +44,8 @@ _WAIT_REASON = {
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
+    """Where a campaign's leads stand: counts per status, how many are due, and why the others cannot be dialled."""
+
     campaign: str
     now: datetime
     total: int
@@ -56,15 +59,9 @@ class StatusReport:
     sample_reasons: dict[str, int]  # reason -> count among the sampled due leads
 
     def as_json(self) -> dict[str, object]:
+        fields = "campaign now total by_status due_now waiting next_due_at not_dialable"
         return {
-            "campaign": self.campaign,
-            "at": self.now.isoformat(),
-            "total": self.total,
-            "by_status": self.by_status,
-            "due_now": self.due_now,
-            "waiting": self.waiting,
-            "next_due_at": self.next_due_at.isoformat() if self.next_due_at else None,
-            "not_dialable": self.not_dialable,
+            **public_fields(self, fields, rename={"now": "at"}),
             "due_sample": {
                 "size": self.sample_size,
                 "dialable": self.sample_dialable,

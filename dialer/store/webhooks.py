@@ -47,7 +47,7 @@ from dialer.store.changes import not_none
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.holders import local_holder_gone, process_holder
-from dialer.store.records import RecordReader
+from dialer.store.records import RecordReader, by_id, public_fields
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
 from dialer.store.types import UTCDateTime
 from dialer.webhooks.core import EventType, WebhookEvent, body_of
@@ -71,16 +71,8 @@ class Subscription:
     description: str | None
     created_at: datetime
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "campaign_id": self.campaign_id,
-            "url": self.url,
-            "events": list(self.events),
-            "enabled": self.enabled,
-            "description": self.description,
-            "created_at": self.created_at.isoformat(),
-        }
+    def as_json(self) -> dict[str, object]:
+        return public_fields(self, "id campaign_id url events enabled description created_at")
 
 
 def _events_column(events: Sequence[EventType]) -> str:
@@ -125,9 +117,7 @@ async def list_subscriptions(db: Database, campaign_id: int | None = None) -> li
 
 
 async def get_subscription(db: Database, subscription_id: int) -> Subscription | None:
-    return await _subscription.first(
-        db, select(webhook_subscriptions_t).where(webhook_subscriptions_t.c.id == subscription_id)
-    )
+    return await _subscription.first(db, by_id(webhook_subscriptions_t, subscription_id))
 
 
 async def update_subscription(
@@ -369,23 +359,12 @@ class OutboxRow:
     created_at: datetime
     delivered_at: datetime | None
 
-    def as_json(self, *, with_payload: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "event_id": self.event_id,
-            "event_type": self.event_type,
-            "subscription_id": self.subscription_id,
-            "campaign_id": self.campaign_id,
-            "lead_id": self.lead_id,
-            "url": self.url,
-            "state": self.state,
-            "attempts": self.attempts,
-            "next_attempt_at": self.next_attempt_at.isoformat(),
-            "last_status": self.last_status,
-            "last_error": self.last_error,
-            "created_at": self.created_at.isoformat(),
-            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
-        }
+    def as_json(self, *, with_payload: bool = False) -> dict[str, object]:
+        out = public_fields(
+            self,
+            "id event_id event_type subscription_id campaign_id lead_id url state attempts next_attempt_at "
+            "last_status last_error created_at delivered_at",
+        )
         if with_payload:
             out["payload"] = self.payload
         return out
