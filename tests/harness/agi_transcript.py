@@ -113,5 +113,7 @@ def shape(value: str) -> str:
     return re.sub(r"[0-9]+", "N", re.sub(r"rt-[0-9a-f]+-[0-9]+", "{attempt}", value))
 
 
-# environment values that name this run's call (its ids, the server's port, the Local channel's sequence)
-VARYING = frozenset({"agi_request", "agi_channel", "agi_uniqueid", "agi_threadid"})
+# environment values that name this run's call (its ids, the server's port, the Local channel's sequence) or the
+# Asterisk build (agi_version: "22.5.0" for a release, "GIT-22-<sha>" from a git checkout, "UNKNOWN__and_probably_
+# unsupported" from a tree without git metadata)
+VARYING = frozenset({"agi_request", "agi_channel", "agi_uniqueid", "agi_threadid", "agi_version"})
