@@ -154,7 +154,7 @@ DECISION_CELLS = {
     ("learnt", "ours", 1.5): "04c4251336b7ffa66f6055c40d420f606322faecfb459f9ca3c9e2e84a1348c8",
     ("learnt", "ours-ready", 0.5): "5d9fd4c5113a095b97a0a4e3f8e1c328533661fb2abce002ea2d6f00d1b26c59",
     ("n10-p020", "clairvoyant", 0.5): "a88362acc6cbb83d4c057f6d36714298ecdfcf5098e2f24e4d1e395e4e305f85",
-    ("uk-amd-fp", "ours", 0.5): "7e6e8759bcfda397bdf352b180e54cdbfb877edd5947442f5f19cf3a34cc7654",
+    ("uk-amd-fp", "ours", 0.5): "d355c4b8bb1f1b3919ded0d6ae356ffa77258a9add7525de6587c74008ced046",
     ("n100-p020", "ours", 0.15): "423c9b865b44fdde0d29d181e59e2410522c5c7661bc6ec2afe0bcd1f15905f4",
 }
 

@@ -65,7 +65,7 @@ def test_the_taper_stays_between_progressive_and_the_guards_bound(
     assert decision.calls >= progressive
     # …and never more than keeps the projected window under the cap at the guard's quantile, one abandon spare.
     tables = predictive_tables(stats)
-    mean, var, _ = in_flight_live_answers(snap.call_load, tables)
+    mean, var, *_ = in_flight_live_answers(snap.call_load, tables)
     headroom = guard_headroom(stats.window.abandons, stats.window.live_answers, 0.0, PREDICTIVE.abandon_cap)
     limit = guarded_call_limit(headroom, mean, var, ready, tables.new_call[-1], PREDICTIVE.guard_quantile_z, 10**6)
     assert decision.calls <= max(progressive, limit)
