@@ -81,17 +81,3 @@ def matching_rule(
 def recycled(lead: LeadSnapshot, now: datetime) -> LeadSnapshot:
     """The lead once recycled: due now, every counter and the abandon time kept."""
     return replace(lead, status=LeadStatus.RETRY, next_dialable_at=now)
-
-
-def recycle(
-    lead: LeadSnapshot,
-    rules: Sequence[RecycleRule],
-    campaign: CampaignConfig,
-    now: datetime,
-    *,
-    on_dnc: bool,
-    list_expired: bool = False,
-) -> LeadSnapshot | None:
-    """``lead`` recycled at ``now`` by the first matching rule, or None when no rule may recycle it."""
-    rule = matching_rule(lead, rules, campaign, now, on_dnc=on_dnc, list_expired=list_expired)
-    return recycled(lead, now) if rule is not None else None

@@ -140,6 +140,19 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     )
     ready_free = max(0, ready - reserve)
 
+    def in_flight_risk(free_agents: int) -> float:
+        """The guard's quantile of the calls in flight with ``free_agents`` free (:func:`guard_quantile`)."""
+        return guard_quantile(
+            risk_mean,
+            risk_var,
+            free_agents,
+            z,
+            false_positives=false_positives,
+            window_var=scatter_var,
+            live_third=risk_third,
+            live_fourth=risk_fourth,
+        )
+
     base: dict[str, Any] = {
         "mode": settings.mode,
         "agents_logged_in": logged_in,
@@ -159,17 +172,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         "window_live_answers": window.live_answers,
         "window_abandons": window.abandons,
         "window_abandons_left": abandons_left,
-        "guard_headroom": window_headroom
-        - guard_quantile(
-            risk_mean,
-            risk_var,
-            ready_free,
-            z,
-            false_positives=false_positives,
-            window_var=scatter_var,
-            live_third=risk_third,
-            live_fourth=risk_fourth,
-        ),
+        "guard_headroom": window_headroom - in_flight_risk(ready_free),
         "aggressiveness": settings.aggressiveness,
     }
 
@@ -222,18 +225,27 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
             f" seen): progressive; " + progressive_reason,
         )
     free_now = max(0, free_for_outbound)
+
+    def call_limit(limit: int) -> int:
+        """The most new calls (≤ ``limit``) the guard lets through with ``free_now`` agents free
+        (:func:`guarded_call_limit`)."""
+        return guarded_call_limit(
+            window_headroom,
+            risk_mean,
+            risk_var,
+            free_now,
+            p_new,
+            z,
+            limit,
+            false_positives=false_positives,
+            window_var=scatter_var,
+            live_third=risk_third,
+            live_fourth=risk_fourth,
+        )
+
     # The hard guard: with the calls in flight at a high quantile of the abandons they may cause, and the
     # answers about to leave the window gone, is there room for one more abandon? (See guarded_call_limit.)
-    spare = window_headroom - guard_quantile(
-        risk_mean,
-        risk_var,
-        free_now,
-        z,
-        false_positives=false_positives,
-        window_var=scatter_var,
-        live_third=risk_third,
-        live_fourth=risk_fourth,
-    )
+    spare = window_headroom - in_flight_risk(free_now)
     if spare < 1.0:
         return done(
             progressive_calls,
@@ -252,19 +264,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     if settings.mode is PacingMode.POWER:
         ratio = 1.0 + (settings.power_ratio - 1.0) * budget_factor
         target = math.floor(ratio * free_now + 1e-9)
-        limit = guarded_call_limit(
-            window_headroom,
-            risk_mean,
-            risk_var,
-            free_now,
-            p_new,
-            z,
-            10**6,
-            false_positives=false_positives,
-            window_var=scatter_var,
-            live_third=risk_third,
-            live_fourth=risk_fourth,
-        )
+        limit = call_limit(10**6)
         calls = min(target - in_flight, max(progressive_calls, limit))
         return done(
             calls,
@@ -277,19 +277,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     level = stats.controller_level(snapshot.now)
     applied = min(0.9, level * settings.aggressiveness * budget_factor)
     cap = max(0, math.ceil(settings.max_calls_per_agent * max(1, available - reserve)) - in_flight)
-    limit = guarded_call_limit(
-        window_headroom,
-        risk_mean,
-        risk_var,
-        free_now,
-        p_new,
-        z,
-        cap,
-        false_positives=false_positives,
-        window_var=scatter_var,
-        live_third=risk_third,
-        live_fourth=risk_fourth,
-    )
+    limit = call_limit(cap)
     cap = min(cap, max(limit, progressive_calls))
     plan = predictive_plan(
         snapshot, stats, applied, cap, free_for_outbound=free_for_outbound, waiting=waiting, ringing=ring

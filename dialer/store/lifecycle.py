@@ -477,16 +477,12 @@ async def record_disposition(
         await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
         values = {"disposition": code, **not_none(agent=agent, notes=notes)}
         await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+        given = events.Disposition(
+            attempt_id=attempt_id, lead_id=lead.id, campaign_id=campaign_id, disposition=code, agent=agent, at=now
+        )
         announced = [
             events.call_dispositioned(
-                attempt_id=attempt_id,
-                lead_id=lead.id,
-                campaign_id=campaign_id,
-                disposition=code,
-                at=now,
-                agent=agent,
-                lead_status=transition.lead.status.value,
-                callback_at=transition.lead.callback_at,
+                given, lead_status=transition.lead.status.value, callback_at=transition.lead.callback_at
             )
         ]
         if campaign.crm.disposition_url:
@@ -494,17 +490,7 @@ async def record_disposition(
                 campaign.crm.disposition_url,
                 lead_values(lead, {"attempt_id": attempt_id, "agent": agent or "", "disposition": code}),
             )
-            announced.append(
-                events.crm_disposition(
-                    url=url,
-                    attempt_id=attempt_id,
-                    lead_id=lead.id,
-                    campaign_id=campaign_id,
-                    disposition=code,
-                    agent=agent,
-                    at=now,
-                )
-            )
+            announced.append(events.crm_disposition(given, url=url))
         if transition.kind is TransitionKind.CALLBACK_SCHEDULED and transition.lead.callback_at is not None:
             callback = await conn.execute(
                 callbacks_t.insert()

@@ -4,6 +4,7 @@ docs/webhooks.md. Instants are ISO 8601 in UTC."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -95,30 +96,26 @@ def call_ended(
     )
 
 
-def call_dispositioned(
-    *,
-    attempt_id: int,
-    lead_id: int,
-    campaign_id: int,
-    disposition: str,
-    at: datetime,
-    agent: str | None,
-    lead_status: str,
-    callback_at: datetime | None,
-) -> WebhookEvent:
-    return _event(
-        EventType.CALL_DISPOSITIONED,
-        at=at,
-        campaign_id=campaign_id,
-        lead_id=lead_id,
-        data={
-            "attempt_id": attempt_id,
-            "disposition": disposition,
-            "agent": agent,
-            "lead_status": lead_status,
-            "callback_at": _iso(callback_at),
-        },
-    )
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """An agent's disposition of a call, as both the webhook and the CRM call report it: the call (attempt), its
+    lead and campaign, the code, the agent who gave it and when."""
+
+    attempt_id: int
+    lead_id: int
+    campaign_id: int
+    disposition: str
+    agent: str | None
+    at: datetime
+
+    def event(self, kind: EventType, *, url: str | None = None, **more: object) -> WebhookEvent:
+        """The event ``kind`` of this disposition: its data the call, the code and the agent, then ``more``."""
+        data = {"attempt_id": self.attempt_id, "disposition": self.disposition, "agent": self.agent, **more}
+        return _event(kind, at=self.at, campaign_id=self.campaign_id, lead_id=self.lead_id, data=data, url=url)
+
+
+def call_dispositioned(given: Disposition, *, lead_status: str, callback_at: datetime | None) -> WebhookEvent:
+    return given.event(EventType.CALL_DISPOSITIONED, lead_status=lead_status, callback_at=_iso(callback_at))
 
 
 def lead_archived(
@@ -163,15 +160,6 @@ def optout_added(
     )
 
 
-def crm_disposition(
-    *, url: str, attempt_id: int, lead_id: int, campaign_id: int, disposition: str, agent: str | None, at: datetime
-) -> WebhookEvent:
+def crm_disposition(given: Disposition, *, url: str) -> WebhookEvent:
     """A campaign's CRM disposition call (``[crm] disposition_url`` rendered): the same envelope as the webhook."""
-    return _event(
-        EventType.CRM_DISPOSITION,
-        at=at,
-        campaign_id=campaign_id,
-        lead_id=lead_id,
-        data={"attempt_id": attempt_id, "disposition": disposition, "agent": agent},
-        url=url,
-    )
+    return given.event(EventType.CRM_DISPOSITION, url=url)

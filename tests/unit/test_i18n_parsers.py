@@ -8,6 +8,8 @@ import json
 import re
 import tomllib
 import typing
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from harness.catalogue_scan import catalogue_misses
@@ -98,6 +100,20 @@ BROKEN_TOML = [
 ]
 
 
+Raw = TypeVar("Raw", bytes, str)  # a document as a parser reads it
+
+
+def document_refusal(load: Callable[[Raw], object], raw: Raw) -> DocumentError:
+    """The DocumentError ``load`` raises for ``raw``, its sentence asserted localised in every locale."""
+    with pytest.raises(DocumentError) as refused:
+        load(raw)
+    said = message_of(refused.value)
+    assert isinstance(said, Message)
+    for locale in LOCALES:
+        assert_localised(said, locale)
+    return refused.value
+
+
 @pytest.mark.parametrize("raw", BROKEN_JSON)
 def test_json_complaints_are_catalogue_sentences(raw: bytes) -> None:
     with pytest.raises(json.JSONDecodeError) as caught:
@@ -106,13 +122,8 @@ def test_json_complaints_are_catalogue_sentences(raw: bytes) -> None:
     assert fault.reason.msgid != "not valid syntax", fault.technical
     assert fault.line == 1
     assert fault.column is not None
-    with pytest.raises(DocumentError) as refused:
-        load_json(raw)
-    said = message_of(refused.value)
-    assert isinstance(said, Message)
-    assert refused.value.technical == fault.technical  # the parser's own words, for operators
-    for locale in LOCALES:
-        assert_localised(said, locale)
+    refused = document_refusal(load_json, raw)
+    assert refused.technical == fault.technical  # the parser's own words, for operators
 
 
 @pytest.mark.parametrize("text", BROKEN_TOML)
@@ -121,12 +132,7 @@ def test_toml_complaints_are_catalogue_sentences(text: str) -> None:
         tomllib.loads(text)
     fault = toml_fault(caught.value)
     assert fault.reason.msgid != "not valid syntax", fault.technical
-    with pytest.raises(DocumentError) as refused:
-        load_toml(text)
-    said = message_of(refused.value)
-    assert isinstance(said, Message)
-    for locale in LOCALES:
-        assert_localised(said, locale)
+    document_refusal(load_toml, text)
 
 
 def test_an_unknown_parser_text_is_a_general_sentence_never_the_english() -> None:

@@ -15,7 +15,7 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import CLAIMABLE_STATUSES, LeadSnapshot, LeadStatus, dialability
 from dialer.lists.mix import ClaimStep, ListSetting, plan_claim
-from dialer.lists.recycle import RecycleRule, matching_rule, recycle
+from dialer.lists.recycle import RecycleRule, matching_rule, recycled
 
 
 def campaign(**changes: Any) -> CampaignConfig:
@@ -83,8 +83,8 @@ def test_an_expired_list_is_never_recycled() -> None:
 
 def test_recycling_makes_the_lead_due_now_and_keeps_its_counters() -> None:
     before = lead(last_abandon_at=NOW - timedelta(days=5), attempts=2, dials=4)
-    after = recycle(before, [NO_ANSWER_3D], US, NOW, on_dnc=False)
-    assert after is not None
+    assert matching_rule(before, [NO_ANSWER_3D], US, NOW, on_dnc=False) is NO_ANSWER_3D
+    after = recycled(before, NOW)
     assert (after.status, after.next_dialable_at) == (LeadStatus.RETRY, NOW)
     assert (after.attempts, after.dials, after.last_abandon_at) == (2, 4, before.last_abandon_at)
     assert dialability(after, US, NOW, on_dnc=False).dialable
@@ -122,9 +122,9 @@ rules = st.lists(
 def test_a_recycled_lead_never_violates_a_rule_the_claim_checks(
     snapshot: LeadSnapshot, rule_set: list[RecycleRule], on_dnc: bool, c: CampaignConfig, later: list[int]
 ) -> None:
-    after = recycle(snapshot, rule_set, c, NOW, on_dnc=on_dnc)
-    if after is None:
+    if matching_rule(snapshot, rule_set, c, NOW, on_dnc=on_dnc) is None:
         return
+    after = recycled(snapshot, NOW)
     # What the claim and the last check before dialling refuse is never recycled ...
     assert not on_dnc
     assert snapshot.status not in (LeadStatus.DNC, LeadStatus.DONE, LeadStatus.ARCHIVED, LeadStatus.IN_CALL)
