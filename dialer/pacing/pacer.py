@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from itertools import chain
 from typing import Any
 
 from dialer.pacing.blending import expected_inbound_within, inbound_reserve
@@ -500,13 +501,13 @@ def in_flight_live_answers(
     ringing calls' rows (:meth:`PredictiveTables.ringing_rows`), when already looked up."""
     mean = float(load.waiting)
     var = third = fourth = 0.0
-    chances = [row[-1] for row, _ in _ringing(load, tables, ring)]
-    chances += [tables.in_amd(age)[0][-1] for age in load.amd_ages]
-    for p in chances:
+    ringing = (row[-1] for row, _ in _ringing(load, tables, ring))
+    for p in chain(ringing, (tables.in_amd(age)[0][-1] for age in load.amd_ages)):
+        v = p * (1.0 - p)  # bernoulli_cumulants(p), inlined on the pacing tick
         mean += p
-        var += p * (1.0 - p)
-        third += p * (1.0 - p) * (1.0 - 2.0 * p)
-        fourth += bernoulli_cumulants(p)[3]
+        var += v
+        third += v * (1.0 - 2.0 * p)
+        fourth += v * (1.0 - 6.0 * v)
     return mean, var, third, fourth
 
 
@@ -524,10 +525,11 @@ def in_flight_false_positives(
     mean = var = third = fourth = 0.0
     for row, _ in _ringing(load, tables, ring):
         q = min(1.0, row[-1] * machine_per_live * fp_rate)
+        v = q * (1.0 - q)  # bernoulli_cumulants(q), inlined on the pacing tick
         mean += q
-        var += q * (1.0 - q)
-        third += q * (1.0 - q) * (1.0 - 2.0 * q)
-        fourth += bernoulli_cumulants(q)[3]
+        var += v
+        third += v * (1.0 - 2.0 * q)
+        fourth += v * (1.0 - 6.0 * v)
     machine = 1.0 - tables.stats.amd_human_share.value
     q_amd = machine * fp_rate
     mean += q_amd * load.amd
