@@ -250,7 +250,7 @@ async def _progress(app: Any) -> None:
                 talking=talking,
                 ready=ready,
                 counters=c,
-                not_dialling=why.code if why is not None else None,
+                not_dialling=(why.code, why.message.render()) if why is not None else None,
             )
             print(line, file=sys.stdout, flush=True)
 
@@ -303,9 +303,16 @@ def finished_line(result: dict[str, Any]) -> str:
 
 
 def progress_line(
-    campaign: str, *, dialling: int, talking: int, ready: int, counters: Any, not_dialling: str | None
+    campaign: str,
+    *,
+    dialling: int,
+    talking: int,
+    ready: int,
+    counters: Any,
+    not_dialling: tuple[str, str] | None,
 ) -> str:
-    """One progress line of a running campaign (every 5 s); the why-not code stays a code."""
+    """One progress line of a running campaign (every 5 s); ``not_dialling`` is why it placed no call, as
+    ``dialer status`` says it: the code (which stays a code) and the sentence in the reader's language."""
     c = counters
     line = _(
         "[{campaign}] dialling {dialling} | agents talking {talking} ready {ready} | attempts {attempts} connected "
@@ -322,5 +329,6 @@ def progress_line(
         archived=c.archived,
     )
     if not_dialling is not None:
-        line += " | " + _("not dialling: {code}").format(code=not_dialling)
+        code, detail = not_dialling
+        line += " | " + _("not dialling: {code} — {detail}").format(code=code, detail=detail)
     return line

@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from dialer.cli import app
 from dialer.commands.demo import banner, finished_line, progress_line
-from dialer.i18n import current_locale, use_locale
+from dialer.i18n import M_, current_locale, render, use_locale
 from dialer.runner.state import RunnerCounters
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,13 +190,13 @@ def test_the_demos_printed_lines(locale: str, tmp_path: Path) -> None:
                     talking=2,
                     ready=1,
                     counters=counters(attempts=9, connected=4),
-                    not_dialling="no_agents",
+                    not_dialling=("no_agents", render(M_("no agent logged in and unpaused"))),
                 ),
                 finished_line({"attempts": 9, "connected": 4, "abandoned": 0, "abandon_rate": 0.0}),
             ]
         )
     assert "dialer report compliance --campaign demo-ja" in lines  # commands are printed as they are typed
-    assert "no_agents" in lines  # the why-not code stays a code
+    assert "no_agents — " in lines  # the why-not code stays a code, the sentence beside it is translated
     scan(lines, locale)
     with use_locale("en"):
         english = finished_line({})
