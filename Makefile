@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fast lint typecheck audit unit bench setup clean
+.PHONY: run test fast lint typecheck audit unit explore bench setup clean
 
 # (Re)create the virtualenv whenever the pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -44,6 +44,14 @@ unit: $(STAMP)
 # properties, recorded-trace replay, the simulated PBX and the discrete-event model).
 fast: $(STAMP)
 	$(BIN)/pytest -q tests/unit tests/trace tests/sim
+
+# Fresh hypothesis examples: `make test` and `make fast` draw the same ones every run (tests/harness/properties.py);
+# this runs the unit tier's properties ROUNDS times with new ones and keeps what fails in .hypothesis/.
+ROUNDS ?= 5
+explore: $(STAMP)
+	for i in $$(seq $(ROUNDS)); do \
+		DIALER_PROPERTIES=explore $(BIN)/pytest -q -p no:cacheprovider $$(grep -rl "@given" tests/unit) || exit 1; \
+	done
 
 bench: $(STAMP)
 	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/dialer bench all

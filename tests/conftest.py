@@ -28,11 +28,15 @@ from pathlib import Path
 
 import pytest
 import structlog
+from harness import properties
 from harness.logs import logging_to
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 TRACES = REPO / "tests" / "fixtures" / "ami-traces"
+
+# Before any test module builds its @settings: the gate's fixed examples, or fresh ones (harness.properties).
+properties.load()
 
 
 @pytest.fixture
