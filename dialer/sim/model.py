@@ -16,6 +16,8 @@ Scenario files are TOML; every key is optional and defaults to the benchmark mod
     warmup_minutes = 30.0
     seed = 11                   # seed of the reported run
     tuning_seed = 7             # seed on which baseline policies tune their knob
+    abandon_target = 0.027      # optional: the campaign's pacing.abandon_target, what our pacer's controller aims
+                                #   at (default: the campaign's default, the cap − 0.3 points; at most the cap, 3 %)
 
     [agents]
     count = 20
@@ -157,6 +159,9 @@ class RunSpec:
     warmup_minutes: float = 30.0
     seed: int = 11
     tuning_seed: int = 7
+    # The campaign's ``pacing.abandon_target`` for our pacer's policies (None: the campaign default,
+    # dialer.pacing.snapshot.default_abandon_setpoint); the baselines have no setpoint.
+    abandon_target: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +405,7 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
         warmup_minutes=r.number("warmup_minutes", 30.0),
         seed=r.integer("seed", 11),
         tuning_seed=r.integer("tuning_seed", 7),
+        abandon_target=r.number("abandon_target", 0.027, low=0.001, high=0.03) if r.has("abandon_target") else None,
     )
 
     a = s["agents"]

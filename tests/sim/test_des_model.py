@@ -42,6 +42,7 @@ def test_blended_offers_eight_erlangs() -> None:
         ({"outbound": {"answer_probability": 0.95}}, "exceeds 1"),
         ({"inbound": {"erlangs": 2, "rate_per_hour": 3}}, "not both"),
         ({"bogus": {}}, "unknown table"),
+        ({"run": {"abandon_target": 0.05}}, "[run] abandon_target = 0.05 is outside"),
     ],
 )
 def test_bad_scenarios_are_rejected_clearly(data: dict[str, object], message: str) -> None:

@@ -86,3 +86,14 @@ def test_a_run_reports_how_often_the_pacers_guards_held_it_and_the_level_it_appl
     progressive = simulate(scenario, P.progressive(), seed=3, hours=1.5, warmup_minutes=0.0)
     assert progressive.guard_held_share is None
     assert progressive.applied_level_median is None
+
+
+def test_the_scenarios_abandon_target_is_what_our_pacer_aims_at() -> None:
+    """``[run] abandon_target`` is the campaign's ``pacing.abandon_target``: a campaign aiming at 1.5 % abandons
+    fewer than one at the default (the cap − 0.3 points), on the same world and seed."""
+    base = load_scenario("n20-p020")
+    low = replace(base, run=replace(base.run, abandon_target=0.015))
+    default = simulate(base, P.ours(), seed=11, hours=6.0, warmup_minutes=30.0)
+    cautious = simulate(low, P.ours(), seed=11, hours=6.0, warmup_minutes=30.0)
+    assert cautious.abandon_rate < 0.02 < default.abandon_rate
+    assert cautious.occupancy < default.occupancy

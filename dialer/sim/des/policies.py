@@ -81,12 +81,14 @@ def amd_false_positive_estimate(scenario: Scenario) -> float:
 
 def scenario_settings(sim: Simulation, base: PacingSettings) -> PacingSettings:
     """The campaign settings a manager would enter for this scenario: its connect delay and AMD
-    false-positive estimate, nothing tuned."""
+    false-positive estimate, and the abandon target where ``[run] abandon_target`` sets one; nothing tuned."""
     connect = sim.scenario.agents.connect_delay_seconds
     fp = amd_false_positive_estimate(sim.scenario)
-    if connect == base.agent_connect_seconds and fp == base.amd_false_positive_rate:
+    target = sim.scenario.run.abandon_target
+    setpoint = base.abandon_setpoint if target is None else min(target, base.abandon_cap)
+    if (connect, fp, setpoint) == (base.agent_connect_seconds, base.amd_false_positive_rate, base.abandon_setpoint):
         return base
-    return replace(base, agent_connect_seconds=connect, amd_false_positive_rate=fp)
+    return replace(base, agent_connect_seconds=connect, amd_false_positive_rate=fp, abandon_setpoint=setpoint)
 
 
 class PacerPolicy:
