@@ -33,6 +33,7 @@ from dialer.runner.bus import EventBus, Notification
 from dialer.runner.pacing_loop import PacingLoop
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerServices, WhyNotDialing
+from dialer.runner.why_not import agentless_reason
 from dialer.store.attempts import AttemptStart
 from dialer.store.leads import count_claimable_leads
 
@@ -110,10 +111,11 @@ class AgentlessPacingLoop(PacingLoop):
             )
             return 0
         self.runner.measure(now)
-        decision = agentless_launches(await self.load(now))
+        load = await self.load(now)
+        decision = agentless_launches(load)
         self.last_agentless = decision
         if decision.launch <= 0:
-            ctx.why_not = WhyNotDialing("paced", M_("agentless pacing: {reason}", reason=decision.reason))
+            ctx.why_not = WhyNotDialing("paced", agentless_reason(decision, load))
             return 0
         # The calls per second hold where they are promised, at the PBX: a launch is stamped in the window when
         # its Originate is written (on the runner's clock: launch), not when it was decided. The claim between the
