@@ -5,6 +5,7 @@ Screenshots: tests/artifacts/console-manual-dial-*.png."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,4 +116,34 @@ async def test_warm_transfer_to_a_second_agent_who_takes_the_call(
         ]
         report = await (await client.get("/api/campaigns/manual/transfers", headers=boss)).json()
         assert report["transfers"] == [{"agent": "alice", "how": "warm", "to": "agent", "count": 1}]
+        assert not errors, errors
+
+
+async def test_a_complete_pressed_while_the_target_rings_says_so_until_it_is_done(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    """A Complete pressed while the target still rings is answered when the target answers (the service waits):
+    meanwhile the console says it is waiting and its buttons wait too, so nothing is pressed twice. The answer is
+    held back 1.5 s here, as a target that takes its time to pick up would hold it."""
+    async with manual_dial_world(tmp_path, aiohttp_client) as (_world, _client, base):
+        errors: list[str] = []
+        bob, alice = await agent_consoles(browser, base, errors, ("bob", "manual-agents"), ("alice", "manual-agents"))
+        await dial_until_talking(alice, "+1 212 555 0191")
+        await hand_over(alice, "agent", "bob", "#cc-warm")
+        await eventually(lambda: cc_state_is(alice, "consulting"))
+
+        async def slow_answer(route: Any) -> None:
+            await asyncio.sleep(1.5)
+            await route.continue_()
+
+        await alice.route("**/call/transfer/complete", slow_answer)
+        await alice.click("#cc-complete")
+        await eventually(lambda: _contains(alice, "#cc-msg", "waiting for the target to answer"))
+        assert await alice.is_disabled("#cc-complete")
+        assert await alice.is_disabled("#cc-cancel")
+        assert await alice.is_disabled("#cc-hangup")
+        await alice.screenshot(path=str(artifacts / "console-sim-completing.png"))
+        await takes_the_call_over(bob, alice)
+        assert await text_of(alice, "#cc-msg") == ""
+        await hang_up_and_dispose(bob)
         assert not errors, errors

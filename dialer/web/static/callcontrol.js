@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 let control = null;     // the call-control document of the current call (or null)
 let status = null;      // the agent's state
 let shownAt = 0;        // Date.now() when `control` was read (the timer runs on between reads)
+let pending = false;    // an action is on its way: the panel's buttons wait for its answer
 // The call states and how a leg began (shown with word()), listed for the catalogue extractor.
 const WORDS = [t("held"), t("consulting"), t("conference"), t("transferred"), t("ended"), t("answered"), t("blind"), t("warm")];
 void WORDS;
@@ -39,7 +40,10 @@ function build() {
       button("cc-warm", t("Warm transfer"), () => transfer("warm")),
       button("cc-conf", t("3-way"), () => conference())),
     el("div", { class: "row" },
-      button("cc-complete", t("Complete transfer"), () => act("transfer/complete"), "btn btn-primary"),
+      // Pressed while the target still rings, a Complete is answered when the target answers: say so meanwhile.
+      button("cc-complete", t("Complete transfer"),
+        () => act("transfer/complete", undefined, t("Completing the transfer: waiting for the target to answer…")),
+        "btn btn-primary"),
       button("cc-cancel", t("Cancel transfer"), () => act("transfer/cancel"), "btn btn-ghost"),
       button("cc-leave", t("Leave 3-way"), () => act("conference/leave"), "btn btn-ghost")),
     el("ol", { id: "cc-legs", class: "recent" }),
@@ -73,7 +77,7 @@ function show() {
     "cc-conf": mine && (s === "talking" || s === "held"),
     "cc-complete": mine && s === "consulting", "cc-cancel": mine && s === "consulting", "cc-leave": mine && s === "conference",
   };
-  for (const [id, ok] of Object.entries(can)) $(id).disabled = !ok;
+  for (const [id, ok] of Object.entries(can)) $(id).disabled = !ok || pending;
   $("cc-legs").replaceChildren(...control.legs.map((leg) => el("li", { class: leg.ended ? "muted" : "" },
     el("span", {}, `${leg.seq}. ${leg.party}`), el("span", {}, (leg.transferred_by ? t("{how} by {agent}", { how: word(leg.how), agent: leg.transferred_by }) : word(leg.how)) + " · " + clock(leg.talk_seconds)))));
   tick();
@@ -94,11 +98,15 @@ async function poll() {
   show();
 }
 
-async function act(path, body) {
+// One call-control action; `waiting`: what to say if its answer takes more than a moment.
+async function act(path, body, waiting = "") {
+  pending = true; show();
+  const slow = waiting ? setTimeout(() => say(waiting), 300) : 0;
   try {
     control = await api("POST", `/api/agents/${me}/call/${path}`, body); shownAt = Date.now();
-    say(""); show();
+    say("");
   } catch (err) { say(err.message, true); }
+  finally { clearTimeout(slow); pending = false; show(); }
 }
 
 function target() { return { kind: $("cc-kind").value, target: $("cc-target").value.trim() }; }
