@@ -18,6 +18,7 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 SAFETY = 1.25  # calls up above the bare Little's-law need (the variance of call lengths)
 # Re-planned every step, ``SAFETY * remaining * m / seconds_left`` runs the list down as ((T - t) / T) ** SAFETY:
@@ -46,11 +47,22 @@ class AgentlessLoad:
     queue_waiting: int = 0  # the campaign's callers waiting for an agent now
 
 
+class AgentlessBound(StrEnum):
+    """What bounds an agentless campaign's calls up (the status's ``reason``; its sentence:
+    :func:`dialer.runner.why_not.agentless_reason`)."""
+
+    TARGET = "target"  # as many as finishing the list by the target time needs
+    CHANNELS = "channels"  # the campaign's channel cap
+    AGENTS = "agents"  # the transfer queue's agents
+    CPS = "cps"  # the calls-per-second budget
+    DONE = "done"  # nothing left to place now
+
+
 @dataclass(frozen=True, slots=True)
 class AgentlessDecision:
     launch: int  # Originates to write now
     concurrency: int  # the calls-up target
-    reason: str  # what bounds it: "target", "channels", "cps", "agents", "done"
+    reason: AgentlessBound  # what bounds it
     on_track: bool  # at full channels, the list would finish by the target
 
     def __post_init__(self) -> None:
@@ -67,10 +79,10 @@ def required_concurrency(remaining: int, mean_call_seconds: float, seconds_left:
 
 def agentless_launches(load: AgentlessLoad) -> AgentlessDecision:
     if load.remaining <= 0:
-        return AgentlessDecision(0, 0, "done", True)
+        return AgentlessDecision(0, 0, AgentlessBound.DONE, True)
     mean = max(1.0, load.mean_call_seconds)
     if load.target_finish is None:
-        wanted, reason = load.max_channels, "channels"
+        wanted, reason = load.max_channels, AgentlessBound.CHANNELS
         on_track = True
     else:
         seconds_left = (
@@ -80,9 +92,9 @@ def agentless_launches(load: AgentlessLoad) -> AgentlessDecision:
         )
         wanted = required_concurrency(load.remaining, mean, seconds_left)
         on_track = load.remaining * mean / max(1, load.max_channels) <= max(0.0, seconds_left)
-        reason = "target"
+        reason = AgentlessBound.TARGET
         if wanted >= load.max_channels:
-            wanted, reason = load.max_channels, "channels"
+            wanted, reason = load.max_channels, AgentlessBound.CHANNELS
     concurrency = wanted
     if load.transfer_share > 0:
         # the expected callers asking for an agent among the calls up stay within the staffed agents, and
@@ -91,10 +103,10 @@ def agentless_launches(load: AgentlessLoad) -> AgentlessDecision:
         if load.queue_waiting > 0 and load.queue_waiting >= load.agents_free:
             agent_cap = min(agent_cap, load.in_flight)
         if agent_cap < concurrency:
-            concurrency, reason = agent_cap, "agents"
+            concurrency, reason = agent_cap, AgentlessBound.AGENTS
     launch = max(0, min(concurrency - load.in_flight, load.remaining))
     if launch > load.cps_room:
-        launch, reason = max(0, load.cps_room), "cps"
+        launch, reason = max(0, load.cps_room), AgentlessBound.CPS
     return AgentlessDecision(launch, max(0, concurrency), reason, on_track)
 
 

@@ -6,7 +6,7 @@ the dashboard, the API and ``dialer status`` render it in the reader's language.
 
 from __future__ import annotations
 
-from dialer.agentless.pacing import AgentlessDecision, AgentlessLoad
+from dialer.agentless.pacing import AgentlessBound, AgentlessDecision, AgentlessLoad
 from dialer.i18n import M_, N_, Message
 from dialer.pacing import PacingDecision, PacingExplanation, PacingMode
 from dialer.pacing.pacer import Guard
@@ -94,20 +94,24 @@ def paced_reason(exp: PacingExplanation) -> Message:
 def agentless_reason(decision: AgentlessDecision, load: AgentlessLoad) -> Message:
     """An agentless campaign placed no call (:func:`dialer.agentless.pacing.agentless_launches`): what bounds it,
     as the sentence shown to a supervisor (``decision.reason`` stays the code)."""
-    up, wanted = load.in_flight, decision.concurrency
-    if decision.reason == "done":
-        return M_("nothing to dial now: every lead is dialled or waits for its retry time")
-    if decision.reason == "target":
-        return M_("calls up now: {up}; finishing the list by its target time needs {wanted}", up=up, wanted=wanted)
-    if decision.reason == "channels":
-        return M_("calls up now: {up}, the campaign's channel cap ({cap})", up=up, cap=load.max_channels)
-    if decision.reason == "agents":
-        return M_(
-            "calls up now: {up}; more could bring more callers asking for an agent than the {agents} agents of"
-            " its queue take",
-            up=up,
-            agents=load.agents,
-        )
-    if decision.reason == "cps":
-        return M_("the calls-per-second budget is spent for this second")
-    return M_("agentless pacing: {reason}", reason=decision.reason)
+    up = load.in_flight
+    match decision.reason:
+        case AgentlessBound.DONE:
+            return M_("nothing to dial now: every lead is dialled or waits for its retry time")
+        case AgentlessBound.TARGET:
+            return M_(
+                "calls up now: {up}; finishing the list by its target time needs {wanted}",
+                up=up,
+                wanted=decision.concurrency,
+            )
+        case AgentlessBound.CHANNELS:
+            return M_("calls up now: {up}, the campaign's channel cap ({cap})", up=up, cap=load.max_channels)
+        case AgentlessBound.AGENTS:
+            return M_(
+                "calls up now: {up}; more could bring more callers asking for an agent than the {agents} agents of"
+                " its queue take",
+                up=up,
+                agents=load.agents,
+            )
+        case AgentlessBound.CPS:
+            return M_("the calls-per-second budget is spent for this second")
