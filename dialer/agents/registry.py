@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS
+from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, WRAPUP_ENDED_ANNOUNCED
 from dialer.ami.events import (
     AgentCalled,
     AgentComplete,
@@ -461,7 +461,7 @@ class AgentRegistry:
         announced = replace(agent, wrapup_until=until, pending_pause=None, announced_ready_at=until)
         self._agents[agent_id] = announced
         if until <= now:
-            return self._end_wrapup(announced, now, "ready_announced")
+            return self._end_wrapup(announced, now, WRAPUP_ENDED_ANNOUNCED)
         return _NOTHING
 
     def tick(self, now: float) -> RegistryOutput:
@@ -680,6 +680,10 @@ class AgentRegistry:
         )
 
     def _end_wrapup(self, agent: Agent, now: float, reason: str) -> RegistryOutput:
+        """The wrap-up ends for ``reason``; one in which the agent announced "ready in N s" ends for
+        WRAPUP_ENDED_ANNOUNCED however it ended, so the state history tells announced wrap-ups apart."""
+        if agent.announced_ready_at is not None:
+            reason = WRAPUP_ENDED_ANNOUNCED
         if agent.pending_pause:
             return self._set_pausing(
                 agent, now, reason, AgentStatus.PAUSED, agent.pending_pause, pending_pause=None, wrapup_until=None

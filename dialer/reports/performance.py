@@ -6,6 +6,9 @@ Definitions (docs/domain.md):
 * talk time of a call = ``ended_at − connected_at`` (agent connected until hang-up); AHT = talk + ACW (after-call
   work); ACW, ready (waiting) and pause time and occupancy = (talk + wrap-up) ÷ logged-in time need the agents'
   state history (table ``agent_events``): without it they are reported as unavailable, never guessed;
+* "ready in N s" announced = the wrap-ups that ended in the range in which the agent announced when they would be
+  ready (history reason ``WRAPUP_ENDED_ANNOUNCED``) ÷ the wrap-ups that ended in the range: each announced wrap-up
+  lets the pacer dial for the agent ahead of their return (docs/benchmarks.md §1.9), so it is the share to coach;
 * FCR = leads whose first connected call in the range got a final disposition ÷ leads connected in the range;
 * callbacks: kept on time (a call to the lead within 15 min of the due time), kept late, missed, pending;
 * list penetration = leads dialled at least once ÷ leads; exhaustion = leads in a final status ÷ leads;
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from dialer.agents.ready import WRAPUP_ENDED_ANNOUNCED
 from dialer.i18n import _
 from dialer.reports.common import (
     ReportRange,
@@ -48,25 +52,37 @@ class AgentTime:
     talking: float
     wrapup: float
     paused: float
+    wrapups: int = 0  # wrap-ups that ended in the range
+    wrapups_announced: int = 0  # ... of which the agent announced "ready in N s"
 
     @property
     def occupancy(self) -> float | None:
         return ratio(self.talking + self.wrapup, self.logged_in)
 
+    @property
+    def ready_announced_share(self) -> float | None:
+        return ratio(self.wrapups_announced, self.wrapups)
+
 
 def agent_time(events: Sequence[AgentEventFact], start: datetime, end: datetime) -> dict[str, AgentTime]:
-    """Seconds per state per agent within ``[start, end)``; each event's state lasts until the agent's next one."""
+    """Seconds per state per agent within ``[start, end)``; each event's state lasts until the agent's next one.
+    A wrap-up counts where it ends: the agent's next change (out of wrap-up) within the range."""
     per_agent: dict[str, list[AgentEventFact]] = defaultdict(list)
     for e in sorted(events, key=lambda e: e.at):
         per_agent[e.agent].append(e)
     out = {}
     for agent, changes in per_agent.items():
         spent: dict[str, float] = defaultdict(float)
+        wrapups = announced = 0
         for i, e in enumerate(changes):
-            until = changes[i + 1].at if i + 1 < len(changes) else end
+            after = changes[i + 1] if i + 1 < len(changes) else None
+            until = after.at if after is not None else end
             lo, hi = max(e.at, start), min(until, end)
             if hi > lo:
                 spent[e.status] += (hi - lo).total_seconds()
+            if e.status == "wrapup" and after is not None and after.status != "wrapup" and start <= after.at < end:
+                wrapups += 1
+                announced += after.reason == WRAPUP_ENDED_ANNOUNCED
         ready = spent["ready"] + spent["ringing"]
         out[agent] = AgentTime(
             logged_in=sum(v for k, v in spent.items() if k != "logged_out"),
@@ -74,6 +90,8 @@ def agent_time(events: Sequence[AgentEventFact], start: datetime, end: datetime)
             talking=spent["talking"],
             wrapup=spent["wrapup"],
             paused=spent["paused"],
+            wrapups=wrapups,
+            wrapups_announced=announced,
         )
     return out
 
@@ -95,6 +113,7 @@ class AgentFigures:
     pause_seconds: float | None
     occupancy: float | None
     dispositions: dict[str, int]
+    ready_announced_share: float | None = None  # of the wrap-ups that ended (state history)
 
     @property
     def conversion(self) -> float | None:
@@ -114,6 +133,7 @@ class AgentFigures:
             "ready_seconds": _r(self.ready_seconds),
             "pause_seconds": _r(self.pause_seconds),
             "occupancy": self.occupancy,
+            "ready_announced_share": self.ready_announced_share,
             "dispositions": self.dispositions,
         }
 
@@ -242,6 +262,7 @@ class PerformanceReport:
     counted_abandoned: float = 0.0  # abandons as the regime counts them (+ the AMD false-positive estimate)
     # Transfers per agent and closer conversions (from the call legs).
     transfers: TransferFigures = field(default_factory=TransferFigures)
+    ready_announced_share: float | None = None  # every agent's wrap-ups that ended (state history)
 
     @property
     def live_answers(self) -> int:
@@ -290,6 +311,7 @@ class PerformanceReport:
             "acw_seconds": _r(self.acw_seconds),
             "aht_seconds": _r(self.aht_seconds),
             "occupancy": self.occupancy,
+            "ready_announced_share": self.ready_announced_share,
             "agents": [a.as_json() for a in self.agents],
             "transfers": self.transfers.as_json(),
             "teams": None,

@@ -243,6 +243,7 @@ class PerformanceScan:
                     pause_seconds=t.paused if t else None,
                     occupancy=t.occupancy if t else None,
                     dispositions=dict(tally.dispositions.most_common()),
+                    ready_announced_share=t.ready_announced_share if t else None,
                 )
             )
         total_wrap = sum(t.wrapup for t in times.values()) if events is not None else None
@@ -250,6 +251,7 @@ class PerformanceScan:
         mean_talk_all = self.talk_total / self.talks if self.talks else None
         logged = sum(t.logged_in for t in times.values())
         occupancy = ratio(sum(t.talking + t.wrapup for t in times.values()), logged) if events is not None else None
+        announced = ratio(sum(t.wrapups_announced for t in times.values()), sum(t.wrapups for t in times.values()))
         if self.unknown_zone:
             notes.append(
                 _("{n} attempts without a known time zone are left out of the hour-of-day figures").format(
@@ -305,6 +307,7 @@ class PerformanceScan:
             acw_seconds=acw_all,
             aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
             occupancy=occupancy,
+            ready_announced_share=announced,
             agents=tuple(agents),
             hours=hours,
             dispositions=tuple(dispositions),

@@ -12,6 +12,7 @@ import pytest
 from reports_history import DAY1, DAY2, EVIL_AGENT, FORMULA_NOTE, NOW, History, phone
 from typer.testing import CliRunner
 
+from dialer.agents.ready import WRAPUP_ENDED_ANNOUNCED
 from dialer.cli import app
 from dialer.reports import ReportRange
 from dialer.reports.calls import call_records_report, purge_call_records, write_calls_csv
@@ -152,15 +153,17 @@ async def test_performance_figures(history: History) -> None:
     # The daemon records every agent state change (agent_events): ACW and occupancy come from it.
     assert r.agent_history
     t0 = DAY1 + timedelta(hours=9)
-    changes = [(0, "ready"), (10, "talking"), (20, "wrapup"), (22, "ready"), (30, "paused"), (60, "logged_out")]
+    changes = [
+        (0, "ready", None),
+        (10, "talking", None),
+        (20, "wrapup", None),
+        (22, "ready", WRAPUP_ENDED_ANNOUNCED),
+        (30, "paused", "lunch"),
+        (60, "logged_out", None),
+    ]
     await record_agent_events(
         history.db,
-        [
-            AgentEventRecord(
-                "a1", t0 + timedelta(minutes=m), status, None, "lunch" if status == "paused" else None, None
-            )
-            for m, status in changes
-        ],
+        [AgentEventRecord("a1", t0 + timedelta(minutes=m), status, None, why, None) for m, status, why in changes],
     )
     assert len(await agent_events(history.db, None, None) or []) == len(changes)
     r = await performance_report(history.db, "ukspring", ReportRange(DAY1, DAY2), now=NOW)
@@ -168,6 +171,7 @@ async def test_performance_figures(history: History) -> None:
     # 60 min logged in: 10 talking + 2 wrap-up + 18 ready + 30 paused; 2 min of after-call work over 11 calls.
     assert a1.occupancy == pytest.approx(12 / 60)
     assert a1.acw_seconds == pytest.approx(120 / 11)
+    assert (a1.ready_announced_share, r.ready_announced_share) == (1.0, 1.0)  # its one wrap-up, announced
 
 
 async def test_performance_filters_by_agent_and_dates(history: History) -> None:
@@ -194,6 +198,28 @@ def test_agent_time_and_occupancy_from_state_history() -> None:
     spent = agent_time(events, t, t + timedelta(seconds=400))["x"]
     assert (spent.logged_in, spent.ready, spent.talking, spent.wrapup, spent.paused) == (360, 170, 100, 30, 60)
     assert spent.occupancy == pytest.approx(130 / 360)
+
+
+def test_the_share_of_wrapups_announced_counts_each_wrapup_where_it_ends() -> None:
+    t = DAY1
+    events = [
+        AgentEventFact("x", t - timedelta(seconds=20), "wrapup", None),  # ends in the range: counted
+        AgentEventFact("x", t + timedelta(seconds=10), "ready", WRAPUP_ENDED_ANNOUNCED),
+        AgentEventFact("x", t + timedelta(seconds=100), "talking", "agent_connect"),
+        AgentEventFact("x", t + timedelta(seconds=200), "wrapup", "call_ended_by_caller"),
+        AgentEventFact("x", t + timedelta(seconds=230), "ready", "disposition"),
+        AgentEventFact("x", t + timedelta(seconds=300), "talking", "agent_connect"),
+        AgentEventFact("x", t + timedelta(seconds=350), "wrapup", "call_ended_by_agent"),
+        AgentEventFact("x", t + timedelta(seconds=360), "paused", "lunch"),  # announced, then a pause: not kept
+        AgentEventFact("x", t + timedelta(seconds=370), "talking", "agent_connect"),
+        AgentEventFact("x", t + timedelta(seconds=390), "wrapup", "call_ended_by_caller"),
+        AgentEventFact("x", t + timedelta(seconds=420), "ready", WRAPUP_ENDED_ANNOUNCED),  # ends after the range
+    ]
+    spent = agent_time(events, t, t + timedelta(seconds=400))["x"]
+    assert (spent.wrapups, spent.wrapups_announced) == (3, 1)
+    assert spent.ready_announced_share == pytest.approx(1 / 3)
+    assert agent_time(events[2:5], t, t + timedelta(seconds=400))["x"].ready_announced_share == 0.0
+    assert agent_time(events[2:4], t, t + timedelta(seconds=400))["x"].ready_announced_share is None  # none ended
 
 
 async def test_performance_exports_charts_and_page(history: History) -> None:

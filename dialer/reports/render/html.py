@@ -181,6 +181,7 @@ def render_performance_html(r: PerformanceReport) -> str:
         [_("ACW"), seconds_label(r.acw_seconds)],
         [_("AHT"), seconds_label(r.aht_seconds)],
         [_("occupancy"), pct(r.occupancy)],
+        [_('wrap-ups with "ready in N s" announced'), pct(r.ready_announced_share)],
         [_("list penetration"), pct(ratio(r.leads_total.dialled, r.leads_total.total))],
         [_("list exhaustion"), pct(ratio(r.leads_total.final, r.leads_total.total))],
     ]
@@ -212,6 +213,7 @@ def render_performance_html(r: PerformanceReport) -> str:
                 N_("ready"),
                 N_("paused"),
                 N_("occupancy"),
+                N_("ready in N s"),
             ],
             [
                 [
@@ -225,6 +227,7 @@ def render_performance_html(r: PerformanceReport) -> str:
                     seconds_label(a.ready_seconds),
                     seconds_label(a.pause_seconds),
                     pct(a.occupancy),
+                    pct(a.ready_announced_share),
                 ]
                 for a in r.agents
             ],

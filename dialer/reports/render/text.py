@@ -159,6 +159,7 @@ def render_performance_text(r: PerformanceReport) -> str:
             occupancy=pct(r.occupancy),
             wait=wait_label(r.mean_answer_to_agent_seconds),
         ),
+        _('wrap-ups with "ready in N s" announced: {share}').format(share=pct(r.ready_announced_share)),
         _("leads {total}: penetration {penetration}, exhaustion {exhaustion}; attempts per lead {per_lead}").format(
             total=r.leads_total.total,
             penetration=pct(ratio(r.leads_total.dialled, r.leads_total.total)),
@@ -173,8 +174,17 @@ def render_performance_text(r: PerformanceReport) -> str:
             list=sep.join(f"{d.code} {d.count}" for d in r.dispositions if d.count), n=r.undispositioned
         ),
     ]
-    names = [N_("agent"), N_("calls"), N_("sales"), N_("mean talk"), N_("ACW"), N_("AHT"), N_("occupancy")]
-    right = [False, True, True, True, True, True, True]
+    names = [
+        N_("agent"),
+        N_("calls"),
+        N_("sales"),
+        N_("mean talk"),
+        N_("ACW"),
+        N_("AHT"),
+        N_("occupancy"),
+        N_("ready in N s"),
+    ]
+    right = [False, True, True, True, True, True, True, True]
     cells = [
         [
             a.agent,
@@ -184,6 +194,7 @@ def render_performance_text(r: PerformanceReport) -> str:
             seconds_label(a.acw_seconds),
             seconds_label(a.aht_seconds),
             pct(a.occupancy, 1),
+            pct(a.ready_announced_share, 1),
         ]
         for a in r.agents
     ]

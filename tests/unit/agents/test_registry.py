@@ -126,7 +126,7 @@ def test_ready_in_n_seconds_brings_the_wrapup_forward_and_tells_the_pacer(regist
     registry.announce_ready("alice", 60, now=26)  # never pushed back past the announced time
     assert registry.get("alice").wrapup_until == 32  # type: ignore[union-attr]
     out = registry.tick(now=32)
-    assert [c.reason for c in out.changes] == ["wrapup_timeout"]
+    assert [c.reason for c in out.changes] == ["ready_announced"]  # the history tells announced wrap-ups apart
     assert out.actions == (QueuePauseAction(PHONE, False, ""),)  # ready, as announced (the pause was dropped)
     assert (registry.get("alice").ready_announced, registry.get("alice").announced_ready_at) == (True, 32)  # type: ignore[union-attr]
     registry.apply(agent_event(AgentConnect), now=40)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from harness.agents import AGENT_PHONE, agent_event
 
-from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS
+from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, WRAPUP_ENDED_ANNOUNCED
 from dialer.agents.registry import AgentError, AgentRegistry, AgentStatus
 from dialer.ami.events import AgentComplete, AgentConnect
 
@@ -53,3 +53,17 @@ def test_an_announcement_is_refused_outside_its_range_and_changes_nothing(regist
             registry.announce_ready("alice", seconds, now=22)
         assert refused.value.code == "bad_seconds"
     assert registry.get("alice") == before
+
+
+def test_the_history_says_which_wrapups_were_announced_however_they_ended(registry: AgentRegistry) -> None:
+    registry.apply(agent_event(AgentConnect), now=10)
+    registry.apply(complete(), now=20)
+    assert [c.reason for c in registry.finish_wrapup("alice", now=25).changes] == ["disposition"]  # not announced
+    registry.apply(agent_event(AgentConnect), now=30)
+    registry.apply(complete(), now=40)
+    registry.announce_ready("alice", 20, now=41)
+    # Dispositioned before the announced time: still an announced wrap-up.
+    assert [c.reason for c in registry.finish_wrapup("alice", now=45).changes] == [WRAPUP_ENDED_ANNOUNCED]
+    registry.apply(agent_event(AgentConnect), now=50)
+    registry.apply(complete(), now=60)
+    assert [c.reason for c in registry.tick(now=90).changes] == ["wrapup_timeout"]  # the timer, not announced
