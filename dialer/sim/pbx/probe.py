@@ -107,6 +107,11 @@ class AmiProbe:
             if not await self._read_more(within):
                 raise TimeoutError(f"only {seen} of {count} awaited messages arrived")
 
+    async def poll(self) -> None:
+        """Take into ``received`` what has arrived already, without waiting for more (the cursor stays)."""
+        while await self._read_more(0.001):
+            pass
+
     async def drain(self, within: float = 0.05) -> list[AmiMessage]:
         """Whatever arrives until the line is quiet for ``within`` seconds."""
         while await self._read_more(within):

@@ -38,11 +38,13 @@ def answering_pbx(agents: int) -> PbxConfig:
 
 async def step_until(clock: ManualClock, probe: AmiProbe, done: Callable[[], bool], steps: int) -> None:
     """Half-second steps of ``clock`` (``steps`` at most) until ``done()``, then the probe's last events; the AGI
-    exchanges run over real TCP between the steps."""
+    exchanges run over real TCP between the steps, and the probe takes in each step's events (``done`` may read
+    them)."""
     for _ in range(steps):
         await clock.advance(0.5)
         for _ in range(3):
             await asyncio.sleep(0.005)
+        await probe.poll()
         if done():
             break
     await probe.drain(0.2)
