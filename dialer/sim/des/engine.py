@@ -6,6 +6,10 @@ arrivals — so policies compared on one seed face the same callers (common rand
 
 Policies see the simulation through :class:`Simulation` (the same snapshot the daemon builds) and are asked
 how many calls to place on every tick (1 s) and whenever an agent becomes idle.
+
+Why one module (over 500 lines): :class:`Simulation` is one event loop -- its handlers (a dial's result, AMD's
+verdict, the 2-second wait, talk and wrap-up ends, the agents' schedule, inbound arrivals) share the heap, the
+agents and the random streams, and each is a few lines that only mean something next to the others.
 """
 
 from __future__ import annotations
