@@ -82,7 +82,8 @@ def agent_time(events: Sequence[AgentEventFact], start: datetime, end: datetime)
                 spent[e.status] += (hi - lo).total_seconds()
             if e.status == "wrapup" and after is not None and after.status != "wrapup" and start <= after.at < end:
                 wrapups += 1
-                announced += after.reason == WRAPUP_ENDED_ANNOUNCED
+                if after.reason == WRAPUP_ENDED_ANNOUNCED:
+                    announced += 1
         ready = spent["ready"] + spent["ringing"]
         out[agent] = AgentTime(
             logged_in=sum(v for k, v in spent.items() if k != "logged_out"),
