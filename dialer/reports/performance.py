@@ -144,6 +144,40 @@ def _r(value: float | None) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamFigures:
+    """The agents of one team together (their team today: ``users.team_id``), or ``team`` None: the agents in no
+    team. Time figures from the state history, None without it."""
+
+    team: str | None
+    agents: int
+    calls: int
+    sales: int
+    mean_talk_seconds: float | None
+    acw_seconds: float | None  # after-call work per connected call
+    aht_seconds: float | None
+    occupancy: float | None
+    ready_announced_share: float | None
+
+    @property
+    def conversion(self) -> float | None:
+        return ratio(self.sales, self.calls)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "team": self.team,
+            "agents": self.agents,
+            "calls": self.calls,
+            "sales": self.sales,
+            "conversion": self.conversion,
+            "mean_talk_seconds": _r(self.mean_talk_seconds),
+            "acw_seconds": _r(self.acw_seconds),
+            "aht_seconds": _r(self.aht_seconds),
+            "occupancy": self.occupancy,
+            "ready_announced_share": self.ready_announced_share,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class HourFigures:
     hour: int  # 0..23, the called party's local time
     attempts: int
@@ -264,6 +298,8 @@ class PerformanceReport:
     # Transfers per agent and closer conversions (from the call legs).
     transfers: TransferFigures = field(default_factory=TransferFigures)
     ready_announced_share: float | None = None  # every agent's wrap-ups that ended (state history)
+    # Per team, by today's membership (the agents in no team last); None when no user is in a team.
+    teams: tuple[TeamFigures, ...] | None = None
 
     @property
     def live_answers(self) -> int:
@@ -315,7 +351,7 @@ class PerformanceReport:
             "ready_announced_share": self.ready_announced_share,
             "agents": [a.as_json() for a in self.agents],
             "transfers": self.transfers.as_json(),
-            "teams": None,
+            "teams": None if self.teams is None else [t.as_json() for t in self.teams],
             "hours": [h.as_json() for h in self.hours],
             "dispositions": [d.as_json() for d in self.dispositions],
             "undispositioned": self.undispositioned,

@@ -20,14 +20,17 @@ from dialer.reports.performance import (
     CALLBACK_GRACE,
     FINAL_LEAD_STATUSES,
     AgentFigures,
+    AgentTime,
     CallbackFigures,
     DispositionFigures,
     HourFigures,
     ListFigures,
     PerformanceReport,
+    TeamFigures,
     agent_time,
 )
 from dialer.reports.transfers import transfer_figures
+from dialer.store.admin import list_teams
 from dialer.store.call_legs import TransferFact, transfer_facts
 from dialer.store.campaigns import load_stored_campaign
 from dialer.store.engine import Database
@@ -209,7 +212,9 @@ class PerformanceScan:
         leads: LeadTotals,
         callbacks: Sequence[CallbackFact],
         events: Sequence[AgentEventFact] | None,
+        team_of: Mapping[str, str] | None = None,
     ) -> PerformanceReport:
+        """``team_of``: each agent's team (agents in none left out); empty or None when no user is in a team."""
         config = self.config
         notes: list[str] = []
         start = span.start or self.first_start or now
@@ -281,7 +286,8 @@ class PerformanceScan:
         to_first_contact = [t.first_live_at_attempt for t in self.leads.values() if t.first_live_at_attempt]
         attempts_per_lead = Counter(t.attempts for t in self.leads.values())
         lists = tuple(_list_figures(lst.name, lst.total, lst.dialled, lst.by_status) for lst in leads.lists)
-        notes.append(_("teams: no team assignment is stored; figures are per agent"))
+        if not team_of:
+            notes.append(_("teams: no team assignment is stored; figures are per agent"))
         if agent_filter is not None:
             notes.append(
                 _("only calls handled by {agent}: list, callback and lead figures are for the campaign").format(
@@ -308,6 +314,7 @@ class PerformanceScan:
             aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
             occupancy=occupancy,
             ready_announced_share=announced,
+            teams=self._teams(names, times, team_of, history=events is not None) if team_of else None,
             agents=tuple(agents),
             hours=hours,
             dispositions=tuple(dispositions),
@@ -322,6 +329,39 @@ class PerformanceScan:
             agent_history=events is not None,
             notes=tuple(notes),
         )
+
+    def _teams(
+        self, names: set[str], times: Mapping[str, AgentTime], team_of: Mapping[str, str], *, history: bool
+    ) -> tuple[TeamFigures, ...]:
+        """The report's agents grouped by team (by name, the agents in no team last), their figures summed as the
+        campaign's are: ACW = wrap-up time ÷ connected calls, occupancy = (talk + wrap-up) ÷ logged-in time."""
+        members: dict[str | None, list[str]] = defaultdict(list)
+        for name in names:
+            members[team_of.get(name)].append(name)
+        out = []
+        for team in sorted(members, key=lambda t: (t is None, t or "")):
+            tallies = [self.agents.get(n) or _AgentTally() for n in members[team]]
+            spent = [times[n] for n in members[team] if n in times]
+            calls = sum(t.calls for t in tallies)
+            talks = sum(t.talks for t in tallies)
+            mean_talk = sum(t.talk_seconds for t in tallies) / talks if talks else None
+            acw = sum(s.wrapup for s in spent) / calls if history and calls else None
+            out.append(
+                TeamFigures(
+                    team=team,
+                    agents=len(members[team]),
+                    calls=calls,
+                    sales=sum(t.sales for t in tallies),
+                    mean_talk_seconds=mean_talk,
+                    acw_seconds=acw,
+                    aht_seconds=(mean_talk or 0.0) + acw if acw is not None else None,
+                    occupancy=ratio(sum(s.talking + s.wrapup for s in spent), sum(s.logged_in for s in spent))
+                    if history
+                    else None,
+                    ready_announced_share=ratio(sum(s.wrapups_announced for s in spent), sum(s.wrapups for s in spent)),
+                )
+            )
+        return tuple(out)
 
 
 def build_performance(
@@ -367,6 +407,7 @@ async def performance_report(
         leads=await lead_totals(db, record.id),
         callbacks=callbacks,
         events=await agent_events(db, span.start, span.end, agent=agent),
+        team_of={member: team.name for team in await list_teams(db) for member in team.members},
     )
     facts = await transfer_facts(db, record.id, span.start, span.end, agent=agent)
     return replace(report, transfers=transfer_figures(facts, scan.sale_codes))

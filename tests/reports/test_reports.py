@@ -19,13 +19,16 @@ from dialer.reports.calls import call_records_report, purge_call_records, write_
 from dialer.reports.common import ReportError, parse_report_range
 from dialer.reports.compliance import AnswerEvent, worst_window
 from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.output import render
 from dialer.reports.performance import agent_time, contact_rate_by_hour, disposition_counts
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.render.csv import performance_csv, safe_cell
 from dialer.reports.render.html import render_compliance_html, render_performance_html
 from dialer.reports.render.svg import bar_chart
 from dialer.reports.render.text import render_compliance_text
+from dialer.store.admin import UserChange, change_user, create_team
 from dialer.store.agent_history import AgentEventRecord, record_agent_events
+from dialer.store.auth import Role, create_user
 from dialer.store.campaigns import UnknownCampaignError
 from dialer.store.reports import AgentEventFact, agent_events
 
@@ -183,6 +186,32 @@ async def test_performance_filters_by_agent_and_dates(history: History) -> None:
     day2 = await performance_report(history.db, "ukspring", ReportRange(DAY2, DAY2 + timedelta(days=1)), now=NOW)
     assert (day2.attempts, day2.connected, day2.sales) == (1, 1, 1)
     assert day2.leads_resolved_first_contact == 1
+
+
+async def test_performance_gives_each_teams_agents_together(history: History) -> None:
+    r = await performance_report(history.db, "ukspring", ReportRange(), now=NOW)
+    assert r.teams is None  # no user in a team: per agent only, and the report says so
+    assert any("no team assignment" in n for n in r.notes)
+    await create_team(history.db, "north", NOW, actor="admin")
+    for name in ("a1", "a2"):
+        await create_user(history.db, name, Role.AGENT, "x", NOW)
+    await change_user(history.db, "a1", UserChange(team="north"), NOW, actor="admin")
+    r = await performance_report(history.db, "ukspring", ReportRange(), now=NOW)
+    assert r.teams is not None
+    # a2 and the agent with the formula-like name are in no team: together, last.
+    assert [(t.team, t.agents, t.calls, t.sales) for t in r.teams] == [("north", 1, 11, 4), (None, 2, 11, 3)]
+    north = r.teams[0]
+    a1 = next(a for a in r.agents if a.agent == "a1")
+    assert (north.conversion, north.mean_talk_seconds) == (a1.conversion, a1.mean_talk_seconds)
+    assert not any("no team assignment" in n for n in r.notes)
+    assert r.as_json()["teams"][0] == north.as_json()
+    out = io.StringIO()
+    performance_csv(r, out)
+    assert ["team", "north", "calls", "11"] in list(csv.reader(io.StringIO(out.getvalue())))
+    assert "north" in render(r, "text")
+    page = render_performance_html(r)
+    assert "<h2>Teams</h2>" in page
+    assert "(no team)" in page
 
 
 def test_agent_time_and_occupancy_from_state_history() -> None:

@@ -132,6 +132,10 @@ def performance_rows(r: PerformanceReport) -> list[list[Any]]:
                 rows.append(["agent", a.agent, key, value])
         for code, n in a.dispositions.items():
             rows.append(["agent_disposition", a.agent, code, n])
+    for team in r.teams or ():
+        for key, value in team.as_json().items():
+            if key != "team":
+                rows.append(["team", team.team or "", key, value])
     for t in r.transfers.agents:
         for key, value in t.as_json().items():
             if key != "agent":

@@ -11,7 +11,14 @@ from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg
 from dialer.reports.render.markup import esc, text
-from dialer.reports.render.tables import CLOSER_COLUMNS, TRANSFER_AGENT_COLUMNS, closer_rows, transfer_agent_rows
+from dialer.reports.render.tables import (
+    CLOSER_COLUMNS,
+    TEAM_COLUMNS,
+    TRANSFER_AGENT_COLUMNS,
+    closer_rows,
+    team_rows,
+    transfer_agent_rows,
+)
 
 PRINT_CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}
@@ -232,6 +239,7 @@ def render_performance_html(r: PerformanceReport) -> str:
                 for a in r.agents
             ],
         ),
+        *_teams_html(r),
         *_transfers_html(r),
         "<h2>" + text(_("Contact rate by hour (called party's local time)")) + "</h2>",
         svg.bar_chart(contact_rate_by_hour(r)),
@@ -322,6 +330,13 @@ def render_ivr_html(r: IvrReport) -> str:
             )
         )
     return html_page(f"IVR — {r.title}", "\n".join(parts))
+
+
+def _teams_html(r: PerformanceReport) -> list[str]:
+    """The agents per team (only when some user is in a team)."""
+    if not r.teams:
+        return []
+    return ["<h2>" + text(_("Teams")) + "</h2>", html_table(TEAM_COLUMNS, team_rows(r.teams, pct))]
 
 
 def _transfers_html(r: PerformanceReport) -> list[str]:

@@ -16,7 +16,14 @@ from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
-from dialer.reports.render.tables import CLOSER_COLUMNS, TRANSFER_AGENT_COLUMNS, closer_rows, transfer_agent_rows
+from dialer.reports.render.tables import (
+    CLOSER_COLUMNS,
+    TEAM_COLUMNS,
+    TRANSFER_AGENT_COLUMNS,
+    closer_rows,
+    team_rows,
+    transfer_agent_rows,
+)
 
 
 def width(text: str) -> int:
@@ -199,6 +206,8 @@ def render_performance_text(r: PerformanceReport) -> str:
         for a in r.agents
     ]
     lines.extend(table(names, right, cells))
+    if r.teams:
+        lines.extend(table(TEAM_COLUMNS, [False] + [True] * 7, team_rows(r.teams, partial(pct, digits=1))))
     t = r.transfers
     if t.agents:
         lines.append(
