@@ -214,7 +214,8 @@ class PerformanceScan:
         events: Sequence[AgentEventFact] | None,
         team_of: Mapping[str, str] | None = None,
     ) -> PerformanceReport:
-        """``team_of``: each agent's team (agents in none left out); empty or None when no user is in a team."""
+        """``team_of``: each agent's team (agents in none left out); empty or None when no user is in a team. A report
+        of one agent has no team figures (they would be that agent's)."""
         config = self.config
         notes: list[str] = []
         start = span.start or self.first_start or now
@@ -314,7 +315,9 @@ class PerformanceScan:
             aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
             occupancy=occupancy,
             ready_announced_share=announced,
-            teams=self._teams(names, times, team_of, history=events is not None) if team_of else None,
+            teams=self._teams(names, times, team_of, history=events is not None)
+            if team_of and agent_filter is None
+            else None,
             agents=tuple(agents),
             hours=hours,
             dispositions=tuple(dispositions),

@@ -212,6 +212,8 @@ async def test_performance_gives_each_teams_agents_together(history: History) ->
     page = render_performance_html(r)
     assert "<h2>Teams</h2>" in page
     assert "(no team)" in page
+    one = await performance_report(history.db, "ukspring", ReportRange(), agent="a1", now=NOW)
+    assert one.teams is None  # one agent's report: their figures are the team row
 
 
 def test_agent_time_and_occupancy_from_state_history() -> None:
