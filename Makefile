@@ -41,9 +41,10 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 # The quick loop while coding: the tiers that need no database server, browser or network (unit tables and
-# properties, recorded-trace replay, the simulated PBX and the discrete-event model).
+# properties, recorded-trace replay, the simulated PBX and the discrete-event model), on every core, without the
+# simulations of hours of calls marked `slow` (make test runs those).
 fast: $(STAMP)
-	$(BIN)/pytest -q tests/unit tests/trace tests/sim
+	$(BIN)/pytest -q -n auto -m "not slow" tests/unit tests/trace tests/sim
 
 # Fresh hypothesis examples: `make test` and `make fast` draw the same ones every run (tests/harness/properties.py);
 # this runs the unit tier's properties ROUNDS times with new ones and keeps what fails in .hypothesis/.

@@ -15,6 +15,7 @@ from dialer.sim.model import load_scenario, parse_scenario
 SCENARIOS = Path(__file__).resolve().parents[2] / "campaigns" / "scenarios"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_a_three_agent_team_never_goes_over_the_cap_in_any_24h_window(seed: int) -> None:
     scenario = load_scenario(SCENARIOS / "n3-p020.toml")
@@ -23,6 +24,7 @@ def test_a_three_agent_team_never_goes_over_the_cap_in_any_24h_window(seed: int)
     assert result.worst_24h_abandon <= 0.03
 
 
+@pytest.mark.slow
 def test_amd_false_positives_enter_the_pacers_window_and_keep_the_true_rate_under_the_cap() -> None:
     scenario = load_scenario(SCENARIOS / "uk-amd-fp.toml")
     sim = Simulation(scenario, 3)
@@ -34,6 +36,7 @@ def test_amd_false_positives_enter_the_pacers_window_and_keep_the_true_rate_unde
     assert result.worst_24h_abandon <= 0.03
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [9, 4])
 def test_the_true_rate_with_amd_false_positives_stays_under_the_cap_over_seeds(seed: int) -> None:
     """The people AMD hangs up on scatter around the pacer's estimate; the guard and the controller count that

@@ -17,6 +17,7 @@ from dialer.sim.model import load_scenario, parse_scenario
 REDUCED_GRID = [("n10-p030", 10.0), ("n20-p020", 6.0), ("n50-p010", 2.5)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "hours"), REDUCED_GRID)
 def test_ours_beats_progressive_and_tuned_fixed_ratio_within_the_cap(name: str, hours: float) -> None:
     scenario = load_scenario(name)
@@ -33,6 +34,7 @@ def test_ours_beats_progressive_and_tuned_fixed_ratio_within_the_cap(name: str, 
     assert ours.occupancy > fixed.occupancy
 
 
+@pytest.mark.slow
 def test_common_random_numbers_make_runs_repeatable() -> None:
     scenario = load_scenario("n20-p020")
     a = simulate(scenario, P.ours(), seed=5, hours=1.0, warmup_minutes=10.0)
@@ -42,6 +44,7 @@ def test_common_random_numbers_make_runs_repeatable() -> None:
     assert a != c
 
 
+@pytest.mark.slow
 def test_clairvoyant_bound_is_at_least_as_good() -> None:
     scenario = load_scenario("n20-p020")
     ours = simulate(scenario, P.ours(), seed=11, hours=6.0, warmup_minutes=30.0)
@@ -50,6 +53,7 @@ def test_clairvoyant_bound_is_at_least_as_good() -> None:
     assert bound.abandon_rate <= 0.035
 
 
+@pytest.mark.slow
 def test_blended_keeps_inbound_service_and_outbound_cap() -> None:
     scenario = load_scenario("blended")
     result = simulate(scenario, P.ours(), seed=11, hours=6.0, warmup_minutes=30.0)
@@ -67,6 +71,7 @@ def test_no_agents_no_dials() -> None:
     assert result.live_answers == 0
 
 
+@pytest.mark.slow
 def test_connect_delay_is_taken_off_the_two_seconds() -> None:
     base = load_scenario("n20-p020")
     slow = replace(base, agents=replace(base.agents, connect_delay_seconds=1.0))
@@ -88,6 +93,7 @@ def test_a_run_reports_how_often_the_pacers_guards_held_it_and_the_level_it_appl
     assert progressive.applied_level_median is None
 
 
+@pytest.mark.slow
 def test_the_scenarios_abandon_target_is_what_our_pacer_aims_at() -> None:
     """``[run] abandon_target`` is the campaign's ``pacing.abandon_target``: a campaign aiming at 1.5 % abandons
     fewer than one at the default (the cap − 0.3 points), on the same world and seed."""
