@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +47,8 @@ FINAL_LEAD_STATUSES = ("done", "archived", "dnc", "exhausted")
 
 @dataclass(frozen=True, slots=True)
 class AgentTime:
+    """One agent's (or, :meth:`pooled`, several agents') seconds per state and wrap-ups in a range."""
+
     logged_in: float
     ready: float  # waiting for a call (ringing included)
     talking: float
@@ -62,6 +64,23 @@ class AgentTime:
     @property
     def ready_announced_share(self) -> float | None:
         return ratio(self.wrapups_announced, self.wrapups)
+
+    @classmethod
+    def pooled(cls, times: Iterable[AgentTime]) -> AgentTime:
+        """Several agents together (a team, the campaign): their seconds and wrap-ups summed, so the occupancy and
+        the share announced are the pooled ones, not a mean of the agents'."""
+        total = cls(0.0, 0.0, 0.0, 0.0, 0.0)
+        for t in times:
+            total = cls(
+                total.logged_in + t.logged_in,
+                total.ready + t.ready,
+                total.talking + t.talking,
+                total.wrapup + t.wrapup,
+                total.paused + t.paused,
+                total.wrapups + t.wrapups,
+                total.wrapups_announced + t.wrapups_announced,
+            )
+        return total
 
 
 def agent_time(events: Sequence[AgentEventFact], start: datetime, end: datetime) -> dict[str, AgentTime]:

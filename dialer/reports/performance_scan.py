@@ -252,12 +252,9 @@ class PerformanceScan:
                     ready_announced_share=t.ready_announced_share if t else None,
                 )
             )
-        total_wrap = sum(t.wrapup for t in times.values()) if events is not None else None
-        acw_all = total_wrap / self.connected if total_wrap is not None and self.connected else None
+        pooled = AgentTime.pooled(times.values())
+        acw_all = pooled.wrapup / self.connected if events is not None and self.connected else None
         mean_talk_all = self.talk_total / self.talks if self.talks else None
-        logged = sum(t.logged_in for t in times.values())
-        occupancy = ratio(sum(t.talking + t.wrapup for t in times.values()), logged) if events is not None else None
-        announced = ratio(sum(t.wrapups_announced for t in times.values()), sum(t.wrapups for t in times.values()))
         if self.unknown_zone:
             notes.append(
                 _("{n} attempts without a known time zone are left out of the hour-of-day figures").format(
@@ -313,8 +310,8 @@ class PerformanceScan:
             mean_answer_to_agent_seconds=self.wait_total / self.waits if self.waits else None,
             acw_seconds=acw_all,
             aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
-            occupancy=occupancy,
-            ready_announced_share=announced,
+            occupancy=pooled.occupancy if events is not None else None,
+            ready_announced_share=pooled.ready_announced_share,
             teams=self._teams(names, times, team_of, history=events is not None)
             if team_of and agent_filter is None
             else None,
@@ -344,11 +341,11 @@ class PerformanceScan:
         out = []
         for team in sorted(members, key=lambda t: (t is None, t or "")):
             tallies = [self.agents.get(n) or _AgentTally() for n in members[team]]
-            spent = [times[n] for n in members[team] if n in times]
+            spent = AgentTime.pooled(times[n] for n in members[team] if n in times)
             calls = sum(t.calls for t in tallies)
             talks = sum(t.talks for t in tallies)
             mean_talk = sum(t.talk_seconds for t in tallies) / talks if talks else None
-            acw = sum(s.wrapup for s in spent) / calls if history and calls else None
+            acw = spent.wrapup / calls if history and calls else None
             out.append(
                 TeamFigures(
                     team=team,
@@ -358,10 +355,8 @@ class PerformanceScan:
                     mean_talk_seconds=mean_talk,
                     acw_seconds=acw,
                     aht_seconds=(mean_talk or 0.0) + acw if acw is not None else None,
-                    occupancy=ratio(sum(s.talking + s.wrapup for s in spent), sum(s.logged_in for s in spent))
-                    if history
-                    else None,
-                    ready_announced_share=ratio(sum(s.wrapups_announced for s in spent), sum(s.wrapups for s in spent)),
+                    occupancy=spent.occupancy if history else None,
+                    ready_announced_share=spent.ready_announced_share,
                 )
             )
         return tuple(out)
