@@ -9,16 +9,8 @@ from dialer.reports.common import duration_label, pct, ratio, seconds_label, sho
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
-from dialer.reports.render import svg
+from dialer.reports.render import svg, tables
 from dialer.reports.render.markup import esc, text
-from dialer.reports.render.tables import (
-    CLOSER_COLUMNS,
-    TEAM_COLUMNS,
-    TRANSFER_AGENT_COLUMNS,
-    closer_rows,
-    team_rows,
-    transfer_agent_rows,
-)
 
 PRINT_CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}
@@ -336,7 +328,7 @@ def _teams_html(r: PerformanceReport) -> list[str]:
     """The agents per team (only when some user is in a team)."""
     if not r.teams:
         return []
-    return ["<h2>" + text(_("Teams")) + "</h2>", html_table(TEAM_COLUMNS, team_rows(r.teams, pct))]
+    return ["<h2>" + text(_("Teams")) + "</h2>", html_table(tables.TEAM_COLUMNS, tables.team_rows(r.teams, pct))]
 
 
 def _transfers_html(r: PerformanceReport) -> list[str]:
@@ -346,6 +338,6 @@ def _transfers_html(r: PerformanceReport) -> list[str]:
         return []
     return [
         "<h2>" + text(_("Transfers and closer conversions")) + "</h2>",
-        html_table(TRANSFER_AGENT_COLUMNS, transfer_agent_rows(t, pct)),
-        html_table(CLOSER_COLUMNS, closer_rows(t, pct)),
+        html_table(tables.TRANSFER_AGENT_COLUMNS, tables.transfer_agent_rows(t, pct)),
+        html_table(tables.CLOSER_COLUMNS, tables.closer_rows(t, pct)),
     ]

@@ -16,14 +16,7 @@ from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
-from dialer.reports.render.tables import (
-    CLOSER_COLUMNS,
-    TEAM_COLUMNS,
-    TRANSFER_AGENT_COLUMNS,
-    closer_rows,
-    team_rows,
-    transfer_agent_rows,
-)
+from dialer.reports.render import tables
 
 
 def width(text: str) -> int:
@@ -206,8 +199,9 @@ def render_performance_text(r: PerformanceReport) -> str:
         for a in r.agents
     ]
     lines.extend(table(names, right, cells))
+    one_digit = partial(pct, digits=1)
     if r.teams:
-        lines.extend(table(TEAM_COLUMNS, [False] + [True] * 7, team_rows(r.teams, partial(pct, digits=1))))
+        lines.extend(table(tables.TEAM_COLUMNS, [False] + [True] * 7, tables.team_rows(r.teams, one_digit)))
     t = r.transfers
     if t.agents:
         lines.append(
@@ -221,10 +215,9 @@ def render_performance_text(r: PerformanceReport) -> str:
                 conversion=pct(t.closer_conversion),
             )
         )
-        lines.extend(
-            table(TRANSFER_AGENT_COLUMNS, [False] + [True] * 7, transfer_agent_rows(t, partial(pct, digits=1)))
-        )
-        lines.extend(table(CLOSER_COLUMNS, [False, True, True, True], closer_rows(t, partial(pct, digits=1))))
+        transfers = tables.transfer_agent_rows(t, one_digit)
+        lines.extend(table(tables.TRANSFER_AGENT_COLUMNS, [False] + [True] * 7, transfers))
+        lines.extend(table(tables.CLOSER_COLUMNS, [False, True, True, True], tables.closer_rows(t, one_digit)))
     busy = [h for h in r.hours if h.attempts]
     if busy:
         lines.append(
