@@ -4,7 +4,7 @@ report queries (page by page, bounded memory), and the report of a stored campai
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from statistics import fmean
@@ -409,3 +409,13 @@ async def performance_report(
     )
     facts = await transfer_facts(db, record.id, span.start, span.end, agent=agent)
     return replace(report, transfers=transfer_figures(facts, scan.sale_codes))
+
+
+async def agents_time(db: Database, agents: Collection[str], start: datetime, end: datetime) -> dict[str, AgentTime]:
+    """Each of ``agents``' seconds per state and wrap-ups in ``[start, end)``, whatever the campaign, from the state
+    history (an agent without a change there is left out; nobody without the history)."""
+    events = await agent_events(db, start, end)
+    if events is None:
+        return {}
+    wanted = set(agents)
+    return agent_time([e for e in events if e.agent in wanted], start, end)

@@ -9,10 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from harness.web import PASSWORD, WebWorld, supervisor
 from sqlalchemy import update
 
+from dialer.agents.ready import WRAPUP_ENDED_ANNOUNCED
 from dialer.appkeys import DATABASE
+from dialer.store.agent_history import AgentEventRecord, record_agent_events
 from dialer.store.tables import leads_t
 
 
@@ -71,6 +74,37 @@ async def test_a_supervisor_sees_and_acts_on_their_team_only(world: WebWorld, ai
     assert (await client.get("/api/reports/compliance/demo", headers=sue)).status == 403
     teams = await (await client.get("/api/teams", headers=sue)).json()
     assert [t["name"] for t in teams["items"]] == ["north"]
+
+
+async def test_a_teams_report_gives_each_agents_occupancy_and_wrapups_announced(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    client = await aiohttp_client(world.app)
+    sue = await supervisor(world, client)
+    now = datetime.fromtimestamp(world.dialer.clock.now(), UTC)
+    start = now - timedelta(hours=1)
+    # alice's last hour: ready 10 min, talking 20, two wrap-ups of 5 min (the first announced), paused 20.
+    changes = [
+        (0, "ready", None),
+        (10, "talking", "agent_connect"),
+        (20, "wrapup", "call_ended_by_caller"),
+        (25, "ready", WRAPUP_ENDED_ANNOUNCED),
+        (25, "talking", "agent_connect"),
+        (35, "wrapup", "call_ended_by_agent"),
+        (40, "paused", "lunch"),
+    ]
+    await record_agent_events(
+        world.app[DATABASE],
+        [AgentEventRecord("alice", start + timedelta(minutes=m), s, None, why, None) for m, s, why in changes],
+    )
+    report = await (await client.get("/api/reports/team/north?hours=1", headers=sue)).json()
+    (alice,) = report["agents"]
+    assert alice["occupancy"] == pytest.approx(30 / 60)  # 20 talking + 10 wrap-up of 60 logged in
+    assert alice["ready_announced_share"] == 0.5  # one of her two wrap-ups
+    assert (report["totals"]["occupancy"], report["totals"]["ready_announced_share"]) == (
+        alice["occupancy"],
+        alice["ready_announced_share"],
+    )
 
 
 async def test_recycle_counts_first_then_applies_what_it_counted(world: WebWorld, aiohttp_client: Any) -> None:

@@ -43,6 +43,10 @@ async def test_a_supervisor_sees_only_their_team(
         report = sue.locator("section.team[data-team=north]")
         await report.wait_for()
         await eventually(lambda: count_is(report.locator("tbody tr"), 2), 10)
+        head = (await report.locator("thead").inner_text()).lower()  # (the style writes headers in capitals)
+        assert "occupancy" in head
+        assert "ready in n s announced" in head
+        assert await report.locator("tbody tr td.occupancy").count() == 2
         await sue.go_back()
         await sue.wait_for_selector("#ws-status.dot-on")
         await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)

@@ -10,6 +10,8 @@ from aiohttp import web
 from pydantic import AwareDatetime, Field
 
 from dialer.i18n import M_
+from dialer.reports.performance import AgentTime
+from dialer.reports.performance_scan import agents_time
 from dialer.store.admin import (
     TeamExistsError,
     UnknownCampaignNameError,
@@ -138,7 +140,8 @@ async def put_team_campaigns(call: Call) -> web.Response:
 
 @routes.route("GET", "/api/reports/team/{name}", roles=SUPERVISORS, tag="reports", query=TeamReportQuery)
 async def get_team_report(call: Call) -> web.Response:
-    """A team's figures per agent: calls, talk time, dispositions (supervisors: their teams)"""
+    """A team's figures per agent: calls, talk time, dispositions, occupancy, wrap-ups announced (supervisors: their
+    teams)"""
     q = call.query_as(TeamReportQuery)
     team = next((t for t in await list_teams(call.db) if t.name == call.path("name")), None)
     if team is None or (not call.is_manager and call.user.name not in team.supervisors):
@@ -148,15 +151,31 @@ async def get_team_report(call: Call) -> web.Response:
     if start >= end:
         raise Problem(422, M_("from: must be before to"), kind="validation-error")
     figures = await team_figures(call.db, team.members, start, end)
+    times = await agents_time(call.db, team.members, start, end)
     agents = [
-        {"agent": f.agent, "calls": f.calls, "talk_seconds": round(f.talk_seconds, 1), "dispositions": f.dispositions}
+        {
+            "agent": f.agent,
+            "calls": f.calls,
+            "talk_seconds": round(f.talk_seconds, 1),
+            "dispositions": f.dispositions,
+            **_time_figures(times.get(f.agent)),
+        }
         for f in figures
     ]
     totals = {
         "calls": sum(f.calls for f in figures),
         "talk_seconds": round(sum(f.talk_seconds for f in figures), 1),
+        **_time_figures(AgentTime.pooled(times.values())),
     }
     return ok({"team": team.name, "from": start, "to": end, "agents": agents, "totals": totals})
+
+
+def _time_figures(spent: AgentTime | None) -> dict[str, float | None]:
+    """Occupancy and the share of wrap-ups with "ready in N s" announced, from the state history (None without)."""
+    return {
+        "occupancy": None if spent is None else spent.occupancy,
+        "ready_announced_share": None if spent is None else spent.ready_announced_share,
+    }
 
 
 @routes.listing("/api/audit", roles=ADMINS, query=AuditQuery)

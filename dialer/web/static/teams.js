@@ -1,15 +1,19 @@
-// Team reports: each team (a supervisor: their own) with calls, talk time and dispositions per agent.
-import { api, clock, el } from "./common.js";
+// Team reports: each team (a supervisor: their own) with calls, talk time, occupancy, the share of wrap-ups with
+// "ready in N s" announced and dispositions per agent.
+import { api, clock, el, pct } from "./common.js";
 import { t, tn } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
 function teamCard(team, report) {
+  const share = (x) => (x === null ? "—" : pct(x));
   const rows = report.agents.map((a) => el("tr", { "data-agent": a.agent }, el("td", {}, a.agent), el("td", {}, String(a.calls)),
-    el("td", {}, clock(a.talk_seconds)), el("td", { class: "muted" }, Object.entries(a.dispositions).map(([k, v]) => `${k} ${v}`).join(", ") || "—")));
+    el("td", {}, clock(a.talk_seconds)), el("td", { class: "occupancy" }, share(a.occupancy)),
+    el("td", { class: "announced" }, share(a.ready_announced_share)),
+    el("td", { class: "muted" }, Object.entries(a.dispositions).map(([k, v]) => `${k} ${v}`).join(", ") || "—")));
   return el("section", { class: "card team", "data-team": team.name },
     el("div", { class: "card-head" }, el("h2", {}, team.name), el("span", { class: "muted" }, t("supervisors: {names}", { names: team.supervisors.join(", ") || "—" }) + " · " + tn("{n} call", "{n} calls", report.totals.calls) + ", " + t("{time} talk", { time: clock(report.totals.talk_seconds) }))),
-    el("table", { class: "table" }, el("thead", {}, el("tr", {}, [t("Agent"), t("Calls"), t("Talk"), t("Dispositions")].map((h) => el("th", {}, h)))), el("tbody", {}, rows)));
+    el("table", { class: "table" }, el("thead", {}, el("tr", {}, [t("Agent"), t("Calls"), t("Talk"), t("Occupancy"), t("Ready in N s announced"), t("Dispositions")].map((h) => el("th", {}, h)))), el("tbody", {}, rows)));
 }
 
 async function load() {
