@@ -158,6 +158,11 @@ class AgentFigures:
         }
 
 
+def handle_time(mean_talk: float | None, acw: float | None) -> float | None:
+    """AHT = mean talk + ACW per call; None without the state history's ACW (never talk alone passed off as AHT)."""
+    return None if acw is None else (mean_talk or 0.0) + acw
+
+
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 

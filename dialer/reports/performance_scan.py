@@ -28,6 +28,7 @@ from dialer.reports.performance import (
     PerformanceReport,
     TeamFigures,
     agent_time,
+    handle_time,
 )
 from dialer.reports.transfers import transfer_figures
 from dialer.store.admin import list_teams
@@ -243,7 +244,7 @@ class PerformanceScan:
                     talk_seconds=tally.talk_seconds,
                     mean_talk_seconds=mean_talk,
                     acw_seconds=acw,
-                    aht_seconds=(mean_talk or 0.0) + acw if acw is not None else None,
+                    aht_seconds=handle_time(mean_talk, acw),
                     logged_in_seconds=t.logged_in if t else None,
                     ready_seconds=t.ready if t else None,
                     pause_seconds=t.paused if t else None,
@@ -309,7 +310,7 @@ class PerformanceScan:
             mean_talk_seconds=mean_talk_all,
             mean_answer_to_agent_seconds=self.wait_total / self.waits if self.waits else None,
             acw_seconds=acw_all,
-            aht_seconds=(mean_talk_all or 0.0) + acw_all if acw_all is not None else None,
+            aht_seconds=handle_time(mean_talk_all, acw_all),
             occupancy=pooled.occupancy if events is not None else None,
             ready_announced_share=pooled.ready_announced_share,
             teams=self._teams(names, times, team_of, history=events is not None)
@@ -354,7 +355,7 @@ class PerformanceScan:
                     sales=sum(t.sales for t in tallies),
                     mean_talk_seconds=mean_talk,
                     acw_seconds=acw,
-                    aht_seconds=(mean_talk or 0.0) + acw if acw is not None else None,
+                    aht_seconds=handle_time(mean_talk, acw),
                     occupancy=spent.occupancy if history else None,
                     ready_announced_share=spent.ready_announced_share,
                 )
