@@ -22,9 +22,11 @@ sim/pbx/simpbx_helpers.py).
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -75,3 +77,48 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def cli(settings_env: Path) -> CliRunner:
     """A runner for :func:`harness.cli.run`, the CLI pointed at this test's settings (``settings_env``)."""
     return CliRunner()
+
+
+# ---------------------------------------------------------------------------------------------------- timeouts
+# A test that hangs is stopped by pytest-timeout (pyproject: 600 s), whose report is a long traceback far above the
+# end of the output, and CI keeps only the end. So each timeout also leaves a few lines for the last section: the
+# phase it hung in, the innermost frames below pytest-timeout's handler, and the tasks still pending on the loop.
+_TIMEOUTS = pytest.StashKey[list[str]]()
+
+
+def _timeout_lines(item: pytest.Item, when: str, excinfo: pytest.ExceptionInfo[BaseException]) -> list[str]:
+    skip = ("pytest_timeout", "_pytest/outcomes")  # the handler that stopped the test, and pytest.fail
+    frames = [tb for tb in excinfo.traceback if not any(part in str(tb.path) for part in skip)]
+    lines = [f"{item.nodeid} ({when}):"]
+    lines += [f"  at {Path(str(tb.path)).name}:{tb.lineno + 1} {tb.name}" for tb in frames[-6:]]
+    loop = next(
+        (
+            value
+            for tb in reversed(frames)
+            for value in tb.frame.f_locals.values()
+            if isinstance(value, asyncio.AbstractEventLoop)
+        ),
+        None,
+    )
+    if loop is not None:
+        for task in list(asyncio.all_tasks(loop))[:8]:
+            stack = task.get_stack(limit=1)
+            where = f" at {Path(stack[0].f_code.co_filename).name}:{stack[0].f_lineno}" if stack else ""
+            lines.append(f"  pending task {task.get_coro()!r}{where}")
+    return lines
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    yield
+    excinfo = call.excinfo
+    if excinfo is not None and "from pytest-timeout" in str(excinfo.value):
+        item.config.stash.setdefault(_TIMEOUTS, []).extend(_timeout_lines(item, call.when, excinfo))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    lines = config.stash.get(_TIMEOUTS, [])
+    if lines:
+        terminalreporter.section("where the timed-out tests were")
+        for line in lines:
+            terminalreporter.write_line(line)
