@@ -64,13 +64,15 @@ SCRIPT = (
     "GET VARIABLE DIALER_ATTEMPT",  # allowed on a hung-up channel (res_agi: "dead"-safe)
     'STREAM FILE silence/1 ""',  # not allowed: 511
 )
-QUIET_SECONDS = 1.0
+QUIET_SECONDS = 1.0  # (a real Asterisk's lines; the simulated PBX, in the same process, answers at once)
 
 
 class Recorder:
-    """A FastAGI server that records one session: the environment, then each command and the lines answered."""
+    """A FastAGI server that records one session: the environment, then each command and the lines answered (from
+    the script's HANGUP on, every line that comes within ``quiet_seconds``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, quiet_seconds: float = QUIET_SECONDS) -> None:
+        self.quiet_seconds = quiet_seconds
         self.transcript: AgiTranscript | None = None
         self.done = asyncio.Event()
 
@@ -88,11 +90,11 @@ class Recorder:
                 writer.write(f"{command}\n".encode())
                 await writer.drain()
                 answered: list[str] = []
-                # one line, or (from HANGUP on) every line within QUIET_SECONDS
+                # one line, or (from HANGUP on) every line within quiet_seconds
                 many = command == "HANGUP" or any(c == "HANGUP" for c, _ in exchanges)
                 while True:
                     try:
-                        async with asyncio.timeout(QUIET_SECONDS if many else 10.0):
+                        async with asyncio.timeout(self.quiet_seconds if many else 10.0):
                             raw = await reader.readline()
                     except TimeoutError:
                         break

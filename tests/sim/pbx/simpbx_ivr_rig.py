@@ -22,7 +22,7 @@ from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import load_flow
 from dialer.sim.pbx import SimulatedPbx
 from dialer.sim.pbx.config import PbxConfig, build_config
-from dialer.sim.pbx.ivr import IvrCallers, configure_ivr_callers, route_inbound_ivr
+from dialer.sim.pbx.ivr import IvrCallers, agi_sessions_awaiting_daemon, configure_ivr_callers, route_inbound_ivr
 from dialer.sim.pbx.probe import AmiProbe
 
 START = 1_795_449_600.0  # the simulated clock's start (epoch seconds)
@@ -36,14 +36,27 @@ def answering_pbx(agents: int) -> PbxConfig:
     return replace(build_config(scenario=world, agents=agents), unallocated_share=0.0, invalid_share=0.0)
 
 
-async def step_until(clock: ManualClock, probe: AmiProbe, done: Callable[[], bool], steps: int) -> None:
+# How long a step waits at most for the daemon's FastAGI answers (in 1 ms looks): a daemon that never answers fails
+# the test's own assertions, not this loop.
+AGI_CATCH_UP_LOOKS = 2000
+
+
+async def step_until(
+    clock: ManualClock, probe: AmiProbe, done: Callable[[], bool], steps: int, *, pbx: SimulatedPbx
+) -> None:
     """Half-second steps of ``clock`` (``steps`` at most) until ``done()``, then the probe's last events; the AGI
     exchanges run over real TCP between the steps, and the probe takes in each step's events (``done`` may read
-    them)."""
+    them). A step waits for real time only while one of ``pbx``'s AGI sessions waits for the daemon's answer: a
+    caller listening to a prompt waits on the simulated clock alone."""
+    engine = pbx.core.engine
     for _ in range(steps):
         await clock.advance(0.5)
-        for _ in range(3):
-            await asyncio.sleep(0.005)
+        for _ in range(5):  # (an AGI session started by this step connects)
+            await asyncio.sleep(0)
+        for _ in range(AGI_CATCH_UP_LOOKS):
+            if not agi_sessions_awaiting_daemon(engine):
+                break
+            await asyncio.sleep(0.001)
         await probe.poll()
         if done():
             break
@@ -59,7 +72,7 @@ class IvrRig:
     results: list[tuple[IvrCallInfo, FlowResult]]  # the flow's result of each call, as its sink got them
 
     async def run_until(self, done: Callable[[], bool], steps: int) -> None:
-        await step_until(self.clock, self.probe, done, steps)
+        await step_until(self.clock, self.probe, done, steps, pbx=self.pbx)
 
     def events(self) -> list[dict[str, str]]:
         """The events the probe received, as dicts."""

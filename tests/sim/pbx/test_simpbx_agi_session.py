@@ -20,12 +20,12 @@ FIXTURE = REPO / "tests" / "fixtures" / "agi" / "ivr-session.txt"
 
 
 async def test_the_simulated_fastagi_client_sends_what_the_lab_asterisk_sent() -> None:
-    recorder = Recorder()
+    recorder = Recorder(quiet_seconds=0.3)  # the simulated PBX answers in this process
     server = await asyncio.start_server(recorder.handle, "127.0.0.1", 0)
     address = f"127.0.0.1:{int(server.sockets[0].getsockname()[1])}"
     clock = ManualClock(START)
     try:
-        async with pbx_session(answering_pbx(1), clock) as (_pbx, probe):
+        async with pbx_session(answering_pbx(1), clock) as (pbx, probe):
             await probe.send(
                 "Originate",
                 ("Variable", "DIALER_ATTEMPT=rt-0abc12-1"),
@@ -42,7 +42,7 @@ async def test_the_simulated_fastagi_client_sends_what_the_lab_asterisk_sent() -
                 ChannelId="rt-0abc12-1-c",
                 ActionID="rt-0abc12-1-a",
             )
-            await step_until(clock, probe, recorder.done.is_set, 120)
+            await step_until(clock, probe, recorder.done.is_set, 120, pbx=pbx)
             async with asyncio.timeout(30):
                 await recorder.done.wait()
     finally:
