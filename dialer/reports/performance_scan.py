@@ -405,7 +405,7 @@ async def performance_report(
         agent_filter=agent,
         leads=await lead_totals(db, record.id),
         callbacks=callbacks,
-        events=await agent_events(db, span.start, span.end, agent=agent),
+        events=await agent_events(db, span.start, span.end, agents=None if agent is None else [agent]),
         team_of={member: team.name for team in await list_teams(db) for member in team.members},
     )
     facts = await transfer_facts(db, record.id, span.start, span.end, agent=agent)
@@ -415,8 +415,5 @@ async def performance_report(
 async def agents_time(db: Database, agents: Collection[str], start: datetime, end: datetime) -> dict[str, AgentTime]:
     """Each of ``agents``' seconds per state and wrap-ups in ``[start, end)``, whatever the campaign, from the state
     history (an agent without a change there is left out; nobody without the history)."""
-    events = await agent_events(db, start, end)
-    if events is None:
-        return {}
-    wanted = set(agents)
-    return agent_time([e for e in events if e.agent in wanted], start, end)
+    events = await agent_events(db, start, end, agents=agents)
+    return agent_time(events, start, end) if events is not None else {}

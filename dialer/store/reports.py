@@ -7,7 +7,7 @@ result set in the driver. The report arithmetic itself lives in the pure modules
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -279,10 +279,10 @@ def agent_history_recorded() -> bool:
 
 
 async def agent_events(
-    db: Database, start: datetime | None, end: datetime | None, *, agent: str | None = None
+    db: Database, start: datetime | None, end: datetime | None, *, agents: Collection[str] | None = None
 ) -> list[AgentEventFact] | None:
     """Agent state changes in ``[start, end)`` (plus each agent's last change before ``start``, its state at the
-    start), oldest first; None when the schema records no agent history."""
+    start), oldest first, of ``agents`` (None: everybody); None when the schema records no agent history."""
     if not agent_history_recorded():
         return None
     t = metadata.tables["agent_events"]
@@ -293,15 +293,15 @@ async def agent_events(
         stmt = stmt.where(t.c.at >= start)
     if end is not None:
         stmt = stmt.where(t.c.at < end)
-    if agent is not None:
-        stmt = stmt.where(t.c.agent == agent)
+    if agents is not None:
+        stmt = stmt.where(t.c.agent.in_(sorted(agents)))
     async with db.read() as conn:
         rows = (await conn.execute(stmt.order_by(t.c.at))).all()
         before: list[Any] = []
         if start is not None:
             last = select(t.c.agent, func.max(t.c.at).label("at")).where(t.c.at < start).group_by(t.c.agent)
-            if agent is not None:
-                last = last.where(t.c.agent == agent)
+            if agents is not None:
+                last = last.where(t.c.agent.in_(sorted(agents)))
             sub = last.subquery()
             before = list(
                 (

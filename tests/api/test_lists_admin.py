@@ -93,9 +93,14 @@ async def test_a_teams_report_gives_each_agents_occupancy_and_wrapups_announced(
         (35, "wrapup", "call_ended_by_agent"),
         (40, "paused", "lunch"),
     ]
+    # bob, of no team of sue's, talks the whole hour: none of it is the team's
+    bob = [("bob", -5, "talking", "agent_connect"), ("bob", 50, "wrapup", "call_ended_by_caller")]
     await record_agent_events(
         world.app[DATABASE],
-        [AgentEventRecord("alice", start + timedelta(minutes=m), s, None, why, None) for m, s, why in changes],
+        [
+            AgentEventRecord(who, start + timedelta(minutes=m), s, None, why, None)
+            for who, m, s, why in [*(("alice", *c) for c in changes), *bob]
+        ],
     )
     report = await (await client.get("/api/reports/team/north?hours=1", headers=sue)).json()
     (alice,) = report["agents"]
