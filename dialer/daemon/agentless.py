@@ -33,6 +33,7 @@ from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import Flow, load_flow
 from dialer.logging import get_logger
 from dialer.ops.health import ComponentState
+from dialer.ops.metrics import FastAgiSample
 from dialer.runner.agentless import AgentlessRunner
 from dialer.settings import FastAgiSettings
 from dialer.store.ivr_results import StoreResultSink
@@ -138,6 +139,7 @@ class IvrRole:
             health.report("fastagi", ComponentState.DEGRADED, f"cannot listen on {where}: {exc.strerror or exc}")
             return None
         self.server = server
+        self.dialer.metrics.fastagi = lambda: FastAgiSample(server.sessions, server.refused)
         self.address = self.settings.advertise or f"{self.settings.host}:{server.bound_port}"
         self.dialer.loader.fastagi = self.address
         for runner in self._agentless():
@@ -151,6 +153,7 @@ class IvrRole:
         for runner in self._agentless():
             runner.set_fastagi(None)
         if self.server is not None:
+            self.dialer.metrics.fastagi = lambda: None
             await self.server.stop()
             self.server = None
 

@@ -23,6 +23,7 @@ __all__ = [
     "DialerMetrics",
     "DialerSample",
     "EventLoopLagMonitor",
+    "FastAgiSample",
     "ServerSample",
 ]
 
@@ -48,6 +49,14 @@ class ServerSample:
     server: str
     connected: bool
     reconnects: int
+
+
+@dataclass(frozen=True, slots=True)
+class FastAgiSample:
+    """The daemon's FastAGI server (dialer.ami.fastagi) while it listens."""
+
+    sessions: int  # connections being served now
+    refused: int  # connections closed without running a script, since it started
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +121,46 @@ class _DialerCollector(Collector):
         yield from f.values()
 
 
+def _fastagi_families() -> tuple[GaugeMetricFamily, CounterMetricFamily]:
+    return (
+        GaugeMetricFamily("dialer_fastagi_sessions", "FastAGI connections being served."),
+        CounterMetricFamily(
+            "dialer_fastagi_refused", "FastAGI connections closed without running a script (bad or no headers)."
+        ),
+    )
+
+
+class _FastAgiCollector(Collector):
+    def __init__(self, metrics: DialerMetrics) -> None:
+        self._metrics = metrics
+
+    def describe(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        yield from _fastagi_families()
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        sample = self._metrics.fastagi()
+        if sample is None:  # not listening: no series (not a zero that would read as "idle")
+            return
+        sessions, refused = _fastagi_families()
+        sessions.add_metric([], sample.sessions)
+        refused.add_metric([], sample.refused)
+        yield sessions
+        yield refused
+
+
+def _not_listening() -> FastAgiSample | None:
+    return None
+
+
 @dataclass
 class DialerMetrics:
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
+    # The FastAGI server's figures (set by the daemon's IVR role while it listens).
+    fastagi: Callable[[], FastAgiSample | None] = _not_listening
 
     def __post_init__(self) -> None:
         r = self.registry
+        r.register(_FastAgiCollector(self))
         self.event_loop_lag = Histogram(
             "dialer_event_loop_lag_seconds",
             "How late the event loop runs a timer.",

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from harness.clock import START_EPOCH
 from harness.e2e import CAMPAIGN, World, make_world
+from harness.stepping import wait_real
 from sqlalchemy import select
 
 import dialer.runner.originate as originate_module  # (the runner claims through its Originator)
@@ -255,6 +256,32 @@ async def test_without_its_fastagi_port_the_daemon_runs_and_the_agentless_campai
         finally:
             taken.close()
             await taken.wait_closed()
+
+
+async def test_the_fastagi_server_is_on_metrics_while_it_listens(tmp_path: Path) -> None:
+    """Sessions served now and connections refused (a port probe closing before the end of its headers: it froze
+    the daemon in panoramisk's handler); no series while the server does not listen."""
+    async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=5, japan_leads=0, agents=2) as world:
+        registry = world.dialer.metrics.registry
+        assert registry.get_sample_value("dialer_fastagi_sessions") is None
+        role = IvrRole(world.dialer, FastAgiSettings(port=0))
+        address = await role.start()
+        assert address is not None
+        try:
+            assert registry.get_sample_value("dialer_fastagi_refused_total") == 0
+            host, _, port = address.rpartition(":")
+            _, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"agi_network: yes\nagi_network_script: ivr\n")
+            await writer.drain()
+            assert await wait_real(lambda: registry.get_sample_value("dialer_fastagi_sessions") == 1)
+            writer.close()
+            assert await wait_real(lambda: registry.get_sample_value("dialer_fastagi_refused_total") == 1)
+            assert registry.get_sample_value("dialer_fastagi_sessions") == 0
+            await world.run(2)  # and the daemon runs on
+            assert world.pbx.truth.originates
+        finally:
+            await role.stop()
+        assert registry.get_sample_value("dialer_fastagi_refused_total") is None
 
 
 async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp_path: Path) -> None:
