@@ -8,11 +8,12 @@ timers. An event is encoded once and handed to every listening session.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from dialer.ami.protocol import encode_message
 from dialer.clock import Clock, Timer
@@ -84,6 +85,7 @@ class Engine:
         self._local_seq = itertools.count()
         self._originate_seq = itertools.count(1)
         self._timers: set[Timer] = set()
+        self.tasks: set[asyncio.Task[None]] = set()  # work that runs in real time (FastAGI sessions): see spawn()
         self.closed = False
         # Called with every event before it is encoded (monitoring.py follows bridges and hangups of the channels
         # it records or spies on); empty, it costs one test per event.
@@ -116,11 +118,20 @@ class Engine:
         """Timers of the PBX not yet fired nor cancelled (a finished, quiet PBX has none)."""
         return len(self._timers)
 
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """A task of the PBX (a FastAGI session talking to the daemon over TCP): cancelled when the PBX stops."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
     def close(self) -> None:
         self.closed = True
         for timer in list(self._timers):
             timer.cancel()
         self._timers.clear()
+        for task in list(self.tasks):
+            task.cancel()
 
     # ------------------------------------------------------------------ events
 

@@ -206,7 +206,6 @@ class IvrCall:
         self.rng: random.Random = call.rng
         self.machine = outbound is not None and outbound.plan.fate is Fate.MACHINE
         self.ended = asyncio.Event()
-        self.tasks: set[asyncio.Task[None]] = set()
         self.command_ids = random.Random(f"{call.engine.config.seed}:agi:{self.o.uniqueid}")
         self.session: asyncio.Task[None] | None = None  # the /ivr session running now (AGI() has not returned)
         self.agi_hung_up = False  # the flow's HANGUP: the channel hangs up once AGI() returns
@@ -453,10 +452,7 @@ class IvrCall:
         o.priority = 15
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
+        return self.engine.spawn(work)  # (ended with the PBX)
 
     # -- FastAGI
 

@@ -108,6 +108,9 @@ class SimulatedPbx:
         self._tasks.clear()
         self.sessions.clear()
         self.core.close()
+        ended = list(self.core.engine.tasks)
+        if ended:
+            await asyncio.gather(*ended, return_exceptions=True)
         self.core = self._new_core()
 
     async def __aenter__(self) -> SimulatedPbx:
