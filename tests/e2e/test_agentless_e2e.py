@@ -284,6 +284,31 @@ async def test_the_fastagi_server_is_on_metrics_while_it_listens(tmp_path: Path)
         assert registry.get_sample_value("dialer_fastagi_refused_total") is None
 
 
+async def test_stopping_in_the_middle_of_ivr_calls_leaves_nothing_running(tmp_path: Path) -> None:
+    """The IVR role, the daemon and the PBX stopped while callers are in their flows: every session of both sides
+    ends (nothing is left for the event loop's close to cancel, or to wait for)."""
+    async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=20, japan_leads=0, agents=2) as world:
+        configure_ivr_callers(
+            world.pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={"1": 1.0}), prompt_seconds=30.0)
+        )
+        role = IvrRole(world.dialer, FastAgiSettings(port=0))
+        await role.start()
+        assert role.server is not None
+        server = role.server
+        with world.dialer.bus.subscribe("*") as notes:
+            for _ in range(120):
+                await run(world, 0.5, [], notes)
+                if server.sessions >= 2:
+                    break
+        assert server.sessions >= 2  # callers listening to their 30 s prompt
+        assert world.pbx.core.engine.tasks
+        await role.stop()
+        assert server.sessions == 0
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
 async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp_path: Path) -> None:
     """The issue's check: 1 000 leads, a trunk cap of 30 channels, a target finish time (12:30 in New York, the
     world starts at 11:00): done in time, never above 30 channels nor the calls per second; every attempt has a
