@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,8 @@ def cli(settings_env: Path) -> CliRunner:
 # A test that hangs is stopped by pytest-timeout (pyproject: 600 s), whose report is a long traceback far above the
 # end of the output, and CI keeps only the end. So each timeout also leaves a few lines for the last section: the
 # phase it hung in, the innermost frames below pytest-timeout's handler, and the tasks still pending on the loop.
-_TIMEOUTS = pytest.StashKey[list[str]]()
+_WHERE = "where the timeout struck"
+_TIMED_OUT: list[str] = []
 
 
 def _timeout_lines(item: pytest.Item, when: str, excinfo: pytest.ExceptionInfo[BaseException]) -> list[str]:
@@ -109,16 +110,22 @@ def _timeout_lines(item: pytest.Item, when: str, excinfo: pytest.ExceptionInfo[B
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    yield
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
     excinfo = call.excinfo
     if excinfo is not None and "from pytest-timeout" in str(excinfo.value):
-        item.config.stash.setdefault(_TIMEOUTS, []).extend(_timeout_lines(item, call.when, excinfo))
+        # (on the report, which pytest-xdist's workers send to the process that prints the summary)
+        outcome.get_result().user_properties.append((_WHERE, _timeout_lines(item, call.when, excinfo)))
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    lines = config.stash.get(_TIMEOUTS, [])
-    if lines:
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for key, lines in report.user_properties:
+        if key == _WHERE and isinstance(lines, list):
+            _TIMED_OUT.extend(str(line) for line in lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _TIMED_OUT:
         terminalreporter.section("where the timed-out tests were")
-        for line in lines:
+        for line in _TIMED_OUT:
             terminalreporter.write_line(line)
