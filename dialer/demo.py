@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from dialer.agents.registry import AgentStatus
 from dialer.app import CleanupCtx, build_app
 from dialer.appkeys import DIALER, SHUTDOWN
+from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign_file
 from dialer.clock import Clock
 from dialer.daemon import Dialer
@@ -325,14 +326,16 @@ def summary(dialer: Dialer) -> dict[str, Any]:
     """The same counters as `dialer status --json`, summed over campaigns, plus each campaign's status."""
     status = dialer.status()
     totals = {"attempts": 0, "connected": 0, "abandoned": 0, "requeued": 0, "archived": 0}
-    live = abandoned = 0
+    live = abandoned = cut = 0
     for campaign in status["campaigns"]:
         for key in totals:
             totals[key] += campaign["counters"][key]
         live += campaign["abandon_window"]["live_answers"]
         abandoned += campaign["abandon_window"]["abandoned"]
+        cut += campaign["counters"]["interrupted"].get(Outcome.ABANDONED.value, 0)
     return {
         **totals,
+        "abandoned_at_the_deadline": cut,
         "abandon_rate": abandoned / live if live else 0.0,
         "live_answers": live,
         "campaigns": status["campaigns"],

@@ -289,7 +289,7 @@ def banner(
 
 
 def finished_line(result: dict[str, Any]) -> str:
-    return _(
+    line = _(
         "demo finished: {attempts} attempts, {connected} connected, {abandoned} abandoned ({rate} of live answers), "
         "{requeued} requeued, {archived} archived"
     ).format(
@@ -300,6 +300,15 @@ def finished_line(result: dict[str, Any]) -> str:
         requeued=result.get("requeued", 0),
         archived=result.get("archived", 0),
     )
+    cut = int(result.get("abandoned_at_the_deadline", 0))
+    if cut:
+        # A timed run's short drain: answered calls still waiting for an agent or in their IVR flow are hung up and,
+        # like any answered call the dialer drops, recorded as abandoned.
+        line += "\n  " + _(
+            "{cut} of the abandoned calls were answered calls still up when the run's drain ended and hung up by "
+            "the dialer (a longer --for, or Ctrl-C with the daemon's full drain, lets them finish)"
+        ).format(cut=cut)
+    return line
 
 
 def progress_line(

@@ -119,6 +119,7 @@ class OutcomeWriter:
                 log.exception("interrupt_record_failed", campaign=ctx.name, attempt_id=attempt_id)
                 continue
             closed += 1
+            ctx.counters.interrupted[outcome.value] += 1
             log.warning("call_interrupted", campaign=ctx.name, attempt_id=attempt_id, recorded_as=outcome.value)
         if closed and ctx.state is RunnerState.DRAINING:
             ctx.drained.set()

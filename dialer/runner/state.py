@@ -78,6 +78,8 @@ class RunnerCounters:
     dispositions: Counter[str] = field(default_factory=Counter)
     dials: Counter[str] = field(default_factory=Counter)  # Originates sent, by server
     amd_verdicts: Counter[str] = field(default_factory=Counter)  # HUMAN, MACHINE, NOTSURE, HANGUP
+    # calls still up at the drain deadline, closed by the dialer, by the outcome recorded (counted in outcomes too)
+    interrupted: Counter[str] = field(default_factory=Counter)
 
     def count(self, outcome: Outcome, kind: TransitionKind) -> None:
         """One call's outcome and the transition of its lead."""
@@ -107,6 +109,7 @@ class RunnerCounters:
             "adopted": self.adopted,
             "witnessed": self.witnessed,
             "outcomes": dict(self.outcomes),
+            "interrupted": dict(self.interrupted),
             "dispositions": dict(self.dispositions),
         }
 

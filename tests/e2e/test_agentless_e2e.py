@@ -6,8 +6,10 @@ answered one with a stored flow result; opt-outs land in the DNC list; "3" reach
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,9 +22,13 @@ from harness.stepping import wait_real
 from sqlalchemy import select
 
 import dialer.runner.originate as originate_module  # (the runner claims through its Originator)
+from dialer.ami.fastagi import FastAgiServer
 from dialer.campaign.config import load_campaign
 from dialer.campaign.rules import TERMINAL_STATUSES
+from dialer.commands.demo import finished_line
 from dialer.daemon.agentless import IvrRole
+from dialer.demo import summary
+from dialer.i18n import use_locale
 from dialer.parsing import load_toml
 from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
@@ -284,9 +290,9 @@ async def test_the_fastagi_server_is_on_metrics_while_it_listens(tmp_path: Path)
         assert registry.get_sample_value("dialer_fastagi_refused_total") is None
 
 
-async def test_stopping_in_the_middle_of_ivr_calls_leaves_nothing_running(tmp_path: Path) -> None:
-    """The IVR role, the daemon and the PBX stopped while callers are in their flows: every session of both sides
-    ends (nothing is left for the event loop's close to cancel, or to wait for)."""
+@contextlib.asynccontextmanager
+async def callers_in_long_prompts(tmp_path: Path) -> AsyncIterator[tuple[World, IvrRole, FastAgiServer]]:
+    """An agentless campaign whose callers listen to a 30 s prompt, run until two of them are in their flows."""
     async with make_world(tmp_path, campaign=agentless_campaign(), us_leads=20, japan_leads=0, agents=2) as world:
         configure_ivr_callers(
             world.pbx.core.engine, IvrCallers(behaviour=CallerBehaviour(keys={"1": 1.0}), prompt_seconds=30.0)
@@ -295,18 +301,52 @@ async def test_stopping_in_the_middle_of_ivr_calls_leaves_nothing_running(tmp_pa
         await role.start()
         assert role.server is not None
         server = role.server
-        with world.dialer.bus.subscribe("*") as notes:
-            for _ in range(120):
-                await run(world, 0.5, [], notes)
-                if server.sessions >= 2:
-                    break
-        assert server.sessions >= 2  # callers listening to their 30 s prompt
+        try:
+            with world.dialer.bus.subscribe("*") as notes:
+                for _ in range(120):
+                    await run(world, 0.5, [], notes)
+                    if server.sessions >= 2:
+                        break
+            assert server.sessions >= 2
+            yield world, role, server
+        finally:
+            await role.stop()
+
+
+async def test_stopping_in_the_middle_of_ivr_calls_leaves_nothing_running(tmp_path: Path) -> None:
+    """The IVR role, the daemon and the PBX stopped while callers are in their flows: every session of both sides
+    ends (nothing is left for the event loop's close to cancel, or to wait for)."""
+    async with callers_in_long_prompts(tmp_path) as (world, role, server):
         assert world.pbx.core.engine.tasks
         await role.stop()
         assert server.sessions == 0
     for _ in range(3):
         await asyncio.sleep(0)
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+async def test_calls_cut_at_the_drain_deadline_are_counted_and_the_demo_says_so(tmp_path: Path) -> None:
+    """Callers still in their flow when the drain's deadline passes are hung up and recorded as abandoned (an
+    answered call the dialer dropped); the runner counts them apart, and the demo's last line says how many of its
+    abandoned calls they were."""
+    async with callers_in_long_prompts(tmp_path) as (world, _role, _server):
+        runner = world.dialer.runner("e2e")
+        up = {a for a, call in runner.in_flight.calls.items() if call.answered_at is not None}
+        assert len(up) >= 2
+        assert not await world.dialer.drain(0.0)
+        closed = await runner.interrupt()
+        assert closed >= len(up)
+        assert runner.counters.interrupted["abandoned"] == len(up)
+        assert runner.counters.as_dict()["interrupted"] == dict(runner.counters.interrupted)
+        result = summary(world.dialer)
+        assert result["abandoned_at_the_deadline"] == len(up)
+        assert result["abandoned"] >= len(up)
+        with use_locale("en"):
+            last = finished_line(result).splitlines()[-1]
+        assert last.strip().startswith(f"{len(up)} of the abandoned calls were answered calls still up")
+        for attempt_id in up:
+            (row,) = [a for a in await rows(world, attempts_t) if a["id"] == attempt_id]
+            assert row["outcome"] == "abandoned"
 
 
 async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp_path: Path) -> None:
