@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from harness.stepping import wait_real
 from structlog.testing import capture_logs
 
 from dialer.ami.fastagi import HEADER_LIMIT_BYTES, AgiHangup, AgiSession, FastAgiServer
@@ -42,15 +43,6 @@ async def loop_ticks(seconds: float) -> int:
     return ticks
 
 
-async def wait_until(check: Callable[[], bool], seconds: float = 5.0) -> bool:
-    end = asyncio.get_running_loop().time() + seconds
-    while not check():
-        if asyncio.get_running_loop().time() > end:
-            return False
-        await asyncio.sleep(0.01)
-    return True
-
-
 async def test_a_peer_gone_before_the_end_of_its_headers_is_refused_and_the_loop_runs_on() -> None:
     seen: list[tuple[str, str, str]] = []
 
@@ -63,7 +55,7 @@ async def test_a_peer_gone_before_the_end_of_its_headers_is_refused_and_the_loop
             writer.write(b"agi_network: yes\nagi_network_script: ivr\n")  # no blank line: the peer goes
             writer.close()
             assert await loop_ticks(0.3) > 10  # (panoramisk's handler spun here forever: 0 ticks)
-            assert await wait_until(lambda: server.refused == 1)
+            assert await wait_real(lambda: server.refused == 1)
         assert {"event": "fastagi_request_refused", "reason": "closed before the end of its headers"} in [
             {k: e[k] for k in ("event", "reason") if k in e} for e in logs
         ]
@@ -89,7 +81,7 @@ async def test_headers_over_the_limit_are_refused() -> None:
         with contextlib.suppress(ConnectionError):  # (reset: closed by the server while the peer still writes)
             await writer.drain()
             assert await reader.read() == b""
-        assert await wait_until(lambda: server.refused == 1)
+        assert await wait_real(lambda: server.refused == 1)
         assert server.sessions == 0
         writer.close()
 
@@ -135,8 +127,8 @@ async def test_a_pbx_closing_in_the_middle_of_a_command_is_a_hangup() -> None:
         writer.write(HEADERS)
         assert await reader.readline() == b"GET VARIABLE ACCOUNT\n"
         writer.close()  # no reply: the channel's Asterisk is gone
-        assert await wait_until(lambda: outcome == ["hangup"])
-        assert await wait_until(lambda: server.sessions == 0)
+        assert await wait_real(lambda: outcome == ["hangup"])
+        assert await wait_real(lambda: server.sessions == 0)
 
 
 async def test_stop_ends_the_sessions_in_progress() -> None:

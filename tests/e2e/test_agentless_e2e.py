@@ -68,9 +68,6 @@ async def rows(world: World, table: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
 
 
-AGI_CATCH_UP_LOOKS = 2000  # x 5 ms of real time
-
-
 async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
     """Advance in half seconds; after each, let the daemon and the FastAGI exchanges (real TCP) catch up: no
     simulated caller moves on while the daemon is still answering one (however loaded the machine)."""
@@ -82,10 +79,8 @@ async def run(world: World, seconds: float, pops: list[Notification], notes: asy
         for _ in range(5):
             await asyncio.sleep(0)
         await world.quiesce()
-        for _ in range(AGI_CATCH_UP_LOOKS):  # (bounded: a daemon that never answers fails the test's assertions)
-            if not agi_sessions_awaiting_daemon(engine):
-                break
-            await asyncio.sleep(0.005)
+        # (bounded: a daemon that never answers fails the test's assertions)
+        await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0, every=0.005)
         while not notes.empty():
             note = notes.get_nowait()
             if note.kind == "screen_pop":

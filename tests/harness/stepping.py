@@ -58,15 +58,15 @@ async def advance(
     return spent
 
 
-async def wait_real(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+async def wait_real(condition: Callable[[], bool], seconds: float = 5.0, *, every: float = 0.01) -> bool:
     """Real time for socket-level events (a reset, a reconnect) or a daemon's background database work, while a
-    simulated clock stands still."""
+    simulated clock stands still; ``condition`` looked at every ``every`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while loop.time() < deadline:
         if condition():
             return True
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(every)
     return condition()
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.stepping import wait_real
 from simpbx_helpers import pbx_session, scenario
 from simpbx_ivr_trace import as_dict
 
@@ -36,11 +37,6 @@ def answering_pbx(agents: int) -> PbxConfig:
     return replace(build_config(scenario=world, agents=agents), unallocated_share=0.0, invalid_share=0.0)
 
 
-# How long a step waits at most for the daemon's FastAGI answers (in 1 ms looks): a daemon that never answers fails
-# the test's own assertions, not this loop.
-AGI_CATCH_UP_LOOKS = 2000
-
-
 async def step_until(
     clock: ManualClock, probe: AmiProbe, done: Callable[[], bool], steps: int, *, pbx: SimulatedPbx
 ) -> None:
@@ -53,10 +49,8 @@ async def step_until(
         await clock.advance(0.5)
         for _ in range(5):  # (an AGI session started by this step connects)
             await asyncio.sleep(0)
-        for _ in range(AGI_CATCH_UP_LOOKS):
-            if not agi_sessions_awaiting_daemon(engine):
-                break
-            await asyncio.sleep(0.001)
+        # (bounded: a daemon that never answers fails the test's own assertions)
+        await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 2.0, every=0.001)
         await probe.poll()
         if done():
             break
