@@ -33,7 +33,7 @@ from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import Flow, load_flow
 from dialer.logging import get_logger
 from dialer.ops.health import ComponentState
-from dialer.ops.metrics import FastAgiSample
+from dialer.ops.metrics import FastAgiSample, fastagi_not_listening
 from dialer.runner.agentless import AgentlessRunner
 from dialer.settings import FastAgiSettings
 from dialer.store.ivr_results import StoreResultSink
@@ -153,7 +153,7 @@ class IvrRole:
         for runner in self._agentless():
             runner.set_fastagi(None)
         if self.server is not None:
-            self.dialer.metrics.fastagi = lambda: None
+            self.dialer.metrics.fastagi = fastagi_not_listening
             await self.server.stop()
             self.server = None
 

@@ -25,6 +25,7 @@ __all__ = [
     "EventLoopLagMonitor",
     "FastAgiSample",
     "ServerSample",
+    "fastagi_not_listening",
 ]
 
 
@@ -148,7 +149,7 @@ class _FastAgiCollector(Collector):
         yield refused
 
 
-def _not_listening() -> FastAgiSample | None:
+def fastagi_not_listening() -> FastAgiSample | None:
     return None
 
 
@@ -156,7 +157,7 @@ def _not_listening() -> FastAgiSample | None:
 class DialerMetrics:
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
     # The FastAGI server's figures (set by the daemon's IVR role while it listens).
-    fastagi: Callable[[], FastAgiSample | None] = _not_listening
+    fastagi: Callable[[], FastAgiSample | None] = fastagi_not_listening
 
     def __post_init__(self) -> None:
         r = self.registry
