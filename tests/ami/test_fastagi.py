@@ -6,13 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from harness.stepping import wait_real
 from structlog.testing import capture_logs
 
-from dialer.ami.fastagi import HEADER_LIMIT_BYTES, AgiHangup, AgiSession, FastAgiServer
+from dialer.ami.fastagi import (
+    DEAD_PEER_SECONDS,
+    HEADER_LIMIT_BYTES,
+    KEEPALIVE_IDLE_SECONDS,
+    KEEPALIVE_INTERVAL_SECONDS,
+    KEEPALIVE_PROBES,
+    AgiHangup,
+    AgiSession,
+    FastAgiServer,
+)
 
 HEADERS = b"agi_network: yes\nagi_network_script: ivr?x=1\nagi_channel: Local/9981001@sim-pstn-0001;1\n\n"
 
@@ -129,6 +140,55 @@ async def test_a_pbx_closing_in_the_middle_of_a_command_is_a_hangup() -> None:
         writer.close()  # no reply: the channel's Asterisk is gone
         assert await wait_real(lambda: outcome == ["hangup"])
         assert await wait_real(lambda: server.sessions == 0)
+
+
+async def test_a_pbx_resetting_the_session_in_the_middle_of_a_command_is_a_hangup() -> None:
+    outcome: list[str] = []
+
+    async def handler(session: AgiSession) -> None:
+        try:
+            await session.get_variable("ACCOUNT")
+        except AgiHangup:
+            outcome.append("hangup")
+            raise
+
+    async with serving(handler) as server:
+        reader, writer = await connect(server)
+        writer.write(HEADERS)
+        assert await reader.readline() == b"GET VARIABLE ACCOUNT\n"
+        # SO_LINGER 0: the close is a reset (RST), as from a PBX host whose stack dropped the connection.
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+        assert await wait_real(lambda: outcome == ["hangup"])
+        assert await wait_real(lambda: server.sessions == 0)
+
+
+async def test_every_session_probes_a_pbx_gone_silent() -> None:
+    """A PBX gone without closing (host off, network cut) is found by TCP keepalive within DEAD_PEER_SECONDS."""
+    options: dict[str, int] = {}
+
+    async def handler(session: AgiSession) -> None:
+        sock = session.socket
+        assert sock is not None
+        options["keepalive"] = sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+        for name in ("TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT"):
+            if hasattr(socket, name):
+                options[name] = sock.getsockopt(socket.IPPROTO_TCP, getattr(socket, name))
+
+    async with serving(handler) as server:
+        reader, writer = await connect(server)
+        writer.write(HEADERS)
+        assert await reader.read() == b""  # the script ran and the session ended
+        writer.close()
+    assert options["keepalive"] == 1
+    linux = {
+        "TCP_KEEPIDLE": KEEPALIVE_IDLE_SECONDS,
+        "TCP_KEEPINTVL": KEEPALIVE_INTERVAL_SECONDS,
+        "TCP_KEEPCNT": KEEPALIVE_PROBES,
+        "TCP_USER_TIMEOUT": DEAD_PEER_SECONDS * 1000,
+    }
+    assert {k: v for k, v in options.items() if k != "keepalive"} == {k: v for k, v in linux.items() if k in options}
+    assert DEAD_PEER_SECONDS == 120
 
 
 async def test_stop_ends_the_sessions_in_progress() -> None:
