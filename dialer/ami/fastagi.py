@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,23 +24,14 @@ from typing import Any
 import structlog
 from panoramisk.fast_agi import Request
 
+from dialer.tcp_keepalive import Socket, keep_alive
+
 log = structlog.get_logger(__name__)
 
 # The request's headers (the agi_* variables and the blank line after them): what Asterisk sends at once on connect.
 # A peer that sends more, or takes longer, is not an Asterisk asking for a script.
 HEADER_LIMIT_BYTES = 64 * 1024
 HEADER_TIMEOUT_SECONDS = 10.0
-
-# A PBX that vanishes without closing (its host powered off, a network partition) leaves the session's socket open
-# for ever: the session would wait for a reply that never comes. TCP keepalive probes an idle connection after
-# KEEPALIVE_IDLE_SECONDS, every KEEPALIVE_INTERVAL_SECONDS, and gives up after KEEPALIVE_PROBES unanswered probes;
-# TCP_USER_TIMEOUT bounds a command sent but never acknowledged the same way. Either ends the session as a hang-up
-# about two minutes after the peer went silent. (A live Asterisk answers the probes at the kernel level, so a long
-# prompt or a caller slow to press a key is not cut.)
-KEEPALIVE_IDLE_SECONDS = 60
-KEEPALIVE_INTERVAL_SECONDS = 10
-KEEPALIVE_PROBES = 6
-DEAD_PEER_SECONDS = KEEPALIVE_IDLE_SECONDS + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_PROBES
 
 _UNSAFE = re.compile(r'[\r\n"\\]')
 
@@ -64,21 +54,6 @@ def script_of(headers: Mapping[str, str]) -> str:
     return headers.get("agi_network_script", "").split("?")[0]
 
 
-def keep_alive(sock: socket.socket) -> None:
-    """Turn on the keepalive probes and the unacknowledged-data timeout above on a session's socket (the options a
-    platform lacks are left at its defaults: TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_USER_TIMEOUT are Linux's)."""
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    for name, value in (
-        ("TCP_KEEPIDLE", KEEPALIVE_IDLE_SECONDS),
-        ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL_SECONDS),
-        ("TCP_KEEPCNT", KEEPALIVE_PROBES),
-        ("TCP_USER_TIMEOUT", DEAD_PEER_SECONDS * 1000),
-    ):
-        option = getattr(socket, name, None)
-        if option is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, option, value)
-
-
 def quote(value: str) -> str:
     """An AGI argument in double quotes, with the characters that would break the command line removed."""
     return '"' + _UNSAFE.sub("", value) + '"'
@@ -97,9 +72,9 @@ class AgiSession:
         return script_of(self.headers)
 
     @property
-    def socket(self) -> socket.socket | None:
+    def socket(self) -> Socket | None:
         """The session's socket, to read its options (keep_alive's); None once the transport is gone."""
-        sock: socket.socket | None = self._request.writer.get_extra_info("socket")
+        sock: Socket | None = self._request.writer.get_extra_info("socket")
         return sock
 
     @property
@@ -116,8 +91,8 @@ class AgiSession:
         try:
             reply: dict[str, Any] = await self._request.send_command(line)
         except (OSError, asyncio.IncompleteReadError) as exc:
-            # ConnectionError: the PBX closed or reset the session; TimeoutError (ETIMEDOUT): it went silent and the
-            # keepalive probes (keep_alive) gave up on it.
+            # ConnectionError: the PBX closed or reset the session; TimeoutError (ETIMEDOUT): it went silent (host
+            # off, network cut) and the keepalive probes gave up on it (dialer.tcp_keepalive).
             raise AgiHangup(str(exc) or type(exc).__name__) from None
         except ValueError:  # panoramisk parsing the empty line of a closed socket
             if self._request.reader.at_eof():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from asyncio.trsock import TransportSocket
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,10 +20,11 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from dialer.logging import get_logger
 from dialer.tasks import cancel_and_wait
+from dialer.tcp_keepalive import keep_alive
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # SQLite copies the WAL back into the database ("checkpoint") inside whichever commit crosses this many pages; at
@@ -206,7 +208,28 @@ def create_database(url: str, *, echo: bool = False, pg_schema: str | None = Non
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    else:
+        event.listen(engine.sync_engine, "connect", _postgres_connect)
     return Database(engine)
+
+
+def _postgres_connect(dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+    """Each new PostgreSQL connection is probed when silent (dialer.tcp_keepalive): a database host gone without
+    closing its connections (powered off, cut off) fails the queries waiting on them after about two minutes, which
+    the callers retry on a fresh connection, instead of holding the daemon's writes for the ~15 minutes the kernel's
+    retransmissions take. asyncpg offers no option for it: its connection's transport gives the socket."""
+    sock = postgres_socket(record)
+    if sock is not None:
+        keep_alive(sock)
+
+
+def postgres_socket(record: ConnectionPoolEntry | PoolProxiedConnection) -> TransportSocket | None:
+    """The socket of a pooled asyncpg connection (None for another driver)."""
+    transport = getattr(record.driver_connection, "_transport", None)
+    if transport is None:
+        return None
+    sock: TransportSocket | None = transport.get_extra_info("socket")
+    return sock
 
 
 @asynccontextmanager
