@@ -182,7 +182,8 @@ async def announce_ready(app: web.Application) -> None:
         conn.client.add_state_listener(lambda state: ami_up.set() if state.up else None)
     while not dialer.pool.any_up():
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ami_up.wait(), 1.0)
+            async with asyncio.timeout(1.0):
+                await ami_up.wait()
         ami_up.clear()
     app[NOTIFIER].ready(status_line(dialer))
 

@@ -69,11 +69,13 @@ class Receiver:
             if self._open >= self.gather:
                 self._gathered.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._gathered.wait(), self.gather_seconds)
+                async with asyncio.timeout(self.gather_seconds):
+                    await self._gathered.wait()
             self._gathered.set()
         if mode == "sleep":  # (cut short when the receiver stops)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.released.wait(), self.sleep_seconds)
+                async with asyncio.timeout(self.sleep_seconds):
+                    await self.released.wait()
             delivery.acknowledged = True
         if mode == "hang":
             await self.released.wait()

@@ -101,7 +101,8 @@ class AgentService:
         removed = 0
         for queue in sorted(set(queues)):
             try:
-                removed += bool(await asyncio.wait_for(control.queue_remove(queue, interface), LEAVE_TIMEOUT_SECONDS))
+                async with asyncio.timeout(LEAVE_TIMEOUT_SECONDS):
+                    removed += bool(await control.queue_remove(queue, interface))
             except Exception as exc:
                 log.warning("queue_leave_failed", queue=queue, interface=interface, error=str(exc))
         return removed

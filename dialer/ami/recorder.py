@@ -795,7 +795,8 @@ async def record_session(
     task = asyncio.create_task(pump())
     try:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_banner(rec), 10.0)
+            async with asyncio.timeout(10.0):
+                await _banner(rec)
         for step in scenario.steps:
             if rec.closed:
                 break
@@ -822,11 +823,13 @@ async def record_session(
                     await asyncio.sleep(0.05)
             else:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(task), step.limit)
+                    async with asyncio.timeout(step.limit):
+                        await asyncio.shield(task)
     finally:
         writer.close()
         try:
-            await asyncio.wait_for(task, 2.0)
+            async with asyncio.timeout(2.0):
+                await task
         except (TimeoutError, ConnectionError):
             task.cancel()
         rec.flush()

@@ -196,7 +196,8 @@ class IvrAgiService:
             return DigitsEntered("".join(c for c in reply.result if c in KEYS))
         if isinstance(command, Lookup):
             try:
-                return await asyncio.wait_for(self.actions(command.action, command.args, info), command.timeout_seconds)
+                async with asyncio.timeout(command.timeout_seconds):
+                    return await self.actions(command.action, command.args, info)
             except TimeoutError:
                 return LookupDone("timeout")
             except Exception:

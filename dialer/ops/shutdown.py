@@ -46,7 +46,8 @@ class ShutdownController:
 
     async def _deadline(self) -> None:
         try:
-            await asyncio.wait_for(self.cancelled.wait(), self.drain_timeout)
+            async with asyncio.timeout(self.drain_timeout):
+                await self.cancelled.wait()
         except TimeoutError:
             log.warning("drain_deadline_reached", drain_timeout=self.drain_timeout)
             self.cancelled.set()

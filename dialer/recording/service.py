@@ -263,7 +263,8 @@ class RecordingService:
             if not self._flushing:
                 self._hurry.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._hurry.wait(), self.batch_seconds)
+                    async with asyncio.timeout(self.batch_seconds):
+                        await self._hurry.wait()
             while not self._writes.empty():
                 writes.append(self._writes.get_nowait())
             try:

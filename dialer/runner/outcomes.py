@@ -109,7 +109,8 @@ class OutcomeWriter:
             server = ctx.pool.get(call.server)
             if outcome is not Outcome.CONNECTED and call.channel_id is not None and server.client.is_up:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(server.client.hangup(call.channel_id, 16), 2.0)
+                    async with asyncio.timeout(2.0):
+                        await server.client.hangup(call.channel_id, 16)
             ctx.in_flight.pop(attempt_id)
             end = AttemptEnd(ended_at=wall, agent=call.agent_id)
             try:

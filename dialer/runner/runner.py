@@ -236,7 +236,8 @@ class CampaignRunner:
     async def settle_quietly(self, seconds: float = 2.0) -> None:
         """Apply what was already delivered, for at most ``seconds`` (shutdown)."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.settle(), seconds)
+            async with asyncio.timeout(seconds):
+                await self.settle()
 
     def load_history(self, answers: Sequence[tuple[float, AnswerCount]]) -> None:
         """Seed the abandon window from the campaign's stored answers ``(at, count)``, oldest first, whichever

@@ -134,7 +134,8 @@ class SupervisionService:
                 await supervision_ended(self.db, channel_id, at=self._now())
             else:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(ended), STOP_WAIT_SECONDS)
+                    async with asyncio.timeout(STOP_WAIT_SECONDS):
+                        await asyncio.shield(ended)
         finally:
             self._stopping.pop(channel_id, None)
         current = await get_supervision(self.db, record.id)

@@ -160,7 +160,8 @@ class LiveHub:
         closed = 0
         for ws in list(self.sockets.pop(name, ())):
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(code=WSCloseCode.POLICY_VIOLATION, message=why.encode()[:120]), 1.0)
+                async with asyncio.timeout(1.0):
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=why.encode()[:120])
                 closed += 1
         self.release(name, why)
         return closed
@@ -175,12 +176,14 @@ class LiveHub:
         if ws.closed:
             return False
         try:
-            await asyncio.wait_for(ws.send_str(json.dumps(message, default=str)), SEND_TIMEOUT_SECONDS)
+            async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+                await ws.send_str(json.dumps(message, default=str))
             return True
         except (TimeoutError, ConnectionError, RuntimeError):
             self.sends_timed_out += 1
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow"), 1.0)
+                async with asyncio.timeout(1.0):
+                    await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
             return False
 
     async def broadcast_dashboard(self) -> None:
@@ -241,7 +244,8 @@ class LiveHub:
     async def close_all(self) -> None:
         for ws in list(self.clients):
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown"), 1.0)
+                async with asyncio.timeout(1.0):
+                    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
 HUB: web.AppKey[LiveHub] = web.AppKey("web_live_hub", LiveHub)

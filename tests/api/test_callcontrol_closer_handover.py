@@ -48,7 +48,8 @@ async def test_the_closer_gets_the_transferred_call_on_agent_connect(tmp_path: P
                     if note.kind == "screen_pop" and "attempt_id" in note.data:
                         return note
 
-            pop = await asyncio.wait_for(screen_pop(), 30.0)
+            async with asyncio.timeout(30.0):
+                pop = await screen_pop()
         assert pop.data["attempt_id"] == attempt_id
         assert pop.data["transferred"] is True
         control = daemon.call_control.state_of("bob")

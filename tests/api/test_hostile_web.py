@@ -192,7 +192,8 @@ async def answered_while_held(
     pending = asyncio.ensure_future(request())
     try:
         assert await asyncio.to_thread(entered.wait, 30)
-        health = await asyncio.wait_for(client.get("/healthz"), 10)
+        async with asyncio.timeout(10):
+            health = await client.get("/healthz")
         assert health.status == 200
     finally:
         release.set()

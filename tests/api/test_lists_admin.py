@@ -162,7 +162,8 @@ async def test_disabling_a_user_ends_their_sessions_and_consoles_at_once(world: 
         assert disabled.status == 200
         # The console's socket is closed by the server now, not at the next session check.
         while True:
-            msg = await asyncio.wait_for(ws.receive(), 5.0)
+            async with asyncio.timeout(5.0):
+                msg = await ws.receive()
             if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
                 break
         assert (await bob.get(f"{base}/api/me")).status == 401

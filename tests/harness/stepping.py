@@ -30,7 +30,8 @@ async def quiesce(dialers: Iterable[Dialer], *, rounds: int = 200, settle_timeou
         for dialer in dialers:
             for runner in dialer.runners.values():
                 try:
-                    await asyncio.wait_for(runner.settle(), settle_timeout)
+                    async with asyncio.timeout(settle_timeout):
+                        await runner.settle()
                 except TimeoutError:
                     return
         await asyncio.sleep(0.001)

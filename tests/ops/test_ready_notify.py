@@ -58,12 +58,14 @@ async def test_ready_waits_for_ami_and_http_then_stopping_on_drain(
             messages.append(m)
         assert m is not None, messages
         assert m.startswith("STOPPING=1"), messages
-        await asyncio.wait_for(server, 10.0)
+        async with asyncio.timeout(10.0):
+            await server
     finally:
         if not server.done():
             app[SHUTDOWN].request_stop("test")
             app[SHUTDOWN].request_stop("test")
-            await asyncio.wait_for(server, 10.0)
+            async with asyncio.timeout(10.0):
+                await server
         await pbx.stop()
         notify_socket.close()
 
@@ -88,7 +90,8 @@ async def test_no_ready_while_no_asterisk_answers_and_status_says_why(
         assert not any("READY=1" in m or "WATCHDOG=1" in m for m in messages), messages
         assert any(m.startswith("STATUS=") and "no AMI session (sim: " in m for m in messages), messages
         await pbx.start()
-        await asyncio.wait_for(ready, 10.0)
+        async with asyncio.timeout(10.0):
+            await ready
         while (m := await next_message(notify_socket, 5.0)) is not None and not m.startswith("READY=1"):
             pass
         assert m is not None

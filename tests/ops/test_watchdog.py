@@ -91,6 +91,7 @@ async def test_watchdog_only_while_ami_is_up_and_the_loop_turns(
     finally:
         app[SHUTDOWN].request_stop("test")
         app[SHUTDOWN].request_stop("test")
-        await asyncio.wait_for(server, 10.0)
+        async with asyncio.timeout(10.0):
+            await server
         await pbx.stop()
         notify_socket.close()

@@ -84,7 +84,8 @@ async def test_startup_at_head_does_not_wait_for_a_writer(tmp_path: Path) -> Non
         await upgrade(db)
         other = hold_write_lock(path)  # e.g. an import in another process
         try:
-            version = await asyncio.wait_for(upgrade(db, notice_after=0.05), timeout=10)
+            async with asyncio.timeout(10):
+                version = await upgrade(db, notice_after=0.05)
         finally:
             other.rollback()
             other.close()
@@ -108,7 +109,8 @@ async def test_migration_waits_for_a_busy_database_and_says_so(tmp_path: Path) -
         assert "waiting" in said[0]
         assert not migrating.done()
         other.rollback()
-        version = await asyncio.wait_for(migrating, timeout=30)
+        async with asyncio.timeout(30):
+            version = await migrating
         assert version.up_to_date
         assert (await schema_version(db)).up_to_date
     finally:

@@ -9,6 +9,7 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from dialer.ami.events import Hangup, MixMonitorStart
@@ -176,3 +177,39 @@ async def test_flush_writes_the_batch_being_gathered_at_once(db: Database) -> No
     assert rec is not None
     assert (rec.state, rec.ended_at) == ("done", NOW + timedelta(seconds=12))
     await service.stop()
+
+
+async def test_the_writer_stops_when_cancelled_in_the_turn_its_batch_is_hurried(db: Database) -> None:
+    """A cancel in the same turn as the hurry (a flush) ends the batch writer. With ``asyncio.wait_for`` around the
+    gathering wait, Python 3.11 returned the wait's result instead of the cancel: the writer went on to wait for the
+    next write for ever, and so did whoever waited for it to stop (the daemon's shutdown, the event loop's close)."""
+    _, (attempt,) = await _attempts(db, 1)
+    service = RecordingService(
+        db,
+        ManualClock(start_epoch=NOW.timestamp()),
+        RecordingSettings(),
+        lambda _: RecordingMode.ALL,
+        batch_seconds=3600.0,
+    )
+    service.start()
+    snapshot: dict[str, object] = {
+        "channel": "Local/1@lab-pstn-00000001;1",
+        "uniqueid": "ch-1",
+        "linkedid": "ch-1",
+        "channel_state": 6,
+        "caller_id_num": "",
+        "context": "dialer-record",
+        "exten": "s",
+        "variables": (("DIALER_ATTEMPT", str(attempt)), ("DIALER_CAMPAIGN", "rec")),
+    }
+    service.observe(MixMonitorStart(**snapshot), NOW.timestamp())  # type: ignore[arg-type]
+    for _ in range(5):
+        await asyncio.sleep(0)  # the writer took the write and gathers the batch (an hour)
+    writer = service._task
+    assert writer is not None
+    assert not writer.done()
+    service._hurry.set()
+    writer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(5):
+            await writer

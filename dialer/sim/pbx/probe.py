@@ -58,7 +58,8 @@ class AmiProbe:
         if self.eof:
             return False
         try:
-            data = await asyncio.wait_for(self.reader.read(65536), within)
+            async with asyncio.timeout(within):
+                data = await self.reader.read(65536)
         except TimeoutError:
             return False
         except ConnectionError:

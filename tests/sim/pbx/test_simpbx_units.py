@@ -55,7 +55,8 @@ async def test_real_time_clock_scales_time() -> None:
     assert clock.now() == pytest.approx(5000.0, abs=1.0)
     done = asyncio.Event()
     clock.call_later(10.0, done.set)  # 10 simulated seconds = 0.1 s
-    await asyncio.wait_for(done.wait(), 2.0)
+    async with asyncio.timeout(2.0):
+        await done.wait()
     with pytest.raises(ValueError, match="positive"):
         RealTimeClock(speed=0)
 
