@@ -3,16 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
+import structlog
 
-async def cancel_and_wait(*tasks: asyncio.Future[Any] | None) -> None:
-    """Cancel every task (``None``: nothing started), then wait for each to end; the CancelledError it ends with
-    is the expected ending and is not raised."""
+log = structlog.get_logger(__name__)
+
+# How long a cancelled task may take to end before it is cancelled again (and the stop says so in the log).
+CANCEL_GRACE_SECONDS = 5.0
+
+
+async def cancel_and_wait(*tasks: asyncio.Future[Any] | None, grace_seconds: float = CANCEL_GRACE_SECONDS) -> None:
+    """Cancel every task (``None``: nothing started), then wait for all to end; the CancelledError they end with is
+    the expected ending and is not raised, the first other error a task ended with is.
+
+    A task still running ``grace_seconds`` after its cancel is cancelled again, with a warning naming it and where it
+    was: a cancel can be lost (on Python 3.11 ``asyncio.wait_for`` returns the awaited result instead when both land
+    in one turn, in a library as much as here), and a stop must not wait for ever on it. A cancel of the caller
+    itself is not swallowed: it ends the wait (the tasks stay cancelled)."""
     started = [task for task in tasks if task is not None]
-    for task in started:
+    pending = {task for task in started if not task.done()}
+    for task in pending:
         task.cancel()
+    while pending:
+        _, pending = await asyncio.wait(pending, timeout=grace_seconds)
+        for task in pending:
+            log.warning("task_ignored_cancel", task=_name(task), at=_where(task), grace_seconds=grace_seconds)
+            task.cancel()
     for task in started:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
+def _name(task: asyncio.Future[Any]) -> str:
+    return task.get_name() if isinstance(task, asyncio.Task) else repr(task)
+
+
+def _where(task: asyncio.Future[Any]) -> str:
+    """The innermost frame the task is suspended in (file:line function), or "" for a plain future."""
+    if not isinstance(task, asyncio.Task):
+        return ""
+    stack = task.get_stack(limit=None)
+    if not stack:
+        return ""
+    frame = stack[-1]
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from structlog.testing import capture_logs
 
 from dialer.tasks import cancel_and_wait
 
@@ -32,3 +33,51 @@ async def test_a_task_that_failed_raises_its_error_after_all_are_cancelled() -> 
         await cancel_and_wait(failed, sleeper)
     await asyncio.sleep(0)
     assert sleeper.cancelled()
+
+
+async def test_a_task_that_lost_its_cancel_is_cancelled_again_and_named() -> None:
+    """A cancel lost in a race (Python 3.11's wait_for returns the result that landed in the same turn) must not hold
+    a stop for ever: after the grace the task is cancelled again, and the log says which task and where."""
+    lost: list[str] = []
+
+    async def loses_its_first_cancel() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            lost.append("first cancel")  # as if the awaited thing had finished in the same turn
+        await asyncio.sleep(3600)
+
+    task = asyncio.create_task(loses_its_first_cancel(), name="stubborn")
+    await asyncio.sleep(0)
+    with capture_logs() as logs:
+        async with asyncio.timeout(5):
+            await cancel_and_wait(task, grace_seconds=0.05)
+    assert task.cancelled()
+    assert lost == ["first cancel"]
+    (warning,) = [e for e in logs if e["event"] == "task_ignored_cancel"]
+    assert warning["task"] == "stubborn"
+    assert "loses_its_first_cancel" in warning["at"]
+
+
+async def test_the_callers_own_cancel_is_not_swallowed() -> None:
+    sleeper = asyncio.create_task(asyncio.sleep(3600))
+    released = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not released.is_set():
+            try:
+                await released.wait()
+            except asyncio.CancelledError:
+                continue
+
+    hold = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    stopper = asyncio.create_task(cancel_and_wait(sleeper, hold, grace_seconds=3600))
+    await asyncio.sleep(0.01)
+    stopper.cancel()  # e.g. the second SIGTERM: stop waiting
+    with pytest.raises(asyncio.CancelledError):
+        await stopper
+    assert sleeper.cancelled()
+    assert not hold.done()
+    released.set()
+    await hold
