@@ -19,14 +19,20 @@ async def cancel_and_wait(*tasks: asyncio.Future[Any] | None, grace_seconds: flo
 
     A task still running ``grace_seconds`` after its cancel is cancelled again, with a warning naming it and where it
     was: a cancel can be lost (on Python 3.11 ``asyncio.wait_for`` returns the awaited result instead when both land
-    in one turn, in a library as much as here), and a stop must not wait for ever on it. A cancel of the caller
-    itself is not swallowed: it ends the wait (the tasks stay cancelled)."""
+    in one turn, in a library as much as here), and a stop must not wait for ever on it.
+
+    A cancel of the caller while it waits does not cut the stop short: the tasks are still waited for, and the caller
+    goes on with the rest of its stop (a stop half done leaves state behind: pending AMI actions, agent seats)."""
     started = [task for task in tasks if task is not None]
     pending = {task for task in started if not task.done()}
     for task in pending:
         task.cancel()
     while pending:
-        _, pending = await asyncio.wait(pending, timeout=grace_seconds)
+        try:
+            _, pending = await asyncio.wait(pending, timeout=grace_seconds)
+        except asyncio.CancelledError:
+            pending = {task for task in pending if not task.done()}
+            continue  # the caller's own cancel: finish the stop first
         for task in pending:
             log.warning("task_ignored_cancel", task=_name(task), at=_where(task), grace_seconds=grace_seconds)
             task.cancel()

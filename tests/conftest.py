@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 import structlog
-from harness import properties
+from harness import loop_close, properties
 from harness.logs import logging_to
 from typer.testing import CliRunner
 
@@ -39,6 +39,8 @@ TRACES = REPO / "tests" / "fixtures" / "ami-traces"
 
 # Before any test module builds its @settings: the gate's fixed examples, or fresh ones (harness.properties).
 properties.load()
+# Each test loop's close cancels what the test left with the cancel repeated and the wait bounded (harness.loop_close).
+loop_close.install()
 
 
 @pytest.fixture

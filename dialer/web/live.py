@@ -444,7 +444,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             async for _message in ws:  # the browser sends nothing we need; reading keeps pings answered
                 pass
         finally:
-            await cancel_and_wait(forwarder, watcher)
+            # The seat's bookkeeping first: aiohttp cancels this handler once the peer is gone, and a cancel must
+            # not skip it.
             hub.managers.discard(ws)
             hub.console_closed(user.name)
+            await cancel_and_wait(forwarder, watcher)
     return ws

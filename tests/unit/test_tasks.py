@@ -59,25 +59,28 @@ async def test_a_task_that_lost_its_cancel_is_cancelled_again_and_named() -> Non
     assert "loses_its_first_cancel" in warning["at"]
 
 
-async def test_the_callers_own_cancel_is_not_swallowed() -> None:
-    sleeper = asyncio.create_task(asyncio.sleep(3600))
-    released = asyncio.Event()
+async def test_a_stop_cancelled_while_it_waits_still_ends_its_tasks_and_goes_on() -> None:
+    """A second SIGTERM cancelling a stop half-way must not leave its tasks running or its clean-up undone."""
+    ended: list[str] = []
 
-    async def stubborn() -> None:
-        while not released.is_set():
-            try:
-                await released.wait()
-            except asyncio.CancelledError:
-                continue
+    async def slow_to_end() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.sleep(0.05)  # e.g. a last write on its way out
+            ended.append("task")
 
-    hold = asyncio.create_task(stubborn())
+    task = asyncio.create_task(slow_to_end())
     await asyncio.sleep(0)
-    stopper = asyncio.create_task(cancel_and_wait(sleeper, hold, grace_seconds=3600))
+
+    async def stop() -> None:
+        await cancel_and_wait(task)
+        ended.append("rest of the stop")
+
+    stopper = asyncio.create_task(stop())
     await asyncio.sleep(0.01)
-    stopper.cancel()  # e.g. the second SIGTERM: stop waiting
-    with pytest.raises(asyncio.CancelledError):
+    stopper.cancel()
+    async with asyncio.timeout(5):
         await stopper
-    assert sleeper.cancelled()
-    assert not hold.done()
-    released.set()
-    await hold
+    assert ended == ["task", "rest of the stop"]
+    assert task.cancelled()
