@@ -151,8 +151,8 @@ def test_a_call_s_start_and_end_fold_into_one_row() -> None:
     assert not RecordingBatch()
 
 
-async def test_flush_writes_the_batch_being_gathered_at_once(db: Database) -> None:
-    _, (attempt,) = await _attempts(db, 1)
+def started_service(db: Database, attempt: int) -> RecordingService:
+    """A recording service gathering its writes for an hour, told that ``attempt``'s recording started at NOW."""
     clock = ManualClock(start_epoch=NOW.timestamp())
     service = RecordingService(db, clock, RecordingSettings(), lambda _: RecordingMode.ALL, batch_seconds=3600.0)
     service.start()
@@ -167,6 +167,12 @@ async def test_flush_writes_the_batch_being_gathered_at_once(db: Database) -> No
         "variables": (("DIALER_ATTEMPT", str(attempt)), ("DIALER_CAMPAIGN", "rec")),
     }
     service.observe(MixMonitorStart(**snapshot), NOW.timestamp())  # type: ignore[arg-type]
+    return service
+
+
+async def test_flush_writes_the_batch_being_gathered_at_once(db: Database) -> None:
+    _, (attempt,) = await _attempts(db, 1)
+    service = started_service(db, attempt)
     service.observe(
         Hangup("Local/1@lab-pstn-00000001;1", "ch-1", "ch-1", 6, "", "dialer-outbound", "s", 16, "Normal Clearing"),
         NOW.timestamp() + 12,
@@ -184,25 +190,7 @@ async def test_the_writer_stops_when_cancelled_in_the_turn_its_batch_is_hurried(
     gathering wait, Python 3.11 returned the wait's result instead of the cancel: the writer went on to wait for the
     next write for ever, and so did whoever waited for it to stop (the daemon's shutdown, the event loop's close)."""
     _, (attempt,) = await _attempts(db, 1)
-    service = RecordingService(
-        db,
-        ManualClock(start_epoch=NOW.timestamp()),
-        RecordingSettings(),
-        lambda _: RecordingMode.ALL,
-        batch_seconds=3600.0,
-    )
-    service.start()
-    snapshot: dict[str, object] = {
-        "channel": "Local/1@lab-pstn-00000001;1",
-        "uniqueid": "ch-1",
-        "linkedid": "ch-1",
-        "channel_state": 6,
-        "caller_id_num": "",
-        "context": "dialer-record",
-        "exten": "s",
-        "variables": (("DIALER_ATTEMPT", str(attempt)), ("DIALER_CAMPAIGN", "rec")),
-    }
-    service.observe(MixMonitorStart(**snapshot), NOW.timestamp())  # type: ignore[arg-type]
+    service = started_service(db, attempt)
     for _ in range(5):
         await asyncio.sleep(0)  # the writer took the write and gathers the batch (an hour)
     writer = service._task
