@@ -34,19 +34,20 @@ async def cancel_and_wait(*tasks: asyncio.Future[Any] | None, grace_seconds: flo
             pending = {task for task in pending if not task.done()}
             continue  # the caller's own cancel: finish the stop first
         for task in pending:
-            log.warning("task_ignored_cancel", task=_name(task), at=_where(task), grace_seconds=grace_seconds)
+            log.warning("task_ignored_cancel", task=_name(task), at=task_location(task), grace_seconds=grace_seconds)
             task.cancel()
     for task in started:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error
 
 
 def _name(task: asyncio.Future[Any]) -> str:
     return task.get_name() if isinstance(task, asyncio.Task) else repr(task)
 
 
-def _where(task: asyncio.Future[Any]) -> str:
-    """The innermost frame the task is suspended in (file:line function), or "" for a plain future."""
+def task_location(task: asyncio.Future[Any]) -> str:
+    """Where a task is suspended: its innermost frame (file:line function), or "" for a plain future."""
     if not isinstance(task, asyncio.Task):
         return ""
     stack = task.get_stack(limit=None)

@@ -4,9 +4,10 @@ a test leaves behind.
 pytest-asyncio closes each test's loop through ``asyncio.Runner.close``, which cancels the tasks still pending and
 then waits for them with no limit. A task that loses its cancel -- on Python 3.11 ``asyncio.wait_for`` returns the
 awaited result instead when both land in one turn, in a library as much as in our code -- holds that close, and the
-test, until pytest-timeout ends it 10 minutes later (CI's one timeout so far was such a teardown). Here a task still
-running after a grace is cancelled again, which ends one that merely lost a cancel; one that outlives
-ROUNDS cancels fails the test's teardown at once, naming it and where it waits, instead of hanging the run.
+test, until pytest-timeout ends it 10 minutes later (CI's one timeout so far was in a teardown; what held it is not
+known). Here a task still running after a grace is cancelled again, which ends one that merely lost a cancel; one
+that outlives ROUNDS cancels (ROUNDS × GRACE_SECONDS) fails the test's teardown, naming it and where it waits, instead
+of hanging the run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import asyncio.runners
 from typing import Any
+
+from dialer.tasks import task_location
 
 GRACE_SECONDS = 2.0
 ROUNDS = 5
@@ -25,11 +28,7 @@ class TasksIgnoredCancel(Exception):
 
 
 def _where(task: asyncio.Task[Any]) -> str:
-    stack = task.get_stack(limit=None)
-    if not stack:
-        return task.get_name()
-    frame = stack[-1]
-    return f"{task.get_name()} at {frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}"
+    return f"{task.get_name()} at {task_location(task) or '?'}"
 
 
 def cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
