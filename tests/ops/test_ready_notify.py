@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from harness.ports import free_port
-from harness.systemd import next_message, settings
+from harness.systemd import next_message, settings, stop_serving
 
 from dialer.app import announce_ready, build_app, serve
 from dialer.appkeys import DIALER, SHUTDOWN
@@ -61,13 +61,7 @@ async def test_ready_waits_for_ami_and_http_then_stopping_on_drain(
         async with asyncio.timeout(10.0):
             await server
     finally:
-        if not server.done():
-            app[SHUTDOWN].request_stop("test")
-            app[SHUTDOWN].request_stop("test")
-            async with asyncio.timeout(10.0):
-                await server
-        await pbx.stop()
-        notify_socket.close()
+        await stop_serving(app, server, pbx, notify_socket)
 
 
 async def test_no_ready_while_no_asterisk_answers_and_status_says_why(

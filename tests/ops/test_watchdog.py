@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from harness.ports import free_port
-from harness.systemd import next_message, settings
+from harness.systemd import next_message, settings, stop_serving
 
 import dialer.app
 from dialer.app import build_app, serve
-from dialer.appkeys import SHUTDOWN
 from dialer.ops.systemd import watchdog_withheld
 from dialer.sim.pbx import SimulatedPbx
 
@@ -89,9 +88,4 @@ async def test_watchdog_only_while_ami_is_up_and_the_loop_turns(
         assert "watchdog withheld: event loop" in after[0], after
         assert "WATCHDOG=1" in after[1:], after  # the loop turns on time again
     finally:
-        app[SHUTDOWN].request_stop("test")
-        app[SHUTDOWN].request_stop("test")
-        async with asyncio.timeout(10.0):
-            await server
-        await pbx.stop()
-        notify_socket.close()
+        await stop_serving(app, server, pbx, notify_socket)
