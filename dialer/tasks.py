@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from typing import Any
 
 import structlog
@@ -24,22 +25,36 @@ async def cancel_and_wait(*tasks: asyncio.Future[Any] | None, grace_seconds: flo
     A cancel of the caller while it waits does not cut the stop short: the tasks are still waited for, and the caller
     goes on with the rest of its stop (a stop half done leaves state behind: pending AMI actions, agent seats)."""
     started = [task for task in tasks if task is not None]
-    pending = {task for task in started if not task.done()}
+    await cancel_until_ended(started, grace_seconds=grace_seconds)
+    for task in started:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error
+
+
+async def cancel_until_ended(
+    tasks: Collection[asyncio.Future[Any]], *, grace_seconds: float, rounds: int | None = None
+) -> set[asyncio.Future[Any]]:
+    """Cancel the tasks not done yet, and cancel again (logged: ``task_ignored_cancel``) those still running
+    ``grace_seconds`` later, until all have ended or, given ``rounds``, that many cancels were sent; the tasks still
+    running then. A cancel of the caller does not cut it short (:func:`cancel_and_wait`)."""
+    pending = {task for task in tasks if not task.done()}
     for task in pending:
         task.cancel()
+    cancels = 1
     while pending:
         try:
             _, pending = await asyncio.wait(pending, timeout=grace_seconds)
         except asyncio.CancelledError:
             pending = {task for task in pending if not task.done()}
             continue  # the caller's own cancel: finish the stop first
+        if not pending or (rounds is not None and cancels >= rounds):
+            break
         for task in pending:
             log.warning("task_ignored_cancel", task=_name(task), at=task_location(task), grace_seconds=grace_seconds)
             task.cancel()
-    for task in started:
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            raise error
+        cancels += 1
+    return pending
 
 
 def _name(task: asyncio.Future[Any]) -> str:

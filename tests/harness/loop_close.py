@@ -16,7 +16,7 @@ import asyncio
 import asyncio.runners
 from typing import Any
 
-from dialer.tasks import task_location
+from dialer.tasks import cancel_until_ended, task_location
 
 GRACE_SECONDS = 2.0
 ROUNDS = 5
@@ -32,17 +32,13 @@ def _where(task: asyncio.Task[Any]) -> str:
 
 
 def cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
-    """``asyncio.runners._cancel_all_tasks``, with the cancel repeated and the wait bounded."""
+    """``asyncio.runners._cancel_all_tasks``, with the cancel repeated and the wait bounded (the daemon's own
+    :func:`dialer.tasks.cancel_until_ended`, given a number of rounds)."""
     pending = asyncio.all_tasks(loop)
     if not pending:
         return
     started = set(pending)
-    for _ in range(ROUNDS):
-        for task in pending:
-            task.cancel()
-        _, pending = loop.run_until_complete(asyncio.wait(pending, timeout=GRACE_SECONDS))
-        if not pending:
-            break
+    pending = loop.run_until_complete(cancel_until_ended(started, grace_seconds=GRACE_SECONDS, rounds=ROUNDS))
     for task in started - pending:
         if not task.cancelled() and task.exception() is not None:
             loop.call_exception_handler(
