@@ -275,6 +275,29 @@ def test_the_guard_counts_false_positives_at_their_quantile(
     assert abandons <= cap * (live + people + 1.0) + 1e-6
 
 
+def test_a_young_windows_two_scatters_add_in_quadrature() -> None:
+    """A young AMD window (300 people, a machine verdict for every two): the controller's own scatter (2 ÷ gain
+    abandons: 4.4 % of the window) and the true count's behind the estimates are independent, so the window is
+    held their joint margin under the cap, not their sum; without estimates the margin is the controller's."""
+    settings = PacingSettings(amd_false_positive_rate=0.04)
+    stats = PacingStats(settings)
+    for i in range(300):
+        stats.record_amd(True, float(i))
+        stats.record_live_answer(float(i), False)
+        if i % 2:
+            stats.record_amd(False, float(i))
+    live = stats.window.live_answers
+    scatter = (1 - 0.03) * 2.33 * math.sqrt(150 * 0.04 * 0.96) / live
+    young = min(2 / (0.15 * live), 0.03 / 2)
+    held = stats.window_setpoint(scatter=2)
+    assert math.isclose(held, max(0.0, 0.03 - math.hypot(young, scatter)), rel_tol=1e-9, abs_tol=1e-12)
+    assert held > 0.03 - scatter - young  # the sum would hold it lower
+    plain = PacingStats(PacingSettings())
+    for i in range(300):
+        plain.record_live_answer(float(i), False)
+    assert math.isclose(plain.window_setpoint(scatter=2), 0.03 - young, rel_tol=1e-9)
+
+
 def test_the_window_is_held_lower_by_the_false_positive_scatter() -> None:
     settings = PacingSettings(amd_false_positive_rate=0.04)
     stats = PacingStats(settings)
@@ -289,9 +312,10 @@ def test_the_window_is_held_lower_by_the_false_positive_scatter() -> None:
         if i % 5 == 4:
             stats.record_amd(False, float(i))
     scatter = (1 - 0.03) * 2.33 * math.sqrt(2000 * 0.04 * 0.96) / stats.window.live_answers
-    # Independent margins add in quadrature; the guard's line (the scatter taken whole) stays at least the
-    # controller's own scatter (1 / gain abandons) away.
-    cushion = max(math.hypot(0.03 - stats.setpoint, scatter) - scatter, 1 / (0.15 * stats.window.live_answers))
+    # Independent margins add in quadrature: the controller's (the setpoint's, or its own scatter of 1 / gain
+    # abandons where that is larger) and the true count's behind the estimates.
+    controller = max(0.03 - stats.setpoint, 1 / (0.15 * stats.window.live_answers))
+    cushion = math.hypot(controller, scatter) - scatter
     expected = 0.03 - scatter - cushion
     assert math.isclose(stats.window_setpoint(), expected, rel_tol=1e-9)
     assert stats.window_setpoint() < stats.setpoint
