@@ -6,8 +6,10 @@ dashboard-upload, dashboard-live.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from harness.browser import VIEWPORT, browsed_world, count_is, new_page, signed_in
@@ -136,5 +138,30 @@ async def test_signing_out_of_the_console_leaves_the_queues(
             return not await in_queues()
 
         await eventually(left, 10.0)
+        assert not errors, errors
+        await page.close()
+
+
+async def test_the_console_reads_the_agents_call_when_it_changes_not_on_a_clock(
+    tmp_path: Path, aiohttp_client: Any, browser: Any
+) -> None:
+    """The call-control, CRM and script panels read the agent's call when the live feed says it may have changed
+    (a new agent state, a screen pop), not every second or two: they polled 2.5 requests a second per console,
+    each a session lookup and most of them the call's lead and history from the database. A ready agent without a
+    call: no such read for seconds on end; Pause (an agent_state event): each panel reads once."""
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (_world, _client, base):
+        errors: list[str] = []
+        page = await new_page(browser, errors)
+        await sign_in_agent(page, base, "alice", live=True)
+        panels = ("/api/agents/alice/call/control", "/api/agents/alice/crm", "/api/agents/alice/script")
+        reads: list[str] = []
+        page.on("request", lambda request: reads.append(urlparse(request.url).path))
+        await asyncio.sleep(6.0)  # three times the slowest of the old polls (1 s, 1.5 s, 2 s)
+        assert [path for path in reads if path in panels] == []
+        # The console's own read of the call (its 15 s refresh) may fall in the span, the old 1 s poll would not.
+        assert reads.count("/api/agents/alice/call") <= 1
+        await page.keyboard.press("Alt+p")
+        await page.wait_for_selector("#state-pill.pill-paused")
+        await eventually(lambda: all(path in reads for path in panels), 5.0)
         assert not errors, errors
         await page.close()

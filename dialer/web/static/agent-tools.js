@@ -1,6 +1,6 @@
 // Agent console: the script of the current call (beside the screen pop) and the recording controls.
-// Loaded beside console.js; polls the agent's script while a call is on.
-import { api, boot, el } from "./common.js";
+// Loaded beside console.js; reads the agent's script when their call may have changed (common.js: onCallChange).
+import { SAFETY_POLL_MS, api, boot, el, onCallChange } from "./common.js";
 import { t } from "./i18n.js";
 
 const me = boot.user;
@@ -69,7 +69,8 @@ function start() {
     controls.append(el("button", { class: "btn", type: "button", id: `rec-${action}`, onclick: () => recording(action) }, label));
   }
   refresh();
-  setInterval(refresh, 1500);
+  onCallChange(refresh);
+  setInterval(refresh, SAFETY_POLL_MS);
 }
 
 start();

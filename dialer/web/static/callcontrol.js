@@ -1,12 +1,11 @@
 // Agent console, call control: hang up, hold/resume, DTMF, blind and warm transfers, 3-way, the call timer and the
 // call's legs; manual dial (a number, under the dialer's own rules: refusals show their reason).
-import { api, boot, clock, el } from "./common.js";
+import { SAFETY_POLL_MS, api, boot, clock, consoleBus, consoleState, el, onCallChange } from "./common.js";
 import { t, word } from "./i18n.js";
 
 const me = encodeURIComponent(boot.user);
 const $ = (id) => document.getElementById(id);
 let control = null;     // the call-control document of the current call (or null)
-let status = null;      // the agent's state
 let shownAt = 0;        // Date.now() when `control` was read (the timer runs on between reads)
 let pending = false;    // an action is on its way: the panel's buttons wait for its answer
 // The call states and how a leg began (shown with word()), listed for the catalogue extractor.
@@ -64,7 +63,7 @@ function show() {
   const panel = $("callcontrol-panel");
   const live = control && control.state !== "ended";
   panel.hidden = !live;
-  $("manual-dial-panel").hidden = !(status === "ready" && !live);
+  $("manual-dial-panel").hidden = !(agentStatus() === "ready" && !live);
   if (!live) return;
   const s = control.state;
   $("cc-state").textContent = word(s);
@@ -88,13 +87,17 @@ function tick() {
   $("cc-timer").textContent = clock(control.talk_seconds + (Date.now() - shownAt) / 1000);
 }
 
+// The agent's state as the console last showed it (common.js: consoleState).
+function agentStatus() { return consoleState.agent && consoleState.agent.status; }
+
+// A call is on (or its control still shown): its legs and holds change with the far ends, so read them every second.
+function onCall() { return control !== null || agentStatus() === "talking" || agentStatus() === "ringing"; }
+
 async function poll() {
   try {
-    const call = await api("GET", `/api/agents/${me}/call`);
-    status = call.agent && call.agent.status;
     const data = await api("GET", `/api/agents/${me}/call/control`);
     control = data.control; shownAt = Date.now();
-  } catch (_) { control = null; status = null; }
+  } catch (_) { control = null; }
   show();
 }
 
@@ -136,5 +139,8 @@ async function manualDial(byLead = false) {
 
 build();
 await poll();
-setInterval(poll, 1000);
+consoleBus.addEventListener("agent", show);  // the manual-dial panel follows the agent's state
+onCallChange(poll);
+setInterval(() => { if (onCall()) poll(); }, 1000);
+setInterval(poll, SAFETY_POLL_MS);
 setInterval(tick, 250);

@@ -2,6 +2,11 @@
 import { dateTime, percent, t } from "./i18n.js";
 export const boot = JSON.parse(document.body.dataset.boot || "{}");
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+// The page is being left (a sign-out's form, a link): a request answered 401 meanwhile must not send the browser to
+// /login on top of that navigation (the sign-out's own redirect), which it would abort. A page still here seconds
+// later was not left (a download link also fires beforeunload).
+let leaving = false;
+window.addEventListener("beforeunload", () => { leaving = true; setTimeout(() => { leaving = false; }, 5000); });
 
 export async function api(method, path, body) {
   const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
@@ -11,7 +16,7 @@ export async function api(method, path, body) {
   const type = res.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await res.json() : await res.text();
   if (!res.ok) {
-    if (res.status === 401) window.location.href = "/login?next=" + encodeURIComponent(location.pathname);
+    if (res.status === 401 && !leaving) window.location.href = "/login?next=" + encodeURIComponent(location.pathname);
     const err = new Error((data && data.detail) || res.statusText);
     err.status = res.status; err.problem = data; throw err;
   }
@@ -33,6 +38,28 @@ export function live(onMessage, onState) {
   }
   connect();
 }
+
+// The agent console's panels (console.js, callcontrol.js, crm.js, agent-tools.js) share the one WebSocket console.js
+// opens and the agent's last known state: console.js publishes both here, and the others read the agent's call when
+// it may have changed (a screen pop, a new agent state, the WebSocket back) instead of polling for it every second.
+export const consoleBus = new EventTarget();
+export const consoleState = { agent: null };
+const CALL_EVENTS = new Set(["screen_pop", "agent_state", "reconnected"]);
+
+export function publishAgent(agent) {
+  consoleState.agent = agent;
+  consoleBus.dispatchEvent(new CustomEvent("agent", { detail: agent }));
+}
+
+export function publishLive(msg) { consoleBus.dispatchEvent(new CustomEvent("live", { detail: msg })); }
+
+// `handler` runs whenever the agent's call may have changed.
+export function onCallChange(handler) {
+  consoleBus.addEventListener("live", (ev) => { if (CALL_EVENTS.has(ev.detail.kind)) handler(); });
+}
+
+// How often a panel reads again without an event (a missed one: the WebSocket was down).
+export const SAFETY_POLL_MS = 30000;
 
 export function setLive(el, up) { el.className = "dot " + (up ? "dot-on" : "dot-off"); el.title = up ? t("live") : t("reconnecting"); }
 

@@ -1,5 +1,5 @@
 // Agent console: session (queues, ready, pause), live state and timers, screen pop, disposition, callbacks.
-import { api, boot, clock, el, live, setLive, when } from "./common.js";
+import { api, boot, clock, el, live, publishAgent, publishLive, setLive, when } from "./common.js";
 import { dateTime, languagePicker, t, timeIn, userZone, word } from "./i18n.js";
 import { readyInControls } from "./ready.js";
 
@@ -57,6 +57,7 @@ function showAgent(a) {
   const wrap = $("wrapup");
   wrap.hidden = a.status !== "wrapup";
   readyIn.show(a.status === "wrapup");
+  publishAgent(a);
 }
 
 function tick() {
@@ -240,7 +241,11 @@ live((msg) => {
   } else if (msg.kind === "screen_pop") {
     refresh();
   }
-}, (up) => setLive($("ws-status"), up));
+  publishLive(msg);
+}, (up) => {
+  setLive($("ws-status"), up);
+  if (up) publishLive({ kind: "reconnected" });  // events may have been missed meanwhile
+});
 
 wire();
 await refresh();
