@@ -248,7 +248,7 @@ def agent_or_404(call: Call, agent_id: str) -> Agent:
     agent = call.daemon.agent(agent_id)
     if agent is None:
         raise Problem(
-            404, M_("no agent {agent} (an agent appears after their first console login)", agent=repr(agent_id))
+            404, M_("no agent {agent} (an agent appears once they sign in to queues)", agent=repr(agent_id))
         )
     return agent
 
