@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from dialer.appkeys import DATABASE, SETTINGS
+from dialer.i18n import _
 from dialer.store.auth import Role, add_api_token, create_user, get_user, update_user
 from dialer.store.engine import Database
 from dialer.web.security import hash_password, new_api_token
@@ -55,6 +56,30 @@ async def create_demo_users(
     return logins, token
 
 
+def login_lines(url: str, agent_ids: Sequence[str], token: str) -> list[str]:
+    """How to log in to the demo at ``url``, in the demo's language (``dialer demo --locale``), like its other
+    printed lines."""
+    lines = [
+        "  " + _("web: {url}").format(url=f"{url}/login"),
+        "  " + _("manager dashboard: {user} / {password}").format(user=DEMO_MANAGER, password=DEMO_MANAGER_PASSWORD),
+        "  "
+        + _("agent console (a spare agent, not simulated): {user} / {password}").format(
+            user=SPARE_AGENT, password=DEMO_AGENT_PASSWORD
+        ),
+    ]
+    if agent_ids:
+        lines.append(
+            "  "
+            + _("simulated agents {first}..{last} / {password}").format(
+                first=agent_ids[0], last=agent_ids[-1], password=DEMO_AGENT_PASSWORD
+            )
+        )
+    lines.append(
+        "  " + _("API: {command}").format(command=f"curl -H 'Authorization: Bearer {token}' {url}/api/dashboard")
+    )
+    return lines
+
+
 def demo_users_ctx(
     agent_ids: Sequence[str],
     *,
@@ -73,11 +98,8 @@ def demo_users_ctx(
         _logins, token = await create_demo_users(app[DATABASE], agent_ids, datetime.now(UTC), language=language)
         http = app[SETTINGS].http
         url = base_url or f"http://{http.host}:{http.port}"
-        say(f"  web:     {url}/login")
-        say(f"  manager dashboard: {DEMO_MANAGER} / {DEMO_MANAGER_PASSWORD}")
-        say(f"  agent console (free agent, not simulated): {SPARE_AGENT} / {DEMO_AGENT_PASSWORD}")
-        say(f"  simulated agents {agent_ids[0]}..{agent_ids[-1]} / {DEMO_AGENT_PASSWORD}" if agent_ids else "")
-        say(f"  API: curl -H 'Authorization: Bearer {token}' {url}/api/dashboard")
+        for line in login_lines(url, agent_ids, token):
+            say(line)
         yield
 
     return ctx

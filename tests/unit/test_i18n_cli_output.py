@@ -16,6 +16,7 @@ from dialer.cli import app
 from dialer.commands.demo import banner, finished_line, progress_line
 from dialer.i18n import M_, current_locale, render, use_locale
 from dialer.runner.state import RunnerCounters
+from dialer.web.demo import login_lines
 
 REPO = Path(__file__).resolve().parents[2]
 LOCALES = ["ja", "zh-CN", "zh-Hant"]
@@ -193,6 +194,7 @@ def test_the_demos_printed_lines(locale: str, tmp_path: Path) -> None:
                     not_dialling=("no_agents", render(M_("no agent logged in and unpaused"))),
                 ),
                 finished_line({"attempts": 9, "connected": 4, "abandoned": 0, "abandon_rate": 0.0}),
+                *login_lines("http://127.0.0.1:8080", ["agent01", "agent04"], "dlr_x"),
             ]
         )
     assert "dialer report compliance --campaign demo-ja" in lines  # commands are printed as they are typed

@@ -247,9 +247,7 @@ def path_agent(call: Call) -> str:
 def agent_or_404(call: Call, agent_id: str) -> Agent:
     agent = call.daemon.agent(agent_id)
     if agent is None:
-        raise Problem(
-            404, M_("no agent {agent} (an agent appears once they sign in to queues)", agent=repr(agent_id))
-        )
+        raise Problem(404, M_("no agent {agent} (an agent appears once they sign in to queues)", agent=repr(agent_id)))
     return agent
 
 
