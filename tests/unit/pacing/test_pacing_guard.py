@@ -277,8 +277,9 @@ def test_the_guard_counts_false_positives_at_their_quantile(
 
 def test_a_young_windows_two_scatters_add_in_quadrature() -> None:
     """A young AMD window (300 people, a machine verdict for every two): the controller's own scatter (2 ÷ gain
-    abandons: 4.4 % of the window) and the true count's behind the estimates are independent, so the window is
-    held their joint margin under the cap, not their sum; without estimates the margin is the controller's."""
+    abandons, held to half the cap in so small a window) and the true count's behind the estimates are
+    independent, so the window is held their joint margin under the cap, not their sum; without estimates the
+    margin is the controller's."""
     settings = PacingSettings(amd_false_positive_rate=0.04)
     stats = PacingStats(settings)
     for i in range(300):
