@@ -1,6 +1,6 @@
 // Agent console: the script of the current call (beside the screen pop) and the recording controls.
 // Loaded beside console.js; reads the agent's script when their call may have changed (common.js: onCallChange).
-import { SAFETY_POLL_MS, api, boot, el, onCallChange } from "./common.js";
+import { api, boot, el, onCallChange } from "./common.js";
 import { t } from "./i18n.js";
 
 const me = boot.user;
@@ -70,7 +70,6 @@ function start() {
   }
   refresh();
   onCallChange(refresh);
-  setInterval(refresh, SAFETY_POLL_MS);
 }
 
 start();

@@ -1,6 +1,6 @@
 // Agent console, call control: hang up, hold/resume, DTMF, blind and warm transfers, 3-way, the call timer and the
 // call's legs; manual dial (a number, under the dialer's own rules: refusals show their reason).
-import { SAFETY_POLL_MS, api, boot, clock, consoleBus, consoleState, el, onCallChange } from "./common.js";
+import { api, boot, clock, consoleBus, consoleState, el, onCallChange } from "./common.js";
 import { t, word } from "./i18n.js";
 
 const me = encodeURIComponent(boot.user);
@@ -142,5 +142,4 @@ await poll();
 consoleBus.addEventListener("agent", show);  // the manual-dial panel follows the agent's state
 onCallChange(poll);
 setInterval(() => { if (onCall()) poll(); }, 1000);
-setInterval(poll, SAFETY_POLL_MS);
 setInterval(tick, 250);

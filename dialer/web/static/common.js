@@ -53,13 +53,14 @@ export function publishAgent(agent) {
 
 export function publishLive(msg) { consoleBus.dispatchEvent(new CustomEvent("live", { detail: msg })); }
 
-// `handler` runs whenever the agent's call may have changed.
+// How often a panel reads again without an event (a missed one: the WebSocket was down).
+const SAFETY_POLL_MS = 30000;
+
+// `handler` runs whenever the agent's call may have changed, and every SAFETY_POLL_MS in case an event was missed.
 export function onCallChange(handler) {
   consoleBus.addEventListener("live", (ev) => { if (CALL_EVENTS.has(ev.detail.kind)) handler(); });
+  setInterval(handler, SAFETY_POLL_MS);
 }
-
-// How often a panel reads again without an event (a missed one: the WebSocket was down).
-export const SAFETY_POLL_MS = 30000;
 
 export function setLive(el, up) { el.className = "dot " + (up ? "dot-on" : "dot-off"); el.title = up ? t("live") : t("reconnecting"); }
 

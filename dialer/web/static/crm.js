@@ -1,7 +1,7 @@
 // CRM screen pop (issue 18): when a call connects, open the campaign's CRM page for its lead -- in a named tab,
 // or in a frame of this console. The server fills the campaign's [crm] popup_url template and hands out only
 // allow-listed URLs; the console's CSP lets exactly those hosts be framed.
-import { SAFETY_POLL_MS, api, boot, el, onCallChange } from "./common.js";
+import { api, boot, el, onCallChange } from "./common.js";
 import { t } from "./i18n.js";
 
 const me = boot.user;
@@ -55,5 +55,4 @@ async function poll() {
 
 // Read on connect (the screen pop, the agent's new state), not every few seconds.
 onCallChange(poll);
-setInterval(poll, SAFETY_POLL_MS);
 poll();
