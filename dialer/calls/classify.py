@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialer.calls.outcome import Outcome
+from dialer.calls.outcome import AMD_MACHINE, Outcome
 
 REASON_ANSWERED = 4
 REASON_BUSY = 5
@@ -35,7 +35,6 @@ CAUSE_USER_BUSY = 17
 CAUSES_CONGESTION = frozenset({21, 27, 34, 38, 41, 42})
 CAUSES_NO_ANSWER = frozenset({18, 19})  # no user responding, no answer (alerting)
 
-AMD_MACHINE = "MACHINE"
 
 # DialEnd DialStatus of the dialled channel, for when no OriginateResponse reason is known.
 _DIAL_STATUS_OUTCOME = {

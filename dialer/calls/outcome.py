@@ -9,7 +9,8 @@ from enum import StrEnum
 class Outcome(StrEnum):
     """How the network (and the queue) ended one dial.
 
-    ``connected`` and ``abandoned`` are live answers; ``machine`` is an answer classified by AMD.
+    ``connected`` and ``abandoned`` are live answers; ``machine`` is an answer AMD classified as a machine, or an
+    agent marked as one (a machine disposition).
     The others never reached a person.
     """
 
@@ -44,6 +45,7 @@ class Outcome(StrEnum):
 
 
 AMD_HANGUP = "HANGUP"  # AMDSTATUS when the callee hung up while AMD was still listening
+AMD_MACHINE = "MACHINE"  # AMDSTATUS of a machine verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,8 @@ def count_answer(
 
     A live answer counts 1 live; an abandon also counts 1 abandoned, unless the regime excuses a callee who hung
     up during AMD (``AMDSTATUS=HANGUP``) within the allowance of the answer (measured from the answer, which is
-    before the greeting ended: conservative). A machine counts the false-positive estimate in both."""
+    before the greeting ended: conservative). A machine AMD classed (``AMDSTATUS=MACHINE``) counts the
+    false-positive estimate in both; one an agent heard and marked (``Disposition.is_machine``) counts nothing."""
     if outcome is None:
         return NOT_COUNTED
     outcome = Outcome(outcome)
@@ -106,7 +109,7 @@ def count_answer(
             and 0.0 <= seconds_after_answer <= rules.allowance_seconds
         )
         return AnswerCount(1.0, 0.0 if early and not rules.early_hangup_is_abandon else 1.0)
-    if outcome is Outcome.MACHINE and rules.amd_false_positive_rate > 0.0:
+    if outcome is Outcome.MACHINE and amd_status == AMD_MACHINE and rules.amd_false_positive_rate > 0.0:
         fp = rules.amd_false_positive_rate
         return AnswerCount(fp, fp, fp)
     return NOT_COUNTED

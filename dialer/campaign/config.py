@@ -329,6 +329,12 @@ class AmdOptions(BaseModel):
     false_positive_rate: float | None = Field(
         default=None, ge=0, le=1, description="share of humans classed machine; defaults to the regime's estimate"
     )
+    pause_near_cap: bool = Field(
+        default=True,
+        description="where the regime counts AMD's false positives as abandons: while the abandon guard holds the"
+        " campaign progressive, place calls without AMD (machines reach agents, who mark them with a machine"
+        " disposition), so no person is hung up on as a machine when the budget is nearly spent",
+    )
 
 
 class OrderingOptions(BaseModel):
@@ -460,6 +466,10 @@ class Disposition(BaseModel):
     schedules_callback: bool = Field(default=False, description="the agent picks a callback time")
     retry_after: Duration | None = Field(default=None, description="non-final: requeue after this delay")
     counts: bool = Field(default=True, description="non-final: the attempt counts against max_attempts")
+    is_machine: bool = Field(
+        default=False,
+        description="the agent reached an answering machine: not a live answer; the lead follows the machine rule",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> Disposition:
@@ -480,6 +490,16 @@ class Disposition(BaseModel):
             raise ValueError(
                 M_("disposition {code}: retry_after only applies to non-final dispositions", code=repr(self.code))
             )
+        if self.is_machine and (
+            self.final or self.is_dnc or self.is_sale or self.schedules_callback or self.retry_after is not None
+        ):
+            raise ValueError(
+                M_(
+                    "disposition {code}: an answering machine follows the campaign's machine rule (retry.machine,"
+                    " amd.machine_action); it cannot also be final, DNC, a sale, a callback or set retry_after",
+                    code=repr(self.code),
+                )
+            )
         return self
 
     @property
@@ -499,6 +519,8 @@ DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition(code="no_decision", label="Think about it", hotkey="4", retry_after=timedelta(days=2)),
     Disposition(code="wrong_party", label="Wrong party", hotkey="5", final=True),
     Disposition(code="dnc", label="Do not call", hotkey="9", final=True, is_dnc=True),
+    # A machine that reached an agent (AMD off, paused near the cap, or unsure): not a live answer.
+    Disposition(code="answering_machine", label="Answering machine", hotkey="7", is_machine=True),
 )
 # Added to the defaults under a regime with a refusal disposition (JP, CN): the number goes on the campaign's DNC.
 REFUSED_DISPOSITION = Disposition(code="refused", label="Refused", hotkey="8", final=True, is_dnc=True)
@@ -837,6 +859,13 @@ class CampaignConfig(BaseModel):
             self._require_refusal(reg)
         if reg.requires_identification:
             self._require_identification(reg)
+        if self.amd_pauses_near_cap and not any(d.is_machine for d in self.dispositions):
+            raise ValueError(
+                M_(
+                    "AMD pauses near the abandon cap (amd.pause_near_cap) and machines then reach agents: add a"
+                    " disposition with is_machine = true so they can mark them (or set amd.pause_near_cap = false)"
+                )
+            )
         check_sections(self.script_sections, {d.code for d in self.dispositions})
 
         region = self.imports.default_region or reg.default_region
@@ -947,6 +976,14 @@ class CampaignConfig(BaseModel):
     def max_connect_seconds(self) -> float:
         """A live answer must reach an agent within this many seconds of the greeting (all regimes: 2 s)."""
         return self.regime_preset.max_connect_seconds
+
+    @property
+    def amd_pauses_near_cap(self) -> bool:
+        """Calls the abandon guard holds progressive are placed without AMD: an agent campaign with AMD whose
+        regime counts AMD's false positives as abandons (``amd.pause_near_cap``)."""
+        return (
+            self.kind == "agent" and self.amd.enabled and self.amd.pause_near_cap and self.amd_false_positive_rate > 0.0
+        )
 
     @property
     def amd_false_positive_rate(self) -> float:

@@ -25,4 +25,5 @@ def pacing_settings(config: CampaignConfig) -> PacingSettings:
         # The regime's AMD false-positive estimate: the guard and the setpoint count the people AMD will still hang
         # up on (calls in flight, new calls). Finished calls enter the window through ``count_answer``.
         amd_false_positive_rate=config.abandon_rules.amd_false_positive_rate,
+        amd_pause_near_cap=config.amd_pauses_near_cap,
     )

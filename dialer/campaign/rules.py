@@ -129,6 +129,9 @@ class LeadTransition:
     counted: bool = False  # the attempt used one of max_attempts
     add_to_dnc: tuple[str, ...] = field(default=())  # numbers to add to the campaign's DNC list
     is_sale: bool = False
+    # The agent marked an answering machine (``Disposition.is_machine``): the attempt's outcome is a machine, not
+    # the live answer its connection looked like.
+    machine: bool = False
 
 
 class DispositionError(ValueError):
@@ -385,6 +388,8 @@ def apply_disposition(
         new = _released(lead, last_disposition=disp.code)
         return LeadTransition(new, TransitionKind.RECORDED, "lead is on DNC; it stays there", is_sale=disp.is_sale)
 
+    if disp.is_machine:
+        return _machine_marked(lead, disp, campaign, now)
     if disp.is_dnc:
         new = _released(
             lead, status=LeadStatus.DNC, last_disposition=disp.code, next_dialable_at=None, callback_at=None
@@ -421,6 +426,22 @@ def apply_disposition(
     due = now + delay
     new = _released(lead, status=LeadStatus.RETRY, last_disposition=disp.code, next_dialable_at=due, callback_at=None)
     return LeadTransition(new, TransitionKind.REQUEUED, f"{disp.label}: retry after {_fmt(due)}", is_sale=disp.is_sale)
+
+
+def _machine_marked(lead: LeadSnapshot, disp: Disposition, campaign: CampaignConfig, now: datetime) -> LeadTransition:
+    """An agent reached an answering machine: the lead follows the campaign's rule for machines (``retry.machine``,
+    closed by ``amd.machine_action = "close"``), as if AMD had said so."""
+    rule = campaign.retry_rule(Outcome.MACHINE)
+    base = {"last_disposition": disp.code, "last_outcome": Outcome.MACHINE, "callback_at": None}
+    if rule.action == "close":
+        new = _released(lead, status=LeadStatus.DONE, next_dialable_at=None, **base)
+        return LeadTransition(new, TransitionKind.CLOSED, f"{disp.label}: closed by the rule for machine", machine=True)
+    if lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit:
+        new = _released(lead, status=LeadStatus.EXHAUSTED, next_dialable_at=None, **base)
+        return LeadTransition(new, TransitionKind.EXHAUSTED, f"{disp.label}: attempt budget spent", machine=True)
+    due = now + rule.delay
+    new = _released(lead, status=LeadStatus.RETRY, next_dialable_at=due, **base)
+    return LeadTransition(new, TransitionKind.REQUEUED, f"{disp.label}: retry after {_fmt(due)}", machine=True)
 
 
 def _check_callback_time(

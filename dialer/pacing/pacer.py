@@ -78,6 +78,10 @@ class PacingExplanation:
 class PacingDecision:
     calls: int
     explanation: PacingExplanation
+    # The calls placed now run AMD (when the campaign has it). False while the abandon guard holds a campaign whose
+    # regime counts AMD's false positives (``PacingSettings.amd_pause_near_cap``): a person AMD would take for a
+    # machine is hung up on -- an abandon the nearly spent budget has no room for -- so machines go to agents.
+    amd: bool = True
 
 
 def predictive_tables(stats: PacingStats) -> PredictiveTables:
@@ -179,13 +183,24 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
 
     def done(calls: int, effective: PacingMode, guard: Guard | None, reason: str, **extra: Any) -> PacingDecision:
         calls = max(0, calls)
+        amd = True
+        if settings.amd_pause_near_cap and settings.amd_false_positive_rate > 0.0:
+            if guard is Guard.ABANDON_BUDGET:
+                amd = False
+                reason += "; without AMD (machines reach agents): its false positives would be abandons too"
+            elif window.live_answers < (young := amd_young_window(stats, z)):
+                amd = False
+                reason += (
+                    f"; without AMD (machines reach agents) until the window holds {young:.0f} live answers: in a"
+                    " smaller one its false positives alone could break the cap"
+                )
         if snapshot.max_new_calls is not None and calls > snapshot.max_new_calls:
             calls = max(0, snapshot.max_new_calls)
             if guard is None:
                 guard = Guard.CALL_LIMIT
                 reason += f"; cut to {calls} by the runner's call limit"
         return PacingDecision(
-            calls, PacingExplanation(effective_mode=effective, guard=guard, reason=reason, **base, **extra)
+            calls, PacingExplanation(effective_mode=effective, guard=guard, reason=reason, **base, **extra), amd
         )
 
     if available <= 0:
@@ -305,6 +320,25 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         last_call_risk=plan.last_call_risk if calls else None,
         next_call_risk=next_risk,
     )
+
+
+def amd_young_window(stats: PacingStats, z: float) -> float:
+    """The live answers a legal window must hold before AMD may run: below it the people AMD takes for machines
+    could break the cap on their own, at the guard's quantile ``z``.
+
+    With ``φ`` the share of live answers that AMD's false positives make (``stats.marginal_false_positive_share``,
+    the regime's estimate over the measured mix of verdicts) and ``c`` the cap, the window's false positives are
+    about Poisson(``φ L``): their quantile ``φ L + z √(φ L)`` stays under ``c L`` once ``L ≥ z² φ ÷ (c − φ)²``.
+    The guard counts the scatter of the window's estimate too, but only after the fact: a young window (the
+    campaign's first hours, a small team's whole day) can be past the cap by a few unlucky verdicts before the
+    guard has anything to hold (docs/benchmarks.md §1.19). Infinite when ``φ ≥ c``: AMD alone breaks the cap."""
+    phi = stats.marginal_false_positive_share()
+    cap = stats.abandon_cap
+    if phi <= 0.0:
+        return 0.0
+    if phi >= cap:
+        return math.inf
+    return z * z * phi / ((cap - phi) ** 2)
 
 
 def guard_headroom(

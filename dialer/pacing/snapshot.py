@@ -154,6 +154,9 @@ class PacingSettings:
     # Share of AMD machine verdicts that were people, counted as abandoned live answers by the regime (Ofcom):
     # the campaign's ``CampaignConfig.amd_false_positive_rate`` (0 where the regime does not count them).
     amd_false_positive_rate: float = 0.0
+    # While the abandon guard holds the campaign progressive, its calls go out without AMD (when the regime counts
+    # AMD's false positives: ``amd_false_positive_rate`` > 0): nobody is hung up on as a machine then.
+    amd_pause_near_cap: bool = True
     # Guard: calls in flight count at this quantile of the abandons they may still cause.
     guard_quantile_z: float = 2.33  # ≈ 99th percentile (normal)
     guard_lookahead_seconds: float = 600.0  # answers leaving the window this soon are counted as gone

@@ -413,6 +413,21 @@ class AbandonWindow:
                 self.estimated += weight
         self.expire(now)
 
+    def retract(self, at: float) -> bool:
+        """Take back one live answer (not abandoned) added at ``at``: a call an agent then found was an answering
+        machine. False if ``at``'s bucket has left the window (or holds no whole live answer)."""
+        index = math.floor(at / self.bucket_seconds)
+        for bucket in reversed(self._buckets):
+            if bucket[0] < index:
+                break
+            if bucket[0] == index:
+                if bucket[1] - bucket[2] < 1.0 - 1e-9:  # no answer there that was not abandoned
+                    return False
+                bucket[1] -= 1.0
+                self.live_answers -= 1.0
+                return True
+        return False
+
     def expire(self, now: float) -> None:
         oldest = math.floor(now / self.bucket_seconds) - 1440
         while self._buckets and self._buckets[0][0] <= oldest:
@@ -792,6 +807,12 @@ class PacingStats:
         self.abandons_total += int(abandoned)
         if placed_predictively:
             self.controller.update(abandoned, self.controller_setpoint(now))
+
+    def retract_live_answer(self, at: float) -> None:
+        """The live answer recorded at ``at`` was an answering machine (the agent marked it): out of the legal
+        window, as the reports count it (the controller keeps what it learnt: a connected call was no abandon)."""
+        if self.window.retract(at):
+            self.live_answers_total = max(0, self.live_answers_total - 1)
 
     @property
     def handle_samples(self) -> int:

@@ -122,6 +122,7 @@ class CallAdopter:
             answered_at=answered_at,
             agent_id=agent_id,
             channel_id=live.linkedid,
+            amd=ctx.config.amd.enabled,  # whether the pacer had paused it is not stored: the campaign's setting
         )
         # Through InFlightCalls' own transitions: it keeps the pacer's per-stage view of the calls.
         ctx.in_flight.add(call)

@@ -7,10 +7,13 @@ import math
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
+from dialer.calls.outcome import Outcome
 from dialer.campaign.rules import TransitionKind
 from dialer.i18n import M_
 from dialer.runner.state import CampaignContext
 from dialer.store.lifecycle import record_disposition
+
+WITHOUT_AMD_KEPT = 10_000
 
 
 class AgentCalls:
@@ -20,12 +23,22 @@ class AgentCalls:
         self.channels: dict[str, str] = {}  # agent id -> the leg bridged to their current call (call control)
         self.talk_started: dict[str, float] = {}
         self.wrap_started: dict[str, float] = {}
+        # Calls placed without AMD in an AMD campaign (the pacer paused it) that reached an agent: their disposition
+        # says what AMD would have been told (a person or a machine), in place of its verdict (oldest first).
+        self.without_amd: dict[int, None] = {}
 
-    def connected(self, agent_id: str, attempt_id: int, agent_channel: str | None = None) -> None:
-        """The agent took the call (or an adopted call shows them on it), on ``agent_channel`` when known."""
+    def connected(
+        self, agent_id: str, attempt_id: int, agent_channel: str | None = None, *, amd_paused: bool = False
+    ) -> None:
+        """The agent took the call (or an adopted call shows them on it), on ``agent_channel`` when known;
+        ``amd_paused``: an AMD campaign's call placed without it."""
         self.attempts[agent_id] = attempt_id
         if agent_channel:
             self.channels[agent_id] = agent_channel
+        if amd_paused:
+            self.without_amd[attempt_id] = None
+            if len(self.without_amd) > WITHOUT_AMD_KEPT:  # calls never dispositioned: forget the oldest
+                del self.without_amd[next(iter(self.without_amd))]
 
     def live_call_of_agent(self, agent_id: str) -> tuple[int, str, str, str] | None:
         """(attempt id, server, customer channel, agent's leg) of the connected call the agent is on, for call
@@ -92,7 +105,7 @@ class AgentCalls:
         attempt = attempt_id if attempt_id is not None else self.attempts.get(agent_id)
         if attempt is None:
             raise LookupError(M_("agent {agent} has no call to disposition", agent=agent_id))
-        transition = await record_disposition(
+        written = await record_disposition(
             ctx.db,
             ctx.config,
             attempt,
@@ -103,6 +116,15 @@ class AgentCalls:
             callback_at=callback_at,
             callback_personal=callback_personal,
         )
+        transition = written.transition
+        if self.without_amd.pop(attempt, 0) is None:
+            # The mix of people and machines AMD would have seen (the pacer's false-positive share reads it).
+            given = ctx.config.disposition(code)
+            ctx.stats.record_amd(not (given is not None and given.is_machine))
+        if written.machine_ended_at is not None:
+            # A call recorded connected was a machine: its live answer leaves the abandon rate, as in the reports.
+            ctx.stats.retract_live_answer(written.machine_ended_at.timestamp())
+            ctx.counters.recount(Outcome.CONNECTED, Outcome.MACHINE)
         self.attempts.pop(agent_id, None)
         self.channels.pop(agent_id, None)
         ctx.counters.dispositions[code] += 1

@@ -28,6 +28,7 @@ class InFlightCall:
     placed_predictively: bool = True
     channel_id: str | None = None
     preview_agent: str | None = None  # placed for this agent (preview / own callback), not through the queue
+    amd: bool = False  # AMD() runs on its answer (the campaign's AMD, unless the pacer paused it for this call)
     # What the pacer learns the answer rate by: the lead's history, the hour of day the call went out in, and the
     # rate it expected of the call then (PacingStats.answer_rate).
     history: LeadHistory | None = None

@@ -130,9 +130,11 @@ class Originator:
         *,
         counted: asyncio.Future[bool] | None = None,
         target: str | None = None,
+        amd: bool = True,
     ) -> bool:
         """Place one call on server ``target`` (the preview agent's server; else the one with most room); ``counted`` is
-        resolved (True) once the call is in flight, just before it is written."""
+        resolved (True) once the call is in flight, just before it is written. ``amd``: False when the pacer
+        paused AMD (``PacingDecision.amd``); the campaign's setting otherwise decides."""
         ctx = self.ctx
         config = ctx.config
         now = ctx.clock.now()
@@ -149,7 +151,7 @@ class Originator:
         variables = {
             CAMPAIGN_VARIABLE: ctx.name,
             QUEUE_VARIABLE: config.queue,
-            AMD_VARIABLE: "1" if config.amd.enabled else "0",
+            AMD_VARIABLE: "1" if config.amd.enabled and amd else "0",
         }
         if agent is not None:
             variables[AGENT_VARIABLE] = agent.interface
@@ -180,6 +182,7 @@ class Originator:
                 placed_predictively=predictive,
                 channel_id=channel_id,
                 preview_agent=agent.agent_id if agent is not None else None,
+                amd=variables[AMD_VARIABLE] == "1",
                 history=history,
                 hour=hour,
                 answer_rate=ctx.stats.answer_rate(hour, history),

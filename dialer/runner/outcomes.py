@@ -80,6 +80,8 @@ class OutcomeWriter:
             # the survivor of a split) and wrote the outcome first: nothing more to record or count here.
             log.warning("attempt_already_closed", campaign=ctx.name, attempt_id=attempt_id, outcome=outcome.value)
             return None
+        # The outcome written: a connected call the agent already marked as a machine is one (record_outcome).
+        outcome = transition.lead.last_outcome or outcome
         ctx.counters.count(outcome, transition.kind)
         after = at - answered if answered is not None else None
         count = count_answer(

@@ -144,7 +144,8 @@ class PacingLoop:
         self.last_decisions = {name: d.calls for name, d in decisions if name is not None}
         decision = max((d for _, d in decisions), key=lambda d: d.calls)
         if len(decisions) > 1:
-            decision = replace(decision, calls=sum(d.calls for _, d in decisions))
+            # AMD off if any server's guard holds (the legal window is the campaign's).
+            decision = replace(decision, calls=sum(d.calls for _, d in decisions), amd=all(d.amd for _, d in decisions))
         self.last_decision = decision
         if decision.calls <= 0:
             exp = decision.explanation
@@ -172,7 +173,8 @@ class PacingLoop:
         originator = self.originator
         for (attempt_id, start), in_flight, target in zip(attempts, counted, targets, strict=False):
             originator.send(
-                originator.originate(attempt_id, start, predictive, counted=in_flight, target=target), in_flight
+                originator.originate(attempt_id, start, predictive, counted=in_flight, target=target, amd=decision.amd),
+                in_flight,
             )
         written = sum(await asyncio.gather(*counted))
         if written and free_since is not None and self.on_originate_latency is not None:

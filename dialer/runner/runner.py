@@ -337,7 +337,11 @@ class CampaignRunner:
                 "cap": ctx.settings.abandon_cap,
             },
             # "reason": the sentence in the reader's language (dialer.runner.why_not); the figures stay as they are
-            "pacing": {**decision.explanation.as_dict(), "reason": decision_reason(decision).render()}
+            "pacing": {
+                **decision.explanation.as_dict(),
+                "reason": decision_reason(decision).render(),
+                "amd_paused": ctx.config.amd.enabled and not decision.amd,
+            }
             if decision is not None
             else None,
             "last_decision_calls": decision.calls if decision is not None else 0,

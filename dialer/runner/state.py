@@ -96,6 +96,14 @@ class RunnerCounters:
         elif kind in (TransitionKind.CLOSED, TransitionKind.EXHAUSTED, TransitionKind.DNC):
             self.closed += 1
 
+    def recount(self, was: Outcome, now: Outcome) -> None:
+        """A call counted as ``was`` turned out to be ``now`` (an agent marked a machine)."""
+        if self.outcomes[was.value] > 0:
+            self.outcomes[was.value] -= 1
+            self.outcomes[now.value] += 1
+            if was is Outcome.CONNECTED:
+                self.connected -= 1
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "attempts": self.attempts,

@@ -71,9 +71,9 @@ class CallUpdates:
         wall = datetime.fromtimestamp(update.at, UTC)
         match update:
             case CallAnswered():
-                stage = CallStage.AMD if ctx.config.amd.enabled else CallStage.WAITING
-                ctx.in_flight.set_stage(attempt_id, stage, update.at)
                 call = ctx.in_flight.get(attempt_id)
+                runs_amd = call.amd if call is not None else ctx.config.amd.enabled
+                ctx.in_flight.set_stage(attempt_id, CallStage.AMD if runs_amd else CallStage.WAITING, update.at)
                 if call is not None:
                     call.answered_at = update.at
                 progress = AttemptProgress(answered_at=wall)
@@ -109,7 +109,8 @@ class CallUpdates:
         agent = ctx.agents.registry.by_interface(update.interface)
         agent_id = agent.agent_id if agent is not None else update.member_name or update.interface
         call = ctx.in_flight.connect(attempt_id, update.at, agent_id)
-        self.agent_calls.connected(agent_id, attempt_id, update.agent_channel)
+        paused = call is not None and ctx.config.amd.enabled and not call.amd
+        self.agent_calls.connected(agent_id, attempt_id, update.agent_channel, amd_paused=paused)
         progress = AttemptProgress(connected_at=wall, agent=agent_id)
         await self.outcomes.durably("connected", attempt_id, lambda: update_attempt(ctx.db, attempt_id, progress))
         lead_id = call.lead_id if call is not None else None

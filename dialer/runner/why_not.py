@@ -30,7 +30,19 @@ def state_reason(state: str) -> Message:
 
 def decision_reason(decision: PacingDecision) -> Message:
     """The pacer's last decision as a sentence for the dashboard's pacing line (``pacing.reason`` of the status):
-    why it placed no call (:func:`paced_reason`), else how many calls and by which rule."""
+    why it placed no call (:func:`paced_reason`), else how many calls and by which rule -- and whether without
+    AMD (``PacingDecision.amd``)."""
+    reason = _calls_reason(decision)
+    if decision.calls > 0 and not decision.amd:
+        return M_(
+            "{reason}; without AMD: machines reach the agents, who mark them (a person AMD took for a machine would"
+            " be an abandon the window has no room for)",
+            reason=reason,
+        )
+    return reason
+
+
+def _calls_reason(decision: PacingDecision) -> Message:
     exp = decision.explanation
     if decision.calls > 0 and exp.guard is Guard.CALL_LIMIT:
         return M_("{calls} calls, cut by the runner's call limit (trunk capacity, leads to dial)", calls=decision.calls)

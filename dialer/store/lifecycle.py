@@ -324,9 +324,18 @@ async def record_outcome(
     Raises :class:`AttemptAlreadyClosed` (changing nothing) if the attempt has its outcome already."""
     async with db.write() as conn:
         campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id, open_only=True)
+        if outcome is Outcome.CONNECTED and await _marked_machine(conn, campaign, attempt_id):
+            outcome = Outcome.MACHINE  # the agent said so before the hangup (``Disposition.is_machine``)
         transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at, attempt_id)
         await _close_attempt(conn, attempt_id, outcome, end, campaign_id=campaign_id, lead_id=lead.id)
     return transition
+
+
+async def _marked_machine(conn: AsyncConnection, campaign: CampaignConfig, attempt_id: int) -> bool:
+    """The attempt's disposition (already given) marks an answering machine."""
+    code = (await conn.execute(select(attempts_t.c.disposition).where(attempts_t.c.id == attempt_id))).scalar()
+    disposition = campaign.disposition(code) if code else None
+    return disposition is not None and disposition.is_machine
 
 
 async def _move_lead(
@@ -449,6 +458,15 @@ async def adopt_lead_claim(db: Database, attempt_id: int, *, owner: str, now: da
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class DispositionWritten:
+    """A disposition as written: the lead's transition and, when it marked a machine on a call already recorded
+    connected, when that call ended (its live answer is to be taken back out of the abandon rate)."""
+
+    transition: LeadTransition
+    machine_ended_at: datetime | None = None
+
+
 async def record_disposition(
     db: Database,
     campaign: CampaignConfig,
@@ -460,9 +478,12 @@ async def record_disposition(
     notes: str | None = None,
     callback_at: datetime | None = None,
     callback_personal: bool = True,
-) -> LeadTransition:
+) -> DispositionWritten:
     """The agent's disposition: written to the attempt, applied to the lead (done, DNC, callback, requeue), a
-    callback row scheduled when asked. Raises the rules' DispositionError before any change."""
+    callback row scheduled when asked; a machine (``Disposition.is_machine``) makes a connected attempt's outcome a
+    machine (before the hangup: :func:`record_outcome` does). Raises the rules' DispositionError before any
+    change."""
+    machine_ended_at: datetime | None = None
     async with db.write() as conn:
         campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id)
         transition = apply_disposition(
@@ -477,6 +498,14 @@ async def record_disposition(
         await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
         values = {"disposition": code, **not_none(agent=agent, notes=notes)}
         await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+        if transition.machine:
+            relabelled = await conn.execute(
+                update(attempts_t)
+                .where(attempts_t.c.id == attempt_id, attempts_t.c.outcome == Outcome.CONNECTED.value)
+                .values(outcome=Outcome.MACHINE.value)
+                .returning(attempts_t.c.ended_at)
+            )
+            machine_ended_at = relabelled.scalar()
         given = events.Disposition(
             attempt_id=attempt_id, lead_id=lead.id, campaign_id=campaign_id, disposition=code, agent=agent, at=now
         )
@@ -516,4 +545,4 @@ async def record_disposition(
                 )
             )
         await enqueue_in(conn, announced, now)
-    return transition
+    return DispositionWritten(transition, machine_ended_at)

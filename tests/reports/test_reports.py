@@ -148,7 +148,15 @@ async def test_performance_figures(history: History) -> None:
     assert r.attempts_per_lead == {1: 37, 2: 3}
     assert (r.leads_total.total, r.leads_total.dialled) == (40, 40)
     disp = {d.code: d.count for d in r.dispositions}
-    assert disp == {"sale": 7, "not_interested": 5, "callback": 3, "no_decision": 5, "wrong_party": 0, "dnc": 0}
+    assert disp == {
+        "sale": 7,
+        "not_interested": 5,
+        "callback": 3,
+        "no_decision": 5,
+        "wrong_party": 0,
+        "dnc": 0,
+        "answering_machine": 0,
+    }
     assert r.undispositioned == 2
     agents = {a.agent: (a.calls, a.sales) for a in r.agents}
     assert agents == {"a1": (11, 4), "a2": (10, 3), EVIL_AGENT: (1, 0)}

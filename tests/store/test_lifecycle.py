@@ -297,3 +297,36 @@ async def test_an_attempt_is_closed_once_and_orphans_move_their_lead_only_if_it_
         0,
     )
     assert [o.attempt_id for o in await open_attempts(db, cid, later)] == [newer]
+
+
+async def test_a_machine_the_agent_marks_makes_the_attempt_a_machine_before_or_after_the_hangup(db: Database) -> None:
+    """Marked after the hangup: the connected attempt becomes a machine and the write says when it ended (its live
+    answer leaves the pacer's window). Marked while the call is up: the outcome written at the hangup is a
+    machine."""
+    cfg, cid = await setup(db, [lead("+12125550101", [NY]), lead("+12125550102", [NY])])
+    after_id = (await claim_one_and_start(db, cfg, cid))[1]
+    ended = NOW + timedelta(seconds=40)
+    connected = await record_outcome(db, cfg, after_id, Outcome.CONNECTED, AttemptEnd(ended_at=ended, agent="alice"))
+    assert connected.lead.last_outcome is Outcome.CONNECTED
+    written = await record_disposition(db, cfg, after_id, "answering_machine", ended + timedelta(seconds=3))
+    assert written.transition.machine
+    assert written.machine_ended_at == ended
+    after = await get_attempt(db, after_id)
+    assert after is not None
+    assert (after.outcome, after.disposition) == ("machine", "answering_machine")
+
+    before_lead, before_id = await claim_one_and_start(db, cfg, cid)
+    early = await record_disposition(db, cfg, before_id, "answering_machine", NOW + timedelta(seconds=9))
+    assert early.machine_ended_at is None  # nothing was counted yet
+    hangup = await record_outcome(
+        db, cfg, before_id, Outcome.CONNECTED, AttemptEnd(ended_at=NOW + timedelta(seconds=10))
+    )
+    assert hangup.lead.last_outcome is Outcome.MACHINE
+    before = await get_attempt(db, before_id)
+    assert before is not None
+    assert before.outcome == "machine"
+    stored = await get_lead(db, before_lead.id)
+    assert stored is not None
+    assert stored.status == "retry"
+    # A sale is no machine: the connected outcome stands.
+    assert not (await record_disposition(db, cfg, after_id, "sale", ended + timedelta(seconds=5))).transition.machine

@@ -105,3 +105,16 @@ def test_the_dashboards_pacing_sentence_for_a_decision_that_dials() -> None:
     assert decision_reason(cut).english == ("1 calls, cut by the runner's call limit (trunk capacity, leads to dial)")
     nothing = PacingDecision(0, explanation(Guard.NO_AGENTS))
     assert decision_reason(nothing).render("ja") == "ログイン中で一時停止していないオペレーターがいません"
+
+
+def test_the_dashboards_pacing_sentence_says_when_amd_is_paused() -> None:
+    held = PacingDecision(3, explanation(Guard.ABANDON_BUDGET, effective_mode=PacingMode.PROGRESSIVE), amd=False)
+    text = decision_reason(held)
+    assert text.english.endswith(
+        "; without AMD: machines reach the agents, who mark them (a person AMD took for a machine would be an abandon"
+        " the window has no room for)"
+    )
+    assert "AMD" in text.render("ja")
+    assert "{" not in text.render("ja") + text.render("zh-CN")
+    assert "without AMD" not in decision_reason(PacingDecision(3, held.explanation)).english
+    assert "without AMD" not in decision_reason(PacingDecision(0, held.explanation, amd=False)).english

@@ -99,10 +99,23 @@ class Agent:
 
 
 class Call:
-    __slots__ = ("attempt", "hour", "outcome", "predictive", "stage", "stage_since", "start", "waiting_deadline")
+    __slots__ = (
+        "amd",
+        "attempt",
+        "hour",
+        "outcome",
+        "predictive",
+        "stage",
+        "stage_since",
+        "start",
+        "waiting_deadline",
+    )
 
-    def __init__(self, start: float, outcome: DialOutcome, predictive: bool, attempt: int = 1) -> None:
+    def __init__(
+        self, start: float, outcome: DialOutcome, predictive: bool, attempt: int = 1, *, amd: bool = True
+    ) -> None:
         self.start = start
+        self.amd = amd  # AMD runs on its answer (the world's AMD, unless the pacer paused it for this call)
         self.hour = _hour_of(start)  # the hour of day it was placed in
         self.attempt = attempt  # the lead's attempt number (its history)
         self.outcome = outcome
@@ -144,6 +157,8 @@ class Simulation:
         # Every agent in wrap-up announces exactly when they will be ready, from its first second (``ours-ready``:
         # clairvoyant about wrap-up ends; the world's own [ready] announcements otherwise).
         self.announce_exact = False
+        # Calls placed now go out without AMD (the pacer's ``PacingDecision.amd``, set by the policy).
+        self.amd_paused = False
         self._attempts: list[int] = []  # the attempt number of each run of ``attempt_batch`` dials, drawn lazily
         factors = self.world.draw_agent_factors(rng_agents, scenario.agents.count)
         self.agents = [Agent(i, talk, wrap) for i, (talk, wrap) in enumerate(factors)]
@@ -331,7 +346,7 @@ class Simulation:
         outcome = self.world.draw_dial_outcome(self.rng_dial, now, attempt)
         self._call_ids += 1
         call_id = self._call_ids
-        self.in_flight[call_id] = Call(now, outcome, predictive, attempt)
+        self.in_flight[call_id] = Call(now, outcome, predictive, attempt, amd=not self.amd_paused)
         assert self.metrics is not None
         self.metrics.dial(now)
         self._push(now + outcome.ring_seconds, _DIAL_RESULT, call_id)
@@ -344,10 +359,12 @@ class Simulation:
             del self.in_flight[call_id]
             self._record_attempt(call, False)
             return
-        if outcome.amd_verdict is not None:
+        if outcome.amd_verdict is not None and call.amd:
             call.stage, call.stage_since = CallStage.AMD, now
             self._push(now + outcome.amd_seconds, _AMD_DONE, call_id)
             return
+        if outcome.amd_verdict is not None:  # AMD paused for this call: the agent tells a person from a machine
+            self.stats.record_amd(outcome.kind is CalleeKind.HUMAN)
         self._record_attempt(call, outcome.kind is CalleeKind.HUMAN)
         self._to_queue(call_id, call)
 
@@ -399,14 +416,16 @@ class Simulation:
     def _connect_outbound(self, agent: Agent, call_id: int, call: Call) -> None:
         del self.in_flight[call_id]
         now = self.now
+        assert self.metrics is not None
         if call.outcome.kind is CalleeKind.HUMAN:
             self.stats.record_live_answer(now, False, placed_predictively=call.predictive)
-            assert self.metrics is not None
             self.metrics.live_answer(now, abandoned=False)
             talk = self.world.draw_talk(self.rng_talk, now, agent.talk_factor)
         else:
             talk = self.world.machine_agent_seconds()
         self._start_work(agent, talk)
+        if call.outcome.kind is not CalleeKind.HUMAN:  # an agent's time on a machine is not occupancy
+            self.metrics.machine_work(now, agent.free_at)
 
     def _start_work(self, agent: Agent, talk: float) -> None:
         now = self.now

@@ -19,7 +19,7 @@ class RunResult:
     scenario: str
     agents: int
     hours: float
-    occupancy: float  # (talk + wrap-up) ÷ logged-in agent time
+    occupancy: float  # (talk + wrap-up with people) ÷ logged-in agent time
     talk_minutes_per_agent_hour: float
     live_answers: int
     abandons: int
@@ -46,6 +46,8 @@ class RunResult:
     # abandon-risk level it applied when predictive (the controller's, after the taper near the cap).
     guard_held_share: float | None = None
     applied_level_median: float | None = None
+    # Logged-in agent time spent on machines that reached them (AMD off, paused or wrong), not in ``occupancy``.
+    machine_share: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,6 +66,7 @@ class Metrics:
         self.start_abandons = [0] * first
         self.talk_seconds = 0.0
         self.busy_seconds = 0.0
+        self.machine_seconds = 0.0  # agent-seconds on machines (their connect, talk and wrap-up)
         self.logged_in_seconds = 0.0  # agent-seconds logged in (a logged-out agent is PAUSED)
         self.dials = 0
         self.gaps: list[float] = []
@@ -87,6 +90,13 @@ class Metrics:
             self.busy_seconds += hi - lo
         elif state in _BUSY:
             self.busy_seconds += hi - lo
+
+    def machine_work(self, since: float, until: float) -> None:
+        """An agent handles a machine from ``since`` to ``until`` (busy, but not occupied with a person)."""
+        lo = since if since > self.start else self.start
+        hi = until if until < self.end else self.end
+        if hi > lo:
+            self.machine_seconds += hi - lo
 
     def dial(self, now: float) -> None:
         if now >= self.start:
@@ -143,7 +153,7 @@ class Metrics:
             scenario=self.scenario.name,
             agents=agents,
             hours=hours,
-            occupancy=self.busy_seconds / agent_seconds if agent_seconds else 0.0,
+            occupancy=(self.busy_seconds - self.machine_seconds) / agent_seconds if agent_seconds else 0.0,
             talk_minutes_per_agent_hour=(self.talk_seconds / 60.0) / (agent_seconds / 3600.0) if agents else 0.0,
             live_answers=answers,
             abandons=abandons,
@@ -157,6 +167,7 @@ class Metrics:
             inbound_service_level=self.inbound_in_time / inbound if inbound else None,
             inbound_abandon_rate=self.inbound_abandons / inbound if inbound else None,
             window_partial=self.end - self.start < DAY_MINUTES * 60.0,
+            machine_share=self.machine_seconds / agent_seconds if agent_seconds else 0.0,
             worst_start_abandon=worst_from_start(self.start_answers, self.start_abandons, START_WINDOW_MINUTES),
             guard_held_share=self.held / self.decisions if self.decisions else None,
             applied_level_median=sorted(self.levels)[len(self.levels) // 2] if self.levels else None,

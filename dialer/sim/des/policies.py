@@ -111,6 +111,7 @@ class PacerPolicy:
             sim.announce_exact = self.announce_ready  # the world's wrap-up ends told exactly (and learnt so)
         snapshot = _snapshot(sim, self._bound, announce_ready=self.announce_ready, learnt=self.learnt)
         decision = decide(snapshot, sim.stats)
+        sim.amd_paused = not decision.amd
         explanation = decision.explanation
         held = explanation.guard is not None and explanation.effective_mode is PacingMode.PROGRESSIVE
         if self.settings.mode is not PacingMode.PROGRESSIVE and sim.metrics is not None:

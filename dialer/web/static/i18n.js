@@ -68,6 +68,7 @@ export const WORDS = [
   t("running"), t("stopped"), t("preview"), t("progressive"), t("power"), t("predictive"), t("start"), t("pause"), t("stop"),
   t("window closed"), t("no agents"), t("no leads"), t("no consent"), t("retry wait"), t("callback wait"), t("max attempts"),
   t("Sale"), t("Not interested"), t("Call back"), t("Think about it"), t("Wrong party"), t("Do not call"), t("Refused"),
+  t("Answering machine"),
 ];
 
 // A language and time zone picker in the top bar (the user's settings, stored on the server).

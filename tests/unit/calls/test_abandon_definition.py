@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer.calls.outcome import AMD_HANGUP, AbandonRules, Outcome, count_answer
+from dialer.calls.outcome import AMD_HANGUP, AMD_MACHINE, AbandonRules, Outcome, count_answer
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.campaign.pacing import pacing_settings
 from dialer.pacing import PacingStats
@@ -73,7 +73,8 @@ def test_regime_presets_carry_the_decision_and_the_amd_estimate() -> None:
 T0 = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 CALL = st.tuples(
     st.sampled_from([Outcome.CONNECTED, Outcome.ABANDONED, Outcome.MACHINE, Outcome.NO_ANSWER, Outcome.BUSY]),
-    st.sampled_from([None, "HUMAN", "NOTSURE", AMD_HANGUP]),
+    # A machine outcome with AMDSTATUS MACHINE is AMD's verdict; with any other, an agent marked it.
+    st.sampled_from([None, "HUMAN", "NOTSURE", AMD_HANGUP, AMD_MACHINE]),
     st.floats(min_value=0.0, max_value=6.0),
 )
 
@@ -113,7 +114,7 @@ def test_the_amd_estimate_moves_the_pacer_and_the_report_by_the_same_amount(
         assert window.abandons == pytest.approx(report.abandoned + report.amd_false_positives)
         assert est == pytest.approx(report.amd_false_positives)
     assert high_est - low_est == pytest.approx(high_report.amd_false_positives - low_report.amd_false_positives)
-    machines = sum(1 for outcome, _, _ in calls if outcome is Outcome.MACHINE)
+    machines = sum(1 for outcome, amd, _ in calls if outcome is Outcome.MACHINE and amd == AMD_MACHINE)
     assert high_est - low_est == pytest.approx(machines * more)
 
 
@@ -124,3 +125,13 @@ def test_the_live_pacer_guards_against_the_regimes_amd_false_positives() -> None
     assert pacing_settings(with_amd).amd_false_positive_rate == with_amd.abandon_rules.amd_false_positive_rate
     assert pacing_settings(with_amd).amd_false_positive_rate > 0.0
     assert pacing_settings(campaign("UK", 0.1, amd=False)).amd_false_positive_rate == 0.0
+
+
+def test_a_machine_an_agent_marked_is_no_live_answer_and_no_estimate() -> None:
+    """AMD's machine verdict carries the regime's false-positive estimate; a machine an agent heard and marked
+    (AMD off, paused or wrong) is certain: it counts nowhere."""
+    uk = campaign("UK").abandon_rules
+    for amd in (None, "HUMAN", "NOTSURE"):
+        marked = count_answer(Outcome.MACHINE, amd_status=amd, seconds_after_answer=8.0, rules=uk)
+        assert not marked.counts
+        assert (marked.live, marked.abandoned, marked.estimated) == (0.0, 0.0, 0.0)

@@ -23,6 +23,7 @@ from dialer.campaign.config import (
     load_campaign_file,
     parse_duration,
 )
+from dialer.campaign.pacing import pacing_settings
 from dialer.pacing.snapshot import PacingSettings
 
 CAMPAIGNS = Path(__file__).resolve().parents[3] / "campaigns"
@@ -285,10 +286,40 @@ def test_demo_campaign() -> None:
 def test_a_campaign_paces_at_the_setpoint_the_bench_measures(regime: str) -> None:
     """One default: the daemon's campaigns aim where the simulator's ``ours`` aims (PacingSettings' default, for
     a 3 % cap), 0.3 points under the regime's cap."""
-    from dialer.campaign.pacing import pacing_settings
-
     c = load_campaign(base(regime=regime))
     settings = pacing_settings(c)
     assert settings.abandon_setpoint == pytest.approx(c.abandon_cap - 0.003)
     if c.abandon_cap == PacingSettings().abandon_cap:
         assert settings.abandon_setpoint == PacingSettings().abandon_setpoint
+
+
+def test_an_answering_machine_disposition_follows_the_machine_rule_alone() -> None:
+    """Every default list lets an agent mark a machine; a machine disposition cannot also close, sell or time the
+    lead (the campaign's machine rule does)."""
+    assert [d.code for d in load_campaign(base()).dispositions if d.is_machine] == ["answering_machine"]
+    for extra in ({"final": True}, {"is_sale": True}, {"retry_after": "1h"}, {"schedules_callback": True}):
+        message = refused(
+            base(
+                dispositions=[
+                    {"code": "done", "label": "Done", "final": True},
+                    {"code": "am", "label": "Machine", "is_machine": True, **extra},
+                ]
+            )
+        )
+        assert "machine rule" in message, extra
+
+
+def test_amd_paused_near_the_cap_needs_a_way_to_mark_machines() -> None:
+    """Where AMD's false positives count (UK, or a rate given), AMD pauses near the cap and machines reach agents:
+    a campaign's own disposition list must then let them mark one."""
+    own = [{"code": "done", "label": "Done", "final": True}]
+    uk = {"regime": "UK", "caller_id": {"number": "+442079460000"}}
+    message = refused(base(**uk, amd={"enabled": True}, dispositions=own))
+    assert "is_machine" in message
+    assert "pause_near_cap" in message
+    assert not load_campaign(
+        base(**uk, amd={"enabled": True, "pause_near_cap": False}, dispositions=own)
+    ).amd_pauses_near_cap
+    assert load_campaign(base(**uk, amd={"enabled": True})).amd_pauses_near_cap
+    assert not load_campaign(base(amd={"enabled": True}, dispositions=own)).amd_pauses_near_cap  # US: not counted
+    assert pacing_settings(load_campaign(base(amd={"enabled": True, "false_positive_rate": 0.05}))).amd_pause_near_cap

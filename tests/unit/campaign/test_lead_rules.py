@@ -366,3 +366,22 @@ def test_outcome_sequences_never_exceed_the_budget(
         assert current.dials <= c.dial_limit
         if current.status in TERMINAL_STATUSES:
             assert next_dialable_at(current, c, now) is None
+
+
+def test_a_machine_the_agent_marked_follows_the_machine_rule() -> None:
+    """An agent who reached an answering machine (AMD off or paused): the lead is requeued as after AMD's machine
+    verdict, or closed by ``amd.machine_action = "close"``."""
+    ended = apply_outcome(lead(status=LeadStatus.IN_CALL), Outcome.CONNECTED, US, NOON_NY)
+    marked = apply_disposition(ended.lead, "answering_machine", US, NOON_NY + timedelta(seconds=20), agent="1001")
+    assert marked.machine
+    assert marked.kind is TransitionKind.REQUEUED
+    assert marked.lead.last_outcome is Outcome.MACHINE
+    assert marked.lead.next_dialable_at == NOON_NY + timedelta(seconds=20) + US.retry_rule(Outcome.MACHINE).delay
+    closing = campaign(amd={"enabled": True, "machine_action": "close"})
+    closed = apply_disposition(lead(status=LeadStatus.IN_CALL), "answering_machine", closing, NOON_NY)
+    assert (closed.kind, closed.lead.status, closed.machine) == (TransitionKind.CLOSED, LeadStatus.DONE, True)
+    spent = apply_disposition(
+        lead(status=LeadStatus.IN_CALL, attempts=US.max_attempts), "answering_machine", US, NOON_NY
+    )
+    assert spent.kind is TransitionKind.EXHAUSTED
+    assert not apply_disposition(lead(status=LeadStatus.IN_CALL), "sale", US, NOON_NY).machine

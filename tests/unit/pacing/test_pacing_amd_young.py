@@ -87,7 +87,7 @@ def test_the_next_answers_estimates_are_counted_as_the_report_counts_a_machine(
             owed -= 1.0
             stats.record_amd(False, 10.0)
     machine = count_answer(
-        Outcome.MACHINE, amd_status=None, seconds_after_answer=None, rules=AbandonRules(amd_false_positive_rate=fp)
+        Outcome.MACHINE, amd_status="MACHINE", seconds_after_answer=None, rules=AbandonRules(amd_false_positive_rate=fp)
     )
     per_person = stats.machine_verdicts_per_live_answer() * machine.estimated
     phi = stats.marginal_false_positive_share()

@@ -1,0 +1,87 @@
+"""AMD paused in a young window, end to end against the simulated PBX: where the regime counts AMD's false positives
+as abandons, the pacer places the calls of a window too young to absorb them without AMD (``DIALER_AMD=0``);
+machines then reach agents, who mark them with the machine disposition, and the call leaves the abandon rate."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from harness.e2e import World, make_world
+from sqlalchemy import select
+
+from dialer.agents.registry import AgentStatus
+from dialer.calls.outcome import count_answer
+from dialer.sim.pbx.world import Fate
+from dialer.store.tables import attempts_t
+
+MACHINES = {"outbound": {"machine_share": 0.3}, "amd": {"enabled": True}}
+
+
+async def agents_who_hear(world: World, marked: dict[int, str]) -> None:
+    """Agents who disposition each call by what they heard: a machine with the machine disposition, a person as
+    a sale (``marked``: attempt id -> code)."""
+    seen: dict[str, float] = {}
+    runner = world.dialer.runner("e2e")
+    while True:
+        await world.clock.sleep(1.0)
+        now = world.clock.now()
+        for agent in world.dialer.agents.registry.agents():
+            if agent.status is not AgentStatus.WRAPUP:
+                seen.pop(agent.agent_id, None)
+                continue
+            if now - seen.setdefault(agent.agent_id, now) < 2.0:
+                continue
+            seen.pop(agent.agent_id, None)
+            attempt = runner.attempt_of_agent(agent.agent_id)
+            if attempt is None:
+                await world.dialer.agents.finish_wrapup(agent.agent_id)
+                continue
+            record = next(r for r in world.pbx.truth.originates if r.attempt == str(attempt))
+            machine = record.plan is not None and record.plan.fate is Fate.MACHINE
+            marked[attempt] = code = "answering_machine" if machine else "sale"
+            await runner.disposition(agent.agent_id, code)
+
+
+async def test_a_young_window_dials_without_amd_and_agents_take_machines_out_of_the_rate(tmp_path: Path) -> None:
+    campaign = {"amd": {"enabled": True, "false_positive_rate": 0.05}}
+    async with make_world(
+        tmp_path, campaign=campaign, world=MACHINES, us_leads=400, japan_leads=0, agents=10, crew=False
+    ) as world:
+        marked: dict[int, str] = {}
+        agents = asyncio.create_task(agents_who_hear(world, marked))
+        try:
+            await world.run(240)
+        finally:
+            agents.cancel()
+        runner = world.dialer.runner("e2e")
+        originates = list(world.pbx.truth.originates)
+        assert originates
+        # A handful of live answers cannot absorb one person AMD hangs up on: no call ran AMD.
+        assert {r.variables["DIALER_AMD"] for r in originates} == {"0"}
+        assert all(r.amd_status is None for r in originates)
+        assert runner.last_decision is not None
+        assert not runner.last_decision.amd
+        pacing = runner.status()["pacing"]
+        assert pacing["amd_paused"]
+        if runner.last_decision.calls > 0:  # the dashboard's sentence says so
+            assert "without AMD" in pacing["reason"]
+        machines = [a for a, code in marked.items() if code == "answering_machine"]
+        assert machines, "no machine reached an agent"
+
+        async with world.db.read() as conn:
+            rows = (await conn.execute(select(attempts_t).where(attempts_t.c.ended_at.is_not(None)))).mappings().all()
+        outcome = {row["id"]: row["outcome"] for row in rows}
+        done = [a for a in machines if a in outcome]
+        assert done
+        assert all(outcome[a] == "machine" for a in done)
+        # The pacer's window counts what the reports count: the machines the agents marked are no live answers.
+        rules = runner.config.abandon_rules
+        counted = [
+            count_answer(r["outcome"], amd_status=r["amd_status"], seconds_after_answer=None, rules=rules) for r in rows
+        ]
+        assert runner.stats.window.live_answers == sum(c.live for c in counted)
+        assert runner.stats.window.abandons == sum(c.abandoned for c in counted)
+        assert runner.counters.outcomes["machine"] == len(done)
+        # What the agents heard is the mix AMD would have seen (the pacer's false-positive share reads it).
+        assert runner.stats.amd_human_share.total > 10.0
