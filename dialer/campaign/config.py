@@ -331,9 +331,9 @@ class AmdOptions(BaseModel):
     )
     pause_near_cap: bool = Field(
         default=True,
-        description="where the regime counts AMD's false positives as abandons: while the abandon guard holds the"
-        " campaign progressive, place calls without AMD (machines reach agents, who mark them with a machine"
-        " disposition), so no person is hung up on as a machine when the budget is nearly spent",
+        description="where the regime counts AMD's false positives as abandons: place calls without AMD while the"
+        " abandon guard holds and while the legal window is too young to absorb them (machines reach agents, who"
+        " mark them with a machine disposition)",
     )
 
 
@@ -979,8 +979,8 @@ class CampaignConfig(BaseModel):
 
     @property
     def amd_pauses_near_cap(self) -> bool:
-        """Calls the abandon guard holds progressive are placed without AMD: an agent campaign with AMD whose
-        regime counts AMD's false positives as abandons (``amd.pause_near_cap``)."""
+        """The pacer may place calls without AMD (``PacingDecision.amd``): an agent campaign with AMD whose regime
+        counts AMD's false positives as abandons, ``amd.pause_near_cap`` on."""
         return (
             self.kind == "agent" and self.amd.enabled and self.amd.pause_near_cap and self.amd_false_positive_rate > 0.0
         )

@@ -78,9 +78,10 @@ class PacingExplanation:
 class PacingDecision:
     calls: int
     explanation: PacingExplanation
-    # The calls placed now run AMD (when the campaign has it). False while the abandon guard holds a campaign whose
-    # regime counts AMD's false positives (``PacingSettings.amd_pause_near_cap``): a person AMD would take for a
-    # machine is hung up on -- an abandon the nearly spent budget has no room for -- so machines go to agents.
+    # The calls placed now run AMD (when the campaign has it). False where the regime counts AMD's false positives
+    # (``PacingSettings.amd_pause_near_cap``) while the abandon guard holds, or while the window is younger than
+    # :func:`amd_young_window`: a person AMD took for a machine would be an abandon the window has no room for, so
+    # machines go to agents instead (who mark them).
     amd: bool = True
 
 

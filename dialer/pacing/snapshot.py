@@ -154,8 +154,8 @@ class PacingSettings:
     # Share of AMD machine verdicts that were people, counted as abandoned live answers by the regime (Ofcom):
     # the campaign's ``CampaignConfig.amd_false_positive_rate`` (0 where the regime does not count them).
     amd_false_positive_rate: float = 0.0
-    # While the abandon guard holds the campaign progressive, its calls go out without AMD (when the regime counts
-    # AMD's false positives: ``amd_false_positive_rate`` > 0): nobody is hung up on as a machine then.
+    # Where the regime counts AMD's false positives (``amd_false_positive_rate`` > 0), calls go out without AMD while
+    # the abandon guard holds and while the window is too young to absorb them (``PacingDecision.amd``).
     amd_pause_near_cap: bool = True
     # Guard: calls in flight count at this quantile of the abandons they may still cause.
     guard_quantile_z: float = 2.33  # ≈ 99th percentile (normal)

@@ -117,7 +117,8 @@ class AgentCalls:
             callback_personal=callback_personal,
         )
         transition = written.transition
-        if self.without_amd.pop(attempt, 0) is None:
+        if attempt in self.without_amd:
+            del self.without_amd[attempt]
             # The mix of people and machines AMD would have seen (the pacer's false-positive share reads it).
             given = ctx.config.disposition(code)
             ctx.stats.record_amd(not (given is not None and given.is_machine))

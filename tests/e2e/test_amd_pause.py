@@ -4,13 +4,13 @@ machines then reach agents, who mark them with the machine disposition, and the 
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
+from harness.crew import Crew
 from harness.e2e import World, make_world
 from sqlalchemy import select
 
-from dialer.agents.registry import AgentStatus
 from dialer.calls.outcome import count_answer
 from dialer.sim.pbx.world import Fate
 from dialer.store.tables import attempts_t
@@ -18,29 +18,17 @@ from dialer.store.tables import attempts_t
 MACHINES = {"outbound": {"machine_share": 0.3}, "amd": {"enabled": True}}
 
 
-async def agents_who_hear(world: World, marked: dict[int, str]) -> None:
-    """Agents who disposition each call by what they heard: a machine with the machine disposition, a person as
-    a sale (``marked``: attempt id -> code)."""
-    seen: dict[str, float] = {}
-    runner = world.dialer.runner("e2e")
-    while True:
-        await world.clock.sleep(1.0)
-        now = world.clock.now()
-        for agent in world.dialer.agents.registry.agents():
-            if agent.status is not AgentStatus.WRAPUP:
-                seen.pop(agent.agent_id, None)
-                continue
-            if now - seen.setdefault(agent.agent_id, now) < 2.0:
-                continue
-            seen.pop(agent.agent_id, None)
-            attempt = runner.attempt_of_agent(agent.agent_id)
-            if attempt is None:
-                await world.dialer.agents.finish_wrapup(agent.agent_id)
-                continue
-            record = next(r for r in world.pbx.truth.originates if r.attempt == str(attempt))
-            machine = record.plan is not None and record.plan.fate is Fate.MACHINE
-            marked[attempt] = code = "answering_machine" if machine else "sale"
-            await runner.disposition(agent.agent_id, code)
+def by_ear(world: World, marked: dict[int, str]) -> Callable[[int], str]:
+    """What an agent who heard the call dispositions: a machine with the machine disposition, a person as a sale
+    (``marked``: attempt id -> code)."""
+
+    def choose(attempt: int) -> str:
+        record = next(r for r in world.pbx.truth.originates if r.attempt == str(attempt))
+        machine = record.plan is not None and record.plan.fate is Fate.MACHINE
+        marked[attempt] = code = "answering_machine" if machine else "sale"
+        return code
+
+    return choose
 
 
 async def test_a_young_window_dials_without_amd_and_agents_take_machines_out_of_the_rate(tmp_path: Path) -> None:
@@ -49,11 +37,13 @@ async def test_a_young_window_dials_without_amd_and_agents_take_machines_out_of_
         tmp_path, campaign=campaign, world=MACHINES, us_leads=400, japan_leads=0, agents=10, crew=False
     ) as world:
         marked: dict[int, str] = {}
-        agents = asyncio.create_task(agents_who_hear(world, marked))
+        agents = Crew(world.dialer, "e2e", world.clock, choose=by_ear(world, marked))
+        agents.start()
         try:
             await world.run(240)
         finally:
-            agents.cancel()
+            agents.stop()
+            await agents.stopped()
         runner = world.dialer.runner("e2e")
         originates = list(world.pbx.truth.originates)
         assert originates

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable
 
 from dialer.agents.registry import AgentStatus
 from dialer.clock import ManualClock
@@ -13,8 +14,9 @@ from dialer.daemon import Dialer
 
 class Crew:
     """The agents of one daemon: each dispositions their call of ``campaign`` a couple of simulated seconds into
-    wrap-up (always a final code, recorded in ``dispositions`` by attempt id when given), or ends a wrap-up that has
-    no call. A daemon killed or a database away mid-disposition does not stop the crew."""
+    wrap-up (a final code at random, or what ``choose`` says for the attempt id; recorded in ``dispositions`` by
+    attempt id when given), or ends a wrap-up that has no call. A daemon killed or a database away mid-disposition
+    does not stop the crew."""
 
     def __init__(
         self,
@@ -24,9 +26,11 @@ class Crew:
         *,
         codes: tuple[str, ...] = ("sale", "not_interested"),
         dispositions: dict[str, str] | None = None,
+        choose: Callable[[int], str] | None = None,
     ) -> None:
         self.dialer, self.campaign, self.clock = dialer, campaign, clock
         self.codes = codes
+        self.choose = choose
         self.dispositions = dispositions
         self.rng = random.Random(5)
         self.task: asyncio.Task[None] | None = None
@@ -63,7 +67,7 @@ class Crew:
                     if runner is None or attempt is None:
                         await self.dialer.agents.finish_wrapup(agent.agent_id)
                         continue
-                    code = self.rng.choice(self.codes)
+                    code = self.choose(attempt) if self.choose is not None else self.rng.choice(self.codes)
                     if self.dispositions is not None:
                         self.dispositions[str(attempt)] = code
                     await runner.disposition(agent.agent_id, code)

@@ -365,7 +365,9 @@ class Simulation:
             return
         if outcome.amd_verdict is not None:  # AMD paused for this call: the agent tells a person from a machine
             self.stats.record_amd(outcome.kind is CalleeKind.HUMAN)
-        self._record_attempt(call, outcome.kind is CalleeKind.HUMAN)
+        # Without AMD every answer goes to the queue: the runner learns it as a live answer (connected or abandoned),
+        # a machine included -- one needs an agent as much.
+        self._record_attempt(call, True)
         self._to_queue(call_id, call)
 
     def _record_attempt(self, call: Call, live: bool) -> None:
@@ -408,8 +410,10 @@ class Simulation:
             return
         del self.in_flight[call_id]
         self.outbound_waiting.remove(call_id)
+        # No agent heard it: the runner counts an abandoned live answer, a machine too (nobody could tell); the
+        # metrics count the people only.
+        self.stats.record_live_answer(self.now, True, placed_predictively=call.predictive)
         if call.outcome.kind is CalleeKind.HUMAN:
-            self.stats.record_live_answer(self.now, True, placed_predictively=call.predictive)
             assert self.metrics is not None
             self.metrics.live_answer(self.now, abandoned=True)
 
@@ -417,11 +421,14 @@ class Simulation:
         del self.in_flight[call_id]
         now = self.now
         assert self.metrics is not None
+        self.stats.record_live_answer(now, False, placed_predictively=call.predictive)
         if call.outcome.kind is CalleeKind.HUMAN:
-            self.stats.record_live_answer(now, False, placed_predictively=call.predictive)
             self.metrics.live_answer(now, abandoned=False)
             talk = self.world.draw_talk(self.rng_talk, now, agent.talk_factor)
         else:
+            # The runner's view: connected (the controller learns it), then the agent marks a machine and its live
+            # answer leaves the window (AgentCalls.disposition).
+            self.stats.retract_live_answer(now)
             talk = self.world.machine_agent_seconds()
         self._start_work(agent, talk)
         if call.outcome.kind is not CalleeKind.HUMAN:  # an agent's time on a machine is not occupancy
