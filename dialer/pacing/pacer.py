@@ -191,10 +191,17 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
                 reason += "; without AMD (machines reach agents): its false positives would be abandons too"
             elif window.live_answers < (young := amd_young_window(stats, z)):
                 amd = False
-                reason += (
-                    f"; without AMD (machines reach agents) until the window holds {young:.0f} live answers: in a"
-                    " smaller one its false positives alone could break the cap"
-                )
+                if math.isinf(young):
+                    reason += (
+                        f"; without AMD (machines reach agents): its false positives alone, about"
+                        f" {stats.marginal_false_positive_share():.1%} of live answers at the campaign's"
+                        f" false-positive rate, would break the {settings.abandon_cap:.1%} cap"
+                    )
+                else:
+                    reason += (
+                        f"; without AMD (machines reach agents) until the window holds {young:.0f} live answers: in a"
+                        " smaller one its false positives alone could break the cap"
+                    )
         if snapshot.max_new_calls is not None and calls > snapshot.max_new_calls:
             calls = max(0, snapshot.max_new_calls)
             if guard is None:

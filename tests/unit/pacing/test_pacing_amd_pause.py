@@ -65,11 +65,14 @@ def test_amd_runs_where_the_regime_does_not_count_its_false_positives_or_the_cam
 
 
 def test_false_positives_that_alone_reach_the_cap_never_let_amd_run() -> None:
-    """The UK default estimate (10 % of machine verdicts) with 0.43 machines a person: 4.1 % of live answers."""
+    """The UK default estimate (10 % of machine verdicts) with 0.43 machines a person: about 4 % of live answers."""
     pacing = PacingSettings(amd_false_positive_rate=0.10)
     stats = heard(window_stats(pacing, 50_000, 0), 3000, 1300)
     assert amd_young_window(stats, pacing.guard_quantile_z) == math.inf
-    assert not decide(PacingSnapshot(1000.0, pacing, agents(ready=3, talking=(10, 60.0))), stats).amd
+    decision = decide(PacingSnapshot(1000.0, pacing, agents(ready=3, talking=(10, 60.0))), stats)
+    assert not decision.amd
+    assert "its false positives alone, about 4.2% of live answers" in decision.explanation.reason
+    assert "inf" not in decision.explanation.reason
 
 
 @settings(max_examples=200, deadline=None)
