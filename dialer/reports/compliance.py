@@ -55,7 +55,7 @@ class AnswerEvent:
     at: datetime
     live: bool  # a live person (connected or abandoned)
     abandoned: bool  # counted abandoned under the regime's rules (``count_answer``)
-    machine: bool  # classed machine by AMD (the false-positive estimate applies to these)
+    machine: bool  # a machine: AMD's verdict (carrying the false-positive estimate) or an agent's mark (none)
     estimated: float = 0.0  # this call's AMD false-positive estimate (``count_answer``), added to both sides
     excused: bool = False  # abandoned outcome the regime does not count (callee gone within the 2 s allowance)
 
@@ -81,7 +81,7 @@ class AbandonWindow:
     live_answers: int
     abandoned: int
     machines: int
-    amd_false_positives: float  # machines × the configured false-positive rate (0 without AMD)
+    amd_false_positives: float  # AMD machine verdicts × the configured false-positive rate (0 without AMD)
     rate: float | None  # (abandoned + estimate) ÷ (live answers + estimate); None without any live answer
     cap: float
 

@@ -105,7 +105,7 @@ def render_compliance_html(report: ComplianceReport) -> str:
         + esc(_("Abandoned ÷ live answers (connected + abandoned; machines excluded)"))
         + (
             esc(
-                _("; AMD: machines × {rate} counted as abandoned live calls (Ofcom)").format(
+                _("; AMD: machine verdicts × {rate} counted as abandoned live calls (Ofcom)").format(
                     rate=f"{a.amd_false_positive_rate:.1%}"
                 )
             )
