@@ -43,6 +43,7 @@ class CampaignSample:
     calls_in_flight: int
     pacing_level: float  # abandon-risk level the predictive pacer applies; 0 while a guard holds it back
     abandon_rates: Mapping[str, float]  # by window ("24h", and the legal window, e.g. "720h")
+    amd_paused: bool = False  # the last calls went out without the campaign's AMD (PacingDecision.amd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,11 @@ def _families() -> dict[str, CounterMetricFamily | GaugeMetricFamily]:
             "Abandon-risk level the predictive pacer applies (0 while a guard holds it to progressive).",
             labels=["campaign"],
         ),
+        "amd_paused": gauge(
+            "dialer_amd_paused",
+            "1 while the pacer places an AMD campaign's calls without AMD (its false positives would break the cap).",
+            labels=["campaign"],
+        ),
         "abandon_rate": gauge(
             "dialer_abandon_rate", "Abandoned / live answers over the window.", labels=["campaign", "window"]
         ),
@@ -114,6 +120,7 @@ class _DialerCollector(Collector):
                 f["agents"].add_metric([name, state], n)
             f["in_flight"].add_metric([name], c.calls_in_flight)
             f["level"].add_metric([name], c.pacing_level)
+            f["amd_paused"].add_metric([name], 1.0 if c.amd_paused else 0.0)
             for window, rate in sorted(c.abandon_rates.items()):
                 f["abandon_rate"].add_metric([name, window], rate)
         for s in sample.servers:

@@ -54,6 +54,7 @@ async def test_a_young_window_dials_without_amd_and_agents_take_machines_out_of_
         assert not runner.last_decision.amd
         pacing = runner.status()["pacing"]
         assert pacing["amd_paused"]
+        assert world.dialer.metrics.registry.get_sample_value("dialer_amd_paused", {"campaign": "e2e"}) == 1
         if runner.last_decision.calls > 0:  # the dashboard's sentence says so
             assert "without AMD" in pacing["reason"]
         machines = [a for a, code in marked.items() if code == "answering_machine"]

@@ -70,6 +70,7 @@ async def test_every_listed_series_is_fed_by_the_running_daemon(tmp_path: Path) 
         assert runner.last_decision is not None
         level = runner.last_decision.explanation.applied_level or 0.0
         assert sample(world, "dialer_pacing_level", campaign="e2e") == level
+        assert sample(world, "dialer_amd_paused", campaign="e2e") == 0  # US rules: AMD's false positives not counted
         assert sample(world, "dialer_abandon_rate", campaign="e2e", window="720h") == runner.stats.window.rate()
         assert sample(world, "dialer_abandon_rate", campaign="e2e", window="24h") >= 0.0
         assert sample(world, "dialer_ami_connected", server="sim") == 1

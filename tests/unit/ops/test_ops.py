@@ -103,6 +103,7 @@ def test_metrics_render_the_dialer_series_from_the_sample_at_scrape_time() -> No
                     calls_in_flight=2,
                     pacing_level=0.04,
                     abandon_rates={"24h": 0.012, "720h": 0.01},
+                    amd_paused=True,
                 )
             ],
             servers=[ServerSample("pbx1", connected=True, reconnects=2)],
@@ -117,6 +118,7 @@ def test_metrics_render_the_dialer_series_from_the_sample_at_scrape_time() -> No
     assert get("dialer_agents", {"campaign": "demo", "state": "ready"}) == 2
     assert get("dialer_calls_in_flight", {"campaign": "demo"}) == 2
     assert get("dialer_pacing_level", {"campaign": "demo"}) == 0.04
+    assert get("dialer_amd_paused", {"campaign": "demo"}) == 1
     assert get("dialer_abandon_rate", {"campaign": "demo", "window": "24h"}) == 0.012
     assert get("dialer_ami_reconnects_total", {"server": "pbx1"}) == 2
     assert get("dialer_ami_connected", {"server": "pbx1"}) == 1
