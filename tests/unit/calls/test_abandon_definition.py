@@ -135,3 +135,36 @@ def test_a_machine_an_agent_marked_is_no_live_answer_and_no_estimate() -> None:
         marked = count_answer(Outcome.MACHINE, amd_status=amd, seconds_after_answer=8.0, rules=uk)
         assert not marked.counts
         assert (marked.live, marked.abandoned, marked.estimated) == (0.0, 0.0, 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(calls=st.lists(st.tuples(CALL, st.booleans()), max_size=60), regime=st.sampled_from(["US", "UK", "CA"]))
+def test_machines_the_agents_mark_leave_the_pacer_and_the_report_alike(
+    calls: list[tuple[tuple[Outcome, str | None, float], bool]], regime: str
+) -> None:
+    """A connected call the agent then marks as a machine (``marked``): the runner counted it at the hangup and takes
+    it back (``PacingStats.retract_live_answer``); the report reads the stored outcome, ``machine``. Both count the
+    same."""
+    config = campaign(regime, 0.05)
+    rules = config.abandon_rules
+    stats = PacingStats(pacing_settings(config))
+    events = []
+    for i, ((outcome, amd, after), marked) in enumerate(calls):
+        at = T0 + timedelta(minutes=i)
+        seen = count_answer(outcome, amd_status=amd, seconds_after_answer=after, rules=rules)
+        record_answer(stats, at.timestamp(), seen, predictive=True)
+        stored = outcome
+        if marked and outcome is Outcome.CONNECTED and amd != AMD_MACHINE:  # (AMD's machines never reach agents)
+            stored = Outcome.MACHINE
+            stats.retract_live_answer(at.timestamp())
+        if stored.is_answered:
+            count = count_answer(stored, amd_status=amd, seconds_after_answer=after, rules=rules)
+            events.append(AnswerEvent.of(at, stored.value, count))
+    now = T0 + timedelta(minutes=len(calls))
+    report = abandon_section(events, config, ReportRange(None, None), now).current_24h
+    window = stats.window
+    if report is None:
+        assert window.live_answers == pytest.approx(0.0)
+        return
+    assert window.live_answers == pytest.approx(report.live_answers + report.amd_false_positives)
+    assert window.abandons == pytest.approx(report.abandoned + report.amd_false_positives)
