@@ -164,7 +164,8 @@ class DemoCrew:
     async def _work(self) -> None:
         """Disposition each call after a wrap-up drawn from the world model; now and then take a short break."""
         pending: dict[str, float] = {}
-        codes = [d.code for d in self.config.dispositions if not d.schedules_callback]
+        # Every call is a person to the demo's agents: no callback to schedule, no machine to mark.
+        codes = [d.code for d in self.config.dispositions if not d.schedules_callback and not d.is_machine]
         runner = self.dialer.runner(self.config.name)
         while True:
             await self.clock.sleep(0.5)
