@@ -78,25 +78,27 @@ class Metrics:
         self.held = 0
         self.levels: list[float] = []
 
-    def agent_time(self, state: AgentState, since: float, until: float) -> None:
+    def _measured(self, since: float, until: float) -> float:
+        """The seconds of ``since`` to ``until`` inside the measured period."""
         lo = since if since > self.start else self.start
         hi = until if until < self.end else self.end
-        if hi <= lo:
+        return hi - lo if hi > lo else 0.0
+
+    def agent_time(self, state: AgentState, since: float, until: float) -> None:
+        seconds = self._measured(since, until)
+        if seconds <= 0.0:
             return
         if state is not AgentState.PAUSED:
-            self.logged_in_seconds += hi - lo
+            self.logged_in_seconds += seconds
         if state is AgentState.TALKING:
-            self.talk_seconds += hi - lo
-            self.busy_seconds += hi - lo
+            self.talk_seconds += seconds
+            self.busy_seconds += seconds
         elif state in _BUSY:
-            self.busy_seconds += hi - lo
+            self.busy_seconds += seconds
 
     def machine_work(self, since: float, until: float) -> None:
         """An agent handles a machine from ``since`` to ``until`` (busy, but not occupied with a person)."""
-        lo = since if since > self.start else self.start
-        hi = until if until < self.end else self.end
-        if hi > lo:
-            self.machine_seconds += hi - lo
+        self.machine_seconds += self._measured(since, until)
 
     def dial(self, now: float) -> None:
         if now >= self.start:
