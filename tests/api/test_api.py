@@ -212,6 +212,26 @@ async def test_csv_preview_upload_report_and_error_download(world: WebWorld, aio
 
 
 # ---------------------------------------------------------------------------------------------- agent flow
+async def test_an_agent_not_yet_signed_in_reads_their_console_as_logged_out(
+    world: WebWorld, aiohttp_client: Any
+) -> None:
+    """The console polls the agent's call before they first join queues: that is a state, not a 404."""
+    client = await aiohttp_client(world.app)
+    bob, boss = world.auth("bob"), world.auth("boss")
+    body = await (await client.get("/api/agents/bob/call", headers=bob)).json()
+    assert (body["agent"]["agent_id"], body["agent"]["status"], body["call"]) == ("bob", "logged_out", None)
+    assert body["agent"]["queues"] == []
+    assert body["agent"]["seconds_in_state"] is None
+    agent = await (await client.get("/api/agents/bob", headers=bob)).json()
+    assert agent["status"] == "logged_out"
+    crm = await (await client.get("/api/agents/bob/crm", headers=bob)).json()
+    assert (crm["attempt_id"], crm["url"], crm["why_not"]) == (None, None, "no call")
+    # Reading is all it allows: acting still needs a session, and others' unknown agents stay unknown.
+    await problem(await client.post("/api/agents/bob/ready", headers=bob), 404)
+    await problem(await client.get("/api/agents/bob/call", headers=boss), 404)
+    await problem(await client.get("/api/agents/nobody", headers=boss), 404)
+
+
 async def test_agent_screen_pop_disposition_and_own_leads_only(world: WebWorld, aiohttp_client: Any) -> None:
     client = await aiohttp_client(world.app)
     alice = world.auth("alice")

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, count_is, new_page, signed_in
+from harness.browser import VIEWPORT, browsed_world, count_is, login, new_page, signed_in
 from harness.console import sign_in_agent
 from harness.stepping import eventually
 
@@ -166,3 +166,28 @@ async def test_the_console_reads_the_agents_call_when_it_changes_not_on_a_clock(
         await eventually(lambda: all(path in reads for path in panels), 5.0)
         assert not errors, errors
         await page.close()
+
+
+async def test_the_console_of_an_agent_not_yet_in_queues_reads_without_errors(
+    tmp_path: Path, aiohttp_client: Any, browser: Any
+) -> None:
+    """Before an agent first joins queues the daemon has no session of theirs: the console shows them signed out,
+    and its reads of their call and CRM pop are answers, not 404s (it used to draw three a minute per console)."""
+    async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (_world, _client, base):
+        errors: list[str] = []
+        failed: list[str] = []
+        page = await new_page(browser, errors)
+        page.on("response", lambda r: failed.append(f"{r.status} {urlparse(r.url).path}") if r.status >= 400 else None)
+        reads: list[str] = []
+        page.on("request", lambda request: reads.append(urlparse(request.url).path))
+        await login(page, base, "bob")
+        await page.wait_for_url(f"{base}/console")
+        await page.wait_for_selector("#state-pill.pill-logged_out")
+        await eventually(lambda: _read_all(reads, "/api/agents/bob/call", "/api/agents/bob/crm"), 5.0)
+        assert failed == []
+        assert not errors, errors
+        await page.close()
+
+
+async def _read_all(reads: list[str], *paths: str) -> bool:
+    return all(path in reads for path in paths)

@@ -18,6 +18,7 @@ from dialer.web.api.common import (
     agent_errors,
     agent_json,
     agent_or_404,
+    agent_to_read,
     invalid,
     ok,
     page_of,
@@ -108,7 +109,7 @@ async def get_queues(call: Call) -> web.Response:
 @routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER)
 async def get_agent(call: Call) -> web.Response:
     """One agent's live state"""
-    agent = agent_or_404(call, path_agent(call))
+    agent = agent_to_read(call, path_agent(call))
     return ok(agent_json(agent, call.daemon.now()))
 
 

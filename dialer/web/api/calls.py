@@ -20,6 +20,7 @@ from dialer.web.api.common import (
     Strict,
     agent_json,
     agent_or_404,
+    agent_to_read,
     attempt_and_lead,
     attempt_json,
     invalid,
@@ -53,7 +54,7 @@ class PreviewBody(Strict):
 async def get_agent_call(call: Call) -> web.Response:
     """The agent's current call: lead, history, dispositions"""
     agent_id = path_agent(call)
-    agent = agent_or_404(call, agent_id)
+    agent = agent_to_read(call, agent_id)
     daemon = call.daemon
     current = daemon.agent_call(agent_id)
     body: dict[str, Any] = {"agent": agent_json(agent, daemon.now()), "call": None}

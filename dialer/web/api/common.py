@@ -251,6 +251,15 @@ def agent_or_404(call: Call, agent_id: str) -> Agent:
     return agent
 
 
+def agent_to_read(call: Call, agent_id: str) -> Agent:
+    """The agent, for reading: the signed-in user's own agent reads as logged out before they first sign in to
+    queues (their console polls it; that is not an error), anyone else's is a 404 until they do."""
+    agent = call.daemon.agent(agent_id)
+    if agent is None and agent_id == call.user.name:
+        return Agent(agent_id=agent_id, interface="", member_name=agent_id)
+    return agent_or_404(call, agent_id)
+
+
 @contextmanager
 def refused(
     *errors: type[Exception],

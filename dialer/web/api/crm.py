@@ -13,7 +13,7 @@ from dialer.appkeys import SETTINGS
 from dialer.campaign.config import CampaignConfig
 from dialer.settings import Settings
 from dialer.store.campaigns import UnknownCampaignError, get_campaign
-from dialer.web.api.common import agent_or_404, attempt_and_lead, ok, path_agent
+from dialer.web.api.common import agent_to_read, attempt_and_lead, ok, path_agent
 from dialer.web.routing import ANY_USER, Call, RouteTable
 from dialer.webhooks.core import AllowList, lead_values, render_url
 
@@ -34,7 +34,7 @@ POPUP_SCHEMA: dict[str, Any] = {
 async def get_crm_popup(call: Call) -> web.Response:
     """The CRM URL of the agent's current call (the campaign's [crm] popup_url filled in), to open on connect"""
     agent_id = path_agent(call)
-    agent_or_404(call, agent_id)
+    agent_to_read(call, agent_id)
     current = call.daemon.agent_call(agent_id)
     empty: dict[str, Any] = {"attempt_id": None, "url": None, "mode": "tab", "why_not": "no call"}
     if current is None:
