@@ -506,12 +506,16 @@ async def record_disposition(
                 .returning(attempts_t.c.ended_at)
             )
             machine_ended_at = relabelled.scalar()
+        outcome = (await conn.execute(select(attempts_t.c.outcome).where(attempts_t.c.id == attempt_id))).scalar()
         given = events.Disposition(
             attempt_id=attempt_id, lead_id=lead.id, campaign_id=campaign_id, disposition=code, agent=agent, at=now
         )
         announced = [
             events.call_dispositioned(
-                given, lead_status=transition.lead.status.value, callback_at=transition.lead.callback_at
+                given,
+                lead_status=transition.lead.status.value,
+                callback_at=transition.lead.callback_at,
+                outcome=outcome,
             )
         ]
         if campaign.crm.disposition_url:

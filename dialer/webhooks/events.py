@@ -114,8 +114,14 @@ class Disposition:
         return _event(kind, at=self.at, campaign_id=self.campaign_id, lead_id=self.lead_id, data=data, url=url)
 
 
-def call_dispositioned(given: Disposition, *, lead_status: str, callback_at: datetime | None) -> WebhookEvent:
-    return given.event(EventType.CALL_DISPOSITIONED, lead_status=lead_status, callback_at=_iso(callback_at))
+def call_dispositioned(
+    given: Disposition, *, lead_status: str, callback_at: datetime | None, outcome: str | None
+) -> WebhookEvent:
+    """``outcome``: the call's outcome once dispositioned (None while it is still up): a machine the agent marks
+    after the hangup turns the ``connected`` that ``call.ended`` announced into ``machine`` here."""
+    return given.event(
+        EventType.CALL_DISPOSITIONED, lead_status=lead_status, callback_at=_iso(callback_at), outcome=outcome
+    )
 
 
 def lead_archived(

@@ -81,6 +81,30 @@ async def test_events_are_written_with_their_transaction_for_matching_subscripti
     assert doc["data"]["agent"] == "alice"
     # The same event reaches both of its subscriptions under one id.
     assert {r.event_id for r in rows if r.event_type == "call.ended"} == {ended.event_id}
+    given = next(r for r in rows if r.subscription_id == every.id and r.event_type == "call.dispositioned")
+    assert json.loads(given.payload)["data"]["outcome"] == "connected"
+
+
+async def test_a_machine_marked_after_the_hangup_is_restated_by_its_disposition(db: Database) -> None:
+    """call.ended said what was known at the hangup (a connected call); the agent's machine disposition after it
+    made the attempt a machine, and call.dispositioned says so. Marked while the call is up, call.ended says
+    machine, and the disposition, written before any outcome, has none."""
+    cfg = config()
+    cid = await campaign(db, cfg, ["+12125550101", "+12125550102"])
+    await create_subscription(db, campaign_id=cid, url="http://127.0.0.1:9/a", events=SUBSCRIBABLE, secret="x", now=NOW)
+    after, before = await dial_all(db, cfg, cid)
+    await record_outcome(db, cfg, after, Outcome.CONNECTED, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    await record_disposition(db, cfg, after, "answering_machine", NOW + timedelta(seconds=33), agent="alice")
+    await record_disposition(db, cfg, before, "answering_machine", NOW + timedelta(seconds=9), agent="bob")
+    await record_outcome(db, cfg, before, Outcome.CONNECTED, AttemptEnd(ended_at=NOW + timedelta(seconds=10)))
+
+    said = {
+        (doc["data"]["attempt_id"], doc["type"]): doc["data"]["outcome"]
+        for doc in (json.loads(r.payload) for r in await outbox_rows(db))
+        if doc["type"] in {"call.ended", "call.dispositioned"}
+    }
+    assert (said[after, "call.ended"], said[after, "call.dispositioned"]) == ("connected", "machine")
+    assert (said[before, "call.dispositioned"], said[before, "call.ended"]) == (None, "machine")
 
 
 async def test_no_outbox_row_without_the_event_and_no_event_without_its_row(db: Database) -> None:
