@@ -169,8 +169,9 @@ def _r(value: float | None) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class TeamFigures:
-    """The agents of one team together (their team today: ``users.team_id``), or ``team`` None: the agents in no
-    team. Time figures from the state history, None without it."""
+    """The agents of one team together, each for the calls and time they spent in it (their spells,
+    :mod:`dialer.reports.teams`), or ``team`` None: the agents while in no team. Time figures from the state
+    history, None without it."""
 
     team: str | None
     agents: int
@@ -322,7 +323,7 @@ class PerformanceReport:
     # Transfers per agent and closer conversions (from the call legs).
     transfers: TransferFigures = field(default_factory=TransferFigures)
     ready_announced_share: float | None = None  # every agent's wrap-ups that ended (state history)
-    # Per team, by today's membership (the agents in no team last); None when no user is in a team.
+    # Per team, by the team each agent was in at the time (the agents in no team last); None when no spell is stored.
     teams: tuple[TeamFigures, ...] | None = None
 
     @property

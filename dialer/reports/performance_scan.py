@@ -4,7 +4,7 @@ report queries (page by page, bounded memory), and the report of a stored campai
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from statistics import fmean
@@ -30,8 +30,9 @@ from dialer.reports.performance import (
     agent_time,
     handle_time,
 )
+from dialer.reports.teams import TeamTimeline, team_times
 from dialer.reports.transfers import transfer_figures
-from dialer.store.admin import list_teams
+from dialer.store.admin import TeamSpell, team_spells
 from dialer.store.call_legs import TransferFact, transfer_facts
 from dialer.store.campaigns import load_stored_campaign
 from dialer.store.engine import Database
@@ -119,9 +120,16 @@ class PerformanceScan:
     tallies; per call nothing is kept)."""
 
     def __init__(
-        self, config: CampaignConfig, *, callbacks: Sequence[CallbackFact] = (), count_callback_calls: bool = True
+        self,
+        config: CampaignConfig,
+        *,
+        callbacks: Sequence[CallbackFact] = (),
+        count_callback_calls: bool = True,
+        teams: TeamTimeline | None = None,
     ) -> None:
+        """``teams``: who was in which team when (None or empty: no team assignment is stored)."""
         self.config = config
+        self.teams = teams or TeamTimeline(())
         self.sale_codes = {d.code for d in config.dispositions if d.is_sale}
         self.rules = config.abandon_rules
         self.final_codes = {d.code for d in config.dispositions if d.final or d.is_dnc}
@@ -140,6 +148,8 @@ class PerformanceScan:
         self.waits = 0
         self.undispositioned = 0
         self.agents: dict[str, _AgentTally] = defaultdict(_AgentTally)
+        # (the agent's team when the call started, the agent): their calls while in that team
+        self.agents_in_team: dict[tuple[str | None, str], _AgentTally] = defaultdict(_AgentTally)
         self.per_hour: dict[int, list[int]] = {h: [0, 0] for h in range(24)}
         self.unknown_zone = 0
         self.dispositioned: Counter[str] = Counter()
@@ -196,13 +206,14 @@ class PerformanceScan:
                 self.wait_total += wait
                 self.waits += 1
             if a.agent:
-                tally = self.agents[a.agent]
-                tally.calls += 1
-                tally.sales += sale
-                tally.dispositions[a.disposition or "(none)"] += 1
-                if talk is not None:
-                    tally.talk_seconds += talk
-                    tally.talks += 1
+                team = self.teams.team_at(a.agent, a.started_at)
+                for tally in (self.agents[a.agent], self.agents_in_team[team, a.agent]):
+                    tally.calls += 1
+                    tally.sales += sale
+                    tally.dispositions[a.disposition or "(none)"] += 1
+                    if talk is not None:
+                        tally.talk_seconds += talk
+                        tally.talks += 1
 
     def report(
         self,
@@ -213,10 +224,9 @@ class PerformanceScan:
         leads: LeadTotals,
         callbacks: Sequence[CallbackFact],
         events: Sequence[AgentEventFact] | None,
-        team_of: Mapping[str, str] | None = None,
     ) -> PerformanceReport:
-        """``team_of``: each agent's team (agents in none left out); empty or None when no user is in a team. A report
-        of one agent has no team figures (they would be that agent's)."""
+        """Team figures by the scan's ``teams`` (none when no team assignment is stored). A report of one agent has
+        no team figures (they would be that agent's)."""
         config = self.config
         notes: list[str] = []
         start = span.start or self.first_start or now
@@ -285,7 +295,7 @@ class PerformanceScan:
         to_first_contact = [t.first_live_at_attempt for t in self.leads.values() if t.first_live_at_attempt]
         attempts_per_lead = Counter(t.attempts for t in self.leads.values())
         lists = tuple(_list_figures(lst.name, lst.total, lst.dialled, lst.by_status) for lst in leads.lists)
-        if not team_of:
+        if not self.teams:
             notes.append(_("teams: no team assignment is stored; figures are per agent"))
         if agent_filter is not None:
             notes.append(
@@ -313,9 +323,7 @@ class PerformanceScan:
             aht_seconds=handle_time(mean_talk_all, acw_all),
             occupancy=pooled.occupancy if events is not None else None,
             ready_announced_share=pooled.ready_announced_share,
-            teams=self._teams(names, times, team_of, history=events is not None)
-            if team_of and agent_filter is None
-            else None,
+            teams=self._teams(names, events, start, end) if self.teams and agent_filter is None else None,
             agents=tuple(agents),
             hours=hours,
             dispositions=tuple(dispositions),
@@ -332,21 +340,24 @@ class PerformanceScan:
         )
 
     def _teams(
-        self, names: set[str], times: Mapping[str, AgentTime], team_of: Mapping[str, str], *, history: bool
+        self, names: set[str], events: Sequence[AgentEventFact] | None, start: datetime, end: datetime
     ) -> tuple[TeamFigures, ...]:
-        """The report's agents grouped by team (by name, the agents in no team last), their figures summed as the
-        campaign's are: ACW = wrap-up time ÷ connected calls, occupancy = (talk + wrap-up) ÷ logged-in time."""
-        members: dict[str | None, list[str]] = defaultdict(list)
-        for name in names:
-            members[team_of.get(name)].append(name)
+        """The report's agents grouped by the team they were in (by name, the agents in no team last), each for
+        the calls and the time they spent in it; summed as the campaign's figures are: ACW = wrap-up time ÷
+        connected calls, occupancy = (talk + wrap-up) ÷ logged-in time."""
+        times = team_times(self.teams, events, names, start, end) if events is not None else {}
+        members: dict[str | None, set[str]] = defaultdict(set)
+        for team, name in (*self.agents_in_team, *times):
+            if name in names:
+                members[team].add(name)
         out = []
         for team in sorted(members, key=lambda t: (t is None, t or "")):
-            tallies = [self.agents.get(n) or _AgentTally() for n in members[team]]
-            spent = AgentTime.pooled(times[n] for n in members[team] if n in times)
+            tallies = [self.agents_in_team.get((team, n)) or _AgentTally() for n in members[team]]
+            spent = AgentTime.pooled(times[team, n] for n in members[team] if (team, n) in times)
             calls = sum(t.calls for t in tallies)
             talks = sum(t.talks for t in tallies)
             mean_talk = sum(t.talk_seconds for t in tallies) / talks if talks else None
-            acw = spent.wrapup / calls if history and calls else None
+            acw = spent.wrapup / calls if events is not None and calls else None
             out.append(
                 TeamFigures(
                     team=team,
@@ -356,7 +367,7 @@ class PerformanceScan:
                     mean_talk_seconds=mean_talk,
                     acw_seconds=acw,
                     aht_seconds=handle_time(mean_talk, acw),
-                    occupancy=spent.occupancy if history else None,
+                    occupancy=spent.occupancy if events is not None else None,
                     ready_announced_share=spent.ready_announced_share,
                 )
             )
@@ -375,10 +386,11 @@ def build_performance(
     events: Sequence[AgentEventFact] | None,
     callback_attempts: Sequence[ReportAttempt] | None = None,
     transfers: Sequence[TransferFact] = (),
+    teams: TeamTimeline | None = None,
 ) -> PerformanceReport:
     """Pure: every figure from the rows given. ``callback_attempts``: every call of the campaign in the range
     (a callback is kept by any agent's call) when ``attempts`` is filtered by agent."""
-    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=callback_attempts is None)
+    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=callback_attempts is None, teams=teams)
     if callback_attempts is not None:
         scan.add_callback_calls(callback_attempts)
     scan.add(sorted(attempts, key=lambda a: (a.started_at, a.id)))
@@ -392,7 +404,8 @@ async def performance_report(
     """Raises ``UnknownCampaignError`` for an unknown campaign. Reads the attempts page by page."""
     record, config = await load_stored_campaign(db, campaign)
     callbacks = await callbacks_due(db, record.id, span.start, span.end)
-    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=agent is None)
+    teams = TeamTimeline(await team_spells(db, span.start, span.end))
+    scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=agent is None, teams=teams)
     async for page in iter_report_attempts(db, record.id, span.start, span.end, agent=agent):
         scan.add(page)
     if agent is not None:
@@ -406,14 +419,19 @@ async def performance_report(
         leads=await lead_totals(db, record.id),
         callbacks=callbacks,
         events=await agent_events(db, span.start, span.end, agents=None if agent is None else [agent]),
-        team_of={member: team.name for team in await list_teams(db) for member in team.members},
     )
     facts = await transfer_facts(db, record.id, span.start, span.end, agent=agent)
     return replace(report, transfers=transfer_figures(facts, scan.sale_codes))
 
 
-async def agents_time(db: Database, agents: Collection[str], start: datetime, end: datetime) -> dict[str, AgentTime]:
-    """Each of ``agents``' seconds per state and wrap-ups in ``[start, end)``, whatever the campaign, from the state
-    history (an agent without a change there is left out; nobody without the history)."""
+async def team_agents_time(
+    db: Database, team: str, spells: Sequence[TeamSpell], start: datetime, end: datetime
+) -> dict[str, AgentTime]:
+    """Each agent's seconds per state in ``[start, end)`` while in ``team`` (by ``spells``), from the state history
+    (an agent without a change there is left out; nobody without the history)."""
+    agents = {spell.agent for spell in spells}
     events = await agent_events(db, start, end, agents=agents)
-    return agent_time(events, start, end) if events is not None else {}
+    if events is None:
+        return {}
+    times = team_times(TeamTimeline(spells), events, agents, start, end)
+    return {agent: spent for (in_team, agent), spent in times.items() if in_team == team}

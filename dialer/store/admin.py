@@ -6,11 +6,11 @@ change itself, so the log holds exactly what was done.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
@@ -22,6 +22,7 @@ from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t
 from dialer.store.engine import Database
 from dialer.store.records import by_id, public_fields
 from dialer.store.tables import attempts_t, campaigns_t, metadata
+from dialer.store.types import UTCDateTime
 
 assert metadata is SQLModel.metadata
 
@@ -44,9 +45,24 @@ class TeamCampaignRow(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaigns.id", primary_key=True, index=True)
 
 
+class TeamMembershipRow(SQLModel, table=True):
+    """A spell of a user in a team: from ``since`` (None: from before spells were kept, 0020) until ``until``
+    (None: still a member). ``users.team_id`` is the open spell; the spells let a report over a past period give a
+    team what its agents did while they were its members."""
+
+    __tablename__ = "team_memberships"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 teams_t = metadata.tables["teams"]
 team_campaigns_t = metadata.tables["team_campaigns"]
 team_supervisors_t = metadata.tables["team_supervisors"]
+team_memberships_t = metadata.tables["team_memberships"]
 
 
 class TeamExistsError(ValueError):
@@ -237,6 +253,7 @@ async def change_user(db: Database, name: str, change: UserChange, now: datetime
             if team_id != row["team_id"]:
                 values["team_id"] = team_id
                 detail["team"] = change.team or None
+                await _move_spell(conn, row["id"], team_id, now)
         if change.disabled is not None and change.disabled != bool(row["disabled"]):
             values["disabled"] = change.disabled
             detail["disabled"] = change.disabled
@@ -260,6 +277,56 @@ async def change_user(db: Database, name: str, change: UserChange, now: datetime
         return await _user.one_in(conn, by_id(users_t, row["id"]))
 
 
+async def _move_spell(conn: AsyncConnection, user_id: int, team_id: int | None, now: datetime) -> None:
+    """The user's open spell in a team ends now; one in ``team_id`` (None: no team) starts."""
+    m = team_memberships_t.c
+    await conn.execute(update(team_memberships_t).where(m.user_id == user_id, m.until.is_(None)).values(until=now))
+    if team_id is not None:
+        await conn.execute(team_memberships_t.insert().values(user_id=user_id, team_id=team_id, since=now))
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSpell:
+    """``agent`` was in ``team`` from ``since`` (None: from before spells were kept) until ``until`` (None: still)."""
+
+    agent: str
+    team: str
+    since: datetime | None
+    until: datetime | None
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return (self.since is None or self.since < end) and (self.until is None or self.until > start)
+
+    def clip(self, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+        """The part of ``[start, end)`` the spell covers (empty when it does not overlap)."""
+        lo = start if self.since is None else max(start, self.since)
+        hi = end if self.until is None else min(end, self.until)
+        return lo, max(lo, hi)
+
+
+async def team_spells(
+    db: Database, start: datetime | None, end: datetime | None, *, team: str | None = None
+) -> list[TeamSpell]:
+    """Every spell of an agent in a team (or in ``team``) that overlaps ``[start, end)`` (None: unbounded), oldest
+    first."""
+    m = team_memberships_t.c
+    query = (
+        select(users_t.c.name, teams_t.c.name.label("team"), m.since, m.until)
+        .join(users_t, users_t.c.id == m.user_id)
+        .join(teams_t, teams_t.c.id == m.team_id)
+        .order_by(m.since.is_not(None), m.since, m.id)
+    )
+    if end is not None:
+        query = query.where((m.since.is_(None)) | (m.since < end))
+    if start is not None:
+        query = query.where((m.until.is_(None)) | (m.until > start))
+    if team is not None:
+        query = query.where(teams_t.c.name == team)
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    return [TeamSpell(name, team_name, since, until) for name, team_name, since, until in rows]
+
+
 async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:
     """Agent name → team name, for the agents that have a team."""
     async with db.read() as conn:
@@ -273,8 +340,19 @@ async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:
     return {n: t for n, t in rows}
 
 
-async def team_figures(db: Database, agents: Collection[str], start: datetime, end: datetime) -> list[AgentFigures]:
-    """Calls, talk time and dispositions of each of ``agents`` in ``[start, end)`` (every agent listed, even idle)."""
+async def team_figures(
+    db: Database, spells: Sequence[TeamSpell], start: datetime, end: datetime, *, listed: Collection[str] = ()
+) -> list[AgentFigures]:
+    """Calls, talk time and dispositions of each spell's agent in the part of ``[start, end)`` the spell covers (a
+    call counts where it started); every agent of a spell and of ``listed`` is listed, even idle."""
     a = attempts_t.c
-    window = (a.started_at >= start, a.started_at < end)
-    return list((await figures_by_agent(db, a.agent.in_(sorted(agents)), *window, agents=agents)).values())
+    windows = [
+        and_(a.agent == spell.agent, a.started_at >= lo, a.started_at < hi)
+        for spell in spells
+        for lo, hi in [spell.clip(start, end)]
+        if hi > lo
+    ]
+    agents = {spell.agent for spell in spells} | set(listed)
+    if not windows:
+        return [AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)]
+    return list((await figures_by_agent(db, or_(*windows), agents=agents)).values())

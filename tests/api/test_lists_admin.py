@@ -102,7 +102,8 @@ async def test_a_teams_report_gives_each_agents_occupancy_and_wrapups_announced(
             for who, m, s, why in [*(("alice", *c) for c in changes), *bob]
         ],
     )
-    report = await (await client.get("/api/reports/team/north?hours=1", headers=sue)).json()
+    # By today's members: alice's whole hour.
+    report = await (await client.get("/api/reports/team/north?hours=1&members=now", headers=sue)).json()
     (alice,) = report["agents"]
     assert alice["occupancy"] == pytest.approx(30 / 60)  # 20 talking + 10 wrap-up of 60 logged in
     assert alice["ready_announced_share"] == 0.5  # one of her two wrap-ups
@@ -110,6 +111,13 @@ async def test_a_teams_report_gives_each_agents_occupancy_and_wrapups_announced(
         alice["occupancy"],
         alice["ready_announced_share"],
     )
+    # By who was a member then (the default): alice joined north just now, so none of her hour's calls and work
+    # was the team's (since joining she has been paused: occupancy 0, or none if no time has passed).
+    then = await (await client.get("/api/reports/team/north?hours=1", headers=sue)).json()
+    (alice,) = then["agents"]
+    assert alice["calls"] == 0
+    assert alice["occupancy"] in (0.0, None)
+    assert then["totals"]["occupancy"] == alice["occupancy"]
 
 
 async def test_recycle_counts_first_then_applies_what_it_counted(world: WebWorld, aiohttp_client: Any) -> None:

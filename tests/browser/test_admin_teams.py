@@ -47,6 +47,12 @@ async def test_a_supervisor_sees_only_their_team(
         assert "occupancy" in head
         assert "ready in n s announced" in head
         assert await report.locator("tbody tr td.occupancy").count() == 2
+        # By default a team's figures are its agents' while they were its members; "today's" reads all of theirs.
+        asked: list[str] = []
+        sue.on("request", lambda request: asked.append(request.url))
+        await sue.select_option("#members", "now")
+        await eventually(lambda: _asked(asked, "/api/reports/team/north?hours=24&members=now"), 10)
+        await eventually(lambda: count_is(report.locator("tbody tr"), 2), 10)
         await sue.go_back()
         await sue.wait_for_selector("#ws-status.dot-on")
         await sue.screenshot(path=str(artifacts / "supervisor-dashboard.png"), full_page=True)
@@ -120,3 +126,7 @@ async def test_a_manager_counts_then_recycles_in_the_lists_page(
         await page.screenshot(path=str(artifacts / "lists-recycle.png"), full_page=True)
         assert not errors, errors
         await page.close()
+
+
+async def _asked(urls: list[str], path: str) -> bool:
+    return any(url.endswith(path) for url in urls)

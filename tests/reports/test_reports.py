@@ -203,7 +203,7 @@ async def test_performance_gives_each_teams_agents_together(history: History) ->
     await create_team(history.db, "north", NOW, actor="admin")
     for name in ("a1", "a2"):
         await create_user(history.db, name, Role.AGENT, "x", NOW)
-    await change_user(history.db, "a1", UserChange(team="north"), NOW, actor="admin")
+    await change_user(history.db, "a1", UserChange(team="north"), DAY1, actor="admin")
     r = await performance_report(history.db, "ukspring", ReportRange(), now=NOW)
     assert r.teams is not None
     # a2 and the agent with the formula-like name are in no team: together, last.
@@ -222,6 +222,51 @@ async def test_performance_gives_each_teams_agents_together(history: History) ->
     assert "(no team)" in page
     one = await performance_report(history.db, "ukspring", ReportRange(), agent="a1", now=NOW)
     assert one.teams is None  # one agent's report: their figures are the team row
+
+
+async def test_a_team_gets_what_its_agents_did_while_they_were_its_members(history: History) -> None:
+    """a1 is in north from day 1 and moves to south at 12:00 (before their 14:00 call); a2 joins north on day 2
+    (their day-1 calls are no team's, their day-2 call north's). A call counts for the team its agent was in when it
+    started; an agent's time for the team they were in at that moment."""
+    for team in ("north", "south"):
+        await create_team(history.db, team, DAY1, actor="admin")
+    for name in ("a1", "a2"):
+        await create_user(history.db, name, Role.AGENT, "x", DAY1)
+    moves = [("a1", "north", DAY1), ("a1", "south", DAY1 + timedelta(hours=12)), ("a2", "north", DAY2)]
+    for name, team, at in moves:
+        await change_user(history.db, name, UserChange(team=team), at, actor="admin")
+    t0 = DAY1 + timedelta(hours=9)
+    changes = [
+        (0, "ready"),
+        (10, "talking"),
+        (20, "wrapup"),
+        (22, "ready"),
+        (30, "paused"),
+        (60, "logged_out"),  # north: 60 min logged in, 12 occupied
+        (240, "ready"),
+        (270, "talking"),
+        (285, "logged_out"),  # south: 45 min logged in, 15 occupied
+    ]
+    await record_agent_events(
+        history.db, [AgentEventRecord("a1", t0 + timedelta(minutes=m), state, None, None, None) for m, state in changes]
+    )
+    r = await performance_report(history.db, "ukspring", ReportRange(DAY1, DAY2 + timedelta(days=1)), now=NOW)
+    assert r.teams is not None
+    figures = {t.team: t for t in r.teams}
+    assert [(t.team, t.agents, t.calls, t.sales) for t in r.teams] == [
+        ("north", 2, 11, 4),  # a1's ten morning calls (3 sales), a2's day-2 sale
+        ("south", 1, 1, 1),  # a1's 14:00 sale
+        (None, 2, 10, 2),  # a2's day-1 calls, the formula-named agent's
+    ]
+    assert figures["north"].occupancy == pytest.approx(12 / 60)
+    assert figures["south"].occupancy == pytest.approx(15 / 45)
+    assert figures["south"].acw_seconds == 0.0
+    # The agents' own rows are theirs whatever the team.
+    assert {a.agent: (a.calls, a.sales) for a in r.agents}["a1"] == (11, 4)
+    assert next(a for a in r.agents if a.agent == "a1").occupancy == pytest.approx(27 / 105)
+    # A period before any spell: nobody was in a team then.
+    before = await performance_report(history.db, "ukspring", ReportRange(DAY1 - timedelta(days=1), DAY1), now=NOW)
+    assert before.teams is None
 
 
 def test_agent_time_and_occupancy_from_state_history() -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Literal
 
 from aiohttp import web
 from pydantic import AwareDatetime, Field
 
 from dialer.i18n import M_
 from dialer.reports.performance import AgentTime
-from dialer.reports.performance_scan import agents_time
+from dialer.reports.performance_scan import team_agents_time
 from dialer.store.admin import (
     TeamExistsError,
+    TeamSpell,
     UnknownCampaignNameError,
     UnknownTeamError,
     UserChange,
@@ -23,6 +25,7 @@ from dialer.store.admin import (
     set_team_campaigns,
     set_team_supervisors,
     team_figures,
+    team_spells,
 )
 from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError
@@ -65,6 +68,10 @@ class TeamReportQuery(Strict):
     from_: AwareDatetime | None = Field(default=None, alias="from", description="default: `hours` before `to`")
     to: AwareDatetime | None = Field(default=None, description="default: now")
     hours: int = Field(default=24, ge=1, le=24 * 366, description="the span when `from` is not given")
+    members: Literal["then", "now"] = Field(
+        default="then",
+        description="`then`: each agent's calls and time while in the team; `now`: today's members, all of theirs",
+    )
 
 
 @routes.route("PATCH", "/api/users/{name}", roles=ADMINS, body=UserEdit, errors=(409,))
@@ -150,8 +157,12 @@ async def get_team_report(call: Call) -> web.Response:
     start: datetime = q.from_ or end - timedelta(hours=q.hours)
     if start >= end:
         raise Problem(422, M_("from: must be before to"), kind="validation-error")
-    figures = await team_figures(call.db, team.members, start, end)
-    times = await agents_time(call.db, team.members, start, end)
+    if q.members == "now":
+        spells = [TeamSpell(agent, team.name, None, None) for agent in team.members]
+    else:
+        spells = await team_spells(call.db, start, end, team=team.name)
+    figures = await team_figures(call.db, spells, start, end, listed=team.members)
+    times = await team_agents_time(call.db, team.name, spells, start, end)
     agents = [
         {
             "agent": f.agent,

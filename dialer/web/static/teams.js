@@ -18,11 +18,13 @@ function teamCard(team, report) {
 
 async function load() {
   const hours = Number($("since").value);
+  const members = $("members").value;  // then: each agent's calls and time while in the team; now: today's members'
   const teams = (await api("GET", "/api/teams?limit=500")).items;
-  const reports = await Promise.all(teams.map((x) => api("GET", `/api/reports/team/${encodeURIComponent(x.name)}?hours=${hours}`)));
+  const reports = await Promise.all(teams.map((x) => api("GET", `/api/reports/team/${encodeURIComponent(x.name)}?hours=${hours}&members=${members}`)));
   $("teams").replaceChildren(...teams.map((x, i) => teamCard(x, reports[i])));
   $("no-teams").hidden = teams.length > 0;
 }
 
 $("since").onchange = load;
+$("members").onchange = load;
 await load();
