@@ -127,7 +127,7 @@ class PerformanceScan:
         count_callback_calls: bool = True,
         teams: TeamTimeline | None = None,
     ) -> None:
-        """``teams``: who was in which team when (None or empty: no team assignment is stored)."""
+        """``teams``: who was in which team when (None or empty: nobody in the period)."""
         self.config = config
         self.teams = teams or TeamTimeline(())
         self.sale_codes = {d.code for d in config.dispositions if d.is_sale}
@@ -225,8 +225,8 @@ class PerformanceScan:
         callbacks: Sequence[CallbackFact],
         events: Sequence[AgentEventFact] | None,
     ) -> PerformanceReport:
-        """Team figures by the scan's ``teams`` (none when no team assignment is stored). A report of one agent has
-        no team figures (they would be that agent's)."""
+        """Team figures by the scan's ``teams`` (none when nobody was in a team in the period). A report of one
+        agent has no team figures (they would be that agent's)."""
         config = self.config
         notes: list[str] = []
         start = span.start or self.first_start or now
@@ -296,7 +296,7 @@ class PerformanceScan:
         attempts_per_lead = Counter(t.attempts for t in self.leads.values())
         lists = tuple(_list_figures(lst.name, lst.total, lst.dialled, lst.by_status) for lst in leads.lists)
         if not self.teams:
-            notes.append(_("teams: no team assignment is stored; figures are per agent"))
+            notes.append(_("teams: no agent was in a team in this period; figures are per agent"))
         if agent_filter is not None:
             notes.append(
                 _("only calls handled by {agent}: list, callback and lead figures are for the campaign").format(

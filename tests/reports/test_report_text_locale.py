@@ -81,7 +81,7 @@ async def test_english_is_the_default_and_the_scan_sees_it(sqlite_history: Histo
     performance = await performance_report(sqlite_history.db, "ukspring", ReportRange(), now=NOW)
     english = render(performance, "text")
     assert english.startswith("Performance report — campaign ukspring")
-    assert "teams: no team assignment is stored" in english
+    assert "teams: no agent was in a team in this period" in english
     assert catalogue_misses(english, "ja") != []
 
 

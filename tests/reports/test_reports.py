@@ -199,7 +199,7 @@ async def test_performance_filters_by_agent_and_dates(history: History) -> None:
 async def test_performance_gives_each_teams_agents_together(history: History) -> None:
     r = await performance_report(history.db, "ukspring", ReportRange(), now=NOW)
     assert r.teams is None  # no user in a team: per agent only, and the report says so
-    assert any("no team assignment" in n for n in r.notes)
+    assert any("no agent was in a team" in n for n in r.notes)
     await create_team(history.db, "north", NOW, actor="admin")
     for name in ("a1", "a2"):
         await create_user(history.db, name, Role.AGENT, "x", NOW)
@@ -211,7 +211,7 @@ async def test_performance_gives_each_teams_agents_together(history: History) ->
     north = r.teams[0]
     a1 = next(a for a in r.agents if a.agent == "a1")
     assert (north.conversion, north.mean_talk_seconds) == (a1.conversion, a1.mean_talk_seconds)
-    assert not any("no team assignment" in n for n in r.notes)
+    assert not any("no agent was in a team" in n for n in r.notes)
     assert r.as_json()["teams"][0] == north.as_json()
     out = io.StringIO()
     performance_csv(r, out)
