@@ -44,6 +44,7 @@ class OpenAttempt:
     connected_at: float | None = None
     agent: str | None = None
     amd_status: str | None = None
+    amd: bool | None = None  # placed with AMD; None: not recorded (the campaign's setting decides)
     # Who holds the lead, and whether that claim's lease still runs (a live claimer keeps extending it).
     claim_owner: str | None = None
     claim_live: bool = False

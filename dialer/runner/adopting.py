@@ -114,6 +114,8 @@ class CallAdopter:
         if witnessed is not None:
             witnessed[0].forget(witnessed[1])
         server.gate.occupy()  # the call holds a trunk channel until it ends (_settle gives it back)
+        # As its attempt row says (the pacer may have paused AMD); a row written before 0021: the campaign's setting.
+        placed_with_amd = ctx.config.amd.enabled if attempt.amd is None else attempt.amd
         call = InFlightCall(
             attempt.attempt_id,
             attempt.lead_id,
@@ -122,14 +124,14 @@ class CallAdopter:
             answered_at=answered_at,
             agent_id=agent_id,
             channel_id=live.linkedid,
-            amd=ctx.config.amd.enabled,  # whether the pacer had paused it is not stored: the campaign's setting
+            amd=placed_with_amd,
         )
         # Through InFlightCalls' own transitions: it keeps the pacer's per-stage view of the calls.
         ctx.in_flight.add(call)
         if connected_at is not None:
             ctx.in_flight.connect(attempt.attempt_id, connected_at, agent_id)
         elif answered_at is not None:
-            in_amd = ctx.config.amd.enabled and amd_status is None
+            in_amd = placed_with_amd and amd_status is None
             ctx.in_flight.set_stage(attempt.attempt_id, CallStage.AMD if in_amd else CallStage.WAITING, answered_at)
         if connected and agent_id is not None:
             self.agent_calls.connected(agent_id, attempt.attempt_id)

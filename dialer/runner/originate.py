@@ -74,11 +74,11 @@ class Originator:
         self.extra_variables: dict[str, str] = {}
 
     async def claim(
-        self, limit: int, wall: datetime, *, agents: Collection[str] = ()
+        self, limit: int, wall: datetime, *, agents: Collection[str] = (), amd: bool = True
     ) -> tuple[ClaimBatch, list[tuple[int, AttemptStart]]]:
         """Up to ``limit`` leads of the campaign claimed at ``wall`` and their write-ahead attempt rows, in one write
         transaction (:func:`dialer.store.lifecycle.claim_and_start_attempts`; ``agents``: the queue's, whose own
-        callbacks may be claimed)."""
+        callbacks may be claimed; ``amd``: False when the pacer paused AMD, ``PacingDecision.amd``)."""
         ctx = self.ctx
         return await claim_and_start_attempts(
             ctx.db,
@@ -87,12 +87,14 @@ class Originator:
             owner=ctx.owner,
             limit=limit,
             now=wall,
-            start=lambda lead: self.attempt_start(lead, wall),
+            start=lambda lead: self.attempt_start(lead, wall, amd=amd),
             agents=agents,
         )
 
-    def attempt_start(self, lead: LeadRecord, wall: datetime) -> AttemptStart:
-        """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId)."""
+    def attempt_start(self, lead: LeadRecord, wall: datetime, *, amd: bool = True) -> AttemptStart:
+        """The call record written before the Originate, with the ids we choose for it (ActionID, ChannelId) and
+        whether it runs AMD (the campaign's setting, unless ``amd`` is False: paused by the pacer) -- what the
+        Originate sends and what a daemon adopting the call reads."""
         key = f"{self._key}-{next(self._seq)}"
         config = self.ctx.config
         self._leads[f"orig-{key}"] = lead_pacing(lead, config)
@@ -105,6 +107,7 @@ class Originator:
             trunk=config.trunk,
             action_id=f"orig-{key}",
             channel_id=f"dialer-{key}",
+            amd=config.amd.enabled and amd,
         )
 
     def send(self, originate: Coroutine[Any, Any, bool], counted: asyncio.Future[bool]) -> None:
@@ -130,11 +133,10 @@ class Originator:
         *,
         counted: asyncio.Future[bool] | None = None,
         target: str | None = None,
-        amd: bool = True,
     ) -> bool:
         """Place one call on server ``target`` (the preview agent's server; else the one with most room); ``counted`` is
-        resolved (True) once the call is in flight, just before it is written. ``amd``: False when the pacer
-        paused AMD (``PacingDecision.amd``); the campaign's setting otherwise decides."""
+        resolved (True) once the call is in flight, just before it is written. AMD runs as its attempt row says
+        (``start.amd``; not recorded: the campaign's setting)."""
         ctx = self.ctx
         config = ctx.config
         now = ctx.clock.now()
@@ -151,7 +153,7 @@ class Originator:
         variables = {
             CAMPAIGN_VARIABLE: ctx.name,
             QUEUE_VARIABLE: config.queue,
-            AMD_VARIABLE: "1" if config.amd.enabled and amd else "0",
+            AMD_VARIABLE: "1" if (config.amd.enabled if start.amd is None else start.amd) else "0",
         }
         if agent is not None:
             variables[AGENT_VARIABLE] = agent.interface

@@ -154,7 +154,10 @@ class PacingLoop:
         wall = datetime.fromtimestamp(now, UTC)
         # The claim and the write-ahead attempt rows: one write transaction.
         batch, attempts = await self.originator.claim(
-            decision.calls, wall, agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue))
+            decision.calls,
+            wall,
+            agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
+            amd=decision.amd,
         )
         self.lookahead.claimed([lead.id for lead in batch.leads])
         if not batch.leads:
@@ -173,7 +176,7 @@ class PacingLoop:
         originator = self.originator
         for (attempt_id, start), in_flight, target in zip(attempts, counted, targets, strict=False):
             originator.send(
-                originator.originate(attempt_id, start, predictive, counted=in_flight, target=target, amd=decision.amd),
+                originator.originate(attempt_id, start, predictive, counted=in_flight, target=target),
                 in_flight,
             )
         written = sum(await asyncio.gather(*counted))

@@ -44,6 +44,7 @@ class AttemptRecord:
     abandoned: bool
     ring_seconds: float | None
     outcome_inferred: bool = False
+    amd: bool | None = None  # placed with AMD; None: not recorded
 
 
 attempt_record = RecordReader(AttemptRecord)
@@ -62,6 +63,7 @@ class AttemptStart:
     trunk: str | None = None
     action_id: str | None = None
     channel_id: str | None = None
+    amd: bool | None = None  # placed with AMD (``DIALER_AMD``); None: not known when written
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ async def open_attempts(
             a.connected_at,
             a.agent,
             a.amd_status,
+            a.amd,
             lead.claim_owner,
             claim_live.label("claim_live"),
         )
@@ -69,6 +70,7 @@ async def open_attempts(
             connected_at=r.connected_at.timestamp() if r.connected_at is not None else None,
             agent=r.agent,
             amd_status=r.amd_status,
+            amd=r.amd,
             claim_owner=r.claim_owner,
             claim_live=bool(r.claim_live),
         )

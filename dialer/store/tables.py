@@ -164,6 +164,9 @@ class AttemptRow(SQLModel, table=True):
     hangup_cause: int | None = None
     amd_status: str | None = Field(default=None, max_length=20)
     amd_cause: str | None = Field(default=None, max_length=100)
+    # Whether the call was placed with AMD (the pacer pauses it near the cap; ``DIALER_AMD``); None: not recorded
+    # (calls placed before 0021, preview's and manual calls before it too) -- the campaign's setting then.
+    amd: bool | None = None
     agent: str | None = Field(default=None, max_length=100)
     disposition: str | None = Field(default=None, max_length=40)
     notes: str | None = Field(default=None, sa_type=Text)

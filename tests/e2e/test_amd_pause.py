@@ -62,6 +62,7 @@ async def test_a_young_window_dials_without_amd_and_agents_take_machines_out_of_
 
         async with world.db.read() as conn:
             rows = (await conn.execute(select(attempts_t).where(attempts_t.c.ended_at.is_not(None)))).mappings().all()
+        assert {row["amd"] for row in rows} == {False}  # each call record says it was placed without AMD
         outcome = {row["id"]: row["outcome"] for row in rows}
         done = [a for a in machines if a in outcome]
         assert done

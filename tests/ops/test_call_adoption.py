@@ -7,8 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.databases import DbSpec
-from harness.ops import assert_no_lead_stranded, assert_no_number_dialled_twice, attempt_rows, crash_world
+from harness.ops import (
+    assert_no_lead_stranded,
+    assert_no_number_dialled_twice,
+    attempt_rows,
+    crash_world,
+    ops_world,
+)
 
+from dialer.pacing.snapshot import CallStage
 from dialer.runner.state import RunnerState
 from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 
@@ -68,3 +75,31 @@ async def test_restart_adopts_the_calls_a_killed_daemon_left_up(tmp_path: Path, 
         # The trunk gate counts exactly the calls this daemon follows.
         gate = second.dialer.pool.servers[0].gate
         assert gate.channels_in_use == len(runner.in_flight)
+
+
+async def test_an_adopted_call_runs_amd_as_its_attempt_row_says(tmp_path: Path, sqlite_spec: DbSpec) -> None:
+    """The pacer paused AMD (a young window under a counted false-positive rate): each attempt row says so, and the
+    daemon adopting the calls after a crash follows them as calls without AMD (their people wait for an agent at
+    once; no AMD verdict is awaited), not by the campaign's AMD setting."""
+    campaign = {"amd": {"enabled": True, "false_positive_rate": 0.05}}
+    async with ops_world(
+        tmp_path, sqlite_spec, leads=80, agents=5, talk_mean=240.0, talk_sd=60.0, campaign=campaign
+    ) as world:
+        first = await world.start_daemon("host:2001")
+        name = world.config.name
+        await world.crash_with_calls_up(first, 50)
+        up_at_kill = {r.attempt for r in world.pbx.truth.originates if r.ended_at is None}
+        assert {r.variables["DIALER_AMD"] for r in world.pbx.truth.originates} == {"0"}
+
+        second = await world.start_daemon("host:2002")
+        rows = await attempt_rows(world)
+        assert {rows[a]["amd"] for a in up_at_kill} == {False}
+        runner = second.dialer.runner(name)
+        await world.run(
+            OWNERSHIP_TTL.total_seconds() + 3 * RENEW_SECONDS, step=1.0, until=lambda: runner.counters.adopted > 0
+        )
+        await world.run_until(lambda: runner.counters.adopted > 0, rounds=50, step=0.2)
+        adopted = [c for c in runner.in_flight.calls.values() if str(c.attempt_id) in up_at_kill]
+        assert adopted
+        assert not any(c.amd for c in adopted)
+        assert not any(c.stage is CallStage.AMD for c in adopted)
