@@ -28,11 +28,6 @@ class TeamTimeline:
     def __bool__(self) -> bool:
         return bool(self._spells)
 
-    @classmethod
-    def today(cls, members: Collection[str], team: str) -> TeamTimeline:
-        """Today's ``members`` as if they had always been in ``team`` (a report by today's membership)."""
-        return cls(TeamSpell(agent, team, None, None) for agent in members)
-
     def team_at(self, agent: str, at: datetime) -> str | None:
         for spell in self._spells.get(agent, ()):
             if (spell.since is None or spell.since <= at) and (spell.until is None or at < spell.until):

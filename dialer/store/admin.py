@@ -294,9 +294,6 @@ class TeamSpell:
     since: datetime | None
     until: datetime | None
 
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        return (self.since is None or self.since < end) and (self.until is None or self.until > start)
-
     def clip(self, start: datetime, end: datetime) -> tuple[datetime, datetime]:
         """The part of ``[start, end)`` the spell covers (empty when it does not overlap)."""
         lo = start if self.since is None else max(start, self.since)
@@ -325,19 +322,6 @@ async def team_spells(
     async with db.read() as conn:
         rows = (await conn.execute(query)).all()
     return [TeamSpell(name, team_name, since, until) for name, team_name, since, until in rows]
-
-
-async def team_of(db: Database, agents: Collection[str]) -> dict[str, str]:
-    """Agent name → team name, for the agents that have a team."""
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(users_t.c.name, teams_t.c.name.label("team"))
-                .join(teams_t, teams_t.c.id == users_t.c.team_id)
-                .where(users_t.c.name.in_(list(agents)))
-            )
-        ).all()
-    return {n: t for n, t in rows}
 
 
 async def team_figures(

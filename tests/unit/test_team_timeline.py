@@ -33,7 +33,8 @@ def test_pieces_follow_the_agents_moves_and_merge_what_is_one_team() -> None:
     assert timeline.pieces("a2", at(0), at(8)) == [(None, at(0), at(8))]
     assert (timeline.team_at("a1", at(3)), timeline.team_at("a1", at(2.99))) == (None, "north")
     assert not TeamTimeline([])
-    assert TeamTimeline.today(["a1"], "north").pieces("a1", at(0), at(1)) == [("north", at(0), at(1))]
+    always = TeamTimeline([TeamSpell("a1", "north", None, None)])  # a report by today's members
+    assert always.pieces("a1", at(0), at(1)) == [("north", at(0), at(1))]
 
 
 spells = st.lists(
