@@ -3,12 +3,13 @@ wrap-up times (the pacer learns handle times from them), and the disposition tha
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.calls.outcome import Outcome
-from dialer.campaign.rules import TransitionKind
+from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.i18n import M_
 from dialer.runner.state import CampaignContext
 from dialer.store.lifecycle import record_disposition
@@ -105,32 +106,40 @@ class AgentCalls:
         attempt = attempt_id if attempt_id is not None else self.attempts.get(agent_id)
         if attempt is None:
             raise LookupError(M_("agent {agent} has no call to disposition", agent=agent_id))
-        written = await record_disposition(
-            ctx.db,
-            ctx.config,
-            attempt,
-            code,
-            datetime.fromtimestamp(ctx.clock.now(), UTC),
-            agent=agent_id,
-            notes=notes,
-            callback_at=callback_at,
-            callback_personal=callback_personal,
-        )
-        transition = written.transition
-        if attempt in self.without_amd:
-            del self.without_amd[attempt]
-            # The mix of people and machines AMD would have seen (the pacer's false-positive share reads it).
-            given = ctx.config.disposition(code)
-            ctx.stats.record_amd(not (given is not None and given.is_machine))
-        if written.machine_ended_at is not None:
-            # A call recorded connected was a machine: its live answer leaves the abandon rate, as in the reports.
-            ctx.stats.retract_live_answer(written.machine_ended_at.timestamp())
-            ctx.counters.recount(Outcome.CONNECTED, Outcome.MACHINE)
-        self.attempts.pop(agent_id, None)
-        self.channels.pop(agent_id, None)
-        ctx.counters.dispositions[code] += 1
-        if transition.kind in (TransitionKind.CLOSED, TransitionKind.DNC):
-            ctx.counters.closed += 1
+        at = datetime.fromtimestamp(ctx.clock.now(), UTC)
+
+        async def write_and_count() -> LeadTransition:
+            written = await record_disposition(
+                ctx.db,
+                ctx.config,
+                attempt,
+                code,
+                at,
+                agent=agent_id,
+                notes=notes,
+                callback_at=callback_at,
+                callback_personal=callback_personal,
+            )
+            if attempt in self.without_amd:
+                del self.without_amd[attempt]
+                # The mix of people and machines AMD would have seen (the pacer's false-positive share reads it).
+                given = ctx.config.disposition(code)
+                ctx.stats.record_amd(not (given is not None and given.is_machine))
+            if written.machine_ended_at is not None:
+                # A call recorded connected was a machine: its live answer leaves the abandon rate, as in the
+                # reports.
+                ctx.stats.retract_live_answer(written.machine_ended_at.timestamp())
+                ctx.counters.recount(Outcome.CONNECTED, Outcome.MACHINE)
+            self.attempts.pop(agent_id, None)
+            self.channels.pop(agent_id, None)
+            ctx.counters.dispositions[code] += 1
+            if written.transition.kind in (TransitionKind.CLOSED, TransitionKind.DNC):
+                ctx.counters.closed += 1
+            return written.transition
+
+        # The write and what the pacer and counters learn from it go together: a caller cancelled meanwhile (a
+        # request given up, a shutdown) does not leave a stored machine counted as a live answer.
+        transition = await asyncio.shield(asyncio.ensure_future(write_and_count()))
         agent = ctx.agents.registry.get(agent_id)
         if agent is not None and agent.status is AgentStatus.WRAPUP:
             await ctx.agents.finish_wrapup(agent_id)
