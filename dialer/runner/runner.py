@@ -162,6 +162,13 @@ class CampaignRunner:
         return self.pacing.last_decision
 
     @property
+    def amd_paused(self) -> bool:
+        """The last pacing decision placed this AMD campaign's calls without AMD (``PacingDecision.amd``): what the
+        status, the dashboard and the ``dialer_amd_paused`` gauge say."""
+        decision = self.pacing.last_decision
+        return self.ctx.config.amd.enabled and decision is not None and not decision.amd
+
+    @property
     def last_decisions(self) -> dict[str, int]:
         return self.pacing.last_decisions
 
@@ -340,7 +347,7 @@ class CampaignRunner:
             "pacing": {
                 **decision.explanation.as_dict(),
                 "reason": decision_reason(decision).render(),
-                "amd_paused": ctx.config.amd.enabled and not decision.amd,
+                "amd_paused": self.amd_paused,
             }
             if decision is not None
             else None,

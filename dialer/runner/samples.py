@@ -92,7 +92,7 @@ def campaign_sample(runner: CampaignRunner, registry: AgentRegistry, now: float)
         calls_in_flight=len(runner.in_flight),
         pacing_level=level or 0.0,
         abandon_rates=rates,
-        amd_paused=runner.config.amd.enabled and decision is not None and not decision.amd,
+        amd_paused=runner.amd_paused,
     )
 
 
