@@ -251,6 +251,7 @@ class AgentlessRunner(CampaignRunner):
             "max_channels": self.config.agentless.max_channels,
             "calls_per_second": self.config.agentless.calls_per_second,
             "target_finish": self.config.agentless.target_finish,
+            "timezone": self.config.timezone,  # the target finish's zone
             "last_decision": None
             if decision is None
             else {

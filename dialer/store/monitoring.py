@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -358,10 +358,20 @@ async def open_supervisions(db: Database, supervisor: str) -> list[SupervisionRe
 
 
 async def list_supervisions(
-    db: Database, *, supervisor: str | None, agent: str | None, limit: int, offset: int
+    db: Database,
+    *,
+    supervisor: str | None,
+    agent: str | None,
+    limit: int,
+    offset: int,
+    agents: Collection[str] | None = None,
 ) -> tuple[int, list[SupervisionRecord]]:
+    """The monitoring audit, newest first; ``agents``: only sessions on those agents (a supervisor's teams; None:
+    every agent)."""
     s = supervision_t.c
     conditions: list[ColumnElement[bool]] = []
+    if agents is not None:
+        conditions.append(s.agent.in_(sorted(agents)))
     if supervisor is not None:
         conditions.append(s.supervisor == supervisor)
     if agent is not None:

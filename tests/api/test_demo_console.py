@@ -1,6 +1,6 @@
 """`dialer demo` as a user first meets it, and the console's seat: after the demo every printed command works; the
-simulated crew never acts for a human agent; a restart keeps the web port; ending a console session gives up the
-seat (paused, out of every queue)."""
+simulated crew never acts for a human agent; a restart keeps the web port; every role has a login and something to
+see (teams, a supervisor who can listen); ending a console session gives up the seat (paused, out of every queue)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ from harness.stepping import eventually
 from harness.web import PASSWORD, web_world
 
 from dialer.agents.registry import AgentStatus
-from dialer.appkeys import DIALER
+from dialer.appkeys import AFTER_CONTEXTS, DIALER
 from dialer.clock import RealTimeClock
 from dialer.commands.demo import _free_port
 from dialer.demo import DemoDatabaseInUse, DemoPlan, build_demo_app, check_disposable, demo_settings, prepare_database
 from dialer.settings import Settings
+from dialer.web.demo import demo_teams, demo_users_ctx
 from dialer.web.live import HUB, SIGNED_OUT_REASON
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,6 +129,58 @@ async def test_the_demo_crew_leaves_a_human_agent_alone(tmp_path: Path, aiohttp_
     you = service.registry.get("you")
     assert you is not None
     assert (you.status, you.pause_reason) == (AgentStatus.PAUSED, "break")
+
+
+async def test_every_role_has_a_login_and_the_supervisor_listens(tmp_path: Path, aiohttp_client: Any) -> None:
+    base = Settings(var_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
+    settings = demo_settings(base, _free_port("127.0.0.1", 0), drain_seconds=0.5)
+    plan = DemoPlan(REPO / "campaigns/demo.toml", REPO / "campaigns/leads/demo.csv", agents=4, seed=5, speed=20)
+    clock = RealTimeClock(speed=20.0, start_epoch=1_795_449_600.0)
+    await prepare_database(settings, plan, datetime.fromtimestamp(clock.now(), UTC))
+    app = build_demo_app(settings, plan, clock)
+    agents = [f"agent{n:02d}" for n in range(1, 5)]
+    printed: list[str] = []
+    app[AFTER_CONTEXTS].append(demo_users_ctx(agents, base_url="http://demo", echo=printed.append))
+    client = await aiohttp_client(app)
+    assert any("admin / demo-admin" in line for line in printed), printed
+    assert any("supervisor / demo-supervisor" in line for line in printed), printed
+    north = set(demo_teams(agents)["north"])
+    assert north == {"agent01", "agent02", "you"}
+
+    async def sign_in(name: str, password: str) -> dict[str, str]:
+        client.session.cookie_jar.clear()
+        resp = await client.post("/api/login", json={"name": name, "password": password})
+        assert resp.status == 200, await resp.text()
+        return {"X-CSRF-Token": (await resp.json())["csrf_token"]}
+
+    await sign_in("admin", "demo-admin")
+    assert (await client.get("/admin")).status == 200
+    teams = await (await client.get("/api/teams")).json()
+    members = {t["name"]: (sorted(t["members"]), t["supervisors"], t["campaigns"]) for t in teams["items"]}
+    everything = ["demo"]  # every campaign of the demo (this plan has no agentless one)
+    assert members == {
+        "north": (["agent01", "agent02", "you"], ["supervisor"], everything),
+        "south": (["agent03", "agent04"], [], everything),
+    }
+
+    csrf = await sign_in("supervisor", "demo-supervisor")
+    report = await client.get("/api/reports/team/north")
+    assert report.status == 200, await report.text()
+    assert (await client.get("/api/reports/team/south")).status == 404  # not their team: not shown to exist
+
+    async def listening() -> bool:
+        dashboard = await (await client.get("/api/dashboard")).json()
+        assert {a["agent_id"] for a in dashboard["agents"]} <= north  # their team only
+        for agent in dashboard["agents"]:
+            if agent["status"] == "talking":
+                resp = await client.post(
+                    "/api/supervision", json={"agent": agent["agent_id"], "mode": "listen"}, headers=csrf
+                )
+                if resp.status == 201:
+                    return (await resp.json())["phone"] == "Local/supervisor@sim-agents"
+        return False
+
+    await eventually(listening, seconds=30)
 
 
 async def test_signing_out_pauses_and_leaves_the_queues(tmp_path: Path, aiohttp_client: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from harness.stepping import eventually
-from harness.web import REPO, WebWorld, problem, supervise, web_world
+from harness.web import REPO, WebWorld, problem, supervise, supervisor, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -33,17 +33,18 @@ async def _record_every_call(client: Any, world: WebWorld) -> None:
     assert resp.status == 200, await resp.text()
 
 
-async def _alice_on_a_call(client: Any, world: WebWorld) -> dict[str, Any]:
-    alice = world.auth("alice")
-    resp = await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
+async def _alice_on_a_call(client: Any, world: WebWorld, name: str = "alice") -> dict[str, Any]:
+    """``name`` (alice unless said) signs in to the queue, goes ready and takes a call: the call."""
+    alice = world.auth(name)
+    resp = await client.post(f"/api/agents/{name}/login", json={"queues": ["outbound-agents"]}, headers=alice)
     assert resp.status == 200, await resp.text()
-    await client.post("/api/agents/alice/ready", headers=alice)
+    await client.post(f"/api/agents/{name}/ready", headers=alice)
 
     async def talking() -> dict[str, Any] | None:
-        agent = await (await client.get("/api/agents/alice", headers=alice)).json()
+        agent = await (await client.get(f"/api/agents/{name}", headers=alice)).json()
         if agent["status"] != "talking":
             return None
-        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
+        body = await (await client.get(f"/api/agents/{name}/call", headers=alice)).json()
         return body["call"] if body["call"] else None
 
     call: dict[str, Any] = await eventually(talking, 30)
@@ -157,6 +158,34 @@ async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
     again = await client.delete(f"/api/supervision/{barge['id']}", headers=boss)
     assert (again.status, (await again.json())["state"]) == (200, "ended")
     await problem(await client.post("/api/supervision", json={"agent": "bob", "mode": "listen"}, headers=boss), 404)
+
+
+async def test_a_team_supervisor_monitors_their_own_teams_agents_only(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    sue = await supervisor(world, client)  # team north: alice; bob has no team
+    db = world.app[DATABASE]
+    for user in ("sue", "boss"):
+        await update_user(db, user, datetime.now(UTC), phone=SUPERVISOR_PHONE)
+    await _alice_on_a_call(client, world)
+    await _alice_on_a_call(client, world, "bob")
+    on_bob = await supervise(client, boss, "boss", "bob", "listen")  # a manager: any agent
+    listen = await supervise(client, sue, "sue", "alice", "listen")
+    refused = await problem(
+        await client.post("/api/supervision", json={"agent": "bob", "mode": "whisper"}, headers=sue), 403
+    )
+    assert "bob is not in a team you supervise" in refused["detail"]
+    # The audit she reads is her teams' agents' (anyone's sessions on them); bob's is not hers to see.
+    mine = (await (await client.get("/api/supervision", headers=sue)).json())["items"]
+    assert [(i["id"], i["agent"]) for i in mine] == [(listen["id"], "alice")]
+    everyone = (await (await client.get("/api/supervision", headers=boss)).json())["items"]
+    assert {i["id"] for i in everyone} == {listen["id"], on_bob["id"]}
+    await problem(await client.get("/api/supervision?agent=bob", headers=sue), 403)
+    # She stops her own session, not the manager's.
+    await problem(await client.delete(f"/api/supervision/{on_bob['id']}", headers=sue), 403)
+    stopped = await client.delete(f"/api/supervision/{listen['id']}", headers=sue)
+    assert stopped.status == 200, await stopped.text()
+    assert (await stopped.json())["state"] in ("ending", "ended")
 
 
 async def test_the_script_is_escaped_and_opens_with_the_identification(world: WebWorld, aiohttp_client: Any) -> None:

@@ -1,6 +1,6 @@
-"""Supervisor actions on the dashboard: listen / whisper / barge on a live call (audited), and changing a
-campaign's dial mode and level live. Forcing an agent's pause or sign-out reuses ``POST /api/agents/{id}/pause``
-and ``/logout``, which managers may call for any agent."""
+"""Supervisor actions on the dashboard: listen / whisper / barge on a live call (audited; managers on any agent,
+supervisors on their teams' agents), and changing a campaign's dial mode and level live (managers). Forcing an
+agent's pause or sign-out reuses ``POST /api/agents/{id}/pause`` and ``/logout``, scoped the same way."""
 
 from __future__ import annotations
 
@@ -14,10 +14,20 @@ from dialer.i18n import M_, message_of
 from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
-from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, invalid, ok, page_from
+from dialer.web.api.common import (
+    Paging,
+    Strict,
+    campaign_json,
+    campaign_or_404,
+    invalid,
+    ok,
+    out_of_scope,
+    own_agent,
+    page_from,
+)
 from dialer.web.facade import SupervisionRefused
 from dialer.web.problems import Problem
-from dialer.web.routing import ADMINS, MANAGERS, Call, RouteTable
+from dialer.web.routing import ADMINS, MANAGERS, SUPERVISORS, Call, RouteTable
 
 routes = RouteTable(tag="supervision")
 
@@ -77,15 +87,17 @@ def session_json(rec: SupervisionRecord) -> dict[str, Any]:
 @routes.route(
     "POST",
     "/api/supervision",
-    roles=MANAGERS,
+    roles=SUPERVISORS,
     body=SuperviseBody,
     response=SESSION_SCHEMA,
     status=201,
-    errors=(404, 409),
+    errors=(403, 404, 409),
 )
 async def start_supervision(call: Call) -> web.Response:
-    """Listen to, whisper to or barge into an agent's live call from my phone (audited)"""
+    """Listen to, whisper to or barge into an agent's live call from my phone (audited; supervisors: their teams'
+    agents)"""
     body = call.body_as(SuperviseBody)
+    own_agent(call, body.agent)
     user = await get_user(call.db, call.user.name)
     try:
         record = await call.daemon.supervise(call.user.name, user.phone if user else None, body.agent, body.mode)
@@ -97,7 +109,7 @@ async def start_supervision(call: Call) -> web.Response:
 
 
 @routes.route(
-    "DELETE", r"/api/supervision/{session_id:\d{1,15}}", roles=MANAGERS, response=SESSION_SCHEMA, errors=(403, 404)
+    "DELETE", r"/api/supervision/{session_id:\d{1,15}}", roles=SUPERVISORS, response=SESSION_SCHEMA, errors=(403, 404)
 )
 async def stop_supervision(call: Call) -> web.Response:
     """Stop listening (hang up my phone's leg): the session as it is then"""
@@ -114,11 +126,21 @@ async def stop_supervision(call: Call) -> web.Response:
     return ok(body)
 
 
-@routes.listing("/api/supervision", roles=MANAGERS, query=SupervisionQuery, item=SESSION_SCHEMA)
+@routes.listing("/api/supervision", roles=SUPERVISORS, query=SupervisionQuery, item=SESSION_SCHEMA)
 async def get_supervisions(call: Call) -> web.Response:
-    """The monitoring audit: who listened to whom, in which mode, when (newest first)"""
+    """The monitoring audit: who listened to whom, in which mode, when (newest first; supervisors: on their teams'
+    agents)"""
     q = call.query_as(SupervisionQuery)
-    found = await list_supervisions(call.db, supervisor=q.supervisor, agent=q.agent, limit=q.limit, offset=q.offset)
+    scope = call.scope
+    if q.agent is not None and scope is not None and q.agent not in scope:
+        raise out_of_scope(
+            call,
+            supervisor=M_("a supervisor may only see the monitoring of their teams' agents"),
+            agent=M_("you are {user}: an agent may only act on their own session", user=call.user.name),
+        )
+    found = await list_supervisions(
+        call.db, supervisor=q.supervisor, agent=q.agent, limit=q.limit, offset=q.offset, agents=scope
+    )
     return page_from(q, found, session_json)
 
 

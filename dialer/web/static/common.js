@@ -1,6 +1,8 @@
 // Shared helpers: API calls with the CSRF token, the live WebSocket (reconnects), formatting.
 import { dateTime, percent, t } from "./i18n.js";
 export const boot = JSON.parse(document.body.dataset.boot || "{}");
+// Campaign control, the compliance and IVR reports, lead uploads are the managers' (a supervisor: their teams).
+export const managing = boot.role === "admin" || boot.role === "manager";
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 // The page is being left (a sign-out's form, a link): a request answered 401 meanwhile must not send the browser to
 // /login on top of that navigation (the sign-out's own redirect), which it would abort. A page still here seconds

@@ -1,13 +1,15 @@
 // Manager dashboard: every campaign live (pushed over the WebSocket once a second), agents, lead upload.
-import { api, clock, el, live, pct, setLive } from "./common.js";
+import { api, clock, el, live, managing, pct, setLive } from "./common.js";
 import { lineChart } from "./chart.js";
-import { languagePicker, number, t, word } from "./i18n.js";
+import { languagePicker, number, t, tn, word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const STATE_COLORS = { ready: "#18a058", talking: "#2f6fe4", wrapup: "#a35ee8", paused: "#e59a12", ringing: "#12a5b8", logged_out: "#9aa3b5" };
 const LEAD_COLORS = { new: "#3557d4", retry: "#12a5b8", callback: "#e59a12", in_call: "#2f6fe4", done: "#18a058", archived: "#9aa3b5", dnc: "#d64545", exhausted: "#6b7385" };
 const history = new Map();  // campaign -> [{t, rate, inflight, talking, abandon}]
 const cards = new Map();
+// What bounds an agentless campaign's calls up (its last decision's reason), listed for the catalogue extractor.
+const BOUNDS = { target: t("the target finish"), channels: t("the channel cap"), agents: t("the transfer queue's agents"), cps: t("the calls-per-second budget"), done: t("nothing left to dial now") };
 
 function kpi(label, value, sub = "", alert = false) {
   return el("div", { class: "kpi" + (alert ? " alert" : "") }, el("div", { class: "label" }, label), el("div", { class: "value" }, value), el("div", { class: "sub" }, sub));
@@ -45,31 +47,39 @@ function campaignCard(c) {
   const leads = c.leads || { by_status: {}, total: 0, due_now: 0 };
   const left = ["new", "retry", "callback"].reduce((n, s) => n + (leads.by_status[s] || 0), 0);
   const action = (verb) => el("button", { class: "btn" + (verb === "stop" ? " btn-danger" : ""), type: "button", onclick: () => control(c.campaign, verb) }, { start: t("Start"), pause: t("Pause"), stop: t("Stop") }[verb]);
+  const report = (kind, label) => el("a", { class: "btn btn-link", href: `/api/reports/${kind}/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, label);
+  const ag = c.agentless;  // null for a campaign with agents
+  const decision = ag && ag.last_decision;
+
   const rateSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   const abSvg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   card.replaceChildren(
     el("div", { class: "camp-head" }, el("h2", {}, c.campaign), el("span", { class: "pill pill-" + c.state, "data-field": "state" }, word(c.state)),
-      el("span", { class: "muted" }, t("{mode} · queue {queue}", { mode: word(c.dial_mode), queue: c.queue })), el("div", { class: "camp-actions" },
-        el("a", { class: "btn btn-link", href: `/api/reports/compliance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, t("Compliance report")),
-        el("a", { class: "btn btn-link", href: `/api/reports/performance/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, t("Performance report")),
+      el("span", { class: "muted", "data-field": "mode" }, ag ? t("agentless · IVR flow {flow} · transfers to queue {queue}", { flow: ag.flow || "—", queue: c.queue }) : t("{mode} · queue {queue}", { mode: word(c.dial_mode), queue: c.queue })),
+      el("div", { class: "camp-actions" },
+        managing ? report("compliance", t("Compliance report")) : null,
+        report("performance", t("Performance report")),
+        managing && ag ? report("ivr", t("IVR report")) : null,
         el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv` }, t("Calls CSV")),
-        action("start"), action("pause"), action("stop"))),
+        ...(managing ? [action("start"), action("pause"), action("stop")] : []))),
     el("div", { class: "why" + (why ? "" : " ok"), "data-field": "why" }, why ? [el("strong", {}, (c.calls_in_flight > 0 || c.dial_rate_per_minute > 0 ? t("Holding new calls:") : t("Not dialling:")) + " " + word(why.code)), " — " + why.detail,
       Object.keys(why.breakdown || {}).length ? el("span", { class: "muted" }, " (" + Object.entries(why.breakdown).map(([k, v]) => `${word(k)} ${number(v)}`).join(", ") + ")") : null]
       : [el("strong", {}, t("Dialling")), " — " + (p.reason || t("pacing normally"))]),
     el("div", { class: "kpis" },
-      kpi(t("Calls in flight"), number(c.calls_in_flight), t("{n} asked last tick", { n: number(c.last_decision_calls) })),
-      kpi(t("Dial rate"), number(c.dial_rate_per_minute, 1), t("calls / minute")),
+      kpi(t("Calls in flight"), number(c.calls_in_flight), ag ? t("of {max} channels", { max: number(ag.max_channels) }) : t("{n} asked last tick", { n: number(c.last_decision_calls) })),
+      kpi(t("Dial rate"), number(c.dial_rate_per_minute, 1), ag ? t("calls / minute · at most {cps} a second", { cps: number(ag.calls_per_second) }) : t("calls / minute")),
       (() => { const k = kpi(t("Abandon 24 h"), pct(a30.day_rate), t("{abandoned} of {live} live · cap {cap}", { abandoned: number(a30.day_abandoned), live: number(a30.day_live_answers), cap: pct(aw.cap, 0) }), a30.day_rate > aw.cap); k.append(gauge(a30.day_rate, aw.cap)); return k; })(),
       (() => { const k = kpi(aw.hours >= 48 ? t("Pacer window {n} d", { n: aw.hours / 24 }) : t("Pacer window {n} h", { n: aw.hours }), pct(aw.rate), t("{abandoned} of {live} live (compliance window)", { abandoned: number(aw.abandoned), live: number(aw.live_answers) }), aw.rate > aw.cap); k.append(gauge(aw.rate, aw.cap)); return k; })(),
       (() => { const k = kpi(t("Abandon 30 d"), pct(a30.rate), t("{abandoned} of {live} live", { abandoned: number(a30.abandoned), live: number(a30.live_answers) }), a30.rate > aw.cap); k.append(gauge(a30.rate, aw.cap)); return k; })(),
       kpi(t("Contact rate"), pct(c.contact_rate), t("{connected} connected / {attempts} dials", { connected: number(c.counters.connected), attempts: number(c.counters.attempts) })),
-      kpi(t("Pacing level"), p.applied_level !== undefined && p.applied_level !== null ? number(p.applied_level, 2) : "—", word(p.effective_mode || c.dial_mode)),
+      ag ? agentlessFinish(ag, decision)
+        : kpi(t("Pacing level"), p.applied_level !== undefined && p.applied_level !== null ? number(p.applied_level, 2) : "—", word(p.effective_mode || c.dial_mode)),
       kpi(t("Leads left"), number(left), t("{due} due now of {total}", { due: number(leads.due_now || 0), total: number(leads.total || 0) })),
-      kpi(t("Agents"), number(Object.values(c.agents_by_state || {}).reduce((a, b) => a + b, 0)), Object.entries(c.agents_by_state || {}).map(([k, v]) => `${number(v)} ${word(k)}`).join(" · "))),
-    el("p", { class: "pacing" }, el("strong", {}, t("Pacing:") + " "), p.reason || t("no decision yet"), p.guard ? " " + t("(guard: {guard})", { guard: p.guard }) : ""),
+      kpi(ag ? t("Agents for transfers") : t("Agents"), number(Object.values(c.agents_by_state || {}).reduce((a, b) => a + b, 0)), Object.entries(c.agents_by_state || {}).map(([k, v]) => `${number(v)} ${word(k)}`).join(" · "))),
+    ag ? el("p", { class: "pacing" }, el("strong", {}, t("Pacing:") + " "), decision ? tn("{n} call up wanted, bound by {bound}", "{n} calls up wanted, bound by {bound}", decision.concurrency, { bound: BOUNDS[decision.reason] || decision.reason }) : t("no decision yet"))
+      : el("p", { class: "pacing" }, el("strong", {}, t("Pacing:") + " "), p.reason || t("no decision yet"), p.guard ? " " + t("(guard: {guard})", { guard: p.guard }) : ""),
     el("div", { class: "charts" },
-      el("div", { class: "chart" }, el("h3", {}, t("Dial rate, calls in flight, agents talking")),
+      el("div", { class: "chart" }, el("h3", {}, ag ? t("Dial rate, calls in flight, transfer agents talking") : t("Dial rate, calls in flight, agents talking")),
         el("div", { class: "legend" }, el("span", {}, el("i", { class: "swatch", style: "background:#3557d4" }), t("dials/min")), el("span", {}, el("i", { class: "swatch", style: "background:#12a5b8" }), t("in flight")), el("span", {}, el("i", { class: "swatch", style: "background:#a35ee8" }), t("talking"))), rateSvg),
       el("div", { class: "chart" }, el("h3", {}, t("Abandon rate (pacer window) vs cap")), abSvg),
       el("div", { class: "chart" }, el("h3", {}, t("Leads by status")), ...hbars(leads.by_status || {}, LEAD_COLORS))));
@@ -78,6 +88,16 @@ function campaignCard(c) {
     { color: "#12a5b8", points: h.map((x) => [x.t, x.inflight]) },
     { color: "#a35ee8", points: h.map((x) => [x.t, x.talking]) }]);
   lineChart(abSvg, [{ color: "#d64545", fill: true, points: h.map((x) => [x.t, x.abandon * 100]) }], { cap: aw.cap * 100, yMax: Math.max(aw.cap * 100 * 1.3, ...h.map((x) => x.abandon * 100)), yFormat: (v) => v.toFixed(1) + "%" });
+}
+
+// An agentless campaign's target finish (today, in the campaign's zone) and whether its last decision was on track.
+function agentlessFinish(ag, decision) {
+  if (!ag.target_finish) return kpi(t("Target finish"), "—", t("as fast as the channels allow"));
+  const late = decision && !decision.on_track;
+  const state = !decision ? t("no decision yet") : late ? t("behind: the list will not finish by then") : t("on track");
+  const k = kpi(t("Target finish"), ag.target_finish, [ag.timezone, state].filter(Boolean).join(" · "), late);
+  k.dataset.field = "finish";
+  return k;
 }
 
 function agentsTable(agents) {

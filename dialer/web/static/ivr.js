@@ -1,5 +1,6 @@
 // The dashboard's IVR card: per campaign and flow, the calls entering each node (the funnel), the containment
-// rate, transfers, opt-outs and machine messages, from /api/reports/ivr/{campaign}. Refreshed every 30 s.
+// rate, transfers, opt-outs and machine messages, from /api/reports/ivr/{campaign}. Refreshed every 30 s; managers only.
+import { managing } from "./common.js";
 import { t, tn } from "./i18n.js";
 
 const REFRESH_MS = 30000;
@@ -46,7 +47,7 @@ async function refresh(card) {
 
 function start() {
   const main = document.querySelector("main.dash");
-  if (!main) return;
+  if (!main || !managing) return;  // the IVR report is for managers
   const card = document.createElement("section");
   card.className = "card";
   card.id = "ivr-card";

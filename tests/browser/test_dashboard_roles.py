@@ -1,0 +1,122 @@
+"""The dashboard as each of its users reads it, in headless chromium against the whole dialer: a team supervisor gets
+the supervise panel for their team's agents (and listens from it), never a control or a request they may not use;
+an agentless campaign reads as one (its flow, channels, target finish), not as a campaign with agents.
+
+Screenshots go to tests/artifacts/: dashboard-team-supervisor, dashboard-agentless.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness.browser import served, signed_in
+from harness.stepping import eventually
+from harness.web import supervisor, web_world
+
+from dialer.appkeys import DATABASE
+from dialer.store.auth import update_user
+
+pytestmark = pytest.mark.browser
+
+
+def _refusals(page: Any, into: list[str]) -> None:
+    """Every 4xx/5xx answer the page gets, appended to ``into`` (method, status, URL)."""
+    page.on(
+        "response",
+        lambda r: into.append(f"{r.request.method} {r.status} {r.url}") if r.status >= 400 else None,
+    )
+
+
+async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0) as world:
+        client, base = await served(aiohttp_client, world.app)
+        await supervisor(world, client)  # sue supervises team north: alice (bob has no team)
+        await update_user(world.app[DATABASE], "sue", datetime.now(UTC), phone="Local/sue@sim-supervisors")
+        for agent in ("alice", "bob"):
+            headers = world.auth(agent)
+            queues = {"queues": ["outbound-agents"]}
+            resp = await client.post(f"/api/agents/{agent}/login", json=queues, headers=headers)
+            assert resp.status == 200, await resp.text()
+            await client.post(f"/api/agents/{agent}/ready", headers=headers)
+        errors: list[str] = []
+        refused: list[str] = []
+        page = await signed_in(browser, base, "sue", errors, "/dashboard")
+        _refusals(page, refused)
+        await page.wait_for_selector("section.campaign[data-campaign=demo]")
+        # Her team's agents only, in the table and in the supervise panel; the panel is there for her.
+        await page.wait_for_selector("#sv-agent option[value=alice]", state="attached")
+        offered = await page.locator("#sv-agent option").all_inner_texts()
+        assert offered
+        assert all(text.startswith("alice") for text in offered), offered
+        assert await page.is_visible("#sv-listen")
+        assert await page.is_visible("#rec-form")  # her team's recordings
+        # What is the managers' is not offered: campaign control, the dial mode, uploads, the compliance report.
+        card = page.locator("section.campaign[data-campaign=demo]")
+        assert await card.locator("button", has_text="Start").count() == 0
+        assert await card.locator("a", has_text="Compliance report").count() == 0
+        assert await card.locator("a", has_text="Performance report").count() == 1
+        assert not await page.is_visible("#dm-form")
+        assert not await page.is_visible("#upload-form")
+        assert await page.locator("#ivr-card").count() == 0
+
+        async def alice_talking() -> bool:
+            agent = await (await client.get("/api/agents/alice", headers=world.auth("alice"))).json()
+            return bool(agent["status"] == "talking")
+
+        await eventually(alice_talking, 60)
+        await page.select_option("#sv-agent", "alice")
+        await page.click("#sv-listen")
+        row = page.locator("#sv-audit tr[data-mode=listen][data-state=started]")
+        await row.wait_for(timeout=20_000)
+        assert "sue" in await row.inner_text()
+        await page.wait_for_timeout(2_500)  # a round of the page's refreshes after the session
+        await page.screenshot(path=str(artifacts / "dashboard-team-supervisor.png"), full_page=True)
+        assert not refused, refused
+        assert not errors, errors
+        await page.close()
+
+
+async def test_an_agentless_campaign_reads_as_one_on_the_dashboard(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with web_world(tmp_path, speed=20.0, campaign_running=False, agentless=True) as world:
+        client, base = await served(aiohttp_client, world.app)
+        for agent in ("alice", "bob"):  # "3: talk to someone" needs the queue staffed before calls go out
+            await client.post(
+                f"/api/agents/{agent}/login", json={"queues": ["outbound-agents"]}, headers=world.auth(agent)
+            )
+            await client.post(f"/api/agents/{agent}/ready", headers=world.auth(agent))
+        errors: list[str] = []
+        refused: list[str] = []
+        page = await signed_in(browser, base, "boss", errors, "/dashboard")
+        _refusals(page, refused)
+        card = page.locator("section.campaign[data-campaign=reminder]")
+        await card.wait_for()
+        mode = await card.locator("[data-field=mode]").inner_text()
+        assert "agentless" in mode
+        assert "reminder" in mode  # its IVR flow
+        assert "outbound-agents" in mode  # where "talk to someone" goes
+        assert await card.locator("a", has_text="IVR report").count() == 1
+        finish = card.locator("[data-field=finish]")
+        await finish.wait_for()
+        assert "17:00" in await finish.inner_text()
+        assert "America/New_York" in await finish.inner_text()
+        await eventually(lambda: _has(card, "of 30 channels"), 30)
+        await eventually(lambda: _has(finish, "on track"), 30)
+        await eventually(lambda: _has(card.locator("p.pacing"), "wanted, bound by"), 30)
+        assert await card.locator("text=Pacing level").count() == 0
+        # the campaign with agents keeps its pacing level
+        assert await page.locator("section.campaign[data-campaign=demo] >> text=Pacing level").count() == 1
+        await page.screenshot(path=str(artifacts / "dashboard-agentless.png"), full_page=True)
+        assert not refused, refused
+        assert not errors, errors
+        await page.close()
+
+
+async def _has(locator: Any, text: str) -> bool:
+    return text in await locator.inner_text()
