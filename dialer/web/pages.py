@@ -7,6 +7,7 @@ import html
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from string import Template
 from typing import Any
 from urllib.parse import urlsplit
@@ -156,6 +157,15 @@ async def api_logout(call: Call) -> web.Response:
 async def openapi_document(call: Call) -> web.Response:
     """This document"""
     return ok(call.app[OPENAPI])
+
+
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+
+
+@routes.page("GET", "/favicon.ico", roles=PUBLIC)
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """The icon a browser asks for on a page that names none (a report, an error page): the pages' own icon"""
+    return web.FileResponse(FAVICON, headers={"Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"})
 
 
 @routes.page("GET", "/login", roles=PUBLIC)

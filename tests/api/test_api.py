@@ -19,7 +19,7 @@ async def test_every_route_declares_roles_and_only_the_public_ones_are_open(
     world: WebWorld, aiohttp_client: Any
 ) -> None:
     client = await aiohttp_client(world.app)
-    public = {"/api/login", "/api/openapi.json", "/login", "/healthz"}
+    public = {"/api/login", "/api/openapi.json", "/login", "/healthz", "/favicon.ico"}
     index = world.app[ROUTE_INDEX]
     checked = 0
     for route in world.app.router.routes():
@@ -48,6 +48,13 @@ async def test_every_route_declares_roles_and_only_the_public_ones_are_open(
         checked += 1
     assert checked > 30
     assert policy_for  # the middleware's lookup is the same table
+
+
+async def test_the_icon_browsers_ask_for_is_served_to_anyone(world: WebWorld, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(world.app)
+    resp = await client.get("/favicon.ico")
+    assert (resp.status, resp.content_type) == (200, "image/svg+xml")
+    assert (await resp.text()).startswith("<svg")
 
 
 async def test_status_and_metrics_readable_from_loopback_only(world: WebWorld, aiohttp_client: Any) -> None:
