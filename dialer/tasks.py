@@ -1,10 +1,11 @@
-"""Ending background asyncio tasks: the one way the daemon's parts stop what they started."""
+"""Ending background asyncio tasks: the one way the daemon's parts stop what they started, and the one way they
+finish work a cancelled caller gave up on (:func:`finished_even_if_cancelled`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Coroutine
+from typing import Any, TypeVar
 
 import structlog
 
@@ -12,6 +13,32 @@ log = structlog.get_logger(__name__)
 
 # How long a cancelled task may take to end before it is cancelled again (and the stop says so in the log).
 CANCEL_GRACE_SECONDS = 5.0
+
+T = TypeVar("T")
+
+# Work whose caller was cancelled, kept referenced until it ends (the event loop holds tasks weakly).
+_ORPHANS: set[asyncio.Future[Any]] = set()
+
+
+async def finished_even_if_cancelled(work: Coroutine[Any, Any, T], *, event: str, **ids: object) -> T:
+    """Run ``work`` to its end even if the caller is cancelled meanwhile (``asyncio.shield``): for work that must not
+    stop half done, such as a write and the bookkeeping that follows it. The caller's cancel still reaches the
+    caller at once. Nobody is then left to hear how the work ends, so a failure is logged: ``event`` with ``ids``
+    and the error (asyncio alone would only say "exception never retrieved")."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        _ORPHANS.add(task)
+        task.add_done_callback(lambda done: _orphan_ended(done, event, ids))
+        raise
+
+
+def _orphan_ended(task: asyncio.Future[Any], event: str, ids: dict[str, object]) -> None:
+    _ORPHANS.discard(task)
+    error = None if task.cancelled() else task.exception()
+    if error is not None:
+        log.error(event, error=repr(error), **ids)
 
 
 async def cancel_and_wait(*tasks: asyncio.Future[Any] | None, grace_seconds: float = CANCEL_GRACE_SECONDS) -> None:

@@ -3,7 +3,6 @@ wrap-up times (the pacer learns handle times from them), and the disposition tha
 
 from __future__ import annotations
 
-import asyncio
 import math
 from datetime import UTC, datetime
 
@@ -13,6 +12,7 @@ from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.i18n import M_
 from dialer.runner.state import CampaignContext
 from dialer.store.lifecycle import record_disposition
+from dialer.tasks import finished_even_if_cancelled
 
 WITHOUT_AMD_KEPT = 10_000
 
@@ -139,7 +139,13 @@ class AgentCalls:
 
         # The write and what the pacer and counters learn from it go together: a caller cancelled meanwhile (a
         # request given up, a shutdown) does not leave a stored machine counted as a live answer.
-        transition = await asyncio.shield(asyncio.ensure_future(write_and_count()))
+        transition = await finished_even_if_cancelled(
+            write_and_count(),
+            event="disposition_failed_after_cancel",
+            campaign=ctx.name,
+            agent=agent_id,
+            attempt_id=attempt,
+        )
         agent = ctx.agents.registry.get(agent_id)
         if agent is not None and agent.status is AgentStatus.WRAPUP:
             await ctx.agents.finish_wrapup(agent_id)

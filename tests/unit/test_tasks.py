@@ -1,5 +1,5 @@
 """Stopping background tasks: every task is cancelled and awaited, ``None`` is skipped, and a task's own
-failure is not hidden."""
+failure is not hidden. Work that must finish outlives its cancelled caller, and its failure is logged."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from structlog.testing import capture_logs
 
-from dialer.tasks import cancel_and_wait
+from dialer.tasks import cancel_and_wait, finished_even_if_cancelled
 
 
 async def test_every_task_is_cancelled_and_has_ended() -> None:
@@ -84,3 +84,40 @@ async def test_a_stop_cancelled_while_it_waits_still_ends_its_tasks_and_goes_on(
         await stopper
     assert ended == ["task", "rest of the stop"]
     assert task.cancelled()
+
+
+async def test_work_outlives_its_cancelled_caller_and_a_late_failure_is_logged() -> None:
+    gate = asyncio.Event()
+    steps: list[str] = []
+
+    async def write(fail: bool) -> str:
+        steps.append("written")
+        await gate.wait()
+        steps.append("counted")  # the bookkeeping after the write: never cut off from it
+        if fail:
+            raise RuntimeError("disk full")
+        return "done"
+
+    gate.set()
+    assert await finished_even_if_cancelled(write(False), event="never") == "done"  # uncancelled: its result
+    gate.clear()
+    for fail in (False, True):
+        caller = asyncio.create_task(finished_even_if_cancelled(write(fail), event="write_failed", attempt_id=7))
+        await asyncio.sleep(0.01)
+        caller.cancel()
+        with capture_logs() as logs:
+            with pytest.raises(asyncio.CancelledError):
+                await caller  # the caller's cancel reaches the caller at once
+            assert steps[-1] == "written"
+            gate.set()
+            for _ in range(5):
+                await asyncio.sleep(0)
+        assert steps[-1] == "counted"
+        failures = [entry for entry in logs if entry["event"] == "write_failed"]
+        if fail:
+            assert failures == [
+                {"event": "write_failed", "log_level": "error", "attempt_id": 7, "error": "RuntimeError('disk full')"}
+            ]
+        else:
+            assert failures == []
+        gate.clear()
