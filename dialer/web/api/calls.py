@@ -14,7 +14,7 @@ from dialer.i18n import M_
 from dialer.ivr.context import summarize
 from dialer.store.console import attempts_of_agent, lead_history
 from dialer.store.leads import get_lead
-from dialer.store.monitoring import recorded_attempts
+from dialer.store.monitoring import get_recording, recorded_attempts
 from dialer.web.api.common import (
     Paging,
     Strict,
@@ -50,6 +50,17 @@ class PreviewBody(Strict):
     campaign: str | None = Field(default=None, max_length=100, description="a preview campaign the agent is in")
 
 
+async def _recording_of(call: Call, campaign: str, attempt_id: int) -> dict[str, str | None]:
+    """What the agent may do about the call's recording: the campaign's mode (``none``, ``all``: pause and resume;
+    ``on_demand``: start and stop too) and the recording's state (None: not recording yet)."""
+    config = call.daemon.campaign_config(campaign)
+    recording = await get_recording(call.db, attempt_id)
+    return {
+        "mode": config.recording.value if config is not None else "none",
+        "state": recording.state if recording is not None else None,
+    }
+
+
 @routes.route("GET", "/api/agents/{agent_id}/call", roles=ANY_USER)
 async def get_agent_call(call: Call) -> web.Response:
     """The agent's current call: lead, history, dispositions"""
@@ -68,6 +79,7 @@ async def get_agent_call(call: Call) -> web.Response:
             "history": [attempt_json(a) for a in history],
             "dispositions": [d.model_dump(mode="json") for d in current.dispositions],
             "wrap_up_seconds": current.wrap_up_seconds,
+            "recording": await _recording_of(call, current.campaign, current.attempt_id),
         }
         ivr = daemon.ivr_context(current.campaign, current.attempt_id)
         if ivr is not None:  # an agentless call its flow handed to the agent (dialer.runner.agentless)

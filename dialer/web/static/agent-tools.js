@@ -1,4 +1,6 @@
-// Agent console: the script of the current call (beside the screen pop) and the recording controls.
+// Agent console: the script of the current call (beside the screen pop) and the recording controls (only those the
+// campaign's recording mode offers, each enabled when it applies: none, all = pause / resume, on_demand = start /
+// stop too).
 // Loaded beside console.js; reads the agent's script when their call may have changed (common.js: onCallChange).
 import { api, boot, el, onCallChange } from "./common.js";
 import { t } from "./i18n.js";
@@ -9,16 +11,40 @@ let shownAttempt = null;
 
 function say(text, bad = false) { const m = $("rec-msg"); m.textContent = text; m.className = "msg" + (bad ? " msg-bad" : ""); }
 
+let rec = { mode: "none", state: null };  // the current call's recording: the campaign's mode, its state
+const AFTER = { start: "recording", pause: "paused", resume: "recording", stop: "stopped" };
+
 async function recording(action) {
   try {
     await api("POST", `/api/agents/${encodeURIComponent(me)}/recording`, { action });
+    rec = { ...rec, state: AFTER[action] };
     say({ start: t("Recording"), stop: t("Recording stopped"), pause: t("Recording paused"), resume: t("Recording") }[action]);
   } catch (e) { say(e.message, true); }
+  showRecording();
+}
+
+function showRecording() {
+  // A campaign recording every call records from the moment the agent takes it.
+  const state = rec.state || (rec.mode === "all" ? "recording" : null);
+  const on = state === "recording", paused = state === "paused", onDemand = rec.mode === "on_demand";
+  const offered = { start: onDemand, stop: onDemand, pause: true, resume: true };
+  const applies = { start: !on && !paused, stop: on || paused, pause: on, resume: paused };
+  $("rec-controls").hidden = rec.mode === "none";
+  for (const action of Object.keys(AFTER)) {
+    const button = $(`rec-${action}`);
+    button.hidden = !offered[action];
+    button.disabled = !applies[action];
+  }
 }
 
 async function refresh() {
-  let body;
-  try { body = await api("GET", `/api/agents/${encodeURIComponent(me)}/script`); } catch (e) { return; }
+  let body, current;
+  try {
+    body = await api("GET", `/api/agents/${encodeURIComponent(me)}/script`);
+    current = (await api("GET", `/api/agents/${encodeURIComponent(me)}/call`)).call;
+  } catch (e) { return; }
+  rec = (current && current.recording) || { mode: "none", state: null };
+  showRecording();
   const panel = $("script-panel");
   const script = body.script;
   if (!script) { panel.hidden = true; shownAttempt = null; return; }
@@ -68,6 +94,7 @@ function start() {
   for (const [action, label] of [["start", t("Start recording")], ["pause", t("Pause recording")], ["resume", t("Resume recording")], ["stop", t("Stop recording")]]) {
     controls.append(el("button", { class: "btn", type: "button", id: `rec-${action}`, onclick: () => recording(action) }, label));
   }
+  showRecording();
   refresh();
   onCallChange(refresh);
 }
