@@ -72,7 +72,8 @@ class SupervisionService:
         if not phone:
             raise SupervisionRefused(
                 M_(
-                    "{supervisor} has no phone: set one with `dialer user add {supervisor} --phone`",
+                    "{supervisor} has no phone to listen on: an administrator sets one on /admin (or `dialer user set"
+                    " {supervisor} --phone PJSIP/1001`)",
                     supervisor=supervisor,
                 )
             )

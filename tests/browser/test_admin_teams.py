@@ -14,6 +14,9 @@ from harness.browser import browsed_world, count_is, has_text, signed_in
 from harness.stepping import eventually
 from harness.web import team_with_supervisor
 
+from dialer.appkeys import DATABASE
+from dialer.store.auth import get_user
+
 pytestmark = pytest.mark.browser
 
 
@@ -94,6 +97,20 @@ async def test_an_admin_disables_a_user_whose_open_console_ends_at_once(
         await audit.first.wait_for()
         assert "root" in await audit.first.inner_text()
         assert await root.locator("#audit-table button, #audit-table input").count() == 0
+        # The phone a manager listens on is set in the table (Enter saves it), and audited.
+        phone = root.locator("#users-table tr[data-user=boss] input[data-field=phone]")
+        await phone.fill("PJSIP/2001")
+        await phone.press("Enter")
+
+        async def boss_phone() -> bool:
+            user = await get_user(world.app[DATABASE], "boss")
+            return user is not None and user.phone == "PJSIP/2001"
+
+        await eventually(boss_phone, 10)
+        await root.locator("#audit-table tbody tr", has_text="PJSIP/2001").first.wait_for()
+        assert (
+            await root.locator("#users-table tr[data-user=boss] input[data-field=phone]").input_value() == "PJSIP/2001"
+        )
         await root.screenshot(path=str(artifacts / "admin-users.png"), full_page=True)
         assert not errors, errors
         await bob.close()

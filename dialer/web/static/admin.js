@@ -1,4 +1,5 @@
-// User administration: users (create, disable, reset password, role, team), teams and their supervisors, the audit log.
+// User administration: users (create, disable, reset password, role, team, phone), teams and their supervisors, the audit
+// log.
 import { api, el, when } from "./common.js";
 import { t } from "./i18n.js";
 
@@ -27,7 +28,14 @@ function userRow(u) {
     const pw = window.prompt(t("New password for {user} (at least 8 characters)", { user: u.name }));
     if (pw) change(u.name, { password: pw }, t("password of {user} reset", { user: u.name }));
   } }, t("Reset password"));
-  return el("tr", { "data-user": u.name }, el("td", {}, u.name), el("td", {}, role), el("td", {}, team),
+  // The phone an agent's calls ring, or the one a supervisor listens on (Enter or leaving the field saves it).
+  const phone = el("input", { "aria-label": t("phone of {user}", { user: u.name }), "data-field": "phone", value: u.phone || "", placeholder: "PJSIP/1001", size: 14 });
+  const savePhone = () => {
+    const value = phone.value.trim();
+    if (value && value !== (u.phone || "")) change(u.name, { phone: value }, t("phone of {user}: {phone}", { user: u.name, phone: value }));
+  };
+  phone.addEventListener("change", savePhone);
+  return el("tr", { "data-user": u.name }, el("td", {}, u.name), el("td", {}, role), el("td", {}, team), el("td", {}, phone),
     el("td", { "data-field": "state", "data-state": u.disabled ? "disabled" : "active" }, u.disabled ? t("disabled") : t("active")), el("td", {}, toggle, " ", reset));
 }
 
