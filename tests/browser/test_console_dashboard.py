@@ -39,6 +39,7 @@ async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
         await page.wait_for_selector("#dispo-buttons button[data-code=sale]")
         name = await page.inner_text("#lead-name")
         assert name.strip()
+        assert "this call included" in await page.inner_text("#lead-attempts")  # counted when a call ends
         await page.screenshot(path=str(artifacts / "console-screen-pop.png"))
         # The call ends (the simulated customer hangs up): wrap-up with its countdown; disposition by hotkey.
         await page.wait_for_selector("#state-pill.pill-wrapup", timeout=60_000)

@@ -88,7 +88,8 @@ function fieldList(lead) {
   const zone = (lead.time_zones || [])[0];
   const rows = [[t("Lead's local time"), zone ? timeIn(new Date(), zone) : "", "lead-local-time"],
     [t("Time zone"), (lead.time_zones || []).join(", ")], [t("Reading"), lead.name_reading], [t("Status"), word(lead.status)],
-    [t("Attempts"), lead.attempts], [t("Postal code"), lead.postal_code], [t("Last outcome"), word(lead.last_outcome)],
+    // A lead's attempts are counted when each ends: the call in progress is one more.
+    [t("Attempts"), lead.status === "in_call" ? t("{n}, this call included", { n: lead.attempts + 1 }) : lead.attempts, "lead-attempts"], [t("Postal code"), lead.postal_code], [t("Last outcome"), word(lead.last_outcome)],
     [t("Last disposition"), lead.last_disposition]];
   for (const [k, v] of Object.entries(lead.fields || {})) rows.push([k.replace(/_/g, " "), v]);
   for (const [k, v, id] of rows) if (v !== null && v !== undefined && v !== "") dl.append(el("dt", {}, k), el("dd", { id }, String(v)));
