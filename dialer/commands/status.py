@@ -28,6 +28,14 @@ async def fetch_status(settings: Settings) -> dict[str, Any] | None:
         return None
 
 
+def _mode(campaign: dict[str, Any]) -> str:
+    """How the campaign dials: its dial mode, or for an agentless one its IVR flow."""
+    agentless = campaign.get("agentless")
+    if agentless:
+        return _("agentless, IVR flow {flow}").format(flow=agentless.get("flow") or "—")
+    return str(campaign["dial_mode"])
+
+
 def render(status: dict[str, Any]) -> str:
     lines = []
     servers = status.get("servers", {})
@@ -60,7 +68,7 @@ def render(status: dict[str, Any]) -> str:
             ).format(
                 campaign=campaign["campaign"],
                 state=campaign["state"],
-                mode=campaign["dial_mode"],
+                mode=_mode(campaign),
                 attempts=c["attempts"],
                 connected=c["connected"],
                 abandoned=c["abandoned"],
@@ -68,7 +76,7 @@ def render(status: dict[str, Any]) -> str:
                 archived=c["archived"],
                 up=campaign["calls_in_flight"],
                 rate=f"{window['rate']:.2%}",
-                live=window["live_answers"],
+                live=f"{window['live_answers']:g}",  # whole unless an AMD false-positive estimate is in
                 cap=f"{window['cap']:.0%}",
                 hours=f"{window['hours']:g}",
             )

@@ -1,0 +1,40 @@
+"""`dialer status` as text: how each campaign dials (an agentless one by its IVR flow, not a dial mode it does not
+use) and its live answers as counted (whole unless an AMD false-positive estimate is in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialer.commands.status import render
+
+
+def _campaign(name: str, live: float, agentless: dict[str, Any] | None) -> dict[str, Any]:
+    counters = {"attempts": 40, "connected": 12, "abandoned": 0, "requeued": 20, "archived": 3}
+    window = {"rate": 0.0, "live_answers": live, "cap": 0.03, "hours": 24.0}
+    return {
+        "campaign": name,
+        "state": "running",
+        "dial_mode": "progressive",
+        "counters": counters,
+        "calls_in_flight": 2,
+        "abandon_window": window,
+        "agentless": agentless,
+    }
+
+
+def test_an_agentless_campaign_reads_by_its_flow_and_live_answers_by_their_count() -> None:
+    status = {
+        "ami": {},
+        "agents": [],
+        "campaigns": [
+            _campaign("sales", 12.0, None),
+            _campaign("reminder", 7.0, {"flow": "reminder", "max_channels": 30}),
+            _campaign("uk", 12.4, None),
+        ],
+    }
+    lines = render(status).splitlines()
+    assert lines[1].startswith("campaign sales [running, progressive]:")
+    assert lines[2].startswith("campaign reminder [running, agentless, IVR flow reminder]:")
+    assert "of 12 live answers" in lines[1]
+    assert "of 7 live answers" in lines[2]
+    assert "of 12.4 live answers" in lines[3]
