@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import random
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ from dialer.ivr.actions import TableActions
 from dialer.ivr.campaign import campaign_flow
 from dialer.logging import get_logger
 from dialer.provision import provision_campaign
-from dialer.settings import AmiServerSettings, Settings
+from dialer.settings import AmiServerSettings, Settings, sqlite_url_in
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
 from dialer.sim.model import Scenario, WorldModel, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
@@ -253,7 +254,28 @@ def parse_ami_target(text: str) -> AmiServerSettings:
 
 
 class DemoDatabaseInUse(Exception):
-    """The database the demo would reset holds campaigns other than the demo's."""
+    """The database the demo would reset holds campaigns other than the demo's, or another demo runs on it."""
+
+
+@contextlib.contextmanager
+def demo_database_held(database_url: str) -> Iterator[None]:
+    """Hold the demo's SQLite database for as long as this demo runs: a second ``dialer demo`` on it is refused
+    (DemoDatabaseInUse) instead of resetting it under the first. An exclusive ``flock`` on ``<database>.demo-lock``,
+    which the system releases when the process ends, however it ends."""
+    path = _sqlite_path(database_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".demo-lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DemoDatabaseInUse(
+                f"{path} is in use by another `dialer demo`: stop it first (Ctrl-C), or run this one with another "
+                "database (DIALER_DATABASE_URL=sqlite+aiosqlite:///var/demo2.db dialer demo)"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def demo_database_url(base: Settings) -> str:
@@ -263,7 +285,7 @@ def demo_database_url(base: Settings) -> str:
     ``DIALER_DATABASE_URL`` set."""
     if base.database_url.startswith("sqlite"):
         return base.database_url
-    return f"sqlite+aiosqlite:///{base.var_dir / 'demo.db'}"
+    return sqlite_url_in(base.var_dir, "demo.db")
 
 
 def check_disposable(database_url: str) -> None:

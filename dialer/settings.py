@@ -31,6 +31,12 @@ from dialer.webhooks.core import AllowList
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/dialer.db"
 
 
+def sqlite_url_in(directory: Path, name: str = "dialer.db") -> str:
+    """The SQLite URL of ``name`` in ``directory`` (relative: as ``./var/…``, to the working directory)."""
+    where = directory.as_posix() if directory.is_absolute() else "./" + directory.as_posix().removeprefix("./")
+    return f"sqlite+aiosqlite:///{where}/{name}"
+
+
 class SettingsError(ValueError):
     """The configuration is unusable; the message says which setting and why (a Message: in the reader's
     language, the CLI's)."""
@@ -245,6 +251,15 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(M_("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://"))
         return url
+
+    @model_validator(mode="after")
+    def _database_in_var_dir(self) -> Settings:
+        """Unless a database is named, the daemon keeps it with its other files: ``<var_dir>/dialer.db`` (the
+        default ``var`` gives :data:`DEFAULT_SQLITE_URL`). A ``var_dir`` set alone never shares a database with
+        another instance's."""
+        if "database_url" not in self.model_fields_set:
+            self.database_url = sqlite_url_in(self.var_dir)
+        return self
 
     @model_validator(mode="after")
     def _distinct_servers(self) -> Settings:

@@ -22,6 +22,7 @@ from dialer.demo import (
     DemoPlan,
     build_demo_app,
     check_disposable,
+    demo_database_held,
     demo_settings,
     parse_ami_target,
     prepare_database,
@@ -146,7 +147,12 @@ def demo(
     # The localised demos call one country: start the simulated clock inside its calling window (the default demo's
     # leads span the world's zones, so some are always callable: its clock is the wall clock).
     start = demo_start(config, wall) if real is None and locale in LOCALE_DEMOS else wall
-    with log_path.open("a", encoding="utf-8") as log_stream:
+    # Held until the demo ends: a second demo on this database is refused instead of resetting it under this one.
+    with (
+        failing(DemoDatabaseInUse),
+        demo_database_held(settings.database_url),
+        log_path.open("a", encoding="utf-8") as log_stream,
+    ):
         configure_logging(settings.log_level, "json", stream=log_stream)
         reset_database(settings)
         imported = asyncio.run(prepare_database(settings, plan, start))

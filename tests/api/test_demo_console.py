@@ -23,7 +23,15 @@ from dialer.agents.registry import AgentStatus
 from dialer.appkeys import AFTER_CONTEXTS, DIALER
 from dialer.clock import RealTimeClock
 from dialer.commands.demo import _free_port
-from dialer.demo import DemoDatabaseInUse, DemoPlan, build_demo_app, check_disposable, demo_settings, prepare_database
+from dialer.demo import (
+    DemoDatabaseInUse,
+    DemoPlan,
+    build_demo_app,
+    check_disposable,
+    demo_database_held,
+    demo_settings,
+    prepare_database,
+)
 from dialer.settings import Settings
 from dialer.web.demo import demo_teams, demo_users_ctx
 from dialer.web.live import HUB, SIGNED_OUT_REASON
@@ -88,6 +96,30 @@ def test_the_demo_never_resets_a_database_with_other_campaigns(tmp_path: Path) -
         conn.execute("INSERT INTO campaigns VALUES ('spring-sale')")
     with pytest.raises(DemoDatabaseInUse, match="spring-sale"):
         check_disposable(url)
+
+
+def test_a_second_demo_never_resets_the_database_of_a_running_one(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}"
+    with demo_database_held(url):
+        with pytest.raises(DemoDatabaseInUse, match="in use by another `dialer demo`"), demo_database_held(url):
+            pass
+        # The command says so and leaves the database alone (the running demo's, here this test's hold).
+        env = {**os.environ, "DIALER_VAR_DIR": str(tmp_path), "DIALER_DATABASE_URL": url}
+        env.pop("DIALER_CONFIG", None)
+        second = _run([sys.executable, "-m", "dialer", "demo", "--for", "1"], REPO, env)
+        assert second.returncode != 0
+        assert "in use by another `dialer demo`" in second.stderr + second.stdout
+        assert not (tmp_path / "dialer.db").exists()
+    with demo_database_held(url):  # released when the first ends
+        pass
+
+
+def test_a_var_dir_alone_keeps_the_database_in_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A daemon or demo given only its own ``var_dir`` never shares the working directory's database."""
+    monkeypatch.delenv("DIALER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path))
+    assert Settings().database_url == f"sqlite+aiosqlite:///{tmp_path}/dialer.db"
+    assert demo_settings(Settings(), 5039).database_url == f"sqlite+aiosqlite:///{tmp_path}/dialer.db"
 
 
 def test_demo_uses_the_database_the_cli_finds(tmp_path: Path) -> None:
