@@ -21,7 +21,7 @@ export function lineChart(svg, series, { yMax = null, cap = null, yFormat = null
     parts.push(`<line x1="${PAD}" x2="${W}" y1="${yy}" y2="${yy}" stroke="#e9edf4"/>`);
     parts.push(`<text x="2" y="${yy + 4}" font-size="10" fill="#8a93a6">${fmt(v)}</text>`);
   }
-  if (cap !== null) parts.push(`<line x1="${PAD}" x2="${W}" y1="${y(cap)}" y2="${y(cap)}" stroke="#d64545" stroke-dasharray="5 4"/><text x="${W - 40}" y="${y(cap) - 4}" font-size="10" fill="#d64545">cap</text>`);
+  if (cap !== null) parts.push(`<line x1="${PAD}" x2="${W}" y1="${y(cap)}" y2="${y(cap)}" stroke="#d64545" stroke-dasharray="5 4"/><text x="${W - 40}" y="${y(cap) - 4}" font-size="10" fill="#d64545">${esc(t("cap"))}</text>`);
   for (const s of series) {
     if (!s.points.length) continue;
     const d = s.points.map((p, i) => `${i ? "L" : "M"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ");

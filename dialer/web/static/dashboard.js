@@ -77,7 +77,7 @@ function campaignCard(c) {
       kpi(t("Leads left"), number(left), t("{due} due now of {total}", { due: number(leads.due_now || 0), total: number(leads.total || 0) })),
       kpi(ag ? t("Agents for transfers") : t("Agents"), number(Object.values(c.agents_by_state || {}).reduce((a, b) => a + b, 0)), Object.entries(c.agents_by_state || {}).map(([k, v]) => `${number(v)} ${word(k)}`).join(" · "))),
     ag ? el("p", { class: "pacing" }, el("strong", {}, t("Pacing:") + " "), decision ? tn("{n} call up wanted, bound by {bound}", "{n} calls up wanted, bound by {bound}", decision.concurrency, { bound: BOUNDS[decision.reason] || decision.reason }) : t("no decision yet"))
-      : el("p", { class: "pacing" }, el("strong", {}, t("Pacing:") + " "), p.reason || t("no decision yet"), p.guard ? " " + t("(guard: {guard})", { guard: p.guard }) : ""),
+      : el("p", { class: "pacing" }, el("strong", {}, t("Pacing:") + " "), p.reason || t("no decision yet"), p.guard ? " " + t("(guard: {guard})", { guard: word(p.guard) }) : ""),
     el("div", { class: "charts" },
       el("div", { class: "chart" }, el("h3", {}, ag ? t("Dial rate, calls in flight, transfer agents talking") : t("Dial rate, calls in flight, agents talking")),
         el("div", { class: "legend" }, el("span", {}, el("i", { class: "swatch", style: "background:#3557d4" }), t("dials/min")), el("span", {}, el("i", { class: "swatch", style: "background:#12a5b8" }), t("in flight")), el("span", {}, el("i", { class: "swatch", style: "background:#a35ee8" }), t("talking"))), rateSvg),

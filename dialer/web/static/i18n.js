@@ -58,7 +58,8 @@ export function percent(x, digits = 1) {
   return new Intl.NumberFormat(lang, { style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x || 0);
 }
 
-// The words the scripts show from data (agent states, lead statuses, outcomes, pause reasons, queue kinds), listed
+// The words the scripts show from data (agent states, lead statuses, outcomes, pause reasons, queue kinds, why not
+// dialling), listed
 // so the extractor puts them in the catalogues; `word(value)` looks them up.
 export const WORDS = [
   t("ready"), t("paused"), t("talking"), t("wrapup"), t("ringing"), t("logged out"), t("new"), t("retry"), t("callback"),
@@ -69,6 +70,9 @@ export const WORDS = [
   t("window closed"), t("no agents"), t("no leads"), t("no consent"), t("retry wait"), t("callback wait"), t("max attempts"),
   t("Sale"), t("Not interested"), t("Call back"), t("Think about it"), t("Wrong party"), t("Do not call"), t("Refused"),
   t("Answering machine"),
+  // why a campaign is not dialling (the status's why_not_dialing.code, the pacer's guard)
+  t("paced"), t("immature estimates"), t("abandon budget"), t("inbound waiting"), t("few agents"), t("call limit"),
+  t("ami down"), t("adopting"), t("error"), t("no fastagi"),
 ];
 
 // A language and time zone picker in the top bar (the user's settings, stored on the server).
