@@ -358,4 +358,5 @@ class CampaignRunner:
             if why_not is None
             else {"code": why_not.code, "detail": why_not.detail, "breakdown": why_not.breakdown},
             "preview": ctx.config.dial_mode is DialMode.PREVIEW,
+            "disposition_labels": {d.code: d.label for d in ctx.config.dispositions},  # for the counts by code
         }

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, count_is, login, new_page, signed_in
+from harness.browser import VIEWPORT, browsed_world, count_is, has_text, login, new_page, signed_in
 from harness.console import sign_in_agent
 from harness.stepping import eventually
 
@@ -54,7 +54,11 @@ async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
         done = [a for a in attempts["items"] if a["disposition"]]
         assert done[0]["disposition"] == "sale"
         assert done[0]["notes"] == "Wants the premium plan"
+        # The manager's dashboard counts it by its label, not its code.
+        board = await signed_in(browser, base, "boss", errors, "/dashboard")
+        await eventually(lambda: has_text(board.locator("#agents-table tr", has_text="alice"), "Sale 1"), 10)
         assert not errors, errors
+        await board.close()
         await page.close()
 
 

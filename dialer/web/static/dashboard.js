@@ -100,7 +100,9 @@ function agentlessFinish(ag, decision) {
   return k;
 }
 
-function agentsTable(agents) {
+function agentsTable(agents, campaigns) {
+  // The dispositions by code, shown by their campaigns' labels (the defaults' in the UI's language).
+  const labels = Object.assign({}, ...campaigns.map((c) => c.disposition_labels || {}));
   const counts = {};
   for (const a of agents) counts[a.status] = (counts[a.status] || 0) + 1;
   $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)));
@@ -108,12 +110,12 @@ function agentsTable(agents) {
     el("td", {}, a.agent_id), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status))),
     el("td", { class: "num" }, clock(a.seconds_in_state)), el("td", { class: "num" }, clock(a.talk_seconds)), el("td", { class: "num" }, clock(a.wrap_seconds)),
     el("td", { class: "num" }, clock(a.pause_seconds)), el("td", { class: "num" }, a.calls),
-    el("td", {}, Object.entries(a.dispositions || {}).map(([k, v]) => `${k} ${v}`).join(", ")))));
+    el("td", {}, Object.entries(a.dispositions || {}).map(([k, v]) => `${labels[k] ? word(labels[k]) : k} ${number(v)}`).join(", ")))));
 }
 
 function render(doc) {
   for (const c of doc.campaigns) campaignCard(c);
-  agentsTable(doc.agents);
+  agentsTable(doc.agents, doc.campaigns);
   $("updated").textContent = t("updated {time}", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
   const select = $("upload-campaign");
   if (select.options.length !== doc.campaigns.length) select.replaceChildren(...doc.campaigns.map((c) => el("option", { value: c.campaign }, c.campaign)));
