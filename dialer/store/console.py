@@ -18,7 +18,7 @@ from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.leadscope import LeadScope
 from dialer.store.records import RecordReader, by_id, paged
-from dialer.store.tables import attempts_t, callbacks_t, lead_lists_t, leads_t
+from dialer.store.tables import attempts_t, callbacks_t, campaigns_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
 
@@ -167,6 +167,25 @@ class CallbackRecord:
 _callback = RecordReader(CallbackRecord)
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackListing:
+    """A callback as a list shows it: the callback, and whom and for which campaign (its lead's number and names,
+    the campaign's name)."""
+
+    callback: CallbackRecord
+    campaign: str
+    phone: str
+    first_name: str | None
+    last_name: str | None
+    display_name: str | None
+
+
+def _callback_listing(row: Any) -> CallbackListing:
+    return CallbackListing(
+        _callback(row), row["campaign"], row["phone"], row["first_name"], row["last_name"], row["display_name"]
+    )
+
+
 async def list_callbacks(
     db: Database,
     *,
@@ -176,8 +195,9 @@ async def list_callbacks(
     limit: int = 50,
     offset: int = 0,
     scope: LeadScope | None = None,
-) -> tuple[int, list[CallbackRecord]]:
-    """The callbacks matching the filters, among those ``scope`` sees (None: all)."""
+) -> tuple[int, list[CallbackListing]]:
+    """The callbacks matching the filters, among those ``scope`` sees (None: all), soonest due first, each with
+    its lead's number and names and its campaign's name."""
     c = callbacks_t.c
     conditions: list[Any] = []
     visible = scope.calls_condition(callbacks_t) if scope is not None else None
@@ -189,8 +209,21 @@ async def list_callbacks(
         conditions.append(c.agent == agent)
     if state is not None:
         conditions.append(c.state == state)
-    rows = select(callbacks_t).order_by(c.due_at, c.id)
-    return await paged(db, callbacks_t, rows, conditions, _callback, limit=limit, offset=offset)
+    lead = leads_t.c
+    rows = (
+        select(
+            callbacks_t,
+            campaigns_t.c.name.label("campaign"),
+            lead.phone,
+            lead.first_name,
+            lead.last_name,
+            lead.display_name,
+        )
+        .join(leads_t, lead.id == c.lead_id)
+        .join(campaigns_t, campaigns_t.c.id == c.campaign_id)
+        .order_by(c.due_at, c.id)
+    )
+    return await paged(db, callbacks_t, rows, conditions, _callback_listing, limit=limit, offset=offset)
 
 
 async def get_callback(db: Database, callback_id: int) -> CallbackRecord | None:

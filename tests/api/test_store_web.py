@@ -105,7 +105,7 @@ async def test_lead_search_agent_scope_edits_and_callbacks(db: Database) -> None
     callback = await create_callback(db, ann.id, NOW + timedelta(days=1), "alice", "after 3", NOW)
     assert callback is not None
     total, listed = await list_callbacks(db, agent="alice", state="pending")
-    assert [c.id for c in listed] == [callback.id]
+    assert [(c.callback.id, c.phone, c.first_name) for c in listed] == [(callback.id, ann.phone, "Anne")]
     assert (await search_leads(db, LeadQuery(status="callback")))[0] == 1
     cancelled = await cancel_callback(db, callback.id, NOW)
     assert cancelled is not None

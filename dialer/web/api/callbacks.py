@@ -18,6 +18,7 @@ from dialer.web.api.common import (
     Paging,
     Strict,
     callback_json,
+    callback_listing_json,
     campaign_id_of,
     invalid,
     lead_for,
@@ -45,7 +46,8 @@ class CallbackCreate(Strict):
 
 @routes.listing("/api/callbacks", roles=ANY_USER, query=CallbackQuery)
 async def get_callbacks(call: Call) -> web.Response:
-    """Scheduled callbacks (supervisors: their teams'; agents: their own)"""
+    """Scheduled callbacks, soonest due first, each with its lead's number and name (supervisors: their teams';
+    agents: their own)"""
     q = call.query_as(CallbackQuery)
     found = await list_callbacks(
         call.db,
@@ -55,7 +57,8 @@ async def get_callbacks(call: Call) -> web.Response:
         offset=q.offset,
         scope=await lead_scope(call.db, call.user),
     )
-    return page_from(q, found, callback_json)
+    now = call.now()
+    return page_from(q, found, lambda item: callback_listing_json(item, now))
 
 
 @routes.route("POST", "/api/callbacks", roles=ANY_USER, body=CallbackCreate, status=201, errors=(404,))

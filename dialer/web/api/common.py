@@ -19,7 +19,7 @@ from dialer.i18n import M_, Message, message_of
 from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
-from dialer.store.console import CallbackRecord, LeadListRecord
+from dialer.store.console import CallbackListing, CallbackRecord, LeadListRecord
 from dialer.store.imports import ImportSummary
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.leadscope import lead_in_scope, lead_scope
@@ -119,6 +119,19 @@ def attempt_json(a: AttemptRecord, recorded: frozenset[int] = frozenset()) -> di
         "ring_seconds": a.ring_seconds,
         "talk_seconds": talk,
         "amd_status": a.amd_status,
+    }
+
+
+def callback_listing_json(item: CallbackListing, now: datetime) -> dict[str, Any]:
+    """A callback in a list: the callback and its lead's number and name, its campaign's name, and whether it is
+    pending past its due time at ``now`` (the dialer's clock)."""
+    callback = item.callback
+    return {
+        **callback_json(callback),
+        "campaign": item.campaign,
+        "phone": item.phone,
+        "lead_name": item.display_name or display_name(item.last_name, item.first_name) or None,
+        "overdue": callback.state == "pending" and callback.due_at < now,
     }
 
 

@@ -205,6 +205,25 @@ async function loadRecent() {
     const data = await api("GET", `/api/agents/${encodeURIComponent(me)}/calls?limit=8`);
     $("recent-calls").replaceChildren(...data.items.map((a) => el("li", {}, el("span", {}, when(a.started_at)), el("span", {}, a.disposition || word(a.outcome) || "…"))));
   } catch (_) { /* not an agent yet */ }
+  loadCallbacks();
+}
+
+// My pending callbacks, soonest first: when, whom (the notes on hover), a way to cancel one; overdue ones marked.
+async function loadCallbacks() {
+  let data;
+  try { data = await api("GET", "/api/callbacks?state=pending&limit=20"); } catch (_) { return; }
+  const items = data.items.map((c) => el("li", { "data-callback": c.id, class: c.overdue ? "overdue" : "", title: c.notes || "" },
+    el("span", {}, when(c.due_at)), el("span", { class: "grow" }, " " + (c.lead_name || c.phone)),
+    el("button", { class: "btn btn-ghost btn-small", type: "button", "aria-label": t("Cancel the callback to {who}", { who: c.lead_name || c.phone }), onclick: () => cancelCallback(c) }, t("Cancel"))));
+  $("my-callbacks").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, t("No callback scheduled"))]));
+}
+
+async function cancelCallback(c) {
+  try {
+    await api("POST", `/api/callbacks/${c.id}/cancel`);
+    say("session-msg", t("Callback to {who} cancelled", { who: c.lead_name || c.phone }));
+  } catch (err) { say("session-msg", err.message, true); }
+  loadCallbacks();
 }
 
 function wire() {
@@ -255,3 +274,4 @@ showPreviewPanel(currentCall);
 loadRecent();
 setInterval(tick, 500);
 setInterval(refresh, 15000);
+setInterval(loadCallbacks, 60000);  // due ones leave the list as the dialer places them

@@ -1,0 +1,59 @@
+"""The agent's own callbacks in the console (headless chromium, the whole dialer): a callback they scheduled on a
+lead they called is listed with whom and when, and they cancel it from the list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness.browser import browsed_world, new_page
+from harness.clock import clock_dt
+from harness.console import sign_in_agent
+from harness.stepping import eventually
+
+pytestmark = pytest.mark.browser
+
+
+async def test_an_agent_sees_and_cancels_their_callback_in_the_console(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
+        errors: list[str] = []
+        page = await new_page(browser, errors)
+        await sign_in_agent(page, base, "alice", see_ready=False)
+        await page.wait_for_selector("#lead-name", timeout=30_000)
+        assert await page.inner_text("#my-callbacks") == "No callback scheduled"
+        alice = world.auth("alice")
+        call = (await (await client.get("/api/agents/alice/call", headers=alice)).json())["call"]
+        lead = call["lead"]
+        due = (clock_dt(world.clock) + timedelta(days=1)).isoformat()
+        made = await client.post(
+            "/api/callbacks", json={"lead_id": lead["id"], "due_at": due, "notes": "after the meeting"}, headers=alice
+        )
+        assert made.status == 201, await made.text()
+        callback = await made.json()
+        assert callback["agent"] == "alice"  # personal: hers
+        listed = (await (await client.get("/api/callbacks?state=pending", headers=alice)).json())["items"]
+        assert [(c["id"], c["phone"], c["campaign"], c["lead_name"], c["overdue"]) for c in listed] == [
+            (callback["id"], lead["phone"], "demo", lead["display_name"], False)
+        ]
+        await page.reload()
+        item = page.locator(f"#my-callbacks li[data-callback='{callback['id']}']")
+        await item.wait_for(timeout=10_000)
+        assert lead["display_name"] in await item.inner_text()
+        assert await item.get_attribute("title") == "after the meeting"
+        assert await item.get_attribute("class") != "overdue"  # due tomorrow by the dialer's clock
+        await page.screenshot(path=str(artifacts / "console-callbacks.png"))
+        await item.get_by_role("button", name="Cancel").click()
+        await page.locator("#my-callbacks li", has_text="No callback scheduled").wait_for(timeout=10_000)
+
+        async def cancelled() -> bool:
+            mine = (await (await client.get("/api/callbacks?state=cancelled", headers=alice)).json())["items"]
+            return [c["id"] for c in mine] == [callback["id"]]
+
+        await eventually(cancelled, 10)
+        assert "cancelled" in await page.inner_text("#session-msg")
+        assert not errors, errors
+        await page.close()
