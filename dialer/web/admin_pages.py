@@ -1,5 +1,6 @@
-"""The administration pages: users, teams and the audit log (admins); lead lists, recycling and lead search
-(managers). Server-rendered shells; the data comes from the JSON API (static/admin.js, static/lists.js)."""
+"""The administration pages: users, teams and the audit log (admins); campaigns, lead lists, recycling and lead
+search (managers). Server-rendered shells; the data comes from the JSON API (static/admin.js, static/lists.js,
+static/campaigns.js)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ routes = RouteTable()
 SHELLS = (
     ("/admin", "admin.html", ADMINS, "User administration, teams and the audit log"),
     ("/lists", "lists.html", MANAGERS, "Lead lists, recycling and lead search"),
+    ("/campaigns", "campaigns.html", MANAGERS, "Campaigns: their settings as a campaign file, checked and saved"),
     ("/teams", "teams.html", SUPERVISORS, "Team reports (supervisors: their teams)"),
     ("/leads", "leads.html", SUPERVISORS, "Lead search and history (supervisors: their teams' leads)"),
 )

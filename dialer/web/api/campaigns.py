@@ -1,4 +1,5 @@
-"""Campaigns: list, read, create or update (JSON or TOML), start/pause/stop, live statistics."""
+"""Campaigns: list, read (JSON, or the campaign file as TOML), create or update (JSON or TOML; a dry run checks
+without saving), start/pause/stop, live statistics."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
+from dialer.campaign.toml_file import campaign_toml
 from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, use_locale
 from dialer.parsing import DocumentError, load_json, load_toml
-from dialer.store.campaigns import apply_campaign, list_campaigns
+from dialer.store.campaigns import UnknownCampaignError, apply_campaign, changed_paths, get_campaign, list_campaigns
 from dialer.store.status import lead_status
 from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_of
 from dialer.web.cpu import CPU_WORKER
@@ -44,9 +47,35 @@ async def get_campaign_view(call: Call) -> web.Response:
     return ok(body)
 
 
-@routes.route("PUT", "/api/campaigns/{name}", roles=MANAGERS, body_content=CAMPAIGN_BODY, errors=(400, 415, 422))
+@routes.route(
+    "GET",
+    "/api/campaigns/{name}/toml",
+    roles=MANAGERS,
+    response_content_type="application/toml",
+    response={"type": "string"},
+)
+async def get_campaign_file(call: Call) -> web.Response:
+    """The campaign's effective settings as a campaign file (TOML): what PUT takes back unchanged"""
+    record = await campaign_or_404(call, call.path("name"))
+    text = campaign_toml(load_campaign(record.config, f"campaign {record.name}"))
+    return web.Response(text=text, content_type="application/toml", charset="utf-8")
+
+
+class CampaignPutQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dry_run: bool = Field(default=False, description="check the campaign and say what would change; save nothing")
+
+
+@routes.route(
+    "PUT",
+    "/api/campaigns/{name}",
+    roles=MANAGERS,
+    query=CampaignPutQuery,
+    body_content=CAMPAIGN_BODY,
+    errors=(400, 415, 422),
+)
 async def put_campaign(call: Call) -> web.Response:
-    """Create or update a campaign (JSON or TOML)"""
+    """Create or update a campaign (JSON or TOML); ``dry_run``: only check it"""
     name = call.path("name")
     raw = await read_body(call.request, CAMPAIGN_MAX_BYTES)
     ctype = call.request.content_type
@@ -59,6 +88,13 @@ async def put_campaign(call: Call) -> web.Response:
     if isinstance(parsed, Refusal):
         raise parsed.problem()
     config, document = parsed
+    if call.query_as(CampaignPutQuery).dry_run:
+        try:
+            stored = (await get_campaign(call.db, name)).config
+        except UnknownCampaignError:
+            return ok({"name": name, "valid": True, "created": True, "changed": [], "dry_run": True})
+        changed = changed_paths(stored, document)
+        return ok({"name": name, "valid": True, "created": False, "changed": changed, "dry_run": True})
     applied = await apply_campaign(call.db, name, document, call.now())
     state = await call.daemon.campaign_applied(name, config)
     body = campaign_json(applied.campaign, state)

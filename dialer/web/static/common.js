@@ -10,9 +10,11 @@ const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 let leaving = false;
 window.addEventListener("beforeunload", () => { leaving = true; setTimeout(() => { leaving = false; }, 5000); });
 
-export async function api(method, path, body) {
+// ``contentType``: send ``body`` as it is, with that content type (a campaign file as application/toml); else JSON.
+export async function api(method, path, body, contentType) {
   const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
   if (body instanceof FormData) opts.body = body;
+  else if (contentType) { opts.body = body; opts.headers["Content-Type"] = contentType; }
   else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
   const res = await fetch(path, opts);
   const type = res.headers.get("Content-Type") || "";
