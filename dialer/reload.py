@@ -40,7 +40,7 @@ async def reload_campaign_files(db: Database, directory: Path, now: datetime) ->
             result.failed[str(path)] = str(exc)
             log.warning("campaign_file_rejected", file=str(path), error=str(exc))
             continue
-        applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
+        applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now, actor="reload")
         (result.unchanged if applied.unchanged else result.applied).append(config.name)
     return result
 

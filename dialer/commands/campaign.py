@@ -53,7 +53,7 @@ def campaign_apply(
                 render_flow(flow, sounds)
 
     async def work(db: Database) -> CampaignApplied:
-        return await apply_campaign(db, config.name, document, datetime.now(UTC))
+        return await apply_campaign(db, config.name, document, datetime.now(UTC), actor="cli")
 
     applied = run_with_database(ctx, work)
     if as_json:
@@ -121,7 +121,7 @@ def campaign_list(
 def _set_state(ctx: typer.Context, name: str, state: CampaignState) -> None:
     async def work(db: Database) -> CampaignRecord:
         with failing(UnknownCampaignError):
-            return await set_campaign_state(db, name, state, datetime.now(UTC))
+            return await set_campaign_state(db, name, state, datetime.now(UTC), actor="cli")
 
     record = run_with_database(ctx, work)
     typer.echo(

@@ -429,11 +429,12 @@ class Dialer:
             raise UnknownCampaign(name)
         return runner
 
-    async def set_campaign(self, name: str, state: str) -> CampaignRunner:
-        """start | pause | stop a campaign (persisted, so a restart resumes it as it was)."""
+    async def set_campaign(self, name: str, state: str, *, actor: str | None = None) -> CampaignRunner:
+        """start | pause | stop a campaign (persisted, so a restart resumes it as it was); ``actor``: who asked
+        (audited)."""
         runner = self.runner(name)
         stored = CampaignState.for_command(state)
-        await set_campaign_state(self.db, name, stored, datetime.fromtimestamp(self.clock.now(), UTC))
+        await set_campaign_state(self.db, name, stored, datetime.fromtimestamp(self.clock.now(), UTC), actor=actor)
         if not self.owns(runner.campaign_id):
             await self.sync_ownership()  # takes the campaign if no other daemon holds it
             if not self.owns(runner.campaign_id):

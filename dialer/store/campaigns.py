@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.state import CampaignState
 from dialer.i18n import M_
+from dialer.store.audit import audit_in
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader
 from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
@@ -66,8 +67,14 @@ def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
     return [] if old == new else [prefix or "(root)"]
 
 
-async def apply_campaign(db: Database, name: str, config: dict[str, Any], now: datetime) -> CampaignApplied:
-    """Create the campaign or replace its config; a config equal to the stored one changes nothing."""
+AUDITED_PATHS = 50  # the changed settings an audit entry names (a wholesale rewrite: the first 50 and the count)
+
+
+async def apply_campaign(
+    db: Database, name: str, config: dict[str, Any], now: datetime, *, actor: str | None = None
+) -> CampaignApplied:
+    """Create the campaign or replace its config; a config equal to the stored one changes nothing. ``actor``: who
+    did it (a user, ``cli``, ``reload``), written to the audit log with what changed in the same transaction."""
     async with db.write() as conn:
         row = (await conn.execute(select(campaigns_t).where(campaigns_t.c.name == name))).mappings().first()
         if row is None:
@@ -76,10 +83,15 @@ async def apply_campaign(db: Database, name: str, config: dict[str, Any], now: d
                 .values(name=name, config=config, state=CampaignState.STOPPED, created_at=now, updated_at=now)
                 .returning(*campaigns_t.c)
             )
+            if actor is not None:
+                await audit_in(conn, actor, "campaign.create", f"campaign:{name}", now)
             return CampaignApplied(_record(result.mappings().one()), created=True, changed=())
         changed = tuple(changed_paths(row["config"], config))
         if not changed:
             return CampaignApplied(_record(row), created=False, changed=())
+        if actor is not None:
+            listed = list(changed[:AUDITED_PATHS])
+            await audit_in(conn, actor, "campaign.update", f"campaign:{name}", now, changed=listed, count=len(changed))
         result = await conn.execute(
             campaigns_t.update()
             .where(campaigns_t.c.id == row["id"])
@@ -101,7 +113,10 @@ async def get_campaign(db: Database, name: str) -> CampaignRecord:
     return record
 
 
-async def set_campaign_state(db: Database, name: str, state: CampaignState, now: datetime) -> CampaignRecord:
+async def set_campaign_state(
+    db: Database, name: str, state: CampaignState, now: datetime, *, actor: str | None = None
+) -> CampaignRecord:
+    """Store the campaign's state; ``actor``: who asked (audited in the same transaction)."""
     if state not in CAMPAIGN_STATES:
         raise ValueError(f"campaign state must be one of {CAMPAIGN_STATES}, not {state!r}")
     async with db.write() as conn:
@@ -112,6 +127,8 @@ async def set_campaign_state(db: Database, name: str, state: CampaignState, now:
             .returning(*campaigns_t.c)
         )
         row = result.mappings().first()
+        if row is not None and actor is not None:
+            await audit_in(conn, actor, "campaign.state", f"campaign:{name}", now, state=str(state))
     if row is None:
         raise UnknownCampaignError(name)
     return _record(row)

@@ -198,10 +198,11 @@ class Daemon:
                 self._schedule(runner.config)
         return runner.state.value if runner is not None else None
 
-    async def set_campaign(self, name: str, action: CampaignAction) -> str:
-        """start | pause | stop (persisted); returns the live state. Raises :class:`CampaignNotLoaded`."""
+    async def set_campaign(self, name: str, action: CampaignAction, *, actor: str) -> str:
+        """start | pause | stop (persisted, audited as ``actor``); returns the live state. Raises
+        :class:`CampaignNotLoaded`."""
         try:
-            runner = await self._dialer.set_campaign(name, action)
+            runner = await self._dialer.set_campaign(name, action, actor=actor)
         except LookupError:
             raise CampaignNotLoaded(name) from None
         return runner.state.value

@@ -49,3 +49,10 @@ async def test_the_campaign_file_round_trips_and_a_dry_run_saves_nothing(world: 
     assert saved.status == 200, await saved.text()
     assert "ring_timeout_seconds = 30" in await (await client.get("/api/campaigns/demo/toml", headers=boss)).text()
     await problem(await client.get("/api/campaigns/demo/toml", headers=world.auth("alice")), 403)
+    # Who changed the campaign and what, and who paused it: in the audit log (a dry run is not a change).
+    assert (await client.post("/api/campaigns/demo/pause", headers=boss)).status == 200
+    audit = (await (await client.get("/api/audit?target=campaign:demo", headers=world.auth("root"))).json())["items"]
+    assert [(e["actor"], e["action"], e["detail"]) for e in audit] == [
+        ("boss", "campaign.state", {"state": "paused"}),
+        ("boss", "campaign.update", {"changed": ["ring_timeout_seconds"], "count": 1}),
+    ]

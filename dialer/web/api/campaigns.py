@@ -95,7 +95,7 @@ async def put_campaign(call: Call) -> web.Response:
             return ok({"name": name, "valid": True, "created": True, "changed": [], "dry_run": True})
         changed = changed_paths(stored, document)
         return ok({"name": name, "valid": True, "created": False, "changed": changed, "dry_run": True})
-    applied = await apply_campaign(call.db, name, document, call.now())
+    applied = await apply_campaign(call.db, name, document, call.now(), actor=call.user.name)
     state = await call.daemon.campaign_applied(name, config)
     body = campaign_json(applied.campaign, state)
     body.update(created=applied.created, changed=list(applied.changed))
@@ -167,7 +167,7 @@ async def _set_campaign(call: Call, action: CampaignAction) -> web.Response:
     name = call.path("name")
     await campaign_or_404(call, name)
     try:
-        state = await call.daemon.set_campaign(name, action)
+        state = await call.daemon.set_campaign(name, action, actor=call.user.name)
     except CampaignNotLoaded:
         raise Problem(409, M_("campaign {name} is stored but not loaded by this daemon", name=repr(name))) from None
     return ok({"campaign": name, "state": state})

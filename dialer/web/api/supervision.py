@@ -163,7 +163,7 @@ async def patch_dialing(call: Call) -> web.Response:
     data["pacing"] = pacing
     with invalid(CampaignConfigError):
         config = load_campaign(data, f"PATCH /api/campaigns/{name}/dialing")
-    applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now())
+    applied = await apply_campaign(call.db, name, config.model_dump(mode="json"), call.now(), actor=call.user.name)
     state = await call.daemon.campaign_applied(name, config)
     result = campaign_json(applied.campaign, state)
     result.update(changed=list(applied.changed), pacing=config.pacing.model_dump(mode="json"))
