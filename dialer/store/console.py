@@ -192,6 +192,7 @@ async def list_callbacks(
     campaign_id: int | None = None,
     agent: str | None = None,
     state: str | None = None,
+    due_before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
     scope: LeadScope | None = None,
@@ -209,6 +210,8 @@ async def list_callbacks(
         conditions.append(c.agent == agent)
     if state is not None:
         conditions.append(c.state == state)
+    if due_before is not None:
+        conditions.append(c.due_at < due_before)
     lead = leads_t.c
     rows = (
         select(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from harness.stepping import eventually
 from harness.web import PASSWORD, web_world
 
@@ -141,13 +142,18 @@ def test_free_port_keeps_the_wanted_port_while_old_connections_are_in_time_wait(
     assert _free_port("127.0.0.1", port) == port
 
 
-async def test_the_demo_crew_leaves_a_human_agent_alone(tmp_path: Path, aiohttp_client: Any) -> None:
+async def _demo_app(tmp_path: Path, agents: int) -> tuple[web.Application, RealTimeClock]:
+    """The demo's app on a fresh database in ``tmp_path`` with ``agents`` simulated agents, 20 times real time."""
     base = Settings(var_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
     settings = demo_settings(base, _free_port("127.0.0.1", 0), drain_seconds=0.5)
-    plan = DemoPlan(REPO / "campaigns/demo.toml", REPO / "campaigns/leads/demo.csv", agents=2, seed=5, speed=20)
+    plan = DemoPlan(REPO / "campaigns/demo.toml", REPO / "campaigns/leads/demo.csv", agents=agents, seed=5, speed=20)
     clock = RealTimeClock(speed=20.0, start_epoch=1_795_449_600.0)
     await prepare_database(settings, plan, datetime.fromtimestamp(clock.now(), UTC))
-    app = build_demo_app(settings, plan, clock)
+    return build_demo_app(settings, plan, clock), clock
+
+
+async def test_the_demo_crew_leaves_a_human_agent_alone(tmp_path: Path, aiohttp_client: Any) -> None:
+    app, clock = await _demo_app(tmp_path, agents=2)
     await aiohttp_client(app)
     dialer = app[DIALER]
     service = dialer.agents
@@ -164,12 +170,7 @@ async def test_the_demo_crew_leaves_a_human_agent_alone(tmp_path: Path, aiohttp_
 
 
 async def test_every_role_has_a_login_and_the_supervisor_listens(tmp_path: Path, aiohttp_client: Any) -> None:
-    base = Settings(var_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
-    settings = demo_settings(base, _free_port("127.0.0.1", 0), drain_seconds=0.5)
-    plan = DemoPlan(REPO / "campaigns/demo.toml", REPO / "campaigns/leads/demo.csv", agents=4, seed=5, speed=20)
-    clock = RealTimeClock(speed=20.0, start_epoch=1_795_449_600.0)
-    await prepare_database(settings, plan, datetime.fromtimestamp(clock.now(), UTC))
-    app = build_demo_app(settings, plan, clock)
+    app, _clock = await _demo_app(tmp_path, agents=4)
     agents = [f"agent{n:02d}" for n in range(1, 5)]
     printed: list[str] = []
     app[AFTER_CONTEXTS].append(demo_users_ctx(agents, base_url="http://demo", echo=printed.append))

@@ -106,6 +106,9 @@ async def test_lead_search_agent_scope_edits_and_callbacks(db: Database) -> None
     assert callback is not None
     total, listed = await list_callbacks(db, agent="alice", state="pending")
     assert [(c.callback.id, c.phone, c.first_name) for c in listed] == [(callback.id, ann.phone, "Anne")]
+    # Overdue: pending and due before the given time.
+    assert (await list_callbacks(db, state="pending", due_before=NOW + timedelta(days=1)))[0] == 0
+    assert (await list_callbacks(db, state="pending", due_before=NOW + timedelta(days=2)))[0] == 1
     assert (await search_leads(db, LeadQuery(status="callback")))[0] == 1
     cancelled = await cancel_callback(db, callback.id, NOW)
     assert cancelled is not None

@@ -1,5 +1,6 @@
-"""The agent's own callbacks in the console (headless chromium, the whole dialer): a callback they scheduled on a
-lead they called is listed with whom and when, and they cancel it from the list."""
+"""Callbacks in the browser (headless chromium, the whole dialer): a callback an agent scheduled on a lead they
+called is listed in their console with whom and when, and on the manager's dashboard with its agent; the agent
+cancels it from their list."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
+from harness.browser import browsed_world, has_text, new_page, signed_in
 from harness.clock import clock_dt
 from harness.console import sign_in_agent
 from harness.stepping import eventually
@@ -39,6 +40,17 @@ async def test_an_agent_sees_and_cancels_their_callback_in_the_console(
         assert [(c["id"], c["phone"], c["campaign"], c["lead_name"], c["overdue"]) for c in listed] == [
             (callback["id"], lead["phone"], "demo", lead["display_name"], False)
         ]
+        board = await signed_in(browser, base, "boss", errors, "/dashboard")
+        row = board.locator(f"#cb-table tr[data-callback='{callback['id']}']")
+        await row.wait_for(timeout=10_000)
+        assert [await row.locator("td").nth(i).inner_text() for i in (1, 2, 3, 4)] == [
+            "demo",
+            lead["display_name"],
+            "alice",
+            "after the meeting",
+        ]
+        await eventually(lambda: has_text(board.locator("#cb-summary"), "1 pending, 0 overdue"), 10)
+        await board.close()
         await page.reload()
         item = page.locator(f"#my-callbacks li[data-callback='{callback['id']}']")
         await item.wait_for(timeout=10_000)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from harness.browser import served, signed_in
 from harness.stepping import eventually
-from harness.web import supervisor, web_world
+from harness.web import agent_ready, supervisor, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -38,11 +38,7 @@ async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
         await supervisor(world, client)  # sue supervises team north: alice (bob has no team)
         await update_user(world.app[DATABASE], "sue", datetime.now(UTC), phone="Local/sue@sim-supervisors")
         for agent in ("alice", "bob"):
-            headers = world.auth(agent)
-            queues = {"queues": ["outbound-agents"]}
-            resp = await client.post(f"/api/agents/{agent}/login", json=queues, headers=headers)
-            assert resp.status == 200, await resp.text()
-            await client.post(f"/api/agents/{agent}/ready", headers=headers)
+            await agent_ready(world, client, agent, "outbound-agents")
         errors: list[str] = []
         refused: list[str] = []
         page = await signed_in(browser, base, "sue", errors, "/dashboard")
@@ -87,10 +83,7 @@ async def test_an_agentless_campaign_reads_as_one_on_the_dashboard(
     async with web_world(tmp_path, speed=20.0, campaign_running=False, agentless=True) as world:
         client, base = await served(aiohttp_client, world.app)
         for agent in ("alice", "bob"):  # "3: talk to someone" needs the queue staffed before calls go out
-            await client.post(
-                f"/api/agents/{agent}/login", json={"queues": ["outbound-agents"]}, headers=world.auth(agent)
-            )
-            await client.post(f"/api/agents/{agent}/ready", headers=world.auth(agent))
+            await agent_ready(world, client, agent, "outbound-agents")
         errors: list[str] = []
         refused: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")

@@ -35,6 +35,7 @@ routes = RouteTable(tag="callbacks")
 class CallbackQuery(Paging):
     campaign: str | None = Field(default=None, max_length=100)
     state: Literal["pending", "done", "cancelled", "missed"] | None = None
+    overdue: bool = Field(default=False, description="only those due before now (with state=pending: overdue)")
 
 
 class CallbackCreate(Strict):
@@ -49,15 +50,16 @@ async def get_callbacks(call: Call) -> web.Response:
     """Scheduled callbacks, soonest due first, each with its lead's number and name (supervisors: their teams';
     agents: their own)"""
     q = call.query_as(CallbackQuery)
+    now = call.now()
     found = await list_callbacks(
         call.db,
         campaign_id=await campaign_id_of(call, q.campaign),
         state=q.state,
+        due_before=now if q.overdue else None,
         limit=q.limit,
         offset=q.offset,
         scope=await lead_scope(call.db, call.user),
     )
-    now = call.now()
     return page_from(q, found, lambda item: callback_listing_json(item, now))
 
 
