@@ -51,11 +51,11 @@ async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
         assert all(text.startswith("alice") for text in offered), offered
         assert await page.is_visible("#sv-listen")
         assert await page.is_visible("#rec-form")  # her team's recordings
-        # What is the managers' is not offered: campaign control, the dial mode, uploads, the compliance report.
+        # What is the managers' is not offered: campaign control and reports (hers are per agent, on /teams), the
+        # dial mode, uploads.
         card = page.locator("section.campaign[data-campaign=demo]")
         assert await card.locator("button", has_text="Start").count() == 0
-        assert await card.locator("a", has_text="Compliance report").count() == 0
-        assert await card.locator("a", has_text="Performance report").count() == 1
+        assert await card.locator("a").count() == 0
         assert not await page.is_visible("#dm-form")
         assert not await page.is_visible("#upload-form")
         assert await page.locator("#ivr-card").count() == 0
@@ -95,6 +95,11 @@ async def test_an_agentless_campaign_reads_as_one_on_the_dashboard(
         assert "reminder" in mode  # its IVR flow
         assert "outbound-agents" in mode  # where "talk to someone" goes
         assert await card.locator("a", has_text="IVR report").count() == 1
+        # Every report it links answers the manager (the compliance, performance and IVR reports, the call records).
+        hrefs = await card.locator("a").evaluate_all("links => links.map((a) => a.getAttribute('href'))")
+        assert len(hrefs) == 4
+        for href in hrefs:
+            assert (await client.get(href, headers=world.auth("boss"))).status == 200, href
         finish = card.locator("[data-field=finish]")
         await finish.wait_for()
         assert "17:00" in await finish.inner_text()

@@ -56,12 +56,13 @@ function campaignCard(c) {
   card.replaceChildren(
     el("div", { class: "camp-head" }, el("h2", {}, c.campaign), el("span", { class: "pill pill-" + c.state, "data-field": "state" }, word(c.state)),
       el("span", { class: "muted", "data-field": "mode" }, ag ? t("agentless · IVR flow {flow} · transfers to queue {queue}", { flow: ag.flow || "—", queue: c.queue }) : t("{mode} · queue {queue}", { mode: word(c.dial_mode), queue: c.queue })),
-      el("div", { class: "camp-actions" },
-        managing ? report("compliance", t("Compliance report")) : null,
+      // A campaign's reports and controls are the managers' (a supervisor reads their teams on /teams).
+      managing ? el("div", { class: "camp-actions" },
+        report("compliance", t("Compliance report")),
         report("performance", t("Performance report")),
-        managing && ag ? report("ivr", t("IVR report")) : null,
+        ag ? report("ivr", t("IVR report")) : null,
         el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv` }, t("Calls CSV")),
-        ...(managing ? [action("start"), action("pause"), action("stop")] : []))),
+        action("start"), action("pause"), action("stop")) : null),
     el("div", { class: "why" + (why ? "" : " ok"), "data-field": "why" }, why ? [el("strong", {}, (c.calls_in_flight > 0 || c.dial_rate_per_minute > 0 ? t("Holding new calls:") : t("Not dialling:")) + " " + word(why.code)), " — " + why.detail,
       Object.keys(why.breakdown || {}).length ? el("span", { class: "muted" }, " (" + Object.entries(why.breakdown).map(([k, v]) => `${word(k)} ${number(v)}`).join(", ") + ")") : null]
       : [el("strong", {}, t("Dialling")), " — " + (p.reason || t("pacing normally"))]),
