@@ -1,6 +1,6 @@
 """The administration pages: users, teams and the audit log (admins); campaigns, lead lists, recycling and lead
 search (managers). Server-rendered shells; the data comes from the JSON API (static/admin.js, static/lists.js,
-static/campaigns.js)."""
+static/campaigns.js, static/reports.js)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ SHELLS = (
     ("/admin", "admin.html", ADMINS, "User administration, teams and the audit log"),
     ("/lists", "lists.html", MANAGERS, "Lead lists, recycling and lead search"),
     ("/campaigns", "campaigns.html", MANAGERS, "Campaigns: their settings as a campaign file, checked and saved"),
+    ("/reports", "reports.html", MANAGERS, "Reports: a campaign's report over chosen days, as a page, CSV or JSON"),
     ("/teams", "teams.html", SUPERVISORS, "Team reports (supervisors: their teams)"),
     ("/leads", "leads.html", SUPERVISORS, "Lead search and history (supervisors: their teams' leads)"),
 )

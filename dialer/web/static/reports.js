@@ -1,0 +1,39 @@
+// Reports (managers): a campaign's compliance, performance, IVR or call-record report over chosen days, as the
+// printable page, a CSV download or JSON, opened in a new tab (a refused range or agent: the error page there).
+import { api, el } from "./common.js";
+import { languagePicker } from "./i18n.js";
+
+const $ = (id) => document.getElementById(id);
+
+function url() {
+  const kind = $("rep-kind").value;
+  const format = kind === "calls" && $("rep-format").value === "html" ? "csv" : $("rep-format").value;  // records: no page
+  const params = new URLSearchParams({ format });
+  // Whole days in this browser's time zone, as the instants they start and end at (the API reads a bare date in UTC).
+  const from = $("rep-from").value, to = $("rep-to").value;
+  if (from) params.set("from", new Date(`${from}T00:00`).toISOString());
+  if (to) { const end = new Date(`${to}T00:00`); end.setDate(end.getDate() + 1); params.set("to", end.toISOString()); }
+  const agent = $("rep-agent").value.trim();
+  if (agent) params.set("agent", agent);
+  if (format === "csv") params.set("encoding", $("rep-encoding").value);
+  return `/api/reports/${kind}/${encodeURIComponent($("rep-campaign").value)}?${params}`;
+}
+
+function open(ev) {
+  ev.preventDefault();
+  const target = url();
+  $("rep-link").href = target;  // what was opened, to copy or bookmark
+  $("rep-link").textContent = target;
+  window.open(target, "_blank", "noopener");
+}
+
+async function start() {
+  languagePicker(api);
+  const items = (await api("GET", "/api/campaigns?limit=500")).items;
+  $("rep-campaign").replaceChildren(...items.map((c) => el("option", { value: c.name }, c.name)));
+  const wanted = new URLSearchParams(location.search).get("campaign");
+  if (wanted) $("rep-campaign").value = wanted;
+  $("rep-form").addEventListener("submit", open);
+}
+
+start();
