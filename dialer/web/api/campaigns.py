@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.toml_file import campaign_toml
@@ -15,7 +15,7 @@ from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, use_locale
 from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.store.campaigns import UnknownCampaignError, apply_campaign, changed_paths, get_campaign, list_campaigns
 from dialer.store.status import lead_status
-from dialer.web.api.common import Paging, campaign_json, campaign_or_404, ok, page_of
+from dialer.web.api.common import Paging, Strict, campaign_json, campaign_or_404, ok, page_of
 from dialer.web.cpu import CPU_WORKER
 from dialer.web.facade import CampaignAction, CampaignNotLoaded
 from dialer.web.problems import Problem
@@ -61,8 +61,7 @@ async def get_campaign_file(call: Call) -> web.Response:
     return web.Response(text=text, content_type="application/toml", charset="utf-8")
 
 
-class CampaignPutQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CampaignPutQuery(Strict):
     dry_run: bool = Field(default=False, description="check the campaign and say what would change; save nothing")
 
 
