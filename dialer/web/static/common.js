@@ -92,3 +92,10 @@ export function el(tag, attrs = {}, ...children) {
 
 // A date and time in the user's zone and language.
 export function when(iso) { return dateTime(iso); }
+
+// A callback in a list (the console's, the dashboard's): whom it is for, and cancelling it -- the sentence to show.
+export function callbackWho(c) { return c.lead_name || c.phone; }
+export async function cancelCallback(c) {
+  await api("POST", `/api/callbacks/${c.id}/cancel`);
+  return t("Callback to {who} cancelled", { who: callbackWho(c) });
+}

@@ -1,5 +1,5 @@
 // Agent console: session (queues, ready, pause), live state and timers, screen pop, disposition, callbacks.
-import { api, boot, clock, el, live, publishAgent, publishLive, setLive, when } from "./common.js";
+import { api, boot, callbackWho, cancelCallback, clock, el, live, publishAgent, publishLive, setLive, when } from "./common.js";
 import { dateTime, languagePicker, t, timeIn, userZone, word } from "./i18n.js";
 import { readyInControls } from "./ready.js";
 
@@ -213,16 +213,13 @@ async function loadCallbacks() {
   let data;
   try { data = await api("GET", "/api/callbacks?state=pending&limit=20"); } catch (_) { return; }
   const items = data.items.map((c) => el("li", { "data-callback": c.id, class: c.overdue ? "overdue" : "", title: c.notes || "" },
-    el("span", {}, when(c.due_at)), el("span", { class: "grow" }, " " + (c.lead_name || c.phone)),
-    el("button", { class: "btn btn-ghost btn-small", type: "button", "aria-label": t("Cancel the callback to {who}", { who: c.lead_name || c.phone }), onclick: () => cancelCallback(c) }, t("Cancel"))));
+    el("span", {}, when(c.due_at)), el("span", { class: "grow" }, " " + callbackWho(c)),
+    el("button", { class: "btn btn-ghost btn-small", type: "button", "aria-label": t("Cancel the callback to {who}", { who: callbackWho(c) }), onclick: () => cancelMine(c) }, t("Cancel"))));
   $("my-callbacks").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, t("No callback scheduled"))]));
 }
 
-async function cancelCallback(c) {
-  try {
-    await api("POST", `/api/callbacks/${c.id}/cancel`);
-    say("session-msg", t("Callback to {who} cancelled", { who: c.lead_name || c.phone }));
-  } catch (err) { say("session-msg", err.message, true); }
+async function cancelMine(c) {
+  try { say("session-msg", await cancelCallback(c)); } catch (err) { say("session-msg", err.message, true); }
   loadCallbacks();
 }
 
