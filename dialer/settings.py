@@ -26,6 +26,7 @@ from pydantic_settings import (
 from dialer.i18n import M_, Message, render
 from dialer.i18n.library import os_error_text, toml_fault
 from dialer.i18n.validation import validation_message
+from dialer.inbound.figures import ServiceLevelRule
 from dialer.webhooks.core import AllowList
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/dialer.db"
@@ -212,6 +213,20 @@ def _resolved(directory: Path, cwd: str) -> str:
     return str(directory.resolve())
 
 
+class InboundServiceLevelSettings(BaseModel):
+    """How the inbound queues' service level is counted (dialer.inbound.figures, docs/domain.md)."""
+
+    # Answered within this many seconds of joining the queue: the service level's target (the "20" of "80/20").
+    answer_within_seconds: float = Field(default=20.0, gt=0, le=3600)
+    # A caller who hangs up sooner is a short abandon: counted apart, out of the service level and abandon rate.
+    short_abandon_seconds: float = Field(default=5.0, ge=0, le=600)
+    # The service level aimed at: this share answered within answer_within_seconds (the "80" of "80/20").
+    target: float = Field(default=0.80, gt=0, le=1)
+
+    def rule(self) -> ServiceLevelRule:
+        return ServiceLevelRule(self.answer_within_seconds, self.short_abandon_seconds, self.target)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIALER_",
@@ -236,6 +251,7 @@ class Settings(BaseSettings):
     ami: list[AmiServerSettings] = Field(default_factory=lambda: [AmiServerSettings()])
     simulation: SimulationSettings = SimulationSettings()
     inbound_queues: list[str] = Field(default_factory=list)
+    inbound_service_level: InboundServiceLevelSettings = InboundServiceLevelSettings()
     pacing_tick_seconds: float = Field(default=1.0, gt=0, le=10)
     agent_reconcile_seconds: float = Field(default=30.0, gt=0)
     drain_timeout_seconds: float = Field(default=120.0, ge=0)

@@ -17,7 +17,7 @@ import typer
 
 from dialer.commands.common import cli_context, fail, failing
 from dialer.commands.db import run_on_database
-from dialer.i18n import _, fallback_zone
+from dialer.i18n import _, current_zone, fallback_zone
 from dialer.reports.calls import (
     DEFAULT_RETENTION_DAYS,
     CallRecordsReport,
@@ -27,6 +27,7 @@ from dialer.reports.calls import (
 )
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.inbound import InboundReport, inbound_report
 from dialer.reports.ivr import IvrReport, build_ivr_report, node_funnel
 from dialer.reports.output import Format, Report, render
 from dialer.reports.performance import contact_rate_by_hour, disposition_counts
@@ -258,6 +259,40 @@ def ivr(
         for figures in report.flows:
             target = chart.with_name(f"{chart.stem}-{figures.flow}{chart.suffix or '.svg'}")
             target.write_text(bar_chart(node_funnel(figures)), encoding="utf-8")
+    if html is not None:
+        html.write_text(render(report, "html"), encoding="utf-8")
+    emit(report, output_format(as_json, as_csv))
+
+
+@app.command("inbound")
+def inbound(
+    ctx: typer.Context,
+    queue: Annotated[str | None, typer.Option("--queue", help="Only this inbound queue.")] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+    html: HtmlOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Inbound queues: offered, answered, service level against its target, abandons (short ones apart), timeouts,
+    refusals, average speed of answer, longest wait, hour by hour (in DIALER_TZ/TZ, else UTC), and the agents who
+    answered. The service level's rule is the settings' [inbound_service_level]."""
+    _one_format(as_json, as_csv)
+    span = report_range(start, end)
+    settings: Settings = cli_context(ctx).settings()
+
+    async def work(db: Database) -> InboundReport:
+        return await inbound_report(
+            db,
+            span,
+            settings.inbound_service_level.rule(),
+            queue=queue,
+            queues=settings.inbound_queues,
+            zone=current_zone(),
+        )
+
+    report = run_report(ctx, database, work)
     if html is not None:
         html.write_text(render(report, "html"), encoding="utf-8")
     emit(report, output_format(as_json, as_csv))

@@ -30,6 +30,8 @@ from dialer.daemon.loading import RunnerLoader
 from dialer.daemon.maintenance import LEAD_LEASES_SECONDS, LeadLeaseKeeper, Maintenance, PeriodicJob
 from dialer.daemon.ownership import CampaignOwnership, follow_stored_state
 from dialer.daemon.status import StatusView
+from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule
+from dialer.inbound.writer import InboundCallWriter
 from dialer.logging import get_logger
 from dialer.ops.health import ComponentState, HealthRegistry
 from dialer.ops.metrics import DialerMetrics
@@ -112,8 +114,15 @@ class Dialer:
         self.sessions = AgentSessionKeeper(
             db, self.agents, self._clients[0], self.clock, self.owner, self._campaigns, servers=controls
         )
+        # Every inbound caller's visit (answered, abandoned, timed out, refused), stored for the inbound report and
+        # kept for the last hour's live figures.
+        self.inbound_calls = InboundCallWriter(db, self.clock, self._agent_of_interface)
         self.inbound = InboundWatcher(
-            self.inbound_queues, bus=self.bus, registry=self.agents.registry, find_leads=self._find_leads
+            self.inbound_queues,
+            bus=self.bus,
+            registry=self.agents.registry,
+            find_leads=self._find_leads,
+            on_finished=self.inbound_calls.on_finished,
         )
         # Recording (the PBX's MixMonitor events -> rows) and supervisor monitoring (ChanSpy sessions, audited).
         self.recordings = RecordingService(db, self.clock, settings.recording, self._recording_mode)
@@ -224,6 +233,19 @@ class Dialer:
                 return runner
         return None
 
+    def _agent_of_interface(self, interface: str) -> str | None:
+        agent = self.agents.registry.by_interface(interface)
+        return agent.agent_id if agent is not None else None
+
+    @property
+    def service_level_rule(self) -> ServiceLevelRule:
+        return self.settings.inbound_service_level.rule()
+
+    def inbound_live(self) -> list[InboundQueueNow]:
+        """Each inbound queue now: callers waiting, the longest wait, the last hour's service level (the dashboard)."""
+        waiting = self.inbound.calls.waiting(self.clock.now())
+        return self.inbound_calls.live(self.inbound_queues, waiting, self.service_level_rule, self.inbound_waiting)
+
     def _inbound_observer(self, server: str) -> Callable[[AmiEvent, float], None]:
         def observe(event: AmiEvent, now: float) -> None:
             self.inbound.observe(event, now, server)
@@ -281,6 +303,7 @@ class Dialer:
             self._tasks.append(asyncio.create_task(conn.pump.run(), name=f"pump-{conn.server.name}"))
         self._tasks.append(asyncio.create_task(self.maintenance.run(), name="maintenance"))
         self._tasks.append(asyncio.create_task(self.history.run(), name="agent-history"))
+        self._tasks.append(asyncio.create_task(self.inbound_calls.run(), name="inbound-calls"))
         self._tasks.append(asyncio.create_task(self.sessions.run(), name="agent-sessions"))
         self.recordings.start()
 
@@ -333,6 +356,8 @@ class Dialer:
             await self.supervision.flush()
         with contextlib.suppress(Exception):
             await self.history.flush()
+        with contextlib.suppress(Exception):
+            await self.inbound_calls.flush()
         with contextlib.suppress(Exception):
             await self.sessions.flush()
         for conn in self.connections:

@@ -17,13 +17,14 @@ from dialer.i18n import M_, _
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import ReportError
 from dialer.reports.compliance import ComplianceReport
+from dialer.reports.inbound import InboundReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
 from dialer.reports.render import csv, html, json, text
 
 Format = Literal["text", "csv", "html", "json"]
-Report = ComplianceReport | PerformanceReport | CallRecordsReport | StaffingPlan | IvrReport
+Report = ComplianceReport | PerformanceReport | CallRecordsReport | StaffingPlan | IvrReport | InboundReport
 
 
 def render(report: Report, fmt: Format) -> str:
@@ -69,6 +70,12 @@ def _renderers(report: Report) -> _Renderers:
     if isinstance(report, IvrReport):
         return _Renderers(
             partial(text.render_ivr_text, report), partial(csv.ivr_csv, report), partial(html.render_ivr_html, report)
+        )
+    if isinstance(report, InboundReport):
+        return _Renderers(
+            partial(text.render_inbound_text, report),
+            partial(csv.inbound_csv, report),
+            partial(html.render_inbound_html, report),
         )
     if isinstance(report, CallRecordsReport):
         return _Renderers(partial(text.render_calls_text, report))

@@ -16,6 +16,7 @@ from dialer.agents.registry import AgentRegistry
 from dialer.ami.events import AgentConnect, AmiEvent, QueueCallerJoin, UserEvent
 from dialer.campaign.phones import Phone, normalize
 from dialer.contract import IVR_TRANSFER_USER_EVENT
+from dialer.inbound.calls import InboundCall, InboundCallBook
 from dialer.ivr.agi import decode_context
 from dialer.ivr.context import ContextBook, summarize
 from dialer.logging import get_logger
@@ -25,6 +26,8 @@ log = get_logger(__name__)
 
 # (campaign name, lead id) of every lead whose number matches.
 LeadFinder = Callable[[str], Awaitable[list[tuple[str, int]]]]
+# Told of every inbound visit whose story ended (dialer.inbound.writer stores them).
+FinishedSink = Callable[[list[InboundCall]], None]
 
 
 class InboundWatcher:
@@ -38,6 +41,7 @@ class InboundWatcher:
         default_region: str = "US",
         rate_window_seconds: float = 900.0,
         max_callers: int = 10_000,
+        on_finished: FinishedSink | None = None,
     ) -> None:
         self.queues = frozenset(queues)
         self._bus = bus
@@ -51,10 +55,15 @@ class InboundWatcher:
         self._first_seen: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._ivr = ContextBook(max_callers)  # callers an IVR flow handed to a queue: what they did there
+        self.calls = InboundCallBook(self.queues, max_calls=max_callers)  # what becomes of each caller
+        self._on_finished = on_finished
         self.pops = 0
 
     def observe(self, event: AmiEvent, now: float, server: str | None = None) -> None:
         """One event of ``server``'s pump (blending is per server: its callers reach its agents only)."""
+        finished = self.calls.observe(event, now, server)
+        if finished and self._on_finished is not None:
+            self._on_finished(finished)
         if isinstance(event, QueueCallerJoin) and event.queue in self.queues:
             self._arrivals.append((now, server))
             if self._first_seen is None:

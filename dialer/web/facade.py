@@ -26,6 +26,7 @@ from dialer.campaign.config import CampaignConfig, DialMode, Disposition
 from dialer.campaign.rules import TransitionKind
 from dialer.daemon import Dialer
 from dialer.i18n import M_
+from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule
 from dialer.recording.service import RecordingRefused
 from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.bus import Notification
@@ -159,6 +160,13 @@ class Daemon:
     def inbound_waiting(self, queue: str) -> int:
         """Callers waiting in inbound ``queue`` on every server."""
         return self._dialer.inbound_waiting(queue)
+
+    def inbound_live(self) -> list[InboundQueueNow]:
+        """Each inbound queue now: callers waiting, the longest wait, the last hour's service level."""
+        return self._dialer.inbound_live()
+
+    def service_level_rule(self) -> ServiceLevelRule:
+        return self._dialer.service_level_rule
 
     def server_view(self) -> dict[str, dict[str, object]]:
         return dict(self._dialer.server_view())

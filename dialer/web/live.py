@@ -359,6 +359,8 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         "campaigns": campaigns,
         "agents": agents,
         "inbound_waiting": {q: daemon.inbound_waiting(q) for q in sorted(daemon.inbound_queues)},
+        "inbound": [queue.as_json() for queue in daemon.inbound_live()],
+        "service_level_rule": daemon.service_level_rule().as_json(),
         "servers": daemon.server_view(),
         "health": daemon.health(),
     }

@@ -386,7 +386,7 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
     client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     listing = await (await client.get("/api/reports", headers=boss)).json()
-    assert {r["name"] for r in listing["reports"]} == {"compliance", "performance", "calls", "ivr"}
+    assert {r["name"] for r in listing["reports"]} == {"compliance", "performance", "calls", "ivr", "inbound"}
     assert listing["campaigns"]["demo"]["compliance"] == "/api/reports/compliance/demo?format=html"
     report = await (await client.get("/api/reports/compliance/demo", headers=boss)).json()
     assert report["campaign"] == "demo"
@@ -404,6 +404,53 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
     await problem(await client.get("/api/reports/compliance/nope", headers=boss), 404)
     await problem(await client.get("/api/reports/compliance/demo?from=yesterday-ish", headers=boss), 422)
     await problem(await client.get("/api/reports/compliance/demo", headers=world.auth("alice")), 403)
+
+
+async def test_the_inbound_report_counts_the_stored_visits(world: WebWorld, aiohttp_client: Any) -> None:
+    from dialer.inbound.calls import InboundOutcome
+    from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
+
+    client = await aiohttp_client(world.app)
+    boss = world.auth("boss")
+    at = datetime(2026, 11, 30, 9, 10, tzinfo=UTC)
+
+    def visit(minute: int, outcome: InboundOutcome, wait: float, agent: str | None = None) -> InboundCallRecord:
+        joined = at + timedelta(minutes=minute)
+        talk = 60.0 if outcome is InboundOutcome.ANSWERED else None
+        end = joined + timedelta(seconds=wait + (talk or 0))
+        return InboundCallRecord("pbx", "care", "+12125550100", joined, end, outcome, wait, talk, agent)
+
+    await record_inbound_calls(
+        world.dialer.db,
+        [
+            visit(0, InboundOutcome.ANSWERED, 8, "alice"),
+            visit(5, InboundOutcome.ANSWERED, 45, "bob"),
+            visit(7, InboundOutcome.ABANDONED, 2),  # short
+            visit(62, InboundOutcome.TIMED_OUT, 300),
+            visit(64, InboundOutcome.REFUSED, 0),
+        ],
+    )
+    listing = await (await client.get("/api/reports", headers=boss)).json()
+    assert "care" in listing["inbound_queues"]
+    body = await (await client.get("/api/reports/inbound?queue=care&from=2026-11-30", headers=boss)).json()
+    assert body["report"] == "inbound"
+    (care,) = body["queues"]
+    assert (care["offered"], care["answered"], care["answered_within"], care["short_abandoned"]) == (5, 2, 1, 1)
+    assert care["service_level"] == 1 / 4
+    assert care["average_speed_of_answer"] == 26.5
+    assert [h["start"] for h in care["hours"]] == ["2026-11-30T09:00:00+00:00", "2026-11-30T10:00:00+00:00"]
+    assert [(a["agent"], a["answered"]) for a in care["agents"]] == [("alice", 1), ("bob", 1)]
+    page = await client.get("/api/reports/inbound?format=html&queue=care", headers=boss)
+    assert page.content_type == "text/html"
+    assert "care" in await page.text()
+    csv_resp = await client.get("/api/reports/inbound?format=csv&queue=care", headers=boss)
+    assert csv_resp.content_type == "text/csv"
+    assert "service_level" in await csv_resp.text()
+    outside = await (await client.get("/api/reports/inbound?queue=care&from=2026-12-01", headers=boss)).json()
+    assert outside["queues"][0]["offered"] == 0
+    await problem(await client.get("/api/reports/inbound?queue=nope", headers=boss), 404)
+    await problem(await client.get("/api/reports/inbound?queue=care&from=soon", headers=boss), 422)
+    await problem(await client.get("/api/reports/inbound", headers=world.auth("alice")), 403)
 
 
 async def test_inbound_call_screen_pop_shows_the_caller(tmp_path: Any, aiohttp_client: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from dialer.campaign.leadimport import neutralise_formula
 from dialer.i18n import M_, N_, _
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
+from dialer.reports.inbound import InboundReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 
@@ -201,3 +202,40 @@ def ivr_rows(r: IvrReport) -> list[list[Any]]:
 
 def ivr_csv(r: IvrReport, stream: TextIO) -> int:
     return write_csv(stream, LONG_HEADER, ivr_rows(r))
+
+
+INBOUND_METRICS = (
+    "offered",
+    "answered",
+    "answered_within",
+    "service_level",
+    "abandoned",
+    "short_abandoned",
+    "timed_out",
+    "refused",
+    "abandon_rate",
+    "average_speed_of_answer",
+    "longest_wait_seconds",
+    "mean_talk_seconds",
+)
+
+
+def inbound_rows(r: InboundReport) -> list[list[Any]]:
+    """Long format: section (queue / hour / agent), item, metric, value; an hour's item is queue@start (ISO)."""
+    rows: list[list[Any]] = []
+    for q in r.queues:
+        for metric in INBOUND_METRICS:
+            rows.append(["queue", q.total.queue, metric, getattr(q.total, metric)])
+        for h in q.hours:
+            item = f"{q.total.queue}@{h.start.isoformat()}"
+            for metric in INBOUND_METRICS:
+                rows.append(["hour", item, metric, getattr(h.figures, metric)])
+        for a in q.agents:
+            item = f"{q.total.queue}/{a.agent}"
+            rows.append(["agent", item, "answered", a.answered])
+            rows.append(["agent", item, "mean_talk_seconds", a.mean_talk_seconds])
+    return rows
+
+
+def inbound_csv(r: InboundReport, stream: TextIO) -> int:
+    return write_csv(stream, LONG_HEADER, inbound_rows(r))

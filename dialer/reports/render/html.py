@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dialer.i18n import N_, _, current_locale, current_zone
 from dialer.reports.common import duration_label, pct, ratio, seconds_label, shown_time, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
+from dialer.reports.inbound import InboundReport, service_level_by_hour
 from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg, tables
@@ -341,3 +342,38 @@ def _transfers_html(r: PerformanceReport) -> list[str]:
         html_table(tables.TRANSFER_AGENT_COLUMNS, tables.transfer_agent_rows(t, pct)),
         html_table(tables.CLOSER_COLUMNS, tables.closer_rows(t, pct)),
     ]
+
+
+def render_inbound_html(r: InboundReport) -> str:
+    title = _("Inbound queues — {queues}").format(queues=r.title or _("none"))
+    parts = [
+        f"<h1>{esc(title)}</h1>",
+        "<p>"
+        + text(
+            _("Callers who called from {start} to {end}.").format(
+                start=shown_time(r.range.start) or _("the beginning"), end=shown_time(r.range.end) or _("now")
+            )
+        )
+        + "</p>",
+        f'<p class="note">{esc(tables.inbound_rule_line(r, pct))}</p>',
+    ]
+    if not r.queues:
+        parts.append("<p>" + text(_("no inbound calls in the range")) + "</p>")
+    for q in r.queues:
+        level = q.total.service_level
+        met = None if level is None else level >= r.rule.target
+        parts.append("<h2>" + text(_("Queue {queue}").format(queue=q.total.queue)) + "</h2>")
+        parts.append(
+            "<p>"
+            + text(_("Service level {level} (target {target})").format(level=pct(level), target=pct(r.rule.target)))
+            + " "
+            + verdict(met)
+            + "</p>"
+        )
+        if q.hours:
+            parts.append(svg.bar_chart(service_level_by_hour(r, q)))
+        parts.append(html_table([N_("hour"), *tables.INBOUND_COLUMNS], tables.inbound_hour_rows(r, q, pct)))
+        if q.agents:
+            parts.append("<h3>" + text(_("Answered by agent")) + "</h3>")
+            parts.append(html_table(tables.INBOUND_AGENT_COLUMNS, tables.inbound_agent_rows(q)))
+    return html_page(title, "\n".join(parts))

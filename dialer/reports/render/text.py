@@ -13,6 +13,7 @@ from dialer.i18n import N_, _, format_number
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import duration_label, pct, ratio, seconds_label, shown_time, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
+from dialer.reports.inbound import InboundReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
@@ -387,4 +388,26 @@ def render_ivr_text(r: IvrReport) -> str:
                 rows,
             )
         )
+    return "\n".join(lines)
+
+
+def render_inbound_text(r: InboundReport) -> str:
+    lines = [
+        _("Inbound queues — {queues}").format(queues=r.title or _("none")),
+        _("callers who called from {start} to {end}").format(
+            start=shown_time(r.range.start) or _("the beginning"), end=shown_time(r.range.end) or _("now")
+        ),
+        tables.inbound_rule_line(r, pct),
+    ]
+    if not r.queues:
+        lines.append(_("no inbound calls in the range"))
+    for q in r.queues:
+        lines += ["", _("queue {queue}").format(queue=q.total.queue)]
+        names = [N_("hour"), *tables.INBOUND_COLUMNS]
+        lines.extend("  " + line for line in table(names, [False] + [True] * 12, tables.inbound_hour_rows(r, q, pct)))
+        if q.agents:
+            lines.extend(
+                "  " + line
+                for line in table(tables.INBOUND_AGENT_COLUMNS, [False, True, True], tables.inbound_agent_rows(q))
+            )
     return "\n".join(lines)

@@ -9,16 +9,19 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import Field
 
-from dialer.i18n import M_, fallback_zone
+from dialer.appkeys import SETTINGS
+from dialer.i18n import M_, current_zone, fallback_zone
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.inbound import inbound_report
 from dialer.reports.ivr import build_ivr_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.render.csv import CsvEncodingError, encode_csv
 from dialer.store.auth import Role
 from dialer.store.campaigns import UnknownCampaignError, campaign_zone, get_campaign, list_campaigns
+from dialer.store.inbound_calls import inbound_queue_names
 from dialer.store.ivr_results import ivr_results
 from dialer.web.api.common import Paging, Strict, invalid, ok, refused
 from dialer.web.problems import Problem
@@ -31,6 +34,10 @@ REPORTS = {
     "calls": "Call records (every attempt) as JSON or CSV",
     "ivr": "IVR flows: per node entries, exits by key, time, drop-offs; containment, transfers, opt-outs",
 }
+INBOUND_SUMMARY = (
+    "Inbound queues: offered, answered, service level against its target, abandons, timeouts, refusals, ASA, "
+    "longest wait, hour by hour, and the agents who answered"
+)
 FORMATS = {
     "application/json": {"schema": {"type": "object"}},
     "text/html": {"schema": {"type": "string"}},
@@ -40,8 +47,11 @@ FORMATS = {
 
 def available_reports() -> list[dict[str, Any]]:
     return [
-        {"name": name, "summary": summary, "url": f"/api/reports/{name}/{{campaign}}"}
-        for name, summary in REPORTS.items()
+        *(
+            {"name": name, "summary": summary, "url": f"/api/reports/{name}/{{campaign}}"}
+            for name, summary in REPORTS.items()
+        ),
+        {"name": "inbound", "summary": INBOUND_SUMMARY, "url": "/api/reports/inbound"},
     ]
 
 
@@ -51,6 +61,16 @@ class ReportQuery(Strict):
         default=None, max_length=40, description="end date/time (ISO); a date includes its whole day"
     )
     agent: str | None = Field(default=None, max_length=64)
+    format: Literal["json", "html", "csv"] = "json"
+    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
+        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
+    )
+
+
+class InboundReportQuery(Strict):
+    from_: str | None = Field(default=None, alias="from", max_length=40, description="callers who called from (ISO)")
+    to: str | None = Field(default=None, max_length=40, description="... until (ISO); a date includes its whole day")
+    queue: str | None = Field(default=None, max_length=100, description="one inbound queue (default: all)")
     format: Literal["json", "html", "csv"] = "json"
     encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
         default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
@@ -67,7 +87,7 @@ def _agent_in_scope(call: Call, agent: str | None) -> None:
         raise Problem(403, M_("{agent} is not in a team you supervise", agent=agent))
 
 
-def _range(q: ReportQuery) -> ReportRange:
+def _range(q: ReportQuery | InboundReportQuery) -> ReportRange:
     with invalid(ReportError, said=lambda exc: M_("from/to: {exc}", exc=exc)):
         return parse_report_range(q.from_, q.to)
 
@@ -91,7 +111,9 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     )
 
 
-def _respond(q: ReportQuery, report: Report, filename: str, zone: str | None = None) -> web.Response:
+def _respond(
+    q: ReportQuery | InboundReportQuery, report: Report, filename: str, zone: str | None = None
+) -> web.Response:
     """One report in the asked format: the printable page (times in the user's zone, else ``zone``, the
     campaign's), a CSV download, or JSON."""
     if q.format == "html":
@@ -110,7 +132,9 @@ async def get_reports(call: Call) -> web.Response:
         c: {n: f"/api/reports/{n}/{c}?format=" + ("csv" if n == "calls" else "html") for n in REPORTS}
         for c in campaigns
     }
-    return ok({"reports": available_reports(), "campaigns": links})
+    configured = set(call.app[SETTINGS].inbound_queues)
+    inbound = sorted(configured | set(await inbound_queue_names(call.db)))
+    return ok({"reports": available_reports(), "campaigns": links, "inbound_queues": inbound})
 
 
 def _report_route(kind: str, roles: Iterable[Role]) -> Callable[[CallHandler], CallHandler]:
@@ -180,3 +204,17 @@ async def get_calls_report(call: Call) -> web.Response:
             raise Problem(422, M_("format: the call records come as json or csv"), kind="validation-error")
         report = await call_records_report(call.db, name, span, agent=q.agent)
     return ok(report.as_json())
+
+
+@routes.route("GET", "/api/reports/inbound", roles=SUPERVISORS, query=InboundReportQuery, response_content=FORMATS)
+async def get_inbound_report(call: Call) -> web.Response:
+    """Inbound queues' service level over a range, hour by hour in the reader's zone (format=json|html|csv)"""
+    q = call.query_as(InboundReportQuery)
+    span = _range(q)
+    settings = call.app[SETTINGS]
+    rule = settings.inbound_service_level.rule()
+    queues = sorted(settings.inbound_queues)
+    if q.queue is not None and q.queue not in queues and q.queue not in await inbound_queue_names(call.db):
+        raise Problem(404, M_("no inbound queue {queue}", queue=q.queue))
+    report = await inbound_report(call.db, span, rule, queue=q.queue, queues=queues, zone=current_zone())
+    return _respond(q, report, f"inbound-{q.queue or 'all'}.csv")

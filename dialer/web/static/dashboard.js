@@ -114,8 +114,30 @@ function agentsTable(agents, campaigns) {
     el("td", {}, Object.entries(a.dispositions || {}).map(([k, v]) => `${labels[k] ? word(labels[k]) : k} ${number(v)}`).join(", ")))));
 }
 
+// Inbound queues: callers waiting now and the last hour's service level (dialer.inbound.figures defines them).
+function inboundCard(queues, rule) {
+  $("inbound-card").hidden = !queues.length;
+  if (!queues.length) return;
+  $("in-rule").textContent = t("service level: {target} answered within {seconds} s, last hour", { target: pct(rule.target, 0), seconds: number(rule.answer_within_seconds) });
+  const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
+  $("in-report").href = `/api/reports/inbound?format=html&from=${encodeURIComponent(midnight.toISOString())}`;
+  $("inbound-queues").replaceChildren(...queues.map((q) => {
+    const h = q.last_hour;
+    const late = q.longest_waiting_seconds !== null && q.longest_waiting_seconds > rule.answer_within_seconds;
+    const below = h.service_level !== null && h.service_level < rule.target;
+    const lost = [t("{n} short", { n: number(h.short_abandoned) }), t("{n} timed out", { n: number(h.timed_out) }), t("{n} refused", { n: number(h.refused) })].join(" · ");
+    return el("div", { class: "inbound-queue", "data-queue": q.queue }, el("h3", {}, q.queue), el("div", { class: "kpis" },
+      kpi(t("Waiting now"), number(q.waiting), t("longest {time}", { time: clock(q.longest_waiting_seconds) }), late),
+      kpi(t("Service level"), h.service_level === null ? "—" : pct(h.service_level), t("{n} of {m} answered in time", { n: number(h.answered_within), m: number(h.offered - h.short_abandoned) }), below),
+      kpi(t("Offered"), number(h.offered), t("{n} answered", { n: number(h.answered) })),
+      kpi(t("Abandoned"), number(h.abandoned), lost),
+      kpi(t("ASA"), clock(h.average_speed_of_answer), t("longest wait {time}", { time: clock(h.longest_wait_seconds) }))));
+  }));
+}
+
 function render(doc) {
   for (const c of doc.campaigns) campaignCard(c);
+  inboundCard(doc.inbound || [], doc.service_level_rule || {});
   agentsTable(doc.agents, doc.campaigns);
   $("updated").textContent = t("updated {time}", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
   const select = $("upload-campaign");

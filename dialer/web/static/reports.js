@@ -1,5 +1,6 @@
-// Reports (managers): a campaign's compliance, performance, IVR or call-record report over chosen days, as the
-// printable page, a CSV download or JSON, opened in a new tab (a refused range or agent: the error page there).
+// Reports (managers): a campaign's compliance, performance, IVR or call-record report, or the inbound queues' service
+// level, over chosen days, as the printable page, a CSV download or JSON, opened in a new tab (a refused range or
+// agent: the error page there).
 import { api, el } from "./common.js";
 import { languagePicker } from "./i18n.js";
 
@@ -13,10 +14,22 @@ function url() {
   const from = $("rep-from").value, to = $("rep-to").value;
   if (from) params.set("from", new Date(`${from}T00:00`).toISOString());
   if (to) { const end = new Date(`${to}T00:00`); end.setDate(end.getDate() + 1); params.set("to", end.toISOString()); }
+  if (format === "csv") params.set("encoding", $("rep-encoding").value);
+  if (kind === "inbound") {
+    if ($("rep-queue").value) params.set("queue", $("rep-queue").value);
+    return `/api/reports/inbound?${params}`;
+  }
   const agent = $("rep-agent").value.trim();
   if (agent) params.set("agent", agent);
-  if (format === "csv") params.set("encoding", $("rep-encoding").value);
   return `/api/reports/${kind}/${encodeURIComponent($("rep-campaign").value)}?${params}`;
+}
+
+function kindChanged() {
+  const inbound = $("rep-kind").value === "inbound";  // per queue, not per campaign or agent
+  $("rep-campaign-field").hidden = inbound;
+  $("rep-campaign").required = !inbound;
+  $("rep-queue-field").hidden = !inbound;
+  $("rep-agent").disabled = inbound;
 }
 
 function open(ev) {
@@ -29,10 +42,14 @@ function open(ev) {
 
 async function start() {
   languagePicker(api);
+  const listing = await api("GET", "/api/reports");
+  $("rep-queue").append(...listing.inbound_queues.map((q) => el("option", { value: q }, q)));
   const items = (await api("GET", "/api/campaigns?limit=500")).items;
   $("rep-campaign").replaceChildren(...items.map((c) => el("option", { value: c.name }, c.name)));
   const wanted = new URLSearchParams(location.search).get("campaign");
   if (wanted) $("rep-campaign").value = wanted;
+  $("rep-kind").addEventListener("change", kindChanged);
+  kindChanged();
   $("rep-form").addEventListener("submit", open);
 }
 

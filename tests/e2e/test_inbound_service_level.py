@@ -1,0 +1,85 @@
+"""Every inbound caller's visit is stored with how it ended, and the live dashboard and the inbound report count
+the service level from them: end to end against the simulated PBX (which plays Asterisk 22's recorded queue
+events, tests/fixtures/ami-traces/lab/inbound-*.txt)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.e2e import World, make_world
+
+from dialer.inbound.calls import InboundOutcome
+from dialer.reports.common import ReportRange
+from dialer.reports.inbound import inbound_report
+from dialer.reports.output import render
+from dialer.sim.pbx.probe import AmiProbe
+from dialer.store.inbound_calls import inbound_calls
+
+Q = "inbound-sales"
+
+
+async def call_in(world: World, probe: AmiProbe, n: int, patience: int) -> None:
+    await probe.send(
+        "Originate",
+        ActionID=f"in-{n}",
+        Channel="Local/s@sim-inbound",
+        Application="Wait",
+        Data=str(patience),
+        CallerID=f'"Caller {n}" <+1212555{n:04d}>',
+        Async="true",
+    )
+    await world.run(1)
+
+
+async def test_answered_and_abandoned_callers_make_the_service_level(tmp_path: Path) -> None:
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(Q,), crew=False, state="paused"
+    ) as world:
+        dialer = world.dialer
+        for agent in ("agent01", "agent02"):
+            await dialer.agents.pause(agent, "meeting")
+        async with AmiProbe.connect(world.pbx.port) as probe:
+            await probe.send("Login", Username="dialer", Secret="dialer", ActionID="l")
+            await probe.response("l")
+            await call_in(world, probe, 1, 3)  # gives up after 3 s: a short abandon
+            await call_in(world, probe, 2, 30)  # gives up after 30 s
+            await world.run(6)
+            live = {q["queue"]: q for q in [q.as_json() for q in dialer.inbound_live()]}
+            assert live[Q]["waiting"] == 1
+            assert live[Q]["longest_waiting_seconds"] >= 5
+            await world.run(30)
+            await call_in(world, probe, 3, 300)  # waits, then an agent gets ready and takes it
+            await world.run(8)
+            await dialer.agents.ready("agent01")
+            await world.run(40)
+        await world.run(300)  # the answered caller's conversation ends
+        await dialer.inbound_calls.flush()
+
+        stored = await inbound_calls(world.db, queue=Q)
+        assert [v.outcome for v in stored] == [
+            InboundOutcome.ABANDONED,
+            InboundOutcome.ABANDONED,
+            InboundOutcome.ANSWERED,
+        ]
+        short, long_, answered = stored
+        assert short.wait_seconds < 5
+        assert short.caller.endswith("0001")
+        assert 28 <= long_.wait_seconds <= 32
+        assert 7 <= answered.wait_seconds <= 12
+        assert answered.agent == "agent01"
+        assert answered.talk_seconds is not None
+        assert answered.talk_seconds > 0
+
+        live = {q["queue"]: q for q in [q.as_json() for q in dialer.inbound_live()]}
+        hour = live[Q]["last_hour"]
+        assert (hour["offered"], hour["answered"], hour["abandoned"], hour["short_abandoned"]) == (3, 1, 1, 1)
+        assert hour["service_level"] == 1 / 2  # 1 answered within 20 s of 2 (the short abandon left out)
+
+        report = await inbound_report(world.db, ReportRange(), dialer.service_level_rule, queues=[Q])
+        (queue,) = report.queues
+        for key in ("offered", "answered", "answered_within", "abandoned", "short_abandoned", "service_level"):
+            assert queue.total.as_json()[key] == hour[key], key
+        assert [a.agent for a in queue.agents] == ["agent01"]
+        page = render(report, "html")
+        assert "inbound-sales" in page
+        assert "50" in page

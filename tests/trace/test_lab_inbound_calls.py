@@ -1,0 +1,72 @@
+"""What became of each inbound caller, from recorded Asterisk 22 sessions (tests/fixtures/ami-traces/lab) replayed
+through the daemon's inbound watcher with the transcript's own clock: the visit's outcome and wait as the dialer
+stores them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialer.agents.registry import AgentRegistry
+from dialer.ami.parsing import parse_event
+from dialer.ami.protocol import AmiParser
+from dialer.ami.transcript import Received, read_transcript
+from dialer.inbound.calls import InboundCall, InboundOutcome
+from dialer.runner.bus import EventBus
+from dialer.runner.inbound import InboundWatcher
+
+
+async def no_leads(_number: str) -> list[tuple[str, int]]:
+    return []
+
+
+def replay(path: Path) -> tuple[list[InboundCall], InboundWatcher]:
+    registry = AgentRegistry()
+    registry.register("agent6", "Local/agentfx6@lab-agents")
+    finished: list[InboundCall] = []
+    watcher = InboundWatcher(
+        ["inbound-sales"], bus=EventBus(), registry=registry, find_leads=no_leads, on_finished=finished.extend
+    )
+    parser = AmiParser(expect_banner=True)
+    for item in read_transcript(path):
+        if isinstance(item, Received):
+            for message in parser.feed(item.data):
+                event = parse_event(message)
+                if event is not None:
+                    watcher.observe(event, 1_000.0 + item.at, "lab")
+    return finished, watcher
+
+
+@pytest.mark.parametrize(
+    ("trace", "outcome", "wait", "talk"),
+    [
+        # the only member paused; the caller holds on 10 s and hangs up (HoldTime 9)
+        ("inbound-call-waiting", InboundOutcome.ABANDONED, (9.0, 11.0), None),
+        # an IVR caller queued past the flow's 120 s bound: Queue() returns TIMEOUT (DialerAbandon)
+        ("ivr-inbound-queue-timeout", InboundOutcome.TIMED_OUT, (119.0, 121.5), None),
+        # an auto-answering member takes the IVR caller at once and talks 11 s
+        ("ivr-inbound", InboundOutcome.ANSWERED, (0.0, 1.0), (10.0, 12.0)),
+    ],
+)
+async def test_each_recorded_visit_ends_as_asterisk_played_it(
+    traces_dir: Path,
+    trace: str,
+    outcome: InboundOutcome,
+    wait: tuple[float, float],
+    talk: tuple[float, float] | None,
+) -> None:
+    finished, watcher = replay(traces_dir / "lab" / f"{trace}.txt")
+    assert len(finished) == 1
+    call = finished[0]
+    assert call.outcome is outcome
+    assert call.queue == "inbound-sales"
+    assert call.caller == "5550199"
+    assert wait[0] <= call.wait_seconds <= wait[1]
+    if talk is None:
+        assert call.talk_seconds is None
+    else:
+        assert call.talk_seconds is not None
+        assert talk[0] <= call.talk_seconds <= talk[1]
+        assert call.interface == "Local/agentfx6@lab-agents"
+    assert watcher.calls.waiting(10_000.0) == []  # nobody left in the book
