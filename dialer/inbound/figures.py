@@ -39,7 +39,8 @@ class Visit(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ServiceLevelRule:
-    """The service level's target answer time and what counts as a short abandon (settings: ``[inbound]``)."""
+    """The service level's target answer time and what counts as a short abandon, and the share aimed at
+    (settings: ``[inbound_service_level]``)."""
 
     answer_within_seconds: float = 20.0
     short_abandon_seconds: float = 5.0
@@ -49,6 +50,7 @@ class ServiceLevelRule:
         return {
             "answer_within_seconds": self.answer_within_seconds,
             "short_abandon_seconds": self.short_abandon_seconds,
+            "target": self.target,
         }
 
 

@@ -434,6 +434,7 @@ async def test_the_inbound_report_counts_the_stored_visits(world: WebWorld, aioh
     assert "care" in listing["inbound_queues"]
     body = await (await client.get("/api/reports/inbound?queue=care&from=2026-11-30", headers=boss)).json()
     assert body["report"] == "inbound"
+    assert body["service_level_rule"] == {"answer_within_seconds": 20.0, "short_abandon_seconds": 5.0, "target": 0.8}
     (care,) = body["queues"]
     assert (care["offered"], care["answered"], care["answered_within"], care["short_abandoned"]) == (5, 2, 1, 1)
     assert care["service_level"] == 1 / 4
@@ -448,7 +449,7 @@ async def test_the_inbound_report_counts_the_stored_visits(world: WebWorld, aioh
     assert "service_level" in await csv_resp.text()
     outside = await (await client.get("/api/reports/inbound?queue=care&from=2026-12-01", headers=boss)).json()
     assert outside["queues"][0]["offered"] == 0
-    await problem(await client.get("/api/reports/inbound?queue=nope", headers=boss), 404)
+    await problem(await client.get("/api/reports/inbound?queue=nope", headers=boss), 422)
     await problem(await client.get("/api/reports/inbound?queue=care&from=soon", headers=boss), 422)
     await problem(await client.get("/api/reports/inbound", headers=world.auth("alice")), 403)
 

@@ -215,6 +215,6 @@ async def get_inbound_report(call: Call) -> web.Response:
     rule = settings.inbound_service_level.rule()
     queues = sorted(settings.inbound_queues)
     if q.queue is not None and q.queue not in queues and q.queue not in await inbound_queue_names(call.db):
-        raise Problem(404, M_("no inbound queue {queue}", queue=q.queue))
+        raise Problem(422, M_("queue: no inbound queue {queue}", queue=q.queue), kind="validation-error")
     report = await inbound_report(call.db, span, rule, queue=q.queue, queues=queues, zone=current_zone())
     return _respond(q, report, f"inbound-{q.queue or 'all'}.csv")
