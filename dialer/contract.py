@@ -115,11 +115,13 @@ VARIABLES: Final = frozenset(
 # The prefix the AMI layer keeps VarSet events by (every other VarSet is noise for the dialer).
 VARIABLE_PREFIX: Final = "DIALER_"
 
-# -- UserEvents the dialplan raises (AMI class "user"); each carries "Attempt: <DIALER_ATTEMPT>"
+# -- UserEvents the dialplan raises (AMI class "user"); each carries "Attempt: <DIALER_ATTEMPT>" (empty for inbound)
 AMD_USER_EVENT: Final = "DialerAMD"  # Status, Cause: the AMD verdict (production AMI has no VarSet: this is the source)
 AGENT_CONNECT_USER_EVENT: Final = "DialerAgentConnect"  # Agent: a direct (non-queue) agent call was bridged
 AGENT_COMPLETE_USER_EVENT: Final = "DialerAgentComplete"  # Agent: that direct call ended
-ABANDON_USER_EVENT: Final = "DialerAbandon"  # QueueStatus (TIMEOUT, JOINEMPTY, CALLERHANGUP, AGENT_NOANSWER ...)
+# QueueStatus (TIMEOUT, JOINEMPTY, CALLERHANGUP, AGENT_NOANSWER ...); [dialer-ivr] and [dialer-inbound] add Queue
+# (Attempt, Queue, QueueStatus): an inbound caller's (dialer-inbound, inbound IVR flows) has an empty Attempt
+ABANDON_USER_EVENT: Final = "DialerAbandon"
 OPT_OUT_USER_EVENT: Final = "DialerOptOut"  # Campaign: the callee pressed the opt-out key
 MESSAGE_MISSING_USER_EVENT: Final = "DialerMessageMissing"  # Prompt: the safe-harbour recording is missing
 CALL_END_USER_EVENT: Final = "DialerCallEnd"  # Stage, Agent, QueueStatus, Cause: just before an answered call's Hangup

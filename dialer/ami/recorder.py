@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dialer.ami.transcript import received_stream_of
+from dialer.contract import INBOUND_MAX_WAIT_VARIABLE
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -142,6 +143,10 @@ def ivr_originate(number: str, action_id: str, flow: str, *, channel_id: str) ->
 
 QUEUE = "outbound-agents"
 INBOUND_QUEUE = "inbound-sales"
+# inbound-queue-timeout: the caller's bound in the queue (the Originate's channel variable hides the production
+# global DIALER_INBOUND_MAX_WAIT, 300 s) and how long the caller holds on (longer: Queue() times out first)
+INBOUND_SHORT_MAX_WAIT = 5
+INBOUND_TIMEOUT_PATIENCE = 20
 # ivr-inbound: the account [lab-inbound-ivr-caller] keys (found in the recording's table) and the agent who takes it
 IVR_INBOUND_ACCOUNT = "1234"
 IVR_INBOUND_AGENT = "Local/agentfx6@lab-agents"
@@ -638,6 +643,52 @@ SCENARIOS: dict[str, Scenario] = {
                 agents=False,
                 quiet=0.5,
                 limit=5.0,
+            ),
+        ),
+        Scenario(
+            "inbound-queue-timeout",
+            f"the only member of inbound-sales paused; an inbound customer (Local/s@sim-inbound, Application Wait "
+            f"{INBOUND_TIMEOUT_PATIENCE}) whose Originate sets {INBOUND_MAX_WAIT_VARIABLE}={INBOUND_SHORT_MAX_WAIT} "
+            f"(the channel variable hides the production global, 300 s, for this call; Local copies it to the ;2 half "
+            f"that runs dialer-inbound) waits past that bound: Queue() returns TIMEOUT, DialerAbandon with the queue, "
+            f"the apology, Hangup",
+            _session(
+                send(
+                    ("Action", "Originate"),
+                    ("Channel", "Local/s@sim-inbound"),
+                    ("Application", "Wait"),
+                    ("Data", str(INBOUND_TIMEOUT_PATIENCE)),
+                    ("CallerID", '"Customer" <5550199>'),
+                    ("Async", "true"),
+                    ("Variable", f"{INBOUND_MAX_WAIT_VARIABLE}={INBOUND_SHORT_MAX_WAIT}"),
+                    ("ChannelId", "fixture-in-1"),
+                    ("ActionID", "in-1"),
+                ),
+                members=((INBOUND_QUEUE, "Local/agentfx5@lab-agents"),),
+                paused=True,
+                quiet=3.0,
+                limit=60.0,
+            ),
+        ),
+        Scenario(
+            "inbound-joinempty",
+            "inbound-sales without any member (no agent logged in; joinempty = unavailable,invalid); an inbound "
+            "customer (Local/s@sim-inbound, Application Wait 10) is refused at join: Queue() returns JOINEMPTY at "
+            "once without a queue event, DialerAbandon with the queue, the apology, Hangup",
+            _session(
+                send(
+                    ("Action", "Originate"),
+                    ("Channel", "Local/s@sim-inbound"),
+                    ("Application", "Wait"),
+                    ("Data", "10"),
+                    ("CallerID", '"Customer" <5550199>'),
+                    ("Async", "true"),
+                    ("ChannelId", "fixture-in-1"),
+                    ("ActionID", "in-1"),
+                ),
+                agents=False,
+                quiet=3.0,
+                limit=30.0,
             ),
         ),
         *(

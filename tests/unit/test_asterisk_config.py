@@ -213,6 +213,37 @@ def test_abandon_is_reported_then_the_safe_harbour_message_offers_opt_out(produc
     assert production.globals["DIALER_OPTOUT_KEY"].isdigit()
 
 
+def test_an_inbound_caller_no_agent_took_is_reported_with_its_queue(production: Dialplan) -> None:
+    """[dialer-inbound] queue: after Queue() an agent who hung up first ends the call (MEMBERINTERFACE); otherwise
+    DialerAbandon (Attempt present and empty, Queue, QueueStatus), then the apology and the hang-up."""
+    steps = production.contexts["dialer-inbound"].extensions()["queue"]
+    queue = next(i for i, s in enumerate(steps) if s.app == "Queue")
+    after = steps[queue + 1 :]
+    assert [s.app for s in after] == ["GotoIf", "UserEvent", "Set", "Playback", "Hangup", "Hangup"]
+    assert after[0].args == '$["${MEMBERINTERFACE}" != ""]?done'
+    assert after[-1].label == "done"
+    assert split_args(after[1].args) == [
+        "DialerAbandon",
+        "Attempt: ",
+        "Queue: ${DIALER_INBOUND_QUEUE}",
+        "QueueStatus: ${QUEUESTATUS}",
+    ]
+    assert after[3].args == "${DIALER_INBOUND_CLOSED}"
+
+
+def test_an_ivr_callers_abandon_names_the_queue(production: Dialplan) -> None:
+    steps = production.contexts["dialer-ivr"].steps
+    (abandon,) = [s for s in steps if s.app == "UserEvent" and s.args.startswith("DialerAbandon,")]
+    assert split_args(abandon.args) == [
+        "DialerAbandon",
+        "Attempt: ${DIALER_ATTEMPT}",
+        "Queue: ${DIALER_IVR_QUEUE}",
+        "QueueStatus: ${QUEUESTATUS}",
+    ]
+    guard = steps[steps.index(abandon) - 1]
+    assert (guard.app, guard.args) == ("GotoIf", '$["${MEMBERINTERFACE}" != ""]?done')
+
+
 def test_user_events_are_documented(production: Dialplan) -> None:
     readme = (ASTERISK / "README.md").read_text()
     names = {s.args.split(",")[0] for ctx in production.contexts.values() for s in ctx.steps if s.app == "UserEvent"}

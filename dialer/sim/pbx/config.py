@@ -55,6 +55,10 @@ class QueueConfig:
     members: tuple[StaticMember, ...] = ()
     strategy: str = "rrmemory"
     leave_when_empty: bool = False  # leavewhenempty: waiting callers leave (LEAVEEMPTY) when the last member goes
+    # joinempty: False = a caller of a queue without any member is refused at join (QUEUESTATUS JOINEMPTY, no queue
+    # event at all); the shipped queues say joinempty = unavailable,invalid. Honoured for inbound callers
+    # (dialer.sim.pbx.inbound); [dialer-outbound] refuses them on its own (dialer.sim.pbx.outbound).
+    join_when_empty: bool = True
     ring_timeout: float = 15.0
     autopause: bool = False
     service_level: int = 0
@@ -120,7 +124,13 @@ def recorded_queues() -> tuple[QueueConfig, ...]:
 def campaign_queue(name: str) -> QueueConfig:
     """A queue like [dialer-campaign] of the shipped queues.conf."""
     return QueueConfig(
-        name, wrapuptime=2.0, strategy="leastrecent", ring_timeout=2.0, autopause=True, leave_when_empty=True
+        name,
+        wrapuptime=2.0,
+        strategy="leastrecent",
+        ring_timeout=2.0,
+        autopause=True,
+        leave_when_empty=True,
+        join_when_empty=False,
     )
 
 
@@ -134,6 +144,7 @@ def inbound_queue(name: str) -> QueueConfig:
         ring_timeout=15.0,
         service_level=20,
         leave_when_empty=True,
+        join_when_empty=False,
     )
 
 
@@ -180,6 +191,8 @@ class PbxConfig:
     early_hangup_share: float = 0.0  # live answers that hang up within ~2 s, before any agent can take them
     opt_out_share: float = 0.05  # callers who press the opt-out key during the safe-harbour message
     safe_harbour_seconds: float = 6.0  # length of the identification message played on an abandon
+    # length of DIALER_INBOUND_CLOSED, the apology [dialer-inbound] plays to a caller no agent took (the lab's: 1 s)
+    inbound_closed_seconds: float = 1.0
     machine_message_seconds: float = 30.0  # a machine's greeting + recording time before it hangs up
     agent_connect_seconds: float | None = None  # None: the scenario's [agents] connect_delay_seconds
     agent_talk_seconds: float | None = None  # None: drawn from the scenario (the lab's agents talk 10 s)

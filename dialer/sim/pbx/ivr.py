@@ -340,7 +340,11 @@ class IvrCall:
         self._outcome(Outcome.ABANDONED, abandoned=True)
         self._user_event(
             ABANDON_USER_EVENT,
-            [("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")), ("QueueStatus", self.call.queue_status)],
+            [
+                ("Attempt", o.variables.get(ATTEMPT_VARIABLE, "")),
+                ("Queue", o.variables.get(IVR_QUEUE_VARIABLE, "")),
+                ("QueueStatus", self.call.queue_status),
+            ],
         )
         self._stage("IVR")
         self._step("Goto", "agi")

@@ -324,6 +324,9 @@ async def test_inbound_callers_arrive_wait_and_give_up_or_are_answered() -> None
         handle={"talk_mean_seconds": 30.0, "talk_sd_seconds": 5.0},
     )
     async with pbx_session(replace(LIVE, scenario=inbound)) as (pbx, ami):
+        # The agent is logged in but paused: callers join the queue (joinempty refuses them only when the queue has
+        # no member at all) and wait.
+        await add_agent(ami, "PJSIP/2001", queue="inbound-sales", paused=True)
         await run(pbx, ami, 120, step=1.0)
         nobody = list(pbx.truth.inbound)
         assert len(nobody) >= 5
@@ -332,7 +335,8 @@ async def test_inbound_callers_arrive_wait_and_give_up_or_are_answered() -> None
         assert finished
         assert all(r.abandoned_at is not None for r in finished)
         assert any(m.name == "QueueCallerAbandon" and m.get("Queue") == "inbound-sales" for m in ami.received)
-        await add_agent(ami, "PJSIP/2001", queue="inbound-sales")
+        await ami.send("QueuePause", Queue="inbound-sales", Interface="PJSIP/2001", Paused="false", ActionID="up")
+        assert (await ami.response("up")).get("Response") == "Success"
         await run(pbx, ami, 300, step=1.0)
         answered = [r for r in pbx.truth.inbound if r.agent == "PJSIP/2001"]
         assert answered
@@ -345,6 +349,23 @@ async def test_inbound_callers_arrive_wait_and_give_up_or_are_answered() -> None
         }
         assert reasons == {"agent"}
         assert any(m.name == "AgentConnect" and m.get("Queue") == "inbound-sales" for m in ami.received)
+
+
+async def test_inbound_callers_of_a_queue_without_members_are_refused_at_join() -> None:
+    """joinempty (lab/inbound-joinempty.txt): nobody logged in, so Queue() returns JOINEMPTY at once, without any
+    queue event; [dialer-inbound] reports it (DialerAbandon: Attempt empty, Queue, QueueStatus) and apologises."""
+    inbound = scenario(outbound={"answer_probability": 0.0}, inbound={"rate_per_hour": 720.0})
+    async with pbx_session(replace(LIVE, scenario=inbound)) as (pbx, ami):
+        await run(pbx, ami, 60, step=1.0)
+        refused = [r for r in pbx.truth.inbound if r.ended_at is not None]
+        assert refused
+        assert all(r.agent is None and r.abandoned_at is None for r in refused)
+        assert not any(m.name.startswith("QueueCaller") for m in ami.received)
+        abandons = [m for m in ami.received if m.name == "UserEvent" and m.get("UserEvent") == "DialerAbandon"]
+        assert len(abandons) >= len(refused)
+        assert {(m.get("Attempt"), m.get("Queue"), m.get("QueueStatus")) for m in abandons} == {
+            ("", "inbound-sales", "JOINEMPTY")
+        }
 
 
 async def test_inbound_queue_has_priority_over_outbound_for_a_shared_member() -> None:

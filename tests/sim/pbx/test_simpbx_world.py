@@ -238,6 +238,8 @@ async def test_inbound_callers_join_the_queue_the_scenario_names() -> None:
     config = build_config(scenario=support, inbound_queues=["support"], queues=[])
     config = replace(config, inbound_queues=("inbound-sales",))  # the scenario's queue wins when the PBX has it
     async with pbx_session(config) as (pbx, ami):
+        # a paused member: the queue is not empty, so its callers join it (joinempty) and wait
+        await add_agent(ami, "PJSIP/2001", queue="support", paused=True)
         await run(pbx, ami, 60, step=1.0)
         joined = {m.get("Queue") for m in ami.received if m.name == "QueueCallerJoin"}
         assert joined == {"support"}

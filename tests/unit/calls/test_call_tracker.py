@@ -38,6 +38,7 @@ from dialer.calls.tracker import (
     CallUpdate,
     OriginateRecord,
 )
+from dialer.sim.pbx.tracetools import load_trace
 
 
 def _record(n: int = 1, channel_id: str | None = "cid-1", sent_at: float = 0.0) -> OriginateRecord:
@@ -334,3 +335,31 @@ def test_production_dialplan_user_events() -> None:
     assert [u.campaign for u in updates if isinstance(u, CallOptedOut)] == ["spring"]
     connected = [u for u in updates if isinstance(u, CallConnected)]
     assert connected[0].wait_seconds == pytest.approx(0.8)
+
+
+LAB_TRACES = Path(__file__).resolve().parents[2] / "fixtures" / "ami-traces" / "lab"
+
+
+@pytest.mark.parametrize("name", ["inbound-queue-timeout", "inbound-joinempty", "ivr-inbound-queue-timeout"])
+def test_an_inbound_callers_dialer_abandon_is_no_outbound_calls(name: str) -> None:
+    """DialerAbandon with an empty Attempt (an inbound caller of [dialer-inbound] or an inbound IVR caller, recorded
+    from Asterisk 22) arrives while an outbound call is in flight: the tracker leaves it alone, and the outbound
+    call ends with its own outcome, not the inbound caller's QueueStatus."""
+    tracker = CallTracker()
+    tracker.register(_record(1, "c1"))
+    assert _feed(tracker, [(1.0, _response("a1", 4, "c1"))])
+    inbound = [e for m in load_trace(LAB_TRACES / f"{name}.txt") if (e := parse_event(m)) is not None]
+    abandons = [e for e in inbound if isinstance(e, UserEvent) and e.name == "DialerAbandon"]
+    assert abandons
+    assert all(e.get("Attempt") == "" and e.get("Queue") == "inbound-sales" for e in abandons)
+    assert _feed(tracker, [(2.0, e) for e in inbound]) == []
+    updates = _feed(
+        tracker,
+        [
+            (3.0, _user_event("DialerAgentConnect", "agent-leg", Attempt="att1", Agent="PJSIP/agent7")),
+            (20.0, _user_event("DialerCallEnd", "c1", Attempt="att1", Stage="CONNECTED", Agent="PJSIP/agent7")),
+            (20.0, _hangup("c1", 16)),
+        ],
+    )
+    (ended,) = [u for u in updates if isinstance(u, CallEnded)]
+    assert (ended.outcome, ended.detail, ended.agent_interface) == (Outcome.CONNECTED, "CONNECTED", "PJSIP/agent7")
