@@ -18,7 +18,9 @@ from dialer.store.inbound_calls import inbound_calls
 Q = "inbound-sales"
 
 
-async def call_in(world: World, probe: AmiProbe, n: int, patience: int) -> None:
+async def call_in(world: World, probe: AmiProbe, n: int, patience: int, **variables: str) -> None:
+    """A caller who holds on ``patience`` seconds; ``variables``: the call's channel variables (the queue's bound)."""
+    extra = {"Variable": ",".join(f"{k}={v}" for k, v in variables.items())} if variables else {}
     await probe.send(
         "Originate",
         ActionID=f"in-{n}",
@@ -27,6 +29,7 @@ async def call_in(world: World, probe: AmiProbe, n: int, patience: int) -> None:
         Data=str(patience),
         CallerID=f'"Caller {n}" <+1212555{n:04d}>',
         Async="true",
+        **extra,
     )
     await world.run(1)
 
@@ -83,3 +86,33 @@ async def test_answered_and_abandoned_callers_make_the_service_level(tmp_path: P
         page = render(report, "html")
         assert "inbound-sales" in page
         assert "50" in page
+
+
+async def test_timed_out_and_refused_callers_are_not_served(tmp_path: Path) -> None:
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=1, inbound_queues=(Q,), crew=False, state="paused"
+    ) as world:
+        dialer = world.dialer
+        await dialer.agents.pause("agent01", "meeting")
+        async with AmiProbe.connect(world.pbx.port) as probe:
+            await probe.send("Login", Username="dialer", Secret="dialer", ActionID="l")
+            await probe.response("l")
+            # The queue's bound (DIALER_INBOUND_MAX_WAIT) reached while the only member is paused: the apology.
+            await call_in(world, probe, 1, 120, DIALER_INBOUND_MAX_WAIT="8")
+            await world.run(20)
+            # Nobody left in the queue: the next caller is turned away at the door.
+            await dialer.agents.logout("agent01")
+            await world.run(2)
+            await call_in(world, probe, 2, 120)
+            await world.run(10)
+        await dialer.inbound_calls.flush()
+        stored = await inbound_calls(world.db, queue=Q)
+        assert [(v.outcome, v.queue_status) for v in stored] == [
+            (InboundOutcome.TIMED_OUT, "TIMEOUT"),
+            (InboundOutcome.REFUSED, "JOINEMPTY"),
+        ]
+        assert 7 <= stored[0].wait_seconds <= 10
+        assert stored[1].wait_seconds == 0
+        (live,) = dialer.inbound_live()
+        assert (live.last_hour.offered, live.last_hour.timed_out, live.last_hour.refused) == (2, 1, 1)
+        assert live.last_hour.service_level == 0.0

@@ -17,6 +17,7 @@ from dialer.ami.actions import OriginateRequest, OriginateStatus
 from dialer.ami.client import AmiClient
 from dialer.ami.events import AmiEvent
 from dialer.calls.tracker import CallEnded, CallLost, CallTracker, CallUpdate, OriginateRecord
+from dialer.inbound.calls import InboundCall, InboundCallBook
 from dialer.settings import AmiServerSettings
 
 QUEUE = "outbound-agents"
@@ -79,6 +80,9 @@ class Lab:
         self.tracker = CallTracker()
         self.calls: dict[str, LabCall] = {}
         self.events: list[AmiEvent] = []
+        # Inbound callers' visits, as the daemon's inbound watcher books them (dialer.inbound.calls).
+        self.inbound = InboundCallBook(frozenset({INBOUND_QUEUE}))
+        self.visits: list[InboundCall] = []
         self.run = secrets.token_hex(3)
         self._changed = asyncio.Event()
         self._pump = asyncio.create_task(self._consume())
@@ -87,6 +91,7 @@ class Lab:
     async def _consume(self) -> None:
         async for event in self.ami.events():
             self.events.append(event)
+            self.visits += self.inbound.observe(event, time.monotonic(), "lab")
             for update in self.tracker.feed(event, time.monotonic()):
                 call = self.calls.get(update.attempt_id)
                 if call is not None:
@@ -107,14 +112,15 @@ class Lab:
             for member in snapshot.members:
                 await self.ami.queue_remove(queue, member.location)
 
-    async def inbound_caller(self, patience_seconds: int) -> str:
-        """An inbound customer entering the production inbound route; returns the ChannelId of their call."""
+    async def inbound_caller(self, patience_seconds: int, variables: Mapping[str, str] | None = None) -> str:
+        """An inbound customer entering the production inbound route (``variables``: the call's own, e.g. the
+        queue's bound DIALER_INBOUND_MAX_WAIT); returns the ChannelId of their call (the queue sees its ``;2``)."""
         attempt = f"rt-{self.run}-in{len(self.calls) + 1}"
         request = OriginateRequest(
             channel="Local/s@lab-inbound",
             attempt_id=attempt,
             context="lab-inbound-caller",
-            variables={"LAB_PATIENCE": str(patience_seconds)},
+            variables={"LAB_PATIENCE": str(patience_seconds), **(variables or {})},
             action_id=f"{attempt}-a",
             channel_id=f"{attempt}-c",
         )

@@ -45,6 +45,10 @@ def replay(path: Path) -> tuple[list[InboundCall], InboundWatcher]:
         ("inbound-call-waiting", InboundOutcome.ABANDONED, (9.0, 11.0), None),
         # an IVR caller queued past the flow's 120 s bound: Queue() returns TIMEOUT (DialerAbandon)
         ("ivr-inbound-queue-timeout", InboundOutcome.TIMED_OUT, (119.0, 121.5), None),
+        # a plain inbound caller queued past a 5 s bound: QueueCallerAbandon, then DialerAbandon TIMEOUT with the queue
+        ("inbound-queue-timeout", InboundOutcome.TIMED_OUT, (4.0, 6.5), None),
+        # nobody in the queue: refused at the door (no QueueCallerJoin), DialerAbandon JOINEMPTY with the queue
+        ("inbound-joinempty", InboundOutcome.REFUSED, (0.0, 0.0), None),
         # an auto-answering member takes the IVR caller at once and talks 11 s
         ("ivr-inbound", InboundOutcome.ANSWERED, (0.0, 1.0), (10.0, 12.0)),
     ],
