@@ -57,6 +57,26 @@ def render(status: dict[str, Any]) -> str:
             agents=", ".join(f"{n} {s}" for s, n in sorted(by_state.items())) or _("none logged in")
         )
     )
+    rule = status.get("service_level_rule") or {}
+    for queue in status.get("inbound", []):
+        hour = queue["last_hour"]
+        longest = queue["longest_waiting_seconds"]
+        lines.append(
+            _(
+                "inbound {queue}: {waiting} waiting (longest {longest}); last hour {offered} offered, {answered} "
+                "answered, service level {level} (target {target} within {seconds} s), {abandoned} abandoned"
+            ).format(
+                queue=queue["queue"],
+                waiting=queue["waiting"],
+                longest=_("n/a") if longest is None else f"{longest:.0f} s",
+                offered=hour["offered"],
+                answered=hour["answered"],
+                level=_("n/a") if hour["service_level"] is None else f"{hour['service_level']:.0%}",
+                target=f"{rule.get('target', 0.8):.0%}",
+                seconds=f"{rule.get('answer_within_seconds', 20):g}",
+                abandoned=hour["abandoned"],
+            )
+        )
     for campaign in status.get("campaigns", []):
         c = campaign["counters"]
         window = campaign["abandon_window"]

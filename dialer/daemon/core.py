@@ -201,6 +201,8 @@ class Dialer:
             inbound=self.inbound,
             inbound_queues=self.inbound_queues,
             inbound_waiting=self.inbound_waiting,
+            inbound_live=self.inbound_live,
+            service_level=self.service_level_rule,
             health=self.health,
         )
 

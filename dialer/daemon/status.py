@@ -11,6 +11,7 @@ from dialer.agents.registry import AgentRegistry
 from dialer.clock import Clock
 from dialer.daemon.connection import ServerConnection
 from dialer.daemon.ownership import CampaignOwnership
+from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule
 from dialer.ops.health import HealthRegistry
 from dialer.runner.inbound import InboundWatcher
 from dialer.runner.runner import CampaignRunner
@@ -30,6 +31,8 @@ class StatusView:
     inbound: InboundWatcher
     inbound_queues: frozenset[str]
     inbound_waiting: Callable[[str, str | None], int]
+    inbound_live: Callable[[], list[InboundQueueNow]]  # each inbound queue now and its last hour
+    service_level: ServiceLevelRule
     health: HealthRegistry
 
     def server_view(self) -> dict[str, dict[str, Any]]:
@@ -85,6 +88,8 @@ class StatusView:
             "inbound_waiting": {q: self.inbound_waiting(q, None) for q in sorted(self.inbound_queues)},
             "servers": self.server_view(),
             "inbound_arrivals_per_hour": round(self.inbound.arrivals_per_second(self.clock.now()) * 3600, 1),
+            "inbound": [queue.as_json() for queue in self.inbound_live()],
+            "service_level_rule": self.service_level.as_json(),
             "campaigns": [runner.status() for runner in self.runners.values()],
             "health": self.health.snapshot(),
         }

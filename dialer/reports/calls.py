@@ -17,6 +17,7 @@ from dialer.reports.common import ReportRange, seconds_between
 from dialer.reports.render.csv import write_csv, write_rows
 from dialer.store.campaigns import load_stored_campaign
 from dialer.store.engine import Database
+from dialer.store.inbound_calls import count_inbound_calls_before, delete_inbound_calls_before
 from dialer.store.reports import (
     ReportAttempt,
     count_attempts_before,
@@ -160,10 +161,11 @@ async def call_records_report(
 
 
 async def purge_call_records(db: Database, *, older_than: datetime, dry_run: bool = False) -> int:
-    """Delete call records started before ``older_than`` (retention); the scheduler can run it daily. With
-    ``dry_run`` only count them. Returns the number deleted (or that would be)."""
+    """Delete call records started before ``older_than`` (retention): the attempts, and the inbound callers' visits
+    (they hold the callers' numbers too); the scheduler can run it daily. With ``dry_run`` only count them. Returns
+    the number deleted (or that would be)."""
     if dry_run:
-        return await count_attempts_before(db, older_than)
-    deleted = await delete_attempts_before(db, older_than)
+        return await count_attempts_before(db, older_than) + await count_inbound_calls_before(db, older_than)
+    deleted = await delete_attempts_before(db, older_than) + await delete_inbound_calls_before(db, older_than)
     log.info("call_records_purged", deleted=deleted, older_than=older_than.isoformat())
     return deleted

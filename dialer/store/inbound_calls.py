@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Index, delete, select
+from sqlalchemy import Index, delete, func, select
 from sqlmodel import Field, SQLModel
 
 from dialer.inbound.calls import InboundOutcome
@@ -97,3 +97,9 @@ async def delete_inbound_calls_before(db: Database, before: datetime) -> int:
     async with db.write() as conn:
         result = await conn.execute(delete(inbound_calls_t).where(inbound_calls_t.c.joined_at < before))
         return int(result.rowcount or 0)
+
+
+async def count_inbound_calls_before(db: Database, before: datetime) -> int:
+    async with db.read() as conn:
+        query = select(func.count()).select_from(inbound_calls_t).where(inbound_calls_t.c.joined_at < before)
+        return int((await conn.execute(query)).scalar_one())

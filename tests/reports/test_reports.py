@@ -354,11 +354,24 @@ def test_safe_cell_neutralises_every_formula_start() -> None:
 
 
 async def test_purge_keeps_recent_records(history: History) -> None:
-    assert await purge_call_records(history.db, older_than=DAY2, dry_run=True) == 42
-    assert await purge_call_records(history.db, older_than=DAY2) == 42
+    from dialer.inbound.calls import InboundOutcome
+    from dialer.store.inbound_calls import InboundCallRecord, inbound_calls, record_inbound_calls
+
+    # Inbound callers' visits hold their numbers too: purged with the attempts, by when they called.
+    old, recent = DAY2 - timedelta(hours=1), DAY2 + timedelta(hours=1)
+    await record_inbound_calls(
+        history.db,
+        [
+            InboundCallRecord(None, "care", phone(90), when, when, InboundOutcome.REFUSED, 0.0)
+            for when in (old, recent)
+        ],
+    )
+    assert await purge_call_records(history.db, older_than=DAY2, dry_run=True) == 43
+    assert await purge_call_records(history.db, older_than=DAY2) == 43
     report = await call_records_report(history.db, "ukspring", ReportRange())
     assert report.total == 1
     assert report.records[0].number == phone(11)
+    assert [v.joined_at for v in await inbound_calls(history.db)] == [recent]
 
 
 async def test_unknown_campaign_and_bad_range(history: History) -> None:

@@ -38,3 +38,21 @@ def test_an_agentless_campaign_reads_by_its_flow_and_live_answers_by_their_count
     assert "of 12 live answers" in lines[1]
     assert "of 7 live answers" in lines[2]
     assert "of 12.4 live answers" in lines[3]
+
+
+def test_each_inbound_queue_reads_its_callers_waiting_and_the_last_hours_service_level() -> None:
+    from dialer.inbound.calls import InboundCall, InboundOutcome
+    from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule, queue_figures
+
+    rule = ServiceLevelRule()
+    visits = [
+        InboundCall("pbx", "care", "u1", "", 0.0, outcome=InboundOutcome.ANSWERED, wait_seconds=4.0),
+        InboundCall("pbx", "care", "u2", "", 0.0, outcome=InboundOutcome.ABANDONED, wait_seconds=40.0),
+    ]
+    queue = InboundQueueNow("care", 2, 31.6, queue_figures("care", visits, rule))
+    status = {"ami": {}, "agents": [], "inbound": [queue.as_json()], "service_level_rule": rule.as_json()}
+    line = render(status).splitlines()[1]
+    assert line == (
+        "inbound care: 2 waiting (longest 32 s); last hour 2 offered, 1 answered, service level 50% (target 80% within "
+        "20 s), 1 abandoned"
+    )
