@@ -361,10 +361,7 @@ async def test_purge_keeps_recent_records(history: History) -> None:
     old, recent = DAY2 - timedelta(hours=1), DAY2 + timedelta(hours=1)
     await record_inbound_calls(
         history.db,
-        [
-            InboundCallRecord(None, "care", phone(90), when, when, InboundOutcome.REFUSED, 0.0)
-            for when in (old, recent)
-        ],
+        [InboundCallRecord(None, "care", phone(90), when, when, InboundOutcome.REFUSED, 0.0) for when in (old, recent)],
     )
     assert await purge_call_records(history.db, older_than=DAY2, dry_run=True) == 43
     assert await purge_call_records(history.db, older_than=DAY2) == 43
