@@ -9,6 +9,7 @@ from dialer.clock import Clock
 from dialer.logging import get_logger
 from dialer.store.agent_history import AgentEventRecord, record_agent_events
 from dialer.store.engine import Database
+from dialer.tasks import finished_even_if_cancelled
 
 log = get_logger(__name__)
 
@@ -55,5 +56,5 @@ class AgentHistoryWriter:
     async def run(self) -> None:
         while True:
             await self._clock.sleep(1.0)
-            if self._buffer:
-                await self.flush()
+            if self._buffer:  # (a stop's cancel never lands inside the write: dialer.tasks)
+                await finished_even_if_cancelled(self.flush(), event="agent_history_write_failed")

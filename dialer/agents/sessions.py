@@ -33,6 +33,7 @@ from dialer.store.agent_sessions import (
 )
 from dialer.store.engine import Database
 from dialer.store.ownership import OWNERSHIP_TTL, campaign_leases
+from dialer.tasks import finished_even_if_cancelled
 
 log = get_logger(__name__)
 
@@ -155,7 +156,9 @@ class AgentSessionKeeper:
         while True:
             await self._clock.sleep(FLUSH_SECONDS)
             try:
-                await self.flush()
+                # A stop cancels this loop: never inside a write (a cancelled aiosqlite transaction is left open,
+                # holding SQLite's lock until its connection is collected, and every later write waits it out).
+                await finished_even_if_cancelled(self.flush(), event="agent_sessions_write_failed")
             except Exception as exc:
                 # The database is away: the registry still has the truth; the next flush writes the difference.
                 log.warning("agent_sessions_write_failed", error=str(exc))

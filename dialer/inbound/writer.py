@@ -13,6 +13,7 @@ from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule, queue_figu
 from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
+from dialer.tasks import finished_even_if_cancelled
 
 log = get_logger(__name__)
 
@@ -95,5 +96,5 @@ class InboundCallWriter:
     async def run(self) -> None:
         while True:
             await self._clock.sleep(1.0)
-            if self._buffer:
-                await self.flush()
+            if self._buffer:  # (a stop's cancel never lands inside the write: dialer.tasks)
+                await finished_even_if_cancelled(self.flush(), event="inbound_calls_write_failed")
