@@ -6,18 +6,20 @@ offered anything."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from harness.clock import clock_dt
 from harness.e2e import World, make_world
 from harness.stepping import wait_real
+from sqlalchemy import select
 
 from dialer.campaign.config import load_campaign_file
 from dialer.daemon.agentless import IvrRole
 from dialer.demo import demo_ivr_callers, demo_settings
+from dialer.ivr.agi import IvrCallInfo
 from dialer.settings import Settings
 from dialer.sim.ivr import CallerBehaviour
 from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
@@ -25,6 +27,7 @@ from dialer.store.campaigns import apply_campaign, get_campaign
 from dialer.store.console import list_callbacks
 from dialer.store.ivr_results import IvrResultRecord, ivr_results
 from dialer.store.leads import find_leads_by_phone
+from dialer.store.tables import leads_t
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +67,6 @@ async def inbound_calls(
                 break
     finally:
         await role.stop()
-    await asyncio.sleep(0)
     return await ivr_results(world.db, flow="inbound")
 
 
@@ -127,3 +129,48 @@ async def test_with_an_agent_ready_callers_go_straight_to_the_queue(
         assert "offer" not in r.path
     assert any(r.transferred for r in waited)
     assert total == 0
+
+
+async def test_the_daemon_actions_answer_from_the_live_state_and_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler the role gives its FastAGI service, called as a lookup calls it: its own actions over the
+    daemon's state and store, the table's actions handed on, a bad argument answered ``error``."""
+    monkeypatch.chdir(REPO)
+    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5043)
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(QUEUE,), state="paused"
+    ) as world:
+        actions = IvrRole(world.dialer, settings.fastagi).daemon_actions
+        async with world.db.read() as conn:
+            phone = (await conn.execute(select(leads_t.c.phone).order_by(leads_t.c.id).limit(1))).scalar_one()
+        info = IvrCallInfo(call_ref="i1", flow="inbound", attempt=None, campaign=None, caller=phone)
+
+        async def ask(action: str, **args: str) -> tuple[str, dict[str, str]]:
+            done = await actions(action, args, info)
+            return done.status, dict(done.data)
+
+        assert await ask("queue_wait", queue=QUEUE, longer_than="90") == ("short", {"seconds": "0", "waiting": "0"})
+        assert await ask("queue_wait", queue="nobody-here", longer_than="90") == (
+            "closed",
+            {"seconds": "91", "waiting": "0"},
+        )
+        for agent in world.dialer.agents.registry.in_queue(QUEUE):
+            await world.dialer.agents.pause(agent.agent_id, "break")
+        status, data = await ask("queue_wait", queue=QUEUE, longer_than="90")
+        assert (status, data["waiting"]) == ("long", "0")
+        assert int(data["seconds"]) == 180  # no visit measured yet: the default handle time, one agent's worth
+        assert await ask("queue_wait", queue=QUEUE, longer_than="soon") == ("error", {})
+        assert await ask("book_callback", campaign="e2e", delay_minutes="later") == ("error", {})
+        # the table's actions are handed on (the demo's accounts table)
+        assert (await ask("find_account", account="0000"))[0] == "not_found"
+        # the caller's number is a lead of the e2e campaign: the callback is booked on that lead
+        status, data = await ask("book_callback", campaign="e2e", delay_minutes="30", note="from the IVR")
+        assert status == "booked"
+        assert datetime.fromisoformat(data["when"]) == clock_dt(world.clock) + timedelta(minutes=30)
+        (lead,) = await find_leads_by_phone(world.db, world.dialer.runners["e2e"].campaign_id, phone)
+        assert (lead.status, lead.callback_at) == ("callback", clock_dt(world.clock) + timedelta(minutes=30))
+        assert await ask("book_callback", campaign="nope") == ("refused", {"reason": "unknown_campaign"})
+        withheld = IvrCallInfo(call_ref="i2", flow="inbound", attempt=None, campaign=None, caller="unknown")
+        done = await actions("book_callback", {"campaign": "e2e"}, withheld)
+        assert (done.status, dict(done.data)) == ("refused", {"reason": "no_number"})
