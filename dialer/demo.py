@@ -2,7 +2,8 @@
 
 A fresh SQLite database under ``var/``, the demo campaign (``campaigns/demo.toml``) with its sample leads and the
 agentless reminder (``campaigns/reminder.toml``: its flow runs over the daemon's FastAGI server), an inbound IVR whose
-account lookup reads the demo's accounts (``campaigns/ivr/demo-accounts.csv``), the
+account lookup reads the demo's accounts (``campaigns/ivr/demo-accounts.csv``) and which offers a callback in the demo
+campaign when the wait is long (virtual hold), the
 simulated PBX in-process (speaking Asterisk 22's AMI over real TCP on loopback), and simulated agents who log in,
 go ready, take calls, wrap up and disposition through the same agent service and disposition path the web console
 uses. The daemon itself is the production one (:func:`dialer.app.build_app`).
@@ -65,12 +66,18 @@ DEMO_IVR_CALLERS = IvrCallers(
 )
 
 
+# Of the demo's inbound callers offered a callback (the wait is long), those who take it (1); the others hold (2).
+CALLBACK_SHARE = 0.5
+
+
 def demo_ivr_callers(accounts: Path | None) -> IvrCallers:
     """The demo's callers: the reminder's (:data:`DEMO_IVR_CALLERS`); inbound callers key an account number -- one of
-    the table's, or (:data:`UNKNOWN_ACCOUNT_SHARE`) one it does not hold -- then ask for the balance or a person."""
+    the table's, or (:data:`UNKNOWN_ACCOUNT_SHARE`) one it does not hold -- then ask for the balance or a person, and
+    when the wait is long, half of them (:data:`CALLBACK_SHARE`) ask to be called back instead of holding."""
+    offer = {"inbound/wait-offer": CallerBehaviour(keys={"1": CALLBACK_SHARE, "2": 1 - CALLBACK_SHARE})}
     known = sorted(TableActions.from_csv(accounts).accounts) if accounts is not None and accounts.is_file() else []
     if not known:
-        return DEMO_IVR_CALLERS
+        return replace(DEMO_IVR_CALLERS, by_prompt=offer)
     unknown = next(n for n in (f"{9000 + i}" for i in range(1000)) if n not in known)
     entries = {account: (1 - UNKNOWN_ACCOUNT_SHARE) / len(known) for account in known}
     entries[unknown] = UNKNOWN_ACCOUNT_SHARE
@@ -79,6 +86,7 @@ def demo_ivr_callers(accounts: Path | None) -> IvrCallers:
         by_prompt={
             "inbound/welcome": CallerBehaviour(keys=entries, think_seconds=(1.0, 4.0)),
             "inbound/menu": CallerBehaviour(keys={"1": 0.4, "0": 0.6}),
+            **offer,
         },
     )
 

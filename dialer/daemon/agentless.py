@@ -7,7 +7,9 @@ The shipped dialplan's ``[dialer-ivr]`` runs ``AGI(agi://${DIALER_FASTAGI}/ivr)`
 
 - the flow: an agentless campaign's own (stored with the campaign, looked up by ``DIALER_CAMPAIGN``), or an inbound
   flow named by ``DIALER_IVR_FLOW`` (``[fastagi] inbound_flows``);
-- lookups: :class:`dialer.ivr.actions.TableActions` over ``[fastagi] accounts`` (a CSV the manager loaded);
+- lookups: :class:`dialer.daemon.ivractions.DaemonActions` (``queue_wait``, ``book_callback``: virtual hold, over
+  the daemon's live state and store) in front of :class:`dialer.ivr.actions.TableActions` over ``[fastagi]
+  accounts`` (a CSV the manager loaded), which answers the other actions;
 - results: stored per attempt (:class:`dialer.store.ivr_results.StoreResultSink`; the opt-out key's number joins the
   DNC list there as well as through the ``DialerOptOut`` UserEvent the flow raises);
 - a caller handed to a queue: the flow's context is kept for the attempt, and the agent's screen pop carries it
@@ -27,6 +29,7 @@ from aiohttp import web
 
 from dialer.ami.fastagi import AgiHandler, AgiSession, FastAgiServer
 from dialer.appkeys import DIALER, SETTINGS
+from dialer.daemon.ivractions import DaemonActions
 from dialer.ivr.actions import TableActions
 from dialer.ivr.agi import IVR_END_SCRIPT, IVR_SCRIPT, IvrAgiService, IvrCallInfo, decode_context, encode_context
 from dialer.ivr.executor import FlowResult
@@ -62,10 +65,11 @@ class IvrRole:
         self.inbound_flows = flows
         if actions is None:
             actions = TableActions.from_csv(settings.accounts) if settings.accounts is not None else TableActions()
-        self.actions = actions
+        self.actions = actions  # the table's actions; DaemonActions answers the daemon's own in front of them
+        self.daemon_actions = DaemonActions(dialer, actions)
         self.campaign_ids: dict[str, int] = {}
         self.sink = StoreResultSink(dialer.db, self.campaign_ids)
-        self.service = IvrAgiService(flows, actions, self._store, self._now)
+        self.service = IvrAgiService(flows, self.daemon_actions, self._store, self._now)
         self.server: FastAgiServer | None = None
         self.address: str | None = None
         self.sessions = 0

@@ -1,8 +1,9 @@
 """The daemon actions a flow's ``lookup`` node may call (over FastAGI); names and what they return.
 
 Each action takes string arguments and answers a status (the node branches on it) and string data (stored as
-``<store>_<key>``). The implementations live with the store (dialer/ivr/service.py); this table is what
-``dialer ivr check`` accepts.
+``<store>_<key>``). :class:`TableActions` answers those over the manager's table; the daemon's
+:class:`dialer.daemon.ivractions.DaemonActions` answers ``queue_wait`` and ``book_callback`` (virtual hold) in front
+of it. This table is what ``dialer ivr check`` accepts.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ ACTIONS: Final[dict[str, str]] = {
     "find_account": "find an account in the manager's table by args.account (statuses: found, not_found; "
     "data: name, balance, dob)",
     "verify": "compare args.entered with the account's args.field (default dob) (statuses: match, mismatch)",
+    "queue_wait": "the estimated wait of args.queue now, against args.longer_than seconds (statuses: short, long, "
+    "closed (no agent logged in to the queue); data: seconds, waiting)",
+    "book_callback": "book a callback for the caller's number in campaign args.campaign, due args.delay_minutes "
+    "later (default 0: as soon as the campaign's rules allow), with args.note (statuses: booked, refused; data: "
+    "when (ISO 8601, UTC), reason (no_number, invalid_number, dnc, unknown_campaign, lead_closed, no_consent))",
 }
 
 

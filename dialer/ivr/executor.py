@@ -313,7 +313,7 @@ class FlowExecutor:
             if isinstance(node, LookupNode):
                 self.phase = Phase.LOOKING_UP
                 self._deadline = now + timedelta(seconds=node.timeout_seconds)
-                args = {name: self.variables.get(var, "") for name, var in node.args.items()}
+                args = dict(node.values) | {name: self.variables.get(var, "") for name, var in node.args.items()}
                 return [Lookup(node.action, args, node.timeout_seconds)]
             if isinstance(node, QueueNode):
                 if node.prompt is not None:

@@ -27,10 +27,11 @@ A flow is a graph of nodes, entered at ``start``::
 
 Node types: ``play`` (a prompt, then ``next``), ``collect`` (digits: ``choices`` branch by key, or ``pattern`` /
 ``min_digits`` / ``max_digits`` validate an entry stored in ``store``; ``retries`` more tries after a timeout or an
-invalid entry, then ``on_failure``), ``lookup`` (ask the daemon: ``action`` with ``args`` from the flow's variables;
-its result branches through ``on`` by status, the data is stored under ``store``), ``branch`` (on a variable's
-value), ``queue`` (hand to an agent queue, waiting at most ``max_wait_seconds``; ``on_timeout`` when nobody
-answered), ``hangup`` (the end: ``result`` names the outcome, ``contained`` whether self-service resolved it).
+invalid entry, then ``on_failure``), ``lookup`` (ask the daemon: ``action`` with ``args`` from the flow's variables
+and ``values`` fixed in the flow; its result branches through ``on`` by status, the data is stored under
+``store``), ``branch`` (on a variable's value), ``queue`` (hand to an agent queue, waiting at most
+``max_wait_seconds``; ``on_timeout`` when nobody answered), ``hangup`` (the end: ``result`` names the outcome,
+``contained`` whether self-service resolved it).
 
 This module only parses and type-checks; :mod:`dialer.ivr.check` finds graph faults and
 :mod:`dialer.ivr.executor` runs a flow.
@@ -200,6 +201,7 @@ class LookupNode(_Node):
     type: Literal["lookup"]
     action: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$", description="a daemon action (dialer.ivr.actions)")
     args: dict[str, str] = Field(default_factory=dict, description="argument -> flow variable")
+    values: dict[str, str] = Field(default_factory=dict, description="argument -> fixed value (e.g. a queue name)")
     store: str | None = Field(default=None, pattern=VARIABLE, description="prefix the result's data is stored under")
     on: dict[str, str] = Field(default_factory=dict, description="result status -> node")
     next: str | None = Field(default=None, description="any other status")
@@ -209,6 +211,9 @@ class LookupNode(_Node):
     def _shape(self) -> LookupNode:
         if not self.on and self.next is None:
             raise ValueError(M_("a lookup node needs on (status -> node) or next"))
+        both = sorted(set(self.args) & set(self.values))
+        if both:
+            raise ValueError(M_("argument {name} is given both in args and in values", name=repr(both[0])))
         return self
 
     def targets(self) -> Iterator[tuple[str, str]]:

@@ -25,7 +25,8 @@ from dialer.sim.pbx.ivr import IvrCallers
 
 REPO = Path(__file__).resolve().parents[3]
 TRACES = REPO / "tests" / "fixtures" / "ami-traces" / "lab"
-FLOW = REPO / "campaigns" / "ivr" / "inbound.toml"
+# The inbound flow the recordings ran (campaigns/ivr/inbound.toml before virtual hold): its path is in their context.
+FLOW = TRACES / "inbound-flow-as-recorded.toml"
 CALLER = "fixture-ivr-in-1"  # the ChannelId of the recorded Originates: the caller's ;1 half
 IVR_LEG = f"{CALLER};2"  # the ;2 half, which runs dialer-inbound,ivr
 INBOUND_CONTEXT = "dialer-inbound"  # the inbound route reaches dialer-inbound,ivr

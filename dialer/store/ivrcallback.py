@@ -1,0 +1,78 @@
+"""A callback an inbound caller books in the IVR (``book_callback``, :mod:`dialer.daemon.ivractions`): the caller's
+number read in the campaign's region, refused when it is on a DNC list, the campaign's lead with that number
+(created as manual dial creates one when there is none), and a campaign callback on it (no agent: whoever is free).
+
+Compliance is not bypassed: the callback makes the lead a ``callback`` due at ``due_at``, which the campaign's
+ordinary claim dials (:func:`dialer.store.lifecycle.claim_dialable_in`: the DNC list again, the calling window in
+the lead's zones, the campaign's other rules, at dial time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from dialer.campaign.phones import PhoneError, normalize
+from dialer.campaign.rules import LeadStatus
+from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
+from dialer.store.console import create_callback
+from dialer.store.dnc import blocked_numbers
+from dialer.store.engine import Database
+from dialer.store.leads import find_leads_by_phone
+from dialer.store.lifecycle import snapshot
+from dialer.store.manual import lead_for_number
+
+# What Asterisk puts in CALLERID(num) for a withheld or absent number.
+NO_CALLER_ID = frozenset({"", "unknown", "anonymous", "restricted", "private", "unavailable"})
+CLOSED = frozenset({LeadStatus.DONE, LeadStatus.ARCHIVED, LeadStatus.EXHAUSTED})
+
+
+class Refusal(StrEnum):
+    """Why a callback was not booked (the ``reason`` the lookup answers)."""
+
+    NO_NUMBER = "no_number"  # the caller's number is withheld
+    INVALID_NUMBER = "invalid_number"  # not a diallable number in the campaign's region
+    DNC = "dnc"  # on the global or the campaign's DNC list (or the lead is closed as DNC)
+    UNKNOWN_CAMPAIGN = "unknown_campaign"
+    LEAD_CLOSED = "lead_closed"  # the campaign's lead is closed (done, archived, its attempt budget spent)
+    NO_CONSENT = "no_consent"  # the campaign's regime requires recorded consent and the lead has none
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    callback_id: int
+    lead_id: int
+    new_lead: bool  # the campaign had no lead with this number: one was created
+    due_at: datetime
+
+
+async def book_caller_callback(
+    db: Database, campaign: str, caller: str, due_at: datetime, note: str | None, now: datetime
+) -> Booked | Refusal:
+    """Book a callback for ``caller`` in ``campaign``, due at ``due_at``, or say why not."""
+    if caller.strip().lower() in NO_CALLER_ID:
+        return Refusal.NO_NUMBER
+    try:
+        record, config = await load_stored_campaign(db, campaign)
+    except UnknownCampaignError:
+        return Refusal.UNKNOWN_CAMPAIGN
+    phone = normalize(caller, config.imports.default_region)
+    if isinstance(phone, PhoneError):
+        return Refusal.INVALID_NUMBER
+    async with db.read() as conn:
+        if await blocked_numbers(conn, [phone.e164], record.id):
+            return Refusal.DNC
+    existing = await find_leads_by_phone(db, record.id, phone.e164)
+    if any(lead.status == LeadStatus.DNC for lead in existing):
+        return Refusal.DNC
+    # What the claim would refuse for good: say so now rather than promise a call that never comes.
+    for lead in existing:
+        if lead.status in CLOSED or lead.attempts >= config.max_attempts or lead.dials >= config.dial_limit:
+            return Refusal.LEAD_CLOSED
+    if config.regime_preset.requires_consent and not any(snapshot(lead, campaign).has_consent for lead in existing):
+        return Refusal.NO_CONSENT
+    lead_id = await lead_for_number(db, record.id, phone.e164, phone.zones, now)
+    callback = await create_callback(db, lead_id, due_at, None, note or None, now)
+    assert callback is not None  # (the lead was just found or created; leads are not deleted under a call)
+    return Booked(callback.id, lead_id, not existing, callback.due_at)

@@ -1,0 +1,176 @@
+"""Virtual hold in the demo's inbound IVR, end to end: the daemon's FastAGI role (its DaemonActions) runs the shipped
+flow (campaigns/ivr/inbound.toml) for the demo's simulated callers against the simulated PBX. When every agent of
+inbound-sales is on a break the wait is long: a caller who presses 1 hangs up with a callback booked in the demo
+campaign for their own number. With agents ready the wait is short: callers go straight to the queue, never
+offered anything."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from harness.clock import clock_dt
+from harness.e2e import World, make_world
+from harness.stepping import wait_real
+from sqlalchemy import select
+
+from dialer.campaign.config import load_campaign_file
+from dialer.daemon.agentless import IvrRole
+from dialer.demo import demo_ivr_callers, demo_settings
+from dialer.ivr.agi import IvrCallInfo
+from dialer.settings import Settings
+from dialer.sim.ivr import CallerBehaviour
+from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
+from dialer.store.campaigns import apply_campaign, get_campaign
+from dialer.store.console import list_callbacks
+from dialer.store.ivr_results import IvrResultRecord, ivr_results
+from dialer.store.leads import find_leads_by_phone
+from dialer.store.tables import leads_t
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+QUEUE = "inbound-sales"
+
+
+async def run(world: World, seconds: float) -> None:
+    spent = 0.0
+    engine = world.pbx.core.engine
+    while spent < seconds:
+        await world.run(0.5)
+        spent += 0.5
+        await world.quiesce()
+        await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0)
+
+
+async def inbound_calls(
+    world: World, settings: Settings, *, enough: int, take_callback: float
+) -> list[IvrResultRecord]:
+    """Simulated callers of the inbound IVR until ``enough`` of them reached its wait estimate; their results."""
+    callers = demo_ivr_callers(settings.fastagi.accounts)
+    offer = CallerBehaviour(keys={"1": take_callback, "2": 1 - take_callback})
+    configure_ivr_callers(
+        world.pbx.core.engine, replace(callers, by_prompt={**callers.by_prompt, "inbound/wait-offer": offer})
+    )
+    role = IvrRole(world.dialer, settings.fastagi)
+    address = await role.start()
+    assert address is not None
+    route_inbound_ivr(world.pbx.core.engine, address)
+    call_in_to_ivr(world.pbx.core, mean_gap_seconds=15.0, seed=5)
+    try:
+        for _ in range(60):
+            await run(world, 30)
+            results = await ivr_results(world.db, flow="inbound")
+            if sum(1 for r in results if "wait" in r.path) >= enough:
+                break
+    finally:
+        await role.stop()
+    return await ivr_results(world.db, flow="inbound")
+
+
+async def test_a_caller_facing_a_long_wait_books_a_callback_for_their_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5041)
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(QUEUE,), state="paused", crew=False
+    ) as world:
+        demo = load_campaign_file(REPO / "campaigns" / "demo.toml")  # the campaign the flow books callbacks in
+        await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
+        for agent in world.dialer.agents.registry.in_queue(QUEUE):
+            await world.dialer.agents.pause(agent.agent_id, "break")
+        results = await inbound_calls(world, settings, enough=3, take_callback=1.0)
+        demo_id = (await get_campaign(world.db, "demo")).id
+        total, callbacks = await list_callbacks(world.db, campaign_id=demo_id)
+        booked = [r for r in results if r.result == "callback_booked"]
+        assert booked, [(r.path, r.variables) for r in results]
+        for r in booked:
+            assert r.path[-4:] == ["wait", "offer", "book", "callback-booked"]
+            assert r.variables["wait"] == "long"  # logged in, every one paused: nobody serves
+            assert int(r.variables["wait_seconds"]) > 0
+            assert r.variables["callback"] == "booked"
+            assert r.phone is not None
+            (lead,) = await find_leads_by_phone(world.db, demo_id, r.phone)
+            assert lead.status == "callback"
+            assert lead.callback_agent is None
+        # one callback per booking, each for the number of the caller who booked it, due when booked (now)
+        assert total == len(booked)
+        assert sorted(c.phone for c in callbacks) == sorted(r.phone or "" for r in booked)
+        assert all(c.callback.agent is None and c.callback.state == "pending" for c in callbacks)
+        assert {c.callback.notes for c in callbacks} == {
+            "Asked in the inbound IVR to be called back instead of waiting"
+        }
+        # nobody who reached the estimate was put in the queue without being offered the callback
+        assert all("offer" in r.path for r in results if "wait" in r.path)
+
+
+async def test_with_an_agent_ready_callers_go_straight_to_the_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5042)
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=3, inbound_queues=(QUEUE,), state="paused"
+    ) as world:
+        demo = load_campaign_file(REPO / "campaigns" / "demo.toml")
+        await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
+        results = await inbound_calls(world, settings, enough=3, take_callback=1.0)
+        demo_id = (await get_campaign(world.db, "demo")).id
+        total, _ = await list_callbacks(world.db, campaign_id=demo_id)
+    waited = [r for r in results if "wait" in r.path]
+    assert len(waited) >= 3, [(r.path, r.variables) for r in results]
+    for r in waited:
+        assert r.variables["wait"] == "short"
+        assert r.variables["wait_seconds"] == "0"
+        assert r.path[r.path.index("wait") + 1] == "agent"
+        assert "offer" not in r.path
+    assert any(r.transferred for r in waited)
+    assert total == 0
+
+
+async def test_the_daemon_actions_answer_from_the_live_state_and_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler the role gives its FastAGI service, called as a lookup calls it: its own actions over the
+    daemon's state and store, the table's actions handed on, a bad argument answered ``error``."""
+    monkeypatch.chdir(REPO)
+    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5043)
+    async with make_world(
+        tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(QUEUE,), state="paused"
+    ) as world:
+        actions = IvrRole(world.dialer, settings.fastagi).daemon_actions
+        async with world.db.read() as conn:
+            phone = (await conn.execute(select(leads_t.c.phone).order_by(leads_t.c.id).limit(1))).scalar_one()
+        info = IvrCallInfo(call_ref="i1", flow="inbound", attempt=None, campaign=None, caller=phone)
+
+        async def ask(action: str, **args: str) -> tuple[str, dict[str, str]]:
+            done = await actions(action, args, info)
+            return done.status, dict(done.data)
+
+        assert await ask("queue_wait", queue=QUEUE, longer_than="90") == ("short", {"seconds": "0", "waiting": "0"})
+        assert await ask("queue_wait", queue="nobody-here", longer_than="90") == (
+            "closed",
+            {"seconds": "91", "waiting": "0"},
+        )
+        for agent in world.dialer.agents.registry.in_queue(QUEUE):
+            await world.dialer.agents.pause(agent.agent_id, "break")
+        status, data = await ask("queue_wait", queue=QUEUE, longer_than="90")
+        assert (status, data["waiting"]) == ("long", "0")
+        assert int(data["seconds"]) == 180  # no visit measured yet: the default handle time, one agent's worth
+        assert await ask("queue_wait", queue=QUEUE, longer_than="soon") == ("error", {})
+        assert await ask("book_callback", campaign="e2e", delay_minutes="later") == ("error", {})
+        # the table's actions are handed on (the demo's accounts table)
+        assert (await ask("find_account", account="0000"))[0] == "not_found"
+        # the caller's number is a lead of the e2e campaign: the callback is booked on that lead
+        status, data = await ask("book_callback", campaign="e2e", delay_minutes="30", note="from the IVR")
+        assert status == "booked"
+        assert datetime.fromisoformat(data["when"]) == clock_dt(world.clock) + timedelta(minutes=30)
+        (lead,) = await find_leads_by_phone(world.db, world.dialer.runners["e2e"].campaign_id, phone)
+        assert (lead.status, lead.callback_at) == ("callback", clock_dt(world.clock) + timedelta(minutes=30))
+        assert await ask("book_callback", campaign="nope") == ("refused", {"reason": "unknown_campaign"})
+        withheld = IvrCallInfo(call_ref="i2", flow="inbound", attempt=None, campaign=None, caller="unknown")
+        done = await actions("book_callback", {"campaign": "e2e"}, withheld)
+        assert (done.status, dict(done.data)) == ("refused", {"reason": "no_number"})

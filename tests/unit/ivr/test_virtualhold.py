@@ -1,0 +1,214 @@
+"""Virtual hold: the estimated wait of an inbound queue (the one pure function behind ``queue_wait``), the flow's
+fixed lookup arguments (``values``), and the shipped inbound flow's callback offer driven through its executor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dialer.ivr.actions import ACTIONS
+from dialer.ivr.check import Severity, check_flow
+from dialer.ivr.executor import (
+    Collect,
+    DigitsEntered,
+    EnterQueue,
+    FlowExecutor,
+    Hangup,
+    Lookup,
+    LookupDone,
+    Play,
+    PromptDone,
+)
+from dialer.ivr.flow import FlowError, load_flow, parse_flow
+from dialer.ivr.virtualhold import (
+    DEFAULT_HANDLE_SECONDS,
+    BadArgument,
+    QueueNow,
+    WaitStatus,
+    callback_due,
+    estimate_wait,
+    whole_number,
+)
+
+REPO = Path(__file__).resolve().parents[3]
+INBOUND = REPO / "campaigns" / "ivr" / "inbound.toml"
+T0 = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+
+
+def q(waiting: int = 0, logged_in: int = 2, serving: int = 2, ready: int = 0, handle: float | None = 120.0) -> QueueNow:
+    return QueueNow(waiting=waiting, logged_in=logged_in, serving=serving, ready=ready, mean_handle_seconds=handle)
+
+
+@pytest.mark.parametrize(
+    ("queue", "longer_than", "status", "seconds"),
+    [
+        # an agent serving the queue is ready: no wait, whoever is waiting
+        (q(waiting=0, ready=1), 90, WaitStatus.SHORT, 0),
+        (q(waiting=4, ready=1), 0, WaitStatus.SHORT, 0),
+        # nobody ready: (waiting + 1) x mean handle / serving agents
+        (q(waiting=0), 90, WaitStatus.SHORT, 60),
+        (q(waiting=2), 90, WaitStatus.LONG, 180),
+        (q(waiting=2), 180, WaitStatus.SHORT, 180),  # "longer than": equal is short
+        (q(waiting=1, serving=1, logged_in=3), 90, WaitStatus.LONG, 240),  # paused agents serve nobody
+        (q(waiting=1, handle=100.5, serving=3, logged_in=3), 60, WaitStatus.LONG, 67),  # rounded up: 201 / 3
+        # not measured (no visit ended in the last hour): the default handle time
+        (q(waiting=0, serving=1, logged_in=1, handle=None), 90, WaitStatus.LONG, int(DEFAULT_HANDLE_SECONDS)),
+        (q(waiting=0, serving=1, logged_in=1, handle=0.0), 200, WaitStatus.SHORT, int(DEFAULT_HANDLE_SECONDS)),
+        # logged in, every one paused: as if one came back, and long whatever the number
+        (q(waiting=0, serving=0, logged_in=2, handle=30.0), 90, WaitStatus.LONG, 30),
+        # nobody logged in: closed, longer than the threshold
+        (q(waiting=3, logged_in=0, serving=0), 90, WaitStatus.CLOSED, 91),
+    ],
+)
+def test_the_estimated_wait(queue: QueueNow, longer_than: int, status: WaitStatus, seconds: int) -> None:
+    estimate = estimate_wait(queue, longer_than)
+    assert (estimate.status, estimate.seconds) == (status, seconds)
+    assert estimate.data() == {"seconds": str(seconds), "waiting": str(queue.waiting)}
+
+
+queues = st.builds(
+    QueueNow,
+    waiting=st.integers(0, 500),
+    logged_in=st.integers(0, 50),
+    serving=st.integers(0, 50),
+    ready=st.integers(0, 50),
+    mean_handle_seconds=st.none() | st.floats(0.5, 3600.0),
+).filter(lambda x: x.ready <= x.serving <= x.logged_in)
+
+
+@given(queues, st.integers(0, 1000), st.integers(1, 20))
+def test_the_estimate_never_falls_as_more_callers_wait(queue: QueueNow, longer_than: int, more: int) -> None:
+    before = estimate_wait(queue, longer_than)
+    after = estimate_wait(QueueNow(queue.waiting + more, *_rest(queue)), longer_than)
+    assert after.seconds >= before.seconds
+    assert (after.status is WaitStatus.LONG) or before.status is not WaitStatus.LONG
+    assert after.seconds >= 0
+
+
+def _rest(queue: QueueNow) -> tuple[int, int, int, float | None]:
+    return queue.logged_in, queue.serving, queue.ready, queue.mean_handle_seconds
+
+
+@given(queues, st.integers(0, 1000))
+def test_a_ready_agent_means_no_wait_and_nobody_logged_in_means_closed(queue: QueueNow, longer_than: int) -> None:
+    estimate = estimate_wait(queue, longer_than)
+    if queue.logged_in == 0:
+        assert estimate.status is WaitStatus.CLOSED
+        assert estimate.seconds > longer_than
+    elif queue.ready > 0:
+        assert (estimate.status, estimate.seconds) == (WaitStatus.SHORT, 0)
+    else:
+        assert (estimate.status is WaitStatus.LONG) == (estimate.seconds > longer_than or queue.serving == 0)
+
+
+def test_arguments_and_the_due_time() -> None:
+    assert whole_number("90", "longer_than") == 90
+    assert whole_number(" ", "delay_minutes", default=0) == 0
+    for bad in ("", "-1", "1.5", "ninety"):
+        with pytest.raises(BadArgument):
+            whole_number(bad, "longer_than")
+    with pytest.raises(BadArgument):
+        whole_number("20000", "delay_minutes", default=0, most=10080)
+    assert callback_due(T0, 0) == T0
+    assert callback_due(T0, 30) == T0 + timedelta(minutes=30)
+
+
+def test_a_lookup_takes_fixed_values_and_variables_but_not_the_same_argument_twice() -> None:
+    data = {
+        "name": "f",
+        "start": "a",
+        "nodes": {
+            "a": {
+                "type": "lookup",
+                "action": "queue_wait",
+                "values": {"queue": "sales", "longer_than": "90"},
+                "args": {"who": "caller"},
+                "next": "b",
+            },
+            "b": {"type": "hangup"},
+        },
+    }
+    executor = FlowExecutor(parse_flow(data), {"caller": "+12025550123"})
+    assert executor.start(T0) == [
+        Lookup("queue_wait", {"queue": "sales", "longer_than": "90", "who": "+12025550123"}, 3.0)
+    ]
+    data["nodes"]["a"]["args"] = {"queue": "caller"}  # type: ignore[index]
+    with pytest.raises(FlowError, match="argument 'queue' is given both in args and in values"):
+        parse_flow(data)
+
+
+def test_the_shipped_inbound_flow_checks_clean_with_the_daemon_actions() -> None:
+    assert {"queue_wait", "book_callback"} <= set(ACTIONS)
+    problems = check_flow(load_flow(INBOUND), actions=ACTIONS)
+    assert [p for p in problems if p.severity is Severity.ERROR] == []
+
+
+def _to_the_wait(executor: FlowExecutor) -> list[object]:
+    """Through the shipped flow to its queue_wait: a caller who keys nothing at the account prompt."""
+    commands: list[object] = list(executor.start(T0))
+    while True:
+        command = commands[-1]
+        if isinstance(command, Lookup):
+            return commands
+        if isinstance(command, Collect):
+            commands = list(executor.handle(DigitsEntered(""), T0))
+        elif isinstance(command, Play):
+            commands = list(executor.handle(PromptDone(None), T0))
+        else:
+            raise AssertionError(commands)
+
+
+def test_the_shipped_inbound_flow_offers_a_callback_when_the_wait_is_long() -> None:
+    flow = load_flow(INBOUND)
+    # short: straight to the queue
+    executor = FlowExecutor(flow, {"caller": "+12025550123"})
+    (wait,) = _to_the_wait(executor)[-1:]
+    assert wait == Lookup("queue_wait", {"queue": "inbound-sales", "longer_than": "90"}, 3.0)
+    assert isinstance(wait, Lookup)
+    (hold,) = executor.handle(LookupDone("short", {"seconds": "0", "waiting": "0"}), T0)
+    assert isinstance(hold, Play)
+    (queued,) = executor.handle(PromptDone(None), T0)
+    assert isinstance(queued, EnterQueue)
+    assert queued.queue == "inbound-sales"
+    assert queued.context["var_wait"] == "short"
+    # long: the offer; 1 books the callback and the flow ends with it
+    executor = FlowExecutor(flow, {"caller": "+12025550123"})
+    _to_the_wait(executor)
+    (offer,) = executor.handle(LookupDone("long", {"seconds": "300", "waiting": "4"}), T0)
+    assert isinstance(offer, Collect)
+    assert offer.name == "wait-offer"
+    (book,) = executor.handle(DigitsEntered("1"), T0)
+    assert isinstance(book, Lookup)
+    assert book.action == "book_callback"
+    assert book.args["campaign"] == "demo"
+    (bye,) = executor.handle(LookupDone("booked", {"when": T0.isoformat()}), T0)
+    assert isinstance(bye, Play)
+    assert bye.name == "callback-booked"
+    assert isinstance(executor.handle(PromptDone(None), T0)[0], Hangup)
+    result = executor.result()
+    assert result.result == "callback_booked"
+    assert result.path[-3:] == ("wait", "offer", "book", "callback-booked")[-3:]
+    assert result.variables["wait_seconds"] == "300"
+    assert result.variables["callback_when"] == T0.isoformat()
+    # closed (nobody logged in) offers it too; a refused booking goes to the queue with a message
+    executor = FlowExecutor(flow, {"caller": "unknown"})
+    _to_the_wait(executor)
+    executor.handle(LookupDone("closed", {"seconds": "91", "waiting": "0"}), T0)
+    executor.handle(DigitsEntered("1"), T0)
+    (sorry,) = executor.handle(LookupDone("refused", {"reason": "no_number"}), T0)
+    assert isinstance(sorry, Play)
+    assert sorry.name == "callback-refused"
+    (hold,) = executor.handle(PromptDone(None), T0)
+    assert isinstance(hold, Play)
+    assert isinstance(executor.handle(PromptDone(None), T0)[0], EnterQueue)
+    # 2 holds
+    executor = FlowExecutor(flow, {"caller": "+12025550123"})
+    _to_the_wait(executor)
+    executor.handle(LookupDone("long", {"seconds": "300", "waiting": "4"}), T0)
+    (hold,) = executor.handle(DigitsEntered("2"), T0)
+    assert isinstance(hold, Play)
+    assert hold.name == "hold"
