@@ -295,6 +295,22 @@ TRUNK_CALLS: dict[str, tuple[str, str]] = {
 }
 
 
+def _inbound_customer(patience: int, *extra: tuple[str, str]) -> Send:
+    """The Originate of an inbound customer (the ``;2`` half of ``Local/s@sim-inbound`` enters the production inbound
+    route) who holds on ``patience`` seconds; ``extra``: more headers (the call's own variables)."""
+    return send(
+        ("Action", "Originate"),
+        ("Channel", "Local/s@sim-inbound"),
+        ("Application", "Wait"),
+        ("Data", str(patience)),
+        ("CallerID", '"Customer" <5550199>'),
+        ("Async", "true"),
+        *extra,
+        ("ChannelId", "fixture-in-1"),
+        ("ActionID", "in-1"),
+    )
+
+
 def _queue(action: str, action_id: str, *extra: tuple[str, str]) -> Send:
     return Send((("Action", action), *extra, ("ActionID", action_id)))
 
@@ -626,16 +642,7 @@ SCENARIOS: dict[str, Scenario] = {
                     ("Paused", "true"),
                     ("Reason", "fixture"),
                 ),
-                send(
-                    ("Action", "Originate"),
-                    ("Channel", "Local/s@sim-inbound"),
-                    ("Application", "Wait"),
-                    ("Data", "10"),
-                    ("CallerID", '"Customer" <5550199>'),
-                    ("Async", "true"),
-                    ("ChannelId", "fixture-in-1"),
-                    ("ActionID", "in-1"),
-                ),
+                _inbound_customer(10),
                 UntilQuiet(3.0, 60.0),
                 _queue(
                     "QueueRemove", "in-remove", ("Queue", INBOUND_QUEUE), ("Interface", "Local/agentfx5@lab-agents")
@@ -653,16 +660,8 @@ SCENARIOS: dict[str, Scenario] = {
             f"that runs dialer-inbound) waits past that bound: Queue() returns TIMEOUT, DialerAbandon with the queue, "
             f"the apology, Hangup",
             _session(
-                send(
-                    ("Action", "Originate"),
-                    ("Channel", "Local/s@sim-inbound"),
-                    ("Application", "Wait"),
-                    ("Data", str(INBOUND_TIMEOUT_PATIENCE)),
-                    ("CallerID", '"Customer" <5550199>'),
-                    ("Async", "true"),
-                    ("Variable", f"{INBOUND_MAX_WAIT_VARIABLE}={INBOUND_SHORT_MAX_WAIT}"),
-                    ("ChannelId", "fixture-in-1"),
-                    ("ActionID", "in-1"),
+                _inbound_customer(
+                    INBOUND_TIMEOUT_PATIENCE, ("Variable", f"{INBOUND_MAX_WAIT_VARIABLE}={INBOUND_SHORT_MAX_WAIT}")
                 ),
                 members=((INBOUND_QUEUE, "Local/agentfx5@lab-agents"),),
                 paused=True,
@@ -676,16 +675,7 @@ SCENARIOS: dict[str, Scenario] = {
             "customer (Local/s@sim-inbound, Application Wait 10) is refused at join: Queue() returns JOINEMPTY at "
             "once without a queue event, DialerAbandon with the queue, the apology, Hangup",
             _session(
-                send(
-                    ("Action", "Originate"),
-                    ("Channel", "Local/s@sim-inbound"),
-                    ("Application", "Wait"),
-                    ("Data", "10"),
-                    ("CallerID", '"Customer" <5550199>'),
-                    ("Async", "true"),
-                    ("ChannelId", "fixture-in-1"),
-                    ("ActionID", "in-1"),
-                ),
+                _inbound_customer(10),
                 agents=False,
                 quiet=3.0,
                 limit=30.0,

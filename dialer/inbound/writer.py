@@ -7,17 +7,13 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from dialer.batching import BatchedWriter
 from dialer.clock import Clock
 from dialer.inbound.calls import InboundCall
 from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule, queue_figures
-from dialer.logging import get_logger
 from dialer.store.engine import Database
 from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
-from dialer.tasks import finished_even_if_cancelled
 
-log = get_logger(__name__)
-
-MAX_BUFFERED = 50_000  # while the database is unreachable; beyond this the oldest visits are dropped (logged)
 LIVE_SECONDS = 3600.0  # the live figures cover the last hour
 MAX_LIVE = 100_000
 
@@ -26,26 +22,22 @@ AgentOf = Callable[[str], str | None]  # a member interface -> the agent id (Non
 
 class InboundCallWriter:
     def __init__(self, db: Database, clock: Clock, agent_of: AgentOf) -> None:
-        self._db = db
         self._clock = clock
         self._agent_of = agent_of
-        self._buffer: list[InboundCallRecord] = []
+        self._batches: BatchedWriter[InboundCallRecord] = BatchedWriter(
+            lambda rows: record_inbound_calls(db, rows), clock, name="inbound_calls"
+        )
         self._recent: deque[InboundCall] = deque(maxlen=MAX_LIVE)
-        self.written = 0
-        self.dropped = 0
+
+    @property
+    def written(self) -> int:
+        return self._batches.written
 
     def on_finished(self, calls: Iterable[InboundCall]) -> None:
         """Called synchronously by the inbound watcher with the visits whose story just ended."""
-        for call in calls:
-            if call.outcome is None:
-                continue
-            self._recent.append(call)
-            self._buffer.append(self.record(call, self._agent_of))
-        if len(self._buffer) > MAX_BUFFERED:
-            excess = len(self._buffer) - MAX_BUFFERED
-            del self._buffer[:excess]
-            self.dropped += excess
-            log.warning("inbound_calls_dropped", dropped=excess)
+        finished = [call for call in calls if call.outcome is not None]
+        self._recent.extend(finished)
+        self._batches.extend(self.record(call, self._agent_of) for call in finished)
 
     @staticmethod
     def record(call: InboundCall, agent_of: AgentOf) -> InboundCallRecord:
@@ -84,17 +76,7 @@ class InboundCallWriter:
         return out
 
     async def flush(self) -> None:
-        batch, self._buffer = self._buffer, []
-        try:
-            await record_inbound_calls(self._db, batch)
-        except Exception as exc:
-            self._buffer[:0] = batch  # the database is away: keep them for the next flush (bounded above)
-            log.warning("inbound_calls_write_failed", pending=len(self._buffer), error=str(exc))
-            return
-        self.written += len(batch)
+        await self._batches.flush()
 
     async def run(self) -> None:
-        while True:
-            await self._clock.sleep(1.0)
-            if self._buffer:  # (a stop's cancel never lands inside the write: dialer.tasks)
-                await finished_even_if_cancelled(self.flush(), event="inbound_calls_write_failed")
+        await self._batches.run()

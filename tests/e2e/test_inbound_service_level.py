@@ -69,6 +69,8 @@ async def test_answered_and_abandoned_callers_make_the_service_level(tmp_path: P
             await call_in(world, probe, 3, 300)  # waits, then an agent gets ready and takes it
             await world.run(8)
             await dialer.agents.ready("agent01")
+            members = world.pbx.core.queues.queues[Q].members
+            await eventually(lambda: any(not m.paused for m in members.values()), 30)  # (over real TCP)
             await world.run(400, until=lambda: ended(world) == 3)  # answered, and the conversation ended
         await dialer.inbound_calls.flush()
 

@@ -132,7 +132,7 @@ def internals(daemon: Daemon, runner: CampaignRunner) -> dict[str, int]:
         "registry.agents": len(registry._agents),
         "registry.by_interface": len(registry._by_interface),
         "bus.subscribers": sum(len(s) for s in dialer.bus._subscribers.values()),
-        "history.buffer": len(dialer.history._buffer),
+        "history.buffer": dialer.history.pending,
         "ami.pending": len(client._pending),
         "queue_load.waiting": sum(len(w) for w in dialer.queue_load._waiting.values()),
         "inbound.callers": len(dialer.inbound._callers),

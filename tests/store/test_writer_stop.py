@@ -55,3 +55,24 @@ async def test_the_inbound_visits_write_under_way_at_a_stop_is_finished(db: Data
     await cancelled_mid_write(db, clock, asyncio.create_task(writer.run()))
     assert writer.written == 1
     assert [v.outcome for v in await inbound_calls(db)] == [InboundOutcome.REFUSED]
+
+
+async def test_a_flush_returns_once_the_write_under_way_is_stored(db: Database) -> None:
+    """A stop's last flush, or a reader's, must not return while the loop's write still carries the rows."""
+    clock = ManualClock(NOW.timestamp())
+    writer = InboundCallWriter(db, clock, lambda _interface: None)
+    visit = InboundCall("pbx", "care", "u1", "+12125550100", clock.now(), InboundOutcome.REFUSED, ended_at=clock.now())
+    writer.on_finished([visit])
+    run = asyncio.create_task(writer.run())
+    async with db.write():
+        await clock.advance(1.0)  # the loop takes the batch and queues for the write turn held here
+        for _ in range(20):
+            await asyncio.sleep(0)
+        flush = asyncio.create_task(writer.flush())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not flush.done()
+    await flush
+    assert [v.outcome for v in await inbound_calls(db)] == [InboundOutcome.REFUSED]
+    run.cancel()
+    await asyncio.gather(run, return_exceptions=True)
