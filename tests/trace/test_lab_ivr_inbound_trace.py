@@ -45,7 +45,7 @@ async def test_the_inbound_agent_screen_pop_carries_the_account_the_caller_keyed
         await watcher.stop()
     pop = note.data
     assert pop["queue"] == INBOUND_QUEUE
-    assert pop["ivr"]["path"] == "welcome>find>menu>agent"
+    assert pop["ivr"]["path"] == "welcome>find>menu>wait>agent"  # (the recorder answers no queue_wait: to the queue)
     assert pop["ivr"]["keys"] == f"welcome:{IVR_INBOUND_ACCOUNT} menu:0"
     assert pop["ivr"]["var_account"] == IVR_INBOUND_ACCOUNT
     assert f"entered account {IVR_INBOUND_ACCOUNT}" in pop["ivr_summary"]

@@ -25,8 +25,8 @@ from dialer.sim.pbx.ivr import IvrCallers
 
 REPO = Path(__file__).resolve().parents[3]
 TRACES = REPO / "tests" / "fixtures" / "ami-traces" / "lab"
-# The inbound flow the recordings ran (campaigns/ivr/inbound.toml before virtual hold): its path is in their context.
-FLOW = TRACES / "inbound-flow-as-recorded.toml"
+# The inbound flow the recordings ran (the shipped one): its path is in their context.
+FLOW = REPO / "campaigns" / "ivr" / "inbound.toml"
 CALLER = "fixture-ivr-in-1"  # the ChannelId of the recorded Originates: the caller's ;1 half
 IVR_LEG = f"{CALLER};2"  # the ;2 half, which runs dialer-inbound,ivr
 INBOUND_CONTEXT = "dialer-inbound"  # the inbound route reaches dialer-inbound,ivr
@@ -118,10 +118,15 @@ async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded
     assert info.attempt is None
     assert result.variables["account"] == path.account
     expected = {
-        "ivr-inbound": (("welcome", "find", "menu", "agent"), "transferred", "Hangup 16"),
-        "ivr-inbound-not-found": (("welcome", "find", "not-found", "agent"), "transferred", "Hangup 16"),
+        # (the sim's flow, like the recorder's, has the table's actions only: queue_wait answers error, to the queue)
+        "ivr-inbound": (("welcome", "find", "menu", "wait", "agent"), "transferred", "Hangup 16"),
+        "ivr-inbound-not-found": (("welcome", "find", "not-found", "wait", "agent"), "transferred", "Hangup 16"),
         "ivr-inbound-balance": (("welcome", "find", "menu", "balance"), "balance_heard", "Hangup 0"),
-        "ivr-inbound-queue-timeout": (("welcome", "find", "menu", "agent", "closed"), "queue_timeout", "Hangup 0"),
+        "ivr-inbound-queue-timeout": (
+            ("welcome", "find", "menu", "wait", "agent", "closed"),
+            "queue_timeout",
+            "Hangup 0",
+        ),
     }
     assert (result.path, result.result, simulated[-1]) == expected[name]
     hold = [i for i, line in enumerate(simulated) if line.startswith("AGI: STREAM FILE")]
