@@ -404,6 +404,10 @@ class Dialer:
         self.adoption.hold(runner)
 
     async def _on_channels(self, server: str, channels: list[CoreShowChannel]) -> None:
+        live = {c.uniqueid for c in channels}
+        lost = self.inbound.calls.reconcile(server, live)  # inbound callers gone while AMI was down
+        if lost:
+            log.info("inbound_callers_lost", server=server, lost=lost)
         await self.adoption.on_channels(server, channels)
 
     async def adopt_orphans(self) -> int:

@@ -82,7 +82,8 @@ class InboundCallBook:
         self._max = max_calls
         self._calls: OrderedDict[tuple[str | None, str], InboundCall] = OrderedDict()
         self._next_sweep = float("-inf")
-        self.dropped = 0
+        self.dropped = 0  # stories dropped unfinished: the book full, or the PBX never finished them (12 h)
+        self.lost = 0  # callers gone while AMI was down (their channel no longer listed at a resync)
 
     def waiting(self, now: float) -> list[tuple[str, float]]:
         """(queue, seconds waited so far) of every caller in a queue now."""
@@ -95,6 +96,8 @@ class InboundCallBook:
                 self._put(InboundCall(server, event.queue, event.uniqueid, event.caller_id_num, now))
         elif isinstance(event, AgentConnect):
             call = self._calls.get((server, event.uniqueid))
+            if call is None and event.queue in self.queues and event.uniqueid:
+                call = self._unseen_join(event, now, server)
             if call is not None and call.waiting and event.queue == call.queue:
                 wait = now - call.joined_at
                 self._calls[(server, event.uniqueid)] = replace(
@@ -106,6 +109,8 @@ class InboundCallBook:
                 finished.append(self._end(call, now, talk_seconds=float(event.talk_time)))
         elif isinstance(event, QueueCallerAbandon):
             call = self._calls.get((server, event.uniqueid))
+            if call is None and event.queue in self.queues:
+                call = self._unseen_join(event, now, server)
             if call is not None and call.waiting:
                 # Provisional until the dialplan says TIMEOUT or the caller's channel hangs up.
                 self._calls[(server, event.uniqueid)] = replace(
@@ -118,6 +123,25 @@ class InboundCallBook:
             if call is not None:
                 finished.append(self._hung_up(call, now))
         return finished
+
+    def reconcile(self, server: str | None, live: set[str]) -> int:
+        """After the PBX listed its channels (a reconnect, the periodic resync): forget the callers of ``server``
+        whose channel is gone unseen (their ending was lost with the connection: counted in ``lost``, never
+        guessed). Returns how many."""
+        gone = [key for key, call in self._calls.items() if call.server == server and call.uniqueid not in live]
+        for key in gone:
+            del self._calls[key]
+        self.lost += len(gone)
+        return len(gone)
+
+    def _unseen_join(self, event: AgentConnect | QueueCallerAbandon, now: float, server: str | None) -> InboundCall:
+        """A caller whose join this book never saw (it came while AMI was down, or before this daemon started):
+        Asterisk's HoldTime tells when they joined."""
+        call = InboundCall(server, event.queue, event.uniqueid, "", now - event.hold_time)
+        if isinstance(event, QueueCallerAbandon):
+            call = replace(call, caller=event.caller_id_num)
+        self._put(call)
+        return call
 
     def _unanswered(self, event: UserEvent, now: float, server: str | None) -> list[InboundCall]:
         """The dialplan's DialerAbandon of an inbound caller: Queue() returned without an agent (why: QueueStatus)."""

@@ -190,3 +190,22 @@ def test_the_figures_always_add_up(raw: list[tuple[InboundOutcome, float, float 
     assert f.answered_within <= f.answered
     for rate in (f.service_level, f.abandon_rate):
         assert rate is None or 0.0 <= rate <= 1.0
+
+
+def test_a_caller_whose_join_was_not_seen_is_counted_from_asterisks_hold_time() -> None:
+    """Joined while AMI was down (or before this daemon started): the answer or the abandon still makes a visit."""
+    book = InboundCallBook(frozenset({Q}))
+    done = run(book, (100.0, connect("c1", hold=12)), (160.0, complete("c1", 60)))
+    assert [(c.outcome, c.wait_seconds, c.joined_at) for c in done] == [(InboundOutcome.ANSWERED, 12.0, 88.0)]
+    done = run(book, (200.0, abandon("c2", 30)), (200.0, hangup("c2")))
+    assert [(c.outcome, c.wait_seconds, c.caller) for c in done] == [(InboundOutcome.ABANDONED, 30.0, "5550199")]
+
+
+def test_callers_gone_while_ami_was_down_are_forgotten_at_the_resync_never_guessed() -> None:
+    book = InboundCallBook(frozenset({Q}))
+    run(book, (0.0, join("c1")), (0.0, join("c2")), (1.0, connect("c2")))
+    book.observe(join("c3"), 2.0, "pbx2")
+    assert book.reconcile("pbx1", live={"c2"}) == 1  # c1's channel is gone: its ending was lost with the link
+    assert book.lost == 1
+    assert book.waiting(10.0) == [(Q, 8.0)]  # pbx2's caller is another server's business
+    assert [c.outcome for c in run(book, (30.0, complete("c2", 29)))] == [InboundOutcome.ANSWERED]
