@@ -116,7 +116,9 @@ class Dialer:
         )
         # Every inbound caller's visit (answered, abandoned, timed out, refused), stored for the inbound report and
         # kept for the last hour's live figures.
-        self.inbound_calls = InboundCallWriter(db, self.clock, self._agent_of_interface)
+        self.inbound_calls = InboundCallWriter(
+            db, self.clock, self._agent_of_interface, settings.inbound_service_level.rule()
+        )
         self.inbound = InboundWatcher(
             self.inbound_queues,
             bus=self.bus,

@@ -3,27 +3,41 @@ figures."""
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dialer.batching import BatchedWriter
 from dialer.clock import Clock
-from dialer.inbound.calls import InboundCall
+from dialer.inbound.calls import InboundCall, InboundOutcome
 from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule, queue_figures
 from dialer.store.engine import Database
 from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
 
+IN_TARGET, SHORT = "+in_target", "+short"  # (counter keys beside the outcomes)
 LIVE_SECONDS = 3600.0  # the live figures cover the last hour
 MAX_LIVE = 100_000
 
 AgentOf = Callable[[str], str | None]  # a member interface -> the agent id (None: not a known agent's phone)
 
 
+@dataclass(frozen=True, slots=True)
+class VisitCounts:
+    """One queue's visits since the daemon started (the metrics' counters): by outcome, and how many of them were
+    answered within the service level's time, or short abandons (dialer.inbound.figures)."""
+
+    by_outcome: dict[str, int]
+    answered_in_target: int
+    short_abandons: int
+
+
 class InboundCallWriter:
-    def __init__(self, db: Database, clock: Clock, agent_of: AgentOf) -> None:
+    def __init__(self, db: Database, clock: Clock, agent_of: AgentOf, rule: ServiceLevelRule) -> None:
         self._clock = clock
         self._agent_of = agent_of
+        self._rule = rule
+        self._counts: dict[str, Counter[str]] = defaultdict(Counter)
         self._batches: BatchedWriter[InboundCallRecord] = BatchedWriter(
             lambda rows: record_inbound_calls(db, rows), clock, name="inbound_calls"
         )
@@ -36,8 +50,20 @@ class InboundCallWriter:
     def on_finished(self, calls: Iterable[InboundCall]) -> None:
         """Called synchronously by the inbound watcher with the visits whose story just ended."""
         finished = [call for call in calls if call.outcome is not None]
+        for call in finished:
+            counts = self._counts[call.queue]
+            counts[str(call.outcome)] += 1
+            if call.outcome is InboundOutcome.ANSWERED and call.wait_seconds <= self._rule.answer_within_seconds:
+                counts[IN_TARGET] += 1
+            elif call.outcome is InboundOutcome.ABANDONED and call.wait_seconds < self._rule.short_abandon_seconds:
+                counts[SHORT] += 1
         self._recent.extend(finished)
         self._batches.extend(self.record(call, self._agent_of) for call in finished)
+
+    def counts(self, queue: str) -> VisitCounts:
+        counts = self._counts.get(queue, Counter())
+        outcomes = {o.value: counts[o.value] for o in InboundOutcome}
+        return VisitCounts(outcomes, counts[IN_TARGET], counts[SHORT])
 
     @staticmethod
     def record(call: InboundCall, agent_of: AgentOf) -> InboundCallRecord:

@@ -54,6 +54,19 @@ class ServerSample:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundSample:
+    """One inbound queue (dialer.inbound): its callers now, and its visits since the daemon started."""
+
+    queue: str
+    waiting: int
+    longest_waiting_seconds: float | None
+    service_level: float | None  # the last hour's (dialer.inbound.figures)
+    visits: Mapping[str, int]  # ended visits by outcome (answered, abandoned, timed_out, refused)
+    answered_in_target: int
+    short_abandons: int
+
+
+@dataclass(frozen=True, slots=True)
 class FastAgiSample:
     """The daemon's FastAGI server (dialer.ami.fastagi) while it listens."""
 
@@ -65,6 +78,7 @@ class FastAgiSample:
 class DialerSample:
     campaigns: Sequence[CampaignSample] = ()
     servers: Sequence[ServerSample] = ()
+    inbound: Sequence[InboundSample] = ()
 
 
 def _families() -> dict[str, CounterMetricFamily | GaugeMetricFamily]:
@@ -92,6 +106,28 @@ def _families() -> dict[str, CounterMetricFamily | GaugeMetricFamily]:
         ),
         "reconnects": counter("dialer_ami_reconnects", "AMI reconnections.", labels=["server"]),
         "connected": gauge("dialer_ami_connected", "1 while the AMI session is up.", labels=["server"]),
+        "inbound_visits": counter(
+            "dialer_inbound_visits", "Inbound callers' visits ended, by outcome.", labels=["queue", "outcome"]
+        ),
+        "inbound_in_target": counter(
+            "dialer_inbound_answered_in_target",
+            "Inbound calls answered within the service level's time.",
+            labels=["queue"],
+        ),
+        "inbound_short": counter(
+            "dialer_inbound_short_abandons",
+            "Inbound callers who hung up before the short-abandon time.",
+            labels=["queue"],
+        ),
+        "inbound_waiting": gauge(
+            "dialer_inbound_waiting", "Callers waiting in an inbound queue now.", labels=["queue"]
+        ),
+        "inbound_longest": gauge(
+            "dialer_inbound_longest_wait_seconds", "The longest wait of the callers in the queue now.", labels=["queue"]
+        ),
+        "inbound_level": gauge(
+            "dialer_inbound_service_level", "The inbound queue's service level over the last hour.", labels=["queue"]
+        ),
     }
 
 
@@ -126,6 +162,15 @@ class _DialerCollector(Collector):
         for s in sample.servers:
             f["reconnects"].add_metric([s.server], s.reconnects)
             f["connected"].add_metric([s.server], 1.0 if s.connected else 0.0)
+        for q in sample.inbound:
+            for outcome, n in sorted(q.visits.items()):
+                f["inbound_visits"].add_metric([q.queue, outcome], n)
+            f["inbound_in_target"].add_metric([q.queue], q.answered_in_target)
+            f["inbound_short"].add_metric([q.queue], q.short_abandons)
+            f["inbound_waiting"].add_metric([q.queue], q.waiting)
+            f["inbound_longest"].add_metric([q.queue], q.longest_waiting_seconds or 0.0)
+            if q.service_level is not None:
+                f["inbound_level"].add_metric([q.queue], q.service_level)
         yield from f.values()
 
 

@@ -9,7 +9,9 @@ from dialer.agents.registry import AgentRegistry, AgentStatus
 from dialer.ami.client import ConnectionState
 from dialer.calls.outcome import Outcome
 from dialer.clock import Clock
-from dialer.ops.metrics import CampaignSample, DialerSample, ServerSample
+from dialer.inbound.figures import InboundQueueNow
+from dialer.inbound.writer import InboundCallWriter, VisitCounts
+from dialer.ops.metrics import CampaignSample, DialerSample, InboundSample, ServerSample
 from dialer.runner.runner import CampaignRunner
 
 
@@ -60,6 +62,11 @@ class DaemonView(Protocol):
     @property
     def connections(self) -> Sequence[ServerLink]: ...
 
+    @property
+    def inbound_calls(self) -> InboundCallWriter: ...
+
+    def inbound_live(self) -> list[InboundQueueNow]: ...
+
 
 _AGENT_STATES = tuple(s.value for s in AgentStatus if s is not AgentStatus.LOGGED_OUT)
 _DAY = 24 * 3600.0
@@ -104,4 +111,17 @@ def dialer_sample(dialer: DaemonView) -> DialerSample:
             ServerSample(c.server.name, c.client.state.up, max(0, c.client.state.connects - 1))
             for c in dialer.connections
         ],
+        inbound=[inbound_sample(q, dialer.inbound_calls.counts(q.queue)) for q in dialer.inbound_live()],
+    )
+
+
+def inbound_sample(queue: InboundQueueNow, counts: VisitCounts) -> InboundSample:
+    return InboundSample(
+        queue=queue.queue,
+        waiting=queue.waiting,
+        longest_waiting_seconds=queue.longest_waiting_seconds,
+        service_level=queue.last_hour.service_level,
+        visits=counts.by_outcome,
+        answered_in_target=counts.answered_in_target,
+        short_abandons=counts.short_abandons,
     )

@@ -13,6 +13,7 @@ from dialer.inbound.calls import InboundOutcome
 from dialer.reports.common import ReportRange
 from dialer.reports.inbound import inbound_report
 from dialer.reports.output import render
+from dialer.runner.samples import dialer_sample
 from dialer.sim.pbx.probe import AmiProbe
 from dialer.store.inbound_calls import inbound_calls
 
@@ -93,6 +94,12 @@ async def test_answered_and_abandoned_callers_make_the_service_level(tmp_path: P
         hour = live[Q]["last_hour"]
         assert (hour["offered"], hour["answered"], hour["abandoned"], hour["short_abandoned"]) == (3, 1, 1, 1)
         assert hour["service_level"] == 1 / 2  # 1 answered within 20 s of 2 (the short abandon left out)
+
+        # The metrics' counters (since the daemon started) say the same.
+        (sample,) = dialer_sample(dialer).inbound
+        assert (sample.visits["answered"], sample.visits["abandoned"]) == (1, 2)
+        assert (sample.answered_in_target, sample.short_abandons) == (1, 1)
+        assert sample.service_level == 1 / 2
 
         report = await inbound_report(world.db, ReportRange(), dialer.service_level_rule, queues=[Q])
         (queue,) = report.queues

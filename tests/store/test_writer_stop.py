@@ -13,6 +13,7 @@ from dialer.agents.history import AgentHistoryWriter
 from dialer.agents.registry import AgentChange, AgentStatus
 from dialer.clock import ManualClock
 from dialer.inbound.calls import InboundCall, InboundOutcome
+from dialer.inbound.figures import ServiceLevelRule
 from dialer.inbound.writer import InboundCallWriter
 from dialer.store import Database
 from dialer.store.agent_history import agent_events_t
@@ -49,7 +50,7 @@ async def test_the_agent_history_write_under_way_at_a_stop_is_finished(db: Datab
 
 async def test_the_inbound_visits_write_under_way_at_a_stop_is_finished(db: Database) -> None:
     clock = ManualClock(NOW.timestamp())
-    writer = InboundCallWriter(db, clock, lambda _interface: None)
+    writer = InboundCallWriter(db, clock, lambda _interface: None, ServiceLevelRule())
     visit = InboundCall("pbx", "care", "u1", "+12125550100", clock.now(), InboundOutcome.REFUSED, ended_at=clock.now())
     writer.on_finished([visit])
     await cancelled_mid_write(db, clock, asyncio.create_task(writer.run()))
@@ -60,7 +61,7 @@ async def test_the_inbound_visits_write_under_way_at_a_stop_is_finished(db: Data
 async def test_a_flush_returns_once_the_write_under_way_is_stored(db: Database) -> None:
     """A stop's last flush, or a reader's, must not return while the loop's write still carries the rows."""
     clock = ManualClock(NOW.timestamp())
-    writer = InboundCallWriter(db, clock, lambda _interface: None)
+    writer = InboundCallWriter(db, clock, lambda _interface: None, ServiceLevelRule())
     visit = InboundCall("pbx", "care", "u1", "+12125550100", clock.now(), InboundOutcome.REFUSED, ended_at=clock.now())
     writer.on_finished([visit])
     run = asyncio.create_task(writer.run())

@@ -125,6 +125,23 @@ def test_metrics_render_the_dialer_series_from_the_sample_at_scrape_time() -> No
     assert 'dialer_abandon_rate{campaign="demo",window="720h"} 0.01' in metrics.render().decode()
 
 
+def test_metrics_render_each_inbound_queue_from_the_sample() -> None:
+    from dialer.ops.metrics import DialerMetrics, DialerSample, InboundSample
+
+    visits = {"answered": 40, "abandoned": 6, "timed_out": 1, "refused": 0}
+    sample = InboundSample("care", 3, 42.5, 0.78, visits, answered_in_target=33, short_abandons=2)
+    metrics = DialerMetrics()
+    metrics.watch(lambda: DialerSample(inbound=[sample]))
+    get = metrics.registry.get_sample_value
+    assert get("dialer_inbound_visits_total", {"queue": "care", "outcome": "answered"}) == 40
+    assert get("dialer_inbound_visits_total", {"queue": "care", "outcome": "timed_out"}) == 1
+    assert get("dialer_inbound_answered_in_target_total", {"queue": "care"}) == 33
+    assert get("dialer_inbound_short_abandons_total", {"queue": "care"}) == 2
+    assert get("dialer_inbound_waiting", {"queue": "care"}) == 3
+    assert get("dialer_inbound_longest_wait_seconds", {"queue": "care"}) == 42.5
+    assert get("dialer_inbound_service_level", {"queue": "care"}) == 0.78
+
+
 async def test_event_loop_lag_monitor_samples() -> None:
     from dialer.ops.metrics import DialerMetrics, EventLoopLagMonitor
 
