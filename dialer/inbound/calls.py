@@ -85,6 +85,11 @@ class InboundCallBook:
         self.dropped = 0  # stories dropped unfinished: the book full, or the PBX never finished them (12 h)
         self.lost = 0  # callers gone while AMI was down (their channel no longer listed at a resync)
 
+    def caller_of(self, server: str | None, uniqueid: str) -> str:
+        """The number of the caller on channel ``uniqueid`` of ``server`` ("" when the book has no such caller)."""
+        call = self._calls.get((server, uniqueid))
+        return call.caller if call is not None else ""
+
     def waiting(self, now: float) -> list[tuple[str, float]]:
         """(queue, seconds waited so far) of every caller in a queue now."""
         return [(c.queue, max(0.0, now - c.joined_at)) for c in self._calls.values() if c.waiting]

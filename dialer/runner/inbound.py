@@ -1,14 +1,15 @@
 """Inbound traffic seen by the dialer: the arrival rate the pacer subtracts, and the screen pop of an inbound caller.
 
 Asterisk semantics: ``QueueCallerJoin`` carries the caller's number (``CallerIDNum``) and Uniqueid; the agent who
-takes the call is named by ``AgentConnect`` (``Interface``), which comes *after* ``QueueCallerLeave``. So the
-caller's number is remembered from the join (bounded) and matched when the agent connects.
+takes the call is named by ``AgentConnect`` (``Interface``), which comes *after* ``QueueCallerLeave``. The caller's
+visit (:class:`dialer.inbound.calls.InboundCallBook`, bounded) keeps the number from the join until the call ends,
+and the screen pop reads it there when the agent connects.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -49,8 +50,6 @@ class InboundWatcher:
         self._find_leads = find_leads
         self._region = default_region
         self._window = rate_window_seconds
-        self._max_callers = max_callers
-        self._callers: OrderedDict[str, str] = OrderedDict()  # caller Uniqueid -> number
         self._arrivals: deque[tuple[float, str | None]] = deque()  # (when, on which server)
         self._first_seen: float | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -68,14 +67,11 @@ class InboundWatcher:
             self._arrivals.append((now, server))
             if self._first_seen is None:
                 self._first_seen = now
-            self._callers[event.uniqueid] = event.caller_id_num
-            while len(self._callers) > self._max_callers:
-                self._callers.popitem(last=False)
         elif isinstance(event, UserEvent) and event.name == IVR_TRANSFER_USER_EVENT:
             if event.get("Queue") in self.queues:
                 self._ivr.put(event.uniqueid, decode_context(event.get("Context") or ""))
         elif isinstance(event, AgentConnect) and event.queue in self.queues:
-            number = self._callers.pop(event.uniqueid, "")
+            number = self.calls.caller_of(server, event.uniqueid)  # (the book kept it from the join)
             ivr = self._ivr.take(event.uniqueid)
             agent = self._registry.by_interface(event.interface)
             if agent is not None:
