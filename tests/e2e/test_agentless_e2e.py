@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from harness.bus import taken
 from harness.clock import START_EPOCH
 from harness.e2e import CAMPAIGN, World, make_world
 from harness.stepping import wait_real
@@ -37,7 +38,6 @@ from dialer.settings import FastAgiSettings
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
 from dialer.sim.pbx.ivr import (
     IvrCallers,
-    agi_sessions_awaiting_daemon,
     call_in_to_ivr,
     configure_ivr_callers,
     route_inbound_ivr,
@@ -69,22 +69,7 @@ async def rows(world: World, table: Any) -> list[dict[str, Any]]:
 
 
 async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
-    """Advance in half seconds; after each, let the daemon and the FastAGI exchanges (real TCP) catch up: no
-    simulated caller moves on while the daemon is still answering one (however loaded the machine)."""
-    spent = 0.0
-    engine = world.pbx.core.engine
-    while spent < seconds:
-        await world.run(0.5)
-        spent += 0.5
-        for _ in range(5):
-            await asyncio.sleep(0)
-        await world.quiesce()
-        # (bounded: a daemon that never answers fails the test's assertions)
-        await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0, every=0.005)
-        while not notes.empty():
-            note = notes.get_nowait()
-            if note.kind == "screen_pop":
-                pops.append(note)
+    await world.run_serving_agi(seconds, lambda: pops.extend(taken(notes, "screen_pop")))
 
 
 async def run_to_completion(

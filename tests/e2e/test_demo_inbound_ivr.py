@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 from harness.bus import taken
 from harness.e2e import World, make_world
-from harness.stepping import wait_real
 
 from dialer.daemon.agentless import IvrRole
 from dialer.demo import DEMO_ACCOUNTS, demo_ivr_callers, demo_settings
 from dialer.ivr.actions import TableActions
 from dialer.runner.bus import Notification
 from dialer.settings import Settings
-from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
+from dialer.sim.pbx.ivr import call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.ivr_results import ivr_results
 
 pytestmark = pytest.mark.slow
@@ -27,16 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
-    spent = 0.0
-    engine = world.pbx.core.engine
-    while spent < seconds:
-        await world.run(0.5)
-        spent += 0.5
-        await world.quiesce()
-        # The daemon's AGI answers run over real TCP: let them catch up (bounded; a daemon that never answers fails
-        # the test's assertions).
-        await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0)
-        pops += taken(notes, "screen_pop")
+    await world.run_serving_agi(seconds, lambda: pops.extend(taken(notes, "screen_pop")))
 
 
 async def test_the_demo_inbound_ivr_finds_the_account_holder_or_says_unknown(

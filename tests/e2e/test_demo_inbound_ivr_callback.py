@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from harness.clock import clock_dt
 from harness.e2e import World, make_world
-from harness.stepping import wait_real
 from sqlalchemy import select
 
 from dialer.campaign.config import load_campaign_file
@@ -22,7 +21,7 @@ from dialer.demo import demo_ivr_callers, demo_settings
 from dialer.ivr.agi import IvrCallInfo
 from dialer.settings import Settings
 from dialer.sim.ivr import CallerBehaviour
-from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
+from dialer.sim.pbx.ivr import call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.campaigns import apply_campaign, get_campaign
 from dialer.store.console import list_callbacks
 from dialer.store.ivr_results import IvrResultRecord, ivr_results
@@ -36,13 +35,7 @@ QUEUE = "inbound-sales"
 
 
 async def run(world: World, seconds: float) -> None:
-    spent = 0.0
-    engine = world.pbx.core.engine
-    while spent < seconds:
-        await world.run(0.5)
-        spent += 0.5
-        await world.quiesce()
-        await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0)
+    await world.run_serving_agi(seconds)
 
 
 async def inbound_calls(

@@ -3,6 +3,7 @@ ManualClock, so a simulated hour runs in seconds and every run is reproducible."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from dialer.daemon import Dialer
 from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
+from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon
 from dialer.store.engine import Database, open_database
 from dialer.store.migrate import upgrade
 from harness.campaign import campaign as test_campaign
@@ -24,7 +26,7 @@ from harness.campaign import scenario, write_leads
 from harness.clock import START_EPOCH, clock_dt
 from harness.crew import Crew
 from harness.daemon import agents_ready, connect
-from harness.stepping import advance, quiesce
+from harness.stepping import advance, quiesce, wait_real
 
 CAMPAIGN: dict[str, Any] = test_campaign("e2e", "E2E Test")
 
@@ -44,6 +46,22 @@ class World:
 
     async def quiesce(self) -> None:
         await quiesce([self.dialer])
+
+    async def run_serving_agi(self, seconds: float, each_step: Callable[[], None] | None = None) -> None:
+        """Advance in half seconds; after each, let the daemon and its FastAGI exchanges (real TCP) catch up: no
+        simulated caller moves on while the daemon is still answering one (however loaded the machine). Bounded: a
+        daemon that never answers fails the test's assertions. ``each_step`` runs after every step."""
+        spent = 0.0
+        engine = self.pbx.core.engine
+        while spent < seconds:
+            await self.run(0.5)
+            spent += 0.5
+            for _ in range(5):
+                await asyncio.sleep(0)
+            await self.quiesce()
+            await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0, every=0.005)
+            if each_step is not None:
+                each_step()
 
 
 @contextlib.asynccontextmanager
