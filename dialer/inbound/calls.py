@@ -85,6 +85,10 @@ class InboundCallBook:
         self.dropped = 0  # stories dropped unfinished: the book full, or the PBX never finished them (12 h)
         self.lost = 0  # callers gone while AMI was down (their channel no longer listed at a resync)
 
+    def __len__(self) -> int:
+        """The callers whose story is under way (waiting, talking, just gone)."""
+        return len(self._calls)
+
     def caller_of(self, server: str | None, uniqueid: str) -> str:
         """The number of the caller on channel ``uniqueid`` of ``server`` ("" when the book has no such caller)."""
         call = self._calls.get((server, uniqueid))

@@ -135,7 +135,7 @@ def internals(daemon: Daemon, runner: CampaignRunner) -> dict[str, int]:
         "history.buffer": dialer.history.pending,
         "ami.pending": len(client._pending),
         "queue_load.waiting": sum(len(w) for w in dialer.queue_load._waiting.values()),
-        "inbound.callers": len(dialer.inbound._callers),
+        "inbound.callers": len(dialer.inbound.calls),
         "abandon_window.buckets": len(runner.stats.window._buckets),
     }
 
