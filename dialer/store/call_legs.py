@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 
 from dialer.store.engine import Database
+from dialer.store.records import in_period
 from dialer.store.tables import attempts_t, call_legs_t
 
 
@@ -93,10 +94,7 @@ async def transfers_per_agent(
         .group_by(c.transferred_by, c.how, c.party_kind)
         .order_by(c.transferred_by, c.how, c.party_kind)
     )
-    if start is not None:
-        query = query.where(a.started_at >= start)
-    if end is not None:
-        query = query.where(a.started_at < end)
+    query = query.where(*in_period(a.started_at, start, end))
     async with db.read() as conn:
         rows = (await conn.execute(query)).all()
     return [TransferCount(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
@@ -132,10 +130,7 @@ async def transfer_facts(
         .where(a.campaign_id == campaign_id, c.transferred_by.is_not(None))
         .order_by(c.attempt_id, c.seq)
     )
-    if start is not None:
-        query = query.where(a.started_at >= start)
-    if end is not None:
-        query = query.where(a.started_at < end)
+    query = query.where(*in_period(a.started_at, start, end))
     if agent is not None:
         query = query.where((c.transferred_by == agent) | (a.agent == agent))
     async with db.read() as conn:

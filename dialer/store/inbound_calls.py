@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer.inbound.calls import InboundOutcome
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader
+from dialer.store.records import RecordReader, in_period
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
 
@@ -78,10 +78,7 @@ async def inbound_calls(
     query = select(t).order_by(t.c.joined_at, t.c.id)
     if queue is not None:
         query = query.where(t.c.queue == queue)
-    if since is not None:
-        query = query.where(t.c.joined_at >= since)
-    if until is not None:
-        query = query.where(t.c.joined_at < until)
+    query = query.where(*in_period(t.c.joined_at, since, until))
     return await _record.all(db, query)
 
 

@@ -21,7 +21,7 @@ from dialer.ivr.executor import FlowResult
 from dialer.store.attempts import get_attempt
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader
+from dialer.store.records import RecordReader, in_period
 from dialer.store.types import UTCDateTime, json_document
 
 OPT_OUT_SOURCE = "ivr-opt-out"
@@ -161,10 +161,7 @@ async def ivr_results(
         query = query.where(t.c.campaign_id == campaign_id)
     if flow is not None:
         query = query.where(t.c.flow == flow)
-    if since is not None:
-        query = query.where(t.c.started_at >= since)
-    if until is not None:
-        query = query.where(t.c.started_at < until)
+    query = query.where(*in_period(t.c.started_at, since, until))
     return await _ivr_result.all(db, query)
 
 

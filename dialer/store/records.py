@@ -5,7 +5,7 @@ carry more columns: they are ignored). ``RecordReader(UserRecord, role=Role, dis
 column and passes the ones named in ``convert`` through their function (an enum, ``bool`` for SQLite's 0/1, a
 tuple for a JSON list). The reader is called on a row, or runs a statement and reads its first or every row.
 ``paged`` is the one count-plus-page query of the listings (the total matching and one page of rows), ``by_id``
-the statement reading one row by its id.
+the statement reading one row by its id, ``in_period`` the conditions of a half-open time range ``[start, end)``.
 ``public_fields`` is the other way out: a record's fields as JSON values (what ``public()`` and ``as_json()`` of
 the records give the API and the CLI).
 """
@@ -39,6 +39,19 @@ def as_tuple(value: Any) -> tuple[Any, ...]:
 def by_id(table: Table, row_id: int) -> Select[Any]:
     """The statement reading the row of ``table`` whose ``id`` is ``row_id``."""
     return select(table).where(table.c.id == row_id)
+
+
+def in_period(
+    column: ColumnElement[datetime], start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    """The conditions that ``column`` lies in ``[start, end)``: at or after ``start``, before ``end`` (None: no
+    bound on that side). Spread them into a ``where``."""
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
+    return conditions
 
 
 def json_value(value: object) -> object:

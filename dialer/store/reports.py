@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, case, delete, func, or_, select
 
 from dialer.store.engine import Database
 from dialer.store.imports import split_importing, staged_counts
-from dialer.store.records import RecordReader, as_tuple
+from dialer.store.records import RecordReader, as_tuple, in_period
 from dialer.store.tables import attempts_t, call_legs_t, callbacks_t, dnc_t, lead_lists_t, leads_t, metadata
 
 PAGE_SIZE = 5000
@@ -68,10 +68,7 @@ def _attempts_select(campaign_id: int, start: datetime | None, end: datetime | N
         *(a[name] for name in _ATTEMPT_COLUMNS), *(column.label(name) for name, column in _OF_LEAD.items())
     ).select_from(attempts_t.join(leads_t, leads_t.c.id == a.lead_id))
     stmt = stmt.where(a.campaign_id == campaign_id)
-    if start is not None:
-        stmt = stmt.where(a.started_at >= start)
-    if end is not None:
-        stmt = stmt.where(a.started_at < end)
+    stmt = stmt.where(*in_period(a.started_at, start, end))
     if agent is not None:
         stmt = stmt.where(a.agent == agent)
     return stmt
@@ -192,10 +189,7 @@ async def callbacks_due(
     """Callbacks of the campaign due in ``[start, end)``."""
     c = callbacks_t.c
     stmt = select(c.id, c.lead_id, c.due_at, c.agent, c.state, c.created_at).where(c.campaign_id == campaign_id)
-    if start is not None:
-        stmt = stmt.where(c.due_at >= start)
-    if end is not None:
-        stmt = stmt.where(c.due_at < end)
+    stmt = stmt.where(*in_period(c.due_at, start, end))
     async with db.read() as conn:
         rows = (await conn.execute(stmt.order_by(c.due_at, c.id))).mappings().all()
     return [CallbackFact(**dict(r)) for r in rows]
@@ -216,10 +210,7 @@ class DncFacts:
 async def dnc_facts(db: Database, campaign_id: int, start: datetime | None, end: datetime | None) -> DncFacts:
     d = dnc_t.c
     added = select(func.count()).select_from(dnc_t).where(d.campaign_id == campaign_id)
-    if start is not None:
-        added = added.where(d.added_at >= start)
-    if end is not None:
-        added = added.where(d.added_at < end)
+    added = added.where(*in_period(d.added_at, start, end))
     async with db.read() as conn:
         scrubbed = (
             await conn.execute(
@@ -289,10 +280,7 @@ async def agent_events(
     reason = t.c.reason if "reason" in t.c else None
     columns = [t.c.agent, t.c.at, t.c.status] + ([reason] if reason is not None else [])
     stmt = select(*columns)
-    if start is not None:
-        stmt = stmt.where(t.c.at >= start)
-    if end is not None:
-        stmt = stmt.where(t.c.at < end)
+    stmt = stmt.where(*in_period(t.c.at, start, end))
     if agents is not None:
         stmt = stmt.where(t.c.agent.in_(sorted(agents)))
     async with db.read() as conn:
