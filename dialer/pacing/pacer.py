@@ -401,6 +401,17 @@ def bernoulli_cumulants(p: float) -> tuple[float, float, float, float]:
     return p, v, v * (1.0 - 2.0 * p), v * (1.0 - 6.0 * v)
 
 
+def bernoulli_sum_cumulants(n: int, p: float, scale: float = 1.0) -> tuple[float, float, float, float]:
+    """The cumulants of ``scale`` × the sum of ``n`` independent Bernoulli(``p``) counts: mean, variance, third
+    and fourth (the ``k``-th scaled by ``scale**k``)."""
+    return (
+        scale * n * p,
+        scale**2 * n * p * (1.0 - p),
+        scale**3 * n * p * (1.0 - p) * (1.0 - 2.0 * p),
+        scale**4 * n * bernoulli_cumulants(p)[3],
+    )
+
+
 def abandon_quantile(
     live_mean: float, live_var: float, free_agents: int, z: float, live_third: float = 0.0, live_fourth: float = 0.0
 ) -> float:
@@ -424,12 +435,8 @@ class FalsePositiveLoad:
 
     def moments(self, new_calls: int) -> tuple[float, float, float, float]:
         """Mean, variance, third and fourth cumulants with ``new_calls`` more calls placed."""
-        q = self.per_call
-        mean = self.mean + self.scale * new_calls * q
-        var = self.var + self.scale**2 * new_calls * q * (1.0 - q)
-        third = self.third + self.scale**3 * new_calls * q * (1.0 - q) * (1.0 - 2.0 * q)
-        fourth = self.fourth + self.scale**4 * new_calls * bernoulli_cumulants(q)[3]
-        return mean, var, third, fourth
+        mean, var, third, fourth = bernoulli_sum_cumulants(new_calls, self.per_call, self.scale)
+        return self.mean + mean, self.var + var, self.third + third, self.fourth + fourth
 
     def quantile(self, new_calls: int, z: float) -> float:
         """Their ``z`` quantile with ``new_calls`` more calls placed (skew-aware: :func:`skewed_quantile`)."""
@@ -465,10 +472,11 @@ def guard_quantile(
     normal). Without false positives this is :func:`abandon_quantile`."""
     fp_mean, fp_var, fp_third, fp_fourth = false_positives.moments(new_calls)
     fp_var += max(0.0, window_var)
-    x_mean = live_mean + new_calls * p_new - free_agents
-    x_var = max(0.0, live_var + new_calls * p_new * (1.0 - p_new))
-    x_third = live_third + new_calls * p_new * (1.0 - p_new) * (1.0 - 2.0 * p_new)
-    x_fourth = live_fourth + new_calls * bernoulli_cumulants(p_new)[3]
+    new_mean, new_var, new_third, new_fourth = bernoulli_sum_cumulants(new_calls, p_new)
+    x_mean = live_mean + new_mean - free_agents
+    x_var = max(0.0, live_var + new_var)
+    x_third = live_third + new_third
+    x_fourth = live_fourth + new_fourth
     without = skewed_quantile(fp_mean, fp_var, fp_third, z, fp_fourth)
     with_abandons = skewed_quantile(fp_mean + x_mean, fp_var + x_var, fp_third + x_third, z, fp_fourth + x_fourth)
     return max(without, with_abandons)
