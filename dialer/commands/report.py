@@ -91,7 +91,7 @@ def output_format(as_json: bool, as_csv: bool = False) -> Format:
 
 def emit_with_page(report: Report, zone: str | None, html: Path | None, fmt: Format) -> None:
     """The report in ``fmt`` on stdout, and its printable page into ``html`` if asked, times shown in ``zone``
-    (the campaign's; see ``fallback_zone``)."""
+    (the campaign's; see ``fallback_zone``; None for a report of no one campaign: the reader's zone or UTC)."""
     with fallback_zone(zone):
         if html is not None:
             html.write_text(render(report, "html"), encoding="utf-8")
@@ -259,9 +259,7 @@ def ivr(
         for figures in report.flows:
             target = chart.with_name(f"{chart.stem}-{figures.flow}{chart.suffix or '.svg'}")
             target.write_text(bar_chart(node_funnel(figures)), encoding="utf-8")
-    if html is not None:
-        html.write_text(render(report, "html"), encoding="utf-8")
-    emit(report, output_format(as_json, as_csv))
+    emit_with_page(report, None, html, output_format(as_json, as_csv))
 
 
 @app.command("inbound")
@@ -293,6 +291,4 @@ def inbound(
         )
 
     report = run_report(ctx, database, work)
-    if html is not None:
-        html.write_text(render(report, "html"), encoding="utf-8")
-    emit(report, output_format(as_json, as_csv))
+    emit_with_page(report, None, html, output_format(as_json, as_csv))
