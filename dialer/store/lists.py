@@ -170,6 +170,16 @@ async def list_views(db: Database, campaign_id: int) -> list[ListView]:
     ]
 
 
+async def _list_campaign(conn: AsyncConnection, list_id: int) -> int:
+    """The id of the list's campaign; raises UnknownListError when there is no such list."""
+    found = (
+        await conn.execute(select(lead_lists_t.c.campaign_id).where(lead_lists_t.c.id == list_id))
+    ).scalar_one_or_none()
+    if found is None:
+        raise UnknownListError(list_id)
+    return int(found)
+
+
 async def update_list(
     db: Database,
     list_id: int,
@@ -184,17 +194,13 @@ async def update_list(
     """Change a list's settings (audited); its campaign's id. ``share``/``valid_until`` None clear them."""
     values = {**not_none(enabled=enabled, priority=priority), **not_unset(share=share, valid_until=valid_until)}
     async with db.write() as conn:
-        row = (
-            await conn.execute(select(lead_lists_t.c.campaign_id).where(lead_lists_t.c.id == list_id))
-        ).scalar_one_or_none()
-        if row is None:
-            raise UnknownListError(list_id)
+        campaign_id = await _list_campaign(conn, list_id)
         if values:
             await conn.execute(update(lead_lists_t).where(lead_lists_t.c.id == list_id).values(**values))
             detail = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
             await audit_in(conn, actor, "list.update", f"list:{list_id}", now, **detail)
     forget_list_settings(db.engine.sync_engine)
-    return int(row)
+    return campaign_id
 
 
 @dataclass
@@ -323,13 +329,6 @@ async def _recycle_in(
 
 
 # ------------------------------------------------------------------------------------------------ schedules
-async def _list_campaign(conn: AsyncConnection, list_id: int) -> int:
-    found = (
-        await conn.execute(select(lead_lists_t.c.campaign_id).where(lead_lists_t.c.id == list_id))
-    ).scalar_one_or_none()
-    if found is None:
-        raise UnknownListError(list_id)
-    return int(found)
 
 
 async def set_recycle_schedule(
