@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 
 from dialer.i18n import M_
 from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
+from dialer.store.callbacks import schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
@@ -20,7 +21,6 @@ from dialer.store.leadscope import LeadScope
 from dialer.store.records import RecordReader, by_id, paged
 from dialer.store.tables import attempts_t, callbacks_t, campaigns_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
-from dialer.webhooks import events
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,23 +241,8 @@ async def create_callback(
         lead = (await conn.execute(by_id(leads_t, lead_id))).mappings().first()
         if lead is None:
             return None
-        result = await conn.execute(
-            callbacks_t.insert()
-            .values(
-                lead_id=lead_id,
-                campaign_id=lead["campaign_id"],
-                due_at=due_at,
-                agent=agent,
-                state="pending",
-                notes=notes,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(callbacks_t.c.id)
-        )
-        callback_id = int(result.scalar_one())
-        due = events.callback_due(
-            callback_id=callback_id, lead_id=lead_id, campaign_id=lead["campaign_id"], due_at=due_at, agent=agent
+        callback_id, due = await schedule_callback_in(
+            conn, lead_id=lead_id, campaign_id=lead["campaign_id"], due_at=due_at, agent=agent, notes=notes, now=now
         )
         await enqueue_in(conn, [due], now)
         if lead["status"] not in ("in_call", "dnc", "done", "archived"):

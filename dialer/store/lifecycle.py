@@ -34,12 +34,13 @@ from dialer.campaign.rules import (
 )
 from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
+from dialer.store.callbacks import schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database, in_write_transaction
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, callbacks_t, leads_t
+from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
 from dialer.webhooks.core import WebhookEvent, lead_values, render_url
@@ -525,28 +526,15 @@ async def record_disposition(
             )
             announced.append(events.crm_disposition(given, url=url))
         if transition.kind is TransitionKind.CALLBACK_SCHEDULED and transition.lead.callback_at is not None:
-            callback = await conn.execute(
-                callbacks_t.insert()
-                .values(
-                    lead_id=lead.id,
-                    campaign_id=campaign_id,
-                    due_at=transition.lead.callback_at,
-                    agent=transition.lead.callback_agent,
-                    state="pending",
-                    notes=notes,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(callbacks_t.c.id)
+            _, due = await schedule_callback_in(
+                conn,
+                lead_id=lead.id,
+                campaign_id=campaign_id,
+                due_at=transition.lead.callback_at,
+                agent=transition.lead.callback_agent,
+                notes=notes,
+                now=now,
             )
-            announced.append(
-                events.callback_due(
-                    callback_id=int(callback.scalar_one()),
-                    lead_id=lead.id,
-                    campaign_id=campaign_id,
-                    due_at=transition.lead.callback_at,
-                    agent=transition.lead.callback_agent,
-                )
-            )
+            announced.append(due)
         await enqueue_in(conn, announced, now)
     return DispositionWritten(transition, machine_ended_at)
