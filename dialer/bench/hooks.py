@@ -23,10 +23,8 @@ from typing import Annotated, Any
 
 import typer
 from aiohttp import ClientSession, web
-from aiohttp.test_utils import TestServer
 
-from dialer.appkeys import AFTER_CONTEXTS, DATABASE, SETTINGS
-from dialer.bench.web import LagSampler
+from dialer.bench.web import LagSampler, web_server
 from dialer.campaign.config import load_campaign
 from dialer.settings import Settings, WebhookSettings
 from dialer.store.auth import Role, add_api_token, create_user
@@ -92,47 +90,38 @@ def lead(n: int) -> dict[str, Any]:
 
 
 async def lead_api_on(name: str, db: Database, workdir: Path, leads: int, batch: int, parallel: int) -> None:
-    from dialer.web import setup_web
-
     now = datetime.now(UTC)
     cfg = load_campaign(CAMPAIGN)
     await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), now)
     user = await create_user(db, "bench", Role.MANAGER, "x", now)
     await add_api_token(db, user.id, "bench-token-0123456789", "bench", now)
-    app = web.Application(client_max_size=64 * 1024 * 1024)
-    app[SETTINGS] = Settings(var_dir=workdir)
-    app[DATABASE] = db
-    app[AFTER_CONTEXTS] = []
-    setup_web(app)
-    server = TestServer(app)
-    await server.start_server()
     bodies = [{"leads": [lead(n) for n in range(s, min(s + batch, leads))]} for s in range(0, leads, batch)]
     imported = 0
-    try:
-        async with ClientSession(headers={"Authorization": "Bearer bench-token-0123456789"}) as session:
-            url = str(server.make_url("/api/campaigns/bench/leads"))
-            # Warm-up (not timed): the first large batch starts the CPU worker process (dialer.web.cpu).
-            warm = {"leads": [{**lead(n), "phone": f"+1202300{n % 10_000:04d}"} for n in range(batch)]}
-            async with session.post(url, json=warm) as resp:
-                assert resp.status == 200, await resp.text()
-            queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-            for body in bodies:
-                queue.put_nowait(body)
+    async with (
+        web_server(Settings(var_dir=workdir), db, client_max_size=64 * 1024 * 1024) as server,
+        ClientSession(headers={"Authorization": "Bearer bench-token-0123456789"}) as session,
+    ):
+        url = str(server.make_url("/api/campaigns/bench/leads"))
+        # Warm-up (not timed): the first large batch starts the CPU worker process (dialer.web.cpu).
+        warm = {"leads": [{**lead(n), "phone": f"+1202300{n % 10_000:04d}"} for n in range(batch)]}
+        async with session.post(url, json=warm) as resp:
+            assert resp.status == 200, await resp.text()
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        for body in bodies:
+            queue.put_nowait(body)
 
-            async def sender() -> None:
-                nonlocal imported
-                while not queue.empty():
-                    body = queue.get_nowait()
-                    async with session.post(url, json=body) as resp:
-                        assert resp.status == 200, await resp.text()
-                        imported += (await resp.json())["imported"]
+        async def sender() -> None:
+            nonlocal imported
+            while not queue.empty():
+                body = queue.get_nowait()
+                async with session.post(url, json=body) as resp:
+                    assert resp.status == 200, await resp.text()
+                    imported += (await resp.json())["imported"]
 
-            started = time.perf_counter()
-            with LagSampler() as lag:
-                await asyncio.gather(*(sender() for _ in range(parallel)))
-            spent = time.perf_counter() - started
-    finally:
-        await server.close()
+        started = time.perf_counter()
+        with LagSampler() as lag:
+            await asyncio.gather(*(sender() for _ in range(parallel)))
+        spent = time.perf_counter() - started
     typer.echo(
         f"lead API ({name}): {leads} leads in batches of {batch} ({parallel} requests at a time), {imported} imported "
         f"in {spent:.2f} s = {leads / spent:,.0f} leads/s; {lag.figures()}; {load()}"

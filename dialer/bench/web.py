@@ -12,6 +12,8 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +25,7 @@ from aiohttp.test_utils import TestServer
 from dialer.appkeys import AFTER_CONTEXTS, DATABASE, SETTINGS
 from dialer.settings import Settings
 from dialer.store.auth import Role, create_user
-from dialer.store.engine import open_database
+from dialer.store.engine import Database, open_database
 from dialer.store.migrate import upgrade
 
 REPO_EXAMPLE = Path(__file__).resolve().parents[2] / "campaigns" / "example.toml"
@@ -60,8 +62,26 @@ class LagSampler:
         return f"lag max {ordered[-1] * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, median {median * 1000:.1f} ms"
 
 
-async def login_flood(logins: int, concurrency: int) -> None:
+@asynccontextmanager
+async def web_server(settings: Settings, db: Database, *, client_max_size: int = 1024**2) -> AsyncIterator[TestServer]:
+    """The web tier (its real route table and middlewares) over ``db``, served on loopback until the block ends;
+    ``client_max_size``: the largest request body it takes (aiohttp's default, 1 MiB, unless given)."""
     from dialer.web import setup_web
+
+    app = web.Application(client_max_size=client_max_size)
+    app[SETTINGS] = settings
+    app[DATABASE] = db
+    app[AFTER_CONTEXTS] = []
+    setup_web(app)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+async def login_flood(logins: int, concurrency: int) -> None:
     from dialer.web.security import hash_password
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,29 +93,19 @@ async def login_flood(logins: int, concurrency: int) -> None:
             password_hash = hash_password(password)
             for n in range(concurrency):
                 await create_user(db, f"user{n}", Role.AGENT, password_hash, now)
-            app = web.Application()
-            app[SETTINGS] = settings
-            app[DATABASE] = db
-            app[AFTER_CONTEXTS] = []
-            setup_web(app)
-            server = TestServer(app)
-            await server.start_server()
-            try:
-                async with ClientSession() as session:
-                    url = str(server.make_url("/api/login"))
+            async with web_server(settings, db) as server, ClientSession() as session:
+                url = str(server.make_url("/api/login"))
 
-                    async def worker(n: int) -> None:
-                        for _ in range(logins // concurrency):
-                            body: dict[str, Any] = {"name": f"user{n}", "password": password}
-                            async with session.post(url, json=body) as resp:
-                                assert resp.status == 200, await resp.text()
+                async def worker(n: int) -> None:
+                    for _ in range(logins // concurrency):
+                        body: dict[str, Any] = {"name": f"user{n}", "password": password}
+                        async with session.post(url, json=body) as resp:
+                            assert resp.status == 200, await resp.text()
 
-                    started = time.perf_counter()
-                    with LagSampler() as lag:
-                        await asyncio.gather(*(worker(n) for n in range(concurrency)))
-                    spent = time.perf_counter() - started
-            finally:
-                await server.close()
+                started = time.perf_counter()
+                with LagSampler() as lag:
+                    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+                spent = time.perf_counter() - started
     done = (logins // concurrency) * concurrency
     print(
         f"login flood: {done} logins ({concurrency} at a time) in {spent:.2f} s = {done / spent:.0f}/s; {lag.figures()}"
