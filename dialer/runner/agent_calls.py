@@ -57,14 +57,23 @@ class AgentCalls:
         call = ctx.in_flight.calls.get(attempt_id)
         self.attempts[agent_id] = attempt_id
         self.channels[agent_id] = agent_channel
+        self.screen_pop(agent_id, attempt_id, call.lead_id if call is not None else None, 0.0, transferred=True)
+
+    def screen_pop(
+        self, agent_id: str, attempt_id: int, lead_id: int | None, wait_seconds: float, *, transferred: bool = False
+    ) -> None:
+        """The agent's console pops the call (it fetches the lead and its history by attempt id): the customer
+        waited ``wait_seconds`` for an agent; ``transferred`` (said only when so): a transfer handed it over."""
+        ctx = self.ctx
+        handed_over = {"transferred": True} if transferred else {}
         ctx.bus.publish(
             f"agent:{agent_id}",
             "screen_pop",
             campaign=ctx.name,
             attempt_id=attempt_id,
-            lead_id=call.lead_id if call is not None else None,
-            wait_seconds=0.0,
-            transferred=True,
+            lead_id=lead_id,
+            wait_seconds=wait_seconds,
+            **handed_over,
         )
 
     def attempt_of_agent(self, agent_id: str) -> int | None:

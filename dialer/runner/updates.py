@@ -115,15 +115,7 @@ class CallUpdates:
         await self.outcomes.durably("connected", attempt_id, lambda: update_attempt(ctx.db, attempt_id, progress))
         lead_id = call.lead_id if call is not None else None
         log.info("call_connected", campaign=ctx.name, attempt_id=attempt_id, agent=agent_id, wait=update.wait_seconds)
-        # The screen pop: the console fetches the lead and its history by attempt id.
-        ctx.bus.publish(
-            f"agent:{agent_id}",
-            "screen_pop",
-            campaign=ctx.name,
-            attempt_id=attempt_id,
-            lead_id=lead_id,
-            wait_seconds=update.wait_seconds,
-        )
+        self.agent_calls.screen_pop(agent_id, attempt_id, lead_id, update.wait_seconds)
         ctx.wake()
 
     async def _ended(self, server: str, attempt_id: int, update: CallEnded, wall: datetime) -> None:
