@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from dialer.ami.protocol import AmiMessage, AmiParser
@@ -182,15 +182,20 @@ class ChannelRoles:
         return self._roles[base] + (f";{half}" if half else "")
 
 
-def per_channel_values(messages: Iterable[AmiMessage], event: str, field: str) -> dict[str, list[str | None]]:
-    """``field`` of every ``event``, per channel role (see :class:`ChannelRoles`)."""
+def _events_by_role(messages: Iterable[AmiMessage]) -> Iterator[tuple[str, AmiMessage]]:
+    """Every event naming a channel, with that channel's role (see :class:`ChannelRoles`); each of them counts
+    toward the roles, whether the caller keeps it or not."""
     roles = ChannelRoles()
-    out: dict[str, list[str | None]] = {}
     for m in messages:
         channel = m.get("Channel") or "" if m.is_event else ""
-        if not channel:
-            continue
-        role = roles.role(channel)
+        if channel:
+            yield roles.role(channel), m
+
+
+def per_channel_values(messages: Iterable[AmiMessage], event: str, field: str) -> dict[str, list[str | None]]:
+    """``field`` of every ``event``, per channel role (see :class:`ChannelRoles`)."""
+    out: dict[str, list[str | None]] = {}
+    for role, m in _events_by_role(messages):
         if m.name == event:
             out.setdefault(role, []).append(m.get(field))
     return out
@@ -199,13 +204,8 @@ def per_channel_values(messages: Iterable[AmiMessage], event: str, field: str) -
 def per_channel_sequences(messages: Iterable[AmiMessage], *, ignore: frozenset[str] = NOISE) -> dict[str, list[str]]:
     """Event names per channel role. Within one channel Asterisk's order is stable; between channels it is not
     (threads), so two sessions compare well this way."""
-    roles = ChannelRoles()
     out: dict[str, list[str]] = {}
-    for m in messages:
-        channel = m.get("Channel") or "" if m.is_event else ""
-        if not channel:
-            continue
-        role = roles.role(channel)
+    for role, m in _events_by_role(messages):
         if m.name not in ignore:
             out.setdefault(role, []).append(m.name)
     return out
