@@ -42,7 +42,7 @@ from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
 from dialer.sim.model import Scenario, WorldModel, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.ivr import IvrCallers, call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
-from dialer.store.engine import open_database
+from dialer.store.engine import delete_sqlite_files, open_database
 from dialer.store.migrate import upgrade
 from dialer.tasks import cancel_and_wait
 
@@ -347,10 +347,7 @@ def demo_settings(
 
 
 def reset_database(settings: Settings) -> None:
-    path = _sqlite_path(settings.database_url)
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            Path(f"{path}{suffix}").unlink()
+    delete_sqlite_files(_sqlite_path(settings.database_url))
 
 
 def summary(dialer: Dialer) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from dialer.store.benchdata import count_leads, generate_leads
 from dialer.store.campaigns import apply_campaign
 from dialer.store.claim import claim_leads, release_expired_leases
 from dialer.store.dnc import import_dnc
+from dialer.store.engine import delete_sqlite_files
 from dialer.store.imports import ImportSummary, import_lead_csv
 from dialer.store.lifecycle import claim_dialable, claim_order
 from dialer.store.status import lead_status
@@ -100,8 +101,7 @@ def prepare_import(rows: int, workdir: Path) -> tuple[Path, Path]:
         write_sample_csv(csv_path, rows, seed=7)
         typer.echo(f"generated {csv_path} ({rows} rows) in {time.perf_counter() - t:.1f} s")
     db_path = workdir / "import.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    delete_sqlite_files(db_path)
     return csv_path, db_path
 
 
@@ -196,8 +196,7 @@ def bench_import_quote_at(sizes: tuple[int, ...], workdir: Path) -> None:
             write_unclosed_quote_csv(csv_path, rows)
             typer.echo(f"  generated {csv_path} ({rows:,} rows) in {time.perf_counter() - t:.1f} s")
         db_path = workdir / "import-quote.sqlite"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        delete_sqlite_files(db_path)
         queue: multiprocessing.Queue[object] = ctx.Queue()
         child = ctx.Process(
             target=_import_in_child, args=(str(csv_path), str(db_path), str(workdir / "quote-errors.csv"), queue)

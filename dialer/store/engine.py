@@ -168,6 +168,13 @@ class Database:
         event.listen(self.engine.sync_engine, "after_cursor_execute", after)
 
 
+def delete_sqlite_files(path: Path) -> None:
+    """Delete the SQLite database at ``path`` with its WAL and shared-memory files (``-wal``, ``-shm``): what a
+    fresh database replaces. Files already gone are no error."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # Take transaction control away from the driver: SQLAlchemy's "begin" hook below emits BEGIN itself.
     dbapi_connection.isolation_level = None
