@@ -56,6 +56,13 @@ def bench_campaign(name: str = "bench") -> CampaignConfig:
     )
 
 
+async def _bench_campaign_in(db: Database) -> int:
+    """The schema brought up to date and the bench campaign applied (created, or kept as it is): its id."""
+    await upgrade(db)
+    config = bench_campaign()
+    return (await apply_campaign(db, config.name, config.model_dump(mode="json"), BENCH_NOW)).campaign.id
+
+
 def machine_load() -> str:
     """Figures on a shared machine mean little without the load they were taken under."""
     one, five, _ = os.getloadavg()
@@ -113,9 +120,7 @@ def bench_import_at(rows: int, workdir: Path) -> None:
 async def run_import(rows: int, csv_path: Path, db_path: Path) -> None:
     db = create_database(f"sqlite+aiosqlite:///{db_path}")
     try:
-        await upgrade(db)
-        config = bench_campaign()
-        campaign_id = (await apply_campaign(db, config.name, config.model_dump(mode="json"), BENCH_NOW)).campaign.id
+        campaign_id = await _bench_campaign_in(db)
         # A DNC list of 100 000 numbers, 1 in 10 of the file's first 20 000 numbers among them.
         listed = [
             p.e164
@@ -164,9 +169,7 @@ def _peak_rss_mib() -> float:
 async def _import_file(csv_path: Path, db_path: Path, errors_path: Path) -> dict[str, float]:
     db = create_database(f"sqlite+aiosqlite:///{db_path}")
     try:
-        await upgrade(db)
-        config = bench_campaign()
-        campaign_id = (await apply_campaign(db, config.name, config.model_dump(mode="json"), BENCH_NOW)).campaign.id
+        campaign_id = await _bench_campaign_in(db)
         with errors_path.open("w", encoding="utf-8", newline="") as stream:
             elapsed, summary = await _timed_import(db, campaign_id, csv_path, "US", stream)
     finally:
@@ -216,9 +219,7 @@ def bench_import_quote_at(sizes: tuple[int, ...], workdir: Path) -> None:
 
 
 async def _prepare_claim_db(db: Database, leads: int) -> int:
-    await upgrade(db)
-    config = bench_campaign()
-    campaign_id = (await apply_campaign(db, config.name, config.model_dump(mode="json"), BENCH_NOW)).campaign.id
+    campaign_id = await _bench_campaign_in(db)
     # Leads claimed by an earlier run go back to the pool.
     await release_expired_leases(db, BENCH_NOW + timedelta(days=365))
     have = await count_leads(db, campaign_id)
