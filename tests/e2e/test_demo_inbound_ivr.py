@@ -10,19 +10,16 @@ from pathlib import Path
 
 import pytest
 from harness.bus import taken
-from harness.e2e import World, make_world
+from harness.e2e import World, demo_run_settings, make_world
 
 from dialer.daemon.agentless import IvrRole
-from dialer.demo import DEMO_ACCOUNTS, demo_ivr_callers, demo_settings
+from dialer.demo import DEMO_ACCOUNTS, demo_ivr_callers
 from dialer.ivr.actions import TableActions
 from dialer.runner.bus import Notification
-from dialer.settings import Settings
 from dialer.sim.pbx.ivr import call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.ivr_results import ivr_results
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
@@ -32,8 +29,7 @@ async def run(world: World, seconds: float, pops: list[Notification], notes: asy
 async def test_the_demo_inbound_ivr_finds_the_account_holder_or_says_unknown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)  # the demo names its files relative to the checkout, as `make run` runs it
-    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5039)
+    settings = demo_run_settings(tmp_path, monkeypatch, 5039)
     assert settings.fastagi.accounts == DEMO_ACCOUNTS
     table = TableActions.from_csv(DEMO_ACCOUNTS).accounts
     async with make_world(

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
+from dialer.demo import demo_settings
 from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
@@ -29,6 +31,14 @@ from harness.daemon import agents_ready, connect
 from harness.stepping import advance, quiesce, wait_real
 
 CAMPAIGN: dict[str, Any] = test_campaign("e2e", "E2E Test")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def demo_run_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: int) -> Settings:
+    """The demo's settings (:func:`dialer.demo.demo_settings`, its var dir ``tmp_path``, its simulated PBX on
+    ``port``), the test moved into the checkout: the demo names its files relative to it, as `make run` runs it."""
+    monkeypatch.chdir(REPO)
+    return demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), port)
 
 
 @dataclass
