@@ -32,6 +32,12 @@ pytestmark = pytest.mark.slow
 QUEUE = "inbound-sales"
 
 
+async def apply_demo_campaign(world: World) -> None:
+    """The demo campaign (campaigns/demo.toml), the one the flow books callbacks in."""
+    demo = load_campaign_file(REPO / "campaigns" / "demo.toml")
+    await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
+
+
 async def run(world: World, seconds: float) -> None:
     await world.run_serving_agi(seconds)
 
@@ -68,8 +74,7 @@ async def test_a_caller_facing_a_long_wait_books_a_callback_for_their_number(
     async with make_world(
         tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(QUEUE,), state="paused", crew=False
     ) as world:
-        demo = load_campaign_file(REPO / "campaigns" / "demo.toml")  # the campaign the flow books callbacks in
-        await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
+        await apply_demo_campaign(world)
         for agent in world.dialer.agents.registry.in_queue(QUEUE):
             await world.dialer.agents.pause(agent.agent_id, "break")
         results = await inbound_calls(world, settings, enough=3, take_callback=1.0)
@@ -104,8 +109,7 @@ async def test_with_an_agent_ready_callers_go_straight_to_the_queue(
     async with make_world(
         tmp_path, us_leads=5, japan_leads=0, agents=3, inbound_queues=(QUEUE,), state="paused"
     ) as world:
-        demo = load_campaign_file(REPO / "campaigns" / "demo.toml")
-        await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
+        await apply_demo_campaign(world)
         results = await inbound_calls(world, settings, enough=3, take_callback=1.0)
         demo_id = (await get_campaign(world.db, "demo")).id
         total, _ = await list_callbacks(world.db, campaign_id=demo_id)
