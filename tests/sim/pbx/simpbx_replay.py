@@ -43,12 +43,17 @@ def lab_like() -> PbxConfig:
     )
 
 
-async def replayed(trace: Path, config: PbxConfig, *, tail: float) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    """The recording's messages, and the simulated PBX's (``config``, a manual clock) to its actions replayed at
-    their recorded offsets, ``tail`` seconds on after the last."""
+async def simulated_replay(trace: Path, config: PbxConfig, *, tail: float) -> list[AmiMessage]:
+    """The simulated PBX's messages (``config``, a manual clock) to the recording's actions replayed at their
+    recorded offsets, ``tail`` seconds on after the last."""
     clock = ManualClock()
     async with SimulatedPbx(config, clock=clock) as pbx:
-        simulated = await replay(trace, pbx.port, clock, tail=tail)
+        return await replay(trace, pbx.port, clock, tail=tail)
+
+
+async def replayed(trace: Path, config: PbxConfig, *, tail: float) -> tuple[list[AmiMessage], list[AmiMessage]]:
+    """The recording's messages, and the simulated PBX's to its actions (:func:`simulated_replay`)."""
+    simulated = await simulated_replay(trace, config, tail=tail)
     return load_trace(trace), simulated
 
 
