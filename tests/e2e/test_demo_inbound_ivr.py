@@ -5,12 +5,10 @@ The daemon's FastAGI role and the demo's simulated callers, against the simulate
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from harness.bus import taken
-from harness.e2e import World, demo_run_settings, make_world
+from harness.e2e import demo_run_settings, make_world
 
 from dialer.daemon.agentless import IvrRole
 from dialer.demo import DEMO_ACCOUNTS, demo_ivr_callers
@@ -20,10 +18,6 @@ from dialer.sim.pbx.ivr import call_in_to_ivr, configure_ivr_callers, route_inbo
 from dialer.store.ivr_results import ivr_results
 
 pytestmark = pytest.mark.slow
-
-
-async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
-    await world.run_serving_agi(seconds, lambda: pops.extend(taken(notes, "screen_pop")))
 
 
 async def test_the_demo_inbound_ivr_finds_the_account_holder_or_says_unknown(
@@ -45,7 +39,7 @@ async def test_the_demo_inbound_ivr_finds_the_account_holder_or_says_unknown(
         try:
             with world.dialer.bus.subscribe("*") as notes:
                 for _ in range(60):
-                    await run(world, 30, pops, notes)
+                    await world.run_taking_pops(30, pops, notes)
                     results = await ivr_results(world.db, flow="inbound")
                     found = [p for p in pops if p.data.get("ivr", {}).get("var_acct_name")]
                     unknown = [r for r in results if "not-found" in r.path and r.transferred]

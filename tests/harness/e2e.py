@@ -18,11 +18,13 @@ from dialer.clock import ManualClock
 from dialer.daemon import Dialer
 from dialer.demo import demo_settings
 from dialer.provision import provision_campaign
+from dialer.runner.bus import Notification
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon
 from dialer.store.engine import Database, open_database
 from dialer.store.migrate import upgrade
+from harness.bus import taken
 from harness.campaign import campaign as test_campaign
 from harness.campaign import scenario, write_leads
 from harness.clock import START_EPOCH, clock_dt
@@ -72,6 +74,13 @@ class World:
             await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0, every=0.005)
             if each_step is not None:
                 each_step()
+
+    async def run_taking_pops(
+        self, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]
+    ) -> None:
+        """:meth:`run_serving_agi`, the screen pops waiting on the bus subscription ``notes`` appended to ``pops``
+        after every step (the other notes taken off)."""
+        await self.run_serving_agi(seconds, lambda: pops.extend(taken(notes, "screen_pop")))
 
 
 @contextlib.asynccontextmanager
