@@ -19,7 +19,6 @@ import pytest
 from harness.clock import START_EPOCH
 from harness.e2e import CAMPAIGN, World, make_world
 from harness.stepping import wait_real
-from sqlalchemy import select
 
 import dialer.runner.originate as originate_module  # (the runner claims through its Originator)
 from dialer.ami.fastagi import FastAgiServer
@@ -62,11 +61,6 @@ def agentless_campaign() -> dict[str, Any]:
     }
 
 
-async def rows(world: World, table: Any) -> list[dict[str, Any]]:
-    async with world.db.read() as conn:
-        return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
-
-
 async def run_to_completion(
     world: World, runner: CampaignRunner, minutes: int, pops: list[Notification], notes: asyncio.Queue[Notification]
 ) -> None:
@@ -74,7 +68,7 @@ async def run_to_completion(
     terminal = {s.value for s in TERMINAL_STATUSES}
     for _ in range(minutes):
         await world.run_taking_pops(60, pops, notes)
-        leads = await rows(world, leads_t)
+        leads = await world.rows(leads_t)
         if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
             return
 
@@ -115,8 +109,8 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
         finally:
             await role.stop()
 
-        leads = await rows(world, leads_t)
-        attempts = await rows(world, attempts_t)
+        leads = await world.rows(leads_t)
+        attempts = await world.rows(attempts_t)
         truth = world.pbx.truth.originates
         assert all(lead["status"] in terminal for lead in leads), Counter(str(lead["status"]) for lead in leads)
         assert len(attempts) == len(truth) >= 120
@@ -145,7 +139,7 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
         opted = {r.phone for r in results if r.opted_out}
         assert opted, flows
         assert opted == {r.number for r in truth if r.opted_out}
-        dnc = {row["number"] for row in await rows(world, dnc_t)}
+        dnc = {row["number"] for row in await world.rows(dnc_t)}
         assert opted <= dnc
 
         # "3": an agent took the caller, and the agent's screen pop showed what the caller did in the flow
@@ -320,7 +314,7 @@ async def test_calls_cut_at_the_drain_deadline_are_counted_and_the_demo_says_so(
             last = finished_line(result).splitlines()[-1]
         assert last.strip().startswith(f"{len(up)} of the abandoned calls were answered calls still up")
         for attempt_id in up:
-            (row,) = [a for a in await rows(world, attempts_t) if a["id"] == attempt_id]
+            (row,) = [a for a in await world.rows(attempts_t) if a["id"] == attempt_id]
             assert row["outcome"] == "abandoned"
 
 
@@ -352,8 +346,8 @@ async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp
         finally:
             await role.stop()
         truth = world.pbx.truth.originates
-        attempts = await rows(world, attempts_t)
-        leads = await rows(world, leads_t)
+        attempts = await world.rows(attempts_t)
+        leads = await world.rows(leads_t)
         assert all(lead["status"] in terminal for lead in leads)
         assert len(attempts) == len(truth) == 1000
         assert all(a["outcome"] is not None for a in attempts)
@@ -368,7 +362,7 @@ async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp
         assert {r.attempt_id for r in results} == {a["id"] for a in attempts if a["answered_at"] is not None}
         opted = {r.phone for r in results if r.opted_out}
         assert opted
-        assert opted <= {row["number"] for row in await rows(world, dnc_t)}
+        assert opted <= {row["number"] for row in await world.rows(dnc_t)}
         minutes = (last_end - START_EPOCH) / 60
         print(f"agentless 1000 leads: done in {minutes:.1f} simulated minutes, peak {peak} channels")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.clock import ManualClock
@@ -58,6 +59,11 @@ class World:
 
     async def quiesce(self) -> None:
         await quiesce([self.dialer])
+
+    async def rows(self, table: Any) -> list[dict[str, Any]]:
+        """Every row of ``table`` in the daemon's database, as dicts."""
+        async with self.db.read() as conn:
+            return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
 
     async def run_serving_agi(self, seconds: float, each_step: Callable[[], None] | None = None) -> None:
         """Advance in half seconds; after each, let the daemon and its FastAGI exchanges (real TCP) catch up: no
