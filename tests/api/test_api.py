@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
 from harness.stepping import eventually
-from harness.web import PASSWORD, PREVIEW_TOML, WebWorld, problem
+from harness.web import PASSWORD, PREVIEW_TOML, WebWorld, call_of_attempt, problem
 
 from dialer.web.routing import EXTERNAL_ROUTES, ROUTE_INDEX, STATIC_PREFIX, policy_for
 
@@ -374,11 +374,7 @@ async def test_preview_claim_dial_and_skip(world: WebWorld, aiohttp_client: Any)
     attempt_id = (await resp.json())["attempt_id"]
     await problem(await client.post("/api/agents/alice/preview/dial", json={}, headers=alice), 409)  # nothing held
 
-    async def on_call() -> Any:
-        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
-        return body["call"] if body["call"] and body["call"]["attempt"]["id"] == attempt_id else None
-
-    call = await eventually(on_call)
+    call = await eventually(lambda: call_of_attempt(client, "alice", alice, attempt_id))
     assert call["lead"]["id"] == held["lead"]["id"]
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.stepping import eventually
-from harness.web import MANUAL_DIAL_TOML, WebWorld, agent_ready, problem, start_campaign
+from harness.web import MANUAL_DIAL_TOML, WebWorld, agent_ready, call_of_attempt, problem, start_campaign
 
 from dialer.store.dnc import add_dnc
 
@@ -72,11 +72,7 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
     assert dialled["campaign"] == "manual"
     attempt_id = dialled["attempt_id"]
 
-    async def on_call() -> Any:
-        body = await (await client.get("/api/agents/alice/call", headers=alice)).json()
-        return body["call"] if body["call"] and body["call"]["attempt"]["id"] == attempt_id else None
-
-    call = await eventually(on_call)
+    call = await eventually(lambda: call_of_attempt(client, "alice", alice, attempt_id))
     assert call["attempt"]["phone"] == "+12125550191"
     assert call["lead"]["phone"] == "+12125550191"
 

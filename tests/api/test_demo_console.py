@@ -9,14 +9,13 @@ import re
 import shlex
 import socket
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from harness.cli import dialer_process
 from harness.stepping import eventually
 from harness.web import PASSWORD, web_world
 
@@ -40,18 +39,12 @@ from dialer.web.live import HUB, SIGNED_OUT_REASON
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, env=env, timeout=180, check=False)
-
-
 def test_after_the_demo_the_printed_commands_work(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIALER_")}
     # Free ports for this test (another dialer may hold 8080/5039 on this machine).
     env.update(DIALER_HTTP__PORT="0", DIALER_SIMULATION__LISTEN_PORT="0")
-    dialer = [sys.executable, "-m", "dialer"]
-    demo = _run(
+    demo = dialer_process(
         [
-            *dialer,
             "demo",
             "--for",
             "3",
@@ -64,8 +57,8 @@ def test_after_the_demo_the_printed_commands_work(tmp_path: Path) -> None:
             "--leads",
             str(REPO / "campaigns/leads/demo.csv"),
         ],
-        tmp_path,
-        env,
+        cwd=tmp_path,
+        env=env,
     )
     assert demo.returncode == 0, demo.stderr[-3000:]
     printed = [line.split("report:", 1)[1].strip() for line in demo.stdout.splitlines() if "report:" in line]
@@ -77,10 +70,10 @@ def test_after_the_demo_the_printed_commands_work(tmp_path: Path) -> None:
         assigns[key] = value
     command = words
     assert command[0] == "dialer"
-    report = _run([*dialer, *command[1:]], tmp_path, {**env, **assigns})
+    report = dialer_process(command[1:], cwd=tmp_path, env={**env, **assigns})
     assert report.returncode == 0, report.stderr
     assert "demo" in report.stdout
-    listing = _run([*dialer, "campaign", "list"], tmp_path, env)
+    listing = dialer_process(["campaign", "list"], cwd=tmp_path, env=env)
     assert listing.returncode == 0, listing.stderr
     assert "demo" in listing.stdout
 
@@ -107,7 +100,7 @@ def test_a_second_demo_never_resets_the_database_of_a_running_one(tmp_path: Path
         # The command says so and leaves the database alone (the running demo's, here this test's hold).
         env = {**os.environ, "DIALER_VAR_DIR": str(tmp_path), "DIALER_DATABASE_URL": url}
         env.pop("DIALER_CONFIG", None)
-        second = _run([sys.executable, "-m", "dialer", "demo", "--for", "1"], REPO, env)
+        second = dialer_process(["demo", "--for", "1"], cwd=REPO, env=env)
         assert second.returncode != 0
         assert "in use by another `dialer demo`" in second.stderr + second.stdout
         assert not (tmp_path / "dialer.db").exists()

@@ -8,7 +8,6 @@ import importlib
 import io
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
+from harness.cli import dialer_process
 from harness.web import PASSWORD, WebWorld
 
 from dialer.web.security import LoginRateLimiter
@@ -135,15 +135,7 @@ async def test_a_browser_gets_an_error_page_not_json(world: WebWorld, aiohttp_cl
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DIALER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
-    return subprocess.run(
-        [sys.executable, "-m", "dialer", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    return dialer_process(args, cwd=tmp_path, env=env, timeout=120)
 
 
 @pytest.mark.parametrize(

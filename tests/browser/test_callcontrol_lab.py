@@ -27,6 +27,7 @@ from harness.console import (
     sign_in_agent,
     takes_the_call_over,
 )
+from harness.lab import lab_settings
 from harness.lab_daemon import open_zone
 from harness.stepping import eventually
 from harness.web import PASSWORD
@@ -35,7 +36,7 @@ from dialer.app import build_app
 from dialer.campaign.config import load_campaign_file
 from dialer.clock import RealTimeClock
 from dialer.provision import provision_campaign
-from dialer.settings import AmiServerSettings, Settings
+from dialer.settings import Settings
 from dialer.store.auth import Role, add_api_token, create_user
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
@@ -59,20 +60,12 @@ manual_dial = true
 LEADS = "phone,first_name,last_name\n{number},Carla,Customer\n"
 
 
-def lab_ami() -> AmiServerSettings:
-    spec = os.environ.get("DIALER_TEST_AMI", "")
-    if not spec:
-        pytest.skip("DIALER_TEST_AMI is not set (host:port:user:secret of an Asterisk running asterisk/lab)")
-    host, port, user, secret = spec.split(":", 3)
-    return AmiServerSettings(name="lab", host=host, port=int(port), username=user, secret=secret)
-
-
 @asynccontextmanager
 async def lab_dialer(tmp_path: Path) -> AsyncIterator[tuple[Any, dict[str, str]]]:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'cc.db'}",
         var_dir=tmp_path,
-        ami=[lab_ami()],
+        ami=[lab_settings()],
         inbound_queues=["inbound-sales"],
         drain_timeout_seconds=0.5,
     )

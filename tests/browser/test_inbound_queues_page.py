@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, login
+from harness.browser import VIEWPORT, browsed_world, login, submitted_report
 from harness.stepping import eventually
 from harness.web import agent_ready
 
@@ -54,10 +54,7 @@ async def test_a_manager_watches_the_inbound_service_level_and_opens_its_report(
         await page.select_option("#rep-kind", "inbound")
         assert not await page.is_visible("#rep-campaign")
         await page.select_option("#rep-queue", "inbound-sales")
-        async with context.expect_page() as opened:
-            await page.click("#rep-form button[type=submit]")
-        report = await opened.value
-        await report.wait_for_load_state()
+        report = await submitted_report(context, page)
         url = urlparse(report.url)
         assert url.path == "/api/reports/inbound"
         assert parse_qs(url.query)["queue"] == ["inbound-sales"]

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, login
+from harness.browser import VIEWPORT, browsed_world, login, submitted_report
 
 pytestmark = pytest.mark.browser
 
@@ -29,10 +29,7 @@ async def test_a_manager_opens_a_report_over_chosen_days(
         await page.select_option("#rep-kind", "compliance")
         await page.fill("#rep-from", "2026-11-23")
         await page.fill("#rep-to", "2026-11-24")
-        async with context.expect_page() as opened:
-            await page.click("#rep-form button[type=submit]")
-        report = await opened.value
-        await report.wait_for_load_state()
+        report = await submitted_report(context, page)
         url = urlparse(report.url)
         assert url.path == "/api/reports/compliance/demo"
         query = parse_qs(url.query)

@@ -16,11 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness.bus import taken
 from harness.clock import START_EPOCH
 from harness.e2e import CAMPAIGN, World, make_world
 from harness.stepping import wait_real
-from sqlalchemy import select
 
 import dialer.runner.originate as originate_module  # (the runner claims through its Originator)
 from dialer.ami.fastagi import FastAgiServer
@@ -63,23 +61,14 @@ def agentless_campaign() -> dict[str, Any]:
     }
 
 
-async def rows(world: World, table: Any) -> list[dict[str, Any]]:
-    async with world.db.read() as conn:
-        return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
-
-
-async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
-    await world.run_serving_agi(seconds, lambda: pops.extend(taken(notes, "screen_pop")))
-
-
 async def run_to_completion(
     world: World, runner: CampaignRunner, minutes: int, pops: list[Notification], notes: asyncio.Queue[Notification]
 ) -> None:
     """Run a minute at a time, for ``minutes`` at the most, until every lead is in a final status and no call is up."""
     terminal = {s.value for s in TERMINAL_STATUSES}
     for _ in range(minutes):
-        await run(world, 60, pops, notes)
-        leads = await rows(world, leads_t)
+        await world.run_taking_pops(60, pops, notes)
+        leads = await world.rows(leads_t)
         if all(lead["status"] in terminal for lead in leads) and not runner.in_flight.calls:
             return
 
@@ -116,12 +105,12 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
         try:
             with world.dialer.bus.subscribe("*") as notes:
                 await run_to_completion(world, runner, 60, pops, notes)
-                await run(world, 20, pops, notes)
+                await world.run_taking_pops(20, pops, notes)
         finally:
             await role.stop()
 
-        leads = await rows(world, leads_t)
-        attempts = await rows(world, attempts_t)
+        leads = await world.rows(leads_t)
+        attempts = await world.rows(attempts_t)
         truth = world.pbx.truth.originates
         assert all(lead["status"] in terminal for lead in leads), Counter(str(lead["status"]) for lead in leads)
         assert len(attempts) == len(truth) >= 120
@@ -150,7 +139,7 @@ async def test_an_agentless_reminder_campaign_runs_to_completion(tmp_path: Path)
         opted = {r.phone for r in results if r.opted_out}
         assert opted, flows
         assert opted == {r.number for r in truth if r.opted_out}
-        dnc = {row["number"] for row in await rows(world, dnc_t)}
+        dnc = {row["number"] for row in await world.rows(dnc_t)}
         assert opted <= dnc
 
         # "3": an agent took the caller, and the agent's screen pop showed what the caller did in the flow
@@ -192,7 +181,7 @@ async def test_the_calls_per_second_hold_at_the_pbx_however_long_the_claims_take
         await role.start()
         try:
             with world.dialer.bus.subscribe("*") as notes:
-                await run(world, 20, [], notes)
+                await world.run_taking_pops(20, [], notes)
         finally:
             await role.stop()
         starts = [r.received_at for r in world.pbx.truth.originates]
@@ -209,12 +198,12 @@ async def test_a_new_calls_per_second_rate_still_counts_the_last_seconds_launche
         runner = world.dialer.runner("e2e")
         try:
             with world.dialer.bus.subscribe("*") as notes:
-                await run(world, 2.5, [], notes)  # launches at 0, 1 and 2 s; the change half a second later
+                await world.run_taking_pops(2.5, [], notes)  # launches at 0, 1 and 2 s; the change half a second later
                 before = len(world.pbx.truth.originates)
                 faster = agentless_campaign()
                 faster["agentless"] = {**faster["agentless"], "calls_per_second": 3}
                 runner.reconfigure(load_campaign({**CAMPAIGN, **faster}, "e2e"))
-                await run(world, 6, [], notes)
+                await world.run_taking_pops(6, [], notes)
         finally:
             await role.stop()
         starts = sorted(r.received_at for r in world.pbx.truth.originates)
@@ -284,7 +273,7 @@ async def callers_in_long_prompts(tmp_path: Path) -> AsyncIterator[tuple[World, 
         try:
             with world.dialer.bus.subscribe("*") as notes:
                 for _ in range(120):
-                    await run(world, 0.5, [], notes)
+                    await world.run_taking_pops(0.5, [], notes)
                     if server.sessions >= 2:
                         break
             assert server.sessions >= 2
@@ -325,7 +314,7 @@ async def test_calls_cut_at_the_drain_deadline_are_counted_and_the_demo_says_so(
             last = finished_line(result).splitlines()[-1]
         assert last.strip().startswith(f"{len(up)} of the abandoned calls were answered calls still up")
         for attempt_id in up:
-            (row,) = [a for a in await rows(world, attempts_t) if a["id"] == attempt_id]
+            (row,) = [a for a in await world.rows(attempts_t) if a["id"] == attempt_id]
             assert row["outcome"] == "abandoned"
 
 
@@ -357,8 +346,8 @@ async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp
         finally:
             await role.stop()
         truth = world.pbx.truth.originates
-        attempts = await rows(world, attempts_t)
-        leads = await rows(world, leads_t)
+        attempts = await world.rows(attempts_t)
+        leads = await world.rows(leads_t)
         assert all(lead["status"] in terminal for lead in leads)
         assert len(attempts) == len(truth) == 1000
         assert all(a["outcome"] is not None for a in attempts)
@@ -373,7 +362,7 @@ async def test_a_thousand_reminders_at_30_channels_finish_by_the_target_time(tmp
         assert {r.attempt_id for r in results} == {a["id"] for a in attempts if a["answered_at"] is not None}
         opted = {r.phone for r in results if r.opted_out}
         assert opted
-        assert opted <= {row["number"] for row in await rows(world, dnc_t)}
+        assert opted <= {row["number"] for row in await world.rows(dnc_t)}
         minutes = (last_end - START_EPOCH) / 60
         print(f"agentless 1000 leads: done in {minutes:.1f} simulated minutes, peak {peak} channels")
 
@@ -398,11 +387,11 @@ async def test_an_inbound_ivr_caller_reaches_an_agent_whose_screen_pop_shows_the
         try:
             with world.dialer.bus.subscribe("*") as notes:
                 for _ in range(30):
-                    await run(world, 30, pops, notes)
+                    await world.run_taking_pops(30, pops, notes)
                     if any(p.data.get("ivr") for p in pops):
                         break
                 for _ in range(20):  # the transferred caller's flow closes when the call ends (/ivr-end)
-                    await run(world, 30, pops, notes)
+                    await world.run_taking_pops(30, pops, notes)
                     if await ivr_results(world.db, flow="inbound"):
                         break
         finally:

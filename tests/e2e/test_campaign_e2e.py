@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from harness.e2e import World
-from sqlalchemy import select
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.rules import TERMINAL_STATUSES
@@ -18,12 +17,6 @@ from dialer.store.tables import attempts_t, leads_t
 pytestmark = pytest.mark.slow
 
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-async def rows(world: World, table: object) -> list[dict[str, object]]:
-    async with world.db.read() as conn:
-        result = await conn.execute(select(table))  # type: ignore[call-overload]
-        return [dict(r) for r in result.mappings().all()]
 
 
 async def test_a_campaign_runs_to_completion_and_matches_the_ground_truth(world: World) -> None:
@@ -36,13 +29,13 @@ async def test_a_campaign_runs_to_completion_and_matches_the_ground_truth(world:
     # Run in slices until every US lead has reached a final state (or 4 simulated hours pass).
     for _ in range(48):
         await world.run(300)
-        leads = await rows(world, leads_t)
+        leads = await world.rows(leads_t)
         us_done = all(lead["status"] in terminal for lead in leads if str(lead["phone"]).startswith("+1"))
         if us_done:
             break
     await world.run(60)  # let the last dispositions land
-    leads = await rows(world, leads_t)
-    attempts = await rows(world, attempts_t)
+    leads = await world.rows(leads_t)
+    attempts = await world.rows(attempts_t)
     truth = world.pbx.truth
     runner = world.dialer.runner("e2e")
 

@@ -5,35 +5,25 @@ The daemon's FastAGI role and the demo's simulated callers, against the simulate
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
-from harness.bus import taken
-from harness.e2e import World, make_world
+from harness.e2e import demo_run_settings, make_world
 
 from dialer.daemon.agentless import IvrRole
-from dialer.demo import DEMO_ACCOUNTS, demo_ivr_callers, demo_settings
+from dialer.demo import DEMO_ACCOUNTS, demo_ivr_callers
 from dialer.ivr.actions import TableActions
 from dialer.runner.bus import Notification
-from dialer.settings import Settings
 from dialer.sim.pbx.ivr import call_in_to_ivr, configure_ivr_callers, route_inbound_ivr
 from dialer.store.ivr_results import ivr_results
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-async def run(world: World, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]) -> None:
-    await world.run_serving_agi(seconds, lambda: pops.extend(taken(notes, "screen_pop")))
-
 
 async def test_the_demo_inbound_ivr_finds_the_account_holder_or_says_unknown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)  # the demo names its files relative to the checkout, as `make run` runs it
-    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5039)
+    settings = demo_run_settings(tmp_path, monkeypatch, 5039)
     assert settings.fastagi.accounts == DEMO_ACCOUNTS
     table = TableActions.from_csv(DEMO_ACCOUNTS).accounts
     async with make_world(
@@ -49,7 +39,7 @@ async def test_the_demo_inbound_ivr_finds_the_account_holder_or_says_unknown(
         try:
             with world.dialer.bus.subscribe("*") as notes:
                 for _ in range(60):
-                    await run(world, 30, pops, notes)
+                    await world.run_taking_pops(30, pops, notes)
                     results = await ivr_results(world.db, flow="inbound")
                     found = [p for p in pops if p.data.get("ivr", {}).get("var_acct_name")]
                     unknown = [r for r in results if "not-found" in r.path and r.transferred]

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from harness.clock import clock_dt
-from harness.e2e import World, make_world
+from harness.e2e import REPO, World, demo_run_settings, make_world
 from sqlalchemy import select
 
 from dialer.campaign.config import load_campaign_file
 from dialer.daemon.agentless import IvrRole
-from dialer.demo import demo_ivr_callers, demo_settings
+from dialer.demo import demo_ivr_callers
 from dialer.ivr.agi import IvrCallInfo
 from dialer.settings import Settings
 from dialer.sim.ivr import CallerBehaviour
@@ -29,9 +29,13 @@ from dialer.store.leads import find_leads_by_phone
 from dialer.store.tables import leads_t
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
 QUEUE = "inbound-sales"
+
+
+async def apply_demo_campaign(world: World) -> None:
+    """The demo campaign (campaigns/demo.toml), the one the flow books callbacks in."""
+    demo = load_campaign_file(REPO / "campaigns" / "demo.toml")
+    await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
 
 
 async def run(world: World, seconds: float) -> None:
@@ -66,13 +70,11 @@ async def inbound_calls(
 async def test_a_caller_facing_a_long_wait_books_a_callback_for_their_number(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
-    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5041)
+    settings = demo_run_settings(tmp_path, monkeypatch, 5041)
     async with make_world(
         tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(QUEUE,), state="paused", crew=False
     ) as world:
-        demo = load_campaign_file(REPO / "campaigns" / "demo.toml")  # the campaign the flow books callbacks in
-        await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
+        await apply_demo_campaign(world)
         for agent in world.dialer.agents.registry.in_queue(QUEUE):
             await world.dialer.agents.pause(agent.agent_id, "break")
         results = await inbound_calls(world, settings, enough=3, take_callback=1.0)
@@ -103,13 +105,11 @@ async def test_a_caller_facing_a_long_wait_books_a_callback_for_their_number(
 async def test_with_an_agent_ready_callers_go_straight_to_the_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(REPO)
-    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5042)
+    settings = demo_run_settings(tmp_path, monkeypatch, 5042)
     async with make_world(
         tmp_path, us_leads=5, japan_leads=0, agents=3, inbound_queues=(QUEUE,), state="paused"
     ) as world:
-        demo = load_campaign_file(REPO / "campaigns" / "demo.toml")
-        await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
+        await apply_demo_campaign(world)
         results = await inbound_calls(world, settings, enough=3, take_callback=1.0)
         demo_id = (await get_campaign(world.db, "demo")).id
         total, _ = await list_callbacks(world.db, campaign_id=demo_id)
@@ -129,8 +129,7 @@ async def test_the_daemon_actions_answer_from_the_live_state_and_the_store(
 ) -> None:
     """The handler the role gives its FastAGI service, called as a lookup calls it: its own actions over the
     daemon's state and store, the table's actions handed on, a bad argument answered ``error``."""
-    monkeypatch.chdir(REPO)
-    settings = demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), 5043)
+    settings = demo_run_settings(tmp_path, monkeypatch, 5043)
     async with make_world(
         tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(QUEUE,), state="paused"
     ) as world:

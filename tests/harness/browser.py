@@ -87,3 +87,12 @@ async def refused_page(browser: Any, base: str, name: str, home: str, path: str)
     response = await page.goto(f"{base}{path}")
     assert response is not None
     assert response.status == 403
+
+
+async def submitted_report(context: Any, page: Any) -> Any:
+    """Submit the reports page's form on ``page``: the report it opens in a new tab of ``context``, loaded."""
+    async with context.expect_page() as opened:
+        await page.click("#rep-form button[type=submit]")
+    report = await opened.value
+    await report.wait_for_load_state()
+    return report

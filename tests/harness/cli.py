@@ -1,7 +1,12 @@
 """The ``dialer`` command line run in-process (typer's CliRunner; the ``cli`` fixture of tests/conftest.py gives
-one pointed at the test's own settings)."""
+one pointed at the test's own settings), or as a process of its own (:func:`dialer_process`)."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -30,3 +35,19 @@ def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
     """``dialer ARGS...``: its exit code, standard output and standard error."""
     result = cli.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def dialer_process(
+    args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float = 180.0
+) -> subprocess.CompletedProcess[str]:
+    """``python -m dialer ARGS...`` as a process of its own, in ``cwd`` with exactly ``env``: its exit code and
+    its output as text (never raising for a failed command)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dialer", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=dict(env),
+        timeout=timeout,
+        check=False,
+    )

@@ -10,17 +10,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
+from dialer.demo import demo_settings
 from dialer.provision import provision_campaign
+from dialer.runner.bus import Notification
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon
 from dialer.store.engine import Database, open_database
 from dialer.store.migrate import upgrade
+from harness.bus import taken
 from harness.campaign import campaign as test_campaign
 from harness.campaign import scenario, write_leads
 from harness.clock import START_EPOCH, clock_dt
@@ -29,6 +34,14 @@ from harness.daemon import agents_ready, connect
 from harness.stepping import advance, quiesce, wait_real
 
 CAMPAIGN: dict[str, Any] = test_campaign("e2e", "E2E Test")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def demo_run_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: int) -> Settings:
+    """The demo's settings (:func:`dialer.demo.demo_settings`, its var dir ``tmp_path``, its simulated PBX on
+    ``port``), the test moved into the checkout: the demo names its files relative to it, as `make run` runs it."""
+    monkeypatch.chdir(REPO)
+    return demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), port)
 
 
 @dataclass
@@ -47,6 +60,11 @@ class World:
     async def quiesce(self) -> None:
         await quiesce([self.dialer])
 
+    async def rows(self, table: Any) -> list[dict[str, Any]]:
+        """Every row of ``table`` in the daemon's database, as dicts."""
+        async with self.db.read() as conn:
+            return [dict(r) for r in (await conn.execute(select(table))).mappings().all()]
+
     async def run_serving_agi(self, seconds: float, each_step: Callable[[], None] | None = None) -> None:
         """Advance in half seconds; after each, let the daemon and its FastAGI exchanges (real TCP) catch up: no
         simulated caller moves on while the daemon is still answering one (however loaded the machine). Bounded: a
@@ -62,6 +80,13 @@ class World:
             await wait_real(lambda: not agi_sessions_awaiting_daemon(engine), 10.0, every=0.005)
             if each_step is not None:
                 each_step()
+
+    async def run_taking_pops(
+        self, seconds: float, pops: list[Notification], notes: asyncio.Queue[Notification]
+    ) -> None:
+        """:meth:`run_serving_agi`, the screen pops waiting on the bus subscription ``notes`` appended to ``pops``
+        after every step (the other notes taken off)."""
+        await self.run_serving_agi(seconds, lambda: pops.extend(taken(notes, "screen_pop")))
 
 
 @contextlib.asynccontextmanager

@@ -8,8 +8,10 @@ import contextlib
 import os
 import secrets
 import time
+import wave
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +36,14 @@ def lab_settings() -> AmiServerSettings:
         return AmiServerSettings(name="lab", host=host, port=int(port), username=user, secret=secret)
     except ValueError:
         pytest.fail(f"DIALER_TEST_AMI must be host:port:user:secret, got {spec!r}")
+
+
+def wav_seconds(path: Path) -> float | None:
+    """The length of a finished WAV (None until Asterisk wrote more than its header)."""
+    if not path.exists() or path.stat().st_size <= 44:
+        return None
+    with wave.open(str(path)) as audio:
+        return audio.getnframes() / audio.getframerate()
 
 
 def tracked(request: OriginateRequest, number: str) -> OriginateRecord:

@@ -126,6 +126,11 @@ def attempts(home: Path) -> list[sqlite3.Row]:
     return rows(home, "SELECT * FROM attempts ORDER BY id")
 
 
+def ended_attempts(home: Path) -> list[sqlite3.Row]:
+    """The attempts that have ended."""
+    return rows(home, "SELECT * FROM attempts WHERE ended_at IS NOT NULL")
+
+
 @contextlib.asynccontextmanager
 async def daemon(home: Path, log: Path) -> AsyncIterator[subprocess.Popen[bytes]]:
     with log.open("ab") as out:

@@ -6,7 +6,7 @@ windows and simulated calls ring and connect within a fraction of a real second.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -230,6 +230,13 @@ async def recorded_call(world: WebWorld, client: Any, consent: bool) -> dict[str
 
     rec: dict[str, Any] = await eventually(recorded, 60)
     return rec
+
+
+async def call_of_attempt(client: Any, agent: str, headers: Mapping[str, str], attempt_id: int) -> Any:
+    """``agent``'s call (GET /api/agents/{agent}/call) once it is attempt ``attempt_id``'s, else None (for
+    ``eventually``)."""
+    body = await (await client.get(f"/api/agents/{agent}/call", headers=headers)).json()
+    return body["call"] if body["call"] and body["call"]["attempt"]["id"] == attempt_id else None
 
 
 async def agent_ready(world: WebWorld, client: Any, agent: str, queue: str) -> None:

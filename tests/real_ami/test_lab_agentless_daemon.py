@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import aiohttp
 import pytest
 from harness.lab import QUEUE, lab_settings
-from harness.lab_daemon import AGENT, PHONE, daemon, dialer, healthy, open_zone, settings_port
+from harness.lab_daemon import AGENT, PHONE, daemon, dialer, ended_attempts, healthy, open_zone, rows, settings_port
 from harness.lab_daemon import wait_for as wait_until
 
 from dialer.ami.client import AmiClient
@@ -38,12 +37,6 @@ CPS = 1
 # the lab's 998Kxxx callee answers, listens LAB_IVR_LISTEN s and presses K (asterisk/lab/extensions.conf)
 CALLEES = {"9981001": "1", "9983001": "3", "9989001": "9", "9981002": "1"}
 MEASUREMENT_SLACK = 0.2  # seconds: loopback and this test's own event loop between Asterisk and the stamp
-
-
-def rows(home: Path, sql: str) -> list[dict[str, Any]]:
-    with contextlib.closing(sqlite3.connect(home / "dialer.db")) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(r) for r in db.execute(sql).fetchall()]
 
 
 async def stamp_events(ami: AmiClient, seen: list[tuple[float, AmiEvent]]) -> None:
@@ -100,9 +93,6 @@ calls_per_second = {CPS}
     base = f"http://127.0.0.1:{settings_port(home)}"
     log = home / "daemon.log"
 
-    def ended() -> list[dict[str, Any]]:
-        return rows(home, "SELECT * FROM attempts WHERE ended_at IS NOT NULL")
-
     seen: list[tuple[float, AmiEvent]] = []
     views: list[dict[str, Any]] = []
     async with AmiClient(lab_settings()) as ami:
@@ -117,14 +107,14 @@ calls_per_second = {CPS}
                     assert r.status == 200, await r.text()
                 dialer(home, "campaign", "start", "lab-reminder")
                 deadline = time.monotonic() + 180
-                while time.monotonic() < deadline and len(ended()) < len(numbers):
+                while time.monotonic() < deadline and len(ended_attempts(home)) < len(numbers):
                     async with http.get(f"{base}/api/agents/{AGENT}/call", headers=auth) as r:
                         body = await r.json()
                     call = body.get("call") or {}
                     if call.get("ivr"):
                         views.append(call)
                     await asyncio.sleep(0.5)
-                await wait_until(lambda: len(ended()) == len(numbers), 30, "every reminder call to end")
+                await wait_until(lambda: len(ended_attempts(home)) == len(numbers), 30, "every reminder call to end")
                 await asyncio.sleep(2)  # the last flow results reach the database
         finally:
             stamps.cancel()

@@ -8,13 +8,12 @@ plays it (Range request), another agent gets 403."""
 from __future__ import annotations
 
 import asyncio
-import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.lab import lab_settings
+from harness.lab import lab_settings, wav_seconds
 from harness.lab_api import LabDialer, dial_and_talk, lab_dialer, sign_in, until
 
 pytestmark = pytest.mark.real_ami
@@ -38,13 +37,6 @@ def customer(world: LabDialer) -> str:
     """A number of the open zone whose last seven digits are a lab callee who talks ([lab-pstn] _9980XXX,
     LAB_LIVE_TALK s)."""
     return world.zone.number("998 0191")
-
-
-def _wav_seconds(path: Path) -> float | None:
-    if not path.exists() or path.stat().st_size <= 44:
-        return None
-    with wave.open(str(path)) as audio:
-        return audio.getnframes() / audio.getframerate()
 
 
 @pytest.fixture
@@ -76,7 +68,7 @@ async def test_every_call_recorded_through_the_daemon(world: LabDialer) -> None:
 
     async def length() -> float | None:
         await asyncio.sleep(0.5)  # (Asterisk closes the file just after the hang-up)
-        return await asyncio.to_thread(_wav_seconds, path)
+        return await asyncio.to_thread(wav_seconds, path)
 
     seconds = await until(length, 20.0)
     # Option b: the bridged time, i.e. the conversation (the row runs from MixMonitor's start, a moment earlier).

@@ -15,7 +15,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from harness.lab import Lab
+from harness.lab import Lab, wav_seconds
 
 from dialer.ami.client import MonitoringActions
 from dialer.ami.events import ChanSpyStart, ChanSpyStop, Hangup, MixMonitorMute, MixMonitorStart, UserEvent
@@ -32,24 +32,16 @@ def shared_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _wav_seconds(path: Path) -> float | None:
-    """The length of a finished WAV (None until Asterisk wrote more than its header)."""
-    if not path.exists() or path.stat().st_size <= 44:
-        return None
-    with wave.open(str(path)) as audio:
-        return audio.getnframes() / audio.getframerate()
-
-
 async def _recorded_seconds(path: Path) -> float:
     """The recording's length once Asterisk closed the file (just after the hangup)."""
     seconds = None
     for _ in range(50):
         await asyncio.sleep(0.1)
-        seconds = await asyncio.to_thread(_wav_seconds, path)
+        seconds = await asyncio.to_thread(wav_seconds, path)
         if seconds is not None:
             break
     await asyncio.sleep(0.5)
-    seconds = await asyncio.to_thread(_wav_seconds, path)
+    seconds = await asyncio.to_thread(wav_seconds, path)
     assert seconds is not None
     return seconds
 

@@ -6,12 +6,11 @@ on it -- busy, congestion and no answer requeue the lead, an unallocated number 
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import aiohttp
 import pytest
-from harness.lab_daemon import daemon, open_zone, power_campaign, rows, start_with_agent_ready, wait_for
+from harness.lab_daemon import daemon, ended_attempts, open_zone, power_campaign, rows, start_with_agent_ready, wait_for
 
 pytestmark = pytest.mark.real_ami
 
@@ -32,12 +31,9 @@ async def test_the_daemon_records_the_carriers_causes_over_the_iax2_trunk(home: 
     campaign = power_campaign(home, "lab-trunk", "IAX2/carrier/{number}", zone, numbers, max_attempts=3)
     log = campaign.log
 
-    def ended() -> list[sqlite3.Row]:
-        return rows(home, "SELECT * FROM attempts WHERE ended_at IS NOT NULL")
-
     async with aiohttp.ClientSession() as http, daemon(home, log):
         await start_with_agent_ready(http, home, campaign)
-        await wait_for(lambda: len(ended()) == len(numbers), 120, "every lead dialled once over the trunk")
+        await wait_for(lambda: len(ended_attempts(home)) == len(numbers), 120, "every lead dialled once over the trunk")
 
     phones = {row["id"]: row for row in rows(home, "SELECT * FROM leads")}
     attempts = rows(home, "SELECT * FROM attempts ORDER BY id")

@@ -6,19 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from harness.cli import dialer_process
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_dialer(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dialer", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
-    )
 
 
 @pytest.mark.slow
@@ -32,14 +25,14 @@ def test_reports_agree_with_the_demo_counters(tmp_path: Path) -> None:
     env.pop("DIALER_CONFIG", None)
     # The demo runs on the database every command finds: the reports below read it without --database.
     env["DIALER_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'dialer.db'}"
-    demo = run_dialer(["demo", "--for", "6", "--speed", "10", "--json"], env)
+    demo = dialer_process(["demo", "--for", "6", "--speed", "10", "--json"], cwd=REPO, env=env)
     assert demo.returncode == 0, demo.stderr[-2000:]
     summary = json.loads(demo.stdout.strip().splitlines()[-1])
     (counters,) = [c["counters"] for c in summary["campaigns"] if c["campaign"] == "demo"]
     assert counters["attempts"] > 0
     database: list[str] = []
 
-    perf = run_dialer(["report", "performance", "--campaign", "demo", "--json", *database], env)
+    perf = dialer_process(["report", "performance", "--campaign", "demo", "--json", *database], cwd=REPO, env=env)
     assert perf.returncode == 0, perf.stderr
     figures = json.loads(perf.stdout)
     assert (figures["attempts"], figures["connected"], figures["abandoned"]) == (
@@ -49,7 +42,7 @@ def test_reports_agree_with_the_demo_counters(tmp_path: Path) -> None:
     )
     assert figures["outcomes"] == dict(sorted(counters["outcomes"].items()))
 
-    comp = run_dialer(["report", "compliance", "--campaign", "demo", "--json", *database], env)
+    comp = dialer_process(["report", "compliance", "--campaign", "demo", "--json", *database], cwd=REPO, env=env)
     assert comp.returncode in (0, 2), comp.stderr
     report = json.loads(comp.stdout)
     assert report["calls_outside_window"] == 0

@@ -14,17 +14,19 @@ from dialer.sim.pbx.tracetools import load_trace, replay
 LAB = Path(__file__).resolve().parents[2] / "fixtures" / "ami-traces" / "lab"
 
 
-def lab_config() -> PbxConfig:
+def lab_config(**overrides: object) -> PbxConfig:
     """The lab: its systemname, channelvars and debug login; the queue holds only the recording's agents, whose
-    phones answer in 0.2 s and talk 10 s (asterisk/lab [lab-agents])."""
-    return PbxConfig.recorded(
-        system_name="lab",
-        chan_variables=CHANNEL_EVENT_VARIABLES,
-        users=(("lab-debug", "lab-debug"),),
-        queues=(QueueConfig("outbound-agents", wrapuptime=2.0),),
-        agent_connect_seconds=0.2,
-        agent_talk_seconds=10.0,
-    )
+    phones answer in 0.2 s and talk 10 s (asterisk/lab [lab-agents]); ``overrides``, other PbxConfig fields."""
+    values: dict[str, object] = {
+        "system_name": "lab",
+        "chan_variables": CHANNEL_EVENT_VARIABLES,
+        "users": (("lab-debug", "lab-debug"),),
+        "queues": (QueueConfig("outbound-agents", wrapuptime=2.0),),
+        "agent_connect_seconds": 0.2,
+        "agent_talk_seconds": 10.0,
+    }
+    values.update(overrides)
+    return PbxConfig.recorded(**values)
 
 
 def lab_like() -> PbxConfig:
@@ -41,13 +43,29 @@ def lab_like() -> PbxConfig:
     )
 
 
-async def replayed(trace: Path, config: PbxConfig, *, tail: float) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    """The recording's messages, and the simulated PBX's (``config``, a manual clock) to its actions replayed at
-    their recorded offsets, ``tail`` seconds on after the last."""
+async def simulated_replay(trace: Path, config: PbxConfig, *, tail: float) -> list[AmiMessage]:
+    """The simulated PBX's messages (``config``, a manual clock) to the recording's actions replayed at their
+    recorded offsets, ``tail`` seconds on after the last."""
     clock = ManualClock()
     async with SimulatedPbx(config, clock=clock) as pbx:
-        simulated = await replay(trace, pbx.port, clock, tail=tail)
+        return await replay(trace, pbx.port, clock, tail=tail)
+
+
+async def replayed(trace: Path, config: PbxConfig, *, tail: float) -> tuple[list[AmiMessage], list[AmiMessage]]:
+    """The recording's messages, and the simulated PBX's to its actions (:func:`simulated_replay`)."""
+    simulated = await simulated_replay(trace, config, tail=tail)
     return load_trace(trace), simulated
+
+
+async def lab_replayed(name: str, **overrides: object) -> tuple[list[AmiMessage], list[AmiMessage]]:
+    """A recording of the lab (``LAB/<name>.txt``) and the lab's PBX's (:func:`lab_config` with ``overrides``)
+    replay of it, 30 s on after its last action."""
+    return await replayed(LAB / f"{name}.txt", lab_config(**overrides), tail=30.0)
+
+
+def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
+    """Every response's ActionID, Response and Message, in order."""
+    return [(m.action_id, m.get("Response"), m.get("Message")) for m in messages if m.is_response]
 
 
 async def call_control_replayed(name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:

@@ -7,12 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from simpbx_replay import LAB, call_control_replayed, lab_like
+from simpbx_replay import LAB, call_control_replayed, lab_like, simulated_replay
 
 from dialer.ami.protocol import AmiMessage
-from dialer.clock import ManualClock
-from dialer.sim.pbx import SimulatedPbx
-from dialer.sim.pbx.tracetools import NOISE, ChannelRoles, replay
+from dialer.sim.pbx.tracetools import NOISE, ChannelRoles
 from dialer.sim.pbx.world import RECORDED_AGENT_TALK_SECONDS
 
 # The dialer's own ends of the recorded 3-way (and the session's: the events must keep coming).
@@ -48,12 +46,6 @@ def edited_trace(tmp_path: Path, name: str, *, drop: tuple[str, ...] = (), at: d
     return path
 
 
-async def run(path: Path, tail: float) -> list[AmiMessage]:
-    clock = ManualClock()
-    async with SimulatedPbx(lab_like(), clock=clock) as pbx:
-        return await replay(path, pbx.port, clock, tail=tail)
-
-
 def hangups(messages: list[AmiMessage]) -> set[str]:
     return {m.get("Channel") or "" for m in messages if m.name == "Hangup"}
 
@@ -66,7 +58,7 @@ async def test_a_three_way_the_agent_left_ends_when_its_people_hang_up(tmp_path:
     """Without the dialer's hang-ups of the customer and the third party, they still go (the customer hangs up after
     talking on, the third party left alone in the conference a moment later): every channel ends."""
     path = edited_trace(tmp_path, "callcontrol-conference", drop=DIALER_ENDS)
-    simulated = await run(path, tail=RECORDED_AGENT_TALK_SECONDS * 3)
+    simulated = await simulated_replay(path, lab_like(), tail=RECORDED_AGENT_TALK_SECONDS * 3)
     assert channels(simulated)
     assert channels(simulated) <= hangups(simulated)
     assert [m.name for m in simulated if m.name in ("ConfbridgeEnd",)] == ["ConfbridgeEnd"]
@@ -76,7 +68,7 @@ async def test_a_three_way_ends_when_the_agent_left_before_the_third_party_answe
     """The agent drops out before the Originated third party has answered (it joins the customer afterwards): the
     call still ends."""
     path = edited_trace(tmp_path, "callcontrol-conference", drop=DIALER_ENDS, at={"cc-drop": 4.5})
-    simulated = await run(path, tail=RECORDED_AGENT_TALK_SECONDS * 3)
+    simulated = await simulated_replay(path, lab_like(), tail=RECORDED_AGENT_TALK_SECONDS * 3)
     third = [m for m in simulated if m.name == "ConfbridgeJoin" and "5550102" in (m.get("Channel") or "")]
     assert third, "the third party joined the conference"
     assert channels(simulated)

@@ -15,22 +15,17 @@ extension and the member's status come from other threads: their place among the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from simpbx_replay import LAB, replayed
 
 from dialer.ami.protocol import AmiMessage
-from dialer.clock import ManualClock
-from dialer.sim.pbx import PbxConfig, QueueConfig, SimulatedPbx
+from dialer.sim.pbx import PbxConfig, QueueConfig
 from dialer.sim.pbx.tracetools import (
     compare_header_names,
     header_names,
-    load_trace,
     per_channel_sequences,
-    replay,
 )
 
-LAB = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "ami-traces" / "lab"
 TRACES = ["queue-caller-hangs-up-bridged", "queue-trunk-caller-hangs-up-bridged"]
 MEMBER = "Local/ccagent1@lab-cc-agents"
 END_EVENTS = ("AgentComplete", "BridgeLeave", "BridgeDestroy", "HangupRequest", "SoftHangupRequest", "Hangup")
@@ -53,10 +48,7 @@ def lab_like() -> PbxConfig:
 
 
 async def simulate(name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    clock = ManualClock()
-    async with SimulatedPbx(lab_like(), clock=clock) as pbx:
-        simulated = await replay(LAB / f"{name}.txt", pbx.port, clock, tail=5.0)
-    return load_trace(LAB / f"{name}.txt"), simulated
+    return await replayed(LAB / f"{name}.txt", lab_like(), tail=5.0)
 
 
 def from_bridge(sequence: list[str]) -> list[str]:

@@ -13,43 +13,13 @@ import wave
 from pathlib import Path
 
 import pytest
+from simpbx_replay import lab_replayed, responses
 
 from dialer.ami.protocol import AmiMessage
-from dialer.clock import ManualClock
-from dialer.contract import CHANNEL_EVENT_VARIABLES
-from dialer.sim.pbx import PbxConfig, SimulatedPbx
-from dialer.sim.pbx.config import QueueConfig
-from dialer.sim.pbx.tracetools import ChannelRoles, compare_header_names, load_trace, replay
+from dialer.sim.pbx.tracetools import ChannelRoles, compare_header_names
 
-LAB = Path(__file__).resolve().parents[2] / "fixtures" / "ami-traces" / "lab"
 MONITORING = frozenset({"MixMonitorStart", "MixMonitorStop", "MixMonitorMute", "ChanSpyStart", "ChanSpyStop"})
 NAMES = ["recording-all", "recording-consent", "recording-on-demand", "supervise-whisper-barge"]
-
-
-def lab_config(**overrides: object) -> PbxConfig:
-    """The lab: its systemname, channelvars and debug login; the queue holds only the agent the scenario adds, whose
-    phone answers in 0.2 s and talks 10 s (asterisk/lab [lab-agents])."""
-    values: dict[str, object] = {
-        "system_name": "lab",
-        "chan_variables": CHANNEL_EVENT_VARIABLES,
-        "users": (("lab-debug", "lab-debug"),),
-        "queues": (QueueConfig("outbound-agents", wrapuptime=2.0),),
-        "agent_connect_seconds": 0.2,
-        "agent_talk_seconds": 10.0,
-    }
-    values.update(overrides)
-    return PbxConfig.recorded(**values)
-
-
-async def simulate(name: str, **overrides: object) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    clock = ManualClock()
-    async with SimulatedPbx(lab_config(**overrides), clock=clock) as pbx:
-        simulated = await replay(LAB / f"{name}.txt", pbx.port, clock, tail=30.0)
-    return load_trace(LAB / f"{name}.txt"), simulated
-
-
-def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
-    return [(m.action_id, m.get("Response"), m.get("Message")) for m in messages if m.is_response]
 
 
 def monitoring(messages: list[AmiMessage]) -> list[tuple[str, ...]]:
@@ -83,26 +53,26 @@ def monitoring(messages: list[AmiMessage]) -> list[tuple[str, ...]]:
 
 @pytest.mark.parametrize("name", NAMES)
 async def test_responses_are_text_equal(name: str) -> None:
-    recorded, simulated = await simulate(name)
+    recorded, simulated = await lab_replayed(name)
     assert responses(simulated) == responses(recorded)
 
 
 @pytest.mark.parametrize("name", NAMES)
 async def test_monitoring_events_match_event_by_event(name: str) -> None:
-    recorded, simulated = await simulate(name)
+    recorded, simulated = await lab_replayed(name)
     assert monitoring(recorded), "the recording has monitoring events"
     assert monitoring(simulated) == monitoring(recorded)
 
 
 @pytest.mark.parametrize("name", NAMES)
 async def test_monitoring_header_shapes_match(name: str) -> None:
-    recorded, simulated = await simulate(name)
+    recorded, simulated = await lab_replayed(name)
     names = {m.name for m in recorded if m.is_event and m.name in MONITORING}
     assert compare_header_names(recorded, simulated, names=names) == []
 
 
 async def test_a_spy_channel_hangs_up_when_the_agent_call_ends(tmp_path: Path) -> None:
-    recorded, simulated = await simulate("supervise-whisper-barge")
+    recorded, simulated = await lab_replayed("supervise-whisper-barge")
 
     def spy_hangups(messages: list[AmiMessage]) -> list[str]:
         return [
@@ -113,7 +83,7 @@ async def test_a_spy_channel_hangs_up_when_the_agent_call_ends(tmp_path: Path) -
 
 
 async def test_the_recording_file_is_as_long_as_the_recorded_time(tmp_path: Path) -> None:
-    await simulate("recording-on-demand", monitor_dir=str(tmp_path))
+    await lab_replayed("recording-on-demand", monitor_dir=str(tmp_path))
     path = tmp_path / "dialer-fixtures" / "fixture-dem-1.wav"
     with wave.open(str(path)) as audio:
         seconds = audio.getnframes() / audio.getframerate()
@@ -149,7 +119,7 @@ def consent_steps(messages: list[AmiMessage], uniqueid: str) -> list[tuple[str, 
 
 
 async def test_the_consent_announcement_plays_before_the_recording_starts() -> None:
-    recorded, simulated = await simulate("recording-consent")
+    recorded, simulated = await lab_replayed("recording-consent")
     steps = consent_steps(recorded, "fixture-con-1")
     assert ("UserEvent", "con-1", "SUCCESS") in steps
     assert steps[-1] == ("MixMonitorStart",)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 from simpbx_helpers import originate, pbx_session
-from simpbx_replay import LAB, lab_config, replayed
+from simpbx_replay import lab_replayed, responses
 
 from dialer.ami.protocol import AmiMessage
 from dialer.calls.outcome import Outcome
@@ -58,10 +58,6 @@ def about_the_trunk(messages: list[AmiMessage]) -> list[AmiMessage]:
     ]
 
 
-async def simulate(name: str) -> tuple[list[AmiMessage], list[AmiMessage]]:
-    return await replayed(LAB / f"{name}.txt", lab_config(), tail=30.0)
-
-
 def originate_responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
     """OriginateResponse fields, the trunk channel's name reduced to its role."""
     return [
@@ -81,18 +77,14 @@ def originate_responses(messages: list[AmiMessage]) -> list[tuple[str | None, ..
 
 @pytest.mark.parametrize("name", TRACES)
 async def test_header_shapes_match_the_recording(name: str) -> None:
-    recorded, simulated = (about_the_trunk(m) for m in await simulate(name))
+    recorded, simulated = (about_the_trunk(m) for m in await lab_replayed(name))
     assert compare_header_names(recorded, simulated) == []
     assert set(header_names(recorded)) == set(header_names(simulated))
 
 
 @pytest.mark.parametrize("name", TRACES)
 async def test_responses_and_outcome_fields_match(name: str) -> None:
-    recorded, simulated = await simulate(name)
-
-    def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
-        return [(m.action_id, m.get("Response"), m.get("Message")) for m in messages if m.is_response]
-
+    recorded, simulated = await lab_replayed(name)
     assert responses(simulated) == responses(recorded)
     assert originate_responses(simulated) == originate_responses(recorded)
     rec, sim = about_the_trunk(recorded), about_the_trunk(simulated)
@@ -115,7 +107,7 @@ async def test_responses_and_outcome_fields_match(name: str) -> None:
 async def test_a_failed_trunk_call_is_the_recorded_sequence(name: str) -> None:
     """One channel; every event about it in the recorded order; the OriginateResponse after the far end's verdict
     (the first DialEnd or HangupRequest)."""
-    recorded, simulated = await simulate(name)
+    recorded, simulated = await lab_replayed(name)
 
     def trunk(messages: list[AmiMessage]) -> list[str]:
         return [m.name for m in about_the_trunk(messages) if m.is_event and m.name not in NOISE]
@@ -133,7 +125,7 @@ async def test_the_answered_trunk_call_runs_the_dialer_context_on_the_trunk_chan
     """The trunk channel itself answers, runs dialer-outbound and is bridged to the agent: its whole event
     sequence is the recorded one. (The queue's ring of the agent is left out: the lab's phones answer without
     ringing, the simulated ones ring first -- a DialState -- which is the agents' model, not the trunk's.)"""
-    recorded, simulated = await simulate("trunk-answer")
+    recorded, simulated = await lab_replayed("trunk-answer")
 
     rec, sim = per_channel_sequences(recorded), per_channel_sequences(simulated)
     assert len(sim) == len(rec)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pacing_helpers import agents, mature_stats
+from pacing_helpers import agents, window_stats
 
 from dialer.pacing import CallInFlight, CallStage, Guard, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.pacer import (
@@ -19,15 +19,11 @@ from dialer.pacing.stats import PacingStats
 
 PREDICTIVE = PacingSettings(mode=PacingMode.PREDICTIVE)
 NOW = 10_000.0
-_BASE = mature_stats()
 
 
 def stats_with_window(live: int, abandons: int) -> PacingStats:
-    stats = mature_stats()
-    stats.window = type(_BASE.window)(PREDICTIVE.window_seconds)
-    for i in range(live):
-        stats.window.add(NOW - 3600.0, i < abandons)  # an hour ago: nothing leaves within the guard's look-ahead
-    return stats
+    # An hour ago: nothing leaves within the guard's look-ahead.
+    return window_stats(PREDICTIVE, live, abandons, now=NOW - 3600.0)
 
 
 team = st.tuples(

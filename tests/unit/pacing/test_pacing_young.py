@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pacing_helpers import agents, mature_stats
+from pacing_helpers import add_answers, agents, window_stats
 
 from dialer.pacing import PacingMode, PacingSettings, PacingSnapshot, decide
-from dialer.pacing.stats import YOUNG_WINDOW_SCATTER, AbandonWindow, PacingStats
+from dialer.pacing.stats import YOUNG_WINDOW_SCATTER, PacingStats
 
 NOW = 10_000.0
 
@@ -17,12 +17,10 @@ NOW = 10_000.0
 def stats_with_window(live: int, abandons: int, *, rolling: bool = False) -> PacingStats:
     """A window of ``live`` answers an hour old, ``abandons`` of them abandoned; ``rolling``: one more about to
     leave it (a window past its first 24 h)."""
-    stats = mature_stats()
-    stats.window = AbandonWindow(stats.window.window_seconds)
+    stats = window_stats(PacingSettings(), 0, 0)
     if rolling:
         stats.window.add(NOW - stats.window.window_seconds + 300.0, False)
-    for i in range(live):
-        stats.window.add(NOW - 3600.0, i < abandons)
+    add_answers(stats, live, abandons, now=NOW - 3600.0)
     return stats
 
 
@@ -71,11 +69,8 @@ def test_a_growing_windows_next_answers_are_aimed_so_the_whole_window_keeps_its_
     target abandons, so their sum is the window's target (aiming them at the window's average as it rises would
     leave the early deficit in the window: a window lower than it needs to be, occupancy lost). Once answers
     leave it, the next answers are held at the window's target itself."""
-    stats = mature_stats()
-    stats.window = AbandonWindow(stats.window.window_seconds)
+    stats = stats_with_window(100, 0)
     total = 0.0
-    for _ in range(100):
-        stats.window.add(NOW - 3600.0, False)
     k = YOUNG_WINDOW_SCATTER
     assert k >= 1.0
     start = stats.window.live_answers * stats.window_setpoint(scatter=k)
