@@ -477,6 +477,40 @@ def _check_callback_time(
 
 # A callback scheduled by hand is due at most this far ahead (a year and a day: "this date next year" is allowed).
 CALLBACK_HORIZON = timedelta(days=366)
+# A call to the lead this much before a callback's due time already keeps it ...
+CALLBACK_EARLY = timedelta(minutes=2)
+# ... and one up to this much after it keeps it on time (later: kept late).
+CALLBACK_GRACE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCallback:
+    """A callback promised on a lead and not yet kept (no call to the lead since it fell due)."""
+
+    due_at: datetime
+    agent: str | None  # None: any agent
+
+
+def with_pending_callback(transition: LeadTransition, pending: PendingCallback | None) -> LeadTransition:
+    """A callback promised and not yet kept outlives the call that just ended: where the call would requeue the lead
+    (a retry after the rule's delay, or its next phone), the lead is a callback due at the promised time instead --
+    a callback booked while the lead was on a call (an inbound caller in the IVR, an agent from the console), or one
+    due later than a call made early. A transition that closes the lead for good, or schedules a callback of its
+    own, stands (the store then cancels the promise, or keeps both). Dialling it stays under every rule: the claim
+    asks :func:`dialability` (window, DNC, the re-call gap after an abandon) at dial time."""
+    if pending is None or transition.kind not in (TransitionKind.REQUEUED, TransitionKind.SWITCHED_PHONE):
+        return transition
+    lead = replace(
+        transition.lead,
+        status=LeadStatus.CALLBACK,
+        callback_at=pending.due_at,
+        callback_agent=pending.agent,
+        next_dialable_at=pending.due_at,
+    )
+    who = f"agent {pending.agent}" if pending.agent else "any agent"
+    return replace(
+        transition, lead=lead, detail=f"{transition.detail}; the callback due {_fmt(pending.due_at)} for {who} stands"
+    )
 
 
 class CallbackTimeError(ValueError):

@@ -22,10 +22,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from dialer.agents.ready import WRAPUP_ENDED_ANNOUNCED
+from dialer.campaign.rules import CALLBACK_GRACE, TERMINAL_STATUSES
 from dialer.i18n import _
 from dialer.reports.common import (
     ReportRange,
@@ -37,9 +38,7 @@ from dialer.store.reports import (
     AgentEventFact,
 )
 
-CALLBACK_EARLY = timedelta(minutes=2)  # a call this much before the due time still keeps the promise
-CALLBACK_GRACE = timedelta(minutes=15)  # ... and up to this much after it
-FINAL_LEAD_STATUSES = ("done", "archived", "dnc", "exhausted")
+FINAL_LEAD_STATUSES = tuple(sorted(s.value for s in TERMINAL_STATUSES))
 
 
 # -- agent time from the state history --------------------------------------------------------------------------

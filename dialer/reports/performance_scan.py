@@ -12,12 +12,11 @@ from zoneinfo import ZoneInfo
 
 from dialer.calls.outcome import Outcome, count_answer
 from dialer.campaign.config import CampaignConfig
+from dialer.campaign.rules import CALLBACK_EARLY, CALLBACK_GRACE
 from dialer.i18n import _
 from dialer.reports.common import ReportRange, ratio, seconds_between
 from dialer.reports.compliance import zones_of_attempt
 from dialer.reports.performance import (
-    CALLBACK_EARLY,
-    CALLBACK_GRACE,
     FINAL_LEAD_STATUSES,
     AgentFigures,
     AgentTime,

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer.store.callbacks import callbacks_kept_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader, by_id
@@ -129,6 +130,7 @@ async def start_attempts_in(conn: AsyncConnection, starts: Sequence[AttemptStart
         for i, s in zip(ids, starts, strict=True)
     ]
     await enqueue_in(conn, announced, starts[0].started_at)
+    await callbacks_kept_in(conn, [s.lead_id for s in starts], max(s.started_at for s in starts))
     return ids
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from dialer.campaign.rules import TERMINAL_STATUSES
 from dialer.i18n import M_
 from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
 from dialer.store.callbacks import schedule_callback_in
@@ -19,7 +20,7 @@ from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.leadscope import LeadScope
 from dialer.store.records import RecordReader, by_id, paged
-from dialer.store.tables import attempts_t, callbacks_t, campaigns_t, lead_lists_t, leads_t
+from dialer.store.tables import IN_CALL_STATUS, attempts_t, callbacks_t, campaigns_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
 
 
@@ -233,19 +234,33 @@ async def get_callback(db: Database, callback_id: int) -> CallbackRecord | None:
     return await _callback.first(db, by_id(callbacks_t, callback_id))
 
 
+class LeadClosedForCallbacks(ValueError):
+    """The lead is closed for good (done, DNC, archived, exhausted): a callback on it would never be dialled."""
+
+    def __init__(self, lead_id: int, status: str) -> None:
+        super().__init__(
+            M_("lead {id} is {status}: a callback on it would never be dialled", id=lead_id, status=status)
+        )
+        self.status = status
+
+
 async def create_callback(
     db: Database, lead_id: int, due_at: datetime, agent: str | None, notes: str | None, now: datetime
 ) -> CallbackRecord | None:
-    """Schedule a call back on a lead (None: no such lead). The lead becomes a callback due at that time."""
+    """Schedule a call back on a lead (None: no such lead; :class:`LeadClosedForCallbacks` when it is closed for
+    good). The lead becomes a callback due at that time; a lead on a call now becomes one when the call ends
+    (:func:`dialer.campaign.rules.with_pending_callback`)."""
     async with db.write() as conn:
         lead = (await conn.execute(by_id(leads_t, lead_id))).mappings().first()
         if lead is None:
             return None
+        if lead["status"] in {s.value for s in TERMINAL_STATUSES}:
+            raise LeadClosedForCallbacks(lead_id, lead["status"])
         callback_id, due = await schedule_callback_in(
             conn, lead_id=lead_id, campaign_id=lead["campaign_id"], due_at=due_at, agent=agent, notes=notes, now=now
         )
         await enqueue_in(conn, [due], now)
-        if lead["status"] not in ("in_call", "dnc", "done", "archived"):
+        if lead["status"] != IN_CALL_STATUS:
             await conn.execute(
                 update(leads_t)
                 .where(leads_t.c.id == lead_id)

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
+from dialer.store.callbacks import callbacks_dropped_in
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.tables import CLAIMABLE_STATUSES, DNC_ARCHIVE_REASON, DNC_STATUS, campaigns_t, dnc_t, leads_t
@@ -198,6 +199,7 @@ async def add_dnc_in(
         return DncAdded((), 0)
     added = await _insert_entries(conn, unique, campaign_id, source, reason, now)
     closed = await _archive_matching_leads(conn, unique, campaign_id, now)
+    await callbacks_dropped_in(conn, [lead for lead, _ in closed], now)
     announced = [
         events.optout_added(
             number=number, campaign_id=campaign_id, lead_id=lead_id, source=source, reason=reason, at=now

@@ -16,7 +16,7 @@ from enum import StrEnum
 from dialer.campaign.phones import PhoneError, normalize
 from dialer.campaign.rules import LeadStatus
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
-from dialer.store.console import create_callback
+from dialer.store.console import LeadClosedForCallbacks, create_callback
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.leads import find_leads_by_phone
@@ -73,6 +73,9 @@ async def book_caller_callback(
     if config.regime_preset.requires_consent and not any(snapshot(lead, campaign).has_consent for lead in existing):
         return Refusal.NO_CONSENT
     lead_id = await lead_for_number(db, record.id, phone.e164, phone.zones, now)
-    callback = await create_callback(db, lead_id, due_at, None, note or None, now)
+    try:
+        callback = await create_callback(db, lead_id, due_at, None, note or None, now)
+    except LeadClosedForCallbacks:  # closed since the checks above (another call's outcome, an opt-out)
+        return Refusal.LEAD_CLOSED
     assert callback is not None  # (the lead was just found or created; leads are not deleted under a call)
     return Booked(callback.id, lead_id, not existing, callback.due_at)

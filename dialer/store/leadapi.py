@@ -19,10 +19,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from dialer.i18n import M_
+from dialer.store.callbacks import callbacks_dropped_in
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import attempts_t, leads_t, webhook_outbox_t
+from dialer.store.tables import attempts_t, callbacks_t, leads_t, webhook_outbox_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
 
@@ -90,6 +91,9 @@ async def _erase_in(conn: AsyncConnection, lead: LeadRecord, *, add_dnc: bool, n
     anonymised = await conn.execute(
         update(attempts_t).where(attempts_t.c.lead_id == lead.id).values(phone=placeholder, notes=None)
     )
+    # Its callbacks' notes go with the rest of what was said on its calls; a pending one can no longer be kept.
+    await conn.execute(update(callbacks_t).where(callbacks_t.c.lead_id == lead.id).values(notes=None))
+    await callbacks_dropped_in(conn, [lead.id], now)
     if add_dnc:  # (after the lead row lost its number: the DNC step closes other leads, not this one twice)
         listed = await add_dnc_in(
             conn, numbers, lead.campaign_id, source="erasure", reason="data-subject request", now=now, lead_id=lead.id

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import (
+    TERMINAL_STATUSES,
     LeadSnapshot,
     LeadStatus,
     LeadTransition,
@@ -31,10 +32,11 @@ from dialer.campaign.rules import (
     apply_disposition,
     apply_outcome,
     dialability,
+    with_pending_callback,
 )
 from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
-from dialer.store.callbacks import schedule_callback_in
+from dialer.store.callbacks import callbacks_dropped_in, pending_callback_in, schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
@@ -214,6 +216,7 @@ async def claim_dialable_in(
                 releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
         if releases:
             await release_in(conn, owner, releases, now)
+            await callbacks_dropped_in(conn, [r.lead_id for r in releases if r.status is not None], now)
             archived = [
                 events.lead_archived(
                     lead_id=r.lead_id, campaign_id=campaign_id, status=r.status, reason=r.archive_reason, at=now
@@ -281,6 +284,8 @@ async def _write_transition(
     """The lead's new state (and DNC entries), with their webhook events (lead.archived, optout.added) in the
     same transaction. ``was``: the lead's status before."""
     await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**_row_values(transition.lead, now)))
+    if transition.lead.status in TERMINAL_STATUSES:
+        await callbacks_dropped_in(conn, [lead_id], now)
     announced: list[WebhookEvent] = []
     status = transition.lead.status.value
     if status in ARCHIVED_STATUSES and was != status:
@@ -357,6 +362,7 @@ async def _move_lead(
     ):
         current = replace(current, alt_phones=tuple(p for p in current.alt_phones if p != transition.lead.phone))
         transition = apply_outcome(current, outcome, campaign, now)
+    transition = with_pending_callback(transition, await pending_callback_in(conn, lead.id))
     await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
     return transition
 
@@ -496,6 +502,7 @@ async def record_disposition(
             callback_at=callback_at,
             callback_personal=callback_personal,
         )
+        transition = with_pending_callback(transition, await pending_callback_in(conn, lead.id))
         await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
         values = {"disposition": code, **not_none(agent=agent, notes=notes)}
         await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))

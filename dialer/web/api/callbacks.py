@@ -12,7 +12,14 @@ from pydantic import AwareDatetime, Field
 from dialer.campaign.rules import CallbackTimeError, check_callback_due
 from dialer.i18n import M_
 from dialer.store.auth import Role
-from dialer.store.console import CallbackNotPending, cancel_callback, create_callback, get_callback, list_callbacks
+from dialer.store.console import (
+    CallbackNotPending,
+    LeadClosedForCallbacks,
+    cancel_callback,
+    create_callback,
+    get_callback,
+    list_callbacks,
+)
 from dialer.store.leadscope import lead_scope
 from dialer.web.api.common import (
     Paging,
@@ -63,7 +70,7 @@ async def get_callbacks(call: Call) -> web.Response:
     return page_from(q, found, lambda item: callback_listing_json(item, now))
 
 
-@routes.route("POST", "/api/callbacks", roles=ANY_USER, body=CallbackCreate, status=201, errors=(404,))
+@routes.route("POST", "/api/callbacks", roles=ANY_USER, body=CallbackCreate, status=201, errors=(404, 409))
 async def post_callback(call: Call) -> web.Response:
     """Schedule a callback"""
     body = call.body_as(CallbackCreate)
@@ -71,7 +78,8 @@ async def post_callback(call: Call) -> web.Response:
     with invalid(CallbackTimeError, said=lambda exc: M_("due_at {exc}", exc=exc)):
         check_callback_due(body.due_at, call.now())
     agent = call.user.name if body.personal and call.user.role is Role.AGENT else None
-    created = await create_callback(call.db, lead.id, body.due_at.astimezone(UTC), agent, body.notes, call.now())
+    with refused(LeadClosedForCallbacks, status=409):
+        created = await create_callback(call.db, lead.id, body.due_at.astimezone(UTC), agent, body.notes, call.now())
     if created is None:
         raise Problem(404, M_("no lead {id}", id=lead.id))
     return ok(callback_json(created), 201)
