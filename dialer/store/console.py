@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from dialer.campaign.rules import TERMINAL_STATUSES
 from dialer.i18n import M_
 from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
-from dialer.store.callbacks import schedule_callback_in
+from dialer.store.callbacks import CANCELLED, PENDING, schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
@@ -286,10 +286,10 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
         row = (await conn.execute(by_id(callbacks_t, callback_id))).mappings().first()
         if row is None:
             return None
-        if row["state"] != "pending":
+        if row["state"] != PENDING:
             raise CallbackNotPending(callback_id, row["state"])
         await conn.execute(
-            update(callbacks_t).where(callbacks_t.c.id == callback_id).values(state="cancelled", updated_at=now)
+            update(callbacks_t).where(callbacks_t.c.id == callback_id).values(state=CANCELLED, updated_at=now)
         )
         await conn.execute(
             update(leads_t)

@@ -12,7 +12,7 @@ from dialer.calls.adoption import OpenAttempt
 from dialer.calls.outcome import ANSWERED_OUTCOMES, AbandonRules, AnswerCount, count_answer
 from dialer.store.claim import Release, release_in
 from dialer.store.engine import Database
-from dialer.store.tables import IN_CALL_STATUS, attempts_t, callbacks_t, leads_t
+from dialer.store.tables import IN_CALL_STATUS, attempts_t, leads_t
 
 
 async def discard_unsent_attempt(db: Database, attempt_id: int, owner: str, now: datetime) -> None:
@@ -99,15 +99,3 @@ async def answer_history(
         if count.counts:
             out.append((answered or ended, count))
     return out
-
-
-async def pending_callbacks(db: Database, campaign_id: int) -> list[tuple[int, datetime, str | None]]:
-    """``(lead id, due at, owning agent or None)`` of the campaign's pending callbacks, soonest first."""
-    c = callbacks_t.c
-    stmt = (
-        select(c.lead_id, c.due_at, c.agent)
-        .where(c.campaign_id == campaign_id, c.state == "pending")
-        .order_by(c.due_at)
-    )
-    async with db.read() as conn:
-        return [(lead_id, due_at, agent) for lead_id, due_at, agent in (await conn.execute(stmt)).all()]
