@@ -55,6 +55,8 @@ from dialer.provision import provision_campaign
 from dialer.runner.runner import CampaignRunner
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.model import WorldModel, parse_scenario
+from dialer.store.benchdata import DialHistory, write_dial_history
+from dialer.store.campaigns import get_campaign
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
 
@@ -71,6 +73,8 @@ MAX_POWER_RATIO = 20.0  # CampaignConfig's ceiling
 SAMPLE_SECONDS = 1.0
 RSS_EVERY = 3  # samples
 HEADROOM = 0.9  # see DaemonBenchPlan.power_ratio
+HISTORY_HOURS = 2.0  # the morning the campaign has behind it (see DaemonBenchPlan.history)
+HISTORY_ABANDON_SHARE = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,25 @@ class DaemonBenchPlan:
             p = (self.agents / 2.0) * self.dial_life_seconds(p) / (dialling * (TALK_MEAN + WRAP_MEAN))
             p = min(0.5, max(0.001, p))
         return p
+
+    def history(self, until: datetime) -> DialHistory:
+        """The dials the campaign made in the ``HISTORY_HOURS`` before the run, at the run's own rate of live
+        answers (half the agents busy), 1 % of them abandoned, and at its answer probability: the daemon is measured
+        as it runs mid-day, loading a campaign whose legal window is mature and whose pacer learns the world's answer
+        rate from the records (``dialer.runner.learning``). A fresh campaign's empty window holds a power campaign
+        to progressive until enough people have answered (one abandon in a young window breaks the cap;
+        ``dialer.pacing.pacer``), which at this answer rate takes longer than a run."""
+        live = round(self.agents / 2.0 / (TALK_MEAN + WRAP_MEAN) * HISTORY_HOURS * 3600.0)
+        return DialHistory(
+            live_answers=live,
+            abandons=round(live * HISTORY_ABANDON_SHARE),
+            answer_share=self.answer_probability(),
+            hours=HISTORY_HOURS,
+            until=until,
+            ring_seconds=RING_MEAN,
+            ring_out_seconds=WORLD_RING_OUT,
+            talk_seconds=TALK_MEAN,
+        )
 
 
 def scenario_toml(plan: DaemonBenchPlan) -> dict[str, Any]:
@@ -382,12 +405,16 @@ async def bench_database(plan: DaemonBenchPlan, workdir: Path) -> AsyncIterator[
 
 
 async def prepare(
-    settings: Settings, config: CampaignConfig, leads_csv: Path, now: datetime, pg_schema: str | None
+    settings: Settings, plan: DaemonBenchPlan, leads_csv: Path, now: datetime, pg_schema: str | None
 ) -> dict[str, Any]:
+    """The bench database: migrated, the campaign applied and started with the leads of ``leads_csv``, and the
+    morning it has behind it (:meth:`DaemonBenchPlan.history`)."""
     async with open_database(settings.database_url, pg_schema=pg_schema) as db:
         await upgrade(db)
-        summary = await provision_campaign(db, config, leads_csv, now)
-    return dict(summary.as_json(None))
+        summary = await provision_campaign(db, campaign_config(plan), leads_csv, now)
+        campaign = await get_campaign(db, CAMPAIGN)
+        history = await write_dial_history(db, campaign.id, plan.history(now))
+    return {**summary.as_json(None), "history_calls": history}
 
 
 def bench_settings(workdir: Path, port: int, database_url: str, *, max_channels: int) -> Settings:
@@ -435,7 +462,7 @@ async def run_daemon_on(
     leads_csv = workdir / "leads.csv"
     write_sample_csv(leads_csv, plan.leads, seed=plan.seed, bad_rows=False)
     t0 = time.perf_counter()
-    imported = await prepare(settings, config, leads_csv, datetime.now(UTC), pg_schema)
+    imported = await prepare(settings, plan, leads_csv, datetime.now(UTC), pg_schema)
     import_seconds = time.perf_counter() - t0
     scenario = parse_scenario(scenario_toml(plan), "bench-daemon")
     clock = RealTimeClock()
@@ -466,7 +493,11 @@ async def run_daemon_on(
                 plan,
                 recorder,
                 dialer,
-                {"leads_imported": imported.get("imported", imported), "import_seconds": round(import_seconds, 1)},
+                {
+                    "leads_imported": imported.get("imported", imported),
+                    "import_seconds": round(import_seconds, 1),
+                    "history_calls": imported["history_calls"],
+                },
             )
             # Drain briefly: stop dialling, let calls end for a few seconds, then close what is left.
             drained = await dialer.drain(5.0)
@@ -546,6 +577,10 @@ def print_table(r: dict[str, Any]) -> None:
         f" (steady after {p['warmup_seconds']:g} s), power {p['power_ratio']:g}:1, p(answer) {p['answer_probability']}"
     )
     print(f"  leads imported                 {r['leads_imported']} in {r['import_seconds']} s")
+    print(
+        f"  history before the run         {r['history_calls']} dials in {HISTORY_HOURS:g} h (of the live answers"
+        f" {HISTORY_ABANDON_SHARE:.0%} abandoned): a mature legal window and learnt answer rate"
+    )
     print(
         f"  agent free -> Originate (ms)   p50 {lat['p50']:.2f}  p90 {lat['p90']:.2f}  p99 {lat['p99']:.2f}"
         f"  max {lat['max']:.2f}  (n={lat['samples']}; target p99 < 20)"

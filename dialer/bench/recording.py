@@ -207,7 +207,7 @@ async def run_once(plan: RecordingBenchPlan, recording: str, workdir: Path, port
     async with bench_database(dplan, workdir) as (url, pg_schema):
         # Channels are never the limit.
         settings = bench_settings(workdir, port, url, max_channels=4 * plan.calls + plan.agents)
-        await prepare(settings, config, leads_csv, datetime.now(UTC), pg_schema)
+        await prepare(settings, dplan, leads_csv, datetime.now(UTC), pg_schema)
         clock = RealTimeClock()
         async with open_database(url, pg_schema=pg_schema) as db, db.checkpoints():
             dialer = Dialer(settings, db, clock=clock)

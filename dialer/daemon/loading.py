@@ -5,6 +5,11 @@ Loading builds the runner (an :class:`dialer.runner.agentless.AgentlessRunner` f
 this daemon has none for the campaign, and (always) seeds its legal window from the
 store with every answer of the campaign in the regime window, whichever daemon made them: the calls the previous
 owner made count in it before the runner dials.
+
+A runner built now, or one that stood by while another daemon dialled (a takeover), also starts its pacer's
+estimates (answer rates, ring, talk and wrap-up times) from the campaign's latest stored dials and agent state
+changes (:mod:`dialer.runner.learning`), not from the generic priors: a restart mid-day paces on what the campaign
+has shown. A runner that kept dialling keeps what it learnt.
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from dialer.campaign.config import CampaignConfig
+from dialer.logging import get_logger
 from dialer.runner.agentless import AgentlessRunner
+from dialer.runner.learning import SEED_AGENT_EVENTS, SEED_DIALS, SEED_SINCE
 from dialer.runner.runner import CampaignRunner
-from dialer.runner.state import RunnerServices
+from dialer.runner.state import RunnerServices, RunnerState
 from dialer.settings import RecordingSettings
-from dialer.store.runtime import answer_history
+from dialer.store.agent_history import recent_agent_events
+from dialer.store.runtime import answer_history, dial_history
+
+log = get_logger(__name__)
 
 
 @dataclass(eq=False)
@@ -35,10 +45,14 @@ class RunnerLoader:
     fastagi: str | None = field(init=False, default=None)
 
     async def load(self, config: CampaignConfig, campaign_id: int) -> CampaignRunner:
-        """The campaign's runner (built if this daemon has none), its legal window seeded from the store."""
+        """The campaign's runner (built if this daemon has none), its legal window seeded from the store, and its
+        estimates learnt from the store when it has not been dialling (built now, or standing by)."""
         runner = self.runners.get(config.name)
         if runner is None:
             runner = self._build(config, campaign_id)
+            await self._learn(runner)
+        elif runner.state is RunnerState.STANDBY:
+            await self._learn(runner)
         await self._seed_history(runner)
         return runner
 
@@ -56,6 +70,23 @@ class RunnerLoader:
         self.runners[config.name] = runner
         self.services.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
         return runner
+
+    async def _learn(self, runner: CampaignRunner) -> None:
+        db, config = self.services.db, runner.config
+        since = datetime.fromtimestamp(self.services.clock.now(), UTC) - SEED_SINCE
+        counted = [outcome.value for outcome, rule in config.retry.items() if rule.counts]
+        dials = await dial_history(db, runner.campaign_id, since, SEED_DIALS, counted)
+        changes = await recent_agent_events(db, config.queue, since, SEED_AGENT_EVENTS)
+        learnt = runner.learn_history(dials, changes)
+        if learnt.dials or learnt.talks:
+            log.info(
+                "pacer_learnt_from_records",
+                campaign=config.name,
+                dials=learnt.dials,
+                talks=learnt.talks,
+                wraps=learnt.wraps,
+                answer_rate=round(runner.ctx.stats.live_share.value, 4),
+            )
 
     async def _seed_history(self, runner: CampaignRunner) -> None:
         since = datetime.fromtimestamp(self.services.clock.now(), UTC) - timedelta(hours=runner.settings.window_hours)

@@ -10,6 +10,7 @@ from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.calls.outcome import Outcome
 from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.i18n import M_
+from dialer.runner.learning import HandleKind, HandleTimer
 from dialer.runner.state import CampaignContext
 from dialer.store.lifecycle import record_disposition
 from dialer.tasks import finished_even_if_cancelled
@@ -22,8 +23,7 @@ class AgentCalls:
         self.ctx = ctx
         self.attempts: dict[str, int] = {}  # agent id -> the attempt they are on or last wrapped up
         self.channels: dict[str, str] = {}  # agent id -> the leg bridged to their current call (call control)
-        self.talk_started: dict[str, float] = {}
-        self.wrap_started: dict[str, float] = {}
+        self.handle_timer = HandleTimer(ctx.config.queue)
         # Calls placed without AMD in an AMD campaign (the pacer paused it) that reached an agent: their disposition
         # says what AMD would have been told (a person or a machine), in place of its verdict (oldest first).
         self.without_amd: dict[int, None] = {}
@@ -81,24 +81,22 @@ class AgentCalls:
         return self.attempts.get(agent_id)
 
     def on_agent_change(self, change: AgentChange, agent: Agent) -> None:
-        """Handle times are learnt from this campaign's calls only (a blended agent also talks to inbound callers)."""
+        """Handle times are learnt from this campaign's calls only (a blended agent also talks to inbound callers):
+        :class:`dialer.runner.learning.HandleTimer`, as a runner loaded mid-day reads them from the store."""
         now = change.at
-        if change.current is AgentStatus.TALKING and agent.call_queue == self.ctx.config.queue:
-            self.talk_started[change.agent_id] = now
-        elif change.previous is AgentStatus.TALKING:
-            started = self.talk_started.pop(change.agent_id, None)
-            if started is not None:
-                self.ctx.stats.record_talk(now - started, change.agent_id)
-                if change.current is AgentStatus.WRAPUP:
-                    self.wrap_started[change.agent_id] = now
-        elif change.previous is AgentStatus.WRAPUP:
-            started = self.wrap_started.pop(change.agent_id, None)
-            if started is not None:
-                self.ctx.stats.record_wrap(now - started, change.agent_id)
-                if agent.ready_announced and agent.announced_ready_at is not None:
-                    # How late against their "ready in N s" (paused or gone instead: never free, as late as it gets).
-                    free = change.current in (AgentStatus.READY, AgentStatus.RINGING, AgentStatus.TALKING)
-                    self.ctx.stats.record_ready_announcement(now - agent.announced_ready_at if free else math.inf)
+        self.handle_timer.queue = self.ctx.config.queue
+        ended = self.handle_timer.change(change.agent_id, change.previous, change.current, now, agent.call_queue)
+        if ended is None:
+            return
+        kind, seconds = ended
+        if kind is HandleKind.TALK:
+            self.ctx.stats.record_talk(seconds, change.agent_id)
+            return
+        self.ctx.stats.record_wrap(seconds, change.agent_id)
+        if agent.ready_announced and agent.announced_ready_at is not None:
+            # How late against their "ready in N s" (paused or gone instead: never free, as late as it gets).
+            free = change.current in (AgentStatus.READY, AgentStatus.RINGING, AgentStatus.TALKING)
+            self.ctx.stats.record_ready_announcement(now - agent.announced_ready_at if free else math.inf)
 
     async def disposition(
         self,

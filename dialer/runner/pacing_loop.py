@@ -125,9 +125,10 @@ class PacingLoop:
         if servers is None:
             return [(None, decide(self.snapshot(now), ctx.stats))]
         if not servers:
-            # The campaign's agents are all on servers that are down or full: nobody a call could reach.
-            nobody = PacingSnapshot(now, ctx.settings, load=ctx.in_flight.load(now), max_new_calls=0)
-            return [(None, decide(nobody, ctx.stats))]
+            # The campaign's agents are all on servers that are down or have no trunk room: the pacer sees them and
+            # its calls, and the call limit (no room where they are) cuts whatever it would place to none.
+            full = replace(self.snapshot(now), max_new_calls=0)
+            return [(None, decide(full, ctx.stats))]
         return [(name, decide(self.snapshot(now, name), ctx.stats)) for name in servers]
 
     async def step(self) -> int:

@@ -37,6 +37,7 @@ from dialer.runner.adopting import CallAdopter
 from dialer.runner.agent_calls import AgentCalls
 from dialer.runner.bus import EventBus
 from dialer.runner.inflight import InFlightCalls
+from dialer.runner.learning import Learnt, learn_from_records
 from dialer.runner.manual import ManualDial
 from dialer.runner.originate import Originator
 from dialer.runner.outcomes import OutcomeWriter
@@ -47,8 +48,10 @@ from dialer.runner.state import CampaignContext, RunnerCounters, RunnerServices,
 from dialer.runner.updates import CallUpdates
 from dialer.runner.why_not import decision_reason
 from dialer.settings import RecordingSettings
+from dialer.store.agent_history import AgentEventRecord
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord
+from dialer.store.runtime import DialFact
 from dialer.tasks import cancel_and_wait
 
 # RunnerState is part of this module's interface (callers import it from here and from dialer.runner.state).
@@ -245,6 +248,13 @@ class CampaignRunner:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self.settle()
+
+    def learn_history(self, dials: Sequence[DialFact], changes: Sequence[AgentEventRecord]) -> Learnt:
+        """Start the pacer's estimates afresh from the campaign's stored dials and agent state changes, oldest
+        first (a runner loaded mid-day: :mod:`dialer.runner.learning`). The legal window is seeded apart
+        (:meth:`load_history`)."""
+        self.ctx.stats = PacingStats(self.ctx.settings)
+        return learn_from_records(self.ctx.stats, self.ctx.config, dials, changes)
 
     def load_history(self, answers: Sequence[tuple[float, AnswerCount]]) -> None:
         """Seed the abandon window from the campaign's stored answers ``(at, count)``, oldest first, whichever

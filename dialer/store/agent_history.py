@@ -1,5 +1,6 @@
 """Agent state history: one row per state change, written by the daemon, read by the reports (ACW, pause, idle
-time, occupancy) and by the staffing what-if (measured wrap-up times)."""
+time, occupancy), by the staffing what-if (measured wrap-up times) and by a runner loaded mid-day (the handle times
+its pacer learns)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, select
 from sqlmodel import Field, SQLModel
 
 from dialer.store.engine import Database
@@ -51,3 +52,21 @@ async def record_agent_events(db: Database, events: Sequence[AgentEventRecord]) 
         return
     async with db.write() as conn:
         await conn.execute(agent_events_t.insert(), [asdict(event) for event in events])
+
+
+async def recent_agent_events(db: Database, queue: str, since: datetime, limit: int) -> list[AgentEventRecord]:
+    """The last ``limit`` state changes since ``since`` of the agents who took a call of ``queue`` in that time,
+    oldest first (a runner loaded mid-day learns its campaign's talk and wrap-up times from them)."""
+    t = agent_events_t.c
+    on_queue = select(t.agent).where(t.queue == queue, t.at >= since)
+    latest = (
+        select(t.agent, t.at, t.status, t.previous, t.reason, t.queue, t.id)
+        .where(t.at >= since, t.agent.in_(on_queue))
+        .order_by(t.at.desc(), t.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    stmt = select(latest.c.agent, latest.c.at, latest.c.status, latest.c.previous, latest.c.reason, latest.c.queue)
+    async with db.read() as conn:
+        rows = (await conn.execute(stmt.order_by(latest.c.at, latest.c.id))).all()
+    return [AgentEventRecord(r.agent, r.at, r.status, r.previous, r.reason, r.queue) for r in rows]

@@ -10,13 +10,16 @@ as after real calls, so claiming them touches scattered table pages.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.schema import CreateIndex, DropIndex
 
+from dialer.calls.outcome import Outcome
+from dialer.campaign.rules import LeadStatus
 from dialer.store.engine import Database
-from dialer.store.tables import leads_t
+from dialer.store.tables import attempts_t, leads_t
 
 _SELECT_BODY = """
     :campaign_id, '+1' || {digits}, '[]', '["America/New_York"]', '[]', '{{}}',
@@ -93,3 +96,121 @@ async def generate_leads(db: Database, campaign_id: int, count: int, now: dateti
     else:
         async with db.write() as conn:
             await conn.execute(text("ANALYZE leads"))
+
+
+_CHUNK = 5000  # ids in one UPDATE ... IN (...): under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class DialHistory:
+    """The dials a campaign made before a bench starts, ending at ``until``:
+
+    * ``live_answers`` people answered (``abandons`` of them abandoned), spread evenly over ``hours``: its legal
+      window;
+    * beside them, the dials nobody answered at the answer share ``answer_share``, but at most ``max_unanswered``
+      of them, all in the latest part of the history: what a runner loaded mid-day learns its answer rate from
+      (``dialer.runner.learning`` reads the latest dials only).
+
+    A person answers after ``ring_seconds`` and talks ``talk_seconds``; an unanswered dial rings out after
+    ``ring_out_seconds``."""
+
+    live_answers: int
+    abandons: int
+    answer_share: float
+    hours: float
+    until: datetime
+    ring_seconds: float = 20.0
+    ring_out_seconds: float = 40.0
+    talk_seconds: float = 60.0
+    max_unanswered: int = 25_000
+
+
+def _dial_times(history: DialHistory) -> list[tuple[float, bool]]:
+    """``(seconds before until the dial started, answered)``, oldest first."""
+    last = history.ring_out_seconds + history.ring_seconds + history.talk_seconds + 1.0  # every dial ends in time
+    span = max(1.0, history.hours * 3600.0 - last)
+    live = [(last + span * (1.0 - n / history.live_answers), True) for n in range(history.live_answers)]
+    share = min(max(history.answer_share, 1e-3), 1.0)
+    unanswered = min(history.max_unanswered, round(history.live_answers * (1.0 - share) / share))
+    # Unanswered dials come at (1 - p) / p of the live answers' rate, over the latest part that holds them.
+    rate = history.live_answers / span * (1.0 - share) / share
+    mixed = min(span, unanswered / rate) if rate > 0 else 0.0
+    dead = [(last + mixed * (1.0 - n / max(1, unanswered)), False) for n in range(unanswered)]
+    return sorted(live + dead, key=lambda d: -d[0])
+
+
+async def write_dial_history(db: Database, campaign_id: int, history: DialHistory) -> int:
+    """Write ``history`` as the call records of the campaign's first new leads (by id) -- one dial a lead, or
+    several when that would take more than a quarter of them -- and close those leads as done (they were called
+    this morning): the stored dials a daemon reads when it loads the campaign mid-day
+    (``dialer.store.runtime.answer_history``, ``dial_history``). Returns the number of dials written (none when
+    the campaign has no new lead)."""
+    if history.live_answers <= 0:
+        return 0
+    dials = _dial_times(history)
+    new = and_(leads_t.c.campaign_id == campaign_id, leads_t.c.status == LeadStatus.NEW.value)
+    async with db.write() as conn:
+        available = int((await conn.execute(select(func.count()).where(new))).scalar_one())
+        leads = (
+            await conn.execute(
+                select(leads_t.c.id, leads_t.c.phone)
+                .where(new)
+                .order_by(leads_t.c.id)
+                .limit(min(len(dials), max(1, available // 4)))
+            )
+        ).all()
+        if not leads:
+            return 0
+        rows = []
+        answered_so_far = 0
+        for n, (before, answered) in enumerate(dials):
+            lead_id, phone = leads[n % len(leads)]
+            started = history.until - timedelta(seconds=before)
+            row: dict[str, object] = {
+                "lead_id": lead_id,
+                "campaign_id": campaign_id,
+                "phone": phone,
+                "started_at": started,
+                "amd": False,
+            }
+            if answered:
+                at = started + timedelta(seconds=history.ring_seconds)
+                # exactly ``abandons`` of them, spread evenly
+                k, live = answered_so_far, history.live_answers
+                abandoned = (k + 1) * history.abandons // live > k * history.abandons // live
+                answered_so_far += 1
+                row |= {
+                    "answered_at": at,
+                    "connected_at": None if abandoned else at + timedelta(seconds=1),
+                    "ended_at": at + timedelta(seconds=2.0 if abandoned else 1.0 + history.talk_seconds),
+                    "outcome": (Outcome.ABANDONED if abandoned else Outcome.CONNECTED).value,
+                    "abandoned": abandoned,
+                    "ring_seconds": history.ring_seconds,
+                }
+            else:
+                row |= {
+                    "ended_at": started + timedelta(seconds=history.ring_out_seconds),
+                    "outcome": Outcome.NO_ANSWER.value,
+                    "abandoned": False,
+                    "ring_seconds": history.ring_out_seconds,
+                    "answered_at": None,
+                    "connected_at": None,
+                }
+            rows.append(row)
+        if rows:
+            await conn.execute(attempts_t.insert(), rows)
+        lead_ids = [int(lead_id) for lead_id, _ in leads]
+        for first in range(0, len(lead_ids), _CHUNK):
+            closed = lead_ids[first : first + _CHUNK]
+            await conn.execute(
+                update(leads_t)
+                .where(leads_t.c.id.in_(closed))
+                .values(
+                    status=LeadStatus.DONE.value,
+                    attempts=1,
+                    dials=1,
+                    last_attempt_at=history.until,
+                    updated_at=history.until,
+                )
+            )
+    return len(rows)

@@ -1,12 +1,14 @@
 """What the running daemon needs from the store besides the lead lifecycle: undo an Originate that never left,
-the abandon-window history after a restart, pending callbacks for the scheduler."""
+the calls a daemon adopts, and what a runner loaded mid-day reads of the campaign's past: the abandon-window history
+and the dials its pacer learns its estimates from."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, case, delete, func, select
 
 from dialer.calls.adoption import OpenAttempt
 from dialer.calls.outcome import ANSWERED_OUTCOMES, AbandonRules, AnswerCount, count_answer
@@ -99,3 +101,84 @@ async def answer_history(
         if count.counts:
             out.append((answered or ended, count))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class DialFact:
+    """One ended dial of a campaign, as its pacer learns from it: when it went out, how long it rang (to the
+    answer, or to its end when nobody answered), its outcome and AMD verdict, and what its lead had before it
+    (the attempts counted before this dial, the previous dial's outcome, the lead's zones)."""
+
+    started_at: datetime
+    ring_seconds: float
+    outcome: str
+    amd_status: str | None
+    amd: bool | None
+    attempts_before: int
+    previous_outcome: str | None
+    tz_candidates: tuple[str, ...]
+    postal_zones: tuple[str, ...]
+
+
+async def dial_history(
+    db: Database, campaign_id: int, since: datetime, limit: int, counted_outcomes: Collection[str]
+) -> list[DialFact]:
+    """The campaign's last ``limit`` dials that ended since ``since`` with a ring time, oldest first.
+
+    ``attempts_before`` counts the lead's earlier dials whose outcome is in ``counted_outcomes`` (those its retry
+    rules count against ``max_attempts``), so that it is what ``leads.attempts`` held when the dial was claimed."""
+    a = attempts_t.c
+    recent = (
+        select(a.id)
+        .where(a.campaign_id == campaign_id, a.ended_at >= since, a.ring_seconds.is_not(None), a.outcome.is_not(None))
+        .order_by(a.ended_at.desc(), a.id.desc())
+        .limit(limit)
+    )
+    earlier = (a.started_at, a.id)
+    counted = case((a.outcome.in_(sorted(counted_outcomes)), 1), else_=0)
+    numbered = (
+        select(
+            a.id,
+            a.lead_id,
+            func.coalesce(func.sum(counted).over(partition_by=a.lead_id, order_by=earlier, rows=(None, -1)), 0).label(
+                "attempts_before"
+            ),
+            func.lag(a.outcome).over(partition_by=a.lead_id, order_by=earlier).label("previous_outcome"),
+        )
+        .where(a.campaign_id == campaign_id, a.lead_id.in_(select(a.lead_id).where(a.id.in_(recent))))
+        .subquery()
+    )
+    lead = leads_t.c
+    stmt = (
+        select(
+            a.started_at,
+            a.ring_seconds,
+            a.outcome,
+            a.amd_status,
+            a.amd,
+            numbered.c.attempts_before,
+            numbered.c.previous_outcome,
+            lead.tz_candidates,
+            lead.postal_zones,
+        )
+        .join(numbered, numbered.c.id == a.id)
+        .join(leads_t, lead.id == a.lead_id)
+        .where(a.id.in_(recent))
+        .order_by(a.ended_at, a.id)
+    )
+    async with db.read() as conn:
+        rows = (await conn.execute(stmt)).all()
+    return [
+        DialFact(
+            started_at=r.started_at,
+            ring_seconds=float(r.ring_seconds),
+            outcome=r.outcome,
+            amd_status=r.amd_status,
+            amd=r.amd,
+            attempts_before=int(r.attempts_before),
+            previous_outcome=r.previous_outcome,
+            tz_candidates=tuple(r.tz_candidates or ()),
+            postal_zones=tuple(r.postal_zones or ()),
+        )
+        for r in rows
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,22 @@ from dialer.bench.daemon import (
     WRAP_MEAN,
     DaemonBenchPlan,
     bench_database,
+    bench_settings,
     campaign_config,
     percentile,
+    prepare,
     scenario_toml,
     write_toml,
 )
+from dialer.campaign.samples import write_sample_csv
+from dialer.pacing.stats import PacingStats
+from dialer.runner.learning import SEED_DIALS, learn_from_records
 from dialer.sim.model import load_scenario
+from dialer.store.campaigns import get_campaign
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
+from dialer.store.runtime import answer_history, dial_history
+from dialer.store.status import lead_status
 
 
 @pytest.mark.parametrize(("calls", "agents"), [(2000, 200), (1000, 100), (300, 40)])
@@ -85,3 +94,31 @@ async def schema_exists(url: str, schema: str) -> bool:
     async with open_database(url) as db, db.read() as conn:
         found = await conn.exec_driver_sql(f"SELECT 1 FROM information_schema.schemata WHERE schema_name = '{schema}'")
         return found.first() is not None
+
+
+async def test_the_campaign_has_a_morning_behind_it_a_loaded_runner_reads(tmp_path: Path) -> None:
+    """The bench measures a daemon mid-day: the legal window it seeds holds the morning's live answers (1 % of
+    them abandoned), and the answer rate its pacer learns from the records is the world's, not the 15 % prior (a
+    power campaign on an empty window or the prior's rate stays progressive for the whole run)."""
+    plan = DaemonBenchPlan(calls=200, agents=20, leads=8000)
+    now = datetime.now(UTC)
+    leads_csv = tmp_path / "leads.csv"
+    write_sample_csv(leads_csv, plan.leads, seed=plan.seed, bad_rows=False)
+    settings = bench_settings(tmp_path, 5038, f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}", max_channels=300)
+    prepared = await prepare(settings, plan, leads_csv, now, None)
+    config = campaign_config(plan)
+    async with open_database(settings.database_url) as db:
+        campaign = await get_campaign(db, config.name)
+        since = now - config.abandon_window
+        answers = await answer_history(db, campaign.id, since, config.abandon_rules)
+        counted = [o.value for o, rule in config.retry.items() if rule.counts]
+        dials = await dial_history(db, campaign.id, since, SEED_DIALS, counted)
+        left = (await lead_status(db, config, campaign.id, now)).by_status["new"]
+    history = plan.history(now)
+    assert prepared["history_calls"] >= len(dials) == min(SEED_DIALS, prepared["history_calls"])
+    assert len(answers) == history.live_answers
+    assert sum(1 for _, count in answers if count.abandoned >= 1.0) == history.abandons
+    stats = PacingStats()
+    learn_from_records(stats, config, dials, [])
+    assert abs(stats.live_share.value - plan.answer_probability()) < 0.01
+    assert left >= plan.leads * 3 // 4 - 10  # the run still has most of the leads to dial

@@ -18,11 +18,13 @@ from dialer.clock import ManualClock
 from dialer.daemon import Dialer
 from dialer.provision import provision_campaign
 from dialer.runner.runner import CampaignRunner
+from dialer.runner.state import RunnerState
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.truth import OriginateRecord
 from dialer.store.engine import Database
 from dialer.store.migrate import upgrade
+from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 from dialer.store.tables import leads_t
 from harness.campaign import campaign as test_campaign
 from harness.campaign import scenario, write_leads
@@ -240,6 +242,16 @@ async def ops_world(
         for daemon in world.alive:
             await daemon.kill()
         await pbx.stop()
+
+
+async def take_over(world: OpsWorld, b: Daemon) -> None:
+    """Run until daemon ``b``, standing by, has taken the campaign over (the dead owner's lease expired)."""
+    runner_b = b.dialer.runner(world.config.name)
+    await world.run(
+        OWNERSHIP_TTL.total_seconds() + 3 * RENEW_SECONDS,
+        until=lambda: runner_b.state is RunnerState.RUNNING,
+    )
+    assert runner_b.state is RunnerState.RUNNING
 
 
 # Lead statuses: finished for good, and claimable again (a lead is otherwise "in_call" while its attempt is open).

@@ -121,8 +121,8 @@ def internals(daemon: Daemon, runner: CampaignRunner) -> dict[str, int]:
     return {
         "runner.in_flight": len(runner.in_flight),
         "runner.attempt_of_agent": len(runner.agent_calls.attempts),
-        "runner.talk_started": len(runner.agent_calls.talk_started),
-        "runner.wrap_started": len(runner.agent_calls.wrap_started),
+        "runner.talk_started": len(runner.agent_calls.handle_timer.talk_started),
+        "runner.wrap_started": len(runner.agent_calls.handle_timer.wrap_started),
         "runner.preview": len(runner.preview.held),
         "runner.updates": runner.updates.queue.qsize(),
         "tracker.by_action": len(tracker._by_action),

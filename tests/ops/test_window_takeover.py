@@ -7,11 +7,10 @@ from pathlib import Path
 
 from harness.clock import clock_dt
 from harness.databases import DbSpec
-from harness.ops import Daemon, OpsWorld, ops_world
+from harness.ops import Daemon, OpsWorld, ops_world, take_over
 
 from dialer.runner.state import RunnerState
 from dialer.scheduler import CampaignScheduler
-from dialer.store.ownership import OWNERSHIP_TTL, RENEW_SECONDS
 from dialer.store.runtime import answer_history
 
 # Three agents, power dialling at 3 calls per free agent, most calls answered, and agent phones that take 3 s to
@@ -52,15 +51,6 @@ async def run_a_then_kill(world: OpsWorld, a: Daemon | None = None) -> tuple[Dae
     await a.dialer.sync_ownership()
     await a.kill()
     return a, runner_a.campaign_id
-
-
-async def take_over(world: OpsWorld, b: Daemon) -> None:
-    runner_b = b.dialer.runner(world.config.name)
-    await world.run(
-        OWNERSHIP_TTL.total_seconds() + 3 * RENEW_SECONDS,
-        until=lambda: runner_b.state is RunnerState.RUNNING,
-    )
-    assert runner_b.state is RunnerState.RUNNING
 
 
 async def test_a_standby_daemon_takes_over_with_the_dead_owners_abandons(tmp_path: Path, any_spec: DbSpec) -> None:
