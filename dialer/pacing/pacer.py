@@ -204,7 +204,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
                     )
         if snapshot.max_new_calls is not None and calls > snapshot.max_new_calls:
             calls = max(0, snapshot.max_new_calls)
-            if guard is None:
+            if guard is None or calls == 0:  # (none placed: the limit is why, whatever else held the mode)
                 guard = Guard.CALL_LIMIT
                 reason += f"; cut to {calls} by the runner's call limit"
         return PacingDecision(

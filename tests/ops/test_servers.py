@@ -120,3 +120,24 @@ async def test_progressive_every_answered_call_reaches_an_agent_of_its_server(tm
         assert queued
         assert [r.attempt for r in queued if r.abandoned] == []
         assert runner.counters.abandoned == 0
+
+
+async def test_with_its_agents_servers_full_the_campaign_says_the_call_limit_holds_it_not_that_nobody_is_in(
+    tmp_path: Path,
+) -> None:
+    async with two_pbx_world(tmp_path) as world:
+        await world.run(60)
+        runner = world.dialer.runner(world.config.name)
+        for name in AGENTS:  # every channel of both servers taken (by calls of another campaign, say)
+            gate = world.dialer.pool.get(name).gate
+            for _ in range(gate.max_channels):
+                gate.occupy()
+        dials = sum(runner.counters.dials.values())
+        reasons = set()
+        for _ in range(30):
+            await world.run(1)
+            assert runner.why_not is not None
+            reasons.add(runner.why_not.code)
+        assert sum(runner.counters.dials.values()) == dials
+        assert "no_agents" not in reasons  # the agents are logged in: they wait for a channel
+        assert "call_limit" in reasons
