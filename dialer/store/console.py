@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from dialer.campaign.rules import TERMINAL_STATUSES
 from dialer.i18n import M_
 from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
-from dialer.store.callbacks import CANCELLED, PENDING, schedule_callback_in
+from dialer.store.callbacks import BY_USER, PENDING, cancel_in, schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
@@ -281,16 +281,19 @@ class CallbackNotPending(ValueError):
 
 async def cancel_callback(db: Database, callback_id: int, now: datetime) -> CallbackRecord | None:
     """Cancel a pending callback (None: no such callback; :class:`CallbackNotPending` when done, cancelled or
-    missed already); the lead goes back to retry (dialable when the campaign's rules allow)."""
+    missed already), announced as ``callback.cancelled`` (reason ``user``); the lead goes back to retry (dialable
+    when the campaign's rules allow)."""
     async with db.write() as conn:
         row = (await conn.execute(by_id(callbacks_t, callback_id))).mappings().first()
         if row is None:
             return None
         if row["state"] != PENDING:
             raise CallbackNotPending(callback_id, row["state"])
-        await conn.execute(
-            update(callbacks_t).where(callbacks_t.c.id == callback_id).values(state=CANCELLED, updated_at=now)
-        )
+        cancelled = await cancel_in(conn, [callback_id], now, {callback_id: BY_USER})
+        if not cancelled:  # (kept or cancelled by another transaction since the read above)
+            state = (await conn.execute(select(callbacks_t.c.state).where(callbacks_t.c.id == callback_id))).scalar()
+            raise CallbackNotPending(callback_id, str(state))
+        await enqueue_in(conn, cancelled, now)
         await conn.execute(
             update(leads_t)
             .where(leads_t.c.id == row["lead_id"], leads_t.c.status == "callback")

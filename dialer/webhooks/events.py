@@ -153,6 +153,42 @@ def callback_due(
     )
 
 
+def callback_done(
+    *,
+    callback_id: int,
+    lead_id: int,
+    campaign_id: int,
+    due_at: datetime,
+    agent: str | None,
+    attempt_id: int | None,
+    at: datetime,
+) -> WebhookEvent:
+    """The callback was kept: ``attempt_id``'s call to its lead started ``at`` (in the lead's order)."""
+    return _event(
+        EventType.CALLBACK_DONE,
+        callback_id,
+        at=at,
+        campaign_id=campaign_id,
+        lead_id=lead_id,
+        data={"callback_id": callback_id, "due_at": _iso(due_at), "agent": agent, "attempt_id": attempt_id},
+    )
+
+
+def callback_cancelled(
+    *, callback_id: int, lead_id: int, campaign_id: int, due_at: datetime, agent: str | None, reason: str, at: datetime
+) -> WebhookEvent:
+    """The callback was cancelled ``at``: by a user (``reason`` user), or because its lead closed for good first
+    (the lead's closing: done, dnc, archived, erased, exhausted). Ids and times only, no personal data."""
+    return _event(
+        EventType.CALLBACK_CANCELLED,
+        callback_id,
+        at=at,
+        campaign_id=campaign_id,
+        lead_id=lead_id,
+        data={"callback_id": callback_id, "due_at": _iso(due_at), "agent": agent, "reason": reason},
+    )
+
+
 def optout_added(
     *, number: str, campaign_id: int | None, lead_id: int | None, source: str, reason: str | None, at: datetime
 ) -> WebhookEvent:
