@@ -10,8 +10,12 @@ A callback is ``pending`` until one of these, each written in the transaction th
   :data:`~dialer.campaign.rules.CALLBACK_EARLY` before (:func:`callbacks_kept_in`, from every attempt start);
 * ``cancelled``: by a user (:func:`dialer.store.console.cancel_callback`), or because its lead closed for good
   (done, DNC, archived, exhausted) before it was kept (:func:`callbacks_dropped_in`);
-* while pending, it outlives the calls of its lead that do not keep it
+* while pending, it outlives the calls of its lead that do not keep it, and its lead's spent attempt budget
   (:func:`dialer.campaign.rules.with_pending_callback`, fed by :func:`pending_callback_in`).
+
+Each change returns its webhook events (``callback.done``, ``callback.cancelled`` with its :func:`cancel_reason`)
+for the caller to enqueue in the same transaction; only the rows changed there are announced (``UPDATE ...
+RETURNING`` guarded by ``state = 'pending'``).
 
 Whether a kept callback was on time or late, and a pending one missed, is the performance report's reading of the
 calls (:func:`dialer.reports.performance_scan.callback_figures`).

@@ -35,7 +35,7 @@ class Refusal(StrEnum):
     INVALID_NUMBER = "invalid_number"  # not a diallable number in the campaign's region
     DNC = "dnc"  # on the global or the campaign's DNC list (or the lead is closed as DNC)
     UNKNOWN_CAMPAIGN = "unknown_campaign"
-    LEAD_CLOSED = "lead_closed"  # the campaign's lead is closed (done, archived, its attempt budget spent)
+    LEAD_CLOSED = "lead_closed"  # the lead is closed (done, archived, its budget spent and no callback waiting)
     NO_CONSENT = "no_consent"  # the campaign's regime requires recorded consent and the lead has none
 
 

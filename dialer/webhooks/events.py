@@ -160,7 +160,7 @@ def callback_done(
     campaign_id: int,
     due_at: datetime,
     agent: str | None,
-    attempt_id: int | None,
+    attempt_id: int,
     at: datetime,
 ) -> WebhookEvent:
     """The callback was kept: ``attempt_id``'s call to its lead started ``at`` (in the lead's order)."""
