@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.rules import CALLBACK_EARLY, TERMINAL_STATUSES, LeadStatus, PendingCallback
@@ -83,30 +83,26 @@ async def pending_callback_in(conn: AsyncConnection, lead_id: int) -> PendingCal
     return None if row is None else PendingCallback(row[0], row[1])
 
 
+async def _changed(conn: AsyncConnection, statement: Update) -> list[events.Callback]:
+    """The callbacks an UPDATE of ``callbacks`` changed, by id."""
+    c = callbacks_t.c
+    rows = (await conn.execute(statement.returning(c.id, c.lead_id, c.campaign_id, c.due_at, c.agent))).all()
+    return sorted((events.Callback(*row) for row in rows), key=lambda callback: callback.callback_id)
+
+
 async def callbacks_kept_in(conn: AsyncConnection, attempts: Mapping[int, int], at: datetime) -> list[WebhookEvent]:
     """Calls start ``at``, ``attempts`` by lead id: the leads' pending callbacks due by then (or within
     CALLBACK_EARLY) are kept (``done``). The ``callback.done`` event of each, for the caller to enqueue."""
     if not attempts:
         return []
     c = callbacks_t.c
-    kept = await conn.execute(
+    kept = await _changed(
+        conn,
         update(callbacks_t)
         .where(c.state == PENDING, c.lead_id.in_(sorted(attempts)), c.due_at <= at + CALLBACK_EARLY)
-        .values(state=DONE, updated_at=at)
-        .returning(c.id, c.lead_id, c.campaign_id, c.due_at, c.agent)
+        .values(state=DONE, updated_at=at),
     )
-    return [
-        events.callback_done(
-            callback_id=row.id,
-            lead_id=row.lead_id,
-            campaign_id=row.campaign_id,
-            due_at=row.due_at,
-            agent=row.agent,
-            attempt_id=attempts[row.lead_id],
-            at=at,
-        )
-        for row in sorted(kept.all(), key=lambda r: r.id)
-    ]
+    return [events.callback_done(callback, attempt_id=attempts[callback.lead_id], at=at) for callback in kept]
 
 
 def cancel_reason(lead_status: str, archive_reason: str | None) -> str:
@@ -120,32 +116,19 @@ def cancel_reason(lead_status: str, archive_reason: str | None) -> str:
 BY_USER = "user"  # the cancel reason of a callback a user cancelled (the console, POST /api/callbacks/{id}/cancel)
 
 
-async def cancel_in(
-    conn: AsyncConnection, callback_ids: Collection[int], now: datetime, reasons: Mapping[int, str]
-) -> list[WebhookEvent]:
-    """Cancel these callbacks if still pending, each for its ``reasons[id]``: the ``callback.cancelled`` event of
+async def cancel_in(conn: AsyncConnection, reasons: Mapping[int, str], now: datetime) -> list[WebhookEvent]:
+    """Cancel these callbacks (``reasons``: why, by callback id) if still pending: the ``callback.cancelled`` event of
     each one cancelled here (a callback kept or cancelled meanwhile by another transaction is not)."""
-    if not callback_ids:
+    if not reasons:
         return []
     c = callbacks_t.c
-    cancelled = await conn.execute(
+    cancelled = await _changed(
+        conn,
         update(callbacks_t)
-        .where(c.state == PENDING, c.id.in_(sorted(set(callback_ids))))
-        .values(state=CANCELLED, updated_at=now)
-        .returning(c.id, c.lead_id, c.campaign_id, c.due_at, c.agent)
+        .where(c.state == PENDING, c.id.in_(sorted(reasons)))
+        .values(state=CANCELLED, updated_at=now),
     )
-    return [
-        events.callback_cancelled(
-            callback_id=row.id,
-            lead_id=row.lead_id,
-            campaign_id=row.campaign_id,
-            due_at=row.due_at,
-            agent=row.agent,
-            reason=reasons[row.id],
-            at=now,
-        )
-        for row in sorted(cancelled.all(), key=lambda r: r.id)
-    ]
+    return [events.callback_cancelled(callback, reason=reasons[callback.callback_id], at=now) for callback in cancelled]
 
 
 async def callbacks_dropped_in(conn: AsyncConnection, lead_ids: Collection[int], now: datetime) -> list[WebhookEvent]:
@@ -165,4 +148,4 @@ async def callbacks_dropped_in(conn: AsyncConnection, lead_ids: Collection[int],
         )
     )
     reasons = {int(row.id): cancel_reason(row.status, row.archive_reason) for row in closed}
-    return await cancel_in(conn, reasons, now, reasons)
+    return await cancel_in(conn, reasons, now)

@@ -289,7 +289,7 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
             return None
         if row["state"] != PENDING:
             raise CallbackNotPending(callback_id, row["state"])
-        cancelled = await cancel_in(conn, [callback_id], now, {callback_id: BY_USER})
+        cancelled = await cancel_in(conn, {callback_id: BY_USER}, now)
         if not cancelled:  # (kept or cancelled by another transaction since the read above)
             state = (await conn.execute(select(callbacks_t.c.state).where(callbacks_t.c.id == callback_id))).scalar()
             raise CallbackNotPending(callback_id, str(state))
