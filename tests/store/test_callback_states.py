@@ -248,6 +248,23 @@ async def test_a_callback_a_user_cancels_is_announced_once_with_reason_user(db: 
     ]
 
 
+async def test_cancelling_one_of_two_callbacks_leaves_the_lead_waiting_for_the_other(db: Database) -> None:
+    """Past its budget, the lead is dialled only for a callback: cancelling one must not drop the other's promise."""
+    cfg, cid = await setup(db, [lead(PHONE, [NY])], max_attempts=1)
+    attempt = await dial(db, cfg, cid, timedelta(0))
+    first = await create_callback(db, 1, NOW + timedelta(hours=1), None, "one", NOW)
+    second = await create_callback(db, 1, NOW + timedelta(hours=2), "alice", "two", NOW)
+    assert first is not None
+    assert second is not None
+    await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    await cancel_callback(db, first.id, NOW + timedelta(minutes=1))
+    stored = await get_lead(db, 1)
+    assert stored is not None
+    assert (stored.status, stored.callback_at, stored.callback_agent) == ("callback", NOW + timedelta(hours=2), "alice")
+    await dial(db, cfg, cid, timedelta(hours=2), agents=["alice"])
+    assert await states(db) == [("cancelled", "one"), ("done", "two")]
+
+
 Close = Callable[[Database, CampaignConfig, int, int], Awaitable[None]]
 
 
