@@ -66,7 +66,7 @@ class IvrRole:
         if actions is None:
             actions = TableActions.from_csv(settings.accounts) if settings.accounts is not None else TableActions()
         self.actions = actions  # the table's actions; DaemonActions answers the daemon's own in front of them
-        self.daemon_actions = DaemonActions(dialer, actions)
+        self.daemon_actions = DaemonActions(dialer, actions, callback_campaign=settings.callback_campaign)
         self.campaign_ids: dict[str, int] = {}
         self.sink = StoreResultSink(dialer.db, self.campaign_ids)
         self.service = IvrAgiService(flows, self.daemon_actions, self._store, self._now)
