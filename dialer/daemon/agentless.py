@@ -149,7 +149,12 @@ class IvrRole:
         for runner in self._agentless():
             runner.set_fastagi(self.address)
         health.report("fastagi", ComponentState.UP, f"listening on {self.address}")
-        log.info("ivr_ready", fastagi=self.address, inbound_flows=sorted(self.inbound_flows))
+        log.info(
+            "ivr_ready",
+            fastagi=self.address,
+            inbound_flows=sorted(self.inbound_flows),
+            callback_campaign=self.daemon_actions.callback_campaign or None,
+        )
         return self.address
 
     async def stop(self) -> None:
