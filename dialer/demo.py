@@ -49,6 +49,7 @@ from dialer.tasks import cancel_and_wait
 log = get_logger(__name__)
 
 DEMO_SCENARIO = "demo"
+DEMO_CAMPAIGN = "demo"  # campaigns/demo.toml's name
 DEMO_CAMPAIGNS = frozenset({"demo", "demo-ja", "demo-zh-cn", "reminder"})  # the campaigns the demo may reset
 INBOUND_IVR_FLOW = Path("campaigns/ivr/inbound.toml")  # the inbound IVR the demo's callers dial (dialer-inbound,ivr)
 # The accounts its lookup (find_account) reads: the demo's customers, as a manager loads them ([fastagi] accounts)
@@ -319,10 +320,16 @@ def _sqlite_path(database_url: str) -> Path:
 
 
 def demo_settings(
-    base: Settings, port: int, *, drain_seconds: float | None = None, ami: AmiServerSettings | None = None
+    base: Settings,
+    port: int,
+    *,
+    drain_seconds: float | None = None,
+    ami: AmiServerSettings | None = None,
+    campaign: str = DEMO_CAMPAIGN,
 ) -> Settings:
     """The demo's database (:func:`demo_database_url`) and an AMI connection to the in-process simulated PBX (or
-    to ``ami``)."""
+    to ``ami``); the inbound IVR's callbacks (virtual hold) are booked in ``campaign``, the demo's campaign (its
+    name differs per language: ``demo``, ``demo-ja`` ...)."""
     var = base.var_dir
     var.mkdir(parents=True, exist_ok=True)
     update: dict[str, Any] = {
@@ -338,6 +345,7 @@ def demo_settings(
                 "port": 0,
                 "inbound_flows": [p for p in (INBOUND_IVR_FLOW,) if p.is_file()],
                 "accounts": base.fastagi.accounts or (DEMO_ACCOUNTS if DEMO_ACCOUNTS.is_file() else None),
+                "callback_campaign": campaign,  # the demo's database holds no other campaign for them
             }
         ),
     }

@@ -150,6 +150,8 @@ class FastAgiSettings(BaseModel):
     advertise: str = ""
     accounts: Path | None = None  # CSV of accounts (account,name,balance,dob) the flows' lookups read
     inbound_flows: list[Path] = []  # flow files for inbound callers (the inbound route sets DIALER_IVR_FLOW)
+    # The campaign a flow's ``book_callback`` lookup books into when it names none (virtual hold; docs/ivr.md).
+    callback_campaign: str = ""
 
 
 class SimulationSettings(BaseModel):

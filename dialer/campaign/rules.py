@@ -175,7 +175,9 @@ def dialability(
     """May ``lead`` be dialled at ``now``? ``on_dnc``: the store found one of its numbers on a DNC list.
 
     ``agent``: who would take the call (preview mode, or a runner serving one agent's callbacks). A callback
-    owned by an agent is dialable only for that agent.
+    owned by an agent is dialable only for that agent. A callback is dialled whatever is left of the lead's attempt
+    and dial budget (:func:`with_pending_callback`): the budget bounds the campaign's own dialling, not a call
+    promised to the person; the dial keeps the promise, and the lead is exhausted after it if its budget is spent.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -193,11 +195,12 @@ def dialability(
         return _closed(NotDialableReason.DONE, f"closed ({lead.last_disposition or lead.last_outcome or 'done'})")
     if status is LeadStatus.ARCHIVED:
         return _closed(NotDialableReason.ARCHIVED, f"archived: {lead.archive_reason or 'no reason given'}")
-    if status is LeadStatus.EXHAUSTED or lead.attempts >= campaign.max_attempts:
+    promised = status is LeadStatus.CALLBACK  # (the budget bounds unsolicited dialling, not a promised call)
+    if status is LeadStatus.EXHAUSTED or (lead.attempts >= campaign.max_attempts and not promised):
         if lead.dials >= campaign.dial_limit and lead.attempts < campaign.max_attempts:
             return _closed(NotDialableReason.MAX_DIALS, f"{lead.dials} dials of at most {campaign.dial_limit}")
         return _closed(NotDialableReason.MAX_ATTEMPTS, f"{lead.attempts} attempts of at most {campaign.max_attempts}")
-    if lead.dials >= campaign.dial_limit:
+    if lead.dials >= campaign.dial_limit and not promised:
         return _closed(NotDialableReason.MAX_DIALS, f"{lead.dials} dials of at most {campaign.dial_limit}")
     if status is LeadStatus.IN_CALL:
         until = lead.claim_expires_at
@@ -278,7 +281,7 @@ def next_dialable_at(lead: LeadSnapshot, campaign: CampaignConfig, now: datetime
     without a common window). DNC and claims are not time rules and are not considered."""
     if lead.status in TERMINAL_STATUSES:
         return None
-    if lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit:
+    if over_budget(lead, campaign) and lead.status is not LeadStatus.CALLBACK:
         return None
     if campaign.regime_preset.requires_consent and not lead.has_consent:
         return None
@@ -491,14 +494,34 @@ class PendingCallback:
     agent: str | None  # None: any agent
 
 
+# What a callback promised and not yet kept outlives: the lead going back to the queue (a retry, its next phone),
+# and the lead closing only because its attempt or dial budget ran out (exhausted) -- a limit on the campaign's own
+# dialling, which a promise to the person is not. The other closings are someone's decision and stand: the person's
+# (an opt-out: dnc; a final disposition: done, sale or refusal), an agent's or a rule's ("close": done), or the
+# number's (bad number: archived).
+OUTLIVED_BY_A_CALLBACK: frozenset[TransitionKind] = frozenset(
+    {TransitionKind.REQUEUED, TransitionKind.SWITCHED_PHONE, TransitionKind.EXHAUSTED}
+)
+
+
+def over_budget(lead: LeadSnapshot, campaign: CampaignConfig) -> bool:
+    """The lead's attempts or dials have reached the campaign's limits."""
+    return lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit
+
+
 def with_pending_callback(transition: LeadTransition, pending: PendingCallback | None) -> LeadTransition:
     """A callback promised and not yet kept outlives the call that just ended: where the call would requeue the lead
-    (a retry after the rule's delay, or its next phone), the lead is a callback due at the promised time instead --
-    a callback booked while the lead was on a call (an inbound caller in the IVR, an agent from the console), or one
-    due later than a call made early. A transition that closes the lead for good, or schedules a callback of its
-    own, stands (the store then cancels the promise, or keeps both). Dialling it stays under every rule: the claim
-    asks :func:`dialability` (window, DNC, the re-call gap after an abandon) at dial time."""
-    if pending is None or transition.kind not in (TransitionKind.REQUEUED, TransitionKind.SWITCHED_PHONE):
+    (a retry after the rule's delay, or its next phone) or close it only because its budget is spent (exhausted),
+    the lead is a callback due at the promised time instead -- a callback booked while the lead was on a call (an
+    inbound caller in the IVR, an agent from the console), or one due later than a call made early. An exhausted
+    lead kept for its callback is requeued (kind ``requeued``), counters unchanged: :func:`dialability` dials a
+    callback past the budget, once per promise (the dial keeps it; the next outcome exhausts the lead).
+
+    A transition that closes the lead by someone's decision (done, DNC, archived: see
+    :data:`OUTLIVED_BY_A_CALLBACK`), or schedules a callback of its own, stands (the store then cancels the promise,
+    or keeps both). Dialling it stays under every other rule: the claim asks :func:`dialability` (window, DNC, the
+    re-call gap after an abandon) at dial time. Needs no clock: the promise's own time is the lead's next one."""
+    if pending is None or transition.kind not in OUTLIVED_BY_A_CALLBACK:
         return transition
     lead = replace(
         transition.lead,
@@ -508,8 +531,12 @@ def with_pending_callback(transition: LeadTransition, pending: PendingCallback |
         next_dialable_at=pending.due_at,
     )
     who = f"agent {pending.agent}" if pending.agent else "any agent"
+    kind = TransitionKind.REQUEUED if transition.kind is TransitionKind.EXHAUSTED else transition.kind
     return replace(
-        transition, lead=lead, detail=f"{transition.detail}; the callback due {_fmt(pending.due_at)} for {who} stands"
+        transition,
+        lead=lead,
+        kind=kind,
+        detail=f"{transition.detail}; the callback due {_fmt(pending.due_at)} for {who} stands",
     )
 
 

@@ -127,9 +127,14 @@ def demo(
             real = parse_ami_target(ami)
         except ValueError as exc:
             fail(f"--ami: {exc}")
+    with failing(CampaignConfigError):
+        config = load_campaign_file(campaign_file)
     port = _free_port(base.simulation.listen_host, base.simulation.listen_port)
-    # A timed run drains briefly: calls still talking after 15 s are recorded as connected and left to finish.
-    settings = demo_settings(base, port, drain_seconds=15.0 if seconds is not None else None, ami=real)
+    # A timed run drains briefly: calls still talking after 15 s are recorded as connected and left to finish. The
+    # inbound IVR books its callbacks in this run's campaign (demo, demo-ja, demo-zh-cn or the --campaign file's).
+    settings = demo_settings(
+        base, port, drain_seconds=15.0 if seconds is not None else None, ami=real, campaign=config.name
+    )
     with failing(DemoDatabaseInUse):
         check_disposable(settings.database_url)
     # The commands printed below work as shown: the demo's database is the CLI's unless said otherwise here.
@@ -141,8 +146,6 @@ def demo(
     log_path = settings.var_dir / "demo.log"
     agentless = (AGENTLESS_DEMO,) if with_agentless and all(p.is_file() for p in AGENTLESS_DEMO) else ()
     plan = DemoPlan(campaign_file, leads_file, agents=agents, seed=seed, speed=speed, agentless=agentless)
-    with failing(CampaignConfigError):
-        config = load_campaign_file(campaign_file)
     wall = datetime.now(UTC)
     # The localised demos call one country: start the simulated clock inside its calling window (the default demo's
     # leads span the world's zones, so some are always callable: its clock is the wall clock).

@@ -66,7 +66,7 @@ class IvrRole:
         if actions is None:
             actions = TableActions.from_csv(settings.accounts) if settings.accounts is not None else TableActions()
         self.actions = actions  # the table's actions; DaemonActions answers the daemon's own in front of them
-        self.daemon_actions = DaemonActions(dialer, actions)
+        self.daemon_actions = DaemonActions(dialer, actions, callback_campaign=settings.callback_campaign)
         self.campaign_ids: dict[str, int] = {}
         self.sink = StoreResultSink(dialer.db, self.campaign_ids)
         self.service = IvrAgiService(flows, self.daemon_actions, self._store, self._now)
@@ -149,7 +149,12 @@ class IvrRole:
         for runner in self._agentless():
             runner.set_fastagi(self.address)
         health.report("fastagi", ComponentState.UP, f"listening on {self.address}")
-        log.info("ivr_ready", fastagi=self.address, inbound_flows=sorted(self.inbound_flows))
+        log.info(
+            "ivr_ready",
+            fastagi=self.address,
+            inbound_flows=sorted(self.inbound_flows),
+            callback_campaign=self.daemon_actions.callback_campaign or None,
+        )
         return self.address
 
     async def stop(self) -> None:

@@ -6,7 +6,8 @@ of the manager's table (:class:`dialer.ivr.actions.TableActions`), which answers
   the last hour's mean talk time); statuses ``short``, ``long``, ``closed``; data ``seconds``, ``waiting``.
 - ``book_callback`` (``campaign``, ``delay_minutes`` (default 0), ``note``): a campaign callback for the caller's
   number (:func:`dialer.store.ivrcallback.book_caller_callback`); statuses ``booked`` (data ``when``, ISO 8601
-  UTC) or ``refused`` (data ``reason``).
+  UTC) or ``refused`` (data ``reason``). A flow that names no ``campaign`` books into ``[fastagi]
+  callback_campaign`` (the demo sets its own campaign there, whatever its language); neither: ``error``.
 
 An argument that is not what the action takes answers ``error`` (the flow's ``next``).
 """
@@ -59,9 +60,10 @@ def queue_now(dialer: Dialer, queue: str) -> QueueNow:
 class DaemonActions:
     """``queue_wait`` and ``book_callback`` answered here; any other action by ``fallback`` (the table's)."""
 
-    def __init__(self, dialer: Dialer, fallback: Actions) -> None:
+    def __init__(self, dialer: Dialer, fallback: Actions, *, callback_campaign: str = "") -> None:
         self.dialer = dialer
         self.fallback = fallback
+        self.callback_campaign = callback_campaign.strip()  # book_callback's campaign when the flow names none
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.dialer.clock.now(), UTC)
@@ -89,7 +91,9 @@ class DaemonActions:
         delay = whole_number(args.get("delay_minutes", ""), "delay_minutes", default=0, most=MAX_CALLBACK_DELAY_MINUTES)
         now = self._now()
         note = args.get("note", "").strip()[:MAX_NOTE] or None
-        campaign = args.get("campaign", "").strip()
+        campaign = args.get("campaign", "").strip() or self.callback_campaign
+        if not campaign:
+            raise BadArgument("campaign: missing, and no [fastagi] callback_campaign")
         booked = await book_caller_callback(self.dialer.db, campaign, info.caller, callback_due(now, delay), note, now)
         if isinstance(booked, Booked):
             log.info(

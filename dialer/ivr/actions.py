@@ -26,9 +26,10 @@ ACTIONS: Final[dict[str, str]] = {
     "verify": "compare args.entered with the account's args.field (default dob) (statuses: match, mismatch)",
     "queue_wait": "the estimated wait of args.queue now, against args.longer_than seconds (statuses: short, long, "
     "closed (no agent logged in to the queue); data: seconds, waiting)",
-    "book_callback": "book a callback for the caller's number in campaign args.campaign, due args.delay_minutes "
-    "later (default 0: as soon as the campaign's rules allow), with args.note (statuses: booked, refused; data: "
-    "when (ISO 8601, UTC), reason (no_number, invalid_number, dnc, unknown_campaign, lead_closed, no_consent))",
+    "book_callback": "book a callback for the caller's number in campaign args.campaign (default: [fastagi] "
+    "callback_campaign), due args.delay_minutes later (default 0: as soon as the campaign's rules allow), with "
+    "args.note (statuses: booked, refused; data: when (ISO 8601, UTC), reason (no_number, invalid_number, dnc, "
+    "unknown_campaign, lead_closed, no_consent))",
 }
 
 

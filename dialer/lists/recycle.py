@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.rules import LeadSnapshot, LeadStatus
+from dialer.campaign.rules import LeadSnapshot, LeadStatus, over_budget
 from dialer.i18n import M_
 
 # The statuses a recycle may touch: waiting retries and leads exhausted under an earlier (smaller) budget.
@@ -48,10 +48,6 @@ class RecycleRule:
     @property
     def label(self) -> str:
         return f"{self.outcome.value}>{int(self.older_than.total_seconds())}s"
-
-
-def over_budget(lead: LeadSnapshot, campaign: CampaignConfig) -> bool:
-    return lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit
 
 
 def matching_rule(

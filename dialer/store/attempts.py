@@ -129,8 +129,9 @@ async def start_attempts_in(conn: AsyncConnection, starts: Sequence[AttemptStart
         )
         for i, s in zip(ids, starts, strict=True)
     ]
-    await enqueue_in(conn, announced, starts[0].started_at)
-    await callbacks_kept_in(conn, [s.lead_id for s in starts], max(s.started_at for s in starts))
+    by_lead = {s.lead_id: i for i, s in zip(ids, starts, strict=True)}
+    kept = await callbacks_kept_in(conn, by_lead, max(s.started_at for s in starts))
+    await enqueue_in(conn, [*announced, *kept], starts[0].started_at)
     return ids
 
 

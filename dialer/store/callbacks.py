@@ -10,8 +10,12 @@ A callback is ``pending`` until one of these, each written in the transaction th
   :data:`~dialer.campaign.rules.CALLBACK_EARLY` before (:func:`callbacks_kept_in`, from every attempt start);
 * ``cancelled``: by a user (:func:`dialer.store.console.cancel_callback`), or because its lead closed for good
   (done, DNC, archived, exhausted) before it was kept (:func:`callbacks_dropped_in`);
-* while pending, it outlives the calls of its lead that do not keep it
+* while pending, it outlives the calls of its lead that do not keep it, and its lead's spent attempt budget
   (:func:`dialer.campaign.rules.with_pending_callback`, fed by :func:`pending_callback_in`).
+
+Each change returns its webhook events (``callback.done``, ``callback.cancelled`` with its :func:`cancel_reason`)
+for the caller to enqueue in the same transaction; only the rows changed there are announced (``UPDATE ...
+RETURNING`` guarded by ``state = 'pending'``).
 
 Whether a kept callback was on time or late, and a pending one missed, is the performance report's reading of the
 calls (:func:`dialer.reports.performance_scan.callback_figures`).
@@ -19,14 +23,14 @@ calls (:func:`dialer.reports.performance_scan.callback_figures`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.campaign.rules import CALLBACK_EARLY, TERMINAL_STATUSES, PendingCallback
-from dialer.store.tables import callbacks_t, leads_t
+from dialer.campaign.rules import CALLBACK_EARLY, TERMINAL_STATUSES, LeadStatus, PendingCallback
+from dialer.store.tables import ERASED_ARCHIVE_REASON, callbacks_t, leads_t
 from dialer.webhooks import events
 from dialer.webhooks.core import WebhookEvent
 
@@ -79,30 +83,69 @@ async def pending_callback_in(conn: AsyncConnection, lead_id: int) -> PendingCal
     return None if row is None else PendingCallback(row[0], row[1])
 
 
-async def callbacks_kept_in(conn: AsyncConnection, lead_ids: Collection[int], at: datetime) -> int:
-    """Calls to these leads start ``at``: their pending callbacks due by then (or within CALLBACK_EARLY) are kept
-    (``done``). The number kept."""
-    if not lead_ids:
-        return 0
+async def _changed(conn: AsyncConnection, statement: Update) -> list[events.Callback]:
+    """The callbacks an UPDATE of ``callbacks`` changed, by id."""
     c = callbacks_t.c
-    result = await conn.execute(
+    rows = (await conn.execute(statement.returning(c.id, c.lead_id, c.campaign_id, c.due_at, c.agent))).all()
+    return sorted((events.Callback(*row) for row in rows), key=lambda callback: callback.callback_id)
+
+
+async def callbacks_kept_in(conn: AsyncConnection, attempts: Mapping[int, int], at: datetime) -> list[WebhookEvent]:
+    """Calls start ``at``, ``attempts`` by lead id: the leads' pending callbacks due by then (or within
+    CALLBACK_EARLY) are kept (``done``). The ``callback.done`` event of each, for the caller to enqueue."""
+    if not attempts:
+        return []
+    c = callbacks_t.c
+    kept = await _changed(
+        conn,
         update(callbacks_t)
-        .where(c.state == PENDING, c.lead_id.in_(sorted(set(lead_ids))), c.due_at <= at + CALLBACK_EARLY)
-        .values(state=DONE, updated_at=at)
+        .where(c.state == PENDING, c.lead_id.in_(sorted(attempts)), c.due_at <= at + CALLBACK_EARLY)
+        .values(state=DONE, updated_at=at),
     )
-    return int(result.rowcount)
+    return [events.callback_done(callback, attempt_id=attempts[callback.lead_id], at=at) for callback in kept]
 
 
-async def callbacks_dropped_in(conn: AsyncConnection, lead_ids: Collection[int], now: datetime) -> int:
-    """The pending callbacks of those of these leads that are closed for good (done, DNC, archived, exhausted) now
-    can never be kept: ``cancelled``. The number cancelled."""
-    if not lead_ids:
-        return 0
+def cancel_reason(lead_status: str, archive_reason: str | None) -> str:
+    """Why a callback was cancelled, as ``callback.cancelled`` says: the closing of its lead (its status: done, dnc,
+    archived, exhausted; ``erased`` for an archived lead erased on request). A user's cancel is :data:`BY_USER`."""
+    if lead_status == LeadStatus.ARCHIVED.value and archive_reason == ERASED_ARCHIVE_REASON:
+        return ERASED_ARCHIVE_REASON
+    return lead_status
+
+
+BY_USER = "user"  # the cancel reason of a callback a user cancelled (the console, POST /api/callbacks/{id}/cancel)
+
+
+async def cancel_in(conn: AsyncConnection, reasons: Mapping[int, str], now: datetime) -> list[WebhookEvent]:
+    """Cancel these callbacks (``reasons``: why, by callback id) if still pending: the ``callback.cancelled`` event of
+    each one cancelled here (a callback kept or cancelled meanwhile by another transaction is not)."""
+    if not reasons:
+        return []
     c = callbacks_t.c
-    closed = select(leads_t.c.id).where(
-        leads_t.c.id.in_(sorted(set(lead_ids))), leads_t.c.status.in_(sorted(s.value for s in TERMINAL_STATUSES))
+    cancelled = await _changed(
+        conn,
+        update(callbacks_t)
+        .where(c.state == PENDING, c.id.in_(sorted(reasons)))
+        .values(state=CANCELLED, updated_at=now),
     )
-    result = await conn.execute(
-        update(callbacks_t).where(c.state == PENDING, c.lead_id.in_(closed)).values(state=CANCELLED, updated_at=now)
+    return [events.callback_cancelled(callback, reason=reasons[callback.callback_id], at=now) for callback in cancelled]
+
+
+async def callbacks_dropped_in(conn: AsyncConnection, lead_ids: Collection[int], now: datetime) -> list[WebhookEvent]:
+    """The pending callbacks of those of these leads that are closed for good (done, DNC, archived, exhausted) now
+    can never be kept: ``cancelled``, each with its lead's closing as the reason (:func:`cancel_reason`). Their
+    ``callback.cancelled`` events, for the caller to enqueue after its own events of the leads."""
+    if not lead_ids:
+        return []
+    c, lead = callbacks_t.c, leads_t.c
+    closed = await conn.execute(
+        select(c.id, lead.status, lead.archive_reason)
+        .join(leads_t, lead.id == c.lead_id)
+        .where(
+            c.state == PENDING,
+            c.lead_id.in_(sorted(set(lead_ids))),
+            lead.status.in_(sorted(s.value for s in TERMINAL_STATUSES)),
+        )
     )
-    return int(result.rowcount)
+    reasons = {int(row.id): cancel_reason(row.status, row.archive_reason) for row in closed}
+    return await cancel_in(conn, reasons, now)

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from dialer.campaign.rules import TERMINAL_STATUSES
 from dialer.i18n import M_
 from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
-from dialer.store.callbacks import CANCELLED, PENDING, schedule_callback_in
+from dialer.store.callbacks import BY_USER, PENDING, cancel_in, pending_callback_in, schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
@@ -281,20 +281,28 @@ class CallbackNotPending(ValueError):
 
 async def cancel_callback(db: Database, callback_id: int, now: datetime) -> CallbackRecord | None:
     """Cancel a pending callback (None: no such callback; :class:`CallbackNotPending` when done, cancelled or
-    missed already); the lead goes back to retry (dialable when the campaign's rules allow)."""
+    missed already), announced as ``callback.cancelled`` (reason ``user``); the lead goes back to retry (dialable
+    when the campaign's rules allow), or, while another callback on it is pending, is a callback due at the soonest
+    (as after a call: :func:`dialer.campaign.rules.with_pending_callback`)."""
     async with db.write() as conn:
         row = (await conn.execute(by_id(callbacks_t, callback_id))).mappings().first()
         if row is None:
             return None
         if row["state"] != PENDING:
             raise CallbackNotPending(callback_id, row["state"])
-        await conn.execute(
-            update(callbacks_t).where(callbacks_t.c.id == callback_id).values(state=CANCELLED, updated_at=now)
-        )
+        cancelled = await cancel_in(conn, {callback_id: BY_USER}, now)
+        if not cancelled:  # (kept or cancelled by another transaction since the read above)
+            state = (await conn.execute(select(callbacks_t.c.state).where(callbacks_t.c.id == callback_id))).scalar()
+            raise CallbackNotPending(callback_id, str(state))
+        await enqueue_in(conn, cancelled, now)
+        still = await pending_callback_in(conn, row["lead_id"])
+        back: dict[str, object] = {"status": "retry", "callback_at": None, "callback_agent": None}
+        if still is not None:
+            back = {"callback_at": still.due_at, "callback_agent": still.agent, "next_dialable_at": still.due_at}
         await conn.execute(
             update(leads_t)
             .where(leads_t.c.id == row["lead_id"], leads_t.c.status == "callback")
-            .values(status="retry", callback_at=None, callback_agent=None, updated_at=now)
+            .values(**back, updated_at=now)
         )
         return await _callback.one_in(conn, by_id(callbacks_t, callback_id))
 

@@ -199,7 +199,7 @@ async def add_dnc_in(
         return DncAdded((), 0)
     added = await _insert_entries(conn, unique, campaign_id, source, reason, now)
     closed = await _archive_matching_leads(conn, unique, campaign_id, now)
-    await callbacks_dropped_in(conn, [lead for lead, _ in closed], now)
+    dropped = await callbacks_dropped_in(conn, [lead for lead, _ in closed], now)
     announced = [
         events.optout_added(
             number=number, campaign_id=campaign_id, lead_id=lead_id, source=source, reason=reason, at=now
@@ -211,5 +211,5 @@ async def add_dnc_in(
         for lead, campaign in closed
         if lead not in skip_archived_event
     )
-    await enqueue_in(conn, announced, now)
+    await enqueue_in(conn, [*announced, *dropped], now)
     return DncAdded(tuple(added), len(closed))

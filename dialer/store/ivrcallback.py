@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from dialer.campaign.phones import PhoneError, normalize
-from dialer.campaign.rules import LeadStatus
+from dialer.campaign.rules import LeadStatus, over_budget
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.console import LeadClosedForCallbacks, create_callback
 from dialer.store.dnc import blocked_numbers
@@ -35,7 +35,7 @@ class Refusal(StrEnum):
     INVALID_NUMBER = "invalid_number"  # not a diallable number in the campaign's region
     DNC = "dnc"  # on the global or the campaign's DNC list (or the lead is closed as DNC)
     UNKNOWN_CAMPAIGN = "unknown_campaign"
-    LEAD_CLOSED = "lead_closed"  # the campaign's lead is closed (done, archived, its attempt budget spent)
+    LEAD_CLOSED = "lead_closed"  # the lead is closed (done, archived, its budget spent and no callback waiting)
     NO_CONSENT = "no_consent"  # the campaign's regime requires recorded consent and the lead has none
 
 
@@ -67,8 +67,10 @@ async def book_caller_callback(
     if any(lead.status == LeadStatus.DNC for lead in existing):
         return Refusal.DNC
     # What the claim would refuse for good: say so now rather than promise a call that never comes.
+    # (A callback is dialled past the budget for its promise: a lead waiting for one is not closed.)
     for lead in existing:
-        if lead.status in CLOSED or lead.attempts >= config.max_attempts or lead.dials >= config.dial_limit:
+        promised = lead.status == LeadStatus.CALLBACK
+        if lead.status in CLOSED or (not promised and over_budget(snapshot(lead, campaign), config)):
             return Refusal.LEAD_CLOSED
     if config.regime_preset.requires_consent and not any(snapshot(lead, campaign).has_consent for lead in existing):
         return Refusal.NO_CONSENT

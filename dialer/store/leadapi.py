@@ -23,11 +23,11 @@ from dialer.store.callbacks import callbacks_dropped_in
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.tables import attempts_t, callbacks_t, leads_t, webhook_outbox_t
+from dialer.store.tables import ERASED_ARCHIVE_REASON, attempts_t, callbacks_t, leads_t, webhook_outbox_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
 
-ERASED_REASON = "erased"
+ERASED_REASON = ERASED_ARCHIVE_REASON
 EXTERNAL_ID = "external_id"
 
 
@@ -93,7 +93,7 @@ async def _erase_in(conn: AsyncConnection, lead: LeadRecord, *, add_dnc: bool, n
     )
     # Its callbacks' notes go with the rest of what was said on its calls; a pending one can no longer be kept.
     await conn.execute(update(callbacks_t).where(callbacks_t.c.lead_id == lead.id).values(notes=None))
-    await callbacks_dropped_in(conn, [lead.id], now)
+    dropped = await callbacks_dropped_in(conn, [lead.id], now)  # (reason erased: ids and times only)
     if add_dnc:  # (after the lead row lost its number: the DNC step closes other leads, not this one twice)
         listed = await add_dnc_in(
             conn, numbers, lead.campaign_id, source="erasure", reason="data-subject request", now=now, lead_id=lead.id
@@ -104,7 +104,8 @@ async def _erase_in(conn: AsyncConnection, lead: LeadRecord, *, add_dnc: bool, n
         [
             events.lead_archived(
                 lead_id=lead.id, campaign_id=lead.campaign_id, status="archived", reason=ERASED_REASON, at=now
-            )
+            ),
+            *dropped,
         ],
         now,
     )

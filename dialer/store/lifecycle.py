@@ -216,7 +216,7 @@ async def claim_dialable_in(
                 releases.append(_set_aside(lead, verdict.reason, verdict.next_dialable_at, now))
         if releases:
             await release_in(conn, owner, releases, now)
-            await callbacks_dropped_in(conn, [r.lead_id for r in releases if r.status is not None], now)
+            dropped = await callbacks_dropped_in(conn, [r.lead_id for r in releases if r.status is not None], now)
             archived = [
                 events.lead_archived(
                     lead_id=r.lead_id, campaign_id=campaign_id, status=r.status, reason=r.archive_reason, at=now
@@ -224,7 +224,7 @@ async def claim_dialable_in(
                 for r in releases
                 if r.status is not None and r.status in ARCHIVED_STATUSES
             ]
-            await enqueue_in(conn, archived, now)
+            await enqueue_in(conn, [*archived, *dropped], now)
         if len(batch) < wanted:
             break  # nothing more is due
         wanted = limit - len(kept)
@@ -281,11 +281,12 @@ async def _write_transition(
     was: str,
     attempt_id: int | None = None,
 ) -> None:
-    """The lead's new state (and DNC entries), with their webhook events (lead.archived, optout.added) in the
-    same transaction. ``was``: the lead's status before."""
+    """The lead's new state (and DNC entries), with their webhook events (lead.archived, callback.cancelled,
+    optout.added) in the same transaction. ``was``: the lead's status before."""
     await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**_row_values(transition.lead, now)))
+    dropped: list[WebhookEvent] = []
     if transition.lead.status in TERMINAL_STATUSES:
-        await callbacks_dropped_in(conn, [lead_id], now)
+        dropped = await callbacks_dropped_in(conn, [lead_id], now)
     announced: list[WebhookEvent] = []
     status = transition.lead.status.value
     if status in ARCHIVED_STATUSES and was != status:
@@ -299,7 +300,7 @@ async def _write_transition(
                 attempt_id=attempt_id,
             )
         )
-    await enqueue_in(conn, announced, now)
+    await enqueue_in(conn, [*announced, *dropped], now)
     if transition.add_to_dnc:
         await add_dnc_in(
             conn,

@@ -21,6 +21,7 @@ CLAIMABLE_STATUSES: tuple[str, ...] = ("callback", "new", "retry")
 IN_CALL_STATUS = "in_call"
 DNC_STATUS = "dnc"
 DNC_ARCHIVE_REASON = "dnc"
+ERASED_ARCHIVE_REASON = "erased"  # an archived lead erased on a data-subject request (dialer.store.leadapi)
 CAMPAIGN_STATES: tuple[str, ...] = tuple(CampaignState)
 
 # Integer on SQLite so the key is the rowid (fast, autoincrementing); BIGINT elsewhere.

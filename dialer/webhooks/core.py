@@ -32,6 +32,9 @@ class EventType(StrEnum):
     OPTOUT_ADDED = "optout.added"
     # not subscribable: a campaign's CRM disposition URL (its [crm] table), sent through the same outbox
     CRM_DISPOSITION = "crm.disposition"
+    # a callback kept (its lead dialled for it) or cancelled (by a user, or its lead closed for good first)
+    CALLBACK_DONE = "callback.done"
+    CALLBACK_CANCELLED = "callback.cancelled"
 
 
 SUBSCRIBABLE: tuple[EventType, ...] = tuple(t for t in EventType if t is not EventType.CRM_DISPOSITION)

@@ -153,6 +153,34 @@ def callback_due(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A callback as its events report it (ids and times only: nothing that names the person)."""
+
+    callback_id: int
+    lead_id: int
+    campaign_id: int
+    due_at: datetime
+    agent: str | None
+
+    def event(self, kind: EventType, *, at: datetime, **more: object) -> WebhookEvent:
+        """The event ``kind`` of this callback (one per callback), in its lead's order: its data the callback's id,
+        due time and agent, then ``more``."""
+        data = {"callback_id": self.callback_id, "due_at": _iso(self.due_at), "agent": self.agent, **more}
+        return _event(kind, self.callback_id, at=at, campaign_id=self.campaign_id, lead_id=self.lead_id, data=data)
+
+
+def callback_done(callback: Callback, *, attempt_id: int, at: datetime) -> WebhookEvent:
+    """The callback was kept: ``attempt_id``'s call to its lead started ``at``."""
+    return callback.event(EventType.CALLBACK_DONE, at=at, attempt_id=attempt_id)
+
+
+def callback_cancelled(callback: Callback, *, reason: str, at: datetime) -> WebhookEvent:
+    """The callback was cancelled ``at``: by a user (``reason`` user), or because its lead closed for good first
+    (the lead's closing: done, dnc, archived, erased, exhausted)."""
+    return callback.event(EventType.CALLBACK_CANCELLED, at=at, reason=reason)
+
+
 def optout_added(
     *, number: str, campaign_id: int | None, lead_id: int | None, source: str, reason: str | None, at: datetime
 ) -> WebhookEvent:

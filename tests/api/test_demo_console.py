@@ -4,6 +4,7 @@ see (teams, a supervisor who can listen); ending a console session gives up the 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -106,6 +107,19 @@ def test_a_second_demo_never_resets_the_database_of_a_running_one(tmp_path: Path
         assert not (tmp_path / "dialer.db").exists()
     with demo_database_held(url):  # released when the first ends
         pass
+
+
+def test_the_localised_demo_books_inbound_callbacks_in_its_own_campaign(tmp_path: Path) -> None:
+    """`dialer demo --locale ja` runs demo-ja: its inbound IVR's virtual hold books there, not in `demo` (which
+    that demo's database does not hold)."""
+    env = {**os.environ, "DIALER_VAR_DIR": str(tmp_path), "DIALER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/d.db"}
+    env.pop("DIALER_CONFIG", None)
+    run = dialer_process(["demo", "--locale", "ja", "--for", "1", "--json", "--no-agentless"], cwd=REPO, env=env)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in (tmp_path / "demo.log").read_text(encoding="utf-8").splitlines()]
+    (ready,) = [line for line in lines if line.get("event") == "ivr_ready"]
+    assert ready["callback_campaign"] == "demo-ja"
+    assert ready["inbound_flows"] == ["inbound"]
 
 
 def test_a_var_dir_alone_keeps_the_database_in_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

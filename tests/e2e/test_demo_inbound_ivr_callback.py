@@ -1,8 +1,8 @@
 """Virtual hold in the demo's inbound IVR, end to end: the daemon's FastAGI role (its DaemonActions) runs the shipped
 flow (campaigns/ivr/inbound.toml) for the demo's simulated callers against the simulated PBX. When every agent of
-inbound-sales is on a break the wait is long: a caller who presses 1 hangs up with a callback booked in the demo
-campaign for their own number. With agents ready the wait is short: callers go straight to the queue, never
-offered anything."""
+inbound-sales is on a break the wait is long: a caller who presses 1 hangs up with a callback booked in the demo's
+campaign (demo, or demo-ja for the Japanese demo) for their own number. With agents ready the wait is short:
+callers go straight to the queue, never offered anything."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ pytestmark = pytest.mark.slow
 QUEUE = "inbound-sales"
 
 
-async def apply_demo_campaign(world: World) -> None:
-    """The demo campaign (campaigns/demo.toml), the one the flow books callbacks in."""
-    demo = load_campaign_file(REPO / "campaigns" / "demo.toml")
+async def apply_demo_campaign(world: World, file: str = "demo.toml") -> None:
+    """A demo campaign (campaigns/demo.toml, or a localised one), the one the demo's flow books callbacks in."""
+    demo = load_campaign_file(REPO / "campaigns" / file)
     await apply_campaign(world.db, demo.name, demo.model_dump(mode="json"), clock_dt(world.clock))
 
 
@@ -67,18 +67,26 @@ async def inbound_calls(
     return await ivr_results(world.db, flow="inbound")
 
 
+@pytest.mark.parametrize(
+    ("campaign", "file", "port"),
+    [("demo", "demo.toml", 5041), ("demo-ja", "demo-ja.toml", 18744)],
+    ids=["en", "ja"],
+)
 async def test_a_caller_facing_a_long_wait_books_a_callback_for_their_number(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, campaign: str, file: str, port: int
 ) -> None:
-    settings = demo_run_settings(tmp_path, monkeypatch, 5041)
+    """In the demo's own campaign, whatever its language (`dialer demo --locale ja` runs demo-ja): the shipped flow
+    names no campaign, the demo's settings name it (``[fastagi] callback_campaign``)."""
+    settings = demo_run_settings(tmp_path, monkeypatch, port, campaign=campaign)
+    assert settings.fastagi.callback_campaign == campaign
     async with make_world(
         tmp_path, us_leads=5, japan_leads=0, agents=2, inbound_queues=(QUEUE,), state="paused", crew=False
     ) as world:
-        await apply_demo_campaign(world)
+        await apply_demo_campaign(world, file)
         for agent in world.dialer.agents.registry.in_queue(QUEUE):
             await world.dialer.agents.pause(agent.agent_id, "break")
         results = await inbound_calls(world, settings, enough=3, take_callback=1.0)
-        demo_id = (await get_campaign(world.db, "demo")).id
+        demo_id = (await get_campaign(world.db, campaign)).id
         total, callbacks = await list_callbacks(world.db, campaign_id=demo_id)
         booked = [r for r in results if r.result == "callback_booked"]
         assert booked, [(r.path, r.variables) for r in results]
@@ -163,6 +171,15 @@ async def test_the_daemon_actions_answer_from_the_live_state_and_the_store(
         (lead,) = await find_leads_by_phone(world.db, world.dialer.runners["e2e"].campaign_id, phone)
         assert (lead.status, lead.callback_at) == ("callback", clock_dt(world.clock) + timedelta(minutes=30))
         assert await ask("book_callback", campaign="nope") == ("refused", {"reason": "unknown_campaign"})
+        # a flow that names no campaign: the one [fastagi] callback_campaign names, else an error (the flow's next)
+        actions.callback_campaign = ""
+        assert await ask("book_callback") == ("error", {})
+        actions.callback_campaign = "e2e"
+        assert (await ask("book_callback"))[0] == "booked"
+        assert await ask("book_callback", campaign="nope") == ("refused", {"reason": "unknown_campaign"})
+        # the Chinese demo's campaign (regime CN) requires recorded consent: a new caller has none
+        await apply_demo_campaign(world, "demo-zh-CN.toml")
+        assert await ask("book_callback", campaign="demo-zh-cn") == ("refused", {"reason": "no_consent"})
         withheld = IvrCallInfo(call_ref="i2", flow="inbound", attempt=None, campaign=None, caller="unknown")
         done = await actions("book_callback", {"campaign": "e2e"}, withheld)
         assert (done.status, dict(done.data)) == ("refused", {"reason": "no_number"})

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
-from dialer.demo import demo_settings
+from dialer.demo import DEMO_CAMPAIGN, demo_settings
 from dialer.provision import provision_campaign
 from dialer.runner.bus import Notification
 from dialer.settings import AmiServerSettings, Settings
@@ -37,11 +37,14 @@ CAMPAIGN: dict[str, Any] = test_campaign("e2e", "E2E Test")
 REPO = Path(__file__).resolve().parents[2]
 
 
-def demo_run_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: int) -> Settings:
+def demo_run_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, port: int, *, campaign: str = DEMO_CAMPAIGN
+) -> Settings:
     """The demo's settings (:func:`dialer.demo.demo_settings`, its var dir ``tmp_path``, its simulated PBX on
-    ``port``), the test moved into the checkout: the demo names its files relative to it, as `make run` runs it."""
+    ``port``, its campaign ``campaign``), the test moved into the checkout: the demo names its files relative to
+    it, as `make run` runs it."""
     monkeypatch.chdir(REPO)
-    return demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), port)
+    return demo_settings(Settings().model_copy(update={"var_dir": tmp_path}), port, campaign=campaign)
 
 
 @dataclass

@@ -28,8 +28,9 @@ def config(**extra: object) -> CampaignConfig:
     )
 
 
-async def setup(db: Database, leads: list[NewLead]) -> tuple[CampaignConfig, int]:
-    cfg = config()
+async def setup(db: Database, leads: list[NewLead], **extra: object) -> tuple[CampaignConfig, int]:
+    """The campaign (``extra``: its TOML keys over :func:`config`'s) and its leads."""
+    cfg = config(**extra)
     cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
     async with db.write() as conn:
         await insert_new_leads(conn, cid, None, leads, NOW)

@@ -1,28 +1,39 @@
 """A callback's state follows what happens to its lead, written in the same transaction: ``done`` once the lead is
 dialled for it, ``cancelled`` once the lead is closed for good before that; while pending it outlives the calls that do
-not keep it (booked during a call, or due after a call made early). The dashboard's and the console's pending and
-overdue callbacks are these."""
+not keep it (booked during a call, or due after a call made early), the lead's spent attempt budget too. The dashboard's
+and the console's pending and overdue callbacks are these. Each change is announced in its transaction (the webhook
+outbox): ``callback.done``, ``callback.cancelled`` with its reason."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import timedelta
+import json
+from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from harness.lifecycle import NOW, NY, lead, setup
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
-from dialer.store.console import LeadClosedForCallbacks, create_callback, list_callbacks
+from dialer.store.console import (
+    CallbackNotPending,
+    LeadClosedForCallbacks,
+    cancel_callback,
+    create_callback,
+    list_callbacks,
+)
 from dialer.store.dnc import add_dnc
 from dialer.store.ivrcallback import Booked, book_caller_callback
 from dialer.store.leadapi import erase_leads
 from dialer.store.leads import get_lead
 from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
-from dialer.store.tables import callbacks_t, dnc_t
+from dialer.store.tables import callbacks_t, dnc_t, leads_t
+from dialer.store.webhooks import create_subscription, outbox_rows
+from dialer.webhooks.core import SUBSCRIBABLE
 
 PHONE = "+12125550101"
 
@@ -140,3 +151,196 @@ async def test_a_callback_on_a_closed_lead_is_refused_and_an_erased_lead_keeps_n
     with pytest.raises(LeadClosedForCallbacks, match="lead 1 is archived: a callback on it would never be dialled"):
         await create_callback(db, 1, NOW + timedelta(hours=2), None, None, NOW)
     assert await states(db) == [("cancelled", None)]
+
+
+# -- a promise made during the lead's last attempt -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", [Outcome.NO_ANSWER, Outcome.BUSY])
+@pytest.mark.parametrize("booked_by", ["caller", "agent"])
+async def test_a_callback_promised_during_the_last_attempt_outlives_the_spent_budget(
+    db: Database, outcome: Outcome, booked_by: str
+) -> None:
+    cfg, cid = await setup(db, [lead(PHONE, [NY])], max_attempts=2)
+    first = await dial(db, cfg, cid, timedelta(0))
+    await record_outcome(db, cfg, first, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    retry = await get_lead(db, 1)
+    assert retry is not None
+    assert (retry.status, retry.attempts) == ("retry", 1)
+    at = retry.next_dialable_at - NOW
+    last = await dial(db, cfg, cid, at)
+    # During the last attempt: the called party rings the inbound line and asks to be called back in 30 min, or
+    # the agent who reaches them on another line books it from the console.
+    due, agent, note = NOW + at + timedelta(minutes=30), ("alice" if booked_by == "agent" else None), booked_by
+    if booked_by == "caller":
+        assert isinstance(await book_caller_callback(db, "spring", PHONE, due, note, NOW + at), Booked)
+    else:
+        assert await create_callback(db, 1, due, agent, note, NOW + at) is not None
+    # Our call ends unanswered: its budget is spent, yet the lead is the promised callback, not exhausted.
+    spent = await record_outcome(db, cfg, last, outcome, AttemptEnd(ended_at=NOW + at + timedelta(seconds=40)))
+    assert spent.counted
+    stored = await get_lead(db, 1)
+    assert stored is not None
+    assert (stored.status, stored.attempts, stored.callback_at, stored.callback_agent) == ("callback", 2, due, agent)
+    assert await states(db) == [("pending", note)]
+    # Not dialled before it is due, then dialled for it past the budget: the promise is kept.
+    agents = [agent] if agent else []
+    early = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=due - timedelta(minutes=5))
+    assert early.leads == []
+    kept = await dial(db, cfg, cid, due - NOW, agents=agents)
+    assert await states(db) == [("done", note)]
+    # That call, with nothing promised any more, leaves the lead exhausted.
+    await record_outcome(db, cfg, kept, Outcome.NO_ANSWER, AttemptEnd(ended_at=due + timedelta(seconds=30)))
+    closed = await get_lead(db, 1)
+    assert closed is not None
+    assert (closed.status, closed.attempts) == ("exhausted", 3)
+    assert await states(db) == [("done", note)]
+
+
+# -- callback.done and callback.cancelled in the outbox ---------------------------------------------------------
+
+
+async def subscribe_all(db: Database, cid: int) -> None:
+    await create_subscription(
+        db, campaign_id=cid, url="http://127.0.0.1:9/crm", events=SUBSCRIBABLE, secret="x", now=NOW
+    )
+
+
+async def announced(db: Database) -> list[tuple[str, dict[str, Any]]]:
+    """The outbox's events, oldest first: type and data."""
+    return [(r.event_type, json.loads(r.payload)["data"]) for r in reversed(await outbox_rows(db))]
+
+
+def callback_data(callback_id: int, due_at: datetime, agent: str | None, **more: object) -> dict[str, object]:
+    return {"callback_id": callback_id, "due_at": due_at.isoformat(), "agent": agent, **more}
+
+
+async def test_a_callback_kept_is_announced_with_the_call_that_kept_it(db: Database) -> None:
+    cfg, cid = await setup(db, [lead(PHONE, [NY])])
+    await subscribe_all(db, cid)
+    due = NOW + timedelta(hours=1)
+    callback = await create_callback(db, 1, due, "alice", "after lunch", NOW)
+    assert callback is not None
+    attempt = await dial(db, cfg, cid, timedelta(hours=1), agents=["alice"])
+    assert await announced(db) == [
+        ("callback.due", callback_data(callback.id, due, "alice")),
+        ("call.started", {"attempt_id": attempt, "phone": PHONE, "caller_id": None, "server": None}),
+        ("callback.done", callback_data(callback.id, due, "alice", attempt_id=attempt)),
+    ]
+    rows = await outbox_rows(db)
+    done = next(r for r in rows if r.event_type == "callback.done")
+    started = next(r for r in rows if r.event_type == "call.started")
+    assert done.order_key == started.order_key  # in the lead's order, after the call that kept it
+
+
+async def test_a_callback_a_user_cancels_is_announced_once_with_reason_user(db: Database) -> None:
+    _cfg, cid = await setup(db, [lead(PHONE, [NY])])
+    await subscribe_all(db, cid)
+    due = NOW + timedelta(days=1)
+    callback = await create_callback(db, 1, due, None, "tomorrow", NOW)
+    assert callback is not None
+    await cancel_callback(db, callback.id, NOW + timedelta(minutes=1))
+    with pytest.raises(CallbackNotPending):
+        await cancel_callback(db, callback.id, NOW + timedelta(minutes=2))
+    assert await announced(db) == [
+        ("callback.due", callback_data(callback.id, due, None)),
+        ("callback.cancelled", callback_data(callback.id, due, None, reason="user")),
+    ]
+
+
+async def test_cancelling_one_of_two_callbacks_leaves_the_lead_waiting_for_the_other(db: Database) -> None:
+    """Past its budget, the lead is dialled only for a callback: cancelling one must not drop the other's promise."""
+    cfg, cid = await setup(db, [lead(PHONE, [NY])], max_attempts=1)
+    attempt = await dial(db, cfg, cid, timedelta(0))
+    first = await create_callback(db, 1, NOW + timedelta(hours=1), None, "one", NOW)
+    second = await create_callback(db, 1, NOW + timedelta(hours=2), "alice", "two", NOW)
+    assert first is not None
+    assert second is not None
+    await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    await cancel_callback(db, first.id, NOW + timedelta(minutes=1))
+    stored = await get_lead(db, 1)
+    assert stored is not None
+    assert (stored.status, stored.callback_at, stored.callback_agent) == ("callback", NOW + timedelta(hours=2), "alice")
+    await dial(db, cfg, cid, timedelta(hours=2), agents=["alice"])
+    assert await states(db) == [("cancelled", "one"), ("done", "two")]
+
+
+Close = Callable[[Database, CampaignConfig, int, int], Awaitable[None]]
+
+
+async def _sale(db: Database, cfg: CampaignConfig, _cid: int, attempt: int) -> None:
+    await record_outcome(db, cfg, attempt, Outcome.CONNECTED, AttemptEnd(ended_at=NOW + timedelta(minutes=3)))
+    await record_disposition(db, cfg, attempt, "sale", NOW + timedelta(minutes=4), agent="alice")
+
+
+async def _dnc_disposition(db: Database, cfg: CampaignConfig, _cid: int, attempt: int) -> None:
+    await record_outcome(db, cfg, attempt, Outcome.CONNECTED, AttemptEnd(ended_at=NOW + timedelta(minutes=3)))
+    await record_disposition(db, cfg, attempt, "dnc", NOW + timedelta(minutes=4), agent="alice")
+
+
+async def _opt_out(db: Database, cfg: CampaignConfig, _cid: int, attempt: int) -> None:
+    await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(minutes=3)))
+    await add_dnc(db, PHONE, source="test", reason="asked", now=NOW + timedelta(minutes=4))
+
+
+async def _bad_number(db: Database, cfg: CampaignConfig, _cid: int, attempt: int) -> None:
+    await record_outcome(db, cfg, attempt, Outcome.UNALLOCATED, AttemptEnd(ended_at=NOW + timedelta(minutes=4)))
+
+
+async def _erased(db: Database, cfg: CampaignConfig, cid: int, attempt: int) -> None:
+    await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(minutes=3)))
+    await erase_leads(db, cid, "c-1", add_dnc=False, now=NOW + timedelta(minutes=4))
+
+
+async def _over_budget(db: Database, cfg: CampaignConfig, cid: int, attempt: int) -> None:
+    """The lead waits for a retry with its budget spent and a callback still pending (its campaign's limit lowered
+    meanwhile, say): the claim exhausts it."""
+    await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(minutes=3)))
+    async with db.write() as conn:
+        await conn.execute(
+            update(leads_t)
+            .where(leads_t.c.id == 1)
+            .values(status="retry", attempts=cfg.max_attempts, next_dialable_at=NOW)
+        )
+    batch = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW + timedelta(minutes=4))
+    assert batch.set_aside == {"max_attempts": 1}
+
+
+@pytest.mark.parametrize(
+    ("close", "reason", "after_booking"),
+    [
+        (_sale, "done", ["call.ended", "callback.cancelled", "call.dispositioned"]),
+        (
+            _dnc_disposition,
+            "dnc",
+            ["call.ended", "lead.archived", "callback.cancelled", "optout.added", "call.dispositioned"],
+        ),
+        # (a global entry's optout.added reaches only subscriptions to every campaign)
+        (_opt_out, "dnc", ["call.ended", "lead.archived", "callback.cancelled"]),
+        (_bad_number, "archived", ["lead.archived", "callback.cancelled", "call.ended"]),
+        (_erased, "erased", ["lead.archived", "callback.cancelled"]),  # (the lead's earlier deliveries erased too)
+        (_over_budget, "exhausted", ["call.ended", "lead.archived", "callback.cancelled"]),
+    ],
+)
+async def test_a_callback_its_lead_closing_drops_is_announced_with_the_closing_as_its_reason(
+    db: Database, close: Close, reason: str, after_booking: list[str]
+) -> None:
+    """The callback was booked during the call; the lead then closes for good. Whatever the path, the outbox holds
+    one callback.cancelled with the lead's closing as the reason, after the lead's own closing event, in the same
+    transaction; ids and times only (an erasure's too)."""
+    cfg, cid = await setup(db, [lead(PHONE, [NY], first_name="Ann", fields={"external_id": "c-1"})])
+    await subscribe_all(db, cid)
+    attempt = await dial(db, cfg, cid, timedelta(0))
+    due = NOW + timedelta(days=1)
+    callback = await create_callback(db, 1, due, "alice", "ask for Ann", NOW + timedelta(minutes=1))
+    assert callback is not None
+    await close(db, cfg, cid, attempt)
+    assert [state for state, _ in await states(db)] == ["cancelled"]
+    events = await announced(db)
+    before = [] if close is _erased else ["call.started", "callback.due"]
+    assert [kind for kind, _ in events] == [*before, *after_booking]
+    cancelled = [data for kind, data in events if kind == "callback.cancelled"]
+    assert cancelled == [callback_data(callback.id, due, "alice", reason=reason)]
+    payload = next(r.payload for r in await outbox_rows(db) if r.event_type == "callback.cancelled")
+    assert "Ann" not in payload
+    assert PHONE not in payload

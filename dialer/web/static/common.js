@@ -99,3 +99,41 @@ export async function cancelCallback(c) {
   await api("POST", `/api/callbacks/${c.id}/cancel`);
   return t("Callback to {who} cancelled", { who: callbackWho(c) });
 }
+
+// A report (a URL under /api/reports/) asked for by a click: fetched first, with this session, so that a refusal (an
+// unknown campaign, a bad range, no permission, a bad encoding) is said where it was asked, in the element ``box``
+// (the server's problem detail, in the user's language; ``box`` is hidden while it has nothing to say), instead of
+// on an error page in a new tab. Accepted: the printable page
+// opens in a new tab (while the click's user activation lasts; a blocked tab leaves a link in ``box``), a CSV or
+// JSON is saved from the bytes already fetched. Returns whether the report was served.
+export async function openReport(target, box) {
+  const say = (said) => { box.replaceChildren(...(said ? [said] : [])); box.hidden = !said; };
+  say(null);
+  let res;
+  try {
+    res = await fetch(target, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  } catch (err) { say(err.message); return false; }
+  const type = res.headers.get("Content-Type") || "";
+  if (!res.ok) {
+    if (res.status === 401 && !leaving) { window.location.href = "/login?next=" + encodeURIComponent(location.pathname); return false; }
+    const problem = type.includes("json") ? await res.json().catch(() => null) : null;
+    say((problem && problem.detail) || res.statusText || String(res.status));
+    return false;
+  }
+  if (type.startsWith("text/html")) {
+    res.body?.cancel().catch(() => {});  // the tab loads the page itself (its own address, to bookmark or print)
+    // Not "noopener": window.open then returns null whether or not the tab opened. Our own page, cut from its opener.
+    const tab = window.open(target, "_blank");
+    if (tab) tab.opener = null;
+    else say(el("a", { href: target, target: "_blank", rel: "noopener" }, t("the browser blocked the pop-up: open it here")));
+    return true;
+  }
+  const named = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "");
+  const path = new URL(target, location.href).pathname.replace(/^\/api\/reports\//, "").split("/").map(decodeURIComponent);
+  const link = el("a", { href: URL.createObjectURL(await res.blob()), download: named ? named[1] : `${path.join("-")}.json` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  return true;
+}

@@ -1,5 +1,5 @@
 // Manager dashboard: every campaign live (pushed over the WebSocket once a second), agents, lead upload.
-import { api, clock, el, live, managing, pct, setLive } from "./common.js";
+import { api, clock, el, live, managing, openReport, pct, setLive } from "./common.js";
 import { lineChart } from "./chart.js";
 import { languagePicker, number, t, tn, word } from "./i18n.js";
 
@@ -10,6 +10,22 @@ const history = new Map();  // campaign -> [{t, rate, inflight, talking, abandon
 const cards = new Map();
 // What bounds an agentless campaign's calls up (its last decision's reason), listed for the catalogue extractor.
 const BOUNDS = { target: t("the target finish"), channels: t("the channel cap"), agents: t("the transfer queue's agents"), cps: t("the calls-per-second budget"), done: t("nothing left to dial now") };
+
+// A report link: the report is checked before anything opens (openReport); a refusal is said in ``box``, beside the
+// link. A click that asks for a new tab or window itself (middle button, a modifier key) is the browser's.
+function reportClick(box) {
+  return (ev) => {
+    if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    ev.preventDefault();
+    openReport(ev.currentTarget.href, box);
+  };
+}
+// Per campaign, the line its report links' refusals are said on (one node: the card is rebuilt every second).
+const reportMsgs = new Map();
+function reportMsg(campaign) {
+  if (!reportMsgs.has(campaign)) reportMsgs.set(campaign, el("p", { class: "msg error", role: "alert", "data-field": "report-problem", hidden: true }));
+  return reportMsgs.get(campaign);
+}
 
 function kpi(label, value, sub = "", alert = false) {
   return el("div", { class: "kpi" + (alert ? " alert" : "") }, el("div", { class: "label" }, label), el("div", { class: "value" }, value), el("div", { class: "sub" }, sub));
@@ -47,7 +63,7 @@ function campaignCard(c) {
   const leads = c.leads || { by_status: {}, total: 0, due_now: 0 };
   const left = ["new", "retry", "callback"].reduce((n, s) => n + (leads.by_status[s] || 0), 0);
   const action = (verb) => el("button", { class: "btn" + (verb === "stop" ? " btn-danger" : ""), type: "button", onclick: () => control(c.campaign, verb) }, { start: t("Start"), pause: t("Pause"), stop: t("Stop") }[verb]);
-  const report = (kind, label) => el("a", { class: "btn btn-link", href: `/api/reports/${kind}/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener" }, label);
+  const report = (kind, label) => el("a", { class: "btn btn-link", href: `/api/reports/${kind}/${encodeURIComponent(c.campaign)}?format=html`, target: "_blank", rel: "noopener", onclick: reportClick(reportMsg(c.campaign)) }, label);
   const ag = c.agentless;  // null for a campaign with agents
   const decision = ag && ag.last_decision;
 
@@ -61,8 +77,9 @@ function campaignCard(c) {
         report("compliance", t("Compliance report")),
         report("performance", t("Performance report")),
         ag ? report("ivr", t("IVR report")) : null,
-        el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv` }, t("Calls CSV")),
+        el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv`, onclick: reportClick(reportMsg(c.campaign)) }, t("Calls CSV")),
         action("start"), action("pause"), action("stop")) : null),
+    managing ? reportMsg(c.campaign) : null,
     el("div", { class: "why" + (why ? "" : " ok"), "data-field": "why" }, why ? [el("strong", {}, (c.calls_in_flight > 0 || c.dial_rate_per_minute > 0 ? t("Holding new calls:") : t("Not dialling:")) + " " + word(why.code)), " — " + why.detail,
       Object.keys(why.breakdown || {}).length ? el("span", { class: "muted" }, " (" + Object.entries(why.breakdown).map(([k, v]) => `${word(k)} ${number(v)}`).join(", ") + ")") : null]
       : [el("strong", {}, t("Dialling")), " — " + (p.reason || t("pacing normally"))]),
@@ -203,6 +220,7 @@ async function upload(ev) {
   $("btn-import").disabled = false;
 }
 
+$("in-report").addEventListener("click", reportClick($("in-report-msg")));
 $("btn-preview").onclick = preview;
 $("upload-form").onsubmit = upload;
 $("upload-file").onchange = () => { mapping = {}; encoding = ""; $("btn-import").disabled = true; preview(); };

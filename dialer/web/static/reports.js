@@ -1,7 +1,7 @@
 // Reports (managers): a campaign's compliance, performance, IVR or call-record report, or the inbound queues' service
-// level, over chosen days, as the printable page, a CSV download or JSON, opened in a new tab (a refused range or
-// agent: the error page there).
-import { api, el } from "./common.js";
+// level, over chosen days: the printable page opened in a new tab, a CSV or JSON downloaded (a refused range or
+// agent: the server's sentence under the form, nothing opened).
+import { api, el, openReport } from "./common.js";
 import { languagePicker } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -32,12 +32,12 @@ function kindChanged() {
   $("rep-agent").disabled = inbound;
 }
 
-function open(ev) {
+async function open(ev) {
   ev.preventDefault();
   const target = url();
-  $("rep-link").href = target;  // what was opened, to copy or bookmark
-  $("rep-link").textContent = target;
-  window.open(target, "_blank", "noopener");
+  const served = await openReport(target, $("rep-msg"));
+  $("rep-link").href = served ? target : "#";  // what was opened, to copy or bookmark
+  $("rep-link").textContent = served ? target : "";
 }
 
 async function start() {

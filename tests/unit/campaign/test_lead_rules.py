@@ -319,8 +319,9 @@ def test_never_dialable_outside_the_rules(
     assert open_everywhere(c, now, zones), "dialable while some candidate zone is outside the window"
     assert not on_dnc
     assert snapshot.status is not LeadStatus.DNC
-    assert snapshot.attempts < c.max_attempts
-    assert snapshot.dials < c.dial_limit
+    if snapshot.status is not LeadStatus.CALLBACK:  # (a promised callback is dialled past the budget)
+        assert snapshot.attempts < c.max_attempts
+        assert snapshot.dials < c.dial_limit
     assert snapshot.status in CLAIMABLE_STATUSES
     assert snapshot.next_dialable_at is None or snapshot.next_dialable_at <= now
     if c.no_recall_after_abandon is not None and snapshot.last_abandon_at is not None:

@@ -1,7 +1,8 @@
 """A callback promised and not yet kept outlives the call that ended (with_pending_callback): over every outcome and
-disposition the rules give, a transition that would requeue the lead (or move it to its next phone) makes it a
-callback due at the promised time, for the promised agent; one that closes it for good, or schedules its own
-callback, stands; without a pending callback nothing changes."""
+disposition the rules give, a transition that would requeue the lead (or move it to its next phone) or close it only
+because its budget is spent (exhausted) makes it a callback due at the promised time, for the promised agent; one that
+closes it by someone's decision (done, DNC, archived), or schedules its own callback, stands; without a pending
+callback nothing changes. A callback kept past the budget is dialled once for its promise, then exhausted."""
 
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ from dialer.campaign.rules import (
     LeadSnapshot,
     LeadStatus,
     LeadTransition,
+    NotDialableReason,
     PendingCallback,
     TransitionKind,
     apply_disposition,
     apply_outcome,
+    claimed,
+    dialability,
     with_pending_callback,
 )
 
@@ -50,16 +54,25 @@ def transitions() -> st.SearchStrategy[LeadTransition]:
     return st.one_of(by_outcome, by_disposition)
 
 
+# Closings that are someone's decision (the person's opt-out or answer, an agent's final disposition, a "close" rule,
+# a bad number): a pending callback never outlives them. Only a spent budget (exhausted) gives way to the promise.
+DECIDED = frozenset({LeadStatus.DONE, LeadStatus.DNC, LeadStatus.ARCHIVED})
+
+
 @given(transitions(), PENDING)
-def test_a_pending_callback_replaces_a_requeue_and_nothing_else(
+def test_a_pending_callback_replaces_a_requeue_or_a_spent_budget_and_nothing_else(
     transition: LeadTransition, pending: PendingCallback | None
 ) -> None:
     after = with_pending_callback(transition, pending)
-    requeues = transition.kind in (TransitionKind.REQUEUED, TransitionKind.SWITCHED_PHONE)
-    if pending is None or not requeues:
+    kept_for_it = transition.kind in (TransitionKind.REQUEUED, TransitionKind.SWITCHED_PHONE, TransitionKind.EXHAUSTED)
+    if pending is None or not kept_for_it:
         assert after == transition
+        closes = transition.kind is not TransitionKind.RECORDED  # (recorded: closed before this call already)
+        if pending is not None and closes and transition.lead.status in TERMINAL_STATUSES:
+            assert transition.lead.status in DECIDED  # (no lead closes over a promise for its spent budget)
         return
     assert after.lead.status is LeadStatus.CALLBACK
+    assert after.lead.status not in TERMINAL_STATUSES
     assert (after.lead.callback_at, after.lead.next_dialable_at, after.lead.callback_agent) == (
         pending.due_at,
         pending.due_at,
@@ -68,7 +81,48 @@ def test_a_pending_callback_replaces_a_requeue_and_nothing_else(
     # everything else the call did to the lead stands: its counters, its phone, what it learnt
     unchanged = ("phone", "alt_phones", "attempts", "dials", "last_outcome", "last_disposition", "last_abandon_at")
     assert all(getattr(after.lead, f) == getattr(transition.lead, f) for f in unchanged)
-    assert (after.kind, after.counted, after.add_to_dnc) == (transition.kind, transition.counted, transition.add_to_dnc)
+    # an exhausted lead kept for its callback goes back to the queue: counted as requeued, not as closed
+    kind = TransitionKind.REQUEUED if transition.kind is TransitionKind.EXHAUSTED else transition.kind
+    assert (after.kind, after.counted, after.add_to_dnc) == (kind, transition.counted, transition.add_to_dnc)
+    assert after.detail.startswith(transition.detail)
+
+
+@given(
+    st.sampled_from([o for o in Outcome if not o.is_bad_number]),
+    st.sampled_from([None, "alice"]),
+    st.integers(0, 3),
+    st.sampled_from([-90, -1, 0, 30]),
+)
+def test_the_last_attempt_ending_unanswered_leaves_a_callback_dialled_once_more_for_its_promise(
+    outcome: Outcome, agent: str | None, extra_dials: int, due_in: int
+) -> None:
+    """The lead is on its last attempt when a callback is promised; the call ends without the person (no answer,
+    busy, a machine, ...): the lead is a callback at the promised time, dialled for it past the budget -- and the
+    outcome of that dial, the promise kept, exhausts it."""
+    budget = CAMPAIGN.max_attempts
+    on_last = _lead(attempts=budget - 1, dials=budget - 1 + extra_dials)
+    ended = apply_outcome(on_last, outcome, CAMPAIGN, NOW)
+    due = NOW + timedelta(minutes=due_in)
+    pending = PendingCallback(due, agent)
+    after = with_pending_callback(ended, pending)
+    if ended.kind is not TransitionKind.EXHAUSTED:
+        return  # (a call that did not spend the budget: the requeue case above)
+    assert (after.lead.status, after.lead.callback_at, after.lead.callback_agent) == (LeadStatus.CALLBACK, due, agent)
+    assert after.lead.attempts >= budget or after.lead.dials >= CAMPAIGN.dial_limit
+    at = max(NOW, due) + timedelta(minutes=1)
+    assert dialability(after.lead, CAMPAIGN, at, on_dnc=False, agent=agent).dialable or _window_shut(after.lead, at)
+    if agent is not None:
+        refused = dialability(after.lead, CAMPAIGN, at, on_dnc=False, agent="bob")
+        assert refused.reason is NotDialableReason.CALLBACK_OWNED
+    assert dialability(after.lead, CAMPAIGN, at, on_dnc=True, agent=agent).reason is NotDialableReason.DNC
+    # the callback's dial keeps the promise (the store marks it done): its outcome, with nothing pending, exhausts it
+    again = apply_outcome(claimed(after.lead, "r", at, timedelta(minutes=2)), Outcome.NO_ANSWER, CAMPAIGN, at)
+    assert with_pending_callback(again, None).lead.status is LeadStatus.EXHAUSTED
+
+
+def _window_shut(lead: LeadSnapshot, at: datetime) -> bool:
+    reason = dialability(lead, CAMPAIGN, at, on_dnc=False, agent=lead.callback_agent).reason
+    return reason in (NotDialableReason.WINDOW_CLOSED, NotDialableReason.RECALL_AFTER_ABANDON)
 
 
 def test_a_lead_closed_for_good_keeps_its_status_and_the_next_phone_keeps_the_promise() -> None:
@@ -78,6 +132,9 @@ def test_a_lead_closed_for_good_keeps_its_status_and_the_next_phone_keeps_the_pr
         closed = apply_disposition(_lead(), code, base, NOW)
         assert closed.lead.status in TERMINAL_STATUSES
         assert with_pending_callback(closed, pending) == closed
+    bad_number = apply_outcome(_lead(), Outcome.UNALLOCATED, base, NOW)
+    assert with_pending_callback(bad_number, pending) == bad_number
+    assert bad_number.lead.status is LeadStatus.ARCHIVED
     switched = apply_outcome(_lead(alt_phones=("+12125550199",)), Outcome.UNALLOCATED, base, NOW)
     assert switched.kind is TransitionKind.SWITCHED_PHONE
     kept = with_pending_callback(switched, pending)
