@@ -123,15 +123,23 @@ class DialFact:
 async def dial_history(
     db: Database, campaign_id: int, since: datetime, limit: int, counted_outcomes: Collection[str]
 ) -> list[DialFact]:
-    """The campaign's last ``limit`` dials that ended since ``since`` with a ring time, oldest first.
+    """The campaign's last ``limit`` dials started since ``since`` that ended with a ring time, in the order they
+    ended.
 
     ``attempts_before`` counts the lead's earlier dials whose outcome is in ``counted_outcomes`` (those its retry
     rules count against ``max_attempts``), so that it is what ``leads.attempts`` held when the dial was claimed."""
     a = attempts_t.c
+    # The latest dials by their start (the index on campaign and start time serves it on years of calls).
     recent = (
         select(a.id)
-        .where(a.campaign_id == campaign_id, a.ended_at >= since, a.ring_seconds.is_not(None), a.outcome.is_not(None))
-        .order_by(a.ended_at.desc(), a.id.desc())
+        .where(
+            a.campaign_id == campaign_id,
+            a.started_at >= since,
+            a.ended_at.is_not(None),
+            a.ring_seconds.is_not(None),
+            a.outcome.is_not(None),
+        )
+        .order_by(a.started_at.desc(), a.id.desc())
         .limit(limit)
     )
     earlier = (a.started_at, a.id)
