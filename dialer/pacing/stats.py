@@ -273,6 +273,12 @@ class DecayedShare:
         self._total = self._total * self._decay + 1.0
         self.samples += 1
 
+    def retract_hit(self, sample: int) -> None:
+        """The hit added as sample number ``sample`` (``samples`` just after it was added) was a miss: its weight
+        now, ``decay ** (samples − sample)``, leaves the hits (the sample stays counted)."""
+        if 0 < sample <= self.samples:
+            self._hits = max(0.0, self._hits - self._decay ** (self.samples - sample))
+
     @property
     def value(self) -> float:
         return (self.prior_hits + self._hits) / (self.prior_total + self._total)
@@ -303,6 +309,18 @@ class LeadHistory:
         return f"{attempt}:{self.last_outcome or '-'}" if attempt > 1 else "1"
 
 
+@dataclass(frozen=True, slots=True)
+class LearntDial:
+    """Where :meth:`PacingStats.record_attempt` learnt one dial: whether as a live answer, its keys, and its sample
+    number in the recent rate and in the rates by hour and history (:meth:`AnswerRates.add`)."""
+
+    live: bool
+    hour: int | None
+    history: LeadHistory | None
+    sample: int
+    rates_at: tuple[int, int, int]
+
+
 class AnswerRates:
     """Live answers per dial by hour of day and by lead history, learnt from the campaign's own dials.
 
@@ -325,19 +343,36 @@ class AnswerRates:
         self._hours: dict[int, DecayedShare] = {}
         self._classes: dict[str, DecayedShare] = {}
 
-    def add(self, live: bool, hour: int | None, history: LeadHistory | None) -> None:
+    def add(self, live: bool, hour: int | None, history: LeadHistory | None) -> tuple[int, int, int]:
+        """Learn one dial; returns where it stands in the hour's, the long run's and the history class's samples
+        (0: not learnt there), for :meth:`retract_hit`."""
+        at_hour = at_long = at_class = 0
         if hour is not None:
             share = self._hours.get(hour % 24)
             if share is None:
                 share = self._hours[hour % 24] = DecayedShare(0.0, 0.0, self.half_life)
             share.add(live)
+            at_hour = share.samples
         if history is not None:
             self.long_run.add(live)
+            at_long = self.long_run.samples
             key = history.key
             share = self._classes.get(key)
             if share is None:
                 share = self._classes[key] = DecayedShare(0.0, 0.0, self.half_life)
             share.add(live)
+            at_class = share.samples
+        return at_hour, at_long, at_class
+
+    def retract_hit(self, hour: int | None, history: LeadHistory | None, at: tuple[int, int, int]) -> None:
+        """The live answer learnt by :meth:`add` (which returned ``at``) was not one."""
+        at_hour, at_long, at_class = at
+        if hour is not None and at_hour and (share := self._hours.get(hour % 24)) is not None:
+            share.retract_hit(at_hour)
+        if history is not None and at_class:
+            self.long_run.retract_hit(at_long)
+            if (share := self._classes.get(history.key)) is not None:
+                share.retract_hit(at_class)
 
     def hour_rate(self, hour: int | None) -> float:
         now = self.recent.value
@@ -606,12 +641,22 @@ class PacingStats:
 
     def record_attempt(
         self, ring_seconds: float, live: bool, *, hour: int | None = None, history: LeadHistory | None = None
-    ) -> None:
+    ) -> LearntDial:
         """A dial's fate; ``hour`` (0–23: the called party's local hour it was placed in) and the lead's
-        ``history`` feed the answer rate by hour and by lead history (:meth:`answer_rate`)."""
-        self.answer_rates.add(live, hour, history)  # before the recent rate moves (its shrinkage target)
+        ``history`` feed the answer rate by hour and by lead history (:meth:`answer_rate`). Returns where it was
+        learnt, for :meth:`retract_live_dial`."""
+        at = self.answer_rates.add(live, hour, history)  # before the recent rate moves (its shrinkage target)
         self.live_share.add(live)
         (self.live_ring if live else self.dead_ring).add(ring_seconds)
+        return LearntDial(live, hour, history, self.live_share.samples, at)
+
+    def retract_live_dial(self, dial: LearntDial) -> None:
+        """A dial learnt as a live answer was an answering machine (an agent marked it after the call ended): the
+        answer rates learn it as a dial nobody answered, at the weight it has now (the ring time stays learnt)."""
+        if not dial.live:
+            return
+        self.live_share.retract_hit(dial.sample)
+        self.answer_rates.retract_hit(dial.hour, dial.history, dial.rates_at)
 
     def answer_rate(self, hour: int | None = None, history: LeadHistory | None = None) -> float:
         """The expected live answers per dial of a dial placed in ``hour`` to a lead with ``history`` (either

@@ -10,6 +10,7 @@ from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.calls.outcome import Outcome
 from dialer.campaign.rules import LeadTransition, TransitionKind
 from dialer.i18n import M_
+from dialer.pacing.stats import LearntDial
 from dialer.runner.learning import HandleKind, HandleTimer
 from dialer.runner.state import CampaignContext
 from dialer.store.lifecycle import record_disposition
@@ -27,6 +28,9 @@ class AgentCalls:
         # Calls placed without AMD in an AMD campaign (the pacer paused it) that reached an agent: their disposition
         # says what AMD would have been told (a person or a machine), in place of its verdict (oldest first).
         self.without_amd: dict[int, None] = {}
+        # Connected calls as the answer rates learnt them (live answers), until their disposition: one an agent
+        # marks a machine after it ended is taken back (oldest first, as many as without_amd keeps).
+        self.live_dials: dict[int, LearntDial] = {}
 
     def connected(
         self, agent_id: str, attempt_id: int, agent_channel: str | None = None, *, amd_paused: bool = False
@@ -40,6 +44,12 @@ class AgentCalls:
             self.without_amd[attempt_id] = None
             if len(self.without_amd) > WITHOUT_AMD_KEPT:  # calls never dispositioned: forget the oldest
                 del self.without_amd[next(iter(self.without_amd))]
+
+    def learnt_live(self, attempt_id: int, dial: LearntDial) -> None:
+        """The pacer learnt the ended call ``attempt_id`` as a live answer (see ``live_dials``)."""
+        self.live_dials[attempt_id] = dial
+        if len(self.live_dials) > WITHOUT_AMD_KEPT:  # calls never dispositioned: forget the oldest
+            del self.live_dials[next(iter(self.live_dials))]
 
     def live_call_of_agent(self, agent_id: str) -> tuple[int, str, str, str] | None:
         """(attempt id, server, customer channel, agent's leg) of the connected call the agent is on, for call
@@ -132,10 +142,13 @@ class AgentCalls:
                 # The mix of people and machines AMD would have seen (the pacer's false-positive share reads it).
                 given = ctx.config.disposition(code)
                 ctx.stats.record_amd(not (given is not None and given.is_machine))
+            learnt = self.live_dials.pop(attempt, None)
             if written.machine_ended_at is not None:
                 # A call recorded connected was a machine: its live answer leaves the abandon rate, as in the
-                # reports.
+                # reports, and the answer rates (as a runner loaded later learns it from the stored outcome).
                 ctx.stats.retract_live_answer(written.machine_ended_at.timestamp())
+                if learnt is not None:
+                    ctx.stats.retract_live_dial(learnt)
                 ctx.counters.recount(Outcome.CONNECTED, Outcome.MACHINE)
             self.attempts.pop(agent_id, None)
             self.channels.pop(agent_id, None)

@@ -138,12 +138,14 @@ class CallUpdates:
         )
         if call is not None and call.preview_agent is not None and not call.connected:
             await ctx.agents.end_preview(call.preview_agent)
-        ctx.stats.record_attempt(
+        learnt = ctx.stats.record_attempt(
             update.ring_seconds,
             outcome.is_live_answer,
             hour=call.hour if call is not None else None,
             history=call.history if call is not None else None,
         )
+        if outcome is Outcome.CONNECTED:  # (an agent may still mark it a machine: AgentCalls.disposition)
+            self.agent_calls.learnt_live(attempt_id, learnt)
         kind = transition.kind.value if transition is not None else None
         log.info(
             "call_ended",

@@ -156,7 +156,7 @@ DECISION_CELLS = {
     ("learnt", "ours", 1.5): "4553fa5cb6ba086ac12e1b56d1c5bd3259ce28b172a5cc080d79f3e55a0b31bc",
     ("learnt", "ours-ready", 0.5): "63f5279a43546bbef18d2a52cff040ef19ec160ac91b75718c6635f90b9ee3c0",
     ("n10-p020", "clairvoyant", 0.5): "dfb43754fe5dd097c05c1e0a6799810657a152605b3bbe6f3cb45c6142e4906f",
-    ("uk-amd-fp", "ours", 0.5): "d348e6fd5dd241633cfcf2c4e580f10fb21e8794eaa88d8d47fac54122bafc9e",
+    ("uk-amd-fp", "ours", 0.5): "f4d81a2e79ca632ec44cf9a4600f78ddd6d6e02abc32d3bf6b8b19f22514658c",
     ("n100-p020", "ours", 0.15): "96faa17ec1166dfaaf951e4f2ed2384f75ec0315d0896839ed3ce5473d388813",
 }
 

@@ -5,14 +5,19 @@ machines then reach agents, who mark them with the machine disposition, and the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+from harness.clock import clock_dt
 from harness.crew import Crew
 from harness.e2e import World, make_world
 from sqlalchemy import select
 
 from dialer.calls.outcome import count_answer
+from dialer.pacing import PacingStats
+from dialer.runner.learning import SEED_DIALS, learn_from_records
 from dialer.sim.pbx.world import Fate
+from dialer.store.runtime import dial_history
 from dialer.store.tables import attempts_t
 
 MACHINES = {"outbound": {"machine_share": 0.3}, "amd": {"enabled": True}}
@@ -79,3 +84,15 @@ async def test_a_young_window_dials_without_amd_and_agents_take_machines_out_of_
         assert runner.counters.outcomes["machine"] == len(done)
         # What the agents heard is the mix AMD would have seen (the pacer's false-positive share reads it).
         assert runner.stats.amd_human_share.total > 10.0
+        # The answer rates too: a machine an agent marked after its call ended was learnt as a live answer and is
+        # taken back -- the rates are what a runner loaded now learns from the stored outcomes.
+        stored = await dial_history(
+            world.db, runner.campaign_id, clock_dt(world.clock) - timedelta(days=1), SEED_DIALS, ()
+        )
+        assert len(stored) == runner.stats.live_share.samples
+        learnt = PacingStats()
+        learn_from_records(learnt, runner.config, stored, [])
+        # (equal but for the order of calls ending in the same instant; one machine learnt as a live answer would
+        # move the rate by 1 / (20 + dials), about 3e-3 here)
+        one_dial = 1.0 / (20.0 + len(stored))
+        assert abs(runner.stats.live_share.value - learnt.live_share.value) < one_dial / 20

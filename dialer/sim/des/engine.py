@@ -21,7 +21,7 @@ from dataclasses import fields
 from typing import Protocol
 
 from dialer.pacing import AgentState, AgentView, CallInFlight, CallLoad, CallStage, InboundLoad, PacingStats
-from dialer.pacing.stats import LeadHistory
+from dialer.pacing.stats import LeadHistory, LearntDial
 from dialer.sim.des.metrics import Metrics, RunResult
 from dialer.sim.model import CalleeKind, DialOutcome, Scenario, WorldModel
 
@@ -103,6 +103,7 @@ class Call:
         "amd",
         "attempt",
         "hour",
+        "learnt",
         "outcome",
         "predictive",
         "stage",
@@ -119,6 +120,7 @@ class Call:
         self.hour = _hour_of(start)  # the hour of day it was placed in
         self.attempt = attempt  # the lead's attempt number (its history)
         self.outcome = outcome
+        self.learnt: LearntDial | None = None  # how the pacer learnt its dial (a machine an agent marks: taken back)
         self.predictive = predictive
         self.stage = CallStage.DIALLING
         self.stage_since = start
@@ -372,7 +374,7 @@ class Simulation:
 
     def _record_attempt(self, call: Call, live: bool) -> None:
         """A dial's fate, with the hour it was placed in and its lead's history (what the runner feeds)."""
-        self.stats.record_attempt(
+        call.learnt = self.stats.record_attempt(
             call.outcome.ring_seconds, live, hour=self.hour_of_day(call.start), history=self.history(call.attempt)
         )
 
@@ -427,8 +429,10 @@ class Simulation:
             talk = self.world.draw_talk(self.rng_talk, now, agent.talk_factor)
         else:
             # The runner's view: connected (the controller learns it), then the agent marks a machine and its live
-            # answer leaves the window (AgentCalls.disposition).
+            # answer leaves the window and the answer rates (AgentCalls.disposition).
             self.stats.retract_live_answer(now)
+            if call.learnt is not None:
+                self.stats.retract_live_dial(call.learnt)
             talk = self.world.machine_agent_seconds()
         self._start_work(agent, talk)
         if call.outcome.kind is not CalleeKind.HUMAN:  # an agent's time on a machine is not occupancy
