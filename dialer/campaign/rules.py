@@ -509,6 +509,11 @@ def over_budget(lead: LeadSnapshot, campaign: CampaignConfig) -> bool:
     return lead.attempts >= campaign.max_attempts or lead.dials >= campaign.dial_limit
 
 
+def counted_outcomes(campaign: CampaignConfig) -> frozenset[str]:
+    """The outcomes whose dials the campaign's retry rules count against ``max_attempts`` (``RetryRule.counts``)."""
+    return frozenset(outcome.value for outcome, rule in campaign.retry.items() if rule.counts)
+
+
 def with_pending_callback(transition: LeadTransition, pending: PendingCallback | None) -> LeadTransition:
     """A callback promised and not yet kept outlives the call that just ended: where the call would requeue the lead
     (a retry after the rule's delay, or its next phone) or close it only because its budget is spent (exhausted),

@@ -19,6 +19,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from dialer.campaign.config import CampaignConfig
+from dialer.campaign.rules import counted_outcomes
 from dialer.logging import get_logger
 from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.learning import SEED_AGENT_EVENTS, SEED_DIALS, SEED_SINCE
@@ -74,8 +75,7 @@ class RunnerLoader:
     async def _learn(self, runner: CampaignRunner) -> None:
         db, config = self.services.db, runner.config
         since = datetime.fromtimestamp(self.services.clock.now(), UTC) - SEED_SINCE
-        counted = [outcome.value for outcome, rule in config.retry.items() if rule.counts]
-        dials = await dial_history(db, runner.campaign_id, since, SEED_DIALS, counted)
+        dials = await dial_history(db, runner.campaign_id, since, SEED_DIALS, counted_outcomes(config))
         changes = await recent_agent_events(db, config.queue, since, SEED_AGENT_EVENTS)
         learnt = runner.learn_history(dials, changes)
         if learnt.dials or learnt.talks:

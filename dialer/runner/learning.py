@@ -29,9 +29,9 @@ from enum import StrEnum
 from dialer.agents.registry import AgentStatus
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.rules import LeadSnapshot, effective_zones
+from dialer.campaign.rules import LeadSnapshot
 from dialer.pacing.stats import LeadHistory, PacingStats
-from dialer.runner.lookahead import local_hour
+from dialer.runner.lookahead import local_hour, pacing_zone
 from dialer.store.agent_history import AgentEventRecord
 from dialer.store.runtime import DialFact
 
@@ -88,13 +88,12 @@ class Learnt:
 
 def learn_dial(stats: PacingStats, config: CampaignConfig, dial: DialFact) -> None:
     """One stored dial into the estimates, keyed as the live runner keys the call it places
-    (:mod:`dialer.runner.originate`): the called party's local hour at the dial (the first zone whose calling
-    window applies to the lead), and the lead's attempts before it with the previous dial's outcome."""
+    (:mod:`dialer.runner.originate`): the called party's local hour at the dial (its zone:
+    :func:`~dialer.runner.lookahead.pacing_zone`), and the lead's attempts before it and previous outcome."""
     lead = LeadSnapshot(
         id=0, campaign=config.name, phone="", tz_candidates=dial.tz_candidates, postal_zones=dial.postal_zones
     )
-    zones = effective_zones(lead, config)
-    hour = local_hour(dial.started_at.timestamp(), zones[0] if zones else None)
+    hour = local_hour(dial.started_at.timestamp(), pacing_zone(lead, config))
     history = LeadHistory(dial.attempts_before + 1, dial.previous_outcome)
     if dial.amd_status is not None:
         stats.record_amd(dial.amd_status == "HUMAN")

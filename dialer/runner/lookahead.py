@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dialer.campaign.config import CampaignConfig
-from dialer.campaign.rules import dialability, effective_zones
+from dialer.campaign.rules import LeadSnapshot, dialability, effective_zones
 from dialer.campaign.windows import WindowError, zone
 from dialer.pacing.stats import LeadHistory, PacingStats
 from dialer.store.leads import LeadRecord
@@ -58,11 +58,19 @@ def dialable_now(lead: LeadRecord, config: CampaignConfig, now: datetime) -> boo
     return dialability(snapshot(lead, config.name), config, now, on_dnc=False, agent=agent).dialable
 
 
+def pacing_zone(lead: LeadSnapshot, config: CampaignConfig) -> str | None:
+    """The zone a dial's local hour is taken in, for the answer rate by hour: the first of the zones whose calling
+    window applies to the lead (``effective_zones``: postal code's, the number's, else the campaign's fallback);
+    None (UTC) when it has none."""
+    zones = effective_zones(lead, config)
+    return zones[0] if zones else None
+
+
 def lead_pacing(lead: LeadRecord, config: CampaignConfig) -> LeadPacing:
-    """The lead's next dial: attempt number and previous outcome, and the first of the zones whose calling
-    window applies to it (``effective_zones``: postal code's, the number's, else the campaign's fallback)."""
-    zones = effective_zones(snapshot(lead, config.name), config)
-    return LeadPacing(lead.id, LeadHistory(lead.attempts + 1, lead.last_outcome), zones[0] if zones else None)
+    """The lead's next dial: attempt number and previous outcome, and the zone of its local hour
+    (:func:`pacing_zone`)."""
+    history = LeadHistory(lead.attempts + 1, lead.last_outcome)
+    return LeadPacing(lead.id, history, pacing_zone(snapshot(lead, config.name), config))
 
 
 # Reads up to ``limit`` due leads in claim order at ``now``, without claiming them (dialer.store.claim.upcoming_leads).
