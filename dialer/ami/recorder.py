@@ -71,6 +71,9 @@ class Scenario:
     ivr_flow: str | None = None  # campaigns/ivr/<flow>.toml: the recording runs the dialer's FastAGI server
     # the accounts table the flow's lookups read during the recording (TableActions: account -> its fields)
     ivr_accounts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # the daemon's own actions answered as it would answer them for the lab's state during the recording
+    # (dialer.ivr.actions.ScriptedActions: action -> (status, data)); the recorder has no daemon behind it
+    ivr_answers: Mapping[str, tuple[str, Mapping[str, str]]] = field(default_factory=dict)
 
 
 class RecordingError(RuntimeError):
@@ -179,7 +182,23 @@ IVR_INBOUND_PATHS = {
         "max_wait_seconds (120): Queue() times out, DialerAbandon, the flow resumes with its closed message and hangs "
         "up",
     ),
+    "ivr-inbound-callback": (
+        f"{IVR_INBOUND_UNKNOWN_ACCOUNT}#",
+        "1",
+        20,
+        True,
+        "keys account 9999# (not in the table), hears that inbound-sales' wait is long (its one member paused: "
+        "virtual hold), presses 1 at the offer while it plays, and the flow books a callback, says so and hangs up",
+    ),
 }
+# Virtual hold (ivr-inbound-callback): what the daemon answers while the queue's one member is paused and nobody waits
+# (dialer.ivr.virtualhold.estimate_wait: nobody serving, so longer than the flow's 90 s at the default 180 s handle
+# time), and a booked callback, due at once.
+IVR_VIRTUAL_HOLD_ANSWERS: Mapping[str, tuple[str, Mapping[str, str]]] = {
+    "queue_wait": ("long", {"seconds": "180", "waiting": "0"}),
+    "book_callback": ("booked", {"when": "2026-12-07T00:00:00+00:00"}),
+}
+IVR_INBOUND_ANSWERS = {"ivr-inbound-callback": IVR_VIRTUAL_HOLD_ANSWERS}
 
 
 def _inbound_ivr_path(name: str) -> Scenario:
@@ -211,6 +230,7 @@ def _inbound_ivr_path(name: str) -> Scenario:
         ),
         ivr_flow="inbound",
         ivr_accounts=IVR_INBOUND_TABLE,
+        ivr_answers=IVR_INBOUND_ANSWERS.get(name, {}),
     )
 
 

@@ -15,7 +15,7 @@ from dialer.ami.recorder_monitoring import ALL_SCENARIOS as SCENARIOS
 from dialer.calls.replay import classification_rows, replay_file
 from dialer.commands.common import fail, print_json
 from dialer.i18n import _
-from dialer.ivr.actions import TableActions
+from dialer.ivr.actions import ScriptedActions, TableActions
 from dialer.ivr.agi import IvrAgiService, IvrCallInfo
 from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import load_flow
@@ -48,11 +48,13 @@ def classify(
 async def _record(
     scenario: Scenario, host: str, port: int, username: str, secret: str, target: Path, version: str
 ) -> int:
-    """Record; an IVR scenario runs the dialer's FastAGI server with its flow (campaigns/ivr/<flow>.toml) meanwhile."""
+    """Record; an IVR scenario runs the dialer's FastAGI server with its flow (campaigns/ivr/<flow>.toml) meanwhile,
+    its lookups answered by the scenario's table and, for the daemon's own actions, its scripted answers."""
     if scenario.ivr_flow is None:
         return await record(scenario, host, port, username, secret, target, version=version)
     flow = load_flow(Path("campaigns/ivr") / f"{scenario.ivr_flow}.toml")
-    service = IvrAgiService({flow.name: flow}, TableActions(scenario.ivr_accounts), _discard, lambda: datetime.now(UTC))
+    actions = ScriptedActions(scenario.ivr_answers, TableActions(scenario.ivr_accounts))
+    service = IvrAgiService({flow.name: flow}, actions, _discard, lambda: datetime.now(UTC))
     server = FastAgiServer("127.0.0.1", 0, service.routes)
     await server.start()
     try:

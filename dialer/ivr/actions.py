@@ -9,7 +9,7 @@ of it. This table is what ``dialer ivr check`` accepts.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -68,3 +68,24 @@ class TableActions:
         if action == "find_lead":
             return LookupDone("not_found")
         return LookupDone("error")
+
+
+class ScriptedActions:
+    """Fixed answers for the named actions, every other one by ``fallback``: what the recorder (and the simulated PBX
+    replaying its recordings) serves in place of the daemon's live state, e.g. virtual hold's ``queue_wait`` and
+    ``book_callback`` as the daemon answers them for the lab's queue (``Scenario.ivr_answers``)."""
+
+    def __init__(
+        self,
+        answers: Mapping[str, tuple[str, Mapping[str, str]]],
+        fallback: Callable[[str, Mapping[str, str], IvrCallInfo], Awaitable[LookupDone]],
+    ) -> None:
+        self.answers = {action: (status, dict(data)) for action, (status, data) in answers.items()}
+        self.fallback = fallback
+
+    async def __call__(self, action: str, args: Mapping[str, str], info: IvrCallInfo) -> LookupDone:
+        answer = self.answers.get(action)
+        if answer is None:
+            return await self.fallback(action, args, info)
+        status, data = answer
+        return LookupDone(status, dict(data))

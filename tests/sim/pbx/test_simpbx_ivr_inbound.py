@@ -3,8 +3,10 @@ one per path of the inbound flow: an inbound caller keys account 1234# (found), 
 inbound-sales takes the call (ivr-inbound); keys an account the table does not have and is handed to the queue
 (ivr-inbound-not-found); keys 1 for the balance and the flow hangs up (ivr-inbound-balance); waits in the queue,
 whose one member is paused, past the flow's bound (ivr-inbound-queue-timeout: DialerAbandon, the flow's closed
-message) -- the same dialplan steps, the same AGI commands from the dialer's own FastAGI service, the same
-UserEvents and the same end of the call (the h extension's /ivr-end, DialerCallEnd, the Hangup)."""
+message); hears that the wait is long, presses 1 at the offer and has a callback booked (ivr-inbound-callback:
+virtual hold, the daemon's answers scripted as the recorder served them) -- the same dialplan steps, the same AGI
+commands from the dialer's own FastAGI service, the same UserEvents and the same end of the call (the h extension's
+/ivr-end, DialerCallEnd, the Hangup)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from simpbx_ivr_rig import ivr_rig
 from simpbx_ivr_trace import recorded, whole_call
 
 from dialer.ami.recorder import IVR_INBOUND_ACCOUNT, IVR_INBOUND_PATHS, IVR_INBOUND_UNKNOWN_ACCOUNT, SCENARIOS
-from dialer.ivr.actions import TableActions
+from dialer.ivr.actions import ScriptedActions, TableActions
 from dialer.ivr.agi import IvrCallInfo
 from dialer.ivr.executor import FlowResult
 from dialer.sim.ivr import CallerBehaviour
@@ -72,7 +74,8 @@ async def inbound_call(
         behaviour=CallerBehaviour(keys={path.menu or "0": 1.0}, think_seconds=(1.0, 1.0)),
         by_prompt={"inbound/welcome": account},
     )
-    async with ivr_rig(FLOW, TableActions(scenario.ivr_accounts), config, callers, inbound=True) as rig:
+    actions = ScriptedActions(scenario.ivr_answers, TableActions(scenario.ivr_accounts))
+    async with ivr_rig(FLOW, actions, config, callers, inbound=True) as rig:
         probe = rig.probe
         if path.paused:
             await probe.send("QueuePause", Queue="inbound-sales", Interface=SIM_AGENT, Paused="true")
@@ -118,13 +121,19 @@ async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded
     assert info.attempt is None
     assert result.variables["account"] == path.account
     expected = {
-        # (the sim's flow, like the recorder's, has the table's actions only: queue_wait answers error, to the queue)
+        # (the sim's flow, like the recorder's, has the table's actions only: queue_wait answers error, to the queue;
+        # ivr-inbound-callback's scenario answers it as the daemon does for a queue nobody serves: virtual hold)
         "ivr-inbound": (("welcome", "find", "menu", "wait", "agent"), "transferred", "Hangup 16"),
         "ivr-inbound-not-found": (("welcome", "find", "not-found", "wait", "agent"), "transferred", "Hangup 16"),
         "ivr-inbound-balance": (("welcome", "find", "menu", "balance"), "balance_heard", "Hangup 0"),
         "ivr-inbound-queue-timeout": (
             ("welcome", "find", "menu", "wait", "agent", "closed"),
             "queue_timeout",
+            "Hangup 0",
+        ),
+        "ivr-inbound-callback": (
+            ("welcome", "find", "not-found", "wait", "offer", "book", "callback-booked"),
+            "callback_booked",
             "Hangup 0",
         ),
     }

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dialer.ami.recorder import IVR_VIRTUAL_HOLD_ANSWERS, SCENARIOS
 from dialer.ivr.actions import ACTIONS
 from dialer.ivr.check import Severity, check_flow
 from dialer.ivr.executor import (
@@ -23,7 +24,7 @@ from dialer.ivr.executor import (
     Play,
     PromptDone,
 )
-from dialer.ivr.flow import FlowError, load_flow, parse_flow
+from dialer.ivr.flow import FlowError, LookupNode, load_flow, parse_flow
 from dialer.ivr.virtualhold import (
     DEFAULT_HANDLE_SECONDS,
     BadArgument,
@@ -212,3 +213,20 @@ def test_the_shipped_inbound_flow_offers_a_callback_when_the_wait_is_long() -> N
     (hold,) = executor.handle(DigitsEntered("2"), T0)
     assert isinstance(hold, Play)
     assert hold.name == "hold"
+
+
+def test_the_recorders_virtual_hold_answers_are_the_daemons_for_the_labs_queue() -> None:
+    """The recording ivr-inbound-callback (and the simulated PBX replaying it) answers ``queue_wait`` with a script,
+    having no daemon behind it: the script is what the daemon answers for the lab's queue then (its one member
+    paused, nobody waiting, nothing measured) against the shipped flow's 90 s."""
+    flow = load_flow(Path(__file__).resolve().parents[3] / "campaigns" / "ivr" / "inbound.toml")
+    wait = flow.nodes["wait"]
+    assert isinstance(wait, LookupNode)
+    assert wait.action == "queue_wait"
+    estimate = estimate_wait(
+        QueueNow(waiting=0, logged_in=1, serving=0, ready=0, mean_handle_seconds=None), int(wait.values["longer_than"])
+    )
+    status, data = IVR_VIRTUAL_HOLD_ANSWERS["queue_wait"]
+    assert (status, dict(data)) == (estimate.status.value, estimate.data())
+    assert IVR_VIRTUAL_HOLD_ANSWERS["book_callback"][0] == "booked"
+    assert SCENARIOS["ivr-inbound-callback"].ivr_answers == IVR_VIRTUAL_HOLD_ANSWERS
