@@ -338,6 +338,28 @@ async def _insert_if_subscribed(conn: AsyncConnection, rows: list[dict[str, obje
     return len((await conn.execute(stmt)).all())
 
 
+async def withdraw_unsent_in(conn: AsyncConnection, event_ids: Sequence[str], now: datetime) -> int:
+    """Take back, inside the caller's write transaction, the deliveries of ``event_ids`` not due yet: pending rows
+    never tried, held by no worker, to be sent after ``now`` (an event announced ahead of its time, such as
+    ``callback.due``, whose fact went away first). They are deleted: never sent, listed or counted, as if never
+    announced. A delivery already sent, being sent, retrying or due by ``now`` stays. Returns the rows withdrawn."""
+    if not event_ids:
+        return 0
+    o = webhook_outbox_t.c
+    result = await conn.execute(
+        delete(webhook_outbox_t).where(
+            o.event_id.in_(sorted(set(event_ids))),
+            o.state == PENDING,
+            o.attempts == 0,
+            o.last_status.is_(None),
+            o.last_error.is_(None),
+            o.lease_owner.is_(None),
+            o.next_attempt_at > now,
+        )
+    )
+    return int(result.rowcount)
+
+
 async def enqueue(db: Database, events: Sequence[WebhookEvent], now: datetime) -> int:
     async with db.write() as conn:
         return await enqueue_in(conn, events, now)
