@@ -5,6 +5,7 @@ the wildcard, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,14 @@ from sqlalchemy import select
 from dialer.store import Database, upgrade
 from dialer.store.campaigns import apply_campaign
 from dialer.store.tables import webhook_subscriptions_t
-from dialer.store.webhooks import create_subscription, enqueue, get_subscription, list_subscriptions, outbox_rows
+from dialer.store.webhooks import (
+    create_subscription,
+    enqueue,
+    get_subscription,
+    list_subscriptions,
+    outbox_rows,
+    update_subscription,
+)
 from dialer.webhooks import core, events
 from dialer.webhooks.core import SUBSCRIBABLE, WILDCARD, EventType, WebhookEvent, event_id, parse_events
 
@@ -74,6 +82,12 @@ async def test_a_wildcard_subscription_gets_every_type_present_and_future(
     monkeypatch.setattr(core, "SUBSCRIBABLE", (*SUBSCRIBABLE, EventType.CRM_DISPOSITION))
     assert await enqueue(db, [brand_new(cid)], NOW) == 1
     assert await receivers(db, "crm.disposition") == ["http://127.0.0.1:9/star"]
+    # The list edited to "*" (PATCH): stored and matched as the wildcard from the next event on.
+    edited = await update_subscription(db, listed.id, NOW, events=parse_events(["*"]))
+    assert edited is not None
+    assert edited.events == ("*",)
+    again = dataclasses.replace(brand_new(cid), id=event_id(EventType.CRM_DISPOSITION, 2))
+    assert await enqueue(db, [again], NOW) == 2
 
 
 def test_parse_events_keeps_the_wildcard() -> None:
