@@ -15,7 +15,9 @@ A callback is ``pending`` until one of these, each written in the transaction th
 
 Each change returns its webhook events (``callback.done``, ``callback.cancelled`` with its :func:`cancel_reason`)
 for the caller to enqueue in the same transaction; only the rows changed there are announced (``UPDATE ...
-RETURNING`` guarded by ``state = 'pending'``).
+RETURNING`` guarded by ``state = 'pending'``). The same change withdraws the callback's ``callback.due`` if it is
+still waiting for its due time (:func:`dialer.store.webhooks.withdraw_unsent_in`): a callback kept early or
+cancelled is never announced as due afterwards.
 
 Whether a kept callback was on time or late, and a pending one missed, is the performance report's reading of the
 calls (:func:`dialer.reports.performance_scan.callback_figures`).
@@ -31,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.rules import CALLBACK_EARLY, TERMINAL_STATUSES, LeadStatus, PendingCallback
 from dialer.store.tables import ERASED_ARCHIVE_REASON, callbacks_t, leads_t
+from dialer.store.webhooks import withdraw_unsent_in
 from dialer.webhooks import events
 from dialer.webhooks.core import WebhookEvent
 
@@ -83,11 +86,14 @@ async def pending_callback_in(conn: AsyncConnection, lead_id: int) -> PendingCal
     return None if row is None else PendingCallback(row[0], row[1])
 
 
-async def _changed(conn: AsyncConnection, statement: Update) -> list[events.Callback]:
-    """The callbacks an UPDATE of ``callbacks`` changed, by id."""
+async def _closed(conn: AsyncConnection, statement: Update, now: datetime) -> list[events.Callback]:
+    """The pending callbacks an UPDATE of ``callbacks`` closed (kept or cancelled), by id; the ``callback.due`` of
+    each is withdrawn if its delivery is still waiting for its due time (after ``now``): it will not fall due."""
     c = callbacks_t.c
     rows = (await conn.execute(statement.returning(c.id, c.lead_id, c.campaign_id, c.due_at, c.agent))).all()
-    return sorted((events.Callback(*row) for row in rows), key=lambda callback: callback.callback_id)
+    closed = sorted((events.Callback(*row) for row in rows), key=lambda callback: callback.callback_id)
+    await withdraw_unsent_in(conn, [events.callback_due_id(callback.callback_id) for callback in closed], now)
+    return closed
 
 
 async def callbacks_kept_in(conn: AsyncConnection, attempts: Mapping[int, int], at: datetime) -> list[WebhookEvent]:
@@ -96,11 +102,12 @@ async def callbacks_kept_in(conn: AsyncConnection, attempts: Mapping[int, int], 
     if not attempts:
         return []
     c = callbacks_t.c
-    kept = await _changed(
+    kept = await _closed(
         conn,
         update(callbacks_t)
         .where(c.state == PENDING, c.lead_id.in_(sorted(attempts)), c.due_at <= at + CALLBACK_EARLY)
         .values(state=DONE, updated_at=at),
+        at,
     )
     return [events.callback_done(callback, attempt_id=attempts[callback.lead_id], at=at) for callback in kept]
 
@@ -122,11 +129,12 @@ async def cancel_in(conn: AsyncConnection, reasons: Mapping[int, str], now: date
     if not reasons:
         return []
     c = callbacks_t.c
-    cancelled = await _changed(
+    cancelled = await _closed(
         conn,
         update(callbacks_t)
         .where(c.state == PENDING, c.id.in_(sorted(reasons)))
         .values(state=CANCELLED, updated_at=now),
+        now,
     )
     return [events.callback_cancelled(callback, reason=reasons[callback.callback_id], at=now) for callback in cancelled]
 

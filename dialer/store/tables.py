@@ -318,7 +318,8 @@ class WebhookSubscriptionRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaigns.id", index=True)
     url: str = Field(max_length=2000)
-    # The subscribed event types, each between bars ("|call.ended|lead.archived|"): one LIKE finds them.
+    # The subscribed event types, each between bars ("|call.ended|lead.archived|"): one LIKE finds them. "|*|": every
+    # subscribable type, those added later too (dialer.webhooks.core.WILDCARD).
     events: str = Field(max_length=1000)
     secret: str = Field(max_length=200)
     enabled: bool = True

@@ -50,7 +50,7 @@ from dialer.store.holders import local_holder_gone, process_holder
 from dialer.store.records import RecordReader, by_id, public_fields
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
 from dialer.store.types import UTCDateTime
-from dialer.webhooks.core import EventType, WebhookEvent, body_of
+from dialer.webhooks.core import WebhookEvent, body_of, subscribes
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 OUTBOX_STATES = (PENDING, DELIVERED, DEAD)
@@ -75,11 +75,16 @@ class Subscription:
         return public_fields(self, "id campaign_id url events enabled description created_at")
 
 
-def _events_column(events: Sequence[EventType]) -> str:
-    return "|" + "|".join(e.value for e in events) + "|"
+def _events_column(events: Sequence[str]) -> str:
+    return "|" + "|".join(str(e) for e in events) + "|"
 
 
-_subscription = RecordReader(Subscription, events=lambda column: tuple(e for e in column.split("|") if e), enabled=bool)
+def _events_of(column: str) -> tuple[str, ...]:
+    """The names a subscription stored (``("*",)``: every subscribable type, present and future)."""
+    return tuple(e for e in column.split("|") if e)
+
+
+_subscription = RecordReader(Subscription, events=_events_of, enabled=bool)
 
 
 async def create_subscription(
@@ -87,12 +92,13 @@ async def create_subscription(
     *,
     campaign_id: int | None,
     url: str,
-    events: Sequence[EventType],
+    events: Sequence[str],
     secret: str,
     now: datetime,
     description: str | None = None,
     enabled: bool = True,
 ) -> Subscription:
+    """``events``: as :func:`dialer.webhooks.core.parse_events` gives them (``["*"]`` is stored as such)."""
     insert = webhook_subscriptions_t.insert().values(
         campaign_id=campaign_id,
         url=url,
@@ -126,7 +132,7 @@ async def update_subscription(
     now: datetime,
     *,
     url: str | None = None,
-    events: Sequence[EventType] | None = None,
+    events: Sequence[str] | None = None,
     enabled: bool | None = None,
     secret: str | None = None,
     description: str | None = None,
@@ -177,7 +183,7 @@ class _Target:
     id: int
     campaign_id: int | None
     url: str
-    events: str
+    events: frozenset[str]  # the names subscribed to ("*": every subscribable type, see core.subscribes)
 
 
 _generation = 0  # bumped by every change of a subscription made through this module
@@ -221,7 +227,7 @@ async def _targets(conn: AsyncConnection) -> tuple[_Target, ...]:
     stamp = _cache.stamp()
     s = webhook_subscriptions_t.c
     rows = (await conn.execute(select(s.id, s.campaign_id, s.url, s.events).where(s.enabled))).all()
-    targets = tuple(_Target(int(i), c, str(u), str(e)) for i, c, u, e in rows)
+    targets = tuple(_Target(int(i), c, str(u), frozenset(_events_of(str(e)))) for i, c, u, e in rows)
     _cache.put(engine, stamp, targets)
     return targets
 
@@ -247,11 +253,10 @@ async def enqueue_in(conn: AsyncConnection, events: Sequence[WebhookEvent], now:
         if event.url is not None:
             matches: list[tuple[int | None, str, str]] = [(None, event.url, f"url:{event.lead_order()}")]
         else:
-            marker = f"|{event.type.value}|"
             matches = [
                 (t.id, t.url, f"s{t.id}:{event.lead_order()}"[:120])
                 for t in targets
-                if t.campaign_id in (None, event.campaign_id) and marker in t.events
+                if t.campaign_id in (None, event.campaign_id) and subscribes(t.events, event.type)
             ]
         if not matches:
             continue  # (no subscriber: nothing serialised on the attempt-write path that every pacing step takes)
@@ -331,6 +336,28 @@ async def _insert_if_subscribed(conn: AsyncConnection, rows: list[dict[str, obje
         .returning(webhook_outbox_t.c.id)  # (counted: SQLite gives no rowcount for a statement opening WITH)
     )
     return len((await conn.execute(stmt)).all())
+
+
+async def withdraw_unsent_in(conn: AsyncConnection, event_ids: Sequence[str], now: datetime) -> int:
+    """Take back, inside the caller's write transaction, the deliveries of ``event_ids`` not due yet: pending rows
+    never tried, held by no worker, to be sent after ``now`` (an event announced ahead of its time, such as
+    ``callback.due``, whose fact went away first). They are deleted: never sent, listed or counted, as if never
+    announced. A delivery already sent, being sent, retrying or due by ``now`` stays. Returns the rows withdrawn."""
+    if not event_ids:
+        return 0
+    o = webhook_outbox_t.c
+    result = await conn.execute(
+        delete(webhook_outbox_t).where(
+            o.event_id.in_(sorted(set(event_ids))),
+            o.state == PENDING,
+            o.attempts == 0,
+            o.last_status.is_(None),
+            o.last_error.is_(None),
+            o.lease_owner.is_(None),
+            o.next_attempt_at > now,
+        )
+    )
+    return int(result.rowcount)
 
 
 async def enqueue(db: Database, events: Sequence[WebhookEvent], now: datetime) -> int:

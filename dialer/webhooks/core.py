@@ -10,7 +10,7 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -38,6 +38,9 @@ class EventType(StrEnum):
 
 
 SUBSCRIBABLE: tuple[EventType, ...] = tuple(t for t in EventType if t is not EventType.CRM_DISPOSITION)
+# A subscription to every subscribable type, present and future: stored as such, matched when an event is announced
+# (never expanded into the types known when the subscription is made).
+WILDCARD = "*"
 
 # The headers of every delivery.
 HEADER_ID = "Dialer-Webhook-Id"
@@ -290,12 +293,12 @@ def lead_values(lead: TemplateLead, extra: Mapping[str, object] | None = None) -
     return values
 
 
-def parse_events(names: Sequence[str]) -> tuple[EventType, ...]:
-    """Subscribable event types by name (``*``: all); raises ValueError naming the unknown ones."""
-    if "*" in names:
-        return SUBSCRIBABLE
+def parse_events(names: Sequence[str]) -> tuple[str, ...]:
+    """What a subscription subscribes to, by name: ``("*",)`` (:data:`WILDCARD`: every subscribable type, those added
+    later too) when ``*`` is among the names, else the subscribable types named, each once, in the order given.
+    Raises ValueError naming the unknown ones."""
     known = {t.value: t for t in SUBSCRIBABLE}
-    unknown = [n for n in names if n not in known]
+    unknown = [n for n in names if n not in known and n != WILDCARD]
     if unknown:
         raise ValueError(
             M_(
@@ -306,4 +309,12 @@ def parse_events(names: Sequence[str]) -> tuple[EventType, ...]:
         )
     if not names:
         raise ValueError(M_("subscribe to at least one event type"))
-    return tuple(dict.fromkeys(known[n] for n in names))
+    if WILDCARD in names:
+        return (WILDCARD,)
+    return tuple(dict.fromkeys(known[n].value for n in names))
+
+
+def subscribes(names: Collection[str], kind: EventType) -> bool:
+    """Whether a subscription to ``names`` (as :func:`parse_events` gives them) gets events of type ``kind``: a
+    subscribable type it names, or any subscribable type when it names :data:`WILDCARD`."""
+    return kind in SUBSCRIBABLE and (kind.value in names or WILDCARD in names)

@@ -140,7 +140,7 @@ def callback_due(
     *, callback_id: int, lead_id: int, campaign_id: int, due_at: datetime, agent: str | None
 ) -> WebhookEvent:
     """Written when the callback is scheduled, delivered when it falls due (its own order: it holds no other
-    event of the lead back while it waits)."""
+    event of the lead back while it waits); withdrawn unsent if the callback is kept or cancelled before then."""
     return _event(
         EventType.CALLBACK_DUE,
         callback_id,
@@ -151,6 +151,11 @@ def callback_due(
         order_key=f"callback:{callback_id}",
         not_before=due_at,
     )
+
+
+def callback_due_id(callback_id: int) -> str:
+    """The event id of the callback's ``callback.due`` (:func:`callback_due`'s: one per callback)."""
+    return event_id(EventType.CALLBACK_DUE, callback_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,6 +134,9 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
             await page.goto(f"{base}/webhooks")
             await page.wait_for_selector("#sub-events input[value='optout.added']")
             assert "127.0.0.1/32" in await page.inner_text("#allowed")
+            # Every type (those added later too, "*") is the default: the types one by one wait until it is unticked.
+            assert await page.is_checked("#ev-all")
+            assert await page.is_disabled("#sub-events input[value='optout.added']")
             # Subscribe to opt-outs only; the signing secret is shown once.
             for box in await page.locator("#sub-events input").all():
                 if await box.get_attribute("value") != "optout.added":
@@ -173,6 +176,16 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
             await row.locator("button[data-toggle]").click()
             subscription = page.locator("#subs-table tbody tr", has_text=receiver.url)
             await eventually(lambda: has_text(subscription, "disabled"), 10)
+
+            # A subscription left at the default is "*", shown as such on the page and by the API.
+            await page.reload()
+            await page.wait_for_selector("#sub-events input[value='optout.added']")
+            await page.fill("#sub-url", "http://127.0.0.1:9/everything")
+            await page.click("#sub-form button[type=submit]")
+            everything = page.locator("#subs-table tbody tr", has_text="http://127.0.0.1:9/everything")
+            await eventually(lambda: has_text(everything, "Every type, those added later too (*)"), 10)
+            listed = await (await client.get("/api/webhooks/subscriptions", headers=world.auth("boss"))).json()
+            assert [s["events"] for s in listed["items"] if s["url"].endswith("/everything")] == [["*"]]
             assert not errors, errors
     finally:
         await receiver.stop()

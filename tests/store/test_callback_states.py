@@ -6,14 +6,17 @@ outbox): ``callback.done``, ``callback.cancelled`` with its reason."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from harness.lifecycle import NOW, NY, lead, setup
+from harness.webhooks import fast, run_until
 from sqlalchemy import select, update
+from webhook_receiver import Receiver
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
@@ -31,9 +34,11 @@ from dialer.store.ivrcallback import Booked, book_caller_callback
 from dialer.store.leadapi import erase_leads
 from dialer.store.leads import get_lead
 from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
-from dialer.store.tables import callbacks_t, dnc_t, leads_t
-from dialer.store.webhooks import create_subscription, outbox_rows
+from dialer.store.tables import callbacks_t, dnc_t, leads_t, webhook_outbox_t
+from dialer.store.webhooks import create_subscription, outbox_counts, outbox_rows
 from dialer.webhooks.core import SUBSCRIBABLE
+from dialer.webhooks.events import callback_due_id
+from dialer.webhooks.worker import WebhookWorker
 
 PHONE = "+12125550101"
 
@@ -242,10 +247,8 @@ async def test_a_callback_a_user_cancels_is_announced_once_with_reason_user(db: 
     await cancel_callback(db, callback.id, NOW + timedelta(minutes=1))
     with pytest.raises(CallbackNotPending):
         await cancel_callback(db, callback.id, NOW + timedelta(minutes=2))
-    assert await announced(db) == [
-        ("callback.due", callback_data(callback.id, due, None)),
-        ("callback.cancelled", callback_data(callback.id, due, None, reason="user")),
-    ]
+    # (its callback.due, waiting for tomorrow, was withdrawn with the cancel: it will never fall due)
+    assert await announced(db) == [("callback.cancelled", callback_data(callback.id, due, None, reason="user"))]
 
 
 async def test_cancelling_one_of_two_callbacks_leaves_the_lead_waiting_for_the_other(db: Database) -> None:
@@ -327,7 +330,8 @@ async def test_a_callback_its_lead_closing_drops_is_announced_with_the_closing_a
 ) -> None:
     """The callback was booked during the call; the lead then closes for good. Whatever the path, the outbox holds
     one callback.cancelled with the lead's closing as the reason, after the lead's own closing event, in the same
-    transaction; ids and times only (an erasure's too)."""
+    transaction; ids and times only (an erasure's too). Its callback.due, waiting for tomorrow, is withdrawn in that
+    transaction: it is never sent."""
     cfg, cid = await setup(db, [lead(PHONE, [NY], first_name="Ann", fields={"external_id": "c-1"})])
     await subscribe_all(db, cid)
     attempt = await dial(db, cfg, cid, timedelta(0))
@@ -337,10 +341,111 @@ async def test_a_callback_its_lead_closing_drops_is_announced_with_the_closing_a
     await close(db, cfg, cid, attempt)
     assert [state for state, _ in await states(db)] == ["cancelled"]
     events = await announced(db)
-    before = [] if close is _erased else ["call.started", "callback.due"]
+    before = [] if close is _erased else ["call.started"]
     assert [kind for kind, _ in events] == [*before, *after_booking]
     cancelled = [data for kind, data in events if kind == "callback.cancelled"]
     assert cancelled == [callback_data(callback.id, due, "alice", reason=reason)]
     payload = next(r.payload for r in await outbox_rows(db) if r.event_type == "callback.cancelled")
     assert "Ann" not in payload
     assert PHONE not in payload
+
+
+# -- callback.due: withdrawn when its callback closes before it falls due ----------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def crm(db: Database, cid: int) -> AsyncIterator[Receiver]:
+    """A receiver subscribed to every event of the campaign."""
+    receiver = Receiver()
+    await receiver.start()
+    try:
+        await create_subscription(db, campaign_id=cid, url=receiver.url, events=["*"], secret="x", now=NOW)
+        yield receiver
+    finally:
+        await receiver.stop()
+
+
+async def deliver(db: Database, receiver: Receiver, at: datetime) -> list[str]:
+    """Run the delivery worker with its clock at ``at`` until the outbox is sent: the types received, sorted."""
+    pending = (await outbox_counts(db))["pending"]
+    worker = WebhookWorker(db, fast(), now=lambda: at)
+    await run_until(worker, lambda: len(receiver.acknowledged()) >= pending, settled=db)
+    assert len(receiver.deliveries) == pending
+    return sorted(d.event_type for d in receiver.acknowledged())
+
+
+async def test_a_callback_cancelled_before_it_is_due_is_never_announced_as_due(db: Database) -> None:
+    _cfg, cid = await setup(db, [lead(PHONE, [NY])])
+    async with crm(db, cid) as receiver:
+        due = NOW + timedelta(days=1)
+        callback = await create_callback(db, 1, due, None, "tomorrow", NOW)
+        assert callback is not None
+        assert [kind for kind, _ in await announced(db)] == ["callback.due"]
+        await cancel_callback(db, callback.id, NOW + timedelta(hours=1))
+        # Past the due time: only the cancel reaches the CRM, and nothing is counted failed (or at all) for the due.
+        assert await deliver(db, receiver, due + timedelta(hours=1)) == ["callback.cancelled"]
+        assert await outbox_counts(db) == {"pending": 0, "delivered": 1, "dead": 0}
+
+
+async def test_a_callback_kept_early_is_announced_done_and_never_due(db: Database) -> None:
+    _cfg, cid = await setup(db, [lead(PHONE, [NY])])
+    async with crm(db, cid) as receiver:
+        due = NOW + timedelta(hours=1)
+        await create_callback(db, 1, due, None, None, NOW)
+        # an agent dials the lead by hand a minute before its due time: kept (within CALLBACK_EARLY), before its
+        # callback.due was sent
+        early = AttemptStart(lead_id=1, campaign_id=cid, phone=PHONE, started_at=due - timedelta(minutes=1))
+        await start_attempt(db, early)
+        assert await states(db) == [("done", None)]
+        assert await deliver(db, receiver, due + timedelta(hours=1)) == ["call.started", "callback.done"]
+
+
+async def test_a_callback_kept_after_it_fell_due_is_announced_due_and_done(db: Database) -> None:
+    cfg, cid = await setup(db, [lead(PHONE, [NY])])
+    async with crm(db, cid) as receiver:
+        due = NOW + timedelta(hours=1)
+        callback = await create_callback(db, 1, due, None, None, NOW)
+        assert callback is not None
+        # its callback.due not sent yet (the worker was behind) when the lead is dialled for it, late: it stays
+        await dial(db, cfg, cid, timedelta(hours=2))
+        assert await deliver(db, receiver, NOW + timedelta(hours=3)) == [
+            "call.started",
+            "callback.done",
+            "callback.due",
+        ]
+        due_sent = next(d for d in receiver.acknowledged() if d.event_type == "callback.due")
+        assert due_sent.body["data"] == callback_data(callback.id, due, None)
+
+
+async def test_a_callback_due_already_sent_or_retrying_stays_when_it_is_cancelled(db: Database) -> None:
+    """What an integrator sees: a callback.due already delivered (or due, and being retried) is not taken back; the
+    callback.cancelled that follows says the callback is off."""
+    _cfg, cid = await setup(db, [lead(PHONE, [NY]), lead("+12125550102", [NY])])
+    async with crm(db, cid) as receiver:
+        due = NOW + timedelta(hours=1)
+        sent = await create_callback(db, 1, due, None, None, NOW)
+        retrying = await create_callback(db, 2, due, None, None, NOW)
+        assert sent is not None
+        assert retrying is not None
+        assert await deliver(db, receiver, due) == ["callback.due", "callback.due"]
+        # the second one's delivery failed at its due time and waits for its next try
+        async with db.write() as conn:
+            await conn.execute(
+                update(webhook_outbox_t)
+                .where(webhook_outbox_t.c.event_id == callback_due_id(retrying.id))
+                .values(state="pending", attempts=1, last_status=500, next_attempt_at=due + timedelta(minutes=5))
+            )
+        await cancel_callback(db, sent.id, due + timedelta(minutes=1))
+        await cancel_callback(db, retrying.id, due + timedelta(minutes=1))
+        rows = {(r.event_type, r.state, r.attempts) for r in await outbox_rows(db)}
+        assert rows == {
+            ("callback.due", "delivered", 1),
+            ("callback.due", "pending", 1),
+            ("callback.cancelled", "pending", 0),
+        }
+        receiver.deliveries.clear()
+        assert await deliver(db, receiver, due + timedelta(minutes=10)) == [
+            "callback.cancelled",
+            "callback.cancelled",
+            "callback.due",
+        ]

@@ -27,7 +27,7 @@ from dialer.web.pages import shell
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, Call, RouteTable
 from dialer.web.security import new_secret
-from dialer.webhooks.core import SUBSCRIBABLE, AllowList, DestinationRefused, EventType, parse_events
+from dialer.webhooks.core import SUBSCRIBABLE, AllowList, DestinationRefused, parse_events
 
 routes = RouteTable(tag="webhooks")
 EVENT_NAMES = [t.value for t in SUBSCRIBABLE]
@@ -35,7 +35,11 @@ EVENT_NAMES = [t.value for t in SUBSCRIBABLE]
 
 class SubscriptionBody(Strict):
     url: str = Field(min_length=8, max_length=2000, description="http(s) URL on the allow-list")
-    events: list[str] = Field(min_length=1, max_length=20, description=f"event types, or ['*']: {EVENT_NAMES}")
+    events: list[str] = Field(
+        min_length=1,
+        max_length=20,
+        description=f"event types, or ['*'] (every type, those added later too): {EVENT_NAMES}",
+    )
     campaign: str | None = Field(default=None, max_length=100, description="one campaign; none: every campaign")
     description: str | None = Field(default=None, max_length=200)
     secret: str | None = Field(
@@ -70,7 +74,7 @@ def _allowed(call: Call, url: str) -> str:
     return url
 
 
-def _events(names: list[str]) -> tuple[EventType, ...]:
+def _events(names: list[str]) -> tuple[str, ...]:
     with invalid(ValueError, said=lambda exc: M_("events: {exc}", exc=exc)):
         return parse_events(names)
 

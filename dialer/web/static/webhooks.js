@@ -4,13 +4,24 @@ import { t, word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
+const EVERY_TYPE = () => t("Every type, those added later too");
+
+// The events a subscription names, as the page shows them ("*": the wildcard).
+const eventsText = (events) => (events.includes("*") ? EVERY_TYPE() + " (*)" : events.join(", "));
+
 async function loadEvents() {
   const data = await api("GET", "/api/webhooks/events");
   const box = $("sub-events");
+  // "*" (the default) subscribes to every type, those a later release adds too; unticked, the types ticked below.
+  const all = el("input", { type: "checkbox", id: "ev-all", value: "*", checked: true });
+  box.append(el("label", { class: "check", for: "ev-all" }, all, EVERY_TYPE()));
   for (const name of data.events) {
     const id = "ev-" + name;
-    box.append(el("label", { class: "check", for: id }, el("input", { type: "checkbox", id, value: name, checked: true }), name));
+    box.append(el("label", { class: "check", for: id }, el("input", { type: "checkbox", id, value: name, checked: true, disabled: true }), name));
   }
+  all.addEventListener("change", () => {
+    for (const one of box.querySelectorAll("input:not(#ev-all)")) one.disabled = all.checked;
+  });
   $("allowed").textContent = data.allowed_destinations.length
     ? t("Allowed destinations: {hosts}", { hosts: data.allowed_destinations.join(", ") })
     : t("No destination is allowed yet: set [webhooks] allowed_destinations in the daemon's settings.");
@@ -23,7 +34,7 @@ async function loadSubscriptions() {
     el("td", {}, String(s.id)),
     el("td", {}, s.campaign_id === null ? t("all") : String(s.campaign_id)),
     el("td", {}, s.url),
-    el("td", {}, s.events.join(", ")),
+    el("td", {}, eventsText(s.events)),
     el("td", {}, s.enabled ? t("enabled") : t("disabled")),
     el("td", {},
       el("button", { class: "btn btn-ghost", type: "button", "data-toggle": s.id, "data-enabled": String(s.enabled) }, s.enabled ? t("Disable") : t("Enable")),
@@ -50,7 +61,7 @@ async function loadDeliveries() {
 
 $("sub-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const events = [...$("sub-events").querySelectorAll("input:checked")].map((i) => i.value);
+  const events = $("ev-all").checked ? ["*"] : [...$("sub-events").querySelectorAll("input:checked")].map((i) => i.value);
   const body = { url: $("sub-url").value, events };
   if ($("sub-campaign").value) body.campaign = $("sub-campaign").value;
   if ($("sub-description").value) body.description = $("sub-description").value;

@@ -95,6 +95,9 @@ def test_templates_encode_values_and_events_parse() -> None:
         {"external_id": "A/1 2", "attempt_id": 9, "agent": "bob&eve", "fields.company": "Acme"},
     )
     assert url == "https://crm.example.com/c/A%2F1%202?a=9&who=bob%26eve&x=Acme&n="
-    assert parse_events(["*"]) == parse_events([t.value for t in EventType if t is not EventType.CRM_DISPOSITION])
+    assert parse_events(["*"]) == ("*",)  # a wildcard, not the types known today (tests/store/test_webhook_wildcard.py)
+    assert parse_events([t.value for t in EventType if t is not EventType.CRM_DISPOSITION]) == tuple(
+        t.value for t in EventType if t is not EventType.CRM_DISPOSITION
+    )
     with pytest.raises(ValueError, match="unknown"):
         parse_events(["call.started", "crm.disposition"])
