@@ -193,10 +193,10 @@ IVR_INBOUND_PATHS = {
 }
 # Virtual hold (ivr-inbound-callback): what the daemon answers while the queue's one member is paused and nobody waits
 # (dialer.ivr.virtualhold.estimate_wait: nobody serving, so longer than the flow's 90 s at the default 180 s handle
-# time), and a booked callback, due at once.
+# time), and a booked callback, due at once (inside the calling window: not moved).
 IVR_VIRTUAL_HOLD_ANSWERS: Mapping[str, tuple[str, Mapping[str, str]]] = {
     "queue_wait": ("long", {"seconds": "180", "waiting": "0"}),
-    "book_callback": ("booked", {"when": "2026-12-07T00:00:00+00:00"}),
+    "book_callback": ("booked", {"when": "2026-12-07T00:00:00+00:00", "moved": "no"}),
 }
 IVR_INBOUND_ANSWERS = {"ivr-inbound-callback": IVR_VIRTUAL_HOLD_ANSWERS}
 

@@ -6,8 +6,9 @@ of the manager's table (:class:`dialer.ivr.actions.TableActions`), which answers
   the last hour's mean talk time); statuses ``short``, ``long``, ``closed``; data ``seconds``, ``waiting``.
 - ``book_callback`` (``campaign``, ``delay_minutes`` (default 0), ``note``): a campaign callback for the caller's
   number (:func:`dialer.store.ivrcallback.book_caller_callback`); statuses ``booked`` (data ``when``, ISO 8601
-  UTC) or ``refused`` (data ``reason``). A flow that names no ``campaign`` books into ``[fastagi]
-  callback_campaign`` (the demo sets its own campaign there, whatever its language); neither: ``error``.
+  UTC, and ``moved``: ``yes`` when the campaign's rules -- its calling window, a re-call gap -- put the callback
+  later than asked, else ``no``) or ``refused`` (data ``reason``). A flow that names no ``campaign`` books into
+  ``[fastagi] callback_campaign`` (the demo sets its own campaign there, whatever its language); neither: ``error``.
 
 An argument that is not what the action takes answers ``error`` (the flow's ``next``).
 """
@@ -103,10 +104,12 @@ class DaemonActions:
                 lead_id=booked.lead_id,
                 callback_id=booked.callback_id,
                 new_lead=booked.new_lead,
+                moved=booked.moved,
             )
             runner = self.dialer.runners.get(campaign)
             if runner is not None:
                 runner.wake()  # a callback due now: the runner looks for it now, not at its next tick
-            return LookupDone("booked", {"when": booked.due_at.astimezone(UTC).isoformat()})
+            when = booked.due_at.astimezone(UTC).isoformat()
+            return LookupDone("booked", {"when": when, "moved": "yes" if booked.moved else "no"})
         log.info("ivr_callback_refused", call=info.call_ref, campaign=campaign, reason=booked.value)
         return LookupDone("refused", {"reason": booked.value})

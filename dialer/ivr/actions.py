@@ -28,8 +28,9 @@ ACTIONS: Final[dict[str, str]] = {
     "closed (no agent logged in to the queue); data: seconds, waiting)",
     "book_callback": "book a callback for the caller's number in campaign args.campaign (default: [fastagi] "
     "callback_campaign), due args.delay_minutes later (default 0: as soon as the campaign's rules allow), with "
-    "args.note (statuses: booked, refused; data: when (ISO 8601, UTC), reason (no_number, invalid_number, dnc, "
-    "unknown_campaign, lead_closed, no_consent))",
+    "args.note (statuses: booked, refused; data: when (ISO 8601, UTC), moved (yes: due later than asked, when the "
+    "campaign's calling window or re-call gap first allows the call; else no), reason (no_number, invalid_number, "
+    "dnc, unknown_campaign, lead_closed, no_consent, no_window))",
 }
 
 

@@ -4,22 +4,27 @@ number read in the campaign's region, refused when it is on a DNC list, the camp
 
 Compliance is not bypassed: the callback makes the lead a ``callback`` due at ``due_at``, which the campaign's
 ordinary claim dials (:func:`dialer.store.lifecycle.claim_dialable_in`: the DNC list again, the calling window in
-the lead's zones, the campaign's other rules, at dial time).
+the lead's zones, the campaign's other rules, at dial time). A callback asked for a time the rules do not allow a
+call at (the calling window is closed in one of the lead's zones, or the re-call gap after an abandon runs) is due
+when they first do (:func:`dialer.campaign.rules.next_dialable_at`), and says it was moved (``Booked.moved``), so
+the flow can tell the caller, and the promise's own time is the one the campaign keeps: never "overdue" overnight,
+never counted late when it is dialled as the window opens. A number the window never opens for is refused
+(``no_window``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from dialer.campaign.phones import PhoneError, normalize
-from dialer.campaign.rules import LeadStatus, over_budget
+from dialer.campaign.rules import LeadStatus, next_dialable_at, over_budget
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.console import LeadClosedForCallbacks, create_callback
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
-from dialer.store.leads import find_leads_by_phone
+from dialer.store.leads import find_leads_by_phone, get_lead
 from dialer.store.lifecycle import snapshot
 from dialer.store.manual import lead_for_number
 
@@ -37,6 +42,7 @@ class Refusal(StrEnum):
     UNKNOWN_CAMPAIGN = "unknown_campaign"
     LEAD_CLOSED = "lead_closed"  # the lead is closed (done, archived, its budget spent and no callback waiting)
     NO_CONSENT = "no_consent"  # the campaign's regime requires recorded consent and the lead has none
+    NO_WINDOW = "no_window"  # the calling window never opens for the number (no time zone, or zones without one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,7 @@ class Booked:
     lead_id: int
     new_lead: bool  # the campaign had no lead with this number: one was created
     due_at: datetime
+    moved: bool = False  # due later than asked: the first time the campaign's rules allow the call
 
 
 async def book_caller_callback(
@@ -75,9 +82,19 @@ async def book_caller_callback(
     if config.regime_preset.requires_consent and not any(snapshot(lead, campaign).has_consent for lead in existing):
         return Refusal.NO_CONSENT
     lead_id = await lead_for_number(db, record.id, phone.e164, phone.zones, now)
+    lead = await get_lead(db, lead_id)
+    assert lead is not None  # (just found or created; leads are not deleted under a call)
+    promised = replace(
+        snapshot(lead, campaign), status=LeadStatus.CALLBACK, callback_at=due_at, next_dialable_at=due_at
+    )
+    allowed = next_dialable_at(promised, config, max(now, due_at))
+    if allowed is None:
+        return Refusal.NO_WINDOW
+    moved = allowed > due_at
+    due_at = max(due_at, allowed)
     try:
         callback = await create_callback(db, lead_id, due_at, None, note or None, now)
     except LeadClosedForCallbacks:  # closed since the checks above (another call's outcome, an opt-out)
         return Refusal.LEAD_CLOSED
     assert callback is not None  # (the lead was just found or created; leads are not deleted under a call)
-    return Booked(callback.id, lead_id, not existing, callback.due_at)
+    return Booked(callback.id, lead_id, not existing, callback.due_at, moved)

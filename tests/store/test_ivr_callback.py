@@ -48,6 +48,7 @@ async def test_a_caller_with_a_lead_gets_a_callback_on_it(db: Database) -> None:
     booked = await book_caller_callback(db, "spring", "(202) 555-0101", NOW + timedelta(minutes=30), "ivr", NOW)
     assert isinstance(booked, Booked)
     assert (booked.lead_id, booked.new_lead, booked.due_at) == (lead.id, False, NOW + timedelta(minutes=30))
+    assert not booked.moved  # 10:30 where the caller lives: inside the calling window, due when asked
     total, (listing,) = await list_callbacks(db, campaign_id=cid)
     assert total == 1
     assert (listing.phone, listing.callback.agent, listing.callback.state) == (KNOWN, None, "pending")
@@ -98,10 +99,12 @@ async def test_the_callback_is_dialled_by_the_ordinary_claim_under_its_rules(db:
     cfg, cid = await campaign(db)
     booked = await book_caller_callback(db, "spring", "+12025550177", NIGHT, None, NIGHT)
     assert isinstance(booked, Booked)
-    # due now, but 02:00 where the caller lives: the claim sets it aside
+    # asked for now, but 02:00 where the caller lives: due when the window opens there (08:00), and said so
+    assert (booked.due_at, booked.moved) == (datetime(2026, 12, 7, 13, 0, tzinfo=UTC), True)
+    (lead,) = await find_leads_by_phone(db, cid, "+12025550177")
+    assert (lead.status, lead.callback_at, lead.next_dialable_at) == ("callback", booked.due_at, booked.due_at)
     batch = await claim_dialable(db, cfg, campaign_id=cid, owner="d1", limit=10, now=NIGHT)
     assert batch.leads == []
-    assert batch.set_aside.get("window_closed") == 1
     # inside the window it is dialled first (callbacks before new leads)
     batch = await claim_dialable(db, cfg, campaign_id=cid, owner="d1", limit=1, now=NOW)
     assert [lead.id for lead in batch.leads] == [booked.lead_id]
@@ -111,3 +114,13 @@ async def test_the_callback_is_dialled_by_the_ordinary_claim_under_its_rules(db:
     await add_dnc(db, "+12025550166", now=NOW)
     batch = await claim_dialable(db, cfg, campaign_id=cid, owner="d1", limit=10, now=NOW)
     assert other.lead_id not in [lead.id for lead in batch.leads]
+
+
+async def test_a_number_the_calling_window_never_opens_for_is_refused(db: Database) -> None:
+    """A lead with no time zone, in a campaign that skips such leads, would never be dialled: no promise is made."""
+    _, cid = await campaign(db, timezones={"fallback": "skip"})
+    async with db.write() as conn:
+        await conn.execute(update(leads_t).where(leads_t.c.campaign_id == cid).values(tz_candidates=[]))
+    assert await book_caller_callback(db, "spring", KNOWN, NOW, None, NOW) is Refusal.NO_WINDOW
+    total, _ = await list_callbacks(db, campaign_id=cid)
+    assert total == 0

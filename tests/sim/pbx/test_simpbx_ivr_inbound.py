@@ -132,7 +132,7 @@ async def test_an_inbound_ivr_call_in_the_simulated_pbx_speaks_like_the_recorded
             "Hangup 0",
         ),
         "ivr-inbound-callback": (
-            ("welcome", "find", "not-found", "wait", "offer", "book", "callback-booked"),
+            ("welcome", "find", "not-found", "wait", "offer", "book", "booked-when", "callback-booked"),
             "callback_booked",
             "Hangup 0",
         ),

@@ -186,15 +186,28 @@ def test_the_shipped_inbound_flow_offers_a_callback_when_the_wait_is_long() -> N
     assert isinstance(book, Lookup)
     assert book.action == "book_callback"
     assert "campaign" not in book.args  # the daemon's [fastagi] callback_campaign: the demo's, in every language
-    (bye,) = executor.handle(LookupDone("booked", {"when": T0.isoformat()}), T0)
+    (bye,) = executor.handle(LookupDone("booked", {"when": T0.isoformat(), "moved": "no"}), T0)
     assert isinstance(bye, Play)
     assert bye.name == "callback-booked"
     assert isinstance(executor.handle(PromptDone(None), T0)[0], Hangup)
     result = executor.result()
     assert result.result == "callback_booked"
-    assert result.path[-3:] == ("wait", "offer", "book", "callback-booked")[-3:]
+    assert result.path[-5:] == ("wait", "offer", "book", "booked-when", "callback-booked")
     assert result.variables["wait_seconds"] == "300"
     assert result.variables["callback_when"] == T0.isoformat()
+    # booked for later (outside the calling window where the caller lives): the caller is told it will not be at once
+    executor = FlowExecutor(flow, {"caller": "+12025550123"})
+    _to_the_wait(executor)
+    executor.handle(LookupDone("long", {"seconds": "300", "waiting": "4"}), T0)
+    executor.handle(DigitsEntered("1"), T0)
+    tomorrow = (T0 + timedelta(hours=10)).isoformat()
+    (later,) = executor.handle(LookupDone("booked", {"when": tomorrow, "moved": "yes"}), T0)
+    assert isinstance(later, Play)
+    assert later.name == "callback-booked-later"
+    assert isinstance(executor.handle(PromptDone(None), T0)[0], Hangup)
+    result = executor.result()
+    assert (result.result, result.path[-2:]) == ("callback_booked", ("booked-when", "callback-booked-later"))
+    assert result.variables["callback_when"] == tomorrow
     # closed (nobody logged in) offers it too; a refused booking goes to the queue with a message
     executor = FlowExecutor(flow, {"caller": "unknown"})
     _to_the_wait(executor)
