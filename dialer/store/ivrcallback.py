@@ -82,12 +82,12 @@ async def book_caller_callback(
     if config.regime_preset.requires_consent and not any(snapshot(lead, campaign).has_consent for lead in existing):
         return Refusal.NO_CONSENT
     lead_id = await lead_for_number(db, record.id, phone.e164, phone.zones, now)
-    lead = await get_lead(db, lead_id)
-    assert lead is not None  # (just found or created; leads are not deleted under a call)
-    promised = replace(
-        snapshot(lead, campaign), status=LeadStatus.CALLBACK, callback_at=due_at, next_dialable_at=due_at
+    stored = await get_lead(db, lead_id)
+    assert stored is not None  # (just found or created; leads are not deleted under a call)
+    as_callback = replace(
+        snapshot(stored, campaign), status=LeadStatus.CALLBACK, callback_at=due_at, next_dialable_at=due_at
     )
-    allowed = next_dialable_at(promised, config, max(now, due_at))
+    allowed = next_dialable_at(as_callback, config, max(now, due_at))
     if allowed is None:
         return Refusal.NO_WINDOW
     moved = allowed > due_at
