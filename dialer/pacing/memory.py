@@ -90,21 +90,23 @@ def remember(stats: PacingStats, settings: PacingSettings) -> PacerMemory:
 def resume(
     stats: PacingStats, memory: PacerMemory, settings: PacingSettings, *, age_seconds: float, max_age_seconds: float
 ) -> Resumed:
-    """Put what ``memory`` (saved ``age_seconds`` ago) still applies to into ``stats`` (paced under ``settings``)."""
+    """Put what ``memory`` (saved ``age_seconds`` ago) still applies to into ``stats`` (paced under ``settings``).
+    ValueError (``stats`` unchanged): a memory whose lateness histogram has another shape."""
     if age_seconds > max_age_seconds:
         return Resumed()
+    # (first: the one part that can still be refused, a histogram of another shape, before anything is changed)
+    lateness = memory.lateness_samples > 0
+    if lateness:
+        stats.ready_lateness.relearn(memory.lateness, memory.lateness_samples)
+    amd = False
+    if memory.amd_seconds is not None and memory.amd_seconds_weight > 0.0:
+        stats.resume_amd_seconds(memory.amd_seconds, memory.amd_seconds_weight)
+        amd = True
     level = memory.terms == controller_terms(settings)
     if level:
         controller = stats.controller
         controller.x = min(max(memory.level_logit, controller.x_min), controller.x_max)
         controller.updates = memory.level_updates
-    amd = False
-    if memory.amd_seconds is not None and memory.amd_seconds_weight > 0.0:
-        stats.resume_amd_seconds(memory.amd_seconds, memory.amd_seconds_weight)
-        amd = True
-    lateness = memory.lateness_samples > 0
-    if lateness:
-        stats.ready_lateness.relearn(memory.lateness, memory.lateness_samples)
     return Resumed(level, amd, lateness)
 
 
@@ -139,8 +141,8 @@ def decode(document: Mapping[str, Any]) -> PacerMemory:
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not a pacer memory: {exc!r}") from exc
-    if memory.level_updates < 0 or memory.lateness_samples < 0 or memory.amd_seconds_weight < 0.0:
-        raise ValueError("pacer memory: negative counts")
+    if min(memory.level_updates, memory.lateness_samples, memory.amd_seconds_weight, memory.amd_seconds or 0.0) < 0:
+        raise ValueError("pacer memory: a negative count or duration")
     return memory
 
 
