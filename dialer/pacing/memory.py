@@ -127,7 +127,7 @@ def encode(memory: PacerMemory) -> dict[str, Any]:
 def decode(document: Mapping[str, Any]) -> PacerMemory:
     """The memory :func:`encode` wrote; ValueError for another version or a document that is not one."""
     if document.get("version") != MEMORY_VERSION:
-        raise ValueError(f"pacer memory version {document.get('version')!r}, not {MEMORY_VERSION}")
+        raise ValueError(f"pacer memory of version {document.get('version')!r}, not {MEMORY_VERSION}")
     try:
         amd_seconds = document["amd_seconds"]
         memory = PacerMemory(
@@ -139,8 +139,8 @@ def decode(document: Mapping[str, Any]) -> PacerMemory:
             lateness_samples=int(document["lateness_samples"]),
             lateness={int(i): _finite(c) for i, c in document["lateness"]},
         )
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"not a pacer memory: {exc!r}") from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"pacer memory unreadable: {exc!r}") from exc
     if min(memory.level_updates, memory.lateness_samples, memory.amd_seconds_weight, memory.amd_seconds or 0.0) < 0:
         raise ValueError("pacer memory: a negative count or duration")
     return memory
