@@ -119,13 +119,15 @@ async def test_a_daemon_restarted_after_the_owner_died_resumes_its_pacers_memory
         await a.kill()
         b = await world.start_daemon("daemon-b", login_agents=False)
         saved = await stored_memory(b, runner_a.campaign_id)
-        # What the dead daemon saved last is at most 30 s of its learning behind what it held: within a few answers.
+        # What the dead daemon saved last is at most 30 s of its learning behind what it held when killed: a few
+        # live answers, each moving the level by gain × setpoint (≈ 0.01 in logit this early) -- or one abandon, by
+        # gain × (1 − setpoint) (≈ 0.45: the gain's boost has not decayed yet): 0.5 in logit. A few verdicts and
+        # announcements more or less move the AMD mean and the lateness little.
         assert abs(saved.level_logit - seen.controller.x) < 0.5
         assert saved.amd_seconds == pytest.approx(seen.amd_seconds, abs=0.05)
         assert saved.lateness_samples >= seen.ready_lateness.samples - 10
         resumed = b.dialer.runner(world.config.name).stats
         assert_resumed(resumed, saved)
-        assert resumed.controller.level == pytest.approx(seen.controller.level, rel=0.5)
         assert resumed.ready_lateness.mean() == pytest.approx(seen.ready_lateness.mean(), abs=0.5)
 
 
