@@ -28,6 +28,7 @@ from dialer.daemon.adoption import CallAdoption
 from dialer.daemon.connection import ServerConnection
 from dialer.daemon.loading import RunnerLoader
 from dialer.daemon.maintenance import LEAD_LEASES_SECONDS, LeadLeaseKeeper, Maintenance, PeriodicJob
+from dialer.daemon.memory import SAVE_SECONDS, PacerMemoryKeeper
 from dialer.daemon.ownership import CampaignOwnership, follow_stored_state
 from dialer.daemon.status import StatusView
 from dialer.inbound.figures import InboundQueueNow, ServiceLevelRule
@@ -192,6 +193,7 @@ class Dialer:
         self.lead_leases = LeadLeaseKeeper(
             self.runners, db=db, owner=self.owner, ownership=self.ownership, adoption=self.adoption
         )
+        self.pacer_memory = PacerMemoryKeeper(self.runners, db=db, owner=self.owner, ownership=self.ownership)
         self.maintenance = Maintenance(self.clock, self.maintenance_jobs())
         self.status_view = StatusView(
             self.runners,
@@ -376,6 +378,7 @@ class Dialer:
         self.ownership.draining = True
         for runner in self.runners.values():
             runner.drain()
+        await self.pacer_memory.save(self.clock.now())  # (while the leases hold: the next owners load it)
         await self.ownership.release_all()
         waits = [runner.drained.wait() for runner in self.runners.values()]
         drained = True
@@ -439,6 +442,8 @@ class Dialer:
             PeriodicJob("interrupted-imports", self._recover_imports, every=LEAD_LEASES_SECONDS, at_start=True),
             # Lead leases: ours extended while their calls are up, expired ones released.
             PeriodicJob("lead-leases", self.lead_leases.run, every=LEAD_LEASES_SECONDS),
+            # What the pacers learnt that no record holds, for the daemon that loads their campaigns next.
+            PeriodicJob("pacer-memory", self.pacer_memory.save, every=SAVE_SECONDS),
         ]
 
     async def _tick_agents(self, _now: float) -> None:

@@ -9,7 +9,9 @@ owner made count in it before the runner dials.
 A runner built now, or one that stood by while another daemon dialled (a takeover), also starts its pacer's
 estimates (answer rates, ring, talk and wrap-up times) from the campaign's latest stored dials and agent state
 changes (:mod:`dialer.runner.learning`), not from the generic priors: a restart mid-day paces on what the campaign
-has shown. A runner that kept dialling keeps what it learnt.
+has shown. What no record holds (the abandon controller's level, how long AMD listens, how late agents are against
+their "ready in N s") it resumes from the pacer's memory the campaign's last owner saved (:mod:`dialer.pacing.memory`,
+:mod:`dialer.daemon.memory`), as far as that memory still applies. A runner that kept dialling keeps what it learnt.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from datetime import UTC, datetime, timedelta
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import counted_outcomes
 from dialer.logging import get_logger
+from dialer.pacing.memory import Resumed, controller_terms, decode, resume
 from dialer.runner.agentless import AgentlessRunner
 from dialer.runner.learning import SEED_AGENT_EVENTS, SEED_DIALS, SEED_SINCE
 from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerServices, RunnerState
 from dialer.settings import RecordingSettings
 from dialer.store.agent_history import recent_agent_events
+from dialer.store.pacer_memory import load_pacer_memory
 from dialer.store.runtime import answer_history, dial_history
 
 log = get_logger(__name__)
@@ -82,11 +86,41 @@ class RunnerLoader:
             log.info(
                 "pacer_learnt_from_records",
                 campaign=config.name,
+                campaign_id=runner.campaign_id,
                 dials=learnt.dials,
                 talks=learnt.talks,
                 wraps=learnt.wraps,
                 answer_rate=round(runner.ctx.stats.live_share.value, 4),
             )
+        await self._resume_memory(runner)
+
+    async def _resume_memory(self, runner: CampaignRunner) -> Resumed:
+        """What no record holds, from the memory the campaign's last owner saved, where it still applies: none older
+        than the records learnt from (``SEED_SINCE``), the controller's level only under the same terms."""
+        bound = log.bind(campaign=runner.name, campaign_id=runner.campaign_id)
+        stored = await load_pacer_memory(self.services.db, runner.campaign_id)
+        if stored is None:
+            return Resumed()
+        age = self.services.clock.now() - stored.saved_at.timestamp()
+        try:
+            memory = decode(stored.memory)
+            resumed = resume(
+                runner.stats, memory, runner.settings, age_seconds=age, max_age_seconds=SEED_SINCE.total_seconds()
+            )
+        except ValueError as exc:  # another version's, or not one: the pacer starts those afresh
+            bound.warning("pacer_memory_unreadable", saved_by=stored.owner, error=str(exc))
+            return Resumed()
+        stats = runner.stats
+        bound.info(
+            "pacer_memory_resumed" if resumed.anything else "pacer_memory_ignored",
+            saved_by=stored.owner,
+            age_seconds=round(age, 1),
+            level=round(stats.controller.level, 5) if resumed.level else None,
+            amd_seconds=stats.amd_seconds if resumed.amd_seconds else None,
+            ready_lateness_samples=stats.ready_lateness.samples if resumed.ready_lateness else None,
+            terms_changed=memory.terms != controller_terms(runner.settings),
+        )
+        return resumed
 
     async def _seed_history(self, runner: CampaignRunner) -> None:
         since = datetime.fromtimestamp(self.services.clock.now(), UTC) - timedelta(hours=runner.settings.window_hours)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dialer.pacing.snapshot import PacingSettings
@@ -164,6 +164,27 @@ class _LearntHistogram(BinnedDistribution):
     def effective_samples(self) -> float:
         """The data's weight measured in newest-sample units (saturates near half_life / ln 2)."""
         return self._data.effective_samples
+
+    def learnt(self) -> tuple[dict[int, float], int]:
+        """All the data holds: each non-empty bin's count in newest-sample units (÷ the next sample's weight, the
+        only scale the readings use) and the number of samples. :meth:`relearn` takes it back."""
+        data = self._data
+        return {i: c / data.weight for i, c in enumerate(data.counts) if c > 0.0}, data.samples
+
+    def relearn(self, counts: Mapping[int, float], samples: int) -> None:
+        """Start from what another histogram of the same shape :meth:`learnt`: it reads as that one read (once
+        its table is rebuilt) and learns on as that one would."""
+        data = self._data
+        fresh = [0.0] * len(data.counts)
+        for i, c in counts.items():
+            if not (0 <= i < len(fresh) and math.isfinite(c) and c >= 0.0):
+                raise ValueError(f"bin {i} of {len(fresh)}: count {c}")
+            fresh[i] = c
+        if samples < 0:
+            raise ValueError(f"samples {samples} must not be negative")
+        data.counts, data.weight, data.mass, data.samples = fresh, 1.0, math.fsum(fresh), samples
+        self._cdf = None
+        self._since_refresh = 0
 
 
 class EmpiricalDistribution(_LearntHistogram):
@@ -709,6 +730,18 @@ class PacingStats:
             )
         if not human and now is not None:
             self.record_estimated_abandon(now, self.amd_false_positive_rate)
+
+    def amd_seconds_learnt(self) -> tuple[float | None, float]:
+        """How long AMD listens (:attr:`amd_seconds`) and the weight of the verdicts behind it."""
+        return self.amd_seconds, self._amd_seconds_weight
+
+    def resume_amd_seconds(self, seconds: float, weight: float) -> None:
+        """Start from what another learner's :meth:`amd_seconds_learnt` gave: ``seconds`` behind ``weight``
+        verdicts (at most the forgetting mean's saturation)."""
+        if not (math.isfinite(seconds) and seconds >= 0.0 and math.isfinite(weight) and weight > 0.0):
+            raise ValueError(f"amd seconds {seconds} behind weight {weight}")
+        self.amd_seconds = seconds
+        self._amd_seconds_weight = min(weight, self.AMD_SECONDS_HALF_LIFE / math.log(2))
 
     def record_estimated_abandon(self, now: float, weight: float) -> None:
         """``weight`` estimated abandoned live answers (the AMD false-positive estimate of one machine verdict): into

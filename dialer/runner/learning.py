@@ -15,8 +15,10 @@ estimates through the same calls the live runner makes as its calls end and its 
 Every estimate forgets by samples, not by time, so replaying the last dials in order leaves the estimates where a
 runner that had dialled them would have them: :data:`SEED_DIALS` is several half-lives of each (the answer rate's
 500 dials, the ring times' 1 500, an hour of day's 3 000). The legal window is seeded apart, from every answer of
-the regime window (:func:`dialer.store.runtime.answer_history`). What is not stored is not learnt: the abandon
-controller's level, how long AMD listens, how late agents are against their "ready in N s".
+the regime window (:func:`dialer.store.runtime.answer_history`). What is not stored is not learnt here: the abandon
+controller's level, how long AMD listens, how late agents are against their "ready in N s" -- the loader resumes
+those from the pacer's memory the campaign's last owner saved (:mod:`dialer.pacing.memory`), no older than
+:data:`SEED_SINCE` either.
 """
 
 from __future__ import annotations

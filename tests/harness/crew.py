@@ -16,7 +16,8 @@ class Crew:
     """The agents of one daemon: each dispositions their call of ``campaign`` a couple of simulated seconds into
     wrap-up (a final code at random, or what ``choose`` says for the attempt id; recorded in ``dispositions`` by
     attempt id when given), or ends a wrap-up that has no call. A daemon killed or a database away mid-disposition
-    does not stop the crew."""
+    does not stop the crew. With ``announce`` (settable while it works) each agent also says "ready in ``announce``
+    s" as their wrap-up starts."""
 
     def __init__(
         self,
@@ -33,6 +34,7 @@ class Crew:
         self.choose = choose
         self.dispositions = dispositions
         self.rng = random.Random(5)
+        self.announce: float | None = None
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -59,7 +61,12 @@ class Crew:
                 if agent.status is not AgentStatus.WRAPUP:
                     seen.pop(agent.agent_id, None)
                     continue
-                if now - seen.setdefault(agent.agent_id, now) < 2.0:
+                if agent.agent_id not in seen:
+                    seen[agent.agent_id] = now
+                    if self.announce is not None:
+                        with contextlib.suppress(Exception):
+                            await self.dialer.agents.announce_ready(agent.agent_id, self.announce)
+                if now - seen[agent.agent_id] < 2.0:
                     continue
                 seen.pop(agent.agent_id, None)
                 with contextlib.suppress(Exception):
