@@ -16,7 +16,7 @@ Field notes (Asterisk 22, see the recorded traces):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def _variable(variables: tuple[tuple[str, str], ...], name: str) -> str | None:
@@ -192,7 +192,8 @@ class AgentEvent(AmiEvent):
     """Queue agent events: the caller (``channel``/``uniqueid``/``linkedid``) and the member rung (``dest_*``).
 
     The caller fields are ``""`` when Asterisk omitted the caller snapshot (an ``AgentComplete`` after the
-    caller channel is gone).
+    caller channel is gone); ``context`` is the caller's dialplan context (``dialer-transfer``: a customer an agent
+    transferred into the queue).
     """
 
     channel: str
@@ -203,6 +204,7 @@ class AgentEvent(AmiEvent):
     queue: str
     interface: str
     member_name: str
+    context: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

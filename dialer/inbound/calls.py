@@ -13,6 +13,11 @@ caller's story on the caller's channel (``Uniqueid``, the ``;2`` half of a Local
 * a caller refused at the door (no reachable member: ``JOINEMPTY``, ``FULL`` ...) gets no ``QueueCallerJoin`` at all,
   only the ``DialerAbandon`` with the queue and the status.
 
+An outbound customer an agent transferred into the queue (call control's blind transfer to a queue, such as a closer
+queue: the customer's channel runs ``dialer-transfer``, :data:`dialer.contract.TRANSFER_CONTEXT`) is our own call,
+not a caller who called in: its queue events are not booked here (call control records that leg,
+:mod:`dialer.store.call_legs`), so an inbound queue that doubles as a closer queue keeps its inbound figures.
+
 :class:`InboundCallBook` turns that into one :class:`InboundCall` per caller, finished when its story ends.
 """
 
@@ -25,13 +30,15 @@ from enum import StrEnum
 from dialer.ami.events import (
     AgentComplete,
     AgentConnect,
+    AgentEvent,
     AmiEvent,
+    ChannelEvent,
     Hangup,
     QueueCallerAbandon,
     QueueCallerJoin,
     UserEvent,
 )
-from dialer.contract import ABANDON_USER_EVENT
+from dialer.contract import ABANDON_USER_EVENT, TRANSFER_CONTEXT
 
 # Queue() statuses that mean the caller was never offered to an agent: nobody could take calls, or the queue was full.
 REFUSED_STATUSES = frozenset({"JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "FULL"})
@@ -101,11 +108,11 @@ class InboundCallBook:
     def observe(self, event: AmiEvent, now: float, server: str | None = None) -> list[InboundCall]:
         finished = self._sweep(now)
         if isinstance(event, QueueCallerJoin):
-            if event.queue in self.queues:
+            if event.queue in self.queues and not _transferred(event):
                 self._put(InboundCall(server, event.queue, event.uniqueid, event.caller_id_num, now))
         elif isinstance(event, AgentConnect):
             call = self._calls.get((server, event.uniqueid))
-            if call is None and event.queue in self.queues and event.uniqueid:
+            if call is None and event.queue in self.queues and event.uniqueid and not _transferred(event):
                 call = self._unseen_join(event, now, server)
             if call is not None and call.waiting and event.queue == call.queue:
                 wait = now - call.joined_at
@@ -118,7 +125,7 @@ class InboundCallBook:
                 finished.append(self._end(call, now, talk_seconds=float(event.talk_time)))
         elif isinstance(event, QueueCallerAbandon):
             call = self._calls.get((server, event.uniqueid))
-            if call is None and event.queue in self.queues:
+            if call is None and event.queue in self.queues and not _transferred(event):
                 call = self._unseen_join(event, now, server)
             if call is not None and call.waiting:
                 # Provisional until the dialplan says TIMEOUT or the caller's channel hangs up.
@@ -213,3 +220,9 @@ class InboundCallBook:
                 del self._calls[key]
                 self.dropped += 1
         return finished
+
+
+def _transferred(event: ChannelEvent | AgentEvent) -> bool:
+    """The caller's channel is one of our outbound customers an agent transferred into the queue (it runs call
+    control's transfer context): not an inbound caller."""
+    return event.context == TRANSFER_CONTEXT

@@ -16,7 +16,7 @@ from typing import Any
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.events import AgentConnect, AmiEvent, QueueCallerJoin, UserEvent
 from dialer.campaign.phones import Phone, normalize
-from dialer.contract import IVR_TRANSFER_USER_EVENT
+from dialer.contract import IVR_TRANSFER_USER_EVENT, TRANSFER_CONTEXT
 from dialer.inbound.calls import InboundCall, InboundCallBook
 from dialer.ivr.agi import decode_context
 from dialer.ivr.context import ContextBook, summarize
@@ -70,7 +70,9 @@ class InboundWatcher:
         elif isinstance(event, UserEvent) and event.name == IVR_TRANSFER_USER_EVENT:
             if event.get("Queue") in self.queues:
                 self._ivr.put(event.uniqueid, decode_context(event.get("Context") or ""))
-        elif isinstance(event, AgentConnect) and event.queue in self.queues:
+        elif isinstance(event, AgentConnect) and event.queue in self.queues and event.context != TRANSFER_CONTEXT:
+            # (a customer an agent transferred into the queue is no inbound caller: the closer's screen pop is the
+            # transferred call's, dialer.callcontrol)
             number = self.calls.caller_of(server, event.uniqueid)  # (the book kept it from the join)
             ivr = self._ivr.take(event.uniqueid)
             agent = self._registry.by_interface(event.interface)

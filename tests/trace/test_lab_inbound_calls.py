@@ -11,6 +11,7 @@ import pytest
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.parsing import parse_event
 from dialer.ami.protocol import AmiParser
+from dialer.ami.recorder import CC_SECOND_AGENT
 from dialer.ami.transcript import Received, read_transcript
 from dialer.inbound.calls import InboundCall, InboundOutcome
 from dialer.runner.bus import EventBus
@@ -24,6 +25,7 @@ async def no_leads(_number: str) -> list[tuple[str, int]]:
 def replay(path: Path) -> tuple[list[InboundCall], InboundWatcher]:
     registry = AgentRegistry()
     registry.register("agent6", "Local/agentfx6@lab-agents")
+    registry.register("closer", CC_SECOND_AGENT)
     finished: list[InboundCall] = []
     watcher = InboundWatcher(
         ["inbound-sales"], bus=EventBus(), registry=registry, find_leads=no_leads, on_finished=finished.extend
@@ -74,3 +76,16 @@ async def test_each_recorded_visit_ends_as_asterisk_played_it(
         assert talk[0] <= call.talk_seconds <= talk[1]
         assert call.interface == "Local/agentfx6@lab-agents"
     assert watcher.calls.waiting(10_000.0) == []  # nobody left in the book
+
+
+async def test_a_customer_an_agent_transferred_into_the_queue_is_no_inbound_caller(traces_dir: Path) -> None:
+    """callcontrol-blind-transfer: an outbound customer an agent sent to inbound-sales (the lab's closer queue) through
+    [dialer-transfer] joins it, and a second agent takes them. That is our own call, whose leg call control records
+    (dialer.store.call_legs): the queue's inbound figures -- calls offered, answered, the service level -- count
+    callers who called in, not it."""
+    finished, watcher = replay(traces_dir / "lab" / "callcontrol-blind-transfer.txt")
+    assert finished == []
+    assert watcher.calls.waiting(10_000.0) == []
+    # nor is the closer sent an inbound caller's screen pop: theirs is the transferred call's (call control's)
+    assert watcher.idle
+    assert watcher.pops == 0
