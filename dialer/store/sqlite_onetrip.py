@@ -9,6 +9,10 @@ write lock that much longer (``docs/benchmarks.md`` §2).
 :class:`OneTripCursor` does the same four calls in one function on the worker thread: the same SQL on the same
 ``sqlite3`` connection, in the same order, with the same rows, row count, last row id and description; errors are
 translated by the adapter as before. :func:`one_trip_statements` swaps it in on a new aiosqlite connection.
+
+It leans on SQLAlchemy's aiosqlite adapter classes and on aiosqlite's ``Connection._execute`` (run a function on the
+connection's thread) and ``_conn``: both packages are pinned (pyproject.toml); tests/store/test_sqlite_onetrip.py
+says whether a new version still fits.
 """
 
 from __future__ import annotations
