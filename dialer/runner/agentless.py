@@ -129,12 +129,12 @@ class AgentlessPacingLoop(PacingLoop):
             return 0
         ctx.why_not = None
         loop = asyncio.get_running_loop()
-        counted: list[asyncio.Future[bool]] = [loop.create_future() for _ in attempts]
+        counted: list[asyncio.Future[float | None]] = [loop.create_future() for _ in attempts]
         for (attempt_id, start), in_flight in zip(attempts, counted, strict=True):
             self.originator.send(self.launch(attempt_id, start, in_flight), in_flight)
-        return sum(await asyncio.gather(*counted))
+        return sum(1 for written in await asyncio.gather(*counted) if written is not None)
 
-    async def launch(self, attempt_id: int, start: AttemptStart, counted: asyncio.Future[bool]) -> bool:
+    async def launch(self, attempt_id: int, start: AttemptStart, counted: asyncio.Future[float | None]) -> bool:
         """One decided launch, in its own task: stamped in the window at the clock's time now, when the Originate
         is written (``Originator.originate`` writes it before its first wait, at this same time: the trunk gate
         spends its token and the call's ``sent_at`` at it too). One that ends up not written (no trunk room, the

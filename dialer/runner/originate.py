@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 import uuid
 from collections.abc import Callable, Collection, Coroutine
 from datetime import UTC, datetime
@@ -110,15 +111,15 @@ class Originator:
             amd=config.amd.enabled and amd,
         )
 
-    def send(self, originate: Coroutine[Any, Any, bool], counted: asyncio.Future[bool]) -> None:
-        """Run one Originate of a step in its own task; ``counted`` is resolved (False) if it ends uncounted."""
+    def send(self, originate: Coroutine[Any, Any, bool], counted: asyncio.Future[float | None]) -> None:
+        """Run one Originate of a step in its own task; ``counted`` is resolved (None) if it ends uncounted."""
         task = asyncio.get_running_loop().create_task(originate)
         self.sending.add(task)
 
         def done(task: asyncio.Task[bool]) -> None:
             self.sending.discard(task)
             if not counted.done():
-                counted.set_result(False)
+                counted.set_result(None)
             if not task.cancelled() and (exc := task.exception()) is not None:
                 log.error("originate_failed", campaign=self.ctx.name, exc_info=exc)
 
@@ -131,12 +132,12 @@ class Originator:
         predictive: bool,
         agent: Agent | None = None,
         *,
-        counted: asyncio.Future[bool] | None = None,
+        counted: asyncio.Future[float | None] | None = None,
         target: str | None = None,
     ) -> bool:
         """Place one call on server ``target`` (the preview agent's server; else the one with most room); ``counted`` is
-        resolved (True) once the call is in flight, just before it is written. AMD runs as its attempt row says
-        (``start.amd``; not recorded: the campaign's setting)."""
+        resolved once the call is in flight, just before it is written (to then: ``time.perf_counter()``). AMD runs
+        as its attempt row says (``start.amd``; not recorded: the campaign's setting)."""
         ctx = self.ctx
         config = ctx.config
         now = ctx.clock.now()
@@ -191,7 +192,7 @@ class Originator:
             )
         )
         if counted is not None and not counted.done():
-            counted.set_result(True)
+            counted.set_result(time.perf_counter())  # pool.place writes the Originate before it first yields
         placed = await ctx.pool.place(server, record, request, now)
         if placed.result.status is OriginateStatus.NOT_SENT:
             ctx.in_flight.pop(attempt_id)

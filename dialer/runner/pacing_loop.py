@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from structlog.contextvars import bind_contextvars
@@ -25,6 +25,22 @@ from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import claim_order
 
 log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StepLatency:
+    """How promptly a pacing step that placed calls answered what woke it (seconds, ``time.perf_counter``).
+
+    The wake-up is the earliest since the previous step began (:meth:`CampaignContext.wake`: an agent became free,
+    a call ended or reached an agent, a state change); "written" is the step's first Originate handed to the AMI
+    connection's transport. A step the tick alone started, or one that placed no call, is no sample."""
+
+    since_wake: float  # the wake-up -> the first Originate written
+    since_agent_free: float | None  # an agent of the campaign became free -> the same Originate (None: none did)
+    waited: float  # the wake-up -> the step began (the loop's turn; a step already under way)
+    decided: float  # the step's pacing decision (and predictive look-ahead)
+    claimed: float  # the claim and its write-ahead attempt rows: one write transaction
+    sent: float  # the claim's end -> the first Originate written
 
 
 class PacingLoop:
@@ -47,6 +63,7 @@ class PacingLoop:
         # perf_counter() when an agent of this campaign became free, until the next step's first Originate is written.
         self.free_since: float | None = None
         self.on_originate_latency: Callable[[float], None] | None = None  # seconds, agent free -> Originate written
+        self.on_step_latency: Callable[[StepLatency], None] | None = None  # each step answering a wake-up with calls
         # The next leads the claims will take: their answer rates (history, local hour) are the pacer's input.
         self.lookahead = Lookahead(lambda: self.ctx.config, self.read_upcoming)
 
@@ -135,7 +152,9 @@ class PacingLoop:
         """One pacing decision and the calls it asks for; returns the number of Originates written."""
         ctx = self.ctx
         now = ctx.clock.now()
+        began = time.perf_counter()
         free_since, self.free_since = self.free_since, None
+        woken_at, ctx.woken_at = ctx.woken_at, None
         held = ctx.held_back()
         if held is not None:
             ctx.why_not = held
@@ -152,6 +171,7 @@ class PacingLoop:
             exp = decision.explanation
             ctx.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", paced_reason(exp))
             return 0
+        decided = time.perf_counter()
         wall = datetime.fromtimestamp(now, UTC)
         # The claim and the write-ahead attempt rows: one write transaction.
         batch, attempts = await self.originator.claim(
@@ -160,6 +180,7 @@ class PacingLoop:
             agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
             amd=decision.amd,
         )
+        claimed = time.perf_counter()
         self.lookahead.claimed([lead.id for lead in batch.leads])
         if not batch.leads:
             ctx.why_not = WhyNotDialing.no_leads(batch.set_aside)
@@ -171,7 +192,8 @@ class PacingLoop:
         # and its Originate written: the next step (for an agent freed meanwhile) does not wait for the PBX's
         # answers to this one's.
         loop = asyncio.get_running_loop()
-        counted: list[asyncio.Future[bool]] = [loop.create_future() for _ in attempts]
+        # Each resolves to when its Originate was written (perf_counter), or None if it was not.
+        counted: list[asyncio.Future[float | None]] = [loop.create_future() for _ in attempts]
         # Each call on the server whose decision asked for it (the first servers' first, as leads came).
         targets = [name for name, d in decisions for _ in range(max(0, d.calls))]
         originator = self.originator
@@ -180,7 +202,31 @@ class PacingLoop:
                 originator.originate(attempt_id, start, predictive, counted=in_flight, target=target),
                 in_flight,
             )
-        written = sum(await asyncio.gather(*counted))
-        if written and free_since is not None and self.on_originate_latency is not None:
-            self.on_originate_latency(time.perf_counter() - free_since)
-        return written
+        times = [t for t in await asyncio.gather(*counted) if t is not None]
+        if times:
+            self.observe(min(times), woken_at, free_since, began, decided, claimed)
+        return len(times)
+
+    def observe(
+        self,
+        first: float,
+        woken_at: float | None,
+        free_since: float | None,
+        began: float,
+        decided: float,
+        claimed: float,
+    ) -> None:
+        """A step placed calls, its first Originate written at ``first``: the latency figures (metric, bench)."""
+        if free_since is not None and self.on_originate_latency is not None:
+            self.on_originate_latency(first - free_since)
+        if woken_at is not None and self.on_step_latency is not None:
+            self.on_step_latency(
+                StepLatency(
+                    since_wake=first - woken_at,
+                    since_agent_free=None if free_since is None else first - free_since,
+                    waited=began - woken_at,
+                    decided=decided - began,
+                    claimed=claimed - decided,
+                    sent=first - claimed,
+                )
+            )

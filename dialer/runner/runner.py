@@ -41,7 +41,7 @@ from dialer.runner.learning import Learnt, learn_from_records
 from dialer.runner.manual import ManualDial
 from dialer.runner.originate import Originator
 from dialer.runner.outcomes import OutcomeWriter
-from dialer.runner.pacing_loop import PacingLoop
+from dialer.runner.pacing_loop import PacingLoop, StepLatency
 from dialer.runner.pool import ServerPool
 from dialer.runner.preview import Preview
 from dialer.runner.state import CampaignContext, RunnerCounters, RunnerServices, RunnerState, WhyNotDialing
@@ -187,6 +187,15 @@ class CampaignRunner:
     @on_originate_latency.setter
     def on_originate_latency(self, observe: Callable[[float], None] | None) -> None:
         self.pacing.on_originate_latency = observe
+
+    @property
+    def on_step_latency(self) -> Callable[[StepLatency], None] | None:
+        """Each pacing step that answered a wake-up with calls: how promptly, stage by stage (the bench)."""
+        return self.pacing.on_step_latency
+
+    @on_step_latency.setter
+    def on_step_latency(self, observe: Callable[[StepLatency], None] | None) -> None:
+        self.pacing.on_step_latency = observe
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:

@@ -10,6 +10,7 @@ collaborators it calls; :class:`dialer.runner.runner.CampaignRunner` builds and 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -189,6 +190,8 @@ class CampaignContext(RunnerServices):
     awaiting_adoption: bool = field(init=False, default=False)
     # The pacing loop's wake-up (set: step now, not at the next tick).
     wakened: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    # perf_counter() of the earliest wake-up since the last pacing step began (what the step answers; a metric).
+    woken_at: float | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.settings = pacing_settings(self.config)
@@ -205,6 +208,8 @@ class CampaignContext(RunnerServices):
         return self.config.name
 
     def wake(self) -> None:
+        if self.woken_at is None:
+            self.woken_at = time.perf_counter()
         self.wakened.set()
 
     def held_back(self) -> WhyNotDialing | None:

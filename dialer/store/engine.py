@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from dialer.logging import get_logger
+from dialer.store.sqlite_onetrip import one_trip_statements
 from dialer.tasks import cancel_and_wait
 from dialer.tcp_keepalive import keep_alive
 
@@ -176,6 +177,7 @@ def delete_sqlite_files(path: Path) -> None:
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    one_trip_statements(dbapi_connection)  # each statement one trip to aiosqlite's thread (dialer.store.sqlite_onetrip)
     # Take transaction control away from the driver: SQLAlchemy's "begin" hook below emits BEGIN itself.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

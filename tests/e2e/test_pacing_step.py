@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from harness.e2e import make_world
 from harness.faults import HeldAnswers
+
+from dialer.runner.pacing_loop import StepLatency
 
 
 async def test_a_step_does_not_wait_for_the_answers_to_its_originates(tmp_path: Path) -> None:
@@ -47,3 +50,35 @@ async def test_a_step_does_not_wait_for_the_answers_to_its_originates(tmp_path: 
         assert runner.idle
         assert runner.counters.attempts == 3
         assert len(held.requests) == 3
+
+
+async def test_a_step_that_answers_a_wake_up_with_calls_reports_how_promptly(tmp_path: Path) -> None:
+    async with make_world(
+        tmp_path,
+        campaign={"dial_mode": "progressive"},
+        us_leads=20,
+        japan_leads=0,
+        agents=3,
+        crew=False,
+        state="paused",
+    ) as world:
+        runner = world.dialer.runner("e2e")
+        seen: list[StepLatency] = []
+        runner.on_step_latency = seen.append
+        await world.quiesce()
+        assert seen == []  # paused: the steps place nothing
+
+        await world.dialer.set_campaign("e2e", "start")  # a wake-up
+        await world.quiesce()
+        assert runner.counters.attempts == 3
+        # One sample: the step the start woke, from the wake-up to its first Originate, stage by stage.
+        assert len(seen) == 1
+        sample = seen[0]
+        stages = (sample.waited, sample.decided, sample.claimed, sample.sent)
+        assert all(stage >= 0 for stage in stages)
+        assert sum(stages) == pytest.approx(sample.since_wake)
+        assert sample.since_agent_free is None  # no agent became free since the previous step
+
+        # A step that places nothing is no sample.
+        assert await runner.step() == 0
+        assert len(seen) == 1
