@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
-from harness.e2e import make_world
+from harness.e2e import World, make_world
 from harness.faults import HeldAnswers
 
 from dialer.runner.pacing_loop import StepLatency
 
 
+def paused_progressive(tmp_path: Path) -> AbstractAsyncContextManager[World]:
+    """A paused progressive campaign, 20 leads, three ready agents and no simulated crew."""
+    progressive = {"dial_mode": "progressive"}
+    return make_world(tmp_path, campaign=progressive, us_leads=20, japan_leads=0, agents=3, crew=False, state="paused")
+
+
 async def test_a_step_does_not_wait_for_the_answers_to_its_originates(tmp_path: Path) -> None:
-    async with make_world(
-        tmp_path,
-        campaign={"dial_mode": "progressive"},
-        us_leads=20,
-        japan_leads=0,
-        agents=3,
-        crew=False,
-        state="paused",
-    ) as world:
+    async with paused_progressive(tmp_path) as world:
         runner = world.dialer.runner("e2e")
         server = world.dialer.pool.servers[0]
         held = HeldAnswers(server.client)
@@ -53,15 +52,7 @@ async def test_a_step_does_not_wait_for_the_answers_to_its_originates(tmp_path: 
 
 
 async def test_a_step_that_answers_a_wake_up_with_calls_reports_how_promptly(tmp_path: Path) -> None:
-    async with make_world(
-        tmp_path,
-        campaign={"dial_mode": "progressive"},
-        us_leads=20,
-        japan_leads=0,
-        agents=3,
-        crew=False,
-        state="paused",
-    ) as world:
+    async with paused_progressive(tmp_path) as world:
         runner = world.dialer.runner("e2e")
         seen: list[StepLatency] = []
         runner.on_step_latency = seen.append
