@@ -108,11 +108,11 @@ class InboundCallBook:
     def observe(self, event: AmiEvent, now: float, server: str | None = None) -> list[InboundCall]:
         finished = self._sweep(now)
         if isinstance(event, QueueCallerJoin):
-            if event.queue in self.queues and not _transferred(event):
+            if event.queue in self.queues and not transferred_in(event):
                 self._put(InboundCall(server, event.queue, event.uniqueid, event.caller_id_num, now))
         elif isinstance(event, AgentConnect):
             call = self._calls.get((server, event.uniqueid))
-            if call is None and event.queue in self.queues and event.uniqueid and not _transferred(event):
+            if call is None and event.queue in self.queues and event.uniqueid and not transferred_in(event):
                 call = self._unseen_join(event, now, server)
             if call is not None and call.waiting and event.queue == call.queue:
                 wait = now - call.joined_at
@@ -125,7 +125,7 @@ class InboundCallBook:
                 finished.append(self._end(call, now, talk_seconds=float(event.talk_time)))
         elif isinstance(event, QueueCallerAbandon):
             call = self._calls.get((server, event.uniqueid))
-            if call is None and event.queue in self.queues and not _transferred(event):
+            if call is None and event.queue in self.queues and not transferred_in(event):
                 call = self._unseen_join(event, now, server)
             if call is not None and call.waiting:
                 # Provisional until the dialplan says TIMEOUT or the caller's channel hangs up.
@@ -222,7 +222,7 @@ class InboundCallBook:
         return finished
 
 
-def _transferred(event: ChannelEvent | AgentEvent) -> bool:
+def transferred_in(event: ChannelEvent | AgentEvent) -> bool:
     """The caller's channel is one of our outbound customers an agent transferred into the queue (it runs call
     control's transfer context): not an inbound caller."""
     return event.context == TRANSFER_CONTEXT

@@ -16,8 +16,8 @@ from typing import Any
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.events import AgentConnect, AmiEvent, QueueCallerJoin, UserEvent
 from dialer.campaign.phones import Phone, normalize
-from dialer.contract import IVR_TRANSFER_USER_EVENT, TRANSFER_CONTEXT
-from dialer.inbound.calls import InboundCall, InboundCallBook
+from dialer.contract import IVR_TRANSFER_USER_EVENT
+from dialer.inbound.calls import InboundCall, InboundCallBook, transferred_in
 from dialer.ivr.agi import decode_context
 from dialer.ivr.context import ContextBook, summarize
 from dialer.logging import get_logger
@@ -70,7 +70,7 @@ class InboundWatcher:
         elif isinstance(event, UserEvent) and event.name == IVR_TRANSFER_USER_EVENT:
             if event.get("Queue") in self.queues:
                 self._ivr.put(event.uniqueid, decode_context(event.get("Context") or ""))
-        elif isinstance(event, AgentConnect) and event.queue in self.queues and event.context != TRANSFER_CONTEXT:
+        elif isinstance(event, AgentConnect) and event.queue in self.queues and not transferred_in(event):
             # (a customer an agent transferred into the queue is no inbound caller: the closer's screen pop is the
             # transferred call's, dialer.callcontrol)
             number = self.calls.caller_of(server, event.uniqueid)  # (the book kept it from the join)
