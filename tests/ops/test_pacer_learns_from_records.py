@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from harness.databases import DbSpec
-from harness.ops import Daemon, ops_world, take_over
+from harness.ops import Daemon, OpsWorld, ops_world, take_over
 
 from dialer.daemon.memory import SAVE_SECONDS
 from dialer.pacing import PacingSettings, PacingStats
 from dialer.pacing.memory import PacerMemory, decode, remember
+from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerState
 from dialer.store.pacer_memory import load_pacer_memory
 
@@ -97,6 +98,15 @@ def assert_resumed(resumed: PacingStats, saved: PacerMemory) -> None:
     assert lateness == pytest.approx(dict(saved.lateness), rel=1e-9)
 
 
+async def announcing_owner(world: OpsWorld, seconds: float) -> tuple[Daemon, CampaignRunner]:
+    """Daemon A, whose agents announce "ready in N s" in their wrap-ups, owning the campaign for ``seconds``."""
+    a = await world.start_daemon("daemon-a")
+    a.crew.announce = ANNOUNCED_SECONDS
+    runner = a.dialer.runner(world.config.name)
+    await world.run(seconds, step=1.0)
+    return a, runner
+
+
 async def stored_memory(daemon: Daemon, campaign_id: int) -> PacerMemory:
     stored = await load_pacer_memory(daemon.db, campaign_id)
     assert stored is not None
@@ -107,10 +117,7 @@ async def test_a_daemon_restarted_after_the_owner_died_resumes_its_pacers_memory
     tmp_path: Path, any_spec: DbSpec
 ) -> None:
     async with ops_world(tmp_path, any_spec, leads=400, campaign=AMD_ON) as world:
-        a = await world.start_daemon("daemon-a")
-        a.crew.announce = ANNOUNCED_SECONDS
-        runner_a = a.dialer.runner(world.config.name)
-        await world.run(900, step=1.0)
+        a, runner_a = await announcing_owner(world, 900)
         seen = runner_a.stats
         assert_remembers(seen)
         # Saved every 30 s of the daemon's clock (its maintenance timer may miss a few while the manual clock races).
@@ -135,10 +142,7 @@ async def test_a_standby_taking_over_from_a_draining_owner_resumes_its_pacers_me
     tmp_path: Path, any_spec: DbSpec
 ) -> None:
     async with ops_world(tmp_path, any_spec, leads=400, campaign=AMD_ON) as world:
-        a = await world.start_daemon("daemon-a")
-        a.crew.announce = ANNOUNCED_SECONDS
-        runner_a = a.dialer.runner(world.config.name)
-        await world.run(840, step=1.0)
+        a, runner_a = await announcing_owner(world, 840)
         b = await world.start_daemon("daemon-b", login_agents=False)
         runner_b = b.dialer.runner(world.config.name)
         assert runner_b.state is RunnerState.STANDBY

@@ -166,6 +166,15 @@ async def caller_presses_1(ami: AmiClient, home: Home, caller: str) -> dict[str,
     return flow
 
 
+async def agent_ready_and_campaign_started(http: aiohttp.ClientSession, home: Home) -> None:
+    """The agent logs in to the campaign's queue through the API and is ready; then the campaign starts."""
+    async with http.post(f"{home.base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=home.auth) as r:
+        assert r.status == 200, await r.text()
+    async with http.post(f"{home.base}/api/agents/{AGENT}/ready", headers=home.auth) as r:
+        assert r.status == 200, await r.text()
+    dialer(home.path, "campaign", "start", CAMPAIGN)
+
+
 def callbacks(home: Home) -> list[dict[str, object]]:
     sql = "SELECT c.*, l.phone FROM callbacks c JOIN leads l ON l.id = c.lead_id ORDER BY c.id"
     return [dict(r) for r in rows(home.path, sql)]
@@ -186,11 +195,7 @@ async def test_a_caller_who_asks_to_be_called_back_is_called_back(home: Path) ->
         assert "inbound IVR" in str(callback["notes"] or "")
 
         # An agent comes in and the campaign starts: the callback falls due and is dialled on the caller's number.
-        async with http.post(f"{lab.base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=lab.auth) as r:
-            assert r.status == 200, await r.text()
-        async with http.post(f"{lab.base}/api/agents/{AGENT}/ready", headers=lab.auth) as r:
-            assert r.status == 200, await r.text()
-        dialer(home, "campaign", "start", CAMPAIGN)
+        await agent_ready_and_campaign_started(http, lab)
 
         def kept() -> bool:
             (row,) = callbacks(lab)
@@ -223,10 +228,6 @@ async def test_a_caller_outside_the_calling_window_is_told_it_will_come_later(ho
         assert (callback["state"], callback["phone"]) == ("pending", caller), lab.history()
         assert due == next_opening(zone, asked), (due, zone.timezone)
         # the campaign runs with an agent ready: nobody is dialled at night
-        async with http.post(f"{lab.base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=lab.auth) as r:
-            assert r.status == 200, await r.text()
-        async with http.post(f"{lab.base}/api/agents/{AGENT}/ready", headers=lab.auth) as r:
-            assert r.status == 200, await r.text()
-        dialer(home, "campaign", "start", CAMPAIGN)
+        await agent_ready_and_campaign_started(http, lab)
         await asyncio.sleep(5)
     assert rows(home, "SELECT id FROM attempts") == []
