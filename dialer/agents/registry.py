@@ -12,7 +12,9 @@ Asterisk semantics worth knowing (Asterisk 22, see tests/fixtures/ami-traces/REA
   member's ``QueueMemberStatus`` goes straight to 2 (in use) when rung, and back to 1 (not in use) afterwards.
 * Wrap-up is owned by the dialer: on ``AgentComplete`` the member is paused with reason ``wrapup`` so the queue
   cannot route the next call before the agent has dispositioned (queues.conf ``wrapuptime`` covers the few
-  milliseconds until that pause lands). The wrap-up ends on the agent's disposition or when its timer runs out.
+  milliseconds until that pause lands). The wrap-up ends on the agent's disposition or when its timer runs out;
+  in a queue whose campaign asks for a disposition (``wrap_up_ends = "disposition"``) only the disposition ends it,
+  and its timer says when it is overdue.
 * Events can be lost across an AMI reconnect, so the state is reconciled from ``QueueStatus`` periodically and
   after every reconnect (:meth:`AgentRegistry.reconcile`).
 * Dynamic members outlive the daemon that added them: after a crash, or on the daemon taking a dead one's campaigns
@@ -129,7 +131,13 @@ class Agent:
     call_linkedid: str | None = None
     call_queue: str | None = None
     call_channel: str | None = None  # the agent's leg of the current queue call (AgentCalled/AgentConnect DestChannel)
+    # The campaign queue of the direct call (preview, manual dial) the agent is reserved for or on: its wrap-up is
+    # that campaign's. None: a queue call, or a direct call of no campaign in particular.
+    direct_queue: str | None = None
     wrapup_until: float | None = None
+    # The wrap-up ends only with the agent's disposition (its queue's campaign says so); ``wrapup_until`` is then
+    # when it is overdue, not when it ends.
+    wrapup_needs_disposition: bool = False
     pending_pause: str | None = None  # pause asked during a call: applied when the call ends
     # In their last wrap-up the agent announced "ready in N s": the time they announced (``wrapup_until`` was
     # brought forward to then, and they come back ready, not paused; the pacer may count on them at that time).
@@ -144,6 +152,13 @@ class Agent:
     def on_server(self, server: str | None) -> bool:
         """Whether this agent can take calls of ``server`` (None: any server)."""
         return server is None or not self.server or self.server == server
+
+    def wrapup_overdue_seconds(self, now: float) -> float | None:
+        """How long a wrap-up only the disposition ends has run past its time (None: not such a wrap-up, or not
+        overdue): what the console and the supervisors' dashboard flag."""
+        if self.status is not AgentStatus.WRAPUP or not self.wrapup_needs_disposition or self.wrapup_until is None:
+            return None
+        return now - self.wrapup_until if now > self.wrapup_until else None
 
     @property
     def ready_announced(self) -> bool:
@@ -213,6 +228,8 @@ class AgentRegistry:
     inbound_queues: frozenset[str] = frozenset()
     default_wrapup_seconds: float = 30.0
     wrapup_seconds_by_queue: dict[str, float] = field(default_factory=dict)
+    # The queues whose wrap-up only the agent's disposition ends (the campaign's ``wrap_up_ends = "disposition"``).
+    wrapup_until_disposition: set[str] = field(default_factory=set)
     # Which server a phone lives on, from its interface (settings: ``[[ami]] agent_interfaces``).
     locate: Callable[[str], str] | None = None
     _agents: dict[str, Agent] = field(default_factory=dict)
@@ -221,6 +238,15 @@ class AgentRegistry:
     # ----------------------------------------------------------------- queries
     def get(self, agent_id: str) -> Agent | None:
         return self._agents.get(agent_id)
+
+    def configure_wrapup(self, queue: str, seconds: float, *, until_disposition: bool) -> None:
+        """The wrap-up of ``queue``'s calls: ``seconds`` long, or (``until_disposition``) ended only by the agent's
+        disposition and overdue after ``seconds``. Wrap-ups under way keep the terms they began with."""
+        self.wrapup_seconds_by_queue[queue] = seconds
+        if until_disposition:
+            self.wrapup_until_disposition.add(queue)
+        else:
+            self.wrapup_until_disposition.discard(queue)
 
     def by_interface(self, interface: str) -> Agent | None:
         agent_id = self._by_interface.get(interface.lower())
@@ -254,12 +280,13 @@ class AgentRegistry:
             )
         return views
 
-    def reserve_for_preview(self, agent_id: str, now: float) -> RegistryOutput:
-        """A preview agent is about to dial: pause them in the queues so no queued call lands on them meanwhile."""
+    def reserve_for_preview(self, agent_id: str, now: float, queue: str | None = None) -> RegistryOutput:
+        """A preview agent is about to dial: pause them in the queues so no queued call lands on them meanwhile;
+        ``queue``: the campaign queue the call is of (its wrap-up follows that campaign's)."""
         agent = self._require_logged_in(agent_id)
         if agent.status is not AgentStatus.READY:
             raise AgentError(agent_id, "not_ready", M_("only a ready agent can dial a preview lead"))
-        return self._set_pausing(agent, now, PREVIEW_REASON, AgentStatus.RINGING, PREVIEW_REASON)
+        return self._set_pausing(agent, now, PREVIEW_REASON, AgentStatus.RINGING, PREVIEW_REASON, direct_queue=queue)
 
     def end_preview(self, agent_id: str, now: float) -> RegistryOutput:
         """The preview call ended without reaching the agent (no answer, busy ...): ready again."""
@@ -337,7 +364,9 @@ class AgentRegistry:
             # Asked during a call: cancel a pending pause, the wrap-up follows as usual.
             self._agents[agent_id] = replace(agent, pending_pause=None)
             return _NOTHING
-        return self._set_pausing(agent, now, "ready", AgentStatus.READY, None, wrapup_until=None)
+        if agent.status is AgentStatus.WRAPUP and agent.wrapup_needs_disposition:
+            raise AgentError(agent_id, "disposition_first", M_("disposition the call first: that ends the wrap-up"))
+        return self._set_pausing(agent, now, "ready", AgentStatus.READY, None, **_NO_WRAPUP)
 
     def pause(self, agent_id: str, reason: str, now: float) -> RegistryOutput:
         agent = self._require_logged_in(agent_id)
@@ -390,6 +419,7 @@ class AgentRegistry:
             since=now,
             pause_reason=None,
             wrapup_until=None,
+            wrapup_needs_disposition=False,
             pending_pause=after_call,
             call_uniqueid=None,
             call_linkedid=None,
@@ -406,6 +436,7 @@ class AgentRegistry:
                 status=AgentStatus.WRAPUP,
                 pause_reason=WRAPUP_REASON,
                 wrapup_until=until,
+                wrapup_needs_disposition=wrapup[0] in self.wrapup_until_disposition,
                 announced_ready_at=None,
             )
         if after_call is not None:
@@ -433,8 +464,8 @@ class AgentRegistry:
             status=AgentStatus.LOGGED_OUT,
             queues=frozenset(),
             pause_reason=None,
-            wrapup_until=None,
             pending_pause=None,
+            **_NO_WRAPUP,
         )
         return RegistryOutput(changes=(change,), actions=actions)
 
@@ -447,7 +478,8 @@ class AgentRegistry:
 
     def announce_ready(self, agent_id: str, seconds: float, now: float) -> RegistryOutput:
         """The agent in wrap-up says "ready in ``seconds``": the wrap-up timer is brought forward to then (never
-        pushed back), a pause asked meanwhile is dropped, and the pacer counts on the agent at that time."""
+        pushed back), a pause asked meanwhile is dropped, and the pacer counts on the agent at that time. A wrap-up
+        that needs a disposition still ends with it, not at the time announced."""
         agent = self._require_logged_in(agent_id)
         if agent.status is not AgentStatus.WRAPUP:
             raise AgentError(agent_id, "not_in_wrapup", M_("only an agent in wrap-up can announce when they are ready"))
@@ -460,15 +492,17 @@ class AgentRegistry:
         until = now + seconds if agent.wrapup_until is None else min(agent.wrapup_until, now + seconds)
         announced = replace(agent, wrapup_until=until, pending_pause=None, announced_ready_at=until)
         self._agents[agent_id] = announced
-        if until <= now:
+        if until <= now and not announced.wrapup_needs_disposition:
             return self._end_wrapup(announced, now, WRAPUP_ENDED_ANNOUNCED)
         return _NOTHING
 
     def tick(self, now: float) -> RegistryOutput:
-        """End the wrap-ups whose timer ran out."""
+        """End the wrap-ups whose timer ran out (not those only a disposition ends)."""
         out = _NOTHING
         for agent in list(self._agents.values()):
-            if agent.status == AgentStatus.WRAPUP and agent.wrapup_until is not None and now >= agent.wrapup_until:
+            if agent.status != AgentStatus.WRAPUP or agent.wrapup_needs_disposition:
+                continue
+            if agent.wrapup_until is not None and now >= agent.wrapup_until:
                 out = out + self._end_wrapup(agent, now, "wrapup_timeout")
         return out
 
@@ -525,7 +559,7 @@ class AgentRegistry:
                 # callee did not answer): only a call that reached the agent leads to wrap-up.
                 if agent.status is not AgentStatus.TALKING:
                     return _NOTHING
-                return self._start_wrapup(agent, now, "direct_call_ended", None)
+                return self._start_wrapup(agent, now, "direct_call_ended", agent.direct_queue)
             case QueueMemberAdded():
                 return self._member_seen(event.interface, event.queue, event.paused, event.paused_reason, now)
             case QueueMemberRemoved():
@@ -675,6 +709,7 @@ class AgentRegistry:
             AgentStatus.WRAPUP,
             WRAPUP_REASON,
             wrapup_until=now + seconds,
+            wrapup_needs_disposition=(queue or "") in self.wrapup_until_disposition,
             announced_ready_at=None,
             **_NO_CALL,
         )
@@ -686,9 +721,9 @@ class AgentRegistry:
             reason = WRAPUP_ENDED_ANNOUNCED
         if agent.pending_pause:
             return self._set_pausing(
-                agent, now, reason, AgentStatus.PAUSED, agent.pending_pause, pending_pause=None, wrapup_until=None
+                agent, now, reason, AgentStatus.PAUSED, agent.pending_pause, pending_pause=None, **_NO_WRAPUP
             )
-        return self._set_pausing(agent, now, reason, AgentStatus.READY, None, wrapup_until=None)
+        return self._set_pausing(agent, now, reason, AgentStatus.READY, None, **_NO_WRAPUP)
 
     def _member_seen(self, interface: str, queue: str, paused: bool, reason: str, now: float) -> RegistryOutput:
         agent = self.by_interface(interface)
@@ -740,4 +775,11 @@ def _wants_pause(agent: Agent) -> bool:
     return agent.status in (AgentStatus.PAUSED, AgentStatus.WRAPUP) or agent.pause_reason == PREVIEW_REASON
 
 
-_NO_CALL: dict[str, object] = {"call_uniqueid": None, "call_linkedid": None, "call_queue": None, "call_channel": None}
+_NO_CALL: dict[str, object] = {
+    "call_uniqueid": None,
+    "call_linkedid": None,
+    "call_queue": None,
+    "call_channel": None,
+    "direct_queue": None,
+}
+_NO_WRAPUP: dict[str, object] = {"wrapup_until": None, "wrapup_needs_disposition": False, "direct_queue": None}

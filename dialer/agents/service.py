@@ -130,8 +130,8 @@ class AgentService:
     async def logout(self, agent_id: str) -> Agent:
         return await self._run(agent_id, self.registry.logout(agent_id, self._clock()))
 
-    async def reserve_for_preview(self, agent_id: str) -> Agent:
-        return await self._run(agent_id, self.registry.reserve_for_preview(agent_id, self._clock()))
+    async def reserve_for_preview(self, agent_id: str, queue: str | None = None) -> Agent:
+        return await self._run(agent_id, self.registry.reserve_for_preview(agent_id, self._clock(), queue))
 
     async def end_preview(self, agent_id: str) -> Agent:
         return await self._run(agent_id, self.registry.end_preview(agent_id, self._clock()))

@@ -67,6 +67,13 @@ class RecordingMode(StrEnum):
     ON_DEMAND = "on_demand"  # the agent starts, pauses and stops it
 
 
+class WrapUpEnd(StrEnum):
+    """What ends an agent's wrap-up (after-call work) of a campaign call."""
+
+    TIMER = "timer"  # the disposition, or wrap_up_seconds running out (then timeout_disposition, if any, is recorded)
+    DISPOSITION = "disposition"  # only the disposition: no next call before the last one is dispositioned
+
+
 class RegimeName(StrEnum):
     US = "US"
     UK = "UK"
@@ -628,7 +635,23 @@ class CampaignConfig(BaseModel):
     preview: PreviewOptions = PreviewOptions()
     call_control: CallControlOptions = CallControlOptions()
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
-    wrap_up_seconds: int = Field(default=15, ge=0, le=3600, description="wrap-up time before the agent is ready")
+    wrap_up_seconds: int = Field(
+        default=15,
+        ge=0,
+        le=3600,
+        description="wrap-up time before the agent is ready (wrap_up_ends = disposition: before it is overdue)",
+    )
+    wrap_up_ends: WrapUpEnd = Field(
+        default=WrapUpEnd.TIMER,
+        description="timer: the disposition or wrap_up_seconds ends the wrap-up; disposition: only the disposition "
+        "(every call gets one before the agent takes the next)",
+    )
+    timeout_disposition: str | None = Field(
+        default=None,
+        pattern=SLUG,
+        description="wrap_up_ends = timer: the disposition recorded for a call whose wrap-up ran out without one "
+        "(None: the call stays without a disposition)",
+    )
     lease_seconds: int = Field(default=120, ge=30, le=3600, description="claim lease: ring + setup + margin")
     imports: ImportOptions = Field(default=ImportOptions(), alias="import")
     crm: CrmOptions = CrmOptions()
@@ -867,6 +890,7 @@ class CampaignConfig(BaseModel):
                 )
             )
         check_sections(self.script_sections, {d.code for d in self.dispositions})
+        self._check_timeout_disposition()
 
         region = self.imports.default_region or reg.default_region
         object.__setattr__(self, "imports", ImportOptions(default_region=region))
@@ -875,6 +899,31 @@ class CampaignConfig(BaseModel):
             _check_assigned_caller_id(cid, reg)
         object.__setattr__(self, "caller_id", cid)
         return self
+
+    def _check_timeout_disposition(self) -> None:
+        code = self.timeout_disposition
+        if code is None:
+            return
+        if self.wrap_up_ends is WrapUpEnd.DISPOSITION:
+            raise ValueError(
+                M_(
+                    "timeout_disposition {code} is for wrap_up_ends = timer: a disposition ends every wrap-up here",
+                    code=repr(code),
+                )
+            )
+        given = self.disposition(code)
+        if given is None:
+            raise ValueError(
+                M_("timeout_disposition {code} is not one of the campaign's dispositions", code=repr(code))
+            )
+        if given.closes_lead or given.schedules_callback or given.is_sale or given.is_machine:
+            raise ValueError(
+                M_(
+                    "timeout_disposition {code} decides what only the agent can (it closes the lead, books a callback,"
+                    " is a sale or a machine): choose one that keeps the lead in the list",
+                    code=repr(code),
+                )
+            )
 
     def _require_refusal(self, reg: ComplianceRegime) -> None:
         code = reg.refusal_disposition

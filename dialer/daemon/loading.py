@@ -73,7 +73,7 @@ class RunnerLoader:
         if isinstance(runner, AgentlessRunner):
             runner.set_fastagi(self.fastagi)
         self.runners[config.name] = runner
-        self.services.agents.registry.wrapup_seconds_by_queue[config.queue] = float(config.wrap_up_seconds)
+        runner.ctx.configure_wrapup()
         return runner
 
     async def _learn(self, runner: CampaignRunner) -> None:

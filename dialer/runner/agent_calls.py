@@ -1,10 +1,14 @@
 """The agents' side of one campaign's calls: which call each agent is on (for the disposition), their talk and
-wrap-up times (the pacer learns handle times from them), and the disposition that ends a wrap-up."""
+wrap-up times (the pacer learns handle times from them), the disposition that ends a wrap-up, and the campaign's
+``timeout_disposition`` for a call whose wrap-up ended without one."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime
+
+import structlog
 
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.calls.outcome import Outcome
@@ -16,7 +20,11 @@ from dialer.runner.state import CampaignContext
 from dialer.store.lifecycle import record_disposition
 from dialer.tasks import finished_even_if_cancelled
 
+log = structlog.get_logger()
+
 WITHOUT_AMD_KEPT = 10_000
+# The note stored with a disposition the campaign's timeout_disposition gave (nobody chose it).
+TIMEOUT_NOTE = "wrap-up ended without a disposition"
 
 
 class AgentCalls:
@@ -31,6 +39,9 @@ class AgentCalls:
         # Connected calls as the answer rates learnt them (live answers), until their disposition: one an agent
         # marks a machine after it ended is taken back (oldest first, as many as without_amd keeps).
         self.live_dials: dict[int, LearntDial] = {}
+        # Attempts whose disposition is being written (the agent's, or the timeout's): never two for one call.
+        self.dispositioning: set[int] = set()
+        self.timeouts: set[asyncio.Task[None]] = set()  # timeout dispositions under way
 
     def connected(
         self, agent_id: str, attempt_id: int, agent_channel: str | None = None, *, amd_paused: bool = False
@@ -93,6 +104,8 @@ class AgentCalls:
     def on_agent_change(self, change: AgentChange, agent: Agent) -> None:
         """Handle times are learnt from this campaign's calls only (a blended agent also talks to inbound callers):
         :class:`dialer.runner.learning.HandleTimer`, as a runner loaded mid-day reads them from the store."""
+        if change.previous is AgentStatus.WRAPUP and change.current is not AgentStatus.WRAPUP:
+            self._wrapup_over(change.agent_id)
         now = change.at
         self.handle_timer.queue = self.ctx.config.queue
         ended = self.handle_timer.change(change.agent_id, change.previous, change.current, now, agent.call_queue)
@@ -108,6 +121,26 @@ class AgentCalls:
             free = change.current in (AgentStatus.READY, AgentStatus.RINGING, AgentStatus.TALKING)
             self.ctx.stats.record_ready_announcement(now - agent.announced_ready_at if free else math.inf)
 
+    def _wrapup_over(self, agent_id: str) -> None:
+        """The agent's wrap-up ended (its timer, a logout, "ready"): a call of this campaign they left without a
+        disposition gets the campaign's ``timeout_disposition``, if it has one (in a task: this runs inside the
+        registry's change listeners)."""
+        code = self.ctx.config.timeout_disposition
+        attempt = self.attempts.get(agent_id)
+        if code is None or attempt is None or attempt in self.dispositioning:
+            return
+        self.dispositioning.add(attempt)  # the agent's own disposition, asked from now on, is refused (409)
+        task = asyncio.get_running_loop().create_task(self._timed_out(agent_id, attempt, code))
+        self.timeouts.add(task)
+        task.add_done_callback(self.timeouts.discard)
+
+    async def _timed_out(self, agent_id: str, attempt: int, code: str) -> None:
+        try:
+            await self.disposition(agent_id, code, notes=TIMEOUT_NOTE, attempt_id=attempt, timed_out=True)
+            log.info("timeout_disposition", campaign=self.ctx.name, agent=agent_id, attempt_id=attempt, code=code)
+        except Exception:
+            log.exception("timeout_disposition_failed", campaign=self.ctx.name, agent=agent_id, attempt_id=attempt)
+
     async def disposition(
         self,
         agent_id: str,
@@ -117,12 +150,39 @@ class AgentCalls:
         callback_at: datetime | None = None,
         callback_personal: bool = True,
         attempt_id: int | None = None,
+        timed_out: bool = False,
     ) -> TransitionKind:
-        """The agent's disposition of their current/last call; ends their wrap-up."""
-        ctx = self.ctx
+        """The agent's disposition of their current/last call (or of ``attempt_id``); ends their wrap-up.
+        ``timed_out``: the campaign's timeout disposition of a wrap-up that ended without one (claimed already)."""
         attempt = attempt_id if attempt_id is not None else self.attempts.get(agent_id)
-        if attempt is None:
+        if attempt is None or (attempt in self.dispositioning and not timed_out):
             raise LookupError(M_("agent {agent} has no call to disposition", agent=agent_id))
+        self.dispositioning.add(attempt)
+        try:
+            return await self._disposition(
+                agent_id,
+                attempt,
+                code,
+                notes=notes,
+                callback_at=callback_at,
+                callback_personal=callback_personal,
+                ends_wrapup=not timed_out,
+            )
+        finally:
+            self.dispositioning.discard(attempt)
+
+    async def _disposition(
+        self,
+        agent_id: str,
+        attempt: int,
+        code: str,
+        *,
+        notes: str | None,
+        callback_at: datetime | None,
+        callback_personal: bool,
+        ends_wrapup: bool,
+    ) -> TransitionKind:
+        ctx = self.ctx
         at = datetime.fromtimestamp(ctx.clock.now(), UTC)
 
         async def write_and_count() -> LeadTransition:
@@ -150,8 +210,9 @@ class AgentCalls:
                 if learnt is not None:
                     ctx.stats.retract_live_dial(learnt)
                 ctx.counters.recount(Outcome.CONNECTED, Outcome.MACHINE)
-            self.attempts.pop(agent_id, None)
-            self.channels.pop(agent_id, None)
+            if self.attempts.get(agent_id) == attempt:  # (a timeout's: the agent may be on their next call)
+                self.attempts.pop(agent_id, None)
+                self.channels.pop(agent_id, None)
             ctx.counters.dispositions[code] += 1
             if written.transition.kind in (TransitionKind.CLOSED, TransitionKind.DNC):
                 ctx.counters.closed += 1
@@ -167,6 +228,6 @@ class AgentCalls:
             attempt_id=attempt,
         )
         agent = ctx.agents.registry.get(agent_id)
-        if agent is not None and agent.status is AgentStatus.WRAPUP:
+        if ends_wrapup and agent is not None and agent.status is AgentStatus.WRAPUP:
             await ctx.agents.finish_wrapup(agent_id)
         return transition.kind

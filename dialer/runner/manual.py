@@ -58,7 +58,7 @@ class ManualDial:
         if ctx.pool.choose(ctx.clock.now(), only=None) is None:
             await release_leads(ctx.db, ctx.owner, [Release(claimed.id)], wall)
             raise NumberRefused("no_trunk_room", M_("no trunk room now"))
-        agent = await ctx.agents.reserve_for_preview(agent_id)
+        agent = await ctx.agents.reserve_for_preview(agent_id, ctx.config.queue)
         start = self.originator.attempt_start(claimed, wall)
         (attempt_id,) = await start_attempts(ctx.db, [start])
         log.info("manual_dial", campaign=ctx.name, agent=agent_id, attempt_id=attempt_id, lead_id=claimed.id)

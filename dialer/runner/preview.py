@@ -53,7 +53,7 @@ class Preview:
             raise LookupError(M_("agent {agent} has no preview lead: claim one first", agent=agent_id))
         if not ctx.pool.any_up():
             raise RuntimeError(M_("no Asterisk server connected"))
-        agent = await ctx.agents.reserve_for_preview(agent_id)
+        agent = await ctx.agents.reserve_for_preview(agent_id, ctx.config.queue)
         del self.held[agent_id]
         start = self.originator.attempt_start(lead, datetime.fromtimestamp(ctx.clock.now(), UTC))
         (attempt_id,) = await start_attempts(ctx.db, [start])

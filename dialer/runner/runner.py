@@ -236,8 +236,11 @@ class CampaignRunner:
         self.updates.deliver(server, update)
 
     async def settle(self) -> None:
-        """Wait until every delivered update has been applied (tests, drain)."""
+        """Wait until every delivered update has been applied, and every timeout disposition written (tests,
+        drain)."""
         await self.updates.queue.join()
+        if self.agent_calls.timeouts:
+            await asyncio.wait(set(self.agent_calls.timeouts))
 
     @property
     def idle(self) -> bool:
@@ -247,6 +250,7 @@ class CampaignRunner:
             not (self.ctx.awaiting_adoption and self.ctx.pool.any_up())
             and not self.pacing.stepping
             and not self.originator.sending
+            and not self.agent_calls.timeouts
             and not self.updates.applying
             and self.updates.queue.empty()
             and not self.ctx.wakened.is_set()

@@ -19,7 +19,7 @@ from typing import Any
 
 from dialer.agents.service import AgentService
 from dialer.calls.outcome import AnswerCount, Outcome
-from dialer.campaign.config import CampaignConfig
+from dialer.campaign.config import CampaignConfig, WrapUpEnd
 from dialer.campaign.pacing import pacing_settings
 from dialer.campaign.rules import TransitionKind
 from dialer.campaign.state import CampaignState
@@ -241,8 +241,16 @@ class CampaignContext(RunnerServices):
         self.config = config
         self.settings = pacing_settings(config)
         self.stats.configure(self.settings)
+        self.configure_wrapup()
         log.info("campaign_reconfigured", campaign=self.name)
         self.wake()
+
+    def configure_wrapup(self) -> None:
+        """The agents' wrap-up of this campaign's calls, as its settings say (its queue's, in the registry)."""
+        config = self.config
+        self.agents.registry.configure_wrapup(
+            config.queue, float(config.wrap_up_seconds), until_disposition=config.wrap_up_ends is WrapUpEnd.DISPOSITION
+        )
 
     def after_call(self) -> None:
         """A call is over: a draining campaign whose last call it was has drained; the pacer looks again."""

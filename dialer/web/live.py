@@ -267,6 +267,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
                 reason=change.reason,
                 pause_reason=agent.pause_reason,
                 wrapup_until=agent.wrapup_until,
+                wrapup_needs_disposition=agent.wrapup_needs_disposition,
                 since=agent.since,
             )
 
@@ -344,6 +345,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
                 "status": agent.status.value,
                 "seconds_in_state": max(0.0, now - agent.since) if agent.logged_in else None,
                 "pause_reason": agent.pause_reason,
+                "wrapup_overdue_seconds": agent.wrapup_overdue_seconds(now),
                 "queues": sorted(agent.queues),
                 "server": agent.server,
                 "talk_seconds": round(spent.get(AgentStatus.TALKING.value, 0.0), 1),

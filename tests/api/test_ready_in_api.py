@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.stepping import eventually
-from harness.web import WebWorld, demo_campaign_with_wrap_up, problem, web_world
+from harness.web import WebWorld, agent_in_wrapup, demo_campaign_with_wrap_up, problem, web_world
 
 from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, MIN_READY_ANNOUNCEMENT_SECONDS
 from dialer.appkeys import DIALER
@@ -24,26 +23,12 @@ async def world(tmp_path: Path) -> AsyncIterator[WebWorld]:
         yield w
 
 
-async def in_wrapup(world: WebWorld, client: Any) -> dict[str, Any]:
-    """alice signs in to the campaign's queue, goes ready, takes a call and is left in its wrap-up: her state."""
-    alice = world.auth("alice")
-    resp = await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
-    assert resp.status == 200, await resp.text()
-    assert (await client.post("/api/agents/alice/ready", headers=alice)).status == 200
-
-    async def wrapup() -> dict[str, Any] | None:
-        state: dict[str, Any] = await (await client.get("/api/agents/alice", headers=alice)).json()
-        return state if state["status"] == "wrapup" else None
-
-    return await eventually(wrapup, 120.0)
-
-
 async def test_ready_in_takes_whole_seconds_in_range_and_refuses_the_rest_unchanged(
     world: WebWorld, aiohttp_client: Any
 ) -> None:
     client = await aiohttp_client(world.app)
     alice = world.auth("alice")
-    before = await in_wrapup(world, client)
+    before = await agent_in_wrapup(world, client)
     assert before["ready_announced"] is False
     registry = world.app[DIALER].agents.registry
     for seconds in (0, -5, MAX_READY_ANNOUNCEMENT_SECONDS + 1, 12.5, "12", None, True, 1e9):

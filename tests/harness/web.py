@@ -72,14 +72,30 @@ class WebWorld:
 PROBLEM = "application/problem+json"
 
 
-def demo_campaign_with_wrap_up(tmp_path: Path, wrap_up_seconds: int) -> Path:
-    """campaigns/demo.toml with another wrap-up time (e.g. an agent left in wrap-up for a test), copied under
-    ``tmp_path``."""
+def demo_campaign_with_wrap_up(tmp_path: Path, wrap_up_seconds: int, *, ends: str = "timer") -> Path:
+    """campaigns/demo.toml with another wrap-up time (e.g. an agent left in wrap-up for a test), ended by ``ends``
+    (``wrap_up_ends``), copied under ``tmp_path``."""
     text = (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
     assert "wrap_up_seconds = 15" in text
-    path = tmp_path / f"demo-wrap-up-{wrap_up_seconds}.toml"
-    path.write_text(text.replace("wrap_up_seconds = 15", f"wrap_up_seconds = {wrap_up_seconds}"), encoding="utf-8")
+    path = tmp_path / f"demo-wrap-up-{wrap_up_seconds}-{ends}.toml"
+    changed = f'wrap_up_seconds = {wrap_up_seconds}\nwrap_up_ends = "{ends}"'
+    path.write_text(text.replace("wrap_up_seconds = 15", changed), encoding="utf-8")
     return path
+
+
+async def agent_in_wrapup(world: WebWorld, client: Any, agent: str = "alice") -> dict[str, Any]:
+    """``agent`` signs in to the demo campaign's queue, goes ready, takes a call and is left in its wrap-up: their
+    state (``GET /api/agents/{agent}``)."""
+    auth = world.auth(agent)
+    resp = await client.post(f"/api/agents/{agent}/login", json={"queues": ["outbound-agents"]}, headers=auth)
+    assert resp.status == 200, await resp.text()
+    assert (await client.post(f"/api/agents/{agent}/ready", headers=auth)).status == 200
+
+    async def wrapup() -> dict[str, Any] | None:
+        state: dict[str, Any] = await (await client.get(f"/api/agents/{agent}", headers=auth)).json()
+        return state if state["status"] == "wrapup" else None
+
+    return await eventually(wrapup, 120.0)
 
 
 async def problem(resp: Any, status: int) -> dict[str, Any]:

@@ -188,6 +188,7 @@ def agent_json(agent: Agent, now: float) -> dict[str, Any]:
         "pending_pause": agent.pending_pause,
         "wrapup_until": agent.wrapup_until,
         "wrapup_seconds_left": max(0.0, agent.wrapup_until - now) if agent.wrapup_until else None,
+        "wrapup_needs_disposition": agent.wrapup_needs_disposition,  # only a disposition ends it (then overdue after)
         "ready_announced": agent.ready_announced,
         "calls_taken": agent.calls_taken,
         "call_queue": agent.call_queue,

@@ -67,7 +67,12 @@ function tick() {
   if (agent.status === "wrapup" && agent.wrapup_until) {
     const left = Math.max(0, agent.wrapup_until - now);
     const total = (currentCall && currentCall.wrap_up_seconds) || 30;
-    $("wrapup-left").textContent = t("{n} s", { n: Math.ceil(left) });
+    // A campaign with wrap_up_ends = "disposition": only the disposition ends the wrap-up; past its time it is overdue.
+    const owed = Boolean(agent.wrapup_needs_disposition);
+    const overdue = owed && left <= 0;
+    $("wrapup").classList.toggle("overdue", overdue);
+    $("wrapup-left").textContent = overdue ? t("overdue by {n} s: choose a disposition", { n: Math.ceil(now - agent.wrapup_until) })
+      : owed ? t("{n} s · a disposition ends it", { n: Math.ceil(left) }) : t("{n} s", { n: Math.ceil(left) });
     $("wrapup-bar").style.width = Math.min(100, (100 * left) / total) + "%";
   }
 }
@@ -253,7 +258,7 @@ function wire() {
 live((msg) => {
   if (msg.kind === "agent_state") {
     const d = msg.data;
-    if (agent) { agent = { ...agent, status: d.state, since: d.since, pause_reason: d.pause_reason, wrapup_until: d.wrapup_until }; showAgent(agent); }
+    if (agent) { agent = { ...agent, status: d.state, since: d.since, pause_reason: d.pause_reason, wrapup_until: d.wrapup_until, wrapup_needs_disposition: d.wrapup_needs_disposition }; showAgent(agent); }
     if (d.state === "wrapup" || d.state === "ready" || d.state === "talking") refresh();
   } else if (msg.kind === "screen_pop") {
     refresh();

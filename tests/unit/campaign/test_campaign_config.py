@@ -323,3 +323,26 @@ def test_amd_paused_near_the_cap_needs_a_way_to_mark_machines() -> None:
     assert load_campaign(base(**uk, amd={"enabled": True})).amd_pauses_near_cap
     assert not load_campaign(base(amd={"enabled": True}, dispositions=own)).amd_pauses_near_cap  # US: not counted
     assert pacing_settings(load_campaign(base(amd={"enabled": True, "false_positive_rate": 0.05}))).amd_pause_near_cap
+
+
+def test_wrap_up_ends_with_the_timer_by_default_and_takes_a_timeout_disposition() -> None:
+    assert load_campaign(base(), "spring.toml").wrap_up_ends == "timer"
+    config = load_campaign(base(timeout_disposition="no_decision"), "spring.toml")
+    assert config.timeout_disposition == "no_decision"
+    assert load_campaign(base(wrap_up_ends="disposition"), "spring.toml").timeout_disposition is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"timeout_disposition": "nope"}, "not one of the campaign's dispositions"),
+        ({"timeout_disposition": "sale"}, "only the agent can"),  # final, a sale
+        ({"timeout_disposition": "dnc"}, "only the agent can"),
+        ({"timeout_disposition": "callback"}, "only the agent can"),
+        ({"timeout_disposition": "answering_machine"}, "only the agent can"),
+        ({"timeout_disposition": "no_decision", "wrap_up_ends": "disposition"}, "is for wrap_up_ends = timer"),
+        ({"wrap_up_ends": "never"}, "wrap_up_ends"),
+    ],
+)
+def test_a_timeout_disposition_must_be_one_that_decides_nothing(changes: dict[str, Any], says: str) -> None:
+    assert says in refused(base(**changes))

@@ -1,0 +1,52 @@
+"""A campaign whose wrap-up only the disposition ends (``wrap_up_ends = "disposition"``), in headless chromium: the
+agent's console says a disposition ends it, then that it is overdue; the manager's dashboard flags the agent
+overdue; the disposition makes the agent ready.
+
+Screenshots to tests/artifacts/ (git-ignored): console-wrapup-overdue, dashboard-wrapup-overdue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness.browser import browsed_world, login, new_page
+from harness.console import dispose, sign_in_agent
+from harness.web import demo_campaign_with_wrap_up
+
+pytestmark = pytest.mark.browser
+
+# A 10 s wrap-up on a clock 5x real time: 2 s of "a disposition ends it", then overdue.
+WRAP_UP = 10
+SPEED = 5.0
+
+
+async def test_an_owed_disposition_is_shown_overdue_until_given(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    campaign = demo_campaign_with_wrap_up(tmp_path, WRAP_UP, ends="disposition")
+    async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (_world, _c, base):
+        errors: list[str] = []
+        page = await new_page(browser, errors)
+        await sign_in_agent(page, base, "alice", live=True)
+        await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
+        await page.wait_for_selector("#wrapup.overdue", timeout=30_000)
+        assert "disposition" in await page.inner_text("#wrapup-left")
+        assert await page.is_disabled("#btn-ready")
+        await page.screenshot(path=str(artifacts / "console-wrapup-overdue.png"))
+
+        boss = await new_page(browser, errors, own_context=True)
+        await login(boss, base, "boss")
+        await boss.wait_for_url(f"{base}/dashboard")
+        row = boss.locator("#agents-table tbody tr", has_text="alice")
+        await row.locator("span.overdue").wait_for(timeout=30_000)
+        assert "overdue" in await row.inner_text()
+        await boss.screenshot(path=str(artifacts / "dashboard-wrapup-overdue.png"))
+
+        await dispose(page, "no_decision")
+        await page.wait_for_selector("#state-pill:not(.pill-wrapup)", timeout=30_000)
+        await row.locator("span.overdue").wait_for(state="detached", timeout=30_000)
+        assert not errors, errors
+        await page.close()
+        await boss.close()

@@ -1,0 +1,87 @@
+"""After-call work end to end against the simulated PBX: a wrap-up only the disposition ends, and the campaign's
+timeout disposition for a call whose wrap-up ran out without one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness.e2e import World, make_world
+
+from dialer.agents.registry import AgentError, AgentStatus
+from dialer.runner.agent_calls import TIMEOUT_NOTE
+from dialer.store.attempts import get_attempt
+from dialer.store.leads import get_lead
+
+AGENT = "agent01"
+
+
+def status(world: World) -> AgentStatus:
+    agent = world.dialer.agents.registry.get(AGENT)
+    assert agent is not None
+    return agent.status
+
+
+async def until_wrapup(world: World) -> int:
+    """Run until the agent is in wrap-up after a call; the attempt they wrap up."""
+    await world.run(600, step=1, until=lambda: status(world) is AgentStatus.WRAPUP)
+    assert status(world) is AgentStatus.WRAPUP, "no call reached the agent"
+    attempt = world.dialer.runner("e2e").attempt_of_agent(AGENT)
+    assert attempt is not None
+    return attempt
+
+
+async def test_no_next_call_before_the_disposition(tmp_path: Path) -> None:
+    async with make_world(
+        tmp_path, campaign={"wrap_up_ends": "disposition"}, us_leads=40, japan_leads=0, agents=1, crew=False
+    ) as world:
+        runner = world.dialer.runner("e2e")
+        attempt = await until_wrapup(world)
+        dials = len(world.pbx.truth.originates)
+        await world.run(300, step=1)  # ten times the campaign's 30 s wrap-up
+        assert status(world) is AgentStatus.WRAPUP
+        assert len(world.pbx.truth.originates) == dials, "a call was placed for an agent who owes a disposition"
+        with pytest.raises(AgentError) as refused:
+            await world.dialer.agents.ready(AGENT)
+        assert refused.value.code == "disposition_first"
+        await runner.disposition(AGENT, "no_decision")
+        assert status(world) is AgentStatus.READY
+        stored = await get_attempt(world.db, attempt)
+        assert stored is not None
+        assert stored.disposition == "no_decision"
+
+
+async def test_a_wrapup_that_runs_out_gets_the_timeout_disposition(tmp_path: Path) -> None:
+    async with make_world(
+        tmp_path, campaign={"timeout_disposition": "no_decision"}, us_leads=40, japan_leads=0, agents=1, crew=False
+    ) as world:
+        runner = world.dialer.runner("e2e")
+        attempt = await until_wrapup(world)
+        await world.run(40, step=1, until=lambda: status(world) is not AgentStatus.WRAPUP)
+        await world.quiesce()
+        stored = await get_attempt(world.db, attempt)
+        assert stored is not None
+        assert (stored.disposition, stored.notes, stored.agent) == ("no_decision", TIMEOUT_NOTE, AGENT)
+        lead = await get_lead(world.db, stored.lead_id)
+        assert lead is not None
+        assert lead.status == "retry"  # no_decision: called again in two days
+        assert runner.ctx.counters.dispositions["no_decision"] == 1
+        assert runner.attempt_of_agent(AGENT) != attempt, "the timed-out call is still the agent's to disposition"
+
+
+async def test_without_a_timeout_disposition_the_call_stays_the_agents_to_disposition(tmp_path: Path) -> None:
+    async with make_world(tmp_path, us_leads=40, japan_leads=0, agents=1, crew=False) as world:
+        runner = world.dialer.runner("e2e")
+        await world.run(600, step=1, until=lambda: status(world) is AgentStatus.TALKING)
+        await world.dialer.agents.pause(AGENT, "meeting")  # after this call: no next one to take its place
+        attempt = await until_wrapup(world)
+        await world.run(40, step=1, until=lambda: status(world) is not AgentStatus.WRAPUP)
+        await world.quiesce()
+        stored = await get_attempt(world.db, attempt)
+        assert stored is not None
+        assert stored.disposition is None
+        assert runner.attempt_of_agent(AGENT) == attempt
+        await runner.disposition(AGENT, "sale")
+        stored = await get_attempt(world.db, attempt)
+        assert stored is not None
+        assert stored.disposition == "sale"
