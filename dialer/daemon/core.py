@@ -411,6 +411,7 @@ class Dialer:
     async def _on_channels(self, server: str, channels: list[CoreShowChannel]) -> None:
         live = {c.uniqueid for c in channels}
         lost = self.inbound.calls.reconcile(server, live)  # inbound callers gone while AMI was down
+        self.inbound.channels.reconcile(server, live, self.clock.now())
         if lost:
             log.info("inbound_callers_lost", server=server, lost=lost)
         await self.adoption.on_channels(server, channels)

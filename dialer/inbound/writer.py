@@ -82,6 +82,21 @@ class InboundCallWriter:
             queue_status=call.queue_status,
         )
 
+    def talk_times(self, queue: str) -> tuple[float, ...]:
+        """The talk times of ``queue``'s visits answered in the last hour whose talk is known (every server's): the
+        ones :meth:`live`'s mean talk time is of."""
+        self._forget_old()
+        return tuple(
+            max(0.0, c.talk_seconds)
+            for c in self._recent
+            if c.queue == queue and c.outcome is InboundOutcome.ANSWERED and c.talk_seconds is not None
+        )
+
+    def _forget_old(self) -> None:
+        now = self._clock.now()
+        while self._recent and (self._recent[0].ended_at or 0.0) < now - LIVE_SECONDS:
+            self._recent.popleft()
+
     def live(
         self,
         queues: Iterable[str],
@@ -91,9 +106,7 @@ class InboundCallWriter:
     ) -> list[InboundQueueNow]:
         """Per inbound queue: the callers waiting now (``waiting_now``: as the PBX counts them) and the longest wait
         among those the book saw join (``waiting``: queue, seconds), and the figures of the last hour's visits."""
-        now = self._clock.now()
-        while self._recent and (self._recent[0].ended_at or 0.0) < now - LIVE_SECONDS:
-            self._recent.popleft()
+        self._forget_old()
         out = []
         for queue in sorted(queues):
             waits = [w for q, w in waiting if q == queue]

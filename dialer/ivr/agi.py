@@ -78,6 +78,7 @@ class IvrCallInfo:
     attempt: str | None
     campaign: str | None
     caller: str
+    uniqueid: str = ""  # the channel's Uniqueid (agi_uniqueid): its server is the one whose AMI announced it
 
 
 Actions = Callable[[str, Mapping[str, str], IvrCallInfo], Awaitable[LookupDone]]
@@ -139,6 +140,7 @@ class IvrAgiService:
             attempt=attempt,
             campaign=campaign,
             caller=session.headers.get("agi_callerid", ""),
+            uniqueid=session.headers.get("agi_uniqueid", ""),
         )
 
     async def run(self, session: AgiSession) -> None:

@@ -1,4 +1,5 @@
-"""Inbound traffic seen by the dialer: the arrival rate the pacer subtracts, and the screen pop of an inbound caller.
+"""Inbound traffic seen by the dialer: the arrival rate the pacer subtracts, the screen pop of an inbound caller, and
+which server each live channel is on (an IVR caller's FastAGI request names only its channel).
 
 Asterisk semantics: ``QueueCallerJoin`` carries the caller's number (``CallerIDNum``) and Uniqueid; the agent who
 takes the call is named by ``AgentConnect`` (``Interface``), which comes *after* ``QueueCallerLeave``. The caller's
@@ -15,6 +16,7 @@ from typing import Any
 
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.events import AgentConnect, AmiEvent, QueueCallerJoin, UserEvent
+from dialer.calls.channel_servers import ChannelServers
 from dialer.campaign.phones import Phone, normalize
 from dialer.contract import IVR_TRANSFER_USER_EVENT
 from dialer.inbound.calls import InboundCall, InboundCallBook, transferred_in
@@ -55,11 +57,15 @@ class InboundWatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._ivr = ContextBook(max_callers)  # callers an IVR flow handed to a queue: what they did there
         self.calls = InboundCallBook(self.queues, max_calls=max_callers)  # what becomes of each caller
+        # Each live channel's server: an IVR caller's FastAGI request names only its channel (virtual hold's
+        # estimate is of the caller's own server).
+        self.channels = ChannelServers()
         self._on_finished = on_finished
         self.pops = 0
 
     def observe(self, event: AmiEvent, now: float, server: str | None = None) -> None:
         """One event of ``server``'s pump (blending is per server: its callers reach its agents only)."""
+        self.channels.observe(event, now, server)
         finished = self.calls.observe(event, now, server)
         if finished and self._on_finished is not None:
             self._on_finished(finished)

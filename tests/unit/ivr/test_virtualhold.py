@@ -3,6 +3,8 @@ fixed lookup arguments (``values``), and the shipped inbound flow's callback off
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,21 +29,32 @@ from dialer.ivr.executor import (
 from dialer.ivr.flow import FlowError, LookupNode, load_flow, parse_flow
 from dialer.ivr.virtualhold import (
     DEFAULT_HANDLE_SECONDS,
+    MAX_SHAPE_POINTS,
+    MIN_LONGER_SAMPLES,
+    MIN_TALK_SAMPLES,
     BadArgument,
+    BusyAgent,
+    OnCall,
     QueueNow,
     WaitStatus,
+    WrappingUp,
     callback_due,
     estimate_wait,
+    remaining_talk,
+    talk_shape,
     whole_number,
 )
 
 REPO = Path(__file__).resolve().parents[3]
 INBOUND = REPO / "campaigns" / "ivr" / "inbound.toml"
 T0 = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+NOW = 1_000_000.0  # the daemon's clock when the lookup is asked
 
 
 def q(waiting: int = 0, logged_in: int = 2, serving: int = 2, ready: int = 0, handle: float | None = 120.0) -> QueueNow:
-    return QueueNow(waiting=waiting, logged_in=logged_in, serving=serving, ready=ready, mean_handle_seconds=handle)
+    """``serving`` agents, ``ready`` of them free, the others on calls nothing is known of (memoryless)."""
+    busy = tuple(OnCall(NOW) for _ in range(serving - ready))
+    return QueueNow(waiting=waiting, logged_in=logged_in, ready=ready, busy=busy, mean_handle_seconds=handle)
 
 
 @pytest.mark.parametrize(
@@ -66,37 +79,104 @@ def q(waiting: int = 0, logged_in: int = 2, serving: int = 2, ready: int = 0, ha
     ],
 )
 def test_the_estimated_wait(queue: QueueNow, longer_than: int, status: WaitStatus, seconds: int) -> None:
-    estimate = estimate_wait(queue, longer_than)
+    """Agents whose progress says nothing (memoryless): (callers waiting + 1) x mean handle / serving agents."""
+    estimate = estimate_wait(queue, longer_than, NOW)
     assert (estimate.status, estimate.seconds) == (status, seconds)
     assert estimate.data() == {"seconds": str(seconds), "waiting": str(queue.waiting)}
 
 
+# Measured talk times 10, 20, ... 400 s (mean 205 s): enough to use their shape.
+UNIFORM = tuple(float(t) for t in range(10, 410, 10))
+
+
+def busy(*agents: BusyAgent, waiting: int = 0, handle: float | None = 205.0, offered: int = 0) -> QueueNow:
+    return QueueNow(
+        waiting=waiting,
+        logged_in=len(agents),
+        ready=0,
+        busy=agents,
+        mean_handle_seconds=handle,
+        talk_seconds=UNIFORM,
+        being_offered=offered,
+    )
+
+
+@pytest.mark.parametrize(
+    ("queue", "seconds"),
+    [
+        # in wrap-up: ready again at the announced time (or the timer's end); then a call of the mean handle time each
+        (busy(WrappingUp(NOW + 10)), 10),
+        (busy(WrappingUp(NOW + 10), waiting=2, handle=100.0), 210),
+        (busy(WrappingUp(NOW - 5)), 0),  # (past its time: free at once)
+        # two in wrap-up, one caller ahead: the second one's time (a hair less: the first, back at 10 s, may be free)
+        (busy(WrappingUp(NOW + 10), WrappingUp(NOW + 20), waiting=1, handle=180.0), 20),
+        (busy(WrappingUp(NOW + 10), WrappingUp(NOW + 10), waiting=1, handle=180.0), 10),
+        # on a call: the measured calls longer than this one, less its age (of 310 ... 400 s: 10 ... 100 s more)
+        (busy(OnCall(NOW)), 205),  # just started: the measured mean
+        (busy(OnCall(NOW - 300)), 55),
+        (busy(OnCall(NOW - 300), waiting=1), 55 + 205),  # then the caller ahead's call
+        # longer than all but 1 (< MIN_LONGER_SAMPLES) measured calls: memoryless, the mean handle time
+        (busy(OnCall(NOW - 390)), 205),
+        # two just started: the sooner of two such calls, E[min] = 10 + 390 / 3
+        (busy(OnCall(NOW), OnCall(NOW)), 139),
+        # an agent being rung for the caller ahead takes them: the caller waits for the other agent only
+        (busy(OnCall(NOW), WrappingUp(NOW + 30), waiting=1, offered=1), 30),
+        # not rung: the caller ahead takes the first agent free (29.25 s: the sooner of the two), the caller the
+        # next (109.8 s more: the sooner of the rest of that call and the other agent's next one)
+        (busy(OnCall(NOW), WrappingUp(NOW + 30), waiting=1), 140),
+    ],
+)
+def test_the_estimate_uses_what_the_agents_are_doing(queue: QueueNow, seconds: int) -> None:
+    estimate = estimate_wait(queue, 90, NOW)
+    assert estimate.seconds == seconds
+    assert estimate.status is (WaitStatus.LONG if seconds > 90 else WaitStatus.SHORT)
+
+
+def test_a_calls_remaining_time_from_the_measured_talk_times() -> None:
+    assert remaining_talk(300.0, UNIFORM) == tuple(float(t) for t in range(10, 110, 10))
+    assert remaining_talk(395.0, UNIFORM) == ()  # (one measured call longer: too few to tell)
+    assert len(remaining_talk(400.0 - 10 * MIN_LONGER_SAMPLES, UNIFORM)) == MIN_LONGER_SAMPLES
+    assert remaining_talk(0.0, UNIFORM[: MIN_TALK_SAMPLES - 1]) == ()  # too few measured: memoryless
+    # too few measured: the memoryless mean handle time, however old the call
+    few = QueueNow(1, 1, 0, (OnCall(NOW - 100),), 120.0, UNIFORM[: MIN_TALK_SAMPLES - 1])
+    assert estimate_wait(few, 90, NOW).seconds == 240
+    # thinned to evenly spaced quantiles, sorted, bad values left out
+    many = [float(t % 1000) for t in range(10 * MAX_SHAPE_POINTS)] + [math.nan, -1.0, math.inf]
+    shape = talk_shape(many)
+    assert len(shape) == MAX_SHAPE_POINTS
+    assert list(shape) == sorted(shape)
+    assert shape[0] < 10
+    assert shape[-1] > 990
+
+
+agents = st.one_of(
+    st.builds(OnCall, st.floats(NOW - 1000.0, NOW)),
+    st.builds(WrappingUp, st.floats(NOW - 30.0, NOW + 300.0)),
+)
 queues = st.builds(
     QueueNow,
     waiting=st.integers(0, 500),
     logged_in=st.integers(0, 50),
-    serving=st.integers(0, 50),
-    ready=st.integers(0, 50),
+    ready=st.integers(0, 3),
+    busy=st.lists(agents, max_size=8).map(tuple),
     mean_handle_seconds=st.none() | st.floats(0.5, 3600.0),
-).filter(lambda x: x.ready <= x.serving <= x.logged_in)
+    talk_seconds=st.lists(st.floats(0.0, 2000.0), max_size=60).map(tuple),
+    being_offered=st.integers(0, 3),
+).filter(lambda x: x.serving <= x.logged_in)
 
 
 @given(queues, st.integers(0, 1000), st.integers(1, 20))
 def test_the_estimate_never_falls_as_more_callers_wait(queue: QueueNow, longer_than: int, more: int) -> None:
-    before = estimate_wait(queue, longer_than)
-    after = estimate_wait(QueueNow(queue.waiting + more, *_rest(queue)), longer_than)
-    assert after.seconds >= before.seconds
+    before = estimate_wait(queue, longer_than, NOW)
+    after = estimate_wait(replace(queue, waiting=queue.waiting + more), longer_than, NOW)
+    assert after.seconds >= before.seconds >= 0
     assert (after.status is WaitStatus.LONG) or before.status is not WaitStatus.LONG
-    assert after.seconds >= 0
-
-
-def _rest(queue: QueueNow) -> tuple[int, int, int, float | None]:
-    return queue.logged_in, queue.serving, queue.ready, queue.mean_handle_seconds
 
 
 @given(queues, st.integers(0, 1000))
 def test_a_ready_agent_means_no_wait_and_nobody_logged_in_means_closed(queue: QueueNow, longer_than: int) -> None:
-    estimate = estimate_wait(queue, longer_than)
+    estimate = estimate_wait(queue, longer_than, NOW)
+    assert estimate.seconds >= 0
     if queue.logged_in == 0:
         assert estimate.status is WaitStatus.CLOSED
         assert estimate.seconds > longer_than
@@ -237,7 +317,7 @@ def test_the_recorders_virtual_hold_answers_are_the_daemons_for_the_labs_queue()
     assert isinstance(wait, LookupNode)
     assert wait.action == "queue_wait"
     estimate = estimate_wait(
-        QueueNow(waiting=0, logged_in=1, serving=0, ready=0, mean_handle_seconds=None), int(wait.values["longer_than"])
+        QueueNow(waiting=0, logged_in=1, ready=0, mean_handle_seconds=None), int(wait.values["longer_than"]), NOW
     )
     status, data = IVR_VIRTUAL_HOLD_ANSWERS["queue_wait"]
     assert (status, dict(data)) == (estimate.status.value, estimate.data())
