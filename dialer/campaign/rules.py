@@ -177,7 +177,8 @@ def dialability(
     ``agent``: who would take the call (preview mode, or a runner serving one agent's callbacks). A callback
     owned by an agent is dialable only for that agent. A callback is dialled whatever is left of the lead's attempt
     and dial budget (:func:`with_pending_callback`): the budget bounds the campaign's own dialling, not a call
-    promised to the person; the dial keeps the promise, and the lead is exhausted after it if its budget is spent.
+    promised to the person; the dial keeps the promise, and the lead is exhausted after it if its budget is spent
+    (a dead number passes the promise on to the lead's next phone: :func:`carries_callbacks_over`).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -514,13 +515,29 @@ def counted_outcomes(campaign: CampaignConfig) -> frozenset[str]:
     return frozenset(outcome.value for outcome, rule in campaign.retry.items() if rule.counts)
 
 
+def carries_callbacks_over(transition: LeadTransition) -> bool:
+    """Whether the callbacks the call that just ended was dialled for (kept at its start) carry over to the lead's
+    next phone: when the call found the number dead and the lead moved to its next phone
+    (:attr:`TransitionKind.SWITCHED_PHONE`).
+
+    The promise is to the person, not to the number: a dial that reached a dead number did not reach them. Each one
+    carried over is pending again, due at the time promised (at once when that has passed -- the claim takes due
+    callbacks oldest first; never earlier than promised after a dial made early), for the agent promised, and holds
+    the lead (:func:`with_pending_callback`): past the budget it is dialled once more, on the next phone, under every
+    other rule at dial time. With no other phone the lead is archived at that outcome (bad number), its reason the
+    number's fault. Every other outcome of the dial keeps the promise: nothing carries over."""
+    return transition.kind is TransitionKind.SWITCHED_PHONE
+
+
 def with_pending_callback(transition: LeadTransition, pending: PendingCallback | None) -> LeadTransition:
     """A callback promised and not yet kept outlives the call that just ended: where the call would requeue the lead
     (a retry after the rule's delay, or its next phone) or close it only because its budget is spent (exhausted),
     the lead is a callback due at the promised time instead -- a callback booked while the lead was on a call (an
     inbound caller in the IVR, an agent from the console), or one due later than a call made early. An exhausted
     lead kept for its callback is requeued (kind ``requeued``), counters unchanged: :func:`dialability` dials a
-    callback past the budget, once per promise (the dial keeps it; the next outcome exhausts the lead).
+    callback past the budget, once per promise (the dial keeps it; the next outcome exhausts the lead -- unless it
+    found the number dead and the lead has another phone: the promise then carries over to it,
+    :func:`carries_callbacks_over`).
 
     A transition that closes the lead by someone's decision (done, DNC, archived: see
     :data:`OUTLIVED_BY_A_CALLBACK`), or schedules a callback of its own, stands (the store then cancels the promise,

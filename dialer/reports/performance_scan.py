@@ -75,13 +75,21 @@ def callback_figures_from_calls(
     callbacks: Sequence[CallbackFact], calls_by_lead: Mapping[int, Sequence[datetime]], now: datetime
 ) -> CallbackFigures:
     """Kept on time: a call to the lead from 2 min before to 15 min after the due time; late: a call after that;
-    missed: no call and the grace has passed (or the daemon marked it missed); else pending."""
-    on_time = late = missed = pending = cancelled = 0
+    missed: no call and the grace has passed (or the daemon marked it missed); else pending. Only a call started
+    once the callback was booked keeps it (as in the store: a call keeps the callbacks due when it starts).
+
+    One promise is one callback: a callback whose call found the number dead and whose promise carried over to the
+    lead's next phone (``carried_to``) is not counted; the one it carried over to, due at the same time, is."""
+    on_time = late = missed = pending = cancelled = due = 0
     for cb in callbacks:
+        if cb.carried_to is not None:
+            continue
+        due += 1
         if cb.state == "cancelled":
             cancelled += 1
             continue
-        calls = [t for t in calls_by_lead.get(cb.lead_id, ()) if t >= cb.due_at - CALLBACK_EARLY]
+        since = max(cb.due_at - CALLBACK_EARLY, cb.created_at)
+        calls = [t for t in calls_by_lead.get(cb.lead_id, ()) if t >= since]
         if any(t <= cb.due_at + CALLBACK_GRACE for t in calls):
             on_time += 1
         elif calls:
@@ -90,7 +98,7 @@ def callback_figures_from_calls(
             missed += 1
         else:
             pending += 1
-    return CallbackFigures(len(callbacks), on_time, late, missed, pending, cancelled)
+    return CallbackFigures(due, on_time, late, missed, pending, cancelled)
 
 
 def _list_figures(name: str, total: int, dialled: int, by_status: dict[str, int]) -> ListFigures:

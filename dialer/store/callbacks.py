@@ -7,7 +7,10 @@ schedules one (:func:`dialer.store.lifecycle.record_disposition`) write it the s
 A callback is ``pending`` until one of these, each written in the transaction that makes it so:
 
 * ``done``: the lead is dialled for it -- an attempt starts on the lead at or after its due time, or up to
-  :data:`~dialer.campaign.rules.CALLBACK_EARLY` before (:func:`callbacks_kept_in`, from every attempt start);
+  :data:`~dialer.campaign.rules.CALLBACK_EARLY` before (:func:`callbacks_kept_in`, from every attempt start; the
+  attempt is its ``kept_by``). If that call finds the number dead and the lead has another phone, its promise
+  carries over to a new pending callback on the lead, due at the same time for the same agent with the same notes
+  (:func:`carry_over_in`; the done one's ``carried_to``), announced as ``callback.due`` with ``carried_from``;
 * ``cancelled``: by a user (:func:`dialer.store.console.cancel_callback`), or because its lead closed for good
   (done, DNC, archived, exhausted) before it was kept (:func:`callbacks_dropped_in`);
 * while pending, it outlives the calls of its lead that do not keep it, and its lead's spent attempt budget
@@ -28,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.rules import CALLBACK_EARLY, TERMINAL_STATUSES, LeadStatus, PendingCallback
@@ -51,9 +54,11 @@ async def schedule_callback_in(
     agent: str | None,
     notes: str | None,
     now: datetime,
+    carried_from: int | None = None,
 ) -> tuple[int, WebhookEvent]:
     """A pending callback on the lead, due at ``due_at`` for ``agent`` (None: any), written in the caller's
-    transaction: its id, and the ``callback_due`` event for the caller to enqueue with its other events."""
+    transaction: its id, and the ``callback_due`` event for the caller to enqueue with its other events.
+    ``carried_from``: the callback whose promise this one carries over (:func:`carry_over_in`)."""
     result = await conn.execute(
         callbacks_t.insert()
         .values(
@@ -70,7 +75,12 @@ async def schedule_callback_in(
     )
     callback_id = int(result.scalar_one())
     due = events.callback_due(
-        callback_id=callback_id, lead_id=lead_id, campaign_id=campaign_id, due_at=due_at, agent=agent
+        callback_id=callback_id,
+        lead_id=lead_id,
+        campaign_id=campaign_id,
+        due_at=due_at,
+        agent=agent,
+        carried_from=carried_from,
     )
     return callback_id, due
 
@@ -86,6 +96,36 @@ async def pending_callback_in(conn: AsyncConnection, lead_id: int) -> PendingCal
     return None if row is None else PendingCallback(row[0], row[1])
 
 
+async def carry_over_in(conn: AsyncConnection, lead_id: int, attempt_id: int, now: datetime) -> list[WebhookEvent]:
+    """The callbacks of the lead that ``attempt_id``'s call kept carry over to the lead's next phone (the call found
+    the number dead: :func:`dialer.campaign.rules.carries_callbacks_over`): a pending callback each, due at the same
+    time for the same agent with the same notes, the kept one's ``carried_to``. Their ``callback.due`` events (with
+    ``carried_from``), for the caller to enqueue."""
+    c = callbacks_t.c
+    kept = (
+        await conn.execute(
+            select(c.id, c.campaign_id, c.due_at, c.agent, c.notes)
+            .where(c.lead_id == lead_id, c.kept_by == attempt_id, c.state == DONE, c.carried_to.is_(None))
+            .order_by(c.id)
+        )
+    ).all()
+    announced: list[WebhookEvent] = []
+    for callback in kept:
+        carried_id, due = await schedule_callback_in(
+            conn,
+            lead_id=lead_id,
+            campaign_id=int(callback.campaign_id),
+            due_at=callback.due_at,
+            agent=callback.agent,
+            notes=callback.notes,
+            now=now,
+            carried_from=int(callback.id),
+        )
+        await conn.execute(update(callbacks_t).where(c.id == callback.id).values(carried_to=carried_id, updated_at=now))
+        announced.append(due)
+    return announced
+
+
 async def _closed(conn: AsyncConnection, statement: Update, now: datetime) -> list[events.Callback]:
     """The pending callbacks an UPDATE of ``callbacks`` closed (kept or cancelled), by id; the ``callback.due`` of
     each is withdrawn if its delivery is still waiting for its due time (after ``now``): it will not fall due."""
@@ -98,7 +138,8 @@ async def _closed(conn: AsyncConnection, statement: Update, now: datetime) -> li
 
 async def callbacks_kept_in(conn: AsyncConnection, attempts: Mapping[int, int], at: datetime) -> list[WebhookEvent]:
     """Calls start ``at``, ``attempts`` by lead id: the leads' pending callbacks due by then (or within
-    CALLBACK_EARLY) are kept (``done``). The ``callback.done`` event of each, for the caller to enqueue."""
+    CALLBACK_EARLY) are kept (``done``, ``kept_by`` the lead's attempt). The ``callback.done`` event of each, for the
+    caller to enqueue."""
     if not attempts:
         return []
     c = callbacks_t.c
@@ -106,7 +147,7 @@ async def callbacks_kept_in(conn: AsyncConnection, attempts: Mapping[int, int], 
         conn,
         update(callbacks_t)
         .where(c.state == PENDING, c.lead_id.in_(sorted(attempts)), c.due_at <= at + CALLBACK_EARLY)
-        .values(state=DONE, updated_at=at),
+        .values(state=DONE, kept_by=case(attempts, value=c.lead_id), updated_at=at),
         at,
     )
     return [events.callback_done(callback, attempt_id=attempts[callback.lead_id], at=at) for callback in kept]

@@ -31,12 +31,18 @@ from dialer.campaign.rules import (
     TransitionKind,
     apply_disposition,
     apply_outcome,
+    carries_callbacks_over,
     dialability,
     with_pending_callback,
 )
 from dialer.logging import get_logger
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
-from dialer.store.callbacks import callbacks_dropped_in, pending_callback_in, schedule_callback_in
+from dialer.store.callbacks import (
+    callbacks_dropped_in,
+    carry_over_in,
+    pending_callback_in,
+    schedule_callback_in,
+)
 from dialer.store.changes import not_none
 from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
@@ -363,8 +369,14 @@ async def _move_lead(
     ):
         current = replace(current, alt_phones=tuple(p for p in current.alt_phones if p != transition.lead.phone))
         transition = apply_outcome(current, outcome, campaign, now)
+    # The callbacks this call kept, if it found the number dead and the lead moved to its next phone, carry over to
+    # it (pending again); then the soonest pending callback holds the lead.
+    carried: list[WebhookEvent] = []
+    if attempt_id is not None and carries_callbacks_over(transition):
+        carried = await carry_over_in(conn, lead.id, attempt_id, now)
     transition = with_pending_callback(transition, await pending_callback_in(conn, lead.id))
     await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
+    await enqueue_in(conn, carried, now)
     return transition
 
 

@@ -181,6 +181,7 @@ class CallbackFact:
     agent: str | None
     state: str
     created_at: datetime
+    carried_to: int | None = None  # its promise carried over to that callback (its call found the number dead)
 
 
 async def callbacks_due(
@@ -188,7 +189,9 @@ async def callbacks_due(
 ) -> list[CallbackFact]:
     """Callbacks of the campaign due in ``[start, end)``."""
     c = callbacks_t.c
-    stmt = select(c.id, c.lead_id, c.due_at, c.agent, c.state, c.created_at).where(c.campaign_id == campaign_id)
+    stmt = select(c.id, c.lead_id, c.due_at, c.agent, c.state, c.created_at, c.carried_to).where(
+        c.campaign_id == campaign_id
+    )
     stmt = stmt.where(*in_period(c.due_at, start, end))
     async with db.read() as conn:
         rows = (await conn.execute(stmt.order_by(c.due_at, c.id))).mappings().all()

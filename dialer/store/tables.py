@@ -209,6 +209,10 @@ class CallbackRow(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    kept_by: int | None = Field(default=None, sa_type=BigInteger)  # the attempt (call) that kept it (done)
+    # The callback its promise carried over to: the call that kept it found the number dead, and the lead had another
+    # phone (dialer.campaign.rules.carries_callbacks_over). Both plain references (no foreign key).
+    carried_to: int | None = None
 
 
 class RecordingRow(SQLModel, table=True):

@@ -137,17 +137,28 @@ def lead_archived(
 
 
 def callback_due(
-    *, callback_id: int, lead_id: int, campaign_id: int, due_at: datetime, agent: str | None
+    *,
+    callback_id: int,
+    lead_id: int,
+    campaign_id: int,
+    due_at: datetime,
+    agent: str | None,
+    carried_from: int | None = None,
 ) -> WebhookEvent:
     """Written when the callback is scheduled, delivered when it falls due (its own order: it holds no other
-    event of the lead back while it waits); withdrawn unsent if the callback is kept or cancelled before then."""
+    event of the lead back while it waits); withdrawn unsent if the callback is kept or cancelled before then.
+    ``carried_from``: the callback (done: dialled, the number dead) whose promise this one carries over to the
+    lead's next phone; only then in the data."""
+    data: dict[str, object] = {"callback_id": callback_id, "due_at": _iso(due_at), "agent": agent}
+    if carried_from is not None:
+        data["carried_from"] = carried_from
     return _event(
         EventType.CALLBACK_DUE,
         callback_id,
         at=due_at,
         campaign_id=campaign_id,
         lead_id=lead_id,
-        data={"callback_id": callback_id, "due_at": _iso(due_at), "agent": agent},
+        data=data,
         order_key=f"callback:{callback_id}",
         not_before=due_at,
     )

@@ -20,6 +20,8 @@ from webhook_receiver import Receiver
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
+from dialer.reports.common import ReportRange
+from dialer.reports.performance_scan import performance_report
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
 from dialer.store.console import (
@@ -200,6 +202,137 @@ async def test_a_callback_promised_during_the_last_attempt_outlives_the_spent_bu
     assert closed is not None
     assert (closed.status, closed.attempts) == ("exhausted", 3)
     assert await states(db) == [("done", note)]
+
+
+NEXT = "+12125550199"
+
+
+async def _kept_past_the_budget(
+    db: Database, *, alt_phones: tuple[str, ...], agent: str | None = None
+) -> tuple[CampaignConfig, int, int, datetime]:
+    """One attempt allowed; a callback promised (notes "ask for Ann") during it, due in 30 min; the call unanswered;
+    then the callback dialled for it past the budget: the campaign, its id, the callback's attempt, its due time."""
+    cfg, cid = await setup(db, [lead(PHONE, [NY], alt_phones=alt_phones)], max_attempts=1)
+    await subscribe_all(db, cid)
+    first = await dial(db, cfg, cid, timedelta(0))
+    due = NOW + timedelta(minutes=30)
+    assert await create_callback(db, 1, due, agent, "ask for Ann", NOW + timedelta(seconds=10)) is not None
+    await record_outcome(db, cfg, first, Outcome.NO_ANSWER, AttemptEnd(ended_at=NOW + timedelta(seconds=30)))
+    held = await get_lead(db, 1)
+    assert held is not None
+    assert (held.status, held.attempts) == ("callback", 1)
+    kept = await dial(db, cfg, cid, due - NOW, agents=[agent] if agent else [])
+    assert await states(db) == [("done", "ask for Ann")]
+    return cfg, cid, kept, due
+
+
+@pytest.mark.parametrize("agent", [None, "alice"])
+async def test_a_callback_dialled_past_the_budget_on_a_dead_number_carries_over_to_the_next_phone(
+    db: Database, agent: str | None
+) -> None:
+    """The person asked to be called back and gave two numbers: the first is dead when we call back. The promise
+    carries over to the second number (one more dial past the budget, at the time promised, for the agent promised),
+    announced as a callback due; that dial keeps it, and its unanswered outcome exhausts the lead."""
+    cfg, cid, kept, due = await _kept_past_the_budget(db, alt_phones=(NEXT,), agent=agent)
+    ended = due + timedelta(seconds=5)
+    await record_outcome(db, cfg, kept, Outcome.UNALLOCATED, AttemptEnd(ended_at=ended))
+    moved = await get_lead(db, 1)
+    assert moved is not None
+    assert (moved.phone, moved.status, moved.callback_at, moved.callback_agent, moved.attempts) == (
+        NEXT,
+        "callback",
+        due,
+        agent,
+        1,
+    )
+    assert await states(db) == [("done", "ask for Ann"), ("pending", "ask for Ann")]
+    async with db.read() as conn:
+        rows = (await conn.execute(select(callbacks_t).order_by(callbacks_t.c.id))).mappings().all()
+    first, carried = rows
+    assert (first["kept_by"], first["carried_to"], carried["kept_by"], carried["carried_to"]) == (
+        kept,
+        carried["id"],
+        None,
+        None,
+    )
+    assert (carried["due_at"], carried["agent"]) == (due, agent)
+    # the CRM hears it: the done one's call ended on a dead number, and a callback due, carried from it
+    events = await announced(db)
+    assert events[-2:][0] == ("callback.due", callback_data(carried["id"], due, agent, carried_from=first["id"]))
+    assert [kind for kind, _ in events][-2:] == ["callback.due", "call.ended"]
+    assert events[-1][1]["outcome"] == "unallocated"
+    assert "lead.archived" not in [kind for kind, _ in events]
+    # one promise, not kept yet (the dead number's call does not keep the callback carried from it)
+    assert await callback_figures(db, cfg, ended) == (1, 0, 0, 0, 1, 0)
+    # the next claim dials the next phone for it (not set aside as exhausted), and keeps it
+    batch = await claim_dialable(
+        db, cfg, campaign_id=cid, owner="r", limit=1, now=ended + timedelta(seconds=5), agents=[agent] if agent else []
+    )
+    assert ([x.phone for x in batch.leads], batch.set_aside) == ([NEXT], {})
+    start = AttemptStart(lead_id=1, campaign_id=cid, phone=NEXT, started_at=ended + timedelta(seconds=5))
+    again = await start_attempt(db, start)
+    assert await states(db) == [("done", "ask for Ann"), ("done", "ask for Ann")]
+    await record_outcome(db, cfg, again, Outcome.NO_ANSWER, AttemptEnd(ended_at=ended + timedelta(seconds=40)))
+    closed = await get_lead(db, 1)
+    assert closed is not None
+    assert (closed.status, closed.phone) == ("exhausted", NEXT)
+    archived = [data for kind, data in await announced(db) if kind == "lead.archived"]
+    assert archived == [{"status": "exhausted", "reason": None, "attempt_id": again}]
+    # the report: one callback, kept on time (its second number dialled within 15 min of the time promised)
+    assert await callback_figures(db, cfg, ended + timedelta(hours=1)) == (1, 1, 0, 0, 0, 0)
+
+
+async def callback_figures(db: Database, cfg: CampaignConfig, now: datetime) -> tuple[int, ...]:
+    """The performance report's callbacks: due, kept on time, kept late, missed, pending, cancelled."""
+    f = (await performance_report(db, cfg.name, ReportRange(), now=now)).callbacks
+    return (f.due, f.kept_on_time, f.kept_late, f.missed, f.pending, f.cancelled)
+
+
+async def test_a_callback_carried_over_to_a_next_phone_on_a_dnc_list_is_cancelled_by_the_claim(db: Database) -> None:
+    """Still under every rule at dial time: the next number on a DNC list closes the lead as DNC when the claim finds
+    it, and the carried callback is cancelled with that reason."""
+    cfg, cid, kept, due = await _kept_past_the_budget(db, alt_phones=(NEXT,))
+    await record_outcome(db, cfg, kept, Outcome.UNALLOCATED, AttemptEnd(ended_at=due + timedelta(seconds=5)))
+    async with db.write() as conn:  # listed by another process without touching the lead row
+        await conn.execute(dnc_t.insert().values(number=NEXT, source="test", added_at=due))
+    batch = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=due + timedelta(seconds=10))
+    assert (batch.leads, batch.set_aside) == ([], {"dnc": 1})
+    closed = await get_lead(db, 1)
+    assert closed is not None
+    assert closed.status == "dnc"
+    assert await states(db) == [("done", "ask for Ann"), ("cancelled", "ask for Ann")]
+    cancelled = [data["reason"] for kind, data in await announced(db) if kind == "callback.cancelled"]
+    assert cancelled == ["dnc"]
+
+
+async def test_a_callback_dialled_past_the_budget_on_a_dead_number_and_no_other_phone_archives_the_lead(
+    db: Database,
+) -> None:
+    """No other number: the lead is archived at that outcome with the number's fault as its reason (not exhausted by
+    a later claim); the callback stays done -- its dial was made, and lead.archived says why it cannot be kept."""
+    cfg, _cid, kept, due = await _kept_past_the_budget(db, alt_phones=())
+    await record_outcome(db, cfg, kept, Outcome.UNALLOCATED, AttemptEnd(ended_at=due + timedelta(seconds=5)))
+    closed = await get_lead(db, 1)
+    assert closed is not None
+    assert (closed.status, closed.archive_reason) == ("archived", "unallocated")
+    assert await states(db) == [("done", "ask for Ann")]
+    kinds = [kind for kind, _ in await announced(db)]
+    assert kinds[-4:] == ["call.started", "callback.done", "lead.archived", "call.ended"]
+    archived = [data for kind, data in await announced(db) if kind == "lead.archived"]
+    assert archived == [{"status": "archived", "reason": "unallocated", "attempt_id": kept}]
+
+
+@pytest.mark.parametrize("outcome", [Outcome.NO_ANSWER, Outcome.BUSY, Outcome.CONNECTED])
+async def test_any_other_outcome_of_the_dial_past_the_budget_keeps_the_promise_and_exhausts_the_lead(
+    db: Database, outcome: Outcome
+) -> None:
+    """As before: the dial kept the callback, the lead (with another phone it never needed) is exhausted."""
+    cfg, _cid, kept, due = await _kept_past_the_budget(db, alt_phones=(NEXT,))
+    await record_outcome(db, cfg, kept, outcome, AttemptEnd(ended_at=due + timedelta(seconds=30)))
+    closed = await get_lead(db, 1)
+    assert closed is not None
+    assert (closed.status, closed.phone) == ("exhausted", PHONE)
+    assert await states(db) == [("done", "ask for Ann")]
 
 
 # -- callback.done and callback.cancelled in the outbox ---------------------------------------------------------
