@@ -64,6 +64,7 @@ def queue_now(dialer: Dialer, queue: str, server: str | None = None) -> QueueNow
         if agent.status is AgentStatus.READY:
             ready += 1
         elif agent.status is AgentStatus.WRAPUP:
+            # (a wrap-up only the disposition ends: its time is when it is due, not sure; past it, taken as now)
             busy.append(WrappingUp(agent.wrapup_until if agent.wrapup_until is not None else now))
         elif agent.status is AgentStatus.RINGING:
             busy.append(OnCall(now))  # its call starts now
