@@ -27,12 +27,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
 from dialer.calls.outcome import AbandonRules, Outcome
+from dialer.campaign.callerid import own_area_prefix, prefix_table, presented_number
 from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
@@ -261,12 +263,42 @@ TRUNK_PLACEHOLDERS: dict[str, str] = {
 }
 
 
+class LocalCallerId(BaseModel):
+    """Local presence: one of the business's numbers, presented to the called numbers that start with one of its
+    ``prefixes`` (:mod:`dialer.campaign.callerid`)."""
+
+    model_config = _Frozen
+    number: str = Field(description="the local number, E.164 or national in the regime's region")
+    prefixes: tuple[Annotated[str, Field(pattern=r"^\+[1-9][0-9]{0,14}$")], ...] = Field(
+        default=(),
+        max_length=1000,
+        description="E.164 prefixes of the called numbers it is shown to, e.g. '+1212'; default: its own area",
+    )
+
+
+# A campaign's local numbers are bounded like its dispositions: a national carrier's spread of area codes is a few
+# hundred numbers.
+MAX_LOCAL_CALLER_IDS = 2000
+
+
 class CallerId(BaseModel):
-    """The presented number (must be a valid diallable number: FCC / Ofcom / CRTC) and the display name."""
+    """The presented number (must be a valid diallable number: FCC / Ofcom / CRTC) and the display name; with
+    ``local``, local presence: the business's local number for the called party's area."""
 
     model_config = _Frozen
     number: str = Field(description="Caller ID number, E.164 or national in the regime's region")
     name: str = Field(default="", max_length=40, description="Caller ID name (CNAM shows at most 15 characters)")
+    local: tuple[LocalCallerId, ...] = Field(
+        default=(), max_length=MAX_LOCAL_CALLER_IDS, description="local presence: local numbers by called prefix"
+    )
+    _table: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._table = prefix_table((local.number, local.prefixes) for local in self.local)
+
+    def presented(self, phone: str, lead_id: int) -> str:
+        """The number a call to ``phone`` (E.164) of lead ``lead_id`` presents (:func:`presented_number`)."""
+        return presented_number(self.number, self._table, phone, lead_id)
 
     @field_validator("name")
     @classmethod
@@ -896,7 +928,8 @@ class CampaignConfig(BaseModel):
         object.__setattr__(self, "imports", ImportOptions(default_region=region))
         cid = _validated_caller_id(self.caller_id, region)
         if reg.caller_id_region is not None:
-            _check_assigned_caller_id(cid, reg)
+            for number in (cid.number, *(local.number for local in cid.local)):
+                _check_assigned_caller_id(CallerId(number=number), reg)
         object.__setattr__(self, "caller_id", cid)
         return self
 
@@ -1107,27 +1140,44 @@ def dial_placeholders(e164: str) -> dict[str, str]:
     }
 
 
-def _validated_caller_id(cid: CallerId, region: str) -> CallerId:
+def _validated_caller_id(cid: CallerId, region: str, field: str = "caller_id.number") -> CallerId:
     try:
         num = phonenumbers.parse(cid.number, region)
     except phonenumbers.NumberParseException as exc:
         raise ValueError(
-            M_("caller_id.number {number} is not a phone number: {exc}", number=repr(cid.number), exc=exc)
+            M_("{field} {number} is not a phone number: {exc}", field=field, number=repr(cid.number), exc=exc)
         ) from exc
     if not phonenumbers.is_valid_number(num):
         raise ValueError(
             M_(
-                "caller_id.number {number} is not a valid diallable number (region {region})",
+                "{field} {number} is not a valid diallable number (region {region})",
+                field=field,
                 number=repr(cid.number),
                 region=region,
             )
         )
     if phonenumbers.number_type(num) in (phonenumbers.PhoneNumberType.PREMIUM_RATE,):
         raise ValueError(
-            M_("caller_id.number {number} is a premium-rate number: regulators forbid it", number=repr(cid.number))
+            M_("{field} {number} is a premium-rate number: regulators forbid it", field=field, number=repr(cid.number))
         )
     e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-    return CallerId(number=e164, name=cid.name)
+    return CallerId(number=e164, name=cid.name, local=tuple(_validated_local(local, region) for local in cid.local))
+
+
+def _validated_local(local: LocalCallerId, region: str) -> LocalCallerId:
+    """A local number validated as a caller ID, in E.164, serving its prefixes (by default its own area)."""
+    number = _validated_caller_id(CallerId(number=local.number), region, "caller_id.local").number
+    if local.prefixes:
+        return LocalCallerId(number=number, prefixes=local.prefixes)
+    own = own_area_prefix(number)
+    if own is None:
+        raise ValueError(
+            M_(
+                "caller_id.local {number} has no geographic area of its own: give the prefixes it serves",
+                number=repr(local.number),
+            )
+        )
+    return LocalCallerId(number=number, prefixes=(own,))
 
 
 _ASSIGNABLE = (

@@ -251,7 +251,14 @@ class ComplianceScan:
                 "caller_id",
                 _("every call presents a valid, diallable caller ID"),
                 True,
-                {"caller_ids_used": dict(self.caller_ids.most_common(10)), "configured": config.caller_id.number},
+                {
+                    "caller_ids_used": dict(self.caller_ids.most_common(10)),
+                    "configured": config.caller_id.number,
+                    # (the campaign's local numbers, when it has some: any of them is as configured)
+                    **(
+                        {"local_presence": [n.number for n in config.caller_id.local]} if config.caller_id.local else {}
+                    ),
+                },
             ),
             check(
                 self.connect,

@@ -104,7 +104,7 @@ class Originator:
             campaign_id=self.ctx.campaign_id,
             phone=lead.phone,
             started_at=wall,
-            caller_id=config.caller_id.number,
+            caller_id=config.caller_id.presented(lead.phone, lead.id),  # (local presence: dialer.campaign.callerid)
             trunk=config.trunk,
             action_id=f"orig-{key}",
             channel_id=f"dialer-{key}",
@@ -166,7 +166,7 @@ class Originator:
             channel=dial,
             attempt_id=str(attempt_id),
             context=config.dial_context or OUTBOUND_CONTEXT,
-            caller_id=caller_id_header(caller.name, caller.number),
+            caller_id=caller_id_header(caller.name, start.caller_id or caller.number),  # the number the record holds
             timeout_ms=config.ring_timeout_seconds * 1000,
             variables=variables,
             action_id=action_id,

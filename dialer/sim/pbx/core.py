@@ -133,6 +133,7 @@ class PbxCore:
             number=number,
             variables=dict(req.variables),
             received_at=e.now(),
+            caller_num=req.caller_num,
         )
         e.truth.record_originate(record)
         if req.channel_id and (

@@ -21,6 +21,7 @@ class OriginateRecord:
     number: str
     variables: dict[str, str]
     received_at: float
+    caller_num: str = ""  # the CallerID number the Originate presents
     plan: CalleePlan | None = None
     uniqueid: str = ""  # of the ;1 channel ("" if no channel was created)
     answered_at: float | None = None
