@@ -39,9 +39,8 @@ async def in_wrapup(world: WebWorld, client: Any) -> dict[str, Any]:
 
 
 async def test_ready_in_takes_whole_seconds_in_range_and_refuses_the_rest_unchanged(
-    world: WebWorld, aiohttp_client: Any
+    world: WebWorld, client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
     alice = world.auth("alice")
     before = await in_wrapup(world, client)
     assert before["ready_announced"] is False
