@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from harness.web import PASSWORD, WebWorld, supervisor
+from harness.web import PASSWORD, WebWorld, supervisor, team_with_supervisor
 from sqlalchemy import update
 
 from dialer.agents.ready import WRAPUP_ENDED_ANNOUNCED
@@ -47,12 +47,7 @@ async def test_role_checks_on_the_new_routes(world: WebWorld, client: Any) -> No
 
 async def test_a_supervisor_sees_and_acts_on_their_team_only(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
-    for agent in ("alice", "bob"):
-        made = await client.post(
-            "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
-        )
-        assert made.status == 201
-    sue = await supervisor(world, client)
+    sue = await team_with_supervisor(world, client)
     dash = await (await client.get("/api/dashboard", headers=sue)).json()
     assert [a["agent_id"] for a in dash["agents"]] == ["alice"]
     everyone = await (await client.get("/api/dashboard", headers=boss)).json()
