@@ -85,9 +85,10 @@ class Home:
         return self.log.read_text(encoding="utf-8")[-6000:] if self.log.exists() else ""
 
 
-def prepare(home: Path, zone: LabZone, sounds: Path) -> Home:
-    """The daemon's home: the inbound flow (its prompts rendered into ``sounds``) on a fixed FastAGI port, virtual hold
-    booking into a power campaign on the lab's queue in ``zone``, its agent."""
+def prepare(home: Path, zone: LabZone) -> Home:
+    """The daemon's home: the inbound flow (its prompts rendered into the lab's sounds: skipped without espeak-ng) on a
+    fixed FastAGI port, virtual hold booking into a power campaign on the lab's queue in ``zone``, its agent."""
+    sounds = prompt_sounds()
     flow = home / "campaigns" / "ivr" / "inbound.toml"
     flow.parent.mkdir()
     shutil.copy(REPO / "campaigns" / "ivr" / "inbound.toml", flow)
@@ -151,10 +152,9 @@ def callbacks(home: Home) -> list[dict[str, object]]:
 
 
 async def test_a_caller_who_asks_to_be_called_back_is_called_back(home: Path) -> None:
-    sounds = prompt_sounds()
     zone = open_zone()
     caller = zone.number(CALLER_SEVEN)
-    lab = prepare(home, zone, sounds)
+    lab = prepare(home, zone)
     async with running(lab) as (ami, http):
         flow = await caller_presses_1(ami, lab, caller)
         path = json.loads(str(flow["path"]))
@@ -181,10 +181,9 @@ async def test_a_caller_who_asks_to_be_called_back_is_called_back(home: Path) ->
 
 
 async def test_a_caller_outside_the_calling_window_is_told_it_will_come_later(home: Path) -> None:
-    sounds = prompt_sounds()
     zone = closed_zone()
     caller = zone.number(CALLER_SEVEN)
-    lab = prepare(home, zone, sounds)
+    lab = prepare(home, zone)
     async with running(lab) as (ami, http):
         asked = datetime.now(UTC)
         flow = await caller_presses_1(ami, lab, caller)
