@@ -15,10 +15,7 @@ from dialer.web.routing import EXTERNAL_ROUTES, ROUTE_INDEX, STATIC_PREFIX, poli
 
 
 # ---------------------------------------------------------------------------------------------- auth & roles
-async def test_every_route_declares_roles_and_only_the_public_ones_are_open(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
-    client = await aiohttp_client(world.app)
+async def test_every_route_declares_roles_and_only_the_public_ones_are_open(world: WebWorld, client: Any) -> None:
     public = {"/api/login", "/api/openapi.json", "/login", "/healthz", "/favicon.ico"}
     index = world.app[ROUTE_INDEX]
     checked = 0
@@ -50,23 +47,20 @@ async def test_every_route_declares_roles_and_only_the_public_ones_are_open(
     assert policy_for  # the middleware's lookup is the same table
 
 
-async def test_the_icon_browsers_ask_for_is_served_to_anyone(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_the_icon_browsers_ask_for_is_served_to_anyone(world: WebWorld, client: Any) -> None:
     resp = await client.get("/favicon.ico")
     assert (resp.status, resp.content_type) == (200, "image/svg+xml")
     assert (await resp.text()).startswith("<svg")
 
 
-async def test_status_and_metrics_readable_from_loopback_only(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_status_and_metrics_readable_from_loopback_only(world: WebWorld, client: Any) -> None:
     assert (await client.get("/status")).status == 200  # `dialer status` on the daemon's host
     assert (await client.get("/metrics")).status == 200
     await problem(await client.get("/status", headers={"X-Forwarded-For": "198.51.100.7"}), 401)
     assert (await client.get("/status", headers={"X-Forwarded-For": "1.2.3.4", **world.auth("boss")})).status == 200
 
 
-async def test_unauthenticated_401_and_agent_on_manager_route_403(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_unauthenticated_401_and_agent_on_manager_route_403(world: WebWorld, client: Any) -> None:
     body = await problem(await client.get("/api/dashboard"), 401)
     assert "Bearer" in body["detail"]
     await problem(await client.get("/api/dashboard", headers={"Authorization": "Bearer nope"}), 401)
@@ -83,8 +77,7 @@ async def test_unauthenticated_401_and_agent_on_manager_route_403(world: WebWorl
     assert resp.headers["Location"].startswith("/login")
 
 
-async def test_problem_documents_for_404_405_422(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_problem_documents_for_404_405_422(world: WebWorld, client: Any) -> None:
     auth = world.auth("boss")
     await problem(await client.get("/api/nothing-here", headers=auth), 404)
     body = await problem(await client.delete("/api/campaigns", headers=auth), 405)
@@ -120,8 +113,7 @@ async def test_session_login_cookie_csrf_and_rate_limit(world: WebWorld, aiohttp
     assert (await client.post("/api/login", json={"name": "alice", "password": PASSWORD})).status == 200
 
 
-async def test_html_login_form_and_pages(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_html_login_form_and_pages(world: WebWorld, client: Any) -> None:
     resp = await client.post("/login", data={"name": "boss", "password": "bad-password"})
     assert resp.status == 401
     assert "wrong user name or password" in await resp.text()
@@ -152,8 +144,7 @@ number = "+1 202 555 0199"
 """
 
 
-async def test_campaign_create_update_and_control(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_campaign_create_update_and_control(world: WebWorld, client: Any) -> None:
     auth = world.auth("boss")
     resp = await client.put(
         "/api/campaigns/winback", data=CAMPAIGN_TOML, headers={**auth, "Content-Type": "application/toml"}
@@ -184,8 +175,7 @@ CSV = (
 )
 
 
-async def test_csv_preview_upload_report_and_error_download(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_csv_preview_upload_report_and_error_download(world: WebWorld, client: Any) -> None:
     auth = world.auth("boss")
     form = FormData()
     form.add_field("file", io.BytesIO(CSV.encode()), filename="spring.csv", content_type="text/csv")
@@ -219,11 +209,8 @@ async def test_csv_preview_upload_report_and_error_download(world: WebWorld, aio
 
 
 # ---------------------------------------------------------------------------------------------- agent flow
-async def test_an_agent_not_yet_signed_in_reads_their_console_as_logged_out(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
+async def test_an_agent_not_yet_signed_in_reads_their_console_as_logged_out(world: WebWorld, client: Any) -> None:
     """The console polls the agent's call before they first join queues: that is a state, not a 404."""
-    client = await aiohttp_client(world.app)
     bob, boss = world.auth("bob"), world.auth("boss")
     body = await (await client.get("/api/agents/bob/call", headers=bob)).json()
     assert (body["agent"]["agent_id"], body["agent"]["status"], body["call"]) == ("bob", "logged_out", None)
@@ -239,8 +226,7 @@ async def test_an_agent_not_yet_signed_in_reads_their_console_as_logged_out(
     await problem(await client.get("/api/agents/nobody", headers=boss), 404)
 
 
-async def test_agent_screen_pop_disposition_and_own_leads_only(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_agent_screen_pop_disposition_and_own_leads_only(world: WebWorld, client: Any) -> None:
     alice = world.auth("alice")
     resp = await client.post("/api/agents/alice/login", json={"queues": ["nope"]}, headers=alice)
     await problem(resp, 422)
@@ -293,8 +279,7 @@ async def test_agent_screen_pop_disposition_and_own_leads_only(world: WebWorld, 
     await ws.close()
 
 
-async def test_callbacks_create_list_cancel(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_callbacks_create_list_cancel(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     lead = (await (await client.get("/api/leads?limit=1&status=new", headers=boss)).json())["items"][0]
     now = datetime.fromtimestamp(world.clock.now(), UTC)
@@ -318,8 +303,7 @@ async def test_callbacks_create_list_cancel(world: WebWorld, aiohttp_client: Any
     await problem(await client.post(f"/api/callbacks/{created['id']}/cancel", headers=boss), 409)
 
 
-async def test_users_and_tokens(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_users_and_tokens(world: WebWorld, client: Any) -> None:
     root = world.auth("root")
     body = {"name": "carol", "role": "agent", "password": "long-enough-1", "phone": "Local/carol@sim-agents"}
     assert (await client.post("/api/users", json=body, headers=root)).status == 201
@@ -332,8 +316,7 @@ async def test_users_and_tokens(world: WebWorld, aiohttp_client: Any) -> None:
     assert "password_hash" not in me["user"]
 
 
-async def test_dashboard_document(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_dashboard_document(world: WebWorld, client: Any) -> None:
     doc = await (await client.get("/api/dashboard", headers=world.auth("boss"))).json()
     (demo,) = doc["campaigns"]
     assert demo["why_not_dialing"]["code"] == "no_agents"
@@ -345,8 +328,7 @@ async def test_dashboard_document(world: WebWorld, aiohttp_client: Any) -> None:
     assert isinstance(reports["reports"], list)
 
 
-async def test_preview_claim_dial_and_skip(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_preview_claim_dial_and_skip(world: WebWorld, client: Any) -> None:
     boss, alice = world.auth("boss"), world.auth("alice")
     resp = await client.put(
         "/api/campaigns/manual", data=PREVIEW_TOML, headers={**boss, "Content-Type": "application/toml"}
@@ -378,8 +360,7 @@ async def test_preview_claim_dial_and_skip(world: WebWorld, aiohttp_client: Any)
     assert call["lead"]["id"] == held["lead"]["id"]
 
 
-async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_reports_json_html_csv(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     listing = await (await client.get("/api/reports", headers=boss)).json()
     assert {r["name"] for r in listing["reports"]} == {"compliance", "performance", "calls", "ivr", "inbound"}
@@ -402,11 +383,10 @@ async def test_reports_json_html_csv(world: WebWorld, aiohttp_client: Any) -> No
     await problem(await client.get("/api/reports/compliance/demo", headers=world.auth("alice")), 403)
 
 
-async def test_the_inbound_report_counts_the_stored_visits(world: WebWorld, aiohttp_client: Any) -> None:
+async def test_the_inbound_report_counts_the_stored_visits(world: WebWorld, client: Any) -> None:
     from dialer.inbound.calls import InboundOutcome
     from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
 
-    client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     at = datetime(2026, 11, 30, 9, 10, tzinfo=UTC)
 

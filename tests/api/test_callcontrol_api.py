@@ -17,8 +17,7 @@ DNC_NUMBER = "+1 212 555 0177"
 GOOD_NUMBER = "+1 212 555 0191"
 
 
-async def test_call_control_needs_a_live_call_and_the_agent_itself(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_call_control_needs_a_live_call_and_the_agent_itself(world: WebWorld, client: Any) -> None:
     alice, bob = world.auth("alice"), world.auth("bob")
     for path, body in (
         ("hold", None),
@@ -44,8 +43,7 @@ async def test_call_control_needs_a_live_call_and_the_agent_itself(world: WebWor
     assert report == {"campaign": "demo", "transfers": []}
 
 
-async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebWorld, client: Any) -> None:
     alice = world.auth("alice")
     # The demo campaign does not allow manual dial.
     await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
@@ -77,9 +75,8 @@ async def test_manual_dial_refused_for_dnc_allowed_for_a_good_number(world: WebW
     assert call["lead"]["phone"] == "+12125550191"
 
 
-async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld, aiohttp_client: Any) -> None:
+async def test_hold_resume_dtmf_and_hang_up_on_the_simulated_pbx(world: WebWorld, client: Any) -> None:
     """A predictive call of the demo campaign, controlled through the API; its legs land in the call record."""
-    client = await aiohttp_client(world.app)
     alice = world.auth("alice")
     await agent_ready(world, client, "alice", "outbound-agents")
 

@@ -18,8 +18,7 @@ def test_every_shipped_campaign_reads_back_from_its_file() -> None:
         assert load_campaign(tomllib.loads(campaign_toml(config)), str(path)) == config, path.name
 
 
-async def test_the_campaign_file_round_trips_and_a_dry_run_saves_nothing(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_the_campaign_file_round_trips_and_a_dry_run_saves_nothing(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     resp = await client.get("/api/campaigns/demo/toml", headers=boss)
     assert resp.status == 200

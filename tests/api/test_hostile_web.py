@@ -56,8 +56,7 @@ def upload(data: bytes, *, mapping: str | None = None) -> FormData:
     return form
 
 
-async def test_deeply_nested_json_and_toml_campaigns_are_400_problems(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_deeply_nested_json_and_toml_campaigns_are_400_problems(world: WebWorld, client: Any) -> None:
     auth = world.auth("boss")
 
     async def put_demo(data: str, content_type: str) -> Any:
@@ -71,8 +70,7 @@ async def test_deeply_nested_json_and_toml_campaigns_are_400_problems(world: Web
     await problem(await put_demo(nested_json(500), "application/json"), 400)
 
 
-async def test_upload_mapping_nested_and_bad_multipart_are_4xx(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_upload_mapping_nested_and_bad_multipart_are_4xx(world: WebWorld, client: Any) -> None:
     auth = world.auth("boss")
     csv_text = b"phone\n+12125550101\n"
     for path in ("/api/campaigns/demo/lead-lists/preview", "/api/campaigns/demo/lead-lists"):
@@ -97,8 +95,7 @@ async def test_upload_mapping_nested_and_bad_multipart_are_4xx(world: WebWorld, 
             )
 
 
-async def test_binary_png_and_cr_only_uploads_are_never_a_500(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_binary_png_and_cr_only_uploads_are_never_a_500(world: WebWorld, client: Any) -> None:
     auth = world.auth("boss")
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
     binary = bytes((i * 7919) % 256 for i in range(4096)) + b"\x00" * 64
@@ -115,8 +112,7 @@ async def test_binary_png_and_cr_only_uploads_are_never_a_500(world: WebWorld, a
             assert resp.content_type == PROBLEM
 
 
-async def test_far_report_dates_are_422(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_far_report_dates_are_422(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     for query in ("from=9999-12-31", "to=9999-12-31", "from=9999-12-31&to=9999-12-31", "to=9999-12-31T23:59:59"):
         for report in ("compliance", "performance", "calls"):
@@ -124,8 +120,7 @@ async def test_far_report_dates_are_422(world: WebWorld, aiohttp_client: Any) ->
             assert "9999-12-31" in body["detail"]
 
 
-async def test_a_browser_gets_an_error_page_not_json(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_a_browser_gets_an_error_page_not_json(world: WebWorld, client: Any) -> None:
     await client.post("/api/login", json={"name": "boss", "password": PASSWORD})
     resp = await client.get("/no-such-page", headers={"Accept": "text/html"})
     assert resp.status == 404
@@ -195,10 +190,9 @@ async def answered_while_held(
 
 
 async def test_the_loop_answers_healthz_while_a_login_is_hashing(
-    world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+    world: WebWorld, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """argon2 runs in a worker thread: while one login's hash is held, the loop still serves other requests."""
-    client = await aiohttp_client(world.app)
     login = await answered_while_held(
         client,
         monkeypatch,
@@ -210,9 +204,8 @@ async def test_the_loop_answers_healthz_while_a_login_is_hashing(
 
 
 async def test_the_loop_answers_healthz_while_a_campaign_is_validated(
-    world: WebWorld, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+    world: WebWorld, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = await aiohttp_client(world.app)
     toml = (REPO / "campaigns/demo.toml").read_bytes()
     headers = {**world.auth("boss"), "Content-Type": "application/toml"}
     put = await answered_while_held(
@@ -247,13 +240,12 @@ def test_campaign_dispositions_are_bounded_and_duplicates_are_named() -> None:
         load_campaign(load_toml(base + extra(21_000 - given)))
 
 
-async def test_a_large_campaign_is_validated_in_the_worker_process(world: WebWorld, aiohttp_client: Any) -> None:
+async def test_a_large_campaign_is_validated_in_the_worker_process(world: WebWorld, client: Any) -> None:
     """A body from PROCESS_THRESHOLD_BYTES on is parsed and validated in the CPU worker process (its own GIL: the
     loop pacing calls does not stall); the answer is the same as in-process: applied, or refused with the reason."""
     from dialer.campaign.config import MAX_DISPOSITIONS
     from dialer.web.cpu import PROCESS_THRESHOLD_BYTES
 
-    client = await aiohttp_client(world.app)
     boss = {**world.auth("boss"), "Content-Type": "application/toml"}
     base = (REPO / "campaigns/example.toml").read_text(encoding="utf-8")
     rows = "".join(f'\n[[dispositions]]\ncode = "d{i}"\nlabel = "Disposition {i}"\n' for i in range(900))
@@ -274,8 +266,7 @@ async def test_a_large_campaign_is_validated_in_the_worker_process(world: WebWor
     assert "cannot parse the campaign" in broken["detail"]
 
 
-async def test_campaign_body_over_the_route_limit_is_413(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_campaign_body_over_the_route_limit_is_413(world: WebWorld, client: Any) -> None:
     big = b"# " + b"x" * (campaigns_module.CAMPAIGN_MAX_BYTES + 10) + b"\n"
     await problem(
         await client.put(
@@ -314,8 +305,7 @@ def test_limiter_limits_one_address_spraying_many_names() -> None:
     assert limiter.retry_after("someone-new", "198.51.100.8", 2.0) == 0  # another address is not affected
 
 
-async def test_spraying_names_from_one_address_gets_429(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_spraying_names_from_one_address_gets_429(world: WebWorld, client: Any) -> None:
     limit = LoginRateLimiter().max_failures_per_address
     for i in range(limit):
         await problem(await client.post("/api/login", json={"name": f"nobody{i}", "password": "guess-123"}), 401)
@@ -346,8 +336,7 @@ def _csv_of_size(size: int) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-async def test_an_upload_over_1_mib_is_streamed_and_imported(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_an_upload_over_1_mib_is_streamed_and_imported(world: WebWorld, client: Any) -> None:
     data = _csv_of_size(3 * 1024 * 1024)
     resp = await client.post("/api/campaigns/demo/lead-lists", data=upload(data), headers=world.auth("boss"))
     report = await resp.json()
@@ -370,8 +359,7 @@ async def test_an_upload_over_the_cap_is_413(
 
 
 # --------------------------------------------------------------------------------------------------- headers
-async def test_json_responses_are_not_cached_or_sniffed(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_json_responses_are_not_cached_or_sniffed(world: WebWorld, client: Any) -> None:
     login = await client.post("/api/login", json={"name": "boss", "password": PASSWORD})
     responses = [
         login,

@@ -27,8 +27,7 @@ async def _each_language(
     return bodies
 
 
-async def test_lead_batch_problems(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_lead_batch_problems(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     url = "/api/campaigns/demo/leads"
     wrong_type = await _each_language(client.post, 415, "unsupported-media-type", boss, url=url, data=b"phone=1")
@@ -57,8 +56,7 @@ async def test_lead_batch_problems(world: WebWorld, aiohttp_client: Any) -> None
     assert no_phone["zh-CN"]["detail"].startswith("请求体"), no_phone["zh-CN"]
 
 
-async def test_dnc_number_problem(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_dnc_number_problem(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     bodies = await _each_language(
         client.post, 422, "validation-error", boss, url="/api/dnc", json={"number": "123", "region": "jp"}
@@ -68,8 +66,7 @@ async def test_dnc_number_problem(world: WebWorld, aiohttp_client: Any) -> None:
     assert bodies["zh-CN"]["detail"] == "number：不是地区 JP 的有效电话号码：作为 JP 的号码太短"
 
 
-async def test_team_problems(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_team_problems(world: WebWorld, client: Any) -> None:
     root = world.auth("root")
     assert (await client.post("/api/teams", json={"name": "north"}, headers=root)).status == 201
     unknown_campaign = await _each_language(
@@ -85,8 +82,7 @@ async def test_team_problems(world: WebWorld, aiohttp_client: Any) -> None:
     assert unknown_team["zh-CN"]["detail"] == "没有团队 'south'"
 
 
-async def test_recycle_schedule_problems(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_recycle_schedule_problems(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     url = "/api/lead-lists/999999/recycle-schedule"
     rules = [{"outcome": "no_answer", "older_than_minutes": 60}]
@@ -107,8 +103,7 @@ async def test_recycle_schedule_problems(world: WebWorld, aiohttp_client: Any) -
     assert CJK.search(missing["zh-CN"]["detail"])
 
 
-async def test_campaign_put_problems(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_campaign_put_problems(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     toml = {**boss, "Content-Type": "application/toml"}
     other = await _each_language(
@@ -123,9 +118,8 @@ async def test_campaign_put_problems(world: WebWorld, aiohttp_client: Any) -> No
 
 
 async def test_validation_errors_are_catalogue_sentences_with_pydantics_machine_fields(
-    world: WebWorld, aiohttp_client: Any
+    world: WebWorld, client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     bodies = await _each_language(
         client.post,
@@ -159,8 +153,7 @@ async def test_validation_errors_are_catalogue_sentences_with_pydantics_machine_
     assert query["zh-CN"]["detail"] == "state：必须是 'pending'、'delivered'或'dead' 之一"
 
 
-async def test_webhook_destination_problem(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_webhook_destination_problem(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     bodies = await _each_language(
         client.post,
@@ -175,8 +168,7 @@ async def test_webhook_destination_problem(world: WebWorld, aiohttp_client: Any)
     assert bodies["zh-CN"]["detail"].startswith("url：仅支持 http 和 https URL")
 
 
-async def test_call_control_and_disposition_problems(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_call_control_and_disposition_problems(world: WebWorld, client: Any) -> None:
     alice = world.auth("alice")
     await start_campaign(world, client, "manual", PREVIEW_TOML)
     hold = await _each_language(client.post, 409, "conflict", alice, url="/api/agents/alice/call/hold")
@@ -185,8 +177,7 @@ async def test_call_control_and_disposition_problems(world: WebWorld, aiohttp_cl
     assert hold["zh-CN"]["detail"] == "alice 没有可控制的通话"
 
 
-async def test_preview_and_queue_refusals(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_preview_and_queue_refusals(world: WebWorld, client: Any) -> None:
     alice = world.auth("alice")
     login = await client.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
     assert login.status == 200, await login.text()
@@ -202,9 +193,8 @@ async def test_preview_and_queue_refusals(world: WebWorld, aiohttp_client: Any) 
     assert queues["zh-CN"]["detail"].startswith("未知队列 nowhere；请从 ")
 
 
-async def test_a_lead_batchs_row_errors_are_in_the_requests_language(world: WebWorld, aiohttp_client: Any) -> None:
+async def test_a_lead_batchs_row_errors_are_in_the_requests_language(world: WebWorld, client: Any) -> None:
     """The batch is parsed in the CPU worker process: the request's language goes with it."""
-    client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     leads = [{"phone": "+1 202 555 0143"}, {"phone": "+1 202 555 0143"}, {"phone": "+1 202 555 0144", "priority": "x"}]
     details = {}

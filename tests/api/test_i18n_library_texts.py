@@ -29,10 +29,7 @@ def assert_localised(body: dict[str, Any], lang: str) -> None:
         assert catalogue_misses(text, lang) == [], (lang, text)
 
 
-async def test_broken_json_and_toml_bodies_are_said_in_the_readers_language(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
-    client = await aiohttp_client(world.app)
+async def test_broken_json_and_toml_bodies_are_said_in_the_readers_language(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     cases = [
         ("application/toml", b"name = ", "not valid TOML: a value is expected"),
@@ -56,9 +53,8 @@ async def test_broken_json_and_toml_bodies_are_said_in_the_readers_language(
 
 
 async def test_a_malformed_upload_is_said_in_the_readers_language_with_the_library_text_aside(
-    world: WebWorld, aiohttp_client: Any
+    world: WebWorld, client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     url = "/api/campaigns/demo/lead-lists/preview"
     headers = {**boss, "Content-Type": "multipart/form-data; boundary=XyZ"}
@@ -79,10 +75,7 @@ async def test_a_malformed_upload_is_said_in_the_readers_language_with_the_libra
         assert body["detail_en"].startswith("Expecting property name enclosed in double quotes"), body
 
 
-async def test_pydantic_refusals_of_a_request_body_are_catalogue_sentences(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
-    client = await aiohttp_client(world.app)
+async def test_pydantic_refusals_of_a_request_body_are_catalogue_sentences(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     bodies = [
         ("/api/webhooks/subscriptions", {"url": 7, "events": "all", "secret": ["x"]}),

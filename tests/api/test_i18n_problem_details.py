@@ -11,8 +11,7 @@ from harness.web import WebWorld, problem
 REPO = Path(__file__).resolve().parents[2]
 
 
-async def test_unknown_campaign_report_in_each_language(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_unknown_campaign_report_in_each_language(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     details = {}
     for lang in ("en", "ja", "zh-CN", "zh-TW"):
@@ -26,8 +25,7 @@ async def test_unknown_campaign_report_in_each_language(world: WebWorld, aiohttp
     assert details["zh-TW"] == "沒有名為 'nope' 的活動（請用 `dialer campaign apply FILE` 建立）"
 
 
-async def test_campaign_validation_problem_in_the_requests_language(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_campaign_validation_problem_in_the_requests_language(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     toml = (
         (REPO / "campaigns" / "demo-ja.toml")
@@ -54,8 +52,7 @@ async def test_campaign_validation_problem_in_the_requests_language(world: WebWo
     assert types.pop().endswith("/validation-error")
 
 
-async def test_traditional_chinese_pages_and_catalogue(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_traditional_chinese_pages_and_catalogue(world: WebWorld, client: Any) -> None:
     for lang in ("zh-TW", "zh-HK,zh;q=0.9", "zh-Hant"):
         page = await (await client.get("/login", headers={"Accept-Language": lang})).text()
         assert '<html lang="zh-Hant">' in page

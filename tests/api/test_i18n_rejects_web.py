@@ -16,8 +16,7 @@ CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 CSV = "phone,name\n+81 3-1234-5678,山田 太郎\nnot a phone,佐藤 花子\n+81-3-1234-5678,重複 です\n"
 
 
-async def test_the_rejected_rows_file_follows_the_importers_language(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_the_rejected_rows_file_follows_the_importers_language(world: WebWorld, client: Any) -> None:
     for lang, header in (
         ("ja", ["データ行", "ファイル行", "理由コード", "詳細"]),
         ("zh-CN", ["数据行", "文件行", "原因代码", "详情"]),

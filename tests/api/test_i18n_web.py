@@ -10,8 +10,7 @@ from aiohttp import FormData
 from harness.web import PASSWORD, WebWorld
 
 
-async def test_pages_follow_accept_language_then_the_users_setting(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_pages_follow_accept_language_then_the_users_setting(world: WebWorld, client: Any) -> None:
     page = await (await client.get("/login", headers={"Accept-Language": "ja-JP,ja;q=0.9"})).text()
     assert '<html lang="ja">' in page
     assert "パスワード" in page
@@ -42,8 +41,7 @@ async def test_pages_follow_accept_language_then_the_users_setting(world: WebWor
     assert bad.status == 422
 
 
-async def test_catalogue_json_and_translated_problem_titles(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_catalogue_json_and_translated_problem_titles(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     ja = await (await client.get("/api/i18n/ja", headers=boss)).json()
     assert ja["Ready"] == "受付可"
@@ -58,9 +56,8 @@ async def test_catalogue_json_and_translated_problem_titles(world: WebWorld, aio
 
 
 async def test_browser_import_reports_the_encoding_and_takes_another(
-    world: WebWorld, aiohttp_client: Any, tmp_path: Path
+    world: WebWorld, client: Any, tmp_path: Path
 ) -> None:
-    client = await aiohttp_client(world.app)
     boss = world.auth("boss")
     data = "phone,name\n+1 212 555 0142,山田 太郎\n+1 212 555 0143,佐藤 花子\n".encode("cp932")
 
@@ -94,9 +91,8 @@ async def test_browser_import_reports_the_encoding_and_takes_another(
 
 
 async def test_csv_downloads_utf8_bom_by_default_cp932_on_request_headers_translated(
-    world: WebWorld, aiohttp_client: Any
+    world: WebWorld, client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
     boss = {**world.auth("boss"), "Accept-Language": "ja"}
     resp = await client.get("/api/reports/calls/demo?format=csv", headers=boss)
     body = await resp.read()
@@ -114,10 +110,7 @@ async def test_csv_downloads_utf8_bom_by_default_cp932_on_request_headers_transl
     assert "パフォーマンス — demo" in page
 
 
-async def test_a_japanese_users_problems_and_why_not_dialling_are_japanese(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
-    client = await aiohttp_client(world.app)
+async def test_a_japanese_users_problems_and_why_not_dialling_are_japanese(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     english = await client.get("/api/campaigns/nope", headers=boss)
     assert english.status == 404
@@ -152,8 +145,7 @@ async def test_a_japanese_users_problems_and_why_not_dialling_are_japanese(
     assert alice["campaigns"][0]["why_not_dialing"]["detail"].isascii()
 
 
-async def test_report_times_in_the_users_zone_else_the_campaigns(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_report_times_in_the_users_zone_else_the_campaigns(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     url = "/api/reports/compliance/demo?format=html"
     page = await (await client.get(url, headers=boss)).text()
@@ -168,8 +160,7 @@ async def test_report_times_in_the_users_zone_else_the_campaigns(world: WebWorld
     assert b"JST" not in csv  # CSV: ISO 8601 for programs
 
 
-async def test_the_managers_pages_follow_the_users_language(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_the_managers_pages_follow_the_users_language(world: WebWorld, client: Any) -> None:
     await client.post("/api/login", json={"name": "root", "password": PASSWORD})
     for path in ("/admin", "/lists", "/teams", "/leads", "/webhooks"):
         page = await (await client.get(path, headers={"Accept-Language": "ja"})).text()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from harness.web import PASSWORD, WebWorld, supervisor
+from harness.web import PASSWORD, WebWorld, supervisor, team_with_supervisor
 from sqlalchemy import update
 
 from dialer.agents.ready import WRAPUP_ENDED_ANNOUNCED
@@ -19,8 +19,7 @@ from dialer.store.agent_history import AgentEventRecord, record_agent_events
 from dialer.store.tables import leads_t
 
 
-async def test_role_checks_on_the_new_routes(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_role_checks_on_the_new_routes(world: WebWorld, client: Any) -> None:
     alice, boss = world.auth("alice"), world.auth("boss")
     sue = await supervisor(world, client)
     for method, path, body in [
@@ -46,15 +45,9 @@ async def test_role_checks_on_the_new_routes(world: WebWorld, aiohttp_client: An
     assert self_lock.status == 409
 
 
-async def test_a_supervisor_sees_and_acts_on_their_team_only(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_a_supervisor_sees_and_acts_on_their_team_only(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
-    for agent in ("alice", "bob"):
-        made = await client.post(
-            "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
-        )
-        assert made.status == 201
-    sue = await supervisor(world, client)
+    sue = await team_with_supervisor(world, client)
     dash = await (await client.get("/api/dashboard", headers=sue)).json()
     assert [a["agent_id"] for a in dash["agents"]] == ["alice"]
     everyone = await (await client.get("/api/dashboard", headers=boss)).json()
@@ -76,10 +69,7 @@ async def test_a_supervisor_sees_and_acts_on_their_team_only(world: WebWorld, ai
     assert [t["name"] for t in teams["items"]] == ["north"]
 
 
-async def test_a_teams_report_gives_each_agents_occupancy_and_wrapups_announced(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
-    client = await aiohttp_client(world.app)
+async def test_a_teams_report_gives_each_agents_occupancy_and_wrapups_announced(world: WebWorld, client: Any) -> None:
     sue = await supervisor(world, client)
     now = datetime.fromtimestamp(world.dialer.clock.now(), UTC)
     start = now - timedelta(hours=1)
@@ -120,8 +110,7 @@ async def test_a_teams_report_gives_each_agents_occupancy_and_wrapups_announced(
     assert then["totals"]["occupancy"] == alice["occupancy"]
 
 
-async def test_recycle_counts_first_then_applies_what_it_counted(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_recycle_counts_first_then_applies_what_it_counted(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     lists = await (await client.get("/api/campaigns/demo/lists", headers=boss)).json()
     list_id = lists["items"][0]["id"]
@@ -158,8 +147,7 @@ async def test_recycle_counts_first_then_applies_what_it_counted(world: WebWorld
     assert audit["items"][1]["actor"] == "boss"
 
 
-async def test_disabling_a_user_ends_their_sessions_and_consoles_at_once(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_disabling_a_user_ends_their_sessions_and_consoles_at_once(world: WebWorld, client: Any) -> None:
     base = str(client.make_url("")).rstrip("/")
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as bob:
         login = await bob.post(f"{base}/api/login", json={"name": "bob", "password": PASSWORD})
@@ -184,8 +172,7 @@ async def test_disabling_a_user_ends_their_sessions_and_consoles_at_once(world: 
     assert audit["items"][0]["detail"]["sessions_ended"] == 1
 
 
-async def test_lead_search_finds_by_external_id_and_shows_history(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_lead_search_finds_by_external_id_and_shows_history(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     async with world.app[DATABASE].write() as conn:
         await conn.execute(update(leads_t).where(leads_t.c.id == 7).values(fields={"external_id": "CRM-0007"}))
@@ -195,8 +182,7 @@ async def test_lead_search_finds_by_external_id_and_shows_history(world: WebWorl
     assert "history" in view
 
 
-async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_a_list_expires_and_its_expiry_can_be_cleared(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     list_id = (await (await client.get("/api/campaigns/demo/lists", headers=boss)).json())["items"][0]["id"]
     past = (datetime.fromtimestamp(world.dialer.clock.now(), UTC) - timedelta(hours=1)).isoformat()

@@ -24,9 +24,8 @@ async def world(tmp_path: Path) -> AsyncIterator[WebWorld]:
 
 
 async def test_ready_in_takes_whole_seconds_in_range_and_refuses_the_rest_unchanged(
-    world: WebWorld, aiohttp_client: Any
+    world: WebWorld, client: Any
 ) -> None:
-    client = await aiohttp_client(world.app)
     alice = world.auth("alice")
     before = await agent_in_wrapup(world, client)
     assert before["ready_announced"] is False

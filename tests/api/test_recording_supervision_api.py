@@ -119,10 +119,7 @@ async def test_a_recorded_call_is_searchable_playable_and_only_its_agent_or_a_ma
     assert {i["id"]: i["recording_url"] for i in mine["items"]}[attempt] == rec["call_url"]
 
 
-async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
-    world: WebWorld, aiohttp_client: Any
-) -> None:
-    client = await aiohttp_client(world.app)
+async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     await problem(await client.post("/api/supervision", json={"agent": "alice", "mode": "listen"}, headers=boss), 404)
     await update_user(world.app[DATABASE], "boss", datetime.now(UTC), phone=SUPERVISOR_PHONE)
@@ -160,8 +157,7 @@ async def test_a_supervisor_whispers_then_barges_and_each_session_is_audited(
     await problem(await client.post("/api/supervision", json={"agent": "bob", "mode": "listen"}, headers=boss), 404)
 
 
-async def test_a_team_supervisor_monitors_their_own_teams_agents_only(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_a_team_supervisor_monitors_their_own_teams_agents_only(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     sue = await supervisor(world, client)  # team north: alice; bob has no team
     db = world.app[DATABASE]
@@ -188,8 +184,7 @@ async def test_a_team_supervisor_monitors_their_own_teams_agents_only(world: Web
     assert (await stopped.json())["state"] in ("ending", "ended")
 
 
-async def test_the_script_is_escaped_and_opens_with_the_identification(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_the_script_is_escaped_and_opens_with_the_identification(world: WebWorld, client: Any) -> None:
     alice = world.auth("alice")
     assert (await (await client.get("/api/agents/alice/script", headers=alice)).json()) == {"script": None}
     call = await _alice_on_a_call(client, world)
@@ -208,8 +203,7 @@ async def test_the_script_is_escaped_and_opens_with_the_identification(world: We
     assert template["preset"] is True
 
 
-async def test_dial_mode_and_level_change_live(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_dial_mode_and_level_change_live(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     resp = await client.patch(
         "/api/campaigns/demo/dialing", json={"dial_mode": "power", "power_ratio": 2.5}, headers=boss

@@ -13,10 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness.browser import served, signed_in
+from harness.browser import browsed_world, signed_in
 from harness.clock import START_EPOCH
 from harness.stepping import eventually
-from harness.web import agent_ready, supervisor, web_world
+from harness.web import agent_ready, supervisor
 
 from dialer.appkeys import DATABASE
 from dialer.demo import DEMO_FINISH_AFTER
@@ -36,8 +36,7 @@ def _refusals(page: Any, into: list[str]) -> None:
 async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, speed=20.0) as (world, client, base):
         await supervisor(world, client)  # sue supervises team north: alice (bob has no team)
         await update_user(world.app[DATABASE], "sue", datetime.now(UTC), phone="Local/sue@sim-supervisors")
         for agent in ("alice", "bob"):
@@ -83,8 +82,11 @@ async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
 async def test_an_agentless_campaign_reads_as_one_on_the_dashboard(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, campaign_running=False, agentless=True) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, speed=20.0, campaign_running=False, agentless=True) as (
+        world,
+        client,
+        base,
+    ):
         for agent in ("alice", "bob"):  # "3: talk to someone" needs the queue staffed before calls go out
             await agent_ready(world, client, agent, "outbound-agents")
         errors: list[str] = []

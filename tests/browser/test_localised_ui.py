@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, csp_violations, login, served, watch_errors
-from harness.web import REPO, web_world
+from harness.browser import VIEWPORT, browsed_world, csp_violations, login, watch_errors
+from harness.web import REPO
 
 from dialer.i18n import catalog_json
 from dialer.i18n.html import segments
@@ -59,10 +59,9 @@ async def test_localised_console_dashboard_and_report(
     locale: str, tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     accept, campaign_file, leads_file, campaign = CASES[locale]
-    async with web_world(
-        tmp_path, speed=20.0, campaign_file=campaign_file, leads_file=leads_file, start_epoch=START
-    ) as world:
-        _client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(
+        tmp_path, aiohttp_client, speed=20.0, campaign_file=campaign_file, leads_file=leads_file, start_epoch=START
+    ) as (_world, _client, base):
         context = await browser.new_context(locale=accept, timezone_id="Europe/Berlin", viewport=VIEWPORT)
         page = await context.new_page()
         errors: list[str] = []

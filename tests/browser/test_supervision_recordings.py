@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import new_page, served, signed_in
+from harness.browser import browsed_world, new_page, signed_in
 from harness.console import sign_in_agent
 from harness.stepping import eventually
-from harness.web import REPO, web_world
+from harness.web import REPO
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
@@ -32,8 +32,7 @@ async def _audit_row(page: Any, mode: str, state: str) -> bool:
 async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    async with web_world(tmp_path, speed=20.0, write_recordings=True) as world:
-        client, base = await served(aiohttp_client, world.app)
+    async with browsed_world(tmp_path, aiohttp_client, speed=20.0, write_recordings=True) as (world, client, base):
         boss, alice = world.auth("boss"), world.auth("alice")
         text = 'recording = "all"\n' + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
         resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})

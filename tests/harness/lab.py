@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import time
 import wave
 from collections.abc import Callable, Mapping
@@ -36,6 +37,18 @@ def lab_settings() -> AmiServerSettings:
         return AmiServerSettings(name="lab", host=host, port=int(port), username=user, secret=secret)
     except ValueError:
         pytest.fail(f"DIALER_TEST_AMI must be host:port:user:secret, got {spec!r}")
+
+
+def lab_sounds() -> Path:
+    """The lab's sounds directory (asterisk/lab: $DIALER_LAB_ROOT/lib/sounds/en), where prompts are written."""
+    return Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+
+
+def prompt_sounds() -> Path:
+    """The lab's sounds directory, for prompts rendered with espeak-ng: the test is skipped without espeak-ng."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng): the lab's prompts cannot be rendered")
+    return lab_sounds()
 
 
 def wav_seconds(path: Path) -> float | None:

@@ -179,16 +179,25 @@ class LabCampaign:
     log: Path
 
 
-def power_campaign(
-    home: Path, name: str, trunk: str, zone: LabZone, numbers: Iterable[str], *, max_attempts: int
-) -> LabCampaign:
-    """A power campaign on the lab's queue in ``zone`` (``open_zone()``) dialling ``trunk``;
-    its leads (``numbers``) imported; AGENT added with PHONE and an API token."""
+def write_campaign(
+    home: Path,
+    name: str,
+    zone: LabZone,
+    kind: str,
+    *,
+    trunk: str = "Local/{number}@lab-pstn",
+    max_attempts: int,
+    caller_name: str = "Lab Dialer",
+    sections: str,
+) -> Path:
+    """Campaign ``name``'s file in ``home``: on the lab's queue in ``zone`` (the US regime) dialling ``trunk``, ``kind``
+    its line saying what it is (``dial_mode = "power"``, ``kind = "agentless"``), ``sections`` the tables after its
+    caller ID."""
     campaign = home / "campaigns" / f"{name}.toml"
     campaign.write_text(
         f"""
 name = "{name}"
-dial_mode = "power"
+{kind}
 queue = "{QUEUE}"
 trunk = "{trunk}"
 regime = "US"
@@ -198,31 +207,61 @@ max_attempts = {max_attempts}
 
 [caller_id]
 number = "+1 202 555 0100"
-name = "Lab Dialer"
+name = "{caller_name}"
 
-[pacing]
-power_ratio = 3
-""",
+{sections}""",
         encoding="utf-8",
     )
-    csv = home / "leads.csv"
-    csv.write_text("phone,first_name\n" + "".join(f"{n},Lab{i}\n" for i, n in enumerate(numbers)), encoding="utf-8")
-    dialer(home, "db", "upgrade")
-    dialer(home, "campaign", "apply", str(campaign))
-    dialer(home, "leads", "import", str(csv), "--campaign", name)
+    return campaign
+
+
+def agent_auth(home: Path) -> dict[str, str]:
+    """AGENT added in ``home`` with PHONE: the headers of its API token."""
     dialer(home, "user", "add", AGENT, "--role", "agent", "--password", "lab-agent-pass", "--phone", PHONE)
     token = dialer(home, "user", "token", AGENT).strip().split()[-1]
-    return LabCampaign(
-        name, {"Authorization": f"Bearer {token}"}, f"http://127.0.0.1:{settings_port(home)}", home / "daemon.log"
+    return {"Authorization": f"Bearer {token}"}
+
+
+def import_leads(home: Path, campaign: str, numbers: Iterable[str]) -> None:
+    """``numbers`` imported in ``home`` as ``campaign``'s leads (named Lab0, Lab1, ...)."""
+    csv = home / "leads.csv"
+    csv.write_text("phone,first_name\n" + "".join(f"{n},Lab{i}\n" for i, n in enumerate(numbers)), encoding="utf-8")
+    dialer(home, "leads", "import", str(csv), "--campaign", campaign)
+
+
+def power_campaign(
+    home: Path, name: str, trunk: str, zone: LabZone, numbers: Iterable[str], *, max_attempts: int
+) -> LabCampaign:
+    """A power campaign on the lab's queue in ``zone`` (``open_zone()``) dialling ``trunk``;
+    its leads (``numbers``) imported; AGENT added with PHONE and an API token."""
+    campaign = write_campaign(
+        home,
+        name,
+        zone,
+        'dial_mode = "power"',
+        trunk=trunk,
+        max_attempts=max_attempts,
+        sections="[pacing]\npower_ratio = 3\n",
     )
+    dialer(home, "db", "upgrade")
+    dialer(home, "campaign", "apply", str(campaign))
+    import_leads(home, name, numbers)
+    auth = agent_auth(home)
+    return LabCampaign(name, auth, f"http://127.0.0.1:{settings_port(home)}", home / "daemon.log")
+
+
+async def agent_ready_then_start(
+    http: aiohttp.ClientSession, base: str, auth: dict[str, str], home: Path, campaign: str
+) -> None:
+    """AGENT logged in to the lab's queue and ready through the HTTP API at ``base``, then ``campaign`` started."""
+    async with http.post(f"{base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=auth) as r:
+        assert r.status == 200, await r.text()
+    async with http.post(f"{base}/api/agents/{AGENT}/ready", headers=auth) as r:
+        assert r.status == 200, await r.text()
+    dialer(home, "campaign", "start", campaign)
 
 
 async def start_with_agent_ready(http: aiohttp.ClientSession, home: Path, campaign: LabCampaign) -> None:
     """Once the daemon answers: AGENT logged in to the lab's queue and ready, then the campaign started."""
     await healthy(http, campaign.base)
-    base, auth = campaign.base, campaign.auth
-    async with http.post(f"{base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=auth) as r:
-        assert r.status == 200, await r.text()
-    async with http.post(f"{base}/api/agents/{AGENT}/ready", headers=auth) as r:
-        assert r.status == 200, await r.text()
-    dialer(home, "campaign", "start", campaign.name)
+    await agent_ready_then_start(http, campaign.base, campaign.auth, home, campaign.name)

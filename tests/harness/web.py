@@ -192,15 +192,16 @@ async def web_world(
         await pbx.stop()
 
 
-async def team_with_supervisor(world: WebWorld, client: Any) -> None:
-    """Team "north" = alice, supervised by sue; bob has no team. Both agents registered with the daemon."""
+async def team_with_supervisor(world: WebWorld, client: Any) -> dict[str, str]:
+    """Team "north" = alice, supervised by sue; bob has no team. Both agents registered with the daemon. Sue's
+    headers."""
     boss = world.auth("boss")
     for agent in ("alice", "bob"):
         made = await client.post(
             "/api/agents", json={"agent_id": agent, "interface": f"Local/{agent}@sim-agents"}, headers=boss
         )
         assert made.status == 201
-    await supervisor(world, client)
+    return await supervisor(world, client)
 
 
 async def supervisor(world: WebWorld, client: Any, name: str = "sue", team: str = "north") -> dict[str, str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -23,8 +22,21 @@ from typing import Any
 
 import aiohttp
 import pytest
-from harness.lab import QUEUE, lab_settings
-from harness.lab_daemon import AGENT, PHONE, daemon, dialer, ended_attempts, healthy, open_zone, rows, settings_port
+from harness.lab import lab_settings, prompt_sounds
+from harness.lab_daemon import (
+    AGENT,
+    agent_auth,
+    agent_ready_then_start,
+    daemon,
+    dialer,
+    ended_attempts,
+    healthy,
+    import_leads,
+    open_zone,
+    rows,
+    settings_port,
+    write_campaign,
+)
 from harness.lab_daemon import wait_for as wait_until
 
 from dialer.ami.client import AmiClient
@@ -45,9 +57,7 @@ async def stamp_events(ami: AmiClient, seen: list[tuple[float, AmiEvent]]) -> No
 
 
 async def test_the_daemon_runs_an_agentless_reminder_campaign_on_the_lab(home: Path) -> None:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed: the lab's prompts cannot be rendered")
-    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+    sounds = prompt_sounds()
     zone = open_zone()
     numbers = {zone.number(seven): key for seven, key in CALLEES.items()}
     with (home / "dialer.toml").open("a", encoding="utf-8") as settings:
@@ -55,23 +65,14 @@ async def test_the_daemon_runs_an_agentless_reminder_campaign_on_the_lab(home: P
     campaigns = home / "campaigns"
     (campaigns / "ivr").mkdir()
     shutil.copy(REPO / "campaigns" / "ivr" / "reminder.toml", campaigns / "ivr" / "reminder.toml")
-    campaign = campaigns / "lab-reminder.toml"
-    campaign.write_text(
-        f"""
-name = "lab-reminder"
-kind = "agentless"
-queue = "{QUEUE}"
-trunk = "Local/{{number}}@lab-pstn"
-regime = "US"
-timezone = "{zone.timezone}"
-ring_timeout_seconds = 25
-max_attempts = 1
-
-[caller_id]
-number = "+1 202 555 0100"
-name = "Lab Reminders"
-
-[amd]
+    campaign = write_campaign(
+        home,
+        "lab-reminder",
+        zone,
+        'kind = "agentless"',
+        max_attempts=1,
+        caller_name="Lab Reminders",
+        sections=f"""[amd]
 enabled = false
 
 [agentless]
@@ -80,16 +81,11 @@ flow = "reminder"
 max_channels = 4
 calls_per_second = {CPS}
 """,
-        encoding="utf-8",
     )
-    csv = home / "leads.csv"
-    csv.write_text("phone,first_name\n" + "".join(f"{n},Lab{i}\n" for i, n in enumerate(numbers)), encoding="utf-8")
     dialer(home, "db", "upgrade")
     dialer(home, "campaign", "apply", str(campaign), "--sounds", str(sounds))
-    dialer(home, "leads", "import", str(csv), "--campaign", "lab-reminder")
-    dialer(home, "user", "add", AGENT, "--role", "agent", "--password", "lab-agent-pass", "--phone", PHONE)
-    token = dialer(home, "user", "token", AGENT).strip().split()[-1]
-    auth = {"Authorization": f"Bearer {token}"}
+    import_leads(home, "lab-reminder", numbers)
+    auth = agent_auth(home)
     base = f"http://127.0.0.1:{settings_port(home)}"
     log = home / "daemon.log"
 
@@ -101,11 +97,7 @@ calls_per_second = {CPS}
         try:
             async with aiohttp.ClientSession() as http, daemon(home, log):
                 await healthy(http, base)
-                async with http.post(f"{base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=auth) as r:
-                    assert r.status == 200, await r.text()
-                async with http.post(f"{base}/api/agents/{AGENT}/ready", headers=auth) as r:
-                    assert r.status == 200, await r.text()
-                dialer(home, "campaign", "start", "lab-reminder")
+                await agent_ready_then_start(http, base, auth, home, "lab-reminder")
                 deadline = time.monotonic() + 180
                 while time.monotonic() < deadline and len(ended_attempts(home)) < len(numbers):
                     async with http.get(f"{base}/api/agents/{AGENT}/call", headers=auth) as r:

@@ -4,15 +4,13 @@ $DIALER_LAB_ROOT/lib/sounds/en, default /tmp/dialer-asterisk-lab)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from harness.bus import first_note
-from harness.lab import INBOUND_QUEUE, QUEUE, Lab
+from harness.lab import INBOUND_QUEUE, QUEUE, Lab, prompt_sounds
 
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.actions import OriginateRequest, OriginateStatus
@@ -43,9 +41,7 @@ class Results:
 
 @pytest.fixture
 async def ivr() -> AsyncIterator[tuple[str, Results, TableActions]]:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng): the lab's prompts cannot be rendered")
-    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+    sounds = prompt_sounds()
     render_flow(FLOW, sounds)
     results, actions = Results(), TableActions()
     # the harness's Originates name campaign "lab-test": its flow is the reminder
@@ -115,9 +111,7 @@ async def test_reminder_callee_presses_3_and_reaches_an_agent_with_the_path(
 
 async def test_inbound_caller_enters_an_account_and_reaches_an_agent_with_it(lab: Lab) -> None:
     inbound = load_flow(REPO / "campaigns" / "ivr" / "inbound.toml")
-    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed: the lab's prompts cannot be rendered")
+    sounds = prompt_sounds()
     render_flow(inbound, sounds)
     results = Results()
     actions = TableActions({"1234": {"account": "1234", "name": "Ann Lee", "balance": "120.00", "dob": "19800101"}})

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import struct
 import wave
 from pathlib import Path
 
 import pytest
-from harness.lab import Lab, wav_seconds
+from harness.lab import Lab, lab_sounds, wav_seconds
 
 from dialer.ami.client import MonitoringActions
 from dialer.ami.events import ChanSpyStart, ChanSpyStop, Hangup, MixMonitorMute, MixMonitorStart, UserEvent
@@ -167,7 +166,7 @@ async def test_the_consent_announcement_plays_before_the_recording(lab: Lab, sha
     into the lab's sounds), DialerRecordingConsent says it played, then MixMonitor starts; the file holds the
     conversation only."""
     _local(lab)
-    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+    sounds = lab_sounds()
     await asyncio.to_thread(_write_prompt, sounds / "dialer" / "recording-consent.wav", 1.5)
     agent = lab.agent()
     await lab.add_agent(agent)

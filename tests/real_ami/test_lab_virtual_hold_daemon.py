@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,18 +24,20 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from harness.lab import QUEUE, lab_settings
+from harness.lab import lab_settings, prompt_sounds
 from harness.lab_daemon import (
     AGENT,
-    PHONE,
     ZONES,
     LabZone,
+    agent_auth,
+    agent_ready_then_start,
     daemon,
     dialer,
     healthy,
     open_zone,
     rows,
     settings_port,
+    write_campaign,
 )
 from harness.lab_daemon import wait_for as wait_until
 from harness.ports import free_port
@@ -85,9 +86,9 @@ class Home:
 
 
 def prepare(home: Path, zone: LabZone) -> Home:
-    """The daemon's home: the inbound flow on a fixed FastAGI port, virtual hold booking into a power campaign on the
-    lab's queue in ``zone``, its agent."""
-    sounds = Path(os.environ.get("DIALER_LAB_ROOT", "/tmp/dialer-asterisk-lab")) / "lib" / "sounds" / "en"
+    """The daemon's home: the inbound flow (its prompts rendered into the lab's sounds: skipped without espeak-ng) on a
+    fixed FastAGI port, virtual hold booking into a power campaign on the lab's queue in ``zone``, its agent."""
+    sounds = prompt_sounds()
     flow = home / "campaigns" / "ivr" / "inbound.toml"
     flow.parent.mkdir()
     shutil.copy(REPO / "campaigns" / "ivr" / "inbound.toml", flow)
@@ -97,33 +98,12 @@ def prepare(home: Path, zone: LabZone) -> Home:
             f'\n[fastagi]\nhost = "127.0.0.1"\nport = {fastagi_port}\ninbound_flows = ["{flow}"]\n'
             f'callback_campaign = "{CAMPAIGN}"\n'
         )
-    campaign = home / "campaigns" / f"{CAMPAIGN}.toml"
-    campaign.write_text(
-        f"""
-name = "{CAMPAIGN}"
-dial_mode = "power"
-queue = "{QUEUE}"
-trunk = "Local/{{number}}@lab-pstn"
-regime = "US"
-timezone = "{zone.timezone}"
-ring_timeout_seconds = 25
-max_attempts = 2
-
-[caller_id]
-number = "+1 202 555 0100"
-name = "Lab Dialer"
-
-[amd]
-enabled = false
-""",
-        encoding="utf-8",
-    )
+    amd_off = "[amd]\nenabled = false\n"
+    campaign = write_campaign(home, CAMPAIGN, zone, 'dial_mode = "power"', max_attempts=2, sections=amd_off)
     dialer(home, "db", "upgrade")
     dialer(home, "ivr", "render", str(flow), "--sounds", str(sounds))
     dialer(home, "campaign", "apply", str(campaign))
-    dialer(home, "user", "add", AGENT, "--role", "agent", "--password", "lab-agent-pass", "--phone", PHONE)
-    token = dialer(home, "user", "token", AGENT).strip().split()[-1]
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = agent_auth(home)
     return Home(home, f"http://127.0.0.1:{settings_port(home)}", auth, fastagi_port, home / "daemon.log")
 
 
@@ -166,23 +146,12 @@ async def caller_presses_1(ami: AmiClient, home: Home, caller: str) -> dict[str,
     return flow
 
 
-async def agent_ready_and_campaign_started(http: aiohttp.ClientSession, home: Home) -> None:
-    """The agent logs in to the campaign's queue through the API and is ready; then the campaign starts."""
-    async with http.post(f"{home.base}/api/agents/{AGENT}/login", json={"queues": [QUEUE]}, headers=home.auth) as r:
-        assert r.status == 200, await r.text()
-    async with http.post(f"{home.base}/api/agents/{AGENT}/ready", headers=home.auth) as r:
-        assert r.status == 200, await r.text()
-    dialer(home.path, "campaign", "start", CAMPAIGN)
-
-
 def callbacks(home: Home) -> list[dict[str, object]]:
     sql = "SELECT c.*, l.phone FROM callbacks c JOIN leads l ON l.id = c.lead_id ORDER BY c.id"
     return [dict(r) for r in rows(home.path, sql)]
 
 
 async def test_a_caller_who_asks_to_be_called_back_is_called_back(home: Path) -> None:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed: the lab's prompts cannot be rendered")
     zone = open_zone()
     caller = zone.number(CALLER_SEVEN)
     lab = prepare(home, zone)
@@ -195,7 +164,7 @@ async def test_a_caller_who_asks_to_be_called_back_is_called_back(home: Path) ->
         assert "inbound IVR" in str(callback["notes"] or "")
 
         # An agent comes in and the campaign starts: the callback falls due and is dialled on the caller's number.
-        await agent_ready_and_campaign_started(http, lab)
+        await agent_ready_then_start(http, lab.base, lab.auth, home, CAMPAIGN)
 
         def kept() -> bool:
             (row,) = callbacks(lab)
@@ -212,8 +181,6 @@ async def test_a_caller_who_asks_to_be_called_back_is_called_back(home: Path) ->
 
 
 async def test_a_caller_outside_the_calling_window_is_told_it_will_come_later(home: Path) -> None:
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed: the lab's prompts cannot be rendered")
     zone = closed_zone()
     caller = zone.number(CALLER_SEVEN)
     lab = prepare(home, zone)
@@ -228,6 +195,6 @@ async def test_a_caller_outside_the_calling_window_is_told_it_will_come_later(ho
         assert (callback["state"], callback["phone"]) == ("pending", caller), lab.history()
         assert due == next_opening(zone, asked), (due, zone.timezone)
         # the campaign runs with an agent ready: nobody is dialled at night
-        await agent_ready_and_campaign_started(http, lab)
+        await agent_ready_then_start(http, lab.base, lab.auth, home, CAMPAIGN)
         await asyncio.sleep(5)
     assert rows(home, "SELECT id FROM attempts") == []

@@ -19,7 +19,7 @@ from dialer.ami.actions import AmiActionError, AmiConnectionError, AmiTimeout
 from dialer.ami.monitoring import SpyRequest, mix_monitor_headers, mix_monitor_mute_headers
 from dialer.i18n import Message, message_of, render
 from dialer.i18n.catalog import _PLACEHOLDERS
-from dialer.i18n.library import ami_answer_text, json_fault, toml_fault
+from dialer.i18n.library import ParserFault, ami_answer_text, json_fault, toml_fault
 from dialer.i18n.validation import _VALIDATION_MESSAGES, validation_message
 from dialer.parsing import DocumentError, load_json, load_toml
 from dialer.scripts.sections import ScriptSection, check_sections
@@ -114,12 +114,21 @@ def document_refusal(load: Callable[[Raw], object], raw: Raw) -> DocumentError:
     return refused.value
 
 
+def parser_fault(
+    parse: Callable[[Raw], object], error: type[ValueError], fault_of: Callable[[ValueError], ParserFault], raw: Raw
+) -> ParserFault:
+    """What ``fault_of`` reads from the ``error`` ``parse`` raises for ``raw``: a sentence of its own, never the general
+    one."""
+    with pytest.raises(error) as caught:
+        parse(raw)
+    fault = fault_of(caught.value)
+    assert fault.reason.msgid != "not valid syntax", fault.technical
+    return fault
+
+
 @pytest.mark.parametrize("raw", BROKEN_JSON)
 def test_json_complaints_are_catalogue_sentences(raw: bytes) -> None:
-    with pytest.raises(json.JSONDecodeError) as caught:
-        json.loads(raw)
-    fault = json_fault(caught.value)
-    assert fault.reason.msgid != "not valid syntax", fault.technical
+    fault = parser_fault(json.loads, json.JSONDecodeError, json_fault, raw)
     assert fault.line == 1
     assert fault.column is not None
     refused = document_refusal(load_json, raw)
@@ -128,10 +137,7 @@ def test_json_complaints_are_catalogue_sentences(raw: bytes) -> None:
 
 @pytest.mark.parametrize("text", BROKEN_TOML)
 def test_toml_complaints_are_catalogue_sentences(text: str) -> None:
-    with pytest.raises(tomllib.TOMLDecodeError) as caught:
-        tomllib.loads(text)
-    fault = toml_fault(caught.value)
-    assert fault.reason.msgid != "not valid syntax", fault.technical
+    parser_fault(tomllib.loads, tomllib.TOMLDecodeError, toml_fault, text)
     document_refusal(load_toml, text)
 
 
