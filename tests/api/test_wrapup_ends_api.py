@@ -22,8 +22,7 @@ async def world(tmp_path: Path) -> AsyncIterator[WebWorld]:
         yield w
 
 
-async def test_the_wrapup_waits_for_the_disposition(world: WebWorld, aiohttp_client: Any) -> None:
-    client = await aiohttp_client(world.app)
+async def test_the_wrapup_waits_for_the_disposition(world: WebWorld, client: Any) -> None:
     alice = world.auth("alice")
     state = await agent_in_wrapup(world, client)
     assert state["wrapup_needs_disposition"] is True
