@@ -23,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from dialer.agents.pausecodes import DEFAULT_PAUSE_CODES, PauseCode, check_pause_codes
 from dialer.i18n import M_, Message, render
 from dialer.i18n.library import os_error_text, toml_fault
 from dialer.i18n.validation import validation_message
@@ -262,6 +263,14 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     # Call recordings (purged with their call records).
     recording: RecordingSettings = RecordingSettings()
+    # The reasons agents may pause for, each with the longest it should last ([[pause_codes]]: agents/pausecodes.py).
+    pause_codes: list[PauseCode] = Field(default_factory=lambda: list(DEFAULT_PAUSE_CODES), max_length=100)
+
+    @field_validator("pause_codes")
+    @classmethod
+    def _pause_codes(cls, codes: list[PauseCode]) -> list[PauseCode]:
+        check_pause_codes(codes)
+        return codes
 
     @field_validator("database_url")
     @classmethod

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 
+from dialer.agents.pausecodes import SIGNED_OUT_PAUSE_REASON, pause_limits, pause_overdue_seconds
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
-from dialer.appkeys import DATABASE, DIALER
+from dialer.appkeys import DATABASE, DIALER, SETTINGS
 from dialer.calls.outcome import AbandonRules
 from dialer.i18n import M_
 from dialer.logging import get_logger
@@ -40,8 +41,6 @@ log = get_logger(__name__)
 SEND_TIMEOUT_SECONDS = 2.0
 # A console that stays away this long (its WebSocket closed and none reopened) gives up the agent's seat.
 CONSOLE_GRACE_SECONDS = 60.0
-# The reason an agent is paused with when their console session ends.
-SIGNED_OUT_REASON = "signed-out"
 SESSION_CHECK_SECONDS = 30.0
 DASHBOARD_INTERVAL_SECONDS = 1.0
 LEADS_REFRESH_SECONDS = 5.0
@@ -335,6 +334,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
             doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
         campaigns.append(doc)
     figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
+    limits = pause_limits(app[SETTINGS].pause_codes)
     agents = []
     for agent in daemon.agents():
         spent = hub.agent_clock.totals(agent, now)
@@ -346,6 +346,11 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
                 "seconds_in_state": max(0.0, now - agent.since) if agent.logged_in else None,
                 "pause_reason": agent.pause_reason,
                 "wrapup_overdue_seconds": agent.wrapup_overdue_seconds(now),
+                "pause_overdue_seconds": (
+                    pause_overdue_seconds(agent.pause_reason, agent.since, now, limits)
+                    if agent.status is AgentStatus.PAUSED
+                    else None
+                ),
                 "queues": sorted(agent.queues),
                 "server": agent.server,
                 "talk_seconds": round(spent.get(AgentStatus.TALKING.value, 0.0), 1),
@@ -379,7 +384,7 @@ async def release_seat(app: web.Application, name: str, why: str) -> None:
         return
     log.info("agent_seat_released", agent=name, why=why)
     try:
-        await daemon.pause(name, SIGNED_OUT_REASON)
+        await daemon.pause(name, SIGNED_OUT_PAUSE_REASON)  # their console session ended
     except AgentError as exc:
         log.warning("agent_seat_pause_failed", agent=name, error=str(exc))
     for _ in range(3600):  # a call in progress ends first (bounded: an hour)

@@ -20,6 +20,7 @@ from harness.cli import dialer_process
 from harness.stepping import eventually
 from harness.web import PASSWORD, web_world
 
+from dialer.agents.pausecodes import SIGNED_OUT_PAUSE_REASON
 from dialer.agents.registry import AgentStatus
 from dialer.appkeys import AFTER_CONTEXTS, DIALER
 from dialer.clock import RealTimeClock
@@ -35,7 +36,7 @@ from dialer.demo import (
 )
 from dialer.settings import Settings
 from dialer.web.demo import demo_teams, demo_users_ctx
-from dialer.web.live import HUB, SIGNED_OUT_REASON
+from dialer.web.live import HUB
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -239,7 +240,7 @@ async def test_signing_out_pauses_and_leaves_the_queues(tmp_path: Path, aiohttp_
         await eventually(lambda: not registry.get("alice").logged_in)  # type: ignore[union-attr]
         assert not registry.get("alice").queues  # type: ignore[union-attr]
         # It went through a pause first (no call offered between sign-out and leaving the queues).
-        assert SIGNED_OUT_REASON in [c.reason for c in changes]
+        assert SIGNED_OUT_PAUSE_REASON in [c.reason for c in changes]
 
 
 async def test_a_console_gone_for_good_gives_up_the_seat_and_a_reconnect_keeps_it(

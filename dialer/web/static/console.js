@@ -30,6 +30,14 @@ function showCallbackLocal() {
 
 function say(id, text, error = false) { const m = $(id); m.textContent = text; m.classList.toggle("error", error); }
 
+// The pause reasons the daemon's settings allow ([[pause_codes]]), each with the longest it should last.
+let pauseLimits = new Map();  // code -> seconds
+async function loadPauseCodes() {
+  const data = await api("GET", "/api/pause-codes");
+  pauseLimits = new Map(data.pause_codes.filter((p) => p.max_minutes).map((p) => [p.code, 60 * p.max_minutes]));
+  $("pause-reason").replaceChildren(...data.pause_codes.map((p) => el("option", { value: p.code }, t(p.label))));
+}
+
 async function loadQueues() {
   const data = await api("GET", "/api/queues");
   previewQueues = new Set(data.queues.filter((q) => q.dial_mode === "preview").map((q) => q.queue));
@@ -64,6 +72,9 @@ function tick() {
   if (!agent || agent.status === "logged_out") { $("state-timer").textContent = "--:--"; return; }
   const now = Date.now() / 1000 + offset;
   $("state-timer").textContent = clock(now - agent.since);
+  // A pause longer than its code allows (the supervisors' dashboard flags it too).
+  const limit = agent.status === "paused" ? pauseLimits.get(agent.pause_reason) : undefined;
+  $("state-timer").classList.toggle("overdue", limit !== undefined && now - agent.since > limit);
   if (agent.status === "wrapup" && agent.wrapup_until) {
     const left = Math.max(0, agent.wrapup_until - now);
     const total = (currentCall && currentCall.wrap_up_seconds) || 30;
@@ -272,6 +283,7 @@ live((msg) => {
 wire();
 await refresh();
 await loadQueues();
+await loadPauseCodes();
 showPreviewPanel(currentCall);
 loadRecent();
 setInterval(tick, 500);

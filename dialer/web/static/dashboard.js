@@ -126,7 +126,8 @@ function agentsTable(agents, campaigns) {
   $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)));
   $("agents-table").tBodies[0].replaceChildren(...agents.map((a) => el("tr", {},
     el("td", {}, a.agent_id), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status)),
-      a.wrapup_overdue_seconds ? el("span", { class: "overdue", title: t("A disposition ends this wrap-up") }, " " + t("overdue {time}", { time: clock(a.wrapup_overdue_seconds) })) : ""),
+      a.wrapup_overdue_seconds ? el("span", { class: "overdue", title: t("A disposition ends this wrap-up") }, " " + t("overdue {time}", { time: clock(a.wrapup_overdue_seconds) })) : "",
+      a.pause_overdue_seconds ? el("span", { class: "overdue", title: t("Longer than this pause code allows") }, " " + t("overdue {time}", { time: clock(a.pause_overdue_seconds) })) : ""),
     el("td", { class: "num" }, clock(a.seconds_in_state)), el("td", { class: "num" }, clock(a.talk_seconds)), el("td", { class: "num" }, clock(a.wrap_seconds)),
     el("td", { class: "num" }, clock(a.pause_seconds)), el("td", { class: "num" }, a.calls),
     el("td", {}, Object.entries(a.dispositions || {}).map(([k, v]) => `${labels[k] ? word(labels[k]) : k} ${number(v)}`).join(", ")))));
