@@ -87,11 +87,11 @@ class QueueFigures:
 
     @property
     def average_speed_of_answer(self) -> float | None:
-        return self.answered_wait_seconds / self.answered if self.answered else None
+        return ratio(self.answered_wait_seconds, self.answered)
 
     @property
     def mean_talk_seconds(self) -> float | None:
-        return self.talk_seconds / self.talked if self.talked else None
+        return ratio(self.talk_seconds, self.talked)
 
     def as_json(self) -> dict[str, Any]:
         return {
