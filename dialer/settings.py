@@ -138,6 +138,11 @@ class HttpSettings(BaseModel):
     # Behind a TLS-terminating proxy: mark the session cookie Secure even though the request reached us over HTTP.
     secure_cookies: bool = False
 
+    @property
+    def url(self) -> str:
+        """Where the daemon's web tier answers on this machine (``http://host:port``)."""
+        return f"http://{self.host}:{self.port}"
+
 
 class FastAgiSettings(BaseModel):
     """The daemon's FastAGI server: the shipped dialplan's ``AGI(agi://${DIALER_FASTAGI}/ivr)`` reaches it (IVR flows).

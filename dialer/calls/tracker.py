@@ -376,13 +376,19 @@ class CallTracker:
 
     def _on_newchannel(self, event: AmiEvent, now: float) -> Sequence[CallUpdate]:
         assert isinstance(event, Newchannel)
-        call = self._by_linkedid.get(event.linkedid)
-        if call is None and event.uniqueid == event.linkedid and self._unmatched_by_dial:
-            call = self._match_by_name(event.channel, event.uniqueid)
-        if call is not None and event.uniqueid == call.uniqueid:
+        call = self._dialled_call(event)
+        if call is not None:
             call.channel_seen = True
             call.last_event_at = now
         return _NOTHING
+
+    def _dialled_call(self, event: Newchannel | Hangup) -> _Call | None:
+        """The call whose dialled channel ``event`` is about: by its Linkedid, or (the first event of a channel the
+        call has no Uniqueid for yet) by its name; None for every other channel (``;2`` halves, agent legs)."""
+        call = self._by_linkedid.get(event.linkedid)
+        if call is None and event.uniqueid == event.linkedid and self._unmatched_by_dial:
+            call = self._match_by_name(event.channel, event.uniqueid)
+        return call if call is not None and event.uniqueid == call.uniqueid else None
 
     def _match_by_name(self, channel: str, uniqueid: str) -> _Call | None:
         # Local/5550002@sim-pstn-00000002;1 -> dial string Local/5550002@sim-pstn
@@ -428,17 +434,22 @@ class CallTracker:
 
     def _on_dial_state(self, event: AmiEvent, now: float) -> Sequence[CallUpdate]:
         assert isinstance(event, DialState)
-        call = self._by_linkedid.get(event.dest_linkedid)
-        if call is None or event.dest_uniqueid != call.uniqueid:
+        call = self._dialled_dest(event)
+        if call is None:
             return _NOTHING
         if event.dial_status == "RINGING":
             self._ringing(call, now)
         return self._flush(call)
 
+    def _dialled_dest(self, event: DialState | DialEnd) -> _Call | None:
+        """The call whose dialled channel is the destination of a dial event (not a queue's agent leg)."""
+        call = self._by_linkedid.get(event.dest_linkedid)
+        return call if call is not None and event.dest_uniqueid == call.uniqueid else None
+
     def _on_dial_end(self, event: AmiEvent, now: float) -> Sequence[CallUpdate]:
         assert isinstance(event, DialEnd)
-        call = self._by_linkedid.get(event.dest_linkedid)
-        if call is None or event.dest_uniqueid != call.uniqueid:
+        call = self._dialled_dest(event)
+        if call is None:
             return _NOTHING  # the queue's agent legs (DialEnd CANCEL/ANSWER) are not the dialled channel
         call.dial_status = event.dial_status
         call.last_event_at = now
@@ -448,10 +459,8 @@ class CallTracker:
 
     def _on_hangup(self, event: AmiEvent, now: float) -> Sequence[CallUpdate]:
         assert isinstance(event, Hangup)
-        call = self._by_linkedid.get(event.linkedid)
-        if call is None and event.uniqueid == event.linkedid and self._unmatched_by_dial:
-            call = self._match_by_name(event.channel, event.uniqueid)
-        if call is None or event.uniqueid != call.uniqueid:
+        call = self._dialled_call(event)
+        if call is None:
             return _NOTHING
         call.channel_seen = True
         call.hangup_seen = True

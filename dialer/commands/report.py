@@ -86,6 +86,9 @@ async def _and_zone(db: Database, campaign: str, report: Awaitable[T]) -> tuple[
 
 
 def output_format(as_json: bool, as_csv: bool = False) -> Format:
+    """The format ``--json`` / ``--csv`` ask for (text without either); both at once is refused."""
+    if as_json and as_csv:
+        fail(_("choose one of --json and --csv"))
     return "json" if as_json else "csv" if as_csv else "text"
 
 
@@ -108,11 +111,6 @@ def emit(report: Report, fmt: Format) -> None:
     sys.stdout.flush()
 
 
-def _one_format(as_json: bool, as_csv: bool) -> None:
-    if as_json and as_csv:
-        fail(_("choose one of --json and --csv"))
-
-
 @app.command("compliance")
 def compliance(
     ctx: typer.Context,
@@ -126,12 +124,12 @@ def compliance(
 ) -> None:
     """Abandon rate per window against the regime's cap, calls outside the window, 72 h re-calls, DNC, ring time,
     caller ID — recomputed from the call records. Exit code 2 when a required check fails."""
-    _one_format(as_json, as_csv)
+    fmt = output_format(as_json, as_csv)
     span = report_range(start, end)
     report, zone = run_report(
         ctx, database, lambda db: _and_zone(db, campaign, compliance_report(db, campaign, span, now=datetime.now(UTC)))
     )
-    emit_with_page(report, zone, html, output_format(as_json, as_csv))
+    emit_with_page(report, zone, html, fmt)
     if not report.passed:
         raise typer.Exit(2)
 
@@ -157,7 +155,7 @@ def performance(
     database: DatabaseOpt = None,
 ) -> None:
     """Contact rate, conversion, AHT/ACW, per-agent figures, FCR, callbacks, list penetration, hour of day."""
-    _one_format(as_json, as_csv)
+    fmt = output_format(as_json, as_csv)
     span = report_range(start, end)
     report, zone = run_report(
         ctx,
@@ -169,7 +167,7 @@ def performance(
         chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}").write_text(
             bar_chart(disposition_counts(report)), encoding="utf-8"
         )
-    emit_with_page(report, zone, html, output_format(as_json, as_csv))
+    emit_with_page(report, zone, html, fmt)
 
 
 @app.command("calls")
@@ -185,7 +183,7 @@ def calls(
     database: DatabaseOpt = None,
 ) -> None:
     """Call records: every attempt with number, times, duration, outcome, disposition and agent (CSV = all)."""
-    _one_format(as_json, as_csv)
+    fmt = output_format(as_json, as_csv)
     span = report_range(start, end)
 
     async def work(db: Database) -> CallRecordsReport | None:
@@ -197,7 +195,7 @@ def calls(
 
     report = run_report(ctx, database, work)
     if report is not None:
-        emit(report, output_format(as_json))
+        emit(report, fmt)
 
 
 @app.command("purge-calls")
@@ -242,7 +240,7 @@ def ivr(
 ) -> None:
     """IVR analytics: per flow and node entries, exits by key, time, drop-offs, containment, transfers, opt-outs,
     machine messages, repeat contacts (first-contact resolution)."""
-    _one_format(as_json, as_csv)
+    fmt = output_format(as_json, as_csv)
     span = report_range(start, end)
 
     async def work(db: Database) -> IvrReport:
@@ -259,7 +257,7 @@ def ivr(
         for figures in report.flows:
             target = chart.with_name(f"{chart.stem}-{figures.flow}{chart.suffix or '.svg'}")
             target.write_text(bar_chart(node_funnel(figures)), encoding="utf-8")
-    emit_with_page(report, None, html, output_format(as_json, as_csv))
+    emit_with_page(report, None, html, fmt)
 
 
 @app.command("inbound")
@@ -276,7 +274,7 @@ def inbound(
     """Inbound queues: offered, answered, service level against its target, abandons (short ones apart), timeouts,
     refusals, average speed of answer, longest wait, hour by hour (in DIALER_TZ/TZ, else UTC), and the agents who
     answered. The service level's rule is the settings' [inbound_service_level]."""
-    _one_format(as_json, as_csv)
+    fmt = output_format(as_json, as_csv)
     span = report_range(start, end)
     settings: Settings = cli_context(ctx).settings()
 
@@ -291,4 +289,4 @@ def inbound(
         )
 
     report = run_report(ctx, database, work)
-    emit_with_page(report, None, html, output_format(as_json, as_csv))
+    emit_with_page(report, None, html, fmt)

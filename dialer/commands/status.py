@@ -16,7 +16,7 @@ from dialer.settings import Settings
 
 async def fetch_status(settings: Settings) -> dict[str, Any] | None:
     """The running daemon's /status, or None when no daemon answers on the configured HTTP address."""
-    url = f"http://{settings.http.host}:{settings.http.port}/status"
+    url = f"{settings.http.url}/status"
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
@@ -120,9 +120,7 @@ def status(
     settings = cli_context(ctx).settings()
     body = asyncio.run(fetch_status(settings))
     if body is None:
-        message = _("no dialer daemon answers on {url} (is `dialer run` up?)").format(
-            url=f"http://{settings.http.host}:{settings.http.port}"
-        )
+        message = _("no dialer daemon answers on {url} (is `dialer run` up?)").format(url=settings.http.url)
         if as_json:
             print_json({"daemon": "not running", "error": message})
         else:

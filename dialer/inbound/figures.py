@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dialer.inbound.calls import InboundOutcome
+from dialer.reports.common import ratio
 
 
 class Visit(Protocol):
@@ -54,10 +55,6 @@ class ServiceLevelRule:
         }
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole > 0 else None
-
-
 @dataclass(frozen=True, slots=True)
 class QueueFigures:
     """One queue's calls over a range, per the definitions above."""
@@ -82,19 +79,19 @@ class QueueFigures:
 
     @property
     def service_level(self) -> float | None:
-        return _ratio(self.answered_within, self.counted)
+        return ratio(self.answered_within, self.counted)
 
     @property
     def abandon_rate(self) -> float | None:
-        return _ratio(self.abandoned, self.counted)
+        return ratio(self.abandoned, self.counted)
 
     @property
     def average_speed_of_answer(self) -> float | None:
-        return self.answered_wait_seconds / self.answered if self.answered else None
+        return ratio(self.answered_wait_seconds, self.answered)
 
     @property
     def mean_talk_seconds(self) -> float | None:
-        return self.talk_seconds / self.talked if self.talked else None
+        return ratio(self.talk_seconds, self.talked)
 
     def as_json(self) -> dict[str, Any]:
         return {

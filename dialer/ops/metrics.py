@@ -144,27 +144,22 @@ class _DialerCollector(Collector):
         sample = self._sample()
         for c in sample.campaigns:
             name = c.campaign
-            for server, n in sorted(c.dials.items()):
-                f["dials"].add_metric([name, server], n)
-            for outcome, n in sorted(c.outcomes.items()):
-                f["outcomes"].add_metric([name, outcome], n)
+            _add_each(f["dials"], name, c.dials)
+            _add_each(f["outcomes"], name, c.outcomes)
             f["live_answers"].add_metric([name], c.live_answers)
             f["abandons"].add_metric([name], c.abandons)
-            for verdict, n in sorted(c.amd_verdicts.items()):
+            for verdict, n in sorted(c.amd_verdicts.items()):  # labelled in lower case
                 f["amd"].add_metric([name, verdict.lower()], n)
-            for state, n in sorted(c.agents.items()):
-                f["agents"].add_metric([name, state], n)
+            _add_each(f["agents"], name, c.agents)
             f["in_flight"].add_metric([name], c.calls_in_flight)
             f["level"].add_metric([name], c.pacing_level)
             f["amd_paused"].add_metric([name], 1.0 if c.amd_paused else 0.0)
-            for window, rate in sorted(c.abandon_rates.items()):
-                f["abandon_rate"].add_metric([name, window], rate)
+            _add_each(f["abandon_rate"], name, c.abandon_rates)
         for s in sample.servers:
             f["reconnects"].add_metric([s.server], s.reconnects)
             f["connected"].add_metric([s.server], 1.0 if s.connected else 0.0)
         for q in sample.inbound:
-            for outcome, n in sorted(q.visits.items()):
-                f["inbound_visits"].add_metric([q.queue, outcome], n)
+            _add_each(f["inbound_visits"], q.queue, q.visits)
             f["inbound_in_target"].add_metric([q.queue], q.answered_in_target)
             f["inbound_short"].add_metric([q.queue], q.short_abandons)
             f["inbound_waiting"].add_metric([q.queue], q.waiting)
@@ -172,6 +167,13 @@ class _DialerCollector(Collector):
             if q.service_level is not None:
                 f["inbound_level"].add_metric([q.queue], q.service_level)
         yield from f.values()
+
+
+def _add_each(family: CounterMetricFamily | GaugeMetricFamily, owner: str, by: Mapping[str, float]) -> None:
+    """One series of ``family`` per entry of ``by``, labelled ``owner`` (campaign, queue) and the entry's key, in
+    the keys' order."""
+    for key, value in sorted(by.items()):
+        family.add_metric([owner, key], value)
 
 
 def _fastagi_families() -> tuple[GaugeMetricFamily, CounterMetricFamily]:

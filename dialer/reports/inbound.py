@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from dialer.i18n import _
 from dialer.inbound.calls import InboundOutcome
 from dialer.inbound.figures import QueueFigures, ServiceLevelRule, queue_figures
-from dialer.reports.common import ReportRange, iso
+from dialer.reports.common import ReportRange, iso, ratio
 from dialer.reports.document import Series
 from dialer.store.engine import Database
 from dialer.store.inbound_calls import InboundCallRecord, inbound_calls
@@ -42,7 +42,7 @@ class InboundAgentFigures:
 
     @property
     def mean_talk_seconds(self) -> float | None:
-        return self.talk_seconds / self.talked if self.talked else None
+        return ratio(self.talk_seconds, self.talked)
 
 
 @dataclass(frozen=True, slots=True)

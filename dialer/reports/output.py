@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, TextIO
+from typing import Literal, TextIO, TypeVar
 
 from dialer.i18n import M_, _
 from dialer.reports.calls import CallRecordsReport
@@ -25,6 +25,7 @@ from dialer.reports.render import csv, html, json, text
 
 Format = Literal["text", "csv", "html", "json"]
 Report = ComplianceReport | PerformanceReport | CallRecordsReport | StaffingPlan | IvrReport | InboundReport
+_R = TypeVar("_R")
 
 
 def render(report: Report, fmt: Format) -> str:
@@ -56,30 +57,23 @@ class _Renderers:
 def _renderers(report: Report) -> _Renderers:
     """Which renderer of each format (:mod:`dialer.reports.render`) shows ``report``."""
     if isinstance(report, ComplianceReport):
-        return _Renderers(
-            partial(text.render_compliance_text, report),
-            partial(csv.compliance_csv, report),
-            partial(html.render_compliance_html, report),
-        )
+        return _every_format(report, text.render_compliance_text, csv.compliance_csv, html.render_compliance_html)
     if isinstance(report, PerformanceReport):
-        return _Renderers(
-            partial(text.render_performance_text, report),
-            partial(csv.performance_csv, report),
-            partial(html.render_performance_html, report),
-        )
+        return _every_format(report, text.render_performance_text, csv.performance_csv, html.render_performance_html)
     if isinstance(report, IvrReport):
-        return _Renderers(
-            partial(text.render_ivr_text, report), partial(csv.ivr_csv, report), partial(html.render_ivr_html, report)
-        )
+        return _every_format(report, text.render_ivr_text, csv.ivr_csv, html.render_ivr_html)
     if isinstance(report, InboundReport):
-        return _Renderers(
-            partial(text.render_inbound_text, report),
-            partial(csv.inbound_csv, report),
-            partial(html.render_inbound_html, report),
-        )
+        return _every_format(report, text.render_inbound_text, csv.inbound_csv, html.render_inbound_html)
     if isinstance(report, CallRecordsReport):
         return _Renderers(partial(text.render_calls_text, report))
     return _Renderers(partial(text.render_plan_text, report))
+
+
+def _every_format(
+    report: _R, as_text: Callable[[_R], str], as_csv: Callable[[_R, TextIO], int], as_html: Callable[[_R], str]
+) -> _Renderers:
+    """The renderers of a report shown in every format, bound to it."""
+    return _Renderers(partial(as_text, report), partial(as_csv, report), partial(as_html, report))
 
 
 def _name(report: Report) -> str:

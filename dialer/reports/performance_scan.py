@@ -252,7 +252,7 @@ class PerformanceScan:
             tally = self.agents.get(name) or _AgentTally()
             t = times.get(name)
             acw = t.wrapup / tally.calls if t is not None and tally.calls else None
-            mean_talk = tally.talk_seconds / tally.talks if tally.talks else None
+            mean_talk = ratio(tally.talk_seconds, tally.talks)
             agents.append(
                 AgentFigures(
                     agent=name,
@@ -272,7 +272,7 @@ class PerformanceScan:
             )
         pooled = AgentTime.pooled(times.values())
         acw_all = pooled.wrapup / self.connected if events is not None and self.connected else None
-        mean_talk_all = self.talk_total / self.talks if self.talks else None
+        mean_talk_all = ratio(self.talk_total, self.talks)
         if self.unknown_zone:
             notes.append(
                 _("{n} attempts without a known time zone are left out of the hour-of-day figures").format(
@@ -325,7 +325,7 @@ class PerformanceScan:
             sales=self.sales,
             talk_seconds_total=self.talk_total,
             mean_talk_seconds=mean_talk_all,
-            mean_answer_to_agent_seconds=self.wait_total / self.waits if self.waits else None,
+            mean_answer_to_agent_seconds=ratio(self.wait_total, self.waits),
             acw_seconds=acw_all,
             aht_seconds=handle_time(mean_talk_all, acw_all),
             occupancy=pooled.occupancy if events is not None else None,
@@ -363,7 +363,7 @@ class PerformanceScan:
             spent = AgentTime.pooled(times[team, n] for n in members[team] if (team, n) in times)
             calls = sum(t.calls for t in tallies)
             talks = sum(t.talks for t in tallies)
-            mean_talk = sum(t.talk_seconds for t in tallies) / talks if talks else None
+            mean_talk = ratio(sum(t.talk_seconds for t in tallies), talks)
             acw = spent.wrapup / calls if events is not None and calls else None
             out.append(
                 TeamFigures(

@@ -148,8 +148,7 @@ def demo_users_ctx(
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         _logins, token = await create_demo_users(app[DATABASE], agent_ids, datetime.now(UTC), language=language)
-        http = app[SETTINGS].http
-        url = base_url or f"http://{http.host}:{http.port}"
+        url = base_url or app[SETTINGS].http.url
         for line in login_lines(url, agent_ids, token):
             say(line)
         yield

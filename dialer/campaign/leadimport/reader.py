@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -284,6 +284,19 @@ class LeadCsvReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _reject(
+        self,
+        row: int,
+        line: int,
+        reason: RowErrorReason,
+        detail: str,
+        cells: Sequence[str],
+        phone_reason: PhoneRejection | None = None,
+    ) -> RowError:
+        """Row ``row`` (file line ``line``) rejected for ``reason``, counted in the import's stats."""
+        self.stats.errors[reason] += 1
+        return RowError(row, line, reason, detail, cut_cells(cells), phone_reason)
+
     def __iter__(self) -> Iterator[ImportedLead | RowError]:
         fmap = self.field_map
         phone_col = next(i for i, f in fmap.items() if f == LeadField.PHONE)
@@ -330,9 +343,7 @@ class LeadCsvReader:
                     detail = _("{column}: more than {max} characters, at most {max} ({detail})").format(
                         column=col, max=max_chars, detail=detail
                     )
-                err = RowError(row_no, line, record.reason, detail, cut_cells(record.cells))
-                stats.errors[err.reason] += 1
-                yield err
+                yield self._reject(row_no, line, record.reason, detail, record.cells)
                 continue
             cells = record.cells
             if not cells or (len(cells) == 1 and not cells[0].strip()):
@@ -342,33 +353,29 @@ class LeadCsvReader:
             stats.rows += 1
 
             if len(cells) > width and any(c.strip() for c in cells[width:]):
-                err = RowError(
+                yield self._reject(
                     row_no,
                     line,
                     RowErrorReason.TOO_MANY_COLUMNS,
                     _("{n} cells, the header has {width} (an unquoted '{delimiter}' in a value?)").format(
                         n=len(cells), width=width, delimiter=self.delimiter
                     ),
-                    cut_cells(cells),
+                    cells,
                 )
-                stats.errors[err.reason] += 1
-                yield err
                 continue
             if max(map(len, cells)) > max_chars:
                 too_long = next(i for i, c in enumerate(cells) if len(c) > max_chars)
                 size = len(cells[too_long])
                 col = self.header[too_long] if too_long < width else f"column{too_long + 1}"
                 runaway = " " + _("(an unclosed quote?)") if cells[too_long].count("\n") > 2 else ""
-                err = RowError(
+                yield self._reject(
                     row_no,
                     line,
                     RowErrorReason.FIELD_TOO_LONG,
                     _("{column}: {size} characters, at most {max}").format(column=col, size=size, max=max_chars)
                     + runaway,
-                    cut_cells(cells),
+                    cells,
                 )
-                stats.errors[err.reason] += 1
-                yield err
                 continue
 
             raw_phone = cells[phone_col] if phone_col < len(cells) else ""
@@ -381,22 +388,18 @@ class LeadCsvReader:
                 )
                 shown = sanitise(raw_phone)[:40]
                 detail = str(parsed.detail) if reason is RowErrorReason.MISSING_PHONE else f"{shown!r}: {parsed.detail}"
-                err = RowError(row_no, line, reason, detail, cut_cells(cells), parsed.reason)
-                stats.errors[reason] += 1
-                yield err
+                yield self._reject(row_no, line, reason, detail, cells, parsed.reason)
                 continue
             e164 = parsed.e164
             first_row = seen.get(e164)
             if first_row is not None:
-                err = RowError(
+                yield self._reject(
                     row_no,
                     line,
                     RowErrorReason.DUPLICATE,
                     _("same number as row {row}").format(row=first_row),
-                    cut_cells(cells),
+                    cells,
                 )
-                stats.errors[err.reason] += 1
-                yield err
                 continue
 
             flags: list[str] = []
@@ -415,31 +418,27 @@ class LeadCsvReader:
                 try:
                     priority = int(prio_text)
                 except ValueError:
-                    err = RowError(
+                    yield self._reject(
                         row_no,
                         line,
                         RowErrorReason.BAD_PRIORITY,
                         _("priority {value} is not a whole number").format(value=repr(prio_text[:20])),
-                        cut_cells(cells),
+                        cells,
                     )
-                    stats.errors[err.reason] += 1
-                    yield err
                     continue
 
             consent_text = values.get("consent_at", "")
             consent_at = parse_consent_time(consent_text, parsed.zones) if consent_text else None
             if consent_text and consent_at is None:
-                err = RowError(
+                yield self._reject(
                     row_no,
                     line,
                     RowErrorReason.BAD_CONSENT_TIME,
                     _("consent time {value} is not a date and time (YYYY-MM-DD HH:MM)").format(
                         value=repr(consent_text[:30])
                     ),
-                    cut_cells(cells),
+                    cells,
                 )
-                stats.errors[err.reason] += 1
-                yield err
                 continue
 
             alt: list[str] = []
