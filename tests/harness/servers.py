@@ -94,3 +94,17 @@ async def two_pbx_world(tmp_path: Path, campaign: dict[str, Any] | None = None) 
         await db.dispose()
         for pbx in pbxs.values():
             await pbx.stop()
+
+
+def east_west_settings(tmp_path: Path, inbound_queues: list[str]) -> Settings:
+    """A daemon's settings with two servers that are never connected (its pumps are fed by hand): ``east`` holds
+    the phones PJSIP/1*, ``west`` PJSIP/2*; SQLite under ``tmp_path``."""
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
+        var_dir=tmp_path,
+        ami=[
+            AmiServerSettings(name="east", port=1, agent_interfaces=["PJSIP/1*"]),
+            AmiServerSettings(name="west", port=2, agent_interfaces=["PJSIP/2*"]),
+        ],
+        inbound_queues=inbound_queues,
+    )

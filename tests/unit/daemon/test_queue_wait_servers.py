@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from harness.logs import logging_to
+from harness.servers import east_west_settings
 
 from dialer.ami.events import AgentComplete, AgentConnect, Hangup, Newchannel, QueueCallerJoin
 from dialer.clock import ManualClock
@@ -31,15 +32,7 @@ async def no_table(action: str, args: object, info: IvrCallInfo) -> LookupDone:
 
 @pytest.fixture
 async def dialer(tmp_path: Path) -> AsyncIterator[Dialer]:
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
-        var_dir=tmp_path,
-        ami=[
-            AmiServerSettings(name="east", port=1, agent_interfaces=["PJSIP/1*"]),
-            AmiServerSettings(name="west", port=2, agent_interfaces=["PJSIP/2*"]),
-        ],
-        inbound_queues=[QUEUE],
-    )
+    settings = east_west_settings(tmp_path, [QUEUE])
     db = create_database(settings.database_url)
     dialer = Dialer(settings, db, clock=ManualClock(1_000.0))
     try:

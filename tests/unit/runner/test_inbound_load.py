@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.servers import east_west_settings
+
 from dialer.ami.events import QueueCallerJoin
 from dialer.clock import ManualClock
 from dialer.daemon import Dialer
@@ -38,15 +40,7 @@ async def test_inbound_callers_hold_back_only_campaigns_whose_agents_can_take_th
 
 
 async def test_blending_is_per_server_callers_of_one_server_hold_back_only_its_agents(tmp_path: Path) -> None:
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
-        var_dir=tmp_path,
-        ami=[
-            AmiServerSettings(name="east", port=1, agent_interfaces=["PJSIP/1*"]),
-            AmiServerSettings(name="west", port=2, agent_interfaces=["PJSIP/2*"]),
-        ],
-        inbound_queues=["inbound-sales"],
-    )
+    settings = east_west_settings(tmp_path, ["inbound-sales"])
     db = create_database(settings.database_url)
     clock = ManualClock(1_000.0)
     dialer = Dialer(settings, db, clock=clock)
