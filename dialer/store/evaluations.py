@@ -208,3 +208,10 @@ async def scored_attempts(db: Database, attempt_ids: Collection[int]) -> dict[in
     query = select(c.attempt_id, c.score).where(c.attempt_id.in_(sorted(attempt_ids))).order_by(c.created_at)
     async with db.read() as conn:
         return {int(a): float(s) for a, s in (await conn.execute(query)).all()}
+
+
+async def campaign_config(db: Database, campaign_id: int) -> dict[str, Any]:
+    """The stored configuration document of a call's campaign."""
+    async with db.read() as conn:
+        config = (await conn.execute(select(campaigns_t.c.config).where(campaigns_t.c.id == campaign_id))).scalar_one()
+    return dict(config)
