@@ -200,14 +200,15 @@ async def agent_quality(db: Database, where: EvaluationFilter) -> list[AgentQual
     return [AgentQuality(str(a), int(n), round(float(mean), 1), int(crit or 0)) for a, n, mean, crit in rows]
 
 
-async def scored_attempts(db: Database, attempt_ids: Collection[int]) -> dict[int, float]:
-    """The latest score of each of ``attempt_ids`` that has been evaluated (the recordings list shows it)."""
+async def latest_evaluations(db: Database, attempt_ids: Collection[int]) -> dict[int, EvaluationRecord]:
+    """The latest evaluation of each of ``attempt_ids`` that has one (the recordings list shows its score)."""
     if not attempt_ids:
         return {}
     c = evaluations_t.c
-    query = select(c.attempt_id, c.score).where(c.attempt_id.in_(sorted(attempt_ids))).order_by(c.created_at)
+    query = select(*_COLUMNS).select_from(_SOURCE).where(c.attempt_id.in_(sorted(attempt_ids)))
     async with db.read() as conn:
-        return {int(a): float(s) for a, s in (await conn.execute(query)).all()}
+        found = await _record.all_in(conn, query.order_by(c.created_at, c.id))
+    return {e.attempt_id: e for e in found}
 
 
 async def campaign_config(db: Database, campaign_id: int) -> dict[str, Any]:
