@@ -115,7 +115,9 @@ async def _call_or_404(call: Call) -> AttemptRecord:
     return attempt
 
 
-async def _filter(call: Call, agent: str | None, campaign: str | None, start: str | None, end: str | None) -> Any:
+async def _filter(
+    call: Call, agent: str | None, campaign: str | None, start: str | None, end: str | None
+) -> EvaluationFilter:
     """The evaluations a listing may show: the reader's scope (an agent their own, a supervisor their teams')."""
     scope = call.scope
     if agent is not None and scope is not None and agent not in scope:
