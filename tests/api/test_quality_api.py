@@ -103,3 +103,10 @@ async def test_supervisors_score_their_teams_calls_and_agents_read_their_own(
         theirs = await (await client.get("/api/evaluations/agents", headers=sue)).json()
         assert [a["agent"] for a in theirs["agents"]] == ["alice"]
         await problem(await client.get("/api/evaluations/agents", headers=alice), 403)
+        # The team's figures carry each agent's quality figures of the period.
+        team = await (await client.get("/api/reports/team/north", headers=sue)).json()
+        assert {a["agent"]: a["quality"] for a in team["agents"]}["alice"] == {
+            "evaluations": 1,
+            "mean_score": 95.0,
+            "critical_failures": 0,
+        }
