@@ -44,6 +44,7 @@ from dialer.i18n.validation import validation_message
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings, default_abandon_setpoint
 from dialer.parsing import DocumentError, load_toml
+from dialer.quality.scorecard import Scorecard, default_scorecard
 from dialer.scripts.sections import ScriptSection, check_sections
 from dialer.scripts.template import check_template
 
@@ -715,6 +716,9 @@ class CampaignConfig(BaseModel):
     script_sections: dict[str, ScriptSection] = Field(
         default_factory=dict, description="branches of the script the agent can move to (dialer.scripts.sections)"
     )
+    quality: Scorecard | None = Field(
+        default=None, description="the QA scorecard calls are evaluated against (None: the default scorecard)"
+    )
 
     # -- validation ---------------------------------------------------------------------------------------------
 
@@ -932,6 +936,14 @@ class CampaignConfig(BaseModel):
                 _check_assigned_caller_id(CallerId(number=number), reg)
         object.__setattr__(self, "caller_id", cid)
         return self
+
+    @property
+    def scorecard(self) -> Scorecard:
+        """The QA scorecard: ``[quality]``, else the default one (identification critical where the regime
+        requires it)."""
+        if self.quality is not None:
+            return self.quality
+        return default_scorecard(identification_required=REGIMES[self.regime].requires_identification)
 
     def _check_timeout_disposition(self) -> None:
         code = self.timeout_disposition

@@ -12,6 +12,7 @@ from dialer.store import agent_history as _agent_history  # noqa: F401
 from dialer.store import agent_sessions as _agent_sessions  # noqa: F401
 from dialer.store import audit as _audit  # noqa: F401
 from dialer.store import auth as _auth  # noqa: F401
+from dialer.store import evaluations as _evaluations  # noqa: F401
 from dialer.store import inbound_calls as _inbound_calls  # noqa: F401
 from dialer.store import ivr_results as _ivr_results  # noqa: F401
 from dialer.store import lists as _lists  # noqa: F401

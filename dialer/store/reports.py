@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, delete, func, or_, select
 
 from dialer.store.engine import Database
+from dialer.store.evaluations import evaluations_t
 from dialer.store.imports import split_importing, staged_counts
 from dialer.store.records import RecordReader, as_tuple, in_period
 from dialer.store.tables import attempts_t, call_legs_t, callbacks_t, dnc_t, lead_lists_t, leads_t, metadata
@@ -306,8 +307,9 @@ async def agent_events(
 
 
 async def delete_attempts_before(db: Database, cutoff: datetime, *, batch: int = 10_000) -> int:
-    """Delete call records started before ``cutoff`` (retention), in batches so a big purge never holds one long
-    write lock. Leads, callbacks and DNC entries are kept. Returns the number deleted."""
+    """Delete call records started before ``cutoff`` (retention), with their call legs and quality evaluations,
+    in batches so a big purge never holds one long write lock. Leads, callbacks and DNC entries are kept. Returns
+    the number deleted."""
     a = attempts_t.c
     total = 0
     while True:
@@ -320,6 +322,7 @@ async def delete_attempts_before(db: Database, cutoff: datetime, *, batch: int =
             if not ids:
                 return total
             await conn.execute(delete(call_legs_t).where(call_legs_t.c.attempt_id.in_(ids)))
+            await conn.execute(delete(evaluations_t).where(evaluations_t.c.attempt_id.in_(ids)))
             await conn.execute(delete(attempts_t).where(a.id.in_(ids)))
         total += len(ids)
 

@@ -25,6 +25,7 @@ from dialer.web.api import (
     leadlists,
     leads,
     lists,
+    quality,
     recordings,
     reports,
     scripts,
@@ -67,6 +68,7 @@ def route_table() -> RouteTable:
         admin_pages.routes,
         i18n.routes,
         recordings.routes,
+        quality.routes,
         supervision.routes,
         scripts.routes,
     )

@@ -35,6 +35,8 @@ class EventType(StrEnum):
     # a callback kept (its lead dialled for it) or cancelled (by a user, or its lead closed for good first)
     CALLBACK_DONE = "callback.done"
     CALLBACK_CANCELLED = "callback.cancelled"
+    # a call's quality evaluation saved (or replaced by its evaluator scoring the call again)
+    EVALUATION_SAVED = "evaluation.saved"
 
 
 SUBSCRIBABLE: tuple[EventType, ...] = tuple(t for t in EventType if t is not EventType.CRM_DISPOSITION)

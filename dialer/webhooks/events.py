@@ -213,3 +213,35 @@ def optout_added(
 def crm_disposition(given: Disposition, *, url: str) -> WebhookEvent:
     """A campaign's CRM disposition call (``[crm] disposition_url`` rendered): the same envelope as the webhook."""
     return given.event(EventType.CRM_DISPOSITION, url=url)
+
+
+def evaluation_saved(
+    *,
+    evaluation_id: int,
+    attempt_id: int,
+    campaign_id: int,
+    agent: str,
+    evaluator: str,
+    score: float,
+    critical_failed: bool,
+    replaced: bool,
+    at: datetime,
+) -> WebhookEvent:
+    """A quality evaluation saved: one event per save (a replacement is announced again, ``replaced``)."""
+    return _event(
+        EventType.EVALUATION_SAVED,
+        evaluation_id,
+        at.isoformat(),
+        at=at,
+        campaign_id=campaign_id,
+        lead_id=None,
+        data={
+            "evaluation_id": evaluation_id,
+            "attempt_id": attempt_id,
+            "agent": agent,
+            "evaluator": evaluator,
+            "score": score,
+            "critical_failed": critical_failed,
+            "replaced": replaced,
+        },
+    )

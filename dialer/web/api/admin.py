@@ -29,6 +29,7 @@ from dialer.store.admin import (
 )
 from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError
+from dialer.store.evaluations import AgentQuality, EvaluationFilter, agent_quality
 from dialer.web.api.common import Paging, Strict, invalid, ok, page_from, page_of, refused
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
@@ -147,8 +148,8 @@ async def put_team_campaigns(call: Call) -> web.Response:
 
 @routes.route("GET", "/api/reports/team/{name}", roles=SUPERVISORS, tag="reports", query=TeamReportQuery)
 async def get_team_report(call: Call) -> web.Response:
-    """A team's figures per agent: calls, talk time, dispositions, occupancy, wrap-ups announced (supervisors: their
-    teams)"""
+    """A team's figures per agent: calls, talk time, dispositions, occupancy, wrap-ups announced, quality evaluations
+    (supervisors: their teams)"""
     q = call.query_as(TeamReportQuery)
     team = next((t for t in await list_teams(call.db) if t.name == call.path("name")), None)
     if team is None or (not call.is_manager and call.user.name not in team.supervisors):
@@ -163,6 +164,12 @@ async def get_team_report(call: Call) -> web.Response:
         spells = await team_spells(call.db, start, end, team=team.name)
     figures = await team_figures(call.db, spells, start, end, listed=team.members)
     times = await team_agents_time(call.db, team.name, spells, start, end)
+    evaluated = {
+        q.agent: q
+        for q in await agent_quality(
+            call.db, EvaluationFilter(since=start, until=end, agents=[f.agent for f in figures])
+        )
+    }
     agents = [
         {
             "agent": f.agent,
@@ -170,6 +177,7 @@ async def get_team_report(call: Call) -> web.Response:
             "talk_seconds": round(f.talk_seconds, 1),
             "dispositions": f.dispositions,
             **_time_figures(times.get(f.agent)),
+            "quality": _quality_figures(evaluated.get(f.agent)),
         }
         for f in figures
     ]
@@ -179,6 +187,13 @@ async def get_team_report(call: Call) -> web.Response:
         **_time_figures(AgentTime.pooled(times.values())),
     }
     return ok({"team": team.name, "from": start, "to": end, "agents": agents, "totals": totals})
+
+
+def _quality_figures(q: AgentQuality | None) -> dict[str, float | int] | None:
+    """The agent's evaluations saved in the period: count, mean score, critical failures (None: none)."""
+    if q is None:
+        return None
+    return {"evaluations": q.evaluations, "mean_score": q.mean_score, "critical_failures": q.critical_failures}
 
 
 def _time_figures(spent: AgentTime | None) -> dict[str, float | None]:

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from dialer.i18n import M_
 from dialer.recording.service import local_path
+from dialer.store.evaluations import EvaluationRecord, latest_evaluations
 from dialer.store.leadscope import lead_scope
 from dialer.store.monitoring import RecordingFilter, RecordingListing, RecordingRecord, get_recording, search_recordings
 from dialer.web.api.common import Paging, Strict, campaign_id_of, ok, out_of_scope, page_from, path_agent, refused
@@ -46,6 +47,10 @@ RECORDING_SCHEMA: dict[str, Any] = {
         "audio_url": {"type": "string"},
         "download_url": {"type": "string"},
         "call_url": {"type": "string"},
+        "evaluation": {
+            "type": ["object", "null"],
+            "description": "in a search: the call's latest quality evaluation (score, critical_failed, evaluator)",
+        },
     },
 }
 
@@ -134,7 +139,21 @@ async def list_recordings(call: Call) -> web.Response:
         phone=q.phone.lstrip("+") if q.phone else None,
     )
     found = await search_recordings(call.db, where, q.limit, q.offset)
-    return page_from(q, found, lambda item: recording_json(item.recording, item))
+    evaluated = await latest_evaluations(call.db, [item.recording.attempt_id for item in found[1]])
+    return page_from(
+        q,
+        found,
+        lambda item: {
+            **recording_json(item.recording, item),
+            "evaluation": _evaluation_summary(evaluated.get(item.recording.attempt_id)),
+        },
+    )
+
+
+def _evaluation_summary(e: EvaluationRecord | None) -> dict[str, Any] | None:
+    if e is None:
+        return None
+    return {"score": e.score, "critical_failed": e.critical_failed, "evaluator": e.evaluator}
 
 
 @routes.route(

@@ -1,6 +1,7 @@
 // Agent console: session (queues, ready, pause), live state and timers, screen pop, disposition, callbacks.
 import { api, boot, callbackWho, cancelCallback, clock, el, live, publishAgent, publishLive, setLive, when } from "./common.js";
 import { dateTime, languagePicker, t, timeIn, userZone, word } from "./i18n.js";
+import { loadMyEvaluations } from "./quality.js";
 import { readyInControls } from "./ready.js";
 
 const me = boot.user;
@@ -222,6 +223,7 @@ async function loadRecent() {
     $("recent-calls").replaceChildren(...data.items.map((a) => el("li", {}, el("span", {}, when(a.started_at)), el("span", {}, a.disposition || word(a.outcome) || "…"))));
   } catch (_) { /* not an agent yet */ }
   loadCallbacks();
+  loadMyEvaluations($("my-evaluations"));
 }
 
 // My pending callbacks, soonest first: when, whom (the notes on hover), a way to cancel one; overdue ones marked.

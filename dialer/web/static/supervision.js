@@ -1,7 +1,8 @@
 // Dashboard: supervisor actions (listen / whisper / barge, force pause, sign out, dial mode and level) and the
-// recordings (search, play in the page's audio player, download). Loaded beside dashboard.js.
+// recordings (search, play in the page's audio player, evaluate against the scorecard, download). Loaded beside dashboard.js.
 import { api, el, when } from "./common.js";
 import { t, tn, word } from "./i18n.js";
+import { openEvaluation, scoreText } from "./quality.js";
 
 const $ = (id) => document.getElementById(id);
 let session = null; // my open monitoring session
@@ -100,10 +101,18 @@ async function searchRecordings(ev) {
     $("rec-table").tBodies[0].replaceChildren(...page.items.map((r) => el("tr", { "data-attempt": r.attempt_id },
       el("td", {}, when(r.started_at)), el("td", {}, r.campaign), el("td", {}, r.agent || ""), el("td", {}, r.phone),
       el("td", {}, r.disposition || ""), el("td", {}, REC_STATES[r.state] || word(r.state)), el("td", { class: "rec-consent" }, consent(r)),
+      el("td", { class: "rec-score" }, r.evaluation ? scoreText(r.evaluation) : ""),
       el("td", {}, el("button", { class: "btn", type: "button", onclick: () => play(r) }, t("Play")), " ",
+        el("button", { class: "btn", type: "button", "data-evaluate": r.attempt_id, onclick: () => evaluate(r) }, t("Evaluate")), " ",
         el("a", { class: "btn btn-ghost", href: r.download_url }, t("Download"))))));
     say("rec-msg", tn("{n} recording", "{n} recordings", page.total));
   } catch (e) { say("rec-msg", e.message, true); }
+}
+
+// Evaluate: the scorecard form beside the player (playing the call); the list shows the saved score.
+function evaluate(rec) {
+  play(rec);
+  openEvaluation(rec, () => searchRecordings());
 }
 
 function start() {
