@@ -64,10 +64,6 @@ class CallUpdates:
             finally:
                 self.applying = False
                 self.queue.task_done()
-            # A turn for the rest of the loop between two updates: an outcome's write (brief, dialer.store.engine)
-            # may not yield at all, and a backlog of them (the ring-outs of a burst) would otherwise hold the loop
-            # -- the pacing step the call ends woke among it -- until the last is written.
-            await asyncio.sleep(0)
 
     async def apply(self, server: str, update: CallUpdate) -> None:
         ctx = self.ctx

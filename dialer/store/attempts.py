@@ -139,7 +139,7 @@ async def update_attempt(db: Database, attempt_id: int, progress: AttemptProgres
     values = not_none(**{f.name: getattr(progress, f.name) for f in fields(AttemptProgress)})
     if not values:
         return
-    async with db.write(brief=True) as conn:
+    async with db.write() as conn:
         stmt = update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values)
         if progress.answered_at is None:
             await conn.execute(stmt)

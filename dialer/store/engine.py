@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from dialer.logging import get_logger
-from dialer.store.sqlite_onetrip import brief_transaction, one_trip_statements
+from dialer.store.sqlite_onetrip import one_trip_statements
 from dialer.tasks import cancel_and_wait
 from dialer.tcp_keepalive import keep_alive
 
@@ -33,7 +33,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # daemon does), checkpoints happen off the hot path and this threshold is only a safety net.
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 _BEGIN_MODE = "dialer_sqlite_begin"
-_BRIEF = "dialer_sqlite_brief"
 log = get_logger(__name__)
 
 
@@ -116,31 +115,24 @@ class Database:
         return self.dialect == "sqlite"
 
     @asynccontextmanager
-    async def write(self, *, urgent: bool = False, brief: bool = False) -> AsyncIterator[AsyncConnection]:
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
         """A write transaction: committed on success, rolled back on any exception. ``urgent``: on SQLite, ahead
-        of the other writers of this process still waiting (PostgreSQL has no single writer to queue for).
-        ``brief``: a few small statements (a call's record, a claim); on SQLite they run on the event loop's thread
-        once the write lock is held, so that it is held only for their own work
-        (:func:`dialer.store.sqlite_onetrip.brief_transaction`). Not for bulk writes: they would stall the loop."""
+        of the other writers of this process still waiting (PostgreSQL has no single writer to queue for)."""
         if not self.is_sqlite:
             async with self.engine.connect() as conn, conn.begin():
                 yield conn
             return
-        async with self._sqlite_writer.hold(urgent=urgent) as hand_on:
-            conn = await self.engine.connect().start()
+        async with self._sqlite_writer.hold(urgent=urgent) as hand_on, self.engine.connect() as conn:
+            await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
             try:
-                await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE", _BRIEF: brief})
-                try:
-                    async with conn.begin():
-                        yield conn
-                finally:
-                    hand_on()  # committed or rolled back: the write lock is free, the next writer may begin
+                async with conn.begin():
+                    yield conn
             finally:
-                # Not ``async with``: its exit closes in a task of its own (SQLAlchemy's ``_run_to_completion``),
-                # a turn or two of the event loop behind whatever else is ready there before the caller goes on
-                # (the pacing step to its Originates; docs/benchmarks.md §2.1.1). Handing the connection back to
-                # the pool does not wait for anything (closing a connection the pool has no room for is a trip).
-                await conn.close()
+                # Committed or rolled back: the write lock is free. The next writer does not wait for the
+                # connection's return to the pool too, which SQLAlchemy runs in a task of its own on leaving
+                # ``engine.connect()`` (a turn or two of the event loop behind whatever else is ready there;
+                # docs/benchmarks.md §2.1.1).
+                hand_on()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -216,10 +208,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    options = conn.get_execution_options()
-    mode = options.get(_BEGIN_MODE, "DEFERRED")
-    if options.get(_BRIEF, False):
-        brief_transaction(conn.connection.dbapi_connection)
+    mode = conn.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -236,9 +225,7 @@ def create_database(url: str, *, echo: bool = False, pg_schema: str | None = Non
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        # check_same_thread: a brief write transaction's statements run on the loop's thread, not the driver's
-        # (never at once: the driver's thread is idle meanwhile; dialer.store.sqlite_onetrip).
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         if pg_schema is not None:

@@ -140,11 +140,6 @@ def _set_aside(lead: LeadRecord, reason: NotDialableReason, next_at: datetime | 
     return Release(lead.id, next_dialable_at=next_at or now + RECHECK_IMPOSSIBLE_AFTER)
 
 
-# A claim of at most this many leads is a brief write transaction (``Database.write``): one step's calls for a few
-# agents freed at once, some milliseconds of SQLite work at most.
-BRIEF_CLAIM_LIMIT = 20
-
-
 async def claim_and_start_attempts(
     db: Database,
     campaign: CampaignConfig,
@@ -158,10 +153,8 @@ async def claim_and_start_attempts(
 ) -> tuple[ClaimBatch, list[tuple[int, AttemptStart]]]:
     """:func:`claim_dialable` and the write-ahead attempt rows of the leads kept (``start(lead)`` each), in one
     transaction: a pacing step costs one write transaction, and a claim is never committed without its attempts.
-    Returns the batch and ``(attempt id, start)`` in the batch's order. Urgent: an agent may be waiting for it.
-    Brief (``Database.write``) when it claims a few leads, as a step that answers a wake-up does; a burst of
-    hundreds (a campaign's start) would stall the event loop that long."""
-    async with db.write(urgent=True, brief=limit <= BRIEF_CLAIM_LIMIT) as conn:
+    Returns the batch and ``(attempt id, start)`` in the batch's order. Urgent: an agent may be waiting for it."""
+    async with db.write(urgent=True) as conn:
         batch = await claim_dialable_in(
             conn, campaign, campaign_id=campaign_id, owner=owner, limit=limit, now=now, agents=agents
         )
@@ -335,9 +328,8 @@ async def record_outcome(
 ) -> LeadTransition:
     """Close the attempt with ``outcome`` and move its lead on (requeue, archive, exhaust, ...) atomically.
 
-    Raises :class:`AttemptAlreadyClosed` (changing nothing) if the attempt has its outcome already. A brief write
-    (``Database.write``): the pacing step's claim waits behind it."""
-    async with db.write(brief=True) as conn:
+    Raises :class:`AttemptAlreadyClosed` (changing nothing) if the attempt has its outcome already."""
+    async with db.write() as conn:
         campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id, open_only=True)
         if outcome is Outcome.CONNECTED and await _marked_machine(conn, campaign, attempt_id):
             outcome = Outcome.MACHINE  # the agent said so before the hangup (``Disposition.is_machine``)

@@ -1,11 +1,8 @@
 """SQLite statements in one trip to aiosqlite's thread (dialer.store.sqlite_onetrip): the same answers as the driver's
-own cursor -- rows, row counts, last row ids, errors -- and one trip per statement; a brief write transaction's
-statements in none once it holds the write lock."""
+own cursor -- rows, row counts, last row ids, errors -- and one trip per statement."""
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -57,9 +54,8 @@ async def test_rows_counts_and_ids_are_the_drivers(db: Database) -> None:
         assert nothing.all() == []
 
 
-async def insert_twice(db: Database, *, brief: bool = False) -> None:
-    async with db.write(brief=brief) as conn:
-        await conn.execute(text("INSERT INTO t (v) VALUES (2)"))
+async def insert_twice(db: Database) -> None:
+    async with db.write() as conn:
         await conn.execute(text("INSERT INTO t (v) VALUES (1)"))
         await conn.execute(text("INSERT INTO t (v) VALUES (1)"))
 
@@ -84,72 +80,3 @@ async def test_each_statement_is_one_trip(db: Database, trips: list[str]) -> Non
         await conn.execute(text("UPDATE t SET v = 8 WHERE v = 7"))
     # BEGIN IMMEDIATE, the two statements (rows fetched on the thread), COMMIT.
     assert trips == ["_run", "_run", "_run", "commit"]
-
-
-async def test_a_brief_transaction_makes_no_trip_and_answers_the_same(db: Database, trips: list[str]) -> None:
-    """Once it holds the write lock (free here: taken on the calling thread at once), a brief transaction runs its
-    statements and COMMIT without handing them to the driver's thread: the same rows, counts and ids."""
-    async with db.write(brief=True) as conn:
-        inserted = (await conn.execute(text("INSERT INTO t (v) VALUES (10), (20) RETURNING id, v"))).all()
-        many = await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": 30}, {"v": 40}])
-        one = await conn.exec_driver_sql("INSERT INTO t (v) VALUES (50)")
-        updated = await conn.execute(text("UPDATE t SET v = v + 1 WHERE v >= 30"))
-    assert trips == []
-    assert [tuple(r) for r in inserted] == [(1, 10), (2, 20)]
-    assert many.rowcount == 2
-    assert one.lastrowid == 5
-    assert updated.rowcount == 3
-    async with db.read() as conn:  # committed: another connection reads it
-        assert (await conn.execute(text("SELECT sum(v) FROM t"))).scalar() == 10 + 20 + 31 + 41 + 51
-    trips.clear()
-    async with db.write() as conn:  # an ordinary transaction on the same pool goes through the thread as before
-        await conn.execute(text("UPDATE t SET v = v + 1"))
-    assert trips == ["_run", "_run", "commit"]
-
-
-async def test_a_brief_transaction_that_fails_is_rolled_back_and_the_connection_is_ordinary_again(
-    db: Database, trips: list[str]
-) -> None:
-    async with db.write(brief=True) as conn:
-        await conn.execute(text("INSERT INTO t (v) VALUES (1)"))
-    with pytest.raises(IntegrityError):
-        await insert_twice(db, brief=True)
-    assert trips == []
-    async with db.read() as conn:
-        assert (await conn.execute(text("SELECT v FROM t"))).scalars().all() == [1]
-    trips.clear()
-    async with db.write() as conn:
-        await conn.execute(text("INSERT INTO t (v) VALUES (3)"))
-    assert trips == ["_run", "_run", "commit"]
-
-
-async def test_a_brief_transaction_waits_for_a_lock_held_elsewhere_on_the_drivers_thread(
-    db: Database, trips: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Another connection (another process, say) holds the write lock: the brief transaction's BEGIN does not fail
-    nor block the event loop; it waits on the driver's thread (one trip), and its statements then run as before."""
-    sent = asyncio.Event()
-    counted = aiosqlite.core.Connection._execute
-
-    async def signalled(self: aiosqlite.core.Connection, fn: object, *args: object, **kwargs: object) -> object:
-        sent.set()
-        return await counted(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", signalled)
-    other = sqlite3.connect(tmp_path / "trips.db", isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("INSERT INTO t (v) VALUES (100)")
-
-    async def brief_write() -> None:
-        async with db.write(brief=True) as conn:
-            await conn.execute(text("INSERT INTO t (v) VALUES (200)"))
-
-    task = asyncio.create_task(brief_write())
-    await sent.wait()  # the BEGIN is on the driver's thread, waiting for the lock; the loop still runs
-    assert not task.done()
-    other.execute("COMMIT")
-    other.close()
-    await task
-    assert trips == ["_run"]
-    async with db.read() as conn:
-        assert (await conn.execute(text("SELECT v FROM t ORDER BY v"))).scalars().all() == [100, 200]
