@@ -50,12 +50,22 @@ class WriterQueue:
         return len(self._urgent) + len(self._normal)
 
     @asynccontextmanager
-    async def hold(self, *, urgent: bool = False) -> AsyncIterator[None]:
+    async def hold(self, *, urgent: bool = False) -> AsyncIterator[Callable[[], None]]:
+        """Hold the writer for the block; the function given hands it on earlier (once: the block's end does then
+        nothing more)."""
         await self._acquire(urgent)
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._release()
+
         try:
-            yield
+            yield release
         finally:
-            self._release()
+            release()
 
     async def _acquire(self, urgent: bool) -> None:
         if not self._busy and not self.waiting:
@@ -112,10 +122,17 @@ class Database:
             async with self.engine.connect() as conn, conn.begin():
                 yield conn
             return
-        async with self._sqlite_writer.hold(urgent=urgent), self.engine.connect() as conn:
+        async with self._sqlite_writer.hold(urgent=urgent) as hand_on, self.engine.connect() as conn:
             await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
-            async with conn.begin():
-                yield conn
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                # Committed or rolled back: the write lock is free. The next writer does not wait for the
+                # connection's return to the pool too, which SQLAlchemy runs in a task of its own on leaving
+                # ``engine.connect()`` (a turn or two of the event loop behind whatever else is ready there;
+                # docs/benchmarks.md §2.1.1).
+                hand_on()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

@@ -91,3 +91,37 @@ async def test_a_waiter_cancelled_at_the_release_ends_cancelled_and_passes_the_w
     assert queue.waiting == 0
     async with queue.hold():  # free again
         pass
+
+
+async def test_a_holder_may_hand_the_writer_on_before_its_block_ends_and_only_once() -> None:
+    """``Database.write`` hands the writer on once its transaction is over, before its connection goes back to the
+    pool; the block's end then releases nothing more (the next holder keeps it)."""
+    queue = WriterQueue()
+    log: list[str] = []
+    handed_on = asyncio.Event()
+    finish = asyncio.Event()
+
+    async def first() -> None:
+        async with queue.hold() as hand_on:
+            log.append("first+")
+            hand_on()
+            handed_on.set()
+            await finish.wait()
+            log.append("first-")
+
+    async def second() -> None:
+        async with queue.hold():
+            log.append("second+")
+            await finish.wait()
+            log.append("second-")
+
+    held = asyncio.create_task(first())
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(second()), asyncio.create_task(writer(queue, "third", log))]
+    await handed_on.wait()
+    await asyncio.sleep(0)
+    assert log == ["first+", "second+"]
+    finish.set()
+    await asyncio.gather(held, *waiting)
+    assert log == ["first+", "second+", "first-", "second-", "third+", "third-"]
+    assert queue.waiting == 0
