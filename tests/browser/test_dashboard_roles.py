@@ -58,6 +58,7 @@ async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
         card = page.locator("section.campaign[data-campaign=demo]")
         assert await card.locator("button", has_text="Start").count() == 0
         assert await card.locator("a").count() == 0
+        assert "null" not in await card.locator(".camp-head").evaluate("h => h.parentElement.innerText")
         assert not await page.is_visible("#dm-form")
         assert not await page.is_visible("#upload-form")
         assert await page.locator("#ivr-card").count() == 0

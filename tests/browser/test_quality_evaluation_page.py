@@ -1,6 +1,9 @@
 """A supervisor evaluates a recorded call of their team's agent on the dashboard (Evaluate beside the player: the
 scorecard form, by keyboard), the list shows the score, and the agent reads it under "My evaluations" in the console
-(headless chromium, the whole dialer, the simulated PBX recording the call)."""
+(headless chromium, the whole dialer, the simulated PBX recording the call).
+
+Screenshots to tests/artifacts/ (git-ignored): quality-evaluation-form, quality-console-mine.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 
 async def test_a_supervisor_evaluates_their_agents_call_and_the_agent_sees_it(
-    tmp_path: Path, aiohttp_client: Any, browser: Any
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client, write_recordings=True) as (world, client, base):
         rec = await recorded_call(world, client, consent=False)
@@ -40,6 +43,7 @@ async def test_a_supervisor_evaluates_their_agents_call_and_the_agent_sees_it(
         # (1 + 2 + 2 × 4/5 + 2 + 1) / 8 = 95
         assert await eventually(lambda: has_text(page.locator("#ev-msg"), "95"), 20)
         assert await eventually(lambda: has_text(row.locator("td.rec-score"), "95"), 20)
+        await page.screenshot(path=str(artifacts / "quality-evaluation-form.png"), full_page=True)
 
         agent_page = await signed_in(browser, base, "alice", errors, "/console")
         mine = agent_page.locator("#my-evaluations li[data-evaluation]")
@@ -48,4 +52,5 @@ async def test_a_supervisor_evaluates_their_agents_call_and_the_agent_sees_it(
         assert "95" in text
         assert "sue" in text
         assert "ask one more discovery question" in text
+        await agent_page.screenshot(path=str(artifacts / "quality-console-mine.png"), full_page=True)
         assert not errors, errors

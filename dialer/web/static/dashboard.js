@@ -79,7 +79,7 @@ function campaignCard(c) {
         ag ? report("ivr", t("IVR report")) : null,
         el("a", { class: "btn btn-link", href: `/api/reports/calls/${encodeURIComponent(c.campaign)}?format=csv`, onclick: reportClick(reportMsg(c.campaign)) }, t("Calls CSV")),
         action("start"), action("pause"), action("stop")) : null),
-    managing ? reportMsg(c.campaign) : null,
+    managing ? reportMsg(c.campaign) : "",  // (replaceChildren writes a null as the text "null")
     el("div", { class: "why" + (why ? "" : " ok"), "data-field": "why" }, why ? [el("strong", {}, (c.calls_in_flight > 0 || c.dial_rate_per_minute > 0 ? t("Holding new calls:") : t("Not dialling:")) + " " + word(why.code)), " — " + why.detail,
       Object.keys(why.breakdown || {}).length ? el("span", { class: "muted" }, " (" + Object.entries(why.breakdown).map(([k, v]) => `${word(k)} ${number(v)}`).join(", ") + ")") : null]
       : [el("strong", {}, t("Dialling")), " — " + (p.reason || t("pacing normally"))]),
