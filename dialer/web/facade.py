@@ -18,6 +18,7 @@ from typing import Literal
 
 from aiohttp import web
 
+from dialer.agents.pausecodes import PauseCode
 from dialer.agents.registry import Agent, AgentError, AgentStatus
 from dialer.agents.service import ChangeListener
 from dialer.appkeys import DIALER, SCHEDULER
@@ -405,6 +406,11 @@ class Daemon:
     @property
     def recording_settings(self) -> RecordingSettings:
         return self._dialer.settings.recording
+
+    @property
+    def pause_codes(self) -> list[PauseCode]:
+        """The reasons agents may pause for (the daemon's ``[[pause_codes]]``)."""
+        return self._dialer.settings.pause_codes
 
     async def recording_control(self, agent_id: str, action: str) -> AgentCall:
         """The agent starts / stops / pauses / resumes the recording of their current call. Raises

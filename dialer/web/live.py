@@ -22,7 +22,7 @@ from aiohttp import WSCloseCode, web
 
 from dialer.agents.pausecodes import SIGNED_OUT_PAUSE_REASON, pause_limits, pause_overdue_seconds
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
-from dialer.appkeys import DATABASE, DIALER, SETTINGS
+from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
 from dialer.i18n import M_
 from dialer.logging import get_logger
@@ -334,7 +334,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
             doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
         campaigns.append(doc)
     figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
-    limits = pause_limits(app[SETTINGS].pause_codes)
+    limits = pause_limits(daemon.pause_codes)
     agents = []
     for agent in daemon.agents():
         spent = hub.agent_clock.totals(agent, now)

@@ -11,7 +11,6 @@ from pydantic import Field, field_validator
 from dialer.agents.pausecodes import SUPERVISOR_PAUSE_REASON
 from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, MIN_READY_ANNOUNCEMENT_SECONDS
 from dialer.agents.registry import Agent
-from dialer.appkeys import SETTINGS
 from dialer.i18n import M_
 from dialer.store.auth import get_user
 from dialer.web.api.common import (
@@ -168,14 +167,14 @@ async def agent_ready(call: Call) -> web.Response:
 @routes.route("GET", "/api/pause-codes", roles=ANY_USER)
 async def get_pause_codes(call: Call) -> web.Response:
     """The reasons agents may pause for, each with the longest it should last (minutes; null: no limit)"""
-    return ok({"pause_codes": [p.model_dump(mode="json") for p in call.app[SETTINGS].pause_codes]})
+    return ok({"pause_codes": [p.model_dump(mode="json") for p in call.daemon.pause_codes]})
 
 
 @routes.route("POST", "/api/agents/{agent_id}/pause", roles=ANY_USER, body=AgentPause, errors=(409, 422))
 async def agent_pause(call: Call) -> web.Response:
     """Pause with a reason code (one of /api/pause-codes; a supervisor pausing someone else may give "supervisor")"""
     body = call.body_as(AgentPause)
-    codes = [p.code for p in call.app[SETTINGS].pause_codes]
+    codes = [p.code for p in call.daemon.pause_codes]
     forced = body.reason == SUPERVISOR_PAUSE_REASON and call.path("agent_id") != call.user.name
     if body.reason not in codes and not forced:
         raise Problem(

@@ -34,9 +34,11 @@ function say(id, text, error = false) { const m = $(id); m.textContent = text; m
 // The pause reasons the daemon's settings allow ([[pause_codes]]), each with the longest it should last.
 let pauseLimits = new Map();  // code -> seconds
 async function loadPauseCodes() {
-  const data = await api("GET", "/api/pause-codes");
-  pauseLimits = new Map(data.pause_codes.filter((p) => p.max_minutes).map((p) => [p.code, 60 * p.max_minutes]));
-  $("pause-reason").replaceChildren(...data.pause_codes.map((p) => el("option", { value: p.code }, t(p.label))));
+  try {
+    const data = await api("GET", "/api/pause-codes");
+    pauseLimits = new Map(data.pause_codes.filter((p) => p.max_minutes).map((p) => [p.code, 60 * p.max_minutes]));
+    $("pause-reason").replaceChildren(...data.pause_codes.map((p) => el("option", { value: p.code }, t(p.label))));
+  } catch (err) { say("session-msg", err.message, true); }  // the rest of the console works without them
 }
 
 async function loadQueues() {
