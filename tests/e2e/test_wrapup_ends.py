@@ -22,6 +22,14 @@ def status(world: World) -> AgentStatus:
     return agent.status
 
 
+async def until_wrapup_over(world: World) -> None:
+    """Run until the agent's wrap-up has ended (its timer: 30 s of the campaign's, read by the daemon's once-a-second
+    maintenance, which may lag the manual clock on a loaded machine)."""
+    await world.run(300, step=1, until=lambda: status(world) is not AgentStatus.WRAPUP)
+    assert status(world) is not AgentStatus.WRAPUP, "the wrap-up never ended"
+    await world.quiesce()
+
+
 async def until_wrapup(world: World) -> int:
     """Run until the agent is in wrap-up after a call; the attempt they wrap up."""
     await world.run(600, step=1, until=lambda: status(world) is AgentStatus.WRAPUP)
@@ -57,8 +65,7 @@ async def test_a_wrapup_that_runs_out_gets_the_timeout_disposition(tmp_path: Pat
     ) as world:
         runner = world.dialer.runner("e2e")
         attempt = await until_wrapup(world)
-        await world.run(40, step=1, until=lambda: status(world) is not AgentStatus.WRAPUP)
-        await world.quiesce()
+        await until_wrapup_over(world)
         stored = await get_attempt(world.db, attempt)
         assert stored is not None
         assert (stored.disposition, stored.notes, stored.agent) == ("no_decision", TIMEOUT_NOTE, AGENT)
@@ -75,8 +82,7 @@ async def test_without_a_timeout_disposition_the_call_stays_the_agents_to_dispos
         await world.run(600, step=1, until=lambda: status(world) is AgentStatus.TALKING)
         await world.dialer.agents.pause(AGENT, "meeting")  # after this call: no next one to take its place
         attempt = await until_wrapup(world)
-        await world.run(40, step=1, until=lambda: status(world) is not AgentStatus.WRAPUP)
-        await world.quiesce()
+        await until_wrapup_over(world)
         stored = await get_attempt(world.db, attempt)
         assert stored is not None
         assert stored.disposition is None
