@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import Update, case, select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.rules import CALLBACK_EARLY, TERMINAL_STATUSES, LeadStatus, PendingCallback
@@ -143,13 +143,24 @@ async def callbacks_kept_in(conn: AsyncConnection, attempts: Mapping[int, int], 
     if not attempts:
         return []
     c = callbacks_t.c
-    kept = await _closed(
-        conn,
-        update(callbacks_t)
-        .where(c.state == PENDING, c.lead_id.in_(sorted(attempts)), c.due_at <= at + CALLBACK_EARLY)
-        .values(state=DONE, kept_by=case(attempts, value=c.lead_id), updated_at=at),
-        at,
-    )
+    # The due ones first (one statement whatever the number of leads: an expanding IN), then each kept by its own
+    # lead's attempt -- a CASE over the leads would be a new statement, compiled and cached, for every claim size.
+    due = (
+        await conn.execute(
+            select(c.id, c.lead_id).where(
+                c.state == PENDING, c.lead_id.in_(sorted(attempts)), c.due_at <= at + CALLBACK_EARLY
+            )
+        )
+    ).all()
+    kept: list[events.Callback] = []
+    for callback_id, lead_id in due:
+        kept += await _closed(
+            conn,
+            update(callbacks_t)
+            .where(c.id == callback_id, c.state == PENDING)
+            .values(state=DONE, kept_by=attempts[lead_id], updated_at=at),
+            at,
+        )
     return [events.callback_done(callback, attempt_id=attempts[callback.lead_id], at=at) for callback in kept]
 
 
