@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from dialer.campaign.config import CampaignConfig
 from dialer.i18n import M_
@@ -68,18 +68,21 @@ class EvaluationBody(Strict):
     comment: str | None = Field(default=None, max_length=4000, description="the evaluator's comment to the agent")
 
 
-class EvaluationQuery(Paging):
+class EvaluationPeriod(BaseModel):
+    """Which evaluations a query is about: an agent's, a campaign's, saved in a period (any of them left out: all)."""
+
     agent: str | None = Field(default=None, max_length=100)
     campaign: str | None = Field(default=None, max_length=100)
     from_: str | None = Field(default=None, alias="from", max_length=40, description="saved from (ISO), inclusive")
     to: str | None = Field(default=None, max_length=40, description="saved until (ISO); a date includes its day")
 
 
-class QualityQuery(Strict):
-    agent: str | None = Field(default=None, max_length=100)
-    campaign: str | None = Field(default=None, max_length=100)
-    from_: str | None = Field(default=None, alias="from", max_length=40, description="saved from (ISO), inclusive")
-    to: str | None = Field(default=None, max_length=40, description="saved until (ISO); a date includes its day")
+class EvaluationQuery(Paging, EvaluationPeriod):
+    """The listing's query: the period's filters, paged (unknown parameters ignored, as every listing's)."""
+
+
+class QualityQuery(Strict, EvaluationPeriod):
+    """The per-agent figures' query: the period's filters only."""
 
 
 def evaluation_json(e: EvaluationRecord) -> dict[str, Any]:
@@ -115,10 +118,9 @@ async def _call_or_404(call: Call) -> AttemptRecord:
     return attempt
 
 
-async def _filter(
-    call: Call, agent: str | None, campaign: str | None, start: str | None, end: str | None
-) -> EvaluationFilter:
+async def _filter(call: Call, period: EvaluationPeriod) -> EvaluationFilter:
     """The evaluations a listing may show: the reader's scope (an agent their own, a supervisor their teams')."""
+    agent, campaign, start, end = period.agent, period.campaign, period.from_, period.to
     scope = call.scope
     if agent is not None and scope is not None and agent not in scope:
         raise out_of_scope(
@@ -203,7 +205,7 @@ async def get_call_evaluations(call: Call) -> web.Response:
 async def get_evaluations(call: Call) -> web.Response:
     """Evaluations by agent, campaign and period, latest first (agents: their own; supervisors: their teams')"""
     q = call.query_as(EvaluationQuery)
-    where = await _filter(call, q.agent, q.campaign, q.from_, q.to)
+    where = await _filter(call, q)
     return page_from(q, await list_evaluations(call.db, where, limit=q.limit, offset=q.offset), evaluation_json)
 
 
@@ -212,7 +214,7 @@ async def get_agent_quality(call: Call) -> web.Response:
     """Per agent, the evaluations of a period: how many, the mean score, the critical failures (supervisors: their
     teams' agents) -- the figures for coaching"""
     q = call.query_as(QualityQuery)
-    where = await _filter(call, q.agent, q.campaign, q.from_, q.to)
+    where = await _filter(call, q)
     figures = await agent_quality(call.db, where)
     return ok(
         {
