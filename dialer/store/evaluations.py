@@ -103,9 +103,14 @@ class EvaluationFilter:
 
 @dataclass(frozen=True, slots=True)
 class AgentQuality:
-    """An agent's evaluations in a period: how many, their mean score, how many failed a critical criterion."""
+    """An agent's evaluations in a period, counted per call: a call scored by several evaluators (a calibration)
+    weighs once, with the mean of its scores, and fails a critical criterion when any of its evaluations does.
+
+    ``calls``: the agent's calls evaluated; ``evaluations``: the evaluations of them; ``mean_score``: the mean over
+    the calls of each call's mean score; ``critical_failures``: the calls failing a critical criterion."""
 
     agent: str
+    calls: int
     evaluations: int
     mean_score: float
     critical_failures: int
@@ -188,16 +193,36 @@ async def list_evaluations(
 
 
 async def agent_quality(db: Database, where: EvaluationFilter) -> list[AgentQuality]:
-    """Per agent, the evaluations ``where`` selects: count, mean score (one decimal), critical failures."""
+    """Per agent, the evaluations ``where`` selects, counted per call (:class:`AgentQuality`): calls, evaluations,
+    mean score (one decimal), calls failing a critical criterion."""
     c = evaluations_t.c
-    failed = func.sum(case((c.critical_failed, 1), else_=0))
-    query = select(c.agent, func.count(), func.avg(c.score), failed).group_by(c.agent).order_by(c.agent)
+    per_call = select(
+        c.agent.label("agent"),
+        func.count().label("evaluations"),
+        func.avg(c.score).label("score"),
+        func.max(case((c.critical_failed, 1), else_=0)).label("failed"),
+    ).group_by(c.agent, c.attempt_id)
     conditions = where.conditions()
     if conditions:
-        query = query.where(*conditions)
+        per_call = per_call.where(*conditions)
+    calls = per_call.subquery()
+    query = (
+        select(
+            calls.c.agent,
+            func.count(),
+            func.sum(calls.c.evaluations),
+            func.avg(calls.c.score),
+            func.sum(calls.c.failed),
+        )
+        .group_by(calls.c.agent)
+        .order_by(calls.c.agent)
+    )
     async with db.read() as conn:
         rows = (await conn.execute(query)).all()
-    return [AgentQuality(str(a), int(n), round(float(mean), 1), int(crit or 0)) for a, n, mean, crit in rows]
+    return [
+        AgentQuality(str(a), int(n), int(evaluations), round(float(mean), 1), int(failed or 0))
+        for a, n, evaluations, mean, failed in rows
+    ]
 
 
 async def latest_evaluations(db: Database, attempt_ids: Collection[int]) -> dict[int, EvaluationRecord]:

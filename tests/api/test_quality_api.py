@@ -106,6 +106,7 @@ async def test_supervisors_score_their_teams_calls_and_agents_read_their_own(
         # The team's figures carry each agent's quality figures of the period.
         team = await (await client.get("/api/reports/team/north", headers=sue)).json()
         assert {a["agent"]: a["quality"] for a in team["agents"]}["alice"] == {
+            "calls": 1,
             "evaluations": 1,
             "mean_score": 95.0,
             "critical_failures": 0,

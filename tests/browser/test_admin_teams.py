@@ -49,7 +49,9 @@ async def test_a_supervisor_sees_only_their_team(
         head = (await report.locator("thead").inner_text()).lower()  # (the style writes headers in capitals)
         assert "occupancy" in head
         assert "ready in n s announced" in head
+        assert "quality" in head
         assert await report.locator("tbody tr td.occupancy").count() == 2
+        assert await report.locator("tbody tr td.quality").count() == 2
         # By default a team's figures are its agents' while they were its members; "today's" reads all of theirs.
         asked: list[str] = []
         sue.on("request", lambda request: asked.append(request.url))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from harness.claims import NOW, add_leads, lead, make_campaign
 from sqlalchemy import select, update
 
@@ -120,7 +121,15 @@ async def test_listings_filter_by_agent_campaign_period_and_scope_and_figures_pe
         47.8,
         1,
     )
-    assert (figures["bob"].evaluations, figures["bob"].critical_failures) == (1, 0)
+    assert (figures["bob"].calls, figures["bob"].evaluations, figures["bob"].critical_failures) == (1, 1, 0)
+    # A calibration: a second evaluator scores alice's good call. It weighs once, with the mean of its scores, and
+    # her mean stays the mean over her calls; a critical failure by either evaluator fails the call once.
+    await _save(db, a1, c1, "alice", "boss", CRITICAL, NOW + timedelta(days=3))
+    await _save(db, a2, c1, "alice", "boss", CRITICAL, NOW + timedelta(days=3))
+    alice = {f.agent: f for f in await agent_quality(db, EvaluationFilter())}["alice"]
+    good = figures["bob"].mean_score  # bob's one call is scored GOOD; a critical failure scores 0
+    assert (alice.calls, alice.evaluations, alice.critical_failures) == (2, 4, 2)
+    assert alice.mean_score == pytest.approx((good / 2 + 0) / 2, abs=0.05)
     assert [f.agent for f in await agent_quality(db, EvaluationFilter(agents={"bob"}))] == ["bob"]
 
 

@@ -190,10 +190,16 @@ async def get_team_report(call: Call) -> web.Response:
 
 
 def _quality_figures(q: AgentQuality | None) -> dict[str, float | int] | None:
-    """The agent's evaluations saved in the period: count, mean score, critical failures (None: none)."""
+    """The agent's evaluations saved in the period, per call (calls, evaluations, mean score, critical failures; None:
+    none)."""
     if q is None:
         return None
-    return {"evaluations": q.evaluations, "mean_score": q.mean_score, "critical_failures": q.critical_failures}
+    return {
+        "calls": q.calls,
+        "evaluations": q.evaluations,
+        "mean_score": q.mean_score,
+        "critical_failures": q.critical_failures,
+    }
 
 
 def _time_figures(spent: AgentTime | None) -> dict[str, float | None]:

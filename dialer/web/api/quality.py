@@ -105,6 +105,7 @@ def evaluation_json(e: EvaluationRecord) -> dict[str, Any]:
 def _quality_json(q: AgentQuality) -> dict[str, Any]:
     return {
         "agent": q.agent,
+        "calls": q.calls,
         "evaluations": q.evaluations,
         "mean_score": q.mean_score,
         "critical_failures": q.critical_failures,
