@@ -40,6 +40,50 @@ DEMO_AGENT_PASSWORD = "demo-agent"  # noqa: S105 - the throwaway demo database o
 SPARE_AGENT = "you"
 DEMO_TEAMS = ("north", "south")  # the first half of the agents and the spare agent; the second half
 DEMO_ACTOR = "demo"  # who the audit log says created the demo's teams
+# The names the demo's agents give on their calls (the script's ``{{ agent }}``), in the demo's language: the
+# simulated agents in order, then the spare agent; agents beyond the list go by their login.
+DEMO_AGENT_NAMES: dict[str | None, tuple[str, ...]] = {
+    None: (
+        "Alex Morgan",
+        "Priya Shah",
+        "Tom Baker",
+        "Maria Lopez",
+        "Sam Okafor",
+        "Emma Clarke",
+        "Luca Rossi",
+        "Hannah Kim",
+        "Dan Walsh",
+        "Aisha Khan",
+        "Jonas Berg",
+        "Chloe Martin",
+    ),
+    "ja": (
+        "佐藤 花子",
+        "鈴木 一郎",
+        "高橋 美咲",
+        "田中 健太",
+        "伊藤 由美",
+        "渡辺 翔",
+        "山本 彩",
+        "中村 大輔",
+        "小林 愛",
+        "加藤 誠",
+        "吉田 結衣",
+        "山田 拓也",
+    ),
+    "zh-CN": ("王芳", "李伟", "张敏", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴婷", "徐明", "孙悦"),
+    "zh-Hant": ("王芳", "李偉", "張敏", "劉洋", "陳靜", "楊帆", "趙磊", "黃麗", "周傑", "吳婷", "徐明", "孫悅"),
+}
+SPARE_AGENT_NAMES: dict[str | None, str] = {None: "Sam Taylor", "ja": "森 さくら", "zh-CN": "林晓", "zh-Hant": "林曉"}
+
+
+def demo_agent_name(agent_ids: Sequence[str], agent: str, language: str | None) -> str | None:
+    """The display name of a demo agent in the demo's language (None: they go by their login)."""
+    if agent == SPARE_AGENT:
+        return SPARE_AGENT_NAMES.get(language, SPARE_AGENT_NAMES[None])
+    names = DEMO_AGENT_NAMES.get(language, DEMO_AGENT_NAMES[None])
+    index = list(agent_ids).index(agent) if agent in agent_ids else len(names)
+    return names[index] if index < len(names) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +113,8 @@ async def create_demo_users(
     for login in logins:
         if await get_user(db, login.name) is None:
             password_hash = agent_hash if login.role is Role.AGENT else hash_password(login.password)
-            await create_user(db, login.name, login.role, password_hash, now, phone=login.phone)
+            name = demo_agent_name(agent_ids, login.name, language) if login.role is Role.AGENT else None
+            await create_user(db, login.name, login.role, password_hash, now, phone=login.phone, display_name=name)
         if language is not None:
             await update_user(db, login.name, now, language=language)
     await _create_demo_teams(db, agent_ids, now)

@@ -196,6 +196,15 @@ async def test_every_role_has_a_login_and_the_supervisor_listens(tmp_path: Path,
 
     await sign_in("admin", "demo-admin")
     assert (await client.get("/admin")).status == 200
+    users = (await (await client.get("/api/users?limit=100")).json())["items"]
+    names = {u["name"]: u["display_name"] for u in users if u["role"] == "agent"}
+    assert names == {  # the names the agents give on their calls (the script's {{ agent }})
+        "agent01": "Alex Morgan",
+        "agent02": "Priya Shah",
+        "agent03": "Tom Baker",
+        "agent04": "Maria Lopez",
+        "you": "Sam Taylor",
+    }
     teams = await (await client.get("/api/teams")).json()
     members = {t["name"]: (sorted(t["members"]), t["supervisors"], t["campaigns"]) for t in teams["items"]}
     everything = ["demo"]  # every campaign of the demo (this plan has no agentless one)
