@@ -20,7 +20,9 @@ T = TypeVar("T")
 _ORPHANS: set[asyncio.Future[Any]] = set()
 
 
-async def finished_even_if_cancelled(work: Coroutine[Any, Any, T], *, event: str, **ids: object) -> T:
+async def finished_even_if_cancelled(
+    work: Coroutine[Any, Any, T] | asyncio.Future[T], *, event: str, **ids: object
+) -> T:
     """Run ``work`` to its end even if the caller is cancelled meanwhile (``asyncio.shield``): for work that must not
     stop half done, such as a write and the bookkeeping that follows it. The caller's cancel still reaches the
     caller at once. Nobody is then left to hear how the work ends, so a failure is logged: ``event`` with ``ids``

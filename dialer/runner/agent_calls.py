@@ -42,6 +42,9 @@ class AgentCalls:
         # Attempts whose disposition is being written (the agent's, or the timeout's): never two for one call.
         self.dispositioning: set[int] = set()
         self.timeouts: set[asyncio.Task[None]] = set()  # timeout dispositions under way
+        # Disposition writes under way, by attempt: one goes on to its end when its caller is cancelled (a request
+        # given up, a shutdown), and its call stays claimed in ``dispositioning`` until it ends.
+        self.writing: dict[int, asyncio.Future[LeadTransition]] = {}
 
     def connected(
         self, agent_id: str, attempt_id: int, agent_channel: str | None = None, *, amd_paused: bool = False
@@ -169,7 +172,14 @@ class AgentCalls:
                 ends_wrapup=not timed_out,
             )
         finally:
-            self.dispositioning.discard(attempt)
+            if attempt not in self.writing:  # (a write going on after a cancel releases the call when it ends)
+                self.dispositioning.discard(attempt)
+
+    def _written(self, attempt: int) -> None:
+        """A disposition write ended: the call is released (another disposition of it is refused or allowed by what
+        the store now holds)."""
+        self.writing.pop(attempt, None)
+        self.dispositioning.discard(attempt)
 
     async def _disposition(
         self,
@@ -220,8 +230,11 @@ class AgentCalls:
 
         # The write and what the pacer and counters learn from it go together: a caller cancelled meanwhile (a
         # request given up, a shutdown) does not leave a stored machine counted as a live answer.
+        write = asyncio.ensure_future(write_and_count())
+        self.writing[attempt] = write
+        write.add_done_callback(lambda _: self._written(attempt))
         transition = await finished_even_if_cancelled(
-            write_and_count(),
+            write,
             event="disposition_failed_after_cancel",
             campaign=ctx.name,
             agent=agent_id,

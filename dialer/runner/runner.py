@@ -236,11 +236,12 @@ class CampaignRunner:
         self.updates.deliver(server, update)
 
     async def settle(self) -> None:
-        """Wait until every delivered update has been applied, and every timeout disposition written (tests,
-        drain)."""
+        """Wait until every delivered update has been applied, and every disposition under way written (the
+        timeouts', and those whose caller gave up) (tests, drain)."""
         await self.updates.queue.join()
-        if self.agent_calls.timeouts:
-            await asyncio.wait(set(self.agent_calls.timeouts))
+        pending: set[asyncio.Future[Any]] = {*self.agent_calls.timeouts, *self.agent_calls.writing.values()}
+        if pending:
+            await asyncio.wait(pending)
 
     @property
     def idle(self) -> bool:
@@ -251,6 +252,7 @@ class CampaignRunner:
             and not self.pacing.stepping
             and not self.originator.sending
             and not self.agent_calls.timeouts
+            and not self.agent_calls.writing
             and not self.updates.applying
             and self.updates.queue.empty()
             and not self.ctx.wakened.is_set()

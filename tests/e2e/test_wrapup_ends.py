@@ -3,6 +3,7 @@ timeout disposition for a call whose wrap-up ran out without one."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,25 @@ async def test_without_a_timeout_disposition_the_call_stays_the_agents_to_dispos
         stored = await get_attempt(world.db, attempt)
         assert stored is not None
         assert stored.disposition == "sale"
+
+
+async def test_a_disposition_given_up_by_its_caller_is_written_once_and_settled(tmp_path: Path) -> None:
+    """A disposition whose caller is cancelled (a request given up, a crew stopped) goes on to its end; until then
+    the call stays claimed (a second disposition of it is refused) and the runner's settle waits for it."""
+    async with make_world(
+        tmp_path, campaign={"wrap_up_ends": "disposition"}, us_leads=40, japan_leads=0, agents=1, crew=False
+    ) as world:
+        runner = world.dialer.runner("e2e")
+        attempt = await until_wrapup(world)
+        first = asyncio.ensure_future(runner.disposition(AGENT, "no_decision"))
+        await asyncio.sleep(0)  # the write has started
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        with pytest.raises(LookupError):  # the write goes on: the call is still being dispositioned
+            await runner.disposition(AGENT, "sale", attempt_id=attempt)
+        await runner.settle()
+        assert not runner.agent_calls.writing
+        stored = await get_attempt(world.db, attempt)
+        assert stored is not None
+        assert stored.disposition == "no_decision"
