@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +22,8 @@ NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
 def imported(row: int, phone: str, *alt: str) -> ImportedLead:
-    return imported_lead(row, phone, *alt, external_id=f"x{row}", fields={"company": "Acme"})
+    lead = imported_lead(row, phone, *alt, external_id=f"x{row}", fields={"company": "Acme"})
+    return replace(lead, email="ann@example.com") if row == 2 else lead
 
 
 def bad(row: int, reason: RowErrorReason = RowErrorReason.INVALID_PHONE) -> RowError:
@@ -89,6 +91,8 @@ async def test_import_scrubs_dnc_dedupes_and_counts(db: Database) -> None:
     (first,) = await find_leads_by_phone(db, c1, "+12125550101")
     assert first.alt_phones == []
     assert first.fields == {"company": "Acme", "external_id": "x1"}
+    (second,) = await find_leads_by_phone(db, c1, "+12125550102")
+    assert second.fields == {"company": "Acme", "external_id": "x2", "email": "ann@example.com"}
     assert (first.status, first.next_dialable_at, first.list_id) == ("new", NOW, summary.list_id)
     again = await import_leads(db, campaign_id=c1, rows=rows, list_name="l", source_file="l.csv", now=NOW)
     assert (again.imported, again.duplicates, again.dnc) == (0, 4, 1)

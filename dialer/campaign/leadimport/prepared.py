@@ -68,8 +68,11 @@ class PreparedLeads:
 
     def add(self, lead: ImportedLead) -> None:
         fields = lead.fields
-        if lead.external_id and LeadField.EXTERNAL_ID.value not in fields:
-            fields = {**fields, LeadField.EXTERNAL_ID.value: lead.external_id}
+        # The recognised columns kept as fields (the screen pop, the script's {{ fields.email }}, an export): the
+        # lead's own id in the caller's system, and its e-mail address.
+        for key, value in ((LeadField.EXTERNAL_ID, lead.external_id), (LeadField.EMAIL, lead.email)):
+            if value and key.value not in fields:
+                fields = {**fields, key.value: value}
         self.rows.append(lead.row)
         self.phones.append(lead.phone)
         self.alt_phones.append(_json_list(lead.alt_phones))
