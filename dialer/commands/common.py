@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -48,6 +49,14 @@ def cli_context(ctx: typer.Context) -> CliContext:
         obj = CliContext()
         ctx.find_root().obj = obj
     return obj
+
+
+def cli_actor() -> str:
+    """Who the audit log says acted from the command line: ``cli:<login>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

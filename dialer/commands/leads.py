@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -11,11 +12,17 @@ from typing import Annotated, TextIO
 import typer
 
 from dialer.campaign.leadimport import LeadFileError
-from dialer.commands.common import JsonFlag, cli_context, fail, print_json, stored_campaign
+from dialer.campaign.rules import LeadStatus
+from dialer.commands.common import JsonFlag, cli_actor, cli_context, fail, failing, print_json, stored_campaign
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
+from dialer.lists.export import write_leads_csv
+from dialer.reports.render.csv import CSV_ENCODINGS, CsvEncodingError
 from dialer.store import Database
+from dialer.store.audit import audit
 from dialer.store.imports import ImportSummary, LeadImport, import_lead_csv, lead_imports, recover_interrupted_imports
+from dialer.store.lead_export import LeadExportFilter, check_lists, exported_leads
+from dialer.store.lists import UnknownListError
 from dialer.store.status import StatusReport, lead_status
 
 app = typer.Typer(help="Leads: import lists, show status.", no_args_is_help=True)
@@ -188,3 +195,58 @@ def leads_imports(
                 "{rows} rows: {imported} imported, {duplicates} duplicates, {invalid} invalid, {dnc} dnc"
             ).format(rows=i.rows_read, imported=i.imported, duplicates=i.duplicates, invalid=i.invalid, dnc=i.dnc)
         typer.echo(f"{i.list_id:>6}  {format_datetime(i.started_at)}  {i.state:<9}  {i.name}  ({detail})")
+
+
+@app.command("export")
+def leads_export(
+    ctx: typer.Context,
+    campaign: CampaignOption,
+    output: Annotated[str, typer.Option("--output", "-o", help="the CSV file to write, or - for standard output")],
+    list_id: Annotated[list[int] | None, typer.Option("--list", help="only this list's leads (repeatable)")] = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="only leads in this status, e.g. done, dnc (repeatable)")
+    ] = None,
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="utf-8-sig (UTF-8 with BOM, for Excel: the default), utf-8 or cp932")
+    ] = "utf-8-sig",
+) -> None:
+    """Write the campaign's leads with their results as CSV (the columns the importer reads, then the dialer's
+    dialer_status, dialer_attempts, dialer_last_outcome, ...); audited. A file is written whole or not at all."""
+    if encoding not in CSV_ENCODINGS:
+        fail(_("--encoding: one of {choices}").format(choices=", ".join(CSV_ENCODINGS)))
+    statuses = set(status or ())
+    if unknown := sorted(statuses - {s.value for s in LeadStatus}):
+        fail(
+            _("--status {status}: not a lead status ({choices})").format(
+                status=unknown[0], choices=", ".join(s.value for s in LeadStatus)
+            )
+        )
+    target = None if output == "-" else Path(output)
+
+    async def work(db: Database) -> int:
+        record, _config = await stored_campaign(db, campaign)
+        where = LeadExportFilter(record.id, list_ids=set(list_id) if list_id else None, statuses=statuses or None)
+        with failing(UnknownListError):
+            if where.list_ids:
+                await check_lists(db, record.id, where.list_ids)
+        now = datetime.now(UTC)
+        with failing(CsvEncodingError):
+            if target is None:
+                n = await write_leads_csv(lambda: exported_leads(db, where), sys.stdout.buffer, encoding=encoding)
+            else:
+                partial = target.with_name(target.name + ".partial")
+                try:
+                    with partial.open("wb") as out:
+                        n = await write_leads_csv(lambda: exported_leads(db, where), out, encoding=encoding)
+                    partial.replace(target)
+                finally:
+                    partial.unlink(missing_ok=True)
+        await audit(db, cli_actor(), "leads.export", f"campaign:{record.name}", now, leads=n, **where.as_detail())
+        return n
+
+    try:
+        n = run_with_database(ctx, work)
+    except OSError as exc:
+        fail(_("{path}: write failed ({reason})").format(path=output, reason=exc.strerror or exc))
+    if target is not None:
+        typer.echo(_("{n} leads written to {path}").format(n=n, path=target), err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dialer.calls.outcome import Outcome
-from dialer.commands.common import JsonFlag, fail, failing, print_json, stored_campaign
+from dialer.commands.common import JsonFlag, cli_actor, fail, failing, print_json, stored_campaign
 from dialer.commands.db import run_with_database
 from dialer.i18n import M_, _, format_datetime
 from dialer.lists.recycle import RecycleRule
@@ -58,13 +57,6 @@ def parse_rule(text: str) -> RecycleRule:
         return RecycleRule(parsed, timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}))
     except (ValueError, OverflowError) as exc:
         raise typer.BadParameter(str(exc)) from None
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @app.command("show")
@@ -127,7 +119,7 @@ def lists_set(
                 db,
                 list_id,
                 datetime.now(UTC),
-                actor=_actor(),
+                actor=cli_actor(),
                 enabled=enable,
                 priority=priority,
                 **changes,  # type: ignore[arg-type]
@@ -163,7 +155,7 @@ def lists_recycle(
             now=datetime.now(UTC),
             list_ids=list_id or None,
             dry_run=not apply,
-            actor=_actor(),
+            actor=cli_actor(),
         )
 
     result = run_with_database(ctx, work)
@@ -209,7 +201,7 @@ def lists_schedule(
                 if zone is None:
                     zone = await list_campaign_zone(db, list_id)
                 schedule = RecycleSchedule(rules, interval, at, zone)
-            return await set_recycle_schedule(db, list_id, schedule, datetime.now(UTC), actor=_actor())
+            return await set_recycle_schedule(db, list_id, schedule, datetime.now(UTC), actor=cli_actor())
 
     view = run_with_database(ctx, work)
     if view is None:

@@ -65,6 +65,22 @@ def norm_header(name: str) -> str:
     return re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", name).casefold())
 
 
+# The dialer's own results in a lead export (dialer.lists.export): imported again, these columns are skipped (the
+# new leads' results start afresh; they are neither the leads' state nor their data).
+EXPORT_RESULT_COLUMNS = (
+    "dialer_lead_id",
+    "dialer_list",
+    "dialer_status",
+    "dialer_attempts",
+    "dialer_dials",
+    "dialer_last_outcome",
+    "dialer_last_disposition",
+    "dialer_last_attempt_at",
+    "dialer_next_dialable_at",
+    "dialer_callback_at",
+    "dialer_archive_reason",
+)
+
 HEADER_ALIASES: dict[str, LeadField] = {
     **dict.fromkeys(
         ("phone", "phonenumber", "telephone", "tel", "telno", "number", "phone1", "primaryphone", "msisdn", "e164"),
@@ -84,6 +100,8 @@ HEADER_ALIASES: dict[str, LeadField] = {
             "homephone",
             "workphone",
             "businessphone",
+            # an export's further alternative numbers (dialer.lists.export): alt_phone2, alt_phone3, ...
+            *(f"altphone{n}" for n in range(2, 10)),
         ),
         LeadField.ALT_PHONE,
     ),
@@ -94,6 +112,7 @@ HEADER_ALIASES: dict[str, LeadField] = {
     **dict.fromkeys(("zip", "zipcode", "postcode", "postalcode", "postal", "zip5"), LeadField.POSTAL_CODE),
     **dict.fromkeys(("priority", "prio"), LeadField.PRIORITY),
     **dict.fromkeys(("id", "externalid", "leadid", "customerid", "crmid", "ref", "reference"), LeadField.EXTERNAL_ID),
+    **dict.fromkeys((norm_header(c) for c in EXPORT_RESULT_COLUMNS), LeadField.SKIP),
     # Japanese and Chinese exports
     **dict.fromkeys(("電話番号", "電話", "tel番号", "电话", "电话号码", "联系电话"), LeadField.PHONE),
     **dict.fromkeys(("携帯", "携帯電話", "携帯番号", "手机", "手机号", "手机号码"), LeadField.ALT_PHONE),
