@@ -19,9 +19,8 @@ from dialer.i18n import _, format_datetime
 from dialer.lists.export import write_leads_csv
 from dialer.reports.render.csv import CSV_ENCODINGS, CsvEncodingError
 from dialer.store import Database
-from dialer.store.audit import audit
 from dialer.store.imports import ImportSummary, LeadImport, import_lead_csv, lead_imports, recover_interrupted_imports
-from dialer.store.lead_export import LeadExportFilter, check_lists, exported_leads
+from dialer.store.lead_export import LeadExportFilter, audit_export, check_lists, exported_leads
 from dialer.store.lists import UnknownListError
 from dialer.store.status import StatusReport, lead_status
 
@@ -241,7 +240,7 @@ def leads_export(
                     partial.replace(target)
                 finally:
                     partial.unlink(missing_ok=True)
-        await audit(db, cli_actor(), "leads.export", f"campaign:{record.name}", now, leads=n, **where.as_detail())
+        await audit_export(db, cli_actor(), record.name, where, n, now)
         return n
 
     try:

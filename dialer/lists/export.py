@@ -14,8 +14,8 @@ What a campaign manager sends back to whoever gave the list (each lead's result)
   number or a signed number is left as it is (it is no formula, and it must read back as the same number).
 
 :func:`write_leads_csv` reads the leads twice from the pages it is given (the columns first, then the rows), so an
-export of any size is never held at once; every export is audited by its caller (``leads.export``: an export carries
-personal data out of the dialer).
+export of any size is never held at once. Every export is audited (``leads.export``:
+:func:`dialer.store.lead_export.audit_export`): it carries personal data out of the dialer.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from dialer.campaign.leadimport.cells import looks_like_formula
 from dialer.campaign.leadimport.model import EXPORT_RESULT_COLUMNS
@@ -135,12 +135,18 @@ def export_cell(value: object) -> str | int:
     return "'" + text if looks_like_formula(text) else text
 
 
+class ByteSink(Protocol):
+    """Where an export's bytes go: a file, a spooled temporary file, standard output's buffer."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
 class _Encoded:
     """A text stream writing each piece to ``out`` in ``encoding`` as it comes (the csv writer writes a row at a
     time), counting the lines written: a character the encoding lacks is refused with the line of the file it is on
     (:class:`CsvEncodingError`; nothing is replaced)."""
 
-    def __init__(self, out: BinaryIO, encoding: str) -> None:
+    def __init__(self, out: ByteSink, encoding: str) -> None:
         self.out, self.encoding, self.lines = out, encoding, 0
 
     def write(self, text: str) -> int:
@@ -157,7 +163,7 @@ class _Encoded:
 
 
 async def write_leads_csv(
-    pages: Callable[[], AsyncIterator[list[ExportedLead]]], out: BinaryIO, *, encoding: str
+    pages: Callable[[], AsyncIterator[list[ExportedLead]]], out: ByteSink, *, encoding: str
 ) -> int:
     """Every lead ``pages()`` gives as CSV into ``out`` in ``encoding`` (one of
     ``dialer.reports.render.csv.CSV_ENCODINGS``; UTF-8 with BOM: the BOM first). Returns how many leads. A character

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
 
 from dialer.lists.export import ExportedLead
+from dialer.store.audit import audit
 from dialer.store.engine import Database
 from dialer.store.imports import STAGED_REASON
 from dialer.store.lists import UnknownListError
@@ -105,3 +107,10 @@ async def exported_leads(
         if len(page) < page_size:
             return
         after = page[-1].id
+
+
+async def audit_export(
+    db: Database, actor: str, campaign: str, where: LeadExportFilter, leads: int, now: datetime
+) -> None:
+    """The audit entry of an export (``leads.export`` on the campaign: who, the filters, how many leads)."""
+    await audit(db, actor, "leads.export", f"campaign:{campaign}", now, leads=leads, **where.as_detail())
