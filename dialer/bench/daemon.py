@@ -277,15 +277,17 @@ class BenchRecorder:
 STAGES = ("since_wake", "waited", "decided", "claimed", "sent")
 
 
-def latency_ms(seconds: list[float]) -> dict[str, float]:
+def _in_ms(seconds: list[float], *quantiles: float) -> dict[str, float]:
+    """Durations in milliseconds: their ``quantiles`` (``p50`` ... ) and their ``max`` (NaN when there are none)."""
     ms = [v * 1000 for v in seconds]
     return {
-        "samples": len(ms),
-        "p50": percentile(ms, 0.50),
-        "p90": percentile(ms, 0.90),
-        "p99": percentile(ms, 0.99),
+        **{f"p{round(q * 100)}": percentile(ms, q) for q in quantiles},
         "max": max(ms) if ms else float("nan"),
     }
+
+
+def latency_ms(seconds: list[float]) -> dict[str, float]:
+    return {"samples": len(seconds), **_in_ms(seconds, 0.50, 0.90, 0.99)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -297,14 +299,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def ms_summary(seconds: list[float]) -> dict[str, float]:
-    ms = [v * 1000 for v in seconds]
-    return {
-        "count": len(ms),
-        "p50": percentile(ms, 0.5),
-        "p99": percentile(ms, 0.99),
-        "max": max(ms) if ms else float("nan"),
-        "total_s": sum(seconds),
-    }
+    return {"count": len(seconds), **_in_ms(seconds, 0.5, 0.99), "total_s": sum(seconds)}
 
 
 async def lag_sampler(recorder: BenchRecorder, interval: float = 0.1) -> None:
@@ -389,11 +384,7 @@ def summarise(plan: DaemonBenchPlan, recorder: BenchRecorder, dialer: Dialer, ex
             "end": rss[-1][1] if rss else None,
             "steady_slope_mb_per_min": slope,
         },
-        "event_loop_lag_ms": {
-            "p50": percentile(recorder.lags, 0.5) * 1000,
-            "p99": percentile(recorder.lags, 0.99) * 1000,
-            "max": max(recorder.lags) * 1000 if recorder.lags else float("nan"),
-        },
+        "event_loop_lag_ms": _in_ms(recorder.lags, 0.5, 0.99),
         "sqlite_begin_immediate_wait_ms": ms_summary(recorder.sql_begin_waits),
         "sql_statement_ms": ms_summary(recorder.sql_statements),
         "counters": {k: v for k, v in runner.counters.as_dict().items() if k not in ("outcomes", "dispositions")},

@@ -31,6 +31,7 @@ from typing import Annotated, TextIO
 
 import typer
 
+from dialer.bench.daemon import percentile
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.campaign.leadimport import LeadCsvReader
 from dialer.campaign.phones import Phone, normalize
@@ -67,11 +68,6 @@ def machine_load() -> str:
     """Figures on a shared machine mean little without the load they were taken under."""
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f}/{five:.1f} on {os.cpu_count()} CPUs"
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # -- import -----------------------------------------------------------------------------------------------------
@@ -242,7 +238,7 @@ async def _time_batches(batches: int, claim: Callable[[int], Awaitable[int]]) ->
 
 def _report(label: str, latencies: list[float], claimed: int, batch: int) -> None:
     typer.echo(
-        f"  {label:<34} p50 {statistics.median(latencies):6.2f} ms  p99 {_percentile(latencies, 0.99):6.2f} ms  "
+        f"  {label:<34} p50 {statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms  "
         f"max {max(latencies):6.2f} ms  ({len(latencies)} batches, {claimed / len(latencies):.0f}/{batch} leads)"
     )
 

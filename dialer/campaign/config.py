@@ -38,9 +38,9 @@ from dialer.campaign.callerid import own_area_prefix, prefix_table, presented_nu
 from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
-from dialer.i18n import M_, message_of, render
+from dialer.i18n import M_, N_, message_of, render
 from dialer.i18n.library import os_error_text
-from dialer.i18n.validation import validation_message
+from dialer.i18n.validation import at_most_items, validation_message
 from dialer.ivr.flow import FlowError, parse_flow
 from dialer.pacing.snapshot import PacingSettings, default_abandon_setpoint
 from dialer.parsing import DocumentError, load_toml
@@ -667,7 +667,10 @@ class CampaignConfig(BaseModel):
     pacing: PacingOptions = PacingOptions()
     preview: PreviewOptions = PreviewOptions()
     call_control: CallControlOptions = CallControlOptions()
-    dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
+    dispositions: Annotated[
+        tuple[Disposition, ...],
+        BeforeValidator(at_most_items(MAX_DISPOSITIONS, N_("{n} dispositions: a campaign may have at most {max}"))),
+    ] = DEFAULT_DISPOSITIONS
     wrap_up_seconds: int = Field(
         default=15,
         ge=0,
@@ -721,14 +724,6 @@ class CampaignConfig(BaseModel):
     )
 
     # -- validation ---------------------------------------------------------------------------------------------
-
-    @field_validator("dispositions", mode="before")
-    @classmethod
-    def _bounded_dispositions(cls, v: object) -> object:
-        # Before the items are validated: an oversized list is refused at the cost of counting it.
-        if isinstance(v, list | tuple) and len(v) > MAX_DISPOSITIONS:
-            raise ValueError(M_("{n} dispositions: a campaign may have at most {max}", n=len(v), max=MAX_DISPOSITIONS))
-        return v
 
     @field_validator("trunk")
     @classmethod

@@ -5,7 +5,7 @@ the campaign file's validation (dialer.campaign.config); ``loc`` and ``type`` st
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dialer.i18n import M_, N_, Message, OneOf, message_of
@@ -156,3 +156,16 @@ def _ctx_value(key: str, value: Any) -> object:
         if choices:
             return OneOf(tuple(repr(c) for c in choices))
     return value
+
+
+def at_most_items(most: int, refusal: str) -> Callable[[object], object]:
+    """A before-validator of a list field: more than ``most`` items are refused with ``refusal`` (a catalogue
+    sentence marked with ``N_``: ``{n}`` the items given, ``{max}`` the most) before any item is validated, so an
+    oversized list costs only its count. Use: ``Annotated[tuple[X, ...], BeforeValidator(at_most_items(...))]``."""
+
+    def refuse_oversized(value: object) -> object:
+        if isinstance(value, list | tuple) and len(value) > most:
+            raise ValueError(M_(refusal, n=len(value), max=most))
+        return value
+
+    return refuse_oversized

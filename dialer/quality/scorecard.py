@@ -10,11 +10,12 @@ and an accurate disposition.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from dialer.i18n import M_
+from dialer.i18n import M_, N_
+from dialer.i18n.validation import at_most_items
 
 CRITERION_ID = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 MAX_CRITERIA = 100
@@ -53,14 +54,10 @@ class Scorecard(BaseModel):
     """The campaign's ``[quality]`` table: its criteria, in the order the form shows them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    criteria: tuple[Criterion, ...] = Field(min_length=1, description="the criteria, at least one")
-
-    @field_validator("criteria", mode="before")
-    @classmethod
-    def _bounded(cls, v: object) -> object:
-        if isinstance(v, list | tuple) and len(v) > MAX_CRITERIA:
-            raise ValueError(M_("{n} criteria: a scorecard may have at most {max}", n=len(v), max=MAX_CRITERIA))
-        return v
+    criteria: Annotated[
+        tuple[Criterion, ...],
+        BeforeValidator(at_most_items(MAX_CRITERIA, N_("{n} criteria: a scorecard may have at most {max}"))),
+    ] = Field(min_length=1, description="the criteria, at least one")
 
     @field_validator("criteria")
     @classmethod

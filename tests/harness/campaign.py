@@ -1,13 +1,18 @@
-"""The test campaign, the simulated world it dials into, and its lead files and parsed lead rows."""
+"""The test campaigns (a predictive one on the simulated PBX, a minimal one to store), the simulated world they dial
+into, and their lead files and parsed lead rows."""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.campaign.leadimport import ImportedLead, LeadCsvReader, RowError
 from dialer.sim.model import Scenario, parse_scenario
+from dialer.store import Database
+from dialer.store.campaigns import apply_campaign
 
 
 def campaign(name: str, caller_name: str, **overrides: Any) -> dict[str, Any]:
@@ -31,6 +36,25 @@ def campaign(name: str, caller_name: str, **overrides: Any) -> dict[str, Any]:
         },
         **overrides,
     }
+
+
+def minimal_campaign(name: str = "spring", **extra: object) -> CampaignConfig:
+    """A campaign of only what a campaign file needs: queue ``sales``, a PJSIP carrier trunk, a San Francisco caller
+    ID, every other key its default (``extra``: TOML keys over these)."""
+    return load_campaign(
+        {
+            "name": name,
+            "queue": "sales",
+            "trunk": "PJSIP/{number}@carrier",
+            "caller_id": {"number": "+14155550100"},
+            **extra,
+        }
+    )
+
+
+async def stored_campaign(db: Database, config: CampaignConfig, now: datetime) -> int:
+    """``config`` stored (created or updated at ``now``) as the campaign of its name: the campaign's id."""
+    return (await apply_campaign(db, config.name, config.model_dump(mode="json"), now)).campaign.id
 
 
 def scenario(agents: int, overrides: dict[str, dict[str, Any]] | None = None, *, name: str = "e2e") -> Scenario:

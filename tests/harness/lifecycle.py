@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig
 from dialer.store import Database
-from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import NewLead, insert_new_leads
+from harness.campaign import minimal_campaign as config
+from harness.campaign import stored_campaign
 
 # Monday 2 March 2026, 14:00 UTC: 09:00 in New York (EST) -- open; 06:00 in Los Angeles (PST) -- closed.
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -16,22 +17,10 @@ LA_OPENS = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 08:00 PST
 NY, LA = "America/New_York", "America/Los_Angeles"
 
 
-def config(**extra: object) -> CampaignConfig:
-    return load_campaign(
-        {
-            "name": "spring",
-            "queue": "sales",
-            "trunk": "PJSIP/{number}@carrier",
-            "caller_id": {"number": "+14155550100"},
-            **extra,
-        }
-    )
-
-
 async def setup(db: Database, leads: list[NewLead], **extra: object) -> tuple[CampaignConfig, int]:
     """The campaign (``extra``: its TOML keys over :func:`config`'s) and its leads."""
     cfg = config(**extra)
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cid = await stored_campaign(db, cfg, NOW)
     async with db.write() as conn:
         await insert_new_leads(conn, cid, None, leads, NOW)
     return cfg, cid

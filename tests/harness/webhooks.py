@@ -7,29 +7,22 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig
 from dialer.settings import WebhookSettings
 from dialer.store import Database
 from dialer.store.attempts import AttemptStart
-from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import LeadRecord, NewLead, insert_new_leads
 from dialer.store.lifecycle import claim_and_start_attempts
 from dialer.store.webhooks import PENDING, outbox_rows
 from dialer.webhooks.worker import WebhookWorker
+from harness.campaign import stored_campaign
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 in New York
 NY = "America/New_York"
 
 
-def config(name: str = "spring", **extra: object) -> CampaignConfig:
-    return load_campaign(
-        {"name": name, "queue": "sales", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-        | extra
-    )
-
-
 async def campaign(db: Database, cfg: CampaignConfig, phones: list[str]) -> int:
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cid = await stored_campaign(db, cfg, NOW)
     leads = [
         NewLead(phone=p, status="new", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=[NY]) for p in phones
     ]

@@ -12,14 +12,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from harness.campaign import minimal_campaign, stored_campaign
 from harness.ports import free_port
 from sqlalchemy import select
 from webhook_receiver import Receiver
 
-from dialer.campaign.config import load_campaign
 from dialer.store import open_database, upgrade
 from dialer.store.attempts import AttemptStart, start_attempts
-from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.tables import leads_t
 from dialer.store.webhooks import DELIVERED, create_subscription, outbox_rows
@@ -69,12 +68,10 @@ async def test_kill_9_between_event_and_delivery_delivers_each_event_once_after_
     await receiver.start()
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'd.db'}"
     now = datetime.now(UTC)
-    cfg = load_campaign(
-        {"name": "crash", "queue": "q", "trunk": "PJSIP/{number}@c", "caller_id": {"number": "+14155550100"}}
-    )
+    cfg = minimal_campaign("crash", queue="q", trunk="PJSIP/{number}@c")
     async with open_database(db_url) as db:
         await upgrade(db)
-        cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), now)).campaign.id
+        cid = await stored_campaign(db, cfg, now)
         await create_subscription(db, campaign_id=cid, url=receiver.url, events=SUBSCRIBABLE, secret="s3cret", now=now)
         leads = [
             NewLead(phone=f"+1212555{n:04d}", status="new", next_dialable_at=now - timedelta(hours=1), tz_candidates=[])

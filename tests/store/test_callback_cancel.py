@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from harness.campaign import minimal_campaign, stored_campaign
 from sqlalchemy import select
 
-from dialer.campaign.config import load_campaign
 from dialer.store import Database
-from dialer.store.campaigns import apply_campaign
 from dialer.store.console import CallbackNotPending, cancel_callback, create_callback
 from dialer.store.leads import NewLead, get_lead, insert_new_leads
 from dialer.store.tables import leads_t
@@ -18,10 +17,7 @@ NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
 async def test_a_pending_callback_cancels_once_then_is_refused(db: Database) -> None:
-    cfg = load_campaign(
-        {"name": "spring", "queue": "sales", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-    )
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cid = await stored_campaign(db, minimal_campaign("spring"), NOW)
     async with db.write() as conn:
         new = NewLead(phone="+12125550101", status="new", next_dialable_at=NOW)
         await insert_new_leads(conn, cid, None, [new], NOW)

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.campaign import imported_lead
+from harness.campaign import imported_lead, minimal_campaign, stored_campaign
 from sqlalchemy import func, select
 
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig
 from dialer.campaign.leadimport import ImportedLead
 from dialer.store import Database, upgrade
-from dialer.store.campaigns import apply_campaign
 from dialer.store.imports import (
     CHUNK,
     IMPORT_TTL,
@@ -79,10 +78,8 @@ async def c1_database(db_target: Any) -> AsyncIterator[tuple[Database, CampaignC
     db = db_target.open()
     await upgrade(db)
     try:
-        config = load_campaign(
-            {"name": "c1", "queue": "q", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-        )
-        campaign_id = (await apply_campaign(db, "c1", config.model_dump(mode="json"), NOW)).campaign.id
+        config = minimal_campaign("c1", queue="q")
+        campaign_id = await stored_campaign(db, config, NOW)
         yield db, config, campaign_id
     finally:
         await db.dispose()

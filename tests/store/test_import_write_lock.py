@@ -9,13 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from harness.campaign import imported_lead
+from harness.campaign import imported_lead, minimal_campaign, stored_campaign
 from sqlalchemy import func, select
 
-from dialer.campaign.config import load_campaign
 from dialer.campaign.leadimport import ImportedLead, RowError
 from dialer.store import Database, create_database, schema_version, upgrade
-from dialer.store.campaigns import apply_campaign
 from dialer.store.imports import CHUNK, import_leads
 from dialer.store.lifecycle import claim_dialable_in
 from dialer.store.tables import leads_t
@@ -32,10 +30,8 @@ async def count_list(db: Database, list_id: int | None = None) -> int:
 
 
 async def test_the_pacing_claim_is_not_held_up_by_an_import(db: Database) -> None:
-    config = load_campaign(
-        {"name": "c1", "queue": "q", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-    )
-    campaign_id = (await apply_campaign(db, "c1", config.model_dump(mode="json"), NOW)).campaign.id
+    config = minimal_campaign("c1", queue="q")
+    campaign_id = await stored_campaign(db, config, NOW)
     ready = await import_leads(
         db,
         campaign_id=campaign_id,

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from harness.campaign import minimal_campaign, stored_campaign
 from sqlalchemy import select, update
 
-from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.config import CampaignConfig
 from dialer.store import Database
-from dialer.store.campaigns import apply_campaign
 from dialer.store.console import list_callbacks
 from dialer.store.dnc import add_dnc
 from dialer.store.ivrcallback import Booked, Refusal, book_caller_callback
@@ -25,17 +25,8 @@ KNOWN = "+12025550101"
 
 
 async def campaign(db: Database, name: str = "spring", **extra: object) -> tuple[CampaignConfig, int]:
-    cfg = load_campaign(
-        {
-            "name": name,
-            "queue": "sales",
-            "trunk": "PJSIP/{number}@carrier",
-            "caller_id": {"number": "+14155550100"},
-            "timezone": "America/New_York",
-            **extra,
-        }
-    )
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cfg = minimal_campaign(name, timezone="America/New_York", **extra)
+    cid = await stored_campaign(db, cfg, NOW)
     async with db.write() as conn:
         lead = NewLead(phone=KNOWN, status="new", next_dialable_at=NOW, tz_candidates=("America/New_York",))
         await insert_new_leads(conn, cid, None, [lead], NOW)

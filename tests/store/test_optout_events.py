@@ -12,7 +12,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from harness.webhooks import NOW, NY, campaign, config, dial_all, fast, run_until
+from harness.campaign import minimal_campaign as config
+from harness.webhooks import NOW, NY, campaign, dial_all, fast, run_until
 from webhook_receiver import Receiver
 
 from dialer.calls.outcome import Outcome

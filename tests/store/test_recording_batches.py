@@ -10,16 +10,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from harness.campaign import minimal_campaign, stored_campaign
 from sqlalchemy import delete, select, update
 
 from dialer.ami.events import Hangup, MixMonitorStart
-from dialer.campaign.config import RecordingMode, load_campaign
+from dialer.campaign.config import RecordingMode
 from dialer.clock import ManualClock
 from dialer.recording.service import RecordingService, RecordingWrite, file_name, fold_writes
 from dialer.settings import RecordingSettings
 from dialer.store import Database
 from dialer.store.attempts import AttemptStart, start_attempt
-from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.monitoring import (
     RECORDING_ACTIVE_STATES,
@@ -76,10 +76,7 @@ def model(
 
 async def _attempts(db: Database, n: int) -> tuple[int, list[int]]:
     """A campaign's id and ``n`` attempts of it."""
-    cfg = load_campaign(
-        {"name": "rec", "queue": "sales", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-    )
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cid = await stored_campaign(db, minimal_campaign("rec"), NOW)
     phones = [f"+1415555{i:04d}" for i in range(n)]
     async with db.write() as conn:
         await insert_new_leads(

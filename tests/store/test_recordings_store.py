@@ -7,16 +7,16 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from harness.campaign import minimal_campaign, stored_campaign
 from sqlalchemy import select
 
 from dialer.ami.events import Hangup, MixMonitorMute, MixMonitorStart
-from dialer.campaign.config import RecordingMode, load_campaign
+from dialer.campaign.config import RecordingMode
 from dialer.clock import ManualClock
 from dialer.recording.service import RecordingService
 from dialer.settings import RecordingSettings
 from dialer.store import Database
 from dialer.store.attempts import AttemptStart, start_attempt
-from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.monitoring import (
     RecordingFilter,
@@ -33,10 +33,7 @@ NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
 
 async def _attempt(db: Database, phone: str, started: datetime, agent: str) -> int:
-    cfg = load_campaign(
-        {"name": "rec", "queue": "sales", "trunk": "PJSIP/{number}@carrier", "caller_id": {"number": "+14155550100"}}
-    )
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cid = await stored_campaign(db, minimal_campaign("rec"), NOW)
     async with db.write() as conn:
         await insert_new_leads(
             conn, cid, None, [NewLead(phone=phone, status="new", next_dialable_at=NOW, tz_candidates=[])], NOW

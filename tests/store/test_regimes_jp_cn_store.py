@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from harness.campaign import stored_campaign
 from harness.cli import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,6 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
-from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import check_dnc
 from dialer.store.leads import NewLead, get_lead, insert_new_leads
 from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
@@ -55,7 +55,7 @@ def campaign(toml_text: str) -> CampaignConfig:
 
 
 async def setup(db: Database, cfg: CampaignConfig, leads: list[NewLead]) -> int:
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cid = await stored_campaign(db, cfg, NOW)
     async with db.write() as conn:
         await insert_new_leads(conn, cid, None, leads, NOW)
     return cid

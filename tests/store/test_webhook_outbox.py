@@ -12,14 +12,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness.webhooks import NOW, NY, campaign, config, dial_all, fast, has_pending, run_until
+from harness.campaign import minimal_campaign as config
+from harness.campaign import stored_campaign
+from harness.webhooks import NOW, NY, campaign, dial_all, fast, has_pending, run_until
 from sqlalchemy import select, update
 from webhook_receiver import Receiver
 
 from dialer.calls.outcome import Outcome
 from dialer.store import Database, upgrade
 from dialer.store.attempts import AttemptEnd, AttemptProgress, AttemptStart, update_attempt
-from dialer.store.campaigns import apply_campaign
 from dialer.store.leadapi import erase_leads
 from dialer.store.leads import LeadRecord, NewLead, insert_new_leads
 from dialer.store.lifecycle import claim_and_start_attempts, record_disposition, record_outcome
@@ -230,7 +231,7 @@ async def test_a_destination_off_the_allow_list_is_never_called(db: Database) ->
 
 async def test_an_erased_lead_leaves_no_personal_data_in_the_outbox(db: Database) -> None:
     cfg = config()
-    cid = (await apply_campaign(db, cfg.name, cfg.model_dump(mode="json"), NOW)).campaign.id
+    cid = await stored_campaign(db, cfg, NOW)
     lead = NewLead(
         phone="+12125550101", status="new", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=[NY],
         first_name="Ann", fields={"external_id": "E-1"},

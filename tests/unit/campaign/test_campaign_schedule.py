@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
+from harness.campaign import minimal_campaign
 
-from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
+from dialer.campaign.config import CampaignConfig, CampaignConfigError
 from dialer.campaign.schedule import schedule_state
 
 
 def campaign(schedule: list[dict[str, str]], tz: str = "America/New_York") -> CampaignConfig:
-    data: dict[str, Any] = {
-        "name": "sched",
-        "queue": "q",
-        "trunk": "PJSIP/{number}@c",
-        "caller_id": {"number": "+12025550100"},
-        "timezone": tz,
-        "schedule": schedule,
-    }
-    return load_campaign(data)
+    return minimal_campaign("sched", timezone=tz, schedule=schedule)
 
 
 OFFICE = [{"start": "0 9 * * mon-fri", "stop": "0 18 * * mon-fri"}]
