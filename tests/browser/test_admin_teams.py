@@ -142,9 +142,26 @@ async def test_a_manager_counts_then_recycles_in_the_lists_page(
         await eventually(lambda: has_text(page.locator("#lists-msg"), "saved"), 10)
         lists = await (await client.get("/api/campaigns/demo/lists", headers=world.auth("boss"))).json()
         assert lists["items"][0]["enabled"] is False
+        # The list's leads exported with their results; an encoding that cannot hold a name is said, not downloaded.
+        async with page.expect_download() as downloading:
+            await page.locator("#lists-table tbody tr a[data-action=export]").first.click()
+        saved = tmp_path / "exported.csv"
+        await (await downloading.value).save_as(saved)
+        exported = saved.read_text(encoding="utf-8-sig").splitlines()
+        assert exported[0].startswith("external_id,phone,")
+        assert len(exported) - 1 == sum(lists["items"][0]["leads"].values())
+        await page.select_option("#export-encoding", "cp932")
+        await eventually(lambda: _href_has(page, "encoding=cp932"), 10)
+        await page.locator("#lists-table tbody tr a[data-action=export]").first.click()
+        await eventually(lambda: has_text(page.locator("#export-msg"), "cp932 cannot hold"), 10)
         await page.screenshot(path=str(artifacts / "lists-recycle.png"), full_page=True)
         assert not errors, errors
         await page.close()
+
+
+async def _href_has(page: Any, text: str) -> bool:
+    href = await page.locator("#lists-table tbody tr a[data-action=export]").first.get_attribute("href")
+    return text in (href or "")
 
 
 async def _asked(urls: list[str], path: str) -> bool:

@@ -1,5 +1,5 @@
 // Lead lists of a campaign (enable, priority, share, expiry), recycling with a dry run first, lead search + history.
-import { api, el } from "./common.js";
+import { api, el, openReport } from "./common.js";
 import { t, tn, word } from "./i18n.js";
 import { mountLeadSearch } from "./leadsearch.js";
 
@@ -24,14 +24,30 @@ function listRow(l) {
     catch (err) { $("lists-msg").textContent = err.message; }
     await loadLists();
   } }, t("Save"));
+  const download = el("a", { class: "btn btn-ghost", "data-action": "export", href: exportUrl(l.id), onclick: exportLeads,
+    "aria-label": t("export the leads of {list} (CSV)", { list: l.name }) }, t("Export"));
   return el("tr", { "data-list": l.id, class: l.expired ? "muted" : "" }, el("td", {}, l.name, l.expired ? " " + t("(expired)") : ""),
-    el("td", {}, enabled), el("td", {}, priority), el("td", {}, share), el("td", {}, expires), el("td", { class: "muted" }, counts), el("td", {}, save));
+    el("td", {}, enabled), el("td", {}, priority), el("td", {}, share), el("td", {}, expires), el("td", { class: "muted" }, counts), el("td", {}, save, " ", download));
+}
+
+// The lead export (GET /api/campaigns/{name}/leads/export): one list's leads, or the campaign's, with their results;
+// downloaded, or what the server refused said under the list (a name the encoding chosen cannot hold).
+function exportLeads(event) {
+  event.preventDefault();
+  openReport(event.currentTarget.href, $("export-msg"));
+}
+
+function exportUrl(listId) {
+  const q = new URLSearchParams({ encoding: $("export-encoding").value });
+  if (listId !== undefined) q.set("lists", String(listId));
+  return `/api/campaigns/${enc(campaign())}/leads/export?${q}`;
 }
 
 async function loadLists() {
   if (!campaign()) return;
   const data = await api("GET", `/api/campaigns/${enc(campaign())}/lists`);
   $("lists-table").tBodies[0].replaceChildren(...data.items.map(listRow));
+  $("export-all").href = exportUrl();
 }
 
 // The rules chosen in the rules table (also what a list's schedule applies: static/recycle-schedule.js).
@@ -67,6 +83,8 @@ $("btn-count").onclick = () => recycle(true);
 $("btn-apply").onclick = () => { if (lastCount === JSON.stringify(rulesBody(false).rules)) recycle(false); };
 mountLeadSearch(campaign);
 $("campaign").onchange = () => { $("btn-apply").disabled = true; loadLists(); };
+$("export-encoding").onchange = loadLists;
+$("export-all").onclick = exportLeads;
 
 const campaigns = await api("GET", "/api/campaigns?limit=500");
 $("campaign").replaceChildren(...campaigns.items.map((c) => el("option", { value: c.name }, c.name)));
