@@ -11,13 +11,16 @@ from typing import Annotated
 import typer
 
 from dialer.campaign.phones import PhoneError, normalize
-from dialer.commands.common import JsonFlag, fail, failing, print_json
+from dialer.commands.common import JsonFlag, cli_actor, export_encoding_or_fail, fail, failing, print_json, write_export
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
+from dialer.lists.export import export_cell
 from dialer.logging import mask_number
+from dialer.reports.render.csv import ByteSink, EncodedStream
 from dialer.store import Database
+from dialer.store.audit import audit
 from dialer.store.campaigns import UnknownCampaignError, get_campaign
-from dialer.store.dnc import DncEntry, DncImported, add_dnc, check_dnc, import_dnc, remove_dnc
+from dialer.store.dnc import DncEntry, DncImported, add_dnc, check_dnc, dnc_pages, import_dnc, remove_dnc
 
 app = typer.Typer(help="Do-not-call lists: add, import, remove, check numbers.", no_args_is_help=True)
 
@@ -199,3 +202,47 @@ def dnc_check(
                 number=e164, scope=scope, since=format_datetime(e.added_at), source=e.source, why=why
             )
         )
+
+
+DNC_EXPORT_HEADER = ("number", "scope", "source", "reason", "added_at")
+
+
+@app.command("export")
+def dnc_export(
+    ctx: typer.Context,
+    output: Annotated[str, typer.Option("--output", "-o", help="the CSV file to write, or - for standard output")],
+    campaign: CampaignOption = None,
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="utf-8-sig (UTF-8 with BOM, for Excel: the default), utf-8 or cp932")
+    ] = "utf-8-sig",
+) -> None:
+    """Write the global do-not-call list (or --campaign's) as CSV: number, scope, source, reason, added_at (UTC);
+    `dialer dnc import` reads it back. Audited; a file is written whole or not at all."""
+    export_encoding_or_fail(encoding)
+
+    async def write(db: Database, cid: int | None, out: ByteSink) -> int:
+        writer = csv.writer(EncodedStream(out, encoding), lineterminator="\r\n")
+        writer.writerow(DNC_EXPORT_HEADER)
+        n = 0
+        async for page in dnc_pages(db, cid):
+            writer.writerows(
+                [export_cell(e.number), export_cell(e.campaign or "global"), export_cell(e.source),
+                 export_cell(e.reason), export_cell(e.added_at)]
+                for e in page
+            )  # fmt: skip
+            n += len(page)
+        return n
+
+    async def work(db: Database) -> int:
+        cid = await _campaign_id(db, campaign)
+        n = await write_export(output, lambda out: write(db, cid, out))
+        scope = f"campaign:{campaign}" if campaign else "dnc:global"
+        await audit(db, cli_actor(), "dnc.export", scope, datetime.now(UTC), numbers=n)
+        return n
+
+    try:
+        n = run_with_database(ctx, work)
+    except OSError as exc:
+        fail(_("{path}: write failed ({reason})").format(path=output, reason=exc.strerror or exc))
+    if output != "-":
+        typer.echo(_("{n} numbers written to {path}").format(n=n, path=output), err=True)

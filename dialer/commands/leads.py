@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -13,11 +12,20 @@ import typer
 
 from dialer.campaign.leadimport import LeadFileError
 from dialer.campaign.rules import LeadStatus
-from dialer.commands.common import JsonFlag, cli_actor, cli_context, fail, failing, print_json, stored_campaign
+from dialer.commands.common import (
+    JsonFlag,
+    cli_actor,
+    cli_context,
+    export_encoding_or_fail,
+    fail,
+    failing,
+    print_json,
+    stored_campaign,
+    write_export,
+)
 from dialer.commands.db import run_with_database
 from dialer.i18n import _, format_datetime
 from dialer.lists.export import write_leads_csv
-from dialer.reports.render.csv import CSV_ENCODINGS, CsvEncodingError
 from dialer.store import Database
 from dialer.store.imports import ImportSummary, LeadImport, import_lead_csv, lead_imports, recover_interrupted_imports
 from dialer.store.lead_export import LeadExportFilter, audit_export, check_lists, exported_leads
@@ -211,8 +219,7 @@ def leads_export(
 ) -> None:
     """Write the campaign's leads with their results as CSV (the columns the importer reads, then the dialer's
     dialer_status, dialer_attempts, dialer_last_outcome, ...); audited. A file is written whole or not at all."""
-    if encoding not in CSV_ENCODINGS:
-        fail(_("--encoding: one of {choices}").format(choices=", ".join(CSV_ENCODINGS)))
+    export_encoding_or_fail(encoding)
     statuses = set(status or ())
     if unknown := sorted(statuses - {s.value for s in LeadStatus}):
         fail(
@@ -220,7 +227,6 @@ def leads_export(
                 status=unknown[0], choices=", ".join(s.value for s in LeadStatus)
             )
         )
-    target = None if output == "-" else Path(output)
 
     async def work(db: Database) -> int:
         record, _config = await stored_campaign(db, campaign)
@@ -229,17 +235,9 @@ def leads_export(
             if where.list_ids:
                 await check_lists(db, record.id, where.list_ids)
         now = datetime.now(UTC)
-        with failing(CsvEncodingError):
-            if target is None:
-                n = await write_leads_csv(lambda: exported_leads(db, where), sys.stdout.buffer, encoding=encoding)
-            else:
-                partial = target.with_name(target.name + ".partial")
-                try:
-                    with partial.open("wb") as out:
-                        n = await write_leads_csv(lambda: exported_leads(db, where), out, encoding=encoding)
-                    partial.replace(target)
-                finally:
-                    partial.unlink(missing_ok=True)
+        n = await write_export(
+            output, lambda out: write_leads_csv(lambda: exported_leads(db, where), out, encoding=encoding)
+        )
         await audit_export(db, cli_actor(), record.name, where, n, now)
         return n
 
@@ -247,5 +245,5 @@ def leads_export(
         n = run_with_database(ctx, work)
     except OSError as exc:
         fail(_("{path}: write failed ({reason})").format(path=output, reason=exc.strerror or exc))
-    if target is not None:
-        typer.echo(_("{n} leads written to {path}").format(n=n, path=target), err=True)
+    if output != "-":
+        typer.echo(_("{n} leads written to {path}").format(n=n, path=output), err=True)

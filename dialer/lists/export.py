@@ -25,11 +25,11 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from dialer.campaign.leadimport.cells import looks_like_formula
 from dialer.campaign.leadimport.model import EXPORT_RESULT_COLUMNS
-from dialer.reports.render.csv import CsvEncodingError, encode_csv
+from dialer.reports.render.csv import ByteSink, EncodedStream
 
 LEAD_COLUMNS = ("external_id", "phone")
 NAME_COLUMNS = ("first_name", "last_name", "name_reading", "postal_code", "priority", "consent_source", "consent_at")
@@ -135,43 +135,17 @@ def export_cell(value: object) -> str | int:
     return "'" + text if looks_like_formula(text) else text
 
 
-class ByteSink(Protocol):
-    """Where an export's bytes go: a file, a spooled temporary file, standard output's buffer."""
-
-    def write(self, data: bytes, /) -> object: ...
-
-
-class _Encoded:
-    """A text stream writing each piece to ``out`` in ``encoding`` as it comes (the csv writer writes a row at a
-    time), counting the lines written: a character the encoding lacks is refused with the line of the file it is on
-    (:class:`CsvEncodingError`; nothing is replaced)."""
-
-    def __init__(self, out: ByteSink, encoding: str) -> None:
-        self.out, self.encoding, self.lines = out, encoding, 0
-
-    def write(self, text: str) -> int:
-        try:
-            data = encode_csv(text, self.encoding)
-        except CsvEncodingError:
-            encode_csv("\n" * self.lines + text, self.encoding)  # raises again, with the line in the whole file
-            raise
-        self.out.write(data)
-        if self.encoding == "utf-8-sig":
-            self.encoding = "utf-8"  # the BOM once, at the start
-        self.lines += text.count("\n")
-        return len(text)
-
-
 async def write_leads_csv(
     pages: Callable[[], AsyncIterator[list[ExportedLead]]], out: ByteSink, *, encoding: str
 ) -> int:
     """Every lead ``pages()`` gives as CSV into ``out`` in ``encoding`` (one of
     ``dialer.reports.render.csv.CSV_ENCODINGS``; UTF-8 with BOM: the BOM first). Returns how many leads. A character
-    the encoding lacks stops it with :class:`CsvEncodingError` (``out`` then holds a part)."""
+    the encoding lacks stops it with :class:`dialer.reports.render.csv.CsvEncodingError` (``out`` then holds a
+    part)."""
     shape = ExportShape()
     async for page in pages():
         shape = shape.widened(page)
-    writer = csv.writer(_Encoded(out, encoding), lineterminator="\r\n")
+    writer = csv.writer(EncodedStream(out, encoding), lineterminator="\r\n")
     writer.writerow(shape.header())
     n = 0
     async for page in pages():

@@ -8,7 +8,7 @@ so a committed opt-out is always announced and a rolled-back one never is."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -153,6 +153,29 @@ async def check_dnc(db: Database, number: str) -> list[DncEntry]:
             )
         ).mappings()
         return [DncEntry(r["number"], r["campaign_name"], r["source"], r["reason"], r["added_at"]) for r in rows.all()]
+
+
+async def dnc_pages(db: Database, campaign_id: int | None, *, page_size: int = 5000) -> AsyncIterator[list[DncEntry]]:
+    """One list's entries (the global one by default), in the order they were added, page by page (keyset on id):
+    what ``dialer dnc export`` writes."""
+    c = dnc_t.c
+    after = 0
+    while True:
+        query = (
+            select(c.id, c.number, campaigns_t.c.name.label("campaign_name"), c.source, c.reason, c.added_at)
+            .select_from(dnc_t.outerjoin(campaigns_t, campaigns_t.c.id == c.campaign_id))
+            .where(_scope(campaign_id), c.id > after)
+            .order_by(c.id)
+            .limit(page_size)
+        )
+        async with db.read() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        if not rows:
+            return
+        yield [DncEntry(r["number"], r["campaign_name"], r["source"], r["reason"], r["added_at"]) for r in rows]
+        if len(rows) < page_size:
+            return
+        after = int(rows[-1]["id"])
 
 
 async def blocked_numbers(conn: AsyncConnection, numbers: Collection[str], campaign_id: int) -> set[str]:

@@ -114,3 +114,23 @@ def test_bad_options_and_an_encoding_without_a_name_write_nothing(cli: CliRunner
     code, _, err = run(cli, "leads", "export", "--campaign", "spring-sale", "-o", str(out), "--encoding", "latin-1")
     assert (code, "--encoding" in err) == (1, True)
     assert not out.exists()
+
+
+def test_the_dnc_list_exports_and_imports_again(cli: CliRunner, spring: Path) -> None:
+    assert run(cli, "dnc", "add", "+1 212 555 0150", "--reason", "言った")[0] == 0
+    out = spring / "dnc.csv"
+    code, _, err = run(cli, "dnc", "export", "-o", str(out))
+    assert code == 0, err
+    assert "1 numbers written" in err
+    rows = read_csv(out)
+    assert [(r["number"], r["scope"], r["source"], r["reason"]) for r in rows] == [
+        ("+12125550150", "global", "manual", "言った")
+    ]
+    theirs = spring / "campaign-dnc.csv"
+    assert run(cli, "dnc", "export", "--campaign", "spring-sale", "-o", str(theirs))[0] == 0
+    assert [(r["number"], r["scope"]) for r in read_csv(theirs)] == [("+14155550103", "spring-sale")]
+    # The file reads back (its header skipped) into another list.
+    code, printed, err = run(cli, "dnc", "import", str(out), "--campaign", "spring-sale")
+    assert code == 0, err
+    assert json.loads(printed)["added"] == 1
+    assert run(cli, "dnc", "export", "-o", str(out), "--campaign", "nothing")[0] == 1

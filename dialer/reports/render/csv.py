@@ -7,7 +7,7 @@ import csv
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from dialer.campaign.leadimport import neutralise_formula
 from dialer.i18n import M_, N_, _
@@ -43,6 +43,33 @@ def encode_csv(text: str, encoding: str) -> bytes:
                 encoding=encoding,
             )
         ) from None
+
+
+class ByteSink(Protocol):
+    """Where an export's bytes go: a file, a spooled temporary file, standard output's buffer."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+class EncodedStream:
+    """A text stream writing each piece to ``out`` in ``encoding`` as it comes (the csv writer writes a row at a
+    time), counting the lines written: a character the encoding lacks is refused with the line of the file it is on
+    (:class:`CsvEncodingError`; nothing is replaced)."""
+
+    def __init__(self, out: ByteSink, encoding: str) -> None:
+        self.out, self.encoding, self.lines = out, encoding, 0
+
+    def write(self, text: str) -> int:
+        try:
+            data = encode_csv(text, self.encoding)
+        except CsvEncodingError:
+            encode_csv("\n" * self.lines + text, self.encoding)  # raises again, with the line in the whole file
+            raise
+        self.out.write(data)
+        if self.encoding == "utf-8-sig":
+            self.encoding = "utf-8"  # the BOM once, at the start
+        self.lines += text.count("\n")
+        return len(text)
 
 
 def safe_cell(value: Cell | datetime) -> str | int | float:
