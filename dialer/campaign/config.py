@@ -120,6 +120,11 @@ def format_duration(value: timedelta) -> str:
     return "".join(parts)
 
 
+def _never_is_none(value: object) -> object:
+    """``"never"`` (a duration that never runs out) read as None."""
+    return None if isinstance(value, str) and value.strip().lower() == "never" else value
+
+
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
@@ -660,6 +665,11 @@ class CampaignConfig(BaseModel):
     schedule: tuple[ScheduleRule, ...] = ()
     max_attempts: int = Field(default=5, ge=1, le=100, description="counted attempts per lead")
     max_dials: int | None = Field(default=None, ge=1, description="all dials per lead; default 3 × max_attempts")
+    personal_callback_grace: Annotated[Duration | None, BeforeValidator(_never_is_none)] = Field(
+        default=timedelta(minutes=30),
+        description="a callback an agent promised as theirs waits for that agent until it is overdue by this, then "
+        'any agent may take it (the agent away, the promise is kept by the team); "never": it waits for its agent',
+    )
     retry: dict[Outcome, RetryRule] = Field(default_factory=dict)
     amd: AmdOptions = AmdOptions()
     ordering: OrderingOptions = OrderingOptions()

@@ -164,6 +164,16 @@ def _closed(reason: NotDialableReason, detail: str, zones: tuple[str, ...] = ())
     return Dialability(False, reason, detail, None, zones)
 
 
+def owner_waited_for(lead: LeadSnapshot, campaign: CampaignConfig, now: datetime) -> bool:
+    """Does a callback an agent promised as theirs still wait for that agent at ``now``? Until it is overdue by the
+    campaign's ``personal_callback_grace`` (None: for ever); past it any agent may take it (the agent away, the
+    promise is kept by the team). Read in SQL by the claim as ``p_owned_until``
+    (:func:`dialer.store.claim.owned_until`)."""
+    grace = campaign.personal_callback_grace
+    due = lead.callback_at or now
+    return grace is None or due > now - grace
+
+
 def dialability(
     lead: LeadSnapshot,
     campaign: CampaignConfig,
@@ -175,7 +185,8 @@ def dialability(
     """May ``lead`` be dialled at ``now``? ``on_dnc``: the store found one of its numbers on a DNC list.
 
     ``agent``: who would take the call (preview mode, or a runner serving one agent's callbacks). A callback
-    owned by an agent is dialable only for that agent. A callback is dialled whatever is left of the lead's attempt
+    owned by an agent is dialable only for that agent, until it is overdue by the campaign's
+    ``personal_callback_grace`` (:func:`owner_waited_for`). A callback is dialled whatever is left of the lead's attempt
     and dial budget (:func:`with_pending_callback`): the budget bounds the campaign's own dialling, not a call
     promised to the person; the dial keeps the promise, and the lead is exhausted after it if its budget is spent
     (a dead number passes the promise on to the lead's next phone: :func:`carries_callbacks_over`).
@@ -213,13 +224,23 @@ def dialability(
     if not zones:
         return _closed(NotDialableReason.NO_TIMEZONE, "time zone unknown and the campaign's fallback is 'skip'")
 
-    if status is LeadStatus.CALLBACK and lead.callback_agent is not None and agent != lead.callback_agent:
+    if (
+        status is LeadStatus.CALLBACK
+        and lead.callback_agent is not None
+        and agent != lead.callback_agent
+        and owner_waited_for(lead, campaign, now)
+    ):
         due = lead.callback_at or now
+        grace = campaign.personal_callback_grace
+        anyone = f", anyone's from {_fmt(due + grace)}" if grace is not None else ""
+        later = next_dialable_at(lead, campaign, now)
+        if later is not None and grace is not None and due + grace > later:
+            later = campaign.window.next_open(due + grace, zones)
         return Dialability(
             False,
             NotDialableReason.CALLBACK_OWNED,
-            f"callback owned by agent {lead.callback_agent}, due {_fmt(due)}",
-            next_dialable_at(lead, campaign, now),
+            f"callback owned by agent {lead.callback_agent}, due {_fmt(due)}{anyone}",
+            later,
             zones,
         )
     if status is LeadStatus.CALLBACK and lead.callback_at is not None and lead.callback_at > now:

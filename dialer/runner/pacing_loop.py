@@ -76,6 +76,7 @@ class PacingLoop:
             now=wall,
             order=claim_order(ctx.config),
             agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
+            owner_grace=ctx.config.personal_callback_grace,
         )
 
     async def look_ahead(self, now: float) -> None:

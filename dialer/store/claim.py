@@ -24,7 +24,7 @@ import time
 import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -121,8 +121,14 @@ def _branch(
     if exclude:  # the leads earlier steps of the same read took (a claim's steps see them in_call)
         scan = scan.where(c.id.not_in(bindparam("p_exclude", expanding=True)))
     if status == CALLBACK:
-        # A callback promised by one agent waits for that agent; "anyone" callbacks go to whoever is free.
-        scan = scan.where(c.callback_agent.is_(None) | c.callback_agent.in_(bindparam("agents", expanding=True)))
+        # A callback promised by one agent waits for that agent, until it is overdue by the campaign's
+        # personal_callback_grace (p_owned_until: due before it, anyone may take it); "anyone" callbacks go to
+        # whoever is free.
+        scan = scan.where(
+            c.callback_agent.is_(None)
+            | c.callback_agent.in_(bindparam("agents", expanding=True))
+            | (c.callback_at <= bindparam("p_owned_until"))
+        )
     if pg and lock:
         scan = scan.with_for_update(skip_locked=True)
     sub = scan.subquery()
@@ -183,13 +189,23 @@ def _candidates(
     return candidates, ordering
 
 
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # p_owned_until when an agent's callbacks wait for them whatever happens
+
+
+def owned_until(now: datetime, owner_grace: timedelta | None) -> datetime:
+    """Callbacks due at or before this may be taken by any agent, whoever promised them
+    (:func:`dialer.campaign.rules.owner_waited_for`: the same rule, read in SQL)."""
+    return NEVER if owner_grace is None else now - owner_grace
+
+
 @lru_cache(maxsize=16)
 def upcoming_statement(
     order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False
 ) -> Select[Any]:
     """The leads the next claims would take, in the claim's order, read without claiming or locking them;
-    parameters: p_campaign, limit, now, agents (and p_lists, p_unlisted, p_exclude when ``by_list``: only leads
-    of those lists, none of p_exclude, as one step of the claim's list mix; ``callbacks_only``: only callbacks)."""
+    parameters: p_campaign, limit, now, agents, p_owned_until (and p_lists, p_unlisted, p_exclude when ``by_list``:
+    only leads of those lists, none of p_exclude, as one step of the claim's list mix; ``callbacks_only``: only
+    callbacks)."""
     candidates, ordering = _candidates(
         order, pg=pg, by_list=by_list, callbacks_only=callbacks_only, lock=False, exclude=by_list
     )
@@ -202,7 +218,14 @@ def upcoming_statement(
 
 
 async def upcoming_leads(
-    db: Database, *, campaign_id: int, limit: int, now: datetime, order: ClaimOrder, agents: Collection[str] = ()
+    db: Database,
+    *,
+    campaign_id: int,
+    limit: int,
+    now: datetime,
+    order: ClaimOrder,
+    agents: Collection[str] = (),
+    owner_grace: timedelta | None = None,
 ) -> list[LeadRecord]:
     """Up to ``limit`` due leads in the order the next claims would take them, neither claimed nor locked (the
     pacer's look-ahead: their histories and zones).
@@ -214,7 +237,13 @@ async def upcoming_leads(
     they could not fill."""
     if limit <= 0:
         return []
-    params: dict[str, Any] = {"p_campaign": campaign_id, "limit": limit, "now": now, "agents": list(agents)}
+    params: dict[str, Any] = {
+        "p_campaign": campaign_id,
+        "limit": limit,
+        "now": now,
+        "agents": list(agents),
+        "p_owned_until": owned_until(now, owner_grace),
+    }
     async with db.read() as conn:
         pg = conn.dialect.name == "postgresql"
         settings = await list_settings_in(conn, campaign_id, only_managed=True)
@@ -261,7 +290,8 @@ async def upcoming_leads(
 
 @lru_cache(maxsize=64)
 def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False) -> Update:
-    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owner, lease_until (and
+    """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owned_until, p_owner,
+    lease_until (and
     p_lists, p_unlisted when ``by_list``: only leads of those lists, see :mod:`dialer.lists.mix`).
     ``callbacks_only``: only due callbacks.
 
@@ -295,16 +325,26 @@ async def claim_leads(
     lease: timedelta,
     order: ClaimOrder = ClaimOrder(),
     agents: Collection[str] = (),
+    owner_grace: timedelta | None = None,
 ) -> list[LeadRecord]:
     """Atomically take up to ``limit`` due leads (status ``in_call``, owned by ``owner`` until ``now + lease``).
 
-    The returned leads are in dialling order. ``agents``: free agents whose own callbacks may be claimed too.
+    The returned leads are in dialling order. ``agents``: free agents whose own callbacks may be claimed too;
+    ``owner_grace``: how overdue another agent's callback must be for anyone to take it (None: never).
     """
     if limit <= 0:
         return []
     async with db.write() as conn:
         leads, _ = await claim_in(
-            conn, campaign_id=campaign_id, owner=owner, limit=limit, now=now, lease=lease, order=order, agents=agents
+            conn,
+            campaign_id=campaign_id,
+            owner=owner,
+            limit=limit,
+            now=now,
+            lease=lease,
+            order=order,
+            agents=agents,
+            owner_grace=owner_grace,
         )
     return leads
 
@@ -319,6 +359,7 @@ async def claim_in(
     lease: timedelta,
     order: ClaimOrder,
     agents: Collection[str] = (),
+    owner_grace: timedelta | None = None,
 ) -> tuple[list[LeadRecord], set[int]]:
     """``claim_leads`` inside the caller's write transaction; also the ids of those whose number is on a DNC list.
 
@@ -331,6 +372,7 @@ async def claim_in(
         "limit": limit,
         "now": now,
         "agents": list(agents),
+        "p_owned_until": owned_until(now, owner_grace),
         "p_owner": owner,
         "lease_until": now + lease,
     }

@@ -206,6 +206,7 @@ async def claim_dialable_in(
             lease=lease,
             order=order,
             agents=agents,
+            owner_grace=campaign.personal_callback_grace,
         )
         if not batch:
             break

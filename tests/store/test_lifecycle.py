@@ -208,6 +208,20 @@ async def test_callback_disposition_schedules_a_callback_and_bad_times_change_no
     assert [g.id for g in got.leads] == [claimed.id]
 
 
+async def test_an_agents_callback_overdue_by_the_grace_is_the_teams(db: Database) -> None:
+    cfg, cid = await setup(db, [lead("+12125550101", [NY])])
+    claimed, attempt_id = await claim_one_and_start(db, cfg, cid)
+    at = NOW + timedelta(hours=2)
+    await record_disposition(db, cfg, attempt_id, "callback", NOW, agent="alice", callback_at=at)
+    # alice is away: her callback waits for her for the campaign's grace (30 min), then anyone takes it.
+    grace = cfg.personal_callback_grace
+    assert grace == timedelta(minutes=30)
+    before = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=at + grace / 2, agents=["bob"])
+    assert before.leads == []
+    after = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=at + grace, agents=["bob"])
+    assert [g.id for g in after.leads] == [claimed.id]
+
+
 async def test_status_report_counts_and_explains(db: Database) -> None:
     cfg, cid = await setup(
         db,

@@ -89,6 +89,29 @@ def test_dialability_table(snapshot: LeadSnapshot, on_dnc: bool, now: datetime, 
     assert verdict.detail
 
 
+def test_an_agents_callback_waits_for_them_until_overdue_by_the_grace_then_anyone_takes_it() -> None:
+    mine = lead(status=LeadStatus.CALLBACK, callback_at=NOON_NY, callback_agent="1001")
+    assert US.personal_callback_grace == timedelta(minutes=30)  # the default
+    waiting = dialability(mine, US, NOON_NY + timedelta(minutes=29), on_dnc=False)
+    assert waiting.reason is NotDialableReason.CALLBACK_OWNED
+    assert "anyone's from" in waiting.detail
+    assert waiting.next_dialable_at == NOON_NY + timedelta(minutes=30)
+    assert dialability(mine, US, NOON_NY + timedelta(minutes=29), on_dnc=False, agent="1001").dialable
+    assert dialability(mine, US, NOON_NY + timedelta(minutes=30), on_dnc=False).dialable  # the team keeps it
+    # The grace running out at night: anyone's when the window opens where the person lives.
+    late = replace(mine, callback_at=datetime(2026, 7, 2, 0, 45, tzinfo=UTC))  # 20:45 EDT
+    verdict = dialability(late, US, datetime(2026, 7, 2, 0, 50, tzinfo=UTC), on_dnc=False)
+    assert verdict.reason is NotDialableReason.CALLBACK_OWNED
+    assert verdict.next_dialable_at == datetime(2026, 7, 2, 12, 0, tzinfo=UTC)  # 08:00 EDT
+    # "never": the callback waits for its agent whatever happens.
+    loyal = campaign(personal_callback_grace="never")
+    assert loyal.personal_callback_grace is None
+    assert (
+        dialability(mine, loyal, NOON_NY + timedelta(days=3), on_dnc=False).reason is NotDialableReason.CALLBACK_OWNED
+    )
+    assert campaign(personal_callback_grace="2h").personal_callback_grace == timedelta(hours=2)
+
+
 def test_window_closed_says_where_and_when() -> None:
     verdict = dialability(lead(), US, NIGHT_NY, on_dnc=False)
     assert "America/New_York" in verdict.detail
