@@ -288,7 +288,7 @@ def _pauses_json(pauses: Iterable[PauseFigures]) -> list[dict[str, Any]]:
 def day_bounds(start: datetime, end: datetime, zone: str) -> list[tuple[date, datetime, datetime]]:
     """The days of ``zone`` that ``[start, end)`` touches: (day, from, to), each cut to the range."""
     tz = ZoneInfo(zone)
-    out = []
+    out: list[tuple[date, datetime, datetime]] = []
     day = start.astimezone(tz).date()
     while True:
         lo = datetime.combine(day, time(0), tz)
