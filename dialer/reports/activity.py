@@ -20,6 +20,7 @@ Pure but for :func:`agent_activity_report`, which reads the store."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -302,10 +303,13 @@ def day_bounds(start: datetime, end: datetime, zone: str) -> list[tuple[date, da
 def _agent_days(
     events: Sequence[AgentEventFact], spans: Sequence[Stretch], days: Sequence[tuple[date, datetime, datetime]]
 ) -> tuple[AgentDay, ...]:
+    """``events``: one agent's, oldest first. Each day reads only its own changes and the one it starts in."""
     periods = signed_in(spans)
+    ats = [e.at for e in events]
     out = []
     for day, lo, hi in days:
-        spent = agent_time(events, lo, hi).get(events[0].agent) if events else None
+        own = events[max(bisect_right(ats, lo) - 1, 0) : bisect_left(ats, hi)]
+        spent = agent_time(own, lo, hi).get(own[0].agent) if own else None
         inside = [(a, b) for a, b in periods if a < hi and (b is None or b > lo)]
         if spent is None or not spent.logged_in or not inside:
             continue
@@ -350,12 +354,13 @@ def build_agent_activity(
         by_agent[e.agent].append(e)
     days = day_bounds(start, end, zone) if counted_to is not None else []
     agents: list[AgentActivity] = []
+    spans_of: dict[str, list[Stretch]] = {}
     for agent in sorted(by_agent):
         own = by_agent[agent]
         spent = agent_time(own, start, end)[agent] if counted_to is not None else None
         if spent is None or not spent.logged_in:
             continue
-        spans = stretches(own)
+        spans = spans_of[agent] = stretches(own)
         agents.append(
             AgentActivity(
                 agent=agent,
@@ -370,7 +375,7 @@ def build_agent_activity(
     total = TeamActivity(None, len(agents), AgentTime.pooled(a.time for a in agents), _sorted(total_pauses, rules))
     team_lines = None
     if timeline:
-        team_lines = _teams(timeline, by_agent, {a.agent for a in agents}, start, end, rules)
+        team_lines = _teams(timeline, by_agent, spans_of, start, end, rules)
     elif events is not None:
         notes.append(_("teams: no agent was in a team in this period; figures are per agent"))
     return AgentActivityReport(
@@ -389,13 +394,15 @@ def build_agent_activity(
 def _teams(
     timeline: TeamTimeline,
     by_agent: Mapping[str, Sequence[AgentEventFact]],
-    names: Collection[str],
+    spans_of: Mapping[str, Sequence[Stretch]],
     start: datetime,
     end: datetime,
     rules: PauseRules,
 ) -> tuple[TeamActivity, ...]:
     """Each team's agents while they were its members (the agents while in no team last): their time cut by the
-    team they were in at each moment, their pauses in each team they overlapped."""
+    team they were in at each moment, their pauses in each team they overlapped. ``spans_of``: the stretches of
+    the agents signed in in the range."""
+    names = list(spans_of)
     history = [e for agent in names for e in by_agent[agent]]
     times = team_times(timeline, history, names, start, end)
     members: dict[str | None, list[AgentTime]] = defaultdict(list)
@@ -403,8 +410,7 @@ def _teams(
         if spent.logged_in:
             members[team].append(spent)
     pauses: dict[str | None, dict[str | None, PauseFigures]] = defaultdict(dict)
-    for agent in names:
-        spans = stretches(by_agent[agent])
+    for agent, spans in spans_of.items():
         for team, lo, hi in timeline.pieces(agent, start, end):
             _merge(pauses[team], pause_figures(spans, lo, hi, rules))
     return tuple(
