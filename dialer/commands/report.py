@@ -18,6 +18,7 @@ import typer
 from dialer.commands.common import cli_context, fail, failing
 from dialer.commands.db import run_on_database
 from dialer.i18n import _, current_zone, fallback_zone
+from dialer.reports.activity import AgentActivityReport, agent_activity_report
 from dialer.reports.calls import (
     DEFAULT_RETENTION_DAYS,
     CallRecordsReport,
@@ -38,7 +39,7 @@ from dialer.store import Database
 from dialer.store.campaigns import UnknownCampaignError, campaign_zone, load_stored_campaign
 from dialer.store.ivr_results import ivr_results
 
-app = typer.Typer(help="Reports: compliance, performance, call records.", no_args_is_help=True)
+app = typer.Typer(help="Reports: compliance, performance, agent activity, call records.", no_args_is_help=True)
 
 T = TypeVar("T")
 
@@ -286,6 +287,40 @@ def inbound(
             queue=queue,
             queues=settings.inbound_queues,
             zone=current_zone(),
+        )
+
+    report = run_report(ctx, database, work)
+    emit_with_page(report, None, html, fmt)
+
+
+@app.command("agents")
+def agents(
+    ctx: typer.Context,
+    agent: Annotated[
+        list[str] | None, typer.Option("--agent", help="Only this agent (repeat for several; default: every agent).")
+    ] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+    html: HtmlOpt = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Agent activity: each agent's first sign-in and last sign-out per day (days in DIALER_TZ/TZ, else UTC),
+    logged-in time and time ready, talking, in wrap-up and paused, occupancy; pauses per code against the code's
+    limit (the settings' [[pause_codes]]); per team and in all."""
+    fmt = output_format(as_json, as_csv)
+    span = report_range(start, end)
+    settings: Settings = cli_context(ctx).settings()
+
+    async def work(db: Database) -> AgentActivityReport:
+        return await agent_activity_report(
+            db,
+            span,
+            now=datetime.now(UTC),
+            zone=current_zone(),
+            pause_codes=settings.pause_codes,
+            agents=agent or None,
         )
 
     report = run_report(ctx, database, work)

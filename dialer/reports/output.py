@@ -14,6 +14,7 @@ from functools import partial
 from typing import Literal, TextIO, TypeVar
 
 from dialer.i18n import M_, _
+from dialer.reports.activity import AgentActivityReport
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import ReportError
 from dialer.reports.compliance import ComplianceReport
@@ -24,7 +25,15 @@ from dialer.reports.plan import StaffingPlan
 from dialer.reports.render import csv, html, json, text
 
 Format = Literal["text", "csv", "html", "json"]
-Report = ComplianceReport | PerformanceReport | CallRecordsReport | StaffingPlan | IvrReport | InboundReport
+Report = (
+    AgentActivityReport
+    | ComplianceReport
+    | PerformanceReport
+    | CallRecordsReport
+    | StaffingPlan
+    | IvrReport
+    | InboundReport
+)
 _R = TypeVar("_R")
 
 
@@ -64,6 +73,8 @@ def _renderers(report: Report) -> _Renderers:
         return _every_format(report, text.render_ivr_text, csv.ivr_csv, html.render_ivr_html)
     if isinstance(report, InboundReport):
         return _every_format(report, text.render_inbound_text, csv.inbound_csv, html.render_inbound_html)
+    if isinstance(report, AgentActivityReport):
+        return _every_format(report, text.render_agents_text, csv.agents_csv, html.render_agents_html)
     if isinstance(report, CallRecordsReport):
         return _Renderers(partial(text.render_calls_text, report))
     return _Renderers(partial(text.render_plan_text, report))

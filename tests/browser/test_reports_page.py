@@ -166,3 +166,36 @@ async def test_the_dashboards_report_links_say_a_refusal_beside_the_link(
         assert await message.is_hidden()
         assert not errors, errors
         await context.close()
+
+
+async def test_a_manager_opens_the_agents_activity_over_chosen_days(
+    tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
+) -> None:
+    """The agents' activity is no campaign's: the campaign field goes, the agent field stays, and the page opens over
+    the days chosen (whole days in the browser's zone)."""
+    async with browsed_world(tmp_path, aiohttp_client) as (_world, _client, base):
+        context = await browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo")
+        page = await context.new_page()
+        errors: list[str] = []
+        watch_errors(page, errors)
+        await login(page, base, "boss")
+        await page.wait_for_url(f"{base}/dashboard")
+        await page.goto(f"{base}/reports")
+        await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
+        await page.select_option("#rep-kind", "agents")
+        assert await page.is_hidden("#rep-campaign-field")
+        assert await page.is_enabled("#rep-agent")
+        await page.fill("#rep-from", "2026-11-23")
+        await page.fill("#rep-to", "2026-11-23")
+        await page.fill("#rep-agent", "alice")
+        report = await submitted_report(context, page)
+        url = urlparse(report.url)
+        assert url.path == "/api/reports/agents"
+        query = parse_qs(url.query)
+        assert query["from"] == ["2026-11-22T15:00:00.000Z"]
+        assert query["to"] == ["2026-11-23T15:00:00.000Z"]
+        assert query["agent"] == ["alice"]
+        assert await report.title() == "Agent activity"
+        await report.screenshot(path=str(artifacts / "reports-page-agents.png"))
+        assert not errors, errors
+        await context.close()

@@ -9,12 +9,16 @@ from __future__ import annotations
 import io
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from reports_history import NOW, History
+from activity_history import DAY2, add_activity
+from reports_history import DAY1, NOW, History
 
+from dialer.agents.pausecodes import DEFAULT_PAUSE_CODES
 from dialer.reports import ReportRange
+from dialer.reports.activity import agent_activity_report
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.common import ReportError
 from dialer.reports.compliance_scan import compliance_report
@@ -73,6 +77,20 @@ async def test_every_report_in_every_format_matches_its_golden_output(sqlite_his
             "calls.json": _json(calls.as_json()),
             "plan.txt": render(plan, "text"),
             "plan.json": _json(plan.as_json()),
+        }
+    )
+
+
+async def test_the_agent_activity_report_matches_its_golden_output(sqlite_history: History) -> None:
+    await add_activity(sqlite_history.db)
+    span = ReportRange(DAY1, DAY2 + timedelta(days=1))
+    agents = await agent_activity_report(sqlite_history.db, span, now=NOW, zone="UTC", pause_codes=DEFAULT_PAUSE_CODES)
+    _check(
+        {
+            "agents.txt": render(agents, "text"),
+            "agents.csv": render(agents, "csv"),
+            "agents.html": render(agents, "html"),
+            "agents.json": _json(agents.as_json()),
         }
     )
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol, TextIO
 
 from dialer.campaign.leadimport import neutralise_formula
 from dialer.i18n import M_, N_, _
+from dialer.reports.activity import AgentActivityReport, PauseFigures, time_json
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.inbound import InboundReport
 from dialer.reports.ivr import IvrReport
@@ -266,3 +267,53 @@ def inbound_rows(r: InboundReport) -> list[list[Any]]:
 
 def inbound_csv(r: InboundReport, stream: TextIO) -> int:
     return write_csv(stream, LONG_HEADER, inbound_rows(r))
+
+
+ACTIVITY_METRICS = (
+    "logged_in_seconds",
+    "ready_seconds",
+    "talk_seconds",
+    "wrapup_seconds",
+    "pause_seconds",
+    "occupancy",
+)
+PAUSE_METRICS = ("count", "seconds", "longest_seconds", "limit_seconds", "over_limit")
+
+
+def agents_rows(r: AgentActivityReport) -> list[list[Any]]:
+    """Long format: section (agent-day / agent / team / total, each with its pauses: ...-pause), item, metric, value;
+    an agent's day is agent@YYYY-MM-DD, a pause's item is who/reason; times are ISO 8601."""
+    rows: list[list[Any]] = []
+
+    def time(section: str, item: str, figures: dict[str, Any]) -> None:
+        rows.extend([section, item, metric, figures[metric]] for metric in ACTIVITY_METRICS)
+
+    def pauses(section: str, who: str, figures: Sequence[PauseFigures]) -> None:
+        for p in figures:
+            doc = p.as_json()
+            item = f"{who}/{p.reason or ''}"
+            rows.append([section, item, "kind", p.kind])
+            rows.extend([section, item, metric, doc[metric]] for metric in PAUSE_METRICS)
+
+    for a in r.agents:
+        for d in a.days:
+            item = f"{a.agent}@{d.day.isoformat()}"
+            rows.append(["agent-day", item, "first_sign_in", d.first_in])
+            rows.append(["agent-day", item, "signed_in_before", d.in_before])
+            rows.append(["agent-day", item, "last_sign_out", d.last_out])
+            time("agent-day", item, time_json(d.time))
+        time("agent", a.agent, time_json(a.time))
+        pauses("agent-pause", a.agent, a.pauses)
+    for t in r.teams or ():
+        team = t.team or ""
+        rows.append(["team", team, "agents", t.agents])
+        time("team", team, time_json(t.time))
+        pauses("team-pause", team, t.pauses)
+    rows.append(["total", "", "agents", r.total.agents])
+    time("total", "", time_json(r.total.time))
+    pauses("total-pause", "", r.total.pauses)
+    return rows
+
+
+def agents_csv(r: AgentActivityReport, stream: TextIO) -> int:
+    return write_csv(stream, LONG_HEADER, agents_rows(r))

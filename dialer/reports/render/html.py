@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from dialer.i18n import N_, _, current_locale, current_zone
+from dialer.reports.activity import AgentActivityReport
 from dialer.reports.common import duration_label, pct, ratio, seconds_label, shown_time, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.inbound import InboundReport, service_level_by_hour
@@ -376,4 +377,22 @@ def render_inbound_html(r: InboundReport) -> str:
         if q.agents:
             parts.append("<h3>" + text(_("Answered by agent")) + "</h3>")
             parts.append(html_table(tables.INBOUND_AGENT_COLUMNS, tables.inbound_agent_rows(q)))
+    return html_page(title, "\n".join(parts))
+
+
+def render_agents_html(r: AgentActivityReport) -> str:
+    title = _("Agent activity")
+    parts = [f"<h1>{esc(title)}</h1>", "<p>" + text(tables.activity_range_line(r)) + "</p>"]
+    parts += [f'<p class="note">{esc(n)}</p>' for n in r.notes]
+    if not r.agents:
+        parts.append("<p>" + text(_("no agent was signed in in the range")) + "</p>")
+        return html_page(title, "\n".join(parts))
+    parts.append("<h2>" + text(_("Agents, day by day")) + "</h2>")
+    parts.append(html_table(tables.ACTIVITY_COLUMNS, tables.activity_rows(r, pct)))
+    parts.append("<h2>" + text(_("Totals")) + "</h2>")
+    parts.append(html_table(tables.ACTIVITY_TEAM_COLUMNS, tables.activity_team_rows(r, pct)))
+    pauses = tables.activity_pause_rows(r)
+    if pauses:
+        parts.append("<h2>" + text(_("Pauses")) + "</h2>")
+        parts.append(html_table(tables.PAUSE_COLUMNS, pauses))
     return html_page(title, "\n".join(parts))

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from dialer.i18n import N_, _
 from dialer.inbound.figures import QueueFigures
-from dialer.reports.common import seconds_label
+from dialer.reports.activity import AgentActivityReport, PauseFigures
+from dialer.reports.common import seconds_label, shown_time
 from dialer.reports.inbound import InboundReport, QueueReport
-from dialer.reports.performance import TeamFigures
+from dialer.reports.performance import AgentTime, TeamFigures
 from dialer.reports.transfers import TransferFigures
 
 Percent = Callable[[float | None], str]
@@ -136,4 +137,113 @@ def inbound_rule_line(r: InboundReport, percent: Percent) -> str:
         seconds=f"{r.rule.answer_within_seconds:g}",
         target=percent(r.rule.target),
         short=f"{r.rule.short_abandon_seconds:g}",
+    )
+
+
+# -- agent activity -------------------------------------------------------------------------------------------------
+
+ACTIVITY_COLUMNS = (
+    N_("agent"),
+    N_("day"),
+    N_("first sign-in"),
+    N_("last sign-out"),
+    N_("logged in"),
+    N_("ready"),
+    N_("talk"),
+    N_("wrap-up"),
+    N_("paused"),
+    N_("occupancy"),
+)
+ACTIVITY_RIGHT = (False, False, False, False, True, True, True, True, True, True)
+ACTIVITY_TEAM_COLUMNS = (
+    N_("team"),
+    N_("agents"),
+    N_("logged in"),
+    N_("ready"),
+    N_("talk"),
+    N_("wrap-up"),
+    N_("paused"),
+    N_("occupancy"),
+)
+ACTIVITY_TEAM_RIGHT = (False, True, True, True, True, True, True, True)
+PAUSE_COLUMNS = (
+    N_("who"),
+    N_("pause"),
+    N_("kind"),
+    N_("pauses"),
+    N_("time"),
+    N_("longest"),
+    N_("limit"),
+    N_("over the limit"),
+)
+PAUSE_RIGHT = (False, False, False, True, True, True, True, True)
+_PAUSE_KINDS = {"code": N_("agent's code"), "supervisor": N_("supervisor"), "dialer": N_("dialer's own")}
+
+
+def hms(seconds: float | None) -> str:
+    """A duration as hours:minutes:seconds (``7:05:09``), the way time in state is read; ``n/a`` for none."""
+    if seconds is None:
+        return _("n/a")
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def time_cells(t: AgentTime, percent: Percent) -> list[object]:
+    """An agent's (or several agents') time: logged in, ready, talk, wrap-up, paused, occupancy."""
+    return [hms(t.logged_in), hms(t.ready), hms(t.talking), hms(t.wrapup), hms(t.paused), percent(t.occupancy)]
+
+
+def activity_rows(r: AgentActivityReport, percent: Percent) -> list[list[object]]:
+    """One row per agent and day (sign-in and sign-out times in the report's zone), then the agent's total when
+    they worked more than one day."""
+    tz = ZoneInfo(r.zone)
+    rows: list[list[object]] = []
+    for a in r.agents:
+        for d in a.days:
+            first = d.first_in.astimezone(tz).strftime("%H:%M")
+            last = _("still signed in") if d.last_out is None else d.last_out.astimezone(tz).strftime("%H:%M")
+            rows.append(
+                [a.agent, d.day.isoformat(), _("before") if d.in_before else first, last, *time_cells(d.time, percent)]
+            )
+        if len(a.days) != 1:
+            rows.append([a.agent, _("total"), "", "", *time_cells(a.time, percent)])
+    return rows
+
+
+def activity_team_rows(r: AgentActivityReport, percent: Percent) -> list[list[object]]:
+    """One row per team (its agents while members; the agents in no team last), then every agent together."""
+    teams = r.teams or ()
+    rows: list[list[object]] = [
+        [_("(no team)") if t.team is None else t.team, t.agents, *time_cells(t.time, percent)] for t in teams
+    ]
+    rows.append([_("all agents"), r.total.agents, *time_cells(r.total.time, percent)])
+    return rows
+
+
+def pause_cells(who: str, p: PauseFigures) -> list[object]:
+    reason = _(p.label) if p.kind == "code" and p.label else p.reason or _("(no reason)")
+    return [
+        who,
+        reason,
+        _(_PAUSE_KINDS[p.kind]),
+        p.count,
+        hms(p.seconds),
+        hms(p.longest_seconds),
+        "" if p.limit_seconds is None else hms(p.limit_seconds),
+        "" if p.over_limit is None else p.over_limit,
+    ]
+
+
+def activity_pause_rows(r: AgentActivityReport) -> list[list[object]]:
+    """Each agent's pauses by reason, then each team's and everybody's."""
+    rows = [pause_cells(a.agent, p) for a in r.agents for p in a.pauses]
+    for t in r.teams or ():
+        rows += [pause_cells(_("team {team}").format(team=t.team or _("(no team)")), p) for p in t.pauses]
+    rows += [pause_cells(_("all agents"), p) for p in r.total.pauses]
+    return rows
+
+
+def activity_range_line(r: AgentActivityReport) -> str:
+    return _("time signed in from {start} to {end}, days in {zone}").format(
+        start=shown_time(r.span.start) or _("the beginning"), end=shown_time(r.counted_to) or _("now"), zone=r.zone
     )

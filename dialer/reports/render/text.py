@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import partial
 
 from dialer.i18n import N_, _, format_number
+from dialer.reports.activity import AgentActivityReport
 from dialer.reports.calls import CallRecordsReport
 from dialer.reports.common import duration_label, pct, ratio, seconds_label, shown_time, wait_label
 from dialer.reports.compliance import AbandonWindow, ComplianceReport
@@ -410,4 +411,17 @@ def render_inbound_text(r: InboundReport) -> str:
                 "  " + line
                 for line in table(tables.INBOUND_AGENT_COLUMNS, [False, True, True], tables.inbound_agent_rows(q))
             )
+    return "\n".join(lines)
+
+
+def render_agents_text(r: AgentActivityReport) -> str:
+    lines = [_("Agent activity"), tables.activity_range_line(r), *r.notes]
+    if not r.agents:
+        lines.append(_("no agent was signed in in the range"))
+        return "\n".join(lines)
+    lines += ["", *table(tables.ACTIVITY_COLUMNS, tables.ACTIVITY_RIGHT, tables.activity_rows(r, pct))]
+    lines += ["", *table(tables.ACTIVITY_TEAM_COLUMNS, tables.ACTIVITY_TEAM_RIGHT, tables.activity_team_rows(r, pct))]
+    pauses = tables.activity_pause_rows(r)
+    if pauses:
+        lines += ["", _("Pauses"), *table(tables.PAUSE_COLUMNS, tables.PAUSE_RIGHT, pauses)]
     return "\n".join(lines)

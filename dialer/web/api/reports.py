@@ -1,4 +1,5 @@
-"""Reports of :mod:`dialer.reports` (compliance, performance, call records) over HTTP: JSON, printable HTML, CSV."""
+"""Reports of :mod:`dialer.reports` (compliance, performance, agent activity, call records, inbound) over HTTP:
+JSON, printable HTML, CSV."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import Field
 
 from dialer.appkeys import SETTINGS
 from dialer.i18n import M_, current_zone, fallback_zone
+from dialer.reports.activity import agent_activity_report
 from dialer.reports.calls import call_records_report, write_calls_csv
 from dialer.reports.common import ReportError, ReportRange, parse_report_range
 from dialer.reports.compliance_scan import compliance_report
@@ -38,6 +40,10 @@ INBOUND_SUMMARY = (
     "Inbound queues: offered, answered, service level against its target, abandons, timeouts, refusals, ASA, "
     "longest wait, hour by hour, and the agents who answered"
 )
+AGENTS_SUMMARY = (
+    "Agent activity: each agent's first sign-in and last sign-out per day, time ready, talking, in wrap-up and "
+    "paused, occupancy, pauses per code against its limit; per team and in all"
+)
 FORMATS = {
     "application/json": {"schema": {"type": "object"}},
     "text/html": {"schema": {"type": "string"}},
@@ -52,6 +58,7 @@ def available_reports() -> list[dict[str, Any]]:
             for name, summary in REPORTS.items()
         ),
         {"name": "inbound", "summary": INBOUND_SUMMARY, "url": "/api/reports/inbound"},
+        {"name": "agents", "summary": AGENTS_SUMMARY, "url": "/api/reports/agents"},
     ]
 
 
@@ -77,6 +84,16 @@ class InboundReportQuery(Strict):
     )
 
 
+class AgentsReportQuery(Strict):
+    from_: str | None = Field(default=None, alias="from", max_length=40, description="time from (ISO), inclusive")
+    to: str | None = Field(default=None, max_length=40, description="... until (ISO); a date includes its whole day")
+    agent: str | None = Field(default=None, max_length=64, description="one agent (default: every agent in scope)")
+    format: Literal["json", "html", "csv"] = "json"
+    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
+        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
+    )
+
+
 def _agent_in_scope(call: Call, agent: str | None) -> None:
     """A supervisor reads the reports of their teams' agents, one agent at a time (the team: /api/reports/team)."""
     if call.scope is None:
@@ -87,7 +104,7 @@ def _agent_in_scope(call: Call, agent: str | None) -> None:
         raise Problem(403, M_("{agent} is not in a team you supervise", agent=agent))
 
 
-def _range(q: ReportQuery | InboundReportQuery) -> ReportRange:
+def _range(q: ReportQuery | InboundReportQuery | AgentsReportQuery) -> ReportRange:
     with invalid(ReportError, said=lambda exc: M_("from/to: {exc}", exc=exc)):
         return parse_report_range(q.from_, q.to)
 
@@ -112,7 +129,7 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
 
 
 def _respond(
-    q: ReportQuery | InboundReportQuery, report: Report, filename: str, zone: str | None = None
+    q: ReportQuery | InboundReportQuery | AgentsReportQuery, report: Report, filename: str, zone: str | None = None
 ) -> web.Response:
     """One report in the asked format: the printable page (times in the user's zone, else ``zone``, the
     campaign's), a CSV download, or JSON."""
@@ -218,3 +235,24 @@ async def get_inbound_report(call: Call) -> web.Response:
         raise Problem(422, M_("queue: no inbound queue {queue}", queue=q.queue), kind="validation-error")
     report = await inbound_report(call.db, span, rule, queue=q.queue, queues=queues, zone=current_zone())
     return _respond(q, report, f"inbound-{q.queue or 'all'}.csv")
+
+
+@routes.route("GET", "/api/reports/agents", roles=SUPERVISORS, query=AgentsReportQuery, response_content=FORMATS)
+async def get_agents_report(call: Call) -> web.Response:
+    """Agent activity over a range, days in the reader's zone: time in each state, sign-ins, pauses per code against
+    its limit, per team and in all (format=json|html|csv); supervisors: their teams' agents"""
+    q = call.query_as(AgentsReportQuery)
+    span = _range(q)
+    scope = call.scope
+    if q.agent is not None and scope is not None and q.agent not in scope:
+        raise Problem(403, M_("{agent} is not in a team you supervise", agent=q.agent))
+    agents = {q.agent} if q.agent is not None else scope
+    report = await agent_activity_report(
+        call.db,
+        span,
+        now=call.now(),
+        zone=current_zone(),
+        pause_codes=call.app[SETTINGS].pause_codes,
+        agents=agents,
+    )
+    return _respond(q, report, f"agents-{q.agent or 'all'}.csv")

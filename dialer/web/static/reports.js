@@ -1,5 +1,5 @@
-// Reports (managers): a campaign's compliance, performance, IVR or call-record report, or the inbound queues' service
-// level, over chosen days: the printable page opened in a new tab, a CSV or JSON downloaded (a refused range or
+// Reports (managers): a campaign's compliance, performance, IVR or call-record report, the inbound queues' service
+// level, or the agents' activity (time in each state, pauses), over chosen days: the printable page opened in a new tab, a CSV or JSON downloaded (a refused range or
 // agent: the server's sentence under the form, nothing opened).
 import { api, el, openReport } from "./common.js";
 import { languagePicker } from "./i18n.js";
@@ -21,13 +21,15 @@ function url() {
   }
   const agent = $("rep-agent").value.trim();
   if (agent) params.set("agent", agent);
+  if (kind === "agents") return `/api/reports/agents?${params}`;
   return `/api/reports/${kind}/${encodeURIComponent($("rep-campaign").value)}?${params}`;
 }
 
 function kindChanged() {
   const inbound = $("rep-kind").value === "inbound";  // per queue, not per campaign or agent
-  $("rep-campaign-field").hidden = inbound;
-  $("rep-campaign").required = !inbound;
+  const ofCampaign = !inbound && $("rep-kind").value !== "agents";  // the agents' activity: every campaign's
+  $("rep-campaign-field").hidden = !ofCampaign;
+  $("rep-campaign").required = ofCampaign;
   $("rep-queue-field").hidden = !inbound;
   $("rep-agent").disabled = inbound;
 }
