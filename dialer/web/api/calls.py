@@ -135,15 +135,20 @@ async def post_disposition(call: Call) -> web.Response:
 @routes.listing("/api/agents/{agent_id}/calls", roles=ANY_USER, query=Paging)
 async def get_agent_calls(call: Call) -> web.Response:
     """The agent's call records, newest first; ``awaiting_disposition``: a call left without the agent's
-    disposition that they may still disposition (until when, its campaign's dispositions), else null"""
+    disposition that they may still disposition (until when, its campaign's dispositions; not the call they are on
+    or last wrapped up: the current call's disposition is for it), else null"""
     agent_id = path_agent(call)
     q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
     recorded = await recorded_attempts(call.db, [a.id for a in attempts])
     now = datetime.fromtimestamp(call.daemon.now(), UTC)
+    # The call the agent is on or last wrapped up is dispositioned on the console's current call, not from the list.
+    current = call.daemon.agent_call(agent_id)
+    on_it = current.attempt_id if current is not None else None
 
     def item(a: AttemptRecord) -> dict[str, Any]:
-        return attempt_json(a, recorded) | {"awaiting_disposition": _awaiting(call, a, agent_id, now)}
+        waiting = _awaiting(call, a, agent_id, now) if a.id != on_it else None
+        return attempt_json(a, recorded) | {"awaiting_disposition": waiting}
 
     return page_from(q, (total, attempts), item)
 

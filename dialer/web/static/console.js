@@ -220,10 +220,14 @@ async function command(path, body) {
   } catch (err) { say("session-msg", err.message, true); }
 }
 
-async function loadRecent() {
+// ``force``: also while a late disposition form is open (it is kept otherwise: the agent is choosing in it).
+async function loadRecent(force = false) {
   try {
-    const data = await api("GET", `/api/agents/${encodeURIComponent(me)}/calls?limit=8`);
-    $("recent-calls").replaceChildren(...data.items.map((a) => recentCallItem(a, (said) => { say("session-msg", said); loadRecent(); })));
+    const choosing = () => !force && $("recent-calls").querySelector(".late-dispo:not([hidden])");
+    if (!choosing()) {
+      const data = await api("GET", `/api/agents/${encodeURIComponent(me)}/calls?limit=8`);
+      if (!choosing()) $("recent-calls").replaceChildren(...data.items.map((a) => recentCallItem(a, (said) => { say("session-msg", said); loadRecent(true); })));
+    }
   } catch (_) { /* not an agent yet */ }
   loadCallbacks();
   loadMyEvaluations($("my-evaluations"));

@@ -45,7 +45,8 @@ function lateForm(a, id, onSaved) {
 
 // One call of the list; ``onSaved(sentence)`` after a late disposition (the console reloads the list).
 export function recentCallItem(a, onSaved) {
-  const parts = [el("span", {}, when(a.started_at)), el("span", { class: "grow" }, " " + dispositionText(a))];
+  const said = dispositionText(a);
+  const parts = [el("span", {}, when(a.started_at)), el("span", { class: "grow", title: said }, " " + said)];
   if (!a.awaiting_disposition) return el("li", { "data-attempt": a.id }, ...parts);
   const formId = `late-dispo-${a.id}`;
   const form = lateForm(a, formId, onSaved);
@@ -58,6 +59,6 @@ export function recentCallItem(a, onSaved) {
   }
   toggle.onclick = () => show(form.hidden);
   form.addEventListener("keydown", (ev) => { if (ev.key === "Escape") { show(false); ev.preventDefault(); } });
-  parts[1].append(" ", el("span", { class: "badge awaiting-badge" }, t("awaiting your disposition")));
-  return el("li", { "data-attempt": a.id, class: "awaiting" }, ...parts, toggle, form);
+  const badge = el("span", { class: "awaiting-badge" }, t("awaiting your disposition"));
+  return el("li", { "data-attempt": a.id, class: "awaiting" }, ...parts, toggle, badge, form);
 }
