@@ -196,8 +196,7 @@ class LateDispositionBody(Strict):
     errors=(403, 404, 409),
 )
 async def post_late_disposition(call: Call) -> web.Response:
-    """Disposition one of my earlier calls left without my disposition (none, or only the timeout's), within the
-    campaign's late_disposition_hours of its end; once per call"""
+    """Disposition an earlier call of mine left without my disposition (once, within late_disposition_hours)"""
     agent_id = path_agent(call)
     attempt_id = call.path_id("attempt_id")
     body = call.body_as(LateDispositionBody)
