@@ -4,7 +4,7 @@ ended without one (``wrap_up_ends = "timer"``: left without a disposition, or wi
 
 The one rule of which call may take one (:func:`late_disposition_refusal`, pure, the clock passed in); the store
 applies it inside the disposition's own transaction (``dialer.store.lifecycle.record_disposition``), the API and
-the console's list read it to show the calls awaiting one. See docs/domain.md "Late disposition".
+the console's list read it to show the calls awaiting one. See docs/domain.md "Late dispositions".
 """
 
 from __future__ import annotations

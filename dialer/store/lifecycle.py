@@ -502,8 +502,40 @@ async def _disposition_state(conn: AsyncConnection, attempt_id: int) -> CallDisp
 
 async def _late_moves_lead(conn: AsyncConnection, lead: LeadRecord, attempt_id: int) -> bool:
     """A late disposition moves the lead only if its call is the lead's latest and no call holds the lead now: a
-    lead dialled again since follows its newer call (docs/domain.md "Late disposition")."""
+    lead dialled again since follows its newer call (docs/domain.md "Late dispositions")."""
     return lead.status != IN_CALL_STATUS and await _latest_attempt_of_lead(conn, lead.id) == attempt_id
+
+
+async def _late_on_a_lead_dialled_since(
+    conn: AsyncConnection,
+    campaign: CampaignConfig,
+    campaign_id: int,
+    lead: LeadRecord,
+    transition: LeadTransition,
+    now: datetime,
+) -> tuple[LeadRecord, LeadTransition]:
+    """A late disposition of a lead dialled again since: the lead follows its newer call, but a do-not-call request
+    is honoured whatever (its numbers listed, which closes the lead if it waits in the list). The lead as it is
+    now, and the transition recorded."""
+    if transition.add_to_dnc:
+        await add_dnc_in(
+            conn,
+            list(transition.add_to_dnc),
+            campaign_id,
+            source="agent",
+            reason="called party asked",
+            now=now,
+            lead_id=lead.id,
+        )
+        lead = await lead_record.one_in(conn, select(leads_t).where(leads_t.c.id == lead.id))
+    recorded = LeadTransition(
+        snapshot(lead, campaign.name),
+        TransitionKind.RECORDED,
+        "late disposition: the lead was dialled again since and follows its newer call",
+        add_to_dnc=transition.add_to_dnc,
+        machine=transition.machine,
+    )
+    return lead, recorded
 
 
 async def record_disposition(
@@ -556,24 +588,7 @@ async def record_disposition(
             transition = with_pending_callback(transition, await pending_callback_in(conn, lead.id))
             await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
         else:
-            if transition.add_to_dnc:  # a do-not-call request is honoured whatever the lead does since
-                await add_dnc_in(
-                    conn,
-                    list(transition.add_to_dnc),
-                    campaign_id,
-                    source="agent",
-                    reason="called party asked",
-                    now=now,
-                    lead_id=lead.id,
-                )
-                lead = await lead_record.one_in(conn, select(leads_t).where(leads_t.c.id == lead.id))
-            transition = LeadTransition(
-                snapshot(lead, campaign.name),
-                TransitionKind.RECORDED,
-                "late disposition: the lead was dialled again since and follows its newer call",
-                add_to_dnc=transition.add_to_dnc,
-                machine=transition.machine,
-            )
+            lead, transition = await _late_on_a_lead_dialled_since(conn, campaign, campaign_id, lead, transition, now)
         values: dict[str, object] = {"disposition": code, **not_none(agent=agent, notes=notes)}
         if timed_out:
             values["timed_out_disposition"] = code
