@@ -698,6 +698,13 @@ class CampaignConfig(BaseModel):
         description="wrap_up_ends = timer: the disposition recorded for a call whose wrap-up ran out without one "
         "(None: the call stays without a disposition)",
     )
+    late_disposition_hours: int = Field(
+        default=24,
+        ge=0,
+        le=720,
+        description="how many hours after a call ended its agent may still disposition it from their recent calls "
+        "if it was left without their disposition (none, or only timeout_disposition); 0: never",
+    )
     lease_seconds: int = Field(default=120, ge=30, le=3600, description="claim lease: ring + setup + margin")
     imports: ImportOptions = Field(default=ImportOptions(), alias="import")
     crm: CrmOptions = CrmOptions()
@@ -949,6 +956,11 @@ class CampaignConfig(BaseModel):
         if self.quality is not None:
             return self.quality
         return default_scorecard(identification_required=REGIMES[self.regime].requires_identification)
+
+    @property
+    def late_disposition_window(self) -> timedelta:
+        """How long after a call ended its agent may still disposition it (dialer.campaign.late_disposition)."""
+        return timedelta(hours=self.late_disposition_hours)
 
     def _check_timeout_disposition(self) -> None:
         code = self.timeout_disposition

@@ -1,6 +1,7 @@
 """The agents' side of one campaign's calls: which call each agent is on (for the disposition), their talk and
 wrap-up times (the pacer learns handle times from them), the disposition that ends a wrap-up, and the campaign's
-``timeout_disposition`` for a call whose wrap-up ended without one."""
+``timeout_disposition`` for a call whose wrap-up ended without one, and the agent's late disposition of such a call
+(dialer.campaign.late_disposition), through the same path."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dialer.i18n import M_
 from dialer.pacing.stats import LearntDial
 from dialer.runner.learning import HandleKind, HandleTimer
 from dialer.runner.state import CampaignContext
-from dialer.store.lifecycle import record_disposition
+from dialer.store.lifecycle import AlreadyDispositioned, record_disposition
 from dialer.tasks import finished_even_if_cancelled
 
 log = structlog.get_logger()
@@ -141,6 +142,8 @@ class AgentCalls:
         try:
             await self.disposition(agent_id, code, notes=TIMEOUT_NOTE, attempt_id=attempt, timed_out=True)
             log.info("timeout_disposition", campaign=self.ctx.name, agent=agent_id, attempt_id=attempt, code=code)
+        except AlreadyDispositioned:  # the agent's late disposition came first
+            log.info("timeout_disposition_not_needed", campaign=self.ctx.name, agent=agent_id, attempt_id=attempt)
         except Exception:
             log.exception("timeout_disposition_failed", campaign=self.ctx.name, agent=agent_id, attempt_id=attempt)
 
@@ -154,11 +157,17 @@ class AgentCalls:
         callback_personal: bool = True,
         attempt_id: int | None = None,
         timed_out: bool = False,
+        late_by: str | None = None,
     ) -> TransitionKind:
         """The agent's disposition of their current/last call (or of ``attempt_id``); ends their wrap-up.
-        ``timed_out``: the campaign's timeout disposition of a wrap-up that ended without one (claimed already)."""
+        ``timed_out``: the campaign's timeout disposition of a wrap-up that ended without one (claimed already).
+        ``late_by``: the agent's late disposition of their earlier call ``attempt_id``, asked by that user (the
+        store applies dialer.campaign.late_disposition's rule: LateDispositionRefused); it ends their wrap-up only
+        if that call is the one they are wrapping up."""
         attempt = attempt_id if attempt_id is not None else self.attempts.get(agent_id)
         if attempt is None or (attempt in self.dispositioning and not timed_out):
+            if late_by is not None and attempt is not None:
+                raise LookupError(M_("call {attempt} is being dispositioned: try again", attempt=attempt))
             raise LookupError(M_("agent {agent} has no call to disposition", agent=agent_id))
         self.dispositioning.add(attempt)
         try:
@@ -169,7 +178,9 @@ class AgentCalls:
                 notes=notes,
                 callback_at=callback_at,
                 callback_personal=callback_personal,
-                ends_wrapup=not timed_out,
+                ends_wrapup=not timed_out and (late_by is None or self.attempts.get(agent_id) == attempt),
+                timed_out=timed_out,
+                late_by=late_by,
             )
         finally:
             if attempt not in self.writing:  # (a write going on after a cancel releases the call when it ends)
@@ -191,6 +202,8 @@ class AgentCalls:
         callback_at: datetime | None,
         callback_personal: bool,
         ends_wrapup: bool,
+        timed_out: bool,
+        late_by: str | None,
     ) -> TransitionKind:
         ctx = self.ctx
         at = datetime.fromtimestamp(ctx.clock.now(), UTC)
@@ -206,6 +219,8 @@ class AgentCalls:
                 notes=notes,
                 callback_at=callback_at,
                 callback_personal=callback_personal,
+                timed_out=timed_out,
+                late_by=late_by,
             )
             if attempt in self.without_amd:
                 del self.without_amd[attempt]
@@ -224,6 +239,8 @@ class AgentCalls:
                 self.attempts.pop(agent_id, None)
                 self.channels.pop(agent_id, None)
             ctx.counters.dispositions[code] += 1
+            if written.replaced is not None and ctx.counters.dispositions[written.replaced] > 0:
+                ctx.counters.dispositions[written.replaced] -= 1  # a late disposition replaced the timeout's
             if written.transition.kind in (TransitionKind.CLOSED, TransitionKind.DNC):
                 ctx.counters.closed += 1
             return written.transition

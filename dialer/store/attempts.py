@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer.campaign.late_disposition import CallDispositionState
 from dialer.store.callbacks import callbacks_kept_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
@@ -46,6 +47,19 @@ class AttemptRecord:
     ring_seconds: float | None
     outcome_inferred: bool = False
     amd: bool | None = None  # placed with AMD; None: not recorded
+    timed_out_disposition: str | None = None  # the campaign's timeout_disposition gave it (kept when replaced)
+    late_disposition_at: datetime | None = None  # the agent's late disposition: when, and who gave it
+    late_disposition_by: str | None = None
+
+    def disposition_state(self) -> CallDispositionState:
+        """What the late disposition rule reads of the call (dialer.campaign.late_disposition)."""
+        return CallDispositionState(
+            agent=self.agent,
+            ended_at=self.ended_at,
+            disposition=self.disposition,
+            timed_out_disposition=self.timed_out_disposition,
+            late_disposition_at=self.late_disposition_at,
+        )
 
 
 attempt_record = RecordReader(AttemptRecord)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig
+from dialer.campaign.late_disposition import CallDispositionState, late_disposition_refusal, refusal_error
 from dialer.campaign.rules import (
     TERMINAL_STATUSES,
     LeadSnapshot,
@@ -36,7 +37,8 @@ from dialer.campaign.rules import (
     with_pending_callback,
 )
 from dialer.logging import get_logger
-from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempts_in
+from dialer.store.attempts import AttemptEnd, AttemptStart, attempt_record, start_attempts_in
+from dialer.store.audit import audit_in
 from dialer.store.callbacks import (
     callbacks_dropped_in,
     carry_over_in,
@@ -482,10 +484,59 @@ async def adopt_lead_claim(db: Database, attempt_id: int, *, owner: str, now: da
 @dataclass(frozen=True, slots=True)
 class DispositionWritten:
     """A disposition as written: the lead's transition and, when it marked a machine on a call already recorded
-    connected, when that call ended (its live answer is to be taken back out of the abandon rate)."""
+    connected, when that call ended (its live answer is to be taken back out of the abandon rate); ``replaced``:
+    the timeout disposition a late one replaced."""
 
     transition: LeadTransition
     machine_ended_at: datetime | None = None
+    replaced: str | None = None
+
+
+class AlreadyDispositioned(LookupError):
+    """The campaign's timeout disposition of a call that has one already (its agent's late one came first)."""
+
+
+async def _disposition_state(conn: AsyncConnection, attempt_id: int) -> CallDispositionState:
+    record = await attempt_record.one_in(conn, select(attempts_t).where(attempts_t.c.id == attempt_id))
+    return record.disposition_state()
+
+
+async def _late_moves_lead(conn: AsyncConnection, lead: LeadRecord, attempt_id: int) -> bool:
+    """A late disposition moves the lead only if its call is the lead's latest and no call holds the lead now: a
+    lead dialled again since follows its newer call (docs/domain.md "Late dispositions")."""
+    return lead.status != IN_CALL_STATUS and await _latest_attempt_of_lead(conn, lead.id) == attempt_id
+
+
+async def _late_on_a_lead_dialled_since(
+    conn: AsyncConnection,
+    campaign: CampaignConfig,
+    campaign_id: int,
+    lead: LeadRecord,
+    transition: LeadTransition,
+    now: datetime,
+) -> tuple[LeadRecord, LeadTransition]:
+    """A late disposition of a lead dialled again since: the lead follows its newer call, but a do-not-call request
+    is honoured whatever (its numbers listed, which closes the lead if it waits in the list). The lead as it is
+    now, and the transition recorded."""
+    if transition.add_to_dnc:
+        await add_dnc_in(
+            conn,
+            list(transition.add_to_dnc),
+            campaign_id,
+            source="agent",
+            reason="called party asked",
+            now=now,
+            lead_id=lead.id,
+        )
+        lead = await lead_record.one_in(conn, select(leads_t).where(leads_t.c.id == lead.id))
+    recorded = LeadTransition(
+        snapshot(lead, campaign.name),
+        TransitionKind.RECORDED,
+        "late disposition: the lead was dialled again since and follows its newer call",
+        add_to_dnc=transition.add_to_dnc,
+        machine=transition.machine,
+    )
+    return lead, recorded
 
 
 async def record_disposition(
@@ -499,14 +550,31 @@ async def record_disposition(
     notes: str | None = None,
     callback_at: datetime | None = None,
     callback_personal: bool = True,
+    timed_out: bool = False,
+    late_by: str | None = None,
 ) -> DispositionWritten:
     """The agent's disposition: written to the attempt, applied to the lead (done, DNC, callback, requeue), a
     callback row scheduled when asked; a machine (``Disposition.is_machine``) makes a connected attempt's outcome a
     machine (before the hangup: :func:`record_outcome` does). Raises the rules' DispositionError before any
-    change."""
+    change.
+
+    ``timed_out``: the campaign's timeout disposition (raises :class:`AlreadyDispositioned` if the call has one).
+    ``late_by``: ``agent``'s late disposition, asked by that user (dialer.campaign.late_disposition: raises
+    LateDispositionRefused, changing nothing, where the rule refuses it); it replaces the timeout disposition, moves
+    the lead only if its call is the lead's latest and no call holds the lead (a DNC request lists the numbers
+    whatever), and is written to the audit log."""
     machine_ended_at: datetime | None = None
     async with db.write() as conn:
         campaign_id, lead = await _lock_lead_of_attempt(conn, attempt_id)
+        # Read under the lead's lock (every disposition of the call takes it first): one disposition at a time.
+        state = await _disposition_state(conn, attempt_id)
+        if timed_out and state.disposition is not None:
+            raise AlreadyDispositioned(f"attempt {attempt_id} has a disposition already")
+        if late_by is not None:
+            window = campaign.late_disposition_window
+            refusal = late_disposition_refusal(state, agent or "", now, window)
+            if refusal is not None:
+                raise refusal_error(refusal, state, attempt_id, window)
         transition = apply_disposition(
             snapshot(lead, campaign.name),
             code,
@@ -516,10 +584,31 @@ async def record_disposition(
             callback_at=callback_at,
             callback_personal=callback_personal,
         )
-        transition = with_pending_callback(transition, await pending_callback_in(conn, lead.id))
-        await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
-        values = {"disposition": code, **not_none(agent=agent, notes=notes)}
+        moves_lead = late_by is None or await _late_moves_lead(conn, lead, attempt_id)
+        if moves_lead:
+            transition = with_pending_callback(transition, await pending_callback_in(conn, lead.id))
+            await _write_transition(conn, campaign_id, lead.id, transition, now, was=lead.status, attempt_id=attempt_id)
+        else:
+            lead, transition = await _late_on_a_lead_dialled_since(conn, campaign, campaign_id, lead, transition, now)
+        values: dict[str, object] = {"disposition": code, **not_none(agent=agent, notes=notes)}
+        if timed_out:
+            values["timed_out_disposition"] = code
+        if late_by is not None:
+            values |= {"late_disposition_at": now, "late_disposition_by": late_by}
         await conn.execute(update(attempts_t).where(attempts_t.c.id == attempt_id).values(**values))
+        replaced = state.disposition if late_by is not None else None
+        if late_by is not None:
+            await audit_in(
+                conn,
+                late_by,
+                "call.late_disposition",
+                f"call:{attempt_id}",
+                now,
+                agent=agent,
+                code=code,
+                replaced=replaced,
+                lead=transition.kind.value,
+            )
         if transition.machine:
             relabelled = await conn.execute(
                 update(attempts_t)
@@ -546,7 +635,11 @@ async def record_disposition(
                 lead_values(lead, {"attempt_id": attempt_id, "agent": agent or "", "disposition": code}),
             )
             announced.append(events.crm_disposition(given, url=url))
-        if transition.kind is TransitionKind.CALLBACK_SCHEDULED and transition.lead.callback_at is not None:
+        if (
+            moves_lead
+            and transition.kind is TransitionKind.CALLBACK_SCHEDULED
+            and transition.lead.callback_at is not None
+        ):
             _, due = await schedule_callback_in(
                 conn,
                 lead_id=lead.id,
@@ -558,4 +651,4 @@ async def record_disposition(
             )
             announced.append(due)
         await enqueue_in(conn, announced, now)
-    return DispositionWritten(transition, machine_ended_at)
+    return DispositionWritten(transition, machine_ended_at, replaced)

@@ -175,6 +175,11 @@ class AttemptRow(SQLModel, table=True):
     ring_seconds: float | None = None
     # The outcome was inferred (the call ended while no daemon listened), not reported by the PBX at its end.
     outcome_inferred: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Late dispositions (dialer.campaign.late_disposition): the code the campaign's timeout_disposition gave the call
+    # (kept when the agent's late disposition replaces it), and who gave the late one, when.
+    timed_out_disposition: str | None = Field(default=None, max_length=40)
+    late_disposition_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    late_disposition_by: str | None = Field(default=None, max_length=100)
 
 
 class DncRow(SQLModel, table=True):

@@ -327,6 +327,42 @@ class Daemon:
             attempt_id=call.attempt_id,
         )
 
+    def campaign_of_call(self, campaign_id: int) -> tuple[str, CampaignConfig] | None:
+        """The name and configuration of the campaign (by its id) a call record belongs to (None: not loaded
+        here)."""
+        for runner in self._dialer.runners.values():
+            if runner.campaign_id == campaign_id:
+                return runner.name, runner.config
+        return None
+
+    async def late_disposition(
+        self,
+        campaign: str,
+        attempt_id: int,
+        agent_id: str,
+        code: str,
+        *,
+        by: str,
+        notes: str | None,
+        callback_at: datetime | None,
+        callback_personal: bool,
+    ) -> TransitionKind:
+        """The agent's late disposition of their earlier call ``attempt_id``, asked by user ``by``, through the
+        same path as any disposition (raises LateDispositionRefused where the rule refuses it, DispositionError
+        for a bad code or time, LookupError while another disposition of the call is being written)."""
+        runner = self._runner(campaign)
+        if runner is None:
+            raise NoRunningCampaign(campaign)
+        return await runner.disposition(
+            agent_id,
+            code,
+            notes=notes,
+            callback_at=callback_at,
+            callback_personal=callback_personal,
+            attempt_id=attempt_id,
+            late_by=by,
+        )
+
     # ------------------------------------------------------------------ call control, manual dial
     @property
     def call_control(self) -> CallControlService:

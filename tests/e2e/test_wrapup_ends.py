@@ -1,17 +1,23 @@
-"""After-call work end to end against the simulated PBX: a wrap-up only the disposition ends, and the campaign's
-timeout disposition for a call whose wrap-up ran out without one."""
+"""After-call work end to end against the simulated PBX: a wrap-up only the disposition ends, the campaign's
+timeout disposition for a call whose wrap-up ran out without one, and the agent's late disposition of that call."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from harness.e2e import World, make_world
 
 from dialer.agents.registry import AgentError, AgentStatus
+from dialer.campaign.config import DEFAULT_DISPOSITIONS, Disposition
+from dialer.campaign.late_disposition import LateDispositionRefused, LateRefusal
+from dialer.campaign.rules import TransitionKind
 from dialer.runner.agent_calls import TIMEOUT_NOTE
 from dialer.store.attempts import get_attempt
+from dialer.store.console import lead_history
+from dialer.store.dnc import check_dnc
 from dialer.store.leads import get_lead
 
 AGENT = "agent01"
@@ -114,3 +120,56 @@ async def test_a_disposition_given_up_by_its_caller_is_written_once_and_settled(
         stored = await get_attempt(world.db, attempt)
         assert stored is not None
         assert stored.disposition == "no_decision"
+
+
+async def test_a_late_dnc_disposition_lists_the_number_and_the_lead_is_not_dialled_again(tmp_path: Path) -> None:
+    """Timer mode: the wrap-up runs out (the timeout disposition requeues the lead a minute later); the agent's
+    late "do not call" from their recent calls replaces it: the number is listed, the lead closed, never dialled."""
+    unsaid = Disposition(code="unsaid", label="Not said", retry_after=timedelta(seconds=60))
+    async with make_world(
+        tmp_path,
+        campaign={"timeout_disposition": "unsaid", "dispositions": [*DEFAULT_DISPOSITIONS, unsaid]},
+        us_leads=40,
+        japan_leads=0,
+        agents=1,
+        crew=False,
+    ) as world:
+        runner = world.dialer.runner("e2e")
+        await world.run(600, step=1, until=lambda: status(world) is AgentStatus.TALKING)
+        await world.dialer.agents.pause(AGENT, "meeting")  # after this call: no next one to take its place
+        attempt = await until_wrapup(world)
+        await until_wrapup_over(world)
+        stored = await get_attempt(world.db, attempt)
+        assert stored is not None
+        assert (stored.disposition, stored.timed_out_disposition) == ("unsaid", "unsaid")
+        lead = await get_lead(world.db, stored.lead_id)
+        assert lead is not None
+        assert lead.status == "retry"  # the timeout's: dialled again in a minute
+
+        kind = await runner.disposition(AGENT, "dnc", attempt_id=attempt, late_by=AGENT)
+
+        assert kind is TransitionKind.DNC
+        stored = await get_attempt(world.db, attempt)
+        assert stored is not None
+        assert (stored.disposition, stored.timed_out_disposition, stored.late_disposition_by) == (
+            "dnc",
+            "unsaid",
+            AGENT,
+        )
+        assert stored.late_disposition_at is not None
+        assert [entry.number for entry in await check_dnc(world.db, stored.phone)] == [stored.phone]
+        lead = await get_lead(world.db, stored.lead_id)
+        assert lead is not None
+        assert lead.status == "dnc"
+        assert runner.ctx.counters.dispositions["dnc"] == 1
+        assert runner.ctx.counters.dispositions["unsaid"] == 0, "the timeout's disposition still counted"
+        # Once: a second late disposition (a double click) is refused, changing nothing.
+        with pytest.raises(LateDispositionRefused) as again:
+            await runner.disposition(AGENT, "sale", attempt_id=attempt, late_by=AGENT)
+        assert again.value.refusal is LateRefusal.DISPOSITIONED
+
+        await world.dialer.agents.ready(AGENT)
+        dials = len(world.pbx.truth.originates)
+        await world.run(600, step=1)  # ten times the minute the timeout's requeue would have waited
+        assert len(world.pbx.truth.originates) > dials, "nothing was dialled: the test shows nothing"
+        assert [a.id for a in await lead_history(world.db, stored.lead_id)] == [attempt], "dialled after the DNC"

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import AwareDatetime, Field
 
 from dialer.agents.registry import AgentError
+from dialer.campaign.late_disposition import (
+    LateDispositionRefused,
+    LateRefusal,
+    late_disposition_deadline,
+    late_disposition_refusal,
+)
 from dialer.campaign.rules import DispositionError
-from dialer.i18n import M_
+from dialer.i18n import M_, message_of
 from dialer.ivr.context import summarize
+from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.console import attempts_of_agent, lead_history
 from dialer.store.leads import get_lead
 from dialer.store.monitoring import get_recording, recorded_attempts
@@ -125,12 +134,92 @@ async def post_disposition(call: Call) -> web.Response:
 
 @routes.listing("/api/agents/{agent_id}/calls", roles=ANY_USER, query=Paging)
 async def get_agent_calls(call: Call) -> web.Response:
-    """The agent's call records, newest first"""
+    """The agent's call records, newest first; ``awaiting_disposition``: a call left without the agent's
+    disposition that they may still disposition (until when, its campaign's dispositions; not the call they are on
+    or last wrapped up: the current call's disposition is for it), else null"""
     agent_id = path_agent(call)
     q = call.query_as(Paging)
     total, attempts = await attempts_of_agent(call.db, agent_id, q.limit, q.offset)
     recorded = await recorded_attempts(call.db, [a.id for a in attempts])
-    return page_from(q, (total, attempts), lambda a: attempt_json(a, recorded))
+    now = datetime.fromtimestamp(call.daemon.now(), UTC)
+    # The call the agent is on or last wrapped up is dispositioned on the console's current call, not from the list.
+    current = call.daemon.agent_call(agent_id)
+    on_it = current.attempt_id if current is not None else None
+
+    def item(a: AttemptRecord) -> dict[str, Any]:
+        waiting = _awaiting(call, a, agent_id, now) if a.id != on_it else None
+        return attempt_json(a, recorded) | {"awaiting_disposition": waiting}
+
+    return page_from(q, (total, attempts), item)
+
+
+def _awaiting(call: Call, attempt: AttemptRecord, agent_id: str, now: datetime) -> dict[str, Any] | None:
+    """What the console needs to disposition the call late, if the agent still may (None: they may not, or its
+    campaign is not running here)."""
+    campaign = call.daemon.campaign_of_call(attempt.campaign_id)
+    if campaign is None:
+        return None
+    name, config = campaign
+    state = attempt.disposition_state()
+    if late_disposition_refusal(state, agent_id, now, config.late_disposition_window) is not None:
+        return None
+    return {
+        "campaign": name,
+        "until": late_disposition_deadline(state, config.late_disposition_window),
+        "dispositions": [d.model_dump(mode="json") for d in config.dispositions],
+    }
+
+
+@contextmanager
+def _late_refusals() -> Iterator[None]:
+    """What the late disposition rule refuses, as a problem: 403 another agent's call, 409 otherwise."""
+    try:
+        yield
+    except LateDispositionRefused as exc:
+        status = 403 if exc.refusal is LateRefusal.NOT_YOURS else 409
+        kind = "late-disposition-" + exc.refusal.value.replace("_", "-")
+        raise Problem(status, message_of(exc), kind=kind) from None
+
+
+class LateDispositionBody(Strict):
+    code: str = Field(min_length=1, max_length=40)
+    notes: str | None = Field(default=None, max_length=4000)
+    callback_at: AwareDatetime | None = None
+    callback_personal: bool = True
+
+
+@routes.route(
+    "POST",
+    "/api/agents/{agent_id}/calls/{attempt_id}/disposition",
+    roles=ANY_USER,
+    body=LateDispositionBody,
+    errors=(403, 404, 409),
+)
+async def post_late_disposition(call: Call) -> web.Response:
+    """Disposition an earlier call of mine left without my disposition (once, within late_disposition_hours)"""
+    agent_id = path_agent(call)
+    attempt_id = call.path_id("attempt_id")
+    body = call.body_as(LateDispositionBody)
+    attempt = await get_attempt(call.db, attempt_id)
+    if attempt is None:
+        raise Problem(404, M_("no call {attempt_id}", attempt_id=attempt_id))
+    if attempt.agent != agent_id:
+        raise Problem(403, M_("call {attempt} is not one of your calls", attempt=attempt_id))
+    campaign = call.daemon.campaign_of_call(attempt.campaign_id)
+    if campaign is None:
+        raise Problem(404, M_("the campaign of call {attempt} is not running here", attempt=attempt_id))
+    with invalid(DispositionError), refused(LookupError, status=409), _late_refusals():
+        kind = await call.daemon.late_disposition(
+            campaign[0],
+            attempt_id,
+            agent_id,
+            body.code,
+            by=call.user.name,
+            notes=body.notes,
+            callback_at=body.callback_at,
+            callback_personal=body.callback_personal,
+        )
+    return ok({"attempt_id": attempt_id, "code": body.code, "lead": kind.value, "late": True})
 
 
 # ------------------------------------------------------------------------------------------------ preview

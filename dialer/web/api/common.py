@@ -119,6 +119,9 @@ def attempt_json(a: AttemptRecord, recorded: frozenset[int] = frozenset()) -> di
         "ring_seconds": a.ring_seconds,
         "talk_seconds": talk,
         "amd_status": a.amd_status,
+        "timed_out_disposition": a.timed_out_disposition,
+        "late_disposition_at": a.late_disposition_at,
+        "late_disposition_by": a.late_disposition_by,
     }
 
 

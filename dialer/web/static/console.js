@@ -1,6 +1,7 @@
 // Agent console: session (queues, ready, pause), live state and timers, screen pop, disposition, callbacks.
 import { api, boot, callbackWho, cancelCallback, clock, el, live, publishAgent, publishLive, setLive, when } from "./common.js";
 import { dateTime, languagePicker, t, timeIn, userZone, word } from "./i18n.js";
+import { recentCallItem } from "./late-disposition.js";
 import { loadMyEvaluations } from "./quality.js";
 import { readyInControls } from "./ready.js";
 
@@ -219,10 +220,14 @@ async function command(path, body) {
   } catch (err) { say("session-msg", err.message, true); }
 }
 
-async function loadRecent() {
+// ``force``: also while a late disposition form is open (it is kept otherwise: the agent is choosing in it).
+async function loadRecent(force = false) {
   try {
-    const data = await api("GET", `/api/agents/${encodeURIComponent(me)}/calls?limit=8`);
-    $("recent-calls").replaceChildren(...data.items.map((a) => el("li", {}, el("span", {}, when(a.started_at)), el("span", {}, a.disposition || word(a.outcome) || "…"))));
+    const choosing = () => !force && $("recent-calls").querySelector(".late-dispo:not([hidden])");
+    if (!choosing()) {
+      const data = await api("GET", `/api/agents/${encodeURIComponent(me)}/calls?limit=8`);
+      if (!choosing()) $("recent-calls").replaceChildren(...data.items.map((a) => recentCallItem(a, (said) => { say("session-msg", said); loadRecent(true); })));
+    }
   } catch (_) { /* not an agent yet */ }
   loadCallbacks();
   loadMyEvaluations($("my-evaluations"));
@@ -275,6 +280,7 @@ live((msg) => {
     const d = msg.data;
     if (agent) { agent = { ...agent, status: d.state, since: d.since, pause_reason: d.pause_reason, wrapup_until: d.wrapup_until, wrapup_needs_disposition: d.wrapup_needs_disposition }; showAgent(agent); }
     if (d.state === "wrapup" || d.state === "ready" || d.state === "talking") refresh();
+    if (d.state === "wrapup" || d.state === "ready") loadRecent();  // a call just ended may await my disposition
   } else if (msg.kind === "screen_pop") {
     refresh();
   }
