@@ -131,7 +131,7 @@ function agentsTable(agents, campaigns) {
       a.wrapup_overdue_seconds ? el("span", { class: "overdue", title: t("A disposition ends this wrap-up") }, " " + t("overdue {time}", { time: clock(a.wrapup_overdue_seconds) })) : "",
       a.pause_overdue_seconds ? el("span", { class: "overdue", title: t("Longer than this pause code allows") }, " " + t("overdue {time}", { time: clock(a.pause_overdue_seconds) })) : ""),
     el("td", { class: "hand-cell" }, a.hand ? el("span", { class: "hand", "data-hand": a.agent_id, title: a.hand.note || "" },
-      "✋ " + t("raised {time}", { time: clock(a.hand.raised_seconds) }) + (a.hand.note ? ` · ${a.hand.note}` : "")) : ""),
+      t("raised {time}", { time: clock(a.hand.raised_seconds) }) + (a.hand.note ? ` · ${a.hand.note}` : "")) : ""),
     el("td", { class: "num" }, clock(a.seconds_in_state)), el("td", { class: "num" }, clock(a.talk_seconds)), el("td", { class: "num" }, clock(a.wrap_seconds)),
     el("td", { class: "num" }, clock(a.pause_seconds)), el("td", { class: "num" }, a.calls),
     el("td", {}, Object.entries(a.dispositions || {}).map(([k, v]) => `${labels[k] ? word(labels[k]) : k} ${number(v)}`).join(", ")))));
