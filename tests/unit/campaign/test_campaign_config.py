@@ -199,7 +199,8 @@ def test_a_disposition_hotkey_on_a_console_shortcut_is_refused(key: str) -> None
 
 def test_the_console_shortcuts_are_the_consoles_alt_bindings() -> None:
     """CONSOLE_SHORTCUT_KEYS is what the console's scripts bind to Alt+letter (console.js's action map and its
-    notes key, ready.js's box, messages.js's raised hand): a shortcut added there without this list would collide with a hotkey."""
+    notes key, ready.js's box, messages.js's raised hand): a shortcut added there without this list would collide
+    with a hotkey."""
     static = Path(__file__).resolve().parents[3] / "dialer/web/static"
     console = (static / "console.js").read_text(encoding="utf-8")
     actions = re.search(r"const actions = \{([^}]*)\}", console)
