@@ -14,7 +14,8 @@ function say(text, bad = false) { const m = $("hand-msg"); m.textContent = text;
 function banner(m) {
   if (m.read_at || shown.has(m.id)) return;
   const got = el("button", { class: "btn", type: "button" }, t("Got it"));
-  const box = el("div", { class: "message-banner", role: "status", "data-message-id": String(m.id) },
+  // Announced by the #inbox region it joins (aria-live): no live region of its own, or it would be read twice.
+  const box = el("div", { class: "message-banner", "data-message-id": String(m.id) },
     el("p", { class: "message-text" }, m.text),
     el("p", { class: "muted" }, t("from {sender} · {time}", { sender: m.sender, time: when(m.sent_at) })), got);
   got.onclick = async () => {
