@@ -29,6 +29,7 @@ from dialer.reports.calls import purge_call_records
 from dialer.runner.state import RunnerState
 from dialer.store.campaigns import list_campaigns
 from dialer.store.lists import ScheduledRecycle, run_due_recycles
+from dialer.store.messages import delete_messages_before
 
 log = get_logger(__name__)
 
@@ -60,6 +61,12 @@ class CampaignScheduler:
             self.purge_call_records,
             CronTrigger(hour=3, minute=17, timezone=UTC),
             "purge-call-records",
+            misfire_grace_time=3600,
+        )
+        self._add_job(
+            self.purge_messages,
+            CronTrigger(hour=3, minute=27, timezone=UTC),
+            "purge-messages",
             misfire_grace_time=3600,
         )
         self._add_job(self.run_scheduled_recycles, IntervalTrigger(seconds=RECYCLE_CHECK_SECONDS), "scheduled-recycles")
@@ -106,6 +113,14 @@ class CampaignScheduler:
         await self.dialer.recordings.purge(cutoff)  # a call's recording goes with its record
         deleted = await purge_call_records(self.dialer.db, older_than=cutoff)
         log.info("call_records_purged", older_than=cutoff.isoformat(), deleted=deleted)
+
+    async def purge_messages(self) -> int:
+        """Daily: delete the messages to agents (and their read receipts) older than their retention period."""
+        days = self.dialer.settings.message_retention_days
+        cutoff = datetime.fromtimestamp(self.dialer.clock.now(), UTC) - timedelta(days=days)
+        deleted = await delete_messages_before(self.dialer.db, cutoff)
+        log.info("messages_purged", older_than=cutoff.isoformat(), deleted=deleted)
+        return deleted
 
     async def run_scheduled_recycles(self) -> list[ScheduledRecycle]:
         """Apply the lists' recycle schedules due now (dialer clock); wake the runners of campaigns that got leads."""

@@ -265,6 +265,8 @@ class Settings(BaseSettings):
     drain_timeout_seconds: float = Field(default=120.0, ge=0)
     # Call records (attempts) older than this are purged daily; 5 years by default (US TSR record keeping).
     record_retention_days: int = Field(default=1826, ge=1)
+    # Messages from supervisors to agents (and their read receipts) older than this are purged daily.
+    message_retention_days: int = Field(default=90, ge=1)
     webhooks: WebhookSettings = WebhookSettings()
     # Call recordings (purged with their call records).
     recording: RecordingSettings = RecordingSettings()

@@ -494,8 +494,9 @@ class CallControlOptions(BaseModel):
 
 
 # The agent console's own Alt+letter shortcuts (dialer/web/static/console.js: ready, pause, login, next lead, dial,
-# skip, notes; ready.js: "ready in N s"): a disposition hotkey on one of them would fire the console's action too.
-CONSOLE_SHORTCUT_KEYS = frozenset("rplgdsni")
+# skip, notes; ready.js: "ready in N s"; messages.js: raise hand): a disposition hotkey on one of them would fire the
+# console's action too.
+CONSOLE_SHORTCUT_KEYS = frozenset("rplgdsnih")
 
 
 class Disposition(BaseModel):

@@ -16,6 +16,7 @@ from dialer.store import evaluations as _evaluations  # noqa: F401
 from dialer.store import inbound_calls as _inbound_calls  # noqa: F401
 from dialer.store import ivr_results as _ivr_results  # noqa: F401
 from dialer.store import lists as _lists  # noqa: F401
+from dialer.store import messages as _messages  # noqa: F401
 from dialer.store import ownership as _ownership  # noqa: F401
 from dialer.store import pacer_memory as _pacer_memory  # noqa: F401
 from dialer.store.engine import Database, create_database, open_database

@@ -25,6 +25,7 @@ from dialer.web.api import (
     leadlists,
     leads,
     lists,
+    messages,
     quality,
     recordings,
     reports,
@@ -69,6 +70,7 @@ def route_table() -> RouteTable:
         i18n.routes,
         recordings.routes,
         quality.routes,
+        messages.routes,
         supervision.routes,
         scripts.routes,
     )

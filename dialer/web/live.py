@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 
+from dialer.agents.hands import RaisedHands
 from dialer.agents.pausecodes import SIGNED_OUT_PAUSE_REASON, pause_limits, pause_overdue_seconds
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
@@ -103,6 +104,7 @@ class LiveHub:
     figures_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
     inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
+    hands: RaisedHands = field(default_factory=RaisedHands)  # agents asking for help (dialer.agents.hands)
     task: asyncio.Task[None] | None = None
     inbound_task: asyncio.Task[None] | None = None
     sends_timed_out: int = 0
@@ -257,6 +259,10 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
 
     def publish_state(change: AgentChange, agent: Agent | None) -> None:
         hub.agent_clock.on_change(change, agent)
+        lowered = hub.hands.on_change(change, agent)
+        if lowered is not None:  # off the call and out of its wrap-up: the hand lowers itself
+            log.info("hand_lowered", agent=change.agent_id, by="call ended", state=change.current.value)
+            daemon.publish(f"agent:{change.agent_id}", "hand", raised=False, by=None, hand=None)
         if agent is not None:
             daemon.publish(
                 f"agent:{agent.agent_id}",
@@ -359,12 +365,14 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
                 "ready_seconds": round(spent.get(AgentStatus.READY.value, 0.0), 1),
                 "calls": fig.calls if fig else agent.calls_taken,
                 "dispositions": fig.dispositions if fig else {},
+                "hand": hand.as_json(now) if (hand := hub.hands.get(agent.agent_id)) is not None else None,
             }
         )
     return {
         "at": now,
         "campaigns": campaigns,
         "agents": agents,
+        "hands_raised": sum(1 for a in agents if a["hand"] is not None),
         "inbound_waiting": {q: daemon.inbound_waiting(q) for q in sorted(daemon.inbound_queues)},
         "inbound": [queue.as_json() for queue in daemon.inbound_live()],
         "service_level_rule": daemon.service_level_rule().as_json(),

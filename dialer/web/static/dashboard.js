@@ -1,5 +1,5 @@
 // Manager dashboard: every campaign live (pushed over the WebSocket once a second), agents, lead upload.
-import { api, clock, el, live, managing, openReport, pct, setLive } from "./common.js";
+import { api, clock, el, live, managing, openReport, pct, publishLive, setLive } from "./common.js";
 import { lineChart } from "./chart.js";
 import { languagePicker, number, t, tn, word } from "./i18n.js";
 
@@ -123,11 +123,15 @@ function agentsTable(agents, campaigns) {
   const labels = Object.assign({}, ...campaigns.map((c) => c.disposition_labels || {}));
   const counts = {};
   for (const a of agents) counts[a.status] = (counts[a.status] || 0) + 1;
-  $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)));
+  const hands = agents.filter((a) => a.hand).length;
+  $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)),
+    ...(hands ? [el("span", { class: "pill pill-hand", id: "hands-raised" }, tn("{n} hand raised", "{n} hands raised", hands))] : []));
   $("agents-table").tBodies[0].replaceChildren(...agents.map((a) => el("tr", {},
     el("td", {}, a.agent_id), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status)),
       a.wrapup_overdue_seconds ? el("span", { class: "overdue", title: t("A disposition ends this wrap-up") }, " " + t("overdue {time}", { time: clock(a.wrapup_overdue_seconds) })) : "",
       a.pause_overdue_seconds ? el("span", { class: "overdue", title: t("Longer than this pause code allows") }, " " + t("overdue {time}", { time: clock(a.pause_overdue_seconds) })) : ""),
+    el("td", { class: "hand-cell" }, a.hand ? el("span", { class: "hand", "data-hand": a.agent_id, title: a.hand.note || "" },
+      t("raised {time}", { time: clock(a.hand.raised_seconds) }) + (a.hand.note ? ` · ${a.hand.note}` : "")) : ""),
     el("td", { class: "num" }, clock(a.seconds_in_state)), el("td", { class: "num" }, clock(a.talk_seconds)), el("td", { class: "num" }, clock(a.wrap_seconds)),
     el("td", { class: "num" }, clock(a.pause_seconds)), el("td", { class: "num" }, a.calls),
     el("td", {}, Object.entries(a.dispositions || {}).map(([k, v]) => `${labels[k] ? word(labels[k]) : k} ${number(v)}`).join(", ")))));
@@ -228,5 +232,6 @@ $("upload-form").onsubmit = upload;
 $("upload-file").onchange = () => { mapping = {}; encoding = ""; $("btn-import").disabled = true; preview(); };
 languagePicker(api);
 
-live((msg) => { if (msg.kind === "dashboard") render(msg.data); }, (up) => setLive($("ws-status"), up));
+// The dashboard document renders here; the rest (a message read, my own notifications) goes to the other scripts.
+live((msg) => { if (msg.kind === "dashboard") render(msg.data); publishLive(msg); }, (up) => setLive($("ws-status"), up));
 render(await api("GET", "/api/dashboard"));

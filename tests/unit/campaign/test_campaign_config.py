@@ -199,7 +199,8 @@ def test_a_disposition_hotkey_on_a_console_shortcut_is_refused(key: str) -> None
 
 def test_the_console_shortcuts_are_the_consoles_alt_bindings() -> None:
     """CONSOLE_SHORTCUT_KEYS is what the console's scripts bind to Alt+letter (console.js's action map and its
-    notes key, ready.js's box): a shortcut added there without this list would collide with a hotkey."""
+    notes key, ready.js's box, messages.js's raised hand): a shortcut added there without this list would collide
+    with a hotkey."""
     static = Path(__file__).resolve().parents[3] / "dialer/web/static"
     console = (static / "console.js").read_text(encoding="utf-8")
     actions = re.search(r"const actions = \{([^}]*)\}", console)
@@ -207,6 +208,7 @@ def test_the_console_shortcuts_are_the_consoles_alt_bindings() -> None:
     bound = set(re.findall(r"\b([a-z]): \"btn-", actions.group(1)))
     bound |= set(re.findall(r'if \(k === "([a-z])"\)', console))
     bound |= set(re.findall(r'ev\.key\.toLowerCase\(\) !== "([a-z])"', (static / "ready.js").read_text("utf-8")))
+    bound |= set(re.findall(r'ev\.key\.toLowerCase\(\) === "([a-z])"', (static / "messages.js").read_text("utf-8")))
     assert bound == set(CONSOLE_SHORTCUT_KEYS)
 
 
