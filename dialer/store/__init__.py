@@ -18,6 +18,7 @@ from dialer.store import ivr_results as _ivr_results  # noqa: F401
 from dialer.store import lists as _lists  # noqa: F401
 from dialer.store import ownership as _ownership  # noqa: F401
 from dialer.store import pacer_memory as _pacer_memory  # noqa: F401
+from dialer.store import report_schedules as _report_schedules  # noqa: F401
 from dialer.store.engine import Database, create_database, open_database
 from dialer.store.migrate import SchemaVersion, schema_differences, schema_version, upgrade
 
