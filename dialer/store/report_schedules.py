@@ -138,7 +138,7 @@ async def add_report_schedule(db: Database, schedule: ReportSchedule, now: datet
         )
         new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
         assert new_id is not None
-        await audit_in(conn, actor, "report_schedule.add", f"report_schedule:{new_id}", now, **_audited(schedule))
+        await audit_in(conn, actor, "report_schedule.add", f"report_schedule:{new_id}", now, schedule=_audited(schedule))
     return int(new_id)
 
 
@@ -158,7 +158,7 @@ async def remove_report_schedule(db: Database, schedule_id: int, now: datetime, 
         await conn.execute(delete(report_deliveries_t).where(report_deliveries_t.c.schedule_id == schedule_id))
         await conn.execute(delete(report_schedules_t).where(report_schedules_t.c.id == schedule_id))
         await audit_in(
-            conn, actor, "report_schedule.remove", f"report_schedule:{schedule_id}", now, **_audited(_view(row).schedule)
+            conn, actor, "report_schedule.remove", f"report_schedule:{schedule_id}", now, schedule=_audited(_view(row).schedule)
         )
 
 
