@@ -18,7 +18,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dialer.i18n import use_locale, use_zone
+from dialer.i18n import M_, use_locale, use_zone
 from dialer.logging import get_logger
 from dialer.reports.common import ReportRange
 from dialer.reports.compliance_scan import compliance_report
@@ -27,10 +27,11 @@ from dialer.reports.ivr import build_ivr_report
 from dialer.reports.mail import MailError, Sent, compose, send
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
-from dialer.reports.schedule import ReportSchedule, after_send
+from dialer.reports.schedule import CAMPAIGN_REPORTS, ReportKind, ReportSchedule, ReportScheduleError, after_send
 from dialer.settings import Settings
-from dialer.store.campaigns import get_campaign
+from dialer.store.campaigns import campaign_zone, get_campaign
 from dialer.store.engine import Database
+from dialer.store.inbound_calls import inbound_queue_names
 from dialer.store.ivr_results import ivr_results
 from dialer.store.report_schedules import (
     ClaimedRun,
@@ -57,7 +58,22 @@ class RunResult:
     next_run_at: datetime | None = None
 
 
-async def build_report(db: Database, settings: Settings, schedule: ReportSchedule, span: ReportRange, now: datetime) -> Report:
+async def target_zone(db: Database, settings: Settings, report: ReportKind, target: str | None) -> str:
+    """Check a schedule's campaign (or inbound queue) exists; the zone its times are read in unless one is given:
+    the campaign's ``timezone``, UTC for the inbound queues. Raises UnknownCampaignError, ReportScheduleError."""
+    if report in CAMPAIGN_REPORTS:
+        if target is None:
+            raise ReportScheduleError(M_("the {report} report needs a campaign", report=report))
+        await get_campaign(db, target)
+        return await campaign_zone(db, target) or "UTC"
+    if target is not None and target not in settings.inbound_queues and target not in await inbound_queue_names(db):
+        raise ReportScheduleError(M_("no inbound queue {queue}", queue=target))
+    return "UTC"
+
+
+async def build_report(
+    db: Database, settings: Settings, schedule: ReportSchedule, span: ReportRange, now: datetime
+) -> Report:
     """The schedule's report over ``span`` (raises UnknownCampaignError, ReportError)."""
     if schedule.report == "compliance":
         assert schedule.target is not None
@@ -92,9 +108,7 @@ async def _mail_once(
             rendered = {fmt: render(report, fmt) for fmt in sorted(wanted)}  # type: ignore[arg-type]
         except (LookupError, ValueError) as exc:
             raise MailError(f"the report could not be made: {exc}") from exc
-        message = compose(
-            schedule, view.id, rendered, start=start, end=end, sender=settings.smtp.from_address, now=now
-        )
+        message = compose(schedule, view.id, rendered, start=start, end=end, sender=settings.smtp.from_address, now=now)
     return await asyncio.to_thread(send, settings.smtp, message)
 
 
@@ -147,6 +161,7 @@ async def deliver_now(db: Database, settings: Settings, schedule_id: int, now: d
     ``actor``. Raises UnknownReportScheduleError."""
     view = await report_schedule(db, schedule_id)
     start, end = view.schedule.period_of(now)
+    error: str | None
     try:
         sent = await _mail_once(db, settings, view, start, end, now)
     except MailError as exc:
@@ -155,5 +170,7 @@ async def deliver_now(db: Database, settings: Settings, schedule_id: int, now: d
         status = "partial" if sent.refused else "ok"
         error, recipients = sent.refused or None, sent.accepted
     await record_run_now(db, schedule_id, now=now, status=status, error=error, recipients=recipients, actor=actor)
-    log.info("report_mailed_now", schedule=schedule_id, report=view.schedule.report, status=status, recipients=recipients)
+    log.info(
+        "report_mailed_now", schedule=schedule_id, report=view.schedule.report, status=status, recipients=recipients
+    )
     return RunResult(schedule_id, status, error, recipients)

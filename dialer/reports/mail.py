@@ -94,11 +94,16 @@ def compose(
         ),
     ]
     if schedule.formats:
-        lines.append(_("Attached: {files}").format(files=", ".join(attachment_name(schedule, start, f) for f in schedule.formats)))
+        lines.append(
+            _("Attached: {files}").format(
+                files=", ".join(attachment_name(schedule, start, f) for f in schedule.formats)
+            )
+        )
     lines += [
         "",
-        _("Sent by report schedule {id}: remove it on the Reports page or with `dialer report schedule remove {id}`.")
-        .format(id=schedule_id),
+        _(
+            "Sent by report schedule {id}: remove it on the Reports page or with `dialer report schedule remove {id}`."
+        ).format(id=schedule_id),
     ]
     message.set_content("\n".join(lines) + "\n")
     if schedule.html_body:

@@ -48,6 +48,13 @@ PERIOD_NAMES: dict[str, str] = {
     "last_7_days": N_("the last 7 days"),
     "last_month": N_("last month"),
 }
+CADENCE_NAMES: dict[str, str] = {"daily": N_("daily"), "weekly": N_("weekly"), "monthly": N_("monthly")}
+STATUS_NAMES: dict[str, str] = {
+    "ok": N_("sent"),
+    "partial": N_("sent, some recipients refused"),
+    "retrying": N_("not sent, will retry"),
+    "failed": N_("failed"),
+}
 
 # One address: a local part and a domain with at least one dot, no spaces, quotes, angle brackets or commas (a
 # plain address, not a display name: it goes into the envelope as it is).

@@ -101,9 +101,7 @@ class ReportScheduleView:
         return {
             "id": self.id,
             **self.schedule.document(),
-            **public_fields(
-                self, "next_run_at failures last_run_at last_status last_error last_recipients created_by"
-            ),
+            **public_fields(self, "next_run_at failures last_run_at last_status last_error last_recipients created_by"),
         }
 
 
@@ -138,7 +136,9 @@ async def add_report_schedule(db: Database, schedule: ReportSchedule, now: datet
         )
         new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
         assert new_id is not None
-        await audit_in(conn, actor, "report_schedule.add", f"report_schedule:{new_id}", now, schedule=_audited(schedule))
+        await audit_in(
+            conn, actor, "report_schedule.add", f"report_schedule:{new_id}", now, schedule=_audited(schedule)
+        )
     return int(new_id)
 
 
@@ -158,7 +158,12 @@ async def remove_report_schedule(db: Database, schedule_id: int, now: datetime, 
         await conn.execute(delete(report_deliveries_t).where(report_deliveries_t.c.schedule_id == schedule_id))
         await conn.execute(delete(report_schedules_t).where(report_schedules_t.c.id == schedule_id))
         await audit_in(
-            conn, actor, "report_schedule.remove", f"report_schedule:{schedule_id}", now, schedule=_audited(_view(row).schedule)
+            conn,
+            actor,
+            "report_schedule.remove",
+            f"report_schedule:{schedule_id}",
+            now,
+            schedule=_audited(_view(row).schedule),
         )
 
 
@@ -210,9 +215,7 @@ async def claim_due_runs(db: Database, now: datetime, lease: timedelta) -> list[
     s = report_schedules_t.c
     async with db.read() as conn:
         due = (
-            await conn.execute(
-                select(report_schedules_t).where(s.next_run_at <= now).order_by(s.next_run_at, s.id)
-            )
+            await conn.execute(select(report_schedules_t).where(s.next_run_at <= now).order_by(s.next_run_at, s.id))
         ).all()
     claimed: list[ClaimedRun] = []
     held_until = now + lease

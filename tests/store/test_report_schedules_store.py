@@ -47,7 +47,8 @@ async def test_a_schedule_is_added_listed_and_removed_with_audit_entries(db: Dat
     assert (view.last_run_at, view.last_status, view.created_by) == (None, None, "manager1")
     assert [v.id for v in await report_schedules(db)] == [schedule_id]
     public = view.public()
-    assert public["report"] == "performance" and public["recipients"] == ["a@example.com", "b@example.com"]
+    assert public["report"] == "performance"
+    assert public["recipients"] == ["a@example.com", "b@example.com"]
 
     await remove_report_schedule(db, schedule_id, NOW, actor="manager1")
     assert await report_schedules(db) == []
@@ -87,14 +88,18 @@ async def test_a_due_run_is_claimed_once_by_two_daemons_and_recorded(db: Databas
 
     retry_at = due + timedelta(minutes=1)
     (retry,) = await claim_due_runs(db, retry_at, LEASE)
-    assert retry.slot_at == run.slot_at and retry.view.failures == 1  # the same day's report, tried again
+    assert retry.slot_at == run.slot_at
+    assert retry.view.failures == 1
     done = after_send(DAILY, retry.slot_at, retry.view.failures, sent=True, now=retry_at)
     assert await finish_run(db, retry, done, now=retry_at, error=None, recipients=2)
     view = await report_schedule(db, schedule_id)
     assert (view.last_status, view.last_error, view.last_recipients, view.failures) == ("ok", None, 2, 0)
     assert view.next_run_at == view.slot_at == datetime(2026, 5, 5, 7, 0, tzinfo=UTC)
     deliveries = await report_deliveries(db, schedule_id)
-    assert [(d.status, d.recipients, d.error) for d in deliveries] == [("ok", 2, None), ("retrying", 0, "421 try later")]
+    assert [(d.status, d.recipients, d.error) for d in deliveries] == [
+        ("ok", 2, None),
+        ("retrying", 0, "421 try later"),
+    ]
     _total, entries = await audit_entries(db, target=f"report_schedule:{schedule_id}")
     assert [(e.action, e.actor) for e in entries][:2] == [
         ("report_schedule.run", "scheduler"),

@@ -129,7 +129,7 @@ def test_a_daemon_down_for_days_sends_one_catch_up_run() -> None:
 def test_retry_delays_are_bounded() -> None:
     assert retry_delay(1) == timedelta(minutes=1)
     assert retry_delay(4) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="counts from 1"):
         retry_delay(0)
 
 
