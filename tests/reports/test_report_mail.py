@@ -119,7 +119,8 @@ async def test_a_due_schedule_mails_the_report_the_cli_renders(
     assert message["From"] == "reports@example.com"
     assert message["Subject"] == "Compliance report: ukspring, yesterday (2026-03-02)"
     body = message.get_body(("html",))
-    assert body is not None and "Compliance report — ukspring" in body.get_content()
+    assert body is not None
+    assert "Compliance report — ukspring" in body.get_content()
     files = attachments(message)
     assert sorted(files) == ["compliance-ukspring-2026-03-02.csv", "compliance-ukspring-2026-03-02.json"]
     span = ("--from", "2026-03-02", "--to", "2026-03-02")
@@ -152,9 +153,11 @@ async def test_the_mail_is_in_the_schedules_language(sqlite_history: History, ma
     assert message["Subject"].startswith("パフォーマンスレポート: ukspring")
     assert message.get_body(("html",)) is None  # a plain text body
     text = message.get_body(("plain",))
-    assert text is not None and "dialer report schedule remove" in text.get_content()
+    assert text is not None
+    assert "dialer report schedule remove" in text.get_content()
     view = await report_schedule(db, schedule_id)
-    assert view.last_status == "ok" and view.next_run_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # kept
+    assert view.last_status == "ok"
+    assert view.next_run_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 
 
 async def test_a_refused_mail_is_retried_then_recorded_as_failed(
@@ -199,16 +202,20 @@ async def test_no_server_listening_is_a_recorded_error(sqlite_history: History) 
     schedule_id = await add_report_schedule(db, daily(), DAY1 + timedelta(hours=20), actor="manager1")
     (result,) = await deliver_due(db, settings, DAY2 + timedelta(hours=8))
     assert result.status == "retrying"
-    assert result.error is not None and result.error.startswith("could not reach 127.0.0.1:")
+    assert result.error is not None
+    assert result.error.startswith("could not reach 127.0.0.1:")
     (result,) = await deliver_due(db, settings, DAY2 + timedelta(hours=8, minutes=1))
     assert result.status == "failed"
     view = await report_schedule(db, schedule_id)
-    assert view.last_status == "failed" and view.last_error is not None and "could not reach" in view.last_error
+    assert view.last_status == "failed"
+    assert view.last_error is not None
+    assert "could not reach" in view.last_error
 
 
 async def test_without_an_smtp_host_a_run_is_recorded_as_not_sent(sqlite_history: History) -> None:
     db = sqlite_history.db
     schedule_id = await add_report_schedule(db, daily(), DAY1, actor="manager1")
     result = await deliver_now(db, Settings(), schedule_id, DAY2, actor="manager1")
-    assert result.status == "failed" and result.error == "no SMTP server: set [smtp] host in the settings"
+    assert result.status == "failed"
+    assert result.error == "no SMTP server: set [smtp] host in the settings"
     assert (await report_schedule(db, schedule_id)).last_status == "failed"
