@@ -142,6 +142,26 @@ async def add_report_schedule(db: Database, schedule: ReportSchedule, now: datet
     return int(new_id)
 
 
+async def replace_report_schedule(
+    db: Database, schedule_id: int, schedule: ReportSchedule, now: datetime, *, actor: str
+) -> None:
+    """Change a schedule (audited): its next run is its first slot after ``now``; a retry under way is dropped (the
+    runs so far stay recorded). Raises UnknownReportScheduleError."""
+    first = schedule.next_run(now)
+    s = report_schedules_t.c
+    async with db.write() as conn:
+        changed = await conn.execute(
+            update(report_schedules_t)
+            .where(s.id == schedule_id)
+            .values(definition=schedule.document(), next_run_at=first, slot_at=first, failures=0)
+        )
+        if changed.rowcount != 1:
+            raise UnknownReportScheduleError(schedule_id)
+        await audit_in(
+            conn, actor, "report_schedule.change", f"report_schedule:{schedule_id}", now, schedule=_audited(schedule)
+        )
+
+
 def _audited(schedule: ReportSchedule) -> dict[str, object]:
     """What the audit log keeps of a schedule: its definition with the recipients counted, not listed."""
     doc = schedule.document()
