@@ -63,7 +63,7 @@ async def target_zone(db: Database, settings: Settings, report: ReportKind, targ
     the campaign's ``timezone``, UTC for the inbound queues. Raises UnknownCampaignError, ReportScheduleError."""
     if report in CAMPAIGN_REPORTS:
         if target is None:
-            raise ReportScheduleError(M_("the {report} report needs a campaign", report=report))
+            raise ReportScheduleError(M_("the compliance, performance and ivr reports need a campaign"))
         await get_campaign(db, target)
         return await campaign_zone(db, target) or "UTC"
     if target is not None and target not in settings.inbound_queues and target not in await inbound_queue_names(db):

@@ -124,7 +124,7 @@ class ReportSchedule:
     def __post_init__(self) -> None:
         self._check_choices()
         if self.report in CAMPAIGN_REPORTS and not self.target:
-            raise ReportScheduleError(M_("the {report} report needs a campaign", report=self.report))
+            raise ReportScheduleError(M_("the compliance, performance and ivr reports need a campaign"))
         if self.target is not None and not 1 <= len(self.target) <= 100:
             raise ReportScheduleError(M_("campaign or queue: 1 to 100 characters"))
         if len(set(self.formats)) != len(self.formats):
@@ -147,15 +147,16 @@ class ReportSchedule:
         object.__setattr__(self, "language", language)
 
     def _check_choices(self) -> None:
-        for value, allowed, what in (
-            (self.report, REPORT_KINDS, "report"),
-            (self.period, PERIODS, "period"),
-            (self.cadence, CADENCES, "cadence"),
-        ):
-            if value not in allowed:
-                raise ReportScheduleError(
-                    M_("{what} {value}: one of {allowed}", what=what, value=repr(value), allowed=", ".join(allowed))
-                )
+        if self.report not in REPORT_KINDS:
+            raise ReportScheduleError(
+                M_("report {value}: one of compliance, performance, ivr, inbound", value=repr(self.report))
+            )
+        if self.period not in PERIODS:
+            raise ReportScheduleError(
+                M_("period {value}: one of yesterday, last_7_days, last_month", value=repr(self.period))
+            )
+        if self.cadence not in CADENCES:
+            raise ReportScheduleError(M_("cadence {value}: one of daily, weekly, monthly", value=repr(self.cadence)))
         for fmt in self.formats:
             if fmt not in ATTACH_FORMATS:
                 raise ReportScheduleError(M_("format {value}: one of csv, html, json", value=repr(fmt)))
