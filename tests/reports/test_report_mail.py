@@ -7,6 +7,7 @@ then a failed run and the next slot -- never a silent loss."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -219,3 +220,30 @@ async def test_without_an_smtp_host_a_run_is_recorded_as_not_sent(sqlite_history
     assert result.status == "failed"
     assert result.error == "no SMTP server: set [smtp] host in the settings"
     assert (await report_schedule(db, schedule_id)).last_status == "failed"
+
+
+async def test_logs_carry_no_address_and_no_password(
+    sqlite_history: History, mailbox: tuple[Mailbox, int], json_log: io.StringIO
+) -> None:
+    _handler, port = mailbox
+    db = sqlite_history.db
+    await add_report_schedule(db, daily(), DAY1 + timedelta(hours=20), actor="manager1")
+    await add_report_schedule(db, daily(report="performance"), DAY1 + timedelta(hours=20), actor="manager1")
+    sent = await deliver_due(db, settings_for(port), DAY2 + timedelta(hours=8))
+    assert [r.status for r in sent] == ["ok", "ok"]
+    # A login the server does not offer: the run fails, its error says so, and the password appears nowhere.
+    secret = "s3cret-Pa55word"  # noqa: S105
+    with_login = settings_for(port, username="reports", password=secret)
+    failed, _other = await deliver_due(db, with_login, DAY2 + timedelta(days=1, hours=8))
+    assert failed.status == "retrying"
+    assert failed.error is not None
+    assert "AUTH" in failed.error
+    assert secret not in failed.error
+    assert secret not in repr(with_login)
+    ours = [line for line in json_log.getvalue().splitlines() if json.loads(line).get("logger") != "mail.log"]
+    log = "\n".join(ours)  # (mail.log: the test's SMTP server logging what it received)
+    events = [json.loads(line)["event"] for line in ours]
+    assert events.count("report_mailed") == 2
+    assert "report_mail_failed" in events
+    for private in (secret, "boss@example.com", "qa@example.org"):
+        assert private not in log
