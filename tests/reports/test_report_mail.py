@@ -232,7 +232,7 @@ async def test_logs_carry_no_address_and_no_password(
     sent = await deliver_due(db, settings_for(port), DAY2 + timedelta(hours=8))
     assert [r.status for r in sent] == ["ok", "ok"]
     # A login the server does not offer: the run fails, its error says so, and the password appears nowhere.
-    secret = "s3cret-Pa55word"  # noqa: S105
+    secret = "s3cret-Pa55word"
     with_login = settings_for(port, username="reports", password=secret)
     failed, _other = await deliver_due(db, with_login, DAY2 + timedelta(days=1, hours=8))
     assert failed.status == "retrying"
