@@ -5,7 +5,7 @@ clock reaches it (not before), through a real SMTP server in-process (aiosmtpd);
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
