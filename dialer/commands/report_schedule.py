@@ -95,7 +95,7 @@ def schedule_add(
     settings: Settings = cli_context(ctx).settings()
 
     async def work(db: Database) -> ReportScheduleView:
-        with failing(ReportScheduleError, UnknownCampaignError, ValueError):
+        with failing(ReportScheduleError, UnknownCampaignError):
             default_zone = await target_zone(db, settings, report, target)
             schedule = _schedule(
                 report,

@@ -25,7 +25,7 @@ from dialer.reports.compliance_scan import compliance_report
 from dialer.reports.inbound import inbound_report
 from dialer.reports.ivr import build_ivr_report
 from dialer.reports.mail import MailError, Sent, compose, send
-from dialer.reports.output import Report, render
+from dialer.reports.output import Format, Report, render
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.schedule import CAMPAIGN_REPORTS, ReportKind, ReportSchedule, ReportScheduleError, after_send
 from dialer.settings import Settings
@@ -104,8 +104,8 @@ async def _mail_once(
     with use_locale(schedule.language), use_zone(schedule.zone):
         try:
             report = await build_report(db, settings, schedule, ReportRange(start, end), now)
-            wanted = set(schedule.formats) | ({"html"} if schedule.html_body else set())
-            rendered = {fmt: render(report, fmt) for fmt in sorted(wanted)}  # type: ignore[arg-type]
+            page: tuple[Format, ...] = ("html",) if schedule.html_body and "html" not in schedule.formats else ()
+            rendered: dict[str, str] = {fmt: render(report, fmt) for fmt in (*schedule.formats, *page)}
         except (LookupError, ValueError) as exc:
             raise MailError(f"the report could not be made: {exc}") from exc
         message = compose(schedule, view.id, rendered, start=start, end=end, sender=settings.smtp.from_address, now=now)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from dialer.settings import SmtpSettings
 
 _MIME = {"csv": ("text", "csv"), "html": ("text", "html"), "json": ("application", "json")}
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')  # not in a file name (CJK names are kept)
 MAX_ERROR = 1000
 
 
