@@ -73,7 +73,7 @@ def test_smtp_settings_need_a_sender_and_keep_the_password_secret() -> None:
         SmtpSettings(host="smtp.example.com")
     with pytest.raises(ValidationError, match="not an e-mail address"):
         SmtpSettings(host="smtp.example.com", from_address="reports")
-    smtp = SmtpSettings(host="smtp.example.com", from_address="r@example.com", password="hunter2-secret")  # noqa: S106
+    smtp = SmtpSettings(host="smtp.example.com", from_address="r@example.com", password="hunter2-secret")
     assert "hunter2-secret" not in repr(smtp)
     assert "hunter2-secret" not in smtp.model_dump_json()
     assert [d.total_seconds() for d in smtp.retry_delays()] == [60, 240, 960]
