@@ -129,6 +129,9 @@ async def _deliver(db: Database, settings: Settings, run: ClaimedRun, now: datet
         sent = await _mail_once(db, settings, run.view, start, end, now)
     except MailError as exc:
         error = str(exc)
+    except Exception as exc:  # a fault of ours (the database ...): recorded and retried like a refusal, not lost
+        log.exception("report_mail_error", schedule=run.view.id)
+        error = f"not sent: {type(exc).__name__}"
     if sent is not None and sent.refused:
         error = sent.refused
     outcome = after_send(

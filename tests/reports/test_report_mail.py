@@ -247,3 +247,17 @@ async def test_logs_carry_no_address_and_no_password(
     assert "report_mail_failed" in events
     for private in (secret, "boss@example.com", "qa@example.org"):
         assert private not in log
+
+
+async def test_a_report_that_cannot_be_made_is_a_recorded_error(
+    sqlite_history: History, mailbox: tuple[Mailbox, int]
+) -> None:
+    handler, port = mailbox
+    db = sqlite_history.db
+    schedule_id = await add_report_schedule(db, daily(target="gone"), DAY1, actor="manager1")  # no such campaign
+    (result,) = await deliver_due(db, settings_for(port), DAY2 + timedelta(hours=8))
+    assert result.status == "retrying"
+    assert result.error is not None
+    assert result.error.startswith("the report could not be made: no campaign named 'gone'")
+    assert (await report_schedule(db, schedule_id)).last_error == result.error
+    assert handler.received == []
