@@ -74,6 +74,8 @@ def test_weekly_runs_on_its_weekday() -> None:
     # 10 January 2026 is a Saturday.
     assert monday.next_run(utc(2026, 1, 10, 12, 0)) == utc(2026, 1, 12, 8, 15)
     assert monday.next_run(utc(2026, 1, 12, 8, 15)) == utc(2026, 1, 19, 8, 15)
+    paris_monday = schedule(cadence="weekly", weekday=0)  # 07:00 in Paris, the week summer time starts
+    assert paris_monday.next_run(utc(2026, 3, 23, 6, 0)) == utc(2026, 3, 30, 5, 0)
 
 
 def test_monthly_on_a_day_some_months_lack_runs_on_their_last_day() -> None:
@@ -89,6 +91,8 @@ def test_the_period_is_the_local_day_week_or_month_before_the_slot() -> None:
     slot = utc(2026, 3, 30, 5, 0)  # 07:00 in Paris, the day after the spring change
     assert schedule().period_of(slot) == (utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 22, 0))  # a 23-hour day
     assert schedule(period="last_7_days").period_of(slot) == (utc(2026, 3, 22, 23, 0), utc(2026, 3, 29, 22, 0))
+    autumn = utc(2026, 10, 26, 6, 0)  # the day after Paris goes back to winter time: a 25-hour yesterday
+    assert schedule().period_of(autumn) == (utc(2026, 10, 24, 22, 0), utc(2026, 10, 25, 23, 0))
     monthly = schedule(period="last_month", cadence="monthly", day=1)
     assert monthly.period_of(utc(2026, 3, 1, 6, 0)) == (utc(2026, 1, 31, 23, 0), utc(2026, 2, 28, 23, 0))
     assert monthly.period_of(utc(2026, 1, 1, 6, 0)) == (utc(2025, 11, 30, 23, 0), utc(2025, 12, 31, 23, 0))
