@@ -66,7 +66,7 @@ async def test_a_schedule_is_added_listed_and_removed_with_audit_entries(db: Dat
 
 async def test_a_due_run_is_claimed_once_by_two_daemons_and_recorded(db: Database) -> None:
     schedule_id = await add_report_schedule(db, DAILY, NOW, actor="manager1")
-    due = datetime(2026, 5, 4, 7, 0, 30, tzinfo=UTC)
+    due = datetime(2026, 5, 4, 7, 0, 30, 123456, tzinfo=UTC)  # (microseconds: the claim compares instants)
     assert await claim_due_runs(db, NOW, LEASE) == []  # not due yet
     first, second = await asyncio.gather(claim_due_runs(db, due, LEASE), claim_due_runs(db, due, LEASE))
     runs = first + second
