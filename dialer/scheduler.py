@@ -1,5 +1,6 @@
 """Cron-like jobs (APScheduler 3.11): campaign schedules, campaign-state sync, callback wake-ups, scheduled list
-recycling (every minute the due ``recycle_schedules`` are applied at the dialer clock's time).
+recycling (every minute the due ``recycle_schedules`` are applied at the dialer clock's time), scheduled report
+mail (every minute the due ``report_schedules`` are sent: :func:`dialer.reports.delivery.deliver_due`).
 
 The pacing loop is *not* a scheduler job: each campaign runner is its own task. The scheduler only starts and
 stops campaigns on their crontab rules (in the campaign's time zone), picks up campaign-state changes made from
@@ -26,6 +27,7 @@ from dialer.campaign.state import CampaignState
 from dialer.daemon import Dialer
 from dialer.logging import get_logger
 from dialer.reports.calls import purge_call_records
+from dialer.reports.delivery import RunResult, deliver_due
 from dialer.runner.state import RunnerState
 from dialer.store.campaigns import list_campaigns
 from dialer.store.lists import ScheduledRecycle, run_due_recycles
@@ -35,6 +37,7 @@ log = get_logger(__name__)
 
 STATE_SYNC_SECONDS = 2.0
 RECYCLE_CHECK_SECONDS = 60.0
+REPORT_CHECK_SECONDS = 60.0
 
 
 class CampaignScheduler:
@@ -70,6 +73,7 @@ class CampaignScheduler:
             misfire_grace_time=3600,
         )
         self._add_job(self.run_scheduled_recycles, IntervalTrigger(seconds=RECYCLE_CHECK_SECONDS), "scheduled-recycles")
+        self._add_job(self.deliver_scheduled_reports, IntervalTrigger(seconds=REPORT_CHECK_SECONDS), "report-mail")
         self.scheduler.start()
 
     def shutdown(self) -> None:
@@ -137,6 +141,11 @@ class CampaignScheduler:
             if run.result.recycled:
                 self._wake(run.campaign)
         return runs
+
+    async def deliver_scheduled_reports(self) -> list[RunResult]:
+        """Mail the report schedules due now (dialer clock), each claimed once across daemons and recorded."""
+        now = datetime.fromtimestamp(self.dialer.clock.now(), UTC)
+        return await deliver_due(self.dialer.db, self.dialer.settings, now)
 
     async def sync_campaign_states(self) -> None:
         """Apply states written to the database by `dialer campaign start|pause|stop` or an API call."""

@@ -12,6 +12,7 @@ import functools
 import os
 import stat
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ from dialer.i18n import M_, Message, render
 from dialer.i18n.library import os_error_text, toml_fault
 from dialer.i18n.validation import validation_message
 from dialer.inbound.figures import ServiceLevelRule
+from dialer.reports.schedule import ReportScheduleError, valid_address
 from dialer.webhooks.core import AllowList
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/dialer.db"
@@ -235,6 +237,46 @@ class InboundServiceLevelSettings(BaseModel):
         return ServiceLevelRule(self.answer_within_seconds, self.short_abandon_seconds, self.target)
 
 
+class SmtpSettings(BaseModel):
+    """Where scheduled reports are mailed from (dialer.reports.mail): the SMTP server, its TLS, its login."""
+
+    # The server; empty: no mail can be sent (a due report schedule's run is recorded as failed, saying so).
+    host: str = Field(default="", max_length=253)
+    port: int = Field(default=587, ge=1, le=65535)
+    # none: plain SMTP (a relay on this host); starttls: upgraded after connecting (port 587); tls: implicit (465).
+    tls: Literal["none", "starttls", "tls"] = "starttls"
+    username: str = Field(default="", max_length=200)  # empty: no login
+    password: SecretStr = SecretStr("")  # never logged; prefer DIALER_SMTP__PASSWORD or password_file
+    password_file: Path | None = None
+    from_address: str = Field(default="", max_length=254)  # the sender (name@example.com); needed with a host
+    timeout_seconds: float = Field(default=30.0, gt=0, le=300)  # per connection and command
+    # A failed send is tried again retry_base_seconds later, then 4x that, ... up to max_attempts sends in all;
+    # then the run is recorded as failed and the schedule moves on to its next slot.
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    retry_base_seconds: float = Field(default=60.0, gt=0, le=86400)
+
+    @model_validator(mode="after")
+    def _password_and_sender(self) -> SmtpSettings:
+        if self.password_file is not None:
+            self.password = SecretStr(read_secret_file(self.password_file))
+        if self.host and not self.from_address:
+            raise ValueError(M_("[smtp] from_address is needed with a host"))
+        if self.from_address:
+            try:
+                valid_address(self.from_address)
+            except ReportScheduleError as exc:
+                raise ValueError(M_("[smtp] from_address: {exc}", exc=exc)) from None
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+    def retry_delays(self) -> tuple[timedelta, ...]:
+        """The waits before each retry of a failed send (max_attempts - 1 of them)."""
+        return tuple(timedelta(seconds=self.retry_base_seconds * 4**n) for n in range(self.max_attempts - 1))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIALER_",
@@ -268,6 +310,8 @@ class Settings(BaseSettings):
     # Messages from supervisors to agents (and their read receipts) older than this are purged daily.
     message_retention_days: int = Field(default=90, ge=1)
     webhooks: WebhookSettings = WebhookSettings()
+    # Scheduled reports are mailed through this server (`dialer report schedule`).
+    smtp: SmtpSettings = SmtpSettings()
     # Call recordings (purged with their call records).
     recording: RecordingSettings = RecordingSettings()
     # The reasons agents may pause for, each with the longest it should last ([[pause_codes]]: agents/pausecodes.py).

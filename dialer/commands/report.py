@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from dialer.commands import report_schedule
 from dialer.commands.common import cli_context, fail, failing
 from dialer.commands.db import run_on_database
 from dialer.i18n import _, current_zone, fallback_zone
@@ -40,6 +41,7 @@ from dialer.store.campaigns import UnknownCampaignError, campaign_zone, load_sto
 from dialer.store.ivr_results import ivr_results
 
 app = typer.Typer(help="Reports: compliance, performance, agent activity, call records.", no_args_is_help=True)
+app.add_typer(report_schedule.app, name="schedule")
 
 T = TypeVar("T")
 
