@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,6 @@ import typer
 from dialer.campaign.config import CampaignConfig, CampaignConfigError
 from dialer.i18n import _
 from dialer.logging import configure_logging
-from dialer.reports.render.csv import CSV_ENCODINGS, ByteSink, CsvEncodingError
 from dialer.settings import Settings, SettingsError, load_settings
 from dialer.store import Database
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, load_stored_campaign
@@ -86,27 +85,3 @@ async def stored_campaign(db: Database, name: str) -> tuple[CampaignRecord, Camp
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, default=str, ensure_ascii=False) + "\n")
     sys.stdout.flush()
-
-
-async def write_export(output: str, write: Callable[[ByteSink], Awaitable[int]]) -> int:
-    """An export's bytes to ``output`` (``-``: standard output), by ``write`` (returns how many items it wrote). A
-    file is written whole or not at all (a ``.partial`` file renamed at the end); a character the chosen encoding
-    lacks ends the command (:class:`CsvEncodingError`)."""
-    with failing(CsvEncodingError):
-        if output == "-":
-            return await write(sys.stdout.buffer)
-        target = Path(output)
-        partial = target.with_name(target.name + ".partial")
-        try:
-            with partial.open("wb") as out:
-                n = await write(out)
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
-        return n
-
-
-def export_encoding_or_fail(encoding: str) -> None:
-    """``--encoding`` of an export: one of the CSV encodings, else the command ends saying which."""
-    if encoding not in CSV_ENCODINGS:
-        fail(_("--encoding: one of {choices}").format(choices=", ".join(CSV_ENCODINGS)))

@@ -11,8 +11,9 @@ from typing import Annotated
 import typer
 
 from dialer.campaign.phones import PhoneError, normalize
-from dialer.commands.common import JsonFlag, cli_actor, export_encoding_or_fail, fail, failing, print_json, write_export
+from dialer.commands.common import JsonFlag, cli_actor, fail, failing, print_json
 from dialer.commands.db import run_with_database
+from dialer.commands.exporting import ExportEncoding, ExportOutput, export_encoding_or_fail, run_export, write_export
 from dialer.i18n import _, format_datetime
 from dialer.lists.export import export_cell
 from dialer.logging import mask_number
@@ -210,11 +211,9 @@ DNC_EXPORT_HEADER = ("number", "scope", "source", "reason", "added_at")
 @app.command("export")
 def dnc_export(
     ctx: typer.Context,
-    output: Annotated[str, typer.Option("--output", "-o", help="the CSV file to write, or - for standard output")],
+    output: ExportOutput,
     campaign: CampaignOption = None,
-    encoding: Annotated[
-        str, typer.Option("--encoding", help="utf-8-sig (UTF-8 with BOM, for Excel: the default), utf-8 or cp932")
-    ] = "utf-8-sig",
+    encoding: ExportEncoding = "utf-8-sig",
 ) -> None:
     """Write the global do-not-call list (or --campaign's) as CSV: number, scope, source, reason, added_at (UTC);
     `dialer dnc import` reads it back. Audited; a file is written whole or not at all."""
@@ -240,9 +239,4 @@ def dnc_export(
         await audit(db, cli_actor(), "dnc.export", scope, datetime.now(UTC), numbers=n)
         return n
 
-    try:
-        n = run_with_database(ctx, work)
-    except OSError as exc:
-        fail(_("{path}: write failed ({reason})").format(path=output, reason=exc.strerror or exc))
-    if output != "-":
-        typer.echo(_("{n} numbers written to {path}").format(n=n, path=output), err=True)
+    run_export(ctx, output, work, _("{n} numbers written to {path}"))

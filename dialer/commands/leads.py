@@ -16,14 +16,13 @@ from dialer.commands.common import (
     JsonFlag,
     cli_actor,
     cli_context,
-    export_encoding_or_fail,
     fail,
     failing,
     print_json,
     stored_campaign,
-    write_export,
 )
 from dialer.commands.db import run_with_database
+from dialer.commands.exporting import ExportEncoding, ExportOutput, export_encoding_or_fail, run_export, write_export
 from dialer.i18n import _, format_datetime
 from dialer.lists.export import write_leads_csv
 from dialer.store import Database
@@ -208,14 +207,12 @@ def leads_imports(
 def leads_export(
     ctx: typer.Context,
     campaign: CampaignOption,
-    output: Annotated[str, typer.Option("--output", "-o", help="the CSV file to write, or - for standard output")],
+    output: ExportOutput,
     list_id: Annotated[list[int] | None, typer.Option("--list", help="only this list's leads (repeatable)")] = None,
     status: Annotated[
         list[str] | None, typer.Option("--status", help="only leads in this status, e.g. done, dnc (repeatable)")
     ] = None,
-    encoding: Annotated[
-        str, typer.Option("--encoding", help="utf-8-sig (UTF-8 with BOM, for Excel: the default), utf-8 or cp932")
-    ] = "utf-8-sig",
+    encoding: ExportEncoding = "utf-8-sig",
 ) -> None:
     """Write the campaign's leads with their results as CSV (the columns the importer reads, then the dialer's
     dialer_status, dialer_attempts, dialer_last_outcome, ...); audited. A file is written whole or not at all."""
@@ -241,9 +238,4 @@ def leads_export(
         await audit_export(db, cli_actor(), record.name, where, n, now)
         return n
 
-    try:
-        n = run_with_database(ctx, work)
-    except OSError as exc:
-        fail(_("{path}: write failed ({reason})").format(path=output, reason=exc.strerror or exc))
-    if output != "-":
-        typer.echo(_("{n} leads written to {path}").format(n=n, path=output), err=True)
+    run_export(ctx, output, work, _("{n} leads written to {path}"))

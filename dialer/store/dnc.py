@@ -14,12 +14,14 @@ from datetime import datetime
 from itertools import islice
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
 from dialer.store.callbacks import callbacks_dropped_in
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
+from dialer.store.records import keyset_pages
 from dialer.store.tables import CLAIMABLE_STATUSES, DNC_ARCHIVE_REASON, DNC_STATUS, campaigns_t, dnc_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -152,30 +154,23 @@ async def check_dnc(db: Database, number: str) -> list[DncEntry]:
                 .order_by(dnc_t.c.added_at)
             )
         ).mappings()
-        return [DncEntry(r["number"], r["campaign_name"], r["source"], r["reason"], r["added_at"]) for r in rows.all()]
+        return [_dnc_entry(r) for r in rows.all()]
 
 
-async def dnc_pages(db: Database, campaign_id: int | None, *, page_size: int = 5000) -> AsyncIterator[list[DncEntry]]:
+def dnc_pages(db: Database, campaign_id: int | None, *, page_size: int = 5000) -> AsyncIterator[list[DncEntry]]:
     """One list's entries (the global one by default), in the order they were added, page by page (keyset on id):
     what ``dialer dnc export`` writes."""
     c = dnc_t.c
-    after = 0
-    while True:
-        query = (
-            select(c.id, c.number, campaigns_t.c.name.label("campaign_name"), c.source, c.reason, c.added_at)
-            .select_from(dnc_t.outerjoin(campaigns_t, campaigns_t.c.id == c.campaign_id))
-            .where(_scope(campaign_id), c.id > after)
-            .order_by(c.id)
-            .limit(page_size)
-        )
-        async with db.read() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        if not rows:
-            return
-        yield [DncEntry(r["number"], r["campaign_name"], r["source"], r["reason"], r["added_at"]) for r in rows]
-        if len(rows) < page_size:
-            return
-        after = int(rows[-1]["id"])
+    query = (
+        select(c.id, c.number, campaigns_t.c.name.label("campaign_name"), c.source, c.reason, c.added_at)
+        .select_from(dnc_t.outerjoin(campaigns_t, campaigns_t.c.id == c.campaign_id))
+        .where(_scope(campaign_id))
+    )
+    return keyset_pages(db, query, c.id, _dnc_entry, page_size)
+
+
+def _dnc_entry(r: RowMapping) -> DncEntry:
+    return DncEntry(r["number"], r["campaign_name"], r["source"], r["reason"], r["added_at"])
 
 
 async def blocked_numbers(conn: AsyncConnection, numbers: Collection[str], campaign_id: int) -> set[str]:

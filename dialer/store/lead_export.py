@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.engine import RowMapping
 
 from dialer.lists.export import ExportedLead
 from dialer.store.audit import audit
 from dialer.store.engine import Database
 from dialer.store.imports import STAGED_REASON
 from dialer.store.lists import UnknownListError
+from dialer.store.records import keyset_pages
 from dialer.store.tables import lead_lists_t, leads_t
 
 PAGE_SIZE = 5000
@@ -57,7 +59,7 @@ async def check_lists(db: Database, campaign_id: int, list_ids: Collection[int])
             raise UnknownListError(list_id)
 
 
-async def exported_leads(
+def exported_leads(
     db: Database, where: LeadExportFilter, *, page_size: int = PAGE_SIZE
 ) -> AsyncIterator[list[ExportedLead]]:
     """The leads ``where`` selects, in id order, page by page (keyset on id), with their list's name."""
@@ -86,27 +88,12 @@ async def exported_leads(
         c.archive_reason,
     )
     source = leads_t.outerjoin(lead_lists_t, lead_lists_t.c.id == c.list_id)
-    after = 0
-    while True:
-        query = (
-            select(*columns)
-            .select_from(source)
-            .where(*where.conditions(), c.id > after)
-            .order_by(c.id)
-            .limit(page_size)
-        )
-        async with db.read() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        if not rows:
-            return
-        page = [
-            ExportedLead(**{**row, "alt_phones": list(row["alt_phones"] or ()), "fields": dict(row["fields"] or {})})
-            for row in rows
-        ]
-        yield page
-        if len(page) < page_size:
-            return
-        after = page[-1].id
+    query = select(*columns).select_from(source).where(*where.conditions())
+    return keyset_pages(db, query, c.id, _exported, page_size)
+
+
+def _exported(row: RowMapping) -> ExportedLead:
+    return ExportedLead(**{**row, "alt_phones": list(row["alt_phones"] or ()), "fields": dict(row["fields"] or {})})
 
 
 async def audit_export(

@@ -12,7 +12,7 @@ the records give the API and the CLI).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from enum import Enum
@@ -137,3 +137,20 @@ class RecordReader(Generic[R]):
         """Every row of ``stmt`` (a read transaction of its own)."""
         async with db.read() as conn:
             return await self.all_in(conn, stmt)
+
+
+async def keyset_pages(
+    db: Database, query: Select[Any], key: ColumnElement[int], read: Callable[[RowMapping], T], page_size: int
+) -> AsyncIterator[list[T]]:
+    """Every row of ``query`` in ``key`` order (an integer key it selects under the same name), page by page: each
+    page a read of its own, after the last key of the one before (an export of any size never held at once)."""
+    after = 0
+    while True:
+        async with db.read() as conn:
+            rows = (await conn.execute(query.where(key > after).order_by(key).limit(page_size))).mappings().all()
+        if not rows:
+            return
+        yield [read(row) for row in rows]
+        if len(rows) < page_size:
+            return
+        after = int(rows[-1][key.key])
