@@ -15,6 +15,7 @@ from harness.rules import rules_campaign
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialer.callcontrol.compliance import NumberRefused, check_rules
 from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.holiday_calendar import ClosedDays, ClosureKind, country_of_zone
 from dialer.campaign.rules import LeadSnapshot, LeadStatus, NotDialableReason, dialability, next_dialable_at
@@ -385,3 +386,10 @@ def test_a_closure_says_what_it_is() -> None:
     closed = window.closure_at(utc(2026, 12, 24, 2), "Asia/Tokyo")
     assert closed is not None
     assert closed.kind is ClosureKind.CLOSED_DATE
+
+
+def test_a_number_dialled_by_hand_is_refused_on_a_holiday() -> None:
+    with pytest.raises(NumberRefused) as refused_number:
+        check_rules(NY, US, utc(2026, 11, 26, 16), on_dnc=False)
+    assert refused_number.value.code == "holiday"
+    check_rules(NY, US, utc(2026, 11, 25, 16), on_dnc=False)  # the day before: allowed
