@@ -175,6 +175,9 @@ class ClosedDays:
 
     def closure(self, day: date, zone_name: str) -> Closure | None:
         """Why ``zone_name`` is closed all of its local ``day`` (None when it is not)."""
+        return _closure(self, day, zone_name) if self else None
+
+    def _find(self, day: date, zone_name: str) -> Closure | None:
         if day in self.dates:
             return Closure(ClosureKind.CLOSED_DATE, day, zone_name, "")
         if not self.holidays:
@@ -186,9 +189,13 @@ class ClosedDays:
         return None if name is None else Closure(ClosureKind.HOLIDAY, day, zone_name, name, country)
 
     def is_closed(self, day: date, zone_name: str) -> bool:
-        if not self:
-            return False
-        return self.closure(day, zone_name) is not None
+        return bool(self) and _closure(self, day, zone_name) is not None
+
+
+@lru_cache(maxsize=16384)
+def _closure(days: ClosedDays, day: date, zone_name: str) -> Closure | None:
+    """:meth:`ClosedDays.closure`, remembered: the claim asks the same few (day, zone) pairs for many leads."""
+    return days._find(day, zone_name)
 
 
 NO_CLOSED_DAYS = ClosedDays()
