@@ -47,10 +47,13 @@ def check_rules(snapshot: LeadSnapshot, config: CampaignConfig, now: datetime, *
     """The claim's rule for a lead (DNC, calling window, UK re-call gap ...); raises :class:`NumberRefused`."""
     verdict = dialability(snapshot, config, now, on_dnc=on_dnc)
     # A number dialled by hand is not a lead waiting for its retry time: only the rules that protect the called
-    # party refuse it (DNC, the calling window in their zone, the re-call gap after an abandon, an unknown zone).
+    # party refuse it (DNC, the calling window in their zone and its holidays, the re-call gap after an abandon, an
+    # unknown zone).
     protective = {
         NotDialableReason.DNC,
         NotDialableReason.WINDOW_CLOSED,
+        NotDialableReason.HOLIDAY,
+        NotDialableReason.CLOSED_DATE,
         NotDialableReason.NO_COMMON_WINDOW,
         NotDialableReason.NO_TIMEZONE,
         NotDialableReason.RECALL_AFTER_ABANDON,

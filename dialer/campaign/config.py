@@ -15,7 +15,7 @@ import re
 import string
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,6 +35,7 @@ from pydantic import (
 
 from dialer.calls.outcome import AbandonRules, Outcome
 from dialer.campaign.callerid import own_area_prefix, prefix_table, presented_number
+from dialer.campaign.holiday_calendar import ClosedDays, supported_countries
 from dialer.campaign.names import is_cjk_name
 from dialer.campaign.windows import WeeklyWindow, WindowError, is_known_zone
 from dialer.contract import IVR_CONTEXT, OUTBOUND_CONTEXT
@@ -178,6 +179,12 @@ class ComplianceRegime:
     requires_consent: bool = False
     # CN: the caller ID must be a valid fixed-line or mobile number of this region (no withheld or foreign CLI).
     caller_id_region: str | None = None
+    # No calls on the public holidays of the called party's country, read in their local date (the default of
+    # ``[holidays] observe``); ``holidays_required``: the campaign may not turn them off (JP, CN: centres never
+    # call on national holidays); ``holiday_subdivisions``: per country, the subdivisions whose holidays apply too.
+    observes_holidays: bool = True
+    holidays_required: bool = False
+    holiday_subdivisions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # The safe-harbour (abandoned call) message, in the regime's language; {business} and {product} are filled
     # from the campaign (identification, else the caller ID name).
     safe_harbour_template: str = (
@@ -198,6 +205,9 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         amd_false_positive_rate=None,
         default_region="US",
         early_hangup_is_abandon=False,
+        # Federal holidays in every US zone: several states (e.g. Louisiana, Alabama, Rhode Island) forbid
+        # telemarketing on legal holidays; the federal ones are the days every state keeps. A campaign calling such
+        # a state names it in [holidays] subdivisions for the state's own holidays.
     ),
     RegimeName.UK: ComplianceRegime(
         name=RegimeName.UK,
@@ -209,6 +219,9 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         # a conservative placeholder until the campaign measures its own AMD accuracy.
         amd_false_positive_rate=0.10,
         default_region="GB",
+        # Centres avoid bank holidays; the zone (Europe/London) does not tell the nation, so every nation's bank
+        # holidays close the day (Easter Monday and the August holiday of England and Wales, St Andrew's Day ...).
+        holiday_subdivisions=(("GB", ("ENG", "NIR", "SCT", "WLS")),),
     ),
     RegimeName.CA: ComplianceRegime(
         name=RegimeName.CA,
@@ -229,6 +242,7 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         no_recall_after_abandon=None,
         amd_false_positive_rate=None,
         default_region="JP",
+        holidays_required=True,  # 国民の祝日: centres never call (industry practice; kept as a limit)
         requires_identification=True,  # 特定商取引法 §16: name, who calls, product kind, that it is a solicitation
         refusal_disposition=REFUSED,  # §17: no re-solicitation after a refusal
         safe_harbour_template=(
@@ -245,6 +259,7 @@ REGIMES: dict[RegimeName, ComplianceRegime] = {
         amd_false_positive_rate=None,
         default_region="CN",
         refusal_disposition=REFUSED,  # an explicit refusal stops all further calls
+        holidays_required=True,  # 法定节假日 (and the days off moved next to them): no commercial calls
         requires_consent=True,  # commercial calls only with the called party's consent
         caller_id_region="CN",  # a real number assigned to the business: no withheld or foreign-format CLI
         safe_harbour_template=(
@@ -616,6 +631,68 @@ class ComplianceOptions(BaseModel):
     no_recall_after_abandon: Duration | None = None
 
 
+# A campaign's closed dates: a year of them at most (each read in the called party's local date).
+MAX_CLOSED_DATES = 366
+
+
+def _holidays_shorthand(value: object) -> object:
+    """``holidays = false`` / ``true`` (or "off" / "on") for ``[holidays] observe``."""
+    if isinstance(value, bool):
+        return {"observe": value}
+    if isinstance(value, str) and value.strip().lower() in ("off", "on"):
+        return {"observe": value.strip().lower() == "on"}
+    return value
+
+
+class HolidayOptions(BaseModel):
+    """No calls on public holidays, each read in the called party's local date in every candidate zone."""
+
+    model_config = _Frozen
+    observe: bool | None = Field(
+        default=None,
+        description="the public holidays of each candidate zone's country close that zone all day (its local date); "
+        "false: dialled as any other day (refused under JP and CN); default: the regime's (on in every regime)",
+    )
+    subdivisions: dict[str, tuple[str, ...]] | None = Field(
+        default=None,
+        description="per country (ISO code), the subdivisions whose holidays close the day too, in every zone of "
+        'that country: US states, Canadian provinces, UK nations (e.g. { US = ["NY"], CA = ["ON", "QC"] }); '
+        "default: the regime's (UK: all four nations)",
+    )
+
+    @field_validator("subdivisions", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: [s] if isinstance(s, str) else s for k, s in v.items()}
+        return v
+
+    @field_validator("subdivisions")
+    @classmethod
+    def _known(cls, v: dict[str, tuple[str, ...]] | None) -> dict[str, tuple[str, ...]] | None:
+        if v is None:
+            return v
+        known = supported_countries()
+        resolved: dict[str, tuple[str, ...]] = {}
+        for country, subdivs in v.items():
+            code = country.strip().upper()
+            if code not in known:
+                raise ValueError(M_("{value} is not a country with holiday data (ISO 3166 code)", value=repr(country)))
+            upper = tuple(dict.fromkeys(s.strip().upper() for s in subdivs))
+            unknown = [s for s in upper if s not in known[code]]
+            if unknown:
+                raise ValueError(
+                    M_(
+                        "{subdivisions} are not subdivisions of {country} with holiday data (known: {known})",
+                        subdivisions=", ".join(unknown),
+                        country=code,
+                        known=", ".join(known[code]) or "-",
+                    )
+                )
+            resolved[code] = upper
+        return resolved
+
+
 class AgentlessOptions(BaseModel):
     """``kind = "agentless"``: calls play an IVR flow; pacing by channels, CPS and a target finish time."""
 
@@ -662,6 +739,16 @@ class CampaignConfig(BaseModel):
     regime: RegimeName = RegimeName.US
     compliance: ComplianceOptions = ComplianceOptions()
     calling_window: Window | None = Field(default=None, description="called party's local time; default: regime's")
+    holidays: Annotated[HolidayOptions, BeforeValidator(_holidays_shorthand)] = Field(
+        default=HolidayOptions(),
+        description="public holidays on which nobody is called, in the called party's local date (false: off)",
+    )
+    closed_dates: tuple[date, ...] = Field(
+        default=(),
+        max_length=MAX_CLOSED_DATES,
+        description="the company's own closed days (YYYY-MM-DD): nobody is called on them, read in the called "
+        "party's local date",
+    )
     timezone: str = Field(default="UTC", description="campaign time zone (schedule, reports)")
     schedule: tuple[ScheduleRule, ...] = ()
     max_attempts: int = Field(default=5, ge=1, le=100, description="counted attempts per lead")
@@ -823,7 +910,7 @@ class CampaignConfig(BaseModel):
             )
         if all(d is None for d in window.days):
             raise ValueError(M_("calling_window is closed every day: nothing could ever be dialled"))
-        object.__setattr__(self, "calling_window", window)
+        object.__setattr__(self, "calling_window", window.with_closed_days(self._closed_days(reg)))
 
         comp = self.compliance
         cap = comp.abandon_cap if comp.abandon_cap is not None else reg.abandon_cap
@@ -949,6 +1036,33 @@ class CampaignConfig(BaseModel):
                 _check_assigned_caller_id(CallerId(number=number), reg)
         object.__setattr__(self, "caller_id", cid)
         return self
+
+    def _closed_days(self, reg: ComplianceRegime) -> ClosedDays:
+        """Resolve ``holidays`` against the regime (its default, its limit) and build the window's closed days."""
+        observe = self.holidays.observe if self.holidays.observe is not None else reg.observes_holidays
+        if not observe and reg.holidays_required:
+            raise ValueError(
+                M_(
+                    "the {regime} regime does not call on public holidays: holidays.observe cannot be false",
+                    regime=reg.name.value,
+                )
+            )
+        subdivisions = self.holidays.subdivisions
+        if subdivisions is None:
+            subdivisions = {country: subdivs for country, subdivs in reg.holiday_subdivisions}
+        object.__setattr__(self, "holidays", HolidayOptions(observe=observe, subdivisions=subdivisions))
+        dates = tuple(sorted(set(self.closed_dates)))
+        object.__setattr__(self, "closed_dates", dates)
+        return ClosedDays(
+            holidays=observe,
+            subdivisions=tuple(sorted(subdivisions.items())) if observe else (),
+            dates=frozenset(dates),
+        )
+
+    @property
+    def closed_days(self) -> ClosedDays:
+        """The days the campaign calls nobody (public holidays, closed dates), each in the called party's date."""
+        return self.window.closed
 
     @property
     def scorecard(self) -> Scorecard:

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, Disposition
+from dialer.campaign.holiday_calendar import ClosureKind
 from dialer.campaign.phones import time_zones_for_e164
 from dialer.i18n import M_
 
@@ -60,6 +61,8 @@ class NotDialableReason(StrEnum):
     RECALL_AFTER_ABANDON = "recall_after_abandon"  # UK: no re-call within 72 h of an abandoned call
     NO_TIMEZONE = "no_timezone"  # the number's zone is unknown and the campaign's fallback is "skip"
     WINDOW_CLOSED = "window_closed"  # outside the calling window in at least one candidate zone
+    HOLIDAY = "holiday"  # a public holiday in a candidate zone's local date (its country's, or a named subdivision's)
+    CLOSED_DATE = "closed_date"  # one of the campaign's closed dates, in a candidate zone's local date
     NO_COMMON_WINDOW = "no_common_window"  # candidate zones never open at the same time
     NO_CONSENT = "no_consent"  # CN: no recorded consent (source and time) for commercial calls
 
@@ -280,6 +283,16 @@ def dialability(
                 None,
                 zones,
             )
+        closures = [c for c in (window.closure_at(now, z) for z in closed) if c is not None]
+        if closures:
+            reason = (
+                NotDialableReason.HOLIDAY
+                if any(c.kind is ClosureKind.HOLIDAY for c in closures)
+                else NotDialableReason.CLOSED_DATE
+            )
+            return Dialability(
+                False, reason, f"{'; '.join(str(c) for c in closures)}; opens {_fmt(earliest)}", earliest, zones
+            )
         return Dialability(
             False,
             NotDialableReason.WINDOW_CLOSED,
@@ -299,8 +312,9 @@ def _recall_allowed_at(lead: LeadSnapshot, campaign: CampaignConfig) -> datetime
 
 def next_dialable_at(lead: LeadSnapshot, campaign: CampaignConfig, now: datetime) -> datetime | None:
     """Earliest instant >= ``now`` at which the time rules allow dialling (retry delay, callback time, UK recall
-    gap, calling window in every zone). None when the lead can never be dialled again (closed, no zone, zones
-    without a common window). DNC and claims are not time rules and are not considered."""
+    gap, calling window in every zone, on a day that is no holiday or closed date in that zone). None when the lead
+    can never be dialled again (closed, no zone, zones without a common window). DNC and claims are not time rules
+    and are not considered."""
     if lead.status in TERMINAL_STATUSES:
         return None
     if over_budget(lead, campaign) and lead.status is not LeadStatus.CALLBACK:

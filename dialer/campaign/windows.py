@@ -8,6 +8,11 @@ DST: local wall-clock times are derived from the instant with ``astimezone``, so
 time on its local weekday lies in that day's hours. A window start that falls in a spring-forward gap opens at the
 first instant whose local time is past it (the transition itself); in a fall-back overlap it opens at the first of
 the two occurrences.
+
+Closed days (:class:`~dialer.campaign.holiday_calendar.ClosedDays`: public holidays of each zone's country, the
+campaign's closed dates) close a zone for the whole of its local date: the hours of that weekday do not apply there.
+A lead whose zones lie in different countries (or on either side of the date line) waits for a moment when every zone
+is open on a day that is not closed in that zone.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dialer.campaign.holiday_calendar import NO_CLOSED_DAYS, ClosedDays, Closure
 from dialer.i18n import M_
 
 WEEKDAY_KEYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-# How far ahead next_open searches for a moment when every zone is open at once.
-SEARCH_HORIZON = timedelta(days=15)
+# How far ahead next_open searches for a moment when every zone is open at once (long enough for a fortnight of
+# closed days: 春节 or Golden Week after a weekend closed by the window).
+SEARCH_HORIZON = timedelta(days=31)
 
 
 class WindowError(ValueError):
@@ -95,10 +102,16 @@ class DailyHours:
 
 @dataclass(frozen=True, slots=True)
 class WeeklyWindow:
-    """Hours per local weekday, Monday first; ``None`` means closed all day."""
+    """Hours per local weekday, Monday first; ``None`` means closed all day. ``closed``: the days closed all day in
+    a zone's local calendar (public holidays, closed dates), whatever the weekday's hours."""
 
     days: tuple[DailyHours | None, DailyHours | None, DailyHours | None, DailyHours | None, DailyHours | None,
                 DailyHours | None, DailyHours | None]  # fmt: skip
+    closed: ClosedDays = NO_CLOSED_DAYS
+
+    def with_closed_days(self, closed: ClosedDays) -> WeeklyWindow:
+        """The same hours, closed on ``closed`` days."""
+        return WeeklyWindow(self.days, closed)
 
     @classmethod
     def every_day(cls, hours: DailyHours | str) -> WeeklyWindow:
@@ -137,10 +150,11 @@ class WeeklyWindow:
         return cls((days[0], days[1], days[2], days[3], days[4], days[5], days[6]))
 
     def to_mapping(self) -> dict[str, str]:
+        """The weekly hours (closed days are settings of their own)."""
         return {key: ("closed" if h is None else str(h)) for key, h in zip(WEEKDAY_KEYS, self.days, strict=True)}
 
     def within(self, outer: WeeklyWindow) -> list[str]:
-        """The day names on which these hours exceed ``outer`` (empty when fully inside)."""
+        """The day names on which these hours exceed ``outer`` (empty when fully inside; closed days not compared)."""
         bad = []
         for key, mine, theirs in zip(WEEKDAY_KEYS, self.days, outer.days, strict=True):
             if mine is None:
@@ -156,7 +170,14 @@ class WeeklyWindow:
         _require_aware(now)
         local = now.astimezone(zone(zone_name))
         hours = self.days[local.weekday()]
-        return hours is not None and hours.contains(local.time())
+        return hours is not None and hours.contains(local.time()) and not self.closed.is_closed(local.date(), zone_name)
+
+    def closure_at(self, now: datetime, zone_name: str) -> Closure | None:
+        """Why the local date of ``now`` in ``zone_name`` is closed all day (holiday, closed date), or None."""
+        _require_aware(now)
+        if not self.closed:
+            return None
+        return self.closed.closure(now.astimezone(zone(zone_name)).date(), zone_name)
 
     def closed_zones(self, now: datetime, zones: Iterable[str]) -> list[str]:
         """The zones (of ``zones``) in which the window is closed at ``now``."""
@@ -167,15 +188,16 @@ class WeeklyWindow:
         return bool(zones) and all(self.is_open_in(now, z) for z in zones)
 
     def next_open_in(self, now: datetime, zone_name: str) -> datetime | None:
-        """Earliest instant >= ``now`` at which the window is open in ``zone_name`` (None if never within a week)."""
+        """Earliest instant >= ``now`` at which the window is open in ``zone_name`` (None if never within
+        SEARCH_HORIZON and a week)."""
         if self.is_open_in(now, zone_name):
             return now
         tz = zone(zone_name)
         local_day = now.astimezone(tz).date()
-        for offset in range(8):
+        for offset in range(SEARCH_HORIZON.days + 8):
             day = local_day + timedelta(days=offset)
             hours = self.days[day.weekday()]
-            if hours is None:
+            if hours is None or self.closed.is_closed(day, zone_name):
                 continue
             opening = _first_instant_at_or_after(day, hours, tz)
             if opening is not None and opening >= now:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from dialer.calls.outcome import ANSWERED_OUTCOMES, Outcome, count_answer
 from dialer.campaign.config import CampaignConfig
@@ -129,11 +129,20 @@ class ComplianceScan:
             self.window.offend(a, _("no time zone known for the number: the window cannot have been checked"))
         elif not config.window.is_open_everywhere(a.started_at, zones):
             closed = [z for z in zones if not config.window.is_open_in(a.started_at, z)]
-            local = _(", ").join(
-                f"{format_datetime(a.started_at, 'EEE HH:mm', tzinfo=_zone(z), locale=babel_locale())} {z}"
-                for z in closed
-            )
-            self.window.offend(a, _("window closed in {place}").format(place=local))
+            # A public holiday or closed date of the called party's local calendar closes the window all day.
+            closures = [c for c in (config.window.closure_at(a.started_at, z) for z in closed) if c is not None]
+            if closures:
+                days = _(", ").join(
+                    f"{c.name or _('closed date')} {format_date(c.day, 'medium', locale=babel_locale())} {c.zone}"
+                    for c in closures
+                )
+                self.window.offend(a, _("no calls that day in {place}").format(place=days))
+            else:
+                local = _(", ").join(
+                    f"{format_datetime(a.started_at, 'EEE HH:mm', tzinfo=_zone(z), locale=babel_locale())} {z}"
+                    for z in closed
+                )
+                self.window.offend(a, _("window closed in {place}").format(place=local))
         # Re-call after an abandon (same lead or same number).
         self.recall.checked += 1
         prior = [t for t in (self.last_abandon_lead.get(a.lead_id), self.last_abandon_phone.get(a.phone)) if t]
@@ -198,7 +207,12 @@ class ComplianceScan:
                 "calling_window",
                 _("every call starts inside the campaign's calling window in every time zone of the number"),
                 True,
-                {"window": config.window.to_mapping(), "no_time_zone": self.no_zone},
+                {
+                    "window": config.window.to_mapping(),
+                    "holidays": bool(config.holidays.observe),
+                    "closed_dates": [d.isoformat() for d in config.closed_dates],
+                    "no_time_zone": self.no_zone,
+                },
             ),
             check(
                 self.recall,

@@ -136,10 +136,15 @@ class WhyNotDialing:
 
     @staticmethod
     def no_leads(set_aside: Mapping[str, int]) -> WhyNotDialing:
-        """A claim found no lead to dial: ``window_closed`` if calling windows set some aside, else ``no_leads``;
-        ``set_aside``: the leads set aside, by reason."""
+        """A claim found no lead to dial: ``window_closed`` if calling windows set some aside, else ``holiday`` if
+        public holidays (or closed dates) in the called parties' local dates did, else ``no_leads``; ``set_aside``:
+        the leads set aside, by reason."""
         breakdown = dict(set_aside)
-        code = "window_closed" if breakdown.get("window_closed") else "no_leads"
+        code = "no_leads"
+        if breakdown.get("window_closed"):
+            code = "window_closed"
+        elif breakdown.get("holiday") or breakdown.get("closed_date"):
+            code = "holiday"
         return WhyNotDialing(code, M_("no lead may be dialled now"), breakdown)
 
 

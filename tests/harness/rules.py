@@ -26,11 +26,12 @@ CLAIM_REFUSES = frozenset(
 
 
 def open_everywhere(c: CampaignConfig, at: datetime, zones: tuple[str, ...]) -> bool:
-    """Whether the campaign's calling window is open at ``at`` in every one of the lead's candidate zones."""
+    """Whether the campaign's calling window is open at ``at`` in every one of the lead's candidate zones (its hours
+    that weekday, on a local date that is no public holiday or closed date there)."""
     for zone in zones:
         local = at.astimezone(ZoneInfo(zone))
         hours = c.window.days[local.weekday()]
-        if hours is None or not hours.contains(local.time()):
+        if hours is None or not hours.contains(local.time()) or c.closed_days.is_closed(local.date(), zone):
             return False
     return bool(zones)
 

@@ -67,7 +67,7 @@ export const WORDS = [
   t("congestion"), t("failed"), t("machine"), t("abandoned"), t("cancelled"), t("unallocated"), t("invalid number"),
   t("break"), t("lunch"), t("training"), t("meeting"), t("technical"), t("admin"), t("campaign"), t("inbound"),
   t("running"), t("stopped"), t("preview"), t("progressive"), t("power"), t("predictive"), t("start"), t("pause"), t("stop"),
-  t("window closed"), t("no agents"), t("no leads"), t("no consent"), t("retry wait"), t("callback wait"), t("max attempts"),
+  t("window closed"), t("holiday"), t("closed date"), t("no agents"), t("no leads"), t("no consent"), t("retry wait"), t("callback wait"), t("max attempts"),
   t("Sale"), t("Not interested"), t("Call back"), t("Think about it"), t("Wrong party"), t("Do not call"), t("Refused"),
   t("Answering machine"),
   // why a campaign is not dialling (the status's why_not_dialing.code, the pacer's guard)
