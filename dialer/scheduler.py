@@ -27,9 +27,9 @@ from dialer.daemon import Dialer
 from dialer.logging import get_logger
 from dialer.reports.calls import purge_call_records
 from dialer.runner.state import RunnerState
+from dialer.store.alerts import delete_alerts_before
 from dialer.store.campaigns import list_campaigns
 from dialer.store.lists import ScheduledRecycle, run_due_recycles
-from dialer.store.alerts import delete_alerts_before
 from dialer.store.messages import delete_messages_before
 
 log = get_logger(__name__)
