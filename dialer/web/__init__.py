@@ -14,6 +14,7 @@ from dialer.web import admin_pages, i18n, pages
 from dialer.web.api import (
     admin,
     agents,
+    alerts,
     callbacks,
     callcontrol,
     calls,
@@ -71,6 +72,7 @@ def route_table() -> RouteTable:
         recordings.routes,
         quality.routes,
         messages.routes,
+        alerts.routes,
         supervision.routes,
         scripts.routes,
     )
