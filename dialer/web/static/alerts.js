@@ -16,7 +16,7 @@ const TITLES = {
   not_dialling: t("Campaign not dialling"),
   server_down: t("Asterisk server down"),
 };
-const SEVERITIES = { info: t("info"), warning: t("warning"), critical: t("critical") };
+const SEVERITIES = { info: t("Info"), warning: t("Warning"), critical: t("Critical") };
 const RATES = new Set(["abandon_near_cap", "service_level_low"]);
 let acks = new Map(); // alert id -> {by, at}, from the history (GET /api/alerts?active=true)
 let shownIds = "";
