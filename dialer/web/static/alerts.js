@@ -64,7 +64,7 @@ function render(alerts) {
     return el("tr", { class: "alert alert-" + a.severity, "data-alert": a.rule, "data-subject": a.subject },
       el("td", {}, el("span", { class: "pill pill-alert-" + a.severity }, SEVERITIES[a.severity] || a.severity)),
       el("td", {}, TITLES[a.kind] || a.rule), el("td", {}, subject(a)), el("td", { class: "alert-figure" }, figure(a)),
-      el("td", { class: "num" }, clock(a.active_seconds)),
+      el("td", { class: "num", title: t("since {time}", { time: when(a.started_at) }) }, clock(a.active_seconds)),
       el("td", {}, acked ? t("{who} at {when}", { who: acked.by, when: when(acked.at) })
         : a.id === null ? "" : el("button", { class: "btn", type: "button", onclick: () => ack(a.id) }, t("Acknowledge"))));
   }));
