@@ -40,6 +40,8 @@ class AlertKeeper:
     resumed: bool = field(init=False, default=False)
     # Per campaign: its attempts counter when last seen changing, and when (the not-dialling rule's idle time).
     _dialled: dict[str, tuple[int, float]] = field(init=False, default_factory=dict)
+    # Alerts cleared whose clearing is not written yet (the database was away): written first at the next run.
+    _clearing: list[tuple[int, float | None, datetime]] = field(init=False, default_factory=list)  # id, value, at
 
     def __post_init__(self) -> None:
         self.evaluator = AlertEvaluator(self.rules)
@@ -116,17 +118,25 @@ class AlertKeeper:
         )
 
     async def run(self, now: float) -> None:
-        """One evaluation: the alerts raised and cleared now written and announced."""
+        """One evaluation: the alerts raised and cleared now written and announced. A write that failed (the
+        database away) is made again at the next run: an alert raised, while it is active (one cleared before it
+        was ever written is not announced at all), and a clearing."""
         if not self.resumed:
             self.evaluator.resume(record.as_alert() for record in await active_alerts(self.db, self.owner))
             self.resumed = True
         step = self.evaluator.evaluate(readings(self.rules, self.snapshot(now)), now)
         wall = datetime.fromtimestamp(now, UTC)
-        for alert in step.raised:
-            record = await record_raised(self.db, alert, node=self.owner, now=wall)
-            self.evaluator.set_id(alert.key, record.id)
-            log.warning("alert_raised", id=record.id, rule=alert.rule, subject=alert.subject, value=alert.value)
         for alert in step.cleared:
+            log.info("alert_cleared", id=alert.id, rule=alert.rule, subject=alert.subject, value=alert.value)
             if alert.id is not None:
-                await record_cleared(self.db, alert.id, value=alert.value, cleared_at=wall)
-            log.info("alert_cleared", id=alert.id, rule=alert.rule, subject=alert.subject)
+                self._clearing.append((alert.id, alert.value, wall))
+        for alert in step.raised:
+            log.warning("alert_raised", rule=alert.rule, subject=alert.subject, value=alert.value, limit=alert.limit)
+        for alert in self.evaluator.active:
+            if alert.id is None:
+                record = await record_raised(self.db, alert, node=self.owner, now=wall)
+                self.evaluator.set_id(alert.key, record.id)
+        while self._clearing:
+            alert_id, value, cleared_at = self._clearing[0]
+            await record_cleared(self.db, alert_id, value=value, cleared_at=cleared_at)
+            self._clearing.pop(0)
