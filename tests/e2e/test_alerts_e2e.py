@@ -2,12 +2,13 @@
 (no [[alerts]] configured): an agent's coffee break past its minute raises ``pause_overdue`` (the history, the
 ``dialer_alerts_active`` gauge, the webhook receiver's ``alert.raised``), and their going ready clears it
 (``alert.cleared`` after it); a running campaign with agents ready and no lead left raises ``not_dialling`` with
-its reason after five minutes, and its pausing clears it."""
+its reason after five minutes, and its pausing clears it; cleared alerts are purged after their retention."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.clock import clock_dt
@@ -17,7 +18,10 @@ from harness.webhooks import fast
 from webhook_receiver import Receiver
 
 from dialer.agents.pausecodes import PauseCode
-from dialer.store.alerts import AlertFilter, list_alerts
+from dialer.alerts.evaluator import Alert
+from dialer.alerts.rules import AlertKind, Severity
+from dialer.scheduler import CampaignScheduler
+from dialer.store.alerts import AlertFilter, list_alerts, record_cleared, record_raised
 from dialer.store.webhooks import create_subscription
 from dialer.webhooks.core import EventType
 from dialer.webhooks.worker import WebhookWorker
@@ -103,3 +107,25 @@ async def test_a_running_campaign_with_no_lead_left_and_agents_ready_raises_not_
         assert await eventually(lambda: cleared_ids(world), 10) == [alert.id]
         (record,) = (await list_alerts(world.db, AlertFilter()))[1]
         assert (record.rule, record.detail, record.campaign) == ("not_dialling", "no_leads", "e2e")
+
+
+async def test_the_daemon_purges_cleared_alerts_past_their_retention(tmp_path: Path) -> None:
+    async with make_world(tmp_path, us_leads=5, japan_leads=0, agents=1, crew=False, state="paused") as world:
+        scheduler = CampaignScheduler(world.dialer)
+        scheduler.start()  # the job is registered with the real APScheduler ...
+        try:
+            assert scheduler.scheduler.get_job("purge-alerts") is not None
+        finally:
+            scheduler.shutdown()
+        assert world.dialer.settings.alert_retention_days == 90
+        now = world.clock.now()
+        ids = []
+        for age_days in (91, 89):
+            at = now - age_days * 86400
+            alert = Alert("server_down", AlertKind.SERVER_DOWN, Severity.CRITICAL, "server:x", 1.0, 0.0, at, at)
+            record = await record_raised(world.db, alert, node="elsewhere", now=clock_dt(world.clock))
+            await record_cleared(world.db, record.id, value=0.0, cleared_at=datetime.fromtimestamp(at + 60, UTC))
+            ids.append(record.id)
+        assert await scheduler.purge_alerts() == 1  # ... and run here, on the dialer clock
+        _, left = await list_alerts(world.db, AlertFilter())
+        assert [a.id for a in left] == [ids[1]]
