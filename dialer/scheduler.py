@@ -29,6 +29,7 @@ from dialer.logging import get_logger
 from dialer.reports.calls import purge_call_records
 from dialer.reports.delivery import RunResult, deliver_due
 from dialer.runner.state import RunnerState
+from dialer.store.alerts import delete_alerts_before
 from dialer.store.campaigns import list_campaigns
 from dialer.store.lists import ScheduledRecycle, run_due_recycles
 from dialer.store.messages import delete_messages_before
@@ -70,6 +71,12 @@ class CampaignScheduler:
             self.purge_messages,
             CronTrigger(hour=3, minute=27, timezone=UTC),
             "purge-messages",
+            misfire_grace_time=3600,
+        )
+        self._add_job(
+            self.purge_alerts,
+            CronTrigger(hour=3, minute=37, timezone=UTC),
+            "purge-alerts",
             misfire_grace_time=3600,
         )
         self._add_job(self.run_scheduled_recycles, IntervalTrigger(seconds=RECYCLE_CHECK_SECONDS), "scheduled-recycles")
@@ -124,6 +131,14 @@ class CampaignScheduler:
         cutoff = datetime.fromtimestamp(self.dialer.clock.now(), UTC) - timedelta(days=days)
         deleted = await delete_messages_before(self.dialer.db, cutoff)
         log.info("messages_purged", older_than=cutoff.isoformat(), deleted=deleted)
+        return deleted
+
+    async def purge_alerts(self) -> int:
+        """Daily: delete the cleared alerts older than their retention period (active ones stay)."""
+        days = self.dialer.settings.alert_retention_days
+        cutoff = datetime.fromtimestamp(self.dialer.clock.now(), UTC) - timedelta(days=days)
+        deleted = await delete_alerts_before(self.dialer.db, cutoff)
+        log.info("alerts_purged", older_than=cutoff.isoformat(), deleted=deleted)
         return deleted
 
     async def run_scheduled_recycles(self) -> list[ScheduledRecycle]:

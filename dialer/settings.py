@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from dialer.agents.pausecodes import DEFAULT_PAUSE_CODES, PauseCode, check_pause_codes
+from dialer.alerts.rules import DEFAULT_ALERT_RULES, AlertRule, check_alert_rules
 from dialer.i18n import M_, Message, render
 from dialer.i18n.library import os_error_text, toml_fault
 from dialer.i18n.validation import validation_message
@@ -316,12 +317,22 @@ class Settings(BaseSettings):
     recording: RecordingSettings = RecordingSettings()
     # The reasons agents may pause for, each with the longest it should last ([[pause_codes]]: agents/pausecodes.py).
     pause_codes: list[PauseCode] = Field(default_factory=lambda: list(DEFAULT_PAUSE_CODES), max_length=100)
+    # The alerts raised to supervisors and managers ([[alerts]]: dialer/alerts/rules.py); listing any replaces them.
+    alerts: list[AlertRule] = Field(default_factory=lambda: list(DEFAULT_ALERT_RULES), max_length=100)
+    # Cleared alerts older than this are purged daily from the alert history.
+    alert_retention_days: int = Field(default=90, ge=1)
 
     @field_validator("pause_codes")
     @classmethod
     def _pause_codes(cls, codes: list[PauseCode]) -> list[PauseCode]:
         check_pause_codes(codes)
         return codes
+
+    @field_validator("alerts")
+    @classmethod
+    def _alerts(cls, rules: list[AlertRule]) -> list[AlertRule]:
+        check_alert_rules(rules)
+        return rules
 
     @field_validator("database_url")
     @classmethod

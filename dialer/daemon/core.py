@@ -25,6 +25,7 @@ from dialer.campaign.config import CampaignConfig, RecordingMode
 from dialer.campaign.state import CampaignState
 from dialer.clock import Clock, RealTimeClock
 from dialer.daemon.adoption import CallAdoption
+from dialer.daemon.alerts import AlertKeeper
 from dialer.daemon.connection import ServerConnection
 from dialer.daemon.loading import RunnerLoader
 from dialer.daemon.maintenance import LEAD_LEASES_SECONDS, LeadLeaseKeeper, Maintenance, PeriodicJob
@@ -194,7 +195,6 @@ class Dialer:
             self.runners, db=db, owner=self.owner, ownership=self.ownership, adoption=self.adoption
         )
         self.pacer_memory = PacerMemoryKeeper(self.runners, db=db, owner=self.owner, ownership=self.ownership)
-        self.maintenance = Maintenance(self.clock, self.maintenance_jobs())
         self.status_view = StatusView(
             self.runners,
             self.connections,
@@ -209,6 +209,9 @@ class Dialer:
             service_level=self.service_level_rule,
             health=self.health,
         )
+        self.alerts = AlertKeeper(self.status_view, db=db, settings=settings)  # (what the status shows, judged)
+        self.metrics.alerts = self.alerts.active_by_rule
+        self.maintenance = Maintenance(self.clock, self.maintenance_jobs())
 
     # ------------------------------------------------------------------ wiring
     def _recording_mode(self, campaign: str) -> RecordingMode | None:
@@ -445,6 +448,8 @@ class Dialer:
             PeriodicJob("lead-leases", self.lead_leases.run, every=LEAD_LEASES_SECONDS),
             # What the pacers learnt that no record holds, for the daemon that loads their campaigns next.
             PeriodicJob("pacer-memory", self.pacer_memory.save, every=SAVE_SECONDS),
+            # The alerts raised and cleared (dialer.daemon.alerts), last: the agents' timers have run.
+            PeriodicJob("alerts", self.alerts.run),
         ]
 
     async def _tick_agents(self, _now: float) -> None:

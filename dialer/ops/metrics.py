@@ -207,15 +207,42 @@ def fastagi_not_listening() -> FastAgiSample | None:
     return None
 
 
+def no_alerts() -> Mapping[str, int]:
+    return {}
+
+
+class _AlertsCollector(Collector):
+    """``dialer_alerts_active{rule}``: the alerts active now, per enabled rule (dialer.alerts)."""
+
+    def __init__(self, metrics: DialerMetrics) -> None:
+        self._metrics = metrics
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily("dialer_alerts_active", "Alerts raised and not cleared, by rule.", labels=["rule"])
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield self._family()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self._family()
+        for rule, n in sorted(self._metrics.alerts().items()):
+            family.add_metric([rule], n)
+        yield family
+
+
 @dataclass
 class DialerMetrics:
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
     # The FastAGI server's figures (set by the daemon's IVR role while it listens).
     fastagi: Callable[[], FastAgiSample | None] = fastagi_not_listening
+    # The active alerts by rule (set by the daemon's alert keeper).
+    alerts: Callable[[], Mapping[str, int]] = no_alerts
 
     def __post_init__(self) -> None:
         r = self.registry
         r.register(_FastAgiCollector(self))
+        r.register(_AlertsCollector(self))
         self.event_loop_lag = Histogram(
             "dialer_event_loop_lag_seconds",
             "How late the event loop runs a timer.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dialer.store import admin as _admin  # noqa: F401
 from dialer.store import agent_history as _agent_history  # noqa: F401
 from dialer.store import agent_sessions as _agent_sessions  # noqa: F401
+from dialer.store import alerts as _alerts  # noqa: F401
 from dialer.store import audit as _audit  # noqa: F401
 from dialer.store import auth as _auth  # noqa: F401
 from dialer.store import evaluations as _evaluations  # noqa: F401

@@ -14,6 +14,7 @@ from dialer.web import admin_pages, i18n, pages
 from dialer.web.api import (
     admin,
     agents,
+    alerts,
     callbacks,
     callcontrol,
     calls,
@@ -73,6 +74,7 @@ def route_table() -> RouteTable:
         recordings.routes,
         quality.routes,
         messages.routes,
+        alerts.routes,
         supervision.routes,
         scripts.routes,
     )

@@ -378,6 +378,10 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         "service_level_rule": daemon.service_level_rule().as_json(),
         "servers": daemon.server_view(),
         "health": daemon.health(),
+        # The alerts active now, newest first (dialer.alerts): a supervisor's scope keeps their agents' only.
+        "alerts": [
+            {**alert.as_json(), "active_seconds": max(0.0, now - alert.started_at)} for alert in daemon.alerts()
+        ],
     }
 
 

@@ -37,6 +37,9 @@ class EventType(StrEnum):
     CALLBACK_CANCELLED = "callback.cancelled"
     # a call's quality evaluation saved (or replaced by its evaluator scoring the call again)
     EVALUATION_SAVED = "evaluation.saved"
+    # an alert raised (a figure past its rule's threshold long enough) and cleared (dialer.alerts)
+    ALERT_RAISED = "alert.raised"
+    ALERT_CLEARED = "alert.cleared"
 
 
 SUBSCRIBABLE: tuple[EventType, ...] = tuple(t for t in EventType if t is not EventType.CRM_DISPOSITION)

@@ -245,3 +245,25 @@ def evaluation_saved(
             "replaced": replaced,
         },
     )
+
+
+def _alert_event(kind: EventType, alert: Mapping[str, Any], *, at: datetime) -> WebhookEvent:
+    return _event(
+        kind,
+        alert["id"],
+        at=at,
+        campaign_id=alert.get("campaign_id"),
+        lead_id=None,
+        data={k: v for k, v in alert.items() if k != "campaign_id"},
+        order_key=f"alert:{alert['id']}",  # its clearing after its raising
+    )
+
+
+def alert_raised(alert: Mapping[str, Any], *, at: datetime) -> WebhookEvent:
+    """An alert raised ``at`` (``alert``: its history row as ``GET /api/alerts`` shows it): one event per alert."""
+    return _alert_event(EventType.ALERT_RAISED, alert, at=at)
+
+
+def alert_cleared(alert: Mapping[str, Any], *, at: datetime) -> WebhookEvent:
+    """The alert cleared ``at`` (its condition gone): one event per alert, after its ``alert.raised``."""
+    return _alert_event(EventType.ALERT_CLEARED, alert, at=at)

@@ -108,9 +108,10 @@ async def make_world(
     ami_port: Callable[[SimulatedPbx], Awaitable[int]] | None = None,
     ami_secret: str = "dialer",
     state: str = "running",
+    settings: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
     """``world`` overrides scenario sections, ``leads`` writes the lead CSV, ``ami_port`` gives the port the daemon
-    connects to (e.g. a recording proxy in front of the started PBX)."""
+    connects to (e.g. a recording proxy in front of the started PBX); ``settings``: more daemon settings."""
     clock = ManualClock(START_EPOCH)
     pbx = SimulatedPbx(
         PbxConfig(
@@ -124,7 +125,7 @@ async def make_world(
         clock=clock,
     )
     await pbx.start()
-    settings = Settings(
+    daemon_settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}",
         var_dir=tmp_path,
         ami=[
@@ -137,6 +138,7 @@ async def make_world(
         ],
         pacing_tick_seconds=1.0,
         inbound_queues=list(inbound_queues),
+        **(settings or {}),
     )
     config = load_campaign({**CAMPAIGN, **(campaign or {})}, "e2e")
     leads_file = tmp_path / "leads.csv"
@@ -144,10 +146,10 @@ async def make_world(
         write_leads(leads_file, us=us_leads, japan=japan_leads)
     else:
         leads(leads_file)
-    async with open_database(settings.database_url) as db:
+    async with open_database(daemon_settings.database_url) as db:
         await upgrade(db)
         await provision_campaign(db, config, leads_file, clock_dt(clock), region="US", state=state)
-        dialer = Dialer(settings, db, clock=clock)
+        dialer = Dialer(daemon_settings, db, clock=clock)
         w = World(clock, pbx, dialer, db, config)
         await connect(dialer)
         agent_ids = [f"agent{n:02d}" for n in range(1, agents + 1)]

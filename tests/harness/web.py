@@ -145,8 +145,10 @@ async def web_world(
     write_recordings: bool = False,
     agentless: bool = False,
     inbound_callers: bool = True,
+    settings: dict[str, Any] | None = None,
 ) -> AsyncIterator[WebWorld]:
-    """``agentless``: the reminder campaign (campaigns/reminder.toml, its flow over FastAGI) runs too."""
+    """``agentless``: the reminder campaign (campaigns/reminder.toml, its flow over FastAGI) runs too;
+    ``settings``: more daemon settings."""
     clock = RealTimeClock(speed=speed, start_epoch=start_epoch)
     # write_recordings: the simulated PBX writes MixMonitor's files (where the dialer's [recording] says).
     monitor_dir = str(tmp_path / "recordings") if write_recordings else ""
@@ -163,7 +165,7 @@ async def web_world(
     )
     await pbx.start()
     try:
-        settings = Settings(
+        daemon_settings = Settings(
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'web.db'}",
             var_dir=tmp_path,
             ami=[AmiServerSettings(name="sim", port=pbx.port, action_timeout_seconds=5.0)],
@@ -171,13 +173,14 @@ async def web_world(
             drain_timeout_seconds=0.5,
             recording=RecordingSettings(directory=tmp_path / "recordings"),
             fastagi=FastAgiSettings(port=0),  # any free port (the agentless Originates carry it)
+            **(settings or {}),
         )
         reminder = ((REPO / "campaigns/reminder.toml", REPO / "campaigns/leads/reminder.csv"),)
         plan = DemoPlan(campaign_file=campaign_file, leads_file=leads_file, agentless=reminder if agentless else ())
         now = clock_dt(clock)
-        await prepare_database(settings, plan, now)
+        await prepare_database(daemon_settings, plan, now)
         tokens: dict[str, str] = {}
-        async with open_database(settings.database_url) as db:
+        async with open_database(daemon_settings.database_url) as db:
             if not campaign_running:
                 from dialer.store.campaigns import set_campaign_state
 
@@ -186,8 +189,8 @@ async def web_world(
                 user = await create_user(db, name, role, hash_password(PASSWORD), now, phone=phone)
                 tokens[name] = new_api_token()
                 await add_api_token(db, user.id, tokens[name], "tests", now)
-        app = build_app(settings, clock=clock)
-        yield WebWorld(app, pbx, settings, clock, tokens)
+        app = build_app(daemon_settings, clock=clock)
+        yield WebWorld(app, pbx, daemon_settings, clock, tokens)
     finally:
         await pbx.stop()
 

@@ -25,3 +25,13 @@ def test_a_supervisor_sees_their_agents_only() -> None:
     assert doc["campaigns"][0]["agents_by_state"] == {"ready": 1, "talking": 1}
     assert doc["scope"] == ["alice", "carol", "sue"]
     assert DOC["agents"][1]["agent_id"] == "bob"  # the shared document is not changed
+
+
+def test_a_supervisor_sees_their_agents_alerts_and_those_about_no_agent() -> None:
+    alerts = [
+        {"rule": "pause_overdue", "subject": "agent:bob", "agent": "bob"},
+        {"rule": "wrapup_overdue", "subject": "agent:alice", "agent": "alice"},
+        {"rule": "server_down", "subject": "server:pbx1", "agent": None},
+    ]
+    doc = scoped_dashboard({**DOC, "alerts": alerts}, {"alice", "sue"})
+    assert [a["subject"] for a in doc["alerts"]] == ["agent:alice", "server:pbx1"]

@@ -6,7 +6,7 @@
 - :mod:`.callbacks` scheduled callbacks               - :mod:`.dashboard` the manager dashboard document
 - :mod:`.reports` compliance, performance, call records (JSON, HTML, CSV)
 - :mod:`.recordings` search, audio, the agent's controls  - :mod:`.supervision` listen/whisper/barge, dial mode
-- :mod:`.scripts` the agent's script for the current call
+- :mod:`.scripts` the agent's script for the current call  - :mod:`.alerts` the alert history, acknowledging
 
 Shared JSON helpers and lookups live in :mod:`.common`; handlers reach the daemon through :mod:`dialer.web.facade`.
 Login, logout and the OpenAPI document are served by :mod:`dialer.web.pages` (they share the login form's code).
