@@ -66,6 +66,18 @@ class UnknownWallboardTokenError(LookupError):
 
 
 @dataclass(frozen=True, slots=True)
+class _StoredToken:
+    id: int
+    name: str
+    teams: tuple[int, ...]
+    campaigns: tuple[str, ...]
+    language: str | None
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class WallboardToken:
     """A wallboard token as stored (its hash left out) with the names of its teams."""
 
@@ -100,7 +112,7 @@ class Kiosk:
     language: str | None
 
 
-_token = RecordReader(WallboardToken, teams=lambda v: tuple(v or ()), campaigns=lambda v: tuple(v or ()))
+_token = RecordReader(_StoredToken, teams=lambda v: tuple(v or ()), campaigns=lambda v: tuple(v or ()))
 _COLUMNS = [c for c in wallboard_tokens_t.c if c.name != "token_hash"]
 
 
@@ -109,7 +121,7 @@ async def _team_names(db: Database) -> dict[int, str]:
         return {int(i): str(n) for i, n in (await conn.execute(select(teams_t.c.id, teams_t.c.name))).all()}
 
 
-def _named(token: WallboardToken, names: dict[int, str]) -> WallboardToken:
+def _named(token: _StoredToken, names: dict[int, str]) -> WallboardToken:
     return WallboardToken(
         token.id,
         token.name,
@@ -212,11 +224,17 @@ async def kiosk_for_token(db: Database, token: str) -> Kiosk | None:
     return None if row is None else await _kiosk(db, row)
 
 
-async def start_kiosk_session(db: Database, token_id: int, session_id: str, now: datetime) -> None:
+async def start_kiosk_session(db: Database, kiosk: Kiosk, session_id: str, now: datetime, *, address: str) -> None:
+    """A kiosk session of ``kiosk``'s token (its TV opened the wallboard with the token), audited with the TV's
+    address."""
     async with db.write() as conn:
         await conn.execute(
-            wallboard_sessions_t.insert().values(id_hash=secret_hash(session_id), token_id=token_id, created_at=now)
+            wallboard_sessions_t.insert().values(
+                id_hash=secret_hash(session_id), token_id=kiosk.token_id, created_at=now
+            )
         )
+        target = f"wallboard:{kiosk.name}"
+        await audit_in(conn, target, "wallboard.kiosk.open", target, now, token_id=kiosk.token_id, address=address)
 
 
 async def kiosk_for_session(db: Database, session_id: str) -> Kiosk | None:

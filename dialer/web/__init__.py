@@ -32,6 +32,7 @@ from dialer.web.api import (
     scripts,
     supervision,
     users,
+    wallboard,
     webhooks,
 )
 from dialer.web.cpu import CPU_WORKER, CpuWorker, cpu_worker_ctx
@@ -73,6 +74,7 @@ def route_table() -> RouteTable:
         messages.routes,
         supervision.routes,
         scripts.routes,
+        wallboard.routes,
     )
 
 
