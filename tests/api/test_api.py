@@ -37,6 +37,7 @@ async def test_every_route_declares_roles_and_only_the_public_ones_are_open(worl
         path = path.replace("{name}", "demo").replace("{agent_id}", "alice")
         path = path.replace("{external_id}", "x").replace("{subscription_id}", "1").replace("{delivery_id}", "1")
         path = path.replace("{attempt_id}", "1").replace("{session_id}", "1").replace("{message_id}", "1")
+        path = path.replace("{token_id}", "1")
         # (X-Forwarded-For: as seen through a proxy, so the loopback read-outs are protected too.)
         resp = await client.request(
             route.method, path, headers={"Accept": "application/json", "X-Forwarded-For": "203.0.113.9"}

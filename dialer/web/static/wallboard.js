@@ -32,7 +32,8 @@ function campaignTile(c) {
     el("div", { class: "wb-camp-head" }, el("h2", {}, c.campaign), el("span", { class: "wb-mode", "data-figure": "dial_mode", "data-value": c.dial_mode }, word(c.dial_mode))),
     el("div", { class: "wb-stats" },
       stat(t("Calls today"), figure("calls_today", c.calls_today, number(c.calls_today))),
-      stat(t("Live answers"), figure("live_answers_today", c.live_answers_today, number(c.live_answers_today)), t("today")),
+      // live answers as the abandon rate counts them (an AMD estimate may make them fractional): whole ones shown
+      stat(t("Live answers"), figure("live_answers_today", c.live_answers_today, number(c.live_answers_today, 0)), t("today")),
       stat(t("Abandoned"), figure("abandon_rate", c.abandon_rate, percent(c.abandon_rate)),
         t("cap {cap} · {window}", { cap: percent(c.abandon_cap), window }), c.abandon_level)));
 }
