@@ -9,6 +9,7 @@ Only SHA-256 hashes are stored, as for API tokens and browser sessions (:mod:`di
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -107,6 +108,7 @@ class Kiosk:
 
     token_id: int
     name: str
+    teams: tuple[int, ...]
     agents: frozenset[str] | None
     campaigns: frozenset[str] | None
     language: str | None
@@ -196,15 +198,19 @@ async def revoke_wallboard_token(db: Database, token_id: int, now: datetime, *, 
     return _named(token, await _team_names(db))
 
 
+async def team_agents(db: Database, teams: Collection[int]) -> frozenset[str] | None:
+    """The members of ``teams`` (ids) now; None (every agent) for no team."""
+    if not teams:
+        return None
+    async with db.read() as conn:
+        names = (await conn.execute(select(users_t.c.name).where(users_t.c.team_id.in_(list(teams))))).scalars()
+        return frozenset(names)
+
+
 async def _kiosk(db: Database, row: Any) -> Kiosk:
-    teams = tuple(row["teams"] or ())
-    agents: frozenset[str] | None = None
-    if teams:
-        async with db.read() as conn:
-            names = (await conn.execute(select(users_t.c.name).where(users_t.c.team_id.in_(teams)))).scalars()
-            agents = frozenset(names)
+    teams = tuple(int(t) for t in row["teams"] or ())
     campaigns = frozenset(row["campaigns"]) if row["campaigns"] else None
-    return Kiosk(int(row["id"]), str(row["name"]), agents, campaigns, row["language"])
+    return Kiosk(int(row["id"]), str(row["name"]), teams, await team_agents(db, teams), campaigns, row["language"])
 
 
 async def kiosk_for_token(db: Database, token: str) -> Kiosk | None:

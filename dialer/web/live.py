@@ -12,7 +12,7 @@ import json
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -33,10 +33,11 @@ from dialer.store.auth import UserRecord
 from dialer.store.console import agent_figures
 from dialer.store.runtime import answer_history, calls_since
 from dialer.store.status import lead_status
+from dialer.store.wallboard import team_agents
 from dialer.tasks import cancel_and_wait
 from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
-from dialer.web.routing import SCOPE, SESSION_COOKIE, current_user
+from dialer.web.routing import SCOPE, SESSION_COOKIE, USER, current_user
 from dialer.web.scope import floor_figures, scoped_dashboard
 from dialer.web.wallboard import Viewer, wallboard_document
 
@@ -187,10 +188,17 @@ class LiveHub:
         return closed
 
     async def refresh_scopes(self) -> None:
-        """Teams or supervisors changed: every open supervisor dashboard follows at its next push."""
+        """Teams or supervisors changed: every open supervisor dashboard and wallboard, and every open wallboard of
+        a kiosk limited to teams, follows at its next push."""
         db = self.app[DATABASE]
         for ws, user in list(self.scope_users.items()):
             self.scopes[ws] = (await supervised_agents(db, user) or frozenset()) | {user.name}
+            viewer = self.wallboards.get(ws)
+            if viewer is not None:
+                self.wallboards[ws] = replace(viewer, agents=self.scopes[ws])
+        for ws, viewer in list(self.wallboards.items()):
+            if viewer.teams:
+                self.wallboards[ws] = replace(viewer, agents=await team_agents(db, viewer.teams))
 
     async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> bool:
         if ws.closed:
@@ -468,7 +476,7 @@ def same_origin(request: web.Request) -> None:
         raise Problem(403, M_("WebSocket from another origin ({origin}) refused", origin=origin), kind="bad-origin")
 
 
-async def wallboard_socket(request: web.Request, viewer: Viewer, user: str | None) -> web.StreamResponse:
+async def wallboard_socket(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     """GET /ws/wallboard: the wallboard of ``viewer`` once a second (a signed-in ``user``'s, else a kiosk's). It
     holds no console seat; a kiosk's closes when its token is revoked, a user's when their session ends."""
     hub = request.app[HUB]
@@ -476,8 +484,13 @@ async def wallboard_socket(request: web.Request, viewer: Viewer, user: str | Non
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4 * 1024)
     await ws.prepare(request)
     hub.clients.add(ws)
+    user: UserRecord | None = request.get(USER)
     if user is not None:
-        hub.sockets.setdefault(user, weakref.WeakSet()).add(ws)
+        hub.sockets.setdefault(user.name, weakref.WeakSet()).add(ws)
+        scope = request.get(SCOPE)
+        if scope is not None:  # a supervisor's: followed when their teams change
+            hub.scope_users[ws] = user
+            hub.scopes[ws] = scope
     cookie = request.cookies.get(SESSION_COOKIE) if user is not None else None
     watcher = asyncio.create_task(_watch_session(request, ws, cookie)) if cookie else None
     hub.wallboards[ws] = viewer

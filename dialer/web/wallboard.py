@@ -26,13 +26,15 @@ ServiceLevel = Literal["ok", "below", "none"]
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who looks at a wallboard: ``agents`` it may show (None: every agent), ``campaigns`` (None: every one), and
-    the kiosk token it was opened with (None: a signed-in user)."""
+    """Who looks at a wallboard: ``agents`` it may show (None: every agent), ``campaigns`` (None: every one), the
+    kiosk token it was opened with (None: a signed-in user) and that token's ``teams`` (whose members ``agents``
+    are, followed when teams change)."""
 
     agents: frozenset[str] | None = None
     campaigns: frozenset[str] | None = None
     kiosk_token: int | None = None
     name: str = ""
+    teams: tuple[int, ...] = ()
 
 
 def abandon_level(rate: float, cap: float) -> AbandonLevel:

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from harness.stepping import eventually
-from harness.web import agent_ready, problem, supervisor, team_with_supervisor, web_world
+from harness.web import PASSWORD, agent_ready, problem, supervisor, team_with_supervisor, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.audit import audit_entries
@@ -152,3 +152,20 @@ async def test_a_supervisors_and_a_team_kiosks_wallboard_count_their_teams_agent
         seen = await (await client.get("/api/wallboard")).json()
         assert seen["agents"] == board["agents"]
         assert seen["campaigns"] == []  # demo is not running
+
+        # Bob joins north: the kiosk's open feed and sue's follow at their next push (no reconnect).
+        kiosk_feed = await client.ws_connect("/ws/wallboard")
+        login = await client.post("/api/login", json={"name": "sue", "password": PASSWORD})
+        assert login.status == 200  # now the cookie jar is sue's browser (a signed-in user comes before a kiosk)
+        sue_feed = await client.ws_connect("/ws/wallboard")
+        patched = await client.patch("/api/users/bob", json={"team": "north"}, headers=world.auth("root"))
+        assert patched.status == 200
+
+        async def both_ready_on(feed: Any) -> bool:
+            msg = await feed.receive_json(timeout=10)
+            return bool(msg["data"]["agents"]["ready"] == 2)
+
+        await eventually(lambda: both_ready_on(kiosk_feed), 20)
+        await eventually(lambda: both_ready_on(sue_feed), 20)
+        await kiosk_feed.close()
+        await sue_feed.close()

@@ -116,7 +116,7 @@ def viewer_of(request: web.Request) -> Viewer:
     """What the request's wallboard may show: a kiosk's teams and campaigns, a supervisor's teams, or everything."""
     kiosk = request.get(KIOSK)
     if kiosk is not None:
-        return Viewer(kiosk.agents, kiosk.campaigns, kiosk.token_id, kiosk.name)
+        return Viewer(kiosk.agents, kiosk.campaigns, kiosk.token_id, kiosk.name, kiosk.teams)
     user = request.get(USER)
     if user is None:
         raise Problem(401, M_("sign in first"))
@@ -161,8 +161,7 @@ async def get_wallboard(call: Call) -> web.Response:
 @routes.page("GET", "/ws/wallboard", roles=SUPERVISORS, kiosk=True)
 async def wallboard_feed(request: web.Request) -> web.StreamResponse:
     """The wallboard, pushed once a second (WebSocket)"""
-    user = request.get(USER)
-    return await wallboard_socket(request, viewer_of(request), user.name if user is not None else None)
+    return await wallboard_socket(request, viewer_of(request))
 
 
 class WallboardTokenCreate(Strict):
