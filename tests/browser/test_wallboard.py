@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, login, watch_errors
+from harness.browser import browsed_world, login, signed_in, watch_errors
 from harness.stepping import eventually
 from harness.web import agent_ready, supervisor
 
@@ -143,14 +143,18 @@ async def test_the_wallboard_on_a_tv_shows_the_apis_figures_and_says_when_its_fe
             return bool(board["campaigns"] and board["campaigns"][0]["calls_today"] >= 3)
 
         await eventually(calls_made, 60)
-        made = await client.post("/api/wallboard-tokens", json={"name": "floor TV"}, headers=boss)
-        assert made.status == 201
-        token = await made.json()
+        # The manager creates the TV's token on the dashboard; its address is shown once.
         errors: list[str] = []
+        desk = await signed_in(browser, base, "boss", errors, "/dashboard")
+        await desk.fill("#wbt-name", "floor TV")
+        await desk.click("#wbt-form button[type=submit]")
+        await desk.locator("#wbt-table tr[data-token='floor TV']").wait_for()
+        address = await desk.locator("#wbt-link").inner_text()
+        assert address.startswith(f"{base}/wallboard?token=wbt_")
         page = await _tv(browser, errors)
         refused: list[str] = []
         page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        await page.goto(base + token["url"])
+        await page.goto(address)
         assert page.url == f"{base}/wallboard"  # the token left the address bar
         await page.wait_for_selector("[data-campaign=demo]")
         assert await page.locator(".wb-name").inner_text() == "· floor TV"
@@ -181,13 +185,16 @@ async def test_the_wallboard_on_a_tv_shows_the_apis_figures_and_says_when_its_fe
         assert not refused, refused
         assert not errors, errors
 
-        # The token is revoked: its feed closes, the banner says the figures are no longer live.
-        resp = await client.delete(f"/api/wallboard-tokens/{token['id']}", headers=boss)
-        assert resp.status == 200
+        # The manager revokes the token on the dashboard: its feed closes, the banner says the figures are not live.
+        desk.on("dialog", lambda dialog: dialog.accept())
+        await desk.click("#wbt-table tr[data-token='floor TV'] button")
+        await desk.locator("#wbt-table tr[data-token='floor TV'] button").wait_for(state="detached")
         await page.locator("#wb-lost").wait_for(state="visible", timeout=10_000)
         await _no_scrollbars(page)
         await page.screenshot(path=str(artifacts / "wallboard-connection-lost.png"))
         await page.context.close()
+        assert not errors, errors
+        await desk.close()
 
 
 async def test_a_supervisors_wallboard_and_a_kiosk_in_japanese(
