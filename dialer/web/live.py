@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from aiohttp import WSCloseCode, web
 
@@ -39,7 +38,7 @@ from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
 from dialer.web.routing import SCOPE, SESSION_COOKIE, USER, current_user
 from dialer.web.scope import floor_figures, scoped_dashboard
-from dialer.web.wallboard import Viewer, wallboard_document
+from dialer.web.wallboard import Viewer, today_began, wallboard_document
 
 log = get_logger(__name__)
 SEND_TIMEOUT_SECONDS = 2.0
@@ -338,9 +337,7 @@ async def _month_window(app: web.Application, campaign_id: int, now: float, rule
 
 async def _today(app: web.Application, campaign: LiveCampaign, now: float) -> dict[str, Any]:
     """The campaign's day so far (since midnight in its time zone): calls placed, live answers, abandons."""
-    midnight = datetime.fromtimestamp(now, ZoneInfo(campaign.config.timezone)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
+    midnight = today_began(now, campaign.config.timezone)
     db = app[DATABASE]
     answers = await answer_history(db, campaign.campaign_id, midnight, campaign.config.abandon_rules)
     return {

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from dialer.web.scope import scoped_dashboard
 
@@ -35,6 +37,12 @@ class Viewer:
     kiosk_token: int | None = None
     name: str = ""
     teams: tuple[int, ...] = ()
+
+
+def today_began(now: float, zone: str) -> datetime:
+    """When "today" began for a campaign at ``now`` (the daemon's clock): midnight in its time zone."""
+    tz = ZoneInfo(zone)
+    return datetime.combine(datetime.fromtimestamp(now, tz).date(), time(0), tz)
 
 
 def abandon_level(rate: float, cap: float) -> AbandonLevel:

@@ -4,12 +4,13 @@ against its cap, the inbound queues' service level against the target."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from dialer.web.scope import floor_figures
-from dialer.web.wallboard import Viewer, abandon_level, service_level, wallboard_document
+from dialer.web.wallboard import Viewer, abandon_level, service_level, today_began, wallboard_document
 
 AGENTS: list[dict[str, Any]] = [
     {"agent_id": "alice", "status": "ready", "queues": ["q1"], "pause_overdue_seconds": None, "hand": None},
@@ -95,3 +96,11 @@ def test_the_abandon_rate_against_its_cap(rate: float, cap: float, level: str) -
 
 def test_the_service_level_against_its_target() -> None:
     assert [service_level(v, 0.8) for v in (None, 0.79, 0.8, 1.0)] == ["none", "below", "ok", "ok"]
+
+
+def test_today_begins_at_midnight_in_the_campaigns_zone() -> None:
+    # 03:30 UTC on 7 December is still the 6th in New York (22:30), already the 7th in Tokyo (12:30).
+    now = datetime(2026, 12, 7, 3, 30, tzinfo=UTC).timestamp()
+    assert today_began(now, "America/New_York").astimezone(UTC) == datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
+    assert today_began(now, "Asia/Tokyo").astimezone(UTC) == datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+    assert today_began(now, "UTC") == datetime(2026, 12, 7, tzinfo=UTC)
