@@ -21,6 +21,7 @@ from dialer.store import messages as _messages  # noqa: F401
 from dialer.store import ownership as _ownership  # noqa: F401
 from dialer.store import pacer_memory as _pacer_memory  # noqa: F401
 from dialer.store import report_schedules as _report_schedules  # noqa: F401
+from dialer.store import wallboard as _wallboard  # noqa: F401
 from dialer.store.engine import Database, create_database, open_database
 from dialer.store.migrate import SchemaVersion, schema_differences, schema_version, upgrade
 

@@ -103,6 +103,14 @@ async def answer_history(
     return out
 
 
+async def calls_since(db: Database, campaign_id: int, since: datetime) -> int:
+    """How many calls the campaign has placed since ``since`` (its attempts started since then)."""
+    c = attempts_t.c
+    stmt = select(func.count()).select_from(attempts_t).where(c.campaign_id == campaign_id, c.started_at >= since)
+    async with db.read() as conn:
+        return int((await conn.execute(stmt)).scalar_one())
+
+
 @dataclass(frozen=True, slots=True)
 class DialFact:
     """One ended dial of a campaign, as its pacer learns from it: when it went out, how long it rang (to the

@@ -34,6 +34,7 @@ from dialer.web.api import (
     scripts,
     supervision,
     users,
+    wallboard,
     webhooks,
 )
 from dialer.web.cpu import CPU_WORKER, CpuWorker, cpu_worker_ctx
@@ -77,6 +78,7 @@ def route_table() -> RouteTable:
         alerts.routes,
         supervision.routes,
         scripts.routes,
+        wallboard.routes,
     )
 
 

@@ -17,15 +17,18 @@ from dialer.store.auth import UserRecord, update_user
 from dialer.web.api.common import ok
 from dialer.web.layout import page_text
 from dialer.web.problems import Problem
-from dialer.web.routing import ANY_USER, USER, Call, RouteTable
+from dialer.web.routing import ANY_USER, KIOSK, USER, Call, RouteTable
 
 routes = RouteTable()
 
 
 def request_locale(request: web.Request) -> str:
-    """The user's language setting, else the browser's Accept-Language, else English."""
+    """The user's language setting (a wallboard kiosk's: its token's), else the browser's Accept-Language, else
+    English."""
     user: UserRecord | None = request.get(USER)
-    return negotiate(user.language if user is not None else None, request.headers.get("Accept-Language"))
+    kiosk = request.get(KIOSK)
+    language = user.language if user is not None else kiosk.language if kiosk is not None else None
+    return negotiate(language, request.headers.get("Accept-Language"))
 
 
 @lru_cache(maxsize=64)
@@ -35,7 +38,7 @@ def translated_template(name: str, locale: str) -> str:
     return translate_html(page_text(name), translations(locale).gettext, locale)
 
 
-@routes.route("GET", "/api/i18n/{name}", roles=ANY_USER, tag="users", errors=(404,))
+@routes.route("GET", "/api/i18n/{name}", roles=ANY_USER, tag="users", errors=(404,), kiosk=True)
 async def catalogue(call: Call) -> web.Response:
     """A catalogue for the browser scripts: msgid → translation (en: empty, the msgids are English)"""
     requested = call.path("name")

@@ -12,7 +12,7 @@ import json
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -30,13 +30,15 @@ from dialer.logging import get_logger
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import UserRecord
 from dialer.store.console import agent_figures
-from dialer.store.runtime import answer_history
+from dialer.store.runtime import answer_history, calls_since
 from dialer.store.status import lead_status
+from dialer.store.wallboard import team_agents
 from dialer.tasks import cancel_and_wait
 from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
-from dialer.web.routing import SCOPE, SESSION_COOKIE, current_user
-from dialer.web.scope import scoped_dashboard
+from dialer.web.routing import SCOPE, SESSION_COOKIE, USER, current_user
+from dialer.web.scope import floor_figures, scoped_dashboard
+from dialer.web.wallboard import Viewer, today_began, wallboard_document
 
 log = get_logger(__name__)
 SEND_TIMEOUT_SECONDS = 2.0
@@ -101,6 +103,7 @@ class LiveHub:
     # Per campaign: its leads by status, its abandon rate over 30 days and 24 h; the agents' figures of 24 h.
     leads_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     month_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(MONTH_REFRESH_SECONDS))
+    today_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     figures_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
     inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
@@ -119,6 +122,10 @@ class LiveHub:
         default_factory=weakref.WeakKeyDictionary
     )
     releases: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    # Open wallboards (users' and kiosks'): what each may show (dialer.web.wallboard.Viewer).
+    wallboards: weakref.WeakKeyDictionary[web.WebSocketResponse, Viewer] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
     console_grace_seconds: float = CONSOLE_GRACE_SECONDS
 
     def console_opened(self, name: str) -> None:
@@ -167,11 +174,30 @@ class LiveHub:
         self.release(name, why)
         return closed
 
+    async def end_kiosk(self, token_id: int, why: str) -> int:
+        """Close every open wallboard of the kiosk token ``token_id`` now (revoked). The number closed."""
+        closed = 0
+        for ws, viewer in list(self.wallboards.items()):
+            if viewer.kiosk_token == token_id:
+                self.wallboards.pop(ws, None)
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(1.0):
+                        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=why.encode()[:120])
+                    closed += 1
+        return closed
+
     async def refresh_scopes(self) -> None:
-        """Teams or supervisors changed: every open supervisor dashboard follows at its next push."""
+        """Teams or supervisors changed: every open supervisor dashboard and wallboard, and every open wallboard of
+        a kiosk limited to teams, follows at its next push."""
         db = self.app[DATABASE]
         for ws, user in list(self.scope_users.items()):
             self.scopes[ws] = (await supervised_agents(db, user) or frozenset()) | {user.name}
+            viewer = self.wallboards.get(ws)
+            if viewer is not None:
+                self.wallboards[ws] = replace(viewer, agents=self.scopes[ws])
+        for ws, viewer in list(self.wallboards.items()):
+            if viewer.teams:
+                self.wallboards[ws] = replace(viewer, agents=await team_agents(db, viewer.teams))
 
     async def send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> bool:
         if ws.closed:
@@ -192,14 +218,18 @@ class LiveHub:
             await asyncio.sleep(DASHBOARD_INTERVAL_SECONDS)
             try:
                 self.sample_rates()
-                if not self.managers:
+                if not self.managers and not self.wallboards:
                     continue
                 doc = await dashboard_document(self.app)
                 await asyncio.gather(
                     *(
                         self.send(ws, {"kind": "dashboard", "data": scoped_dashboard(doc, self.scopes.get(ws))})
                         for ws in list(self.managers)
-                    )
+                    ),
+                    *(
+                        self.send(ws, {"kind": "wallboard", "data": wallboard_document(doc, viewer)})
+                        for ws, viewer in list(self.wallboards.items())
+                    ),
                 )
             except asyncio.CancelledError:
                 raise
@@ -305,6 +335,19 @@ async def _month_window(app: web.Application, campaign_id: int, now: float, rule
     return doc
 
 
+async def _today(app: web.Application, campaign: LiveCampaign, now: float) -> dict[str, Any]:
+    """The campaign's day so far (since midnight in its time zone): calls placed, live answers, abandons."""
+    midnight = today_began(now, campaign.config.timezone)
+    db = app[DATABASE]
+    answers = await answer_history(db, campaign.campaign_id, midnight, campaign.config.abandon_rules)
+    return {
+        "since": midnight.isoformat(),
+        "calls": await calls_since(db, campaign.campaign_id, midnight),
+        "live_answers": sum(c.live for _, c in answers),
+        "abandoned": sum(c.abandoned for _, c in answers),
+    }
+
+
 async def _leads(app: web.Application, campaign: LiveCampaign, now: float) -> dict[str, Any]:
     wall = datetime.fromtimestamp(now, UTC)
     return (await lead_status(app[DATABASE], campaign.config, campaign.campaign_id, wall, sample=100)).as_json()
@@ -335,6 +378,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
             "abandon_30d": await hub.month_cache.get(
                 name, now, partial(_month_window, app, campaign.campaign_id, now, campaign.config.abandon_rules)
             ),
+            "today": await hub.today_cache.get(name, now, partial(_today, app, campaign, now)),
         }
         if with_leads:
             doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
@@ -372,6 +416,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         "at": now,
         "campaigns": campaigns,
         "agents": agents,
+        **floor_figures(agents),
         "hands_raised": sum(1 for a in agents if a["hand"] is not None),
         "inbound_waiting": {q: daemon.inbound_waiting(q) for q in sorted(daemon.inbound_queues)},
         "inbound": [queue.as_json() for queue in daemon.inbound_live()],
@@ -424,6 +469,44 @@ async def _watch_session(request: web.Request, ws: web.WebSocketResponse, cookie
             return
 
 
+def same_origin(request: web.Request) -> None:
+    """Refuse a WebSocket opened by a page of another site."""
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        # Cross-site WebSocket hijacking: a page elsewhere must not ride the agent's session cookie.
+        raise Problem(403, M_("WebSocket from another origin ({origin}) refused", origin=origin), kind="bad-origin")
+
+
+async def wallboard_socket(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """GET /ws/wallboard: the wallboard of ``viewer`` once a second (a signed-in ``user``'s, else a kiosk's). It
+    holds no console seat; a kiosk's closes when its token is revoked, a user's when their session ends."""
+    hub = request.app[HUB]
+    same_origin(request)
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4 * 1024)
+    await ws.prepare(request)
+    hub.clients.add(ws)
+    user: UserRecord | None = request.get(USER)
+    if user is not None:
+        hub.sockets.setdefault(user.name, weakref.WeakSet()).add(ws)
+        scope = request.get(SCOPE)
+        if scope is not None:  # a supervisor's: followed when their teams change
+            hub.scope_users[ws] = user
+            hub.scopes[ws] = scope
+    cookie = request.cookies.get(SESSION_COOKIE) if user is not None else None
+    watcher = asyncio.create_task(_watch_session(request, ws, cookie)) if cookie else None
+    hub.wallboards[ws] = viewer
+    try:
+        await hub.send(
+            ws, {"kind": "wallboard", "data": wallboard_document(await dashboard_document(request.app), viewer)}
+        )
+        async for _message in ws:  # nothing to read; reading keeps pings answered
+            pass
+    finally:
+        hub.wallboards.pop(ws, None)
+        await cancel_and_wait(watcher)
+    return ws
+
+
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     """GET /ws: agents receive their notifications; managers and admins the dashboard once a second."""
     from dialer.store.auth import Role
@@ -431,10 +514,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     hub = request.app[HUB]
     daemon = daemon_of(request.app)
-    origin = request.headers.get("Origin")
-    if origin is not None and urlsplit(origin).netloc != request.host:
-        # Cross-site WebSocket hijacking: a page elsewhere must not ride the agent's session cookie.
-        raise Problem(403, M_("WebSocket from another origin ({origin}) refused", origin=origin), kind="bad-origin")
+    same_origin(request)
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub.clients.add(ws)

@@ -20,6 +20,7 @@ from dialer.appkeys import CLOCK, DATABASE, DIALER
 from dialer.i18n import M_, negotiate, set_locale, set_zone
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
+from dialer.store.wallboard import Kiosk, kiosk_for_session, kiosk_for_token
 from dialer.web.facade import Daemon, daemon_of
 from dialer.web.problems import REQUEST_LOCALE, Handler, Problem, validation_problem
 
@@ -34,6 +35,9 @@ MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER, Role.SUPERVISOR})
 ADMINS = frozenset({Role.ADMIN})
 SESSION_COOKIE = "dialer_session"
+# A wallboard kiosk's session (dialer.store.wallboard): it reads the routes that declare ``kiosk=True`` and no other.
+KIOSK_COOKIE = "dialer_kiosk"
+KIOSK_TOKEN_PARAM = "token"  # noqa: S105 (the query parameter's name)
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a JSON request body (``RouteSpec.body``) may weigh unless the route says otherwise: logins, dispositions,
@@ -51,6 +55,9 @@ USER: web.RequestKey[UserRecord | None] = web.RequestKey("web_user")
 SESSION: web.RequestKey[SessionRecord | None] = web.RequestKey("web_session")
 # The agents a supervisor may see and act on (their teams' members and themselves); absent for other roles.
 SCOPE: web.RequestKey[frozenset[str]] = web.RequestKey("web_scope")
+# The wallboard kiosk a request comes from (a kiosk route, no user signed in), and whether it came by its token.
+KIOSK: web.RequestKey[Kiosk] = web.RequestKey("web_kiosk")
+KIOSK_BY_TOKEN: web.RequestKey[bool] = web.RequestKey("web_kiosk_by_token")
 
 
 def current_user(request: web.Request) -> UserRecord:
@@ -92,10 +99,7 @@ class Call:
         return self.request.app[DATABASE]
 
     def now(self) -> datetime:
-        clock = self.request.app.get(CLOCK)
-        if clock is None and DIALER in self.request.app:
-            clock = self.request.app[DIALER].clock
-        return datetime.fromtimestamp(clock.now(), UTC) if clock is not None else datetime.now(UTC)
+        return request_now(self.request)
 
     def path(self, name: str) -> str:
         return self.request.match_info[name]
@@ -121,6 +125,14 @@ class Call:
     def may_see_agent(self, agent_id: str) -> bool:
         scope = self.scope
         return scope is None or agent_id in scope
+
+
+def request_now(request: web.Request) -> datetime:
+    """Now by the application's clock (the daemon's), else the wall clock."""
+    clock = request.app.get(CLOCK)
+    if clock is None and DIALER in request.app:
+        clock = request.app[DIALER].clock
+    return datetime.fromtimestamp(clock.now(), UTC) if clock is not None else datetime.now(UTC)
 
 
 def _declared(model: type[M], value: BaseModel | None, what: str) -> M:
@@ -152,6 +164,7 @@ class RouteSpec:
     errors: tuple[int, ...] = ()
     in_openapi: bool = True
     max_body: int = JSON_BODY_MAX_BYTES  # a JSON body (``body=``) larger than this is refused with 413
+    kiosk: bool = False  # a wallboard kiosk may read it too (GET only; every other route refuses a kiosk)
 
     @property
     def openapi_path(self) -> str:
@@ -175,6 +188,7 @@ class RouteOptions(TypedDict, total=False):
     errors: tuple[int, ...]
     in_openapi: bool
     max_body: int
+    kiosk: bool
 
 
 @dataclass
@@ -230,13 +244,24 @@ class RouteTable:
         return self.route("GET", path, roles=roles, summary=summary, tag=tag, query=query, response=page_schema(item))
 
     def page(
-        self, method: str, path: str, *, roles: Iterable[Role], summary: str | None = None, tag: str = "pages"
+        self,
+        method: str,
+        path: str,
+        *,
+        roles: Iterable[Role],
+        summary: str | None = None,
+        tag: str = "pages",
+        kiosk: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Declare the handler below (it gets the request itself) as a page; ``summary`` as for :meth:`route`."""
+        """Declare the handler below (it gets the request itself) as a page; ``summary`` as for :meth:`route`;
+        ``kiosk``: a wallboard kiosk may open it too."""
 
         def register(handler: Handler) -> Handler:
             said = summary or summary_of(handler)
-            self.add(RouteSpec(method, path, frozenset(roles), said, tag, raw_handler=handler, in_openapi=False))
+            spec = RouteSpec(
+                method, path, frozenset(roles), said, tag, raw_handler=handler, in_openapi=False, kiosk=kiosk
+            )
+            self.add(spec)
             return handler
 
         return register
@@ -327,14 +352,21 @@ _ANONYMOUS = UserRecord(0, "", Role.AGENT, "", None, None, True, datetime(1970, 
 ROUTE_INDEX: web.AppKey[dict[tuple[str, str], RouteSpec]] = web.AppKey("web_route_index")
 
 
-def policy_for(app: web.Application, request: web.Request) -> frozenset[Role] | None:
-    """The roles the matched route needs; None: the route declares none (refused)."""
-    route = request.match_info.route
-    resource = route.resource
+def spec_for(app: web.Application, request: web.Request) -> RouteSpec | None:
+    """The declaration of the matched route (None: a route the web tier does not declare)."""
+    resource = request.match_info.route.resource
     canonical = resource.canonical if resource is not None else ""
     spec = app[ROUTE_INDEX].get((request.method, canonical))
     if spec is None and request.method == "HEAD":
         spec = app[ROUTE_INDEX].get(("GET", canonical))
+    return spec
+
+
+def policy_for(app: web.Application, request: web.Request) -> frozenset[Role] | None:
+    """The roles the matched route needs; None: the route declares none (refused)."""
+    resource = request.match_info.route.resource
+    canonical = resource.canonical if resource is not None else ""
+    spec = spec_for(app, request)
     if spec is not None:
         return spec.roles
     if canonical in EXTERNAL_ROUTES:
@@ -358,16 +390,41 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             403,
             M_("{method} {path} declares no roles: refused to everyone", method=request.method, path=request.path),
         )
-    user, session = await _identify(request)
+    spec = spec_for(request.app, request)
+    kiosk_route = spec is not None and spec.kiosk and request.method in SAFE_METHODS
+    if kiosk_route and KIOSK_TOKEN_PARAM in request.query:
+        # A TV opening the wallboard with its token (once: the page swaps it for a kiosk session cookie).
+        user, session = None, None
+        kiosk = await kiosk_for_token(request.app[DATABASE], request.query[KIOSK_TOKEN_PARAM])
+        if kiosk is None:
+            raise Problem(403, M_("unknown or revoked wallboard token"), kind="kiosk-token")
+        request[KIOSK_BY_TOKEN] = True
+    else:
+        user, session = await _identify(request)
+        kiosk = None if user is not None else await _identify_kiosk(request, kiosk_route)
     request[USER] = user
     request[SESSION] = session
     if user is not None and user.role is Role.SUPERVISOR:
         request[SCOPE] = await supervised_agents(request.app[DATABASE], user) or frozenset({user.name})
-    locale = negotiate(user.language if user else None, request.headers.get("Accept-Language"))
+    language = user.language if user else kiosk.language if kiosk else None
+    locale = negotiate(language, request.headers.get("Accept-Language"))
     request[REQUEST_LOCALE] = locale
     set_locale(locale)
     set_zone(user.timezone if user else None)  # the times a report shows (dialer.reports.common.shown_time)
     if not roles:
+        return await handler(request)
+    if kiosk is not None:
+        if not kiosk_route:  # a kiosk reads the wallboard and nothing else
+            raise Problem(
+                403,
+                M_(
+                    "{method} {path}: a wallboard kiosk may only show the wallboard",
+                    method=request.method,
+                    path=request.path,
+                ),
+                kind="kiosk",
+            )
+        request[KIOSK] = kiosk
         return await handler(request)
     if user is None and request.method == "GET" and _local_readout(request):
         return await handler(request)
@@ -407,6 +464,18 @@ def _local_readout(request: web.Request) -> bool:
     if any(h in request.headers for h in _FORWARDING_HEADERS):
         return False
     return request.remote in _LOOPBACK
+
+
+async def _identify_kiosk(request: web.Request, kiosk_route: bool) -> Kiosk | None:
+    """The wallboard kiosk of the request's kiosk cookie (None: none). On a kiosk route, a cookie whose token was
+    revoked is refused at once (a TV's page must not fall back to the sign-in form)."""
+    cookie = request.cookies.get(KIOSK_COOKIE)
+    if not cookie:
+        return None
+    kiosk = await kiosk_for_session(request.app[DATABASE], cookie)
+    if kiosk is None and kiosk_route:
+        raise Problem(403, M_("this wallboard's token was revoked"), kind="kiosk-revoked")
+    return kiosk
 
 
 async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRecord | None]:

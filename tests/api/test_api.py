@@ -42,6 +42,7 @@ async def test_every_route_declares_roles_and_only_the_public_ones_are_open(worl
             .replace("{message_id}", "1")
             .replace("{schedule_id}", "1")
             .replace("{alert_id}", "1")
+            .replace("{token_id}", "1")
         )
         # (X-Forwarded-For: as seen through a proxy, so the loopback read-outs are protected too.)
         resp = await client.request(

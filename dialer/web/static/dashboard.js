@@ -118,12 +118,9 @@ function agentlessFinish(ag, decision) {
   return k;
 }
 
-function agentsTable(agents, campaigns) {
+function agentsTable(agents, campaigns, counts, hands) {
   // The dispositions by code, shown by their campaigns' labels (the defaults' in the UI's language).
   const labels = Object.assign({}, ...campaigns.map((c) => c.disposition_labels || {}));
-  const counts = {};
-  for (const a of agents) counts[a.status] = (counts[a.status] || 0) + 1;
-  const hands = agents.filter((a) => a.hand).length;
   $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)),
     ...(hands ? [el("span", { class: "pill pill-hand", id: "hands-raised" }, tn("{n} hand raised", "{n} hands raised", hands))] : []));
   $("agents-table").tBodies[0].replaceChildren(...agents.map((a) => el("tr", {},
@@ -161,7 +158,7 @@ function inboundCard(queues, rule) {
 function render(doc) {
   for (const c of doc.campaigns) campaignCard(c);
   inboundCard(doc.inbound || [], doc.service_level_rule || {});
-  agentsTable(doc.agents, doc.campaigns);
+  agentsTable(doc.agents, doc.campaigns, doc.agents_by_state || {}, doc.hands_raised || 0);  // counted once, server-side
   $("updated").textContent = t("updated {time}", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
   const select = $("upload-campaign");
   if (select.options.length !== doc.campaigns.length) select.replaceChildren(...doc.campaigns.map((c) => el("option", { value: c.campaign }, c.campaign)));
