@@ -202,6 +202,12 @@ class WeeklyWindow:
             opening = _first_instant_at_or_after(day, hours, tz)
             if opening is not None and opening >= now:
                 return opening
+            if opening is not None:
+                # A clock set back repeats the opening time later that day (the window opens again then).
+                again = datetime.combine(day, hours.start, tzinfo=tz).replace(fold=1).astimezone(UTC)
+                local = again.astimezone(tz)
+                if again >= now and local.date() == day and hours.contains(local.time()):
+                    return again
         return None
 
     def next_open(self, now: datetime, zones: Sequence[str]) -> datetime | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.campaign.rules import LeadSnapshot, LeadStatus, NotDialableReason, dialability
+from dialer.campaign.windows import WeeklyWindow
 
 # What the claim refuses outright: a lead recycled (by hand or on a schedule) must never be refused for one of these.
 CLAIM_REFUSES = frozenset(
@@ -83,3 +84,36 @@ def assert_no_claim_rule_against(
             assert open_everywhere(c, at, verdict.zones)
             if c.no_recall_after_abandon is not None and lead.last_abandon_at is not None:
                 assert at >= lead.last_abandon_at + c.no_recall_after_abandon
+
+
+def instants_near(bases: list[datetime], minutes_before: int, minutes_after: int) -> st.SearchStrategy[datetime]:
+    """Instants within ``minutes_before`` / ``minutes_after`` of one of ``bases`` (DST changes, holidays), to the
+    second."""
+    return st.builds(
+        lambda base, minutes, seconds: base + timedelta(minutes=minutes, seconds=seconds),
+        st.sampled_from(bases),
+        st.integers(-minutes_before, minutes_after),
+        st.integers(0, 59),
+    )
+
+
+# A day's calling hours "HH:MM-HH:MM" on the half hour, within the day.
+WINDOW_HOURS = st.builds(
+    lambda start, length: (
+        f"{start // 60:02d}:{start % 60:02d}-{(start + length) // 60:02d}:{(start + length) % 60:02d}"
+    ),
+    st.integers(0, 22 * 60).map(lambda m: m - m % 30),
+    st.integers(30, 14 * 60).map(lambda m: m - m % 30),
+).filter(lambda h: int(h[6:8]) * 60 + int(h[9:11]) <= 24 * 60)
+
+
+def weekly_windows(*fixed: WeeklyWindow) -> st.SearchStrategy[WeeklyWindow]:
+    """Weekly windows: one of ``fixed`` (the presets), the same hours every day, or weekdays / Saturday / Sunday
+    apart."""
+    return st.one_of(
+        *(st.just(w) for w in fixed),
+        WINDOW_HOURS.map(WeeklyWindow.every_day),
+        st.fixed_dictionaries(
+            {"weekdays": WINDOW_HOURS, "sat": WINDOW_HOURS, "sun": st.sampled_from(["closed", "10:00-18:00"])}
+        ).map(WeeklyWindow.from_mapping),
+    )

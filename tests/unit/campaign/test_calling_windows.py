@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from harness.rules import instants_near, weekly_windows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,27 +131,8 @@ ZONES = [
     "Australia/Lord_Howe",
 ]
 
-instants = st.builds(
-    lambda base, minutes, seconds: base + timedelta(minutes=minutes, seconds=seconds),
-    st.sampled_from(TRANSITIONS),
-    st.integers(-48 * 60, 48 * 60),
-    st.integers(0, 59),
-)
-hours = st.builds(
-    lambda start, length: (
-        f"{start // 60:02d}:{start % 60:02d}-{(start + length) // 60:02d}:{(start + length) % 60:02d}"
-    ),
-    st.integers(0, 22 * 60).map(lambda m: m - m % 30),
-    st.integers(30, 14 * 60).map(lambda m: m - m % 30),
-).filter(lambda h: int(h[6:8]) * 60 + int(h[9:11]) <= 24 * 60)
-windows = st.one_of(
-    st.just(DAYTIME),
-    st.just(CANADA),
-    hours.map(WeeklyWindow.every_day),
-    st.fixed_dictionaries({"weekdays": hours, "sat": hours, "sun": st.sampled_from(["closed", "10:00-18:00"])}).map(
-        WeeklyWindow.from_mapping
-    ),
-)
+instants = instants_near(TRANSITIONS, 2880, 2880)
+windows = weekly_windows(DAYTIME, CANADA)
 zone_sets = st.lists(st.sampled_from(ZONES), min_size=1, max_size=3, unique=True)
 
 
@@ -190,3 +172,14 @@ def test_next_open_is_open_everywhere_and_nothing_earlier_is(
 @given(window=windows, now=instants, zones=zone_sets)
 def test_open_everywhere_matches_the_local_clock(window: WeeklyWindow, now: datetime, zones: list[str]) -> None:
     assert window.is_open_everywhere(now, zones) == all(local_open(window, now, z) for z in zones)
+
+
+def test_a_window_opening_inside_the_hour_a_clock_repeats_opens_again_when_it_comes_back() -> None:
+    """Sydney sets its clock back from 03:00 to 02:00 on 5 April 2026: a window opening at 02:30 is open at 02:30
+    summer time (15:30 UTC), shut at 02:00 winter time, open again at 02:30 winter time (16:30 UTC): found the
+    same day, not the next (found once a horizon long enough reached such a day, by the property above)."""
+    window = WeeklyWindow.every_day("02:30-12:30")
+    shut_again = datetime(2026, 4, 4, 16, 0, tzinfo=UTC)  # 02:00 AEST, the hour repeated
+    assert window.next_open_in(shut_again, "Australia/Sydney") == datetime(2026, 4, 4, 16, 30, tzinfo=UTC)
+    zones = ["Europe/London", "Australia/Lord_Howe", "Australia/Sydney"]
+    assert window.next_open(datetime(2026, 3, 8, 7, 0, tzinfo=UTC), zones) == datetime(2026, 4, 5, 1, 30, tzinfo=UTC)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
 import pytest
-from harness.rules import rules_campaign
+from harness.rules import instants_near, rules_campaign, weekly_windows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -281,26 +281,8 @@ ZONE_COUNTRY = {
     "Pacific/Auckland": "NZ",
     "America/St_Johns": "CA",
 }
-instants = st.builds(
-    lambda base, minutes, seconds: base + timedelta(minutes=minutes, seconds=seconds),
-    st.sampled_from(STARTS),
-    st.integers(-36 * 60, 72 * 60),
-    st.integers(0, 59),
-)
-hours = st.builds(
-    lambda start, length: (
-        f"{start // 60:02d}:{start % 60:02d}-{(start + length) // 60:02d}:{(start + length) % 60:02d}"
-    ),
-    st.integers(0, 22 * 60).map(lambda m: m - m % 30),
-    st.integers(30, 14 * 60).map(lambda m: m - m % 30),
-).filter(lambda h: int(h[6:8]) * 60 + int(h[9:11]) <= 24 * 60)
-plain_windows = st.one_of(
-    st.just(WeeklyWindow.every_day("08:00-21:00")),
-    hours.map(WeeklyWindow.every_day),
-    st.fixed_dictionaries({"weekdays": hours, "sat": hours, "sun": st.sampled_from(["closed", "10:00-18:00"])}).map(
-        WeeklyWindow.from_mapping
-    ),
-)
+instants = instants_near(STARTS, 2160, 4320)
+plain_windows = weekly_windows(WeeklyWindow.every_day("08:00-21:00"))
 closed_date_sets = st.frozensets(
     st.sampled_from(STARTS)
     .map(lambda t: t.date())
