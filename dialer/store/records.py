@@ -13,7 +13,7 @@ the records give the API and the CLI).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -97,22 +97,29 @@ async def paged(
 
 
 class RecordReader(Generic[R]):
-    """Reads ``record`` (a dataclass) from result rows whose columns are named like its fields."""
+    """Reads ``record`` (a dataclass) from result rows whose columns are named like its fields (a field with a
+    default may be missing from the rows: it keeps its default)."""
 
-    __slots__ = ("columns", "convert", "record")
+    __slots__ = ("columns", "convert", "optional", "record")
 
     def __init__(self, record: type[R], **convert: Callable[[Any], object]) -> None:
         self.record = record
-        self.columns = tuple(f.name for f in fields(record))
-        unknown = set(convert) - set(self.columns)
+        defaulted = {f.name for f in fields(record) if f.default is not MISSING or f.default_factory is not MISSING}
+        self.columns = tuple(f.name for f in fields(record) if f.name not in defaulted)
+        self.optional = tuple(f.name for f in fields(record) if f.name in defaulted)
+        unknown = set(convert) - set(self.columns) - set(self.optional)
         if unknown:
             raise ValueError(f"{record.__name__} has no field {', '.join(sorted(unknown))}")
         self.convert = convert
 
     def __call__(self, row: Mapping[Any, Any]) -> R:
         values = {name: row[name] for name in self.columns}
+        for name in self.optional:
+            if name in row:
+                values[name] = row[name]
         for name, convert in self.convert.items():
-            values[name] = convert(values[name])
+            if name in values:
+                values[name] = convert(values[name])
         return self.record(**values)
 
     async def first_in(self, conn: AsyncConnection, stmt: Executable) -> R | None:

@@ -10,7 +10,7 @@ Only SHA-256 hashes are stored, as for API tokens and browser sessions (:mod:`di
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -67,18 +67,6 @@ class UnknownWallboardTokenError(LookupError):
 
 
 @dataclass(frozen=True, slots=True)
-class _StoredToken:
-    id: int
-    name: str
-    teams: tuple[int, ...]
-    campaigns: tuple[str, ...]
-    language: str | None
-    created_by: str
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
 class WallboardToken:
     """A wallboard token as stored (its hash left out) with the names of its teams."""
 
@@ -114,7 +102,7 @@ class Kiosk:
     language: str | None
 
 
-_token = RecordReader(_StoredToken, teams=lambda v: tuple(v or ()), campaigns=lambda v: tuple(v or ()))
+_token = RecordReader(WallboardToken, teams=lambda v: tuple(v or ()), campaigns=lambda v: tuple(v or ()))
 _COLUMNS = [c for c in wallboard_tokens_t.c if c.name != "token_hash"]
 
 
@@ -123,18 +111,8 @@ async def _team_names(db: Database) -> dict[int, str]:
         return {int(i): str(n) for i, n in (await conn.execute(select(teams_t.c.id, teams_t.c.name))).all()}
 
 
-def _named(token: _StoredToken, names: dict[int, str]) -> WallboardToken:
-    return WallboardToken(
-        token.id,
-        token.name,
-        token.teams,
-        token.campaigns,
-        token.language,
-        token.created_by,
-        token.created_at,
-        token.revoked_at,
-        tuple(names.get(t, f"#{t}") for t in token.teams),
-    )
+def _named(token: WallboardToken, names: dict[int, str]) -> WallboardToken:
+    return replace(token, team_names=tuple(names.get(t, f"#{t}") for t in token.teams))
 
 
 async def create_wallboard_token(
