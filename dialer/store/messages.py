@@ -10,7 +10,7 @@ records a recipient's reading; the listings read them with their receipts. Messa
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ColumnElement, Index, String, delete, exists, or_, select
@@ -67,18 +67,6 @@ class Receipt:
 
 
 @dataclass(frozen=True, slots=True)
-class _Stored:
-    """A message's row (its receipts are read apart)."""
-
-    id: int
-    sender: str
-    sent_at: datetime
-    audience: Audience
-    audience_name: str | None
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class MessageRecord:
     id: int
     sender: str
@@ -116,7 +104,7 @@ class MessageFilter:
         return where
 
 
-_message = RecordReader(_Stored, audience=Audience)
+_message = RecordReader(MessageRecord, audience=Audience)  # (its receipts read apart: _with_receipts)
 
 
 async def recipients_of(db: Database, audience: Audience, name: str | None) -> list[str]:
@@ -139,7 +127,7 @@ async def recipients_of(db: Database, audience: Audience, name: str | None) -> l
         return sorted(str(n) for n in (await conn.execute(query)).scalars())
 
 
-async def _with_receipts(conn: AsyncConnection, found: Sequence[_Stored]) -> list[MessageRecord]:
+async def _with_receipts(conn: AsyncConnection, found: Sequence[MessageRecord]) -> list[MessageRecord]:
     if not found:
         return []
     r = recipients_t.c
@@ -151,10 +139,7 @@ async def _with_receipts(conn: AsyncConnection, found: Sequence[_Stored]) -> lis
     receipts: dict[int, list[Receipt]] = {}
     for message_id, agent, read_at in rows:
         receipts.setdefault(int(message_id), []).append(Receipt(str(agent), read_at))
-    return [
-        MessageRecord(m.id, m.sender, m.sent_at, m.audience, m.audience_name, m.text, tuple(receipts.get(m.id, ())))
-        for m in found
-    ]
+    return [replace(m, recipients=tuple(receipts.get(m.id, ()))) for m in found]
 
 
 async def send_message(
