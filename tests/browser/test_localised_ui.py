@@ -19,8 +19,9 @@ from dialer.i18n.html import segments
 
 pytestmark = pytest.mark.browser
 
-# Monday 2026-11-23 02:00 UTC: 11:00 in Tokyo, 10:00 in Shanghai (the campaigns' calling windows are open).
-START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC).timestamp()
+# Tuesday 2026-11-24 02:00 UTC: 11:00 in Tokyo, 10:00 in Shanghai (the campaigns' calling windows are open; the
+# day before is Japan's Labour Thanksgiving Day, a national holiday on which the Japanese campaign calls nobody).
+START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC).timestamp()
 CASES = {
     "ja": ("ja-JP", REPO / "campaigns/demo-ja.toml", REPO / "campaigns/leads/demo-ja.csv", "demo-ja"),
     "zh-CN": ("zh-CN", REPO / "campaigns/demo-zh-CN.toml", REPO / "campaigns/leads/demo-zh-CN.csv", "demo-zh-cn"),
@@ -94,7 +95,7 @@ async def test_localised_console_dashboard_and_report(
         # The lead's local time (Tokyo / Shanghai), while the browser is in Berlin.
         local = (await page.inner_text("#lead-local-time")).strip()
         assert local
-        await page.fill("#callback-at", "2026-11-24T10:00")
+        await page.fill("#callback-at", "2026-11-25T10:00")
         await page.dispatch_event("#callback-at", "input")
         assert (await page.inner_text("#callback-local")).strip()
         await scan(page, locale, "console-screen-pop", artifacts)
