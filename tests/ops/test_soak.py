@@ -223,7 +223,11 @@ async def pause_until_quiet(world: OpsWorld, daemon: Daemon, runner: CampaignRun
     # manual clock races ahead: on a loaded machine give it real time too, with the clock moving (bounded).
     await world.run_until(lambda: not runner.in_flight and agents_idle(daemon), rounds=100)
     assert not runner.in_flight
-    assert agents_idle(daemon)
+    assert agents_idle(daemon), [
+        (a.agent_id, a.status.value, a.pause_reason, a.wrapup_overdue_seconds(world.clock.now()))
+        for a in daemon.dialer.agents.registry.agents()
+        if a.status is not AgentStatus.READY
+    ]
 
 
 def learnt_tables(runner: CampaignRunner) -> int:
