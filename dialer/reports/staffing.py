@@ -14,9 +14,9 @@ needs to meet its service-level target (model and scan; docs/reports.md "Inbound
 * the figures of each interval are the inbound report's (:func:`dialer.inbound.figures.queue_figures`): **offered**
   is its offered (refused callers included: they wanted an agent), the **talk** its answered calls' talk time.
 * the **handle time** = the interval's mean talk (weighted like the volume; the history's mean talk when the
-  interval has none) + the mean **wrap-up** of the agents' state history over the same weeks
-  (:func:`dialer.reports.plan.wrap_durations`, the one `dialer plan` measures; the history does not tie a wrap-up to
-  its call, so it is every wrap-up's, outbound ones included).
+  interval has none) + the mean **wrap-up** after the queue's calls over the same weeks, read off the agents' state
+  history the way a runner reads its campaign's (:func:`dialer.runner.learning.handle_times`; its latest
+  ``SEED_AGENT_EVENTS`` changes).
 * the **agents required** are Erlang C's (:mod:`dialer.inbound.erlang`) for the target and the occupancy cap, and
   the **agents to schedule** that number grossed up by the shrinkage.
 * for the planned week's intervals that are over (the clock passed in), the **actual** offered calls and the mean
@@ -41,7 +41,8 @@ from dialer.inbound.erlang import agents_required, service_level, with_shrinkage
 from dialer.inbound.figures import QueueFigures, ServiceLevelRule, queue_figures
 from dialer.reports.activity import signed_in, stretches
 from dialer.reports.common import ReportError, ratio
-from dialer.reports.plan import wrap_durations
+from dialer.runner.learning import SEED_AGENT_EVENTS, HandleKind, handle_times
+from dialer.store.agent_history import recent_agent_events
 from dialer.store.engine import Database
 from dialer.store.inbound_calls import InboundCallRecord, inbound_calls
 from dialer.store.reports import AgentEventFact, agent_events
@@ -379,9 +380,9 @@ async def staffing_forecast(
     since, until = instant(plan[-1][0]), instant(plan[0][0] + timedelta(weeks=1))
     week_from, week_to = instant(monday), instant(monday + timedelta(weeks=1))
     visits = await inbound_calls(db, queue=queue, since=min(since, week_from), until=max(until, week_to))
-    history_events = await agent_events(db, since, until)
+    changes = await recent_agent_events(db, queue, since, SEED_AGENT_EVENTS)
+    wraps = [s for _a, kind, s in handle_times(queue, (c for c in changes if c.at < until)) if kind is HandleKind.WRAP]
     week_events = await agent_events(db, week_from, min(week_to, now)) if week_from < now else None
-    wraps = wrap_durations(history_events or [])
     return build_staffing_forecast(
         queue,
         visits,
