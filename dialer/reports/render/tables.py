@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from dialer.i18n import N_, _
+from dialer.i18n import N_, _, ngettext
 from dialer.inbound.figures import QueueFigures
 from dialer.reports.activity import AgentActivityReport, PauseFigures
 from dialer.reports.common import seconds_label, shown_time
@@ -275,17 +275,17 @@ def staffing_days(r: StaffingForecast) -> list[str]:
 
 def staffing_rule_line(r: StaffingForecast, percent: Percent) -> str:
     t = r.target
-    return _(
-        "target: {target} answered within {seconds} s; occupancy at most {occupancy}; shrinkage {shrinkage}; "
-        "history: {weeks} weeks, the most recent weighing most; times in {zone}"
+    used = sum(1 for w in r.history if w.used)
+    rule = _(
+        "target: {target} answered within {seconds} s; occupancy at most {occupancy}; shrinkage {shrinkage}"
     ).format(
         target=percent(t.target),
         seconds=f"{t.within_seconds:g}",
         occupancy=percent(t.max_occupancy),
         shrinkage=percent(t.shrinkage),
-        weeks=sum(1 for w in r.history if w.used),
-        zone=r.zone,
     )
+    history = ngettext("history: {n} week", "history: {n} weeks", used).format(n=used)
+    return _("{rule}; {history}; times in {zone}").format(rule=rule, history=history, zone=r.zone)
 
 
 def staffing_handle_line(r: StaffingForecast) -> str:
