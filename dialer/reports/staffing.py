@@ -107,8 +107,10 @@ def parse_target(text: str) -> tuple[float, float]:
     if m is None:
         raise ReportError(M_("target: write it as percent/seconds, e.g. 80/20 (not {text!r})", text=text))
     share, within = float(m.group(1)) / 100.0, float(m.group(2))
-    if not 0 < share < 1 or within > 3600:
-        raise ReportError(M_("target: the share must be above 0 and below 100 %, the time at most 3600 s"))
+    if not 0 < share < 1:
+        raise ReportError(M_("target: the share must be above 0 % and below 100 %"))
+    if within > 3600:
+        raise ReportError(M_("target: the time must be at most 3600 s"))
     return share, within
 
 
