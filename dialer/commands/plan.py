@@ -29,6 +29,7 @@ from dialer.reports.staffing import (
     DEFAULT_SHRINKAGE,
     DEFAULT_WEEKS,
     StaffingForecast,
+    StaffingQuestion,
     StaffingTarget,
     planned_week,
     staffing_forecast,
@@ -113,20 +114,12 @@ def inbound(
             settings.inbound_service_level.rule(), target, shrinkage=shrinkage, max_occupancy=max_occupancy
         )
         week = planned_week(week_of, now, zone)
+        question = StaffingQuestion(queue, week, now, goal, settings.inbound_service_level.rule(), weeks, zone)
 
     async def work(db: Database) -> StaffingForecast:
         if queue not in settings.inbound_queues and queue not in await inbound_queue_names(db):
             raise ReportError(M_("queue: no inbound queue {queue}", queue=queue))
-        return await staffing_forecast(
-            db,
-            queue,
-            week=week,
-            now=now,
-            target=goal,
-            rule=settings.inbound_service_level.rule(),
-            weeks=weeks,
-            zone=zone,
-        )
+        return await staffing_forecast(db, question)
 
     report = run_report(ctx, database, work)
     emit_with_page(report, None, html, fmt)

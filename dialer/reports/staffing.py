@@ -241,13 +241,38 @@ class StaffingForecast:
         }
 
 
-def history_weeks(week: date, today: date, weeks: int) -> list[tuple[date, int]]:
-    """The history's Mondays (most recent first) with their weights: ``weeks`` weeks before ``week``, or before the
-    current week when ``week`` lies ahead."""
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise ReportError(M_("weeks: give 1 to {most}", most=MAX_WEEKS))
-    last = min(week_start(week), week_start(today))
-    return [(last - timedelta(weeks=k), weeks + 1 - k) for k in range(1, weeks + 1)]
+@dataclass(frozen=True, slots=True)
+class StaffingQuestion:
+    """What a forecast is asked: the queue, the week to plan (any day of it: kept as its Monday), when it is asked
+    (the clock), the target, the service level's rule (what is offered and answered), the weeks of history, the
+    zone of the intervals."""
+
+    queue: str
+    week: date
+    now: datetime
+    target: StaffingTarget
+    rule: ServiceLevelRule
+    weeks: int = DEFAULT_WEEKS
+    zone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.weeks <= MAX_WEEKS:
+            raise ReportError(M_("weeks: give 1 to {most}", most=MAX_WEEKS))
+        object.__setattr__(self, "week", week_start(self.week))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    def history(self) -> list[tuple[date, int]]:
+        """The history's Mondays (most recent first) with their weights: ``weeks`` weeks before the planned week,
+        or before the current week when the planned one lies ahead."""
+        last = min(self.week, week_start(self.now.astimezone(self.tz).date()))
+        return [(last - timedelta(weeks=k), self.weeks + 1 - k) for k in range(1, self.weeks + 1)]
+
+    def midnight(self, day: date) -> datetime:
+        """The instant ``day`` starts in the zone."""
+        return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC)
 
 
 def _logged_in_seconds(
@@ -262,25 +287,15 @@ def _logged_in_seconds(
 
 
 def build_staffing_forecast(
-    queue: str,
+    q: StaffingQuestion,
     visits: Sequence[InboundCallRecord],
     wraps: Sequence[float],
     events: Sequence[AgentEventFact] | None,
-    *,
-    week: date,
-    now: datetime,
-    target: StaffingTarget,
-    rule: ServiceLevelRule,
-    weeks: int = DEFAULT_WEEKS,
-    zone: str = "UTC",
 ) -> StaffingForecast:
-    """The forecast of ``week`` (any day of it) for ``queue`` from ``visits`` (the queue's, any order, the history's
-    and the planned week's), the history's wrap-up durations and the planned week's agent state changes (None: no
-    agent history)."""
-    tz = ZoneInfo(zone)
-    monday = week_start(week)
-    today = now.astimezone(tz).date()
-    plan = history_weeks(monday, today, weeks)
+    """The answer to ``q`` from ``visits`` (the queue's, any order, the history's and the planned week's), the
+    history's wrap-up durations and the planned week's agent state changes (None: no agent history)."""
+    queue, rule, target, now, tz, monday = q.queue, q.rule, q.target, q.now, q.tz, q.week
+    plan = q.history()
     first = plan[-1][0]
     # the visits by (week's Monday, weekday, slot)
     buckets: dict[tuple[date, int, int], list[InboundCallRecord]] = defaultdict(list)
@@ -357,43 +372,19 @@ def build_staffing_forecast(
                 logged_in = sum(_logged_in_seconds(p, spans, now) for p in periods) / seconds
             figures = (offered, handle, erlangs, agents, scheduled, level, occupancy, actual_offered, logged_in)
             intervals.append(Interval(day, slot, seconds, *figures))
-    return StaffingForecast(queue, zone, monday, target, history, mean_talk, mean_wrap, tuple(intervals), tuple(notes))
-
-
-async def staffing_forecast(
-    db: Database,
-    queue: str,
-    *,
-    week: date,
-    now: datetime,
-    target: StaffingTarget,
-    rule: ServiceLevelRule,
-    weeks: int = DEFAULT_WEEKS,
-    zone: str = "UTC",
-) -> StaffingForecast:
-    """The forecast of ``week`` for ``queue`` from the stored visits and agent state history."""
-    tz = ZoneInfo(zone)
-    monday = week_start(week)
-    plan = history_weeks(monday, now.astimezone(tz).date(), weeks)
-
-    def instant(day: date) -> datetime:
-        return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
-
-    since, until = instant(plan[-1][0]), instant(plan[0][0] + timedelta(weeks=1))
-    week_from, week_to = instant(monday), instant(monday + timedelta(weeks=1))
-    visits = await inbound_calls(db, queue=queue, since=min(since, week_from), until=max(until, week_to))
-    changes = await recent_agent_events(db, queue, since, SEED_AGENT_EVENTS)
-    wraps = [s for _a, kind, s in handle_times(queue, (c for c in changes if c.at < until)) if kind is HandleKind.WRAP]
-    week_events = await agent_events(db, week_from, min(week_to, now)) if week_from < now else None
-    return build_staffing_forecast(
-        queue,
-        visits,
-        wraps,
-        week_events,
-        week=monday,
-        now=now,
-        target=target,
-        rule=rule,
-        weeks=weeks,
-        zone=zone,
+    return StaffingForecast(
+        queue, q.zone, monday, target, history, mean_talk, mean_wrap, tuple(intervals), tuple(notes)
     )
+
+
+async def staffing_forecast(db: Database, q: StaffingQuestion) -> StaffingForecast:
+    """The answer to ``q`` from the stored visits and agent state history."""
+    plan = q.history()
+    since, until = q.midnight(plan[-1][0]), q.midnight(plan[0][0] + timedelta(weeks=1))
+    week_from, week_to = q.midnight(q.week), q.midnight(q.week + timedelta(weeks=1))
+    visits = await inbound_calls(db, queue=q.queue, since=min(since, week_from), until=max(until, week_to))
+    changes = await recent_agent_events(db, q.queue, since, SEED_AGENT_EVENTS)
+    ended = handle_times(q.queue, (c for c in changes if c.at < until))
+    wraps = [seconds for _agent, kind, seconds in ended if kind is HandleKind.WRAP]
+    week_events = await agent_events(db, week_from, min(week_to, q.now)) if week_from < q.now else None
+    return build_staffing_forecast(q, visits, wraps, week_events)

@@ -33,7 +33,7 @@ from dialer.reports.performance import contact_rate_by_hour, disposition_counts
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.plan import measure_campaign, run_plan
 from dialer.reports.render.svg import bar_chart
-from dialer.reports.staffing import StaffingTarget, staffing_forecast
+from dialer.reports.staffing import StaffingQuestion, StaffingTarget, staffing_forecast
 from dialer.store.campaigns import load_stored_campaign
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -119,9 +119,8 @@ async def test_the_inbound_staffing_forecast_matches_its_golden_output(tmp_path:
     async with database_spec("sqlite", tmp_path / "staffing.db") as spec, migrated(spec) as db:
         await add_staffing_history(db)
         rule = ServiceLevelRule()
-        staffing = await staffing_forecast(
-            db, STAFFING_QUEUE, week=STAFFING_WEEK, now=STAFFING_NOW, target=StaffingTarget.of(rule), rule=rule
-        )
+        question = StaffingQuestion(STAFFING_QUEUE, STAFFING_WEEK, STAFFING_NOW, StaffingTarget.of(rule), rule)
+        staffing = await staffing_forecast(db, question)
     _check(
         {
             "staffing.txt": render(staffing, "text"),

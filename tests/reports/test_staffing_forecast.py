@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from dialer.inbound.figures import ServiceLevelRule
 from dialer.reports.common import ReportError
 from dialer.reports.output import render
 from dialer.reports.staffing import (
+    StaffingQuestion,
     StaffingTarget,
     build_staffing_forecast,
     parse_target,
@@ -50,7 +51,7 @@ async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_wi
 ) -> None:
     async with database_spec(kind, tmp_path / f"{kind}.db") as spec, migrated(spec) as db:
         await add_staffing_history(db)
-        r = await staffing_forecast(db, QUEUE, week=WEEK + timedelta(days=3), now=NOW, target=TARGET, rule=RULE)
+        r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK + timedelta(days=3), NOW, TARGET, RULE))
     assert r.week == WEEK
     assert [(w.start.isoformat(), w.weight, w.used) for w in r.history] == [
         ("2026-02-23", 4, True),
@@ -81,7 +82,7 @@ async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_wi
 async def test_forecast_against_actual_for_the_part_of_the_week_that_is_over(tmp_path: Path) -> None:
     async with database_spec("sqlite", tmp_path / "s.db") as spec, migrated(spec) as db:
         await add_staffing_history(db)
-        r = await staffing_forecast(db, QUEUE, week=WEEK, now=NOW, target=TARGET, rule=RULE)
+        r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE))
     monday_nine, monday_half_past = r.cell(WEEK, 18), r.cell(WEEK, 19)
     assert monday_nine.actual_offered == 10
     assert monday_nine.actual_logged_in == pytest.approx(1.5)  # a1 the whole half-hour, a2 from 09:15
@@ -98,6 +99,10 @@ async def test_forecast_against_actual_for_the_part_of_the_week_that_is_over(tmp
     assert "7.2/10" in text
 
 
+def _in_london(week: date, today: date) -> StaffingQuestion:
+    return StaffingQuestion(QUEUE, week, datetime.combine(today, time(), UTC), TARGET, RULE, zone="Europe/London")
+
+
 def test_dst_days_skip_or_repeat_a_half_hour_and_volumes_stay_a_rate() -> None:
     def local(day: date, hh: int, mm: int, fold: int = 0) -> datetime:
         return datetime(day.year, day.month, day.day, hh, mm, tzinfo=LONDON, fold=fold).astimezone(UTC)
@@ -109,40 +114,18 @@ def test_dst_days_skip_or_repeat_a_half_hour_and_volumes_stay_a_rate() -> None:
         visits += _calls(local(sunday, 1, 0), 12)  # 12 callers in each real half-hour from 01:00
     visits += _calls(local(sundays[-1], 1, 0, fold=1), 12)  # ... and in the repeated one
     assert len(slot_spans(sundays[-1], 2, LONDON)) == 2
-    now = datetime(2026, 10, 28, tzinfo=UTC)
-    week = build_staffing_forecast(
-        QUEUE, visits, [], None, week=date(2026, 11, 2), now=now, target=TARGET, rule=RULE, zone="Europe/London"
-    )
+    week = build_staffing_forecast(_in_london(date(2026, 11, 2), date(2026, 10, 28)), visits, [], None)
     sunday_one = week.cell(date(2026, 11, 8), 2)
     assert sunday_one.forecast_offered == pytest.approx(12.0)  # not (4·24 + ...)/10: the doubled day is a rate of 12
     # Planning the week of the change itself (the history then ends before it): that Sunday's 01:00 lasts an hour.
-    ahead = build_staffing_forecast(
-        QUEUE,
-        visits[:-24],
-        [],
-        None,
-        week=date(2026, 10, 19),
-        now=datetime(2026, 10, 14, tzinfo=UTC),
-        target=TARGET,
-        rule=RULE,
-        zone="Europe/London",
-    )
+    ahead = build_staffing_forecast(_in_london(date(2026, 10, 19), date(2026, 10, 14)), visits[:-24], [], None)
     doubled = ahead.cell(date(2026, 10, 25), 2)
     assert doubled.seconds == 3600
     assert doubled.forecast_offered == pytest.approx(24.0)
-    assert doubled.agents == ahead.cell(date(2026, 10, 18) + timedelta(days=7), 2).agents  # the same rate, same agents
+    assert doubled.agents == sunday_one.agents  # the same rate: the same agents, for an hour
     # Spring forward (Sunday 29 March 2026, 01:00 GMT -> 02:00 BST): 01:00-01:59 never happens, nothing is forecast.
-    spring = build_staffing_forecast(
-        QUEUE,
-        [_answered(local(date(2026, 3, 22), 1, 10))],
-        [],
-        None,
-        week=date(2026, 3, 23),
-        now=datetime(2026, 3, 24, tzinfo=UTC),
-        target=TARGET,
-        rule=RULE,
-        zone="Europe/London",
-    )
+    spring_call = _answered(local(date(2026, 3, 22), 1, 10))
+    spring = build_staffing_forecast(_in_london(date(2026, 3, 23), date(2026, 3, 24)), [spring_call], [], None)
     skipped = spring.cell(date(2026, 3, 29), 2)
     assert skipped.seconds == 0
     assert skipped.forecast_offered == 0.0
@@ -169,7 +152,7 @@ def test_the_target_week_and_settings_parse_with_clear_errors() -> None:
 
 
 def test_no_history_is_said_and_sizes_nobody() -> None:
-    r = build_staffing_forecast(QUEUE, [], [], None, week=WEEK, now=NOW, target=TARGET, rule=RULE)
+    r = build_staffing_forecast(StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE), [], [], None)
     assert r.busy_slots() == []
     assert r.notes == ("no call in the history's weeks: nothing to forecast",)
     assert "no calls forecast in the week" in render(r, "text")

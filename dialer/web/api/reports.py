@@ -26,6 +26,7 @@ from dialer.reports.staffing import (
     DEFAULT_SHRINKAGE,
     DEFAULT_WEEKS,
     MAX_WEEKS,
+    StaffingQuestion,
     StaffingTarget,
     planned_week,
     staffing_forecast,
@@ -306,9 +307,8 @@ async def get_staffing_report(call: Call) -> web.Response:
     with invalid(ReportError):
         target = StaffingTarget.of(rule, q.target, shrinkage=q.shrinkage, max_occupancy=q.max_occupancy)
         week = planned_week(q.week_of, now, zone)
+        question = StaffingQuestion(q.queue, week, now, target, rule, q.weeks, zone)
     if q.queue not in settings.inbound_queues and q.queue not in await inbound_queue_names(call.db):
         raise Problem(422, M_("queue: no inbound queue {queue}", queue=q.queue), kind="validation-error")
-    report = await staffing_forecast(
-        call.db, q.queue, week=week, now=now, target=target, rule=rule, weeks=q.weeks, zone=zone
-    )
+    report = await staffing_forecast(call.db, question)
     return _respond(q, report, f"staffing-{q.queue}-{week.isoformat()}.csv")
