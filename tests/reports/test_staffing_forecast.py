@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from harness.cli import run
 from harness.databases import BOTH_DATABASES, database_spec, migrated, sqlite_spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from staffing_history import NOW, QUEUE, WEEK, add_staffing_history
 from typer.testing import CliRunner
 
@@ -193,3 +195,29 @@ def test_dialer_plan_inbound_prints_the_week_grid(
     code, out, err = run(cli, "plan")
     assert code == 2
     assert "--campaign" in err
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=40), min_size=4, max_size=4), st.integers(min_value=0, max_value=3))
+def test_the_forecast_is_the_weighted_mean_of_the_weeks_and_more_calls_never_need_fewer_agents(
+    counts: list[int], busier: int
+) -> None:
+    # Four history weeks (oldest first), each with `counts[k]` callers on Monday 09:00-09:30 and one at Tuesday 03:00
+    # (so every week has data and counts, a zero too).
+    mondays = [date(2026, 2, 2) + timedelta(weeks=k) for k in range(4)]
+
+    def history(counts: list[int]) -> list[InboundCallRecord]:
+        visits: list[InboundCallRecord] = []
+        for monday, count in zip(mondays, counts, strict=True):
+            visits += _calls(datetime.combine(monday, time(9), UTC), count)
+            visits.append(_answered(datetime.combine(monday + timedelta(days=1), time(3), UTC)))
+        return visits
+
+    question = StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE)
+    cell = build_staffing_forecast(question, history(counts), [], None).cell(WEEK, 18)
+    assert cell.forecast_offered == pytest.approx(sum((k + 1) * c for k, c in enumerate(counts)) / 10)
+    assert min(counts) - 1e-9 <= cell.forecast_offered <= max(counts) + 1e-9
+    more = [c + 5 if k == busier else c for k, c in enumerate(counts)]
+    busier_cell = build_staffing_forecast(question, history(more), [], None).cell(WEEK, 18)
+    assert busier_cell.forecast_offered > cell.forecast_offered
+    assert (busier_cell.agents or 0) >= (cell.agents or 0)
