@@ -383,8 +383,8 @@ async def staffing_forecast(db: Database, q: StaffingQuestion) -> StaffingForeca
     since, until = q.midnight(plan[-1][0]), q.midnight(plan[0][0] + timedelta(weeks=1))
     week_from, week_to = q.midnight(q.week), q.midnight(q.week + timedelta(weeks=1))
     visits = await inbound_calls(db, queue=q.queue, since=min(since, week_from), until=max(until, week_to))
-    changes = await recent_agent_events(db, q.queue, since, SEED_AGENT_EVENTS)
-    ended = handle_times(q.queue, (c for c in changes if c.at < until))
+    changes = await recent_agent_events(db, q.queue, since, SEED_AGENT_EVENTS, until=until)
+    ended = handle_times(q.queue, changes)
     wraps = [seconds for _agent, kind, seconds in ended if kind is HandleKind.WRAP]
     week_events = await agent_events(db, week_from, min(week_to, q.now)) if week_from < q.now else None
     return build_staffing_forecast(q, visits, wraps, week_events)
