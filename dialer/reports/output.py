@@ -23,6 +23,7 @@ from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
 from dialer.reports.render import csv, html, json, text
+from dialer.reports.staffing import StaffingForecast
 
 Format = Literal["text", "csv", "html", "json"]
 Report = (
@@ -33,6 +34,7 @@ Report = (
     | StaffingPlan
     | IvrReport
     | InboundReport
+    | StaffingForecast
 )
 _R = TypeVar("_R")
 
@@ -75,6 +77,8 @@ def _renderers(report: Report) -> _Renderers:
         return _every_format(report, text.render_inbound_text, csv.inbound_csv, html.render_inbound_html)
     if isinstance(report, AgentActivityReport):
         return _every_format(report, text.render_agents_text, csv.agents_csv, html.render_agents_html)
+    if isinstance(report, StaffingForecast):
+        return _every_format(report, text.render_staffing_text, csv.staffing_csv, html.render_staffing_html)
     if isinstance(report, CallRecordsReport):
         return _Renderers(partial(text.render_calls_text, report))
     return _Renderers(partial(text.render_plan_text, report))

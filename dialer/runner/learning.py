@@ -23,7 +23,7 @@ those from the pacer's memory the campaign's last owner saved (:mod:`dialer.paci
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -110,21 +110,26 @@ def learn_from_records(
     first) into ``stats``."""
     for dial in dials:
         learn_dial(stats, config, dial)
-    timer = HandleTimer(config.queue)
     talks = wraps = 0
+    for agent, kind, seconds in handle_times(config.queue, changes):
+        if kind is HandleKind.TALK:
+            stats.record_talk(seconds, agent)
+            talks += 1
+        else:
+            stats.record_wrap(seconds, agent)
+            wraps += 1
+    return Learnt(len(dials), talks, wraps)
+
+
+def handle_times(queue: str, changes: Iterable[AgentEventRecord]) -> Iterator[tuple[str, HandleKind, float]]:
+    """Each talk and wrap-up of ``queue``'s calls in ``changes`` (oldest first), as it ends: (agent, kind,
+    seconds) -- a runner's campaign queue, or an inbound queue (the staffing forecast's wrap-up)."""
+    timer = HandleTimer(queue)
     for change in changes:
         if change.previous is None:
             continue
         ended = timer.change(
             change.agent, AgentStatus(change.previous), AgentStatus(change.status), change.at.timestamp(), change.queue
         )
-        if ended is None:
-            continue
-        kind, seconds = ended
-        if kind is HandleKind.TALK:
-            stats.record_talk(seconds, change.agent)
-            talks += 1
-        else:
-            stats.record_wrap(seconds, change.agent)
-            wraps += 1
-    return Learnt(len(dials), talks, wraps)
+        if ended is not None:
+            yield change.agent, *ended

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Index, select
+from sqlalchemy import Index, and_, select
 from sqlmodel import Field, SQLModel
 
 from dialer.store.engine import Database
@@ -54,14 +54,18 @@ async def record_agent_events(db: Database, events: Sequence[AgentEventRecord]) 
         await conn.execute(agent_events_t.insert(), [asdict(event) for event in events])
 
 
-async def recent_agent_events(db: Database, queue: str, since: datetime, limit: int) -> list[AgentEventRecord]:
-    """The last ``limit`` state changes since ``since`` of the agents who took a call of ``queue`` in that time,
-    oldest first (a runner loaded mid-day learns its campaign's talk and wrap-up times from them)."""
+async def recent_agent_events(
+    db: Database, queue: str, since: datetime, limit: int, *, until: datetime | None = None
+) -> list[AgentEventRecord]:
+    """The last ``limit`` state changes since ``since`` (and before ``until``) of the agents who took a call of
+    ``queue`` in that time, oldest first (a runner loaded mid-day learns its campaign's talk and wrap-up times from
+    them; the staffing forecast its inbound queue's wrap-up)."""
     t = agent_events_t.c
-    on_queue = select(t.agent).where(t.queue == queue, t.at >= since)
+    window = (t.at >= since) if until is None else and_(t.at >= since, t.at < until)
+    on_queue = select(t.agent).where(t.queue == queue, window)
     latest = (
         select(t.agent, t.at, t.status, t.previous, t.reason, t.queue, t.id)
-        .where(t.at >= since, t.agent.in_(on_queue))
+        .where(window, t.agent.in_(on_queue))
         .order_by(t.at.desc(), t.id.desc())
         .limit(limit)
         .subquery()

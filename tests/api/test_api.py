@@ -370,7 +370,15 @@ async def test_preview_claim_dial_and_skip(world: WebWorld, client: Any) -> None
 async def test_reports_json_html_csv(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     listing = await (await client.get("/api/reports", headers=boss)).json()
-    assert {r["name"] for r in listing["reports"]} == {"compliance", "performance", "calls", "ivr", "inbound", "agents"}
+    assert {r["name"] for r in listing["reports"]} == {
+        "compliance",
+        "performance",
+        "calls",
+        "ivr",
+        "inbound",
+        "agents",
+        "staffing",
+    }
     assert listing["campaigns"]["demo"]["compliance"] == "/api/reports/compliance/demo?format=html"
     report = await (await client.get("/api/reports/compliance/demo", headers=boss)).json()
     assert report["campaign"] == "demo"

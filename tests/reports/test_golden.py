@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 from activity_history import DAY2, add_activity
+from harness.databases import database_spec, migrated
 from reports_history import DAY1, NOW, History
+from staffing_history import NOW as STAFFING_NOW
+from staffing_history import QUEUE as STAFFING_QUEUE
+from staffing_history import WEEK as STAFFING_WEEK
+from staffing_history import add_staffing_history
 
 from dialer.agents.pausecodes import DEFAULT_PAUSE_CODES
+from dialer.inbound.figures import ServiceLevelRule
 from dialer.reports import ReportRange
 from dialer.reports.activity import agent_activity_report
 from dialer.reports.calls import call_records_report, write_calls_csv
@@ -27,6 +33,7 @@ from dialer.reports.performance import contact_rate_by_hour, disposition_counts
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.plan import measure_campaign, run_plan
 from dialer.reports.render.svg import bar_chart
+from dialer.reports.staffing import StaffingQuestion, StaffingTarget, staffing_forecast
 from dialer.store.campaigns import load_stored_campaign
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -106,3 +113,19 @@ async def test_a_format_a_report_does_not_have_is_a_clear_error(sqlite_history: 
         render(calls, "html")
     with pytest.raises(ReportError, match="no CSV rendering of the call records report"):
         render(calls, "csv")
+
+
+async def test_the_inbound_staffing_forecast_matches_its_golden_output(tmp_path: Path) -> None:
+    async with database_spec("sqlite", tmp_path / "staffing.db") as spec, migrated(spec) as db:
+        await add_staffing_history(db)
+        rule = ServiceLevelRule()
+        question = StaffingQuestion(STAFFING_QUEUE, STAFFING_WEEK, STAFFING_NOW, StaffingTarget.of(rule), rule)
+        staffing = await staffing_forecast(db, question)
+    _check(
+        {
+            "staffing.txt": render(staffing, "text"),
+            "staffing.csv": render(staffing, "csv"),
+            "staffing.html": render(staffing, "html"),
+            "staffing.json": _json(staffing.as_json()),
+        }
+    )

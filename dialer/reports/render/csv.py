@@ -16,6 +16,8 @@ from dialer.reports.compliance import AbandonWindow, ComplianceReport
 from dialer.reports.inbound import InboundReport
 from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
+from dialer.reports.render.tables import STAFFING_COLUMNS
+from dialer.reports.staffing import StaffingForecast
 
 Cell = str | int | float | bool | None
 LONG_HEADER = (N_("section"), N_("item"), N_("metric"), N_("value"))
@@ -317,3 +319,22 @@ def agents_rows(r: AgentActivityReport) -> list[list[Any]]:
 
 def agents_csv(r: AgentActivityReport, stream: TextIO) -> int:
     return write_csv(stream, LONG_HEADER, agents_rows(r))
+
+
+def staffing_csv(r: StaffingForecast, stream: TextIO) -> int:
+    """One row per half-hour that happens (STAFFING_COLUMNS); shares as fractions, empty where not known."""
+    keys = (
+        "day",
+        "interval",
+        "forecast_offered",
+        "handle_seconds",
+        "erlangs",
+        "agents_required",
+        "agents_to_schedule",
+        "expected_service_level",
+        "expected_occupancy",
+        "actual_offered",
+        "actual_logged_in",
+    )
+    rows = ([i.as_json()[k] for k in keys] for i in r.intervals if i.seconds)
+    return write_csv(stream, STAFFING_COLUMNS, rows)

@@ -13,6 +13,7 @@ from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg, tables
 from dialer.reports.render.markup import esc, text
+from dialer.reports.staffing import StaffingForecast
 
 PRINT_CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}
@@ -395,4 +396,34 @@ def render_agents_html(r: AgentActivityReport) -> str:
     if pauses:
         parts.append("<h2>" + text(_("Pauses")) + "</h2>")
         parts.append(html_table(tables.PAUSE_COLUMNS, pauses))
+    return html_page(title, "\n".join(parts))
+
+
+def render_staffing_html(r: StaffingForecast) -> str:
+    title = _("Inbound staffing forecast — queue {queue}, week of {week}").format(
+        queue=r.queue, week=r.week.isoformat()
+    )
+    parts = [
+        f"<h1>{esc(title)}</h1>",
+        f"<p>{esc(tables.staffing_rule_line(r, pct))}</p>",
+        f'<p class="note">{esc(tables.staffing_handle_line(r))}</p>',
+    ]
+    parts += [f'<p class="note">{esc(n)}</p>' for n in r.notes]
+    if not r.busy_slots():
+        parts.append("<p>" + text(_("no calls forecast in the week")) + "</p>")
+        return html_page(title, "\n".join(parts))
+    names = [N_("interval"), *tables.staffing_days(r)]
+    parts += ["<h2>" + text(_("Agents to schedule")) + "</h2>", html_table(names, tables.staffing_agent_grid(r))]
+    if r.has_actuals:
+        parts += [
+            "<h2>" + text(_("Offered calls: forecast/actual")) + "</h2>",
+            html_table(names, tables.staffing_offered_grid(r)),
+            "<h2>" + text(_("Agents: scheduled/mean logged in")) + "</h2>",
+            html_table(names, tables.staffing_logged_in_grid(r)),
+        ]
+    else:
+        parts += [
+            "<h2>" + text(_("Offered calls: forecast")) + "</h2>",
+            html_table(names, tables.staffing_offered_grid(r)),
+        ]
     return html_page(title, "\n".join(parts))

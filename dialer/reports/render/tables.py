@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from dialer.i18n import N_, _
+from dialer.i18n import N_, _, ngettext
 from dialer.inbound.figures import QueueFigures
 from dialer.reports.activity import AgentActivityReport, PauseFigures
 from dialer.reports.common import seconds_label, shown_time
 from dialer.reports.inbound import InboundReport, QueueReport
 from dialer.reports.performance import AgentTime, TeamFigures
+from dialer.reports.staffing import Interval, StaffingForecast, slot_label
 from dialer.reports.transfers import TransferFigures
 
 Percent = Callable[[float | None], str]
@@ -247,3 +248,110 @@ def activity_range_line(r: AgentActivityReport) -> str:
     return _("time signed in from {start} to {end}, days in {zone}").format(
         start=shown_time(r.span.start) or _("the beginning"), end=shown_time(r.counted_to) or _("now"), zone=r.zone
     )
+
+
+# -- the inbound staffing forecast ---------------------------------------------------------------------------------
+
+WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+STAFFING_COLUMNS = (
+    N_("day"),
+    N_("interval"),
+    N_("forecast offered"),
+    N_("handle time (s)"),
+    N_("Erlangs"),
+    N_("agents required"),
+    N_("agents to schedule"),
+    N_("expected service level"),
+    N_("expected occupancy"),
+    N_("actual offered"),
+    N_("agents logged in"),
+)
+
+
+def staffing_days(r: StaffingForecast) -> list[str]:
+    """The grid's day columns: the weekday's short name and the date."""
+    return [f"{_(WEEKDAY_NAMES[d.weekday()])} {d.strftime('%m-%d')}" for d in r.days]
+
+
+def staffing_rule_line(r: StaffingForecast, percent: Percent) -> str:
+    t = r.target
+    used = sum(1 for w in r.history if w.used)
+    rule = _(
+        "target: {target} answered within {seconds} s; occupancy at most {occupancy}; shrinkage {shrinkage}"
+    ).format(
+        target=percent(t.target),
+        seconds=f"{t.within_seconds:g}",
+        occupancy=percent(t.max_occupancy),
+        shrinkage=percent(t.shrinkage),
+    )
+    history = ngettext("history: {n} week", "history: {n} weeks", used).format(n=used)
+    return _("{rule}; {history}; times in {zone}").format(rule=rule, history=history, zone=r.zone)
+
+
+def staffing_handle_line(r: StaffingForecast) -> str:
+    return _("mean talk {talk}, mean wrap-up {wrap} (over the history)").format(
+        talk=seconds_label(r.mean_talk_seconds), wrap=seconds_label(r.mean_wrap_seconds)
+    )
+
+
+def _agents_cell(i: Interval) -> str:
+    if not i.seconds:
+        return "-"
+    return "?" if i.scheduled is None else str(i.scheduled)
+
+
+def _offered_cell(i: Interval) -> str:
+    if not i.seconds:
+        return "-"
+    forecast = f"{i.forecast_offered:.1f}"
+    return forecast if i.actual_offered is None else f"{forecast}/{i.actual_offered}"
+
+
+def _logged_in_cell(i: Interval) -> str:
+    if not i.seconds:
+        return "-"
+    shown = "?" if i.scheduled is None else str(i.scheduled)
+    return shown if i.actual_logged_in is None else f"{shown}/{i.actual_logged_in:.1f}"
+
+
+def _grid(r: StaffingForecast, cell: Callable[[Interval], str]) -> list[list[object]]:
+    return [[slot_label(s), *(cell(r.cell(d, s)) for d in r.days)] for s in r.busy_slots()]
+
+
+def staffing_agent_grid(r: StaffingForecast) -> list[list[object]]:
+    """Intervals × weekdays: the agents to schedule."""
+    return _grid(r, _agents_cell)
+
+
+def staffing_offered_grid(r: StaffingForecast) -> list[list[object]]:
+    """Intervals × weekdays: the forecast offered calls, "/actual" once the interval is over."""
+    return _grid(r, _offered_cell)
+
+
+def staffing_logged_in_grid(r: StaffingForecast) -> list[list[object]]:
+    """Intervals × weekdays: the agents to schedule, "/mean logged in" once the interval is over."""
+    return _grid(r, _logged_in_cell)
+
+
+def staffing_rows(r: StaffingForecast, percent: Percent) -> list[list[object]]:
+    """One row per interval that lasts (STAFFING_COLUMNS)."""
+    rows: list[list[object]] = []
+    for i in r.intervals:
+        if not i.seconds:
+            continue
+        rows.append(
+            [
+                i.day.isoformat(),
+                i.label,
+                round(i.forecast_offered, 2),
+                "" if i.handle_seconds is None else round(i.handle_seconds, 1),
+                round(i.erlangs, 3),
+                "" if i.agents is None else i.agents,
+                "" if i.scheduled is None else i.scheduled,
+                "" if i.service_level is None else percent(i.service_level),
+                "" if i.occupancy is None else percent(i.occupancy),
+                "" if i.actual_offered is None else i.actual_offered,
+                "" if i.actual_logged_in is None else round(i.actual_logged_in, 2),
+            ]
+        )
+    return rows

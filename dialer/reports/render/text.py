@@ -19,6 +19,7 @@ from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
 from dialer.reports.render import tables
+from dialer.reports.staffing import StaffingForecast
 
 
 def width(text: str) -> int:
@@ -424,4 +425,29 @@ def render_agents_text(r: AgentActivityReport) -> str:
     pauses = tables.activity_pause_rows(r)
     if pauses:
         lines += ["", _("Pauses"), *table(tables.PAUSE_COLUMNS, tables.PAUSE_RIGHT, pauses)]
+    return "\n".join(lines)
+
+
+def render_staffing_text(r: StaffingForecast) -> str:
+    lines = [
+        _("Inbound staffing forecast — queue {queue}, week of {week}").format(queue=r.queue, week=r.week.isoformat()),
+        tables.staffing_rule_line(r, pct),
+        tables.staffing_handle_line(r),
+        *r.notes,
+    ]
+    if not r.busy_slots():
+        lines.append(_("no calls forecast in the week"))
+        return "\n".join(lines)
+    names = [N_("interval"), *tables.staffing_days(r)]
+    right = [False] + [True] * 7
+    lines += ["", _("Agents to schedule"), *table(names, right, tables.staffing_agent_grid(r))]
+    if r.has_actuals:
+        lines += ["", _("Offered calls: forecast/actual"), *table(names, right, tables.staffing_offered_grid(r))]
+        lines += [
+            "",
+            _("Agents: scheduled/mean logged in"),
+            *table(names, right, tables.staffing_logged_in_grid(r)),
+        ]
+    else:
+        lines += ["", _("Offered calls: forecast"), *table(names, right, tables.staffing_offered_grid(r))]
     return "\n".join(lines)

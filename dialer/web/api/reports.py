@@ -1,5 +1,5 @@
-"""Reports of :mod:`dialer.reports` (compliance, performance, agent activity, call records, inbound) over HTTP:
-JSON, printable HTML, CSV."""
+"""Reports of :mod:`dialer.reports` (compliance, performance, agent activity, call records, inbound, the inbound
+staffing forecast) over HTTP: JSON, printable HTML, CSV."""
 
 from __future__ import annotations
 
@@ -21,6 +21,16 @@ from dialer.reports.ivr import build_ivr_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
 from dialer.reports.render.csv import CsvEncodingError, encode_csv
+from dialer.reports.staffing import (
+    DEFAULT_MAX_OCCUPANCY,
+    DEFAULT_SHRINKAGE,
+    DEFAULT_WEEKS,
+    MAX_WEEKS,
+    StaffingQuestion,
+    StaffingTarget,
+    planned_week,
+    staffing_forecast,
+)
 from dialer.store.auth import Role
 from dialer.store.campaigns import UnknownCampaignError, campaign_zone, get_campaign, list_campaigns
 from dialer.store.inbound_calls import inbound_queue_names
@@ -39,6 +49,11 @@ REPORTS = {
 INBOUND_SUMMARY = (
     "Inbound queues: offered, answered, service level against its target, abandons, timeouts, refusals, ASA, "
     "longest wait, hour by hour, and the agents who answered"
+)
+STAFFING_SUMMARY = (
+    "Inbound staffing forecast: per half-hour of a week, the offered calls forecast from the queue's last weeks, "
+    "the agents Erlang C needs for the service-level target and the agents to schedule with shrinkage; forecast "
+    "against actual for the part of the week that is over"
 )
 AGENTS_SUMMARY = (
     "Agent activity: each agent's first sign-in and last sign-out per day, time ready, talking, in wrap-up and "
@@ -59,6 +74,7 @@ def available_reports() -> list[dict[str, Any]]:
         ),
         {"name": "inbound", "summary": INBOUND_SUMMARY, "url": "/api/reports/inbound"},
         {"name": "agents", "summary": AGENTS_SUMMARY, "url": "/api/reports/agents"},
+        {"name": "staffing", "summary": STAFFING_SUMMARY, "url": "/api/reports/staffing?queue={queue}"},
     ]
 
 
@@ -88,6 +104,23 @@ class AgentsReportQuery(Strict):
     from_: str | None = Field(default=None, alias="from", max_length=40, description="time from (ISO), inclusive")
     to: str | None = Field(default=None, max_length=40, description="... until (ISO); a date includes its whole day")
     agent: str | None = Field(default=None, max_length=64, description="one agent (default: every agent in scope)")
+    format: Literal["json", "html", "csv"] = "json"
+    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
+        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
+    )
+
+
+class StaffingQuery(Strict):
+    queue: str = Field(min_length=1, max_length=100, description="the inbound queue")
+    week_of: str | None = Field(
+        default=None, max_length=10, description="a day of the week to plan, YYYY-MM-DD (default: next week)"
+    )
+    weeks: int = Field(default=DEFAULT_WEEKS, ge=1, le=MAX_WEEKS, description="weeks of history")
+    target: str | None = Field(
+        default=None, max_length=20, description="service level as percent/seconds, e.g. 80/20 (default: settings)"
+    )
+    shrinkage: float = Field(default=DEFAULT_SHRINKAGE, ge=0, lt=1, description="share of scheduled time lost")
+    max_occupancy: float = Field(default=DEFAULT_MAX_OCCUPANCY, gt=0, le=1, description="occupancy cap")
     format: Literal["json", "html", "csv"] = "json"
     encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
         default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
@@ -129,7 +162,10 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
 
 
 def _respond(
-    q: ReportQuery | InboundReportQuery | AgentsReportQuery, report: Report, filename: str, zone: str | None = None
+    q: ReportQuery | InboundReportQuery | AgentsReportQuery | StaffingQuery,
+    report: Report,
+    filename: str,
+    zone: str | None = None,
 ) -> web.Response:
     """One report in the asked format: the printable page (times in the user's zone, else ``zone``, the
     campaign's), a CSV download, or JSON."""
@@ -256,3 +292,23 @@ async def get_agents_report(call: Call) -> web.Response:
         agents=agents,
     )
     return _respond(q, report, f"agents-{q.agent or 'all'}.csv")
+
+
+@routes.route("GET", "/api/reports/staffing", roles=MANAGERS, query=StaffingQuery, response_content=FORMATS)
+async def get_staffing_report(call: Call) -> web.Response:
+    """An inbound queue's staffing forecast: per half-hour of a week (the reader's zone) the forecast offered calls,
+    the agents required (Erlang C) and to schedule, and forecast against actual where the week is over
+    (format=json|html|csv)"""
+    q = call.query_as(StaffingQuery)
+    settings = call.app[SETTINGS]
+    rule = settings.inbound_service_level.rule()
+    now = call.now()
+    zone = current_zone()
+    with invalid(ReportError):
+        target = StaffingTarget.of(rule, q.target, shrinkage=q.shrinkage, max_occupancy=q.max_occupancy)
+        week = planned_week(q.week_of, now, zone)
+        question = StaffingQuestion(q.queue, week, now, target, rule, q.weeks, zone)
+    if q.queue not in settings.inbound_queues and q.queue not in await inbound_queue_names(call.db):
+        raise Problem(422, M_("queue: no inbound queue {queue}", queue=q.queue), kind="validation-error")
+    report = await staffing_forecast(call.db, question)
+    return _respond(q, report, f"staffing-{q.queue}-{week.isoformat()}.csv")

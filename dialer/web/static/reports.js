@@ -1,6 +1,7 @@
 // Reports (managers): a campaign's compliance, performance, IVR or call-record report, the inbound queues' service
-// level, or the agents' activity (time in each state, pauses), over chosen days: the printable page opened in a new tab, a CSV or JSON downloaded (a refused range or
-// agent: the server's sentence under the form, nothing opened).
+// level, or the agents' activity (time in each state, pauses), over chosen days, or an inbound queue's staffing
+// forecast for a week: the printable page opened in a new tab, a CSV or JSON downloaded (a refused range, agent or
+// setting: the server's sentence under the form, nothing opened).
 import { api, el, openReport } from "./common.js";
 import { languagePicker } from "./i18n.js";
 
@@ -15,6 +16,7 @@ function url() {
   if (from) params.set("from", new Date(`${from}T00:00`).toISOString());
   if (to) { const end = new Date(`${to}T00:00`); end.setDate(end.getDate() + 1); params.set("to", end.toISOString()); }
   if (format === "csv") params.set("encoding", $("rep-encoding").value);
+  if (kind === "staffing") return staffingUrl(params);
   if (kind === "inbound") {
     if ($("rep-queue").value) params.set("queue", $("rep-queue").value);
     return `/api/reports/inbound?${params}`;
@@ -25,13 +27,32 @@ function url() {
   return `/api/reports/${kind}/${encodeURIComponent($("rep-campaign").value)}?${params}`;
 }
 
+// The staffing forecast: one queue, a week (any day of it; none: next week), its history and settings.
+function staffingUrl(params) {
+  params.delete("from");
+  params.delete("to");
+  params.set("queue", $("rep-queue").value);
+  if ($("rep-week").value) params.set("week_of", $("rep-week").value);
+  if ($("rep-weeks").value) params.set("weeks", $("rep-weeks").value);
+  if ($("rep-target").value.trim()) params.set("target", $("rep-target").value.trim());
+  if ($("rep-shrinkage").value !== "") params.set("shrinkage", String(Number($("rep-shrinkage").value) / 100));
+  return `/api/reports/staffing?${params}`;
+}
+
 function kindChanged() {
-  const inbound = $("rep-kind").value === "inbound";  // per queue, not per campaign or agent
-  const ofCampaign = !inbound && $("rep-kind").value !== "agents";  // the agents' activity: every campaign's
+  const kind = $("rep-kind").value;
+  const staffing = kind === "staffing";  // one queue, a week
+  const inbound = kind === "inbound" || staffing;  // per queue, not per campaign or agent
+  const ofCampaign = !inbound && kind !== "agents";  // the agents' activity: every campaign's
   $("rep-campaign-field").hidden = !ofCampaign;
   $("rep-campaign").required = ofCampaign;
   $("rep-queue-field").hidden = !inbound;
   $("rep-agent").disabled = inbound;
+  const all = $("rep-queue").options[0];  // "all": not for a forecast, which is one queue's
+  all.disabled = staffing;
+  if (staffing && $("rep-queue").value === "" && $("rep-queue").options.length > 1) $("rep-queue").selectedIndex = 1;
+  for (const field of document.querySelectorAll(".rep-range")) field.hidden = staffing;
+  for (const field of document.querySelectorAll(".rep-staffing")) field.hidden = !staffing;
 }
 
 async function open(ev) {

@@ -1,0 +1,223 @@
+"""The inbound staffing forecast (dialer.reports.staffing): the weighted forecast, the agents Erlang C gives for it,
+DST days in the queue's zone, forecast against actual, the store read on both databases, and `dialer plan inbound`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from harness.cli import run
+from harness.databases import BOTH_DATABASES, database_spec, migrated, sqlite_spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from staffing_history import NOW, QUEUE, WEEK, add_staffing_history
+from typer.testing import CliRunner
+
+from dialer.inbound.calls import InboundOutcome
+from dialer.inbound.erlang import agents_required, service_level, with_shrinkage
+from dialer.inbound.figures import ServiceLevelRule
+from dialer.reports.common import ReportError
+from dialer.reports.output import render
+from dialer.reports.staffing import (
+    StaffingQuestion,
+    StaffingTarget,
+    build_staffing_forecast,
+    parse_target,
+    planned_week,
+    slot_spans,
+    staffing_forecast,
+)
+from dialer.store.inbound_calls import InboundCallRecord
+
+RULE = ServiceLevelRule()
+TARGET = StaffingTarget.of(RULE)
+LONDON = ZoneInfo("Europe/London")
+
+
+def _answered(joined: datetime, talk: float = 170.0) -> InboundCallRecord:
+    end = joined + timedelta(seconds=5 + talk)
+    return InboundCallRecord(None, QUEUE, "", joined, end, InboundOutcome.ANSWERED, 5.0, talk, "PJSIP/1001")
+
+
+def _calls(start: datetime, count: int, spread: timedelta = timedelta(minutes=30)) -> list[InboundCallRecord]:
+    return [_answered(start + spread * i / count) for i in range(count)]
+
+
+@pytest.mark.parametrize("kind", BOTH_DATABASES)
+async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_with_erlang_c(
+    kind: str, tmp_path: Path
+) -> None:
+    async with database_spec(kind, tmp_path / f"{kind}.db") as spec, migrated(spec) as db:
+        await add_staffing_history(db)
+        r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK + timedelta(days=3), NOW, TARGET, RULE))
+    assert r.week == WEEK
+    assert [(w.start.isoformat(), w.weight, w.used) for w in r.history] == [
+        ("2026-02-23", 4, True),
+        ("2026-02-16", 3, True),
+        ("2026-02-09", 2, True),
+        ("2026-02-02", 1, False),
+    ]
+    assert r.mean_talk_seconds == 150.0
+    assert r.mean_wrap_seconds == 30.0  # a1's care wrap-ups; a2's outbound one is another queue's
+    forecast = (4 * 8 + 3 * 7 + 2 * 6) / 9  # every caller offered, short abandons included
+    friday_ten = r.cell(WEEK + timedelta(days=4), 20)
+    assert friday_ten.label == "10:00"
+    assert friday_ten.forecast_offered == pytest.approx(forecast)
+    assert friday_ten.handle_seconds == 180.0
+    erlangs = forecast * 180.0 / 1800.0
+    assert friday_ten.erlangs == pytest.approx(erlangs)
+    assert friday_ten.agents == agents_required(erlangs, 180.0, 20.0, 0.80, 0.85) == 2
+    assert friday_ten.scheduled == with_shrinkage(2, 0.30) == 3
+    assert friday_ten.service_level == pytest.approx(service_level(erlangs, 2, 180.0, 20.0))
+    assert friday_ten.actual_offered is None
+    assert friday_ten.actual_logged_in is None
+    assert r.cell(WEEK + timedelta(days=5), 20).forecast_offered == 0.0  # nothing on Saturdays
+    assert r.cell(WEEK + timedelta(days=5), 20).scheduled == 0
+    assert r.busy_slots() == list(range(18, 24))
+    assert any("2026-02-02" in note for note in r.notes)
+
+
+async def test_forecast_against_actual_for_the_part_of_the_week_that_is_over(tmp_path: Path) -> None:
+    async with database_spec("sqlite", tmp_path / "s.db") as spec, migrated(spec) as db:
+        await add_staffing_history(db)
+        r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE))
+    monday_nine, monday_half_past = r.cell(WEEK, 18), r.cell(WEEK, 19)
+    assert monday_nine.actual_offered == 10
+    assert monday_nine.actual_logged_in == pytest.approx(1.5)  # a1 the whole half-hour, a2 from 09:15
+    assert monday_half_past.actual_logged_in == pytest.approx(2.0)
+    assert r.cell(WEEK, 22).actual_logged_in == pytest.approx(1.0)
+    assert r.cell(WEEK, 16).actual_offered == 0
+    assert r.cell(WEEK, 16).actual_logged_in == 0.0
+    wednesday_half_eleven = r.cell(WEEK + timedelta(days=2), 23)  # ends at 12:00, now: over
+    assert wednesday_half_eleven.actual_offered == 10
+    assert r.cell(WEEK + timedelta(days=2), 24).actual_offered is None  # 12:00-12:30 is not over
+    assert r.has_actuals
+    text = render(r, "text")
+    assert "Offered calls: forecast/actual" in text
+    assert "7.2/10" in text
+
+
+def _in_london(week: date, today: date) -> StaffingQuestion:
+    return StaffingQuestion(QUEUE, week, datetime.combine(today, time(), UTC), TARGET, RULE, zone="Europe/London")
+
+
+def test_dst_days_skip_or_repeat_a_half_hour_and_volumes_stay_a_rate() -> None:
+    def local(day: date, hh: int, mm: int, fold: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hh, mm, tzinfo=LONDON, fold=fold).astimezone(UTC)
+
+    # London falls back on Sunday 25 October 2026 (02:00 BST -> 01:00 GMT): 01:00-01:30 happens twice.
+    sundays = [date(2026, 10, 4), date(2026, 10, 11), date(2026, 10, 18), date(2026, 10, 25)]
+    visits: list[InboundCallRecord] = []
+    for sunday in sundays:
+        visits += _calls(local(sunday, 1, 0), 12)  # 12 callers in each real half-hour from 01:00
+    visits += _calls(local(sundays[-1], 1, 0, fold=1), 12)  # ... and in the repeated one
+    assert len(slot_spans(sundays[-1], 2, LONDON)) == 2
+    week = build_staffing_forecast(_in_london(date(2026, 11, 2), date(2026, 10, 28)), visits, [], None)
+    sunday_one = week.cell(date(2026, 11, 8), 2)
+    assert sunday_one.forecast_offered == pytest.approx(12.0)  # not (4·24 + ...)/10: the doubled day is a rate of 12
+    # Planning the week of the change itself (the history then ends before it): that Sunday's 01:00 lasts an hour.
+    ahead = build_staffing_forecast(_in_london(date(2026, 10, 19), date(2026, 10, 14)), visits[:-24], [], None)
+    doubled = ahead.cell(date(2026, 10, 25), 2)
+    assert doubled.seconds == 3600
+    assert doubled.forecast_offered == pytest.approx(24.0)
+    assert doubled.agents == sunday_one.agents  # the same rate: the same agents, for an hour
+    # Spring forward (Sunday 29 March 2026, 01:00 GMT -> 02:00 BST): 01:00-01:59 never happens, nothing is forecast.
+    spring_call = _answered(local(date(2026, 3, 22), 1, 10))
+    spring = build_staffing_forecast(_in_london(date(2026, 3, 23), date(2026, 3, 24)), [spring_call], [], None)
+    skipped = spring.cell(date(2026, 3, 29), 2)
+    assert skipped.seconds == 0
+    assert skipped.forecast_offered == 0.0
+    assert "01:00" in render(spring, "text")
+    assert "01:00" not in render(spring, "csv").split("2026-03-29")[-1][:20]
+
+
+def test_the_target_week_and_settings_parse_with_clear_errors() -> None:
+    assert parse_target("80/20") == (0.80, 20.0)
+    assert parse_target(" 90% / 15s ") == (0.90, 15.0)
+    for bad in ("80", "100/20", "0/20", "80/20/3", "eighty/20"):
+        with pytest.raises(ReportError, match="target"):
+            parse_target(bad)
+    assert StaffingTarget.of(RULE, "90/30").as_json()["within_seconds"] == 30.0
+    with pytest.raises(ReportError, match="shrinkage"):
+        StaffingTarget.of(RULE, shrinkage=1.0)
+    now = datetime(2026, 3, 4, 23, 30, tzinfo=UTC)
+    assert planned_week(None, now, "UTC") == date(2026, 3, 9)
+    assert planned_week(None, now, "Asia/Tokyo") == date(2026, 3, 9)  # already Thursday in Tokyo: still next week
+    assert planned_week(None, datetime(2026, 3, 8, 16, tzinfo=UTC), "Asia/Tokyo") == date(2026, 3, 16)
+    assert planned_week("2026-03-05", now, "UTC") == date(2026, 3, 2)
+    with pytest.raises(ReportError, match="YYYY-MM-DD"):
+        planned_week("next week", now, "UTC")
+
+
+def test_no_history_is_said_and_sizes_nobody() -> None:
+    r = build_staffing_forecast(StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE), [], [], None)
+    assert r.busy_slots() == []
+    assert r.notes == ("no call in the history's weeks: nothing to forecast",)
+    assert "no calls forecast in the week" in render(r, "text")
+    assert all(i.scheduled == 0 for i in r.intervals)
+
+
+@pytest.fixture
+async def staffing_db(tmp_path: Path) -> AsyncIterator[str]:
+    spec = sqlite_spec(tmp_path / "cli.db")
+    async with migrated(spec) as db:
+        await add_staffing_history(db)
+    return spec.url
+
+
+def test_dialer_plan_inbound_prints_the_week_grid(
+    staffing_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("DIALER_CONFIG", raising=False)
+    cli = CliRunner()
+    base = ["plan", "inbound", "--queue", QUEUE, "--week-of", "2026-03-04", "--database", staffing_db]
+    code, out, err = run(cli, *base)
+    assert code == 0, err
+    assert "Agents to schedule" in out
+    assert "Mon 03-02" in out
+    code, out, err = run(cli, *base, "--json", "--target", "90/15", "--shrinkage", "0.2")
+    doc = json.loads(out)
+    assert doc["target"] == {"target": 0.9, "within_seconds": 15.0, "max_occupancy": 0.85, "shrinkage": 0.2}
+    assert doc["intervals"][18]["actual_offered"] == 10  # the week is over by now: forecast against actual
+    code, out, err = run(cli, *base, "--csv")
+    assert out.splitlines()[0].startswith("day,interval,forecast offered")
+    code, out, err = run(cli, "plan", "inbound", "--queue", "nope", "--database", staffing_db)
+    assert code == 1
+    assert "no inbound queue nope" in err
+    code, out, err = run(cli, *base, "--target", "80")
+    assert code == 1
+    assert "percent/seconds" in err
+    code, out, err = run(cli, "plan")
+    assert code == 2
+    assert "--campaign" in err
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=40), min_size=4, max_size=4), st.integers(min_value=0, max_value=3))
+def test_the_forecast_is_the_weighted_mean_of_the_weeks_and_more_calls_never_need_fewer_agents(
+    counts: list[int], busier: int
+) -> None:
+    # Four history weeks (oldest first), each with `counts[k]` callers on Monday 09:00-09:30 and one at Tuesday 03:00
+    # (so every week has data and counts, a zero too).
+    mondays = [date(2026, 2, 2) + timedelta(weeks=k) for k in range(4)]
+
+    def history(counts: list[int]) -> list[InboundCallRecord]:
+        visits: list[InboundCallRecord] = []
+        for monday, count in zip(mondays, counts, strict=True):
+            visits += _calls(datetime.combine(monday, time(9), UTC), count)
+            visits.append(_answered(datetime.combine(monday + timedelta(days=1), time(3), UTC)))
+        return visits
+
+    question = StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE)
+    cell = build_staffing_forecast(question, history(counts), [], None).cell(WEEK, 18)
+    assert cell.forecast_offered == pytest.approx(sum((k + 1) * c for k, c in enumerate(counts)) / 10)
+    assert min(counts) - 1e-9 <= cell.forecast_offered <= max(counts) + 1e-9
+    more = [c + 5 if k == busier else c for k, c in enumerate(counts)]
+    busier_cell = build_staffing_forecast(question, history(more), [], None).cell(WEEK, 18)
+    assert busier_cell.forecast_offered > cell.forecast_offered
+    assert (busier_cell.agents or 0) >= (cell.agents or 0)
