@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dialer.ami.protocol import AmiMessage
+from dialer.ami.events import AmiEvent
+from dialer.ami.parsing import parse_event
+from dialer.ami.protocol import AmiMessage, AmiParser
 
 # "#>> +5.010s SENT ([f])": a label may follow SENT.
 _STAMP = re.compile(rb"^#(<<|>>) \+(\d+(?:\.\d+)?)s( SENT\b[^\n]*)?\s*$")
@@ -40,6 +42,18 @@ class TranscriptError(ValueError):
 def read_transcript(path: Path) -> Iterator[TranscriptItem]:
     """The received chunks and sent actions of one transcript, in time order."""
     return parse_transcript(path.read_bytes(), str(path))
+
+
+def transcript_events(path: Path) -> Iterator[tuple[float, AmiEvent]]:
+    """The typed events (``parse_event``) received in one transcript, each with the time its bytes arrived: what the
+    dialer would have read of the recorded session."""
+    parser = AmiParser(expect_banner=True)
+    for item in read_transcript(path):
+        if isinstance(item, Received):
+            for message in parser.feed(item.data):
+                event = parse_event(message)
+                if event is not None:
+                    yield item.at, event
 
 
 def parse_transcript(raw: bytes, name: str = "<transcript>") -> Iterator[TranscriptItem]:

@@ -22,6 +22,8 @@ from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, load_st
 
 # ``--json``: the command's result for a program (one JSON document) instead of the lines for a person.
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+# ``--campaign NAME``: the campaign the command acts on.
+CampaignOption = Annotated[str, typer.Option("--campaign", help="campaign name (see `dialer campaign list`)")]
 
 
 @dataclass

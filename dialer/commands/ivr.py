@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dialer.commands.common import failing, print_json
-from dialer.commands.report import run_report
+from dialer.commands.report import campaign_id_or_all, run_report
 from dialer.i18n import _
 from dialer.ivr.actions import ACTIONS
 from dialer.ivr.check import Severity, check_flow
@@ -17,7 +17,6 @@ from dialer.ivr.flow import FlowError, load_flow
 from dialer.ivr.prompts import TtsUnavailableError, render_flow
 from dialer.reports.render.csv import write_csv
 from dialer.store import Database
-from dialer.store.campaigns import load_stored_campaign
 from dialer.store.ivr_results import IvrResultRecord, ivr_results
 
 app = typer.Typer(help="IVR flows: check a flow file.", no_args_is_help=True)
@@ -89,11 +88,7 @@ def ivr_results_export(
     hung up at step N, opted out, machine, path, time."""
 
     async def work(db: Database) -> list[IvrResultRecord]:
-        campaign_id = None
-        if campaign is not None:
-            record, _config = await load_stored_campaign(db, campaign)
-            campaign_id = record.id
-        return await ivr_results(db, campaign_id=campaign_id, flow=flow)
+        return await ivr_results(db, campaign_id=await campaign_id_or_all(db, campaign), flow=flow)
 
     records = run_report(ctx, database, work)
     header = [

@@ -13,6 +13,7 @@ import typer
 from dialer.campaign.leadimport import LeadFileError
 from dialer.campaign.rules import LeadStatus
 from dialer.commands.common import (
+    CampaignOption,
     JsonFlag,
     cli_actor,
     cli_context,
@@ -32,8 +33,6 @@ from dialer.store.lists import UnknownListError
 from dialer.store.status import StatusReport, lead_status
 
 app = typer.Typer(help="Leads: import lists, show status.", no_args_is_help=True)
-
-CampaignOption = Annotated[str, typer.Option("--campaign", help="campaign name (see `dialer campaign list`)")]
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from dialer.calls.outcome import Outcome
-from dialer.commands.common import JsonFlag, cli_actor, fail, failing, print_json, stored_campaign
+from dialer.commands.common import CampaignOption, JsonFlag, cli_actor, fail, failing, print_json, stored_campaign
 from dialer.commands.db import run_with_database
 from dialer.i18n import M_, _, format_datetime
 from dialer.lists.recycle import RecycleRule
@@ -28,7 +28,6 @@ from dialer.store.lists import (
 )
 
 app = typer.Typer(help="Lead lists: enable or disable, priority or share mix, expiry, recycle.", no_args_is_help=True)
-CampaignOption = Annotated[str, typer.Option("--campaign", help="campaign name (see `dialer campaign list`)")]
 _AGE = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 

@@ -83,6 +83,15 @@ def run_report(ctx: typer.Context, database: str | None, work: Callable[[Databas
         fail(str(exc))
 
 
+async def campaign_id_or_all(db: Database, campaign: str | None) -> int | None:
+    """The stored id of ``campaign``, or None when none is named (every campaign's); an unknown campaign raises
+    ``UnknownCampaignError``, which :func:`run_report` says."""
+    if campaign is None:
+        return None
+    record, _config = await load_stored_campaign(db, campaign)
+    return record.id
+
+
 async def _and_zone(db: Database, campaign: str, report: Awaitable[T]) -> tuple[T, str | None]:
     """The report and its campaign's time zone (its times are shown there unless DIALER_TZ/TZ says otherwise)."""
     return await report, await campaign_zone(db, campaign)
@@ -247,10 +256,7 @@ def ivr(
     span = report_range(start, end)
 
     async def work(db: Database) -> IvrReport:
-        campaign_id = None
-        if campaign is not None:
-            record, _config = await load_stored_campaign(db, campaign)
-            campaign_id = record.id
+        campaign_id = await campaign_id_or_all(db, campaign)
         records = await ivr_results(db, campaign_id=campaign_id, flow=flow, since=span.start, until=span.end)
         title = campaign or flow or _("all flows")
         return build_ivr_report(records, span, title=title, repeat_days=repeat_days)

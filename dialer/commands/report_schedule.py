@@ -6,13 +6,12 @@ The daemon (`dialer run`) sends them through its ``[smtp]`` server when they fal
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from dialer.commands.common import cli_context, fail, failing, print_json
+from dialer.commands.common import cli_actor, cli_context, fail, failing, print_json
 from dialer.commands.db import run_with_database
 from dialer.i18n import M_, _, current_locale
 from dialer.reports.delivery import RunResult, deliver_now, target_zone
@@ -44,13 +43,6 @@ from dialer.store.report_schedules import (
 app = typer.Typer(help="Reports mailed on a schedule (sent by `dialer run` through [smtp]).", no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="the schedule's id (see `dialer report schedule list`)")]
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 @app.command("add")
@@ -109,7 +101,7 @@ def schedule_add(
                 zone or default_zone,
                 language or current_locale(),
             )
-            schedule_id = await add_report_schedule(db, schedule, datetime.now(UTC), actor=_actor())
+            schedule_id = await add_report_schedule(db, schedule, datetime.now(UTC), actor=cli_actor())
         views = await report_schedules(db)
         return next(v for v in views if v.id == schedule_id)
 
@@ -206,7 +198,7 @@ def schedule_remove(ctx: typer.Context, schedule_id: IdArg) -> None:
 
     async def work(db: Database) -> None:
         with failing(UnknownReportScheduleError):
-            await remove_report_schedule(db, schedule_id, datetime.now(UTC), actor=_actor())
+            await remove_report_schedule(db, schedule_id, datetime.now(UTC), actor=cli_actor())
 
     run_with_database(ctx, work)
     typer.echo(_("report schedule {id} removed").format(id=schedule_id))
@@ -220,7 +212,7 @@ def schedule_run_now(ctx: typer.Context, schedule_id: IdArg) -> None:
 
     async def work(db: Database) -> RunResult:
         with failing(UnknownReportScheduleError):
-            return await deliver_now(db, settings, schedule_id, datetime.now(UTC), actor=_actor())
+            return await deliver_now(db, settings, schedule_id, datetime.now(UTC), actor=cli_actor())
 
     result = run_with_database(ctx, work)
     if result.status == "failed":

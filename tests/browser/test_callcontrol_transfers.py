@@ -78,16 +78,13 @@ async def test_three_way_with_an_external_number(
         await alice.click("#cc-leave")
         await panel_closed(alice)
         await dispose(alice)
-        calls = await (await client.get("/api/agents/alice/calls", headers=boss)).json()
-        attempt = calls["items"][0]
-        legs_url = f"/api/attempts/{attempt['id']}/legs"
 
         async def recorded() -> bool:
             # The legs are written when the call ends: the customer and the third party talk on without alice.
-            return bool((await (await client.get(legs_url, headers=boss)).json())["legs"])
+            return bool((await last_call_and_legs(client, "alice", boss))[1])
 
         await eventually(recorded, 90.0)
-        legs = (await (await client.get(legs_url, headers=boss)).json())["legs"]
+        _attempt, legs = await last_call_and_legs(client, "alice", boss)
         assert [(leg["kind"], leg["party"], leg["how"], leg["transferred_by"]) for leg in legs] == [
             ("agent", "alice", "answered", None),
             ("external", "+12125550199", "conference", "alice"),

@@ -18,6 +18,26 @@ from harness.stepping import eventually
 pytestmark = pytest.mark.browser
 
 
+async def reports_page(browser: Any, base: str, errors: list[str], **context_options: Any) -> tuple[Any, Any]:
+    """A browser context of its own (``context_options``: the zone, the language, downloads) and its page, its errors
+    collected into ``errors``: boss signed in, on the reports page with the campaigns listed."""
+    context = await browser.new_context(viewport=VIEWPORT, **context_options)
+    page = await context.new_page()
+    watch_errors(page, errors)
+    await login(page, base, "boss")
+    await page.wait_for_url(f"{base}/dashboard")
+    await page.goto(f"{base}/reports")
+    await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
+    return context, page
+
+
+def opened_query(report: Any, path: str) -> dict[str, list[str]]:
+    """The query of the report tab ``report``, whose URL is asserted to be the report ``path``."""
+    url = urlparse(report.url)
+    assert url.path == path
+    return parse_qs(url.query)
+
+
 async def test_a_manager_opens_a_report_over_chosen_days(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
@@ -35,9 +55,7 @@ async def test_a_manager_opens_a_report_over_chosen_days(
         await page.fill("#rep-from", "2026-11-23")
         await page.fill("#rep-to", "2026-11-24")
         report = await submitted_report(context, page)
-        url = urlparse(report.url)
-        assert url.path == "/api/reports/compliance/demo"
-        query = parse_qs(url.query)
+        query = opened_query(report, "/api/reports/compliance/demo")
         # Tokyo's 23 November starts at 15:00 UTC the day before; the 24th ends at 15:00 UTC on the 24th.
         assert query["from"] == ["2026-11-22T15:00:00.000Z"]
         assert query["to"] == ["2026-11-24T15:00:00.000Z"]
@@ -61,16 +79,10 @@ async def test_a_refused_report_is_said_under_the_form_and_opens_nothing(
     """A range that ends before it starts: the server's sentence (in the page's language, Japanese here) under the
     form, the same the API gives for that URL, and no new tab or download."""
     async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
-        context = await browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo", locale="ja-JP")
-        page = await context.new_page()
         errors: list[str] = []
-        watch_errors(page, errors)
+        context, page = await reports_page(browser, base, errors, timezone_id="Asia/Tokyo", locale="ja-JP")
         downloads: list[Any] = []
         page.on("download", lambda d: downloads.append(d))
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
-        await page.goto(f"{base}/reports")
-        await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
         asked = report_requests(page)
         message = page.locator("#rep-msg")
         await page.fill("#rep-from", "2026-11-24")
@@ -105,14 +117,8 @@ async def test_a_refused_report_is_said_under_the_form_and_opens_nothing(
 
 async def test_a_csv_report_is_downloaded_without_a_new_tab(tmp_path: Path, aiohttp_client: Any, browser: Any) -> None:
     async with browsed_world(tmp_path, aiohttp_client) as (_world, _client, base):
-        context = await browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-        page = await context.new_page()
         errors: list[str] = []
-        watch_errors(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
-        await page.goto(f"{base}/reports")
-        await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
+        context, page = await reports_page(browser, base, errors, accept_downloads=True)
         for format, name in (("csv", "compliance-demo.csv"), ("json", "compliance-demo.json")):
             await page.select_option("#rep-format", format)
             async with page.expect_download() as downloading:
@@ -174,14 +180,8 @@ async def test_a_manager_opens_the_agents_activity_over_chosen_days(
     """The agents' activity is no campaign's: the campaign field goes, the agent field stays, and the page opens over
     the days chosen (whole days in the browser's zone)."""
     async with browsed_world(tmp_path, aiohttp_client) as (_world, _client, base):
-        context = await browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo")
-        page = await context.new_page()
         errors: list[str] = []
-        watch_errors(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
-        await page.goto(f"{base}/reports")
-        await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
+        context, page = await reports_page(browser, base, errors, timezone_id="Asia/Tokyo")
         await page.select_option("#rep-kind", "agents")
         assert await page.is_hidden("#rep-campaign-field")
         assert await page.is_enabled("#rep-agent")
@@ -189,9 +189,7 @@ async def test_a_manager_opens_the_agents_activity_over_chosen_days(
         await page.fill("#rep-to", "2026-11-23")
         await page.fill("#rep-agent", "alice")
         report = await submitted_report(context, page)
-        url = urlparse(report.url)
-        assert url.path == "/api/reports/agents"
-        query = parse_qs(url.query)
+        query = opened_query(report, "/api/reports/agents")
         assert query["from"] == ["2026-11-22T15:00:00.000Z"]
         assert query["to"] == ["2026-11-23T15:00:00.000Z"]
         assert query["agent"] == ["alice"]

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from dialer.agents.registry import AgentRegistry
-from dialer.ami.parsing import parse_event
-from dialer.ami.protocol import AmiParser
 from dialer.ami.recorder import CC_SECOND_AGENT
-from dialer.ami.transcript import Received, read_transcript
+from dialer.ami.transcript import transcript_events
 from dialer.inbound.calls import InboundCall, InboundOutcome
 from dialer.runner.bus import EventBus
 from dialer.runner.inbound import InboundWatcher
@@ -30,13 +28,8 @@ def replay(path: Path) -> tuple[list[InboundCall], InboundWatcher]:
     watcher = InboundWatcher(
         ["inbound-sales"], bus=EventBus(), registry=registry, find_leads=no_leads, on_finished=finished.extend
     )
-    parser = AmiParser(expect_banner=True)
-    for item in read_transcript(path):
-        if isinstance(item, Received):
-            for message in parser.feed(item.data):
-                event = parse_event(message)
-                if event is not None:
-                    watcher.observe(event, 1_000.0 + item.at, "lab")
+    for at, event in transcript_events(path):
+        watcher.observe(event, 1_000.0 + at, "lab")
     return finished, watcher
 
 

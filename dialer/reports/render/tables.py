@@ -143,30 +143,13 @@ def inbound_rule_line(r: InboundReport, percent: Percent) -> str:
 
 # -- agent activity -------------------------------------------------------------------------------------------------
 
-ACTIVITY_COLUMNS = (
-    N_("agent"),
-    N_("day"),
-    N_("first sign-in"),
-    N_("last sign-out"),
-    N_("logged in"),
-    N_("ready"),
-    N_("talk"),
-    N_("wrap-up"),
-    N_("paused"),
-    N_("occupancy"),
-)
-ACTIVITY_RIGHT = (False, False, False, False, True, True, True, True, True, True)
-ACTIVITY_TEAM_COLUMNS = (
-    N_("team"),
-    N_("agents"),
-    N_("logged in"),
-    N_("ready"),
-    N_("talk"),
-    N_("wrap-up"),
-    N_("paused"),
-    N_("occupancy"),
-)
-ACTIVITY_TEAM_RIGHT = (False, True, True, True, True, True, True, True)
+# The columns of ``time_cells`` (right-aligned), which end both activity tables.
+TIME_COLUMNS = (N_("logged in"), N_("ready"), N_("talk"), N_("wrap-up"), N_("paused"), N_("occupancy"))
+_TIME_RIGHT = (True,) * len(TIME_COLUMNS)
+ACTIVITY_COLUMNS = (N_("agent"), N_("day"), N_("first sign-in"), N_("last sign-out"), *TIME_COLUMNS)
+ACTIVITY_RIGHT = (False, False, False, False, *_TIME_RIGHT)
+ACTIVITY_TEAM_COLUMNS = (N_("team"), N_("agents"), *TIME_COLUMNS)
+ACTIVITY_TEAM_RIGHT = (False, True, *_TIME_RIGHT)
 PAUSE_COLUMNS = (
     N_("who"),
     N_("pause"),
@@ -190,7 +173,8 @@ def hms(seconds: float | None) -> str:
 
 
 def time_cells(t: AgentTime, percent: Percent) -> list[object]:
-    """An agent's (or several agents') time: logged in, ready, talk, wrap-up, paused, occupancy."""
+    """An agent's (or several agents') time, under ``TIME_COLUMNS``: logged in, ready, talk, wrap-up, paused,
+    occupancy."""
     return [hms(t.logged_in), hms(t.ready), hms(t.talking), hms(t.wrapup), hms(t.paused), percent(t.occupancy)]
 
 

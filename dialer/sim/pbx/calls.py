@@ -314,6 +314,8 @@ class PairCall:
 
 
 def seconds_of(text: str, default: float) -> float:
+    """A number of seconds an action or a channel variable gives as text (Wait's Data, DIALER_INBOUND_MAX_WAIT);
+    ``default`` when it is none."""
     try:
         return float(text)
     except ValueError:

@@ -14,7 +14,7 @@ from dialer.clock import Clock, Timer
 from dialer.contract import SUPERVISE_CONTEXT
 from dialer.logging import get_logger
 from dialer.sim.pbx.app_queue import QueueSystem
-from dialer.sim.pbx.calls import OriginateRequest, Reply, emit_originate_response
+from dialer.sim.pbx.calls import OriginateRequest, Reply, emit_originate_response, seconds_of
 from dialer.sim.pbx.channels import Channel, Headers, format_duration, parse_caller_id
 from dialer.sim.pbx.config import PbxConfig, WorldKind
 from dialer.sim.pbx.engine import Engine
@@ -158,7 +158,7 @@ class PbxCore:
         rng = e.world.call_rng(record.sequence)
         if context == self.config.inbound_context:
             queue = self._inbound_queue_for(number)
-            patience = _float(req.data, 10.0) if req.application.lower() == "wait" else 1e9
+            patience = seconds_of(req.data, 10.0) if req.application.lower() == "wait" else 1e9
             record.queue = queue
             inbound = InboundCall(
                 e,
@@ -323,10 +323,3 @@ class _Inert:
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
         return None
-
-
-def _float(text: str, default: float) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return default

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from dialer.ami.protocol import AmiMessage, AmiParser
+from dialer.ami.transcript import received_stream
 from dialer.clock import ManualClock
 
 # Events a dialer must tolerate but that carry nothing for it (and whose exact count depends on dialplan detail).
@@ -26,8 +27,7 @@ NOISE = frozenset(
 
 def load_trace(path: Path) -> list[AmiMessage]:
     """The received messages of a recorded session (``#`` lines dropped, banner skipped)."""
-    raw = b"".join(line for line in path.read_bytes().splitlines(keepends=True) if not line.startswith(b"#"))
-    return AmiParser(expect_banner=True).feed(raw)
+    return AmiParser(expect_banner=True).feed(received_stream(path))
 
 
 def sent_actions(path: Path) -> list[tuple[float, bytes]]:

@@ -7,7 +7,7 @@ channel from the moment the call is bridged, with the same responses and the sam
 from __future__ import annotations
 
 import pytest
-from simpbx_replay import call_control_replayed
+from simpbx_replay import call_control_replayed, responses
 
 from dialer.ami.protocol import AmiMessage
 from dialer.sim.pbx.tracetools import compare_header_names, header_names, per_channel_sequences
@@ -45,14 +45,11 @@ def from_bridge(sequence: list[str]) -> list[str]:
 async def test_call_control_event_by_event(name: str) -> None:
     recorded, simulated = await call_control_replayed(name)
 
-    def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
-        return [
-            (m.action_id, m.name, m.get("Message"))
-            for m in messages
-            if m.is_response and (m.action_id or "").startswith("cc-")
-        ]
+    def cc_responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
+        """The responses to the call-control actions (``cc-`` ActionIDs)."""
+        return [r for r in responses(messages) if (r[0] or "").startswith("cc-")]
 
-    assert responses(simulated) == responses(recorded)
+    assert cc_responses(simulated) == cc_responses(recorded)
     rec, sim = per_channel_sequences(recorded), per_channel_sequences(simulated)
     assert set(rec) == set(sim)
     for role in rec:
@@ -110,10 +107,6 @@ async def test_a_blind_transfer_to_a_queue_event_by_event() -> None:
     hung up by the dialer (out of the old bridge, no h extension); app_queue reports the first agent's
     AgentComplete only when the customer's channel ends, just before the closer's, both Reason caller."""
     recorded, simulated = await call_control_replayed("callcontrol-blind-transfer")
-
-    def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
-        return [(m.action_id, m.name, m.get("Message")) for m in messages if m.is_response]
-
     assert responses(simulated) == responses(recorded)
     rec, sim = per_channel_sequences(recorded), per_channel_sequences(simulated)
     assert set(rec) == set(sim)

@@ -16,7 +16,7 @@ extension and the member's status come from other threads: their place among the
 from __future__ import annotations
 
 import pytest
-from simpbx_replay import LAB, replayed
+from simpbx_replay import LAB, replayed, responses
 
 from dialer.ami.protocol import AmiMessage
 from dialer.sim.pbx import PbxConfig, QueueConfig
@@ -107,10 +107,6 @@ def member_status_times(messages: list[AmiMessage]) -> list[str]:
 @pytest.mark.parametrize("name", TRACES)
 async def test_the_caller_s_hang_up_while_bridged_event_by_event(name: str) -> None:
     recorded, simulated = await simulate(name)
-
-    def responses(messages: list[AmiMessage]) -> list[tuple[str | None, ...]]:
-        return [(m.action_id, m.name, m.get("Message")) for m in messages if m.is_response]
-
     assert responses(simulated) == responses(recorded)
     rec, sim = per_channel_sequences(recorded), per_channel_sequences(simulated)
     assert set(rec) == set(sim)

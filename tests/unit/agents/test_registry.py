@@ -18,28 +18,13 @@ from dialer.ami.events import (
     AgentComplete,
     AgentConnect,
     AgentRingNoAnswer,
-    AmiEvent,
     QueueMember,
     QueueMemberPause,
 )
-from dialer.ami.parsing import parse_event
-from dialer.ami.protocol import AmiParser
-from dialer.ami.transcript import Received, read_transcript
+from dialer.ami.transcript import transcript_events
 from dialer.pacing.snapshot import AgentState
 
 PHONE = AGENT_PHONE
-
-
-def trace_events(path: Path) -> list[AmiEvent]:
-    parser = AmiParser(expect_banner=True)
-    events: list[AmiEvent] = []
-    for item in read_transcript(path):
-        if isinstance(item, Received):
-            for message in parser.feed(item.data):
-                event = parse_event(message)
-                if event is not None:
-                    events.append(event)
-    return events
 
 
 def complete(reason: str = "caller") -> AgentComplete:
@@ -223,7 +208,7 @@ def test_follows_the_recorded_queue_member_trace(traces_dir: Path) -> None:
     reg.register("agent9", "Local/agent9@sim-agents", "Agent 9")
     reg.login("agent9", ["inbound-sales"], now=0)
     reg.ready("agent9", now=0)
-    events = trace_events(traces_dir / "queue-add-pause-remove.txt")
+    events = [event for _at, event in transcript_events(traces_dir / "queue-add-pause-remove.txt")]
     kinds = [type(e).__name__ for e in events]
     assert "QueueMemberAdded" in kinds
     assert "QueueMemberRemoved" in kinds
@@ -240,7 +225,7 @@ def test_follows_the_recorded_answered_call(traces_dir: Path) -> None:
         reg.login(f"agent{n}", ["outbound-agents"], now=0)
         reg.ready(f"agent{n}", now=0)
     statuses: set[AgentStatus] = set()
-    for event in trace_events(traces_dir / "originate-answer.txt"):
+    for _at, event in transcript_events(traces_dir / "originate-answer.txt"):
         reg.apply(event, now=5)
         statuses.update(a.status for a in reg.agents())
     assert {AgentStatus.RINGING, AgentStatus.TALKING, AgentStatus.WRAPUP} <= statuses

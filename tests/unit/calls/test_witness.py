@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dialer.ami.events import AmiEvent
-from dialer.ami.parsing import parse_event
-from dialer.ami.protocol import AmiParser
-from dialer.ami.transcript import Received, read_transcript
+from dialer.ami.transcript import transcript_events
 from dialer.calls.outcome import Outcome
 from dialer.calls.replay import replay_file
 from dialer.calls.tracker import CallEnded, OriginateRecord
@@ -22,22 +18,9 @@ ALL_TRACES = sorted(p.name for p in TRACES.glob("originate-*.txt")) + sorted(
 )
 
 
-def events_of(path: Path) -> Iterator[tuple[float, AmiEvent]]:
-    parser = AmiParser(expect_banner=True)
-    for item in read_transcript(path):
-        if not isinstance(item, Received):
-            continue
-        for message in parser.feed(item.data):
-            if message.is_response:
-                continue
-            event = parse_event(message)
-            if event is not None:
-                yield item.at, event
-
-
 def witness_of(path: Path, *, after: float = float("-inf")) -> CallWitness:
     witness = CallWitness()
-    for at, event in events_of(path):
+    for at, event in transcript_events(path):
         if at >= after:
             witness.feed(event, at)
     return witness
@@ -127,7 +110,7 @@ def test_a_connected_call_seen_from_mid_call_keeps_its_agent_and_end() -> None:
 
 def test_a_call_still_up_has_no_end_but_its_real_answer_and_agent() -> None:
     path, record, ended = _connected_trace()
-    events = list(events_of(path))
+    events = list(transcript_events(path))
     witness = CallWitness()
     for at, event in events:
         if at < ended.at:
@@ -144,7 +127,7 @@ def test_a_call_still_up_has_no_end_but_its_real_answer_and_agent() -> None:
 
 def test_tracked_calls_are_not_kept_and_memory_is_bounded() -> None:
     path = TRACES / "lab" / "originate-burst-50.txt"
-    all_events = list(events_of(path))
+    all_events = list(transcript_events(path))
     small = CallWitness(max_calls=10, max_events_per_call=5)
     for at, event in all_events:
         small.feed(event, at)
@@ -196,7 +179,7 @@ def test_what_a_tracker_followed_leaves_nothing_behind() -> None:
     from dialer.ami.events import Hangup, OriginateResponse
 
     path = TRACES / "lab" / "originate-burst-50.txt"
-    all_events = list(events_of(path))
+    all_events = list(transcript_events(path))
     ours = {e.action_id for _, e in all_events if isinstance(e, OriginateResponse) and e.action_id}
     assert ours
     forgotten: set[str] = set()
