@@ -435,7 +435,9 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         "campaigns": campaigns,
         "agents": agents,
         **floor_figures(agents),
-        "hands_raised": sum(1 for a in agents if a["hand"] is not None),
+        # Every daemon's agents' raised hands (an agent's row carries theirs too), oldest first.
+        "hands": [hand.as_json(now) for hand in sorted(hands.values(), key=lambda h: (h.raised_at, h.agent_id))],
+        "hands_raised": len(hands),
         "inbound_waiting": {q: daemon.inbound_waiting(q) for q in sorted(daemon.inbound_queues)},
         "inbound": [queue.as_json() for queue in daemon.inbound_live()],
         "service_level_rule": daemon.service_level_rule().as_json(),
