@@ -121,8 +121,8 @@ class AlertEvaluator:
             if alert.rule in self._enabled and alert.cleared_at is None:
                 self._tracks[alert.key] = _Track(alert=alert)
 
-    def set_id(self, key: tuple[str, str], alert_id: int) -> Alert | None:
-        """The raised alert of ``key`` written to the history as ``alert_id``."""
+    def set_id(self, key: tuple[str, str], alert_id: int | None) -> Alert | None:
+        """The raised alert of ``key`` written to the history as ``alert_id`` (None: to be written again)."""
         track = self._tracks.get(key)
         if track is None or track.alert is None:
             return None

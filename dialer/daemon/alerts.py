@@ -153,7 +153,10 @@ class AlertKeeper:
             await record_cleared(self.db, alert_id, node=self.owner, value=value, cleared_at=cleared_at)
             self._clearing.pop(0)
         if self._touched is None or now - self._touched >= TOUCH_SECONDS:
-            await touch_holds(self.db, self.owner, wall)
+            held = await touch_holds(self.db, self.owner, wall)
+            for alert in self.evaluator.active:
+                if alert.id is not None and alert.id not in held:  # cleared while this daemon's hold had lapsed
+                    self.evaluator.set_id(alert.key, None)  # still seen: raised again at the next run
             for record in await clear_unheld(self.db, wall):
                 log.info("alert_cleared", id=record.id, rule=record.rule, subject=record.subject, why="nobody holds it")
             self._touched = now

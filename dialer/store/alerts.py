@@ -269,11 +269,13 @@ async def clear_unheld(db: Database, now: datetime) -> list[AlertRecord]:
     return cleared
 
 
-async def touch_holds(db: Database, node: str, now: datetime) -> int:
-    """``node`` still sees the conditions of the alerts it holds. How many."""
+async def touch_holds(db: Database, node: str, now: datetime) -> set[int]:
+    """``node`` still sees the conditions of the alerts it holds: their ids (an alert cleared while ``node``'s hold
+    had lapsed is not among them)."""
+    h = holders_t.c
     async with db.write() as conn:
-        done = await conn.execute(holders_t.update().where(holders_t.c.node == node).values(seen_at=now))
-        return int(done.rowcount or 0)
+        done = await conn.execute(holders_t.update().where(h.node == node).values(seen_at=now).returning(h.alert_id))
+        return {int(alert_id) for alert_id in done.scalars()}
 
 
 async def _open_in(conn: AsyncConnection, alert_id: int) -> AlertRecord | None:

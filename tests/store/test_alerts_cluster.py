@@ -2,7 +2,8 @@
 each with its own connection to one database -- seeing the same condition raise one alert (one ``alert.raised``);
 the first to stop seeing it does not clear it while the other still sees it; the last one clears it (one
 ``alert.cleared``). Raised at the same moment by both, still one. A hold not refreshed (its daemon stopped) does not
-keep an alert active, and an alert nobody holds any more is cleared once."""
+keep an alert active, and an alert nobody holds any more is cleared once. The migration to one active alert per rule
+and subject."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from harness.databases import DbSpec
+from sqlalchemy import text
 
 from dialer.alerts.evaluator import Alert, AlertEvaluator, Reading
 from dialer.alerts.rules import AlertKind, AlertRule, Severity
-from dialer.store import Database
+from dialer.store import Database, upgrade
 from dialer.store.alerts import (
     HOLD_FRESH_SECONDS,
     AlertFilter,
@@ -131,9 +133,44 @@ async def test_a_stopped_daemons_hold_lapses_and_an_alert_nobody_holds_is_cleare
     other = await record_raised(db, _server_down(T0 + 500), node="stopped", now=NOW + timedelta(seconds=500))
     assert other.id != gone.id
     later = NOW + timedelta(seconds=500)
-    assert await touch_holds(db, "stopped", later + timedelta(seconds=60)) == 1
+    assert await touch_holds(db, "stopped", later + timedelta(seconds=60)) == {other.id}
     assert await clear_unheld(db, later + timedelta(seconds=60 + HOLD_FRESH_SECONDS - 1)) == []  # touched: held
     (swept,) = await clear_unheld(db, later + timedelta(seconds=60 + HOLD_FRESH_SECONDS + 1))
     assert (swept.id, swept.active) == (other.id, False)
     assert await clear_unheld(db, later + timedelta(seconds=1000)) == []
     assert await active_alerts(db, "stopped") == []
+    assert await touch_holds(db, "stopped", later + timedelta(seconds=1000)) == set()  # it holds nothing any more
+
+
+async def test_the_migration_keeps_one_active_alert_per_rule_and_subject_held_by_its_daemons(
+    db_target: DbSpec,
+) -> None:
+    """Before 0032 two daemons could each raise the same alert: the oldest stays active, held by both; the copy is
+    cleared (without an event); an alert of one daemon is held by it."""
+    db = db_target.open()
+    try:
+        await upgrade(db, "0031_wallboard_tokens")
+        insert = text(
+            "INSERT INTO alerts (rule, kind, severity, subject, threshold, node, started_at, raised_at) "
+            "VALUES (:rule, :rule, 'critical', :subject, 0, :node, :at, :at)"
+        )
+        async with db.write() as conn:
+            for rule, subject, node in (
+                ("server_down", "server:pbx1", "a"),
+                ("server_down", "server:pbx1", "b"),
+                ("caller_waiting", "queue:sales", "b"),
+            ):
+                await conn.execute(insert, {"rule": rule, "subject": subject, "node": node, "at": NOW})
+        await upgrade(db)
+        _, active = await list_alerts(db, AlertFilter(active=True))
+        assert sorted((r.rule, r.node) for r in active) == [("caller_waiting", "b"), ("server_down", "a")]
+        server = next(r for r in active if r.rule == "server_down")
+        assert [r.id for r in await active_alerts(db, "a")] == [server.id]
+        assert sorted(r.rule for r in await active_alerts(db, "b")) == ["caller_waiting", "server_down"]
+        _, copies = await list_alerts(db, AlertFilter(active=False))
+        assert [(r.rule, r.node) for r in copies] == [("server_down", "b")]
+        assert await outbox_rows(db) == []
+        # Joined from now on: one more daemon seeing the server down raises nothing new.
+        assert (await record_raised(db, _server_down(T0), node="c", now=NOW)).id == server.id
+    finally:
+        await db.dispose()
