@@ -19,16 +19,7 @@ from sqlalchemy import text
 from dialer.alerts.evaluator import Alert, AlertEvaluator, Reading
 from dialer.alerts.rules import AlertKind, AlertRule, Severity
 from dialer.store import Database, upgrade
-from dialer.store.alerts import (
-    HOLD_FRESH_SECONDS,
-    AlertFilter,
-    active_alerts,
-    clear_unheld,
-    list_alerts,
-    record_cleared,
-    record_raised,
-    touch_holds,
-)
+from dialer.store import alerts as history
 from dialer.store.webhooks import create_subscription, outbox_rows
 from dialer.webhooks.core import WILDCARD
 
@@ -51,11 +42,11 @@ class Daemon:
         step = self.evaluator.evaluate([reading], at)
         wall = datetime.fromtimestamp(at, UTC)
         for alert in step.raised:
-            record = await record_raised(self.db, alert, node=self.node, now=wall)
+            record = await history.record_raised(self.db, alert, node=self.node, now=wall)
             self.evaluator.set_id(alert.key, record.id)
         for alert in step.cleared:
             assert alert.id is not None
-            await record_cleared(self.db, alert.id, node=self.node, value=alert.value, cleared_at=wall)
+            await history.record_cleared(self.db, alert.id, node=self.node, value=alert.value, cleared_at=wall)
 
 
 @pytest.fixture
@@ -78,27 +69,27 @@ async def test_two_daemons_raise_one_alert_and_the_last_to_see_it_clears_it(
     await create_subscription(db, campaign_id=None, url="http://127.0.0.1:9/h", events=[WILDCARD], secret="s", now=NOW)
     await a.sees(True, T0)
     await b.sees(True, T0 + 1)
-    (alert,) = (await list_alerts(db, AlertFilter()))[1]
+    (alert,) = (await history.list_alerts(db, history.AlertFilter()))[1]
     assert (alert.active, alert.node, alert.raised_at) == (True, "a", NOW)  # the first daemon's
-    assert [r.id for r in await active_alerts(db, "a")] == [alert.id]
-    assert [r.id for r in await active_alerts(b.db, "b")] == [alert.id]  # b holds the same alert
+    assert [r.id for r in await history.active_alerts(db, "a")] == [alert.id]
+    assert [r.id for r in await history.active_alerts(b.db, "b")] == [alert.id]  # b holds the same alert
     assert b.evaluator.active[0].id == alert.id
     assert await events(db) == ["alert.raised"]
 
     await a.sees(False, T0 + 10)  # a's server is back; b's still sees it down
     assert not a.evaluator.active
-    (still,) = (await list_alerts(db, AlertFilter()))[1]
+    (still,) = (await history.list_alerts(db, history.AlertFilter()))[1]
     assert still.active
-    assert await active_alerts(db, "a") == []
+    assert await history.active_alerts(db, "a") == []
     assert await events(db) == ["alert.raised"]
 
     await b.sees(False, T0 + 20)
-    (over,) = (await list_alerts(db, AlertFilter()))[1]
+    (over,) = (await history.list_alerts(db, history.AlertFilter()))[1]
     assert (over.id, over.active, over.cleared_at) == (alert.id, False, NOW + timedelta(seconds=20))
     assert await events(db) == ["alert.raised", "alert.cleared"]
 
     await a.sees(True, T0 + 30)  # down again: a new alert
-    _, found = await list_alerts(db, AlertFilter(active=True))
+    _, found = await history.list_alerts(db, history.AlertFilter(active=True))
     assert [r.id for r in found] != [alert.id]
     assert len(found) == 1
 
@@ -107,11 +98,11 @@ async def test_raised_by_both_at_the_same_moment_is_one_alert(db: Database, daem
     a, b = daemons
     await create_subscription(db, campaign_id=None, url="http://127.0.0.1:9/h", events=[WILDCARD], secret="s", now=NOW)
     await asyncio.gather(a.sees(True, T0), b.sees(True, T0))
-    _, found = await list_alerts(db, AlertFilter())
+    _, found = await history.list_alerts(db, history.AlertFilter())
     assert len(found) == 1
     assert await events(db) == ["alert.raised"]
     await asyncio.gather(a.sees(False, T0 + 5), b.sees(False, T0 + 5))
-    _, found = await list_alerts(db, AlertFilter(active=False))
+    _, found = await history.list_alerts(db, history.AlertFilter(active=False))
     assert len(found) == 1
     assert await events(db) == ["alert.raised", "alert.cleared"]
 
@@ -121,25 +112,29 @@ def _server_down(at: float) -> Alert:
 
 
 async def test_a_stopped_daemons_hold_lapses_and_an_alert_nobody_holds_is_cleared_once(db: Database) -> None:
-    stale = NOW + timedelta(seconds=HOLD_FRESH_SECONDS + 1)
-    gone = await record_raised(db, _server_down(T0), node="stopped", now=NOW)
-    kept = await record_raised(db, _server_down(T0), node="running", now=NOW)
+    stale = NOW + timedelta(seconds=history.HOLD_FRESH_SECONDS + 1)
+    gone = await history.record_raised(db, _server_down(T0), node="stopped", now=NOW)
+    kept = await history.record_raised(db, _server_down(T0), node="running", now=NOW)
     assert kept.id == gone.id
     # "stopped" never comes back: "running" lets go after its hold lapsed, and the alert clears.
-    cleared = await record_cleared(db, kept.id, node="running", value=0.0, cleared_at=stale)
+    cleared = await history.record_cleared(db, kept.id, node="running", value=0.0, cleared_at=stale)
     assert cleared is not None
     assert cleared.cleared_at == stale
 
-    other = await record_raised(db, _server_down(T0 + 500), node="stopped", now=NOW + timedelta(seconds=500))
+    other = await history.record_raised(db, _server_down(T0 + 500), node="stopped", now=NOW + timedelta(seconds=500))
     assert other.id != gone.id
     later = NOW + timedelta(seconds=500)
-    assert await touch_holds(db, "stopped", later + timedelta(seconds=60)) == {other.id}
-    assert await clear_unheld(db, later + timedelta(seconds=60 + HOLD_FRESH_SECONDS - 1)) == []  # touched: held
-    (swept,) = await clear_unheld(db, later + timedelta(seconds=60 + HOLD_FRESH_SECONDS + 1))
+    assert await history.touch_holds(db, "stopped", later + timedelta(seconds=60)) == {other.id}
+    assert (
+        await history.clear_unheld(db, later + timedelta(seconds=60 + history.HOLD_FRESH_SECONDS - 1)) == []
+    )  # touched: held
+    (swept,) = await history.clear_unheld(db, later + timedelta(seconds=60 + history.HOLD_FRESH_SECONDS + 1))
     assert (swept.id, swept.active) == (other.id, False)
-    assert await clear_unheld(db, later + timedelta(seconds=1000)) == []
-    assert await active_alerts(db, "stopped") == []
-    assert await touch_holds(db, "stopped", later + timedelta(seconds=1000)) == set()  # it holds nothing any more
+    assert await history.clear_unheld(db, later + timedelta(seconds=1000)) == []
+    assert await history.active_alerts(db, "stopped") == []
+    assert (
+        await history.touch_holds(db, "stopped", later + timedelta(seconds=1000)) == set()
+    )  # it holds nothing any more
 
 
 async def test_the_migration_keeps_one_active_alert_per_rule_and_subject_held_by_its_daemons(
@@ -162,15 +157,15 @@ async def test_the_migration_keeps_one_active_alert_per_rule_and_subject_held_by
             ):
                 await conn.execute(insert, {"rule": rule, "subject": subject, "node": node, "at": NOW})
         await upgrade(db)
-        _, active = await list_alerts(db, AlertFilter(active=True))
+        _, active = await history.list_alerts(db, history.AlertFilter(active=True))
         assert sorted((r.rule, r.node) for r in active) == [("caller_waiting", "b"), ("server_down", "a")]
         server = next(r for r in active if r.rule == "server_down")
-        assert [r.id for r in await active_alerts(db, "a")] == [server.id]
-        assert sorted(r.rule for r in await active_alerts(db, "b")) == ["caller_waiting", "server_down"]
-        _, copies = await list_alerts(db, AlertFilter(active=False))
+        assert [r.id for r in await history.active_alerts(db, "a")] == [server.id]
+        assert sorted(r.rule for r in await history.active_alerts(db, "b")) == ["caller_waiting", "server_down"]
+        _, copies = await history.list_alerts(db, history.AlertFilter(active=False))
         assert [(r.rule, r.node) for r in copies] == [("server_down", "b")]
         assert await outbox_rows(db) == []
         # Joined from now on: one more daemon seeing the server down raises nothing new.
-        assert (await record_raised(db, _server_down(T0), node="c", now=NOW)).id == server.id
+        assert (await history.record_raised(db, _server_down(T0), node="c", now=NOW)).id == server.id
     finally:
         await db.dispose()
