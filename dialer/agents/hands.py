@@ -2,13 +2,15 @@
 
 A hand is raised with an optional short note; a supervisor of the agent's teams (or a manager) lowers it once they
 have answered, or the agent does. It lowers itself when the agent leaves the call and its wrap-up (ready, paused,
-signed out): the help was about that call. The clock is the daemon's (seconds), passed in.
+signed out): the help was about that call (:func:`lowers_itself`). The clock is the daemon's (seconds), passed in.
+The hands raised are kept in the database (``dialer.store.hands``): every daemon's dashboard shows them, and they
+outlive a restart.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 
@@ -43,31 +45,7 @@ def clean_note(note: str | None) -> str | None:
     return kept[:MAX_HAND_NOTE_CHARS] or None
 
 
-@dataclass
-class RaisedHands:
-    """The hands raised now, by agent."""
-
-    hands: dict[str, Hand] = field(default_factory=dict)
-
-    def get(self, agent_id: str) -> Hand | None:
-        return self.hands.get(agent_id)
-
-    def raise_hand(self, agent_id: str, note: str | None, now: float) -> Hand:
-        """Raise (or raise again, with a new note: the time it was first raised is kept) ``agent_id``'s hand."""
-        before = self.hands.get(agent_id)
-        hand = Hand(agent_id, before.raised_at if before is not None else now, clean_note(note))
-        self.hands[agent_id] = hand
-        return hand
-
-    def lower(self, agent_id: str) -> Hand | None:
-        """Lower the hand; the hand that was raised (None: none was)."""
-        return self.hands.pop(agent_id, None)
-
-    def on_change(self, change: AgentChange, agent: Agent | None) -> Hand | None:
-        """An agent's state changed: their hand lowers itself once they are off the call and out of its wrap-up.
-        The hand lowered, if any."""
-        if change.agent_id not in self.hands:
-            return None
-        if agent is not None and agent.status in ON_A_CALL:
-            return None
-        return self.hands.pop(change.agent_id)
+def lowers_itself(change: AgentChange, agent: Agent | None) -> bool:
+    """The agent's state changed: a hand they raised (on a call, :data:`RAISABLE`) lowers itself when this change
+    takes them off the call and out of its wrap-up (signed out: ``agent`` None)."""
+    return change.previous in ON_A_CALL and (agent is None or agent.status not in ON_A_CALL)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from dialer.alerts.rules import AlertKind, AlertRule, Severity
 
@@ -59,7 +58,7 @@ class Reading:
 class Alert:
     """A raised alert: its rule, subject, the figure (the latest while active) and its limit, when its condition
     began (``started_at``), when it was raised and (once over) cleared, on the daemon's clock. ``id``: its row in the
-    history (None until written)."""
+    history (None until written); the history's record (``dialer.store.alerts.AlertRecord``) is how it is shown."""
 
     rule: str
     kind: AlertKind
@@ -79,23 +78,6 @@ class Alert:
     @property
     def key(self) -> tuple[str, str]:
         return self.rule, self.subject
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "rule": self.rule,
-            "kind": self.kind.value,
-            "severity": self.severity.value,
-            "subject": self.subject,
-            "campaign": self.campaign,
-            "agent": self.agent,
-            "detail": self.detail,
-            "value": self.value,
-            "limit": self.limit,
-            "started_at": self.started_at,
-            "raised_at": self.raised_at,
-            "cleared_at": self.cleared_at,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +121,8 @@ class AlertEvaluator:
             if alert.rule in self._enabled and alert.cleared_at is None:
                 self._tracks[alert.key] = _Track(alert=alert)
 
-    def set_id(self, key: tuple[str, str], alert_id: int) -> Alert | None:
-        """The raised alert of ``key`` written to the history as ``alert_id``."""
+    def set_id(self, key: tuple[str, str], alert_id: int | None) -> Alert | None:
+        """The raised alert of ``key`` written to the history as ``alert_id`` (None: to be written again)."""
         track = self._tracks.get(key)
         if track is None or track.alert is None:
             return None

@@ -2,9 +2,12 @@
 
 :class:`AlertKeeper` takes a snapshot of what this daemon sees (the campaigns it owns, the inbound queues, the
 agents, its Asterisk servers), runs the pure evaluator, and for each alert raised or cleared writes the history and
-its webhook event (``alert.raised`` / ``alert.cleared``, one transaction: :mod:`dialer.store.alerts`). It keeps
-the active alerts for the dashboard and the ``dialer_alerts_active`` gauge. At its first run it takes back the
-alerts it left active (a restart), so a condition still there is not raised twice and one gone is cleared.
+its webhook event (``alert.raised`` / ``alert.cleared``, one transaction: :mod:`dialer.store.alerts`). Several
+daemons on one database raise and clear each alert once: a daemon joins an alert another raised, and its clearing
+only lets its hold go while another daemon still sees the condition (:mod:`dialer.store.alerts`). It keeps the
+alerts it sees for the ``dialer_alerts_active`` gauge (the dashboard reads every daemon's from the history). At its
+first run it takes back the alerts it held (a restart), so a condition still there is not raised twice and one gone
+is cleared; every :data:`TOUCH_SECONDS` it refreshes its holds and clears the alerts no daemon holds any more.
 """
 
 from __future__ import annotations
@@ -22,10 +25,19 @@ from dialer.daemon.status import StatusView
 from dialer.logging import get_logger
 from dialer.runner.state import RunnerState
 from dialer.settings import Settings
-from dialer.store.alerts import active_alerts, record_cleared, record_raised
+from dialer.store.alerts import (
+    HOLD_FRESH_SECONDS,
+    active_alerts,
+    clear_unheld,
+    record_cleared,
+    record_raised,
+    touch_holds,
+)
 from dialer.store.engine import Database
 
 log = get_logger(__name__)
+# How often a daemon refreshes its holds on the alerts it sees (well within HOLD_FRESH_SECONDS).
+TOUCH_SECONDS = HOLD_FRESH_SECONDS / 4
 
 
 @dataclass(eq=False)
@@ -42,6 +54,7 @@ class AlertKeeper:
     _dialled: dict[str, tuple[int, float]] = field(init=False, default_factory=dict)
     # Alerts cleared whose clearing is not written yet (the database was away): written first at the next run.
     _clearing: list[tuple[int, float | None, datetime]] = field(init=False, default_factory=list)  # id, value, at
+    _touched: float | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.evaluator = AlertEvaluator(self.rules)
@@ -74,8 +87,7 @@ class AlertKeeper:
             if runner.campaign_id not in owned:
                 continue
             ctx = runner.ctx
-            window = ctx.stats.window
-            window.expire(now)
+            live_answers, abandon_rate = ctx.stats.window.seen_at(now)
             attempts = ctx.counters.attempts
             running = ctx.state is RunnerState.RUNNING
             seen = self._dialled.get(runner.name)
@@ -87,8 +99,8 @@ class AlertKeeper:
                     name=runner.name,
                     campaign_id=runner.campaign_id,
                     running=running,
-                    abandon_rate=window.rate(),
-                    live_answers=int(window.live_answers),
+                    abandon_rate=abandon_rate,
+                    live_answers=int(live_answers),
                     abandon_cap=ctx.settings.abandon_cap,
                     why_not=ctx.why_not.code if ctx.why_not is not None else None,
                     ready_agents=sum(1 for a in view.registry.in_queue(queue) if a.status is AgentStatus.READY),
@@ -118,9 +130,9 @@ class AlertKeeper:
         )
 
     async def run(self, now: float) -> None:
-        """One evaluation: the alerts raised and cleared now written and announced. A write that failed (the
-        database away) is made again at the next run: an alert raised, while it is active (one cleared before it
-        was ever written is not announced at all), and a clearing."""
+        """One evaluation: the alerts raised and cleared now written and announced (once across daemons). A write
+        that failed (the database away) is made again at the next run: an alert raised, while it is active (one
+        cleared before it was ever written is not announced at all), and a clearing."""
         if not self.resumed:
             self.evaluator.resume(record.as_alert() for record in await active_alerts(self.db, self.owner))
             self.resumed = True
@@ -138,5 +150,13 @@ class AlertKeeper:
                 self.evaluator.set_id(alert.key, record.id)
         while self._clearing:
             alert_id, value, cleared_at = self._clearing[0]
-            await record_cleared(self.db, alert_id, value=value, cleared_at=cleared_at)
+            await record_cleared(self.db, alert_id, node=self.owner, value=value, cleared_at=cleared_at)
             self._clearing.pop(0)
+        if self._touched is None or now - self._touched >= TOUCH_SECONDS:
+            held = await touch_holds(self.db, self.owner, wall)
+            for alert in self.evaluator.active:
+                if alert.id is not None and alert.id not in held:  # cleared while this daemon's hold had lapsed
+                    self.evaluator.set_id(alert.key, None)  # still seen: raised again at the next run
+            for record in await clear_unheld(self.db, wall):
+                log.info("alert_cleared", id=record.id, rule=record.rule, subject=record.subject, why="nobody holds it")
+            self._touched = now

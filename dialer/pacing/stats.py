@@ -496,7 +496,13 @@ class AbandonWindow:
             self.live_answers = self.abandons = self.estimated_variance = self.estimated = 0.0
 
     def rate(self) -> float:
-        return self.abandons / self.live_answers if self.live_answers > 1e-9 else 0.0
+        return _share(self.abandons, self.live_answers)
+
+    def seen_at(self, now: float) -> tuple[float, float]:
+        """(live answers, abandon rate) over the window ending at ``now``, as :meth:`expire` would leave them,
+        without changing the window (a reader's view: the alerts, while the pacer owns the window)."""
+        answers, abandons = self.recent(now, self.window_seconds)
+        return answers, _share(abandons, answers)
 
     def recent(self, now: float, seconds: float) -> tuple[float, float]:
         """(live answers, abandons) over the last ``seconds`` (at most the window), to the bucket."""
@@ -518,6 +524,10 @@ class AbandonWindow:
             answers += bucket_answers
             abandons += bucket_abandons
         return answers, abandons
+
+
+def _share(abandons: float, answers: float) -> float:
+    return abandons / answers if answers > 1e-9 else 0.0
 
 
 def _logit(p: float) -> float:

@@ -1,26 +1,38 @@
 """The alert history (``alerts``): each alert raised (``dialer.alerts``), when its condition began, when it was
 raised and cleared, its figure and limit, and who acknowledged it.
 
-:func:`record_raised` and :func:`record_cleared` write a row and announce it (``alert.raised`` /
-``alert.cleared`` through the webhook outbox) in one transaction; :func:`acknowledge` records who saw it
-(audit-logged in the same transaction); :func:`list_alerts` reads the history (active or over, a supervisor's
-scope); cleared alerts are purged after ``alert_retention_days`` (:func:`delete_alerts_before`).
+Several daemons may share the database, each evaluating what it sees. An alert is raised and cleared **once**
+across them (docs/alerts.md, "Several daemons"):
+
+- at most one alert is active per rule and subject (``open_key``, unique while active). :func:`record_raised`
+  inserts it or, when another daemon raised it first, joins it; either way the daemon now **holds** it
+  (``alert_holders``). Only the insert announces it (``alert.raised``, in the same transaction);
+- :func:`record_cleared` lets the daemon's hold go; the alert is cleared (and ``alert.cleared`` announced, in the
+  same transaction) only when no other daemon holds it -- one that still sees the condition keeps it active;
+- a daemon refreshes its holds (:func:`touch_holds`); a hold not refreshed for :data:`HOLD_FRESH_SECONDS` (its
+  daemon stopped and has not come back) no longer keeps an alert active, and :func:`clear_unheld` clears an alert
+  nobody holds any more.
+
+:func:`acknowledge` records who saw an alert (audit-logged in the same transaction); :func:`list_alerts` reads the
+history (active or over, a supervisor's scope); cleared alerts are purged after ``alert_retention_days``
+(:func:`delete_alerts_before`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Index, delete, or_, select
+from sqlalchemy import ColumnElement, Float, Index, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 
 from dialer.alerts.evaluator import Alert
 from dialer.alerts.rules import AlertKind, Severity
 from dialer.store.audit import audit_in
+from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader, paged
 from dialer.store.tables import BigId, metadata
@@ -31,11 +43,20 @@ from dialer.webhooks.events import alert_cleared, alert_raised
 assert metadata is SQLModel.metadata
 
 
+# A daemon's hold on an alert not refreshed for this long (its daemon stopped) no longer keeps the alert active.
+HOLD_FRESH_SECONDS = 120.0
+
+
 class AlertRow(SQLModel, table=True):
-    """An alert raised by a daemon (``node``) and, once its condition is gone, cleared."""
+    """An alert raised by a daemon (``node``: the first to see it) and, once no daemon sees its condition any more,
+    cleared. ``open_key`` (:func:`open_key`) while active, None once cleared: one active alert per rule and
+    subject."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_node_cleared", "node", "cleared_at"),)
+    __table_args__ = (
+        Index("ix_alerts_node_cleared", "node", "cleared_at"),
+        Index("ux_alerts_open_key", "open_key", unique=True),
+    )
 
     id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
     rule: str = Field(max_length=64)
@@ -54,9 +75,26 @@ class AlertRow(SQLModel, table=True):
     cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     acked_by: str | None = Field(default=None, max_length=64)
     acked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    open_key: str | None = Field(default=None, max_length=270)
+
+
+class AlertHolderRow(SQLModel, table=True):
+    """A daemon (``node``) that sees an active alert's condition, and when it last said so."""
+
+    __tablename__ = "alert_holders"
+
+    alert_id: int = Field(sa_type=BigId, primary_key=True, foreign_key="alerts.id", ondelete="CASCADE")
+    node: str = Field(max_length=200, primary_key=True, index=True)
+    seen_at: datetime = Field(sa_type=UTCDateTime)
 
 
 alerts_t = metadata.tables["alerts"]
+holders_t = metadata.tables["alert_holders"]
+
+
+def open_key(rule: str, subject: str) -> str:
+    """What is unique among the active alerts: one per rule and subject."""
+    return f"{rule} {subject}"[:270]
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -156,57 +194,123 @@ async def _get_in(conn: AsyncConnection, alert_id: int) -> AlertRecord | None:
 
 
 async def record_raised(db: Database, alert: Alert, *, node: str, now: datetime) -> AlertRecord:
-    """Write a raised alert and announce it (``alert.raised``) in one transaction."""
+    """``node`` sees ``alert``'s condition: the active alert of its rule and subject, written and announced
+    (``alert.raised``) in one transaction when no daemon had raised it, else the one another daemon raised; either
+    way held by ``node``."""
+    key = open_key(alert.rule, alert.subject)
+    a = alerts_t.c
     async with db.write() as conn:
-        inserted = await conn.execute(
-            alerts_t.insert()
-            .values(
-                rule=alert.rule,
-                kind=alert.kind.value,
-                severity=alert.severity.value,
-                subject=alert.subject[:200],
-                campaign=alert.campaign,
-                campaign_id=alert.campaign_id,
-                agent=alert.agent,
-                detail=(alert.detail or None) and alert.detail[:200],
-                value=alert.value,
-                threshold=alert.limit,
-                node=node[:200],
-                started_at=datetime.fromtimestamp(alert.started_at, UTC),
-                raised_at=datetime.fromtimestamp(alert.raised_at, UTC),
+        while True:
+            inserted = await conn.execute(
+                upsert_insert(conn, alerts_t)
+                .values(
+                    rule=alert.rule,
+                    kind=alert.kind.value,
+                    severity=alert.severity.value,
+                    subject=alert.subject[:200],
+                    campaign=alert.campaign,
+                    campaign_id=alert.campaign_id,
+                    agent=alert.agent,
+                    detail=(alert.detail or None) and alert.detail[:200],
+                    value=alert.value,
+                    threshold=alert.limit,
+                    node=node[:200],
+                    started_at=datetime.fromtimestamp(alert.started_at, UTC),
+                    raised_at=datetime.fromtimestamp(alert.raised_at, UTC),
+                    open_key=key,
+                )
+                .on_conflict_do_nothing(index_elements=["open_key"])
+                .returning(a.id)
             )
-            .returning(alerts_t.c.id)
-        )
-        record = await _get_in(conn, int(inserted.scalar_one()))
-        assert record is not None
-        await enqueue_in(conn, [alert_raised(record.as_json(), at=record.raised_at)], now)
+            new_id = inserted.scalar_one_or_none()
+            # Locked (PostgreSQL) so that a daemon clearing it concurrently either clears it before (then it is not
+            # found: raised anew) or sees this hold.
+            record = await _record.first_in(conn, select(alerts_t).where(a.open_key == key).with_for_update())
+            if record is not None:
+                break
+        hold = upsert_insert(conn, holders_t).values(alert_id=record.id, node=node[:200], seen_at=now)
+        await conn.execute(hold.on_conflict_do_update(index_elements=["alert_id", "node"], set_={"seen_at": now}))
+        if new_id is not None:
+            await enqueue_in(conn, [alert_raised(record.as_json(), at=record.raised_at)], now)
         return record
 
 
 async def record_cleared(
-    db: Database, alert_id: int, *, value: float | None, cleared_at: datetime
+    db: Database, alert_id: int, *, node: str, value: float | None, cleared_at: datetime
 ) -> AlertRecord | None:
-    """The alert's condition is gone: cleared (its last figure kept) and announced (``alert.cleared``) in one
-    transaction. None when there is no such alert or it was already cleared."""
-    a = alerts_t.c
+    """``node`` no longer sees the alert's condition: its hold goes; when no other daemon holds it (recently:
+    :data:`HOLD_FRESH_SECONDS`) the alert is cleared (its last figure kept) and announced (``alert.cleared``) in the
+    same transaction. The alert cleared; None when it stays active (held by another daemon), is already cleared, or
+    there is no such alert."""
+    h = holders_t.c
     async with db.write() as conn:
-        done = await conn.execute(
-            alerts_t.update().where(a.id == alert_id, a.cleared_at.is_(None)).values(cleared_at=cleared_at, value=value)
-        )
-        if done.rowcount != 1:
+        if await _open_in(conn, alert_id) is None:
             return None
-        record = await _get_in(conn, alert_id)
-        assert record is not None
-        await enqueue_in(conn, [alert_cleared(record.as_json(), at=cleared_at)], cleared_at)
-        return record
+        await conn.execute(delete(holders_t).where(h.alert_id == alert_id, h.node == node))
+        if await _held_in(conn, alert_id, cleared_at):
+            return None
+        return await _clear_in(conn, alert_id, value, cleared_at)
+
+
+async def clear_unheld(db: Database, now: datetime) -> list[AlertRecord]:
+    """Clear (and announce) the active alerts no daemon holds any more (their daemons stopped long ago)."""
+    a = alerts_t.c
+    fresh = holders_t.c.seen_at >= now - timedelta(seconds=HOLD_FRESH_SECONDS)
+    held = exists().where(holders_t.c.alert_id == a.id, fresh)
+    async with db.read() as conn:
+        found = (await conn.execute(select(a.id).where(a.cleared_at.is_(None), ~held))).scalars().all()
+    cleared: list[AlertRecord] = []
+    for alert_id in found:
+        async with db.write() as conn:
+            record = await _open_in(conn, alert_id)
+            if record is not None and not await _held_in(conn, alert_id, now):
+                done = await _clear_in(conn, alert_id, record.value, now)
+                cleared.append(done)
+    return cleared
+
+
+async def touch_holds(db: Database, node: str, now: datetime) -> set[int]:
+    """``node`` still sees the conditions of the alerts it holds: their ids (an alert cleared while ``node``'s hold
+    had lapsed is not among them)."""
+    h = holders_t.c
+    async with db.write() as conn:
+        done = await conn.execute(holders_t.update().where(h.node == node).values(seen_at=now).returning(h.alert_id))
+        return {int(alert_id) for alert_id in done.scalars()}
+
+
+async def _open_in(conn: AsyncConnection, alert_id: int) -> AlertRecord | None:
+    """The alert if active, locked (PostgreSQL) until the transaction ends."""
+    a = alerts_t.c
+    return await _record.first_in(
+        conn, select(alerts_t).where(a.id == alert_id, a.cleared_at.is_(None)).with_for_update()
+    )
+
+
+async def _held_in(conn: AsyncConnection, alert_id: int, now: datetime) -> bool:
+    h = holders_t.c
+    fresh = h.seen_at >= now - timedelta(seconds=HOLD_FRESH_SECONDS)
+    return (await conn.execute(select(h.node).where(h.alert_id == alert_id, fresh).limit(1))).first() is not None
+
+
+async def _clear_in(conn: AsyncConnection, alert_id: int, value: float | None, cleared_at: datetime) -> AlertRecord:
+    """Clear the alert (its lapsed holds go with it) and announce it."""
+    a = alerts_t.c
+    await conn.execute(delete(holders_t).where(holders_t.c.alert_id == alert_id))
+    await conn.execute(
+        alerts_t.update().where(a.id == alert_id).values(cleared_at=cleared_at, value=value, open_key=None)
+    )
+    record = await _get_in(conn, alert_id)
+    assert record is not None
+    await enqueue_in(conn, [alert_cleared(record.as_json(), at=cleared_at)], cleared_at)
+    return record
 
 
 async def active_alerts(db: Database, node: str) -> list[AlertRecord]:
-    """The alerts ``node`` raised and has not cleared (to resume after a restart)."""
+    """The active alerts ``node`` holds (to resume after a restart)."""
     a = alerts_t.c
+    mine = exists().where(holders_t.c.alert_id == a.id, holders_t.c.node == node)
     async with db.read() as conn:
-        query = select(alerts_t).where(a.node == node, a.cleared_at.is_(None)).order_by(a.id)
-        return await _record.all_in(conn, query)
+        return await _record.all_in(conn, select(alerts_t).where(a.cleared_at.is_(None), mine).order_by(a.id))
 
 
 async def get_alert(db: Database, alert_id: int) -> AlertRecord | None:

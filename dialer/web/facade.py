@@ -21,7 +21,6 @@ from aiohttp import web
 from dialer.agents.pausecodes import PauseCode
 from dialer.agents.registry import Agent, AgentError, AgentStatus
 from dialer.agents.service import ChangeListener
-from dialer.alerts.evaluator import Alert
 from dialer.appkeys import DIALER, SCHEDULER
 from dialer.callcontrol.service import CallControlService
 from dialer.campaign.config import CampaignConfig, DialMode, Disposition
@@ -443,10 +442,6 @@ class Daemon:
     @property
     def recording_settings(self) -> RecordingSettings:
         return self._dialer.settings.recording
-
-    def alerts(self) -> tuple[Alert, ...]:
-        """The alerts active now, newest first (dialer.daemon.alerts)."""
-        return self._dialer.alerts.active
 
     @property
     def pause_codes(self) -> list[PauseCode]:

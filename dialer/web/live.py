@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 
-from dialer.agents.hands import RaisedHands
+from dialer.agents.hands import lowers_itself
 from dialer.agents.pausecodes import SIGNED_OUT_PAUSE_REASON, pause_limits, pause_overdue_seconds
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
@@ -28,8 +28,10 @@ from dialer.calls.outcome import AbandonRules
 from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.store.admin import supervised_agents
+from dialer.store.alerts import AlertFilter, list_alerts
 from dialer.store.auth import UserRecord
 from dialer.store.console import agent_figures
+from dialer.store.hands import lower_hand, raised_hands
 from dialer.store.runtime import answer_history, calls_since
 from dialer.store.status import lead_status
 from dialer.store.wallboard import team_agents
@@ -48,6 +50,7 @@ SESSION_CHECK_SECONDS = 30.0
 DASHBOARD_INTERVAL_SECONDS = 1.0
 LEADS_REFRESH_SECONDS = 5.0
 MONTH_REFRESH_SECONDS = 10.0
+ALERTS_SHOWN = 500  # the active alerts on the dashboard, newest first
 T = TypeVar("T")
 
 
@@ -107,7 +110,8 @@ class LiveHub:
     figures_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
     inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
-    hands: RaisedHands = field(default_factory=RaisedHands)  # agents asking for help (dialer.agents.hands)
+    # Hands lowering themselves (dialer.agents.hands: the call's wrap-up over), written to the database.
+    lowering: set[asyncio.Task[None]] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
     inbound_task: asyncio.Task[None] | None = None
     sends_timed_out: int = 0
@@ -287,12 +291,23 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     hub = app[HUB]
     daemon = daemon_of(app)
 
-    def publish_state(change: AgentChange, agent: Agent | None) -> None:
-        hub.agent_clock.on_change(change, agent)
-        lowered = hub.hands.on_change(change, agent)
-        if lowered is not None:  # off the call and out of its wrap-up: the hand lowers itself
+    async def lower_after_call(change: AgentChange) -> None:
+        now = datetime.fromtimestamp(change.at, UTC)
+        try:
+            lowered = await lower_hand(app[DATABASE], change.agent_id, actor=None, now=now)
+        except Exception:  # the database away: the hand stays raised, for someone to lower
+            log.exception("hand_lower_failed", agent=change.agent_id)
+            return
+        if lowered is not None:
             log.info("hand_lowered", agent=change.agent_id, by="call ended", state=change.current.value)
             daemon.publish(f"agent:{change.agent_id}", "hand", raised=False, by=None, hand=None)
+
+    def publish_state(change: AgentChange, agent: Agent | None) -> None:
+        hub.agent_clock.on_change(change, agent)
+        if lowers_itself(change, agent):  # off the call and out of its wrap-up: a hand raised lowers itself
+            task = asyncio.create_task(lower_after_call(change), name=f"hand-lower-{change.agent_id}")
+            hub.lowering.add(task)
+            task.add_done_callback(hub.lowering.discard)
         if agent is not None:
             daemon.publish(
                 f"agent:{agent.agent_id}",
@@ -313,6 +328,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await cancel_and_wait(hub.task, hub.inbound_task)
+        await asyncio.gather(*hub.lowering, return_exceptions=True)  # written before the database closes
         await hub.close_all()
         # Consoles closed by the shutdown itself do not give up their seats (the agents' sessions survive a restart).
         await cancel_and_wait(*hub.releases.values())
@@ -385,6 +401,8 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         campaigns.append(doc)
     figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
     limits = pause_limits(daemon.pause_codes)
+    db = app[DATABASE]
+    hands = await raised_hands(db)  # every daemon's agents' (dialer.store.hands)
     agents = []
     for agent in daemon.agents():
         spent = hub.agent_clock.totals(agent, now)
@@ -409,7 +427,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
                 "ready_seconds": round(spent.get(AgentStatus.READY.value, 0.0), 1),
                 "calls": fig.calls if fig else agent.calls_taken,
                 "dispositions": fig.dispositions if fig else {},
-                "hand": hand.as_json(now) if (hand := hub.hands.get(agent.agent_id)) is not None else None,
+                "hand": hand.as_json(now) if (hand := hands.get(agent.agent_id)) is not None else None,
             }
         )
     return {
@@ -417,16 +435,17 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         "campaigns": campaigns,
         "agents": agents,
         **floor_figures(agents),
-        "hands_raised": sum(1 for a in agents if a["hand"] is not None),
+        # Every daemon's agents' raised hands (an agent's row carries theirs too), oldest first.
+        "hands": [hand.as_json(now) for hand in sorted(hands.values(), key=lambda h: (h.raised_at, h.agent_id))],
+        "hands_raised": len(hands),
         "inbound_waiting": {q: daemon.inbound_waiting(q) for q in sorted(daemon.inbound_queues)},
         "inbound": [queue.as_json() for queue in daemon.inbound_live()],
         "service_level_rule": daemon.service_level_rule().as_json(),
         "servers": daemon.server_view(),
         "health": daemon.health(),
-        # The alerts active now, newest first (dialer.alerts): a supervisor's scope keeps their agents' only.
-        "alerts": [
-            {**alert.as_json(), "active_seconds": max(0.0, now - alert.started_at)} for alert in daemon.alerts()
-        ],
+        # The alerts active now, every daemon's, newest first, as GET /api/alerts shows them (dialer.store.alerts): a
+        # supervisor's scope keeps their agents' only.
+        "alerts": [a.as_json() for a in (await list_alerts(db, AlertFilter(active=True), limit=ALERTS_SHOWN))[1]],
     }
 
 

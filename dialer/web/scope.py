@@ -28,7 +28,8 @@ def floor_figures(agents: Collection[Mapping[str, Any]]) -> dict[str, Any]:
 def scoped_dashboard(
     doc: dict[str, Any], scope: Collection[str] | None, campaigns: Collection[str] | None = None
 ) -> dict[str, Any]:
-    """The dashboard document restricted to the agents in ``scope``: the agent table, the hands raised, the alerts
+    """The dashboard document restricted to the agents in ``scope``: the agent table, the hands raised (every
+    daemon's: ``hands``), the alerts
     about agents (those about no agent stay), the floor's figures and each campaign's agents by state counted over
     those agents only; and to the ``campaigns`` named (None: every campaign; a wallboard kiosk may be limited to
     some)."""
@@ -41,14 +42,15 @@ def scoped_dashboard(
     for campaign in doc.get("campaigns", []):
         staffed = [a for a in agents if campaign.get("queue") in a.get("queues", ())]
         shown.append({**campaign, "agents_by_state": count_by_state(staffed)})
-    hands = sum(1 for a in agents if a.get("hand"))
+    hands = [h for h in doc.get("hands", []) if h.get("agent_id") in scope]
     alerts = [a for a in doc.get("alerts", []) if a.get("agent") is None or a.get("agent") in scope]
     return {
         **doc,
         **floor_figures(agents),
         "agents": agents,
         "campaigns": shown,
-        "hands_raised": hands,
+        "hands": hands,
+        "hands_raised": len(hands),
         "alerts": alerts,
         "scope": sorted(scope),
     }

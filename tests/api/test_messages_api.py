@@ -1,13 +1,15 @@
 """Messages to agents and raised hands through the API (dialer.web.api.messages): who may send to whom (a
 supervisor their teams and their agents, managers anyone, agents nobody), bad text refused, the scoped listings and
 the read receipts; a message reaching the agent's open console over the WebSocket; a hand raised on a call, seen on
-the supervisors' dashboard, lowered by a supervisor and by the end of the wrap-up, audited."""
+the supervisors' dashboard, lowered by a supervisor and by the end of the wrap-up, audited; a hand kept in the
+database shown on the dashboard feed of a daemon its agent is not on."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from harness.clock import clock_dt
 from harness.stepping import eventually
 from harness.web import (
     PASSWORD,
@@ -22,6 +24,7 @@ from harness.web import (
 from dialer.agents.messages import MAX_MESSAGE_CHARS
 from dialer.appkeys import DATABASE
 from dialer.store.audit import audit_entries
+from dialer.store.hands import get_hand, raise_hand
 
 
 async def test_who_may_message_whom_and_the_read_receipts(tmp_path: Path, aiohttp_client: Any) -> None:
@@ -161,6 +164,20 @@ async def test_a_hand_raised_on_a_call_shows_on_the_dashboard_until_lowered(
         assert await row(boss) == (0, None)
         assert (await (await client.get("/api/agents/alice/hand", headers=alice)).json())["raised"] is False
 
+        # A hand is kept in the database: bob's, raised through another daemon (his agent is not on this one), is in
+        # this daemon's dashboard feed for the managers (not for sue: bob is not in her teams); boss lowers it here.
+        await raise_hand(world.app[DATABASE], "bob", "on pbx-west", actor="bob", now=clock_dt(world.clock))
+        feed = await (await client.get("/api/dashboard", headers=boss)).json()
+        assert ([h["agent_id"] for h in feed["hands"]], feed["hands"][0]["note"], feed["hands_raised"]) == (
+            ["bob"],
+            "on pbx-west",
+            1,
+        )
+        assert (await (await client.get("/api/dashboard", headers=sue)).json())["hands"] == []
+        assert (await (await client.get("/api/agents/bob/hand", headers=bob)).json())["raised"] is True
+        assert (await client.delete("/api/agents/bob/hand", headers=boss)).status == 200
+        assert await get_hand(world.app[DATABASE], "bob") is None
+
         # Raised again, it lowers itself when the wrap-up ends (alice announces she is ready in a second).
         assert (await client.post("/api/agents/alice/hand", json={}, headers=alice)).status == 200
         assert (await client.post("/api/agents/alice/ready-in", json={"seconds": 1}, headers=alice)).status == 200
@@ -170,5 +187,11 @@ async def test_a_hand_raised_on_a_call_shows_on_the_dashboard_until_lowered(
 
         await eventually(lowered, 30.0)
         _, entries = await audit_entries(world.app[DATABASE])
-        hands = [(e.actor, e.action) for e in reversed(entries) if e.action.startswith("hand.")]
-        assert hands == [("alice", "hand.raise"), ("sue", "hand.lower"), ("alice", "hand.raise")]
+        hands = [(e.actor, e.action, e.target) for e in reversed(entries) if e.action.startswith("hand.")]
+        assert hands == [
+            ("alice", "hand.raise", "agent:alice"),
+            ("sue", "hand.lower", "agent:alice"),
+            ("bob", "hand.raise", "agent:bob"),
+            ("boss", "hand.lower", "agent:bob"),
+            ("alice", "hand.raise", "agent:alice"),
+        ]

@@ -1,6 +1,6 @@
 """The dashboard's Alerts card in headless chromium: two agents' coffee breaks past their minute raise an alert
-each; their team's supervisor sees her agent's only, acknowledges it (her name shows on the row), the manager sees
-both; the agent going ready clears hers and the row goes.
+each; their team's supervisor sees her agent's only, acknowledges it (her name shows on the row, and on the
+manager's, from the dashboard document), the manager sees both; the agent going ready clears hers and the row goes.
 
 Screenshot to tests/artifacts/ (git-ignored): alerts-dashboard.
 """
@@ -44,6 +44,7 @@ async def test_the_alerts_card_scoped_acknowledged_and_cleared(
         await mine.wait_for(timeout=30_000)
         assert "Pause past its limit" in await mine.inner_text()
         assert "coffee" in await mine.inner_text()
+        assert "--:--" not in await mine.inner_text()  # how long it has held: the document's time - started_at
         await boss.locator("#alerts-table tr[data-subject='agent:bob']").wait_for(timeout=30_000)
         assert await dash.locator("#alerts-table tr[data-subject='agent:bob']").count() == 0
 
@@ -51,6 +52,10 @@ async def test_the_alerts_card_scoped_acknowledged_and_cleared(
         assert await eventually(lambda: has_text(mine, "sue"), 20)
         assert await eventually(lambda: has_text(dash.locator("#alerts-msg"), "acknowledged"), 20)
         await dash.screenshot(path=str(artifacts / "alerts-dashboard.png"), full_page=True)
+        # The dashboard document carries the alerts as GET /api/alerts shows them: who acknowledged one, too.
+        assert await eventually(
+            lambda: has_text(boss.locator("#alerts-table tr[data-subject='agent:alice']"), "sue"), 20
+        )
 
         assert (await client.post("/api/agents/alice/ready", headers=world.auth("alice"))).status == 200
         await mine.wait_for(state="detached", timeout=30_000)

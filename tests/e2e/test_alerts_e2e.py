@@ -124,7 +124,9 @@ async def test_the_daemon_purges_cleared_alerts_past_their_retention(tmp_path: P
             at = now - age_days * 86400
             alert = Alert("server_down", AlertKind.SERVER_DOWN, Severity.CRITICAL, "server:x", 1.0, 0.0, at, at)
             record = await record_raised(world.db, alert, node="elsewhere", now=clock_dt(world.clock))
-            await record_cleared(world.db, record.id, value=0.0, cleared_at=datetime.fromtimestamp(at + 60, UTC))
+            await record_cleared(
+                world.db, record.id, node="elsewhere", value=0.0, cleared_at=datetime.fromtimestamp(at + 60, UTC)
+            )
             ids.append(record.id)
         assert await scheduler.purge_alerts() == 1  # ... and run here, on the dialer clock
         _, left = await list_alerts(world.db, AlertFilter())

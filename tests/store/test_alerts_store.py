@@ -58,10 +58,10 @@ async def test_raised_and_cleared_are_written_and_announced_in_order(db: Databas
     assert [r.id for r in await active_alerts(db, "n1")] == [raised.id]
     assert await active_alerts(db, "n2") == []
     later = NOW + timedelta(minutes=3)
-    cleared = await record_cleared(db, raised.id, value=-5.0, cleared_at=later)
+    cleared = await record_cleared(db, raised.id, node="n1", value=-5.0, cleared_at=later)
     assert cleared is not None
     assert (cleared.active, cleared.cleared_at, cleared.value) == (False, later, -5.0)
-    assert await record_cleared(db, raised.id, value=0.0, cleared_at=later) is None  # once only
+    assert await record_cleared(db, raised.id, node="n1", value=0.0, cleared_at=later) is None  # once only
     assert await active_alerts(db, "n1") == []
     rows = sorted(await outbox_rows(db), key=lambda r: r.id)
     assert [r.event_type for r in rows] == ["alert.raised", "alert.cleared"]
@@ -90,7 +90,7 @@ async def test_listings_active_cleared_and_scoped(db: Database) -> None:
     ann = await record_raised(db, _alert("agent:ann", "ann"), node="n1", now=NOW)
     bob = await record_raised(db, _alert("agent:bob", "bob", at=T0 + 60), node="n1", now=NOW)
     server = await record_raised(db, _alert("server:pbx1", at=T0 + 120), node="n1", now=NOW)
-    await record_cleared(db, ann.id, value=0.0, cleared_at=NOW + timedelta(minutes=5))
+    await record_cleared(db, ann.id, node="n1", value=0.0, cleared_at=NOW + timedelta(minutes=5))
 
     async def ids(where: AlertFilter) -> list[int]:
         total, found = await list_alerts(db, where)
@@ -108,9 +108,9 @@ async def test_listings_active_cleared_and_scoped(db: Database) -> None:
 
 async def test_the_purge_deletes_cleared_alerts_past_retention_only(db: Database) -> None:
     old = await record_raised(db, _alert("agent:ann", "ann"), node="n1", now=NOW)
-    await record_cleared(db, old.id, value=0.0, cleared_at=NOW)
+    await record_cleared(db, old.id, node="n1", value=0.0, cleared_at=NOW)
     recent = await record_raised(db, _alert("agent:bob", "bob"), node="n1", now=NOW)
-    await record_cleared(db, recent.id, value=0.0, cleared_at=NOW + timedelta(days=3))
+    await record_cleared(db, recent.id, node="n1", value=0.0, cleared_at=NOW + timedelta(days=3))
     still = await record_raised(db, _alert("server:pbx1"), node="n1", now=NOW)
     assert await delete_alerts_before(db, NOW + timedelta(days=1)) == 1
     _, left = await list_alerts(db, AlertFilter())

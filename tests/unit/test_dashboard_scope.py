@@ -1,4 +1,5 @@
-"""A supervisor's dashboard: only their teams' agents, and each campaign's agents by state counted over them."""
+"""A supervisor's dashboard: only their teams' agents (their alerts, their raised hands), and each campaign's agents by
+state counted over them."""
 
 from __future__ import annotations
 
@@ -35,3 +36,10 @@ def test_a_supervisor_sees_their_agents_alerts_and_those_about_no_agent() -> Non
     ]
     doc = scoped_dashboard({**DOC, "alerts": alerts}, {"alice", "sue"})
     assert [a["subject"] for a in doc["alerts"]] == ["agent:alice", "server:pbx1"]
+
+
+def test_a_supervisor_sees_the_hands_of_their_agents_whichever_daemon_serves_them() -> None:
+    # "dan" is an agent of another daemon (no row here): his hand is in the feed all the same.
+    hands = [{"agent_id": "bob", "note": None}, {"agent_id": "dan", "note": "refund?"}]
+    doc = scoped_dashboard({**DOC, "hands": hands, "hands_raised": 2}, {"alice", "dan"})
+    assert ([h["agent_id"] for h in doc["hands"]], doc["hands_raised"]) == (["dan"], 1)

@@ -8,7 +8,9 @@ dashboard hears of it (``message_read``) and the listing shows who has read it.
 
 An agent on a call (or in its wrap-up) raises a hand with an optional note (:mod:`dialer.agents.hands`): the
 dashboard shows it on their row to their teams' supervisors and the managers, who lower it once they have helped
-(so may the agent); it lowers itself when the call's wrap-up ends. Raising and lowering are audited.
+(so may the agent); it lowers itself when the call's wrap-up ends. Raising and lowering are audited. Hands are kept
+in the database (:mod:`dialer.store.hands`): a supervisor whose dashboard another daemon serves sees them too, and
+they outlive a restart.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from dialer.agents.messages import (
     clean_message_text,
 )
 from dialer.i18n import M_, message_of
+from dialer.store import hands
 from dialer.store.admin import UnknownTeamError, get_team
-from dialer.store.audit import audit
 from dialer.store.auth import Role, UnknownUserError
 from dialer.store.messages import (
     MessageFilter,
@@ -41,7 +43,6 @@ from dialer.store.messages import (
     send_message,
 )
 from dialer.web.api.common import Paging, Strict, agent_or_404, ok, out_of_scope, page_from, path_agent, refused
-from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, SUPERVISORS, Call, RouteTable
 
@@ -248,8 +249,7 @@ async def get_one_message(call: Call) -> web.Response:
 async def get_hand(call: Call) -> web.Response:
     """Whether the agent's hand is raised, since when and why"""
     agent_id = path_agent(call)
-    daemon = call.daemon
-    return ok(_hand_json(agent_id, call.app[HUB].hands.get(agent_id), daemon.now()))
+    return ok(_hand_json(agent_id, await hands.get_hand(call.db, agent_id), call.daemon.now()))
 
 
 @routes.route(
@@ -268,8 +268,7 @@ async def raise_hand(call: Call) -> web.Response:
     if agent.status not in RAISABLE:
         raise Problem(409, M_("raise your hand on a call or in its wrap-up"), kind="not-on-a-call")
     daemon = call.daemon
-    hand = call.app[HUB].hands.raise_hand(agent_id, call.body_as(HandBody).note, daemon.now())
-    await audit(call.db, call.user.name, "hand.raise", f"agent:{agent_id}", call.now(), note=hand.note)
+    hand = await hands.raise_hand(call.db, agent_id, call.body_as(HandBody).note, actor=call.user.name, now=call.now())
     shown = _hand_json(agent_id, hand, daemon.now())
     daemon.publish(f"agent:{agent_id}", "hand", raised=True, by=call.user.name, hand=shown)
     return ok(shown)
@@ -279,11 +278,9 @@ async def raise_hand(call: Call) -> web.Response:
 async def lower_hand(call: Call) -> web.Response:
     """Lower the agent's raised hand (their supervisors once they have helped, managers, or the agent)"""
     agent_id = path_agent(call)
-    lowered = call.app[HUB].hands.lower(agent_id)
+    lowered = await hands.lower_hand(call.db, agent_id, actor=call.user.name, now=call.now())
     if lowered is None:
         raise Problem(404, M_("{agent}'s hand is not raised", agent=agent_id))
     daemon = call.daemon
-    waited = round(max(0.0, daemon.now() - lowered.raised_at), 1)
-    await audit(call.db, call.user.name, "hand.lower", f"agent:{agent_id}", call.now(), raised_seconds=waited)
     daemon.publish(f"agent:{agent_id}", "hand", raised=False, by=call.user.name, hand=None)
     return ok(_hand_json(agent_id, None, daemon.now()))

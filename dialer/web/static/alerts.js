@@ -1,7 +1,7 @@
-// Dashboard: the Alerts card -- the alerts active now (the dashboard document's "alerts", newest first: a figure
-// past its rule's threshold long enough; supervisors see their teams' agents' and those about no agent), when each
-// started, its figure against its limit, and Acknowledge (who saw it). Loaded beside dashboard.js, which passes on
-// the WebSocket's messages (common.js's consoleBus).
+// Dashboard: the Alerts card -- the alerts active now (the dashboard document's "alerts", every daemon's, newest
+// first, as GET /api/alerts shows them: a figure past its rule's threshold long enough; supervisors see their teams'
+// agents' and those about no agent), when each started, its figure against its limit, and Acknowledge (who saw it).
+// Loaded beside dashboard.js, which passes on the WebSocket's messages (common.js's consoleBus).
 import { api, clock, consoleBus, el, pct, when } from "./common.js";
 import { t } from "./i18n.js";
 
@@ -18,9 +18,8 @@ const TITLES = {
 };
 const SEVERITIES = { info: t("Info"), warning: t("Warning"), critical: t("Critical") };
 const RATES = new Set(["abandon_near_cap", "service_level_low"]);
-let acks = new Map(); // alert id -> {by, at}, from the history (GET /api/alerts?active=true)
-let shownIds = "";
-let last = [];
+let acks = new Map(); // alert id -> {by, at}: acknowledged here, until the next document says so itself
+let last = { alerts: [], at: 0 };
 
 function say(text, bad = false) { const m = $("alerts-msg"); m.textContent = text; m.className = "msg" + (bad ? " msg-bad" : ""); }
 
@@ -38,38 +37,34 @@ function subject(a) {
     server: t("Server {name}", { name }) }[kind] || a.subject;
 }
 
-async function loadAcks() {
-  try {
-    const page = await api("GET", "/api/alerts?active=true&limit=500");
-    acks = new Map(page.items.filter((a) => a.acked_by).map((a) => [a.id, { by: a.acked_by, at: a.acked_at }]));
-    render(last);
-  } catch (err) { say(err.message, true); }
-}
-
 async function ack(id) {
   try {
     const done = await api("POST", `/api/alerts/${id}/ack`);
     acks.set(done.id, { by: done.acked_by, at: done.acked_at });
     say(t("Alert acknowledged"));
-    render(last);
+    render(last.alerts, last.at);
   } catch (err) { say(err.message, true); }
 }
 
-function render(alerts) {
-  last = alerts;
+// How long the alert's condition has held at ``at`` (the document's time: the daemon's clock, in seconds).
+function activeSeconds(a, at) { return Math.max(0, at - Date.parse(a.started_at) / 1000); }
+
+function render(alerts, at) {
+  last = { alerts, at };
+  acks = new Map([...acks].filter(([id]) => alerts.some((a) => a.id === id && !a.acked_by)));
   $("alerts-card").dataset.count = String(alerts.length);
   $("alerts-summary").textContent = alerts.length ? t("{n} active", { n: alerts.length }) : t("No alert");
   $("alerts-table").tBodies[0].replaceChildren(...alerts.map((a) => {
-    const acked = a.id !== null ? acks.get(a.id) : undefined;
+    const acked = a.acked_by ? { by: a.acked_by, at: a.acked_at } : acks.get(a.id);
     return el("tr", { class: "alert alert-" + a.severity, "data-alert": a.rule, "data-subject": a.subject },
       el("td", {}, el("span", { class: "pill pill-alert-" + a.severity }, SEVERITIES[a.severity] || a.severity)),
       el("td", {}, TITLES[a.kind] || a.rule), el("td", {}, subject(a)), el("td", { class: "alert-figure" }, figure(a)),
-      el("td", { class: "num", title: t("since {time}", { time: when(a.started_at) }) }, clock(a.active_seconds)),
+      el("td", { class: "num", title: t("since {time}", { time: when(a.started_at) }) }, clock(activeSeconds(a, at))),
       el("td", {}, acked ? t("{who} at {when}", { who: acked.by, when: when(acked.at) })
-        : a.id === null ? "" : el("button", { class: "btn", type: "button", onclick: () => ack(a.id) }, t("Acknowledge"))));
+        : el("button", { class: "btn", type: "button", onclick: () => ack(a.id) }, t("Acknowledge"))));
   }));
-  const ids = alerts.map((a) => a.id).join();
-  if (ids !== shownIds) { shownIds = ids; if (alerts.length) loadAcks(); }
 }
 
-consoleBus.addEventListener("live", (ev) => { if (ev.detail.kind === "dashboard") render(ev.detail.data.alerts || []); });
+consoleBus.addEventListener("live", (ev) => {
+  if (ev.detail.kind === "dashboard") render(ev.detail.data.alerts || [], ev.detail.data.at);
+});

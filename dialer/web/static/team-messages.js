@@ -53,9 +53,9 @@ async function send(ev) {
   await loadMessages();
 }
 
-// The raised hands of the last dashboard document, for the picker beside "Lower hand".
-function showHands(agents) {
-  const raised = agents.filter((a) => a.hand).map((a) => a.agent_id);
+// The raised hands of the last dashboard document (every daemon's agents'), for the picker beside "Lower hand".
+function showHands(hands) {
+  const raised = hands.map((h) => h.agent_id);
   const select = $("hand-agent");
   const listed = [...select.options].map((o) => o.value);
   if (raised.join() !== listed.join()) {
@@ -76,7 +76,7 @@ async function lowerHand() {
 
 consoleBus.addEventListener("live", (ev) => {
   const msg = ev.detail;
-  if (msg.kind === "dashboard") showHands(msg.data.agents || []);
+  if (msg.kind === "dashboard") showHands(msg.data.hands || []);
   else if (msg.kind === "message_read" || msg.kind === "message") loadMessages();
 });
 $("msg-form").addEventListener("submit", send);

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.agents.hands import MAX_HAND_NOTE_CHARS, RaisedHands, clean_note
+from dialer.agents.hands import MAX_HAND_NOTE_CHARS, Hand, clean_note, lowers_itself
 from dialer.agents.messages import MAX_MESSAGE_CHARS, MessageTextError, clean_message_text
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 
@@ -34,23 +34,17 @@ def _change(previous: AgentStatus, current: AgentStatus) -> AgentChange:
     return AgentChange("ann", previous, current, 20.0, "")
 
 
-def test_a_hand_keeps_its_first_time_and_lowers_once() -> None:
-    hands = RaisedHands()
-    first = hands.raise_hand("ann", "refund?", 10.0)
-    again = hands.raise_hand("ann", "refund over 500", 15.0)
-    assert (again.raised_at, again.note) == (10.0, "refund over 500")
-    assert again.as_json(40.0)["raised_seconds"] == 30.0
-    assert hands.lower("ann") == again != first
-    assert hands.lower("ann") is None
+def test_a_hand_shows_how_long_it_has_been_raised() -> None:
+    assert Hand("ann", 10.0, "refund?").as_json(40.0) == {
+        "agent_id": "ann",
+        "raised_at": 10.0,
+        "note": "refund?",
+        "raised_seconds": 30.0,
+    }
 
 
 def test_a_hand_lowers_itself_when_the_call_and_its_wrapup_are_over() -> None:
-    hands = RaisedHands()
-    hands.raise_hand("ann", None, 10.0)
-    assert hands.on_change(_change(AgentStatus.TALKING, AgentStatus.WRAPUP), _agent(AgentStatus.WRAPUP)) is None
-    assert hands.get("ann") is not None
-    lowered = hands.on_change(_change(AgentStatus.WRAPUP, AgentStatus.READY), _agent(AgentStatus.READY))
-    assert lowered is not None
-    assert lowered.agent_id == "ann"
-    assert hands.get("ann") is None
-    assert hands.on_change(_change(AgentStatus.READY, AgentStatus.PAUSED), _agent(AgentStatus.PAUSED)) is None
+    assert not lowers_itself(_change(AgentStatus.TALKING, AgentStatus.WRAPUP), _agent(AgentStatus.WRAPUP))
+    assert lowers_itself(_change(AgentStatus.WRAPUP, AgentStatus.READY), _agent(AgentStatus.READY))
+    assert lowers_itself(_change(AgentStatus.TALKING, AgentStatus.PAUSED), None)  # signed out
+    assert not lowers_itself(_change(AgentStatus.READY, AgentStatus.PAUSED), _agent(AgentStatus.PAUSED))  # no call

@@ -52,6 +52,18 @@ def test_window_forgets_what_left_it() -> None:
     assert (window.live_answers, window.abandons) == (1, 0)
 
 
+def test_a_reader_sees_the_window_at_a_time_without_changing_it() -> None:
+    window = AbandonWindow(24 * 3600.0)
+    window.add(0.0, abandoned=True)
+    window.add(3600.0, abandoned=False)
+    window.add(7200.0, abandoned=False)
+    assert window.seen_at(7200.0) == (3.0, 1 / 3)
+    assert window.seen_at(24 * 3600.0 + 120.0) == (2.0, 0.0)  # the first call has left the window by then ...
+    assert (window.live_answers, window.abandons, window.rate()) == (3.0, 1.0, 1 / 3)  # ... the window kept it
+    window.expire(24 * 3600.0 + 120.0)
+    assert (window.live_answers, window.rate()) == (2.0, 0.0)  # as seen_at saw it
+
+
 def test_controller_rests_at_the_setpoint() -> None:
     # A world where the abandon probability equals the level it is given: the controller must settle where
     # abandons ÷ answers = setpoint, and hold the count within a few calls of setpoint × answers.
