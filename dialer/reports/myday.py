@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -134,7 +134,7 @@ class MyDay:
         return {
             "agent": self.agent,
             "zone": self.zone,
-            "from": iso(self.start),
+            "from": iso(self.start.astimezone(UTC)),
             "to": iso(self.now),
             "mine": self.mine.as_json(),
             "team": self.team,
