@@ -11,10 +11,11 @@ const ENDS = new Set(["talking", "wrapup"]);
 
 const count = (x) => number(x, Number.isInteger(x) ? 0 : 1);
 const share = (x) => (x === null || x === undefined ? "—" : percent(x));
+const sub = (text) => el("div", { class: "muted sub" }, text);
 
 // The rows: [test hook, label, the cell of one side's figures].
 const ROWS = [
-  ["calls", t("Calls handled"), (f) => t("{n} (outbound {out} · inbound {in})", { n: count(f.calls), out: count(f.calls_outbound), in: count(f.calls_inbound) })],
+  ["calls", t("Calls handled"), (f) => [count(f.calls), sub(t("outbound {out} · inbound {in}", { out: count(f.calls_outbound), in: count(f.calls_inbound) }))]],
   ["conversations", t("Live conversations"), (f) => count(f.live_conversations)],
   ["talk", t("Talk time"), (f) => duration(f.talk_seconds)],
   ["aht", t("Average handle time"), (f) => duration(f.aht_seconds)],
@@ -22,7 +23,7 @@ const ROWS = [
   ["paused", t("Paused"), (f) => duration(f.pause_seconds)],
   ["wrapup", t("In wrap-up"), (f) => duration(f.wrapup_seconds)],
   ["occupancy", t("Occupancy"), (f) => share(f.occupancy)],
-  ["sales", t("Sales"), (f) => t("{n} ({rate} conversion)", { n: count(f.sales), rate: share(f.conversion) })],
+  ["sales", t("Sales"), (f) => [count(f.sales), sub(t("{rate} conversion", { rate: share(f.conversion) }))]],
   ["callbacks-kept", t("Callbacks kept"), (f) => count(f.callbacks.kept)],
   ["callbacks-pending", t("Callbacks pending"), (f) => count(f.callbacks.pending)],
 ];
