@@ -26,14 +26,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dialer.campaign.config import CampaignConfig
-from dialer.reports.common import iso, ratio
+from dialer.reports.common import day_began, iso, ratio
 from dialer.reports.inbound import inbound_agents
-from dialer.reports.performance import AgentTime, agent_time, handle_time
+from dialer.reports.performance import AgentTime, agent_time, handle_time, one_decimal
 from dialer.reports.performance_scan import AgentTally, PerformanceScan, callback_figures_from_calls
 from dialer.reports.teams import TeamTimeline, team_times
 from dialer.store.admin import team_spells
@@ -42,11 +41,16 @@ from dialer.store.engine import Database
 from dialer.store.inbound_calls import InboundCallRecord, inbound_calls
 from dialer.store.reports import CallbackFact, agent_events, callbacks_due, iter_report_attempts
 
-
-def day_began(now: datetime, zone: str) -> datetime:
-    """When the reader's day began at ``now``: midnight in ``zone``."""
-    tz = ZoneInfo(zone)
-    return datetime.combine(now.astimezone(tz).date(), time(0), tz)
+# The figures of seconds (or of a mean) that may be unknown: None without the state history or without a call.
+_SECONDS = (
+    "mean_talk_seconds",
+    "acw_seconds",
+    "aht_seconds",
+    "logged_in_seconds",
+    "ready_seconds",
+    "pause_seconds",
+    "wrapup_seconds",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +101,7 @@ class DayFigures:
             "calls_inbound": self.calls_inbound,
             "live_conversations": self.live_conversations,
             "talk_seconds": round(self.talk_seconds, 1),
-            "mean_talk_seconds": _r(self.mean_talk_seconds),
-            "acw_seconds": _r(self.acw_seconds),
-            "aht_seconds": _r(self.aht_seconds),
-            "logged_in_seconds": _r(self.logged_in_seconds),
-            "ready_seconds": _r(self.ready_seconds),
-            "pause_seconds": _r(self.pause_seconds),
-            "wrapup_seconds": _r(self.wrapup_seconds),
+            **{name: one_decimal(getattr(self, name)) for name in _SECONDS},
             "occupancy": self.occupancy,
             "sales": self.sales,
             "conversion": self.conversion,
@@ -114,10 +112,6 @@ class DayFigures:
                 "pending": self.callbacks_pending,
             },
         }
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
 
 
 @dataclass(frozen=True, slots=True)

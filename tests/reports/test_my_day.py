@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from dialer.cli import app
 from dialer.inbound.calls import InboundOutcome
-from dialer.reports.myday import DayFigures, day_began, my_day
+from dialer.reports.common import day_began
+from dialer.reports.myday import DayFigures, my_day
 from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
 from dialer.store.tables import callbacks_t
 
