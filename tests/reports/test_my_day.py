@@ -38,7 +38,18 @@ def _visit(
 
 @pytest.fixture
 async def day(sqlite_history: History) -> History:
-    db = sqlite_history.db
+    """The day on SQLite (the CLI reads its file)."""
+    return await _the_day(sqlite_history)
+
+
+@pytest.fixture
+async def any_day(history: History) -> History:
+    """The day on SQLite and on PostgreSQL."""
+    return await _the_day(history)
+
+
+async def _the_day(h: History) -> History:
+    db = h.db
     await add_activity(db)
     await record_inbound_calls(
         db,
@@ -50,7 +61,7 @@ async def day(sqlite_history: History) -> History:
     async with db.write() as conn:  # the 15:00 (kept at 15:05) and 16:00 (missed) callbacks: a1's own
         today = callbacks_t.c.due_at < DAY1 + timedelta(days=1)
         await conn.execute(update(callbacks_t).where(today).values(agent="a1"))
-    return sqlite_history
+    return h
 
 
 def _cli(url: str, *args: str) -> dict[str, Any]:
@@ -136,8 +147,10 @@ async def test_the_team_average_is_the_reports_team_line_per_agent_who_worked_in
     assert "a2" not in json.dumps(r.as_json())  # no other agent's name
 
 
-async def test_an_agent_in_no_team_and_the_days_zone(day: History) -> None:
-    r = await my_day(day.db, "a3", zone="Asia/Tokyo", now=NOW)
+async def test_an_agent_in_no_team_and_the_days_zone(any_day: History) -> None:
+    mine = (await my_day(any_day.db, "a1", zone="UTC", now=NOW)).mine
+    assert (mine.calls, mine.sales, mine.logged_in_seconds, mine.callbacks_kept) == (12, 4, 9 * 3600, 1)
+    r = await my_day(any_day.db, "a3", zone="Asia/Tokyo", now=NOW)
     assert r.team is None
     assert r.team_average is None
     assert r.start == day_began(NOW, "Asia/Tokyo") == DAY1 + timedelta(hours=15)  # 00:00 on the 3rd in Tokyo
