@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dialer.campaign.config import CampaignConfig
+from dialer.campaign.config import CampaignConfig, CampaignConfigError
+from dialer.i18n import _
 from dialer.reports.common import day_began, iso, ratio
 from dialer.reports.inbound import inbound_agents
 from dialer.reports.performance import AgentTime, agent_time, handle_time, one_decimal
@@ -123,6 +124,7 @@ class MyDay:
     mine: DayFigures
     team: str | None  # the agent's team now (None: in no team)
     team_average: DayFigures | None
+    notes: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,6 +135,7 @@ class MyDay:
             "mine": self.mine.as_json(),
             "team": self.team,
             "team_average": None if self.team_average is None else self.team_average.as_json(),
+            "notes": list(self.notes),
         }
 
 
@@ -236,8 +239,13 @@ async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay
     campaigns: list[_Campaign] = []
     calls_by_lead: dict[int, list[datetime]] = {}
     mine, theirs = _Part(), _Part()
+    unread: list[str] = []
     for record in await list_campaigns(db):
-        _record, config = await load_stored_campaign(db, record.name)
+        try:
+            _record, config = await load_stored_campaign(db, record.name)
+        except CampaignConfigError:
+            unread.append(record.name)  # said in the notes, never counted with another campaign's rules
+            continue
         callbacks = [
             cb
             for cb in await callbacks_due(db, record.id, start, day_end)
@@ -246,7 +254,9 @@ async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay
         # As the performance report of one agent: their calls scanned, the callbacks kept by anyone's call.
         scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=False, teams=timeline)
         records: Counter[tuple[str | None, str]] = Counter()
-        async for page in iter_report_attempts(db, record.id, start, now):
+        # Everybody's calls only when a callback may be kept by one, or for the team; else the agent's alone.
+        only = agent if team is None and not callbacks else None
+        async for page in iter_report_attempts(db, record.id, start, now, agent=only):
             scan.add_callback_calls(page)
             ours = [a for a in page if a.agent is not None and a.agent in members]
             scan.add(ours)
@@ -279,6 +289,10 @@ async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay
         mine=_figures(mine, spent, 1, labels, calls_by_lead, now),
         team=team,
         team_average=None if team is None else _figures(theirs, team_spent, len(worked), labels, calls_by_lead, now),
+        notes=tuple(
+            _("campaign {campaign}: its stored file no longer loads; its calls are not counted").format(campaign=name)
+            for name in unread
+        ),
     )
 
 

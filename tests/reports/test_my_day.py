@@ -22,7 +22,7 @@ from dialer.inbound.calls import InboundOutcome
 from dialer.reports.common import day_began
 from dialer.reports.myday import DayFigures, my_day
 from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
-from dialer.store.tables import callbacks_t
+from dialer.store.tables import callbacks_t, campaigns_t
 
 NOW = DAY1 + timedelta(hours=18)  # the day's calls and a1's shift are over; the 16:00 callback was missed
 DAY = "2026-03-02"
@@ -156,3 +156,13 @@ async def test_an_agent_in_no_team_and_the_days_zone(any_day: History) -> None:
     assert r.start == day_began(NOW, "Asia/Tokyo") == DAY1 + timedelta(hours=15)  # 00:00 on the 3rd in Tokyo
     assert r.mine.logged_in_seconds == 0.0  # a3 signed out at 10:00 UTC, before Tokyo's day began
     assert r.mine.calls == 0
+
+
+async def test_a_campaign_whose_stored_file_no_longer_loads_is_said_not_counted(day: History) -> None:
+    async with day.db.write() as conn:
+        await conn.execute(update(campaigns_t).values(config={"name": "ukspring", "dial_mode": "telepathic"}))
+    r = await my_day(day.db, "a1", zone="UTC", now=NOW)
+    assert r.mine.calls_outbound == 0
+    assert r.mine.calls_inbound == 1  # the inbound call is no campaign's
+    (note,) = r.as_json()["notes"]
+    assert "ukspring" in note

@@ -47,7 +47,9 @@ function show(day) {
   $("myday-rows").replaceChildren(...rows);
   $("myday-since").textContent = t("since {time}", { time: dateTime(day.from, day.zone) });
   $("myday-team").textContent = day.team ? t("Team {team} (average per agent)", { team: day.team }) : t("Team average");
-  $("myday-note").textContent = day.team ? "" : t("You are in no team: no average to compare with.");
+  // The server's notes (in my language): a campaign whose stored file no longer loads is not counted.
+  const notes = [day.team ? "" : t("You are in no team: no average to compare with."), ...(day.notes || [])];
+  $("myday-note").textContent = notes.filter(Boolean).join(" ");
 }
 
 let loading = null;
