@@ -231,7 +231,8 @@ async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay
     spells = await team_spells(db, start, now)
     timeline = TeamTimeline(spells)
     team = timeline.team_at(agent, now)
-    members = {s.agent for s in spells if s.team == team} | {agent} if team is not None else {agent}
+    # The agent, and (in a team) every agent who was in it at some time today.
+    members = {agent} | ({s.agent for s in spells if s.team == team} if team is not None else set())
 
     def in_team(who: str | None, at: datetime) -> bool:
         return who is not None and who in members and team is not None and timeline.team_at(who, at) == team
