@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from dialer.i18n import M_, _, format_datetime, format_percent, format_seconds
 
@@ -39,6 +40,12 @@ class ReportRange:
 
     def as_json(self) -> dict[str, str | None]:
         return {"from": iso(self.start), "to": iso(self.end)}
+
+
+def day_began(now: datetime, zone: str) -> datetime:
+    """When "today" began at ``now`` in ``zone``: that day's midnight there (a reader's day, a campaign's)."""
+    tz = ZoneInfo(zone)
+    return datetime.combine(now.astimezone(tz).date(), time(0), tz)
 
 
 # Dates a report may name: later arithmetic (the day after an end date, time zones) stays inside datetime's range.

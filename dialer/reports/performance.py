@@ -145,12 +145,12 @@ class AgentFigures:
             "sales": self.sales,
             "conversion": self.conversion,
             "talk_seconds": round(self.talk_seconds, 1),
-            "mean_talk_seconds": _r(self.mean_talk_seconds),
-            "acw_seconds": _r(self.acw_seconds),
-            "aht_seconds": _r(self.aht_seconds),
-            "logged_in_seconds": _r(self.logged_in_seconds),
-            "ready_seconds": _r(self.ready_seconds),
-            "pause_seconds": _r(self.pause_seconds),
+            "mean_talk_seconds": one_decimal(self.mean_talk_seconds),
+            "acw_seconds": one_decimal(self.acw_seconds),
+            "aht_seconds": one_decimal(self.aht_seconds),
+            "logged_in_seconds": one_decimal(self.logged_in_seconds),
+            "ready_seconds": one_decimal(self.ready_seconds),
+            "pause_seconds": one_decimal(self.pause_seconds),
             "occupancy": self.occupancy,
             "ready_announced_share": self.ready_announced_share,
             "dispositions": self.dispositions,
@@ -162,7 +162,8 @@ def handle_time(mean_talk: float | None, acw: float | None) -> float | None:
     return None if acw is None else (mean_talk or 0.0) + acw
 
 
-def _r(value: float | None) -> float | None:
+def one_decimal(value: float | None) -> float | None:
+    """A figure of seconds as the JSON documents give it: to a tenth (None stays None)."""
     return None if value is None else round(value, 1)
 
 
@@ -193,9 +194,9 @@ class TeamFigures:
             "calls": self.calls,
             "sales": self.sales,
             "conversion": self.conversion,
-            "mean_talk_seconds": _r(self.mean_talk_seconds),
-            "acw_seconds": _r(self.acw_seconds),
-            "aht_seconds": _r(self.aht_seconds),
+            "mean_talk_seconds": one_decimal(self.mean_talk_seconds),
+            "acw_seconds": one_decimal(self.acw_seconds),
+            "aht_seconds": one_decimal(self.aht_seconds),
             "occupancy": self.occupancy,
             "ready_announced_share": self.ready_announced_share,
         }
@@ -365,12 +366,12 @@ class PerformanceReport:
             "sales": self.sales,
             "conversion": self.conversion,
             "talk_seconds_total": round(self.talk_seconds_total, 1),
-            "mean_talk_seconds": _r(self.mean_talk_seconds),
+            "mean_talk_seconds": one_decimal(self.mean_talk_seconds),
             "mean_answer_to_agent_seconds": None
             if self.mean_answer_to_agent_seconds is None
             else round(self.mean_answer_to_agent_seconds, 2),
-            "acw_seconds": _r(self.acw_seconds),
-            "aht_seconds": _r(self.aht_seconds),
+            "acw_seconds": one_decimal(self.acw_seconds),
+            "aht_seconds": one_decimal(self.aht_seconds),
             "occupancy": self.occupancy,
             "ready_announced_share": self.ready_announced_share,
             "agents": [a.as_json() for a in self.agents],

@@ -107,7 +107,9 @@ def _list_figures(name: str, total: int, dialled: int, by_status: dict[str, int]
 
 
 @dataclass
-class _AgentTally:
+class AgentTally:
+    """One agent's connected calls (their conversations) in a scan: how many, sales, talk time, dispositions."""
+
     calls: int = 0
     sales: int = 0
     talk_seconds: float = 0.0
@@ -154,9 +156,9 @@ class PerformanceScan:
         self.wait_total = 0.0
         self.waits = 0
         self.undispositioned = 0
-        self.agents: dict[str, _AgentTally] = defaultdict(_AgentTally)
+        self.agents: dict[str, AgentTally] = defaultdict(AgentTally)
         # (the agent's team when the call started, the agent): their calls while in that team
-        self.agents_in_team: dict[tuple[str | None, str], _AgentTally] = defaultdict(_AgentTally)
+        self.agents_in_team: dict[tuple[str | None, str], AgentTally] = defaultdict(AgentTally)
         self.per_hour: dict[int, list[int]] = {h: [0, 0] for h in range(24)}
         self.unknown_zone = 0
         self.dispositioned: Counter[str] = Counter()
@@ -249,7 +251,7 @@ class PerformanceScan:
         agents = []
         names = set(self.agents) | (set(times) if agent_filter is None else {agent_filter} & set(times))
         for name in sorted(names):
-            tally = self.agents.get(name) or _AgentTally()
+            tally = self.agents.get(name) or AgentTally()
             t = times.get(name)
             acw = t.wrapup / tally.calls if t is not None and tally.calls else None
             mean_talk = ratio(tally.talk_seconds, tally.talks)
@@ -359,7 +361,7 @@ class PerformanceScan:
                 members[team].add(name)
         out = []
         for team in sorted(members, key=lambda t: (t is None, t or "")):
-            tallies = [self.agents_in_team.get((team, n)) or _AgentTally() for n in members[team]]
+            tallies = [self.agents_in_team.get((team, n)) or AgentTally() for n in members[team]]
             spent = AgentTime.pooled(times[team, n] for n in members[team] if (team, n) in times)
             calls = sum(t.calls for t in tallies)
             talks = sum(t.talks for t in tallies)

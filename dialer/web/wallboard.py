@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
+from dialer.reports.common import day_began
 from dialer.web.scope import scoped_dashboard
 
 # An abandon rate at this share of its cap or more is shown as close to it (the dashboard's gauges say the same).
@@ -41,8 +41,7 @@ class Viewer:
 
 def today_began(now: float, zone: str) -> datetime:
     """When "today" began for a campaign at ``now`` (the daemon's clock): midnight in its time zone."""
-    tz = ZoneInfo(zone)
-    return datetime.combine(datetime.fromtimestamp(now, tz).date(), time(0), tz)
+    return day_began(datetime.fromtimestamp(now, UTC), zone)
 
 
 def abandon_level(rate: float, cap: float) -> AbandonLevel:

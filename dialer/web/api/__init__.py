@@ -4,7 +4,7 @@
 - :mod:`.leadlists` CSV preview/import, lead lists   - :mod:`.leads` search, read, correct, do-not-call
 - :mod:`.agents` agents, queues, sign in, ready/pause - :mod:`.calls` the agent's call, dispositions, preview mode
 - :mod:`.callbacks` scheduled callbacks               - :mod:`.dashboard` the manager dashboard document
-- :mod:`.reports` compliance, performance, call records (JSON, HTML, CSV)
+- :mod:`.reports` compliance, performance, call records (JSON, HTML, CSV)  - :mod:`.myday` an agent's day so far
 - :mod:`.recordings` search, audio, the agent's controls  - :mod:`.supervision` listen/whisper/barge, dial mode
 - :mod:`.scripts` the agent's script for the current call  - :mod:`.alerts` the alert history, acknowledging
 

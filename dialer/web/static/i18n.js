@@ -58,6 +58,21 @@ export function percent(x, digits = 1) {
   return new Intl.NumberFormat(lang, { style: "percent", minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x || 0);
 }
 
+// A length of time (seconds) in the page's language: "1h 5m 3s", "1 時間 5 分 3 秒" (Intl.DurationFormat; "1:05:03"
+// where the browser lacks it). Whole seconds; null/undefined: "—".
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) return "—";
+  const s = Math.max(0, Math.round(seconds));
+  const parts = { hours: Math.floor(s / 3600), minutes: Math.floor((s % 3600) / 60), seconds: s % 60 };
+  if (typeof Intl.DurationFormat === "function") {
+    // English's narrow form ("1h 5m 3s"); the short one elsewhere: Japanese's narrow one is "1h5m3s", not 時間/分/秒.
+    const style = lang.startsWith("en") ? "narrow" : "short";
+    return new Intl.DurationFormat(lang, { style, secondsDisplay: s ? "auto" : "always" }).format(parts);
+  }
+  const pad = (n) => String(n).padStart(2, "0");
+  return parts.hours ? `${parts.hours}:${pad(parts.minutes)}:${pad(parts.seconds)}` : `${parts.minutes}:${pad(parts.seconds)}`;
+}
+
 // The words the scripts show from data (agent states, lead statuses, outcomes, pause reasons, queue kinds, why not
 // dialling), listed
 // so the extractor puts them in the catalogues; `word(value)` looks them up.
