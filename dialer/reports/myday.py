@@ -224,8 +224,74 @@ def _labels(configs: Iterable[CampaignConfig]) -> dict[str, tuple[str, bool]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class TeamDay:
+    """One read of a day: the figures of every agent of a team (or of one agent in no team) and the team's
+    average, from which each of its agents' :class:`MyDay` is made (one scan serves the whole team's consoles)."""
+
+    zone: str
+    start: datetime
+    now: datetime
+    team: str | None
+    agents: frozenset[str]  # whose MyDay this read gives: the team's members now (or the one agent)
+    mine: dict[str, DayFigures]
+    team_average: DayFigures | None
+    notes: tuple[str, ...]
+
+    def of(self, agent: str) -> MyDay:
+        """``agent``'s day (one of :attr:`agents`)."""
+        return MyDay(
+            agent=agent,
+            zone=self.zone,
+            start=self.start,
+            now=self.now,
+            mine=self.mine[agent],
+            team=self.team,
+            team_average=self.team_average,
+            notes=self.notes,
+        )
+
+
+# How long one read of a team's day serves its agents' consoles (each reads every 30 s, and after each call).
+DAY_READ_SECONDS = 15.0
+
+
+@dataclass
+class TeamDays:
+    """The day reads kept for :data:`DAY_READ_SECONDS` of the daemon's clock, by (agent, zone). One read gives every
+    agent of a team their own figures and the team's average (:class:`dialer.reports.myday.TeamDay`), so it is
+    kept for each of them: a team's consoles share one scan of the day's records instead of one each. An agent's
+    own state change (a call ended, a wrap-up over) forgets their entry, so the read their console makes then is
+    fresh (and serves their team)."""
+
+    seconds: float = DAY_READ_SECONDS
+    kept: dict[tuple[str, str], TeamDay] = field(default_factory=dict)
+
+    def get(self, agent: str, zone: str, now: datetime) -> TeamDay | None:
+        day = self.kept.get((agent, zone))
+        if day is None or not 0 <= (now - day.now).total_seconds() < self.seconds or day_began(now, zone) != day.start:
+            return None
+        return day
+
+    def keep(self, day: TeamDay) -> None:
+        for key in [k for k, kept in self.kept.items() if (day.now - kept.now).total_seconds() >= self.seconds]:
+            del self.kept[key]  # the stale ones go (the map stays about one entry per agent and zone)
+        for agent in day.agents:
+            self.kept[(agent, day.zone)] = day
+
+    def forget(self, agent: str) -> None:
+        for key in [k for k in self.kept if k[0] == agent]:
+            del self.kept[key]
+
+
 async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay:
     """``agent``'s figures from midnight in ``zone`` up to ``now``, and their team's average (module docstring)."""
+    return (await team_day(db, agent, zone=zone, now=now)).of(agent)
+
+
+async def team_day(db: Database, agent: str, *, zone: str, now: datetime) -> TeamDay:
+    """The day of ``agent``'s team now (every agent in it now, and its average), or of ``agent`` alone when in no
+    team: one scan of the day's records for all of them."""
     start = day_began(now, zone)
     day_end = day_began(start + timedelta(hours=36), zone)  # the next midnight (a 23- or 25-hour day too)
     spells = await team_spells(db, start, now)
@@ -233,13 +299,16 @@ async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay
     team = timeline.team_at(agent, now)
     # The agent, and (in a team) every agent who was in it at some time today.
     members = {agent} | ({s.agent for s in spells if s.team == team} if team is not None else set())
+    # Whose own figures this read gives: the agent, and the team's members now.
+    current = frozenset(who for who in members if who == agent or timeline.team_at(who, now) == team)
 
     def in_team(who: str | None, at: datetime) -> bool:
         return who is not None and who in members and team is not None and timeline.team_at(who, at) == team
 
     campaigns: list[_Campaign] = []
     calls_by_lead: dict[int, list[datetime]] = {}
-    mine, theirs = _Part(), _Part()
+    mine = {who: _Part() for who in current}
+    theirs = _Part()
     unread: list[str] = []
     for record in await list_campaigns(db):
         try:
@@ -250,7 +319,7 @@ async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay
         callbacks = [
             cb
             for cb in await callbacks_due(db, record.id, start, day_end)
-            if cb.agent == agent or in_team(cb.agent, cb.due_at)
+            if cb.agent in current or in_team(cb.agent, cb.due_at)
         ]
         # As the performance report of one agent: their calls scanned, the callbacks kept by anyone's call.
         scan = PerformanceScan(config, callbacks=callbacks, count_callback_calls=False, teams=timeline)
@@ -265,30 +334,35 @@ async def my_day(db: Database, agent: str, *, zone: str, now: datetime) -> MyDay
         campaigns.append(_Campaign(config, scan, records))
         for lead, calls in scan.callback_calls.items():
             calls_by_lead.setdefault(lead, []).extend(calls)
-        mine.callbacks += [cb for cb in callbacks if cb.agent == agent]
+        for who, part in mine.items():
+            part.callbacks += [cb for cb in callbacks if cb.agent == who]
+            part.records += sum(n for (_team, by), n in records.items() if by == who)
+            part.add(scan.agents.get(who) or AgentTally())
         theirs.callbacks += [cb for cb in callbacks if in_team(cb.agent, cb.due_at)]
-        mine.records += sum(n for (_team, who), n in records.items() if who == agent)
-        mine.add(scan.agents.get(agent) or AgentTally())
         theirs.records += sum(n for (in_, who), n in records.items() if in_ == team and who in members)
         for who in members:
             theirs.add(scan.agents_in_team.get((team, who)) or AgentTally())
     visits = await inbound_calls(db, since=start, until=now)
-    _add_inbound(mine, [v for v in visits if v.agent == agent])
+    for who, part in mine.items():
+        _add_inbound(part, [v for v in visits if v.agent == who])
     _add_inbound(theirs, [v for v in visits if in_team(v.agent, v.joined_at)])
 
     events = await agent_events(db, start, now, agents=members)
-    spent = agent_time(events, start, now).get(agent) if events is not None else None
+    spent = agent_time(events, start, now) if events is not None else None
     times = team_times(timeline, events, members, start, now) if events is not None and team is not None else {}
     worked = _worked(members, team, campaigns, times, [v.agent for v in visits if in_team(v.agent, v.joined_at)])
     labels = _labels(c.config for c in campaigns)
     team_spent = None if events is None else AgentTime.pooled(t for (in_, _who), t in times.items() if in_ == team)
-    return MyDay(
-        agent=agent,
+    return TeamDay(
         zone=zone,
         start=start,
         now=now,
-        mine=_figures(mine, spent, 1, labels, calls_by_lead, now),
         team=team,
+        agents=current,
+        mine={
+            who: _figures(part, None if spent is None else spent.get(who), 1, labels, calls_by_lead, now)
+            for who, part in mine.items()
+        },
         team_average=None if team is None else _figures(theirs, team_spent, len(worked), labels, calls_by_lead, now),
         notes=tuple(
             _("campaign {campaign}: its stored file no longer loads; its calls are not counted").format(campaign=name)

@@ -27,6 +27,7 @@ from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
 from dialer.i18n import M_
 from dialer.logging import get_logger
+from dialer.reports.myday import TeamDays
 from dialer.store.admin import supervised_agents
 from dialer.store.alerts import AlertFilter, list_alerts
 from dialer.store.auth import UserRecord
@@ -110,6 +111,7 @@ class LiveHub:
     figures_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
     inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
+    days: TeamDays = field(default_factory=TeamDays)  # the consoles' My day reads, shared by each team
     # Hands lowering themselves (dialer.agents.hands: the call's wrap-up over), written to the database.
     lowering: set[asyncio.Task[None]] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
@@ -304,6 +306,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
 
     def publish_state(change: AgentChange, agent: Agent | None) -> None:
         hub.agent_clock.on_change(change, agent)
+        hub.days.forget(change.agent_id)  # their console reads My day again now: a fresh read
         if lowers_itself(change, agent):  # off the call and out of its wrap-up: a hand raised lowers itself
             task = asyncio.create_task(lower_after_call(change), name=f"hand-lower-{change.agent_id}")
             hub.lowering.add(task)

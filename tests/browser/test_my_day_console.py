@@ -60,7 +60,9 @@ async def test_the_card_shows_my_day_and_counts_a_call_once_it_ends(
         await page.wait_for_selector(_cell("talk"))
         assert await page.inner_text("#myday-h") == "今日の実績"
         assert await page.inner_text("#myday-rows tr[data-figure=talk] th") == "通話時間"
-        assert "秒" in await page.inner_text(_cell("talk"))
+        talk_ja = await page.inner_text(_cell("talk"))  # e.g. "2 分 5 秒", or "2 分" for a whole two minutes
+        assert any(unit in talk_ja for unit in ("秒", "分", "時間")), talk_ja
+        assert not any(c.isascii() and c.isalpha() for c in talk_ja), talk_ja
         await page.locator("#myday").screenshot(path=str(artifacts / "console-my-day-ja.png"))
         assert not errors, errors
         await page.close()

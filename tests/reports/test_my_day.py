@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from dialer.cli import app
 from dialer.inbound.calls import InboundOutcome
 from dialer.reports.common import day_began
-from dialer.reports.myday import DayFigures, my_day
+from dialer.reports.myday import DayFigures, TeamDays, my_day, team_day
 from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
 from dialer.store.tables import callbacks_t, campaigns_t
 
@@ -166,3 +166,29 @@ async def test_a_campaign_whose_stored_file_no_longer_loads_is_said_not_counted(
     assert r.mine.calls_inbound == 1  # the inbound call is no campaign's
     (note,) = r.as_json()["notes"]
     assert "ukspring" in note
+
+
+async def test_one_read_of_a_teams_day_gives_each_of_its_agents_their_own(day: History) -> None:
+    """The consoles of a team share one read (TeamDays): each agent's day from it equals their own read."""
+    for agent in ("a1", "a2", "a3"):
+        read = await team_day(day.db, agent, zone="UTC", now=NOW)
+        assert agent in read.agents
+        for who in read.agents:
+            assert read.of(who).as_json() == (await my_day(day.db, who, zone="UTC", now=NOW)).as_json()
+    north = await team_day(day.db, "a1", zone="UTC", now=NOW)
+    assert "a2" not in north.agents  # in north this morning, in south now: their day is south's read
+
+
+async def test_a_kept_read_serves_its_team_until_it_is_old_or_its_agent_changed_state(day: History) -> None:
+    days = TeamDays(seconds=15.0)
+    read = await team_day(day.db, "a1", zone="UTC", now=NOW)
+    days.keep(read)
+    assert days.get("a1", "UTC", NOW + timedelta(seconds=14)) is read
+    assert days.get("a1", "Asia/Tokyo", NOW) is None  # another zone: another day
+    assert days.get("a1", "UTC", NOW + timedelta(seconds=15)) is None  # old
+    assert days.get("a1", "UTC", NOW - timedelta(seconds=1)) is None  # the clock went back
+    days.forget("a1")  # a1's call ended: their console reads afresh
+    assert days.get("a1", "UTC", NOW) is None
+    later = DAY1 + timedelta(days=1, seconds=5)
+    days.keep(await team_day(day.db, "a1", zone="UTC", now=DAY1 + timedelta(hours=23, minutes=59, seconds=55)))
+    assert days.get("a1", "UTC", later) is None  # midnight passed: a new day

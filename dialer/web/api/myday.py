@@ -9,9 +9,10 @@ from pydantic import Field, field_validator
 
 from dialer.campaign.windows import is_known_zone
 from dialer.i18n import M_
-from dialer.reports.myday import my_day
+from dialer.reports.myday import team_day
 from dialer.store.auth import get_user
 from dialer.web.api.common import Strict, ok, path_agent
+from dialer.web.live import HUB
 from dialer.web.routing import ANY_USER, Call, RouteTable
 
 routes = RouteTable(tag="reports")
@@ -36,7 +37,12 @@ async def _today(call: Call, agent: str) -> web.Response:
     """The day of ``agent`` (one the caller may read) in the agent's zone, else the asked one, else UTC."""
     user = await get_user(call.db, agent)
     zone = (user.timezone if user is not None else None) or call.query_as(TodayQuery).zone or "UTC"
-    return ok((await my_day(call.db, agent, zone=zone, now=call.now())).as_json())
+    days, now = call.app[HUB].days, call.now()
+    day = days.get(agent, zone, now)
+    if day is None:
+        day = await team_day(call.db, agent, zone=zone, now=now)
+        days.keep(day)
+    return ok(day.of(agent).as_json())
 
 
 @routes.route("GET", "/api/me/today", roles=ANY_USER, query=TodayQuery)
