@@ -39,6 +39,7 @@ from dialer.web.routing import (
     MANAGERS,
     SCOPE,
     SUPERVISORS,
+    TOKEN_PAGE_HEADERS,
     USER,
     Call,
     RouteTable,
@@ -48,7 +49,8 @@ from dialer.web.security import new_secret
 from dialer.web.wallboard import Viewer, wallboard_document
 
 routes = RouteTable(tag="wallboard")
-# A kiosk session lasts as long as its token (revoking ends it); the cookie is kept for the browser's longest.
+# A kiosk session ends on its own ([http] kiosk_idle_hours, kiosk_max_days) or when its token is revoked; the
+# cookie is kept for the browser's longest (the store decides, and an expired session is told so).
 KIOSK_COOKIE_SECONDS = 400 * 24 * 3600
 
 _COUNT = {"type": "integer"}
@@ -138,7 +140,9 @@ async def wallboard_page(request: web.Request) -> web.StreamResponse:
         session_id = new_secret()
         db = request.app[DATABASE]
         await start_kiosk_session(db, kiosk, session_id, request_now(request), address=request.remote or "unknown")
-        response = web.HTTPSeeOther("/wallboard")  # the token leaves the address bar (and the browser's history)
+        # The token leaves the address bar (and the browser's history); no Referer ever carries its address, and no
+        # cache keeps it. (The access log masks it: dialer.logging.)
+        response = web.HTTPSeeOther("/wallboard", headers=TOKEN_PAGE_HEADERS)
         response.set_cookie(
             KIOSK_COOKIE,
             session_id,
