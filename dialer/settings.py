@@ -148,6 +148,9 @@ class HttpSettings(BaseModel):
     # token again. Revoking the token ends it at once.
     kiosk_idle_hours: float = Field(default=12.0, gt=0, le=24 * 365)
     kiosk_max_days: float = Field(default=30.0, gt=0, le=400)
+    # How long the web tier keeps who a session cookie or API token is (dialer.web.credentials): a sign-out, a
+    # disable, a role change or a password reset on this daemon takes effect at once, on another within this. 0: off.
+    auth_cache_seconds: float = Field(default=2.0, ge=0, le=5)
 
     def kiosk_lifetime(self) -> KioskLifetime:
         from dialer.store.wallboard import KioskLifetime  # (the store's tables load with the web tier, not here)

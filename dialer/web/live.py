@@ -37,6 +37,7 @@ from dialer.tasks import cancel_and_wait
 from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
 from dialer.web.routing import (
+    CREDENTIALS,
     KIOSK_COOKIE,
     SCOPE,
     SESSION_COOKIE,
@@ -196,8 +197,9 @@ class LiveHub:
 
     async def refresh_scopes(self) -> None:
         """Teams or supervisors changed: every open supervisor dashboard and wallboard, and every open wallboard of
-        a kiosk limited to teams, follows at its next push."""
+        a kiosk limited to teams, follows at its next push (and every kiosk's next request reads its teams afresh)."""
         db = self.app[DATABASE]
+        self.app[CREDENTIALS].forget_kiosk()
         for ws, user in list(self.scope_users.items()):
             self.scopes[ws] = (await supervised_agents(db, user) or frozenset()) | {user.name}
             viewer = self.wallboards.get(ws)

@@ -22,6 +22,7 @@ from dialer.settings import HttpSettings
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
 from dialer.store.wallboard import Kiosk, KioskLifetime, KioskSessionExpiredError, kiosk_for_session, kiosk_for_token
+from dialer.web.credentials import Credentials
 from dialer.web.facade import Daemon, daemon_of
 from dialer.web.problems import REQUEST_LOCALE, Handler, Problem, validation_problem
 
@@ -42,6 +43,7 @@ KIOSK_TOKEN_PARAM = "token"  # noqa: S105 (the query parameter's name)
 # The answers to an address that carries a wallboard token: no Referer ever repeats it, no cache keeps it.
 TOKEN_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 CSRF_HEADER = "X-CSRF-Token"
+CREDENTIALS: web.AppKey[Credentials] = web.AppKey("web_credentials", Credentials)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a JSON request body (``RouteSpec.body``) may weigh unless the route says otherwise: logins, dispositions,
 # lead edits are a few hundred bytes.
@@ -482,10 +484,16 @@ async def _identify_kiosk(request: web.Request, kiosk_route: bool) -> Kiosk | No
     cookie = request.cookies.get(KIOSK_COOKIE)
     if not cookie:
         return None
+    kept = request.app[CREDENTIALS]
+    kiosk = kept.kiosk(cookie)
+    if kiosk is not None:
+        return kiosk
     try:
         kiosk = await kiosk_for_session(
             request.app[DATABASE], cookie, request_now(request), kiosk_lifetime(request.app)
         )
+        if kiosk is not None:
+            kept.keep_kiosk(cookie, kiosk)
     except KioskSessionExpiredError as exc:
         if not kiosk_route:
             return None
@@ -495,15 +503,27 @@ async def _identify_kiosk(request: web.Request, kiosk_route: bool) -> Kiosk | No
     return kiosk
 
 
+def new_credentials(app: web.Application) -> Credentials:
+    """The memory of good credentials (:mod:`dialer.web.credentials`) for ``app``'s ``[http]`` settings."""
+    settings = app.get(SETTINGS)
+    return Credentials((settings.http if settings is not None else HttpSettings()).auth_cache_seconds)
+
+
 async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRecord | None]:
     db = request.app[DATABASE]
+    kept = request.app[CREDENTIALS]
     now = datetime.now(UTC)
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Problem(401, M_("Authorization must be 'Bearer <token>'"), headers={"WWW-Authenticate": "Bearer"})
-        user = await user_for_token(db, token.strip(), now)
+        token = token.strip()
+        user = kept.token(token)
+        if user is None:
+            user = await user_for_token(db, token, now)
+            if user is not None:
+                kept.keep_token(token, user)
         if user is None:
             raise Problem(
                 401,
@@ -513,7 +533,11 @@ async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRec
         return user, None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        session = await session_user(db, cookie, now)
+        session = kept.session(cookie)
+        if session is None or session.expires_at <= now:
+            session = await session_user(db, cookie, now)
+            if session is not None:
+                kept.keep_session(cookie, session)
         if session is not None:
             return session.user, session
     return None, None

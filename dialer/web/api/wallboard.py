@@ -33,6 +33,7 @@ from dialer.web.live import HUB, dashboard_document, wallboard_socket
 from dialer.web.pages import render
 from dialer.web.problems import Problem
 from dialer.web.routing import (
+    CREDENTIALS,
     KIOSK,
     KIOSK_BY_TOKEN,
     KIOSK_COOKIE,
@@ -230,5 +231,6 @@ async def delete_wallboard_token(call: Call) -> web.Response:
     """Revoke a wallboard token: its TVs' kiosk sessions end and their open feeds close at once"""
     with refused(UnknownWallboardTokenError, status=404):
         token = await revoke_wallboard_token(call.db, call.path_id("token_id"), call.now(), actor=call.user.name)
+    call.app[CREDENTIALS].forget_kiosk(token.id)
     await call.app[HUB].end_kiosk(token.id, "wallboard token revoked")
     return ok(token.public())
