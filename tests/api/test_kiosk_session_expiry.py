@@ -23,6 +23,8 @@ from dialer.store.wallboard import wallboard_sessions_t
 from dialer.web import live
 from dialer.web.routing import KIOSK_COOKIE
 
+NO_MEMORY = {"http": {"auth_cache_seconds": 0}}
+
 
 async def _opened(client: Any, boss: dict[str, str]) -> dict[str, Any]:
     resp = await client.post("/api/wallboard-tokens", json={"name": "floor TV"}, headers=boss)
@@ -45,7 +47,8 @@ async def _seen(db: Database) -> list[datetime | None]:
 async def test_the_token_address_leaves_no_trace_and_an_idle_kiosk_is_asked_for_it_again(
     tmp_path: Path, aiohttp_client: Any, json_log: io.StringIO
 ) -> None:
-    async with web_world(tmp_path) as world:
+    # (Time moves in the database here: nothing is kept in the web tier's memory of credentials.)
+    async with web_world(tmp_path, settings=NO_MEMORY) as world:
         client = await aiohttp_client(world.app)
         db, boss = world.app[DATABASE], world.auth("boss")
         made = await _opened(client, boss)
@@ -98,7 +101,8 @@ async def test_an_open_feed_keeps_the_kiosk_session_alive_and_closes_when_it_exp
     tmp_path: Path, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(live, "SESSION_CHECK_SECONDS", 0.05)  # the feed looks at its session often
-    async with web_world(tmp_path, settings={"http": {"kiosk_idle_hours": 12, "kiosk_max_days": 30}}) as world:
+    http = {"kiosk_idle_hours": 12, "kiosk_max_days": 30, "auth_cache_seconds": 0}
+    async with web_world(tmp_path, settings={"http": http}) as world:
         client = await aiohttp_client(world.app)
         db = world.app[DATABASE]
         made = await _opened(client, world.auth("boss"))
