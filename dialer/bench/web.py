@@ -157,8 +157,6 @@ async def campaign_update(dispositions: int) -> None:
 
 
 async def authenticated_reads(requests: int, concurrency: int, cache_seconds: float) -> None:
-    from sqlalchemy import event
-
     from dialer.settings import HttpSettings
     from dialer.web.security import hash_password, new_api_token
 
@@ -178,11 +176,13 @@ async def authenticated_reads(requests: int, concurrency: int, cache_seconds: fl
                 user = await create_user(db, f"user{n}", Role.MANAGER, password_hash, now)
                 tokens.append(new_api_token())
                 await add_api_token(db, user.id, tokens[-1], "bench", now)
-            statements = 0
+            statements, counting = 0, False
 
-            def counted(*_: object) -> None:
+            def counted(_statement: str, _seconds: float) -> None:
                 nonlocal statements
-                statements += 1
+                statements += counting
+
+            db.time_statements(counted)
 
             async with web_server(settings, db) as server:
                 url = str(server.make_url("/api/me"))
@@ -200,12 +200,12 @@ async def authenticated_reads(requests: int, concurrency: int, cache_seconds: fl
                             async with session.get(url, headers=headers) as resp:
                                 assert resp.status == 200, await resp.text()
 
-                event.listen(db.engine.sync_engine, "before_cursor_execute", counted)
+                counting = True
                 started = time.perf_counter()
                 with LagSampler() as lag:
                     await asyncio.gather(*(worker(n) for n in range(concurrency)))
                 spent = time.perf_counter() - started
-                event.remove(db.engine.sync_engine, "before_cursor_execute", counted)
+                counting = False
     done = (requests // concurrency) * concurrency
     logins = (concurrency + 1) // 2
     print(

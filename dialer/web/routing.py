@@ -471,10 +471,15 @@ def _local_readout(request: web.Request) -> bool:
     return request.remote in _LOOPBACK
 
 
+def _http(app: web.Application) -> HttpSettings:
+    """The app's ``[http]`` settings (the defaults for an app made without settings)."""
+    settings = app.get(SETTINGS)
+    return settings.http if settings is not None else HttpSettings()
+
+
 def kiosk_lifetime(app: web.Application) -> KioskLifetime:
     """How long the app's kiosk sessions live (``[http] kiosk_idle_hours``, ``kiosk_max_days``)."""
-    settings = app.get(SETTINGS)
-    return (settings.http if settings is not None else HttpSettings()).kiosk_lifetime()
+    return _http(app).kiosk_lifetime()
 
 
 async def _identify_kiosk(request: web.Request, kiosk_route: bool) -> Kiosk | None:
@@ -505,8 +510,7 @@ async def _identify_kiosk(request: web.Request, kiosk_route: bool) -> Kiosk | No
 
 def new_credentials(app: web.Application) -> Credentials:
     """The memory of good credentials (:mod:`dialer.web.credentials`) for ``app``'s ``[http]`` settings."""
-    settings = app.get(SETTINGS)
-    return Credentials((settings.http if settings is not None else HttpSettings()).auth_cache_seconds)
+    return Credentials(_http(app).auth_cache_seconds)
 
 
 async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRecord | None]:
