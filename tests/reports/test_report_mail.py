@@ -28,6 +28,7 @@ from dialer.cli import app
 from dialer.reports.delivery import deliver_due, deliver_now
 from dialer.reports.schedule import ReportSchedule
 from dialer.settings import Settings, SmtpSettings
+from dialer.store import Database
 from dialer.store.report_schedules import (
     add_report_schedule,
     report_deliveries,
@@ -91,6 +92,19 @@ def daily(**changes: Any) -> ReportSchedule:
         "zone": "Europe/London",
     }
     return ReportSchedule(**(values | changes))
+
+
+FIRST_TRY = DAY2 + timedelta(hours=7, seconds=5)  # the daily 07:00 (London) run of DAY2, just due
+
+
+async def retried(
+    history: History, port: int, schedule: ReportSchedule, *, attempts: int
+) -> tuple[Database, Settings, int]:
+    """The database, settings sending through ``port`` with ``attempts`` tries a minute apart (then x4 ...), and
+    ``schedule`` added the evening before DAY2."""
+    settings = settings_for(port, max_attempts=attempts, retry_base_seconds=60)
+    schedule_id = await add_report_schedule(history.db, schedule, DAY1 + timedelta(hours=20), actor="manager1")
+    return history.db, settings, schedule_id
 
 
 async def cli_report(history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
@@ -189,9 +203,8 @@ async def test_a_refused_mail_is_retried_then_recorded_as_failed(
 ) -> None:
     handler, port = mailbox
     handler.refuse = "554 5.7.1 Message rejected by policy"
-    db, settings = sqlite_history.db, settings_for(port, max_attempts=3, retry_base_seconds=60)
-    schedule_id = await add_report_schedule(db, daily(), DAY1 + timedelta(hours=20), actor="manager1")
-    first_try = DAY2 + timedelta(hours=7, seconds=5)
+    db, settings, schedule_id = await retried(sqlite_history, port, daily(), attempts=3)
+    first_try = FIRST_TRY
 
     said = "554 5.7.1 Message rejected by policy"
     refused = f"boss@example.com: {said}; qa@example.org: {said}"
@@ -293,10 +306,9 @@ async def test_a_refused_recipient_is_retried_alone_and_nobody_gets_the_mail_twi
 ) -> None:
     handler, port = mailbox
     handler.refuse_rcpt["qa@example.org"] = "450 4.2.2 Mailbox full"
-    db, settings = sqlite_history.db, settings_for(port, max_attempts=3, retry_base_seconds=60)
     schedule = daily(recipients=("boss@example.com", "qa@example.org", "ops@example.net"))
-    schedule_id = await add_report_schedule(db, schedule, DAY1 + timedelta(hours=20), actor="manager1")
-    first_try = DAY2 + timedelta(hours=7, seconds=5)
+    db, settings, schedule_id = await retried(sqlite_history, port, schedule, attempts=3)
+    first_try = FIRST_TRY
 
     (result,) = await deliver_due(db, settings, first_try)
     assert (result.status, result.recipients) == ("partial", 2)
@@ -339,9 +351,8 @@ async def test_a_recipient_refused_at_every_try_leaves_the_run_partial(
 ) -> None:
     handler, port = mailbox
     handler.refuse_rcpt["qa@example.org"] = "550 5.1.1 No such user"
-    db, settings = sqlite_history.db, settings_for(port, max_attempts=2, retry_base_seconds=60)
-    schedule_id = await add_report_schedule(db, daily(), DAY1 + timedelta(hours=20), actor="manager1")
-    first_try = DAY2 + timedelta(hours=7, seconds=5)
+    db, settings, schedule_id = await retried(sqlite_history, port, daily(), attempts=2)
+    first_try = FIRST_TRY
     (first,) = await deliver_due(db, settings, first_try)
     (last,) = await deliver_due(db, settings, first_try + timedelta(seconds=60))
     assert [first.status, last.status] == ["partial", "partial"]
