@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0032_report_recipients"
-down_revision: str | None = "0031_wallboard_tokens"
+revision: str = "0033_report_recipients"
+down_revision: str | None = "0032_cluster_alerts_hands"
 
 
 def upgrade() -> None:

@@ -11,8 +11,8 @@ from alembic import op
 
 from dialer.store.types import UTCDateTime
 
-revision: str = "0033_kiosk_session_expiry"
-down_revision: str | None = "0032_report_recipients"
+revision: str = "0034_kiosk_session_expiry"
+down_revision: str | None = "0033_report_recipients"
 
 
 def upgrade() -> None:
