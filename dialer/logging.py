@@ -5,7 +5,8 @@ a call (the campaign runners do). Records of other libraries (aiohttp's access l
 through the same processors, so every line is JSON and redacted alike:
 
 - values of secret-looking keys (``secret``, ``password``, ``token``, ...) are always ``***``, and so are the
-  password of a URL and a ``Secret: ...`` header inside any text;
+  password of a URL, a ``Secret: ...`` header and a secret-looking query parameter (``?token=...``, as in the
+  access log's request line) inside any text;
 - at INFO and above every digit run long enough to be a phone number is masked, in every value (``+1555*****67``);
 - tracebacks never carry frame locals.
 """
@@ -30,6 +31,8 @@ UNMASKED_KEYS = frozenset({"timestamp", "level", "logger", "uniqueid", "linkedid
 _DIGIT_RUN = re.compile(r"\+?\d{6,}")
 _URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.IGNORECASE)
 _SECRET_FIELD = re.compile(r"\b(secret|password)(\s*[:=]\s*)\S+", re.IGNORECASE)
+# A secret in an address's query (``/wallboard?token=wbt_...`` in aiohttp's access log line).
+_QUERY_SECRET = re.compile(r"([?&][\w.-]*(?:token|secret|password|key)[\w.-]*=)[^&#\s\"']+", re.IGNORECASE)
 
 
 def mask_number(text: str) -> str:
@@ -51,6 +54,7 @@ def _is_secret(key: str) -> bool:
 def _clean(value: Any, mask: bool) -> Any:
     if isinstance(value, str):
         value = _SECRET_FIELD.sub(r"\1\2***", _URL_PASSWORD.sub(r"\1***@", value))
+        value = _QUERY_SECRET.sub(r"\1***", value)
         return mask_number(value) if mask else value
     if isinstance(value, dict):
         return {k: "***" if isinstance(k, str) and _is_secret(k) else _clean(v, mask) for k, v in value.items()}

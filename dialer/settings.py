@@ -14,7 +14,7 @@ import stat
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
@@ -32,6 +32,9 @@ from dialer.i18n.validation import validation_message
 from dialer.inbound.figures import ServiceLevelRule
 from dialer.reports.schedule import ReportScheduleError, valid_address
 from dialer.webhooks.core import AllowList
+
+if TYPE_CHECKING:
+    from dialer.store.wallboard import KioskLifetime
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./var/dialer.db"
 
@@ -140,6 +143,19 @@ class HttpSettings(BaseModel):
     session_secret: SecretStr = SecretStr("")
     # Behind a TLS-terminating proxy: mark the session cookie Secure even though the request reached us over HTTP.
     secure_cookies: bool = False
+    # A wallboard kiosk session (a TV opened with a wallboard token) ends this long after its page and feed were
+    # last open (each renews it), and this long after it was opened whatever happens; its TV then asks for the
+    # token again. Revoking the token ends it at once.
+    kiosk_idle_hours: float = Field(default=12.0, gt=0, le=24 * 365)
+    kiosk_max_days: float = Field(default=30.0, gt=0, le=400)
+    # How long the web tier keeps who a session cookie or API token is (dialer.web.credentials): a sign-out, a
+    # disable, a role change or a password reset on this daemon takes effect at once, on another within this. 0: off.
+    auth_cache_seconds: float = Field(default=2.0, ge=0, le=5)
+
+    def kiosk_lifetime(self) -> KioskLifetime:
+        from dialer.store.wallboard import KioskLifetime  # (the store's tables load with the web tier, not here)
+
+        return KioskLifetime(timedelta(hours=self.kiosk_idle_hours), timedelta(days=self.kiosk_max_days))
 
     @property
     def url(self) -> str:

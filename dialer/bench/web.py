@@ -1,9 +1,15 @@
-"""`dialer bench web`: event-loop lag while the web tier does heavy request work.
+"""`dialer bench web`: event-loop lag while the web tier does heavy request work; `dialer bench auth`: what
+knowing who a request is costs.
 
 Two loads, each with a 5 ms lag sampler running on the same loop: a login flood (argon2 in worker threads, through
 the real HTTP stack and route table on SQLite) and campaign updates the way ``PUT /api/campaigns/{name}`` does them
 (a campaign at the disposition bound; a 1 MB one with 21 000 dispositions, refused: in the worker process, and in a
 worker thread for comparison). Prints the worst and the 99th-percentile lag (target: under 50 ms) and the time.
+
+``bench auth`` sends signed-in requests (``GET /api/me``, half with a browser session's cookie, half with an API
+token) through the real HTTP stack on SQLite, with the credential memory off (``[http] auth_cache_seconds = 0``:
+every request reads its session or token) and on (the default): requests a second and database statements per
+request, each way.
 """
 
 from __future__ import annotations
@@ -19,12 +25,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, CookieJar, web
 from aiohttp.test_utils import TestServer
 
 from dialer.appkeys import AFTER_CONTEXTS, DATABASE, SETTINGS
 from dialer.settings import Settings
-from dialer.store.auth import Role, create_user
+from dialer.store.auth import Role, add_api_token, create_user
 from dialer.store.engine import Database, open_database
 from dialer.store.migrate import upgrade
 
@@ -150,9 +156,70 @@ async def campaign_update(dispositions: int) -> None:
         worker.close()
 
 
+async def authenticated_reads(requests: int, concurrency: int, cache_seconds: float) -> None:
+    from dialer.settings import HttpSettings
+    from dialer.web.security import hash_password, new_api_token
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            var_dir=Path(tmp),
+            database_url=f"sqlite+aiosqlite:///{tmp}/web.db",
+            http=HttpSettings(auth_cache_seconds=cache_seconds),
+        )
+        async with open_database(settings.database_url) as db:
+            await upgrade(db)
+            now = datetime.now(UTC)
+            password = "reads-password-1"  # noqa: S105 - a throwaway user of the benchmark's own database
+            password_hash = hash_password(password)
+            tokens = []
+            for n in range(concurrency):
+                user = await create_user(db, f"user{n}", Role.MANAGER, password_hash, now)
+                tokens.append(new_api_token())
+                await add_api_token(db, user.id, tokens[-1], "bench", now)
+            statements, counting = 0, False
+
+            def counted(_statement: str, _seconds: float) -> None:
+                nonlocal statements
+                statements += counting
+
+            db.time_statements(counted)
+
+            async with web_server(settings, db) as server:
+                url = str(server.make_url("/api/me"))
+
+                async def worker(n: int) -> None:
+                    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as session:  # (a loopback address)
+                        if n % 2:
+                            headers = {"Authorization": f"Bearer {tokens[n]}"}
+                        else:
+                            body = {"name": f"user{n}", "password": password}
+                            async with session.post(str(server.make_url("/api/login")), json=body) as resp:
+                                assert resp.status == 200, await resp.text()
+                            headers = {}
+                        for _ in range(requests // concurrency):
+                            async with session.get(url, headers=headers) as resp:
+                                assert resp.status == 200, await resp.text()
+
+                counting = True
+                started = time.perf_counter()
+                with LagSampler() as lag:
+                    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+                spent = time.perf_counter() - started
+                counting = False
+    done = (requests // concurrency) * concurrency
+    logins = (concurrency + 1) // 2
+    print(
+        f"signed-in requests, credential memory {f'{cache_seconds:g} s' if cache_seconds else 'off'}: {done} in "
+        f"{spent:.2f} s = {done / spent:.0f}/s ({concurrency} clients, {logins} of them signed in first); "
+        f"{statements / done:.2f} database statements a request (logins included); {lag.figures()}"
+    )
+
+
 def run_default() -> None:
     asyncio.run(login_flood(200, 20))
     asyncio.run(campaign_update(21_000))
+    asyncio.run(authenticated_reads(4000, 20, 0))
+    asyncio.run(authenticated_reads(4000, 20, 2.0))
 
 
 def register(app: typer.Typer) -> None:
@@ -165,3 +232,12 @@ def register(app: typer.Typer) -> None:
         """Event-loop lag during a login flood and a large campaign update."""
         asyncio.run(login_flood(logins, concurrency))
         asyncio.run(campaign_update(dispositions))
+
+    @app.command("auth")
+    def bench_auth(
+        requests: Annotated[int, typer.Option("--requests", min=10, help="signed-in requests")] = 4000,
+        concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="clients at a time")] = 20,
+    ) -> None:
+        """Signed-in requests a second, and database statements each, with the credential memory off and on."""
+        asyncio.run(authenticated_reads(requests, concurrency, 0))
+        asyncio.run(authenticated_reads(requests, concurrency, 2.0))

@@ -7,6 +7,10 @@ retried later for the same period (``[smtp] max_attempts``, backoff ``retry_base
 failed after the last try; never dropped without a record. :func:`deliver_now` is ``run-now``: the period before now,
 sent at once, recorded, the schedule's next run left as it is.
 
+Each recipient gets a message of their own (:func:`dialer.reports.mail.send`); the run's record keeps what the server
+answered each. A run some recipients were refused is ``partial`` and is tried again (the same backoff) for those
+recipients only: the schedule keeps who already has the slot's mail (``slot_sent``).
+
 The report and the mail are made in the schedule's language (``language``: its creator's when it was added) with
 times shown in its zone. Logs at INFO carry the schedule's id, report, status and recipient count: never an
 address, a password or a report's content.
@@ -15,6 +19,7 @@ address, a password or a report's content.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,9 +102,16 @@ async def build_report(
 
 
 async def _mail_once(
-    db: Database, settings: Settings, view: ReportScheduleView, start: datetime, end: datetime, now: datetime
+    db: Database,
+    settings: Settings,
+    view: ReportScheduleView,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    recipients: Sequence[str],
 ) -> Sent:
-    """Build, render, compose and send one run's mail. Raises MailError (a report that cannot be built too)."""
+    """Build, render and compose one run's mail and send it to each of ``recipients`` (a message each). Raises
+    MailError (a report that cannot be built too)."""
     schedule = view.schedule
     with use_locale(schedule.language), use_zone(schedule.zone):
         try:
@@ -109,7 +121,7 @@ async def _mail_once(
         except (LookupError, ValueError) as exc:
             raise MailError(f"the report could not be made: {exc}") from exc
         message = compose(schedule, view.id, rendered, start=start, end=end, sender=settings.smtp.from_address, now=now)
-    return await asyncio.to_thread(send, settings.smtp, message)
+    return await asyncio.to_thread(send, settings.smtp, message, recipients)
 
 
 async def deliver_due(db: Database, settings: Settings, now: datetime) -> list[RunResult]:
@@ -123,28 +135,40 @@ async def deliver_due(db: Database, settings: Settings, now: datetime) -> list[R
 async def _deliver(db: Database, settings: Settings, run: ClaimedRun, now: datetime) -> RunResult:
     schedule = run.view.schedule
     start, end = schedule.period_of(run.slot_at)
+    # A retry of a slot goes to the recipients still without its mail: nobody gets a report twice.
+    pending = [r for r in schedule.recipients if r not in run.view.slot_sent]
     error: str | None = None
-    sent: Sent | None = None
+    sent = Sent(())
     try:
-        sent = await _mail_once(db, settings, run.view, start, end, now)
+        if pending:
+            sent = await _mail_once(db, settings, run.view, start, end, now, pending)
     except MailError as exc:
         error = str(exc)
     except Exception as exc:  # a fault of ours (the database ...): recorded and retried like a refusal, not lost
         log.exception("report_mail_error", schedule=run.view.id)
         error = f"not sent: {type(exc).__name__}"
-    if sent is not None and sent.refused:
-        error = sent.refused
+    error = sent.refused or error
+    have = {*run.view.slot_sent, *sent.delivered_to}
     outcome = after_send(
         schedule,
         run.slot_at,
         run.view.failures,
-        sent=sent is not None,
-        partial=bool(sent and sent.refused),
+        sent=bool(have),
+        partial=any(r not in have for r in schedule.recipients),
         now=now,
         delays=settings.smtp.retry_delays(),
     )
-    recipients = sent.accepted if sent is not None else 0
-    await finish_run(db, run, outcome, now=now, error=error, recipients=recipients)
+    recipients = sent.accepted
+    await finish_run(
+        db,
+        run,
+        outcome,
+        now=now,
+        error=error,
+        recipients=recipients,
+        answers=[a.document() for a in sent.answers],
+        slot_sent=[r for r in schedule.recipients if r in have],
+    )
     fields = {
         "schedule": run.view.id,
         "report": schedule.report,
@@ -165,14 +189,24 @@ async def deliver_now(db: Database, settings: Settings, schedule_id: int, now: d
     view = await report_schedule(db, schedule_id)
     start, end = view.schedule.period_of(now)
     error: str | None
+    sent = Sent(())
     try:
-        sent = await _mail_once(db, settings, view, start, end, now)
+        sent = await _mail_once(db, settings, view, start, end, now, view.schedule.recipients)
     except MailError as exc:
         status, error, recipients = "failed", str(exc), 0
     else:
-        status = "partial" if sent.refused else "ok"
+        status = "ok" if not sent.refused else "partial" if sent.accepted else "failed"
         error, recipients = sent.refused or None, sent.accepted
-    await record_run_now(db, schedule_id, now=now, status=status, error=error, recipients=recipients, actor=actor)
+    await record_run_now(
+        db,
+        schedule_id,
+        now=now,
+        status=status,
+        error=error,
+        recipients=recipients,
+        actor=actor,
+        answers=[a.document() for a in sent.answers],
+    )
     log.info(
         "report_mailed_now", schedule=schedule_id, report=view.schedule.report, status=status, recipients=recipients
     )

@@ -2,19 +2,23 @@
 
 :func:`compose` is pure: the subject and body in the current language (the schedule's: the caller sets it), the
 rendered report attached in each format asked (CSV as UTF-8 with a BOM, as the downloads: Excel reads CJK right)
-and the HTML page as the body when asked. :func:`send` talks to the server of the ``[smtp]`` settings; a refusal or a
-connection failure is a :class:`MailError` with the server's own words (recorded with the run, shown in the
-listing). The password is only ever handed to ``SMTP.login``.
+and the HTML page as the body when asked. :func:`send` talks to the server of the ``[smtp]`` settings and mails each
+recipient a message of their own (their address alone in ``To``: recipients outside the company never see each
+other), over one connection; what the server answered for each is kept (:class:`Answer`) and recorded with the run.
+A server that cannot be reached is a :class:`MailError` with its own words. The password is only ever handed to
+``SMTP.login``.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING
@@ -36,11 +40,39 @@ class MailError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class Sent:
-    """A sent mail: how many recipients the server accepted, and its refusals of the others (empty: none)."""
+class Answer:
+    """What the SMTP server answered for one recipient's message: taken or not, and its reply (code and words, or
+    why the message never reached it)."""
 
-    accepted: int
-    refused: str = ""
+    to: str
+    accepted: bool
+    reply: str
+
+    def document(self) -> dict[str, object]:
+        return {"to": self.to, "accepted": self.accepted, "reply": self.reply}
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A run's mails: the server's answer for each recipient, in the order they were sent."""
+
+    answers: tuple[Answer, ...]
+
+    @property
+    def accepted(self) -> int:
+        """How many recipients the server took their message for."""
+        return sum(a.accepted for a in self.answers)
+
+    @property
+    def delivered_to(self) -> tuple[str, ...]:
+        return tuple(a.to for a in self.answers if a.accepted)
+
+    @property
+    def refused(self) -> str:
+        """The server's refusals (``address: reply; ...``, empty: none)."""
+        return "; ".join(f"{a.to}: {a.reply}" for a in sorted(self.answers, key=lambda a: a.to) if not a.accepted)[
+            :MAX_ERROR
+        ]
 
 
 def period_dates(schedule: ReportSchedule, start: datetime, end: datetime) -> str:
@@ -76,14 +108,12 @@ def compose(
     sender: str,
     now: datetime,
 ) -> EmailMessage:
-    """The mail of one run: ``rendered`` holds the report in each format of the schedule (and ``html`` when the page
-    is the body). Texts in the current language."""
+    """The mail of one run, without its recipient (:func:`send` addresses a copy to each): ``rendered`` holds the
+    report in each format of the schedule (and ``html`` when the page is the body). Texts in the current language."""
     message = EmailMessage()
     message["Subject"] = subject(schedule, start, end)
     message["From"] = sender
-    message["To"] = ", ".join(schedule.recipients)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     lines = [
         _("The {report} of {target} for {period} ({dates}, {zone}).").format(
             report=_(REPORT_NAMES[schedule.report]),
@@ -116,22 +146,63 @@ def compose(
     return message
 
 
-def send(smtp: SmtpSettings, message: EmailMessage) -> Sent:
-    """Send ``message`` to its ``To`` addresses through the ``[smtp]`` server (blocking). Raises MailError."""
+def send(smtp: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> Sent:
+    """Send ``message`` to each of ``recipients`` as a message of their own (their address alone in ``To``, a
+    Message-ID each) over one connection to the ``[smtp]`` server (blocking); the server's answer for each. A
+    recipient refused does not stop the others; a connection lost midway leaves the rest not sent, said so in their
+    answers. Raises MailError when the server cannot be reached or refuses the session (nothing was sent then)."""
     if not smtp.configured:
         raise MailError("no SMTP server: set [smtp] host in the settings")
-    recipients = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
+    answers: list[Answer] = []
     try:
         client = _connect(smtp)
         with client:
+            client.ehlo_or_helo_if_needed()
             if smtp.tls == "starttls":
                 client.starttls(context=ssl.create_default_context())
+                client.ehlo()
             if smtp.username:
                 client.login(smtp.username, smtp.password.get_secret_value())
-            refused = client.send_message(message, from_addr=smtp.from_address, to_addrs=recipients)
+            for address in recipients:
+                try:
+                    answers.append(_send_one(client, smtp.from_address, message, address))
+                except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                    lost = "not sent: " + error_text(exc, smtp)
+                    answers += [Answer(a, False, lost) for a in recipients[len(answers) :]]
+                    break
     except (smtplib.SMTPException, OSError) as exc:
+        if answers:  # the connection failed after some were sent (closing it): theirs stand
+            lost = "not sent: " + error_text(exc, smtp)
+            return Sent((*answers, *(Answer(a, False, lost) for a in recipients[len(answers) :])))
         raise MailError(error_text(exc, smtp)) from exc
-    return Sent(len(recipients) - len(refused), _refusals(refused))
+    return Sent(tuple(answers))
+
+
+def addressed(message: EmailMessage, address: str) -> bytes:
+    """``message`` with ``address`` alone in ``To`` and a Message-ID of its own, as sent (CRLF lines)."""
+    del message["To"], message["Message-ID"]
+    message["To"] = address
+    message["Message-ID"] = make_msgid(domain=str(message["From"]).rpartition("@")[2] or None)
+    out = io.BytesIO()
+    BytesGenerator(out).flatten(message, linesep="\r\n")
+    return out.getvalue()
+
+
+def _send_one(client: smtplib.SMTP, sender: str, message: EmailMessage, address: str) -> Answer:
+    """One recipient's own message (MAIL, RCPT, DATA); the server's reply. A refusal resets the transaction."""
+    said: bytes | str
+    code, said = client.mail(sender)
+    if code == 250:
+        code, said = client.rcpt(address)
+        if code in (250, 251):
+            try:
+                code, said = client.data(addressed(message, address))  # raises only when DATA is not taken
+            except smtplib.SMTPDataError as exc:
+                code, said = exc.smtp_code, exc.smtp_error
+            if code == 250:
+                return Answer(address, True, f"{code} {_said(said)}")
+    client.rset()
+    return Answer(address, False, f"{code} {_said(said)}")
 
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
@@ -142,12 +213,6 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     return smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds)
 
 
-def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:
-    return "; ".join(f"{address}: {code} {_said(text)}" for address, (code, text) in sorted(refused.items()))[
-        :MAX_ERROR
-    ]
-
-
 def _said(text: bytes | str) -> str:
     return (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).strip()
 
@@ -155,9 +220,7 @@ def _said(text: bytes | str) -> str:
 def error_text(exc: BaseException, smtp: SmtpSettings) -> str:
     """The server's answer (code and text) or the connection's failure, for the run's record (never a secret:
     smtplib's exceptions carry what the server said, not what we sent)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        text = "every recipient refused: " + _refusals(exc.recipients)
-    elif isinstance(exc, smtplib.SMTPResponseException):
+    if isinstance(exc, smtplib.SMTPResponseException):
         text = f"{exc.smtp_code} {_said(exc.smtp_error)}"
     elif isinstance(exc, smtplib.SMTPException):
         text = str(exc) or type(exc).__name__

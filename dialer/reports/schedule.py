@@ -289,14 +289,15 @@ def after_send(
     delays: tuple[timedelta, ...] = RETRY_DELAYS,
 ) -> NextRun:
     """The schedule's next run after a send of ``slot`` (which had failed ``failures`` times before) at ``now``:
-    a sent run moves on to the first slot after now (a daemon that was down does not replay the runs it missed);
-    a failed one is tried again for the same slot after ``retry_delay``, and after the last try it is recorded as
-    failed and the schedule moves on."""
-    if sent:
+    a run sent to every recipient moves on to the first slot after now (a daemon that was down does not replay the
+    runs it missed); a failed one is tried again for the same slot after ``retry_delay``, and after the last try it
+    is recorded as failed and the schedule moves on. A ``partial`` run (some recipients have the mail, others were
+    refused) is tried again the same way for the recipients still without it, and stays partial after the last."""
+    if sent and not partial:
         following = schedule.next_run(max(now, slot))
-        return NextRun("partial" if partial else "ok", following, following, 0)
+        return NextRun("ok", following, following, 0)
     delay = retry_delay(failures + 1, delays)
     if delay is not None:
-        return NextRun("retrying", now + delay, slot, failures + 1)
+        return NextRun("partial" if sent else "retrying", now + delay, slot, failures + 1)
     following = schedule.next_run(max(now, slot))
-    return NextRun("failed", following, following, 0)
+    return NextRun("partial" if sent else "failed", following, following, 0)

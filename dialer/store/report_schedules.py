@@ -10,6 +10,7 @@ audits it as ``scheduler``. Adding and removing a schedule is audited as its use
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ class ReportScheduleRow(SQLModel, table=True):
     last_status: str | None = Field(default=None, max_length=16)  # ok, partial, retrying, failed
     last_error: str | None = Field(default=None, sa_type=Text)
     last_recipients: int | None = None
+    slot_sent: list[str] | None = Field(default=None, sa_type=json_document(), nullable=True)  # retried slot's haves
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -61,6 +63,7 @@ class ReportDeliveryRow(SQLModel, table=True):
     status: str = Field(max_length=16)
     error: str | None = Field(default=None, sa_type=Text)  # the SMTP server's answer or the connection's failure
     recipients: int = 0  # recipients the server accepted
+    answers: list[dict[str, Any]] | None = Field(default=None, sa_type=json_document(), nullable=True)  # per recipient
 
 
 report_schedules_t = metadata.tables["report_schedules"]
@@ -79,9 +82,10 @@ class DeliveryView:
     status: str
     error: str | None
     recipients: int
+    answers: tuple[dict[str, Any], ...] = ()  # per recipient: {to, accepted, reply} (what the SMTP server said)
 
     def public(self) -> dict[str, object]:
-        return public_fields(self, "at slot_at status error recipients")
+        return {**public_fields(self, "at slot_at status error recipients"), "answers": list(self.answers)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,7 @@ class ReportScheduleView:
     last_error: str | None
     last_recipients: int | None
     created_by: str
+    slot_sent: tuple[str, ...] = ()  # the recipients who already have the mail of the slot being retried
 
     def public(self) -> dict[str, object]:
         return {
@@ -117,6 +122,7 @@ def _view(row: Any) -> ReportScheduleView:
         row.last_error,
         row.last_recipients,
         row.created_by,
+        tuple(row.slot_sent or ()),
     )
 
 
@@ -208,13 +214,13 @@ async def report_deliveries(db: Database, schedule_id: int, limit: int = LAST_DE
     async with db.read() as conn:
         rows = (
             await conn.execute(
-                select(d.at, d.slot_at, d.status, d.error, d.recipients)
+                select(d.at, d.slot_at, d.status, d.error, d.recipients, d.answers)
                 .where(d.schedule_id == schedule_id)
                 .order_by(d.at.desc(), d.id.desc())
                 .limit(limit)
             )
         ).all()
-    return [DeliveryView(r.at, r.slot_at, r.status, r.error, r.recipients) for r in rows]
+    return [DeliveryView(r.at, r.slot_at, r.status, r.error, r.recipients, tuple(r.answers or ())) for r in rows]
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -252,10 +258,19 @@ async def claim_due_runs(db: Database, now: datetime, lease: timedelta) -> list[
 
 
 async def finish_run(
-    db: Database, run: ClaimedRun, outcome: NextRun, *, now: datetime, error: str | None, recipients: int
+    db: Database,
+    run: ClaimedRun,
+    outcome: NextRun,
+    *,
+    now: datetime,
+    error: str | None,
+    recipients: int,
+    answers: Sequence[Mapping[str, object]] = (),
+    slot_sent: Sequence[str] = (),
 ) -> bool:
-    """Record a claimed run's outcome (a delivery row, the schedule's last and next run), audited as ``scheduler``.
-    False when the schedule was removed meanwhile (nothing is recorded then)."""
+    """Record a claimed run's outcome (a delivery row with the server's ``answers`` per recipient, the schedule's
+    last and next run, and ``slot_sent``: who has the mail of the slot it retries), audited as ``scheduler``. False
+    when the schedule was removed meanwhile (nothing is recorded then)."""
     s = report_schedules_t.c
     async with db.write() as conn:
         exists = (await conn.execute(select(s.id).where(s.id == run.view.id))).first()
@@ -269,12 +284,14 @@ async def finish_run(
                 status=outcome.status,
                 error=error,
                 recipients=recipients,
+                answers=[dict(a) for a in answers],
             )
         )
         await conn.execute(
             update(report_schedules_t)
             .where(s.id == run.view.id, s.next_run_at == run.held_until)
             .values(
+                slot_sent=list(slot_sent) if outcome.slot_at == run.slot_at else None,
                 next_run_at=outcome.next_run_at,
                 slot_at=outcome.slot_at,
                 failures=outcome.failures,
@@ -299,7 +316,15 @@ async def finish_run(
 
 
 async def record_run_now(
-    db: Database, schedule_id: int, *, now: datetime, status: str, error: str | None, recipients: int, actor: str
+    db: Database,
+    schedule_id: int,
+    *,
+    now: datetime,
+    status: str,
+    error: str | None,
+    recipients: int,
+    actor: str,
+    answers: Sequence[Mapping[str, object]] = (),
 ) -> None:
     """Record a run asked for by a user (``run-now``): a delivery row and the schedule's last run, audited; its
     next scheduled run is left as it is."""
@@ -307,7 +332,13 @@ async def record_run_now(
     async with db.write() as conn:
         await conn.execute(
             report_deliveries_t.insert().values(
-                schedule_id=schedule_id, at=now, slot_at=None, status=status, error=error, recipients=recipients
+                schedule_id=schedule_id,
+                at=now,
+                slot_at=None,
+                status=status,
+                error=error,
+                recipients=recipients,
+                answers=[dict(a) for a in answers],
             )
         )
         await conn.execute(

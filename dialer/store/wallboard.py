@@ -3,6 +3,12 @@
 A wallboard token lets a TV that nobody signs in on show the wallboard, and nothing else: an admin or a manager
 creates it (named, optionally limited to some teams' agents and some campaigns), opens ``/wallboard?token=...``
 once on the TV, which swaps it for a kiosk session cookie. Revoking the token ends its kiosk sessions at once.
+
+A kiosk session lives while its wallboard is in use, within bounds (:class:`KioskLifetime`, ``[http]
+kiosk_idle_hours`` and ``kiosk_max_days``): each lookup while its page or feed is open renews it (``seen_at``,
+written at most once a minute), it ends after ``idle`` without one, and ``longest`` after it was opened whatever
+happens. An ended session stays refused as expired (its TV shows a page asking for the token again); the first
+lookup that finds it over audits the expiry (``wallboard.kiosk.expire``), once across daemons.
 Only SHA-256 hashes are stored, as for API tokens and browser sessions (:mod:`dialer.store.auth`): both are
 256-bit random values. Creating and revoking are audited in the same transaction.
 """
@@ -11,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -49,9 +55,12 @@ class WallboardSessionRow(SQLModel, table=True):
     id_hash: str = Field(max_length=64, primary_key=True)
     token_id: int = Field(foreign_key="wallboard_tokens.id", index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last renewed (None: since created_at)
+    expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # found over its lifetime (audited)
 
 
 teams_t = metadata.tables["teams"]
+SEEN_RESOLUTION = timedelta(minutes=1)  # a session's renewal is written at most this often (a write per TV a minute)
 wallboard_tokens_t = metadata.tables["wallboard_tokens"]
 wallboard_sessions_t = metadata.tables["wallboard_sessions"]
 
@@ -59,6 +68,33 @@ wallboard_sessions_t = metadata.tables["wallboard_sessions"]
 class WallboardTokenExistsError(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(M_("a wallboard token named {name} already exists", name=repr(name)))
+
+
+class KioskSessionExpiredError(LookupError):
+    """The kiosk session outlived its lifetime: the TV must be opened with its wallboard token again."""
+
+    def __init__(self, name: str) -> None:
+        self.message = M_(
+            "this wallboard's session has expired: open the wallboard's address with its token on this screen again "
+            "(a manager has it, or makes a new one under Wallboard TVs on the dashboard)"
+        )
+        super().__init__(self.message)
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class KioskLifetime:
+    """How long a kiosk session lives: ``idle`` after it was last renewed, and ``longest`` after it was opened."""
+
+    idle: timedelta
+    longest: timedelta
+
+    def ends_at(self, opened: datetime, seen: datetime) -> datetime:
+        return min(seen + self.idle, opened + self.longest)
+
+    def why_ended(self, opened: datetime, seen: datetime) -> str:
+        """``idle`` (not renewed in time) or ``lifetime`` (the absolute maximum reached)."""
+        return "idle" if seen + self.idle < opened + self.longest else "lifetime"
 
 
 class UnknownWallboardTokenError(LookupError):
@@ -212,30 +248,69 @@ async def start_kiosk_session(db: Database, kiosk: Kiosk, session_id: str, now: 
     """A kiosk session of ``kiosk``'s token (its TV opened the wallboard with the token), audited with the TV's
     address."""
     async with db.write() as conn:
+        # The token's expired sessions go (their TVs were told; this one is opening again).
+        await conn.execute(
+            delete(wallboard_sessions_t).where(
+                wallboard_sessions_t.c.token_id == kiosk.token_id, wallboard_sessions_t.c.expired_at.is_not(None)
+            )
+        )
         await conn.execute(
             wallboard_sessions_t.insert().values(
-                id_hash=secret_hash(session_id), token_id=kiosk.token_id, created_at=now
+                id_hash=secret_hash(session_id), token_id=kiosk.token_id, created_at=now, seen_at=now
             )
         )
         target = f"wallboard:{kiosk.name}"
         await audit_in(conn, target, "wallboard.kiosk.open", target, now, token_id=kiosk.token_id, address=address)
 
 
-async def kiosk_for_session(db: Database, session_id: str) -> Kiosk | None:
-    """The kiosk of a session cookie, while its token is not revoked (None otherwise)."""
+async def kiosk_for_session(db: Database, session_id: str, now: datetime, lifetime: KioskLifetime) -> Kiosk | None:
+    """The kiosk of a session cookie at ``now``, while its token is not revoked (None otherwise), renewing the
+    session (written at most once a minute). Raises KioskSessionExpiredError when the session is over
+    ``lifetime`` (audited once, by the lookup that finds it so)."""
+    s = wallboard_sessions_t.c
+    digest = secret_hash(session_id)
     async with db.read() as conn:
         row = (
             (
                 await conn.execute(
-                    select(wallboard_tokens_t)
-                    .join(wallboard_sessions_t, wallboard_sessions_t.c.token_id == wallboard_tokens_t.c.id)
-                    .where(
-                        wallboard_sessions_t.c.id_hash == secret_hash(session_id),
-                        wallboard_tokens_t.c.revoked_at.is_(None),
+                    select(
+                        wallboard_tokens_t,
+                        s.created_at.label("opened_at"),
+                        s.seen_at.label("seen_at"),
+                        s.expired_at.label("expired_at"),
                     )
+                    .join(wallboard_sessions_t, s.token_id == wallboard_tokens_t.c.id)
+                    .where(s.id_hash == digest, wallboard_tokens_t.c.revoked_at.is_(None))
                 )
             )
             .mappings()
             .first()
         )
-    return None if row is None else await _kiosk(db, row)
+    if row is None:
+        return None
+    opened, seen = row["opened_at"], row["seen_at"] or row["opened_at"]
+    if row["expired_at"] is not None:
+        raise KioskSessionExpiredError(row["name"])
+    if now >= lifetime.ends_at(opened, seen):
+        async with db.write() as conn:
+            ended = await conn.execute(
+                update(wallboard_sessions_t).where(s.id_hash == digest, s.expired_at.is_(None)).values(expired_at=now)
+            )
+            if ended.rowcount == 1:
+                target = f"wallboard:{row['name']}"
+                await audit_in(
+                    conn,
+                    target,
+                    "wallboard.kiosk.expire",
+                    target,
+                    now,
+                    token_id=row["id"],
+                    reason=lifetime.why_ended(opened, seen),
+                    opened_at=opened.isoformat(),
+                    last_seen_at=seen.isoformat(),
+                )
+        raise KioskSessionExpiredError(row["name"])
+    if now - seen >= SEEN_RESOLUTION:
+        async with db.write() as conn:
+            await conn.execute(update(wallboard_sessions_t).where(s.id_hash == digest).values(seen_at=now))
+    return await _kiosk(db, row)

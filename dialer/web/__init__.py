@@ -43,7 +43,7 @@ from dialer.web.live import HUB, LiveHub, live_ctx
 from dialer.web.openapi import build_document
 from dialer.web.pages import LIMITER, OPENAPI
 from dialer.web.problems import problem_middleware, security_headers
-from dialer.web.routing import ROUTE_INDEX, STATIC_PREFIX, RouteTable, auth_middleware
+from dialer.web.routing import CREDENTIALS, ROUTE_INDEX, STATIC_PREFIX, RouteTable, auth_middleware, new_credentials
 from dialer.web.security import LoginRateLimiter
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -93,6 +93,7 @@ def setup_web(app: web.Application) -> None:
     app.router.add_static(STATIC_PREFIX.rstrip("/"), STATIC_DIR, append_version=True)
     app[OPENAPI] = build_document(table, version=API_VERSION)
     app[LIMITER] = LoginRateLimiter()
+    app[CREDENTIALS] = new_credentials(app)
     app[HUB] = LiveHub(app)
     app[CPU_WORKER] = CpuWorker()
     app[AFTER_CONTEXTS].extend([live_ctx, cpu_worker_ctx])

@@ -17,7 +17,7 @@ from dialer.store.auth import UserRecord, update_user
 from dialer.web.api.common import ok
 from dialer.web.layout import page_text
 from dialer.web.problems import Problem
-from dialer.web.routing import ANY_USER, KIOSK, USER, Call, RouteTable
+from dialer.web.routing import ANY_USER, CREDENTIALS, KIOSK, USER, Call, RouteTable
 
 routes = RouteTable()
 
@@ -79,6 +79,7 @@ async def put_preferences(call: Call) -> web.Response:
     """Set my language and time zone ('' clears one: the browser's is used)"""
     body = call.body_as(Preferences)
     user = await update_user(call.db, call.user.name, datetime.now(UTC), language=body.language, timezone=body.timezone)
+    call.app[CREDENTIALS].forget_user(user.name)
     return ok(_preferences(call.request, user))
 
 

@@ -35,11 +35,20 @@ from dialer.store.console import agent_figures
 from dialer.store.hands import lower_hand, raised_hands
 from dialer.store.runtime import answer_history, calls_since
 from dialer.store.status import lead_status
-from dialer.store.wallboard import team_agents
+from dialer.store.wallboard import KioskSessionExpiredError, kiosk_for_session, team_agents
 from dialer.tasks import cancel_and_wait
 from dialer.web.facade import LiveCampaign, daemon_of
 from dialer.web.problems import Problem
-from dialer.web.routing import SCOPE, SESSION_COOKIE, USER, current_user
+from dialer.web.routing import (
+    CREDENTIALS,
+    KIOSK_COOKIE,
+    SCOPE,
+    SESSION_COOKIE,
+    USER,
+    current_user,
+    kiosk_lifetime,
+    request_now,
+)
 from dialer.web.scope import floor_figures, scoped_dashboard
 from dialer.web.wallboard import Viewer, today_began, wallboard_document
 
@@ -194,8 +203,9 @@ class LiveHub:
 
     async def refresh_scopes(self) -> None:
         """Teams or supervisors changed: every open supervisor dashboard and wallboard, and every open wallboard of
-        a kiosk limited to teams, follows at its next push."""
+        a kiosk limited to teams, follows at its next push (and every kiosk's next request reads its teams afresh)."""
         db = self.app[DATABASE]
+        self.app[CREDENTIALS].forget_kiosk()
         for ws, user in list(self.scope_users.items()):
             self.scopes[ws] = (await supervised_agents(db, user) or frozenset()) | {user.name}
             viewer = self.wallboards.get(ws)
@@ -491,6 +501,22 @@ async def _watch_session(request: web.Request, ws: web.WebSocketResponse, cookie
             return
 
 
+async def _watch_kiosk(request: web.Request, ws: web.WebSocketResponse, cookie: str) -> None:
+    """Keep a kiosk's session alive while its feed is open (each look renews it), and close the feed once it has
+    expired or its token was revoked (the page then finds out which, and says so)."""
+    while not ws.closed:
+        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        try:
+            kiosk = await kiosk_for_session(
+                request.app[DATABASE], cookie, request_now(request), kiosk_lifetime(request.app)
+            )
+        except KioskSessionExpiredError:
+            kiosk = None
+        if kiosk is None:
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"kiosk session ended")
+            return
+
+
 def same_origin(request: web.Request) -> None:
     """Refuse a WebSocket opened by a page of another site."""
     origin = request.headers.get("Origin")
@@ -515,7 +541,14 @@ async def wallboard_socket(request: web.Request, viewer: Viewer) -> web.StreamRe
             hub.scope_users[ws] = user
             hub.scopes[ws] = scope
     cookie = request.cookies.get(SESSION_COOKIE) if user is not None else None
-    watcher = asyncio.create_task(_watch_session(request, ws, cookie)) if cookie else None
+    kiosk_cookie = request.cookies.get(KIOSK_COOKIE) if viewer.kiosk_token is not None else None
+    watcher = (
+        asyncio.create_task(_watch_session(request, ws, cookie))
+        if cookie
+        else asyncio.create_task(_watch_kiosk(request, ws, kiosk_cookie))
+        if kiosk_cookie
+        else None
+    )
     hub.wallboards[ws] = viewer
     try:
         await hub.send(

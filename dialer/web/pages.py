@@ -24,6 +24,7 @@ from dialer.web.live import HUB, websocket_handler
 from dialer.web.problems import Handler, Problem
 from dialer.web.routing import (
     ANY_USER,
+    CREDENTIALS,
     PUBLIC,
     SESSION,
     SESSION_COOKIE,
@@ -112,6 +113,7 @@ async def start_session(request: web.Request, response: web.StreamResponse, user
     await create_session(
         request.app[DATABASE], user.id, session_id, csrf, now, now + timedelta(hours=SESSION_HOURS), end_others=True
     )
+    request.app[CREDENTIALS].forget_user(user.name)  # their other sessions ended
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
@@ -122,6 +124,14 @@ async def start_session(request: web.Request, response: web.StreamResponse, user
         path="/",
     )
     return csrf
+
+
+async def sign_out(request: web.Request) -> None:
+    """End the request's browser session: in the database, and at once in this daemon's memory of it."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        await end_session(request.app[DATABASE], cookie)
+        request.app[CREDENTIALS].forget(cookie)
 
 
 class LoginBody(BaseModel):
@@ -144,9 +154,7 @@ async def api_login(call: Call) -> web.Response:
 @routes.route("POST", "/api/logout", roles=ANY_USER, tag="auth")
 async def api_logout(call: Call) -> web.Response:
     """End the browser session"""
-    cookie = call.request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        await end_session(call.db, cookie)
+    await sign_out(call.request)
     call.app[HUB].release(call.user.name, "signed out")
     response = ok({"logged_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
@@ -198,9 +206,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 @routes.page("POST", "/logout", roles=ANY_USER)
 async def logout_submit(request: web.Request) -> web.StreamResponse:
     """Log out"""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        await end_session(request.app[DATABASE], cookie)
+    await sign_out(request)
     # Signing out of the console gives up the seat: paused and out of the queues (no call to an empty chair).
     request.app[HUB].release(current_user(request).name, "signed out")
     response = web.HTTPSeeOther("/login")

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Unpack
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from dialer.appkeys import CLOCK, DATABASE, DIALER
+from dialer.appkeys import CLOCK, DATABASE, DIALER, SETTINGS
 from dialer.i18n import M_, negotiate, set_locale, set_zone
+from dialer.settings import HttpSettings
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
-from dialer.store.wallboard import Kiosk, kiosk_for_session, kiosk_for_token
+from dialer.store.wallboard import Kiosk, KioskLifetime, KioskSessionExpiredError, kiosk_for_session, kiosk_for_token
+from dialer.web.credentials import Credentials
 from dialer.web.facade import Daemon, daemon_of
 from dialer.web.problems import REQUEST_LOCALE, Handler, Problem, validation_problem
 
@@ -38,7 +40,10 @@ SESSION_COOKIE = "dialer_session"
 # A wallboard kiosk's session (dialer.store.wallboard): it reads the routes that declare ``kiosk=True`` and no other.
 KIOSK_COOKIE = "dialer_kiosk"
 KIOSK_TOKEN_PARAM = "token"  # noqa: S105 (the query parameter's name)
+# The answers to an address that carries a wallboard token: no Referer ever repeats it, no cache keeps it.
+TOKEN_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 CSRF_HEADER = "X-CSRF-Token"
+CREDENTIALS: web.AppKey[Credentials] = web.AppKey("web_credentials", Credentials)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a JSON request body (``RouteSpec.body``) may weigh unless the route says otherwise: logins, dispositions,
 # lead edits are a few hundred bytes.
@@ -397,7 +402,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         user, session = None, None
         kiosk = await kiosk_for_token(request.app[DATABASE], request.query[KIOSK_TOKEN_PARAM])
         if kiosk is None:
-            raise Problem(403, M_("unknown or revoked wallboard token"), kind="kiosk-token")
+            raise Problem(403, M_("unknown or revoked wallboard token"), kind="kiosk-token", headers=TOKEN_PAGE_HEADERS)
         request[KIOSK_BY_TOKEN] = True
     else:
         user, session = await _identify(request)
@@ -466,27 +471,63 @@ def _local_readout(request: web.Request) -> bool:
     return request.remote in _LOOPBACK
 
 
+def _http(app: web.Application) -> HttpSettings:
+    """The app's ``[http]`` settings (the defaults for an app made without settings)."""
+    settings = app.get(SETTINGS)
+    return settings.http if settings is not None else HttpSettings()
+
+
+def kiosk_lifetime(app: web.Application) -> KioskLifetime:
+    """How long the app's kiosk sessions live (``[http] kiosk_idle_hours``, ``kiosk_max_days``)."""
+    return _http(app).kiosk_lifetime()
+
+
 async def _identify_kiosk(request: web.Request, kiosk_route: bool) -> Kiosk | None:
-    """The wallboard kiosk of the request's kiosk cookie (None: none). On a kiosk route, a cookie whose token was
-    revoked is refused at once (a TV's page must not fall back to the sign-in form)."""
+    """The wallboard kiosk of the request's kiosk cookie (None: none), its session renewed. On a kiosk route, a
+    cookie whose token was revoked is refused at once, and one whose session expired is told to open the token's
+    address again (a TV's page must not fall back to the sign-in form)."""
     cookie = request.cookies.get(KIOSK_COOKIE)
     if not cookie:
         return None
-    kiosk = await kiosk_for_session(request.app[DATABASE], cookie)
+    kept = request.app[CREDENTIALS]
+    kiosk = kept.kiosk(cookie)
+    if kiosk is not None:
+        return kiosk
+    try:
+        kiosk = await kiosk_for_session(
+            request.app[DATABASE], cookie, request_now(request), kiosk_lifetime(request.app)
+        )
+        if kiosk is not None:
+            kept.keep_kiosk(cookie, kiosk)
+    except KioskSessionExpiredError as exc:
+        if not kiosk_route:
+            return None
+        raise Problem(401, exc.message, kind="kiosk-expired") from exc
     if kiosk is None and kiosk_route:
         raise Problem(403, M_("this wallboard's token was revoked"), kind="kiosk-revoked")
     return kiosk
 
 
+def new_credentials(app: web.Application) -> Credentials:
+    """The memory of good credentials (:mod:`dialer.web.credentials`) for ``app``'s ``[http]`` settings."""
+    return Credentials(_http(app).auth_cache_seconds)
+
+
 async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRecord | None]:
     db = request.app[DATABASE]
+    kept = request.app[CREDENTIALS]
     now = datetime.now(UTC)
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Problem(401, M_("Authorization must be 'Bearer <token>'"), headers={"WWW-Authenticate": "Bearer"})
-        user = await user_for_token(db, token.strip(), now)
+        token = token.strip()
+        user = kept.token(token)
+        if user is None:
+            user = await user_for_token(db, token, now)
+            if user is not None:
+                kept.keep_token(token, user)
         if user is None:
             raise Problem(
                 401,
@@ -496,7 +537,11 @@ async def _identify(request: web.Request) -> tuple[UserRecord | None, SessionRec
         return user, None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        session = await session_user(db, cookie, now)
+        session = kept.session(cookie)
+        if session is None or session.expires_at <= now:
+            session = await session_user(db, cookie, now)
+            if session is not None:
+                kept.keep_session(cookie, session)
         if session is not None:
             return session.user, session
     return None, None

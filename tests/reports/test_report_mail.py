@@ -1,8 +1,9 @@
 """Scheduled report mail end to end, with a real SMTP server in-process (aiosmtpd) on the synthetic history: the due
-schedule is claimed, its report built and rendered, mailed and recorded; the received message has the recipients,
-the subject in the schedule's language and attachments equal to what `dialer report ... --csv/--json` prints for the
-same range. A server that refuses the mail, or none at all, gives a recorded error, a retry for the same period,
-then a failed run and the next slot -- never a silent loss."""
+schedule is claimed, its report built and rendered, mailed and recorded; each recipient receives a message of their
+own (their address alone: none sees the others), the subject in the schedule's language and attachments equal to
+what `dialer report ... --csv/--json` prints for the same range. A server that refuses the mail, or none at all,
+gives a recorded error, a retry for the same period, then a failed run and the next slot -- never a silent loss; a
+recipient refused while others were not is retried alone, and nobody gets the mail twice."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from dialer.cli import app
 from dialer.reports.delivery import deliver_due, deliver_now
 from dialer.reports.schedule import ReportSchedule
 from dialer.settings import Settings, SmtpSettings
+from dialer.store import Database
 from dialer.store.report_schedules import (
     add_report_schedule,
     report_deliveries,
@@ -35,11 +37,21 @@ from dialer.store.report_schedules import (
 
 
 class Mailbox:
-    """An aiosmtpd handler keeping what it receives; ``refuse`` answers DATA with that reply instead."""
+    """An aiosmtpd handler keeping what it receives; ``refuse`` answers DATA with that reply instead, and
+    ``refuse_rcpt`` answers RCPT TO of those addresses with their reply."""
 
     def __init__(self) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.refuse: str | None = None
+        self.refuse_rcpt: dict[str, str] = {}
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.refuse is not None:
@@ -82,6 +94,19 @@ def daily(**changes: Any) -> ReportSchedule:
     return ReportSchedule(**(values | changes))
 
 
+FIRST_TRY = DAY2 + timedelta(hours=7, seconds=5)  # the daily 07:00 (London) run of DAY2, just due
+
+
+async def retried(
+    history: History, port: int, schedule: ReportSchedule, *, attempts: int
+) -> tuple[Database, Settings, int]:
+    """The database, settings sending through ``port`` with ``attempts`` tries a minute apart (then x4 ...), and
+    ``schedule`` added the evening before DAY2."""
+    settings = settings_for(port, max_attempts=attempts, retry_base_seconds=60)
+    schedule_id = await add_report_schedule(history.db, schedule, DAY1 + timedelta(hours=20), actor="manager1")
+    return history.db, settings, schedule_id
+
+
 async def cli_report(history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
     """``dialer report ARGS --database URL`` (in a thread: the command runs its own event loop)."""
     monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
@@ -114,9 +139,15 @@ async def test_a_due_schedule_mails_the_report_the_cli_renders(
     assert (result.status, result.recipients, result.error) == ("ok", 2, None)
     assert await deliver_due(db, settings, due + timedelta(minutes=1)) == []  # sent once
 
-    ((rcpt_tos, message),) = handler.received
-    assert sorted(rcpt_tos) == ["boss@example.com", "qa@example.org"]
-    assert message["To"] == "boss@example.com, qa@example.org"
+    # A message each, its recipient's address alone in it: a manager's recipients never see each other.
+    assert [(rcpt, m["To"]) for rcpt, m in handler.received] == [
+        (["boss@example.com"], "boss@example.com"),
+        (["qa@example.org"], "qa@example.org"),
+    ]
+    assert "qa@example.org" not in handler.received[0][1].as_string()
+    assert "boss@example.com" not in handler.received[1][1].as_string()
+    assert handler.received[0][1]["Message-ID"] != handler.received[1][1]["Message-ID"]
+    message = handler.received[0][1]
     assert message["From"] == "reports@example.com"
     assert message["Subject"] == "Compliance report: ukspring, yesterday (2026-03-02)"
     body = message.get_body(("html",))
@@ -140,7 +171,12 @@ async def test_a_due_schedule_mails_the_report_the_cli_renders(
     view = await report_schedule(db, schedule_id)
     assert (view.last_status, view.last_recipients, view.last_run_at) == ("ok", 2, due)
     assert view.next_run_at == datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
-    assert [(d.status, d.recipients) for d in await report_deliveries(db, schedule_id)] == [("ok", 2)]
+    (delivery,) = await report_deliveries(db, schedule_id)
+    assert (delivery.status, delivery.recipients) == ("ok", 2)
+    assert delivery.answers == (
+        {"to": "boss@example.com", "accepted": True, "reply": "250 OK"},
+        {"to": "qa@example.org", "accepted": True, "reply": "250 OK"},
+    )
 
 
 async def test_the_mail_is_in_the_schedules_language(sqlite_history: History, mailbox: tuple[Mailbox, int]) -> None:
@@ -150,7 +186,8 @@ async def test_the_mail_is_in_the_schedules_language(sqlite_history: History, ma
     schedule_id = await add_report_schedule(db, schedule, DAY1, actor="manager1")
     result = await deliver_now(db, settings_for(port), schedule_id, DAY2 + timedelta(hours=9), actor="manager1")
     assert (result.status, result.recipients) == ("ok", 2)
-    ((_rcpt, message),) = handler.received
+    _rcpt, message = handler.received[0]
+    assert len(handler.received) == 2
     assert message["Subject"].startswith("パフォーマンスレポート: ukspring")
     assert message.get_body(("html",)) is None  # a plain text body
     text = message.get_body(("plain",))
@@ -166,12 +203,13 @@ async def test_a_refused_mail_is_retried_then_recorded_as_failed(
 ) -> None:
     handler, port = mailbox
     handler.refuse = "554 5.7.1 Message rejected by policy"
-    db, settings = sqlite_history.db, settings_for(port, max_attempts=3, retry_base_seconds=60)
-    schedule_id = await add_report_schedule(db, daily(), DAY1 + timedelta(hours=20), actor="manager1")
-    first_try = DAY2 + timedelta(hours=7, seconds=5)
+    db, settings, schedule_id = await retried(sqlite_history, port, daily(), attempts=3)
+    first_try = FIRST_TRY
 
+    said = "554 5.7.1 Message rejected by policy"
+    refused = f"boss@example.com: {said}; qa@example.org: {said}"
     (result,) = await deliver_due(db, settings, first_try)
-    assert (result.status, result.error) == ("retrying", "554 5.7.1 Message rejected by policy")
+    assert (result.status, result.error) == ("retrying", refused)
     view = await report_schedule(db, schedule_id)
     assert (view.last_status, view.failures, view.next_run_at) == ("retrying", 1, first_try + timedelta(seconds=60))
     assert await deliver_due(db, settings, first_try + timedelta(seconds=59)) == []  # backing off
@@ -182,7 +220,7 @@ async def test_a_refused_mail_is_retried_then_recorded_as_failed(
     assert (await report_schedule(db, schedule_id)).next_run_at == second_try + timedelta(seconds=240)
 
     (result,) = await deliver_due(db, settings, second_try + timedelta(seconds=240))
-    assert (result.status, result.error) == ("failed", "554 5.7.1 Message rejected by policy")
+    assert (result.status, result.error) == ("failed", refused)
     view = await report_schedule(db, schedule_id)
     assert (view.last_status, view.failures) == ("failed", 0)
     assert view.next_run_at == view.slot_at == datetime(2026, 3, 4, 7, 0, tzinfo=UTC)  # on to the next day
@@ -261,3 +299,82 @@ async def test_a_report_that_cannot_be_made_is_a_recorded_error(
     assert result.error.startswith("the report could not be made: no campaign named 'gone'")
     assert (await report_schedule(db, schedule_id)).last_error == result.error
     assert handler.received == []
+
+
+async def test_a_refused_recipient_is_retried_alone_and_nobody_gets_the_mail_twice(
+    sqlite_history: History, mailbox: tuple[Mailbox, int]
+) -> None:
+    handler, port = mailbox
+    handler.refuse_rcpt["qa@example.org"] = "450 4.2.2 Mailbox full"
+    schedule = daily(recipients=("boss@example.com", "qa@example.org", "ops@example.net"))
+    db, settings, schedule_id = await retried(sqlite_history, port, schedule, attempts=3)
+    first_try = FIRST_TRY
+
+    (result,) = await deliver_due(db, settings, first_try)
+    assert (result.status, result.recipients) == ("partial", 2)
+    assert result.error == "qa@example.org: 450 4.2.2 Mailbox full"
+    assert [rcpt for rcpt, _m in handler.received] == [["boss@example.com"], ["ops@example.net"]]
+    view = await report_schedule(db, schedule_id)
+    assert (view.last_status, view.failures, view.next_run_at) == ("partial", 1, first_try + timedelta(seconds=60))
+    (delivery,) = await report_deliveries(db, schedule_id)
+    assert delivery.answers == (
+        {"to": "boss@example.com", "accepted": True, "reply": "250 OK"},
+        {"to": "qa@example.org", "accepted": False, "reply": "450 4.2.2 Mailbox full"},
+        {"to": "ops@example.net", "accepted": True, "reply": "250 OK"},
+    )
+
+    # Still full: only qa is tried again; then the mailbox has room and qa alone gets the same period's report.
+    (result,) = await deliver_due(db, settings, first_try + timedelta(seconds=60))
+    assert (result.status, result.recipients) == ("partial", 0)
+    del handler.refuse_rcpt["qa@example.org"]
+    (result,) = await deliver_due(db, settings, first_try + timedelta(seconds=300))
+    assert (result.status, result.recipients, result.error) == ("ok", 1, None)
+    assert [rcpt for rcpt, _m in handler.received] == [["boss@example.com"], ["ops@example.net"], ["qa@example.org"]]
+    assert {m["Subject"] for _r, m in handler.received} == {"Compliance report: ukspring, yesterday (2026-03-02)"}
+    view = await report_schedule(db, schedule_id)
+    assert (view.last_status, view.failures, view.slot_sent) == ("ok", 0, ())
+    assert view.next_run_at == datetime(2026, 3, 4, 7, 0, tzinfo=UTC)
+    runs = await report_deliveries(db, schedule_id)
+    assert [(d.status, [a["to"] for a in d.answers]) for d in runs] == [
+        ("ok", ["qa@example.org"]),
+        ("partial", ["qa@example.org"]),
+        ("partial", ["boss@example.com", "qa@example.org", "ops@example.net"]),
+    ]
+
+    # The next day's run goes to everyone again.
+    (result,) = await deliver_due(db, settings, datetime(2026, 3, 4, 7, 0, 30, tzinfo=UTC))
+    assert (result.status, result.recipients) == ("ok", 3)
+
+
+async def test_a_recipient_refused_at_every_try_leaves_the_run_partial(
+    sqlite_history: History, mailbox: tuple[Mailbox, int]
+) -> None:
+    handler, port = mailbox
+    handler.refuse_rcpt["qa@example.org"] = "550 5.1.1 No such user"
+    db, settings, schedule_id = await retried(sqlite_history, port, daily(), attempts=2)
+    first_try = FIRST_TRY
+    (first,) = await deliver_due(db, settings, first_try)
+    (last,) = await deliver_due(db, settings, first_try + timedelta(seconds=60))
+    assert [first.status, last.status] == ["partial", "partial"]
+    assert last.error == "qa@example.org: 550 5.1.1 No such user"
+    assert [rcpt for rcpt, _m in handler.received] == [["boss@example.com"]]  # never twice
+    view = await report_schedule(db, schedule_id)
+    assert (view.last_status, view.failures, view.slot_sent) == ("partial", 0, ())
+    assert view.next_run_at == view.slot_at == datetime(2026, 3, 4, 7, 0, tzinfo=UTC)  # on to the next day
+
+
+async def test_run_now_mails_each_recipient_and_records_each_answer(
+    sqlite_history: History, mailbox: tuple[Mailbox, int]
+) -> None:
+    handler, port = mailbox
+    handler.refuse_rcpt["boss@example.com"] = "550 5.7.1 Relaying denied"
+    db = sqlite_history.db
+    schedule_id = await add_report_schedule(db, daily(), DAY1, actor="manager1")
+    result = await deliver_now(db, settings_for(port), schedule_id, DAY2 + timedelta(hours=9), actor="manager1")
+    assert (result.status, result.recipients) == ("partial", 1)
+    assert [(rcpt, m["To"]) for rcpt, m in handler.received] == [(["qa@example.org"], "qa@example.org")]
+    (delivery,) = await report_deliveries(db, schedule_id)
+    assert [(a["to"], a["accepted"], a["reply"]) for a in delivery.answers] == [
+        ("boss@example.com", False, "550 5.7.1 Relaying denied"),
+        ("qa@example.org", True, "250 OK"),
+    ]

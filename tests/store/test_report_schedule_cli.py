@@ -60,7 +60,7 @@ def test_report_schedules_from_the_command_line(cli: CliRunner, tmp_path: Path, 
     code, out, err = run(cli, "report", "schedule", "run-now", "1")
     assert code == 0, err
     assert out.strip() == "report schedule 1 sent to 2 recipients"
-    assert inbox.recipients == [["boss@example.com", "qa@example.com"]]
+    assert inbox.recipients == [["boss@example.com"], ["qa@example.com"]]  # a message each
     listing = run(cli, "report", "schedule", "list")[1]
     assert "Performance report: spring-sale, the last 7 days  weekly mon 07:30 America/Chicago" in listing
     assert ": sent, 2 recipients" in listing

@@ -69,13 +69,15 @@ def test_secrets_are_never_logged_at_any_level() -> None:
             database_url="postgresql+asyncpg://dialer:db-pa55@db/dialer",
             frame="Action: Login\r\nUsername: dialer\r\nSecret: ami-s3cret\r\n",
             headers={"Authorization": "Bearer dlr_abc"},
+            request='127.0.0.1 "GET /wallboard?lang=ja&token=wbt_tv-S3cret HTTP/1.1" 303',
         )
     text = out.getvalue()
-    for secret in ("ami-s3cret", "cookie-key", "dlr_abc", "db-pa55"):
+    for secret in ("ami-s3cret", "cookie-key", "dlr_abc", "db-pa55", "wbt_tv-S3cret"):
         assert secret not in text, secret
     (record,) = lines(out)
     assert record["database_url"] == "postgresql+asyncpg://dialer:***@db/dialer"
     assert record["headers"] == {"Authorization": "***"}
+    assert record["request"] == '127.0.0.1 "GET /wallboard?lang=ja&token=*** HTTP/1.1" 303'
 
 
 def test_numbers_are_masked_in_every_value_at_info_and_kept_at_debug() -> None:

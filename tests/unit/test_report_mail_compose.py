@@ -5,12 +5,13 @@ the body when asked; the settings refuse a host without a sender and never show 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from email import message_from_bytes, policy
 
 import pytest
 from pydantic import ValidationError
 
 from dialer.i18n import use_locale
-from dialer.reports.mail import compose, period_dates
+from dialer.reports.mail import addressed, compose, period_dates
 from dialer.reports.schedule import ReportSchedule
 from dialer.settings import SmtpSettings
 
@@ -39,8 +40,12 @@ def test_the_mail_carries_the_report_in_each_format_and_the_page_as_its_body() -
     with use_locale("en"):
         message = compose(weekly(), 7, rendered, start=WEEK[0], end=WEEK[1], sender="r@example.com", now=NOW)
     assert message["Subject"] == "Inbound queues report: all queues, the last 7 days (2026-05-26 – 2026-06-01)"
-    assert message["To"] == "a@example.com, b@example.com"
+    assert message["To"] is None  # each recipient gets a copy of their own (dialer.reports.mail.send)
     assert message["From"] == "r@example.com"
+    sent = message_from_bytes(addressed(message, "b@example.com"), policy=policy.default)
+    assert (sent["To"], sent["From"]) == ("b@example.com", "r@example.com")
+    assert "a@example.com" not in sent.as_string()
+    assert sent["Message-ID"].endswith("@example.com>")
     html = message.get_body(("html",))
     assert html is not None
     assert html.get_content() == "<html><p>page</p></html>\n"

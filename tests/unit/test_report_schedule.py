@@ -124,6 +124,21 @@ def test_a_failed_send_is_retried_for_the_same_slot_then_failed_and_the_schedule
     assert (ok.status, ok.next_run_at, ok.failures) == ("ok", utc(2026, 5, 5, 7, 0), 0)
 
 
+def test_a_partial_send_is_retried_for_the_same_slot_and_stays_partial_after_the_last_try() -> None:
+    daily = schedule(zone="UTC")
+    slot = utc(2026, 5, 4, 7, 0)
+    delays = (timedelta(minutes=1),)
+    first = after_send(daily, slot, 0, sent=True, partial=True, now=slot, delays=delays)
+    assert (first.status, first.next_run_at, first.slot_at, first.failures) == (
+        "partial",
+        slot + timedelta(minutes=1),
+        slot,
+        1,
+    )
+    last = after_send(daily, slot, 1, sent=True, partial=True, now=first.next_run_at, delays=delays)
+    assert (last.status, last.slot_at, last.failures) == ("partial", utc(2026, 5, 5, 7, 0), 0)
+
+
 def test_a_daemon_down_for_days_sends_one_catch_up_run() -> None:
     daily = schedule(zone="UTC")
     late = after_send(daily, utc(2026, 5, 1, 7, 0), 0, sent=True, now=utc(2026, 5, 4, 9, 0))

@@ -33,7 +33,7 @@ from dialer.store.evaluations import AgentQuality, EvaluationFilter, agent_quali
 from dialer.web.api.common import Paging, Strict, invalid, ok, page_from, page_of, refused
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
-from dialer.web.routing import ADMINS, SUPERVISORS, Call, RouteTable
+from dialer.web.routing import ADMINS, CREDENTIALS, SUPERVISORS, Call, RouteTable
 from dialer.web.security import hash_password
 
 routes = RouteTable(tag="users")
@@ -93,6 +93,7 @@ async def patch_user(call: Call) -> web.Response:
     )
     with refused(UnknownUserError, status=404), invalid(UnknownTeamError, said=lambda exc: M_("team: {exc}", exc=exc)):
         user = await change_user(call.db, name, change, call.now(), actor=call.user.name)
+    call.app[CREDENTIALS].forget_user(name)  # this daemon's next request of theirs reads them afresh
     if body.disabled or body.role is not None or body.password:
         # Their browser sessions are gone (same transaction); their live consoles close now and the seat is freed.
         await call.app[HUB].end_user(name, "account changed by an administrator")

@@ -33,12 +33,14 @@ from dialer.web.live import HUB, dashboard_document, wallboard_socket
 from dialer.web.pages import render
 from dialer.web.problems import Problem
 from dialer.web.routing import (
+    CREDENTIALS,
     KIOSK,
     KIOSK_BY_TOKEN,
     KIOSK_COOKIE,
     MANAGERS,
     SCOPE,
     SUPERVISORS,
+    TOKEN_PAGE_HEADERS,
     USER,
     Call,
     RouteTable,
@@ -48,7 +50,8 @@ from dialer.web.security import new_secret
 from dialer.web.wallboard import Viewer, wallboard_document
 
 routes = RouteTable(tag="wallboard")
-# A kiosk session lasts as long as its token (revoking ends it); the cookie is kept for the browser's longest.
+# A kiosk session ends on its own ([http] kiosk_idle_hours, kiosk_max_days) or when its token is revoked; the
+# cookie is kept for the browser's longest (the store decides, and an expired session is told so).
 KIOSK_COOKIE_SECONDS = 400 * 24 * 3600
 
 _COUNT = {"type": "integer"}
@@ -138,7 +141,9 @@ async def wallboard_page(request: web.Request) -> web.StreamResponse:
         session_id = new_secret()
         db = request.app[DATABASE]
         await start_kiosk_session(db, kiosk, session_id, request_now(request), address=request.remote or "unknown")
-        response = web.HTTPSeeOther("/wallboard")  # the token leaves the address bar (and the browser's history)
+        # The token leaves the address bar (and the browser's history); no Referer ever carries its address, and no
+        # cache keeps it. (The access log masks it: dialer.logging.)
+        response = web.HTTPSeeOther("/wallboard", headers=TOKEN_PAGE_HEADERS)
         response.set_cookie(
             KIOSK_COOKIE,
             session_id,
@@ -226,5 +231,6 @@ async def delete_wallboard_token(call: Call) -> web.Response:
     """Revoke a wallboard token: its TVs' kiosk sessions end and their open feeds close at once"""
     with refused(UnknownWallboardTokenError, status=404):
         token = await revoke_wallboard_token(call.db, call.path_id("token_id"), call.now(), actor=call.user.name)
+    call.app[CREDENTIALS].forget_kiosk(token.id)
     await call.app[HUB].end_kiosk(token.id, "wallboard token revoked")
     return ok(token.public())

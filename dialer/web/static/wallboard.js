@@ -1,6 +1,7 @@
 // The wallboard: the floor's live figures for the TV on the wall (/ws/wallboard pushes dialer.web.wallboard's
 // document once a second). Read-only: no control, nothing to click. A "connection lost" banner covers the top
-// when the feed stops (the socket closed, or nothing came for a few seconds); it reconnects by itself.
+// when the feed stops (the socket closed, or nothing came for a few seconds); it reconnects by itself. A kiosk whose
+// session expired loads the page again, which asks for the wallboard's token.
 import { clock, el } from "./common.js";
 import { lang, number, percent, t, word } from "./i18n.js";
 
@@ -75,6 +76,14 @@ function tick() {
   showLost();
 }
 
+// A kiosk whose session has expired: the page, loaded again, asks for the wallboard's token.
+function expiredReload() {
+  fetch("/api/wallboard", { headers: { Accept: "application/json" } })
+    .then((r) => (r.status === 401 ? r.json() : null))
+    .then((p) => { if (p && String(p.type).endsWith("/kiosk-expired")) location.reload(); })
+    .catch(() => {});
+}
+
 function connect(delay = 500) {
   const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/wallboard");
   ws.onopen = () => { delay = 500; };
@@ -89,6 +98,7 @@ function connect(delay = 500) {
   ws.onclose = () => {
     connected = false;
     showLost();
+    if (boot.kiosk) expiredReload();
     setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
   };
 }
