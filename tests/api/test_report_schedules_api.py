@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
-from harness.ports import free_port
+from harness.smtp import Mailbox, smtp_server
 from harness.web import PROBLEM, WebWorld
 
 from dialer.appkeys import SETTINGS
@@ -27,24 +25,10 @@ GOOD = {
 }
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp_port() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+def smtp_port() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.mark.parametrize(
@@ -70,7 +54,7 @@ async def test_bad_input_is_a_problem_saying_what(
     assert where in (await response.text())
 
 
-async def test_managers_manage_report_schedules(world: WebWorld, client: Any, smtp_port: tuple[Inbox, int]) -> None:
+async def test_managers_manage_report_schedules(world: WebWorld, client: Any, smtp_port: tuple[Mailbox, int]) -> None:
     boss = world.auth("boss")
     assert (await client.get("/api/report-schedules", headers=world.auth("alice"))).status == 403
     assert (await client.post("/api/report-schedules", json=GOOD, headers=world.auth("alice"))).status == 403

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, time
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from harness.clock import clock_dt
 from harness.e2e import make_world
-from harness.ports import free_port
+from harness.smtp import smtp_server
 from typer.testing import CliRunner
 
 from dialer.cli import app
@@ -33,23 +30,8 @@ def without_generated_at(csv_text: str) -> list[str]:
     return [line for line in csv_text.split("\r\n") if ",generated_at," not in line]
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        assert isinstance(envelope.content, bytes)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-
 async def test_the_daemon_mails_a_report_when_its_schedule_falls_due(tmp_path: Path) -> None:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (inbox, port):
         async with make_world(tmp_path, us_leads=40, japan_leads=0, agents=4) as world:
             world.dialer.settings.smtp = SmtpSettings(
                 host="127.0.0.1", port=port, tls="none", from_address="dialer@example.com"
@@ -97,5 +79,3 @@ async def test_the_daemon_mails_a_report_when_its_schedule_falls_due(tmp_path: P
                 printed.stdout_bytes.decode()
             )
             assert "attempts" in printed.stdout  # the report has the calls: not an empty day
-    finally:
-        controller.stop()

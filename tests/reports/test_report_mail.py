@@ -12,15 +12,13 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from harness.ports import free_port
+from harness.smtp import Mailbox, smtp_server
 from reports_history import DAY1, DAY2, History
 from typer.testing import CliRunner
 
@@ -36,43 +34,10 @@ from dialer.store.report_schedules import (
 )
 
 
-class Mailbox:
-    """An aiosmtpd handler keeping what it receives; ``refuse`` answers DATA with that reply instead, and
-    ``refuse_rcpt`` answers RCPT TO of those addresses with their reply."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-        self.refuse: str | None = None
-        self.refuse_rcpt: dict[str, str] = {}
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        if address in self.refuse_rcpt:
-            return self.refuse_rcpt[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.refuse is not None:
-            return self.refuse
-        assert isinstance(envelope.content, bytes)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    handler = Mailbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 def settings_for(port: int, **smtp: Any) -> Settings:

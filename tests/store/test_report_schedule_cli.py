@@ -9,36 +9,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from harness.cli import CAMPAIGN, run
-from harness.ports import free_port
+from harness.smtp import Mailbox, smtp_server
 from typer.testing import CliRunner
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 OK"
-
-
 @pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    handler, port = Inbox(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    for key, value in {"HOST": "127.0.0.1", "PORT": str(port), "TLS": "none", "FROM_ADDRESS": "d@example.com"}.items():
-        monkeypatch.setenv(f"DIALER_SMTP__{key}", value)
-    try:
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+    with smtp_server() as (handler, port):
+        for key, value in {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "TLS": "none",
+            "FROM_ADDRESS": "d@example.com",
+        }.items():
+            monkeypatch.setenv(f"DIALER_SMTP__{key}", value)
         yield handler
-    finally:
-        controller.stop()
 
 
-def test_report_schedules_from_the_command_line(cli: CliRunner, tmp_path: Path, inbox: Inbox) -> None:
+def test_report_schedules_from_the_command_line(cli: CliRunner, tmp_path: Path, inbox: Mailbox) -> None:
     (tmp_path / "c.toml").write_text(CAMPAIGN + 'timezone = "America/Chicago"\n', encoding="utf-8")
     assert run(cli, "campaign", "apply", str(tmp_path / "c.toml"))[0] == 0
     assert run(cli, "report", "schedule", "list")[1].strip() == "no report schedules"
