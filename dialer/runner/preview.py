@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from dialer.agents.registry import Agent, AgentStatus
 from dialer.i18n import M_, Message
 from dialer.runner.originate import Originator
+from dialer.runner.own_callbacks import OwnCallbacks
 from dialer.runner.state import CampaignContext, WhyNotDialing
 from dialer.store.attempts import start_attempts
 from dialer.store.claim import Release, release_leads
@@ -16,21 +17,28 @@ from dialer.store.lifecycle import claim_dialable
 
 
 class Preview:
-    def __init__(self, ctx: CampaignContext, originator: Originator) -> None:
+    def __init__(self, ctx: CampaignContext, originator: Originator, own_callbacks: OwnCallbacks) -> None:
         self.ctx = ctx
         self.originator = originator
+        self.own_callbacks = own_callbacks
         self.held: dict[str, LeadRecord] = {}  # agent id -> the lead they are looking at
+        self.own: set[str] = set()  # agents whose held lead is a callback they promised
 
     async def claim(self, agent_id: str) -> LeadRecord | None:
-        """Hold the next lead for this agent to read before dialling (their own callbacks first)."""
+        """Hold the next lead for this agent to read before dialling: their own due callback first (one still waiting
+        for them, :mod:`dialer.runner.own_callbacks`), else the next lead anyone may take."""
         ctx = self.ctx
         if agent_id in self.held:
             return self.held[agent_id]
         self.require_ready(agent_id)
         wall = datetime.fromtimestamp(ctx.clock.now(), UTC)
-        batch = await claim_dialable(
-            ctx.db, ctx.config, campaign_id=ctx.campaign_id, owner=ctx.owner, limit=1, now=wall, agents=(agent_id,)
-        )
+        batch = await self.own_callbacks.claim_for(agent_id, wall)
+        if batch.leads:
+            self.own.add(agent_id)
+        else:
+            batch = await claim_dialable(
+                ctx.db, ctx.config, campaign_id=ctx.campaign_id, owner=ctx.owner, limit=1, now=wall
+            )
         if not batch.leads:
             breakdown = dict(batch.set_aside)
             ctx.why_not = WhyNotDialing("no_leads", M_("no lead may be dialled now"), breakdown)
@@ -40,6 +48,7 @@ class Preview:
 
     async def skip(self, agent_id: str) -> None:
         lead = self.held.pop(agent_id, None)
+        self.own.discard(agent_id)
         if lead is not None:
             ctx = self.ctx
             await release_leads(ctx.db, ctx.owner, [Release(lead.id)], datetime.fromtimestamp(ctx.clock.now(), UTC))
@@ -55,9 +64,11 @@ class Preview:
             raise RuntimeError(M_("no Asterisk server connected"))
         agent = await ctx.agents.reserve_for_preview(agent_id, ctx.config.queue)
         del self.held[agent_id]
+        own = agent_id in self.own
+        self.own.discard(agent_id)
         start = self.originator.attempt_start(lead, datetime.fromtimestamp(ctx.clock.now(), UTC))
         (attempt_id,) = await start_attempts(ctx.db, [start])
-        if not await self.originator.originate(attempt_id, start, predictive=False, agent=agent):
+        if not await self.originator.originate(attempt_id, start, predictive=False, agent=agent, own_callback=own):
             await ctx.agents.end_preview(agent_id)
             raise RuntimeError(M_("the call could not be placed"))
         return attempt_id
