@@ -138,10 +138,19 @@ class DirectAgentDial:
                 e.emit("BridgeLeave", "call,all", bridge_headers(self.bridge_id, count) + e.snapshot(channel))
         e.emit("BridgeDestroy", "call,all", bridge_headers(self.bridge_id, 0))
 
-    def agent_hangs_up(self, cause: int = 16) -> None:
-        """The agent ends the conversation (talk time over, or the dialer hung the agent's channel up)."""
+    def agent_hangs_up(self, cause: int = 16, *, by_phone: bool = True) -> None:
+        """The agent ends the conversation: their phone hangs up (talk time over), or (``by_phone`` False) the
+        dialer hung the agent's channel up."""
         if self.ended or self.connected_at is None:
             return
+        e = self.engine
+        if by_phone and self.a2 is not None and not self.a2.hung_up:
+            # As Asterisk 22 reports it (lab/direct-agent-callback.txt, the queue's member alike): the phone's half
+            # asks (soft), its Local peer is asked, the phone's half ends; then the agent's leg leaves the bridge.
+            e.hangup_request(self.a2, 16, soft=True)
+            if self.a1 is not None:
+                e.hangup_request(self.a1, cause)
+            e.hangup(self.a2, cause)
         self._leave_bridge()
         self._hang_up_legs(cause)
         self.client.agent_hung_up(self)
@@ -159,7 +168,7 @@ class DirectAgentDial:
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
         if self.connected_at is not None:
-            self.agent_hangs_up(16 if cause is None else cause)
+            self.agent_hangs_up(16 if cause is None else cause, by_phone=False)
         elif not self.ended:
             self.engine.emit("DialEnd", "call,all", [*self._dial_headers(), ("DialStatus", "BUSY")])
             self._hang_up_legs(16 if cause is None else cause)
