@@ -61,10 +61,11 @@ class DirectAgentDial:
         self.device.leg = self
         self.a1, self.a2, dial_string = open_agent_channels(e, self.interface, caller, self)
         e.emit("DialBegin", "call,all", [*self._dial_headers(), ("DialString", dial_string)])
-        e.set_state(self.a1, ChannelState.RINGING)
-        e.device_state(self.interface, "INUSE")
-        self.queues.member_status_changed(self.interface)
-        e.emit("DialState", "call,all", [*self._dial_headers(), ("DialStatus", "RINGING")])
+        if e.config.agent_phones_ring:
+            e.set_state(self.a1, ChannelState.RINGING)
+            e.device_state(self.interface, "INUSE")
+            self.queues.member_status_changed(self.interface)
+            e.emit("DialState", "call,all", [*self._dial_headers(), ("DialStatus", "RINGING")])
         if connect_after < self.limit:
             self.timer = e.later(connect_after, self._answer)
         else:
@@ -78,6 +79,11 @@ class DirectAgentDial:
         if self.a2 is not None:
             e.set_state(self.a2, ChannelState.UP)
         e.set_state(self.a1, ChannelState.UP)
+        if not e.config.agent_phones_ring:
+            # An auto-answer phone that never rang (the lab's): its device is in use only now
+            # (lab/direct-agent-callback.txt), and app_queue reports the member so.
+            e.device_state(self.interface, "INUSE")
+            self.queues.member_status_changed(self.interface)
         e.emit("DialEnd", "call,all", [*self._dial_headers(), ("DialStatus", "ANSWER")])
         # U() subroutine on the called channel, before the bridge.
         attempt = caller.variables.get(ATTEMPT_VARIABLE, "")
