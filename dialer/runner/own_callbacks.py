@@ -15,7 +15,7 @@ the owner gets theirs as their next preview (:class:`dialer.runner.preview.Previ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentError, AgentStatus
@@ -24,39 +24,29 @@ from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.runner.originate import Originator
 from dialer.runner.state import CampaignContext, WhyNotDialing
-from dialer.store.claim import Owned, upcoming_leads
+from dialer.store.claim import Owned
 from dialer.store.leads import LeadRecord
-from dialer.store.lifecycle import ClaimBatch, claim_dialable, claim_order, snapshot
+from dialer.store.lifecycle import snapshot
 
 log = get_logger(__name__)
 
 # How many due personal callbacks one look reads (soonest due first): a step dials at most one per free owner.
 READ_LIMIT = 50
+# Up to ``limit`` due leads of the campaign at ``wall``, in claim order, of those ``Owned`` says (not claimed).
+UpcomingRead = Callable[[int, datetime, Owned], Awaitable[list[LeadRecord]]]
 
 
 class OwnCallbacks:
-    def __init__(self, ctx: CampaignContext, originator: Originator) -> None:
+    def __init__(self, ctx: CampaignContext, originator: Originator, read: UpcomingRead) -> None:
         self.ctx = ctx
         self.originator = originator
+        self.read = read  # the campaign's next due leads, in claim order (PacingLoop.read_upcoming)
         self.waiting = 0  # due callbacks waiting for their owners (busy or away) at the last look
 
     def free_agents(self) -> dict[str, Agent]:
         """The campaign's agents free for a call now: signed in to its queue and ready."""
         ctx = self.ctx
         return {a.agent_id: a for a in ctx.agents.registry.in_queue(ctx.config.queue) if a.status is AgentStatus.READY}
-
-    async def due(self, wall: datetime) -> list[LeadRecord]:
-        """The due callbacks still waiting for the agents who promised them, soonest first (not claimed)."""
-        ctx = self.ctx
-        return await upcoming_leads(
-            ctx.db,
-            campaign_id=ctx.campaign_id,
-            limit=READ_LIMIT,
-            now=wall,
-            order=claim_order(ctx.config),
-            owner_grace=ctx.config.personal_callback_grace,
-            owned=Owned.ANY,
-        )
 
     def owners_to_dial(self, due: list[LeadRecord], free: Mapping[str, Agent], wall: datetime) -> list[str]:
         """The free owners of ``due`` callbacks, in the callbacks' order (each once); counts those left waiting."""
@@ -80,26 +70,13 @@ class OwnCallbacks:
         if not ctx.pool.any_up():
             return 0
         free = self.free_agents()
-        owners = self.owners_to_dial(await self.due(wall), free, wall)
+        # The due callbacks still waiting for the agents who promised them, soonest first (not claimed).
+        owners = self.owners_to_dial(await self.read(READ_LIMIT, wall, Owned.ANY), free, wall)
         placed = 0
         for agent_id in owners:
             if await self.dial_for(free[agent_id], wall, amd=amd):
                 placed += 1
         return placed
-
-    async def claim_for(self, agent_id: str, wall: datetime) -> ClaimBatch:
-        """The agent's soonest due callback still waiting for them, claimed (none: an empty batch)."""
-        ctx = self.ctx
-        return await claim_dialable(
-            ctx.db,
-            ctx.config,
-            campaign_id=ctx.campaign_id,
-            owner=ctx.owner,
-            limit=1,
-            now=wall,
-            agents=(agent_id,),
-            owned=Owned.LISTED,
-        )
 
     async def dial_for(self, agent: Agent, wall: datetime, *, amd: bool) -> bool:
         """Reserve the free ``agent``, claim their soonest due callback and dial it to their phone alone; False (the

@@ -21,7 +21,7 @@ from dialer.runner.originate import Originator
 from dialer.runner.own_callbacks import OwnCallbacks
 from dialer.runner.state import CampaignContext, InboundSource, WhyNotDialing
 from dialer.runner.why_not import paced_reason
-from dialer.store.claim import upcoming_leads
+from dialer.store.claim import Owned, upcoming_leads
 from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import claim_order
 
@@ -68,9 +68,10 @@ class PacingLoop:
         # The next leads the claims will take: their answer rates (history, local hour) are the pacer's input.
         self.lookahead = Lookahead(lambda: self.ctx.config, self.read_upcoming)
         # Callbacks promised by an agent: dialled straight to that agent when free, before the pacer's own calls.
-        self.own_callbacks = OwnCallbacks(ctx, originator)
+        self.own_callbacks = OwnCallbacks(ctx, originator, self.read_upcoming)
 
-    async def read_upcoming(self, limit: int, wall: datetime) -> list[LeadRecord]:
+    async def read_upcoming(self, limit: int, wall: datetime, owned: Owned = Owned.NO) -> list[LeadRecord]:
+        """The campaign's next due leads in claim order (``owned``: only callbacks waiting for their agents)."""
         ctx = self.ctx
         return await upcoming_leads(
             ctx.db,
@@ -79,6 +80,7 @@ class PacingLoop:
             now=wall,
             order=claim_order(ctx.config),
             owner_grace=ctx.config.personal_callback_grace,
+            owned=owned,
         )
 
     async def look_ahead(self, now: float) -> None:

@@ -67,7 +67,7 @@ class CampaignRunner:
         self.originator = Originator(ctx, self.updates.deliver)
         self.pacing = PacingLoop(ctx, self.originator, inbound=ctx.inbound, tick_seconds=ctx.tick_seconds)
         self.adopter = CallAdopter(ctx, self.outcomes, self.agent_calls)
-        self.preview = Preview(ctx, self.originator, self.pacing.own_callbacks)
+        self.preview = Preview(ctx, self.originator)
         self.manual = ManualDial(ctx, self.originator, self.preview)
         # The agent's disposition of their current/last call (ends their wrap-up): the agent calls' own.
         self.disposition = self.agent_calls.disposition
