@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from harness import lists
 from harness.claims import LEASE, NOW, add_leads, lead, make_campaign
 from sqlalchemy import update
 
 from dialer.store import Database
 from dialer.store.claim import ClaimOrder, Owned, claim_leads, upcoming_leads
+from dialer.store.lists import update_list
 from dialer.store.tables import leads_t
 
 GRACE = timedelta(minutes=30)
@@ -71,3 +73,28 @@ async def test_the_queues_claim_never_takes_a_callback_waiting_for_its_agent(db:
     later = NOW + GRACE + timedelta(seconds=1)
     got = await claim_leads(db, campaign_id=cid, owner="d", limit=10, now=later, lease=LEASE, owner_grace=GRACE)
     assert sorted(g.phone for g in got) == sorted(phones(3, 5))
+
+
+async def test_with_a_list_mix_the_owned_callbacks_come_from_every_active_list(db: Database) -> None:
+    cid, _ = await lists.make_campaign(db)
+    low = await lists.make_list(db, cid, "low", range(0, 3))
+    high = await lists.make_list(db, cid, "high", range(100, 103))
+    await update_list(db, high, lists.NOW, actor="boss", priority=10)
+    off = await lists.make_list(db, cid, "off", range(200, 203))
+    await update_list(db, off, lists.NOW, actor="boss", enabled=False)
+    async with db.write() as conn:
+        for phone in ("+14155550001", "+14155550101", "+14155550201"):
+            await conn.execute(
+                update(leads_t)
+                .where(leads_t.c.phone == phone)
+                .values(status="callback", callback_agent="alice", callback_at=lists.NOW)
+            )
+    waiting = await upcoming_leads(
+        db, campaign_id=cid, limit=10, now=lists.NOW, order=ClaimOrder(), owner_grace=GRACE, owned=Owned.ANY
+    )
+    assert sorted(w.phone for w in waiting) == ["+14155550001", "+14155550101"]  # not the disabled list's
+    got = await claim_leads(
+        db, campaign_id=cid, owner="d", limit=5, now=lists.NOW, lease=LEASE, agents=["alice"], owner_grace=GRACE,
+        owned=Owned.LISTED,
+    )  # fmt: skip
+    assert sorted(g.list_id for g in got) == sorted([low, high])
