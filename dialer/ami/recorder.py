@@ -99,9 +99,11 @@ def originate(
     channel_id: str | None = None,
     pstn: str = "sim-pstn",
     channel: str | None = None,
+    agent: str | None = None,
 ) -> Send:
     """An Async Originate exactly as the dialer sends it (asterisk/extensions.conf [dialer-outbound]); ``channel``:
-    the dial string (default ``Local/<number>@<pstn>``, the lab's simulated network)."""
+    the dial string (default ``Local/<number>@<pstn>``, the lab's simulated network); ``agent``: the phone the
+    answered call is Dial()ed to alone (``DIALER_AGENT``: preview, an agent's own callback)."""
     headers: list[tuple[str, str]] = [
         ("Action", "Originate"),
         ("Channel", channel or f"Local/{number}@{pstn}"),
@@ -117,6 +119,8 @@ def originate(
         ("Variable", f"DIALER_AMD={1 if amd else 0}"),
         ("ActionID", action_id),
     ]
+    if agent is not None:
+        headers.insert(-1, ("Variable", f"DIALER_AGENT={agent}"))
     if channel_id is not None:
         headers.insert(-1, ("ChannelId", channel_id))
     return Send(tuple(headers))
@@ -441,6 +445,23 @@ SCENARIOS: dict[str, Scenario] = {
             ),
         ),
         Scenario("originate-answer", "live answer (...1), queued to an agent", _one_call("5550001")),
+        Scenario(
+            "direct-agent-callback",
+            "an agent's own callback: the owner (agentfx1) paused in the queue for it (reason preview, as the dialer"
+            " reserves them) while agentfx2 and agentfx3 are ready; Originate with DIALER_AGENT=the owner's phone; the"
+            " callee (...1) answers and [dialer-direct-agent] Dial()s the owner alone (DialerAgentConnect), no queue",
+            _session(
+                _queue(
+                    "QueuePause",
+                    "pause-owner",
+                    ("Queue", QUEUE),
+                    ("Interface", AGENTS[0]),
+                    ("Paused", "true"),
+                    ("Reason", "preview"),
+                ),
+                originate("5550001", "cb-1", channel_id="fixture-cb-1", agent=AGENTS[0]),
+            ),
+        ),
         Scenario("originate-busy", "callee Busy() (...2): Reason 5", _one_call("5550002")),
         Scenario(
             "originate-noanswer", "rings past the 8 s Timeout (...3): Reason 3", _one_call("5550003", timeout_ms=8000)

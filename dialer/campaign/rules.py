@@ -16,6 +16,7 @@ Lifecycle::
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -175,6 +176,26 @@ def owner_waited_for(lead: LeadSnapshot, campaign: CampaignConfig, now: datetime
     grace = campaign.personal_callback_grace
     due = lead.callback_at or now
     return grace is None or due > now - grace
+
+
+class CallbackRoute(StrEnum):
+    """Who takes a due callback now (:func:`callback_route`)."""
+
+    OWNER = "owner"  # its owner is free: dialled now, straight to them (the dialplan's direct-agent path)
+    WAIT = "wait"  # its owner is signed out, paused, on a call or in wrap-up: it waits for them
+    ANYONE = "anyone"  # nobody's, or past the grace: through the queue, to whoever is free
+
+
+def callback_route(
+    lead: LeadSnapshot, campaign: CampaignConfig, now: datetime, free_agents: Collection[str]
+) -> CallbackRoute:
+    """Who gets a due callback at ``now``: a callback an agent promised as theirs goes to that agent only while
+    :func:`owner_waited_for` (within the campaign's ``personal_callback_grace``): dialled when they are among
+    ``free_agents`` (signed in to the campaign, ready: not paused, on a call or in wrap-up) and connected to them
+    alone, otherwise it waits for them; past the grace, and for a callback of nobody in particular, anyone's."""
+    if lead.callback_agent is None or not owner_waited_for(lead, campaign, now):
+        return CallbackRoute.ANYONE
+    return CallbackRoute.OWNER if lead.callback_agent in free_agents else CallbackRoute.WAIT
 
 
 def dialability(

@@ -85,12 +85,22 @@ class AgentCalls:
         self.screen_pop(agent_id, attempt_id, call.lead_id if call is not None else None, 0.0, transferred=True)
 
     def screen_pop(
-        self, agent_id: str, attempt_id: int, lead_id: int | None, wait_seconds: float, *, transferred: bool = False
+        self,
+        agent_id: str,
+        attempt_id: int,
+        lead_id: int | None,
+        wait_seconds: float,
+        *,
+        transferred: bool = False,
+        own_callback: bool = False,
     ) -> None:
         """The agent's console pops the call (it fetches the lead and its history by attempt id): the customer
-        waited ``wait_seconds`` for an agent; ``transferred`` (said only when so): a transfer handed it over."""
+        waited ``wait_seconds`` for an agent; ``transferred`` (said only when so): a transfer handed it over;
+        ``own_callback`` (said only when so): the call keeps a callback this agent promised."""
         ctx = self.ctx
-        handed_over = {"transferred": True} if transferred else {}
+        handed_over: dict[str, bool] = {"transferred": True} if transferred else {}
+        if own_callback:
+            handed_over["own_callback"] = True
         ctx.bus.publish(
             f"agent:{agent_id}",
             "screen_pop",

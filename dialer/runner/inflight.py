@@ -27,7 +27,10 @@ class InFlightCall:
     agent_id: str | None = None
     placed_predictively: bool = True
     channel_id: str | None = None
-    preview_agent: str | None = None  # placed for this agent (preview / own callback), not through the queue
+    # Placed for this agent alone (preview, manual dial, own callback), not through the queue: the agent is reserved
+    # for it, so the pacer finds no queue agent for it (not in :meth:`InFlightCalls.load`).
+    preview_agent: str | None = None
+    own_callback: bool = False  # a callback this agent promised, placed to keep it
     amd: bool = False  # AMD() runs on its answer (the campaign's AMD, unless the pacer paused it for this call)
     # What the pacer learns the answer rate by: the lead's history, the hour of day the call went out in, and the
     # rate it expected of the call then (PacingStats.answer_rate).
@@ -54,7 +57,7 @@ class InFlightCalls:
         self.pop(call.attempt_id)
         call.stage_since = call.sent_at
         self.calls[call.attempt_id] = call
-        if not call.connected:
+        if not call.connected and call.preview_agent is None:
             self._waiting_for_agent[call.stage][call.attempt_id] = call.stage_since
 
     def get(self, attempt_id: int) -> InFlightCall | None:
@@ -69,10 +72,11 @@ class InFlightCalls:
     def set_stage(self, attempt_id: int, stage: CallStage, now: float) -> None:
         call = self.calls.get(attempt_id)
         if call is not None and call.stage != stage and not call.connected:
-            del self._waiting_for_agent[call.stage][attempt_id]
+            indexed = self._waiting_for_agent[call.stage].pop(attempt_id, None) is not None
             call.stage = stage
             call.stage_since = now
-            self._waiting_for_agent[stage][attempt_id] = now
+            if indexed:  # (a call placed for one agent is never the pacer's)
+                self._waiting_for_agent[stage][attempt_id] = now
 
     def connect(self, attempt_id: int, at: float, agent_id: str | None) -> InFlightCall | None:
         """An agent took the call: from now on it is the agent's, no longer the pacer's."""
@@ -85,8 +89,9 @@ class InFlightCalls:
         return call
 
     def load(self, now: float, server: str | None = None) -> CallLoad:
-        """What the pacer reads: the calls still needing an agent (dialling, in AMD, or answered and waiting) --
-        those placed on ``server`` when given (only that server's agents can take them)."""
+        """What the pacer reads: the calls still needing a queue agent (dialling, in AMD, or answered and waiting; a
+        call placed for one agent, reserved for it, is not) -- those placed on ``server`` when given (only that
+        server's agents can take them)."""
         index = self._waiting_for_agent
 
         def ages(stage: CallStage) -> list[float]:
@@ -118,7 +123,7 @@ class InFlightCalls:
         return [
             CallInFlight(stage=c.stage, age_seconds=max(0.0, now - c.stage_since))
             for c in self.calls.values()
-            if not c.connected
+            if not c.connected and c.preview_agent is None
         ]
 
     def __len__(self) -> int:

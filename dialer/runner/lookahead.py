@@ -54,7 +54,9 @@ class LeadPacing:
 def dialable_now(lead: LeadRecord, config: CampaignConfig, now: datetime) -> bool:
     """Whether the claim would keep ``lead`` at ``now`` by the campaign's rules (the calling window of its zones,
     retry and recall gaps, callbacks); DNC is the claim's own check, not known here."""
-    agent = lead.callback_agent  # the read only returns callbacks of the campaign's agents
+    # The read returns no callback still waiting for the agent who promised it (those go to their agent alone:
+    # dialer.runner.own_callbacks), so an agent's callback read here is anyone's.
+    agent = lead.callback_agent
     return dialability(snapshot(lead, config.name), config, now, on_dnc=False, agent=agent).dialable
 
 

@@ -26,6 +26,7 @@ from dialer.runner.inflight import InFlightCall
 from dialer.runner.lookahead import LeadPacing, lead_pacing, local_hour
 from dialer.runner.state import CampaignContext
 from dialer.store.attempts import AttemptStart
+from dialer.store.claim import Owned
 from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import ClaimBatch, claim_and_start_attempts
 from dialer.store.runtime import discard_unsent_attempt
@@ -75,11 +76,18 @@ class Originator:
         self.extra_variables: dict[str, str] = {}
 
     async def claim(
-        self, limit: int, wall: datetime, *, agents: Collection[str] = (), amd: bool = True
+        self,
+        limit: int,
+        wall: datetime,
+        *,
+        agents: Collection[str] = (),
+        amd: bool = True,
+        owned: Owned = Owned.NO,
     ) -> tuple[ClaimBatch, list[tuple[int, AttemptStart]]]:
         """Up to ``limit`` leads of the campaign claimed at ``wall`` and their write-ahead attempt rows, in one write
-        transaction (:func:`dialer.store.lifecycle.claim_and_start_attempts`; ``agents``: the queue's, whose own
-        callbacks may be claimed; ``amd``: False when the pacer paused AMD, ``PacingDecision.amd``)."""
+        transaction (:func:`dialer.store.lifecycle.claim_and_start_attempts`; ``agents``: whose own callbacks may be
+        claimed; ``owned``: only those, :class:`dialer.store.claim.Owned`; ``amd``: False when the pacer paused AMD,
+        ``PacingDecision.amd``)."""
         ctx = self.ctx
         return await claim_and_start_attempts(
             ctx.db,
@@ -90,6 +98,7 @@ class Originator:
             now=wall,
             start=lambda lead: self.attempt_start(lead, wall, amd=amd),
             agents=agents,
+            owned=owned,
         )
 
     def attempt_start(self, lead: LeadRecord, wall: datetime, *, amd: bool = True) -> AttemptStart:
@@ -134,10 +143,12 @@ class Originator:
         *,
         counted: asyncio.Future[float | None] | None = None,
         target: str | None = None,
+        own_callback: bool = False,
     ) -> bool:
         """Place one call on server ``target`` (the preview agent's server; else the one with most room); ``counted`` is
         resolved once the call is in flight, just before it is written (to then: ``time.perf_counter()``). AMD runs
-        as its attempt row says (``start.amd``; not recorded: the campaign's setting)."""
+        as its attempt row says (``start.amd``; not recorded: the campaign's setting). ``agent``: the call goes to
+        that agent's phone alone (preview, manual dial, ``own_callback``: a callback they promised)."""
         ctx = self.ctx
         config = ctx.config
         now = ctx.clock.now()
@@ -185,6 +196,7 @@ class Originator:
                 placed_predictively=predictive,
                 channel_id=channel_id,
                 preview_agent=agent.agent_id if agent is not None else None,
+                own_callback=own_callback,
                 amd=variables[AMD_VARIABLE] == "1",
                 history=history,
                 hour=hour,

@@ -18,9 +18,10 @@ from dialer.logging import get_logger
 from dialer.pacing import InboundLoad, PacingDecision, PacingMode, PacingSnapshot, decide
 from dialer.runner.lookahead import Lookahead
 from dialer.runner.originate import Originator
+from dialer.runner.own_callbacks import OwnCallbacks
 from dialer.runner.state import CampaignContext, InboundSource, WhyNotDialing
 from dialer.runner.why_not import paced_reason
-from dialer.store.claim import upcoming_leads
+from dialer.store.claim import Owned, upcoming_leads
 from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import claim_order
 
@@ -66,8 +67,11 @@ class PacingLoop:
         self.on_step_latency: Callable[[StepLatency], None] | None = None  # each step answering a wake-up with calls
         # The next leads the claims will take: their answer rates (history, local hour) are the pacer's input.
         self.lookahead = Lookahead(lambda: self.ctx.config, self.read_upcoming)
+        # Callbacks promised by an agent: dialled straight to that agent when free, before the pacer's own calls.
+        self.own_callbacks = OwnCallbacks(ctx, originator, self.read_upcoming)
 
-    async def read_upcoming(self, limit: int, wall: datetime) -> list[LeadRecord]:
+    async def read_upcoming(self, limit: int, wall: datetime, owned: Owned = Owned.NO) -> list[LeadRecord]:
+        """The campaign's next due leads in claim order (``owned``: only callbacks waiting for their agents)."""
         ctx = self.ctx
         return await upcoming_leads(
             ctx.db,
@@ -75,8 +79,8 @@ class PacingLoop:
             limit=limit,
             now=wall,
             order=claim_order(ctx.config),
-            agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
             owner_grace=ctx.config.personal_callback_grace,
+            owned=owned,
         )
 
     async def look_ahead(self, now: float) -> None:
@@ -160,6 +164,12 @@ class PacingLoop:
         if held is not None:
             ctx.why_not = held
             return 0
+        own = 0
+        if ctx.settings.mode is not PacingMode.PREVIEW:
+            # The due callbacks of free owners first, each to its owner alone (reserved: the pacer then sees them
+            # busy); a callback still waiting for its owner is in no claim of the queue's.
+            amd = self.last_decision.amd if self.last_decision is not None else True
+            own = await self.own_callbacks.place(now, amd=amd)
         await self.look_ahead(now)
         decisions = self.decide_per_server(now)
         self.last_decisions = {name: d.calls for name, d in decisions if name is not None}
@@ -170,22 +180,18 @@ class PacingLoop:
         self.last_decision = decision
         if decision.calls <= 0:
             exp = decision.explanation
-            ctx.why_not = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", paced_reason(exp))
-            return 0
+            why = WhyNotDialing(str(exp.guard.value) if exp.guard else "paced", paced_reason(exp))
+            ctx.why_not = None if own else why
+            return own
         decided = time.perf_counter()
         wall = datetime.fromtimestamp(now, UTC)
         # The claim and the write-ahead attempt rows: one write transaction.
-        batch, attempts = await self.originator.claim(
-            decision.calls,
-            wall,
-            agents=tuple(a.agent_id for a in ctx.agents.registry.in_queue(ctx.config.queue)),
-            amd=decision.amd,
-        )
+        batch, attempts = await self.originator.claim(decision.calls, wall, amd=decision.amd)
         claimed = time.perf_counter()
         self.lookahead.claimed([lead.id for lead in batch.leads])
         if not batch.leads:
-            ctx.why_not = WhyNotDialing.no_leads(batch.set_aside)
-            return 0
+            ctx.why_not = None if own else self.own_callbacks.no_leads(batch.set_aside)
+            return own
         ctx.why_not = None
         predictive = decision.explanation.effective_mode is PacingMode.PREDICTIVE
         # The Originates of one step go out together, each in its own task waiting only for its own "queued"
@@ -206,7 +212,7 @@ class PacingLoop:
         times = [t for t in await asyncio.gather(*counted) if t is not None]
         if times:
             self.observe(min(times), woken_at, free_since, began, decided, claimed)
-        return len(times)
+        return own + len(times)
 
     def observe(
         self,

@@ -10,9 +10,9 @@ from dialer.i18n import M_, Message
 from dialer.runner.originate import Originator
 from dialer.runner.state import CampaignContext, WhyNotDialing
 from dialer.store.attempts import start_attempts
-from dialer.store.claim import Release, release_leads
+from dialer.store.claim import Owned, Release, release_leads
 from dialer.store.leads import LeadRecord
-from dialer.store.lifecycle import claim_dialable
+from dialer.store.lifecycle import ClaimBatch, claim_dialable
 
 
 class Preview:
@@ -20,17 +20,21 @@ class Preview:
         self.ctx = ctx
         self.originator = originator
         self.held: dict[str, LeadRecord] = {}  # agent id -> the lead they are looking at
+        self.own: set[str] = set()  # agents whose held lead is a callback they promised
 
     async def claim(self, agent_id: str) -> LeadRecord | None:
-        """Hold the next lead for this agent to read before dialling (their own callbacks first)."""
+        """Hold the next lead for this agent to read before dialling: their own due callback first (one still waiting
+        for them: :mod:`dialer.runner.own_callbacks`), else the next lead anyone may take."""
         ctx = self.ctx
         if agent_id in self.held:
             return self.held[agent_id]
         self.require_ready(agent_id)
         wall = datetime.fromtimestamp(ctx.clock.now(), UTC)
-        batch = await claim_dialable(
-            ctx.db, ctx.config, campaign_id=ctx.campaign_id, owner=ctx.owner, limit=1, now=wall, agents=(agent_id,)
-        )
+        batch = await self._claim_one(wall, agents=(agent_id,), owned=Owned.LISTED)
+        if batch.leads:
+            self.own.add(agent_id)
+        else:
+            batch = await self._claim_one(wall)
         if not batch.leads:
             breakdown = dict(batch.set_aside)
             ctx.why_not = WhyNotDialing("no_leads", M_("no lead may be dialled now"), breakdown)
@@ -38,8 +42,16 @@ class Preview:
         self.held[agent_id] = batch.leads[0]
         return batch.leads[0]
 
+    async def _claim_one(self, wall: datetime, agents: tuple[str, ...] = (), owned: Owned = Owned.NO) -> ClaimBatch:
+        ctx = self.ctx
+        campaign = ctx.campaign_id
+        return await claim_dialable(
+            ctx.db, ctx.config, campaign_id=campaign, owner=ctx.owner, limit=1, now=wall, agents=agents, owned=owned
+        )
+
     async def skip(self, agent_id: str) -> None:
         lead = self.held.pop(agent_id, None)
+        self.own.discard(agent_id)
         if lead is not None:
             ctx = self.ctx
             await release_leads(ctx.db, ctx.owner, [Release(lead.id)], datetime.fromtimestamp(ctx.clock.now(), UTC))
@@ -55,9 +67,11 @@ class Preview:
             raise RuntimeError(M_("no Asterisk server connected"))
         agent = await ctx.agents.reserve_for_preview(agent_id, ctx.config.queue)
         del self.held[agent_id]
+        own = agent_id in self.own
+        self.own.discard(agent_id)
         start = self.originator.attempt_start(lead, datetime.fromtimestamp(ctx.clock.now(), UTC))
         (attempt_id,) = await start_attempts(ctx.db, [start])
-        if not await self.originator.originate(attempt_id, start, predictive=False, agent=agent):
+        if not await self.originator.originate(attempt_id, start, predictive=False, agent=agent, own_callback=own):
             await ctx.agents.end_preview(agent_id)
             raise RuntimeError(M_("the call could not be placed"))
         return attempt_id

@@ -115,7 +115,8 @@ class CallUpdates:
         await self.outcomes.durably("connected", attempt_id, lambda: update_attempt(ctx.db, attempt_id, progress))
         lead_id = call.lead_id if call is not None else None
         log.info("call_connected", campaign=ctx.name, attempt_id=attempt_id, agent=agent_id, wait=update.wait_seconds)
-        self.agent_calls.screen_pop(agent_id, attempt_id, lead_id, update.wait_seconds)
+        own = call is not None and call.own_callback and call.preview_agent == agent_id
+        self.agent_calls.screen_pop(agent_id, attempt_id, lead_id, update.wait_seconds, own_callback=own)
         ctx.wake()
 
     async def _ended(self, server: str, attempt_id: int, update: CallEnded, wall: datetime) -> None:

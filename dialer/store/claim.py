@@ -25,6 +25,7 @@ import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +51,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.elements import BindParameter
 
 from dialer.lists.mix import ListSetting, plan_claim
 from dialer.logging import get_logger
@@ -72,6 +74,17 @@ class ClaimOrder:
 
 
 _NOW = bindparam("now", type_=UTCDateTime())
+_AGENTS: BindParameter[str] = bindparam("agents", expanding=True)
+
+
+class Owned(Enum):
+    """Which callbacks a claim or a read takes: every due lead as the queue may (NO: a callback still waiting for
+    the agent who promised it only if that agent is listed in ``agents``), or only the callbacks that still wait for
+    their agent (within ``personal_callback_grace``): of the agents listed (LISTED), or of any agent (ANY)."""
+
+    NO = "no"
+    LISTED = "listed"
+    ANY = "any"
 
 
 def _due(*, pg: bool) -> ColumnElement[bool]:
@@ -101,6 +114,7 @@ def _branch(
     by_list: bool = False,
     lock: bool = True,
     exclude: bool = False,
+    owned: Owned = Owned.NO,
 ) -> Select[tuple[int, int, float]]:
     c = leads_t.c
     scan = (
@@ -120,14 +134,18 @@ def _branch(
         scan = scan.where(_in_lists())
     if exclude:  # the leads earlier steps of the same read took (a claim's steps see them in_call)
         scan = scan.where(c.id.not_in(bindparam("p_exclude", expanding=True)))
-    if status == CALLBACK:
+    waited_for = or_(c.callback_at.is_(None), c.callback_at > bindparam("p_owned_until"))
+    if status == CALLBACK and owned is not Owned.NO:
+        # Only callbacks that still wait for the agent who promised them (within personal_callback_grace): those of
+        # the agents listed, or of any agent.
+        owners = c.callback_agent.is_not(None) if owned is Owned.ANY else c.callback_agent.in_(_AGENTS)
+        scan = scan.where(owners, waited_for)
+    elif status == CALLBACK:
         # A callback promised by one agent waits for that agent, until it is overdue by the campaign's
         # personal_callback_grace (p_owned_until: due before it, anyone may take it); "anyone" callbacks go to
         # whoever is free.
         scan = scan.where(
-            c.callback_agent.is_(None)
-            | c.callback_agent.in_(bindparam("agents", expanding=True))
-            | (c.callback_at <= bindparam("p_owned_until"))
+            c.callback_agent.is_(None) | c.callback_agent.in_(_AGENTS) | (c.callback_at <= bindparam("p_owned_until"))
         )
     if pg and lock:
         scan = scan.with_for_update(skip_locked=True)
@@ -160,8 +178,10 @@ def _candidates(
     callbacks_only: bool = False,
     lock: bool = True,
     exclude: bool = False,
+    owned: Owned = Owned.NO,
 ) -> tuple[Subquery, tuple[ColumnElement[Any], ...]]:
-    """The due candidates of every status and the claim's order over them."""
+    """The due candidates of every status (only callbacks with ``callbacks_only``, or ``owned``) and the claim's
+    order over them."""
     cb_rank = 0 if order.callbacks_first else 1
     if order.new_share is None:
         weights = {CALLBACK: 1.0, NEW: 1.0, RETRY: 1.0}
@@ -177,8 +197,9 @@ def _candidates(
             by_list=by_list,
             lock=lock,
             exclude=exclude,
+            owned=owned,
         )
-        for status in ((CALLBACK,) if callbacks_only else (CALLBACK, NEW, RETRY))
+        for status in ((CALLBACK,) if callbacks_only or owned is not Owned.NO else (CALLBACK, NEW, RETRY))
     ]
     candidates = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
     ordering: tuple[ColumnElement[Any], ...]
@@ -200,14 +221,14 @@ def owned_until(now: datetime, owner_grace: timedelta | None) -> datetime:
 
 @lru_cache(maxsize=16)
 def upcoming_statement(
-    order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False
+    order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False, owned: Owned = Owned.NO
 ) -> Select[Any]:
     """The leads the next claims would take, in the claim's order, read without claiming or locking them;
     parameters: p_campaign, limit, now, agents, p_owned_until (and p_lists, p_unlisted, p_exclude when ``by_list``:
     only leads of those lists, none of p_exclude, as one step of the claim's list mix; ``callbacks_only``: only
-    callbacks)."""
+    callbacks; ``owned``: only callbacks waiting for their agents, :class:`Owned`)."""
     candidates, ordering = _candidates(
-        order, pg=pg, by_list=by_list, callbacks_only=callbacks_only, lock=False, exclude=by_list
+        order, pg=pg, by_list=by_list, callbacks_only=callbacks_only, lock=False, exclude=by_list, owned=owned
     )
     return (
         select(*leads_t.c)
@@ -226,9 +247,11 @@ async def upcoming_leads(
     order: ClaimOrder,
     agents: Collection[str] = (),
     owner_grace: timedelta | None = None,
+    owned: Owned = Owned.NO,
 ) -> list[LeadRecord]:
     """Up to ``limit`` due leads in the order the next claims would take them, neither claimed nor locked (the
-    pacer's look-ahead: their histories and zones).
+    pacer's look-ahead: their histories and zones; ``owned``: the due callbacks still waiting for their agents,
+    :class:`Owned`, from every active list).
 
     The campaign's list mix applies as to a claim of ``limit`` leads (:func:`claim_in`): the same steps, each
     reading without the leads earlier steps took. In dialling order: due callbacks first (when the ordering puts
@@ -248,7 +271,12 @@ async def upcoming_leads(
         pg = conn.dialect.name == "postgresql"
         settings = await list_settings_in(conn, campaign_id, only_managed=True)
         if not settings:
-            rows = (await conn.execute(upcoming_statement(order, pg=pg), params)).mappings().all()
+            rows = (await conn.execute(upcoming_statement(order, pg=pg, owned=owned), params)).mappings().all()
+            return [lead_record(r) for r in rows]
+        if owned is not Owned.NO:
+            lists = {"p_lists": [x.list_id for x in settings if x.active(now)], "p_unlisted": True, "p_exclude": []}
+            statement = upcoming_statement(order, pg=pg, by_list=True, owned=owned)
+            rows = (await conn.execute(statement, {**params, **lists})).mappings().all()
             return [lead_record(r) for r in rows]
         taken: list[int] = []
 
@@ -289,14 +317,16 @@ async def upcoming_leads(
 
 
 @lru_cache(maxsize=64)
-def claim_statement(order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False) -> Update:
+def claim_statement(
+    order: ClaimOrder, *, pg: bool, by_list: bool = False, callbacks_only: bool = False, owned: Owned = Owned.NO
+) -> Update:
     """The claim UPDATE for one ordering; parameters: p_campaign, limit, now, agents, p_owned_until, p_owner,
     lease_until (and
     p_lists, p_unlisted when ``by_list``: only leads of those lists, see :mod:`dialer.lists.mix`).
-    ``callbacks_only``: only due callbacks.
+    ``callbacks_only``: only due callbacks; ``owned``: only due callbacks waiting for their agents (:class:`Owned`).
 
     Built once per ordering and dialect (SQLAlchemy then reuses its compiled form)."""
-    candidates, ordering = _candidates(order, pg=pg, by_list=by_list, callbacks_only=callbacks_only)
+    candidates, ordering = _candidates(order, pg=pg, by_list=by_list, callbacks_only=callbacks_only, owned=owned)
     chosen = select(candidates.c.id).order_by(*ordering).limit(bindparam("limit", type_=Integer()))
     c = leads_t.c
     return (
@@ -326,11 +356,13 @@ async def claim_leads(
     order: ClaimOrder = ClaimOrder(),
     agents: Collection[str] = (),
     owner_grace: timedelta | None = None,
+    owned: Owned = Owned.NO,
 ) -> list[LeadRecord]:
     """Atomically take up to ``limit`` due leads (status ``in_call``, owned by ``owner`` until ``now + lease``).
 
     The returned leads are in dialling order. ``agents``: free agents whose own callbacks may be claimed too;
-    ``owner_grace``: how overdue another agent's callback must be for anyone to take it (None: never).
+    ``owner_grace``: how overdue another agent's callback must be for anyone to take it (None: never); ``owned``:
+    only the callbacks still waiting for their agents (:class:`Owned`).
     """
     if limit <= 0:
         return []
@@ -345,6 +377,7 @@ async def claim_leads(
             order=order,
             agents=agents,
             owner_grace=owner_grace,
+            owned=owned,
         )
     return leads
 
@@ -360,13 +393,15 @@ async def claim_in(
     order: ClaimOrder,
     agents: Collection[str] = (),
     owner_grace: timedelta | None = None,
+    owned: Owned = Owned.NO,
 ) -> tuple[list[LeadRecord], set[int]]:
     """``claim_leads`` inside the caller's write transaction; also the ids of those whose number is on a DNC list.
 
     The campaign's lead lists decide where leads come from (:func:`dialer.lists.mix.plan_claim`): when every list
     is enabled, unexpired and without priority or share, one statement over the whole campaign; otherwise one
     statement per step of the plan, each for what is left of the batch (due callbacks first, from every active
-    list, when the ordering puts callbacks first)."""
+    list, when the ordering puts callbacks first). ``owned``: only the due callbacks still waiting for their agents
+    (:class:`Owned`), from every active list."""
     params: dict[str, Any] = {
         "p_campaign": campaign_id,
         "limit": limit,
@@ -379,7 +414,13 @@ async def claim_in(
     pg = conn.dialect.name == "postgresql"
     settings = await list_settings_in(conn, campaign_id, only_managed=True)
     if not settings:
-        rows = list((await conn.execute(claim_statement(order, pg=pg), params)).mappings().all())
+        rows = list((await conn.execute(claim_statement(order, pg=pg, owned=owned), params)).mappings().all())
+    elif owned is not Owned.NO:
+        active = [x.list_id for x in settings if x.active(now)]
+        got = await conn.execute(
+            claim_statement(order, pg=pg, by_list=True, owned=owned), {**params, "p_lists": active, "p_unlisted": True}
+        )
+        rows = list(got.mappings().all())
     else:
         rows = []
         if order.callbacks_first:

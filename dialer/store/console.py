@@ -234,6 +234,14 @@ async def get_callback(db: Database, callback_id: int) -> CallbackRecord | None:
     return await _callback.first(db, by_id(callbacks_t, callback_id))
 
 
+async def own_callback_kept(db: Database, lead_id: int, attempt_id: int, agent: str) -> CallbackRecord | None:
+    """The callback ``agent`` promised on the lead that the call ``attempt_id`` keeps (None: the call keeps none of
+    theirs): what the screen pop tells them."""
+    c = callbacks_t.c
+    stmt = select(callbacks_t).where(c.lead_id == lead_id, c.kept_by == attempt_id, c.agent == agent)
+    return await _callback.first(db, stmt.order_by(c.due_at, c.id).limit(1))
+
+
 class LeadClosedForCallbacks(ValueError):
     """The lead is closed for good (done, DNC, archived, exhausted): a callback on it would never be dialled."""
 

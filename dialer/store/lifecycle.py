@@ -46,7 +46,7 @@ from dialer.store.callbacks import (
     schedule_callback_in,
 )
 from dialer.store.changes import not_none
-from dialer.store.claim import ClaimOrder, Release, claim_in, release_in
+from dialer.store.claim import ClaimOrder, Owned, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database, in_write_transaction
 from dialer.store.leads import LeadRecord, lead_record
@@ -158,13 +158,14 @@ async def claim_and_start_attempts(
     now: datetime,
     start: Callable[[LeadRecord], AttemptStart],
     agents: Collection[str] = (),
+    owned: Owned = Owned.NO,
 ) -> tuple[ClaimBatch, list[tuple[int, AttemptStart]]]:
     """:func:`claim_dialable` and the write-ahead attempt rows of the leads kept (``start(lead)`` each), in one
     transaction: a pacing step costs one write transaction, and a claim is never committed without its attempts.
     Returns the batch and ``(attempt id, start)`` in the batch's order. Urgent: an agent may be waiting for it."""
     async with db.write(urgent=True) as conn:
         batch = await claim_dialable_in(
-            conn, campaign, campaign_id=campaign_id, owner=owner, limit=limit, now=now, agents=agents
+            conn, campaign, campaign_id=campaign_id, owner=owner, limit=limit, now=now, agents=agents, owned=owned
         )
         starts = [start(lead) for lead in batch.leads]
         ids = await start_attempts_in(conn, starts)
@@ -181,6 +182,7 @@ async def claim_dialable_in(
     now: datetime,
     agents: Collection[str] = (),
     max_rounds: int = 4,
+    owned: Owned = Owned.NO,
 ) -> ClaimBatch:
     """Claim up to ``limit`` leads that the campaign's rules allow dialling at ``now``, in the caller's write
     transaction (``claim_dialable``: in one of its own).
@@ -188,7 +190,8 @@ async def claim_dialable_in(
     Each round is one atomic claim; candidates the rules refuse (calling window closed in one of their zones,
     number on a DNC list since import, budget spent) go straight back with their next possible time, so they
     stop coming up. At most ``max_rounds`` claims, so a campaign whose due leads are all outside their window
-    costs a bounded amount of work per call.
+    costs a bounded amount of work per call. ``owned``: only due callbacks still waiting for their agents (those of
+    ``agents``: :class:`dialer.store.claim.Owned`).
     """
     lease = timedelta(seconds=campaign.lease_seconds)
     order = claim_order(campaign)
@@ -209,6 +212,7 @@ async def claim_dialable_in(
             order=order,
             agents=agents,
             owner_grace=campaign.personal_callback_grace,
+            owned=owned,
         )
         if not batch:
             break

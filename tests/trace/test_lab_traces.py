@@ -21,6 +21,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "originate-invalid-number": {"orig-1": "invalid_number"},
     "originate-noanswer": {"orig-1": "no_answer"},
     "originate-answer": {"orig-1": "connected"},
+    # An agent's own callback Dial()ed to them alone ([dialer-direct-agent]): DialerAgentConnect, no queue.
+    "direct-agent-callback": {"cb-1": "connected"},
     # Lab agents auto-answer in 0.2 s: the agent has the call before the callee hangs up at 2 s.
     "originate-callee-hangs-up-early": {"orig-1": "connected"},
     "originate-channelid": {"cid-1": "busy", "cid-2": "connected", "cid-3": "failed"},

@@ -61,10 +61,11 @@ class DirectAgentDial:
         self.device.leg = self
         self.a1, self.a2, dial_string = open_agent_channels(e, self.interface, caller, self)
         e.emit("DialBegin", "call,all", [*self._dial_headers(), ("DialString", dial_string)])
-        e.set_state(self.a1, ChannelState.RINGING)
-        e.device_state(self.interface, "INUSE")
-        self.queues.member_status_changed(self.interface)
-        e.emit("DialState", "call,all", [*self._dial_headers(), ("DialStatus", "RINGING")])
+        if e.config.agent_phones_ring:
+            e.set_state(self.a1, ChannelState.RINGING)
+            e.device_state(self.interface, "INUSE")
+            self.queues.member_status_changed(self.interface)
+            e.emit("DialState", "call,all", [*self._dial_headers(), ("DialStatus", "RINGING")])
         if connect_after < self.limit:
             self.timer = e.later(connect_after, self._answer)
         else:
@@ -78,6 +79,11 @@ class DirectAgentDial:
         if self.a2 is not None:
             e.set_state(self.a2, ChannelState.UP)
         e.set_state(self.a1, ChannelState.UP)
+        if not e.config.agent_phones_ring:
+            # An auto-answer phone that never rang (the lab's): its device is in use only now
+            # (lab/direct-agent-callback.txt), and app_queue reports the member so.
+            e.device_state(self.interface, "INUSE")
+            self.queues.member_status_changed(self.interface)
         e.emit("DialEnd", "call,all", [*self._dial_headers(), ("DialStatus", "ANSWER")])
         # U() subroutine on the called channel, before the bridge.
         attempt = caller.variables.get(ATTEMPT_VARIABLE, "")
@@ -138,10 +144,19 @@ class DirectAgentDial:
                 e.emit("BridgeLeave", "call,all", bridge_headers(self.bridge_id, count) + e.snapshot(channel))
         e.emit("BridgeDestroy", "call,all", bridge_headers(self.bridge_id, 0))
 
-    def agent_hangs_up(self, cause: int = 16) -> None:
-        """The agent ends the conversation (talk time over, or the dialer hung the agent's channel up)."""
+    def agent_hangs_up(self, cause: int = 16, *, by_phone: bool = True) -> None:
+        """The agent ends the conversation: their phone hangs up (talk time over), or (``by_phone`` False) the
+        dialer hung the agent's channel up."""
         if self.ended or self.connected_at is None:
             return
+        e = self.engine
+        if by_phone and self.a2 is not None and not self.a2.hung_up:
+            # As Asterisk 22 reports it (lab/direct-agent-callback.txt, the queue's member alike): the phone's half
+            # asks (soft), its Local peer is asked, the phone's half ends; then the agent's leg leaves the bridge.
+            e.hangup_request(self.a2, 16, soft=True)
+            if self.a1 is not None:
+                e.hangup_request(self.a1, cause)
+            e.hangup(self.a2, cause)
         self._leave_bridge()
         self._hang_up_legs(cause)
         self.client.agent_hung_up(self)
@@ -159,7 +174,7 @@ class DirectAgentDial:
 
     def hangup_requested(self, channel: Channel, cause: int | None) -> None:
         if self.connected_at is not None:
-            self.agent_hangs_up(16 if cause is None else cause)
+            self.agent_hangs_up(16 if cause is None else cause, by_phone=False)
         elif not self.ended:
             self.engine.emit("DialEnd", "call,all", [*self._dial_headers(), ("DialStatus", "BUSY")])
             self._hang_up_legs(16 if cause is None else cause)

@@ -21,7 +21,7 @@ from dialer.campaign.rules import DispositionError
 from dialer.i18n import M_, message_of
 from dialer.ivr.context import summarize
 from dialer.store.attempts import AttemptRecord, get_attempt
-from dialer.store.console import attempts_of_agent, lead_history
+from dialer.store.console import attempts_of_agent, lead_history, own_callback_kept
 from dialer.store.leads import get_lead
 from dialer.store.monitoring import get_recording, recorded_attempts
 from dialer.web.api.common import (
@@ -90,6 +90,9 @@ async def get_agent_call(call: Call) -> web.Response:
             "wrap_up_seconds": current.wrap_up_seconds,
             "recording": await _recording_of(call, current.campaign, current.attempt_id),
         }
+        own = await own_callback_kept(call.db, lead.id, current.attempt_id, agent_id) if lead is not None else None
+        if own is not None:  # the call keeps a callback this agent promised: their own, placed to them alone
+            body["call"]["own_callback"] = {"due_at": own.due_at.isoformat(), "notes": own.notes}
         ivr = daemon.ivr_context(current.campaign, current.attempt_id)
         if ivr is not None:  # an agentless call its flow handed to the agent (dialer.runner.agentless)
             body["call"]["ivr"] = ivr

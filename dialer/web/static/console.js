@@ -183,6 +183,7 @@ function showCall(call) {
       el("div", {}, el("div", { class: "lead-name", id: "lead-name" }, name), el("div", { class: "muted" }, t("Campaign {campaign} · lead #{id}", { campaign: call.campaign, id: lead.id }))),
       el("div", { class: "lead-phone" }, lead.phone || "")),
     call.ivr_summary ? el("div", { class: "ivr-context", id: "ivr-context" }, call.ivr_summary) : "",
+    ownCallback(call.own_callback),
     fieldList(lead),
     el("h3", {}, t("Attempt history")), historyTable(call.history || []));
   const buttons = $("dispo-buttons");
@@ -196,6 +197,15 @@ function showCall(call) {
       d.label ? t(d.label) : d.code, key ? el("kbd", {}, "Alt+" + key.toUpperCase()) : null));
   }
   panel.hidden = false;
+}
+
+// The call keeps a callback this agent promised (placed to them alone): say so, with when it was promised for and
+// its notes.
+function ownCallback(own) {
+  if (!own) return "";
+  return el("div", { class: "own-callback", id: "own-callback" },
+    el("strong", {}, t("Your callback, promised for {when}", { when: dateTime(own.due_at) })),
+    own.notes ? el("div", { class: "muted" }, own.notes) : "");
 }
 
 async function dispose(d) {

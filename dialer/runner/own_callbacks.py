@@ -1,0 +1,113 @@
+"""Personal callbacks reach the agent who promised them (VICIdial's USERONLY callbacks).
+
+A callback an agent booked as theirs (``callback_agent``) waits for that agent until it is overdue by the campaign's
+``personal_callback_grace``: it is dialled only when they are free and goes to them alone, straight to their phone
+through the dialplan's direct-agent path (``DIALER_AGENT``, as preview dialling), never through the queue where
+whoever is free would answer. The owner is reserved for it from the Originate until the call reaches them or ends
+(the preview reservation: paused in the queues, RINGING to the pacer, so neither the queue nor the pacer gives them
+another call meanwhile), and the call is not one the pacer finds a queue agent for
+(:class:`dialer.runner.inflight.InFlightCalls`). Who gets a due callback is :func:`dialer.campaign.rules.callback_route`
+(pure); past the grace it is anyone's, claimed through the queue like any lead.
+
+Every dial mode: the pacing loop places these before its own decision (predictive, power, progressive); in preview
+the owner gets theirs as their next preview (:class:`dialer.runner.preview.Preview`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+from dialer.agents.registry import Agent, AgentError, AgentStatus
+from dialer.campaign.rules import CallbackRoute, callback_route
+from dialer.i18n import M_
+from dialer.logging import get_logger
+from dialer.runner.originate import Originator
+from dialer.runner.state import CampaignContext, WhyNotDialing
+from dialer.store.claim import Owned
+from dialer.store.leads import LeadRecord
+from dialer.store.lifecycle import snapshot
+
+log = get_logger(__name__)
+
+# How many due personal callbacks one look reads (soonest due first): a step dials at most one per free owner.
+READ_LIMIT = 50
+# Up to ``limit`` due leads of the campaign at ``wall``, in claim order, of those ``Owned`` says (not claimed).
+UpcomingRead = Callable[[int, datetime, Owned], Awaitable[list[LeadRecord]]]
+
+
+class OwnCallbacks:
+    def __init__(self, ctx: CampaignContext, originator: Originator, read: UpcomingRead) -> None:
+        self.ctx = ctx
+        self.originator = originator
+        self.read = read  # the campaign's next due leads, in claim order (PacingLoop.read_upcoming)
+        self.waiting = 0  # due callbacks waiting for their owners (busy or away) at the last look
+
+    def free_agents(self) -> dict[str, Agent]:
+        """The campaign's agents free for a call now: signed in to its queue and ready."""
+        ctx = self.ctx
+        return {a.agent_id: a for a in ctx.agents.registry.in_queue(ctx.config.queue) if a.status is AgentStatus.READY}
+
+    def owners_to_dial(self, due: list[LeadRecord], free: Mapping[str, Agent], wall: datetime) -> list[str]:
+        """The free owners of ``due`` callbacks, in the callbacks' order (each once); counts those left waiting."""
+        ctx = self.ctx
+        owners: list[str] = []
+        self.waiting = 0
+        for lead in due:
+            route = callback_route(snapshot(lead, ctx.config.name), ctx.config, wall, free)
+            if route is CallbackRoute.OWNER and lead.callback_agent is not None:
+                if lead.callback_agent not in owners:
+                    owners.append(lead.callback_agent)
+            elif route is CallbackRoute.WAIT:
+                self.waiting += 1
+        return owners
+
+    async def place(self, now: float, *, amd: bool = True) -> int:
+        """Dial each free owner's soonest due callback, straight to them; the number of calls placed. ``amd``: the
+        pacer's last word on AMD (``PacingDecision.amd``)."""
+        ctx = self.ctx
+        wall = datetime.fromtimestamp(now, UTC)
+        if not ctx.pool.any_up():
+            return 0
+        free = self.free_agents()
+        # The due callbacks still waiting for the agents who promised them, soonest first (not claimed).
+        owners = self.owners_to_dial(await self.read(READ_LIMIT, wall, Owned.ANY), free, wall)
+        placed = 0
+        for agent_id in owners:
+            if await self.dial_for(free[agent_id], wall, amd=amd):
+                placed += 1
+        return placed
+
+    async def dial_for(self, agent: Agent, wall: datetime, *, amd: bool) -> bool:
+        """Reserve the free ``agent``, claim their soonest due callback and dial it to their phone alone; False (the
+        agent ready again) when it could not be placed."""
+        ctx = self.ctx
+        if ctx.pool.choose(ctx.clock.now(), only=agent.server or None) is None:
+            return False  # no trunk room on the owner's server: the callback waits for the next step
+        try:
+            reserved = await ctx.agents.reserve_for_preview(agent.agent_id, ctx.config.queue)
+        except AgentError:
+            return False  # no longer ready (a queue call reached them meanwhile)
+        _, attempts = await self.originator.claim(1, wall, agents=(agent.agent_id,), amd=amd, owned=Owned.LISTED)
+        if not attempts:
+            await ctx.agents.end_preview(agent.agent_id)
+            return False
+        ((attempt_id, start),) = attempts
+        log.info("own_callback_dial", campaign=ctx.name, agent=agent.agent_id, lead_id=start.lead_id)
+        placed = await self.originator.originate(attempt_id, start, predictive=False, agent=reserved, own_callback=True)
+        if not placed:
+            await ctx.agents.end_preview(agent.agent_id)
+        return placed
+
+    def no_leads(self, set_aside: Mapping[str, int]) -> WhyNotDialing:
+        """The queue's claim found no lead: say so, and that callbacks wait for the agents who promised them."""
+        why = WhyNotDialing.no_leads(set_aside)
+        if not self.waiting:
+            return why
+        breakdown = {**why.breakdown, "callback_owner": self.waiting}
+        message = M_(
+            "no other lead may be dialled now; due callbacks waiting for the agents who promised them (busy or away):"
+            " {count}",
+            count=self.waiting,
+        )
+        return WhyNotDialing("callback_owner" if why.code == "no_leads" else why.code, message, breakdown)
