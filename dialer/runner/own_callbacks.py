@@ -32,6 +32,9 @@ log = get_logger(__name__)
 
 # How many due personal callbacks one look reads (soonest due first): a step dials at most one per free owner.
 READ_LIMIT = 50
+# With no agent free a look dials nothing: it only counts the callbacks waiting (the "why not dialling" line), so it
+# is made at most this often (the runner's clock) instead of at every step.
+IDLE_LOOK_SECONDS = 5.0
 # Up to ``limit`` due leads of the campaign at ``wall``, in claim order, of those ``Owned`` says (not claimed).
 UpcomingRead = Callable[[int, datetime, Owned], Awaitable[list[LeadRecord]]]
 
@@ -42,6 +45,7 @@ class OwnCallbacks:
         self.originator = originator
         self.read = read  # the campaign's next due leads, in claim order (PacingLoop.read_upcoming)
         self.waiting = 0  # due callbacks waiting for their owners (busy or away) at the last look
+        self.looked_at: float | None = None  # the runner's clock at the last look
 
     def free_agents(self) -> dict[str, Agent]:
         """The campaign's agents free for a call now: signed in to its queue and ready."""
@@ -70,6 +74,9 @@ class OwnCallbacks:
         if not ctx.pool.any_up():
             return 0
         free = self.free_agents()
+        if not free and self.looked_at is not None and now - self.looked_at < IDLE_LOOK_SECONDS:
+            return 0  # nobody to dial one to: the last look's count stands a little longer
+        self.looked_at = now
         # The due callbacks still waiting for the agents who promised them, soonest first (not claimed).
         owners = self.owners_to_dial(await self.read(READ_LIMIT, wall, Owned.ANY), free, wall)
         placed = 0
