@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, login, submitted_report
+from harness.browser import browsed_world, signed_in, submitted_report
 from harness.stepping import eventually
 from harness.web import agent_ready
 
@@ -24,12 +24,9 @@ async def test_a_manager_watches_the_inbound_service_level_and_opens_its_report(
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client, speed=40.0, campaign_running=False) as (world, client, base):
         await agent_ready(world, client, "alice", "inbound-sales")
-        context = await browser.new_context(viewport=VIEWPORT)
-        page = await context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard")
+        context = page.context
         card = page.locator("#inbound-card")
         await card.locator(".inbound-queue[data-queue=inbound-sales]").wait_for()
         rule = await page.inner_text("#in-rule")  # the rule: 80 % within 20 s

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, login, submitted_report
+from harness.browser import browsed_world, signed_in, submitted_report
 
 from dialer.inbound.calls import InboundOutcome
 from dialer.store.inbound_calls import InboundCallRecord, record_inbound_calls
@@ -32,13 +32,9 @@ async def test_a_manager_opens_a_queues_staffing_forecast(
             for at in (HISTORY_MONDAY + timedelta(minutes=3 * i) for i in range(8))
         ]
         await record_inbound_calls(world.dialer.db, visits)
-        context = await browser.new_context(viewport=VIEWPORT)
-        page = await context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
-        await page.goto(f"{base}/reports")
+        page = await signed_in(browser, base, "boss", errors, "/dashboard", then="/reports")
+        context = page.context
         await page.wait_for_selector("#rep-queue option[value=care]", state="attached")
         await page.select_option("#rep-kind", "staffing")
         assert not await page.is_visible("#rep-from")
