@@ -21,7 +21,7 @@ from dialer.clock import RealTimeClock
 from dialer.daemon import Dialer
 from dialer.demo import DemoPlan, prepare_database
 from dialer.settings import AmiServerSettings, FastAgiSettings, RecordingSettings, Settings
-from dialer.sim.model import load_scenario
+from dialer.sim.model import Scenario, load_scenario
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.store.auth import Role, add_api_token, create_user, get_user
 from dialer.store.engine import open_database
@@ -146,16 +146,17 @@ async def web_world(
     agentless: bool = False,
     inbound_callers: bool = True,
     settings: dict[str, Any] | None = None,
+    scenario: Scenario | None = None,
 ) -> AsyncIterator[WebWorld]:
     """``agentless``: the reminder campaign (campaigns/reminder.toml, its flow over FastAGI) runs too;
-    ``settings``: more daemon settings."""
+    ``settings``: more daemon settings; ``scenario``: the simulated PBX's world (the demo's when None)."""
     clock = RealTimeClock(speed=speed, start_epoch=start_epoch)
     # write_recordings: the simulated PBX writes MixMonitor's files (where the dialer's [recording] says).
     monitor_dir = str(tmp_path / "recordings") if write_recordings else ""
     # inbound_callers=False: no spontaneous callers join inbound-sales (a test that uses it as a closer queue).
     pbx = SimulatedPbx(
         PbxConfig(
-            scenario=load_scenario("demo"),
+            scenario=scenario or load_scenario("demo"),
             seed=3,
             monitor_dir=monitor_dir,
             inbound_queues=("inbound-sales",) if inbound_callers else (),
