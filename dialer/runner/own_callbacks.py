@@ -15,7 +15,7 @@ the owner gets theirs as their next preview (:class:`dialer.runner.preview.Previ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentError, AgentStatus
@@ -32,11 +32,24 @@ log = get_logger(__name__)
 
 # How many due personal callbacks one look reads (soonest due first): a step dials at most one per free owner.
 READ_LIMIT = 50
-# With no agent free a look dials nothing: it only counts the callbacks waiting (the "why not dialling" line), so it
-# is made at most this often (the runner's clock) instead of at every step.
+# A look that can dial nothing (no free agent owns a callback the last look saw waiting) only refreshes the count of
+# callbacks waiting (the "why not dialling" line) and finds callbacks newly due: it is made at most this often (the
+# runner's clock) instead of at every step.
 IDLE_LOOK_SECONDS = 5.0
 # Up to ``limit`` due leads of the campaign at ``wall``, in claim order, of those ``Owned`` says (not claimed).
 UpcomingRead = Callable[[int, datetime, Owned], Awaitable[list[LeadRecord]]]
+
+
+def look_needed(
+    now: float, looked_at: float | None, placed_last: bool, owners_left: frozenset[str], free: Iterable[str]
+) -> bool:
+    """Whether a step reads the due personal callbacks again (pure). Yes at the first step, once the last look is
+    ``IDLE_LOOK_SECONDS`` old, after a look that placed a call (more may be due), and as soon as one of the owners the
+    last look left a callback to (``owners_left``: busy or away then, or no trunk room for theirs) is free; otherwise
+    the last look stands: it found nothing any agent free now could take."""
+    if looked_at is None or now - looked_at >= IDLE_LOOK_SECONDS or placed_last:
+        return True
+    return not owners_left.isdisjoint(free)
 
 
 class OwnCallbacks:
@@ -46,6 +59,8 @@ class OwnCallbacks:
         self.read = read  # the campaign's next due leads, in claim order (PacingLoop.read_upcoming)
         self.waiting = 0  # due callbacks waiting for their owners (busy or away) at the last look
         self.looked_at: float | None = None  # the runner's clock at the last look
+        self.placed_last = False  # the last look placed a call
+        self.owners_left: frozenset[str] = frozenset()  # owners of the callbacks the last look left (see look_needed)
 
     def free_agents(self) -> dict[str, Agent]:
         """The campaign's agents free for a call now: signed in to its queue and ready."""
@@ -56,6 +71,7 @@ class OwnCallbacks:
         """The free owners of ``due`` callbacks, in the callbacks' order (each once); counts those left waiting."""
         ctx = self.ctx
         owners: list[str] = []
+        waiting_for: set[str] = set()
         self.waiting = 0
         for lead in due:
             route = callback_route(snapshot(lead, ctx.config.name), ctx.config, wall, free)
@@ -64,6 +80,9 @@ class OwnCallbacks:
                     owners.append(lead.callback_agent)
             elif route is CallbackRoute.WAIT:
                 self.waiting += 1
+                if lead.callback_agent is not None:
+                    waiting_for.add(lead.callback_agent)
+        self.owners_left = frozenset(waiting_for)
         return owners
 
     async def place(self, now: float, *, amd: bool = True) -> int:
@@ -74,15 +93,20 @@ class OwnCallbacks:
         if not ctx.pool.any_up():
             return 0
         free = self.free_agents()
-        if not free and self.looked_at is not None and now - self.looked_at < IDLE_LOOK_SECONDS:
-            return 0  # nobody to dial one to: the last look's count stands a little longer
+        if not look_needed(now, self.looked_at, self.placed_last, self.owners_left, free):
+            return 0  # nothing an agent free now could take: the last look's count stands a little longer
         self.looked_at = now
         # The due callbacks still waiting for the agents who promised them, soonest first (not claimed).
         owners = self.owners_to_dial(await self.read(READ_LIMIT, wall, Owned.ANY), free, wall)
         placed = 0
+        missed: set[str] = set()
         for agent_id in owners:
             if await self.dial_for(free[agent_id], wall, amd=amd):
                 placed += 1
+            else:
+                missed.add(agent_id)  # no trunk room, or a queue call reached them first: theirs waits for them
+        self.owners_left |= missed
+        self.placed_last = placed > 0
         return placed
 
     async def dial_for(self, agent: Agent, wall: datetime, *, amd: bool) -> bool:
