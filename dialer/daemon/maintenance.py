@@ -73,14 +73,22 @@ class Maintenance:
 
 
 @dataclass(eq=False)
-class LeadLeaseKeeper:
-    """The lead claims of the campaigns this daemon runs (:mod:`dialer.store.claim`)."""
+class CampaignKeeper:
+    """Periodic work on the campaigns this daemon runs (``runners``), in the database as ``owner``, the lease holder
+    whose leases ``ownership`` knows: what each keeper below (and :class:`dialer.daemon.memory.PacerMemoryKeeper`)
+    is given."""
 
     runners: dict[str, CampaignRunner]
     _: KW_ONLY
     db: Database
     owner: str
     ownership: CampaignOwnership
+
+
+@dataclass(eq=False, kw_only=True)
+class LeadLeaseKeeper(CampaignKeeper):
+    """The lead claims of the campaigns this daemon runs (:mod:`dialer.store.claim`)."""
+
     adoption: CallAdoption
 
     async def run(self, now: float) -> None:
