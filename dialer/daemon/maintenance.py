@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dialer.clock import Clock
 from dialer.daemon.adoption import CallAdoption
-from dialer.daemon.ownership import CampaignOwnership
+from dialer.daemon.ownership import CampaignKeeper
 from dialer.logging import get_logger
-from dialer.runner.runner import CampaignRunner
 from dialer.store.claim import extend_lease, release_expired_leases
-from dialer.store.engine import Database
 
 log = get_logger(__name__)
 
@@ -70,19 +68,6 @@ class Maintenance:
                 raise
             except Exception:
                 log.exception("maintenance_failed")
-
-
-@dataclass(eq=False)
-class CampaignKeeper:
-    """Periodic work on the campaigns this daemon runs (``runners``), in the database as ``owner``, the lease holder
-    whose leases ``ownership`` knows: what each keeper below (and :class:`dialer.daemon.memory.PacerMemoryKeeper`)
-    is given."""
-
-    runners: dict[str, CampaignRunner]
-    _: KW_ONLY
-    db: Database
-    owner: str
-    ownership: CampaignOwnership
 
 
 @dataclass(eq=False, kw_only=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from dialer.daemon.maintenance import CampaignKeeper
+from dialer.daemon.ownership import CampaignKeeper
 from dialer.logging import get_logger
 from dialer.pacing.memory import encode, remember
 from dialer.runner.state import RunnerState
