@@ -16,12 +16,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
 
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.agents.service import AgentService
-from dialer.ami.actions import AmiError, OriginateRequest, OriginateResult, caller_id_header
-from dialer.ami.events import CoreShowChannel
+from dialer.ami.actions import AmiError, OriginateRequest, caller_id_header
+from dialer.ami.client import AmiClient
 from dialer.callcontrol.compliance import NumberRefused, check_number
 from dialer.callcontrol.core import (
     CallControlError,
@@ -45,35 +44,6 @@ from dialer.store.call_legs import CallLegRecord, save_call_legs
 log = get_logger(__name__)
 # While a warm transfer is completed before its target answered: how often the PBX is asked whether it has.
 ANSWER_POLL_SECONDS = 0.25
-
-
-@runtime_checkable
-class CallControlClient(Protocol):
-    """The AMI actions call control needs (``dialer.ami.client.AmiClient`` has them)."""
-
-    @property
-    def is_up(self) -> bool: ...
-
-    async def originate(self, request: OriginateRequest) -> OriginateResult: ...
-
-    async def hangup(self, channel_or_uniqueid: str, cause: int | None = None) -> bool: ...
-
-    async def redirect(
-        self,
-        channel: str,
-        context: str,
-        exten: str,
-        *,
-        extra_channel: str | None = None,
-        extra_context: str | None = None,
-        extra_exten: str | None = None,
-    ) -> bool: ...
-
-    async def setvar(self, channel: str, variable: str, value: str) -> bool: ...
-
-    async def play_dtmf(self, channel: str, digit: str, *, duration_ms: int | None = None) -> bool: ...
-
-    async def core_show_channels(self) -> list[CoreShowChannel]: ...
 
 
 class NoLiveCall(LookupError):
@@ -173,9 +143,9 @@ class CallControlService:
             return None
         return call_json(entry.call, entry.runner.clock.now())
 
-    def _client(self, entry: _Controlled) -> CallControlClient:
+    def _client(self, entry: _Controlled) -> AmiClient:
         client = entry.runner.pool.get(entry.server).client
-        if not isinstance(client, CallControlClient) or not client.is_up:
+        if not isinstance(client, AmiClient) or not client.is_up:
             raise RuntimeError(M_("Asterisk server {server} is not connected", server=entry.server))
         return client
 
@@ -409,7 +379,7 @@ class ThirdPartyOriginate:
 
 
 async def run_commands(
-    client: CallControlClient,
+    client: AmiClient,
     commands: list[Command],
     third_party: ThirdPartyOriginate,
 ) -> dict[int, str]:

@@ -18,10 +18,9 @@ from dialer.calls.adoption import plan_adoption
 from dialer.calls.witness import CallEvidence, CallWitness, WitnessedCall
 from dialer.clock import Clock
 from dialer.daemon.connection import ServerConnection
-from dialer.daemon.ownership import CampaignOwnership
+from dialer.daemon.ownership import CampaignKeeper
 from dialer.logging import get_logger
 from dialer.runner.runner import CampaignRunner
-from dialer.store.engine import Database
 from dialer.store.runtime import open_attempts
 
 log = get_logger(__name__)
@@ -34,14 +33,10 @@ ADOPTION_SETTLE_MARGIN_SECONDS = 30.0
 
 
 @dataclass(eq=False)
-class CallAdoption:
-    runners: dict[str, CampaignRunner]
+class CallAdoption(CampaignKeeper):
     connections: Sequence[ServerConnection]
     _: KW_ONLY
-    db: Database
-    owner: str
     clock: Clock
-    ownership: CampaignOwnership
     # Attempts of this owner started before this moment are a previous process's (same node, restarted).
     process_started: float
     # Each server's latest channel listing, campaigns taken over whose calls are not yet matched against every

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dialer.clock import Clock
 from dialer.daemon.adoption import CallAdoption
-from dialer.daemon.ownership import CampaignOwnership
+from dialer.daemon.ownership import CampaignKeeper
 from dialer.logging import get_logger
-from dialer.runner.runner import CampaignRunner
 from dialer.store.claim import extend_lease, release_expired_leases
-from dialer.store.engine import Database
 
 log = get_logger(__name__)
 
@@ -72,15 +70,10 @@ class Maintenance:
                 log.exception("maintenance_failed")
 
 
-@dataclass(eq=False)
-class LeadLeaseKeeper:
+@dataclass(eq=False, kw_only=True)
+class LeadLeaseKeeper(CampaignKeeper):
     """The lead claims of the campaigns this daemon runs (:mod:`dialer.store.claim`)."""
 
-    runners: dict[str, CampaignRunner]
-    _: KW_ONLY
-    db: Database
-    owner: str
-    ownership: CampaignOwnership
     adoption: CallAdoption
 
     async def run(self, now: float) -> None:

@@ -8,15 +8,13 @@ owner loads it as it takes over); only the campaigns this daemon holds the lease
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from dialer.daemon.ownership import CampaignOwnership
+from dialer.daemon.ownership import CampaignKeeper
 from dialer.logging import get_logger
 from dialer.pacing.memory import encode, remember
-from dialer.runner.runner import CampaignRunner
 from dialer.runner.state import RunnerState
-from dialer.store.engine import Database
 from dialer.store.pacer_memory import save_pacer_memory
 
 log = get_logger(__name__)
@@ -29,12 +27,7 @@ SAVE_SECONDS = 30.0
 
 
 @dataclass(eq=False)
-class PacerMemoryKeeper:
-    runners: dict[str, CampaignRunner]
-    _: KW_ONLY
-    db: Database
-    owner: str
-    ownership: CampaignOwnership
+class PacerMemoryKeeper(CampaignKeeper):
     saved: int = field(init=False, default=0)  # memories written so far
 
     async def save(self, now: float) -> None:

@@ -126,3 +126,16 @@ class CampaignOwnership:
                 self.owned = set()
             except Exception:
                 log.exception("campaign_leases_release_failed")
+
+
+@dataclass(eq=False)
+class CampaignKeeper:
+    """Work on the campaigns this daemon runs (``runners``), in the database as ``owner``, only where ``ownership``
+    says it holds the lease: what the lead-lease and pacer-memory keepers (dialer.daemon.maintenance,
+    dialer.daemon.memory) and call adoption (dialer.daemon.adoption) are each given."""
+
+    runners: dict[str, CampaignRunner]
+    _: KW_ONLY
+    db: Database
+    owner: str
+    ownership: CampaignOwnership

@@ -6,45 +6,27 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from dialer.agents.registry import AgentRegistry, AgentStatus
-from dialer.ami.client import ConnectionState
+from dialer.agents.service import AgentService
+from dialer.ami.client import AmiClient
 from dialer.calls.outcome import Outcome
 from dialer.clock import Clock
 from dialer.inbound.figures import InboundQueueNow
 from dialer.inbound.writer import InboundCallWriter, VisitCounts
 from dialer.ops.metrics import CampaignSample, DialerSample, InboundSample, ServerSample
+from dialer.runner.pool import Server
 from dialer.runner.runner import CampaignRunner
 
 
-# What the samples read of the daemon (dialer.daemon.Dialer provides it; the daemon imports this module).
-class _Named(Protocol):
-    """An Asterisk server, by the name its samples are labelled with."""
-
-    @property
-    def name(self) -> str: ...
-
-
-class _StatefulClient(Protocol):
-    """An AMI client, for the state of its connection."""
-
-    @property
-    def state(self) -> ConnectionState: ...
-
-
+# What the samples read of the daemon (dialer.daemon.Dialer provides it; the daemon imports this module, so the daemon's
+# own types are named here by what is read of them).
 class ServerLink(Protocol):
     """One Asterisk server and the AMI connection to it (``dialer.daemon.connection.ServerConnection``)."""
 
     @property
-    def server(self) -> _Named: ...
+    def server(self) -> Server: ...
 
     @property
-    def client(self) -> _StatefulClient: ...
-
-
-class _Agents(Protocol):
-    """The daemon's agent service, for the registry of agents and their states."""
-
-    @property
-    def registry(self) -> AgentRegistry: ...
+    def client(self) -> AmiClient: ...
 
 
 class DaemonView(Protocol):
@@ -54,7 +36,7 @@ class DaemonView(Protocol):
     def clock(self) -> Clock: ...
 
     @property
-    def agents(self) -> _Agents: ...
+    def agents(self) -> AgentService: ...
 
     @property
     def runners(self) -> Mapping[str, CampaignRunner]: ...
