@@ -40,18 +40,21 @@ def campaign(name: str, caller_name: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def minimal_campaign_data(name: str = "spring", **extra: object) -> dict[str, object]:
+    """A campaign table of only what a campaign file needs: queue ``sales``, a PJSIP carrier trunk, a San Francisco
+    caller ID, every other key its default (``extra``: TOML keys over these)."""
+    return {
+        "name": name,
+        "queue": "sales",
+        "trunk": "PJSIP/{number}@carrier",
+        "caller_id": {"number": "+14155550100"},
+        **extra,
+    }
+
+
 def minimal_campaign(name: str = "spring", **extra: object) -> CampaignConfig:
-    """A campaign of only what a campaign file needs: queue ``sales``, a PJSIP carrier trunk, a San Francisco caller
-    ID, every other key its default (``extra``: TOML keys over these)."""
-    return load_campaign(
-        {
-            "name": name,
-            "queue": "sales",
-            "trunk": "PJSIP/{number}@carrier",
-            "caller_id": {"number": "+14155550100"},
-            **extra,
-        }
-    )
+    """The campaign of :func:`minimal_campaign_data`."""
+    return load_campaign(minimal_campaign_data(name, **extra))
 
 
 # A Japanese campaign's caller identification, and the script that states it (the JP regime requires both).

@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
 import pytest
-from harness.campaign import cn_campaign_data, jp_campaign_data, refused_campaign
+from harness.campaign import (
+    cn_campaign_data,
+    jp_campaign_data,
+    minimal_campaign,
+    minimal_campaign_data,
+    refused_campaign,
+)
 from harness.rules import assert_first_open_everywhere, in_local_hours, instants_near, rules_campaign, weekly_windows
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -174,16 +180,6 @@ def test_subdivisions_add_their_holidays() -> None:
 # -- settings ---------------------------------------------------------------------------------------------------
 
 
-def us_data(**extra: Any) -> dict[str, Any]:
-    return {
-        "name": "s",
-        "queue": "q",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "+12025550100"},
-        **extra,
-    }
-
-
 def test_every_regime_observes_holidays_by_default() -> None:
     for campaign in (US, JP, CN):
         assert campaign.holidays.observe is True
@@ -195,7 +191,7 @@ def test_every_regime_observes_holidays_by_default() -> None:
 
 @pytest.mark.parametrize("off", [False, "off", {"observe": False}])
 def test_holidays_can_be_turned_off_outside_jp_and_cn(off: object) -> None:
-    campaign = load_campaign(us_data(holidays=off))
+    campaign = minimal_campaign(holidays=off)
     assert campaign.holidays.observe is False
     assert not campaign.closed_days
 
@@ -215,20 +211,20 @@ def test_jp_and_cn_refuse_to_turn_holidays_off() -> None:
     ],
 )
 def test_bad_holiday_settings_are_refused(holidays: dict[str, Any], closed: list[str], message: str) -> None:
-    assert message in refused_campaign(us_data(holidays=holidays, closed_dates=closed))
+    assert message in refused_campaign(minimal_campaign_data(holidays=holidays, closed_dates=closed))
 
 
 def test_closed_dates_are_sorted_once_each_and_bounded() -> None:
-    campaign = load_campaign(us_data(closed_dates=["2026-12-31", date(2026, 12, 24), "2026-12-31"]))
+    campaign = minimal_campaign(closed_dates=["2026-12-31", date(2026, 12, 24), "2026-12-31"])
     assert campaign.closed_dates == (date(2026, 12, 24), date(2026, 12, 31))
     too_many = [date(2026, 1, 1) + timedelta(days=i) for i in range(367)]
-    assert "closed_dates" in refused_campaign(us_data(closed_dates=too_many))
+    assert "closed_dates" in refused_campaign(minimal_campaign_data(closed_dates=too_many))
 
 
 def test_the_campaign_file_reads_back_to_the_same_closed_days() -> None:
     import tomllib
 
-    campaign = load_campaign(us_data(closed_dates=["2026-12-24"], holidays={"subdivisions": {"US": ["NY"]}}))
+    campaign = minimal_campaign(closed_dates=["2026-12-24"], holidays={"subdivisions": {"US": ["NY"]}})
     again = load_campaign(tomllib.loads(campaign_toml(campaign)))
     assert again == campaign
     assert again.closed_days == campaign.closed_days
