@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, has_text, new_page, signed_in
-from harness.console import sign_in_agent
+from harness.browser import browsed_world, has_text, signed_in
+from harness.console import agent_console
 from harness.stepping import eventually
 from harness.web import demo_campaign_with_wrap_up, supervisor
 
@@ -27,8 +27,7 @@ async def test_a_supervisor_messages_an_agent_who_raises_a_hand(
     async with browsed_world(tmp_path, aiohttp_client, speed=5.0, campaign_file=campaign) as (world, client, base):
         await supervisor(world, client)  # sue supervises north: alice
         errors: list[str] = []
-        agent = await new_page(browser, errors)
-        await sign_in_agent(agent, base, "alice", live=True, ready=False)
+        agent = await agent_console(browser, base, errors, "alice", live=True, ready=False)
         dash = await signed_in(browser, base, "sue", errors, "/dashboard")
         await dash.wait_for_selector("#ws-status.dot-on")
         await dash.wait_for_selector("#msg-to option[value='agent:alice']", state="attached")

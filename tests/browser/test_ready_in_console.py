@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
-from harness.console import sign_in_agent
+from harness.browser import browsed_world
+from harness.console import agent_console
 from harness.stepping import eventually
 from harness.web import demo_campaign_with_wrap_up
 
@@ -33,8 +33,7 @@ async def test_an_agent_in_wrapup_types_ready_in_12_seconds(
     campaign = demo_campaign_with_wrap_up(tmp_path, LONG_WRAPUP)
     async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (world, _client, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", live=True)
+        page = await agent_console(browser, base, errors, "alice", live=True)
         await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
         await page.wait_for_selector("#wrapup:not([hidden])")
         buttons = page.locator("#ready-in button[data-ready-seconds]")

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, login, new_page
-from harness.console import dispose, sign_in_agent
+from harness.browser import browsed_world, signed_in
+from harness.console import agent_console, dispose
 from harness.web import demo_campaign_with_wrap_up
 
 pytestmark = pytest.mark.browser
@@ -28,17 +28,14 @@ async def test_an_owed_disposition_is_shown_overdue_until_given(
     campaign = demo_campaign_with_wrap_up(tmp_path, WRAP_UP, ends="disposition")
     async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (_world, _c, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", live=True)
+        page = await agent_console(browser, base, errors, "alice", live=True)
         await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
         await page.wait_for_selector("#wrapup.overdue", timeout=30_000)
         assert "disposition" in await page.inner_text("#wrapup-left")
         assert await page.is_disabled("#btn-ready")
         await page.screenshot(path=str(artifacts / "console-wrapup-overdue.png"))
 
-        boss = await new_page(browser, errors, own_context=True)
-        await login(boss, base, "boss")
-        await boss.wait_for_url(f"{base}/dashboard")
+        boss = await signed_in(browser, base, "boss", errors, "/dashboard", own_context=True)
         row = boss.locator("#agents-table tbody tr", has_text="alice")
         await row.locator("span.overdue").wait_for(timeout=30_000)
         assert "overdue" in await row.inner_text()
