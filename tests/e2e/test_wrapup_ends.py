@@ -4,8 +4,10 @@ timeout disposition for a call whose wrap-up ran out without one, and the agent'
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness.e2e import World, make_world
@@ -46,6 +48,12 @@ async def until_wrapup(world: World) -> int:
     return attempt
 
 
+def one_agent_world(tmp_path: Path, **campaign: Any) -> AbstractAsyncContextManager[World]:
+    """The world of these tests: 40 US leads and the one agent, no crew (the test is the agent); ``campaign``: keys
+    over the e2e campaign's."""
+    return make_world(tmp_path, campaign=campaign, us_leads=40, japan_leads=0, agents=1, crew=False)
+
+
 async def paused_after_a_wrapup(world: World) -> int:
     """The agent takes a call and is paused during it (after it: no next one to take its place); run until that
     call's wrap-up has ended; the attempt."""
@@ -64,9 +72,7 @@ async def stored_attempt(world: World, attempt: int) -> AttemptRecord:
 
 
 async def test_no_next_call_before_the_disposition(tmp_path: Path) -> None:
-    async with make_world(
-        tmp_path, campaign={"wrap_up_ends": "disposition"}, us_leads=40, japan_leads=0, agents=1, crew=False
-    ) as world:
+    async with one_agent_world(tmp_path, wrap_up_ends="disposition") as world:
         runner = world.dialer.runner("e2e")
         attempt = await until_wrapup(world)
         dials = len(world.pbx.truth.originates)
@@ -83,9 +89,7 @@ async def test_no_next_call_before_the_disposition(tmp_path: Path) -> None:
 
 
 async def test_a_wrapup_that_runs_out_gets_the_timeout_disposition(tmp_path: Path) -> None:
-    async with make_world(
-        tmp_path, campaign={"timeout_disposition": "no_decision"}, us_leads=40, japan_leads=0, agents=1, crew=False
-    ) as world:
+    async with one_agent_world(tmp_path, timeout_disposition="no_decision") as world:
         runner = world.dialer.runner("e2e")
         attempt = await until_wrapup(world)
         await until_wrapup_over(world)
@@ -99,7 +103,7 @@ async def test_a_wrapup_that_runs_out_gets_the_timeout_disposition(tmp_path: Pat
 
 
 async def test_without_a_timeout_disposition_the_call_stays_the_agents_to_disposition(tmp_path: Path) -> None:
-    async with make_world(tmp_path, us_leads=40, japan_leads=0, agents=1, crew=False) as world:
+    async with one_agent_world(tmp_path) as world:
         runner = world.dialer.runner("e2e")
         attempt = await paused_after_a_wrapup(world)
         stored = await stored_attempt(world, attempt)
@@ -113,9 +117,7 @@ async def test_without_a_timeout_disposition_the_call_stays_the_agents_to_dispos
 async def test_a_disposition_given_up_by_its_caller_is_written_once_and_settled(tmp_path: Path) -> None:
     """A disposition whose caller is cancelled (a request given up, a crew stopped) goes on to its end; until then
     the call stays claimed (a second disposition of it is refused) and the runner's settle waits for it."""
-    async with make_world(
-        tmp_path, campaign={"wrap_up_ends": "disposition"}, us_leads=40, japan_leads=0, agents=1, crew=False
-    ) as world:
+    async with one_agent_world(tmp_path, wrap_up_ends="disposition") as world:
         runner = world.dialer.runner("e2e")
         attempt = await until_wrapup(world)
         first = asyncio.ensure_future(runner.disposition(AGENT, "no_decision"))
@@ -135,13 +137,8 @@ async def test_a_late_dnc_disposition_lists_the_number_and_the_lead_is_not_diall
     """Timer mode: the wrap-up runs out (the timeout disposition requeues the lead a minute later); the agent's
     late "do not call" from their recent calls replaces it: the number is listed, the lead closed, never dialled."""
     unsaid = Disposition(code="unsaid", label="Not said", retry_after=timedelta(seconds=60))
-    async with make_world(
-        tmp_path,
-        campaign={"timeout_disposition": "unsaid", "dispositions": [*DEFAULT_DISPOSITIONS, unsaid]},
-        us_leads=40,
-        japan_leads=0,
-        agents=1,
-        crew=False,
+    async with one_agent_world(
+        tmp_path, timeout_disposition="unsaid", dispositions=[*DEFAULT_DISPOSITIONS, unsaid]
     ) as world:
         runner = world.dialer.runner("e2e")
         attempt = await paused_after_a_wrapup(world)
