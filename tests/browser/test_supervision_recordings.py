@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, signed_in
+from harness.browser import assert_refused, browsed_world, signed_in
 from harness.console import console_with_a_call
 from harness.stepping import eventually
 from harness.web import REPO
@@ -82,7 +82,5 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
         await page.screenshot(path=str(artifacts / "dashboard-recording.png"))
         # Another agent asking for it: 403.
         other = await signed_in(browser, base, "bob", errors, "/console")
-        response = await other.goto(f"{base}/api/recordings/{attempt}/audio")
-        assert response is not None
-        assert response.status == 403
+        await assert_refused(other, base, f"/api/recordings/{attempt}/audio")
         assert errors == []

@@ -102,6 +102,11 @@ async def refused_page(browser: Any, base: str, name: str, home: str, path: str)
     """``name``, signed in (landing on ``home``), is refused ``path``: 403."""
     page = await browser.new_page(viewport=VIEWPORT)
     await sign_in(page, base, name, home)
+    await assert_refused(page, base, path)
+
+
+async def assert_refused(page: Any, base: str, path: str) -> None:
+    """``page`` opening ``path`` is refused: 403."""
     response = await page.goto(f"{base}{path}")
     assert response is not None
     assert response.status == 403
