@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, signed_in
-from harness.console import agent_console, dispose
-from harness.web import demo_campaign_with_wrap_up
+from harness.browser import signed_in, wrap_up_world
+from harness.console import console_in_wrapup, dispose
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +24,9 @@ SPEED = 5.0
 async def test_an_owed_disposition_is_shown_overdue_until_given(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    campaign = demo_campaign_with_wrap_up(tmp_path, WRAP_UP, ends="disposition")
-    async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (_world, _c, base):
+    async with wrap_up_world(tmp_path, aiohttp_client, WRAP_UP, speed=SPEED, ends="disposition") as (_world, _c, base):
         errors: list[str] = []
-        page = await agent_console(browser, base, errors, "alice", live=True)
-        await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
+        page = await console_in_wrapup(browser, base, errors, "alice")
         await page.wait_for_selector("#wrapup.overdue", timeout=30_000)
         assert "disposition" in await page.inner_text("#wrapup-left")
         assert await page.is_disabled("#btn-ready")

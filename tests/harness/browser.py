@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.web import PASSWORD, WebWorld, web_world
+from harness.web import PASSWORD, WebWorld, demo_campaign_with_wrap_up, web_world
 
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -86,6 +86,17 @@ async def browsed_world(
     async with web_world(tmp_path, **options) as world:
         client, base = await served(aiohttp_client, world.app)
         yield world, client, base
+
+
+@asynccontextmanager
+async def wrap_up_world(
+    tmp_path: Path, aiohttp_client: Any, wrap_up_seconds: int, *, speed: float, ends: str = "timer"
+) -> AsyncIterator[tuple[WebWorld, Any, str]]:
+    """:func:`browsed_world` on a clock ``speed`` times real time, the demo campaign's wrap-up ``wrap_up_seconds``
+    long and ended by ``ends`` (harness.web.demo_campaign_with_wrap_up)."""
+    campaign = demo_campaign_with_wrap_up(tmp_path, wrap_up_seconds, ends=ends)
+    async with browsed_world(tmp_path, aiohttp_client, speed=speed, campaign_file=campaign) as served:
+        yield served
 
 
 async def count_is(locator: Any, n: int) -> bool:

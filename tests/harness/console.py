@@ -61,6 +61,13 @@ async def console_with_a_call(browser: Any, base: str, errors: list[str], name: 
     return page
 
 
+async def console_in_wrapup(browser: Any, base: str, errors: list[str], name: str) -> Any:
+    """:func:`agent_console` for ``name``, live and ready, once their first call has ended: in its wrap-up."""
+    page = await agent_console(browser, base, errors, name, live=True)
+    await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
+    return page
+
+
 async def cc_state_is(page: Any, state: str) -> bool:
     """Whether the call-control panel says ``state`` (talking, held, consulting, conference ...)."""
     return str(await page.text_content("#cc-state")) == state
