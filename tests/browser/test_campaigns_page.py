@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, has_text, signed_in
+from harness.browser import assert_refused, browsed_world, has_text, signed_in
 from harness.stepping import eventually
 
 from dialer.appkeys import DIALER
@@ -62,9 +62,7 @@ async def test_a_manager_checks_saves_and_creates_campaigns_from_the_file(
         await page.screenshot(path=str(artifacts / "campaigns-page.png"), full_page=True)
         # Not a page for agents or supervisors.
         agent = await signed_in(browser, base, "alice", errors, "/console")
-        response = await agent.goto(f"{base}/campaigns")
-        assert response is not None
-        assert response.status == 403
+        await assert_refused(agent, base, "/campaigns")
         assert not errors, errors
         await page.close()
         await agent.close()

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, has_text, new_page, signed_in
+from harness.browser import browsed_world, has_text, signed_in
 from harness.clock import clock_dt
-from harness.console import sign_in_agent
+from harness.console import console_with_a_call
 from harness.stepping import eventually
 
 pytestmark = pytest.mark.browser
@@ -22,9 +22,7 @@ async def test_an_agent_sees_and_cancels_their_callback_in_the_console(
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", see_ready=False)
-        await page.wait_for_selector("#lead-name", timeout=30_000)
+        page = await console_with_a_call(browser, base, errors, "alice")
         assert await page.inner_text("#my-callbacks") == "No callback scheduled"
         alice = world.auth("alice")
         call = (await (await client.get("/api/agents/alice/call", headers=alice)).json())["call"]

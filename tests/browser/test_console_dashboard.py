@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, count_is, has_text, login, new_page, signed_in
-from harness.console import sign_in_agent
+from harness.browser import VIEWPORT, browsed_world, count_is, has_text, new_page, sign_in, signed_in
+from harness.console import agent_console, sign_in_agent
 from harness.stepping import eventually
 
 from dialer.appkeys import DIALER
@@ -26,9 +26,8 @@ async def test_agent_logs_in_goes_ready_gets_screen_pop_and_dispositions(
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client) as (world, client, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
         # Keyboard only: sign in to the checked queues, then ready.
-        await sign_in_agent(page, base, "alice", live=True)
+        page = await agent_console(browser, base, errors, "alice", live=True)
         await page.screenshot(path=str(artifacts / "console-ready.png"))
         # A simulated call is answered and routed to alice: the screen pop shows the lead and the dispositions.
         try:
@@ -157,8 +156,7 @@ async def test_the_console_reads_the_agents_call_when_it_changes_not_on_a_clock(
     call: no such read for seconds on end; Pause (an agent_state event): each panel reads once."""
     async with browsed_world(tmp_path, aiohttp_client, campaign_running=False) as (_world, _client, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", live=True)
+        page = await agent_console(browser, base, errors, "alice", live=True)
         panels = ("/api/agents/alice/call/control", "/api/agents/alice/crm", "/api/agents/alice/script")
         reads: list[str] = []
         page.on("request", lambda request: reads.append(urlparse(request.url).path))
@@ -185,8 +183,7 @@ async def test_the_console_of_an_agent_not_yet_in_queues_reads_without_errors(
         page.on("response", lambda r: failed.append(f"{r.status} {urlparse(r.url).path}") if r.status >= 400 else None)
         reads: list[str] = []
         page.on("request", lambda request: reads.append(urlparse(request.url).path))
-        await login(page, base, "bob")
-        await page.wait_for_url(f"{base}/console")
+        await sign_in(page, base, "bob", "/console")
         await page.wait_for_selector("#state-pill.pill-logged_out")
         await eventually(lambda: _read_all(reads, "/api/agents/bob/call", "/api/agents/bob/crm"), 5.0)
         assert failed == []

@@ -20,7 +20,6 @@ from harness.browser import (
     count_is,
     csp_violations,
     has_text,
-    login,
     refused_page,
     served,
     signed_in,
@@ -125,13 +124,8 @@ async def test_webhooks_page_subscribes_shows_a_dead_letter_and_resends_it(
         async with web_world(tmp_path, speed=20.0, campaign_running=False) as world:
             fast_webhooks(world, max_attempts=2)
             client, base = await served(aiohttp_client, world.app)
-            page = await browser.new_page(viewport=VIEWPORT)
             errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            csp_violations(page, errors)
-            await login(page, base, "boss")
-            await page.wait_for_url(f"{base}/dashboard")
-            await page.goto(f"{base}/webhooks")
+            page = await signed_in(browser, base, "boss", errors, "/dashboard", then="/webhooks")
             await page.wait_for_selector("#sub-events input[value='optout.added']")
             assert "127.0.0.1/32" in await page.inner_text("#allowed")
             # Every type (those added later too, "*") is the default: the types one by one wait until it is unticked.

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
-from harness.console import sign_in_agent
+from harness.browser import browsed_world
+from harness.console import agent_console
 from harness.stepping import eventually
 from harness.web import demo_campaign_with_wrap_up
 
@@ -34,8 +34,7 @@ async def test_a_call_awaiting_my_disposition_is_marked_and_dispositioned_from_t
     )
     async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (world, _c, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", live=True)
+        page = await agent_console(browser, base, errors, "alice", live=True)
         awaiting = page.locator("#recent-calls li.awaiting").first
         await awaiting.wait_for(timeout=120_000)
         attempt = int(str(await awaiting.get_attribute("data-attempt")))

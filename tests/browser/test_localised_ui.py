@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, csp_violations, login, watch_errors
+from harness.browser import VIEWPORT, browsed_world, csp_violations, sign_in, watch_errors
 from harness.web import REPO
 
 from dialer.i18n import catalog_json
@@ -71,8 +71,7 @@ async def test_localised_console_dashboard_and_report(
         await page.goto(f"{base}/login")
         await scan(page, locale, "login", artifacts)
 
-        await login(page, base, "alice")
-        await page.wait_for_url(f"{base}/console")
+        await sign_in(page, base, "alice", "/console")
         await page.wait_for_selector(f"#q-{'outbound-agents'}")
         await page.wait_for_selector("#ws-status.dot-on")
         await scan(page, locale, "console", artifacts)
@@ -103,8 +102,7 @@ async def test_localised_console_dashboard_and_report(
         manager = await browser.new_context(locale=accept, timezone_id="Europe/Berlin", viewport=VIEWPORT)
         dashboard = await manager.new_page()
         csp_violations(dashboard, errors)
-        await login(dashboard, base, "boss")
-        await dashboard.wait_for_url(f"{base}/dashboard")
+        await sign_in(dashboard, base, "boss", "/dashboard")
         await dashboard.wait_for_selector(f'section[data-campaign="{campaign}"] .kpi')
         await scan(dashboard, locale, "dashboard", artifacts)
 

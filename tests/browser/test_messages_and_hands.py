@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, has_text, new_page, signed_in
-from harness.console import sign_in_agent
+from harness.browser import has_text, signed_in, wrap_up_world
+from harness.console import agent_console
 from harness.stepping import eventually
-from harness.web import demo_campaign_with_wrap_up, supervisor
+from harness.web import supervisor
 
 pytestmark = pytest.mark.browser
 
@@ -23,12 +23,10 @@ pytestmark = pytest.mark.browser
 async def test_a_supervisor_messages_an_agent_who_raises_a_hand(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    campaign = demo_campaign_with_wrap_up(tmp_path, 3600)  # alice stays in her wrap-up
-    async with browsed_world(tmp_path, aiohttp_client, speed=5.0, campaign_file=campaign) as (world, client, base):
+    async with wrap_up_world(tmp_path, aiohttp_client, 3600, speed=5.0) as (world, client, base):  # alice stays in it
         await supervisor(world, client)  # sue supervises north: alice
         errors: list[str] = []
-        agent = await new_page(browser, errors)
-        await sign_in_agent(agent, base, "alice", live=True, ready=False)
+        agent = await agent_console(browser, base, errors, "alice", live=True, ready=False)
         dash = await signed_in(browser, base, "sue", errors, "/dashboard")
         await dash.wait_for_selector("#ws-status.dot-on")
         await dash.wait_for_selector("#msg-to option[value='agent:alice']", state="attached")

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
-from harness.console import sign_in_agent
+from harness.browser import browsed_world
+from harness.console import agent_console
 from harness.stepping import eventually
 
 pytestmark = pytest.mark.browser
@@ -28,8 +28,7 @@ async def test_the_card_shows_my_day_and_counts_a_call_once_it_ends(
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client, speed=SPEED) as (world, client, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", live=True, ready=False)
+        page = await agent_console(browser, base, errors, "alice", live=True, ready=False)
         await page.wait_for_selector(_cell("conversations"))
         assert await page.inner_text(_cell("conversations")) == "0"
         assert await page.inner_text(_cell("aht")) == "—"

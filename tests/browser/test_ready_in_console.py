@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
-from harness.console import sign_in_agent
+from harness.browser import wrap_up_world
+from harness.console import console_in_wrapup
 from harness.stepping import eventually
-from harness.web import demo_campaign_with_wrap_up
 
 from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, READY_ANNOUNCEMENT_BUTTONS
 from dialer.appkeys import DIALER
@@ -30,12 +29,9 @@ SPEED = 5.0
 async def test_an_agent_in_wrapup_types_ready_in_12_seconds(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    campaign = demo_campaign_with_wrap_up(tmp_path, LONG_WRAPUP)
-    async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (world, _client, base):
+    async with wrap_up_world(tmp_path, aiohttp_client, LONG_WRAPUP, speed=SPEED) as (world, _client, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", live=True)
-        await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
+        page = await console_in_wrapup(browser, base, errors, "alice")
         await page.wait_for_selector("#wrapup:not([hidden])")
         buttons = page.locator("#ready-in button[data-ready-seconds]")
         assert [int(s) for s in await buttons.evaluate_all("bs => bs.map(b => b.dataset.readySeconds)")] == list(

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
-from harness.console import sign_in_agent
+from harness.browser import browsed_world
+from harness.console import console_with_a_call
 from harness.stepping import eventually
 from harness.web import REPO
 
@@ -36,9 +36,7 @@ async def _buttons_are(page: Any, expected: dict[str, str]) -> bool:
 
 
 async def _take_a_call(browser: Any, base: str, errors: list[str]) -> Any:
-    page = await new_page(browser, errors)
-    await sign_in_agent(page, base, "alice", see_ready=False)
-    await page.wait_for_selector("#lead-name", timeout=30_000)
+    page = await console_with_a_call(browser, base, errors, "alice")
     await page.wait_for_selector("#script-panel:not([hidden])", timeout=10_000)
     return page
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, login, watch_errors
+from harness.browser import browsed_world, signed_in_context
 from harness.stepping import eventually
 
 pytestmark = pytest.mark.browser
@@ -18,12 +18,10 @@ async def test_a_manager_adds_and_removes_a_mailed_report(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client) as (_world, _client, base):
-        context = await browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo", locale="ja-JP")
-        page = await context.new_page()
         errors: list[str] = []
-        watch_errors(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        context, page = await signed_in_context(
+            browser, base, "boss", errors, "/dashboard", timezone_id="Asia/Tokyo", locale="ja-JP"
+        )
         await page.goto(f"{base}/reports")
         await page.wait_for_selector("#mail-campaign option[value=demo]", state="attached")
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, has_text, login, submitted_report, watch_errors
+from harness.browser import browsed_world, has_text, signed_in_context, submitted_report
 from harness.stepping import eventually
 
 pytestmark = pytest.mark.browser
@@ -21,11 +21,7 @@ pytestmark = pytest.mark.browser
 async def reports_page(browser: Any, base: str, errors: list[str], **context_options: Any) -> tuple[Any, Any]:
     """A browser context of its own (``context_options``: the zone, the language, downloads) and its page, its errors
     collected into ``errors``: boss signed in, on the reports page with the campaigns listed."""
-    context = await browser.new_context(viewport=VIEWPORT, **context_options)
-    page = await context.new_page()
-    watch_errors(page, errors)
-    await login(page, base, "boss")
-    await page.wait_for_url(f"{base}/dashboard")
+    context, page = await signed_in_context(browser, base, "boss", errors, "/dashboard", **context_options)
     await page.goto(f"{base}/reports")
     await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
     return context, page
@@ -42,12 +38,8 @@ async def test_a_manager_opens_a_report_over_chosen_days(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client) as (_world, _client, base):
-        context = await browser.new_context(viewport=VIEWPORT, timezone_id="Asia/Tokyo")
-        page = await context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        context, page = await signed_in_context(browser, base, "boss", errors, "/dashboard", timezone_id="Asia/Tokyo")
         await page.click("a[href='/reports']")
         await page.wait_for_url(f"{base}/reports")
         await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
@@ -143,12 +135,8 @@ async def test_the_dashboards_report_links_say_a_refusal_beside_the_link(
     """The campaign card's report links: a report the server refuses (here: the campaign deleted meanwhile, as the
     server would answer it) is said in the card and opens nothing; an accepted one opens in a new tab."""
     async with browsed_world(tmp_path, aiohttp_client) as (_world, _client, base):
-        context = await browser.new_context(viewport=VIEWPORT)
-        page = await context.new_page()
         errors: list[str] = []
-        watch_errors(page, errors)
-        await login(page, base, "boss")
-        await page.wait_for_url(f"{base}/dashboard")
+        context, page = await signed_in_context(browser, base, "boss", errors, "/dashboard")
         card = page.locator(".campaign[data-campaign=demo]")
         await card.locator("a", has_text="Compliance report").wait_for()
         refusal = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no campaign 'demo'"}

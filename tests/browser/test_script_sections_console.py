@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page
-from harness.console import sign_in_agent
+from harness.browser import browsed_world
+from harness.console import console_with_a_call
 from harness.web import REPO
 
 pytestmark = pytest.mark.browser
@@ -43,9 +43,7 @@ async def test_the_agent_moves_between_script_sections(
         resp = await client.put("/api/campaigns/demo", data=text, headers={**boss, "Content-Type": "application/toml"})
         assert resp.status == 200, await resp.text()
         errors: list[str] = []
-        console = await new_page(browser, errors)
-        await sign_in_agent(console, base, "alice", see_ready=False)
-        await console.wait_for_selector("#lead-name", timeout=30_000)
+        console = await console_with_a_call(browser, base, errors, "alice")
         await console.wait_for_selector("#script-sections button", timeout=10_000)
         first_name = (await console.inner_text("#lead-name")).split()[0]
         # The opening offers every branch.

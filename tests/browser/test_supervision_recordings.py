@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, new_page, signed_in
-from harness.console import sign_in_agent
+from harness.browser import assert_refused, browsed_world, signed_in
+from harness.console import console_with_a_call
 from harness.stepping import eventually
 from harness.web import REPO
 
@@ -40,9 +40,7 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
         await update_user(world.app[DATABASE], "boss", datetime.now(UTC), phone="Local/boss@sim-supervisors")
         errors: list[str] = []
         # alice works in her console: the script appears beside the screen pop.
-        console = await new_page(browser, errors)
-        await sign_in_agent(console, base, "alice", see_ready=False)
-        await console.wait_for_selector("#lead-name", timeout=30_000)
+        console = await console_with_a_call(browser, base, errors, "alice")
         await console.wait_for_selector("#script-panel:not([hidden])", timeout=10_000)
         script = await console.inner_text("#script-text")
         assert "My name is alice" in script
@@ -84,7 +82,5 @@ async def test_supervisor_whispers_then_barges_and_a_manager_plays_the_recording
         await page.screenshot(path=str(artifacts / "dashboard-recording.png"))
         # Another agent asking for it: 403.
         other = await signed_in(browser, base, "bob", errors, "/console")
-        response = await other.goto(f"{base}/api/recordings/{attempt}/audio")
-        assert response is not None
-        assert response.status == 403
+        await assert_refused(other, base, f"/api/recordings/{attempt}/audio")
         assert errors == []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, login, signed_in, watch_errors
+from harness.browser import browsed_world, sign_in, signed_in, watch_errors
 from harness.stepping import eventually
 from harness.web import agent_ready, supervisor
 
@@ -206,8 +206,7 @@ async def test_a_supervisors_wallboard_and_a_kiosk_in_japanese(
             await agent_ready(world, client, agent, "outbound-agents")
         errors: list[str] = []
         page = await _tv(browser, errors)
-        await login(page, base, "sue")
-        await page.wait_for_url(f"{base}/dashboard")
+        await sign_in(page, base, "sue", "/dashboard")
         await page.goto(f"{base}/wallboard")
         ready = page.locator(".wb-agents [data-figure=ready]")
         await eventually(lambda: _text_is(ready, "1"), 20)  # alice; bob is not on her team

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import browsed_world, login, new_page
-from harness.console import dispose, sign_in_agent
-from harness.web import demo_campaign_with_wrap_up
+from harness.browser import signed_in, wrap_up_world
+from harness.console import console_in_wrapup, dispose
 
 pytestmark = pytest.mark.browser
 
@@ -25,20 +24,15 @@ SPEED = 5.0
 async def test_an_owed_disposition_is_shown_overdue_until_given(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
-    campaign = demo_campaign_with_wrap_up(tmp_path, WRAP_UP, ends="disposition")
-    async with browsed_world(tmp_path, aiohttp_client, speed=SPEED, campaign_file=campaign) as (_world, _c, base):
+    async with wrap_up_world(tmp_path, aiohttp_client, WRAP_UP, speed=SPEED, ends="disposition") as (_world, _c, base):
         errors: list[str] = []
-        page = await new_page(browser, errors)
-        await sign_in_agent(page, base, "alice", live=True)
-        await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
+        page = await console_in_wrapup(browser, base, errors, "alice")
         await page.wait_for_selector("#wrapup.overdue", timeout=30_000)
         assert "disposition" in await page.inner_text("#wrapup-left")
         assert await page.is_disabled("#btn-ready")
         await page.screenshot(path=str(artifacts / "console-wrapup-overdue.png"))
 
-        boss = await new_page(browser, errors, own_context=True)
-        await login(boss, base, "boss")
-        await boss.wait_for_url(f"{base}/dashboard")
+        boss = await signed_in(browser, base, "boss", errors, "/dashboard", own_context=True)
         row = boss.locator("#agents-table tbody tr", has_text="alice")
         await row.locator("span.overdue").wait_for(timeout=30_000)
         assert "overdue" in await row.inner_text()

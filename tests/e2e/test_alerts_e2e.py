@@ -20,7 +20,6 @@ from webhook_receiver import Receiver
 from dialer.agents.pausecodes import PauseCode
 from dialer.alerts.evaluator import Alert
 from dialer.alerts.rules import AlertKind, Severity
-from dialer.scheduler import CampaignScheduler
 from dialer.store.alerts import AlertFilter, list_alerts, record_cleared, record_raised
 from dialer.store.webhooks import create_subscription
 from dialer.webhooks.core import EventType
@@ -111,12 +110,7 @@ async def test_a_running_campaign_with_no_lead_left_and_agents_ready_raises_not_
 
 async def test_the_daemon_purges_cleared_alerts_past_their_retention(tmp_path: Path) -> None:
     async with make_world(tmp_path, us_leads=5, japan_leads=0, agents=1, crew=False, state="paused") as world:
-        scheduler = CampaignScheduler(world.dialer)
-        scheduler.start()  # the job is registered with the real APScheduler ...
-        try:
-            assert scheduler.scheduler.get_job("purge-alerts") is not None
-        finally:
-            scheduler.shutdown()
+        scheduler = world.scheduler_with("purge-alerts")  # the job is registered with the real APScheduler ...
         assert world.dialer.settings.alert_retention_days == 90
         now = world.clock.now()
         ids = []

@@ -10,18 +10,12 @@ from harness.clock import clock_dt
 from harness.e2e import make_world
 
 from dialer.agents.messages import Audience
-from dialer.scheduler import CampaignScheduler
 from dialer.store.messages import MessageFilter, list_messages, send_message
 
 
 async def test_the_daemon_purges_messages_past_their_retention(tmp_path: Path) -> None:
     async with make_world(tmp_path, us_leads=5, japan_leads=0, agents=1, state="paused") as world:
-        scheduler = CampaignScheduler(world.dialer)
-        scheduler.start()  # the job is registered with the real APScheduler ...
-        try:
-            assert scheduler.scheduler.get_job("purge-messages") is not None
-        finally:
-            scheduler.shutdown()
+        scheduler = world.scheduler_with("purge-messages")  # the job is registered with the real APScheduler ...
         assert world.dialer.settings.message_retention_days == 90
         now = clock_dt(world.clock)
         for age, text in ((timedelta(days=91), "old"), (timedelta(days=89), "recent")):

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from dialer.calls.outcome import Outcome
 from dialer.lists.recycle import RecycleRule
 from dialer.lists.schedule import RecycleSchedule
-from dialer.scheduler import CampaignScheduler
 from dialer.store.audit import audit_entries
 from dialer.store.lists import list_views, set_recycle_schedule
 from dialer.store.tables import attempts_t, leads_t
@@ -22,12 +21,7 @@ from dialer.store.tables import attempts_t, leads_t
 async def test_the_daemon_recycles_a_list_when_its_schedule_falls_due(tmp_path: Path) -> None:
     slow_retries = {"retry": {"no_answer": {"delay": "6h"}, "busy": {"delay": "6h"}}}
     async with make_world(tmp_path, campaign=slow_retries, us_leads=40, japan_leads=0, agents=4) as world:
-        scheduler = CampaignScheduler(world.dialer)
-        scheduler.start()  # the job is registered with the real APScheduler ...
-        try:
-            assert scheduler.scheduler.get_job("scheduled-recycles") is not None
-        finally:
-            scheduler.shutdown()
+        scheduler = world.scheduler_with("scheduled-recycles")  # the job is registered with the real APScheduler ...
         await world.run(240, step=1.0)  # ... and driven here by the manual clock
         campaign_id = world.dialer.runner("e2e").campaign_id
         (lead_list,) = await list_views(world.db, campaign_id)

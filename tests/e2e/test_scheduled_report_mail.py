@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 
 from dialer.cli import app
 from dialer.reports.schedule import ReportSchedule
-from dialer.scheduler import CampaignScheduler
 from dialer.settings import SmtpSettings
 from dialer.store.report_schedules import add_report_schedule, report_schedule
 
@@ -36,12 +35,7 @@ async def test_the_daemon_mails_a_report_when_its_schedule_falls_due(tmp_path: P
             world.dialer.settings.smtp = SmtpSettings(
                 host="127.0.0.1", port=port, tls="none", from_address="dialer@example.com"
             )
-            scheduler = CampaignScheduler(world.dialer)
-            scheduler.start()  # the job is registered with the real APScheduler ...
-            try:
-                assert scheduler.scheduler.get_job("report-mail") is not None
-            finally:
-                scheduler.shutdown()
+            scheduler = world.scheduler_with("report-mail")  # the job is registered with the real APScheduler ...
             schedule = ReportSchedule(
                 report="performance",
                 target="e2e",

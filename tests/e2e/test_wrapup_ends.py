@@ -4,8 +4,10 @@ timeout disposition for a call whose wrap-up ran out without one, and the agent'
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness.e2e import World, make_world
@@ -15,7 +17,7 @@ from dialer.campaign.config import DEFAULT_DISPOSITIONS, Disposition
 from dialer.campaign.late_disposition import LateDispositionRefused, LateRefusal
 from dialer.campaign.rules import TransitionKind
 from dialer.runner.agent_calls import TIMEOUT_NOTE
-from dialer.store.attempts import get_attempt
+from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.console import lead_history
 from dialer.store.dnc import check_dnc
 from dialer.store.leads import get_lead
@@ -46,10 +48,31 @@ async def until_wrapup(world: World) -> int:
     return attempt
 
 
+def one_agent_world(tmp_path: Path, **campaign: Any) -> AbstractAsyncContextManager[World]:
+    """The world of these tests: 40 US leads and the one agent, no crew (the test is the agent); ``campaign``: keys
+    over the e2e campaign's."""
+    return make_world(tmp_path, campaign=campaign, us_leads=40, japan_leads=0, agents=1, crew=False)
+
+
+async def paused_after_a_wrapup(world: World) -> int:
+    """The agent takes a call and is paused during it (after it: no next one to take its place); run until that
+    call's wrap-up has ended; the attempt."""
+    await world.run(600, step=1, until=lambda: status(world) is AgentStatus.TALKING)
+    await world.dialer.agents.pause(AGENT, "meeting")
+    attempt = await until_wrapup(world)
+    await until_wrapup_over(world)
+    return attempt
+
+
+async def stored_attempt(world: World, attempt: int) -> AttemptRecord:
+    """The attempt ``attempt`` as the daemon's database holds it."""
+    record = await get_attempt(world.db, attempt)
+    assert record is not None
+    return record
+
+
 async def test_no_next_call_before_the_disposition(tmp_path: Path) -> None:
-    async with make_world(
-        tmp_path, campaign={"wrap_up_ends": "disposition"}, us_leads=40, japan_leads=0, agents=1, crew=False
-    ) as world:
+    async with one_agent_world(tmp_path, wrap_up_ends="disposition") as world:
         runner = world.dialer.runner("e2e")
         attempt = await until_wrapup(world)
         dials = len(world.pbx.truth.originates)
@@ -61,20 +84,16 @@ async def test_no_next_call_before_the_disposition(tmp_path: Path) -> None:
         assert refused.value.code == "disposition_first"
         await runner.disposition(AGENT, "no_decision")
         assert status(world) is AgentStatus.READY
-        stored = await get_attempt(world.db, attempt)
-        assert stored is not None
+        stored = await stored_attempt(world, attempt)
         assert stored.disposition == "no_decision"
 
 
 async def test_a_wrapup_that_runs_out_gets_the_timeout_disposition(tmp_path: Path) -> None:
-    async with make_world(
-        tmp_path, campaign={"timeout_disposition": "no_decision"}, us_leads=40, japan_leads=0, agents=1, crew=False
-    ) as world:
+    async with one_agent_world(tmp_path, timeout_disposition="no_decision") as world:
         runner = world.dialer.runner("e2e")
         attempt = await until_wrapup(world)
         await until_wrapup_over(world)
-        stored = await get_attempt(world.db, attempt)
-        assert stored is not None
+        stored = await stored_attempt(world, attempt)
         assert (stored.disposition, stored.notes, stored.agent) == ("no_decision", TIMEOUT_NOTE, AGENT)
         lead = await get_lead(world.db, stored.lead_id)
         assert lead is not None
@@ -84,28 +103,21 @@ async def test_a_wrapup_that_runs_out_gets_the_timeout_disposition(tmp_path: Pat
 
 
 async def test_without_a_timeout_disposition_the_call_stays_the_agents_to_disposition(tmp_path: Path) -> None:
-    async with make_world(tmp_path, us_leads=40, japan_leads=0, agents=1, crew=False) as world:
+    async with one_agent_world(tmp_path) as world:
         runner = world.dialer.runner("e2e")
-        await world.run(600, step=1, until=lambda: status(world) is AgentStatus.TALKING)
-        await world.dialer.agents.pause(AGENT, "meeting")  # after this call: no next one to take its place
-        attempt = await until_wrapup(world)
-        await until_wrapup_over(world)
-        stored = await get_attempt(world.db, attempt)
-        assert stored is not None
+        attempt = await paused_after_a_wrapup(world)
+        stored = await stored_attempt(world, attempt)
         assert stored.disposition is None
         assert runner.attempt_of_agent(AGENT) == attempt
         await runner.disposition(AGENT, "sale")
-        stored = await get_attempt(world.db, attempt)
-        assert stored is not None
+        stored = await stored_attempt(world, attempt)
         assert stored.disposition == "sale"
 
 
 async def test_a_disposition_given_up_by_its_caller_is_written_once_and_settled(tmp_path: Path) -> None:
     """A disposition whose caller is cancelled (a request given up, a crew stopped) goes on to its end; until then
     the call stays claimed (a second disposition of it is refused) and the runner's settle waits for it."""
-    async with make_world(
-        tmp_path, campaign={"wrap_up_ends": "disposition"}, us_leads=40, japan_leads=0, agents=1, crew=False
-    ) as world:
+    async with one_agent_world(tmp_path, wrap_up_ends="disposition") as world:
         runner = world.dialer.runner("e2e")
         attempt = await until_wrapup(world)
         first = asyncio.ensure_future(runner.disposition(AGENT, "no_decision"))
@@ -117,8 +129,7 @@ async def test_a_disposition_given_up_by_its_caller_is_written_once_and_settled(
             await runner.disposition(AGENT, "sale", attempt_id=attempt)
         await runner.settle()
         assert not runner.agent_calls.writing
-        stored = await get_attempt(world.db, attempt)
-        assert stored is not None
+        stored = await stored_attempt(world, attempt)
         assert stored.disposition == "no_decision"
 
 
@@ -126,21 +137,12 @@ async def test_a_late_dnc_disposition_lists_the_number_and_the_lead_is_not_diall
     """Timer mode: the wrap-up runs out (the timeout disposition requeues the lead a minute later); the agent's
     late "do not call" from their recent calls replaces it: the number is listed, the lead closed, never dialled."""
     unsaid = Disposition(code="unsaid", label="Not said", retry_after=timedelta(seconds=60))
-    async with make_world(
-        tmp_path,
-        campaign={"timeout_disposition": "unsaid", "dispositions": [*DEFAULT_DISPOSITIONS, unsaid]},
-        us_leads=40,
-        japan_leads=0,
-        agents=1,
-        crew=False,
+    async with one_agent_world(
+        tmp_path, timeout_disposition="unsaid", dispositions=[*DEFAULT_DISPOSITIONS, unsaid]
     ) as world:
         runner = world.dialer.runner("e2e")
-        await world.run(600, step=1, until=lambda: status(world) is AgentStatus.TALKING)
-        await world.dialer.agents.pause(AGENT, "meeting")  # after this call: no next one to take its place
-        attempt = await until_wrapup(world)
-        await until_wrapup_over(world)
-        stored = await get_attempt(world.db, attempt)
-        assert stored is not None
+        attempt = await paused_after_a_wrapup(world)
+        stored = await stored_attempt(world, attempt)
         assert (stored.disposition, stored.timed_out_disposition) == ("unsaid", "unsaid")
         lead = await get_lead(world.db, stored.lead_id)
         assert lead is not None
@@ -149,8 +151,7 @@ async def test_a_late_dnc_disposition_lists_the_number_and_the_lead_is_not_diall
         kind = await runner.disposition(AGENT, "dnc", attempt_id=attempt, late_by=AGENT)
 
         assert kind is TransitionKind.DNC
-        stored = await get_attempt(world.db, attempt)
-        assert stored is not None
+        stored = await stored_attempt(world, attempt)
         assert (stored.disposition, stored.timed_out_disposition, stored.late_disposition_by) == (
             "dnc",
             "unsaid",

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.web import PASSWORD, WebWorld, web_world
+from harness.web import PASSWORD, WebWorld, demo_campaign_with_wrap_up, web_world
 
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -30,15 +30,34 @@ async def login(page: Any, base: str, name: str) -> None:
     await page.keyboard.press("Enter")
 
 
-async def signed_in(browser: Any, base: str, name: str, errors: list[str], home: str, *, then: str = "") -> Any:
-    """A new page, its errors collected into ``errors``, signed in as ``name`` and landed on ``home``; then on the
-    page ``then`` when given."""
-    page = await new_page(browser, errors)
+async def sign_in(page: Any, base: str, name: str, home: str) -> None:
+    """Sign ``page`` in as ``name``; it lands on ``home``."""
     await login(page, base, name)
     await page.wait_for_url(f"{base}{home}")
+
+
+async def signed_in(
+    browser: Any, base: str, name: str, errors: list[str], home: str, *, then: str = "", own_context: bool = False
+) -> Any:
+    """A new page (:func:`new_page`: ``own_context``), its errors collected into ``errors``, signed in as ``name``
+    and landed on ``home``; then on the page ``then`` when given."""
+    page = await new_page(browser, errors, own_context=own_context)
+    await sign_in(page, base, name, home)
     if then:
         await page.goto(f"{base}{then}")
     return page
+
+
+async def signed_in_context(
+    browser: Any, base: str, name: str, errors: list[str], home: str, **context_options: Any
+) -> tuple[Any, Any]:
+    """A browser context of its own (``context_options``: the zone, the language, downloads) and its page, its errors
+    collected into ``errors``, signed in as ``name`` and landed on ``home``."""
+    context = await browser.new_context(viewport=VIEWPORT, **context_options)
+    page = await context.new_page()
+    watch_errors(page, errors)
+    await sign_in(page, base, name, home)
+    return context, page
 
 
 async def new_page(browser: Any, errors: list[str], *, own_context: bool = False) -> Any:
@@ -69,6 +88,17 @@ async def browsed_world(
         yield world, client, base
 
 
+@asynccontextmanager
+async def wrap_up_world(
+    tmp_path: Path, aiohttp_client: Any, wrap_up_seconds: int, *, speed: float, ends: str = "timer"
+) -> AsyncIterator[tuple[WebWorld, Any, str]]:
+    """:func:`browsed_world` on a clock ``speed`` times real time, the demo campaign's wrap-up ``wrap_up_seconds``
+    long and ended by ``ends`` (harness.web.demo_campaign_with_wrap_up)."""
+    campaign = demo_campaign_with_wrap_up(tmp_path, wrap_up_seconds, ends=ends)
+    async with browsed_world(tmp_path, aiohttp_client, speed=speed, campaign_file=campaign) as served:
+        yield served
+
+
 async def count_is(locator: Any, n: int) -> bool:
     """Whether ``locator`` matches ``n`` elements (for ``eventually``)."""
     return bool(await locator.count() == n)
@@ -82,8 +112,12 @@ async def has_text(locator: Any, text: str) -> bool:
 async def refused_page(browser: Any, base: str, name: str, home: str, path: str) -> None:
     """``name``, signed in (landing on ``home``), is refused ``path``: 403."""
     page = await browser.new_page(viewport=VIEWPORT)
-    await login(page, base, name)
-    await page.wait_for_url(f"{base}{home}")
+    await sign_in(page, base, name, home)
+    await assert_refused(page, base, path)
+
+
+async def assert_refused(page: Any, base: str, path: str) -> None:
+    """``page`` opening ``path`` is refused: 403."""
     response = await page.goto(f"{base}{path}")
     assert response is not None
     assert response.status == 403

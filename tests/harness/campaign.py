@@ -8,7 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dialer.campaign.config import CampaignConfig, load_campaign
+import pytest
+
+from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
 from dialer.campaign.leadimport import ImportedLead, LeadCsvReader, RowError
 from dialer.sim.model import Scenario, parse_scenario
 from dialer.store import Database
@@ -38,18 +40,60 @@ def campaign(name: str, caller_name: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def minimal_campaign_data(name: str = "spring", **extra: object) -> dict[str, object]:
+    """A campaign table of only what a campaign file needs: queue ``sales``, a PJSIP carrier trunk, a San Francisco
+    caller ID, every other key its default (``extra``: TOML keys over these)."""
+    return {
+        "name": name,
+        "queue": "sales",
+        "trunk": "PJSIP/{number}@carrier",
+        "caller_id": {"number": "+14155550100"},
+        **extra,
+    }
+
+
 def minimal_campaign(name: str = "spring", **extra: object) -> CampaignConfig:
-    """A campaign of only what a campaign file needs: queue ``sales``, a PJSIP carrier trunk, a San Francisco caller
-    ID, every other key its default (``extra``: TOML keys over these)."""
-    return load_campaign(
-        {
-            "name": name,
-            "queue": "sales",
-            "trunk": "PJSIP/{number}@carrier",
-            "caller_id": {"number": "+14155550100"},
-            **extra,
-        }
-    )
+    """The campaign of :func:`minimal_campaign_data`."""
+    return load_campaign(minimal_campaign_data(name, **extra))
+
+
+# A Japanese campaign's caller identification, and the script that states it (the JP regime requires both).
+JP_IDENTIFICATION = {"business_name": "山田商事", "product": "住宅保険", "solicitation": "営業のお電話です"}
+JP_SCRIPT = "山田商事の{{ agent }}と申します。住宅保険について、営業のお電話です。"
+
+
+def jp_campaign_data(**extra: Any) -> dict[str, Any]:
+    """A campaign table of the JP regime: a Tokyo caller ID, the identification and script it requires (``extra``:
+    TOML keys over these)."""
+    return {
+        "name": "jp",
+        "queue": "q",
+        "trunk": "PJSIP/{number}@carrier",
+        "caller_id": {"number": "03-1234-5678", "name": "Yamada"},
+        "regime": "JP",
+        "identification": JP_IDENTIFICATION,
+        "script": JP_SCRIPT,
+        **extra,
+    }
+
+
+def cn_campaign_data(**extra: Any) -> dict[str, Any]:
+    """A campaign table of the CN regime with a Beijing caller ID (``extra``: TOML keys over these)."""
+    return {
+        "name": "cn",
+        "queue": "q",
+        "trunk": "PJSIP/{number}@carrier",
+        "caller_id": {"number": "010 6552 9988"},
+        "regime": "CN",
+        **extra,
+    }
+
+
+def refused_campaign(data: dict[str, Any]) -> str:
+    """Why the campaign table ``data`` is refused (the :class:`CampaignConfigError` message)."""
+    with pytest.raises(CampaignConfigError) as err:
+        load_campaign(data)
+    return str(err.value)
 
 
 async def stored_campaign(db: Database, config: CampaignConfig, now: datetime) -> int:

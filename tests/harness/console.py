@@ -45,6 +45,29 @@ async def sign_in_agent(
             await page.wait_for_selector("#state-pill.pill-ready")
 
 
+async def agent_console(browser: Any, base: str, errors: list[str], name: str, **sign_in: Any) -> Any:
+    """A new page, its errors collected into ``errors``, with ``name`` signed in to the console
+    (:func:`sign_in_agent`, with ``sign_in``)."""
+    page = await new_page(browser, errors)
+    await sign_in_agent(page, base, name, **sign_in)
+    return page
+
+
+async def console_with_a_call(browser: Any, base: str, errors: list[str], name: str) -> Any:
+    """:func:`agent_console` for ``name``, ready, once the first call's screen pop shows (the Ready pill not waited
+    for: the call may come at once)."""
+    page = await agent_console(browser, base, errors, name, see_ready=False)
+    await page.wait_for_selector("#lead-name", timeout=30_000)
+    return page
+
+
+async def console_in_wrapup(browser: Any, base: str, errors: list[str], name: str) -> Any:
+    """:func:`agent_console` for ``name``, live and ready, once their first call has ended: in its wrap-up."""
+    page = await agent_console(browser, base, errors, name, live=True)
+    await page.wait_for_selector("#state-pill.pill-wrapup", timeout=120_000)
+    return page
+
+
 async def cc_state_is(page: Any, state: str) -> bool:
     """Whether the call-control panel says ``state`` (talking, held, consulting, conference ...)."""
     return str(await page.text_content("#cc-state")) == state

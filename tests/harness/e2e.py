@@ -20,6 +20,7 @@ from dialer.daemon import Dialer
 from dialer.demo import DEMO_CAMPAIGN, demo_settings
 from dialer.provision import provision_campaign
 from dialer.runner.bus import Notification
+from dialer.scheduler import CampaignScheduler
 from dialer.settings import AmiServerSettings, Settings
 from dialer.sim.pbx import PbxConfig, SimulatedPbx
 from dialer.sim.pbx.ivr import agi_sessions_awaiting_daemon
@@ -62,6 +63,17 @@ class World:
 
     async def quiesce(self) -> None:
         await quiesce([self.dialer])
+
+    def scheduler_with(self, job_id: str) -> CampaignScheduler:
+        """The daemon's scheduler, once seen to register the job ``job_id`` with the real APScheduler (started, then
+        shut down at once: the test runs the job itself, on the dialer clock)."""
+        scheduler = CampaignScheduler(self.dialer)
+        scheduler.start()
+        try:
+            assert scheduler.scheduler.get_job(job_id) is not None, f"no job {job_id!r}"
+        finally:
+            scheduler.shutdown()
+        return scheduler
 
     async def rows(self, table: Any) -> list[dict[str, Any]]:
         """Every row of ``table`` in the daemon's database, as dicts."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -117,3 +117,37 @@ def weekly_windows(*fixed: WeeklyWindow) -> st.SearchStrategy[WeeklyWindow]:
             {"weekdays": WINDOW_HOURS, "sat": WINDOW_HOURS, "sun": st.sampled_from(["closed", "10:00-18:00"])}
         ).map(WeeklyWindow.from_mapping),
     )
+
+
+def in_local_hours(window: WeeklyWindow, instant: datetime, zone: str) -> bool:
+    """Reference: whether ``instant`` is inside the window's hours on the local wall clock and weekday in ``zone``
+    (closed days aside)."""
+    local = instant.astimezone(ZoneInfo(zone))
+    hours = window.days[local.weekday()]
+    return hours is not None and hours.start <= local.time() and (hours.end is None or local.time() < hours.end)
+
+
+def assert_first_open_everywhere(
+    opened: datetime | None, now: datetime, zones: list[str], is_open: Callable[[datetime, str], bool]
+) -> None:
+    """``opened`` (a window's ``next_open(now, zones)``) is the first instant from ``now`` at which the reference
+    ``is_open(instant, zone)`` holds in every zone: open everywhere, and not a second before nor at any 7-minute step
+    since ``now``; ``None`` (no common instant) is confirmed by a two-week scan at 15-minute steps."""
+
+    def everywhere(instant: datetime) -> bool:
+        return all(is_open(instant, z) for z in zones)
+
+    if opened is None:
+        probe = now
+        while probe < now + timedelta(days=14):
+            assert not everywhere(probe)
+            probe += timedelta(minutes=15)
+        return
+    assert opened >= now
+    assert everywhere(opened)
+    if opened > now:
+        assert not everywhere(opened - timedelta(seconds=1))
+        probe = now
+        while probe < opened:
+            assert not everywhere(probe)
+            probe += timedelta(minutes=7)

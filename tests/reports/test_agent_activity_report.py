@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from activity_history import DAY2, add_activity
@@ -77,18 +76,15 @@ async def test_the_report_of_some_agents_and_a_zones_days(activity: History) -> 
     assert [t.team for t in r.teams] == ["south"]
 
 
-def test_the_cli_prints_the_report(sqlite_activity: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("DIALER_CONFIG", raising=False)
-    runner = CliRunner()
+def test_the_cli_prints_the_report(sqlite_activity: History, cli: CliRunner) -> None:
     asked = ["report", "agents", "--from", "2026-03-02", "--to", "2026-03-03", "--database", sqlite_activity.url]
-    text = runner.invoke(app, asked, env={"DIALER_LANG": "en", "TZ": "UTC", "DIALER_TZ": "UTC"})
+    text = cli.invoke(app, asked, env={"DIALER_LANG": "en", "TZ": "UTC", "DIALER_TZ": "UTC"})
     assert text.exit_code == 0, text.output
     assert "Agent activity" in text.output
     assert "a2" in text.output
-    as_json = runner.invoke(app, [*asked, "--json", "--agent", "a1"], env={"DIALER_TZ": "UTC"})
+    as_json = cli.invoke(app, [*asked, "--json", "--agent", "a1"], env={"DIALER_TZ": "UTC"})
     assert as_json.exit_code == 0, as_json.output
     doc = json.loads(as_json.output)
     assert [a["agent"] for a in doc["agents"]] == ["a1"]
-    bad = runner.invoke(app, ["report", "agents", "--from", "soon", "--database", sqlite_activity.url])
+    bad = cli.invoke(app, ["report", "agents", "--from", "soon", "--database", sqlite_activity.url])
     assert bad.exit_code != 0

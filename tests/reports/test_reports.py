@@ -378,41 +378,36 @@ async def test_unknown_campaign_and_bad_range(history: History) -> None:
         ReportRange(DAY2, DAY1)
 
 
-def test_cli_reports_on_a_given_database(
-    sqlite_history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("DIALER_CONFIG", raising=False)
-    runner = CliRunner()
+def test_cli_reports_on_a_given_database(sqlite_history: History, tmp_path: Path, cli: CliRunner) -> None:
     db = ["--database", sqlite_history.url]
     page = tmp_path / "compliance.html"
-    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--json", "--html", str(page), *db])
+    result = cli.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--json", "--html", str(page), *db])
     assert result.exit_code == 2, result.output  # the planted violations fail the report
     assert "Compliance report — ukspring" in page.read_text()
     body = json.loads(result.stdout)
     assert body["calls_outside_window"] == 1
     assert body["abandon_rate"]["overall"]["live_answers"] == 23
     chart = tmp_path / "hours.svg"
-    result = runner.invoke(
+    result = cli.invoke(
         app, ["report", "performance", "--campaign", "ukspring", "--to", "2026-03-02", "--chart", str(chart), *db]
     )
     assert result.exit_code == 0, result.output
     assert "attempts 42, live answers 22" in result.stdout
     assert chart.read_text().startswith("<svg")
     assert (tmp_path / "hours-dispositions.svg").is_file()
-    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--csv", *db])
+    result = cli.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--csv", *db])
     assert result.exit_code == 2
     assert result.stdout.startswith("section,item,metric,value")
-    result = runner.invoke(app, ["report", "purge-calls", "--retention-days", "10000", *db])
+    result = cli.invoke(app, ["report", "purge-calls", "--retention-days", "10000", *db])
     assert result.exit_code == 0, result.output
     assert "would delete (add --yes) 0 call records" in result.stdout
-    result = runner.invoke(app, ["report", "calls", "--campaign", "ukspring", "--csv", "--agent", "a2", *db])
+    result = cli.invoke(app, ["report", "calls", "--campaign", "ukspring", "--csv", "--agent", "a2", *db])
     assert result.exit_code == 0, result.output
     assert len(result.stdout.strip().splitlines()) == 1 + 10
-    result = runner.invoke(app, ["report", "compliance", "--campaign", "nope", *db])
+    result = cli.invoke(app, ["report", "compliance", "--campaign", "nope", *db])
     assert result.exit_code == 1
     assert "nope" in result.stderr
-    result = runner.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--from", "yesterday", *db])
+    result = cli.invoke(app, ["report", "compliance", "--campaign", "ukspring", "--from", "yesterday", *db])
     assert result.exit_code != 0
 
 

@@ -169,12 +169,7 @@ async def staffing_db(tmp_path: Path) -> AsyncIterator[str]:
     return spec.url
 
 
-def test_dialer_plan_inbound_prints_the_week_grid(
-    staffing_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("DIALER_CONFIG", raising=False)
-    cli = CliRunner()
+def test_dialer_plan_inbound_prints_the_week_grid(staffing_db: str, cli: CliRunner) -> None:
     base = ["plan", "inbound", "--queue", QUEUE, "--week-of", "2026-03-04", "--database", staffing_db]
     code, out, err = run(cli, *base)
     assert code == 0, err

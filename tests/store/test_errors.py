@@ -41,12 +41,10 @@ def test_urls_hide_or_set_the_password() -> None:
     assert redacted_url(with_secret) == "postgresql+asyncpg://dialer:***@db/dialer"
 
 
-def test_the_cli_reports_an_unreachable_database_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_cli_reports_an_unreachable_database_in_one_line(monkeypatch: pytest.MonkeyPatch, cli: CliRunner) -> None:
     url = f"postgresql+asyncpg://dialer:s3cret@127.0.0.1:{free_port()}/dialer"
-    monkeypatch.setenv("DIALER_DATABASE_URL", url)
-    monkeypatch.setenv("DIALER_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("DIALER_CONFIG", raising=False)
-    result = CliRunner().invoke(app, ["campaign", "list"])
+    monkeypatch.setenv("DIALER_DATABASE_URL", url)  # over the test's own (the cli fixture's)
+    result = cli.invoke(app, ["campaign", "list"])
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert "s3cret" not in result.output

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness.rules import instants_near, weekly_windows
+from harness.rules import assert_first_open_everywhere, in_local_hours, instants_near, weekly_windows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -136,42 +137,19 @@ windows = weekly_windows(DAYTIME, CANADA)
 zone_sets = st.lists(st.sampled_from(ZONES), min_size=1, max_size=3, unique=True)
 
 
-def local_open(window: WeeklyWindow, instant: datetime, zone: str) -> bool:
-    """Reference: the local wall clock and weekday of the instant in that zone."""
-    local = instant.astimezone(ZoneInfo(zone))
-    hours = window.days[local.weekday()]
-    if hours is None:
-        return False
-    return hours.start <= local.time() and (hours.end is None or local.time() < hours.end)
-
-
 @settings(max_examples=300, deadline=None)
 @given(window=windows, now=instants, zones=zone_sets)
 def test_next_open_is_open_everywhere_and_nothing_earlier_is(
     window: WeeklyWindow, now: datetime, zones: list[str]
 ) -> None:
     opened = window.next_open(now, zones)
-    if opened is None:
-        # No common instant: scan two weeks at 15-minute steps to confirm.
-        probe = now
-        while probe < now + timedelta(days=14):
-            assert not all(local_open(window, probe, z) for z in zones)
-            probe += timedelta(minutes=15)
-        return
-    assert opened >= now
-    assert all(local_open(window, opened, z) for z in zones)
-    if opened > now:
-        assert not all(local_open(window, opened - timedelta(seconds=1), z) for z in zones)
-        probe = now
-        while probe < opened:
-            assert not all(local_open(window, probe, z) for z in zones)
-            probe += timedelta(minutes=7)
+    assert_first_open_everywhere(opened, now, zones, partial(in_local_hours, window))
 
 
 @settings(max_examples=300, deadline=None)
 @given(window=windows, now=instants, zones=zone_sets)
 def test_open_everywhere_matches_the_local_clock(window: WeeklyWindow, now: datetime, zones: list[str]) -> None:
-    assert window.is_open_everywhere(now, zones) == all(local_open(window, now, z) for z in zones)
+    assert window.is_open_everywhere(now, zones) == all(in_local_hours(window, now, z) for z in zones)
 
 
 def test_a_window_opening_inside_the_hour_a_clock_repeats_opens_again_when_it_comes_back() -> None:

@@ -6,17 +6,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
 import pytest
-from harness.rules import instants_near, rules_campaign, weekly_windows
+from harness.campaign import (
+    cn_campaign_data,
+    jp_campaign_data,
+    minimal_campaign,
+    minimal_campaign_data,
+    refused_campaign,
+)
+from harness.rules import assert_first_open_everywhere, in_local_hours, instants_near, rules_campaign, weekly_windows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer.callcontrol.compliance import NumberRefused, check_rules
-from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
+from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.campaign.holiday_calendar import ClosedDays, ClosureKind, country_of_zone
 from dialer.campaign.rules import LeadSnapshot, LeadStatus, NotDialableReason, dialability, next_dialable_at
 from dialer.campaign.toml_file import campaign_toml
@@ -28,26 +36,8 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-IDENT = {"business_name": "山田商事", "product": "住宅保険", "solicitation": "営業のお電話です"}
-JP = load_campaign(
-    {
-        "name": "jp",
-        "queue": "q",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "03-1234-5678", "name": "Yamada"},
-        "regime": "JP",
-        "identification": IDENT,
-        "script": "山田商事の{{ agent }}と申します。住宅保険について、営業のお電話です。",
-    }
-)
-CN_DATA: dict[str, Any] = {
-    "name": "cn",
-    "queue": "q",
-    "trunk": "PJSIP/{number}@carrier",
-    "caller_id": {"number": "010 6552 9988"},
-    "regime": "CN",
-}
-CN = load_campaign(CN_DATA)
+JP = load_campaign(jp_campaign_data())
+CN = load_campaign(cn_campaign_data())
 US = rules_campaign("us")
 US_CLOSED = rules_campaign("closed", closed_dates=["2026-12-24"])
 US_OFF = rules_campaign("off", holidays=False)
@@ -190,22 +180,6 @@ def test_subdivisions_add_their_holidays() -> None:
 # -- settings ---------------------------------------------------------------------------------------------------
 
 
-def refused(data: dict[str, Any]) -> str:
-    with pytest.raises(CampaignConfigError) as err:
-        load_campaign(data)
-    return str(err.value)
-
-
-def us_data(**extra: Any) -> dict[str, Any]:
-    return {
-        "name": "s",
-        "queue": "q",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "+12025550100"},
-        **extra,
-    }
-
-
 def test_every_regime_observes_holidays_by_default() -> None:
     for campaign in (US, JP, CN):
         assert campaign.holidays.observe is True
@@ -217,13 +191,13 @@ def test_every_regime_observes_holidays_by_default() -> None:
 
 @pytest.mark.parametrize("off", [False, "off", {"observe": False}])
 def test_holidays_can_be_turned_off_outside_jp_and_cn(off: object) -> None:
-    campaign = load_campaign(us_data(holidays=off))
+    campaign = minimal_campaign(holidays=off)
     assert campaign.holidays.observe is False
     assert not campaign.closed_days
 
 
 def test_jp_and_cn_refuse_to_turn_holidays_off() -> None:
-    assert "the CN regime does not call on public holidays" in refused({**CN_DATA, "holidays": False})
+    assert "the CN regime does not call on public holidays" in refused_campaign(cn_campaign_data(holidays=False))
 
 
 @pytest.mark.parametrize(
@@ -237,20 +211,20 @@ def test_jp_and_cn_refuse_to_turn_holidays_off() -> None:
     ],
 )
 def test_bad_holiday_settings_are_refused(holidays: dict[str, Any], closed: list[str], message: str) -> None:
-    assert message in refused(us_data(holidays=holidays, closed_dates=closed))
+    assert message in refused_campaign(minimal_campaign_data(holidays=holidays, closed_dates=closed))
 
 
 def test_closed_dates_are_sorted_once_each_and_bounded() -> None:
-    campaign = load_campaign(us_data(closed_dates=["2026-12-31", date(2026, 12, 24), "2026-12-31"]))
+    campaign = minimal_campaign(closed_dates=["2026-12-31", date(2026, 12, 24), "2026-12-31"])
     assert campaign.closed_dates == (date(2026, 12, 24), date(2026, 12, 31))
     too_many = [date(2026, 1, 1) + timedelta(days=i) for i in range(367)]
-    assert "closed_dates" in refused(us_data(closed_dates=too_many))
+    assert "closed_dates" in refused_campaign(minimal_campaign_data(closed_dates=too_many))
 
 
 def test_the_campaign_file_reads_back_to_the_same_closed_days() -> None:
     import tomllib
 
-    campaign = load_campaign(us_data(closed_dates=["2026-12-24"], holidays={"subdivisions": {"US": ["NY"]}}))
+    campaign = minimal_campaign(closed_dates=["2026-12-24"], holidays={"subdivisions": {"US": ["NY"]}})
     again = load_campaign(tomllib.loads(campaign_toml(campaign)))
     assert again == campaign
     assert again.closed_days == campaign.closed_days
@@ -302,10 +276,7 @@ def reference_closed(days: ClosedDays, instant: datetime, zone: str) -> bool:
 
 
 def reference_open(window: WeeklyWindow, instant: datetime, zone: str) -> bool:
-    local = instant.astimezone(ZoneInfo(zone))
-    h = window.days[local.weekday()]
-    in_hours = h is not None and h.start <= local.time() and (h.end is None or local.time() < h.end)
-    return in_hours and not reference_closed(window.closed, instant, zone)
+    return in_local_hours(window, instant, zone) and not reference_closed(window.closed, instant, zone)
 
 
 @settings(max_examples=200, deadline=None)
@@ -315,21 +286,9 @@ def test_next_open_never_lands_on_a_closed_day_and_skips_no_open_moment(
 ) -> None:
     window = plain.with_closed_days(days)
     opened = window.next_open(now, zones)
-    if opened is None:
-        probe = now
-        while probe < now + timedelta(days=14):
-            assert not all(reference_open(window, probe, z) for z in zones)
-            probe += timedelta(minutes=15)
-        return
-    assert opened >= now
-    assert all(reference_open(window, opened, z) for z in zones)
-    assert not any(reference_closed(days, opened, z) for z in zones)
-    if opened > now:
-        assert not all(reference_open(window, opened - timedelta(seconds=1), z) for z in zones)
-        probe = now
-        while probe < opened:
-            assert not all(reference_open(window, probe, z) for z in zones)
-            probe += timedelta(minutes=7)
+    assert_first_open_everywhere(opened, now, zones, partial(reference_open, window))
+    if opened is not None:
+        assert not any(reference_closed(days, opened, z) for z in zones)
 
 
 @settings(max_examples=200, deadline=None)

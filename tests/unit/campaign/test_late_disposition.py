@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from harness.campaign import minimal_campaign, minimal_campaign_data
 
 from dialer.campaign.config import CampaignConfigError, load_campaign
 from dialer.campaign.late_disposition import (
@@ -70,20 +71,10 @@ def test_each_refusal_says_why_in_the_readers_language(refusal: LateRefusal) -> 
     assert render(error.args[0], "ja") != english
 
 
-def campaign(**changes: object) -> dict[str, object]:
-    return {
-        "name": "spring",
-        "queue": "sales",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "+12025550100"},
-        **changes,
-    }
-
-
 def test_the_window_is_a_campaign_setting_24_hours_by_default() -> None:
-    assert load_campaign(campaign()).late_disposition_window == timedelta(hours=24)
-    assert load_campaign(campaign(late_disposition_hours=0)).late_disposition_window == timedelta(0)
-    assert load_campaign(campaign(late_disposition_hours=720)).late_disposition_window == timedelta(days=30)
+    assert minimal_campaign().late_disposition_window == timedelta(hours=24)
+    assert minimal_campaign(late_disposition_hours=0).late_disposition_window == timedelta(0)
+    assert minimal_campaign(late_disposition_hours=720).late_disposition_window == timedelta(days=30)
 
 
 @pytest.mark.parametrize("hours", [-1, 721, "a day", 1.5])
@@ -91,7 +82,7 @@ def test_a_window_out_of_range_is_refused_naming_the_setting_in_the_readers_lang
     said: dict[str, str] = {}
     for locale in ("en", "ja"):
         with use_locale(locale), pytest.raises(CampaignConfigError) as caught:
-            load_campaign(campaign(late_disposition_hours=hours), "spring.toml")
+            load_campaign(minimal_campaign_data(late_disposition_hours=hours), "spring.toml")
         with use_locale(locale):
             said[locale] = str(caught.value)
         assert "late_disposition_hours" in said[locale]

@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from harness.campaign import cn_campaign_data as cn
+from harness.campaign import jp_campaign_data as jp
+from harness.campaign import refused_campaign as refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,38 +27,6 @@ from dialer.campaign.rules import (
 )
 
 DAILY_9_20 = {d: "09:00-20:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-IDENT = {"business_name": "山田商事", "product": "住宅保険", "solicitation": "営業のお電話です"}
-SCRIPT = "山田商事の{{ agent }}と申します。住宅保険について、営業のお電話です。"
-
-
-def jp(**extra: Any) -> dict[str, Any]:
-    return {
-        "name": "jp",
-        "queue": "q",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "03-1234-5678", "name": "Yamada"},
-        "regime": "JP",
-        "identification": IDENT,
-        "script": SCRIPT,
-        **extra,
-    }
-
-
-def cn(**extra: Any) -> dict[str, Any]:
-    return {
-        "name": "cn",
-        "queue": "q",
-        "trunk": "PJSIP/{number}@carrier",
-        "caller_id": {"number": "010 6552 9988"},
-        "regime": "CN",
-        **extra,
-    }
-
-
-def refused(data: dict[str, Any]) -> str:
-    with pytest.raises(CampaignConfigError) as err:
-        load_campaign(data)
-    return str(err.value)
 
 
 def test_jp_defaults_window_cap_refusal_and_japanese_safe_harbour() -> None:
