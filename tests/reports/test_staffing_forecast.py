@@ -18,7 +18,7 @@ from staffing_history import NOW, QUEUE, WEEK, add_staffing_history
 from typer.testing import CliRunner
 
 from dialer.inbound.calls import InboundOutcome
-from dialer.inbound.erlang import agents_required, service_level, with_shrinkage
+from dialer.inbound.erlang import agents_required, agents_required_a, erlang_a, service_level, with_shrinkage
 from dialer.inbound.figures import ServiceLevelRule
 from dialer.reports.common import ReportError
 from dialer.reports.output import render
@@ -48,7 +48,7 @@ def _calls(start: datetime, count: int, spread: timedelta = timedelta(minutes=30
 
 
 @pytest.mark.parametrize("kind", BOTH_DATABASES)
-async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_with_erlang_c(
+async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_with_erlang_a_and_c(
     kind: str, tmp_path: Path
 ) -> None:
     async with database_spec(kind, tmp_path / f"{kind}.db") as spec, migrated(spec) as db:
@@ -70,9 +70,20 @@ async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_wi
     assert friday_ten.handle_seconds == 180.0
     erlangs = forecast * 180.0 / 1800.0
     assert friday_ten.erlangs == pytest.approx(erlangs)
-    assert friday_ten.agents == agents_required(erlangs, 180.0, 20.0, 0.80, 0.85) == 2
+    # every half-hour of the history: 5 answered after 10 s (6 with 8 callers), one abandon after 40 s, the short
+    # abandon left out -- 30 half-hours a week, 3 weeks: 8 400 s waited, 90 abandons
+    patience = 8400.0 / 90
+    assert (r.patience.abandons, r.patience.mean_seconds) == (90, pytest.approx(patience))
+    assert r.model == "erlang-a"
+    assert "93 s" in r.model_reason
+    assert friday_ten.agents_erlang_c == agents_required(erlangs, 180.0, 20.0, 0.80, 0.85) == 2
+    assert friday_ten.agents_erlang_a == agents_required_a(erlangs, 180.0, patience, 20.0, 0.80, 0.85) == 2
+    assert friday_ten.agents == 2
     assert friday_ten.scheduled == with_shrinkage(2, 0.30) == 3
-    assert friday_ten.service_level == pytest.approx(service_level(erlangs, 2, 180.0, 20.0))
+    expected = erlang_a(erlangs, 2, 180.0, patience, 20.0)
+    assert friday_ten.service_level == pytest.approx(expected.service_level)
+    assert friday_ten.abandon_rate == pytest.approx(expected.abandoned)
+    assert friday_ten.service_level > service_level(erlangs, 2, 180.0, 20.0)  # callers who give up shorten the queue
     assert friday_ten.actual_offered is None
     assert friday_ten.actual_logged_in is None
     assert r.cell(WEEK + timedelta(days=5), 20).forecast_offered == 0.0  # nothing on Saturdays
