@@ -226,7 +226,11 @@ def erlang_a(
     at0 = math.exp(log_pi + math.log(n) + h0(peak0))
     at1 = math.exp(log_pi + math.log(n) + h1(peak1))
     abandoned = min(1.0, at0 * _peak_integral(h0, gave_up, peak0, scale0, math.inf))
-    within = at1 * _peak_integral(h1, one, min(peak1, t), scale1, t) if t > 0 else 0.0
+    within = 0.0
+    if t > 0:  # the integrand up to t peaks at t when its peak lies beyond
+        within_peak = min(peak1, t)
+        at_within = math.exp(log_pi + math.log(n) + h1(within_peak))
+        within = at_within * _peak_integral(h1, one, within_peak, scale1, t)
     level = min(1.0, max(0.0, 1.0 - waiting + within))
     served = 1.0 - abandoned
     wait_served = at1 * _peak_integral(h1, waited, peak1, scale1, math.inf)
