@@ -23,6 +23,7 @@ from dialer.inbound.figures import ServiceLevelRule
 from dialer.reports.common import ReportError
 from dialer.reports.output import render
 from dialer.reports.staffing import (
+    StaffingForecast,
     StaffingQuestion,
     StaffingTarget,
     build_staffing_forecast,
@@ -232,3 +233,105 @@ def test_the_forecast_is_the_weighted_mean_of_the_weeks_and_more_calls_never_nee
     busier_cell = build_staffing_forecast(question, history(more), [], None).cell(WEEK, 18)
     assert busier_cell.forecast_offered > cell.forecast_offered
     assert (busier_cell.agents or 0) >= (cell.agents or 0)
+
+
+def _abandoned(joined: datetime, wait: float) -> InboundCallRecord:
+    end = joined + timedelta(seconds=wait)
+    return InboundCallRecord(None, QUEUE, "", joined, end, InboundOutcome.ABANDONED, wait)
+
+
+def _with_abandons(abandons: int) -> list[InboundCallRecord]:
+    """A history week (23 February) of 60 answered callers on Monday 09:00 (5 s each) and ``abandons`` who gave up
+    after 30 s (and one short abandon: not a sign of patience)."""
+    nine = datetime(2026, 2, 23, 9, tzinfo=UTC)
+    visits = _calls(nine, 60)
+    visits += [_abandoned(nine + timedelta(seconds=10 * i), 30.0) for i in range(abandons)]
+    return [*visits, _abandoned(nine, 2.0)]
+
+
+def test_erlang_a_when_the_patience_is_known_soundly_else_erlang_c_and_the_output_says_why() -> None:
+    def forecast(abandons: int, model: str | None = None) -> StaffingForecast:
+        return build_staffing_forecast(
+            StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE, model=model), _with_abandons(abandons), [], None
+        )
+
+    sound = forecast(20)  # 60·5 + 20·30 = 900 s waited over 20 abandons: 45 s
+    assert (sound.model, sound.patience.mean_seconds, sound.patience.abandons) == ("erlang-a", 45.0, 20)
+    assert sound.model_reason == "mean patience 45 s, estimated from 20 abandons"
+    monday_nine = sound.cell(WEEK, 18)
+    assert monday_nine.agents == monday_nine.agents_erlang_a
+    assert monday_nine.agents_erlang_c is not None
+    assert monday_nine.agents_erlang_a is not None
+    assert monday_nine.agents_erlang_a <= monday_nine.agents_erlang_c
+    assert monday_nine.abandon_rate is not None
+    assert 0 < monday_nine.abandon_rate < 1
+    assert "agents sized with Erlang A: mean patience 45 s" in render(sound, "text")
+
+    rough = forecast(19)
+    assert rough.model == "erlang-c"
+    assert rough.model_reason.endswith("fewer than 20, too few to rely on")
+    assert rough.cell(WEEK, 18).agents == rough.cell(WEEK, 18).agents_erlang_c
+    assert rough.cell(WEEK, 18).agents_erlang_a is not None  # still shown
+    assert rough.cell(WEEK, 18).abandon_rate is None
+    assert "Expected abandon rate" not in render(rough, "text")
+    asked = forecast(19, "erlang-a")
+    assert asked.model == "erlang-a"
+    assert "asked for" in asked.model_reason
+    none = forecast(0, "erlang-a")
+    assert none.model == "erlang-c"
+    assert none.model_reason == "no caller gave up waiting in the history: the patience cannot be estimated"
+    assert none.cell(WEEK, 18).agents_erlang_a is None
+    told = forecast(20, "erlang-c")
+    assert (told.model, told.model_reason) == ("erlang-c", "Erlang C asked for")
+    assert told.cell(WEEK, 18).agents == told.cell(WEEK, 18).agents_erlang_c
+    with pytest.raises(ReportError, match="erlang-a or erlang-c"):
+        StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE, model="erlang-b")
+
+
+def test_a_holiday_in_the_history_is_left_out_and_one_in_the_planned_week_is_marked() -> None:
+    # In London: Good Friday (3 April 2026) and Easter Monday (6 April) are bank holidays. Plan the week of 13
+    # April: its history is the weeks of 16, 23, 30 March and 6 April (weights 1 .. 4), 10 callers each Monday and
+    # Friday at 09:00 but 2 on the holidays (the centre ran a skeleton service).
+    def local(day: date) -> datetime:
+        return datetime.combine(day, time(9), LONDON).astimezone(UTC)
+
+    visits: list[InboundCallRecord] = []
+    for monday in (date(2026, 3, 16), date(2026, 3, 23), date(2026, 3, 30), date(2026, 4, 6)):
+        for day in (monday, monday + timedelta(days=4)):
+            visits += _calls(local(day), 2 if day in (date(2026, 4, 3), date(2026, 4, 6)) else 10)
+    now = datetime(2026, 4, 13, 8, tzinfo=UTC)
+    question = StaffingQuestion(QUEUE, date(2026, 4, 13), now, TARGET, RULE, zone="Europe/London")
+    r = build_staffing_forecast(question, visits, [], None)
+    assert r.cell(date(2026, 4, 13), 18).forecast_offered == pytest.approx(10.0)  # 6 April's weight 4 to the others
+    assert r.cell(date(2026, 4, 17), 18).forecast_offered == pytest.approx(10.0)  # 3 April's weight 3 likewise
+    # the UK regime keeps every nation's bank holidays (the zone does not tell the nation): St Patrick's Day too
+    assert r.history_holidays == (
+        (date(2026, 3, 17), "Saint Patrick's Day"),
+        (date(2026, 4, 3), "Good Friday"),
+        (date(2026, 4, 6), "Easter Monday"),
+    )
+    assert any(
+        n.startswith("history days left out (public holiday): 2026-03-17 (Saint Patrick's Day)") for n in r.notes
+    )
+    assert r.holidays == ()
+
+    easter = build_staffing_forecast(
+        StaffingQuestion(QUEUE, date(2026, 4, 6), now - timedelta(weeks=2), TARGET, RULE, zone="Europe/London"),
+        visits,
+        [],
+        None,
+    )
+    assert easter.holidays == ((date(2026, 4, 6), "Easter Monday"),)
+    assert easter.holiday(date(2026, 4, 6)) == "Easter Monday"
+    text = render(easter, "text")
+    assert "Mon 04-06 (holiday)" in text
+    assert "public holidays this week (forecast as ordinary days): 2026-04-06 Easter Monday" in text
+    assert "Mon 04-06 (holiday)" in render(easter, "html")
+    rows = render(easter, "csv").splitlines()
+    assert rows[0].endswith(",holiday")
+    assert any(row.startswith("2026-04-06,") and row.endswith(",Easter Monday") for row in rows)
+    assert not any(row.startswith("2026-04-07,") and row.endswith("Monday") for row in rows)
+    doc = easter.as_json()
+    assert doc["holidays"] == [{"day": "2026-04-06", "name": "Easter Monday"}]
+    assert doc["intervals"][0]["holiday"] == "Easter Monday"
+    assert doc["intervals"][48]["holiday"] is None
