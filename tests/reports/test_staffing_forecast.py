@@ -196,6 +196,13 @@ def test_dialer_plan_inbound_prints_the_week_grid(
     doc = json.loads(out)
     assert doc["target"] == {"target": 0.9, "within_seconds": 15.0, "max_occupancy": 0.85, "shrinkage": 0.2}
     assert doc["intervals"][18]["actual_offered"] == 10  # the week is over by now: forecast against actual
+    code, out, err = run(cli, *base, "--json", "--model", "erlang-c")
+    assert (json.loads(out)["model"], json.loads(out)["model_reason"]) == ("erlang-c", "Erlang C asked for")
+    code, out, err = run(cli, *base, "--json")
+    assert json.loads(out)["model"] == "erlang-a"  # 90 abandons in the history: the patience is known
+    code, out, err = run(cli, *base, "--model", "erlang-b")
+    assert code == 1
+    assert "erlang-a or erlang-c" in err
     code, out, err = run(cli, *base, "--csv")
     assert out.splitlines()[0].startswith("day,interval,forecast offered")
     code, out, err = run(cli, "plan", "inbound", "--queue", "nope", "--database", staffing_db)
