@@ -25,8 +25,8 @@ needs to meet its service-level target (model and scan; docs/reports.md "Inbound
 * a **holiday** (a public holiday of the zone's country, :func:`holiday_of`): a history day that was one is left out
   of its weekday's average (its weight goes to the other weeks), a planned day that is one is marked;
 * for the planned week's intervals that are over (the clock passed in), the **actual** offered calls and the mean
-  number of agents **logged in** (any queue: the history does not say which queue an agent served), so a planner
-  sees how good last week's forecast was.
+  number of agents **logged in** to the queue (the state history records each agent's queues since migration
+  0035; a change written before counts for any queue), so a planner sees how good last week's forecast was.
 
 Pure but for :func:`staffing_forecast`, which reads the store."""
 
@@ -47,7 +47,7 @@ from dialer.i18n import M_, _, ngettext
 from dialer.inbound.erlang import agents_required, agents_required_a, erlang_a, service_level, with_shrinkage
 from dialer.inbound.figures import QueueFigures, ServiceLevelRule, queue_figures
 from dialer.inbound.patience import MIN_ABANDONS, NO_PATIENCE, Patience, estimate_patience
-from dialer.reports.activity import signed_in, stretches
+from dialer.reports.activity import LOGGED_OUT
 from dialer.reports.common import ReportError, ratio
 from dialer.runner.learning import SEED_AGENT_EVENTS, HandleKind, handle_times
 from dialer.store.agent_history import recent_agent_events
@@ -353,6 +353,29 @@ def choose_model(asked: str | None, patience: Patience) -> tuple[str, str]:
     )
 
 
+def serving_periods(
+    changes: Sequence[AgentEventFact], queue: str
+) -> tuple[list[tuple[datetime, datetime | None]], bool]:
+    """One agent's periods signed in to ``queue`` (None: still signed in), from their state changes (any order), and
+    whether some change did not say the queues (rows written before they were recorded: such a change counts as
+    serving ``queue``)."""
+    periods: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    unknown = False
+    for e in sorted(changes, key=lambda e: e.at):
+        signed = e.status != LOGGED_OUT
+        unknown = unknown or (signed and e.queues is None)
+        serves = signed and (e.queues is None or queue in e.queues)
+        if serves and start is None:
+            start = e.at
+        elif not serves and start is not None:
+            periods.append((start, e.at))
+            start = None
+    if start is not None:
+        periods.append((start, None))
+    return periods, unknown
+
+
 def _logged_in_seconds(
     periods: Sequence[tuple[datetime, datetime | None]], spans: Sequence[Span], now: datetime
 ) -> float:
@@ -422,7 +445,15 @@ def build_staffing_forecast(
     by_agent: dict[str, list[AgentEventFact]] = defaultdict(list)
     for e in events or ():
         by_agent[e.agent].append(e)
-    periods = [signed_in(stretches(changes)) for changes in by_agent.values()]
+    serving = [serving_periods(changes, queue) for changes in by_agent.values()]
+    periods = [p for p, _unknown in serving]
+    if any(unknown for _p, unknown in serving):
+        notes.append(
+            _(
+                "agents logged in: some state changes do not say which queues the agent served (recorded before the "
+                "queues were): those agents count whatever their queues"
+            )
+        )
 
     intervals: list[Interval] = []
     for d in range(7):

@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from staffing_history import NOW, QUEUE, WEEK, add_staffing_history
 from typer.testing import CliRunner
 
+from dialer.agents.history import AgentHistoryWriter
+from dialer.agents.registry import Agent, AgentChange, AgentStatus
+from dialer.clock import ManualClock
 from dialer.inbound.calls import InboundOutcome
 from dialer.inbound.erlang import agents_required, agents_required_a, erlang_a, service_level, with_shrinkage
 from dialer.inbound.figures import ServiceLevelRule
@@ -29,10 +32,13 @@ from dialer.reports.staffing import (
     build_staffing_forecast,
     parse_target,
     planned_week,
+    serving_periods,
     slot_spans,
     staffing_forecast,
 )
+from dialer.store.agent_history import AgentEventRecord, record_agent_events
 from dialer.store.inbound_calls import InboundCallRecord
+from dialer.store.reports import AgentEventFact, agent_events
 
 RULE = ServiceLevelRule()
 TARGET = StaffingTarget.of(RULE)
@@ -99,7 +105,8 @@ async def test_forecast_against_actual_for_the_part_of_the_week_that_is_over(tmp
         r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE))
     monday_nine, monday_half_past = r.cell(WEEK, 18), r.cell(WEEK, 19)
     assert monday_nine.actual_offered == 10
-    assert monday_nine.actual_logged_in == pytest.approx(1.5)  # a1 the whole half-hour, a2 from 09:15
+    # a1 the whole half-hour, a2 from 09:15; a3, signed in to another queue only, is not the queue's agent
+    assert monday_nine.actual_logged_in == pytest.approx(1.5)
     assert monday_half_past.actual_logged_in == pytest.approx(2.0)
     assert r.cell(WEEK, 22).actual_logged_in == pytest.approx(1.0)
     assert r.cell(WEEK, 16).actual_offered == 0
@@ -342,3 +349,42 @@ def test_a_holiday_in_the_history_is_left_out_and_one_in_the_planned_week_is_mar
     assert doc["holidays"] == [{"day": "2026-04-06", "name": "Easter Monday"}]
     assert doc["intervals"][0]["holiday"] == "Easter Monday"
     assert doc["intervals"][48]["holiday"] is None
+
+
+@pytest.mark.parametrize("kind", BOTH_DATABASES)
+async def test_the_agents_logged_in_are_those_signed_in_to_the_queue(kind: str, tmp_path: Path) -> None:
+    # The daemon records each agent's queues with every state change; rows written before that (queues NULL) count
+    # the agent whatever their queues, and the notes say so.
+    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC).timestamp())
+    async with database_spec(kind, tmp_path / f"{kind}.db") as spec, migrated(spec) as db:
+        writer = AgentHistoryWriter(db, clock)
+        signed = Agent("ann", "PJSIP/1001", "Ann", queues=frozenset({QUEUE, "sales"}), status=AgentStatus.READY)
+        writer.on_change(AgentChange("ann", AgentStatus.LOGGED_OUT, AgentStatus.READY, clock.now(), "login"), signed)
+        writer.on_change(
+            AgentChange("bob", AgentStatus.LOGGED_OUT, AgentStatus.READY, clock.now() + 60, "login"),
+            Agent("bob", "PJSIP/1002", "Bob", queues=frozenset({"sales"}), status=AgentStatus.READY),
+        )
+        await writer.flush()
+        await record_agent_events(db, [AgentEventRecord("cy", datetime(2026, 3, 2, 9, tzinfo=UTC), "ready", None)])
+        events = await agent_events(db, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
+    assert events is not None
+    assert {e.agent: e.queues for e in events} == {"ann": (QUEUE, "sales"), "bob": ("sales",), "cy": None}
+    r = build_staffing_forecast(StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE), [], [], events)
+    assert r.cell(WEEK, 18).actual_logged_in == pytest.approx(2.0)  # ann and cy (not known: counted); not bob
+    assert any("do not say which queues" in n for n in r.notes)
+    nine = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    changes = [
+        AgentEventFact("ann", nine, "ready", None, (QUEUE,)),
+        AgentEventFact("ann", nine + timedelta(minutes=10), "paused", "lunch", ("sales",)),  # moved to sales
+        AgentEventFact("ann", nine + timedelta(minutes=20), "ready", None, (QUEUE, "sales")),
+        AgentEventFact("ann", nine + timedelta(minutes=30), "logged_out", None, ()),
+        AgentEventFact("ann", nine + timedelta(minutes=40), "ready", None, (QUEUE,)),
+    ]
+    assert serving_periods(changes, QUEUE) == (
+        [
+            (nine, nine + timedelta(minutes=10)),
+            (nine + timedelta(minutes=20), nine + timedelta(minutes=30)),
+            (nine + timedelta(minutes=40), None),
+        ],
+        False,
+    )
