@@ -1,4 +1,5 @@
-"""Erlang C: the agents a queue needs to answer a share of its callers within a time (pure; the one implementation).
+"""Erlang C and Erlang A: the agents a queue needs to answer a share of its callers within a time (pure; the one
+implementation). Erlang A, for callers who give up, is further down; first Erlang C.
 
 ``traffic`` is the offered load in Erlangs: calls per second × mean handle time (talk + wrap-up). With ``n`` agents
 (M/M/n, callers wait without giving up):
