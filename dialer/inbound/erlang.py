@@ -185,6 +185,19 @@ def erlang_a(
 ) -> ErlangA:
     """Erlang A's figures for ``traffic`` Erlangs, ``agents`` agents, callers whose mean patience is
     ``patience_seconds`` (``math.inf``: they never give up, Erlang C), answered ``within_seconds``."""
+    return _erlang_a(traffic, agents, handle_seconds, patience_seconds, within_seconds, with_asa=True)
+
+
+def _erlang_a(
+    traffic: float,
+    agents: int,
+    handle_seconds: float,
+    patience_seconds: float,
+    within_seconds: float,
+    *,
+    with_asa: bool,
+) -> ErlangA:
+    """:func:`erlang_a`; without ``with_asa`` the ASA (one integral more) is left at 0."""
     _check(traffic, agents)
     if handle_seconds <= 0 or within_seconds < 0 or not patience_seconds > 0 or math.isnan(patience_seconds):
         raise ValueError("handle time and patience must be > 0 and the answer time ≥ 0")
@@ -234,8 +247,9 @@ def erlang_a(
         within = at_within * _peak_integral(h1, one, within_peak, scale1, t)
     level = min(1.0, max(0.0, 1.0 - waiting + within))
     served = 1.0 - abandoned
-    wait_served = at1 * _peak_integral(h1, waited, peak1, scale1, math.inf)
-    asa = wait_served / served * handle_seconds if served > 0 else 0.0
+    asa = 0.0
+    if with_asa and served > 0:
+        asa = at1 * _peak_integral(h1, waited, peak1, scale1, math.inf) / served * handle_seconds
     return ErlangA(waiting, level, abandoned, asa, min(1.0, a * served / n))
 
 
@@ -282,7 +296,7 @@ def agents_required_a(
         return 0
 
     def enough(n: int) -> bool:
-        f = erlang_a(traffic, n, handle_seconds, patience_seconds, within_seconds)
+        f = _erlang_a(traffic, n, handle_seconds, patience_seconds, within_seconds, with_asa=False)
         return f.service_level >= target and f.occupancy <= max_occupancy
 
     low, high = 0, max(1, math.ceil(traffic))  # ``low`` is not enough (0 agents never is)

@@ -32,6 +32,7 @@ Pure but for :func:`staffing_forecast`, which reads the store."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -548,4 +549,6 @@ async def staffing_forecast(db: Database, q: StaffingQuestion) -> StaffingForeca
     ended = handle_times(q.queue, changes)
     wraps = [seconds for _agent, kind, seconds in ended if kind is HandleKind.WRAP]
     week_events = await agent_events(db, week_from, min(week_to, q.now)) if week_from < q.now else None
-    return build_staffing_forecast(q, visits, wraps, week_events)
+    # Erlang A is pure-Python numerics (a second or more for a busy week): in a thread, not on the loop that paces
+    # calls (the thread keeps the reader's language: to_thread copies the context).
+    return await asyncio.to_thread(build_staffing_forecast, q, visits, wraps, week_events)

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from dialer.agents.history import AgentHistoryWriter
 from dialer.agents.registry import Agent, AgentChange, AgentStatus
 from dialer.clock import ManualClock
+from dialer.i18n import use_locale
 from dialer.inbound.calls import InboundOutcome
 from dialer.inbound.erlang import agents_required, agents_required_a, erlang_a, service_level, with_shrinkage
 from dialer.inbound.figures import ServiceLevelRule
@@ -388,3 +389,12 @@ async def test_the_agents_logged_in_are_those_signed_in_to_the_queue(kind: str, 
         ],
         False,
     )
+
+
+async def test_the_forecast_computed_off_the_loop_speaks_the_readers_language(tmp_path: Path) -> None:
+    # Erlang A runs in a thread (not on the event loop): the thread keeps the reader's language.
+    async with database_spec("sqlite", tmp_path / "ja.db") as spec, migrated(spec) as db:
+        await add_staffing_history(db)
+        with use_locale("ja"):
+            r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE))
+    assert r.model_reason == "平均待ち許容時間 93 秒（90 件の放棄から推定）"
