@@ -37,6 +37,7 @@ class AgentHistoryWriter:
                     previous=change.previous.value,
                     reason=(reason or None) and reason[:100],
                     queue=agent.call_queue if agent is not None else None,
+                    queues=tuple(sorted(agent.queues)) if agent is not None else None,
                 )
             ]
         )

@@ -1,5 +1,5 @@
 """`dialer plan`: staffing what-if — the campaign's measured world through the simulator and the daemon's pacer;
-`dialer plan inbound`: an inbound queue's staffing forecast, half-hour by half-hour (Erlang C)."""
+`dialer plan inbound`: an inbound queue's staffing forecast, half-hour by half-hour (Erlang A or C)."""
 
 from __future__ import annotations
 
@@ -97,12 +97,20 @@ def inbound(
     week_of: Annotated[
         str | None, typer.Option("--week-of", help="A day of the week to plan, YYYY-MM-DD (default: next week).")
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="erlang-a (callers give up, with their measured patience) or erlang-c (default: erlang-a when "
+            "the history has enough abandons to estimate the patience, else erlang-c).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
     html: HtmlOpt = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Agents each half-hour of a week needs to meet the queue's service level (Erlang C), from the last weeks'
+    """Agents each half-hour of a week needs to meet the queue's service level (Erlang A or C), from the last weeks'
     calls and handle times, grossed up by shrinkage (times in DIALER_TZ/TZ, else UTC); for a week already begun,
     the forecast against the actual calls and agents logged in."""
     fmt = output_format(as_json, as_csv)
@@ -114,7 +122,8 @@ def inbound(
             settings.inbound_service_level.rule(), target, shrinkage=shrinkage, max_occupancy=max_occupancy
         )
         week = planned_week(week_of, now, zone)
-        question = StaffingQuestion(queue, week, now, goal, settings.inbound_service_level.rule(), weeks, zone)
+        rule = settings.inbound_service_level.rule()
+        question = StaffingQuestion(queue, week, now, goal, rule, weeks, zone, model)
 
     async def work(db: Database) -> StaffingForecast:
         if queue not in settings.inbound_queues and queue not in await inbound_queue_names(db):

@@ -17,16 +17,22 @@ needs to meet its service-level target (model and scan; docs/reports.md "Inbound
   interval has none) + the mean **wrap-up** after the queue's calls over the same weeks, read off the agents' state
   history the way a runner reads its campaign's (:func:`dialer.runner.learning.handle_times`; its latest
   ``SEED_AGENT_EVENTS`` changes).
-* the **agents required** are Erlang C's (:mod:`dialer.inbound.erlang`) for the target and the occupancy cap, and
-  the **agents to schedule** that number grossed up by the shrinkage.
+* the **patience** of the queue's callers is estimated from the history's visits (:mod:`dialer.inbound.patience`);
+* the **agents required** are Erlang A's (callers give up: :func:`dialer.inbound.erlang.agents_required_a`) when
+  the patience estimate is sound, else Erlang C's (:func:`dialer.inbound.erlang.agents_required`), for the target
+  and the occupancy cap -- both are kept, the **model** used and why is said -- and the **agents to schedule** that
+  number grossed up by the shrinkage;
+* a **holiday** (a public holiday of the zone's country, :func:`holiday_of`): a history day that was one is left out
+  of its weekday's average (its weight goes to the other weeks), a planned day that is one is marked;
 * for the planned week's intervals that are over (the clock passed in), the **actual** offered calls and the mean
-  number of agents **logged in** (any queue: the history does not say which queue an agent served), so a planner
-  sees how good last week's forecast was.
+  number of agents **logged in** to the queue (the state history records each agent's queues since migration
+  0035; a change written before counts for any queue), so a planner sees how good last week's forecast was.
 
 Pure but for :func:`staffing_forecast`, which reads the store."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,10 +42,13 @@ from statistics import fmean
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialer.i18n import M_, _
-from dialer.inbound.erlang import agents_required, service_level, with_shrinkage
+from dialer.campaign.config import REGIMES
+from dialer.campaign.holiday_calendar import ClosedDays, country_of_zone
+from dialer.i18n import M_, _, ngettext
+from dialer.inbound.erlang import agents_required, agents_required_a, erlang_a, service_level, with_shrinkage
 from dialer.inbound.figures import QueueFigures, ServiceLevelRule, queue_figures
-from dialer.reports.activity import signed_in, stretches
+from dialer.inbound.patience import MIN_ABANDONS, NO_PATIENCE, Patience, estimate_patience
+from dialer.reports.activity import LOGGED_OUT
 from dialer.reports.common import ReportError, ratio
 from dialer.runner.learning import SEED_AGENT_EVENTS, HandleKind, handle_times
 from dialer.store.agent_history import recent_agent_events
@@ -54,6 +63,9 @@ DEFAULT_WEEKS = 4
 DEFAULT_SHRINKAGE = 0.30
 DEFAULT_MAX_OCCUPANCY = 0.85
 MAX_WEEKS = 26
+ERLANG_A = "erlang-a"
+ERLANG_C = "erlang-c"
+MODELS = (ERLANG_A, ERLANG_C)
 
 Span = tuple[datetime, datetime]
 
@@ -169,10 +181,13 @@ class Interval:
     forecast_offered: float
     handle_seconds: float | None
     erlangs: float
-    agents: int | None  # required on the phones (Erlang C); None: no handle time known
+    agents: int | None  # required on the phones (the model used); None: no handle time known
     scheduled: int | None  # with shrinkage
-    service_level: float | None  # expected with ``agents``
+    service_level: float | None  # expected with ``agents`` (the model used)
     occupancy: float | None
+    agents_erlang_c: int | None = None
+    agents_erlang_a: int | None = None  # None: no patience estimate
+    abandon_rate: float | None = None  # expected with ``agents`` under Erlang A; None: Erlang C used (nobody gives up)
     actual_offered: int | None = None  # None: not over yet
     actual_logged_in: float | None = None  # mean agents logged in over it; None: not over, or no agent history
 
@@ -192,6 +207,9 @@ class Interval:
             "agents_to_schedule": self.scheduled,
             "expected_service_level": None if self.service_level is None else round(self.service_level, 4),
             "expected_occupancy": None if self.occupancy is None else round(self.occupancy, 4),
+            "expected_abandon_rate": None if self.abandon_rate is None else round(self.abandon_rate, 4),
+            "agents_required_erlang_c": self.agents_erlang_c,
+            "agents_required_erlang_a": self.agents_erlang_a,
             "actual_offered": self.actual_offered,
             "actual_logged_in": None if self.actual_logged_in is None else round(self.actual_logged_in, 2),
         }
@@ -208,10 +226,19 @@ class StaffingForecast:
     mean_wrap_seconds: float | None
     intervals: tuple[Interval, ...]
     notes: tuple[str, ...] = ()
+    model: str = ERLANG_C  # the model the agents required come from
+    model_reason: str = ""  # why that one (translated)
+    patience: Patience = NO_PATIENCE
+    holidays: tuple[tuple[date, str], ...] = ()  # the planned week's holidays, with their names
+    history_holidays: tuple[tuple[date, str], ...] = ()  # the history's days left out as holidays
 
     @property
     def days(self) -> tuple[date, ...]:
         return tuple(self.week + timedelta(days=i) for i in range(7))
+
+    def holiday(self, day: date) -> str | None:
+        """The name of the public holiday ``day`` is (None: not one)."""
+        return dict(self.holidays).get(day)
 
     @property
     def has_actuals(self) -> bool:
@@ -236,7 +263,16 @@ class StaffingForecast:
             "history": [{"week_of": w.start.isoformat(), "weight": w.weight, "used": w.used} for w in self.history],
             "mean_talk_seconds": self.mean_talk_seconds,
             "mean_wrap_seconds": self.mean_wrap_seconds,
-            "intervals": [i.as_json() for i in self.intervals],
+            "model": self.model,
+            "model_reason": self.model_reason,
+            "patience": {
+                "mean_seconds": None if self.patience.mean_seconds is None else round(self.patience.mean_seconds, 1),
+                "abandons": self.patience.abandons,
+                "sound": self.patience.sound,
+            },
+            "holidays": [{"day": d.isoformat(), "name": name} for d, name in self.holidays],
+            "history_holidays": [{"day": d.isoformat(), "name": name} for d, name in self.history_holidays],
+            "intervals": [{**i.as_json(), "holiday": self.holiday(i.day)} for i in self.intervals],
             "notes": list(self.notes),
         }
 
@@ -254,10 +290,13 @@ class StaffingQuestion:
     rule: ServiceLevelRule
     weeks: int = DEFAULT_WEEKS
     zone: str = "UTC"
+    model: str | None = None  # erlang-a or erlang-c; None: Erlang A when the patience estimate is sound, else C
 
     def __post_init__(self) -> None:
         if not 1 <= self.weeks <= MAX_WEEKS:
             raise ReportError(M_("weeks: give 1 to {most}", most=MAX_WEEKS))
+        if self.model is not None and self.model not in MODELS:
+            raise ReportError(M_("model: give erlang-a or erlang-c (not {text!r})", text=self.model))
         object.__setattr__(self, "week", week_start(self.week))
 
     @property
@@ -270,9 +309,72 @@ class StaffingQuestion:
         last = min(self.week, week_start(self.now.astimezone(self.tz).date()))
         return [(last - timedelta(weeks=k), self.weeks + 1 - k) for k in range(1, self.weeks + 1)]
 
+    def days(self) -> list[date]:
+        """The planned week's days, Monday to Sunday."""
+        return [self.week + timedelta(days=d) for d in range(7)]
+
     def midnight(self, day: date) -> datetime:
         """The instant ``day`` starts in the zone."""
         return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC)
+
+
+def holiday_of(day: date, zone: str) -> str | None:
+    """The public holiday ``day`` is in ``zone``'s country (the campaigns' holiday rules: the country from the zone,
+    with the subdivisions of the compliance regime of that country, e.g. every UK nation's bank holidays); None on
+    other days and in a zone of no country (UTC)."""
+    country = country_of_zone(zone)
+    if country is None:
+        return None
+    subdivisions = next((r.holiday_subdivisions for r in REGIMES.values() if r.default_region == country), ())
+    closure = ClosedDays(holidays=True, subdivisions=subdivisions).closure(day, zone)
+    return None if closure is None else closure.name
+
+
+def choose_model(asked: str | None, patience: Patience) -> tuple[str, str]:
+    """The model to size agents with, and why (translated): Erlang A when the patience estimate is sound (or when
+    asked for and there is an estimate at all), else Erlang C."""
+    mean, abandons = patience.mean_seconds, patience.abandons
+    if asked == ERLANG_C:
+        return ERLANG_C, _("Erlang C asked for")
+    if mean is None:
+        return ERLANG_C, _("no caller gave up waiting in the history: the patience cannot be estimated")
+    estimate = ngettext(
+        "mean patience {seconds} s, estimated from {n} abandon",
+        "mean patience {seconds} s, estimated from {n} abandons",
+        abandons,
+    ).format(seconds=f"{mean:.0f}", n=abandons)
+    if patience.sound:
+        return ERLANG_A, estimate
+    if asked == ERLANG_A:
+        return ERLANG_A, _("{estimate} (asked for; fewer than {least}: uncertain)").format(
+            estimate=estimate, least=MIN_ABANDONS
+        )
+    return ERLANG_C, _("{estimate}: fewer than {least}, too few to rely on").format(
+        estimate=estimate, least=MIN_ABANDONS
+    )
+
+
+def serving_periods(
+    changes: Sequence[AgentEventFact], queue: str
+) -> tuple[list[tuple[datetime, datetime | None]], bool]:
+    """One agent's periods signed in to ``queue`` (None: still signed in), from their state changes (any order), and
+    whether some change did not say the queues (rows written before they were recorded: such a change counts as
+    serving ``queue``)."""
+    periods: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    unknown = False
+    for e in sorted(changes, key=lambda e: e.at):
+        signed = e.status != LOGGED_OUT
+        unknown = unknown or (signed and e.queues is None)
+        serves = signed and (e.queues is None or queue in e.queues)
+        if serves and start is None:
+            start = e.at
+        elif not serves and start is not None:
+            periods.append((start, e.at))
+            start = None
+    if start is not None:
+        periods.append((start, None))
+    return periods, unknown
 
 
 def _logged_in_seconds(
@@ -315,6 +417,17 @@ def build_staffing_forecast(
     overall = queue_figures(queue, history_visits, rule)
     mean_talk = overall.mean_talk_seconds
     mean_wrap = fmean(wraps) if wraps else None
+    patience = estimate_patience(history_visits, rule)
+    model, model_reason = choose_model(q.model, patience)
+    patience_seconds = patience.mean_seconds
+    holidays = tuple((day, name) for day in q.days() if (name := holiday_of(day, q.zone)) is not None)
+    left_out = {
+        m + timedelta(days=d): name
+        for m, _w in plan
+        if m in used
+        for d in range(7)
+        if (name := holiday_of(m + timedelta(days=d), q.zone)) is not None
+    }
     notes: list[str] = []
     if not used:
         notes.append(_("no call in the history's weeks: nothing to forecast"))
@@ -327,10 +440,21 @@ def build_staffing_forecast(
         notes.append(
             _("weeks left out (no call): {weeks}").format(weeks=", ".join(d.isoformat() for d in sorted(missing)))
         )
+    if left_out:
+        days = ", ".join(f"{d.isoformat()} ({name})" for d, name in sorted(left_out.items()))
+        notes.append(_("history days left out (public holiday): {days}").format(days=days))
     by_agent: dict[str, list[AgentEventFact]] = defaultdict(list)
     for e in events or ():
         by_agent[e.agent].append(e)
-    periods = [signed_in(stretches(changes)) for changes in by_agent.values()]
+    serving = [serving_periods(changes, queue) for changes in by_agent.values()]
+    periods = [p for p, _unknown in serving]
+    if any(unknown for _p, unknown in serving):
+        notes.append(
+            _(
+                "agents logged in: some state changes do not say which queues the agent served (recorded before the "
+                "queues were): those agents count whatever their queues"
+            )
+        )
 
     intervals: list[Interval] = []
     for d in range(7):
@@ -340,7 +464,7 @@ def build_staffing_forecast(
             seconds = SLOT_SECONDS * len(spans)
             rate_sum = weight_sum = talk_sum = talked = 0.0
             for m, w in plan:
-                if m not in used:
+                if m not in used or m + timedelta(days=d) in left_out:
                     continue
                 past_spans = slot_spans(m + timedelta(days=d), slot, tz)
                 if not past_spans:
@@ -355,13 +479,21 @@ def build_staffing_forecast(
             talk = ratio(talk_sum, talked) if talked else mean_talk
             handle = None if talk is None else talk + (mean_wrap or 0.0)
             erlangs = rate * handle / SLOT_SECONDS if handle else 0.0
-            agents = scheduled = None
-            level = occupancy = None
+            agents = scheduled = by_c = by_a = None
+            level = occupancy = abandon = None
             if handle:
-                agents = agents_required(erlangs, handle, target.within_seconds, target.target, target.max_occupancy)
+                within, share, cap = target.within_seconds, target.target, target.max_occupancy
+                by_c = agents_required(erlangs, handle, within, share, cap)
+                if patience_seconds is not None:
+                    by_a = agents_required_a(erlangs, handle, patience_seconds, within, share, cap)
+                agents = by_a if model == ERLANG_A else by_c
+                assert agents is not None  # Erlang A is chosen only with a patience
                 scheduled = with_shrinkage(agents, target.shrinkage)
-                if agents:
-                    level = service_level(erlangs, agents, handle, target.within_seconds)
+                if agents and model == ERLANG_A and patience_seconds is not None:
+                    expected = erlang_a(erlangs, agents, handle, patience_seconds, within)
+                    level, occupancy, abandon = expected.service_level, expected.occupancy, expected.abandoned
+                elif agents:
+                    level = service_level(erlangs, agents, handle, within)
                     occupancy = erlangs / agents
             elif offered == 0:
                 agents = scheduled = 0
@@ -370,10 +502,40 @@ def build_staffing_forecast(
             logged_in = None
             if over and events is not None and seconds:
                 logged_in = sum(_logged_in_seconds(p, spans, now) for p in periods) / seconds
-            figures = (offered, handle, erlangs, agents, scheduled, level, occupancy, actual_offered, logged_in)
-            intervals.append(Interval(day, slot, seconds, *figures))
+            intervals.append(
+                Interval(
+                    day,
+                    slot,
+                    seconds,
+                    offered,
+                    handle,
+                    erlangs,
+                    agents,
+                    scheduled,
+                    level,
+                    occupancy,
+                    agents_erlang_c=by_c,
+                    agents_erlang_a=by_a,
+                    abandon_rate=abandon,
+                    actual_offered=actual_offered,
+                    actual_logged_in=logged_in,
+                )
+            )
     return StaffingForecast(
-        queue, q.zone, monday, target, history, mean_talk, mean_wrap, tuple(intervals), tuple(notes)
+        queue,
+        q.zone,
+        monday,
+        target,
+        history,
+        mean_talk,
+        mean_wrap,
+        tuple(intervals),
+        tuple(notes),
+        model=model,
+        model_reason=model_reason,
+        patience=patience,
+        holidays=holidays,
+        history_holidays=tuple(sorted(left_out.items())),
     )
 
 
@@ -387,4 +549,6 @@ async def staffing_forecast(db: Database, q: StaffingQuestion) -> StaffingForeca
     ended = handle_times(q.queue, changes)
     wraps = [seconds for _agent, kind, seconds in ended if kind is HandleKind.WRAP]
     week_events = await agent_events(db, week_from, min(week_to, q.now)) if week_from < q.now else None
-    return build_staffing_forecast(q, visits, wraps, week_events)
+    # Erlang A is pure-Python numerics (a second or more for a busy week): in a thread, not on the loop that paces
+    # calls (the thread keeps the reader's language: to_thread copies the context).
+    return await asyncio.to_thread(build_staffing_forecast, q, visits, wraps, week_events)

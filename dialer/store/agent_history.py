@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from dialer.store.engine import Database
 from dialer.store.tables import metadata
-from dialer.store.types import UTCDateTime
+from dialer.store.types import UTCDateTime, json_document
 
 assert metadata is SQLModel.metadata
 
@@ -29,6 +29,8 @@ class AgentEventRow(SQLModel, table=True):
     previous: str | None = Field(default=None, max_length=16)
     reason: str | None = Field(default=None, max_length=100)  # pause code, or what caused the change
     queue: str | None = Field(default=None, max_length=100)  # the queue of the call, when on one
+    # The queues the agent was signed in to (asked to be in) after the change; NULL: not recorded (older rows).
+    queues: list[str] | None = Field(default=None, sa_type=json_document())
 
 
 agent_events_t = metadata.tables["agent_events"]
@@ -36,7 +38,8 @@ agent_events_t = metadata.tables["agent_events"]
 
 @dataclass(frozen=True, slots=True)
 class AgentEventRecord:
-    """One change of an agent's state: the status entered, the one left, why, and the queue of the call."""
+    """One change of an agent's state: the status entered, the one left, why, the queue of the call, and the queues
+    the agent is signed in to (None: not known)."""
 
     agent: str
     at: datetime
@@ -44,6 +47,7 @@ class AgentEventRecord:
     previous: str | None
     reason: str | None = None
     queue: str | None = None
+    queues: tuple[str, ...] | None = None
 
 
 async def record_agent_events(db: Database, events: Sequence[AgentEventRecord]) -> None:
@@ -51,7 +55,8 @@ async def record_agent_events(db: Database, events: Sequence[AgentEventRecord]) 
     if not events:
         return
     async with db.write() as conn:
-        await conn.execute(agent_events_t.insert(), [asdict(event) for event in events])
+        rows = [{**asdict(e), "queues": None if e.queues is None else list(e.queues)} for e in events]
+        await conn.execute(agent_events_t.insert(), rows)
 
 
 async def recent_agent_events(

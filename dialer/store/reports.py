@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, delete, func, or_, select
+from sqlalchemy import Select, and_, case, delete, func, null, or_, select
 
 from dialer.store.engine import Database
 from dialer.store.evaluations import evaluations_t
@@ -265,6 +265,7 @@ class AgentEventFact:
     at: datetime
     status: str  # the AgentStatus value entered
     reason: str | None
+    queues: tuple[str, ...] | None = None  # the queues signed in to after it (None: not recorded)
 
 
 def agent_history_recorded() -> bool:
@@ -282,7 +283,14 @@ async def agent_events(
         return None
     t = metadata.tables["agent_events"]
     reason = t.c.reason if "reason" in t.c else None
-    columns = [t.c.agent, t.c.at, t.c.status] + ([reason] if reason is not None else [])
+    queues = t.c.queues if "queues" in t.c else None
+    columns = [
+        t.c.agent,
+        t.c.at,
+        t.c.status,
+        reason if reason is not None else null().label("reason"),
+        queues if queues is not None else null().label("queues"),
+    ]
     stmt = select(*columns)
     stmt = stmt.where(*in_period(t.c.at, start, end))
     if agents is not None:
@@ -300,7 +308,7 @@ async def agent_events(
                     await conn.execute(select(*columns).join(sub, and_(sub.c.agent == t.c.agent, sub.c.at == t.c.at)))
                 ).all()
             )
-    return [AgentEventFact(r[0], r[1], r[2], r[3] if reason is not None else None) for r in [*before, *rows]]
+    return [AgentEventFact(r[0], r[1], r[2], r[3], None if r[4] is None else tuple(r[4])) for r in [*before, *rows]]
 
 
 # -- retention --------------------------------------------------------------------------------------------------

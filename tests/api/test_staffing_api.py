@@ -38,6 +38,14 @@ async def test_managers_read_a_queues_staffing_forecast_in_every_format(world: W
     assert monday_ten["agents_required"] >= 1
     assert monday_ten["actual_offered"] == 3
     assert any("wrap-up" in n for n in body["notes"])
+    # nobody gave up waiting: no patience to estimate, Erlang C, and the output says why
+    assert (body["model"], body["patience"]) == ("erlang-c", {"mean_seconds": None, "abandons": 0, "sound": False})
+    assert "patience cannot be estimated" in body["model_reason"]
+    assert monday_ten["agents_required_erlang_a"] is None
+    assert monday_ten["expected_abandon_rate"] is None
+    assert body["holidays"] == []
+    asked = await (await client.get(url + "&model=erlang-c", headers=boss)).json()
+    assert asked["model_reason"] == "Erlang C asked for"
     custom = await (await client.get(url + "&target=90/10&shrinkage=0&weeks=2", headers=boss)).json()
     assert custom["target"]["target"] == 0.9
     assert custom["intervals"][20]["agents_to_schedule"] == custom["intervals"][20]["agents_required"]
@@ -60,6 +68,7 @@ async def test_bad_input_is_a_problem_and_only_managers_read_it(world: WebWorld,
         ("queue=care&week_of=soon", "week of"),
         ("queue=care&weeks=0", "weeks"),
         ("queue=care&shrinkage=1", "shrinkage"),
+        ("queue=care&model=erlang-b", "model"),
     ]:
         doc = await problem(await client.get(f"/api/reports/staffing?{query}", headers=boss), 422)
         assert field in str(doc), (query, doc)

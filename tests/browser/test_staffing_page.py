@@ -42,6 +42,7 @@ async def test_a_manager_opens_a_queues_staffing_forecast(
         assert await page.input_value("#rep-queue") != ""  # a forecast is one queue's: "all" is not offered
         await page.select_option("#rep-queue", "care")
         await page.fill("#rep-week", "2026-11-16")
+        await page.select_option("#rep-model", "erlang-c")
         report = await submitted_report(context, page)
         url = urlparse(report.url)
         assert url.path == "/api/reports/staffing"
@@ -49,8 +50,11 @@ async def test_a_manager_opens_a_queues_staffing_forecast(
         assert query["queue"] == ["care"]
         assert query["week_of"] == ["2026-11-16"]
         assert query["shrinkage"] == ["0.3"]
+        assert query["model"] == ["erlang-c"]
         body = await report.inner_text("body")
         assert "Agents to schedule" in body
+        assert "agents sized with Erlang C: Erlang C asked for" in body
+        assert "Agents required: Erlang A/Erlang C" in body
         assert "Offered calls: forecast/actual" in body  # the week is over: forecast against actual
         await report.screenshot(path=str(artifacts / "reports-staffing.png"), full_page=True)
         await report.close()

@@ -11,7 +11,8 @@ weeks before it (9, 16, 23 February weigh 2, 3, 4; 2 February, weighing 1, has n
 * agent a1 takes a ``care`` call at 09:00 every history Monday and wraps it up for 30 s (a2's 90 s wrap-up after an
   outbound call -- another queue -- is not the queue's); in the planned week a1 is logged in 09:00-12:00 (a care
   call at 09:40 with a 5-minute wrap-up: after the history, not in its mean) and a2 09:15-10:00 each of Monday to
-  Wednesday.
+  Wednesday, both signed in to ``care`` (a2 to ``sales`` too); a3 is logged in 09:00-12:00 to ``sales`` only: not
+  one of the queue's agents.
 """
 
 from __future__ import annotations
@@ -77,14 +78,17 @@ def events() -> list[AgentEventRecord]:
         ]
     for d in range(3):
         day = WEEK + timedelta(days=d)
+        care, both, sales = (QUEUE,), (QUEUE, "sales"), ("sales",)
         out += [
-            AgentEventRecord("a1", _at(day, 9, 0), "ready", "logged_out"),
-            AgentEventRecord("a1", _at(day, 9, 40), "talking", "ready", queue=QUEUE),
-            AgentEventRecord("a1", _at(day, 9, 42), "wrapup", "talking", queue=QUEUE),
-            AgentEventRecord("a1", _at(day, 9, 47), "ready", "wrapup"),  # 5 min: not the history's
-            AgentEventRecord("a1", _at(day, 12, 0), "logged_out", "ready"),
-            AgentEventRecord("a2", _at(day, 9, 15), "ready", "logged_out"),
-            AgentEventRecord("a2", _at(day, 10, 0), "logged_out", "ready"),
+            AgentEventRecord("a1", _at(day, 9, 0), "ready", "logged_out", queues=care),
+            AgentEventRecord("a1", _at(day, 9, 40), "talking", "ready", queue=QUEUE, queues=care),
+            AgentEventRecord("a1", _at(day, 9, 42), "wrapup", "talking", queue=QUEUE, queues=care),
+            AgentEventRecord("a1", _at(day, 9, 47), "ready", "wrapup", queues=care),  # 5 min: not the history's
+            AgentEventRecord("a1", _at(day, 12, 0), "logged_out", "ready", queues=()),
+            AgentEventRecord("a2", _at(day, 9, 15), "ready", "logged_out", queues=both),
+            AgentEventRecord("a2", _at(day, 10, 0), "logged_out", "ready", queues=()),
+            AgentEventRecord("a3", _at(day, 9, 0), "ready", "logged_out", queues=sales),
+            AgentEventRecord("a3", _at(day, 12, 0), "logged_out", "ready", queues=()),
         ]
     return out
 

@@ -17,21 +17,29 @@ from hypothesis import strategies as st
 from staffing_history import NOW, QUEUE, WEEK, add_staffing_history
 from typer.testing import CliRunner
 
+from dialer.agents.history import AgentHistoryWriter
+from dialer.agents.registry import Agent, AgentChange, AgentStatus
+from dialer.clock import ManualClock
+from dialer.i18n import use_locale
 from dialer.inbound.calls import InboundOutcome
-from dialer.inbound.erlang import agents_required, service_level, with_shrinkage
+from dialer.inbound.erlang import agents_required, agents_required_a, erlang_a, service_level, with_shrinkage
 from dialer.inbound.figures import ServiceLevelRule
 from dialer.reports.common import ReportError
 from dialer.reports.output import render
 from dialer.reports.staffing import (
+    StaffingForecast,
     StaffingQuestion,
     StaffingTarget,
     build_staffing_forecast,
     parse_target,
     planned_week,
+    serving_periods,
     slot_spans,
     staffing_forecast,
 )
+from dialer.store.agent_history import AgentEventRecord, record_agent_events
 from dialer.store.inbound_calls import InboundCallRecord
+from dialer.store.reports import AgentEventFact, agent_events
 
 RULE = ServiceLevelRule()
 TARGET = StaffingTarget.of(RULE)
@@ -48,7 +56,7 @@ def _calls(start: datetime, count: int, spread: timedelta = timedelta(minutes=30
 
 
 @pytest.mark.parametrize("kind", BOTH_DATABASES)
-async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_with_erlang_c(
+async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_with_erlang_a_and_c(
     kind: str, tmp_path: Path
 ) -> None:
     async with database_spec(kind, tmp_path / f"{kind}.db") as spec, migrated(spec) as db:
@@ -70,9 +78,20 @@ async def test_the_forecast_weighs_recent_weeks_more_and_sizes_each_half_hour_wi
     assert friday_ten.handle_seconds == 180.0
     erlangs = forecast * 180.0 / 1800.0
     assert friday_ten.erlangs == pytest.approx(erlangs)
-    assert friday_ten.agents == agents_required(erlangs, 180.0, 20.0, 0.80, 0.85) == 2
+    # every half-hour of the history: 5 answered after 10 s (6 with 8 callers), one abandon after 40 s, the short
+    # abandon left out -- 30 half-hours a week, 3 weeks: 8 400 s waited, 90 abandons
+    patience = 8400.0 / 90
+    assert (r.patience.abandons, r.patience.mean_seconds) == (90, pytest.approx(patience))
+    assert r.model == "erlang-a"
+    assert "93 s" in r.model_reason
+    assert friday_ten.agents_erlang_c == agents_required(erlangs, 180.0, 20.0, 0.80, 0.85) == 2
+    assert friday_ten.agents_erlang_a == agents_required_a(erlangs, 180.0, patience, 20.0, 0.80, 0.85) == 2
+    assert friday_ten.agents == 2
     assert friday_ten.scheduled == with_shrinkage(2, 0.30) == 3
-    assert friday_ten.service_level == pytest.approx(service_level(erlangs, 2, 180.0, 20.0))
+    expected = erlang_a(erlangs, 2, 180.0, patience, 20.0)
+    assert friday_ten.service_level == pytest.approx(expected.service_level)
+    assert friday_ten.abandon_rate == pytest.approx(expected.abandoned)
+    assert friday_ten.service_level > service_level(erlangs, 2, 180.0, 20.0)  # callers who give up shorten the queue
     assert friday_ten.actual_offered is None
     assert friday_ten.actual_logged_in is None
     assert r.cell(WEEK + timedelta(days=5), 20).forecast_offered == 0.0  # nothing on Saturdays
@@ -87,7 +106,8 @@ async def test_forecast_against_actual_for_the_part_of_the_week_that_is_over(tmp
         r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE))
     monday_nine, monday_half_past = r.cell(WEEK, 18), r.cell(WEEK, 19)
     assert monday_nine.actual_offered == 10
-    assert monday_nine.actual_logged_in == pytest.approx(1.5)  # a1 the whole half-hour, a2 from 09:15
+    # a1 the whole half-hour, a2 from 09:15; a3, signed in to another queue only, is not the queue's agent
+    assert monday_nine.actual_logged_in == pytest.approx(1.5)
     assert monday_half_past.actual_logged_in == pytest.approx(2.0)
     assert r.cell(WEEK, 22).actual_logged_in == pytest.approx(1.0)
     assert r.cell(WEEK, 16).actual_offered == 0
@@ -179,6 +199,13 @@ def test_dialer_plan_inbound_prints_the_week_grid(staffing_db: str, cli: CliRunn
     doc = json.loads(out)
     assert doc["target"] == {"target": 0.9, "within_seconds": 15.0, "max_occupancy": 0.85, "shrinkage": 0.2}
     assert doc["intervals"][18]["actual_offered"] == 10  # the week is over by now: forecast against actual
+    code, out, err = run(cli, *base, "--json", "--model", "erlang-c")
+    assert (json.loads(out)["model"], json.loads(out)["model_reason"]) == ("erlang-c", "Erlang C asked for")
+    code, out, err = run(cli, *base, "--json")
+    assert json.loads(out)["model"] == "erlang-a"  # 90 abandons in the history: the patience is known
+    code, out, err = run(cli, *base, "--model", "erlang-b")
+    assert code == 1
+    assert "erlang-a or erlang-c" in err
     code, out, err = run(cli, *base, "--csv")
     assert out.splitlines()[0].startswith("day,interval,forecast offered")
     code, out, err = run(cli, "plan", "inbound", "--queue", "nope", "--database", staffing_db)
@@ -216,3 +243,153 @@ def test_the_forecast_is_the_weighted_mean_of_the_weeks_and_more_calls_never_nee
     busier_cell = build_staffing_forecast(question, history(more), [], None).cell(WEEK, 18)
     assert busier_cell.forecast_offered > cell.forecast_offered
     assert (busier_cell.agents or 0) >= (cell.agents or 0)
+
+
+def _abandoned(joined: datetime, wait: float) -> InboundCallRecord:
+    end = joined + timedelta(seconds=wait)
+    return InboundCallRecord(None, QUEUE, "", joined, end, InboundOutcome.ABANDONED, wait)
+
+
+def _with_abandons(abandons: int) -> list[InboundCallRecord]:
+    """A history week (23 February) of 60 answered callers on Monday 09:00 (5 s each) and ``abandons`` who gave up
+    after 30 s (and one short abandon: not a sign of patience)."""
+    nine = datetime(2026, 2, 23, 9, tzinfo=UTC)
+    visits = _calls(nine, 60)
+    visits += [_abandoned(nine + timedelta(seconds=10 * i), 30.0) for i in range(abandons)]
+    return [*visits, _abandoned(nine, 2.0)]
+
+
+def test_erlang_a_when_the_patience_is_known_soundly_else_erlang_c_and_the_output_says_why() -> None:
+    def forecast(abandons: int, model: str | None = None) -> StaffingForecast:
+        return build_staffing_forecast(
+            StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE, model=model), _with_abandons(abandons), [], None
+        )
+
+    sound = forecast(20)  # 60·5 + 20·30 = 900 s waited over 20 abandons: 45 s
+    assert (sound.model, sound.patience.mean_seconds, sound.patience.abandons) == ("erlang-a", 45.0, 20)
+    assert sound.model_reason == "mean patience 45 s, estimated from 20 abandons"
+    monday_nine = sound.cell(WEEK, 18)
+    assert monday_nine.agents == monday_nine.agents_erlang_a
+    assert monday_nine.agents_erlang_c is not None
+    assert monday_nine.agents_erlang_a is not None
+    assert monday_nine.agents_erlang_a <= monday_nine.agents_erlang_c
+    assert monday_nine.abandon_rate is not None
+    assert 0 < monday_nine.abandon_rate < 1
+    assert "agents sized with Erlang A: mean patience 45 s" in render(sound, "text")
+
+    rough = forecast(19)
+    assert rough.model == "erlang-c"
+    assert rough.model_reason.endswith("fewer than 20, too few to rely on")
+    assert rough.cell(WEEK, 18).agents == rough.cell(WEEK, 18).agents_erlang_c
+    assert rough.cell(WEEK, 18).agents_erlang_a is not None  # still shown
+    assert rough.cell(WEEK, 18).abandon_rate is None
+    assert "Expected abandon rate" not in render(rough, "text")
+    asked = forecast(19, "erlang-a")
+    assert asked.model == "erlang-a"
+    assert "asked for" in asked.model_reason
+    none = forecast(0, "erlang-a")
+    assert none.model == "erlang-c"
+    assert none.model_reason == "no caller gave up waiting in the history: the patience cannot be estimated"
+    assert none.cell(WEEK, 18).agents_erlang_a is None
+    told = forecast(20, "erlang-c")
+    assert (told.model, told.model_reason) == ("erlang-c", "Erlang C asked for")
+    assert told.cell(WEEK, 18).agents == told.cell(WEEK, 18).agents_erlang_c
+    with pytest.raises(ReportError, match="erlang-a or erlang-c"):
+        StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE, model="erlang-b")
+
+
+def test_a_holiday_in_the_history_is_left_out_and_one_in_the_planned_week_is_marked() -> None:
+    # In London: Good Friday (3 April 2026) and Easter Monday (6 April) are bank holidays. Plan the week of 13
+    # April: its history is the weeks of 16, 23, 30 March and 6 April (weights 1 .. 4), 10 callers each Monday and
+    # Friday at 09:00 but 2 on the holidays (the centre ran a skeleton service).
+    def local(day: date) -> datetime:
+        return datetime.combine(day, time(9), LONDON).astimezone(UTC)
+
+    visits: list[InboundCallRecord] = []
+    for monday in (date(2026, 3, 16), date(2026, 3, 23), date(2026, 3, 30), date(2026, 4, 6)):
+        for day in (monday, monday + timedelta(days=4)):
+            visits += _calls(local(day), 2 if day in (date(2026, 4, 3), date(2026, 4, 6)) else 10)
+    now = datetime(2026, 4, 13, 8, tzinfo=UTC)
+    question = StaffingQuestion(QUEUE, date(2026, 4, 13), now, TARGET, RULE, zone="Europe/London")
+    r = build_staffing_forecast(question, visits, [], None)
+    assert r.cell(date(2026, 4, 13), 18).forecast_offered == pytest.approx(10.0)  # 6 April's weight 4 to the others
+    assert r.cell(date(2026, 4, 17), 18).forecast_offered == pytest.approx(10.0)  # 3 April's weight 3 likewise
+    # the UK regime keeps every nation's bank holidays (the zone does not tell the nation): St Patrick's Day too
+    assert r.history_holidays == (
+        (date(2026, 3, 17), "Saint Patrick's Day"),
+        (date(2026, 4, 3), "Good Friday"),
+        (date(2026, 4, 6), "Easter Monday"),
+    )
+    assert any(
+        n.startswith("history days left out (public holiday): 2026-03-17 (Saint Patrick's Day)") for n in r.notes
+    )
+    assert r.holidays == ()
+
+    easter = build_staffing_forecast(
+        StaffingQuestion(QUEUE, date(2026, 4, 6), now - timedelta(weeks=2), TARGET, RULE, zone="Europe/London"),
+        visits,
+        [],
+        None,
+    )
+    assert easter.holidays == ((date(2026, 4, 6), "Easter Monday"),)
+    assert easter.holiday(date(2026, 4, 6)) == "Easter Monday"
+    text = render(easter, "text")
+    assert "Mon 04-06 (holiday)" in text
+    assert "public holidays this week (forecast as ordinary days): 2026-04-06 Easter Monday" in text
+    assert "Mon 04-06 (holiday)" in render(easter, "html")
+    rows = render(easter, "csv").splitlines()
+    assert rows[0].endswith(",holiday")
+    assert any(row.startswith("2026-04-06,") and row.endswith(",Easter Monday") for row in rows)
+    assert not any(row.startswith("2026-04-07,") and row.endswith("Monday") for row in rows)
+    doc = easter.as_json()
+    assert doc["holidays"] == [{"day": "2026-04-06", "name": "Easter Monday"}]
+    assert doc["intervals"][0]["holiday"] == "Easter Monday"
+    assert doc["intervals"][48]["holiday"] is None
+
+
+@pytest.mark.parametrize("kind", BOTH_DATABASES)
+async def test_the_agents_logged_in_are_those_signed_in_to_the_queue(kind: str, tmp_path: Path) -> None:
+    # The daemon records each agent's queues with every state change; rows written before that (queues NULL) count
+    # the agent whatever their queues, and the notes say so.
+    clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC).timestamp())
+    async with database_spec(kind, tmp_path / f"{kind}.db") as spec, migrated(spec) as db:
+        writer = AgentHistoryWriter(db, clock)
+        signed = Agent("ann", "PJSIP/1001", "Ann", queues=frozenset({QUEUE, "sales"}), status=AgentStatus.READY)
+        writer.on_change(AgentChange("ann", AgentStatus.LOGGED_OUT, AgentStatus.READY, clock.now(), "login"), signed)
+        writer.on_change(
+            AgentChange("bob", AgentStatus.LOGGED_OUT, AgentStatus.READY, clock.now() + 60, "login"),
+            Agent("bob", "PJSIP/1002", "Bob", queues=frozenset({"sales"}), status=AgentStatus.READY),
+        )
+        await writer.flush()
+        await record_agent_events(db, [AgentEventRecord("cy", datetime(2026, 3, 2, 9, tzinfo=UTC), "ready", None)])
+        events = await agent_events(db, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
+    assert events is not None
+    assert {e.agent: e.queues for e in events} == {"ann": (QUEUE, "sales"), "bob": ("sales",), "cy": None}
+    r = build_staffing_forecast(StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE), [], [], events)
+    assert r.cell(WEEK, 18).actual_logged_in == pytest.approx(2.0)  # ann and cy (not known: counted); not bob
+    assert any("do not say which queues" in n for n in r.notes)
+    nine = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    changes = [
+        AgentEventFact("ann", nine, "ready", None, (QUEUE,)),
+        AgentEventFact("ann", nine + timedelta(minutes=10), "paused", "lunch", ("sales",)),  # moved to sales
+        AgentEventFact("ann", nine + timedelta(minutes=20), "ready", None, (QUEUE, "sales")),
+        AgentEventFact("ann", nine + timedelta(minutes=30), "logged_out", None, ()),
+        AgentEventFact("ann", nine + timedelta(minutes=40), "ready", None, (QUEUE,)),
+    ]
+    assert serving_periods(changes, QUEUE) == (
+        [
+            (nine, nine + timedelta(minutes=10)),
+            (nine + timedelta(minutes=20), nine + timedelta(minutes=30)),
+            (nine + timedelta(minutes=40), None),
+        ],
+        False,
+    )
+
+
+async def test_the_forecast_computed_off_the_loop_speaks_the_readers_language(tmp_path: Path) -> None:
+    # Erlang A runs in a thread (not on the event loop): the thread keeps the reader's language.
+    async with database_spec("sqlite", tmp_path / "ja.db") as spec, migrated(spec) as db:
+        await add_staffing_history(db)
+        with use_locale("ja"):
+            r = await staffing_forecast(db, StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE))
+    assert r.model_reason == "平均待ち許容時間 93 秒（90 件の放棄から推定）"

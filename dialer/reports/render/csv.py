@@ -333,8 +333,11 @@ def staffing_csv(r: StaffingForecast, stream: TextIO) -> int:
         "agents_to_schedule",
         "expected_service_level",
         "expected_occupancy",
+        "expected_abandon_rate",
+        "agents_required_erlang_c",
+        "agents_required_erlang_a",
         "actual_offered",
         "actual_logged_in",
     )
-    rows = ([i.as_json()[k] for k in keys] for i in r.intervals if i.seconds)
+    rows = ([*(i.as_json()[k] for k in keys), r.holiday(i.day) or ""] for i in r.intervals if i.seconds)
     return write_csv(stream, STAFFING_COLUMNS, rows)

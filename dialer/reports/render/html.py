@@ -13,7 +13,7 @@ from dialer.reports.ivr import IvrReport, node_funnel
 from dialer.reports.performance import PerformanceReport, contact_rate_by_hour, disposition_counts
 from dialer.reports.render import svg, tables
 from dialer.reports.render.markup import esc, text
-from dialer.reports.staffing import StaffingForecast
+from dialer.reports.staffing import ERLANG_A, StaffingForecast
 
 PRINT_CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}
@@ -407,6 +407,8 @@ def render_staffing_html(r: StaffingForecast) -> str:
         f"<h1>{esc(title)}</h1>",
         f"<p>{esc(tables.staffing_rule_line(r, pct))}</p>",
         f'<p class="note">{esc(tables.staffing_handle_line(r))}</p>',
+        f'<p class="note">{esc(tables.staffing_model_line(r))}</p>',
+        *([f'<p class="note">{esc(h)}</p>'] if (h := tables.staffing_holiday_line(r)) else []),
     ]
     parts += [f'<p class="note">{esc(n)}</p>' for n in r.notes]
     if not r.busy_slots():
@@ -414,6 +416,15 @@ def render_staffing_html(r: StaffingForecast) -> str:
         return html_page(title, "\n".join(parts))
     names = [N_("interval"), *tables.staffing_days(r)]
     parts += ["<h2>" + text(_("Agents to schedule")) + "</h2>", html_table(names, tables.staffing_agent_grid(r))]
+    parts += [
+        "<h2>" + text(_("Agents required: Erlang A/Erlang C")) + "</h2>",
+        html_table(names, tables.staffing_models_grid(r)),
+    ]
+    if r.model == ERLANG_A:
+        parts += [
+            "<h2>" + text(_("Expected abandon rate")) + "</h2>",
+            html_table(names, tables.staffing_abandon_grid(r)),
+        ]
     if r.has_actuals:
         parts += [
             "<h2>" + text(_("Offered calls: forecast/actual")) + "</h2>",

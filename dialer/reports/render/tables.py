@@ -12,7 +12,7 @@ from dialer.reports.activity import AgentActivityReport, PauseFigures
 from dialer.reports.common import seconds_label, shown_time
 from dialer.reports.inbound import InboundReport, QueueReport
 from dialer.reports.performance import AgentTime, TeamFigures
-from dialer.reports.staffing import Interval, StaffingForecast, slot_label
+from dialer.reports.staffing import ERLANG_A, ERLANG_C, Interval, StaffingForecast, slot_label
 from dialer.reports.transfers import TransferFigures
 
 Percent = Callable[[float | None], str]
@@ -247,14 +247,37 @@ STAFFING_COLUMNS = (
     N_("agents to schedule"),
     N_("expected service level"),
     N_("expected occupancy"),
+    N_("expected abandon rate"),
+    N_("agents required (Erlang C)"),
+    N_("agents required (Erlang A)"),
     N_("actual offered"),
     N_("agents logged in"),
+    N_("holiday"),
 )
 
 
 def staffing_days(r: StaffingForecast) -> list[str]:
     """The grid's day columns: the weekday's short name and the date."""
-    return [f"{_(WEEKDAY_NAMES[d.weekday()])} {d.strftime('%m-%d')}" for d in r.days]
+    return [
+        f"{_(WEEKDAY_NAMES[d.weekday()])} {d.strftime('%m-%d')}" + (f" ({_('holiday')})" if r.holiday(d) else "")
+        for d in r.days
+    ]
+
+
+MODEL_NAMES = {ERLANG_A: N_("Erlang A"), ERLANG_C: N_("Erlang C")}
+
+
+def staffing_model_line(r: StaffingForecast) -> str:
+    """Which model sized the agents, and why."""
+    return _("agents sized with {model}: {why}").format(model=_(MODEL_NAMES[r.model]), why=r.model_reason)
+
+
+def staffing_holiday_line(r: StaffingForecast) -> str | None:
+    """The planned week's public holidays (None: none)."""
+    if not r.holidays:
+        return None
+    days = ", ".join(f"{d.isoformat()} {name}" for d, name in r.holidays)
+    return _("public holidays this week (forecast as ordinary days): {days}").format(days=days)
 
 
 def staffing_rule_line(r: StaffingForecast, percent: Percent) -> str:
@@ -298,6 +321,20 @@ def _logged_in_cell(i: Interval) -> str:
     return shown if i.actual_logged_in is None else f"{shown}/{i.actual_logged_in:.1f}"
 
 
+def _models_cell(i: Interval) -> str:
+    if not i.seconds:
+        return "-"
+    a = "?" if i.agents_erlang_a is None else str(i.agents_erlang_a)
+    c = "?" if i.agents_erlang_c is None else str(i.agents_erlang_c)
+    return f"{a}/{c}"
+
+
+def _abandon_cell(i: Interval) -> str:
+    if not i.seconds:
+        return "-"
+    return "" if i.abandon_rate is None else f"{100 * i.abandon_rate:.1f}%"
+
+
 def _grid(r: StaffingForecast, cell: Callable[[Interval], str]) -> list[list[object]]:
     return [[slot_label(s), *(cell(r.cell(d, s)) for d in r.days)] for s in r.busy_slots()]
 
@@ -310,6 +347,16 @@ def staffing_agent_grid(r: StaffingForecast) -> list[list[object]]:
 def staffing_offered_grid(r: StaffingForecast) -> list[list[object]]:
     """Intervals × weekdays: the forecast offered calls, "/actual" once the interval is over."""
     return _grid(r, _offered_cell)
+
+
+def staffing_models_grid(r: StaffingForecast) -> list[list[object]]:
+    """Intervals × weekdays: the agents required by Erlang A / by Erlang C."""
+    return _grid(r, _models_cell)
+
+
+def staffing_abandon_grid(r: StaffingForecast) -> list[list[object]]:
+    """Intervals × weekdays: the expected abandon rate (Erlang A)."""
+    return _grid(r, _abandon_cell)
 
 
 def staffing_logged_in_grid(r: StaffingForecast) -> list[list[object]]:
@@ -334,8 +381,12 @@ def staffing_rows(r: StaffingForecast, percent: Percent) -> list[list[object]]:
                 "" if i.scheduled is None else i.scheduled,
                 "" if i.service_level is None else percent(i.service_level),
                 "" if i.occupancy is None else percent(i.occupancy),
+                "" if i.abandon_rate is None else percent(i.abandon_rate),
+                "" if i.agents_erlang_c is None else i.agents_erlang_c,
+                "" if i.agents_erlang_a is None else i.agents_erlang_a,
                 "" if i.actual_offered is None else i.actual_offered,
                 "" if i.actual_logged_in is None else round(i.actual_logged_in, 2),
+                r.holiday(i.day) or "",
             ]
         )
     return rows

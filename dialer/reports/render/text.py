@@ -19,7 +19,7 @@ from dialer.reports.ivr import IvrReport
 from dialer.reports.performance import PerformanceReport
 from dialer.reports.plan import StaffingPlan
 from dialer.reports.render import tables
-from dialer.reports.staffing import StaffingForecast
+from dialer.reports.staffing import ERLANG_A, StaffingForecast
 
 
 def width(text: str) -> int:
@@ -433,6 +433,8 @@ def render_staffing_text(r: StaffingForecast) -> str:
         _("Inbound staffing forecast — queue {queue}, week of {week}").format(queue=r.queue, week=r.week.isoformat()),
         tables.staffing_rule_line(r, pct),
         tables.staffing_handle_line(r),
+        tables.staffing_model_line(r),
+        *([h] if (h := tables.staffing_holiday_line(r)) else []),
         *r.notes,
     ]
     if not r.busy_slots():
@@ -441,6 +443,9 @@ def render_staffing_text(r: StaffingForecast) -> str:
     names = [N_("interval"), *tables.staffing_days(r)]
     right = [False] + [True] * 7
     lines += ["", _("Agents to schedule"), *table(names, right, tables.staffing_agent_grid(r))]
+    lines += ["", _("Agents required: Erlang A/Erlang C"), *table(names, right, tables.staffing_models_grid(r))]
+    if r.model == ERLANG_A:
+        lines += ["", _("Expected abandon rate"), *table(names, right, tables.staffing_abandon_grid(r))]
     if r.has_actuals:
         lines += ["", _("Offered calls: forecast/actual"), *table(names, right, tables.staffing_offered_grid(r))]
         lines += [

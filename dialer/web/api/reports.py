@@ -52,7 +52,7 @@ INBOUND_SUMMARY = (
 )
 STAFFING_SUMMARY = (
     "Inbound staffing forecast: per half-hour of a week, the offered calls forecast from the queue's last weeks, "
-    "the agents Erlang C needs for the service-level target and the agents to schedule with shrinkage; forecast "
+    "the agents Erlang A (or C) needs for the service-level target, the agents to schedule with shrinkage; forecast "
     "against actual for the part of the week that is over"
 )
 AGENTS_SUMMARY = (
@@ -121,6 +121,11 @@ class StaffingQuery(Strict):
     )
     shrinkage: float = Field(default=DEFAULT_SHRINKAGE, ge=0, lt=1, description="share of scheduled time lost")
     max_occupancy: float = Field(default=DEFAULT_MAX_OCCUPANCY, gt=0, le=1, description="occupancy cap")
+    model: Literal["erlang-a", "erlang-c"] | None = Field(
+        default=None,
+        description="the queueing model: erlang-a (callers give up) or erlang-c (default: erlang-a when the history's "
+        "abandons estimate the callers' patience soundly, else erlang-c)",
+    )
     format: Literal["json", "html", "csv"] = "json"
     encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
         default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
@@ -297,7 +302,7 @@ async def get_agents_report(call: Call) -> web.Response:
 @routes.route("GET", "/api/reports/staffing", roles=MANAGERS, query=StaffingQuery, response_content=FORMATS)
 async def get_staffing_report(call: Call) -> web.Response:
     """An inbound queue's staffing forecast: per half-hour of a week (the reader's zone) the forecast offered calls,
-    the agents required (Erlang C) and to schedule, and forecast against actual where the week is over
+    the agents required (Erlang A or C) and to schedule, and forecast against actual where the week is over
     (format=json|html|csv)"""
     q = call.query_as(StaffingQuery)
     settings = call.app[SETTINGS]
@@ -307,7 +312,7 @@ async def get_staffing_report(call: Call) -> web.Response:
     with invalid(ReportError):
         target = StaffingTarget.of(rule, q.target, shrinkage=q.shrinkage, max_occupancy=q.max_occupancy)
         week = planned_week(q.week_of, now, zone)
-        question = StaffingQuestion(q.queue, week, now, target, rule, q.weeks, zone)
+        question = StaffingQuestion(q.queue, week, now, target, rule, q.weeks, zone, q.model)
     if q.queue not in settings.inbound_queues and q.queue not in await inbound_queue_names(call.db):
         raise Problem(422, M_("queue: no inbound queue {queue}", queue=q.queue), kind="validation-error")
     report = await staffing_forecast(call.db, question)

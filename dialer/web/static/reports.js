@@ -36,6 +36,7 @@ function staffingUrl(params) {
   if ($("rep-weeks").value) params.set("weeks", $("rep-weeks").value);
   if ($("rep-target").value.trim()) params.set("target", $("rep-target").value.trim());
   if ($("rep-shrinkage").value !== "") params.set("shrinkage", String(Number($("rep-shrinkage").value) / 100));
+  if ($("rep-model").value) params.set("model", $("rep-model").value);
   return `/api/reports/staffing?${params}`;
 }
 
