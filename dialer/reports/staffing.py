@@ -428,6 +428,13 @@ def build_staffing_forecast(
         for d in range(7)
         if (name := holiday_of(m + timedelta(days=d), q.zone)) is not None
     }
+    # A weekday that was a holiday in every history week keeps its holidays: a holiday's calls are a better forecast
+    # than none (a forecast of no call would staff nobody).
+    kept: dict[date, str] = {}
+    for d in range(7):
+        days = [m + timedelta(days=d) for m, _w in plan if m in used]
+        if days and all(day in left_out for day in days):
+            kept.update((day, left_out.pop(day)) for day in days)
     notes: list[str] = []
     if not used:
         notes.append(_("no call in the history's weeks: nothing to forecast"))
@@ -443,6 +450,13 @@ def build_staffing_forecast(
     if left_out:
         days = ", ".join(f"{d.isoformat()} ({name})" for d, name in sorted(left_out.items()))
         notes.append(_("history days left out (public holiday): {days}").format(days=days))
+    if kept:
+        days = ", ".join(f"{d.isoformat()} ({name})" for d, name in sorted(kept.items()))
+        notes.append(
+            _("history days kept although public holidays (their weekday was one in every week): {days}").format(
+                days=days
+            )
+        )
     by_agent: dict[str, list[AgentEventFact]] = defaultdict(list)
     for e in events or ():
         by_agent[e.agent].append(e)

@@ -347,6 +347,21 @@ def test_a_holiday_in_the_history_is_left_out_and_one_in_the_planned_week_is_mar
     assert doc["intervals"][48]["holiday"] is None
 
 
+def test_a_weekday_that_was_a_holiday_in_every_history_week_keeps_its_calls() -> None:
+    # One week of history (6 April 2026, Easter Monday in London): leaving the holiday out would leave Monday with no
+    # history at all and forecast no call; it is kept, and the notes say so.
+    visits = _calls(datetime.combine(date(2026, 4, 6), time(9), LONDON).astimezone(UTC), 4)
+    now = datetime(2026, 4, 13, 8, tzinfo=UTC)
+    question = StaffingQuestion(QUEUE, date(2026, 4, 13), now, TARGET, RULE, weeks=1, zone="Europe/London")
+    r = build_staffing_forecast(question, visits, [], None)
+    assert r.cell(date(2026, 4, 13), 18).forecast_offered == pytest.approx(4.0)
+    assert r.history_holidays == ()
+    assert (
+        "history days kept although public holidays (their weekday was one in every week): 2026-04-06 (Easter Monday)"
+        in r.notes
+    )
+
+
 @pytest.mark.parametrize("kind", BOTH_DATABASES)
 async def test_the_agents_logged_in_are_those_signed_in_to_the_queue(kind: str, tmp_path: Path) -> None:
     # The daemon records each agent's queues with every state change; rows written before that (queues NULL) count
