@@ -432,9 +432,9 @@ def build_staffing_forecast(
     # than none (a forecast of no call would staff nobody).
     kept: dict[date, str] = {}
     for d in range(7):
-        days = [m + timedelta(days=d) for m, _w in plan if m in used]
-        if days and all(day in left_out for day in days):
-            kept.update((day, left_out.pop(day)) for day in days)
+        weekdays = [m + timedelta(days=d) for m, _w in plan if m in used]
+        if weekdays and all(day in left_out for day in weekdays):
+            kept.update((day, left_out.pop(day)) for day in weekdays)
     notes: list[str] = []
     if not used:
         notes.append(_("no call in the history's weeks: nothing to forecast"))
