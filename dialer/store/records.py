@@ -5,7 +5,8 @@ carry more columns: they are ignored). ``RecordReader(UserRecord, role=Role, dis
 column and passes the ones named in ``convert`` through their function (an enum, ``bool`` for SQLite's 0/1, a
 tuple for a JSON list). The reader is called on a row, or runs a statement and reads its first or every row.
 ``paged`` is the one count-plus-page query of the listings (the total matching and one page of rows), ``by_id``
-the statement reading one row by its id, ``in_period`` the conditions of a half-open time range ``[start, end)``.
+the statement reading one row by its id, ``in_period`` the conditions of a half-open time range ``[start, end)``,
+``where_given`` those of a listing's optional filters (a column equal to each value given).
 ``public_fields`` is the other way out: a record's fields as JSON values (what ``public()`` and ``as_json()`` of
 the records give the API and the CLI).
 """
@@ -52,6 +53,12 @@ def in_period(
     if end is not None:
         conditions.append(column < end)
     return conditions
+
+
+def where_given(*tests: tuple[ColumnElement[Any], object]) -> list[ColumnElement[bool]]:
+    """The conditions that each column equals its value, for the values given (a value None: no condition on its
+    column): a listing's optional filters. Spread them into a ``where``."""
+    return [column == value for column, value in tests if value is not None]
 
 
 def json_value(value: object) -> object:
