@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Field, SQLModel
 
 from dialer.i18n import M_
+from dialer.store.admin import teams_t
 from dialer.store.audit import audit_in
 from dialer.store.auth import secret_hash, users_t
 from dialer.store.engine import Database
@@ -59,7 +60,6 @@ class WallboardSessionRow(SQLModel, table=True):
     expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # found over its lifetime (audited)
 
 
-teams_t = metadata.tables["teams"]
 SEEN_RESOLUTION = timedelta(minutes=1)  # a session's renewal is written at most this often (a write per TV a minute)
 wallboard_tokens_t = metadata.tables["wallboard_tokens"]
 wallboard_sessions_t = metadata.tables["wallboard_sessions"]
