@@ -314,7 +314,7 @@ async def _write_transition(
             )
         )
     await enqueue_in(conn, [*announced, *dropped], now)
-    # The lead's own lead.archived is announced above, with the transition's reason.
+    # The lead's own lead.archived is the transition's to announce (above), not the DNC entries'.
     await _list_asked_numbers(conn, transition, campaign_id, lead_id, now, skip_archived_event=(lead_id,))
 
 
