@@ -20,7 +20,7 @@ from dialer.store.attempts import AgentFigures, figures_by_agent
 from dialer.store.audit import audit_in
 from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
 from dialer.store.engine import Database
-from dialer.store.records import by_id, public_fields
+from dialer.store.records import by_id, name_taken_in, public_fields
 from dialer.store.tables import attempts_t, campaigns_t, metadata
 from dialer.store.types import UTCDateTime
 
@@ -111,7 +111,7 @@ async def _user_row(conn: AsyncConnection, name: str) -> RowMapping:
 
 async def create_team(db: Database, name: str, now: datetime, *, actor: str) -> TeamRecord:
     async with db.write() as conn:
-        if (await conn.execute(select(teams_t.c.id).where(teams_t.c.name == name))).first() is not None:
+        if await name_taken_in(conn, teams_t, name):
             raise TeamExistsError(name)
         await conn.execute(teams_t.insert().values(name=name, created_at=now))
         await audit_in(conn, actor, "team.create", f"team:{name}", now)

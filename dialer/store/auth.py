@@ -18,7 +18,7 @@ from dialer.i18n import M_
 from dialer.store.audit import audit_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader, paged, public_fields
+from dialer.store.records import RecordReader, first_row, name_taken_in, paged, public_fields
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime
 
@@ -155,8 +155,7 @@ async def create_user(
 ) -> UserRecord:
     """A new user; ``actor``: who creates them, written to the audit log in the same transaction."""
     async with db.write() as conn:
-        taken = (await conn.execute(select(users_t.c.id).where(users_t.c.name == name))).first()
-        if taken is not None:
+        if await name_taken_in(conn, users_t, name):
             raise UserExistsError(name)
         if actor is not None:
             await audit_in(conn, actor, "user.create", f"user:{name}", now, role=role.value, phone=phone)
@@ -238,22 +237,12 @@ async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord 
     """The enabled user owning an unrevoked token. Notes when it was last used, at most once a minute (every API
     call would otherwise be a write, competing with the dialer's claims for SQLite's single writer)."""
     digest = secret_hash(token)
-    async with db.read() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(
-                        users_t,
-                        api_tokens_t.c.id.label("token_id"),
-                        api_tokens_t.c.last_used_at.label("token_last_used_at"),
-                    )
-                    .join(api_tokens_t, api_tokens_t.c.user_id == users_t.c.id)
-                    .where(api_tokens_t.c.token_hash == digest, api_tokens_t.c.revoked.is_(False))
-                )
-            )
-            .mappings()
-            .first()
-        )
+    row = await first_row(
+        db,
+        select(users_t, api_tokens_t.c.id.label("token_id"), api_tokens_t.c.last_used_at.label("token_last_used_at"))
+        .join(api_tokens_t, api_tokens_t.c.user_id == users_t.c.id)
+        .where(api_tokens_t.c.token_hash == digest, api_tokens_t.c.revoked.is_(False)),
+    )
     if row is None or row["disabled"]:
         return None
     last = row["token_last_used_at"]
@@ -299,18 +288,12 @@ async def create_session(
 
 
 async def session_user(db: Database, session_id: str, now: datetime) -> SessionRecord | None:
-    async with db.read() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(users_t, web_sessions_t.c.csrf_token, web_sessions_t.c.expires_at)
-                    .join(web_sessions_t, web_sessions_t.c.user_id == users_t.c.id)
-                    .where(web_sessions_t.c.id_hash == secret_hash(session_id), web_sessions_t.c.expires_at > now)
-                )
-            )
-            .mappings()
-            .first()
-        )
+    row = await first_row(
+        db,
+        select(users_t, web_sessions_t.c.csrf_token, web_sessions_t.c.expires_at)
+        .join(web_sessions_t, web_sessions_t.c.user_id == users_t.c.id)
+        .where(web_sessions_t.c.id_hash == secret_hash(session_id), web_sessions_t.c.expires_at > now),
+    )
     if row is None or row["disabled"]:
         return None
     return SessionRecord(_user(row), row["csrf_token"], row["expires_at"])

@@ -238,6 +238,19 @@ def upcoming_statement(
     )
 
 
+def _due_params(
+    campaign_id: int, limit: int, now: datetime, agents: Collection[str], owner_grace: timedelta | None
+) -> dict[str, Any]:
+    """The parameters of the candidate scan the claim and its look-ahead share (which leads are due, and whose)."""
+    return {
+        "p_campaign": campaign_id,
+        "limit": limit,
+        "now": now,
+        "agents": list(agents),
+        "p_owned_until": owned_until(now, owner_grace),
+    }
+
+
 async def upcoming_leads(
     db: Database,
     *,
@@ -260,13 +273,7 @@ async def upcoming_leads(
     they could not fill."""
     if limit <= 0:
         return []
-    params: dict[str, Any] = {
-        "p_campaign": campaign_id,
-        "limit": limit,
-        "now": now,
-        "agents": list(agents),
-        "p_owned_until": owned_until(now, owner_grace),
-    }
+    params = _due_params(campaign_id, limit, now, agents, owner_grace)
     async with db.read() as conn:
         pg = conn.dialect.name == "postgresql"
         settings = await list_settings_in(conn, campaign_id, only_managed=True)
@@ -402,15 +409,7 @@ async def claim_in(
     statement per step of the plan, each for what is left of the batch (due callbacks first, from every active
     list, when the ordering puts callbacks first). ``owned``: only the due callbacks still waiting for their agents
     (:class:`Owned`), from every active list."""
-    params: dict[str, Any] = {
-        "p_campaign": campaign_id,
-        "limit": limit,
-        "now": now,
-        "agents": list(agents),
-        "p_owned_until": owned_until(now, owner_grace),
-        "p_owner": owner,
-        "lease_until": now + lease,
-    }
+    params = {**_due_params(campaign_id, limit, now, agents, owner_grace), "p_owner": owner, "lease_until": now + lease}
     pg = conn.dialect.name == "postgresql"
     settings = await list_settings_in(conn, campaign_id, only_managed=True)
     if not settings:

@@ -19,7 +19,7 @@ from dialer.store.changes import not_none
 from dialer.store.engine import Database
 from dialer.store.leads import LeadRecord, lead_record
 from dialer.store.leadscope import LeadScope
-from dialer.store.records import RecordReader, by_id, paged
+from dialer.store.records import RecordReader, by_id, first_row, in_period, paged, where_given
 from dialer.store.tables import IN_CALL_STATUS, attempts_t, callbacks_t, campaigns_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
 
@@ -75,9 +75,7 @@ async def search_leads(db: Database, query: LeadQuery) -> tuple[int, list[LeadRe
 
 
 async def agent_may_see_lead(db: Database, lead_id: int, agent: str) -> bool:
-    async with db.read() as conn:
-        row = (await conn.execute(select(leads_t.c.id).where(leads_t.c.id == lead_id, _agent_leads(agent)))).first()
-    return row is not None
+    return await first_row(db, select(leads_t.c.id).where(leads_t.c.id == lead_id, _agent_leads(agent))) is not None
 
 
 async def lead_history(db: Database, lead_id: int, limit: int = 50) -> list[AttemptRecord]:
@@ -205,14 +203,8 @@ async def list_callbacks(
     visible = scope.calls_condition(callbacks_t) if scope is not None else None
     if visible is not None:
         conditions.append(visible)
-    if campaign_id is not None:
-        conditions.append(c.campaign_id == campaign_id)
-    if agent is not None:
-        conditions.append(c.agent == agent)
-    if state is not None:
-        conditions.append(c.state == state)
-    if due_before is not None:
-        conditions.append(c.due_at < due_before)
+    conditions += where_given((c.campaign_id, campaign_id), (c.agent, agent), (c.state, state))
+    conditions += in_period(c.due_at, None, due_before)
     lead = leads_t.c
     rows = (
         select(

@@ -21,7 +21,7 @@ from sqlmodel import Field, SQLModel
 from dialer.quality.scoring import Answer, Score
 from dialer.store.audit import audit_in
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader, paged
+from dialer.store.records import RecordReader, in_period, paged, where_given
 from dialer.store.tables import BigId, campaigns_t, metadata
 from dialer.store.types import UTCDateTime, json_document
 from dialer.store.webhooks import enqueue_in
@@ -85,17 +85,8 @@ class EvaluationFilter:
 
     def conditions(self) -> list[ColumnElement[bool]]:
         c = evaluations_t.c
-        where: list[ColumnElement[bool]] = []
-        if self.agent is not None:
-            where.append(c.agent == self.agent)
-        if self.campaign_id is not None:
-            where.append(c.campaign_id == self.campaign_id)
-        if self.attempt_id is not None:
-            where.append(c.attempt_id == self.attempt_id)
-        if self.since is not None:
-            where.append(c.created_at >= self.since)
-        if self.until is not None:
-            where.append(c.created_at < self.until)
+        where = where_given((c.agent, self.agent), (c.campaign_id, self.campaign_id), (c.attempt_id, self.attempt_id))
+        where += in_period(c.created_at, self.since, self.until)
         if self.agents is not None:
             where.append(c.agent.in_(sorted(self.agents)))
         return where

@@ -21,7 +21,7 @@ from dialer.ivr.executor import FlowResult
 from dialer.store.attempts import get_attempt
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader, in_period
+from dialer.store.records import RecordReader, in_period, where_given
 from dialer.store.types import UTCDateTime, json_document
 
 OPT_OUT_SOURCE = "ivr-opt-out"
@@ -157,10 +157,7 @@ async def ivr_results(
     """The stored results, oldest first, filtered by campaign, flow and start time."""
     t = ivr_results_t
     query = select(t).order_by(t.c.started_at, t.c.id)
-    if campaign_id is not None:
-        query = query.where(t.c.campaign_id == campaign_id)
-    if flow is not None:
-        query = query.where(t.c.flow == flow)
+    query = query.where(*where_given((t.c.campaign_id, campaign_id), (t.c.flow, flow)))
     query = query.where(*in_period(t.c.started_at, since, until))
     return await _ivr_result.all(db, query)
 

@@ -314,6 +314,21 @@ async def _write_transition(
             )
         )
     await enqueue_in(conn, [*announced, *dropped], now)
+    # The lead's own lead.archived is the transition's to announce (above), not the DNC entries'.
+    await _list_asked_numbers(conn, transition, campaign_id, lead_id, now, skip_archived_event=(lead_id,))
+
+
+async def _list_asked_numbers(
+    conn: AsyncConnection,
+    transition: LeadTransition,
+    campaign_id: int,
+    lead_id: int,
+    now: datetime,
+    *,
+    skip_archived_event: Collection[int] = (),
+) -> None:
+    """The numbers the called party asked not to be called again (``transition.add_to_dnc``, none: nothing to do)
+    put on the campaign's DNC list as the agent's entries."""
     if transition.add_to_dnc:
         await add_dnc_in(
             conn,
@@ -323,7 +338,7 @@ async def _write_transition(
             reason="called party asked",
             now=now,
             lead_id=lead_id,
-            skip_archived_event=(lead_id,),
+            skip_archived_event=skip_archived_event,
         )
 
 
@@ -523,15 +538,7 @@ async def _late_on_a_lead_dialled_since(
     is honoured whatever (its numbers listed, which closes the lead if it waits in the list). The lead as it is
     now, and the transition recorded."""
     if transition.add_to_dnc:
-        await add_dnc_in(
-            conn,
-            list(transition.add_to_dnc),
-            campaign_id,
-            source="agent",
-            reason="called party asked",
-            now=now,
-            lead_id=lead.id,
-        )
+        await _list_asked_numbers(conn, transition, campaign_id, lead.id, now)
         lead = await lead_record.one_in(conn, select(leads_t).where(leads_t.c.id == lead.id))
     recorded = LeadTransition(
         snapshot(lead, campaign.name),

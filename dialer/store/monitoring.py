@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.leadscope import LeadScope
-from dialer.store.records import RecordReader, by_id, paged
+from dialer.store.records import RecordReader, by_id, paged, where_given
 from dialer.store.tables import attempts_t, campaigns_t, recordings_t, supervision_t
 
 RECORDING_ACTIVE_STATES = ("recording", "paused")
@@ -265,17 +265,13 @@ async def search_recordings(
     db: Database, where: RecordingFilter, limit: int, offset: int
 ) -> tuple[int, list[RecordingListing]]:
     r, a, c = recordings_t.c, attempts_t.c, campaigns_t.c
-    conditions: list[ColumnElement[bool]] = []
-    if where.campaign_id is not None:
-        conditions.append(r.campaign_id == where.campaign_id)
-    if where.agent is not None:
-        conditions.append(r.agent == where.agent)
+    conditions = where_given(
+        (r.campaign_id, where.campaign_id), (r.agent, where.agent), (a.disposition, where.disposition)
+    )
     if where.day_from is not None:
         conditions.append(r.started_at >= datetime.combine(where.day_from, time(0), tzinfo=UTC))
     if where.day_to is not None:
         conditions.append(r.started_at < datetime.combine(where.day_to + timedelta(days=1), time(0), tzinfo=UTC))
-    if where.disposition is not None:
-        conditions.append(a.disposition == where.disposition)
     if where.phone:
         conditions.append(a.phone.contains(where.phone, autoescape=True))
     visible = where.scope.calls_condition(recordings_t) if where.scope is not None else None
@@ -372,9 +368,6 @@ async def list_supervisions(
     conditions: list[ColumnElement[bool]] = []
     if agents is not None:
         conditions.append(s.agent.in_(sorted(agents)))
-    if supervisor is not None:
-        conditions.append(s.supervisor == supervisor)
-    if agent is not None:
-        conditions.append(s.agent == agent)
+    conditions += where_given((s.supervisor, supervisor), (s.agent, agent))
     query = select(supervision_t).order_by(s.started_at.desc(), s.id.desc())
     return await paged(db, supervision_t, query, conditions, _supervision, limit=limit, offset=offset)

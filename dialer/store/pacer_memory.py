@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.ownership import campaign_leases_t
+from dialer.store.records import RecordReader
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime, json_document
 
@@ -37,6 +38,9 @@ class StoredMemory:
     owner: str
     saved_at: datetime
     memory: dict[str, Any]
+
+
+_stored_memory = RecordReader(StoredMemory, memory=dict)
 
 
 async def save_pacer_memory(
@@ -65,9 +69,4 @@ async def save_pacer_memory(
 
 
 async def load_pacer_memory(db: Database, campaign_id: int) -> StoredMemory | None:
-    c = pacer_memory_t.c
-    async with db.read() as conn:
-        row = (
-            await conn.execute(select(c.campaign_id, c.owner, c.saved_at, c.memory).where(c.campaign_id == campaign_id))
-        ).first()
-    return None if row is None else StoredMemory(row.campaign_id, row.owner, row.saved_at, dict(row.memory))
+    return await _stored_memory.first(db, select(pacer_memory_t).where(pacer_memory_t.c.campaign_id == campaign_id))

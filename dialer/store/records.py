@@ -5,7 +5,9 @@ carry more columns: they are ignored). ``RecordReader(UserRecord, role=Role, dis
 column and passes the ones named in ``convert`` through their function (an enum, ``bool`` for SQLite's 0/1, a
 tuple for a JSON list). The reader is called on a row, or runs a statement and reads its first or every row.
 ``paged`` is the one count-plus-page query of the listings (the total matching and one page of rows), ``by_id``
-the statement reading one row by its id, ``in_period`` the conditions of a half-open time range ``[start, end)``.
+the statement reading one row by its id, ``in_period`` the conditions of a half-open time range ``[start, end)``,
+``where_given`` those of a listing's optional filters (a column equal to each value given); ``name_taken_in`` asks
+whether a named row exists before one is created; ``first_row`` reads a row that is more than one record.
 ``public_fields`` is the other way out: a record's fields as JSON values (what ``public()`` and ``as_json()`` of
 the records give the API and the CLI).
 """
@@ -54,6 +56,18 @@ def in_period(
     return conditions
 
 
+async def name_taken_in(conn: AsyncConnection, table: Table, name: str) -> bool:
+    """Whether a row of ``table`` already has this ``name`` (asked before creating a named row, to refuse it with
+    a clear error rather than the unique constraint's)."""
+    return (await conn.execute(select(table.c.id).where(table.c.name == name))).first() is not None
+
+
+def where_given(*tests: tuple[ColumnElement[Any], object]) -> list[ColumnElement[bool]]:
+    """The conditions that each column equals its value, for the values given (a value None: no condition on its
+    column): a listing's optional filters. Spread them into a ``where``."""
+    return [column == value for column, value in tests if value is not None]
+
+
 def json_value(value: object) -> object:
     """A field's value as JSON shows it: a datetime in ISO 8601, an enum as its value, a tuple as a list."""
     if isinstance(value, datetime):
@@ -72,6 +86,13 @@ def public_fields(
     name or the key ``rename`` gives it."""
     keys = rename or {}
     return {keys.get(name, name): json_value(getattr(record, name)) for name in names.split()}
+
+
+async def first_row(db: Database, stmt: Executable) -> RowMapping | None:
+    """The first row of ``stmt`` (a read transaction of its own), None when it returns none: a row read as more
+    than one record, or beside one."""
+    async with db.read() as conn:
+        return (await conn.execute(stmt)).mappings().first()
 
 
 async def paged(
@@ -137,8 +158,8 @@ class RecordReader(Generic[R]):
 
     async def first(self, db: Database, stmt: Executable) -> R | None:
         """The first row of ``stmt`` (a read transaction of its own), None when it returns none."""
-        async with db.read() as conn:
-            return await self.first_in(conn, stmt)
+        row = await first_row(db, stmt)
+        return None if row is None else self(row)
 
     async def all(self, db: Database, stmt: Executable) -> list[R]:
         """Every row of ``stmt`` (a read transaction of its own)."""

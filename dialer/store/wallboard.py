@@ -24,10 +24,11 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Field, SQLModel
 
 from dialer.i18n import M_
+from dialer.store.admin import teams_t
 from dialer.store.audit import audit_in
 from dialer.store.auth import secret_hash, users_t
 from dialer.store.engine import Database
-from dialer.store.records import RecordReader, public_fields
+from dialer.store.records import RecordReader, first_row, name_taken_in, public_fields
 from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime, json_document
 
@@ -59,7 +60,6 @@ class WallboardSessionRow(SQLModel, table=True):
     expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # found over its lifetime (audited)
 
 
-teams_t = metadata.tables["teams"]
 SEEN_RESOLUTION = timedelta(minutes=1)  # a session's renewal is written at most this often (a write per TV a minute)
 wallboard_tokens_t = metadata.tables["wallboard_tokens"]
 wallboard_sessions_t = metadata.tables["wallboard_sessions"]
@@ -164,8 +164,7 @@ async def create_wallboard_token(
 ) -> WallboardToken:
     """A new wallboard token (``token`` is the secret; only its hash is kept); audited as ``actor``'s."""
     async with db.write() as conn:
-        taken = (await conn.execute(select(wallboard_tokens_t.c.id).where(wallboard_tokens_t.c.name == name))).first()
-        if taken is not None:
+        if await name_taken_in(conn, wallboard_tokens_t, name):
             raise WallboardTokenExistsError(name)
         token_id = (
             await conn.execute(
@@ -229,18 +228,9 @@ async def _kiosk(db: Database, row: Any) -> Kiosk:
 
 async def kiosk_for_token(db: Database, token: str) -> Kiosk | None:
     """The kiosk an unrevoked wallboard token opens (None: unknown or revoked)."""
-    async with db.read() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(wallboard_tokens_t).where(
-                        wallboard_tokens_t.c.token_hash == secret_hash(token), wallboard_tokens_t.c.revoked_at.is_(None)
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
+    t = wallboard_tokens_t.c
+    unrevoked = select(wallboard_tokens_t).where(t.token_hash == secret_hash(token), t.revoked_at.is_(None))
+    row = await first_row(db, unrevoked)
     return None if row is None else await _kiosk(db, row)
 
 
@@ -269,23 +259,12 @@ async def kiosk_for_session(db: Database, session_id: str, now: datetime, lifeti
     ``lifetime`` (audited once, by the lookup that finds it so)."""
     s = wallboard_sessions_t.c
     digest = secret_hash(session_id)
-    async with db.read() as conn:
-        row = (
-            (
-                await conn.execute(
-                    select(
-                        wallboard_tokens_t,
-                        s.created_at.label("opened_at"),
-                        s.seen_at.label("seen_at"),
-                        s.expired_at.label("expired_at"),
-                    )
-                    .join(wallboard_sessions_t, s.token_id == wallboard_tokens_t.c.id)
-                    .where(s.id_hash == digest, wallboard_tokens_t.c.revoked_at.is_(None))
-                )
-            )
-            .mappings()
-            .first()
-        )
+    row = await first_row(
+        db,
+        select(wallboard_tokens_t, s.created_at.label("opened_at"), s.seen_at, s.expired_at)
+        .join(wallboard_sessions_t, s.token_id == wallboard_tokens_t.c.id)
+        .where(s.id_hash == digest, wallboard_tokens_t.c.revoked_at.is_(None)),
+    )
     if row is None:
         return None
     opened, seen = row["opened_at"], row["seen_at"] or row["opened_at"]

@@ -47,7 +47,7 @@ from dialer.store.changes import not_none
 from dialer.store.dialect import upsert_insert
 from dialer.store.engine import Database
 from dialer.store.holders import local_holder_gone, process_holder
-from dialer.store.records import RecordReader, by_id, public_fields
+from dialer.store.records import RecordReader, by_id, public_fields, where_given
 from dialer.store.tables import webhook_outbox_t, webhook_subscriptions_t
 from dialer.store.types import UTCDateTime
 from dialer.webhooks.core import WebhookEvent, body_of, subscribes
@@ -606,14 +606,11 @@ async def outbox_rows(
     """Outbox rows, newest first (the UI's list)."""
     o = webhook_outbox_t.c
     stmt = select(webhook_outbox_t).order_by(o.id.desc()).limit(limit)
-    if state is not None:
-        stmt = stmt.where(o.state == state)
-    if campaign_id is not None:
-        stmt = stmt.where(o.campaign_id == campaign_id)
-    if subscription_id is not None:
-        stmt = stmt.where(o.subscription_id == subscription_id)
-    if event_id is not None:
-        stmt = stmt.where(o.event_id == event_id)
+    stmt = stmt.where(
+        *where_given(
+            (o.state, state), (o.campaign_id, campaign_id), (o.subscription_id, subscription_id), (o.event_id, event_id)
+        )
+    )
     if before_id is not None:
         stmt = stmt.where(o.id < before_id)
     return await _outbox_row.all(db, stmt)

@@ -86,6 +86,31 @@ async def test_events_are_written_with_their_transaction_for_matching_subscripti
     assert json.loads(given.payload)["data"]["outcome"] == "connected"
 
 
+async def test_the_outbox_listing_filters_by_state_campaign_subscription_event_and_before_an_id(db: Database) -> None:
+    configs = [config(), config("other")]
+    ids = [
+        await campaign(db, cfg, [phone]) for cfg, phone in zip(configs, ["+12125550101", "+12125550199"], strict=True)
+    ]
+    url = "http://127.0.0.1:9/hook"  # never called: nothing is delivered here
+    here, there = [
+        await create_subscription(db, campaign_id=cid, url=url, events=SUBSCRIBABLE, secret="x", now=NOW) for cid in ids
+    ]
+    for cfg, cid in zip(configs, ids, strict=True):
+        await dial_all(db, cfg, cid)
+    every = await outbox_rows(db)
+    assert {r.subscription_id for r in every} == {here.id, there.id}
+    assert [r.id for r in every] == sorted((r.id for r in every), reverse=True)  # newest first
+
+    assert {r.campaign_id for r in await outbox_rows(db, campaign_id=ids[0])} == {ids[0]}
+    assert {r.subscription_id for r in await outbox_rows(db, subscription_id=there.id)} == {there.id}
+    (started,) = [r for r in every if r.subscription_id == here.id and r.event_type == "call.started"]
+    assert [r.id for r in await outbox_rows(db, event_id=started.event_id)] == [started.id]
+    assert {r.state for r in every} == {PENDING}
+    assert await outbox_rows(db, state=DELIVERED) == []
+    assert await outbox_rows(db, state=PENDING, campaign_id=ids[0], subscription_id=there.id) == []  # all must hold
+    assert [r.id for r in await outbox_rows(db, before_id=every[0].id)] == [r.id for r in every[1:]]
+
+
 async def test_a_machine_marked_after_the_hangup_is_restated_by_its_disposition(db: Database) -> None:
     """call.ended said what was known at the hangup (a connected call); the agent's machine disposition after it
     made the attempt a machine, and call.dispositioned says so. Marked while the call is up, call.ended says
