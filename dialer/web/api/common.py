@@ -68,6 +68,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def csv_headers(encoding: str, filename: str) -> dict[str, str]:
+    """The headers of a CSV download in ``encoding`` (one of CSV_ENCODINGS; CP932 is named Shift_JIS), saved as
+    ``filename``."""
+    charset = "shift_jis" if encoding == "cp932" else "utf-8"
+    return {
+        "Content-Type": f"text/csv; charset={charset}",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+
+
 # ------------------------------------------------------------------------------------------------ JSON views
 def lead_json(lead: LeadRecord) -> dict[str, Any]:
     return {
