@@ -111,18 +111,23 @@ def _chosen_locale(value: str) -> str:
     return chosen
 
 
-app.add_typer(db.app, name="db")
-app.add_typer(campaign.app, name="campaign")
-app.add_typer(leads.app, name="leads")
-app.add_typer(lists.app, name="lists")
-app.add_typer(dnc.app, name="dnc")
-app.add_typer(ivr.app, name="ivr")
-app.add_typer(trace.app, name="trace")
-app.add_typer(bench.app, name="bench")
-app.add_typer(user.app, name="user")
-app.add_typer(service.app, name="service")
-app.add_typer(report.app, name="report")
-app.add_typer(plan.app, name="plan")
+# The command groups (`dialer db ...`, `dialer campaign ...`), in the order `dialer --help` lists them.
+GROUPS: dict[str, typer.Typer] = {
+    "db": db.app,
+    "campaign": campaign.app,
+    "leads": leads.app,
+    "lists": lists.app,
+    "dnc": dnc.app,
+    "ivr": ivr.app,
+    "trace": trace.app,
+    "bench": bench.app,
+    "user": user.app,
+    "service": service.app,
+    "report": report.app,
+    "plan": plan.app,
+}
+for _name, _group in GROUPS.items():
+    app.add_typer(_group, name=_name)
 app.command("sim-pbx")(simpbx.sim_pbx)
 app.command("run")(run.run)
 app.command("status")(status.status)

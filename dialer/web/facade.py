@@ -179,6 +179,13 @@ class Daemon:
     def _runner(self, name: str) -> CampaignRunner | None:
         return self._dialer.runners.get(name)
 
+    def _running(self, name: str) -> CampaignRunner:
+        """The campaign's runner; :class:`NoRunningCampaign` when it is not running here."""
+        runner = self._runner(name)
+        if runner is None:
+            raise NoRunningCampaign(name)
+        return runner
+
     def campaign_state(self, name: str) -> str | None:
         """The live state of the campaign's runner (None: not loaded here; the stored state is all there is)."""
         runner = self._runner(name)
@@ -284,10 +291,7 @@ class Daemon:
     def _runners_for(self, campaign: str | None) -> list[CampaignRunner]:
         if campaign is None:
             return list(self._dialer.runners.values())
-        runner = self._runner(campaign)
-        if runner is None:
-            raise NoRunningCampaign(campaign)
-        return [runner]
+        return [self._running(campaign)]
 
     def agent_call(self, agent_id: str, campaign: str | None = None) -> AgentCall | None:
         """The campaign call the agent is on or last wrapped up (in ``campaign`` when named; raises
@@ -306,25 +310,28 @@ class Daemon:
 
     async def disposition(
         self,
-        call: AgentCall,
+        campaign: str,
+        attempt_id: int,
         agent_id: str,
         code: str,
         *,
         notes: str | None,
         callback_at: datetime | None,
         callback_personal: bool,
+        late_by: str | None = None,
     ) -> TransitionKind:
-        """Disposition the call (raises DispositionError for a bad code or time, LookupError when it is gone)."""
-        runner = self._runner(call.campaign)
-        if runner is None:
-            raise NoRunningCampaign(call.campaign)
-        return await runner.disposition(
+        """Disposition the agent's call ``attempt_id`` of ``campaign`` (raises DispositionError for a bad code or
+        time, LookupError when it is gone or while another disposition of the call is being written). ``late_by``:
+        the agent's late disposition of an earlier call, asked by that user, through the same path (raises
+        LateDispositionRefused where the rule refuses it)."""
+        return await self._running(campaign).disposition(
             agent_id,
             code,
             notes=notes,
             callback_at=callback_at,
             callback_personal=callback_personal,
-            attempt_id=call.attempt_id,
+            attempt_id=attempt_id,
+            late_by=late_by,
         )
 
     def campaign_of_call(self, campaign_id: int) -> tuple[str, CampaignConfig] | None:
@@ -334,34 +341,6 @@ class Daemon:
             if runner.campaign_id == campaign_id:
                 return runner.name, runner.config
         return None
-
-    async def late_disposition(
-        self,
-        campaign: str,
-        attempt_id: int,
-        agent_id: str,
-        code: str,
-        *,
-        by: str,
-        notes: str | None,
-        callback_at: datetime | None,
-        callback_personal: bool,
-    ) -> TransitionKind:
-        """The agent's late disposition of their earlier call ``attempt_id``, asked by user ``by``, through the
-        same path as any disposition (raises LateDispositionRefused where the rule refuses it, DispositionError
-        for a bad code or time, LookupError while another disposition of the call is being written)."""
-        runner = self._runner(campaign)
-        if runner is None:
-            raise NoRunningCampaign(campaign)
-        return await runner.disposition(
-            agent_id,
-            code,
-            notes=notes,
-            callback_at=callback_at,
-            callback_personal=callback_personal,
-            attempt_id=attempt_id,
-            late_by=by,
-        )
 
     # ------------------------------------------------------------------ call control, manual dial
     @property
@@ -392,10 +371,7 @@ class Daemon:
 
     async def manual_dial(self, campaign: str, agent_id: str, *, number: str | None, lead_id: int | None) -> int:
         """Raises ``NumberRefused`` (with the rule's reason), LookupError/RuntimeError/AgentError when not ready."""
-        runner = self._runner(campaign)
-        if runner is None:
-            raise NoRunningCampaign(campaign)
-        return await runner.manual_dial(agent_id, number=number, lead_id=lead_id)
+        return await self._running(campaign).manual_dial(agent_id, number=number, lead_id=lead_id)
 
     # ------------------------------------------------------------------ preview
     def preview_campaign(self, agent_id: str, campaign: str | None) -> str:
@@ -417,15 +393,9 @@ class Daemon:
             )
         raise NotInPreviewCampaign(M_("{agent} is not signed in to a preview campaign", agent=agent_id))
 
-    def _preview_runner(self, campaign: str) -> CampaignRunner:
-        runner = self._runner(campaign)
-        if runner is None:
-            raise NoRunningCampaign(campaign)
-        return runner
-
     async def preview_claim(self, campaign: str, agent_id: str) -> PreviewClaim:
         """Hold the next lead for the agent to read (raises LookupError/RuntimeError/AgentError when not ready)."""
-        runner = self._preview_runner(campaign)
+        runner = self._running(campaign)
         lead = await runner.preview_claim(agent_id)
         if lead is not None:
             return PreviewClaim(campaign, lead)
@@ -433,10 +403,10 @@ class Daemon:
         return PreviewClaim(campaign, None, why.detail if why else None, why.breakdown if why else {})
 
     async def preview_dial(self, campaign: str, agent_id: str) -> int:
-        return await self._preview_runner(campaign).preview_dial(agent_id)
+        return await self._running(campaign).preview_dial(agent_id)
 
     async def preview_skip(self, campaign: str, agent_id: str) -> None:
-        await self._preview_runner(campaign).preview_skip(agent_id)
+        await self._running(campaign).preview_skip(agent_id)
 
     # ------------------------------------------------------------------ recording, supervision
     @property

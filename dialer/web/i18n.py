@@ -14,7 +14,7 @@ from dialer.campaign.windows import is_known_zone
 from dialer.i18n import LOCALE_NAMES, LOCALES, M_, _, catalog_json, negotiate, normalize_locale, translations
 from dialer.i18n.html import translate_html
 from dialer.store.auth import UserRecord, update_user
-from dialer.web.api.common import ok
+from dialer.web.api.common import UiLanguage, ok
 from dialer.web.layout import page_text
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, CREDENTIALS, KIOSK, USER, Call, RouteTable
@@ -50,15 +50,8 @@ async def catalogue(call: Call) -> web.Response:
 
 class Preferences(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    language: str | None = Field(default=None, description="en, ja, zh-CN, zh-Hant; '' for the browser's language")
+    language: UiLanguage = Field(default=None, description="en, ja, zh-CN, zh-Hant; '' for the browser's language")
     timezone: str | None = Field(default=None, description="IANA zone times are shown in; '' for the browser's")
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, v: str | None) -> str | None:
-        if v and normalize_locale(v) != v:
-            raise ValueError(M_("{value} is not one of {choices}", value=repr(v), choices=", ".join(LOCALES)))
-        return v
 
     @field_validator("timezone")
     @classmethod

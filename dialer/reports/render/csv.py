@@ -7,7 +7,7 @@ import csv
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TextIO
+from typing import Any, Literal, Protocol, TextIO, get_args
 
 from dialer.campaign.leadimport import neutralise_formula
 from dialer.i18n import M_, N_, _
@@ -23,7 +23,8 @@ Cell = str | int | float | bool | None
 LONG_HEADER = (N_("section"), N_("item"), N_("metric"), N_("value"))
 # The encodings a CSV download may be asked in: UTF-8 with a BOM (Excel opens it as UTF-8: the default), plain
 # UTF-8, or CP932 (Shift_JIS, for Japanese Excel and older systems).
-CSV_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
+CsvEncoding = Literal["utf-8-sig", "utf-8", "cp932"]
+CSV_ENCODINGS: tuple[CsvEncoding, ...] = get_args(CsvEncoding)
 
 
 class CsvEncodingError(ValueError):

@@ -75,10 +75,10 @@ _Button = Callable[[CallControlService, str], Awaitable[dict[str, object]]]
 
 
 def _on_call(
-    action: str, body: type[Strict] | None = None, errors: tuple[int, ...] = (409,)
+    action: str, body: type[Strict] | None = None, errors: tuple[int, ...] = (409,), *, summary: str | None = None
 ) -> Callable[[CallHandler], CallHandler]:
     """A button of the agent's live call: ``POST /api/agents/{agent_id}/call/{action}`` (409: not now)."""
-    return routes.route("POST", f"{_CALL}/{action}", roles=ANY_USER, body=body, errors=errors)
+    return routes.route("POST", f"{_CALL}/{action}", roles=ANY_USER, summary=summary, body=body, errors=errors)
 
 
 async def _press(call: Call, button: _Button) -> web.Response:
@@ -95,22 +95,34 @@ async def get_control(call: Call) -> web.Response:
     return ok({"control": call.daemon.call_control.state_of(agent)})
 
 
-@_on_call("hangup")
-async def post_hangup(call: Call) -> web.Response:
-    """Hang up the customer"""
-    return await _press(call, CallControlService.hangup)
+# The buttons that take nothing but the press: the action, the service's method, the route's summary.
+_PLAIN_BUTTONS: tuple[tuple[str, _Button, str], ...] = (
+    ("hangup", CallControlService.hangup, "Hang up the customer"),
+    ("hold", CallControlService.hold, "Put the customer on hold"),
+    ("resume", CallControlService.resume, "Take the customer off hold"),
+    (
+        "transfer/complete",
+        CallControlService.complete_transfer,
+        "Warm transfer: hand the customer to the target and drop out",
+    ),
+    ("transfer/cancel", CallControlService.cancel_transfer, "Warm transfer: back to the customer"),
+    ("conference/leave", CallControlService.leave_conference, "3-way call: drop out, the two others talk on"),
+)
 
 
-@_on_call("hold")
-async def post_hold(call: Call) -> web.Response:
-    """Put the customer on hold"""
-    return await _press(call, CallControlService.hold)
+def _plain_button(action: str, button: _Button, summary: str) -> CallHandler:
+    """``POST .../call/{action}`` presses ``button``; the handler is named ``post_<action>`` (its OpenAPI
+    operationId), e.g. ``post_transfer_complete``."""
+
+    async def handler(call: Call) -> web.Response:
+        return await _press(call, button)
+
+    handler.__name__ = handler.__qualname__ = "post_" + action.replace("/", "_")
+    return _on_call(action, summary=summary)(handler)
 
 
-@_on_call("resume")
-async def post_resume(call: Call) -> web.Response:
-    """Take the customer off hold"""
-    return await _press(call, CallControlService.resume)
+for _action, _button, _summary in _PLAIN_BUTTONS:
+    _plain_button(_action, _button, _summary)
 
 
 @_on_call("dtmf", DtmfBody)
@@ -128,30 +140,12 @@ async def post_transfer(call: Call) -> web.Response:
     return await _press(call, lambda control, agent: control.transfer(agent, target, warm=body.mode == "warm"))
 
 
-@_on_call("transfer/complete")
-async def post_transfer_complete(call: Call) -> web.Response:
-    """Warm transfer: hand the customer to the target and drop out"""
-    return await _press(call, CallControlService.complete_transfer)
-
-
-@_on_call("transfer/cancel")
-async def post_transfer_cancel(call: Call) -> web.Response:
-    """Warm transfer: back to the customer"""
-    return await _press(call, CallControlService.cancel_transfer)
-
-
 @_on_call("conference", ConferenceBody, (409, 422))
 async def post_conference(call: Call) -> web.Response:
     """3-way call: bring a third party in"""
     body = call.body_as(ConferenceBody)
     target = Target(PartyKind(body.kind), body.target)
     return await _press(call, lambda control, agent: control.conference(agent, target))
-
-
-@_on_call("conference/leave")
-async def post_conference_leave(call: Call) -> web.Response:
-    """3-way call: drop out, the two others talk on"""
-    return await _press(call, CallControlService.leave_conference)
 
 
 @routes.route("POST", "/api/agents/{agent_id}/dial", roles=ANY_USER, body=ManualDialBody, errors=(404, 409, 422))

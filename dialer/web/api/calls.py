@@ -125,7 +125,8 @@ async def post_disposition(call: Call) -> web.Response:
         raise Problem(409, M_("{agent_id} has no call to disposition", agent_id=agent_id))
     with invalid(DispositionError), refused(LookupError, status=409):
         kind = await daemon.disposition(
-            current,
+            current.campaign,
+            current.attempt_id,
             agent_id,
             body.code,
             notes=body.notes,
@@ -212,15 +213,15 @@ async def post_late_disposition(call: Call) -> web.Response:
     if campaign is None:
         raise Problem(404, M_("the campaign of call {attempt} is not running here", attempt=attempt_id))
     with invalid(DispositionError), refused(LookupError, status=409), _late_refusals():
-        kind = await call.daemon.late_disposition(
+        kind = await call.daemon.disposition(
             campaign[0],
             attempt_id,
             agent_id,
             body.code,
-            by=call.user.name,
             notes=body.notes,
             callback_at=body.callback_at,
             callback_personal=body.callback_personal,
+            late_by=call.user.name,
         )
     return ok({"attempt_id": attempt_id, "code": body.code, "lead": kind.value, "late": True})
 

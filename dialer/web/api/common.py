@@ -7,15 +7,15 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from dialer.agents.registry import Agent, AgentError
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.names import display_name
-from dialer.i18n import M_, Message, message_of
+from dialer.i18n import LOCALES, M_, Message, message_of, normalize_locale
 from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
@@ -66,6 +66,27 @@ class Paging(BaseModel):
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def ui_language(value: str | None) -> str | None:
+    """A UI language as a request names it: exactly one of LOCALES (en, ja, zh-CN, zh-Hant); None and '' (the
+    browser's language) as they are."""
+    if value and normalize_locale(value) != value:
+        raise ValueError(M_("{value} is not one of {choices}", value=repr(value), choices=", ".join(LOCALES)))
+    return value
+
+
+UiLanguage = Annotated[str | None, AfterValidator(ui_language)]
+
+
+def csv_headers(encoding: str, filename: str) -> dict[str, str]:
+    """The headers of a CSV download in ``encoding`` (one of CSV_ENCODINGS; CP932 is named Shift_JIS), saved as
+    ``filename``."""
+    charset = "shift_jis" if encoding == "cp932" else "utf-8"
+    return {
+        "Content-Type": f"text/csv; charset={charset}",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
 
 
 # ------------------------------------------------------------------------------------------------ JSON views

@@ -11,7 +11,7 @@ from pydantic import Field
 from dialer.campaign.rules import LeadStatus
 from dialer.i18n import M_
 from dialer.lists.export import write_leads_csv
-from dialer.reports.render.csv import CsvEncodingError
+from dialer.reports.render.csv import CsvEncoding, CsvEncodingError
 from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
 from dialer.store.dnc import import_dnc
 from dialer.store.lead_export import LeadExportFilter, audit_export, check_lists, exported_leads
@@ -25,6 +25,7 @@ from dialer.web.api.common import (
     attempt_json,
     campaign_id_of,
     campaign_or_404,
+    csv_headers,
     invalid,
     lead_for,
     lead_json,
@@ -138,7 +139,7 @@ class LeadExportQuery(Strict):
     status: str | None = Field(
         default=None, max_length=200, description="only leads in these statuses, comma-separated, e.g. done,dnc"
     )
-    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
+    encoding: CsvEncoding = Field(
         default="utf-8-sig", description="UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
     )
 
@@ -173,13 +174,7 @@ async def export_leads(call: Call) -> web.StreamResponse:
         with invalid(CsvEncodingError, said=lambda exc: M_("encoding: {exc}", exc=exc)):
             n = await write_leads_csv(lambda: exported_leads(call.db, where), spool, encoding=q.encoding)
         await audit_export(call.db, call.user.name, record.name, where, n, call.now())
-        charset = "shift_jis" if q.encoding == "cp932" else "utf-8"
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": f"text/csv; charset={charset}",
-                "Content-Disposition": f'attachment; filename="leads-{record.name}.csv"',
-            }
-        )
+        response = web.StreamResponse(headers=csv_headers(q.encoding, f"leads-{record.name}.csv"))
         response.content_length = spool.tell()
         spool.seek(0)
         await response.prepare(call.request)

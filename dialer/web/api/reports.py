@@ -20,7 +20,7 @@ from dialer.reports.inbound import inbound_report
 from dialer.reports.ivr import build_ivr_report
 from dialer.reports.output import Report, render
 from dialer.reports.performance_scan import performance_report
-from dialer.reports.render.csv import CsvEncodingError, encode_csv
+from dialer.reports.render.csv import CsvEncoding, CsvEncodingError, encode_csv
 from dialer.reports.staffing import (
     DEFAULT_MAX_OCCUPANCY,
     DEFAULT_SHRINKAGE,
@@ -35,7 +35,7 @@ from dialer.store.auth import Role
 from dialer.store.campaigns import UnknownCampaignError, campaign_zone, get_campaign, list_campaigns
 from dialer.store.inbound_calls import inbound_queue_names
 from dialer.store.ivr_results import ivr_results
-from dialer.web.api.common import Paging, Strict, invalid, ok, refused
+from dialer.web.api.common import Paging, Strict, csv_headers, invalid, ok, refused
 from dialer.web.problems import Problem
 from dialer.web.routing import MANAGERS, SUPERVISORS, Call, CallHandler, RouteTable
 
@@ -78,39 +78,36 @@ def available_reports() -> list[dict[str, Any]]:
     ]
 
 
-class ReportQuery(Strict):
+class RenderedQuery(Strict):
+    """What a report route's query asks for besides its report: the format, and a CSV's encoding."""
+
+    format: Literal["json", "html", "csv"] = "json"
+    encoding: CsvEncoding = Field(
+        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
+    )
+
+
+class ReportQuery(RenderedQuery):
     from_: str | None = Field(default=None, alias="from", max_length=40, description="start date/time (ISO), inclusive")
     to: str | None = Field(
         default=None, max_length=40, description="end date/time (ISO); a date includes its whole day"
     )
     agent: str | None = Field(default=None, max_length=64)
-    format: Literal["json", "html", "csv"] = "json"
-    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
-        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
-    )
 
 
-class InboundReportQuery(Strict):
+class InboundReportQuery(RenderedQuery):
     from_: str | None = Field(default=None, alias="from", max_length=40, description="callers who called from (ISO)")
     to: str | None = Field(default=None, max_length=40, description="... until (ISO); a date includes its whole day")
     queue: str | None = Field(default=None, max_length=100, description="one inbound queue (default: all)")
-    format: Literal["json", "html", "csv"] = "json"
-    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
-        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
-    )
 
 
-class AgentsReportQuery(Strict):
+class AgentsReportQuery(RenderedQuery):
     from_: str | None = Field(default=None, alias="from", max_length=40, description="time from (ISO), inclusive")
     to: str | None = Field(default=None, max_length=40, description="... until (ISO); a date includes its whole day")
     agent: str | None = Field(default=None, max_length=64, description="one agent (default: every agent in scope)")
-    format: Literal["json", "html", "csv"] = "json"
-    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
-        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
-    )
 
 
-class StaffingQuery(Strict):
+class StaffingQuery(RenderedQuery):
     queue: str = Field(min_length=1, max_length=100, description="the inbound queue")
     week_of: str | None = Field(
         default=None, max_length=10, description="a day of the week to plan, YYYY-MM-DD (default: next week)"
@@ -125,10 +122,6 @@ class StaffingQuery(Strict):
         default=None,
         description="the queueing model: erlang-a (callers give up) or erlang-c (default: erlang-a when the history's "
         "abandons estimate the callers' patience soundly, else erlang-c)",
-    )
-    format: Literal["json", "html", "csv"] = "json"
-    encoding: Literal["utf-8-sig", "utf-8", "cp932"] = Field(
-        default="utf-8-sig", description="CSV only: UTF-8 with BOM (Excel), plain UTF-8, or CP932 (Shift_JIS)"
     )
 
 
@@ -156,18 +149,11 @@ def _csv(body: str, encoding: str, filename: str) -> web.Response:
     """A CSV download in the asked encoding (UTF-8 with BOM by default: CJK text opens right in Excel)."""
     with invalid(CsvEncodingError, said=lambda exc: M_("encoding: {exc}", exc=exc)):
         data = encode_csv(body, encoding)
-    charset = "shift_jis" if encoding == "cp932" else "utf-8"
-    return web.Response(
-        body=data,
-        headers={
-            "Content-Type": f"text/csv; charset={charset}",
-            "Content-Disposition": f'attachment; filename="{filename}"',
-        },
-    )
+    return web.Response(body=data, headers=csv_headers(encoding, filename))
 
 
 def _respond(
-    q: ReportQuery | InboundReportQuery | AgentsReportQuery | StaffingQuery,
+    q: RenderedQuery,
     report: Report,
     filename: str,
     zone: str | None = None,

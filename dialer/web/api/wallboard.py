@@ -15,10 +15,10 @@ import json
 from typing import Any
 
 from aiohttp import web
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from dialer.appkeys import DATABASE, SETTINGS
-from dialer.i18n import LOCALES, M_, _, normalize_locale
+from dialer.i18n import M_, _
 from dialer.store.admin import get_team
 from dialer.store.wallboard import (
     UnknownWallboardTokenError,
@@ -28,7 +28,7 @@ from dialer.store.wallboard import (
     revoke_wallboard_token,
     start_kiosk_session,
 )
-from dialer.web.api.common import Strict, ok, refused
+from dialer.web.api.common import Strict, UiLanguage, ok, refused
 from dialer.web.live import HUB, dashboard_document, wallboard_socket
 from dialer.web.pages import render
 from dialer.web.problems import Problem
@@ -173,14 +173,7 @@ class WallboardTokenCreate(Strict):
     name: str = Field(min_length=1, max_length=64, description="what the TV is, e.g. 'floor 2, north wall'")
     teams: list[str] = Field(default_factory=list, max_length=50, description="show these teams' agents only")
     campaigns: list[str] = Field(default_factory=list, max_length=50, description="show these campaigns only")
-    language: str | None = Field(default=None, description="en, ja, zh-CN, zh-Hant; none: the TV browser's")
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, v: str | None) -> str | None:
-        if v and normalize_locale(v) != v:
-            raise ValueError(M_("{value} is not one of {choices}", value=repr(v), choices=", ".join(LOCALES)))
-        return v or None
+    language: UiLanguage = Field(default=None, description="en, ja, zh-CN, zh-Hant; none: the TV browser's")
 
 
 @routes.route("GET", "/api/wallboard-tokens", roles=MANAGERS, response={"type": "array", "items": TOKEN_SCHEMA})
@@ -221,7 +214,7 @@ async def post_wallboard_token(call: Call) -> web.Response:
             actor=call.user.name,
             teams=tuple(team_ids),
             campaigns=tuple(dict.fromkeys(body.campaigns)),
-            language=body.language,
+            language=body.language or None,
         )
     return ok({**token.public(), "token": secret, "url": f"/wallboard?token={secret}"}, 201)
 
