@@ -37,6 +37,9 @@ def smtp_port() -> Iterator[tuple[Mailbox, int]]:
         ({"recipients": ["not-an-address"]}, "not-an-address"),
         ({"recipients": []}, "recipients"),
         ({"campaign": "nope"}, "nope"),
+        ({"campaign": "nope", "zone": "Europe/Paris"}, "nope"),  # a zone given: the campaign is still checked
+        ({"campaign": None, "zone": "Europe/Paris"}, "need a campaign"),
+        ({"report": "inbound", "campaign": None, "queue": "nowhere", "zone": "UTC"}, "nowhere"),
         ({"cadence": "weekly"}, "weekday"),
         ({"at": "25:00"}, "25:00"),
         ({"zone": "Mars/Olympus"}, "Mars/Olympus"),

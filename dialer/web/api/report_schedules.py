@@ -85,7 +85,8 @@ async def _schedule_of(call: Call, body: ReportScheduleBody) -> ReportSchedule:
         invalid(ReportScheduleError),
         invalid(UnknownCampaignError, said=lambda exc: M_("campaign: {exc}", exc=exc)),
     ):
-        zone = body.zone or await target_zone(call.db, call.app[SETTINGS], body.report, target)
+        # The campaign (or queue) is checked whether or not a zone is given; its zone is the default.
+        zone = await target_zone(call.db, call.app[SETTINGS], body.report, target)
         return ReportSchedule(
             report=body.report,
             target=target,
@@ -94,7 +95,7 @@ async def _schedule_of(call: Call, body: ReportScheduleBody) -> ReportSchedule:
             cadence=body.cadence,
             at=parse_at(body.at),
             recipients=tuple(body.recipients),
-            zone=zone,
+            zone=body.zone or zone,
             weekday=None if body.weekday is None else parse_weekday(body.weekday),
             day=body.day,
             html_body=body.html_body,
