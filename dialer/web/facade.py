@@ -125,6 +125,15 @@ class Daemon:
     def now(self) -> float:
         return self._dialer.clock.now()
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of the daemon's clock."""
+        await self._dialer.clock.sleep(seconds)
+
+    @property
+    def node(self) -> str:
+        """This daemon's identity among those sharing the database (its leases' owner)."""
+        return self._dialer.owner
+
     # ------------------------------------------------------------------ live view (dashboard, WebSocket)
     def subscribe(self, *topics: str) -> AbstractContextManager[asyncio.Queue[Notification]]:
         """Notifications of these topics (``agent:<id>``, ``campaign:<name>``, ``*``) while the block runs."""
