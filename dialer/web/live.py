@@ -28,6 +28,7 @@ from dialer.calls.outcome import AbandonRules
 from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.reports.myday import TeamDays
+from dialer.runner.state import RunnerState
 from dialer.store.admin import supervised_agents
 from dialer.store.alerts import AlertFilter, list_alerts
 from dialer.store.attempts import AgentFigures
@@ -555,6 +556,18 @@ async def serving_daemon(app: web.Application, agent_id: str) -> tuple[str, Agen
     return next(((node, p.agent) for node, p in floor.agents if p.agent.agent_id == agent_id), None)
 
 
+def merged_campaigns(
+    local: list[dict[str, Any]], others: Sequence[dict[str, Any]], with_leads: bool
+) -> list[dict[str, Any]]:
+    """This daemon's campaign rows and the other daemons': a campaign on standby here (another daemon holds its
+    lease) is the row of the daemon running it, when that daemon reports."""
+    running = {c["campaign"]: c for c in others if c.get("state") != RunnerState.STANDBY.value}
+    rows = [running.pop(c["campaign"], c) if c.get("state") == RunnerState.STANDBY.value else c for c in local]
+    shown = {c["campaign"] for c in rows}
+    rows += [c for c in others if c["campaign"] not in shown and c.get("state") != RunnerState.STANDBY.value]
+    return rows if with_leads else [{k: v for k, v in c.items() if k != "leads"} for c in rows]
+
+
 def _staffed_elsewhere(campaign: dict[str, Any], agents: Collection[Mapping[str, Any]]) -> dict[str, int]:
     """The campaign's agents by state: those of its own daemon (its row's) and those other daemons serve in its
     queue."""
@@ -575,13 +588,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
     db = app[DATABASE]
     views = await hub.floor_cache.get("floor", now, partial(floor_views, db))
     floor = other_daemons(views, me, datetime.fromtimestamp(now, UTC))
-    campaigns = await campaign_rows(app, with_leads=with_leads)
-    local_names = {c["campaign"] for c in campaigns}
-    campaigns += [
-        c if with_leads else {k: v for k, v in c.items() if k != "leads"}
-        for c in floor.campaigns
-        if c.get("campaign") not in local_names
-    ]
+    campaigns = merged_campaigns(await campaign_rows(app, with_leads=with_leads), floor.campaigns, with_leads)
     figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
     limits = pause_limits(daemon.pause_codes)
     hands = await raised_hands(db)  # every daemon's agents' (dialer.store.hands)
