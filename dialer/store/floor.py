@@ -31,7 +31,7 @@ from dialer.store.types import UTCDateTime, json_document
 assert metadata is SQLModel.metadata
 
 # A daemon's view not refreshed for this long (a few of its publishing periods) is stale: it is not reporting.
-VIEW_FRESH_SECONDS = 6.0
+VIEW_FRESH_SECONDS = 10.0
 PURGE_AFTER = timedelta(hours=1)  # a stale view is listed as "not reporting" for this long, then forgotten
 
 

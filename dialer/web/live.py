@@ -46,6 +46,7 @@ from dialer.store.floor import (
     touch_view,
 )
 from dialer.store.hands import lower_hand, raised_hands
+from dialer.store.messages import MessageFilter, list_messages
 from dialer.store.runtime import answer_history, calls_since
 from dialer.store.status import lead_status
 from dialer.store.wallboard import KioskSessionExpiredError, kiosk_for_session, team_agents
@@ -78,6 +79,7 @@ ALERTS_SHOWN = 500  # the active alerts on the dashboard, newest first
 # dashboard reads theirs (dialer.store.floor).
 FLOOR_PUBLISH_SECONDS = 2.0
 FLOOR_READ_SECONDS = 1.0
+RELAYED_MESSAGES = 50  # the newest messages to this daemon's agents looked at each period
 T = TypeVar("T")
 
 
@@ -149,6 +151,8 @@ class LiveHub:
     lowering: set[asyncio.Task[None]] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
     floor_task: asyncio.Task[None] | None = None
+    # The newest message this daemon has looked at (relay_messages); None before its first look.
+    last_message: int | None = None
     inbound_task: asyncio.Task[None] | None = None
     sends_timed_out: int = 0
     # Console seats: open WebSockets per user, and the pending release of a seat whose consoles all closed.
@@ -295,6 +299,7 @@ class LiveHub:
                 if view != published or not await touch_view(db, daemon.node, at):
                     await publish_view(db, daemon.node, agents, json.loads(view)[1], at)
                     published = view
+                await self.relay_messages()
                 if now - purged_at >= PURGE_AFTER.total_seconds() / 6:
                     await delete_views_before(db, at - PURGE_AFTER)
                     purged_at = now
@@ -303,6 +308,30 @@ class LiveHub:
             except Exception:  # the database away: the view goes stale, the next period tries again
                 log.exception("floor_publish_failed")
             await daemon.sleep(FLOOR_PUBLISH_SECONDS)
+
+    async def relay_messages(self) -> None:
+        """Messages sent since the last look -- on any daemon sharing the database -- to this daemon's signed-in
+        agents reach their open consoles (``message``). The daemon a supervisor sent one on pushes it at once to the
+        consoles it serves; the others' consoles get it here, within a period (a console shows a message once,
+        however often it comes; one opened later reads the unread ones)."""
+        from dialer.web.api.messages import message_json  # (the API imports this module)
+
+        daemon = daemon_of(self.app)
+        db = self.app[DATABASE]
+        if self.last_message is None:
+            _, newest = await list_messages(db, MessageFilter(), limit=1)
+            self.last_message = newest[0].id if newest else 0
+            return
+        here = {a.agent_id for a in daemon.agents() if a.logged_in}
+        if not here:
+            return
+        _, found = await list_messages(db, MessageFilter(agents=here), limit=RELAYED_MESSAGES)
+        for message in sorted((m for m in found if m.id > (self.last_message or 0)), key=lambda m: m.id):
+            for receipt in message.recipients:
+                if receipt.agent in here and receipt.read_at is None:
+                    one = frozenset({receipt.agent})
+                    daemon.publish(f"agent:{receipt.agent}", "message", **message_json(message, receipt.agent, one))
+            self.last_message = max(self.last_message or 0, message.id)
 
     def sample_rates(self) -> None:
         daemon = daemon_of(self.app)

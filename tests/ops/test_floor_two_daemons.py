@@ -5,7 +5,8 @@ daemon A's dashboard.
 A's dashboard shows B's agents as B knows them (state, pause reason, which daemon serves them) and B's campaign,
 its floor figures count them, and sue's scope hides bob exactly as it does a local agent. What A cannot do for B's
 agent (force ready) is a 409 naming daemon B; what goes through A's own AMI connection (listening to alice's call)
-works. A daemon that stopped reporting is listed as such, its agents not shown as live; a clean stop takes B's view
+works, and so does a message to B's agent (it reaches their console through the database). A daemon that stopped
+reporting is listed as such, its agents not shown as live; a clean stop takes B's view
 away at once."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.stepping import eventually
-from harness.web import problem, supervise, supervisor, web_world
+from harness.web import PASSWORD, problem, supervise, supervisor, web_world
 
 from dialer.agents.registry import Agent, AgentStatus
 from dialer.app import build_app
@@ -38,7 +39,7 @@ def rows(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def test_a_supervisor_on_daemon_a_sees_and_acts_on_daemon_bs_agents(tmp_path: Path, aiohttp_client: Any) -> None:
-    async with web_world(tmp_path, inbound_callers=False) as world:
+    async with web_world(tmp_path, speed=5.0, inbound_callers=False) as world:
         b_settings = world.settings.model_copy(update={"node_id": "daemon-b", "var_dir": tmp_path / "b"})
         (tmp_path / "b").mkdir()
         b = await aiohttp_client(build_app(b_settings, clock=world.clock))  # first up: B runs the demo campaign
@@ -106,6 +107,21 @@ async def test_a_supervisor_on_daemon_a_sees_and_acts_on_daemon_bs_agents(tmp_pa
         stopped = await a.delete(f"/api/supervision/{listen['id']}", headers=sue)
         assert stopped.status == 200, await stopped.text()
         assert (await stopped.json())["state"] in ("ending", "ended")
+
+        # A message sent on A reaches alice's console, which B serves.
+        assert (await b.post("/api/login", json={"name": "alice", "password": PASSWORD})).status == 200
+        console = await b.ws_connect("/ws")
+        sent = await a.post("/api/messages", json={"agent": "alice", "text": "wrap it up"}, headers=sue)
+        assert sent.status == 201, await sent.text()
+        message_id = (await sent.json())["id"]
+
+        async def message_on_console() -> dict[str, Any] | None:
+            note = await console.receive_json(timeout=10)
+            return note["data"] if note["kind"] == "message" else None
+
+        pushed = await eventually(message_on_console, 20)
+        assert (pushed["id"], pushed["text"], pushed["sender"]) == (message_id, "wrap it up", "sue")
+        await console.close()
 
         # A daemon that stopped reporting (killed): listed, its agents not shown as live.
         at = datetime.fromtimestamp(world.clock.now(), UTC) - timedelta(seconds=VIEW_FRESH_SECONDS + 5)
