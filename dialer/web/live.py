@@ -25,6 +25,7 @@ from dialer.agents.pausecodes import SIGNED_OUT_PAUSE_REASON, pause_limits, paus
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
+from dialer.campaign.config import CampaignConfigError
 from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.reports.myday import TeamDays
@@ -33,6 +34,7 @@ from dialer.store.admin import supervised_agents
 from dialer.store.alerts import AlertFilter, list_alerts
 from dialer.store.attempts import AgentFigures
 from dialer.store.auth import UserRecord
+from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.console import agent_figures
 from dialer.store.floor import (
     PURGE_AFTER,
@@ -144,6 +146,7 @@ class LiveHub:
     today_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     figures_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     floor_cache: Recent[list[FloorView]] = field(default_factory=lambda: Recent(FLOOR_READ_SECONDS))
+    stored_cache: Recent[LiveCampaign | None] = field(default_factory=lambda: Recent(MONTH_REFRESH_SECONDS))
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
     inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
     days: TeamDays = field(default_factory=TeamDays)  # the consoles' My day reads, shared by each team
@@ -294,7 +297,7 @@ class LiveHub:
                 now = daemon.now()
                 at = datetime.fromtimestamp(now, UTC)
                 agents = [agent_facts(p.agent, p.spent) for p in published_agents(self.app)]
-                campaigns = await campaign_rows(self.app)
+                campaigns = campaign_rows(self.app)
                 view = json.dumps([agents, campaigns], sort_keys=True, default=str)
                 if view != published or not await touch_view(db, daemon.node, at):
                     await publish_view(db, daemon.node, agents, json.loads(view)[1], at)
@@ -510,34 +513,61 @@ def agent_row(
     }
 
 
-async def campaign_rows(app: web.Application, *, with_leads: bool = True) -> list[dict[str, Any]]:
-    """This daemon's campaigns as the dashboard shows them (``daemon``: this one; agents by state: its agents)."""
+def campaign_rows(app: web.Application) -> list[dict[str, Any]]:
+    """This daemon's campaigns as they are live -- from its memory only, as it publishes them for the others too
+    (``daemon``: this one; agents by state: its agents). :func:`with_figures` adds what the database says."""
     daemon = daemon_of(app)
     hub = app[HUB]
-    now = daemon.now()
     campaigns = []
     for campaign in daemon.live_campaigns():
-        name = campaign.name
         by_state: dict[str, int] = {}
         for agent in daemon.agents_in_queue(campaign.config.queue):
             by_state[agent.status.value] = by_state.get(agent.status.value, 0) + 1
         attempts = campaign.attempts
-        doc = {
-            **campaign.status,
-            "queue": campaign.config.queue,
-            "daemon": daemon.node,
-            "agents_by_state": by_state,
-            "dial_rate_per_minute": round(hub.dial_rate(name), 2),
-            "contact_rate": campaign.connected / attempts if attempts else 0.0,
-            "abandon_30d": await hub.month_cache.get(
-                name, now, partial(_month_window, app, campaign.campaign_id, now, campaign.config.abandon_rules)
-            ),
-            "today": await hub.today_cache.get(name, now, partial(_today, app, campaign, now)),
-        }
-        if with_leads:
-            doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
-        campaigns.append(doc)
+        campaigns.append(
+            {
+                **campaign.status,
+                "queue": campaign.config.queue,
+                "daemon": daemon.node,
+                "agents_by_state": by_state,
+                "dial_rate_per_minute": round(hub.dial_rate(campaign.name), 2),
+                "contact_rate": campaign.connected / attempts if attempts else 0.0,
+            }
+        )
     return campaigns
+
+
+async def _stored(app: web.Application, name: str) -> LiveCampaign | None:
+    """A campaign another daemon runs, as stored (its figures are the database's, read by whoever shows them)."""
+    try:
+        record, config = await load_stored_campaign(app[DATABASE], name)
+    except (UnknownCampaignError, CampaignConfigError):
+        return None
+    return LiveCampaign(name, record.id, config, {}, 0, 0)
+
+
+async def with_figures(app: web.Application, row: dict[str, Any], *, with_leads: bool) -> dict[str, Any]:
+    """A campaign's row with its figures from the database: abandon rate over 30 days, its day so far and (``with_
+    leads``) its leads by status -- each read at most every few seconds (whichever daemon runs the campaign)."""
+    daemon = daemon_of(app)
+    hub = app[HUB]
+    now = daemon.now()
+    name = row["campaign"]
+    campaign = next((c for c in daemon.live_campaigns() if c.name == name), None)
+    if campaign is None:
+        campaign = await hub.stored_cache.get(name, now, partial(_stored, app, name))
+    if campaign is None:  # deleted meanwhile
+        return row
+    doc = {
+        **row,
+        "abandon_30d": await hub.month_cache.get(
+            name, now, partial(_month_window, app, campaign.campaign_id, now, campaign.config.abandon_rules)
+        ),
+        "today": await hub.today_cache.get(name, now, partial(_today, app, campaign, now)),
+    }
+    if with_leads:
+        doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
+    return doc
 
 
 def published_agents(app: web.Application) -> list[PublishedAgent]:
@@ -585,16 +615,14 @@ async def serving_daemon(app: web.Application, agent_id: str) -> tuple[str, Agen
     return next(((node, p.agent) for node, p in floor.agents if p.agent.agent_id == agent_id), None)
 
 
-def merged_campaigns(
-    local: list[dict[str, Any]], others: Sequence[dict[str, Any]], with_leads: bool
-) -> list[dict[str, Any]]:
+def merged_campaigns(local: list[dict[str, Any]], others: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """This daemon's campaign rows and the other daemons': a campaign on standby here (another daemon holds its
     lease) is the row of the daemon running it, when that daemon reports."""
     running = {c["campaign"]: c for c in others if c.get("state") != RunnerState.STANDBY.value}
     rows = [running.pop(c["campaign"], c) if c.get("state") == RunnerState.STANDBY.value else c for c in local]
     shown = {c["campaign"] for c in rows}
     rows += [c for c in others if c["campaign"] not in shown and c.get("state") != RunnerState.STANDBY.value]
-    return rows if with_leads else [{k: v for k, v in c.items() if k != "leads"} for c in rows]
+    return rows
 
 
 def _staffed_elsewhere(campaign: dict[str, Any], agents: Collection[Mapping[str, Any]]) -> dict[str, int]:
@@ -617,7 +645,9 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
     db = app[DATABASE]
     views = await hub.floor_cache.get("floor", now, partial(floor_views, db))
     floor = other_daemons(views, me, datetime.fromtimestamp(now, UTC))
-    campaigns = merged_campaigns(await campaign_rows(app, with_leads=with_leads), floor.campaigns, with_leads)
+    campaigns = [
+        await with_figures(app, c, with_leads=with_leads) for c in merged_campaigns(campaign_rows(app), floor.campaigns)
+    ]
     figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
     limits = pause_limits(daemon.pause_codes)
     hands = await raised_hands(db)  # every daemon's agents' (dialer.store.hands)

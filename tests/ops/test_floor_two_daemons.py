@@ -80,6 +80,8 @@ async def test_a_supervisor_on_daemon_a_sees_and_acts_on_daemon_bs_agents(tmp_pa
             "outbound-agents",
             {"paused": 2},
         )
+        assert {"leads", "today", "abandon_30d"} <= demo.keys()  # the database's figures, read by A
+        assert demo["leads"]["total"] > 0
         assert doc["daemons_not_reporting"] == []
 
         # Sue sees her team's agent, served by B, and not bob -- as for an agent of her own daemon.
