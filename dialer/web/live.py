@@ -48,7 +48,7 @@ from dialer.store.floor import (
     touch_view,
 )
 from dialer.store.hands import lower_hand, raised_hands
-from dialer.store.messages import MessageFilter, list_messages
+from dialer.store.messages import MessageFilter, MessageRecord, Receipt, list_messages
 from dialer.store.runtime import answer_history, calls_since
 from dialer.store.status import lead_status
 from dialer.store.wallboard import KioskSessionExpiredError, kiosk_for_session, team_agents
@@ -317,8 +317,6 @@ class LiveHub:
         agents reach their open consoles (``message``). The daemon a supervisor sent one on pushes it at once to the
         consoles it serves; the others' consoles get it here, within a period (a console shows a message once,
         however often it comes; one opened later reads the unread ones)."""
-        from dialer.web.api.messages import message_json  # (the API imports this module)
-
         daemon = daemon_of(self.app)
         db = self.app[DATABASE]
         if self.last_message is None:
@@ -689,6 +687,25 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         # The alerts active now, every daemon's, newest first, as GET /api/alerts shows them (dialer.store.alerts): a
         # supervisor's scope keeps their agents' only.
         "alerts": [a.as_json() for a in (await list_alerts(db, AlertFilter(active=True), limit=ALERTS_SHOWN))[1]],
+    }
+
+
+def message_json(m: MessageRecord, reader: str | None = None, scope: frozenset[str] | None = None) -> dict[str, Any]:
+    """A message as ``reader`` sees it: the receipts of the agents in their ``scope`` (all when None, or when they
+    sent it), and when they read it themselves."""
+    shown: tuple[Receipt, ...] = m.recipients
+    if scope is not None and m.sender != reader:
+        shown = tuple(r for r in m.recipients if r.agent in scope)
+    mine = m.receipt_of(reader) if reader is not None else None
+    return {
+        "id": m.id,
+        "sender": m.sender,
+        "sent_at": m.sent_at.isoformat(),
+        "to": {"audience": m.audience.value, "name": m.audience_name},
+        "text": m.text,
+        "recipients": [{"agent": r.agent, "read_at": r.read_at.isoformat() if r.read_at else None} for r in shown],
+        "read": sum(1 for r in shown if r.read_at is not None),
+        "read_at": mine.read_at.isoformat() if mine is not None and mine.read_at is not None else None,
     }
 
 
