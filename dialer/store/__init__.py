@@ -14,6 +14,7 @@ from dialer.store import alerts as _alerts  # noqa: F401
 from dialer.store import audit as _audit  # noqa: F401
 from dialer.store import auth as _auth  # noqa: F401
 from dialer.store import evaluations as _evaluations  # noqa: F401
+from dialer.store import floor as _floor  # noqa: F401
 from dialer.store import hands as _hands  # noqa: F401
 from dialer.store import inbound_calls as _inbound_calls  # noqa: F401
 from dialer.store import ivr_results as _ivr_results  # noqa: F401

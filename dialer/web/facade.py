@@ -125,6 +125,15 @@ class Daemon:
     def now(self) -> float:
         return self._dialer.clock.now()
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of the daemon's clock."""
+        await self._dialer.clock.sleep(seconds)
+
+    @property
+    def node(self) -> str:
+        """This daemon's identity among those sharing the database (its leases' owner)."""
+        return self._dialer.owner
+
     # ------------------------------------------------------------------ live view (dashboard, WebSocket)
     def subscribe(self, *topics: str) -> AbstractContextManager[asyncio.Queue[Notification]]:
         """Notifications of these topics (``agent:<id>``, ``campaign:<name>``, ``*``) while the block runs."""
@@ -434,10 +443,16 @@ class Daemon:
         )
         return current
 
-    async def supervise(self, supervisor: str, phone: str | None, agent_id: str, mode: str) -> SupervisionRecord:
+    async def supervise(
+        self, supervisor: str, phone: str | None, agent_id: str, mode: str, *, elsewhere: Agent | None = None
+    ) -> SupervisionRecord:
         """Listen / whisper / barge on the agent's live call from the supervisor's phone (raises
-        :class:`SupervisionRefused`, LookupError for an unknown agent)."""
+        :class:`SupervisionRefused`, LookupError for an unknown agent). ``elsewhere``: the agent as the other daemon
+        serving them published them (dialer.store.floor) -- the spy goes through this daemon's own connection to
+        the agent's Asterisk server, which needs nothing of that daemon."""
         agent = self.agent(agent_id)
+        if agent is None or (not agent.logged_in and elsewhere is not None):
+            agent = elsewhere
         if agent is None:
             raise LookupError(agent_id)
         return await self._dialer.supervision.start(supervisor=supervisor, phone=phone, agent=agent, mode=mode)

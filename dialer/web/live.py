@@ -11,7 +11,7 @@ import contextlib
 import json
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -20,19 +20,35 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, web
 
-from dialer.agents.hands import lowers_itself
+from dialer.agents.hands import Hand, lowers_itself
 from dialer.agents.pausecodes import SIGNED_OUT_PAUSE_REASON, pause_limits, pause_overdue_seconds
 from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
+from dialer.campaign.config import CampaignConfigError
 from dialer.i18n import M_
 from dialer.logging import get_logger
 from dialer.reports.myday import TeamDays
+from dialer.runner.state import RunnerState
 from dialer.store.admin import supervised_agents
 from dialer.store.alerts import AlertFilter, list_alerts
+from dialer.store.attempts import AgentFigures
 from dialer.store.auth import UserRecord
+from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.console import agent_figures
+from dialer.store.floor import (
+    PURGE_AFTER,
+    FloorView,
+    PublishedAgent,
+    agent_facts,
+    delete_views_before,
+    floor_views,
+    publish_view,
+    remove_view,
+    touch_view,
+)
 from dialer.store.hands import lower_hand, raised_hands
+from dialer.store.messages import MessageFilter, MessageRecord, Receipt, list_messages
 from dialer.store.runtime import answer_history, calls_since
 from dialer.store.status import lead_status
 from dialer.store.wallboard import KioskSessionExpiredError, kiosk_for_session, team_agents
@@ -49,7 +65,7 @@ from dialer.web.routing import (
     kiosk_lifetime,
     request_now,
 )
-from dialer.web.scope import floor_figures, scoped_dashboard
+from dialer.web.scope import count_by_state, floor_figures, scoped_dashboard
 from dialer.web.wallboard import Viewer, today_began, wallboard_document
 
 log = get_logger(__name__)
@@ -61,6 +77,11 @@ DASHBOARD_INTERVAL_SECONDS = 1.0
 LEADS_REFRESH_SECONDS = 5.0
 MONTH_REFRESH_SECONDS = 10.0
 ALERTS_SHOWN = 500  # the active alerts on the dashboard, newest first
+# How often the daemon publishes its live view (agents, campaigns) for the other daemons' dashboards, and how often a
+# dashboard reads theirs (dialer.store.floor).
+FLOOR_PUBLISH_SECONDS = 2.0
+FLOOR_READ_SECONDS = 1.0
+RELAYED_MESSAGES = 50  # the newest messages to this daemon's agents looked at each period
 T = TypeVar("T")
 
 
@@ -99,11 +120,17 @@ class AgentClock:
             spent[change.previous.value] = spent.get(change.previous.value, 0.0) + max(0.0, change.at - start)
         self._entered[change.agent_id] = change.at
 
-    def totals(self, agent: Agent, now: float) -> dict[str, float]:
-        spent = dict(self.seconds.get(agent.agent_id, {}))
-        if agent.logged_in:
-            spent[agent.status.value] = spent.get(agent.status.value, 0.0) + max(0.0, now - agent.since)
-        return spent
+    def closed(self, agent_id: str) -> dict[str, float]:
+        """The seconds the agent spent in each state before their current one."""
+        return dict(self.seconds.get(agent_id, {}))
+
+
+def state_totals(agent: Agent, closed: Mapping[str, float], now: float) -> dict[str, float]:
+    """Seconds in each state: those ``closed`` before the current one, and the current one's so far."""
+    spent = dict(closed)
+    if agent.logged_in:
+        spent[agent.status.value] = spent.get(agent.status.value, 0.0) + max(0.0, now - agent.since)
+    return spent
 
 
 @dataclass
@@ -118,12 +145,17 @@ class LiveHub:
     month_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(MONTH_REFRESH_SECONDS))
     today_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
     figures_cache: Recent[dict[str, Any]] = field(default_factory=lambda: Recent(LEADS_REFRESH_SECONDS))
+    floor_cache: Recent[list[FloorView]] = field(default_factory=lambda: Recent(FLOOR_READ_SECONDS))
+    stored_cache: Recent[LiveCampaign | None] = field(default_factory=lambda: Recent(MONTH_REFRESH_SECONDS))
     history: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=600))
     inbound_calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # agent -> last inbound screen pop
     days: TeamDays = field(default_factory=TeamDays)  # the consoles' My day reads, shared by each team
     # Hands lowering themselves (dialer.agents.hands: the call's wrap-up over), written to the database.
     lowering: set[asyncio.Task[None]] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
+    floor_task: asyncio.Task[None] | None = None
+    # The newest message this daemon has looked at (relay_messages); None before its first look.
+    last_message: int | None = None
     inbound_task: asyncio.Task[None] | None = None
     sends_timed_out: int = 0
     # Console seats: open WebSockets per user, and the pending release of a seat whose consoles all closed.
@@ -252,6 +284,56 @@ class LiveHub:
             except Exception:
                 log.exception("dashboard_broadcast_failed")
 
+    async def publish_floor(self) -> None:
+        """Every :data:`FLOOR_PUBLISH_SECONDS` of the daemon's clock: this daemon's live view (its logged-in agents,
+        its campaigns) for the other daemons' dashboards -- written when it changed, else only confirmed
+        (dialer.store.floor). Views silent for :data:`~dialer.store.floor.PURGE_AFTER` are forgotten."""
+        daemon = daemon_of(self.app)
+        db = self.app[DATABASE]
+        published = ""
+        purged_at = float("-inf")
+        while True:
+            try:
+                now = daemon.now()
+                at = datetime.fromtimestamp(now, UTC)
+                agents = [agent_facts(p.agent, p.spent) for p in published_agents(self.app)]
+                campaigns = campaign_rows(self.app)
+                view = json.dumps([agents, campaigns], sort_keys=True, default=str)
+                if view != published or not await touch_view(db, daemon.node, at):
+                    await publish_view(db, daemon.node, agents, json.loads(view)[1], at)
+                    published = view
+                await self.relay_messages()
+                if now - purged_at >= PURGE_AFTER.total_seconds() / 6:
+                    await delete_views_before(db, at - PURGE_AFTER)
+                    purged_at = now
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database away: the view goes stale, the next period tries again
+                log.exception("floor_publish_failed")
+            await daemon.sleep(FLOOR_PUBLISH_SECONDS)
+
+    async def relay_messages(self) -> None:
+        """Messages sent since the last look -- on any daemon sharing the database -- to this daemon's signed-in
+        agents reach their open consoles (``message``). The daemon a supervisor sent one on pushes it at once to the
+        consoles it serves; the others' consoles get it here, within a period (a console shows a message once,
+        however often it comes; one opened later reads the unread ones)."""
+        daemon = daemon_of(self.app)
+        db = self.app[DATABASE]
+        if self.last_message is None:
+            _, newest = await list_messages(db, MessageFilter(), limit=1)
+            self.last_message = newest[0].id if newest else 0
+            return
+        here = {a.agent_id for a in daemon.agents() if a.logged_in}
+        if not here:
+            return
+        _, found = await list_messages(db, MessageFilter(agents=here), limit=RELAYED_MESSAGES)
+        for message in sorted((m for m in found if m.id > (self.last_message or 0)), key=lambda m: m.id):
+            for receipt in message.recipients:
+                if receipt.agent in here and receipt.read_at is None:
+                    one = frozenset({receipt.agent})
+                    daemon.publish(f"agent:{receipt.agent}", "message", **message_json(message, receipt.agent, one))
+            self.last_message = max(self.last_message or 0, message.id)
+
     def sample_rates(self) -> None:
         daemon = daemon_of(self.app)
         now = daemon.now()
@@ -336,11 +418,16 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
 
     daemon.add_agent_listener(publish_state)
     hub.task = asyncio.create_task(hub.broadcast_dashboard(), name="dashboard-broadcast")
+    hub.floor_task = asyncio.create_task(hub.publish_floor(), name="floor-publish")
     hub.inbound_task = asyncio.create_task(hub.follow_inbound(), name="inbound-pops")
     try:
         yield
     finally:
-        await cancel_and_wait(hub.task, hub.inbound_task)
+        await cancel_and_wait(hub.task, hub.floor_task, hub.inbound_task)
+        try:  # a clean stop: this daemon's agents and campaigns leave the other daemons' dashboards now
+            await remove_view(app[DATABASE], daemon.node)
+        except Exception:
+            log.exception("floor_remove_failed")
         await asyncio.gather(*hub.lowering, return_exceptions=True)  # written before the database closes
         await hub.close_all()
         # Consoles closed by the shutdown itself do not give up their seats (the agents' sessions survive a restart).
@@ -387,62 +474,193 @@ async def _agent_figures(app: web.Application, now: float) -> dict[str, Any]:
     return {k: v for k, v in (await agent_figures(app[DATABASE], since)).items()}
 
 
-async def dashboard_document(app: web.Application, *, with_leads: bool = True) -> dict[str, Any]:
+def agent_row(
+    published: PublishedAgent,
+    daemon: str,
+    now: float,
+    figures: Mapping[str, AgentFigures],
+    limits: Mapping[str, float],
+    hands: Mapping[str, Hand],
+) -> dict[str, Any]:
+    """An agent's row on the dashboard, whichever daemon serves them (``daemon``): the serving daemon's facts of
+    them (``published``), timed at ``now``, with their figures of the day and their raised hand (the database's)."""
+    agent = published.agent
+    spent = state_totals(agent, published.spent, now)
+    fig = figures.get(agent.agent_id)
+    return {
+        "agent_id": agent.agent_id,
+        "status": agent.status.value,
+        "seconds_in_state": max(0.0, now - agent.since) if agent.logged_in else None,
+        "pause_reason": agent.pause_reason,
+        "wrapup_overdue_seconds": agent.wrapup_overdue_seconds(now),
+        "pause_overdue_seconds": (
+            pause_overdue_seconds(agent.pause_reason, agent.since, now, limits)
+            if agent.status is AgentStatus.PAUSED
+            else None
+        ),
+        "queues": sorted(agent.queues),
+        "server": agent.server,
+        "daemon": daemon,
+        "talk_seconds": round(spent.get(AgentStatus.TALKING.value, 0.0), 1),
+        "wrap_seconds": round(spent.get(AgentStatus.WRAPUP.value, 0.0), 1),
+        "pause_seconds": round(spent.get(AgentStatus.PAUSED.value, 0.0), 1),
+        "ready_seconds": round(spent.get(AgentStatus.READY.value, 0.0), 1),
+        "calls": fig.calls if fig else agent.calls_taken,
+        "dispositions": fig.dispositions if fig else {},
+        "hand": hand.as_json(now) if (hand := hands.get(agent.agent_id)) is not None else None,
+    }
+
+
+def campaign_rows(app: web.Application) -> list[dict[str, Any]]:
+    """This daemon's campaigns as they are live -- from its memory only, as it publishes them for the others too
+    (``daemon``: this one; agents by state: its agents). :func:`with_figures` adds what the database says."""
     daemon = daemon_of(app)
     hub = app[HUB]
-    now = daemon.now()
     campaigns = []
     for campaign in daemon.live_campaigns():
-        name = campaign.name
         by_state: dict[str, int] = {}
         for agent in daemon.agents_in_queue(campaign.config.queue):
             by_state[agent.status.value] = by_state.get(agent.status.value, 0) + 1
         attempts = campaign.attempts
-        doc = {
-            **campaign.status,
-            "queue": campaign.config.queue,
-            "agents_by_state": by_state,
-            "dial_rate_per_minute": round(hub.dial_rate(name), 2),
-            "contact_rate": campaign.connected / attempts if attempts else 0.0,
-            "abandon_30d": await hub.month_cache.get(
-                name, now, partial(_month_window, app, campaign.campaign_id, now, campaign.config.abandon_rules)
-            ),
-            "today": await hub.today_cache.get(name, now, partial(_today, app, campaign, now)),
-        }
-        if with_leads:
-            doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
-        campaigns.append(doc)
-    figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
-    limits = pause_limits(daemon.pause_codes)
-    db = app[DATABASE]
-    hands = await raised_hands(db)  # every daemon's agents' (dialer.store.hands)
-    agents = []
-    for agent in daemon.agents():
-        spent = hub.agent_clock.totals(agent, now)
-        fig = figures.get(agent.agent_id)
-        agents.append(
+        campaigns.append(
             {
-                "agent_id": agent.agent_id,
-                "status": agent.status.value,
-                "seconds_in_state": max(0.0, now - agent.since) if agent.logged_in else None,
-                "pause_reason": agent.pause_reason,
-                "wrapup_overdue_seconds": agent.wrapup_overdue_seconds(now),
-                "pause_overdue_seconds": (
-                    pause_overdue_seconds(agent.pause_reason, agent.since, now, limits)
-                    if agent.status is AgentStatus.PAUSED
-                    else None
-                ),
-                "queues": sorted(agent.queues),
-                "server": agent.server,
-                "talk_seconds": round(spent.get(AgentStatus.TALKING.value, 0.0), 1),
-                "wrap_seconds": round(spent.get(AgentStatus.WRAPUP.value, 0.0), 1),
-                "pause_seconds": round(spent.get(AgentStatus.PAUSED.value, 0.0), 1),
-                "ready_seconds": round(spent.get(AgentStatus.READY.value, 0.0), 1),
-                "calls": fig.calls if fig else agent.calls_taken,
-                "dispositions": fig.dispositions if fig else {},
-                "hand": hand.as_json(now) if (hand := hands.get(agent.agent_id)) is not None else None,
+                **campaign.status,
+                "queue": campaign.config.queue,
+                "daemon": daemon.node,
+                "agents_by_state": by_state,
+                "dial_rate_per_minute": round(hub.dial_rate(campaign.name), 2),
+                "contact_rate": campaign.connected / attempts if attempts else 0.0,
             }
         )
+    return campaigns
+
+
+async def _stored(app: web.Application, name: str) -> LiveCampaign | None:
+    """A campaign another daemon runs, as stored (its figures are the database's, read by whoever shows them)."""
+    try:
+        record, config = await load_stored_campaign(app[DATABASE], name)
+    except (UnknownCampaignError, CampaignConfigError):
+        return None
+    return LiveCampaign(name, record.id, config, {}, 0, 0)
+
+
+async def with_figures(app: web.Application, row: dict[str, Any], *, with_leads: bool) -> dict[str, Any]:
+    """A campaign's row with its figures from the database: abandon rate over 30 days, its day so far and (``with_
+    leads``) its leads by status -- each read at most every few seconds (whichever daemon runs the campaign)."""
+    daemon = daemon_of(app)
+    hub = app[HUB]
+    now = daemon.now()
+    name = row["campaign"]
+    campaign = next((c for c in daemon.live_campaigns() if c.name == name), None)
+    if campaign is None:
+        campaign = await hub.stored_cache.get(name, now, partial(_stored, app, name))
+    if campaign is None:  # deleted meanwhile
+        return row
+    doc = {
+        **row,
+        "abandon_30d": await hub.month_cache.get(
+            name, now, partial(_month_window, app, campaign.campaign_id, now, campaign.config.abandon_rules)
+        ),
+        "today": await hub.today_cache.get(name, now, partial(_today, app, campaign, now)),
+    }
+    if with_leads:
+        doc["leads"] = await hub.leads_cache.get(name, now, partial(_leads, app, campaign, now))
+    return doc
+
+
+def published_agents(app: web.Application) -> list[PublishedAgent]:
+    """This daemon's logged-in agents, as it publishes them for the others (dialer.store.floor)."""
+    clock = app[HUB].agent_clock
+    return [PublishedAgent(a, clock.closed(a.agent_id)) for a in daemon_of(app).agents() if a.logged_in]
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """The other daemons' views as this one's dashboard merges them: the fresh ones' agents (each with the daemon
+    serving them) and campaigns, and the daemons not reporting."""
+
+    agents: tuple[tuple[str, PublishedAgent], ...]
+    campaigns: tuple[dict[str, Any], ...]
+    silent: tuple[FloorView, ...]
+
+
+def other_daemons(views: Sequence[FloorView], me: str, at: datetime) -> Floor:
+    """What the daemons other than ``me`` published, fresh at ``at`` or not. An agent two of them published (their
+    console moved between the two publishings) is the one who changed state last."""
+    agents: dict[str, tuple[str, PublishedAgent]] = {}
+    campaigns: list[dict[str, Any]] = []
+    silent: list[FloorView] = []
+    for view in views:
+        if view.node == me:
+            continue
+        if not view.fresh(at):
+            silent.append(view)
+            continue
+        for published in view.agents:
+            seen = agents.get(published.agent.agent_id)
+            if seen is None or seen[1].agent.since < published.agent.since:
+                agents[published.agent.agent_id] = (view.node, published)
+        campaigns += [{**c, "daemon": view.node} for c in view.campaigns]
+    return Floor(tuple(agents.values()), tuple(campaigns), tuple(silent))
+
+
+async def serving_daemon(app: web.Application, agent_id: str) -> tuple[str, Agent] | None:
+    """The other daemon serving ``agent_id``'s console now, and the agent as it published them (None: no other
+    daemon reporting serves them)."""
+    daemon = daemon_of(app)
+    views = await floor_views(app[DATABASE])
+    floor = other_daemons(views, daemon.node, datetime.fromtimestamp(daemon.now(), UTC))
+    return next(((node, p.agent) for node, p in floor.agents if p.agent.agent_id == agent_id), None)
+
+
+def merged_campaigns(local: list[dict[str, Any]], others: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This daemon's campaign rows and the other daemons': a campaign on standby here (another daemon holds its
+    lease) is the row of the daemon running it, when that daemon reports."""
+    running = {c["campaign"]: c for c in others if c.get("state") != RunnerState.STANDBY.value}
+    rows = [running.pop(c["campaign"], c) if c.get("state") == RunnerState.STANDBY.value else c for c in local]
+    shown = {c["campaign"] for c in rows}
+    rows += [c for c in others if c["campaign"] not in shown and c.get("state") != RunnerState.STANDBY.value]
+    return rows
+
+
+def _staffed_elsewhere(campaign: dict[str, Any], agents: Collection[Mapping[str, Any]]) -> dict[str, int]:
+    """The campaign's agents by state: those of its own daemon (its row's) and those other daemons serve in its
+    queue."""
+    by_state = dict(campaign.get("agents_by_state") or {})
+    others = [a for a in agents if a["daemon"] != campaign.get("daemon") and campaign.get("queue") in a["queues"]]
+    for state, n in count_by_state(others).items():
+        by_state[state] = by_state.get(state, 0) + n
+    return by_state
+
+
+async def dashboard_document(app: web.Application, *, with_leads: bool = True) -> dict[str, Any]:
+    """The whole floor's live dashboard: this daemon's agents and campaigns (live), and those the other daemons
+    sharing the database published (dialer.store.floor), each agent row naming the daemon serving them."""
+    daemon = daemon_of(app)
+    hub = app[HUB]
+    now = daemon.now()
+    me = daemon.node
+    db = app[DATABASE]
+    views = await hub.floor_cache.get("floor", now, partial(floor_views, db))
+    floor = other_daemons(views, me, datetime.fromtimestamp(now, UTC))
+    campaigns = [
+        await with_figures(app, c, with_leads=with_leads) for c in merged_campaigns(campaign_rows(app), floor.campaigns)
+    ]
+    figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
+    limits = pause_limits(daemon.pause_codes)
+    hands = await raised_hands(db)  # every daemon's agents' (dialer.store.hands)
+    elsewhere = {p.agent.agent_id for _, p in floor.agents}
+    rows = [
+        (me, PublishedAgent(a, hub.agent_clock.closed(a.agent_id)))
+        for a in daemon.agents()
+        if a.logged_in or a.agent_id not in elsewhere  # an agent who signed in on another daemon is theirs
+    ]
+    rows += [
+        (node, p) for node, p in floor.agents if not (local := daemon.agent(p.agent.agent_id)) or not local.logged_in
+    ]
+    agents = [agent_row(p, node, now, figures, limits, hands) for node, p in rows]
+    if floor.agents:
+        campaigns = [{**c, "agents_by_state": _staffed_elsewhere(c, agents)} for c in campaigns]
     return {
         "at": now,
         "campaigns": campaigns,
@@ -451,6 +669,16 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         # Every daemon's agents' raised hands (an agent's row carries theirs too), oldest first.
         "hands": [hand.as_json(now) for hand in sorted(hands.values(), key=lambda h: (h.raised_at, h.agent_id))],
         "hands_raised": len(hands),
+        # The daemons sharing the database that stopped reporting (killed, hung, cut off): their agents are not on
+        # the floor above until a daemon takes their sessions over.
+        "daemons_not_reporting": [
+            {
+                "daemon": view.node,
+                "seen_at": view.seen_at.isoformat(),
+                "agents": sorted(p.agent.agent_id for p in view.agents),
+            }
+            for view in floor.silent
+        ],
         "inbound_waiting": {q: daemon.inbound_waiting(q) for q in sorted(daemon.inbound_queues)},
         "inbound": [queue.as_json() for queue in daemon.inbound_live()],
         "service_level_rule": daemon.service_level_rule().as_json(),
@@ -459,6 +687,25 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
         # The alerts active now, every daemon's, newest first, as GET /api/alerts shows them (dialer.store.alerts): a
         # supervisor's scope keeps their agents' only.
         "alerts": [a.as_json() for a in (await list_alerts(db, AlertFilter(active=True), limit=ALERTS_SHOWN))[1]],
+    }
+
+
+def message_json(m: MessageRecord, reader: str | None = None, scope: frozenset[str] | None = None) -> dict[str, Any]:
+    """A message as ``reader`` sees it: the receipts of the agents in their ``scope`` (all when None, or when they
+    sent it), and when they read it themselves."""
+    shown: tuple[Receipt, ...] = m.recipients
+    if scope is not None and m.sender != reader:
+        shown = tuple(r for r in m.recipients if r.agent in scope)
+    mine = m.receipt_of(reader) if reader is not None else None
+    return {
+        "id": m.id,
+        "sender": m.sender,
+        "sent_at": m.sent_at.isoformat(),
+        "to": {"audience": m.audience.value, "name": m.audience_name},
+        "text": m.text,
+        "recipients": [{"agent": r.agent, "read_at": r.read_at.isoformat() if r.read_at else None} for r in shown],
+        "read": sum(1 for r in shown if r.read_at is not None),
+        "read_at": mine.read_at.isoformat() if mine is not None and mine.read_at is not None else None,
     }
 
 

@@ -29,10 +29,9 @@ def scoped_dashboard(
     doc: dict[str, Any], scope: Collection[str] | None, campaigns: Collection[str] | None = None
 ) -> dict[str, Any]:
     """The dashboard document restricted to the agents in ``scope``: the agent table, the hands raised (every
-    daemon's: ``hands``), the alerts
-    about agents (those about no agent stay), the floor's figures and each campaign's agents by state counted over
-    those agents only; and to the ``campaigns`` named (None: every campaign; a wallboard kiosk may be limited to
-    some)."""
+    daemon's: ``hands``), the alerts about agents (those about no agent stay), the agents of the daemons not
+    reporting, the floor's figures and each campaign's agents by state counted over those agents only; and to the
+    ``campaigns`` named (None: every campaign; a wallboard kiosk may be limited to some)."""
     if campaigns is not None:
         doc = {**doc, "campaigns": [c for c in doc.get("campaigns", []) if c.get("campaign") in campaigns]}
     if scope is None:
@@ -44,6 +43,7 @@ def scoped_dashboard(
         shown.append({**campaign, "agents_by_state": count_by_state(staffed)})
     hands = [h for h in doc.get("hands", []) if h.get("agent_id") in scope]
     alerts = [a for a in doc.get("alerts", []) if a.get("agent") is None or a.get("agent") in scope]
+    silent = [{**d, "agents": [a for a in d["agents"] if a in scope]} for d in doc.get("daemons_not_reporting", [])]
     return {
         **doc,
         **floor_figures(agents),
@@ -52,5 +52,6 @@ def scoped_dashboard(
         "hands": hands,
         "hands_raised": len(hands),
         "alerts": alerts,
+        "daemons_not_reporting": silent,
         "scope": sorted(scope),
     }

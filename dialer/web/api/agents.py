@@ -17,8 +17,8 @@ from dialer.web.api.common import (
     Paging,
     Strict,
     agent_errors,
+    agent_here,
     agent_json,
-    agent_or_404,
     agent_to_read,
     invalid,
     ok,
@@ -152,7 +152,7 @@ async def agent_login(call: Call) -> web.Response:
 async def _act(call: Call, action: Callable[[str], Awaitable[Agent]]) -> web.Response:
     """The path's agent (one the user may act on, and known) does ``action``: its new state, or the refusal."""
     agent_id = path_agent(call)
-    agent_or_404(call, agent_id)
+    await agent_here(call, agent_id)  # another daemon's agent: a 409 naming it
     with agent_errors():
         agent = await action(agent_id)
     return ok(agent_json(agent, call.daemon.now()))

@@ -23,7 +23,7 @@ from dialer.store.console import CallbackListing, CallbackRecord, LeadListRecord
 from dialer.store.imports import ImportSummary
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.leadscope import lead_in_scope, lead_scope
-from dialer.web.live import HUB
+from dialer.web.live import HUB, serving_daemon
 from dialer.web.problems import Problem
 from dialer.web.routing import Call
 
@@ -287,6 +287,31 @@ def agent_or_404(call: Call, agent_id: str) -> Agent:
     if agent is None:
         raise Problem(404, M_("no agent {agent} (an agent appears once they sign in to queues)", agent=repr(agent_id)))
     return agent
+
+
+def served_elsewhere(agent_id: str, daemon: str) -> Problem:
+    """The 409 of an action this daemon cannot take on an agent another daemon serves (their console's state lives
+    in that daemon's memory): which daemon, and where to go."""
+    return Problem(
+        409,
+        M_(
+            "{agent}'s console is served by daemon {daemon}: open that daemon's dashboard to do this",
+            agent=agent_id,
+            daemon=daemon,
+        ),
+        kind="agent-on-another-daemon",
+    )
+
+
+async def agent_here(call: Call, agent_id: str) -> Agent:
+    """The agent, signed in on this daemon, to act on: :func:`served_elsewhere` when another daemon sharing the
+    database serves their console now, else as :func:`agent_or_404`."""
+    agent = call.daemon.agent(agent_id)
+    if agent is None or not agent.logged_in:
+        elsewhere = await serving_daemon(call.app, agent_id)
+        if elsewhere is not None:
+            raise served_elsewhere(agent_id, elsewhere[0])
+    return agent_or_404(call, agent_id)
 
 
 def agent_to_read(call: Call, agent_id: str) -> Agent:

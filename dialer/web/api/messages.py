@@ -34,8 +34,6 @@ from dialer.store.admin import UnknownTeamError, get_team
 from dialer.store.auth import Role, UnknownUserError
 from dialer.store.messages import (
     MessageFilter,
-    MessageRecord,
-    Receipt,
     get_message,
     list_messages,
     mark_read,
@@ -43,6 +41,7 @@ from dialer.store.messages import (
     send_message,
 )
 from dialer.web.api.common import Paging, Strict, agent_or_404, ok, out_of_scope, page_from, path_agent, refused
+from dialer.web.live import message_json
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, SUPERVISORS, Call, RouteTable
 
@@ -123,25 +122,6 @@ class MessageQuery(Paging):
 
 class HandBody(Strict):
     note: str | None = Field(default=None, max_length=MAX_HAND_NOTE_CHARS, description="what the agent needs")
-
-
-def message_json(m: MessageRecord, reader: str | None = None, scope: frozenset[str] | None = None) -> dict[str, Any]:
-    """A message as ``reader`` sees it: the receipts of the agents in their ``scope`` (all when None, or when they
-    sent it), and when they read it themselves."""
-    shown: tuple[Receipt, ...] = m.recipients
-    if scope is not None and m.sender != reader:
-        shown = tuple(r for r in m.recipients if r.agent in scope)
-    mine = m.receipt_of(reader) if reader is not None else None
-    return {
-        "id": m.id,
-        "sender": m.sender,
-        "sent_at": m.sent_at.isoformat(),
-        "to": {"audience": m.audience.value, "name": m.audience_name},
-        "text": m.text,
-        "recipients": [{"agent": r.agent, "read_at": r.read_at.isoformat() if r.read_at else None} for r in shown],
-        "read": sum(1 for r in shown if r.read_at is not None),
-        "read_at": mine.read_at.isoformat() if mine is not None and mine.read_at is not None else None,
-    }
 
 
 def _hand_json(agent_id: str, hand: Hand | None, now: float) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from dialer.web.api.common import (
     page_from,
 )
 from dialer.web.facade import SupervisionRefused
+from dialer.web.live import serving_daemon
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, MANAGERS, SUPERVISORS, Call, RouteTable
 
@@ -99,8 +100,13 @@ async def start_supervision(call: Call) -> web.Response:
     body = call.body_as(SuperviseBody)
     own_agent(call, body.agent)
     user = await get_user(call.db, call.user.name)
+    local = call.daemon.agent(body.agent)
+    # Another daemon's agent: their call is spied on through this daemon's own AMI connection to their server.
+    served = await serving_daemon(call.app, body.agent) if local is None or not local.logged_in else None
     try:
-        record = await call.daemon.supervise(call.user.name, user.phone if user else None, body.agent, body.mode)
+        record = await call.daemon.supervise(
+            call.user.name, user.phone if user else None, body.agent, body.mode, elsewhere=served and served[1]
+        )
     except LookupError:
         raise Problem(404, M_("no agent {agent}", agent=repr(body.agent))) from None
     except SupervisionRefused as exc:

@@ -118,13 +118,17 @@ function agentlessFinish(ag, decision) {
   return k;
 }
 
-function agentsTable(agents, campaigns, counts, hands) {
+function agentsTable(agents, campaigns, counts, hands, silent) {
   // The dispositions by code, shown by their campaigns' labels (the defaults' in the UI's language).
   const labels = Object.assign({}, ...campaigns.map((c) => c.disposition_labels || {}));
+  // Several daemons share the floor: each row says which one serves the agent's console (their actions are there).
+  const daemons = new Set(agents.map((a) => a.daemon));
   $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)),
-    ...(hands ? [el("span", { class: "pill pill-hand", id: "hands-raised" }, tn("{n} hand raised", "{n} hands raised", hands))] : []));
+    ...(hands ? [el("span", { class: "pill pill-hand", id: "hands-raised" }, tn("{n} hand raised", "{n} hands raised", hands))] : []),
+    ...silent.map((d) => el("span", { class: "pill pill-paused", "data-silent-daemon": d.daemon, title: d.agents.join(", ") },
+      tn("daemon {daemon} not reporting: {n} agent not shown", "daemon {daemon} not reporting: {n} agents not shown", d.agents.length, { daemon: d.daemon }))));
   $("agents-table").tBodies[0].replaceChildren(...agents.map((a) => el("tr", {},
-    el("td", {}, a.agent_id), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status)),
+    el("td", {}, a.agent_id, daemons.size > 1 ? el("span", { class: "muted", "data-daemon": a.daemon, title: t("served by daemon {daemon}", { daemon: a.daemon }) }, ` · ${a.daemon}`) : ""), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status)),
       a.wrapup_overdue_seconds ? el("span", { class: "overdue", title: t("A disposition ends this wrap-up") }, " " + t("overdue {time}", { time: clock(a.wrapup_overdue_seconds) })) : "",
       a.pause_overdue_seconds ? el("span", { class: "overdue", title: t("Longer than this pause code allows") }, " " + t("overdue {time}", { time: clock(a.pause_overdue_seconds) })) : ""),
     el("td", { class: "hand-cell" }, a.hand ? el("span", { class: "hand", "data-hand": a.agent_id, title: a.hand.note || "" },
@@ -158,7 +162,7 @@ function inboundCard(queues, rule) {
 function render(doc) {
   for (const c of doc.campaigns) campaignCard(c);
   inboundCard(doc.inbound || [], doc.service_level_rule || {});
-  agentsTable(doc.agents, doc.campaigns, doc.agents_by_state || {}, doc.hands_raised || 0);  // counted once, server-side
+  agentsTable(doc.agents, doc.campaigns, doc.agents_by_state || {}, doc.hands_raised || 0, doc.daemons_not_reporting || []);  // counted once, server-side
   $("updated").textContent = t("updated {time}", { time: new Date().toLocaleTimeString(document.documentElement.lang) });
   const select = $("upload-campaign");
   if (select.options.length !== doc.campaigns.length) select.replaceChildren(...doc.campaigns.map((c) => el("option", { value: c.campaign }, c.campaign)));
