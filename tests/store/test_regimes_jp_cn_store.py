@@ -13,6 +13,7 @@ from harness.campaign import stored_campaign
 from harness.cli import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from dialer.calls.outcome import Outcome
@@ -21,9 +22,10 @@ from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
 from dialer.store.dnc import check_dnc
 from dialer.store.ivrcallback import Booked, book_caller_callback
-from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads
-from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads, lacks_consent_or_request
+from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome, snapshot
 from dialer.store.status import lead_status
+from dialer.store.tables import leads_t
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 11:00 Tokyo, 10:00 Shanghai
 TOKYO, SHANGHAI = "Asia/Tokyo", "Asia/Shanghai"
@@ -147,6 +149,41 @@ async def test_cn_claims_the_callback_a_caller_asked_for_and_nothing_else(db: Da
     assert (await lead_status(db, cfg, cid, NOW + timedelta(days=3))).not_dialable.get("no_consent") == 3
     (after,) = await find_leads_by_phone(db, cid, "+8613800138005")
     assert (after.status, after.consent_source) == ("retry", None)
+
+
+async def test_the_sql_reads_consent_or_request_as_the_rules_do(db: Database) -> None:
+    """`lacks_consent_or_request` (the lead status counts) and `LeadSnapshot.has_consent_or_request` (the claim's
+    rules) agree, lead by lead."""
+    cfg = campaign(CN_TOML)
+    due = NOW + timedelta(minutes=5)
+    asked = {"requested_callback_source": "ivr flow 回拨", "requested_callback_at": NOW, "requested_callback_due": due}
+    variants: list[dict[str, object]] = [
+        {},
+        {"consent_source": "官网表单", "consent_at": NOW},
+        {"consent_source": " ", "consent_at": NOW},
+        {"status": "callback", "callback_at": due, **asked},
+        {"status": "callback", "callback_at": due + timedelta(hours=1), **asked},  # another callback
+        {"status": "retry", "callback_at": due, **asked},  # dialled: no callback any more
+        {"status": "callback", "callback_at": due, **asked, "requested_callback_source": ""},
+        {"status": "callback", "callback_at": due, **asked, "requested_callback_at": None},
+        {"status": "callback", "callback_at": due},  # an agent's callback
+    ]
+    cid = await setup(db, cfg, [new(f"+86138001381{i:02d}", SHANGHAI) for i in range(len(variants))])
+    async with db.write() as conn:
+        ids = list((await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid))).scalars())
+        for lead_id, values in zip(sorted(ids), variants, strict=True):
+            if values:
+                await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
+        lacking = set(
+            (await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid, lacks_consent_or_request())))
+            .scalars()
+            .all()
+        )
+    for lead_id in ids:
+        stored = await get_lead(db, lead_id)
+        assert stored is not None
+        assert (lead_id in lacking) is not snapshot(stored, cfg.name).has_consent_or_request, stored
+    assert len(lacking) == len(variants) - 2  # consent, and the requested callback itself
 
 
 # -- the CLI ------------------------------------------------------------------------------------------------------
