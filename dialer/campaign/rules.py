@@ -65,7 +65,7 @@ class NotDialableReason(StrEnum):
     HOLIDAY = "holiday"  # a public holiday in a candidate zone's local date (its country's, or a named subdivision's)
     CLOSED_DATE = "closed_date"  # one of the campaign's closed dates, in a candidate zone's local date
     NO_COMMON_WINDOW = "no_common_window"  # candidate zones never open at the same time
-    NO_CONSENT = "no_consent"  # CN: no recorded consent (source and time) for commercial calls
+    NO_CONSENT = "no_consent"  # CN: no recorded consent (source and time), nor a callback the party asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +94,37 @@ class LeadSnapshot:
     claim_expires_at: datetime | None = None
     consent_source: str | None = None  # where the called party consented (CN: required), e.g. "web form 2026-01"
     consent_at: datetime | None = None  # when they consented
+    # The callback the called party asked for themselves (an inbound caller's "call me back" in the IVR / virtual
+    # hold): from where, when they asked, and the promise it is (the callback's due time). Evidence for that one
+    # call, not consent (:attr:`has_requested_callback`).
+    requested_callback_source: str | None = None  # e.g. "ivr flow support"
+    requested_callback_at: datetime | None = None
+    requested_callback_due: datetime | None = None
 
     @property
     def has_consent(self) -> bool:
         return bool(self.consent_source and self.consent_source.strip()) and self.consent_at is not None
+
+    @property
+    def has_requested_callback(self) -> bool:
+        """The lead waits for the callback its called party asked for: it is a callback due at the time booked for
+        the request (the caller's "call me back" -- MIIT's 请求, the TCPA's callback request). That call only: once it
+        has been dialled (kept, whatever its outcome: the dial keeps a promise), cancelled, or replaced by another
+        callback (an agent's, due at another time), the lead is no callback of the request's any more. Read in SQL by
+        :func:`dialer.store.leads.lacks_consent_or_request`."""
+        return (
+            self.status is LeadStatus.CALLBACK
+            and bool(self.requested_callback_source and self.requested_callback_source.strip())
+            and self.requested_callback_at is not None
+            and self.requested_callback_due is not None
+            and self.callback_at == self.requested_callback_due
+        )
+
+    @property
+    def has_consent_or_request(self) -> bool:
+        """May a regime that requires consent (``requires_consent``) dial the lead: recorded consent, or the
+        callback the called party asked for (:attr:`has_requested_callback`)."""
+        return self.has_consent or self.has_requested_callback
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,10 +248,11 @@ def dialability(
     status = lead.status
     if status is LeadStatus.DNC or on_dnc:
         return _closed(NotDialableReason.DNC, "on a do-not-call list", zones)
-    if campaign.regime_preset.requires_consent and not lead.has_consent:
+    if campaign.regime_preset.requires_consent and not lead.has_consent_or_request:
         return _closed(
             NotDialableReason.NO_CONSENT,
-            f"no recorded consent (consent source and time) as the {campaign.regime.value} regime requires",
+            f"no recorded consent (consent source and time), nor a callback the called party asked for, as the "
+            f"{campaign.regime.value} regime requires",
             zones,
         )
     if status is LeadStatus.DONE:
@@ -340,7 +368,7 @@ def next_dialable_at(lead: LeadSnapshot, campaign: CampaignConfig, now: datetime
         return None
     if over_budget(lead, campaign) and lead.status is not LeadStatus.CALLBACK:
         return None
-    if campaign.regime_preset.requires_consent and not lead.has_consent:
+    if campaign.regime_preset.requires_consent and not lead.has_consent_or_request:
         return None
     zones = effective_zones(lead, campaign)
     if not zones:

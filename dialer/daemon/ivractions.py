@@ -142,7 +142,10 @@ class DaemonActions:
         campaign = args.get("campaign", "").strip() or self.callback_campaign
         if not campaign:
             raise BadArgument("campaign: missing, and no [fastagi] callback_campaign")
-        booked = await book_caller_callback(self.dialer.db, campaign, info.caller, callback_due(now, delay), note, now)
+        due = callback_due(now, delay)
+        booked = await book_caller_callback(
+            self.dialer.db, campaign, info.caller, due, note, now, source=f"ivr flow {info.flow}"
+        )
         if isinstance(booked, Booked):
             log.info(
                 "ivr_callback_booked",

@@ -30,7 +30,7 @@ ACTIONS: Final[dict[str, str]] = {
     "callback_campaign), due args.delay_minutes later (default 0: as soon as the campaign's rules allow), with "
     "args.note (statuses: booked, refused; data: when (ISO 8601, UTC), moved (yes: due later than asked, when the "
     "campaign's calling window or re-call gap first allows the call; else no), reason (no_number, invalid_number, "
-    "dnc, unknown_campaign, lead_closed, no_consent, no_window))",
+    "dnc, unknown_campaign, lead_closed, no_window))",
 }
 
 

@@ -244,12 +244,28 @@ class LeadClosedForCallbacks(ValueError):
         self.status = status
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackRequest:
+    """The called party asked for the callback themselves (the IVR's "call me back"): from where, when."""
+
+    source: str
+    at: datetime
+
+
 async def create_callback(
-    db: Database, lead_id: int, due_at: datetime, agent: str | None, notes: str | None, now: datetime
+    db: Database,
+    lead_id: int,
+    due_at: datetime,
+    agent: str | None,
+    notes: str | None,
+    now: datetime,
+    *,
+    requested: CallbackRequest | None = None,
 ) -> CallbackRecord | None:
     """Schedule a call back on a lead (None: no such lead; :class:`LeadClosedForCallbacks` when it is closed for
     good). The lead becomes a callback due at that time; a lead on a call now becomes one when the call ends
-    (:func:`dialer.campaign.rules.with_pending_callback`)."""
+    (:func:`dialer.campaign.rules.with_pending_callback`). ``requested``: the called party asked for it, recorded on
+    the lead with its due time (:attr:`dialer.campaign.rules.LeadSnapshot.has_requested_callback`)."""
     async with db.write() as conn:
         lead = (await conn.execute(by_id(leads_t, lead_id))).mappings().first()
         if lead is None:
@@ -260,6 +276,16 @@ async def create_callback(
             conn, lead_id=lead_id, campaign_id=lead["campaign_id"], due_at=due_at, agent=agent, notes=notes, now=now
         )
         await enqueue_in(conn, [due], now)
+        if requested is not None:
+            await conn.execute(
+                update(leads_t)
+                .where(leads_t.c.id == lead_id)
+                .values(
+                    requested_callback_source=requested.source,
+                    requested_callback_at=requested.at,
+                    requested_callback_due=due_at,
+                )
+            )
         if lead["status"] != IN_CALL_STATUS:
             await conn.execute(
                 update(leads_t)

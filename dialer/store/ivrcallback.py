@@ -10,6 +10,13 @@ when they first do (:func:`dialer.campaign.rules.next_dialable_at`), and says it
 the flow can tell the caller, and the promise's own time is the one the campaign keeps: never "overdue" overnight,
 never counted late when it is dialled as the window opens. A number the window never opens for is refused
 (``no_window``).
+
+A regime that requires consent (CN: MIIT's 同意或者请求, "consent or request") dials a lead without recorded consent
+for the callback its caller asked for here, and for nothing else: the booking records the request on the lead
+(``requested_callback_source`` -- the IVR flow --, ``requested_callback_at``, ``requested_callback_due``: the promise
+it is), which :attr:`dialer.campaign.rules.LeadSnapshot.has_requested_callback` reads. It is no consent: the lead's
+``consent_source``/``consent_at`` stay as they were, and once the callback has been dialled the lead needs consent
+again for any other call.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from enum import StrEnum
 from dialer.campaign.phones import PhoneError, normalize
 from dialer.campaign.rules import LeadStatus, next_dialable_at, over_budget
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
-from dialer.store.console import LeadClosedForCallbacks, create_callback
+from dialer.store.console import CallbackRequest, LeadClosedForCallbacks, create_callback
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.leads import find_leads_by_phone, get_lead
@@ -41,7 +48,6 @@ class Refusal(StrEnum):
     DNC = "dnc"  # on the global or the campaign's DNC list (or the lead is closed as DNC)
     UNKNOWN_CAMPAIGN = "unknown_campaign"
     LEAD_CLOSED = "lead_closed"  # the lead is closed (done, archived, its budget spent and no callback waiting)
-    NO_CONSENT = "no_consent"  # the campaign's regime requires recorded consent and the lead has none
     NO_WINDOW = "no_window"  # the calling window never opens for the number (no time zone, or zones without one)
 
 
@@ -55,9 +61,17 @@ class Booked:
 
 
 async def book_caller_callback(
-    db: Database, campaign: str, caller: str, due_at: datetime, note: str | None, now: datetime
+    db: Database,
+    campaign: str,
+    caller: str,
+    due_at: datetime,
+    note: str | None,
+    now: datetime,
+    *,
+    source: str = "ivr",
 ) -> Booked | Refusal:
-    """Book a callback for ``caller`` in ``campaign``, due at ``due_at``, or say why not."""
+    """Book a callback for ``caller`` in ``campaign``, due at ``due_at``, or say why not; recorded on the lead as the
+    caller's request, made at ``now`` from ``source`` (the IVR flow: ``"ivr flow <name>"``)."""
     if caller.strip().lower() in NO_CALLER_ID:
         return Refusal.NO_NUMBER
     try:
@@ -79,21 +93,26 @@ async def book_caller_callback(
         promised = lead.status == LeadStatus.CALLBACK
         if lead.status in CLOSED or (not promised and over_budget(snapshot(lead, campaign), config)):
             return Refusal.LEAD_CLOSED
-    if config.regime_preset.requires_consent and not any(snapshot(lead, campaign).has_consent for lead in existing):
-        return Refusal.NO_CONSENT
     lead_id = await lead_for_number(db, record.id, phone.e164, phone.zones, now)
     stored = await get_lead(db, lead_id)
     assert stored is not None  # (just found or created; leads are not deleted under a call)
     as_callback = replace(
-        snapshot(stored, campaign), status=LeadStatus.CALLBACK, callback_at=due_at, next_dialable_at=due_at
+        snapshot(stored, campaign),
+        status=LeadStatus.CALLBACK,
+        callback_at=due_at,
+        next_dialable_at=due_at,
+        requested_callback_source=source,
+        requested_callback_at=now,
+        requested_callback_due=due_at,
     )
     allowed = next_dialable_at(as_callback, config, max(now, due_at))
     if allowed is None:
         return Refusal.NO_WINDOW
     moved = allowed > due_at
     due_at = max(due_at, allowed)
+    request = CallbackRequest(source=source[:200], at=now)
     try:
-        callback = await create_callback(db, lead_id, due_at, None, note or None, now)
+        callback = await create_callback(db, lead_id, due_at, None, note or None, now, requested=request)
     except LeadClosedForCallbacks:  # closed since the checks above (another call's outcome, an opt-out)
         return Refusal.LEAD_CLOSED
     assert callback is not None  # (the lead was just found or created; leads are not deleted under a call)

@@ -9,8 +9,9 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
 
 from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.store.dialect import upsert_insert
@@ -60,9 +61,27 @@ class LeadRecord:
     name_reading: str | None = None
     consent_source: str | None = None
     consent_at: datetime | None = None
+    requested_callback_source: str | None = None
+    requested_callback_at: datetime | None = None
+    requested_callback_due: datetime | None = None
 
 
 lead_record = RecordReader(LeadRecord)
+
+
+def lacks_consent_or_request() -> ColumnElement[bool]:
+    """The leads a regime that requires consent may not dial: neither recorded consent nor a pending callback the
+    called party asked for -- :attr:`dialer.campaign.rules.LeadSnapshot.has_consent_or_request`, read in SQL."""
+    c = leads_t.c
+    consent = and_(func.trim(func.coalesce(c.consent_source, "")) != "", c.consent_at.is_not(None))
+    requested = and_(
+        c.status == "callback",
+        func.trim(func.coalesce(c.requested_callback_source, "")) != "",
+        c.requested_callback_at.is_not(None),
+        c.requested_callback_due.is_not(None),
+        c.callback_at == c.requested_callback_due,
+    )
+    return not_(or_(consent, requested))
 
 
 @dataclass(frozen=True, slots=True)

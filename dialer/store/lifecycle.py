@@ -97,6 +97,9 @@ def snapshot(record: LeadRecord, campaign: str, *, before_claim: bool = False) -
         claim_expires_at=claim_expires,
         consent_source=record.consent_source,
         consent_at=record.consent_at,
+        requested_callback_source=record.requested_callback_source,
+        requested_callback_at=record.requested_callback_at,
+        requested_callback_due=record.requested_callback_due,
     )
 
 

@@ -22,7 +22,7 @@ from dialer.campaign.rules import LeadStatus, NotDialableReason, dialability
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.imports import IMPORTING, staged_counts
-from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.leads import LeadRecord, lacks_consent_or_request, lead_record
 from dialer.store.lifecycle import snapshot
 from dialer.store.records import public_fields
 from dialer.store.tables import CLAIMABLE_SQL, CLAIMABLE_STATUSES, leads_t
@@ -114,13 +114,12 @@ async def lead_status(
         staged = sum((await staged_counts(conn, campaign_id)).values())
         without_consent = 0
         if campaign.regime_preset.requires_consent:
-            # CN: claimable leads without recorded consent are never dialled (a scan, bounded by the campaign).
+            # CN: claimable leads without recorded consent, nor a callback they asked for, are never dialled (a scan,
+            # bounded by the campaign).
             without_consent = (
                 await conn.execute(
                     select(func.count()).where(
-                        c.campaign_id == campaign_id,
-                        text(CLAIMABLE_SQL),
-                        (c.consent_source.is_(None)) | (c.consent_source == "") | (c.consent_at.is_(None)),
+                        c.campaign_id == campaign_id, text(CLAIMABLE_SQL), lacks_consent_or_request()
                     )
                 )
             ).scalar_one()

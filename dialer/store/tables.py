@@ -115,6 +115,11 @@ class LeadRow(SQLModel, table=True):
     name_reading: str | None = Field(default=None, max_length=200)  # furigana / pinyin, for sorting
     consent_source: str | None = Field(default=None, max_length=200)  # CN: where the consent was recorded
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # ... and when
+    # The callback the called party asked for (the IVR's "call me back"): from where, when, and its due time -- the
+    # evidence that call, and only it, was requested (dialer.campaign.rules.LeadSnapshot.has_requested_callback).
+    requested_callback_source: str | None = Field(default=None, max_length=200)
+    requested_callback_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    requested_callback_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     fields: dict[str, Any] = Field(default_factory=dict, sa_type=json_document())
     status: str = Field(max_length=16)
     # The status a claim took the lead from, to put it back if the claim is released or its lease expires.

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from harness.stepping import eventually
 from harness.web import PASSWORD, PREVIEW_TOML, WebWorld, call_of_attempt, problem
 
+from dialer.store.console import CallbackRequest, create_callback
 from dialer.web.routing import EXTERNAL_ROUTES, ROUTE_INDEX, STATIC_PREFIX, policy_for
 
 
@@ -461,3 +462,31 @@ async def test_inbound_call_screen_pop_shows_the_caller(tmp_path: Any, aiohttp_c
         call = await eventually(inbound, 45)
         assert call["queue"] == "inbound-sales"
         assert call["caller"]
+
+
+async def test_a_lead_shows_the_callback_its_caller_asked_for_until_it_is_cancelled(
+    world: WebWorld, client: Any
+) -> None:
+    """The lead (and so the agent's screen pop) says the call is the callback the caller asked for, while the lead
+    waits for it; a cancelled request is gone. An agent's callback is no request."""
+    boss = world.auth("boss")
+    first, second = (await (await client.get("/api/leads?limit=2&status=new", headers=boss)).json())["items"]
+    now = datetime.fromtimestamp(world.clock.now(), UTC)
+    due = now + timedelta(hours=1)
+    asked = CallbackRequest(source="ivr flow inbound", at=now)
+    requested = await create_callback(world.dialer.db, first["id"], due, None, None, now, requested=asked)
+    assert requested is not None
+    await create_callback(world.dialer.db, second["id"], due, None, None, now)
+    lead = await (await client.get(f"/api/leads/{first['id']}", headers=boss)).json()
+    assert lead["requested_callback"] == {
+        "source": "ivr flow inbound",
+        "requested_at": now.isoformat(),
+        "due_at": due.isoformat(),
+    }
+    assert lead["consent_source"] is None
+    other = await (await client.get(f"/api/leads/{second['id']}", headers=boss)).json()
+    assert other["requested_callback"] is None
+    resp = await client.post(f"/api/callbacks/{requested.id}/cancel", headers=boss)
+    assert resp.status == 200
+    lead = await (await client.get(f"/api/leads/{first['id']}", headers=boss)).json()
+    assert (lead["status"], lead["requested_callback"]) == ("retry", None)

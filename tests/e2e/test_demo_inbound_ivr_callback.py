@@ -26,6 +26,7 @@ from dialer.store.campaigns import apply_campaign, get_campaign
 from dialer.store.console import list_callbacks
 from dialer.store.ivr_results import IvrResultRecord, ivr_results
 from dialer.store.leads import find_leads_by_phone
+from dialer.store.lifecycle import claim_dialable
 from dialer.store.tables import leads_t
 
 pytestmark = pytest.mark.slow
@@ -179,9 +180,20 @@ async def test_the_daemon_actions_answer_from_the_live_state_and_the_store(
         actions.callback_campaign = "e2e"
         assert (await ask("book_callback"))[0] == "booked"
         assert await ask("book_callback", campaign="nope") == ("refused", {"reason": "unknown_campaign"})
-        # the Chinese demo's campaign (regime CN) requires recorded consent: a new caller has none
+        # the Chinese demo's campaign (regime CN) requires consent or the called party's request: a caller who asks
+        # for a callback has requested that call, which the campaign's claim then dials (that call only)
         await apply_demo_campaign(world, "demo-zh-CN.toml")
-        assert await ask("book_callback", campaign="demo-zh-cn") == ("refused", {"reason": "no_consent"})
+        chinese = IvrCallInfo(call_ref="i3", flow="inbound", attempt=None, campaign=None, caller="13800138123")
+        done = await actions("book_callback", {"campaign": "demo-zh-cn"}, chinese)
+        assert done.status == "booked"
+        due = datetime.fromisoformat(dict(done.data)["when"])
+        zh = await get_campaign(world.db, "demo-zh-cn")
+        (asked,) = await find_leads_by_phone(world.db, zh.id, "+8613800138123")
+        assert (asked.status, asked.consent_source, asked.consent_at) == ("callback", None, None)
+        assert (asked.requested_callback_source, asked.requested_callback_due) == ("ivr flow inbound", due)
+        zh_config = load_campaign_file(REPO / "campaigns" / "demo-zh-CN.toml")
+        batch = await claim_dialable(world.db, zh_config, campaign_id=zh.id, owner="e2e", limit=5, now=due)
+        assert [lead.id for lead in batch.leads] == [asked.id]
         withheld = IvrCallInfo(call_ref="i2", flow="inbound", attempt=None, campaign=None, caller="unknown")
         done = await actions("book_callback", {"campaign": "e2e"}, withheld)
         assert (done.status, dict(done.data)) == ("refused", {"reason": "no_number"})

@@ -13,6 +13,7 @@ from harness.campaign import stored_campaign
 from harness.cli import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from dialer.calls.outcome import Outcome
@@ -20,9 +21,11 @@ from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
 from dialer.store.dnc import check_dnc
-from dialer.store.leads import NewLead, get_lead, insert_new_leads
-from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
+from dialer.store.ivrcallback import Booked, book_caller_callback
+from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads, lacks_consent_or_request
+from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome, snapshot
 from dialer.store.status import lead_status
+from dialer.store.tables import leads_t
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 11:00 Tokyo, 10:00 Shanghai
 TOKYO, SHANGHAI = "Asia/Tokyo", "Asia/Shanghai"
@@ -107,6 +110,80 @@ async def test_cn_lead_without_consent_is_never_claimed_and_status_says_why(db: 
     for later in (timedelta(days=1), timedelta(days=2), timedelta(days=30)):
         again = await claim_dialable(db, cfg, campaign_id=cid, owner="r2", limit=10, now=NOW + later)
         assert [lead.phone for lead in again.leads] == []
+
+
+async def test_cn_claims_the_callback_a_caller_asked_for_and_nothing_else(db: Database) -> None:
+    """MIIT's "consent or request": a caller who asks the IVR to call back is called back, once; the lead is not
+    given consent by it, and any other call needs consent again."""
+    cfg = campaign(CN_TOML)
+    cid = await setup(db, cfg, [new("+8613800138000", SHANGHAI), new("+8613800138005", SHANGHAI)])
+    assert (await lead_status(db, cfg, cid, NOW)).not_dialable.get("no_consent") == 2
+    # One of them calls in and asks to be called back; another caller, with no lead yet, too (due in 5 minutes).
+    due = NOW + timedelta(minutes=5)
+    known = await book_caller_callback(db, "cn-sales", "138 0013 8005", due, None, NOW, source="ivr flow 回拨")
+    fresh = await book_caller_callback(db, "cn-sales", "13800138009", due, None, NOW, source="ivr flow 回拨")
+    assert isinstance(known, Booked)
+    assert isinstance(fresh, Booked)
+    assert fresh.new_lead
+    stored = await get_lead(db, known.lead_id)
+    assert stored is not None
+    assert (stored.consent_source, stored.consent_at) == (None, None)  # a request is no consent
+    assert (stored.requested_callback_source, stored.requested_callback_at) == ("ivr flow 回拨", NOW)
+    assert stored.requested_callback_due == due
+    status = await lead_status(db, cfg, cid, NOW)
+    assert status.not_dialable.get("no_consent") == 1  # only the lead nobody asked a call for
+    assert status.by_status.get("callback") == 2
+    # Due: the claim takes the two requested callbacks, never the lead without consent.
+    assert (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=10, now=NOW)).leads == []
+    batch = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=10, now=due)
+    assert sorted(lead.id for lead in batch.leads) == sorted([known.lead_id, fresh.lead_id])
+    # Dialled, no answer: the promise is kept; a retry would be a call nobody asked for.
+    for lead in batch.leads:
+        attempt = await start_attempt(
+            db, AttemptStart(lead_id=lead.id, campaign_id=cid, phone=lead.phone, started_at=due)
+        )
+        await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=due + timedelta(seconds=30)))
+    for later in (timedelta(hours=1), timedelta(days=1), timedelta(days=3)):
+        again = await claim_dialable(db, cfg, campaign_id=cid, owner="r2", limit=10, now=NOW + later)
+        assert again.leads == []
+    assert (await lead_status(db, cfg, cid, NOW + timedelta(days=3))).not_dialable.get("no_consent") == 3
+    (after,) = await find_leads_by_phone(db, cid, "+8613800138005")
+    assert (after.status, after.consent_source) == ("retry", None)
+
+
+async def test_the_sql_reads_consent_or_request_as_the_rules_do(db: Database) -> None:
+    """`lacks_consent_or_request` (the lead status counts) and `LeadSnapshot.has_consent_or_request` (the claim's
+    rules) agree, lead by lead."""
+    cfg = campaign(CN_TOML)
+    due = NOW + timedelta(minutes=5)
+    asked = {"requested_callback_source": "ivr flow 回拨", "requested_callback_at": NOW, "requested_callback_due": due}
+    variants: list[dict[str, object]] = [
+        {},
+        {"consent_source": "官网表单", "consent_at": NOW},
+        {"consent_source": " ", "consent_at": NOW},
+        {"status": "callback", "callback_at": due, **asked},
+        {"status": "callback", "callback_at": due + timedelta(hours=1), **asked},  # another callback
+        {"status": "retry", "callback_at": due, **asked},  # dialled: no callback any more
+        {"status": "callback", "callback_at": due, **asked, "requested_callback_source": ""},
+        {"status": "callback", "callback_at": due, **asked, "requested_callback_at": None},
+        {"status": "callback", "callback_at": due},  # an agent's callback
+    ]
+    cid = await setup(db, cfg, [new(f"+86138001381{i:02d}", SHANGHAI) for i in range(len(variants))])
+    async with db.write() as conn:
+        ids = list((await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid))).scalars())
+        for lead_id, values in zip(sorted(ids), variants, strict=True):
+            if values:
+                await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
+        lacking = set(
+            (await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid, lacks_consent_or_request())))
+            .scalars()
+            .all()
+        )
+    for lead_id in ids:
+        stored = await get_lead(db, lead_id)
+        assert stored is not None
+        assert (lead_id in lacking) is not snapshot(stored, cfg.name).has_consent_or_request, stored
+    assert len(lacking) == len(variants) - 2  # consent, and the requested callback itself
 
 
 # -- the CLI ------------------------------------------------------------------------------------------------------

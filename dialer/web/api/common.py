@@ -23,6 +23,7 @@ from dialer.store.console import CallbackListing, CallbackRecord, LeadListRecord
 from dialer.store.imports import ImportSummary
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.leadscope import lead_in_scope, lead_scope
+from dialer.store.lifecycle import snapshot
 from dialer.web.live import HUB, serving_daemon
 from dialer.web.problems import Problem
 from dialer.web.routing import Call
@@ -117,6 +118,20 @@ def lead_json(lead: LeadRecord) -> dict[str, Any]:
         "archive_reason": lead.archive_reason,
         "callback_at": lead.callback_at,
         "callback_agent": lead.callback_agent,
+        "requested_callback": requested_callback_json(lead),
+    }
+
+
+def requested_callback_json(lead: LeadRecord) -> dict[str, Any] | None:
+    """The callback the called party asked for (the IVR's "call me back"), while the lead waits for it or is on it
+    (:attr:`dialer.campaign.rules.LeadSnapshot.has_requested_callback`): the agent's screen pop says the call is
+    the caller's request, so the agent can ask for consent on it. None otherwise."""
+    if not snapshot(lead, "", before_claim=True).has_requested_callback:
+        return None
+    return {
+        "source": lead.requested_callback_source,
+        "requested_at": lead.requested_callback_at,
+        "due_at": lead.requested_callback_due,
     }
 
 

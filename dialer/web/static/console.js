@@ -111,6 +111,10 @@ function fieldList(lead) {
     // A lead's attempts are counted when each ends: the call in progress is one more.
     [t("Attempts"), lead.status === "in_call" ? t("{n}, this call included", { n: lead.attempts + 1 }) : lead.attempts, "lead-attempts"], [t("Postal code"), lead.postal_code], [t("Last outcome"), word(lead.last_outcome)],
     [t("Last disposition"), lead.last_disposition]];
+  // The caller asked for this callback (the IVR's "call me back"): it permits this call only, so the agent asks for
+  // consent to call again where the campaign's regime requires it.
+  const asked = lead.requested_callback;
+  if (asked) rows.unshift([t("Requested callback"), t("the caller asked for this call ({when}): ask for consent to call again", { when: when(asked.requested_at) }), "lead-requested-callback"]);
   for (const [k, v] of Object.entries(lead.fields || {})) rows.push([k.replace(/_/g, " "), v]);
   for (const [k, v, id] of rows) if (v !== null && v !== undefined && v !== "") dl.append(el("dt", {}, k), el("dd", { id }, String(v)));
   return dl;

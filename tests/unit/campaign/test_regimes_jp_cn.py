@@ -20,10 +20,13 @@ from dialer.campaign.rules import (
     LeadSnapshot,
     LeadStatus,
     NotDialableReason,
+    PendingCallback,
     apply_disposition,
     apply_outcome,
+    claimed,
     dialability,
     next_dialable_at,
+    with_pending_callback,
 )
 
 DAILY_9_20 = {d: "09:00-20:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -209,3 +212,96 @@ _BAD_CLI = st.one_of(
 def test_cn_bad_caller_ids_are_always_refused(number: str) -> None:
     with pytest.raises(CampaignConfigError):
         load_campaign(cn(caller_id={"number": number}))
+
+
+# -- a callback the caller asked for (MIIT: 同意或者请求, consent or request) ---------------------------------------
+
+DUE = T0 + timedelta(minutes=5)  # 10:05 in Shanghai
+
+
+def _requested(**kw: Any) -> LeadSnapshot:
+    """A CN lead without consent, waiting for the callback its caller asked for in the IVR (due at DUE)."""
+    base: dict[str, Any] = {
+        "id": 1,
+        "campaign": "cn",
+        "phone": "+8613800138000",
+        "tz_candidates": ("Asia/Shanghai",),
+        "status": LeadStatus.CALLBACK,
+        "callback_at": DUE,
+        "next_dialable_at": DUE,
+        "requested_callback_source": "ivr flow support",
+        "requested_callback_at": T0,
+        "requested_callback_due": DUE,
+    }
+    return LeadSnapshot(**{**base, **kw})
+
+
+def test_cn_requested_callback_is_dialable_when_due_and_is_not_consent() -> None:
+    lead = _requested()
+    assert not lead.has_consent
+    assert lead.has_requested_callback
+    assert dialability(lead, CN, DUE, on_dnc=False)
+    assert next_dialable_at(lead, CN, T0) == DUE
+    assert dialability(lead, CN, T0, on_dnc=False).reason is NotDialableReason.CALLBACK_WAIT
+    # The other rules still hold: the window (21:00 in Shanghai), the DNC list.
+    late = DUE + timedelta(hours=11)
+    assert dialability(lead, CN, late, on_dnc=False).reason is NotDialableReason.WINDOW_CLOSED
+    assert dialability(lead, CN, DUE, on_dnc=True).reason is NotDialableReason.DNC
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"callback_at": DUE + timedelta(hours=2), "next_dialable_at": DUE + timedelta(hours=2)},  # another callback
+        {"status": LeadStatus.RETRY},  # the callback was dialled (or cancelled): the lead went back to the queue
+        {"status": LeadStatus.NEW},
+        {"requested_callback_source": " "},  # no source: no evidence
+        {"requested_callback_at": None},
+        {"requested_callback_due": None},
+    ],
+)
+def test_cn_only_the_requested_callback_itself_is_dialable(change: dict[str, Any]) -> None:
+    lead = _requested(**change)
+    at = max(DUE, lead.callback_at or DUE)
+    verdict = dialability(lead, CN, at, on_dnc=False)
+    assert verdict.reason is NotDialableReason.NO_CONSENT
+    assert "asked for" in verdict.detail
+    assert next_dialable_at(lead, CN, at) is None
+
+
+def test_cn_requested_callback_after_its_dial() -> None:
+    on_call = claimed(_requested(), "runner", DUE, timedelta(minutes=1))
+    # No answer: the dial kept the promise (the campaign's callback rules); a retry would be a call nobody asked for.
+    after = apply_outcome(on_call, Outcome.NO_ANSWER, CN, DUE + timedelta(seconds=30)).lead
+    assert after.status is LeadStatus.RETRY
+    assert dialability(after, CN, DUE + timedelta(days=1), on_dnc=False).reason is NotDialableReason.NO_CONSENT
+    # A dead number passes the promise on to the lead's next phone, as for any callback: still the request's call.
+    two = claimed(_requested(alt_phones=("+8613900139000",)), "runner", DUE, timedelta(minutes=1))
+    dead = apply_outcome(two, Outcome.UNALLOCATED, CN, DUE + timedelta(seconds=5))
+    carried = with_pending_callback(dead, PendingCallback(DUE, None)).lead
+    assert carried.phone == "+8613900139000"
+    assert dialability(carried, CN, DUE + timedelta(seconds=5), on_dnc=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=outcomes,
+    steps=steps,
+    probe=st.integers(min_value=0, max_value=60 * 24 * 800),
+    attempts=st.integers(0, 5),
+)
+def test_cn_requested_callback_never_allows_another_dial(
+    first: Outcome, steps: list[tuple[Any, int]], probe: int, attempts: int
+) -> None:
+    """Once the callback the caller asked for has been dialled, whatever its outcome and whatever follows (late
+    outcomes, dispositions, an agent's callback), no dial of the lead is allowed without recorded consent."""
+    lead = claimed(_requested(attempts=attempts), "runner", DUE, timedelta(minutes=1))
+    now = DUE + timedelta(seconds=30)
+    lead = apply_outcome(lead, first, CN, now).lead
+    for step, minutes in steps:
+        now += timedelta(minutes=minutes)
+        lead, _ = _after(lead, step, CN, now)
+    at = now + timedelta(minutes=probe)
+    assert not lead.has_consent
+    assert not dialability(lead, CN, at, on_dnc=False)
+    assert next_dialable_at(lead, CN, at) is None
