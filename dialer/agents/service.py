@@ -23,6 +23,7 @@ from dialer.agents.registry import (
     QueueAddAction,
     QueuePauseAction,
     QueueRemoveAction,
+    QueuesChange,
     RegistryOutput,
 )
 from dialer.ami.events import AmiEvent, QueueMember
@@ -49,6 +50,7 @@ class QueueControl(Protocol):
 
 
 ChangeListener = Callable[[AgentChange, Agent | None], None]
+QueuesListener = Callable[[QueuesChange, Agent | None], None]
 
 
 class AgentService:
@@ -67,6 +69,7 @@ class AgentService:
         self._controls = dict(controls or {})
         self._clock = clock
         self._listeners: list[ChangeListener] = []
+        self._queues_listeners: list[QueuesListener] = []
         self._outbox: asyncio.Queue[MemberAction] = asyncio.Queue()
         self._sender: asyncio.Task[None] | None = None
         self.failed_actions = 0
@@ -109,6 +112,11 @@ class AgentService:
 
     def add_listener(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
+
+    def add_queues_listener(self, listener: QueuesListener) -> None:
+        """``listener`` hears every change of a signed-in agent's queues that is no change of state (the state
+        history records it); a change of state says the queues after it on its ``Agent`` already."""
+        self._queues_listeners.append(listener)
 
     # ------------------------------------------------------------------ commands
     def register(
@@ -238,6 +246,20 @@ class AgentService:
                     listener(change, agent)
                 except Exception:
                     log.exception("agent_listener_failed", agent=change.agent_id)
+        for moved in out.queue_changes:
+            agent = self.registry.get(moved.agent_id)
+            log.info(
+                "agent_queues",
+                agent=moved.agent_id,
+                previous=sorted(moved.previous),
+                queues=sorted(moved.current),
+                reason=moved.reason,
+            )
+            for queues_listener in self._queues_listeners:
+                try:
+                    queues_listener(moved, agent)
+                except Exception:
+                    log.exception("agent_listener_failed", agent=moved.agent_id)
 
     async def _send_loop(self) -> None:
         while True:

@@ -12,6 +12,7 @@ from dialer.agents.registry import (
     QueueAddAction,
     QueuePauseAction,
     QueueRemoveAction,
+    QueuesChange,
 )
 from dialer.ami.events import (
     AgentCalled,
@@ -19,7 +20,9 @@ from dialer.ami.events import (
     AgentConnect,
     AgentRingNoAnswer,
     QueueMember,
+    QueueMemberAdded,
     QueueMemberPause,
+    QueueMemberRemoved,
 )
 from dialer.ami.transcript import transcript_events
 from dialer.pacing.snapshot import AgentState
@@ -35,6 +38,23 @@ def member(queue: str, *, paused: bool, in_call: bool = False, status: int = 1, 
     return queue_member(queue, location, paused=paused, in_call=in_call, status=status, action_id="qs-1")
 
 
+def member_event(cls: type[QueueMemberAdded | QueueMemberRemoved], queue: str) -> QueueMemberAdded | QueueMemberRemoved:
+    """alice's phone added to or removed from ``queue`` (ready: not paused)."""
+    return cls(
+        queue=queue,
+        member_name="alice",
+        interface=PHONE,
+        state_interface=PHONE,
+        membership="dynamic",
+        penalty=0,
+        calls_taken=0,
+        in_call=False,
+        status=1,
+        paused=False,
+        paused_reason="",
+    )
+
+
 @pytest.fixture
 def registry() -> AgentRegistry:
     reg = AgentRegistry(inbound_queues=frozenset({"inbound-sales"}), default_wrapup_seconds=30)
@@ -45,6 +65,45 @@ def registry() -> AgentRegistry:
 def ready_agent(registry: AgentRegistry, queues: tuple[str, ...] = ("sales",)) -> None:
     registry.login("alice", queues, now=0)
     registry.ready("alice", now=1)
+
+
+def test_changing_queues_while_signed_in_is_a_queue_change_not_a_state_change(registry: AgentRegistry) -> None:
+    ready_agent(registry)
+    out = registry.login("alice", ["sales", "inbound-sales"], now=3600)
+    assert out.changes == ()  # no state change: the pacer is not woken, the live clocks run on
+    assert out.queue_changes == (
+        QueuesChange("alice", frozenset({"sales"}), frozenset({"sales", "inbound-sales"}), 3600, "login"),
+    )
+    assert out.actions == (QueueAddAction("inbound-sales", PHONE, "alice", False, ""),)
+    alice = registry.get("alice")
+    assert alice is not None
+    assert (alice.status, alice.since, alice.queues) == (AgentStatus.READY, 1, frozenset({"sales", "inbound-sales"}))
+    # Leaving one while paused: the same, and the pause goes on.
+    registry.pause("alice", "lunch", now=3700)
+    out = registry.login("alice", ["inbound-sales"], now=3800)
+    assert out.changes == ()
+    assert out.queue_changes == (
+        QueuesChange("alice", frozenset({"sales", "inbound-sales"}), frozenset({"inbound-sales"}), 3800, "login"),
+    )
+    assert registry.get("alice").since == 3700  # type: ignore[union-attr]
+    # The same queues again: nothing changed, nothing said.
+    assert registry.login("alice", ["inbound-sales"], now=3900).queue_changes == ()
+
+
+def test_the_pbx_taking_an_agent_out_of_a_queue_or_into_one_is_a_queue_change(registry: AgentRegistry) -> None:
+    ready_agent(registry, ("sales", "inbound-sales"))
+    out = registry.apply(member_event(QueueMemberRemoved, "sales"), now=50)
+    assert out.changes == ()
+    assert out.queue_changes == (
+        QueuesChange(
+            "alice", frozenset({"sales", "inbound-sales"}), frozenset({"inbound-sales"}), 50, "removed_by_pbx"
+        ),
+    )
+    out = registry.apply(member_event(QueueMemberAdded, "sales"), now=60)
+    assert [(c.current, c.at, c.reason) for c in out.queue_changes] == [
+        (frozenset({"sales", "inbound-sales"}), 60, "added_by_pbx")
+    ]
+    assert registry.get("alice").since == 1  # type: ignore[union-attr]
 
 
 def test_login_joins_paused_and_ready_unpauses(registry: AgentRegistry) -> None:
