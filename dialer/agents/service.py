@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from dialer.agents.registry import (
     Agent,
@@ -34,6 +34,7 @@ from dialer.tasks import cancel_and_wait
 log = get_logger(__name__)
 # A cleanup QueueRemove waits no longer than this (on the way out, a dead connection must not hold the exit).
 LEAVE_TIMEOUT_SECONDS = 2.0
+T = TypeVar("T")
 
 
 class QueueControl(Protocol):
@@ -233,7 +234,6 @@ class AgentService:
         for action in out.actions:
             self._outbox.put_nowait(action)
         for change in out.changes:
-            agent = self.registry.get(change.agent_id)
             log.info(
                 "agent_state",
                 agent=change.agent_id,
@@ -241,13 +241,8 @@ class AgentService:
                 state=change.current.value,
                 reason=change.reason,
             )
-            for listener in self._listeners:
-                try:
-                    listener(change, agent)
-                except Exception:
-                    log.exception("agent_listener_failed", agent=change.agent_id)
+            _tell(self._listeners, change, change.agent_id, self.registry.get(change.agent_id))
         for moved in out.queue_changes:
-            agent = self.registry.get(moved.agent_id)
             log.info(
                 "agent_queues",
                 agent=moved.agent_id,
@@ -255,11 +250,7 @@ class AgentService:
                 queues=sorted(moved.current),
                 reason=moved.reason,
             )
-            for queues_listener in self._queues_listeners:
-                try:
-                    queues_listener(moved, agent)
-                except Exception:
-                    log.exception("agent_listener_failed", agent=moved.agent_id)
+            _tell(self._queues_listeners, moved, moved.agent_id, self.registry.get(moved.agent_id))
 
     async def _send_loop(self) -> None:
         while True:
@@ -291,3 +282,12 @@ class AgentService:
                 await control.queue_remove(action.queue, action.interface)
             case QueuePauseAction():
                 await control.queue_pause(action.interface, action.paused, queue=action.queue, reason=action.reason)
+
+
+def _tell(listeners: Iterable[Callable[[T, Agent | None], None]], what: T, agent_id: str, agent: Agent | None) -> None:
+    """Call each listener in turn; one that fails is logged and the others still hear it."""
+    for listener in listeners:
+        try:
+            listener(what, agent)
+        except Exception:
+            log.exception("agent_listener_failed", agent=agent_id)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from harness.agents import AGENT_PHONE, agent_event, queue_member
@@ -21,6 +22,7 @@ from dialer.ami.events import (
     AgentRingNoAnswer,
     QueueMember,
     QueueMemberAdded,
+    QueueMemberEvent,
     QueueMemberPause,
     QueueMemberRemoved,
 )
@@ -28,6 +30,7 @@ from dialer.ami.transcript import transcript_events
 from dialer.pacing.snapshot import AgentState
 
 PHONE = AGENT_PHONE
+M = TypeVar("M", bound=QueueMemberEvent)
 
 
 def complete(reason: str = "caller") -> AgentComplete:
@@ -38,8 +41,8 @@ def member(queue: str, *, paused: bool, in_call: bool = False, status: int = 1, 
     return queue_member(queue, location, paused=paused, in_call=in_call, status=status, action_id="qs-1")
 
 
-def member_event(cls: type[QueueMemberAdded | QueueMemberRemoved], queue: str) -> QueueMemberAdded | QueueMemberRemoved:
-    """alice's phone added to or removed from ``queue`` (ready: not paused)."""
+def member_event(cls: type[M], queue: str, *, paused: bool = False, paused_reason: str = "") -> M:
+    """A queue member event (added, removed, paused ...) of alice's phone in ``queue``."""
     return cls(
         queue=queue,
         member_name="alice",
@@ -50,8 +53,8 @@ def member_event(cls: type[QueueMemberAdded | QueueMemberRemoved], queue: str) -
         calls_taken=0,
         in_call=False,
         status=1,
-        paused=False,
-        paused_reason="",
+        paused=paused,
+        paused_reason=paused_reason,
     )
 
 
@@ -221,19 +224,7 @@ def test_ring_no_answer_takes_a_broken_phone_out_of_rotation(registry: AgentRegi
 
 def test_stale_pause_echo_is_corrected_not_adopted(registry: AgentRegistry) -> None:
     ready_agent(registry)  # the login pause's echo arrives after the agent went ready
-    echo = QueueMemberPause(
-        queue="sales",
-        member_name="alice",
-        interface=PHONE,
-        state_interface=PHONE,
-        membership="dynamic",
-        penalty=0,
-        calls_taken=0,
-        in_call=False,
-        status=1,
-        paused=True,
-        paused_reason="login",
-    )
+    echo = member_event(QueueMemberPause, "sales", paused=True, paused_reason="login")
     out = registry.apply(echo, now=2)
     assert registry.get("alice").status == AgentStatus.READY  # type: ignore[union-attr]
     assert out.actions == (QueuePauseAction(PHONE, False, ""),)
