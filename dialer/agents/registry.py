@@ -207,14 +207,33 @@ class AgentChange:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuesChange:
+    """A signed-in agent's queues changed, their state did not: they chose other queues (``login`` while signed in),
+    or the PBX took them out of one or put them in one (``reason``)."""
+
+    agent_id: str
+    previous: frozenset[str]
+    current: frozenset[str]
+    at: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RegistryOutput:
     changes: tuple[AgentChange, ...] = ()
     actions: tuple[MemberAction, ...] = ()
     corrections: tuple[str, ...] = ()  # what reconciliation had to fix, for logs and /status
 
+    # Signed-in agents whose queues changed while their state did not (not a state change: their time in state
+    # runs on, and the listeners of ``changes`` -- pacing, the live clocks -- are not woken for it).
+    queue_changes: tuple[QueuesChange, ...] = ()
+
     def __add__(self, other: RegistryOutput) -> RegistryOutput:
         return RegistryOutput(
-            self.changes + other.changes, self.actions + other.actions, self.corrections + other.corrections
+            self.changes + other.changes,
+            self.actions + other.actions,
+            self.corrections + other.corrections,
+            self.queue_changes + other.queue_changes,
         )
 
 
@@ -348,8 +367,7 @@ class AgentRegistry:
                 QueueAddAction(q, agent.interface, agent.member_name, paused, reason) for q in sorted(added)
             ]
             actions += [QueueRemoveAction(q, agent.interface) for q in sorted(removed)]
-            self._agents[agent_id] = replace(agent, queues=wanted)
-            return RegistryOutput(actions=tuple(actions))
+            return self._queues_changed(agent, wanted, now, LOGIN_REASON) + RegistryOutput(actions=tuple(actions))
         actions = [QueueAddAction(q, agent.interface, agent.member_name, True, LOGIN_REASON) for q in sorted(wanted)]
         change = self._set(
             agent, now, LOGIN_REASON, queues=wanted, status=AgentStatus.PAUSED, pause_reason=LOGIN_REASON
@@ -568,8 +586,9 @@ class AgentRegistry:
                     return _NOTHING
                 remaining = agent.queues - {event.queue}
                 if remaining:
-                    self._agents[agent.agent_id] = replace(agent, queues=remaining)
-                    return RegistryOutput(corrections=(f"{agent.agent_id} removed from {event.queue} by the PBX",))
+                    return self._queues_changed(agent, remaining, now, "removed_by_pbx") + RegistryOutput(
+                        corrections=(f"{agent.agent_id} removed from {event.queue} by the PBX",)
+                    )
                 return self._changed(agent, now, "removed_by_pbx", status=AgentStatus.LOGGED_OUT, queues=frozenset())
             case QueueMemberPause():
                 return self._pause_seen(event.interface, event.paused, event.paused_reason, now)
@@ -682,6 +701,13 @@ class AgentRegistry:
         self._agents[agent.agent_id] = updated
         return AgentChange(agent.agent_id, agent.status, updated.status, now, reason)
 
+    def _queues_changed(self, agent: Agent, queues: frozenset[str], now: float, reason: str) -> RegistryOutput:
+        """A signed-in agent is in ``queues`` now, in the same state as before (``since`` unchanged)."""
+        self._agents[agent.agent_id] = replace(agent, queues=queues)
+        if queues == agent.queues:
+            return _NOTHING
+        return RegistryOutput(queue_changes=(QueuesChange(agent.agent_id, agent.queues, queues, now, reason),))
+
     def _changed(self, agent: Agent, now: float, reason: str, **changes: object) -> RegistryOutput:
         return RegistryOutput(changes=(self._set(agent, now, reason, **changes),))
 
@@ -735,9 +761,10 @@ class AgentRegistry:
                 actions=(QueueRemoveAction(queue, agent.interface),),
                 corrections=(f"{agent.agent_id} added to {queue} while logged out: removed",),
             )
+        out = _NOTHING
         if queue not in agent.queues:
-            self._agents[agent.agent_id] = replace(agent, queues=agent.queues | {queue})
-        return self._pause_seen(interface, paused, reason, now)
+            out = self._queues_changed(agent, agent.queues | {queue}, now, "added_by_pbx")
+        return out + self._pause_seen(interface, paused, reason, now)
 
     def _pause_seen(self, interface: str, paused: bool, reason: str, now: float) -> RegistryOutput:
         """The dialer owns pause state: a PBX pause flag that differs from intent is re-sent, not adopted.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from dialer.agents.registry import (
     Agent,
@@ -23,6 +23,7 @@ from dialer.agents.registry import (
     QueueAddAction,
     QueuePauseAction,
     QueueRemoveAction,
+    QueuesChange,
     RegistryOutput,
 )
 from dialer.ami.events import AmiEvent, QueueMember
@@ -33,6 +34,7 @@ from dialer.tasks import cancel_and_wait
 log = get_logger(__name__)
 # A cleanup QueueRemove waits no longer than this (on the way out, a dead connection must not hold the exit).
 LEAVE_TIMEOUT_SECONDS = 2.0
+T = TypeVar("T")
 
 
 class QueueControl(Protocol):
@@ -49,6 +51,7 @@ class QueueControl(Protocol):
 
 
 ChangeListener = Callable[[AgentChange, Agent | None], None]
+QueuesListener = Callable[[QueuesChange, Agent | None], None]
 
 
 class AgentService:
@@ -67,6 +70,7 @@ class AgentService:
         self._controls = dict(controls or {})
         self._clock = clock
         self._listeners: list[ChangeListener] = []
+        self._queues_listeners: list[QueuesListener] = []
         self._outbox: asyncio.Queue[MemberAction] = asyncio.Queue()
         self._sender: asyncio.Task[None] | None = None
         self.failed_actions = 0
@@ -109,6 +113,11 @@ class AgentService:
 
     def add_listener(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
+
+    def add_queues_listener(self, listener: QueuesListener) -> None:
+        """``listener`` hears every change of a signed-in agent's queues that is no change of state (the state
+        history records it); a change of state says the queues after it on its ``Agent`` already."""
+        self._queues_listeners.append(listener)
 
     # ------------------------------------------------------------------ commands
     def register(
@@ -225,7 +234,6 @@ class AgentService:
         for action in out.actions:
             self._outbox.put_nowait(action)
         for change in out.changes:
-            agent = self.registry.get(change.agent_id)
             log.info(
                 "agent_state",
                 agent=change.agent_id,
@@ -233,11 +241,16 @@ class AgentService:
                 state=change.current.value,
                 reason=change.reason,
             )
-            for listener in self._listeners:
-                try:
-                    listener(change, agent)
-                except Exception:
-                    log.exception("agent_listener_failed", agent=change.agent_id)
+            _tell(self._listeners, change, change.agent_id, self.registry.get(change.agent_id))
+        for moved in out.queue_changes:
+            log.info(
+                "agent_queues",
+                agent=moved.agent_id,
+                previous=sorted(moved.previous),
+                queues=sorted(moved.current),
+                reason=moved.reason,
+            )
+            _tell(self._queues_listeners, moved, moved.agent_id, self.registry.get(moved.agent_id))
 
     async def _send_loop(self) -> None:
         while True:
@@ -269,3 +282,12 @@ class AgentService:
                 await control.queue_remove(action.queue, action.interface)
             case QueuePauseAction():
                 await control.queue_pause(action.interface, action.paused, queue=action.queue, reason=action.reason)
+
+
+def _tell(listeners: Iterable[Callable[[T, Agent | None], None]], what: T, agent_id: str, agent: Agent | None) -> None:
+    """Call each listener in turn; one that fails is logged and the others still hear it."""
+    for listener in listeners:
+        try:
+            listener(what, agent)
+        except Exception:
+            log.exception("agent_listener_failed", agent=agent_id)

@@ -112,6 +112,7 @@ class Dialer:
         self.agents = AgentService(registry, self._clients[0], self.clock.now, controls)
         self.history = AgentHistoryWriter(db, self.clock)
         self.agents.add_listener(self.history.on_change)
+        self.agents.add_queues_listener(self.history.on_queues)  # changes of queues alone, recorded too
         # Logged-in agents' sessions in the database: they survive this daemon and follow its campaigns.
         self.sessions = AgentSessionKeeper(
             db, self.agents, self._clients[0], self.clock, self.owner, self._campaigns, servers=controls

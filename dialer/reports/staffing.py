@@ -26,7 +26,8 @@ needs to meet its service-level target (model and scan; docs/reports.md "Inbound
   of its weekday's average (its weight goes to the other weeks), a planned day that is one is marked;
 * for the planned week's intervals that are over (the clock passed in), the **actual** offered calls and the mean
   number of agents **logged in** to the queue (the state history records each agent's queues since migration
-  0035; a change written before counts for any queue), so a planner sees how good last week's forecast was.
+  0035, and a change of queues alone at the moment it happens: reason ``queues_changed``; a change written before
+  0035 counts for any queue), so a planner sees how good last week's forecast was.
 
 Pure but for :func:`staffing_forecast`, which reads the store."""
 

@@ -1,6 +1,11 @@
 """Agent state history: one row per state change, written by the daemon, read by the reports (ACW, pause, idle
 time, occupancy), by the staffing what-if (measured wrap-up times) and by a runner loaded mid-day (the handle times
-its pacer learns)."""
+its pacer learns).
+
+A signed-in agent's change of queues with no change of state is a row too: ``status`` = ``previous`` = the state they
+stay in, ``reason`` :data:`QUEUES_CHANGED_REASON` (a paused agent's: their pause code, so the pause reads as one) and
+the new ``queues`` -- so whoever reads the queues (the staffing forecast's agents logged in) has them from the
+moment they changed."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Index, and_, select
+from sqlalchemy import Index, and_, or_, select
 from sqlmodel import Field, SQLModel
 
 from dialer.store.engine import Database
@@ -16,6 +21,9 @@ from dialer.store.tables import metadata
 from dialer.store.types import UTCDateTime, json_document
 
 assert metadata is SQLModel.metadata
+
+# The reason of a row that records a change of queues, not of state (the agent stays in ``status``).
+QUEUES_CHANGED_REASON = "queues_changed"
 
 
 class AgentEventRow(SQLModel, table=True):
@@ -64,13 +72,17 @@ async def recent_agent_events(
 ) -> list[AgentEventRecord]:
     """The last ``limit`` state changes since ``since`` (and before ``until``) of the agents who took a call of
     ``queue`` in that time, oldest first (a runner loaded mid-day learns its campaign's talk and wrap-up times from
-    them; the staffing forecast its inbound queue's wrap-up)."""
+    them; the staffing forecast its inbound queue's wrap-up). Changes of queues alone are left out: no talk or
+    wrap-up begins or ends with them."""
     t = agent_events_t.c
     window = (t.at >= since) if until is None else and_(t.at >= since, t.at < until)
+    state_change = or_(
+        t.previous.is_(None), t.status != t.previous, t.reason.is_(None), t.reason != QUEUES_CHANGED_REASON
+    )
     on_queue = select(t.agent).where(t.queue == queue, window)
     latest = (
         select(t.agent, t.at, t.status, t.previous, t.reason, t.queue, t.id)
-        .where(window, t.agent.in_(on_queue))
+        .where(window, state_change, t.agent.in_(on_queue))
         .order_by(t.at.desc(), t.id.desc())
         .limit(limit)
         .subquery()

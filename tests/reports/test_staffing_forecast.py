@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from harness.agents import QueuePbx
 from harness.cli import run
 from harness.databases import BOTH_DATABASES, database_spec, migrated, sqlite_spec
 from hypothesis import given, settings
@@ -18,7 +19,8 @@ from staffing_history import NOW, QUEUE, WEEK, add_staffing_history
 from typer.testing import CliRunner
 
 from dialer.agents.history import AgentHistoryWriter
-from dialer.agents.registry import Agent, AgentChange, AgentStatus
+from dialer.agents.registry import Agent, AgentChange, AgentRegistry, AgentStatus
+from dialer.agents.service import AgentService
 from dialer.clock import ManualClock
 from dialer.i18n import use_locale
 from dialer.inbound.calls import InboundOutcome
@@ -37,7 +39,13 @@ from dialer.reports.staffing import (
     slot_spans,
     staffing_forecast,
 )
-from dialer.store.agent_history import AgentEventRecord, record_agent_events
+from dialer.runner.learning import HandleKind, handle_times
+from dialer.store.agent_history import (
+    QUEUES_CHANGED_REASON,
+    AgentEventRecord,
+    recent_agent_events,
+    record_agent_events,
+)
 from dialer.store.inbound_calls import InboundCallRecord
 from dialer.store.reports import AgentEventFact, agent_events
 
@@ -399,6 +407,61 @@ async def test_the_agents_logged_in_are_those_signed_in_to_the_queue(kind: str, 
         ],
         False,
     )
+
+
+@pytest.mark.parametrize("kind", BOTH_DATABASES)
+async def test_a_change_of_queues_while_signed_in_counts_from_that_moment(kind: str, tmp_path: Path) -> None:
+    # ann is ready in "sales" from 09:00, joins the planned queue at 09:10 and leaves it at 09:25 while paused,
+    # taking no call: she counts for the queue from 09:10 to 09:25, her time in state runs on.
+    nine = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    clock = ManualClock(nine.timestamp())
+    async with database_spec(kind, tmp_path / f"{kind}.db") as spec, migrated(spec) as db:
+        service = AgentService(AgentRegistry(), QueuePbx(), clock.now)
+        service.start()
+        writer = AgentHistoryWriter(db, clock)
+        service.add_listener(writer.on_change)
+        service.add_queues_listener(writer.on_queues)
+        service.register("ann", "PJSIP/1001")
+        await service.login("ann", ["sales"])
+        await service.ready("ann")
+        await clock.advance(600)
+        await service.login("ann", ["sales", QUEUE])
+        await clock.advance(300)
+        await service.pause("ann", "lunch")
+        await clock.advance(600)
+        ann = await service.login("ann", ["sales"])
+        assert (ann.status, ann.since) == (AgentStatus.PAUSED, (nine + timedelta(minutes=15)).timestamp())
+        await service.stop()
+        await writer.flush()
+        events = await agent_events(db, nine, nine + timedelta(hours=1), agents=["ann"])
+        # bob changes queues in the wrap-up of a call of the queue: that wrap-up is still one, 60 s long.
+        at = [nine + timedelta(seconds=s) for s in (0, 30, 50, 90)]
+        await record_agent_events(
+            db,
+            [
+                AgentEventRecord("bob", at[0], "talking", "ready", queue=QUEUE, queues=(QUEUE,)),
+                AgentEventRecord("bob", at[1], "wrapup", "talking", queue=QUEUE, queues=(QUEUE,)),
+                AgentEventRecord("bob", at[2], "wrapup", "wrapup", QUEUES_CHANGED_REASON, queues=(QUEUE, "sales")),
+                AgentEventRecord("bob", at[3], "ready", "wrapup", queues=(QUEUE, "sales")),
+            ],
+        )
+        learnt_from = await recent_agent_events(db, QUEUE, nine, 100)
+    assert events is not None
+    assert [(e.at, e.status, e.reason, e.queues) for e in events] == [
+        (nine, "paused", "login", ("sales",)),
+        (nine, "ready", "ready", ("sales",)),
+        (nine + timedelta(minutes=10), "ready", QUEUES_CHANGED_REASON, (QUEUE, "sales")),
+        (nine + timedelta(minutes=15), "paused", "lunch", (QUEUE, "sales")),
+        (nine + timedelta(minutes=25), "paused", "lunch", ("sales",)),  # the pause reads as one
+    ]
+    assert serving_periods(events, QUEUE) == (
+        [(nine + timedelta(minutes=10), nine + timedelta(minutes=25))],
+        False,
+    )
+    r = build_staffing_forecast(StaffingQuestion(QUEUE, WEEK, NOW, TARGET, RULE), [], [], events)
+    assert r.cell(WEEK, 18).actual_logged_in == pytest.approx(0.5)  # 15 of the half-hour's 30 minutes
+    assert [e.status for e in learnt_from] == ["talking", "wrapup", "ready"]  # ann took no call of the queue
+    assert list(handle_times(QUEUE, learnt_from)) == [("bob", HandleKind.TALK, 30.0), ("bob", HandleKind.WRAP, 60.0)]
 
 
 async def test_the_forecast_computed_off_the_loop_speaks_the_readers_language(tmp_path: Path) -> None:

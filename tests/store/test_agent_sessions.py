@@ -193,3 +193,34 @@ async def test_the_agents_server_is_stored_and_adopted_with_the_session(two: tup
     assert (stored["carol"].server, stored["dave"].server) == ("west", None)
     taken = {s.agent_id: s for s in await adopt_sessions(b, "B", ["carol", "dave"], sec(30), TTL)}
     assert (taken["carol"].server, taken["dave"].server) == ("west", None)
+
+
+async def test_a_change_of_queues_alone_is_saved_and_restored(two: tuple[Database, Database]) -> None:
+    # alice, ready, joins a second queue with no change of state: the keeper's next flush writes her new queues, so
+    # the daemon that takes her over after a crash puts her back in the queues she last chose.
+    clock, pbx = ManualClock(T0.timestamp()), QueuePbx()
+    a = daemon(two[0], "A", pbx, clock)
+    a._service.register("alice", "PJSIP/alice")
+    await a._service.login("alice", ["sales"])
+    await a._service.ready("alice")
+    await a.flush()
+    await clock.advance(60)
+    await a._service.login("alice", ["sales", "inbound"])
+    await a.flush()
+    (stored,) = await agent_sessions(two[0])
+    assert (stored.queues, stored.paused, stored.since) == (("inbound", "sales"), False, T0)
+    await a._service.stop()  # A dies without releasing: its lease runs out
+    b = daemon(two[1], "B", pbx, clock)
+    pbx.members = [
+        queue_member(q, "PJSIP/alice", paused=False, calls_taken=0, action_id="x") for q in ("inbound", "sales")
+    ]
+    await clock.advance(SESSION_TTL.total_seconds() + 1)
+    await b.sync(clock.now())
+    alice = b._service.registry.get("alice")
+    assert alice is not None
+    assert (alice.status, alice.queues, alice.since) == (
+        AgentStatus.READY,
+        frozenset({"inbound", "sales"}),
+        T0.timestamp(),
+    )
+    await b._service.stop()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from harness.agents import AGENT_PHONE, agent_event, queue_member
@@ -12,6 +13,7 @@ from dialer.agents.registry import (
     QueueAddAction,
     QueuePauseAction,
     QueueRemoveAction,
+    QueuesChange,
 )
 from dialer.ami.events import (
     AgentCalled,
@@ -19,12 +21,16 @@ from dialer.ami.events import (
     AgentConnect,
     AgentRingNoAnswer,
     QueueMember,
+    QueueMemberAdded,
+    QueueMemberEvent,
     QueueMemberPause,
+    QueueMemberRemoved,
 )
 from dialer.ami.transcript import transcript_events
 from dialer.pacing.snapshot import AgentState
 
 PHONE = AGENT_PHONE
+M = TypeVar("M", bound=QueueMemberEvent)
 
 
 def complete(reason: str = "caller") -> AgentComplete:
@@ -33,6 +39,23 @@ def complete(reason: str = "caller") -> AgentComplete:
 
 def member(queue: str, *, paused: bool, in_call: bool = False, status: int = 1, location: str = PHONE) -> QueueMember:
     return queue_member(queue, location, paused=paused, in_call=in_call, status=status, action_id="qs-1")
+
+
+def member_event(cls: type[M], queue: str, *, paused: bool = False, paused_reason: str = "") -> M:
+    """A queue member event (added, removed, paused ...) of alice's phone in ``queue``."""
+    return cls(
+        queue=queue,
+        member_name="alice",
+        interface=PHONE,
+        state_interface=PHONE,
+        membership="dynamic",
+        penalty=0,
+        calls_taken=0,
+        in_call=False,
+        status=1,
+        paused=paused,
+        paused_reason=paused_reason,
+    )
 
 
 @pytest.fixture
@@ -45,6 +68,45 @@ def registry() -> AgentRegistry:
 def ready_agent(registry: AgentRegistry, queues: tuple[str, ...] = ("sales",)) -> None:
     registry.login("alice", queues, now=0)
     registry.ready("alice", now=1)
+
+
+def test_changing_queues_while_signed_in_is_a_queue_change_not_a_state_change(registry: AgentRegistry) -> None:
+    ready_agent(registry)
+    out = registry.login("alice", ["sales", "inbound-sales"], now=3600)
+    assert out.changes == ()  # no state change: the pacer is not woken, the live clocks run on
+    assert out.queue_changes == (
+        QueuesChange("alice", frozenset({"sales"}), frozenset({"sales", "inbound-sales"}), 3600, "login"),
+    )
+    assert out.actions == (QueueAddAction("inbound-sales", PHONE, "alice", False, ""),)
+    alice = registry.get("alice")
+    assert alice is not None
+    assert (alice.status, alice.since, alice.queues) == (AgentStatus.READY, 1, frozenset({"sales", "inbound-sales"}))
+    # Leaving one while paused: the same, and the pause goes on.
+    registry.pause("alice", "lunch", now=3700)
+    out = registry.login("alice", ["inbound-sales"], now=3800)
+    assert out.changes == ()
+    assert out.queue_changes == (
+        QueuesChange("alice", frozenset({"sales", "inbound-sales"}), frozenset({"inbound-sales"}), 3800, "login"),
+    )
+    assert registry.get("alice").since == 3700  # type: ignore[union-attr]
+    # The same queues again: nothing changed, nothing said.
+    assert registry.login("alice", ["inbound-sales"], now=3900).queue_changes == ()
+
+
+def test_the_pbx_taking_an_agent_out_of_a_queue_or_into_one_is_a_queue_change(registry: AgentRegistry) -> None:
+    ready_agent(registry, ("sales", "inbound-sales"))
+    out = registry.apply(member_event(QueueMemberRemoved, "sales"), now=50)
+    assert out.changes == ()
+    assert out.queue_changes == (
+        QueuesChange(
+            "alice", frozenset({"sales", "inbound-sales"}), frozenset({"inbound-sales"}), 50, "removed_by_pbx"
+        ),
+    )
+    out = registry.apply(member_event(QueueMemberAdded, "sales"), now=60)
+    assert [(c.current, c.at, c.reason) for c in out.queue_changes] == [
+        (frozenset({"sales", "inbound-sales"}), 60, "added_by_pbx")
+    ]
+    assert registry.get("alice").since == 1  # type: ignore[union-attr]
 
 
 def test_login_joins_paused_and_ready_unpauses(registry: AgentRegistry) -> None:
@@ -162,19 +224,7 @@ def test_ring_no_answer_takes_a_broken_phone_out_of_rotation(registry: AgentRegi
 
 def test_stale_pause_echo_is_corrected_not_adopted(registry: AgentRegistry) -> None:
     ready_agent(registry)  # the login pause's echo arrives after the agent went ready
-    echo = QueueMemberPause(
-        queue="sales",
-        member_name="alice",
-        interface=PHONE,
-        state_interface=PHONE,
-        membership="dynamic",
-        penalty=0,
-        calls_taken=0,
-        in_call=False,
-        status=1,
-        paused=True,
-        paused_reason="login",
-    )
+    echo = member_event(QueueMemberPause, "sales", paused=True, paused_reason="login")
     out = registry.apply(echo, now=2)
     assert registry.get("alice").status == AgentStatus.READY  # type: ignore[union-attr]
     assert out.actions == (QueuePauseAction(PHONE, False, ""),)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from harness.agents import QueuePbx
 
-from dialer.agents.registry import AgentChange, AgentRegistry, AgentStatus
+from dialer.agents.registry import AgentChange, AgentRegistry, AgentStatus, QueuesChange
 from dialer.agents.service import AgentService
 
 
@@ -38,6 +38,20 @@ async def test_commands_send_their_actions_in_order(service: AgentService) -> No
         AgentStatus.PAUSED,
         AgentStatus.LOGGED_OUT,
     ]
+    await service.stop()
+
+
+async def test_a_change_of_queues_goes_to_the_queues_listeners_only(service: AgentService) -> None:
+    changes: list[AgentChange] = []
+    moves: list[tuple[QueuesChange, frozenset[str] | None]] = []
+    service.add_listener(lambda change, agent: changes.append(change))
+    service.add_queues_listener(lambda moved, agent: moves.append((moved, agent.queues if agent else None)))
+    await service.login("alice", ["sales"])
+    await service.ready("alice")
+    await service.login("alice", ["sales", "inbound"])
+    assert [c.current for c in changes] == [AgentStatus.PAUSED, AgentStatus.READY]
+    both = frozenset({"sales", "inbound"})
+    assert moves == [(QueuesChange("alice", frozenset({"sales"}), both, 0.0, "login"), both)]
     await service.stop()
 
 
