@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from statistics import fmean, pstdev
 from typing import Any
 
@@ -105,15 +104,21 @@ def _mean_sd(samples: Sequence[float], default_mean: float, default_sd: float, w
 
 
 def wrap_durations(events: Sequence[Any]) -> list[float]:
-    """Wrap-up durations from the agents' state history (time from entering wrapup to the next state)."""
+    """Wrap-up durations from the agents' state history (time from entering wrapup to the next state). A row in the
+    state the agent already is in (a change of queues during the wrap-up: dialer.store.agent_history) does not end
+    it."""
     by_agent: dict[str, list[Any]] = {}
     for e in sorted(events, key=lambda e: e.at):
         by_agent.setdefault(e.agent, []).append(e)
     out = []
     for changes in by_agent.values():
-        for current, following in pairwise(changes):
-            if current.status == "wrapup":
-                out.append((following.at - current.at).total_seconds())
+        entered: Any = None  # the row that entered the wrap-up under way
+        for change in changes:
+            if change.status == "wrapup":
+                entered = entered or change
+            elif entered is not None:
+                out.append((change.at - entered.at).total_seconds())
+                entered = None
     return out
 
 

@@ -10,8 +10,17 @@ from typer.testing import CliRunner
 
 from dialer.cli import app
 from dialer.reports import ReportRange
-from dialer.reports.plan import PlanError, agent_levels, measure, measure_campaign, run_plan, scenario_for
-from dialer.store.reports import ReportAttempt
+from dialer.reports.plan import (
+    PlanError,
+    agent_levels,
+    measure,
+    measure_campaign,
+    run_plan,
+    scenario_for,
+    wrap_durations,
+)
+from dialer.store.agent_history import QUEUES_CHANGED_REASON
+from dialer.store.reports import AgentEventFact, ReportAttempt
 
 
 def attempt(i: int, outcome: str, *, ring: float = 5.0, talk: float | None = None) -> ReportAttempt:
@@ -96,3 +105,16 @@ def test_plan_cli(sqlite_history: History) -> None:
     assert result.exit_code == 0, result.output
     assert "model default" in result.stdout
     assert len([line for line in result.stdout.splitlines() if line.strip().startswith(("3 ", "6 "))]) == 2
+
+
+def test_a_change_of_queues_during_a_wrap_up_does_not_split_it() -> None:
+    events = [
+        AgentEventFact("a", DAY1, "talking", None),
+        AgentEventFact("a", DAY1 + timedelta(seconds=30), "wrapup", "call_ended"),
+        AgentEventFact("a", DAY1 + timedelta(seconds=50), "wrapup", QUEUES_CHANGED_REASON, ("sales", "support")),
+        AgentEventFact("a", DAY1 + timedelta(seconds=90), "ready", "ready"),
+        AgentEventFact("b", DAY1 + timedelta(seconds=10), "wrapup", "call_ended"),
+        AgentEventFact("b", DAY1 + timedelta(seconds=25), "ready", "ready"),
+        AgentEventFact("b", DAY1 + timedelta(seconds=40), "wrapup", "call_ended"),  # under way: no duration yet
+    ]
+    assert sorted(wrap_durations(events)) == [15.0, 60.0]
