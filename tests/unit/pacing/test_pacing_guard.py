@@ -25,14 +25,18 @@ from dialer.pacing.stats import AbandonWindow, PacingStats
 from dialer.reports.compliance import AnswerEvent, periods
 
 
+def live_answers(most_mean: float, most_var: float) -> st.SearchStrategy[Cumulants]:
+    """The in-flight live answers' cumulants: a mean and a variance up to these (no skew: the normal case)."""
+    return st.builds(Cumulants, st.floats(0, most_mean), st.floats(0, most_var))
+
+
 @settings(deadline=None)  # behaviour, not timing
 @given(
     abandons=st.floats(0, 500),
     live=st.floats(0, 20000),
     leaving_share=st.floats(0, 1),
     cap=st.floats(0.001, 0.2),
-    live_mean=st.floats(0, 200),
-    live_var=st.floats(0, 100),
+    in_flight=live_answers(200, 100),
     free=st.integers(0, 200),
     p_new=st.floats(0, 1),
     limit=st.integers(0, 500),
@@ -42,15 +46,14 @@ def test_guarded_calls_never_project_the_window_over_the_cap(
     live: float,
     leaving_share: float,
     cap: float,
-    live_mean: float,
-    live_var: float,
+    in_flight: Cumulants,
     free: int,
     p_new: float,
     limit: int,
 ) -> None:
     leaving = live * leaving_share
     headroom = guard_headroom(abandons, live, leaving, cap)
-    k = guarded_call_limit(headroom, Cumulants(live_mean, live_var), free, p_new, 2.33, limit)
+    k = guarded_call_limit(headroom, in_flight, free, p_new, 2.33, limit)
     assert 0 <= k <= limit
     if k == 0:
         return
@@ -59,7 +62,9 @@ def test_guarded_calls_never_project_the_window_over_the_cap(
         """The in-flight answers and ``calls`` new calls' (each at ``p_new``: its cumulants × ``calls``)."""
         skew = p_new * (1 - p_new) * (1 - 2 * p_new)  # each new call's third cumulant
         kurt = bernoulli_cumulants(p_new).fourth  # and its fourth
-        return Cumulants(live_mean + calls * p_new, live_var + calls * p_new * (1 - p_new), calls * skew, calls * kurt)
+        return Cumulants(
+            in_flight.mean + calls * p_new, in_flight.var + calls * p_new * (1 - p_new), calls * skew, calls * kurt
+        )
 
     worst = abandon_quantile(with_new(k), free, 2.33)
     # The window after the worst case (answers leaving gone, every abandon kept, one abandon of margin).
@@ -388,8 +393,7 @@ def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    live_mean=st.floats(0, 100),
-    live_var=st.floats(0, 50),
+    live=live_answers(100, 50),
     free=st.integers(0, 50),
     fp_mean=st.floats(0, 20),
     fp_var=st.floats(0, 20),
@@ -397,12 +401,11 @@ def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
     z=st.floats(0, 4),
 )
 def test_the_guards_risks_are_taken_at_their_joint_quantile(
-    live_mean: float, live_var: float, free: int, fp_mean: float, fp_var: float, window_var: float, z: float
+    live: Cumulants, free: int, fp_mean: float, fp_var: float, window_var: float, z: float
 ) -> None:
     """The window's false-positive scatter, the calls in flight's false positives and their abandons are
     independent: their joint quantile is at least each one's and at most the sum of each one's (the older,
     linear guard); without false positives it is the abandons' quantile alone."""
-    live = Cumulants(live_mean, live_var)
     fp = FalsePositiveLoad(Cumulants(fp_mean, fp_var), 0.0, 0.97)
     joint = guard_quantile(live, free, z, false_positives=fp, window_var=window_var)
     abandons = abandon_quantile(live, free, z)
@@ -417,8 +420,7 @@ def test_the_guards_risks_are_taken_at_their_joint_quantile(
 @settings(max_examples=200, deadline=None)
 @given(
     headroom=st.floats(0, 300),
-    live_mean=st.floats(0, 60),
-    live_var=st.floats(0, 30),
+    live=live_answers(60, 30),
     free=st.integers(0, 40),
     p_new=st.floats(0, 1),
     window_var=st.floats(0, 400),
@@ -427,15 +429,13 @@ def test_the_guards_risks_are_taken_at_their_joint_quantile(
 )
 def test_guarded_calls_keep_the_joint_quantile_one_abandon_under_the_headroom(
     headroom: float,
-    live_mean: float,
-    live_var: float,
+    live: Cumulants,
     free: int,
     p_new: float,
     window_var: float,
     per_call: float,
     limit: int,
 ) -> None:
-    live = Cumulants(live_mean, live_var)
     fp = FalsePositiveLoad(Cumulants(0.5, 0.4), per_call, 0.97)
     k = guarded_call_limit(headroom, live, free, p_new, 2.33, limit, false_positives=fp, window_var=window_var)
     assert 0 <= k <= limit
