@@ -12,7 +12,7 @@ the order they apply and the explanation that names them -- read in one place; w
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from itertools import chain
@@ -121,7 +121,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     scatter_var = (1.0 - settings.abandon_cap) ** 2 * max(0.0, window.estimated_variance)
     # Every ringing call's row, looked up once: the guard, the AMD false positives and the plan read them.
     ring = tables.ringing_rows(load.dialling_ages, load.dialling_answer_rates)
-    risk_mean, risk_var, risk_third, risk_fourth = in_flight_live_answers(load, tables, ring=ring)
+    live = in_flight_live_answers(load, tables, ring=ring)
     p_new = tables.new_call[-1]
     rates = new_call_rates(snapshot, stats)
     if rates is not None:  # the guard counts each new call at the likeliest of the next leads' rates
@@ -130,34 +130,18 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
     # AMD false positives still to come: each machine verdict of a call in flight (or of a new one) is a person
     # hung up on with probability f (counted by the pacer as f, by the regime at its truth).
     fp = stats.amd_false_positive_rate
-    fp_mean, fp_var, fp_third, fp_fourth, fp_new = 0.0, 0.0, 0.0, 0.0, 0.0
+    fp_in_flight, fp_new = NO_COUNT, 0.0
     if fp > 0.0:
         machine_per_live = stats.machine_verdicts_per_live_answer()
-        fp_mean, fp_var, fp_third, fp_fourth = in_flight_false_positives(load, tables, fp, machine_per_live, ring=ring)
+        fp_in_flight = in_flight_false_positives(load, tables, fp, machine_per_live, ring=ring)
         fp_new = min(1.0, p_new * machine_per_live * fp)
     fp_scale = 1.0 - settings.abandon_cap  # one person hung up on adds an abandon and a live answer
-    false_positives = FalsePositiveLoad(
-        fp_scale * fp_mean,
-        fp_scale**2 * fp_var,
-        fp_new,
-        fp_scale,
-        third=fp_scale**3 * fp_third,
-        fourth=fp_scale**4 * fp_fourth,
-    )
+    false_positives = FalsePositiveLoad(fp_in_flight.scaled(fp_scale), fp_new, fp_scale)
     ready_free = max(0, ready - reserve)
 
     def in_flight_risk(free_agents: int) -> float:
         """The guard's quantile of the calls in flight with ``free_agents`` free (:func:`guard_quantile`)."""
-        return guard_quantile(
-            risk_mean,
-            risk_var,
-            free_agents,
-            z,
-            false_positives=false_positives,
-            window_var=scatter_var,
-            live_third=risk_third,
-            live_fourth=risk_fourth,
-        )
+        return guard_quantile(live, free_agents, z, false_positives=false_positives, window_var=scatter_var)
 
     base: dict[str, Any] = {
         "mode": settings.mode,
@@ -254,17 +238,7 @@ def decide(snapshot: PacingSnapshot, stats: PacingStats) -> PacingDecision:
         """The most new calls (≤ ``limit``) the guard lets through with ``free_now`` agents free
         (:func:`guarded_call_limit`)."""
         return guarded_call_limit(
-            window_headroom,
-            risk_mean,
-            risk_var,
-            free_now,
-            p_new,
-            z,
-            limit,
-            false_positives=false_positives,
-            window_var=scatter_var,
-            live_third=risk_third,
-            live_fourth=risk_fourth,
+            window_headroom, live, free_now, p_new, z, limit, false_positives=false_positives, window_var=scatter_var
         )
 
     # The hard guard: with the calls in flight at a high quantile of the abandons they may cause, and the
@@ -395,61 +369,95 @@ def skewed_quantile(mean: float, var: float, third: float, z: float, fourth: flo
     return max(first, mean + z * sd + sd * second)
 
 
-def bernoulli_cumulants(p: float) -> tuple[float, float, float, float]:
-    """The cumulants of one Bernoulli(``p``) count: mean, variance, third and fourth."""
+@dataclass(frozen=True, slots=True)
+class Cumulants:
+    """The first four cumulants of a sum of independent small counts (live answers, people AMD hangs up on):
+    mean, variance, third and fourth. Independent sums add cumulant by cumulant (``+``); the ``z`` quantile is
+    skew-aware (:meth:`quantile`)."""
+
+    mean: float = 0.0
+    var: float = 0.0
+    third: float = 0.0
+    fourth: float = 0.0
+
+    def __add__(self, other: Cumulants) -> Cumulants:
+        return Cumulants(
+            self.mean + other.mean, self.var + other.var, self.third + other.third, self.fourth + other.fourth
+        )
+
+    def scaled(self, scale: float) -> Cumulants:
+        """The cumulants of ``scale`` × the count (the ``k``-th × ``scale**k``)."""
+        return Cumulants(scale * self.mean, scale**2 * self.var, scale**3 * self.third, scale**4 * self.fourth)
+
+    def quantile(self, z: float) -> float:
+        """The count's ``z`` quantile (:func:`skewed_quantile`)."""
+        return skewed_quantile(self.mean, self.var, self.third, z, self.fourth)
+
+    @classmethod
+    def of_bernoullis(cls, chances: Iterable[float], certain: float = 0.0) -> Cumulants:
+        """The cumulants of ``certain`` sure counts plus one Bernoulli count of each chance in ``chances`` (the
+        calls in flight: :func:`in_flight_live_answers`, :func:`in_flight_false_positives`)."""
+        mean = certain
+        var = third = fourth = 0.0
+        for p in chances:
+            v = p * (1.0 - p)  # bernoulli_cumulants(p), inlined on the pacing tick
+            mean += p
+            var += v
+            third += v * (1.0 - 2.0 * p)
+            fourth += v * (1.0 - 6.0 * v)
+        return cls(mean, var, third, fourth)
+
+
+NO_COUNT = Cumulants()  # no count at all
+
+
+def bernoulli_cumulants(p: float) -> Cumulants:
+    """The cumulants of one Bernoulli(``p``) count."""
     v = p * (1.0 - p)
-    return p, v, v * (1.0 - 2.0 * p), v * (1.0 - 6.0 * v)
+    return Cumulants(p, v, v * (1.0 - 2.0 * p), v * (1.0 - 6.0 * v))
 
 
-def bernoulli_sum_cumulants(n: int, p: float, scale: float = 1.0) -> tuple[float, float, float, float]:
-    """The cumulants of ``scale`` × the sum of ``n`` independent Bernoulli(``p``) counts: mean, variance, third
-    and fourth (the ``k``-th scaled by ``scale**k``)."""
-    return (
+def bernoulli_sum_cumulants(n: int, p: float, scale: float = 1.0) -> Cumulants:
+    """The cumulants of ``scale`` × the sum of ``n`` independent Bernoulli(``p``) counts (the ``k``-th scaled by
+    ``scale**k``)."""
+    return Cumulants(
         scale * n * p,
         scale**2 * n * p * (1.0 - p),
         scale**3 * n * p * (1.0 - p) * (1.0 - 2.0 * p),
-        scale**4 * n * bernoulli_cumulants(p)[3],
+        scale**4 * n * bernoulli_cumulants(p).fourth,
     )
 
 
-def abandon_quantile(
-    live_mean: float, live_var: float, free_agents: int, z: float, live_third: float = 0.0, live_fourth: float = 0.0
-) -> float:
+def abandon_quantile(live: Cumulants, free_agents: int, z: float) -> float:
     """A high quantile (``z`` standard deviations, skew-aware: :func:`skewed_quantile`) of the abandons calls in
-    flight may cause: their live answers beyond the agents ready now (busy agents freeing up only lower it)."""
-    return max(0.0, skewed_quantile(live_mean, live_var, live_third, z, live_fourth) - free_agents)
+    flight may cause: their ``live`` answers beyond the agents ready now (busy agents freeing up only lower it)."""
+    return max(0.0, live.quantile(z) - free_agents)
 
 
 @dataclass(frozen=True, slots=True)
 class FalsePositiveLoad:
-    """The people AMD will still hang up on as machines, in headroom units: ``mean``/``var``/``third``/``fourth``
-    (cumulants) of the calls in flight (already × ``scale``, ``scale²``, ``scale³``, ``scale⁴``), and each new
-    call's chance ``per_call`` of one (× ``scale`` = 1 − cap)."""
+    """The people AMD will still hang up on as machines, in headroom units: the cumulants of the calls in
+    flight's (``in_flight``, already × ``scale``: :meth:`Cumulants.scaled`), and each new call's chance
+    ``per_call`` of one (× ``scale`` = 1 − cap)."""
 
-    mean: float = 0.0
-    var: float = 0.0
+    in_flight: Cumulants = NO_COUNT
     per_call: float = 0.0
     scale: float = 1.0
-    third: float = 0.0
-    fourth: float = 0.0
 
-    def moments(self, new_calls: int) -> tuple[float, float, float, float]:
-        """Mean, variance, third and fourth cumulants with ``new_calls`` more calls placed."""
-        mean, var, third, fourth = bernoulli_sum_cumulants(new_calls, self.per_call, self.scale)
-        return self.mean + mean, self.var + var, self.third + third, self.fourth + fourth
+    def moments(self, new_calls: int) -> Cumulants:
+        """Their cumulants with ``new_calls`` more calls placed."""
+        return self.in_flight + bernoulli_sum_cumulants(new_calls, self.per_call, self.scale)
 
     def quantile(self, new_calls: int, z: float) -> float:
         """Their ``z`` quantile with ``new_calls`` more calls placed (skew-aware: :func:`skewed_quantile`)."""
-        mean, var, third, fourth = self.moments(new_calls)
-        return skewed_quantile(mean, var, third, z, fourth)
+        return self.moments(new_calls).quantile(z)
 
 
 _NO_FALSE_POSITIVES = FalsePositiveLoad()
 
 
 def guard_quantile(
-    live_mean: float,
-    live_var: float,
+    live: Cumulants,
     free_agents: int,
     z: float,
     *,
@@ -457,35 +465,27 @@ def guard_quantile(
     window_var: float = 0.0,
     new_calls: int = 0,
     p_new: float = 0.0,
-    live_third: float = 0.0,
-    live_fourth: float = 0.0,
 ) -> float:
     """The ``z`` quantile of what may still use the window's headroom, taken jointly (the risks are
     independent): the true people hung up on behind the window's estimate (variance ``window_var``, in headroom
-    units), the false positives of the calls in flight and ``new_calls`` new ones, and their live answers beyond
-    the ``free_agents`` (abandons, never fewer than none).
+    units), the false positives of the calls in flight and ``new_calls`` new ones, and the ``live`` answers of
+    the calls in flight (:func:`in_flight_live_answers`) and the new ones beyond the ``free_agents`` (abandons,
+    never fewer than none).
 
     With ``W`` + ``F`` the false positives and ``X`` the live answers beyond the free agents,
     ``W + F + max(0, X)`` is over ``h`` only if ``W + F + X`` is or ``W + F`` is, so the larger of those two
-    quantiles bounds it (each at ``z``, skew-aware: :func:`skewed_quantile`, with ``live_third`` and
-    ``live_fourth`` the third and fourth cumulants of the in-flight live answers and the window's scatter taken as
+    quantiles bounds it (each at ``z``, skew-aware: :func:`skewed_quantile`, the window's scatter taken as
     normal). Without false positives this is :func:`abandon_quantile`."""
-    fp_mean, fp_var, fp_third, fp_fourth = false_positives.moments(new_calls)
-    fp_var += max(0.0, window_var)
-    new_mean, new_var, new_third, new_fourth = bernoulli_sum_cumulants(new_calls, p_new)
-    x_mean = live_mean + new_mean - free_agents
-    x_var = max(0.0, live_var + new_var)
-    x_third = live_third + new_third
-    x_fourth = live_fourth + new_fourth
-    without = skewed_quantile(fp_mean, fp_var, fp_third, z, fp_fourth)
-    with_abandons = skewed_quantile(fp_mean + x_mean, fp_var + x_var, fp_third + x_third, z, fp_fourth + x_fourth)
-    return max(without, with_abandons)
+    fp = false_positives.moments(new_calls)
+    fp = Cumulants(fp.mean, fp.var + max(0.0, window_var), fp.third, fp.fourth)
+    answers = live + bernoulli_sum_cumulants(new_calls, p_new)
+    beyond = Cumulants(answers.mean - free_agents, max(0.0, answers.var), answers.third, answers.fourth)
+    return max(fp.quantile(z), (fp + beyond).quantile(z))
 
 
 def guarded_call_limit(
     headroom: float,
-    live_mean: float,
-    live_var: float,
+    live: Cumulants,
     free_agents: int,
     p_new: float,
     z: float,
@@ -493,8 +493,6 @@ def guarded_call_limit(
     *,
     false_positives: FalsePositiveLoad = _NO_FALSE_POSITIVES,
     window_var: float = 0.0,
-    live_third: float = 0.0,
-    live_fourth: float = 0.0,
 ) -> int:
     """The most new calls (≤ ``limit``), each a live answer with probability ``p_new``, that keep one abandon
     of room: ``guard_quantile(in flight + new, false positives, the window's scatter) + 1 ≤ headroom``.
@@ -503,16 +501,7 @@ def guarded_call_limit(
 
     def fits(k: int) -> bool:
         risk = guard_quantile(
-            live_mean,
-            live_var,
-            free_agents,
-            z,
-            false_positives=false_positives,
-            window_var=window_var,
-            new_calls=k,
-            p_new=p_new,
-            live_third=live_third,
-            live_fourth=live_fourth,
+            live, free_agents, z, false_positives=false_positives, window_var=window_var, new_calls=k, p_new=p_new
         )
         return risk + 1.0 <= headroom
 
@@ -545,20 +534,13 @@ def _ringing(
 
 def in_flight_live_answers(
     load: CallLoad, tables: PredictiveTables, *, ring: Sequence[tuple[Row, Row]] | None = None
-) -> tuple[float, float, float, float]:
-    """Mean, variance, third and fourth cumulants of the live answers the calls in flight will still bring: each
-    ringing call by its age, each call in AMD by the human share, each waiting call for sure. ``ring``: the
-    ringing calls' rows (:meth:`PredictiveTables.ringing_rows`), when already looked up."""
-    mean = float(load.waiting)
-    var = third = fourth = 0.0
+) -> Cumulants:
+    """The cumulants of the live answers the calls in flight will still bring: each ringing call by its age,
+    each call in AMD by the human share, each waiting call for sure. ``ring``: the ringing calls' rows
+    (:meth:`PredictiveTables.ringing_rows`), when already looked up."""
     ringing = (row[-1] for row, _ in _ringing(load, tables, ring))
-    for p in chain(ringing, (tables.in_amd(age)[0][-1] for age in load.amd_ages)):
-        v = p * (1.0 - p)  # bernoulli_cumulants(p), inlined on the pacing tick
-        mean += p
-        var += v
-        third += v * (1.0 - 2.0 * p)
-        fourth += v * (1.0 - 6.0 * v)
-    return mean, var, third, fourth
+    in_amd = (tables.in_amd(age)[0][-1] for age in load.amd_ages)
+    return Cumulants.of_bernoullis(chain(ringing, in_amd), float(load.waiting))
 
 
 def in_flight_false_positives(
@@ -568,25 +550,21 @@ def in_flight_false_positives(
     machine_per_live: float,
     *,
     ring: Sequence[tuple[Row, Row]] | None = None,
-) -> tuple[float, float, float, float]:
-    """Mean, variance, third and fourth cumulants of the people AMD will still hang up on among the calls in
-    flight: each call's chance of a machine verdict (a ringing call's live-answer chance × machine verdicts per
-    human verdict; a call in AMD by the machine share) × the false-positive rate ``fp_rate``."""
-    mean = var = third = fourth = 0.0
-    for row, _ in _ringing(load, tables, ring):
-        q = min(1.0, row[-1] * machine_per_live * fp_rate)
-        v = q * (1.0 - q)  # bernoulli_cumulants(q), inlined on the pacing tick
-        mean += q
-        var += v
-        third += v * (1.0 - 2.0 * q)
-        fourth += v * (1.0 - 6.0 * v)
+) -> Cumulants:
+    """The cumulants of the people AMD will still hang up on among the calls in flight: each call's chance of a
+    machine verdict (a ringing call's live-answer chance × machine verdicts per human verdict; a call in AMD by
+    the machine share) × the false-positive rate ``fp_rate``."""
+    ringing = Cumulants.of_bernoullis(
+        min(1.0, row[-1] * machine_per_live * fp_rate) for row, _ in _ringing(load, tables, ring)
+    )
     machine = 1.0 - tables.stats.amd_human_share.value
     q_amd = machine * fp_rate
-    mean += q_amd * load.amd
-    var += q_amd * (1.0 - q_amd) * load.amd
-    third += q_amd * (1.0 - q_amd) * (1.0 - 2.0 * q_amd) * load.amd
-    fourth += bernoulli_cumulants(q_amd)[3] * load.amd
-    return mean, var, third, fourth
+    return Cumulants(
+        ringing.mean + q_amd * load.amd,
+        ringing.var + q_amd * (1.0 - q_amd) * load.amd,
+        ringing.third + q_amd * (1.0 - q_amd) * (1.0 - 2.0 * q_amd) * load.amd,
+        ringing.fourth + bernoulli_cumulants(q_amd).fourth * load.amd,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from pacing_helpers import add_answers, agents, window_stats
 
 from dialer.pacing import CallInFlight, CallStage, Guard, PacingMode, PacingSettings, PacingSnapshot, decide
 from dialer.pacing.pacer import (
+    Cumulants,
     FalsePositiveLoad,
     abandon_quantile,
     bernoulli_cumulants,
@@ -24,14 +25,18 @@ from dialer.pacing.stats import AbandonWindow, PacingStats
 from dialer.reports.compliance import AnswerEvent, periods
 
 
+def live_answers(most_mean: float, most_var: float) -> st.SearchStrategy[Cumulants]:
+    """The in-flight live answers' cumulants: a mean and a variance up to these (no skew: the normal case)."""
+    return st.builds(Cumulants, st.floats(0, most_mean), st.floats(0, most_var))
+
+
 @settings(deadline=None)  # behaviour, not timing
 @given(
     abandons=st.floats(0, 500),
     live=st.floats(0, 20000),
     leaving_share=st.floats(0, 1),
     cap=st.floats(0.001, 0.2),
-    live_mean=st.floats(0, 200),
-    live_var=st.floats(0, 100),
+    in_flight=live_answers(200, 100),
     free=st.integers(0, 200),
     p_new=st.floats(0, 1),
     limit=st.integers(0, 500),
@@ -41,35 +46,34 @@ def test_guarded_calls_never_project_the_window_over_the_cap(
     live: float,
     leaving_share: float,
     cap: float,
-    live_mean: float,
-    live_var: float,
+    in_flight: Cumulants,
     free: int,
     p_new: float,
     limit: int,
 ) -> None:
     leaving = live * leaving_share
     headroom = guard_headroom(abandons, live, leaving, cap)
-    k = guarded_call_limit(headroom, live_mean, live_var, free, p_new, 2.33, limit)
+    k = guarded_call_limit(headroom, in_flight, free, p_new, 2.33, limit)
     assert 0 <= k <= limit
     if k == 0:
         return
-    skew = p_new * (1 - p_new) * (1 - 2 * p_new)  # each new call's third cumulant
-    kurt = bernoulli_cumulants(p_new)[3]  # and its fourth
-    worst = abandon_quantile(live_mean + k * p_new, live_var + k * p_new * (1 - p_new), free, 2.33, k * skew, k * kurt)
+
+    def with_new(calls: int) -> Cumulants:
+        """The in-flight answers and ``calls`` new calls' (each at ``p_new``: its cumulants × ``calls``)."""
+        skew = p_new * (1 - p_new) * (1 - 2 * p_new)  # each new call's third cumulant
+        kurt = bernoulli_cumulants(p_new).fourth  # and its fourth
+        return Cumulants(
+            in_flight.mean + calls * p_new, in_flight.var + calls * p_new * (1 - p_new), calls * skew, calls * kurt
+        )
+
+    worst = abandon_quantile(with_new(k), free, 2.33)
     # The window after the worst case (answers leaving gone, every abandon kept, one abandon of margin).
     projected_abandons = abandons + worst + 1.0
     projected_live = live - leaving + worst + 1.0
     assert projected_abandons <= cap * projected_live + 1e-6
     # And k is the most: one more call would break that.
     if k < limit:
-        more = abandon_quantile(
-            live_mean + (k + 1) * p_new,
-            live_var + (k + 1) * p_new * (1 - p_new),
-            free,
-            2.33,
-            (k + 1) * skew,
-            (k + 1) * kurt,
-        )
+        more = abandon_quantile(with_new(k + 1), free, 2.33)
         assert more + 1.0 > headroom - 1e-9
 
 
@@ -96,16 +100,18 @@ def test_the_guards_quantile_of_a_few_calls_answers_is_at_least_their_exact_quan
     probability 2.7 %, above the 1 % it allows)."""
     z = 2.33
     ps = [p * scale for p in chances]
-    mean = sum(ps)
-    var = sum(p * (1 - p) for p in ps)
-    third = sum(p * (1 - p) * (1 - 2 * p) for p in ps)
-    fourth = sum(bernoulli_cumulants(p)[3] for p in ps)
-    quantile = guard_quantile(mean, var, 0, z, live_third=third, live_fourth=fourth)
+    live = Cumulants(
+        sum(ps),
+        sum(p * (1 - p) for p in ps),
+        sum(p * (1 - p) * (1 - 2 * p) for p in ps),
+        sum(bernoulli_cumulants(p).fourth for p in ps),
+    )
+    quantile = guard_quantile(live, 0, z)
     over = sum(mass for count, mass in enumerate(_exact_counts(ps)) if count > quantile + 0.5)
     assert over <= 1 - NormalDist().cdf(z) + 1e-12
     # Through the guard: a new call's own skew is counted too.
     assert (
-        guard_quantile(0.0, 0.0, 0, z, new_calls=len(ps), p_new=ps[0])
+        guard_quantile(Cumulants(), 0, z, new_calls=len(ps), p_new=ps[0])
         >= ps[0] * len(ps) + z * math.sqrt(len(ps) * ps[0] * (1 - ps[0])) - 1e-9
     )
 
@@ -114,10 +120,9 @@ def test_a_mix_of_likely_and_unlikely_answers_is_taken_at_its_fourth_cumulants_q
     """Two calls in AMD at 7/8 beside three ringing at 1/16–3/32 (found by the property above): the skew alone
     gives 3.49, rounding to 3 answers, but 4 come with probability 1.15 %; with the fourth cumulant, 3.75."""
     ps = [0.875, 0.875, 0.0625, 0.0625, 0.09375]
-    cumulants = [sum(c) for c in zip(*(bernoulli_cumulants(p) for p in ps), strict=True)]
-    mean, var, third, fourth = cumulants
-    assert round(guard_quantile(mean, var, 0, 2.33, live_third=third)) == 3
-    quantile = guard_quantile(mean, var, 0, 2.33, live_third=third, live_fourth=fourth)
+    live = sum((bernoulli_cumulants(p) for p in ps), Cumulants())
+    assert round(guard_quantile(Cumulants(live.mean, live.var, live.third), 0, 2.33)) == 3
+    quantile = guard_quantile(live, 0, 2.33)
     assert round(quantile) == 4
     assert sum(_exact_counts(ps)[5:]) < 0.01 < sum(_exact_counts(ps)[4:])
 
@@ -126,7 +131,7 @@ def test_thirteen_unlikely_answers_are_taken_at_their_skewed_quantile() -> None:
     """13 calls at 2 %: the normal quantile (1.44) rounds to one answer, but two come with probability 2.7 %;
     the guard's (2.15) keeps the chance of more than its count under 1 %."""
     ps = [0.02] * 13
-    quantile = guard_quantile(0.26, 13 * 0.02 * 0.98, 0, 2.33, live_third=13 * 0.02 * 0.98 * 0.96)
+    quantile = guard_quantile(Cumulants(0.26, 13 * 0.02 * 0.98, 13 * 0.02 * 0.98 * 0.96), 0, 2.33)
     assert round(quantile) == 2
     assert sum(_exact_counts(ps)[3:]) < 0.01 < sum(_exact_counts(ps)[2:])
 
@@ -259,12 +264,12 @@ def test_the_guard_counts_false_positives_at_their_quantile(
     assert math.isclose(window.estimated_variance, machines * fp * (1 - fp), rel_tol=1e-9, abs_tol=1e-9)
     scale = 1 - cap
     flight = FalsePositiveLoad(
-        scale * flight_machines * fp, scale**2 * flight_machines * fp * (1 - fp), per_call, scale
+        Cumulants(scale * flight_machines * fp, scale**2 * flight_machines * fp * (1 - fp)), per_call, scale
     )
     headroom = guard_headroom(
         window.abandons, window.live_answers, 0.0, cap, estimated_variance=window.estimated_variance, z=z
     )
-    allowed = guarded_call_limit(headroom, 0.0, 0.0, 0, 0.0, z, k, false_positives=flight)
+    allowed = guarded_call_limit(headroom, Cumulants(), 0, 0.0, z, k, false_positives=flight)
     if allowed == 0:
         return
     # The true count at the quantile: the window's, the in-flight calls' and the new calls'.
@@ -388,8 +393,7 @@ def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    live_mean=st.floats(0, 100),
-    live_var=st.floats(0, 50),
+    live=live_answers(100, 50),
     free=st.integers(0, 50),
     fp_mean=st.floats(0, 20),
     fp_var=st.floats(0, 20),
@@ -397,27 +401,26 @@ def test_machine_verdicts_still_in_flight_hold_the_pacer_back() -> None:
     z=st.floats(0, 4),
 )
 def test_the_guards_risks_are_taken_at_their_joint_quantile(
-    live_mean: float, live_var: float, free: int, fp_mean: float, fp_var: float, window_var: float, z: float
+    live: Cumulants, free: int, fp_mean: float, fp_var: float, window_var: float, z: float
 ) -> None:
     """The window's false-positive scatter, the calls in flight's false positives and their abandons are
     independent: their joint quantile is at least each one's and at most the sum of each one's (the older,
     linear guard); without false positives it is the abandons' quantile alone."""
-    fp = FalsePositiveLoad(fp_mean, fp_var, 0.0, 0.97)
-    joint = guard_quantile(live_mean, live_var, free, z, false_positives=fp, window_var=window_var)
-    abandons = abandon_quantile(live_mean, live_var, free, z)
+    fp = FalsePositiveLoad(Cumulants(fp_mean, fp_var), 0.0, 0.97)
+    joint = guard_quantile(live, free, z, false_positives=fp, window_var=window_var)
+    abandons = abandon_quantile(live, free, z)
     positives = fp_mean + z * math.sqrt(fp_var + window_var)
     assert joint >= max(abandons, positives) - 1e-9
     linear = abandons + fp_mean + z * math.sqrt(fp_var) + z * math.sqrt(window_var)
     assert joint <= linear + 1e-9
-    plain = guard_quantile(live_mean, live_var, free, z)
+    plain = guard_quantile(live, free, z)
     assert math.isclose(plain, abandons, rel_tol=1e-12, abs_tol=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     headroom=st.floats(0, 300),
-    live_mean=st.floats(0, 60),
-    live_var=st.floats(0, 30),
+    live=live_answers(60, 30),
     free=st.integers(0, 40),
     p_new=st.floats(0, 1),
     window_var=st.floats(0, 400),
@@ -426,29 +429,22 @@ def test_the_guards_risks_are_taken_at_their_joint_quantile(
 )
 def test_guarded_calls_keep_the_joint_quantile_one_abandon_under_the_headroom(
     headroom: float,
-    live_mean: float,
-    live_var: float,
+    live: Cumulants,
     free: int,
     p_new: float,
     window_var: float,
     per_call: float,
     limit: int,
 ) -> None:
-    fp = FalsePositiveLoad(0.5, 0.4, per_call, 0.97)
-    k = guarded_call_limit(
-        headroom, live_mean, live_var, free, p_new, 2.33, limit, false_positives=fp, window_var=window_var
-    )
+    fp = FalsePositiveLoad(Cumulants(0.5, 0.4), per_call, 0.97)
+    k = guarded_call_limit(headroom, live, free, p_new, 2.33, limit, false_positives=fp, window_var=window_var)
     assert 0 <= k <= limit
     if k == 0:
         return
-    risk = guard_quantile(
-        live_mean, live_var, free, 2.33, false_positives=fp, window_var=window_var, new_calls=k, p_new=p_new
-    )
+    risk = guard_quantile(live, free, 2.33, false_positives=fp, window_var=window_var, new_calls=k, p_new=p_new)
     assert risk + 1.0 <= headroom + 1e-9
     if k < limit:
-        more = guard_quantile(
-            live_mean, live_var, free, 2.33, false_positives=fp, window_var=window_var, new_calls=k + 1, p_new=p_new
-        )
+        more = guard_quantile(live, free, 2.33, false_positives=fp, window_var=window_var, new_calls=k + 1, p_new=p_new)
         assert more + 1.0 > headroom - 1e-9
 
 
