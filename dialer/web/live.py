@@ -33,6 +33,7 @@ from dialer.runner.state import RunnerState
 from dialer.store.admin import supervised_agents
 from dialer.store.alerts import AlertFilter, list_alerts
 from dialer.store.attempts import AgentFigures
+from dialer.store.audit import audit_entries
 from dialer.store.auth import UserRecord
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.console import agent_figures
@@ -82,6 +83,8 @@ ALERTS_SHOWN = 500  # the active alerts on the dashboard, newest first
 FLOOR_PUBLISH_SECONDS = 2.0
 FLOOR_READ_SECONDS = 1.0
 RELAYED_MESSAGES = 50  # the newest messages to this daemon's agents looked at each period
+OUTAGE_LOG_SECONDS = 60.0  # a failure repeating every period is logged at most this often
+HAND_AUDIT_LOOKED_AT = 20  # an agent's newest audit entries looked at for who lowered their hand
 T = TypeVar("T")
 
 
@@ -134,6 +137,38 @@ def state_totals(agent: Agent, closed: Mapping[str, float], now: float) -> dict[
 
 
 @dataclass
+class Outage:
+    """A task tried again every period while what it needs is away (the database): its first failure is worth a
+    line, then at most one every ``every`` seconds while the outage lasts, and its end -- not a line a period.
+    Times are the caller's clock (seconds)."""
+
+    every: float = OUTAGE_LOG_SECONDS
+    began: float | None = None  # the first failure of the outage going on (None: none is)
+    said_at: float = 0.0  # when a failure was last worth a line
+    failures: int = 0  # in the outage going on
+
+    def failed(self, now: float) -> bool:
+        """One more failure at ``now``: whether to log it (the outage's first, or ``every`` after the last logged)."""
+        self.failures += 1
+        if self.began is None:
+            self.began = self.said_at = now
+            return True
+        if now - self.said_at >= self.every:
+            self.said_at = now
+            return True
+        return False
+
+    def recovered(self, now: float) -> tuple[float, int] | None:
+        """A success at ``now``: the outage that ended (how long it lasted, its failures), None when none was going
+        on."""
+        if self.began is None:
+            return None
+        ended = (max(0.0, now - self.began), self.failures)
+        self.began, self.failures = None, 0
+        return ended
+
+
+@dataclass
 class LiveHub:
     app: web.Application
     clients: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
@@ -156,6 +191,8 @@ class LiveHub:
     floor_task: asyncio.Task[None] | None = None
     # The newest message this daemon has looked at (relay_messages); None before its first look.
     last_message: int | None = None
+    # The raised hands of this daemon's signed-in agents at the last look (relay_hands); None before its first look.
+    hands_seen: dict[str, Hand] | None = None
     inbound_task: asyncio.Task[None] | None = None
     sends_timed_out: int = 0
     # Console seats: open WebSockets per user, and the pending release of a seat whose consoles all closed.
@@ -292,9 +329,10 @@ class LiveHub:
         db = self.app[DATABASE]
         published = ""
         purged_at = float("-inf")
+        outage = Outage()
         while True:
+            now = daemon.now()
             try:
-                now = daemon.now()
                 at = datetime.fromtimestamp(now, UTC)
                 agents = [agent_facts(p.agent, p.spent) for p in published_agents(self.app)]
                 campaigns = campaign_rows(self.app)
@@ -303,13 +341,18 @@ class LiveHub:
                     await publish_view(db, daemon.node, agents, json.loads(view)[1], at)
                     published = view
                 await self.relay_messages()
+                await self.relay_hands()
                 if now - purged_at >= PURGE_AFTER.total_seconds() / 6:
                     await delete_views_before(db, at - PURGE_AFTER)
                     purged_at = now
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database away: the view goes stale, the next period tries again
-                log.exception("floor_publish_failed")
+                if outage.failed(now):
+                    log.exception("floor_publish_failed", failures=outage.failures, since=outage.began)
+            else:
+                if (ended := outage.recovered(now)) is not None:
+                    log.info("floor_publish_recovered", seconds=round(ended[0], 1), failures=ended[1])
             await daemon.sleep(FLOOR_PUBLISH_SECONDS)
 
     async def relay_messages(self) -> None:
@@ -333,6 +376,24 @@ class LiveHub:
                     one = frozenset({receipt.agent})
                     daemon.publish(f"agent:{receipt.agent}", "message", **message_json(message, receipt.agent, one))
             self.last_message = max(self.last_message or 0, message.id)
+
+    async def relay_hands(self) -> None:
+        """Hands of this daemon's signed-in agents lowered since the last look -- on any daemon sharing the database,
+        by whom the audit log says (None: it lowered itself) -- reach their open consoles (``hand``), as the daemon
+        they were lowered on pushes them to the consoles it serves (a console takes a lowering once, however often
+        it comes)."""
+        daemon = daemon_of(self.app)
+        db = self.app[DATABASE]
+        here = {a.agent_id for a in daemon.agents() if a.logged_in}
+        raised = await raised_hands(db, here) if here else {}
+        before, self.hands_seen = self.hands_seen or {}, raised
+        for agent_id in sorted((before.keys() - raised.keys()) & here):
+            lowered = before[agent_id]
+            _, entries = await audit_entries(db, target=f"agent:{agent_id}", limit=HAND_AUDIT_LOOKED_AT)
+            by = next(
+                (e.actor for e in entries if e.action == "hand.lower" and e.at.timestamp() >= lowered.raised_at), None
+            )
+            daemon.publish(f"agent:{agent_id}", "hand", raised=False, by=by, hand=None)
 
     def sample_rates(self) -> None:
         daemon = daemon_of(self.app)
@@ -607,10 +668,34 @@ def other_daemons(views: Sequence[FloorView], me: str, at: datetime) -> Floor:
 async def serving_daemon(app: web.Application, agent_id: str) -> tuple[str, Agent] | None:
     """The other daemon serving ``agent_id``'s console now, and the agent as it published them (None: no other
     daemon reporting serves them)."""
+    floor = await read_floor(app)
+    return next(((node, p.agent) for node, p in floor.agents if p.agent.agent_id == agent_id), None)
+
+
+def floor_agents(app: web.Application, floor: Floor) -> list[tuple[str, PublishedAgent]]:
+    """The whole floor's agents, each with the daemon serving them: this daemon's (live, from its memory) and those
+    the other daemons reporting published (``floor``). An agent who signed in on another daemon is theirs; one whose
+    daemon is not reporting is not on the floor (not even as this daemon's logged-out agent) until a daemon takes
+    their session over. The dashboard and ``GET /api/agents`` list these rows."""
+    daemon = daemon_of(app)
+    clock = app[HUB].agent_clock
+    elsewhere = {p.agent.agent_id for _, p in floor.agents} | {p.agent.agent_id for v in floor.silent for p in v.agents}
+    rows = [
+        (daemon.node, PublishedAgent(a, clock.closed(a.agent_id)))
+        for a in daemon.agents()
+        if a.logged_in or a.agent_id not in elsewhere
+    ]
+    rows += [
+        (node, p) for node, p in floor.agents if not (local := daemon.agent(p.agent.agent_id)) or not local.logged_in
+    ]
+    return rows
+
+
+async def read_floor(app: web.Application) -> Floor:
+    """The other daemons' views now, read afresh from the database (:func:`other_daemons`)."""
     daemon = daemon_of(app)
     views = await floor_views(app[DATABASE])
-    floor = other_daemons(views, daemon.node, datetime.fromtimestamp(daemon.now(), UTC))
-    return next(((node, p.agent) for node, p in floor.agents if p.agent.agent_id == agent_id), None)
+    return other_daemons(views, daemon.node, datetime.fromtimestamp(daemon.now(), UTC))
 
 
 def merged_campaigns(local: list[dict[str, Any]], others: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -649,16 +734,7 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
     figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
     limits = pause_limits(daemon.pause_codes)
     hands = await raised_hands(db)  # every daemon's agents' (dialer.store.hands)
-    elsewhere = {p.agent.agent_id for _, p in floor.agents}
-    rows = [
-        (me, PublishedAgent(a, hub.agent_clock.closed(a.agent_id)))
-        for a in daemon.agents()
-        if a.logged_in or a.agent_id not in elsewhere  # an agent who signed in on another daemon is theirs
-    ]
-    rows += [
-        (node, p) for node, p in floor.agents if not (local := daemon.agent(p.agent.agent_id)) or not local.logged_in
-    ]
-    agents = [agent_row(p, node, now, figures, limits, hands) for node, p in rows]
+    agents = [agent_row(p, node, now, figures, limits, hands) for node, p in floor_agents(app, floor)]
     if floor.agents:
         campaigns = [{**c, "agents_by_state": _staffed_elsewhere(c, agents)} for c in campaigns]
     return {

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field, field_validator
 
 from dialer.agents.pausecodes import SUPERVISOR_PAUSE_REASON
 from dialer.agents.ready import MAX_READY_ANNOUNCEMENT_SECONDS, MIN_READY_ANNOUNCEMENT_SECONDS
-from dialer.agents.registry import Agent
+from dialer.agents.registry import Agent, AgentStatus
 from dialer.i18n import M_
 from dialer.store.auth import get_user
 from dialer.web.api.common import (
@@ -19,13 +19,14 @@ from dialer.web.api.common import (
     agent_errors,
     agent_here,
     agent_json,
-    agent_to_read,
+    agent_on_floor,
     invalid,
     ok,
     page_of,
     path_agent,
 )
 from dialer.web.facade import UnknownQueues
+from dialer.web.live import floor_agents, read_floor
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 
@@ -82,13 +83,37 @@ _READY_IN_RANGE = M_(
 )
 
 
-@routes.listing("/api/agents", roles=ANY_USER, query=Paging)
+AGENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["agent_id", "daemon", "status", "queues"],
+    "properties": {
+        "agent_id": {"type": "string"},
+        "daemon": {"type": "string", "description": "the daemon serving the agent's console (its node id)"},
+        "interface": {"type": "string"},
+        "status": {"enum": [s.value for s in AgentStatus]},
+        "since": {"type": "number", "description": "the daemon's clock (seconds) when the status began"},
+        "seconds_in_state": {"type": ["number", "null"]},
+        "queues": {"type": "array", "items": {"type": "string"}},
+        "pause_reason": {"type": ["string", "null"]},
+        "pending_pause": {"type": ["string", "null"], "description": "a pause asked on a call: taken when it ends"},
+        "wrapup_until": {"type": ["number", "null"]},
+        "wrapup_seconds_left": {"type": ["number", "null"]},
+        "wrapup_needs_disposition": {"type": "boolean"},
+        "ready_announced": {"type": "boolean"},
+        "calls_taken": {"type": "integer"},
+        "call_queue": {"type": ["string", "null"]},
+    },
+}
+
+
+@routes.listing("/api/agents", roles=ANY_USER, query=Paging, item=AGENT_SCHEMA)
 async def get_agents(call: Call) -> web.Response:
-    """Agents and their live state (agents: themselves; supervisors: their teams)"""
-    daemon = call.daemon
-    now = daemon.now()
-    agents = [a for a in daemon.agents() if call.may_see_agent(a.agent_id)]
-    return page_of(agents, call.query_as(Paging), lambda a: agent_json(a, now))
+    """The whole floor's agents and their live state, whichever daemon serves them (agents: themselves; supervisors:
+    their teams)"""
+    now = call.daemon.now()
+    rows = floor_agents(call.app, await read_floor(call.app))
+    shown = [(node, p.agent) for node, p in rows if call.may_see_agent(p.agent.agent_id)]
+    return page_of(shown, call.query_as(Paging), lambda row: agent_json(row[1], now, row[0]))
 
 
 @routes.route("POST", "/api/agents", roles=MANAGERS, body=AgentCreate, status=201, errors=(409,))
@@ -98,7 +123,7 @@ async def post_agent(call: Call) -> web.Response:
     daemon = call.daemon
     with agent_errors():
         agent = daemon.register_agent(body.agent_id, body.interface, body.member_name, body.server)
-    return ok(agent_json(agent, daemon.now()), 201)
+    return ok(agent_json(agent, daemon.now(), daemon.node), 201)
 
 
 @routes.route("GET", "/api/queues", roles=ANY_USER)
@@ -107,11 +132,11 @@ async def get_queues(call: Call) -> web.Response:
     return ok({"queues": [q.as_json() for q in call.daemon.queues()]})
 
 
-@routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER)
+@routes.route("GET", "/api/agents/{agent_id}", roles=ANY_USER, response=AGENT_SCHEMA, errors=(403, 404))
 async def get_agent(call: Call) -> web.Response:
-    """One agent's live state"""
-    agent = agent_to_read(call, path_agent(call))
-    return ok(agent_json(agent, call.daemon.now()))
+    """One agent's live state, whichever daemon serves them (404 when that daemon is not reporting)"""
+    node, agent = await agent_on_floor(call, path_agent(call))
+    return ok(agent_json(agent, call.daemon.now(), node))
 
 
 async def ensure_registered(call: Call, agent_id: str, server: str | None = None) -> None:
@@ -146,7 +171,7 @@ async def agent_login(call: Call) -> web.Response:
     daemon = call.daemon
     with invalid(UnknownQueues), agent_errors():
         agent = await daemon.login(agent_id, body.queues)
-    return ok(agent_json(agent, daemon.now()))
+    return ok(agent_json(agent, daemon.now(), daemon.node))
 
 
 async def _act(call: Call, action: Callable[[str], Awaitable[Agent]]) -> web.Response:
@@ -155,7 +180,7 @@ async def _act(call: Call, action: Callable[[str], Awaitable[Agent]]) -> web.Res
     await agent_here(call, agent_id)  # another daemon's agent: a 409 naming it
     with agent_errors():
         agent = await action(agent_id)
-    return ok(agent_json(agent, call.daemon.now()))
+    return ok(agent_json(agent, call.daemon.now(), call.daemon.node))
 
 
 @routes.route("POST", "/api/agents/{agent_id}/ready", roles=ANY_USER, errors=(409,))

@@ -77,7 +77,7 @@ async def get_agent_call(call: Call) -> web.Response:
     agent = agent_to_read(call, agent_id)
     daemon = call.daemon
     current = daemon.agent_call(agent_id)
-    body: dict[str, Any] = {"agent": agent_json(agent, daemon.now()), "call": None}
+    body: dict[str, Any] = {"agent": agent_json(agent, daemon.now(), daemon.node), "call": None}
     if current is not None:
         attempt, lead = await attempt_and_lead(call, current.attempt_id)
         history = await lead_history(call.db, lead.id) if lead is not None else []

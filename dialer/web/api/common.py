@@ -24,7 +24,7 @@ from dialer.store.imports import ImportSummary
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.leadscope import lead_in_scope, lead_scope
 from dialer.store.lifecycle import snapshot
-from dialer.web.live import HUB, serving_daemon
+from dialer.web.live import HUB, read_floor, serving_daemon
 from dialer.web.problems import Problem
 from dialer.web.routing import Call
 
@@ -215,9 +215,11 @@ def import_summary_json(summary: ImportSummary, campaign: str) -> dict[str, Any]
     }
 
 
-def agent_json(agent: Agent, now: float) -> dict[str, Any]:
+def agent_json(agent: Agent, now: float, daemon: str) -> dict[str, Any]:
+    """An agent's live state as ``daemon``, the daemon serving their console, knows it."""
     return {
         "agent_id": agent.agent_id,
+        "daemon": daemon,
         "interface": agent.interface,
         "status": agent.status.value,
         "since": agent.since,
@@ -336,6 +338,38 @@ def agent_to_read(call: Call, agent_id: str) -> Agent:
     if agent is None and agent_id == call.user.name:
         return Agent(agent_id=agent_id, interface="", member_name=agent_id)
     return agent_or_404(call, agent_id)
+
+
+def daemon_not_reporting(agent_id: str, daemon: str) -> Problem:
+    """The 404 of an agent whose console a daemon that stopped reporting served: their live state is unknown until a
+    daemon takes their session over."""
+    return Problem(
+        404,
+        M_(
+            "{agent}'s console is served by daemon {daemon}, which is not reporting: their state is known again once a"
+            " daemon takes their session over",
+            agent=agent_id,
+            daemon=daemon,
+        ),
+        kind="agent-daemon-not-reporting",
+    )
+
+
+async def agent_on_floor(call: Call, agent_id: str) -> tuple[str, Agent]:
+    """The agent to read, whichever daemon sharing the database serves their console, with that daemon: this one's
+    agent signed in here, else another daemon's as it published them (dialer.store.floor), else
+    :func:`daemon_not_reporting` when the daemon that served them stopped reporting, else as :func:`agent_to_read`."""
+    daemon = call.daemon
+    local = daemon.agent(agent_id)
+    if local is None or not local.logged_in:
+        floor = await read_floor(call.app)
+        served = next(((node, p.agent) for node, p in floor.agents if p.agent.agent_id == agent_id), None)
+        if served is not None:
+            return served
+        for view in floor.silent:
+            if any(p.agent.agent_id == agent_id for p in view.agents):
+                raise daemon_not_reporting(agent_id, view.node)
+    return daemon.node, agent_to_read(call, agent_id)
 
 
 @contextmanager

@@ -125,7 +125,7 @@ function agentsTable(agents, campaigns, counts, hands, silent) {
   const daemons = new Set(agents.map((a) => a.daemon));
   $("agent-summary").replaceChildren(...Object.entries(counts).map(([k, v]) => el("span", { class: "pill pill-" + k }, `${number(v)} ${word(k)}`)),
     ...(hands ? [el("span", { class: "pill pill-hand", id: "hands-raised" }, tn("{n} hand raised", "{n} hands raised", hands))] : []),
-    ...silent.map((d) => el("span", { class: "pill pill-paused", "data-silent-daemon": d.daemon, title: d.agents.join(", ") },
+    ...silent.map((d) => el("span", { class: "pill pill-paused pill-sentence", "data-silent-daemon": d.daemon, title: d.agents.join(", ") },
       tn("daemon {daemon} not reporting: {n} agent not shown", "daemon {daemon} not reporting: {n} agents not shown", d.agents.length, { daemon: d.daemon }))));
   $("agents-table").tBodies[0].replaceChildren(...agents.map((a) => el("tr", {},
     el("td", {}, a.agent_id, daemons.size > 1 ? el("span", { class: "muted", "data-daemon": a.daemon, title: t("served by daemon {daemon}", { daemon: a.daemon }) }, ` · ${a.daemon}`) : ""), el("td", {}, el("span", { class: "pill pill-" + a.status }, a.status === "paused" && a.pause_reason ? `${word("paused")} · ${word(a.pause_reason)}` : word(a.status)),
