@@ -44,6 +44,8 @@ from harness.ports import free_port
 
 from dialer.ami.actions import OriginateRequest, OriginateStatus
 from dialer.ami.client import AmiClient
+from dialer.campaign.config import load_campaign_file
+from dialer.campaign.holiday_calendar import ClosedDays
 
 pytestmark = pytest.mark.real_ami
 
@@ -66,10 +68,13 @@ def closed_zone() -> LabZone:
     pytest.skip("no US lab zone's calling window is closed now")
 
 
-def next_opening(zone: LabZone, now: datetime) -> datetime:
-    """When the calling window next opens in ``zone`` (it is closed at ``now``)."""
+def next_opening(zone: LabZone, now: datetime, closed: ClosedDays) -> datetime:
+    """When the calling window next opens in ``zone`` (it is closed at ``now``), on a day the campaign's calendar
+    (``closed``: its public holidays and closed dates) leaves open -- e.g. not on Guam's Lady of Camarin Day."""
     local = now.astimezone(ZoneInfo(zone.timezone))
     day = local.date() if local.time() < OPENS else local.date() + timedelta(days=1)
+    while closed.is_closed(day, zone.timezone):
+        day += timedelta(days=1)
     return datetime.combine(day, OPENS, tzinfo=ZoneInfo(zone.timezone)).astimezone(UTC)
 
 
@@ -80,6 +85,7 @@ class Home:
     auth: dict[str, str]
     fastagi_port: int
     log: Path
+    closed: ClosedDays  # the campaign's closed days (its regime's public holidays)
 
     def history(self) -> str:
         return self.log.read_text(encoding="utf-8")[-6000:] if self.log.exists() else ""
@@ -104,7 +110,8 @@ def prepare(home: Path, zone: LabZone) -> Home:
     dialer(home, "ivr", "render", str(flow), "--sounds", str(sounds))
     dialer(home, "campaign", "apply", str(campaign))
     auth = agent_auth(home)
-    return Home(home, f"http://127.0.0.1:{settings_port(home)}", auth, fastagi_port, home / "daemon.log")
+    closed = load_campaign_file(campaign).closed_days
+    return Home(home, f"http://127.0.0.1:{settings_port(home)}", auth, fastagi_port, home / "daemon.log", closed)
 
 
 @asynccontextmanager
@@ -193,7 +200,7 @@ async def test_a_caller_outside_the_calling_window_is_told_it_will_come_later(ho
         (callback,) = callbacks(lab)
         due = datetime.fromisoformat(str(callback["due_at"])).replace(tzinfo=UTC)
         assert (callback["state"], callback["phone"]) == ("pending", caller), lab.history()
-        assert due == next_opening(zone, asked), (due, zone.timezone)
+        assert due == next_opening(zone, asked, lab.closed), (due, zone.timezone)
         # the campaign runs with an agent ready: nobody is dialled at night
         await agent_ready_then_start(http, lab.base, lab.auth, home, CAMPAIGN)
         await asyncio.sleep(5)
