@@ -35,7 +35,7 @@ audit: $(STAMP)
 test: $(STAMP)
 	$(MAKE) lint typecheck audit
 	bash tests/ensure_packages.sh
-	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/pytest -q
+	pg="$$(bash tests/pg.sh start)" && eval "$$pg" && $(BIN)/pytest -q -m "not own_process" && $(BIN)/pytest -q -m own_process
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
