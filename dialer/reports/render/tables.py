@@ -362,31 +362,3 @@ def staffing_abandon_grid(r: StaffingForecast) -> list[list[object]]:
 def staffing_logged_in_grid(r: StaffingForecast) -> list[list[object]]:
     """Intervals × weekdays: the agents to schedule, "/mean logged in" once the interval is over."""
     return _grid(r, _logged_in_cell)
-
-
-def staffing_rows(r: StaffingForecast, percent: Percent) -> list[list[object]]:
-    """One row per interval that lasts (STAFFING_COLUMNS)."""
-    rows: list[list[object]] = []
-    for i in r.intervals:
-        if not i.seconds:
-            continue
-        rows.append(
-            [
-                i.day.isoformat(),
-                i.label,
-                round(i.forecast_offered, 2),
-                "" if i.handle_seconds is None else round(i.handle_seconds, 1),
-                round(i.erlangs, 3),
-                "" if i.agents is None else i.agents,
-                "" if i.scheduled is None else i.scheduled,
-                "" if i.service_level is None else percent(i.service_level),
-                "" if i.occupancy is None else percent(i.occupancy),
-                "" if i.abandon_rate is None else percent(i.abandon_rate),
-                "" if i.agents_erlang_c is None else i.agents_erlang_c,
-                "" if i.agents_erlang_a is None else i.agents_erlang_a,
-                "" if i.actual_offered is None else i.actual_offered,
-                "" if i.actual_logged_in is None else round(i.actual_logged_in, 2),
-                r.holiday(i.day) or "",
-            ]
-        )
-    return rows
