@@ -2,6 +2,9 @@
 
 The expected bytes live in tests/reports/golden/ (recorded before the renderers were split from the models).
 A deliberate change of a report's output regenerates them with ``DIALER_GOLDEN_UPDATE=1`` and shows in review.
+An HTML page is checked as two goldens that together hold every byte of it: the frame every report's page shares
+(``page-frame.html``: head, styles, the ``{title}`` and ``{body}`` it wraps) and the report's own part
+(``<name>-body.html``: its ``<title>`` line, then its body), so that a change to the frame is one golden's change.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,21 +41,40 @@ from dialer.reports.staffing import StaffingQuestion, StaffingTarget, staffing_f
 from dialer.store.campaigns import load_stored_campaign
 
 GOLDEN = Path(__file__).parent / "golden"
+FRAME = "page-frame.html"
 
 
 def _json(obj: object) -> str:
     return json.dumps(obj, default=str, ensure_ascii=False, indent=1) + "\n"
 
 
+def _page_parts(page: str) -> tuple[str, str]:
+    """A report's HTML page as its frame (the page with ``{title}`` and ``{body}`` in place of its title and body)
+    and its own part (its ``<title>`` line, then its body): the frame with both put back is the page."""
+    parts = re.fullmatch(r"(.*?<title>)(.*?)(</title>.*?<body>\n)(.*)(\n</body></html>\n)", page, re.DOTALL)
+    assert parts is not None, "not a report's HTML page"
+    head, title, middle, body, tail = parts.groups()
+    return f"{head}{{title}}{middle}{{body}}{tail}", f"<title>{title}</title>\n{body}\n"
+
+
 def _check(outputs: dict[str, str]) -> None:
-    update = os.environ.get("DIALER_GOLDEN_UPDATE") == "1"
+    """Each output against its golden; an HTML page as the shared frame's golden and its own part's."""
     for name, text in outputs.items():
-        path = GOLDEN / name
-        if update:
-            GOLDEN.mkdir(exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
-            continue
-        assert path.read_bytes() == text.encode("utf-8"), f"{name} differs from its golden output"
+        if name.endswith(".html"):
+            frame, own = _page_parts(text)
+            _check_one(FRAME, frame)
+            _check_one(name.removesuffix(".html") + "-body.html", own)
+        else:
+            _check_one(name, text)
+
+
+def _check_one(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("DIALER_GOLDEN_UPDATE") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        return
+    assert path.read_bytes() == text.encode("utf-8"), f"{name} differs from its golden output"
 
 
 async def test_every_report_in_every_format_matches_its_golden_output(sqlite_history: History) -> None:
@@ -102,7 +125,7 @@ async def test_the_agent_activity_report_matches_its_golden_output(sqlite_histor
     )
 
 
-@pytest.mark.parametrize("name", ["compliance.txt", "performance.html", "calls.csv", "plan.txt"])
+@pytest.mark.parametrize("name", ["compliance.txt", FRAME, "performance-body.html", "calls.csv", "plan.txt"])
 def test_the_golden_outputs_are_recorded(name: str) -> None:
     assert (GOLDEN / name).stat().st_size > 0
 
