@@ -16,6 +16,7 @@ from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError, create_user
 from dialer.store.messages import (
     MessageFilter,
+    MessageRecord,
     Receipt,
     delete_messages_before,
     list_messages,
@@ -34,6 +35,13 @@ async def _people(db: Database) -> None:
     for name in ("ann", "bob"):
         await change_user(db, name, UserChange(team="blue"), NOW, actor="admin")
     await change_user(db, "cat", UserChange(disabled=True), NOW, actor="admin")
+
+
+async def _to_agent(db: Database, sender: str, agent: str, text: str) -> MessageRecord:
+    """``sender``'s message ``text`` to the agent ``agent`` alone, sent at NOW."""
+    return await send_message(
+        db, sender=sender, audience=Audience.AGENT, audience_name=agent, recipients=[agent], text=text, now=NOW
+    )
 
 
 async def test_recipients_of_an_agent_a_team_and_everyone(db: Database) -> None:
@@ -77,9 +85,7 @@ async def test_a_message_is_stored_read_once_and_audited(db: Database) -> None:
 
 async def test_listings_of_a_recipient_and_of_a_supervisor(db: Database) -> None:
     await _people(db)
-    first = await send_message(
-        db, sender="sue", audience=Audience.AGENT, audience_name="ann", recipients=["ann"], text="one", now=NOW
-    )
+    first = await _to_agent(db, "sue", "ann", "one")
     second = await send_message(
         db,
         sender="boss",
@@ -89,9 +95,7 @@ async def test_listings_of_a_recipient_and_of_a_supervisor(db: Database) -> None
         text="two",
         now=NOW + timedelta(minutes=1),
     )
-    third = await send_message(
-        db, sender="boss", audience=Audience.AGENT, audience_name="bob", recipients=["bob"], text="three", now=NOW
-    )
+    third = await _to_agent(db, "boss", "bob", "three")
     await mark_read(db, first.id, "ann", NOW)
 
     async def ids(where: MessageFilter) -> list[int]:
@@ -110,9 +114,7 @@ async def test_listings_of_a_recipient_and_of_a_supervisor(db: Database) -> None
 
 async def test_the_purge_deletes_the_messages_past_retention_with_their_receipts(db: Database) -> None:
     await _people(db)
-    old = await send_message(
-        db, sender="sue", audience=Audience.AGENT, audience_name="ann", recipients=["ann"], text="old", now=NOW
-    )
+    old = await _to_agent(db, "sue", "ann", "old")
     new = await send_message(
         db,
         sender="sue",
