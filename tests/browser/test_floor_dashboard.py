@@ -7,18 +7,15 @@ Screenshot: tests/artifacts/dashboard-two-daemons.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness.browser import browsed_world, count_is, has_text, signed_in
+from harness.floor import second_daemon, silent_daemon
 from harness.stepping import eventually
 
-from dialer.agents.registry import Agent, AgentStatus
-from dialer.app import build_app
-from dialer.appkeys import DATABASE, DIALER
-from dialer.store.floor import VIEW_FRESH_SECONDS, agent_facts, publish_view
+from dialer.appkeys import DIALER
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +24,7 @@ async def test_the_dashboard_names_the_daemon_serving_an_agent_and_one_not_repor
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
     async with browsed_world(tmp_path, aiohttp_client, speed=5.0, inbound_callers=False) as (world, client, base):
-        b_settings = world.settings.model_copy(update={"node_id": "daemon-b", "var_dir": tmp_path / "b"})
-        (tmp_path / "b").mkdir()
-        b = await aiohttp_client(build_app(b_settings, clock=world.clock))
+        b = await second_daemon(world, tmp_path, aiohttp_client)
         alice = world.auth("alice")
         resp = await b.post("/api/agents/alice/login", json={"queues": ["outbound-agents"]}, headers=alice)
         assert resp.status == 200, await resp.text()
@@ -38,9 +33,7 @@ async def test_the_dashboard_names_the_daemon_serving_an_agent_and_one_not_repor
         resp = await client.post("/api/agents/bob/login", json={"queues": ["inbound-sales"]}, headers=world.auth("bob"))
         assert resp.status == 200, await resp.text()
         # A daemon killed a while ago: its view is stale.
-        at = datetime.fromtimestamp(world.clock.now(), UTC) - timedelta(seconds=VIEW_FRESH_SECONDS + 5)
-        carol = Agent("carol", "Local/carol@sim-agents", "carol", frozenset({"outbound-agents"}), AgentStatus.READY)
-        await publish_view(world.app[DATABASE], "daemon-c", [agent_facts(carol, {})], [], at)
+        await silent_daemon(world)
 
         errors: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")

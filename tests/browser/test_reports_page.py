@@ -27,11 +27,17 @@ async def reports_page(browser: Any, base: str, errors: list[str], **context_opt
     return context, page
 
 
-def opened_query(report: Any, path: str) -> dict[str, list[str]]:
-    """The query of the report tab ``report``, whose URL is asserted to be the report ``path``."""
+async def opened_over_days(
+    context: Any, page: Any, path: str, first: str, last: str
+) -> tuple[Any, dict[str, list[str]]]:
+    """The days ``first`` to ``last`` (YYYY-MM-DD) chosen on the reports ``page`` and the form submitted: the report
+    tab it opened, whose URL is asserted to be the report ``path``, and that URL's query."""
+    await page.fill("#rep-from", first)
+    await page.fill("#rep-to", last)
+    report = await submitted_report(context, page)
     url = urlparse(report.url)
     assert url.path == path
-    return parse_qs(url.query)
+    return report, parse_qs(url.query)
 
 
 async def test_a_manager_opens_a_report_over_chosen_days(
@@ -44,10 +50,9 @@ async def test_a_manager_opens_a_report_over_chosen_days(
         await page.wait_for_url(f"{base}/reports")
         await page.wait_for_selector("#rep-campaign option[value=demo]", state="attached")
         await page.select_option("#rep-kind", "compliance")
-        await page.fill("#rep-from", "2026-11-23")
-        await page.fill("#rep-to", "2026-11-24")
-        report = await submitted_report(context, page)
-        query = opened_query(report, "/api/reports/compliance/demo")
+        report, query = await opened_over_days(
+            context, page, "/api/reports/compliance/demo", "2026-11-23", "2026-11-24"
+        )
         # Tokyo's 23 November starts at 15:00 UTC the day before; the 24th ends at 15:00 UTC on the 24th.
         assert query["from"] == ["2026-11-22T15:00:00.000Z"]
         assert query["to"] == ["2026-11-24T15:00:00.000Z"]
@@ -173,11 +178,8 @@ async def test_a_manager_opens_the_agents_activity_over_chosen_days(
         await page.select_option("#rep-kind", "agents")
         assert await page.is_hidden("#rep-campaign-field")
         assert await page.is_enabled("#rep-agent")
-        await page.fill("#rep-from", "2026-11-23")
-        await page.fill("#rep-to", "2026-11-23")
         await page.fill("#rep-agent", "alice")
-        report = await submitted_report(context, page)
-        query = opened_query(report, "/api/reports/agents")
+        report, query = await opened_over_days(context, page, "/api/reports/agents", "2026-11-23", "2026-11-23")
         assert query["from"] == ["2026-11-22T15:00:00.000Z"]
         assert query["to"] == ["2026-11-23T15:00:00.000Z"]
         assert query["agent"] == ["alice"]

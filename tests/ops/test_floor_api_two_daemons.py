@@ -7,17 +7,15 @@ reporting is not listed, and reading them is a 404 that says so. A hand lowered 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.floor import second_daemon, silent_daemon
 from harness.stepping import eventually
 from harness.web import PASSWORD, problem, supervisor, web_world
 
-from dialer.agents.registry import Agent, AgentStatus
-from dialer.app import build_app
 from dialer.appkeys import DATABASE, DIALER
-from dialer.store.floor import VIEW_FRESH_SECONDS, agent_facts, publish_view
 from dialer.store.hands import raise_hand
 from dialer.web.live import HUB
 
@@ -45,9 +43,7 @@ def still(row: dict[str, Any]) -> dict[str, Any]:
 
 async def test_the_agents_api_on_daemon_a_shows_the_whole_floor(tmp_path: Path, aiohttp_client: Any) -> None:
     async with web_world(tmp_path, speed=5.0, inbound_callers=False) as world:
-        b_settings = world.settings.model_copy(update={"node_id": "daemon-b", "var_dir": tmp_path / "b"})
-        (tmp_path / "b").mkdir()
-        b = await aiohttp_client(build_app(b_settings, clock=world.clock))  # first up: B runs the demo campaign
+        b = await second_daemon(world, tmp_path, aiohttp_client)  # first up: B runs the demo campaign
         a = await aiohttp_client(world.app)
         a_node = world.app[DIALER].owner
         boss = world.auth("boss")
@@ -105,9 +101,7 @@ async def test_the_agents_api_on_daemon_a_shows_the_whole_floor(tmp_path: Path, 
         await console.close()
 
         # A daemon that stopped reporting (killed): its agent is not on the floor; reading them says why.
-        at = datetime.fromtimestamp(world.clock.now(), UTC) - timedelta(seconds=VIEW_FRESH_SECONDS + 5)
-        carol = Agent("carol", "Local/carol@sim-agents", "carol", frozenset({"outbound-agents"}), AgentStatus.READY)
-        await publish_view(world.app[DATABASE], "daemon-c", [agent_facts(carol, {})], [], at)
+        await silent_daemon(world)
         assert "carol" not in await agents_of(a, boss)
         gone = await problem(await a.get("/api/agents/carol", headers=boss), 404)
         assert gone["type"].endswith("agent-daemon-not-reporting")

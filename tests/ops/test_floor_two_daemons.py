@@ -11,18 +11,16 @@ away at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.floor import second_daemon, silent_daemon
 from harness.stepping import eventually
 from harness.web import PASSWORD, problem, supervise, supervisor, web_world
 
-from dialer.agents.registry import Agent, AgentStatus
-from dialer.app import build_app
 from dialer.appkeys import DATABASE, DIALER
 from dialer.store.auth import update_user
-from dialer.store.floor import VIEW_FRESH_SECONDS, agent_facts, publish_view
 
 SUPERVISOR_PHONE = "Local/boss@sim-supervisors"
 
@@ -40,9 +38,7 @@ def rows(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 async def test_a_supervisor_on_daemon_a_sees_and_acts_on_daemon_bs_agents(tmp_path: Path, aiohttp_client: Any) -> None:
     async with web_world(tmp_path, speed=5.0, inbound_callers=False) as world:
-        b_settings = world.settings.model_copy(update={"node_id": "daemon-b", "var_dir": tmp_path / "b"})
-        (tmp_path / "b").mkdir()
-        b = await aiohttp_client(build_app(b_settings, clock=world.clock))  # first up: B runs the demo campaign
+        b = await second_daemon(world, tmp_path, aiohttp_client)  # first up: B runs the demo campaign
         assert "demo" in b.server.app[DIALER].runners
         a = await aiohttp_client(world.app)
         a_node = world.app[DIALER].owner
@@ -126,9 +122,7 @@ async def test_a_supervisor_on_daemon_a_sees_and_acts_on_daemon_bs_agents(tmp_pa
         await console.close()
 
         # A daemon that stopped reporting (killed): listed, its agents not shown as live.
-        at = datetime.fromtimestamp(world.clock.now(), UTC) - timedelta(seconds=VIEW_FRESH_SECONDS + 5)
-        carol = Agent("carol", "Local/carol@sim-agents", "carol", frozenset({"outbound-agents"}), AgentStatus.READY)
-        await publish_view(world.app[DATABASE], "daemon-c", [agent_facts(carol, {})], [], at)
+        await silent_daemon(world)
 
         async def silent() -> dict[str, Any] | None:
             doc = await dashboard(a, boss)

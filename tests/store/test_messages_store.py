@@ -16,6 +16,7 @@ from dialer.store.audit import audit_entries
 from dialer.store.auth import Role, UnknownUserError, create_user
 from dialer.store.messages import (
     MessageFilter,
+    MessageRecord,
     Receipt,
     delete_messages_before,
     list_messages,
@@ -34,6 +35,17 @@ async def _people(db: Database) -> None:
     for name in ("ann", "bob"):
         await change_user(db, name, UserChange(team="blue"), NOW, actor="admin")
     await change_user(db, "cat", UserChange(disabled=True), NOW, actor="admin")
+
+
+async def _send(
+    db: Database, sender: str, audience: Audience, name: str | None, text: str, now: datetime = NOW
+) -> MessageRecord:
+    """``sender``'s message ``text`` to ``audience`` ``name``, sent as the API sends it: to the recipients
+    :func:`recipients_of` resolves."""
+    recipients = await recipients_of(db, audience, name)
+    return await send_message(
+        db, sender=sender, audience=audience, audience_name=name, recipients=recipients, text=text, now=now
+    )
 
 
 async def test_recipients_of_an_agent_a_team_and_everyone(db: Database) -> None:
@@ -77,21 +89,9 @@ async def test_a_message_is_stored_read_once_and_audited(db: Database) -> None:
 
 async def test_listings_of_a_recipient_and_of_a_supervisor(db: Database) -> None:
     await _people(db)
-    first = await send_message(
-        db, sender="sue", audience=Audience.AGENT, audience_name="ann", recipients=["ann"], text="one", now=NOW
-    )
-    second = await send_message(
-        db,
-        sender="boss",
-        audience=Audience.EVERYONE,
-        audience_name=None,
-        recipients=["ann", "bob"],
-        text="two",
-        now=NOW + timedelta(minutes=1),
-    )
-    third = await send_message(
-        db, sender="boss", audience=Audience.AGENT, audience_name="bob", recipients=["bob"], text="three", now=NOW
-    )
+    first = await _send(db, "sue", Audience.AGENT, "ann", "one")
+    second = await _send(db, "boss", Audience.EVERYONE, None, "two", NOW + timedelta(minutes=1))
+    third = await _send(db, "boss", Audience.AGENT, "bob", "three")
     await mark_read(db, first.id, "ann", NOW)
 
     async def ids(where: MessageFilter) -> list[int]:
@@ -110,18 +110,8 @@ async def test_listings_of_a_recipient_and_of_a_supervisor(db: Database) -> None
 
 async def test_the_purge_deletes_the_messages_past_retention_with_their_receipts(db: Database) -> None:
     await _people(db)
-    old = await send_message(
-        db, sender="sue", audience=Audience.AGENT, audience_name="ann", recipients=["ann"], text="old", now=NOW
-    )
-    new = await send_message(
-        db,
-        sender="sue",
-        audience=Audience.TEAM,
-        audience_name="blue",
-        recipients=["ann", "bob"],
-        text="new",
-        now=NOW + timedelta(days=2),
-    )
+    old = await _send(db, "sue", Audience.AGENT, "ann", "old")
+    new = await _send(db, "sue", Audience.TEAM, "blue", "new", NOW + timedelta(days=2))
     await mark_read(db, old.id, "ann", NOW)
     assert await delete_messages_before(db, NOW + timedelta(days=1), batch=1) == 1
     _, left = await list_messages(db, MessageFilter())
