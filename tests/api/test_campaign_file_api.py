@@ -6,7 +6,8 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-from harness.web import REPO, WebWorld, problem
+from harness.paths import REPO
+from harness.web import WebWorld, problem
 
 from dialer.campaign.config import load_campaign, load_campaign_file
 from dialer.campaign.toml_file import campaign_toml

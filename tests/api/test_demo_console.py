@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from harness.cli import dialer_process
+from harness.paths import REPO
 from harness.stepping import eventually
 from harness.web import PASSWORD, web_world
 
@@ -37,8 +38,6 @@ from dialer.demo import (
 from dialer.settings import Settings
 from dialer.web.demo import demo_teams, demo_users_ctx
 from dialer.web.live import HUB
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_after_the_demo_the_printed_commands_work(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from harness.cli import dialer_process
+from harness.paths import REPO
 from harness.web import PASSWORD, WebWorld
 
 from dialer.web.security import LoginRateLimiter
@@ -26,7 +27,6 @@ leadlists_module = importlib.import_module("dialer.web.api.leadlists")
 pages_module = importlib.import_module("dialer.web.pages")
 
 PROBLEM = "application/problem+json"
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def problem(resp: Any, *statuses: int) -> dict[str, Any]:

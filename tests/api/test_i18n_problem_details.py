@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from harness.paths import REPO
 from harness.web import WebWorld, problem
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_unknown_campaign_report_in_each_language(world: WebWorld, client: Any) -> None:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.web import REPO, WebWorld, web_world
+from harness.paths import REPO
+from harness.web import WebWorld, web_world
 from sqlalchemy import select
 
 from dialer.campaign.config import load_campaign_file

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.paths import REPO
 from harness.stepping import eventually
-from harness.web import REPO, WebWorld, problem, supervise, supervisor, web_world
+from harness.web import WebWorld, problem, supervise, supervisor, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.paths import REPO
 from harness.stepping import eventually
-from harness.web import REPO, WebWorld, agent_ready, web_world
+from harness.web import WebWorld, agent_ready, web_world
 from webhook_receiver import Receiver
 
 from dialer.appkeys import SETTINGS

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from harness.browser import VIEWPORT, browsed_world, csp_violations, sign_in, watch_errors
-from harness.web import REPO
+from harness.paths import REPO
 
 from dialer.i18n import catalog_json
 from dialer.i18n.html import segments

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from harness.browser import browsed_world
 from harness.console import console_with_a_call
+from harness.paths import REPO
 from harness.stepping import eventually
-from harness.web import REPO
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from harness.browser import browsed_world
 from harness.console import console_with_a_call
-from harness.web import REPO
+from harness.paths import REPO
 
 pytestmark = pytest.mark.browser
 

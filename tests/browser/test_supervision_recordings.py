@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from harness.browser import assert_refused, browsed_world, signed_in
 from harness.console import console_with_a_call
+from harness.paths import REPO
 from harness.stepping import eventually
-from harness.web import REPO
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from harness.clock import clock_dt
-from harness.e2e import REPO, World, demo_run_settings, make_world
+from harness.e2e import World, demo_run_settings, make_world
+from harness.paths import REPO
 from sqlalchemy import select
 
 from dialer.campaign.config import load_campaign_file

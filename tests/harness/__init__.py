@@ -18,6 +18,7 @@ By what each module holds:
 - console: the agent console in a browser (signing in, the call-control panel, hand-overs, the manual-dial world)
 - lab_daemon: the real `dialer run` process against the lab (its home, a power campaign, an agent made ready)
 - rules: oracles and generators of the lead-rule tests (the claim's refusals, open windows, lead snapshots)
+- paths: where the repository is (REPO)
 - bus, ports: waiting for a kind of note on the daemon's bus; a free loopback port
 - webhooks: the webhook tests' campaign and attempts, fast worker settings, running the outbox worker until done
 """

@@ -32,10 +32,10 @@ from harness.campaign import scenario, write_leads
 from harness.clock import START_EPOCH, clock_dt
 from harness.crew import Crew
 from harness.daemon import agents_ready, connect
+from harness.paths import REPO
 from harness.stepping import advance, quiesce, wait_real
 
 CAMPAIGN: dict[str, Any] = test_campaign("e2e", "E2E Test")
-REPO = Path(__file__).resolve().parents[2]
 
 
 def demo_run_settings(

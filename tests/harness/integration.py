@@ -15,7 +15,8 @@ from dialer.store import open_database
 from dialer.store.campaigns import apply_campaign
 from dialer.store.leads import NewLead, insert_new_leads
 from dialer.store.tables import leads_t
-from harness.web import REPO, WebWorld
+from harness.paths import REPO
+from harness.web import WebWorld
 
 CRM_HOST = "crm.example.com"
 CRM_SECRET = "crm-secret-value"

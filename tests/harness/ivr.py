@@ -4,15 +4,14 @@ IVR result store, its report and its CLI tests record them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from dialer.ivr.executor import FlowResult
 from dialer.ivr.flow import load_flow
 from dialer.sim.agentless import AgentlessSimConfig, AgentlessSimReport, run_agentless
 from dialer.store.ivr_results import IvrCall
+from harness.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 REMINDER_FLOW = REPO / "campaigns" / "ivr" / "reminder.toml"
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 

@@ -27,9 +27,9 @@ from dialer.store.auth import Role, add_api_token, create_user, get_user
 from dialer.store.engine import open_database
 from dialer.web.security import hash_password, new_api_token
 from harness.clock import START_EPOCH, clock_dt
+from harness.paths import REPO
 from harness.stepping import eventually
 
-REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-9"
 USERS = {
     "root": (Role.ADMIN, None),

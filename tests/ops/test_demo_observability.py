@@ -13,10 +13,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from harness.paths import REPO
 from harness.ports import free_port
 from prometheus_client.parser import text_string_to_metric_families
 
-REPO = Path(__file__).resolve().parents[2]
 SESSION_SECRET = "session-key-Zt7-never-logged"
 
 

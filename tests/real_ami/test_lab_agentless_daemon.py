@@ -38,13 +38,13 @@ from harness.lab_daemon import (
     write_campaign,
 )
 from harness.lab_daemon import wait_for as wait_until
+from harness.paths import REPO
 
 from dialer.ami.client import AmiClient
 from dialer.ami.events import AmiEvent, Newchannel
 
 pytestmark = pytest.mark.real_ami
 
-REPO = Path(__file__).resolve().parents[2]
 CPS = 1
 # the lab's 998Kxxx callee answers, listens LAB_IVR_LISTEN s and presses K (asterisk/lab/extensions.conf)
 CALLEES = {"9981001": "1", "9983001": "3", "9989001": "9", "9981002": "1"}

@@ -15,15 +15,14 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from harness.agi_transcript import VARYING, Recorder, parse_transcript, shape
 from harness.lab import Lab
+from harness.paths import REPO
 
 pytestmark = pytest.mark.real_ami
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "agi" / "ivr-session.txt"
 
 

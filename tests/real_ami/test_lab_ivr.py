@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from harness.bus import first_note
 from harness.lab import INBOUND_QUEUE, QUEUE, Lab, prompt_sounds
+from harness.paths import REPO
 
 from dialer.agents.registry import AgentRegistry
 from dialer.ami.actions import OriginateRequest, OriginateStatus
@@ -27,7 +27,6 @@ from dialer.runner.inbound import InboundWatcher
 
 pytestmark = pytest.mark.real_ami
 
-REPO = Path(__file__).resolve().parents[2]
 FLOW = load_flow(REPO / "campaigns" / "ivr" / "reminder.toml")
 
 

@@ -40,6 +40,7 @@ from harness.lab_daemon import (
     write_campaign,
 )
 from harness.lab_daemon import wait_for as wait_until
+from harness.paths import REPO
 from harness.ports import free_port
 
 from dialer.ami.actions import OriginateRequest, OriginateStatus
@@ -49,7 +50,6 @@ from dialer.campaign.holiday_calendar import ClosedDays
 
 pytestmark = pytest.mark.real_ami
 
-REPO = Path(__file__).resolve().parents[2]
 CAMPAIGN = "lab-vh"
 # The caller's number: the lab's callee ...1 answers after 3 s of ringing and talks LAB_LIVE_TALK seconds
 # (asterisk/lab/extensions.conf [lab-pstn]), so the callback reaches a person.

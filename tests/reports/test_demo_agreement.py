@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from harness.cli import dialer_process
-
-REPO = Path(__file__).resolve().parents[2]
+from harness.paths import REPO
 
 
 @pytest.mark.slow

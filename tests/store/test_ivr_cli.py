@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 from harness.ivr import NOW, ivr_calls, reminder_run
+from harness.paths import REPO
 from typer.testing import CliRunner
 
 from dialer.cli import app
@@ -17,8 +18,6 @@ from dialer.sim.ivr import CallerBehaviour
 from dialer.store import create_database, upgrade
 from dialer.store.campaigns import apply_campaign
 from dialer.store.ivr_results import record_ivr_results
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def seed(url: str) -> int:

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from harness.paths import REPO
+
 from dialer.reload import reload_campaign_files
 from dialer.store.campaigns import get_campaign
 from dialer.store.engine import open_database
 from dialer.store.migrate import upgrade
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_campaign_files_are_reapplied_and_bad_ones_reported(tmp_path: Path) -> None:

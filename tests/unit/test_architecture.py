@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.paths import REPO
+
 from dialer.contract import CONTEXTS
 
-REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "dialer"
 
 # Import cycles still to break, each a set of modules with the reason it is not broken yet. Empty: none known.

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from harness.catalogue_scan import catalogue_misses
+from harness.paths import REPO
 from typer.testing import CliRunner, Result
 
 from dialer.cli import app
@@ -18,7 +19,6 @@ from dialer.i18n import M_, current_locale, render, use_locale
 from dialer.runner.state import RunnerCounters
 from dialer.web.demo import login_lines
 
-REPO = Path(__file__).resolve().parents[2]
 LOCALES = ["ja", "zh-CN", "zh-Hant"]
 # A word of each language the commands below print: the output is in that language, not merely free of English.
 MARKERS = {"ja": "書き込み", "zh-CN": "写入", "zh-Hant": "寫入"}

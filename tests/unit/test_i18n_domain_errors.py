@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import io
 import tomllib
-from pathlib import Path
 
 import pytest
+from harness.paths import REPO
 
 from dialer.campaign.config import CampaignConfigError, load_campaign
 from dialer.campaign.leadimport import LeadCsvReader, LeadFileError, RowError
@@ -19,8 +19,6 @@ from dialer.ivr.check import check_flow
 from dialer.ivr.flow import parse_flow
 from dialer.reports.common import ReportError, parse_report_range
 from dialer.store.campaigns import UnknownCampaignError
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def demo(name: str = "demo-ja") -> dict[str, object]:

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from harness.paths import REPO
 
 from dialer.campaign.config import load_campaign_file
 from dialer.campaign.prompts import render_safe_harbour
@@ -16,7 +17,6 @@ from dialer.commands.demo import LOCALE_DEMOS
 from dialer.i18n import render, use_locale
 from dialer.ivr.prompts import TtsUnavailableError, render_text
 
-REPO = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 TECHNICAL = {"espeak", "apt", "get", "install", "wav", "dialer", "safe", "harbour", "tmp", "pytest", "root"}
 

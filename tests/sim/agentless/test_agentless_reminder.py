@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from harness.paths import REPO
 
 from dialer.ivr.flow import load_flow
 from dialer.sim.agentless import AgentlessSimConfig, AgentlessSimReport, DialOutcome, run_agentless
 from dialer.sim.ivr import CallerBehaviour
 
-REPO = Path(__file__).resolve().parents[3]
 START = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 CALLERS = CallerBehaviour(
     keys={"1": 0.5, "2": 0.15, "3": 0.1, "": 0.1, "invalid": 0.05},

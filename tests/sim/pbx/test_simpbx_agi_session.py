@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 
 from harness.agi_transcript import VARYING, Recorder, parse_transcript, shape
+from harness.paths import REPO
 from simpbx_helpers import pbx_session
 from simpbx_ivr_rig import START, answering_pbx, step_until
 
 from dialer.clock import ManualClock
 
-REPO = Path(__file__).resolve().parents[3]
 FIXTURE = REPO / "tests" / "fixtures" / "agi" / "ivr-session.txt"
 
 

@@ -5,8 +5,8 @@ simulated callee presses 3 and reaches an agent, as the lab's 9983001 did."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
+from harness.paths import REPO
 from simpbx_ivr_rig import answering_pbx, ivr_rig
 from simpbx_ivr_trace import normalise, recorded, whole_call
 
@@ -17,7 +17,6 @@ from dialer.sim.ivr import CallerBehaviour
 from dialer.sim.pbx.config import build_config
 from dialer.sim.pbx.ivr import IvrCallers, agi_environment
 
-REPO = Path(__file__).resolve().parents[3]
 TRACE = REPO / "tests" / "fixtures" / "ami-traces" / "lab" / "ivr-reminder.txt"
 FLOW = REPO / "campaigns" / "ivr" / "reminder.toml"
 IVR = "dialer-ivr"  # an agentless Originate runs [dialer-ivr] from its first step

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from harness.paths import REPO
 from simpbx_ivr_rig import ivr_rig
 from simpbx_ivr_trace import recorded, whole_call
 
@@ -25,7 +26,6 @@ from dialer.sim.ivr import CallerBehaviour
 from dialer.sim.pbx.config import build_config
 from dialer.sim.pbx.ivr import IvrCallers
 
-REPO = Path(__file__).resolve().parents[3]
 TRACES = REPO / "tests" / "fixtures" / "ami-traces" / "lab"
 # The inbound flow the recordings ran (the shipped one): its path is in their context.
 FLOW = REPO / "campaigns" / "ivr" / "inbound.toml"

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from harness.paths import REPO
 
 from dialer.campaign.config import RegimeName, load_campaign_file
 from dialer.campaign.leadimport import ImportedLead, LeadCsvReader
 from dialer.campaign.prompts import render_safe_harbour
 from dialer.commands.demo import LOCALE_DEMOS, demo_start
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 def leads(locale: str) -> tuple[list[ImportedLead], int]:

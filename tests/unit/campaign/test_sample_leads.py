@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from harness.paths import REPO
 
 from dialer.campaign.config import load_campaign_file
 from dialer.campaign.leadimport import ImportedLead, LeadCsvReader, RowError, RowErrorReason
 from dialer.campaign.rules import LeadSnapshot, dialability
 from dialer.campaign.samples import SAMPLE_HEADER, sample_rows, write_sample_csv
 
-REPO = Path(__file__).resolve().parents[3]
 DEMO_CSV = REPO / "campaigns" / "leads" / "demo.csv"
 
 

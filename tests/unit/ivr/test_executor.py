@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
+
+from harness.paths import REPO
 
 from dialer.ivr.executor import (
     CallerHangup,
@@ -22,7 +23,6 @@ from dialer.ivr.executor import (
 )
 from dialer.ivr.flow import load_flow, parse_flow
 
-REPO = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
 

@@ -6,14 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.paths import REPO
 from typer.testing import CliRunner
 
 from dialer.cli import app
 from dialer.ivr.actions import ACTIONS
 from dialer.ivr.check import Severity, check_flow
 from dialer.ivr.flow import FlowError, load_flow, parse_flow
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 def flow_data(**nodes: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from harness.paths import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -45,7 +46,6 @@ from dialer.ivr.virtualhold import (
     whole_number,
 )
 
-REPO = Path(__file__).resolve().parents[3]
 INBOUND = REPO / "campaigns" / "ivr" / "inbound.toml"
 T0 = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
 NOW = 1_000_000.0  # the daemon's clock when the lookup is asked
