@@ -131,9 +131,7 @@ class Dialer:
         )
         # Recording (the PBX's MixMonitor events -> rows) and supervisor monitoring (ChanSpy sessions, audited).
         self.recordings = RecordingService(db, self.clock, settings.recording, self._recording_mode)
-        self.supervision = SupervisionService(
-            db, self.clock, self.client_of_agent, self._attempt_of_agent, client_of_server=self.client_of_server
-        )
+        self.supervision = SupervisionService(db, self.clock, self.client_of_agent, self._attempt_of_agent, controls)
         self.connections = [
             ServerConnection(
                 client,
@@ -230,14 +228,10 @@ class Dialer:
 
     def client_of_agent(self, agent: Agent) -> AmiClient:
         """The AMI connection of the server the agent's phone is on (the first server when there is one)."""
-        return self.client_of_server(agent.server) or self.connections[0].client
-
-    def client_of_server(self, server: str) -> AmiClient | None:
-        """This daemon's AMI connection to the server named ``server`` (None: it has none)."""
         for conn in self.connections:
-            if conn.server.name == server:
+            if conn.server.name == agent.server:
                 return conn.client
-        return None
+        return self.connections[0].client
 
     def _route(self, attempt_id: str) -> UpdateSink | None:
         """The runner that placed the call (a handful of campaigns: a scan beats keeping a second index)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentStatus
@@ -59,14 +59,13 @@ class SupervisionService:
         clock: Clock,
         client_for: Callable[[Agent], AmiClient],
         attempt_of: Callable[[str], int | None],
-        *,
-        client_of_server: Callable[[str], AmiClient | None],
+        servers: Mapping[str, AmiClient],
     ) -> None:
         self.db = db
         self.clock = clock
         self._client_for = client_for
         self._attempt_of = attempt_of
-        self._client_of_server = client_of_server  # this daemon's connection to a server, by name (None: none)
+        self._servers = servers  # this daemon's AMI connection to each of its servers, by name
         self._open: dict[str, str] = {}  # supervisor leg ChannelId -> action id (its OriginateResponse)
         self._writes: set[asyncio.Task[bool]] = set()
         self._clients: dict[str, AmiClient] = {}  # channel id -> the client the session runs on
@@ -134,7 +133,7 @@ class SupervisionService:
         client = self._clients.get(channel_id)
         elsewhere = client is None
         if client is None:
-            client = self._client_of_server(record.server)
+            client = self._servers.get(record.server)
             if client is None:
                 raise SupervisionRefused(
                     M_(
