@@ -4,8 +4,10 @@
 agents, its Asterisk servers), runs the pure evaluator, and for each alert raised or cleared writes the history and
 its webhook event (``alert.raised`` / ``alert.cleared``, one transaction: :mod:`dialer.store.alerts`). Several
 daemons on one database raise and clear each alert once: a daemon joins an alert another raised, and its clearing
-only lets its hold go while another daemon still sees the condition (:mod:`dialer.store.alerts`). It keeps the
-alerts it sees for the ``dialer_alerts_active`` gauge (the dashboard reads every daemon's from the history). At its
+only lets its hold go while another daemon still sees the condition (:mod:`dialer.store.alerts`). The
+``dialer_alerts_active`` gauge is the floor's, as the dashboard shows it: every daemon's active alerts, read from the
+history after each run that raised or cleared one here, else every :data:`FLOOR_READ_SECONDS` (every daemon reports
+the same figures: a dashboard takes their ``max``, not their ``sum``; one daemon scraped alone says it all). At its
 first run it takes back the alerts it held (a restart), so a condition still there is not raised twice and one gone
 is cleared; every :data:`TOUCH_SECONDS` it refreshes its holds and clears the alerts no daemon holds any more.
 """
@@ -28,6 +30,7 @@ from dialer.settings import Settings
 from dialer.store.alerts import (
     HOLD_FRESH_SECONDS,
     active_alerts,
+    active_by_rule,
     clear_unheld,
     record_cleared,
     record_raised,
@@ -38,6 +41,8 @@ from dialer.store.engine import Database
 log = get_logger(__name__)
 # How often a daemon refreshes its holds on the alerts it sees (well within HOLD_FRESH_SECONDS).
 TOUCH_SECONDS = HOLD_FRESH_SECONDS / 4
+# How often a daemon reads the floor's active alerts for the gauge when it raised and cleared none itself.
+FLOOR_READ_SECONDS = 5.0
 
 
 @dataclass(eq=False)
@@ -55,6 +60,9 @@ class AlertKeeper:
     # Alerts cleared whose clearing is not written yet (the database was away): written first at the next run.
     _clearing: list[tuple[int, float | None, datetime]] = field(init=False, default_factory=list)  # id, value, at
     _touched: float | None = field(init=False, default=None)
+    # The floor's active alerts by rule (every daemon's), and when they were read.
+    _floor: dict[str, int] = field(init=False, default_factory=dict)
+    _floor_read: float | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.evaluator = AlertEvaluator(self.rules)
@@ -73,10 +81,10 @@ class AlertKeeper:
         return self.evaluator.active
 
     def active_by_rule(self) -> dict[str, int]:
-        """How many alerts of each enabled rule are active (0 for the others): the metrics' gauge."""
+        """How many alerts of each rule are active on the floor (every daemon's, as last read; 0 for the enabled
+        rules with none): the metrics' gauge."""
         counts = {rule.name: 0 for rule in self.rules if rule.enabled}
-        for alert in self.active:
-            counts[alert.rule] = counts.get(alert.rule, 0) + 1
+        counts.update(self._floor)
         return counts
 
     def snapshot(self, now: float) -> Snapshot:
@@ -137,6 +145,7 @@ class AlertKeeper:
             self.evaluator.resume(record.as_alert() for record in await active_alerts(self.db, self.owner))
             self.resumed = True
         step = self.evaluator.evaluate(readings(self.rules, self.snapshot(now)), now)
+        written = False  # an alert written raised or cleared here: the floor's figures read again below
         wall = datetime.fromtimestamp(now, UTC)
         for alert in step.cleared:
             log.info("alert_cleared", id=alert.id, rule=alert.rule, subject=alert.subject, value=alert.value)
@@ -148,10 +157,12 @@ class AlertKeeper:
             if alert.id is None:
                 record = await record_raised(self.db, alert, node=self.owner, now=wall)
                 self.evaluator.set_id(alert.key, record.id)
+                written = True
         while self._clearing:
             alert_id, value, cleared_at = self._clearing[0]
             await record_cleared(self.db, alert_id, node=self.owner, value=value, cleared_at=cleared_at)
             self._clearing.pop(0)
+            written = True
         if self._touched is None or now - self._touched >= TOUCH_SECONDS:
             held = await touch_holds(self.db, self.owner, wall)
             for alert in self.evaluator.active:
@@ -159,4 +170,8 @@ class AlertKeeper:
                     self.evaluator.set_id(alert.key, None)  # still seen: raised again at the next run
             for record in await clear_unheld(self.db, wall):
                 log.info("alert_cleared", id=record.id, rule=record.rule, subject=record.subject, why="nobody holds it")
+                written = True
             self._touched = now
+        if written or self._floor_read is None or now - self._floor_read >= FLOOR_READ_SECONDS:
+            self._floor = await active_by_rule(self.db)
+            self._floor_read = now

@@ -131,7 +131,7 @@ class Dialer:
         )
         # Recording (the PBX's MixMonitor events -> rows) and supervisor monitoring (ChanSpy sessions, audited).
         self.recordings = RecordingService(db, self.clock, settings.recording, self._recording_mode)
-        self.supervision = SupervisionService(db, self.clock, self.client_of_agent, self._attempt_of_agent)
+        self.supervision = SupervisionService(db, self.clock, self.client_of_agent, self._attempt_of_agent, controls)
         self.connections = [
             ServerConnection(
                 client,

@@ -212,14 +212,19 @@ def no_alerts() -> Mapping[str, int]:
 
 
 class _AlertsCollector(Collector):
-    """``dialer_alerts_active{rule}``: the alerts active now, per enabled rule (dialer.alerts)."""
+    """``dialer_alerts_active{rule}``: the alerts active now on the floor, per rule (dialer.alerts): every daemon's,
+    from the database, so each daemon reports the same figures (aggregate with ``max``, not ``sum``)."""
 
     def __init__(self, metrics: DialerMetrics) -> None:
         self._metrics = metrics
 
     @staticmethod
     def _family() -> GaugeMetricFamily:
-        return GaugeMetricFamily("dialer_alerts_active", "Alerts raised and not cleared, by rule.", labels=["rule"])
+        return GaugeMetricFamily(
+            "dialer_alerts_active",
+            "Alerts raised and not cleared, by rule, on every daemon of the database (the same on each: take the max).",
+            labels=["rule"],
+        )
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         yield self._family()
@@ -236,7 +241,7 @@ class DialerMetrics:
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
     # The FastAGI server's figures (set by the daemon's IVR role while it listens).
     fastagi: Callable[[], FastAgiSample | None] = fastagi_not_listening
-    # The active alerts by rule (set by the daemon's alert keeper).
+    # The floor's active alerts by rule (set by the daemon's alert keeper).
     alerts: Callable[[], Mapping[str, int]] = no_alerts
 
     def __post_init__(self) -> None:

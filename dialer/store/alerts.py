@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Index, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Float, Index, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import Field, SQLModel
 
@@ -311,6 +311,14 @@ async def active_alerts(db: Database, node: str) -> list[AlertRecord]:
     mine = exists().where(holders_t.c.alert_id == a.id, holders_t.c.node == node)
     async with db.read() as conn:
         return await _record.all_in(conn, select(alerts_t).where(a.cleared_at.is_(None), mine).order_by(a.id))
+
+
+async def active_by_rule(db: Database) -> dict[str, int]:
+    """How many alerts are active, by rule: every daemon's (the ``dialer_alerts_active`` gauge)."""
+    a = alerts_t.c
+    query = select(a.rule, func.count()).where(*AlertFilter(active=True).conditions()).group_by(a.rule)
+    async with db.read() as conn:
+        return {str(rule): int(n) for rule, n in (await conn.execute(query)).all()}
 
 
 async def get_alert(db: Database, alert_id: int) -> AlertRecord | None:

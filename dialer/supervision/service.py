@@ -6,6 +6,10 @@ per supervisor at a time: asking for another mode (whisper, then barge) hangs up
 the audit table (who, whom, which call, mode, from when to when); its end is the PBX's word (the supervisor
 leg's ``Hangup``), or the Originate's failure. Stopping a session hangs the leg up and waits (a bounded time) for
 that Hangup, so that the answer says what happened: "ended", or "ending" while the PBX has not confirmed it.
+Any daemon on the database stops a session, whichever started it (the supervisor's browser reached another
+daemon): the audit row names the leg (``channel_id``, its Uniqueid) and its Asterisk server, and the daemon hangs
+that leg up through its own AMI connection to that server; the Hangup, seen by both daemons' pumps, ends the row
+once (its end is written only while the row says started) and the starting daemon forgets the leg.
 The phone's leg never runs ChanSpy itself (it Dials a Local leg that does, asterisk/extensions.conf
 [dialer-supervise-spy]): ChanSpy cannot return before the agent's channel handles one more audio frame, so a leg
 running it would outlive the Hangup for as long as the call is silent.
@@ -16,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentStatus
@@ -55,11 +59,13 @@ class SupervisionService:
         clock: Clock,
         client_for: Callable[[Agent], AmiClient],
         attempt_of: Callable[[str], int | None],
+        servers: Mapping[str, AmiClient],
     ) -> None:
         self.db = db
         self.clock = clock
         self._client_for = client_for
         self._attempt_of = attempt_of
+        self._servers = servers  # this daemon's AMI connection to each of its servers, by name
         self._open: dict[str, str] = {}  # supervisor leg ChannelId -> action id (its OriginateResponse)
         self._writes: set[asyncio.Task[bool]] = set()
         self._clients: dict[str, AmiClient] = {}  # channel id -> the client the session runs on
@@ -118,18 +124,42 @@ class SupervisionService:
     async def stop(self, record: SupervisionRecord) -> str:
         """Hang up the supervisor's leg and wait (at most :data:`STOP_WAIT_SECONDS`) for its Hangup to end the audit
         row (at once if the leg is gone). Returns the session's state now: the row's ("ended", "failed"), or
-        :data:`ENDING` if the PBX has not confirmed the hangup yet (the row ends when it does)."""
+        :data:`ENDING` if the PBX has not confirmed the hangup yet (the row ends when it does).
+
+        A session another daemon started (or this one before a restart) is hung up through this daemon's own
+        connection to its server, and followed here until its Hangup; :class:`SupervisionRefused` when this daemon
+        has no connection to that server, or cannot reach it now (the row stays started: the leg may be up)."""
         channel_id = record.channel_id
         client = self._clients.get(channel_id)
-        gone = True
+        elsewhere = client is None
+        if client is None:
+            client = self._servers.get(record.server)
+            if client is None:
+                raise SupervisionRefused(
+                    M_(
+                        "this daemon has no connection to {server}, where the session's call is: stop it on a daemon"
+                        " connected to {server}",
+                        server=record.server,
+                    )
+                )
+            self._open[channel_id] = ""  # its Hangup ends the row here too
+            self._clients[channel_id] = client
         ended = asyncio.get_running_loop().create_future()
         self._stopping[channel_id] = ended
         try:
-            if client is not None:
-                try:
-                    gone = not await client.hangup(channel_id, 16)
-                except Exception:  # not connected: the leg cannot outlive the connection's calls for long
-                    gone = True
+            try:
+                gone = not await client.hangup(channel_id, 16)
+            except Exception as exc:  # (AMI refused it, timed out, not connected)
+                if elsewhere:  # the leg was not started here: it is up as far as this daemon knows
+                    self._forget(channel_id)
+                    raise SupervisionRefused(
+                        M_(
+                            "{server} cannot be reached from this daemon now: {reason}",
+                            server=record.server,
+                            reason=str(exc),
+                        )
+                    ) from None
+                gone = True  # not connected: the leg cannot outlive the connection's calls for long
             if gone:
                 self._forget(channel_id)
                 await supervision_ended(self.db, channel_id, at=self._now())
@@ -168,6 +198,11 @@ class SupervisionService:
         stopping = self._stopping.get(channel_id)
         if stopping is not None:  # stop() is waiting for this row
             task.add_done_callback(lambda _: _settle(stopping))
+
+    @property
+    def following(self) -> frozenset[str]:
+        """The supervisor legs (their channel ids) whose Hangup or failed Originate this daemon waits for."""
+        return frozenset(self._open)
 
     async def flush(self) -> None:
         """Wait for the audit rows of the ends seen so far."""

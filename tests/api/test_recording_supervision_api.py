@@ -16,6 +16,7 @@ from harness.web import WebWorld, problem, supervise, supervisor, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
+from dialer.store.monitoring import get_supervision, supervision_started
 
 SUPERVISOR_PHONE = "Local/boss@sim-supervisors"
 
@@ -244,3 +245,37 @@ async def test_an_on_demand_recording_starts_muted_and_the_agent_starts_and_stop
     await eventually(lambda: state("recording"), 20)
     assert (await client.post("/api/agents/alice/recording", json={"action": "stop"}, headers=alice)).status == 200
     await eventually(lambda: state("paused"), 20)
+
+
+async def test_a_session_this_daemon_did_not_start_is_hung_up_on_its_server_or_refused(
+    world: WebWorld, client: Any
+) -> None:
+    """Sessions another daemon started (or this one before a restart): one on a server this daemon reaches is hung
+    up there (its leg already gone: ended at once); one on a server it has no connection to is a 409 and stays
+    started (its leg may still be listening)."""
+    boss = world.auth("boss")
+    db = world.app[DATABASE]
+    server = world.dialer.connections[0].server.name
+    at = datetime.now(UTC)
+    rows = {}
+    for where, leg in ((server, "spy-gone-since"), ("pbx-nowhere", "spy-far-away")):
+        rows[where] = await supervision_started(
+            db,
+            supervisor="boss",
+            agent="alice",
+            mode="listen",
+            attempt_id=None,
+            phone=SUPERVISOR_PHONE,
+            server=where,
+            channel_id=leg,
+            at=at,
+        )
+    refused = await problem(await client.delete(f"/api/supervision/{rows['pbx-nowhere']}", headers=boss), 409)
+    assert "pbx-nowhere" in refused["detail"]
+    far = await get_supervision(db, rows["pbx-nowhere"])
+    assert far is not None
+    assert (far.state, far.ended_at) == ("started", None)
+    stopped = await client.delete(f"/api/supervision/{rows[server]}", headers=boss)
+    assert stopped.status == 200, await stopped.text()
+    assert (await stopped.json())["state"] == "ended"
+    assert not world.dialer.supervision.following

@@ -1,7 +1,8 @@
 """Two daemons on one database, each with its own line to one simulated PBX: both lose their AMI connection (the
 line cut) and raise ``server_down`` -- one alert, held by both, one ``alert.raised``; the first to get its line back
 does not clear it (the other still sees the server down); the second does -- one ``alert.cleared``. Each daemon's
-dashboard history shows the same alert."""
+dashboard history shows the same alert, and each daemon's ``dialer_alerts_active`` gauge counts it once, whether
+that daemon sees the condition or not (the floor's figure: a dashboard takes the max over daemons)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from harness.ops import Daemon, OpsWorld, ops_world
 from harness.stepping import wait_real
 
 from dialer.daemon import Dialer
+from dialer.daemon.alerts import FLOOR_READ_SECONDS
 from dialer.settings import AmiServerSettings
 from dialer.store.alerts import AlertFilter, AlertRecord, active_alerts, list_alerts
 from dialer.store.webhooks import create_subscription, outbox_rows
@@ -38,6 +40,15 @@ async def daemon_through(world: OpsWorld, owner: str, line: TcpCut) -> Daemon:
 
 async def server_alerts(daemon: Daemon) -> list[AlertRecord]:
     return [a for a in (await list_alerts(daemon.db, AlertFilter()))[1] if a.rule == "server_down"]
+
+
+def gauges(*daemons: Daemon) -> list[bytes]:
+    """Each daemon's ``dialer_alerts_active`` sample of the rule ``server_down``, as Prometheus scrapes it."""
+    found = []
+    for daemon in daemons:
+        lines = daemon.dialer.metrics.render().splitlines()
+        found += [line for line in lines if line.startswith(b'dialer_alerts_active{rule="server_down"}')]
+    return found
 
 
 async def events(daemon: Daemon) -> list[str]:
@@ -78,6 +89,8 @@ async def test_two_daemons_raise_and_clear_one_alert(tmp_path: Path, any_spec: D
             assert [r.id for r in await active_alerts(b.db, "daemon-b")] == [alert.id]
             assert {x.id for d in (a, b) for x in d.dialer.alerts.active} == {alert.id}
             assert await events(a) == ["alert.raised"]
+            one = b'dialer_alerts_active{rule="server_down"} 1.0'
+            assert gauges(a, b) == [one, one]  # one alert, the same figure on both daemons (not one each)
 
             # A's line is back: A lets go, B still sees the server down -- still active.
             lines[0].restore()
@@ -88,6 +101,7 @@ async def test_two_daemons_raise_and_clear_one_alert(tmp_path: Path, any_spec: D
             assert still.active
             assert await active_alerts(a.db, "daemon-a") == []
             assert await events(b) == ["alert.raised"]
+            assert gauges(a, b) == [one, one]  # A no longer sees it, the floor still has it
 
             # B's line is back: the last holder lets go -- cleared, once.
             lines[1].restore()
@@ -104,6 +118,8 @@ async def test_two_daemons_raise_and_clear_one_alert(tmp_path: Path, any_spec: D
             (over,) = await server_alerts(a)
             assert (over.id, over.active) == (alert.id, False)
             assert await events(a) == ["alert.raised", "alert.cleared"]
+            await world.run(FLOOR_READ_SECONDS + 1, step=1.0)  # (A, which wrote nothing, reads the floor again)
+            assert gauges(a, b) == [b'dialer_alerts_active{rule="server_down"} 0.0'] * 2
         finally:
             for line in lines:
                 await line.close()

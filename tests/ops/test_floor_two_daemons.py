@@ -5,9 +5,9 @@ daemon A's dashboard.
 A's dashboard shows B's agents as B knows them (state, pause reason, which daemon serves them) and B's campaign,
 its floor figures count them, and sue's scope hides bob exactly as it does a local agent. What A cannot do for B's
 agent (force ready) is a 409 naming daemon B; what goes through A's own AMI connection (listening to alice's call)
-works, and so does a message to B's agent (it reaches their console through the database). A daemon that stopped
-reporting is listed as such, its agents not shown as live; a clean stop takes B's view
-away at once."""
+works, and so does stopping that listen on B (B hangs sue's leg up through its own connection; the audit row ends
+once) and a message to B's agent (it reaches their console through the database). A daemon that stopped reporting
+is listed as such, its agents not shown as live; a clean stop takes B's view away at once."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from harness.web import PASSWORD, problem, supervise, supervisor, web_world
 
 from dialer.appkeys import DATABASE, DIALER
 from dialer.store.auth import update_user
+from dialer.store.monitoring import get_supervision
 
 SUPERVISOR_PHONE = "Local/boss@sim-supervisors"
 
@@ -102,9 +103,27 @@ async def test_a_supervisor_on_daemon_a_sees_and_acts_on_daemon_bs_agents(tmp_pa
         await eventually(alice_talking, 30)
         # Listening goes through A's own connection to alice's Asterisk: it works.
         listen = await supervise(a, sue, "sue", "alice", "listen")
-        stopped = await a.delete(f"/api/supervision/{listen['id']}", headers=sue)
+        session = await get_supervision(world.app[DATABASE], listen["id"])
+        assert session is not None
+        leg = session.channel_id
+        assert world.pbx.core.channel_list(leg)  # sue's phone is listening
+        assert leg in world.app[DIALER].supervision.following
+        # Sue's browser reaches B (another tab, a load balancer) and stops it: B hangs her leg up through its own
+        # connection to that Asterisk, the PBX's Hangup ends the audit row once, and A forgets the leg.
+        stopped = await b.delete(f"/api/supervision/{listen['id']}", headers=sue)
         assert stopped.status == 200, await stopped.text()
-        assert (await stopped.json())["state"] in ("ending", "ended")
+        answer = await stopped.json()
+        assert (answer["state"], answer["supervisor"], answer["agent"]) == ("ended", "sue", "alice")
+        assert answer["ended_at"]
+        assert world.pbx.core.channel_list(leg) == []
+        await eventually(lambda: leg not in world.app[DIALER].supervision.following, 10)
+        await world.app[DIALER].supervision.flush()
+        await b.server.app[DIALER].supervision.flush()
+        assert not b.server.app[DIALER].supervision.following
+        audit = (await (await a.get("/api/supervision?agent=alice", headers=sue)).json())["items"]
+        assert [(i["id"], i["state"], i["ended_at"]) for i in audit] == [(listen["id"], "ended", answer["ended_at"])]
+        again = await a.delete(f"/api/supervision/{listen['id']}", headers=sue)  # on A: over, as B said
+        assert (again.status, (await again.json())["ended_at"]) == (200, answer["ended_at"])
 
         # A message sent on A reaches alice's console, which B serves.
         assert (await b.post("/api/login", json={"name": "alice", "password": PASSWORD})).status == 200

@@ -2,7 +2,8 @@
 each with its own connection to one database -- seeing the same condition raise one alert (one ``alert.raised``);
 the first to stop seeing it does not clear it while the other still sees it; the last one clears it (one
 ``alert.cleared``). Raised at the same moment by both, still one. A hold not refreshed (its daemon stopped) does not
-keep an alert active, and an alert nobody holds any more is cleared once. The migration to one active alert per rule
+keep an alert active, and an alert nobody holds any more is cleared once. The floor's count of active alerts by
+rule (the gauge's) counts each once, whichever daemon reads it. The migration to one active alert per rule
 and subject."""
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ async def test_two_daemons_raise_one_alert_and_the_last_to_see_it_clears_it(
     assert [r.id for r in await history.active_alerts(b.db, "b")] == [alert.id]  # b holds the same alert
     assert b.evaluator.active[0].id == alert.id
     assert await events(db) == ["alert.raised"]
+    assert await history.active_by_rule(db) == await history.active_by_rule(b.db) == {"server_down": 1}  # once
 
     await a.sees(False, T0 + 10)  # a's server is back; b's still sees it down
     assert not a.evaluator.active
@@ -82,11 +84,13 @@ async def test_two_daemons_raise_one_alert_and_the_last_to_see_it_clears_it(
     assert still.active
     assert await history.active_alerts(db, "a") == []
     assert await events(db) == ["alert.raised"]
+    assert await history.active_by_rule(db) == {"server_down": 1}  # the floor's, though a no longer sees it
 
     await b.sees(False, T0 + 20)
     (over,) = (await history.list_alerts(db, history.AlertFilter()))[1]
     assert (over.id, over.active, over.cleared_at) == (alert.id, False, NOW + timedelta(seconds=20))
     assert await events(db) == ["alert.raised", "alert.cleared"]
+    assert await history.active_by_rule(db) == {}
 
     await a.sees(True, T0 + 30)  # down again: a new alert
     _, found = await history.list_alerts(db, history.AlertFilter(active=True))

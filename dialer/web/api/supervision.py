@@ -115,10 +115,15 @@ async def start_supervision(call: Call) -> web.Response:
 
 
 @routes.route(
-    "DELETE", r"/api/supervision/{session_id:\d{1,15}}", roles=SUPERVISORS, response=SESSION_SCHEMA, errors=(403, 404)
+    "DELETE",
+    r"/api/supervision/{session_id:\d{1,15}}",
+    roles=SUPERVISORS,
+    response=SESSION_SCHEMA,
+    errors=(403, 404, 409),
 )
 async def stop_supervision(call: Call) -> web.Response:
-    """Stop listening (hang up my phone's leg): the session as it is then"""
+    """Stop listening (hang up my phone's leg), on any daemon whichever started it: the session as it is then (409:
+    this daemon cannot reach the session's Asterisk server)"""
     record = await get_supervision(call.db, call.path_id("session_id"))
     if record is None:
         raise Problem(404, M_("no supervision session {session_id}", session_id=call.path("session_id")))
@@ -126,7 +131,10 @@ async def stop_supervision(call: Call) -> web.Response:
         raise Problem(403, M_("only the supervisor who started it (or an admin) may stop it"))
     if record.state != "started":
         return ok(session_json(record))
-    state = await call.daemon.end_supervision(record)
+    try:
+        state = await call.daemon.end_supervision(record)
+    except SupervisionRefused as exc:
+        raise Problem(409, message_of(exc)) from None
     body = session_json(await get_supervision(call.db, record.id) or record)
     body["state"] = state
     return ok(body)
