@@ -76,7 +76,7 @@ async def test_a_call_made_early_keeps_a_callback_due_within_two_minutes_and_not
     cfg, cid = await setup(db, [lead(PHONE, [NY])])
     await create_callback(db, 1, NOW + timedelta(minutes=2), None, "soon", NOW + timedelta(minutes=-5))
     await create_callback(db, 1, NOW + timedelta(hours=3), None, "later", NOW + timedelta(minutes=-5))
-    # the lead is a callback due in 3 h (the latest scheduled): an agent dials it now, by hand
+    # the lead is a callback due in 2 min (the soonest pending): an agent dials it now, by hand
     attempt = await start_attempt(db, AttemptStart(lead_id=1, campaign_id=cid, phone=PHONE, started_at=NOW))
     assert await states(db) == [("done", "soon"), ("pending", "later")]
     # That call does not keep the later one: after its no-answer the lead is a callback at 3 h again, not a retry.
