@@ -610,9 +610,11 @@ async def test_two_callbacks_on_a_lead_are_dialled_in_turn_whatever_the_order_th
     bookings = [(TUESDAY, "alice", "tuesday"), (THURSDAY, "bob", "thursday")]
     for due, agent, note in bookings if order == "sooner first" else reversed(bookings):
         assert await create_callback(db, 1, due, agent, note, NOW) is not None
-        # the lead waits for the soonest booked so far, never for the newest only
+    # the lead waits for the soonest, whichever was booked last
     assert await waits_for(db) == ("callback", TUESDAY, "alice", TUESDAY)
-    assert (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW + timedelta(hours=1))).leads == []
+    assert (
+        await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW + timedelta(hours=1))
+    ).leads == []
     tuesday = await dial(db, cfg, cid, timedelta(days=1), agents=["alice"])
     # That call keeps Tuesday's promise, not Thursday's (due later) ...
     rows = {note: (state, by) for note, state, by in await kept(db)}
