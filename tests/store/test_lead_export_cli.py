@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from dialer.store import open_database
 from dialer.store.audit import audit_entries
+from dialer.store.ivrcallback import Booked, Refusal, book_caller_callback
 
 LEADS = (
     "phone,mobile,other phone,first_name,last_name,zip,email,company,id\n"
@@ -96,6 +98,47 @@ def test_an_exported_file_imports_again_as_the_same_leads(cli: CliRunner, spring
     assert len(header) == len(set(header))
     ann = next(r for r in read_csv(again) if r["phone"] == "+14155550101")
     assert (ann["dialer_status"], ann["dialer_list"], ann["company"]) == ("new", "out.csv", "Acme")
+
+
+def test_the_callback_a_caller_asked_for_is_exported_and_not_imported_again(cli: CliRunner, spring: Path) -> None:
+    """The requested callback's source, time asked and due time are results: in the export, skipped by the import (a
+    request made to one campaign is no consent another may dial on)."""
+    asked_at = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # 10:00 in San Francisco
+
+    async def caller_asks() -> Booked | Refusal:
+        async with open_database(os.environ["DIALER_DATABASE_URL"]) as db:
+            due = asked_at + timedelta(hours=1)
+            return await book_caller_callback(
+                db, "spring-sale", "+14155550101", due, None, asked_at, source="ivr flow s"
+            )
+
+    booked = asyncio.run(caller_asks())
+    assert isinstance(booked, Booked)
+    out = spring / "out.csv"
+    assert run(cli, "leads", "export", "--campaign", "spring-sale", "-o", str(out))[0] == 0
+    rows = {r["phone"]: r for r in read_csv(out)}
+    requested = ("dialer_requested_callback_source", "dialer_requested_callback_at", "dialer_requested_callback_due")
+    assert [rows["+14155550101"][c] for c in requested] == [
+        "ivr flow s",
+        "2026-03-02T18:00:00+00:00",
+        "2026-03-02T19:00:00+00:00",
+    ]
+    assert (rows["+14155550101"]["dialer_status"], rows["+14155550101"]["dialer_callback_at"]) == (
+        "callback",
+        "2026-03-02T19:00:00+00:00",
+    )
+    assert [rows["+14155550102"][c] for c in requested] == ["", "", ""]
+    other = spring / "other.toml"
+    other.write_text(CAMPAIGN.replace("spring-sale", "autumn"), encoding="utf-8")
+    assert run(cli, "campaign", "apply", str(other))[0] == 0
+    code, printed, err = run(cli, "leads", "import", "--campaign", "autumn", str(out))
+    assert code == 0, err
+    assert json.loads(printed)["imported"] == 3
+    again = spring / "again.csv"
+    assert run(cli, "leads", "export", "--campaign", "autumn", "-o", str(again))[0] == 0
+    ann = next(r for r in read_csv(again) if r["phone"] == "+14155550101")
+    assert [ann[c] for c in requested] == ["", "", ""]
+    assert (ann["dialer_status"], ann["dialer_callback_at"]) == ("new", "")
 
 
 def test_bad_options_and_an_encoding_without_a_name_write_nothing(cli: CliRunner, spring: Path) -> None:
