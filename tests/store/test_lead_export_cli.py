@@ -78,17 +78,23 @@ def test_the_export_holds_each_lead_and_its_result_and_is_audited(cli: CliRunner
     assert all(actor.startswith("cli") for _action, actor, _detail in exports)
 
 
-def test_an_exported_file_imports_again_as_the_same_leads(cli: CliRunner, spring: Path) -> None:
-    out = spring / "out.csv"
-    assert run(cli, "leads", "export", "--campaign", "spring-sale", "-o", str(out), "--status", "new")[0] == 0
+def imported_into_autumn(cli: CliRunner, spring: Path, exported: Path, leads: int) -> Path:
+    """``exported`` imported (``leads`` of it) into a new campaign, autumn, whose leads are then exported: that file."""
     other = spring / "other.toml"
     other.write_text(CAMPAIGN.replace("spring-sale", "autumn"), encoding="utf-8")
     assert run(cli, "campaign", "apply", str(other))[0] == 0
-    code, printed, err = run(cli, "leads", "import", "--campaign", "autumn", str(out))
+    code, printed, err = run(cli, "leads", "import", "--campaign", "autumn", str(exported))
     assert code == 0, err
-    assert json.loads(printed)["imported"] == 2
+    assert json.loads(printed)["imported"] == leads
     again = spring / "again.csv"
     assert run(cli, "leads", "export", "--campaign", "autumn", "-o", str(again))[0] == 0
+    return again
+
+
+def test_an_exported_file_imports_again_as_the_same_leads(cli: CliRunner, spring: Path) -> None:
+    out = spring / "out.csv"
+    assert run(cli, "leads", "export", "--campaign", "spring-sale", "-o", str(out), "--status", "new")[0] == 0
+    again = imported_into_autumn(cli, spring, out, 2)
     columns = ("external_id", "phone", "alt_phone", "alt_phone2", "first_name", "last_name", "postal_code", "email")
     first = {r["phone"]: {k: r[k] for k in columns} for r in read_csv(out)}
     second = {r["phone"]: {k: r[k] for k in columns} for r in read_csv(again)}
@@ -128,14 +134,7 @@ def test_the_callback_a_caller_asked_for_is_exported_and_not_imported_again(cli:
         "2026-03-02T19:00:00+00:00",
     )
     assert [rows["+14155550102"][c] for c in requested] == ["", "", ""]
-    other = spring / "other.toml"
-    other.write_text(CAMPAIGN.replace("spring-sale", "autumn"), encoding="utf-8")
-    assert run(cli, "campaign", "apply", str(other))[0] == 0
-    code, printed, err = run(cli, "leads", "import", "--campaign", "autumn", str(out))
-    assert code == 0, err
-    assert json.loads(printed)["imported"] == 3
-    again = spring / "again.csv"
-    assert run(cli, "leads", "export", "--campaign", "autumn", "-o", str(again))[0] == 0
+    again = imported_into_autumn(cli, spring, out, 3)
     ann = next(r for r in read_csv(again) if r["phone"] == "+14155550101")
     assert [ann[c] for c in requested] == ["", "", ""]
     assert (ann["dialer_status"], ann["dialer_callback_at"]) == ("new", "")
