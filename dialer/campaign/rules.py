@@ -655,9 +655,8 @@ def with_pending_callback(transition: LeadTransition, pending: PendingCallback |
     own keeps both: the lead waits for the one :func:`held_callback` picks of the two (the sooner; the caller's
     request where it is the only one the lead may be dialled for). A callback lead the call did not move (dialled by
     hand, or given its callback by a disposition before the hangup: ``recorded``) waits for the pending one, not for
-    one the call kept. Dialling it stays under every other rule: the claim
-    asks :func:`dialability` (window, DNC, the re-call gap after an abandon) at dial time. Needs no clock: the
-    promise's own time is the lead's next one."""
+    one the call kept. Dialling it stays under every other rule: the claim asks :func:`dialability` (window, DNC, the
+    re-call gap after an abandon) at dial time. Needs no clock: the promise's own time is the lead's next one."""
     if pending is None:
         return transition
     if transition.kind is TransitionKind.CALLBACK_SCHEDULED:
