@@ -16,7 +16,7 @@ Lifecycle::
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -110,15 +110,24 @@ class LeadSnapshot:
         """The lead waits for the callback its called party asked for: it is a callback due at the time booked for
         the request (the caller's "call me back" -- MIIT's 请求, the TCPA's callback request). That call only: once it
         has been dialled (kept, whatever its outcome: the dial keeps a promise), cancelled, or replaced by another
-        callback (an agent's, due at another time), the lead is no callback of the request's any more. Read in SQL by
-        :func:`dialer.store.leads.lacks_consent_or_request`."""
+        callback (an agent's, due at another time: the lead waits for the soonest, :func:`held_callback`), the lead is
+        no callback of the request's any more. Read in SQL by :func:`dialer.store.leads.lacks_consent_or_request`."""
+        return self.status is LeadStatus.CALLBACK and self.callback_at is not None and self.requested(self.callback_at)
+
+    def requested(self, due_at: datetime) -> bool:
+        """Is a callback due at ``due_at`` the one the called party asked for (the request recorded on the lead:
+        from where, when, and the time booked for it)?"""
         return (
-            self.status is LeadStatus.CALLBACK
-            and bool(self.requested_callback_source and self.requested_callback_source.strip())
+            bool(self.requested_callback_source and self.requested_callback_source.strip())
             and self.requested_callback_at is not None
             and self.requested_callback_due is not None
-            and self.callback_at == self.requested_callback_due
+            and due_at == self.requested_callback_due
         )
+
+    def dialled_only_as_requested(self, requires_consent: bool) -> bool:
+        """Under a regime that requires consent (``requires_consent``), without recorded consent the lead may be
+        dialled for the callback its called party asked for, and for nothing else (:attr:`has_consent_or_request`)."""
+        return requires_consent and not self.has_consent
 
     @property
     def has_consent_or_request(self) -> bool:
@@ -577,6 +586,24 @@ class PendingCallback:
 
     due_at: datetime
     agent: str | None  # None: any agent
+    # The called party's own request (:meth:`LeadSnapshot.requested`) on a lead its regime may dial for that call
+    # only (:meth:`LeadSnapshot.dialled_only_as_requested`): it holds the lead before any other callback
+    # (:func:`held_callback`).
+    sole_dialable: bool = False
+
+
+def held_callback(pending: Iterable[PendingCallback]) -> PendingCallback | None:
+    """Which of the callbacks pending on a lead (in the order they were booked) the lead waits for -- its
+    ``callback_at``, ``callback_agent`` and ``next_dialable_at``, what the claim dials (None: none is pending).
+
+    The soonest due (of two due at once, the first booked): every promise is dialled in turn, whatever the order
+    they were booked in, and each is kept by the call that dials it at its time (a call keeps the callbacks due by
+    its start, :data:`CALLBACK_EARLY` before included, not those due later). One exception, where the regime
+    requires consent and the lead has none: the callback its called party asked for (``sole_dialable``) is the only
+    one the lead may be dialled for, so it holds the lead before any other, sooner or not -- the caller's request is
+    dialled at its time; a callback an agent booked on that lead is never dialled for itself (its due time passed,
+    the request's call keeps it, as any call to the lead after it fell due does)."""
+    return min(pending, key=lambda callback: (not callback.sole_dialable, callback.due_at), default=None)
 
 
 # What a callback promised and not yet kept outlives: the lead going back to the queue (a retry, its next phone),
@@ -624,10 +651,22 @@ def with_pending_callback(transition: LeadTransition, pending: PendingCallback |
     :func:`carries_callbacks_over`).
 
     A transition that closes the lead by someone's decision (done, DNC, archived: see
-    :data:`OUTLIVED_BY_A_CALLBACK`), or schedules a callback of its own, stands (the store then cancels the promise,
-    or keeps both). Dialling it stays under every other rule: the claim asks :func:`dialability` (window, DNC, the
+    :data:`OUTLIVED_BY_A_CALLBACK`) stands (the store then cancels the promise). One that schedules a callback of its
+    own keeps both: the lead waits for the one :func:`held_callback` picks of the two (the sooner; the caller's
+    request where it is the only one the lead may be dialled for). A callback lead the call did not move (dialled by
+    hand, or given its callback by a disposition before the hangup: ``recorded``) waits for the pending one, not for
+    one the call kept. Dialling it stays under every other rule: the claim asks :func:`dialability` (window, DNC, the
     re-call gap after an abandon) at dial time. Needs no clock: the promise's own time is the lead's next one."""
-    if pending is None or transition.kind not in OUTLIVED_BY_A_CALLBACK:
+    if pending is None:
+        return transition
+    if transition.kind is TransitionKind.CALLBACK_SCHEDULED:
+        scheduled = transition.lead.callback_at
+        if scheduled is None or held_callback([pending, PendingCallback(scheduled, None)]) is not pending:
+            return transition
+    elif transition.kind is TransitionKind.RECORDED:
+        if transition.lead.status is not LeadStatus.CALLBACK:
+            return transition
+    elif transition.kind not in OUTLIVED_BY_A_CALLBACK:
         return transition
     lead = replace(
         transition.lead,

@@ -8,8 +8,9 @@ What a campaign manager sends back to whoever gave the list (each lead's result)
   ``first_name``, ``last_name``, ``name_reading``, ``postal_code``, ``priority``, ``consent_source``,
   ``consent_at``, then every custom field of the exported leads (``email`` among them), sorted;
 * then the dialer's results, each column named ``dialer_…`` (``dialer_status``, ``dialer_attempts``,
-  ``dialer_last_outcome``, ``dialer_last_disposition``, ``dialer_last_attempt_at``, …): imported again, they are
-  skipped (the new leads' results start afresh);
+  ``dialer_last_outcome``, ``dialer_last_disposition``, ``dialer_last_attempt_at``, …, the callback the called
+  party asked for: ``dialer_requested_callback_source``, ``_at``, ``_due``): imported again, they are skipped (the
+  new leads' results start afresh; a request is no consent another campaign may use);
 * times in UTC, ISO 8601; a cell a spreadsheet would run as a formula is neutralised (a leading apostrophe), a phone
   number or a signed number is left as it is (it is no formula, and it must read back as the same number).
 
@@ -62,6 +63,9 @@ class ExportedLead:
     last_attempt_at: datetime | None
     next_dialable_at: datetime | None
     callback_at: datetime | None
+    requested_callback_source: str | None
+    requested_callback_at: datetime | None
+    requested_callback_due: datetime | None
     archive_reason: str | None
 
 
@@ -110,6 +114,9 @@ class ExportShape:
             lead.last_attempt_at,
             lead.next_dialable_at,
             lead.callback_at,
+            lead.requested_callback_source,
+            lead.requested_callback_at,
+            lead.requested_callback_due,
             lead.archive_reason,
         ]
         return [export_cell(c) for c in cells]

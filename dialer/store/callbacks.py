@@ -16,6 +16,10 @@ A callback is ``pending`` until one of these, each written in the transaction th
 * while pending, it outlives the calls of its lead that do not keep it, and its lead's spent attempt budget
   (:func:`dialer.campaign.rules.with_pending_callback`, fed by :func:`pending_callback_in`).
 
+A lead with several pending callbacks waits for one at a time, the one :func:`pending_callback_in` picks (the
+soonest due: :func:`dialer.campaign.rules.held_callback`), whichever change wrote the others: a booking, a cancel,
+the end of a call, a disposition.
+
 Each change returns its webhook events (``callback.done``, ``callback.cancelled`` with its :func:`cancel_reason`)
 for the caller to enqueue in the same transaction; only the rows changed there are announced (``UPDATE ...
 RETURNING`` guarded by ``state = 'pending'``). The same change withdraws the callback's ``callback.due`` if it is
@@ -34,8 +38,16 @@ from datetime import datetime
 from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.campaign.rules import CALLBACK_EARLY, TERMINAL_STATUSES, LeadStatus, PendingCallback
-from dialer.store.tables import ERASED_ARCHIVE_REASON, callbacks_t, leads_t
+from dialer.campaign.config import REGIMES, RegimeName
+from dialer.campaign.rules import (
+    CALLBACK_EARLY,
+    TERMINAL_STATUSES,
+    LeadSnapshot,
+    LeadStatus,
+    PendingCallback,
+    held_callback,
+)
+from dialer.store.tables import ERASED_ARCHIVE_REASON, callbacks_t, campaigns_t, leads_t
 from dialer.store.webhooks import withdraw_unsent_in
 from dialer.webhooks import events
 from dialer.webhooks.core import WebhookEvent
@@ -86,14 +98,47 @@ async def schedule_callback_in(
 
 
 async def pending_callback_in(conn: AsyncConnection, lead_id: int) -> PendingCallback | None:
-    """The lead's pending callback due soonest (None: it has none)."""
-    c = callbacks_t.c
-    row = (
+    """The pending callback the lead waits for (None: it has none): :func:`dialer.campaign.rules.held_callback` of
+    its pending callbacks -- the soonest due, or, where the campaign's regime requires consent and the lead has none,
+    the one its called party asked for. What every change of the lead's callbacks writes on the lead: a booking, a
+    cancel, the end of a call, a disposition."""
+    c, lead = callbacks_t.c, leads_t.c
+    rows = (
         await conn.execute(
-            select(c.due_at, c.agent).where(c.lead_id == lead_id, c.state == PENDING).order_by(c.due_at, c.id).limit(1)
+            select(
+                c.due_at,
+                c.agent,
+                lead.consent_source,
+                lead.consent_at,
+                lead.requested_callback_source,
+                lead.requested_callback_at,
+                lead.requested_callback_due,
+                campaigns_t.c.config["regime"].as_string().label("regime"),
+            )
+            .join(leads_t, lead.id == c.lead_id)
+            .join(campaigns_t, campaigns_t.c.id == lead.campaign_id)
+            .where(c.lead_id == lead_id, c.state == PENDING)
+            .order_by(c.id)
         )
-    ).first()
-    return None if row is None else PendingCallback(row[0], row[1])
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    asked = LeadSnapshot(
+        id=lead_id,
+        campaign="",
+        phone="",
+        consent_source=first.consent_source,
+        consent_at=first.consent_at,
+        requested_callback_source=first.requested_callback_source,
+        requested_callback_at=first.requested_callback_at,
+        requested_callback_due=first.requested_callback_due,
+    )
+    regime = REGIMES[RegimeName(first.regime or RegimeName.US.value)]
+    only_asked = asked.dialled_only_as_requested(regime.requires_consent)
+    return held_callback(
+        PendingCallback(row.due_at, row.agent, only_asked and asked.requested(row.due_at)) for row in rows
+    )
 
 
 async def carry_over_in(conn: AsyncConnection, lead_id: int, attempt_id: int, now: datetime) -> list[WebhookEvent]:

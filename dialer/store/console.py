@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.rules import TERMINAL_STATUSES
 from dialer.i18n import M_
@@ -263,9 +264,11 @@ async def create_callback(
     requested: CallbackRequest | None = None,
 ) -> CallbackRecord | None:
     """Schedule a call back on a lead (None: no such lead; :class:`LeadClosedForCallbacks` when it is closed for
-    good). The lead becomes a callback due at that time; a lead on a call now becomes one when the call ends
-    (:func:`dialer.campaign.rules.with_pending_callback`). ``requested``: the called party asked for it, recorded on
-    the lead with its due time (:attr:`dialer.campaign.rules.LeadSnapshot.has_requested_callback`)."""
+    good). The lead becomes a callback due at the soonest of its pending callbacks, this one or one booked before
+    (:func:`dialer.store.callbacks.pending_callback_in`: each is dialled in turn); a lead on a call now becomes one
+    when the call ends (:func:`dialer.campaign.rules.with_pending_callback`). ``requested``: the called party asked
+    for it, recorded on the lead with its due time (:attr:`dialer.campaign.rules.LeadSnapshot.has_requested_callback`;
+    where the regime requires consent and the lead has none, the lead waits for it before any other callback)."""
     async with db.write() as conn:
         lead = (await conn.execute(by_id(leads_t, lead_id))).mappings().first()
         if lead is None:
@@ -287,14 +290,20 @@ async def create_callback(
                 )
             )
         if lead["status"] != IN_CALL_STATUS:
-            await conn.execute(
-                update(leads_t)
-                .where(leads_t.c.id == lead_id)
-                .values(
-                    status="callback", callback_at=due_at, callback_agent=agent, next_dialable_at=due_at, updated_at=now
-                )
-            )
+            await _wait_for_pending_in(conn, lead_id, now)
         return await _callback.one_in(conn, by_id(callbacks_t, callback_id))
+
+
+async def _wait_for_pending_in(conn: AsyncConnection, lead_id: int, now: datetime, *only_if: Any) -> None:
+    """The lead (where ``only_if`` holds) waits for the pending callback it holds for
+    (:func:`dialer.store.callbacks.pending_callback_in`): a callback due then, for its agent; with none pending any
+    more it goes back to retry (dialable when the campaign's rules allow)."""
+    held = await pending_callback_in(conn, lead_id)
+    back: dict[str, object] = {"status": "retry", "callback_at": None, "callback_agent": None}
+    if held is not None:
+        back = {"status": "callback", "callback_at": held.due_at, "callback_agent": held.agent}
+        back["next_dialable_at"] = held.due_at
+    await conn.execute(update(leads_t).where(leads_t.c.id == lead_id, *only_if).values(**back, updated_at=now))
 
 
 class CallbackNotPending(ValueError):
@@ -308,8 +317,9 @@ class CallbackNotPending(ValueError):
 async def cancel_callback(db: Database, callback_id: int, now: datetime) -> CallbackRecord | None:
     """Cancel a pending callback (None: no such callback; :class:`CallbackNotPending` when done, cancelled or
     missed already), announced as ``callback.cancelled`` (reason ``user``); the lead goes back to retry (dialable
-    when the campaign's rules allow), or, while another callback on it is pending, is a callback due at the soonest
-    (as after a call: :func:`dialer.campaign.rules.with_pending_callback`)."""
+    when the campaign's rules allow), or, while another callback on it is pending, waits for the one it holds for
+    (as after a call: :func:`dialer.campaign.rules.with_pending_callback`, fed by the same
+    :func:`dialer.store.callbacks.pending_callback_in`)."""
     async with db.write() as conn:
         row = (await conn.execute(by_id(callbacks_t, callback_id))).mappings().first()
         if row is None:
@@ -321,15 +331,7 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
             state = (await conn.execute(select(callbacks_t.c.state).where(callbacks_t.c.id == callback_id))).scalar()
             raise CallbackNotPending(callback_id, str(state))
         await enqueue_in(conn, cancelled, now)
-        still = await pending_callback_in(conn, row["lead_id"])
-        back: dict[str, object] = {"status": "retry", "callback_at": None, "callback_agent": None}
-        if still is not None:
-            back = {"callback_at": still.due_at, "callback_agent": still.agent, "next_dialable_at": still.due_at}
-        await conn.execute(
-            update(leads_t)
-            .where(leads_t.c.id == row["lead_id"], leads_t.c.status == "callback")
-            .values(**back, updated_at=now)
-        )
+        await _wait_for_pending_in(conn, row["lead_id"], now, leads_t.c.status == "callback")
         return await _callback.one_in(conn, by_id(callbacks_t, callback_id))
 
 

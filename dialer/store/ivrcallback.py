@@ -16,7 +16,10 @@ for the callback its caller asked for here, and for nothing else: the booking re
 (``requested_callback_source`` -- the IVR flow --, ``requested_callback_at``, ``requested_callback_due``: the promise
 it is), which :attr:`dialer.campaign.rules.LeadSnapshot.has_requested_callback` reads. It is no consent: the lead's
 ``consent_source``/``consent_at`` stay as they were, and once the callback has been dialled the lead needs consent
-again for any other call.
+again for any other call. While it is pending, the request holds such a lead before any other callback on it, an
+agent's sooner one included (:func:`dialer.campaign.rules.held_callback`): it is dialled at its time, and the agent's
+is never dialled for itself. With consent recorded (or no regime requiring it) the lead waits for the soonest of its
+callbacks, the request among them.
 """
 
 from __future__ import annotations

@@ -85,6 +85,9 @@ def exported_leads(
         c.last_attempt_at,
         c.next_dialable_at,
         c.callback_at,
+        c.requested_callback_source,
+        c.requested_callback_at,
+        c.requested_callback_due,
         c.archive_reason,
     )
     source = leads_t.outerjoin(lead_lists_t, lead_lists_t.c.id == c.list_id)

@@ -598,6 +598,7 @@ async def record_disposition(
             callback_at=callback_at,
             callback_personal=callback_personal,
         )
+        asked = transition.lead  # (the callback it schedules, if any; the lead may wait for a sooner one)
         moves_lead = late_by is None or await _late_moves_lead(conn, lead, attempt_id)
         if moves_lead:
             transition = with_pending_callback(transition, await pending_callback_in(conn, lead.id))
@@ -649,17 +650,13 @@ async def record_disposition(
                 lead_values(lead, {"attempt_id": attempt_id, "agent": agent or "", "disposition": code}),
             )
             announced.append(events.crm_disposition(given, url=url))
-        if (
-            moves_lead
-            and transition.kind is TransitionKind.CALLBACK_SCHEDULED
-            and transition.lead.callback_at is not None
-        ):
+        if moves_lead and transition.kind is TransitionKind.CALLBACK_SCHEDULED and asked.callback_at is not None:
             _, due = await schedule_callback_in(
                 conn,
                 lead_id=lead.id,
                 campaign_id=campaign_id,
-                due_at=transition.lead.callback_at,
-                agent=transition.lead.callback_agent,
+                due_at=asked.callback_at,
+                agent=asked.callback_agent,
                 notes=notes,
                 now=now,
             )

@@ -76,7 +76,7 @@ async def test_a_call_made_early_keeps_a_callback_due_within_two_minutes_and_not
     cfg, cid = await setup(db, [lead(PHONE, [NY])])
     await create_callback(db, 1, NOW + timedelta(minutes=2), None, "soon", NOW + timedelta(minutes=-5))
     await create_callback(db, 1, NOW + timedelta(hours=3), None, "later", NOW + timedelta(minutes=-5))
-    # the lead is a callback due in 3 h (the latest scheduled): an agent dials it now, by hand
+    # the lead is a callback due in 2 min (the soonest pending): an agent dials it now, by hand
     attempt = await start_attempt(db, AttemptStart(lead_id=1, campaign_id=cid, phone=PHONE, started_at=NOW))
     assert await states(db) == [("done", "soon"), ("pending", "later")]
     # That call does not keep the later one: after its no-answer the lead is a callback at 3 h again, not a retry.
@@ -582,3 +582,80 @@ async def test_a_callback_due_already_sent_or_retrying_stays_when_it_is_cancelle
             "callback.cancelled",
             "callback.due",
         ]
+
+
+# -- several callbacks booked on one lead -------------------------------------------------------------------------
+TUESDAY, THURSDAY = NOW + timedelta(days=1), NOW + timedelta(days=3)
+
+
+async def kept(db: Database) -> list[tuple[str | None, str, int | None]]:
+    """Each callback's notes, state and the call that kept it, in booking order."""
+    c = callbacks_t.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(c.notes, c.state, c.kept_by).order_by(c.id))).all()
+    return [(r[0], str(r[1]), r[2]) for r in rows]
+
+
+async def waits_for(db: Database) -> tuple[str, datetime | None, str | None, datetime]:
+    stored = await get_lead(db, 1)
+    assert stored is not None
+    return stored.status, stored.callback_at, stored.callback_agent, stored.next_dialable_at
+
+
+@pytest.mark.parametrize("order", ["sooner first", "later first"])
+async def test_two_callbacks_on_a_lead_are_dialled_in_turn_whatever_the_order_they_were_booked_in(
+    db: Database, order: str
+) -> None:
+    cfg, cid = await setup(db, [lead(PHONE, [NY])])
+    bookings = [(TUESDAY, "alice", "tuesday"), (THURSDAY, "bob", "thursday")]
+    for due, agent, note in bookings if order == "sooner first" else reversed(bookings):
+        assert await create_callback(db, 1, due, agent, note, NOW) is not None
+    # the lead waits for the soonest, whichever was booked last
+    assert await waits_for(db) == ("callback", TUESDAY, "alice", TUESDAY)
+    assert (
+        await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=1, now=NOW + timedelta(hours=1))
+    ).leads == []
+    tuesday = await dial(db, cfg, cid, timedelta(days=1), agents=["alice"])
+    # That call keeps Tuesday's promise, not Thursday's (due later) ...
+    rows = {note: (state, by) for note, state, by in await kept(db)}
+    assert rows == {"tuesday": ("done", tuesday), "thursday": ("pending", None)}
+    await record_outcome(db, cfg, tuesday, Outcome.NO_ANSWER, AttemptEnd(ended_at=TUESDAY + timedelta(seconds=40)))
+    # ... and the lead then waits for Thursday's, dialled for it in turn.
+    assert await waits_for(db) == ("callback", THURSDAY, "bob", THURSDAY)
+    thursday = await dial(db, cfg, cid, timedelta(days=3), agents=["bob"])
+    rows = {note: (state, by) for note, state, by in await kept(db)}
+    assert rows == {"tuesday": ("done", tuesday), "thursday": ("done", thursday)}
+
+
+async def test_cancelling_the_soonest_callback_makes_the_lead_wait_for_the_next_then_retry(db: Database) -> None:
+    await setup(db, [lead(PHONE, [NY])])
+    later = await create_callback(db, 1, THURSDAY, "bob", "thursday", NOW)
+    sooner = await create_callback(db, 1, TUESDAY, "alice", "tuesday", NOW)
+    assert later is not None
+    assert sooner is not None
+    await cancel_callback(db, sooner.id, NOW + timedelta(minutes=1))
+    assert await waits_for(db) == ("callback", THURSDAY, "bob", THURSDAY)
+    await cancel_callback(db, later.id, NOW + timedelta(minutes=2))
+    status, callback_at, agent, _ = await waits_for(db)
+    assert (status, callback_at, agent) == ("retry", None, None)
+    assert [state for _, state, _ in await kept(db)] == ["cancelled", "cancelled"]
+
+
+async def test_a_disposition_booking_a_later_callback_leaves_the_lead_waiting_for_the_sooner_one(db: Database) -> None:
+    cfg, cid = await setup(db, [lead(PHONE, [NY])])
+    attempt = await dial(db, cfg, cid, timedelta(0))
+    # booked from the console during the call, for Tuesday; the agent's disposition then asks for Thursday
+    await create_callback(db, 1, TUESDAY, None, "tuesday", NOW + timedelta(minutes=1))
+    await record_outcome(db, cfg, attempt, Outcome.CONNECTED, AttemptEnd(ended_at=NOW + timedelta(minutes=3)))
+    written = await record_disposition(
+        db, cfg, attempt, "callback", NOW + timedelta(minutes=4), agent="alice", callback_at=THURSDAY
+    )
+    assert written.transition.lead.callback_at == TUESDAY
+    assert await waits_for(db) == ("callback", TUESDAY, None, TUESDAY)
+    c = callbacks_t.c
+    async with db.read() as conn:
+        rows = (await conn.execute(select(c.due_at, c.agent, c.state).order_by(c.id))).all()
+    assert [tuple(r) for r in rows] == [(TUESDAY, None, "pending"), (THURSDAY, "alice", "pending")]
+    tuesday = await dial(db, cfg, cid, timedelta(days=1))
+    await record_outcome(db, cfg, tuesday, Outcome.BUSY, AttemptEnd(ended_at=TUESDAY + timedelta(seconds=20)))
+    assert await waits_for(db) == ("callback", THURSDAY, "alice", THURSDAY)

@@ -15,6 +15,7 @@ from dialer.store import Database
 from dialer.store.console import list_callbacks
 from dialer.store.dnc import add_dnc
 from dialer.store.ivrcallback import Booked, Refusal, book_caller_callback
+from dialer.store.lead_export import LeadExportFilter, exported_leads
 from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads
 from dialer.store.lifecycle import claim_dialable
 from dialer.store.tables import leads_t
@@ -115,3 +116,15 @@ async def test_a_number_the_calling_window_never_opens_for_is_refused(db: Databa
     assert await book_caller_callback(db, "spring", KNOWN, NOW, None, NOW) is Refusal.NO_WINDOW
     total, _ = await list_callbacks(db, campaign_id=cid)
     assert total == 0
+
+
+async def test_the_lead_export_reads_the_callback_the_caller_asked_for(db: Database) -> None:
+    _, cid = await campaign(db)
+    due = NOW + timedelta(minutes=30)
+    booked = await book_caller_callback(db, "spring", KNOWN, due, None, NOW, source="ivr flow support")
+    assert isinstance(booked, Booked)
+    assert await book_caller_callback(db, "spring", "+12025550102", due, None, NOW) is not None
+    leads = [lead async for page in exported_leads(db, LeadExportFilter(cid)) for lead in page]
+    asked = {lead.phone: (lead.requested_callback_source, lead.requested_callback_at) for lead in leads}
+    assert asked == {KNOWN: ("ivr flow support", NOW), "+12025550102": ("ivr", NOW)}
+    assert {lead.requested_callback_due for lead in leads} == {due}

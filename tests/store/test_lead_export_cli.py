@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from dialer.store import open_database
 from dialer.store.audit import audit_entries
+from dialer.store.ivrcallback import Booked, Refusal, book_caller_callback
 
 LEADS = (
     "phone,mobile,other phone,first_name,last_name,zip,email,company,id\n"
@@ -76,17 +78,23 @@ def test_the_export_holds_each_lead_and_its_result_and_is_audited(cli: CliRunner
     assert all(actor.startswith("cli") for _action, actor, _detail in exports)
 
 
-def test_an_exported_file_imports_again_as_the_same_leads(cli: CliRunner, spring: Path) -> None:
-    out = spring / "out.csv"
-    assert run(cli, "leads", "export", "--campaign", "spring-sale", "-o", str(out), "--status", "new")[0] == 0
+def imported_into_autumn(cli: CliRunner, spring: Path, exported: Path, leads: int) -> Path:
+    """``exported`` imported (``leads`` of it) into a new campaign, autumn, whose leads are then exported: that file."""
     other = spring / "other.toml"
     other.write_text(CAMPAIGN.replace("spring-sale", "autumn"), encoding="utf-8")
     assert run(cli, "campaign", "apply", str(other))[0] == 0
-    code, printed, err = run(cli, "leads", "import", "--campaign", "autumn", str(out))
+    code, printed, err = run(cli, "leads", "import", "--campaign", "autumn", str(exported))
     assert code == 0, err
-    assert json.loads(printed)["imported"] == 2
+    assert json.loads(printed)["imported"] == leads
     again = spring / "again.csv"
     assert run(cli, "leads", "export", "--campaign", "autumn", "-o", str(again))[0] == 0
+    return again
+
+
+def test_an_exported_file_imports_again_as_the_same_leads(cli: CliRunner, spring: Path) -> None:
+    out = spring / "out.csv"
+    assert run(cli, "leads", "export", "--campaign", "spring-sale", "-o", str(out), "--status", "new")[0] == 0
+    again = imported_into_autumn(cli, spring, out, 2)
     columns = ("external_id", "phone", "alt_phone", "alt_phone2", "first_name", "last_name", "postal_code", "email")
     first = {r["phone"]: {k: r[k] for k in columns} for r in read_csv(out)}
     second = {r["phone"]: {k: r[k] for k in columns} for r in read_csv(again)}
@@ -96,6 +104,40 @@ def test_an_exported_file_imports_again_as_the_same_leads(cli: CliRunner, spring
     assert len(header) == len(set(header))
     ann = next(r for r in read_csv(again) if r["phone"] == "+14155550101")
     assert (ann["dialer_status"], ann["dialer_list"], ann["company"]) == ("new", "out.csv", "Acme")
+
+
+def test_the_callback_a_caller_asked_for_is_exported_and_not_imported_again(cli: CliRunner, spring: Path) -> None:
+    """The requested callback's source, time asked and due time are results: in the export, skipped by the import (a
+    request made to one campaign is no consent another may dial on)."""
+    asked_at = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # 10:00 in San Francisco
+
+    async def caller_asks() -> Booked | Refusal:
+        async with open_database(os.environ["DIALER_DATABASE_URL"]) as db:
+            due = asked_at + timedelta(hours=1)
+            return await book_caller_callback(
+                db, "spring-sale", "+14155550101", due, None, asked_at, source="ivr flow s"
+            )
+
+    booked = asyncio.run(caller_asks())
+    assert isinstance(booked, Booked)
+    out = spring / "out.csv"
+    assert run(cli, "leads", "export", "--campaign", "spring-sale", "-o", str(out))[0] == 0
+    rows = {r["phone"]: r for r in read_csv(out)}
+    requested = ("dialer_requested_callback_source", "dialer_requested_callback_at", "dialer_requested_callback_due")
+    assert [rows["+14155550101"][c] for c in requested] == [
+        "ivr flow s",
+        "2026-03-02T18:00:00+00:00",
+        "2026-03-02T19:00:00+00:00",
+    ]
+    assert (rows["+14155550101"]["dialer_status"], rows["+14155550101"]["dialer_callback_at"]) == (
+        "callback",
+        "2026-03-02T19:00:00+00:00",
+    )
+    assert [rows["+14155550102"][c] for c in requested] == ["", "", ""]
+    again = imported_into_autumn(cli, spring, out, 3)
+    ann = next(r for r in read_csv(again) if r["phone"] == "+14155550101")
+    assert [ann[c] for c in requested] == ["", "", ""]
+    assert (ann["dialer_status"], ann["dialer_callback_at"]) == ("new", "")
 
 
 def test_bad_options_and_an_encoding_without_a_name_write_nothing(cli: CliRunner, spring: Path) -> None:

@@ -20,12 +20,13 @@ from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
+from dialer.store.console import create_callback
 from dialer.store.dnc import check_dnc
 from dialer.store.ivrcallback import Booked, book_caller_callback
 from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads, lacks_consent_or_request
 from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome, snapshot
 from dialer.store.status import lead_status
-from dialer.store.tables import leads_t
+from dialer.store.tables import callbacks_t, leads_t
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 11:00 Tokyo, 10:00 Shanghai
 TOKYO, SHANGHAI = "Asia/Tokyo", "Asia/Shanghai"
@@ -151,9 +152,28 @@ async def test_cn_claims_the_callback_a_caller_asked_for_and_nothing_else(db: Da
     assert (after.status, after.consent_source) == ("retry", None)
 
 
+async def sql_and_rules_agree(db: Database, cfg: CampaignConfig, cid: int) -> dict[int, bool]:
+    """May the campaign's leads be dialled under its consent rule, lead by lead, as `lacks_consent_or_request` (SQL)
+    reads it -- asserted the same as `LeadSnapshot.has_consent_or_request` (the rules) reads it."""
+    async with db.read() as conn:
+        ids = list((await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid))).scalars())
+        lacking = set(
+            (await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid, lacks_consent_or_request())))
+            .scalars()
+            .all()
+        )
+    verdicts: dict[int, bool] = {}
+    for lead_id in ids:
+        stored = await get_lead(db, lead_id)
+        assert stored is not None
+        verdicts[lead_id] = snapshot(stored, cfg.name).has_consent_or_request
+        assert (lead_id in lacking) is not verdicts[lead_id], stored
+    return verdicts
+
+
 async def test_the_sql_reads_consent_or_request_as_the_rules_do(db: Database) -> None:
     """`lacks_consent_or_request` (the lead status counts) and `LeadSnapshot.has_consent_or_request` (the claim's
-    rules) agree, lead by lead."""
+    rules) agree, lead by lead (and on leads whose callbacks were booked through the store: below)."""
     cfg = campaign(CN_TOML)
     due = NOW + timedelta(minutes=5)
     asked = {"requested_callback_source": "ivr flow 回拨", "requested_callback_at": NOW, "requested_callback_due": due}
@@ -163,6 +183,7 @@ async def test_the_sql_reads_consent_or_request_as_the_rules_do(db: Database) ->
         {"consent_source": " ", "consent_at": NOW},
         {"status": "callback", "callback_at": due, **asked},
         {"status": "callback", "callback_at": due + timedelta(hours=1), **asked},  # another callback
+        {"status": "callback", "callback_at": due - timedelta(minutes=4), **asked},  # another, sooner
         {"status": "retry", "callback_at": due, **asked},  # dialled: no callback any more
         {"status": "callback", "callback_at": due, **asked, "requested_callback_source": ""},
         {"status": "callback", "callback_at": due, **asked, "requested_callback_at": None},
@@ -174,16 +195,63 @@ async def test_the_sql_reads_consent_or_request_as_the_rules_do(db: Database) ->
         for lead_id, values in zip(sorted(ids), variants, strict=True):
             if values:
                 await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
-        lacking = set(
-            (await conn.execute(select(leads_t.c.id).where(leads_t.c.campaign_id == cid, lacks_consent_or_request())))
-            .scalars()
-            .all()
-        )
-    for lead_id in ids:
-        stored = await get_lead(db, lead_id)
-        assert stored is not None
-        assert (lead_id in lacking) is not snapshot(stored, cfg.name).has_consent_or_request, stored
-    assert len(lacking) == len(variants) - 2  # consent, and the requested callback itself
+    verdicts = await sql_and_rules_agree(db, cfg, cid)
+    assert sum(verdicts.values()) == 2  # consent, and the requested callback itself
+
+
+@pytest.mark.parametrize("agent_first", [True, False], ids=["agent booked first", "caller asked first"])
+async def test_cn_the_callers_request_is_dialled_at_its_time_though_an_agent_booked_a_sooner_callback(
+    db: Database, agent_first: bool
+) -> None:
+    """Without consent the lead may be dialled for the callback its caller asked for only: an agent's booking, sooner,
+    does not hide it (the lead waits for the request), and is never dialled for itself."""
+    cfg = campaign(CN_TOML)
+    tuesday, thursday = NOW + timedelta(days=1), NOW + timedelta(days=3)
+    with_consent = new("+8613800138006", SHANGHAI, consent_source="官网表单", consent_at=NOW - timedelta(days=9))
+    cid = await setup(db, cfg, [new("+8613800138005", SHANGHAI), with_consent])
+    for number in ("13800138005", "13800138006"):
+        (stored,) = await find_leads_by_phone(db, cid, f"+86{number}")
+
+        async def agent_books(lead_id: int = stored.id) -> None:
+            assert await create_callback(db, lead_id, tuesday, "li", "agent", NOW) is not None
+
+        async def caller_asks(phone: str = number) -> None:
+            asked = await book_caller_callback(db, "cn-sales", phone, thursday, "caller", NOW, source="ivr flow 回拨")
+            assert isinstance(asked, Booked)
+            assert asked.due_at == thursday
+
+        for book in (agent_books, caller_asks) if agent_first else (caller_asks, agent_books):
+            await book()
+    unconsented, consented = [await get_lead(db, i) for i in sorted(await sql_and_rules_agree(db, cfg, cid))]
+    assert unconsented is not None
+    assert consented is not None
+    # Without consent the lead waits for the caller's request; with consent, for the soonest (the agent's).
+    assert (unconsented.status, unconsented.callback_at, unconsented.callback_agent) == ("callback", thursday, None)
+    assert (consented.status, consented.callback_at, consented.callback_agent) == ("callback", tuesday, "li")
+    assert (await sql_and_rules_agree(db, cfg, cid)) == {unconsented.id: True, consented.id: True}
+    # Tuesday: only the lead with consent is dialled (for the agent's callback).
+    tuesdays = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=10, now=tuesday, agents=["li"])
+    assert [lead.id for lead in tuesdays.leads] == [consented.id]
+    # Thursday: the caller's request is dialled at the time they were given.
+    (claimed,) = (await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=10, now=thursday)).leads
+    assert claimed.id == unconsented.id
+    attempt = await start_attempt(
+        db, AttemptStart(lead_id=claimed.id, campaign_id=cid, phone=claimed.phone, started_at=thursday)
+    )
+    c = callbacks_t.c
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(c.notes, c.state, c.kept_by).where(c.lead_id == unconsented.id).order_by(c.due_at)
+            )
+        ).all()
+    # The call keeps the request, and the agent's callback too, due since Tuesday (as any call after its due time).
+    assert [tuple(row) for row in rows] == [("agent", "done", attempt), ("caller", "done", attempt)]
+    await record_outcome(db, cfg, attempt, Outcome.NO_ANSWER, AttemptEnd(ended_at=thursday + timedelta(seconds=30)))
+    # Nothing pending, no consent: never dialled again.
+    assert (await sql_and_rules_agree(db, cfg, cid))[unconsented.id] is False
+    later = await claim_dialable(db, cfg, campaign_id=cid, owner="r", limit=10, now=thursday + timedelta(days=1))
+    assert unconsented.id not in [lead.id for lead in later.leads]
 
 
 # -- the CLI ------------------------------------------------------------------------------------------------------

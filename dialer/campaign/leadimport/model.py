@@ -66,7 +66,9 @@ def norm_header(name: str) -> str:
 
 
 # The dialer's own results in a lead export (dialer.lists.export): imported again, these columns are skipped (the
-# new leads' results start afresh; they are neither the leads' state nor their data).
+# new leads' results start afresh; they are neither the leads' state nor their data). The requested callback's
+# (dialer.campaign.rules.LeadSnapshot.requested_callback_*) are among them: evidence of one call the called party asked
+# this campaign for, not consent another list may carry.
 EXPORT_RESULT_COLUMNS = (
     "dialer_lead_id",
     "dialer_list",
@@ -78,6 +80,9 @@ EXPORT_RESULT_COLUMNS = (
     "dialer_last_attempt_at",
     "dialer_next_dialable_at",
     "dialer_callback_at",
+    "dialer_requested_callback_source",
+    "dialer_requested_callback_at",
+    "dialer_requested_callback_due",
     "dialer_archive_reason",
 )
 

@@ -1,8 +1,10 @@
 """A callback promised and not yet kept outlives the call that ended (with_pending_callback): over every outcome and
 disposition the rules give, a transition that would requeue the lead (or move it to its next phone) or close it only
 because its budget is spent (exhausted) makes it a callback due at the promised time, for the promised agent; one that
-closes it by someone's decision (done, DNC, archived), or schedules its own callback, stands; without a pending
-callback nothing changes. A callback kept past the budget is dialled once for its promise, then exhausted."""
+closes it by someone's decision (done, DNC, archived) stands; one that schedules its own callback keeps both, the lead
+waiting for the sooner; without a pending callback nothing changes. A callback kept past the budget is dialled once
+for its promise, then exhausted. Of several pending callbacks the lead waits for the soonest, whatever the order they
+were booked in (held_callback), or, without consent where the regime requires it, for the one its caller asked for."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from dialer.campaign.rules import (
     apply_outcome,
     claimed,
     dialability,
+    held_callback,
     with_pending_callback,
 )
 
@@ -65,6 +68,9 @@ def test_a_pending_callback_replaces_a_requeue_or_a_spent_budget_and_nothing_els
 ) -> None:
     after = with_pending_callback(transition, pending)
     kept_for_it = transition.kind in (TransitionKind.REQUEUED, TransitionKind.SWITCHED_PHONE, TransitionKind.EXHAUSTED)
+    # (a callback lead the call did not move -- dialled by hand, or its callback given before the hangup -- waits
+    # for the pending callback, not for the one the call kept)
+    kept_for_it |= transition.kind is TransitionKind.RECORDED and transition.lead.status is LeadStatus.CALLBACK
     if pending is None or not kept_for_it:
         assert after == transition
         closes = transition.kind is not TransitionKind.RECORDED  # (recorded: closed before this call already)
@@ -155,3 +161,54 @@ def _lead(**changes: Any) -> LeadSnapshot:
         id=7, campaign="rules", phone="+12125550123", status=LeadStatus.IN_CALL, tz_candidates=("America/New_York",)
     )
     return replace(base, **changes)
+
+
+# -- several callbacks pending on one lead ------------------------------------------------------------------------
+BOOKINGS = st.lists(
+    st.builds(
+        PendingCallback,
+        due_at=INSTANTS,
+        agent=st.sampled_from([None, "alice", "bob"]),
+        sole_dialable=st.booleans(),
+    ),
+    max_size=5,
+)
+
+
+@given(BOOKINGS, st.randoms(use_true_random=False))
+def test_a_lead_waits_for_its_soonest_callback_whatever_the_order_they_were_booked_in(
+    booked: list[PendingCallback], rnd: Any
+) -> None:
+    held = held_callback(booked)
+    if not booked:
+        assert held is None
+        return
+    assert held is not None
+    first_choice = [b for b in booked if b.sole_dialable] or booked
+    # the soonest (of those the lead may be dialled for alone, when one is the caller's request on a lead the regime
+    # may dial for that call only), of two due at once the first booked
+    assert held is next(b for b in first_choice if b.due_at == min(c.due_at for c in first_choice))
+    # booked in any other order, the lead waits for a callback due at the same time
+    shuffled = list(booked)
+    rnd.shuffle(shuffled)
+    again = held_callback(shuffled)
+    assert again is not None
+    assert (again.due_at, again.sole_dialable) == (held.due_at, held.sole_dialable)
+
+
+@given(INSTANTS, INSTANTS, st.sampled_from([None, "alice"]), st.booleans())
+def test_a_disposition_booking_a_callback_leaves_the_lead_waiting_for_the_sooner_of_it_and_the_pending_one(
+    asked: datetime, due: datetime, agent: str | None, sole: bool
+) -> None:
+    lead = claimed(_lead(), "r", NOW, timedelta(minutes=2))
+    scheduled = apply_disposition(lead, "callback", CAMPAIGN, NOW, agent="bob", callback_at=NOW + timedelta(days=1))
+    scheduled = replace(scheduled, lead=replace(scheduled.lead, callback_at=asked, next_dialable_at=asked))
+    pending = PendingCallback(due, agent, sole)
+    after = with_pending_callback(scheduled, pending)
+    assert after.kind is TransitionKind.CALLBACK_SCHEDULED
+    assert after.lead.status is LeadStatus.CALLBACK
+    waits = (after.lead.callback_at, after.lead.callback_agent, after.lead.next_dialable_at)
+    if sole or due <= asked:
+        assert waits == (due, agent, due)
+    else:
+        assert after == scheduled

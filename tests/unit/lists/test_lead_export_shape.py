@@ -21,7 +21,8 @@ ANN = ExportedLead(
     name_reading=None, postal_code="94110", priority=2, consent_source=None, consent_at=None,
     fields={"external_id": "c-1", "company": "=HYPERLINK(\"x\")", "tags": ["a", "b"], "email": "ann@example.com"},
     status="done", attempts=2, dials=3, last_outcome="connected", last_disposition="sale", last_attempt_at=AT,
-    next_dialable_at=AT, callback_at=None, archive_reason=None,
+    next_dialable_at=AT, callback_at=None, requested_callback_source="ivr flow support",
+    requested_callback_at=AT, requested_callback_due=None, archive_reason=None,
 )  # fmt: skip
 
 
@@ -48,6 +49,9 @@ def test_a_row_neutralises_formulas_and_keeps_numbers_and_times() -> None:
     assert (row["priority"], row["dialer_attempts"], row["dialer_lead_id"]) == (2, 2, 7)
     assert row["dialer_last_attempt_at"] == "2026-03-02T14:00:00+00:00"
     assert (row["name_reading"], row["dialer_callback_at"]) == ("", "")
+    # the callback the called party asked for: a result (skipped by the importer), times in UTC like the others
+    requested = [row[f"dialer_requested_callback_{c}"] for c in ("source", "at", "due")]
+    assert requested == ["ivr flow support", "2026-03-02T14:00:00+00:00", ""]
 
 
 async def _pages(*pages: list[ExportedLead]) -> AsyncIterator[list[ExportedLead]]:
