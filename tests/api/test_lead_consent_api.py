@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from harness.clock import clock_dt
-from harness.web import WebWorld, agent_in_wrapup, problem
+from harness.web import WebWorld, agent_in_wrapup, problem, supervisor
 
 from dialer.appkeys import DATABASE
 from dialer.campaign.rules import CONSENT_SOURCE_MAX
@@ -59,6 +59,19 @@ async def test_an_agent_records_consent_on_her_call_only(world: WebWorld, client
         ("boss", "lead.consent", False, None),
         ("alice", "lead.consent", True, attempt_id),
     ]
+
+
+async def test_a_supervisor_records_consent_within_their_scope(world: WebWorld, client: Any) -> None:
+    sue = await supervisor(world, client)  # team north: alice; no campaign of theirs
+    await agent_in_wrapup(world, client)
+    call = (await (await client.get("/api/agents/alice/call", headers=world.auth("alice"))).json())["call"]
+    lead_id = call["lead"]["id"]
+    resp = await client.post(f"/api/leads/{lead_id}/consent", json={"source": "signed form"}, headers=sue)
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["consent_source"] == "by sue: signed form"  # on no call of hers
+    # A lead nobody of her team talked to, of a campaign not theirs: not hers to see.
+    outside = 1 if lead_id != 1 else 2
+    await problem(await client.post(f"/api/leads/{outside}/consent", json={"source": "form"}, headers=sue), 404)
 
 
 async def test_bad_input_and_closed_leads_are_problems(world: WebWorld, client: Any) -> None:
