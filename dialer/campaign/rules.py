@@ -466,7 +466,8 @@ def apply_disposition(
 ) -> LeadTransition:
     """The lead after the agent's disposition. Final → done; DNC request → dnc (and its numbers to the campaign's
     DNC list); callback → scheduled at ``callback_at`` (owned by ``agent`` when ``callback_personal``), which must
-    be in the future and inside the calling window of the lead's zones; otherwise requeued.
+    be in the future and inside the calling window of the lead's zones, and one the regime would dial
+    (:func:`check_callback_dialable`: where consent is required, refused without it); otherwise requeued.
 
     Does not count an attempt: the call's outcome (``apply_outcome``) does, whichever arrives first.
     """
