@@ -1,4 +1,5 @@
-"""Lead rows: the plain record the rest of the app sees, bulk insert with per-campaign dedupe, lookups."""
+"""Lead rows: the plain record the rest of the app sees, bulk insert with per-campaign dedupe, lookups, the
+called party's consent recorded on a call."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Leads: search, read with history, correct, and put on the do-not-call list."""
+"""Leads: search, read with history, correct, record the called party's consent, and put on the do-not-call list."""
 
 from __future__ import annotations
 
