@@ -466,7 +466,8 @@ def apply_disposition(
 ) -> LeadTransition:
     """The lead after the agent's disposition. Final → done; DNC request → dnc (and its numbers to the campaign's
     DNC list); callback → scheduled at ``callback_at`` (owned by ``agent`` when ``callback_personal``), which must
-    be in the future and inside the calling window of the lead's zones; otherwise requeued.
+    be in the future and inside the calling window of the lead's zones, and one the regime would dial
+    (:func:`check_callback_dialable`: where consent is required, refused without it); otherwise requeued.
 
     Does not count an attempt: the call's outcome (``apply_outcome``) does, whichever arrives first.
     """
@@ -501,6 +502,7 @@ def apply_disposition(
         return LeadTransition(new, TransitionKind.CLOSED, f"closed: {disp.label}", is_sale=disp.is_sale)
     if disp.schedules_callback:
         _check_callback_time(lead, campaign, now, callback_at)
+        check_callback_dialable(lead, campaign.regime_preset.requires_consent)
         assert callback_at is not None
         owner = agent if callback_personal else None
         new = _released(
@@ -683,6 +685,61 @@ def with_pending_callback(transition: LeadTransition, pending: PendingCallback |
         kind=kind,
         detail=f"{transition.detail}; the callback due {_fmt(pending.due_at)} for {who} stands",
     )
+
+
+# -- consent recorded on a call ------------------------------------------------------------------------------
+
+# How the called party gave consent, in the recording user's words (e.g. "verbal on the call"): at most this long,
+# so that the record -- these words after who recorded them and on which call (:func:`consent_record`) -- fits the
+# lead's ``consent_source`` (200 characters).
+CONSENT_SOURCE_MAX = 120
+
+
+def consent_record(source: str, by: str, attempt_id: int | None) -> str:
+    """The ``consent_source`` written for consent a user records on a lead: ``call <attempt> by <user>: <how>``
+    (an agent, on the call it was given on), ``by <user>: <how>`` (a supervisor or manager, on no call of theirs)
+    -- one exportable text naming who recorded it, on which call, and how it was given."""
+    where = f"call {attempt_id} " if attempt_id is not None else ""
+    return f"{where}by {by}: {source.strip()}"
+
+
+class ConsentNotRecordable(ValueError):
+    """Consent cannot be recorded on a lead the called party opted out of (DNC) or closed for good."""
+
+
+def check_consent_recordable(lead: LeadSnapshot, *, on_dnc: bool) -> None:
+    """Consent may be recorded on a lead that can still be called: not on a do-not-call list (an opt-out is the
+    withdrawal of consent, and it stands), nor closed for good (done, archived, exhausted: consent would dial
+    nothing). Raises :class:`ConsentNotRecordable` saying why."""
+    if on_dnc or lead.status is LeadStatus.DNC:
+        raise ConsentNotRecordable(
+            M_("lead {id} is on a do-not-call list: the called party's opt-out stands", id=lead.id)
+        )
+    if lead.status in TERMINAL_STATUSES:
+        raise ConsentNotRecordable(
+            M_("lead {id} is {status}: closed for good, consent would dial nothing", id=lead.id, status=lead.status)
+        )
+
+
+class ConsentRequired(DispositionError):
+    """A callback the rules would never dial: the regime requires consent, and the lead has neither consent nor an
+    open request of its called party (:attr:`LeadSnapshot.has_consent_or_request`)."""
+
+
+def check_callback_dialable(lead: LeadSnapshot, requires_consent: bool) -> None:
+    """May a callback be booked on ``lead`` (as it is now: a lead on a call is on it, the request it keeps, if any,
+    is kept)? Where the regime requires consent (``requires_consent``) and the lead has neither recorded consent nor
+    the callback its called party asked for still pending, the booking would leave a callback :func:`dialability`
+    never dials: refused (:class:`ConsentRequired`) -- record the called party's consent first. The called party's
+    own request is booked by the store with the request (never refused here)."""
+    if requires_consent and not lead.has_consent_or_request:
+        raise ConsentRequired(
+            M_(
+                "record the called party's consent first: without it, the campaign's regime never dials a callback "
+                "on lead {id}",
+                id=lead.id,
+            )
+        )
 
 
 class CallbackTimeError(ValueError):

@@ -12,14 +12,15 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.campaign.rules import TERMINAL_STATUSES
+from dialer.campaign.rules import TERMINAL_STATUSES, check_callback_dialable
 from dialer.i18n import M_
 from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, figures_by_agent
 from dialer.store.callbacks import BY_USER, PENDING, cancel_in, pending_callback_in, schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
-from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.leads import LeadRecord, campaign_regime_in, lead_record
 from dialer.store.leadscope import LeadScope
+from dialer.store.lifecycle import snapshot
 from dialer.store.records import RecordReader, by_id, first_row, in_period, paged, where_given
 from dialer.store.tables import IN_CALL_STATUS, attempts_t, callbacks_t, campaigns_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in
@@ -264,7 +265,10 @@ async def create_callback(
     requested: CallbackRequest | None = None,
 ) -> CallbackRecord | None:
     """Schedule a call back on a lead (None: no such lead; :class:`LeadClosedForCallbacks` when it is closed for
-    good). The lead becomes a callback due at the soonest of its pending callbacks, this one or one booked before
+    good; :class:`dialer.campaign.rules.ConsentRequired` when its regime requires consent and it has neither consent
+    nor a pending request of its called party -- unless this is that request).
+
+    The lead becomes a callback due at the soonest of its pending callbacks, this one or one booked before
     (:func:`dialer.store.callbacks.pending_callback_in`: each is dialled in turn); a lead on a call now becomes one
     when the call ends (:func:`dialer.campaign.rules.with_pending_callback`). ``requested``: the called party asked
     for it, recorded on the lead with its due time (:attr:`dialer.campaign.rules.LeadSnapshot.has_requested_callback`;
@@ -275,6 +279,9 @@ async def create_callback(
             return None
         if lead["status"] in {s.value for s in TERMINAL_STATUSES}:
             raise LeadClosedForCallbacks(lead_id, lead["status"])
+        if requested is None:
+            regime = await campaign_regime_in(conn, lead["campaign_id"])
+            check_callback_dialable(snapshot(lead_record(lead), ""), regime.requires_consent)
         callback_id, due = await schedule_callback_in(
             conn, lead_id=lead_id, campaign_id=lead["campaign_id"], due_at=due_at, agent=agent, notes=notes, now=now
         )

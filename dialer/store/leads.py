@@ -1,4 +1,5 @@
-"""Lead rows: the plain record the rest of the app sees, bulk insert with per-campaign dedupe, lookups."""
+"""Lead rows: the plain record the rest of the app sees, bulk insert with per-campaign dedupe, lookups, the
+called party's consent recorded on a call."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
+from dialer.campaign.config import REGIMES, ComplianceRegime, RegimeName
 from dialer.campaign.leadimport.prepared import PreparedLeads
+from dialer.campaign.rules import LeadSnapshot, LeadStatus, check_consent_recordable, consent_record
+from dialer.store.audit import audit_in
 from dialer.store.dialect import upsert_insert
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader, by_id
-from dialer.store.tables import CLAIMABLE_STATUSES, leads_t
+from dialer.store.tables import CLAIMABLE_STATUSES, campaigns_t, leads_t
 from dialer.store.types import UTCDateTime
 
 # Rows per multi-row INSERT: SQLite allows 32 766 bound parameters per statement; a lead row binds ~16.
@@ -291,3 +295,67 @@ async def count_claimable_leads(db: Database, campaign_id: int) -> int:
     query = select(func.count()).where(leads_t.c.campaign_id == campaign_id, leads_t.c.status.in_(CLAIMABLE_STATUSES))
     async with db.read() as conn:
         return int((await conn.execute(query)).scalar_one())
+
+
+async def campaign_regime_in(conn: AsyncConnection, campaign_id: int) -> ComplianceRegime:
+    """The compliance regime of the campaign ``campaign_id`` (its configuration's ``regime``; US by default)."""
+    regime = (
+        await conn.execute(select(campaigns_t.c.config["regime"].as_string()).where(campaigns_t.c.id == campaign_id))
+    ).scalar()
+    return REGIMES[RegimeName(regime or RegimeName.US.value)]
+
+
+def consent_view(record: LeadRecord) -> LeadSnapshot:
+    """The part of a lead row the consent rules read (its status and recorded consent)."""
+    return LeadSnapshot(
+        id=record.id,
+        campaign="",
+        phone=record.phone,
+        status=LeadStatus(record.status),
+        consent_source=record.consent_source,
+        consent_at=record.consent_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentWritten:
+    """The lead after a user recorded its called party's consent; ``recorded``: False when it had consent already
+    (the first record stands, unchanged)."""
+
+    lead: LeadRecord
+    recorded: bool
+
+
+async def record_consent(
+    db: Database, lead_id: int, source: str, *, by: str, attempt_id: int | None, now: datetime
+) -> ConsentWritten | None:
+    """Record that the lead's called party consented to be called, as ``by`` says it was given (``source``), on
+    the call ``attempt_id`` (None: on no call of theirs): ``consent_source`` is :func:`consent_record`,
+    ``consent_at`` is ``now``. None: no such lead. Raises :class:`dialer.campaign.rules.ConsentNotRecordable` for a
+    lead on a DNC list or closed for good. A lead that has consent already keeps its first record (the evidence an
+    auditor follows: when and how the person first agreed); the attempt is audited all the same. Audited as
+    ``lead.consent`` in the same transaction."""
+    async with db.write() as conn:
+        lead = await lead_record.first_in(conn, by_id(leads_t, lead_id).with_for_update())
+        if lead is None:
+            return None
+        on_dnc = bool(await blocked_numbers(conn, [lead.phone, *lead.alt_phones], lead.campaign_id))
+        view = consent_view(lead)
+        check_consent_recordable(view, on_dnc=on_dnc)
+        recorded = not view.has_consent
+        if recorded:
+            values = {"consent_source": consent_record(source, by, attempt_id), "consent_at": now, "updated_at": now}
+            await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
+            lead = await lead_record.one_in(conn, by_id(leads_t, lead_id))
+        await audit_in(
+            conn,
+            by,
+            "lead.consent",
+            f"lead:{lead_id}",
+            now,
+            call=attempt_id,
+            source=source.strip(),
+            recorded=recorded,
+            consent_source=lead.consent_source,
+        )
+        return ConsentWritten(lead, recorded)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.config import CampaignConfig, load_campaign
+from dialer.campaign.rules import ConsentRequired
 from dialer.store import Database
 from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
 from dialer.store.console import create_callback
@@ -204,7 +205,8 @@ async def test_cn_the_callers_request_is_dialled_at_its_time_though_an_agent_boo
     db: Database, agent_first: bool
 ) -> None:
     """Without consent the lead may be dialled for the callback its caller asked for only: an agent's booking, sooner,
-    does not hide it (the lead waits for the request), and is never dialled for itself."""
+    does not hide it (the lead waits for the request), and is never dialled for itself. Before the caller asked, an
+    agent's booking on that lead is refused (it would never be dialled)."""
     cfg = campaign(CN_TOML)
     tuesday, thursday = NOW + timedelta(days=1), NOW + timedelta(days=3)
     with_consent = new("+8613800138006", SHANGHAI, consent_source="官网表单", consent_at=NOW - timedelta(days=9))
@@ -220,7 +222,12 @@ async def test_cn_the_callers_request_is_dialled_at_its_time_though_an_agent_boo
             assert isinstance(asked, Booked)
             assert asked.due_at == thursday
 
-        for book in (agent_books, caller_asks) if agent_first else (caller_asks, agent_books):
+        unconsented_lead = number == "13800138005"
+        if agent_first and unconsented_lead:  # neither consent nor a request yet: a callback never dialled, refused
+            with pytest.raises(ConsentRequired):
+                await agent_books()
+        agent_before = agent_first and not unconsented_lead
+        for book in (agent_books, caller_asks) if agent_before else (caller_asks, agent_books):
             await book()
     unconsented, consented = [await get_lead(db, i) for i in sorted(await sql_and_rules_agree(db, cfg, cid))]
     assert unconsented is not None

@@ -27,6 +27,7 @@ from dialer.web.api.common import (
     callback_json,
     callback_listing_json,
     campaign_id_of,
+    consent_first,
     invalid,
     lead_for,
     ok,
@@ -78,7 +79,7 @@ async def post_callback(call: Call) -> web.Response:
     with invalid(CallbackTimeError, said=lambda exc: M_("due_at {exc}", exc=exc)):
         check_callback_due(body.due_at, call.now())
     agent = call.user.name if body.personal and call.user.role is Role.AGENT else None
-    with refused(LeadClosedForCallbacks, status=409):
+    with refused(LeadClosedForCallbacks, status=409), consent_first():
         created = await create_callback(call.db, lead.id, body.due_at.astimezone(UTC), agent, body.notes, call.now())
     if created is None:
         raise Problem(404, M_("no lead {id}", id=lead.id))

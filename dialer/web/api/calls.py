@@ -32,6 +32,7 @@ from dialer.web.api.common import (
     agent_to_read,
     attempt_and_lead,
     attempt_json,
+    consent_first,
     invalid,
     lead_json,
     ok,
@@ -70,6 +71,11 @@ async def _recording_of(call: Call, campaign: str, attempt_id: int) -> dict[str,
     }
 
 
+def _requires_consent(call: Call, campaign: str) -> bool:
+    config = call.daemon.campaign_config(campaign)
+    return config is not None and config.regime_preset.requires_consent
+
+
 @routes.route("GET", "/api/agents/{agent_id}/call", roles=ANY_USER)
 async def get_agent_call(call: Call) -> web.Response:
     """The agent's current call: lead, history, dispositions"""
@@ -89,6 +95,9 @@ async def get_agent_call(call: Call) -> web.Response:
             "dispositions": [d.model_dump(mode="json") for d in current.dispositions],
             "wrap_up_seconds": current.wrap_up_seconds,
             "recording": await _recording_of(call, current.campaign, current.attempt_id),
+            # The campaign's regime dials its leads only with recorded consent (or the caller's own request): the
+            # screen pop offers to record it (POST /api/leads/{id}/consent).
+            "requires_consent": _requires_consent(call, current.campaign),
         }
         own = await own_callback_kept(call.db, lead.id, current.attempt_id, agent_id) if lead is not None else None
         if own is not None:  # the call keeps a callback this agent promised: their own, placed to them alone
@@ -123,7 +132,7 @@ async def post_disposition(call: Call) -> web.Response:
         current = daemon.agent_call(agent_id, body.campaign)
     if current is None:
         raise Problem(409, M_("{agent_id} has no call to disposition", agent_id=agent_id))
-    with invalid(DispositionError), refused(LookupError, status=409):
+    with invalid(DispositionError), refused(LookupError, status=409), consent_first():
         kind = await daemon.disposition(
             current.campaign,
             current.attempt_id,
@@ -212,7 +221,7 @@ async def post_late_disposition(call: Call) -> web.Response:
     campaign = call.daemon.campaign_of_call(attempt.campaign_id)
     if campaign is None:
         raise Problem(404, M_("the campaign of call {attempt} is not running here", attempt=attempt_id))
-    with invalid(DispositionError), refused(LookupError, status=409), _late_refusals():
+    with invalid(DispositionError), refused(LookupError, status=409), _late_refusals(), consent_first():
         kind = await call.daemon.disposition(
             campaign[0],
             attempt_id,

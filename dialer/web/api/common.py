@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from dialer.agents.registry import Agent, AgentError
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.names import display_name
+from dialer.campaign.rules import ConsentRequired
 from dialer.i18n import LOCALES, M_, Message, message_of, normalize_locale
 from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.auth import Role
@@ -393,6 +394,16 @@ def invalid(*errors: type[Exception], said: Callable[[Exception], str | Message]
     problem saying why (``said``: by default the error's message; one naming the field, e.g.
     ``lambda exc: M_("team: {exc}", exc=exc)``)."""
     with refused(*errors, status=422, kind="validation-error", said=said):
+        yield
+
+
+@contextmanager
+def consent_first() -> Iterator[None]:
+    """A callback booked (from the console, or by a disposition) that its regime would never dial -- no recorded
+    consent, no open request of the called party (:func:`dialer.campaign.rules.check_callback_dialable`): a 409
+    saying to record the called party's consent first. Nothing was written: the agent records it and books (or
+    dispositions) again."""
+    with refused(ConsentRequired, status=409, kind="consent-required"):
         yield
 
 

@@ -1,21 +1,23 @@
-"""Leads: search, read with history, correct, and put on the do-not-call list."""
+"""Leads: search, read with history, correct, record the called party's consent, and put on the do-not-call list."""
 
 from __future__ import annotations
 
 import tempfile
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from dialer.campaign.rules import LeadStatus
+from dialer.campaign.rules import CONSENT_SOURCE_MAX, ConsentNotRecordable, LeadStatus
 from dialer.i18n import M_
 from dialer.lists.export import write_leads_csv
 from dialer.reports.render.csv import CsvEncoding, CsvEncodingError
+from dialer.store.attempts import get_attempt
+from dialer.store.auth import Role
 from dialer.store.console import LeadQuery, lead_history, search_leads, update_lead_fields
 from dialer.store.dnc import import_dnc
 from dialer.store.lead_export import LeadExportFilter, audit_export, check_lists, exported_leads
-from dialer.store.leads import LeadRecord
+from dialer.store.leads import LeadRecord, record_consent
 from dialer.store.leadscope import lead_scope
 from dialer.store.lists import UnknownListError
 from dialer.store.monitoring import recorded_attempts
@@ -31,6 +33,7 @@ from dialer.web.api.common import (
     lead_json,
     ok,
     page_from,
+    refused,
 )
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
@@ -77,6 +80,12 @@ LEAD = r"/api/leads/{lead_id:\d{1,15}}"
 async def _path_lead(call: Call) -> LeadRecord:
     """The path's lead, one the user may see (:func:`lead_for`)."""
     return await lead_for(call, call.path_id("lead_id"))
+
+
+class ConsentBody(Strict):
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=CONSENT_SOURCE_MAX)] = (
+        Field(description="how the called party gave consent, e.g. verbal on the call")
+    )
 
 
 @routes.route("GET", LEAD, roles=ANY_USER)
@@ -130,6 +139,34 @@ async def post_lead_dnc(call: Call) -> web.Response:
         lead_id=lead.id,
     )
     return ok({"lead_id": lead.id, "scope": body.scope, "numbers_added": imported.added})
+
+
+async def _consent_call(call: Call, lead: LeadRecord) -> int | None:
+    """The call an agent records consent on: their current or just-ended call, which must be on ``lead`` (403
+    otherwise). None for a supervisor or manager (on no call of theirs; :func:`lead_for` scoped the lead)."""
+    if call.user.role is not Role.AGENT:
+        return None
+    current = call.daemon.agent_call(call.user.name)
+    attempt = await get_attempt(call.db, current.attempt_id) if current is not None else None
+    if attempt is None or attempt.lead_id != lead.id:
+        raise Problem(403, M_("an agent records consent on the lead of their current or just-ended call only"))
+    return attempt.id
+
+
+@routes.route("POST", f"{LEAD}/consent", roles=ANY_USER, body=ConsentBody, errors=(403, 404, 409))
+async def post_lead_consent(call: Call) -> web.Response:
+    """Record the called party's consent to be called (agents: on their current or just-ended call); audited. A
+    lead with consent keeps its first record (``recorded``: false); withdrawal is the do-not-call action"""
+    lead = await _path_lead(call)
+    body = call.body_as(ConsentBody)
+    attempt_id = await _consent_call(call, lead)
+    with refused(ConsentNotRecordable, status=409, kind="consent-not-recordable"):
+        written = await record_consent(
+            call.db, lead.id, body.source, by=call.user.name, attempt_id=attempt_id, now=call.now()
+        )
+    if written is None:
+        raise Problem(404, M_("no lead {lead_id}", lead_id=lead.id))
+    return ok({**lead_json(written.lead), "recorded": written.recorded})
 
 
 class LeadExportQuery(Strict):

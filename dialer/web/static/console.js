@@ -158,6 +158,7 @@ async function preview(verb) {
 function showCall(call) {
   currentCall = call;
   showPreviewPanel(call);
+  showConsent(call);
   const pop = $("screen-pop");
   const panel = $("disposition-panel");
   if (!call) {
@@ -201,6 +202,34 @@ function showCall(call) {
       d.label ? t(d.label) : d.code, key ? el("kbd", {}, "Alt+" + key.toUpperCase()) : null));
   }
   panel.hidden = false;
+}
+
+// The campaign's regime dials its leads only with the called party's recorded consent (or their own request for a
+// callback): on a lead without it, the agent records how it was given on the call (POST /api/leads/{id}/consent);
+// once recorded, when. Outside the screen pop, so that a refresh keeps what the agent is typing.
+let consentLead = null;  // the lead the consent form is for
+function showConsent(call) {
+  const lead = call && !call.inbound && call.requires_consent ? call.lead : null;
+  $("consent-panel").hidden = !lead;
+  if (!lead) { consentLead = null; return; }
+  if (consentLead !== lead.id) { $("consent-source").value = ""; say("consent-msg", ""); }
+  consentLead = lead.id;
+  const recorded = Boolean(lead.consent_at);
+  $("consent-form").hidden = recorded;
+  $("consent-recorded").hidden = !recorded;
+  if (recorded) $("consent-recorded").textContent = t("Consent recorded ({when})", { when: dateTime(lead.consent_at) });
+}
+
+async function recordConsent(ev) {
+  ev.preventDefault();
+  const source = $("consent-source").value.trim();
+  if (!source) { say("consent-msg", t("Say how the called party gave consent"), true); $("consent-source").focus(); return; }
+  try {
+    const lead = await api("POST", `/api/leads/${consentLead}/consent`, { source });
+    if (currentCall && currentCall.lead && currentCall.lead.id === lead.id) currentCall.lead = lead;
+    say("consent-msg", "");
+    showConsent(currentCall);
+  } catch (err) { say("consent-msg", err.message, true); }
 }
 
 // The call keeps a callback this agent promised (placed to them alone): say so, with when it was promised for and
@@ -264,6 +293,7 @@ async function cancelMine(c) {
 
 function wire() {
   $("callback-at").addEventListener("input", showCallbackLocal);
+  $("consent-form").addEventListener("submit", recordConsent);
   languagePicker(api);
   $("btn-login").onclick = () => {
     const queues = [...document.querySelectorAll("#queue-choice input:checked")].map((i) => i.value);
