@@ -68,7 +68,8 @@ async def test_a_pause_past_its_limit_raises_then_clears_an_alert_announced_by_w
                 (alert,) = dialer.alerts.active
                 assert (alert.rule, alert.agent, alert.detail) == ("pause_overdue", "agent01", "coffee")
                 assert alert.id is not None
-                assert dialer.alerts.active_by_rule()["pause_overdue"] == 1
+                # The gauge is the floor's, read back from the database later in the same evaluation.
+                await eventually(lambda: dialer.alerts.active_by_rule()["pause_overdue"] == 1, 10)
                 assert b'dialer_alerts_active{rule="pause_overdue"} 1.0' in dialer.metrics.render()
                 _, active = await list_alerts(world.db, AlertFilter(active=True))
                 assert [(a.id, a.subject) for a in active] == [(alert.id, "agent:agent01")]
@@ -76,6 +77,7 @@ async def test_a_pause_past_its_limit_raises_then_clears_an_alert_announced_by_w
                 await dialer.agents.ready("agent01")
                 await run_until(world, lambda: not dialer.alerts.active, 30)
                 assert await eventually(lambda: cleared_ids(world), 10) == [alert.id]
+                await eventually(lambda: dialer.alerts.active_by_rule()["pause_overdue"] == 0, 10)
                 assert b'dialer_alerts_active{rule="pause_overdue"} 0.0' in dialer.metrics.render()
 
                 async with asyncio.timeout(15):
