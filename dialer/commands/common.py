@@ -67,6 +67,19 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def write_failed(path: object, error: OSError) -> NoReturn:
+    """A file the command writes (a report's page, an export) cannot be written: the command ends naming it."""
+    fail(_("{path}: write failed ({reason})").format(path=path, reason=error.strerror or error))
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """``text`` into ``path`` (UTF-8), or the command ends saying which file and why (:func:`write_failed`)."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        write_failed(path, exc)
+
+
 @contextmanager
 def failing(*errors: type[Exception]) -> Iterator[None]:
     """What the domain refuses in the block (one of ``errors``) ends the command: its message on one line
