@@ -417,8 +417,8 @@ _CONFIG_FILE: dict[str, Path | None] = {"path": None}
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build and validate the settings once. Raises SettingsError with a readable message."""
     path = config_file or (Path(os.environ["DIALER_CONFIG"]) if os.environ.get("DIALER_CONFIG") else None)
-    if path is not None and not path.is_file():
-        raise SettingsError(M_("config file {path} does not exist", path=str(path)))
+    if path is not None:
+        _readable_config(path)
     _CONFIG_FILE["path"] = path
     try:
         return Settings(**overrides)
@@ -443,6 +443,21 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise SettingsError(M_("invalid settings: {exc}", exc=exc)) from exc
     finally:
         _CONFIG_FILE["path"] = None
+
+
+def _readable_config(path: Path) -> None:
+    """The config file can be read as TOML text, or SettingsError says which file and why (missing, a directory,
+    unreadable, not UTF-8)."""
+    try:
+        path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(M_("config file {path} does not exist", path=str(path))) from None
+    except OSError as exc:
+        raise SettingsError(
+            M_("config file {path}: {reason}", path=str(path), reason=os_error_text(exc.strerror))
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(M_("config file {path} is not UTF-8 text", path=str(path))) from None
 
 
 def _invalid(exc: ValidationError) -> Message:

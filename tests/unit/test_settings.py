@@ -45,6 +45,17 @@ def test_bad_values_give_a_clear_error(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.toml")
 
 
+def test_an_unusable_config_file_is_named_with_why(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('# caf\xe9\nlog_level = "INFO"\n'.encode("latin-1"))
+    with pytest.raises(SettingsError) as not_utf8:
+        load_settings(latin1)
+    assert str(not_utf8.value) == f"config file {latin1} is not UTF-8 text"
+    with pytest.raises(SettingsError) as directory:
+        load_settings(tmp_path)
+    assert str(directory.value) == f"config file {tmp_path}: it is a directory"
+
+
 def test_secret_file_must_be_private(tmp_path: Path) -> None:
     secret = tmp_path / "ami-secret"
     secret.write_text("s3cret\n")
