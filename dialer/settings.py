@@ -180,14 +180,15 @@ class FastAgiSettings(BaseModel):
 
 
 class SimulationSettings(BaseModel):
-    """The in-process simulated PBX used by `dialer demo` (and by `dialer run` when enabled)."""
+    """The simulated PBX: where `dialer demo` runs it in-process and what `dialer sim-pbx` runs by default (its
+    options win). `dialer run` never starts one: run `dialer sim-pbx` beside it and point ``[[ami]]`` at it."""
 
-    enabled: bool = False
+    enabled: bool = False  # read by nothing (`dialer run` starts no simulated PBX); accepted so old files load
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(default=5039, ge=0, le=65535)
     scenario: Path | None = None
     seed: int = 1
-    agents: int = Field(default=10, ge=0)
+    agents: int = Field(default=10, ge=0)  # read by nothing: `dialer demo --agents`, `dialer sim-pbx --agents`
     # Simulated seconds per wall-clock second; 1.0 is real time.
     speed: float = Field(default=1.0, gt=0)
 
