@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import os
+import re
 import stat
 import tomllib
 from datetime import timedelta
@@ -23,6 +24,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 
 from dialer.agents.pausecodes import DEFAULT_PAUSE_CODES, PauseCode, check_pause_codes
 from dialer.alerts.rules import DEFAULT_ALERT_RULES, AlertRule, check_alert_rules
@@ -440,10 +442,29 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
                 reason=fault.reason,
             )
         ) from exc
+    except SourceError as exc:  # (a ValueError too: said before the generic one)
+        raise SettingsError(_source_fault(exc)) from exc
     except ValueError as exc:
         raise SettingsError(M_("invalid settings: {exc}", exc=exc)) from exc
     finally:
         _CONFIG_FILE["path"] = None
+
+
+# pydantic-settings' words for an environment variable it could not parse (a list or a table, read as JSON).
+_ENV_FAULT = re.compile(r'^error parsing value for field "(?P<field>\w+)" from source "EnvSettingsSource"$')
+
+
+def _source_fault(exc: SourceError) -> Message:
+    """pydantic-settings could not read a source: the environment variable named, with how it is written."""
+    env = _ENV_FAULT.match(str(exc))
+    if env is None:
+        return M_("invalid settings: {exc}", exc=exc)
+    variable = "DIALER_" + env["field"].upper()
+    return M_(
+        "environment variable {variable} is not valid JSON: a list or a table set from the environment is "
+        'written in JSON, e.g. \'["sales", "support"]\' (or one key at a time: DIALER_AMI__0__HOST)',
+        variable=variable,
+    )
 
 
 def _readable_config(path: Path) -> None:

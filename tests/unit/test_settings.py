@@ -56,6 +56,19 @@ def test_an_unusable_config_file_is_named_with_why(tmp_path: Path) -> None:
     assert str(directory.value) == f"config file {tmp_path}: it is a directory"
 
 
+@pytest.mark.parametrize(("variable", "value"), [("DIALER_INBOUND_QUEUES", "sales,support"), ("DIALER_AMI", "pbx1")])
+def test_a_list_from_the_environment_not_in_json_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value).startswith(f"environment variable {variable} is not valid JSON: ")
+    monkeypatch.setenv("DIALER_INBOUND_QUEUES", '["sales", "support"]')
+    monkeypatch.delenv("DIALER_AMI", raising=False)
+    assert load_settings().inbound_queues == ["sales", "support"]
+
+
 def test_secret_file_must_be_private(tmp_path: Path) -> None:
     secret = tmp_path / "ami-secret"
     secret.write_text("s3cret\n")
