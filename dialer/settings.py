@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -111,7 +111,14 @@ class _EnvOverFile(PydanticBaseSettingsSource):
         return merged
 
 
-class AmiServerSettings(BaseModel):
+class SettingsTable(BaseModel):
+    """A table of the settings (``[http]``, ``[[ami]]`` ...): a key it does not have is refused, as at the top level
+    (a misspelt ``[http] prot`` or ``DIALER_AMI__0__SECRTE`` is said, not silently left at its default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AmiServerSettings(SettingsTable):
     """One Asterisk server: its AMI login and the capacity of the trunks behind it."""
 
     name: str = "pbx1"
@@ -138,7 +145,7 @@ class AmiServerSettings(BaseModel):
         return self
 
 
-class HttpSettings(BaseModel):
+class HttpSettings(SettingsTable):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     # Signs session cookies; generated per run when empty (sessions then do not survive a restart).
@@ -165,7 +172,7 @@ class HttpSettings(BaseModel):
         return f"http://{self.host}:{self.port}"
 
 
-class FastAgiSettings(BaseModel):
+class FastAgiSettings(SettingsTable):
     """The daemon's FastAGI server: the shipped dialplan's ``AGI(agi://${DIALER_FASTAGI}/ivr)`` reaches it (IVR flows).
 
     ``advertise``: ``host:port`` Asterisk connects to (sent with every agentless Originate as ``DIALER_FASTAGI``);
@@ -181,7 +188,7 @@ class FastAgiSettings(BaseModel):
     callback_campaign: str = ""
 
 
-class SimulationSettings(BaseModel):
+class SimulationSettings(SettingsTable):
     """The simulated PBX: where `dialer demo` runs it in-process and what `dialer sim-pbx` runs by default (its
     options win). `dialer run` never starts one: run `dialer sim-pbx` beside it and point ``[[ami]]`` at it."""
 
@@ -195,7 +202,7 @@ class SimulationSettings(BaseModel):
     speed: float = Field(default=1.0, gt=0)
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(SettingsTable):
     """Outgoing webhooks and CRM calls (dialer.webhooks): where they may go and how they are delivered."""
 
     enabled: bool = True  # the delivery worker runs (events are written to the outbox either way)
@@ -220,7 +227,7 @@ class WebhookSettings(BaseModel):
         return entries
 
 
-class RecordingSettings(BaseModel):
+class RecordingSettings(SettingsTable):
     """Where call recordings are. Asterisk writes them (MixMonitor), the dialer serves them: both must see the
     same files (one host, or a shared mount such as NFS; README "Recordings")."""
 
@@ -243,7 +250,7 @@ def _resolved(directory: Path, cwd: str) -> str:
     return str(directory.resolve())
 
 
-class InboundServiceLevelSettings(BaseModel):
+class InboundServiceLevelSettings(SettingsTable):
     """How the inbound queues' service level is counted (dialer.inbound.figures, docs/domain.md)."""
 
     # Answered within this many seconds of joining the queue: the service level's target (the "20" of "80/20").
@@ -257,7 +264,7 @@ class InboundServiceLevelSettings(BaseModel):
         return ServiceLevelRule(self.answer_within_seconds, self.short_abandon_seconds, self.target)
 
 
-class SmtpSettings(BaseModel):
+class SmtpSettings(SettingsTable):
     """Where scheduled reports are mailed from (dialer.reports.mail): the SMTP server, its TLS, its login."""
 
     # The server; empty: no mail can be sent (a due report schedule's run is recorded as failed, saying so).

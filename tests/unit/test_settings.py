@@ -69,6 +69,21 @@ def test_a_list_from_the_environment_not_in_json_names_its_variable(
     assert load_settings().inbound_queues == ["sales", "support"]
 
 
+def test_a_misspelt_key_in_a_table_is_refused_as_at_the_top_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[http]\nprot = 9000\n\n[[ami]]\nname = "pbx1"\nsecrte = "s3cret"\n', encoding="utf-8")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(typo)
+    lines = str(refused.value).splitlines()
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["http.prot", "ami.0.secrte"]
+    assert "s3cret" not in str(refused.value)
+    monkeypatch.setenv("DIALER_SMTP__HOTS", "smtp.example.com")
+    with pytest.raises(SettingsError, match=r"smtp\.hots"):
+        load_settings()
+
+
 def test_secret_file_must_be_private(tmp_path: Path) -> None:
     secret = tmp_path / "ami-secret"
     secret.write_text("s3cret\n")
