@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -472,6 +473,34 @@ def _source_fault(exc: SourceError) -> Message:
         'written in JSON, e.g. \'["sales", "support"]\' (or one key at a time: DIALER_AMI__0__HOST)',
         variable=variable,
     )
+
+
+def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``DIALER_*`` variables that read as a table's key written with one underscore (``DIALER_HTTP_PORT``,
+    ``DIALER_AMI_0_SECRET``), which the settings never read: each with the name meant (``DIALER_HTTP__PORT``)."""
+    tables = sorted(
+        (name.upper() for name, info in Settings.model_fields.items() if _is_table(info.annotation)),
+        key=len,
+        reverse=True,
+    )
+    found = []
+    for variable in sorted(environ):
+        if not variable.startswith("DIALER_") or "__" in variable:
+            continue
+        rest = variable.removeprefix("DIALER_")
+        table = next((t for t in tables if rest.startswith(t + "_") and rest != t), None)
+        if table is not None and rest.upper() not in {n.upper() for n in Settings.model_fields}:
+            keys = rest.removeprefix(table + "_")
+            if table == "AMI" and keys.partition("_")[0].isdigit():  # DIALER_AMI_0_SECRET
+                keys = "__".join(keys.split("_", 1))
+            found.append((variable, f"DIALER_{table}__{keys}"))
+    return found
+
+
+def _is_table(annotation: Any) -> bool:
+    """A setting that is a table (``[http]``) or a list of tables (``[[ami]]``)."""
+    inner = getattr(annotation, "__args__", (annotation,))
+    return any(isinstance(t, type) and issubclass(t, SettingsTable) for t in (annotation, *inner))
 
 
 def _readable_config(path: Path) -> None:

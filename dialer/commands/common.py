@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ import typer
 from dialer.campaign.config import CampaignConfig, CampaignConfigError
 from dialer.i18n import _
 from dialer.logging import configure_logging
-from dialer.settings import Settings, SettingsError, load_settings
+from dialer.settings import Settings, SettingsError, load_settings, misspelt_variables
 from dialer.store import Database
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, load_stored_campaign
 
@@ -42,6 +43,13 @@ class CliContext:
             except SettingsError as exc:
                 fail(str(exc))
             configure_logging(self._settings.log_level, self._settings.log_format)
+            for variable, meant in misspelt_variables(os.environ):
+                typer.echo(
+                    _("warning: {variable} is not a setting and is ignored (did you mean {meant}?)").format(
+                        variable=variable, meant=meant
+                    ),
+                    err=True,
+                )
         return self._settings
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dialer.logging import mask_number
-from dialer.settings import DEFAULT_SQLITE_URL, SettingsError, load_settings
+from dialer.settings import DEFAULT_SQLITE_URL, SettingsError, load_settings, misspelt_variables
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "dialer" / "dialer.example.toml"
 
@@ -82,6 +82,23 @@ def test_a_misspelt_key_in_a_table_is_refused_as_at_the_top_level(
     monkeypatch.setenv("DIALER_SMTP__HOTS", "smtp.example.com")
     with pytest.raises(SettingsError, match=r"smtp\.hots"):
         load_settings()
+
+
+def test_a_tables_key_written_with_one_underscore_is_pointed_out() -> None:
+    environ = {
+        "DIALER_HTTP_PORT": "8081",  # meant DIALER_HTTP__PORT: never read
+        "DIALER_AMI_0_SECRET": "s3cret",
+        "DIALER_INBOUND_SERVICE_LEVEL_TARGET": "0.9",
+        "DIALER_AMI__0__SECRET": "s3cret",  # right
+        "DIALER_INBOUND_QUEUES": "[]",  # a setting of its own
+        "DIALER_TEST_PG_URL": "x",  # not the settings' at all
+        "DIALER_LANG": "ja",
+    }
+    assert misspelt_variables(environ) == [
+        ("DIALER_AMI_0_SECRET", "DIALER_AMI__0__SECRET"),
+        ("DIALER_HTTP_PORT", "DIALER_HTTP__PORT"),
+        ("DIALER_INBOUND_SERVICE_LEVEL_TARGET", "DIALER_INBOUND_SERVICE_LEVEL__TARGET"),
+    ]
 
 
 def test_secret_file_must_be_private(tmp_path: Path) -> None:
