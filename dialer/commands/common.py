@@ -15,7 +15,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError
-from dialer.i18n import _
+from dialer.i18n import _, render
+from dialer.i18n.library import os_error_text
 from dialer.logging import configure_logging
 from dialer.settings import Settings, SettingsError, load_settings, misspelt_variables
 from dialer.store import Database
@@ -77,7 +78,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def write_failed(path: object, error: OSError) -> NoReturn:
     """A file the command writes (a report's page, an export) cannot be written: the command ends naming it."""
-    fail(_("{path}: write failed ({reason})").format(path=path, reason=error.strerror or error))
+    reason = render(os_error_text(error.strerror)) if error.strerror else str(error)
+    fail(_("{path}: write failed ({reason})").format(path=path, reason=reason))
 
 
 def write_text_file(path: Path, text: str) -> None:

@@ -35,6 +35,15 @@ def test_an_unwritable_output_file_is_named_in_one_line(
     out = str(tmp_path / "no-such-dir" / "out.file")
     code, stdout, stderr = run(cli, *(a.format(out=out) for a in args))
     assert code == 1
-    assert stderr == f"error: {written.format(out=out)}: write failed (No such file or directory)\n"
+    assert stderr == f"error: {written.format(out=out)}: write failed (no such file or directory)\n"
     assert stdout == ""
     assert not (tmp_path / "no-such-dir").exists()
+
+
+def test_why_the_file_cannot_be_written_is_said_in_the_users_language(
+    cli: CliRunner, applied: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "no-such-dir" / "page.html"
+    code, _, stderr = run(cli, "--locale", "ja", "report", "compliance", "--campaign", applied, "--html", str(out))
+    assert code == 1
+    assert stderr == f"エラー: {out}: 書き込みに失敗しました（そのようなファイルやディレクトリはありません）\n"
