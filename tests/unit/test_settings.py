@@ -45,15 +45,22 @@ def test_bad_values_give_a_clear_error(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.toml")
 
 
-def test_an_unusable_config_file_is_named_with_why(tmp_path: Path) -> None:
-    latin1 = tmp_path / "latin1.toml"
-    latin1.write_bytes('# caf\xe9\nlog_level = "INFO"\n'.encode("latin-1"))
-    with pytest.raises(SettingsError) as not_utf8:
-        load_settings(latin1)
-    assert str(not_utf8.value) == f"config file {latin1} is not UTF-8 text"
-    with pytest.raises(SettingsError) as directory:
-        load_settings(tmp_path)
-    assert str(directory.value) == f"config file {tmp_path}: it is a directory"
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("latin1.toml", '# caf\xe9\nlog_level = "INFO"\n'.encode("latin-1"), " is not UTF-8 text"),
+        ("a-directory", None, ": it is a directory"),
+    ],
+)
+def test_an_unusable_config_file_is_named_with_why(tmp_path: Path, name: str, content: bytes | None, why: str) -> None:
+    config = tmp_path / name
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    with pytest.raises(SettingsError) as refused:
+        load_settings(config)
+    assert str(refused.value) == f"config file {config}{why}"
 
 
 @pytest.mark.parametrize(("variable", "value"), [("DIALER_INBOUND_QUEUES", "sales,support"), ("DIALER_AMI", "pbx1")])
