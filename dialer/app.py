@@ -256,8 +256,12 @@ async def serve(app: web.Application, host: str, port: int) -> None:
     shutdown.install_signal_handlers(loop)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:  # (the port taken, say): what setup started is stopped before the error goes up
+        shutdown.remove_signal_handlers(loop)
+        await runner.cleanup()
+        raise
     log.info("http_listening", host=host, port=port)
     ready = asyncio.create_task(announce_ready(app), name="announce-ready")
     try:

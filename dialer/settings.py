@@ -10,19 +10,22 @@ from __future__ import annotations
 import fnmatch
 import functools
 import os
+import re
 import stat
 import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import SettingsError as SourceError
 
 from dialer.agents.pausecodes import DEFAULT_PAUSE_CODES, PauseCode, check_pause_codes
 from dialer.alerts.rules import DEFAULT_ALERT_RULES, AlertRule, check_alert_rules
@@ -109,7 +112,14 @@ class _EnvOverFile(PydanticBaseSettingsSource):
         return merged
 
 
-class AmiServerSettings(BaseModel):
+class SettingsTable(BaseModel):
+    """A table of the settings (``[http]``, ``[[ami]]`` ...): a key it does not have is refused, as at the top level
+    (a misspelt ``[http] prot`` or ``DIALER_AMI__0__SECRTE`` is said, not silently left at its default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AmiServerSettings(SettingsTable):
     """One Asterisk server: its AMI login and the capacity of the trunks behind it."""
 
     name: str = "pbx1"
@@ -136,7 +146,7 @@ class AmiServerSettings(BaseModel):
         return self
 
 
-class HttpSettings(BaseModel):
+class HttpSettings(SettingsTable):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     # Signs session cookies; generated per run when empty (sessions then do not survive a restart).
@@ -163,7 +173,7 @@ class HttpSettings(BaseModel):
         return f"http://{self.host}:{self.port}"
 
 
-class FastAgiSettings(BaseModel):
+class FastAgiSettings(SettingsTable):
     """The daemon's FastAGI server: the shipped dialplan's ``AGI(agi://${DIALER_FASTAGI}/ivr)`` reaches it (IVR flows).
 
     ``advertise``: ``host:port`` Asterisk connects to (sent with every agentless Originate as ``DIALER_FASTAGI``);
@@ -179,20 +189,21 @@ class FastAgiSettings(BaseModel):
     callback_campaign: str = ""
 
 
-class SimulationSettings(BaseModel):
-    """The in-process simulated PBX used by `dialer demo` (and by `dialer run` when enabled)."""
+class SimulationSettings(SettingsTable):
+    """The simulated PBX: where `dialer demo` runs it in-process and what `dialer sim-pbx` runs by default (its
+    options win). `dialer run` never starts one: run `dialer sim-pbx` beside it and point ``[[ami]]`` at it."""
 
-    enabled: bool = False
+    enabled: bool = False  # read by nothing (`dialer run` starts no simulated PBX); accepted so old files load
     listen_host: str = "127.0.0.1"
     listen_port: int = Field(default=5039, ge=0, le=65535)
     scenario: Path | None = None
     seed: int = 1
-    agents: int = Field(default=10, ge=0)
+    agents: int = Field(default=10, ge=0)  # read by nothing: `dialer demo --agents`, `dialer sim-pbx --agents`
     # Simulated seconds per wall-clock second; 1.0 is real time.
     speed: float = Field(default=1.0, gt=0)
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(SettingsTable):
     """Outgoing webhooks and CRM calls (dialer.webhooks): where they may go and how they are delivered."""
 
     enabled: bool = True  # the delivery worker runs (events are written to the outbox either way)
@@ -217,7 +228,7 @@ class WebhookSettings(BaseModel):
         return entries
 
 
-class RecordingSettings(BaseModel):
+class RecordingSettings(SettingsTable):
     """Where call recordings are. Asterisk writes them (MixMonitor), the dialer serves them: both must see the
     same files (one host, or a shared mount such as NFS; README "Recordings")."""
 
@@ -240,7 +251,7 @@ def _resolved(directory: Path, cwd: str) -> str:
     return str(directory.resolve())
 
 
-class InboundServiceLevelSettings(BaseModel):
+class InboundServiceLevelSettings(SettingsTable):
     """How the inbound queues' service level is counted (dialer.inbound.figures, docs/domain.md)."""
 
     # Answered within this many seconds of joining the queue: the service level's target (the "20" of "80/20").
@@ -254,7 +265,7 @@ class InboundServiceLevelSettings(BaseModel):
         return ServiceLevelRule(self.answer_within_seconds, self.short_abandon_seconds, self.target)
 
 
-class SmtpSettings(BaseModel):
+class SmtpSettings(SettingsTable):
     """Where scheduled reports are mailed from (dialer.reports.mail): the SMTP server, its TLS, its login."""
 
     # The server; empty: no mail can be sent (a due report schedule's run is recorded as failed, saying so).
@@ -417,8 +428,8 @@ _CONFIG_FILE: dict[str, Path | None] = {"path": None}
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build and validate the settings once. Raises SettingsError with a readable message."""
     path = config_file or (Path(os.environ["DIALER_CONFIG"]) if os.environ.get("DIALER_CONFIG") else None)
-    if path is not None and not path.is_file():
-        raise SettingsError(M_("config file {path} does not exist", path=str(path)))
+    if path is not None:
+        _readable_config(path)
     _CONFIG_FILE["path"] = path
     try:
         return Settings(**overrides)
@@ -439,10 +450,72 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
                 reason=fault.reason,
             )
         ) from exc
+    except SourceError as exc:  # (a ValueError too: said before the generic one)
+        raise SettingsError(_source_fault(exc)) from exc
     except ValueError as exc:
         raise SettingsError(M_("invalid settings: {exc}", exc=exc)) from exc
     finally:
         _CONFIG_FILE["path"] = None
+
+
+# pydantic-settings' words for an environment variable it could not parse (a list or a table, read as JSON).
+_ENV_FAULT = re.compile(r'^error parsing value for field "(?P<field>\w+)" from source "EnvSettingsSource"$')
+
+
+def _source_fault(exc: SourceError) -> Message:
+    """pydantic-settings could not read a source: the environment variable named, with how it is written."""
+    env = _ENV_FAULT.match(str(exc))
+    if env is None:
+        return M_("invalid settings: {exc}", exc=exc)
+    variable = "DIALER_" + env["field"].upper()
+    return M_(
+        "environment variable {variable} is not valid JSON: a list or a table set from the environment is "
+        'written in JSON, e.g. \'["sales", "support"]\' (or one key at a time: DIALER_AMI__0__HOST)',
+        variable=variable,
+    )
+
+
+def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``DIALER_*`` variables that read as a table's key written with one underscore (``DIALER_HTTP_PORT``,
+    ``DIALER_AMI_0_SECRET``), which the settings never read: each with the name meant (``DIALER_HTTP__PORT``)."""
+    tables = sorted(
+        (name.upper() for name, info in Settings.model_fields.items() if _is_table(info.annotation)),
+        key=len,
+        reverse=True,
+    )
+    found = []
+    for variable in sorted(environ):
+        if not variable.startswith("DIALER_") or "__" in variable:
+            continue
+        rest = variable.removeprefix("DIALER_")
+        table = next((t for t in tables if rest.startswith(t + "_") and rest != t), None)
+        if table is not None and rest.upper() not in {n.upper() for n in Settings.model_fields}:
+            keys = rest.removeprefix(table + "_")
+            if table == "AMI" and keys.partition("_")[0].isdigit():  # DIALER_AMI_0_SECRET
+                keys = "__".join(keys.split("_", 1))
+            found.append((variable, f"DIALER_{table}__{keys}"))
+    return found
+
+
+def _is_table(annotation: Any) -> bool:
+    """A setting that is a table (``[http]``) or a list of tables (``[[ami]]``)."""
+    inner = getattr(annotation, "__args__", (annotation,))
+    return any(isinstance(t, type) and issubclass(t, SettingsTable) for t in (annotation, *inner))
+
+
+def _readable_config(path: Path) -> None:
+    """The config file can be read as TOML text, or SettingsError says which file and why (missing, a directory,
+    unreadable, not UTF-8)."""
+    try:
+        path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(M_("config file {path} does not exist", path=str(path))) from None
+    except OSError as exc:
+        raise SettingsError(
+            M_("config file {path}: {reason}", path=str(path), reason=os_error_text(exc.strerror))
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError(M_("config file {path} is not UTF-8 text", path=str(path))) from None
 
 
 def _invalid(exc: ValidationError) -> Message:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,9 +15,10 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from dialer.campaign.config import CampaignConfig, CampaignConfigError
-from dialer.i18n import _
+from dialer.i18n import _, render
+from dialer.i18n.library import os_error_text
 from dialer.logging import configure_logging
-from dialer.settings import Settings, SettingsError, load_settings
+from dialer.settings import Settings, SettingsError, load_settings, misspelt_variables
 from dialer.store import Database
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, load_stored_campaign
 
@@ -42,6 +44,13 @@ class CliContext:
             except SettingsError as exc:
                 fail(str(exc))
             configure_logging(self._settings.log_level, self._settings.log_format)
+            for variable, meant in misspelt_variables(os.environ):
+                typer.echo(
+                    _("warning: {variable} is not a setting and is ignored (did you mean {meant}?)").format(
+                        variable=variable, meant=meant
+                    ),
+                    err=True,
+                )
         return self._settings
 
 
@@ -65,6 +74,20 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error to stderr and exit non-zero (no traceback for user errors)."""
     typer.echo(_("error: {message}").format(message=message), err=True)
     raise typer.Exit(code)
+
+
+def write_failed(path: object, error: OSError) -> NoReturn:
+    """A file the command writes (a report's page, an export) cannot be written: the command ends naming it."""
+    reason = render(os_error_text(error.strerror)) if error.strerror else str(error)
+    fail(_("{path}: write failed ({reason})").format(path=path, reason=reason))
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """``text`` into ``path`` (UTF-8), or the command ends saying which file and why (:func:`write_failed`)."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        write_failed(path, exc)
 
 
 @contextmanager

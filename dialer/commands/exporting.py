@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from dialer.commands.common import fail, failing
+from dialer.commands.common import fail, failing, write_failed
 from dialer.commands.db import run_with_database
 from dialer.i18n import _
 from dialer.reports.render.csv import CSV_ENCODINGS, ByteSink, CsvEncodingError
@@ -35,6 +35,8 @@ async def write_export(output: str, write: Callable[[ByteSink], Awaitable[int]])
             with partial.open("wb") as out:
                 n = await write(out)
             partial.replace(target)
+        except OSError as exc:  # (said here: an OSError leaving the database's work would be taken for its own)
+            write_failed(output, exc)
         finally:
             partial.unlink(missing_ok=True)
         return n
@@ -47,12 +49,9 @@ def export_encoding_or_fail(encoding: str) -> None:
 
 
 def run_export(ctx: typer.Context, output: str, work: Callable[[Database], Awaitable[int]], written: str) -> None:
-    """Run an export's ``work`` (returns how many items it wrote) against the database; a file that cannot be
-    written ends the command saying why; ``written`` (with ``{n}`` and ``{path}``, in the user's language) is said
-    on standard error when the export went to a file."""
-    try:
-        n = run_with_database(ctx, work)
-    except OSError as exc:
-        fail(_("{path}: write failed ({reason})").format(path=output, reason=exc.strerror or exc))
+    """Run an export's ``work`` (returns how many items it wrote) against the database (a file that cannot be
+    written ends the command saying why: :func:`write_export`); ``written`` (with ``{n}`` and ``{path}``, in the
+    user's language) is said on standard error when the export went to a file."""
+    n = run_with_database(ctx, work)
     if output != "-":
         typer.echo(written.format(n=n, path=output), err=True)

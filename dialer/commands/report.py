@@ -16,7 +16,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from dialer.commands import report_schedule
-from dialer.commands.common import cli_context, fail, failing
+from dialer.commands.common import cli_context, fail, failing, write_text_file
 from dialer.commands.db import run_on_database
 from dialer.i18n import _, current_zone, fallback_zone
 from dialer.reports.activity import AgentActivityReport, agent_activity_report
@@ -109,7 +109,7 @@ def emit_with_page(report: Report, zone: str | None, html: Path | None, fmt: For
     (the campaign's; see ``fallback_zone``; None for a report of no one campaign: the reader's zone or UTC)."""
     with fallback_zone(zone):
         if html is not None:
-            html.write_text(render(report, "html"), encoding="utf-8")
+            write_text_file(html, render(report, "html"))
         emit(report, fmt)
 
 
@@ -175,9 +175,9 @@ def performance(
         lambda db: _and_zone(db, campaign, performance_report(db, campaign, span, agent=agent, now=datetime.now(UTC))),
     )
     if chart is not None:
-        chart.write_text(bar_chart(contact_rate_by_hour(report)), encoding="utf-8")
-        chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}").write_text(
-            bar_chart(disposition_counts(report)), encoding="utf-8"
+        write_text_file(chart, bar_chart(contact_rate_by_hour(report)))
+        write_text_file(
+            chart.with_name(f"{chart.stem}-dispositions{chart.suffix or '.svg'}"), bar_chart(disposition_counts(report))
         )
     emit_with_page(report, zone, html, fmt)
 
@@ -265,7 +265,7 @@ def ivr(
     if chart is not None:
         for figures in report.flows:
             target = chart.with_name(f"{chart.stem}-{figures.flow}{chart.suffix or '.svg'}")
-            target.write_text(bar_chart(node_funnel(figures)), encoding="utf-8")
+            write_text_file(target, bar_chart(node_funnel(figures)))
     emit_with_page(report, None, html, fmt)
 
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 
 import typer
 
 from dialer.app import build_app, serve
-from dialer.commands.common import cli_context
+from dialer.commands.common import cli_context, fail
+from dialer.commands.db import run_on_database
+from dialer.i18n import _
+from dialer.store import Database, schema_version
+
+# What a socket that cannot listen says (another process has the port, a privileged port, an address not here).
+_CANNOT_LISTEN = {errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL}
 
 
 def run(ctx: typer.Context) -> None:
@@ -17,5 +24,21 @@ def run(ctx: typer.Context) -> None:
     """
     cli = cli_context(ctx)
     settings = cli.settings()
+
+    async def reachable(db: Database) -> None:
+        await schema_version(db)
+
+    # The database first, as every command opens it: unreachable or refusing, the daemon does not start and says
+    # so in one line (migrated here when it is behind, as the daemon would).
+    run_on_database(settings, reachable)
     app = build_app(settings, config_file=cli.config_file)
-    asyncio.run(serve(app, settings.http.host, settings.http.port))
+    try:
+        asyncio.run(serve(app, settings.http.host, settings.http.port))
+    except OSError as exc:
+        if exc.errno not in _CANNOT_LISTEN:
+            raise
+        fail(
+            _("cannot listen: {error} (choose another [http] port, or DIALER_HTTP__PORT)").format(
+                error=exc.strerror or exc
+            )
+        )

@@ -14,6 +14,7 @@ from types import MethodType
 from typing import Any
 
 from pydantic import ValidationError
+from rich.markup import escape
 from typer import rich_utils
 
 from dialer.i18n import DEFAULT_LOCALE, N_, _, cli_locale, current_locale, normalize_locale, render
@@ -37,6 +38,8 @@ HELP_OPTION_TEXT = N_("Show this message and exit.")
 USAGE_PREFIX = N_("Usage: ")
 _METAVARS = {"[OPTIONS]": N_("[OPTIONS]"), "COMMAND [ARGS]...": N_("COMMAND [ARGS]...")}
 _ENGLISH = "_dialer_english_help"
+# The attributes holding help prose (the others are click's metavars, written as they are).
+_HELP_TEXTS = frozenset({"help", "short_help"})
 
 
 def _commands(command: Any, path: str = "dialer") -> Iterator[tuple[str, Any]]:
@@ -88,7 +91,10 @@ def _swap(obj: Any, attributes: Sequence[str]) -> None:
     setattr(obj, _ENGLISH, english)
     for attribute, text in english.items():
         if text:
-            setattr(obj, attribute, _(text))
+            said = _(text)
+            # Typer renders help texts as Rich markup, where "[ivr]" or "[[pause_codes]]" would be taken for a
+            # style and vanish: the help names settings tables, so its brackets are shown as written.
+            setattr(obj, attribute, escape(said) if attribute in _HELP_TEXTS else said)
 
 
 def requested_locale(args: Sequence[str], environ: Mapping[str, str] = os.environ) -> str:

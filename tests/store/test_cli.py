@@ -240,3 +240,11 @@ def test_user_set_and_team_are_audited(cli: CliRunner) -> None:
         ("cli", "team.create", "team:south"),
         ("cli", "token.mint", "user:sue"),
     ]
+
+
+def test_a_misspelt_environment_setting_is_warned_about(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIALER_HTTP_PORT", "8081")
+    code, out, err = run(cli, "db", "current", "--json")
+    assert code == 0
+    assert json.loads(out)["current"] is None
+    assert err == "warning: DIALER_HTTP_PORT is not a setting and is ignored (did you mean DIALER_HTTP__PORT?)\n"

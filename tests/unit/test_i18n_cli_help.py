@@ -152,3 +152,17 @@ def test_the_usage_line_is_in_the_users_language(locale: str) -> None:
     assert "[OPTIONS]" not in error, error
     assert not english_words(error), error
     assert "Usage: dialer campaign [OPTIONS] COMMAND [ARGS]..." in help_of(["campaign"]).output
+
+
+@pytest.mark.parametrize("locale", ["en", *LANGS])
+def test_settings_tables_named_in_help_are_shown_as_written(locale: str) -> None:
+    """Typer reads help as Rich markup: a ``[smtp]`` or ``[[pause_codes]]`` in it must not be taken for a style."""
+    env = {"LANG": LANGS.get(locale, "C")}
+    for args, table in (
+        (["ivr", "check"], "[ivr]"),
+        (["report", "schedule"], "[smtp]"),
+        (["report", "inbound"], "[inbound_service_level]"),
+        (["report", "agents"], "[[pause_codes]]"),
+    ):
+        text = " ".join(help_of(args, COLUMNS="200", **env).output.split())
+        assert table in text, (args, text)

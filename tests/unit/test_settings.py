@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dialer.logging import mask_number
-from dialer.settings import DEFAULT_SQLITE_URL, SettingsError, load_settings
+from dialer.settings import DEFAULT_SQLITE_URL, SettingsError, load_settings, misspelt_variables
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "dialer" / "dialer.example.toml"
 
@@ -43,6 +43,69 @@ def test_bad_values_give_a_clear_error(tmp_path: Path) -> None:
         load_settings(bad)
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("latin1.toml", '# caf\xe9\nlog_level = "INFO"\n'.encode("latin-1"), " is not UTF-8 text"),
+        ("a-directory", None, ": it is a directory"),
+    ],
+)
+def test_an_unusable_config_file_is_named_with_why(tmp_path: Path, name: str, content: bytes | None, why: str) -> None:
+    config = tmp_path / name
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    with pytest.raises(SettingsError) as refused:
+        load_settings(config)
+    assert str(refused.value) == f"config file {config}{why}"
+
+
+@pytest.mark.parametrize(("variable", "value"), [("DIALER_INBOUND_QUEUES", "sales,support"), ("DIALER_AMI", "pbx1")])
+def test_a_list_from_the_environment_not_in_json_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    assert str(refused.value).startswith(f"environment variable {variable} is not valid JSON: ")
+    monkeypatch.setenv("DIALER_INBOUND_QUEUES", '["sales", "support"]')
+    monkeypatch.delenv("DIALER_AMI", raising=False)
+    assert load_settings().inbound_queues == ["sales", "support"]
+
+
+def test_a_misspelt_key_in_a_table_is_refused_as_at_the_top_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[http]\nprot = 9000\n\n[[ami]]\nname = "pbx1"\nsecrte = "s3cret"\n', encoding="utf-8")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(typo)
+    lines = str(refused.value).splitlines()
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["http.prot", "ami.0.secrte"]
+    assert "s3cret" not in str(refused.value)
+    monkeypatch.setenv("DIALER_SMTP__HOTS", "smtp.example.com")
+    with pytest.raises(SettingsError, match=r"smtp\.hots"):
+        load_settings()
+
+
+def test_a_tables_key_written_with_one_underscore_is_pointed_out() -> None:
+    environ = {
+        "DIALER_HTTP_PORT": "8081",  # meant DIALER_HTTP__PORT: never read
+        "DIALER_AMI_0_SECRET": "s3cret",
+        "DIALER_INBOUND_SERVICE_LEVEL_TARGET": "0.9",
+        "DIALER_AMI__0__SECRET": "s3cret",  # right
+        "DIALER_INBOUND_QUEUES": "[]",  # a setting of its own
+        "DIALER_TEST_PG_URL": "x",  # not the settings' at all
+        "DIALER_LANG": "ja",
+    }
+    assert misspelt_variables(environ) == [
+        ("DIALER_AMI_0_SECRET", "DIALER_AMI__0__SECRET"),
+        ("DIALER_HTTP_PORT", "DIALER_HTTP__PORT"),
+        ("DIALER_INBOUND_SERVICE_LEVEL_TARGET", "DIALER_INBOUND_SERVICE_LEVEL__TARGET"),
+    ]
 
 
 def test_secret_file_must_be_private(tmp_path: Path) -> None:
