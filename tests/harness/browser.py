@@ -11,6 +11,25 @@ from typing import Any
 from harness.web import PASSWORD, WebWorld, demo_campaign_with_wrap_up, web_world
 
 VIEWPORT = {"width": 1440, "height": 1000}
+LAPTOP = {"width": 1280, "height": 800}  # the smallest desk screen every page must fit
+PHONE = {"width": 390, "height": 844}  # the narrow phone the agent console must fit
+
+# Elements whose right edge is past the viewport's (the page scrolls sideways), the innermost first: "TAG#id.class".
+_STICKING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = (el) => el.getBoundingClientRect().right > width + 1 && el.getBoundingClientRect().width > 0;
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (out(el) && ![...el.children].some(out)) found.push(`${el.tagName}#${el.id}.${el.className}`);
+  }
+  return document.documentElement.scrollWidth > width ? found : [];
+}"""
+
+
+async def sticking_out(page: Any) -> list[str]:
+    """What makes ``page`` wider than its viewport (a row of buttons that does not wrap, a wide table); [] when the
+    page fits its width."""
+    return list(await page.evaluate(_STICKING_OUT))
 
 
 def csp_violations(page: Any, into: list[str]) -> None:
