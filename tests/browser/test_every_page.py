@@ -1,7 +1,8 @@
 """Every page of the product as an administrator, in each language, on a 1280x800 laptop, in headless chromium
 against the whole dialer: each answers 200 and loads without a script error, a console error, a CSP violation or a
-request answered 4xx/5xx; no page is wider than the screen (the dashboard's top bar once pushed *Sign out* off it);
-in ja, zh-CN and zh-Hant no text or attribute is left as an English catalogue message.
+request answered 4xx/5xx; each page with the top bar has its language picker (five of them once had none); no page
+is wider than the screen (the dashboard's top bar once pushed *Sign out* off it); in ja, zh-CN and zh-Hant no text
+or attribute is left as an English catalogue message.
 
 Screenshots to tests/artifacts/ (git-ignored): page-<locale>-<page>.png.
 """
@@ -46,6 +47,8 @@ async def test_every_page_loads_clean_for_an_admin(
             html = await page.content()
             assert f'lang="{locale}"' in html, path
             assert await sticking_out(page) == [], path
+            if path in PAGES:  # the top bar's language picker, on every page that has the top bar
+                await page.wait_for_selector("#language-picker")
             if locale != "en":
                 assert catalogue_misses(html, locale) == [], path
             assert errors == [], path
