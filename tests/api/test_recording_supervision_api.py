@@ -243,3 +243,16 @@ async def test_an_on_demand_recording_starts_muted_and_the_agent_starts_and_stop
     await eventually(lambda: state("recording"), 20)
     assert (await client.post("/api/agents/alice/recording", json={"action": "stop"}, headers=alice)).status == 200
     await eventually(lambda: state("paused"), 20)
+
+
+async def test_a_recording_search_whose_last_day_is_before_its_first_is_refused(world: WebWorld, client: Any) -> None:
+    """Not "0 recordings": the range the manager typed the wrong way round is refused, in their language."""
+    boss = world.auth("boss")
+    reversed_days = "/api/recordings?date_from=2026-12-10&date_to=2026-12-01"
+    refused = await problem(await client.get(reversed_days, headers=boss), 422)
+    assert "the range ends (2026-12-01) before it starts (2026-12-10)" in refused["detail"]
+    japanese = await problem(await client.get(reversed_days, headers={**boss, "Accept-Language": "ja"}), 422)
+    assert "2026-12-01" in japanese["detail"]
+    assert japanese["detail"].isascii() is False
+    one_day = await client.get("/api/recordings?date_from=2026-12-10&date_to=2026-12-10", headers=boss)
+    assert one_day.status == 200
