@@ -103,8 +103,12 @@ def _rendered(value: Any, locale: str) -> Any:
 
 
 def _browser(request: web.Request) -> bool:
-    """A page navigation (not the API, not a script's fetch): the user reads the error, so it is a page."""
-    return not request.path.startswith("/api/") and "text/html" in request.headers.get("Accept", "")
+    """A page navigation (not the API, not a script's fetch): the user reads the error, so it is a page. An API
+    address that serves a page (``?format=html``: a report the dashboard links to, bookmarked or sent on) is one
+    too when a browser navigates to it; a script's fetch asks for JSON."""
+    if "text/html" not in request.headers.get("Accept", ""):
+        return False
+    return not request.path.startswith("/api/") or request.query.get("format") == "html"
 
 
 def _problem_page(problem: Problem, title_text: str, detail: str, back: str, locale: str) -> web.Response:

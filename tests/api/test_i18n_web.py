@@ -130,6 +130,16 @@ async def test_a_japanese_users_problems_and_why_not_dialling_are_japanese(world
     text = await page.text()
     assert '<html lang="ja">' in text
     assert "/no-such-page には何もありません" in text
+    # A report's page address (?format=html) a browser opens, for a campaign that is not there: a page, not the
+    # problem's JSON; a script asking for JSON still gets the problem.
+    report = "/api/reports/performance/nope?format=html"
+    page = await client.get(report, headers={**boss, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert (page.status, page.content_type) == (404, "text/html")
+    text = await page.text()
+    assert '<html lang="ja">' in text
+    assert "キャンペーン &#x27;nope&#x27; はありません" in text
+    fetched = await client.get(report, headers={**boss, "Accept": "application/json"})
+    assert (fetched.status, fetched.content_type) == (404, "application/problem+json")
 
     doc = await (await client.get("/api/dashboard", headers=boss)).json()
     (demo,) = doc["campaigns"]

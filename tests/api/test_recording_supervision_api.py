@@ -279,3 +279,16 @@ async def test_a_session_this_daemon_did_not_start_is_hung_up_on_its_server_or_r
     assert stopped.status == 200, await stopped.text()
     assert (await stopped.json())["state"] == "ended"
     assert not world.dialer.supervision.following
+
+
+async def test_a_recording_search_whose_last_day_is_before_its_first_is_refused(world: WebWorld, client: Any) -> None:
+    """Not "0 recordings": the range the manager typed the wrong way round is refused, in their language."""
+    boss = world.auth("boss")
+    reversed_days = "/api/recordings?date_from=2026-12-10&date_to=2026-12-01"
+    refused = await problem(await client.get(reversed_days, headers=boss), 422)
+    assert "the range ends (2026-12-01) before it starts (2026-12-10)" in refused["detail"]
+    japanese = await problem(await client.get(reversed_days, headers={**boss, "Accept-Language": "ja"}), 422)
+    assert "2026-12-01" in japanese["detail"]
+    assert japanese["detail"].isascii() is False
+    one_day = await client.get("/api/recordings?date_from=2026-12-10&date_to=2026-12-10", headers=boss)
+    assert one_day.status == 200

@@ -38,6 +38,10 @@ async def test_a_manager_checks_saves_and_creates_campaigns_from_the_file(
         await page.click("#btn-check")
         await eventually(lambda: has_text(msg, "ring"), 10)
         assert "msg-bad" in (await msg.get_attribute("class") or "")
+        # The campaign named (no request method and path), each refused field on a line of its own.
+        lines = [line.strip() for line in (await msg.inner_text()).splitlines()]
+        assert lines[0] == "demo: invalid campaign", lines
+        assert any(line.startswith("ring_timeout_seconds: ") for line in lines[1:]), lines
         # Checked: what it changes; saved: the running campaign takes it.
         await _edit(page, "ring_timeout_seconds = 10", "ring_timeout_seconds = 30")
         await page.click("#btn-check")

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness.browser import browsed_world, signed_in
+from harness.browser import browsed_world, signed_in, watch_refusals
 from harness.clock import START_EPOCH
 from harness.stepping import eventually
 from harness.web import agent_ready, supervisor
@@ -23,14 +23,6 @@ from dialer.demo import DEMO_FINISH_AFTER
 from dialer.store.auth import update_user
 
 pytestmark = pytest.mark.browser
-
-
-def _refusals(page: Any, into: list[str]) -> None:
-    """Every 4xx/5xx answer the page gets, appended to ``into`` (method, status, URL)."""
-    page.on(
-        "response",
-        lambda r: into.append(f"{r.request.method} {r.status} {r.url}") if r.status >= 400 else None,
-    )
 
 
 async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
@@ -44,7 +36,7 @@ async def test_a_team_supervisor_supervises_their_team_from_the_dashboard(
         errors: list[str] = []
         refused: list[str] = []
         page = await signed_in(browser, base, "sue", errors, "/dashboard")
-        _refusals(page, refused)
+        watch_refusals(page, refused)
         await page.wait_for_selector("section.campaign[data-campaign=demo]")
         # Her team's agents only, in the table and in the supervise panel; the panel is there for her.
         await page.wait_for_selector("#sv-agent option[value=alice]", state="attached")
@@ -93,7 +85,7 @@ async def test_an_agentless_campaign_reads_as_one_on_the_dashboard(
         errors: list[str] = []
         refused: list[str] = []
         page = await signed_in(browser, base, "boss", errors, "/dashboard")
-        _refusals(page, refused)
+        watch_refusals(page, refused)
         card = page.locator("section.campaign[data-campaign=reminder]")
         await card.wait_for()
         mode = await card.locator("[data-field=mode]").inner_text()

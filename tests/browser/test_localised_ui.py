@@ -11,11 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.browser import VIEWPORT, browsed_world, csp_violations, sign_in, watch_errors
+from harness.browser import VIEWPORT, browsed_world, catalogue_misses, csp_violations, sign_in, watch_errors
 from harness.paths import REPO
-
-from dialer.i18n import catalog_json
-from dialer.i18n.html import segments
 
 pytestmark = pytest.mark.browser
 
@@ -28,21 +25,6 @@ CASES = {
     # A Taiwan browser: the UI in Traditional Chinese (the campaign's own texts stay as its file writes them).
     "zh-Hant": ("zh-TW", REPO / "campaigns/demo-zh-CN.toml", REPO / "campaigns/leads/demo-zh-CN.csv", "demo-zh-cn"),
 }
-# Names that are the same in every language.
-SAME_EVERYWHERE = {"Dialer", "API"}
-
-
-def catalogue_misses(html: str, locale: str) -> list[str]:
-    """Texts and attributes of the rendered page that are English catalogue messages with a translation."""
-    translated = catalog_json(locale)
-    misses = []
-    for seg in segments(html):
-        text = seg.msgid
-        if text in SAME_EVERYWHERE:
-            continue
-        if text in translated and translated[text] != text:
-            misses.append(text)
-    return misses
 
 
 async def scan(page: Any, locale: str, name: str, artifacts: Path) -> None:

@@ -8,9 +8,47 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from dialer.i18n import catalog_json
+from dialer.i18n.html import segments
 from harness.web import PASSWORD, WebWorld, demo_campaign_with_wrap_up, web_world
 
 VIEWPORT = {"width": 1440, "height": 1000}
+LAPTOP = {"width": 1280, "height": 800}  # the smallest desk screen every page must fit
+PHONE = {"width": 390, "height": 844}  # the narrow phone the agent console must fit
+
+# Elements whose right edge is past the viewport's (the page scrolls sideways), the innermost first: "TAG#id.class".
+_STICKING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = (el) => el.getBoundingClientRect().right > width + 1 && el.getBoundingClientRect().width > 0;
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (out(el) && ![...el.children].some(out)) found.push(`${el.tagName}#${el.id}.${el.className}`);
+  }
+  return document.documentElement.scrollWidth > width ? found : [];
+}"""
+
+# Names that are the same in every language.
+SAME_EVERYWHERE = {"Dialer", "API"}
+
+
+def catalogue_misses(html: str, locale: str) -> list[str]:
+    """Texts and attributes of the rendered page ``html`` that are English catalogue messages with a translation
+    into ``locale`` (a text the page shows untranslated)."""
+    translated = catalog_json(locale)
+    misses = []
+    for seg in segments(html):
+        text = seg.msgid
+        if text in SAME_EVERYWHERE:
+            continue
+        if text in translated and translated[text] != text:
+            misses.append(text)
+    return misses
+
+
+async def sticking_out(page: Any) -> list[str]:
+    """What makes ``page`` wider than its viewport (a row of buttons that does not wrap, a wide table); [] when the
+    page fits its width."""
+    return list(await page.evaluate(_STICKING_OUT))
 
 
 def csp_violations(page: Any, into: list[str]) -> None:
@@ -21,6 +59,14 @@ def watch_errors(page: Any, into: list[str]) -> None:
     """The page's uncaught script errors and its CSP violations, appended to ``into``."""
     page.on("pageerror", lambda exc: into.append(str(exc)))
     csp_violations(page, into)
+
+
+def watch_refusals(page: Any, into: list[str]) -> None:
+    """Every 4xx/5xx answer the page gets, appended to ``into`` (method, status, URL)."""
+    page.on(
+        "response",
+        lambda r: into.append(f"{r.request.method} {r.status} {r.url}") if r.status >= 400 else None,
+    )
 
 
 async def login(page: Any, base: str, name: str) -> None:

@@ -148,7 +148,7 @@ def _read_campaign(raw: bytes, ctype: str, name: str) -> tuple[CampaignConfig, d
             "validation-error",
         )
     try:
-        config = load_campaign(data, f"PUT /api/campaigns/{name}")
+        config = load_campaign(data, name)  # the refusal reads "<name>: invalid campaign", not a method and path
     except CampaignConfigError as exc:
         return Refusal(422, str(exc), "validation-error")  # rendered here, in the request's locale (see above)
     return config, config.model_dump(mode="json")

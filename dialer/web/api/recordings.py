@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dialer.i18n import M_
 from dialer.recording.service import local_path
@@ -62,6 +62,19 @@ class RecordingSearch(Paging):
     date_to: date | None = Field(default=None, description="last day (UTC), inclusive")
     disposition: str | None = Field(default=None, max_length=40)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9]{1,20}$", description="digits of the number")
+
+    @model_validator(mode="after")
+    def _days_in_order(self) -> RecordingSearch:
+        # A range that ends before it starts finds nothing: refused, not answered "0 recordings"
+        if self.date_from is not None and self.date_to is not None and self.date_to < self.date_from:
+            raise ValueError(
+                M_(
+                    "the range ends ({end}) before it starts ({start})",  # the reports' sentence
+                    end=self.date_to.isoformat(),
+                    start=self.date_from.isoformat(),
+                )
+            )
+        return self
 
 
 class AudioQuery(Strict):

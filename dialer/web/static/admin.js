@@ -1,7 +1,9 @@
 // User administration: users (create, disable, reset password, role, team, phone), teams and their supervisors, the audit
 // log.
 import { api, el, when } from "./common.js";
-import { t } from "./i18n.js";
+import { languagePicker, t } from "./i18n.js";
+
+languagePicker(api); // the top bar's language, as on every page
 
 const $ = (id) => document.getElementById(id);
 const ROLES = ["agent", "supervisor", "manager", "admin"];

@@ -168,8 +168,9 @@ function showCall(call) {
   }
   pop.className = "screen-pop";
   if (call.inbound) {
+    const unknown = t("an unknown number"); // not inside another t()'s arguments: the extractor does not look there
     const banner = el("div", { class: "inbound-banner" }, el("strong", {}, t("Inbound call")),
-      " " + t("from {caller} · queue {queue}", { caller: call.caller || t("an unknown number"), queue: call.queue }),
+      " " + t("from {caller} · queue {queue}", { caller: call.caller || unknown, queue: call.queue }),
       call.lead ? el("span", { class: "muted" }, " · " + t("known lead of campaign {campaign}", { campaign: call.campaign }) + (call.other_matches ? " " + t("(+{n} other matches)", { n: call.other_matches }) : "")) : el("span", { class: "muted" }, " · " + t("no lead with this number")));
     const parts = [banner];
     if (call.ivr_summary) parts.push(el("div", { class: "ivr-context", id: "ivr-context" }, call.ivr_summary));

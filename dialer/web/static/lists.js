@@ -1,7 +1,9 @@
 // Lead lists of a campaign (enable, priority, share, expiry), recycling with a dry run first, lead search + history.
 import { api, el, openReport } from "./common.js";
-import { t, tn, word } from "./i18n.js";
+import { languagePicker, t, tn, word } from "./i18n.js";
 import { mountLeadSearch } from "./leadsearch.js";
+
+languagePicker(api); // the top bar's language, as on every page
 
 const $ = (id) => document.getElementById(id);
 const OUTCOMES = ["no_answer", "busy", "machine", "congestion", "failed", "abandoned", "connected", "cancelled"];

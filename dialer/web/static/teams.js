@@ -2,7 +2,9 @@
 // "ready in N s" announced, the quality evaluations of the period (mean score over the calls evaluated, critical
 // failures) and dispositions per agent.
 import { api, clock, el, pct } from "./common.js";
-import { number, t, tn } from "./i18n.js";
+import { languagePicker, number, t, tn } from "./i18n.js";
+
+languagePicker(api); // the top bar's language, as on every page
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,6 +1,8 @@
 // Webhooks page: subscriptions (create, disable, delete) and deliveries (state, tries, last error, re-send).
 import { api, el, when } from "./common.js";
-import { t, word } from "./i18n.js";
+import { languagePicker, t, word } from "./i18n.js";
+
+languagePicker(api); // the top bar's language, as on every page
 
 const $ = (id) => document.getElementById(id);
 
