@@ -229,6 +229,7 @@ async function recordConsent(ev) {
     const lead = await api("POST", `/api/leads/${consentLead}/consent`, { source });
     if (currentCall && currentCall.lead && currentCall.lead.id === lead.id) currentCall.lead = lead;
     say("consent-msg", "");
+    say("dispo-msg", "");  // a disposition refused for want of consent may now be given again
     showConsent(currentCall);
   } catch (err) { say("consent-msg", err.message, true); }
 }
