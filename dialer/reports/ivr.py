@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from dialer.i18n import _
 from dialer.reports.common import ReportRange, ratio
 from dialer.reports.document import Series
 from dialer.store.ivr_results import IvrResultRecord
@@ -198,7 +199,7 @@ def build_ivr_report(
 def node_funnel(flow: FlowFigures) -> Series:
     """Entries per node, in the order callers first reached them: the funnel chart."""
     return Series(
-        title=f"Flow {flow.flow}: calls entering each node",
+        title=_("Flow {flow}: calls entering each node").format(flow=flow.flow),
         labels=tuple(n.node for n in flow.nodes),
         values=tuple(float(n.entries) for n in flow.nodes),
         value_format="{:.0f}",

@@ -26,7 +26,7 @@ from dialer.agents.registry import Agent, AgentChange, AgentError, AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.calls.outcome import AbandonRules
 from dialer.campaign.config import CampaignConfigError
-from dialer.i18n import M_
+from dialer.i18n import DEFAULT_LOCALE, M_, current_locale, use_locale
 from dialer.logging import get_logger
 from dialer.reports.myday import TeamDays
 from dialer.runner.state import RunnerState
@@ -210,6 +210,8 @@ class LiveHub:
     wallboards: weakref.WeakKeyDictionary[web.WebSocketResponse, Viewer] = field(
         default_factory=weakref.WeakKeyDictionary
     )
+    # The language of each open dashboard and wallboard (its request's: the user's setting, else the browser's).
+    languages: weakref.WeakKeyDictionary[web.WebSocketResponse, str] = field(default_factory=weakref.WeakKeyDictionary)
     console_grace_seconds: float = CONSOLE_GRACE_SECONDS
 
     def console_opened(self, name: str) -> None:
@@ -299,21 +301,33 @@ class LiveHub:
             return False
 
     async def broadcast_dashboard(self) -> None:
+        """Every :data:`DASHBOARD_INTERVAL_SECONDS`: the dashboard to every open manager's socket and every open
+        wallboard, in the language of each (the document is made once per language among them: its sentences, the
+        pacing line and why a campaign is not dialling, are rendered as it is made)."""
         while True:
             await asyncio.sleep(DASHBOARD_INTERVAL_SECONDS)
             try:
                 self.sample_rates()
                 if not self.managers and not self.wallboards:
                     continue
-                doc = await dashboard_document(self.app)
+                managers = list(self.managers)
+                wallboards = list(self.wallboards.items())
+                language = {ws: self.languages.get(ws, DEFAULT_LOCALE) for ws in managers}
+                language |= {ws: self.languages.get(ws, DEFAULT_LOCALE) for ws, _ in wallboards}
+                docs: dict[str, dict[str, Any]] = {}
+                for locale in set(language.values()):
+                    with use_locale(locale):
+                        docs[locale] = await dashboard_document(self.app)
                 await asyncio.gather(
                     *(
-                        self.send(ws, {"kind": "dashboard", "data": scoped_dashboard(doc, self.scopes.get(ws))})
-                        for ws in list(self.managers)
+                        self.send(
+                            ws, {"kind": "dashboard", "data": scoped_dashboard(docs[language[ws]], self.scopes.get(ws))}
+                        )
+                        for ws in managers
                     ),
                     *(
-                        self.send(ws, {"kind": "wallboard", "data": wallboard_document(doc, viewer)})
-                        for ws, viewer in list(self.wallboards.items())
+                        self.send(ws, {"kind": "wallboard", "data": wallboard_document(docs[language[ws]], viewer)})
+                        for ws, viewer in wallboards
                     ),
                 )
             except asyncio.CancelledError:
@@ -873,6 +887,7 @@ async def wallboard_socket(request: web.Request, viewer: Viewer) -> web.StreamRe
         else None
     )
     hub.wallboards[ws] = viewer
+    hub.languages[ws] = current_locale()  # the request's (the auth middleware set it)
     try:
         await hub.send(
             ws, {"kind": "wallboard", "data": wallboard_document(await dashboard_document(request.app), viewer)}
@@ -897,6 +912,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     hub.clients.add(ws)
     hub.sockets.setdefault(user.name, weakref.WeakSet()).add(ws)
+    hub.languages[ws] = current_locale()  # the request's (the auth middleware set it)
     scope = request.get(SCOPE)
     if scope is not None:
         hub.scopes[ws] = scope

@@ -210,3 +210,16 @@ async def test_a_lead_batchs_row_errors_are_in_the_requests_language(world: WebW
     for lang in ("ja", "zh-CN"):
         for detail in details[lang]:
             assert CJK.search(detail), details[lang]
+
+
+async def test_a_bad_phone_in_the_recordings_search_says_what_is_expected(world: WebWorld, client: Any) -> None:
+    bodies = await _each_language(
+        client.get, 422, "validation-error", world.auth("boss"), url="/api/recordings?phone=03-1234-x"
+    )
+    for body in bodies.values():
+        assert [(e["type"], e["location"]) for e in body["errors"]] == [("string_pattern_mismatch", ["query", "phone"])]
+        assert "[0-9]" not in body["detail"]
+        assert "^" not in body["detail"]
+    assert bodies["en"]["detail"].startswith("phone: a phone number is expected: digits only"), bodies["en"]
+    assert bodies["ja"]["detail"].startswith("phone: 電話番号を入力してください"), bodies["ja"]
+    assert bodies["zh-CN"]["detail"].startswith("phone：应为电话号码"), bodies["zh-CN"]

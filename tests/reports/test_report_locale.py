@@ -3,14 +3,19 @@ terminal; CSV keeps ISO 8601 in UTC (read by programs)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from harness.browser import catalogue_misses as page_misses
+from harness.catalogue_scan import catalogue_misses as text_misses
 from reports_history import NOW, History
 
 from dialer.i18n import cli_zone, current_zone, fallback_zone, use_locale, use_zone
 from dialer.reports import ReportRange
 from dialer.reports.common import seconds_label, shown_time, wait_label
 from dialer.reports.compliance_scan import compliance_report
+from dialer.reports.ivr import FlowFigures, IvrReport, NodeFigures
 from dialer.reports.output import render
 from dialer.reports.performance_scan import performance_report
 
@@ -55,3 +60,46 @@ def test_a_campaigns_zone_is_the_fallback_only() -> None:
         assert current_zone() == "Europe/London"  # the reader's own choice wins
     with fallback_zone(None):
         assert current_zone() == "UTC"
+
+
+def _ivr_report() -> IvrReport:
+    """One flow with a node of each kind of figure (the figures as build_ivr_report makes them)."""
+    nodes = (
+        NodeFigures("greet", "play", 10, {"next": 9, "hangup": 1}, 4.0, 1),
+        NodeFigures("menu", "menu", 9, {"1": 6, "2": 3}, 7.5, 0),
+    )
+    flow = FlowFigures(
+        flow="reminder",
+        calls=12,
+        people=10,
+        contained=6,
+        transferred=3,
+        abandoned_in_queue=1,
+        opted_out=1,
+        machine_messages=2,
+        listened_to_end=8,
+        results={"confirmed": 6, "agent": 3},
+        nodes=nodes,
+        mean_seconds=31.0,
+        repeat_callers=1,
+        callers=10,
+    )
+    at = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+    return IvrReport(title="remind", range=ReportRange(at, at + timedelta(hours=8)), repeat_days=7, flows=(flow,))
+
+
+@pytest.mark.parametrize("locale", ["ja", "zh-CN", "zh-Hant"])
+def test_the_ivr_page_has_no_english_left(locale: str) -> None:
+    report = _ivr_report()
+    with use_locale(locale), use_zone("Asia/Tokyo"):
+        page = render(report, "html")
+    assert f'<html lang="{locale}">' in page
+    assert page_misses(page, locale) == []
+    assert text_misses(page, locale) == []
+    # What is left in Latin letters is the flow's own names and codes (flow, nodes, results, exits) and IVR.
+    shown = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    codes = {"IVR", "JST", "remind", "reminder", "greet", "play", "menu", "next", "hangup", "confirmed", "agent"}
+    assert set(re.findall(r"[A-Za-z]{2,}", shown)) - codes == set(), shown
+    english = render(report, "html")
+    assert "containment rate" in english
+    assert "Calls started" in english

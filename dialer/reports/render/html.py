@@ -282,35 +282,44 @@ def render_performance_html(r: PerformanceReport) -> str:
 
 
 def render_ivr_html(r: IvrReport) -> str:
+    title = _("IVR — {title}").format(title=r.title)
+    sep = _(", ")  # the language's list separator (dialer.reports.render.text)
     parts = [
-        f"<h1>IVR — {esc(r.title)}</h1>",
-        f"<p>Calls started {esc(shown_time(r.range.start) or 'from the beginning')} to"
-        f" {esc(shown_time(r.range.end) or 'now')}.</p>",
+        f"<h1>{esc(title)}</h1>",
+        "<p>"
+        + text(
+            _("Calls started {start} to {end}.").format(
+                start=shown_time(r.range.start) or _("from the beginning"), end=shown_time(r.range.end) or _("now")
+            )
+        )
+        + "</p>",
     ]
+    if not r.flows:
+        parts.append("<p>" + text(_("no IVR calls in the range")) + "</p>")
     for f in r.flows:
-        parts.append(f"<h2>Flow {esc(f.flow)}</h2>")
+        parts.append("<h2>" + text(_("Flow {flow}").format(flow=f.flow)) + "</h2>")
         parts.append(
             html_table(
-                ["figure", "value"],
+                [N_("figure"), N_("value")],
                 [
-                    ["calls", f.calls],
-                    ["people (not machines)", f.people],
-                    ["contained", f.contained],
-                    ["containment rate", pct(f.containment_rate)],
-                    ["transferred to an agent", f.transferred],
-                    ["abandoned in queue", f.abandoned_in_queue],
-                    ["listened to the end", f.listened_to_end],
-                    ["opted out", f.opted_out],
-                    ["machine messages", f.machine_messages],
-                    ["first-contact resolution", pct(f.first_contact_resolution)],
-                    *[[f"result {k}", v] for k, v in f.results.items()],
+                    [_("calls"), f.calls],
+                    [_("people (not machines)"), f.people],
+                    [_("contained"), f.contained],
+                    [_("containment rate"), pct(f.containment_rate)],
+                    [_("transferred to an agent"), f.transferred],
+                    [_("abandoned in queue"), f.abandoned_in_queue],
+                    [_("listened to the end"), f.listened_to_end],
+                    [_("opted out"), f.opted_out],
+                    [_("machine messages"), f.machine_messages],
+                    [_("first-contact resolution"), pct(f.first_contact_resolution)],
+                    *[[_("result {code}").format(code=k), v] for k, v in f.results.items()],
                 ],
             )
         )
         parts.append(svg.bar_chart(node_funnel(f)))
         parts.append(
             html_table(
-                ["node", "type", "entries", "drop-offs", "mean time", "exits"],
+                [N_("node"), N_("type"), N_("entries"), N_("drop-offs"), N_("mean time"), N_("exits")],
                 [
                     [
                         n.node,
@@ -318,13 +327,13 @@ def render_ivr_html(r: IvrReport) -> str:
                         n.entries,
                         n.drop_offs,
                         seconds_label(n.mean_seconds),
-                        ", ".join(f"{k} {v}" for k, v in n.exits.items()),
+                        sep.join(f"{k} {v}" for k, v in n.exits.items()),
                     ]
                     for n in f.nodes
                 ],
             )
         )
-    return html_page(f"IVR — {r.title}", "\n".join(parts))
+    return html_page(title, "\n".join(parts))
 
 
 def _teams_html(r: PerformanceReport) -> list[str]:
