@@ -13,6 +13,7 @@ import typer
 from dialer.commands.common import fail, failing, write_failed
 from dialer.commands.db import run_with_database
 from dialer.i18n import _
+from dialer.private_files import private_file_opener
 from dialer.reports.render.csv import CSV_ENCODINGS, ByteSink, CsvEncodingError
 from dialer.store import Database
 
@@ -32,7 +33,8 @@ async def write_export(output: str, write: Callable[[ByteSink], Awaitable[int]])
         target = Path(output)
         partial = target.with_name(target.name + ".partial")
         try:
-            with partial.open("wb") as out:
+            # owner-only: people's numbers; opened on the loop as before (a local file, written by ``write``)
+            with open(partial, "wb", opener=private_file_opener) as out:  # noqa: ASYNC230
                 n = await write(out)
             partial.replace(target)
         except OSError as exc:  # (said here: an OSError leaving the database's work would be taken for its own)

@@ -26,6 +26,7 @@ from dialer.commands.db import run_with_database
 from dialer.commands.exporting import ExportEncoding, ExportOutput, export_encoding_or_fail, run_export, write_export
 from dialer.i18n import _, format_datetime
 from dialer.lists.export import write_leads_csv
+from dialer.private_files import make_private_dir, private_file_opener
 from dialer.store import Database
 from dialer.store.imports import ImportSummary, LeadImport, import_lead_csv, lead_imports, recover_interrupted_imports
 from dialer.store.lead_export import LeadExportFilter, audit_export, check_lists, exported_leads
@@ -88,8 +89,8 @@ def leads_import(
     def report() -> TextIO:  # opened at the first rejected row
         nonlocal reported
         reported = True
-        errors_file.parent.mkdir(parents=True, exist_ok=True)
-        return stack.enter_context(errors_file.open("w", encoding="utf-8-sig", newline=""))
+        make_private_dir(errors_file.parent)  # lead names and numbers: owner-only (dialer.private_files)
+        return stack.enter_context(open(errors_file, "w", encoding="utf-8-sig", newline="", opener=private_file_opener))
 
     async def work(db: Database) -> ImportSummary:
         record, config = await stored_campaign(db, campaign)
