@@ -54,6 +54,6 @@ def run_export(ctx: typer.Context, output: str, work: Callable[[Database], Await
     """Run an export's ``work`` (returns how many items it wrote) against the database (a file that cannot be
     written ends the command saying why: :func:`write_export`); ``written`` (with ``{n}`` and ``{path}``, in the
     user's language) is said on standard error when the export went to a file."""
-    n = run_with_database(ctx, work)
+    n = run_with_database(ctx, work, create=False)
     if output != "-":
         typer.echo(written.format(n=n, path=output), err=True)

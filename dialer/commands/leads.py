@@ -161,7 +161,7 @@ def leads_status(
         record, config = await stored_campaign(db, campaign)
         return await lead_status(db, config, record.id, datetime.now(UTC), sample=sample)
 
-    report = run_with_database(ctx, work)
+    report = run_with_database(ctx, work, create=False)
     if as_json:
         print_json(report.as_json())
     else:
@@ -185,7 +185,7 @@ def leads_imports(
         await recover_interrupted_imports(db, datetime.now(UTC))
         return await lead_imports(db, campaign_id)
 
-    imports = run_with_database(ctx, work)
+    imports = run_with_database(ctx, work, create=False)
     if as_json:
         print_json({"imports": [i.as_json() for i in imports]})
         return

@@ -84,7 +84,7 @@ def list_(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help
             state = " (disabled)" if u.disabled else ""
             typer.echo(f"{u.name:<20} {u.role.value:<8} {u.phone or '-'}{state}")
 
-    run_with_database(ctx, work)
+    run_with_database(ctx, work, create=False)
 
 
 @app.command("token")
