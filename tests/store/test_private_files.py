@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness.cli import CAMPAIGN, LEADS, run
+from harness.cli import LEADS, apply_spring_sale, run
 from typer.testing import CliRunner
 
 from dialer.private_files import create_private_file, make_private_dir, private_file_opener
@@ -22,10 +22,7 @@ def mode(path: Path) -> int:
 
 @pytest.fixture
 def applied(cli: CliRunner, tmp_path: Path) -> str:
-    path = tmp_path / "spring.toml"
-    path.write_text(CAMPAIGN, encoding="utf-8")
-    assert run(cli, "campaign", "apply", str(path))[0] == 0
-    return "spring-sale"
+    return apply_spring_sale(cli, tmp_path)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialer.i18n import message_of, render
 from dialer.store.auth import InvalidPhoneError, check_agent_phone
 
 
@@ -47,7 +48,7 @@ def test_a_channel_is_a_phone(phone: str | None) -> None:
 def test_anything_else_is_refused_saying_what_a_phone_looks_like(phone: str) -> None:
     with pytest.raises(InvalidPhoneError) as refused:
         check_agent_phone(phone)
-    assert str(refused.value) == (
+    assert render(message_of(refused.value), "en") == (
         f"phone {phone!r}: not a channel Asterisk can reach (e.g. PJSIP/1001, SIP/1001, IAX2/desk1, "
         "Local/agent1@agents)"
     )
