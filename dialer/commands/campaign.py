@@ -100,7 +100,7 @@ def campaign_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List the campaigns with their state and dial mode."""
-    records = run_with_database(ctx, list_campaigns)
+    records = run_with_database(ctx, list_campaigns, create=False)
     rows = [_row(r) for r in records]
     if as_json:
         print_json(rows)

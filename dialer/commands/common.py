@@ -18,6 +18,7 @@ from dialer.campaign.config import CampaignConfig, CampaignConfigError
 from dialer.i18n import _, render
 from dialer.i18n.library import os_error_text
 from dialer.logging import configure_logging
+from dialer.private_files import private_file_opener
 from dialer.settings import Settings, SettingsError, load_settings, misspelt_variables
 from dialer.store import Database
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, load_stored_campaign
@@ -85,7 +86,8 @@ def write_failed(path: object, error: OSError) -> NoReturn:
 def write_text_file(path: Path, text: str) -> None:
     """``text`` into ``path`` (UTF-8), or the command ends saying which file and why (:func:`write_failed`)."""
     try:
-        path.write_text(text, encoding="utf-8")
+        with open(path, "w", encoding="utf-8", opener=private_file_opener) as out:  # owner-only: reports name leads
+            out.write(text)
     except OSError as exc:
         write_failed(path, exc)
 

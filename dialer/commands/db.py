@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -13,7 +13,7 @@ from dialer.commands.common import JsonFlag, cli_context, fail, print_json
 from dialer.i18n import _
 from dialer.settings import Settings
 from dialer.store import Database, open_database, schema_version, upgrade
-from dialer.store.errors import is_database_error
+from dialer.store.errors import NoDatabaseError, is_database_error
 from dialer.store.urls import redacted_url
 
 app = typer.Typer(help="Database schema: migrate, show the version.", no_args_is_help=True)
@@ -26,9 +26,11 @@ def describe_url(url: str) -> str:
 
 
 @asynccontextmanager
-async def migrated_database(settings: Settings) -> AsyncIterator[Database]:
-    """Open the configured database, bringing its schema up to date first (every command does this)."""
-    async with open_database(settings.database_url) as db:
+async def migrated_database(settings: Settings, *, create: bool = True) -> AsyncIterator[Database]:
+    """Open the configured database, bringing its schema up to date first (every command does this). A command
+    that only reads passes ``create=False``: a SQLite file missing (a mistyped path) is then not created empty but
+    said (:func:`no_database`)."""
+    async with open_database(settings.database_url, create=create) as db:
         before = await schema_version(db)
         if not before.up_to_date:
             after = await upgrade(db)
@@ -42,20 +44,28 @@ async def migrated_database(settings: Settings) -> AsyncIterator[Database]:
         yield db
 
 
-def run_with_database(ctx: typer.Context, work: Callable[[Database], Awaitable[T]]) -> T:
+def no_database(error: NoDatabaseError) -> NoReturn:
+    """A command that only reads found no SQLite database where the settings point: one line, exit 1."""
+    fail(_("no database at {path} (`dialer db upgrade` creates one)").format(path=error.path))
+
+
+def run_with_database(ctx: typer.Context, work: Callable[[Database], Awaitable[T]], *, create: bool = True) -> T:
     """Run ``work`` against the configured database (see :func:`run_on_database`)."""
-    return run_on_database(cli_context(ctx).settings(), work)
+    return run_on_database(cli_context(ctx).settings(), work, create=create)
 
 
-def run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run ``work`` against the migrated database; database errors become one clear line, not a traceback."""
+def run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]], *, create: bool = True) -> T:
+    """Run ``work`` against the migrated database; database errors become one clear line, not a traceback.
+    ``create=False`` for a command that only reads (:func:`migrated_database`)."""
 
     async def main() -> T:
-        async with migrated_database(settings) as db:
+        async with migrated_database(settings, create=create) as db:
             return await work(db)
 
     try:
         return asyncio.run(main())
+    except NoDatabaseError as exc:
+        no_database(exc)
     except OSError as exc:
         fail(_("database {database}: {error}").format(database=describe_url(settings.database_url), error=exc))
     except Exception as exc:
@@ -98,12 +108,14 @@ def db_current(
     settings = cli_context(ctx).settings()
 
     async def main() -> tuple[str | None, str]:
-        async with open_database(settings.database_url) as db:
+        async with open_database(settings.database_url, create=False) as db:
             version = await schema_version(db)
             return version.current, version.head
 
     try:
         current, head = asyncio.run(main())
+    except NoDatabaseError as exc:
+        no_database(exc)
     except Exception as exc:
         fail(_("cannot read {database}: {error}").format(database=describe_url(settings.database_url), error=exc))
     if as_json:

@@ -188,7 +188,7 @@ def dnc_check(
 ) -> None:
     """Is NUMBER on any do-not-call list? Exit status 0 either way; the output says which lists."""
     e164 = e164_or_fail(number, region)
-    entries = run_with_database(ctx, lambda db: check_dnc(db, e164))
+    entries = run_with_database(ctx, lambda db: check_dnc(db, e164), create=False)
     if as_json:
         print_json({"number": e164, "listed": bool(entries), "entries": [_entry_json(e) for e in entries]})
         return

@@ -13,6 +13,7 @@ import typer
 from dialer.commands.common import fail, failing, write_failed
 from dialer.commands.db import run_with_database
 from dialer.i18n import _
+from dialer.private_files import private_file_opener
 from dialer.reports.render.csv import CSV_ENCODINGS, ByteSink, CsvEncodingError
 from dialer.store import Database
 
@@ -32,7 +33,8 @@ async def write_export(output: str, write: Callable[[ByteSink], Awaitable[int]])
         target = Path(output)
         partial = target.with_name(target.name + ".partial")
         try:
-            with partial.open("wb") as out:
+            # owner-only: people's numbers; opened on the loop as before (a local file, written by ``write``)
+            with open(partial, "wb", opener=private_file_opener) as out:  # noqa: ASYNC230
                 n = await write(out)
             partial.replace(target)
         except OSError as exc:  # (said here: an OSError leaving the database's work would be taken for its own)
@@ -52,6 +54,6 @@ def run_export(ctx: typer.Context, output: str, work: Callable[[Database], Await
     """Run an export's ``work`` (returns how many items it wrote) against the database (a file that cannot be
     written ends the command saying why: :func:`write_export`); ``written`` (with ``{n}`` and ``{path}``, in the
     user's language) is said on standard error when the export went to a file."""
-    n = run_with_database(ctx, work)
+    n = run_with_database(ctx, work, create=False)
     if output != "-":
         typer.echo(written.format(n=n, path=output), err=True)

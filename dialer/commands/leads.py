@@ -26,6 +26,7 @@ from dialer.commands.db import run_with_database
 from dialer.commands.exporting import ExportEncoding, ExportOutput, export_encoding_or_fail, run_export, write_export
 from dialer.i18n import _, format_datetime
 from dialer.lists.export import write_leads_csv
+from dialer.private_files import make_private_dir, private_file_opener
 from dialer.store import Database
 from dialer.store.imports import ImportSummary, LeadImport, import_lead_csv, lead_imports, recover_interrupted_imports
 from dialer.store.lead_export import LeadExportFilter, audit_export, check_lists, exported_leads
@@ -88,8 +89,8 @@ def leads_import(
     def report() -> TextIO:  # opened at the first rejected row
         nonlocal reported
         reported = True
-        errors_file.parent.mkdir(parents=True, exist_ok=True)
-        return stack.enter_context(errors_file.open("w", encoding="utf-8-sig", newline=""))
+        make_private_dir(errors_file.parent)  # lead names and numbers: owner-only (dialer.private_files)
+        return stack.enter_context(open(errors_file, "w", encoding="utf-8-sig", newline="", opener=private_file_opener))
 
     async def work(db: Database) -> ImportSummary:
         record, config = await stored_campaign(db, campaign)
@@ -160,7 +161,7 @@ def leads_status(
         record, config = await stored_campaign(db, campaign)
         return await lead_status(db, config, record.id, datetime.now(UTC), sample=sample)
 
-    report = run_with_database(ctx, work)
+    report = run_with_database(ctx, work, create=False)
     if as_json:
         print_json(report.as_json())
     else:
@@ -184,7 +185,7 @@ def leads_imports(
         await recover_interrupted_imports(db, datetime.now(UTC))
         return await lead_imports(db, campaign_id)
 
-    imports = run_with_database(ctx, work)
+    imports = run_with_database(ctx, work, create=False)
     if as_json:
         print_json({"imports": [i.as_json() for i in imports]})
         return

@@ -70,7 +70,7 @@ def lists_show(
         record, _ = await stored_campaign(db, campaign)
         return await list_views(db, record.id)
 
-    views = run_with_database(ctx, work)
+    views = run_with_database(ctx, work, create=False)
     now = datetime.now(UTC)
     if as_json:
         print_json({"lists": [v.public(now) for v in views]})

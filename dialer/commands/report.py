@@ -76,7 +76,7 @@ def run_report(ctx: typer.Context, database: str | None, work: Callable[[Databas
             fail(f"--database: {exc}")
 
     try:
-        return run_on_database(settings, work)
+        return run_on_database(settings, work, create=False)  # a mistyped --database is said, not created
     except UnknownCampaignError as exc:
         fail(str(exc).strip("'\""))
     except ReportError as exc:

@@ -169,7 +169,7 @@ def schedule_list(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False
 ) -> None:
     """The report schedules: what goes to whom and when, the next run and how the last one went."""
-    views = run_with_database(ctx, report_schedules)
+    views = run_with_database(ctx, report_schedules, create=False)
     if as_json:
         print_json({"schedules": [v.public() for v in views]})
         return

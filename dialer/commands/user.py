@@ -24,10 +24,12 @@ from dialer.store.admin import (
     set_team_supervisors,
 )
 from dialer.store.auth import (
+    InvalidPhoneError,
     Role,
     UnknownUserError,
     UserExistsError,
     add_api_token,
+    check_agent_phone,
     create_user,
     get_user,
     list_users,
@@ -57,6 +59,8 @@ def add(
     phone: Annotated[str | None, typer.Option("--phone", help="The agent's phone interface, e.g. PJSIP/1001.")] = None,
 ) -> None:
     """Create a user."""
+    with failing(InvalidPhoneError):
+        check_agent_phone(phone)  # before the password is asked for
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     password_hash = _hashed(password)
@@ -84,7 +88,7 @@ def list_(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help
             state = " (disabled)" if u.disabled else ""
             typer.echo(f"{u.name:<20} {u.role.value:<8} {u.phone or '-'}{state}")
 
-    run_with_database(ctx, work)
+    run_with_database(ctx, work, create=False)
 
 
 @app.command("token")
@@ -123,6 +127,8 @@ def set_user(
     phone: Annotated[str | None, typer.Option("--phone", help="The agent's phone interface.")] = None,
 ) -> None:
     """Change a user (audited as cli): role, team, enabled, password, phone."""
+    with failing(InvalidPhoneError):
+        check_agent_phone(phone)  # before the password is asked for
     password_hash = None
     if reset_password:
         password_hash = _hashed(typer.prompt("New password", hide_input=True, confirmation_prompt=True))

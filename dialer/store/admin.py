@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 from dialer.i18n import M_
 from dialer.store.attempts import AgentFigures, figures_by_agent
 from dialer.store.audit import audit_in
-from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, users_t, web_sessions_t
+from dialer.store.auth import Role, UnknownUserError, UserRecord, _user, check_agent_phone, users_t, web_sessions_t
 from dialer.store.engine import Database
 from dialer.store.records import by_id, name_taken_in, public_fields
 from dialer.store.tables import attempts_t, campaigns_t, metadata
@@ -240,7 +240,9 @@ class UserChange:
 
 async def change_user(db: Database, name: str, change: UserChange, now: datetime, *, actor: str) -> UserRecord:
     """Apply ``change`` and audit it, in one transaction. Disabling a user, changing their role or resetting their
-    password ends every browser session of theirs in that same transaction (the next request is refused)."""
+    password ends every browser session of theirs in that same transaction (the next request is refused). A phone
+    that is no channel raises :class:`InvalidPhoneError`."""
+    check_agent_phone(change.phone)
     async with db.write() as conn:
         row = await _user_row(conn, name)
         values: dict[str, object] = {"updated_at": now}

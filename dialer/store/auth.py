@@ -7,6 +7,7 @@ API tokens and session ids (both are 256-bit random values, so a fast hash is en
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -35,6 +36,9 @@ class Role(StrEnum):
     AGENT = "agent"
 
 
+MAX_PHONE_CHARS = 120
+
+
 class UserRow(SQLModel, table=True):
     __tablename__ = "users"
 
@@ -42,7 +46,7 @@ class UserRow(SQLModel, table=True):
     name: str = Field(max_length=64, unique=True)
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=255)
-    phone: str | None = Field(default=None, max_length=120)  # the agent's interface, e.g. PJSIP/1001
+    phone: str | None = Field(default=None, max_length=MAX_PHONE_CHARS)  # the agent's interface (check_agent_phone)
     display_name: str | None = Field(default=None, max_length=120)
     language: str | None = Field(default=None, max_length=16)  # en, ja, zh-CN; None: the browser's Accept-Language
     timezone: str | None = Field(default=None, max_length=64)  # IANA zone times are shown in; None: the browser's
@@ -96,6 +100,37 @@ class UserExistsError(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(M_("a user named {name} already exists", name=repr(name)))
         self.name = name
+
+
+# An agent's phone is the channel the dialplan and the queues reach them on: a queue member's interface
+# (QueueAdd), the channel a supervisor's Originate rings, the key of the agent's AMI events. One of the technologies
+# the dialer is run with -- PJSIP/alice, SIP/1001, IAX2/desk1 (optionally @peer), Local/agent1@sim-agents (a Local
+# channel needs its context; /n and the like may follow) -- with no space, comma, '&' or '|' the dialplan would split.
+_RESOURCE = r"[A-Za-z0-9_.+*#-]+"
+_AGENT_PHONE = re.compile(
+    rf"(?:(?:PJSIP|SIP|IAX2)/{_RESOURCE}(?:@{_RESOURCE})?|Local/{_RESOURCE}@{_RESOURCE}(?:/[a-z]+)?)", re.IGNORECASE
+)
+
+
+class InvalidPhoneError(ValueError):
+    """Not a channel an agent's phone can be (:func:`check_agent_phone`)."""
+
+    def __init__(self, phone: str) -> None:
+        super().__init__(
+            M_(
+                "phone {phone}: not a channel Asterisk can reach (e.g. PJSIP/1001, SIP/1001, IAX2/desk1, "
+                "Local/agent1@agents)",
+                phone=repr(phone),
+            )
+        )
+        self.phone = phone
+
+
+def check_agent_phone(phone: str | None) -> None:
+    """The one rule for a user's phone (the CLI and the API alike): None (no phone) or a channel string such as
+    ``PJSIP/1001`` or ``Local/agent1@sim-agents``; anything else raises :class:`InvalidPhoneError`."""
+    if phone is not None and (len(phone) > MAX_PHONE_CHARS or not _AGENT_PHONE.fullmatch(phone)):
+        raise InvalidPhoneError(phone)
 
 
 class UnknownUserError(LookupError):
@@ -153,7 +188,9 @@ async def create_user(
     display_name: str | None = None,
     actor: str | None = None,
 ) -> UserRecord:
-    """A new user; ``actor``: who creates them, written to the audit log in the same transaction."""
+    """A new user; ``actor``: who creates them, written to the audit log in the same transaction. A phone that is
+    no channel raises :class:`InvalidPhoneError`."""
+    check_agent_phone(phone)
     async with db.write() as conn:
         if await name_taken_in(conn, users_t, name):
             raise UserExistsError(name)
@@ -187,6 +224,7 @@ async def update_user(
     timezone: str | None = None,
 ) -> UserRecord:
     """Change the given fields; ``language`` / ``timezone`` "" clears the setting (back to the browser's)."""
+    check_agent_phone(phone)
     role_value = None if role is None else role.value
     values = not_none(password_hash=password_hash, phone=phone, role=role_value, disabled=disabled)
     settings = not_none(language=language, timezone=timezone)

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from dialer.logging import get_logger
+from dialer.private_files import create_private_file
+from dialer.store.errors import NoDatabaseError
 from dialer.store.sqlite_onetrip import one_trip_statements
 from dialer.tasks import cancel_and_wait
 from dialer.tcp_keepalive import keep_alive
@@ -212,10 +214,13 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_database(url: str, *, echo: bool = False, pg_schema: str | None = None) -> Database:
+def create_database(url: str, *, echo: bool = False, pg_schema: str | None = None, create: bool = True) -> Database:
     """Build the engine for ``url`` (sqlite+aiosqlite:// or postgresql+asyncpg://); nothing is opened yet.
 
     ``pg_schema`` puts every table in that PostgreSQL schema (it must exist), via the connection's search_path.
+    A SQLite file that does not exist is created owner-only (0600, its new folders 0700; SQLite gives its -wal and
+    -shm files the database file's mode) -- or, with ``create=False`` (a command that only reads),
+    :class:`NoDatabaseError` is raised instead.
     """
     parsed = make_url(url)
     # Every use of a connection ends its transaction explicitly (commit, or rollback on error), so the pool's
@@ -224,7 +229,11 @@ def create_database(url: str, *, echo: bool = False, pg_schema: str | None = Non
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database).expanduser()
+            if create:
+                create_private_file(path)  # people's numbers: owner-only (dialer.private_files)
+            elif not path.exists():
+                raise NoDatabaseError(str(path))
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -259,9 +268,11 @@ def postgres_socket(record: ConnectionPoolEntry | PoolProxiedConnection) -> Tran
 
 
 @asynccontextmanager
-async def open_database(url: str, *, echo: bool = False, pg_schema: str | None = None) -> AsyncIterator[Database]:
-    """``async with open_database(url) as db:`` -- disposes the pool on exit."""
-    db = create_database(url, echo=echo, pg_schema=pg_schema)
+async def open_database(
+    url: str, *, echo: bool = False, pg_schema: str | None = None, create: bool = True
+) -> AsyncIterator[Database]:
+    """``async with open_database(url) as db:`` -- disposes the pool on exit (``create``: :func:`create_database`)."""
+    db = create_database(url, echo=echo, pg_schema=pg_schema, create=create)
     try:
         yield db
     finally:

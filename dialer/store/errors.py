@@ -22,6 +22,15 @@ _DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class NoDatabaseError(Exception):
+    """A command that only reads found no SQLite database file where the URL points (a mistyped path): it says
+    so rather than creating an empty database there."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 def database_unreachable(error: BaseException) -> bool:
     """The server is down or the connection broke (network cut, restart, a locked SQLite file): retrying later
     may succeed. Constraint violations and programming errors are not retried."""

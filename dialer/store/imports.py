@@ -169,6 +169,13 @@ async def _each(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
             yield item
 
 
+async def _chained(first: T | None, rest: AsyncIterator[T]) -> AsyncIterator[T]:
+    if first is not None:
+        yield first
+    async for item in rest:
+        yield item
+
+
 async def import_prepared(
     db: Database,
     *,
@@ -206,11 +213,15 @@ async def import_prepared(
     if one_transaction and not db.is_sqlite:
         return await _import_in_one_transaction(db, job, chunks)
     counts = _Counts()
+    # The first chunk is read before the list is made: a file refused as a whole (a header and no rows: "no leads
+    # in FILE") leaves no list behind, not even for a moment.
+    pending = aiter(_each(chunks))
+    first = await anext(pending, None)
     async with db.write() as conn:
         list_id = await _new_list(conn, job, owner, clock())
         first_id = await _last_lead_id(conn) + 1
     try:
-        async for chunk in _each(chunks):
+        async for chunk in _chained(first, pending):
             counts.rejected(chunk, on_error)
             async with db.write() as conn:
                 await _renew(conn, list_id, owner, clock())

@@ -37,6 +37,15 @@ def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def apply_spring_sale(cli: CliRunner, where: Path) -> str:
+    """:data:`CAMPAIGN` applied from a file written in ``where``; its name."""
+    path = where / "spring.toml"
+    path.write_text(CAMPAIGN, encoding="utf-8")
+    code, _, err = run(cli, "campaign", "apply", str(path))
+    assert code == 0, err
+    return "spring-sale"
+
+
 def dialer_process(
     args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float = 180.0
 ) -> subprocess.CompletedProcess[str]:

@@ -23,9 +23,7 @@ def campaign_file(tmp_path: Path) -> Path:
 
 
 def test_db_upgrade_then_current(cli: CliRunner) -> None:
-    code, out, _ = run(cli, "db", "current", "--json")
-    assert code == 0
-    assert json.loads(out)["current"] is None
+    assert run(cli, "db", "current", "--json")[0] == 1  # no database yet: not created (test_cli_no_database)
     assert run(cli, "db", "upgrade")[1].startswith("database migrated empty -> ")
     assert "already current" in run(cli, "db", "upgrade")[1]
     assert json.loads(run(cli, "db", "current", "--json")[1])["up_to_date"] is True
@@ -54,6 +52,8 @@ def test_campaign_apply_refuses_an_invalid_file(cli: CliRunner, tmp_path: Path) 
     code, _, err = run(cli, "campaign", "apply", str(bad))
     assert code == 1
     assert "ring_timeout_seconds" in err
+    assert not (tmp_path / "cli.db").exists()  # refused before the database was even opened
+    assert run(cli, "db", "upgrade")[0] == 0
     assert json.loads(run(cli, "campaign", "list", "--json")[1]) == []
 
 
@@ -133,6 +133,7 @@ def test_unreadable_file_is_a_clear_error_and_changes_nothing(
 
 
 def test_leads_commands_name_an_unknown_campaign(cli: CliRunner, tmp_path: Path) -> None:
+    assert run(cli, "db", "upgrade")[0] == 0
     code, _, err = run(cli, "leads", "status", "--campaign", "nope")
     assert code == 1
     assert "no campaign named 'nope'" in err
@@ -243,8 +244,9 @@ def test_user_set_and_team_are_audited(cli: CliRunner) -> None:
 
 
 def test_a_misspelt_environment_setting_is_warned_about(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(cli, "db", "upgrade")[0] == 0
     monkeypatch.setenv("DIALER_HTTP_PORT", "8081")
     code, out, err = run(cli, "db", "current", "--json")
     assert code == 0
-    assert json.loads(out)["current"] is None
+    assert json.loads(out)["up_to_date"] is True
     assert err == "warning: DIALER_HTTP_PORT is not a setting and is ignored (did you mean DIALER_HTTP__PORT?)\n"

@@ -6,16 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness.cli import CAMPAIGN, run
+from harness.cli import apply_spring_sale, run
 from typer.testing import CliRunner
 
 
 @pytest.fixture
 def applied(cli: CliRunner, tmp_path: Path) -> str:
-    path = tmp_path / "spring.toml"
-    path.write_text(CAMPAIGN, encoding="utf-8")
-    assert run(cli, "campaign", "apply", str(path))[0] == 0
-    return "spring-sale"
+    return apply_spring_sale(cli, tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -276,6 +276,7 @@ def test_campaign_apply_refuses_a_bad_cn_caller_id(cli: CliRunner, tmp_path: Pat
     code, _, err = run(cli, "campaign", "apply", str(bad))
     assert code == 1
     assert "caller_id" in err
+    assert run(cli, "db", "upgrade")[0] == 0  # (a read-only command creates no database: test_cli_no_database)
     assert json.loads(run(cli, "campaign", "list", "--json")[1]) == []
 
 

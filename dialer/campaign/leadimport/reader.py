@@ -332,6 +332,8 @@ class LeadCsvReader:
         while True:
             record = records.next_record(width)
             if record is None:
+                if stats.rows == 0:  # a header and nothing else (blank lines aside): no list is made of it
+                    raise LeadFileError(M_("no leads in {name}", name=self.name))
                 return
             line = record.first_line
             if isinstance(record, BadRecord):

@@ -28,7 +28,7 @@ from dialer.store.admin import (
     team_spells,
 )
 from dialer.store.audit import audit_entries
-from dialer.store.auth import Role, UnknownUserError
+from dialer.store.auth import InvalidPhoneError, Role, UnknownUserError
 from dialer.store.evaluations import AgentQuality, EvaluationFilter, agent_quality
 from dialer.web.api.common import Paging, Strict, invalid, ok, page_from, page_of, refused
 from dialer.web.live import HUB
@@ -91,7 +91,11 @@ async def patch_user(call: Call) -> web.Response:
         phone=body.phone,
         display_name=body.display_name,
     )
-    with refused(UnknownUserError, status=404), invalid(UnknownTeamError, said=lambda exc: M_("team: {exc}", exc=exc)):
+    with (
+        refused(UnknownUserError, status=404),
+        invalid(UnknownTeamError, said=lambda exc: M_("team: {exc}", exc=exc)),
+        invalid(InvalidPhoneError),
+    ):
         user = await change_user(call.db, name, change, call.now(), actor=call.user.name)
     call.app[CREDENTIALS].forget_user(name)  # this daemon's next request of theirs reads them afresh
     if body.disabled or body.role is not None or body.password:

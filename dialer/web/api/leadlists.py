@@ -25,6 +25,7 @@ from dialer.campaign.leadimport.prepared import PreparedLeads, prepared_chunks
 from dialer.i18n import DEFAULT_LOCALE, M_, Message, current_locale, message_of, use_locale
 from dialer.i18n.library import csv_error_text, multipart_error_text
 from dialer.parsing import DocumentError, load_json
+from dialer.private_files import make_private_dir, private_file_opener
 from dialer.store.campaigns import CampaignRecord
 from dialer.store.console import get_lead_list, list_lead_lists
 from dialer.store.imports import CHUNK, ImportSummary, import_prepared
@@ -82,7 +83,7 @@ async def upload_form(call: Call) -> AsyncIterator[UploadForm]:
     if not call.request.content_type.startswith("multipart/"):
         raise Problem(415, M_("upload the CSV as multipart/form-data (field 'file')"))
     directory = call.app[SETTINGS].var_dir / "imports"
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(make_private_dir, directory)  # uploads, spools, error reports: owner-only
     handle, name = await asyncio.to_thread(tempfile.mkstemp, ".csv", "upload-", directory)
     os.close(handle)
     form = UploadForm(Path(name))
@@ -248,7 +249,7 @@ def _parse_upload(
     try:
         with (
             LeadCsvReader(path, default_region=region, mapping=mapping, encoding=encoding) as reader,
-            open(spool, "wb") as out,
+            open(spool, "wb", opener=private_file_opener) as out,
         ):
             count = 0
             for chunk in prepared_chunks(reader, CHUNK, seal=True):
@@ -308,7 +309,8 @@ async def _import_upload(
 def _write_report(path: Path, errors: list[RowError], header: list[str]) -> None:
     report_text = io.StringIO()
     write_error_report(report_text, errors, header)
-    path.write_text(report_text.getvalue(), "utf-8-sig")  # with BOM: Excel reads CJK right
+    with open(path, "w", encoding="utf-8-sig", newline="", opener=private_file_opener) as out:  # BOM: Excel reads CJK
+        out.write(report_text.getvalue())
 
 
 @routes.route(

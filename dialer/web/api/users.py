@@ -7,8 +7,8 @@ import asyncio
 from aiohttp import web
 from pydantic import Field
 
-from dialer.store.auth import Role, UserExistsError, add_api_token, create_user, list_users
-from dialer.web.api.common import Paging, Strict, ok, page_from, refused
+from dialer.store.auth import InvalidPhoneError, Role, UserExistsError, add_api_token, create_user, list_users
+from dialer.web.api.common import Paging, Strict, invalid, ok, page_from, refused
 from dialer.web.routing import ADMINS, ANY_USER, SESSION, Call, RouteTable
 from dialer.web.security import hash_password, new_api_token
 
@@ -54,7 +54,7 @@ async def get_users(call: Call) -> web.Response:
 async def post_user(call: Call) -> web.Response:
     """Create a user"""
     body = call.body_as(UserCreate)
-    with refused(UserExistsError, status=409):
+    with refused(UserExistsError, status=409), invalid(InvalidPhoneError):
         user = await create_user(
             call.db,
             body.name,
