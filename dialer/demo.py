@@ -37,6 +37,7 @@ from dialer.daemon.agentless import IVR_ROLE
 from dialer.ivr.actions import TableActions
 from dialer.ivr.campaign import campaign_flow
 from dialer.logging import get_logger
+from dialer.private_files import make_private_dir
 from dialer.provision import provision_campaign
 from dialer.settings import AmiServerSettings, Settings, sqlite_url_in
 from dialer.sim.ivr import INVALID, SILENCE, CallerBehaviour
@@ -286,7 +287,7 @@ def demo_database_held(database_url: str) -> Iterator[None]:
     (DemoDatabaseInUse) instead of resetting it under the first. An exclusive ``flock`` on ``<database>.demo-lock``,
     which the system releases when the process ends, however it ends."""
     path = _sqlite_path(database_url)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     with path.with_name(path.name + ".demo-lock").open("a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -345,7 +346,7 @@ def demo_settings(
     to ``ami``); the inbound IVR's callbacks (virtual hold) are booked in ``campaign``, the demo's campaign (its
     name differs per language: ``demo``, ``demo-ja`` ...)."""
     var = base.var_dir
-    var.mkdir(parents=True, exist_ok=True)
+    make_private_dir(var)  # the database, import reports: owner-only (dialer.private_files)
     update: dict[str, Any] = {
         "database_url": demo_database_url(base),
         "ami": [ami or AmiServerSettings(name="sim", host="127.0.0.1", port=port, username="dialer")],

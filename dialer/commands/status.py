@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import aiohttp
 import typer
 
-from dialer.commands.common import cli_context, print_json
+from dialer.commands.common import cli_context, fail, print_json
 from dialer.i18n import _, current_locale
 from dialer.settings import Settings
 
@@ -116,16 +116,16 @@ def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document (the daemon's /status).")] = False,
 ) -> None:
-    """Each campaign's state, counters and why it is not dialling (asks the running daemon)."""
+    """Each campaign's state, counters and why it is not dialling (asks the running daemon). Exit status 3 when no
+    daemon answers (as an init script's status: not running)."""
     settings = cli_context(ctx).settings()
     body = asyncio.run(fetch_status(settings))
     if body is None:
         message = _("no dialer daemon answers on {url} (is `dialer run` up?)").format(url=settings.http.url)
         if as_json:
             print_json({"daemon": "not running", "error": message})
-        else:
-            typer.echo(message, err=True)
-        raise typer.Exit(3)
+            raise typer.Exit(3)
+        fail(message, 3)
     if as_json:
         print_json(body)
     else:

@@ -250,3 +250,14 @@ def test_a_misspelt_environment_setting_is_warned_about(cli: CliRunner, monkeypa
     assert code == 0
     assert json.loads(out)["up_to_date"] is True
     assert err == "warning: DIALER_HTTP_PORT is not a setting and is ignored (did you mean DIALER_HTTP__PORT?)\n"
+
+
+def test_status_without_a_daemon_says_so_and_exits_3(cli: CliRunner) -> None:
+    """Exit 3 as an init script's status (not running), one ``error:`` line; ``--json`` says it in the document."""
+    code, out, err = run(cli, "status")
+    assert (code, out) == (3, "")
+    assert err.startswith("error: no dialer daemon answers on ")
+    assert err.count("\n") == 1
+    code, out, _ = run(cli, "status", "--json")
+    assert code == 3
+    assert json.loads(out)["daemon"] == "not running"

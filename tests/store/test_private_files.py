@@ -13,7 +13,9 @@ import pytest
 from harness.cli import LEADS, apply_spring_sale, run
 from typer.testing import CliRunner
 
+from dialer.demo import demo_settings
 from dialer.private_files import create_private_file, make_private_dir, private_file_opener
+from dialer.settings import Settings
 
 
 def mode(path: Path) -> int:
@@ -96,3 +98,9 @@ def test_a_tighter_umask_stays(tmp_path: Path) -> None:
         os.umask(before)
         (tmp_path / "d").chmod(0o700)
     assert modes == (0o500, 0o400)
+
+
+def test_the_demos_var_folder_is_owner_only(tmp_path: Path, umask_022: None) -> None:
+    var = tmp_path / "fresh" / "var"
+    demo_settings(Settings(var_dir=var), 5038)
+    assert (mode(tmp_path / "fresh"), mode(var)) == (0o700, 0o700)

@@ -54,7 +54,8 @@ class LeadCsvReader:
 
     ``source``: a path or a binary stream. ``default_region``: ISO region for numbers without a country code
     (the campaign's ``default_region``). ``mapping``: column (header name or 1-based index) → field.
-    ``encoding``: a Python codec name; None detects it (see `detect_encoding`).
+    ``encoding``: a Python codec name; None detects it (see `detect_encoding`). ``name``: what the messages call
+    the file (default: its path, or the stream's name) -- an upload's own file name, not the server's spool path.
     """
 
     def __init__(
@@ -66,6 +67,7 @@ class LeadCsvReader:
         encoding: str | None = None,
         delimiter: str | None = None,
         has_header: bool | None = None,
+        name: str | None = None,
     ) -> None:
         if default_region is not None and not known_region(default_region):
             raise LeadFileError(
@@ -82,13 +84,13 @@ class LeadCsvReader:
                 self._binary: BinaryIO = open(source, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - see close()
             except OSError as exc:
                 raise LeadFileError(
-                    M_("{source}: cannot open: {reason}", source=source, reason=os_error_text(exc.strerror))
+                    M_("{source}: cannot open: {reason}", source=name or source, reason=os_error_text(exc.strerror))
                 ) from None
             self._own = True
-            self.name = str(source)
+            self.name = name or str(source)
         else:
             self._binary = source
-            self.name = getattr(source, "name", "<stream>")
+            self.name = name or str(getattr(source, "name", "<stream>"))
         try:
             self._open(default_region, mapping, encoding, delimiter, has_header)
         except LeadFileError:

@@ -172,7 +172,9 @@ async def preview_lead_list(call: Call) -> web.Response:
 
 def _preview(form: UploadForm, region: str | None) -> web.Response:
     try:
-        with LeadCsvReader(form.path, default_region=region, mapping=form.mapping, encoding=form.encoding) as reader:
+        with LeadCsvReader(
+            form.path, default_region=region, mapping=form.mapping, encoding=form.encoding, name=form.filename
+        ) as reader:
             rows: list[dict[str, Any]] = []
             errors: list[dict[str, Any]] = []
             for item in reader:
@@ -232,23 +234,25 @@ def parse_upload(
     mapping: dict[str, str],
     encoding: str | None,
     locale: str = DEFAULT_LOCALE,
+    name: str | None = None,
 ) -> ParsedUpload | UploadRefused:
     """Read the whole uploaded CSV and write its rows, prepared in chunks of CHUNK (see
     dialer.campaign.leadimport.prepared), to ``spool``. Runs in the CPU worker (dialer.web.cpu): decoding,
     CSV parsing and phone-number validation of a large file never run on the event loop that paces calls, and
     the spool on disk keeps memory bounded whatever the file's size. A file refused half-way (bad encoding at
     row 600 000) is refused before anything is imported. Row errors and the refusal are written in ``locale`` (the
-    request's language does not cross to the worker process by itself)."""
+    request's language does not cross to the worker process by itself), naming the file ``name`` (the uploaded file's
+    own name; default: ``path``)."""
     with use_locale(locale):
-        return _parse_upload(path, spool, region, mapping, encoding)
+        return _parse_upload(path, spool, region, mapping, encoding, name)
 
 
 def _parse_upload(
-    path: str, spool: str, region: str | None, mapping: dict[str, str], encoding: str | None
+    path: str, spool: str, region: str | None, mapping: dict[str, str], encoding: str | None, name: str | None
 ) -> ParsedUpload | UploadRefused:
     try:
         with (
-            LeadCsvReader(path, default_region=region, mapping=mapping, encoding=encoding) as reader,
+            LeadCsvReader(path, default_region=region, mapping=mapping, encoding=encoding, name=name) as reader,
             open(spool, "wb", opener=private_file_opener) as out,
         ):
             count = 0
@@ -285,6 +289,7 @@ async def _import_upload(
             form.mapping,
             form.encoding,
             current_locale(),
+            form.filename,
         )
         if isinstance(parsed, UploadRefused):
             raise Problem(422, parsed.detail, kind="bad-lead-file")
