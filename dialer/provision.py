@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import overload
 
 from dialer.campaign.config import CampaignConfig
 from dialer.campaign.state import CampaignState
@@ -16,6 +17,7 @@ from dialer.store.engine import Database
 from dialer.store.imports import ImportSummary, import_lead_csv
 
 
+@overload
 async def provision_campaign(
     db: Database,
     config: CampaignConfig,
@@ -24,11 +26,37 @@ async def provision_campaign(
     *,
     region: str | None = None,
     state: CampaignState = CampaignState.RUNNING,
-) -> ImportSummary:
-    """Apply ``config``, import ``leads`` into it (bad rows skipped), leave it in ``state``."""
+) -> ImportSummary: ...
+
+
+@overload
+async def provision_campaign(
+    db: Database,
+    config: CampaignConfig,
+    leads: None,
+    now: datetime,
+    *,
+    region: str | None = None,
+    state: CampaignState = CampaignState.RUNNING,
+) -> None: ...
+
+
+async def provision_campaign(
+    db: Database,
+    config: CampaignConfig,
+    leads: Path | None,
+    now: datetime,
+    *,
+    region: str | None = None,
+    state: CampaignState = CampaignState.RUNNING,
+) -> ImportSummary | None:
+    """Apply ``config``, import ``leads`` into it (bad rows skipped; None: a campaign with no leads yet -- a lead
+    file with no rows is refused), leave it in ``state``."""
     applied = await apply_campaign(db, config.name, config.model_dump(mode="json"), now)
-    summary = await import_lead_csv(
-        db, leads, campaign_id=applied.campaign.id, region=region or config.default_region, now=now
-    )
+    summary = None
+    if leads is not None:
+        summary = await import_lead_csv(
+            db, leads, campaign_id=applied.campaign.id, region=region or config.default_region, now=now
+        )
     await set_campaign_state(db, config.name, state, now)
     return summary

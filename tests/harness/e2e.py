@@ -153,11 +153,13 @@ async def make_world(
         **(settings or {}),
     )
     config = load_campaign({**CAMPAIGN, **(campaign or {})}, "e2e")
-    leads_file = tmp_path / "leads.csv"
-    if leads is None:
-        write_leads(leads_file, us=us_leads, japan=japan_leads)
-    else:
+    leads_file: Path | None = tmp_path / "leads.csv"
+    if leads is not None:
         leads(leads_file)
+    elif us_leads or japan_leads:
+        write_leads(leads_file, us=us_leads, japan=japan_leads)
+    else:  # a campaign with no leads at all (a lead file with no rows is refused)
+        leads_file = None
     async with open_database(daemon_settings.database_url) as db:
         await upgrade(db)
         await provision_campaign(db, config, leads_file, clock_dt(clock), region="US", state=state)
