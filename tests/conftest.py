@@ -34,6 +34,8 @@ from harness import loop_close, properties
 from harness.logs import logging_to
 from typer.testing import CliRunner
 
+from dialer.i18n import DEFAULT_LOCALE, set_locale
+
 REPO = Path(__file__).resolve().parent.parent
 TRACES = REPO / "tests" / "fixtures" / "ami-traces"
 
@@ -64,6 +66,15 @@ def _structlog_on_live_streams() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
+def _default_locale() -> Iterator[None]:
+    """A CLI test run with ``--locale ja`` sets the process's language (dialer.i18n.set_locale, as the command
+    line does): every test starts and ends in the default language."""
+    set_locale(DEFAULT_LOCALE)
+    yield
+    set_locale(DEFAULT_LOCALE)
 
 
 @pytest.fixture
