@@ -38,7 +38,6 @@ from datetime import datetime
 from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.campaign.config import REGIMES, RegimeName
 from dialer.campaign.rules import (
     CALLBACK_EARLY,
     TERMINAL_STATUSES,
@@ -47,6 +46,7 @@ from dialer.campaign.rules import (
     PendingCallback,
     held_callback,
 )
+from dialer.store.campaigns import STORED_REGIME, regime_named
 from dialer.store.tables import ERASED_ARCHIVE_REASON, callbacks_t, campaigns_t, leads_t
 from dialer.store.webhooks import withdraw_unsent_in
 from dialer.webhooks import events
@@ -113,7 +113,7 @@ async def pending_callback_in(conn: AsyncConnection, lead_id: int) -> PendingCal
                 lead.requested_callback_source,
                 lead.requested_callback_at,
                 lead.requested_callback_due,
-                campaigns_t.c.config["regime"].as_string().label("regime"),
+                STORED_REGIME.label("regime"),
             )
             .join(leads_t, lead.id == c.lead_id)
             .join(campaigns_t, campaigns_t.c.id == lead.campaign_id)
@@ -134,8 +134,7 @@ async def pending_callback_in(conn: AsyncConnection, lead_id: int) -> PendingCal
         requested_callback_at=first.requested_callback_at,
         requested_callback_due=first.requested_callback_due,
     )
-    regime = REGIMES[RegimeName(first.regime or RegimeName.US.value)]
-    only_asked = asked.dialled_only_as_requested(regime.requires_consent)
+    only_asked = asked.dialled_only_as_requested(regime_named(first.regime).requires_consent)
     return held_callback(
         PendingCallback(row.due_at, row.agent, only_asked and asked.requested(row.due_at)) for row in rows
     )

@@ -8,13 +8,29 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dialer.campaign.config import CampaignConfig, CampaignConfigError, load_campaign
+from dialer.campaign.config import (
+    REGIMES,
+    CampaignConfig,
+    CampaignConfigError,
+    ComplianceRegime,
+    RegimeName,
+    load_campaign,
+)
 from dialer.campaign.state import CampaignState
 from dialer.i18n import M_
 from dialer.store.audit import audit_in
 from dialer.store.engine import Database
 from dialer.store.records import RecordReader
 from dialer.store.tables import CAMPAIGN_STATES, campaigns_t
+
+# A stored campaign's regime, as its configuration names it (None: not named), in a query's columns.
+STORED_REGIME = campaigns_t.c.config["regime"].as_string()
+
+
+def regime_named(name: str | None) -> ComplianceRegime:
+    """The compliance regime a stored campaign's configuration names (:data:`STORED_REGIME`; US by default, as
+    :class:`dialer.campaign.config.CampaignConfig`'s)."""
+    return REGIMES[RegimeName(name or RegimeName.US.value)]
 
 
 class UnknownCampaignError(LookupError):

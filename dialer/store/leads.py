@@ -14,10 +14,11 @@ from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
-from dialer.campaign.config import REGIMES, ComplianceRegime, RegimeName
+from dialer.campaign.config import ComplianceRegime
 from dialer.campaign.leadimport.prepared import PreparedLeads
 from dialer.campaign.rules import LeadSnapshot, LeadStatus, check_consent_recordable, consent_record
 from dialer.store.audit import audit_in
+from dialer.store.campaigns import STORED_REGIME, regime_named
 from dialer.store.dialect import upsert_insert
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
@@ -298,11 +299,8 @@ async def count_claimable_leads(db: Database, campaign_id: int) -> int:
 
 
 async def campaign_regime_in(conn: AsyncConnection, campaign_id: int) -> ComplianceRegime:
-    """The compliance regime of the campaign ``campaign_id`` (its configuration's ``regime``; US by default)."""
-    regime = (
-        await conn.execute(select(campaigns_t.c.config["regime"].as_string()).where(campaigns_t.c.id == campaign_id))
-    ).scalar()
-    return REGIMES[RegimeName(regime or RegimeName.US.value)]
+    """The compliance regime of the campaign ``campaign_id``."""
+    return regime_named((await conn.execute(select(STORED_REGIME).where(campaigns_t.c.id == campaign_id))).scalar())
 
 
 def consent_view(record: LeadRecord) -> LeadSnapshot:
