@@ -3,6 +3,9 @@
 Layers, lowest first: built-in defaults < TOML file (``--config`` or ``DIALER_CONFIG``) < ``DIALER_*``
 environment variables (nested with ``__``, e.g. ``DIALER_HTTP__PORT=8080``) < explicit overrides from the CLI.
 The defaults run the demo: SQLite under ``./var/`` and the simulated PBX on loopback.
+
+Why one module (over 500 lines): the settings tables and the loader that layers them and names every fault (a
+misspelt key, an unreadable file, a bad variable) are read together whenever a setting is added.
 """
 
 from __future__ import annotations

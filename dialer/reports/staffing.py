@@ -29,7 +29,10 @@ needs to meet its service-level target (model and scan; docs/reports.md "Inbound
   0035, and a change of queues alone at the moment it happens: reason ``queues_changed``; a change written before
   0035 counts for any queue), so a planner sees how good last week's forecast was.
 
-Pure but for :func:`staffing_forecast`, which reads the store."""
+Pure but for :func:`staffing_forecast`, which reads the store.
+
+Why one module (over 500 lines): the forecast's rules above (intervals, history weights, handle time, holidays,
+the actuals) are one model, each step feeding the next; the store read is the last 30 lines."""
 
 from __future__ import annotations
 

@@ -2,6 +2,9 @@
 
 A route added to the application without a declaration is refused to everyone (default deny), so forgetting a
 declaration cannot open a hole; ``tests/api/test_auth.py`` walks the router to prove it.
+
+Why one module (over 500 lines): the route table and the authentication middleware that enforces its declarations
+(sessions, API credentials, kiosks) are one policy: a route's roles mean nothing apart from the check that reads them.
 """
 
 from __future__ import annotations
