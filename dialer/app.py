@@ -118,6 +118,7 @@ async def runners_ctx(app: web.Application) -> AsyncIterator[None]:
             for runner in dialer.runners.values():
                 await runner.settle_quietly()
                 await runner.interrupt()
+        shutdown.drain_ended(drained)
         await cancel_and_wait(lag_task, watchdog_task)
         thaw_heap()
 
@@ -269,7 +270,8 @@ async def serve(app: web.Application, host: str, port: int) -> None:
     finally:
         ready.cancel()
         shutdown.remove_signal_handlers(loop)
-        # Keep answering signals while draining: a second SIGTERM cancels.
+        # Keep answering signals while draining: a second SIGTERM cancels (once the drain is over, they change
+        # nothing: ShutdownController.drain_ended).
         loop.add_signal_handler(signal.SIGTERM, shutdown.request_stop, "SIGTERM")
         loop.add_signal_handler(signal.SIGINT, shutdown.request_stop, "SIGINT")
         try:

@@ -1,8 +1,9 @@
 """`dialer service install`: the systemd unit shipped with the package, filled in for this installation.
 
 The unit (dialer/ops/dialer.service) runs `dialer run` as Type=notify with a watchdog, restarts on failure, waits
-longer than the drain timeout on stop, reads /etc/dialer/dialer.toml and /etc/dialer/dialer.env, and is hardened
-(read-only system, writable /var/lib/dialer only, no capabilities).
+longer than the drain timeout on stop (a drain cut short, EXIT_DRAIN_CUT_SHORT, is a stop, not a failure), reads
+/etc/dialer/dialer.toml and /etc/dialer/dialer.env, and is hardened (read-only system, writable /var/lib/dialer only,
+no capabilities).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import typer
 
 from dialer.commands.common import cli_context, fail, failing
 from dialer.i18n import _
+from dialer.ops.shutdown import EXIT_DRAIN_CUT_SHORT
 
 app = typer.Typer(help="Run the dialer under systemd.", no_args_is_help=True)
 
@@ -53,6 +55,7 @@ def render_unit(options: UnitOptions) -> str:
         .replace("@USER@", options.user)
         .replace("@GROUP@", options.group)
         .replace("@STOP_TIMEOUT@", str(options.stop_timeout_seconds))
+        .replace("@DRAIN_CUT_SHORT@", str(EXIT_DRAIN_CUT_SHORT))
     )
 
 

@@ -15,7 +15,7 @@ the owner gets theirs as their next preview (:class:`dialer.runner.preview.Previ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 
 from dialer.agents.registry import Agent, AgentError, AgentStatus
@@ -36,8 +36,9 @@ READ_LIMIT = 50
 # callbacks waiting (the "why not dialling" line) and finds callbacks newly due: it is made at most this often (the
 # runner's clock) instead of at every step.
 IDLE_LOOK_SECONDS = 5.0
-# Up to ``limit`` due leads of the campaign at ``wall``, in claim order, of those ``Owned`` says (not claimed).
-UpcomingRead = Callable[[int, datetime, Owned], Awaitable[list[LeadRecord]]]
+# Up to ``limit`` due leads of the campaign at ``wall``, in claim order, of those ``Owned`` says (of the agents given,
+# for Owned.LISTED), not claimed.
+UpcomingRead = Callable[[int, datetime, Owned, Collection[str]], Awaitable[list[LeadRecord]]]
 
 
 def look_needed(
@@ -96,8 +97,7 @@ class OwnCallbacks:
         if not look_needed(now, self.looked_at, self.placed_last, self.owners_left, free):
             return 0  # nothing an agent free now could take: the last look's count stands a little longer
         self.looked_at = now
-        # The due callbacks still waiting for the agents who promised them, soonest first (not claimed).
-        owners = self.owners_to_dial(await self.read(READ_LIMIT, wall, Owned.ANY), free, wall)
+        owners = self.owners_to_dial(await self.due_for(wall, free), free, wall)
         placed = 0
         missed: set[str] = set()
         for agent_id in owners:
@@ -108,6 +108,17 @@ class OwnCallbacks:
         self.owners_left |= missed
         self.placed_last = placed > 0
         return placed
+
+    async def due_for(self, wall: datetime, free: Mapping[str, Agent]) -> list[LeadRecord]:
+        """The due callbacks still waiting for the agents who promised them, soonest first (not claimed); when more
+        wait than one read holds (their agents busy or away), the free agents' own too, which may come after them: a
+        callback waiting for its agent never hides another agent's."""
+        due = await self.read(READ_LIMIT, wall, Owned.ANY, ())
+        if len(due) < READ_LIMIT or not free:
+            return due
+        seen = {lead.id for lead in due}
+        theirs = await self.read(READ_LIMIT, wall, Owned.LISTED, tuple(free))
+        return due + [lead for lead in theirs if lead.id not in seen]
 
     async def dial_for(self, agent: Agent, wall: datetime, *, amd: bool) -> bool:
         """Reserve the free ``agent``, claim their soonest due callback and dial it to their phone alone; False (the

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -70,8 +70,11 @@ class PacingLoop:
         # Callbacks promised by an agent: dialled straight to that agent when free, before the pacer's own calls.
         self.own_callbacks = OwnCallbacks(ctx, originator, self.read_upcoming)
 
-    async def read_upcoming(self, limit: int, wall: datetime, owned: Owned = Owned.NO) -> list[LeadRecord]:
-        """The campaign's next due leads in claim order (``owned``: only callbacks waiting for their agents)."""
+    async def read_upcoming(
+        self, limit: int, wall: datetime, owned: Owned = Owned.NO, agents: Collection[str] = ()
+    ) -> list[LeadRecord]:
+        """The campaign's next due leads in claim order (``owned``: only callbacks waiting for their agents, those
+        of ``agents`` for Owned.LISTED)."""
         ctx = self.ctx
         return await upcoming_leads(
             ctx.db,
@@ -79,6 +82,7 @@ class PacingLoop:
             limit=limit,
             now=wall,
             order=claim_order(ctx.config),
+            agents=agents,
             owner_grace=ctx.config.personal_callback_grace,
             owned=owned,
         )

@@ -41,6 +41,17 @@ def phones(*numbers: int) -> list[str]:
     return [lead(n).phone for n in numbers]
 
 
+async def claimed(
+    db: Database, cid: int, *, limit: int, agents: tuple[str, ...] = (), owned: Owned = Owned.NO
+) -> list[str]:
+    """The phones a claim at NOW takes (``agents``: free, their own callbacks claimable; ``owned``: :class:`Owned`)."""
+    got = await claim_leads(
+        db, campaign_id=cid, owner="d", limit=limit, now=NOW, lease=LEASE, agents=agents, owner_grace=GRACE,
+        owned=owned,
+    )  # fmt: skip
+    return [g.phone for g in got]
+
+
 async def test_the_callbacks_waiting_for_their_agents_are_read_soonest_first(db: Database) -> None:
     cid = await callbacks(db)
     waiting = await upcoming_leads(
@@ -98,3 +109,72 @@ async def test_with_a_list_mix_the_owned_callbacks_come_from_every_active_list(d
         owned=Owned.LISTED,
     )  # fmt: skip
     assert sorted(g.list_id for g in got) == sorted([low, high])
+
+
+async def test_a_callback_waiting_for_its_agent_at_the_head_of_the_order_holds_up_no_other_claim(db: Database) -> None:
+    # alice's callback (busy or away) comes first in every order: the best priority, due longest. Each claim of
+    # one lead still takes the next lead anyone (or bob, free) may take, in due order.
+    cid = await make_campaign(db)
+    await add_leads(
+        db,
+        cid,
+        [
+            lead(1, status="callback", due=-timedelta(minutes=9), priority=9),
+            lead(2, status="callback", due=-timedelta(minutes=2)),
+            lead(3, status="callback", due=-timedelta(minutes=1)),
+            lead(4),
+        ],
+    )
+    await book(db, 1, "alice", NOW - timedelta(minutes=9))
+    await book(db, 2, "bob", NOW - timedelta(minutes=2))
+    await book(db, 3, None, NOW - timedelta(minutes=1))
+
+    async def read_one(agents: list[str], owned: Owned) -> list[str]:
+        got = await upcoming_leads(
+            db, campaign_id=cid, limit=1, now=NOW, order=ClaimOrder(), agents=agents, owner_grace=GRACE, owned=owned
+        )
+        return [g.phone for g in got]
+
+    assert await read_one([], Owned.ANY) == phones(1)  # the head of those waiting for their agents
+    assert await read_one(["bob"], Owned.LISTED) == phones(2)  # bob's own, behind it
+    assert await read_one([], Owned.NO) == phones(3)  # the queue's look-ahead
+    assert await claimed(db, cid, limit=1, agents=("bob",), owned=Owned.LISTED) == phones(2)
+    assert await claimed(db, cid, limit=1) == phones(3)
+    assert await claimed(db, cid, limit=1) == phones(4)
+    assert await claimed(db, cid, limit=1) == []  # only alice's is left: it waits for her
+    assert await claimed(db, cid, limit=1, agents=("alice",), owned=Owned.LISTED) == phones(1)
+
+
+async def test_two_callbacks_of_one_agent_due_at_once_go_to_them_the_earlier_first(db: Database) -> None:
+    cid = await make_campaign(db)
+    await add_leads(db, cid, [lead(n, status="callback", due=-timedelta(minutes=n)) for n in (1, 2)])
+    await book(db, 1, "alice", NOW - timedelta(minutes=1))
+    await book(db, 2, "alice", NOW - timedelta(minutes=2))
+
+    # One claim per call to her: the earlier promise first (the runner claims one for each free owner).
+    assert await claimed(db, cid, limit=1, agents=("alice",), owned=Owned.LISTED) == phones(2)
+    # While she is on that call, the other waits for her: nobody else's claim takes it, and it is still pending.
+    assert await claimed(db, cid, limit=5) == []
+    waiting = await upcoming_leads(
+        db, campaign_id=cid, limit=5, now=NOW, order=ClaimOrder(), owner_grace=GRACE, owned=Owned.ANY
+    )
+    assert [w.phone for w in waiting] == phones(1)
+    assert await claimed(db, cid, limit=5, agents=("alice",), owned=Owned.LISTED) == phones(1)  # free again: hers
+
+
+async def test_an_agent_gone_for_the_day_the_team_keeps_the_promise_past_the_grace_unless_it_never_passes(
+    db: Database,
+) -> None:
+    cid = await make_campaign(db)
+    await add_leads(db, cid, [lead(1, status="callback")])
+    await book(db, 1, "alice", NOW)
+
+    async def queue_claim(at: datetime, grace: timedelta | None) -> list[str]:
+        got = await claim_leads(db, campaign_id=cid, owner="d", limit=5, now=at, lease=LEASE, owner_grace=grace)
+        return [g.phone for g in got]
+
+    # "never": it waits for alice however long she is away (a day later, still nobody else's) ...
+    assert await queue_claim(NOW + timedelta(days=1), None) == []
+    # ... with a grace, it is hers until the grace has passed, then anyone's.
+    assert await queue_claim(NOW + GRACE - timedelta(seconds=1), GRACE) == []
+    assert await queue_claim(NOW + GRACE, GRACE) == phones(1)
