@@ -10,6 +10,13 @@ Any daemon on the database stops a session, whichever started it (the supervisor
 daemon): the audit row names the leg (``channel_id``, its Uniqueid) and its Asterisk server, and the daemon hangs
 that leg up through its own AMI connection to that server; the Hangup, seen by both daemons' pumps, ends the row
 once (its end is written only while the row says started) and the starting daemon forgets the leg.
+A row on a server no daemon reporting is connected to (removed from the settings, or its daemon dead and no other
+connected to it) cannot be hung up by anyone: stopping it -- or starting the supervisor's next session, which stops
+theirs first -- ends it without the PBX's word, audited as such (:attr:`EndReason.NO_DAEMON_CONNECTED`), so that a
+stale row does not refuse every new listen. A row whose leg may still be listening is never dropped so: one on a
+server another daemon reporting is connected to, or on one of this daemon's servers it cannot reach now, stays
+started and the stop answers why (409).
+Every end says why (``end_reason``, :class:`EndReason`).
 The phone's leg never runs ChanSpy itself (it Dials a Local leg that does, asterisk/extensions.conf
 [dialer-supervise-spy]): ChanSpy cannot return before the agent's channel handles one more audio frame, so a leg
 running it would outlive the Hangup for as long as the call is silent.
@@ -22,6 +29,7 @@ import contextlib
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from dialer.agents.registry import Agent, AgentStatus
 from dialer.ami.client import AmiClient, MonitoringActions
@@ -32,6 +40,7 @@ from dialer.i18n import M_, Message, message_of
 from dialer.i18n.library import ami_answer_text
 from dialer.logging import get_logger
 from dialer.store.engine import Database
+from dialer.store.floor import may_be_connected
 from dialer.store.monitoring import (
     SupervisionRecord,
     get_supervision,
@@ -46,6 +55,18 @@ CHANNEL_PREFIX = "spy-"
 # loaded PBX may take longer: the session is then "ending" and its audit row ends when the Hangup comes).
 STOP_WAIT_SECONDS = 10.0
 ENDING = "ending"
+
+
+class EndReason(StrEnum):
+    """Why a session ended (its audit row's ``end_reason``)."""
+
+    HANGUP = "hangup"  # the PBX hung the supervisor's leg up (stopped, or the phone hung up)
+    ORIGINATE_FAILED = "originate_failed"  # the PBX did not call the supervisor's phone
+    LEG_GONE = "leg_gone"  # stopped: the PBX no longer had the leg
+    CONNECTION_LOST = (
+        "connection_lost"  # stopped while this daemon's connection to its server, which started it, was down
+    )
+    NO_DAEMON_CONNECTED = "server_not_connected"  # stopped: no daemon reporting is connected to its server
 
 
 class SupervisionRefused(Exception):
@@ -111,7 +132,9 @@ class SupervisionService:
         )
         if not result.may_be_dialling:
             self._forget(channel_id)
-            await supervision_ended(self.db, channel_id, at=self._now(), state="failed")
+            await supervision_ended(
+                self.db, channel_id, at=self._now(), state="failed", reason=EndReason.ORIGINATE_FAILED
+            )
             raise SupervisionRefused(
                 M_("the PBX did not call {phone}: {reason}", phone=phone, reason=ami_answer_text(result.message or ""))
             )
@@ -128,12 +151,25 @@ class SupervisionService:
 
         A session another daemon started (or this one before a restart) is hung up through this daemon's own
         connection to its server, and followed here until its Hangup; :class:`SupervisionRefused` when this daemon
-        has no connection to that server, or cannot reach it now (the row stays started: the leg may be up)."""
+        has no connection to that server but another daemon reporting may have, or cannot reach it now (the row
+        stays started: the leg may be up). On a server no daemon reporting is connected to, the row ends
+        (:attr:`EndReason.NO_DAEMON_CONNECTED`: nobody can hang its leg up, or see it end)."""
         channel_id = record.channel_id
         client = self._clients.get(channel_id)
         elsewhere = client is None
         if client is None:
             client = self._servers.get(record.server)
+            if client is None and not await may_be_connected(self.db, record.server, self._now()):
+                await supervision_ended(self.db, channel_id, at=self._now(), reason=EndReason.NO_DAEMON_CONNECTED)
+                log.warning(
+                    "supervision_ended_unreachable",
+                    session_id=record.id,
+                    supervisor=record.supervisor,
+                    agent=record.agent,
+                    server=record.server,
+                )
+                current = await get_supervision(self.db, record.id)
+                return current.state if current is not None else "ended"
             if client is None:
                 raise SupervisionRefused(
                     M_(
@@ -160,9 +196,12 @@ class SupervisionService:
                         )
                     ) from None
                 gone = True  # not connected: the leg cannot outlive the connection's calls for long
+                reason = EndReason.CONNECTION_LOST
+            else:
+                reason = EndReason.LEG_GONE
             if gone:
                 self._forget(channel_id)
-                await supervision_ended(self.db, channel_id, at=self._now())
+                await supervision_ended(self.db, channel_id, at=self._now(), reason=reason)
             else:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(STOP_WAIT_SECONDS):
@@ -181,18 +220,19 @@ class SupervisionService:
         """EventPump observer: the supervisor leg's Hangup (or a failed Originate) ends its session."""
         match event:
             case Hangup() if event.uniqueid in self._open:
-                self._end(event.uniqueid, "ended", now)
+                self._end(event.uniqueid, "ended", EndReason.HANGUP, now)
             case OriginateResponse(success=False) if event.action_id:
                 for channel_id, action_id in list(self._open.items()):
                     if action_id == event.action_id:
-                        self._end(channel_id, "failed", now)
+                        self._end(channel_id, "failed", EndReason.ORIGINATE_FAILED, now)
             case _:
                 return
 
-    def _end(self, channel_id: str, state: str, now: float) -> None:
+    def _end(self, channel_id: str, state: str, reason: EndReason, now: float) -> None:
         self._forget(channel_id)
         at = datetime.fromtimestamp(now, UTC)
-        task = asyncio.get_running_loop().create_task(supervision_ended(self.db, channel_id, at=at, state=state))
+        ended = supervision_ended(self.db, channel_id, at=at, state=state, reason=reason)
+        task = asyncio.get_running_loop().create_task(ended)
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
         stopping = self._stopping.get(channel_id)

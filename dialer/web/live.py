@@ -338,8 +338,9 @@ class LiveHub:
 
     async def publish_floor(self) -> None:
         """Every :data:`FLOOR_PUBLISH_SECONDS` of the daemon's clock: this daemon's live view (its logged-in agents,
-        its campaigns) for the other daemons' dashboards -- written when it changed, else only confirmed
-        (dialer.store.floor). Views silent for :data:`~dialer.store.floor.PURGE_AFTER` are forgotten."""
+        its campaigns, the Asterisk servers it is connected to) for the other daemons' dashboards and supervision --
+        written when it changed, else only confirmed (dialer.store.floor). Views silent for
+        :data:`~dialer.store.floor.PURGE_AFTER` are forgotten."""
         daemon = daemon_of(self.app)
         db = self.app[DATABASE]
         published = ""
@@ -351,9 +352,10 @@ class LiveHub:
                 at = datetime.fromtimestamp(now, UTC)
                 agents = [agent_facts(p.agent, p.spent) for p in published_agents(self.app)]
                 campaigns = campaign_rows(self.app)
-                view = json.dumps([agents, campaigns], sort_keys=True, default=str)
+                servers = daemon.connected_servers()
+                view = json.dumps([agents, campaigns, servers], sort_keys=True, default=str)
                 if view != published or not await touch_view(db, daemon.node, at):
-                    await publish_view(db, daemon.node, agents, json.loads(view)[1], at)
+                    await publish_view(db, daemon.node, agents, json.loads(view)[1], at, servers)
                     published = view
                 await self.relay_messages()
                 await self.relay_hands()
