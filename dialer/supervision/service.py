@@ -16,7 +16,9 @@ theirs first -- ends it without the PBX's word, audited as such (:attr:`EndReaso
 stale row does not refuse every new listen. A row whose leg may still be listening is never dropped so: one on a
 server another daemon reporting is connected to, or on one of this daemon's servers it cannot reach now, stays
 started and the stop answers why (409).
-Every end says why (``end_reason``, :class:`EndReason`).
+Every end says why (``end_reason``, :class:`EndReason`). A leg whose Hangup this daemon missed (its AMI connection
+dropped as it ended) is ended by the next channel listing of its server that no longer has it (after every
+reconnect, and periodically: :meth:`SupervisionService.reconcile`), the way its Hangup would have.
 The phone's leg never runs ChanSpy itself (it Dials a Local leg that does, asterisk/extensions.conf
 [dialer-supervise-spy]): ChanSpy cannot return before the agent's channel handles one more audio frame, so a leg
 running it would outlive the Hangup for as long as the call is silent.
@@ -27,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -54,6 +56,9 @@ CHANNEL_PREFIX = "spy-"
 # How long stopping a session waits for the PBX's Hangup of the supervisor's leg (it comes in milliseconds; a
 # loaded PBX may take longer: the session is then "ending" and its audit row ends when the Hangup comes).
 STOP_WAIT_SECONDS = 10.0
+# A leg younger than this is not judged by a channel listing (the listing may predate its channel), as the call
+# tracker's reconcile does.
+LISTING_GRACE_SECONDS = 5.0
 ENDING = "ending"
 
 
@@ -63,9 +68,8 @@ class EndReason(StrEnum):
     HANGUP = "hangup"  # the PBX hung the supervisor's leg up (stopped, or the phone hung up)
     ORIGINATE_FAILED = "originate_failed"  # the PBX did not call the supervisor's phone
     LEG_GONE = "leg_gone"  # stopped: the PBX no longer had the leg
-    CONNECTION_LOST = (
-        "connection_lost"  # stopped while this daemon's connection to its server, which started it, was down
-    )
+    CONNECTION_LOST = "connection_lost"  # stopped by the daemon that started it, its connection down
+    LOST = "lost"  # its Hangup was not seen (the connection down): the PBX's channel listing no longer had it
     NO_DAEMON_CONNECTED = "server_not_connected"  # stopped: no daemon reporting is connected to its server
 
 
@@ -90,6 +94,7 @@ class SupervisionService:
         self._open: dict[str, str] = {}  # supervisor leg ChannelId -> action id (its OriginateResponse)
         self._writes: set[asyncio.Task[bool]] = set()
         self._clients: dict[str, AmiClient] = {}  # channel id -> the client the session runs on
+        self._since: dict[str, float] = {}  # channel id -> when this daemon began to follow it (its clock)
         self._stopping: dict[str, asyncio.Future[None]] = {}  # channel id -> its audit row ended (stop() waits)
 
     def _now(self) -> datetime:
@@ -115,8 +120,7 @@ class SupervisionService:
             request = SpyRequest(phone=phone, agent_interface=agent.interface, mode=mode, supervisor=supervisor)
         except ValueError as exc:
             raise SupervisionRefused(message_of(exc)) from None
-        self._open[channel_id] = ""
-        self._clients[channel_id] = client
+        self._follow(channel_id, client)
         result = await MonitoringActions(client).spy(request, channel_id)
         attempt = self._attempt_of(agent.agent_id)
         session_id = await supervision_started(
@@ -178,8 +182,7 @@ class SupervisionService:
                         server=record.server,
                     )
                 )
-            self._open[channel_id] = ""  # its Hangup ends the row here too
-            self._clients[channel_id] = client
+            self._follow(channel_id, client)  # its Hangup ends the row here too
         ended = asyncio.get_running_loop().create_future()
         self._stopping[channel_id] = ended
         try:
@@ -239,6 +242,24 @@ class SupervisionService:
         if stopping is not None:  # stop() is waiting for this row
             task.add_done_callback(lambda _: _settle(stopping))
 
+    def reconcile(self, server: str, live: Collection[str], now: float) -> int:
+        """A channel listing of ``server`` (its Uniqueids, ``live``: after every reconnect, and periodically): the
+        legs followed here on that server that the PBX no longer has -- their Hangup missed while the connection was
+        down -- end as their Hangup would have ended them, audited :attr:`EndReason.LOST`. A leg younger than
+        :data:`LISTING_GRACE_SECONDS` is kept (its channel may postdate the listing). Returns how many ended."""
+        gone = [
+            channel_id
+            for channel_id, client in self._clients.items()
+            if client.name == server
+            and channel_id in self._open
+            and channel_id not in live
+            and now - self._since.get(channel_id, now) >= LISTING_GRACE_SECONDS
+        ]
+        for channel_id in gone:
+            log.info("supervision_leg_lost", server=server, channel_id=channel_id)
+            self._end(channel_id, "ended", EndReason.LOST, now)
+        return len(gone)
+
     @property
     def following(self) -> frozenset[str]:
         """The supervisor legs (their channel ids) whose Hangup or failed Originate this daemon waits for."""
@@ -249,9 +270,15 @@ class SupervisionService:
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
 
+    def _follow(self, channel_id: str, client: AmiClient) -> None:
+        self._open[channel_id] = ""  # (its Originate's action id once sent)
+        self._clients[channel_id] = client
+        self._since[channel_id] = self.clock.now()
+
     def _forget(self, channel_id: str) -> None:
         self._open.pop(channel_id, None)
         self._clients.pop(channel_id, None)
+        self._since.pop(channel_id, None)
 
 
 def _settle(future: asyncio.Future[None]) -> None:

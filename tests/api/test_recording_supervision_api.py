@@ -18,6 +18,7 @@ from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
 from dialer.store.floor import publish_view, remove_view
 from dialer.store.monitoring import get_supervision, supervision_started
+from dialer.supervision.service import LISTING_GRACE_SECONDS
 
 SUPERVISOR_PHONE = "Local/boss@sim-supervisors"
 
@@ -330,3 +331,38 @@ async def test_a_recording_search_whose_last_day_is_before_its_first_is_refused(
     assert japanese["detail"].isascii() is False
     one_day = await client.get("/api/recordings?date_from=2026-12-10&date_to=2026-12-10", headers=boss)
     assert one_day.status == 200
+
+
+async def test_a_supervisor_leg_whose_hangup_was_missed_ends_at_the_reconnect(world: WebWorld, client: Any) -> None:
+    """The supervisor's phone hangs up while the daemon's AMI connection is down (its Hangup lost): the channel
+    listing after the reconnect no longer has the leg, so the session ends as its Hangup would have ended it,
+    audited "lost", and the daemon no longer follows it. A listing that still has the leg changes nothing."""
+    boss = world.auth("boss")
+    db = world.app[DATABASE]
+    await update_user(db, "boss", datetime.now(UTC), phone=SUPERVISOR_PHONE)
+    await _alice_on_a_call(client, world)
+    listen = await supervise(client, boss, "boss", "alice", "listen")
+    session = await get_supervision(db, listen["id"])
+    assert session is not None
+    leg, service, pump = session.channel_id, world.dialer.supervision, world.dialer.connections[0].pump
+    started = world.clock.now()
+    await eventually(lambda: world.clock.now() - started > LISTING_GRACE_SECONDS, 10)
+    await pump.resync()  # a listing with the leg up (past the grace): it stays
+    assert leg in service.following
+
+    sessions = list(world.pbx.sessions)
+    for ami in sessions:  # the PBX's events stop reaching the daemon...
+        world.pbx.detach(ami)
+    assert world.pbx.core.hangup(leg, 16)  # ...as the supervisor's leg hangs up
+    await eventually(lambda: not world.pbx.core.channel_list(leg), 10)
+    assert leg in service.following  # its Hangup was missed
+    resyncs = pump.resyncs
+    for ami in sessions:  # the connection drops; the daemon reconnects and lists the channels
+        ami.abort()
+    await eventually(lambda: pump.resyncs > resyncs, 30)
+    assert leg not in service.following
+    await service.flush()
+    ended = await get_supervision(db, listen["id"])
+    assert ended is not None
+    assert (ended.state, ended.end_reason) == ("ended", "lost")
+    assert ended.ended_at is not None

@@ -56,7 +56,8 @@ SESSION_SCHEMA: dict[str, Any] = {
             "description": "why it ended: hangup (the PBX hung the leg up), originate_failed, leg_gone (stopped: the"
             " PBX no longer had the leg), connection_lost (stopped by its daemon while disconnected from its server),"
             " server_not_connected (stopped: no daemon reporting is connected to its server, which may still have"
-            " it); null while started",
+            " it), lost (its hangup missed while the AMI connection was down: the PBX no longer listed the leg);"
+            " null while started",
         },
     },
 }
