@@ -366,3 +366,35 @@ async def test_a_supervisor_leg_whose_hangup_was_missed_ends_at_the_reconnect(wo
     assert ended is not None
     assert (ended.state, ended.end_reason) == ("ended", "lost")
     assert ended.ended_at is not None
+
+
+async def test_a_call_whose_hangup_was_missed_ends_as_lost_at_the_reconnect(world: WebWorld, client: Any) -> None:
+    """The customer hangs up while the daemon's AMI connection is down (the Hangup lost): after the reconnect, the
+    channel listing no longer has the call, so the tracker ends it through the one end path, recorded as a lost
+    call (its agent was connected), and QueueStatus frees its agent -- nothing is left held until a restart."""
+    await _alice_on_a_call(client, world)
+    dialer = world.dialer
+    alice = dialer.agents.registry.get("alice")
+    assert alice is not None
+    customer = alice.call_uniqueid
+    assert customer is not None
+    tracker, pump = dialer.connections[0].server.tracker, dialer.connections[0].pump
+    assert tracker.attempt_for_uniqueid(customer) is not None
+    runner = dialer.runner("demo")
+    lost = runner.counters.lost
+
+    sessions = list(world.pbx.sessions)
+    for ami in sessions:  # the PBX's events stop reaching the daemon...
+        world.pbx.detach(ami)
+    assert world.pbx.core.hangup(customer, 16)  # ...as the customer hangs up
+    await eventually(lambda: not world.pbx.core.channel_list(customer), 10)
+    assert tracker.attempt_for_uniqueid(customer) is not None  # its Hangup was missed
+    resyncs = pump.resyncs
+    for ami in sessions:  # the connection drops; the daemon reconnects and lists the channels and queues
+        ami.abort()
+    await eventually(lambda: pump.resyncs > resyncs, 30)
+    assert tracker.attempt_for_uniqueid(customer) is None
+    await eventually(lambda: runner.counters.lost > lost, 10)
+    after = dialer.agents.registry.get("alice")
+    assert after is not None
+    assert after.call_uniqueid != customer
