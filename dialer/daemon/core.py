@@ -416,6 +416,7 @@ class Dialer:
         live = {c.uniqueid for c in channels}
         lost = self.inbound.calls.reconcile(server, live)  # inbound callers gone while AMI was down
         self.inbound.channels.reconcile(server, live, self.clock.now())
+        self.supervision.reconcile(server, live, self.clock.now())  # supervisor legs whose Hangup was missed
         if lost:
             log.info("inbound_callers_lost", server=server, lost=lost)
         await self.adoption.on_channels(server, channels)

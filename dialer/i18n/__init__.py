@@ -234,6 +234,43 @@ def message_of(exc: BaseException) -> str | Message:
 _PLAIN_STR = (BaseException.__str__, KeyError.__str__)
 
 
+def message_json(message: Message) -> dict[str, object]:
+    """``message`` as a JSON document (its English id and its values, a value that is a :class:`Message` or
+    :class:`OneOf` kept as one), for a reader in another process -- another daemon's dashboard -- to render in its
+    own language (:func:`message_from_json`)."""
+    return {"id": message.msgid, "values": {k: _value_json(v) for k, v in message.params.items()}}
+
+
+def _value_json(value: object) -> object:
+    if isinstance(value, BaseException):
+        value = message_of(value)
+    if isinstance(value, Message):
+        return {"message": message_json(value)}
+    if isinstance(value, OneOf):
+        return {"one_of": list(value.choices)}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def message_from_json(doc: Mapping[str, object]) -> Message:
+    """The :class:`Message` :func:`message_json` wrote. Raises ValueError on a document that is not one."""
+    msgid, values = doc.get("id"), doc.get("values", {})
+    if not isinstance(msgid, str) or not isinstance(values, Mapping):
+        raise ValueError(f"not a message document: {doc!r}")
+    return Message(msgid, {str(k): _value_from_json(v) for k, v in values.items()})
+
+
+def _value_from_json(value: object) -> object:
+    if isinstance(value, Mapping):
+        if isinstance(inner := value.get("message"), Mapping):
+            return message_from_json(inner)
+        if isinstance(choices := value.get("one_of"), list):
+            return OneOf(tuple(str(c) for c in choices))
+        raise ValueError(f"not a message value: {value!r}")
+    return value
+
+
 def M_(msgid: str, /, **params: object) -> Message:
     """A :class:`Message` (extracted for the catalogues like ``_``), rendered in the reader's language later."""
     return Message(msgid, params)

@@ -31,6 +31,7 @@ from dialer.calls.tracker import CallUpdate
 from dialer.calls.witness import CallEvidence, CallWitness, WitnessedCall
 from dialer.campaign.config import CampaignConfig, DialMode
 from dialer.clock import Clock
+from dialer.i18n import message_json
 from dialer.pacing import PacingDecision, PacingSettings, PacingSnapshot, PacingStats
 from dialer.pacing.stats import AbandonWindow
 from dialer.runner.adopting import CallAdopter
@@ -368,10 +369,12 @@ class CampaignRunner:
                 "rate": window.rate(),
                 "cap": ctx.settings.abandon_cap,
             },
-            # "reason": the sentence in the reader's language (dialer.runner.why_not); the figures stay as they are
+            # "reason": the sentence in the reader's language (dialer.runner.why_not), "reason_message" the same as a
+            # message document (another daemon's dashboard renders it in its reader's); the figures stay as they are
             "pacing": {
                 **decision.explanation.as_dict(),
-                "reason": decision_reason(decision).render(),
+                "reason": (reason := decision_reason(decision)).render(),
+                "reason_message": message_json(reason),
                 "amd_paused": self.amd_paused,
             }
             if decision is not None
@@ -381,7 +384,12 @@ class CampaignRunner:
             "calls_in_flight_by_server": dict(Counter(c.server for c in ctx.in_flight.calls.values())),
             "why_not_dialing": None
             if why_not is None
-            else {"code": why_not.code, "detail": why_not.detail, "breakdown": why_not.breakdown},
+            else {
+                "code": why_not.code,
+                "detail": why_not.detail,
+                "message": message_json(why_not.message),
+                "breakdown": why_not.breakdown,
+            },
             "preview": ctx.config.dial_mode is DialMode.PREVIEW,
             "disposition_labels": {d.code: d.label for d in ctx.config.dispositions},  # for the counts by code
         }

@@ -6,8 +6,11 @@ the dashboard, the API and ``dialer status`` render it in the reader's language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dialer.agentless.pacing import AgentlessBound, AgentlessDecision, AgentlessLoad
-from dialer.i18n import M_, N_, Message
+from dialer.i18n import M_, N_, Message, message_from_json
 from dialer.pacing import PacingDecision, PacingExplanation, PacingMode
 from dialer.pacing.pacer import Guard
 from dialer.pacing.predictive import STEPS
@@ -127,3 +130,37 @@ def agentless_reason(decision: AgentlessDecision, load: AgentlessLoad) -> Messag
             )
         case AgentlessBound.CPS:
             return M_("the calls-per-second budget is spent for this second")
+
+
+# The status document's sentences (dialer.runner.runner.CampaignRunner.status): where each is, its rendered text's key
+# and its message document's key (dialer.i18n.message_json).
+_SENTENCES = (("why_not_dialing", "detail", "message"), ("pacing", "reason", "reason_message"))
+
+
+def without_sentences(status: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign's status document with its sentences as message documents only -- no text in any language: as a
+    daemon publishes it for the other daemons' dashboards (dialer.store.floor), each reader renders it in its own
+    language (:func:`with_sentences`)."""
+    doc = dict(status)
+    for part, text, message in _SENTENCES:
+        held = doc.get(part)
+        if isinstance(held, Mapping) and message in held:
+            doc[part] = {k: v for k, v in held.items() if k != text}
+    return doc
+
+
+def with_sentences(status: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign's status document with its sentences rendered in the current language (the reader's) from their
+    message documents -- this daemon's rows and the other daemons' alike. A row an older daemon published (its
+    English text, no message document) keeps its text; so does one whose message document is not one."""
+    doc = dict(status)
+    for part, text, message in _SENTENCES:
+        held = doc.get(part)
+        if not isinstance(held, Mapping) or not isinstance(said := held.get(message), Mapping):
+            continue
+        try:
+            rendered = message_from_json(said).render()
+        except ValueError:
+            rendered = str(held.get(text) or said.get("id") or "")
+        doc[part] = {**held, text: rendered}
+    return doc

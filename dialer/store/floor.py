@@ -14,7 +14,7 @@ a whole; a dashboard reads the floor in one query over a handful of rows; a clea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,8 @@ class FloorViewRow(SQLModel, table=True):
     node: str = Field(max_length=255, primary_key=True)  # the daemon (its owner id, as its leases name it)
     agents: list[dict[str, Any]] = Field(default_factory=list, sa_type=json_document())
     campaigns: list[dict[str, Any]] = Field(default_factory=list, sa_type=json_document())
+    # The Asterisk servers it is connected to (None: a view an older daemon published: not known).
+    servers: list[str] | None = Field(default=None, sa_type=json_document())
     changed_at: datetime = Field(sa_type=UTCDateTime)  # when the view last changed
     seen_at: datetime = Field(sa_type=UTCDateTime)  # when its daemon last published or confirmed it
 
@@ -68,6 +70,7 @@ class FloorView:
     campaigns: tuple[dict[str, Any], ...]
     changed_at: datetime
     seen_at: datetime
+    servers: frozenset[str] | None = None  # the Asterisk servers it is connected to (None: not known)
 
     def fresh(self, now: datetime) -> bool:
         """Whether its daemon is still reporting at ``now``."""
@@ -118,10 +121,22 @@ def _published(facts: Mapping[str, Any]) -> PublishedAgent:
 
 
 async def publish_view(
-    db: Database, node: str, agents: Sequence[dict[str, Any]], campaigns: Sequence[dict[str, Any]], now: datetime
+    db: Database,
+    node: str,
+    agents: Sequence[dict[str, Any]],
+    campaigns: Sequence[dict[str, Any]],
+    now: datetime,
+    servers: Collection[str] = (),
 ) -> None:
-    """``node``'s view is now ``agents`` (:func:`agent_facts` each) and ``campaigns``, as of ``now``."""
-    values = {"agents": list(agents), "campaigns": list(campaigns), "changed_at": now, "seen_at": now}
+    """``node``'s view is now ``agents`` (:func:`agent_facts` each) and ``campaigns``, connected to ``servers``, as
+    of ``now``."""
+    values = {
+        "agents": list(agents),
+        "campaigns": list(campaigns),
+        "servers": sorted(servers),
+        "changed_at": now,
+        "seen_at": now,
+    }
     async with db.write() as conn:
         stmt = upsert_insert(conn, floor_views_t).values(node=node, **values)
         await conn.execute(stmt.on_conflict_do_update(index_elements=["node"], set_=values))
@@ -161,6 +176,13 @@ async def floor_views(db: Database) -> list[FloorView]:
             campaigns=tuple(dict(c) for c in row["campaigns"] or ()),
             changed_at=row["changed_at"],
             seen_at=row["seen_at"],
+            servers=frozenset(row["servers"]) if row["servers"] is not None else None,
         )
         for row in rows
     ]
+
+
+async def may_be_connected(db: Database, server: str, now: datetime) -> bool:
+    """Whether a daemon reporting at ``now`` may be connected to ``server``: one whose view says so, or one whose
+    connections are not known (an older daemon's view)."""
+    return any(view.fresh(now) and (view.servers is None or server in view.servers) for view in await floor_views(db))

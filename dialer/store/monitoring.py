@@ -57,6 +57,7 @@ class SupervisionRecord:
     state: str
     started_at: datetime
     ended_at: datetime | None
+    end_reason: str | None = None  # why it ended (dialer.supervision.service.EndReason)
 
 
 _recording = RecordReader(RecordingRecord)
@@ -334,12 +335,14 @@ async def supervision_started(
         return int(result.scalar_one())
 
 
-async def supervision_ended(db: Database, channel_id: str, *, at: datetime, state: str = "ended") -> bool:
+async def supervision_ended(db: Database, channel_id: str, *, at: datetime, reason: str, state: str = "ended") -> bool:
+    """The session of the supervisor leg ``channel_id`` ended at ``at`` (``state``: ended, failed), and why
+    (``reason``). Once: False when its row had ended already."""
     async with db.write() as conn:
         result = await conn.execute(
             update(supervision_t)
             .where(supervision_t.c.channel_id == channel_id, supervision_t.c.state == "started")
-            .values(state=state, ended_at=at)
+            .values(state=state, ended_at=at, end_reason=reason)
         )
     return bool(result.rowcount)
 

@@ -265,6 +265,8 @@ class SupervisionRow(SQLModel, table=True):
     state: str = Field(max_length=16)  # started, ended, failed
     started_at: datetime = Field(sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why it ended (dialer.supervision.service.EndReason; None: still started, or ended before migration 0038).
+    end_reason: str | None = Field(default=None, max_length=32)
 
 
 class CallLegRow(SQLModel, table=True):

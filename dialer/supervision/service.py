@@ -10,6 +10,15 @@ Any daemon on the database stops a session, whichever started it (the supervisor
 daemon): the audit row names the leg (``channel_id``, its Uniqueid) and its Asterisk server, and the daemon hangs
 that leg up through its own AMI connection to that server; the Hangup, seen by both daemons' pumps, ends the row
 once (its end is written only while the row says started) and the starting daemon forgets the leg.
+A row on a server no daemon reporting is connected to (removed from the settings, or its daemon dead and no other
+connected to it) cannot be hung up by anyone: stopping it -- or starting the supervisor's next session, which stops
+theirs first -- ends it without the PBX's word, audited as such (:attr:`EndReason.NO_DAEMON_CONNECTED`), so that a
+stale row does not refuse every new listen. A row whose leg may still be listening is never dropped so: one on a
+server another daemon reporting is connected to, or on one of this daemon's servers it cannot reach now, stays
+started and the stop answers why (409).
+Every end says why (``end_reason``, :class:`EndReason`). A leg whose Hangup this daemon missed (its AMI connection
+dropped as it ended) is ended by the next channel listing of its server that no longer has it (after every
+reconnect, and periodically: :meth:`SupervisionService.reconcile`), the way its Hangup would have.
 The phone's leg never runs ChanSpy itself (it Dials a Local leg that does, asterisk/extensions.conf
 [dialer-supervise-spy]): ChanSpy cannot return before the agent's channel handles one more audio frame, so a leg
 running it would outlive the Hangup for as long as the call is silent.
@@ -20,8 +29,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from dialer.agents.registry import Agent, AgentStatus
 from dialer.ami.client import AmiClient, MonitoringActions
@@ -32,6 +42,7 @@ from dialer.i18n import M_, Message, message_of
 from dialer.i18n.library import ami_answer_text
 from dialer.logging import get_logger
 from dialer.store.engine import Database
+from dialer.store.floor import may_be_connected
 from dialer.store.monitoring import (
     SupervisionRecord,
     get_supervision,
@@ -45,7 +56,21 @@ CHANNEL_PREFIX = "spy-"
 # How long stopping a session waits for the PBX's Hangup of the supervisor's leg (it comes in milliseconds; a
 # loaded PBX may take longer: the session is then "ending" and its audit row ends when the Hangup comes).
 STOP_WAIT_SECONDS = 10.0
+# A leg younger than this is not judged by a channel listing (the listing may predate its channel), as the call
+# tracker's reconcile does.
+LISTING_GRACE_SECONDS = 5.0
 ENDING = "ending"
+
+
+class EndReason(StrEnum):
+    """Why a session ended (its audit row's ``end_reason``)."""
+
+    HANGUP = "hangup"  # the PBX hung the supervisor's leg up (stopped, or the phone hung up)
+    ORIGINATE_FAILED = "originate_failed"  # the PBX did not call the supervisor's phone
+    LEG_GONE = "leg_gone"  # stopped: the PBX no longer had the leg
+    CONNECTION_LOST = "connection_lost"  # stopped by the daemon that started it, its connection down
+    LOST = "lost"  # its Hangup was not seen (the connection down): the PBX's channel listing no longer had it
+    NO_DAEMON_CONNECTED = "server_not_connected"  # stopped: no daemon reporting is connected to its server
 
 
 class SupervisionRefused(Exception):
@@ -69,6 +94,7 @@ class SupervisionService:
         self._open: dict[str, str] = {}  # supervisor leg ChannelId -> action id (its OriginateResponse)
         self._writes: set[asyncio.Task[bool]] = set()
         self._clients: dict[str, AmiClient] = {}  # channel id -> the client the session runs on
+        self._since: dict[str, float] = {}  # channel id -> when this daemon began to follow it (its clock)
         self._stopping: dict[str, asyncio.Future[None]] = {}  # channel id -> its audit row ended (stop() waits)
 
     def _now(self) -> datetime:
@@ -94,8 +120,7 @@ class SupervisionService:
             request = SpyRequest(phone=phone, agent_interface=agent.interface, mode=mode, supervisor=supervisor)
         except ValueError as exc:
             raise SupervisionRefused(message_of(exc)) from None
-        self._open[channel_id] = ""
-        self._clients[channel_id] = client
+        self._follow(channel_id, client)
         result = await MonitoringActions(client).spy(request, channel_id)
         attempt = self._attempt_of(agent.agent_id)
         session_id = await supervision_started(
@@ -111,7 +136,9 @@ class SupervisionService:
         )
         if not result.may_be_dialling:
             self._forget(channel_id)
-            await supervision_ended(self.db, channel_id, at=self._now(), state="failed")
+            await supervision_ended(
+                self.db, channel_id, at=self._now(), state="failed", reason=EndReason.ORIGINATE_FAILED
+            )
             raise SupervisionRefused(
                 M_("the PBX did not call {phone}: {reason}", phone=phone, reason=ami_answer_text(result.message or ""))
             )
@@ -128,12 +155,25 @@ class SupervisionService:
 
         A session another daemon started (or this one before a restart) is hung up through this daemon's own
         connection to its server, and followed here until its Hangup; :class:`SupervisionRefused` when this daemon
-        has no connection to that server, or cannot reach it now (the row stays started: the leg may be up)."""
+        has no connection to that server but another daemon reporting may have, or cannot reach it now (the row
+        stays started: the leg may be up). On a server no daemon reporting is connected to, the row ends
+        (:attr:`EndReason.NO_DAEMON_CONNECTED`: nobody can hang its leg up, or see it end)."""
         channel_id = record.channel_id
         client = self._clients.get(channel_id)
         elsewhere = client is None
         if client is None:
             client = self._servers.get(record.server)
+            if client is None and not await may_be_connected(self.db, record.server, self._now()):
+                await supervision_ended(self.db, channel_id, at=self._now(), reason=EndReason.NO_DAEMON_CONNECTED)
+                log.warning(
+                    "supervision_ended_unreachable",
+                    session_id=record.id,
+                    supervisor=record.supervisor,
+                    agent=record.agent,
+                    server=record.server,
+                )
+                current = await get_supervision(self.db, record.id)
+                return current.state if current is not None else "ended"
             if client is None:
                 raise SupervisionRefused(
                     M_(
@@ -142,8 +182,7 @@ class SupervisionService:
                         server=record.server,
                     )
                 )
-            self._open[channel_id] = ""  # its Hangup ends the row here too
-            self._clients[channel_id] = client
+            self._follow(channel_id, client)  # its Hangup ends the row here too
         ended = asyncio.get_running_loop().create_future()
         self._stopping[channel_id] = ended
         try:
@@ -160,9 +199,12 @@ class SupervisionService:
                         )
                     ) from None
                 gone = True  # not connected: the leg cannot outlive the connection's calls for long
+                reason = EndReason.CONNECTION_LOST
+            else:
+                reason = EndReason.LEG_GONE
             if gone:
                 self._forget(channel_id)
-                await supervision_ended(self.db, channel_id, at=self._now())
+                await supervision_ended(self.db, channel_id, at=self._now(), reason=reason)
             else:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(STOP_WAIT_SECONDS):
@@ -181,23 +223,42 @@ class SupervisionService:
         """EventPump observer: the supervisor leg's Hangup (or a failed Originate) ends its session."""
         match event:
             case Hangup() if event.uniqueid in self._open:
-                self._end(event.uniqueid, "ended", now)
+                self._end(event.uniqueid, "ended", EndReason.HANGUP, now)
             case OriginateResponse(success=False) if event.action_id:
                 for channel_id, action_id in list(self._open.items()):
                     if action_id == event.action_id:
-                        self._end(channel_id, "failed", now)
+                        self._end(channel_id, "failed", EndReason.ORIGINATE_FAILED, now)
             case _:
                 return
 
-    def _end(self, channel_id: str, state: str, now: float) -> None:
+    def _end(self, channel_id: str, state: str, reason: EndReason, now: float) -> None:
         self._forget(channel_id)
         at = datetime.fromtimestamp(now, UTC)
-        task = asyncio.get_running_loop().create_task(supervision_ended(self.db, channel_id, at=at, state=state))
+        ended = supervision_ended(self.db, channel_id, at=at, state=state, reason=reason)
+        task = asyncio.get_running_loop().create_task(ended)
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
         stopping = self._stopping.get(channel_id)
         if stopping is not None:  # stop() is waiting for this row
             task.add_done_callback(lambda _: _settle(stopping))
+
+    def reconcile(self, server: str, live: Collection[str], now: float) -> int:
+        """A channel listing of ``server`` (its Uniqueids, ``live``: after every reconnect, and periodically): the
+        legs followed here on that server that the PBX no longer has -- their Hangup missed while the connection was
+        down -- end as their Hangup would have ended them, audited :attr:`EndReason.LOST`. A leg younger than
+        :data:`LISTING_GRACE_SECONDS` is kept (its channel may postdate the listing). Returns how many ended."""
+        gone = [
+            channel_id
+            for channel_id, client in self._clients.items()
+            if client.name == server
+            and channel_id in self._open
+            and channel_id not in live
+            and now - self._since.get(channel_id, now) >= LISTING_GRACE_SECONDS
+        ]
+        for channel_id in gone:
+            log.info("supervision_leg_lost", server=server, channel_id=channel_id)
+            self._end(channel_id, "ended", EndReason.LOST, now)
+        return len(gone)
 
     @property
     def following(self) -> frozenset[str]:
@@ -209,9 +270,15 @@ class SupervisionService:
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
 
+    def _follow(self, channel_id: str, client: AmiClient) -> None:
+        self._open[channel_id] = ""  # (its Originate's action id once sent)
+        self._clients[channel_id] = client
+        self._since[channel_id] = self.clock.now()
+
     def _forget(self, channel_id: str) -> None:
         self._open.pop(channel_id, None)
         self._clients.pop(channel_id, None)
+        self._since.pop(channel_id, None)
 
 
 def _settle(future: asyncio.Future[None]) -> None:

@@ -181,6 +181,10 @@ class Daemon:
     def server_view(self) -> dict[str, dict[str, object]]:
         return dict(self._dialer.server_view())
 
+    def connected_servers(self) -> list[str]:
+        """The Asterisk servers this daemon is connected to now (their AMI connection up)."""
+        return sorted(c.server.name for c in self._dialer.connections if c.client.is_up)
+
     def health(self) -> dict[str, object]:
         return dict(self._dialer.health.snapshot())
 

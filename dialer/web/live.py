@@ -30,6 +30,7 @@ from dialer.i18n import DEFAULT_LOCALE, M_, current_locale, use_locale
 from dialer.logging import get_logger
 from dialer.reports.myday import TeamDays
 from dialer.runner.state import RunnerState
+from dialer.runner.why_not import with_sentences, without_sentences
 from dialer.store.admin import supervised_agents
 from dialer.store.alerts import AlertFilter, list_alerts
 from dialer.store.attempts import AgentFigures
@@ -337,8 +338,9 @@ class LiveHub:
 
     async def publish_floor(self) -> None:
         """Every :data:`FLOOR_PUBLISH_SECONDS` of the daemon's clock: this daemon's live view (its logged-in agents,
-        its campaigns) for the other daemons' dashboards -- written when it changed, else only confirmed
-        (dialer.store.floor). Views silent for :data:`~dialer.store.floor.PURGE_AFTER` are forgotten."""
+        its campaigns, the Asterisk servers it is connected to) for the other daemons' dashboards and supervision --
+        written when it changed, else only confirmed (dialer.store.floor). Views silent for
+        :data:`~dialer.store.floor.PURGE_AFTER` are forgotten."""
         daemon = daemon_of(self.app)
         db = self.app[DATABASE]
         published = ""
@@ -350,9 +352,10 @@ class LiveHub:
                 at = datetime.fromtimestamp(now, UTC)
                 agents = [agent_facts(p.agent, p.spent) for p in published_agents(self.app)]
                 campaigns = campaign_rows(self.app)
-                view = json.dumps([agents, campaigns], sort_keys=True, default=str)
+                servers = daemon.connected_servers()
+                view = json.dumps([agents, campaigns, servers], sort_keys=True, default=str)
                 if view != published or not await touch_view(db, daemon.node, at):
-                    await publish_view(db, daemon.node, agents, json.loads(view)[1], at)
+                    await publish_view(db, daemon.node, agents, json.loads(view)[1], at, servers)
                     published = view
                 await self.relay_messages()
                 await self.relay_hands()
@@ -588,7 +591,9 @@ def agent_row(
 
 def campaign_rows(app: web.Application) -> list[dict[str, Any]]:
     """This daemon's campaigns as they are live -- from its memory only, as it publishes them for the others too
-    (``daemon``: this one; agents by state: its agents). :func:`with_figures` adds what the database says."""
+    (``daemon``: this one; agents by state: its agents), their sentences in no language (message documents:
+    :func:`~dialer.runner.why_not.with_sentences` renders them for each reader, whichever daemon published them).
+    :func:`with_figures` adds what the database says."""
     daemon = daemon_of(app)
     hub = app[HUB]
     campaigns = []
@@ -599,7 +604,7 @@ def campaign_rows(app: web.Application) -> list[dict[str, Any]]:
         attempts = campaign.attempts
         campaigns.append(
             {
-                **campaign.status,
+                **without_sentences(campaign.status),
                 "queue": campaign.config.queue,
                 "daemon": daemon.node,
                 "agents_by_state": by_state,
@@ -743,7 +748,8 @@ async def dashboard_document(app: web.Application, *, with_leads: bool = True) -
     views = await hub.floor_cache.get("floor", now, partial(floor_views, db))
     floor = other_daemons(views, me, datetime.fromtimestamp(now, UTC))
     campaigns = [
-        await with_figures(app, c, with_leads=with_leads) for c in merged_campaigns(campaign_rows(app), floor.campaigns)
+        await with_figures(app, with_sentences(c), with_leads=with_leads)  # in the reader's language, every daemon's
+        for c in merged_campaigns(campaign_rows(app), floor.campaigns)
     ]
     figures = await hub.figures_cache.get("agents", now, lambda: _agent_figures(app, now))
     limits = pause_limits(daemon.pause_codes)

@@ -16,7 +16,9 @@ from harness.web import WebWorld, problem, supervise, supervisor, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.store.auth import update_user
+from dialer.store.floor import publish_view, remove_view
 from dialer.store.monitoring import get_supervision, supervision_started
+from dialer.supervision.service import LISTING_GRACE_SECONDS
 
 SUPERVISOR_PHONE = "Local/boss@sim-supervisors"
 
@@ -247,38 +249,75 @@ async def test_an_on_demand_recording_starts_muted_and_the_agent_starts_and_stop
     await eventually(lambda: state("paused"), 20)
 
 
+async def _started_elsewhere(world: WebWorld, server: str, leg: str, at: datetime) -> int:
+    """The audit row of boss listening to alice on ``server`` with the leg ``leg``, as another daemon (or this one
+    before a restart) wrote it: its id."""
+    return await supervision_started(
+        world.app[DATABASE],
+        supervisor="boss",
+        agent="alice",
+        mode="listen",
+        attempt_id=None,
+        phone=SUPERVISOR_PHONE,
+        server=server,
+        channel_id=leg,
+        at=at,
+    )
+
+
 async def test_a_session_this_daemon_did_not_start_is_hung_up_on_its_server_or_refused(
     world: WebWorld, client: Any
 ) -> None:
     """Sessions another daemon started (or this one before a restart): one on a server this daemon reaches is hung
-    up there (its leg already gone: ended at once); one on a server it has no connection to is a 409 and stays
-    started (its leg may still be listening)."""
+    up there (its leg already gone: ended at once, so audited); one on a server it has no connection to is a 409
+    and stays started while another daemon reporting is connected to that server (its leg may still be listening:
+    stop it there); once no daemon reporting is, stopping it ends it, audited as such."""
     boss = world.auth("boss")
     db = world.app[DATABASE]
     server = world.dialer.connections[0].server.name
     at = datetime.now(UTC)
     rows = {}
     for where, leg in ((server, "spy-gone-since"), ("pbx-nowhere", "spy-far-away")):
-        rows[where] = await supervision_started(
-            db,
-            supervisor="boss",
-            agent="alice",
-            mode="listen",
-            attempt_id=None,
-            phone=SUPERVISOR_PHONE,
-            server=where,
-            channel_id=leg,
-            at=at,
-        )
+        rows[where] = await _started_elsewhere(world, where, leg, at)
+    # Daemon B, reporting, is connected to pbx-nowhere: the leg may be listening there.
+    await publish_view(db, "daemon-b", [], [], datetime.fromtimestamp(world.clock.now(), UTC), ["pbx-nowhere"])
     refused = await problem(await client.delete(f"/api/supervision/{rows['pbx-nowhere']}", headers=boss), 409)
     assert "pbx-nowhere" in refused["detail"]
     far = await get_supervision(db, rows["pbx-nowhere"])
     assert far is not None
-    assert (far.state, far.ended_at) == ("started", None)
+    assert (far.state, far.ended_at, far.end_reason) == ("started", None, None)
     stopped = await client.delete(f"/api/supervision/{rows[server]}", headers=boss)
     assert stopped.status == 200, await stopped.text()
-    assert (await stopped.json())["state"] == "ended"
+    assert ((body := await stopped.json())["state"], body["end_reason"]) == ("ended", "leg_gone")
     assert not world.dialer.supervision.following
+    # B stops cleanly: no daemon is connected to pbx-nowhere any more, nobody can hang that leg up or see it end.
+    await remove_view(db, "daemon-b")
+    ended = await client.delete(f"/api/supervision/{rows['pbx-nowhere']}", headers=boss)
+    assert ended.status == 200, await ended.text()
+    body = await ended.json()
+    assert (body["state"], body["end_reason"]) == ("ended", "server_not_connected")
+    assert body["ended_at"]
+
+
+async def test_a_stale_session_on_a_server_nobody_is_connected_to_does_not_block_the_next_listen(
+    world: WebWorld, client: Any
+) -> None:
+    """The supervisor's session on a server removed from the settings (its daemon gone) stays started in the audit;
+    their next listen stops it first: ended, audited as such, and the listen starts. Its Hangup then ends it as
+    the PBX's word."""
+    boss = world.auth("boss")
+    db = world.app[DATABASE]
+    await update_user(db, "boss", datetime.now(UTC), phone=SUPERVISOR_PHONE)
+    stale = await _started_elsewhere(world, "pbx-removed", "spy-on-a-removed-server", datetime.now(UTC))
+    await _alice_on_a_call(client, world)
+    listen = await supervise(client, boss, "boss", "alice", "listen")
+    old = await get_supervision(db, stale)
+    assert old is not None
+    assert (old.state, old.end_reason) == ("ended", "server_not_connected")
+    assert old.ended_at is not None
+    stopped = await client.delete(f"/api/supervision/{listen['id']}", headers=boss)
+    assert stopped.status == 200, await stopped.text()
+    assert ((body := await stopped.json())["state"], body["end_reason"]) == ("ended", "hangup")
 
 
 async def test_a_recording_search_whose_last_day_is_before_its_first_is_refused(world: WebWorld, client: Any) -> None:
@@ -292,3 +331,70 @@ async def test_a_recording_search_whose_last_day_is_before_its_first_is_refused(
     assert japanese["detail"].isascii() is False
     one_day = await client.get("/api/recordings?date_from=2026-12-10&date_to=2026-12-10", headers=boss)
     assert one_day.status == 200
+
+
+async def test_a_supervisor_leg_whose_hangup_was_missed_ends_at_the_reconnect(world: WebWorld, client: Any) -> None:
+    """The supervisor's phone hangs up while the daemon's AMI connection is down (its Hangup lost): the channel
+    listing after the reconnect no longer has the leg, so the session ends as its Hangup would have ended it,
+    audited "lost", and the daemon no longer follows it. A listing that still has the leg changes nothing."""
+    boss = world.auth("boss")
+    db = world.app[DATABASE]
+    await update_user(db, "boss", datetime.now(UTC), phone=SUPERVISOR_PHONE)
+    await _alice_on_a_call(client, world)
+    listen = await supervise(client, boss, "boss", "alice", "listen")
+    session = await get_supervision(db, listen["id"])
+    assert session is not None
+    leg, service, pump = session.channel_id, world.dialer.supervision, world.dialer.connections[0].pump
+    started = world.clock.now()
+    await eventually(lambda: world.clock.now() - started > LISTING_GRACE_SECONDS, 10)
+    await pump.resync()  # a listing with the leg up (past the grace): it stays
+    assert leg in service.following
+
+    sessions = list(world.pbx.sessions)
+    for ami in sessions:  # the PBX's events stop reaching the daemon...
+        world.pbx.detach(ami)
+    assert world.pbx.core.hangup(leg, 16)  # ...as the supervisor's leg hangs up
+    await eventually(lambda: not world.pbx.core.channel_list(leg), 10)
+    assert leg in service.following  # its Hangup was missed
+    resyncs = pump.resyncs
+    for ami in sessions:  # the connection drops; the daemon reconnects and lists the channels
+        ami.abort()
+    await eventually(lambda: pump.resyncs > resyncs, 30)
+    assert leg not in service.following
+    await service.flush()
+    ended = await get_supervision(db, listen["id"])
+    assert ended is not None
+    assert (ended.state, ended.end_reason) == ("ended", "lost")
+    assert ended.ended_at is not None
+
+
+async def test_a_call_whose_hangup_was_missed_ends_as_lost_at_the_reconnect(world: WebWorld, client: Any) -> None:
+    """The customer hangs up while the daemon's AMI connection is down (the Hangup lost): after the reconnect, the
+    channel listing no longer has the call, so the tracker ends it through the one end path, recorded as a lost
+    call (its agent was connected), and QueueStatus frees its agent -- nothing is left held until a restart."""
+    await _alice_on_a_call(client, world)
+    dialer = world.dialer
+    alice = dialer.agents.registry.get("alice")
+    assert alice is not None
+    customer = alice.call_uniqueid
+    assert customer is not None
+    tracker, pump = dialer.connections[0].server.tracker, dialer.connections[0].pump
+    assert tracker.attempt_for_uniqueid(customer) is not None
+    runner = dialer.runner("demo")
+    lost = runner.counters.lost
+
+    sessions = list(world.pbx.sessions)
+    for ami in sessions:  # the PBX's events stop reaching the daemon...
+        world.pbx.detach(ami)
+    assert world.pbx.core.hangup(customer, 16)  # ...as the customer hangs up
+    await eventually(lambda: not world.pbx.core.channel_list(customer), 10)
+    assert tracker.attempt_for_uniqueid(customer) is not None  # its Hangup was missed
+    resyncs = pump.resyncs
+    for ami in sessions:  # the connection drops; the daemon reconnects and lists the channels and queues
+        ami.abort()
+    await eventually(lambda: pump.resyncs > resyncs, 30)
+    assert tracker.attempt_for_uniqueid(customer) is None
+    await eventually(lambda: runner.counters.lost > lost, 10)
+    after = dialer.agents.registry.get("alice")
+    assert after is not None
+    assert after.call_uniqueid != customer

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from harness.databases import DbSpec
+from sqlalchemy import update
 
 from dialer.agents.registry import Agent, AgentStatus
 from dialer.store import Database
@@ -16,6 +17,8 @@ from dialer.store.floor import (
     agent_facts,
     delete_views_before,
     floor_views,
+    floor_views_t,
+    may_be_connected,
     publish_view,
     remove_view,
     touch_view,
@@ -93,3 +96,18 @@ async def test_another_connection_sees_the_view(db: Database, db_target: DbSpec)
     finally:
         await other.dispose()
     assert (view.node, [p.agent.agent_id for p in view.agents]) == ("daemon-b", ["ann"])
+
+
+async def test_who_may_be_connected_to_a_server(db: Database) -> None:
+    """A server a fresh view says its daemon is connected to, or any server while a fresh view does not say (an
+    older daemon's): someone may be connected. A stale view's servers count for nothing."""
+    await publish_view(db, "a", [], [], NOW, ["pbx1"])
+    assert (await floor_views(db))[0].servers == frozenset({"pbx1"})
+    assert await may_be_connected(db, "pbx1", NOW)
+    assert not await may_be_connected(db, "pbx2", NOW)
+    assert not await may_be_connected(db, "pbx1", NOW + timedelta(seconds=VIEW_FRESH_SECONDS + 1))
+    await publish_view(db, "old", [], [], NOW)
+    async with db.write() as conn:  # as a daemon from before migration 0038 writes it: no servers
+        await conn.execute(update(floor_views_t).where(floor_views_t.c.node == "old").values(servers=None))
+    assert (await floor_views(db))[1].servers is None
+    assert await may_be_connected(db, "pbx2", NOW)

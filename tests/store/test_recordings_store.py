@@ -108,8 +108,13 @@ async def test_the_supervision_audit(db: Database) -> None:
         channel_id="spy-1",
         at=NOW,
     )
-    assert await supervision_ended(db, "spy-1", at=NOW + timedelta(seconds=5))
-    assert not await supervision_ended(db, "spy-1", at=NOW + timedelta(seconds=9))  # ended once
+    assert await supervision_ended(db, "spy-1", at=NOW + timedelta(seconds=5), reason="hangup")
+    assert not await supervision_ended(db, "spy-1", at=NOW + timedelta(seconds=9), reason="leg_gone")  # ended once
     total, items = await list_supervisions(db, supervisor="boss", agent=None, limit=10, offset=0)
     assert total == 1
-    assert (items[0].id, items[0].state, items[0].ended_at) == (first, "ended", NOW + timedelta(seconds=5))
+    assert (items[0].id, items[0].state, items[0].ended_at, items[0].end_reason) == (
+        first,
+        "ended",
+        NOW + timedelta(seconds=5),
+        "hangup",
+    )

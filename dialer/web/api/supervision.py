@@ -14,6 +14,7 @@ from dialer.i18n import M_, message_of
 from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.monitoring import SupervisionRecord, get_supervision, list_supervisions
+from dialer.supervision.service import EndReason
 from dialer.web.api.common import (
     Paging,
     Strict,
@@ -49,6 +50,15 @@ SESSION_SCHEMA: dict[str, Any] = {
         },
         "started_at": {"type": "string", "format": "date-time"},
         "ended_at": {"type": ["string", "null"], "format": "date-time"},
+        "end_reason": {
+            "type": ["string", "null"],
+            "enum": [*(r.value for r in EndReason), None],
+            "description": "why it ended: hangup (the PBX hung the leg up), originate_failed, leg_gone (stopped: the"
+            " PBX no longer had the leg), connection_lost (stopped by its daemon while disconnected from its server),"
+            " server_not_connected (stopped: no daemon reporting is connected to its server, which may still have"
+            " it), lost (its hangup missed while the AMI connection was down: the PBX no longer listed the leg);"
+            " null while started",
+        },
     },
 }
 
@@ -82,6 +92,7 @@ def session_json(rec: SupervisionRecord) -> dict[str, Any]:
         "state": rec.state,
         "started_at": rec.started_at,
         "ended_at": rec.ended_at,
+        "end_reason": rec.end_reason,
     }
 
 
