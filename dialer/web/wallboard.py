@@ -1,6 +1,6 @@
 """The wallboard: the floor's live figures on the TV on the wall (pure; the feed is :mod:`dialer.web.live`'s).
 
-Every figure is the dashboard document's (:func:`dialer.web.live.dashboard_document`), restricted to what the
+Every figure is the dashboard document's (:func:`dialer.web.floor.dashboard_document`), restricted to what the
 viewer may see (:func:`dialer.web.scope.scoped_dashboard`: a supervisor's teams, a kiosk token's teams and
 campaigns) and picked for the screen: agents by state and the overdue pauses; per running campaign its calls and
 live answers today, its abandon rate against its cap (and how close to it: :func:`abandon_level`) and its dial mode;

@@ -10,7 +10,7 @@ from harness.web import WebWorld, problem
 
 from dialer.agents.pausecodes import PauseCode
 from dialer.appkeys import SETTINGS
-from dialer.web.live import dashboard_document
+from dialer.web.floor import dashboard_document
 
 
 async def signed_in(world: WebWorld, client: Any, agent: str = "alice") -> dict[str, str]:

@@ -16,7 +16,8 @@ from harness.servers import AGENTS, TwoPbxWorld, two_pbx_world
 from dialer.agents.registry import AgentStatus
 from dialer.appkeys import DATABASE, DIALER
 from dialer.commands.status import render
-from dialer.web.live import HUB, LiveHub, dashboard_document
+from dialer.web.floor import dashboard_document
+from dialer.web.live import HUB, LiveHub
 
 
 def routing_abandons(world: TwoPbxWorld) -> list[str]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from dialer.agents.registry import Agent, AgentStatus
 from dialer.store.floor import VIEW_FRESH_SECONDS, FloorView, PublishedAgent
-from dialer.web.live import merged_campaigns, other_daemons
+from dialer.web.floor import merged_campaigns, other_daemons
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 

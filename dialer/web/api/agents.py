@@ -26,7 +26,7 @@ from dialer.web.api.common import (
     path_agent,
 )
 from dialer.web.facade import UnknownQueues
-from dialer.web.live import floor_agents, read_floor
+from dialer.web.floor import floor_agents, read_floor
 from dialer.web.problems import Problem
 from dialer.web.routing import ANY_USER, MANAGERS, Call, RouteTable
 

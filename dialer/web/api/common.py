@@ -25,7 +25,8 @@ from dialer.store.imports import ImportSummary
 from dialer.store.leads import LeadRecord, get_lead
 from dialer.store.leadscope import lead_in_scope, lead_scope
 from dialer.store.lifecycle import snapshot
-from dialer.web.live import HUB, read_floor, serving_daemon
+from dialer.web.floor import read_floor, serving_daemon
+from dialer.web.live import HUB
 from dialer.web.problems import Problem
 from dialer.web.routing import Call
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from dialer.web.api.common import ok
-from dialer.web.live import dashboard_document
+from dialer.web.floor import dashboard_document
 from dialer.web.routing import SUPERVISORS, Call, RouteTable
 from dialer.web.scope import scoped_dashboard
 

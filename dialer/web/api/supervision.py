@@ -27,7 +27,7 @@ from dialer.web.api.common import (
     page_from,
 )
 from dialer.web.facade import SupervisionRefused
-from dialer.web.live import serving_daemon
+from dialer.web.floor import serving_daemon
 from dialer.web.problems import Problem
 from dialer.web.routing import ADMINS, MANAGERS, SUPERVISORS, Call, RouteTable
 

@@ -29,7 +29,8 @@ from dialer.store.wallboard import (
     start_kiosk_session,
 )
 from dialer.web.api.common import Strict, UiLanguage, ok, refused
-from dialer.web.live import HUB, dashboard_document, wallboard_socket
+from dialer.web.floor import dashboard_document
+from dialer.web.live import HUB, wallboard_socket
 from dialer.web.pages import render
 from dialer.web.problems import Problem
 from dialer.web.routing import (
