@@ -65,6 +65,8 @@ async def test_consent_is_recorded_audited_and_the_first_record_kept(db: Databas
         "source": "verbal on the call",
         "recorded": True,
         "consent_source": "call 41 by alice: verbal on the call",
+        "inbound_call": None,
+        "dialable_from": None,  # (due already: it keeps its time)
     }
     assert (newest.actor, newest.detail["recorded"], newest.detail["source"]) == ("sue", False, "again, by mail")
     assert await record_consent(db, 999_999, "verbal", by="alice", attempt_id=None, now=NOW) is None
