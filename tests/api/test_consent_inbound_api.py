@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,14 @@ from typing import Any
 from harness.clock import clock_dt
 from harness.paths import REPO
 from harness.stepping import eventually
-from harness.web import WebWorld, agent_ready, web_world
+from harness.web import TALKATIVE, WebWorld, agent_ready, inbound_caller_leads, web_world
 
 from dialer.appkeys import DATABASE
 from dialer.campaign.config import load_campaign
-from dialer.sim.model import load_scenario
 from dialer.store.audit import audit_entries
 from dialer.store.campaigns import get_campaign
 from dialer.store.leads import NewLead, find_leads_by_phone, insert_new_leads
 from dialer.store.lifecycle import RECHECK_IMPOSSIBLE_AFTER, claim_dialable
-
-# The demo's world, its conversations long enough to outlast the test (the agent is on the call throughout).
-DEMO = load_scenario("demo")
-TALKATIVE = replace(DEMO, handle=replace(DEMO.handle, talk_mean_seconds=36_000.0, talk_sd_seconds=1.0))
 
 CN_TOML = """
 name = "cn-back"
@@ -70,14 +64,6 @@ async def test_consent_brings_back_a_lead_set_aside_for_want_of_it(world: WebWor
     assert entry.detail["dialable_from"] == back.isoformat()
 
 
-def caller_leads(tmp_path: Path) -> Path:
-    """A CN campaign's list of every number the simulated PBX's inbound callers ring from (+1 202 555 xxxx)."""
-    leads = tmp_path / "callers.csv"
-    rows = "".join(f"+1202555{n:04d}\n" for n in range(10_000))
-    leads.write_text("phone\n" + rows, encoding="utf-8")
-    return leads
-
-
 async def inbound_pop_with_lead(client: Any, headers: dict[str, str]) -> Any:
     body = await (await client.get("/api/agents/alice/call", headers=headers)).json()
     call = body["call"]
@@ -88,7 +74,7 @@ async def test_an_agent_records_consent_on_an_inbound_call_of_the_leads_caller(
     tmp_path: Path, aiohttp_client: Any
 ) -> None:
     campaign = REPO / "campaigns/demo-zh-CN.toml"
-    leads = caller_leads(tmp_path)
+    leads = inbound_caller_leads(tmp_path)
     async with web_world(tmp_path, speed=40.0, campaign_file=campaign, leads_file=leads, scenario=TALKATIVE) as world:
         client = await aiohttp_client(world.app)
         alice = world.auth("alice")
