@@ -8,11 +8,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+from harness.campaign import cn_campaign_data
 from harness.clock import clock_dt
 from harness.paths import REPO
 from harness.stepping import eventually
@@ -25,19 +26,14 @@ from dialer.store.campaigns import get_campaign
 from dialer.store.leads import NewLead, find_leads_by_phone, insert_new_leads
 from dialer.store.lifecycle import RECHECK_IMPOSSIBLE_AFTER, claim_dialable
 
-CN_TOML = """
-name = "cn-back"
-queue = "outbound-agents"
-trunk = "Local/{number}@sim-pstn"
-regime = "CN"
-caller_id = { number = "010 6552 9988" }
-"""
+# The CN campaign on the simulated PBX's dialplan (the harness's CN campaign table, as the API takes it: TOML).
+CN_DATA = cn_campaign_data(name="cn-back", queue="outbound-agents", trunk="Local/{number}@sim-pstn")
 
 
 async def test_consent_brings_back_a_lead_set_aside_for_want_of_it(world: WebWorld, client: Any) -> None:
     boss = world.auth("boss")
     resp = await client.put(
-        "/api/campaigns/cn-back", data=CN_TOML, headers={**boss, "Content-Type": "application/toml"}
+        "/api/campaigns/cn-back", data=tomli_w.dumps(CN_DATA), headers={**boss, "Content-Type": "application/toml"}
     )
     assert resp.status == 201, await resp.text()
     db = world.app[DATABASE]
@@ -47,7 +43,7 @@ async def test_consent_brings_back_a_lead_set_aside_for_want_of_it(world: WebWor
     async with db.write() as conn:
         await insert_new_leads(conn, campaign.id, None, [lead], now)
     (stored,) = await find_leads_by_phone(db, campaign.id, lead.phone)
-    config = load_campaign(tomllib.loads(CN_TOML))
+    config = load_campaign(CN_DATA)
     batch = await claim_dialable(db, config, campaign_id=campaign.id, owner="t", limit=5, now=now)
     assert batch.set_aside == {"no_consent": 1}
     parked = await (await client.get(f"/api/leads/{stored.id}", headers=boss)).json()

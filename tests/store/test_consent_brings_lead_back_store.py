@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from harness.campaign import cn_campaign_data, stored_campaign
+from harness.campaign import cn_campaign_data, stored_cn_leads
 from sqlalchemy import update
 
 from dialer.campaign.config import CampaignConfig, load_campaign
 from dialer.store import Database
 from dialer.store.audit import audit_entries
-from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads, record_consent
+from dialer.store.leads import get_lead, record_consent
 from dialer.store.lifecycle import RECHECK_IMPOSSIBLE_AFTER, claim_dialable
 from dialer.store.status import lead_status
 from dialer.store.tables import leads_t
@@ -25,17 +25,10 @@ NUMBERS = ("+8613800138001", "+8613800138002", "+8613800138003", "+8613800138004
 
 async def set_aside_leads(db: Database, campaign: CampaignConfig = CN) -> tuple[int, list[int]]:
     """The campaign with four leads without consent, due now, which the claim at NOW sets aside: its id and theirs."""
-    cid = await stored_campaign(db, campaign, NOW)
-    new = [
-        NewLead(phone=n, status="retry", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=["Asia/Shanghai"])
-        for n in NUMBERS
-    ]
-    async with db.write() as conn:
-        await insert_new_leads(conn, cid, None, new, NOW)
+    cid, ids = await stored_cn_leads(db, campaign, NOW, NUMBERS)
     batch = await claim_dialable(db, campaign, campaign_id=cid, owner="r", limit=10, now=NOW)
     assert batch.leads == []
     assert batch.set_aside == {"no_consent": len(NUMBERS)}
-    ids = [(await find_leads_by_phone(db, cid, n))[0].id for n in NUMBERS]
     for lead_id in ids:
         lead = await get_lead(db, lead_id)
         assert lead is not None
