@@ -695,12 +695,41 @@ def with_pending_callback(transition: LeadTransition, pending: PendingCallback |
 CONSENT_SOURCE_MAX = 120
 
 
-def consent_record(source: str, by: str, attempt_id: int | None) -> str:
+def consent_record(source: str, by: str, attempt_id: int | None, inbound_call: str | None = None) -> str:
     """The ``consent_source`` written for consent a user records on a lead: ``call <attempt> by <user>: <how>``
-    (an agent, on the call it was given on), ``by <user>: <how>`` (a supervisor or manager, on no call of theirs)
-    -- one exportable text naming who recorded it, on which call, and how it was given."""
-    where = f"call {attempt_id} " if attempt_id is not None else ""
+    (an agent, on the outbound call it was given on), ``inbound <call> by <user>: <how>`` (an agent, on the inbound
+    call of the lead's called party, ``inbound_call``: the caller's Uniqueid), ``by <user>: <how>`` (a supervisor or
+    manager, on no call of theirs) -- one exportable text naming who recorded it, on which call, and how it was
+    given."""
+    if attempt_id is not None:
+        where = f"call {attempt_id} "
+    elif inbound_call is not None:
+        where = f"inbound {inbound_call} "
+    else:
+        where = ""
     return f"{where}by {by}: {source.strip()}"
+
+
+def consented(lead: LeadSnapshot, campaign: CampaignConfig, source: str, at: datetime) -> LeadSnapshot:
+    """The lead once its called party's consent is recorded (``source``, at the dialer's time ``at``).
+
+    A lead its regime would not dial for want of consent (``requires_consent``, neither consent nor the callback
+    its called party asked for: :attr:`LeadSnapshot.has_consent_or_request`) and still waiting to be dialled (new,
+    retry, callback) is due again at the earliest time its other rules allow (:func:`next_dialable_at` from ``at``:
+    a pending callback's time, the re-call gap after an abandon, the calling window, holidays). Its stored next
+    time is not one of them: the claim sets such a lead aside for a day at a time (``RECHECK_IMPOSSIBLE_AFTER``),
+    and a retry delay cannot be told from that -- it held a lead no rule let be dialled anyway. A lead over its
+    attempt or dial budget (no callback pending), on a call (its outcome or disposition decides), that has a time
+    rule never met (no zone, no common window), or that is due already keeps its time: the claim deals with it."""
+    new = replace(lead, consent_source=source, consent_at=at)
+    if not campaign.regime_preset.requires_consent or lead.has_consent_or_request:
+        return new
+    if lead.status not in CLAIMABLE_STATUSES:
+        return new
+    due = next_dialable_at(replace(new, next_dialable_at=None), campaign, at)
+    if due is None or (due == at and lead.next_dialable_at is not None and lead.next_dialable_at <= at):
+        return new  # (never, or due already: it keeps its place in the claim's order)
+    return replace(new, next_dialable_at=due)
 
 
 class ConsentNotRecordable(ValueError):

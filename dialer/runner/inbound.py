@@ -83,7 +83,7 @@ class InboundWatcher:
             ivr = self._ivr.take(event.uniqueid)
             agent = self._registry.by_interface(event.interface)
             if agent is not None:
-                pop = self._pop(agent.agent_id, event.queue, number, ivr)
+                pop = self._pop(agent.agent_id, event.queue, event.uniqueid, number, ivr)
                 task = asyncio.get_running_loop().create_task(pop)
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -104,8 +104,10 @@ class InboundWatcher:
         arrivals = sum(1 for _, on in self._arrivals if server is None or on == server)
         return arrivals / span
 
-    async def _pop(self, agent_id: str, queue: str, number: str, ivr: dict[str, str] | None = None) -> None:
-        data: dict[str, Any] = {"inbound": True, "queue": queue, "caller": number, "matches": []}
+    async def _pop(self, agent_id: str, queue: str, call: str, number: str, ivr: dict[str, str] | None = None) -> None:
+        """The agent's screen pop of the inbound call ``call`` (the caller's Uniqueid: what consent recorded on
+        the call names) from ``number``, with the leads it matches."""
+        data: dict[str, Any] = {"inbound": True, "queue": queue, "call": call, "caller": number, "matches": []}
         if ivr is not None:
             data["ivr"] = ivr
             data["ivr_summary"] = summarize(ivr)

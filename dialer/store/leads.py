@@ -14,9 +14,10 @@ from sqlalchemy import and_, func, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
-from dialer.campaign.config import ComplianceRegime
+from dialer.calls.outcome import Outcome
+from dialer.campaign.config import CampaignConfig, ComplianceRegime
 from dialer.campaign.leadimport.prepared import PreparedLeads
-from dialer.campaign.rules import LeadSnapshot, LeadStatus, check_consent_recordable, consent_record
+from dialer.campaign.rules import LeadSnapshot, LeadStatus, check_consent_recordable, consent_record, consented
 from dialer.store.audit import audit_in
 from dialer.store.campaigns import STORED_REGIME, regime_named
 from dialer.store.dialect import upsert_insert
@@ -303,15 +304,44 @@ async def campaign_regime_in(conn: AsyncConnection, campaign_id: int) -> Complia
     return regime_named((await conn.execute(select(STORED_REGIME).where(campaigns_t.c.id == campaign_id))).scalar())
 
 
-def consent_view(record: LeadRecord) -> LeadSnapshot:
-    """The part of a lead row the consent rules read (its status and recorded consent)."""
+async def campaign_config_in(conn: AsyncConnection, campaign_id: int) -> CampaignConfig:
+    """The stored configuration of the campaign ``campaign_id`` (its rules)."""
+    config = (await conn.execute(select(campaigns_t.c.config).where(campaigns_t.c.id == campaign_id))).scalar_one()
+    return CampaignConfig.model_validate(config)
+
+
+def snapshot(record: LeadRecord, campaign: str, *, before_claim: bool = False) -> LeadSnapshot:
+    """The rules' view of a lead row. ``before_claim``: as it was before this claimer took it."""
+    status = record.status
+    claimed_by, claim_expires = record.claim_owner, record.lease_expires_at
+    if before_claim and record.claimed_from is not None:
+        status, claimed_by, claim_expires = record.claimed_from, None, None
     return LeadSnapshot(
         id=record.id,
-        campaign="",
+        campaign=campaign,
         phone=record.phone,
-        status=LeadStatus(record.status),
+        alt_phones=tuple(record.alt_phones),
+        tz_candidates=tuple(record.tz_candidates),
+        postal_zones=tuple(record.postal_zones),
+        status=LeadStatus(status),
+        attempts=record.attempts,
+        dials=record.dials,
+        priority=record.priority,
+        next_dialable_at=record.next_dialable_at,
+        last_outcome=Outcome(record.last_outcome) if record.last_outcome else None,
+        last_disposition=record.last_disposition,
+        last_attempt_at=record.last_attempt_at,
+        last_abandon_at=record.last_abandon_at,
+        archive_reason=record.archive_reason,
+        callback_at=record.callback_at,
+        callback_agent=record.callback_agent,
+        claimed_by=claimed_by,
+        claim_expires_at=claim_expires,
         consent_source=record.consent_source,
         consent_at=record.consent_at,
+        requested_callback_source=record.requested_callback_source,
+        requested_callback_at=record.requested_callback_at,
+        requested_callback_due=record.requested_callback_due,
     )
 
 
@@ -325,24 +355,44 @@ class ConsentWritten:
 
 
 async def record_consent(
-    db: Database, lead_id: int, source: str, *, by: str, attempt_id: int | None, now: datetime
+    db: Database,
+    lead_id: int,
+    source: str,
+    *,
+    by: str,
+    attempt_id: int | None,
+    now: datetime,
+    inbound_call: str | None = None,
 ) -> ConsentWritten | None:
     """Record that the lead's called party consented to be called, as ``by`` says it was given (``source``), on
-    the call ``attempt_id`` (None: on no call of theirs): ``consent_source`` is :func:`consent_record`,
-    ``consent_at`` is ``now``. None: no such lead. Raises :class:`dialer.campaign.rules.ConsentNotRecordable` for a
-    lead on a DNC list or closed for good. A lead that has consent already keeps its first record (the evidence an
-    auditor follows: when and how the person first agreed); the attempt is audited all the same. Audited as
-    ``lead.consent`` in the same transaction."""
+    the call ``attempt_id`` (an outbound call), or on the inbound call ``inbound_call`` (its caller's Uniqueid), or
+    on no call of theirs (both None): ``consent_source`` is :func:`consent_record`, ``consent_at`` is ``now``. None:
+    no such lead. Raises :class:`dialer.campaign.rules.ConsentNotRecordable` for a lead on a DNC list or closed for
+    good. A lead that has consent already keeps its first record (the evidence an auditor follows: when and how the
+    person first agreed); the attempt is audited all the same. A lead its campaign's regime set aside for want of
+    consent is due again at the earliest time its other rules allow (:func:`dialer.campaign.rules.consented`).
+    Audited as ``lead.consent`` (with ``dialable_from``: the lead's new next time, None when it kept its own) in
+    the same transaction."""
     async with db.write() as conn:
         lead = await lead_record.first_in(conn, by_id(leads_t, lead_id).with_for_update())
         if lead is None:
             return None
         on_dnc = bool(await blocked_numbers(conn, [lead.phone, *lead.alt_phones], lead.campaign_id))
-        view = consent_view(lead)
-        check_consent_recordable(view, on_dnc=on_dnc)
-        recorded = not view.has_consent
+        campaign = await campaign_config_in(conn, lead.campaign_id)
+        before = snapshot(lead, campaign.name)
+        check_consent_recordable(before, on_dnc=on_dnc)
+        recorded = not before.has_consent
+        dialable_from: datetime | None = None
         if recorded:
-            values = {"consent_source": consent_record(source, by, attempt_id), "consent_at": now, "updated_at": now}
+            after = consented(before, campaign, consent_record(source, by, attempt_id, inbound_call), now)
+            values: dict[str, object] = {
+                "consent_source": after.consent_source,
+                "consent_at": after.consent_at,
+                "updated_at": now,
+            }
+            if after.next_dialable_at != before.next_dialable_at:
+                dialable_from = after.next_dialable_at
+                values["next_dialable_at"] = dialable_from
             await conn.execute(update(leads_t).where(leads_t.c.id == lead_id).values(**values))
             lead = await lead_record.one_in(conn, by_id(leads_t, lead_id))
         await audit_in(
@@ -352,8 +402,10 @@ async def record_consent(
             f"lead:{lead_id}",
             now,
             call=attempt_id,
+            inbound_call=inbound_call,
             source=source.strip(),
             recorded=recorded,
             consent_source=lead.consent_source,
+            dialable_from=None if dialable_from is None else dialable_from.isoformat(),
         )
         return ConsentWritten(lead, recorded)

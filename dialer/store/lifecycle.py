@@ -50,6 +50,7 @@ from dialer.store.claim import ClaimOrder, Owned, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database, in_write_transaction
 from dialer.store.leads import LeadRecord, lead_record
+from dialer.store.leads import snapshot as snapshot  # (the rules' view of a row: defined beside the row)
 from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events
@@ -66,41 +67,6 @@ log = get_logger(__name__)
 
 class UnknownAttemptError(LookupError):
     pass
-
-
-def snapshot(record: LeadRecord, campaign: str, *, before_claim: bool = False) -> LeadSnapshot:
-    """The rules' view of a lead row. ``before_claim``: as it was before this claimer took it."""
-    status = record.status
-    claimed_by, claim_expires = record.claim_owner, record.lease_expires_at
-    if before_claim and record.claimed_from is not None:
-        status, claimed_by, claim_expires = record.claimed_from, None, None
-    return LeadSnapshot(
-        id=record.id,
-        campaign=campaign,
-        phone=record.phone,
-        alt_phones=tuple(record.alt_phones),
-        tz_candidates=tuple(record.tz_candidates),
-        postal_zones=tuple(record.postal_zones),
-        status=LeadStatus(status),
-        attempts=record.attempts,
-        dials=record.dials,
-        priority=record.priority,
-        next_dialable_at=record.next_dialable_at,
-        last_outcome=Outcome(record.last_outcome) if record.last_outcome else None,
-        last_disposition=record.last_disposition,
-        last_attempt_at=record.last_attempt_at,
-        last_abandon_at=record.last_abandon_at,
-        archive_reason=record.archive_reason,
-        callback_at=record.callback_at,
-        callback_agent=record.callback_agent,
-        claimed_by=claimed_by,
-        claim_expires_at=claim_expires,
-        consent_source=record.consent_source,
-        consent_at=record.consent_at,
-        requested_callback_source=record.requested_callback_source,
-        requested_callback_at=record.requested_callback_at,
-        requested_callback_due=record.requested_callback_due,
-    )
 
 
 def _row_values(lead: LeadSnapshot, now: datetime) -> dict[str, object]:

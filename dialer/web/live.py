@@ -359,11 +359,14 @@ class LiveHub:
                     self.inbound_calls[note.topic.removeprefix("agent:")] = dict(note.data)
 
     def inbound_call(self, agent: Agent) -> dict[str, Any] | None:
-        """The inbound call the agent is on now (None once the call is over)."""
+        """The inbound call the agent is on now (None once the call is over, and until its own pop arrives: the
+        last one is of that call, the caller's Uniqueid, not of the caller before)."""
         if agent.status not in (AgentStatus.TALKING, AgentStatus.RINGING) or not agent.call_queue:
             return None
         pop = self.inbound_calls.get(agent.agent_id)
-        return pop if pop is not None and pop.get("queue") == agent.call_queue else None
+        if pop is None or pop.get("queue") != agent.call_queue or pop.get("call") != agent.call_uniqueid:
+            return None
+        return pop
 
     async def close_all(self) -> None:
         for ws in list(self.clients):

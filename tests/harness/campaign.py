@@ -4,7 +4,7 @@ into, and their lead files and parsed lead rows."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from dialer.campaign.leadimport import ImportedLead, LeadCsvReader, RowError
 from dialer.sim.model import Scenario, parse_scenario
 from dialer.store import Database
 from dialer.store.campaigns import apply_campaign
+from dialer.store.leads import NewLead, find_leads_by_phone, insert_new_leads
 
 
 def campaign(name: str, caller_name: str, **overrides: Any) -> dict[str, Any]:
@@ -99,6 +100,19 @@ def refused_campaign(data: dict[str, Any]) -> str:
 async def stored_campaign(db: Database, config: CampaignConfig, now: datetime) -> int:
     """``config`` stored (created or updated at ``now``) as the campaign of its name: the campaign's id."""
     return (await apply_campaign(db, config.name, config.model_dump(mode="json"), now)).campaign.id
+
+
+async def stored_cn_leads(
+    db: Database, config: CampaignConfig, now: datetime, numbers: tuple[str, ...]
+) -> tuple[int, list[int]]:
+    """The CN campaign ``config`` stored, with a lead without consent (in Shanghai, due a minute before ``now``, a
+    retry) for each of ``numbers``: the campaign's id and the leads', in the order of ``numbers``."""
+    cid = await stored_campaign(db, config, now)
+    due = now - timedelta(minutes=1)
+    new = [NewLead(phone=n, status="retry", next_dialable_at=due, tz_candidates=["Asia/Shanghai"]) for n in numbers]
+    async with db.write() as conn:
+        await insert_new_leads(conn, cid, None, new, now)
+    return cid, [(await find_leads_by_phone(db, cid, n))[0].id for n in numbers]
 
 
 def scenario(agents: int, overrides: dict[str, dict[str, Any]] | None = None, *, name: str = "e2e") -> Scenario:

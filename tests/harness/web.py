@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,20 @@ class WebWorld:
 
     def auth(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+# The demo's world, its conversations long enough to outlast a test: an agent put through to a caller stays on the
+# call (its screen pop, the lead the caller matched) until the test ends.
+_DEMO = load_scenario("demo")
+TALKATIVE = replace(_DEMO, handle=replace(_DEMO.handle, talk_mean_seconds=36_000.0, talk_sd_seconds=1.0))
+
+
+def inbound_caller_leads(tmp_path: Path) -> Path:
+    """A lead list (CSV) of every number the simulated PBX's inbound callers ring from (+1 202 555 xxxx:
+    ``dialer.sim.pbx.world``'s ``inbound_caller_number``): every inbound caller matches one of its leads."""
+    leads = tmp_path / "inbound-callers.csv"
+    leads.write_text("phone\n" + "".join(f"+1202555{n:04d}\n" for n in range(10_000)), encoding="utf-8")
+    return leads
 
 
 PROBLEM = "application/problem+json"

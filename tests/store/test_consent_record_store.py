@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from harness.campaign import cn_campaign_data, stored_campaign
+from harness.campaign import cn_campaign_data, stored_cn_leads
 from sqlalchemy import func, select, update
 
 from dialer.campaign.config import load_campaign
@@ -17,7 +17,7 @@ from dialer.store.attempts import AttemptStart, get_attempt, start_attempt
 from dialer.store.audit import audit_entries
 from dialer.store.console import CallbackRequest, create_callback
 from dialer.store.dnc import import_dnc
-from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads, record_consent
+from dialer.store.leads import get_lead, record_consent
 from dialer.store.lifecycle import claim_dialable, record_disposition
 from dialer.store.tables import callbacks_t, leads_t
 
@@ -29,14 +29,7 @@ NUMBERS = ("+8613800138001", "+8613800138002", "+8613800138003")
 
 async def cn_leads(db: Database) -> tuple[int, list[int]]:
     """The CN campaign with three leads without consent (due now): its id and theirs."""
-    cid = await stored_campaign(db, CN, NOW)
-    new = [
-        NewLead(phone=n, status="retry", next_dialable_at=NOW - timedelta(minutes=1), tz_candidates=["Asia/Shanghai"])
-        for n in NUMBERS
-    ]
-    async with db.write() as conn:
-        await insert_new_leads(conn, cid, None, new, NOW)
-    return cid, [(await find_leads_by_phone(db, cid, n))[0].id for n in NUMBERS]
+    return await stored_cn_leads(db, CN, NOW, NUMBERS)
 
 
 async def callbacks_of(db: Database, lead_id: int) -> int:
@@ -65,6 +58,8 @@ async def test_consent_is_recorded_audited_and_the_first_record_kept(db: Databas
         "source": "verbal on the call",
         "recorded": True,
         "consent_source": "call 41 by alice: verbal on the call",
+        "inbound_call": None,
+        "dialable_from": None,  # (due already: it keeps its time)
     }
     assert (newest.actor, newest.detail["recorded"], newest.detail["source"]) == ("sue", False, "again, by mail")
     assert await record_consent(db, 999_999, "verbal", by="alice", attempt_id=None, now=NOW) is None

@@ -113,6 +113,8 @@ async def get_agent_call(call: Call) -> web.Response:
         if lead is not None:
             inbound["campaign"] = pop.get("campaign")
             inbound["lead"] = lead_json(lead)
+            # The caller may give consent on their own call: the screen pop offers to record it, as on a campaign's.
+            inbound["requires_consent"] = _requires_consent(call, str(pop.get("campaign")))
             inbound["history"] = [attempt_json(a) for a in await lead_history(call.db, lead.id)]
         inbound["other_matches"] = max(0, len(pop.get("matches", [])) - 1)
         if pop.get("ivr_summary"):

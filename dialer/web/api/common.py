@@ -429,7 +429,7 @@ async def lead_for(call: Call, lead_id: int) -> LeadRecord:
     lead = await get_lead(call.db, lead_id)
     if lead is None:
         raise Problem(404, M_("no lead {lead_id}", lead_id=lead_id))
-    if not await lead_in_scope(call.db, lead_id, await lead_scope(call.db, call.user)) and not _on_inbound_call_with(
+    if not await lead_in_scope(call.db, lead_id, await lead_scope(call.db, call.user)) and not inbound_call_with(
         call, lead_id
     ):
         # Not "403": a user must not learn which lead ids exist outside what they may see (dialer.store.leadscope).
@@ -437,8 +437,9 @@ async def lead_for(call: Call, lead_id: int) -> LeadRecord:
     return lead
 
 
-def _on_inbound_call_with(call: Call, lead_id: int) -> bool:
-    """An agent talking to an inbound caller may see (and edit) the lead that caller matched."""
+def inbound_call_with(call: Call, lead_id: int) -> dict[str, Any] | None:
+    """The screen pop of the inbound call the user (an agent) is on, if its caller matched the lead ``lead_id``
+    (None otherwise): that agent may see (and edit) the lead, and record its called party's consent."""
     agent = call.daemon.agent(call.user.name)
     pop = call.app[HUB].inbound_call(agent) if agent is not None else None
-    return pop is not None and pop.get("lead_id") == lead_id
+    return pop if pop is not None and pop.get("lead_id") == lead_id else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from aiohttp import web
@@ -28,6 +29,7 @@ from dialer.web.api.common import (
     campaign_id_of,
     campaign_or_404,
     csv_headers,
+    inbound_call_with,
     invalid,
     lead_for,
     lead_json,
@@ -141,28 +143,48 @@ async def post_lead_dnc(call: Call) -> web.Response:
     return ok({"lead_id": lead.id, "scope": body.scope, "numbers_added": imported.added})
 
 
-async def _consent_call(call: Call, lead: LeadRecord) -> int | None:
-    """The call an agent records consent on: their current or just-ended call, which must be on ``lead`` (403
-    otherwise). None for a supervisor or manager (on no call of theirs; :func:`lead_for` scoped the lead)."""
+@dataclass(frozen=True, slots=True)
+class _ConsentCall:
+    """The call an agent records consent on: an outbound attempt or an inbound call (the caller's Uniqueid)."""
+
+    attempt_id: int | None = None
+    inbound_call: str | None = None
+
+
+async def _consent_call(call: Call, lead: LeadRecord) -> _ConsentCall:
+    """The call an agent records consent on: their current or just-ended call, or the inbound call they are on
+    whose caller matched the lead (the screen pop's lead), which must be on ``lead`` (403 otherwise). No call for a
+    supervisor or manager (on no call of theirs; :func:`lead_for` scoped the lead)."""
     if call.user.role is not Role.AGENT:
-        return None
+        return _ConsentCall()
     current = call.daemon.agent_call(call.user.name)
     attempt = await get_attempt(call.db, current.attempt_id) if current is not None else None
-    if attempt is None or attempt.lead_id != lead.id:
-        raise Problem(403, M_("an agent records consent on the lead of their current or just-ended call only"))
-    return attempt.id
+    if attempt is not None and attempt.lead_id == lead.id:
+        return _ConsentCall(attempt_id=attempt.id)
+    inbound = inbound_call_with(call, lead.id)
+    if inbound is not None and inbound.get("call"):
+        return _ConsentCall(inbound_call=str(inbound["call"]))
+    raise Problem(403, M_("an agent records consent on the lead of their current or just-ended call only"))
 
 
 @routes.route("POST", f"{LEAD}/consent", roles=ANY_USER, body=ConsentBody, errors=(403, 404, 409))
 async def post_lead_consent(call: Call) -> web.Response:
-    """Record the called party's consent to be called (agents: on their current or just-ended call); audited. A
-    lead with consent keeps its first record (``recorded``: false); withdrawal is the do-not-call action"""
+    """Record the called party's consent to be called (agents: on their current or just-ended call, or the inbound
+    call of the lead's caller they are on); audited. A lead with consent keeps its first record (``recorded``:
+    false); a lead its regime set aside for want of consent is due again at the earliest time its other rules
+    allow; withdrawal is the do-not-call action"""
     lead = await _path_lead(call)
     body = call.body_as(ConsentBody)
-    attempt_id = await _consent_call(call, lead)
+    on = await _consent_call(call, lead)
     with refused(ConsentNotRecordable, status=409, kind="consent-not-recordable"):
         written = await record_consent(
-            call.db, lead.id, body.source, by=call.user.name, attempt_id=attempt_id, now=call.now()
+            call.db,
+            lead.id,
+            body.source,
+            by=call.user.name,
+            attempt_id=on.attempt_id,
+            inbound_call=on.inbound_call,
+            now=call.now(),
         )
     if written is None:
         raise Problem(404, M_("no lead {lead_id}", lead_id=lead.id))

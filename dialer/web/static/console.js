@@ -210,7 +210,7 @@ function showCall(call) {
 // once recorded, when. Outside the screen pop, so that a refresh keeps what the agent is typing.
 let consentLead = null;  // the lead the consent form is for
 function showConsent(call) {
-  const lead = call && !call.inbound && call.requires_consent ? call.lead : null;
+  const lead = call && call.requires_consent ? call.lead : null;  // (an inbound caller matched to the lead too)
   $("consent-panel").hidden = !lead;
   if (!lead) { consentLead = null; return; }
   if (consentLead !== lead.id) { $("consent-source").value = ""; say("consent-msg", ""); }
