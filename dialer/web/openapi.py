@@ -6,13 +6,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from dialer.web.routing import RouteSpec, RouteTable
+from dialer.web.problems import problem_types
+from dialer.web.routing import EXTERNAL_ROUTES, RouteSpec, RouteTable
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
+        "type": {
+            "type": "string",
+            "enum": problem_types(),
+            "description": "What went wrong, for a program: the status's reason phrase, or a more precise kind "
+            "(docs/integration.md lists them)",
+        },
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
@@ -103,14 +109,70 @@ def operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         }
     }
     for status in sorted(errors):
-        responses[str(status)] = {
-            "description": _ERROR_TEXT.get(status, "Error"),
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
+        responses[str(status)] = _problem_response(status)
     op["responses"] = responses
     roles = ", ".join(sorted(r.value for r in spec.roles)) or "public"
     op["description"] = f"Roles: {roles}."
     return op
+
+
+# The read-outs dialer.app serves itself (EXTERNAL_ROUTES: not in a route table): what each answers.
+_EXTERNAL_OPERATIONS: dict[str, dict[str, Any]] = {
+    "/healthz": {
+        "operationId": "healthz",
+        "summary": "Liveness: the daemon's HTTP server answers",
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["status"]}}},
+            }
+        },
+    },
+    "/status": {
+        "operationId": "status",
+        "summary": "The daemon's health, campaigns, calls and AMI sessions (what `dialer status` shows)",
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["health"]}}},
+            },
+            "503": {
+                "description": "The daemon is down (no AMI session): the same document",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["health"]}}},
+            },
+        },
+    },
+    "/metrics": {
+        "operationId": "metrics",
+        "summary": "Prometheus metrics",
+        "responses": {"200": {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    },
+}
+
+
+def _external_operation(path: str) -> dict[str, Any]:
+    roles = EXTERNAL_ROUTES[path]
+    op: dict[str, Any] = {**_EXTERNAL_OPERATIONS[path], "tags": ["meta"]}
+    op["responses"] = dict(op["responses"])
+    if roles:
+        op["security"] = [{"bearer": []}, {"session": []}]
+        op["description"] = (
+            f"Roles: {', '.join(sorted(r.value for r in roles))}; without credentials from a loopback address "
+            "(no forwarding headers)."
+        )
+        for status in (401, 403):
+            op["responses"][str(status)] = _problem_response(status)
+    else:
+        op["security"] = []
+        op["description"] = "Roles: public."
+    return op
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    return {
+        "description": _ERROR_TEXT.get(status, "Error"),
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 def build_document(table: RouteTable, *, version: str) -> dict[str, Any]:
@@ -120,6 +182,8 @@ def build_document(table: RouteTable, *, version: str) -> dict[str, Any]:
         if not spec.in_openapi:
             continue
         paths.setdefault(spec.openapi_path, {})[spec.method.lower()] = operation(spec, components)
+    for path in EXTERNAL_ROUTES:
+        paths[path] = {"get": _external_operation(path)}
     return {
         "openapi": "3.1.0",
         "info": {

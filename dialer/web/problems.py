@@ -36,6 +36,29 @@ TITLES = {
     503: N_("Service Unavailable"),
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The problem types that say more than their status (``Problem(kind=...)``): what each means. A problem without a
+# kind has its status's type (``PROBLEM_TYPE_BASE`` + the reason phrase as a slug, e.g. ``not-found``). The OpenAPI
+# document lists every type (:func:`problem_types`); docs/integration.md explains them to an integrator.
+PROBLEM_KINDS = {
+    "validation-error": "the request (body, query, path or a header) is invalid; `errors` lists where and why",
+    "payload-too-large": "the request body is larger than the route accepts",
+    "bad-credentials": "wrong user name or password (POST /api/login)",
+    "csrf": "a browser session's write without its X-CSRF-Token",
+    "bad-origin": "a WebSocket opened from another origin",
+    "kiosk": "a wallboard kiosk asked for something other than the wallboard",
+    "kiosk-token": "an unknown or revoked wallboard token",
+    "kiosk-revoked": "the wallboard kiosk's token was revoked",
+    "kiosk-expired": "the wallboard kiosk's session expired: open the token's address again",
+    "idempotency-key": "an Idempotency-Key reused with another request body",
+    "destination-refused": "a webhook URL outside [webhooks] allowed_destinations",
+    "bad-lead-file": "an uploaded lead file that cannot be read as CSV",
+    "self-lockout": "an admin disabling themselves or giving up their own admin role",
+    "consent-required": "a callback its regime would not dial without recorded consent",
+    "consent-not-recordable": "consent that cannot be recorded on this lead",
+    "not-on-a-call": "an action that needs the agent on a call or in its wrap-up",
+    "agent-on-another-daemon": "the agent's console is served by another daemon sharing the database",
+    "agent-daemon-not-reporting": "the daemon serving the agent stopped reporting",
+}
 
 
 class Problem(Exception):
@@ -62,6 +85,12 @@ class Problem(Exception):
 
 def _slug(text: str) -> str:
     return text.lower().replace(" ", "-").replace("'", "")
+
+
+def problem_types() -> list[str]:
+    """Every problem ``type`` the API answers: each error status's (4xx, 5xx), then each of :data:`PROBLEM_KINDS`."""
+    by_status = [_slug(s.phrase) for s in HTTPStatus if s >= 400]
+    return [PROBLEM_TYPE_BASE + kind for kind in dict.fromkeys([*by_status, *PROBLEM_KINDS])]
 
 
 def problem_locale(request: web.Request) -> str:
