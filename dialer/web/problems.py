@@ -58,6 +58,25 @@ PROBLEM_KINDS = {
     "not-on-a-call": "an action that needs the agent on a call or in its wrap-up",
     "agent-on-another-daemon": "the agent's console is served by another daemon sharing the database",
     "agent-daemon-not-reporting": "the daemon serving the agent stopped reporting",
+    "bad-lead-batch": "a lead batch (POST /api/campaigns/{name}/leads) the importer cannot read",
+    # What an agent's state refuses (dialer.agents.registry.AgentError: agent- + its code)
+    "agent-unknown-agent": "no such agent (they appear once they sign in to queues)",
+    "agent-unknown-server": "no Asterisk server of that name",
+    "agent-logged-out": "the agent is not signed in",
+    "agent-logged-in": "only a signed-out agent's phone can change",
+    "agent-interface-taken": "the phone belongs to another agent",
+    "agent-no-queues": "sign in to at least one campaign or inbound queue",
+    "agent-on-call": "not while the agent is on a call",
+    "agent-not-ready": "only a ready agent can do this",
+    "agent-disposition-first": "disposition the call first (that ends the wrap-up)",
+    "agent-not-in-wrapup": "only an agent in wrap-up can do this",
+    "agent-reserved-reason": "'wrapup' is the dialer's own pause reason",
+    "agent-bad-seconds": "a ready-in time out of range",
+    # Why a call may not take a late disposition (dialer.campaign.late_disposition.LateRefusal)
+    "late-disposition-not-yours": "another agent took the call",
+    "late-disposition-dispositioned": "the call has an agent's disposition already",
+    "late-disposition-still-up": "the call has not ended: disposition it on the console",
+    "late-disposition-too-late": "the campaign's late-disposition window is over",
 }
 
 

@@ -19,6 +19,7 @@ import jsonschema_rs
 from harness.paths import REPO
 from harness.web import WebWorld
 
+from dialer.campaign.late_disposition import LateRefusal
 from dialer.store.auth import Role
 from dialer.web.problems import PROBLEM_KINDS, PROBLEM_TYPE_BASE, problem_types
 from dialer.web.routing import ROUTE_INDEX, RouteSpec
@@ -145,6 +146,11 @@ def test_every_problem_kind_the_code_raises_is_documented() -> None:
         text = source.read_text(encoding="utf-8")
         if "Problem(" in text or "refused(" in text:
             raised |= set(re.findall(r'\bkind="([a-z-]+)"', text))
+    for source in (REPO / "dialer").rglob("*.py"):  # kinds made of a code: agent-<AgentError code>, Refused(...)
+        text = source.read_text(encoding="utf-8")
+        raised |= {"agent-" + c.replace("_", "-") for c in re.findall(r'AgentError\(\s*\w+,\s*"(\w+)"', text)}
+        raised |= set(re.findall(r'Refus(?:ed|al)\([^()]*(?:\([^()]*\)[^()]*)*, "([a-z-]+)"', text))
+    raised |= {"late-disposition-" + r.value.replace("_", "-") for r in LateRefusal}
     raised -= {"scale"}  # a scorecard criterion's kind (dialer.quality.scorecard), not a problem
     assert raised, "the scan found no problem kinds"
     assert raised - set(PROBLEM_KINDS) == set()
