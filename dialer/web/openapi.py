@@ -35,7 +35,7 @@ _ERROR_TEXT = {
     413: "Request body too large",
     415: "Unsupported request content type",
     422: "Validation failed",
-    429: "Too many failed logins: retry later",
+    429: "Too many failed logins: retry after Retry-After seconds",
 }
 # Path parameters: ids are positive integers (bounded, so fuzzers stay within the database's integer range).
 _ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999}
@@ -168,11 +168,40 @@ def _external_operation(path: str) -> dict[str, Any]:
     return op
 
 
+# The headers an error answer carries for a script to act on.
+_ERROR_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "The scheme to authenticate with (Bearer)",
+            "schema": {"type": "string"},
+        }
+    },
+    409: {
+        "Retry-After": {
+            "description": "Seconds after which the same request may succeed (only when retrying helps, e.g. a "
+            "request whose Idempotency-Key still runs)",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the next try is allowed",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+}
+
+
 def _problem_response(status: int) -> dict[str, Any]:
-    return {
+    response: dict[str, Any] = {
         "description": _ERROR_TEXT.get(status, "Error"),
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+    if status in _ERROR_HEADERS:
+        response["headers"] = _ERROR_HEADERS[status]
+    return response
 
 
 def build_document(table: RouteTable, *, version: str) -> dict[str, Any]:

@@ -58,12 +58,16 @@ class Walk:
         self.failures: list[str] = []
         self.problem_types = set(self.components["schemas"]["Problem"]["properties"]["type"]["enum"])
 
-    def check(self, what: str, operation: dict[str, Any], status: int, content_type: str, body: bytes) -> None:
-        """The answer ``status``/``content_type``/``body`` of ``what`` is one ``operation`` documents."""
+    def check(self, what: str, operation: dict[str, Any], answer: Any, body: bytes) -> None:
+        """The answer (status, headers, ``body``) of ``what`` is one ``operation`` documents."""
+        status, content_type = int(answer.status), answer.content_type
         described = operation["responses"].get(str(status))
         if described is None:
             self.failures.append(f"{what}: answered {status}, documented {sorted(operation['responses'])}")
             return
+        for name, header in described.get("headers", {}).items():
+            if header.get("required") and name not in answer.headers:
+                self.failures.append(f"{what}: {status} without its documented header {name}")
         content = described.get("content", {})
         if not content:
             return
@@ -97,7 +101,7 @@ async def _walk_operation(
 
     async def send(label: str, headers: dict[str, str], url: str = url, **kw: Any) -> int:
         answer = await client.request(verb, url, headers={"Accept": "application/json", **headers}, **kw)
-        walk.check(f"{what} [{label}]", operation, answer.status, answer.content_type, await answer.read())
+        walk.check(f"{what} [{label}]", operation, answer, await answer.read())
         return int(answer.status)
 
     if operation["security"]:
@@ -135,6 +139,15 @@ async def test_every_route_is_described_and_answers_as_described(world: WebWorld
         for method, operation in sorted(operations.items()):
             user = _user_for(specs.get((method.upper(), path)))
             reads_ok += await _walk_operation(walk, client, world.auth(user), method.upper(), path, operation)
+    # The one rate limit a script can meet: failed logins, answered 429 with Retry-After.
+    login = document["paths"]["/api/login"]["post"]
+    statuses = []
+    for _ in range(8):
+        answer = await client.post("/api/login", json={"name": "boss", "password": "wrong"})
+        walk.check("POST /api/login [wrong password]", login, answer, await answer.read())
+        statuses.append(answer.status)
+    assert statuses[0] == 401
+    assert statuses[-1] == 429
     assert not walk.failures, "\n".join(walk.failures)
     assert reads_ok > 40
 
