@@ -292,6 +292,47 @@ async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord 
     return _user(row)
 
 
+@dataclass(frozen=True, slots=True)
+class ApiTokenRecord:
+    """An API token as its owner sees it: never the secret (only its hash is stored)."""
+
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+    def public(self) -> dict[str, object]:
+        return public_fields(self, "id label created_at last_used_at revoked")
+
+
+_api_token = RecordReader(ApiTokenRecord, revoked=bool)
+
+
+async def api_tokens_of(db: Database, user_id: int) -> list[ApiTokenRecord]:
+    """The user's API tokens, oldest first, revoked ones too."""
+    t = api_tokens_t.c
+    stmt = select(t.id, t.label, t.created_at, t.last_used_at, t.revoked).where(t.user_id == user_id).order_by(t.id)
+    return await _api_token.all(db, stmt)
+
+
+async def revoke_api_token(db: Database, user_id: int, token_id: int, now: datetime, *, actor: str) -> bool:
+    """Revoke the user's token ``token_id`` (audited by ``actor``, in the same transaction). False: the user has
+    no such token, or it was revoked already."""
+    t = api_tokens_t.c
+    async with db.write() as conn:
+        result = await conn.execute(
+            update(api_tokens_t)
+            .where(t.id == token_id, t.user_id == user_id, t.revoked.is_(False))
+            .values(revoked=True)
+        )
+        if result.rowcount != 1:
+            return False
+        name = (await conn.execute(select(users_t.c.name).where(users_t.c.id == user_id))).scalar_one()
+        await audit_in(conn, actor, "token.revoke", f"user:{name}", now, token_id=token_id)
+        return True
+
+
 async def revoke_tokens(db: Database, user_id: int) -> int:
     async with db.write() as conn:
         result = await conn.execute(update(api_tokens_t).where(api_tokens_t.c.user_id == user_id).values(revoked=True))

@@ -6,13 +6,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from dialer.web.routing import RouteSpec, RouteTable
+from dialer.web.problems import problem_types
+from dialer.web.routing import EXTERNAL_ROUTES, RouteSpec, RouteTable
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
+        "type": {
+            "type": "string",
+            "enum": problem_types(),
+            "description": "What went wrong, for a program: the status's reason phrase, or a more precise kind "
+            "(docs/integration.md lists them)",
+        },
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
@@ -29,7 +35,7 @@ _ERROR_TEXT = {
     413: "Request body too large",
     415: "Unsupported request content type",
     422: "Validation failed",
-    429: "Too many failed logins: retry later",
+    429: "Too many failed logins: retry after Retry-After seconds",
 }
 # Path parameters: ids are positive integers (bounded, so fuzzers stay within the database's integer range).
 _ID_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999}
@@ -103,14 +109,99 @@ def operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         }
     }
     for status in sorted(errors):
-        responses[str(status)] = {
-            "description": _ERROR_TEXT.get(status, "Error"),
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
+        responses[str(status)] = _problem_response(status)
     op["responses"] = responses
     roles = ", ".join(sorted(r.value for r in spec.roles)) or "public"
     op["description"] = f"Roles: {roles}."
     return op
+
+
+# The read-outs dialer.app serves itself (EXTERNAL_ROUTES: not in a route table): what each answers.
+_EXTERNAL_OPERATIONS: dict[str, dict[str, Any]] = {
+    "/healthz": {
+        "operationId": "healthz",
+        "summary": "Liveness: the daemon's HTTP server answers",
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["status"]}}},
+            }
+        },
+    },
+    "/status": {
+        "operationId": "status",
+        "summary": "The daemon's health, campaigns, calls and AMI sessions (what `dialer status` shows)",
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["health"]}}},
+            },
+            "503": {
+                "description": "The daemon is down (no AMI session): the same document",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["health"]}}},
+            },
+        },
+    },
+    "/metrics": {
+        "operationId": "metrics",
+        "summary": "Prometheus metrics",
+        "responses": {"200": {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    },
+}
+
+
+def _external_operation(path: str) -> dict[str, Any]:
+    roles = EXTERNAL_ROUTES[path]
+    op: dict[str, Any] = {**_EXTERNAL_OPERATIONS[path], "tags": ["meta"]}
+    op["responses"] = dict(op["responses"])
+    if roles:
+        op["security"] = [{"bearer": []}, {"session": []}]
+        op["description"] = (
+            f"Roles: {', '.join(sorted(r.value for r in roles))}; without credentials from a loopback address "
+            "(no forwarding headers)."
+        )
+        for status in (401, 403):
+            op["responses"][str(status)] = _problem_response(status)
+    else:
+        op["security"] = []
+        op["description"] = "Roles: public."
+    return op
+
+
+# The headers an error answer carries for a script to act on.
+_ERROR_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "The scheme to authenticate with (Bearer)",
+            "schema": {"type": "string"},
+        }
+    },
+    409: {
+        "Retry-After": {
+            "description": "Seconds after which the same request may succeed (only when retrying helps, e.g. a "
+            "request whose Idempotency-Key still runs)",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the next try is allowed",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+}
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": _ERROR_TEXT.get(status, "Error"),
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status in _ERROR_HEADERS:
+        response["headers"] = _ERROR_HEADERS[status]
+    return response
 
 
 def build_document(table: RouteTable, *, version: str) -> dict[str, Any]:
@@ -120,6 +211,8 @@ def build_document(table: RouteTable, *, version: str) -> dict[str, Any]:
         if not spec.in_openapi:
             continue
         paths.setdefault(spec.openapi_path, {})[spec.method.lower()] = operation(spec, components)
+    for path in EXTERNAL_ROUTES:
+        paths[path] = {"get": _external_operation(path)}
     return {
         "openapi": "3.1.0",
         "info": {

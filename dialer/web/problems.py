@@ -36,6 +36,48 @@ TITLES = {
     503: N_("Service Unavailable"),
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The problem types that say more than their status (``Problem(kind=...)``): what each means. A problem without a
+# kind has its status's type (``PROBLEM_TYPE_BASE`` + the reason phrase as a slug, e.g. ``not-found``). The OpenAPI
+# document lists every type (:func:`problem_types`); docs/integration.md explains them to an integrator.
+PROBLEM_KINDS = {
+    "validation-error": "the request (body, query, path or a header) is invalid; `errors` lists where and why",
+    "payload-too-large": "the request body is larger than the route accepts",
+    "bad-credentials": "wrong user name or password (POST /api/login)",
+    "csrf": "a browser session's write without its X-CSRF-Token",
+    "bad-origin": "a WebSocket opened from another origin",
+    "kiosk": "a wallboard kiosk asked for something other than the wallboard",
+    "kiosk-token": "an unknown or revoked wallboard token",
+    "kiosk-revoked": "the wallboard kiosk's token was revoked",
+    "kiosk-expired": "the wallboard kiosk's session expired: open the token's address again",
+    "idempotency-key": "an Idempotency-Key reused with another request body",
+    "destination-refused": "a webhook URL outside [webhooks] allowed_destinations",
+    "bad-lead-file": "an uploaded lead file that cannot be read as CSV",
+    "self-lockout": "an admin disabling themselves or giving up their own admin role",
+    "consent-required": "a callback its regime would not dial without recorded consent",
+    "consent-not-recordable": "consent that cannot be recorded on this lead",
+    "not-on-a-call": "an action that needs the agent on a call or in its wrap-up",
+    "agent-on-another-daemon": "the agent's console is served by another daemon sharing the database",
+    "agent-daemon-not-reporting": "the daemon serving the agent stopped reporting",
+    "bad-lead-batch": "a lead batch (POST /api/campaigns/{name}/leads) the importer cannot read",
+    # What an agent's state refuses (dialer.agents.registry.AgentError: agent- + its code)
+    "agent-unknown-agent": "no such agent (they appear once they sign in to queues)",
+    "agent-unknown-server": "no Asterisk server of that name",
+    "agent-logged-out": "the agent is not signed in",
+    "agent-logged-in": "only a signed-out agent's phone can change",
+    "agent-interface-taken": "the phone belongs to another agent",
+    "agent-no-queues": "sign in to at least one campaign or inbound queue",
+    "agent-on-call": "not while the agent is on a call",
+    "agent-not-ready": "only a ready agent can do this",
+    "agent-disposition-first": "disposition the call first (that ends the wrap-up)",
+    "agent-not-in-wrapup": "only an agent in wrap-up can do this",
+    "agent-reserved-reason": "'wrapup' is the dialer's own pause reason",
+    "agent-bad-seconds": "a ready-in time out of range",
+    # Why a call may not take a late disposition (dialer.campaign.late_disposition.LateRefusal)
+    "late-disposition-not-yours": "another agent took the call",
+    "late-disposition-dispositioned": "the call has an agent's disposition already",
+    "late-disposition-still-up": "the call has not ended: disposition it on the console",
+    "late-disposition-too-late": "the campaign's late-disposition window is over",
+}
 
 
 class Problem(Exception):
@@ -62,6 +104,12 @@ class Problem(Exception):
 
 def _slug(text: str) -> str:
     return text.lower().replace(" ", "-").replace("'", "")
+
+
+def problem_types() -> list[str]:
+    """Every problem ``type`` the API answers: each error status's (4xx, 5xx), then each of :data:`PROBLEM_KINDS`."""
+    by_status = [_slug(s.phrase) for s in HTTPStatus if s >= 400]
+    return [PROBLEM_TYPE_BASE + kind for kind in dict.fromkeys([*by_status, *PROBLEM_KINDS])]
 
 
 def problem_locale(request: web.Request) -> str:

@@ -179,7 +179,8 @@ class RouteSpec:
         return re.sub(r"\{(\w+):(?:[^{}]|\{[^{}]*\})+\}", r"{\1}", self.path)
 
     def path_params(self) -> list[str]:
-        return re.findall(r"\{(\w+)", self.path)
+        """The path's parameters, by name (not the quantifiers of their regexes: ``{alert_id:\\d{1,15}}``)."""
+        return re.findall(r"\{(\w+)\}", self.openapi_path)
 
 
 class RouteOptions(TypedDict, total=False):

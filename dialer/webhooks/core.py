@@ -169,6 +169,26 @@ class RetryPolicy:
     def dead(self, attempts: int) -> bool:
         return attempts >= self.max_attempts
 
+    def patience(self) -> float:
+        """The shortest time from a delivery's first failed try to its dead-lettering (every wait at its shortest):
+        a receiver down for less than this gets every delivery by the retries alone."""
+        return sum(
+            (1.0 - self.jitter) * min(self.cap_seconds, self.base_seconds * 2.0 ** (n - 1))
+            for n in range(1, self.max_attempts)
+        )
+
+
+# A receiver's 4xx answers worth trying again: it timed out reading, asks for a retry later, or is rate limiting.
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
+
+
+def retryable(status: int | None) -> bool:
+    """Whether a failed try is tried again: no answer (a timeout, a connection error), a 3xx or 5xx, or one of
+    RETRYABLE_CLIENT_ERRORS. Any other 4xx is the receiver refusing the delivery itself (a wrong secret, a path
+    it does not serve, a payload it rejects): sending it again would get the same answer, so it is dead-lettered
+    at once (listed, re-sendable once the receiver is fixed)."""
+    return status is None or not 400 <= status < 500 or status in RETRYABLE_CLIENT_ERRORS
+
 
 # -- destinations -----------------------------------------------------------------------------------------------
 

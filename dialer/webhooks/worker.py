@@ -45,7 +45,7 @@ from dialer.store.webhooks import (
     secrets_of,
     worker_id,
 )
-from dialer.webhooks.core import AllowList, DestinationRefused, RetryPolicy, signed_headers
+from dialer.webhooks.core import AllowList, DestinationRefused, RetryPolicy, retryable, signed_headers
 
 log = get_logger(__name__)
 SWEEP_EVERY_SECONDS = 30.0
@@ -232,7 +232,7 @@ class WebhookWorker:
         self.failed += 1
         tries = row.attempts + 1
         error = error or status_record(status)
-        if self.policy.dead(tries):
+        if self.policy.dead(tries) or not retryable(status):
             log.warning("webhook dead-lettered", row=row.id, event_id=row.event_id, error=error, tries=tries)
             self._record(DeliveryResult(row.id, False, status, error, dead=True))
         else:

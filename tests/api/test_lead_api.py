@@ -10,16 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from harness.paths import REPO
-from harness.web import WebWorld, web_world
+from harness.web import WebWorld, problem, web_world
 from sqlalchemy import select
 
 from dialer.campaign.config import load_campaign_file
 from dialer.campaign.leadimport import LeadCsvReader, RowError
 from dialer.store.attempts import AttemptStart, start_attempts
+from dialer.store.auth import get_user
 from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import import_dnc
+from dialer.store.idempotency import claim_key
 from dialer.store.imports import import_lead_csv, import_leads
 from dialer.store.tables import attempts_t, dnc_t, leads_t
+from dialer.web.api.leadbatch import LeadBatch, batch_digest
 
 MESSY = """phone,First Name,Last Name,Mobile,ZIP,priority,Company,external_id
 212-555-0101,Ann,Lee,646 555 0199,10001,1,Acme,X-1
@@ -145,6 +148,30 @@ async def test_one_idempotency_key_adds_once(tmp_path: Path, aiohttp_client: Any
         )
         assert bad.status == 422
         assert "no phone column" in (await bad.json())["detail"]
+
+
+async def test_a_retry_while_the_first_request_runs_is_told_when_to_come_back(
+    tmp_path: Path, aiohttp_client: Any
+) -> None:
+    """A script's retry that arrives while the first request with its Idempotency-Key still runs: 409 with
+    Retry-After (retrying helps), a problem document, and nothing added."""
+    async with web_world(tmp_path, campaign_running=False) as world:
+        client = await aiohttp_client(world.app)
+        cid = await make_campaign(world, "busy")
+        batch = {"leads": [{"phone": "+12125550300"}]}
+        before = await stored(world, cid)
+        boss = await get_user(world.dialer.db, "boss")
+        assert boss is not None
+        digest = batch_digest(LeadBatch.model_validate(batch))
+        # the first request holds its key (it is importing)
+        scope = f"{boss.id}:POST /api/campaigns/busy/leads"
+        await claim_key(world.dialer.db, scope, "order-7", digest, datetime.now(UTC))
+        headers = {**world.auth("boss"), "Idempotency-Key": "order-7"}
+        resp = await client.post("/api/campaigns/busy/leads", json=batch, headers=headers)
+        body = await problem(resp, 409)
+        assert "still running" in body["detail"]
+        assert int(resp.headers["Retry-After"]) > 0
+        assert await stored(world, cid) == before
 
 
 async def test_by_external_id_look_up_update_and_erase(tmp_path: Path, aiohttp_client: Any) -> None:

@@ -40,6 +40,8 @@ routes = RouteTable(tag="lead-api")
 MAX_BATCH = 10_000
 MAX_BODY = 32 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# The Retry-After of a retry that comes while the first request with its key still runs (a batch takes seconds).
+IDEMPOTENCY_RETRY_SECONDS = 5
 
 RESULT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -146,13 +148,18 @@ def parse_batch(raw: bytes, default_region: str | None, locale: str = DEFAULT_LO
         return _parse_batch(raw, default_region)
 
 
+def batch_digest(body: LeadBatch) -> str:
+    """What an Idempotency-Key is held with: the validated body's hash (the same leads sent again match)."""
+    return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
 def _parse_batch(raw: bytes, default_region: str | None) -> ParsedBatch | Refused:
     try:
         body = LeadBatch.model_validate_json(raw or b"{}")
     except ValidationError as exc:
         problem = validation_problem(exc, "body")
         return Refused(problem.detail, "validation-error", problem.extra.get("errors"))
-    digest = hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    digest = batch_digest(body)
     try:
         reader = json_leads_reader(body.leads, default_region=default_region, mapping=body.mapping)
     except LeadFileError as exc:
@@ -208,7 +215,7 @@ IDEMPOTENCY_PARAMETER: dict[str, Any] = {
     "required": False,
     "description": "Any unique string (e.g. a UUID) naming this request: a retry with the same key and body gets "
     "the first answer back (header Idempotent-Replayed: true) and adds nothing twice; the same key with another "
-    "body is refused (422); while the first request runs, 409",
+    "body is refused (422); while the first request runs, 409 with Retry-After",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]+$"},
 }
 BATCH_BODY: dict[str, Any] = {"application/json": {"schema": LeadBatch.model_json_schema()}}
@@ -275,6 +282,7 @@ async def post_leads(call: Call) -> web.Response:
                 "a request with this {header} is still running; retry later",
                 header=IDEMPOTENCY_HEADER,
             ),
+            headers={"Retry-After": str(IDEMPOTENCY_RETRY_SECONDS)},
         )
     try:
         text = await _import_batch(call, record, parsed)

@@ -7,9 +7,20 @@ import asyncio
 from aiohttp import web
 from pydantic import Field
 
-from dialer.store.auth import InvalidPhoneError, Role, UserExistsError, add_api_token, create_user, list_users
+from dialer.i18n import M_
+from dialer.store.auth import (
+    InvalidPhoneError,
+    Role,
+    UserExistsError,
+    add_api_token,
+    api_tokens_of,
+    create_user,
+    list_users,
+    revoke_api_token,
+)
 from dialer.web.api.common import Paging, Strict, invalid, ok, page_from, refused
-from dialer.web.routing import ADMINS, ANY_USER, SESSION, Call, RouteTable
+from dialer.web.problems import Problem
+from dialer.web.routing import ADMINS, ANY_USER, CREDENTIALS, SESSION, Call, RouteTable
 from dialer.web.security import hash_password, new_api_token
 
 routes = RouteTable(tag="auth")
@@ -39,8 +50,24 @@ async def mint_token(call: Call) -> web.Response:
     """Mint an API token for yourself"""
     body = call.body_as(TokenCreate)
     token = new_api_token()
-    await add_api_token(call.db, call.user.id, token, body.label, call.now(), actor=call.user.name)
-    return ok({"token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
+    token_id = await add_api_token(call.db, call.user.id, token, body.label, call.now(), actor=call.user.name)
+    return ok({"id": token_id, "token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
+
+
+@routes.route("GET", "/api/tokens", roles=ANY_USER)
+async def get_tokens(call: Call) -> web.Response:
+    """Your API tokens (never their secrets): label, when made and last used, revoked or not"""
+    return ok({"items": [t.public() for t in await api_tokens_of(call.db, call.user.id)]})
+
+
+@routes.route("DELETE", r"/api/tokens/{token_id:\d{1,15}}", roles=ANY_USER)
+async def delete_token(call: Call) -> web.Response:
+    """Revoke one of your API tokens (a leaked one, one a script no longer needs): refused at once (audited)"""
+    token_id = call.path_id("token_id")
+    if not await revoke_api_token(call.db, call.user.id, token_id, call.now(), actor=call.user.name):
+        raise Problem(404, M_("no such {kind} {value}", kind="token", value=repr(str(token_id))))
+    call.app[CREDENTIALS].forget_user(call.user.name)  # its cached lookup goes too
+    return ok({"id": token_id, "revoked": True})
 
 
 @routes.listing("/api/users", roles=ADMINS, tag="users", query=Paging)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dialer.settings import WebhookSettings
 from dialer.webhooks.core import (
     AllowList,
     DestinationRefused,
@@ -20,6 +21,7 @@ from dialer.webhooks.core import (
     event_id,
     parse_events,
     render_url,
+    retryable,
     signed_headers,
     verify,
 )
@@ -101,3 +103,16 @@ def test_templates_encode_values_and_events_parse() -> None:
     )
     with pytest.raises(ValueError, match="unknown"):
         parse_events(["call.started", "crm.disposition"])
+
+
+def test_a_receiver_down_for_an_hour_loses_nothing_by_default_and_4xx_refusals_are_not_retried() -> None:
+    defaults = WebhookSettings()
+    policy = RetryPolicy(
+        base_seconds=defaults.retry_base_seconds,
+        cap_seconds=defaults.retry_cap_seconds,
+        max_attempts=defaults.max_attempts,
+    )
+    assert policy.patience() > 3600  # docs/webhooks.md: "more than 72 minutes"
+    assert 72 * 60 <= policy.patience() < 73 * 60
+    assert [s for s in (None, 301, 408, 425, 429, 500, 502, 503, 504) if not retryable(s)] == []
+    assert [s for s in (400, 401, 403, 404, 409, 410, 413, 422) if retryable(s)] == []
