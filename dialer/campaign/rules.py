@@ -710,7 +710,9 @@ def consent_record(source: str, by: str, attempt_id: int | None, inbound_call: s
     return f"{where}by {by}: {source.strip()}"
 
 
-def consented(lead: LeadSnapshot, campaign: CampaignConfig, source: str, at: datetime) -> LeadSnapshot:
+def consented(
+    lead: LeadSnapshot, campaign: CampaignConfig, source: str, at: datetime, *, in_conversation: bool = False
+) -> LeadSnapshot:
     """The lead once its called party's consent is recorded (``source``, at the dialer's time ``at``).
 
     A lead its regime would not dial for want of consent (``requires_consent``, neither consent nor the callback
@@ -720,13 +722,24 @@ def consented(lead: LeadSnapshot, campaign: CampaignConfig, source: str, at: dat
     time is not one of them: the claim sets such a lead aside for a day at a time (``RECHECK_IMPOSSIBLE_AFTER``),
     and a retry delay cannot be told from that -- it held a lead no rule let be dialled anyway. A lead over its
     attempt or dial budget (no callback pending), on a call (its outcome or disposition decides), that has a time
-    rule never met (no zone, no common window), or that is due already keeps its time: the claim deals with it."""
+    rule never met (no zone, no common window), or that is due already keeps its time: the claim deals with it.
+
+    ``in_conversation``: the consent was given on a call that is not the lead's own attempt (an inbound call: the
+    person is on the phone with an agent now, and the lead is not "on a call" to the claim). Then the lead is due no
+    sooner than the campaign's delay after a conversation that ended without a disposition (its retry rule for
+    ``connected``, a day by default): consent to be called is not a request to be called back at once, and the
+    dialer must not ring the person's phone while they are still talking to the centre (an agent books a callback
+    for an earlier time they ask for; a callback already booked keeps its time)."""
     new = replace(lead, consent_source=source, consent_at=at)
     if not campaign.regime_preset.requires_consent or lead.has_consent_or_request:
         return new
     if lead.status not in CLAIMABLE_STATUSES:
         return new
-    due = next_dialable_at(replace(new, next_dialable_at=None), campaign, at)
+    earliest = at
+    if in_conversation and lead.status is not LeadStatus.CALLBACK:  # (a callback keeps its own time)
+        after_talk = campaign.retry_rule(Outcome.CONNECTED)
+        earliest = at + (after_talk.delay if after_talk.action == "retry" else timedelta(days=1))
+    due = next_dialable_at(replace(new, next_dialable_at=None), campaign, earliest)
     if due is None or (due == at and lead.next_dialable_at is not None and lead.next_dialable_at <= at):
         return new  # (never, or due already: it keeps its place in the claim's order)
     return replace(new, next_dialable_at=due)

@@ -384,7 +384,13 @@ async def record_consent(
         recorded = not before.has_consent
         dialable_from: datetime | None = None
         if recorded:
-            after = consented(before, campaign, consent_record(source, by, attempt_id, inbound_call), now)
+            after = consented(
+                before,
+                campaign,
+                consent_record(source, by, attempt_id, inbound_call),
+                now,
+                in_conversation=inbound_call is not None,
+            )
             values: dict[str, object] = {
                 "consent_source": after.consent_source,
                 "consent_at": after.consent_at,

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,11 @@ async def test_an_agent_records_consent_on_an_inbound_call_of_the_leads_caller(
         source = body["consent_source"]
         assert source.startswith("inbound ")
         assert source.endswith(" by alice: asked to be called")
+        # She is on the phone with the centre: not dialled at once, but after the campaign's delay after a
+        # conversation (its retry rule for connected: a day).
+        assert datetime.fromisoformat(body["next_dialable_at"]) >= datetime.fromisoformat(
+            body["consent_at"]
+        ) + timedelta(days=1)
         call_id = source.removeprefix("inbound ").removesuffix(" by alice: asked to be called")
         assert call_id
         assert " " not in call_id

@@ -11,6 +11,7 @@ from harness.campaign import cn_campaign_data, minimal_campaign
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dialer.calls.outcome import Outcome
 from dialer.campaign.config import load_campaign
 from dialer.campaign.rules import LeadSnapshot, LeadStatus, consent_record, consented, dialability
 
@@ -76,3 +77,21 @@ def test_a_lead_due_already_over_budget_on_a_call_or_not_under_a_consent_regime_
     us = minimal_campaign()
     later = replace(PARKED, tz_candidates=("America/New_York",))
     assert consented(later, us, SOURCE, T0).next_dialable_at == later.next_dialable_at
+
+
+def test_consent_given_on_an_inbound_call_brings_the_lead_back_after_the_campaigns_delay_after_a_conversation() -> None:
+    """The person is on the phone with an agent now (an inbound call, not the lead's attempt): not dialled at once,
+    but no sooner than the campaign's retry delay for a connected call (a day by default), then within its window."""
+    new = replace(PARKED, status=LeadStatus.NEW)
+    back = consented(new, CN, SOURCE, T0, in_conversation=True)
+    gap = CN.retry_rule(Outcome.CONNECTED).delay
+    assert gap == timedelta(days=1)
+    assert back.next_dialable_at is not None
+    assert back.next_dialable_at >= T0 + gap
+    assert dialability(back, CN, back.next_dialable_at, on_dnc=False).dialable
+    assert not dialability(back, CN, T0 + gap - timedelta(minutes=1), on_dnc=False).dialable
+    # Out of a conversation (a manager recording a signed form), the same lead is due at once (10:00 in Shanghai).
+    assert consented(new, CN, SOURCE, T0).next_dialable_at == T0
+    # A callback already booked keeps its own time.
+    booked = replace(PARKED, status=LeadStatus.CALLBACK, callback_at=T0 + timedelta(minutes=30))
+    assert consented(booked, CN, SOURCE, T0, in_conversation=True).next_dialable_at == T0 + timedelta(minutes=30)
