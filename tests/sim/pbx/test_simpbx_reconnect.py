@@ -1,6 +1,7 @@
 """The simulated PBX against the lab's Asterisk 22 for a session opened again mid-call
 (tests/fixtures/ami-traces/lab/reconnect-mid-call.txt): the recording's Aside actions (QueueAdd, the Originate) on a
-first connection that then drops, the recorded session's actions at their offsets on a second one (manual clock).
+first connection that then drops, the recorded session's actions at their offsets on a second one (manual clock:
+tracetools.replay).
 Like Asterisk, the PBX sends the second session no OriginateResponse (it went out once, at the answer, to the first),
 lists the live call's channel, then the DialerCallEnd (Stage CONNECTED, the agent) and the Hangup; the dialer's
 tracker, given the Originate, ends the call connected."""
@@ -11,15 +12,16 @@ import asyncio
 
 from simpbx_replay import LAB, lab_config
 
-from dialer.ami.protocol import AmiMessage, AmiParser
+from dialer.ami.parsing import parse_event
+from dialer.ami.protocol import AmiMessage
 from dialer.ami.recorder import SCENARIOS, Aside
-from dialer.ami.transcript import Received, Sent, TranscriptItem
 from dialer.calls.outcome import Outcome
-from dialer.calls.replay import originate_record, replay
-from dialer.calls.tracker import CallTracker
+from dialer.calls.replay import originate_record
+from dialer.calls.tracker import CallEnded, CallLost, CallTracker
 from dialer.clock import ManualClock
 from dialer.sim.pbx import SimulatedPbx
-from dialer.sim.pbx.tracetools import load_trace, sent_actions
+from dialer.sim.pbx.tracetools import load_trace
+from dialer.sim.pbx.tracetools import replay as replay_actions
 
 TRACE = LAB / "reconnect-mid-call.txt"
 AGENT = "Local/agentfx1@lab-agents"
@@ -36,51 +38,20 @@ def _aside() -> list[tuple[tuple[str, str], ...]]:
     return [action for step in before if isinstance(step, Aside) for action in step.actions]
 
 
-async def _settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
-
-
-async def simulated() -> list[TranscriptItem]:
-    """What the second session received (and sent), at simulated seconds since the first one's actions."""
+async def simulated() -> list[AmiMessage]:
+    """What the second session received: the recording's actions replayed at their offsets (tracetools.replay) after
+    the Aside actions on a first connection, dropped."""
     clock = ManualClock()
-    items: list[TranscriptItem] = []
     async with SimulatedPbx(lab_config(pstn_context="lab-pstn"), clock=clock) as pbx:
-        start = clock.now()
         _, first = await asyncio.open_connection("127.0.0.1", pbx.port)
         first.write(_wire((("Action", "Login"), ("Username", "lab-debug"), ("Secret", "lab-debug"))))
         for action in _aside():
             first.write(_wire(action))
         await first.drain()
-        await _settle()
+        for _ in range(20):
+            await asyncio.sleep(0)
         first.transport.abort()  # the connection drops
-        reader, writer = await asyncio.open_connection("127.0.0.1", pbx.port)
-
-        async def read() -> None:
-            while data := await reader.read(65536):
-                items.append(Received(clock.now() - start, data))
-
-        reading = asyncio.create_task(read())
-        try:
-            for at, action in sent_actions(TRACE):
-                await clock.advance_to(start + at)
-                items.append(Sent(clock.now() - start, AmiParser().feed(action)[0]))
-                writer.write(action)
-                await writer.drain()
-                await _settle()
-                if b"CoreShowChannels" in action:
-                    for _ in range(200):  # the call's end, 20 s on
-                        await clock.advance(0.1)
-        finally:
-            writer.close()
-            reading.cancel()
-            await asyncio.gather(reading, return_exceptions=True)
-    return items
-
-
-def _messages(items: list[TranscriptItem]) -> list[AmiMessage]:
-    parser = AmiParser(expect_banner=True)
-    return [m for item in items if isinstance(item, Received) for m in parser.feed(item.data)]
+        return await replay_actions(TRACE, pbx.port, clock, tail=5.0)
 
 
 def _what_matters(messages: list[AmiMessage]) -> tuple[object, ...]:
@@ -103,11 +74,12 @@ def _tracker() -> CallTracker:
 async def test_the_second_session_sees_what_asterisk_sent_it() -> None:
     recorded = _what_matters(load_trace(TRACE))
     assert recorded == (True, [("DialerCallEnd", "CONNECTED", AGENT)], ["16"], 0)
-    assert _what_matters(_messages(await simulated())) == recorded
+    assert _what_matters(await simulated()) == recorded
 
 
 async def test_the_tracker_ends_the_simulated_call_connected_with_its_agent() -> None:
-    result = replay(await simulated(), _tracker())
-    assert result.lost == {}
-    ended = result.ended["rc-orig-1"]
+    tracker = _tracker()
+    updates = [u for m in await simulated() if (event := parse_event(m)) for u in tracker.feed(event, 15.0)]
+    (ended,) = (u for u in updates if isinstance(u, CallEnded))
     assert (ended.outcome, ended.agent_interface) == (Outcome.CONNECTED, AGENT)
+    assert not [u for u in updates if isinstance(u, CallLost)]
