@@ -60,7 +60,16 @@ class UntilClosed:
     limit: float = 10.0
 
 
-Step = Send | Pause | UntilQuiet | UntilClosed
+@dataclass(frozen=True, slots=True)
+class Aside:
+    """Actions sent on a connection of their own, logged in for them alone and not recorded: what another AMI client
+    did -- the dialer's own session before it dropped, for a recording of what its next session sees. Each is sent
+    once the one before it was answered; the header of the transcript lists them."""
+
+    actions: tuple[Headers, ...]
+
+
+Step = Send | Pause | UntilQuiet | UntilClosed | Aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -770,6 +779,26 @@ SCENARIOS: dict[str, Scenario] = {
             ivr_accounts=IVR_INBOUND_TABLE,
         ),
         *(_inbound_ivr_path(name) for name in IVR_INBOUND_PATHS),
+        Scenario(
+            "reconnect-mid-call",
+            "what a dialer's session opened again mid-call sees (its AMI connection was down while the call was "
+            "answered): another connection (the session that dropped) adds agentfx1 and originates a live answer "
+            "(...1, ChannelId fixture-rc-1); this session logs in 6 s later, lists the channels as the dialer's "
+            "resync does, and sees the call end (DialerCallEnd Stage CONNECTED, Hangup) with no OriginateResponse",
+            (
+                Aside((_queue("QueueAdd", "rc-add", ("Queue", QUEUE), ("Interface", AGENTS[0])).headers,)),
+                Aside((originate("5550001", "rc-orig-1", channel_id="fixture-rc-1", pstn="lab-pstn").headers,)),
+                Pause(6.0),
+                LOGIN,
+                EVENTS_ON,
+                send(("Action", "CoreShowChannels"), ("ActionID", "rc-channels")),
+                Pause(10.0),
+                UntilQuiet(3.0, 60.0),
+                Aside((_queue("QueueRemove", "rc-remove", ("Queue", QUEUE), ("Interface", AGENTS[0])).headers,)),
+                LOGOFF,
+                UntilClosed(),
+            ),
+        ),
     )
 }
 
@@ -789,6 +818,7 @@ class _Recording:
     sent: list[tuple[float, Headers]] = field(default_factory=list)
     banner: asyncio.Event = field(default_factory=asyncio.Event)  # set once the banner line (or EOF) arrived
     names: dict[str, str] = field(default_factory=dict)  # {agent1}, {dial1} ... (see CAPTURED)
+    aside: list[tuple[float, Headers]] = field(default_factory=list)  # the Aside steps' actions, with their times
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -841,6 +871,28 @@ class _Recording:
             self.open_channels.discard(unique.decode(errors="replace"))
 
 
+async def _send_aside(host: str, port: int, username: str, secret: str, actions: tuple[Headers, ...]) -> None:
+    """Log in on a connection of its own, send ``actions`` one after the other (each once the one before was
+    answered), log off. Nothing received on it is kept."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        async with asyncio.timeout(30.0):
+            await reader.readline()  # the banner
+            login: Headers = (("Action", "Login"), ("Username", username), ("Secret", secret), ("Events", "off"))
+            for number, action in enumerate((login, *actions, (("Action", "Logoff"),)), start=1):
+                action_id = f"aside-{number}"
+                headers = (*((k, v) for k, v in action if k != "ActionID"), ("ActionID", action_id))
+                wire = "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+                writer.write(wire.encode())
+                await writer.drain()
+                while (message := await reader.readuntil(b"\r\n\r\n")) and (
+                    f"ActionID: {action_id}\r\n".encode() not in message
+                ):
+                    pass
+    finally:
+        writer.close()
+
+
 async def _banner(rec: _Recording) -> None:
     await rec.banner.wait()
 
@@ -861,8 +913,9 @@ CAPTURED: dict[str, str] = {"AgentConnect": "agent", "DialBegin": "dial"}
 
 async def record_session(
     scenario: Scenario, host: str, port: int, username: str, secret: str, *, fastagi: str = ""
-) -> tuple[bytes, list[tuple[float, Headers]], bytes]:
-    """Run ``scenario``; return (transcript body, actions sent with their times, the raw received stream)."""
+) -> tuple[bytes, list[tuple[float, Headers]], bytes, list[tuple[float, Headers]]]:
+    """Run ``scenario``; return (transcript body, actions sent with their times, the raw received stream, the actions
+    its ``Aside`` steps sent on connections of their own)."""
     reader, writer = await asyncio.open_connection(host, port)
     rec = _Recording(started=time.monotonic())
 
@@ -895,6 +948,12 @@ async def record_session(
                 wire = "".join(f"{k}: {v}\r\n" if v else f"{k}\r\n" for k, v in headers) + "\r\n"
                 writer.write(wire.encode())
                 await writer.drain()
+            elif isinstance(step, Aside):
+                at = rec.elapsed()
+                names = _Names(username=username, secret=secret, fastagi=fastagi, **rec.names)
+                actions = tuple(tuple((k, v.format_map(names)) for k, v in action) for action in step.actions)
+                await _send_aside(host, port, username, secret, actions)
+                rec.aside.extend((at, action) for action in actions)
             elif isinstance(step, Pause):
                 await asyncio.sleep(step.seconds)
             elif isinstance(step, UntilQuiet):
@@ -915,7 +974,7 @@ async def record_session(
         except (TimeoutError, ConnectionError):
             task.cancel()
         rec.flush()
-    return b"".join(rec.lines), rec.sent, bytes(rec.received)
+    return b"".join(rec.lines), rec.sent, bytes(rec.received), rec.aside
 
 
 def render(
@@ -927,6 +986,7 @@ def render(
     source: str,
     version: str,
     recorded_at: datetime | None = None,
+    aside: list[tuple[float, Headers]] | None = None,
 ) -> bytes:
     """The whole transcript file; raises :class:`RecordingError` unless it gives back ``received`` exactly."""
     when = (recorded_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -947,6 +1007,11 @@ def render(
     for number, (at, headers) in enumerate(sent, start=1):
         head.append(f"#  [{number}] +{at:.3f}s")
         head.extend(f"#      {k}: {v}" for k, v in headers)
+    if aside:
+        head.append("# Sent on connections of their own (Aside: logged in for them alone, not recorded):")
+        for at, headers in aside:
+            head.append(f"#  [aside] +{at:.3f}s")
+            head.extend(f"#      {k}: {v}" for k, v in headers)
     head.append("# " + "-" * 76)
     text = ("\n".join(head) + "\n").encode() + body
     if received_stream_of(text) != received:
@@ -969,8 +1034,8 @@ async def record(
     fastagi: str = "",
 ) -> int:
     """Record ``scenario`` into ``out``; the number of bytes received. ``fastagi``: the IVR scenarios' server."""
-    body, sent, received = await record_session(scenario, host, port, username, secret, fastagi=fastagi)
-    text = render(scenario, body, sent, received, source=f"AMI {host}:{port}", version=version)
+    body, sent, received, aside = await record_session(scenario, host, port, username, secret, fastagi=fastagi)
+    text = render(scenario, body, sent, received, source=f"AMI {host}:{port}", version=version, aside=aside)
     await asyncio.to_thread(_write, out, text)
     return len(received)
 

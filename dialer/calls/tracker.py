@@ -14,7 +14,8 @@ Correlation (Asterisk 22, see the trace README):
   (``VarSet`` on the dialled channel) links it too.
 
 A call is kept until both its ``OriginateResponse`` and its dialled channel's ``Hangup`` were seen -- they come
-in any order -- then its ``CallEnded`` is emitted and it is forgotten. Calls whose events never come (events lost
+in any order -- then its ``CallEnded`` is emitted and it is forgotten. A ``DialerCallEnd`` (raised only by an
+answered call's dialplan) stands for a response missed in a reconnect. Calls whose events never come (events lost
 in a reconnect, a tracker attached mid-call) are reported as ``CallLost`` by ``sweep`` or ``reconcile``.
 
 Why one module (over 500 lines): ``CallTracker`` is one state machine over one table of calls, and the update
@@ -521,6 +522,14 @@ class CallTracker:
             call.abandon_status = event.get("QueueStatus") or call.abandon_status
         elif name == CALL_END_USER_EVENT:
             call.end_stage = event.get("Stage") or None
+            if not call.response_seen:
+                # Only an answered call runs the dialplan that raises this, and Asterisk sent the Originate's
+                # response when it answered: we missed it (the AMI connection was down then; recorded:
+                # lab/reconnect-mid-call.txt). Taken as seen, as for an adopted call, else the Hangup to come would
+                # never end the call and it would be lost though the dialplan said how it ended.
+                call.response_seen = True
+                call.response_at = now
+                call.reason = REASON_ANSWERED
             if call.end_stage == CONNECTED_STAGE and call.agent_interface is None:
                 # The dialplan's own word that an agent had the call (its AgentConnect may predate our listening:
                 # a call followed from mid-call), with the member who took it.

@@ -13,8 +13,8 @@ from harness.databases import DbSpec
 
 
 class TcpCut:
-    """A TCP relay between a daemon and its database that can cut the line (every connection reset, new ones
-    refused) and restore it: the database becomes unreachable without touching the shared server."""
+    """A TCP relay between a daemon and its database (or its AMI server) that can cut the line (every connection
+    reset, new ones refused) and restore it: the peer becomes unreachable without touching the shared server."""
 
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
