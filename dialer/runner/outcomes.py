@@ -64,14 +64,16 @@ class OutcomeWriter:
         predictive: bool,
         retry: bool = True,
         answered: float | None = None,
+        inferred: bool = False,
     ) -> LeadTransition | None:
         """A call is over: give its trunk channel back, write its outcome with the lead's transition, count it, and
-        feed a live answer into the abandon window (the caller has taken it off ``in_flight``)."""
+        feed a live answer into the abandon window (the caller has taken it off ``in_flight``). ``inferred``: its
+        end was not seen (a lost call), the outcome is a conservative count."""
         ctx = self.ctx
         ctx.pool.get(server).gate.release()
 
         def write() -> Awaitable[LeadTransition]:
-            return record_outcome(ctx.db, ctx.config, attempt_id, outcome, end)
+            return record_outcome(ctx.db, ctx.config, attempt_id, outcome, end, inferred=inferred)
 
         try:
             transition = await (self.durably("outcome", attempt_id, write) if retry else write())

@@ -176,5 +176,7 @@ class CallUpdates:
             outcome = Outcome.FAILED
         log.warning("call_lost", campaign=ctx.name, attempt_id=attempt_id, why=update.reason, counted_as=outcome.value)
         ctx.in_flight.pop(attempt_id)
-        await self.outcomes.settle(server, attempt_id, outcome, AttemptEnd(ended_at=wall), update.at, predictive=True)
+        await self.outcomes.settle(
+            server, attempt_id, outcome, AttemptEnd(ended_at=wall), update.at, predictive=True, inferred=True
+        )
         ctx.after_call()

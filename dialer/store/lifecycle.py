@@ -321,9 +321,16 @@ async def _phone_taken(conn: AsyncConnection, campaign_id: int, phone: str, lead
 
 
 async def record_outcome(
-    db: Database, campaign: CampaignConfig, attempt_id: int, outcome: Outcome, end: AttemptEnd
+    db: Database,
+    campaign: CampaignConfig,
+    attempt_id: int,
+    outcome: Outcome,
+    end: AttemptEnd,
+    *,
+    inferred: bool = False,
 ) -> LeadTransition:
     """Close the attempt with ``outcome`` and move its lead on (requeue, archive, exhaust, ...) atomically.
+    ``inferred``: the outcome is the conservative count of a call whose end was not seen (``outcome_inferred``).
 
     Raises :class:`AttemptAlreadyClosed` (changing nothing) if the attempt has its outcome already."""
     async with db.write() as conn:
@@ -331,7 +338,9 @@ async def record_outcome(
         if outcome is Outcome.CONNECTED and await _marked_machine(conn, campaign, attempt_id):
             outcome = Outcome.MACHINE  # the agent said so before the hangup (``Disposition.is_machine``)
         transition = await _move_lead(conn, campaign, campaign_id, lead, outcome, end.ended_at, attempt_id)
-        await _close_attempt(conn, attempt_id, outcome, end, campaign_id=campaign_id, lead_id=lead.id)
+        await _close_attempt(
+            conn, attempt_id, outcome, end, campaign_id=campaign_id, lead_id=lead.id, inferred=inferred
+        )
     return transition
 
 

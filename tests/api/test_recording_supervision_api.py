@@ -15,6 +15,7 @@ from harness.stepping import eventually
 from harness.web import WebWorld, problem, supervise, supervisor, web_world
 
 from dialer.appkeys import DATABASE
+from dialer.store.attempts import get_attempt
 from dialer.store.auth import update_user
 from dialer.store.floor import publish_view, remove_view
 from dialer.store.monitoring import get_supervision, supervision_started
@@ -379,7 +380,8 @@ async def test_a_call_whose_hangup_was_missed_ends_as_lost_at_the_reconnect(worl
     customer = alice.call_uniqueid
     assert customer is not None
     tracker, pump = dialer.connections[0].server.tracker, dialer.connections[0].pump
-    assert tracker.attempt_for_uniqueid(customer) is not None
+    attempt_id = tracker.attempt_for_uniqueid(customer)
+    assert attempt_id is not None
     runner = dialer.runner("demo")
     lost = runner.counters.lost
 
@@ -395,6 +397,10 @@ async def test_a_call_whose_hangup_was_missed_ends_as_lost_at_the_reconnect(worl
     await eventually(lambda: pump.resyncs > resyncs, 30)
     assert tracker.attempt_for_uniqueid(customer) is None
     await eventually(lambda: runner.counters.lost > lost, 10)
+    # Its end unseen, its outcome is the conservative count, and the call record says it was inferred.
+    attempt = await get_attempt(world.app[DATABASE], int(attempt_id))
+    assert attempt is not None
+    assert (attempt.outcome, attempt.outcome_inferred) == ("connected", True)
     after = dialer.agents.registry.get("alice")
     assert after is not None
     assert after.call_uniqueid != customer
