@@ -168,7 +168,9 @@ class CallEnded(CallOver):
     amd_cause: str | None
     agent_interface: str | None
     agent_name: str | None
-    ring_seconds: float  # from ringing to answer (or to the end if unanswered); 0 if it never rang
+    # From ringing to answer (or to the end if unanswered); 0 if it never rang; None if it was answered when nobody
+    # listened (its answer time unknown: a response missed in a reconnect, taken from its DialerCallEnd).
+    ring_seconds: float | None
     wait_seconds: float | None  # in the queue until an agent answered or the call ended; None if never queued
     talk_seconds: float | None  # from the agent's answer to the end
     duration_seconds: float  # from the Originate to the end
@@ -627,6 +629,7 @@ class CallTracker:
         )
         ring_from = call.ring_at
         ring_to = call.answer_at if call.answer_at is not None else now
+        answer_unseen = call.answer_at is None and call.reason == REASON_ANSWERED
         wait: float | None = None
         if call.queued_at is not None:
             wait = (call.left_queue_at if call.left_queue_at is not None else now) - call.queued_at
@@ -642,7 +645,7 @@ class CallTracker:
             amd_cause=call.amd_cause,
             agent_interface=call.agent_interface,
             agent_name=call.agent_name,
-            ring_seconds=max(0.0, ring_to - ring_from) if ring_from is not None else 0.0,
+            ring_seconds=None if answer_unseen else max(0.0, ring_to - ring_from) if ring_from is not None else 0.0,
             wait_seconds=wait,
             talk_seconds=now - call.connected_at if call.connected_at is not None else None,
             duration_seconds=now - record.sent_at,

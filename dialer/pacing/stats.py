@@ -671,14 +671,16 @@ class PacingStats:
             self.window = AbandonWindow(settings.window_seconds)
 
     def record_attempt(
-        self, ring_seconds: float, live: bool, *, hour: int | None = None, history: LeadHistory | None = None
+        self, ring_seconds: float | None, live: bool, *, hour: int | None = None, history: LeadHistory | None = None
     ) -> LearntDial:
         """A dial's fate; ``hour`` (0–23: the called party's local hour it was placed in) and the lead's
         ``history`` feed the answer rate by hour and by lead history (:meth:`answer_rate`). Returns where it was
-        learnt, for :meth:`retract_live_dial`."""
+        learnt, for :meth:`retract_live_dial`. ``ring_seconds`` None: answered while nobody listened (the ring
+        time unknown): its fate is learnt, no ring time."""
         at = self.answer_rates.add(live, hour, history)  # before the recent rate moves (its shrinkage target)
         self.live_share.add(live)
-        (self.live_ring if live else self.dead_ring).add(ring_seconds)
+        if ring_seconds is not None:
+            (self.live_ring if live else self.dead_ring).add(ring_seconds)
         return LearntDial(live, hour, history, self.live_share.samples, at)
 
     def retract_live_dial(self, dial: LearntDial) -> None:

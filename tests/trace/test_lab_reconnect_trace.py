@@ -50,3 +50,6 @@ def test_a_call_answered_during_the_outage_ends_connected_with_its_agent_not_los
     assert ended.outcome is Outcome.CONNECTED
     assert ended.agent_interface == "Local/agentfx1@lab-agents"
     assert ended.cause == 16
+    # Its answer came while nobody listened: the ring time is unknown (None), not the ringing-to-end span, which
+    # the pacer would learn as how long a live call rings (PacingStats.record_attempt skips it).
+    assert ended.ring_seconds is None

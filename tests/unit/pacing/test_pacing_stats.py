@@ -117,3 +117,14 @@ def test_configure_changes_the_window_without_forgetting() -> None:
     assert stats.window.window_seconds == 720 * 3600.0
     assert stats.setpoint == pytest.approx(0.02)
     assert stats.talk.samples == 400
+
+
+def test_a_dial_whose_ring_time_is_unknown_teaches_its_fate_but_no_ring_time() -> None:
+    """Answered while nobody listened (a response missed in a reconnect: the tracker's ring_seconds None): the
+    answer counts, the ring-time distributions learn nothing (the ringing-to-end span is no ring time)."""
+    stats = PacingStats()
+    rings = (stats.live_ring.cdf_table(), stats.dead_ring.cdf_table())
+    share = stats.live_share.samples
+    stats.record_attempt(None, True)
+    assert (stats.live_ring.cdf_table(), stats.dead_ring.cdf_table()) == rings
+    assert stats.live_share.samples == share + 1
