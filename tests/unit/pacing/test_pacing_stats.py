@@ -123,8 +123,10 @@ def test_a_dial_whose_ring_time_is_unknown_teaches_its_fate_but_no_ring_time() -
     """Answered while nobody listened (a response missed in a reconnect: the tracker's ring_seconds None): the
     answer counts, the ring-time distributions learn nothing (the ringing-to-end span is no ring time)."""
     stats = PacingStats()
-    rings = (stats.live_ring.cdf_table(), stats.dead_ring.cdf_table())
+    rings = (stats.live_ring.samples, stats.dead_ring.samples)
     share = stats.live_share.samples
     stats.record_attempt(None, True)
-    assert (stats.live_ring.cdf_table(), stats.dead_ring.cdf_table()) == rings
+    assert (stats.live_ring.samples, stats.dead_ring.samples) == rings
     assert stats.live_share.samples == share + 1
+    stats.record_attempt(12.0, True)  # (a known ring time is learnt)
+    assert stats.live_ring.samples == rings[0] + 1
