@@ -24,4 +24,3 @@ async def test_the_refusal_is_in_the_readers_language(world: WebWorld, client: A
     refused = await problem(await client.get("/api/callbacks?stat=pending", headers=headers), 422)
     assert "stat" in refused["detail"]
     assert "unknown query parameter" not in refused["detail"]
-
