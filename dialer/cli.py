@@ -27,6 +27,7 @@ from dialer.commands import (
     service,
     simpbx,
     status,
+    token,
     trace,
     user,
 )
@@ -122,6 +123,7 @@ GROUPS: dict[str, typer.Typer] = {
     "trace": trace.app,
     "bench": bench.app,
     "user": user.app,
+    "token": token.app,
     "service": service.app,
     "report": report.app,
     "plan": plan.app,

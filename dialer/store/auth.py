@@ -294,43 +294,57 @@ async def user_for_token(db: Database, token: str, now: datetime) -> UserRecord 
 
 @dataclass(frozen=True, slots=True)
 class ApiTokenRecord:
-    """An API token as its owner sees it: never the secret (only its hash is stored)."""
+    """An API token as its owner (or an admin) sees it: never the secret (only its hash is stored)."""
 
     id: int
+    user: str  # the user it acts as
     label: str
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
 
     def public(self) -> dict[str, object]:
-        return public_fields(self, "id label created_at last_used_at revoked")
+        return public_fields(self, "id user label created_at last_used_at revoked")
 
 
 _api_token = RecordReader(ApiTokenRecord, revoked=bool)
 
 
-async def api_tokens_of(db: Database, user_id: int) -> list[ApiTokenRecord]:
-    """The user's API tokens, oldest first, revoked ones too."""
+async def api_tokens_of(db: Database, user_id: int | None = None) -> list[ApiTokenRecord]:
+    """The user's API tokens (None: every user's, for an admin), oldest first, revoked ones too."""
     t = api_tokens_t.c
-    stmt = select(t.id, t.label, t.created_at, t.last_used_at, t.revoked).where(t.user_id == user_id).order_by(t.id)
+    stmt = (
+        select(t.id, users_t.c.name.label("user"), t.label, t.created_at, t.last_used_at, t.revoked)
+        .join(users_t, users_t.c.id == t.user_id)
+        .order_by(t.id)
+    )
+    if user_id is not None:
+        stmt = stmt.where(t.user_id == user_id)
     return await _api_token.all(db, stmt)
 
 
-async def revoke_api_token(db: Database, user_id: int, token_id: int, now: datetime, *, actor: str) -> bool:
-    """Revoke the user's token ``token_id`` (audited by ``actor``, in the same transaction). False: the user has
-    no such token, or it was revoked already."""
+async def revoke_api_token(
+    db: Database, user_id: int | None, token_id: int, now: datetime, *, actor: str
+) -> str | None:
+    """Revoke token ``token_id`` of the user ``user_id`` (None: of whichever user, for an admin), audited by
+    ``actor`` in the same transaction. The name of the user it acted as (whose cached credentials must go); None:
+    no such token (of that user), or it was revoked already."""
     t = api_tokens_t.c
     async with db.write() as conn:
+        owner = select(t.user_id).where(t.id == token_id, t.revoked.is_(False))
+        if user_id is not None:
+            owner = owner.where(t.user_id == user_id)
+        found = (await conn.execute(owner)).scalar_one_or_none()
+        if found is None:
+            return None
         result = await conn.execute(
-            update(api_tokens_t)
-            .where(t.id == token_id, t.user_id == user_id, t.revoked.is_(False))
-            .values(revoked=True)
+            update(api_tokens_t).where(t.id == token_id, t.revoked.is_(False)).values(revoked=True)
         )
         if result.rowcount != 1:
-            return False
-        name = (await conn.execute(select(users_t.c.name).where(users_t.c.id == user_id))).scalar_one()
+            return None
+        name: str = (await conn.execute(select(users_t.c.name).where(users_t.c.id == found))).scalar_one()
         await audit_in(conn, actor, "token.revoke", f"user:{name}", now, token_id=token_id)
-        return True
+        return name
 
 
 async def revoke_tokens(db: Database, user_id: int) -> int:

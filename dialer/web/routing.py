@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from dialer.appkeys import CLOCK, DATABASE, DIALER, SETTINGS
 from dialer.i18n import M_, negotiate, set_locale, set_zone
+from dialer.i18n.validation import validation_message
 from dialer.settings import HttpSettings
 from dialer.store.admin import supervised_agents
 from dialer.store.auth import Role, SessionRecord, UserRecord, session_user, user_for_token
@@ -178,6 +179,14 @@ class RouteSpec:
     def openapi_path(self) -> str:
         return re.sub(r"\{(\w+):(?:[^{}]|\{[^{}]*\})+\}", r"{\1}", self.path)
 
+    def query_params(self) -> frozenset[str]:
+        """The query parameters the route declares (its ``query`` model's fields, by the names a request uses);
+        any other is refused (:func:`refuse_undeclared`). A kiosk route also reads the wallboard's token."""
+        names = {f.alias or name for name, f in (self.query.model_fields if self.query else {}).items()}
+        if self.kiosk:
+            names.add(KIOSK_TOKEN_PARAM)
+        return frozenset(names)
+
     def path_params(self) -> list[str]:
         """The path's parameters, by name (not the quantifiers of their regexes: ``{alert_id:\\d{1,15}}``)."""
         return re.findall(r"\{(\w+)\}", self.openapi_path)
@@ -311,6 +320,7 @@ def _endpoint(spec: RouteSpec) -> Handler:
         return spec.raw_handler
     assert spec.handler is not None
     handler = spec.handler
+    accepted = spec.query_params()
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
         user: UserRecord | None = request.get(USER)
@@ -318,6 +328,7 @@ def _endpoint(spec: RouteSpec) -> Handler:
             user = _ANONYMOUS
         call = Call(request, user)
         if spec.query is not None:
+            refuse_undeclared(request, accepted)
             try:
                 call.query = spec.query.model_validate(dict(request.query))
             except ValidationError as exc:
@@ -339,6 +350,29 @@ def _endpoint(spec: RouteSpec) -> Handler:
         return await handler(call)
 
     return endpoint
+
+
+def refuse_undeclared(request: web.Request, accepted: frozenset[str]) -> None:
+    """Refuse (422) a query parameter the route does not declare: a misspelt filter (``?campain=demo``) must not
+    quietly answer every row."""
+    unknown = sorted(set(request.query) - accepted)
+    if not unknown:
+        return
+    errors = [
+        {"location": ["query", name], "message": validation_message("extra_forbidden", {}), "type": "extra_forbidden"}
+        for name in unknown
+    ]
+    raise Problem(
+        422,
+        M_(
+            "unknown query parameter {names}; this route accepts {accepted}",
+            names=", ".join(unknown),
+            accepted=", ".join(sorted(accepted)) or "-",
+        ),
+        kind="validation-error",
+        errors=errors,
+        accepted=sorted(accepted),
+    )
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:

@@ -45,13 +45,14 @@ async def test_the_integration_page_examples_run_as_printed(tmp_path: Path, aioh
         out, err = await shell.communicate()
     lines = out.decode().splitlines()
     assert shell.returncode == 0, f"{out.decode()}\n{err.decode()}"
-    assert lines[:7] == [
+    assert lines[:8] == [
         "Dialer API",
         "manager",
         "401 application/problem+json; charset=utf-8",
         "https://dialer.invalid/problems/validation-error",
         "colour",
+        '[422,"campain",true]',
         "crm-sync",
         "[2,1]",
     ]
-    assert lines[8:] == ["[2,1,1]", "pending", "true", "true", '["dead","delivered","pending"]']
+    assert lines[9:] == ["[2,1,1]", "pending", "true", "true", '["dead","delivered","pending"]']

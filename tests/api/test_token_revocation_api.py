@@ -28,7 +28,7 @@ async def test_an_owner_revokes_a_token_and_it_stops_at_once(world: WebWorld, cl
 
     revoked = await client.delete(f"/api/tokens/{body['id']}", headers=crm)  # with itself, as a script would
     assert revoked.status == 200
-    assert await revoked.json() == {"id": body["id"], "revoked": True}
+    assert await revoked.json() == {"id": body["id"], "user": "boss", "revoked": True}
     gone = await problem(await client.get("/api/me", headers=crm), 401)
     assert gone["type"].endswith("/unauthorized")
     await problem(await client.delete(f"/api/tokens/{body['id']}", headers=boss), 404)  # once
@@ -40,4 +40,37 @@ async def test_an_owner_revokes_a_token_and_it_stops_at_once(world: WebWorld, cl
     revocations = [e for e in audit["items"] if e["action"] == "token.revoke"]
     assert [(e["actor"], e["target"], e["detail"]["token_id"]) for e in revocations] == [
         ("boss", "user:boss", body["id"])
+    ]
+
+
+async def test_an_admin_lists_every_users_tokens_and_revokes_any(world: WebWorld, client: Any) -> None:
+    root, boss = world.auth("root"), world.auth("boss")
+    minted = await (await client.post("/api/tokens", json={"label": "crm-export"}, headers=boss)).json()
+    crm = {"Authorization": f"Bearer {minted['token']}"}
+    assert (await client.get("/api/me", headers=crm)).status == 200  # (now kept in the credential cache)
+
+    everyone = await (await client.get("/api/tokens?user=*", headers=root)).json()
+    by_id = {t["id"]: t for t in everyone["items"]}
+    assert by_id[minted["id"]]["user"] == "boss"
+    assert by_id[minted["id"]]["label"] == "crm-export"
+    assert {"root", "boss", "alice"} <= {t["user"] for t in everyone["items"]}
+    assert all("token" not in t and "token_hash" not in t for t in everyone["items"])  # never the secret
+    bosses = await (await client.get("/api/tokens?user=boss", headers=root)).json()
+    assert {t["user"] for t in bosses["items"]} == {"boss"}
+    assert minted["id"] in {t["id"] for t in bosses["items"]}
+    await problem(await client.get("/api/tokens?user=nobody", headers=root), 404)
+
+    # only an admin sees another user's tokens or revokes them
+    await problem(await client.get("/api/tokens?user=*", headers=boss), 403)
+    await problem(await client.get("/api/tokens?user=root", headers=boss), 403)
+    await problem(await client.delete(f"/api/tokens/{minted['id']}", headers=world.auth("alice")), 404)
+
+    revoked = await client.delete(f"/api/tokens/{minted['id']}", headers=root)
+    assert await revoked.json() == {"id": minted["id"], "user": "boss", "revoked": True}
+    await problem(await client.get("/api/me", headers=crm), 401)  # at once, though it was cached
+    assert (await client.get("/api/me", headers=boss)).status == 200  # boss's other tokens still work
+    audit = await (await client.get("/api/audit?limit=20", headers=root)).json()
+    revocations = [e for e in audit["items"] if e["action"] == "token.revoke"]
+    assert [(e["actor"], e["target"], e["detail"]["token_id"]) for e in revocations] == [
+        ("root", "user:boss", minted["id"])
     ]

@@ -15,6 +15,7 @@ from dialer.store.auth import (
     add_api_token,
     api_tokens_of,
     create_user,
+    get_user,
     list_users,
     revoke_api_token,
 )
@@ -54,20 +55,42 @@ async def mint_token(call: Call) -> web.Response:
     return ok({"id": token_id, "token": token, "user": call.user.name, "note": "shown once: store it now"}, 201)
 
 
-@routes.route("GET", "/api/tokens", roles=ANY_USER)
+class TokenQuery(Strict):
+    user: str | None = Field(
+        default=None,
+        max_length=64,
+        description="whose tokens: a user's name, or `*` for every user's (admins only; default: yours)",
+    )
+
+
+@routes.route("GET", "/api/tokens", roles=ANY_USER, query=TokenQuery, errors=(403, 404))
 async def get_tokens(call: Call) -> web.Response:
-    """Your API tokens (never their secrets): label, when made and last used, revoked or not"""
-    return ok({"items": [t.public() for t in await api_tokens_of(call.db, call.user.id)]})
+    """API tokens (never their secrets): label, user, when made and last used, revoked or not; yours, or (an
+    admin) a user's or everyone's (``?user=NAME``, ``?user=*``)"""
+    whose = call.query_as(TokenQuery).user
+    if whose is None or whose == call.user.name:
+        return ok({"items": [t.public() for t in await api_tokens_of(call.db, call.user.id)]})
+    if call.user.role is not Role.ADMIN:
+        raise Problem(403, M_("only an admin sees another user's API tokens"))
+    if whose == "*":
+        return ok({"items": [t.public() for t in await api_tokens_of(call.db)]})
+    user = await get_user(call.db, whose)
+    if user is None:
+        raise Problem(404, M_("no such {kind} {value}", kind="user", value=repr(whose)))
+    return ok({"items": [t.public() for t in await api_tokens_of(call.db, user.id)]})
 
 
-@routes.route("DELETE", r"/api/tokens/{token_id:\d{1,15}}", roles=ANY_USER)
+@routes.route("DELETE", r"/api/tokens/{token_id:\d{1,15}}", roles=ANY_USER, errors=(404,))
 async def delete_token(call: Call) -> web.Response:
-    """Revoke one of your API tokens (a leaked one, one a script no longer needs): refused at once (audited)"""
+    """Revoke an API token (a leaked one, one a script no longer needs): refused at once (audited). Yours; an admin
+    revokes any user's"""
     token_id = call.path_id("token_id")
-    if not await revoke_api_token(call.db, call.user.id, token_id, call.now(), actor=call.user.name):
+    mine_only = None if call.user.role is Role.ADMIN else call.user.id
+    owner = await revoke_api_token(call.db, mine_only, token_id, call.now(), actor=call.user.name)
+    if owner is None:
         raise Problem(404, M_("no such {kind} {value}", kind="token", value=repr(str(token_id))))
-    call.app[CREDENTIALS].forget_user(call.user.name)  # its cached lookup goes too
-    return ok({"id": token_id, "revoked": True})
+    call.app[CREDENTIALS].forget_user(owner)  # its cached lookup goes too
+    return ok({"id": token_id, "user": owner, "revoked": True})
 
 
 @routes.listing("/api/users", roles=ADMINS, tag="users", query=Paging)
