@@ -16,6 +16,7 @@ from harness.browser import browsed_world, signed_in_context
 
 from dialer.appkeys import DATABASE
 from dialer.i18n import translations
+from dialer.store import Database
 from dialer.store.monitoring import supervision_ended, supervision_started
 from dialer.supervision.service import EndReason
 
@@ -32,6 +33,14 @@ PHRASES = {
 }
 
 
+async def session(db: Database, agent: str, mode: str, leg: str, at: datetime) -> None:
+    """boss supervising ``agent`` from ``at`` on the supervisor leg ``leg``, as the service audits it."""
+    await supervision_started(
+        db, supervisor="boss", agent=agent, mode=mode, attempt_id=None, phone="Local/boss@sim-supervisors",
+        server="pbx", channel_id=leg, at=at,
+    )  # fmt: skip
+
+
 async def test_each_sessions_end_reason_reads_in_the_managers_language(
     tmp_path: Path, aiohttp_client: Any, browser: Any, artifacts: Path
 ) -> None:
@@ -40,30 +49,10 @@ async def test_each_sessions_end_reason_reads_in_the_managers_language(
         db = world.app[DATABASE]
         at = datetime.now(UTC) - timedelta(minutes=5)
         for i, reason in enumerate(EndReason):
-            await supervision_started(
-                db,
-                supervisor="boss",
-                agent="alice",
-                mode="listen",
-                attempt_id=None,
-                phone="Local/boss@sim-supervisors",
-                server="pbx",
-                channel_id=f"sv-{i}",
-                at=at,
-            )
+            await session(db, "alice", "listen", f"sv-{i}", at)
             state = "failed" if reason is EndReason.ORIGINATE_FAILED else "ended"
             assert await supervision_ended(db, f"sv-{i}", at=at + timedelta(seconds=i + 1), reason=reason, state=state)
-        await supervision_started(
-            db,
-            supervisor="boss",
-            agent="bob",
-            mode="whisper",
-            attempt_id=None,
-            phone="Local/boss@sim-supervisors",
-            server="pbx",
-            channel_id="sv-open",
-            at=at,
-        )
+        await session(db, "bob", "whisper", "sv-open", at)  # still going
         errors: list[str] = []
         context, page = await signed_in_context(browser, base, "boss", errors, "/dashboard", locale="ja-JP")
         try:
