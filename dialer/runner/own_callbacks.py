@@ -30,7 +30,8 @@ from dialer.store.lifecycle import snapshot
 
 log = get_logger(__name__)
 
-# How many due personal callbacks one look reads (soonest due first): a step dials at most one per free owner.
+# How many due personal callbacks one look reads (soonest due first): a step dials at most one per free owner. A
+# look that reads this many counts those waiting with one COUNT (CountWaiting), so the count is true past it.
 READ_LIMIT = 50
 # A look that can dial nothing (no free agent owns a callback the last look saw waiting) only refreshes the count of
 # callbacks waiting (the "why not dialling" line) and finds callbacks newly due: it is made at most this often (the
@@ -39,6 +40,9 @@ IDLE_LOOK_SECONDS = 5.0
 # Up to ``limit`` due leads of the campaign at ``wall``, in claim order, of those ``Owned`` says (of the agents given,
 # for Owned.LISTED), not claimed.
 UpcomingRead = Callable[[int, datetime, Owned, Collection[str]], Awaitable[list[LeadRecord]]]
+# How many due callbacks of the campaign wait at ``wall`` for agents not among those given (free) -- the store's
+# dialer.store.claim.waiting_callbacks.
+CountWaiting = Callable[[datetime, Collection[str]], Awaitable[int]]
 
 
 def look_needed(
@@ -54,10 +58,11 @@ def look_needed(
 
 
 class OwnCallbacks:
-    def __init__(self, ctx: CampaignContext, originator: Originator, read: UpcomingRead) -> None:
+    def __init__(self, ctx: CampaignContext, originator: Originator, read: UpcomingRead, count: CountWaiting) -> None:
         self.ctx = ctx
         self.originator = originator
         self.read = read  # the campaign's next due leads, in claim order (PacingLoop.read_upcoming)
+        self.count = count  # how many wait for their agents, when more than a read holds (PacingLoop.count_waiting)
         self.waiting = 0  # due callbacks waiting for their owners (busy or away) at the last look
         self.looked_at: float | None = None  # the runner's clock at the last look
         self.placed_last = False  # the last look placed a call
@@ -97,7 +102,10 @@ class OwnCallbacks:
         if not look_needed(now, self.looked_at, self.placed_last, self.owners_left, free):
             return 0  # nothing an agent free now could take: the last look's count stands a little longer
         self.looked_at = now
-        owners = self.owners_to_dial(await self.due_for(wall, free), free, wall)
+        due = await self.due_for(wall, free)
+        owners = self.owners_to_dial(due, free, wall)
+        if len(due) >= READ_LIMIT:  # more may wait than the read held: count them all
+            self.waiting = await self.count(wall, tuple(free))
         placed = 0
         missed: set[str] = set()
         for agent_id in owners:

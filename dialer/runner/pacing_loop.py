@@ -21,7 +21,7 @@ from dialer.runner.originate import Originator
 from dialer.runner.own_callbacks import OwnCallbacks
 from dialer.runner.state import CampaignContext, InboundSource, WhyNotDialing
 from dialer.runner.why_not import paced_reason
-from dialer.store.claim import Owned, upcoming_leads
+from dialer.store.claim import Owned, upcoming_leads, waiting_callbacks
 from dialer.store.leads import LeadRecord
 from dialer.store.lifecycle import claim_order
 
@@ -68,7 +68,7 @@ class PacingLoop:
         # The next leads the claims will take: their answer rates (history, local hour) are the pacer's input.
         self.lookahead = Lookahead(lambda: self.ctx.config, self.read_upcoming)
         # Callbacks promised by an agent: dialled straight to that agent when free, before the pacer's own calls.
-        self.own_callbacks = OwnCallbacks(ctx, originator, self.read_upcoming)
+        self.own_callbacks = OwnCallbacks(ctx, originator, self.read_upcoming, self.count_waiting)
 
     async def read_upcoming(
         self, limit: int, wall: datetime, owned: Owned = Owned.NO, agents: Collection[str] = ()
@@ -85,6 +85,17 @@ class PacingLoop:
             agents=agents,
             owner_grace=ctx.config.personal_callback_grace,
             owned=owned,
+        )
+
+    async def count_waiting(self, wall: datetime, free: Collection[str]) -> int:
+        """How many of the campaign's due callbacks wait for their agents (those not in ``free``)."""
+        ctx = self.ctx
+        return await waiting_callbacks(
+            ctx.db,
+            campaign_id=ctx.campaign_id,
+            now=wall,
+            owner_grace=ctx.config.personal_callback_grace,
+            free_agents=free,
         )
 
     async def look_ahead(self, now: float) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dialer.agentless.pacing import AgentlessBound, AgentlessDecision, AgentlessLoad
-from dialer.i18n import M_, N_, Message, message_from_json
+from dialer.i18n import DEFAULT_LOCALE, M_, N_, Message, message_from_json
 from dialer.pacing import PacingDecision, PacingExplanation, PacingMode
 from dialer.pacing.pacer import Guard
 from dialer.pacing.predictive import STEPS
@@ -137,29 +137,30 @@ def agentless_reason(decision: AgentlessDecision, load: AgentlessLoad) -> Messag
 _SENTENCES = (("why_not_dialing", "detail", "message"), ("pacing", "reason", "reason_message"))
 
 
-def without_sentences(status: Mapping[str, Any]) -> dict[str, Any]:
-    """A campaign's status document with its sentences as message documents only -- no text in any language: as a
-    daemon publishes it for the other daemons' dashboards (dialer.store.floor), each reader renders it in its own
-    language (:func:`with_sentences`)."""
-    doc = dict(status)
-    for part, text, message in _SENTENCES:
-        held = doc.get(part)
-        if isinstance(held, Mapping) and message in held:
-            doc[part] = {k: v for k, v in held.items() if k != text}
-    return doc
+def published_sentences(status: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign's status document as a daemon publishes it for the other daemons' dashboards (dialer.store.floor):
+    each sentence as its message document -- a newer reader renders it in its own language (:func:`with_sentences`)
+    -- and as its English text, the field an older daemon reads (``why_not_dialing.detail``, ``pacing.reason``), so a
+    floor of daemons of two versions still says why during a rolling upgrade."""
+    return _rendered(status, DEFAULT_LOCALE)
 
 
 def with_sentences(status: Mapping[str, Any]) -> dict[str, Any]:
     """A campaign's status document with its sentences rendered in the current language (the reader's) from their
     message documents -- this daemon's rows and the other daemons' alike. A row an older daemon published (its
     English text, no message document) keeps its text; so does one whose message document is not one."""
+    return _rendered(status, None)
+
+
+def _rendered(status: Mapping[str, Any], locale: str | None) -> dict[str, Any]:
+    """``status`` with each sentence's text rendered from its message document in ``locale`` (None: the current)."""
     doc = dict(status)
     for part, text, message in _SENTENCES:
         held = doc.get(part)
         if not isinstance(held, Mapping) or not isinstance(said := held.get(message), Mapping):
             continue
         try:
-            rendered = message_from_json(said).render()
+            rendered = message_from_json(said).render(locale)
         except ValueError:
             rendered = str(held.get(text) or said.get("id") or "")
         doc[part] = {**held, text: rendered}

@@ -134,12 +134,8 @@ def _branch(
         scan = scan.where(_in_lists())
     if exclude:  # the leads earlier steps of the same read took (a claim's steps see them in_call)
         scan = scan.where(c.id.not_in(bindparam("p_exclude", expanding=True)))
-    waited_for = or_(c.callback_at.is_(None), c.callback_at > bindparam("p_owned_until"))
     if status == CALLBACK and owned is not Owned.NO:
-        # Only callbacks that still wait for the agent who promised them (within personal_callback_grace): those of
-        # the agents listed, or of any agent.
-        owners = c.callback_agent.is_not(None) if owned is Owned.ANY else c.callback_agent.in_(_AGENTS)
-        scan = scan.where(owners, waited_for)
+        scan = scan.where(_waiting_for_owner(owned))
     elif status == CALLBACK:
         # A callback promised by one agent waits for that agent, until it is overdue by the campaign's
         # personal_callback_grace (p_owned_until: due before it, anyone may take it); "anyone" callbacks go to
@@ -160,6 +156,14 @@ def _branch(
         sub.c.priority,
         sub.c.next_dialable_at,
     )
+
+
+def _waiting_for_owner(owned: Owned) -> ColumnElement[bool]:
+    """A callback that still waits for the agent who promised it (within personal_callback_grace: ``p_owned_until``):
+    of the agents listed (Owned.LISTED), or of any agent (Owned.ANY)."""
+    c = leads_t.c
+    owners = c.callback_agent.is_not(None) if owned is Owned.ANY else c.callback_agent.in_(_AGENTS)
+    return and_(owners, or_(c.callback_at.is_(None), c.callback_at > bindparam("p_owned_until")))
 
 
 _on_dnc = exists(
@@ -321,6 +325,45 @@ async def upcoming_leads(
     ]
     ordered += [r for own, got in steps if not own for r in got]
     return [lead_record(r) for r in callbacks + ordered]
+
+
+@lru_cache(maxsize=4)
+def waiting_count_statement(*, pg: bool, by_list: bool = False) -> Select[int]:
+    """How many due callbacks, not claimed, wait for the agents who promised them, not of the agents given (free:
+    theirs are dialled, not waiting); parameters: p_campaign, now, agents, p_owned_until (p_lists, p_unlisted when
+    ``by_list``). The same leads as :func:`upcoming_statement` with Owned.ANY reads, counted, not listed."""
+    c = leads_t.c
+    statement = (
+        select(func.count())
+        .select_from(leads_t)
+        .where(
+            c.campaign_id == bindparam("p_campaign"),
+            c.status == literal_column(f"'{CALLBACK}'"),
+            text(CLAIMABLE_SQL),
+            _due(pg=pg),
+            _waiting_for_owner(Owned.ANY),
+            c.callback_agent.not_in(_AGENTS),
+        )
+    )
+    return statement.where(_in_lists()) if by_list else statement
+
+
+async def waiting_callbacks(
+    db: Database, *, campaign_id: int, now: datetime, owner_grace: timedelta | None, free_agents: Collection[str]
+) -> int:
+    """How many due personal callbacks wait for their agents at ``now`` -- busy or away, not among ``free_agents``,
+    within the campaign's ``owner_grace`` -- from every active list (the "why not dialling" count; one COUNT, never
+    the rows: a look reads at most a few of them, :func:`upcoming_leads`)."""
+    params = _due_params(campaign_id, 0, now, free_agents, owner_grace)
+    del params["limit"]
+    async with db.read() as conn:
+        pg = conn.dialect.name == "postgresql"
+        settings = await list_settings_in(conn, campaign_id, only_managed=True)
+        if not settings:
+            return (await conn.execute(waiting_count_statement(pg=pg), params)).scalar_one()
+        lists = {"p_lists": [x.list_id for x in settings if x.active(now)], "p_unlisted": True}
+        statement = waiting_count_statement(pg=pg, by_list=True)
+        return (await conn.execute(statement, {**params, **lists})).scalar_one()
 
 
 @lru_cache(maxsize=64)

@@ -26,7 +26,7 @@ from dialer.calls.outcome import AbandonRules
 from dialer.campaign.config import CampaignConfigError
 from dialer.logging import get_logger
 from dialer.runner.state import RunnerState
-from dialer.runner.why_not import with_sentences, without_sentences
+from dialer.runner.why_not import published_sentences, with_sentences
 from dialer.store.alerts import AlertFilter, list_alerts
 from dialer.store.attempts import AgentFigures
 from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
@@ -219,8 +219,9 @@ def agent_row(
 
 def campaign_rows(app: web.Application) -> list[dict[str, Any]]:
     """This daemon's campaigns as they are live -- from its memory only, as it publishes them for the others too
-    (``daemon``: this one; agents by state: its agents), their sentences in no language (message documents:
-    :func:`~dialer.runner.why_not.with_sentences` renders them for each reader, whichever daemon published them).
+    (``daemon``: this one; agents by state: its agents), their sentences as message documents
+    (:func:`~dialer.runner.why_not.with_sentences` renders them for each reader, whichever daemon published them) and
+    in English for an older daemon (:func:`~dialer.runner.why_not.published_sentences`).
     :func:`with_figures` adds what the database says."""
     daemon = daemon_of(app)
     state = app[FLOOR]
@@ -232,7 +233,7 @@ def campaign_rows(app: web.Application) -> list[dict[str, Any]]:
         attempts = campaign.attempts
         campaigns.append(
             {
-                **without_sentences(campaign.status),
+                **published_sentences(campaign.status),
                 "queue": campaign.config.queue,
                 "daemon": daemon.node,
                 "agents_by_state": by_state,

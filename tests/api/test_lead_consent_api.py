@@ -1,7 +1,8 @@
 """``POST /api/leads/{id}/consent``: an agent records the called party's consent on the lead of their current or
-just-ended call (another's lead: refused), a manager on any lead; audited; 409 on a lead opted out or closed for
-good; 422 for a missing, blank or too long source; in the OpenAPI document. And a callback a CN campaign would never
-dial, booked from the console, is a 409 problem until the consent is recorded."""
+just-ended call or of the inbound call they are on (another's lead: refused, saying so in the agent's language), a
+manager on any lead; audited; 409 on a lead opted out or closed for good; 422 for a missing, blank or too long
+source; in the OpenAPI document. And a callback a CN campaign would never dial, booked from the console, is a 409
+problem until the consent is recorded."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ from dialer.store.audit import audit_entries
 from dialer.store.campaigns import get_campaign
 from dialer.store.console import create_callback
 from dialer.store.leads import NewLead, find_leads_by_phone, insert_new_leads
+
+REFUSED_EN = (
+    "consent is recorded only on the lead of your current or just-ended call, or of the inbound call you are on"
+)
+REFUSED_JA = "同意を記録できるのは、通話中または直前の通話のリード、または応対中の着信通話のリードだけです"
 
 CN_TOML = """
 name = "cn-sales"
@@ -42,7 +48,12 @@ async def test_an_agent_records_consent_on_her_call_only(world: WebWorld, client
     assert await create_callback(world.app[DATABASE], other, now + timedelta(days=1), "alice", None, now)
     assert (await client.get(f"/api/leads/{other}", headers=alice)).status == 200
     refused = await client.post(f"/api/leads/{other}/consent", json={"source": "verbal"}, headers=alice)
-    assert "current or just-ended call" in (await problem(refused, 403))["detail"]
+    assert (await problem(refused, 403))["detail"] == REFUSED_EN
+    # In her language, saying that the inbound call she is on counts too.
+    refused = await client.post(
+        f"/api/leads/{other}/consent", json={"source": "verbal"}, headers={**alice, "Accept-Language": "ja"}
+    )
+    assert (await problem(refused, 403))["detail"] == REFUSED_JA
     resp = await client.post(consent, json={"source": "  verbal on the call  "}, headers=alice)
     assert resp.status == 200, await resp.text()
     body = await resp.json()

@@ -1,6 +1,7 @@
 """A personal callback waiting for its agent (busy or away, within ``personal_callback_grace``) holds up nobody else's
 call, end to end against the simulated PBX: another agent's own callbacks, nobody's callbacks and the campaign's
-ordinary leads are dialled in due order meanwhile, however many callbacks wait and however early they were due."""
+ordinary leads are dialled in due order meanwhile, however many callbacks wait and however early they were due; the
+"why not dialling" line counts every one waiting."""
 
 from __future__ import annotations
 
@@ -97,3 +98,21 @@ async def test_a_callback_waiting_for_its_agent_holds_up_neither_anyones_callbac
         lead = await get_lead(world.db, 1)
         assert lead is not None
         assert lead.status == "callback"
+
+
+async def test_the_why_not_dialling_count_of_callbacks_waiting_for_their_agent_is_every_one(tmp_path: Path) -> None:
+    # More callbacks wait for the away agent than one look reads, and nothing else is due: the dashboard's count is
+    # all of them, not the look's first READ_LIMIT.
+    waiting = READ_LIMIT + 5
+    async with world_of(tmp_path, waiting) as world:
+        for lead_id in range(1, waiting + 1):
+            await book(world, lead_id, AWAY, timedelta(minutes=10) - timedelta(seconds=lead_id))
+        await world.dialer.agents.pause(AWAY, "lunch")
+        runner = world.dialer.runner("e2e")
+        await world.dialer.set_campaign("e2e", "start")
+        await world.run(30, until=lambda: runner.why_not is not None and runner.why_not.code == "callback_owner")
+        assert len(world.pbx.truth.originates) == 0
+        assert runner.why_not is not None
+        assert runner.why_not.code == "callback_owner"
+        assert runner.why_not.breakdown["callback_owner"] == waiting
+        assert f": {waiting}" in runner.why_not.message.english

@@ -1,7 +1,8 @@
 """Two daemons on one database: daemon B runs the demo campaign (no agent logged in: it is not dialling), a manager
 reads daemon A's dashboard in Japanese. B's campaign row says why it is not dialling and its pacing line in Japanese,
-as A's own rows do: B published the sentences as message documents (no text in any language) and A renders them in
-its reader's language. A row an older daemon published (its English text, no message document) still shows."""
+as A's own rows do: B published the sentences as message documents (and their English text, for an older daemon)
+and A renders them in its reader's language. A row an older daemon published (its English text, no message
+document) still shows."""
 
 from __future__ import annotations
 
@@ -44,10 +45,10 @@ async def test_another_daemons_campaign_reads_in_the_managers_language(tmp_path:
         assert demo["why_not_dialing"]["detail"] == NO_AGENTS_JA
         assert demo["pacing"]["reason"] == NO_AGENTS_JA
 
-        # What B published: the message, not its English.
+        # What B published: the message, and its English for a daemon of an older version (rolling upgrade).
         (published,) = [c for v in await floor_views(world.app[DATABASE]) if v.node == "daemon-b" for c in v.campaigns]
-        assert "detail" not in published["why_not_dialing"]
-        assert "reason" not in published["pacing"]
+        assert published["why_not_dialing"]["detail"] == "no agent logged in and unpaused"
+        assert published["pacing"]["reason"] == "no agent logged in and unpaused"
         assert published["why_not_dialing"]["message"] == {"id": "no agent logged in and unpaused", "values": {}}
         assert Message("no agent logged in and unpaused").render("ja") == NO_AGENTS_JA
 

@@ -164,7 +164,12 @@ async def _consent_call(call: Call, lead: LeadRecord) -> _ConsentCall:
     inbound = inbound_call_with(call, lead.id)
     if inbound is not None and inbound.get("call"):
         return _ConsentCall(inbound_call=str(inbound["call"]))
-    raise Problem(403, M_("an agent records consent on the lead of their current or just-ended call only"))
+    raise Problem(
+        403,
+        M_(
+            "consent is recorded only on the lead of your current or just-ended call, or of the inbound call you are on"
+        ),
+    )
 
 
 @routes.route("POST", f"{LEAD}/consent", roles=ANY_USER, body=ConsentBody, errors=(403, 404, 409))

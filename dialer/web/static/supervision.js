@@ -10,6 +10,15 @@ let session = null; // my open monitoring session
 const WORDS = [t("listen"), t("whisper"), t("barge"), t("started"), t("ended"), t("failed")];
 void WORDS;
 // A recording's state in words of its own ("paused" alone reads as an agent's pause in ja/zh-CN).
+// Why a supervision session ended (its end_reason, dialer.supervision.service.EndReason), as a short phrase.
+const END_REASONS = {
+  hangup: t("hung up"),
+  originate_failed: t("your phone was not called"),
+  leg_gone: t("stopped: the PBX no longer had the call"),
+  connection_lost: t("stopped: connection to the PBX lost"),
+  server_not_connected: t("stopped: no daemon connected to the PBX"),
+  lost: t("its hang-up was missed: the PBX no longer had it"),
+};
 const REC_STATES = { recording: t("recording"), paused: t("Recording paused"), stopped: t("Recording stopped"), done: t("done") };
 
 function say(id, text, bad = false) { const m = $(id); m.textContent = text; m.className = "msg" + (bad ? " msg-bad" : ""); }
@@ -23,9 +32,10 @@ async function loadAgents() {
 
 async function loadAudit() {
   const items = (await api("GET", "/api/supervision?limit=10")).items;
-  $("sv-audit").tBodies[0].replaceChildren(...items.map((s) => el("tr", { "data-id": s.id, "data-mode": s.mode, "data-state": s.state },
+  $("sv-audit").tBodies[0].replaceChildren(...items.map((s) => el("tr", { "data-id": s.id, "data-mode": s.mode, "data-state": s.state, "data-end-reason": s.end_reason ?? "" },
     el("td", {}, s.supervisor), el("td", {}, s.agent), el("td", {}, word(s.mode)), el("td", {}, s.attempt_id ?? ""),
-    el("td", {}, word(s.state)), el("td", {}, when(s.started_at)), el("td", {}, when(s.ended_at)))));
+    el("td", {}, word(s.state)), el("td", {}, when(s.started_at)), el("td", {}, when(s.ended_at)),
+    el("td", { class: "sv-end-reason" }, s.end_reason ? (END_REASONS[s.end_reason] ?? s.end_reason) : ""))));
 }
 
 async function supervise(mode) {
