@@ -291,22 +291,29 @@ async def run_claim(leads: int, batches: int, batch: int, backend: str, pg_url: 
         finally:
             await db.dispose()
     if backend in ("postgres", "both"):
-        url = pg_url or os.environ.get("DIALER_TEST_PG_URL")
-        if not url:
-            typer.echo('claim (PostgreSQL): skipped -- set DIALER_TEST_PG_URL (eval "$(bash tests/pg.sh start)")')
+        pg = await postgres_bench_database("claim", pg_url, f"bench_claim_{leads}")
+        if pg is None:
             return
-        schema = f"bench_claim_{leads}"
-        admin = create_database(url)
         try:
-            async with admin.write() as conn:
-                await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            await run_claim_on(pg, "PostgreSQL", leads, batches, batch)
         finally:
-            await admin.dispose()
-        db = create_database(url, pg_schema=schema)
-        try:
-            await run_claim_on(db, "PostgreSQL", leads, batches, batch)
-        finally:
-            await db.dispose()
+            await pg.dispose()
+
+
+async def postgres_bench_database(bench: str, pg_url: str | None, schema: str) -> Database | None:
+    """The bench's PostgreSQL database in a schema of its own (created if missing, kept for the next run), at
+    ``pg_url`` or $DIALER_TEST_PG_URL; None (and a line saying so) when neither is set."""
+    url = pg_url or os.environ.get("DIALER_TEST_PG_URL")
+    if not url:
+        typer.echo(f'{bench} (PostgreSQL): skipped -- set DIALER_TEST_PG_URL (eval "$(bash tests/pg.sh start)")')
+        return None
+    admin = create_database(url)
+    try:
+        async with admin.write() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    finally:
+        await admin.dispose()
+    return create_database(url, pg_schema=schema)
 
 
 # -- registration -----------------------------------------------------------------------------------------------
