@@ -1,0 +1,86 @@
+"""The pages a large centre opens all day look their rows up through an index, on SQLite and PostgreSQL: the plan
+of the statements each store function really sends (dialer.store.plans) names the index and reads no table whole.
+Found by ``dialer bench scale`` (docs/performance.md), indexes from migration 0038: without them each of these read
+every call record, lead or audit entry -- the dashboard's agent figures every 5 seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from harness.claims import make_campaign
+from sqlalchemy import update
+
+from dialer.store import Database
+from dialer.store.audit import audit_entries
+from dialer.store.benchdata import generate_attempts, generate_audit, generate_leads
+from dialer.store.console import LeadQuery, agent_figures, agent_may_see_lead, attempts_of_agent, search_leads
+from dialer.store.plans import captured_statements, query_plans, scans_whole
+from dialer.store.tables import leads_t
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+Call = Callable[[Database], Awaitable[object]]
+
+CASES: dict[str, tuple[Call, str, str]] = {
+    # name: (the store call, the table it must not read whole, the index it looks up)
+    "dashboard agent figures": (
+        lambda db: agent_figures(db, NOW - timedelta(hours=24)),
+        "attempts",
+        "ix_attempts_started",
+    ),
+    "an agent's calls": (lambda db: attempts_of_agent(db, "agent-007", 50, 0), "attempts", "ix_attempts_agent_started"),
+    "an agent's leads": (lambda db: search_leads(db, LeadQuery(agent="agent-007")), "leads", "ix_leads_callback_agent"),
+    "one agent's audit entries": (
+        lambda db: audit_entries(db, target="agent:agent-007", limit=20),
+        "audit_log",
+        "ix_audit_log_target",
+    ),
+}
+
+
+async def _centre(db: Database) -> int:
+    """A small centre built the bench's way: leads, a month of calls by 20 agents, audit entries."""
+    campaign_id = await make_campaign(db)
+    await generate_leads(db, campaign_id, 400, NOW)
+    await generate_attempts(db, campaign_id, 2000, NOW, agents=20)
+    await generate_audit(db, 400, NOW, agents=20)
+    async with db.write() as conn:  # a callback agent-007 owns
+        await conn.execute(update(leads_t).where(leads_t.c.id == 399).values(callback_agent="agent-007"))
+    return campaign_id
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+async def test_a_page_of_a_big_table_is_looked_up_through_its_index(db: Database, case: str) -> None:
+    await _centre(db)
+    call, table, index = CASES[case]
+    async with captured_statements(db) as sent:
+        await call(db)
+    plans = await query_plans(db, sent, prefer_index=True)
+    assert plans
+    assert not [p for p in plans if scans_whole(p, table)], plans
+    assert any(index in p for p in plans), plans
+
+
+async def test_an_agents_leads_are_those_they_talked_to_or_own_a_callback_of(db: Database) -> None:
+    campaign_id = await _centre(db)
+    total, leads = await search_leads(db, LeadQuery(agent="agent-007", limit=500))
+    # agent-007 talked to call n (n % 20 == 7, n % 3 != 0), lead first + n % 400; and owns lead 399's callback
+    talked = {1 + n % 400 for n in range(1, 2001) if n % 3 and n % 20 == 7}
+    assert {lead.id for lead in leads} == talked | {399}
+    assert total == len(talked | {399})
+    assert all(lead.campaign_id == campaign_id for lead in leads)
+    assert await agent_may_see_lead(db, 399, "agent-007")
+    assert not await agent_may_see_lead(db, 399, "agent-008")
+
+
+def test_scans_whole_tells_a_scan_from_a_look_up() -> None:
+    assert scans_whole("SCAN attempts", "attempts")
+    assert scans_whole("SCAN attempts USING INDEX ix_attempts_campaign_started", "attempts")
+    assert not scans_whole("SEARCH attempts USING INDEX ix_attempts_started (started_at>?)", "attempts")
+    assert not scans_whole("SCAN leads", "attempts")
+    assert scans_whole("Limit  (cost=0.00..1.00 rows=1)\n  ->  Seq Scan on attempts  (cost=0.00..1.00)", "attempts")
+    assert not scans_whole("Index Scan using ix_attempts_started on attempts  (cost=0.29..8.31)", "attempts")
+    assert not scans_whole("Seq Scan on attempts_archive", "attempts")
