@@ -34,9 +34,9 @@ from dialer.bench.store import (
     _bench_campaign_in,
     bench_campaign,
     machine_load,
-    postgres_bench_database,
+    on_backends,
 )
-from dialer.store import Database, create_database
+from dialer.store import Database
 from dialer.store.audit import audit_entries, audit_log_t
 from dialer.store.benchdata import count_leads, generate_attempts, generate_audit, generate_leads
 from dialer.store.console import LeadQuery, agent_figures, attempts_of_agent, list_callbacks, search_leads
@@ -130,20 +130,10 @@ async def run_scale_on(db: Database, label: str, leads: int, attempts: int, repo
 async def run_scale(
     leads: int, attempts: int, report_days: int, backend: str, pg_url: str | None, workdir: Path
 ) -> None:
-    if backend in ("sqlite", "both"):
-        db = create_database(f"sqlite+aiosqlite:///{workdir / f'scale-{leads}.sqlite'}")
-        try:
-            await run_scale_on(db, "SQLite", leads, attempts, report_days)
-        finally:
-            await db.dispose()
-    if backend in ("postgres", "both"):
-        pg = await postgres_bench_database("scale", pg_url, f"bench_scale_{leads}")
-        if pg is None:
-            return
-        try:
-            await run_scale_on(pg, "PostgreSQL", leads, attempts, report_days)
-        finally:
-            await pg.dispose()
+    async def run(db: Database, label: str) -> None:
+        await run_scale_on(db, label, leads, attempts, report_days)
+
+    await on_backends("scale", f"scale-{leads}", backend, pg_url, workdir, run)
 
 
 def bench_scale_at(

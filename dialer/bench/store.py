@@ -284,18 +284,34 @@ def bench_claim_at(leads: int, batches: int, batch: int, backend: str, pg_url: s
 
 
 async def run_claim(leads: int, batches: int, batch: int, backend: str, pg_url: str | None, workdir: Path) -> None:
+    async def run(db: Database, label: str) -> None:
+        await run_claim_on(db, label, leads, batches, batch)
+
+    await on_backends("claim", f"claim-{leads}", backend, pg_url, workdir, run)
+
+
+async def on_backends(
+    bench: str,
+    name: str,
+    backend: str,
+    pg_url: str | None,
+    workdir: Path,
+    run: Callable[[Database, str], Awaitable[None]],
+) -> None:
+    """``run`` on the bench's SQLite file ``workdir/<name>.sqlite`` and/or (``backend``: sqlite, postgres or both)
+    its PostgreSQL schema ``bench_<name>`` (``-`` read as ``_``), with the engine's label."""
     if backend in ("sqlite", "both"):
-        db = create_database(f"sqlite+aiosqlite:///{workdir / f'claim-{leads}.sqlite'}")
+        db = create_database(f"sqlite+aiosqlite:///{workdir / f'{name}.sqlite'}")
         try:
-            await run_claim_on(db, "SQLite", leads, batches, batch)
+            await run(db, "SQLite")
         finally:
             await db.dispose()
     if backend in ("postgres", "both"):
-        pg = await postgres_bench_database("claim", pg_url, f"bench_claim_{leads}")
+        pg = await postgres_bench_database(bench, pg_url, "bench_" + name.replace("-", "_"))
         if pg is None:
             return
         try:
-            await run_claim_on(pg, "PostgreSQL", leads, batches, batch)
+            await run(pg, "PostgreSQL")
         finally:
             await pg.dispose()
 

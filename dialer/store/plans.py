@@ -40,14 +40,17 @@ async def captured_statements(db: Database) -> AsyncIterator[list[Statement]]:
 
 
 def _is_query(statement: Statement) -> bool:
+    """A statement that reads rows to find them (a plain EXPLAIN runs none of them: neither SQLite's ``EXPLAIN
+    QUERY PLAN`` nor PostgreSQL's ``EXPLAIN`` without ``ANALYZE`` changes a row)."""
     head = statement.sql.lstrip().split(None, 1)
-    return bool(head) and head[0].upper() in ("SELECT", "WITH")
+    return bool(head) and head[0].upper() in ("SELECT", "WITH", "UPDATE", "DELETE")
 
 
 async def query_plans(db: Database, statements: list[Statement], *, prefer_index: bool = False) -> list[str]:
-    """The plan of each query (SELECT) among ``statements``, one text per query. ``prefer_index``: on
-    PostgreSQL, with sequential scans priced out (``enable_seqscan = off``) -- on a test's handful of rows the
-    planner rightly prefers reading the table, so a test asks which index it *can* use."""
+    """The plan of each query among ``statements`` (SELECT, and UPDATE or DELETE: which rows they find), one
+    text per query. ``prefer_index``: on PostgreSQL, with sequential scans priced out (``enable_seqscan = off``) --
+    on a test's handful of rows the planner rightly prefers reading the table, so a test asks which index it *can*
+    use."""
     plans: list[str] = []
     async with db.read() as conn:
         if prefer_index and not db.is_sqlite:

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from dialer.store import Database
 from dialer.store.audit import audit_entries
 from dialer.store.benchdata import generate_attempts, generate_audit, generate_leads
+from dialer.store.claim import claim_leads
 from dialer.store.console import LeadQuery, agent_figures, agent_may_see_lead, attempts_of_agent, search_leads
 from dialer.store.plans import captured_statements, query_plans, scans_whole
 from dialer.store.tables import leads_t
@@ -62,6 +63,16 @@ async def test_a_page_of_a_big_table_is_looked_up_through_its_index(db: Database
     assert plans
     assert not [p for p in plans if scans_whole(p, table)], plans
     assert any(index in p for p in plans), plans
+
+
+async def test_the_claim_finds_its_leads_through_the_claim_index(db: Database) -> None:
+    campaign_id = await _centre(db)
+    async with captured_statements(db) as sent:
+        got = await claim_leads(db, campaign_id=campaign_id, owner="a", limit=50, now=NOW, lease=timedelta(minutes=2))
+    assert len(got) == 50
+    plans = await query_plans(db, sent, prefer_index=True)
+    assert not [p for p in plans if scans_whole(p, "leads")], plans
+    assert any("ix_leads_claim" in p for p in plans), plans
 
 
 async def test_an_agents_leads_are_those_they_talked_to_or_own_a_callback_of(db: Database) -> None:
