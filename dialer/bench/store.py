@@ -189,7 +189,10 @@ async def _import_file(csv_path: Path, db_path: Path, errors_path: Path, region:
 def _import_in_child(
     csv_path: str, db_path: str, errors_path: str, region: str, out: multiprocessing.Queue[object]
 ) -> None:
-    out.put(asyncio.run(_import_file(Path(csv_path), Path(db_path), Path(errors_path), region)))
+    try:
+        out.put(asyncio.run(_import_file(Path(csv_path), Path(db_path), Path(errors_path), region)))
+    except Exception as exc:  # the parent waits for one answer: a failure is one too
+        out.put(f"{type(exc).__name__}: {exc}")
 
 
 def import_in_a_process(csv_path: Path, region: str, workdir: Path) -> dict[str, float]:
@@ -205,7 +208,8 @@ def import_in_a_process(csv_path: Path, region: str, workdir: Path) -> dict[str,
     child.start()
     result = queue.get()
     child.join()
-    assert isinstance(result, dict)
+    if not isinstance(result, dict):
+        raise RuntimeError(f"import of {csv_path} failed: {result}")
     return result
 
 
@@ -232,9 +236,9 @@ def bench_import_quote_at(sizes: tuple[int, ...], workdir: Path) -> None:
 # -- import of Japanese and Chinese files: Shift_JIS (cp932), GB18030 ---------------------------------------------
 
 _CJK_FILES = (
-    # (encoding, region, family names, given names, a valid national number for n, a bad one)
-    ("cp932", "JP", ("山田", "佐藤", "鈴木", "高橋"), ("太郎", "花子", "翔太", "美咲")),
-    ("gb18030", "CN", ("王", "李", "张", "刘"), ("小明", "丽娜", "建国", "晓燕")),
+    # (encoding, region, family names, given names, a note)
+    ("cp932", "JP", ("山田", "佐藤", "鈴木", "高橋"), ("太郎", "花子", "翔太", "美咲"), "折り返し希望"),
+    ("gb18030", "CN", ("王", "李", "张", "刘"), ("小明", "丽娜", "建国", "晓燕"), "请下午回电"),
 )
 
 
@@ -248,16 +252,16 @@ def _cjk_phone(region: str, n: int) -> str:
 
 
 def write_cjk_csv(
-    path: Path, rows: int, encoding: str, region: str, family: tuple[str, ...], given: tuple[str, ...]
+    path: Path, rows: int, encoding: str, region: str, words: tuple[tuple[str, ...], tuple[str, ...], str]
 ) -> None:
-    """``rows`` leads with names in Japanese or Chinese, written in ``encoding``; every 100th number bad."""
+    """``rows`` leads with names in Japanese or Chinese (``words``: family names, given names, a note), written in
+    ``encoding``; every 100th number bad."""
+    family, given, note = words
     with path.open("w", encoding=encoding, newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow(("external_id", "last_name", "first_name", "phone", "notes"))
         for n in range(1, rows + 1):
-            writer.writerow(
-                (f"x{n}", family[n % len(family)], given[n // 7 % len(given)], _cjk_phone(region, n), "折り返し希望")
-            )
+            writer.writerow((f"x{n}", family[n % len(family)], given[n // 7 % len(given)], _cjk_phone(region, n), note))
 
 
 def bench_import_cjk_at(rows: int, workdir: Path) -> None:
@@ -265,10 +269,10 @@ def bench_import_cjk_at(rows: int, workdir: Path) -> None:
     typer.echo(
         f"import of Japanese and Chinese files ({rows:,} rows, 1 % bad; SQLite, a process each; {machine_load()}):"
     )
-    for encoding, region, family, given in _CJK_FILES:
+    for encoding, region, family, given, note in _CJK_FILES:
         csv_path = workdir / f"leads-{encoding}-{rows}.csv"
         if not csv_path.is_file():
-            write_cjk_csv(csv_path, rows, encoding, region, family, given)
+            write_cjk_csv(csv_path, rows, encoding, region, (family, given, note))
         _print_import(f"{encoding} ({region})", import_in_a_process(csv_path, region, workdir))
 
 
