@@ -200,19 +200,23 @@ def _talk_seconds(db: Database) -> ColumnElement[float]:
 async def figures_by_agent(
     db: Database, *where: ColumnElement[bool], agents: Collection[str] = ()
 ) -> dict[str, AgentFigures]:
-    """The figures of each agent of the attempts matching ``where``; each of ``agents`` is listed even idle.
-    Counted and summed in the database (per agent and disposition): a large centre's day is 100 000s of calls,
-    and the dashboard asks every few seconds."""
+    """The figures of each agent of the attempts matching ``where`` (calls nobody took count for nobody); each of
+    ``agents`` is listed even idle. Counted and summed in the database (per disposition and agent): a large
+    centre's day is 100 000s of calls, and the dashboard asks every few seconds. Grouped by disposition first: by
+    agent first, SQLite's planner reads the agent index in order (to skip the grouping's sort) and with it every
+    call record kept, instead of the range of start times asked for."""
     a = attempts_t.c
     query = (
         select(a.agent, a.disposition, func.count(), func.sum(_talk_seconds(db)))
         .where(*where)
-        .group_by(a.agent, a.disposition)
+        .group_by(a.disposition, a.agent)
     )
     async with db.read() as conn:
         rows = (await conn.execute(query)).all()
     out = {name: AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)}
     for agent, disposition, calls, talk in rows:
+        if agent is None:
+            continue
         figures = out.get(agent) or AgentFigures(agent, 0, 0.0, {})
         dispositions = dict(figures.dispositions)
         if disposition:

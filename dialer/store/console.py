@@ -349,7 +349,7 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
 async def agent_figures(db: Database, since: datetime) -> dict[str, AgentFigures]:
     """Calls, talk time and dispositions per agent since an instant (from the call records)."""
     a = attempts_t.c
-    return await figures_by_agent(db, a.agent.is_not(None), a.started_at >= since)
+    return await figures_by_agent(db, a.started_at >= since)
 
 
 async def attempts_of_agent(db: Database, agent: str, limit: int, offset: int) -> tuple[int, list[AttemptRecord]]:
