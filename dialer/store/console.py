@@ -355,4 +355,4 @@ async def agent_figures(db: Database, since: datetime) -> dict[str, AgentFigures
 async def attempts_of_agent(db: Database, agent: str, limit: int, offset: int) -> tuple[int, list[AttemptRecord]]:
     c = attempts_t.c
     rows = select(attempts_t).order_by(c.id.desc())
-    return await paged(db, attempts_t, rows, [c.agent == agent], attempt_record, limit=limit, offset=offset)
+    return await paged(db, attempts_t, rows, [c.agent == agent], attempt_record, limit=limit, offset=offset, key=c.id)

@@ -112,6 +112,25 @@ async def test_agent_figures_are_counted_in_the_database(db: Database) -> None:
     assert set(await agent_figures(db, since)) == {f"agent-{i:03d}" for i in range(20)}
 
 
+async def test_an_agents_calls_come_a_page_at_a_time_newest_first(db: Database) -> None:
+    await _centre(db)
+    async with db.read() as conn:
+        theirs = (
+            (
+                await conn.execute(
+                    select(attempts_t.c.id).where(attempts_t.c.agent == "agent-007").order_by(attempts_t.c.id.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(theirs) > 60
+    pages = [await attempts_of_agent(db, "agent-007", 50, offset) for offset in (0, 50, 100)]
+    assert [total for total, _ in pages] == [len(theirs)] * 3
+    assert [[a.id for a in page] for _, page in pages] == [list(theirs[:50]), list(theirs[50:100]), []]
+    assert {a.agent for _, page in pages for a in page} == {"agent-007"}
+
+
 def test_scans_whole_tells_a_scan_from_a_look_up() -> None:
     assert scans_whole("SCAN attempts", "attempts")
     assert scans_whole("SCAN attempts USING INDEX ix_attempts_campaign_started", "attempts")
