@@ -7,6 +7,9 @@ import: a generated lead CSV (dialer.campaign.samples, 1 M rows by default, ~1 %
 import-quote: a 200 k-row and a 2 M-row CSV, each with one unclosed quote in row 2, imported in a process of its
   own (the CLI's path: streamed rows, batched staged transactions, error report streamed to disk): rows/s, rows
   imported and the process' peak RSS. Bounded memory means the same peak at both sizes; only row 2 is lost.
+import-cjk: a Japanese file in Shift_JIS (cp932) and a Chinese one in GB18030 (200 k rows each, ``--rows 1000000``
+  for a large centre; every 100th number bad), each imported the same way: rows/s, imported and invalid rows, the
+  error report's rows (one per bad row) and the process' peak RSS.
 claim: 10 M leads in one campaign (60 % new, 25 % retry -- half due, 5 % callbacks, 10 % closed), generated in
   the database; batches of 50 claimed one after another, as the runner does. p50/p99 per batch, SQLite and
   PostgreSQL (DIALER_TEST_PG_URL, or --pg-url). Target <= 5 ms. The generated databases are kept under
@@ -162,53 +165,115 @@ def _peak_rss_mib() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-async def _import_file(csv_path: Path, db_path: Path, errors_path: Path) -> dict[str, float]:
+async def _import_file(csv_path: Path, db_path: Path, errors_path: Path, region: str) -> dict[str, float]:
     db = create_database(f"sqlite+aiosqlite:///{db_path}")
     try:
         campaign_id = await _bench_campaign_in(db)
         with errors_path.open("w", encoding="utf-8", newline="") as stream:
-            elapsed, summary = await _timed_import(db, campaign_id, csv_path, "US", stream)
+            elapsed, summary = await _timed_import(db, campaign_id, csv_path, region, stream)
     finally:
         await db.dispose()
+    with errors_path.open(encoding="utf-8") as report:
+        reported = sum(1 for _ in report) - 1  # its header
     return {
         "rows": summary.rows,
         "imported": summary.imported,
         "invalid": summary.invalid,
         "duplicates": summary.duplicates,
+        "reported": reported,
         "seconds": elapsed,
         "peak_rss_mib": _peak_rss_mib(),
     }
 
 
-def _import_in_child(csv_path: str, db_path: str, errors_path: str, out: multiprocessing.Queue[object]) -> None:
-    out.put(asyncio.run(_import_file(Path(csv_path), Path(db_path), Path(errors_path))))
+def _import_in_child(
+    csv_path: str, db_path: str, errors_path: str, region: str, out: multiprocessing.Queue[object]
+) -> None:
+    try:
+        out.put(asyncio.run(_import_file(Path(csv_path), Path(db_path), Path(errors_path), region)))
+    except Exception as exc:  # the parent waits for one answer: a failure is one too
+        out.put(f"{type(exc).__name__}: {exc}")
+
+
+def import_in_a_process(csv_path: Path, region: str, workdir: Path) -> dict[str, float]:
+    """``csv_path`` imported into a fresh SQLite database in a fresh process (the CLI's path: streamed rows, batched
+    staged transactions, the error report streamed to disk): its figures and that process' peak RSS -- this
+    import's alone."""
+    db_path = workdir / "import-child.sqlite"
+    delete_sqlite_files(db_path)
+    ctx = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[object] = ctx.Queue()
+    errors = workdir / f"{csv_path.stem}-errors.csv"
+    child = ctx.Process(target=_import_in_child, args=(str(csv_path), str(db_path), str(errors), region, queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    if not isinstance(result, dict):
+        raise RuntimeError(f"import of {csv_path} failed: {result}")
+    return result
+
+
+def _print_import(label: str, result: dict[str, float]) -> None:
+    typer.echo(
+        f"  {label:<18} {result['rows'] / result['seconds']:>9,.0f} rows/s  ({result['seconds']:.1f} s)  "
+        f"imported {result['imported']:,}, invalid {result['invalid']:,}, duplicates {result['duplicates']:,}, "
+        f"error report {result['reported']:,} rows  peak RSS {result['peak_rss_mib']:.0f} MiB"
+    )
 
 
 def bench_import_quote_at(sizes: tuple[int, ...], workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     typer.echo(f"import with one unclosed quote (SQLite, a fresh process per file; {machine_load()}):")
-    ctx = multiprocessing.get_context("spawn")  # a fresh process: its peak RSS is this import's alone
     for rows in sizes:
         csv_path = workdir / f"quote-{rows}.csv"
         if not csv_path.is_file():
             t = time.perf_counter()
             write_unclosed_quote_csv(csv_path, rows)
             typer.echo(f"  generated {csv_path} ({rows:,} rows) in {time.perf_counter() - t:.1f} s")
-        db_path = workdir / "import-quote.sqlite"
-        delete_sqlite_files(db_path)
-        queue: multiprocessing.Queue[object] = ctx.Queue()
-        child = ctx.Process(
-            target=_import_in_child, args=(str(csv_path), str(db_path), str(workdir / "quote-errors.csv"), queue)
-        )
-        child.start()
-        result = queue.get()
-        child.join()
-        assert isinstance(result, dict)
-        typer.echo(
-            f"  {rows:>9,} rows  {result['rows'] / result['seconds']:>9,.0f} rows/s  ({result['seconds']:.1f} s)  "
-            f"imported {result['imported']:,}, invalid {result['invalid']}, duplicates {result['duplicates']}  "
-            f"peak RSS {result['peak_rss_mib']:.0f} MiB"
-        )
+        _print_import(f"{rows:,} rows", import_in_a_process(csv_path, "US", workdir))
+
+
+# -- import of Japanese and Chinese files: Shift_JIS (cp932), GB18030 ---------------------------------------------
+
+_CJK_FILES = (
+    # (encoding, region, family names, given names, a note)
+    ("cp932", "JP", ("山田", "佐藤", "鈴木", "高橋"), ("太郎", "花子", "翔太", "美咲"), "折り返し希望"),
+    ("gb18030", "CN", ("王", "李", "张", "刘"), ("小明", "丽娜", "建国", "晓燕"), "请下午回电"),
+)
+
+
+def _cjk_phone(region: str, n: int) -> str:
+    """A national number, unique for n; every 100th one too short to be valid (a bad row)."""
+    if n % 100 == 0:
+        return "0123"
+    if region == "JP":
+        return f"090-{1000 + n // 10000 % 9000:04d}-{n % 10000:04d}"
+    return f"138{n:08d}"
+
+
+def write_cjk_csv(
+    path: Path, rows: int, encoding: str, region: str, words: tuple[tuple[str, ...], tuple[str, ...], str]
+) -> None:
+    """``rows`` leads with names in Japanese or Chinese (``words``: family names, given names, a note), written in
+    ``encoding``; every 100th number bad."""
+    family, given, note = words
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(("external_id", "last_name", "first_name", "phone", "notes"))
+        for n in range(1, rows + 1):
+            writer.writerow((f"x{n}", family[n % len(family)], given[n // 7 % len(given)], _cjk_phone(region, n), note))
+
+
+def bench_import_cjk_at(rows: int, workdir: Path) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    typer.echo(
+        f"import of Japanese and Chinese files ({rows:,} rows, 1 % bad; SQLite, a process each; {machine_load()}):"
+    )
+    for encoding, region, family, given, note in _CJK_FILES:
+        csv_path = workdir / f"leads-{encoding}-{rows}.csv"
+        if not csv_path.is_file():
+            write_cjk_csv(csv_path, rows, encoding, region, (family, given, note))
+        _print_import(f"{encoding} ({region})", import_in_a_process(csv_path, region, workdir))
 
 
 # -- claim ------------------------------------------------------------------------------------------------------
@@ -284,29 +349,52 @@ def bench_claim_at(leads: int, batches: int, batch: int, backend: str, pg_url: s
 
 
 async def run_claim(leads: int, batches: int, batch: int, backend: str, pg_url: str | None, workdir: Path) -> None:
+    async def run(db: Database, label: str) -> None:
+        await run_claim_on(db, label, leads, batches, batch)
+
+    await on_backends("claim", f"claim-{leads}", backend, pg_url, workdir, run)
+
+
+async def on_backends(
+    bench: str,
+    name: str,
+    backend: str,
+    pg_url: str | None,
+    workdir: Path,
+    run: Callable[[Database, str], Awaitable[None]],
+) -> None:
+    """``run`` on the bench's SQLite file ``workdir/<name>.sqlite`` and/or (``backend``: sqlite, postgres or both)
+    its PostgreSQL schema ``bench_<name>`` (``-`` read as ``_``), with the engine's label."""
     if backend in ("sqlite", "both"):
-        db = create_database(f"sqlite+aiosqlite:///{workdir / f'claim-{leads}.sqlite'}")
+        db = create_database(f"sqlite+aiosqlite:///{workdir / f'{name}.sqlite'}")
         try:
-            await run_claim_on(db, "SQLite", leads, batches, batch)
+            await run(db, "SQLite")
         finally:
             await db.dispose()
     if backend in ("postgres", "both"):
-        url = pg_url or os.environ.get("DIALER_TEST_PG_URL")
-        if not url:
-            typer.echo('claim (PostgreSQL): skipped -- set DIALER_TEST_PG_URL (eval "$(bash tests/pg.sh start)")')
+        pg = await postgres_bench_database(bench, pg_url, "bench_" + name.replace("-", "_"))
+        if pg is None:
             return
-        schema = f"bench_claim_{leads}"
-        admin = create_database(url)
         try:
-            async with admin.write() as conn:
-                await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            await run(pg, "PostgreSQL")
         finally:
-            await admin.dispose()
-        db = create_database(url, pg_schema=schema)
-        try:
-            await run_claim_on(db, "PostgreSQL", leads, batches, batch)
-        finally:
-            await db.dispose()
+            await pg.dispose()
+
+
+async def postgres_bench_database(bench: str, pg_url: str | None, schema: str) -> Database | None:
+    """The bench's PostgreSQL database in a schema of its own (created if missing, kept for the next run), at
+    ``pg_url`` or $DIALER_TEST_PG_URL; None (and a line saying so) when neither is set."""
+    url = pg_url or os.environ.get("DIALER_TEST_PG_URL")
+    if not url:
+        typer.echo(f'{bench} (PostgreSQL): skipped -- set DIALER_TEST_PG_URL (eval "$(bash tests/pg.sh start)")')
+        return None
+    admin = create_database(url)
+    try:
+        async with admin.write() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    finally:
+        await admin.dispose()
+    return create_database(url, pg_schema=schema)
 
 
 # -- registration -----------------------------------------------------------------------------------------------
@@ -329,6 +417,13 @@ def register(app: typer.Typer) -> None:
         """Import rows/s and peak RSS for files with one unclosed quote (default: 200 k and 2 M rows)."""
         bench_import_quote_at(tuple(rows or (200_000, 2_000_000)), BENCH_DIR)
 
+    @app.command("import-cjk")
+    def bench_import_cjk(
+        rows: Annotated[int, typer.Option("--rows", min=1000, help="rows in each file")] = 200_000,
+    ) -> None:
+        """Import rows/s, peak RSS and the error report of a Shift_JIS and a GB18030 file (1 M rows: --rows)."""
+        bench_import_cjk_at(rows, BENCH_DIR)
+
     @app.command("claim")
     def bench_claim(
         leads: Annotated[int, typer.Option("--leads", min=1000, help="leads in the campaign")] = 10_000_000,
@@ -348,4 +443,5 @@ def run_default() -> None:
     among 10 M leads."""
     bench_import_at(1_000_000, BENCH_DIR)
     bench_import_quote_at((200_000, 2_000_000), BENCH_DIR)
+    bench_import_cjk_at(200_000, BENCH_DIR)
     bench_claim_at(10_000_000, 500, 50, "both", None, BENCH_DIR)

@@ -17,6 +17,7 @@ app = typer.Typer(help="Benchmarks (print figures; not tests).", no_args_is_help
 BENCH_MODULES = (
     "dialer.bench.ami",
     "dialer.bench.store",
+    "dialer.bench.scale",
     "dialer.bench.pacing",
     "dialer.bench.daemon",
     "dialer.bench.recording",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Numeric, and_, case, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.late_disposition import CallDispositionState
@@ -185,19 +186,42 @@ class AgentFigures:
     dispositions: dict[str, int]
 
 
+def _talk_seconds(db: Database) -> ColumnElement[float]:
+    """SQL: a call record's talk time in seconds (connected to ended; 0 when it has none), to the millisecond."""
+    a = attempts_t.c
+    if db.is_sqlite:  # UTCDateTime is ISO text there: julianday reads it
+        seconds: ColumnElement[Any] = (func.julianday(a.ended_at) - func.julianday(a.connected_at)) * 86400.0
+    else:
+        seconds = cast(func.extract("epoch", a.ended_at - a.connected_at), Numeric)
+    talked = and_(a.connected_at.is_not(None), a.ended_at.is_not(None), a.ended_at > a.connected_at)
+    return case((talked, func.round(seconds, 3)), else_=0)
+
+
 async def figures_by_agent(
     db: Database, *where: ColumnElement[bool], agents: Collection[str] = ()
 ) -> dict[str, AgentFigures]:
-    """The figures of each agent of the attempts matching ``where``; each of ``agents`` is listed even idle."""
+    """The figures of each agent of the attempts matching ``where`` (calls nobody took count for nobody); each of
+    ``agents`` is listed even idle. Counted and summed in the database (per disposition and agent): a large
+    centre's day is 100 000s of calls, and the dashboard asks every few seconds. Grouped by disposition first: by
+    agent first, SQLite's planner reads the agent index in order (to skip the grouping's sort) and with it every
+    call record kept, instead of the range of start times asked for."""
     a = attempts_t.c
+    query = (
+        select(a.agent, a.disposition, func.count(), func.sum(_talk_seconds(db)))
+        .where(*where)
+        .group_by(a.disposition, a.agent)
+    )
     async with db.read() as conn:
-        rows = (await conn.execute(select(a.agent, a.disposition, a.connected_at, a.ended_at).where(*where))).all()
+        rows = (await conn.execute(query)).all()
     out = {name: AgentFigures(name, 0, 0.0, {}) for name in sorted(agents)}
-    for agent, disposition, connected_at, ended_at in rows:
+    for agent, disposition, calls, talk in rows:
+        if agent is None:
+            continue
         figures = out.get(agent) or AgentFigures(agent, 0, 0.0, {})
-        talk = (ended_at - connected_at).total_seconds() if connected_at and ended_at else 0.0
         dispositions = dict(figures.dispositions)
         if disposition:
-            dispositions[disposition] = dispositions.get(disposition, 0) + 1
-        out[agent] = AgentFigures(agent, figures.calls + 1, figures.talk_seconds + max(0.0, talk), dispositions)
+            dispositions[disposition] = dispositions.get(disposition, 0) + int(calls)
+        out[agent] = AgentFigures(
+            agent, figures.calls + int(calls), figures.talk_seconds + float(talk or 0), dispositions
+        )
     return out

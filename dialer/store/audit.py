@@ -29,7 +29,8 @@ class AuditRow(SQLModel, table=True):
     """One administrative action: who did what to whom, when. Append-only (see the module docstring)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    # ix_audit_log_target: one agent's, lead's or campaign's entries, newest first (audit_entries(target=...)).
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_target", "target", "id"))
 
     id: int | None = Field(default=None, sa_type=AuditId, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)

@@ -90,12 +90,7 @@ async def generate_leads(db: Database, campaign_id: int, count: int, now: dateti
         )
         for index in indexes:
             await conn.execute(CreateIndex(index))
-    if not db.is_sqlite:
-        async with db.engine.connect() as conn:
-            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text("ANALYZE leads"))
-    else:
-        async with db.write() as conn:
-            await conn.execute(text("ANALYZE leads"))
+    await _analyze(db, "leads")
 
 
 _CHUNK = 5000  # ids in one UPDATE ... IN (...): under SQLite's bound-parameter limit
@@ -214,3 +209,113 @@ async def write_dial_history(db: Database, campaign_id: int, history: DialHistor
                 )
             )
     return len(rows)
+
+
+# The n-th of :count instants spread evenly over the :span seconds before :epoch.
+_SPREAD = "(CAST(:epoch AS bigint) - CAST(:span AS bigint) + n * CAST(:span AS bigint) / CAST(:count AS bigint))"
+
+
+def _agent_number(db: Database) -> str:
+    """SQL for agent number n % :agents, three digits."""
+    if db.is_sqlite:
+        return "printf('%03d', n % CAST(:agents AS bigint))"
+    return "lpad((n % CAST(:agents AS bigint))::text, 3, '0')"
+
+
+def _timestamp_sql(db: Database, seconds: str) -> str:
+    """SQL for the instant ``seconds`` (an SQL expression: seconds since the epoch) as the engine stores it."""
+    if db.is_sqlite:  # UTCDateTime is 'YYYY-MM-DD HH:MM:SS.ffffff' text there
+        return f"strftime('%Y-%m-%d %H:%M:%S.000000', {seconds}, 'unixepoch')"
+    return f"to_timestamp(CAST({seconds} AS bigint))"
+
+
+def _numbers_sql(db: Database) -> str:
+    """A FROM clause giving ``n`` = 1 .. :count."""
+    if db.is_sqlite:
+        return (
+            "(WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < CAST(:count AS bigint)) "
+            "SELECT n FROM seq)"
+        )
+    return "generate_series(1, CAST(:count AS bigint)) AS n"
+
+
+async def _analyze(db: Database, table: str) -> None:
+    if db.is_sqlite:
+        async with db.write() as conn:
+            await conn.execute(text(f"ANALYZE {table}"))
+    else:
+        async with db.engine.connect() as conn:
+            await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text(f"ANALYZE {table}"))
+
+
+async def generate_attempts(
+    db: Database, campaign_id: int, count: int, until: datetime, *, days: int = 30, agents: int = 200
+) -> None:
+    """``count`` call records of the campaign's leads (its first leads by id, in turn), spread evenly over the
+    ``days`` before ``until``: a third unanswered, the rest answered and talked to by one of ``agents`` agents
+    (``agent-000`` ...) for a minute and dispositioned. One transaction; the attempt indexes dropped during the load
+    and rebuilt after, as ``generate_leads`` does."""
+    async with db.read() as conn:
+        first, leads = (
+            await conn.execute(select(func.min(leads_t.c.id), func.count()).where(leads_t.c.campaign_id == campaign_id))
+        ).one()
+    if not leads:
+        raise ValueError("the campaign has no leads to call")
+    span = days * 86400
+    started = _SPREAD
+    agent = "'agent-' || " + _agent_number(db)
+    body = (
+        "SELECT CAST(:first AS bigint) + n % CAST(:leads AS bigint), CAST(:campaign_id AS bigint), "  # noqa: S608
+        f"CAST(:phone AS VARCHAR), {_timestamp_sql(db, started)}, "
+        f"CASE WHEN n % 3 = 0 THEN NULL ELSE {_timestamp_sql(db, started + ' + 20')} END, "
+        f"{_timestamp_sql(db, started + ' + CASE WHEN n % 3 = 0 THEN 40 ELSE 80 END')}, "
+        "CASE WHEN n % 3 = 0 THEN CAST(:no_answer AS VARCHAR) ELSE CAST(:connected AS VARCHAR) END, "
+        f"CASE WHEN n % 3 = 0 THEN NULL ELSE {agent} END, "
+        "CASE WHEN n % 3 = 0 THEN NULL WHEN n % 5 = 0 THEN 'sale' ELSE 'not_interested' END, "
+        f"{'0' if db.is_sqlite else 'false'}, {'0' if db.is_sqlite else 'false'}, "
+        f"{'0' if db.is_sqlite else 'false'} FROM {_numbers_sql(db)}"
+    )
+    sql = (
+        "INSERT INTO attempts (lead_id, campaign_id, phone, started_at, connected_at, ended_at, outcome, agent, "
+        f"disposition, abandoned, amd, outcome_inferred) {body}"
+    )
+    indexes = sorted(attempts_t.indexes, key=lambda i: i.name or "")
+    async with db.write() as conn:
+        for index in indexes:
+            await conn.execute(DropIndex(index, if_exists=True))
+        await conn.execute(
+            text(sql),
+            {
+                "first": int(first),
+                "leads": int(leads),
+                "campaign_id": campaign_id,
+                "phone": "+12000000000",
+                "epoch": int(until.astimezone(UTC).timestamp()),
+                "span": span,
+                "count": count,
+                "agents": agents,
+                "no_answer": Outcome.NO_ANSWER.value,
+                "connected": Outcome.CONNECTED.value,
+            },
+        )
+        for index in indexes:
+            await conn.execute(CreateIndex(index))
+    await _analyze(db, "attempts")
+
+
+async def generate_audit(db: Database, count: int, until: datetime, *, days: int = 30, agents: int = 200) -> None:
+    """``count`` audit log entries over the ``days`` before ``until``: one in four about an agent (``agent:agent-000``
+    ...), the others about a lead each."""
+    at = _timestamp_sql(db, _SPREAD)
+    agent = _agent_number(db)
+    detail = "'{}'" if db.is_sqlite else "'{}'::jsonb"
+    sql = (
+        "INSERT INTO audit_log (at, actor, action, target, detail) "  # noqa: S608
+        f"SELECT {at}, 'admin', 'lead.update', "
+        f"CASE WHEN n % 4 = 0 THEN 'agent:agent-' || {agent} ELSE 'lead:' || n END, {detail} "
+        f"FROM {_numbers_sql(db)}"
+    )
+    params = {"epoch": int(until.astimezone(UTC).timestamp()), "span": days * 86400, "count": count, "agents": agents}
+    async with db.write() as conn:
+        await conn.execute(text(sql), params)
+    await _analyze(db, "audit_log")

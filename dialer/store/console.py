@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.campaign.rules import TERMINAL_STATUSES, check_callback_dialable
@@ -44,8 +44,11 @@ def _escape_like(text: str) -> str:
 
 
 def _agent_leads(agent: str) -> Any:
+    """The leads ``agent`` talked to or owns a callback of: one set of ids, each half looked up through its index
+    (ix_attempts_agent_started, ix_leads_callback_agent) -- an OR of the two conditions read every lead."""
+    owned = leads_t.alias("owned")
     talked = select(attempts_t.c.lead_id).where(attempts_t.c.agent == agent)
-    return or_(leads_t.c.id.in_(talked), leads_t.c.callback_agent == agent)
+    return leads_t.c.id.in_(union(talked, select(owned.c.id).where(owned.c.callback_agent == agent)))
 
 
 async def search_leads(db: Database, query: LeadQuery) -> tuple[int, list[LeadRecord]]:
@@ -346,10 +349,10 @@ async def cancel_callback(db: Database, callback_id: int, now: datetime) -> Call
 async def agent_figures(db: Database, since: datetime) -> dict[str, AgentFigures]:
     """Calls, talk time and dispositions per agent since an instant (from the call records)."""
     a = attempts_t.c
-    return await figures_by_agent(db, a.agent.is_not(None), a.started_at >= since)
+    return await figures_by_agent(db, a.started_at >= since)
 
 
 async def attempts_of_agent(db: Database, agent: str, limit: int, offset: int) -> tuple[int, list[AttemptRecord]]:
     c = attempts_t.c
     rows = select(attempts_t).order_by(c.id.desc())
-    return await paged(db, attempts_t, rows, [c.agent == agent], attempt_record, limit=limit, offset=offset)
+    return await paged(db, attempts_t, rows, [c.agent == agent], attempt_record, limit=limit, offset=offset, key=c.id)

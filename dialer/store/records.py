@@ -104,16 +104,24 @@ async def paged(
     *,
     limit: int,
     offset: int,
+    key: ColumnElement[Any] | None = None,
 ) -> tuple[int, list[T]]:
     """One page of a listing: how many rows of ``source`` match ``where`` in all, and the rows of ``query`` (which
     reads ``source``, ordered) matching it from ``offset``, at most ``limit``, each ``read`` (one read
-    transaction)."""
+    transaction). ``key`` (the table's primary key, when ``query`` reads one table ordered by it): the page's keys
+    are found first, from an index on ``where`` alone, then only their rows are read -- sorting the matches whole
+    would read every matching row (16 000 call records of one agent at a large centre: a second from disk)."""
     count = select(func.count()).select_from(source)
     if where:
-        count, query = count.where(*where), query.where(*where)
+        count = count.where(*where)
+    if key is not None:
+        keys = query.with_only_columns(key).where(*where).limit(limit).offset(offset)
+        query = query.where(key.in_(keys.scalar_subquery()))
+    else:
+        query = query.where(*where).limit(limit).offset(offset)
     async with db.read() as conn:
         total = int((await conn.execute(count)).scalar_one())
-        rows = (await conn.execute(query.limit(limit).offset(offset))).mappings().all()
+        rows = (await conn.execute(query)).mappings().all()
     return total, [read(row) for row in rows]
 
 

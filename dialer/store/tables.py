@@ -95,6 +95,8 @@ class LeadRow(SQLModel, table=True):
             "list_id",
             where=CLAIMABLE_SQL,
         ),
+        # The leads whose callback an agent owns (an agent's leads in the console). Partial: few leads have one.
+        partial_index("ix_leads_callback_agent", "callback_agent", where="callback_agent IS NOT NULL"),
         # Status counts and the "not dialable yet" aggregates.
         Index("ix_leads_campaign_status_due", "campaign_id", "status", "next_dialable_at"),
         # The lease sweep: claimed leads whose claimer vanished.
@@ -149,6 +151,10 @@ class AttemptRow(SQLModel, table=True):
         Index("ix_attempts_campaign_started", "campaign_id", "started_at"),
         Index("ix_attempts_lead", "lead_id"),
         Index("ix_attempts_channel", "channel_id"),
+        # The dashboard's agent figures (the last 24 hours, every campaign), the retention purge.
+        Index("ix_attempts_started", "started_at"),
+        # An agent's calls and leads, a team's figures and scope.
+        Index("ix_attempts_agent_started", "agent", "started_at"),
         # Calls without an outcome yet (a handful per campaign): what a daemon adopts after another one died.
         partial_index("ix_attempts_open", "campaign_id", where="ended_at IS NULL"),
     )

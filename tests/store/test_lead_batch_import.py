@@ -15,7 +15,8 @@ from dialer.store import Database
 from dialer.store.campaigns import apply_campaign
 from dialer.store.dnc import import_dnc
 from dialer.store.imports import STAGED_REASON, LeadVerdict, import_leads, import_prepared
-from dialer.store.leadapi import _by_external_id, leads_by_external_id
+from dialer.store.leadapi import leads_by_external_id
+from dialer.store.plans import captured_statements, query_plans
 from dialer.store.tables import lead_lists_t, leads_t
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -106,11 +107,8 @@ async def test_look_up_by_external_id_searches_its_index(db: Database) -> None:
     found = await leads_by_external_id(db, cid, "x5")
     assert [lead.phone for lead in found] == ["+12125550106"]
     assert await leads_by_external_id(db, cid, "x4") == []  # (the seed's lead has x9)
-    async with db.read() as conn:
-        sql = str(_by_external_id(cid, "x5").compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-        if db.is_sqlite:
-            plan = " ".join(str(r[-1]) for r in (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")).all())
-        else:
-            await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = " ".join(str(r[0]) for r in (await conn.exec_driver_sql(f"EXPLAIN {sql}")).all())
-    assert "ix_leads_external_id" in plan
+    async with captured_statements(db) as sent:
+        await leads_by_external_id(db, cid, "x5")
+    plans = await query_plans(db, sent, prefer_index=True)
+    assert plans
+    assert all("ix_leads_external_id" in plan for plan in plans)
