@@ -30,7 +30,16 @@ async def recorded_world(tmp_path: Path) -> AsyncIterator[WebWorld]:
 # An hour: the call outlasts the test. Drawn from the demo scenario, a call talks 60 s on average (3 real seconds
 # at the world's speed) while each state a test waits for takes a recording batch (1 s) and the polling: a short call
 # (or a loaded machine) hung up under the test, its row became "done" and the wait for the next state timed out.
+# (The recorded call of the first test is left to end: it waits for its recording to be done.)
 LONG_CALL_SECONDS = 3600.0
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[WebWorld]:
+    """The API tier's world (tests/api/conftest.py) whose answered calls talk for an hour (simulated): the agent's
+    call these tests supervise or script is still there when they act on it."""
+    async with web_world(tmp_path, agent_talk_seconds=LONG_CALL_SECONDS) as w:
+        yield w
 
 
 @pytest.fixture
