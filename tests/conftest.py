@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 import structlog
 from harness import loop_close, properties
+from harness.cli import build_commands_once
 from harness.logs import logging_to
 from typer.testing import CliRunner
 
@@ -43,6 +44,8 @@ TRACES = REPO / "tests" / "fixtures" / "ami-traces"
 properties.load()
 # Each test loop's close cancels what the test left with the cancel repeated and the wait bounded (harness.loop_close).
 loop_close.install()
+# typer's CliRunner builds the CLI's click command once per app, not once per invoke (harness.cli).
+build_commands_once()
 
 
 @pytest.fixture

@@ -30,6 +30,28 @@ async def recorded_world(tmp_path: Path) -> AsyncIterator[WebWorld]:
         yield w
 
 
+# An hour: the call outlasts the test. Drawn from the demo scenario, a call talks 60 s on average (3 real seconds
+# at the world's speed) while each state a test waits for takes a recording batch (1 s) and the polling: a short call
+# (or a loaded machine) hung up under the test, its row became "done" and the wait for the next state timed out.
+# (The recorded call of the first test is left to end: it waits for its recording to be done.)
+LONG_CALL_SECONDS = 3600.0
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[WebWorld]:
+    """The API tier's world (tests/api/conftest.py) whose answered calls talk for an hour (simulated): the agent's
+    call these tests supervise or script is still there when they act on it."""
+    async with web_world(tmp_path, agent_talk_seconds=LONG_CALL_SECONDS) as w:
+        yield w
+
+
+@pytest.fixture
+async def recorded_long_calls_world(tmp_path: Path) -> AsyncIterator[WebWorld]:
+    """``recorded_world`` whose answered calls talk for an hour (simulated): they end only with the test."""
+    async with web_world(tmp_path, write_recordings=True, agent_talk_seconds=LONG_CALL_SECONDS) as w:
+        yield w
+
+
 async def _record_every_call(client: Any, world: WebWorld) -> None:
     text = 'recording = "all"\n' + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
     resp = await client.put(
@@ -226,9 +248,9 @@ async def test_dial_mode_and_level_change_live(world: WebWorld, client: Any) -> 
 
 
 async def test_an_on_demand_recording_starts_muted_and_the_agent_starts_and_stops_it(
-    recorded_world: WebWorld, aiohttp_client: Any
+    recorded_long_calls_world: WebWorld, aiohttp_client: Any
 ) -> None:
-    world = recorded_world
+    world = recorded_long_calls_world
     client = await aiohttp_client(world.app)
     text = 'recording = "on_demand"\n' + (REPO / "campaigns/demo.toml").read_text(encoding="utf-8")
     resp = await client.put(

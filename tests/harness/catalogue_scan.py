@@ -4,6 +4,8 @@ catalogue left untranslated. The browser tests scan the DOM the same way (tests/
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import cache
 
 from dialer.i18n import catalog_json
 from dialer.i18n.catalog import _PLACEHOLDERS
@@ -12,8 +14,11 @@ from dialer.i18n.catalog import _PLACEHOLDERS
 _WORDS = re.compile(r"[A-Za-z][a-z]+(?:[ -][A-Za-z][a-z]+)+")
 
 
-def catalogue_fragments(locale: str) -> dict[str, str]:
-    """Every English run of words of every catalogue message whose translation does not keep it, with its msgid."""
+@cache
+def catalogue_fragments(locale: str) -> Mapping[str, str]:
+    """Every English run of words of every catalogue message whose translation does not keep it, with its msgid.
+    Worked out once per locale and process, as the catalogue it reads (``catalog_json``, cached the same way): the
+    i18n tests scan hundreds of texts."""
     found: dict[str, str] = {}
     for msgid, translated in catalog_json(locale).items():
         forms = translated if isinstance(translated, list) else [translated]

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from dialer.cli import app
@@ -29,6 +32,22 @@ LEADS = (
     "+14155550103,Cy,Do,,\n"
     '"+1 212 555 0104","Multi\nLine",Name,10001,"=HYPERLINK(""x"")"\n'
 )
+
+
+def build_commands_once() -> None:
+    """typer's CliRunner builds the click command from the Typer app on every ``invoke`` (a fifth of a second for
+    dialer's: it reads every command's signature and type hints), the most of a CLI test's time. The command is the
+    same each time (help and messages are translated as they are shown, not when it is built): built once per app
+    (tests/conftest.py calls this before any test)."""
+    built: dict[int, tuple[typer.Typer, Any]] = {}
+
+    def get_command(app: typer.Typer) -> Any:
+        known = built.get(id(app))
+        if known is None or known[0] is not app:
+            known = built[id(app)] = (app, typer.main.get_command(app))
+        return known[1]
+
+    typer.testing._get_command = get_command  # type: ignore[attr-defined,assignment]  # what invoke calls
 
 
 def run(cli: CliRunner, *args: str) -> tuple[int, str, str]:

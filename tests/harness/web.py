@@ -161,9 +161,13 @@ async def web_world(
     inbound_callers: bool = True,
     settings: dict[str, Any] | None = None,
     scenario: Scenario | None = None,
+    agent_talk_seconds: float | None = None,
 ) -> AsyncIterator[WebWorld]:
     """``agentless``: the reminder campaign (campaigns/reminder.toml, its flow over FastAGI) runs too;
-    ``settings``: more daemon settings; ``scenario``: the simulated PBX's world (the demo's when None)."""
+    ``settings``: more daemon settings; ``scenario``: the simulated PBX's world (the demo's when None);
+    ``agent_talk_seconds``: every answered call talks this long (simulated seconds; None: drawn from the scenario,
+    60 s on average, a few real seconds at the clock's speed). A test that acts during a call for longer than that
+    (several recording batches, a load-slowed machine) fixes it, or the call may end under it."""
     clock = RealTimeClock(speed=speed, start_epoch=start_epoch)
     # write_recordings: the simulated PBX writes MixMonitor's files (where the dialer's [recording] says).
     monitor_dir = str(tmp_path / "recordings") if write_recordings else ""
@@ -174,6 +178,7 @@ async def web_world(
             seed=3,
             monitor_dir=monitor_dir,
             inbound_queues=("inbound-sales",) if inbound_callers else (),
+            agent_talk_seconds=agent_talk_seconds,
         ),
         clock=clock,
         port=0,

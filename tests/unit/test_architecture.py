@@ -9,15 +9,14 @@ split, or tested) apart. Break one with a Protocol owned by the lower module, or
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.paths import REPO
+from harness.source import nodes, package_files, text, tree
 
 from dialer.contract import CONTEXTS
-
-PACKAGE = REPO / "dialer"
 
 # Import cycles still to break, each a set of modules with the reason it is not broken yet. Empty: none known.
 ALLOWED_CYCLES: dict[frozenset[str], str] = {}
@@ -43,18 +42,22 @@ def _module_name(path: Path) -> tuple[str, bool]:
 
 
 def modules() -> dict[str, Path]:
-    return {_module_name(p)[0]: p for p in sorted(PACKAGE.rglob("*.py"))}
+    return {_module_name(p)[0]: p for p in package_files()}
 
 
 def imports_of(path: Path) -> Iterator[Import]:
     name, is_package = _module_name(path)
-    return imports_in(path.read_text(), name, is_package=is_package)
+    return _imports_among(nodes(path), name, is_package=is_package)
 
 
 def imports_in(source: str, name: str, *, is_package: bool) -> Iterator[Import]:
     """Every import statement of module ``name``, at any depth, as absolute names (``from . import x`` resolved)."""
+    return _imports_among(ast.walk(ast.parse(source, name)), name, is_package=is_package)
+
+
+def _imports_among(walked: Iterable[ast.AST], name: str, *, is_package: bool) -> Iterator[Import]:
     base = name.split(".") if is_package else name.split(".")[:-1]
-    for node in ast.walk(ast.parse(source, name)):
+    for node in walked:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield Import(name, alias.name, node.lineno)
@@ -185,11 +188,11 @@ def _in_role_packages(name: str) -> bool:
 
 def test_runner_and_daemon_modules_stay_small_or_say_why() -> None:
     too_long = [
-        f"{name}: {len(path.read_text().splitlines())} lines"
+        f"{name}: {len(text(path).splitlines())} lines"
         for name, path in modules().items()
         if _in_role_packages(name)
-        and len(path.read_text().splitlines()) > MAX_MODULE_LINES
-        and "Over 500 lines:" not in (ast.get_docstring(ast.parse(path.read_text())) or "")
+        and len(text(path).splitlines()) > MAX_MODULE_LINES
+        and "Over 500 lines:" not in (ast.get_docstring(tree(path)) or "")
     ]
     assert not too_long, "split by role, or say why at the top:\n" + "\n".join(too_long)
 
@@ -200,7 +203,7 @@ def test_one_place_builds_a_campaign_runner() -> None:
     builders = [
         f"{name}:{node.lineno}"
         for name, path in modules().items()
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in nodes(path)
         if isinstance(node, ast.Call)
         and (
             (isinstance(node.func, ast.Name) and node.func.id == "CampaignRunner")
@@ -216,7 +219,7 @@ def test_the_runner_and_daemon_take_dialplan_names_from_the_contract() -> None:
         f"{name}:{node.lineno} {node.value!r}"
         for name, path in modules().items()
         if _in_role_packages(name) or name == "dialer.scheduler"
-        for node in ast.walk(ast.parse(path.read_text()))
+        for node in nodes(path)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and (node.value.startswith("DIALER_") or node.value in CONTEXTS)

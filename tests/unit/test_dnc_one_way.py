@@ -5,9 +5,9 @@ fails here."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "dialer"
+from harness.source import PACKAGE, nodes, package_files
+
 OWNER = PACKAGE / "store" / "dnc.py"
 
 
@@ -27,9 +27,8 @@ def _writes_dnc(node: ast.Call) -> bool:
 def test_only_the_dnc_module_writes_the_dnc_table() -> None:
     writers = sorted(
         str(path.relative_to(PACKAGE.parent))
-        for path in PACKAGE.rglob("*.py")
-        if path != OWNER
-        and any(isinstance(n, ast.Call) and _writes_dnc(n) for n in ast.walk(ast.parse(path.read_text())))
+        for path in package_files()
+        if path != OWNER and any(isinstance(n, ast.Call) and _writes_dnc(n) for n in nodes(path))
     )
     assert writers == [], f"write DNC entries through dialer.store.dnc.add_dnc_in: {writers}"
 
@@ -38,4 +37,4 @@ def test_the_check_sees_a_write() -> None:
     sample = "stmt = upsert_insert(conn, dnc_t)\nawait conn.execute(dnc_t.insert().values(number='+1'))\n"
     calls = [n for n in ast.walk(ast.parse(sample)) if isinstance(n, ast.Call)]
     assert sum(_writes_dnc(c) for c in calls) == 2
-    assert any(_writes_dnc(n) for n in ast.walk(ast.parse(OWNER.read_text())) if isinstance(n, ast.Call))
+    assert any(_writes_dnc(n) for n in nodes(OWNER) if isinstance(n, ast.Call))

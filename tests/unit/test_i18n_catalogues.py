@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 
 from dialer.i18n import (
     LOCALES,
@@ -32,8 +33,14 @@ def test_no_catalogue_has_a_missing_or_stale_message() -> None:
     assert problems == [], "\n".join(problems[:40]) + "\n(run `python -m dialer.i18n update`, then translate)"
 
 
-def test_extraction_covers_python_scripts_and_templates() -> None:
-    where = {loc.split(":")[0] for m in extract() for loc, _line in m.locations}
+@pytest.fixture(scope="module")
+def extracted() -> Catalog:
+    """The messages of the code (extracted once for this module's tests: it reads every source file)."""
+    return extract()
+
+
+def test_extraction_covers_python_scripts_and_templates(extracted: Catalog) -> None:
+    where = {loc.split(":")[0] for m in extracted for loc, _line in m.locations}
     assert any(w.endswith(".py") for w in where)
     assert any(w.endswith("console.js") for w in where)
     assert any(w.endswith("dashboard.js") for w in where)
@@ -44,10 +51,10 @@ def test_extraction_covers_python_scripts_and_templates() -> None:
 _SCRIPT_CALL = re.compile(r'\b(?:t|tn)\(\s*"((?:[^"\\\n]|\\.)*)"')
 
 
-def test_every_script_message_is_extracted() -> None:
+def test_every_script_message_is_extracted(extracted: Catalog) -> None:
     """Each t("...") / tn("...") literal of a browser script is a catalogue message: Babel's script extractor misses a
     call inside another call's arguments or deep in a template literal (the reader then sees the English)."""
-    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in extract() if m.id}
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in extracted if m.id}
     missed = []
     for script in sorted((TEMPLATES.parent / "static").glob("*.js")):
         text = script.read_text(encoding="utf-8")
@@ -55,7 +62,7 @@ def test_every_script_message_is_extracted() -> None:
             line = text.count("\n", 0, m.start()) + 1
             if text.splitlines()[line - 1].lstrip().startswith("//"):
                 continue  # a comment's example
-            if json.loads(f'"{m.group(1)}"') not in extracted:
+            if json.loads(f'"{m.group(1)}"') not in ids:
                 missed.append(f"{script.name}:{line}: {m.group(1)}")
     assert missed == [], "hoist the call into a variable of its own so the extractor sees it:\n" + "\n".join(missed)
 
