@@ -15,7 +15,7 @@ from harness.stepping import eventually
 from harness.web import WebWorld, problem, supervise, supervisor, web_world
 
 from dialer.appkeys import DATABASE
-from dialer.store.attempts import get_attempt
+from dialer.store.attempts import AttemptRecord, get_attempt
 from dialer.store.auth import update_user
 from dialer.store.floor import publish_view, remove_view
 from dialer.store.monitoring import get_supervision, supervision_started
@@ -419,9 +419,14 @@ async def test_a_call_whose_hangup_was_missed_ends_as_lost_at_the_reconnect(worl
     await eventually(lambda: pump.resyncs > resyncs, 30)
     assert tracker.attempt_for_uniqueid(customer) is None
     await eventually(lambda: runner.counters.lost > lost, 10)
-    # Its end unseen, its outcome is the conservative count, and the call record says it was inferred.
-    attempt = await get_attempt(world.app[DATABASE], int(attempt_id))
-    assert attempt is not None
+
+    # Its end unseen, its outcome is the conservative count, and the call record says it was inferred (written just
+    # after the runner counts the call lost).
+    async def closed() -> AttemptRecord | None:
+        attempt = await get_attempt(world.app[DATABASE], int(attempt_id))
+        return attempt if attempt is not None and attempt.outcome is not None else None
+
+    attempt = await eventually(closed, 10)
     assert (attempt.outcome, attempt.outcome_inferred) == ("connected", True)
     after = dialer.agents.registry.get("alice")
     assert after is not None
