@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import func, select
 
 from dialer.bench.store import (
     BENCH_DIR,
@@ -37,24 +36,26 @@ from dialer.bench.store import (
     on_backends,
 )
 from dialer.store import Database
-from dialer.store.audit import audit_entries, audit_log_t
-from dialer.store.benchdata import count_leads, generate_attempts, generate_audit, generate_leads
+from dialer.store.audit import audit_entries
+from dialer.store.benchdata import (
+    count_attempts,
+    count_audit_entries,
+    count_leads,
+    delete_attempts,
+    generate_attempts,
+    generate_audit,
+    generate_leads,
+)
 from dialer.store.console import LeadQuery, agent_figures, attempts_of_agent, list_callbacks, search_leads
 from dialer.store.lists import list_views
 from dialer.store.plans import captured_statements, query_plans, scans_whole
 from dialer.store.reports import PAGE_SIZE, iter_report_attempts
 from dialer.store.status import lead_status
-from dialer.store.tables import attempts_t
 
 AGENTS = 200
 AUDIT_ENTRIES = 200_000
 RUNS = 5
 _TABLES = ("leads", "attempts", "audit_log", "callbacks", "lead_lists")
-
-
-async def _rows(db: Database, table: object) -> int:
-    async with db.read() as conn:
-        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
 
 
 async def _prepare(db: Database, leads: int, attempts: int) -> int:
@@ -63,11 +64,10 @@ async def _prepare(db: Database, leads: int, attempts: int) -> int:
     have = await count_leads(db, campaign_id)
     if have < leads:
         await generate_leads(db, campaign_id, leads - have, BENCH_NOW, start=have)
-    if await _rows(db, attempts_t) < attempts:
-        async with db.write() as conn:
-            await conn.execute(attempts_t.delete())
+    if await count_attempts(db) < attempts:
+        await delete_attempts(db)
         await generate_attempts(db, campaign_id, attempts, BENCH_NOW, agents=AGENTS)
-    if await _rows(db, audit_log_t) < AUDIT_ENTRIES:
+    if await count_audit_entries(db) < AUDIT_ENTRIES:
         await generate_audit(db, AUDIT_ENTRIES, BENCH_NOW, agents=AGENTS)
     if (spent := time.perf_counter() - t) > 1:
         typer.echo(f"  data generated in {spent:.1f} s")

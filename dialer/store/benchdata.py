@@ -18,6 +18,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 
 from dialer.calls.outcome import Outcome
 from dialer.campaign.rules import LeadStatus
+from dialer.store.audit import audit_log_t
 from dialer.store.engine import Database
 from dialer.store.tables import attempts_t, leads_t
 
@@ -246,6 +247,24 @@ async def _analyze(db: Database, table: str) -> None:
     else:
         async with db.engine.connect() as conn:
             await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(text(f"ANALYZE {table}"))
+
+
+async def count_attempts(db: Database) -> int:
+    """The call records the database holds (every campaign's): the bench's generated ones, if it ran before."""
+    async with db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(attempts_t))).scalar_one())
+
+
+async def count_audit_entries(db: Database) -> int:
+    """The audit log's entries (every target's)."""
+    async with db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(audit_log_t))).scalar_one())
+
+
+async def delete_attempts(db: Database) -> None:
+    """Every call record (the bench's database only: before it generates them again at another size)."""
+    async with db.write() as conn:
+        await conn.execute(attempts_t.delete())
 
 
 async def generate_attempts(
