@@ -12,6 +12,10 @@ Lifecycle::
                       ├─ budget spent ─► exhausted
                       ├─ rule "close" ─► done
                       └─ disposition ─► done | dnc | callback (──claim──► in_call) | retry
+
+Why one module (over 500 lines): every rule here reads and returns the one :class:`LeadSnapshot`, and they call one
+another (dialability asks the window, budget, consent and callback rules; an outcome's transition asks dialability
+for the next time): split by rule, each module would import the rest.
 """
 
 from __future__ import annotations

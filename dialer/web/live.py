@@ -2,6 +2,10 @@
 
 Clients are kept in a WeakSet (a closed socket disappears with its handler), every send has a timeout so one
 stalled browser cannot hold the others back, and every socket is closed (1001 going away) at shutdown.
+The dashboard's document itself is dialer.web.floor's.
+
+Why one module (over 500 lines): the hub's tasks (the dashboard's push per language, the floor's publishing, the
+relays of messages and hands, the consoles' seats) and the socket handlers share the sockets the hub holds.
 """
 
 from __future__ import annotations
