@@ -25,8 +25,7 @@ from dialer.campaign.config import CampaignConfig
 from dialer.campaign.rules import LeadSnapshot, dialability, effective_zones
 from dialer.campaign.windows import WindowError, zone
 from dialer.pacing.stats import LeadHistory, PacingStats
-from dialer.store.leads import LeadRecord
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import LeadRecord, snapshot
 
 
 def local_hour(now: float, zone_name: str | None) -> int:

@@ -16,8 +16,7 @@ from dialer.runner.state import CampaignContext
 from dialer.store.attempts import start_attempts
 from dialer.store.claim import Release, release_leads
 from dialer.store.dnc import blocked_numbers
-from dialer.store.leads import get_lead
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import get_lead, snapshot
 from dialer.store.manual import claim_lead, lead_for_number
 
 log = get_logger(__name__)

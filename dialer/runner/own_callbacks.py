@@ -25,8 +25,7 @@ from dialer.logging import get_logger
 from dialer.runner.originate import Originator
 from dialer.runner.state import CampaignContext, WhyNotDialing
 from dialer.store.claim import Owned
-from dialer.store.leads import LeadRecord
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import LeadRecord, snapshot
 
 log = get_logger(__name__)
 

@@ -18,9 +18,8 @@ from dialer.store.attempts import AgentFigures, AttemptRecord, attempt_record, f
 from dialer.store.callbacks import BY_USER, PENDING, cancel_in, pending_callback_in, schedule_callback_in
 from dialer.store.changes import not_none
 from dialer.store.engine import Database
-from dialer.store.leads import LeadRecord, campaign_regime_in, lead_record
+from dialer.store.leads import LeadRecord, campaign_regime_in, lead_record, snapshot
 from dialer.store.leadscope import LeadScope
-from dialer.store.lifecycle import snapshot
 from dialer.store.records import RecordReader, by_id, first_row, in_period, paged, where_given
 from dialer.store.tables import IN_CALL_STATUS, attempts_t, callbacks_t, campaigns_t, lead_lists_t, leads_t
 from dialer.store.webhooks import enqueue_in

@@ -34,8 +34,7 @@ from dialer.store.campaigns import UnknownCampaignError, load_stored_campaign
 from dialer.store.console import CallbackRequest, LeadClosedForCallbacks, create_callback
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
-from dialer.store.leads import find_leads_by_phone, get_lead
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import find_leads_by_phone, get_lead, snapshot
 from dialer.store.manual import lead_for_number
 
 # What Asterisk puts in CALLERID(num) for a withheld or absent number.

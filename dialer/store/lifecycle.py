@@ -49,8 +49,7 @@ from dialer.store.changes import not_none
 from dialer.store.claim import ClaimOrder, Owned, Release, claim_in, release_in
 from dialer.store.dnc import add_dnc_in
 from dialer.store.engine import Database, in_write_transaction
-from dialer.store.leads import LeadRecord, lead_record
-from dialer.store.leads import snapshot as snapshot  # (the rules' view of a row: defined beside the row)
+from dialer.store.leads import LeadRecord, lead_record, snapshot
 from dialer.store.tables import CLAIMABLE_STATUSES, IN_CALL_STATUS, attempts_t, leads_t
 from dialer.store.webhooks import enqueue_in
 from dialer.webhooks import events

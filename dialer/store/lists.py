@@ -31,8 +31,7 @@ from dialer.store.audit import audit_in
 from dialer.store.changes import UNSET, not_none, not_unset
 from dialer.store.claim import forget_list_settings
 from dialer.store.engine import Database
-from dialer.store.leads import lead_record
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import lead_record, snapshot
 from dialer.store.records import public_fields
 from dialer.store.tables import campaigns_t, dnc_t, lead_lists_t, leads_t, metadata
 from dialer.store.types import UTCDateTime, json_document

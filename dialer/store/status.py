@@ -22,8 +22,7 @@ from dialer.campaign.rules import LeadStatus, NotDialableReason, dialability
 from dialer.store.dnc import blocked_numbers
 from dialer.store.engine import Database
 from dialer.store.imports import IMPORTING, staged_counts
-from dialer.store.leads import LeadRecord, lacks_consent_or_request, lead_record
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import LeadRecord, lacks_consent_or_request, lead_record, snapshot
 from dialer.store.records import public_fields
 from dialer.store.tables import CLAIMABLE_SQL, CLAIMABLE_STATUSES, leads_t
 

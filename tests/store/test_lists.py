@@ -15,8 +15,7 @@ from dialer.lists.recycle import RecycleRule, matching_rule
 from dialer.store import Database
 from dialer.store.audit import audit, audit_entries, audit_log_t
 from dialer.store.claim import claim_leads
-from dialer.store.leads import get_lead, lead_record
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import get_lead, lead_record, snapshot
 from dialer.store.lists import list_views, recycle_leads, update_list
 from dialer.store.tables import dnc_t, lead_lists_t, leads_t
 

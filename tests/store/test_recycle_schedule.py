@@ -17,8 +17,7 @@ from dialer.lists.recycle import RecycleRule, matching_rule
 from dialer.lists.schedule import RecycleSchedule, ScheduleError
 from dialer.store import Database
 from dialer.store.audit import audit_entries
-from dialer.store.leads import lead_record
-from dialer.store.lifecycle import snapshot
+from dialer.store.leads import lead_record, snapshot
 from dialer.store.lists import (
     UnknownListError,
     list_views,

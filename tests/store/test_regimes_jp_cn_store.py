@@ -24,8 +24,15 @@ from dialer.store.attempts import AttemptEnd, AttemptStart, start_attempt
 from dialer.store.console import create_callback
 from dialer.store.dnc import check_dnc
 from dialer.store.ivrcallback import Booked, book_caller_callback
-from dialer.store.leads import NewLead, find_leads_by_phone, get_lead, insert_new_leads, lacks_consent_or_request
-from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome, snapshot
+from dialer.store.leads import (
+    NewLead,
+    find_leads_by_phone,
+    get_lead,
+    insert_new_leads,
+    lacks_consent_or_request,
+    snapshot,
+)
+from dialer.store.lifecycle import claim_dialable, record_disposition, record_outcome
 from dialer.store.status import lead_status
 from dialer.store.tables import callbacks_t, leads_t
 

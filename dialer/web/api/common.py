@@ -22,9 +22,8 @@ from dialer.store.auth import Role
 from dialer.store.campaigns import CampaignRecord, UnknownCampaignError, get_campaign
 from dialer.store.console import CallbackListing, CallbackRecord, LeadListRecord
 from dialer.store.imports import ImportSummary
-from dialer.store.leads import LeadRecord, get_lead
+from dialer.store.leads import LeadRecord, get_lead, snapshot
 from dialer.store.leadscope import lead_in_scope, lead_scope
-from dialer.store.lifecycle import snapshot
 from dialer.web.floor import read_floor, serving_daemon
 from dialer.web.live import HUB
 from dialer.web.problems import Problem
